@@ -35,7 +35,8 @@ typedef int32_t Retcode;
     X(rcAlreadyExists, -19, "the object already exists")                                     \
     X(rcQuotaExceeded, -20, "the process reached its kernel-memory or RAM limit")            \
     X(rcBadMessage, -21, "an IPC message failed validation")                                 \
-    X(rcNoKsm, -22, "no security monitor is running: request denied (fail closed)")
+    X(rcNoKsm, -22, "no security monitor is running: request denied (fail closed)")         \
+    X(rcBadChecksum, -23, "a checksum over the input does not match its contents")
 
 enum {
 #define BASTION_RETCODE_ENUM(name, value, text) name = (value),
