@@ -36,7 +36,9 @@ typedef int32_t Retcode;
     X(rcQuotaExceeded, -20, "the process reached its kernel-memory or RAM limit")            \
     X(rcBadMessage, -21, "an IPC message failed validation")                                 \
     X(rcNoKsm, -22, "no security monitor is running: request denied (fail closed)")         \
-    X(rcBadChecksum, -23, "a checksum over the input does not match its contents")
+    X(rcBadChecksum, -23, "a checksum over the input does not match its contents")       \
+    X(rcHandleRevoked, -24, "the handle was revoked: close it, it no longer reaches its object") \
+    X(rcWxViolation, -25, "a mapping would be both writable and executable (W^X)")
 
 enum {
 #define BASTION_RETCODE_ENUM(name, value, text) name = (value),
