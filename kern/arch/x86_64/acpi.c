@@ -1,0 +1,341 @@
+/*
+ * ACPI table discovery and MADT parsing.
+ *
+ * Invariant of the parsing half (everything above the BASTION_HOST fence): every byte read
+ * lies inside a buffer whose length was checked first, multi-byte fields are assembled from
+ * bytes (tables are packed and unaligned), and nothing is trusted before its checksum passed.
+ * That half uses no kernel service, so test/host/acpi runs it under ASan/UBSan.
+ */
+#include "arch/x86_64/acpi.h"
+
+static uint16_t rd16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+static uint64_t rd64(const uint8_t *p)
+{
+    return (uint64_t)rd32(p) | ((uint64_t)rd32(p + 4) << 32);
+}
+
+static uint8_t sum8(const uint8_t *p, size_t n)
+{
+    uint8_t s = 0;
+    for (size_t i = 0; i < n; i++)
+        s = (uint8_t)(s + p[i]);
+    return s;
+}
+
+static bool same(const uint8_t *p, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != (uint8_t)s[i])
+            return false;
+    return true;
+}
+
+/* Copy an n-byte ACPI name field into a NUL-terminated string, unprintables as '?'. */
+static void copy_name(char *dst, const uint8_t *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? (char)src[i] : '?';
+    dst[n] = '\0';
+}
+
+Retcode acpi_rsdp_check(const void *rsdp, size_t len, uint64_t *root_phys, bool *is_xsdt)
+{
+    const uint8_t *p = rsdp;
+    if (!p || !root_phys || !is_xsdt)
+        return rcInvalidArgument;
+    if (len < ACPI_RSDP_V1_LEN)
+        return rcTruncated;
+    if (!same(p, "RSD PTR ", 8))
+        return rcBadFormat;
+    if (sum8(p, ACPI_RSDP_V1_LEN) != 0)
+        return rcBadChecksum;
+
+    uint8_t revision = p[15];
+    if (revision >= 2) {
+        if (len < ACPI_RSDP_V2_LEN)
+            return rcTruncated;
+        uint32_t length = rd32(p + 20);
+        if (length < ACPI_RSDP_V2_LEN || length > len)
+            return rcBadFormat;
+        if (sum8(p, length) != 0)
+            return rcBadChecksum;
+        uint64_t xsdt = rd64(p + 24);
+        if (xsdt != 0) {
+            *root_phys = xsdt;
+            *is_xsdt = true;
+            return rcOk;
+        }
+    }
+    uint32_t rsdt = rd32(p + 16);
+    if (rsdt == 0)
+        return rcBadFormat;
+    *root_phys = rsdt;
+    *is_xsdt = false;
+    return rcOk;
+}
+
+Retcode acpi_sdt_check(const void *table, size_t avail, const char *sig)
+{
+    const uint8_t *p = table;
+    if (!p)
+        return rcInvalidArgument;
+    if (avail < ACPI_SDT_HEADER_LEN)
+        return rcTruncated;
+    if (sig && !same(p, sig, 4))
+        return rcBadFormat;
+    uint32_t length = rd32(p + 4);
+    if (length < ACPI_SDT_HEADER_LEN)
+        return rcBadFormat;
+    if (length > avail)
+        return rcTruncated;
+    if (sum8(p, length) != 0)
+        return rcBadChecksum;
+    return rcOk;
+}
+
+/* Minimum length of each MADT entry type we understand; 0 = type we skip. */
+static uint8_t madt_min_len(uint8_t type)
+{
+    switch (type) {
+    case 0: return 8;   /* processor local APIC */
+    case 1: return 12;  /* IOAPIC */
+    case 2: return 10;  /* interrupt source override */
+    case 3: return 8;   /* NMI source */
+    case 4: return 6;   /* local APIC NMI */
+    case 5: return 12;  /* local APIC address override */
+    case 9: return 16;  /* processor local x2APIC */
+    case 10: return 12; /* local x2APIC NMI */
+    default: return 0;
+    }
+}
+
+static void madt_add_cpu(struct acpi_madt *m, uint32_t apic_id, uint32_t uid, uint32_t flags,
+                         bool x2apic)
+{
+    /* Bit 0: enabled. Bit 1 (ACPI 6.3): online capable, i.e. hot-pluggable; such a CPU is
+     * not present now, and neither is one with both bits clear. */
+    if (!(flags & 1u)) {
+        m->unknown++;
+        return;
+    }
+    for (unsigned i = 0; i < m->ncpus; i++)
+        if (m->cpus[i].apic_id == apic_id) /* firmware listed it twice (LAPIC + x2APIC) */
+            return;
+    if (m->ncpus >= ACPI_MAX_CPUS) {
+        m->dropped++;
+        return;
+    }
+    m->cpus[m->ncpus++] = (struct acpi_cpu){
+        .apic_id = apic_id, .acpi_uid = uid, .enabled = true, .x2apic = x2apic};
+}
+
+static void madt_add_lapic_nmi(struct acpi_madt *m, uint32_t uid, uint16_t flags, uint8_t lint)
+{
+    if (m->nlapic_nmis >= ACPI_MAX_NMIS) {
+        m->dropped++;
+        return;
+    }
+    m->lapic_nmis[m->nlapic_nmis++] =
+        (struct acpi_lapic_nmi){.acpi_uid = uid, .flags = flags, .lint = lint};
+}
+
+Retcode acpi_madt_parse(const void *madt, size_t len, struct acpi_madt *out)
+{
+    const uint8_t *p = madt;
+    if (!p || !out)
+        return rcInvalidArgument;
+    if (len < ACPI_MADT_ENTRIES_OFFSET)
+        return rcTruncated;
+
+    *out = (struct acpi_madt){0};
+    out->lapic_addr = rd32(p + 36);
+    out->pcat_compat = (rd32(p + 40) & 1u) != 0;
+
+    size_t off = ACPI_MADT_ENTRIES_OFFSET;
+    while (off < len) {
+        if (len - off < 2)
+            return rcBadFormat;
+        uint8_t type = p[off], elen = p[off + 1];
+        if (elen < 2 || elen > len - off)
+            return rcBadFormat;
+        uint8_t need = madt_min_len(type);
+        if (need == 0) {
+            out->unknown++;
+            off += elen;
+            continue;
+        }
+        if (elen < need)
+            return rcBadFormat;
+        const uint8_t *e = p + off;
+        switch (type) {
+        case 0:
+            madt_add_cpu(out, e[3], e[2], rd32(e + 4), false);
+            break;
+        case 1:
+            if (out->nioapics >= ACPI_MAX_IOAPICS) {
+                out->dropped++;
+                break;
+            }
+            out->ioapics[out->nioapics++] =
+                (struct acpi_ioapic){.id = e[2], .addr = rd32(e + 4), .gsi_base = rd32(e + 8)};
+            break;
+        case 2:
+            if (out->noverrides >= ACPI_MAX_OVERRIDES) {
+                out->dropped++;
+                break;
+            }
+            out->overrides[out->noverrides++] = (struct acpi_override){
+                .bus = e[2], .source = e[3], .gsi = rd32(e + 4), .flags = rd16(e + 8)};
+            break;
+        case 3:
+            if (out->nnmi_sources >= ACPI_MAX_NMIS) {
+                out->dropped++;
+                break;
+            }
+            out->nmi_sources[out->nnmi_sources++] =
+                (struct acpi_nmi_source){.flags = rd16(e + 2), .gsi = rd32(e + 4)};
+            break;
+        case 4:
+            /* A one-byte UID of 0xFF means "all processors". */
+            madt_add_lapic_nmi(out, e[2] == 0xFF ? ACPI_UID_ALL : e[2], rd16(e + 3), e[5]);
+            break;
+        case 5:
+            out->lapic_addr = rd64(e + 4);
+            break;
+        case 9:
+            madt_add_cpu(out, rd32(e + 4), rd32(e + 12), rd32(e + 8), true);
+            break;
+        case 10:
+            madt_add_lapic_nmi(out, rd32(e + 4), rd16(e + 2), e[8]);
+            break;
+        }
+        off += elen;
+    }
+    if (out->ncpus == 0)
+        return rcBadFormat;
+    return rcOk;
+}
+
+static void record_table(struct acpi_info *info, const uint8_t *hdr, uint64_t phys, Retcode st)
+{
+    if (info->ntables >= ACPI_MAX_TABLES) {
+        info->tables_dropped++;
+        return;
+    }
+    struct acpi_table_ref *t = &info->tables[info->ntables++];
+    *t = (struct acpi_table_ref){.phys = phys, .status = st};
+    if (hdr) {
+        copy_name(t->sig, hdr, 4);
+        copy_name(t->oem_id, hdr + 10, 6);
+        copy_name(t->oem_table_id, hdr + 16, 8);
+        t->length = rd32(hdr + 4);
+        t->revision = hdr[8];
+    } else {
+        copy_name(t->sig, (const uint8_t *)"????", 4);
+    }
+}
+
+/* Map a table at `phys`: its header first, to learn its length, then all of it, checked. */
+static Retcode map_table(acpi_map_fn map, void *ctx, uint64_t phys, const char *sig,
+                         const uint8_t **hdr_out, const uint8_t **table_out)
+{
+    *hdr_out = NULL;
+    *table_out = NULL;
+    const uint8_t *hdr = map(ctx, phys, ACPI_SDT_HEADER_LEN);
+    if (!hdr)
+        return rcOutOfRange;
+    *hdr_out = hdr;
+    if (sig && !same(hdr, sig, 4))
+        return rcBadFormat;
+    uint32_t length = rd32(hdr + 4);
+    if (length < ACPI_SDT_HEADER_LEN || length > ACPI_MAX_TABLE_LEN)
+        return rcBadFormat;
+    const uint8_t *t = map(ctx, phys, length);
+    if (!t)
+        return rcOutOfRange;
+    *hdr_out = t;
+    Retcode rc = acpi_sdt_check(t, length, sig);
+    if (rc == rcOk)
+        *table_out = t;
+    return rc;
+}
+
+Retcode acpi_parse(const void *rsdp, size_t rsdp_len, acpi_map_fn map, void *ctx,
+                   struct acpi_info *info)
+{
+    if (!rsdp || !map || !info)
+        return rcInvalidArgument;
+    *info = (struct acpi_info){0};
+    info->madt_status = rcNotFound;
+
+    Retcode rc = acpi_rsdp_check(rsdp, rsdp_len, &info->root_phys, &info->use_xsdt);
+    if (rc != rcOk) {
+        info->error = "RSDP";
+        return rc;
+    }
+    const uint8_t *r = rsdp;
+    info->rsdp_revision = r[15];
+    copy_name(info->oem_id, r + 9, 6);
+
+    const uint8_t *hdr, *root;
+    rc = map_table(map, ctx, info->root_phys, info->use_xsdt ? "XSDT" : "RSDT", &hdr, &root);
+    if (rc != rcOk) {
+        info->error = info->use_xsdt ? "XSDT" : "RSDT";
+        return rc;
+    }
+    size_t esize = info->use_xsdt ? 8 : 4;
+    uint32_t rlen = rd32(root + 4);
+    if ((rlen - ACPI_SDT_HEADER_LEN) % esize != 0) {
+        info->error = info->use_xsdt ? "XSDT entry list" : "RSDT entry list";
+        return rcBadFormat;
+    }
+    size_t n = (rlen - ACPI_SDT_HEADER_LEN) / esize;
+
+    /* Copy the entry addresses first: a map function may reuse its window for each call. */
+    uint64_t phys[ACPI_MAX_TABLES];
+    size_t count = n < ACPI_MAX_TABLES ? n : ACPI_MAX_TABLES;
+    info->tables_dropped = (unsigned)(n - count);
+    for (size_t i = 0; i < count; i++) {
+        const uint8_t *e = root + ACPI_SDT_HEADER_LEN + i * esize;
+        phys[i] = info->use_xsdt ? rd64(e) : rd32(e);
+    }
+
+    for (size_t i = 0; i < count; i++) {
+        const uint8_t *table;
+        rc = map_table(map, ctx, phys[i], NULL, &hdr, &table);
+        record_table(info, hdr, phys[i], rc);
+        if (!hdr || !same(hdr, "APIC", 4) || info->have_madt)
+            continue;
+        if (rc != rcOk) {
+            info->madt_status = rc;
+            continue;
+        }
+        info->madt_status = acpi_madt_parse(table, rd32(table + 4), &info->madt);
+        info->have_madt = info->madt_status == rcOk;
+    }
+    return rcOk;
+}
+
+uint32_t acpi_isa_irq_to_gsi(const struct acpi_madt *madt, uint8_t irq, uint16_t *flags)
+{
+    for (unsigned i = 0; madt && i < madt->noverrides; i++) {
+        const struct acpi_override *o = &madt->overrides[i];
+        if (o->bus == 0 && o->source == irq) {
+            if (flags)
+                *flags = o->flags;
+            return o->gsi;
+        }
+    }
+    if (flags)
+        *flags = 0; /* ISA defaults: edge triggered, active high */
+    return irq;
+}
