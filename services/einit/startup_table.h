@@ -1,0 +1,105 @@
+/*
+ * The start-up table: what Einit starts, compiled at build time from an init description
+ * (init.yaml) by the host tool einit-compile (services/einit/tools/). docs/init-yaml.md
+ * describes the source format; this header is the contract between the generated C file and the
+ * Einit program that reads it.
+ *
+ * Freestanding-safe: only <stdint.h> and <stddef.h>, no libc, no kernel headers, so the same
+ * header compiles in Einit (user mode), in host tests, and in the tool's own checks.
+ *
+ * Invariants the compiler guarantees for every table it emits (Einit may rely on them and need
+ * not re-check, but a defensive reader can, with einit_table_check-style loops):
+ *   - magic == EINIT_TABLE_MAGIC and version == EINIT_TABLE_VERSION;
+ *   - every string is non-NULL and NUL-terminated; task names are unique across entries;
+ *   - every einit_connection.server and einit_listener.server is < nentries;
+ *   - every einit_connection.listener is < nlisteners, and that listener has the same server;
+ *   - (server, id) pairs are unique across listeners: clients that name the same id on the same
+ *     server share one listener, which is how one server serves many clients on one channel;
+ *   - within one entry, connection ids are unique;
+ *   - every limit is > 0 (defaults already applied: no "unset" value reaches Einit);
+ *   - a count of zero comes with a NULL array pointer.
+ *
+ * Start-up order: entries appear in file order. Einit must create every process first, then
+ * create the listeners and connect the channels (a connection may point to a later entry, and
+ * cycles are allowed), and only then resume the processes, in table order.
+ */
+#ifndef BASTION_EINIT_STARTUP_TABLE_H
+#define BASTION_EINIT_STARTUP_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define EINIT_TABLE_MAGIC 0x54494E45u /* "ENIT" read as little-endian bytes */
+#define EINIT_TABLE_VERSION 1u
+
+/* Bastion limits on one description; the compiler refuses anything larger, so Einit may size
+ * fixed buffers from them. */
+#define EINIT_MAX_ENTRIES 64u
+#define EINIT_MAX_NAME 63u   /* class name, task name, connection id, env name (bytes, no NUL) */
+#define EINIT_MAX_PATH 255u  /* ROMFS path, argument, env value (bytes, no NUL) */
+#define EINIT_MAX_ARGS 32u
+#define EINIT_MAX_ENV 32u
+#define EINIT_MAX_CONNECTIONS 32u /* per entry */
+
+/* Built-in defaults applied when neither the entry nor the file's top-level `limits:` sets one. */
+#define EINIT_DEFAULT_KERNEL_MEMORY (1024u * 1024u)       /* 1 MiB of kernel objects */
+#define EINIT_DEFAULT_RAM (16u * 1024u * 1024u)           /* 16 MiB of user memory */
+
+/* Per-process quotas (issue 4, point 7), in bytes. The kernel charges every kernel object the
+ * process causes to kernel_memory, and every committed user page to ram; reaching either returns
+ * rcQuotaExceeded to the process. */
+struct einit_limits {
+    uint64_t kernel_memory;
+    uint64_t ram;
+};
+
+/* One environment variable, passed to the process as "name=value". */
+struct einit_env {
+    const char *name;
+    const char *value;
+};
+
+/* A listener: the server end of every channel named `id` that leads to entry `server`. Einit
+ * creates one per table row and hands its handle to the server under the name `id`. */
+struct einit_listener {
+    const char *id;
+    uint32_t server;   /* index into einit_startup_table.entries */
+};
+
+/* A client end: the entry that owns it gets a client handle named `id`, connected to
+ * listeners[listener], which belongs to entries[server]. */
+struct einit_connection {
+    const char *id;
+    uint32_t server;   /* index into einit_startup_table.entries (the init.yaml `target`) */
+    uint32_t listener; /* index into einit_startup_table.listeners */
+};
+
+/* One process to start. */
+struct einit_entry {
+    const char *class_name; /* EDL name (init.yaml `name`), e.g. "echo.Server": the security class */
+    const char *task_name;  /* process name (init.yaml `task`, default: class_name); unique */
+    const char *path;       /* executable in ROMFS (default: class_name after its last '.') */
+    const char *const *args; /* startup parameters, argv[1..]; Einit supplies argv[0] = task_name */
+    uint32_t nargs;
+    uint32_t nenv;
+    const struct einit_env *env;
+    const struct einit_connection *connections; /* channels this process is the client of */
+    uint32_t nconnections;
+    uint32_t line;          /* line of the entry in the init description, for Einit's messages */
+    struct einit_limits limits;
+};
+
+struct einit_startup_table {
+    uint32_t magic;
+    uint32_t version;
+    const struct einit_entry *entries;
+    uint32_t nentries;
+    uint32_t nlisteners;
+    const struct einit_listener *listeners;
+    const char *source; /* base name of the init description it was compiled from */
+};
+
+/* Defined by the C file einit-compile generates. */
+extern const struct einit_startup_table einit_startup_table;
+
+#endif
