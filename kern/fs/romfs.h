@@ -1,0 +1,112 @@
+/*
+ * ROMFS: a read-only parser of the Linux romfs image format, used for the boot module that
+ * carries user programs, the policy and the init description.
+ *
+ * Format (all fields big-endian, every header 16-byte aligned):
+ *   superblock: "-rom1fs-", u32 full_size, u32 checksum, volume name (NUL, padded to 16)
+ *     The 32-bit big-endian words of the first min(512, full_size) bytes sum to 0.
+ *   file header: u32 next (offset of the next entry in the same directory; low 4 bits are
+ *     the type (bits 0-2) and the executable flag (bit 3)), u32 spec, u32 size, u32 checksum,
+ *     name (NUL, padded to 16), then `size` data bytes. The words of the 16-byte header plus
+ *     the padded name sum to 0.
+ *     spec: directory -> offset of its first entry; hard link -> offset of the target header;
+ *     device -> major/minor; others 0.
+ *   The root directory is the chain that starts right after the superblock.
+ *
+ * Pure code (host tested). The image is never written; every offset read from it is checked
+ * against full_size before use, chains are bounded (a loop is an error, not a hang) and names
+ * must be NUL-terminated inside the image. Not thread-safe for the same struct romfs (the
+ * error fields are written on failure); the image itself may be shared.
+ */
+#ifndef BASTION_FS_ROMFS_H
+#define BASTION_FS_ROMFS_H
+
+#include <bastion/retcode.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ROMFS_NAME_MAX 255  /* longest name accepted (bytes, without the NUL) */
+#define ROMFS_LINK_HOPS 8   /* hard links followed before declaring a loop */
+
+enum romfs_type {
+    ROMFS_HARDLINK = 0,
+    ROMFS_DIR = 1,
+    ROMFS_FILE = 2,
+    ROMFS_SYMLINK = 3,
+    ROMFS_BLOCKDEV = 4,
+    ROMFS_CHARDEV = 5,
+    ROMFS_SOCKET = 6,
+    ROMFS_FIFO = 7,
+};
+
+struct romfs {
+    const uint8_t *image;
+    uint32_t size;    /* full_size from the superblock (<= bytes available) */
+    uint32_t root;    /* offset of the first header of the root directory */
+    const char *volume;
+    /* Set on failure: reason and image offset, for a panic message that says what broke. */
+    const char *error;
+    uint32_t error_offset;
+};
+
+struct romfs_entry {
+    uint32_t offset;    /* of this header (after hard links were followed: the target's) */
+    uint32_t next;      /* offset of the next sibling header, 0 at the end of the directory */
+    uint8_t type;       /* enum romfs_type; never ROMFS_HARDLINK after resolution */
+    bool exec;
+    uint32_t spec;
+    uint32_t size;      /* data bytes */
+    uint32_t data;      /* offset of the data */
+    const char *name;   /* the name in the directory it was found in (NUL-terminated, in image) */
+};
+
+struct romfs_dir {
+    struct romfs *fs;
+    uint32_t next;      /* header to return next, 0 when done */
+    uint32_t steps;     /* entries returned so far; bounds a looping chain */
+};
+
+/*
+ * Validate the superblock of the image at `image` (`avail` readable bytes).
+ * rcTruncated: avail shorter than the superblock or full_size. rcBadFormat: bad magic,
+ * unterminated volume name, full_size too small. rcBadChecksum: superblock checksum mismatch.
+ */
+Retcode romfs_mount(struct romfs *fs, const void *image, size_t avail);
+
+/* The root directory as an entry. */
+Retcode romfs_root(struct romfs *fs, struct romfs_entry *out);
+
+/*
+ * Read and check the header at `offset`, following hard links.
+ * rcAlignment: offset not 16-aligned. rcOutOfRange: header, name or data past the image end.
+ * rcBadFormat: unterminated or too long name, hard-link loop. rcBadChecksum: header checksum.
+ */
+Retcode romfs_stat(struct romfs *fs, uint32_t offset, struct romfs_entry *out);
+
+/* Iterate a directory (entry of type ROMFS_DIR). rcInvalidArgument: not a directory. */
+Retcode romfs_opendir(struct romfs *fs, const struct romfs_entry *dir, struct romfs_dir *it);
+/* Next entry; rcNotFound at the end; rcBadFormat when the sibling chain loops. */
+Retcode romfs_readdir(struct romfs_dir *it, struct romfs_entry *out);
+
+/*
+ * Look up a '/'-separated path from the root ("/bin/init", "etc/policy"; "" or "/" is the
+ * root). "." and ".." work as stored in the image. rcNotFound: no such entry;
+ * rcInvalidArgument: a middle component is not a directory, or a component is too long.
+ */
+Retcode romfs_lookup(struct romfs *fs, const char *path, struct romfs_entry *out);
+
+/*
+ * Copy up to len bytes of a file from byte `pos` into buf; *got is the number copied (0 at
+ * or beyond the end). rcInvalidArgument: not a regular file (or a symlink's target text).
+ */
+Retcode romfs_read(struct romfs *fs, const struct romfs_entry *file, uint64_t pos, void *buf, size_t len,
+                   size_t *got);
+
+/* Pointer to a file's data inside the image (zero-copy, e.g. for the ELF loader). */
+const void *romfs_data(const struct romfs *fs, const struct romfs_entry *file);
+
+/* "file", "dir", ... for listings. */
+const char *romfs_type_name(unsigned type);
+
+#endif

@@ -1,0 +1,319 @@
+/*
+ * Buddy allocator. See buddy.h for the contract.
+ *
+ * Invariants (checked by buddy_check):
+ *  - a FREE head of order k is on free list k, its index is a multiple of 2^k, and the other
+ *    2^k - 1 frames of its block are FREE_TAIL;
+ *  - an ALLOC head of order k is followed by 2^k - 1 ALLOC_TAIL frames;
+ *  - two free buddies of the same order never coexist (they are merged on free);
+ *  - free_pages + used_pages + reserved_pages == nframes.
+ */
+#include "mm/buddy.h"
+
+enum buddy_state {
+    BF_RESERVED = 0, /* zero so that clearing the metadata reserves everything */
+    BF_FREE_HEAD,
+    BF_FREE_TAIL,
+    BF_ALLOC_HEAD,
+    BF_ALLOC_TAIL,
+};
+
+size_t buddy_meta_size(uint64_t nframes)
+{
+    return (size_t)nframes * sizeof(struct buddy_frame);
+}
+
+static void list_push(struct buddy *b, uint32_t i, unsigned order)
+{
+    struct buddy_frame *f = &b->frames[i];
+    f->state = BF_FREE_HEAD;
+    f->order = (uint8_t)order;
+    f->prev = BUDDY_NONE;
+    f->next = b->free_head[order];
+    if (f->next != BUDDY_NONE)
+        b->frames[f->next].prev = i;
+    b->free_head[order] = i;
+    b->free_blocks[order]++;
+}
+
+static void list_remove(struct buddy *b, uint32_t i)
+{
+    struct buddy_frame *f = &b->frames[i];
+    unsigned order = f->order;
+    if (f->prev != BUDDY_NONE)
+        b->frames[f->prev].next = f->next;
+    else
+        b->free_head[order] = f->next;
+    if (f->next != BUDDY_NONE)
+        b->frames[f->next].prev = f->prev;
+    f->next = f->prev = BUDDY_NONE;
+    b->free_blocks[order]--;
+}
+
+static void mark(struct buddy *b, uint32_t i, unsigned order, uint8_t tail_state)
+{
+    for (uint32_t j = 1; j < (1u << order); j++)
+        b->frames[i + j].state = tail_state;
+}
+
+Retcode buddy_init(struct buddy *b, uint64_t base, uint64_t nframes, void *meta, size_t meta_size)
+{
+    if (b == NULL || meta == NULL)
+        return rcInvalidArgument;
+    if (base % BUDDY_PAGE_SIZE != 0)
+        return rcAlignment;
+    if (nframes == 0 || nframes >= BUDDY_NONE)
+        return rcOutOfRange;
+    if (meta_size < buddy_meta_size(nframes))
+        return rcBufferTooSmall;
+    b->base = base;
+    b->nframes = (uint32_t)nframes;
+    b->frames = meta;
+    for (uint32_t i = 0; i < b->nframes; i++) {
+        b->frames[i].next = b->frames[i].prev = BUDDY_NONE;
+        b->frames[i].state = BF_RESERVED;
+        b->frames[i].order = 0;
+        b->frames[i].pad = 0;
+    }
+    for (unsigned k = 0; k <= BUDDY_MAX_ORDER; k++) {
+        b->free_head[k] = BUDDY_NONE;
+        b->free_blocks[k] = 0;
+    }
+    b->free_pages = b->used_pages = 0;
+    b->reserved_pages = b->nframes;
+    return rcOk;
+}
+
+/* Range [paddr, +npages) to frame indices; checks alignment and bounds. */
+static Retcode to_range(const struct buddy *b, uint64_t paddr, uint64_t npages, uint32_t *first, uint32_t *end)
+{
+    if (paddr % BUDDY_PAGE_SIZE != 0)
+        return rcAlignment;
+    if (paddr < b->base)
+        return rcOutOfRange;
+    uint64_t f = (paddr - b->base) >> BUDDY_PAGE_SHIFT;
+    if (f > b->nframes || npages > b->nframes - f)
+        return rcOutOfRange;
+    *first = (uint32_t)f;
+    *end = (uint32_t)(f + npages);
+    return rcOk;
+}
+
+/*
+ * Insert the free block (i, order) and merge it with its buddy while the buddy is a free
+ * head of the same order. The block's frames must already be counted as free.
+ */
+static void insert_coalesce(struct buddy *b, uint32_t i, unsigned order)
+{
+    while (order < BUDDY_MAX_ORDER) {
+        uint32_t bud = i ^ (1u << order);
+        if (bud >= b->nframes || (uint64_t)(i < bud ? i : bud) + (2u << order) > b->nframes)
+            break;
+        struct buddy_frame *bf = &b->frames[bud];
+        if (bf->state != BF_FREE_HEAD || bf->order != order)
+            break;
+        list_remove(b, bud);
+        if (bud < i) {
+            /* The buddy becomes the head of the merged block; the old head turns into a tail. */
+            b->frames[i].state = BF_FREE_TAIL;
+            i = bud;
+        } else {
+            bf->state = BF_FREE_TAIL;
+        }
+        order++;
+    }
+    mark(b, i, order, BF_FREE_TAIL);
+    list_push(b, i, order);
+}
+
+Retcode buddy_add_free(struct buddy *b, uint64_t paddr, uint64_t npages)
+{
+    uint32_t first, end;
+    Retcode rc = to_range(b, paddr, npages, &first, &end);
+    if (rc != rcOk)
+        return rc;
+    for (uint32_t i = first; i < end; i++)
+        if (b->frames[i].state != BF_RESERVED)
+            return rcAlreadyExists;
+    /* Insert the largest aligned blocks that fit, so init costs O(blocks), not O(pages). */
+    uint32_t i = first;
+    while (i < end) {
+        unsigned order = 0;
+        while (order < BUDDY_MAX_ORDER && (i & ((2u << order) - 1)) == 0 &&
+               (uint64_t)i + (2u << order) <= end)
+            order++;
+        uint32_t n = 1u << order;
+        b->reserved_pages -= n;
+        b->free_pages += n;
+        insert_coalesce(b, i, order);
+        i += n;
+    }
+    return rcOk;
+}
+
+/* Head of the free block containing frame i, or BUDDY_NONE when i is not free. */
+static uint32_t free_block_of(const struct buddy *b, uint32_t i)
+{
+    if (b->frames[i].state != BF_FREE_HEAD && b->frames[i].state != BF_FREE_TAIL)
+        return BUDDY_NONE;
+    for (unsigned k = 0; k <= BUDDY_MAX_ORDER; k++) {
+        uint32_t h = i & ~((1u << k) - 1);
+        if (b->frames[h].state == BF_FREE_HEAD && b->frames[h].order >= k)
+            return h;
+    }
+    return BUDDY_NONE; /* unreachable while the invariants hold */
+}
+
+Retcode buddy_reserve(struct buddy *b, uint64_t paddr, uint64_t npages)
+{
+    uint32_t first, end;
+    Retcode rc = to_range(b, paddr, npages, &first, &end);
+    if (rc != rcOk)
+        return rc;
+    for (uint32_t i = first; i < end; i++)
+        if (b->frames[i].state == BF_ALLOC_HEAD || b->frames[i].state == BF_ALLOC_TAIL)
+            return rcResourceBusy;
+    for (uint32_t i = first; i < end; i++) {
+        uint32_t h = free_block_of(b, i);
+        if (h == BUDDY_NONE)
+            continue; /* already reserved */
+        /* Split the containing block down to order 0 around frame i, keeping the other halves. */
+        unsigned order = b->frames[h].order;
+        list_remove(b, h);
+        while (order > 0) {
+            order--;
+            uint32_t half = 1u << order;
+            uint32_t keep = (i < h + half) ? h + half : h; /* the half without frame i */
+            list_push(b, keep, order);
+            if (keep == h)
+                h += half;
+        }
+        b->frames[i].state = BF_RESERVED;
+        b->frames[i].order = 0;
+        b->free_pages--;
+        b->reserved_pages++;
+    }
+    return rcOk;
+}
+
+Retcode buddy_alloc(struct buddy *b, unsigned order, uint64_t *paddr)
+{
+    if (b == NULL || paddr == NULL || order > BUDDY_MAX_ORDER)
+        return rcInvalidArgument;
+    unsigned k = order;
+    while (k <= BUDDY_MAX_ORDER && b->free_head[k] == BUDDY_NONE)
+        k++;
+    if (k > BUDDY_MAX_ORDER)
+        return rcOutOfMemory;
+    uint32_t i = b->free_head[k];
+    list_remove(b, i);
+    /* Split: keep the lower half, give the upper halves back to the lists. */
+    while (k > order) {
+        k--;
+        list_push(b, i + (1u << k), k);
+    }
+    b->frames[i].state = BF_ALLOC_HEAD;
+    b->frames[i].order = (uint8_t)order;
+    mark(b, i, order, BF_ALLOC_TAIL);
+    b->free_pages -= 1u << order;
+    b->used_pages += 1u << order;
+    *paddr = b->base + ((uint64_t)i << BUDDY_PAGE_SHIFT);
+    return rcOk;
+}
+
+static Retcode alloc_head(const struct buddy *b, uint64_t paddr, uint32_t *idx)
+{
+    if (paddr % BUDDY_PAGE_SIZE != 0)
+        return rcAlignment;
+    if (paddr < b->base || ((paddr - b->base) >> BUDDY_PAGE_SHIFT) >= b->nframes)
+        return rcOutOfRange;
+    uint32_t i = (uint32_t)((paddr - b->base) >> BUDDY_PAGE_SHIFT);
+    if (b->frames[i].state == BF_ALLOC_TAIL)
+        return rcAlignment; /* inside an allocation, not at its start */
+    if (b->frames[i].state != BF_ALLOC_HEAD)
+        return rcNotFound;
+    *idx = i;
+    return rcOk;
+}
+
+Retcode buddy_free(struct buddy *b, uint64_t paddr, unsigned order)
+{
+    if (b == NULL)
+        return rcInvalidArgument;
+    uint32_t i;
+    Retcode rc = alloc_head(b, paddr, &i);
+    if (rc != rcOk)
+        return rc;
+    if (b->frames[i].order != order)
+        return rcInvalidArgument;
+    b->used_pages -= 1u << order;
+    b->free_pages += 1u << order;
+    b->frames[i].state = BF_FREE_HEAD; /* insert_coalesce re-marks head and tails */
+    insert_coalesce(b, i, order);
+    return rcOk;
+}
+
+Retcode buddy_block_order(const struct buddy *b, uint64_t paddr, unsigned *order)
+{
+    uint32_t i;
+    Retcode rc = alloc_head(b, paddr, &i);
+    if (rc == rcOk)
+        *order = b->frames[i].order;
+    return rc;
+}
+
+int buddy_largest_free_order(const struct buddy *b)
+{
+    for (int k = BUDDY_MAX_ORDER; k >= 0; k--)
+        if (b->free_head[k] != BUDDY_NONE)
+            return k;
+    return -1;
+}
+
+Retcode buddy_check(const struct buddy *b)
+{
+    uint64_t free_pages = 0, used = 0, reserved = 0;
+    for (unsigned k = 0; k <= BUDDY_MAX_ORDER; k++) {
+        uint64_t n = 0;
+        uint32_t prev = BUDDY_NONE;
+        for (uint32_t i = b->free_head[k]; i != BUDDY_NONE; i = b->frames[i].next) {
+            const struct buddy_frame *f = &b->frames[i];
+            if (i >= b->nframes || f->state != BF_FREE_HEAD || f->order != k || f->prev != prev)
+                return rcBadFormat;
+            if ((i & ((1u << k) - 1)) != 0 || (uint64_t)i + (1u << k) > b->nframes)
+                return rcBadFormat;
+            for (uint32_t j = 1; j < (1u << k); j++)
+                if (b->frames[i + j].state != BF_FREE_TAIL)
+                    return rcBadFormat;
+            if (k < BUDDY_MAX_ORDER) {
+                uint32_t bud = i ^ (1u << k);
+                if (bud < b->nframes && b->frames[bud].state == BF_FREE_HEAD && b->frames[bud].order == k)
+                    return rcBadFormat; /* two free buddies not merged */
+            }
+            if (++n > b->nframes)
+                return rcBadFormat; /* a cycle in the list */
+            free_pages += 1u << k;
+            prev = i;
+        }
+        if (n != b->free_blocks[k])
+            return rcBadFormat;
+    }
+    for (uint32_t i = 0; i < b->nframes; i++) {
+        const struct buddy_frame *f = &b->frames[i];
+        if (f->state == BF_RESERVED) {
+            reserved++;
+        } else if (f->state == BF_ALLOC_HEAD) {
+            if ((i & ((1u << f->order) - 1)) != 0 || (uint64_t)i + (1u << f->order) > b->nframes)
+                return rcBadFormat;
+            for (uint32_t j = 1; j < (1u << f->order); j++)
+                if (b->frames[i + j].state != BF_ALLOC_TAIL)
+                    return rcBadFormat;
+            used += 1u << f->order;
+        }
+    }
+    if (free_pages != b->free_pages || used != b->used_pages || reserved != b->reserved_pages)
+        return rcBadFormat;
+    if (free_pages + used + reserved != b->nframes)
+        return rcBadFormat;
+    return rcOk;
+}

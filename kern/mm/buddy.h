@@ -1,0 +1,95 @@
+/*
+ * Buddy allocator over page frames (4 KiB), orders 0..BUDDY_MAX_ORDER.
+ *
+ * Pure code (host tested). The allocator never touches the frames it manages: its metadata
+ * is an array of struct buddy_frame in memory the caller provides (buddy_meta_size() bytes),
+ * so it runs over the kernel's direct map and over malloc'd arrays in tests alike.
+ *
+ * Every frame is in exactly one state: RESERVED (not managed: holes, firmware, kernel image),
+ * part of a FREE block, or part of an ALLOCATED block. Blocks of order k start at a frame index
+ * (relative to `base`) that is a multiple of 2^k; pass a `base` aligned to
+ * 2^BUDDY_MAX_ORDER pages (e.g. 0) to get physically aligned blocks (an order-9 block is then
+ * a 2 MiB-aligned 2 MiB region).
+ *
+ * Not thread-safe: the caller (pmm) serialises with its own lock.
+ */
+#ifndef BASTION_MM_BUDDY_H
+#define BASTION_MM_BUDDY_H
+
+#include <bastion/retcode.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define BUDDY_PAGE_SIZE 4096u
+#define BUDDY_PAGE_SHIFT 12
+#define BUDDY_MAX_ORDER 10 /* largest block: 2^10 pages = 4 MiB */
+#define BUDDY_NONE 0xffffffffu
+
+/* Per-frame metadata. Only the head frame of a block carries its order and list links. */
+struct buddy_frame {
+    uint32_t next, prev; /* free-list links (frame indices), BUDDY_NONE at the ends */
+    uint8_t state;       /* enum buddy_state */
+    uint8_t order;       /* valid on block heads */
+    uint16_t pad;
+};
+
+struct buddy {
+    uint64_t base;    /* physical address of frame 0 */
+    uint32_t nframes; /* frames covered, managed or not */
+    struct buddy_frame *frames;
+    uint32_t free_head[BUDDY_MAX_ORDER + 1];
+    uint64_t free_blocks[BUDDY_MAX_ORDER + 1];
+    uint64_t free_pages;     /* pages in free blocks */
+    uint64_t used_pages;     /* pages in allocated blocks */
+    uint64_t reserved_pages; /* pages never handed out */
+};
+
+/* Bytes of metadata needed for nframes frames. */
+size_t buddy_meta_size(uint64_t nframes);
+
+/*
+ * Cover frames [base, base + nframes * 4 KiB), all RESERVED at first.
+ * rcAlignment: base not page-aligned. rcBufferTooSmall: meta_size < buddy_meta_size(nframes).
+ * rcOutOfRange: nframes is 0 or does not fit 32 bits.
+ */
+Retcode buddy_init(struct buddy *b, uint64_t base, uint64_t nframes, void *meta, size_t meta_size);
+
+/*
+ * Make [paddr, paddr + npages pages) free (RAM the firmware says is usable). Frames must be
+ * RESERVED. rcAlignment: paddr not page-aligned. rcOutOfRange: range outside the covered
+ * frames. rcAlreadyExists: some frame is already free or allocated (nothing is changed).
+ */
+Retcode buddy_add_free(struct buddy *b, uint64_t paddr, uint64_t npages);
+
+/*
+ * Take [paddr, paddr + npages pages) out of circulation (kernel image, modules, firmware):
+ * free frames become RESERVED, reserved frames stay so. Splits free blocks as needed.
+ * rcResourceBusy: some frame is allocated (nothing is changed). rcAlignment, rcOutOfRange as above.
+ */
+Retcode buddy_reserve(struct buddy *b, uint64_t paddr, uint64_t npages);
+
+/* Allocate 2^order contiguous pages. rcInvalidArgument: order too big. rcOutOfMemory. */
+Retcode buddy_alloc(struct buddy *b, unsigned order, uint64_t *paddr);
+
+/*
+ * Free a block returned by buddy_alloc with the same order; coalesces with free buddies.
+ * rcOutOfRange: foreign address. rcAlignment: not page-aligned or not a block head.
+ * rcNotFound: no allocated block there (double free, or a reserved frame).
+ * rcInvalidArgument: order differs from the allocation's.
+ */
+Retcode buddy_free(struct buddy *b, uint64_t paddr, unsigned order);
+
+/* Order of the allocated block starting at paddr (for kfree of large blocks), or rcNotFound. */
+Retcode buddy_block_order(const struct buddy *b, uint64_t paddr, unsigned *order);
+
+/* Largest order with a free block, or -1 when nothing is free. */
+int buddy_largest_free_order(const struct buddy *b);
+
+/*
+ * Full consistency check (tests, debug builds): list links, block alignment, no two free
+ * buddies left uncoalesced, counters equal to a recount. rcBadFormat on the first violation.
+ */
+Retcode buddy_check(const struct buddy *b);
+
+#endif
