@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# test/boot/gdb-test.sh: the debugger test.
+#
+# Usage: gdb-test.sh --iso ISO --elf KERNEL_ELF --log LOG [--timeout SECONDS]
+#
+# Starts QEMU halted at the first instruction with its gdb stub on a random free port (so it can
+# run beside other tests), runs gdb in batch mode with the repo's scripts/gdb/bastion.gdb
+# (symbols, x86-64, connect, hardware breakpoint on kmain), continues, and passes only when gdb
+# stopped in kmain, `bt` shows frame #0 in kmain without errors, and `list` shows kmain's
+# source. gdb's transcript goes to LOG, the guest's serial output to LOG.serial.
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+source "$ROOT/scripts/lib/qemu.sh"
+
+iso= elf= log= timeout_s=120
+while (($#)); do
+  case $1 in
+    --iso) iso=$2; shift 2 ;;
+    --elf) elf=$2; shift 2 ;;
+    --log) log=$2; shift 2 ;;
+    --timeout) timeout_s=$2; shift 2 ;;
+    *) echo "gdb-test: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+done
+[[ -n $iso && -n $elf && -n $log ]] || { echo "gdb-test: --iso, --elf and --log are required" >&2; exit 2; }
+
+fail() {
+  echo "FAIL debugger: $*"
+  [[ -s $log ]] && { echo "---- gdb transcript ----"; tail -n 60 "$log"; echo "------------------------"; }
+  [[ -s $log.qemu.txt ]] && { echo "QEMU said:"; head -n 20 "$log.qemu.txt"; }
+  echo "gdb transcript: $log   serial log: $log.serial"
+  exit 1
+}
+
+[[ -r $iso ]] || fail "ISO not found: $iso (build it with scripts/build)"
+[[ -r $elf ]] || fail "kernel ELF not found: $elf"
+command -v gdb >/dev/null || fail "gdb is not installed (scripts/deps)"
+mkdir -p "$(dirname "$log")"
+: >"$log"
+workdir=$(mktemp -d "$(dirname "$log")/.debugger.XXXXXX")
+
+tpid=
+stop_qemu() {
+  local qpid=
+  [[ -r $workdir/qemu.pid ]] && qpid=$(<"$workdir/qemu.pid")
+  [[ -n $qpid ]] && bastion_qemu_stop "$qpid"
+  [[ -n $tpid ]] && bastion_qemu_stop "$tpid"
+  tpid=
+  rm -f "$workdir/qemu.pid"
+}
+trap 'stop_qemu; rm -rf "$workdir"' EXIT
+trap 'exit 130' INT TERM HUP
+
+# QEMU halted (-S) with the stub on a random port; retry if another process won the port.
+port=
+for attempt in 1 2 3 4 5; do
+  port=$(bastion_free_port) || fail "no free TCP port"
+  timeout -k 5 $((timeout_s + 15)) "$BASTION_QEMU" -accel tcg -cpu max -smp 1 -m 256M \
+    -cdrom "$iso" -boot d -display none -monitor none -serial "file:$log.serial" -no-reboot \
+    -gdb "tcp:127.0.0.1:$port" -S -pidfile "$workdir/qemu.pid" </dev/null >"$log.qemu.txt" 2>&1 &
+  tpid=$!
+  bastion_wait_port "$port" "$tpid" 10 && break
+  stop_qemu
+  port=
+done
+[[ -n $port ]] || fail "QEMU's gdb stub did not come up"
+echo "debugger: QEMU halted, gdb stub on 127.0.0.1:$port"
+
+# gdb in batch mode: the repo's script connects and sets the kmain breakpoint; then continue to
+# it and look around. `timeout` bounds gdb too.
+start=$SECONDS
+BASTION_KERNEL=$elf BASTION_GDB_TARGET=127.0.0.1:$port \
+  timeout -k 5 "$timeout_s" gdb -nx -batch -x "$ROOT/scripts/gdb/bastion.gdb" \
+  -ex 'continue' \
+  -ex 'echo \n==== bt ====\n' -ex 'bt' \
+  -ex 'echo \n==== pc ====\n' -ex 'info symbol $pc' \
+  -ex 'echo \n==== list ====\n' -ex 'list kmain' \
+  -ex 'echo \n==== end ====\n' </dev/null >"$log" 2>&1
+rc=$?
+elapsed=$((SECONDS - start))
+stop_qemu
+((rc == 124 || rc == 137)) && fail "gdb timed out after ${timeout_s}s"
+
+section() { sed -n "/^==== $1 ====\$/,/^==== /p" "$log" | sed '1d;$d'; }
+bt=$(section bt)
+pcsym=$(section pc)
+src=$(section list)
+
+grep -qE '^(Hardware assisted )?[Bb]reakpoint 1, .*kmain' "$log" ||
+  fail "gdb did not report stopping at the kmain breakpoint"
+grep -qE '^#0 +(0x[0-9a-f]+ in )?kmain \(' <<<"$bt" || fail "bt frame #0 is not kmain"
+if grep -qE 'Backtrace stopped|Cannot access memory|corrupt stack' <<<"$bt"; then
+  fail "bt reports an error"
+fi
+grep -qE '^kmain(\+[0-9]+)? in section \.text' <<<"$pcsym" || fail "\$pc is not inside kmain: $pcsym"
+grep -qE '^[0-9]+[[:space:]].*kmain' <<<"$src" || fail "list kmain shows no source line naming kmain"
+
+echo "---- bt ----"
+echo "$bt"
+echo "PASS debugger: stopped at hbreak kmain, bt #0 kmain, source listed (${elapsed}s); transcript: $log"
+exit 0
