@@ -1,0 +1,590 @@
+/*
+ * cmocka tests of the init description compiler's library (services/einit/tools/initcfg*.c):
+ * valid descriptions give the right model; every rule that fails reports at the right
+ * line:column; limits take their defaults; sizes parse with their units and overflow checks;
+ * the emitted C and the dump have the expected content.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "initcfg.h"
+#include "startup_table.h"
+
+/* ---- helpers ------------------------------------------------------------------------------ */
+
+static struct initcfg parse_ok(const char *text)
+{
+    struct initcfg cfg;
+    struct initcfg_diags d = { 0 };
+    Retcode rc = initcfg_parse(text, strlen(text), &cfg, &d);
+    if (rc != rcOk)
+        initcfg_diags_print(stderr, "<test>", &d);
+    assert_int_equal(rc, rcOk);
+    assert_int_equal(d.count, 0);
+    initcfg_diags_free(&d);
+    return cfg;
+}
+
+/* Parses text that must fail with `rc`, and checks that one of the errors sits at line:column
+ * and contains `needle`. Returns the number of errors. */
+static size_t expect_error_rc(const char *text, Retcode want_rc, unsigned line, unsigned column,
+                              const char *needle)
+{
+    struct initcfg cfg;
+    struct initcfg_diags d = { 0 };
+    Retcode rc = initcfg_parse(text, strlen(text), &cfg, &d);
+    bool found = false;
+    for (size_t i = 0; i < d.count; i++)
+        if (d.items[i].pos.line == line && d.items[i].pos.column == column &&
+            strstr(d.items[i].message, needle) != NULL)
+            found = true;
+    if (!found) {
+        fprintf(stderr, "wanted %u:%u containing \"%s\"; got:\n", line, column, needle);
+        initcfg_diags_print(stderr, "<test>", &d);
+    }
+    assert_int_equal(rc, want_rc);
+    assert_true(found);
+    /* A failed parse hands out no model. */
+    assert_null(cfg.entities);
+    assert_int_equal(cfg.nentities, 0);
+    size_t n = d.count;
+    initcfg_diags_free(&d);
+    return n;
+}
+
+static size_t expect_error(const char *text, unsigned line, unsigned column, const char *needle)
+{
+    return expect_error_rc(text, rcBadFormat, line, column, needle);
+}
+
+static char *emit_to_string(const struct initcfg *cfg, void (*fn)(FILE *, const struct initcfg *, const char *))
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    fn(f, cfg, "dir/init.yaml");
+    fclose(f);
+    return buf;
+}
+
+/* ---- valid descriptions ------------------------------------------------------------------ */
+
+/* KasperskyOS's own first example: names, paths and process names all default. */
+static void test_kos_client_server(void **state)
+{
+    (void)state;
+    struct initcfg cfg = parse_ok("entities:\n"
+                                  "- name: Client\n"
+                                  "  connections:\n"
+                                  "  - target: Server\n"
+                                  "    id: server_connection\n"
+                                  "- name: Server\n");
+    assert_int_equal(cfg.nentities, 2);
+    const struct initcfg_entity *c = &cfg.entities[0], *s = &cfg.entities[1];
+    assert_string_equal(c->class_name, "Client");
+    assert_string_equal(c->task_name, "Client");
+    assert_false(c->task_given);
+    assert_string_equal(c->path, "Client");
+    assert_false(c->path_given);
+    assert_int_equal(c->pos.line, 2);
+    assert_int_equal(c->nconns, 1);
+    assert_string_equal(c->conns[0].target, "Server");
+    assert_string_equal(c->conns[0].id, "server_connection");
+    assert_int_equal(c->conns[0].kind, INITCFG_ID_STRING);
+    assert_int_equal(c->conns[0].server, 1);
+    assert_int_equal(c->conns[0].listener, 0);
+    assert_string_equal(s->class_name, "Server");
+    assert_int_equal(s->nconns, 0);
+    assert_int_equal(s->pos.line, 6);
+    assert_int_equal(cfg.nlisteners, 1);
+    assert_int_equal(cfg.listeners[0].server, 1);
+    assert_string_equal(cfg.listeners[0].id, "server_connection");
+    initcfg_free(&cfg);
+}
+
+/* The default path is the class's short name: net.Client runs from "Client". */
+static void test_default_path_is_short_class_name(void **state)
+{
+    (void)state;
+    struct initcfg cfg = parse_ok("entities:\n- name: net.tcp.Client\n- name: Srv\n  path: bin/srv\n");
+    assert_string_equal(cfg.entities[0].path, "Client");
+    assert_string_equal(cfg.entities[0].task_name, "net.tcp.Client");
+    assert_string_equal(cfg.entities[1].path, "bin/srv");
+    assert_true(cfg.entities[1].path_given);
+    initcfg_free(&cfg);
+}
+
+/* Two servers of one class, told apart by `task`; the client connects to each by task name. */
+static void test_task_names_and_listeners(void **state)
+{
+    (void)state;
+    struct initcfg cfg = parse_ok("entities:\n"
+                                  "- name: Client\n"
+                                  "  connections:\n"
+                                  "  - target: UserServer\n"
+                                  "    id: us\n"
+                                  "  - target: PrivilegedServer\n"
+                                  "    id: ps\n"
+                                  "- task: UserServer\n"
+                                  "  name: Server\n"
+                                  "- task: PrivilegedServer\n"
+                                  "  name: Server\n");
+    assert_int_equal(cfg.nentities, 3);
+    assert_string_equal(cfg.entities[1].task_name, "UserServer");
+    assert_true(cfg.entities[1].task_given);
+    assert_string_equal(cfg.entities[2].class_name, "Server");
+    assert_string_equal(cfg.entities[2].path, "Server");
+    assert_int_equal(cfg.entities[0].conns[0].server, 1);
+    assert_int_equal(cfg.entities[0].conns[1].server, 2);
+    assert_int_equal(cfg.nlisteners, 2);
+    assert_int_equal(cfg.entities[0].conns[1].listener, 1);
+    assert_int_equal(cfg.listeners[1].server, 2);
+    initcfg_free(&cfg);
+}
+
+/* Clients naming the same id on the same server share one listener; another id gets its own. */
+static void test_shared_listener(void **state)
+{
+    (void)state;
+    struct initcfg cfg = parse_ok("entities:\n"
+                                  "- {name: S}\n"
+                                  "- {name: C, task: C1, connections: [{target: S, id: echo}]}\n"
+                                  "- {name: C, task: C2, connections: [{target: S, id: echo}, "
+                                  "{target: S, id: admin}]}\n");
+    assert_int_equal(cfg.nlisteners, 2);
+    assert_int_equal(cfg.entities[1].conns[0].listener, 0);
+    assert_int_equal(cfg.entities[2].conns[0].listener, 0);
+    assert_int_equal(cfg.entities[2].conns[1].listener, 1);
+    assert_string_equal(cfg.listeners[1].id, "admin");
+    initcfg_free(&cfg);
+}
+
+/* Cycles and self-connections are legal: the table only lists channels. */
+static void test_cycles_allowed(void **state)
+{
+    (void)state;
+    struct initcfg cfg = parse_ok("entities:\n"
+                                  "- name: A\n  connections: [{target: B, id: ab}, {target: A, id: self}]\n"
+                                  "- name: B\n  connections: [{target: A, id: ba}]\n");
+    assert_int_equal(cfg.entities[0].conns[0].server, 1);
+    assert_int_equal(cfg.entities[0].conns[1].server, 0);
+    assert_int_equal(cfg.entities[1].conns[0].server, 0);
+    assert_int_equal(cfg.nlisteners, 3);
+    initcfg_free(&cfg);
+}
+
+static void test_args_env_and_blank_lists(void **state)
+{
+    (void)state;
+    struct initcfg cfg = parse_ok("entities:\n"
+                                  "- name: Vfs\n"
+                                  "  connections:\n"
+                                  "  args:\n"
+                                  "    - -l\n"
+                                  "    - devfs /dev devfs 0\n"
+                                  "    - \"\"\n"
+                                  "  env:\n"
+                                  "    ROOTFS: ramdisk0,0 / ext2 0\n"
+                                  "    UNMAP_ROMFS: 1\n"
+                                  "    EMPTY:\n"
+                                  "- name: Other\n  args:\n  env: ~\n  limits:\n");
+    const struct initcfg_entity *e = &cfg.entities[0];
+    assert_int_equal(e->nconns, 0);
+    assert_int_equal(e->nargs, 3);
+    assert_string_equal(e->args[0], "-l");
+    assert_string_equal(e->args[1], "devfs /dev devfs 0");
+    assert_string_equal(e->args[2], "");
+    assert_int_equal(e->nenv, 3);
+    assert_string_equal(e->env[0].name, "ROOTFS");
+    assert_string_equal(e->env[0].value, "ramdisk0,0 / ext2 0");
+    assert_string_equal(e->env[1].value, "1"); /* a YAML number is passed as its text */
+    assert_string_equal(e->env[2].value, "");
+    assert_int_equal(cfg.entities[1].nargs, 0);
+    assert_int_equal(cfg.entities[1].nenv, 0);
+    initcfg_free(&cfg);
+}
+
+/* ---- limits --------------------------------------------------------------------------- */
+
+static void test_limits_builtin_defaults(void **state)
+{
+    (void)state;
+    struct initcfg cfg = parse_ok("entities:\n- name: A\n");
+    assert_int_equal(cfg.default_kernel_memory, EINIT_DEFAULT_KERNEL_MEMORY);
+    assert_int_equal(cfg.default_ram, EINIT_DEFAULT_RAM);
+    assert_int_equal(cfg.entities[0].kernel_memory, 1024 * 1024);
+    assert_int_equal(cfg.entities[0].ram, 16 * 1024 * 1024);
+    assert_false(cfg.entities[0].kernel_memory_given);
+    assert_false(cfg.entities[0].ram_given);
+    initcfg_free(&cfg);
+}
+
+/* Top-level limits replace the built-in defaults; an entity's own limits win for that entity,
+ * key by key. The top-level block may come after `entities`. */
+static void test_limits_override(void **state)
+{
+    (void)state;
+    struct initcfg cfg = parse_ok("entities:\n"
+                                  "- name: A\n"
+                                  "  limits: { ram: 2MiB }\n"
+                                  "- name: B\n"
+                                  "  limits:\n"
+                                  "    kernel_memory: 256KiB\n"
+                                  "    ram: 1GiB\n"
+                                  "- name: C\n"
+                                  "limits:\n"
+                                  "  kernel_memory: 512 KiB\n");
+    assert_int_equal(cfg.default_kernel_memory, 512 * 1024);
+    assert_int_equal(cfg.default_ram, EINIT_DEFAULT_RAM);
+    assert_int_equal(cfg.entities[0].kernel_memory, 512 * 1024);
+    assert_int_equal(cfg.entities[0].ram, 2 * 1024 * 1024);
+    assert_true(cfg.entities[0].ram_given);
+    assert_false(cfg.entities[0].kernel_memory_given);
+    assert_int_equal(cfg.entities[1].kernel_memory, 256 * 1024);
+    assert_int_equal(cfg.entities[1].ram, 1024ull * 1024 * 1024);
+    assert_int_equal(cfg.entities[2].kernel_memory, 512 * 1024);
+    assert_int_equal(cfg.entities[2].ram, EINIT_DEFAULT_RAM);
+    initcfg_free(&cfg);
+}
+
+static void size_ok(const char *text, uint64_t want)
+{
+    uint64_t v = 0;
+    const char *why = NULL;
+    assert_int_equal(initcfg_size_parse(text, &v, &why), rcOk);
+    assert_true(v == want);
+}
+
+static void size_bad(const char *text, Retcode want)
+{
+    uint64_t v = 7;
+    const char *why = NULL;
+    assert_int_equal(initcfg_size_parse(text, &v, &why), want);
+    assert_non_null(why);
+    assert_true(v == 7); /* untouched on failure */
+}
+
+static void test_size_units(void **state)
+{
+    (void)state;
+    size_ok("1", 1);
+    size_ok("4096", 4096);
+    size_ok("1B", 1);
+    size_ok("4KiB", 4096);
+    size_ok("16MiB", 16u << 20);
+    size_ok("16 MiB", 16u << 20);
+    size_ok("3\tGiB", 3ull << 30);
+    size_ok("2TiB", 2ull << 40);
+    size_ok("007KiB", 7 * 1024);
+    size_bad("", rcBadFormat);
+    size_bad("KiB", rcBadFormat);
+    size_bad("16MB", rcBadFormat);   /* decimal or binary? refused, not guessed */
+    size_bad("16M", rcBadFormat);
+    size_bad("16kib", rcBadFormat);  /* units are case-sensitive */
+    size_bad("1.5MiB", rcBadFormat);
+    size_bad("-1", rcBadFormat);
+    size_bad("+1", rcBadFormat);
+    size_bad("0x10", rcBadFormat);
+    size_bad("1 2", rcBadFormat);
+    size_bad("16MiB ", rcBadFormat);
+    size_bad("0", rcOutOfRange);
+    size_bad("0KiB", rcOutOfRange);
+}
+
+static void test_size_overflow(void **state)
+{
+    (void)state;
+    size_ok("18446744073709551615", UINT64_MAX);
+    size_bad("18446744073709551616", rcOverflow);
+    size_bad("99999999999999999999999", rcOverflow);
+    size_ok("16777215TiB", 16777215ull << 40);
+    size_bad("16777216TiB", rcOverflow);  /* 2^24 * 2^40 = 2^64 */
+    size_ok("17179869183GiB", 17179869183ull << 30);
+    size_bad("17179869184GiB", rcOverflow);
+    size_bad("18014398509481984KiB", rcOverflow);
+}
+
+/* ---- errors, each at its line:column -------------------------------------------------- */
+
+static void test_error_unknown_keys(void **state)
+{
+    (void)state;
+    expect_error("entities:\n- name: A\nprocesses: 1\n", 3, 1, "unknown key 'processes'");
+    expect_error("entities:\n- name: A\n  pth: a\n", 3, 3, "unknown key 'pth' in an entity");
+    expect_error("entities:\n- name: A\n  connections:\n  - target: A\n    id: x\n    kind: y\n",
+                 6, 5, "unknown key 'kind' in a connection");
+    expect_error("entities:\n- name: A\n  limits: { rom: 1KiB }\n", 3, 13, "unknown key 'rom' in 'limits'");
+    expect_error("limits:\n  cpu: 1\nentities:\n- name: A\n", 2, 3, "unknown key 'cpu'");
+}
+
+static void test_error_duplicate_keys(void **state)
+{
+    (void)state;
+    expect_error("entities:\n- name: A\n  path: a\n  path: b\n", 4, 3,
+                 "duplicate key 'path' in an entity (first at line 3)");
+    expect_error("entities:\n- name: A\nentities:\n- name: B\n", 3, 1, "duplicate key 'entities'");
+    expect_error("entities:\n- name: A\n  env:\n    X: 1\n    X: 2\n", 5, 5,
+                 "duplicate env variable 'X' (first at line 4)");
+}
+
+static void test_error_entities_shape(void **state)
+{
+    (void)state;
+    expect_error("limits: {ram: 1MiB}\n", 1, 1, "missing the key 'entities'");
+    expect_error("entities:\n", 1, 10, "lists no entity");
+    expect_error("entities: []\n", 1, 11, "lists no entity");
+    expect_error("entities: Client\n", 1, 11, "'entities' must be a list");
+    expect_error("- name: A\n", 1, 1, "an init description is a mapping");
+    expect_error("entities:\n- Client\n", 2, 3, "an entity must be a mapping");
+    expect_error("", 1, 1, "empty init description");
+    expect_error("# only a comment\n", 1, 1, "empty init description");
+}
+
+static void test_error_required_keys(void **state)
+{
+    (void)state;
+    expect_error("entities:\n- name: A\n- path: b\n  task: B\n", 3, 3, "entity has no 'name'");
+    expect_error("entities:\n- name:\n", 2, 8, "'name' needs a value");
+    expect_error("entities:\n- name: [A]\n", 2, 9, "'name' must be a string, not a list");
+    expect_error("entities:\n- name: A\n  connections:\n  - id: x\n", 4, 5, "connection has no 'target'");
+    expect_error("entities:\n- name: A\n  connections:\n  - target: A\n", 4, 5, "connection has no 'id'");
+    expect_error("entities:\n- name: A\n  connections: {target: A, id: x}\n", 3, 16,
+                 "'connections' must be a list");
+    expect_error("entities:\n- name: A\n  connections:\n  - A\n", 4, 5, "a connection must be a mapping");
+}
+
+static void test_error_names(void **state)
+{
+    (void)state;
+    expect_error("entities:\n- name: echo server\n", 2, 9, "bad class name 'echo server'");
+    expect_error("entities:\n- name: echo..Server\n", 2, 9, "bad class name");
+    expect_error("entities:\n- name: 1Server\n", 2, 9, "bad class name");
+    expect_error("entities:\n- name: Server.\n", 2, 9, "bad class name");
+    expect_error("entities:\n- name: S\n  task: 'my task'\n", 3, 9, "bad task name 'my task'");
+    expect_error("entities:\n- name: S\n  path: ''\n", 3, 9, "'path' needs a value");
+    expect_error("entities:\n- name: S\n  path: \"\"\n", 3, 9, "'path' needs a value");
+    expect_error("entities:\n- name: S\n  path: /bin/s\n", 3, 9, "drop the leading '/'");
+    expect_error("entities:\n- name: S\n  path: a b\n", 3, 9, "bad path 'a b'");
+    expect_error("entities:\n- name: S\n  env:\n    1X: a\n", 4, 5, "bad env variable name '1X'");
+    expect_error("entities:\n- name: S\n  env:\n    A=B: a\n", 4, 5, "bad env variable name 'A=B'");
+    expect_error("entities:\n- name: S\n  args: -l\n", 3, 9, "'args' must be a list of strings");
+    expect_error("entities:\n- name: S\n  args:\n    - {a: 1}\n", 4, 7, "each of 'args' must be a string");
+    expect_error("entities:\n- name: S\n  env: [A]\n", 3, 8, "'env' must be a mapping");
+    expect_error("entities:\n- name: S\n  env:\n    A: [1]\n", 4, 8,
+                 "the value of env variable 'A' must be a string");
+    expect_error("entities:\n- name: \"A\\0B\"\n", 2, 9, "NUL character");
+}
+
+static void test_error_duplicate_process(void **state)
+{
+    (void)state;
+    /* Same class, no task: both default to the class name. Reported at the second name. */
+    expect_error("entities:\n- name: Client\n- name: Server\n- name: Client\n", 4, 9,
+                 "duplicate process name 'Client' (first at line 2)");
+    /* An explicit task clashing with a default one is reported at the task value. */
+    expect_error("entities:\n- name: Client\n- name: Other\n  task: Client\n", 4, 9,
+                 "duplicate process name 'Client'");
+}
+
+static void test_error_connections(void **state)
+{
+    (void)state;
+    expect_error("entities:\n- name: C\n  connections:\n  - target: Servr\n    id: s\n- name: Server\n",
+                 4, 13, "connection target 'Servr' is not the task name of any entity");
+    /* target names the process, not the class: a class name that is not a task name fails. */
+    expect_error("entities:\n- name: C\n  connections: [{target: Server, id: s}]\n"
+                 "- name: Server\n  task: S1\n",
+                 3, 26, "connection target 'Server'");
+    expect_error("entities:\n- name: C\n  connections:\n  - target: S\n    id: s\n"
+                 "  - target: T\n    id: s\n- name: S\n- name: T\n",
+                 7, 9, "duplicate connection id 's' in entity 'C' (first at line 4)");
+    expect_error("entities:\n- name: C\n  connections: [{target: C, id: 'a b'}]\n", 3, 33,
+                 "bad connection id 'a b'");
+    expect_error("entities:\n- name: C\n  connections: [{target: C, id: {var: X}}]\n", 3, 33,
+                 "needs both 'var'");
+    expect_error("entities:\n- name: C\n  connections: [{target: C, id: {var: 1X, include: a.h}}]\n",
+                 3, 39, "'var' must be a C macro name");
+    expect_error("entities:\n- name: C\n  connections: [{target: C, id: {var: X, include: 'a\"b.h'}}]\n",
+                 3, 51, "'include' must be a header path");
+}
+
+static void test_error_limits(void **state)
+{
+    (void)state;
+    expect_error("entities:\n- name: A\n  limits:\n    ram: 16MB\n", 4, 10,
+                 "bad size '16MB' for 'ram': unknown unit");
+    expect_error("entities:\n- name: A\n  limits:\n    kernel_memory: 0\n", 4, 20,
+                 "greater than zero");
+    expect_error("entities:\n- name: A\n  limits:\n    ram: 16777216TiB\n", 4, 10,
+                 "does not fit in 64 bits");
+    expect_error("limits: 1MiB\nentities:\n- name: A\n", 1, 9, "'limits' must be a mapping");
+    expect_error("entities:\n- name: A\n  limits:\n    ram: [1]\n", 4, 10, "'ram' must be a string");
+}
+
+static void test_error_yaml(void **state)
+{
+    (void)state;
+    expect_error("entities:\n- name: A\n  connections: [\n", 4, 1, "YAML syntax");
+    expect_error("entities:\n- name: A\n path: x\n", 3, 2, "YAML syntax");
+    expect_error("entities:\n- name: &n A\n- name: *n\n", 3, 9, "aliases");
+    expect_error("entities:\n- name: A\n---\nentities:\n- name: B\n", 3, 1, "one YAML document");
+}
+
+static void test_error_limits_of_the_table(void **state)
+{
+    (void)state;
+    /* 65 entities: the 65th is reported. */
+    char *text = malloc(16 * 1024);
+    assert_non_null(text);
+    strcpy(text, "entities:\n");
+    for (int i = 0; i < 65; i++)
+        sprintf(text + strlen(text), "- name: P%d\n", i);
+    expect_error_rc(text, rcOutOfRange, 66, 3, "too many entities (at most 64)");
+    /* 64 are fine. */
+    strcpy(text, "entities:\n");
+    for (int i = 0; i < 64; i++)
+        sprintf(text + strlen(text), "- name: P%d\n", i);
+    struct initcfg cfg = parse_ok(text);
+    assert_int_equal(cfg.nentities, 64);
+    initcfg_free(&cfg);
+    /* A 64-byte class name is one too long. */
+    strcpy(text, "entities:\n- name: ");
+    memset(text + strlen(text), 'N', 64);
+    strcpy(text + strlen("entities:\n- name: ") + 64, "\n");
+    expect_error_rc(text, rcOutOfRange, 2, 9, "at most 63");
+    free(text);
+}
+
+/* One run reports every mistake, sorted by position. */
+static void test_all_errors_reported_in_order(void **state)
+{
+    (void)state;
+    const char *text = "entities:\n"
+                       "- name: C\n"                    /* 2 */
+                       "  connections:\n"
+                       "  - target: Nobody\n"           /* 4: unknown target */
+                       "    id: x\n"
+                       "  limits: {ram: 1MB}\n"         /* 6: bad size */
+                       "- name: C\n"                    /* 7: duplicate process */
+                       "  colour: red\n";               /* 8: unknown key */
+    struct initcfg cfg;
+    struct initcfg_diags d = { 0 };
+    assert_int_equal(initcfg_parse(text, strlen(text), &cfg, &d), rcBadFormat);
+    assert_int_equal(d.count, 4);
+    assert_int_equal(d.items[0].pos.line, 4);
+    assert_int_equal(d.items[1].pos.line, 6);
+    assert_int_equal(d.items[2].pos.line, 7);
+    assert_int_equal(d.items[3].pos.line, 8);
+
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    initcfg_diags_print(f, "init.yaml", &d);
+    fclose(f);
+    assert_non_null(strstr(buf, "init.yaml:4:13: error: connection target 'Nobody'"));
+    assert_non_null(strstr(buf, "init.yaml:8:3: error: unknown key 'colour'"));
+    free(buf);
+    initcfg_diags_free(&d);
+}
+
+/* ---- output ------------------------------------------------------------------------------ */
+
+static void test_emit_c(void **state)
+{
+    (void)state;
+    struct initcfg cfg = parse_ok("entities:\n"
+                                  "- name: S\n"
+                                  "- name: C\n"
+                                  "  args: ['say \"hi\"', 'x\\y', 'tab\there', 'q?\?=']\n"
+                                  "  env: {A: '1'}\n"
+                                  "  connections:\n"
+                                  "  - {target: S, id: plain}\n"
+                                  "  - {target: S, id: {var: ECHO_CONN, include: echo/conn.h}}\n"
+                                  "  limits: {kernel_memory: 300KiB}\n");
+    char *out = emit_to_string(&cfg, initcfg_emit_c);
+    assert_non_null(strstr(out, "#include \"startup_table.h\"\n#include \"echo/conn.h\"\n"));
+    assert_non_null(strstr(out, "\"say \\\"hi\\\"\""));
+    assert_non_null(strstr(out, "\"x\\\\y\""));
+    assert_non_null(strstr(out, "\"tab\\011here\""));
+    assert_non_null(strstr(out, "\"q\\?\\?=\""));
+    assert_non_null(strstr(out, "{ .id = \"plain\", .server = 0u, .listener = 0u }"));
+    assert_non_null(strstr(out, "{ .id = ECHO_CONN, .server = 0u, .listener = 1u }"));
+    assert_non_null(strstr(out, ".limits = { .kernel_memory = 307200ull, .ram = 16777216ull }"));
+    assert_non_null(strstr(out, ".nentries = 2u"));
+    assert_non_null(strstr(out, ".nlisteners = 2u"));
+    assert_non_null(strstr(out, ".source = \"init.yaml\""));   /* base name only */
+    assert_null(strstr(out, "dir/"));
+    /* Entry 0 has no args: no array, and the pointer is left NULL. */
+    assert_null(strstr(out, "einit_args_0"));
+    free(out);
+    initcfg_free(&cfg);
+}
+
+static void test_put_c_string_high_bytes(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    initcfg_put_c_string(f, "\xc3\xa9" "1");   /* é then a digit: octal escapes stop at 3 digits */
+    fclose(f);
+    assert_string_equal(buf, "\"\\303\\2511\"");
+    free(buf);
+}
+
+static void test_dump(void **state)
+{
+    (void)state;
+    struct initcfg cfg = parse_ok("entities:\n"
+                                  "- name: echo.Server\n  task: Echo\n"
+                                  "- name: echo.Client\n  connections: [{target: Echo, id: e}]\n"
+                                  "  limits: {ram: 4MiB}\n");
+    char *out = emit_to_string(&cfg, initcfg_dump);
+    assert_non_null(strstr(out, "source dir/init.yaml\n"));
+    assert_non_null(strstr(out, "defaults kernel_memory=1048576 ram=16777216\n"));
+    assert_non_null(strstr(out, "entity 0 class=echo.Server task=Echo path=Server(default) line=2\n"));
+    assert_non_null(strstr(out, "entity 1 class=echo.Client task=echo.Client(default) "
+                                "path=Client(default) line=4\n"));
+    assert_non_null(strstr(out, "  limits kernel_memory=1048576(default) ram=4194304\n"));
+    assert_non_null(strstr(out, "  connection id=e target=Echo server=0 listener=0\n"));
+    assert_non_null(strstr(out, "listener 0 id=e server=0 (Echo)\n"));
+    free(out);
+    initcfg_free(&cfg);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_kos_client_server),
+        cmocka_unit_test(test_default_path_is_short_class_name),
+        cmocka_unit_test(test_task_names_and_listeners),
+        cmocka_unit_test(test_shared_listener),
+        cmocka_unit_test(test_cycles_allowed),
+        cmocka_unit_test(test_args_env_and_blank_lists),
+        cmocka_unit_test(test_limits_builtin_defaults),
+        cmocka_unit_test(test_limits_override),
+        cmocka_unit_test(test_size_units),
+        cmocka_unit_test(test_size_overflow),
+        cmocka_unit_test(test_error_unknown_keys),
+        cmocka_unit_test(test_error_duplicate_keys),
+        cmocka_unit_test(test_error_entities_shape),
+        cmocka_unit_test(test_error_required_keys),
+        cmocka_unit_test(test_error_names),
+        cmocka_unit_test(test_error_duplicate_process),
+        cmocka_unit_test(test_error_connections),
+        cmocka_unit_test(test_error_limits),
+        cmocka_unit_test(test_error_yaml),
+        cmocka_unit_test(test_error_limits_of_the_table),
+        cmocka_unit_test(test_all_errors_reported_in_order),
+        cmocka_unit_test(test_emit_c),
+        cmocka_unit_test(test_put_c_string_high_bytes),
+        cmocka_unit_test(test_dump),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
