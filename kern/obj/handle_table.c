@@ -1,0 +1,232 @@
+/*
+ * Handle tables: slots, values and lookups (contract in handle.h).
+ *
+ * Invariants (table lock):
+ *   - used == number of slots in state LIVE or REVOKED, used <= limit;
+ *   - every FREE slot is on the free list exactly once, in the order it was freed;
+ *   - a LIVE slot holds exactly one reference on its object; FREE and REVOKED hold none;
+ *   - a slot's value is ((gen << 16) | index) ^ key with gen < 2^15, key < 2^31, never 0.
+ */
+#include "obj/handle_slots.h"
+
+#define GEN_MASK ((1u << HANDLE_GEN_BITS) - 1u)
+#define INDEX_MASK ((1u << HANDLE_INDEX_BITS) - 1u)
+
+/* xorshift64*: enough to make initial generations unpredictable from outside once seeded by the
+ * hardware generator; it is not used for anything that needs cryptographic strength. */
+static uint64_t rng_next(struct handle_table *t)
+{
+    uint64_t x = t->rng;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    t->rng = x;
+    return x * 0x2545f4914f6cdd1dull;
+}
+
+Retcode handle_table_init(struct handle_table *t, const struct handle_table_ops *ops, void *ctx,
+                          uint32_t limit, uint64_t seed)
+{
+    if (t == NULL || ops == NULL || ops->alloc == NULL || ops->free == NULL ||
+        (ops->lock == NULL) != (ops->unlock == NULL) || limit == 0 || limit > HANDLE_MAX_ENTRIES)
+        return rcInvalidArgument;
+    t->ops = ops;
+    t->ctx = ctx;
+    t->chunks = NULL;
+    t->nchunks = 0;
+    t->chunks_cap = 0;
+    t->limit = limit;
+    t->used = 0;
+    t->free_head = NULL;
+    t->free_tail = NULL;
+    t->rng = seed ^ 0x9e3779b97f4a7c15ull; /* never 0: xorshift would stay at 0 */
+    if (t->rng == 0)
+        t->rng = 0x9e3779b97f4a7c15ull;
+    t->key = (uint32_t)(rng_next(t) >> 32) & 0x7fffffffu;
+    return rcOk;
+}
+
+handle_t slot_value(const struct handle_table *t, const struct handle_entry *e)
+{
+    return (((uint32_t)e->gen << HANDLE_INDEX_BITS) | e->index) ^ t->key;
+}
+
+struct handle_entry *slot_find_locked(struct handle_table *t, handle_t h)
+{
+    if (h & 0x80000000u) /* also catches HANDLE_INVALID */
+        return NULL;
+    uint32_t raw = h ^ t->key;
+    uint32_t index = raw & INDEX_MASK;
+    uint32_t gen = raw >> HANDLE_INDEX_BITS;
+    if (index / HANDLE_CHUNK_ENTRIES >= t->nchunks)
+        return NULL;
+    struct handle_entry *e = &t->chunks[index / HANDLE_CHUNK_ENTRIES][index % HANDLE_CHUNK_ENTRIES];
+    if (e->state == HANDLE_FREE || e->gen != gen)
+        return NULL;
+    return e;
+}
+
+/* Adds one chunk of free slots. Called only when the free list is empty and used < limit. */
+static Retcode grow_locked(struct handle_table *t)
+{
+    if (t->nchunks * HANDLE_CHUNK_ENTRIES >= HANDLE_MAX_ENTRIES)
+        return rcQuotaExceeded;
+    if (t->nchunks == t->chunks_cap) {
+        uint32_t cap = t->chunks_cap == 0 ? 4 : t->chunks_cap * 2;
+        uint32_t most = HANDLE_MAX_ENTRIES / HANDLE_CHUNK_ENTRIES;
+        if (cap > most)
+            cap = most;
+        void *mem;
+        Retcode rc = t->ops->alloc(t->ctx, cap * sizeof(*t->chunks), &mem);
+        if (rc != rcOk)
+            return rc;
+        struct handle_entry **dir = mem;
+        for (uint32_t i = 0; i < t->nchunks; i++)
+            dir[i] = t->chunks[i];
+        if (t->chunks != NULL)
+            t->ops->free(t->ctx, t->chunks, t->chunks_cap * sizeof(*t->chunks));
+        t->chunks = dir;
+        t->chunks_cap = cap;
+    }
+    void *mem;
+    Retcode rc = t->ops->alloc(t->ctx, HANDLE_CHUNK_ENTRIES * sizeof(struct handle_entry), &mem);
+    if (rc != rcOk)
+        return rc;
+    struct handle_entry *chunk = mem;
+    uint32_t base = t->nchunks * HANDLE_CHUNK_ENTRIES;
+    for (uint32_t i = 0; i < HANDLE_CHUNK_ENTRIES; i++) {
+        struct handle_entry *e = &chunk[i];
+        e->obj = NULL;
+        e->table = t;
+        e->rights = 0;
+        e->gen = (uint16_t)(rng_next(t) & GEN_MASK);
+        e->state = HANDLE_FREE;
+        e->index = base + i;
+        e->badge = 0;
+        e->parent = e->child = e->prev = NULL;
+        e->next = NULL;
+        if (t->free_tail != NULL)
+            t->free_tail->next = e;
+        else
+            t->free_head = e;
+        t->free_tail = e;
+    }
+    t->chunks[t->nchunks++] = chunk;
+    return rcOk;
+}
+
+Retcode slot_alloc_locked(struct handle_table *t, struct kobj *obj, handle_rights_t rights,
+                          uint64_t badge, struct handle_entry **out)
+{
+    if (t->used >= t->limit)
+        return rcQuotaExceeded;
+    if (t->free_head == NULL) {
+        Retcode rc = grow_locked(t);
+        if (rc != rcOk)
+            return rc;
+    }
+    struct handle_entry *e = t->free_head;
+    t->free_head = e->next;
+    if (t->free_head == NULL)
+        t->free_tail = NULL;
+    /* The value 0 is reserved ("no handle"): skip the one generation that would produce it. */
+    if (slot_value(t, e) == 0)
+        e->gen = (uint16_t)((e->gen + 1u) & GEN_MASK);
+    e->obj = obj;
+    e->rights = rights;
+    e->state = HANDLE_LIVE;
+    e->badge = badge;
+    e->parent = e->child = e->next = e->prev = NULL;
+    t->used++;
+    *out = e;
+    return rcOk;
+}
+
+void slot_free_locked(struct handle_table *t, struct handle_entry *e)
+{
+    e->obj = NULL;
+    e->rights = 0;
+    e->state = HANDLE_FREE;
+    e->badge = 0;
+    e->gen = (uint16_t)((e->gen + 1u) & GEN_MASK);
+    e->parent = e->child = e->prev = NULL;
+    e->next = NULL;
+    if (t->free_tail != NULL)
+        t->free_tail->next = e;
+    else
+        t->free_head = e;
+    t->free_tail = e;
+    t->used--;
+}
+
+Retcode handle_install(struct handle_table *t, struct kobj *obj, handle_rights_t rights,
+                       handle_t *out)
+{
+    if (t == NULL || obj == NULL || out == NULL)
+        return rcInvalidArgument;
+    /* The new reference is taken before the slot so that failure needs no undo in the table. */
+    Retcode rc = kobj_ref(obj);
+    if (rc != rcOk)
+        return rc;
+    struct handle_entry *e;
+    table_lock(t);
+    rc = slot_alloc_locked(t, obj, rights, 0, &e);
+    if (rc == rcOk)
+        *out = slot_value(t, e);
+    table_unlock(t);
+    if (rc != rcOk)
+        kobj_unref(obj);
+    return rc;
+}
+
+Retcode handle_get(struct handle_table *t, handle_t h, enum kobj_type type, handle_rights_t need,
+                   struct kobj **obj, handle_rights_t *rights)
+{
+    if (t == NULL || obj == NULL)
+        return rcInvalidArgument;
+    Retcode rc;
+    table_lock(t);
+    struct handle_entry *e = slot_find_locked(t, h);
+    if (e == NULL)
+        rc = rcBadHandle;
+    else if (e->state == HANDLE_REVOKED)
+        rc = rcHandleRevoked;
+    else if (type != KOBJ_ANY && kobj_type(e->obj) != type)
+        rc = rcBadHandle;
+    else if (!hr_subset(need, e->rights))
+        rc = rcAccessDenied;
+    else
+        rc = kobj_ref(e->obj); /* safe: the LIVE entry keeps the object alive under the lock */
+    if (rc == rcOk) {
+        *obj = e->obj;
+        if (rights != NULL)
+            *rights = e->rights;
+    }
+    table_unlock(t);
+    return rc;
+}
+
+Retcode handle_get_sid(struct handle_table *t, handle_t h, kobj_sid_t *sid)
+{
+    if (t == NULL || sid == NULL)
+        return rcInvalidArgument;
+    Retcode rc = rcOk;
+    table_lock(t);
+    struct handle_entry *e = slot_find_locked(t, h);
+    if (e == NULL)
+        rc = rcBadHandle;
+    else if (e->state == HANDLE_REVOKED)
+        rc = rcHandleRevoked;
+    else
+        *sid = kobj_sid(e->obj);
+    table_unlock(t);
+    return rc;
+}
+
+uint32_t handle_table_count(struct handle_table *t)
+{
+    table_lock(t);
+    uint32_t n = t->used;
+    table_unlock(t);
+    return n;
+}

@@ -1,0 +1,82 @@
+/*
+ * Handle rights: the permissions mask every handle carries.
+ *
+ * As in KasperskyOS, the mask is 32 bits with a general part (bits 0-15: rights with the same
+ * meaning for every object type) and a specialised part (bits 16-31: HR_SPEC(n), meaning defined
+ * per object type below). As in Zircon, every operation names the rights it needs and a handle
+ * without them gets rcAccessDenied; rights can only shrink when a handle is copied or transferred
+ * (handle_copy/handle_transfer refuse a mask that is not a subset of the source's, rcAccessDenied).
+ *
+ * The kernel gives a new object's first handle the type's *_FULL mask (KasperskyOS: OCAP_*_FULL)
+ * or one of the IPC masks; holders narrow it from there.
+ *
+ * This header has no kernel dependency so that user mode can include it too.
+ */
+#ifndef BASTION_OBJ_RIGHTS_H
+#define BASTION_OBJ_RIGHTS_H
+
+#include <stdint.h>
+
+typedef uint32_t handle_rights_t;
+
+/* General part. */
+#define HR_READ (1u << 0)      /* read state or data: GetInfo, GetName, FS Read, ... */
+#define HR_WRITE (1u << 1)     /* change state or data */
+#define HR_EXECUTE (1u << 2)   /* map as code (memory objects) */
+#define HR_DUPLICATE (1u << 3) /* Handle.Copy: make a descendant in the same process */
+#define HR_TRANSFER (1u << 4)  /* send to another process (IPC, Task.TransferHandle) */
+#define HR_REVOKE (1u << 5)    /* Handle.Revoke / RevokeSubtree: cut off this handle's descendants */
+#define HR_GENERAL_MASK 0x0000ffffu
+
+/* Specialised part: bit n of the type-specific rights. */
+#define HR_SPEC(n) (1u << (16u + (n)))
+#define HR_SPEC_MASK 0xffff0000u
+
+/* What a holder needs to hand the resource on and keep control of it. */
+#define HR_BASIC (HR_DUPLICATE | HR_TRANSFER | HR_REVOKE)
+
+/* Processes (KOBJ_TASK). READ covers GetName/GetPath/GetPid/GetExitInfo. */
+#define HR_TASK_TERMINATE HR_SPEC(0) /* Task.Terminate */
+#define HR_TASK_RESUME HR_SPEC(1)    /* Task.Resume of a created process */
+#define HR_TASK_VM HR_SPEC(2)        /* VmReserve/VmFree in a process not yet running */
+#define HR_TASK_HANDLES HR_SPEC(3)   /* Task.TransferHandle into it */
+#define HR_TASK_FULL                                                                         \
+    (HR_READ | HR_WRITE | HR_BASIC | HR_TASK_TERMINATE | HR_TASK_RESUME | HR_TASK_VM |        \
+     HR_TASK_HANDLES)
+
+/* Threads (KOBJ_THREAD). READ covers GetInfo and Wait. */
+#define HR_THREAD_SUSPEND HR_SPEC(0)   /* Suspend, Resume */
+#define HR_THREAD_TERMINATE HR_SPEC(1) /* Terminate */
+#define HR_THREAD_SETUP HR_SPEC(2)     /* SetPriority, SetTls, affinity */
+#define HR_THREAD_FULL                                                                       \
+    (HR_READ | HR_WRITE | HR_BASIC | HR_THREAD_SUSPEND | HR_THREAD_TERMINATE | HR_THREAD_SETUP)
+
+/* IPC (KOBJ_IPC_CLIENT / KOBJ_IPC_SERVER / KOBJ_IPC_LISTENER). */
+#define HR_IPC_CALL HR_SPEC(0)  /* send a request and wait for the reply */
+#define HR_IPC_RECV HR_SPEC(1)  /* receive requests */
+#define HR_IPC_REPLY HR_SPEC(2) /* answer a received request */
+#define HR_IPC_CLIENT (HR_BASIC | HR_IPC_CALL)                  /* KasperskyOS OCAP_IPC_CLIENT */
+#define HR_IPC_SERVER (HR_BASIC | HR_IPC_RECV | HR_IPC_REPLY)   /* OCAP_IPC_SERVER */
+#define HR_IPC_LISTENER (HR_BASIC | HR_IPC_RECV | HR_IPC_REPLY) /* OCAP_IPC_LISTENER */
+
+/* Memory objects (KOBJ_MEMORY): READ/WRITE/EXECUTE bound the protection of any mapping. */
+#define HR_MEMORY_MAP HR_SPEC(0) /* MdlMap */
+#define HR_MEMORY_FULL (HR_READ | HR_WRITE | HR_EXECUTE | HR_BASIC | HR_MEMORY_MAP)
+
+/* Files (KOBJ_FILE): ROMFS is read-only. */
+#define HR_FILE_FULL (HR_READ | HR_BASIC)
+
+/* The kernel's core endpoints (KOBJ_KERNEL): calling them is decided by the security policy. */
+#define HR_KERNEL_FULL (HR_BASIC | HR_IPC_CALL)
+
+/* Badges and user objects: only the general rights. */
+#define HR_BADGE_FULL HR_BASIC
+#define HR_USER_FULL (HR_READ | HR_WRITE | HR_EXECUTE | HR_BASIC | HR_SPEC_MASK)
+
+/* True when `want` asks for nothing beyond `have` (the shrink-only rule). */
+static inline int hr_subset(handle_rights_t want, handle_rights_t have)
+{
+    return (want & ~have) == 0;
+}
+
+#endif
