@@ -1,0 +1,145 @@
+/*
+ * einit_table_check (services/einit/startup_table_check.c): a valid hand-made table passes;
+ * each broken invariant gives its named code and says where.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "startup_table_check.h"
+
+static const char *const args1[] = { "-v" };
+static const struct einit_env env1[] = { { "A", "1" } };
+
+/* Mutable copies: each test breaks one thing. */
+static struct einit_listener listeners[2];
+static struct einit_connection conns1[2];
+static struct einit_entry entries[3];
+static struct einit_startup_table table;
+
+static int setup(void **state)
+{
+    (void)state;
+    listeners[0] = (struct einit_listener){ .id = "echo", .server = 0 };
+    listeners[1] = (struct einit_listener){ .id = "admin", .server = 0 };
+    conns1[0] = (struct einit_connection){ .id = "echo", .server = 0, .listener = 0 };
+    conns1[1] = (struct einit_connection){ .id = "admin", .server = 0, .listener = 1 };
+    entries[0] = (struct einit_entry){ .class_name = "echo.Server", .task_name = "S", .path = "s",
+                                       .limits = { 4096, 4096 } };
+    entries[1] = (struct einit_entry){ .class_name = "echo.Client", .task_name = "C1", .path = "c",
+                                       .args = args1, .nargs = 1, .env = env1, .nenv = 1,
+                                       .connections = conns1, .nconnections = 2,
+                                       .limits = { 4096, 4096 } };
+    entries[2] = (struct einit_entry){ .class_name = "Hello", .task_name = "Hello", .path = "hello",
+                                       .limits = { 1, 1 } };
+    table = (struct einit_startup_table){ .magic = EINIT_TABLE_MAGIC, .version = EINIT_TABLE_VERSION,
+                                          .entries = entries, .nentries = 3,
+                                          .listeners = listeners, .nlisteners = 2 };
+    return 0;
+}
+
+static void expect(Retcode want, uint32_t entry)
+{
+    struct einit_check_failure why = { 0, 0, NULL };
+    assert_int_equal(einit_table_check(&table, &why), want);
+    assert_non_null(why.reason);
+    assert_int_equal(why.entry, entry);
+}
+
+static void test_valid(void **state)
+{
+    (void)state;
+    assert_int_equal(einit_table_check(&table, NULL), rcOk);
+}
+
+static void test_header(void **state)
+{
+    (void)state;
+    assert_int_equal(einit_table_check(NULL, NULL), rcInvalidArgument);
+    table.magic ^= 1;
+    expect(rcBadFormat, UINT32_MAX);
+    setup(NULL);
+    table.version = 2;
+    expect(rcBadFormat, UINT32_MAX);
+    setup(NULL);
+    table.nentries = 0;
+    expect(rcOutOfRange, UINT32_MAX);
+    setup(NULL);
+    table.nentries = EINIT_MAX_ENTRIES + 1;
+    expect(rcOutOfRange, UINT32_MAX);
+    setup(NULL);
+    table.listeners = NULL;
+    expect(rcBadFormat, UINT32_MAX);
+}
+
+static void test_strings(void **state)
+{
+    (void)state;
+    entries[2].path = NULL;
+    expect(rcBadFormat, 2);
+    setup(NULL);
+    char longname[EINIT_MAX_NAME + 2];
+    memset(longname, 'x', sizeof(longname) - 1);
+    longname[sizeof(longname) - 1] = '\0';
+    entries[0].task_name = longname;
+    expect(rcOutOfRange, 0);
+    longname[EINIT_MAX_NAME] = '\0';   /* exactly the limit is fine */
+    assert_int_equal(einit_table_check(&table, NULL), rcOk);
+    setup(NULL);
+    entries[2].task_name = "C1";
+    expect(rcAlreadyExists, 2);
+}
+
+static void test_counts_and_limits(void **state)
+{
+    (void)state;
+    entries[1].nargs = 0; /* pointer without count */
+    expect(rcBadFormat, 1);
+    setup(NULL);
+    entries[1].nenv = EINIT_MAX_ENV + 1;
+    expect(rcOutOfRange, 1);
+    setup(NULL);
+    entries[2].limits.ram = 0;
+    expect(rcOutOfRange, 2);
+}
+
+static void test_connections(void **state)
+{
+    (void)state;
+    conns1[0].server = 3;
+    expect(rcOutOfRange, 1);
+    setup(NULL);
+    conns1[1].listener = 2;
+    expect(rcOutOfRange, 1);
+    setup(NULL);
+    conns1[1].listener = 0; /* listener 0 is "echo", the connection says "admin" */
+    expect(rcBadFormat, 1);
+    setup(NULL);
+    conns1[1].server = 1;   /* listener 1 belongs to entry 0 */
+    expect(rcBadFormat, 1);
+    setup(NULL);
+    conns1[1].id = "echo";
+    conns1[1].listener = 0;
+    expect(rcAlreadyExists, 1);
+    setup(NULL);
+    listeners[1].id = "echo"; /* two listeners for (0, "echo") */
+    expect(rcAlreadyExists, UINT32_MAX);
+    setup(NULL);
+    listeners[1].server = 7;
+    expect(rcOutOfRange, UINT32_MAX);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_valid, setup),
+        cmocka_unit_test_setup(test_header, setup),
+        cmocka_unit_test_setup(test_strings, setup),
+        cmocka_unit_test_setup(test_counts_and_limits, setup),
+        cmocka_unit_test_setup(test_connections, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
