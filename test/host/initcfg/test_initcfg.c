@@ -558,6 +558,91 @@ static void test_dump(void **state)
     initcfg_free(&cfg);
 }
 
+/* ---- hostile input --------------------------------------------------------------------- */
+
+/* Deterministic mutations of a valid description, parsed under ASan/UBSan: the parser must
+ * either accept (and then the model is consistent) or report errors positioned inside the text;
+ * never crash, leak or read out of bounds. */
+static void test_mutations(void **state)
+{
+    (void)state;
+    static const char seed[] = "limits: {ram: 8MiB}\n"
+                               "entities:\n"
+                               "- name: echo.Server\n"
+                               "  task: EchoServer\n"
+                               "- name: echo.Client\n"
+                               "  connections:\n"
+                               "  - target: EchoServer\n"
+                               "    id: echo\n"
+                               "  args: [a, \"b c\"]\n"
+                               "  env: {X: 1}\n"
+                               "  limits: {kernel_memory: 64KiB}\n";
+    static const char alphabet[] = ":-[]{},&*!|>'\"#\n\t %@`?0aZ.\\";
+    uint32_t rng = 12345;
+    size_t accepted = 0, rejected = 0;
+    char buf[512];
+
+    for (int iter = 0; iter < 4000; iter++) {
+        size_t len = sizeof(seed) - 1;
+        memcpy(buf, seed, len);
+        int edits = 1 + iter % 3;
+        for (int k = 0; k < edits; k++) {
+            rng = rng * 1103515245u + 12345u;
+            size_t at = (rng >> 8) % len;
+            char ch = alphabet[(rng >> 20) % (sizeof(alphabet) - 1)];
+            switch ((rng >> 4) % 3) {
+            case 0: /* replace */
+                buf[at] = ch;
+                break;
+            case 1: /* insert */
+                if (len + 1 < sizeof(buf)) {
+                    memmove(buf + at + 1, buf + at, len - at);
+                    buf[at] = ch;
+                    len++;
+                }
+                break;
+            default: /* delete */
+                memmove(buf + at, buf + at + 1, len - at - 1);
+                len--;
+                break;
+            }
+        }
+        unsigned lines = 1;
+        for (size_t i = 0; i < len; i++)
+            lines += buf[i] == '\n';
+
+        struct initcfg cfg;
+        struct initcfg_diags d = { 0 };
+        Retcode rc = initcfg_parse(buf, len, &cfg, &d);
+        if (rc == rcOk) {
+            accepted++;
+            assert_int_equal(d.count, 0);
+            for (size_t i = 0; i < cfg.nentities; i++)
+                for (size_t c = 0; c < cfg.entities[i].nconns; c++) {
+                    const struct initcfg_conn *cn = &cfg.entities[i].conns[c];
+                    assert_true(cn->server < cfg.nentities);
+                    assert_true(cn->listener < cfg.nlisteners);
+                    assert_int_equal(cfg.listeners[cn->listener].server, cn->server);
+                }
+            char *out = emit_to_string(&cfg, initcfg_emit_c);
+            free(out);
+            initcfg_free(&cfg);
+        } else {
+            rejected++;
+            assert_true(d.count > 0);
+            for (size_t i = 0; i < d.count; i++) {
+                assert_true(d.items[i].pos.line >= 1 && d.items[i].pos.line <= lines + 1);
+                assert_true(d.items[i].pos.column >= 1);
+                assert_true(d.items[i].message[0] != '\0');
+            }
+        }
+        initcfg_diags_free(&d);
+    }
+    /* Both paths were exercised, so the loop tested something. */
+    assert_true(accepted > 100);
+    assert_true(rejected > 100);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -585,6 +670,7 @@ int main(void)
         cmocka_unit_test(test_emit_c),
         cmocka_unit_test(test_put_c_string_high_bytes),
         cmocka_unit_test(test_dump),
+        cmocka_unit_test(test_mutations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
