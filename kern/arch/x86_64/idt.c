@@ -1,0 +1,86 @@
+/* IDT construction, loading and interrupt routing. */
+#include "arch/x86_64/idt.h"
+
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/tss.h"
+#include "lib/kprintf.h"
+
+struct idt_gate {
+    uint16_t offset_low;
+    uint16_t selector;
+    uint8_t ist;
+    uint8_t type_attr;
+    uint16_t offset_mid;
+    uint32_t offset_high;
+    uint32_t reserved;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct idt_gate) == 16, "64-bit IDT gates are 16 bytes");
+
+#define GATE_INTERRUPT 0x8E     /* present, DPL 0, 64-bit interrupt gate */
+#define GATE_DPL3 0x60
+
+/* Stub addresses, one per vector (traps.asm). */
+extern const uint64_t trap_stub_table[256];
+
+static struct idt_gate idt[256] __attribute__((aligned(16)));
+static irq_handler_fn irq_handlers[256];
+static volatile bool unexpected_reported[256];
+
+static void set_gate(unsigned vector, uint64_t handler, uint8_t ist, uint8_t attr)
+{
+    idt[vector] = (struct idt_gate){
+        .offset_low = handler & 0xFFFF,
+        .selector = GDT_KERNEL_CODE,
+        .ist = ist,
+        .type_attr = attr,
+        .offset_mid = (handler >> 16) & 0xFFFF,
+        .offset_high = handler >> 32,
+    };
+}
+
+void idt_init(void)
+{
+    for (unsigned v = 0; v < 256; v++)
+        set_gate(v, trap_stub_table[v], 0, GATE_INTERRUPT);
+    set_gate(2, trap_stub_table[2], IST_NMI, GATE_INTERRUPT);
+    set_gate(3, trap_stub_table[3], 0, GATE_INTERRUPT | GATE_DPL3);
+    set_gate(8, trap_stub_table[8], IST_DOUBLE_FAULT, GATE_INTERRUPT);
+    set_gate(18, trap_stub_table[18], IST_MACHINE_CHECK, GATE_INTERRUPT);
+}
+
+void idt_load(void)
+{
+    struct {
+        uint16_t limit;
+        uint64_t base;
+    } __attribute__((packed)) ptr = {sizeof idt - 1, (uint64_t)idt};
+    __asm__ volatile("lidt %0" ::"m"(ptr) : "memory");
+}
+
+void idt_set_irq_handler(uint8_t vector, irq_handler_fn fn)
+{
+    if (vector < 32)
+        return;
+    __atomic_store_n(&irq_handlers[vector], fn, __ATOMIC_RELEASE);
+}
+
+void trap_dispatch(struct trap_frame *frame)
+{
+    uint64_t v = frame->vector;
+    if (v < 32) {
+        exception_dispatch(frame);
+        return;
+    }
+    irq_handler_fn fn = __atomic_load_n(&irq_handlers[v], __ATOMIC_ACQUIRE);
+    if (fn) {
+        fn(frame);
+        return;
+    }
+    /* No EOI is sent: a vector nobody routed is either spurious (needs none) or a
+     * misconfiguration that the message should make visible once. */
+    if (!unexpected_reported[v]) {
+        unexpected_reported[v] = true;
+        kprintf("idt: unexpected interrupt on vector %lu (no handler), ignored\n", v);
+    }
+}

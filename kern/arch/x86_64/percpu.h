@@ -1,0 +1,56 @@
+/*
+ * Per-CPU data, reached through the GS base: this_cpu() reads the struct's own address from
+ * %gs:0, one instruction and no lock. Each CPU has its own GDT, TSS and IST stacks.
+ *
+ * Invariants: `self` stays at offset 0 (this_cpu() and assembly depend on it); GS base of a CPU
+ * points at its struct percpu while in the kernel (user mode entry will swapgs).
+ */
+#ifndef BASTION_ARCH_X86_64_PERCPU_H
+#define BASTION_ARCH_X86_64_PERCPU_H
+
+#include <stdint.h>
+
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/tss.h"
+
+/* Upper bound on CPUs; percpu_init_ap() refuses indexes at or above it. */
+#define MAX_CPUS 32
+
+struct percpu {
+    struct percpu *self;            /* offset 0: this_cpu() */
+    unsigned index;                 /* 0 = BSP, then 1.. in start order */
+    uint32_t apic_id;
+    uint64_t kernel_stack_top;      /* for the syscall entry (later issues) */
+    uint64_t user_rsp_scratch;      /* for the syscall entry (later issues) */
+    void *current_thread;           /* for the scheduler (later issues) */
+    uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
+    struct tss tss __attribute__((aligned(16)));
+    uint8_t *ist_stack[IST_COUNT];  /* bottoms; IST n uses ist_stack[n-1] .. + IST_STACK_SIZE */
+};
+
+_Static_assert(__builtin_offsetof(struct percpu, self) == 0, "this_cpu() reads %gs:0");
+
+static inline struct percpu *this_cpu(void)
+{
+    struct percpu *p;
+    __asm__ volatile("movq %%gs:0, %0" : "=r"(p));
+    return p;
+}
+
+/* Sets up the BSP (index 0, APIC id from CPUID): GDT, TSS with IST stacks, GS base. The first
+ * thing kmain does after the console, so that every exception after it is reported on a
+ * valid stack. The IDT is loaded separately (idt_init(), idt_load()). */
+void percpu_init_bsp(void);
+
+/* Runs ON an application processor, early in its C entry: allocates and fills its struct
+ * percpu, loads its GDT/TSS, sets GS base, loads the IDT and enables SMEP/SMAP/UMIP on it.
+ * Returns the struct, or NULL if index >= MAX_CPUS or index was already used. */
+struct percpu *percpu_init_ap(unsigned index, uint32_t apic_id);
+
+/* The struct of CPU `index`, or NULL if that CPU has not been set up. */
+struct percpu *percpu_get(unsigned index);
+
+/* Number of CPUs set up so far (BSP included). */
+unsigned percpu_count(void);
+
+#endif

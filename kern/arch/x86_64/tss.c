@@ -1,0 +1,15 @@
+/* Per-CPU TSS setup. */
+#include "arch/x86_64/tss.h"
+
+#include "arch/x86_64/percpu.h"
+#include "lib/string.h"
+
+void tss_init(struct percpu *p)
+{
+    memset(&p->tss, 0, sizeof p->tss);
+    for (int i = 0; i < IST_COUNT; i++)
+        p->tss.ist[i] = (uint64_t)(p->ist_stack[i] + IST_STACK_SIZE);
+    p->tss.iomap_base = sizeof(struct tss);
+}
+
+void tss_set_rsp0(uint64_t rsp0) { this_cpu()->tss.rsp[0] = rsp0; }

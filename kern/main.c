@@ -1,0 +1,133 @@
+/*
+ * kmain: the bootstrap processor's C entry, called by boot/entry.asm on the boot stack with
+ * the early page tables (identity map of the first 1 GiB + the same at 0xFFFFFFFF80000000).
+ *
+ * Init order, and why (each step may use only what is above it):
+ *   1. console        - so that everything after it can report, including faults
+ *   2. CPU features   - read once; the per-CPU setup and the memory code consult them
+ *   3. per-CPU + GDT/TSS/IST, IDT - from here on, every exception gives a full report
+ *   4. protections    - CR0.WP, SMEP, SMAP, UMIP on this CPU
+ *   5. memory  (H2)   - mb2_parse, kernel parameters, pmm_init, paging_init, slab, romfs
+ *   6. platform (H3)  - acpi, lapic, ioapic, tsc, timer, smp (APs call percpu_init_ap())
+ *   7. test hooks     - kernel-test.elf only (BASTION_TEST_HOOKS)
+ *   8. ready line     - "Bastion ready: <N> CPUs online", which the boot test waits for
+ *
+ * H2 and H3 add their one-line calls in their sections below, in this order.
+ */
+#include <stdint.h>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/percpu.h"
+#include "console/console.h"
+#include "lib/kprintf.h"
+#include "lib/string.h"
+#include "panic.h"
+
+#define MB2_BOOTLOADER_MAGIC 0x36D76289u
+
+#ifdef BASTION_TEST_HOOKS
+/*
+ * Reads one key=value parameter straight from the multiboot2 command-line tag (type 1), while
+ * identity-mapped memory still reaches the info. Test hooks only; the kernel's parameters are
+ * otherwise H2's kparam_get().
+ */
+static const char *test_cmdline_param(uint64_t mb2_info_phys, const char *key, char *out,
+                                      size_t outsize)
+{
+    const uint8_t *info = (const uint8_t *)(uintptr_t)mb2_info_phys;
+    uint32_t total = *(const uint32_t *)info;
+    size_t keylen = strlen(key);
+    for (uint32_t off = 8; off + 8 <= total;) {
+        uint32_t type = *(const uint32_t *)(info + off);
+        uint32_t size = *(const uint32_t *)(info + off + 4);
+        if (type == 0 || size < 8 || off + size > total)
+            break;
+        if (type == 1) {
+            const char *s = (const char *)(info + off + 8);
+            const char *end = (const char *)(info + off + size);
+            while (s < end && *s) {
+                while (s < end && *s == ' ')
+                    s++;
+                const char *word = s;
+                while (s < end && *s && *s != ' ')
+                    s++;
+                if ((size_t)(s - word) > keylen && strncmp(word, key, keylen) == 0 &&
+                    word[keylen] == '=') {
+                    size_t n = (size_t)(s - word) - keylen - 1;
+                    if (n >= outsize)
+                        n = outsize - 1;
+                    memcpy(out, word + keylen + 1, n);
+                    out[n] = '\0';
+                    return out;
+                }
+            }
+        }
+        off += (size + 7) & ~7u;
+    }
+    return NULL;
+}
+
+/* The deliberate fault: an address just below the kernel image, which no page table maps. */
+__attribute__((noinline)) static void test_fault_pagefault(void)
+{
+    volatile uint64_t *unmapped = (volatile uint64_t *)0xFFFFFFFF7FFFF000ull;
+    kprintf("test: fault=pagefault: reading %p, which is unmapped\n", (void *)unmapped);
+    (void)*unmapped;
+}
+
+static void run_test_hooks(uint64_t mb2_info_phys)
+{
+    char value[32];
+    const char *fault = test_cmdline_param(mb2_info_phys, "fault", value, sizeof value);
+    if (!fault)
+        return;
+    if (strcmp(fault, "pagefault") == 0)
+        test_fault_pagefault();
+    else
+        kprintf("test: unknown fault=%s (known: pagefault)\n", fault);
+}
+#endif
+
+/*
+ * Firmware leaves the 8259 PICs delivering the PIT's IRQ 0 on vector 8, where it would look
+ * like a double fault once interrupts are on. Mask every line until the platform code
+ * (ioapic_init) remaps and retires them properly.
+ */
+static void legacy_pic_mask_all(void)
+{
+    outb(0x21, 0xFF);
+    outb(0xA1, 0xFF);
+}
+
+void kmain(uint32_t mb2_magic, uint64_t mb2_info_phys)
+{
+    /* 1-4: the kernel base. */
+    console_init();
+    kprintf("\nBastion microkernel (x86-64), booted by multiboot2\n");
+    legacy_pic_mask_all();
+    cpu_detect_features();
+    percpu_init_bsp();
+    idt_init();
+    idt_load();
+    cpu_enable_protections();
+    cpu_print_features();
+    if (mb2_magic != MB2_BOOTLOADER_MAGIC)
+        panic("not booted by a multiboot2 loader (magic %#x, expected %#x)", mb2_magic,
+              MB2_BOOTLOADER_MAGIC);
+
+    /* 5: memory (H2). */
+
+    /* 6: platform (H3). */
+
+    /* 7: test hooks. */
+#ifdef BASTION_TEST_HOOKS
+    run_test_hooks(mb2_info_phys);
+#else
+    (void)mb2_info_phys;
+#endif
+
+    /* 8: ready. */
+    kprintf("Bastion ready: %u CPUs online\n", percpu_count());
+    cpu_idle_forever();
+}

@@ -1,0 +1,94 @@
+/* panic() and backtraces. */
+#include "panic.h"
+
+#include <stdarg.h>
+
+#include "arch/x86_64/cpu.h"
+#include "console/console.h"
+#include "ksyms.h"
+#include "lib/kprintf.h"
+
+volatile int panic_in_progress;
+
+
+/* Stack protector support (-fstack-protector-strong -mstack-protector-guard=global). The guard
+ * is a fixed value: the kernel has no entropy this early, and the goal is catching overflows
+ * (a canary the overflow does not know to preserve), not resisting a chosen attacker. */
+uintptr_t __stack_chk_guard = 0x595e9fbd94fda766ull;
+
+noreturn void __stack_chk_fail(void)
+{
+    panic("stack protector: stack smashed in %s",
+          ksyms_lookup((uint64_t)__builtin_return_address(0), NULL) ?: "?");
+}
+
+__attribute__((weak)) void panic_stop_other_cpus(void) {}
+
+static int frame_ok(uint64_t rbp)
+{
+    /* Kernel stacks live in the higher half; a frame pointer is 8-byte aligned. */
+    return rbp >= 0xFFFF800000000000ull && rbp < 0xFFFFFFFFFFFFFFF0ull && (rbp & 7) == 0;
+}
+
+void backtrace_print(uint64_t rip, uint64_t rbp)
+{
+    char sym[96];
+    kprintf("Backtrace:\n");
+    kprintf("  #0  %p %s\n", (void *)rip, ksyms_format(rip, sym, sizeof sym));
+    for (int depth = 1; depth < 32 && frame_ok(rbp); depth++) {
+        const uint64_t *frame = (const uint64_t *)rbp;
+        uint64_t ret = frame[1];
+        if (ret == 0)
+            break;
+        /* ret points after the call; ret-1 lies inside the calling function. */
+        kprintf("  #%d  %p %s\n", depth, (void *)ret, ksyms_format(ret - 1, sym, sizeof sym));
+        if (frame[0] <= rbp)
+            break;      /* frames must go up the stack; anything else is corruption */
+        rbp = frame[0];
+    }
+}
+
+void panic_begin(void)
+{
+    cli();
+    if (__atomic_exchange_n(&panic_in_progress, 1, __ATOMIC_SEQ_CST)) {
+        /* Another CPU (or a fault inside this panic) got here first; its report stands. */
+        cpu_halt_forever();
+    }
+    console_panic_mode();
+    panic_stop_other_cpus();
+}
+
+noreturn void panic_end(const char *fmt, ...)
+{
+    char reason[256];
+    va_list ap;
+    va_start(ap, fmt);
+    kvsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    kprintf("PANIC: %s\nSystem halted.\n", reason);
+    cpu_halt_forever();
+}
+
+noreturn void panic(const char *fmt, ...)
+{
+    panic_begin();
+
+    char reason[256];
+    va_list ap;
+    va_start(ap, fmt);
+    kvsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    kprintf("\nPANIC: %s\n", reason);
+
+    uint64_t rbp, rsp;
+    __asm__ volatile("mov %%rbp, %0; mov %%rsp, %1" : "=r"(rbp), "=r"(rsp));
+    kprintf("  cr0=%016lx cr2=%016lx cr3=%016lx cr4=%016lx\n", read_cr0(), read_cr2(), read_cr3(),
+            read_cr4());
+    kprintf("  rsp=%016lx rbp=%016lx rflags=%016lx\n", rsp, rbp, read_rflags());
+    /* Return address minus one: it lies in the caller even when the call to panic() is the
+     * caller's last instruction (common, since panic is noreturn). */
+    backtrace_print((uint64_t)__builtin_return_address(0) - 1, *(uint64_t *)rbp);
+    kprintf("System halted.\n");
+    cpu_halt_forever();
+}
