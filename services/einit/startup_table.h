@@ -7,8 +7,8 @@
  * Freestanding-safe: only <stdint.h> and <stddef.h>, no libc, no kernel headers, so the same
  * header compiles in Einit (user mode), in host tests, and in the tool's own checks.
  *
- * Invariants the compiler guarantees for every table it emits (Einit may rely on them and need
- * not re-check, but a defensive reader can, with einit_table_check-style loops):
+ * Invariants the compiler guarantees for every table it emits (einit_table_check() in
+ * startup_table_check.h re-checks them at run time, for a defensive Einit):
  *   - magic == EINIT_TABLE_MAGIC and version == EINIT_TABLE_VERSION;
  *   - every string is non-NULL and NUL-terminated; task names are unique across entries;
  *   - every einit_connection.server and einit_listener.server is < nentries;
@@ -81,8 +81,8 @@ struct einit_entry {
     const char *path;       /* executable in ROMFS (default: class_name after its last '.') */
     const char *const *args; /* startup parameters, argv[1..]; Einit supplies argv[0] = task_name */
     uint32_t nargs;
-    uint32_t nenv;
     const struct einit_env *env;
+    uint32_t nenv;
     const struct einit_connection *connections; /* channels this process is the client of */
     uint32_t nconnections;
     uint32_t line;          /* line of the entry in the init description, for Einit's messages */
@@ -94,8 +94,8 @@ struct einit_startup_table {
     uint32_t version;
     const struct einit_entry *entries;
     uint32_t nentries;
-    uint32_t nlisteners;
     const struct einit_listener *listeners;
+    uint32_t nlisteners;
     const char *source; /* base name of the init description it was compiled from */
 };
 
