@@ -78,14 +78,14 @@ static void check_keys(struct ctx *c, const struct ynode *map, const char *const
     }
 }
 
-/* A required or optional string value. Returns NULL (after reporting) when it is not one. */
+/* A non-empty string value. Returns NULL (after reporting) when it is not one. */
 static const char *get_string(struct ctx *c, const struct ynode *v, const char *key)
 {
     if (v->kind != YNODE_SCALAR) {
         ERR(c, v->pos, "'%s' must be a string, not %s", key, kind_name(v));
         return NULL;
     }
-    if (ynode_is_null(v)) {
+    if (ynode_is_null(v) || v->len == 0) {
         ERR(c, v->pos, "'%s' needs a value", key);
         return NULL;
     }
@@ -132,6 +132,14 @@ static bool is_class_name(const char *s)
             return false;
         s++;
     }
+}
+
+/* Classes a started process must not claim: policies grant by class, so a process of class
+ * kl.core.Core (or anything under kl.core) would be mistaken for the kernel, and one of class
+ * Einit for the initializing program, which Einit itself is and does not start. */
+static bool is_reserved_class(const char *s)
+{
+    return strcmp(s, "Einit") == 0 || strcmp(s, "kl.core") == 0 || strncmp(s, "kl.core.", 8) == 0;
 }
 
 /* Task names and channel ids: letters, digits, '_', '.', '-'. No blanks or punctuation that
@@ -406,6 +414,9 @@ static void parse_entity(struct ctx *c, const struct ynode *m, struct initcfg_en
         if (s != NULL && !is_class_name(s))
             ERR(c, v->pos, "bad class name '%s': expected identifiers joined by '.', "
                            "like echo.Server", s);
+        else if (s != NULL && is_reserved_class(s))
+            ERR(c, v->pos, "class name '%s' is reserved: the security policy would take this "
+                           "process for %s", s, strcmp(s, "Einit") == 0 ? "Einit itself" : "the kernel");
         else if (s != NULL && check_length(c, v, "name", s, EINIT_MAX_NAME)) {
             e->class_name = initcfg_xstrdup(s);
             e->task_pos = v->pos;

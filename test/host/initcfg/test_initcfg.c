@@ -366,6 +366,12 @@ static void test_error_names(void **state)
     expect_error("entities:\n- name: echo..Server\n", 2, 9, "bad class name");
     expect_error("entities:\n- name: 1Server\n", 2, 9, "bad class name");
     expect_error("entities:\n- name: Server.\n", 2, 9, "bad class name");
+    expect_error("entities:\n- name: kl.core.Core\n", 2, 9, "class name 'kl.core.Core' is reserved");
+    expect_error("entities:\n- name: kl.core.VMM\n", 2, 9, "for the kernel");
+    expect_error("entities:\n- name: Einit\n", 2, 9, "for Einit itself");
+    struct initcfg cfg = parse_ok("entities:\n- name: kl.coreutils.Ls\n- name: kl.VfsNet\n");
+    assert_string_equal(cfg.entities[0].class_name, "kl.coreutils.Ls");
+    initcfg_free(&cfg);
     expect_error("entities:\n- name: S\n  task: 'my task'\n", 3, 9, "bad task name 'my task'");
     expect_error("entities:\n- name: S\n  path: ''\n", 3, 9, "'path' needs a value");
     expect_error("entities:\n- name: S\n  path: \"\"\n", 3, 9, "'path' needs a value");
