@@ -1,0 +1,620 @@
+/*
+ * C backend. Per package a.b.C: a/b/C.idl.h (constants, types, method ids, wire structs
+ * with _Static_asserted offsets, proxy and dispatcher prototypes) and a/b/C.idl.c (the
+ * method description tables, the proxies and the dispatcher). Per class a.b.K: a/b/K.edl.h/.c
+ * (endpoint ids and the endpoint table). The code is table-driven: proxies and dispatchers
+ * pass native values to the runtime (idl/runtime), which does all message handling.
+ */
+#include "gen.h"
+
+#include <string.h>
+
+#include "diag.h"
+#include "output.h"
+#include "resolve.h"
+
+static char *c_prefix(const char *qname)
+{
+    char *s = xstrdup(qname);
+    for (char *c = s; *c; c++)
+        if (*c == '.')
+            *c = '_';
+    return s;
+}
+
+static char *rel_path(const char *qname, const char *ext)
+{
+    char *s = xprintf("%s%s", qname, ext);
+    for (char *c = s; c < s + strlen(qname); c++)
+        if (*c == '.')
+            *c = '/';
+    return s;
+}
+
+/* C keywords (and names the generated code uses) get a trailing '_'. */
+static const char *c_name(const char *n)
+{
+    static const char *const kw[] = {
+        "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum",
+        "extern", "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return",
+        "short", "signed", "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void",
+        "volatile", "while", "bool", "true", "false", "asm", "typeof",
+    };
+    for (size_t i = 0; i < sizeof kw / sizeof kw[0]; i++)
+        if (strcmp(n, kw[i]) == 0)
+            return xprintf("%s_", n);
+    if (strncmp(n, "idl_", 4) == 0)
+        return xprintf("%s_", n);
+    return n;
+}
+
+/* Doc text inside a generated C comment: no comment openers or closers. */
+static char *c_comment(const char *doc)
+{
+    char *s = xstrdup(doc);
+    for (char *c = s; c[0] && c[1]; c++)
+        if ((c[0] == '*' && c[1] == '/') || (c[0] == '/' && c[1] == '*'))
+            c[0] = '_';
+    return s;
+}
+
+static const char *int_ctype(const struct type *t)
+{
+    static const char *const u[] = {"uint8_t", "uint16_t", "uint32_t", "uint64_t"};
+    static const char *const s[] = {"int8_t", "int16_t", "int32_t", "int64_t"};
+    int i = t->bits == 8 ? 0 : t->bits == 16 ? 1 : t->bits == 32 ? 2 : 3;
+    return t->is_signed ? s[i] : u[i];
+}
+
+/* A C declaration of `inner` with type t (plain types only; arrays nest). */
+static char *c_decl(const struct type *t, const char *inner)
+{
+    switch (t->kind) {
+    case TY_INT:
+        return xprintf("%s %s", int_ctype(t), inner);
+    case TY_ARRAY:
+        if (inner[0] == '*')
+            return c_decl(t->elem, xprintf("(%s)[%llu]", inner, (unsigned long long)t->bound));
+        return c_decl(t->elem, xprintf("%s[%llu]", inner, (unsigned long long)t->bound));
+    case TY_NAMED: {
+        struct decl *d = t->decl;
+        if (d->kind == D_TYPEDEF) {
+            if (type_wire_kind(d->type) != WK_PLAIN)
+                return c_decl(type_strip(d->type), inner);
+            return xprintf("%s %s", c_prefix(d->qname), inner);
+        }
+        return xprintf("struct %s %s", c_prefix(d->qname), inner);
+    }
+    case TY_HANDLE:
+        return xprintf("idl_handle_t %s", inner);
+    default:
+        return xprintf("struct idl_seq %s", inner);
+    }
+}
+
+static char *const_value(const struct decl *d)
+{
+    const struct type *t = type_strip(d->type);
+    if (d->value == INT64_MIN)
+        return xprintf("((%s)(-9223372036854775807LL - 1))", int_ctype(t));
+    if (t->is_signed)
+        return xprintf("((%s)(%lldLL))", int_ctype(t), (long long)d->value);
+    return xprintf("((%s)%lluULL)", int_ctype(t), (unsigned long long)d->value);
+}
+
+/* --- union tag flattening ------------------------------------------------------------------ */
+
+#define TAGS_MAX 256
+
+static void collect_tags(const struct type *t, uint32_t base, uint32_t *tags, int *n, struct loc loc)
+{
+    t = type_strip(t);
+    if (t->kind == TY_ARRAY) {
+        uint32_t es = 0;
+        const struct type *e = type_strip(t->elem);
+        if (e->kind == TY_INT)
+            return;
+        es = e->kind == TY_ARRAY ? 0 : e->decl->size;
+        if (e->kind == TY_ARRAY) {
+            /* Element size of a nested array: product of counts times the leaf size. */
+            uint64_t sz = 1;
+            const struct type *x = e;
+            while (x->kind == TY_ARRAY) {
+                sz *= x->bound;
+                x = type_strip(x->elem);
+            }
+            if (x->kind == TY_INT)
+                return;
+            es = (uint32_t)(sz * x->decl->size);
+        }
+        for (uint64_t i = 0; i < t->bound; i++)
+            collect_tags(e, base + (uint32_t)i * es, tags, n, loc);
+        return;
+    }
+    if (t->kind != TY_NAMED)
+        return;
+    struct decl *d = t->decl;
+    if (d->kind == D_UNION) {
+        if (*n >= TAGS_MAX)
+            diag_error(loc, "more than %d union tags in one parameter", TAGS_MAX);
+        tags[2 * *n] = base;
+        tags[2 * *n + 1] = (uint32_t)d->nfields;
+        (*n)++;
+        return; /* arms overlap: only the selected arm's unions could be checked */
+    }
+    for (int i = 0; i < d->nfields; i++)
+        collect_tags(d->fields[i].type, base + d->fields[i].offset, tags, n, loc);
+}
+
+/* --- parameters in native C -------------------------------------------------------------- */
+
+enum pclass { PC_SCALAR, PC_AGG, PC_ARRAY, PC_HANDLE, PC_STRING, PC_SEQ };
+
+static enum pclass param_class(const struct param *p)
+{
+    switch (p->wk) {
+    case WK_HANDLE: return PC_HANDLE;
+    case WK_STRING: return PC_STRING;
+    case WK_SEQ:
+    case WK_SEQSTR: return PC_SEQ;
+    case WK_PLAIN: break;
+    }
+    const struct type *t = type_strip(p->type);
+    if (t->kind == TY_INT)
+        return PC_SCALAR;
+    if (t->kind == TY_ARRAY)
+        return PC_ARRAY;
+    return PC_AGG;
+}
+
+/* The declaration of parameter p in proxy and handler signatures. */
+static char *param_sig(const struct param *p)
+{
+    const char *n = c_name(p->name);
+    bool in = p->dir == DIR_IN;
+    const struct type *t = type_strip(p->type);
+    switch (param_class(p)) {
+    case PC_SCALAR: return in ? c_decl(p->type, n) : c_decl(p->type, xprintf("*%s", n));
+    case PC_AGG: return xprintf("%s%s", in ? "const " : "", c_decl(p->type, xprintf("*%s", n)));
+    case PC_ARRAY: return xprintf("%s%s", in ? "const " : "", c_decl(t->elem, xprintf("*%s", n)));
+    case PC_HANDLE: return xprintf("idl_handle_t %s%s", in ? "" : "*", n);
+    case PC_STRING: return xprintf("const char *%s%s", in ? "" : "*", n);
+    case PC_SEQ: return xprintf("struct idl_seq %s%s", in ? "" : "*", n);
+    }
+    return NULL;
+}
+
+static void emit_signature(struct sbuf *b, const struct method *m, const char *first)
+{
+    sb_printf(b, "(%s", first);
+    for (int i = 0; i < m->nparams; i++)
+        sb_printf(b, ", %s", param_sig(&m->params[i]));
+    sb_printf(b, ")");
+}
+
+/* --- header -------------------------------------------------------------------------------- */
+
+static void emit_type_decls(struct sbuf *h, struct package *p, const char *pre)
+{
+    for (int i = 0; i < p->ndecls; i++) {
+        struct decl *d = p->decls[i];
+        const char *cn = c_prefix(d->qname);
+        if (d->doc)
+            sb_printf(h, "\n/* %s */\n", c_comment(d->doc));
+        else
+            sb_printf(h, "\n");
+        switch (d->kind) {
+        case D_CONST:
+            sb_printf(h, "#define %s %s\n", cn, const_value(d));
+            break;
+        case D_TYPEDEF:
+            if (type_wire_kind(d->type) == WK_PLAIN) {
+                sb_printf(h, "typedef %s;\n", c_decl(d->type, cn));
+                sb_printf(h, "_Static_assert(sizeof(%s) == %u, \"%s size\");\n", cn, d->size, d->qname);
+            } else {
+                sb_printf(h, "/* typedef %s: a %s, only used as a method parameter */\n", cn,
+                          d->type->kind == TY_HANDLE ? "Handle" : "sequence/string");
+            }
+            break;
+        case D_STRUCT:
+        case D_UNION:
+            sb_printf(h, "struct %s {\n", cn);
+            if (d->kind == D_UNION)
+                sb_printf(h, "    uint32_t tag;\n    union {\n");
+            for (int j = 0; j < d->nfields; j++)
+                sb_printf(h, "%s    %s;\n", d->kind == D_UNION ? "    " : "",
+                          c_decl(d->fields[j].type, c_name(d->fields[j].name)));
+            if (d->kind == D_UNION)
+                sb_printf(h, "    } u;\n");
+            sb_printf(h, "};\n");
+            sb_printf(h, "_Static_assert(sizeof(struct %s) == %u, \"%s size\");\n", cn, d->size, d->qname);
+            sb_printf(h, "_Static_assert(_Alignof(struct %s) == %u, \"%s align\");\n", cn, d->align, d->qname);
+            for (int j = 0; j < d->nfields; j++) {
+                if (d->kind == D_UNION) {
+                    sb_printf(h, "#define %s_%s_TAG %du\n", cn, d->fields[j].name, j);
+                    continue;
+                }
+                sb_printf(h, "_Static_assert(offsetof(struct %s, %s) == %u, \"%s.%s offset\");\n", cn,
+                          c_name(d->fields[j].name), d->fields[j].offset, d->qname, d->fields[j].name);
+            }
+            if (d->kind == D_UNION)
+                sb_printf(h, "_Static_assert(offsetof(struct %s, u) == %u, \"%s payload\");\n", cn,
+                          d->payload_offset, d->qname);
+            break;
+        }
+    }
+    (void)pre;
+}
+
+static const char *const part_suffix[NPARTS] = {"req", "res", "err"};
+
+static void emit_wire_structs(struct sbuf *h, const char *pre, const struct method *m)
+{
+    for (int part = 0; part < NPARTS; part++) {
+        if (m->fixed_size[part] == 0)
+            continue;
+        char *sn = xprintf("%s_%s_%s", pre, m->name, part_suffix[part]);
+        sb_printf(h, "struct %s {\n", sn);
+        for (int i = 0; i < m->nparams; i++) {
+            const struct param *p = &m->params[i];
+            if ((int)p->dir != part)
+                continue;
+            const char *n = c_name(p->name);
+            if (p->wk == WK_PLAIN)
+                sb_printf(h, "    %s;\n", c_decl(p->type, n));
+            else if (p->wk == WK_HANDLE)
+                sb_printf(h, "    uint32_t %s; /* index into the handle table */\n", n);
+            else
+                sb_printf(h, "    struct idl_desc %s; /* into the arena */\n", n);
+        }
+        sb_printf(h, "};\n");
+        sb_printf(h, "_Static_assert(sizeof(struct %s) == %u, \"fixed part size\");\n", sn, m->fixed_size[part]);
+        for (int i = 0; i < m->nparams; i++) {
+            const struct param *p = &m->params[i];
+            if ((int)p->dir == part)
+                sb_printf(h, "_Static_assert(offsetof(struct %s, %s) == %u, \"%s offset\");\n", sn, c_name(p->name),
+                          p->offset, p->name);
+        }
+    }
+}
+
+static void gen_header(struct package *p, struct sbuf *h)
+{
+    const char *pre = c_prefix(p->name);
+    char *guard = xprintf("IDL_%s_H", pre);
+    sb_printf(h, "/* Generated by idlc from %s (package %s). Do not edit. */\n", p->path, p->name);
+    sb_printf(h, "#ifndef %s\n#define %s\n\n#include <stddef.h>\n#include <stdint.h>\n\n", guard, guard);
+    sb_printf(h, "#include \"bastion_idl.h\"\n");
+    for (int i = 0; i < p->nimports; i++)
+        sb_printf(h, "#include \"%s\"\n", rel_path(p->imports[i].name, ".idl.h"));
+    emit_type_decls(h, p, pre);
+    if (!p->has_interface) {
+        sb_printf(h, "\n#endif\n");
+        return;
+    }
+    sb_printf(h, "\n/* Interface %s */\n", p->name);
+    sb_printf(h, "#define %s_METHOD_COUNT %du\n", pre, p->nmethods);
+    sb_printf(h, "extern const struct idl_interface_desc %s_interface;\n", pre);
+    if (p->nmethods > 0)
+        sb_printf(h, "extern const struct idl_method_desc %s_methods[%d];\n", pre, p->nmethods);
+    for (int i = 0; i < p->nmethods; i++) {
+        const struct method *m = &p->methods[i];
+        sb_printf(h, "\n/* %s.%s%s%s */\n", p->name, m->name, m->doc ? ": " : "", m->doc ? c_comment(m->doc) : "");
+        sb_printf(h, "#define %s_%s_MID %du\n", pre, m->name, i);
+        emit_wire_structs(h, pre, m);
+        sb_printf(h, "Retcode %s_%s", pre, m->name);
+        emit_signature(h, m, "struct idl_client *idl_cl");
+        sb_printf(h, ";\n");
+    }
+    sb_printf(h, "\n/* Server side: one handler per method (NULL -> rcNotSupported). A handler gets the in\n"
+                 " * parameters by value (sequences/strings point into the request) and out/error ones by\n"
+                 " * pointer, in source order. rcOk sends the response; another code sends the error\n"
+                 " * response when the method has error parameters, else is returned with no reply. */\n");
+    sb_printf(h, "struct %s_ops {\n", pre);
+    if (p->nmethods == 0)
+        sb_printf(h, "    int reserved_;\n");
+    for (int i = 0; i < p->nmethods; i++) {
+        const struct method *m = &p->methods[i];
+        sb_printf(h, "    Retcode (*%s)", m->name);
+        emit_signature(h, m, "void *idl_ctx");
+        sb_printf(h, ";\n");
+    }
+    sb_printf(h, "};\n");
+    sb_printf(h, "/* Validates and unmarshals req, calls the handler, marshals the reply into res.\n"
+                 " * rcOk: *res_len bytes of reply are in res. Else: no reply; the code says why. */\n");
+    sb_printf(h, "Retcode %s_dispatch(const struct %s_ops *idl_ops, void *idl_ctx, const void *idl_req,\n"
+                 "    size_t idl_req_len, void *idl_res, size_t idl_res_cap, size_t *idl_res_len);\n",
+              pre, pre);
+    sb_printf(h, "\n#endif\n");
+}
+
+/* --- source -------------------------------------------------------------------------------- */
+
+static const char *kind_name(enum wire_kind wk)
+{
+    switch (wk) {
+    case WK_PLAIN: return "IDL_KIND_PLAIN";
+    case WK_HANDLE: return "IDL_KIND_HANDLE";
+    case WK_SEQ: return "IDL_KIND_SEQ";
+    case WK_STRING: return "IDL_KIND_STRING";
+    case WK_SEQSTR: return "IDL_KIND_SEQSTR";
+    }
+    return "?";
+}
+
+void param_arena_elem(const struct param *p, uint32_t *esize, uint32_t *ealign, uint32_t *bound, uint32_t *sbound)
+{
+    const struct type *t = type_strip(p->type);
+    *esize = *ealign = *bound = *sbound = 0;
+    switch (p->wk) {
+    case WK_STRING:
+        *esize = *ealign = 1;
+        *bound = (uint32_t)t->bound;
+        break;
+    case WK_SEQ:
+        *bound = (uint32_t)t->bound;
+        if (t->kind == TY_BYTES) {
+            *esize = *ealign = 1;
+        } else {
+            const struct type *e = type_strip(t->elem);
+            if (e->kind == TY_INT) {
+                *esize = *ealign = (uint32_t)e->bits / 8;
+            } else if (e->kind == TY_NAMED) {
+                *esize = e->decl->size;
+                *ealign = e->decl->align;
+            } else { /* array element */
+                uint64_t n = 1;
+                while (e->kind == TY_ARRAY) {
+                    n *= e->bound;
+                    e = type_strip(e->elem);
+                }
+                *esize = (uint32_t)(n * (e->kind == TY_INT ? (uint32_t)e->bits / 8 : e->decl->size));
+                *ealign = e->kind == TY_INT ? (uint32_t)e->bits / 8 : e->decl->align;
+            }
+        }
+        break;
+    case WK_SEQSTR:
+        *esize = 8;
+        *ealign = 4;
+        *bound = (uint32_t)t->bound;
+        *sbound = (uint32_t)type_strip(t->elem)->bound;
+        break;
+    default:
+        break;
+    }
+}
+
+/* How the dispatcher declares its local for p, and how it passes it. */
+static char *local_decl(const struct param *p)
+{
+    char *n = xprintf("p_%s", p->name);
+    switch (param_class(p)) {
+    case PC_SCALAR: return xprintf("%s = 0", c_decl(p->type, n));
+    case PC_AGG:
+    case PC_ARRAY: return xprintf("%s = {0}", c_decl(p->type, n));
+    case PC_HANDLE: return xprintf("idl_handle_t %s = {0, 0}", n);
+    case PC_STRING: return xprintf("const char *%s = \"\"", n);
+    case PC_SEQ: return xprintf("struct idl_seq %s = {0, 0, 0}", n);
+    }
+    return NULL;
+}
+
+/* The address of the local as the runtime wants it (pointer to the native value). */
+static char *local_ref(const struct param *p)
+{
+    return param_class(p) == PC_ARRAY ? xprintf("p_%s", p->name) : xprintf("&p_%s", p->name);
+}
+
+/* The handler's argument for the local. */
+static char *local_arg(const struct param *p)
+{
+    enum pclass c = param_class(p);
+    if (p->dir == DIR_IN)
+        return (c == PC_AGG) ? xprintf("&p_%s", p->name) : xprintf("p_%s", p->name);
+    return local_ref(p);
+}
+
+/* The proxy's runtime argument for an in parameter. */
+static char *proxy_in_ref(const struct param *p)
+{
+    enum pclass c = param_class(p);
+    const char *n = c_name(p->name);
+    return (c == PC_AGG || c == PC_ARRAY) ? xprintf("%s", n) : xprintf("&%s", n);
+}
+
+static int count_part(const struct method *m, int part)
+{
+    int n = 0;
+    for (int i = 0; i < m->nparams; i++)
+        n += (int)m->params[i].dir == part;
+    return n;
+}
+
+static void emit_ref_array(struct sbuf *c, const struct method *m, int part, const char *decl, const char *name,
+                           char *(*ref)(const struct param *))
+{
+    if (count_part(m, part) == 0)
+        return;
+    sb_printf(c, "    %s %s[] = {", decl, name);
+    const char *sep = "";
+    for (int i = 0; i < m->nparams; i++) {
+        if ((int)m->params[i].dir != part)
+            continue;
+        sb_printf(c, "%s%s", sep, ref(&m->params[i]));
+        sep = ", ";
+    }
+    sb_printf(c, "};\n");
+}
+
+static char *proxy_out_ref(const struct param *p) { return xprintf("%s", c_name(p->name)); }
+
+static void gen_source(struct package *p, struct sbuf *c)
+{
+    const char *pre = c_prefix(p->name);
+    sb_printf(c, "/* Generated by idlc from %s (package %s). Do not edit. */\n", p->path, p->name);
+    sb_printf(c, "#include \"%s\"\n\n", rel_path(p->name, ".idl.h"));
+    if (!p->has_interface) {
+        sb_printf(c, "/* Package %s declares types only. */\ntypedef int %s_types_only_;\n", p->name, pre);
+        return;
+    }
+    for (int i = 0; i < p->nmethods; i++) {
+        struct method *m = &p->methods[i];
+        if (m->nparams == 0)
+            continue;
+        for (int j = 0; j < m->nparams; j++) {
+            struct param *pr = &m->params[j];
+            uint32_t tags[2 * TAGS_MAX];
+            int nt = 0;
+            if (pr->wk == WK_PLAIN)
+                collect_tags(pr->type, 0, tags, &nt, pr->loc);
+            if (nt == 0)
+                continue;
+            sb_printf(c, "static const uint32_t %s_%s_%s_tags[] = {", pre, m->name, pr->name);
+            for (int k = 0; k < nt; k++)
+                sb_printf(c, "%s%u, %u", k ? ", " : "", tags[2 * k], tags[2 * k + 1]);
+            sb_printf(c, "};\n");
+        }
+        sb_printf(c, "static const struct idl_param_desc %s_%s_params[] = {\n", pre, m->name);
+        for (int j = 0; j < m->nparams; j++) {
+            struct param *pr = &m->params[j];
+            uint32_t es, ea, bd, sbd, tags[2 * TAGS_MAX];
+            int nt = 0;
+            param_arena_elem(pr, &es, &ea, &bd, &sbd);
+            if (pr->wk == WK_PLAIN)
+                collect_tags(pr->type, 0, tags, &nt, pr->loc);
+            char *tagref = nt ? xprintf("%s_%s_%s_tags", pre, m->name, pr->name) : "NULL";
+            sb_printf(c, "    {\"%s\", %d, %s, %d, %u, %u, %u, %u, %u, %u, %s},\n", pr->name, (int)pr->dir,
+                      kind_name(pr->wk), nt, pr->offset, pr->size, es, ea, bd, sbd, tagref);
+        }
+        sb_printf(c, "};\n");
+    }
+    if (p->nmethods > 0) {
+        sb_printf(c, "\nconst struct idl_method_desc %s_methods[%d] = {\n", pre, p->nmethods);
+        for (int i = 0; i < p->nmethods; i++) {
+            struct method *m = &p->methods[i];
+            sb_printf(c, "    {\"%s\", %d, %d, %s, {", m->name, i, m->nparams,
+                      m->nparams ? xprintf("%s_%s_params", pre, m->name) : "NULL");
+            for (int part = 0; part < NPARTS; part++)
+                sb_printf(c, "%s{%u, %llu, %u}", part ? ", " : "", m->fixed_size[part],
+                          (unsigned long long)m->arena_max[part], m->handles[part]);
+            sb_printf(c, "}},\n");
+        }
+        sb_printf(c, "};\n");
+    }
+    sb_printf(c, "\nconst struct idl_interface_desc %s_interface = {\"%s\", %d, %s};\n", pre, p->name, p->nmethods,
+              p->nmethods ? xprintf("%s_methods", pre) : "NULL");
+
+    /* Proxies. */
+    for (int i = 0; i < p->nmethods; i++) {
+        struct method *m = &p->methods[i];
+        sb_printf(c, "\nRetcode %s_%s", pre, m->name);
+        emit_signature(c, m, "struct idl_client *idl_cl");
+        sb_printf(c, "\n{\n");
+        emit_ref_array(c, m, DIR_IN, "const void *const", "idl_in", proxy_in_ref);
+        emit_ref_array(c, m, DIR_OUT, "void *const", "idl_out", proxy_out_ref);
+        emit_ref_array(c, m, DIR_ERROR, "void *const", "idl_err", proxy_out_ref);
+        sb_printf(c, "    return idl_client_call(idl_cl, &%s_methods[%d], %s, %s, %s);\n}\n", pre, i,
+                  count_part(m, DIR_IN) ? "idl_in" : "NULL", count_part(m, DIR_OUT) ? "idl_out" : "NULL",
+                  count_part(m, DIR_ERROR) ? "idl_err" : "NULL");
+    }
+
+    /* Per-method dispatch. */
+    for (int i = 0; i < p->nmethods; i++) {
+        struct method *m = &p->methods[i];
+        sb_printf(c, "\nstatic Retcode %s_serve_%s(const struct %s_ops *idl_ops, void *idl_ctx, uint32_t idl_ep,\n"
+                     "    const void *idl_req, size_t idl_req_len, void *idl_res, size_t idl_res_cap, size_t *idl_res_len)\n{\n",
+                  pre, m->name, pre);
+        sb_printf(c, "    const struct idl_method_desc *idl_m = &%s_methods[%d];\n", pre, i);
+        for (int j = 0; j < m->nparams; j++)
+            sb_printf(c, "    %s;\n", local_decl(&m->params[j]));
+        emit_ref_array(c, m, DIR_IN, "void *const", "idl_in", local_ref);
+        sb_printf(c, "    enum idl_error idl_e = idl_unmarshal(idl_m, IDL_PART_REQUEST, idl_req, idl_req_len, %s);\n",
+                  count_part(m, DIR_IN) ? "idl_in" : "NULL");
+        sb_printf(c, "    if (idl_e != IDL_OK)\n        return idl_error_retcode(idl_e);\n");
+        sb_printf(c, "    if (!idl_ops->%s)\n        return rcNotSupported;\n", m->name);
+        sb_printf(c, "    Retcode idl_rc = idl_ops->%s(idl_ctx", m->name);
+        for (int j = 0; j < m->nparams; j++)
+            sb_printf(c, ", %s", local_arg(&m->params[j]));
+        sb_printf(c, ");\n");
+        emit_ref_array(c, m, DIR_OUT, "const void *const", "idl_out", local_ref);
+        sb_printf(c, "    if (idl_rc == rcOk)\n        return idl_server_reply(idl_m, IDL_PART_RESPONSE, idl_ep, %s,"
+                     " idl_res, idl_res_cap, idl_res_len);\n",
+                  count_part(m, DIR_OUT) ? "idl_out" : "NULL");
+        if (count_part(m, DIR_ERROR)) {
+            emit_ref_array(c, m, DIR_ERROR, "const void *const", "idl_err", local_ref);
+            sb_printf(c, "    return idl_server_reply(idl_m, IDL_PART_ERROR, idl_ep, idl_err, idl_res, idl_res_cap,"
+                         " idl_res_len);\n");
+        } else {
+            sb_printf(c, "    return idl_rc;\n");
+        }
+        sb_printf(c, "}\n");
+    }
+
+    sb_printf(c, "\nRetcode %s_dispatch(const struct %s_ops *idl_ops, void *idl_ctx, const void *idl_req,\n"
+                 "    size_t idl_req_len, void *idl_res, size_t idl_res_cap, size_t *idl_res_len)\n{\n",
+              pre, pre);
+    sb_printf(c, "    struct idl_header idl_h;\n    enum idl_error idl_e = idl_peek_header(idl_req, idl_req_len, &idl_h);\n");
+    sb_printf(c, "    if (idl_e != IDL_OK)\n        return idl_error_retcode(idl_e);\n");
+    sb_printf(c, "    (void)idl_ops;\n    (void)idl_ctx;\n    (void)idl_res;\n    (void)idl_res_cap;\n    (void)idl_res_len;\n");
+    sb_printf(c, "    switch (idl_h.method_id) {\n");
+    for (int i = 0; i < p->nmethods; i++)
+        sb_printf(c, "    case %d:\n        return %s_serve_%s(idl_ops, idl_ctx, idl_h.endpoint_id, idl_req, idl_req_len,"
+                     " idl_res, idl_res_cap, idl_res_len);\n",
+                  i, pre, p->methods[i].name);
+    sb_printf(c, "    default:\n        return idl_error_retcode(IDL_ERR_METHOD);\n    }\n}\n");
+}
+
+static void gen_unit(struct model *mdl, struct unit *u, const char *out_dir)
+{
+    (void)mdl;
+    struct flat_endpoint *eps;
+    int n = unit_endpoints(u, &eps);
+    const char *pre = c_prefix(u->name);
+    struct sbuf *h = xalloc(sizeof *h), *c = xalloc(sizeof *c);
+    char *guard = xprintf("IDL_%s_EDL_H", pre);
+    sb_printf(h, "/* Generated by idlc from %s (class %s). Do not edit. */\n", u->path, u->name);
+    sb_printf(h, "#ifndef %s\n#define %s\n\n#include \"bastion_idl.h\"\n", guard, guard);
+    for (int i = 0; i < n; i++) {
+        bool dup = false;
+        for (int j = 0; j < i; j++)
+            dup |= eps[j].pkg == eps[i].pkg;
+        if (!dup)
+            sb_printf(h, "#include \"%s\"\n", rel_path(eps[i].pkg->name, ".idl.h"));
+    }
+    sb_printf(h, "\n/* Endpoint ids (riid) of %s, in declaration order. */\n", u->name);
+    for (int i = 0; i < n; i++)
+        sb_printf(h, "#define %s_EP_%s %du /* %s */\n", pre, c_prefix(eps[i].path), i, eps[i].pkg->name);
+    sb_printf(h, "#define %s_ENDPOINT_COUNT %du\n", pre, n);
+    if (n > 0)
+        sb_printf(h, "extern const struct idl_endpoint_desc %s_endpoints[%d];\n", pre, n);
+    sb_printf(h, "\n#endif\n");
+    sb_printf(c, "/* Generated by idlc from %s (class %s). Do not edit. */\n", u->path, u->name);
+    sb_printf(c, "#include \"%s\"\n\n", rel_path(u->name, ".edl.h"));
+    if (n > 0) {
+        sb_printf(c, "const struct idl_endpoint_desc %s_endpoints[%d] = {\n", pre, n);
+        for (int i = 0; i < n; i++)
+            sb_printf(c, "    {\"%s\", &%s_interface},\n", eps[i].path, c_prefix(eps[i].pkg->name));
+        sb_printf(c, "};\n");
+    } else {
+        sb_printf(c, "typedef int %s_no_endpoints_;\n", pre);
+    }
+    output_add(xprintf("%s/%s", out_dir, rel_path(u->name, ".edl.h")), h);
+    output_add(xprintf("%s/%s", out_dir, rel_path(u->name, ".edl.c")), c);
+}
+
+void gen_c(struct model *m, const char *out_dir)
+{
+    for (int i = 0; i < m->npkgs; i++) {
+        struct package *p = m->pkgs[i];
+        if (!p->generate)
+            continue;
+        struct sbuf *h = xalloc(sizeof *h), *c = xalloc(sizeof *c);
+        gen_header(p, h);
+        gen_source(p, c);
+        output_add(xprintf("%s/%s", out_dir, rel_path(p->name, ".idl.h")), h);
+        output_add(xprintf("%s/%s", out_dir, rel_path(p->name, ".idl.c")), c);
+    }
+    for (int i = 0; i < m->nunits; i++)
+        if (m->units[i]->generate && m->units[i]->is_class)
+            gen_unit(m, m->units[i], out_dir);
+}

@@ -1,0 +1,169 @@
+/* Finds, reads and parses description files and the packages/components they refer to. */
+#include "loader.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "diag.h"
+#include "parser.h"
+
+char *read_file_or_die(const char *path, struct loc at)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (at.file)
+            diag_error(at, "cannot open '%s': %s", path, strerror(errno));
+        diag_fatal("cannot open '%s': %s", path, strerror(errno));
+    }
+    size_t cap = 4096, n = 0;
+    char *buf = xalloc(cap + 1);
+    size_t r;
+    while ((r = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += r;
+        if (n == cap) {
+            cap *= 2;
+            buf = xrealloc(buf, cap + 1);
+        }
+    }
+    fclose(f);
+    buf[n] = 0;
+    if (strlen(buf) != n)
+        diag_fatal("'%s' contains a NUL byte", path);
+    return buf;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* The file name (without directory and extension) must be the last part of the package. */
+static void check_file_name(struct package *p)
+{
+    const char *base = strrchr(p->path, '/');
+    base = base ? base + 1 : p->path;
+    const char *last = strrchr(p->name, '.');
+    last = last ? last + 1 : p->name;
+    size_t n = strlen(base) - 4;
+    if (strlen(last) != n || strncmp(base, last, n) != 0)
+        diag_error(p->loc, "package '%s' must be in a file named '%s.idl'", p->name, last);
+}
+
+void load_file(struct model *m, const char *path)
+{
+    struct loc none = {0};
+    if (ends_with(path, ".idl")) {
+        struct package *p = parse_idl(m, path, read_file_or_die(path, none));
+        check_file_name(p);
+        p->generate = true;
+    } else if (ends_with(path, ".edl") || ends_with(path, ".cdl")) {
+        int before = m->nunits;
+        parse_unit_file(m, path, read_file_or_die(path, none), ends_with(path, ".edl"));
+        for (int i = before; i < m->nunits; i++)
+            m->units[i]->generate = true;
+    } else {
+        diag_fatal("'%s': unknown file type (expected .idl, .edl or .cdl)", path);
+    }
+}
+
+/* a.b.C + ".idl" in the first include dir that has it, or NULL. */
+static char *find_in_include_dirs(struct model *m, const char *qname, const char *ext)
+{
+    char *rel = xprintf("%s%s", qname, ext);
+    for (char *c = rel; *c && c < rel + strlen(qname); c++)
+        if (*c == '.')
+            *c = '/';
+    for (int i = 0; i < m->ninclude; i++) {
+        char *full = xprintf("%s/%s", m->include_dirs[i], rel);
+        FILE *f = fopen(full, "rb");
+        if (f) {
+            fclose(f);
+            return full;
+        }
+    }
+    return NULL;
+}
+
+static void visit_package(struct model *m, struct package *p)
+{
+    p->visit = 1;
+    for (int i = 0; i < p->nimports; i++) {
+        struct import *im = &p->imports[i];
+        struct package *q = model_find_package(m, im->name);
+        if (!q) {
+            char *path = find_in_include_dirs(m, im->name, ".idl");
+            if (!path)
+                diag_error(im->loc, "cannot find package '%s' (looked for %s.idl in the include dirs)",
+                           im->name, im->name);
+            q = parse_idl(m, path, read_file_or_die(path, im->loc));
+            check_file_name(q);
+            if (strcmp(q->name, im->name) != 0)
+                diag_error(q->loc, "file for package '%s' declares package '%s'", im->name, q->name);
+        }
+        if (q->visit == 1)
+            diag_error(im->loc, "cyclic import: '%s' imports '%s', which imports it back", p->name, q->name);
+        im->pkg = q;
+        if (q->visit == 0)
+            visit_package(m, q);
+    }
+    p->visit = 2;
+}
+
+static struct package *need_package(struct model *m, const char *name, struct loc loc)
+{
+    struct package *q = model_find_package(m, name);
+    if (q)
+        return q;
+    char *path = find_in_include_dirs(m, name, ".idl");
+    if (!path)
+        diag_error(loc, "unknown interface '%s' (no %s.idl in the include dirs)", name, name);
+    q = parse_idl(m, path, read_file_or_die(path, loc));
+    check_file_name(q);
+    visit_package(m, q);
+    return q;
+}
+
+static void visit_unit(struct model *m, struct unit *u)
+{
+    u->visit = 1;
+    for (int i = 0; i < u->neps; i++) {
+        u->eps[i].pkg = need_package(m, u->eps[i].iface, u->eps[i].loc);
+        if (!u->eps[i].pkg->has_interface)
+            diag_error(u->eps[i].loc, "package '%s' declares no interface", u->eps[i].iface);
+    }
+    if (u->security)
+        need_package(m, u->security, u->loc);
+    for (int i = 0; i < u->ninsts; i++) {
+        struct instance *in = &u->insts[i];
+        struct unit *c = model_find_unit(m, in->comp);
+        if (!c) {
+            char *path = find_in_include_dirs(m, in->comp, ".cdl");
+            if (!path)
+                diag_error(in->loc, "unknown component '%s'", in->comp);
+            parse_unit_file(m, path, read_file_or_die(path, in->loc), false);
+            c = model_find_unit(m, in->comp);
+            if (!c)
+                diag_error(in->loc, "'%s' does not define component '%s'", path, in->comp);
+        }
+        if (c->is_class)
+            diag_error(in->loc, "'%s' is a process class, not a component", in->comp);
+        if (c->visit == 1)
+            diag_error(in->loc, "component '%s' contains itself", in->comp);
+        in->unit = c;
+        if (c->visit == 0)
+            visit_unit(m, c);
+    }
+    u->visit = 2;
+}
+
+void load_dependencies(struct model *m)
+{
+    for (int i = 0; i < m->npkgs; i++)
+        if (m->pkgs[i]->visit == 0)
+            visit_package(m, m->pkgs[i]);
+    for (int i = 0; i < m->nunits; i++)
+        if (m->units[i]->visit == 0)
+            visit_unit(m, m->units[i]);
+}

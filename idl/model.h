@@ -1,0 +1,183 @@
+/*
+ * The in-memory model of IDL, EDL and CDL descriptions, shared by every stage of idlc:
+ * parsers fill it, resolve.c binds names and computes layouts, the backends only read it.
+ *
+ * Invariant after resolve_all(): every struct type has kind != TY_NAMED (names are bound),
+ * every bound/array count is evaluated, and every decl/param has its size, align and offset.
+ */
+#ifndef IDLC_MODEL_H
+#define IDLC_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct loc {
+    const char *file;
+    int line, col;
+};
+
+/* An integer constant expression, evaluated during resolution (consts may be imported). */
+enum expr_op { EX_NUM, EX_NAME, EX_NEG, EX_NOT, EX_BIN };
+struct expr {
+    enum expr_op op;
+    int bin;            /* for EX_BIN: token kind of the operator (lexer.h) */
+    int64_t num;
+    char *name;
+    struct expr *a, *b;
+    struct loc loc;
+};
+
+enum type_kind {
+    TY_INT,     /* UInt8..SInt64, UIntSize, UIntPtr */
+    TY_HANDLE,
+    TY_STRING,  /* string<N>: N bytes + NUL */
+    TY_BYTES,   /* bytes<N> == sequence<UInt8, N> on the wire */
+    TY_SEQ,
+    TY_ARRAY,
+    TY_NAMED,   /* a reference to a typedef/struct/union; ->decl once resolved */
+};
+
+struct decl;
+struct type {
+    enum type_kind kind;
+    struct loc loc;
+    int bits;           /* TY_INT */
+    bool is_signed;     /* TY_INT */
+    const char *int_name; /* TY_INT: name as written ("UIntSize") */
+    struct expr *bound_expr;
+    uint64_t bound;     /* TY_STRING/BYTES/SEQ: max count; TY_ARRAY: exact count */
+    struct type *elem;  /* TY_SEQ/TY_ARRAY */
+    char *name;         /* TY_NAMED as written */
+    struct decl *decl;  /* TY_NAMED after resolution */
+};
+
+/* What a type is on the wire once typedefs are looked through. */
+enum wire_kind { WK_PLAIN, WK_HANDLE, WK_SEQ, WK_STRING, WK_SEQSTR };
+
+struct field {
+    char *name;
+    struct type *type;
+    struct loc loc;
+    uint32_t offset;    /* from the start of the struct (unions: of the whole tagged union) */
+};
+
+enum decl_kind { D_CONST, D_TYPEDEF, D_STRUCT, D_UNION };
+struct package;
+struct decl {
+    enum decl_kind kind;
+    char *name;         /* unqualified */
+    char *qname;        /* package.name */
+    char *doc;
+    struct loc loc;
+    struct package *pkg;
+    struct type *type;  /* D_CONST: its integer type; D_TYPEDEF: the aliased type */
+    struct expr *value_expr;
+    int64_t value;
+    struct field *fields;
+    int nfields;
+    int state;          /* 0 unresolved, 1 in progress (cycle check), 2 done */
+    uint32_t size, align;
+    uint32_t payload_offset; /* D_UNION: where the arms start (tag is at 0) */
+};
+
+enum dir { DIR_IN, DIR_OUT, DIR_ERROR };
+#define NPARTS 3 /* request (in), response (out), error response (error) */
+
+struct param {
+    char *name;
+    enum dir dir;
+    struct type *type;
+    struct loc loc;
+    uint32_t offset, size, align; /* in the fixed part of its message (part == dir) */
+    enum wire_kind wk;
+};
+
+struct method {
+    char *name;
+    char *doc;
+    struct loc loc;
+    struct param *params;   /* source order */
+    int nparams;
+    uint32_t fixed_size[NPARTS], fixed_align[NPARTS], handles[NPARTS];
+    uint64_t arena_max[NPARTS];
+};
+
+struct import {
+    char *name;
+    struct loc loc;
+    struct package *pkg;
+};
+
+struct package {
+    char *name;             /* a.b.C */
+    char *path;             /* file as opened */
+    struct loc loc;
+    struct import *imports;
+    int nimports;
+    struct decl **decls;
+    int ndecls;
+    bool has_interface;
+    struct loc iface_loc;
+    struct method *methods;
+    int nmethods;
+    bool generate;          /* named on the command line */
+    int visit;              /* import DFS: 0 new, 1 on stack, 2 done */
+};
+
+/* EDL task classes and CDL components share one shape. */
+struct endpoint_decl {
+    char *name;
+    char *iface;
+    struct loc loc;
+    struct package *pkg;
+};
+struct instance {
+    char *name;
+    char *comp;
+    struct loc loc;
+    struct unit *unit;
+};
+struct unit {
+    bool is_class;          /* EDL `task class`/`entity` vs CDL `component` */
+    char *name;
+    char *path;
+    char *doc;
+    struct loc loc;
+    char *security;
+    struct endpoint_decl *eps;
+    int neps;
+    struct instance *insts;
+    int ninsts;
+    bool generate;
+    int visit;
+};
+
+/* A flattened endpoint of a class: "vmm.VMM" -> interface package. */
+struct flat_endpoint {
+    char *path;
+    struct package *pkg;
+};
+
+struct model {
+    const char **include_dirs;
+    int ninclude;
+    struct package **pkgs;
+    int npkgs;
+    struct unit **units;
+    int nunits;
+};
+
+/* Growable arrays: p points to n elements; grows by one and returns the new slot (zeroed). */
+void *vec_push(void *pp, int *n, size_t elem);
+#define VEC_PUSH(p, n) ((__typeof__(p))vec_push(&(p), &(n), sizeof *(p)))
+
+struct package *model_find_package(struct model *m, const char *name);
+struct unit *model_find_unit(struct model *m, const char *name);
+struct decl *package_find_decl(struct package *p, const char *name);
+
+/* Looks through typedefs to the type that decides the wire form. */
+const struct type *type_strip(const struct type *t);
+enum wire_kind type_wire_kind(const struct type *t);
+
+#endif

@@ -1,0 +1,133 @@
+/* Parsing helpers shared by the IDL, EDL and CDL parsers: names, expressions, errors. */
+#include <string.h>
+
+#include "diag.h"
+#include "parser.h"
+
+void parse_expected(const struct lexer *lx, const char *what)
+{
+    const struct token *t = &lx->tok;
+    if (t->kind == TK_IDENT || t->kind == TK_NUM)
+        diag_error(t->loc, "expected %s, found '%.*s'", what, t->len, t->start);
+    diag_error(t->loc, "expected %s, found %s", what, tok_kind_name(t->kind));
+}
+
+void expect(struct lexer *lx, enum tok k, const char *what)
+{
+    if (lx->tok.kind != k)
+        parse_expected(lx, what ? what : tok_kind_name(k));
+    lexer_next(lx);
+}
+
+bool accept(struct lexer *lx, enum tok k)
+{
+    if (lx->tok.kind != k)
+        return false;
+    lexer_next(lx);
+    return true;
+}
+
+char *expect_ident(struct lexer *lx, const char *what)
+{
+    if (lx->tok.kind != TK_IDENT)
+        parse_expected(lx, what);
+    char *s = tok_text(&lx->tok);
+    lexer_next(lx);
+    return s;
+}
+
+char *parse_qname(struct lexer *lx, const char *what)
+{
+    char *s = expect_ident(lx, what);
+    while (lx->tok.kind == TK_DOT) {
+        lexer_next(lx);
+        char *part = expect_ident(lx, "a name after '.'");
+        s = xprintf("%s.%s", s, part);
+    }
+    return s;
+}
+
+void check_no_underscore(struct loc loc, const char *name, const char *what)
+{
+    if (strchr(name, '_'))
+        diag_error(loc, "%s name '%s' must not contain '_'", what, name);
+}
+
+static struct expr *new_expr(enum expr_op op, struct loc loc)
+{
+    struct expr *e = xalloc(sizeof *e);
+    e->op = op;
+    e->loc = loc;
+    return e;
+}
+
+/* Precedence climbing, C-like: | ^ & << >> + - * / % ** (** binds tightest, right-assoc). */
+static int prec(enum tok k)
+{
+    switch (k) {
+    case TK_PIPE: return 1;
+    case TK_CARET: return 2;
+    case TK_AMP: return 3;
+    case TK_SHL: case TK_SHR: return 4;
+    case TK_PLUS: case TK_MINUS: return 5;
+    case TK_STAR: case TK_SLASH: case TK_PERCENT: return 6;
+    case TK_POW: return 7;
+    default: return 0;
+    }
+}
+
+static struct expr *parse_unary(struct lexer *lx);
+
+static struct expr *parse_bin(struct lexer *lx, int min_prec)
+{
+    struct expr *lhs = parse_unary(lx);
+    for (;;) {
+        int p = prec(lx->tok.kind);
+        if (p == 0 || p < min_prec)
+            return lhs;
+        struct expr *e = new_expr(EX_BIN, lx->tok.loc);
+        e->bin = lx->tok.kind;
+        lexer_next(lx);
+        e->a = lhs;
+        e->b = parse_bin(lx, e->bin == TK_POW ? p : p + 1);
+        lhs = e;
+    }
+}
+
+static struct expr *parse_unary(struct lexer *lx)
+{
+    struct loc loc = lx->tok.loc;
+    if (accept(lx, TK_MINUS)) {
+        struct expr *e = new_expr(EX_NEG, loc);
+        e->a = parse_unary(lx);
+        return e;
+    }
+    if (accept(lx, TK_TILDE)) {
+        struct expr *e = new_expr(EX_NOT, loc);
+        e->a = parse_unary(lx);
+        return e;
+    }
+    if (accept(lx, TK_PLUS))
+        return parse_unary(lx);
+    if (accept(lx, TK_LPAREN)) {
+        struct expr *e = parse_bin(lx, 1);
+        expect(lx, TK_RPAREN, "')'");
+        return e;
+    }
+    if (lx->tok.kind == TK_NUM) {
+        struct expr *e = new_expr(EX_NUM, loc);
+        if (lx->tok.num > (uint64_t)INT64_MAX)
+            diag_error(loc, "integer literal out of range");
+        e->num = (int64_t)lx->tok.num;
+        lexer_next(lx);
+        return e;
+    }
+    if (lx->tok.kind == TK_IDENT) {
+        struct expr *e = new_expr(EX_NAME, loc);
+        e->name = parse_qname(lx, "a constant name");
+        return e;
+    }
+    parse_expected(lx, "an integer expression");
+}
+
+struct expr *parse_expr(struct lexer *lx) { return parse_bin(lx, 1); }

@@ -1,0 +1,338 @@
+/*
+ * Name binding, constant evaluation and layout.
+ *
+ * Layout rules (the wire ABI, docs/message-format.md): natural C alignment; integers are their
+ * width; a Handle parameter is a UInt32 index into the handle table; sequence/bytes/string
+ * parameters are an {UInt32 offset; UInt32 count} descriptor (size 8, align 4); a union is a
+ * UInt32 tag followed by the arms at the arms' largest alignment. Generated C structs mirror
+ * this and the generated code _Static_asserts every offset, so C and this file cannot drift.
+ */
+#include "resolve.h"
+
+#include <string.h>
+
+#include "diag.h"
+#include "lexer.h"
+#include "runtime/bastion_idl.h"
+
+#define BOUND_MAX 65536u
+
+static uint64_t round_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+
+/* Looks a name up from package p: local, then imports, or fully qualified. */
+static struct decl *lookup(struct model *m, struct package *p, const char *name, struct loc loc)
+{
+    const char *dot = strrchr(name, '.');
+    if (dot) {
+        char *pkgname = xstrndup(name, (size_t)(dot - name));
+        struct package *q = model_find_package(m, pkgname);
+        struct decl *d = q ? package_find_decl(q, dot + 1) : NULL;
+        if (!d)
+            diag_error(loc, "unknown name '%s'%s", name, q ? "" : " (is its package imported?)");
+        return d;
+    }
+    struct decl *d = package_find_decl(p, name);
+    if (d)
+        return d;
+    struct decl *found = NULL;
+    for (int i = 0; i < p->nimports; i++) {
+        struct decl *c = p->imports[i].pkg ? package_find_decl(p->imports[i].pkg, name) : NULL;
+        if (c && found && c != found)
+            diag_error(loc, "'%s' is ambiguous: defined in '%s' and '%s'", name, found->pkg->name, c->pkg->name);
+        if (c)
+            found = c;
+    }
+    if (!found)
+        diag_error(loc, "unknown type or constant '%s'", name);
+    return found;
+}
+
+static void resolve_decl(struct model *m, struct decl *d);
+
+static int64_t checked(__int128 v, struct loc loc)
+{
+    if (v > INT64_MAX || v < INT64_MIN)
+        diag_error(loc, "constant expression overflows 64 bits");
+    return (int64_t)v;
+}
+
+static int64_t eval(struct model *m, struct package *p, const struct expr *e)
+{
+    switch (e->op) {
+    case EX_NUM:
+        return e->num;
+    case EX_NAME: {
+        struct decl *d = lookup(m, p, e->name, e->loc);
+        if (d->kind != D_CONST)
+            diag_error(e->loc, "'%s' is a type, not a constant", e->name);
+        if (d->state == 1)
+            diag_error(e->loc, "constant '%s' is defined in terms of itself", e->name);
+        resolve_decl(m, d);
+        return d->value;
+    }
+    case EX_NEG:
+        return checked(-(__int128)eval(m, p, e->a), e->loc);
+    case EX_NOT:
+        return ~eval(m, p, e->a);
+    case EX_BIN:
+        break;
+    }
+    __int128 a = eval(m, p, e->a), b = eval(m, p, e->b);
+    switch (e->bin) {
+    case TK_PLUS: return checked(a + b, e->loc);
+    case TK_MINUS: return checked(a - b, e->loc);
+    case TK_STAR: return checked(a * b, e->loc);
+    case TK_SLASH:
+    case TK_PERCENT:
+        if (b == 0)
+            diag_error(e->loc, "division by zero in constant expression");
+        return checked(e->bin == TK_SLASH ? a / b : a % b, e->loc);
+    case TK_SHL:
+    case TK_SHR:
+        if (b < 0 || b > 63)
+            diag_error(e->loc, "shift count %lld out of range 0..63", (long long)b);
+        return checked(e->bin == TK_SHL ? a << (int)b : a >> (int)b, e->loc);
+    case TK_AMP: return (int64_t)(a & b);
+    case TK_PIPE: return (int64_t)(a | b);
+    case TK_CARET: return (int64_t)(a ^ b);
+    case TK_POW: {
+        if (b < 0)
+            diag_error(e->loc, "negative exponent");
+        __int128 r = 1;
+        for (__int128 i = 0; i < b; i++)
+            r = checked(r * a, e->loc);
+        return (int64_t)r;
+    }
+    default:
+        diag_error(e->loc, "bad operator");
+    }
+}
+
+/* Computes size/align; enforces where handles, sequences and strings may appear. */
+static void type_layout(struct model *m, struct package *p, struct type *t, uint32_t *size, uint32_t *align);
+
+static void resolve_type(struct model *m, struct package *p, struct type *t)
+{
+    switch (t->kind) {
+    case TY_NAMED:
+        if (!t->decl) {
+            t->decl = lookup(m, p, t->name, t->loc);
+            if (t->decl->kind == D_CONST)
+                diag_error(t->loc, "'%s' is a constant, not a type", t->name);
+        }
+        if (t->decl->state == 1)
+            diag_error(t->loc, "type '%s' contains itself", t->name);
+        resolve_decl(m, t->decl);
+        return;
+    case TY_STRING:
+    case TY_BYTES:
+    case TY_SEQ:
+    case TY_ARRAY: {
+        int64_t v = eval(m, p, t->bound_expr);
+        if (v < 1 || (uint64_t)v > BOUND_MAX)
+            diag_error(t->bound_expr->loc, "out-of-range bound %lld (must be 1..%u)", (long long)v, BOUND_MAX);
+        t->bound = (uint64_t)v;
+        if (t->elem) {
+            resolve_type(m, p, t->elem);
+            enum wire_kind ek = type_wire_kind(t->elem);
+            if (t->kind == TY_ARRAY && ek != WK_PLAIN)
+                diag_error(t->elem->loc, "array elements must be integers, structs, unions or arrays");
+            if (t->kind == TY_SEQ && ek != WK_PLAIN && ek != WK_STRING)
+                diag_error(t->elem->loc, "sequence elements must be plain types or string<N>");
+        }
+        return;
+    }
+    default:
+        return;
+    }
+}
+
+static void type_layout(struct model *m, struct package *p, struct type *t, uint32_t *size, uint32_t *align)
+{
+    resolve_type(m, p, t);
+    switch (t->kind) {
+    case TY_INT:
+        *size = *align = (uint32_t)t->bits / 8;
+        return;
+    case TY_HANDLE:
+        *size = *align = 4;
+        return;
+    case TY_STRING:
+    case TY_BYTES:
+    case TY_SEQ:
+        *size = 8;
+        *align = 4;
+        return;
+    case TY_ARRAY: {
+        uint32_t es, ea;
+        type_layout(m, p, t->elem, &es, &ea);
+        uint64_t total = (uint64_t)es * t->bound;
+        if (total > IDL_MESSAGE_MAX)
+            diag_error(t->loc, "out-of-range bound: array of %llu bytes exceeds the %u-byte message limit",
+                       (unsigned long long)total, IDL_MESSAGE_MAX);
+        *size = (uint32_t)total;
+        *align = ea;
+        return;
+    }
+    case TY_NAMED:
+        *size = t->decl->size;
+        *align = t->decl->align;
+        return;
+    }
+}
+
+static void resolve_decl(struct model *m, struct decl *d)
+{
+    if (d->state == 2)
+        return;
+    d->state = 1;
+    struct package *p = d->pkg;
+    switch (d->kind) {
+    case D_CONST: {
+        resolve_type(m, p, d->type);
+        const struct type *t = type_strip(d->type);
+        if (t->kind != TY_INT)
+            diag_error(d->type->loc, "constant '%s' must have an integer type", d->name);
+        int64_t v = eval(m, p, d->value_expr);
+        bool fits;
+        if (t->is_signed)
+            fits = t->bits == 64 || (v >= -(INT64_C(1) << (t->bits - 1)) && v < (INT64_C(1) << (t->bits - 1)));
+        else
+            fits = v >= 0 && (t->bits == 64 || v < (INT64_C(1) << t->bits));
+        if (!fits)
+            diag_error(d->value_expr->loc, "value %lld does not fit in %s", (long long)v, t->int_name);
+        d->value = v;
+        break;
+    }
+    case D_TYPEDEF:
+        type_layout(m, p, d->type, &d->size, &d->align);
+        break;
+    case D_STRUCT:
+    case D_UNION: {
+        uint64_t off = 0, maxsize = 0;
+        uint32_t maxalign = 1;
+        for (int i = 0; i < d->nfields; i++) {
+            struct field *f = &d->fields[i];
+            uint32_t fs, fa;
+            type_layout(m, p, f->type, &fs, &fa);
+            if (type_wire_kind(f->type) != WK_PLAIN)
+                diag_error(f->type->loc, "field '%s': handles, strings, bytes and sequences may only be method parameters",
+                           f->name);
+            if (fa > maxalign)
+                maxalign = fa;
+            if (d->kind == D_STRUCT) {
+                off = round_up(off, fa);
+                f->offset = (uint32_t)off;
+                off += fs;
+            } else if (fs > maxsize) {
+                maxsize = fs;
+            }
+        }
+        if (d->kind == D_UNION) {
+            d->payload_offset = (uint32_t)round_up(4, maxalign);
+            for (int i = 0; i < d->nfields; i++)
+                d->fields[i].offset = d->payload_offset;
+            off = d->payload_offset + maxsize;
+            if (maxalign < 4)
+                maxalign = 4;
+        }
+        off = round_up(off, maxalign);
+        if (off > IDL_MESSAGE_MAX)
+            diag_error(d->loc, "out-of-range bound: '%s' is %llu bytes, above the %u-byte message limit", d->name,
+                       (unsigned long long)off, IDL_MESSAGE_MAX);
+        d->size = (uint32_t)off;
+        d->align = maxalign;
+        break;
+    }
+    }
+    d->state = 2;
+}
+
+static void layout_method(struct model *m, struct package *p, struct method *mt)
+{
+    uint64_t off[NPARTS] = {0};
+    for (int part = 0; part < NPARTS; part++)
+        mt->fixed_align[part] = 1;
+    for (int i = 0; i < mt->nparams; i++) {
+        struct param *pr = &mt->params[i];
+        type_layout(m, p, pr->type, &pr->size, &pr->align);
+        pr->wk = type_wire_kind(pr->type);
+        int part = (int)pr->dir;
+        off[part] = round_up(off[part], pr->align);
+        pr->offset = (uint32_t)off[part];
+        off[part] += pr->size;
+        if (pr->align > mt->fixed_align[part])
+            mt->fixed_align[part] = pr->align;
+        const struct type *t = type_strip(pr->type);
+        switch (pr->wk) {
+        case WK_HANDLE:
+            mt->handles[part]++;
+            break;
+        case WK_STRING:
+            mt->arena_max[part] += t->bound + 1 + 7;
+            break;
+        case WK_SEQ: {
+            uint32_t es = 1, ea = 1;
+            if (t->kind == TY_SEQ)
+                type_layout(m, p, t->elem, &es, &ea);
+            mt->arena_max[part] += t->bound * es + 7;
+            break;
+        }
+        case WK_SEQSTR: {
+            const struct type *st = type_strip(t->elem);
+            mt->arena_max[part] += t->bound * 8 + 7 + t->bound * (st->bound + 1 + 7);
+            break;
+        }
+        case WK_PLAIN:
+            break;
+        }
+    }
+    static const char *const part_name[NPARTS] = {"request", "response", "error response"};
+    for (int part = 0; part < NPARTS; part++) {
+        mt->fixed_size[part] = (uint32_t)round_up(off[part], mt->fixed_align[part]);
+        if (mt->handles[part] > IDL_HANDLES_MAX)
+            diag_error(mt->loc, "method '%s': %u handles in its %s, the limit is %u", mt->name,
+                       mt->handles[part], part_name[part], IDL_HANDLES_MAX);
+        uint64_t total = IDL_HEADER_SIZE + round_up(off[part], 8) + 8u * mt->handles[part] + mt->arena_max[part];
+        if (total > IDL_MESSAGE_MAX)
+            diag_error(mt->loc, "out-of-range bound: the largest %s of '%s' is %llu bytes, above the %u-byte limit",
+                       part_name[part], mt->name, (unsigned long long)total, IDL_MESSAGE_MAX);
+    }
+}
+
+void resolve_all(struct model *m)
+{
+    for (int i = 0; i < m->npkgs; i++) {
+        struct package *p = m->pkgs[i];
+        for (int j = 0; j < p->ndecls; j++)
+            resolve_decl(m, p->decls[j]);
+        if (p->nmethods > 255)
+            diag_error(p->iface_loc, "interface '%s' has %d methods, the limit is 255", p->name, p->nmethods);
+        for (int j = 0; j < p->nmethods; j++)
+            layout_method(m, p, &p->methods[j]);
+    }
+}
+
+/* Depth-first: own endpoints, then each component instance's, prefixed by its name. */
+static void flatten(struct unit *u, const char *prefix, struct flat_endpoint **out, int *n)
+{
+    for (int i = 0; i < u->neps; i++) {
+        struct flat_endpoint *f = VEC_PUSH(*out, *n);
+        f->path = prefix ? xprintf("%s.%s", prefix, u->eps[i].name) : u->eps[i].name;
+        f->pkg = u->eps[i].pkg;
+    }
+    for (int i = 0; i < u->ninsts; i++)
+        flatten(u->insts[i].unit, prefix ? xprintf("%s.%s", prefix, u->insts[i].name) : u->insts[i].name, out, n);
+}
+
+int unit_endpoints(struct unit *u, struct flat_endpoint **out)
+{
+    int n = 0;
+    *out = NULL;
+    flatten(u, NULL, out, &n);
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < i; j++)
+            if (strcmp((*out)[i].path, (*out)[j].path) == 0)
+                diag_error(u->loc, "endpoint path '%s' occurs twice in '%s'", (*out)[i].path, u->name);
+    return n;
+}

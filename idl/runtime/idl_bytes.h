@@ -1,0 +1,57 @@
+/*
+ * Byte helpers of the IDL runtime. Messages arrive at any alignment (a fuzzer's buffer, a
+ * user page), so fields are read and written byte-wise, little-endian (x86-64 native).
+ * No libc: the runtime also links into the freestanding kernel.
+ */
+#ifndef BASTION_IDL_BYTES_H
+#define BASTION_IDL_BYTES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+static inline uint32_t idl_rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline uint16_t idl_rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+
+static inline void idl_wr32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static inline void idl_wr16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static inline void idl_copy(void *dst, const void *src, size_t n)
+{
+    uint8_t *d = dst;
+    const uint8_t *s = src;
+    while (n--)
+        *d++ = *s++;
+}
+
+static inline void idl_zero(void *dst, size_t n)
+{
+    uint8_t *d = dst;
+    while (n--)
+        *d++ = 0;
+}
+
+static inline uint64_t idl_pad8(uint64_t v) { return (v + 7u) & ~(uint64_t)7u; }
+
+/* Where the parts of a message start, from its header values. */
+static inline uint64_t idl_handles_at(uint32_t fixed_size) { return 24u + idl_pad8(fixed_size); }
+static inline uint64_t idl_arena_at(uint32_t fixed_size, uint32_t handles)
+{
+    return idl_handles_at(fixed_size) + 8u * (uint64_t)handles;
+}
+
+#endif

@@ -1,0 +1,32 @@
+/* The generic client call and server reply that generated proxies and dispatchers use. */
+#include "bastion_idl.h"
+
+Retcode idl_client_call(struct idl_client *cl, const struct idl_method_desc *m, const void *const *in,
+                        void *const *out, void *const *err)
+{
+    size_t req_len = 0, res_len = 0;
+    enum idl_error e = idl_marshal(m, IDL_PART_REQUEST, cl->endpoint_id, in, cl->req_buf, cl->req_cap, &req_len);
+    cl->last_error = e;
+    if (e != IDL_OK)
+        return idl_error_retcode(e);
+    Retcode rc = cl->call(cl->ctx, cl->req_buf, req_len, cl->res_buf, cl->res_cap, &res_len);
+    if (rc != rcOk)
+        return rc;
+    struct idl_header h;
+    e = idl_peek_header(cl->res_buf, res_len, &h);
+    if (e == IDL_OK && (h.flags & IDL_FLAG_ERROR)) {
+        e = idl_unmarshal(m, IDL_PART_ERROR, cl->res_buf, res_len, err);
+        cl->last_error = e;
+        return e == IDL_OK ? IDL_RC_ERROR_REPLY : idl_error_retcode(e);
+    }
+    if (e == IDL_OK)
+        e = idl_unmarshal(m, IDL_PART_RESPONSE, cl->res_buf, res_len, out);
+    cl->last_error = e;
+    return idl_error_retcode(e);
+}
+
+Retcode idl_server_reply(const struct idl_method_desc *m, enum idl_part part, uint32_t endpoint_id,
+                         const void *const *args, void *res, size_t res_cap, size_t *res_len)
+{
+    return idl_error_retcode(idl_marshal(m, part, endpoint_id, args, res, res_cap, res_len));
+}

@@ -1,0 +1,69 @@
+/*
+ * Unmarshalling: a validated message -> native values. Sequences and strings are views into
+ * the message (no copy, no allocation), which is why validation must come first and why a
+ * server must keep the request buffer alive until its handler returns.
+ */
+#include "bastion_idl.h"
+#include "idl_bytes.h"
+
+const char *idl_seq_string(const struct idl_seq *s, uint32_t i)
+{
+    if (!s->arena)
+        return ((const char *const *)s->data)[i];
+    const uint8_t *d = (const uint8_t *)s->data + 8u * i;
+    if (idl_rd32(d + 4) == 0)
+        return "";
+    return (const char *)s->arena + idl_rd32(d);
+}
+
+enum idl_error idl_unmarshal(const struct idl_method_desc *m, enum idl_part part, const void *buf, size_t len,
+                             void *const *outs)
+{
+    enum idl_error e = idl_validate(m, part, buf, len);
+    if (e != IDL_OK)
+        return e;
+    const struct idl_part_desc *pd = &m->part[part];
+    const uint8_t *b = buf;
+    const uint8_t *fixed = b + IDL_HEADER_SIZE;
+    const uint8_t *htab = b + idl_handles_at(pd->fixed_size);
+    const uint8_t *arena = b + idl_arena_at(pd->fixed_size, pd->handles);
+    uint32_t oi = 0;
+    for (uint32_t i = 0; i < m->nparams; i++) {
+        const struct idl_param_desc *p = &m->params[i];
+        if (p->part != part)
+            continue;
+        void *o = outs ? outs[oi] : NULL;
+        oi++;
+        if (!o)
+            continue;
+        const uint8_t *f = fixed + p->offset;
+        switch (p->kind) {
+        case IDL_KIND_PLAIN:
+            idl_copy(o, f, p->size);
+            break;
+        case IDL_KIND_HANDLE: {
+            idl_handle_t *hd = o;
+            const uint8_t *t = htab + 8u * idl_rd32(f);
+            hd->handle = idl_rd32(t);
+            hd->rights = idl_rd32(t + 4);
+            break;
+        }
+        case IDL_KIND_STRING: {
+            uint32_t count = idl_rd32(f + 4);
+            *(const char **)o = count ? (const char *)arena + idl_rd32(f) : "";
+            break;
+        }
+        case IDL_KIND_SEQ:
+        case IDL_KIND_SEQSTR: {
+            struct idl_seq *s = o;
+            s->count = idl_rd32(f + 4);
+            s->data = arena + idl_rd32(f);
+            s->arena = p->kind == IDL_KIND_SEQSTR ? arena : NULL;
+            break;
+        }
+        default:
+            return IDL_ERR_ARGUMENT;
+        }
+    }
+    return IDL_OK;
+}

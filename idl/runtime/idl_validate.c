@@ -1,0 +1,138 @@
+/*
+ * Message validation: the only code that reads an untrusted message. Every later access
+ * (unmarshal, handlers, the policy engine's field reads) relies on what it checked:
+ * sizes match the method, every descriptor lies inside the arena, aligned, within its bound,
+ * every string is NUL-terminated, every handle index is in range and used once, every union
+ * tag names an arm. Arithmetic is 64-bit on 32-bit inputs, so it cannot wrap.
+ */
+#include "bastion_idl.h"
+#include "idl_bytes.h"
+
+enum idl_error idl_peek_header(const void *buf, size_t len, struct idl_header *h)
+{
+    const uint8_t *b = buf;
+    if (!buf || len < IDL_HEADER_SIZE)
+        return IDL_ERR_TRUNCATED;
+    h->endpoint_id = idl_rd32(b);
+    h->method_id = idl_rd32(b + 4);
+    h->fixed_size = idl_rd32(b + 8);
+    h->arena_size = idl_rd32(b + 12);
+    h->handle_count = idl_rd16(b + 16);
+    h->flags = idl_rd16(b + 18);
+    h->reserved = idl_rd32(b + 20);
+    return IDL_OK;
+}
+
+static enum idl_error check_string(const uint8_t *arena, uint32_t arena_size, uint32_t off, uint32_t count,
+                                   uint32_t bound)
+{
+    if (count > (uint64_t)bound + 1)
+        return IDL_ERR_COUNT_OVERFLOW;
+    if (count == 0)
+        return IDL_OK;
+    if ((uint64_t)off + count > arena_size)
+        return IDL_ERR_OFFSET_RANGE;
+    if (arena[off + count - 1] != 0)
+        return IDL_ERR_NO_TERMINATOR;
+    return IDL_OK;
+}
+
+static enum idl_error check_seq(uint32_t arena_size, uint32_t off, uint32_t count, uint32_t bound,
+                                uint32_t esize, uint32_t ealign)
+{
+    if (count > bound)
+        return IDL_ERR_COUNT_OVERFLOW;
+    if (ealign > 1 && off % ealign != 0)
+        return IDL_ERR_MISALIGNED;
+    if ((uint64_t)off + (uint64_t)count * esize > arena_size)
+        return IDL_ERR_OFFSET_RANGE;
+    return IDL_OK;
+}
+
+enum idl_error idl_validate(const struct idl_method_desc *m, enum idl_part part, const void *buf, size_t len)
+{
+    struct idl_header h;
+    enum idl_error e = idl_peek_header(buf, len, &h);
+    if (e != IDL_OK)
+        return e;
+    if (len > IDL_MESSAGE_MAX)
+        return IDL_ERR_TOO_LONG;
+    uint16_t want_flags = part == IDL_PART_REQUEST ? 0
+                        : part == IDL_PART_RESPONSE ? IDL_FLAG_RESPONSE
+                                                    : (IDL_FLAG_RESPONSE | IDL_FLAG_ERROR);
+    if (h.reserved != 0 || h.flags != want_flags)
+        return IDL_ERR_HEADER;
+    if (h.method_id != m->id)
+        return IDL_ERR_METHOD;
+    const struct idl_part_desc *pd = &m->part[part];
+    if (h.fixed_size != pd->fixed_size)
+        return IDL_ERR_FIXED_SIZE;
+    if (h.handle_count > IDL_HANDLES_MAX)
+        return IDL_ERR_TOO_MANY_HANDLES;
+    if (h.handle_count != pd->handles)
+        return IDL_ERR_HANDLE_COUNT;
+    if (h.arena_size > pd->arena_max)
+        return IDL_ERR_ARENA_TOO_BIG;
+    uint64_t total = idl_arena_at(h.fixed_size, h.handle_count) + h.arena_size;
+    if (len < total)
+        return IDL_ERR_TRUNCATED;
+    if (len > total)
+        return IDL_ERR_TOO_LONG;
+
+    const uint8_t *fixed = (const uint8_t *)buf + IDL_HEADER_SIZE;
+    const uint8_t *arena = (const uint8_t *)buf + idl_arena_at(h.fixed_size, h.handle_count);
+    uint32_t used = 0; /* bit i: handle i is referenced */
+    for (uint32_t i = 0; i < m->nparams; i++) {
+        const struct idl_param_desc *p = &m->params[i];
+        if (p->part != part)
+            continue;
+        /* Descriptions are generated, but a bad one must not turn into an overread. */
+        if ((uint64_t)p->offset + p->size > h.fixed_size)
+            return IDL_ERR_FIXED_SIZE;
+        const uint8_t *f = fixed + p->offset;
+        switch (p->kind) {
+        case IDL_KIND_PLAIN:
+            for (uint32_t t = 0; t < p->ntags; t++) {
+                uint32_t toff = p->tags[2 * t], arms = p->tags[2 * t + 1];
+                if ((uint64_t)toff + 4 > p->size)
+                    return IDL_ERR_FIXED_SIZE;
+                if (idl_rd32(f + toff) >= arms)
+                    return IDL_ERR_BAD_TAG;
+            }
+            break;
+        case IDL_KIND_HANDLE: {
+            uint32_t idx = idl_rd32(f);
+            if (idx >= h.handle_count || (used & (1u << idx)))
+                return IDL_ERR_HANDLE_INDEX;
+            used |= 1u << idx;
+            break;
+        }
+        case IDL_KIND_STRING:
+            e = check_string(arena, h.arena_size, idl_rd32(f), idl_rd32(f + 4), p->bound);
+            if (e != IDL_OK)
+                return e;
+            break;
+        case IDL_KIND_SEQ:
+            e = check_seq(h.arena_size, idl_rd32(f), idl_rd32(f + 4), p->bound, p->elem_size, p->elem_align);
+            if (e != IDL_OK)
+                return e;
+            break;
+        case IDL_KIND_SEQSTR: {
+            uint32_t off = idl_rd32(f), count = idl_rd32(f + 4);
+            e = check_seq(h.arena_size, off, count, p->bound, 8, 4);
+            if (e != IDL_OK)
+                return e;
+            for (uint32_t k = 0; k < count; k++) {
+                const uint8_t *d = arena + off + 8u * k;
+                e = check_string(arena, h.arena_size, idl_rd32(d), idl_rd32(d + 4), p->str_bound);
+                if (e != IDL_OK)
+                    return e;
+            }
+            break;
+        }
+        default:
+            return IDL_ERR_HEADER;
+        }
+    }
+    return IDL_OK;
+}
