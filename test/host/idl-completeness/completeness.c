@@ -78,6 +78,16 @@ static void check_endpoint(struct checker *c, const struct json *td, const struc
                 endpoint, CORE_CLASS, json_get_string(ce, "interface"), iface_name);
 }
 
+/* idlc writes a type as resolved ("kl.core.Types.Retcode"); a hand-written description may
+ * leave it unqualified. Either names the Retcode typedef. */
+static int is_retcode(const char *type)
+{
+    if (!type)
+        return 0;
+    const char *dot = strrchr(type, '.');
+    return strcmp(dot ? dot + 1 : type, "Retcode") == 0;
+}
+
 static void check_params(struct checker *c, const struct spec_method *m, const char *where,
                          const struct json *params)
 {
@@ -96,7 +106,7 @@ static void check_params(struct checker *c, const struct spec_method *m, const c
             problem(c, "%s: parameter %s is '%s', documented [%s]", where, sp->name,
                     dir ? dir : "(none)", sp->dir);
         }
-        if (strcmp(sp->name, "rc") == 0 && !str_eq(json_get_string(p, "type"), "Retcode"))
+        if (strcmp(sp->name, "rc") == 0 && !is_retcode(json_get_string(p, "type")))
             problem(c, "%s: parameter rc has type %s, expected Retcode", where,
                     json_get_string(p, "type") ? json_get_string(p, "type") : "(none)");
     }

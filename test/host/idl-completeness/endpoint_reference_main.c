@@ -48,14 +48,37 @@ static long endpoint_id(const struct json *td, const char *endpoint)
     return id && id->kind == JSON_NUMBER ? (long)id->integer : -1;
 }
 
+/* Writes a type without package qualifiers: "sequence<kl.core.IO.DmaFrame, 64>" reads as
+ * "sequence<DmaFrame, 64>". A qualifier is a run of identifier characters ending in '.'. */
+static void write_type(FILE *out, const char *type)
+{
+    while (*type) {
+        size_t n = 0;
+        while (type[n] == '_' || (type[n] >= 'a' && type[n] <= 'z') ||
+               (type[n] >= 'A' && type[n] <= 'Z') || (type[n] >= '0' && type[n] <= '9') ||
+               type[n] == '.')
+            n++;
+        if (n == 0) {
+            fputc(*type++, out);
+            continue;
+        }
+        size_t last = n;
+        while (last > 0 && type[last - 1] != '.')
+            last--;
+        fwrite(type + last, 1, n - last, out);
+        type += n;
+    }
+}
+
 static void write_params(FILE *out, const struct spec_method *m, const struct json *method)
 {
     const struct json *params = json_get(method, "params");
     for (size_t i = 0; i < m->nparams; i++) {
         const struct json *p = find_by(params, "name", m->params[i].name);
         const char *type = json_get_string(p, "type");
-        fprintf(out, "%s`%s %s %s`", i ? ", " : "", m->params[i].dir, type ? type : "?",
-                m->params[i].name);
+        fprintf(out, "%s`%s ", i ? ", " : "", m->params[i].dir);
+        write_type(out, type ? type : "?");
+        fprintf(out, " %s`", m->params[i].name);
     }
 }
 
