@@ -1,7 +1,7 @@
 /*
  * einit-compile: init description (init.yaml) -> Einit's start-up table, as C source.
  *
- *   einit-compile [-o OUT.c] [--dump] INPUT.yaml
+ *   einit-compile [-o OUT.c] [--dump] [--romfs-dir DIR] INPUT.yaml
  *
  * With neither -o nor --dump it only validates. Errors go to stderr as
  * "INPUT:line:column: error: message". Exit status: 0 valid, 1 the description has errors,
@@ -23,9 +23,10 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: einit-compile [-o OUT.c] [--dump] INPUT.yaml\n"
+    fputs("usage: einit-compile [-o OUT.c] [--dump] [--romfs-dir DIR] INPUT.yaml\n"
           "  -o, --output OUT.c  write Einit's start-up table (see services/einit/startup_table.h)\n"
           "  --dump              print the parsed description to stdout\n"
+          "  --romfs-dir DIR     also check that every entity's executable is a file in DIR\n"
           "  -h, --help          this text\n"
           "Without -o or --dump, only checks INPUT. Format: docs/init-yaml.md.\n",
           f);
@@ -92,7 +93,7 @@ static int write_table(const char *out, const struct initcfg *cfg, const char *s
 
 int main(int argc, char **argv)
 {
-    const char *out = NULL, *in = NULL;
+    const char *out = NULL, *in = NULL, *romfs = NULL;
     bool dump = false;
 
     for (int i = 1; i < argc; i++) {
@@ -102,6 +103,12 @@ int main(int argc, char **argv)
                 return 2;
             }
             out = argv[i];
+        } else if (strcmp(argv[i], "--romfs-dir") == 0) {
+            if (++i == argc) {
+                fputs("einit-compile: --romfs-dir needs a folder\n", stderr);
+                return 2;
+            }
+            romfs = argv[i];
         } else if (strcmp(argv[i], "--dump") == 0) {
             dump = true;
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
@@ -132,6 +139,8 @@ int main(int argc, char **argv)
     struct initcfg_diags diags = { 0 };
     Retcode rc = initcfg_parse(text, len, &cfg, &diags);
     free(text);
+    if (rc == rcOk && romfs != NULL && (rc = initcfg_check_paths(&cfg, romfs, &diags)) != rcOk)
+        initcfg_free(&cfg);
     if (rc != rcOk) {
         initcfg_diags_print(stderr, in, &diags);
         fprintf(stderr, "einit-compile: %zu error%s in %s; nothing written\n", diags.count,

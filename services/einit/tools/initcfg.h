@@ -79,6 +79,7 @@ struct initcfg_entity {
     bool ram_given;
     struct initcfg_pos pos;    /* the entity's mapping */
     struct initcfg_pos task_pos; /* the `task` value, or the `name` value when there is none */
+    struct initcfg_pos path_pos; /* the `path` value, or the `name` value when there is none */
 };
 
 /* The server end shared by every connection with the same (server, id, kind). */
@@ -108,6 +109,14 @@ struct initcfg {
  * the parse at its position.
  */
 Retcode initcfg_parse(const char *text, size_t len, struct initcfg *out, struct initcfg_diags *diags);
+
+/*
+ * Optional build-time check that every entity's executable exists: `dir` is the folder the ROMFS
+ * image is built from, and each entity's path must name a regular file in it. Adds one error per
+ * missing file (at the `path` value, or at `name` when the path is the default) and returns
+ * rcNotFound if there was any, else rcOk.
+ */
+Retcode initcfg_check_paths(const struct initcfg *cfg, const char *dir, struct initcfg_diags *diags);
 
 void initcfg_free(struct initcfg *cfg);
 void initcfg_diags_free(struct initcfg_diags *diags);

@@ -420,6 +420,7 @@ static void parse_entity(struct ctx *c, const struct ynode *m, struct initcfg_en
         else if (s != NULL && check_length(c, v, "name", s, EINIT_MAX_NAME)) {
             e->class_name = initcfg_xstrdup(s);
             e->task_pos = v->pos;
+            e->path_pos = v->pos;
         }
     }
 
@@ -447,6 +448,7 @@ static void parse_entity(struct ctx *c, const struct ynode *m, struct initcfg_en
         else if (s != NULL && check_length(c, v, "path", s, EINIT_MAX_PATH)) {
             e->path = initcfg_xstrdup(s);
             e->path_given = true;
+            e->path_pos = v->pos;
         }
     } else if (e->class_name != NULL) {
         /* KasperskyOS's rule: the executable is named after the class's short name. */

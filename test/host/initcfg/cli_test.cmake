@@ -36,6 +36,18 @@ expect("--dump should succeed" rc EQUAL 0)
 string(FIND "${dump}" "connection id=server_connection target=Server server=1 listener=0" at)
 expect("--dump should show the connection, got: ${dump}" NOT at EQUAL -1)
 
+# --romfs-dir: the executables must exist there (good.yaml needs Client and Server).
+file(MAKE_DIRECTORY ${WORK}/romfs)
+file(WRITE ${WORK}/romfs/Client "")
+execute_process(COMMAND ${TOOL} --romfs-dir ${WORK}/romfs ${DIR}/good.yaml RESULT_VARIABLE rc
+                ERROR_VARIABLE err)
+expect("a missing executable should fail with 1, got ${rc}" rc EQUAL 1)
+string(FIND "${err}" "good.yaml:7:9: error: no executable 'Server'" at)
+expect("stderr should name the missing executable, got: ${err}" NOT at EQUAL -1)
+file(WRITE ${WORK}/romfs/Server "")
+execute_process(COMMAND ${TOOL} --romfs-dir ${WORK}/romfs ${DIR}/good.yaml RESULT_VARIABLE rc)
+expect("with both executables present it should pass, got ${rc}" rc EQUAL 0)
+
 # Usage and I/O errors: exit 2, nothing created.
 execute_process(COMMAND ${TOOL} RESULT_VARIABLE rc ERROR_QUIET)
 expect("no argument should give 2, got ${rc}" rc EQUAL 2)

@@ -11,6 +11,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "initcfg.h"
 #include "startup_table.h"
@@ -649,6 +651,46 @@ static void test_mutations(void **state)
     assert_true(rejected > 100);
 }
 
+/* --romfs-dir: a missing executable is reported at its `path`, or at `name` for a default path. */
+static void test_check_paths(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/initcfg-romfs-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char file[64];
+    snprintf(file, sizeof(file), "%s/hello", dir);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fclose(f);
+    char sub[64];
+    snprintf(sub, sizeof(sub), "%s/adir", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+
+    struct initcfg cfg = parse_ok("entities:\n"
+                                  "- name: Hello\n  path: hello\n"
+                                  "- name: net.Missing\n"
+                                  "- name: D\n  path: adir\n");
+    struct initcfg_diags d = { 0 };
+    assert_int_equal(initcfg_check_paths(&cfg, dir, &d), rcNotFound);
+    assert_int_equal(d.count, 2);
+    assert_int_equal(d.items[0].pos.line, 4);   /* default path "Missing": at the name */
+    assert_int_equal(d.items[0].pos.column, 9);
+    assert_non_null(strstr(d.items[0].message, "no executable 'Missing'"));
+    assert_int_equal(d.items[1].pos.line, 6);   /* a folder is not an executable */
+    assert_int_equal(d.items[1].pos.column, 9);
+    initcfg_diags_free(&d);
+    initcfg_free(&cfg);
+
+    cfg = parse_ok("entities:\n- name: Hello\n  path: hello\n");
+    assert_int_equal(initcfg_check_paths(&cfg, dir, &d), rcOk);
+    assert_int_equal(d.count, 0);
+    initcfg_free(&cfg);
+
+    unlink(file);
+    rmdir(sub);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -677,6 +719,7 @@ int main(void)
         cmocka_unit_test(test_put_c_string_high_bytes),
         cmocka_unit_test(test_dump),
         cmocka_unit_test(test_mutations),
+        cmocka_unit_test(test_check_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
