@@ -39,18 +39,9 @@ static int str_eq(const char *a, const char *b)
     return a && b && strcmp(a, b) == 0;
 }
 
-/* Element of array `arr` whose member `key` equals `value`, or NULL. */
-static const struct json *find_by(const struct json *arr, const char *key, const char *value)
-{
-    for (size_t i = 0; i < json_len(arr); i++)
-        if (str_eq(json_get_string(json_at(arr, i), key), value))
-            return json_at(arr, i);
-    return NULL;
-}
-
 static const struct json *find_interface(const struct json *td, const char *name)
 {
-    return find_by(json_get(td, "interfaces"), "name", name);
+    return json_find(json_get(td, "interfaces"), "name", name);
 }
 
 /* Is `endpoint` of the core class bound to interface `iface`, both in the interface's
@@ -69,8 +60,8 @@ static void check_endpoint(struct checker *c, const struct json *td, const struc
     if (!in_iface)
         problem(c, "spec line %zu: %s: not bound to endpoint %s of %s", line, iface_name, endpoint,
                 CORE_CLASS);
-    const struct json *cls = find_by(json_get(td, "classes"), "name", CORE_CLASS);
-    const struct json *ce = find_by(json_get(cls, "endpoints"), "name", endpoint);
+    const struct json *cls = json_find(json_get(td, "classes"), "name", CORE_CLASS);
+    const struct json *ce = json_find(json_get(cls, "endpoints"), "name", endpoint);
     if (cls && !ce)
         problem(c, "spec line %zu: class %s has no endpoint %s", line, CORE_CLASS, endpoint);
     else if (ce && !str_eq(json_get_string(ce, "interface"), iface_name))
@@ -95,7 +86,7 @@ static void check_params(struct checker *c, const struct spec_method *m, const c
     int all_there = 1;
     for (size_t i = 0; i < m->nparams; i++) {
         const struct spec_param *sp = &m->params[i];
-        const struct json *p = find_by(params, "name", sp->name);
+        const struct json *p = json_find(params, "name", sp->name);
         if (!p) {
             problem(c, "%s: parameter [%s] %s is missing", where, sp->dir, sp->name);
             all_there = 0;
@@ -155,7 +146,7 @@ static size_t first_row(const struct spec *spec, const char *iface, const char *
 
 static void check_core_class(struct checker *c, const struct spec *spec, const struct json *td)
 {
-    const struct json *cls = find_by(json_get(td, "classes"), "name", CORE_CLASS);
+    const struct json *cls = json_find(json_get(td, "classes"), "name", CORE_CLASS);
     if (!cls) {
         problem(c, "class %s is missing (Core.edl not described)", CORE_CLASS);
         return;
@@ -174,7 +165,7 @@ static void check_core_class(struct checker *c, const struct spec *spec, const s
     }
     for (size_t k = 0; k < completeness_undocumented_count; k++) {
         const struct undocumented_endpoint *u = &completeness_undocumented[k];
-        const struct json *ce = find_by(eps, "name", u->endpoint);
+        const struct json *ce = json_find(eps, "name", u->endpoint);
         if (!ce) {
             problem(c, "class %s: documented endpoint %s is missing", CORE_CLASS, u->endpoint);
             continue;
@@ -216,7 +207,7 @@ size_t completeness_check(const struct spec *spec, const struct json *td,
 
         char where[256];
         snprintf(where, sizeof where, "spec line %zu: %s.%s", m->line, m->interface, m->method);
-        const struct json *method = find_by(json_get(iface, "methods"), "name", m->method);
+        const struct json *method = json_find(json_get(iface, "methods"), "name", m->method);
         if (!method) {
             problem(&c, "%s: method is missing", where);
             continue;

@@ -17,16 +17,6 @@
 #include "spec_tsv.h"
 #include "textfile.h"
 
-static const struct json *find_by(const struct json *arr, const char *key, const char *value)
-{
-    for (size_t i = 0; i < json_len(arr); i++) {
-        const char *v = json_get_string(json_at(arr, i), key);
-        if (v && strcmp(v, value) == 0)
-            return json_at(arr, i);
-    }
-    return NULL;
-}
-
 /* Markdown table cells must not contain '|' or newlines. */
 static void cell(FILE *out, const char *s)
 {
@@ -42,8 +32,8 @@ static void cell(FILE *out, const char *s)
 
 static long endpoint_id(const struct json *td, const char *endpoint)
 {
-    const struct json *cls = find_by(json_get(td, "classes"), "name", CORE_CLASS);
-    const struct json *e = find_by(json_get(cls, "endpoints"), "name", endpoint);
+    const struct json *cls = json_find(json_get(td, "classes"), "name", CORE_CLASS);
+    const struct json *e = json_find(json_get(cls, "endpoints"), "name", endpoint);
     const struct json *id = json_get(e, "id");
     return id && id->kind == JSON_NUMBER ? (long)id->integer : -1;
 }
@@ -74,7 +64,7 @@ static void write_params(FILE *out, const struct spec_method *m, const struct js
 {
     const struct json *params = json_get(method, "params");
     for (size_t i = 0; i < m->nparams; i++) {
-        const struct json *p = find_by(params, "name", m->params[i].name);
+        const struct json *p = json_find(params, "name", m->params[i].name);
         const char *type = json_get_string(p, "type");
         fprintf(out, "%s`%s ", i ? ", " : "", m->params[i].dir);
         write_type(out, type ? type : "?");
@@ -86,7 +76,7 @@ static void write_interface(FILE *out, const struct spec *spec, size_t first,
                             const struct json *td)
 {
     const struct spec_method *m0 = &spec->methods[first];
-    const struct json *iface = find_by(json_get(td, "interfaces"), "name", m0->interface);
+    const struct json *iface = json_find(json_get(td, "interfaces"), "name", m0->interface);
     fprintf(out, "## %s (%s)\n\n", m0->endpoint, m0->interface);
     fprintf(out, "Endpoint id %ld of %s; IDL: `idl/%s`.\n\n", endpoint_id(td, m0->endpoint),
             CORE_CLASS, json_get_string(iface, "file") ? json_get_string(iface, "file") : "?");
@@ -96,7 +86,7 @@ static void write_interface(FILE *out, const struct spec *spec, size_t first,
         const struct spec_method *m = &spec->methods[i];
         if (strcmp(m->interface, m0->interface) != 0)
             break;
-        const struct json *method = find_by(json_get(iface, "methods"), "name", m->method);
+        const struct json *method = json_find(json_get(iface, "methods"), "name", m->method);
         const struct json *id = json_get(method, "id");
         if (id && id->kind == JSON_NUMBER)
             fprintf(out, "| %ld | %s | ", (long)id->integer, m->method);

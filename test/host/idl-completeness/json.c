@@ -420,6 +420,16 @@ const struct json *json_at(const struct json *node, size_t i)
     return node && node->kind == JSON_ARRAY && i < node->count ? node->items[i] : NULL;
 }
 
+const struct json *json_find(const struct json *arr, const char *key, const char *value)
+{
+    for (size_t i = 0; i < json_len(arr); i++) {
+        const char *v = json_get_string(json_at(arr, i), key);
+        if (v && strcmp(v, value) == 0)
+            return json_at(arr, i);
+    }
+    return NULL;
+}
+
 void json_remove(struct json *node, size_t i)
 {
     if (!node || (node->kind != JSON_ARRAY && node->kind != JSON_OBJECT) || i >= node->count)

@@ -38,6 +38,9 @@ size_t json_len(const struct json *node);
 /* Element i of an array, or NULL. */
 const struct json *json_at(const struct json *node, size_t i);
 
+/* The first element of array `arr` whose string member `key` equals `value`, or NULL. */
+const struct json *json_find(const struct json *arr, const char *key, const char *value);
+
 /* Removes element i of an array or object in place and frees it (tests doctor documents). */
 void json_remove(struct json *node, size_t i);
 
