@@ -21,6 +21,21 @@ static struct initcfg_pos mark_pos(yaml_mark_t m)
     return p;
 }
 
+/* Line and column (in bytes) of a byte offset into the text. */
+static struct initcfg_pos offset_pos(const char *text, size_t len, size_t offset)
+{
+    struct initcfg_pos p = { 1, 1 };
+    for (size_t i = 0; i < offset && i < len; i++) {
+        if (text[i] == '\n') {
+            p.line++;
+            p.column = 1;
+        } else {
+            p.column++;
+        }
+    }
+    return p;
+}
+
 static struct ynode *ynode_new(enum ynode_kind kind, yaml_mark_t m)
 {
     struct ynode *n = initcfg_xcalloc(1, sizeof(*n));
@@ -88,7 +103,12 @@ struct ynode *ynode_read(const char *text, size_t len, struct initcfg_diags *dia
         yaml_event_t ev;
         if (!yaml_parser_parse(&parser, &ev)) {
             struct initcfg_pos p = mark_pos(parser.problem_mark);
-            if (parser.context != NULL)
+            if (parser.error == YAML_READER_ERROR) {
+                /* Encoding errors carry a byte offset, not a mark. */
+                p = offset_pos(text, len, parser.problem_offset);
+                initcfg_diag_add(diags, p, "bad text: %s (an init description is UTF-8)",
+                                 parser.problem ? parser.problem : "unreadable");
+            } else if (parser.context != NULL)
                 initcfg_diag_add(diags, p, "YAML syntax: %s %s", parser.problem ? parser.problem : "error",
                                  parser.context);
             else

@@ -441,6 +441,8 @@ static void test_error_yaml(void **state)
     expect_error("entities:\n- name: A\n  connections: [\n", 4, 1, "YAML syntax");
     expect_error("entities:\n- name: A\n path: x\n", 3, 2, "YAML syntax");
     expect_error("entities:\n- name: &n A\n- name: *n\n", 3, 9, "aliases");
+    expect_error("entities:\n- name: A\xff\n", 2, 10, "invalid leading UTF-8 octet");
+    expect_error("entities:\n- name: A\n\tpath: x\n", 3, 1, "tab character");
     expect_error("entities:\n- name: A\n---\nentities:\n- name: B\n", 3, 1, "one YAML document");
 }
 
