@@ -24,6 +24,9 @@
 #ifndef SPEC_TSV
 #error "SPEC_TSV (path of core-methods.tsv) must be defined by the build"
 #endif
+#ifndef ENDPOINT_DOC
+#error "ENDPOINT_DOC (path of docs/endpoint-reference.md) must be defined by the build"
+#endif
 #ifndef TYPEDESC_JSON
 #error "TYPEDESC_JSON (path of the kl.core type description) must be defined by the build"
 #endif
@@ -145,6 +148,34 @@ static void test_real_description_is_complete(void **state)
         if (i == 0 || strcmp(f->spec.methods[i].interface, f->spec.methods[i - 1].interface))
             interfaces++;
     assert_int_equal(interfaces, 21);
+}
+
+/* The hand-written endpoint table of docs/endpoint-reference.md ("| id | endpoint | interface |
+ * ...") must list exactly the endpoints of kl.core.Core with their ids, so it cannot go stale. */
+static void test_endpoint_doc_matches(void **state)
+{
+    struct fixture *f = *state;
+    size_t len;
+    char *doc = textfile_read(ENDPOINT_DOC, &len);
+    assert_non_null(doc);
+    const struct json *eps =
+        json_get(json_find(json_get(f->td, "classes"), "name", CORE_CLASS), "endpoints");
+    assert_true(json_len(eps) > 0);
+    size_t rows = 0;
+    for (char *line = strtok(doc, "\n"); line; line = strtok(NULL, "\n")) {
+        long id;
+        char endpoint[64], iface[64];
+        if (sscanf(line, "| %ld | %63s | %63s |", &id, endpoint, iface) != 3)
+            continue;
+        const struct json *e = json_find(eps, "name", endpoint);
+        if (!e)
+            fail_msg("%s lists %s, which kl.core.Core does not have", ENDPOINT_DOC, endpoint);
+        assert_int_equal(json_get(e, "id")->integer, id);
+        assert_string_equal(json_get_string(e, "interface"), iface);
+        rows++;
+    }
+    assert_int_equal(rows, json_len(eps));
+    free(doc);
 }
 
 static void test_missing_method_fails(void **state)
@@ -377,6 +408,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_real_description_is_complete, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_endpoint_doc_matches, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_method_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_parameter_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_direction_fails, setup, teardown),
