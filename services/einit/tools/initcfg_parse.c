@@ -333,13 +333,15 @@ static void parse_args(struct ctx *c, const struct ynode *v, struct initcfg_enti
             ERR(c, a->pos, "each of 'args' must be a string, not %s", kind_name(a));
             continue;
         }
-        /* A plain empty item ("- ") is an empty argument, not an error: argv may hold "". */
         if (strlen(a->value) != a->len) {
             ERR(c, a->pos, "an argument contains a NUL character");
             continue;
         }
-        if (check_length(c, a, "args", a->value, EINIT_MAX_PATH))
-            e->args[e->nargs++] = initcfg_xstrdup(a->value);
+        /* YAML's null ("- ", "- ~") is an empty argument, not an error: argv may hold "". As
+         * for env values, quoting ('~') gives the literal text. */
+        const char *text = ynode_is_null(a) ? "" : a->value;
+        if (check_length(c, a, "args", text, EINIT_MAX_PATH))
+            e->args[e->nargs++] = initcfg_xstrdup(text);
     }
 }
 
@@ -382,7 +384,7 @@ static void parse_env(struct ctx *c, const struct ynode *v, struct initcfg_entit
             ERR(c, val->pos, "the value of env variable '%s' contains a NUL character", k->value);
             continue;
         }
-        /* Null ("NAME:") is an empty value: the variable is defined but empty. */
+        /* Null ("NAME:", "NAME: ~") is an empty value: the variable is defined but empty. */
         const char *text = ynode_is_null(val) ? "" : val->value;
         if (!check_length(c, val, k->value, text, EINIT_MAX_PATH))
             continue;

@@ -191,6 +191,8 @@ static void test_args_env_and_blank_lists(void **state)
                                   "    - -l\n"
                                   "    - devfs /dev devfs 0\n"
                                   "    - \"\"\n"
+                                  "    - ~\n"
+                                  "    - '~'\n"
                                   "  env:\n"
                                   "    ROOTFS: ramdisk0,0 / ext2 0\n"
                                   "    UNMAP_ROMFS: 1\n"
@@ -198,10 +200,12 @@ static void test_args_env_and_blank_lists(void **state)
                                   "- name: Other\n  args:\n  env: ~\n  limits:\n");
     const struct initcfg_entity *e = &cfg.entities[0];
     assert_int_equal(e->nconns, 0);
-    assert_int_equal(e->nargs, 3);
+    assert_int_equal(e->nargs, 5);
     assert_string_equal(e->args[0], "-l");
     assert_string_equal(e->args[1], "devfs /dev devfs 0");
     assert_string_equal(e->args[2], "");
+    assert_string_equal(e->args[3], "");  /* YAML null */
+    assert_string_equal(e->args[4], "~"); /* quoted: the literal */
     assert_int_equal(e->nenv, 3);
     assert_string_equal(e->env[0].name, "ROOTFS");
     assert_string_equal(e->env[0].value, "ramdisk0,0 / ext2 0");
