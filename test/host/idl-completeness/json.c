@@ -5,6 +5,7 @@
  */
 #include "json.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -298,13 +299,16 @@ static struct json *parse_number(struct parser *p)
     if (!node)
         return NULL;
     char *end;
+    errno = 0;
     if (is_int) {
         node->integer = strtoll(buf, &end, 10);
         node->is_integer = 1;
     } else {
-        node->integer = (int64_t)strtod(buf, &end);
+        /* Only integers are kept; a fraction or exponent is checked for form and dropped
+         * (converting it could overflow int64_t). */
+        (void)strtod(buf, &end);
     }
-    if (*end != '\0') {
+    if (*end != '\0' || (is_int && errno == ERANGE)) {
         json_free(node);
         fail(p, "bad number");
         return NULL;

@@ -2,8 +2,8 @@
  * A small JSON reader (RFC 8259) for host tools that read idlc's type description.
  *
  * The whole document becomes a tree of `struct json` nodes owned by the root; json_free(root)
- * releases everything. Numbers keep their integer value when they are integers (the type
- * description only has integers). Strings are NUL-terminated UTF-8 (\uXXXX escapes, including
+ * releases everything. Integers keep their value (out of int64_t range is an error); other
+ * numbers are accepted with is_integer = 0 and no value (the type description has none). Strings are NUL-terminated UTF-8 (\uXXXX escapes, including
  * surrogate pairs, are decoded); a string containing NUL is rejected.
  */
 #ifndef IDL_COMPLETENESS_JSON_H

@@ -401,6 +401,13 @@ static void test_json_reader(void **state)
             fail_msg("accepted bad JSON %s", bad[i]);
         assert_true(strlen(err) > 0);
     }
+    /* Integers out of range are refused; other numbers parse without a value. */
+    assert_null(json_parse("99999999999999999999", 20, err, sizeof err));
+    j = json_parse("[1e999, 2.5]", 12, err, sizeof err);
+    assert_non_null(j);
+    assert_int_equal(json_at(j, 0)->is_integer, 0);
+    json_free(j);
+
     /* Nesting is bounded. */
     char deep[200];
     memset(deep, '[', sizeof deep);
