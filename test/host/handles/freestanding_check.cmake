@@ -15,9 +15,13 @@ set(objs)
 foreach(src ${SOURCES})
   get_filename_component(name ${src} NAME_WE)
   set(obj ${OUT}/${name}.o)
-  execute_process(COMMAND ${CC} -std=gnu11 -O2 -Wall -Wextra -Werror -ffreestanding -nostdinc
-                          -isystem ${gccinc} ${incs} -mno-red-zone -mcmodel=kernel -fno-pic
-                          -mgeneral-regs-only -c ${src} -o ${obj}
+  # The flags of kern/CMakeLists.txt's BASTION_KERNEL_CFLAGS that change code generation.
+  execute_process(COMMAND ${CC} -std=gnu11 -O2 -Wall -Wextra -Werror -ffreestanding -fno-builtin
+                          -nostdinc -isystem ${gccinc} ${incs} -fno-pic -fno-pie -mno-red-zone
+                          -mcmodel=kernel -mno-sse -mno-sse2 -mno-mmx -mno-80387
+                          -mgeneral-regs-only -fstack-protector-strong
+                          -mstack-protector-guard=global -fno-strict-aliasing -fno-common
+                          -fno-asynchronous-unwind-tables -c ${src} -o ${obj}
                   RESULT_VARIABLE rc ERROR_VARIABLE err)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "freestanding compile of ${src} failed:\n${err}")
