@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "obj/handle.h"
+#include "obj/handle_batch.h"
 #include "obj/kobj.h"
 
 /* ---- harness: allocator and lock hooks ---------------------------------------------------- */
@@ -727,6 +728,70 @@ static void test_table_charges_through_allocator(void **state)
     assert_int_equal(destroyed, 1);
 }
 
+static void test_message_handles_all_or_nothing(void **state)
+{
+    (void)state;
+    int destroyed = 0;
+    struct tab a, b;
+    tab_init(&a, 64, 101);
+    tab_init(&b, 2, 102);
+    struct kobj *o[3] = {mkobj(&destroyed), mkobj(&destroyed), mkobj(&destroyed)};
+    struct handle_desc in[3], out[3];
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(handle_install(&a.t, o[i], HR_READ | HR_BASIC, &in[i].handle), rcOk);
+        in[i].rights = HR_READ;
+    }
+    /* SIDs for the security monitor, in message order. */
+    kobj_sid_t sids[3];
+    uint32_t bad = 99;
+    assert_int_equal(handle_batch_sids(&a.t, in, 3, sids, &bad), rcOk);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(sids[i], kobj_sid(o[i]));
+    in[1].rights = HR_READ | HR_WRITE;
+    assert_int_equal(handle_batch_sids(&a.t, in, 3, sids, &bad), rcAccessDenied);
+    assert_int_equal(bad, 1);
+    in[1].rights = HR_READ;
+    in[2].handle ^= 0x00010000u;
+    assert_int_equal(handle_batch_sids(&a.t, in, 3, sids, &bad), rcBadHandle);
+    assert_int_equal(bad, 2);
+    in[2].handle ^= 0x00010000u;
+
+    /* b holds at most 2 handles: the third fails and the first two are taken back. */
+    assert_int_equal(handle_batch_transfer(&a.t, in, 3, &b.t, NULL, out, &bad), rcQuotaExceeded);
+    assert_int_equal(bad, 2);
+    assert_int_equal(handle_table_count(&b.t), 0);
+    uint32_t children;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(kobj_refcount(o[i]), 2);
+        assert_int_equal(handle_tree_info(&a.t, in[i].handle, &children, NULL, NULL), rcOk);
+        assert_int_equal(children, 0);
+    }
+    /* A handle without TRANSFER in the middle: nothing moves either. */
+    handle_t no_xfer;
+    assert_int_equal(handle_copy(&a.t, in[1].handle, HR_READ | HR_DUPLICATE, NULL, &no_xfer), rcOk);
+    struct handle_desc two[2] = {in[0], {no_xfer, HR_READ}};
+    assert_int_equal(handle_batch_transfer(&a.t, two, 2, &b.t, NULL, out, &bad), rcAccessDenied);
+    assert_int_equal(bad, 1);
+    assert_int_equal(handle_table_count(&b.t), 0);
+
+    /* Two handles fit: both arrive, as descendants, with the rights asked for. */
+    assert_int_equal(handle_batch_transfer(&a.t, in, 2, &b.t, NULL, out, &bad), rcOk);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(out[i].rights, HR_READ);
+        struct handle_table *pt;
+        handle_t p;
+        assert_int_equal(handle_tree_info(&b.t, out[i].handle, NULL, &pt, &p), rcOk);
+        assert_ptr_equal(pt, &a.t);
+        assert_int_equal(p, in[i].handle);
+    }
+    assert_int_equal(handle_batch_transfer(&a.t, in, 0, &b.t, NULL, NULL, NULL), rcOk);
+    for (int i = 0; i < 3; i++)
+        kobj_unref(o[i]);
+    tab_destroy(&a);
+    tab_destroy(&b);
+    assert_int_equal(destroyed, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -745,6 +810,7 @@ int main(void)
         cmocka_unit_test(test_deep_chain),
         cmocka_unit_test(test_kernel_memory_accounting),
         cmocka_unit_test(test_table_charges_through_allocator),
+        cmocka_unit_test(test_message_handles_all_or_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

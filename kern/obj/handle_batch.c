@@ -1,0 +1,49 @@
+/* Handles carried by an IPC message, moved all together (contract in handle_batch.h). */
+#include "obj/handle_batch.h"
+
+Retcode handle_batch_sids(struct handle_table *src, const struct handle_desc *in, uint32_t n,
+                          kobj_sid_t *sids, uint32_t *bad)
+{
+    if (src == NULL || (n != 0 && (in == NULL || sids == NULL)))
+        return rcInvalidArgument;
+    for (uint32_t i = 0; i < n; i++) {
+        struct kobj *obj;
+        handle_rights_t have;
+        Retcode rc = handle_get(src, in[i].handle, KOBJ_ANY, HR_TRANSFER, &obj, &have);
+        if (rc == rcOk) {
+            if (hr_subset(in[i].rights, have))
+                sids[i] = kobj_sid(obj);
+            else
+                rc = rcAccessDenied;
+            kobj_unref(obj);
+        }
+        if (rc != rcOk) {
+            if (bad != NULL)
+                *bad = i;
+            return rc;
+        }
+    }
+    return rcOk;
+}
+
+Retcode handle_batch_transfer(struct handle_table *src, const struct handle_desc *in, uint32_t n,
+                              struct handle_table *dst, const struct kobj *badge,
+                              struct handle_desc *out, uint32_t *bad)
+{
+    if (src == NULL || dst == NULL || (n != 0 && (in == NULL || out == NULL)))
+        return rcInvalidArgument;
+    for (uint32_t i = 0; i < n; i++) {
+        Retcode rc = handle_transfer(src, in[i].handle, dst, in[i].rights, badge, &out[i].handle);
+        if (rc != rcOk) {
+            /* Undo: the descendants made so far are fresh leaves, so closing them restores
+             * both tables and every reference count exactly. */
+            for (uint32_t k = i; k-- > 0;)
+                (void)handle_close(dst, out[k].handle);
+            if (bad != NULL)
+                *bad = i;
+            return rc;
+        }
+        out[i].rights = in[i].rights;
+    }
+    return rcOk;
+}

@@ -1,0 +1,41 @@
+/*
+ * Handles carried by an IPC message: all of a message's handles move together or none do.
+ *
+ * A message's handle table (idl_handle_t in idl/runtime/bastion_idl.h: a 32-bit handle and a
+ * 32-bit rights mask, the layout of struct handle_desc) names handles of the sender with the
+ * rights the receiver is to get. The kernel first asks for the SIDs (the security monitor sees
+ * SIDs, never handle values), then, once the request is granted, transfers every handle into the
+ * receiver's table. A message is never delivered half-translated: if one handle fails, the
+ * descendants already made for it are closed again and the sender's table is unchanged.
+ */
+#ifndef BASTION_OBJ_HANDLE_BATCH_H
+#define BASTION_OBJ_HANDLE_BATCH_H
+
+#include "obj/handle.h"
+
+struct handle_desc {
+    handle_t handle;
+    handle_rights_t rights;
+};
+_Static_assert(sizeof(struct handle_desc) == 8, "same layout as idl_handle_t on the wire");
+
+/*
+ * For the security request: the SID of each handle in `in` (n entries), after checking that each
+ * is LIVE, may be transferred (HR_TRANSFER) and that the rights asked for are a subset of its
+ * own. Table lock only. On failure *bad (if not NULL) is the index of the offending entry.
+ * Errors: rcBadHandle, rcHandleRevoked, rcAccessDenied, rcInvalidArgument.
+ */
+Retcode handle_batch_sids(struct handle_table *src, const struct handle_desc *in, uint32_t n,
+                          kobj_sid_t *sids, uint32_t *bad);
+
+/*
+ * Transfers every handle of `in` from `src` into `dst` (handle_transfer on each, same badge);
+ * out[i] receives the new value and the rights it got. All or nothing: on failure nothing is left
+ * in `dst`, *bad (if not NULL) is the failing index, and the error is handle_transfer's.
+ * Derivation lock held.
+ */
+Retcode handle_batch_transfer(struct handle_table *src, const struct handle_desc *in, uint32_t n,
+                              struct handle_table *dst, const struct kobj *badge,
+                              struct handle_desc *out, uint32_t *bad);
+
+#endif
