@@ -68,24 +68,79 @@ static const char *test_cmdline_param(uint64_t mb2_info_phys, const char *key, c
     return NULL;
 }
 
-/* The deliberate fault: an address just below the kernel image, which no page table maps. */
+/* The deliberate faults. Each is a separate noinline function so that the report's RIP and
+ * backtrace name it. */
 __attribute__((noinline)) static void test_fault_pagefault(void)
 {
+    /* Just below the kernel image: no page table maps it, early or final. */
     volatile uint64_t *unmapped = (volatile uint64_t *)0xFFFFFFFF7FFFF000ull;
     kprintf("test: fault=pagefault: reading %p, which is unmapped\n", (void *)unmapped);
     (void)*unmapped;
 }
 
+__attribute__((noinline)) static void test_fault_gp(void)
+{
+    /* A non-canonical address: #GP, not #PF. */
+    volatile uint64_t *bad = (volatile uint64_t *)0x8000000000000000ull;
+    kprintf("test: fault=gp: reading non-canonical %p\n", (void *)bad);
+    (void)*bad;
+}
+
+__attribute__((noinline)) static void test_fault_divide(void)
+{
+    /* In assembly: gcc turns 1u / x into x == 1, which never traps. */
+    uint64_t lo = 1, hi = 0, zero = 0;
+    kprintf("test: fault=divide: dividing by zero\n");
+    __asm__ volatile("divq %2" : "+a"(lo), "+d"(hi) : "r"(zero));
+}
+
+__attribute__((noinline)) static void test_fault_ud(void)
+{
+    kprintf("test: fault=ud: executing ud2\n");
+    __asm__ volatile("ud2");
+}
+
+__attribute__((noinline)) static void test_fault_stack(void)
+{
+    /* What a kernel stack overflow looks like: RSP in unmapped memory. The push faults (#PF),
+     * delivering the #PF needs the same stack and faults again, so the CPU raises #DF, which
+     * only gets reported because it runs on its own IST stack. */
+    kprintf("test: fault=stack: pushing onto an unmapped stack\n");
+    __asm__ volatile("movq %%rsp, %%rbx\n\t"
+                     "movq $0xFFFFFFFF7FFFF800, %%rsp\n\t"
+                     "pushq $0\n\t"
+                     "movq %%rbx, %%rsp" ::: "rbx", "memory");
+}
+
+__attribute__((noinline)) static void test_fault_panic(void)
+{
+    panic("test: fault=panic: deliberate panic");
+}
+
 static void run_test_hooks(uint64_t mb2_info_phys)
 {
+    static const struct {
+        const char *name;
+        void (*fn)(void);
+    } faults[] = {
+        {"pagefault", test_fault_pagefault},
+        {"gp", test_fault_gp},
+        {"divide", test_fault_divide},
+        {"ud", test_fault_ud},
+        {"stack", test_fault_stack},
+        {"panic", test_fault_panic},
+    };
     char value[32];
     const char *fault = test_cmdline_param(mb2_info_phys, "fault", value, sizeof value);
     if (!fault)
         return;
-    if (strcmp(fault, "pagefault") == 0)
-        test_fault_pagefault();
-    else
-        kprintf("test: unknown fault=%s (known: pagefault)\n", fault);
+    for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++)
+        if (strcmp(fault, faults[i].name) == 0) {
+            faults[i].fn();
+            kprintf("test: fault=%s did not fault\n", fault);
+            return;
+        }
+    kprintf("test: unknown fault=%s (known: pagefault gp divide ud stack panic)\n", fault);
 }
 #endif
 
