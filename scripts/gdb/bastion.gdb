@@ -18,6 +18,34 @@ set pagination off
 set print pretty on
 set disassembly-flavor intel
 
+# A frame filter that ends `bt` at the first frame (after #0) that has no symbol. The boot code
+# that calls kmain (long_mode_high) has no unwind information, so gdb guesses its caller from
+# whatever lies above the boot stack (the boot page tables) and prints frames like
+# "0x0000000000215023 in ?? ()". Every PC in the kernel has a symbol, so an unsymbolized caller
+# means the unwinder walked off the stack; frame #0 is always shown.
+python
+import itertools
+
+class BastionBacktraceEnd:
+    def __init__(self):
+        self.name = "bastion-backtrace-end"
+        self.priority = 100
+        self.enabled = True
+        gdb.frame_filters[self.name] = self
+
+    def filter(self, frames):
+        return self._cut(frames)
+
+    @staticmethod
+    def _cut(frames):
+        for i, frame in enumerate(frames):
+            if i > 0 and frame.inferior_frame().name() is None:
+                return
+            yield frame
+
+BastionBacktraceEnd()
+end
+
 python
 import os
 kernel = os.environ.get("BASTION_KERNEL", "build/kernel.elf")

@@ -11,7 +11,7 @@
 
 # bastion_log_text LOG: the log as plain lines.
 bastion_log_text() {
-  sed -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b[()][A-Za-z0-9]//g' -e 's/\r//g' "$1" 2>/dev/null
+  sed -e 's/\x1b\[[0-9;:?=]*[A-Za-z]//g' -e 's/\x1b[()][A-Za-z0-9]//g' -e 's/\r//g' "$1" 2>/dev/null
 }
 
 # bastion_classify_log LOG NCPUS -> sets BASTION_VERDICT to pass, fail or pending, and
