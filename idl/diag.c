@@ -24,7 +24,8 @@ static void vreport(struct loc loc, const char *sev, const char *fmt, va_list ap
         fprintf(f, "%s:%d:%d: %s: ", loc.file, loc.line, loc.col, sev);
     else
         fprintf(f, "idlc: %s: ", sev);
-    vfprintf(f, fmt, ap);
+    if (fmt)
+        vfprintf(f, fmt, ap);
     fputc('\n', f);
     fflush(f);
 }
