@@ -4,6 +4,10 @@
  * part; the rest is the message, copied to a buffer of exactly its size so that ASan reports
  * any read past it. Whatever validation accepts is then read in full (every string up to
  * its NUL, every sequence element), so an accepted view pointing outside the message is found.
+ *
+ * Structured mode (bit 2 of the second byte): the input first feeds parameter values to
+ * idl_marshal, then (position, xor) pairs corrupt the valid message, which reaches deep
+ * validation paths that random bytes rarely pass. An uncorrupted message must validate.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -48,6 +52,141 @@ static void touch(const struct idl_param_desc *p, const void *v)
     }
 }
 
+/* A reader over the fuzz input that yields zeros when exhausted. */
+struct reader {
+    const uint8_t *p;
+    size_t n;
+};
+
+static uint8_t rd8(struct reader *r)
+{
+    if (r->n == 0)
+        return 0;
+    r->n--;
+    return *r->p++;
+}
+
+static uint32_t rd32(struct reader *r)
+{
+    uint32_t v = rd8(r);
+    v |= (uint32_t)rd8(r) << 8;
+    v |= (uint32_t)rd8(r) << 16;
+    return v | (uint32_t)rd8(r) << 24;
+}
+
+/* Storage for the native values of one structured message. */
+struct native {
+    uint8_t plain[64][512];
+    idl_handle_t handles[64];
+    struct idl_seq seqs[64];
+    const char *strp[64];
+    char chars[8192];
+    const char *strv[256];
+    uint8_t elems[8192];
+};
+
+static char *take_string(struct reader *r, uint32_t bound, char **pool, char *end)
+{
+    uint32_t n = rd8(r) % (bound + 1);
+    if (*pool + n + 1 > end)
+        n = 0;
+    char *s = *pool;
+    for (uint32_t i = 0; i < n; i++)
+        s[i] = (char)('a' + rd8(r) % 26);
+    s[n] = 0;
+    *pool += n + 1;
+    return s;
+}
+
+static void structured(const struct idl_method_desc *m, enum idl_part part, struct reader *r)
+{
+    static struct native nv;
+    static uint8_t buf[IDL_MESSAGE_MAX];
+    const void *args[64];
+    uint32_t n = 0;
+    char *pool = nv.chars;
+    uint32_t elem_used = 0, strv_used = 0;
+    for (uint32_t i = 0; i < m->nparams && n < 64; i++) {
+        const struct idl_param_desc *p = &m->params[i];
+        if (p->part != part)
+            continue;
+        switch (p->kind) {
+        case IDL_KIND_PLAIN:
+            for (uint32_t b = 0; b < p->size && b < sizeof nv.plain[n]; b++)
+                nv.plain[n][b] = rd8(r);
+            for (uint32_t t = 0; t < p->ntags; t++) {
+                uint32_t tag = rd8(r) % p->tags[2 * t + 1];
+                memcpy(&nv.plain[n][p->tags[2 * t]], &tag, 4);
+            }
+            args[n] = nv.plain[n];
+            if (p->size > sizeof nv.plain[n])
+                return; /* larger than this harness stores: skip the input */
+            break;
+        case IDL_KIND_HANDLE:
+            nv.handles[n].handle = rd32(r);
+            nv.handles[n].rights = rd32(r);
+            args[n] = &nv.handles[n];
+            break;
+        case IDL_KIND_STRING:
+            nv.strp[n] = take_string(r, p->bound, &pool, nv.chars + sizeof nv.chars);
+            args[n] = &nv.strp[n];
+            break;
+        case IDL_KIND_SEQ: {
+            uint32_t c = rd8(r) % (p->bound + 1);
+            if ((uint64_t)elem_used + (uint64_t)c * p->elem_size > sizeof nv.elems)
+                c = 0;
+            for (uint32_t b = 0; b < c * p->elem_size; b++)
+                nv.elems[elem_used + b] = rd8(r);
+            nv.seqs[n] = (struct idl_seq){nv.elems + elem_used, c, NULL};
+            elem_used += c * p->elem_size;
+            args[n] = &nv.seqs[n];
+            break;
+        }
+        case IDL_KIND_SEQSTR: {
+            uint32_t c = rd8(r) % (p->bound + 1);
+            if (strv_used + c > 256)
+                c = 0;
+            for (uint32_t k = 0; k < c; k++)
+                nv.strv[strv_used + k] = take_string(r, p->str_bound, &pool, nv.chars + sizeof nv.chars);
+            nv.seqs[n] = (struct idl_seq){&nv.strv[strv_used], c, NULL};
+            strv_used += c;
+            args[n] = &nv.seqs[n];
+            break;
+        }
+        default:
+            abort();
+        }
+        n++;
+    }
+    size_t len = 0;
+    if (idl_marshal(m, part, 1, args, buf, sizeof buf, &len) != IDL_OK)
+        return;
+    if (idl_validate(m, part, buf, len) != IDL_OK)
+        abort(); /* what idl_marshal writes must validate */
+    size_t cut = len;
+    while (r->n >= 3) {
+        uint32_t pos = rd8(r) | (uint32_t)rd8(r) << 8;
+        uint8_t x = rd8(r);
+        if (pos == 0xFFFF)
+            cut = len > x ? len - x : 0; /* truncate */
+        else if (pos < len)
+            buf[pos] ^= x;
+    }
+    uint8_t *msg = malloc(cut ? cut : 1);
+    memcpy(msg, buf, cut);
+    static uint8_t store[64][512 + sizeof(struct idl_seq)];
+    void *outs[64];
+    for (uint32_t i = 0; i < 64; i++)
+        outs[i] = store[i];
+    if (idl_unmarshal(m, part, msg, cut, outs) == IDL_OK) {
+        uint32_t k = 0;
+        for (uint32_t i = 0; i < m->nparams; i++)
+            if (m->params[i].part == part)
+                touch(&m->params[i], outs[k++]);
+    }
+    free(msg);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (nall == 0) {
@@ -59,6 +198,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     const struct idl_method_desc *m = all[data[0] % nall];
     enum idl_part part = (enum idl_part)(data[1] % 3);
+    if (data[1] & 4) {
+        struct reader r = {data + 2, size - 2};
+        structured(m, part, &r);
+        return 0;
+    }
     size_t len = size - 2;
     uint8_t *msg = malloc(len ? len : 1);
     memcpy(msg, data + 2, len);
