@@ -339,3 +339,87 @@ uint32_t acpi_isa_irq_to_gsi(const struct acpi_madt *madt, uint8_t irq, uint16_t
         *flags = 0; /* ISA defaults: edge triggered, active high */
     return irq;
 }
+
+#ifndef BASTION_HOST
+/* ------------------------------------------------------------------------------------------ */
+/* Kernel side: where the tables are in memory, and the boot listing.                          */
+
+#include "boot/multiboot2.h"
+#include "lib/kprintf.h"
+#include "mm/paging.h"
+
+static struct acpi_info acpi;
+static bool acpi_ok;
+
+/*
+ * The parser reads tables through the direct map, which covers every range of the loader's
+ * memory map (RAM write-back, reserved/ACPI ranges uncached) and the first MiB. A table must
+ * lie inside one such range: an address outside them is not mapped, and the firmware would
+ * be lying about it anyway.
+ */
+static const void *kernel_map(void *ctx, uint64_t phys, size_t len)
+{
+    const struct boot_info *bi = ctx;
+    if (len == 0 || phys + len < phys)
+        return NULL;
+    if (phys + len <= 0x100000)
+        return phys_to_virt(phys);
+    for (size_t i = 0; i < bi->mmap_count; i++) {
+        const struct boot_mmap_entry *m = &bi->mmap[i];
+        if (phys >= m->base && phys - m->base <= m->length && len <= m->length - (phys - m->base))
+            return phys_to_virt(phys);
+    }
+    return NULL;
+}
+
+static const char *status_text(Retcode rc)
+{
+    return rc == rcOk ? "ok" : retcode_name(rc);
+}
+
+void acpi_init(const struct boot_info *bi)
+{
+    if (!bi || bi->rsdp_len == 0) {
+        kprintf("acpi: the loader passed no RSDP; running uniprocessor without an IOAPIC\n");
+        return;
+    }
+    Retcode rc = acpi_parse(bi->rsdp, bi->rsdp_len, kernel_map, (void *)bi, &acpi);
+    if (rc != rcOk) {
+        kprintf("acpi: %s rejected: %s (%s); running uniprocessor without an IOAPIC\n",
+                acpi.error ? acpi.error : "tables", retcode_name(rc), retcode_text(rc));
+        return;
+    }
+    kprintf("acpi: RSDP revision %u, OEM \"%s\", %s at 0x%lx, %u tables\n", acpi.rsdp_revision,
+            acpi.oem_id, acpi.use_xsdt ? "XSDT" : "RSDT", (unsigned long)acpi.root_phys,
+            acpi.ntables + acpi.tables_dropped);
+    for (unsigned i = 0; i < acpi.ntables; i++) {
+        const struct acpi_table_ref *t = &acpi.tables[i];
+        kprintf("acpi:   %s at 0x%08lx len %6u rev %u OEM \"%s\" \"%s\" %s\n", t->sig,
+                (unsigned long)t->phys, t->length, t->revision, t->oem_id, t->oem_table_id,
+                status_text(t->status));
+    }
+    if (!acpi.have_madt) {
+        kprintf("acpi: no usable MADT (%s); running uniprocessor without an IOAPIC\n",
+                retcode_name(acpi.madt_status));
+        return;
+    }
+    const struct acpi_madt *m = &acpi.madt;
+    kprintf("acpi: MADT: LAPIC at 0x%lx, %u CPUs, %u IOAPICs, %u overrides, %u LAPIC NMIs, "
+            "%u NMI sources%s\n",
+            (unsigned long)m->lapic_addr, m->ncpus, m->nioapics, m->noverrides, m->nlapic_nmis,
+            m->nnmi_sources, m->pcat_compat ? ", dual 8259" : "");
+    if (m->dropped)
+        kprintf("acpi: MADT: %u entries beyond the kernel's limits ignored\n", m->dropped);
+    acpi_ok = true;
+}
+
+const struct acpi_info *acpi_get(void)
+{
+    return &acpi;
+}
+
+const struct acpi_madt *acpi_madt(void)
+{
+    return acpi_ok ? &acpi.madt : NULL;
+}
+#endif

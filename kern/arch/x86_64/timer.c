@@ -1,0 +1,102 @@
+/*
+ * LAPIC timer calibration and the per-CPU tick (see timer.h).
+ *
+ * Calibration: the timer counts down from 0xFFFFFFFF, masked, in one-shot mode while PIT
+ * channel 2 measures a 10 ms window; five windows, median kept. TIMER_HZ then needs
+ * rate / TIMER_HZ counts per period. With divide-by-16 a 32-bit count covers over a minute
+ * even at a 1 GHz bus, so the window never wraps.
+ *
+ * Invariant: ticks[i] is written only by CPU i (in its timer interrupt) and read by anyone;
+ * an aligned 64-bit store is atomic on x86-64, so readers never see a torn value.
+ */
+#include "arch/x86_64/timer.h"
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/lapic.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/pit.h"
+#include "arch/x86_64/smp.h"
+#include "lib/kprintf.h"
+#include "panic.h"
+
+#define DIVIDE_BY_16 0x3 /* LAPIC divide configuration encoding */
+#define DIVIDER 16u
+#define CAL_WINDOW_US 10000u
+#define CAL_RUNS 5
+
+static uint64_t lapic_rate;    /* counts per second after the divider */
+static uint32_t period_count; /* initial count for one tick */
+static volatile uint64_t ticks[SMP_MAX_CPUS];
+
+static void timer_handler(struct trap_frame *tf)
+{
+    (void)tf;
+    unsigned cpu = this_cpu()->index;
+    if (cpu < SMP_MAX_CPUS)
+        ticks[cpu] = ticks[cpu] + 1;
+    lapic_eoi();
+}
+
+static uint64_t measure_once(void)
+{
+    uint16_t count = pit_count_for_us(CAL_WINDOW_US);
+    lapic_write(LAPIC_REG_TIMER_DIV, DIVIDE_BY_16);
+    lapic_write(LAPIC_REG_LVT_TIMER, LAPIC_LVT_MASKED | TIMER_VECTOR);
+    pit_oneshot_start(count);
+    lapic_write(LAPIC_REG_TIMER_INIT, 0xFFFFFFFFu);
+    while (!pit_oneshot_done())
+        cpu_pause();
+    uint32_t left = lapic_read(LAPIC_REG_TIMER_CUR);
+    lapic_write(LAPIC_REG_TIMER_INIT, 0); /* stop */
+    return (uint64_t)(0xFFFFFFFFu - left) * PIT_HZ / count;
+}
+
+static void start_periodic(void)
+{
+    lapic_write(LAPIC_REG_TIMER_DIV, DIVIDE_BY_16);
+    lapic_write(LAPIC_REG_LVT_TIMER, LAPIC_LVT_PERIODIC | TIMER_VECTOR);
+    lapic_write(LAPIC_REG_TIMER_INIT, period_count);
+}
+
+void timer_init(void)
+{
+    uint64_t v[CAL_RUNS];
+    for (int i = 0; i < CAL_RUNS; i++) {
+        v[i] = measure_once();
+        for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            uint64_t t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    }
+    lapic_rate = v[CAL_RUNS / 2];
+    if (lapic_rate < TIMER_HZ)
+        panic("timer: LAPIC timer calibration failed (%lu Hz measured against the PIT)",
+              (unsigned long)lapic_rate);
+    uint64_t pc = lapic_rate / TIMER_HZ;
+    period_count = pc > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)pc;
+
+    idt_set_irq_handler(TIMER_VECTOR, timer_handler);
+    start_periodic();
+    kprintf("timer: LAPIC timer %lu.%03lu MHz (bus %lu MHz / %u, calibrated against the PIT), "
+            "%u Hz tick = %u counts\n",
+            (unsigned long)(lapic_rate / 1000000), (unsigned long)(lapic_rate / 1000 % 1000),
+            (unsigned long)((lapic_rate * DIVIDER + 500000) / 1000000), DIVIDER, TIMER_HZ,
+            period_count);
+}
+
+void timer_init_ap(void)
+{
+    start_periodic();
+}
+
+uint64_t timer_ticks(unsigned cpu)
+{
+    return cpu < SMP_MAX_CPUS ? ticks[cpu] : 0;
+}
+
+uint64_t timer_lapic_hz(void)
+{
+    return lapic_rate;
+}
