@@ -108,7 +108,16 @@ static Retcode h_points(void *ctx, struct idl_seq pts, struct idl_seq *rev)
     return rcOk;
 }
 
+static Retcode h_tags(void *ctx, const struct demo_Types_Tagged *t, uint16_t *n)
+{
+    (void)ctx;
+    handler_calls++;
+    *n = (uint16_t)(t->n + t->vals[0].tag + t->vals[1].tag);
+    return rcOk;
+}
+
 static const struct demo_Echo_ops ops = {
+    .Tags = h_tags,
     .Add = h_add, .Shout = h_shout, .Blob = h_blob, .Move = h_move, .Pass = h_pass,
     .Names = h_names, .Mixed = h_mixed, .Points = h_points, .Nothing = NULL,
 };
@@ -213,6 +222,14 @@ static void test_error_reply_and_missing_handler(void **state)
     assert_int_equal(demo_Echo_Mixed(&client, &first, 0, &second, &code), IDL_RC_ERROR_REPLY);
     assert_int_equal(code, 42);
     assert_int_equal(demo_Echo_Nothing(&client), rcNotSupported);
+    struct demo_Types_Tagged tg;
+    memset(&tg, 0, sizeof tg);
+    tg.n = 10;
+    tg.vals[0].tag = demo_Types_Value_point_TAG;
+    tg.vals[1].tag = demo_Types_Value_big_TAG;
+    uint16_t n = 0;
+    assert_int_equal(demo_Echo_Tags(&client, &tg, &n), rcOk);
+    assert_int_equal(n, 13);
 }
 
 /* --- malformed messages ------------------------------------------------------------------ */
@@ -330,6 +347,18 @@ static void test_malformed(void **state)
     build(demo_Echo_Move_MID, move_args);
     put32(24 + 56, 3);
     expect_rejected(demo_Echo_Move_MID, msg_len, IDL_ERR_BAD_TAG);
+
+    /* A union inside an array inside a struct: Tagged.vals[1].tag at 24 + 8 + 16. */
+    struct demo_Types_Tagged tg;
+    memset(&tg, 0, sizeof tg);
+    tg.vals[1].tag = demo_Types_Value_big_TAG;
+    const void *tags_args[] = {&tg};
+    build(demo_Echo_Tags_MID, tags_args);
+    put32(24 + 8 + 16, 7);
+    expect_rejected(demo_Echo_Tags_MID, msg_len, IDL_ERR_BAD_TAG);
+    build(demo_Echo_Tags_MID, tags_args);
+    put32(24 + 8, 3);
+    expect_rejected(demo_Echo_Tags_MID, msg_len, IDL_ERR_BAD_TAG);
 
     /* sequence<string>: an element string without terminator, and one past the arena. */
     const char *names[] = {"ab", "cd"};

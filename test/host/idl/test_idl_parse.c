@@ -100,7 +100,7 @@ static void test_interface_methods(void **state)
     struct model *m = load_demo();
     struct package *e = model_find_package(m, "demo.Echo");
     assert_true(e->has_interface);
-    assert_int_equal(e->nmethods, 9);
+    assert_int_equal(e->nmethods, 10);
     struct method *add = method_of(m, "Add");
     assert_string_equal(add->doc, "Adds two numbers.");
     assert_int_equal(add->nparams, 3);
