@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 /* Value of EAX handed to the kernel by a multiboot2 loader. */
-#define MB2_BOOTLOADER_MAGIC 0x36d76289u
+#define MB2_BOOTLOADER_MAGIC 0x36D76289u
 
 /* Tag types (multiboot2 specification, section 3.6). */
 enum mb2_tag_type {
@@ -73,7 +73,8 @@ struct boot_module {
 };
 
 struct boot_info {
-    uint32_t info_size; /* total_size of the multiboot2 structure (reserve it until parsed) */
+    uint64_t info_phys; /* physical address of the structure: set by the kernel, not mb2_parse */
+    uint32_t info_size; /* total_size of the multiboot2 structure */
 
     struct boot_mmap_entry mmap[BOOT_MMAP_MAX];
     size_t mmap_count;

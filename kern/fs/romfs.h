@@ -109,4 +109,13 @@ const void *romfs_data(const struct romfs *fs, const struct romfs_entry *file);
 /* "file", "dir", ... for listings. */
 const char *romfs_type_name(unsigned type);
 
+#ifndef BASTION_HOST
+/* Kernel side (fs/romfs_boot.c): mounts the GRUB module whose command line is "romfs" and
+ * lists it; panics naming the module when it is missing or corrupt. After paging_init(). */
+struct boot_info;
+void romfs_boot(const struct boot_info *bi);
+/* The boot ROMFS, or NULL before romfs_boot(). */
+struct romfs *romfs_boot_fs(void);
+#endif
+
 #endif
