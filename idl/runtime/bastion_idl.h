@@ -134,6 +134,11 @@ struct idl_endpoint_desc {
  * `part` message of method m. Nothing in buf is trusted before this returns IDL_OK. */
 enum idl_error idl_validate(const struct idl_method_desc *m, enum idl_part part, const void *buf, size_t len);
 
+/* Looks up the request's endpoint (in a class's endpoint table) and method, then validates
+ * it as a request. *method is set only on IDL_OK. */
+enum idl_error idl_route_request(const struct idl_endpoint_desc *eps, uint32_t neps, const void *buf, size_t len,
+                                 const struct idl_method_desc **method);
+
 /* Reads the header (unaligned-safe); IDL_ERR_TRUNCATED if len is too short. */
 enum idl_error idl_peek_header(const void *buf, size_t len, struct idl_header *h);
 

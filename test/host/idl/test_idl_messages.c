@@ -388,6 +388,26 @@ static void test_error_names(void **state)
 static void test_endpoint_table(void **state)
 {
     (void)state;
+    /* Routing by header: endpoint -> interface -> method, then validation. */
+    const char *text = "hi";
+    const void *args[] = {&text};
+    size_t len = 0;
+    assert_int_equal(idl_marshal(&demo_Echo_methods[demo_Echo_Shout_MID], IDL_PART_REQUEST, demo_Server_EP_b_echo,
+                                 args, msg, sizeof msg, &len), IDL_OK);
+    const struct idl_method_desc *m = NULL;
+    assert_int_equal(idl_route_request(demo_Server_endpoints, demo_Server_ENDPOINT_COUNT, msg, len, &m), IDL_OK);
+    assert_ptr_equal(m, &demo_Echo_methods[demo_Echo_Shout_MID]);
+    put32(0, demo_Server_ENDPOINT_COUNT);
+    assert_int_equal(idl_route_request(demo_Server_endpoints, demo_Server_ENDPOINT_COUNT, msg, len, &m),
+                     IDL_ERR_ENDPOINT);
+    assert_null(m);
+    put32(0, 0);
+    put32(4, demo_Echo_METHOD_COUNT);
+    assert_int_equal(idl_route_request(demo_Server_endpoints, demo_Server_ENDPOINT_COUNT, msg, len, &m),
+                     IDL_ERR_METHOD);
+    put32(4, demo_Echo_Shout_MID);
+    assert_int_equal(idl_route_request(demo_Server_endpoints, demo_Server_ENDPOINT_COUNT, msg, len - 1, &m),
+                     IDL_ERR_TRUNCATED);
     assert_int_equal(demo_Server_ENDPOINT_COUNT, 5);
     assert_string_equal(demo_Server_endpoints[demo_Server_EP_a_inner_echo].path, "a.inner.echo");
     assert_ptr_equal(demo_Server_endpoints[0].iface, &demo_Echo_interface);
