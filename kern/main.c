@@ -19,6 +19,11 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/percpu.h"
+#include "boot/boot_info.h"
+#include "fs/romfs.h"
+#include "mm/paging.h"
+#include "mm/pmm.h"
+#include "mm/slab.h"
 #include "console/console.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
@@ -172,6 +177,11 @@ void kmain(uint32_t mb2_magic, uint64_t mb2_info_phys)
               MB2_BOOTLOADER_MAGIC);
 
     /* 5: memory (H2). */
+    const struct boot_info *bi = boot_info_init(mb2_magic, mb2_info_phys);
+    pmm_init(bi);
+    paging_init();
+    slab_init();
+    romfs_boot(bi);
 
     /* 6: platform (H3). */
 
