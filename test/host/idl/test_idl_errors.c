@@ -72,6 +72,20 @@ static const struct error_case cases[] = {
     {"cdl component contains itself",
      {{"t/C.cdl", "component t.C\ncomponents {\n  me : t.C\n}\n"}},
      "t/C.cdl:3:8: error: component 't.C' contains itself"},
+    {"too many handles", {{"t/A.idl", "package t.A\ninterface {\n  H(in Handle h0, in Handle h1, in Handle h2, in Handle h3, in Handle h4, in Handle h5, in Handle h6, in Handle h7, in Handle h8, in Handle h9, in Handle h10, in Handle h11, in Handle h12, in Handle h13, in Handle h14, in Handle h15, in Handle h16);\n}\n"}},
+     "t/A.idl:3:3: error: method 'H': 17 handles in its request, the limit is 16"},
+    {"ambiguous import",
+     {{"t/A.idl", "package t.A\nimport t.B\nimport t.C\ntypedef X Y;\n"}, {"t/B.idl", "package t.B\ntypedef UInt8 X;\n"},
+      {"t/C.idl", "package t.C\ntypedef UInt16 X;\n"}},
+     "t/A.idl:4:9: error: 'X' is ambiguous: defined in 't.B' and 't.C'"},
+    {"constant used as a type", {{"t/A.idl", "package t.A\nconst UInt8 K = 1;\ntypedef K T;\n"}},
+     "t/A.idl:3:9: error: 'K' is a constant, not a type"},
+    {"handle in a sequence", {{"t/A.idl", "package t.A\ntypedef sequence<Handle, 4> T;\n"}},
+     "t/A.idl:2:18: error: sequence elements must be plain types or string<N>"},
+    {"division by zero", {{"t/A.idl", "package t.A\nconst UInt32 Z = 4 / (2 - 2);\n"}},
+     "t/A.idl:2:20: error: division by zero in constant expression"},
+    {"two interfaces", {{"t/A.idl", "package t.A\ninterface { }\ninterface { }\n"}},
+     "t/A.idl:3:1: error: a package holds one interface; this is the second"},
     {"edl missing colon", {{"t/K.edl", "task class t.K\nendpoints {\n  main t.A\n}\n"}},
      "t/K.edl:3:8: error: expected ':', found 't'"},
 };
@@ -180,6 +194,21 @@ static void test_no_half_written_outputs(void **state)
     assert_int_equal(count_entries(out), files_before); /* no temp files left */
 }
 
+/* Parameters after an `error` parameter: a warning with its position, and the run succeeds. */
+static void test_warning_is_not_an_error(void **state)
+{
+    (void)state;
+    char cmd[600], out[600], line[1024], want[1024];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'/*", tmpdir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(out, sizeof out, "%s/out", tmpdir);
+    struct error_case c = {"warn", {{"t/A.idl", "package t.A\ninterface {\n  M(error UInt32 e, in UInt8 x);\n}\n"}}, ""};
+    assert_int_equal(run_idlc(&c, line, sizeof line, out), 0);
+    snprintf(want, sizeof want, "%s/t/A.idl:3:21: warning: parameter after an 'error' parameter", tmpdir);
+    assert_string_equal(line, want);
+    assert_int_equal(count_entries(out), 3);
+}
+
 static void test_usage_errors(void **state)
 {
     (void)state;
@@ -211,6 +240,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_each_error),
         cmocka_unit_test(test_no_half_written_outputs),
+        cmocka_unit_test(test_warning_is_not_an_error),
         cmocka_unit_test(test_usage_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
