@@ -216,3 +216,32 @@ long_mode_high:
     cli
     hlt
     jmp .hang
+long_mode_high_end:
+
+; ---------------------------------------------------------------------------------------------
+; Call-frame information (DWARF .debug_frame, written out by hand since NASM has no CFI
+; directives) saying that long_mode_high has no caller: debuggers then end a backtrace at
+; kmain <- long_mode_high instead of unwinding into whatever lies above the boot stack.
+section .debug_frame progbits noalloc noexec nowrite align=8
+cie:
+    dd cie_end - cie_id                 ; length
+cie_id:
+    dd 0xFFFFFFFF                       ; CIE id (.debug_frame)
+    db 1                                ; version
+    db 0                                ; augmentation ""
+    db 1                                ; code alignment factor (ULEB128)
+    db 0x78                             ; data alignment factor -8 (SLEB128)
+    db 16                               ; return address register: RIP
+    db 0x0C, 7, 8                       ; DW_CFA_def_cfa: RSP + 8
+    db 0x90, 1                          ; DW_CFA_offset: RIP at CFA - 8
+    align 8, db 0                       ; DW_CFA_nop padding
+cie_end:
+fde:
+    dd fde_end - fde_cie                ; length
+fde_cie:
+    dd cie                              ; CIE pointer (offset in .debug_frame)
+    dq long_mode_high                   ; initial location
+    dq long_mode_high_end - long_mode_high ; address range
+    db 0x07, 16                         ; DW_CFA_undefined: RIP (no caller)
+    align 8, db 0
+fde_end:

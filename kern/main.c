@@ -4,7 +4,9 @@
  *
  * Init order, and why (each step may use only what is above it):
  *   1. console        - so that everything after it can report, including faults
- *   2. CPU features   - read once; the per-CPU setup and the memory code consult them
+ *   2. CPU features   - read once; the per-CPU setup and the memory code consult them;
+ *                       then a random stack-protector canary (kmain never returns, so its
+ *                       own canary, made with the old value, is never checked)
  *   3. per-CPU + GDT/TSS/IST, IDT - from here on, every exception gives a full report
  *   4. protections    - CR0.WP, SMEP, SMAP, UMIP on this CPU
  *   5. memory  (H2)   - mb2_parse, kernel parameters, pmm_init, paging_init, slab, romfs
@@ -117,6 +119,17 @@ __attribute__((noinline)) static void test_fault_stack(void)
                      "movq %%rbx, %%rsp" ::: "rbx", "memory");
 }
 
+__attribute__((noinline)) static void test_fault_smash(void)
+{
+    /* Writes past a local array: the stack protector must catch it when the function returns.
+     * The length goes through a volatile so the compiler cannot see the overflow. */
+    char buf[16];
+    volatile size_t len = 64;
+    kprintf("test: fault=smash: writing %zu bytes into a 16-byte stack array\n", (size_t)len);
+    memset(buf, 'A', len);
+    __asm__ volatile("" ::"r"(buf) : "memory");
+}
+
 __attribute__((noinline)) static void test_fault_panic(void)
 {
     panic("test: fault=panic: deliberate panic");
@@ -133,6 +146,7 @@ static void run_test_hooks(uint64_t mb2_info_phys)
         {"divide", test_fault_divide},
         {"ud", test_fault_ud},
         {"stack", test_fault_stack},
+        {"smash", test_fault_smash},
         {"panic", test_fault_panic},
     };
     char value[32];
@@ -145,7 +159,7 @@ static void run_test_hooks(uint64_t mb2_info_phys)
             kprintf("test: fault=%s did not fault\n", fault);
             return;
         }
-    kprintf("test: unknown fault=%s (known: pagefault gp divide ud stack panic)\n", fault);
+    kprintf("test: unknown fault=%s (known: pagefault gp divide ud stack smash panic)\n", fault);
 }
 #endif
 
@@ -167,6 +181,7 @@ void kmain(uint32_t mb2_magic, uint64_t mb2_info_phys)
     kprintf("\nBastion microkernel (x86-64), booted by multiboot2\n");
     legacy_pic_mask_all();
     cpu_detect_features();
+    stack_protector_init();
     percpu_init_bsp();
     idt_init();
     idt_load();

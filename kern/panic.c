@@ -11,10 +11,33 @@
 volatile int panic_in_progress;
 
 
-/* Stack protector support (-fstack-protector-strong -mstack-protector-guard=global). The guard
- * is a fixed value: the kernel has no entropy this early, and the goal is catching overflows
- * (a canary the overflow does not know to preserve), not resisting a chosen attacker. */
+/* Stack protector support (-fstack-protector-strong -mstack-protector-guard=global). The
+ * initial value serves until stack_protector_init() replaces it with a boot-time random one. */
 uintptr_t __stack_chk_guard = 0x595e9fbd94fda766ull;
+
+__attribute__((no_stack_protector)) void stack_protector_init(void)
+{
+    uint64_t r = 0;
+    if (cpu_features.rdrand) {
+        /* RDRAND may transiently fail (CF = 0): a few retries, then fall back to the TSC. */
+        for (int i = 0; i < 10; i++) {
+            uint8_t ok;
+            __asm__ volatile("rdrand %0; setc %1" : "=r"(r), "=qm"(ok));
+            if (ok)
+                break;
+            r = 0;
+        }
+    }
+    /* Mixed with the TSC (splitmix64 finaliser) so that it differs between boots even
+     * without RDRAND. The low byte is zero so that string overflows stop at the canary. */
+    uint64_t x = r ^ rdtsc() ^ __stack_chk_guard;
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    __stack_chk_guard = x & ~0xFFull;
+}
 
 noreturn void __stack_chk_fail(void)
 {

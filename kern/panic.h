@@ -32,6 +32,11 @@ void backtrace_print(uint64_t rip, uint64_t rbp);
  * overrides this weak symbol with one that sends them an NMI or halt IPI. */
 void panic_stop_other_cpus(void);
 
+/* Gives the stack-protector canary a boot-time random value (RDRAND when present, mixed with
+ * the TSC). Call only from a function that never returns (kmain): canaries already on the
+ * stack were made with the old value. */
+void stack_protector_init(void);
+
 /* True once some CPU has entered panic(): other code can stay quiet and halt. */
 extern volatile int panic_in_progress;
 

@@ -161,6 +161,8 @@ int main(int argc, char **argv)
     if (argc == 4 && strcmp(argv[1], "--verify") == 0) {
         struct symtab a = load(argv[2]), b = load(argv[3]);
         int bad = a.n != b.n;
+        if (bad)
+            fprintf(stderr, "ksymgen: %zu code symbols in pass 1, %zu in the final kernel\n", a.n, b.n);
         for (size_t k = 0; !bad && k < a.n; k++)
             if (a.v[k].addr != b.v[k].addr || strcmp(a.v[k].name, b.v[k].name) != 0) {
                 fprintf(stderr, "ksymgen: %s moved: 0x%llx in pass 1, 0x%llx in the final kernel\n",
