@@ -54,3 +54,22 @@ void pit_wait_us(uint32_t us)
         us -= step;
     }
 }
+
+uint64_t pit_measure_hz(void (*start)(void *ctx), uint64_t (*stop)(void *ctx), void *ctx)
+{
+    uint16_t count = pit_count_for_us(PIT_CAL_WINDOW_US);
+    uint64_t v[PIT_CAL_RUNS];
+    for (int i = 0; i < PIT_CAL_RUNS; i++) {
+        pit_oneshot_start(count);
+        start(ctx);
+        while (!pit_oneshot_done())
+            cpu_pause();
+        v[i] = stop(ctx) * PIT_HZ / count;
+        for (int j = i; j > 0 && v[j - 1] > v[j]; j--) { /* insertion sort */
+            uint64_t t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    }
+    return v[PIT_CAL_RUNS / 2];
+}

@@ -24,6 +24,16 @@ void pit_oneshot_start(uint16_t count);
 /* True once the count started by pit_oneshot_start() reached zero. */
 bool pit_oneshot_done(void);
 
+/*
+ * Rate in Hz of some counter, measured over PIT_CAL_RUNS windows of PIT_CAL_WINDOW_US each;
+ * the median is kept, so one window stretched by a host preemption (QEMU TCG) does not skew
+ * it. For each window: the PIT starts, start(ctx) starts or samples the counter, and when the
+ * window closes stop(ctx) returns how far the counter moved. Returns 0 if it never moved.
+ */
+#define PIT_CAL_RUNS 5
+#define PIT_CAL_WINDOW_US 10000u
+uint64_t pit_measure_hz(void (*start)(void *ctx), uint64_t (*stop)(void *ctx), void *ctx);
+
 /* Busy-wait `us` microseconds (1..PIT_MAX_US; longer waits are done in pieces). */
 void pit_wait_us(uint32_t us);
 

@@ -1,8 +1,8 @@
 /*
  * LAPIC timer calibration and the per-CPU tick (see timer.h).
  *
- * Calibration: the timer counts down from 0xFFFFFFFF, masked, in one-shot mode while PIT
- * channel 2 measures a 10 ms window; five windows, median kept. TIMER_HZ then needs
+ * Calibration: the timer counts down from 0xFFFFFFFF, masked, in one-shot mode across PIT
+ * windows (pit_measure_hz(): five 10 ms windows, median kept). TIMER_HZ then needs
  * rate / TIMER_HZ counts per period. With divide-by-16 a 32-bit count covers over a minute
  * even at a 1 GHz bus, so the window never wraps.
  *
@@ -22,8 +22,6 @@
 
 #define DIVIDE_BY_16 0x3 /* LAPIC divide configuration encoding */
 #define DIVIDER 16u
-#define CAL_WINDOW_US 10000u
-#define CAL_RUNS 5
 
 static uint64_t lapic_rate;    /* counts per second after the divider */
 static uint32_t period_count; /* initial count for one tick */
@@ -38,18 +36,18 @@ static void timer_handler(struct trap_frame *tf)
     lapic_eoi();
 }
 
-static uint64_t measure_once(void)
+static void lapic_count_start(void *ctx)
 {
-    uint16_t count = pit_count_for_us(CAL_WINDOW_US);
-    lapic_write(LAPIC_REG_TIMER_DIV, DIVIDE_BY_16);
-    lapic_write(LAPIC_REG_LVT_TIMER, LAPIC_LVT_MASKED | TIMER_VECTOR);
-    pit_oneshot_start(count);
+    (void)ctx;
     lapic_write(LAPIC_REG_TIMER_INIT, 0xFFFFFFFFu);
-    while (!pit_oneshot_done())
-        cpu_pause();
+}
+
+static uint64_t lapic_count_stop(void *ctx)
+{
+    (void)ctx;
     uint32_t left = lapic_read(LAPIC_REG_TIMER_CUR);
     lapic_write(LAPIC_REG_TIMER_INIT, 0); /* stop */
-    return (uint64_t)(0xFFFFFFFFu - left) * PIT_HZ / count;
+    return 0xFFFFFFFFu - left;
 }
 
 static void start_periodic(void)
@@ -61,16 +59,9 @@ static void start_periodic(void)
 
 void timer_init(void)
 {
-    uint64_t v[CAL_RUNS];
-    for (int i = 0; i < CAL_RUNS; i++) {
-        v[i] = measure_once();
-        for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
-            uint64_t t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
-    }
-    lapic_rate = v[CAL_RUNS / 2];
+    lapic_write(LAPIC_REG_TIMER_DIV, DIVIDE_BY_16);
+    lapic_write(LAPIC_REG_LVT_TIMER, LAPIC_LVT_MASKED | TIMER_VECTOR); /* one-shot, silent */
+    lapic_rate = pit_measure_hz(lapic_count_start, lapic_count_stop, NULL);
     if (lapic_rate < TIMER_HZ)
         panic("timer: LAPIC timer calibration failed (%lu Hz measured against the PIT)",
               (unsigned long)lapic_rate);

@@ -4,17 +4,13 @@
  * CPUID 0x15 gives TSC = crystal * EBX / EAX exactly when ECX (the crystal) is enumerated;
  * CPUID 0x16 EAX gives the base frequency in MHz, which equals the TSC rate on the CPUs that
  * have it but not 0x15's crystal. Hypervisors and older CPUs often offer neither, so the
- * fallback measures: several 10 ms PIT windows, keep the median (one window lengthened by a
- * host preemption under TCG does not skew the result).
+ * fallback measures it against the PIT (pit_measure_hz()).
  */
 #include "arch/x86_64/tsc.h"
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/pit.h"
 #include "lib/kprintf.h"
-
-#define CAL_WINDOW_US 10000u
-#define CAL_RUNS 5
 
 static uint64_t tsc_freq;
 static const char *tsc_from = "none";
@@ -41,37 +37,24 @@ static uint64_t from_cpuid(void)
     return 0;
 }
 
-static uint64_t measure_once(void)
+static void tsc_start(void *ctx)
 {
-    uint16_t count = pit_count_for_us(CAL_WINDOW_US);
-    pit_oneshot_start(count);
-    uint64_t t0 = tsc_read();
-    while (!pit_oneshot_done())
-        cpu_pause();
-    uint64_t t1 = tsc_read();
-    return (t1 - t0) * PIT_HZ / count;
+    *(uint64_t *)ctx = tsc_read();
 }
 
-static uint64_t from_pit(void)
+static uint64_t tsc_stop(void *ctx)
 {
-    uint64_t v[CAL_RUNS];
-    for (int i = 0; i < CAL_RUNS; i++) {
-        v[i] = measure_once();
-        for (int j = i; j > 0 && v[j - 1] > v[j]; j--) { /* insertion sort */
-            uint64_t t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
-    }
-    tsc_from = "pit";
-    return v[CAL_RUNS / 2];
+    return tsc_read() - *(uint64_t *)ctx;
 }
 
 void tsc_calibrate(void)
 {
     tsc_freq = from_cpuid();
-    if (tsc_freq == 0)
-        tsc_freq = from_pit();
+    if (tsc_freq == 0) {
+        uint64_t t0;
+        tsc_freq = pit_measure_hz(tsc_start, tsc_stop, &t0);
+        tsc_from = "pit";
+    }
     kprintf("tsc: %lu.%03lu MHz (%s)%s\n", (unsigned long)(tsc_freq / 1000000),
             (unsigned long)(tsc_freq / 1000 % 1000), tsc_from,
             cpu_features.invariant_tsc ? ", invariant" : "");
