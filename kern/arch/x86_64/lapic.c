@@ -26,6 +26,8 @@
 #define ICR_BUSY (1u << 12)
 #define ICR_LEVEL_ASSERT (1u << 14)
 #define ICR_TRIGGER_LEVEL (1u << 15)
+#define ICR_DELIVERY_NMI (4u << 8)
+#define ICR_DEST_ALL_BUT_SELF (3u << 18)
 
 #define LVT_DELIVERY_NMI (4u << 8)
 #define LVT_ACTIVE_LOW (1u << 13)
@@ -187,4 +189,11 @@ bool lapic_send_sipi(uint32_t apic_id, uint8_t page)
 bool lapic_send_ipi(uint32_t apic_id, uint8_t vector)
 {
     return send_icr(apic_id, ICR_DELIVERY_FIXED | vector);
+}
+
+bool lapic_send_nmi_all_but_self(void)
+{
+    if (!lapic_mmio)
+        return false;
+    return send_icr(0, ICR_DELIVERY_NMI | ICR_DEST_ALL_BUT_SELF);
 }

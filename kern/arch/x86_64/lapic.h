@@ -59,5 +59,8 @@ bool lapic_send_init(uint32_t apic_id);
 bool lapic_send_init_deassert(uint32_t apic_id);
 bool lapic_send_sipi(uint32_t apic_id, uint8_t page); /* AP starts at physical page * 4096 */
 bool lapic_send_ipi(uint32_t apic_id, uint8_t vector);
+/* NMI to every other CPU (destination shorthand); false before lapic_init(). Lock-free, so
+ * the panic path may use it. */
+bool lapic_send_nmi_all_but_self(void);
 
 #endif

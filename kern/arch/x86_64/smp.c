@@ -281,3 +281,14 @@ uint32_t smp_apic_id(unsigned index)
 {
     return index < smp_online_count() ? apic_ids[index] : UINT32_MAX;
 }
+
+/*
+ * Strong definition of panic.c's weak hook: the panicking CPU stops the others with an NMI
+ * (it gets through even where they run with interrupts off); exceptions.c halts a CPU that
+ * takes an NMI while panic_in_progress is set. Takes no lock and allocates nothing.
+ */
+void panic_stop_other_cpus(void)
+{
+    if (smp_online_count() > 1)
+        lapic_send_nmi_all_but_self();
+}
