@@ -86,22 +86,30 @@ static char *find_in_include_dirs(struct model *m, const char *qname, const char
     return NULL;
 }
 
+/* Reads a/b/C.idl for package a.b.C from the include dirs (is_import picks the error text). */
+static struct package *parse_package_by_name(struct model *m, const char *name, struct loc loc, bool is_import)
+{
+    char *path = find_in_include_dirs(m, name, ".idl");
+    if (!path) {
+        if (is_import)
+            diag_error(loc, "cannot find package '%s' (looked for %s.idl in the include dirs)", name, name);
+        diag_error(loc, "unknown interface '%s' (no %s.idl in the include dirs)", name, name);
+    }
+    struct package *q = parse_idl(m, path, read_file_or_die(path, loc));
+    check_file_name(q);
+    if (strcmp(q->name, name) != 0)
+        diag_error(q->loc, "file for package '%s' declares package '%s'", name, q->name);
+    return q;
+}
+
 static void visit_package(struct model *m, struct package *p)
 {
     p->visit = 1;
     for (int i = 0; i < p->nimports; i++) {
         struct import *im = &p->imports[i];
         struct package *q = model_find_package(m, im->name);
-        if (!q) {
-            char *path = find_in_include_dirs(m, im->name, ".idl");
-            if (!path)
-                diag_error(im->loc, "cannot find package '%s' (looked for %s.idl in the include dirs)",
-                           im->name, im->name);
-            q = parse_idl(m, path, read_file_or_die(path, im->loc));
-            check_file_name(q);
-            if (strcmp(q->name, im->name) != 0)
-                diag_error(q->loc, "file for package '%s' declares package '%s'", im->name, q->name);
-        }
+        if (!q)
+            q = parse_package_by_name(m, im->name, im->loc, true);
         if (q->visit == 1)
             diag_error(im->loc, "cyclic import: '%s' imports '%s', which imports it back", p->name, q->name);
         im->pkg = q;
@@ -116,11 +124,7 @@ static struct package *need_package(struct model *m, const char *name, struct lo
     struct package *q = model_find_package(m, name);
     if (q)
         return q;
-    char *path = find_in_include_dirs(m, name, ".idl");
-    if (!path)
-        diag_error(loc, "unknown interface '%s' (no %s.idl in the include dirs)", name, name);
-    q = parse_idl(m, path, read_file_or_die(path, loc));
-    check_file_name(q);
+    q = parse_package_by_name(m, name, loc, false);
     visit_package(m, q);
     return q;
 }
