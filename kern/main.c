@@ -18,63 +18,27 @@
  */
 #include <stdint.h>
 
+#include "arch/x86_64/acpi.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/idt.h"
+#include "arch/x86_64/ioapic.h"
+#include "arch/x86_64/lapic.h"
 #include "arch/x86_64/percpu.h"
+#include "arch/x86_64/smp.h"
+#include "arch/x86_64/timer.h"
+#include "arch/x86_64/tsc.h"
 #include "boot/boot_info.h"
+#include "boot/params.h"
+#include "console/console.h"
 #include "fs/romfs.h"
+#include "lib/kprintf.h"
+#include "lib/string.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
 #include "mm/slab.h"
-#include "console/console.h"
-#include "lib/kprintf.h"
-#include "lib/string.h"
 #include "panic.h"
 
-#define MB2_BOOTLOADER_MAGIC 0x36D76289u
-
 #ifdef BASTION_TEST_HOOKS
-/*
- * Reads one key=value parameter straight from the multiboot2 command-line tag (type 1), while
- * identity-mapped memory still reaches the info. Test hooks only; the kernel's parameters are
- * otherwise H2's kparam_get().
- */
-static const char *test_cmdline_param(uint64_t mb2_info_phys, const char *key, char *out,
-                                      size_t outsize)
-{
-    const uint8_t *info = (const uint8_t *)(uintptr_t)mb2_info_phys;
-    uint32_t total = *(const uint32_t *)info;
-    size_t keylen = strlen(key);
-    for (uint32_t off = 8; off + 8 <= total;) {
-        uint32_t type = *(const uint32_t *)(info + off);
-        uint32_t size = *(const uint32_t *)(info + off + 4);
-        if (type == 0 || size < 8 || off + size > total)
-            break;
-        if (type == 1) {
-            const char *s = (const char *)(info + off + 8);
-            const char *end = (const char *)(info + off + size);
-            while (s < end && *s) {
-                while (s < end && *s == ' ')
-                    s++;
-                const char *word = s;
-                while (s < end && *s && *s != ' ')
-                    s++;
-                if ((size_t)(s - word) > keylen && strncmp(word, key, keylen) == 0 &&
-                    word[keylen] == '=') {
-                    size_t n = (size_t)(s - word) - keylen - 1;
-                    if (n >= outsize)
-                        n = outsize - 1;
-                    memcpy(out, word + keylen + 1, n);
-                    out[n] = '\0';
-                    return out;
-                }
-            }
-        }
-        off += (size + 7) & ~7u;
-    }
-    return NULL;
-}
-
 /* The deliberate faults. Each is a separate noinline function so that the report's RIP and
  * backtrace name it. */
 __attribute__((noinline)) static void test_fault_pagefault(void)
@@ -119,6 +83,24 @@ __attribute__((noinline)) static void test_fault_stack(void)
                      "movq %%rbx, %%rsp" ::: "rbx", "memory");
 }
 
+/* Real recursion down the boot stack into its unmapped guard page (paging_init() unmaps it). */
+static volatile unsigned test_recurse_limit = ~0u;  /* volatile: gcc must not see no end */
+
+__attribute__((noinline)) static unsigned test_recurse(unsigned depth)
+{
+    volatile char frame[256];
+    frame[0] = (char)depth;
+    if (depth >= test_recurse_limit)
+        return 0;
+    return test_recurse(depth + 1) + frame[0];
+}
+
+__attribute__((noinline)) static void test_fault_overflow(void)
+{
+    kprintf("test: fault=overflow: recursing into the boot stack's guard page\n");
+    kprintf("%u\n", test_recurse(0));
+}
+
 __attribute__((noinline)) static void test_fault_smash(void)
 {
     /* Writes past a local array: the stack protector must catch it when the function returns.
@@ -135,7 +117,8 @@ __attribute__((noinline)) static void test_fault_panic(void)
     panic("test: fault=panic: deliberate panic");
 }
 
-static void run_test_hooks(uint64_t mb2_info_phys)
+/* Runs after init: needs the kernel parameters (kparam_get). */
+static void run_test_hooks(void)
 {
     static const struct {
         const char *name;
@@ -146,11 +129,11 @@ static void run_test_hooks(uint64_t mb2_info_phys)
         {"divide", test_fault_divide},
         {"ud", test_fault_ud},
         {"stack", test_fault_stack},
+        {"overflow", test_fault_overflow},
         {"smash", test_fault_smash},
         {"panic", test_fault_panic},
     };
-    char value[32];
-    const char *fault = test_cmdline_param(mb2_info_phys, "fault", value, sizeof value);
+    const char *fault = kparam_get("fault");
     if (!fault)
         return;
     for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++)
@@ -159,7 +142,7 @@ static void run_test_hooks(uint64_t mb2_info_phys)
             kprintf("test: fault=%s did not fault\n", fault);
             return;
         }
-    kprintf("test: unknown fault=%s (known: pagefault gp divide ud stack smash panic)\n", fault);
+    kprintf("test: unknown fault=%s (known: pagefault gp divide ud stack overflow smash panic)\n", fault);
 }
 #endif
 
@@ -187,11 +170,8 @@ void kmain(uint32_t mb2_magic, uint64_t mb2_info_phys)
     idt_load();
     cpu_enable_protections();
     cpu_print_features();
-    if (mb2_magic != MB2_BOOTLOADER_MAGIC)
-        panic("not booted by a multiboot2 loader (magic %#x, expected %#x)", mb2_magic,
-              MB2_BOOTLOADER_MAGIC);
 
-    /* 5: memory (H2). */
+    /* 5: memory (H2). boot_info_init() checks the multiboot2 magic. */
     const struct boot_info *bi = boot_info_init(mb2_magic, mb2_info_phys);
     pmm_init(bi);
     paging_init();
@@ -199,12 +179,16 @@ void kmain(uint32_t mb2_magic, uint64_t mb2_info_phys)
     romfs_boot(bi);
 
     /* 6: platform (H3). */
+    acpi_init(bi);
+    lapic_init();
+    ioapic_init();
+    tsc_calibrate();
+    timer_init();
+    smp_start_aps();
 
     /* 7: test hooks. */
 #ifdef BASTION_TEST_HOOKS
-    run_test_hooks(mb2_info_phys);
-#else
-    (void)mb2_info_phys;
+    run_test_hooks();
 #endif
 
     /* 8: ready. */

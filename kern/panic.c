@@ -58,17 +58,32 @@ void backtrace_print(uint64_t rip, uint64_t rbp)
     char sym[96];
     kprintf("Backtrace:\n");
     kprintf("  #0  %p %s\n", (void *)rip, ksyms_format(rip, sym, sizeof sym));
-    for (int depth = 1; depth < 32 && frame_ok(rbp); depth++) {
+    /* Runs of the same return address (recursion) print once with a count, so that a stack
+     * overflow's report still shows what started the recursion. */
+    uint64_t last = 0, repeats = 0;
+    int printed = 1;
+    for (int depth = 1; depth < 4096 && printed < 32 && frame_ok(rbp); depth++) {
         const uint64_t *frame = (const uint64_t *)rbp;
         uint64_t ret = frame[1];
         if (ret == 0)
             break;
-        /* ret points after the call; ret-1 lies inside the calling function. */
-        kprintf("  #%d  %p %s\n", depth, (void *)ret, ksyms_format(ret - 1, sym, sizeof sym));
+        if (ret == last) {
+            repeats++;
+        } else {
+            if (repeats)
+                kprintf("      ... the same frame %lu more times\n", repeats);
+            repeats = 0;
+            last = ret;
+            /* ret points after the call; ret-1 lies inside the calling function. */
+            kprintf("  #%d  %p %s\n", depth, (void *)ret, ksyms_format(ret - 1, sym, sizeof sym));
+            printed++;
+        }
         if (frame[0] <= rbp)
             break;      /* frames must go up the stack; anything else is corruption */
         rbp = frame[0];
     }
+    if (repeats)
+        kprintf("      ... the same frame %lu more times\n", repeats);
 }
 
 void panic_begin(void)

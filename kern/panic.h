@@ -25,7 +25,8 @@ void panic_begin(void);
 noreturn void panic_end(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Prints "  #n  0xaddr name+0xoff" per frame, walking the rbp chain from (rip, rbp). Stops at
- * a null, misaligned or non-kernel frame pointer, or after 32 frames. */
+ * a null, misaligned, non-kernel or downward frame pointer, or after 32 printed frames; runs of
+ * one return address (recursion) are printed once with their count. */
 void backtrace_print(uint64_t rip, uint64_t rbp);
 
 /* Stops the other CPUs during a panic. The default does nothing; the platform code (LAPIC)
