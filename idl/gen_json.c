@@ -139,8 +139,13 @@ void gen_json(struct model *m, const char *path)
             struct decl *d = m->pkgs[i]->decls[j];
             if (d->kind != D_CONST)
                 continue;
-            sb_printf(b, "%s\n    { \"name\": \"%s\", \"type\": \"%s\", \"value\": %lld }", first ? "" : ",", d->qname,
+            sb_printf(b, "%s\n    { \"name\": \"%s\", \"type\": \"%s\", \"value\": %lld", first ? "" : ",", d->qname,
                       type_text(d->type), (long long)d->value);
+            if (d->doc) {
+                sb_printf(b, ", \"doc\": ");
+                sb_json_string(b, d->doc);
+            }
+            sb_printf(b, " }");
             first = false;
         }
     sb_printf(b, " ],\n  \"types\": [");

@@ -63,6 +63,7 @@ static char *skip_space(struct lexer *lx, bool *newline)
 {
     char *doc = NULL;
     bool doc_is_line = false;
+    bool own_line = !lx->started; /* no token yet on this line */
     *newline = false;
     for (;;) {
         char c = *lx->p;
@@ -71,6 +72,7 @@ static char *skip_space(struct lexer *lx, bool *newline)
             lx->line++;
             lx->line_start = lx->p;
             *newline = true;
+            own_line = true;
         } else if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
             lx->p++;
         } else if (c == '/' && lx->p[1] == '/') {
@@ -78,12 +80,14 @@ static char *skip_space(struct lexer *lx, bool *newline)
             const char *e = strchr(s, '\n');
             if (!e)
                 e = s + strlen(s);
-            char *text = clean_doc(s, (size_t)(e - s), false);
-            if (doc && doc_is_line)
-                doc = xprintf("%s\n%s", doc, text);
-            else
-                doc = text;
-            doc_is_line = true;
+            if (own_line) {
+                char *text = clean_doc(s, (size_t)(e - s), false);
+                if (doc && doc_is_line)
+                    doc = xprintf("%s\n%s", doc, text);
+                else
+                    doc = text;
+                doc_is_line = true;
+            }
             lx->p = e;
         } else if (c == '/' && lx->p[1] == '*') {
             struct loc start = here(lx);
@@ -97,8 +101,10 @@ static char *skip_space(struct lexer *lx, bool *newline)
                     lx->line_start = q + 1;
                 }
             }
-            doc = clean_doc(s, (size_t)(e - s), true);
-            doc_is_line = false;
+            if (own_line) {
+                doc = clean_doc(s, (size_t)(e - s), true);
+                doc_is_line = false;
+            }
             lx->p = e + 2;
         } else {
             return doc;
@@ -112,6 +118,7 @@ static void scan(struct lexer *lx, struct token *t)
     t->doc = skip_space(lx, &t->newline_before);
     t->loc = here(lx);
     t->start = lx->p;
+    lx->started = true;
     const char *p = lx->p;
     char c = *p;
     if (c == 0) {

@@ -4,6 +4,8 @@
  *
  * A comment directly before a token is attached to that token as its "doc": the text of the
  * last block comment, or of the run of `//` lines, between the previous token and this one.
+ * A comment that starts on the previous token's line is a trailing remark about that token
+ * (`UInt32 state; // VmPage*`) and documents nothing.
  */
 #ifndef IDLC_LEXER_H
 #define IDLC_LEXER_H
@@ -38,6 +40,7 @@ struct lexer {
     struct token tok;   /* current token */
     struct token peek_tok;
     bool have_peek;
+    bool started;       /* a token was scanned: comments on its line are trailing, not docs */
 };
 
 void lexer_init(struct lexer *lx, const char *file, const char *src);

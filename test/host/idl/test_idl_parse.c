@@ -56,6 +56,10 @@ static void test_package_import_const(void **state)
     assert_int_equal(decl_of(m, "demo.Types", "ItemsMax")->value, 12);
     assert_int_equal(decl_of(m, "demo.Types", "Negative")->value, -8);
     assert_int_equal(decl_of(m, "demo.Types", "Big")->value, 32 * 12 * 1000);
+    /* A trailing comment documents nothing; the comment on its own line documents Big. */
+    assert_null(decl_of(m, "demo.Types", "Negative")->doc);
+    assert_null(decl_of(m, "demo.Types", "ItemsMax")->doc);
+    assert_string_equal(decl_of(m, "demo.Types", "Big")->doc, "Documents Big (the trailing comment above does not).");
     assert_int_equal(decl_of(m, "demo.Echo", "BlobMax")->value, 64);
     idlc_free_model();
 }
