@@ -22,6 +22,7 @@
 #include "lib/string.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
+#include "obj/account.h"
 #include "panic.h"
 
 #define SLAB_MAGIC 0x51AB0B1Eu
@@ -361,8 +362,96 @@ void kmem_totals(struct kmem_stats *out)
         out->active += s.active;
         out->active_bytes += s.active_bytes;
         out->slabs += s.slabs;
+        out->charged_bytes += s.charged_bytes;
     }
     spin_unlock_irqrestore(&g_caches_lock, f);
+}
+
+/* Adds delta (may be negative as two's complement) to the charged bytes of obj's owner. */
+static void count_charge(void *obj, int64_t delta)
+{
+    if (((uintptr_t)obj & (SLAB_SIZE - 1)) == 0) {
+        uint64_t f = spin_lock_irqsave(&g_large_lock);
+        g_large.charged_bytes += (uint64_t)delta;
+        spin_unlock_irqrestore(&g_large_lock, f);
+        return;
+    }
+    struct kmem_cache *c = ((struct slab *)((uintptr_t)obj & ~(uintptr_t)(SLAB_SIZE - 1)))->cache;
+    uint64_t f = spin_lock_irqsave(&c->lock);
+    c->st.charged_bytes += (uint64_t)delta;
+    spin_unlock_irqrestore(&c->lock, f);
+}
+
+void *kmem_cache_alloc_charged(struct kmem_cache *c, struct kmem_account *acct, Retcode *rc)
+{
+    size_t charge = kmem_cache_charge(c);
+    Retcode r = acct ? kmem_charge(acct, charge) : rcOk;
+    void *obj = NULL;
+    if (r == rcOk) {
+        obj = kmem_cache_alloc(c);
+        if (obj == NULL) {
+            r = rcOutOfMemory;
+            if (acct)
+                kmem_uncharge(acct, charge);
+        } else if (acct) {
+            count_charge(obj, (int64_t)charge);
+        }
+    }
+    if (rc != NULL)
+        *rc = r;
+    return obj;
+}
+
+void kmem_cache_free_charged(struct kmem_cache *c, void *obj, struct kmem_account *acct)
+{
+    if (obj == NULL)
+        return;
+    if (acct) {
+        count_charge(obj, -(int64_t)kmem_cache_charge(c));
+        kmem_uncharge(acct, kmem_cache_charge(c));
+    }
+    kmem_cache_free(c, obj);
+}
+
+void *kmalloc_charged(size_t size, struct kmem_account *acct, Retcode *rc)
+{
+    size_t charge = kmalloc_charge(size);
+    Retcode r = size == 0 ? rcInvalidArgument : (acct ? kmem_charge(acct, charge) : rcOk);
+    void *p = NULL;
+    if (r == rcOk) {
+        p = kmalloc(size);
+        if (p == NULL) {
+            r = rcOutOfMemory;
+            if (acct)
+                kmem_uncharge(acct, charge);
+        } else if (acct) {
+            count_charge(p, (int64_t)charge);
+        }
+    }
+    if (rc != NULL)
+        *rc = r;
+    return p;
+}
+
+void kfree_charged(void *p, struct kmem_account *acct)
+{
+    if (p == NULL)
+        return;
+    if (acct) {
+        size_t charge;
+        if (((uintptr_t)p & (SLAB_SIZE - 1)) == 0) {
+            unsigned order;
+            if (pmm_block_order(virt_to_phys(p), &order) != rcOk)
+                panic("kfree_charged: %p is not a kmalloc block", p);
+            charge = (size_t)SLAB_SIZE << order;
+        } else {
+            unsigned i;
+            charge = slab_of(NULL, p, &i)->cache->slot;
+        }
+        count_charge(p, -(int64_t)charge);
+        kmem_uncharge(acct, charge);
+    }
+    kfree(p);
 }
 
 static void selftest_fail(const char *what)
@@ -400,6 +489,22 @@ static void slab_selftest(void)
     unsigned slot = c->slot;
     if (kmem_cache_destroy(c) != rcOk)
         selftest_fail("destroy of an idle cache");
+    /* Charging: a 1000-byte limit takes one 512-byte slot and refuses the next. */
+    struct kmem_account acct;
+    kmem_account_init(&acct, 1000, NULL);
+    Retcode rc;
+    void *a = kmalloc_charged(300, &acct, &rc);
+    void *b = kmalloc_charged(300, &acct, &rc);
+    if (a == NULL || b != NULL || rc != rcQuotaExceeded || acct.used != 512)
+        selftest_fail("charged kmalloc against an account limit");
+    struct kmem_stats t;
+    kmem_totals(&t);
+    if (t.charged_bytes < 512)
+        selftest_fail("charged bytes not counted");
+    kfree_charged(a, &acct);
+    if (acct.used != 0)
+        selftest_fail("kfree_charged did not uncharge");
+
     uint64_t before = pmm_free_pages();
     void *big = kmalloc(5000);
     if (big == NULL || ((uintptr_t)big & (SLAB_SIZE - 1)) != 0 || pmm_free_pages() != before - 2)
@@ -407,8 +512,8 @@ static void slab_selftest(void)
     kfree(big);
     if (pmm_free_pages() != before)
         selftest_fail("kfree of a page block");
-    kprintf("slab: self-test passed (100 objects of %u bytes over %u slabs, 2-page kmalloc)\n", slot,
-            want_slabs);
+    kprintf("slab: self-test passed (100 objects of %u bytes over %u slabs, account limit, 2-page "
+            "kmalloc)\n", slot, want_slabs);
 }
 
 void slab_init(void)
@@ -440,5 +545,6 @@ void kmem_print_stats(void)
     spin_unlock_irqrestore(&g_caches_lock, f);
     struct kmem_stats t;
     kmem_totals(&t);
-    kprintf("kmem: %lu live allocations, %lu bytes, %lu pages\n", t.active, t.active_bytes, t.slabs);
+    kprintf("kmem: %lu live allocations, %lu bytes (%lu charged to processes), %lu pages\n", t.active,
+            t.active_bytes, t.charged_bytes, t.slabs);
 }

@@ -39,7 +39,10 @@ struct kmem_stats {
     uint64_t active_bytes; /* active * slot size: what live objects occupy */
     uint64_t peak_active;
     uint64_t slabs;        /* slab pages held (live objects or one spare) */
+    uint64_t charged_bytes; /* part of active_bytes charged to a process's kmem_account */
 };
+
+struct kmem_account; /* kern/obj/account.h */
 
 /*
  * A cache of objects of `size` bytes aligned to `align` (0: 16; a power of two <= 64).
@@ -64,6 +67,17 @@ void *kzalloc(size_t size);
 void kfree(void *p); /* NULL is ignored */
 /* Bytes a kmalloc(size) occupies: the size class or the whole pages. */
 size_t kmalloc_charge(size_t size);
+
+/*
+ * Charged variants: charge the allocation's footprint to `acct` first (NULL: kernel-internal,
+ * nothing charged), then allocate; on failure nothing stays charged and NULL is returned with
+ * *rc = rcQuotaExceeded (the account's limit) or rcOutOfMemory. The free variants return the
+ * same charge; pass the account the object was charged to.
+ */
+void *kmem_cache_alloc_charged(struct kmem_cache *c, struct kmem_account *acct, Retcode *rc);
+void kmem_cache_free_charged(struct kmem_cache *c, void *obj, struct kmem_account *acct);
+void *kmalloc_charged(size_t size, struct kmem_account *acct, Retcode *rc);
+void kfree_charged(void *p, struct kmem_account *acct);
 
 /* Sum over every cache and the large kmalloc blocks. */
 void kmem_totals(struct kmem_stats *out);
