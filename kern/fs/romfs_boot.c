@@ -4,6 +4,7 @@
  * start user space without it, and the panic names the module and what is wrong with it.
  */
 #include "boot/multiboot2.h"
+#include "boot/params.h"
 #include "fs/romfs.h"
 #include "lib/kprintf.h"
 #include "mm/paging.h"
@@ -42,6 +43,35 @@ static void list_dir(const struct romfs_entry *dir, const char *path, unsigned d
               g_romfs.error ? g_romfs.error : "?", g_romfs.error_offset);
 }
 
+/* Reads a file through romfs_read and prints its first line: proof at boot that the read path
+ * works on the real image. The file is the kernel parameter romfs.cat, or /hello.txt. */
+static void show_file(void)
+{
+    const char *path = kparam_get("romfs.cat");
+    bool asked = path != NULL && path[0] != 0;
+    if (!asked)
+        path = "/hello.txt";
+    struct romfs_entry e;
+    Retcode rc = romfs_lookup(&g_romfs, path, &e);
+    if (rc != rcOk) {
+        if (asked)
+            kprintf("romfs: %s: %s\n", path, retcode_name(rc));
+        return;
+    }
+    char line[81];
+    size_t got = 0;
+    rc = romfs_read(&g_romfs, &e, 0, line, sizeof line - 1, &got);
+    if (rc != rcOk) {
+        kprintf("romfs: %s: %s\n", path, retcode_name(rc));
+        return;
+    }
+    size_t n = 0;
+    while (n < got && line[n] != '\n' && line[n] != 0)
+        n++;
+    line[n] = 0;
+    kprintf("romfs: %s (%u bytes) reads: \"%s\"\n", path, e.size, line);
+}
+
 void romfs_boot(const struct boot_info *bi)
 {
     const struct boot_module *m = boot_find_module(bi, ROMFS_MODULE);
@@ -60,6 +90,7 @@ void romfs_boot(const struct boot_info *bi)
     list_dir(&root, "/", 0, &files);
     kprintf("romfs: %u files\n", files);
     g_mounted = true;
+    show_file();
 }
 
 struct romfs *romfs_boot_fs(void)
