@@ -42,9 +42,11 @@ static inline struct percpu *this_cpu(void)
  * valid stack. The IDT is loaded separately (idt_init(), idt_load()). */
 void percpu_init_bsp(void);
 
-/* Runs ON an application processor, early in its C entry: allocates and fills its struct
+/* Runs ON an application processor, early in its C entry, after the memory code is up (and not
+ * on two APs at once: the page allocator is used): allocates its IST stacks, fills its struct
  * percpu, loads its GDT/TSS, sets GS base, loads the IDT and enables SMEP/SMAP/UMIP on it.
- * Returns the struct, or NULL if index >= MAX_CPUS or index was already used. */
+ * Returns the struct, or NULL if index is 0 or >= MAX_CPUS, was already used, or the IST
+ * stacks could not be allocated. */
 struct percpu *percpu_init_ap(unsigned index, uint32_t apic_id);
 
 /* The struct of CPU `index`, or NULL if that CPU has not been set up. */
