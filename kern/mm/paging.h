@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mm/pagetable.h"
+
 #define KERNEL_VMA 0xFFFFFFFF80000000ull
 #define PHYS_BASE 0xFFFF800000000000ull
 #define KSTACK_BASE 0xFFFFFE0000000000ull
@@ -34,18 +36,7 @@
 #define USER_TOP 0x0000800000000000ull
 #define PADDR_INVALID (~0ull)
 
-/* Page-table entry bits. */
-#define PTE_P (1ull << 0)
-#define PTE_W (1ull << 1)
-#define PTE_U (1ull << 2)
-#define PTE_PWT (1ull << 3)
-#define PTE_PCD (1ull << 4)
-#define PTE_A (1ull << 5)
-#define PTE_D (1ull << 6)
-#define PTE_PS (1ull << 7)
-#define PTE_G (1ull << 8)
-#define PTE_NX (1ull << 63)
-#define PTE_ADDR 0x000FFFFFFFFFF000ull
+/* Page-table entry bits PTE_* come from mm/pagetable.h. */
 
 /* Flag sets for paging_map. */
 #define PAGE_KERNEL_RW (PTE_P | PTE_W | PTE_NX)

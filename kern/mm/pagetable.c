@@ -1,0 +1,218 @@
+/*
+ * Page-table walker, mapper and splitter. See pagetable.h.
+ *
+ * Invariant kept by every function here: no leaf is written with W set and NX clear, unless
+ * the context has no NX at all (then nothing can be NX and the check is on the request).
+ */
+#include "mm/pagetable.h"
+
+static inline unsigned idx(uint64_t va, int level)
+{
+    return (unsigned)(va >> (12 + 9 * (level - 1))) & 511u;
+}
+
+bool pt_canonical(uint64_t va)
+{
+    return va < PT_USER_TOP || va >= PT_KERNEL_BOTTOM;
+}
+
+static uint64_t *table(struct pt_ctx *ctx, uint64_t pa)
+{
+    return ctx->table_virt(ctx->arg, pa & PTE_ADDR);
+}
+
+/* Leaf flags as the hardware gets them: P set, NX dropped when unsupported, G on the kernel half. */
+static uint64_t hw_flags(const struct pt_ctx *ctx, uint64_t va, uint64_t flags)
+{
+    flags = (flags & ~(PTE_ADDR | PTE_PS)) | PTE_P;
+    if (!ctx->nx_mask)
+        flags &= ~PTE_NX;
+    if (va >= PT_KERNEL_BOTTOM)
+        flags |= ctx->global;
+    return flags;
+}
+
+static Retcode check_flags(uint64_t va, uint64_t flags)
+{
+    if ((flags & PTE_W) && !(flags & PTE_NX))
+        return rcWxViolation;
+    if ((flags & PTE_U) && va >= PT_KERNEL_BOTTOM)
+        return rcInvalidArgument;
+    return rcOk;
+}
+
+Retcode pt_walk(struct pt_ctx *ctx, uint64_t root, uint64_t va, int level, bool create, uint64_t **entry, int *lvl)
+{
+    uint64_t *t = table(ctx, root);
+    for (int l = 4; l > level; l--) {
+        uint64_t *e = &t[idx(va, l)];
+        if (!(*e & PTE_P)) {
+            if (!create)
+                return rcNotFound;
+            uint64_t f = ctx->alloc_table(ctx->arg);
+            if (f == 0)
+                return rcOutOfMemory;
+            ctx->tables++;
+            *e = f | PTE_P | PTE_W | (va < PT_USER_TOP ? PTE_U : 0);
+        } else if ((*e & PTE_PS) && l <= 3) {
+            *entry = e;
+            *lvl = l;
+            return rcAlreadyExists;
+        }
+        t = table(ctx, *e);
+    }
+    *entry = &t[idx(va, level)];
+    *lvl = level;
+    return rcOk;
+}
+
+Retcode pt_split(struct pt_ctx *ctx, uint64_t *e, int lvl)
+{
+    if (lvl < 2 || lvl > 3 || !(*e & PTE_P) || !(*e & PTE_PS))
+        return rcInvalidArgument;
+    uint64_t f = ctx->alloc_table(ctx->arg);
+    if (f == 0)
+        return rcOutOfMemory;
+    ctx->tables++;
+    uint64_t *t = table(ctx, f);
+    uint64_t base = *e & PTE_ADDR & ~(pt_level_size(lvl) - 1);
+    uint64_t fl = *e & ~PTE_ADDR;
+    uint64_t child = pt_level_size(lvl - 1);
+    for (unsigned i = 0; i < 512; i++)
+        t[i] = (base + i * child) | (lvl - 1 == 1 ? (fl & ~PTE_PS) : fl);
+    if (ctx->leaves[lvl] > 0) {
+        ctx->leaves[lvl]--;
+        ctx->leaves[lvl - 1] += 512;
+    }
+    *e = f | PTE_P | PTE_W | (fl & PTE_U);
+    return rcOk;
+}
+
+static Retcode check_range(uint64_t va, uint64_t pa, uint64_t size)
+{
+    if ((va | pa | size) & (pt_level_size(1) - 1))
+        return rcAlignment;
+    if (size == 0)
+        return rcOk;
+    uint64_t last = va + size - 1;
+    if (last < va || !pt_canonical(va) || !pt_canonical(last) || (va < PT_USER_TOP) != (last < PT_USER_TOP))
+        return rcInvalidArgument;
+    uint64_t pa_last = pa + size - 1;
+    if (pa_last < pa || (pa_last >> 52) != 0) /* physical addresses have at most 52 bits */
+        return rcInvalidArgument;
+    return rcOk;
+}
+
+Retcode pt_map_range(struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t pa, uint64_t size, uint64_t flags,
+                     unsigned mode)
+{
+    Retcode rc = check_range(va, pa, size);
+    if (rc == rcOk)
+        rc = check_flags(va, flags);
+    if (rc != rcOk)
+        return rc;
+    while (size > 0) {
+        int level = 1;
+        if (ctx->gbpages && ((va | pa) & (pt_level_size(3) - 1)) == 0 && size >= pt_level_size(3))
+            level = 3;
+        else if (((va | pa) & (pt_level_size(2) - 1)) == 0 && size >= pt_level_size(2))
+            level = 2;
+        uint64_t *e;
+        int lvl;
+        for (;;) {
+            rc = pt_walk(ctx, root, va, level, true, &e, &lvl);
+            if (rc == rcAlreadyExists) {
+                if (!(mode & PT_SKIP_MAPPED))
+                    return rc;
+                break; /* a large leaf covers va already */
+            }
+            if (rc != rcOk)
+                return rc;
+            if ((*e & PTE_P) && level > 1 && !(*e & PTE_PS)) {
+                level--; /* a table of smaller leaves is there: fill it at its granularity */
+                continue;
+            }
+            if (*e & PTE_P) {
+                if (!(mode & PT_SKIP_MAPPED))
+                    return rcAlreadyExists;
+                break;
+            }
+            *e = pa | hw_flags(ctx, va, flags) | (level > 1 ? PTE_PS : 0);
+            if (mode & PT_COUNT)
+                ctx->leaves[level]++;
+            break;
+        }
+        uint64_t span = pt_level_size(lvl);
+        uint64_t step = span - (va & (span - 1));
+        if (step > size)
+            step = size;
+        va += step;
+        pa += step;
+        size -= step;
+    }
+    return rcOk;
+}
+
+Retcode pt_protect(struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t size, uint64_t flags)
+{
+    Retcode rc = check_range(va, 0, size);
+    if (rc == rcOk)
+        rc = check_flags(va, flags);
+    if (rc != rcOk)
+        return rc;
+    for (uint64_t off = 0; off < size; off += pt_level_size(1)) {
+        uint64_t *e;
+        int lvl;
+        while ((rc = pt_walk(ctx, root, va + off, 1, false, &e, &lvl)) == rcAlreadyExists) {
+            rc = pt_split(ctx, e, lvl);
+            if (rc != rcOk)
+                return rc;
+        }
+        if (rc == rcNotFound || !(*e & PTE_P))
+            continue;
+        if (rc != rcOk)
+            return rc;
+        *e = (*e & PTE_ADDR) | hw_flags(ctx, va + off, flags);
+    }
+    return rcOk;
+}
+
+Retcode pt_query(struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t *pa, uint64_t *flags)
+{
+    if (!pt_canonical(va))
+        return rcInvalidArgument;
+    uint64_t *e;
+    int lvl;
+    Retcode rc = pt_walk(ctx, root, va, 1, false, &e, &lvl);
+    if (rc != rcOk && rc != rcAlreadyExists)
+        return rc;
+    if (!(*e & PTE_P))
+        return rcNotFound;
+    uint64_t span = pt_level_size(lvl);
+    if (pa != NULL)
+        *pa = (*e & PTE_ADDR & ~(span - 1)) + (va & (span - 1));
+    if (flags != NULL)
+        *flags = *e & ~PTE_ADDR;
+    return rcOk;
+}
+
+Retcode pt_unmap(struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t *pa)
+{
+    if (va & (pt_level_size(1) - 1))
+        return rcAlignment;
+    if (!pt_canonical(va))
+        return rcInvalidArgument;
+    uint64_t *e;
+    int lvl;
+    Retcode rc = pt_walk(ctx, root, va, 1, false, &e, &lvl);
+    if (rc == rcAlreadyExists)
+        return rcInvalidArgument;
+    if (rc != rcOk)
+        return rc;
+    if (!(*e & PTE_P))
+        return rcNotFound;
+    if (pa != NULL)
+        *pa = *e & PTE_ADDR;
+    *e = 0;
+    return rcOk;
+}

@@ -1,0 +1,87 @@
+/*
+ * x86-64 4-level page-table operations, independent of how table frames are obtained and
+ * reached: the caller supplies both through struct pt_ctx. Pure code (no kernel headers), so
+ * the kernel (mm/paging.c, over the pmm and the direct map) and the host tests (over a
+ * malloc'd arena) run the same walker, splitter and mapper.
+ *
+ * Levels: 4 = PML4, 3 = PDPT (1 GiB leaves), 2 = PD (2 MiB leaves), 1 = PT (4 KiB leaves).
+ * Intermediate entries are P|W (|U below USER_TOP): the leaf alone decides W, U and NX.
+ * Not thread-safe: callers serialise edits of one tree.
+ */
+#ifndef BASTION_MM_PAGETABLE_H
+#define BASTION_MM_PAGETABLE_H
+
+#include <bastion/retcode.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PTE_P (1ull << 0)
+#define PTE_W (1ull << 1)
+#define PTE_U (1ull << 2)
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
+#define PTE_A (1ull << 5)
+#define PTE_D (1ull << 6)
+#define PTE_PS (1ull << 7)
+#define PTE_G (1ull << 8)
+#define PTE_NX (1ull << 63)
+#define PTE_ADDR 0x000FFFFFFFFFF000ull
+
+#define PT_USER_TOP 0x0000800000000000ull   /* first non-canonical address of the low half */
+#define PT_KERNEL_BOTTOM 0xFFFF800000000000ull /* first canonical address of the high half */
+
+struct pt_ctx {
+    uint64_t (*alloc_table)(void *arg);         /* a zeroed 4 KiB frame, or 0 */
+    void *(*table_virt)(void *arg, uint64_t pa); /* where the CPU can read/write frame pa */
+    void *arg;
+    uint64_t nx_mask;   /* PTE_NX when the CPU has NX (the bit is reserved otherwise), else 0 */
+    uint64_t global;    /* PTE_G to put on kernel-half leaves, or 0 */
+    bool gbpages;       /* 1 GiB leaves allowed */
+    uint64_t tables;    /* table frames allocated through this context */
+    uint64_t leaves[4]; /* leaves written by pt_map_range with PT_COUNT, per level (1..3) */
+};
+
+/* pt_map_range modes. */
+#define PT_SKIP_MAPPED 1u /* leave already-mapped pages alone instead of failing */
+#define PT_COUNT 2u       /* count written leaves in ctx->leaves */
+
+static inline uint64_t pt_level_size(int level)
+{
+    return 1ull << (12 + 9 * (level - 1));
+}
+
+bool pt_canonical(uint64_t va);
+
+/*
+ * Entry for va at `level` in the tree at root, creating missing tables when `create`.
+ * rcAlreadyExists: a large leaf at *lvl > level covers va (*entry points at it).
+ * rcNotFound: a table is missing and !create. rcOutOfMemory: alloc_table failed.
+ */
+Retcode pt_walk(struct pt_ctx *ctx, uint64_t root, uint64_t va, int level, bool create, uint64_t **entry, int *lvl);
+
+/* Replaces the large leaf *e at level lvl (2 or 3) by a table of 512 leaves one level down,
+ * same flags and addresses. The caller flushes the TLB if the tree is live. */
+Retcode pt_split(struct pt_ctx *ctx, uint64_t *e, int lvl);
+
+/*
+ * Maps [va, va + size) to [pa, pa + size) with the largest leaves alignment allows.
+ * rcWxViolation: flags writable and not NX. rcAlignment: va, pa or size not 4 KiB aligned.
+ * rcInvalidArgument: non-canonical range, or PTE_U on a kernel address.
+ * rcAlreadyExists (without PT_SKIP_MAPPED): some page is mapped; pages before it stay mapped.
+ */
+Retcode pt_map_range(struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t pa, uint64_t size, uint64_t flags,
+                     unsigned mode);
+
+/* Sets the leaf flags of every mapped 4 KiB page in [va, va + size), splitting large leaves;
+ * unmapped pages are skipped. rcWxViolation, rcOutOfMemory. */
+Retcode pt_protect(struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t size, uint64_t flags);
+
+/* Physical address and leaf flags for va. rcNotFound. */
+Retcode pt_query(struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t *pa, uint64_t *flags);
+
+/* Clears the 4 KiB leaf of va; *pa gets its frame. rcNotFound; rcInvalidArgument when va lies
+ * in a large leaf. The caller invalidates the TLB. Tables are not freed. */
+Retcode pt_unmap(struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t *pa);
+
+#endif
