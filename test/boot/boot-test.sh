@@ -21,7 +21,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 source "$ROOT/scripts/lib/qemu.sh"
 source "$ROOT/scripts/lib/bootlog.sh"
 
-iso= log= name= firmware=bios cpus=4 mem=256M timeout_s=180 accel=tcg expect=boot elf=
+iso='' log='' name='' firmware=bios cpus=4 mem=256M timeout_s=180 accel=tcg expect=boot elf=''
 while (($#)); do
   case $1 in
     --iso) iso=$2; shift 2 ;;

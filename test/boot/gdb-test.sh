@@ -14,7 +14,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 source "$ROOT/scripts/lib/qemu.sh"
 
-iso= elf= log= timeout_s=120
+iso='' elf='' log='' timeout_s=120
 while (($#)); do
   case $1 in
     --iso) iso=$2; shift 2 ;;
@@ -55,7 +55,7 @@ trap 'exit 130' INT TERM HUP
 
 # QEMU halted (-S) with the stub on a random port; retry if another process won the port.
 port=
-for attempt in 1 2 3 4 5; do
+for _ in 1 2 3 4 5; do
   port=$(bastion_free_port) || fail "no free TCP port"
   timeout -k 5 $((timeout_s + 15)) "$BASTION_QEMU" -accel tcg -cpu max -smp 1 -m 256M \
     -cdrom "$iso" -boot d -display none -monitor none -serial "file:$log.serial" -no-reboot \
