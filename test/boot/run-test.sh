@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# test/boot/run-test.sh: scripts/run itself, as a person uses it (default options: 4 CPUs,
+# accelerator chosen automatically, serial console on stdout).
+#
+# Usage: run-test.sh --build-dir DIR --log LOG [--timeout SECONDS]
+#
+# Runs `scripts/run --no-build` with its output in LOG and passes when that output shows the
+# kernel's ready line with every CPU (the boot-log rule of scripts/lib/bootlog.sh) after
+# scripts/run's own lines ("run: ..."). Then ends QEMU: scripts/run runs it under `timeout`, whose
+# PID is a child of scripts/run's; TERM to that PID ends QEMU, and scripts/run returns.
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+source "$ROOT/scripts/lib/bootlog.sh"
+
+build_dir='' log='' timeout_s=180
+while (($#)); do
+  case $1 in
+    --build-dir) build_dir=$2; shift 2 ;;
+    --log) log=$2; shift 2 ;;
+    --timeout) timeout_s=$2; shift 2 ;;
+    *) echo "run-test: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+done
+[[ -n $build_dir && -n $log ]] || { echo "run-test: --build-dir and --log are required" >&2; exit 2; }
+
+fail() {
+  echo "FAIL run: $*"
+  [[ -s $log ]] && { echo "---- last 30 lines of scripts/run's output ----"; bastion_log_text "$log" | tail -n 30; }
+  echo "output: $log"
+  exit 1
+}
+
+mkdir -p "$(dirname "$log")"
+: >"$log"
+BUILD_DIR=$build_dir "$ROOT/scripts/run" --no-build --timeout $((timeout_s + 10)) </dev/null >"$log" 2>&1 &
+rpid=$!
+
+stop_run() {
+  local c
+  for c in $(pgrep -P "$rpid" 2>/dev/null); do kill -TERM "$c" 2>/dev/null; done
+  for ((i = 0; i < 50; i++)); do
+    kill -0 "$rpid" 2>/dev/null || break
+    sleep 0.1
+  done
+  # Still there: end scripts/run's children and itself for good (QEMU is bounded by timeout).
+  for c in $(pgrep -P "$rpid" 2>/dev/null); do kill -KILL "$c" 2>/dev/null; done
+  kill -TERM "$rpid" 2>/dev/null
+  wait "$rpid" 2>/dev/null
+}
+trap stop_run EXIT
+trap 'exit 130' INT TERM HUP
+
+start=$SECONDS
+while :; do
+  bastion_classify_log "$log" 4
+  [[ $BASTION_VERDICT != pending ]] && break
+  kill -0 "$rpid" 2>/dev/null || break
+  ((SECONDS - start >= timeout_s)) && break
+  sleep 0.2
+done
+elapsed=$((SECONDS - start))
+accel=$(grep -ao -m1 -- '-accel [a-z]*' "$log")
+
+case $BASTION_VERDICT in
+  pass) ;;
+  fail) fail "$BASTION_REASON (${elapsed}s)" ;;
+  *)
+    kill -0 "$rpid" 2>/dev/null || fail "scripts/run ended before the boot finished: $BASTION_REASON"
+    fail "timeout after ${timeout_s}s: $BASTION_REASON"
+    ;;
+esac
+grep -aq '^run: serial console below' "$log" || fail "scripts/run did not announce the serial console"
+echo "PASS run: scripts/run showed '$BASTION_REASON' on its output (${accel:-?}, ${elapsed}s); output: $log"
+exit 0
