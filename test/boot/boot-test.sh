@@ -2,7 +2,7 @@
 # test/boot/boot-test.sh: boot a Bastion ISO headless in QEMU and judge its serial log.
 #
 # Usage: boot-test.sh --iso ISO --log LOG [--name NAME] [--firmware bios|uefi] [--cpus N]
-#                     [--mem SIZE] [--timeout SECONDS] [--accel tcg|kvm]
+#                     [--mem SIZE] [--timeout SECONDS] [--accel tcg|kvm] [--machine pc|q35]
 #                     [--expect boot|fault] [--elf KERNEL_ELF]
 #
 # --expect boot (default): passes only when the log shows "Bastion ready: N CPUs online" and
@@ -22,6 +22,7 @@ source "$ROOT/scripts/lib/qemu.sh"
 source "$ROOT/scripts/lib/bootlog.sh"
 
 iso='' log='' name='' firmware=bios cpus=4 mem=256M timeout_s=180 accel=tcg expect=boot elf=''
+machine=pc
 while (($#)); do
   case $1 in
     --iso) iso=$2; shift 2 ;;
@@ -32,6 +33,7 @@ while (($#)); do
     --mem) mem=$2; shift 2 ;;
     --timeout) timeout_s=$2; shift 2 ;;
     --accel) accel=$2; shift 2 ;;
+    --machine) machine=$2; shift 2 ;;
     --expect) expect=$2; shift 2 ;;
     --elf) elf=$2; shift 2 ;;
     *) echo "boot-test: unknown argument '$1'" >&2; exit 2 ;;
@@ -72,8 +74,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-echo "$name: booting $iso ($firmware, $accel, -smp $cpus, -m $mem, up to ${timeout_s}s)"
-timeout -k 5 $((timeout_s + 15)) "$BASTION_QEMU" "${BASTION_ACCEL_ARGS[@]}" "${BASTION_FW_ARGS[@]}" \
+echo "$name: booting $iso ($firmware, -machine $machine, $accel, -smp $cpus, -m $mem, up to ${timeout_s}s)"
+timeout -k 5 $((timeout_s + 15)) "$BASTION_QEMU" -machine "$machine" "${BASTION_ACCEL_ARGS[@]}" "${BASTION_FW_ARGS[@]}" \
   -smp "$cpus" -m "$mem" -cdrom "$iso" -boot d \
   -display none -monitor none -serial "file:$log" -no-reboot \
   -pidfile "$workdir/qemu.pid" </dev/null >"$log.qemu.txt" 2>&1 &
