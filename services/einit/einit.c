@@ -1,0 +1,222 @@
+/*
+ * Einit: the first user process. It starts the solution described by the start-up table that
+ * einit-compile generated from init.yaml (startup_table.h, docs/init-yaml.md):
+ *
+ *   1. check the table (einit_table_check);
+ *   2. create every process from its ROMFS path with its class and name (Task.Create), not yet
+ *      running;
+ *   3. connect the channels: for each connection, Handle.Connect between the server and the
+ *      client process; the first connection of a listener row creates the listener, the others
+ *      reuse it, so every client of one (server, id) shares one listener;
+ *   4. give each process its arguments (argv[0] = task name), environment, named handles and
+ *      limits (Task.SetEnv);
+ *   5. start them in table order (Task.Resume) and report each on the console;
+ *   6. report how each one ends (Task.GetExitInfo), until all have.
+ * Creating everything before starting anything makes forward references and cycles safe.
+ * A process that cannot be created or connected is reported and left out; the rest start.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <user/core.h>
+#include <user/scp.h>
+
+#include "startup_table.h"
+#include "startup_table_check.h"
+
+/* Task.Create's stackSize and priority: 0 asks for the kernel's defaults. */
+#define EINIT_STACK_DEFAULT 0u
+#define EINIT_PRIORITY_DEFAULT 0u
+#define EINIT_POLL_MS 100u
+
+struct proc {
+    uint32_t task;      /* Task handle in Einit's space */
+    int created;        /* Task.Create succeeded */
+    int failed;         /* left out: not started */
+    int ended;          /* its end was reported */
+    uint32_t nnamed;
+    const char *names[EINIT_MAX_CONNECTIONS * 2];
+    uint32_t handles[EINIT_MAX_CONNECTIONS * 2]; /* values in the process's own handle space */
+};
+
+static struct proc procs[EINIT_MAX_ENTRIES];
+static uint32_t listener_value[EINIT_MAX_ENTRIES * EINIT_MAX_CONNECTIONS];
+static const char *src;
+
+static void name_handle(struct proc *p, const char *name, uint32_t value)
+{
+    for (uint32_t i = 0; i < p->nnamed; i++) {
+        if (strcmp(p->names[i], name) == 0)
+            return; /* a listener shared by several clients is named once */
+    }
+    if (p->nnamed < sizeof p->names / sizeof p->names[0]) {
+        p->names[p->nnamed] = name;
+        p->handles[p->nnamed++] = value;
+    }
+}
+
+static Retcode create(const struct einit_entry *e, struct proc *p)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_task_Task, CORE_MSG_MEDIUM);
+    kl_core_Types_Retcode rc = rcFail;
+    idl_handle_t child = { 0 };
+    Retcode r = core_result(kl_core_Task_Create(&cl, e->task_name, e->class_name, e->path, EINIT_STACK_DEFAULT,
+                                                EINIT_PRIORITY_DEFAULT, 0, &child, &rc),
+                            rc);
+    if (r == rcOk) {
+        p->task = child.handle;
+        p->created = 1;
+    }
+    return r;
+}
+
+static Retcode connect(const struct einit_startup_table *t, uint32_t client, const struct einit_connection *c)
+{
+    struct proc *srv = &procs[c->server], *cli = &procs[client];
+    if (!srv->created || srv->failed)
+        return rcNotFound;
+    CORE_CLIENT(cl, kl_core_Core_EP_handle_Handle, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    kl_core_Types_HandleValue lst = 0, srv_ep = 0, cli_ep = 0;
+    Retcode r = core_result(kl_core_Handle_Connect(&cl, core_handle_arg(srv->task), listener_value[c->listener],
+                                                   0, core_handle_arg(cli->task), &lst, &srv_ep, &cli_ep, &rc),
+                            rc);
+    if (r != rcOk)
+        return r;
+    listener_value[c->listener] = lst;
+    name_handle(srv, t->listeners[c->listener].id, lst);
+    name_handle(cli, c->id, cli_ep);
+    return rcOk;
+}
+
+static Retcode set_env(const struct einit_entry *e, struct proc *p)
+{
+    static _Alignas(8) uint8_t blob[kl_core_Task_TaskEnvMax];
+    struct scp_builder b;
+    scp_init(&b, blob, sizeof blob, e->limits.kernel_memory, e->limits.ram);
+    scp_arg(&b, e->task_name);
+    for (uint32_t i = 0; i < e->nargs; i++)
+        scp_arg(&b, e->args[i]);
+    for (uint32_t i = 0; i < e->nenv; i++)
+        scp_env(&b, e->env[i].name, e->env[i].value);
+    for (uint32_t i = 0; i < p->nnamed; i++)
+        scp_conn(&b, p->names[i], p->handles[i]);
+    size_t len = 0;
+    Retcode r = scp_finish(&b, &len);
+    if (r != rcOk)
+        return r;
+    CORE_CLIENT(cl, kl_core_Core_EP_task_Task, kl_core_Task_TaskEnvMax + CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    struct idl_seq seq = { .data = blob, .count = (uint32_t)len };
+    return core_result(kl_core_Task_SetEnv(&cl, core_handle_arg(p->task), seq, &rc), rc);
+}
+
+static Retcode resume(struct proc *p)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_task_Task, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    return core_result(kl_core_Task_Resume(&cl, core_handle_arg(p->task), &rc), rc);
+}
+
+/* Reports the end of p once it has ended: 1 if it has (or can no longer be asked), else 0. */
+static int report_exit(const struct einit_entry *e, struct proc *p)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_task_Task, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    kl_core_Task_TaskExitReason why = 0;
+    struct kl_core_Task_TaskExitInfo info;
+    memset(&info, 0, sizeof info);
+    Retcode r = core_result(kl_core_Task_GetExitInfo(&cl, core_handle_arg(p->task), &why, &info, &rc), rc);
+    if (r == rcResourceBusy || r == rcTimeout)
+        return 0; /* still running */
+    if (r != rcOk) {
+        printf("einit: %s: cannot watch it any more: %s\n", e->task_name, retcode_name(r));
+        return 1;
+    }
+    if (why == kl_core_Task_TaskExitNormal)
+        printf("einit: %s exited with status %d\n", e->task_name, (int)info.u.exitCode);
+    else if (why == kl_core_Task_TaskExitTerminated)
+        printf("einit: %s was terminated (code %d)\n", e->task_name, (int)info.u.terminated);
+    else
+        printf("einit: %s died: exception %u at ip %#llx, address %#llx\n", e->task_name,
+               (unsigned)info.u.fault.vector, (unsigned long long)info.u.fault.ip,
+               (unsigned long long)info.u.fault.address);
+    return 1;
+}
+
+static void leave_out(const struct einit_entry *e, struct proc *p, const char *step, Retcode r)
+{
+    printf("einit: %s (%s, %s:%u): %s failed: %s (%s); not started\n", e->task_name, e->class_name, src,
+           (unsigned)e->line, step, retcode_name(r), retcode_text(r));
+    p->failed = 1;
+}
+
+int main(void)
+{
+    const struct einit_startup_table *t = &einit_startup_table;
+    struct einit_check_failure why;
+    Retcode r = einit_table_check(t, &why);
+    if (r != rcOk) {
+        printf("einit: start-up table refused: %s (entry %u, listener %u: %s)\n", retcode_name(r),
+               (unsigned)why.entry, (unsigned)why.listener, why.reason ? why.reason : "?");
+        return 1;
+    }
+    src = t->source;
+    printf("einit: starting the solution of %s: %u processes, %u channels\n", src, (unsigned)t->nentries,
+           (unsigned)t->nlisteners);
+
+    for (uint32_t l = 0; l < t->nlisteners; l++)
+        listener_value[l] = kl_core_Types_InvalidHandleValue;
+    for (uint32_t i = 0; i < t->nentries; i++) {
+        r = create(&t->entries[i], &procs[i]);
+        if (r != rcOk)
+            leave_out(&t->entries[i], &procs[i], "Task.Create", r);
+    }
+    for (uint32_t i = 0; i < t->nentries; i++) {
+        const struct einit_entry *e = &t->entries[i];
+        for (uint32_t c = 0; c < e->nconnections && !procs[i].failed; c++) {
+            r = connect(t, i, &e->connections[c]);
+            if (r != rcOk)
+                leave_out(e, &procs[i], "Handle.Connect", r);
+        }
+    }
+    for (uint32_t i = 0; i < t->nentries; i++) {
+        if (procs[i].failed)
+            continue;
+        r = set_env(&t->entries[i], &procs[i]);
+        if (r != rcOk)
+            leave_out(&t->entries[i], &procs[i], "Task.SetEnv", r);
+    }
+    uint32_t running = 0;
+    for (uint32_t i = 0; i < t->nentries; i++) {
+        const struct einit_entry *e = &t->entries[i];
+        if (procs[i].failed)
+            continue;
+        r = resume(&procs[i]);
+        if (r != rcOk) {
+            leave_out(e, &procs[i], "Task.Resume", r);
+            continue;
+        }
+        running++;
+        printf("einit: started %s (class %s, %s, %s:%u, %u channel%s, kernel memory %llu, RAM %llu)\n",
+               e->task_name, e->class_name, e->path, src, (unsigned)e->line, (unsigned)procs[i].nnamed,
+               procs[i].nnamed == 1 ? "" : "s", (unsigned long long)e->limits.kernel_memory,
+               (unsigned long long)e->limits.ram);
+    }
+    printf("einit: %u of %u processes started\n", (unsigned)running, (unsigned)t->nentries);
+
+    while (running > 0) {
+        core_thread_sleep(EINIT_POLL_MS);
+        for (uint32_t i = 0; i < t->nentries; i++) {
+            if (procs[i].failed || procs[i].ended)
+                continue;
+            if (report_exit(&t->entries[i], &procs[i])) {
+                procs[i].ended = 1;
+                running--;
+            }
+        }
+    }
+    printf("einit: every process has ended\n");
+    return 0;
+}

@@ -1,0 +1,17 @@
+/* crt0's steps (crt0.c), one file each. Internal to userland. */
+#ifndef USER_CRT_H
+#define USER_CRT_H
+
+#include <user/start.h>
+
+/* reloc.c: applies the image's own R_X86_64_RELATIVE relocations (static PIE). 0 or -1 for a
+ * relocation type it does not know. Touches no global before it is done. */
+int crt_relocate(void);
+
+/* start.c: checks and copies the start block. 0, or -1 when it is missing or malformed. */
+int crt_read_start_block(const void *start_block);
+
+/* canary.c: a random __stack_chk_guard (HAL.GetEntropy, else the TSC). */
+void crt_init_canary(void);
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * The start block (start_abi.h): read once by crt0, then served read-only through
+ * <user/start.h>. The block and the strings it points to live in the process's own memory
+ * (the kernel wrote them there before the first instruction), so keeping pointers is safe.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include <user/start.h>
+
+#include "crt.h"
+#include "start_abi.h"
+
+static uint32_t core;
+static int argc_;
+static char *const *argv_;
+static char *const *envp_;
+static const struct bastion_start_conn *conns;
+static uint32_t nconns;
+
+static char *const empty_vector[1] = { NULL };
+
+__attribute__((no_stack_protector)) int crt_read_start_block(const void *start_block)
+{
+    const struct bastion_start_block *sb = start_block;
+    if (sb == NULL || sb->magic != BASTION_START_MAGIC || sb->version != BASTION_START_VERSION)
+        return -1;
+    core = sb->core_handle;
+    argc_ = (int)sb->argc;
+    argv_ = sb->argv ? (char *const *)(uintptr_t)sb->argv : empty_vector;
+    envp_ = sb->envp ? (char *const *)(uintptr_t)sb->envp : empty_vector;
+    if (sb->argv == 0)
+        argc_ = 0;
+    conns = (const struct bastion_start_conn *)(uintptr_t)sb->conns;
+    nconns = conns ? sb->nconn : 0;
+    return 0;
+}
+
+uint32_t core_handle(void)
+{
+    return core;
+}
+
+int start_argc(void)
+{
+    return argc_;
+}
+
+char *const *start_argv(void)
+{
+    return argv_;
+}
+
+char *const *start_envp(void)
+{
+    return envp_;
+}
+
+Retcode start_connection(const char *name, uint32_t *handle)
+{
+    if (name == NULL || handle == NULL)
+        return rcInvalidArgument;
+    for (uint32_t i = 0; i < nconns; i++) {
+        const char *n = (const char *)(uintptr_t)conns[i].name;
+        if (n != NULL && strcmp(n, name) == 0) {
+            *handle = conns[i].handle;
+            return rcOk;
+        }
+    }
+    return rcNotFound;
+}
+
+uint32_t start_connection_count(void)
+{
+    return nconns;
+}
+
+Retcode start_connection_at(uint32_t i, const char **name, uint32_t *handle)
+{
+    if (name == NULL || handle == NULL)
+        return rcInvalidArgument;
+    if (i >= nconns)
+        return rcOutOfRange;
+    *name = (const char *)(uintptr_t)conns[i].name;
+    *handle = conns[i].handle;
+    return rcOk;
+}

@@ -1,0 +1,30 @@
+/*
+ * What a process was started with: arguments, environment, its handle to the kernel and the
+ * named channels Einit connected for it (init.yaml `connections`, and the listeners of a
+ * server). Filled by crt0 from the start block before main() runs; read-only afterwards.
+ */
+#ifndef USER_START_H
+#define USER_START_H
+
+#include <stdint.h>
+
+#include <bastion/retcode.h>
+
+/* The handle of this process's channel to the kernel (kl.core.Core). */
+uint32_t core_handle(void);
+
+/* argv[0] is the task name given by Einit (init.yaml `task`). */
+int start_argc(void);
+char *const *start_argv(void);
+char *const *start_envp(void);
+
+/* The handle Einit gave this process under `name`: the client end of a connection, or the
+ * listener of a channel this process serves. rcNotFound if there is none, rcInvalidArgument
+ * for a NULL argument. */
+Retcode start_connection(const char *name, uint32_t *handle);
+
+/* The number of named handles and the i-th of them (for listings); rcOutOfRange past the end. */
+uint32_t start_connection_count(void);
+Retcode start_connection_at(uint32_t i, const char **name, uint32_t *handle);
+
+#endif

@@ -1,0 +1,90 @@
+/*
+ * The five system calls of kern/uapi/bastion/syscall.h as inline functions.
+ *
+ * Convention (syscall.h): rax = number, arguments rdi rsi rdx r10 r8 r9; rax = Retcode,
+ * rdx = second result, r8 = third (SYS_RECV's reply token); rcx and r11 are clobbered by the
+ * SYSCALL instruction itself. "memory" is clobbered because the kernel reads the request and
+ * writes the reply buffers behind the compiler's back.
+ */
+#ifndef USER_SYSCALL_H
+#define USER_SYSCALL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <bastion/retcode.h>
+#include <bastion/syscall.h>
+
+static inline Retcode sys_call(uint32_t handle, const void *req, size_t req_len, void *res, size_t res_cap,
+                               size_t *res_len)
+{
+    register uint64_t r10 __asm__("r10") = (uint64_t)res;
+    register uint64_t r8 __asm__("r8") = (uint64_t)res_cap;
+    uint64_t rax = SYS_CALL, rdx = req_len;
+    __asm__ volatile("syscall"
+                     : "+a"(rax), "+d"(rdx), "+r"(r10), "+r"(r8)
+                     : "D"((uint64_t)handle), "S"(req)
+                     : "rcx", "r11", "r9", "memory");
+    if (res_len)
+        *res_len = (Retcode)rax == rcOk ? (size_t)rdx : 0;
+    return (Retcode)rax;
+}
+
+static inline Retcode sys_recv(uint32_t handle, void *buf, size_t cap, size_t *len, uint64_t *token)
+{
+    register uint64_t r10 __asm__("r10");
+    register uint64_t r8 __asm__("r8");
+    uint64_t rax = SYS_RECV, rdx = cap;
+    __asm__ volatile("syscall"
+                     : "+a"(rax), "+d"(rdx), "=r"(r10), "=r"(r8)
+                     : "D"((uint64_t)handle), "S"(buf)
+                     : "rcx", "r11", "r9", "memory");
+    (void)r10;
+    if ((Retcode)rax == rcOk) {
+        *len = (size_t)rdx;
+        *token = r8;
+    }
+    return (Retcode)rax;
+}
+
+static inline Retcode sys_reply(uint64_t token, const void *buf, size_t len)
+{
+    register uint64_t r10 __asm__("r10");
+    register uint64_t r8 __asm__("r8");
+    uint64_t rax = SYS_REPLY, rdx = len;
+    __asm__ volatile("syscall"
+                     : "+a"(rax), "+d"(rdx), "=r"(r10), "=r"(r8)
+                     : "D"(token), "S"(buf)
+                     : "rcx", "r11", "r9", "memory");
+    (void)r10;
+    (void)r8;
+    return (Retcode)rax;
+}
+
+/* Answers `token` with buf[0..len) and waits for the next request on `handle` into the same
+ * buffer (cap bytes). token 0 only receives. */
+static inline Retcode sys_reply_recv(uint64_t token, void *buf, size_t len, uint32_t handle, size_t cap,
+                                     size_t *msg_len, uint64_t *new_token)
+{
+    register uint64_t r10 __asm__("r10") = handle;
+    register uint64_t r8 __asm__("r8") = cap;
+    uint64_t rax = SYS_REPLY_RECV, rdx = len;
+    __asm__ volatile("syscall"
+                     : "+a"(rax), "+d"(rdx), "+r"(r10), "+r"(r8)
+                     : "D"(token), "S"(buf)
+                     : "rcx", "r11", "r9", "memory");
+    if ((Retcode)rax == rcOk) {
+        *msg_len = (size_t)rdx;
+        *new_token = r8;
+    }
+    return (Retcode)rax;
+}
+
+static inline Retcode sys_null(void)
+{
+    uint64_t rax = SYS_NULL;
+    __asm__ volatile("syscall" : "+a"(rax) : : "rcx", "r11", "rdx", "r8", "memory");
+    return (Retcode)rax;
+}
+
+#endif

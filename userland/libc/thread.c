@@ -1,0 +1,67 @@
+/*
+ * <user/thread.h>. Thread.Create starts the new thread at `routine` with rdi = context and
+ * rsi = context2; routine is the assembly trampoline below, context the C function and
+ * context2 its argument. The trampoline aligns the stack like _start does (the kernel's choice
+ * of alignment then does not matter) and clears the frame pointer so backtraces end there.
+ */
+#include <stdint.h>
+
+#include <user/core.h>
+#include <user/thread.h>
+
+__asm__(".text\n"
+        ".type __bastion_thread_entry, @function\n"
+        "__bastion_thread_entry:\n"
+        "    xor %ebp, %ebp\n"
+        "    and $-16, %rsp\n"
+        "    call __bastion_thread_start\n"
+        "    ud2\n"
+        ".size __bastion_thread_entry, . - __bastion_thread_entry\n");
+
+extern const char __bastion_thread_entry[];
+
+__attribute__((noreturn, used)) void __bastion_thread_start(thread_fn fn, void *arg)
+{
+    thread_exit(fn(arg));
+}
+
+Retcode thread_create(struct thread *t, thread_fn fn, void *arg, uint32_t priority, size_t stack)
+{
+    if (t == NULL || fn == NULL)
+        return rcInvalidArgument;
+    CORE_CLIENT(cl, kl_core_Core_EP_thread_Thread, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    idl_handle_t h = { 0 };
+    kl_core_Types_Tid tid = 0;
+    Retcode r = core_result(kl_core_Thread_Create(&cl, &h, &tid, priority, stack ? stack : THREAD_STACK_DEFAULT,
+                                                  (uint64_t)(uintptr_t)__bastion_thread_entry,
+                                                  (uint64_t)(uintptr_t)fn, (uint64_t)(uintptr_t)arg, 0, &rc),
+                            rc);
+    if (r == rcOk) {
+        t->handle = h.handle;
+        t->tid = tid;
+    }
+    return r;
+}
+
+Retcode thread_join(struct thread *t, uint32_t msec, int *code)
+{
+    if (t == NULL)
+        return rcInvalidArgument;
+    CORE_CLIENT(cl, kl_core_Core_EP_thread_Thread, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    kl_core_Types_ExitCode ec = 0;
+    Retcode r = core_result(kl_core_Thread_Wait(&cl, core_handle_arg(t->handle), msec,
+                                                &ec, &rc),
+                            rc);
+    if (r == rcOk && code)
+        *code = ec;
+    return r;
+}
+
+void thread_exit(int code)
+{
+    core_thread_exit(code);
+    for (;;)
+        __builtin_trap();
+}
