@@ -45,7 +45,7 @@ bastion_kvm_device_ok() {
 }
 
 # bastion_accel_args ACCEL -> sets BASTION_ACCEL_ARGS for kvm or tcg.
-# TCG gets `-cpu max` so the guest sees NX, SMEP, SMAP, RDRAND, x2APIC and TSC-deadline.
+# TCG gets `-cpu max` so the guest sees NX, SMEP, SMAP, UMIP, RDRAND and 1 GiB pages.
 # KVM keeps QEMU's default model: `-cpu host` aborts under this nested KVM (MSR 0x10a).
 bastion_accel_args() {
   case $1 in
