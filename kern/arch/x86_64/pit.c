@@ -9,6 +9,7 @@
 
 #include "arch/x86_64/cpu.h"
 
+#define PIT_CH0_DATA 0x40
 #define PIT_CH2_DATA 0x42
 #define PIT_COMMAND 0x43
 #define PIT_CTRL 0x61
@@ -17,8 +18,9 @@
 #define CTRL_SPEAKER 0x02
 #define CTRL_OUT2 0x20
 
-/* Channel 2, access lobyte/hibyte, mode 0, binary. */
+/* Channel 2 / 0, access lobyte/hibyte, mode 0, binary. */
 #define CMD_CH2_MODE0 0xB0
+#define CMD_CH0_MODE0 0x30
 
 uint16_t pit_count_for_us(uint32_t us)
 {
@@ -37,6 +39,14 @@ void pit_oneshot_start(uint16_t count)
     outb(PIT_CH2_DATA, (uint8_t)(count & 0xFF));
     outb(PIT_CH2_DATA, (uint8_t)(count >> 8));
     outb(PIT_CTRL, (uint8_t)(ctrl | CTRL_GATE2));
+}
+
+void pit_ch0_oneshot(uint16_t count)
+{
+    /* Writing the mode drives OUT0 low at once; it rises when the count runs out. */
+    outb(PIT_COMMAND, CMD_CH0_MODE0);
+    outb(PIT_CH0_DATA, (uint8_t)(count & 0xFF));
+    outb(PIT_CH0_DATA, (uint8_t)(count >> 8));
 }
 
 bool pit_oneshot_done(void)

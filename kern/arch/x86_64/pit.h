@@ -34,6 +34,12 @@ bool pit_oneshot_done(void);
 #define PIT_CAL_WINDOW_US 10000u
 uint64_t pit_measure_hz(void (*start)(void *ctx), uint64_t (*stop)(void *ctx), void *ctx);
 
+/*
+ * Channel 0 (wired to ISA IRQ 0) as a one-shot: its output rises once, `count` PIT clocks from
+ * now, and stays high. Used to check interrupt routing end to end (ioapic_init()).
+ */
+void pit_ch0_oneshot(uint16_t count);
+
 /* Busy-wait `us` microseconds (1..PIT_MAX_US; longer waits are done in pieces). */
 void pit_wait_us(uint32_t us);
 
