@@ -1,0 +1,85 @@
+/* The layout check and handle translation of IPC messages (contract in msg.h). */
+#include "ipc/msg.h"
+
+static uint64_t pad8(uint64_t v)
+{
+    return (v + 7u) & ~(uint64_t)7u;
+}
+
+/* Reads the header field by field through bytes: buf may come from anywhere in a test, and the
+ * kernel's copies are aligned anyway. */
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+Retcode ipc_msg_check(const void *buf, size_t len, enum ipc_msg_kind kind, struct idl_header *h)
+{
+    if (buf == NULL || h == NULL)
+        return rcInvalidArgument;
+    if (len < IDL_HEADER_SIZE || len > IDL_MESSAGE_MAX)
+        return rcBadMessage;
+    const uint8_t *b = buf;
+    h->endpoint_id = rd32(b + 0);
+    h->method_id = rd32(b + 4);
+    h->fixed_size = rd32(b + 8);
+    h->arena_size = rd32(b + 12);
+    h->handle_count = (uint16_t)(b[16] | b[17] << 8);
+    h->flags = (uint16_t)(b[18] | b[19] << 8);
+    h->reserved = rd32(b + 20);
+
+    if (h->reserved != 0)
+        return rcBadMessage;
+    if (kind == IPC_MSG_REQUEST) {
+        if (h->flags != 0)
+            return rcBadMessage;
+    } else {
+        if ((h->flags & IDL_FLAG_RESPONSE) == 0 ||
+            (h->flags & ~(uint16_t)(IDL_FLAG_RESPONSE | IDL_FLAG_ERROR)) != 0)
+            return rcBadMessage;
+    }
+    if (h->handle_count > IDL_HANDLES_MAX)
+        return rcBadMessage;
+    /* 64-bit arithmetic: each term is below 2^33, so the sum cannot wrap. */
+    uint64_t total = (uint64_t)IDL_HEADER_SIZE + pad8(h->fixed_size) +
+                     8u * (uint64_t)h->handle_count + (uint64_t)h->arena_size;
+    if (total != (uint64_t)len)
+        return rcBadMessage;
+    return rcOk;
+}
+
+struct handle_desc *ipc_msg_handles(void *buf, const struct idl_header *h)
+{
+    return (struct handle_desc *)((uint8_t *)buf + IDL_HEADER_SIZE + pad8(h->fixed_size));
+}
+
+Retcode ipc_msg_translate(void *buf, const struct idl_header *h, struct handle_table *src,
+                          struct handle_table *dst, uint32_t *bad)
+{
+    if (buf == NULL || h == NULL || src == NULL || dst == NULL)
+        return rcInvalidArgument;
+    uint32_t n = h->handle_count;
+    if (n == 0)
+        return rcOk;
+    if (n > IDL_HANDLES_MAX)
+        return rcBadMessage;
+    struct handle_desc *table = ipc_msg_handles(buf, h);
+    struct handle_desc in[IDL_HANDLES_MAX], out[IDL_HANDLES_MAX];
+    for (uint32_t i = 0; i < n; i++)
+        in[i] = table[i];
+    Retcode rc = handle_batch_transfer(src, in, n, dst, NULL, out, bad);
+    if (rc != rcOk)
+        return rc;
+    for (uint32_t i = 0; i < n; i++)
+        table[i] = out[i];
+    return rcOk;
+}
+
+void ipc_msg_untranslate(void *buf, const struct idl_header *h, struct handle_table *dst)
+{
+    if (buf == NULL || h == NULL || dst == NULL)
+        return;
+    struct handle_desc *table = ipc_msg_handles(buf, h);
+    for (uint32_t i = 0; i < h->handle_count && i < IDL_HANDLES_MAX; i++)
+        (void)handle_close(dst, table[i].handle);
+}

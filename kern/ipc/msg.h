@@ -1,0 +1,63 @@
+/*
+ * IPC messages as the kernel sees them between two processes: the layout check and the handle
+ * translation that every message gets on its way, whatever its interface.
+ *
+ * The kernel does not know a server's interface, so a message between processes is checked for
+ * what the format (docs/message-format.md, idl/runtime/bastion_idl.h) fixes for every method:
+ * header fields, the exact total length 24 + pad8(fixed) + 8*handles + arena, the size limits.
+ * The receiver's generated dispatcher then validates the method-specific parts (offsets inside
+ * the arena, string terminators, union tags) on its own copy. Requests to the kernel's own
+ * endpoints are validated completely (idl_route_request) by kern/core/core.c instead.
+ *
+ * Every function works on a copy of the message in kernel memory (the sender can no longer
+ * change it) that is 8-byte aligned. Pure: no locks, no allocation; the caller holds the
+ * derivation lock around the translation functions (see obj/handle.h).
+ */
+#ifndef BASTION_IPC_MSG_H
+#define BASTION_IPC_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <bastion/retcode.h>
+
+#include "bastion_idl.h"
+#include "obj/handle.h"
+#include "obj/handle_batch.h"
+
+enum ipc_msg_kind {
+    IPC_MSG_REQUEST,  /* flags must be 0 */
+    IPC_MSG_RESPONSE, /* IDL_FLAG_RESPONSE, optionally IDL_FLAG_ERROR */
+};
+
+/*
+ * Checks the layout of the message buf[0..len) and copies its header to *h.
+ * Errors (all rcBadMessage, so the sender learns its message was malformed, not which rule):
+ * shorter than the header, longer than IDL_MESSAGE_MAX, reserved field not 0, flags wrong for
+ * `kind`, more than IDL_HANDLES_MAX handles, fixed/arena sizes that overflow, or a length other
+ * than exactly 24 + pad8(fixed_size) + 8 * handle_count + arena_size.
+ * rcInvalidArgument: NULL buf or h.
+ */
+Retcode ipc_msg_check(const void *buf, size_t len, enum ipc_msg_kind kind, struct idl_header *h);
+
+/* The handle table of a checked message (h from ipc_msg_check), 8-byte aligned in buf. */
+struct handle_desc *ipc_msg_handles(void *buf, const struct idl_header *h);
+
+/*
+ * Moves the message's handles from `src` (the sender's table) into `dst` (the receiver's) and
+ * rewrites each entry with the receiver's handle value and the rights it got. Rights never
+ * grow: an entry asking for rights its handle lacks, or a handle without HR_TRANSFER, is
+ * refused (rcAccessDenied); an unknown handle gives rcBadHandle, a revoked one rcHandleRevoked;
+ * dst's limit or memory account rcQuotaExceeded. All or nothing: on an error no handle was
+ * created in dst and the message is unchanged; *bad (may be NULL) is the failing entry.
+ * Derivation lock held.
+ */
+Retcode ipc_msg_translate(void *buf, const struct idl_header *h, struct handle_table *src,
+                          struct handle_table *dst, uint32_t *bad);
+
+/* Undoes ipc_msg_translate when a translated message can no longer be delivered (its receiver
+ * is gone): closes the handles it created in dst. Derivation lock held. */
+void ipc_msg_untranslate(void *buf, const struct idl_header *h, struct handle_table *dst);
+
+#endif
