@@ -4,7 +4,8 @@
  * The kernel builds it in the process's own memory, at the top of the main stack (above the
  * initial stack pointer), when the process is resumed (Task.Resume, or at boot for Einit). Every
  * pointer in it is a user address inside that same area, so crt0 can use it directly; nothing
- * in it needs to be freed. rsp is 16-byte aligned at entry (no return address was pushed).
+ * in it needs to be freed. At entry rdi = the block's address and rsp + 8 is 16-byte aligned (as
+ * after a call instruction; [rsp] is not a return address to use).
  *
  * Where its contents come from: the parent writes the child's start-up data (SCP, "start-up
  * context") with Task.SetEnv before Task.Resume:
