@@ -1,0 +1,17 @@
+# The freestanding kernel's code-generation flags, defined once: used by kern/ for both kernels
+# and by idl/ to check that the IDL runtime and generated stubs build for the kernel.
+
+# Freestanding headers (stdint.h, stddef.h, stdarg.h, stdbool.h, stdnoreturn.h) come from gcc.
+execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=include
+                OUTPUT_VARIABLE BASTION_GCC_INCLUDE OUTPUT_STRIP_TRAILING_WHITESPACE)
+
+set(BASTION_KERNEL_CFLAGS
+    -std=gnu11 -ffreestanding -fno-builtin -nostdinc -fno-pic -fno-pie -mno-red-zone -mcmodel=kernel
+    -mno-sse -mno-sse2 -mno-mmx -mno-80387 -mgeneral-regs-only
+    -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer
+    -fstack-protector-strong -mstack-protector-guard=global
+    -fno-strict-aliasing -fno-common -fno-asynchronous-unwind-tables -fno-exceptions
+    -Wall -Wextra -Werror -O2 -g
+    # gcc's own freestanding headers; given as a flag because CMake drops "implicit" include
+    # directories from target_include_directories().
+    -isystem ${BASTION_GCC_INCLUDE})
