@@ -33,10 +33,13 @@
 #include "fs/romfs.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
+#include "mm/aspace.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
 #include "mm/slab.h"
 #include "panic.h"
+#include "sched/sched.h"
+#include "sched/selftest.h"
 
 #ifdef BASTION_TEST_HOOKS
 /* The deliberate faults. Each is a separate noinline function so that the report's RIP and
@@ -185,10 +188,13 @@ void kmain(uint32_t mb2_magic, uint64_t mb2_info_phys)
     tsc_calibrate();
     timer_init();
     smp_start_aps();
+    aspace_init();
+    sched_init();
 
     /* 7: test hooks. */
 #ifdef BASTION_TEST_HOOKS
     run_test_hooks();
+    sched_selftest();
 #endif
 
     /* 8: ready. */

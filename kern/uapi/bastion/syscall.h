@@ -9,21 +9,24 @@
  *   rax = number; arguments in rdi, rsi, rdx, r10, r8, r9 (r10 replaces rcx, which SYSCALL
  *   overwrites with the return address; r11 receives RFLAGS).
  *   Returns: rax = Retcode, rdx = second result, r8 = third result (SYS_RECV's reply token).
- *   rcx and r11 are clobbered; every other register is preserved.
+ *   rcx and r11 are clobbered, and rdx and r8 where a call returns a result in them; every
+ *   other register is preserved.
+ * Timeouts are in milliseconds; 0 (a zeroed register) means wait forever.
  * Values are stable ABI: append, never renumber.
  */
 #ifndef BASTION_SYSCALL_H
 #define BASTION_SYSCALL_H
 
-/* SYS_CALL(handle, req, req_len, resp, resp_cap) -> rc, rdx = resp_len.
+/* SYS_CALL(handle, req, req_len, resp, resp_cap, timeout_ms in r9) -> rc, rdx = resp_len.
  * Sends the request on a client handle and waits for the reply. */
 #define SYS_CALL 0
-/* SYS_RECV(handle, buf, cap) -> rc, rdx = msg_len, r8 = reply token.
+/* SYS_RECV(handle, buf, cap, timeout_ms in r10) -> rc, rdx = msg_len, r8 = reply token.
  * Waits for a request on a server or listener handle. */
 #define SYS_RECV 1
 /* SYS_REPLY(token, buf, len) -> rc. Answers the request named by token. */
 #define SYS_REPLY 2
-/* SYS_REPLY_RECV(token, buf, len, handle, cap) -> as SYS_RECV; buf is reused for receiving. */
+/* SYS_REPLY_RECV(token, buf, len, handle in r10, cap in r8) -> as SYS_RECV; buf is reused
+ * for receiving. */
 #define SYS_REPLY_RECV 3
 /* SYS_NULL() -> rcOk. Does nothing: the kernel entry/exit benchmark. */
 #define SYS_NULL 4

@@ -1,0 +1,101 @@
+/* SYSCALL MSR set-up and the system-call dispatcher (see syscall.h and bastion/syscall.h). */
+#include "arch/x86_64/syscall.h"
+
+#include <stddef.h>
+
+#include <bastion/syscall.h>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/percpu.h"
+#include "proc/thread.h"
+
+_Static_assert(offsetof(struct percpu, kernel_stack_top) == 16, "syscall_entry.asm: PERCPU_KSTACK_TOP");
+_Static_assert(offsetof(struct percpu, user_rsp_scratch) == 24, "syscall_entry.asm: PERCPU_USER_RSP");
+_Static_assert(GDT_USER_DATA == (0x18 | 3) && GDT_USER_CODE == (0x20 | 3), "syscall_entry.asm: USER_SS/CS");
+
+#define RFLAGS_TF (1ull << 8)
+#define RFLAGS_DF (1ull << 10)
+
+extern void syscall_entry(void);
+
+static uint64_t calls;
+
+void syscall_init_cpu(void)
+{
+    /* SYSRET loads CS = STAR[63:48] + 16 and SS = STAR[63:48] + 8 (RPL 3): 0x10 gives user
+     * code 0x20 and user data 0x18, the GDT layout gdt.h fixes for exactly this reason. */
+    wrmsr(MSR_STAR, ((uint64_t)(GDT_KERNEL_DATA) << 48) | ((uint64_t)GDT_KERNEL_CODE << 32));
+    wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+    wrmsr(MSR_SFMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_AC);
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+}
+
+uint64_t syscall_count(void) { return __atomic_load_n(&calls, __ATOMIC_RELAXED); }
+
+void syscall_dispatch(struct trap_frame *f)
+{
+    __atomic_add_fetch(&calls, 1, __ATOMIC_RELAXED);
+    Retcode rc;
+    uint64_t r1 = 0, r2 = 0;
+    switch (f->rax) {
+    case SYS_NULL:
+        rc = rcOk;
+        break;
+    case SYS_CALL:
+        rc = ipc_sys_call((uint32_t)f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9, &r1);
+        f->rdx = r1;
+        break;
+    case SYS_RECV:
+        rc = ipc_sys_recv((uint32_t)f->rdi, f->rsi, f->rdx, f->r10, &r1, &r2);
+        f->rdx = r1;
+        f->r8 = r2;
+        break;
+    case SYS_REPLY:
+        rc = ipc_sys_reply(f->rdi, f->rsi, f->rdx);
+        break;
+    case SYS_REPLY_RECV:
+        rc = ipc_sys_reply_recv(f->rdi, f->rsi, f->rdx, (uint32_t)f->r10, f->r8, &r1, &r2);
+        f->rdx = r1;
+        f->r8 = r2;
+        break;
+    default:
+        rc = rcNotSupported;
+        break;
+    }
+    f->rax = (uint64_t)(int64_t)rc;
+
+    /* A thread terminated while in the kernel ends here, before user mode sees it again. */
+    struct thread *t = thread_current();
+    if (t->kill_pending)
+        thread_exit(t->kill_code);
+}
+
+/* Interim fallbacks until the IPC code is linked in: the IPC calls report rcNotSupported. */
+__attribute__((weak)) Retcode ipc_sys_call(uint32_t h, uint64_t req, uint64_t req_len, uint64_t resp,
+                                           uint64_t resp_cap, uint64_t timeout_ms, uint64_t *resp_len)
+{
+    (void)h, (void)req, (void)req_len, (void)resp, (void)resp_cap, (void)timeout_ms, (void)resp_len;
+    return rcNotSupported;
+}
+
+__attribute__((weak)) Retcode ipc_sys_recv(uint32_t h, uint64_t buf, uint64_t cap, uint64_t timeout_ms,
+                                           uint64_t *msg_len, uint64_t *token)
+{
+    (void)h, (void)buf, (void)cap, (void)timeout_ms, (void)msg_len, (void)token;
+    return rcNotSupported;
+}
+
+__attribute__((weak)) Retcode ipc_sys_reply(uint64_t token, uint64_t buf, uint64_t len)
+{
+    (void)token, (void)buf, (void)len;
+    return rcNotSupported;
+}
+
+__attribute__((weak)) Retcode ipc_sys_reply_recv(uint64_t token, uint64_t buf, uint64_t len, uint32_t h,
+                                                 uint64_t cap, uint64_t *msg_len, uint64_t *out_token)
+{
+    (void)token, (void)buf, (void)len, (void)h, (void)cap, (void)msg_len, (void)out_token;
+    return rcNotSupported;
+}

@@ -1,0 +1,41 @@
+/*
+ * The system-call layer: SYSCALL/SYSRET set-up and the dispatcher.
+ *
+ * Entry (syscall_entry.asm): SWAPGS, switch to the thread's kernel stack (percpu
+ * kernel_stack_top), save a struct trap_frame exactly like an interrupt from user mode would,
+ * interrupts on, syscall_dispatch(frame). Exit: SYSRET when the return address is a canonical
+ * user address, else IRET through user_return() (SYSRET with a non-canonical RCX faults in
+ * ring 0 on the user's stack on Intel CPUs). The top user page is never mappable either
+ * (aspace), so a SYSCALL at the very end of the user half cannot produce such an address.
+ *
+ * The IPC system calls are served by the IPC code (kern/ipc), through these functions:
+ */
+#ifndef BASTION_ARCH_X86_64_SYSCALL_H
+#define BASTION_ARCH_X86_64_SYSCALL_H
+
+#include <stdint.h>
+
+#include <bastion/retcode.h>
+
+struct trap_frame;
+
+/* Per CPU: STAR (kernel CS 0x08, user base 0x10), LSTAR = syscall_entry, SFMASK clears IF, DF,
+ * TF and AC on entry, EFER.SCE on. Called by the scheduler when the CPU joins it. */
+void syscall_init_cpu(void);
+
+/* Called by syscall_entry.asm with interrupts on; results go back into frame. */
+void syscall_dispatch(struct trap_frame *frame);
+
+/* Number of system calls served on all CPUs (statistics). */
+uint64_t syscall_count(void);
+
+/* Provided by the IPC code (ipc/ipc_syscall.h). */
+Retcode ipc_sys_call(uint32_t h, uint64_t req, uint64_t req_len, uint64_t resp, uint64_t resp_cap,
+                     uint64_t timeout_ms, uint64_t *resp_len);
+Retcode ipc_sys_recv(uint32_t h, uint64_t buf, uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len,
+                     uint64_t *token);
+Retcode ipc_sys_reply(uint64_t token, uint64_t buf, uint64_t len);
+Retcode ipc_sys_reply_recv(uint64_t token, uint64_t buf, uint64_t len, uint32_t h, uint64_t cap,
+                           uint64_t *msg_len, uint64_t *out_token);
+
+#endif

@@ -1,0 +1,50 @@
+/* Fatal user-mode faults (see usermode.h). */
+#include "arch/x86_64/usermode.h"
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/idt.h"
+#include "lib/kprintf.h"
+#include "proc/thread.h"
+
+void process_fault_kill(struct process *p, const char *why, uint64_t addr);
+
+noreturn void user_fault_fatal(struct trap_frame *f, const char *why, uint64_t addr)
+{
+    struct thread *t = thread_current();
+    const char *name = t->proc ? process_name(t->proc) : t->name;
+    kprintf("fault: %s (thread %lu): fatal %s at %#lx (rip %#lx, error %#lx); killed\n", name,
+            (unsigned long)t->tid, why, (unsigned long)addr, (unsigned long)f->rip,
+            (unsigned long)f->error_code);
+    sti();
+    if (t->proc)
+        process_fault_kill(t->proc, why, addr);
+    thread_exit(-1);
+}
+
+static bool user_exception(struct trap_frame *f)
+{
+    static const char *const names[32] = {
+        [0] = "divide error", [1] = "debug trap", [3] = "breakpoint", [4] = "overflow",
+        [5] = "bound range", [6] = "invalid opcode", [7] = "device not available",
+        [10] = "invalid TSS", [11] = "segment not present", [12] = "stack fault",
+        [13] = "general protection fault", [16] = "x87 error", [17] = "alignment check",
+        [19] = "SIMD error", [21] = "control protection fault",
+    };
+    if (!trap_from_user(f))
+        return false;
+    const char *why = f->vector < 32 && names[f->vector] ? names[f->vector] : "exception";
+    user_fault_fatal(f, why, f->rip);
+}
+
+void user_faults_init(void)
+{
+    static const uint8_t vectors[] = {0, 1, 3, 4, 5, 6, 7, 10, 11, 12, 13, 16, 17, 19, 21};
+    for (unsigned i = 0; i < sizeof vectors; i++)
+        exception_set_handler(vectors[i], user_exception);
+}
+
+/* Until the process code is linked in: a fault kills the thread alone (thread_exit above). */
+__attribute__((weak)) void process_fault_kill(struct process *p, const char *why, uint64_t addr)
+{
+    (void)p, (void)why, (void)addr;
+}

@@ -1,0 +1,531 @@
+/* User address spaces (see aspace.h). */
+#include "mm/aspace.h"
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/lapic.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/smp.h"
+#include "arch/x86_64/spinlock.h"
+#include "arch/x86_64/usermode.h"
+#include "lib/kprintf.h"
+#include "lib/string.h"
+#include "mm/paging.h"
+#include "mm/pmm.h"
+#include "mm/slab.h"
+#include "mm/usercopy.h"
+#include "obj/account.h"
+#include "panic.h"
+#include "proc/thread.h"
+#include "sched/preempt.h"
+
+#define PCID_COUNT 128             /* PCIDs 1..127 for address spaces, 0 for the kernel */
+#define CR3_NOFLUSH (1ull << 63)
+#define TLB_SHOOTDOWN_VECTOR 0xF2
+
+struct aspace {
+    struct spinlock lock;
+    uint64_t root;
+    uint64_t id;                   /* unique for the kernel's lifetime */
+    uint16_t pcid;
+    struct kmem_account *ram;
+    struct vr_map map;
+    uint64_t committed;            /* pages charged */
+    uint64_t resident;             /* pages backed */
+    uint64_t cpus_ever;            /* bit i: CPU i loaded it (may cache its translations) */
+};
+
+static struct kmem_cache *aspace_cache;
+static uint64_t next_id = 1;
+static bool pcid_on;
+
+/* Per CPU, touched only by that CPU with interrupts off. */
+static struct aspace *cpu_as[MAX_CPUS];
+static uint64_t pcid_owner[MAX_CPUS][PCID_COUNT];
+
+/* One shootdown at a time. */
+static struct spinlock shoot_lock = SPINLOCK_INIT;
+static volatile uint64_t shoot_id;
+static volatile uint16_t shoot_pcid;
+static volatile uint32_t shoot_pending;
+
+static void as_lock(struct aspace *as)
+{
+    sched_preempt_disable();
+    spin_lock(&as->lock);
+}
+
+static void as_unlock(struct aspace *as)
+{
+    spin_unlock(&as->lock);
+    sched_preempt_enable();
+}
+
+uint64_t aspace_root(const struct aspace *as) { return as->root; }
+uint64_t aspace_committed_pages(const struct aspace *as) { return as->committed; }
+uint64_t aspace_resident_pages(const struct aspace *as) { return as->resident; }
+
+static void *vr_alloc_cb(size_t n) { return kmalloc(n); }
+static void vr_free_cb(void *p) { kfree(p); }
+
+Retcode aspace_create(struct kmem_account *ram, struct aspace **out)
+{
+    struct aspace *as = kmem_cache_alloc(aspace_cache);
+    if (!as)
+        return rcOutOfMemory;
+    memset(as, 0, sizeof *as);
+    if (paging_new_root(&as->root) != rcOk) {
+        kmem_cache_free(aspace_cache, as);
+        return rcOutOfMemory;
+    }
+    spin_init(&as->lock);
+    as->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
+    as->pcid = (uint16_t)(1 + as->id % (PCID_COUNT - 1));
+    as->ram = ram;
+    vr_init(&as->map, ASPACE_USER_LO, ASPACE_USER_HI, vr_alloc_cb, vr_free_cb);
+    *out = as;
+    return rcOk;
+}
+
+/* ---- Page-table walking over the user half (4 KiB pages only, tables from paging_map). ---- */
+
+static uint64_t *table(uint64_t entry) { return phys_to_virt(entry & PTE_ADDR); }
+
+/* The PTE of va, or NULL if an upper level is missing; *skip gets the bytes to the next
+ * address whose tables may exist (at least one page). */
+static uint64_t *pte_of(uint64_t root, uint64_t va, uint64_t *skip)
+{
+    uint64_t *l4 = phys_to_virt(root);
+    uint64_t e = l4[(va >> 39) & 511];
+    if (!(e & PTE_P)) {
+        *skip = (1ull << 39) - (va & ((1ull << 39) - 1));
+        return NULL;
+    }
+    e = table(e)[(va >> 30) & 511];
+    if (!(e & PTE_P)) {
+        *skip = (1ull << 30) - (va & ((1ull << 30) - 1));
+        return NULL;
+    }
+    e = table(e)[(va >> 21) & 511];
+    if (!(e & PTE_P)) {
+        *skip = (1ull << 21) - (va & ((1ull << 21) - 1));
+        return NULL;
+    }
+    *skip = PAGE_SIZE;
+    return &table(e)[(va >> 12) & 511];
+}
+
+static uint64_t prot_flags(uint32_t prot)
+{
+    uint64_t f = PTE_P | PTE_U;
+    if (prot & ASPACE_PROT_WRITE)
+        f |= PTE_W;
+    if (!(prot & ASPACE_PROT_EXEC))
+        f |= PTE_NX;
+    return f;
+}
+
+/* as locked. Unmaps and frees every backed page of [va, va + size). Returns true if any
+ * translation went away (a shootdown is then due). */
+static bool unmap_range(struct aspace *as, uint64_t va, uint64_t size)
+{
+    bool any = false;
+    for (uint64_t a = va, end = va + size; a < end;) {
+        uint64_t skip;
+        uint64_t *pte = pte_of(as->root, a, &skip);
+        if (pte && (*pte & PTE_P)) {
+            pmm_free(*pte & PTE_ADDR, 0);
+            *pte = 0;
+            as->resident--;
+            any = true;
+        }
+        a = skip > end - a ? end : a + skip;
+    }
+    return any;
+}
+
+static bool reprotect_range(struct aspace *as, uint64_t va, uint64_t size, uint32_t prot)
+{
+    bool any = false;
+    for (uint64_t a = va, end = va + size; a < end;) {
+        uint64_t skip;
+        uint64_t *pte = pte_of(as->root, a, &skip);
+        if (pte && (*pte & PTE_P)) {
+            *pte = (*pte & PTE_ADDR) | prot_flags(prot);
+            any = true;
+        }
+        a = skip > end - a ? end : a + skip;
+    }
+    return any;
+}
+
+/* ---- TLB ---- */
+
+static void load_cr3(struct aspace *as, bool flush)
+{
+    if (pcid_on)
+        write_cr3(as->root | as->pcid | (flush ? 0 : CR3_NOFLUSH));
+    else
+        write_cr3(as->root);
+}
+
+/* Interrupts off. This CPU's part of a shootdown of address space `id`. */
+static void flush_apply(uint64_t id, uint16_t pcid)
+{
+    unsigned me = this_cpu()->index;
+    struct aspace *cur = cpu_as[me];
+    if (cur && cur->id == id) {
+        load_cr3(cur, true);
+        pcid_owner[me][pcid] = id;
+    } else if (pcid_owner[me][pcid] == id) {
+        pcid_owner[me][pcid] = 0; /* the next switch to it flushes */
+    }
+}
+
+static void shootdown_ipi(struct trap_frame *tf)
+{
+    (void)tf;
+    flush_apply(shoot_id, shoot_pcid);
+    __atomic_sub_fetch(&shoot_pending, 1, __ATOMIC_RELEASE);
+    lapic_eoi();
+}
+
+/* as locked (preemption off, interrupts on). Every CPU that may cache as's translations drops
+ * them before this returns. */
+static void shootdown(struct aspace *as)
+{
+    unsigned me = this_cpu()->index;
+    uint64_t others = __atomic_load_n(&as->cpus_ever, __ATOMIC_ACQUIRE) & ~(1ull << me);
+    uint64_t f = cpu_irq_save();
+    flush_apply(as->id, as->pcid);
+    cpu_irq_restore(f);
+    if (!others)
+        return;
+    while (!spin_trylock(&shoot_lock))
+        cpu_pause(); /* interrupts on: answer other CPUs' shootdowns meanwhile */
+    shoot_id = as->id;
+    shoot_pcid = as->pcid;
+    unsigned n = 0;
+    for (unsigned i = 0; i < MAX_CPUS && i < 64; i++)
+        if (others >> i & 1)
+            n++;
+    __atomic_store_n(&shoot_pending, n, __ATOMIC_RELEASE);
+    for (unsigned i = 0; i < MAX_CPUS && i < 64; i++)
+        if (others >> i & 1)
+            lapic_send_ipi(smp_apic_id(i), TLB_SHOOTDOWN_VECTOR);
+    while (__atomic_load_n(&shoot_pending, __ATOMIC_ACQUIRE))
+        cpu_pause();
+    spin_unlock(&shoot_lock);
+}
+
+void aspace_activate(struct aspace *as)
+{
+    unsigned me = this_cpu()->index;
+    if (!as) {
+        write_cr3(paging_kernel_root() | (pcid_on ? CR3_NOFLUSH : 0));
+        cpu_as[me] = NULL;
+        return;
+    }
+    __atomic_or_fetch(&as->cpus_ever, 1ull << me, __ATOMIC_ACQ_REL);
+    bool flush = true;
+    if (pcid_on) {
+        flush = pcid_owner[me][as->pcid] != as->id;
+        pcid_owner[me][as->pcid] = as->id;
+    }
+    load_cr3(as, flush);
+    cpu_as[me] = as;
+}
+
+void aspace_switch(struct aspace *as)
+{
+    if (cpu_as[this_cpu()->index] != as)
+        aspace_activate(as);
+}
+
+void aspace_init_cpu(void)
+{
+    if (cpu_features.pcid && !(read_cr4() & CR4_PCIDE) && (read_cr3() & 0xFFF) == 0) {
+        write_cr4(read_cr4() | CR4_PCIDE);
+        pcid_on = true;
+    }
+}
+
+/* ---- Operations ---- */
+
+Retcode aspace_reserve(struct aspace *as, uint64_t hint, uint64_t size, uint32_t prot, uint64_t *out)
+{
+    if (!as || !out)
+        return rcInvalidArgument;
+    as_lock(as);
+    Retcode rc = vr_reserve(&as->map, hint, size, prot, out);
+    as_unlock(as);
+    return rc;
+}
+
+Retcode aspace_commit(struct aspace *as, uint64_t va, uint64_t size)
+{
+    if (!as)
+        return rcInvalidArgument;
+    as_lock(as);
+    Retcode rc = rcOk;
+    if ((va | size) & (PAGE_SIZE - 1))
+        rc = rcAlignment;
+    uint64_t pages = 0;
+    if (rc == rcOk && size) {
+        pages = vr_pages_in_state(&as->map, va, size, VR_RESERVED);
+        rc = kmem_charge(as->ram, pages * PAGE_SIZE);
+    }
+    if (rc == rcOk) {
+        uint64_t changed = 0;
+        rc = vr_set_state(&as->map, va, size, VR_COMMITTED, &changed);
+        if (rc != rcOk)
+            kmem_uncharge(as->ram, pages * PAGE_SIZE);
+        else
+            as->committed += changed;
+    }
+    as_unlock(as);
+    return rc;
+}
+
+Retcode aspace_decommit(struct aspace *as, uint64_t va, uint64_t size)
+{
+    if (!as)
+        return rcInvalidArgument;
+    as_lock(as);
+    uint64_t changed = 0;
+    Retcode rc = vr_set_state(&as->map, va, size, VR_RESERVED, &changed);
+    if (rc == rcOk) {
+        kmem_uncharge(as->ram, changed * PAGE_SIZE);
+        as->committed -= changed;
+        if (unmap_range(as, va, size))
+            shootdown(as);
+    }
+    as_unlock(as);
+    return rc;
+}
+
+Retcode aspace_protect(struct aspace *as, uint64_t va, uint64_t size, uint32_t prot)
+{
+    if (!as)
+        return rcInvalidArgument;
+    as_lock(as);
+    Retcode rc = vr_protect(&as->map, va, size, prot);
+    if (rc == rcOk && reprotect_range(as, va, size, prot))
+        shootdown(as);
+    as_unlock(as);
+    return rc;
+}
+
+Retcode aspace_free(struct aspace *as, uint64_t va, uint64_t size)
+{
+    if (!as)
+        return rcInvalidArgument;
+    as_lock(as);
+    uint64_t committed = 0;
+    Retcode rc = vr_release(&as->map, va, size, &committed);
+    if (rc == rcOk) {
+        kmem_uncharge(as->ram, committed * PAGE_SIZE);
+        as->committed -= committed;
+        if (unmap_range(as, va, size))
+            shootdown(as);
+    }
+    as_unlock(as);
+    return rc;
+}
+
+Retcode aspace_query(struct aspace *as, uint64_t va, struct aspace_info *info)
+{
+    if (!as || !info)
+        return rcInvalidArgument;
+    as_lock(as);
+    const struct vregion *r = vr_find(&as->map, va);
+    if (r) {
+        info->base = r->base;
+        info->size = r->size;
+        info->state = r->state;
+        info->prot = r->prot;
+    } else {
+        info->base = va & ~(PAGE_SIZE - 1);
+        info->size = PAGE_SIZE;
+        info->state = VR_FREE;
+        info->prot = 0;
+    }
+    as_unlock(as);
+    return rcOk;
+}
+
+/* as locked. Backs the page at va (committed, in a region) if it is not; *pa gets its frame. */
+static Retcode back_page(struct aspace *as, const struct vregion *r, uint64_t va, uint64_t *pa)
+{
+    uint64_t skip;
+    uint64_t *pte = pte_of(as->root, va, &skip);
+    if (pte && (*pte & PTE_P)) {
+        *pa = *pte & PTE_ADDR;
+        return rcOk;
+    }
+    uint64_t frame = pmm_alloc_zeroed(0);
+    if (!frame)
+        return rcOutOfMemory;
+    Retcode rc = paging_map(as->root, va, frame, prot_flags(r->prot));
+    if (rc != rcOk) {
+        pmm_free(frame, 0);
+        return rc;
+    }
+    as->resident++;
+    *pa = frame;
+    return rcOk;
+}
+
+Retcode aspace_write(struct aspace *as, uint64_t va, const void *src, size_t len)
+{
+    if (!as || (len && (va < ASPACE_USER_LO || va >= ASPACE_USER_HI || len > ASPACE_USER_HI - va)))
+        return rcInvalidArgument;
+    const uint8_t *s = src;
+    Retcode rc = rcOk;
+    as_lock(as);
+    while (len && rc == rcOk) {
+        uint64_t page = va & ~(PAGE_SIZE - 1);
+        size_t off = va - page, n = PAGE_SIZE - off < len ? PAGE_SIZE - off : len;
+        const struct vregion *r = vr_find(&as->map, page);
+        if (!r) {
+            rc = rcNotFound;
+            break;
+        }
+        if (r->state == VR_RESERVED) {
+            rc = kmem_charge(as->ram, PAGE_SIZE);
+            if (rc != rcOk)
+                break;
+            rc = vr_set_state(&as->map, page, PAGE_SIZE, VR_COMMITTED, NULL);
+            if (rc != rcOk) {
+                kmem_uncharge(as->ram, PAGE_SIZE);
+                break;
+            }
+            as->committed++;
+            r = vr_find(&as->map, page);
+        }
+        uint64_t pa;
+        rc = back_page(as, r, page, &pa);
+        if (rc == rcOk) {
+            memcpy((uint8_t *)phys_to_virt(pa) + off, s, n);
+            s += n;
+            va += n;
+            len -= n;
+        }
+    }
+    as_unlock(as);
+    return rc;
+}
+
+void aspace_destroy(struct aspace *as)
+{
+    if (!as)
+        return;
+    uint64_t *l4 = phys_to_virt(as->root);
+    for (unsigned i = 0; i < 256; i++) {
+        if (!(l4[i] & PTE_P))
+            continue;
+        uint64_t *l3 = table(l4[i]);
+        for (unsigned j = 0; j < 512; j++) {
+            if (!(l3[j] & PTE_P))
+                continue;
+            uint64_t *l2 = table(l3[j]);
+            for (unsigned k = 0; k < 512; k++) {
+                if (!(l2[k] & PTE_P))
+                    continue;
+                uint64_t *l1 = table(l2[k]);
+                for (unsigned m = 0; m < 512; m++)
+                    if (l1[m] & PTE_P)
+                        pmm_free(l1[m] & PTE_ADDR, 0);
+                pmm_free(l2[k] & PTE_ADDR, 0);
+            }
+            pmm_free(l3[j] & PTE_ADDR, 0);
+        }
+        pmm_free(l4[i] & PTE_ADDR, 0);
+        l4[i] = 0;
+    }
+    /* CPUs that ran it may still hold its PCID's translations: forget them. */
+    uint64_t f = cpu_irq_save();
+    if (__atomic_load_n(&as->cpus_ever, __ATOMIC_ACQUIRE)) {
+        cpu_irq_restore(f);
+        sched_preempt_disable();
+        shootdown(as);
+        sched_preempt_enable();
+    } else {
+        cpu_irq_restore(f);
+    }
+    kmem_uncharge(as->ram, as->committed * PAGE_SIZE);
+    vr_clear(&as->map);
+    pmm_free(as->root, 0);
+    kmem_cache_free(aspace_cache, as);
+}
+
+/* ---- Faults ---- */
+
+static struct aspace *current_aspace(void)
+{
+    struct thread *t = thread_current();
+    return t ? t->aspace : NULL;
+}
+
+/* Serves a demand fault at va with error code err in the current space. */
+static bool serve_demand(uint64_t va, uint64_t err, bool irqs_were_on)
+{
+    struct aspace *as = current_aspace();
+    if (!as || va < ASPACE_USER_LO || va >= ASPACE_USER_HI || (err & 1))
+        return false; /* no space, outside the user range, or a protection violation */
+    if (irqs_were_on) {
+        sti();
+        as_lock(as);
+    } else {
+        /* A copy with interrupts off must not wait: the holder may be waiting for this CPU's
+         * shootdown answer. Fail the access instead (the copy returns rcInvalidArgument). */
+        sched_preempt_disable();
+        if (!spin_trylock(&as->lock)) {
+            sched_preempt_enable();
+            return false;
+        }
+    }
+    bool ok = false;
+    const struct vregion *r = vr_find(&as->map, va);
+    if (r && r->state == VR_COMMITTED && r->prot) {
+        bool allowed = true;
+        if ((err & 2) && !(r->prot & ASPACE_PROT_WRITE))
+            allowed = false;
+        if ((err & 16) && !(r->prot & ASPACE_PROT_EXEC))
+            allowed = false;
+        uint64_t pa;
+        ok = allowed && back_page(as, r, va & ~(PAGE_SIZE - 1), &pa) == rcOk;
+    }
+    as_unlock(as);
+    cli();
+    return ok;
+}
+
+bool aspace_page_fault(struct trap_frame *f)
+{
+    uint64_t va = read_cr2();
+    bool irqs_on = (f->rflags & RFLAGS_IF) != 0;
+    if (trap_from_user(f)) {
+        if (serve_demand(va, f->error_code, irqs_on))
+            return true;
+        user_fault_fatal(f, "page fault", va);
+        return true; /* not reached for the faulting thread */
+    }
+    if (usercopy_is_fault_rip(f->rip)) {
+        if (serve_demand(va, f->error_code, irqs_on))
+            return true;
+        f->rip = usercopy_fixup_rip();
+        return true;
+    }
+    return false;
+}
+
+void aspace_init(void)
+{
+    aspace_cache = kmem_cache_create("aspace", sizeof(struct aspace), 64);
+    if (!aspace_cache)
+        panic("aspace: no memory for the cache");
+    idt_set_irq_handler(TLB_SHOOTDOWN_VECTOR, shootdown_ipi);
+    exception_set_handler(14, aspace_page_fault);
+    user_faults_init();
+}

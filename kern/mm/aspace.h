@@ -1,0 +1,93 @@
+/*
+ * User address spaces: one PML4 per process whose kernel half is the kernel's (shared PDPTs,
+ * mm/paging.h), regions reserved and committed through mm/vregion.h, RAM charged per committed
+ * page to the owner's account, pages allocated on first touch (demand faults served by
+ * aspace_page_fault()), and a PCID per address space when the CPU has them.
+ *
+ * User range: [ASPACE_USER_LO, ASPACE_USER_HI). Page 0 stays unmapped (null pointers fault)
+ * and the top page of the user half is never mapped either, so that no SYSCALL can return to
+ * the non-canonical address just past it (arch/x86_64/syscall.h).
+ *
+ * TLB: changing or removing a mapping invalidates it on every CPU that may cache it (a
+ * shootdown IPI to the CPUs that ran this address space; each either flushes at once, if the
+ * space is live there, or forgets its PCID so that the next switch to it flushes).
+ *
+ * Locking: each address space has a lock held with preemption off but interrupts on (the
+ * shootdown waits for other CPUs' answers). Never called from interrupt handlers except
+ * aspace_page_fault(), which turns interrupts back on first.
+ */
+#ifndef BASTION_MM_ASPACE_H
+#define BASTION_MM_ASPACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <bastion/retcode.h>
+
+#include "mm/vregion.h"
+
+#define ASPACE_USER_LO 0x10000ull                   /* first 64 KiB never mapped */
+#define ASPACE_USER_HI (0x0000800000000000ull - 4096ull)
+
+#define ASPACE_PROT_READ VR_PROT_READ
+#define ASPACE_PROT_WRITE VR_PROT_WRITE
+#define ASPACE_PROT_EXEC VR_PROT_EXEC
+
+struct aspace;
+struct kmem_account;
+struct trap_frame;
+
+struct aspace_info {
+    uint64_t base, size;  /* the region containing the address, or the free gap's page */
+    enum vr_state state;  /* VR_FREE, VR_RESERVED, VR_COMMITTED */
+    uint32_t prot;
+};
+
+/* A new, empty address space; committed pages are charged to `ram` (NULL: uncharged).
+ * rcOutOfMemory. */
+Retcode aspace_create(struct kmem_account *ram, struct aspace **out);
+/* Frees every page, page table and region. No thread may run in it any more. */
+void aspace_destroy(struct aspace *as);
+
+Retcode aspace_reserve(struct aspace *as, uint64_t hint, uint64_t size, uint32_t prot, uint64_t *out);
+/* Commits [va, va + size) inside reserved regions: charged now, backed at first touch.
+ * rcQuotaExceeded when the RAM account's limit would be passed. */
+Retcode aspace_commit(struct aspace *as, uint64_t va, uint64_t size);
+Retcode aspace_decommit(struct aspace *as, uint64_t va, uint64_t size);
+Retcode aspace_protect(struct aspace *as, uint64_t va, uint64_t size, uint32_t prot);
+/* Releases [va, va + size) (pages and reservation). */
+Retcode aspace_free(struct aspace *as, uint64_t va, uint64_t size);
+Retcode aspace_query(struct aspace *as, uint64_t va, struct aspace_info *info);
+
+/*
+ * Writes len bytes at va in `as` (not necessarily the current one) through the direct map,
+ * committing and backing pages as needed; the range must lie in reserved or committed regions
+ * (rcNotFound otherwise). Ignores protection: for the ELF loader and start blocks.
+ */
+Retcode aspace_write(struct aspace *as, uint64_t va, const void *src, size_t len);
+
+/* Loads as on this CPU (NULL: the kernel's own tables). Interrupts off. */
+void aspace_activate(struct aspace *as);
+/* The same, called by the scheduler on every switch: a no-op when nothing changes. */
+void aspace_switch(struct aspace *as);
+/* Per CPU: enables PCIDs (CR4.PCIDE) when present; the scheduler calls it when a CPU joins. */
+void aspace_init_cpu(void);
+/* Once, before any address space: the TLB shootdown IPI and the fault handlers. */
+void aspace_init(void);
+
+/* Physical address of as's PML4. */
+uint64_t aspace_root(const struct aspace *as);
+/* Committed pages (charged) and pages actually backed by RAM. */
+uint64_t aspace_committed_pages(const struct aspace *as);
+uint64_t aspace_resident_pages(const struct aspace *as);
+
+/*
+ * The #PF hook: a fault on a committed, not yet backed page of the current address space is
+ * served (zeroed page mapped with the region's protection) and true is returned. Anything else
+ * from user mode is fatal for the process (logged: process name, address, access); from the
+ * kernel it is handed to the user-copy fixup, else false (the kernel's report and panic).
+ */
+bool aspace_page_fault(struct trap_frame *frame);
+
+#endif

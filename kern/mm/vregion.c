@@ -1,0 +1,247 @@
+/* Region bookkeeping (see vregion.h). Pure: also built into the host tests. */
+#include "mm/vregion.h"
+
+#include <stdbool.h>
+
+void vr_init(struct vr_map *m, uint64_t lo, uint64_t hi, void *(*alloc)(size_t), void (*free)(void *))
+{
+    m->head = NULL;
+    m->lo = lo;
+    m->hi = hi;
+    m->next_id = 1;
+    m->alloc = alloc;
+    m->free = free;
+}
+
+void vr_clear(struct vr_map *m)
+{
+    while (m->head) {
+        struct vregion *r = m->head;
+        m->head = r->next;
+        m->free(r);
+    }
+}
+
+static bool range_ok(const struct vr_map *m, uint64_t va, uint64_t size)
+{
+    return size > 0 && va >= m->lo && va < m->hi && size <= m->hi - va;
+}
+
+static Retcode check_prot(uint32_t prot)
+{
+    if (prot & ~VR_PROT_MASK)
+        return rcInvalidArgument;
+    if ((prot & VR_PROT_WRITE) && (prot & VR_PROT_EXEC))
+        return rcWxViolation;
+    return rcOk;
+}
+
+/* True if [va, va + size) overlaps no region. */
+static bool range_free(const struct vr_map *m, uint64_t va, uint64_t size)
+{
+    for (const struct vregion *r = m->head; r; r = r->next)
+        if (r->base < va + size && va < r->base + r->size)
+            return false;
+    return true;
+}
+
+Retcode vr_reserve(struct vr_map *m, uint64_t hint, uint64_t size, uint32_t prot, uint64_t *out)
+{
+    Retcode rc = check_prot(prot);
+    if (rc != rcOk)
+        return rc;
+    if (size == 0 || size > m->hi - m->lo)
+        return rcInvalidArgument;
+    size = (size + VR_PAGE - 1) & ~(VR_PAGE - 1);
+    uint64_t base;
+    if (hint) {
+        if (hint & (VR_PAGE - 1))
+            return rcAlignment;
+        if (!range_ok(m, hint, size))
+            return rcInvalidArgument;
+        if (!range_free(m, hint, size))
+            return rcAlreadyExists;
+        base = hint;
+    } else {
+        /* First fit: the gaps between sorted regions. */
+        base = m->lo;
+        const struct vregion *r = m->head;
+        for (;; r = r->next) {
+            uint64_t gap_end = r ? r->base : m->hi;
+            if (gap_end >= base && gap_end - base >= size)
+                break;
+            if (!r)
+                return rcOutOfMemory;
+            base = r->base + r->size;
+        }
+    }
+    struct vregion *n = m->alloc(sizeof *n);
+    if (!n)
+        return rcOutOfMemory;
+    n->base = base;
+    n->size = size;
+    n->alloc_id = m->next_id++;
+    n->state = VR_RESERVED;
+    n->prot = prot;
+    struct vregion **pp = &m->head;
+    while (*pp && (*pp)->base < base)
+        pp = &(*pp)->next;
+    n->next = *pp;
+    *pp = n;
+    *out = base;
+    return rcOk;
+}
+
+/* Splits the region containing addr so that a region starts at addr (if addr lies inside
+ * one). rcOutOfMemory if no record could be allocated. */
+static Retcode split_at(struct vr_map *m, uint64_t addr)
+{
+    for (struct vregion *r = m->head; r; r = r->next) {
+        if (addr <= r->base || addr >= r->base + r->size)
+            continue;
+        struct vregion *n = m->alloc(sizeof *n);
+        if (!n)
+            return rcOutOfMemory;
+        *n = *r;
+        n->base = addr;
+        n->size = r->base + r->size - addr;
+        r->size = addr - r->base;
+        r->next = n;
+        return rcOk;
+    }
+    return rcOk;
+}
+
+/* True if [va, va + size) is completely covered by regions. */
+static bool covered(const struct vr_map *m, uint64_t va, uint64_t size)
+{
+    uint64_t pos = va, end = va + size;
+    for (const struct vregion *r = m->head; r && pos < end; r = r->next) {
+        if (r->base + r->size <= pos)
+            continue;
+        if (r->base > pos)
+            return false;
+        pos = r->base + r->size;
+    }
+    return pos >= end;
+}
+
+/* Merges neighbours of the same reservation with the same state and protection. */
+static void merge(struct vr_map *m)
+{
+    for (struct vregion *r = m->head; r && r->next;) {
+        struct vregion *n = r->next;
+        if (n->base == r->base + r->size && n->alloc_id == r->alloc_id && n->state == r->state &&
+            n->prot == r->prot) {
+            r->size += n->size;
+            r->next = n->next;
+            m->free(n);
+        } else {
+            r = n;
+        }
+    }
+}
+
+static Retcode prepare(struct vr_map *m, uint64_t va, uint64_t size)
+{
+    if ((va | size) & (VR_PAGE - 1))
+        return rcAlignment;
+    if (!range_ok(m, va, size))
+        return rcInvalidArgument;
+    if (!covered(m, va, size))
+        return rcNotFound;
+    Retcode rc = split_at(m, va);
+    if (rc == rcOk)
+        rc = split_at(m, va + size);
+    if (rc != rcOk)
+        merge(m);
+    return rc;
+}
+
+Retcode vr_set_state(struct vr_map *m, uint64_t va, uint64_t size, enum vr_state state,
+                     uint64_t *changed)
+{
+    if (state != VR_RESERVED && state != VR_COMMITTED)
+        return rcInvalidArgument;
+    Retcode rc = prepare(m, va, size);
+    if (rc != rcOk)
+        return rc;
+    uint64_t n = 0;
+    for (struct vregion *r = m->head; r; r = r->next)
+        if (r->base >= va && r->base < va + size && r->state != state) {
+            n += r->size / VR_PAGE;
+            r->state = state;
+        }
+    merge(m);
+    if (changed)
+        *changed = n;
+    return rcOk;
+}
+
+Retcode vr_protect(struct vr_map *m, uint64_t va, uint64_t size, uint32_t prot)
+{
+    Retcode rc = check_prot(prot);
+    if (rc != rcOk)
+        return rc;
+    rc = prepare(m, va, size);
+    if (rc != rcOk)
+        return rc;
+    for (struct vregion *r = m->head; r; r = r->next)
+        if (r->base >= va && r->base < va + size)
+            r->prot = prot;
+    merge(m);
+    return rcOk;
+}
+
+Retcode vr_release(struct vr_map *m, uint64_t va, uint64_t size, uint64_t *committed_pages)
+{
+    Retcode rc = prepare(m, va, size);
+    if (rc != rcOk)
+        return rc;
+    uint64_t n = 0;
+    for (struct vregion **pp = &m->head; *pp;) {
+        struct vregion *r = *pp;
+        if (r->base >= va && r->base < va + size) {
+            if (r->state == VR_COMMITTED)
+                n += r->size / VR_PAGE;
+            *pp = r->next;
+            m->free(r);
+        } else {
+            pp = &r->next;
+        }
+    }
+    merge(m);
+    if (committed_pages)
+        *committed_pages = n;
+    return rcOk;
+}
+
+uint64_t vr_pages_in_state(const struct vr_map *m, uint64_t va, uint64_t size, enum vr_state state)
+{
+    uint64_t n = 0, end = va + size;
+    for (const struct vregion *r = m->head; r; r = r->next) {
+        if (r->state != state)
+            continue;
+        uint64_t lo = r->base > va ? r->base : va;
+        uint64_t hi = r->base + r->size < end ? r->base + r->size : end;
+        if (hi > lo)
+            n += (hi - lo + VR_PAGE - 1) / VR_PAGE;
+    }
+    return n;
+}
+
+const struct vregion *vr_find(const struct vr_map *m, uint64_t va)
+{
+    for (const struct vregion *r = m->head; r; r = r->next)
+        if (va >= r->base && va - r->base < r->size)
+            return r;
+    return NULL;
+}
+
+unsigned vr_count(const struct vr_map *m)
+{
+    unsigned n = 0;
+    for (const struct vregion *r = m->head; r; r = r->next)
+        n++;
+    return n;
+}

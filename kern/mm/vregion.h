@@ -1,0 +1,89 @@
+/*
+ * Region bookkeeping of a user address space: which ranges are reserved, which of those are
+ * committed, and with what protection. Pure (no page tables, no locks, memory through the
+ * callbacks the map was made with), so that host tests cover every split and edge case;
+ * aspace.c does the page tables and charging around it.
+ *
+ * The map is a sorted list of non-overlapping regions [base, base + size), page-aligned, each
+ * with one state and one protection. An operation on part of a region splits it; neighbours
+ * that end up alike are merged again only if they came from the same reservation (`alloc_id`),
+ * so freeing one reservation never touches another.
+ *
+ * Invariants: regions sorted by base, no overlaps, size > 0 and page-aligned, all within
+ * [lo, hi).
+ */
+#ifndef BASTION_MM_VREGION_H
+#define BASTION_MM_VREGION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <bastion/retcode.h>
+
+#define VR_PAGE 4096ull
+
+/* Protection bits: the same values as ELF's PF_X/PF_W/PF_R order used by the loader and VMM. */
+#define VR_PROT_READ 1u
+#define VR_PROT_WRITE 2u
+#define VR_PROT_EXEC 4u
+#define VR_PROT_MASK 7u
+
+enum vr_state {
+    VR_FREE = 0,      /* not in any region (only reported by queries) */
+    VR_RESERVED = 1,  /* address range claimed; any access is a fatal fault */
+    VR_COMMITTED = 2, /* backed by RAM on first touch (charged at commit) */
+};
+
+struct vregion {
+    struct vregion *next;
+    uint64_t base, size;
+    uint64_t alloc_id;  /* the reservation it belongs to */
+    enum vr_state state;
+    uint32_t prot;
+};
+
+struct vr_map {
+    struct vregion *head;
+    uint64_t lo, hi;     /* usable range */
+    uint64_t next_id;
+    void *(*alloc)(size_t size);
+    void (*free)(void *p);
+};
+
+void vr_init(struct vr_map *m, uint64_t lo, uint64_t hi, void *(*alloc)(size_t), void (*free)(void *));
+/* Frees every region (the map is empty afterwards). */
+void vr_clear(struct vr_map *m);
+
+/*
+ * Reserves size bytes (rounded up to pages) with protection prot. hint != 0: exactly there if
+ * that range is free (rcAlreadyExists if not); hint == 0: the lowest free range that fits.
+ * *out = base. rcInvalidArgument (size 0, bad prot, W+X gives rcWxViolation, hint unaligned
+ * or out of range), rcOutOfMemory (no range, or no memory for the record).
+ */
+Retcode vr_reserve(struct vr_map *m, uint64_t hint, uint64_t size, uint32_t prot, uint64_t *out);
+
+/*
+ * Sets [va, va + size) to state (VR_RESERVED or VR_COMMITTED). The whole range must lie in
+ * regions (rcNotFound otherwise; nothing changes then). *changed gets the number of pages
+ * whose state changed (what to charge or uncharge). rcAlignment, rcInvalidArgument.
+ */
+Retcode vr_set_state(struct vr_map *m, uint64_t va, uint64_t size, enum vr_state state,
+                     uint64_t *changed);
+
+/* Sets the protection of [va, va + size), all inside regions. rcWxViolation for W+X. */
+Retcode vr_protect(struct vr_map *m, uint64_t va, uint64_t size, uint32_t prot);
+
+/* Removes [va, va + size) from the map; all of it must lie in regions. *committed_pages gets
+ * how many committed pages went away. */
+Retcode vr_release(struct vr_map *m, uint64_t va, uint64_t size, uint64_t *committed_pages);
+
+/* Pages of [va, va + size) that are in `state` (VR_RESERVED or VR_COMMITTED). */
+uint64_t vr_pages_in_state(const struct vr_map *m, uint64_t va, uint64_t size, enum vr_state state);
+
+/* The region containing va, or NULL. */
+const struct vregion *vr_find(const struct vr_map *m, uint64_t va);
+
+/* Number of regions (tests and diagnostics). */
+unsigned vr_count(const struct vr_map *m);
+
+#endif

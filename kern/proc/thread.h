@@ -1,0 +1,180 @@
+/*
+ * Threads: the unit the scheduler runs. Each thread has a kernel stack (16 KiB with an unmapped
+ * guard page below it), a priority and scheduler class, a CPU affinity mask, a TLS base (the FS
+ * base MSR, loaded on every switch to it), and an exit code that waiters collect.
+ *
+ * A thread belongs to a process (struct process, kern/proc/process.h, owned by the process
+ * code) or, for kernel threads, to none (process == NULL). The thread code needs only two
+ * things from a process, through functions the process code provides:
+ *   struct aspace *process_aspace(struct process *p);   the address space its threads run in
+ *   const char *process_name(const struct process *p);  for fault reports
+ *
+ * Lifetime: a thread is a kernel object (struct kobj first, type KOBJ_THREAD). The scheduler
+ * holds one reference from creation until the thread has exited and left its CPU for the last
+ * time; handles hold the others. The kernel stack is freed with the object.
+ *
+ * States: READY (on a run queue) -> RUNNING (on a CPU) -> BLOCKED (waiting: IPC, sleep, wait)
+ * or DEAD (exited; its exit code stays readable until the object is destroyed).
+ */
+#ifndef BASTION_PROC_THREAD_H
+#define BASTION_PROC_THREAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <bastion/retcode.h>
+
+#include "arch/x86_64/spinlock.h"
+#include "ipc/ipc_thread.h"
+#include "obj/kobj.h"
+#include "sched/runqueue.h"
+
+struct process;
+struct aspace;
+struct trap_frame;
+
+/* Priorities within a class: 0 (least urgent) .. THREAD_PRIO_MAX. */
+#define THREAD_PRIO_MAX 31
+#define THREAD_PRIO_DEFAULT 10
+#define THREAD_NAME_MAX 16
+
+/* Kernel stack: THREAD_KSTACK_PAGES mapped pages above one unmapped guard page. */
+#define THREAD_KSTACK_PAGES 4
+#define THREAD_KSTACK_SIZE (THREAD_KSTACK_PAGES * 4096ull)
+
+enum sched_class {
+    SCHED_NORMAL = 0, /* time-sliced round robin within a priority */
+    SCHED_FIFO = 1,   /* real time: runs until it blocks, yields or a more urgent FIFO thread */
+};
+
+enum thread_state {
+    THREAD_NEW = 0, /* created, never started (thread_start pending) */
+    THREAD_READY,
+    THREAD_RUNNING,
+    THREAD_BLOCKED,
+    THREAD_DEAD,
+};
+
+/* Every CPU allowed. */
+#define THREAD_AFFINITY_ALL (~0ull)
+
+struct thread {
+    struct kobj obj;              /* first: handles point here */
+    /* Scheduler state; protected by the run-queue lock of thread->cpu. */
+    struct rq_node rq;            /* run-queue link (sched/runqueue.h) */
+    enum thread_state state;
+    enum sched_class sched_class;
+    uint8_t prio;                 /* 0..THREAD_PRIO_MAX */
+    uint64_t affinity;            /* bit i: may run on CPU i; never 0 */
+    unsigned cpu;                 /* CPU whose run queue owns it (last or current CPU) */
+    unsigned slice_ticks;         /* ticks left in the current time slice (normal class) */
+    bool on_cpu;                  /* its registers are live on (or being saved from) a CPU */
+    Retcode wake_rc;              /* what sched_block*() returns to it */
+    /* Timeout: on the sleep list while deadline_ns != 0 (sched.c, sleep lock). */
+    uint64_t deadline_ns;
+    struct thread *sleep_next;
+    /* Saved kernel context: rsp inside the kernel stack (context.asm). */
+    uint64_t ksp;
+    uintptr_t kstack_bottom;      /* lowest mapped byte; the guard page lies below */
+    uintptr_t kstack_top;
+    /* User mode. */
+    struct process *proc;         /* NULL: kernel thread */
+    struct aspace *aspace;        /* address space it runs in (NULL: kernel only) */
+    uint64_t fs_base;             /* TLS base, loaded into MSR_FS_BASE when it runs */
+    void *fpu_state;              /* 512-byte FXSAVE area, 16-aligned; NULL: kernel thread */
+    /* Entry. */
+    void (*entry)(void *arg);
+    void *arg;
+    uintptr_t user_entry, user_stack, user_arg;
+    /* Exit: protected by exit_lock. */
+    struct spinlock exit_lock;
+    bool exited;
+    int64_t exit_code;
+    bool kill_pending;            /* thread_terminate() asked it to end with kill_code */
+    int64_t kill_code;
+    struct thread *exit_waiters;  /* threads in thread_wait(), linked by wait_next */
+    struct thread *wait_next;
+    /* Thread list of all live threads (for diagnostics and process termination). */
+    struct thread *all_next;
+    uint64_t tid;
+    char name[THREAD_NAME_MAX];
+    uint64_t ticks_run;           /* timer ticks that found it running */
+    struct ipc_thread ipc;        /* IPC wait state (ipc/ipc_thread.h; all-zero = idle) */
+};
+
+/* Provided by the process code (kern/proc/process.c). */
+struct aspace *process_aspace(struct process *p);
+const char *process_name(const struct process *p);
+
+/* Sets up the thread allocator and the boot CPU's first thread (the code running kmain). */
+void thread_init(void);
+
+/* The thread running on this CPU. Never NULL after thread_init() on this CPU. */
+struct thread *thread_current(void);
+/* Its process (NULL for a kernel thread). */
+struct process *process_current(void);
+
+/*
+ * A kernel thread running entry(arg) at priority prio (normal class), not started: call
+ * thread_start() (after adjusting affinity, class...). *out gets the thread with one reference
+ * for the caller (kobj_unref when done). rcOutOfMemory; rcInvalidArgument (prio out of range).
+ */
+Retcode thread_create_kernel(const char *name, void (*entry)(void *), void *arg, unsigned prio,
+                             struct thread **out);
+
+/*
+ * A user thread of process p: enters user mode at `entry` with rdi = arg and rsp = stack, in
+ * process_aspace(p). Not started. Same errors as above, rcInvalidArgument also for entry or
+ * stack outside the user half or a process without an address space.
+ */
+Retcode thread_create_user(struct process *p, uintptr_t entry, uintptr_t arg, uintptr_t stack,
+                           unsigned prio, struct thread **out);
+/* Same with an explicit address space (kernel tests run user code without a process). */
+Retcode thread_create_user_in(struct process *p, struct aspace *as, uintptr_t entry, uintptr_t arg,
+                              uintptr_t stack, unsigned prio, struct thread **out);
+
+/* Makes a NEW thread runnable (on a CPU its affinity allows). rcInvalidArgument if not NEW. */
+Retcode thread_start(struct thread *t);
+
+/* Ends the calling thread with `code`; wakes its waiters. Never returns. */
+_Noreturn void thread_exit(int64_t code);
+
+/*
+ * Asks thread t to end with `code`: a thread that is BLOCKED is woken with rcPeerClosed and
+ * ends on its way out of the kernel; a running or ready thread ends at its next return to user
+ * mode (kernel threads must check thread_should_exit() themselves). Terminating self is
+ * thread_exit(code).
+ */
+Retcode thread_terminate(struct thread *t, int64_t code);
+bool thread_should_exit(const struct thread *t);
+
+/*
+ * Waits until t has exited, at most timeout_ns (0: forever); *code gets its exit code.
+ * rcTimeout; rcInvalidArgument (waiting for oneself).
+ */
+Retcode thread_wait(struct thread *t, uint64_t timeout_ns, int64_t *code);
+
+/* Scheduler parameters; take effect at the thread's next scheduling decision. */
+Retcode thread_set_priority(struct thread *t, unsigned prio);
+Retcode thread_set_class(struct thread *t, enum sched_class cls);
+/* rcInvalidArgument: the mask names no online CPU. Moves the thread if needed. */
+Retcode thread_set_affinity(struct thread *t, uint64_t mask);
+/* TLS base: a canonical user address (rcInvalidArgument otherwise). Loaded at once for self. */
+Retcode thread_set_tls(struct thread *t, uint64_t fs_base);
+
+/* Kernel-wide unique thread id (never reused). */
+uint64_t thread_tid(const struct thread *t);
+
+/* Takes / drops a reference (kobj). */
+void thread_ref(struct thread *t);
+void thread_unref(struct thread *t);
+
+/* Number of live (not yet destroyed) threads. */
+unsigned thread_live_count(void);
+
+/* Internal to the thread and scheduler code. */
+struct thread *thread_adopt_boot_context(unsigned cpu, const char *name);
+void thread_enter_user(void);
+extern const struct kobj_ops thread_kobj_ops;
+
+#endif

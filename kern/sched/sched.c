@@ -1,0 +1,612 @@
+/*
+ * The scheduler (see sched.h).
+ *
+ * Locking: one lock, sched_lock, protects every run queue, every thread's scheduling fields
+ * (state, cpu, queue link, deadline) and the sleep list. It is taken with interrupts off and is
+ * held ACROSS context_switch(): the thread that gets the CPU releases it (sched_switch_tail()
+ * for a new thread, the tail of schedule()'s caller otherwise). So a thread that marks itself
+ * BLOCKED and switches away cannot be woken and run elsewhere before its registers are saved.
+ * The queues themselves are per CPU; one lock for all of them is simple and, at 100 Hz ticks and
+ * a handful of CPUs, uncontended. Splitting it per CPU changes only this file.
+ *
+ * Kernel preemption: kernel code runs with interrupts on only when it holds no spinlock (every
+ * spinlock in the kernel is taken with interrupts off), so the tick may switch threads wherever
+ * it finds interrupts were on, unless the thread disabled preemption (sched_preempt_disable).
+ */
+#include "sched/sched.h"
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/fpu.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/lapic.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/smp.h"
+#include "arch/x86_64/syscall.h"
+#include "arch/x86_64/timer.h"
+#include "arch/x86_64/tsc.h"
+#include "lib/kprintf.h"
+#include "mm/aspace.h"
+#include "panic.h"
+#include "proc/thread.h"
+#include "sched/preempt.h"
+
+struct cpu_sched {
+    struct runqueue rq;
+    struct thread *current;
+    struct thread *idle;
+    struct thread *prev;     /* the thread this CPU just switched away from */
+    struct thread *reap;     /* a DEAD prev whose scheduler reference is dropped after unlock */
+    bool active;             /* takes part in scheduling */
+    bool need_resched;
+    unsigned preempt_off;    /* sched_preempt_disable() depth */
+    uint64_t switches;
+    uint64_t idle_ticks;
+};
+
+static struct cpu_sched cpus[MAX_CPUS];
+static struct spinlock sched_lock = SPINLOCK_INIT;
+static struct thread *sleep_list; /* sorted by deadline_ns, earliest first */
+static uint64_t boot_tsc;
+
+void context_switch(uint64_t *save_rsp, uint64_t new_rsp);
+
+static inline struct cpu_sched *my_cs(void) { return &cpus[this_cpu()->index]; }
+
+static unsigned level_of(const struct thread *t)
+{
+    return t->sched_class == SCHED_FIFO ? 32u + t->prio : t->prio;
+}
+
+uint64_t sched_now_ns(void) { return tsc_ticks_to_ns(rdtsc() - boot_tsc); }
+
+bool sched_cpu_active(void) { return rdmsr(MSR_GS_BASE) && my_cs()->active; }
+
+void sched_preempt_disable(void)
+{
+    uint64_t f = cpu_irq_save();
+    my_cs()->preempt_off++;
+    cpu_irq_restore(f);
+}
+
+void sched_preempt_enable(void)
+{
+    uint64_t f = cpu_irq_save();
+    struct cpu_sched *cs = my_cs();
+    KASSERT(cs->preempt_off > 0);
+    cs->preempt_off--;
+    bool resched = cs->preempt_off == 0 && cs->need_resched && (f & RFLAGS_IF);
+    cpu_irq_restore(f);
+    if (resched)
+        sched_yield();
+}
+
+/* Load of a CPU for placement: queued threads plus the running one (idle counts 0). */
+static unsigned cpu_load(const struct cpu_sched *cs)
+{
+    return cs->rq.count + (cs->current != cs->idle ? 1u : 0u);
+}
+
+/* Called with sched_lock held. The allowed active CPU with the least load, t->cpu on a tie. */
+static unsigned pick_cpu(const struct thread *t)
+{
+    unsigned best = MAX_CPUS;
+    unsigned best_load = ~0u;
+    if (t->cpu < MAX_CPUS && cpus[t->cpu].active && (t->affinity >> t->cpu & 1)) {
+        best = t->cpu;
+        best_load = cpu_load(&cpus[t->cpu]);
+    }
+    for (unsigned i = 0; i < MAX_CPUS; i++) {
+        if (!cpus[i].active || !(t->affinity >> i & 1))
+            continue;
+        unsigned l = cpu_load(&cpus[i]);
+        if (l < best_load) {
+            best = i;
+            best_load = l;
+        }
+    }
+    if (best == MAX_CPUS) /* no allowed CPU active yet: the BSP runs it */
+        best = 0;
+    return best;
+}
+
+static void kick_cpu(unsigned c)
+{
+    if (c == this_cpu()->index) {
+        cpus[c].need_resched = true;
+        return;
+    }
+    cpus[c].need_resched = true;
+    lapic_send_ipi(smp_apic_id(c), SCHED_RESCHED_VECTOR);
+}
+
+/* sched_lock held. Queues t (state becomes READY) on a CPU it may run on, preempting that CPU's
+ * current thread if t is more urgent. */
+static void enqueue_locked(struct thread *t, bool front)
+{
+    unsigned c = pick_cpu(t);
+    t->cpu = c;
+    t->state = THREAD_READY;
+    if (front)
+        rq_push_front(&cpus[c].rq, &t->rq, level_of(t));
+    else
+        rq_push_back(&cpus[c].rq, &t->rq, level_of(t));
+    struct thread *cur = cpus[c].current;
+    if (cur == cpus[c].idle || level_of(t) > level_of(cur))
+        kick_cpu(c);
+}
+
+static void sleep_insert_locked(struct thread *t)
+{
+    struct thread **pp = &sleep_list;
+    while (*pp && (*pp)->deadline_ns <= t->deadline_ns)
+        pp = &(*pp)->sleep_next;
+    t->sleep_next = *pp;
+    *pp = t;
+}
+
+static void sleep_remove_locked(struct thread *t)
+{
+    if (!t->deadline_ns)
+        return;
+    for (struct thread **pp = &sleep_list; *pp; pp = &(*pp)->sleep_next)
+        if (*pp == t) {
+            *pp = t->sleep_next;
+            break;
+        }
+    t->deadline_ns = 0;
+    t->sleep_next = NULL;
+}
+
+/* Called by the CPU that just got the lock handed over through context_switch. */
+static void switch_finish_locked(void)
+{
+    struct cpu_sched *cs = my_cs();
+    struct thread *prev = cs->prev;
+    cs->prev = NULL;
+    if (prev) {
+        prev->on_cpu = false;
+        if (prev->state == THREAD_DEAD)
+            cs->reap = prev;
+    }
+}
+
+/* Releases sched_lock (interrupts stay off) and drops a reaped thread's reference. */
+static void sched_unlock(void)
+{
+    struct cpu_sched *cs = my_cs();
+    struct thread *reap = cs->reap;
+    cs->reap = NULL;
+    spin_unlock(&sched_lock);
+    if (reap)
+        thread_unref(reap);
+}
+
+/*
+ * sched_lock held, interrupts off. The current thread's new state is already set (READY and
+ * queued, BLOCKED, or DEAD). Runs the most urgent ready thread of this CPU, or idle. Returns
+ * (possibly much later, possibly on another CPU) with sched_lock held again.
+ */
+static void schedule_locked(void)
+{
+    struct cpu_sched *cs = my_cs();
+    struct thread *cur = cs->current;
+    cs->need_resched = false;
+    unsigned me = this_cpu()->index;
+    struct thread *next = NULL;
+    /* A queued thread whose affinity no longer allows this CPU moves on (it was queued here
+     * before its CPU was active, or its mask changed). Bounded: each goes to another queue. */
+    for (unsigned tries = 0; !next && tries < 8; tries++) {
+        struct rq_node *n = rq_pop(&cs->rq);
+        if (!n)
+            break;
+        struct thread *t = (struct thread *)((char *)n - __builtin_offsetof(struct thread, rq));
+        if (t->affinity >> me & 1)
+            next = t;
+        else
+            enqueue_locked(t, false);
+    }
+    if (!next)
+        next = cs->idle;
+    if (next == cur) {
+        cur->state = THREAD_RUNNING;
+        return;
+    }
+    if (cur->state == THREAD_RUNNING) /* idle giving way */
+        cur->state = THREAD_READY;
+    next->state = THREAD_RUNNING;
+    next->cpu = me;
+    next->on_cpu = true;
+    if (next->sched_class == SCHED_NORMAL && next->slice_ticks == 0)
+        next->slice_ticks = SCHED_SLICE_TICKS;
+    cs->prev = cur;
+    cs->current = next;
+    cs->switches++;
+    this_cpu()->current_thread = next;
+
+    /* Architectural state of the next thread: its stacks for entries from user mode, its
+     * address space, TLS base and FPU registers. */
+    this_cpu()->kernel_stack_top = next->kstack_top;
+    tss_set_rsp0(next->kstack_top);
+    if (cur->fpu_state)
+        fpu_save(cur->fpu_state);
+    aspace_switch(next->aspace);
+    if (next->fpu_state) {
+        fpu_restore(next->fpu_state);
+        wrmsr(MSR_FS_BASE, next->fs_base);
+    }
+    context_switch(&cur->ksp, next->ksp);
+    switch_finish_locked();
+}
+
+void sched_switch_tail(void)
+{
+    switch_finish_locked();
+    sched_unlock();
+    sti();
+}
+
+void sched_make_ready(struct thread *t)
+{
+    uint64_t f = spin_lock_irqsave(&sched_lock);
+    enqueue_locked(t, false);
+    sched_unlock();
+    cpu_irq_restore(f);
+}
+
+void sched_requeue(struct thread *t)
+{
+    uint64_t f = spin_lock_irqsave(&sched_lock);
+    if (t->state == THREAD_READY && t->rq.queued) {
+        rq_remove(&cpus[t->cpu].rq, &t->rq);
+        enqueue_locked(t, false);
+    } else if (t->state == THREAD_RUNNING) {
+        /* Reconsider at its CPU's next decision: off an allowed CPU, or lowered below a
+         * waiting thread. */
+        kick_cpu(t->cpu);
+    }
+    sched_unlock();
+    cpu_irq_restore(f);
+}
+
+void sched_yield(void)
+{
+    uint64_t f = spin_lock_irqsave(&sched_lock);
+    struct cpu_sched *cs = my_cs();
+    struct thread *cur = cs->current;
+    if (cur != cs->idle) {
+        cur->slice_ticks = 0;
+        enqueue_locked(cur, false);
+        /* enqueue may have picked another CPU (affinity changed): it is READY there and will
+         * be taken once this CPU switches away, which the lock hand-over makes safe. */
+    }
+    schedule_locked();
+    sched_unlock();
+    cpu_irq_restore(f);
+}
+
+static Retcode block_locked(struct thread *cur, struct spinlock *held, uint64_t timeout_ns)
+{
+    if (held)
+        spin_unlock(held);
+    if (cur->kill_pending)
+        return rcPeerClosed;
+    cur->state = THREAD_BLOCKED;
+    cur->wake_rc = rcOk;
+    if (timeout_ns) {
+        uint64_t now = sched_now_ns();
+        cur->deadline_ns = now + timeout_ns < now ? UINT64_MAX : now + timeout_ns;
+        sleep_insert_locked(cur);
+    }
+    schedule_locked();
+    sleep_remove_locked(cur);
+    return cur->wake_rc;
+}
+
+Retcode sched_block_timeout(struct spinlock *held, uint64_t timeout_ns)
+{
+    uint64_t f = cpu_irq_save();
+    spin_lock(&sched_lock);
+    struct thread *cur = my_cs()->current;
+    KASSERT(cur != my_cs()->idle);
+    Retcode rc = block_locked(cur, held, timeout_ns);
+    sched_unlock();
+    cpu_irq_restore(f);
+    return rc;
+}
+
+Retcode sched_block_current(struct spinlock *held) { return sched_block_timeout(held, 0); }
+
+static bool wake_locked(struct thread *t, Retcode rc)
+{
+    if (t->state != THREAD_BLOCKED)
+        return false;
+    sleep_remove_locked(t);
+    t->wake_rc = rc;
+    enqueue_locked(t, false);
+    return true;
+}
+
+bool sched_wake(struct thread *t, Retcode wake_rc)
+{
+    uint64_t f = spin_lock_irqsave(&sched_lock);
+    bool ok = wake_locked(t, wake_rc);
+    bool resched = my_cs()->need_resched && my_cs()->preempt_off == 0 && (f & RFLAGS_IF);
+    sched_unlock();
+    cpu_irq_restore(f);
+    if (resched)
+        sched_yield();
+    return ok;
+}
+
+Retcode sched_switch_to(struct thread *t, struct spinlock *held)
+{
+    const Retcode wake_rc = rcOk;
+    uint64_t f = cpu_irq_save();
+    spin_lock(&sched_lock);
+    struct cpu_sched *cs = my_cs();
+    struct thread *cur = cs->current;
+    unsigned me = this_cpu()->index;
+    Retcode rc;
+    if (t->state == THREAD_BLOCKED && (t->affinity >> me & 1) && !cur->kill_pending) {
+        /* Hand-off: t goes to the front of this CPU's queue at the top level, and the blocking
+         * caller's schedule() picks it next, whatever else is queued. */
+        sleep_remove_locked(t);
+        t->wake_rc = wake_rc;
+        t->cpu = me;
+        t->state = THREAD_READY;
+        rq_push_front(&cs->rq, &t->rq, RQ_LEVELS - 1);
+        rc = block_locked(cur, held, 0);
+    } else {
+        wake_locked(t, wake_rc);
+        rc = block_locked(cur, held, 0);
+    }
+    sched_unlock();
+    cpu_irq_restore(f);
+    return rc;
+}
+
+_Noreturn void sched_exit_current(void)
+{
+    cli();
+    spin_lock(&sched_lock);
+    struct thread *cur = my_cs()->current;
+    KASSERT(cur != my_cs()->idle);
+    sleep_remove_locked(cur);
+    cur->state = THREAD_DEAD;
+    schedule_locked();
+    panic("sched: dead thread %s ran again", cur->name);
+}
+
+Retcode sched_terminate(struct thread *t, int64_t code)
+{
+    uint64_t f = spin_lock_irqsave(&sched_lock);
+    if (t->state != THREAD_DEAD && !t->kill_pending) {
+        t->kill_pending = true;
+        t->kill_code = code;
+        if (t->state == THREAD_BLOCKED)
+            wake_locked(t, rcPeerClosed);
+        else if (t->state == THREAD_RUNNING)
+            kick_cpu(t->cpu);
+    }
+    sched_unlock();
+    cpu_irq_restore(f);
+    return rcOk;
+}
+
+void sched_sleep_ns(uint64_t ns)
+{
+    if (ns == 0) {
+        sched_yield();
+        return;
+    }
+    Retcode rc = sched_block_timeout(NULL, ns);
+    (void)rc;
+}
+
+/* sched_lock held: wakes every thread whose deadline passed with rcTimeout. */
+static void expire_timeouts_locked(uint64_t now)
+{
+    while (sleep_list && sleep_list->deadline_ns <= now) {
+        struct thread *t = sleep_list;
+        sleep_list = t->sleep_next;
+        t->deadline_ns = 0;
+        t->sleep_next = NULL;
+        if (t->state == THREAD_BLOCKED) {
+            t->wake_rc = rcTimeout;
+            enqueue_locked(t, false);
+        }
+    }
+}
+
+static bool steal_accept(struct rq_node *n, void *ctx)
+{
+    struct thread *t = (struct thread *)((char *)n - __builtin_offsetof(struct thread, rq));
+    unsigned me = *(unsigned *)ctx;
+    return (t->affinity >> me & 1) != 0;
+}
+
+/* sched_lock held, this CPU idle with an empty queue: takes one ready thread from the busiest
+ * CPU that has more than it runs, if its affinity allows this CPU. */
+static void steal_locked(void)
+{
+    unsigned me = this_cpu()->index;
+    for (unsigned i = 0; i < MAX_CPUS; i++) {
+        if (i == me || !cpus[i].active || cpus[i].rq.count == 0)
+            continue;
+        struct rq_node *n = rq_pop_matching(&cpus[i].rq, steal_accept, &me);
+        if (n) {
+            struct thread *t = (struct thread *)((char *)n - __builtin_offsetof(struct thread, rq));
+            t->cpu = me;
+            rq_push_back(&cpus[me].rq, n, level_of(t));
+            return;
+        }
+    }
+}
+
+/* A thread whose CPU is no longer in its affinity, or that thread_terminate() marked, must
+ * leave at the next decision point. */
+static bool must_leave(const struct thread *t)
+{
+    return !(t->affinity >> this_cpu()->index & 1);
+}
+
+void sched_tick(struct trap_frame *tf)
+{
+    struct cpu_sched *cs = my_cs();
+    if (!cs->active)
+        return;
+    spin_lock(&sched_lock);
+    struct thread *cur = cs->current;
+    cur->ticks_run++;
+    expire_timeouts_locked(sched_now_ns());
+    if (cur == cs->idle) {
+        cs->idle_ticks++;
+        if (cs->rq.count == 0)
+            steal_locked();
+        if (cs->rq.count)
+            cs->need_resched = true;
+    } else if (cur->sched_class == SCHED_NORMAL) {
+        if (cur->slice_ticks > 0)
+            cur->slice_ticks--;
+        int top = rq_top_level(&cs->rq);
+        if (cur->slice_ticks == 0 && top >= (int)level_of(cur))
+            cs->need_resched = true;
+        if (cur->slice_ticks == 0)
+            cur->slice_ticks = SCHED_SLICE_TICKS;
+    }
+    if (cur != cs->idle && must_leave(cur))
+        cs->need_resched = true;
+    int top = rq_top_level(&cs->rq);
+    if (top > (int)level_of(cur) && cur != cs->idle)
+        cs->need_resched = true;
+
+    bool from_user = trap_from_user(tf);
+    bool preemptible = cs->preempt_off == 0 && (from_user || (tf->rflags & RFLAGS_IF));
+    if (cs->need_resched && preemptible) {
+        if (cur != cs->idle)
+            enqueue_locked(cur, cur->slice_ticks > 0 && !must_leave(cur));
+        schedule_locked();
+    }
+    sched_unlock();
+    /* Returning to user mode: a terminated thread ends here instead. */
+    if (from_user && my_cs()->current->kill_pending) {
+        sti();
+        thread_exit(my_cs()->current->kill_code);
+    }
+}
+
+/* Reschedule IPI: another CPU queued something more urgent here. */
+static void resched_ipi(struct trap_frame *tf)
+{
+    lapic_eoi();
+    struct cpu_sched *cs = my_cs();
+    if (!cs->active)
+        return;
+    spin_lock(&sched_lock);
+    bool preemptible = cs->preempt_off == 0 && (trap_from_user(tf) || (tf->rflags & RFLAGS_IF));
+    if (cs->need_resched && preemptible) {
+        struct thread *cur = cs->current;
+        if (cur != cs->idle)
+            enqueue_locked(cur, true);
+        schedule_locked();
+    }
+    sched_unlock();
+    if (trap_from_user(tf) && my_cs()->current->kill_pending) {
+        sti();
+        thread_exit(my_cs()->current->kill_code);
+    }
+}
+
+static void idle_loop(void *unused)
+{
+    (void)unused;
+    cpu_idle_forever();
+}
+
+/* First tick on a CPU: the context that was interrupted (its idle loop) becomes its idle
+ * thread, and the CPU's system-call entry is programmed. */
+static void sched_start_cpu(void)
+{
+    unsigned me = this_cpu()->index;
+    struct cpu_sched *cs = &cpus[me];
+    if (!cs->idle) {
+        struct thread *idle = thread_adopt_boot_context(me, "idle");
+        if (!idle)
+            return; /* no memory: this CPU stays out of scheduling */
+        cs->idle = idle;
+        cs->current = idle;
+        this_cpu()->current_thread = idle;
+    }
+    syscall_init_cpu();
+    fpu_init_cpu();
+    aspace_init_cpu();
+    rq_init(&cs->rq);
+    spin_lock(&sched_lock);
+    cs->active = true;
+    spin_unlock(&sched_lock);
+}
+
+static void tick_hook(struct trap_frame *tf)
+{
+    if (!my_cs()->active)
+        sched_start_cpu();
+    sched_tick(tf);
+}
+
+/* Interim route when the timer has no hook: ours replaces its handler (ticks are then counted
+ * by the scheduler only). */
+__attribute__((weak)) void timer_set_tick_hook(void (*fn)(struct trap_frame *));
+
+static void timer_irq_fallback(struct trap_frame *tf)
+{
+    lapic_eoi();
+    tick_hook(tf);
+}
+
+void sched_init(void)
+{
+    boot_tsc = rdtsc();
+    for (unsigned i = 0; i < MAX_CPUS; i++)
+        rq_init(&cpus[i].rq);
+    thread_init();
+    /* CPU 0: kmain's context becomes an ordinary thread ("kmain", lowest priority, so that it
+     * can block in tests), and a separate idle thread is made for the CPU. */
+    struct thread *kmain_thread = thread_adopt_boot_context(0, "kmain");
+    struct thread *idle0;
+    if (!kmain_thread || thread_create_kernel("idle", idle_loop, NULL, 0, &idle0) != rcOk)
+        panic("sched: no memory for CPU 0's first threads");
+    kmain_thread->affinity = THREAD_AFFINITY_ALL;
+    thread_unref(idle0); /* the scheduler's reference keeps it */
+    cpus[0].idle = idle0;
+    cpus[0].current = kmain_thread;
+    this_cpu()->current_thread = kmain_thread;
+    uint64_t f = cpu_irq_save();
+    sched_start_cpu();
+    cpu_irq_restore(f);
+    idt_set_irq_handler(SCHED_RESCHED_VECTOR, resched_ipi);
+    if (timer_set_tick_hook)
+        timer_set_tick_hook(tick_hook);
+    else
+        idt_set_irq_handler(TIMER_VECTOR, timer_irq_fallback);
+    /* Each AP joins at its first tick; wait (at most 100 ms) so that threads created right
+     * after this can be placed on every CPU. */
+    uint64_t until = sched_now_ns() + 100000000ull;
+    for (;;) {
+        unsigned active = 0;
+        for (unsigned i = 0; i < MAX_CPUS; i++)
+            active += cpus[i].active;
+        if (active >= percpu_count() || sched_now_ns() > until)
+            break;
+        cpu_pause();
+    }
+    kprintf("sched: per-CPU run queues, %u levels (normal 0-31, FIFO 32-63), %u ms slices\n",
+            RQ_LEVELS, SCHED_SLICE_TICKS * 1000u / TIMER_HZ);
+}
+
+uint64_t sched_context_switches(unsigned cpu) { return cpu < MAX_CPUS ? cpus[cpu].switches : 0; }
+uint64_t sched_idle_ticks(unsigned cpu) { return cpu < MAX_CPUS ? cpus[cpu].idle_ticks : 0; }
+
+struct thread *thread_current(void)
+{
+    return (struct thread *)this_cpu()->current_thread;
+}

@@ -1,0 +1,104 @@
+/*
+ * The scheduler: preemptive, priority-based, one run queue per CPU.
+ *
+ * Classes and levels: a normal thread of priority p (0..31) is queued at level p and gets a
+ * time slice of SCHED_SLICE_TICKS timer ticks, after which it goes to the back of its level;
+ * a FIFO (real-time) thread is queued at level 32 + p and keeps the CPU until it blocks or
+ * yields or a more urgent thread becomes ready. The most urgent ready thread always runs:
+ * a thread that becomes ready on a CPU running something less urgent preempts it at once
+ * (on another CPU: through a reschedule IPI), so a low-priority busy loop never delays a
+ * higher priority by more than the IPI latency.
+ *
+ * CPUs: each CPU's idle thread is the context that called sched_start_cpu() (the BSP's kmain
+ * tail, each AP's idle loop); it halts with interrupts on. A thread is placed on the least
+ * loaded CPU its affinity allows; an idle CPU steals ready threads it is allowed to run from
+ * the others at every tick (migration).
+ *
+ * Locks: each run queue has its own spinlock, always taken with interrupts off. Order:
+ * object locks (IPC channels, wait queues) before run-queue locks; never two run-queue locks
+ * at once except in stealing, which uses trylock on the victim.
+ */
+#ifndef BASTION_SCHED_SCHED_H
+#define BASTION_SCHED_SCHED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <bastion/retcode.h>
+
+#include "arch/x86_64/spinlock.h"
+
+struct thread;
+struct trap_frame;
+
+#define SCHED_SLICE_TICKS 2      /* normal-class time slice: 20 ms at 100 Hz */
+#define SCHED_RESCHED_VECTOR 0xF1 /* IPI: "look at your run queue" */
+
+/* Global set-up on the BSP after timer_init() and before smp_start_aps(): run queues, the
+ * tick hook, the reschedule IPI; the calling context becomes CPU 0's first thread. */
+void sched_init(void);
+
+/* True once the calling CPU takes part in scheduling. */
+bool sched_cpu_active(void);
+
+/* Monotonic time in nanoseconds since boot (TSC based). */
+uint64_t sched_now_ns(void);
+
+/* Called by the timer on every tick of every CPU (interrupts off, after EOI). */
+void sched_tick(struct trap_frame *tf);
+
+/* Puts the calling thread at the back of its level and runs the most urgent ready thread. */
+void sched_yield(void);
+
+/*
+ * Blocks the calling thread until sched_wake(). `held` (may be NULL) is a lock the caller holds
+ * that protects the condition it waits for; it is released after the thread is marked blocked,
+ * so a sched_wake() by someone who takes `held` first cannot be lost. The lock is NOT re-taken.
+ * Returns the wake_rc given to sched_wake() (rcPeerClosed when the thread is terminated).
+ */
+Retcode sched_block_current(struct spinlock *held);
+
+/* The same with a timeout: rcTimeout if nobody woke it within timeout_ns (0: no timeout). */
+Retcode sched_block_timeout(struct spinlock *held, uint64_t timeout_ns);
+
+/*
+ * Makes a BLOCKED thread ready; it returns wake_rc from its sched_block*(). Returns false if the
+ * thread was not blocked (already woken, e.g. by its timeout, or never blocked): exactly one
+ * waker succeeds.
+ */
+bool sched_wake(struct thread *t, Retcode wake_rc);
+
+/*
+ * Direct hand-off for IPC: the calling thread blocks (releasing `held` as in
+ * sched_block_current) and t, which must be BLOCKED, is woken with rcOk and runs on this CPU
+ * at once without a pass
+ * through the run queues (its affinity permitting; otherwise it is woken normally). Returns
+ * what the caller's own eventual wake-up gives.
+ */
+Retcode sched_switch_to(struct thread *t, struct spinlock *held);
+
+/* Sleeps at least ns nanoseconds. */
+void sched_sleep_ns(uint64_t ns);
+
+/* Enqueues a NEW or woken thread on a CPU its affinity allows (thread.c uses it). */
+void sched_make_ready(struct thread *t);
+
+/* Re-evaluates where t should run after its priority, class or affinity changed. */
+void sched_requeue(struct thread *t);
+
+/* Ends the calling thread (thread_exit() after its bookkeeping): it becomes DEAD and never
+ * runs again; its CPU drops the scheduler's reference once it has switched away. */
+_Noreturn void sched_exit_current(void);
+
+/* Marks t for termination with `code` and wakes it with rcPeerClosed if it is blocked, or
+ * interrupts its CPU if it is running (see thread_terminate()). */
+Retcode sched_terminate(struct thread *t, int64_t code);
+
+/* Per-CPU counters for diagnostics and tests. */
+uint64_t sched_context_switches(unsigned cpu);
+uint64_t sched_idle_ticks(unsigned cpu);
+
+/* Internal: first code a new thread runs (context.asm calls it). */
+void sched_switch_tail(void);
+
+#endif
