@@ -15,6 +15,7 @@
 #include "panic.h"
 
 #define APIC_BASE_BSP (1u << 8)
+#define APIC_BASE_X2APIC (1u << 10)
 #define APIC_BASE_ENABLE (1u << 11)
 #define APIC_BASE_ADDR_MASK 0x000FFFFFFFFFF000ull
 
@@ -100,6 +101,13 @@ static uint32_t lint_lvt(unsigned lint)
 static void setup_local(void)
 {
     uint64_t base = rdmsr(MSR_APIC_BASE);
+    if (base & APIC_BASE_X2APIC) {
+        /* Firmware left x2APIC mode on (machines with many CPUs do). x2APIC -> xAPIC is not a
+         * legal transition; going through "disabled" is (SDM vol. 3, "x2APIC state
+         * transitions"), and resets this LAPIC, which we program from scratch below. */
+        wrmsr(MSR_APIC_BASE, base & ~(uint64_t)(APIC_BASE_X2APIC | APIC_BASE_ENABLE));
+        base &= ~(uint64_t)(APIC_BASE_X2APIC | APIC_BASE_ENABLE);
+    }
     if (!(base & APIC_BASE_ENABLE))
         wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
 

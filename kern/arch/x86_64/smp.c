@@ -79,7 +79,11 @@ static noreturn void ap_entry(uint64_t index)
     write_cr0(bsp_cr0);
     ap_alive = true;
 
-    uint32_t apic_id = lapic_id();
+    /* The initial APIC id from CPUID: the LAPIC itself is not set up yet (firmware may even
+     * have left it in x2APIC mode, where its MMIO page reads nothing useful). */
+    uint32_t a, b, c, d;
+    cpuid(1, 0, &a, &b, &c, &d);
+    uint32_t apic_id = b >> 24;
     if (!percpu_init_ap((unsigned)index, apic_id))
         panic("smp: percpu_init_ap(%lu, apic id %u) failed", (unsigned long)index, apic_id);
     lapic_init_ap();
