@@ -1,0 +1,209 @@
+/* Host tests of kern/mm/vregion.c: placement, splitting, merging, state counts and every
+ * refusal (alignment, W^X, gaps, overlap, exhaustion, allocation failure). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "mm/vregion.h"
+
+#define P VR_PAGE
+#define LO 0x10000ull
+#define HI 0x100000000ull
+
+static struct vr_map m;
+static int allocs_left = -1; /* -1: unlimited */
+static int live;
+
+static void *vr_test_alloc(size_t n)
+{
+    if (allocs_left == 0)
+        return NULL;
+    if (allocs_left > 0)
+        allocs_left--;
+    live++;
+    return malloc(n);
+}
+
+static void vr_test_free(void *p)
+{
+    live--;
+    free(p);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    allocs_left = -1;
+    live = 0;
+    vr_init(&m, LO, HI, vr_test_alloc, vr_test_free);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    vr_clear(&m);
+    assert_int_equal(live, 0);
+    return 0;
+}
+
+static void test_reserve_first_fit_and_hint(void **state)
+{
+    (void)state;
+    uint64_t a, b, c;
+    assert_int_equal(vr_reserve(&m, 0, 3 * P, VR_PROT_READ, &a), rcOk);
+    assert_int_equal(a, LO);
+    assert_int_equal(vr_reserve(&m, 0, 1, VR_PROT_READ, &b), rcOk); /* rounded up to a page */
+    assert_int_equal(b, LO + 3 * P);
+    assert_int_equal(vr_reserve(&m, 0x200000, P, VR_PROT_READ, &c), rcOk);
+    assert_int_equal(c, 0x200000);
+    assert_int_equal(vr_reserve(&m, 0x200000, P, VR_PROT_READ, &c), rcAlreadyExists);
+    assert_int_equal(vr_reserve(&m, 0x200001, P, VR_PROT_READ, &c), rcAlignment);
+    assert_int_equal(vr_reserve(&m, HI, P, VR_PROT_READ, &c), rcInvalidArgument);
+    assert_int_equal(vr_reserve(&m, 0, 0, VR_PROT_READ, &c), rcInvalidArgument);
+    assert_int_equal(vr_reserve(&m, 0, P, VR_PROT_WRITE | VR_PROT_EXEC, &c), rcWxViolation);
+    assert_int_equal(vr_reserve(&m, 0, P, 8, &c), rcInvalidArgument);
+    assert_int_equal(vr_reserve(&m, 0, HI, VR_PROT_READ, &c), rcInvalidArgument);
+    assert_int_equal(vr_count(&m), 3);
+}
+
+static void test_gap_reuse_after_release(void **state)
+{
+    (void)state;
+    uint64_t a, b, c, d;
+    assert_int_equal(vr_reserve(&m, 0, 2 * P, VR_PROT_READ, &a), rcOk);
+    assert_int_equal(vr_reserve(&m, 0, 2 * P, VR_PROT_READ, &b), rcOk);
+    assert_int_equal(vr_reserve(&m, 0, 2 * P, VR_PROT_READ, &c), rcOk);
+    assert_int_equal(vr_release(&m, b, 2 * P, NULL), rcOk);
+    assert_int_equal(vr_reserve(&m, 0, 3 * P, VR_PROT_READ, &d), rcOk);
+    assert_int_equal(d, c + 2 * P); /* too big for the hole */
+    assert_int_equal(vr_reserve(&m, 0, 2 * P, VR_PROT_READ, &d), rcOk);
+    assert_int_equal(d, b); /* fits the hole exactly */
+}
+
+static void test_commit_split_and_merge(void **state)
+{
+    (void)state;
+    uint64_t a, changed = 99;
+    assert_int_equal(vr_reserve(&m, 0, 10 * P, VR_PROT_READ | VR_PROT_WRITE, &a), rcOk);
+    assert_int_equal(vr_set_state(&m, a + 2 * P, 3 * P, VR_COMMITTED, &changed), rcOk);
+    assert_int_equal(changed, 3);
+    assert_int_equal(vr_count(&m), 3);
+    const struct vregion *r = vr_find(&m, a + 3 * P);
+    assert_non_null(r);
+    assert_int_equal(r->base, a + 2 * P);
+    assert_int_equal(r->size, 3 * P);
+    assert_int_equal(r->state, VR_COMMITTED);
+    /* Overlapping commit counts only the newly committed pages. */
+    assert_int_equal(vr_set_state(&m, a, 4 * P, VR_COMMITTED, &changed), rcOk);
+    assert_int_equal(changed, 2);
+    assert_int_equal(vr_pages_in_state(&m, a, 10 * P, VR_COMMITTED), 5);
+    assert_int_equal(vr_pages_in_state(&m, a, 10 * P, VR_RESERVED), 5);
+    /* Decommitting everything merges back into one region. */
+    assert_int_equal(vr_set_state(&m, a, 10 * P, VR_RESERVED, &changed), rcOk);
+    assert_int_equal(changed, 5);
+    assert_int_equal(vr_count(&m), 1);
+}
+
+static void test_refusals_leave_map_unchanged(void **state)
+{
+    (void)state;
+    uint64_t a, b;
+    assert_int_equal(vr_reserve(&m, 0x100000, 2 * P, VR_PROT_READ, &a), rcOk);
+    assert_int_equal(vr_reserve(&m, 0x100000 + 3 * P, 2 * P, VR_PROT_READ, &b), rcOk);
+    /* The range spans the one-page gap between them. */
+    assert_int_equal(vr_set_state(&m, a, 5 * P, VR_COMMITTED, NULL), rcNotFound);
+    assert_int_equal(vr_protect(&m, a, 5 * P, VR_PROT_READ | VR_PROT_WRITE), rcNotFound);
+    assert_int_equal(vr_release(&m, a, 5 * P, NULL), rcNotFound);
+    assert_int_equal(vr_set_state(&m, a + 1, P, VR_COMMITTED, NULL), rcAlignment);
+    assert_int_equal(vr_set_state(&m, a, P, VR_FREE, NULL), rcInvalidArgument);
+    assert_int_equal(vr_protect(&m, a, P, VR_PROT_WRITE | VR_PROT_EXEC), rcWxViolation);
+    assert_int_equal(vr_count(&m), 2);
+    assert_int_equal(vr_pages_in_state(&m, a, 5 * P, VR_COMMITTED), 0);
+    assert_null(vr_find(&m, a + 2 * P));
+}
+
+static void test_protect_splits(void **state)
+{
+    (void)state;
+    uint64_t a;
+    assert_int_equal(vr_reserve(&m, 0, 4 * P, VR_PROT_READ | VR_PROT_WRITE, &a), rcOk);
+    assert_int_equal(vr_protect(&m, a + P, P, VR_PROT_READ | VR_PROT_EXEC), rcOk);
+    assert_int_equal(vr_count(&m), 3);
+    assert_int_equal(vr_find(&m, a + P)->prot, VR_PROT_READ | VR_PROT_EXEC);
+    assert_int_equal(vr_find(&m, a)->prot, VR_PROT_READ | VR_PROT_WRITE);
+    assert_int_equal(vr_protect(&m, a + P, P, VR_PROT_READ | VR_PROT_WRITE), rcOk);
+    assert_int_equal(vr_count(&m), 1);
+}
+
+static void test_release_partial_counts_committed(void **state)
+{
+    (void)state;
+    uint64_t a, n = 0;
+    assert_int_equal(vr_reserve(&m, 0, 8 * P, VR_PROT_READ, &a), rcOk);
+    assert_int_equal(vr_set_state(&m, a, 8 * P, VR_COMMITTED, NULL), rcOk);
+    assert_int_equal(vr_release(&m, a + 2 * P, 3 * P, &n), rcOk);
+    assert_int_equal(n, 3);
+    assert_int_equal(vr_count(&m), 2);
+    assert_null(vr_find(&m, a + 3 * P));
+    assert_non_null(vr_find(&m, a + 5 * P));
+}
+
+static void test_neighbouring_reservations_stay_apart(void **state)
+{
+    (void)state;
+    uint64_t a, b;
+    assert_int_equal(vr_reserve(&m, 0, P, VR_PROT_READ, &a), rcOk);
+    assert_int_equal(vr_reserve(&m, 0, P, VR_PROT_READ, &b), rcOk);
+    assert_int_equal(b, a + P);
+    /* Same state and protection, adjacent, but two reservations: never merged. */
+    assert_int_equal(vr_count(&m), 2);
+    assert_int_equal(vr_release(&m, a, P, NULL), rcOk);
+    assert_non_null(vr_find(&m, b));
+}
+
+static void vr_test_allocation_failure(void **state)
+{
+    (void)state;
+    uint64_t a;
+    assert_int_equal(vr_reserve(&m, 0, 4 * P, VR_PROT_READ, &a), rcOk);
+    allocs_left = 0;
+    assert_int_equal(vr_reserve(&m, 0, P, VR_PROT_READ, &a), rcOutOfMemory);
+    assert_int_equal(vr_set_state(&m, a + P, P, VR_COMMITTED, NULL), rcOutOfMemory);
+    allocs_left = -1;
+    assert_int_equal(vr_count(&m), 1);
+    assert_int_equal(vr_find(&m, a)->state, VR_RESERVED);
+}
+
+static void test_exhaustion(void **state)
+{
+    (void)state;
+    struct vr_map small;
+    vr_init(&small, LO, LO + 4 * P, vr_test_alloc, vr_test_free);
+    uint64_t a;
+    assert_int_equal(vr_reserve(&small, 0, 3 * P, VR_PROT_READ, &a), rcOk);
+    assert_int_equal(vr_reserve(&small, 0, 2 * P, VR_PROT_READ, &a), rcOutOfMemory);
+    assert_int_equal(vr_reserve(&small, 0, P, VR_PROT_READ, &a), rcOk);
+    assert_int_equal(a, LO + 3 * P);
+    vr_clear(&small);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_reserve_first_fit_and_hint, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gap_reuse_after_release, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_commit_split_and_merge, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refusals_leave_map_unchanged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_protect_splits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_release_partial_counts_committed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_neighbouring_reservations_stay_apart, setup, teardown),
+        cmocka_unit_test_setup_teardown(vr_test_allocation_failure, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exhaustion, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
