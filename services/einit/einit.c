@@ -22,12 +22,15 @@
 #include <user/core.h>
 #include <user/scp.h>
 
+#include <bastion/startblock.h>
+
 #include "startup_table.h"
 #include "startup_table_check.h"
 
-/* Task.Create's stackSize and priority: 0 asks for the kernel's defaults. */
+/* Task.Create's stackSize (0: the kernel's default) and priority (0..31, higher is more
+ * urgent; 10 is the kernel's default for threads). */
 #define EINIT_STACK_DEFAULT 0u
-#define EINIT_PRIORITY_DEFAULT 0u
+#define EINIT_PRIORITY_DEFAULT 10u
 #define EINIT_POLL_MS 100u
 
 struct proc {
@@ -92,7 +95,7 @@ static Retcode connect(const struct einit_startup_table *t, uint32_t client, con
 
 static Retcode set_env(const struct einit_entry *e, struct proc *p)
 {
-    static _Alignas(8) uint8_t blob[kl_core_Task_TaskEnvMax];
+    static _Alignas(8) uint8_t blob[BASTION_SCP_MAX];
     struct scp_builder b;
     scp_init(&b, blob, sizeof blob, e->limits.kernel_memory, e->limits.ram);
     scp_arg(&b, e->task_name);

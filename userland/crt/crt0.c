@@ -1,7 +1,8 @@
 /*
  * crt0: the first user-mode code of every Bastion program.
  *
- * The kernel enters `_start` with rdi = the user address of the start block (start_abi.h) on a
+ * The kernel enters `_start` with rdi = the user address of the start block
+ * (<bastion/startblock.h>) on a
  * fresh stack. Order matters and each step may only use what the previous ones made valid:
  *   1. relocate the image (reloc.c): until then no pointer stored in data may be used;
  *   2. read the start block (start.c): the Core handle, argv, envp, named channels;

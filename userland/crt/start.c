@@ -1,5 +1,5 @@
 /*
- * The start block (start_abi.h): read once by crt0, then served read-only through
+ * The start block (<bastion/startblock.h>): read once by crt0, then served read-only through
  * <user/start.h>. The block and the strings it points to live in the process's own memory
  * (the kernel wrote them there before the first instruction), so keeping pointers is safe.
  */
@@ -9,7 +9,7 @@
 #include <user/start.h>
 
 #include "crt.h"
-#include "start_abi.h"
+#include <bastion/startblock.h>
 
 static uint32_t core;
 static int argc_;

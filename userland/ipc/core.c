@@ -12,7 +12,7 @@
 Retcode core_transport(void *ctx, const void *req, size_t req_len, void *res, size_t res_cap, size_t *res_len)
 {
     (void)ctx;
-    return sys_call(core_handle(), req, req_len, res, res_cap, res_len);
+    return sys_call(core_handle(), req, req_len, res, res_cap, res_len, 0);
 }
 
 Retcode core_debug_write(const void *data, size_t len)

@@ -5,14 +5,15 @@
 #include <user/start.h>
 #include <user/syscall.h>
 
-Retcode ipc_call(uint32_t handle, const void *req, size_t req_len, void *res, size_t res_cap, size_t *res_len)
+Retcode ipc_call(uint32_t handle, const void *req, size_t req_len, void *res, size_t res_cap, size_t *res_len,
+                 uint32_t timeout_ms)
 {
-    return sys_call(handle, req, req_len, res, res_cap, res_len);
+    return sys_call(handle, req, req_len, res, res_cap, res_len, timeout_ms);
 }
 
-Retcode ipc_recv(uint32_t handle, void *buf, size_t cap, size_t *len, uint64_t *token)
+Retcode ipc_recv(uint32_t handle, void *buf, size_t cap, size_t *len, uint64_t *token, uint32_t timeout_ms)
 {
-    return sys_recv(handle, buf, cap, len, token);
+    return sys_recv(handle, buf, cap, len, token, timeout_ms);
 }
 
 Retcode ipc_reply(uint64_t token, const void *buf, size_t len)
@@ -30,13 +31,14 @@ Retcode ipc_connect(struct ipc_channel *ch, const char *name)
 {
     if (ch == NULL)
         return rcInvalidArgument;
+    ch->timeout_ms = IPC_FOREVER;
     return start_connection(name, &ch->handle);
 }
 
 Retcode ipc_transport(void *ctx, const void *req, size_t req_len, void *res, size_t res_cap, size_t *res_len)
 {
     const struct ipc_channel *ch = ctx;
-    return sys_call(ch->handle, req, req_len, res, res_cap, res_len);
+    return sys_call(ch->handle, req, req_len, res, res_cap, res_len, ch->timeout_ms);
 }
 
 void ipc_client_init(struct idl_client *cl, struct ipc_channel *ch, uint32_t endpoint_id, void *req_buf,

@@ -1,9 +1,9 @@
-/* <user/scp.h>: the only writer of the SCP layout (crt/start_abi.h). */
+/* <user/scp.h>: userland's only writer of the SCP layout (<bastion/startblock.h>). */
 #include <string.h>
 
 #include <user/scp.h>
 
-#include "../crt/start_abi.h"
+#include <bastion/startblock.h>
 
 static void put(struct scp_builder *b, const void *p, size_t n)
 {

@@ -24,9 +24,21 @@ Retcode ipc_serve(struct ipc_server *srv)
 {
     size_t len = 0;
     uint64_t token = 0;
-    int in = 0; /* index of the buffer holding the current request */
-    Retcode r = sys_recv(srv->listener, srv->buf[in], srv->cap, &len, &token);
-    while (r == rcOk) {
+    int in = 0; /* index of the buffer that receives the next request */
+    Retcode r = sys_recv(srv->listener, srv->buf[in], srv->cap, &len, &token, IPC_FOREVER);
+    for (;;) {
+        if (r == rcBufferTooSmall || r == rcPeerClosed) {
+            /* A request too large for our buffer (the kernel failed it back to its sender), or
+             * a client gone before our reply reached it: keep serving the others. */
+            if (r == rcBufferTooSmall)
+                srv->refused++;
+            else
+                srv->lost++;
+            r = sys_recv(srv->listener, srv->buf[in], srv->cap, &len, &token, IPC_FOREVER);
+            continue;
+        }
+        if (r != rcOk)
+            return r;
         void *req = srv->buf[in], *res = srv->buf[in ^ 1];
         size_t res_len = 0;
         if (srv->dispatch(srv->ctx, req, len, res, srv->cap, &res_len) == rcOk) {
@@ -35,15 +47,12 @@ Retcode ipc_serve(struct ipc_server *srv)
             res_len = ipc_error_header(req, len, res, srv->cap);
             srv->refused++;
         }
-        if (srv->stop)
-            return sys_reply(token, res, res_len);
-        /* The reply leaves from `res`, and the next request arrives in the same buffer. */
+        if (srv->stop) {
+            r = sys_reply(token, res, res_len);
+            return r == rcPeerClosed ? rcOk : r;
+        }
+        /* The reply leaves from `res`, and the next request arrives in that same buffer. */
         in ^= 1;
         r = sys_reply_recv(token, res, res_len, srv->listener, srv->cap, &len, &token);
-        if (r == rcPeerClosed) {
-            /* That client is gone before our reply reached it: keep serving the others. */
-            r = sys_recv(srv->listener, srv->buf[in], srv->cap, &len, &token);
-        }
     }
-    return r;
 }

@@ -15,7 +15,7 @@
 #include <user/start.h>
 
 #include "crt.h"
-#include "start_abi.h"
+#include <bastion/startblock.h>
 
 static uint32_t le32(const uint8_t *p)
 {

@@ -24,19 +24,27 @@
 
 #include "bastion_idl.h"
 
+/* Timeouts are in milliseconds; IPC_FOREVER (0) waits as long as it takes. A call that runs
+ * out of time returns rcTimeout (if the server had already received it, its reply then gets
+ * rcPeerClosed); a client whose server died gets rcPeerClosed. */
+#define IPC_FOREVER 0u
+
 /* The raw system calls, with the results as out parameters. */
-Retcode ipc_call(uint32_t handle, const void *req, size_t req_len, void *res, size_t res_cap, size_t *res_len);
-Retcode ipc_recv(uint32_t handle, void *buf, size_t cap, size_t *len, uint64_t *token);
+Retcode ipc_call(uint32_t handle, const void *req, size_t req_len, void *res, size_t res_cap, size_t *res_len,
+                 uint32_t timeout_ms);
+Retcode ipc_recv(uint32_t handle, void *buf, size_t cap, size_t *len, uint64_t *token, uint32_t timeout_ms);
 Retcode ipc_reply(uint64_t token, const void *buf, size_t len);
 Retcode ipc_reply_recv(uint64_t token, void *buf, size_t len, uint32_t handle, size_t cap, size_t *msg_len,
                        uint64_t *new_token);
 
-/* A client channel: the handle the transport calls on. */
+/* A client channel: the handle the transport calls on, and the timeout of each call. */
 struct ipc_channel {
     uint32_t handle;
+    uint32_t timeout_ms; /* IPC_FOREVER unless set */
 };
 
-/* Looks up the named connection in the start block: rcNotFound if Einit made none. */
+/* Looks up the named connection in the start block: rcNotFound if Einit made none. The
+ * channel's timeout starts as IPC_FOREVER. */
 Retcode ipc_connect(struct ipc_channel *ch, const char *name);
 
 /* idl_transport_fn over SYS_CALL; ctx is a struct ipc_channel *. */
@@ -60,7 +68,8 @@ struct ipc_server {
     size_t cap;
     volatile bool stop;     /* set (by a handler) to leave ipc_serve after the current reply */
     uint64_t served;        /* requests answered */
-    uint64_t refused;       /* requests the dispatcher refused */
+    uint64_t refused;       /* requests the dispatcher refused, or too large for buf */
+    uint64_t lost;          /* replies whose client was gone (died or timed out) */
 };
 
 /*

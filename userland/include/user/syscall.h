@@ -5,6 +5,9 @@
  * rdx = second result, r8 = third (SYS_RECV's reply token); rcx and r11 are clobbered by the
  * SYSCALL instruction itself. "memory" is clobbered because the kernel reads the request and
  * writes the reply buffers behind the compiler's back.
+ *
+ * Timeouts (SYS_CALL in r9, SYS_RECV in r10) are in milliseconds; 0 waits forever. Every
+ * register the kernel reads is always set here, so no stale value can become a timeout.
  */
 #ifndef USER_SYSCALL_H
 #define USER_SYSCALL_H
@@ -16,30 +19,35 @@
 #include <bastion/syscall.h>
 
 static inline Retcode sys_call(uint32_t handle, const void *req, size_t req_len, void *res, size_t res_cap,
-                               size_t *res_len)
+                               size_t *res_len, uint32_t timeout_ms)
 {
     register uint64_t r10 __asm__("r10") = (uint64_t)res;
     register uint64_t r8 __asm__("r8") = (uint64_t)res_cap;
+    register uint64_t r9 __asm__("r9") = timeout_ms;
     uint64_t rax = SYS_CALL, rdx = req_len;
     __asm__ volatile("syscall"
-                     : "+a"(rax), "+d"(rdx), "+r"(r10), "+r"(r8)
+                     : "+a"(rax), "+d"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
                      : "D"((uint64_t)handle), "S"(req)
-                     : "rcx", "r11", "r9", "memory");
+                     : "rcx", "r11", "memory");
     if (res_len)
         *res_len = (Retcode)rax == rcOk ? (size_t)rdx : 0;
     return (Retcode)rax;
 }
 
-static inline Retcode sys_recv(uint32_t handle, void *buf, size_t cap, size_t *len, uint64_t *token)
+/* On rcBufferTooSmall, *len is the size the request needed (the request itself is failed). */
+static inline Retcode sys_recv(uint32_t handle, void *buf, size_t cap, size_t *len, uint64_t *token,
+                               uint32_t timeout_ms)
 {
-    register uint64_t r10 __asm__("r10");
-    register uint64_t r8 __asm__("r8");
+    register uint64_t r10 __asm__("r10") = timeout_ms;
+    register uint64_t r8 __asm__("r8") = 0;
+    register uint64_t r9 __asm__("r9") = 0;
     uint64_t rax = SYS_RECV, rdx = cap;
     __asm__ volatile("syscall"
-                     : "+a"(rax), "+d"(rdx), "=r"(r10), "=r"(r8)
+                     : "+a"(rax), "+d"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
                      : "D"((uint64_t)handle), "S"(buf)
-                     : "rcx", "r11", "r9", "memory");
-    (void)r10;
+                     : "rcx", "r11", "memory");
+    if ((Retcode)rax == rcBufferTooSmall)
+        *len = (size_t)rdx;
     if ((Retcode)rax == rcOk) {
         *len = (size_t)rdx;
         *token = r8;
@@ -49,15 +57,14 @@ static inline Retcode sys_recv(uint32_t handle, void *buf, size_t cap, size_t *l
 
 static inline Retcode sys_reply(uint64_t token, const void *buf, size_t len)
 {
-    register uint64_t r10 __asm__("r10");
-    register uint64_t r8 __asm__("r8");
+    register uint64_t r10 __asm__("r10") = 0;
+    register uint64_t r8 __asm__("r8") = 0;
+    register uint64_t r9 __asm__("r9") = 0;
     uint64_t rax = SYS_REPLY, rdx = len;
     __asm__ volatile("syscall"
-                     : "+a"(rax), "+d"(rdx), "=r"(r10), "=r"(r8)
+                     : "+a"(rax), "+d"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
                      : "D"(token), "S"(buf)
-                     : "rcx", "r11", "r9", "memory");
-    (void)r10;
-    (void)r8;
+                     : "rcx", "r11", "memory");
     return (Retcode)rax;
 }
 
@@ -68,11 +75,14 @@ static inline Retcode sys_reply_recv(uint64_t token, void *buf, size_t len, uint
 {
     register uint64_t r10 __asm__("r10") = handle;
     register uint64_t r8 __asm__("r8") = cap;
+    register uint64_t r9 __asm__("r9") = 0;
     uint64_t rax = SYS_REPLY_RECV, rdx = len;
     __asm__ volatile("syscall"
-                     : "+a"(rax), "+d"(rdx), "+r"(r10), "+r"(r8)
+                     : "+a"(rax), "+d"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
                      : "D"(token), "S"(buf)
-                     : "rcx", "r11", "r9", "memory");
+                     : "rcx", "r11", "memory");
+    if ((Retcode)rax == rcBufferTooSmall)
+        *msg_len = (size_t)rdx;
     if ((Retcode)rax == rcOk) {
         *msg_len = (size_t)rdx;
         *new_token = r8;

@@ -20,6 +20,11 @@ struct thread {
 
 #define THREAD_STACK_DEFAULT (64u * 1024u)
 
+/* Priorities: 0..31, higher is more urgent; new threads default to 10 (the kernel's default). */
+#define THREAD_PRIO_MIN 0u
+#define THREAD_PRIO_DEFAULT 10u
+#define THREAD_PRIO_MAX 31u
+
 /* Starts fn(arg) in a new thread of this process at `priority`; stack 0 = the default. */
 Retcode thread_create(struct thread *t, thread_fn fn, void *arg, uint32_t priority, size_t stack);
 

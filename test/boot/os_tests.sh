@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# test/boot/os_tests.sh: boot the in-OS test image (bastion-os-tests.iso: init=einit_test) and
+# check the result line of every in-OS test program (test/os/).
+#
+# Usage: os_tests.sh --iso ISO --log LOG --expect-file FILE [--cpus N] [--mem SIZE]
+#                    [--timeout SECONDS] [--accel tcg|kvm] [--firmware bios|uefi]
+#
+# Passes when, for every name in FILE (one a line, '#' comments), the serial log has
+# "<name>: N passed, 0 failed" with N > 0, and no line starts with PANIC. Fails at once on a
+# PANIC line or a "<name>: N passed, M failed" line with M > 0 (after collecting the others),
+# and on timeout, naming the tests whose line is missing.
+# Exits 77 (ctest: skipped) when the kernel came up ("Bastion ready") but no Einit line
+# ("einit: ...") followed within --einit-wait seconds: a kernel that does not start user
+# processes yet cannot run these tests. Once Einit speaks, every check is strict.
+#
+# QEMU runs under `timeout` and is ended by its own PID on every exit path.
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+source "$ROOT/scripts/lib/qemu.sh"
+source "$ROOT/scripts/lib/bootlog.sh"
+
+iso='' log='' expect_file='' cpus=4 mem=512M timeout_s=300 accel=tcg firmware=bios einit_wait=30
+while (($#)); do
+  case $1 in
+    --iso) iso=$2; shift 2 ;;
+    --log) log=$2; shift 2 ;;
+    --expect-file) expect_file=$2; shift 2 ;;
+    --cpus) cpus=$2; shift 2 ;;
+    --mem) mem=$2; shift 2 ;;
+    --timeout) timeout_s=$2; shift 2 ;;
+    --accel) accel=$2; shift 2 ;;
+    --firmware) firmware=$2; shift 2 ;;
+    --einit-wait) einit_wait=$2; shift 2 ;;
+    *) echo "os_tests: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+done
+[[ -n $iso && -n $log && -n $expect_file ]] || { echo "os_tests: --iso, --log and --expect-file are required" >&2; exit 2; }
+[[ -r $iso ]] || { echo "FAIL os-tests: ISO not found: $iso"; exit 1; }
+mapfile -t names < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$expect_file" | grep -v '^$')
+((${#names[@]})) || { echo "FAIL os-tests: no test names in $expect_file"; exit 1; }
+
+mkdir -p "$(dirname "$log")"
+: >"$log"
+: >"$log.qemu.txt"
+workdir=$(mktemp -d "$(dirname "$log")/.os-tests.XXXXXX")
+bastion_firmware_args "$firmware" "$workdir" || { echo "FAIL os-tests: firmware setup"; exit 1; }
+bastion_accel_args "$accel" || { echo "FAIL os-tests: accelerator setup"; exit 1; }
+
+tpid=
+cleanup() {
+  local qpid=
+  [[ -r $workdir/qemu.pid ]] && qpid=$(<"$workdir/qemu.pid")
+  [[ -n $qpid ]] && bastion_qemu_stop "$qpid"
+  [[ -n $tpid ]] && bastion_qemu_stop "$tpid"
+  rm -rf "$workdir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+summary() {
+  local text=$1 n line
+  echo "---- in-OS test results ----"
+  for n in "${names[@]}"; do
+    line=$(grep -m1 -E "^$n: [0-9]+ passed, [0-9]+ failed" <<<"$text")
+    echo "${line:-$n: (no result line)}"
+  done
+  echo "---- FAIL lines ----"
+  grep -E ': FAIL' <<<"$text" | head -n 60
+  echo "---- Einit ----"
+  grep -E '^einit:' <<<"$text" | head -n 60
+  echo "--------------------"
+  echo "serial log: $log"
+}
+
+echo "os-tests: booting $iso ($firmware, $accel, -smp $cpus, -m $mem, up to ${timeout_s}s)"
+timeout -k 5 $((timeout_s + 15)) "$BASTION_QEMU" -machine pc "${BASTION_ACCEL_ARGS[@]}" "${BASTION_FW_ARGS[@]}" \
+  -smp "$cpus" -m "$mem" -cdrom "$iso" -boot d \
+  -display none -monitor none -serial "file:$log" -no-reboot \
+  -pidfile "$workdir/qemu.pid" </dev/null >"$log.qemu.txt" 2>&1 &
+tpid=$!
+
+start=$SECONDS
+ready_at=
+verdict=pending reason=
+while :; do
+  text=$(bastion_log_text "$log")
+  bad=$(grep -m1 -E '^PANIC' <<<"$text")
+  if [[ -n $bad ]]; then verdict=fail reason="kernel reported: $bad"; break; fi
+  if [[ -z $ready_at ]] && grep -qE 'Bastion ready: [0-9]+ CPUs online' <<<"$text"; then ready_at=$SECONDS; fi
+  if [[ -n $ready_at ]] && ! grep -qE '^einit:' <<<"$text" && ((SECONDS - ready_at >= einit_wait)); then
+    verdict=skip reason="the kernel is up but started no Einit within ${einit_wait}s"
+    break
+  fi
+  missing=() failed=()
+  for n in "${names[@]}"; do
+    line=$(grep -m1 -E "^$n: [0-9]+ passed, [0-9]+ failed" <<<"$text")
+    if [[ -z $line ]]; then missing+=("$n"); continue; fi
+    [[ $line =~ :\ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]
+    if ((BASH_REMATCH[2] > 0 || BASH_REMATCH[1] == 0)); then failed+=("$n"); fi
+  done
+  if ((${#missing[@]} == 0)); then
+    if ((${#failed[@]})); then verdict=fail reason="failed: ${failed[*]}"; else verdict=pass; fi
+    break
+  fi
+  if ! kill -0 "$tpid" 2>/dev/null; then verdict=fail reason="QEMU stopped; no result from: ${missing[*]}"; break; fi
+  if ((SECONDS - start >= timeout_s)); then
+    verdict=fail reason="timeout after ${timeout_s}s; no result from: ${missing[*]}"
+    ((${#failed[@]})) && reason+="; failed: ${failed[*]}"
+    break
+  fi
+  sleep 0.5
+done
+elapsed=$((SECONDS - start))
+text=$(bastion_log_text "$log")
+case $verdict in
+  pass) summary "$text"; echo "PASS os-tests: ${#names[@]} in-OS tests passed (${elapsed}s)"; exit 0 ;;
+  skip) echo "SKIP os-tests: $reason (${elapsed}s); serial log: $log"; bastion_log_text "$log" | tail -n 15; exit 77 ;;
+  *) summary "$text"; echo "FAIL os-tests: $reason (${elapsed}s)"; bastion_log_text "$log" | tail -n 40; exit 1 ;;
+esac

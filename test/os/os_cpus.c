@@ -1,0 +1,67 @@
+/*
+ * os_cpus: threads run on every CPU. Starts 2 x N busy threads and records which CPUs they ran
+ * on, read with RDTSCP (the kernel keeps each CPU's index in IA32_TSC_AUX). Argument: --cpus N.
+ * The workers run at priority 2: above os_sched's priority-1 busy loops, below everything else.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <user/core.h>
+#include <user/thread.h>
+
+#include "ostest.h"
+
+#define MAX_THREADS 32
+
+static volatile uint64_t seen; /* bit i: some thread ran on CPU i */
+static volatile int stop;
+
+static uint32_t cpu_now(void)
+{
+    uint32_t lo, hi, aux;
+    __asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
+    return aux & 0xFFF;
+}
+
+static int worker(void *arg)
+{
+    (void)arg;
+    while (!stop) {
+        uint32_t c = cpu_now();
+        if (c < 64)
+            __atomic_or_fetch(&seen, 1ull << c, __ATOMIC_RELAXED);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    ot_begin("os_cpus");
+    int cpus = 4;
+    for (int i = 1; i + 1 < argc; i++) {
+        if (strcmp(argv[i], "--cpus") == 0)
+            cpus = atoi(argv[i + 1]);
+    }
+    uint32_t a, b, c, d;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x80000001u), "c"(0));
+    if (!ot_check((d >> 27) & 1, __LINE__, "RDTSCP", "this CPU has no RDTSCP"))
+        return ot_end();
+
+    int n = 2 * cpus > MAX_THREADS ? MAX_THREADS : 2 * cpus;
+    struct thread t[MAX_THREADS];
+    int started = 0;
+    for (int i = 0; i < n; i++)
+        started += thread_create(&t[i], worker, NULL, 2, 0) == rcOk; /* above os_sched's spinners */
+    OT_EQ(started, n);
+    for (int i = 0; i < 50 && __builtin_popcountll(seen) < cpus; i++)
+        core_thread_sleep(10);
+    stop = 1;
+    int code;
+    for (int i = 0; i < started; i++)
+        OT_RC(thread_join(&t[i], 5000, &code), rcOk);
+    uint64_t all = cpus >= 64 ? ~0ull : (1ull << cpus) - 1;
+    ot_check(seen == all, __LINE__, "every CPU ran a thread", "CPU mask %#llx, expected %#llx",
+             (unsigned long long)seen, (unsigned long long)all);
+    printf("os_cpus: threads ran on CPU mask %#llx\n", (unsigned long long)seen);
+    return ot_end();
+}

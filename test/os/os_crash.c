@@ -1,0 +1,35 @@
+/*
+ * os_crash: a process that breaks isolation on purpose, started by os_isolation. Argument:
+ *   kernel  read kernel memory (the direct map)      -> page fault, killed
+ *   null    read address 0                          -> page fault, killed
+ *   other   read a user address it never mapped      -> page fault, killed
+ *   write   write into its own code                  -> page fault (W^X), killed
+ *   exec    jump into its own (non-executable) stack -> page fault (NX), killed
+ *   ud      an invalid instruction                   -> #UD, killed
+ * It prints nothing after the access: if it is still alive, it exits with 99.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+int main(int argc, char **argv)
+{
+    const char *what = argc > 1 ? argv[1] : "null";
+    volatile uint64_t sink = 0;
+    if (strcmp(what, "kernel") == 0) {
+        sink = *(volatile uint64_t *)0xFFFF800000100000ull;
+    } else if (strcmp(what, "null") == 0) {
+        sink = *(volatile uint64_t *)0;
+    } else if (strcmp(what, "other") == 0) {
+        sink = *(volatile uint64_t *)0x00007F0000000000ull;
+    } else if (strcmp(what, "write") == 0) {
+        *(volatile uint8_t *)(uintptr_t)&main = 0xC3;
+    } else if (strcmp(what, "exec") == 0) {
+        uint8_t code[16] = { 0xC3 };
+        ((void (*)(void))(uintptr_t)code)();
+    } else if (strcmp(what, "ud") == 0) {
+        __asm__ volatile("ud2");
+    }
+    (void)sink;
+    return 99;
+}

@@ -1,0 +1,101 @@
+/*
+ * os_limits: the RAM and kernel-memory limits of this process (test/os/init.yaml: ram 4 MiB,
+ * kernel_memory 128 KiB). Reaching either gives rcQuotaExceeded, never a hang or a panic; what
+ * was taken can be given back and taken again; the other test processes keep running meanwhile.
+ */
+#include <user/core.h>
+#include <user/start.h>
+#include <user/vmm.h>
+
+#include "ostest.h"
+
+#define CHUNK (256u * 1024u)
+#define MAX_CHUNKS 256
+#define MAX_HANDLES 100000
+
+static uint64_t chunks[MAX_CHUNKS];
+static uint32_t handles[MAX_HANDLES];
+
+static void ram_limit(void)
+{
+    int n = 0;
+    Retcode r = rcOk;
+    while (n < MAX_CHUNKS) {
+        r = core_vmm_allocate(0, CHUNK, VMM_FLAG_COMMIT | VMM_FLAG_READ | VMM_FLAG_WRITE, &chunks[n]);
+        if (r != rcOk)
+            break;
+        ((volatile uint8_t *)(uintptr_t)chunks[n])[CHUNK - 1] = 1; /* really ours */
+        n++;
+    }
+    OT_RC(r, rcQuotaExceeded);
+    OT_TRUE(n >= 4 && n <= 16); /* 1 MiB at least, at most the 4 MiB limit */
+    printf("os_limits: RAM limit reached after %u KiB\n", (unsigned)(n * (CHUNK / 1024)));
+    /* Reserve-then-commit hits the same limit. */
+    uint64_t va = 0;
+    if (OT_RC(core_vmm_allocate(0, CHUNK, VMM_FLAG_RESERVE | VMM_FLAG_READ | VMM_FLAG_WRITE, &va), rcOk)) {
+        OT_RC(core_vmm_commit(va, CHUNK), rcQuotaExceeded);
+        OT_RC(core_vmm_free(va, CHUNK), rcOk);
+    }
+    for (int i = 0; i < n; i++)
+        OT_RC(core_vmm_free(chunks[i], CHUNK), rcOk);
+    /* Given back: the same amount fits again. */
+    int again = 0;
+    for (; again < n; again++) {
+        if (core_vmm_allocate(0, CHUNK, VMM_FLAG_COMMIT | VMM_FLAG_READ | VMM_FLAG_WRITE, &chunks[again]) != rcOk)
+            break;
+    }
+    OT_EQ(again, n);
+    for (int i = 0; i < again; i++)
+        core_vmm_free(chunks[i], CHUNK);
+}
+
+static Retcode copy_core(uint32_t *out)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_handle_Handle, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    idl_handle_t h = { 0 };
+    Retcode r = core_result(kl_core_Handle_Copy(&cl, core_handle_arg(core_handle()), 0,
+                                                core_handle_arg(kl_core_Types_InvalidHandleValue), &h, &rc),
+                            rc);
+    *out = h.handle;
+    return r;
+}
+
+static Retcode close_handle(uint32_t h)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_handle_Handle, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    return core_result(kl_core_Handle_Close(&cl, core_handle_arg(h), &rc), rc);
+}
+
+static void kernel_memory_limit(void)
+{
+    int n = 0;
+    Retcode r = rcOk;
+    while (n < MAX_HANDLES) {
+        r = copy_core(&handles[n]);
+        if (r != rcOk)
+            break;
+        n++;
+    }
+    OT_RC(r, rcQuotaExceeded);
+    OT_TRUE(n > 0);
+    printf("os_limits: kernel-memory limit reached after %d handles\n", n);
+    int closed = 0;
+    for (int i = 0; i < n; i++)
+        closed += close_handle(handles[i]) == rcOk;
+    OT_EQ(closed, n);
+    /* Given back: handles can be made again, and the kernel still serves us. */
+    uint32_t h;
+    if (OT_RC(copy_core(&h), rcOk))
+        OT_RC(close_handle(h), rcOk);
+    OT_RC(core_thread_sleep(1), rcOk);
+}
+
+int main(void)
+{
+    ot_begin("os_limits");
+    ram_limit();
+    kernel_memory_limit();
+    return ot_end();
+}

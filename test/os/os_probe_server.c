@@ -1,0 +1,97 @@
+/*
+ * os_probe_server: the server side of the IPC tests (ostest.Probe on the channel "probe").
+ * A second thread checks a Recv timeout on the channel "idle", which its client never calls.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <user/core.h>
+#include <user/ipc.h>
+#include <user/start.h>
+#include <user/thread.h>
+
+#include "ostest/ProbeServer.edl.h"
+
+#define PROBE_MSG_MAX 8192u
+
+static struct ipc_server srv;
+static volatile uint32_t idle_timeout;
+
+static Retcode echo(void *ctx, struct idl_seq data, struct idl_seq *back, uint64_t *served)
+{
+    (void)ctx;
+    *back = data; /* a view into the request: copied into the reply */
+    *served = srv.served;
+    return rcOk;
+}
+
+static Retcode delay(void *ctx, uint32_t ms, uint32_t *slept)
+{
+    (void)ctx;
+    core_thread_sleep(ms);
+    *slept = ms;
+    return rcOk;
+}
+
+static Retcode die(void *ctx, int32_t code, uint32_t *never)
+{
+    (void)ctx;
+    (void)never;
+    printf("%s: exiting with %d on request (server death test)\n", start_argv()[0], (int)code);
+    exit(code);
+}
+
+static Retcode stats(void *ctx, uint64_t *served, uint64_t *lost, uint32_t *idle, uint64_t *refused)
+{
+    (void)ctx;
+    *served = srv.served;
+    *lost = srv.lost;
+    *idle = idle_timeout;
+    *refused = srv.refused;
+    return rcOk;
+}
+
+static const struct ostest_Probe_ops ops = { .Echo = echo, .Delay = delay, .Exit = die, .Stats = stats };
+
+static Retcode dispatch(void *ctx, const void *req, size_t len, void *res, size_t cap, size_t *res_len)
+{
+    struct idl_header h;
+    if (idl_peek_header(req, len, &h) != IDL_OK || h.endpoint_id != ostest_ProbeServer_EP_probe)
+        return rcBadMessage;
+    return ostest_Probe_dispatch(&ops, ctx, req, len, res, cap, res_len);
+}
+
+static int idle_watch(void *arg)
+{
+    uint32_t idle = (uint32_t)(uintptr_t)arg;
+    static _Alignas(8) uint8_t buf[256];
+    size_t len = 0;
+    uint64_t token = 0;
+    Retcode r = ipc_recv(idle, buf, sizeof buf, &len, &token, 50);
+    idle_timeout = r == rcTimeout;
+    if (r != rcTimeout)
+        printf("%s: Recv with a 50 ms timeout on \"idle\" returned %s\n", start_argv()[0], retcode_name(r));
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static _Alignas(8) uint8_t buf[2][PROBE_MSG_MAX];
+    const char *me = argc > 0 ? argv[0] : "os_probe_server";
+    srv.dispatch = dispatch;
+    srv.buf[0] = buf[0];
+    srv.buf[1] = buf[1];
+    srv.cap = PROBE_MSG_MAX;
+    if (start_connection("probe", &srv.listener) != rcOk) {
+        printf("%s: no listener \"probe\"\n", me);
+        return 1;
+    }
+    uint32_t idle;
+    struct thread t;
+    if (start_connection("idle", &idle) == rcOk)
+        thread_create(&t, idle_watch, (void *)(uintptr_t)idle, THREAD_PRIO_DEFAULT, 0);
+    printf("%s: serving ostest.Probe\n", me);
+    Retcode r = ipc_serve(&srv);
+    printf("%s: ipc_serve ended: %s\n", me, retcode_name(r));
+    return 1;
+}

@@ -1,0 +1,43 @@
+/*
+ * The in-OS test framework: checks count as passed or failed, each failure is printed with its
+ * line, and ot_end() prints the one line the boot test reads:
+ *     "<name>: <N> passed, <M> failed"
+ * and returns the exit status (0 only when nothing failed and something passed).
+ */
+#ifndef OSTEST_H
+#define OSTEST_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <bastion/retcode.h>
+
+void ot_begin(const char *name);
+const char *ot_name(void);
+/* Records one check; returns cond. */
+bool ot_check(bool cond, int line, const char *what, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int ot_end(void);
+
+/* cond must hold. */
+#define OT_TRUE(cond) ot_check((cond), __LINE__, #cond, NULL)
+/* expr must return the Retcode want. */
+#define OT_RC(expr, want)                                                                    \
+    ({                                                                                       \
+        Retcode ot_r_ = (expr);                                                              \
+        ot_check(ot_r_ == (want), __LINE__, #expr, "returned %s, expected %s", retcode_name(ot_r_), \
+                 retcode_name(want));                                                       \
+    })
+/* expr must fail with a named code (anything but rcOk). */
+#define OT_FAILS(expr)                                                                       \
+    ({                                                                                       \
+        Retcode ot_r_ = (expr);                                                              \
+        ot_check(ot_r_ != rcOk, __LINE__, #expr, "succeeded, expected an error");           \
+    })
+/* a == b, as unsigned 64-bit numbers. */
+#define OT_EQ(a, b)                                                                          \
+    ({                                                                                       \
+        unsigned long long ot_a_ = (unsigned long long)(a), ot_b_ = (unsigned long long)(b); \
+        ot_check(ot_a_ == ot_b_, __LINE__, #a " == " #b, "%llu != %llu", ot_a_, ot_b_);     \
+    })
+
+#endif
