@@ -27,13 +27,22 @@ static uint64_t lapic_rate;    /* counts per second after the divider */
 static uint32_t period_count; /* initial count for one tick */
 static volatile uint64_t ticks[SMP_MAX_CPUS];
 
+static void (*tick_hook)(struct trap_frame *tf);
+
 static void timer_handler(struct trap_frame *tf)
 {
-    (void)tf;
     unsigned cpu = this_cpu()->index;
     if (cpu < SMP_MAX_CPUS)
         ticks[cpu] = ticks[cpu] + 1;
     lapic_eoi();
+    void (*hook)(struct trap_frame *) = __atomic_load_n(&tick_hook, __ATOMIC_ACQUIRE);
+    if (hook)
+        hook(tf);
+}
+
+void timer_set_tick_hook(void (*fn)(struct trap_frame *tf))
+{
+    __atomic_store_n(&tick_hook, fn, __ATOMIC_RELEASE);
 }
 
 static void lapic_count_start(void *ctx)
