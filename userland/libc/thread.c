@@ -1,8 +1,9 @@
 /*
  * <user/thread.h>. Thread.Create starts the new thread at `routine` with rdi = context and
- * rsi = context2; routine is the assembly trampoline below, context the C function and
- * context2 its argument. The trampoline aligns the stack like _start does (the kernel's choice
- * of alignment then does not matter) and clears the frame pointer so backtraces end there.
+ * context2 at [rsp + 8] (rsp + 8 is 16-byte aligned, as after a call); routine is the assembly
+ * trampoline below, context the C function and context2 its argument. The trampoline loads
+ * context2 into rsi, aligns the stack like _start does and clears the frame pointer so
+ * backtraces end there.
  */
 #include <stdint.h>
 
@@ -12,6 +13,7 @@
 __asm__(".text\n"
         ".type __bastion_thread_entry, @function\n"
         "__bastion_thread_entry:\n"
+        "    mov 8(%rsp), %rsi\n"
         "    xor %ebp, %ebp\n"
         "    and $-16, %rsp\n"
         "    call __bastion_thread_start\n"

@@ -1,7 +1,8 @@
 /*
  * Flags of kl.core.VMM Allocate/Protect, as userland passes them. The kl.core IDL leaves the
- * values to the kernel; these are the ones proposed to H10 (/work/plan/requests-h10.md) and
- * live only here, so switching to a kernel uapi header is a one-file change.
+ * values to the kernel (kern/uapi/bastion/vmm.h): READ 1, WRITE 2, EXECUTE 4 (never with
+ * WRITE: rcWxViolation), COMMIT 0x100 (back with RAM at once; without it Allocate only
+ * reserves, and VMM.Commit backs pages later). They live only here in userland.
  */
 #ifndef USER_VMM_H
 #define USER_VMM_H
@@ -9,8 +10,8 @@
 #define VMM_FLAG_READ 0x1u
 #define VMM_FLAG_WRITE 0x2u
 #define VMM_FLAG_EXECUTE 0x4u
-#define VMM_FLAG_RESERVE 0x100u /* reserve address space only: Commit backs it later */
-#define VMM_FLAG_COMMIT 0x200u  /* reserve and back with RAM at once */
+#define VMM_FLAG_RESERVE 0x0u   /* (no COMMIT) reserve address space only: Commit backs it later */
+#define VMM_FLAG_COMMIT 0x100u  /* reserve and back with RAM at once */
 
 #define USER_PAGE_SIZE 4096u
 
