@@ -233,7 +233,7 @@ Retcode thread_create_user_in(struct process *p, struct aspace *as, uintptr_t en
 {
     if (!as || !user_addr_ok(entry) || !user_addr_ok(stack) || (stack & 0xF) != 0)
         return rcInvalidArgument;
-    const char *name = p ? process_name(p) : "user";
+    const char *name = p && process_name ? process_name(p) : "user";
     Retcode rc = thread_create_common(name ? name : "user", thread_user_entry, NULL, prio, true, out);
     if (rc != rcOk)
         return rc;
@@ -249,7 +249,7 @@ Retcode thread_create_user_in(struct process *p, struct aspace *as, uintptr_t en
 Retcode thread_create_user(struct process *p, uintptr_t entry, uintptr_t arg, uintptr_t stack,
                            unsigned prio, struct thread **out)
 {
-    if (!p)
+    if (!p || !process_aspace)
         return rcInvalidArgument;
     return thread_create_user_in(p, process_aspace(p), entry, arg, stack, prio, out);
 }
@@ -262,9 +262,15 @@ Retcode thread_start(struct thread *t)
     return rcOk;
 }
 
+/* Optional hooks of the IPC and process code: called when linked in (weak references). */
+extern void ipc_thread_exit(struct thread *t) __attribute__((weak));
+
 _Noreturn void thread_exit(int64_t code)
 {
     struct thread *t = thread_current();
+    /* The IPC code wakes whoever waits on this thread (its callers, its pending replies). */
+    if (ipc_thread_exit)
+        ipc_thread_exit(t);
     uint64_t f = spin_lock_irqsave(&t->exit_lock);
     t->exited = true;
     t->exit_code = code;
@@ -358,18 +364,6 @@ Retcode thread_set_tls(struct thread *t, uint64_t fs_base)
     if (t == thread_current())
         wrmsr(MSR_FS_BASE, fs_base);
     return rcOk;
-}
-
-__attribute__((weak)) struct aspace *process_aspace(struct process *p)
-{
-    (void)p;
-    return NULL;
-}
-
-__attribute__((weak)) const char *process_name(const struct process *p)
-{
-    (void)p;
-    return "?";
 }
 
 void thread_init(void)

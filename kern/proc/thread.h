@@ -102,9 +102,10 @@ struct thread {
     struct ipc_thread ipc;        /* IPC wait state (ipc/ipc_thread.h; all-zero = idle) */
 };
 
-/* Provided by the process code (kern/proc/process.c). */
-struct aspace *process_aspace(struct process *p);
-const char *process_name(const struct process *p);
+/* Provided by the process code (kern/proc/process.c); weak references, so that kernel tests
+ * without processes link too. */
+struct aspace *process_aspace(struct process *p) __attribute__((weak));
+const char *process_name(const struct process *p) __attribute__((weak));
 
 /* Sets up the thread allocator and the boot CPU's first thread (the code running kmain). */
 void thread_init(void);

@@ -296,6 +296,61 @@ static void test_user_mode(void)
     CHECK(pmm_free_pages() > free_before, "destroy returned pages");
 }
 
+/* 6. A user busy loop is preempted by kernel threads on its CPU and can be terminated while it
+ * runs; an invalid instruction kills only its thread. */
+static const uint8_t user_spin[] = {0xeb, 0xfe};     /* jmp $ */
+static const uint8_t user_ud[] = {0x0f, 0x0b};       /* ud2 */
+
+struct ticker {
+    volatile unsigned runs;
+};
+
+static void ticker_fn(void *arg)
+{
+    struct ticker *k = arg;
+    for (unsigned i = 0; i < 5; i++) {
+        sched_sleep_ns(5 * MS);
+        k->runs++;
+    }
+    thread_exit(0);
+}
+
+static void test_user_preempt_terminate(void)
+{
+    struct aspace *as;
+    CHECK(aspace_create(NULL, &as) == rcOk, "aspace_create");
+    uint64_t spin = 0, ud = 0, stack = 0;
+    CHECK(aspace_reserve(as, 0, 4096, ASPACE_PROT_READ | ASPACE_PROT_EXEC, &spin) == rcOk, "reserve");
+    CHECK(aspace_reserve(as, 0, 4096, ASPACE_PROT_READ | ASPACE_PROT_EXEC, &ud) == rcOk, "reserve");
+    CHECK(aspace_reserve(as, 0, 8192, ASPACE_PROT_READ | ASPACE_PROT_WRITE, &stack) == rcOk, "reserve");
+    CHECK(aspace_write(as, spin, user_spin, sizeof user_spin) == rcOk, "write spin");
+    CHECK(aspace_write(as, ud, user_ud, sizeof user_ud) == rcOk, "write ud2");
+    CHECK(aspace_commit(as, stack, 8192) == rcOk, "commit stack");
+    unsigned cpu = percpu_count() > 2 ? 2 : 0;
+
+    struct thread *t;
+    CHECK(thread_create_user_in(NULL, as, spin, 0, stack + 8192, 1, &t) == rcOk, "create spinner");
+    t->affinity = 1ull << cpu;
+    thread_start(t);
+    struct ticker k = {0};
+    struct thread *kt = spawn("ticker", ticker_fn, &k, 20, 1ull << cpu, SCHED_NORMAL);
+    CHECK(kt && join(kt) == 0 && k.runs == 5, "kernel thread ran beside a user busy loop (%u)", k.runs);
+    CHECK(t->state == THREAD_RUNNING || t->state == THREAD_READY, "spinner still alive (%d)", t->state);
+    CHECK(t->ticks_run > 0, "spinner got CPU time");
+    CHECK(thread_terminate(t, 5) == rcOk, "terminate");
+    int64_t code = 0;
+    Retcode rc = thread_wait(t, 2000 * MS, &code);
+    CHECK(rc == rcOk && code == 5, "terminated spinner: %s, code %ld", retcode_name(rc), (long)code);
+    thread_unref(t);
+
+    CHECK(thread_create_user_in(NULL, as, ud, 0, stack + 8192, THREAD_PRIO_DEFAULT, &t) == rcOk, "create ud2");
+    thread_start(t);
+    rc = thread_wait(t, 2000 * MS, &code);
+    CHECK(rc == rcOk && code == -1, "ud2 killed its thread: %s, code %ld", retcode_name(rc), (long)code);
+    thread_unref(t);
+    aspace_destroy(as);
+}
+
 static bool wanted(const char *list, const char *name)
 {
     size_t n = strlen(name);
@@ -310,11 +365,11 @@ static bool wanted(const char *list, const char *name)
     return false;
 }
 
-void sched_selftest(void)
+/* Runs in its own thread, more urgent than the test threads it starts: kmain's context has
+ * the lowest priority, and a user busy loop of priority 1 would rightly starve it. */
+static void selftest_thread(void *arg)
 {
-    const char *list = kparam_get("selftest");
-    if (!list)
-        return;
+    const char *list = arg;
     if (wanted(list, "sched")) {
         passed = failed = 0;
         test_every_cpu();
@@ -327,8 +382,26 @@ void sched_selftest(void)
     if (wanted(list, "user")) {
         passed = failed = 0;
         test_user_mode();
+        test_user_preempt_terminate();
         kprintf("selftest user: %u passed, %u failed\n", passed, failed);
     }
+    thread_exit(0);
+}
+
+void sched_selftest(void)
+{
+    const char *list = kparam_get("selftest");
+    if (!list)
+        return;
+    struct thread *t;
+    if (thread_create_kernel("selftest", selftest_thread, (void *)list, 25, &t) != rcOk) {
+        kprintf("selftest: no memory for the test thread\n");
+        return;
+    }
+    thread_start(t);
+    int64_t code;
+    thread_wait(t, 0, &code);
+    thread_unref(t);
 }
 
 #else

@@ -6,17 +6,18 @@
 #include "lib/kprintf.h"
 #include "proc/thread.h"
 
-void process_fault_kill(struct process *p, const char *why, uint64_t addr);
+/* The process code ends the whole process (weak reference: absent in process-less tests). */
+void process_fault_kill(struct process *p, const char *why, uint64_t addr) __attribute__((weak));
 
 noreturn void user_fault_fatal(struct trap_frame *f, const char *why, uint64_t addr)
 {
     struct thread *t = thread_current();
-    const char *name = t->proc ? process_name(t->proc) : t->name;
+    const char *name = t->proc && process_name ? process_name(t->proc) : t->name;
     kprintf("fault: %s (thread %lu): fatal %s at %#lx (rip %#lx, error %#lx); killed\n", name,
             (unsigned long)t->tid, why, (unsigned long)addr, (unsigned long)f->rip,
             (unsigned long)f->error_code);
     sti();
-    if (t->proc)
+    if (t->proc && process_fault_kill)
         process_fault_kill(t->proc, why, addr);
     thread_exit(-1);
 }
@@ -41,10 +42,4 @@ void user_faults_init(void)
     static const uint8_t vectors[] = {0, 1, 3, 4, 5, 6, 7, 10, 11, 12, 13, 16, 17, 19, 21};
     for (unsigned i = 0; i < sizeof vectors; i++)
         exception_set_handler(vectors[i], user_exception);
-}
-
-/* Until the process code is linked in: a fault kills the thread alone (thread_exit above). */
-__attribute__((weak)) void process_fault_kill(struct process *p, const char *why, uint64_t addr)
-{
-    (void)p, (void)why, (void)addr;
 }
