@@ -66,7 +66,7 @@ static Retcode create(const struct einit_entry *e, struct proc *p)
     idl_handle_t child = { 0 };
     Retcode r = core_result(kl_core_Task_Create(&cl, e->task_name, e->class_name, e->path, EINIT_STACK_DEFAULT,
                                                 EINIT_PRIORITY_DEFAULT, 0, &child, &rc),
-                            rc);
+                            &rc);
     if (r == rcOk) {
         p->task = child.handle;
         p->created = 1;
@@ -84,7 +84,7 @@ static Retcode connect(const struct einit_startup_table *t, uint32_t client, con
     kl_core_Types_HandleValue lst = 0, srv_ep = 0, cli_ep = 0;
     Retcode r = core_result(kl_core_Handle_Connect(&cl, core_handle_arg(srv->task), listener_value[c->listener],
                                                    0, core_handle_arg(cli->task), &lst, &srv_ep, &cli_ep, &rc),
-                            rc);
+                            &rc);
     if (r != rcOk)
         return r;
     listener_value[c->listener] = lst;
@@ -112,14 +112,14 @@ static Retcode set_env(const struct einit_entry *e, struct proc *p)
     CORE_CLIENT(cl, kl_core_Core_EP_task_Task, kl_core_Task_TaskEnvMax + CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
     struct idl_seq seq = { .data = blob, .count = (uint32_t)len };
-    return core_result(kl_core_Task_SetEnv(&cl, core_handle_arg(p->task), seq, &rc), rc);
+    return core_result(kl_core_Task_SetEnv(&cl, core_handle_arg(p->task), seq, &rc), &rc);
 }
 
 static Retcode resume(struct proc *p)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_task_Task, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
-    return core_result(kl_core_Task_Resume(&cl, core_handle_arg(p->task), &rc), rc);
+    return core_result(kl_core_Task_Resume(&cl, core_handle_arg(p->task), &rc), &rc);
 }
 
 /* Reports the end of p once it has ended: 1 if it has (or can no longer be asked), else 0. */
@@ -130,7 +130,7 @@ static int report_exit(const struct einit_entry *e, struct proc *p)
     kl_core_Task_TaskExitReason why = 0;
     struct kl_core_Task_TaskExitInfo info;
     memset(&info, 0, sizeof info);
-    Retcode r = core_result(kl_core_Task_GetExitInfo(&cl, core_handle_arg(p->task), &why, &info, &rc), rc);
+    Retcode r = core_result(kl_core_Task_GetExitInfo(&cl, core_handle_arg(p->task), &why, &info, &rc), &rc);
     if (r == rcResourceBusy || r == rcTimeout)
         return 0; /* still running */
     if (r != rcOk) {

@@ -32,7 +32,7 @@ static Retcode query(uint64_t va, struct kl_core_VMM_VmPageInfo *info, uint32_t 
 {
     CL(vmm_VMM, CORE_MSG_SMALL);
     struct idl_seq out = { 0 };
-    Retcode r = core_result(kl_core_VMM_Query(&cl, va, &out, &rc), rc);
+    Retcode r = core_result(kl_core_VMM_Query(&cl, va, &out, &rc), &rc);
     *count = out.count;
     if (r == rcOk && out.count == 1)
         memcpy(info, out.data, sizeof *info);
@@ -85,7 +85,7 @@ static int suspender(void *arg)
     (void)arg;
     CL(thread_Thread, CORE_MSG_SMALL);
     progress = 1;
-    Retcode r = core_result(kl_core_Thread_Suspend(&cl, &rc), rc);
+    Retcode r = core_result(kl_core_Thread_Suspend(&cl, &rc), &rc);
     progress = r == rcOk ? 2 : 3;
     return 11;
 }
@@ -117,30 +117,30 @@ static void thread(void)
     OT_FAILS(thread_create(&t, returns7, NULL, 99, 0)); /* priority out of range */
 
     idl_handle_t self = { 0 };
-    if (OT_RC(core_result(kl_core_Thread_OpenCurrent(&cl, &self, &rc), rc), rcOk)) {
+    if (OT_RC(core_result(kl_core_Thread_OpenCurrent(&cl, &self, &rc), &rc), rcOk)) {
         struct kl_core_Thread_ThreadInfo info;
-        if (OT_RC(core_result(kl_core_Thread_GetInfo(&cl, self, &info, &rc), rc), rcOk)) {
+        if (OT_RC(core_result(kl_core_Thread_GetInfo(&cl, self, &info, &rc), &rc), rcOk)) {
             OT_TRUE(info.tid != 0);
             OT_TRUE(info.stackSize > 0);
             uint64_t sp = (uint64_t)(uintptr_t)&info;
             OT_TRUE(sp >= info.stackBase && sp < info.stackBase + info.stackSize);
         }
-        OT_RC(core_result(kl_core_Thread_SetPriority(&cl, self, 12, &rc), rc), rcOk);
-        OT_FAILS(core_result(kl_core_Thread_SetPriority(&cl, self, 99, &rc), rc));
-        OT_RC(core_result(kl_core_Thread_SetPriority(&cl, self, THREAD_PRIO_DEFAULT, &rc), rc), rcOk);
+        OT_RC(core_result(kl_core_Thread_SetPriority(&cl, self, 12, &rc), &rc), rcOk);
+        OT_FAILS(core_result(kl_core_Thread_SetPriority(&cl, self, 99, &rc), &rc));
+        OT_RC(core_result(kl_core_Thread_SetPriority(&cl, self, THREAD_PRIO_DEFAULT, &rc), &rc), rcOk);
     }
     struct kl_core_Thread_ThreadInfo info;
-    OT_FAILS(core_result(kl_core_Thread_GetInfo(&cl, H(BAD_HANDLE), &info, &rc), rc));
+    OT_FAILS(core_result(kl_core_Thread_GetInfo(&cl, H(BAD_HANDLE), &info, &rc), &rc));
 
     tls_block[0] = (uint64_t)(uintptr_t)tls_block; /* the ABI's self pointer at %fs:0 */
     tls_block[1] = 0x7e57c0de;
-    if (OT_RC(core_result(kl_core_Thread_SetTls(&cl, (uint64_t)(uintptr_t)tls_block, &rc), rc), rcOk)) {
+    if (OT_RC(core_result(kl_core_Thread_SetTls(&cl, (uint64_t)(uintptr_t)tls_block, &rc), &rc), rcOk)) {
         uint64_t v;
         __asm__ volatile("movq %%fs:8, %0" : "=r"(v));
         OT_EQ(v, 0x7e57c0de);
     }
-    OT_FAILS(core_result(kl_core_Thread_SetTls(&cl, KERNEL_VA, &rc), rc));
-    OT_RC(core_result(kl_core_Thread_Sleep(&cl, 5, &rc), rc), rcOk);
+    OT_FAILS(core_result(kl_core_Thread_SetTls(&cl, KERNEL_VA, &rc), &rc));
+    OT_RC(core_result(kl_core_Thread_Sleep(&cl, 5, &rc), &rc), rcOk);
 
     /* Suspend (itself) and Resume (by us). */
     progress = 0;
@@ -149,21 +149,21 @@ static void thread(void)
             core_thread_sleep(5);
         core_thread_sleep(20);
         OT_EQ(progress, 1); /* still suspended */
-        OT_RC(core_result(kl_core_Thread_Resume(&cl, H(t.handle), &rc), rc), rcOk);
+        OT_RC(core_result(kl_core_Thread_Resume(&cl, H(t.handle), &rc), &rc), rcOk);
         OT_RC(thread_join(&t, 5000, &code), rcOk);
         OT_EQ(progress, 2);
         OT_EQ(code, 11);
     }
-    OT_FAILS(core_result(kl_core_Thread_Resume(&cl, H(BAD_HANDLE), &rc), rc));
+    OT_FAILS(core_result(kl_core_Thread_Resume(&cl, H(BAD_HANDLE), &rc), &rc));
 
     /* Wait with a timeout, then Terminate with a code. */
     if (OT_RC(thread_create(&t, forever, NULL, THREAD_PRIO_DEFAULT, 0), rcOk)) {
         OT_RC(thread_join(&t, 20, &code), rcTimeout);
-        OT_RC(core_result(kl_core_Thread_Terminate(&cl, H(t.handle), 5, &rc), rc), rcOk);
+        OT_RC(core_result(kl_core_Thread_Terminate(&cl, H(t.handle), 5, &rc), &rc), rcOk);
         OT_RC(thread_join(&t, 5000, &code), rcOk);
         OT_EQ(code, 5);
     }
-    OT_FAILS(core_result(kl_core_Thread_Terminate(&cl, H(BAD_HANDLE), 5, &rc), rc));
+    OT_FAILS(core_result(kl_core_Thread_Terminate(&cl, H(BAD_HANDLE), 5, &rc), &rc));
     OT_FAILS(thread_join(&(struct thread){ .handle = BAD_HANDLE }, 10, &code));
 }
 
@@ -173,7 +173,7 @@ static Retcode copy(uint32_t from, uint32_t rights, uint32_t *out)
 {
     CL(handle_Handle, CORE_MSG_SMALL);
     idl_handle_t h = { 0 };
-    Retcode r = core_result(kl_core_Handle_Copy(&cl, H(from), rights, H(kl_core_Types_InvalidHandleValue), &h, &rc), rc);
+    Retcode r = core_result(kl_core_Handle_Copy(&cl, H(from), rights, H(kl_core_Types_InvalidHandleValue), &h, &rc), &rc);
     *out = h.handle;
     return r;
 }
@@ -182,7 +182,7 @@ static Retcode sid(uint32_t h, uint64_t *out)
 {
     CL(handle_Handle, CORE_MSG_SMALL);
     kl_core_Types_Sid s = 0;
-    Retcode r = core_result(kl_core_Handle_GetSidByHandle(&cl, H(h), &s, &rc), rc);
+    Retcode r = core_result(kl_core_Handle_GetSidByHandle(&cl, H(h), &s, &rc), &rc);
     *out = s;
     return r;
 }
@@ -196,8 +196,8 @@ static void handle(void)
     if (OT_RC(copy(core_handle(), 0, &a), rcOk)) {
         OT_RC(sid(a, &s1), rcOk);
         OT_EQ(s1, s0); /* one object, one SID */
-        OT_RC(core_result(kl_core_Handle_Close(&cl, H(a), &rc), rc), rcOk);
-        OT_FAILS(core_result(kl_core_Handle_Close(&cl, H(a), &rc), rc)); /* closed twice */
+        OT_RC(core_result(kl_core_Handle_Close(&cl, H(a), &rc), &rc), rcOk);
+        OT_FAILS(core_result(kl_core_Handle_Close(&cl, H(a), &rc), &rc)); /* closed twice */
     }
     OT_RC(copy(core_handle(), 0xFFFFFFFFu, &a), rcAccessDenied); /* rights never grow */
     OT_FAILS(copy(BAD_HANDLE, 0, &a));
@@ -205,23 +205,23 @@ static void handle(void)
 
     /* Revoke: a copy, and a copy of the copy; revoking the first cuts off the second. */
     if (OT_RC(copy(core_handle(), 0, &a), rcOk) && OT_RC(copy(a, 0, &b), rcOk)) {
-        OT_RC(core_result(kl_core_Handle_Revoke(&cl, H(a), &rc), rc), rcOk);
+        OT_RC(core_result(kl_core_Handle_Revoke(&cl, H(a), &rc), &rc), rcOk);
         OT_FAILS(sid(b, &s1));
         OT_FAILS(sid(a, &s1)); /* Revoke closes the handle itself too */
-        core_result(kl_core_Handle_Close(&cl, H(b), &rc), rc);
+        core_result(kl_core_Handle_Close(&cl, H(b), &rc), &rc);
     }
     /* RevokeSubtree: the descendants go, the handle stays. */
     if (OT_RC(copy(core_handle(), 0, &a), rcOk) && OT_RC(copy(a, 0, &b), rcOk) && OT_RC(copy(b, 0, &c), rcOk)) {
-        OT_RC(core_result(kl_core_Handle_RevokeSubtree(&cl, H(a), H(kl_core_Types_InvalidHandleValue), &rc), rc),
+        OT_RC(core_result(kl_core_Handle_RevokeSubtree(&cl, H(a), H(kl_core_Types_InvalidHandleValue), &rc), &rc),
               rcOk);
         OT_RC(sid(a, &s1), rcOk);
         OT_FAILS(sid(b, &s1));
         OT_FAILS(sid(c, &s1));
-        core_result(kl_core_Handle_Close(&cl, H(b), &rc), rc);
-        core_result(kl_core_Handle_Close(&cl, H(c), &rc), rc);
-        OT_RC(core_result(kl_core_Handle_Close(&cl, H(a), &rc), rc), rcOk);
+        core_result(kl_core_Handle_Close(&cl, H(b), &rc), &rc);
+        core_result(kl_core_Handle_Close(&cl, H(c), &rc), &rc);
+        OT_RC(core_result(kl_core_Handle_Close(&cl, H(a), &rc), &rc), rcOk);
     }
-    OT_FAILS(core_result(kl_core_Handle_Revoke(&cl, H(BAD_HANDLE), &rc), rc));
+    OT_FAILS(core_result(kl_core_Handle_Revoke(&cl, H(BAD_HANDLE), &rc), &rc));
     /* The process's own kernel handle still works after all that. */
     OT_RC(sid(core_handle(), &s1), rcOk);
 }
@@ -232,36 +232,36 @@ static void task(void)
 {
     CL(task_Task, kl_core_Task_TaskEnvMax + CORE_MSG_SMALL);
     const char *s = NULL;
-    if (OT_RC(core_result(kl_core_Task_GetName(&cl, &s, &rc), rc), rcOk))
+    if (OT_RC(core_result(kl_core_Task_GetName(&cl, &s, &rc), &rc), rcOk))
         OT_TRUE(strcmp(s, "CoreTest") == 0);
-    if (OT_RC(core_result(kl_core_Task_GetPath(&cl, &s, &rc), rc), rcOk))
+    if (OT_RC(core_result(kl_core_Task_GetPath(&cl, &s, &rc), &rc), rcOk))
         OT_TRUE(strstr(s, "os_core") != NULL);
 
     idl_handle_t child = { 0 };
-    OT_RC(core_result(kl_core_Task_Create(&cl, "Nobody", "ostest.Child", "no_such_file", 0, 10, 0, &child, &rc), rc),
+    OT_RC(core_result(kl_core_Task_Create(&cl, "Nobody", "ostest.Child", "no_such_file", 0, 10, 0, &child, &rc), &rc),
           rcNotFound);
-    OT_FAILS(core_result(kl_core_Task_Create(&cl, "", "ostest.Child", "os_child", 0, 10, 0, &child, &rc), rc));
-    OT_FAILS(core_result(kl_core_Task_Create(&cl, "Kern", "kl.core.Core", "os_child", 0, 10, 0, &child, &rc), rc));
+    OT_FAILS(core_result(kl_core_Task_Create(&cl, "", "ostest.Child", "os_child", 0, 10, 0, &child, &rc), &rc));
+    OT_FAILS(core_result(kl_core_Task_Create(&cl, "Kern", "kl.core.Core", "os_child", 0, 10, 0, &child, &rc), &rc));
 
     /* A child that uses a handle we transfer into it. */
-    if (OT_RC(core_result(kl_core_Task_Create(&cl, "Child1", "ostest.Child", "os_child", 0, 10, 0, &child, &rc), rc),
+    if (OT_RC(core_result(kl_core_Task_Create(&cl, "Child1", "ostest.Child", "os_child", 0, 10, 0, &child, &rc), &rc),
               rcOk)) {
         uint32_t task = child.handle;
         kl_core_Types_Pid pid = 0, own = 0;
-        OT_RC(core_result(kl_core_Task_GetPid(&cl, H(task), &pid, &rc), rc), rcOk);
+        OT_RC(core_result(kl_core_Task_GetPid(&cl, H(task), &pid, &rc), &rc), rcOk);
         OT_TRUE(pid != 0);
-        OT_RC(core_result(kl_core_Task_GetPid(&cl, H(kl_core_Types_InvalidHandleValue), &own, &rc), rc), rcOk);
+        OT_RC(core_result(kl_core_Task_GetPid(&cl, H(kl_core_Types_InvalidHandleValue), &own, &rc), &rc), rcOk);
         OT_TRUE(own != 0 && own != pid); /* InvalidHandleValue: the caller's own pid */
         uint32_t mine = 0;
         kl_core_Types_HandleValue theirs = kl_core_Types_InvalidHandleValue;
         if (OT_RC(copy(core_handle(), 0, &mine), rcOk))
             OT_RC(core_result(kl_core_Task_TransferHandle(&cl, H(task), H(mine), H(kl_core_Types_InvalidHandleValue),
                                                           0, &theirs, &rc),
-                              rc),
+                              &rc),
                   rcOk);
         static const uint8_t junk[40] = { 1, 2, 3 };
         OT_RC(core_result(kl_core_Task_SetEnv(&cl, H(task), (struct idl_seq){ .data = junk, .count = sizeof junk }, &rc),
-                          rc),
+                          &rc),
               rcBadFormat);
         _Alignas(8) uint8_t blob[256];
         struct scp_builder b;
@@ -272,12 +272,12 @@ static void task(void)
         scp_conn(&b, "gift", theirs);
         OT_RC(scp_finish(&b, &len), rcOk);
         OT_RC(core_result(kl_core_Task_SetEnv(&cl, H(task), (struct idl_seq){ .data = blob, .count = (uint32_t)len }, &rc),
-                          rc),
+                          &rc),
               rcOk);
-        OT_RC(core_result(kl_core_Task_Resume(&cl, H(task), &rc), rc), rcOk);
-        OT_FAILS(core_result(kl_core_Task_Resume(&cl, H(task), &rc), rc)); /* already running */
+        OT_RC(core_result(kl_core_Task_Resume(&cl, H(task), &rc), &rc), rcOk);
+        OT_FAILS(core_result(kl_core_Task_Resume(&cl, H(task), &rc), &rc)); /* already running */
         OT_FAILS(core_result(kl_core_Task_SetEnv(&cl, H(task), (struct idl_seq){ .data = blob, .count = (uint32_t)len }, &rc),
-                             rc)); /* too late */
+                             &rc)); /* too late */
         kl_core_Task_TaskExitReason why = 99;
         struct kl_core_Task_TaskExitInfo info;
         if (OT_RC(spawn_wait(task, 5000, &why, &info), rcOk)) {
@@ -291,13 +291,13 @@ static void task(void)
         kl_core_Task_TaskExitReason why = 99;
         struct kl_core_Task_TaskExitInfo info;
         OT_RC(spawn_wait(t2, 50, &why, &info), rcTimeout); /* still running */
-        OT_RC(core_result(kl_core_Task_Terminate(&cl, H(t2), &rc), rc), rcOk);
+        OT_RC(core_result(kl_core_Task_Terminate(&cl, H(t2), &rc), &rc), rcOk);
         if (OT_RC(spawn_wait(t2, 5000, &why, &info), rcOk))
             OT_EQ(why, kl_core_Task_TaskExitTerminated);
     }
-    OT_FAILS(core_result(kl_core_Task_Terminate(&cl, H(BAD_HANDLE), &rc), rc));
+    OT_FAILS(core_result(kl_core_Task_Terminate(&cl, H(BAD_HANDLE), &rc), &rc));
     kl_core_Types_Pid pid;
-    OT_FAILS(core_result(kl_core_Task_GetPid(&cl, H(BAD_HANDLE), &pid, &rc), rc));
+    OT_FAILS(core_result(kl_core_Task_GetPid(&cl, H(BAD_HANDLE), &pid, &rc), &rc));
 }
 
 /* ---- Sync --------------------------------------------------------------------------------- */
@@ -345,12 +345,12 @@ static void hal(void)
     CL(hal_HAL, CORE_MSG_MEDIUM);
     static const char msg[] = "os_core: HAL.DebugWrite works\n";
     OT_RC(core_debug_write(msg, sizeof msg - 1), rcOk);
-    OT_RC(core_result(kl_core_HAL_DebugWrite(&cl, (struct idl_seq){ .data = msg, .count = 0 }, &rc), rc), rcOk);
+    OT_RC(core_result(kl_core_HAL_DebugWrite(&cl, (struct idl_seq){ .data = msg, .count = 0 }, &rc), &rc), rcOk);
     const char *value = NULL;
-    OT_RC(core_result(kl_core_HAL_GetEnv(&cl, "no.such.parameter", &value, &rc), rc), rcNotFound);
+    OT_RC(core_result(kl_core_HAL_GetEnv(&cl, "no.such.parameter", &value, &rc), &rc), rcNotFound);
     /* Outside point 9: a named refusal, never success. */
     uint64_t v;
-    Retcode r = core_result(kl_core_HAL_GetPrivReg(&cl, "cr0", &v, &rc), rc);
+    Retcode r = core_result(kl_core_HAL_GetPrivReg(&cl, "cr0", &v, &rc), &rc);
     OT_RC(r, rcNotSupported);
 }
 
@@ -358,7 +358,7 @@ static Retcode fs_open(const char *name, uint32_t *h)
 {
     CL(fs_FS, CORE_MSG_SMALL);
     idl_handle_t out = { 0 };
-    Retcode r = core_result(kl_core_FS_Open(&cl, name, &out, &rc), rc);
+    Retcode r = core_result(kl_core_FS_Open(&cl, name, &out, &rc), &rc);
     *h = out.handle;
     return r;
 }
@@ -367,15 +367,15 @@ static void fs(void)
 {
     CL(fs_FS, CORE_MSG_LARGE);
     uint32_t count = 0;
-    OT_RC(core_result(kl_core_FS_Count(&cl, &count, &rc), rc), rcOk);
+    OT_RC(core_result(kl_core_FS_Count(&cl, &count, &rc), &rc), rcOk);
     OT_TRUE(count >= 2);
     kl_core_Types_Size fs_size = 0;
-    OT_RC(core_result(kl_core_FS_GetFsSize(&cl, &fs_size, &rc), rc), rcOk);
+    OT_RC(core_result(kl_core_FS_GetFsSize(&cl, &fs_size, &rc), &rc), rcOk);
     OT_TRUE(fs_size > 0);
     const char *name = NULL;
     kl_core_FS_FileId id;
-    OT_RC(core_result(kl_core_FS_GetInfo(&cl, 0, 64, &name, &id, &rc), rc), rcOk);
-    OT_FAILS(core_result(kl_core_FS_GetInfo(&cl, count + 10, 64, &name, &id, &rc), rc));
+    OT_RC(core_result(kl_core_FS_GetInfo(&cl, 0, 64, &name, &id, &rc), &rc), rcOk);
+    OT_FAILS(core_result(kl_core_FS_GetInfo(&cl, count + 10, 64, &name, &id, &rc), &rc));
 
     uint32_t h = 0;
     Retcode r = fs_open("hello.txt", &h);
@@ -384,22 +384,22 @@ static void fs(void)
     if (OT_RC(r, rcOk)) {
         static const char text[] = "hello from the Bastion ROMFS\n";
         kl_core_Types_Size size = 0;
-        OT_RC(core_result(kl_core_FS_GetSize(&cl, H(h), &size, &rc), rc), rcOk);
+        OT_RC(core_result(kl_core_FS_GetSize(&cl, H(h), &size, &rc), &rc), rcOk);
         OT_EQ(size, sizeof text - 1);
         uint32_t got = 0;
         struct idl_seq data = { 0 };
-        if (OT_RC(core_result(kl_core_FS_Read(&cl, H(h), 0, &got, &data, &rc), rc), rcOk)) {
+        if (OT_RC(core_result(kl_core_FS_Read(&cl, H(h), 0, &got, &data, &rc), &rc), rcOk)) {
             OT_EQ(got, sizeof text - 1);
             OT_TRUE(data.count >= got && memcmp(data.data, text, sizeof text - 1) == 0);
         }
-        Retcode past = core_result(kl_core_FS_Read(&cl, H(h), 1000, &got, &data, &rc), rc);
+        Retcode past = core_result(kl_core_FS_Read(&cl, H(h), 1000, &got, &data, &rc), &rc);
         OT_TRUE(past != rcOk || got == 0); /* past the end: nothing */
-        OT_RC(core_result(kl_core_FS_GetId(&cl, H(h), &id, &rc), rc), rcOk);
-        OT_RC(core_result(kl_core_FS_Close(&cl, H(h), &rc), rc), rcOk);
-        OT_FAILS(core_result(kl_core_FS_Close(&cl, H(h), &rc), rc));
+        OT_RC(core_result(kl_core_FS_GetId(&cl, H(h), &id, &rc), &rc), rcOk);
+        OT_RC(core_result(kl_core_FS_Close(&cl, H(h), &rc), &rc), rcOk);
+        OT_FAILS(core_result(kl_core_FS_Close(&cl, H(h), &rc), &rc));
     }
     OT_RC(fs_open("no/such/file", &h), rcNotFound);
-    OT_FAILS(core_result(kl_core_FS_GetSize(&cl, H(BAD_HANDLE), &fs_size, &rc), rc));
+    OT_FAILS(core_result(kl_core_FS_GetSize(&cl, H(BAD_HANDLE), &fs_size, &rc), &rc));
 }
 
 int main(void)
@@ -415,7 +415,7 @@ int main(void)
     /* Last: FreeSelfEnv releases the start-up data (argv and envp are not used after this). */
     {
         CL(task_Task, CORE_MSG_SMALL);
-        OT_RC(core_result(kl_core_Task_FreeSelfEnv(&cl, &rc), rc), rcOk);
+        OT_RC(core_result(kl_core_Task_FreeSelfEnv(&cl, &rc), &rc), rcOk);
     }
     /* Exit: the process ends with Task.Exit from exit() via main's return (Einit reports it). */
     return ot_end();

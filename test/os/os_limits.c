@@ -56,7 +56,7 @@ static Retcode copy_core(uint32_t *out)
     idl_handle_t h = { 0 };
     Retcode r = core_result(kl_core_Handle_Copy(&cl, core_handle_arg(core_handle()), 0,
                                                 core_handle_arg(kl_core_Types_InvalidHandleValue), &h, &rc),
-                            rc);
+                            &rc);
     *out = h.handle;
     return r;
 }
@@ -65,7 +65,7 @@ static Retcode close_handle(uint32_t h)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_handle_Handle, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
-    return core_result(kl_core_Handle_Close(&cl, core_handle_arg(h), &rc), rc);
+    return core_result(kl_core_Handle_Close(&cl, core_handle_arg(h), &rc), &rc);
 }
 
 static void kernel_memory_limit(void)

@@ -46,8 +46,8 @@ int main(int argc, char **argv)
     CORE_CLIENT(cl, kl_core_Core_EP_thread_Thread, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc;
     idl_handle_t self;
-    if (OT_RC(core_result(kl_core_Thread_OpenCurrent(&cl, &self, &rc), rc), rcOk))
-        OT_RC(core_result(kl_core_Thread_SetPriority(&cl, self, 25, &rc), rc), rcOk);
+    if (OT_RC(core_result(kl_core_Thread_OpenCurrent(&cl, &self, &rc), &rc), rcOk))
+        OT_RC(core_result(kl_core_Thread_SetPriority(&cl, self, 25, &rc), &rc), rcOk);
 
     struct thread spin[MAX_SPIN];
     int started = 0;

@@ -23,7 +23,7 @@ Retcode core_debug_write(const void *data, size_t len)
         CORE_CLIENT(cl, kl_core_Core_EP_hal_HAL, CORE_MSG_MEDIUM);
         kl_core_Types_Retcode rc = rcFail;
         struct idl_seq seq = { .data = p, .count = (uint32_t)n };
-        Retcode r = core_result(kl_core_HAL_DebugWrite(&cl, seq, &rc), rc);
+        Retcode r = core_result(kl_core_HAL_DebugWrite(&cl, seq, &rc), &rc);
         if (r != rcOk)
             return r;
         p += n;
@@ -40,7 +40,7 @@ Retcode core_get_entropy(void *buf, size_t len)
         CORE_CLIENT(cl, kl_core_Core_EP_hal_HAL, CORE_MSG_MEDIUM);
         kl_core_Types_Retcode rc = rcFail;
         struct idl_seq out = { 0 };
-        Retcode r = core_result(kl_core_HAL_GetEntropy(&cl, &out, n, &rc), rc);
+        Retcode r = core_result(kl_core_HAL_GetEntropy(&cl, &out, n, &rc), &rc);
         if (r != rcOk)
             return r;
         if (out.count != n)
@@ -57,7 +57,7 @@ Retcode core_vmm_allocate(uint64_t addr, uint64_t size, uint32_t flags, uint64_t
     CORE_CLIENT(cl, kl_core_Core_EP_vmm_VMM, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
     kl_core_Types_VirtAddr out = 0;
-    Retcode r = core_result(kl_core_VMM_Allocate(&cl, addr, size, flags, &out, &rc), rc);
+    Retcode r = core_result(kl_core_VMM_Allocate(&cl, addr, size, flags, &out, &rc), &rc);
     if (r == rcOk && va)
         *va = out;
     return r;
@@ -67,28 +67,28 @@ Retcode core_vmm_commit(uint64_t va, uint64_t size)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_vmm_VMM, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
-    return core_result(kl_core_VMM_Commit(&cl, va, size, 0, &rc), rc);
+    return core_result(kl_core_VMM_Commit(&cl, va, size, 0, &rc), &rc);
 }
 
 Retcode core_vmm_decommit(uint64_t va, uint64_t size)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_vmm_VMM, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
-    return core_result(kl_core_VMM_Decommit(&cl, va, size, &rc), rc);
+    return core_result(kl_core_VMM_Decommit(&cl, va, size, &rc), &rc);
 }
 
 Retcode core_vmm_protect(uint64_t va, uint64_t size, uint32_t flags)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_vmm_VMM, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
-    return core_result(kl_core_VMM_Protect(&cl, va, size, flags, &rc), rc);
+    return core_result(kl_core_VMM_Protect(&cl, va, size, flags, &rc), &rc);
 }
 
 Retcode core_vmm_free(uint64_t va, uint64_t size)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_vmm_VMM, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
-    return core_result(kl_core_VMM_Free(&cl, va, size, &rc), rc);
+    return core_result(kl_core_VMM_Free(&cl, va, size, &rc), &rc);
 }
 
 Retcode core_sync_wait(const volatile uint32_t *word, uint32_t val, uint32_t msec)
@@ -96,7 +96,7 @@ Retcode core_sync_wait(const volatile uint32_t *word, uint32_t val, uint32_t mse
     CORE_CLIENT(cl, kl_core_Core_EP_sync_Sync, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
     kl_core_Types_Msecs left = 0;
-    return core_result(kl_core_Sync_Wait(&cl, (uint64_t)(uintptr_t)word, val, msec, &left, &rc), rc);
+    return core_result(kl_core_Sync_Wait(&cl, (uint64_t)(uintptr_t)word, val, msec, &left, &rc), &rc);
 }
 
 Retcode core_sync_wake(const volatile uint32_t *word, uint32_t nthreads, uint32_t *woken)
@@ -104,7 +104,7 @@ Retcode core_sync_wake(const volatile uint32_t *word, uint32_t nthreads, uint32_
     CORE_CLIENT(cl, kl_core_Core_EP_sync_Sync, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
     uint32_t n = 0;
-    Retcode r = core_result(kl_core_Sync_Wake(&cl, (uint64_t)(uintptr_t)word, nthreads, &n, &rc), rc);
+    Retcode r = core_result(kl_core_Sync_Wake(&cl, (uint64_t)(uintptr_t)word, nthreads, &n, &rc), &rc);
     if (woken)
         *woken = r == rcOk ? n : 0;
     return r;
@@ -114,19 +114,19 @@ Retcode core_thread_sleep(uint32_t msec)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_thread_Thread, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
-    return core_result(kl_core_Thread_Sleep(&cl, msec, &rc), rc);
+    return core_result(kl_core_Thread_Sleep(&cl, msec, &rc), &rc);
 }
 
 Retcode core_task_exit(int32_t code)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_task_Task, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
-    return core_result(kl_core_Task_Exit(&cl, code, &rc), rc);
+    return core_result(kl_core_Task_Exit(&cl, code, &rc), &rc);
 }
 
 Retcode core_thread_exit(int32_t code)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_thread_Thread, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
-    return core_result(kl_core_Thread_Exit(&cl, code, &rc), rc);
+    return core_result(kl_core_Thread_Exit(&cl, code, &rc), &rc);
 }

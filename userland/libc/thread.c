@@ -38,7 +38,7 @@ Retcode thread_create(struct thread *t, thread_fn fn, void *arg, uint32_t priori
     Retcode r = core_result(kl_core_Thread_Create(&cl, &h, &tid, priority, stack ? stack : THREAD_STACK_DEFAULT,
                                                   (uint64_t)(uintptr_t)__bastion_thread_entry,
                                                   (uint64_t)(uintptr_t)fn, (uint64_t)(uintptr_t)arg, 0, &rc),
-                            rc);
+                            &rc);
     if (r == rcOk) {
         t->handle = h.handle;
         t->tid = tid;
@@ -55,7 +55,7 @@ Retcode thread_join(struct thread *t, uint32_t msec, int *code)
     kl_core_Types_ExitCode ec = 0;
     Retcode r = core_result(kl_core_Thread_Wait(&cl, core_handle_arg(t->handle), msec,
                                                 &ec, &rc),
-                            rc);
+                            &rc);
     if (r == rcOk && code)
         *code = ec;
     return r;

@@ -8,7 +8,7 @@
  *
  *     CORE_CLIENT(cl, kl_core_Core_EP_thread_Thread, CORE_MSG_SMALL);
  *     kl_core_Types_Retcode rc;
- *     Retcode r = core_result(kl_core_Thread_Sleep(&cl, 10, &rc), rc);
+ *     Retcode r = core_result(kl_core_Thread_Sleep(&cl, 10, &rc), &rc);
  *
  * A core method reports its outcome in its `rc` out parameter; the proxy's own return value is
  * the transport's or the message's (rcBadMessage, ...). core_result() folds the two.
@@ -51,10 +51,13 @@ static inline idl_handle_t core_handle_arg(uint32_t handle)
     return (idl_handle_t){ .handle = handle, .rights = CORE_HANDLE_RIGHTS_AS_HELD };
 }
 
-/* The outcome of a core call: the transport's/message's failure if any, else the method's rc. */
-static inline Retcode core_result(Retcode call, kl_core_Types_Retcode rc)
+/* The outcome of a core call: the transport's/message's failure if any, else the method's rc.
+ * rc is passed by address and read here, after the call: C leaves the order in which a call's
+ * arguments are evaluated open, so core_result(proxy(..., &rc), rc) could read rc before the
+ * proxy wrote it. */
+static inline Retcode core_result(Retcode call, const kl_core_Types_Retcode *rc)
 {
-    return call != rcOk ? call : (Retcode)rc;
+    return call != rcOk ? call : (Retcode)*rc;
 }
 
 /* HAL.DebugWrite, split into DebugWriteMax pieces. */
