@@ -38,6 +38,7 @@
 #include "mm/pmm.h"
 #include "mm/slab.h"
 #include "panic.h"
+#include "proc/process.h"
 #include "sched/sched.h"
 #include "sched/selftest.h"
 
@@ -190,6 +191,7 @@ void kmain(uint32_t mb2_magic, uint64_t mb2_info_phys)
     smp_start_aps();
     aspace_init();
     sched_init();
+    process_init();
 
     /* 7: test hooks. */
 #ifdef BASTION_TEST_HOOKS
@@ -197,7 +199,8 @@ void kmain(uint32_t mb2_magic, uint64_t mb2_info_phys)
     sched_selftest();
 #endif
 
-    /* 8: ready. */
+    /* 8: ready; then the first user process, Einit, from ROMFS (H10). */
     kprintf("Bastion ready: %u CPUs online\n", percpu_count());
+    process_start_init();
     cpu_idle_forever();
 }

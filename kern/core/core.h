@@ -1,0 +1,65 @@
+/*
+ * The kernel's core endpoints (kl.core.Core, idl/kl/core/Core.edl): one file per endpoint
+ * (vmm.c thread.c handle.c task.c sync.c hal.c fs.c), all reached through core_call().
+ *
+ * core_call() is what SYS_CALL on a process's kernel handle does: copy the request into the
+ * kernel once, validate it completely against the kl.core description (idl_route_request: every
+ * size, offset, string terminator, union tag, handle index), pass the security hook, and run
+ * the endpoint's generated dispatcher with that endpoint's handler table. A handler runs in the
+ * calling thread, with `struct core_ctx` as its context; it returns rcOk and reports the
+ * method's own result in the message's `rc` out parameter.
+ *
+ * Methods outside issue 4's list have no handler: the generated dispatcher answers them with
+ * rcNotSupported as the result of SYS_CALL itself (no reply message), and so does every method
+ * of the endpoints that have no file here yet (IO, FSUnsafe, Time, XHCIDBG, Audit, Profiler,
+ * IOMMU, CM, PM, Notice, Hypervisor, TEE, TEEVMM, IPC, CpuFreq). docs/ipc.md lists them.
+ */
+#ifndef BASTION_CORE_CORE_H
+#define BASTION_CORE_CORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <bastion/retcode.h>
+
+#include "kl/core/Core.edl.h"
+
+struct process;
+struct thread;
+
+/* What a handler gets as its idl_ctx. */
+struct core_ctx {
+    struct process *proc;   /* the caller */
+    struct thread *thread;
+    bool exit_thread;       /* set by Exit methods: the thread ends after the call */
+    int64_t exit_code;
+    void *scratch;          /* a kmalloc'd buffer for sequence/string out parameters */
+    uint32_t scratch_size;
+};
+
+/* SYS_CALL on the kernel handle (see above). *resp_len: bytes of reply written at resp. */
+Retcode core_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t resp,
+                  uint64_t resp_cap, uint64_t *resp_len);
+
+/* The handler tables, one per file. */
+extern const struct kl_core_VMM_ops core_vmm_ops;
+extern const struct kl_core_Thread_ops core_thread_ops;
+extern const struct kl_core_Handle_ops core_handle_ops;
+extern const struct kl_core_Task_ops core_task_ops;
+extern const struct kl_core_Sync_ops core_sync_ops;
+extern const struct kl_core_HAL_ops core_hal_ops;
+extern const struct kl_core_FS_ops core_fs_ops;
+
+/* Helpers shared by the endpoint files. */
+
+/* Looks up a handle of the caller with `need` rights and type; new reference in *obj. */
+Retcode core_get(struct core_ctx *c, uint32_t handle, int type, uint32_t need, void **obj);
+
+/* Installs a root handle on obj in the caller's table; fills the idl out parameter. */
+Retcode core_install(struct core_ctx *c, void *obj, uint32_t rights, uint32_t *out_handle,
+                     uint32_t *out_rights);
+
+/* The core endpoints' own process-class name, as the security hook sees it. */
+#define CORE_CLASS_NAME "kl.core.Core"
+
+#endif

@@ -1,0 +1,240 @@
+/*
+ * kl.core.FS over the boot ROMFS (read-only): Open, Close, Read, GetSize, GetId, Count, GetInfo,
+ * GetFsSize.
+ *
+ * A file's id is the offset of its header in the image (unique, stable for the boot). Count and
+ * GetInfo enumerate the regular files of the whole tree, depth first in directory order, with
+ * their full paths ("/bin/echo"); "." and ".." entries are skipped. Read returns block
+ * `sectorNumber` (FsBlockSize bytes; the last block is short, past the end is 0 bytes).
+ * Open takes a path as romfs_lookup does; an open file is a KOBJ_FILE object charged to the
+ * caller.
+ */
+#include "core/core.h"
+#include "fs/romfs.h"
+#include "lib/string.h"
+#include "proc/kobj_new.h"
+#include "proc/process.h"
+
+struct file_obj {
+    struct kobj obj;
+    struct romfs_entry e;
+};
+
+static void file_destroy(struct kobj *obj)
+{
+    kobj_free_mem(obj);
+}
+
+static const struct kobj_ops file_ops = {KOBJ_FILE, "file", file_destroy};
+
+static Retcode Open(void *ctx, const char *name, idl_handle_t *handle, kl_core_Types_Retcode *rc)
+{
+    struct core_ctx *c = ctx;
+    handle->handle = HANDLE_INVALID;
+    handle->rights = 0;
+    struct romfs *fs = romfs_boot_fs();
+    struct romfs_entry e;
+    Retcode r = fs ? romfs_lookup(fs, name, &e) : rcNotFound;
+    if (r == rcOk && e.type != ROMFS_FILE)
+        r = rcInvalidArgument;
+    struct file_obj *f = NULL;
+    if (r == rcOk)
+        r = kobj_new(sizeof *f, &file_ops, &c->proc->kmem, (void **)&f);
+    if (r == rcOk) {
+        f->e = e;
+        r = core_install(c, f, HR_FILE_FULL, &handle->handle, &handle->rights);
+        kobj_unref(&f->obj);
+    }
+    *rc = r;
+    return rcOk;
+}
+
+static Retcode get_file(struct core_ctx *c, idl_handle_t h, struct file_obj **f)
+{
+    return core_get(c, h.handle, KOBJ_FILE, HR_READ, (void **)f);
+}
+
+static Retcode Close(void *ctx, idl_handle_t handle, kl_core_Types_Retcode *rc)
+{
+    struct core_ctx *c = ctx;
+    struct file_obj *f;
+    Retcode r = core_get(c, handle.handle, KOBJ_FILE, 0, (void **)&f);
+    if (r == rcOk) {
+        kobj_unref(&f->obj);
+        spin_lock(&handle_tree_lock);
+        r = handle_close(&c->proc->handles, handle.handle);
+        spin_unlock(&handle_tree_lock);
+    }
+    *rc = r;
+    return rcOk;
+}
+
+static Retcode Read(void *ctx, idl_handle_t handle, uint64_t sector, uint32_t *read,
+                    struct idl_seq *data, kl_core_Types_Retcode *rc)
+{
+    struct core_ctx *c = ctx;
+    *read = 0;
+    data->data = NULL;
+    data->count = 0;
+    data->arena = NULL;
+    struct file_obj *f;
+    Retcode r = get_file(c, handle, &f);
+    if (r == rcOk) {
+        size_t got = 0;
+        if (sector > UINT64_MAX / kl_core_FS_FsBlockSize)
+            r = rcOutOfRange;
+        else
+            r = romfs_read(romfs_boot_fs(), &f->e, sector * kl_core_FS_FsBlockSize, c->scratch,
+                           kl_core_FS_FsBlockSize, &got);
+        if (r == rcOk) {
+            *read = (uint32_t)got;
+            data->data = c->scratch;
+            data->count = (uint32_t)got;
+        }
+        kobj_unref(&f->obj);
+    }
+    *rc = r;
+    return rcOk;
+}
+
+static Retcode GetSize(void *ctx, idl_handle_t handle, kl_core_Types_Size *size,
+                       kl_core_Types_Retcode *rc)
+{
+    struct file_obj *f;
+    *size = 0;
+    Retcode r = get_file(ctx, handle, &f);
+    if (r == rcOk) {
+        *size = f->e.size;
+        kobj_unref(&f->obj);
+    }
+    *rc = r;
+    return rcOk;
+}
+
+static Retcode GetId(void *ctx, idl_handle_t handle, kl_core_FS_FileId *id, kl_core_Types_Retcode *rc)
+{
+    struct file_obj *f;
+    *id = 0;
+    Retcode r = get_file(ctx, handle, &f);
+    if (r == rcOk) {
+        *id = f->e.offset;
+        kobj_unref(&f->obj);
+    }
+    *rc = r;
+    return rcOk;
+}
+
+/* Depth-first walk over regular files: calls visit(path, entry) until it returns false.
+ * The path is built in `path` (PathMax bytes). Depth is bounded; loops end as romfs says. */
+#define FS_WALK_DEPTH 8
+
+struct walk {
+    uint32_t index, wanted, seen;
+    char *path;
+    struct romfs_entry found;
+    bool hit;
+};
+
+static Retcode walk_dir(struct romfs *fs, const struct romfs_entry *dir, size_t plen, int depth,
+                        struct walk *w)
+{
+    struct romfs_dir it;
+    Retcode r = romfs_opendir(fs, dir, &it);
+    if (r != rcOk)
+        return r;
+    struct romfs_entry e;
+    while ((r = romfs_readdir(&it, &e)) == rcOk) {
+        if (strcmp(e.name, ".") == 0 || strcmp(e.name, "..") == 0)
+            continue;
+        size_t n = strlen(e.name);
+        if (plen + 1 + n >= kl_core_Types_PathMax)
+            continue; /* a name that does not fit PathMax is not listed */
+        w->path[plen] = '/';
+        memcpy(w->path + plen + 1, e.name, n + 1);
+        if (e.type == ROMFS_FILE) {
+            if (w->seen == w->wanted) {
+                w->found = e;
+                w->hit = true;
+                return rcOk;
+            }
+            w->seen++;
+        } else if (e.type == ROMFS_DIR && depth < FS_WALK_DEPTH) {
+            r = walk_dir(fs, &e, plen + 1 + n, depth + 1, w);
+            if (r != rcOk && r != rcNotFound)
+                return r;
+            if (w->hit)
+                return rcOk;
+        }
+        w->path[plen] = 0;
+    }
+    return r == rcNotFound ? rcOk : r;
+}
+
+/* Finds the wanted-th file (UINT32_MAX: count them all). */
+static Retcode walk(struct core_ctx *c, uint32_t wanted, struct walk *w)
+{
+    struct romfs *fs = romfs_boot_fs();
+    if (fs == NULL)
+        return rcNotFound;
+    struct romfs_entry root;
+    Retcode r = romfs_root(fs, &root);
+    if (r != rcOk)
+        return r;
+    w->wanted = wanted;
+    w->seen = 0;
+    w->hit = false;
+    w->path = c->scratch;
+    w->path[0] = 0;
+    return walk_dir(fs, &root, 0, 0, w);
+}
+
+static Retcode Count(void *ctx, uint32_t *count, kl_core_Types_Retcode *rc)
+{
+    struct walk w;
+    Retcode r = walk(ctx, UINT32_MAX, &w);
+    *count = r == rcOk ? w.seen : 0;
+    *rc = r;
+    return rcOk;
+}
+
+static Retcode GetInfo(void *ctx, uint32_t index, uint32_t name_len_max, const char **name,
+                       kl_core_FS_FileId *id, kl_core_Types_Retcode *rc)
+{
+    struct walk w;
+    *name = "";
+    *id = 0;
+    Retcode r = walk(ctx, index, &w);
+    if (r == rcOk && !w.hit)
+        r = rcNotFound;
+    if (r == rcOk) {
+        size_t n = strlen(w.path);
+        if (n > name_len_max) {
+            r = rcBufferTooSmall;
+        } else {
+            *name = w.path;
+            *id = w.found.offset;
+        }
+    }
+    *rc = r;
+    return rcOk;
+}
+
+static Retcode GetFsSize(void *ctx, kl_core_Types_Size *size, kl_core_Types_Retcode *rc)
+{
+    (void)ctx;
+    struct romfs *fs = romfs_boot_fs();
+    *size = fs ? fs->size : 0;
+    *rc = fs ? rcOk : rcNotFound;
+    return rcOk;
+}
+
+const struct kl_core_FS_ops core_fs_ops = {
+    .Open = Open,
+    .Close = Close,
+    .Read = Read,
+    .GetSize = GetSize,
+    .GetId = GetId,
+    .Count = Count,
+    .GetInfo = GetInfo,
+    .GetFsSize = GetFsSize,
+};

@@ -1,0 +1,122 @@
+/*
+ * kl.core.Handle: Copy, Close, Connect, Revoke, RevokeSubtree, GetSidByHandle (obj/handle.h
+ * does the work; this file takes the derivation lock and maps the parameters).
+ * CreateUserObject, SecurityConnect and CreateBadge have no handler (core.h).
+ */
+#include "core/core.h"
+#include "ipc/ipc.h"
+#include "proc/process.h"
+
+/* A badge parameter: HANDLE_INVALID for none, else a KOBJ_BADGE handle of the caller. */
+static Retcode get_badge(struct core_ctx *c, idl_handle_t b, struct kobj **badge)
+{
+    *badge = NULL;
+    if (b.handle == HANDLE_INVALID)
+        return rcOk;
+    return core_get(c, b.handle, KOBJ_BADGE, 0, (void **)badge);
+}
+
+static Retcode Copy(void *ctx, idl_handle_t in, kl_core_Types_Rights rights, idl_handle_t copy_badge,
+                    idl_handle_t *out, kl_core_Types_Retcode *rc)
+{
+    struct core_ctx *c = ctx;
+    out->handle = HANDLE_INVALID;
+    out->rights = 0;
+    struct kobj *badge;
+    Retcode r = get_badge(c, copy_badge, &badge);
+    if (r == rcOk) {
+        handle_t h;
+        spin_lock(&handle_tree_lock);
+        r = handle_copy(&c->proc->handles, in.handle, rights, badge, &h);
+        spin_unlock(&handle_tree_lock);
+        if (r == rcOk) {
+            out->handle = h;
+            out->rights = rights;
+        }
+        if (badge)
+            kobj_unref(badge);
+    }
+    *rc = r;
+    return rcOk;
+}
+
+static Retcode Close(void *ctx, idl_handle_t handle, kl_core_Types_Retcode *rc)
+{
+    struct core_ctx *c = ctx;
+    if (handle.handle == c->proc->core_handle) {
+        /* Closing its only way to the kernel would leave the process unable to even exit. */
+        *rc = rcAccessDenied;
+        return rcOk;
+    }
+    spin_lock(&handle_tree_lock);
+    *rc = handle_close(&c->proc->handles, handle.handle);
+    spin_unlock(&handle_tree_lock);
+    return rcOk;
+}
+
+static Retcode Connect(void *ctx, idl_handle_t server, kl_core_Types_HandleValue sr_listener,
+                       uint32_t create_sr_endpoint, idl_handle_t client,
+                       kl_core_Types_HandleValue *out_listener, kl_core_Types_HandleValue *out_sr_endpoint,
+                       kl_core_Types_HandleValue *out_cl_endpoint, kl_core_Types_Retcode *rc)
+{
+    struct core_ctx *c = ctx;
+    *out_listener = *out_sr_endpoint = *out_cl_endpoint = HANDLE_INVALID;
+    struct process *sp, *cp;
+    Retcode r = core_get(c, server.handle, KOBJ_TASK, HR_TASK_HANDLES, (void **)&sp);
+    if (r == rcOk) {
+        r = core_get(c, client.handle, KOBJ_TASK, HR_TASK_HANDLES, (void **)&cp);
+        if (r == rcOk) {
+            r = ipc_connect(c->proc, sp, sr_listener, create_sr_endpoint, cp, out_listener,
+                            out_sr_endpoint, out_cl_endpoint);
+            process_unref(cp);
+        }
+        process_unref(sp);
+    }
+    *rc = r;
+    return rcOk;
+}
+
+static Retcode GetSidByHandle(void *ctx, idl_handle_t handle, kl_core_Types_Sid *sid,
+                              kl_core_Types_Retcode *rc)
+{
+    struct core_ctx *c = ctx;
+    kobj_sid_t s = KOBJ_SID_NONE;
+    *rc = handle_get_sid(&c->proc->handles, handle.handle, &s);
+    *sid = s;
+    return rcOk;
+}
+
+static Retcode Revoke(void *ctx, idl_handle_t handle, kl_core_Types_Retcode *rc)
+{
+    struct core_ctx *c = ctx;
+    spin_lock(&handle_tree_lock);
+    *rc = handle_revoke(&c->proc->handles, handle.handle);
+    spin_unlock(&handle_tree_lock);
+    return rcOk;
+}
+
+static Retcode RevokeSubtree(void *ctx, idl_handle_t handle, idl_handle_t badge,
+                             kl_core_Types_Retcode *rc)
+{
+    struct core_ctx *c = ctx;
+    struct kobj *b;
+    Retcode r = get_badge(c, badge, &b);
+    if (r == rcOk) {
+        spin_lock(&handle_tree_lock);
+        r = handle_revoke_subtree(&c->proc->handles, handle.handle, b);
+        spin_unlock(&handle_tree_lock);
+        if (b)
+            kobj_unref(b);
+    }
+    *rc = r;
+    return rcOk;
+}
+
+const struct kl_core_Handle_ops core_handle_ops = {
+    .Copy = Copy,
+    .Close = Close,
+    .Connect = Connect,
+    .GetSidByHandle = GetSidByHandle,
+    .Revoke = Revoke,
+    .RevokeSubtree = RevokeSubtree,
+};

@@ -1,0 +1,130 @@
+/*
+ * kl.core.Sync: futex-like Wait and Wake on a 32-bit word of the caller's memory.
+ *
+ * Wait(ptr, val, delay): if *ptr still equals val, sleeps until a Wake on the same address of
+ * the same process, or `delay` ms (0: no limit); the check and the sleep are atomic with
+ * respect to Wake (both hold the bucket lock), so a wake-up between them is not lost. Results:
+ * rcOk (woken; outDelay = ms left), rcTimeout, rcResourceBusy (*ptr != val: nothing to wait
+ * for), rcInvalidArgument (ptr unaligned or not readable), rcPeerClosed (thread terminated).
+ * Wake(ptr, n): wakes at most n waiters of that word, oldest first; wokenCnt says how many.
+ *
+ * Waiters are keyed by (process, address) in a small hash of buckets; a waiter record lives on
+ * its thread's kernel stack while it sleeps.
+ */
+#include "core/core.h"
+#include "mm/usercopy.h"
+#include "proc/process.h"
+#include "proc/thread.h"
+#include "sched/sched.h"
+
+#define SYNC_BUCKETS 64u
+
+struct sync_waiter {
+    struct sync_waiter *next;
+    const struct process *proc;
+    uint64_t addr;
+    struct thread *thread;
+    bool woken;
+};
+
+static struct sync_bucket {
+    struct spinlock lock;
+    struct sync_waiter *head;
+} buckets[SYNC_BUCKETS];
+
+static struct sync_bucket *bucket_of(const struct process *p, uint64_t addr)
+{
+    uint64_t k = (addr >> 2) ^ ((uintptr_t)p >> 4);
+    k *= 0x9E3779B97F4A7C15ull;
+    return &buckets[k >> 58];
+}
+
+static Retcode Wait(void *ctx, kl_core_Types_VirtAddr ptr, uint32_t val, kl_core_Types_Msecs delay,
+                    kl_core_Types_Msecs *out_delay, kl_core_Types_Retcode *rc)
+{
+    struct core_ctx *c = ctx;
+    *out_delay = 0;
+    if (ptr & 3u) {
+        *rc = rcInvalidArgument;
+        return rcOk;
+    }
+    uint32_t cur;
+    /* Read once outside the lock so that a page fault (demand paging) happens here. */
+    if (copy_from_user(&cur, ptr, sizeof cur) != rcOk) {
+        *rc = rcInvalidArgument;
+        return rcOk;
+    }
+    struct sync_bucket *b = bucket_of(c->proc, ptr);
+    struct sync_waiter w = {NULL, c->proc, ptr, c->thread, false};
+    uint64_t start = sched_now_ns();
+    uint64_t fl = cpu_irq_save();
+    spin_lock(&b->lock);
+    /* The page is backed now; a fault here fails the copy instead of sleeping. */
+    if (copy_from_user(&cur, ptr, sizeof cur) != rcOk || cur != val) {
+        spin_unlock(&b->lock);
+        cpu_irq_restore(fl);
+        *rc = cur != val ? rcResourceBusy : rcInvalidArgument;
+        return rcOk;
+    }
+    w.next = b->head;
+    b->head = &w;
+    Retcode wrc = sched_block_timeout(&b->lock, (uint64_t)delay * 1000000ull);
+    cpu_irq_restore(fl);
+    fl = cpu_irq_save();
+    spin_lock(&b->lock);
+    if (!w.woken) {
+        for (struct sync_waiter **pp = &b->head; *pp != NULL; pp = &(*pp)->next)
+            if (*pp == &w) {
+                *pp = w.next;
+                break;
+            }
+    }
+    bool woken = w.woken;
+    spin_unlock(&b->lock);
+    cpu_irq_restore(fl);
+    if (woken) {
+        uint64_t spent_ms = (sched_now_ns() - start) / 1000000ull;
+        *out_delay = delay == 0 ? 0 : (spent_ms >= delay ? 0 : delay - (uint32_t)spent_ms);
+        *rc = rcOk;
+    } else {
+        *rc = wrc == rcOk ? rcTimeout : wrc;
+    }
+    return rcOk;
+}
+
+static Retcode Wake(void *ctx, kl_core_Types_VirtAddr ptr, uint32_t n_threads, uint32_t *woken_cnt,
+                    kl_core_Types_Retcode *rc)
+{
+    struct core_ctx *c = ctx;
+    struct sync_bucket *b = bucket_of(c->proc, ptr);
+    uint32_t n = 0;
+    uint64_t fl = cpu_irq_save();
+    spin_lock(&b->lock);
+    /* Oldest first: the list is newest first, so collect matches and wake from the tail. */
+    struct sync_waiter *match[64];
+    uint32_t m = 0;
+    for (struct sync_waiter *w = b->head; w != NULL && m < 64; w = w->next)
+        if (w->proc == c->proc && w->addr == ptr)
+            match[m++] = w;
+    while (m > 0 && n < n_threads) {
+        struct sync_waiter *w = match[--m];
+        for (struct sync_waiter **pp = &b->head; *pp != NULL; pp = &(*pp)->next)
+            if (*pp == w) {
+                *pp = w->next;
+                break;
+            }
+        w->woken = true;
+        sched_wake(w->thread, rcOk);
+        n++;
+    }
+    spin_unlock(&b->lock);
+    cpu_irq_restore(fl);
+    *woken_cnt = n;
+    *rc = rcOk;
+    return rcOk;
+}
+
+const struct kl_core_Sync_ops core_sync_ops = {
+    .Wait = Wait,
+    .Wake = Wake,
+};

@@ -1,0 +1,246 @@
+/*
+ * kl.core.Thread: Create, OpenCurrent, Suspend, Resume, Terminate, Exit, Wait, SetPriority,
+ * SetTls, Sleep, GetInfo. Affinity and scheduling-policy methods have no handler (core.h).
+ *
+ * Thread.Create: the kernel reserves and commits the new thread's stack in the caller's address
+ * space (stackSize bytes, 0: THREAD_USER_STACK_DEFAULT, with an inaccessible guard page below),
+ * and the thread starts at `routine` with rdi = context and rsp + 8 16-byte aligned (as after a
+ * call); context2 is stored at [rsp + 8] (rsi is not set). Priority 0..THREAD_PRIO_MAX.
+ * Suspend suspends the calling thread until another thread calls Resume on it.
+ */
+#include "core/core.h"
+#include "mm/aspace.h"
+#include "proc/process.h"
+#include "proc/thread.h"
+#include "sched/sched.h"
+
+#define THREAD_USER_STACK_DEFAULT (64ull * 1024)
+#define THREAD_USER_STACK_MAX (16ull * 1024 * 1024)
+
+static Retcode get_thread(struct core_ctx *c, idl_handle_t h, uint32_t need, struct thread **t)
+{
+    return core_get(c, h.handle, KOBJ_THREAD, need, (void **)t);
+}
+
+static Retcode Create(void *ctx, idl_handle_t *thread, kl_core_Types_Tid *tid,
+                      kl_core_Types_Priority priority, kl_core_Types_Size stack_size,
+                      kl_core_Types_VirtAddr routine, kl_core_Types_VirtAddr context,
+                      kl_core_Types_VirtAddr context2, uint32_t flags, kl_core_Types_Retcode *rc)
+{
+    struct core_ctx *c = ctx;
+    thread->handle = HANDLE_INVALID;
+    thread->rights = 0;
+    *tid = 0;
+    if (flags != 0 || priority > THREAD_PRIO_MAX || stack_size > THREAD_USER_STACK_MAX) {
+        *rc = rcInvalidArgument;
+        return rcOk;
+    }
+    if (stack_size == 0)
+        stack_size = THREAD_USER_STACK_DEFAULT;
+    stack_size = (stack_size + 4095u) & ~4095ull;
+    struct aspace *as = c->proc->as;
+    uint64_t base;
+    Retcode r = aspace_reserve(as, 0, stack_size + 4096u, ASPACE_PROT_READ | ASPACE_PROT_WRITE,
+                               &base);
+    if (r != rcOk) {
+        *rc = r;
+        return rcOk;
+    }
+    /* The lowest page stays reserved, uncommitted and inaccessible: the guard. */
+    r = aspace_protect(as, base, 4096u, 0);
+    if (r == rcOk)
+        r = aspace_commit(as, base + 4096u, stack_size);
+    uint64_t top = base + 4096u + stack_size;
+    if (r == rcOk)
+        r = aspace_write(as, top - 16u, &context2, sizeof context2);
+    struct thread *t = NULL;
+    if (r == rcOk)
+        r = thread_create_user(c->proc, routine, context, top - 16u, priority, &t);
+    if (r == rcOk)
+        r = process_add_thread(c->proc, t);
+    uint32_t hv = HANDLE_INVALID;
+    if (r == rcOk)
+        r = core_install(c, t, HR_THREAD_FULL, &hv, NULL);
+    if (r == rcOk)
+        r = thread_start(t);
+    if (r == rcOk) {
+        thread->handle = hv;
+        thread->rights = HR_THREAD_FULL;
+        *tid = (uint32_t)t->tid;
+    } else {
+        /* A created thread that never started holds nothing but its object: the process
+         * forgets it at reaping; the stack is released here. */
+        (void)aspace_free(as, base, stack_size + 4096u);
+    }
+    if (t != NULL)
+        thread_unref(t);
+    *rc = r;
+    return rcOk;
+}
+
+static Retcode OpenCurrent(void *ctx, idl_handle_t *thread, kl_core_Types_Retcode *rc)
+{
+    struct core_ctx *c = ctx;
+    *rc = core_install(c, c->thread, HR_THREAD_FULL, &thread->handle, &thread->rights);
+    return rcOk;
+}
+
+/* Suspended threads, waiting for Resume. */
+static struct spinlock suspend_lock = SPINLOCK_INIT;
+struct suspended {
+    struct suspended *next;
+    struct thread *t;
+};
+static struct suspended *suspended_head;
+
+static Retcode Suspend(void *ctx, kl_core_Types_Retcode *rc)
+{
+    struct core_ctx *c = ctx;
+    struct suspended s = {NULL, c->thread};
+    uint64_t fl = spin_lock_irqsave(&suspend_lock);
+    s.next = suspended_head;
+    suspended_head = &s;
+    Retcode w = sched_block_current(&suspend_lock);
+    cpu_irq_restore(fl);
+    /* Resume unlinks s before waking; a termination does not. */
+    fl = spin_lock_irqsave(&suspend_lock);
+    for (struct suspended **pp = &suspended_head; *pp != NULL; pp = &(*pp)->next)
+        if (*pp == &s) {
+            *pp = s.next;
+            break;
+        }
+    spin_unlock_irqrestore(&suspend_lock, fl);
+    *rc = w;
+    return rcOk;
+}
+
+static Retcode Resume(void *ctx, idl_handle_t thread, kl_core_Types_Retcode *rc)
+{
+    struct thread *t;
+    Retcode r = get_thread(ctx, thread, HR_THREAD_SUSPEND, &t);
+    if (r == rcOk) {
+        r = rcInvalidArgument; /* not suspended */
+        uint64_t fl = spin_lock_irqsave(&suspend_lock);
+        for (struct suspended **pp = &suspended_head; *pp != NULL; pp = &(*pp)->next)
+            if ((*pp)->t == t) {
+                *pp = (*pp)->next;
+                sched_wake(t, rcOk);
+                r = rcOk;
+                break;
+            }
+        spin_unlock_irqrestore(&suspend_lock, fl);
+        thread_unref(t);
+    }
+    *rc = r;
+    return rcOk;
+}
+
+static Retcode Terminate(void *ctx, idl_handle_t thread, kl_core_Types_ExitCode code,
+                         kl_core_Types_Retcode *rc)
+{
+    struct core_ctx *c = ctx;
+    struct thread *t;
+    Retcode r = get_thread(c, thread, HR_THREAD_TERMINATE, &t);
+    if (r == rcOk) {
+        if (t == c->thread) {
+            c->exit_thread = true; /* ends after the reply is discarded (core.c) */
+            c->exit_code = code;
+        } else {
+            r = thread_terminate(t, code);
+        }
+        thread_unref(t);
+    }
+    *rc = r;
+    return rcOk;
+}
+
+static Retcode Exit(void *ctx, kl_core_Types_ExitCode code, kl_core_Types_Retcode *rc)
+{
+    struct core_ctx *c = ctx;
+    c->exit_thread = true;
+    c->exit_code = code;
+    *rc = rcOk;
+    return rcOk;
+}
+
+static Retcode Wait(void *ctx, idl_handle_t thread, kl_core_Types_Msecs msec,
+                    kl_core_Types_ExitCode *code, kl_core_Types_Retcode *rc)
+{
+    struct thread *t;
+    *code = 0;
+    Retcode r = get_thread(ctx, thread, HR_READ, &t);
+    if (r == rcOk) {
+        int64_t c64 = 0;
+        r = thread_wait(t, (uint64_t)msec * 1000000ull, &c64);
+        *code = (int32_t)c64;
+        thread_unref(t);
+    }
+    *rc = r;
+    return rcOk;
+}
+
+static Retcode SetPriority(void *ctx, idl_handle_t thread, kl_core_Types_Priority priority,
+                           kl_core_Types_Retcode *rc)
+{
+    struct thread *t;
+    Retcode r = get_thread(ctx, thread, HR_THREAD_SETUP, &t);
+    if (r == rcOk) {
+        r = thread_set_priority(t, priority);
+        thread_unref(t);
+    }
+    *rc = r;
+    return rcOk;
+}
+
+static Retcode SetTls(void *ctx, kl_core_Types_VirtAddr va, kl_core_Types_Retcode *rc)
+{
+    struct core_ctx *c = ctx;
+    *rc = thread_set_tls(c->thread, va);
+    return rcOk;
+}
+
+static Retcode Sleep(void *ctx, kl_core_Types_Msecs mdelay, kl_core_Types_Retcode *rc)
+{
+    (void)ctx;
+    sched_sleep_ns((uint64_t)mdelay * 1000000ull);
+    *rc = rcOk;
+    return rcOk;
+}
+
+static Retcode GetInfo(void *ctx, idl_handle_t thread, struct kl_core_Thread_ThreadInfo *info,
+                       kl_core_Types_Retcode *rc)
+{
+    struct core_ctx *c = ctx;
+    struct thread *t;
+    info->stackBase = 0;
+    info->stackSize = 0;
+    info->tid = 0;
+    Retcode r = get_thread(c, thread, HR_READ, &t);
+    if (r == rcOk) {
+        info->tid = (uint32_t)t->tid;
+        /* The user stack is the region holding the initial stack pointer. */
+        struct aspace_info ai;
+        if (t->proc != NULL && t->user_stack != 0 &&
+            aspace_query(t->proc->as, t->user_stack, &ai) == rcOk && ai.state != VR_FREE) {
+            info->stackBase = ai.base;
+            info->stackSize = ai.size;
+        }
+        thread_unref(t);
+    }
+    *rc = r;
+    return rcOk;
+}
+
+const struct kl_core_Thread_ops core_thread_ops = {
+    .Create = Create,
+    .OpenCurrent = OpenCurrent,
+    .Suspend = Suspend,
+    .Resume = Resume,
+    .Terminate = Terminate,
+    .Exit = Exit,
+    .Wait = Wait,
+    .SetPriority = SetPriority,
+    .SetTls = SetTls,
+    .Sleep = Sleep,
+    .GetInfo = GetInfo,
+};

@@ -1,0 +1,435 @@
+/* The Call / Recv / Reply exchange over a port (see ipc.h and the states in port.h). */
+#include "ipc/ipc.h"
+#include "ipc/msg.h"
+#include "ipc/port.h"
+
+#include "lib/string.h"
+#include "panic.h"
+#include "mm/slab.h"
+#include "mm/usercopy.h"
+#include "proc/process.h"
+#include "proc/thread.h"
+#include "sched/sched.h"
+#include "security/hook.h"
+
+static uint64_t next_call_id = 1;
+
+static struct thread *thread_of(struct ipc_thread *it)
+{
+    return (struct thread *)((char *)it - offsetof(struct thread, ipc));
+}
+
+static uint64_t ms_to_ns(uint64_t ms)
+{
+    /* Past ~584 years the product would wrap: treat that as "forever" (0). */
+    return ms > UINT64_MAX / 1000000ull ? 0 : ms * 1000000ull;
+}
+
+/* Drops one reference; the last frees the buffers and the references the call holds. */
+static void call_put(struct ipc_call *c)
+{
+    if (__atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    struct kmem_account *acct = &c->client_proc->kmem;
+    kfree_charged(c->req, acct);
+    kfree_charged(c->resp, acct);
+    port_put(c->port);
+    thread_unref(c->client);
+    struct process *cp = c->client_proc;
+    kfree_charged(c, acct);
+    process_unref(cp);
+}
+
+/* The server side gives up on a TAKEN call: the caller gets `rc`. Drops the server's ref. */
+static void call_fail(struct ipc_call *c, Retcode rc)
+{
+    uint64_t fl = port_lock(c->port);
+    if (c->state == CALL_TAKEN) {
+        c->state = CALL_FAILED;
+        c->result = rc;
+        sched_wake(c->client, rcOk);
+    }
+    port_unlock(c->port, fl);
+    call_put(c);
+}
+
+/* ---- Call ------------------------------------------------------------------------------ */
+
+Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len,
+                      const struct idl_header *h, uint64_t resp, uint64_t resp_cap,
+                      uint64_t timeout_ms, uint64_t *resp_len)
+{
+    struct thread *self = thread_current();
+    struct process *proc = self->proc;
+    Retcode rc;
+    struct ipc_call *c = kmalloc_charged(sizeof *c, &proc->kmem, &rc);
+    if (c == NULL) {
+        kfree_charged(req, &proc->kmem);
+        return rc;
+    }
+    memset(c, 0, sizeof *c);
+    c->refs = 1;
+    port_get(port);
+    c->port = port;
+    thread_ref(self);
+    c->client = self;
+    process_ref(proc);
+    c->client_proc = proc;
+    c->id = __atomic_fetch_add(&next_call_id, 1, __ATOMIC_RELAXED);
+    c->state = CALL_QUEUED;
+    c->req = req;
+    c->req_len = req_len;
+    c->req_h = *h;
+    c->resp_cap = resp_cap;
+
+    uint64_t ns = ms_to_ns(timeout_ms);
+    uint64_t fl = port_lock(port);
+    if (port->closed) {
+        port_unlock(port, fl);
+        call_put(c);
+        return rcPeerClosed;
+    }
+    port->calls++;
+    self->ipc.calling = c;
+    Retcode wrc;
+    struct ipc_thread *r = port->r_head;
+    if (r != NULL) {
+        /* A receiver waits: hand the call over and run it at once (direct switch). */
+        port->r_head = r->next;
+        if (port->r_head == NULL)
+            port->r_tail = NULL;
+        r->next = NULL;
+        r->port = NULL;
+        r->delivered = c;
+        c->state = CALL_TAKEN;
+        c->refs++; /* the server side's, under the port lock: nobody else sees c yet */
+        if (ns == 0) {
+            wrc = sched_switch_to(thread_of(r), &port->lock);
+        } else {
+            sched_wake(thread_of(r), rcOk);
+            wrc = sched_block_timeout(&port->lock, ns);
+        }
+    } else {
+        c->next = NULL;
+        if (port->q_tail)
+            port->q_tail->next = c;
+        else
+            port->q_head = c;
+        port->q_tail = c;
+        wrc = sched_block_timeout(&port->lock, ns);
+    }
+    cpu_irq_restore(fl);
+
+    for (;;) {
+        fl = port_lock(port);
+        enum ipc_call_state st = c->state;
+        if (st == CALL_REPLIED || st == CALL_FAILED)
+            break;
+        if (wrc == rcOk) {
+            /* Woken with nothing to show for it: wait on. */
+            wrc = sched_block_timeout(&port->lock, ns);
+            cpu_irq_restore(fl);
+            continue;
+        }
+        /* Timed out or terminated: withdraw the call. */
+        if (st == CALL_QUEUED) {
+            struct ipc_call **pp = &port->q_head, *prev = NULL;
+            while (*pp != NULL && *pp != c) {
+                prev = *pp;
+                pp = &(*pp)->next;
+            }
+            if (*pp == c) {
+                *pp = c->next;
+                if (port->q_tail == c)
+                    port->q_tail = prev;
+            }
+        } else {
+            c->state = CALL_CANCELLED; /* the server's Reply gets rcPeerClosed */
+        }
+        c->state = st == CALL_QUEUED ? CALL_FAILED : CALL_CANCELLED;
+        c->result = wrc;
+        break;
+    }
+    self->ipc.calling = NULL;
+    enum ipc_call_state st = c->state;
+    port_unlock(port, fl);
+
+    if (st == CALL_REPLIED) {
+        rc = copy_to_user(resp, c->resp, c->resp_len);
+        if (rc == rcOk)
+            *resp_len = c->resp_len;
+        else
+            rc = rcInvalidArgument;
+    } else {
+        rc = c->result;
+    }
+    call_put(c);
+    return rc;
+}
+
+/* ---- Recv ------------------------------------------------------------------------------ */
+
+/* Moves a TAKEN call into the receiver: handles, bytes, the received list. Consumes the
+ * server's reference on failure. */
+static Retcode deliver(struct ipc_call *c, uint64_t buf, uint64_t cap, uint64_t *msg_len,
+                       uint64_t *token)
+{
+    struct process *me = process_current();
+    *msg_len = c->req_len;
+    if (c->req_len > cap) {
+        call_fail(c, rcBufferTooSmall);
+        return rcBufferTooSmall;
+    }
+    Retcode rc = rcOk;
+    if (c->req_h.handle_count != 0) {
+        spin_lock(&handle_tree_lock);
+        if (c->client_proc->handles.ops == NULL || me->handles.ops == NULL)
+            rc = rcPeerClosed;
+        else
+            rc = ipc_msg_translate(c->req, &c->req_h, &c->client_proc->handles, &me->handles,
+                                   NULL);
+        spin_unlock(&handle_tree_lock);
+        if (rc != rcOk) {
+            call_fail(c, rc);
+            return rc;
+        }
+    }
+    if (copy_to_user(buf, c->req, c->req_len) != rcOk) {
+        spin_lock(&handle_tree_lock);
+        ipc_msg_untranslate(c->req, &c->req_h, &me->handles);
+        spin_unlock(&handle_tree_lock);
+        call_fail(c, rcPeerClosed);
+        return rcInvalidArgument;
+    }
+    spin_lock(&me->lock);
+    c->next = me->received;
+    me->received = c;
+    spin_unlock(&me->lock);
+    *token = c->id;
+    return rcOk;
+}
+
+/* Waits on the port for a call; called with the port locked (flags fl), returns unlocked. */
+static Retcode recv_locked(struct ipc_port *port, uint64_t fl, uint64_t ns, struct thread *switch_to,
+                           struct ipc_call **out)
+{
+    struct thread *self = thread_current();
+    for (;;) {
+        struct ipc_call *c = port->q_head;
+        if (c != NULL) {
+            port->q_head = c->next;
+            if (port->q_head == NULL)
+                port->q_tail = NULL;
+            c->next = NULL;
+            c->state = CALL_TAKEN;
+            c->refs++;
+            port_unlock(port, fl);
+            if (switch_to != NULL)
+                sched_wake(switch_to, rcOk);
+            *out = c;
+            return rcOk;
+        }
+        if (port->closed) {
+            port_unlock(port, fl);
+            if (switch_to != NULL)
+                sched_wake(switch_to, rcOk);
+            return rcPeerClosed;
+        }
+        struct ipc_thread *it = &self->ipc;
+        it->port = port;
+        it->delivered = NULL;
+        it->next = NULL;
+        if (port->r_tail)
+            port->r_tail->next = it;
+        else
+            port->r_head = it;
+        port->r_tail = it;
+        Retcode wrc;
+        if (switch_to != NULL) {
+            /* ReplyRecv: nothing to receive, so run the caller we just answered right here. */
+            wrc = sched_switch_to(switch_to, &port->lock);
+            switch_to = NULL;
+        } else {
+            wrc = sched_block_timeout(&port->lock, ns);
+        }
+        cpu_irq_restore(fl);
+        fl = port_lock(port);
+        c = it->delivered;
+        it->delivered = NULL;
+        if (it->port != NULL) {
+            /* Still queued (timeout or termination): leave the receiver list. */
+            struct ipc_thread **pp = &port->r_head, *prev = NULL;
+            while (*pp != NULL && *pp != it) {
+                prev = *pp;
+                pp = &(*pp)->next;
+            }
+            if (*pp == it) {
+                *pp = it->next;
+                if (port->r_tail == it)
+                    port->r_tail = prev;
+            }
+            it->port = NULL;
+            it->next = NULL;
+        }
+        if (c != NULL) {
+            port_unlock(port, fl);
+            *out = c;
+            return rcOk;
+        }
+        if (wrc != rcOk) {
+            port_unlock(port, fl);
+            return wrc;
+        }
+    }
+}
+
+Retcode ipc_recv_port(struct ipc_port *port, uint64_t buf, uint64_t cap, uint64_t timeout_ms,
+                      uint64_t *msg_len, uint64_t *token)
+{
+    uint64_t ns = ms_to_ns(timeout_ms);
+    for (;;) {
+        struct ipc_call *c;
+        Retcode rc = recv_locked(port, port_lock(port), ns, NULL, &c);
+        if (rc != rcOk)
+            return rc;
+        rc = deliver(c, buf, cap, msg_len, token);
+        /* A request whose handles could not be moved failed at its caller; wait for the next. */
+        if (rc == rcOk || rc == rcBufferTooSmall || rc == rcInvalidArgument)
+            return rc;
+    }
+}
+
+/* ---- Reply ----------------------------------------------------------------------------- */
+
+static struct ipc_call *take_received(struct process *me, uint64_t token)
+{
+    struct ipc_call *found = NULL;
+    spin_lock(&me->lock);
+    for (struct ipc_call **pp = &me->received; *pp != NULL; pp = &(*pp)->next)
+        if ((*pp)->id == token) {
+            found = *pp;
+            *pp = found->next;
+            found->next = NULL;
+            break;
+        }
+    spin_unlock(&me->lock);
+    return found;
+}
+
+Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_port *next,
+                        uint64_t cap, uint64_t *msg_len, uint64_t *out_token)
+{
+    struct process *me = process_current();
+    struct ipc_call *c = take_received(me, token);
+    if (c == NULL)
+        return rcNotFound;
+    struct process *cp = c->client_proc;
+    Retcode rc;
+    if (len < IDL_HEADER_SIZE || len > IDL_MESSAGE_MAX) {
+        call_fail(c, rcBadMessage);
+        return rcBadMessage;
+    }
+    if (len > c->resp_cap) {
+        call_fail(c, rcBufferTooSmall);
+        return next ? ipc_recv_port(next, buf, cap, 0, msg_len, out_token) : rcOk;
+    }
+    void *kb = kmalloc_charged(len, &cp->kmem, &rc);
+    if (kb == NULL) {
+        call_fail(c, rc);
+        return rc;
+    }
+    struct idl_header h;
+    rc = copy_from_user(kb, buf, len);
+    if (rc == rcOk)
+        rc = ipc_msg_check(kb, len, IPC_MSG_RESPONSE, &h);
+    if (rc == rcOk) {
+        struct sec_request sr = {
+            .event = (h.flags & IDL_FLAG_ERROR) ? SEC_EVENT_ERROR : SEC_EVENT_RESPONSE,
+            .src_sid = kobj_sid(&me->obj), .src_class = me->class_name,
+            .dst_sid = kobj_sid(&cp->obj), .dst_class = cp->class_name,
+            .endpoint_id = h.endpoint_id, .method_id = h.method_id, .msg = kb, .msg_len = len,
+        };
+        rc = security_check(&sr);
+    }
+    if (rc == rcOk && h.handle_count != 0) {
+        spin_lock(&handle_tree_lock);
+        if (cp->handles.ops == NULL || me->handles.ops == NULL)
+            rc = rcPeerClosed;
+        else
+            rc = ipc_msg_translate(kb, &h, &me->handles, &cp->handles, NULL);
+        spin_unlock(&handle_tree_lock);
+    }
+    if (rc != rcOk) {
+        kfree_charged(kb, &cp->kmem);
+        call_fail(c, rc == rcInvalidArgument ? rcBadMessage : rc);
+        return rc;
+    }
+
+    struct ipc_port *port = c->port;
+    uint64_t fl = port_lock(port);
+    if (c->state != CALL_TAKEN) {
+        /* The caller gave up meanwhile (timeout, termination). */
+        port_unlock(port, fl);
+        if (h.handle_count != 0) {
+            spin_lock(&handle_tree_lock);
+            if (cp->handles.ops != NULL)
+                ipc_msg_untranslate(kb, &h, &cp->handles);
+            spin_unlock(&handle_tree_lock);
+        }
+        kfree_charged(kb, &cp->kmem);
+        call_put(c);
+        return rcPeerClosed;
+    }
+    c->state = CALL_REPLIED;
+    c->resp = kb;
+    c->resp_len = len;
+    port->replies++;
+    struct thread *client = c->client;
+    thread_ref(client);
+    call_put(c); /* the caller still holds its reference: c stays */
+    if (next == port) {
+        /* ReplyRecv on the same port: receive; if that has to wait, switch to the caller. */
+        struct ipc_call *nc;
+        rc = recv_locked(port, fl, 0, client, &nc);
+        thread_unref(client);
+        while (rc == rcOk) {
+            rc = deliver(nc, buf, cap, msg_len, out_token);
+            if (rc == rcOk || rc == rcBufferTooSmall || rc == rcInvalidArgument)
+                return rc;
+            rc = recv_locked(port, port_lock(port), 0, NULL, &nc);
+        }
+        return rc;
+    }
+    sched_wake(client, rcOk);
+    port_unlock(port, fl);
+    thread_unref(client);
+    if (next != NULL)
+        return ipc_recv_port(next, buf, cap, 0, msg_len, out_token);
+    return rcOk;
+}
+
+/* ---- process exit ---------------------------------------------------------------------- */
+
+void ipc_process_exit(struct process *p)
+{
+    for (;;) {
+        spin_lock(&p->lock);
+        struct ipc_call *c = p->received;
+        if (c != NULL)
+            p->received = c->next;
+        spin_unlock(&p->lock);
+        if (c == NULL)
+            return;
+        c->next = NULL;
+        call_fail(c, rcPeerClosed);
+    }
+}
+
+/* Called by thread_exit() with no locks held. A thread ends only from its own context, so it
+ * cannot be inside Call or Recv here: its IPC state must be idle. The calls its process
+ * received stay with the process (another thread may answer them; the reaper fails the rest). */
+void ipc_thread_exit(struct thread *t)
+{
+    KASSERT(t->ipc.port == NULL && t->ipc.calling == NULL);
+    t->ipc.delivered = NULL;
+}

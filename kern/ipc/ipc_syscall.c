@@ -1,0 +1,126 @@
+/* The IPC system calls: handle lookups, copy-in, checks, then call.c or the core endpoints. */
+#include "ipc/ipc_syscall.h"
+
+#include "core/core.h"
+#include "ipc/ipc.h"
+#include "ipc/msg.h"
+#include "ipc/port.h"
+#include "mm/slab.h"
+#include "mm/usercopy.h"
+#include "proc/process.h"
+#include "proc/thread.h"
+#include "security/hook.h"
+
+Retcode ipc_sys_call(uint32_t handle, uint64_t req, uint64_t req_len, uint64_t resp,
+                     uint64_t resp_cap, uint64_t timeout_ms, uint64_t *resp_len)
+{
+    struct process *p = process_current();
+    if (p == NULL)
+        return rcInvalidArgument;
+    if (req_len < IDL_HEADER_SIZE || req_len > IDL_MESSAGE_MAX)
+        return rcBadMessage;
+    struct kobj *o;
+    Retcode rc = handle_get(&p->handles, handle, KOBJ_ANY, HR_IPC_CALL, &o, NULL);
+    if (rc != rcOk)
+        return rc;
+    if (kobj_type(o) == KOBJ_KERNEL) {
+        kobj_unref(o);
+        return core_call(p, req, req_len, resp, resp_cap, resp_len);
+    }
+    if (kobj_type(o) != KOBJ_IPC_CLIENT) {
+        kobj_unref(o);
+        return rcBadHandle;
+    }
+    struct ipc_port *port = ((struct ipc_client_obj *)o)->port;
+
+    void *kb = kmalloc_charged(req_len, &p->kmem, &rc);
+    if (kb == NULL) {
+        kobj_unref(o);
+        return rc;
+    }
+    struct idl_header h;
+    rc = copy_from_user(kb, req, req_len);
+    if (rc == rcOk)
+        rc = ipc_msg_check(kb, req_len, IPC_MSG_REQUEST, &h);
+    if (rc == rcOk && h.handle_count != 0) {
+        /* Refuse handles the sender may not pass on before anything is queued: the sender
+         * learns it at once, and the security request can name their SIDs. */
+        kobj_sid_t sids[IDL_HANDLES_MAX];
+        rc = handle_batch_sids(&p->handles, ipc_msg_handles(kb, &h), h.handle_count, sids, NULL);
+    }
+    if (rc == rcOk) {
+        struct sec_request sr = {
+            .event = SEC_EVENT_REQUEST, .src_sid = kobj_sid(&p->obj), .src_class = p->class_name,
+            .dst_sid = port->dst_sid, .dst_class = port->dst_class,
+            .endpoint_id = h.endpoint_id, .method_id = h.method_id, .msg = kb, .msg_len = req_len,
+        };
+        rc = security_check(&sr);
+    }
+    if (rc != rcOk) {
+        kfree_charged(kb, &p->kmem);
+        kobj_unref(o);
+        return rc;
+    }
+    /* ipc_call_port owns kb from here. The client object keeps the port alive meanwhile. */
+    rc = ipc_call_port(port, kb, req_len, &h, resp, resp_cap, timeout_ms, resp_len);
+    kobj_unref(o);
+    return rc;
+}
+
+/* The port behind a server end or listener handle (with a reference on its object). */
+static Retcode server_port(struct process *p, uint32_t handle, struct kobj **o,
+                           struct ipc_port **port)
+{
+    Retcode rc = handle_get(&p->handles, handle, KOBJ_ANY, HR_IPC_RECV, o, NULL);
+    if (rc != rcOk)
+        return rc;
+    if (kobj_type(*o) != KOBJ_IPC_SERVER && kobj_type(*o) != KOBJ_IPC_LISTENER) {
+        kobj_unref(*o);
+        return rcBadHandle;
+    }
+    *port = &((struct ipc_server_obj *)*o)->port;
+    return rcOk;
+}
+
+Retcode ipc_sys_recv(uint32_t handle, uint64_t buf, uint64_t cap, uint64_t timeout_ms,
+                     uint64_t *msg_len, uint64_t *token)
+{
+    struct process *p = process_current();
+    if (p == NULL)
+        return rcInvalidArgument;
+    struct kobj *o;
+    struct ipc_port *port;
+    Retcode rc = server_port(p, handle, &o, &port);
+    if (rc != rcOk)
+        return rc;
+    rc = ipc_recv_port(port, buf, cap, timeout_ms, msg_len, token);
+    kobj_unref(o);
+    return rc;
+}
+
+Retcode ipc_sys_reply(uint64_t token, uint64_t buf, uint64_t len)
+{
+    if (process_current() == NULL)
+        return rcInvalidArgument;
+    return ipc_reply_token(token, buf, len, NULL, 0, NULL, NULL);
+}
+
+Retcode ipc_sys_reply_recv(uint64_t token, uint64_t buf, uint64_t len, uint32_t handle,
+                           uint64_t cap, uint64_t *msg_len, uint64_t *out_token)
+{
+    struct process *p = process_current();
+    if (p == NULL)
+        return rcInvalidArgument;
+    struct kobj *o;
+    struct ipc_port *port;
+    Retcode rc = server_port(p, handle, &o, &port);
+    if (rc != rcOk)
+        return rc;
+    /* Token 0 (never issued) means "nothing to answer yet": a server loop may start with it. */
+    if (token == 0)
+        rc = ipc_recv_port(port, buf, cap, 0, msg_len, out_token);
+    else
+        rc = ipc_reply_token(token, buf, len, port, cap, msg_len, out_token);
+    kobj_unref(o);
+    return rc;
+}

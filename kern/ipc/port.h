@@ -1,0 +1,100 @@
+/*
+ * Internal to kern/ipc: the objects behind IPC handles and the in-flight call record.
+ *
+ * struct ipc_port     the request queue of one server side (server end or listener): calls not
+ *                     yet received, and receivers waiting for one. Reference counted: the server
+ *                     object and every client end hold one; it is freed with the last.
+ * struct ipc_call     one Call from send to reply. Two references at most: the caller's (until
+ *                     Call returns) and the server side's (from receive until reply or failure).
+ *
+ * Call states, all changed under the port lock:
+ *   QUEUED    on the port's queue         -> TAKEN (a receiver got it) / caller gives up
+ *   TAKEN     a receiving process has it  -> REPLIED, FAILED, CANCELLED (caller gave up)
+ *   REPLIED / FAILED                      final: the caller reads the result and frees it
+ *   CANCELLED the caller is gone; the server's Reply gets rcPeerClosed
+ */
+#ifndef BASTION_IPC_PORT_H
+#define BASTION_IPC_PORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/x86_64/spinlock.h"
+#include "bastion_idl.h"
+#include "ipc/ipc_thread.h"
+#include "obj/kobj.h"
+
+struct thread;
+struct process;
+
+struct ipc_port {
+    struct spinlock lock;
+    uint32_t refs; /* atomic */
+    bool closed;   /* the server side is gone */
+    struct ipc_call *q_head, *q_tail;     /* QUEUED calls, FIFO */
+    struct ipc_thread *r_head, *r_tail;   /* waiting receivers, FIFO */
+    uint64_t calls, replies;              /* statistics */
+    /* The server as the security hook names it: set when the server side is created. */
+    kobj_sid_t dst_sid;
+    char dst_class[128];
+};
+
+/* Handle targets. A server end and a listener embed their port; a client end points at one. */
+struct ipc_server_obj {
+    struct kobj obj; /* KOBJ_IPC_SERVER or KOBJ_IPC_LISTENER */
+    struct ipc_port port;
+};
+
+struct ipc_client_obj {
+    struct kobj obj; /* KOBJ_IPC_CLIENT */
+    struct ipc_port *port;
+};
+
+enum ipc_call_state { CALL_QUEUED, CALL_TAKEN, CALL_REPLIED, CALL_FAILED, CALL_CANCELLED };
+
+struct ipc_call {
+    struct ipc_call *next;  /* port queue (QUEUED) or the receiver's received list (TAKEN) */
+    struct ipc_port *port;  /* reference */
+    struct thread *client;  /* reference */
+    struct process *client_proc; /* reference */
+    uint64_t id;            /* the reply token; never 0, never reused */
+    enum ipc_call_state state;
+    Retcode result;         /* FAILED: what Call returns */
+    uint32_t refs;          /* atomic */
+    void *req;              /* kernel copy of the request, charged to the client */
+    size_t req_len;
+    struct idl_header req_h;
+    void *resp;             /* REPLIED: kernel copy of the response, charged to the client */
+    size_t resp_len;
+    uint64_t resp_cap;      /* what the caller can take */
+};
+
+/* Port locking: interrupts off, so a tick cannot preempt a holder on its own CPU. */
+static inline uint64_t port_lock(struct ipc_port *p)
+{
+    uint64_t fl = cpu_irq_save();
+    spin_lock(&p->lock);
+    return fl;
+}
+
+static inline void port_unlock(struct ipc_port *p, uint64_t fl)
+{
+    spin_unlock(&p->lock);
+    cpu_irq_restore(fl);
+}
+
+void port_get(struct ipc_port *p);
+void port_put(struct ipc_port *p);
+
+/* The exchange (call.c); the caller holds a reference on port for the duration. */
+Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len,
+                      const struct idl_header *h, uint64_t resp, uint64_t resp_cap,
+                      uint64_t timeout_ms, uint64_t *resp_len);
+Retcode ipc_recv_port(struct ipc_port *port, uint64_t buf, uint64_t cap, uint64_t timeout_ms,
+                      uint64_t *msg_len, uint64_t *token);
+/* Reply; with `next` non-NULL continues with a receive on it (ReplyRecv). */
+Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_port *next,
+                        uint64_t cap, uint64_t *msg_len, uint64_t *out_token);
+
+#endif

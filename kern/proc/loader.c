@@ -1,0 +1,175 @@
+/* Loading an ELF executable from ROMFS into a process (contract in loader.h). */
+#include "proc/loader.h"
+
+#include "arch/x86_64/cpu.h"
+#include "elf/elf_load.h"
+#include "elf/user_stack.h"
+#include "fs/romfs.h"
+#include "lib/kprintf.h"
+#include "mm/aspace.h"
+#include "proc/process.h"
+
+static bool rdseed64(uint64_t *v)
+{
+    for (int i = 0; i < 32; i++) {
+        uint8_t ok;
+        __asm__ volatile("rdseed %0; setc %1" : "=r"(*v), "=qm"(ok));
+        if (ok)
+            return true;
+    }
+    return false;
+}
+
+static bool rdrand64(uint64_t *v)
+{
+    for (int i = 0; i < 32; i++) {
+        uint8_t ok;
+        __asm__ volatile("rdrand %0; setc %1" : "=r"(*v), "=qm"(ok));
+        if (ok)
+            return true;
+    }
+    return false;
+}
+
+uint64_t loader_random64(void)
+{
+    uint64_t v;
+    if (cpu_features.rdseed && rdseed64(&v))
+        return v;
+    if (cpu_features.rdrand && rdrand64(&v))
+        return v;
+    static bool warned;
+    static uint64_t counter;
+    if (!warned) {
+        warned = true;
+        kprintf("loader: no RDSEED/RDRAND: ASLR uses the TSC (weak)\n");
+    }
+    /* splitmix64 over the TSC and a counter. */
+    v = rdtsc() + __atomic_add_fetch(&counter, 0x9E3779B97F4A7C15ull, __ATOMIC_RELAXED);
+    v = (v ^ (v >> 30)) * 0xBF58476D1CE4E5B9ull;
+    v = (v ^ (v >> 27)) * 0x94D049BB133111EBull;
+    return v ^ (v >> 31);
+}
+
+static uint32_t elf_to_aspace_prot(uint32_t prot)
+{
+    uint32_t r = 0;
+    if (prot & ELF_PROT_READ)
+        r |= ASPACE_PROT_READ;
+    if (prot & ELF_PROT_WRITE)
+        r |= ASPACE_PROT_WRITE;
+    if (prot & ELF_PROT_EXEC)
+        r |= ASPACE_PROT_EXEC;
+    return r;
+}
+
+/* elf_load hooks over the process's address space. */
+static Retcode op_map(void *ctx, uint64_t start, uint64_t end)
+{
+    struct aspace *as = ctx;
+    uint64_t got;
+    /* Kernel-writable, not yet accessible to the process: aspace_write fills it. */
+    Retcode rc = aspace_reserve(as, start, end - start, 0, &got);
+    if (rc != rcOk)
+        return rc;
+    rc = aspace_commit(as, start, end - start);
+    if (rc != rcOk)
+        (void)aspace_free(as, start, end - start);
+    return rc;
+}
+
+static Retcode op_copy(void *ctx, uint64_t dst, const void *src, uint64_t len)
+{
+    return aspace_write(ctx, dst, src, len);
+}
+
+static Retcode op_protect(void *ctx, uint64_t start, uint64_t end, uint32_t prot)
+{
+    return aspace_protect(ctx, start, end - start, elf_to_aspace_prot(prot));
+}
+
+static void op_unmap(void *ctx, uint64_t start, uint64_t end)
+{
+    (void)aspace_free(ctx, start, end - start);
+}
+
+static const struct elf_load_ops load_ops = {op_map, op_copy, op_protect, op_unmap};
+
+Retcode loader_load(struct process *p, const char *path, uint64_t stack_size)
+{
+    struct romfs *fs = romfs_boot_fs();
+    if (fs == NULL)
+        return rcNotFound;
+    struct romfs_entry e;
+    Retcode rc = romfs_lookup(fs, path, &e);
+    if (rc != rcOk)
+        return rc;
+    if (e.type != ROMFS_FILE)
+        return rcInvalidArgument;
+    const void *image = romfs_data(fs, &e);
+
+    /* About 1 KiB each: the two fit the kernel stack, which has 16 KiB. */
+    struct elf_load_plan plan;
+    struct elf_diag diag = {ELF_CHECK_NONE, -1};
+    /* A static PIE is refused at bias 0 (page zero): plan it at a legal bias first to learn its
+     * span, then pick the random one. An ET_EXEC refuses any bias but 0 (rcInvalidArgument). */
+    rc = elf_plan(image, e.size, LOADER_IMAGE_LO, &plan, &diag);
+    if (rc == rcInvalidArgument && diag.check == ELF_CHECK_BIAS)
+        rc = elf_plan(image, e.size, 0, &plan, &diag);
+    if (rc == rcOk && plan.pie) {
+        struct elf_load_plan at_zero = plan;
+        at_zero.lo -= LOADER_IMAGE_LO;
+        at_zero.hi -= LOADER_IMAGE_LO;
+        at_zero.bias = 0;
+        uint64_t bias;
+        rc = elf_choose_bias(&at_zero, loader_random64(), LOADER_IMAGE_LO, LOADER_IMAGE_HI, &bias);
+        if (rc == rcOk)
+            rc = elf_plan(image, e.size, bias, &plan, &diag);
+    }
+    if (rc != rcOk) {
+        kprintf("loader: %s: ELF check %s in phdr %d: %s\n", path, elf_check_name(diag.check),
+                diag.phdr, retcode_name(rc));
+        return rc;
+    }
+    uint32_t failed;
+    rc = elf_load(&plan, image, e.size, &load_ops, p->as, &failed);
+    if (rc != rcOk) {
+        kprintf("loader: %s: %s loading segment %u\n", path, retcode_name(rc), failed);
+        return rc;
+    }
+
+    struct user_stack_plan st;
+    rc = user_stack_place(stack_size, LOADER_STACK_GUARD, LOADER_STACK_WINDOW, loader_random64(),
+                          LOADER_IMAGE_HI, LOADER_STACK_HI, plan.lo, plan.hi, &st);
+    if (rc == rcOk) {
+        uint64_t got;
+        /* The guard page below base is never reserved: running off the stack faults. */
+        rc = aspace_reserve(p->as, st.base, st.top - st.base, ASPACE_PROT_READ | ASPACE_PROT_WRITE,
+                            &got);
+        if (rc == rcOk) {
+            rc = aspace_commit(p->as, st.base, st.top - st.base);
+            if (rc != rcOk)
+                (void)aspace_free(p->as, st.base, st.top - st.base);
+        }
+    }
+    if (rc != rcOk) {
+        for (uint32_t i = 0; i < plan.nsegments; i++)
+            (void)aspace_free(p->as, plan.seg[i].map_start,
+                              plan.seg[i].map_end - plan.seg[i].map_start);
+        kprintf("loader: %s: %s placing the stack\n", path, retcode_name(rc));
+        return rc;
+    }
+
+    p->entry = plan.entry;
+    p->image_base = plan.bias;
+    p->stack_base = st.base;
+    p->stack_size = st.top - st.base;
+    p->initial_sp = st.initial_sp;
+    if (plan.has_tls) {
+        p->tls_image = plan.tls_vaddr;
+        p->tls_file_size = plan.tls_file_size;
+        p->tls_mem_size = plan.tls_mem_size;
+        p->tls_align = plan.tls_align;
+    }
+    return rcOk;
+}

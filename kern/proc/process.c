@@ -1,0 +1,480 @@
+/* Process objects: creation, start, termination and the reaper (contract in process.h). */
+#include "proc/process.h"
+
+#include "boot/params.h"
+#include "ipc/ipc.h"
+#include "lib/kprintf.h"
+#include "lib/string.h"
+#include "mm/aspace.h"
+#include "mm/slab.h"
+#include "panic.h"
+#include "proc/kobj_new.h"
+#include "proc/loader.h"
+#include "proc/startblock_build.h"
+#include "proc/thread.h"
+#include "sched/sched.h"
+
+struct spinlock handle_tree_lock = SPINLOCK_INIT;
+
+/* The kernel's core endpoints, as an object every process holds a handle to. Static: its
+ * first reference is never dropped, so it is never destroyed. */
+static void core_obj_destroy(struct kobj *obj)
+{
+    (void)obj;
+    panic("kernel core object destroyed");
+}
+static const struct kobj_ops core_obj_ops = {KOBJ_KERNEL, "kernel", core_obj_destroy};
+static struct kobj core_obj;
+
+/* All live processes, for name uniqueness, pids and diagnostics. */
+static struct spinlock list_lock = SPINLOCK_INIT;
+static struct process *list_head;
+static uint32_t next_pid = 1;
+
+/* The reaper: a kernel thread that tears processes down (see process.h). */
+static struct spinlock reap_lock = SPINLOCK_INIT;
+static struct process *reap_head;
+static struct thread *reaper;
+
+static void process_destroy(struct kobj *obj);
+static const struct kobj_ops process_ops = {KOBJ_TASK, "task", process_destroy};
+
+/* ---- handle-table hooks --------------------------------------------------------------- */
+
+static Retcode ht_alloc(void *ctx, size_t bytes, void **out)
+{
+    struct process *p = ctx;
+    Retcode rc;
+    void *m = kmalloc_charged(bytes, &p->kmem, &rc);
+    if (m == NULL)
+        return rc;
+    *out = m;
+    return rcOk;
+}
+
+static void ht_free(void *ctx, void *ptr, size_t bytes)
+{
+    struct process *p = ctx;
+    (void)bytes;
+    kfree_charged(ptr, &p->kmem);
+}
+
+static void ht_lock(void *ctx)
+{
+    spin_lock(&((struct process *)ctx)->handles_lock);
+}
+
+static void ht_unlock(void *ctx)
+{
+    spin_unlock(&((struct process *)ctx)->handles_lock);
+}
+
+const struct handle_table_ops process_handle_ops = {ht_alloc, ht_free, ht_lock, ht_unlock};
+
+/* ---- small helpers -------------------------------------------------------------------- */
+
+struct aspace *process_aspace(struct process *p)
+{
+    return p ? p->as : NULL;
+}
+
+const char *process_name(const struct process *p)
+{
+    return p ? p->name : "kernel";
+}
+
+void process_ref(struct process *p)
+{
+    Retcode rc = kobj_ref(&p->obj);
+    KASSERT(rc == rcOk);
+}
+
+void process_unref(struct process *p)
+{
+    kobj_unref(&p->obj);
+}
+
+/* Copies a NUL-terminated string of 1..max bytes. */
+static bool copy_name(char *dst, const char *src, size_t max)
+{
+    if (src == NULL)
+        return false;
+    size_t n = strnlen(src, max + 1);
+    if (n == 0 || n > max)
+        return false;
+    memcpy(dst, src, n);
+    dst[n] = 0;
+    return true;
+}
+
+static void kmem_release(struct kmem_account *acct)
+{
+    /* The last charge on the process's kernel-memory account is gone: nothing refers to the
+     * process any more (its own object released its reference first). */
+    struct process *p = (struct process *)((char *)acct - offsetof(struct process, kmem));
+    kfree(p);
+}
+
+/* ---- the reaper ----------------------------------------------------------------------- */
+
+static void reap_queue(struct process *p)
+{
+    spin_lock(&reap_lock);
+    p->reap_next = reap_head;
+    reap_head = p;
+    struct thread *r = reaper;
+    spin_unlock(&reap_lock);
+    if (r != NULL)
+        sched_wake(r, rcOk);
+}
+
+/* Ends every thread and releases everything but the object itself. Reaper only. */
+static void process_teardown(struct process *p)
+{
+    for (;;) {
+        spin_lock(&p->lock);
+        struct thread *t = NULL;
+        if (p->nthreads > 0)
+            t = p->threads[--p->nthreads];
+        spin_unlock(&p->lock);
+        if (t == NULL)
+            break;
+        (void)thread_terminate(t, p->exit_code);
+        int64_t code;
+        (void)thread_wait(t, 0, &code);
+        thread_unref(t);
+    }
+    /* No thread of p runs any more: its received calls can be failed, its handles closed. */
+    ipc_process_exit(p);
+    if (p->handles.ops != NULL) {
+        spin_lock(&handle_tree_lock);
+        handle_table_destroy(&p->handles);
+        spin_unlock(&handle_tree_lock);
+        p->handles.ops = NULL;
+    }
+    if (p->as != NULL) {
+        aspace_destroy(p->as);
+        p->as = NULL;
+    }
+    spin_lock(&p->lock);
+    void *scp = p->scp;
+    p->scp = NULL;
+    p->state = PROC_DEAD;
+    spin_unlock(&p->lock);
+    kfree_charged(scp, &p->kmem);
+
+    spin_lock(&list_lock);
+    for (struct process **pp = &list_head; *pp != NULL; pp = &(*pp)->list_next)
+        if (*pp == p) {
+            *pp = p->list_next;
+            break;
+        }
+    spin_unlock(&list_lock);
+}
+
+static void reaper_main(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        spin_lock(&reap_lock);
+        struct process *p = reap_head;
+        if (p == NULL) {
+            (void)sched_block_current(&reap_lock);
+            continue;
+        }
+        reap_head = p->reap_next;
+        spin_unlock(&reap_lock);
+
+        if (p->state != PROC_DEAD)
+            process_teardown(p);
+        if (p->free_pending) {
+            /* The object was destroyed: drop the process's own account references; the
+             * kernel-memory account frees the process once its last charge is returned. */
+            kmem_account_put(&p->ram);
+            kmem_account_put(&p->kmem);
+        } else {
+            /* Queued by process_terminate: drop the process's reference on itself. */
+            process_unref(p);
+        }
+    }
+}
+
+static void process_destroy(struct kobj *obj)
+{
+    /* May run under the derivation lock: no handle_* calls here, hand it to the reaper. */
+    struct process *p = (struct process *)obj;
+    p->free_pending = true;
+    reap_queue(p);
+}
+
+void process_init(void)
+{
+    KASSERT(kobj_init(&core_obj, &core_obj_ops, KOBJ_SID_KERNEL, NULL, 0) == rcOk);
+    KASSERT(thread_create_kernel("reaper", reaper_main, NULL, THREAD_PRIO_MAX, &reaper) == rcOk);
+    KASSERT(thread_start(reaper) == rcOk);
+}
+
+/* ---- creation ------------------------------------------------------------------------- */
+
+struct process *process_find(const char *name)
+{
+    struct process *found = NULL;
+    spin_lock(&list_lock);
+    for (struct process *p = list_head; p != NULL; p = p->list_next)
+        if (strcmp(p->name, name) == 0 && p->state != PROC_DEAD && kobj_ref(&p->obj) == rcOk) {
+            found = p;
+            break;
+        }
+    spin_unlock(&list_lock);
+    return found;
+}
+
+Retcode process_create(struct process *creator, const char *name, const char *class_name,
+                       const char *path, uint64_t stack_size, unsigned prio,
+                       struct process **out)
+{
+    if (out == NULL || prio > THREAD_PRIO_MAX)
+        return rcInvalidArgument;
+    if (stack_size == 0)
+        stack_size = PROCESS_DEFAULT_STACK;
+    if (stack_size > 64ull * 1024 * 1024)
+        return rcOutOfRange;
+    struct process *p;
+    Retcode rc = kobj_new(sizeof *p, &process_ops, creator ? &creator->kmem : NULL, (void **)&p);
+    if (rc != rcOk)
+        return rc;
+    /* From here on a failure is kobj_unref(&p->obj): destroy -> reaper -> teardown, which
+     * copes with a half-built process (NULL address space, uninitialised table). */
+    kmem_account_init(&p->kmem, PROCESS_DEFAULT_KMEM, kmem_release);
+    kmem_account_init(&p->ram, PROCESS_DEFAULT_RAM, NULL);
+    spin_init(&p->lock);
+    spin_init(&p->handles_lock);
+    p->state = PROC_CREATED;
+    p->main_prio = prio;
+    p->parent_hint = creator;
+    p->state = PROC_DEAD; /* not in the list yet: teardown must not look for it */
+    if (!copy_name(p->name, name, PROCESS_NAME_MAX) ||
+        !copy_name(p->class_name, class_name, PROCESS_CLASS_MAX) ||
+        !copy_name(p->path, path, PROCESS_PATH_MAX)) {
+        kobj_unref(&p->obj);
+        return rcInvalidArgument;
+    }
+
+    /* Reserve the name and take a pid. */
+    spin_lock(&list_lock);
+    for (struct process *q = list_head; q != NULL; q = q->list_next)
+        if (strcmp(q->name, p->name) == 0) {
+            spin_unlock(&list_lock);
+            kobj_unref(&p->obj);
+            return rcAlreadyExists;
+        }
+    p->pid = next_pid++;
+    p->list_next = list_head;
+    list_head = p;
+    p->state = PROC_CREATED;
+    spin_unlock(&list_lock);
+
+    rc = handle_table_init(&p->handles, &process_handle_ops, p, PROCESS_HANDLE_LIMIT,
+                           loader_random64());
+    if (rc != rcOk)
+        goto fail;
+    rc = handle_install(&p->handles, &core_obj, HR_KERNEL_FULL, &p->core_handle);
+    if (rc != rcOk)
+        goto fail;
+    rc = aspace_create(&p->ram, &p->as);
+    if (rc != rcOk)
+        goto fail;
+    rc = loader_load(p, p->path, stack_size);
+    if (rc != rcOk)
+        goto fail;
+    *out = p;
+    return rcOk;
+fail:
+    p->exit_reason = PROC_EXIT_TERMINATED;
+    spin_lock(&p->lock);
+    p->state = PROC_EXITING;
+    spin_unlock(&p->lock);
+    kobj_unref(&p->obj);
+    return rc;
+}
+
+Retcode process_set_scp(struct process *p, const void *blob, size_t len)
+{
+    struct scp_view v;
+    Retcode rc = scp_check(blob, len, &v);
+    if (rc != rcOk)
+        return rc;
+    void *copy = kmalloc_charged(len, &p->kmem, &rc);
+    if (copy == NULL)
+        return rc;
+    memcpy(copy, blob, len);
+    spin_lock(&p->lock);
+    if (p->state != PROC_CREATED) {
+        spin_unlock(&p->lock);
+        kfree_charged(copy, &p->kmem);
+        return rcResourceBusy;
+    }
+    void *old = p->scp;
+    p->scp = copy;
+    p->scp_len = len;
+    if (v.hdr.kernel_memory_limit != 0)
+        __atomic_store_n(&p->kmem.limit, v.hdr.kernel_memory_limit, __ATOMIC_RELAXED);
+    if (v.hdr.ram_limit != 0)
+        __atomic_store_n(&p->ram.limit, v.hdr.ram_limit, __ATOMIC_RELAXED);
+    spin_unlock(&p->lock);
+    kfree_charged(old, &p->kmem);
+    return rcOk;
+}
+
+Retcode process_add_thread(struct process *p, struct thread *t)
+{
+    spin_lock(&p->lock);
+    if (p->state == PROC_EXITING || p->state == PROC_DEAD) {
+        spin_unlock(&p->lock);
+        return rcPeerClosed;
+    }
+    if (p->nthreads == PROCESS_MAX_THREADS) {
+        /* Make room by forgetting threads that have ended (their handles keep them alive). */
+        uint32_t k = 0;
+        struct thread *dead[PROCESS_MAX_THREADS];
+        uint32_t ndead = 0;
+        for (uint32_t i = 0; i < p->nthreads; i++) {
+            if (__atomic_load_n(&p->threads[i]->state, __ATOMIC_ACQUIRE) == THREAD_DEAD)
+                dead[ndead++] = p->threads[i];
+            else
+                p->threads[k++] = p->threads[i];
+        }
+        p->nthreads = k;
+        if (k == PROCESS_MAX_THREADS) {
+            spin_unlock(&p->lock);
+            return rcQuotaExceeded;
+        }
+        spin_unlock(&p->lock);
+        for (uint32_t i = 0; i < ndead; i++)
+            thread_unref(dead[i]);
+        return process_add_thread(p, t);
+    }
+    thread_ref(t);
+    p->threads[p->nthreads++] = t;
+    spin_unlock(&p->lock);
+    return rcOk;
+}
+
+Retcode process_start(struct process *p)
+{
+    spin_lock(&p->lock);
+    if (p->state != PROC_CREATED) {
+        spin_unlock(&p->lock);
+        return rcResourceBusy;
+    }
+    p->state = PROC_RUNNING;
+    bool need_ref = !p->self_ref;
+    p->self_ref = true; /* a running process keeps itself alive until reaped */
+    spin_unlock(&p->lock);
+    if (need_ref)
+        process_ref(p);
+
+    /* The start block goes right below the initial stack pointer; rsp = its start. */
+    Retcode rc;
+    uint8_t *sbbuf = kmalloc_charged(STARTBLOCK_BUILD_MAX, &p->kmem, &rc);
+    if (sbbuf == NULL) {
+        process_terminate(p, PROC_EXIT_TERMINATED, rc, NULL);
+        return rc;
+    }
+    struct scp_view v;
+    bool have_scp = p->scp != NULL && scp_check(p->scp, p->scp_len, &v) == rcOk;
+    struct startblock_info info = {
+        .name = p->name, .core_handle = p->core_handle, .pid = p->pid,
+        .tls_image = p->tls_image, .tls_file_size = p->tls_file_size,
+        .tls_mem_size = p->tls_mem_size, .tls_align = p->tls_align,
+        .stack_base = p->stack_base, .stack_size = p->stack_size, .image_base = p->image_base,
+    };
+    size_t used;
+    /* Lay out at a provisional address to learn the size, then at the real one. */
+    rc = startblock_build(have_scp ? &v : NULL, &info, 0, sbbuf, STARTBLOCK_BUILD_MAX, &used);
+    uint64_t ua = (p->initial_sp - used) & ~15ull;
+    if (rc == rcOk && (ua < p->stack_base || used > p->stack_size / 2))
+        rc = rcOutOfRange;
+    if (rc == rcOk)
+        rc = startblock_build(have_scp ? &v : NULL, &info, ua, sbbuf, STARTBLOCK_BUILD_MAX, &used);
+    if (rc == rcOk)
+        rc = aspace_write(p->as, ua, sbbuf, used);
+    kfree_charged(sbbuf, &p->kmem);
+
+    struct thread *t = NULL;
+    if (rc == rcOk)
+        rc = thread_create_user(p, p->entry, ua, ua, p->main_prio, &t);
+    if (rc == rcOk)
+        rc = process_add_thread(p, t);
+    if (rc == rcOk)
+        rc = thread_start(t);
+    if (t != NULL)
+        thread_unref(t);
+    if (rc != rcOk) {
+        kprintf("process %s: start failed: %s\n", p->name, retcode_name(rc));
+        process_terminate(p, PROC_EXIT_TERMINATED, rc, NULL);
+    }
+    return rc;
+}
+
+/* ---- the end -------------------------------------------------------------------------- */
+
+void process_terminate(struct process *p, uint32_t reason, int32_t code,
+                       const struct process_fault *fault)
+{
+    spin_lock(&p->lock);
+    if (p->state == PROC_EXITING || p->state == PROC_DEAD) {
+        spin_unlock(&p->lock);
+        return;
+    }
+    p->state = PROC_EXITING;
+    p->exit_reason = reason;
+    p->exit_code = code;
+    if (fault != NULL)
+        p->fault = *fault;
+    bool need_ref = !p->self_ref;
+    p->self_ref = true;
+    uint32_t n = p->nthreads;
+    struct thread *ts[PROCESS_MAX_THREADS];
+    for (uint32_t i = 0; i < n; i++) {
+        ts[i] = p->threads[i];
+        thread_ref(ts[i]);
+    }
+    spin_unlock(&p->lock);
+    /* The caller's own thread, if it belongs to p, ends on its way out (core.c). */
+    struct thread *self = thread_current();
+    for (uint32_t i = 0; i < n; i++) {
+        if (ts[i] != self)
+            (void)thread_terminate(ts[i], code);
+        thread_unref(ts[i]);
+    }
+    if (need_ref)
+        process_ref(p); /* the reaper drops it when done */
+    reap_queue(p);
+}
+
+void process_fault_kill(struct process *p, const char *why, uint64_t addr)
+{
+    (void)why;
+    struct process_fault f = {0, 0, addr, 0};
+    process_terminate(p, PROC_EXIT_EXCEPTION, -1, &f);
+}
+
+void process_start_init(void)
+{
+    const char *path = kparam_get("init");
+    if (path == NULL || path[0] == 0)
+        path = "einit";
+    struct process *p;
+    Retcode rc = process_create(NULL, "Einit", "Einit", path, 0, THREAD_PRIO_DEFAULT, &p);
+    if (rc != rcOk) {
+        kprintf("init: cannot create Einit from ROMFS \"%s\": %s\n", path, retcode_name(rc));
+        return;
+    }
+    kprintf("init: starting Einit from \"%s\" (pid %u)\n", path, p->pid);
+    rc = process_start(p);
+    if (rc != rcOk)
+        kprintf("init: Einit did not start: %s\n", retcode_name(rc));
+    /* The kernel keeps no handle: Einit lives until it exits. Our reference goes now. */
+    process_unref(p);
+}

@@ -1,0 +1,163 @@
+/*
+ * Processes: the unit of isolation. A process has a name (unique among live processes), a class
+ * (its EDL name: what the security policy calls it), the ROMFS path it was loaded from, a
+ * security id (its kobj SID), a handle table, an address space, threads, and, once ended, an exit
+ * reason and code that its parent reads with Task.GetExitInfo.
+ *
+ * Limits (issue 4 point 7): every process owns two accounts (obj/account.h):
+ *   kmem - bytes of kernel objects it caused (handle table chunks, IPC buffers and calls, threads,
+ *          files, the SCP copy ...), default PROCESS_DEFAULT_KMEM;
+ *   ram  - bytes of user pages committed in its address space, default PROCESS_DEFAULT_RAM.
+ * Reaching one makes the request that needed more fail with rcQuotaExceeded; the kernel never
+ * panics for it. The parent may set both with Task.SetEnv (SCP header) before the child runs.
+ *
+ * Life cycle:  CREATED (Task.Create: loaded, not running) -> RUNNING (Task.Resume) ->
+ *              EXITING (Exit, Terminate, a fatal fault: its threads are being ended) ->
+ *              DEAD (reaped: threads gone, received IPC calls failed with rcPeerClosed, handle
+ *              table and address space destroyed; the object lives on while handles to it exist,
+ *              so GetExitInfo keeps working).
+ * The reaper is a kernel thread: a process cannot tear itself down from its own thread.
+ *
+ * Locks: p->lock (spinlock, irq-safe) protects state, threads[], received and the SCP; it is a
+ * leaf below the derivation lock and IPC port locks are never taken under it.
+ */
+#ifndef BASTION_PROC_PROCESS_H
+#define BASTION_PROC_PROCESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <bastion/retcode.h>
+
+#include "arch/x86_64/spinlock.h"
+#include "obj/account.h"
+#include "obj/handle.h"
+#include "obj/kobj.h"
+
+struct aspace;
+struct thread;
+struct ipc_call;
+
+#define PROCESS_NAME_MAX 63     /* = kl.core.Types.TaskNameMax - 1 */
+#define PROCESS_CLASS_MAX 127   /* = ClassNameMax - 1 */
+#define PROCESS_PATH_MAX 255    /* = PathMax - 1 */
+#define PROCESS_MAX_THREADS 64
+#define PROCESS_HANDLE_LIMIT 1024
+#define PROCESS_DEFAULT_KMEM (1024ull * 1024)       /* as EINIT_DEFAULT_KERNEL_MEMORY */
+#define PROCESS_DEFAULT_RAM (16ull * 1024 * 1024)   /* as EINIT_DEFAULT_RAM */
+#define PROCESS_DEFAULT_STACK (128ull * 1024)
+
+enum process_state { PROC_CREATED, PROC_RUNNING, PROC_EXITING, PROC_DEAD };
+
+/* kl.core.Task.TaskExitReason values. */
+enum process_exit_reason {
+    PROC_EXIT_NORMAL = 0,
+    PROC_EXIT_TERMINATED = 1,
+    PROC_EXIT_EXCEPTION = 2,
+};
+
+struct process_fault {
+    uint32_t vector;
+    uint64_t error_code, address, ip;
+};
+
+struct process {
+    struct kobj obj; /* first: KOBJ_TASK; SID = the process's security id */
+    char name[PROCESS_NAME_MAX + 1];
+    char class_name[PROCESS_CLASS_MAX + 1];
+    char path[PROCESS_PATH_MAX + 1];
+    uint32_t pid;
+    struct process *parent_hint; /* for logs only; no reference */
+
+    struct kmem_account kmem;
+    struct kmem_account ram;
+
+    struct handle_table handles;
+    struct spinlock handles_lock; /* the handle table's own lock (obj/handle.h) */
+    handle_t core_handle;         /* its handle to the kernel's core endpoints */
+
+    struct aspace *as;
+
+    struct spinlock lock;
+    enum process_state state;
+    struct thread *threads[PROCESS_MAX_THREADS]; /* each holds a thread reference */
+    uint32_t nthreads;
+    struct ipc_call *received; /* IPC calls it received and has not answered (ipc/call.c) */
+    void *scp;                 /* Task.SetEnv copy, charged to kmem; NULL: none */
+    size_t scp_len;
+
+    /* Set by the loader; used to start the first thread. */
+    uint64_t entry, image_base;
+    uint64_t stack_base, stack_size, initial_sp;
+    uint64_t tls_image, tls_file_size, tls_mem_size, tls_align;
+    unsigned main_prio;
+
+    /* Exit (p->lock). */
+    uint32_t exit_reason;
+    int32_t exit_code;
+    struct process_fault fault;
+
+    bool self_ref;     /* it holds a reference on itself until reaped (running or ending) */
+    bool free_pending; /* the object is gone; the reaper frees the memory */
+    struct process *list_next; /* all live processes (process list lock) */
+    struct process *reap_next;
+};
+
+/* Global lock of the handle derivation tree (obj/handle.h): held around every handle_copy,
+ * handle_transfer, handle_close, handle_revoke*, handle_table_destroy. Taken before any table,
+ * port or process lock. */
+extern struct spinlock handle_tree_lock;
+
+/* Kernel objects and the reaper thread; after sched_init(). */
+void process_init(void);
+
+/*
+ * Creates a process: loads `path` from the boot ROMFS (proc/loader.h), gives it a handle to the
+ * core endpoints, and leaves it CREATED. The object is charged to `creator`'s kernel memory
+ * (NULL: the kernel). *out gets one reference.
+ * Errors: rcInvalidArgument (empty or too long strings), rcAlreadyExists (a live process has
+ * that name), rcNotFound (no such file), the ELF checks' codes, rcQuotaExceeded, rcOutOfMemory.
+ */
+Retcode process_create(struct process *creator, const char *name, const char *class_name,
+                       const char *path, uint64_t stack_size, unsigned prio,
+                       struct process **out);
+
+/* Task.SetEnv: replaces the SCP (checked with scp_check) and applies its limits.
+ * rcResourceBusy once the process has started. */
+Retcode process_set_scp(struct process *p, const void *blob, size_t len);
+
+/* Task.Resume / boot: builds the start block, creates and starts the main thread.
+ * rcResourceBusy if not CREATED. */
+Retcode process_start(struct process *p);
+
+/* Ends the process: Exit (reason NORMAL, from one of its own threads), Terminate (TERMINATED,
+ * from anywhere) or a fault (EXCEPTION). The first call decides the exit status; its threads are
+ * asked to end and the reaper tears the rest down. Safe from any context that may take
+ * spinlocks; never sleeps. */
+void process_terminate(struct process *p, uint32_t reason, int32_t code,
+                       const struct process_fault *fault);
+
+/* A fatal user fault (arch/x86_64/usermode.c, which has logged it): terminates the process
+ * with reason EXCEPTION; the faulting thread then ends itself. */
+void process_fault_kill(struct process *p, const char *why, uint64_t addr);
+
+/* Registers a thread the process code created (Thread.Create, the main thread); takes a
+ * reference. rcQuotaExceeded at PROCESS_MAX_THREADS; rcPeerClosed if the process is ending. */
+Retcode process_add_thread(struct process *p, struct thread *t);
+
+/* Finds a live process by name (new reference) or NULL. */
+struct process *process_find(const char *name);
+
+/* Reference counting of the object. */
+void process_ref(struct process *p);
+void process_unref(struct process *p);
+
+/* Handle-table hooks: kernel memory for the table is charged to p->kmem. */
+extern const struct handle_table_ops process_handle_ops;
+
+/* Creates Einit from ROMFS (kparam init=<path>, default "einit") and starts it; logs and
+ * carries on without it when the file is missing (a kernel without user programs still boots). */
+void process_start_init(void);
+
+#endif
