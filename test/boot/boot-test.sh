@@ -4,10 +4,14 @@
 # Usage: boot-test.sh --iso ISO --log LOG [--name NAME] [--firmware bios|uefi] [--cpus N]
 #                     [--mem SIZE] [--timeout SECONDS] [--accel tcg|kvm] [--machine pc|q35]
 #                     [--expect boot|fault] [--elf KERNEL_ELF]
+#                     [--require REGEX]... [--forbid REGEX]...
 #
 # --expect boot (default): passes only when the log shows "Bastion ready: N CPUs online" and
 #   "cpu i online" for i in 0..N-1 before the timeout, with no line starting with PANIC or
 #   EXCEPTION (scripts/lib/bootlog.sh holds that rule).
+# --require / --forbid (with --expect boot): extended regular expressions over the log's plain
+#   lines; every --require must match some line and no --forbid may match any, or the test fails
+#   (required lines are printed before the ready line; they get 5 s of grace after it).
 # --expect fault: the ISO's kernel faults on purpose. Passes only when the same rule calls the
 #   boot a FAILURE because of an EXCEPTION line, and the report names a page fault (vector 14),
 #   shows CR2, and symbolizes an address with a function of KERNEL_ELF.
@@ -22,7 +26,7 @@ source "$ROOT/scripts/lib/qemu.sh"
 source "$ROOT/scripts/lib/bootlog.sh"
 
 iso='' log='' name='' firmware=bios cpus=4 mem=256M timeout_s=180 accel=tcg expect=boot elf=''
-machine=pc
+machine=pc requires=() forbids=()
 while (($#)); do
   case $1 in
     --iso) iso=$2; shift 2 ;;
@@ -34,6 +38,8 @@ while (($#)); do
     --timeout) timeout_s=$2; shift 2 ;;
     --accel) accel=$2; shift 2 ;;
     --machine) machine=$2; shift 2 ;;
+    --require) requires+=("$2"); shift 2 ;;
+    --forbid) forbids+=("$2"); shift 2 ;;
     --expect) expect=$2; shift 2 ;;
     --elf) elf=$2; shift 2 ;;
     *) echo "boot-test: unknown argument '$1'" >&2; exit 2 ;;
@@ -109,7 +115,27 @@ if [[ $BASTION_VERDICT == fail ]]; then
   done
 fi
 
+# extra_checks: the --require and --forbid lines; sets extra_missing / extra_found.
+extra_checks() {
+  local text re
+  text=$(bastion_log_text "$log")
+  extra_missing=() extra_found=()
+  for re in "${requires[@]}"; do grep -qE -- "$re" <<<"$text" || extra_missing+=("$re"); done
+  for re in "${forbids[@]}"; do grep -qE -- "$re" <<<"$text" && extra_found+=("$(grep -m1 -E -- "$re" <<<"$text")"); done
+}
+
 if [[ $expect == boot ]]; then
+  if [[ $BASTION_VERDICT == pass ]]; then
+    for ((i = 0; i < 25; i++)); do
+      extra_checks
+      ((${#extra_missing[@]} == 0 && ${#extra_found[@]} == 0)) && break
+      ((${#extra_found[@]})) && break
+      sleep 0.2
+    done
+    ((${#extra_found[@]} == 0)) || fail "forbidden line: ${extra_found[0]}"
+    ((${#extra_missing[@]} == 0)) || fail "booted, but no line matches: ${extra_missing[*]}"
+    ((${#requires[@]} == 0)) || BASTION_REASON+="; ${#requires[@]} required lines present"
+  fi
   case $BASTION_VERDICT in
     pass) echo "PASS $name: $BASTION_REASON (${elapsed}s); serial log: $log"; exit 0 ;;
     fail) fail "$BASTION_REASON (${elapsed}s)" ;;
