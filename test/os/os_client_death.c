@@ -1,7 +1,7 @@
 /*
  * os_client_death: dies while a call of its own is in the server (its own os_probe_server,
- * "VictimServer", channel "victim"): a thread calls Delay(300), the main thread ends the process
- * 100 ms later. os_ipc, also a client of VictimServer, then checks that the server counted the
+ * "VictimServer", channel "victim"): a thread calls Delay(3000), the main thread ends the
+ * process 100 ms later (3 s leave room for a slow, loaded TCG guest). os_ipc, also a client of VictimServer, then checks that the server counted the
  * lost reply and still answers. Prints its own line first,
  * since it cannot report afterwards.
  */
@@ -17,7 +17,7 @@ static int caller(void *arg)
 {
     struct idl_client *cl = arg;
     uint32_t slept;
-    ostest_Probe_Delay(cl, 300, &slept);
+    ostest_Probe_Delay(cl, 3000, &slept);
     printf("os_client_death: FAIL: the call returned before the process ended\n");
     return 1;
 }

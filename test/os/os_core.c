@@ -14,6 +14,7 @@
 #include <user/vmm.h>
 
 #include "ostest.h"
+#include "rights.h"
 #include "spawn.h"
 
 #define BAD_HANDLE 0xFFF0u
@@ -193,25 +194,29 @@ static void handle(void)
     uint32_t a = 0, b = 0, c = 0;
     uint64_t s0 = 0, s1 = 0;
     OT_RC(sid(core_handle(), &s0), rcOk);
-    if (OT_RC(copy(core_handle(), 0, &a), rcOk)) {
+    if (OT_RC(copy(core_handle(), HR_KERNEL_FULL, &a), rcOk)) {
         OT_RC(sid(a, &s1), rcOk);
         OT_EQ(s1, s0); /* one object, one SID */
         OT_RC(core_result(kl_core_Handle_Close(&cl, H(a), &rc), &rc), rcOk);
         OT_FAILS(core_result(kl_core_Handle_Close(&cl, H(a), &rc), &rc)); /* closed twice */
     }
     OT_RC(copy(core_handle(), 0xFFFFFFFFu, &a), rcAccessDenied); /* rights never grow */
+    if (OT_RC(copy(core_handle(), HR_IPC_CALL, &a), rcOk)) {
+        OT_RC(copy(a, HR_IPC_CALL, &b), rcAccessDenied); /* it lost HR_DUPLICATE */
+        OT_RC(core_result(kl_core_Handle_Close(&cl, H(a), &rc), &rc), rcOk);
+    }
     OT_FAILS(copy(BAD_HANDLE, 0, &a));
     OT_FAILS(sid(BAD_HANDLE, &s1));
 
     /* Revoke: a copy, and a copy of the copy; revoking the first cuts off the second. */
-    if (OT_RC(copy(core_handle(), 0, &a), rcOk) && OT_RC(copy(a, 0, &b), rcOk)) {
+    if (OT_RC(copy(core_handle(), HR_KERNEL_FULL, &a), rcOk) && OT_RC(copy(a, HR_KERNEL_FULL, &b), rcOk)) {
         OT_RC(core_result(kl_core_Handle_Revoke(&cl, H(a), &rc), &rc), rcOk);
         OT_FAILS(sid(b, &s1));
         OT_FAILS(sid(a, &s1)); /* Revoke closes the handle itself too */
         core_result(kl_core_Handle_Close(&cl, H(b), &rc), &rc);
     }
     /* RevokeSubtree: the descendants go, the handle stays. */
-    if (OT_RC(copy(core_handle(), 0, &a), rcOk) && OT_RC(copy(a, 0, &b), rcOk) && OT_RC(copy(b, 0, &c), rcOk)) {
+    if (OT_RC(copy(core_handle(), HR_KERNEL_FULL, &a), rcOk) && OT_RC(copy(a, HR_KERNEL_FULL, &b), rcOk) && OT_RC(copy(b, HR_KERNEL_FULL, &c), rcOk)) {
         OT_RC(core_result(kl_core_Handle_RevokeSubtree(&cl, H(a), H(kl_core_Types_InvalidHandleValue), &rc), &rc),
               rcOk);
         OT_RC(sid(a, &s1), rcOk);
@@ -241,7 +246,6 @@ static void task(void)
     OT_RC(core_result(kl_core_Task_Create(&cl, "Nobody", "ostest.Child", "no_such_file", 0, 10, 0, &child, &rc), &rc),
           rcNotFound);
     OT_FAILS(core_result(kl_core_Task_Create(&cl, "", "ostest.Child", "os_child", 0, 10, 0, &child, &rc), &rc));
-    OT_FAILS(core_result(kl_core_Task_Create(&cl, "Kern", "kl.core.Core", "os_child", 0, 10, 0, &child, &rc), &rc));
 
     /* A child that uses a handle we transfer into it. */
     if (OT_RC(core_result(kl_core_Task_Create(&cl, "Child1", "ostest.Child", "os_child", 0, 10, 0, &child, &rc), &rc),
@@ -254,9 +258,9 @@ static void task(void)
         OT_TRUE(own != 0 && own != pid); /* InvalidHandleValue: the caller's own pid */
         uint32_t mine = 0;
         kl_core_Types_HandleValue theirs = kl_core_Types_InvalidHandleValue;
-        if (OT_RC(copy(core_handle(), 0, &mine), rcOk))
+        if (OT_RC(copy(core_handle(), HR_KERNEL_FULL, &mine), rcOk))
             OT_RC(core_result(kl_core_Task_TransferHandle(&cl, H(task), H(mine), H(kl_core_Types_InvalidHandleValue),
-                                                          0, &theirs, &rc),
+                                                          HR_IPC_CALL, &theirs, &rc),
                               &rc),
                   rcOk);
         static const uint8_t junk[40] = { 1, 2, 3 };

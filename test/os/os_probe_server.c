@@ -1,5 +1,6 @@
 /*
- * os_probe_server: the server side of the IPC tests (ostest.Probe on the channel "probe").
+ * os_probe_server: the server side of the IPC tests: ostest.Probe on the channel named by its
+ * first argument (default "probe"; init.yaml gives VictimServer "victim", DyingServer "dying").
  * A second thread checks a Recv timeout on the channel "idle", which its client never calls.
  */
 #include <stdio.h>
@@ -82,15 +83,16 @@ int main(int argc, char **argv)
     srv.buf[0] = buf[0];
     srv.buf[1] = buf[1];
     srv.cap = PROBE_MSG_MAX;
-    if (start_connection("probe", &srv.listener) != rcOk) {
-        printf("%s: no listener \"probe\"\n", me);
+    const char *channel = argc > 1 ? argv[1] : "probe";
+    if (start_connection(channel, &srv.listener) != rcOk) {
+        printf("%s: no listener \"%s\"\n", me, channel);
         return 1;
     }
     uint32_t idle;
     struct thread t;
     if (start_connection("idle", &idle) == rcOk)
         thread_create(&t, idle_watch, (void *)(uintptr_t)idle, THREAD_PRIO_DEFAULT, 0);
-    printf("%s: serving ostest.Probe\n", me);
+    printf("%s: serving ostest.Probe on \"%s\"\n", me, channel);
     Retcode r = ipc_serve(&srv);
     printf("%s: ipc_serve ended: %s\n", me, retcode_name(r));
     return 1;
