@@ -5,7 +5,7 @@
  * the priority/ASLR/task-list methods have no handler (core.h).
  *
  * Task.Create: `eiid` is the class, `path` the ROMFS file; priority 0 means the default;
- * flags must be 0. The child is CREATED: give it handles (TransferHandle, Handle.Connect) and its
+ * flags must be 0; the class may not be the kernel's ("kl.core.Core": rcAccessDenied). The child is CREATED: give it handles (TransferHandle, Handle.Connect) and its
  * start-up data (SetEnv), then Resume. GetPid with the invalid handle value names the caller.
  */
 #include "core/core.h"
@@ -28,6 +28,11 @@ static Retcode Create(void *ctx, const char *name, const char *eiid, const char 
     child->rights = 0;
     if (flags != 0 || priority > THREAD_PRIO_MAX) {
         *rc = rcInvalidArgument;
+        return rcOk;
+    }
+    if (strcmp(eiid, CORE_CLASS_NAME) == 0) {
+        /* The kernel's own class: a process under it would pass for the kernel in policy. */
+        *rc = rcAccessDenied;
         return rcOk;
     }
     struct process *p;
