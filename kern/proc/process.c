@@ -13,6 +13,7 @@
 #include "proc/startblock_build.h"
 #include "proc/thread.h"
 #include "sched/sched.h"
+#include "security/hook.h"
 
 struct spinlock handle_tree_lock = SPINLOCK_INIT;
 
@@ -115,6 +116,17 @@ static void kmem_release(struct kmem_account *acct)
     kfree(p);
 }
 
+/* What one registered thread costs the process's kernel-memory account: the thread object, its
+ * kernel stack and FPU area (the thread code allocates them uncharged; the process pays while
+ * it keeps the thread registered). */
+#define PROCESS_THREAD_CHARGE (sizeof(struct thread) + THREAD_KSTACK_SIZE + 512u)
+
+static void forget_thread(struct process *p, struct thread *t)
+{
+    kmem_uncharge(&p->kmem, PROCESS_THREAD_CHARGE);
+    thread_unref(t);
+}
+
 /* ---- the reaper ----------------------------------------------------------------------- */
 
 static void reap_queue(struct process *p)
@@ -142,7 +154,7 @@ static void process_teardown(struct process *p)
         (void)thread_terminate(t, p->exit_code);
         int64_t code;
         (void)thread_wait(t, 0, &code);
-        thread_unref(t);
+        forget_thread(p, t);
     }
     /* No thread of p runs any more: its received calls can be failed, its handles closed. */
     ipc_process_exit(p);
@@ -328,9 +340,13 @@ Retcode process_set_scp(struct process *p, const void *blob, size_t len)
 
 Retcode process_add_thread(struct process *p, struct thread *t)
 {
+    Retcode rc = kmem_charge(&p->kmem, PROCESS_THREAD_CHARGE);
+    if (rc != rcOk)
+        return rc;
     spin_lock(&p->lock);
     if (p->state == PROC_EXITING || p->state == PROC_DEAD) {
         spin_unlock(&p->lock);
+        kmem_uncharge(&p->kmem, PROCESS_THREAD_CHARGE);
         return rcPeerClosed;
     }
     if (p->nthreads == PROCESS_MAX_THREADS) {
@@ -345,13 +361,12 @@ Retcode process_add_thread(struct process *p, struct thread *t)
                 p->threads[k++] = p->threads[i];
         }
         p->nthreads = k;
-        if (k == PROCESS_MAX_THREADS) {
-            spin_unlock(&p->lock);
-            return rcQuotaExceeded;
-        }
         spin_unlock(&p->lock);
+        kmem_uncharge(&p->kmem, PROCESS_THREAD_CHARGE);
         for (uint32_t i = 0; i < ndead; i++)
-            thread_unref(dead[i]);
+            forget_thread(p, dead[i]);
+        if (k == PROCESS_MAX_THREADS)
+            return rcQuotaExceeded;
         return process_add_thread(p, t);
     }
     thread_ref(t);
@@ -401,6 +416,17 @@ Retcode process_start(struct process *p)
         rc = aspace_write(p->as, ua, sbbuf, used);
     kfree_charged(sbbuf, &p->kmem);
 
+    if (rc == rcOk) {
+        /* The "execute" event: the process is about to run its first instruction. */
+        const struct process *by = p->parent_hint;
+        struct sec_request sr = {
+            .event = SEC_EVENT_EXECUTE,
+            .src_sid = by ? kobj_sid(&by->obj) : KOBJ_SID_KERNEL,
+            .src_class = by ? by->class_name : "kernel",
+            .dst_sid = kobj_sid(&p->obj), .dst_class = p->class_name,
+        };
+        rc = security_check(&sr);
+    }
     struct thread *t = NULL;
     if (rc == rcOk)
         rc = thread_create_user(p, p->entry, ua, ua, p->main_prio, &t);
