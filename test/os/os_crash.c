@@ -6,11 +6,17 @@
  *   write   write into its own code                  -> page fault (W^X), killed
  *   exec    jump into its own (non-executable) stack -> page fault (NX), killed
  *   ud      an invalid instruction                   -> #UD, killed
+ *   peek A  read address A (hex), where os_isolation keeps a secret in ITS memory: killed, or
+ *           (if A happens to be mapped here too) it finds its own bytes, never the secret:
+ *           exits 66 if it saw the secret (isolation broken), else 99
  * It prints nothing after the access: if it is still alive, it exits with 99.
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#define SECRET 0x5EC7E75EC7E75EC7ull
 
 int main(int argc, char **argv)
 {
@@ -29,6 +35,10 @@ int main(int argc, char **argv)
         ((void (*)(void))(uintptr_t)code)();
     } else if (strcmp(what, "ud") == 0) {
         __asm__ volatile("ud2");
+    } else if (strcmp(what, "peek") == 0 && argc > 2) {
+        uint64_t a = strtoul(argv[2], NULL, 16);
+        sink = *(volatile uint64_t *)(uintptr_t)a;
+        return sink == SECRET ? 66 : 99;
     }
     (void)sink;
     return 99;

@@ -2,11 +2,13 @@
  * os_isolation: a process that touches memory it does not own (the kernel's, page zero, an
  * unmapped address, its own code, its stack as code) or executes an invalid instruction is
  * killed alone, with the fault recorded; the process that started it (this one) keeps running
- * and can start the next. The kernel also logs each fault with the process name.
+ * and can start the next. The kernel also logs each fault with the process name. And a process
+ * that reads, at the same virtual address, where this one keeps a secret never sees it.
  */
 #include <stdio.h>
 
 #include <user/core.h>
+#include <user/scp.h>
 
 #include "ostest.h"
 #include "spawn.h"
@@ -51,6 +53,42 @@ int main(void)
                (unsigned)info.u.fault.vector, (unsigned long long)info.u.fault.address,
                (unsigned long long)info.u.fault.ip);
     }
+    /* Another process reading where our secret lives sees a fault or its own memory. */
+    static volatile uint64_t secret = 0x5EC7E75EC7E75EC7ull;
+    char addr[32];
+    snprintf(addr, sizeof addr, "%llx", (unsigned long long)(uintptr_t)&secret);
+    uint32_t peeker = 0;
+    CORE_CLIENT(cl, kl_core_Core_EP_task_Task, kl_core_Task_TaskEnvMax + CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    idl_handle_t child = { 0 };
+    if (OT_RC(core_result(kl_core_Task_Create(&cl, "Crash-peek", "ostest.Crash", "os_crash", 0, 10, 0, &child, &rc), &rc),
+              rcOk)) {
+        peeker = child.handle;
+        _Alignas(8) uint8_t blob[256];
+        struct scp_builder b;
+        size_t len = 0;
+        scp_init(&b, blob, sizeof blob, 0, 0);
+        scp_arg(&b, "Crash-peek");
+        scp_arg(&b, "peek");
+        scp_arg(&b, addr);
+        OT_RC(scp_finish(&b, &len), rcOk);
+        OT_RC(core_result(kl_core_Task_SetEnv(&cl, core_handle_arg(peeker), (struct idl_seq){ .data = blob, .count = (uint32_t)len },
+                                              &rc),
+                          &rc),
+              rcOk);
+        OT_RC(core_result(kl_core_Task_Resume(&cl, core_handle_arg(peeker), &rc), &rc), rcOk);
+        kl_core_Task_TaskExitReason why = 99;
+        struct kl_core_Task_TaskExitInfo info;
+        if (OT_RC(spawn_wait(peeker, 5000, &why, &info), rcOk)) {
+            ot_check(why == kl_core_Task_TaskExitException || (why == kl_core_Task_TaskExitNormal && info.u.exitCode == 99),
+                     __LINE__, "Crash-peek", "reason %u, status %d (66: it read our secret)", (unsigned)why,
+                     (int)info.u.exitCode);
+            printf("os_isolation: Crash-peek read %s in its own space: %s\n", addr,
+                   why == kl_core_Task_TaskExitException ? "killed (unmapped there)" : "its own bytes, not ours");
+        }
+    }
+    OT_EQ(secret, 0x5EC7E75EC7E75EC7ull);
+
     /* And we are still here to say so. */
     OT_RC(core_thread_sleep(1), rcOk);
     return ot_end();
