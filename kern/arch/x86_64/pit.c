@@ -22,6 +22,13 @@
 #define CMD_CH2_MODE0 0xB0
 #define CMD_CH0_MODE0 0x30
 
+/* Spin until the one-shot ends. */
+static void wait_done(void)
+{
+    while (!pit_oneshot_done())
+        cpu_pause();
+}
+
 uint16_t pit_count_for_us(uint32_t us)
 {
     if (us == 0 || us > PIT_MAX_US)
@@ -59,8 +66,7 @@ void pit_wait_us(uint32_t us)
     while (us > 0) {
         uint32_t step = us > PIT_MAX_US ? PIT_MAX_US : us;
         pit_oneshot_start(pit_count_for_us(step));
-        while (!pit_oneshot_done())
-            cpu_pause();
+        wait_done();
         us -= step;
     }
 }
@@ -72,8 +78,7 @@ uint64_t pit_measure_hz(void (*start)(void *ctx), uint64_t (*stop)(void *ctx), v
     for (int i = 0; i < PIT_CAL_RUNS; i++) {
         pit_oneshot_start(count);
         start(ctx);
-        while (!pit_oneshot_done())
-            cpu_pause();
+        wait_done();
         v[i] = stop(ctx) * PIT_HZ / count;
         for (int j = i; j > 0 && v[j - 1] > v[j]; j--) { /* insertion sort */
             uint64_t t = v[j];
