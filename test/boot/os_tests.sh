@@ -110,7 +110,11 @@ summary() {
     local i hit
     for i in "${!gap_names[@]}"; do
       hit=$(grep -E "^${gap_names[$i]}: FAIL ${gap_res[$i]}$" <<<"$text" | head -n 3)
-      if [[ -n $hit ]]; then echo "$hit"; else echo "gap closed (remove it from the list): ${gap_names[$i]} ${gap_res[$i]}"; fi
+      if [[ -n $hit ]]; then
+        echo "$hit"
+      elif grep -qE "^${gap_names[$i]}: [0-9]+ passed, [0-9]+ failed" <<<"$text"; then
+        echo "gap closed (remove it from the list): ${gap_names[$i]} ${gap_res[$i]}"
+      fi
     done
   fi
   echo "---- Einit ----"
