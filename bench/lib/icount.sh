@@ -1,0 +1,20 @@
+# bench/lib/icount.sh: the QEMU settings every benchmark run uses, Linux's and Bastion's alike.
+# Sourced, never run. Both sides must be measured under exactly these, or their ticks are not
+# comparable.
+#
+# -icount shift=0: virtual time advances 1 ns per executed guest instruction, and the guest's
+#   TSC follows virtual time, so one rdtsc tick = one instruction (a path length, repeatable to
+#   the tick whatever the host does; caches, TLBs and pipelines are not modelled).
+# sleep=off: when the guest idles (hlt), virtual time jumps straight to the next timer deadline
+#   instead of following the host's clock, so idle periods (boot) are repeatable too.
+# -cpu max: the model the Bastion tests use under TCG (NX, SMEP, SMAP, UMIP, ...); Linux then
+#   runs with the same protections switched on, which costs it instructions as well.
+# -smp 1: both ends of every round trip share one CPU (the benchmark pins itself there too).
+BENCH_QEMU=${BENCH_QEMU:-qemu-system-x86_64}
+BENCH_QEMU_ARGS=(-accel tcg -cpu "${BENCH_CPU:-max}" -icount shift=0,sleep=off -smp "${BENCH_SMP:-1}" -m 256M
+                 -display none -monitor none -no-reboot)
+
+# bench_lines LOG: the benchmark lines of a serial log, with the CRs of the serial console gone.
+bench_lines() {
+  tr -d '\r' <"$1" | grep -E '^BENCH(-BEGIN|-END|-ERROR)? '
+}

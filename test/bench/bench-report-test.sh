@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# test/bench/bench-report-test.sh ROOT DIR: bench/report/report.sh on made-up logs: a Bastion
+# number missing is "n/a" and fails only with --require-all; ratios, targets and the JSON are
+# right; a missing Linux number always fails.
+set -uo pipefail
+root=$1 dir=$2
+rm -rf "$dir"; mkdir -p "$dir"
+report=$root/bench/report/report.sh
+fails=0 passes=0
+check() { # check DESCRIPTION COMMAND...
+  local what=$1; shift
+  if "$@"; then passes=$((passes + 1)); else echo "FAIL: $what" >&2; fails=$((fails + 1)); fi
+}
+
+# Every Linux operation, with CRs and kernel noise as on a serial console.
+{
+  echo "[    0.1] Linux version 6.1"
+  while IFS=$'\t' read -r _ l _ _; do
+    [[ -z $l || $l == \#* ]] && continue
+    printf 'BENCH %s median=1000 min=900 n=10\r\n' "$l"
+  done < "$root/bench/report/operations.tsv"
+} >"$dir/linux.log"
+printf 'BENCH null_syscall median=90 min=80 n=100\r\nBENCH ipc_rtt median=5000 min=4000 n=10\r\n' \
+  >"$dir/bastion.log"
+
+"$report" --linux "$dir/linux.log" --bastion "$dir/bastion.log" --out "$dir/a" >"$dir/a.txt" 2>&1
+check "partial Bastion numbers pass without --require-all" test $? -eq 0
+check "null_syscall row: 90/80, 1000/900, ratio 0.090, target met" \
+  grep -qE '^null_syscall +90/80 +1000/900 +0\.090 +100 met' "$dir/a.txt"
+check "ipc_rtt row misses its target 3000" grep -qE '^ipc_rtt +5000/4000 +1000/900 +5\.000 +3000 missed' "$dir/a.txt"
+check "futex_rtt without a Bastion number says n/a" grep -qE '^futex_rtt +n/a +1000/900 +n/a +6000 n/a' "$dir/a.txt"
+check "JSON has the ratio" grep -q '"ratio": 0.090' "$dir/a/bench.json"
+check "JSON says null for a missing Bastion median" grep -q '"bastion": {"median": null' "$dir/a/bench.json"
+if command -v gnuplot >/dev/null; then
+  check "the chart is a PNG" bash -c "head -c 4 '$dir/a/bench-ratios.png' | grep -q PNG"
+fi
+
+"$report" --linux "$dir/linux.log" --bastion "$dir/bastion.log" --out "$dir/b" --require-all >/dev/null 2>&1
+check "--require-all fails while Bastion numbers are missing" test $? -ne 0
+
+"$report" --linux "$dir/linux.log" --out "$dir/c" >/dev/null 2>&1
+check "no Bastion log at all: still passes" test $? -eq 0
+
+grep -v pipe_rtt "$dir/linux.log" >"$dir/linux-short.log"
+"$report" --linux "$dir/linux-short.log" --out "$dir/d" >/dev/null 2>&1
+check "a missing Linux number fails" test $? -ne 0
+
+printf 'BENCH null_syscall median=abc min=1 n=1\n' >>"$dir/linux.log"
+"$report" --linux "$dir/linux.log" --out "$dir/e" >/dev/null 2>&1
+check "a malformed line fails" test $? -ne 0
+
+echo "$passes passed, $fails failed"
+((fails == 0))
