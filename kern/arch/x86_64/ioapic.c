@@ -155,8 +155,12 @@ static void route_selftest(void)
         return;
     uint8_t vector = (uint8_t)(IOAPIC_VECTOR_BASE + gsi);
     idt_set_irq_handler(vector, selftest_handler);
-    pit_ch0_oneshot(pit_count_for_us(1000));
+    /* Unmask first, then start the PIT: an IOAPIC drops an edge that arrives on a masked pin
+     * (82093AA), so the other order loses the interrupt whenever this CPU is delayed for the
+     * 1 ms in between (a busy host under TCG). An edge from the firmware's periodic PIT mode
+     * before our one-shot proves the same path. */
     Retcode rc = ioapic_route_isa_irq(0, vector, lapic_id());
+    pit_ch0_oneshot(pit_count_for_us(1000));
     uint64_t rflags = read_rflags();
     sti();
     /* Wait without touching I/O ports (under QEMU TCG they take the lock the PIT's interrupt
