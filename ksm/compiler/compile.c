@@ -1,0 +1,342 @@
+/*
+ * Rule compiler. Every rule call of a reachable section becomes one ksm_call (with its condition
+ * compiled to postfix code); every cell (event, peer class, server slot) gets the list of calls
+ * that select it, in policy order; identical lists are stored once. Field offsets and sizes were
+ * fixed by the resolver from the type description.
+ */
+#include "compile.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "scope.h"
+
+struct vec {
+    uint32_t *v;
+    int n, cap;
+};
+
+struct cc {
+    struct policy *p;
+    struct ksm_class *classes;
+    struct ksm_endpoint *eps;
+    int neps, eps_cap;
+    uint32_t nslots;
+    struct vec *cells; /* per index entry, during construction */
+    struct ksm_call *calls;
+    int ncalls, calls_cap;
+    struct item **call_items;
+    int ncall_items, call_items_cap;
+    struct ksm_insn *code;
+    int ncode, code_cap;
+    const char **fields;
+    int nfields, fields_cap;
+    uint32_t cur_call;
+    int event;
+    int peer_fixed;
+};
+
+static uint32_t field_index(struct cc *c, const char *name)
+{
+    for (int i = 0; i < c->nfields; i++)
+        if (!strcmp(c->fields[i], name))
+            return (uint32_t)i;
+    *PSL_PUSH(c->fields, c->nfields, c->fields_cap) = name;
+    return (uint32_t)c->nfields - 1;
+}
+
+static int depth(const struct expr *e)
+{
+    if (!e)
+        return 0;
+    if (e->kind == E_UNARY)
+        return depth(e->a);
+    if (e->kind != E_BINARY)
+        return 1;
+    int a = depth(e->a), b = 1 + depth(e->b);
+    return a > b ? a : b;
+}
+
+static void emit(struct cc *c, uint8_t op, uint32_t arg, int64_t imm)
+{
+    struct ksm_insn *in = PSL_PUSH(c->code, c->ncode, c->code_cap);
+    in->op = op;
+    in->arg = arg;
+    in->imm = imm;
+}
+
+static void gen(struct cc *c, const struct expr *e, int start)
+{
+    switch (e->kind) {
+    case E_INT:
+    case E_BOOL:
+        emit(c, KSM_OP_CONST, 0, (int64_t)e->value);
+        return;
+    case E_FIELD: {
+        emit(c, KSM_OP_LOAD, e->offset, (int64_t)field_index(c, e->field_name));
+        c->code[c->ncode - 1].size = (uint8_t)e->size;
+        c->code[c->ncode - 1].is_signed = (uint8_t)(e->sign == 1);
+        return;
+    }
+    case E_UNARY:
+        gen(c, e->a, start);
+        emit(c, e->op == T_BANG ? KSM_OP_NOT : KSM_OP_NEG, 0, 0);
+        return;
+    case E_BINARY:
+        break;
+    }
+    if (e->op == T_ANDAND || e->op == T_OROR) {
+        gen(c, e->a, start);
+        int j = c->ncode;
+        emit(c, e->op == T_ANDAND ? KSM_OP_JFALSE_KEEP : KSM_OP_JTRUE_KEEP, 0, 0);
+        gen(c, e->b, start);
+        c->code[j].arg = (uint32_t)(c->ncode - start); /* relative to the call's first instruction */
+        return;
+    }
+    gen(c, e->a, start);
+    gen(c, e->b, start);
+    int u = e->sign == 0; /* unsigned operation */
+    uint8_t op;
+    switch (e->op) {
+    case T_PLUS: op = u ? KSM_OP_ADD_U : KSM_OP_ADD_S; break;
+    case T_MINUS: op = u ? KSM_OP_SUB_U : KSM_OP_SUB_S; break;
+    case T_STAR: op = u ? KSM_OP_MUL_U : KSM_OP_MUL_S; break;
+    case T_SLASH: op = u ? KSM_OP_DIV_U : KSM_OP_DIV_S; break;
+    case T_EQ: op = KSM_OP_EQ; break;
+    case T_NE: op = KSM_OP_NE; break;
+    case T_LT: op = u ? KSM_OP_LT_U : KSM_OP_LT_S; break;
+    case T_LE: op = u ? KSM_OP_LE_U : KSM_OP_LE_S; break;
+    case T_GT: op = u ? KSM_OP_GT_U : KSM_OP_GT_S; break;
+    default: op = u ? KSM_OP_GE_U : KSM_OP_GE_S; break;
+    }
+    emit(c, op, 0, 0);
+}
+
+static uint32_t slot_of(struct cc *c, int cls, int ep, int method)
+{
+    if (ep == SCOPE_EP_EXEC)
+        return c->classes[cls].slot_exec;
+    uint32_t e = ep == SCOPE_EP_SECURITY ? c->classes[cls].sec_ep : c->classes[cls].ep_first + (uint32_t)ep;
+    return c->eps[e].slot_base + (uint32_t)method;
+}
+
+static void add_to_cell(struct cc *c, int peer, uint32_t slot)
+{
+    size_t idx = ((size_t)c->event * (size_t)c->p->nclasses + (size_t)peer) * c->nslots + slot;
+    struct vec *v = &c->cells[idx];
+    *PSL_PUSH(v->v, v->n, v->cap) = c->cur_call;
+}
+
+static void place(void *ctx, int server, int ep, int method, const struct td_iface *iface)
+{
+    struct cc *c = ctx;
+    (void)iface;
+    uint32_t slot = slot_of(c, server, ep, method);
+    if (c->event == KSM_EV_SECURITY) {
+        add_to_cell(c, server, slot);
+    } else if (c->peer_fixed >= 0) {
+        add_to_cell(c, c->peer_fixed, slot);
+    } else {
+        for (int peer = 0; peer < c->p->nclasses; peer++)
+            add_to_cell(c, peer, slot);
+    }
+}
+
+static void block(struct cc *c, struct block *b)
+{
+    if (b->scope.unreachable)
+        return;
+    for (int i = 0; i < b->nitems; i++) {
+        struct item *it = &b->items[i];
+        if (it->kind == I_MATCH) {
+            block(c, it->match);
+            continue;
+        }
+        if (it->kind != I_CALL)
+            continue;
+        struct ksm_call *call = PSL_PUSH(c->calls, c->ncalls, c->calls_cap);
+        *PSL_PUSH(c->call_items, c->ncall_items, c->call_items_cap) = it;
+        call->kind = (uint8_t)it->call;
+        call->audit_profile = (uint16_t)it->audit_profile;
+        call->loc = (uint32_t)it->loc;
+        if (it->e) {
+            if (depth(it->e) > (int)KSM_STACK_MAX) {
+                psl_error(it->e->pos, "expression too deep (more than %u operands pending)", KSM_STACK_MAX);
+                continue;
+            }
+            call->code_start = (uint32_t)c->ncode;
+            gen(c, it->e, c->ncode);
+            call->code_len = (uint32_t)c->ncode - call->code_start;
+        }
+        c->cur_call = (uint32_t)c->ncalls - 1;
+        c->event = b->scope.event;
+        c->peer_fixed = scope_peer(&b->scope);
+        scope_each(c->p, &b->scope, place, c);
+    }
+}
+
+static bool unconditional(const struct ksm_call *k, bool grant)
+{
+    return k->kind == (grant ? KSM_CALL_GRANT : KSM_CALL_DENY);
+}
+
+static uint64_t hash_vec(const struct vec *v)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (int i = 0; i < v->n; i++)
+        h = (h ^ v->v[i]) * 1099511628211ull;
+    return h ^ (uint64_t)v->n;
+}
+
+struct ksm_table *psl_compile(struct policy *p)
+{
+    struct cc c = {0};
+    c.p = p;
+    int errors_before = psl_errors();
+    uint32_t C = (uint32_t)p->nclasses;
+
+    /* Slots: per class, one for execute, then each endpoint's methods, then the security interface. */
+    c.classes = psl_alloc(sizeof *c.classes * (C + 1));
+    for (uint32_t k = 0; k < C; k++) {
+        const struct td_class *tc = p->classes[k].td;
+        struct ksm_class *kc = &c.classes[k];
+        kc->name = tc->name;
+        kc->slot_exec = c.nslots++;
+        kc->ep_first = (uint32_t)c.neps;
+        kc->nendpoints = (uint32_t)tc->nendpoints;
+        for (int e = 0; e < tc->nendpoints; e++) {
+            struct ksm_endpoint *ke = PSL_PUSH(c.eps, c.neps, c.eps_cap);
+            ke->name = tc->endpoints[e].name;
+            ke->slot_base = c.nslots;
+            ke->nmethods = (uint32_t)tc->endpoints[e].iface->nmethods;
+            c.nslots += ke->nmethods;
+        }
+        kc->sec_ep = UINT32_MAX;
+        if (tc->security) {
+            kc->sec_ep = (uint32_t)c.neps;
+            struct ksm_endpoint *ke = PSL_PUSH(c.eps, c.neps, c.eps_cap);
+            ke->name = "security";
+            ke->slot_base = c.nslots;
+            ke->nmethods = (uint32_t)tc->security->nmethods;
+            c.nslots += ke->nmethods;
+        }
+    }
+    size_t nindex = (size_t)KSM_EV_COUNT * C * c.nslots;
+    c.cells = psl_alloc(sizeof *c.cells * (nindex + 1));
+    *PSL_PUSH(c.calls, c.ncalls, c.calls_cap) = (struct ksm_call){0}; /* call 0: unused */
+    *PSL_PUSH(c.call_items, c.ncall_items, c.call_items_cap) = NULL;
+    for (int i = 0; i < p->nbindings; i++)
+        block(&c, &p->bindings[i].body);
+    if (psl_errors() > errors_before)
+        return NULL;
+
+    /* Cells: cell 0 is empty; identical call lists share one cell (open-addressing hash). */
+    uint32_t *index = psl_alloc(sizeof *index * (nindex + 1));
+    struct ksm_cell *cells = NULL;
+    int ncells = 0, cells_cap = 0;
+    uint32_t *cell_calls = NULL;
+    int ncc = 0, cc_cap = 0;
+    *PSL_PUSH(cells, ncells, cells_cap) = (struct ksm_cell){0, 0};
+    size_t hsize = 1024;
+    while (hsize < nindex * 2)
+        hsize *= 2;
+    int32_t *htab = psl_alloc(sizeof *htab * hsize);
+    memset(htab, 0xff, sizeof *htab * hsize);
+    bool *warned = psl_alloc((size_t)c.ncalls + 1);
+    for (size_t i = 0; i < nindex; i++) {
+        struct vec *v = &c.cells[i];
+        if (v->n == 0)
+            continue;
+        /* Conflicts: an unconditional grant and an unconditional deny on the same event. */
+        int g = -1, d = -1;
+        for (int k = 0; k < v->n; k++) {
+            if (g < 0 && unconditional(&c.calls[v->v[k]], true))
+                g = (int)v->v[k];
+            if (d < 0 && unconditional(&c.calls[v->v[k]], false))
+                d = (int)v->v[k];
+        }
+        if (g > 0 && d > 0 && !warned[g]) {
+            warned[g] = true;
+            struct psl_pos dp = p->locs[c.calls[d].loc];
+            psl_warning(p->locs[c.calls[g].loc],
+                        "conflicting rules: this grant () and the deny () at %s:%d:%d select the same %s event; deny wins",
+                        dp.file, dp.line, dp.col, psl_event_names[i / ((size_t)C * c.nslots)]);
+        }
+        uint64_t h = hash_vec(v) & (hsize - 1);
+        for (;;) {
+            int32_t e = htab[h];
+            if (e < 0) {
+                htab[h] = ncells;
+                index[i] = (uint32_t)ncells;
+                *PSL_PUSH(cells, ncells, cells_cap) = (struct ksm_cell){(uint32_t)ncc, (uint32_t)v->n};
+                for (int k = 0; k < v->n; k++)
+                    *PSL_PUSH(cell_calls, ncc, cc_cap) = v->v[k];
+                break;
+            }
+            if ((int)cells[e].count == v->n && !memcmp(&cell_calls[cells[e].first], v->v, sizeof(uint32_t) * (size_t)v->n)) {
+                index[i] = (uint32_t)e;
+                break;
+            }
+            h = (h + 1) & (hsize - 1);
+        }
+        free(v->v);
+    }
+    free(c.cells);
+    free(htab);
+
+    /* Rule locations and file names. */
+    const char **files = NULL;
+    int nfiles = 0, files_cap = 0;
+    struct ksm_loc *locs = psl_alloc(sizeof *locs * (size_t)(p->nlocs + 1));
+    for (int i = 0; i < p->nlocs; i++) {
+        const char *f = p->locs[i].file ? p->locs[i].file : "";
+        int fi = -1;
+        for (int k = 0; k < nfiles && fi < 0; k++)
+            if (!strcmp(files[k], f))
+                fi = k;
+        if (fi < 0) {
+            *PSL_PUSH(files, nfiles, files_cap) = f;
+            fi = nfiles - 1;
+        }
+        locs[i] = (struct ksm_loc){(uint32_t)fi, (uint32_t)p->locs[i].line, (uint32_t)p->locs[i].col};
+    }
+
+    /* Audit masks: profile x runtime level. */
+    int nlevels = p->default_level + 1;
+    for (int i = 0; i < p->nprofiles; i++)
+        for (int k = 0; k < p->profiles[i].nlevels; k++)
+            if (p->profiles[i].levels[k].level + 1 > nlevels)
+                nlevels = p->profiles[i].levels[k].level + 1;
+    uint8_t *audit = psl_alloc((size_t)(p->nprofiles * nlevels) + 1);
+    for (int i = 0; i < p->nprofiles; i++)
+        for (int k = 0; k < p->profiles[i].nlevels; k++)
+            audit[i * nlevels + p->profiles[i].levels[k].level] = p->profiles[i].levels[k].mask;
+
+    struct ksm_table *t = psl_alloc(sizeof *t);
+    t->magic = KSM_TABLE_MAGIC;
+    t->nclasses = C;
+    t->nendpoints = (uint32_t)c.neps;
+    t->nslots = c.nslots;
+    t->ncells = (uint32_t)ncells;
+    t->ncalls = (uint32_t)c.ncalls;
+    t->ncell_calls = (uint32_t)ncc;
+    t->ncode = (uint32_t)c.ncode;
+    t->nlocs = (uint32_t)p->nlocs;
+    t->nfiles = (uint32_t)nfiles;
+    t->nfields = (uint32_t)c.nfields;
+    t->nprofiles = (uint32_t)p->nprofiles;
+    t->nlevels = (uint32_t)nlevels;
+    t->audit_level = (uint32_t)p->default_level;
+    t->classes = c.classes;
+    t->endpoints = c.eps;
+    t->index = index;
+    t->cells = cells;
+    t->cell_calls = cell_calls;
+    t->calls = c.calls;
+    t->code = c.code;
+    t->locs = locs;
+    t->files = files;
+    t->fields = c.fields;
+    t->audit = audit;
+    return t;
+}

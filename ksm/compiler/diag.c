@@ -1,0 +1,102 @@
+/* Diagnostics and allocation helpers shared by every pass of pslc. */
+#include "diag.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static FILE *diag_out;
+static int nerrors, nwarnings;
+
+void psl_diag_reset(FILE *out)
+{
+    diag_out = out;
+    nerrors = nwarnings = 0;
+}
+
+static void vreport(const char *kind, struct psl_pos p, const char *fmt, va_list ap)
+{
+    FILE *f = diag_out ? diag_out : stderr;
+    if (!fmt) /* never NULL; the guard keeps gcc's -O2 + UBSan null-path analysis quiet */
+        fmt = "";
+    fprintf(f, "%s:%d:%d: %s: ", p.file ? p.file : "<input>", p.line, p.col, kind);
+    vfprintf(f, fmt, ap);
+    fputc('\n', f);
+    fflush(f);
+}
+
+void psl_error(struct psl_pos p, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport("error", p, fmt, ap);
+    va_end(ap);
+    nerrors++;
+}
+
+void psl_warning(struct psl_pos p, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport("warning", p, fmt, ap);
+    va_end(ap);
+    nwarnings++;
+}
+
+int psl_errors(void) { return nerrors; }
+int psl_warnings(void) { return nwarnings; }
+
+void *psl_alloc(size_t n)
+{
+    void *p = calloc(1, n ? n : 1);
+    if (!p) {
+        fputs("pslc: out of memory\n", stderr);
+        exit(2);
+    }
+    return p;
+}
+
+void *psl_realloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (!p) {
+        fputs("pslc: out of memory\n", stderr);
+        exit(2);
+    }
+    return p;
+}
+
+char *psl_strndup(const char *s, size_t n)
+{
+    char *d = psl_alloc(n + 1);
+    memcpy(d, s, n);
+    return d;
+}
+
+char *psl_strdup(const char *s) { return psl_strndup(s, strlen(s)); }
+
+char *psl_fmt(const char *fmt, ...)
+{
+    va_list ap;
+    if (!fmt) /* as in vreport() */
+        fmt = "";
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = psl_alloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+void *psl_push(void *arr, int *n, int *cap, size_t sz)
+{
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 8;
+        arr = psl_realloc(arr, (size_t)*cap * sz);
+    }
+    memset((char *)arr + (size_t)*n * sz, 0, sz);
+    (*n)++;
+    return arr;
+}

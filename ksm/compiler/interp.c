@@ -1,0 +1,225 @@
+/* Tree-walking reference semantics of a policy (see interp.h). */
+#include "interp.h"
+
+#include <string.h>
+
+#include "scope.h"
+
+struct ictx {
+    const struct policy *p;
+    uint32_t event, src, dst, method;
+    int server, ep;
+    const uint8_t *msg;
+    size_t len;
+    const char *field;
+    uint32_t reason, deny_loc, first_loc;
+    int napplied;
+    bool audit, denied;
+};
+
+static bool matches(struct ictx *x, const struct scope *s)
+{
+    if (s->unreachable || (uint32_t)s->event != x->event)
+        return false;
+    if (s->src >= 0 && (uint32_t)s->src != x->src)
+        return false;
+    if (x->event != KSM_EV_SECURITY && s->dst >= 0 && (uint32_t)s->dst != x->dst)
+        return false;
+    if (x->event == KSM_EV_EXECUTE)
+        return true;
+    const struct td_iface *it = scope_iface(x->p, x->server, x->ep);
+    if (s->endpoint && strcmp(s->endpoint, scope_ep_name(x->p, x->server, x->ep)))
+        return false;
+    if (s->method && strcmp(s->method, it->methods[x->method].name))
+        return false;
+    return true;
+}
+
+/* Returns KSM_R_RULE and *v, or the failure reason. */
+static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
+{
+    int64_t a, b;
+    uint32_t r;
+    switch (e->kind) {
+    case E_INT:
+    case E_BOOL:
+        *v = (int64_t)e->value;
+        return KSM_R_RULE;
+    case E_FIELD: {
+        if ((uint64_t)e->offset + e->size > x->len) {
+            x->field = e->field_name;
+            return KSM_R_FIELD_BOUNDS;
+        }
+        uint64_t u = 0;
+        for (uint32_t i = 0; i < e->size; i++)
+            u |= (uint64_t)x->msg[e->offset + i] << (8 * i);
+        if (e->sign == 1 && e->size < 8 && (u >> (8 * e->size - 1)) & 1)
+            u |= ~(uint64_t)0 << (8 * e->size);
+        *v = (int64_t)u;
+        return KSM_R_RULE;
+    }
+    case E_UNARY:
+        if ((r = eval(x, e->a, &a)) != KSM_R_RULE)
+            return r;
+        if (e->op == T_BANG) {
+            *v = !a;
+            return KSM_R_RULE;
+        }
+        if (a == INT64_MIN)
+            return KSM_R_OVERFLOW;
+        *v = -a;
+        return KSM_R_RULE;
+    case E_BINARY:
+        break;
+    }
+    if ((r = eval(x, e->a, &a)) != KSM_R_RULE)
+        return r;
+    if (e->op == T_ANDAND && !a) {
+        *v = 0;
+        return KSM_R_RULE;
+    }
+    if (e->op == T_OROR && a) {
+        *v = 1;
+        return KSM_R_RULE;
+    }
+    if ((r = eval(x, e->b, &b)) != KSM_R_RULE)
+        return r;
+    uint64_t ua = (uint64_t)a, ub = (uint64_t)b;
+    bool u = e->sign == 0;
+    switch (e->op) {
+    case T_ANDAND:
+    case T_OROR:
+        *v = b != 0;
+        return KSM_R_RULE;
+    case T_PLUS:
+        if (u) {
+            if (ua + ub < ua)
+                return KSM_R_OVERFLOW;
+            *v = (int64_t)(ua + ub);
+        } else {
+            if ((b > 0 && a > INT64_MAX - b) || (b < 0 && a < INT64_MIN - b))
+                return KSM_R_OVERFLOW;
+            *v = a + b;
+        }
+        return KSM_R_RULE;
+    case T_MINUS:
+        if (u) {
+            if (ub > ua)
+                return KSM_R_OVERFLOW;
+            *v = (int64_t)(ua - ub);
+        } else {
+            if ((b < 0 && a > INT64_MAX + b) || (b > 0 && a < INT64_MIN + b))
+                return KSM_R_OVERFLOW;
+            *v = a - b;
+        }
+        return KSM_R_RULE;
+    case T_STAR:
+        if (u) {
+            if (ua && ub > UINT64_MAX / ua)
+                return KSM_R_OVERFLOW;
+            *v = (int64_t)(ua * ub);
+        } else {
+            __int128 m = (__int128)a * b;
+            if (m > INT64_MAX || m < INT64_MIN)
+                return KSM_R_OVERFLOW;
+            *v = (int64_t)m;
+        }
+        return KSM_R_RULE;
+    case T_SLASH:
+        if (b == 0)
+            return KSM_R_DIV_ZERO;
+        if (u) {
+            *v = (int64_t)(ua / ub);
+        } else {
+            if (a == INT64_MIN && b == -1)
+                return KSM_R_OVERFLOW;
+            *v = a / b;
+        }
+        return KSM_R_RULE;
+    case T_EQ: *v = a == b; return KSM_R_RULE;
+    case T_NE: *v = a != b; return KSM_R_RULE;
+    case T_LT: *v = u ? ua < ub : a < b; return KSM_R_RULE;
+    case T_LE: *v = u ? ua <= ub : a <= b; return KSM_R_RULE;
+    case T_GT: *v = u ? ua > ub : a > b; return KSM_R_RULE;
+    default: *v = u ? ua >= ub : a >= b; return KSM_R_RULE;
+    }
+}
+
+static void walk(struct ictx *x, const struct block *b)
+{
+    if (x->denied || !matches(x, &b->scope))
+        return;
+    for (int i = 0; i < b->nitems && !x->denied; i++) {
+        const struct item *it = &b->items[i];
+        if (it->kind == I_MATCH) {
+            walk(x, it->match);
+            continue;
+        }
+        if (it->kind != I_CALL)
+            continue;
+        if (x->napplied++ == 0)
+            x->first_loc = (uint32_t)it->loc;
+        bool granted = it->call == KSM_CALL_GRANT;
+        if (it->call == KSM_CALL_ASSERT || it->call == KSM_CALL_DENY_IF) {
+            int64_t v;
+            uint32_t r = eval(x, it->e, &v);
+            if (r != KSM_R_RULE) {
+                x->reason = r;
+                x->denied = true;
+                x->deny_loc = (uint32_t)it->loc;
+                return;
+            }
+            granted = it->call == KSM_CALL_ASSERT ? v != 0 : v == 0;
+        }
+        if (!granted) {
+            x->denied = true;
+            x->reason = KSM_R_RULE;
+            x->deny_loc = (uint32_t)it->loc;
+            return;
+        }
+        const struct audit_profile *ap = &x->p->profiles[it->audit_profile];
+        for (int k = 0; k < ap->nlevels; k++)
+            if (ap->levels[k].level == x->p->default_level && (ap->levels[k].mask & KSM_AUDIT_GRANTED))
+                x->audit = true;
+    }
+}
+
+static struct ksm_verdict deny(uint32_t reason, uint32_t loc)
+{
+    return (struct ksm_verdict){KSM_DENIED, 1, (uint16_t)reason, loc, 0};
+}
+
+struct ksm_verdict psl_interpret(const struct policy *p, uint32_t event, uint32_t src, uint32_t dst, uint32_t ep,
+                                 uint32_t method, const void *msg, size_t len, const char **field_name)
+{
+    struct ictx x = {p, event, src, dst, method, 0, 0, msg, msg ? len : 0, NULL, 0, 0, 0, 0, false, false};
+    *field_name = NULL;
+    if (event >= KSM_EV_COUNT)
+        return deny(KSM_R_BAD_EVENT, 0);
+    if (src >= (uint32_t)p->nclasses || dst >= (uint32_t)p->nclasses)
+        return deny(KSM_R_BAD_CLASS, 0);
+    x.server = (int)((event == KSM_EV_EXECUTE || event == KSM_EV_REQUEST) ? dst : src);
+    const struct td_class *tc = p->classes[x.server].td;
+    if (event != KSM_EV_EXECUTE) {
+        if (event == KSM_EV_SECURITY) {
+            if (!tc->security)
+                return deny(KSM_R_BAD_ENDPOINT, 0);
+            x.ep = SCOPE_EP_SECURITY;
+        } else {
+            if (ep >= (uint32_t)tc->nendpoints)
+                return deny(KSM_R_BAD_ENDPOINT, 0);
+            x.ep = (int)ep;
+        }
+        if (method >= (uint32_t)scope_iface(p, x.server, x.ep)->nmethods)
+            return deny(KSM_R_BAD_METHOD, 0);
+    }
+    for (int i = 0; i < p->nbindings && !x.denied; i++)
+        walk(&x, &p->bindings[i].body);
+    if (x.denied) {
+        *field_name = x.field;
+        return deny(x.reason, x.deny_loc);
+    }
+    if (x.napplied == 0)
+        return deny(KSM_R_DEFAULT_DENY, 0);
+    return (struct ksm_verdict){KSM_GRANTED, x.audit, KSM_R_RULE, x.first_loc, 0};
+}

@@ -1,0 +1,170 @@
+/*
+ * The parsed policy: bindings of Base-model rules to security events, audit profiles and PAL
+ * tests, as written (parser) and annotated with resolved names and types (resolver).
+ */
+#ifndef PSL_MODEL_H
+#define PSL_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "lexer.h"
+#include "typedesc.h"
+
+enum expr_kind { E_INT, E_BOOL, E_FIELD, E_UNARY, E_BINARY };
+enum expr_type { TY_NONE, TY_INT, TY_BOOL };
+
+struct expr {
+    enum expr_kind kind;
+    struct psl_pos pos;
+    enum tok_kind op;    /* E_UNARY: T_MINUS, T_BANG; E_BINARY: the operator */
+    uint64_t value;      /* E_INT, E_BOOL */
+    char **path;         /* E_FIELD: names after "message." */
+    int npath;
+    struct expr *a, *b;
+    /* resolved */
+    enum expr_type type;
+    int sign;            /* TY_INT: 1 signed, 0 unsigned, -1 a literal that adapts */
+    uint32_t offset, size; /* E_FIELD: byte offset in the message (header included), width */
+    char *field_name;    /* E_FIELD: "message.a.b" */
+};
+
+struct selectors {
+    char *v[4];          /* src, dst, endpoint, method (NULL: any) */
+    struct psl_pos pos[4];
+};
+enum { SEL_SRC, SEL_DST, SEL_ENDPOINT, SEL_METHOD };
+
+enum item_kind { I_CALL, I_MATCH, I_AUDIT };
+
+struct block;
+
+struct item {
+    enum item_kind kind;
+    struct psl_pos pos;
+    int call;            /* I_CALL: enum ksm_call_kind */
+    struct expr *e;      /* I_CALL: ASSERT / DENY_IF condition */
+    struct block *match; /* I_MATCH */
+    char *profile;       /* I_AUDIT */
+    /* resolved */
+    int loc;             /* index into policy locs (1..) */
+    int audit_profile;   /* effective profile of this call */
+};
+
+/* The effective selection of a binding or match section after merging with its parents. */
+struct scope {
+    int event;
+    int src, dst;        /* class index in policy->classes, -1 any */
+    const char *endpoint, *method;
+    bool unreachable;
+};
+
+struct block {
+    struct selectors sel;
+    struct psl_pos pos;
+    int nitems, cap;
+    struct item *items;
+    /* resolved */
+    struct scope scope;
+};
+
+struct binding {
+    int event;           /* enum ksm_event */
+    struct block body;
+};
+
+struct audit_level {
+    int level;
+    uint8_t mask;        /* KSM_AUDIT_* */
+};
+
+struct audit_profile {
+    char *name;
+    struct psl_pos pos;
+    int nlevels, cap;
+    struct audit_level *levels;
+};
+
+struct pal_value {
+    char *name;
+    struct psl_pos pos;
+    bool is_struct;
+    bool negative;
+    uint64_t value;
+    int nsub, cap;
+    struct pal_value *sub;
+};
+
+struct pal_step {
+    struct psl_pos pos;
+    char *bind;          /* x <- execute ... */
+    bool expect_grant;
+    char *name;          /* case name, may be NULL */
+    int event;
+    struct selectors sel;
+    bool has_msg;
+    struct pal_value msg; /* is_struct root */
+};
+
+struct pal_seq {
+    char *name;
+    struct psl_pos pos;
+    int nsteps, cap;
+    struct pal_step *steps;
+};
+
+struct pal_assert {
+    char *name;
+    struct psl_pos pos;
+    struct pal_seq setup;
+    int nseqs, cap;
+    struct pal_seq *seqs;
+};
+
+struct policy_class {
+    const struct td_class *td;
+    struct psl_pos pos;
+};
+
+struct policy {
+    const struct typedesc *td;
+    bool has_execute;    /* execute: kl.core.Execute */
+    bool uses_base;      /* use nk.base._ */
+    char **include_dirs;
+    int ninclude_dirs;
+    char **loaded;       /* files already read (each once) */
+    int nloaded, loaded_cap;
+    struct psl_pos first_pos;
+
+    int nclasses, classes_cap;
+    struct policy_class *classes; /* `use EDL` order = class ids */
+    int nbindings, bindings_cap;
+    struct binding *bindings;
+    int nprofiles, profiles_cap;
+    struct audit_profile *profiles; /* [0] is the built-in empty profile */
+    char *default_profile;
+    struct psl_pos default_pos;
+    int default_level;
+    int nasserts, asserts_cap;
+    struct pal_assert *asserts;
+
+    /* resolved */
+    int default_profile_id;
+    int nlocs, locs_cap;
+    struct psl_pos *locs; /* [0] unused: "no rule" */
+};
+
+/* Parses one PSL file (and, through `use x._`, the files it includes) into p. */
+void psl_parse_file(struct policy *p, const char *path);
+void psl_parse_text(struct policy *p, const char *file, const char *text);
+
+/* Names and types from the typedesc; returns the error count of the run so far. */
+int psl_resolve(struct policy *p);
+
+/* Class index in p->classes, or -1. */
+int policy_class_id(const struct policy *p, const char *name);
+
+extern const char *const psl_event_names[5];
+
+#endif

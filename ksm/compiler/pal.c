@@ -1,0 +1,232 @@
+/*
+ * PAL runner. Each sequence starts from no processes: it runs the set's setup, then its own
+ * cases. `x <- execute dst=C` expects the start to be granted and binds x to the new process
+ * (of class C). src= and dst= name a bound process or, directly, a class. Messages are built
+ * from the method's layout in the type description (unset fields are 0) and decided by
+ * ksm_decide() on the compiled table: the same code the KSM runs.
+ */
+#include "pal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ksm_decide.h"
+#include "scope.h"
+
+struct var {
+    const char *name;
+    int cls;
+};
+
+struct run {
+    const struct policy *p;
+    const struct ksm_table *t;
+    FILE *out;
+    struct var vars[64];
+    int nvars;
+};
+
+static int who(struct run *r, const char *name, struct psl_pos pos)
+{
+    for (int i = r->nvars - 1; i >= 0; i--)
+        if (!strcmp(r->vars[i].name, name))
+            return r->vars[i].cls;
+    int c = policy_class_id(r->p, name);
+    if (c < 0)
+        psl_error(pos, "unknown process or class '%s' in a test", name);
+    return c;
+}
+
+static bool set_value(struct run *r, uint8_t *msg, uint32_t cap, uint32_t off, const char *kind, const char *type,
+                      uint32_t size, bool sign, const struct pal_value *v)
+{
+    if (!strcmp(kind, "struct")) {
+        if (!v->is_struct) {
+            psl_error(v->pos, "'%s' is a struct: give its fields in { }", v->name);
+            return false;
+        }
+        const struct json *st = td_struct(r->p->td, type);
+        const struct json *fs = st ? json_get(st, "fields") : NULL;
+        for (int i = 0; i < v->nsub; i++) {
+            const struct json *f = NULL;
+            for (int k = 0; fs && k < fs->n && !f; k++)
+                if (!strcmp(json_str(fs->items[k], "name") ? json_str(fs->items[k], "name") : "", v->sub[i].name))
+                    f = fs->items[k];
+            if (!f) {
+                psl_error(v->sub[i].pos, "unknown field '%s' in struct %s", v->sub[i].name, type);
+                return false;
+            }
+            if (!set_value(r, msg, cap, off + (uint32_t)json_int(f, "offset", 0),
+                           json_str(f, "kind") ? json_str(f, "kind") : "", json_str(f, "type") ? json_str(f, "type") : "",
+                           (uint32_t)json_int(f, "size", 0), json_bool(f, "signed"), &v->sub[i]))
+                return false;
+        }
+        return true;
+    }
+    if (strcmp(kind, "scalar") || v->is_struct) {
+        psl_error(v->pos, "'%s' (%s) cannot be given a value in a test: only integers and structs of integers",
+                  v->name, kind);
+        return false;
+    }
+    uint64_t bits = v->negative ? (uint64_t)0 - v->value : v->value;
+    bool fits;
+    if (size == 8)
+        fits = sign ? (v->negative ? v->value <= (uint64_t)INT64_MAX + 1 : v->value <= (uint64_t)INT64_MAX) : !v->negative;
+    else if (sign)
+        fits = v->negative ? v->value <= (1ull << (8 * size - 1)) : v->value < (1ull << (8 * size - 1));
+    else
+        fits = !v->negative && v->value < (1ull << (8 * size));
+    if (!fits) {
+        psl_error(v->pos, "value out of range for '%s' (%s)", v->name, type);
+        return false;
+    }
+    if (off + size > cap)
+        return false;
+    for (uint32_t i = 0; i < size; i++)
+        msg[off + i] = (uint8_t)(bits >> (8 * i));
+    return true;
+}
+
+static void put32(uint8_t *m, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        m[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Runs one case; returns 1 if it behaved as expected. */
+static int step(struct run *r, const char *set, const char *seq, const struct pal_step *s)
+{
+    const struct policy *p = r->p;
+    int errors = psl_errors();
+    int src = -1, dst = -1;
+    if (s->sel.v[SEL_SRC])
+        src = who(r, s->sel.v[SEL_SRC], s->sel.pos[SEL_SRC]);
+    else if (s->event == KSM_EV_EXECUTE) {
+        src = policy_class_id(p, "kl.core.Core");
+        if (src < 0)
+            psl_error(s->pos, "execute without src= starts from the kernel: add 'use EDL kl.core.Core'");
+    } else
+        psl_error(s->pos, "a %s test case needs src=", psl_event_names[s->event]);
+    if (s->sel.v[SEL_DST])
+        dst = who(r, s->sel.v[SEL_DST], s->sel.pos[SEL_DST]);
+    else if (s->event == KSM_EV_SECURITY)
+        dst = src;
+    else
+        psl_error(s->pos, "a %s test case needs dst=", psl_event_names[s->event]);
+    if (psl_errors() > errors)
+        return 0;
+
+    int server = (s->event == KSM_EV_EXECUTE || s->event == KSM_EV_REQUEST) ? dst : src;
+    uint32_t ep_id = 0, m_id = 0, size = KSM_HEADER_SIZE;
+    static uint8_t msg[KSM_HEADER_SIZE + 65536];
+    memset(msg, 0, sizeof msg);
+    if (s->event != KSM_EV_EXECUTE) {
+        const struct td_class *tc = p->classes[server].td;
+        const struct td_iface *it = NULL;
+        if (s->event == KSM_EV_SECURITY) {
+            it = tc->security;
+            ep_id = KSM_SECURITY_ENDPOINT;
+            if (!it) {
+                psl_error(s->pos, "class '%s' has no security interface", tc->name);
+                return 0;
+            }
+        } else {
+            if (!s->sel.v[SEL_ENDPOINT]) {
+                psl_error(s->pos, "a %s test case needs endpoint=", psl_event_names[s->event]);
+                return 0;
+            }
+            for (int e = 0; e < tc->nendpoints && !it; e++)
+                if (!strcmp(tc->endpoints[e].name, s->sel.v[SEL_ENDPOINT])) {
+                    it = tc->endpoints[e].iface;
+                    ep_id = (uint32_t)e;
+                }
+            if (!it) {
+                psl_error(s->sel.pos[SEL_ENDPOINT], "unknown endpoint '%s' of class '%s'", s->sel.v[SEL_ENDPOINT],
+                          tc->name);
+                return 0;
+            }
+        }
+        if (!s->sel.v[SEL_METHOD]) {
+            psl_error(s->pos, "a %s test case needs method=", psl_event_names[s->event]);
+            return 0;
+        }
+        int mid;
+        const struct td_method *m = td_method(it, s->sel.v[SEL_METHOD], &mid);
+        if (!m) {
+            psl_error(s->sel.pos[SEL_METHOD], "unknown method '%s' of interface %s", s->sel.v[SEL_METHOD], it->name);
+            return 0;
+        }
+        m_id = (uint32_t)mid;
+        int part = s->event == KSM_EV_RESPONSE ? TD_OUT : s->event == KSM_EV_ERROR ? TD_ERR : TD_IN;
+        size += m->fixed_size[part];
+        put32(msg, ep_id == KSM_SECURITY_ENDPOINT ? 0 : ep_id);
+        put32(msg + 4, m_id);
+        put32(msg + 8, m->fixed_size[part]);
+        msg[18] = part == TD_OUT ? 1 : part == TD_ERR ? 3 : 0;
+        for (int i = 0; i < s->msg.nsub; i++) {
+            const struct pal_value *v = &s->msg.sub[i];
+            const struct td_param *par = NULL;
+            for (int k = 0; k < m->nparams && !par; k++)
+                if (m->params[k].dir == part && !strcmp(m->params[k].name, v->name))
+                    par = &m->params[k];
+            if (!par) {
+                psl_error(v->pos, "unknown field '%s' of method %s.%s", v->name, it->name, m->name);
+                return 0;
+            }
+            if (!set_value(r, msg, size, KSM_HEADER_SIZE + par->offset, par->kind, par->type, par->size,
+                           par->is_signed, v))
+                return 0;
+        }
+    } else if (s->has_msg && s->msg.nsub) {
+        psl_error(s->msg.sub[0].pos, "execute events carry no message");
+        return 0;
+    }
+
+    struct ksm_verdict v = ksm_decide(r->t, (uint32_t)s->event, (uint32_t)src, (uint32_t)dst, ep_id, m_id, msg, size);
+    bool granted = v.verdict == KSM_GRANTED;
+    const char *name = s->name ? s->name : (s->bind ? s->bind : psl_event_names[s->event]);
+    if (granted == s->expect_grant) {
+        fprintf(r->out, "ok   %s / %s / %s\n", set, seq, name);
+        if (s->bind && granted && r->nvars < 64)
+            r->vars[r->nvars++] = (struct var){s->bind, dst};
+        return 1;
+    }
+    char rule[256] = "no rule applies";
+    if (v.rule && v.rule < r->t->nlocs) {
+        const struct ksm_loc *l = &r->t->locs[v.rule];
+        snprintf(rule, sizeof rule, "rule at %s:%u:%u", r->t->files[l->file], l->line, l->col);
+    }
+    fprintf(r->out, "%s:%d:%d: FAIL %s / %s / %s: expected %s, got %s (%s; %s%s%s)\n", s->pos.file, s->pos.line,
+            s->pos.col, set, seq, name, s->expect_grant ? "grant" : "deny", granted ? "grant" : "deny",
+            ksm_reason_name(v.reason), rule, v.reason == KSM_R_FIELD_BOUNDS ? "; field " : "",
+            v.reason == KSM_R_FIELD_BOUNDS && v.field < r->t->nfields ? r->t->fields[v.field] : "");
+    return 0;
+}
+
+int psl_pal_run(const struct policy *p, const struct ksm_table *t, FILE *out, int *passed)
+{
+    struct run r = {p, t, out, {{0}}, 0};
+    int failed = 0;
+    *passed = 0;
+    for (int a = 0; a < p->nasserts; a++) {
+        const struct pal_assert *as = &p->asserts[a];
+        int nseq = as->nseqs ? as->nseqs : 1;
+        for (int q = 0; q < nseq; q++) {
+            const struct pal_seq *seq = as->nseqs ? &as->seqs[q] : &as->setup;
+            r.nvars = 0;
+            for (int pass = 0; pass < 2; pass++) {
+                const struct pal_seq *steps = pass == 0 ? &as->setup : seq;
+                if (pass == 1 && !as->nseqs)
+                    break;
+                for (int i = 0; i < steps->nsteps; i++) {
+                    if (step(&r, as->name, seq->name ? seq->name : "setup", &steps->steps[i]))
+                        (*passed)++;
+                    else
+                        failed++;
+                }
+            }
+        }
+    }
+    fprintf(out, "PAL: %d passed, %d failed\n", *passed, failed);
+    return failed;
+}

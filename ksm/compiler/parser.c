@@ -1,0 +1,687 @@
+/*
+ * Parser of the accepted PSL subset (docs/policy-language.md). Every construct of KasperskyOS
+ * PSL outside the subset that the parser can recognise is refused with "... is not supported";
+ * anything else is a syntax error at the offending token. After an error the parser skips to
+ * the next top-level declaration, so one run reports several errors.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ksm_table.h"
+#include "model.h"
+
+const char *const psl_event_names[5] = {"execute", "request", "response", "error", "security"};
+
+struct parser {
+    struct policy *pol;
+    const char *file;
+    struct token *t;
+    int n, i;
+    int failed; /* an error in the current declaration: stop and resync */
+};
+
+static struct token *peek(struct parser *ps) { return &ps->t[ps->i]; }
+static struct token *peek2(struct parser *ps) { return &ps->t[ps->i + 1 < ps->n ? ps->i + 1 : ps->n - 1]; }
+static struct token *next(struct parser *ps)
+{
+    struct token *t = &ps->t[ps->i];
+    if (t->kind != T_EOF)
+        ps->i++;
+    return t;
+}
+static bool is_ident(struct token *t, const char *s) { return t->kind == T_IDENT && !strcmp(t->text, s); }
+
+static void err_at(struct parser *ps, struct token *t, const char *msg)
+{
+    if (!ps->failed)
+        psl_error(t->pos, "%s", msg);
+    ps->failed = 1;
+}
+
+static bool expect(struct parser *ps, enum tok_kind k, const char *what)
+{
+    if (ps->failed)
+        return false;
+    if (peek(ps)->kind == k) {
+        next(ps);
+        return true;
+    }
+    err_at(ps, peek(ps), psl_fmt("expected %s, found %s", what, tok_describe(peek(ps))));
+    return false;
+}
+
+static int event_of(const char *s)
+{
+    for (int e = 0; e < 5; e++)
+        if (!strcmp(s, psl_event_names[e]))
+            return e;
+    return -1;
+}
+
+/* qname := IDENT ('.' IDENT)* ; "_" is an identifier here (use a.b._). */
+static char *qname(struct parser *ps, const char *what)
+{
+    if (ps->failed)
+        return NULL;
+    if (peek(ps)->kind != T_IDENT) {
+        err_at(ps, peek(ps), psl_fmt("expected %s, found %s", what, tok_describe(peek(ps))));
+        return NULL;
+    }
+    char *s = psl_strdup(next(ps)->text);
+    while (peek(ps)->kind == T_DOT && peek2(ps)->kind == T_IDENT) {
+        next(ps);
+        s = psl_fmt("%s.%s", s, next(ps)->text);
+    }
+    return s;
+}
+
+/* selectors := (key '=' qname [','])* */
+static void selectors(struct parser *ps, struct selectors *sel)
+{
+    static const char *const keys[4] = {"src", "dst", "endpoint", "method"};
+    while (!ps->failed && peek(ps)->kind == T_IDENT && peek2(ps)->kind == T_ASSIGN) {
+        struct token *k = next(ps);
+        int which = -1;
+        for (int i = 0; i < 4; i++)
+            if (!strcmp(k->text, keys[i]))
+                which = i;
+        if (which < 0) {
+            err_at(ps, k, psl_fmt("selector '%s=' is not supported (use src=, dst=, endpoint=, method=)", k->text));
+            return;
+        }
+        if (sel->v[which]) {
+            err_at(ps, k, psl_fmt("selector '%s=' given twice", k->text));
+            return;
+        }
+        next(ps); /* = */
+        sel->pos[which] = peek(ps)->pos;
+        sel->v[which] = qname(ps, "a name after '='");
+        if (peek(ps)->kind == T_COMMA)
+            next(ps);
+    }
+}
+
+static struct expr *expr(struct parser *ps);
+
+static struct expr *new_expr(enum expr_kind k, struct psl_pos pos)
+{
+    struct expr *e = psl_alloc(sizeof *e);
+    e->kind = k;
+    e->pos = pos;
+    return e;
+}
+
+static struct expr *primary(struct parser *ps)
+{
+    struct token *t = peek(ps);
+    if (ps->failed)
+        return NULL;
+    if (t->kind == T_INT) {
+        next(ps);
+        struct expr *e = new_expr(E_INT, t->pos);
+        e->value = t->value;
+        return e;
+    }
+    if (is_ident(t, "true") || is_ident(t, "false")) {
+        next(ps);
+        struct expr *e = new_expr(E_BOOL, t->pos);
+        e->value = is_ident(t, "true");
+        return e;
+    }
+    if (t->kind == T_LPAREN) {
+        next(ps);
+        struct expr *e = expr(ps);
+        expect(ps, T_RPAREN, "')'");
+        return e;
+    }
+    if (t->kind == T_MINUS || t->kind == T_BANG) {
+        next(ps);
+        struct expr *e = new_expr(E_UNARY, t->pos);
+        e->op = t->kind;
+        e->a = primary(ps);
+        return e;
+    }
+    if (is_ident(t, "message")) {
+        next(ps);
+        struct expr *e = new_expr(E_FIELD, t->pos);
+        int cap = 0;
+        if (peek(ps)->kind != T_DOT) {
+            err_at(ps, peek(ps), "expected '.<parameter>' after 'message'");
+            return NULL;
+        }
+        while (peek(ps)->kind == T_DOT) {
+            next(ps);
+            if (peek(ps)->kind != T_IDENT) {
+                err_at(ps, peek(ps), psl_fmt("expected a field name, found %s", tok_describe(peek(ps))));
+                return NULL;
+            }
+            *PSL_PUSH(e->path, e->npath, cap) = next(ps)->text;
+        }
+        if (peek(ps)->kind == T_LBRACK) {
+            err_at(ps, peek(ps), "array indexing is not supported");
+            return NULL;
+        }
+        return e;
+    }
+    if (t->kind == T_STRING) {
+        err_at(ps, t, "string values are not supported in expressions");
+        return NULL;
+    }
+    if (t->kind == T_IDENT) {
+        err_at(ps, t,
+               psl_fmt("'%s' is not supported in expressions (only message.<field>, integers, true, false)", t->text));
+        return NULL;
+    }
+    err_at(ps, t, psl_fmt("expected an expression, found %s", tok_describe(t)));
+    return NULL;
+}
+
+static int prec(enum tok_kind k)
+{
+    switch (k) {
+    case T_OROR: return 1;
+    case T_ANDAND: return 2;
+    case T_EQ: case T_NE: return 3;
+    case T_LT: case T_LE: case T_GT: case T_GE: return 4;
+    case T_PLUS: case T_MINUS: return 5;
+    case T_STAR: case T_SLASH: return 6;
+    default: return 0;
+    }
+}
+
+static struct expr *binary(struct parser *ps, int min)
+{
+    struct expr *l = primary(ps);
+    while (!ps->failed) {
+        struct token *op = peek(ps);
+        int p = prec(op->kind);
+        if (op->kind == T_OTHER && (!strcmp(op->text, "%") || !strcmp(op->text, "&") || !strcmp(op->text, "|") ||
+                                    !strcmp(op->text, "^"))) {
+            err_at(ps, op, psl_fmt("operator '%s' is not supported", op->text));
+            return NULL;
+        }
+        if (!p || p < min)
+            break;
+        next(ps);
+        struct expr *e = new_expr(E_BINARY, op->pos);
+        e->op = op->kind;
+        e->a = l;
+        e->b = binary(ps, p + 1);
+        l = e;
+    }
+    return l;
+}
+
+static struct expr *expr(struct parser *ps) { return binary(ps, 1); }
+
+static void body(struct parser *ps, struct block *b);
+
+/* One Base-model rule call, optionally written "base.<rule>". */
+static void rule_call(struct parser *ps, struct block *b, struct token *name)
+{
+    struct item *it = PSL_PUSH(b->items, b->nitems, b->cap);
+    it->kind = I_CALL;
+    it->pos = name->pos;
+    if (!ps->pol->uses_base)
+        psl_error(name->pos, "'%s' is a rule of the Base model: add 'use nk.base._'", name->text);
+    if (!expect(ps, T_LPAREN, "'(' after the rule name"))
+        return;
+    if (!strcmp(name->text, "grant")) {
+        it->call = KSM_CALL_GRANT;
+        expect(ps, T_RPAREN, "')' (grant takes no argument)");
+    } else if (!strcmp(name->text, "deny")) {
+        if (peek(ps)->kind == T_RPAREN) {
+            it->call = KSM_CALL_DENY;
+        } else {
+            it->call = KSM_CALL_DENY_IF;
+            it->e = expr(ps);
+        }
+        expect(ps, T_RPAREN, "')'");
+    } else {
+        it->call = KSM_CALL_ASSERT;
+        if (peek(ps)->kind == T_RPAREN)
+            err_at(ps, peek(ps), "assert needs a condition: assert (<expression>)");
+        it->e = expr(ps);
+        expect(ps, T_RPAREN, "')'");
+    }
+}
+
+static void body(struct parser *ps, struct block *b)
+{
+    while (!ps->failed && peek(ps)->kind != T_RBRACE && peek(ps)->kind != T_EOF) {
+        struct token *t = peek(ps);
+        if (is_ident(t, "base") && peek2(ps)->kind == T_DOT) {
+            next(ps);
+            next(ps);
+            t = peek(ps);
+            if (!is_ident(t, "grant") && !is_ident(t, "deny") && !is_ident(t, "assert")) {
+                err_at(ps, t, psl_fmt("Base model rule %s is not supported (grant, deny, assert)", tok_describe(t)));
+                return;
+            }
+        }
+        if (is_ident(t, "grant") || is_ident(t, "deny") || is_ident(t, "assert")) {
+            next(ps);
+            rule_call(ps, b, t);
+        } else if (is_ident(t, "match")) {
+            next(ps);
+            struct item *it = PSL_PUSH(b->items, b->nitems, b->cap);
+            it->kind = I_MATCH;
+            it->pos = t->pos;
+            it->match = psl_alloc(sizeof *it->match);
+            it->match->pos = t->pos;
+            selectors(ps, &it->match->sel);
+            if (expect(ps, T_LBRACE, "'{' after the match selectors")) {
+                body(ps, it->match);
+                expect(ps, T_RBRACE, "'}'");
+            }
+        } else if (is_ident(t, "audit")) {
+            next(ps);
+            struct item *it = PSL_PUSH(b->items, b->nitems, b->cap);
+            it->kind = I_AUDIT;
+            it->pos = t->pos;
+            it->profile = qname(ps, "an audit profile name after 'audit'");
+        } else if (is_ident(t, "choice")) {
+            err_at(ps, t, "'choice' is not supported");
+        } else if (t->kind == T_IDENT && peek2(ps)->kind == T_DOT) {
+            err_at(ps, t, psl_fmt("security model object '%s' is not supported (only the Base model's rules)", t->text));
+        } else if (t->kind == T_IDENT) {
+            err_at(ps, t, psl_fmt("'%s' is not supported in an event binding (grant, deny, assert, match, audit)",
+                                  t->text));
+        } else {
+            err_at(ps, t, psl_fmt("expected a rule, 'match' or '}', found %s", tok_describe(t)));
+        }
+    }
+}
+
+/* value := ['-'] INT | '{' (name ':' value [','])* '}' */
+static void pal_value(struct parser *ps, struct pal_value *v)
+{
+    struct token *t = peek(ps);
+    if (t->kind == T_LBRACE) {
+        next(ps);
+        v->is_struct = true;
+        while (!ps->failed && peek(ps)->kind != T_RBRACE) {
+            if (peek(ps)->kind != T_IDENT) {
+                err_at(ps, peek(ps), psl_fmt("expected a field name, found %s", tok_describe(peek(ps))));
+                return;
+            }
+            struct token *nm = next(ps);
+            struct pal_value *s = PSL_PUSH(v->sub, v->nsub, v->cap);
+            s->name = nm->text;
+            s->pos = nm->pos;
+            if (!expect(ps, T_COLON, "':' after the field name"))
+                return;
+            pal_value(ps, s);
+            if (peek(ps)->kind == T_COMMA)
+                next(ps);
+        }
+        expect(ps, T_RBRACE, "'}'");
+        return;
+    }
+    if (t->kind == T_MINUS) {
+        next(ps);
+        v->negative = true;
+        t = peek(ps);
+    }
+    if (t->kind == T_INT) {
+        next(ps);
+        v->value = t->value;
+        return;
+    }
+    if (t->kind == T_STRING || t->kind == T_LBRACK) {
+        err_at(ps, t, "string and sequence values are not supported in PAL messages");
+        return;
+    }
+    err_at(ps, t, psl_fmt("expected a value, found %s", tok_describe(t)));
+}
+
+static void pal_steps(struct parser *ps, struct pal_seq *seq)
+{
+    if (!expect(ps, T_LBRACE, "'{'"))
+        return;
+    while (!ps->failed && peek(ps)->kind != T_RBRACE && peek(ps)->kind != T_EOF) {
+        struct token *t = peek(ps);
+        struct pal_step *st = PSL_PUSH(seq->steps, seq->nsteps, seq->cap);
+        st->pos = t->pos;
+        if (t->kind == T_IDENT && peek2(ps)->kind == T_ARROW) {
+            st->bind = next(ps)->text;
+            next(ps);
+            st->expect_grant = true;
+            if (!is_ident(peek(ps), "execute")) {
+                err_at(ps, peek(ps), "'<-' binds the process of an execute event: expected 'execute'");
+                return;
+            }
+        } else if (is_ident(t, "grant") || is_ident(t, "deny")) {
+            next(ps);
+            st->expect_grant = is_ident(t, "grant");
+            if (peek(ps)->kind == T_STRING)
+                st->name = next(ps)->text;
+        } else if (t->kind == T_IDENT && peek2(ps)->kind == T_SQUIGGLE) {
+            err_at(ps, peek2(ps), "the '~>' short form is not supported: write grant/deny \"case\" request ...");
+            return;
+        } else if (is_ident(t, "any")) {
+            err_at(ps, t, "'any' expectations are not supported (grant or deny)");
+            return;
+        } else {
+            err_at(ps, t, psl_fmt("expected a test case (grant, deny or x <- execute), found %s", tok_describe(t)));
+            return;
+        }
+        struct token *ev = peek(ps);
+        st->event = ev->kind == T_IDENT ? event_of(ev->text) : -1;
+        if (st->event < 0) {
+            err_at(ps, ev, psl_fmt("expected an event (execute, request, response, error, security), found %s",
+                                   tok_describe(ev)));
+            return;
+        }
+        next(ps);
+        selectors(ps, &st->sel);
+        st->msg.is_struct = true;
+        if (peek(ps)->kind == T_LBRACE) {
+            st->has_msg = true;
+            pal_value(ps, &st->msg);
+        }
+    }
+    expect(ps, T_RBRACE, "'}'");
+}
+
+static void pal_assert(struct parser *ps, struct token *kw)
+{
+    struct pal_assert *a = PSL_PUSH(ps->pol->asserts, ps->pol->nasserts, ps->pol->asserts_cap);
+    a->pos = kw->pos;
+    if (peek(ps)->kind != T_STRING) {
+        err_at(ps, peek(ps), psl_fmt("expected the test set's name as a string, found %s", tok_describe(peek(ps))));
+        return;
+    }
+    a->name = next(ps)->text;
+    if (!expect(ps, T_LBRACE, "'{'"))
+        return;
+    while (!ps->failed && peek(ps)->kind != T_RBRACE && peek(ps)->kind != T_EOF) {
+        struct token *t = next(ps);
+        if (is_ident(t, "setup")) {
+            if (a->setup.name) {
+                err_at(ps, t, "a test set has at most one setup");
+                return;
+            }
+            a->setup.name = "setup";
+            a->setup.pos = t->pos;
+            pal_steps(ps, &a->setup);
+        } else if (is_ident(t, "sequence")) {
+            struct pal_seq *s = PSL_PUSH(a->seqs, a->nseqs, a->cap);
+            s->pos = t->pos;
+            if (peek(ps)->kind != T_STRING) {
+                err_at(ps, peek(ps), psl_fmt("expected the sequence's name as a string, found %s", tok_describe(peek(ps))));
+                return;
+            }
+            s->name = next(ps)->text;
+            pal_steps(ps, s);
+        } else {
+            err_at(ps, t, psl_fmt("expected 'setup' or 'sequence', found %s", tok_describe(t)));
+            return;
+        }
+    }
+    expect(ps, T_RBRACE, "'}'");
+}
+
+/* audit profile <name> = { <level> : { base : { kss : [ "granted", "denied" ] } } , ... } */
+static void audit_profile(struct parser *ps)
+{
+    struct policy *pol = ps->pol;
+    if (peek(ps)->kind != T_IDENT) {
+        err_at(ps, peek(ps), "expected the profile's name");
+        return;
+    }
+    struct token *nm = next(ps);
+    for (int i = 0; i < pol->nprofiles; i++)
+        if (!strcmp(pol->profiles[i].name, nm->text)) {
+            err_at(ps, nm, psl_fmt("audit profile '%s' is defined twice", nm->text));
+            return;
+        }
+    struct audit_profile *ap = PSL_PUSH(pol->profiles, pol->nprofiles, pol->profiles_cap);
+    ap->name = nm->text;
+    ap->pos = nm->pos;
+    if (!expect(ps, T_ASSIGN, "'='") || !expect(ps, T_LBRACE, "'{'"))
+        return;
+    while (!ps->failed && peek(ps)->kind != T_RBRACE) {
+        struct token *lv = peek(ps);
+        if (!expect(ps, T_INT, "a runtime level (integer)") || !expect(ps, T_COLON, "':'") ||
+            !expect(ps, T_LBRACE, "'{'"))
+            return;
+        if (lv->value > 255) {
+            err_at(ps, lv, "audit runtime levels are 0..255");
+            return;
+        }
+        for (int i = 0; i < ap->nlevels; i++)
+            if (ap->levels[i].level == (int)lv->value) {
+                err_at(ps, lv, psl_fmt("level %d given twice", (int)lv->value));
+                return;
+            }
+        struct audit_level *al = PSL_PUSH(ap->levels, ap->nlevels, ap->cap);
+        al->level = (int)lv->value;
+        while (!ps->failed && peek(ps)->kind != T_RBRACE) {
+            struct token *obj = peek(ps);
+            if (!expect(ps, T_IDENT, "a security model object name"))
+                return;
+            if (strcmp(obj->text, "base")) {
+                err_at(ps, obj, psl_fmt("security model object '%s' is not supported (only base)", obj->text));
+                return;
+            }
+            if (!expect(ps, T_COLON, "':'") || !expect(ps, T_LBRACE, "'{'"))
+                return;
+            while (!ps->failed && peek(ps)->kind != T_RBRACE) {
+                struct token *key = peek(ps);
+                if (!expect(ps, T_IDENT, "'kss'"))
+                    return;
+                if (strcmp(key->text, "kss")) {
+                    err_at(ps, key, psl_fmt("audit configuration '%s' is not supported (only kss)", key->text));
+                    return;
+                }
+                if (!expect(ps, T_COLON, "':'") || !expect(ps, T_LBRACK, "'['"))
+                    return;
+                while (!ps->failed && peek(ps)->kind != T_RBRACK) {
+                    struct token *s = peek(ps);
+                    if (!expect(ps, T_STRING, "\"granted\" or \"denied\""))
+                        return;
+                    if (!strcmp(s->text, "granted"))
+                        al->mask |= KSM_AUDIT_GRANTED;
+                    else if (!strcmp(s->text, "denied"))
+                        al->mask |= KSM_AUDIT_DENIED;
+                    else {
+                        err_at(ps, s, psl_fmt("kss value \"%s\" is not supported (\"granted\", \"denied\")", s->text));
+                        return;
+                    }
+                    if (peek(ps)->kind == T_COMMA)
+                        next(ps);
+                }
+                expect(ps, T_RBRACK, "']'");
+                if (peek(ps)->kind == T_COMMA)
+                    next(ps);
+            }
+            expect(ps, T_RBRACE, "'}'");
+            if (peek(ps)->kind == T_COMMA)
+                next(ps);
+        }
+        expect(ps, T_RBRACE, "'}'");
+        if (peek(ps)->kind == T_COMMA)
+            next(ps);
+    }
+    expect(ps, T_RBRACE, "'}'");
+}
+
+static char *dirname_of(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? psl_strndup(path, (size_t)(s - path)) : psl_strdup(".");
+}
+
+static void include(struct parser *ps, struct token *at, const char *name)
+{
+    /* a.b._ -> a/b.psl, looked up next to the including file, then in the include dirs. */
+    char *rel = psl_strndup(name, strlen(name) - 2);
+    for (char *c = rel; *c; c++)
+        if (*c == '.')
+            *c = '/';
+    rel = psl_fmt("%s.psl", rel);
+    char *cand = psl_fmt("%s/%s", dirname_of(ps->file), rel);
+    FILE *f = fopen(cand, "r");
+    for (int i = 0; !f && i < ps->pol->ninclude_dirs; i++) {
+        cand = psl_fmt("%s/%s", ps->pol->include_dirs[i], rel);
+        f = fopen(cand, "r");
+    }
+    if (!f) {
+        psl_error(at->pos, "cannot find '%s' for 'use %s' (searched next to this file and the -I directories)", rel,
+                  name);
+        return;
+    }
+    fclose(f);
+    psl_parse_file(ps->pol, cand);
+}
+
+static void declaration(struct parser *ps)
+{
+    struct policy *pol = ps->pol;
+    struct token *t = next(ps);
+    int ev;
+    if (t->kind != T_IDENT) {
+        err_at(ps, t, psl_fmt("expected a declaration, found %s", tok_describe(t)));
+        return;
+    }
+    if (is_ident(t, "execute") && peek(ps)->kind == T_COLON) {
+        next(ps);
+        struct token *v = peek(ps);
+        char *n = qname(ps, "the execute interface");
+        if (n && strcmp(n, "kl.core.Execute"))
+            err_at(ps, v, psl_fmt("execute interface '%s' is not supported (only kl.core.Execute)", n));
+        else if (n && pol->has_execute)
+            err_at(ps, t, "'execute: kl.core.Execute' is declared twice");
+        pol->has_execute = true;
+    } else if ((ev = event_of(t->text)) >= 0) {
+        struct binding *b = PSL_PUSH(pol->bindings, pol->nbindings, pol->bindings_cap);
+        b->event = ev;
+        b->body.pos = t->pos;
+        selectors(ps, &b->body.sel);
+        if (expect(ps, T_LBRACE, "'{' after the event selectors")) {
+            body(ps, &b->body);
+            expect(ps, T_RBRACE, "'}'");
+        }
+    } else if (is_ident(t, "use")) {
+        if (is_ident(peek(ps), "EDL")) {
+            next(ps);
+            struct token *v = peek(ps);
+            char *n = qname(ps, "a process class name after 'use EDL'");
+            if (!n)
+                return;
+            const struct td_class *c = td_class(pol->td, n);
+            if (!c) {
+                psl_error(v->pos, "unknown class '%s' (not in the type description)", n);
+                return;
+            }
+            if (policy_class_id(pol, n) >= 0)
+                return; /* using a class twice (e.g. from two included files) is harmless */
+            struct policy_class *pc = PSL_PUSH(pol->classes, pol->nclasses, pol->classes_cap);
+            pc->td = c;
+            pc->pos = v->pos;
+        } else {
+            struct token *v = peek(ps);
+            char *n = qname(ps, "a PSL file name after 'use'");
+            if (!n)
+                return;
+            size_t l = strlen(n);
+            if (l < 3 || strcmp(n + l - 2, "._")) {
+                err_at(ps, v, psl_fmt("'use %s' is not supported (use EDL <class> or use <file>._)", n));
+                return;
+            }
+            if (!strcmp(n, "nk.base._"))
+                pol->uses_base = true;
+            else
+                include(ps, v, n);
+        }
+    } else if (is_ident(t, "audit")) {
+        if (is_ident(peek(ps), "profile")) {
+            next(ps);
+            audit_profile(ps);
+        } else if (is_ident(peek(ps), "default")) {
+            next(ps);
+            if (!expect(ps, T_ASSIGN, "'='"))
+                return;
+            pol->default_pos = peek(ps)->pos;
+            pol->default_profile = qname(ps, "an audit profile name");
+            struct token *lv = peek(ps);
+            if (expect(ps, T_INT, "the audit runtime level")) {
+                if (lv->value > 255)
+                    err_at(ps, lv, "audit runtime levels are 0..255");
+                pol->default_level = (int)lv->value;
+            }
+        } else {
+            err_at(ps, peek(ps), psl_fmt("expected 'profile' or 'default' after 'audit', found %s",
+                                         tok_describe(peek(ps))));
+        }
+    } else if (is_ident(t, "assert")) {
+        pal_assert(ps, t);
+    } else if (is_ident(t, "policy") || is_ident(t, "pragma")) {
+        err_at(ps, t, psl_fmt("'%s' declarations (security model objects) are not supported", t->text));
+    } else {
+        err_at(ps, t, psl_fmt("'%s' is not supported at the top level of a policy", t->text));
+    }
+}
+
+void psl_parse_text(struct policy *pol, const char *file, const char *text)
+{
+    struct parser ps = {pol, file, NULL, 0, 0, 0};
+    int errors_before = psl_errors();
+    ps.n = psl_lex(file, text, &ps.t) + 1;
+    if (psl_errors() > errors_before)
+        return;
+    if (!pol->first_pos.file)
+        pol->first_pos = (struct psl_pos){file, 1, 1};
+    if (pol->nprofiles == 0) {
+        struct audit_profile *empty = PSL_PUSH(pol->profiles, pol->nprofiles, pol->profiles_cap);
+        empty->name = "empty"; /* the Base profile of KasperskyOS: audits nothing beyond denials */
+    }
+    while (peek(&ps)->kind != T_EOF) {
+        ps.failed = 0;
+        declaration(&ps);
+        if (ps.failed) {
+            /* resync: skip to the next token at column 1 (a top-level declaration) */
+            while (peek(&ps)->kind != T_EOF && peek(&ps)->pos.col != 1)
+                next(&ps);
+            if (peek(&ps)->kind != T_EOF && ps.i > 0 && ps.t[ps.i - 1].pos.line == peek(&ps)->pos.line)
+                next(&ps);
+        }
+    }
+}
+
+void psl_parse_file(struct policy *pol, const char *path)
+{
+    for (int i = 0; i < pol->nloaded; i++)
+        if (!strcmp(pol->loaded[i], path))
+            return;
+    *PSL_PUSH(pol->loaded, pol->nloaded, pol->loaded_cap) = psl_strdup(path);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "%s: error: cannot open policy\n", path);
+        psl_error((struct psl_pos){path, 0, 0}, "cannot open policy file");
+        return;
+    }
+    char *buf = NULL;
+    size_t n = 0, cap = 0, r;
+    do {
+        if (n + 4097 > cap) {
+            cap = (n + 4097) * 2;
+            buf = psl_realloc(buf, cap);
+        }
+        r = fread(buf + n, 1, 4096, f);
+        n += r;
+    } while (r > 0);
+    fclose(f);
+    buf[n] = 0;
+    psl_parse_text(pol, psl_strdup(path), buf);
+}
+
+int policy_class_id(const struct policy *p, const char *name)
+{
+    for (int i = 0; i < p->nclasses; i++)
+        if (!strcmp(p->classes[i].td->name, name))
+            return i;
+    return -1;
+}

@@ -1,0 +1,343 @@
+/*
+ * Resolver and type checker: class, endpoint, method and field names against the type
+ * description; expression types; audit profiles; reachability. Annotates the model in place
+ * (scopes, field offsets, rule locations) for the rule compiler and the interpreter.
+ */
+#include <string.h>
+
+#include "ksm_table.h"
+#include "model.h"
+#include "scope.h"
+
+static const char *const sel_names[4] = {"src", "dst", "endpoint", "method"};
+
+static int profile_id(struct policy *p, const char *name, struct psl_pos pos)
+{
+    for (int i = 0; i < p->nprofiles; i++)
+        if (!strcmp(p->profiles[i].name, name))
+            return i;
+    psl_error(pos, "unknown audit profile '%s'", name);
+    return 0;
+}
+
+/* Distinct (interface, method) pairs of a scope: the message layout is known iff there is one. */
+struct methods_seen {
+    const struct td_iface *iface;
+    int method, distinct;
+};
+
+static void see_method(void *ctx, int server, int ep, int method, const struct td_iface *iface)
+{
+    struct methods_seen *ms = ctx;
+    (void)server;
+    (void)ep;
+    if (ms->distinct == 0) {
+        ms->iface = iface;
+        ms->method = method;
+        ms->distinct = 1;
+    } else if (ms->iface != iface || ms->method != method) {
+        ms->distinct = 2;
+    }
+}
+
+static int part_of(int event)
+{
+    return event == KSM_EV_RESPONSE ? TD_OUT : event == KSM_EV_ERROR ? TD_ERR : TD_IN;
+}
+
+static void field(struct policy *p, const struct scope *s, struct expr *e)
+{
+    if (s->event == KSM_EV_EXECUTE) {
+        psl_error(e->pos, "execute events carry no message: 'message' cannot be used here");
+        return;
+    }
+    struct methods_seen ms = {0};
+    scope_each(p, s, see_method, &ms);
+    if (ms.distinct != 1) {
+        psl_error(e->pos, "'message' needs exactly one method: select it with endpoint= and method= (%s)",
+                  ms.distinct ? "several methods apply here" : "no method applies here");
+        return;
+    }
+    const struct td_method *m = &ms.iface->methods[ms.method];
+    int dir = part_of(s->event);
+    const struct td_param *par = NULL;
+    for (int i = 0; i < m->nparams; i++)
+        if (m->params[i].dir == dir && !strcmp(m->params[i].name, e->path[0]))
+            par = &m->params[i];
+    static const char *const dirname[] = {"in", "out", "error"};
+    if (!par) {
+        psl_error(e->pos, "unknown field '%s': method %s.%s has no '%s' parameter of that name", e->path[0],
+                  ms.iface->name, m->name, dirname[dir]);
+        return;
+    }
+    e->field_name = psl_fmt("message.%s", e->path[0]);
+    uint32_t off = KSM_HEADER_SIZE + par->offset;
+    const char *kind = par->kind, *type = par->type;
+    uint32_t size = par->size;
+    bool sign = par->is_signed;
+    for (int k = 1; k < e->npath; k++) {
+        if (strcmp(kind, "struct")) {
+            psl_error(e->pos, "type mismatch: '%s' is not a struct, it has no field '%s'", e->field_name, e->path[k]);
+            return;
+        }
+        const struct json *st = td_struct(p->td, type);
+        const struct json *fs = st ? json_get(st, "fields") : NULL;
+        const struct json *f = NULL;
+        for (int i = 0; fs && i < fs->n && !f; i++)
+            if (!strcmp(json_str(fs->items[i], "name") ? json_str(fs->items[i], "name") : "", e->path[k]))
+                f = fs->items[i];
+        if (!f) {
+            psl_error(e->pos, "unknown field '%s' in '%s' (struct %s)", e->path[k], e->field_name, type);
+            return;
+        }
+        e->field_name = psl_fmt("%s.%s", e->field_name, e->path[k]);
+        off += (uint32_t)json_int(f, "offset", 0);
+        size = (uint32_t)json_int(f, "size", 0);
+        kind = json_str(f, "kind") ? json_str(f, "kind") : "";
+        type = json_str(f, "type") ? json_str(f, "type") : "";
+        sign = json_bool(f, "signed");
+    }
+    if (!strcmp(kind, "struct")) {
+        psl_error(e->pos, "type mismatch: '%s' is a struct: name one of its fields", e->field_name);
+        return;
+    }
+    if (strcmp(kind, "scalar") || (size != 1 && size != 2 && size != 4 && size != 8)) {
+        psl_error(e->pos, "type mismatch: '%s' is a %s: only integer fields can be used in expressions", e->field_name,
+                  kind);
+        return;
+    }
+    e->type = TY_INT;
+    e->sign = sign ? 1 : 0;
+    e->offset = off;
+    e->size = size;
+}
+
+static bool negative_literal(const struct expr *e)
+{
+    return e && e->kind == E_UNARY && e->op == T_MINUS && e->a && e->a->kind == E_INT && e->a->value;
+}
+
+/* Combined signedness of two integer operands; reports mixing. */
+static int combine(struct expr *e)
+{
+    int a = e->a->sign, b = e->b->sign;
+    if (a >= 0 && b >= 0 && a != b) {
+        psl_error(e->pos, "type mismatch: mixing signed and unsigned operands");
+        return 1;
+    }
+    int s = a >= 0 ? a : b;
+    if (s == 0 && (negative_literal(e->a) || negative_literal(e->b)))
+        psl_error(e->pos, "type mismatch: negative constant with an unsigned operand");
+    return s;
+}
+
+static const char *type_name(enum expr_type t) { return t == TY_BOOL ? "a boolean" : "an integer"; }
+
+static void check(struct policy *p, const struct scope *s, struct expr *e)
+{
+    if (!e)
+        return;
+    switch (e->kind) {
+    case E_INT:
+        e->type = TY_INT;
+        e->sign = e->value > (uint64_t)INT64_MAX ? 0 : -1;
+        return;
+    case E_BOOL:
+        e->type = TY_BOOL;
+        return;
+    case E_FIELD:
+        field(p, s, e);
+        return;
+    case E_UNARY:
+        check(p, s, e->a);
+        if (!e->a || e->a->type == TY_NONE)
+            return;
+        if (e->op == T_BANG) {
+            if (e->a->type != TY_BOOL) {
+                psl_error(e->pos, "type mismatch: '!' needs a boolean, found %s", type_name(e->a->type));
+                return;
+            }
+            e->type = TY_BOOL;
+        } else {
+            if (e->a->type != TY_INT) {
+                psl_error(e->pos, "type mismatch: '-' needs an integer, found %s", type_name(e->a->type));
+                return;
+            }
+            if (e->a->sign == 0) {
+                psl_error(e->pos, "type mismatch: negation of an unsigned value");
+                return;
+            }
+            e->type = TY_INT;
+            e->sign = e->a->sign;
+        }
+        return;
+    case E_BINARY:
+        check(p, s, e->a);
+        check(p, s, e->b);
+        if (!e->a || !e->b || e->a->type == TY_NONE || e->b->type == TY_NONE)
+            return;
+        switch (e->op) {
+        case T_ANDAND:
+        case T_OROR:
+            if (e->a->type != TY_BOOL || e->b->type != TY_BOOL) {
+                psl_error(e->pos, "type mismatch: '%s' needs booleans, found %s and %s", e->op == T_ANDAND ? "&&" : "||",
+                          type_name(e->a->type), type_name(e->b->type));
+                return;
+            }
+            e->type = TY_BOOL;
+            return;
+        case T_EQ:
+        case T_NE:
+            if (e->a->type != e->b->type) {
+                psl_error(e->pos, "type mismatch: comparing %s with %s", type_name(e->a->type), type_name(e->b->type));
+                return;
+            }
+            if (e->a->type == TY_INT)
+                e->sign = combine(e);
+            e->type = TY_BOOL;
+            return;
+        default:
+            if (e->a->type != TY_INT || e->b->type != TY_INT) {
+                psl_error(e->pos, "type mismatch: arithmetic and ordering need integers, found %s and %s",
+                          type_name(e->a->type), type_name(e->b->type));
+                return;
+            }
+            e->sign = combine(e);
+            e->type = (e->op == T_PLUS || e->op == T_MINUS || e->op == T_STAR || e->op == T_SLASH) ? TY_INT : TY_BOOL;
+            return;
+        }
+    }
+}
+
+/* Validates one selector value of a scope and merges it; returns false if contradictory. */
+static bool merge(struct policy *p, struct scope *s, const struct selectors *sel, int event)
+{
+    bool ok = true;
+    for (int k = 0; k < 4; k++) {
+        const char *v = sel->v[k];
+        if (!v)
+            continue;
+        struct psl_pos pos = sel->pos[k];
+        if (event == KSM_EV_EXECUTE && k >= SEL_ENDPOINT) {
+            psl_error(pos, "'%s=' is not supported for execute events (they have no endpoint)", sel_names[k]);
+            continue;
+        }
+        if (event == KSM_EV_SECURITY && (k == SEL_DST || k == SEL_ENDPOINT)) {
+            psl_error(pos, "'%s=' is not supported for security events (src= and method= select them)", sel_names[k]);
+            continue;
+        }
+        if (k <= SEL_DST) {
+            int c = policy_class_id(p, v);
+            if (c < 0) {
+                psl_error(pos, "unknown class '%s' (add 'use EDL %s')", v, v);
+                continue;
+            }
+            int *slot = k == SEL_SRC ? &s->src : &s->dst;
+            if (*slot >= 0 && *slot != c) {
+                psl_warning(pos, "unreachable: %s=%s inside a section that selects %s=%s", sel_names[k], v, sel_names[k],
+                            p->classes[*slot].td->name);
+                ok = false;
+            }
+            *slot = c;
+        } else {
+            const char **slot = k == SEL_ENDPOINT ? &s->endpoint : &s->method;
+            if (*slot && strcmp(*slot, v)) {
+                psl_warning(pos, "unreachable: %s=%s inside a section that selects %s=%s", sel_names[k], v, sel_names[k],
+                            *slot);
+                ok = false;
+            }
+            *slot = v;
+        }
+    }
+    if (!ok)
+        return false;
+    /* Names must exist among the classes the scope can reach. */
+    if (sel->v[SEL_ENDPOINT] && event != KSM_EV_EXECUTE && event != KSM_EV_SECURITY) {
+        struct scope t = *s;
+        t.method = NULL;
+        if (scope_each(p, &t, NULL, NULL) == 0) {
+            int server = scope_server(s);
+            if (server >= 0)
+                psl_error(sel->pos[SEL_ENDPOINT], "unknown endpoint '%s' of class '%s'", s->endpoint,
+                          p->classes[server].td->name);
+            else
+                psl_error(sel->pos[SEL_ENDPOINT], "unknown endpoint '%s' (no class used by the policy has it)",
+                          s->endpoint);
+            return false;
+        }
+    }
+    if (sel->v[SEL_METHOD] && event != KSM_EV_EXECUTE && scope_each(p, s, NULL, NULL) == 0) {
+        struct scope t = *s;
+        t.method = NULL;
+        if (scope_each(p, &t, NULL, NULL) > 0) {
+            if (s->endpoint)
+                psl_error(sel->pos[SEL_METHOD], "unknown method '%s' of endpoint '%s'", s->method, s->endpoint);
+            else if (event == KSM_EV_SECURITY)
+                psl_error(sel->pos[SEL_METHOD], "unknown method '%s' of the security interface", s->method);
+            else
+                psl_error(sel->pos[SEL_METHOD], "unknown method '%s' (no selected endpoint has it)", s->method);
+            return false;
+        }
+    }
+    return true;
+}
+
+static void block(struct policy *p, struct block *b, int inherited_profile)
+{
+    int profile = inherited_profile;
+    bool audit_seen = false;
+    for (int i = 0; i < b->nitems; i++) {
+        struct item *it = &b->items[i];
+        if (it->kind != I_AUDIT)
+            continue;
+        if (audit_seen)
+            psl_error(it->pos, "a second 'audit' in the same section");
+        audit_seen = true;
+        if (it->profile)
+            profile = profile_id(p, it->profile, it->pos);
+    }
+    if (!b->scope.unreachable && b->scope.event != KSM_EV_EXECUTE && scope_each(p, &b->scope, NULL, NULL) == 0) {
+        psl_warning(b->pos, "unreachable: no endpoint method of the selected classes matches this %s",
+                    b->sel.v[0] || b->sel.v[1] || b->sel.v[2] || b->sel.v[3] ? "selection" : "event");
+        b->scope.unreachable = true;
+    }
+    for (int i = 0; i < b->nitems; i++) {
+        struct item *it = &b->items[i];
+        if (it->kind == I_CALL) {
+            it->audit_profile = profile;
+            *PSL_PUSH(p->locs, p->nlocs, p->locs_cap) = it->pos;
+            it->loc = p->nlocs - 1;
+            if (b->scope.unreachable || !it->e)
+                continue;
+            check(p, &b->scope, it->e);
+            if (it->e->type == TY_INT)
+                psl_error(it->e->pos, "type mismatch: the condition of %s must be a boolean, found an integer",
+                          it->call == KSM_CALL_ASSERT ? "assert" : "deny");
+        } else if (it->kind == I_MATCH) {
+            struct block *m = it->match;
+            m->scope = b->scope;
+            if (!b->scope.unreachable && !merge(p, &m->scope, &m->sel, b->scope.event))
+                m->scope.unreachable = true;
+            block(p, m, profile);
+        }
+    }
+}
+
+int psl_resolve(struct policy *p)
+{
+    if (!p->has_execute && p->first_pos.file)
+        psl_error(p->first_pos, "missing 'execute: kl.core.Execute'");
+    p->default_profile_id = 0;
+    if (p->default_profile)
+        p->default_profile_id = profile_id(p, p->default_profile, p->default_pos);
+    if (p->nlocs == 0)
+        *PSL_PUSH(p->locs, p->nlocs, p->locs_cap) = (struct psl_pos){"", 0, 0};
+    for (int i = 0; i < p->nbindings; i++) {
+        struct binding *b = &p->bindings[i];
+        b->body.scope = (struct scope){b->event, -1, -1, NULL, NULL, false};
+        if (!merge(p, &b->body.scope, &b->body.sel, b->event))
+            b->body.scope.unreachable = true;
+        block(p, &b->body, p->default_profile_id);
+    }
+    return psl_errors();
+}

@@ -1,0 +1,66 @@
+/*
+ * The interface model pslc checks policies against, read from idlc's JSON type description
+ * (docs/idl-languages.md): process classes with their endpoints, interfaces with method
+ * parameters (offsets and sizes in the fixed part), and struct layouts for nested fields.
+ */
+#ifndef PSL_TYPEDESC_H
+#define PSL_TYPEDESC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "json.h"
+
+enum td_dir { TD_IN = 0, TD_OUT = 1, TD_ERR = 2 };
+
+struct td_param {
+    const char *name, *kind, *type; /* kind: scalar handle struct union array sequence string bytes */
+    int dir;
+    uint32_t offset, size;
+    bool is_signed;
+};
+
+struct td_method {
+    const char *name;
+    int nparams;
+    struct td_param *params;
+    uint32_t fixed_size[3]; /* request, response, error */
+};
+
+struct td_iface {
+    const char *name;
+    int nmethods;
+    struct td_method *methods;
+};
+
+struct td_endpoint {
+    const char *name; /* "vmm.VMM" */
+    const struct td_iface *iface;
+};
+
+struct td_class {
+    const char *name;
+    int nendpoints;
+    struct td_endpoint *endpoints;
+    const struct td_iface *security; /* the EDL's `security` interface, or NULL */
+};
+
+struct typedesc {
+    int nifaces, nclasses, ntypes;
+    struct td_iface **ifaces;   /* stable pointers: classes point at interfaces */
+    struct td_class **classes;
+    const struct json **types; /* "types" entries (struct, union, typedef) */
+};
+
+/* Adds the JSON file's content to td (several files may be given; names are unique).
+ * Returns 0, or -1 after printing "file: error: ..." to stderr. */
+int td_load_file(struct typedesc *td, const char *path);
+int td_load_text(struct typedesc *td, const char *name, const char *text);
+
+const struct td_class *td_class(const struct typedesc *td, const char *name);
+const struct td_iface *td_iface(const struct typedesc *td, const char *name);
+const struct td_method *td_method(const struct td_iface *i, const char *name, int *id);
+/* A struct type's entry with typedefs looked through, or NULL. */
+const struct json *td_struct(const struct typedesc *td, const char *name);
+
+#endif

@@ -1,0 +1,245 @@
+/*
+ * ksm_decide(): direct-indexed lookup of the event's cell, then the Base-model rules of that cell
+ * in policy order. The verdict is "granted" only if at least one rule applies and every applying
+ * rule grants; the first rule that denies decides (and is named in the verdict).
+ *
+ * Freestanding: no libc, no recursion, bounded work per rule (code_len instructions, forward
+ * jumps only), every table index checked before use so that a corrupt table denies instead of
+ * reading wild memory.
+ */
+#include "ksm_decide.h"
+
+static const char *const reason_names[KSM_R_COUNT] = {
+    [KSM_R_RULE] = "rule",
+    [KSM_R_DEFAULT_DENY] = "default-deny",
+    [KSM_R_FIELD_BOUNDS] = "field-out-of-bounds",
+    [KSM_R_DIV_ZERO] = "division-by-zero",
+    [KSM_R_OVERFLOW] = "arithmetic-overflow",
+    [KSM_R_BAD_EVENT] = "unknown-event",
+    [KSM_R_BAD_CLASS] = "unknown-class",
+    [KSM_R_BAD_ENDPOINT] = "unknown-endpoint",
+    [KSM_R_BAD_METHOD] = "unknown-method",
+    [KSM_R_BAD_TABLE] = "malformed-table",
+};
+
+const char *ksm_reason_name(uint32_t reason)
+{
+    return reason < KSM_R_COUNT ? reason_names[reason] : "unknown-reason";
+}
+
+static struct ksm_verdict deny(uint32_t reason, uint32_t rule)
+{
+    struct ksm_verdict v = {KSM_DENIED, 1, (uint16_t)reason, rule, 0};
+    return v;
+}
+
+/* Little-endian load of size bytes at off; the caller checked off + size <= len. */
+static uint64_t load(const uint8_t *m, uint32_t off, uint32_t size, int is_signed)
+{
+    uint64_t v = 0;
+    for (uint32_t i = 0; i < size; i++)
+        v |= (uint64_t)m[off + i] << (8 * i);
+    if (is_signed && size < 8 && (v >> (8 * size - 1)) & 1)
+        v |= ~(uint64_t)0 << (8 * size);
+    return v;
+}
+
+/*
+ * Evaluates one expression. Returns KSM_R_RULE with *out set, or the reason it failed
+ * (*field names the field for KSM_R_FIELD_BOUNDS).
+ */
+static uint32_t eval(const struct ksm_table *t, const struct ksm_call *c, const uint8_t *msg, size_t len, uint64_t *out,
+                     uint32_t *field)
+{
+    uint64_t st[KSM_STACK_MAX];
+    uint32_t sp = 0;
+    if (c->code_start > t->ncode || c->code_len > t->ncode - c->code_start || c->code_len == 0)
+        return KSM_R_BAD_TABLE;
+    const struct ksm_insn *code = t->code + c->code_start;
+    for (uint32_t pc = 0; pc < c->code_len; pc++) {
+        const struct ksm_insn *in = &code[pc];
+        if (in->op == KSM_OP_CONST || in->op == KSM_OP_LOAD) {
+            if (sp >= KSM_STACK_MAX)
+                return KSM_R_BAD_TABLE;
+            if (in->op == KSM_OP_CONST) {
+                st[sp++] = (uint64_t)in->imm;
+                continue;
+            }
+            if (in->size == 0 || in->size > 8 || (uint64_t)in->arg + in->size > len) {
+                *field = (uint32_t)in->imm;
+                return KSM_R_FIELD_BOUNDS;
+            }
+            st[sp++] = load(msg, in->arg, in->size, in->is_signed);
+            continue;
+        }
+        if (in->op == KSM_OP_NEG || in->op == KSM_OP_NOT) {
+            if (sp < 1)
+                return KSM_R_BAD_TABLE;
+            if (in->op == KSM_OP_NOT) {
+                st[sp - 1] = !st[sp - 1];
+            } else {
+                int64_t r;
+                if (__builtin_sub_overflow((int64_t)0, (int64_t)st[sp - 1], &r))
+                    return KSM_R_OVERFLOW;
+                st[sp - 1] = (uint64_t)r;
+            }
+            continue;
+        }
+        if (in->op == KSM_OP_JFALSE_KEEP || in->op == KSM_OP_JTRUE_KEEP) {
+            if (sp < 1 || in->arg <= pc || in->arg > c->code_len)
+                return KSM_R_BAD_TABLE;
+            if ((st[sp - 1] != 0) == (in->op == KSM_OP_JTRUE_KEEP))
+                pc = in->arg - 1; /* keep the deciding value; loop increments pc */
+            else
+                sp--;
+            continue;
+        }
+        if (sp < 2 || in->op >= KSM_OP_COUNT)
+            return KSM_R_BAD_TABLE;
+        uint64_t b = st[--sp], a = st[sp - 1], r = 0;
+        int64_t sa = (int64_t)a, sb = (int64_t)b, sr;
+        switch (in->op) {
+        case KSM_OP_ADD_S:
+            if (__builtin_add_overflow(sa, sb, &sr))
+                return KSM_R_OVERFLOW;
+            r = (uint64_t)sr;
+            break;
+        case KSM_OP_ADD_U:
+            if (__builtin_add_overflow(a, b, &r))
+                return KSM_R_OVERFLOW;
+            break;
+        case KSM_OP_SUB_S:
+            if (__builtin_sub_overflow(sa, sb, &sr))
+                return KSM_R_OVERFLOW;
+            r = (uint64_t)sr;
+            break;
+        case KSM_OP_SUB_U:
+            if (__builtin_sub_overflow(a, b, &r))
+                return KSM_R_OVERFLOW;
+            break;
+        case KSM_OP_MUL_S:
+            if (__builtin_mul_overflow(sa, sb, &sr))
+                return KSM_R_OVERFLOW;
+            r = (uint64_t)sr;
+            break;
+        case KSM_OP_MUL_U:
+            if (__builtin_mul_overflow(a, b, &r))
+                return KSM_R_OVERFLOW;
+            break;
+        case KSM_OP_DIV_S:
+            if (sb == 0)
+                return KSM_R_DIV_ZERO;
+            if (sb == -1 && sa == INT64_MIN)
+                return KSM_R_OVERFLOW;
+            r = (uint64_t)(sa / sb);
+            break;
+        case KSM_OP_DIV_U:
+            if (b == 0)
+                return KSM_R_DIV_ZERO;
+            r = a / b;
+            break;
+        case KSM_OP_EQ: r = a == b; break;
+        case KSM_OP_NE: r = a != b; break;
+        case KSM_OP_LT_S: r = sa < sb; break;
+        case KSM_OP_LT_U: r = a < b; break;
+        case KSM_OP_LE_S: r = sa <= sb; break;
+        case KSM_OP_LE_U: r = a <= b; break;
+        case KSM_OP_GT_S: r = sa > sb; break;
+        case KSM_OP_GT_U: r = a > b; break;
+        case KSM_OP_GE_S: r = sa >= sb; break;
+        case KSM_OP_GE_U: r = a >= b; break;
+        default:
+            return KSM_R_BAD_TABLE;
+        }
+        st[sp - 1] = r;
+    }
+    if (sp != 1)
+        return KSM_R_BAD_TABLE;
+    *out = st[0];
+    return KSM_R_RULE;
+}
+
+struct ksm_verdict ksm_decide(const struct ksm_table *t, uint32_t event, uint32_t src_class, uint32_t dst_class,
+                              uint32_t endpoint_id, uint32_t method_id, const void *msg, size_t len)
+{
+    if (!t || t->magic != KSM_TABLE_MAGIC)
+        return deny(KSM_R_BAD_TABLE, 0);
+    if (event >= KSM_EV_COUNT)
+        return deny(KSM_R_BAD_EVENT, 0);
+    if (src_class >= t->nclasses || dst_class >= t->nclasses)
+        return deny(KSM_R_BAD_CLASS, 0);
+    if (!msg)
+        len = 0;
+
+    /* The server is the class whose endpoint the event concerns; the peer is the other side. */
+    uint32_t server = dst_class, peer = src_class;
+    if (event == KSM_EV_RESPONSE || event == KSM_EV_ERROR || event == KSM_EV_SECURITY) {
+        server = src_class;
+        peer = event == KSM_EV_SECURITY ? src_class : dst_class;
+    }
+    const struct ksm_class *cls = &t->classes[server];
+    uint32_t slot;
+    if (event == KSM_EV_EXECUTE) {
+        slot = cls->slot_exec;
+    } else {
+        uint32_t ep;
+        if (event == KSM_EV_SECURITY) {
+            if (cls->sec_ep == UINT32_MAX)
+                return deny(KSM_R_BAD_ENDPOINT, 0);
+            ep = cls->sec_ep;
+        } else {
+            if (endpoint_id >= cls->nendpoints)
+                return deny(KSM_R_BAD_ENDPOINT, 0);
+            ep = cls->ep_first + endpoint_id;
+        }
+        if (ep >= t->nendpoints)
+            return deny(KSM_R_BAD_TABLE, 0);
+        if (method_id >= t->endpoints[ep].nmethods)
+            return deny(KSM_R_BAD_METHOD, 0);
+        slot = t->endpoints[ep].slot_base + method_id;
+    }
+    if (slot >= t->nslots)
+        return deny(KSM_R_BAD_TABLE, 0);
+
+    uint32_t cell_no = t->index[((uint64_t)event * t->nclasses + peer) * t->nslots + slot];
+    if (cell_no >= t->ncells)
+        return deny(KSM_R_BAD_TABLE, 0);
+    const struct ksm_cell *cell = &t->cells[cell_no];
+    if (cell->count == 0)
+        return deny(KSM_R_DEFAULT_DENY, 0);
+    if (cell->first > t->ncell_calls || cell->count > t->ncell_calls - cell->first)
+        return deny(KSM_R_BAD_TABLE, 0);
+
+    uint8_t audit = 0;
+    for (uint32_t i = 0; i < cell->count; i++) {
+        uint32_t call_no = t->cell_calls[cell->first + i];
+        if (call_no >= t->ncalls)
+            return deny(KSM_R_BAD_TABLE, 0);
+        const struct ksm_call *c = &t->calls[call_no];
+        int granted;
+        if (c->kind == KSM_CALL_GRANT) {
+            granted = 1;
+        } else if (c->kind == KSM_CALL_DENY) {
+            granted = 0;
+        } else if (c->kind == KSM_CALL_ASSERT || c->kind == KSM_CALL_DENY_IF) {
+            uint64_t v = 0;
+            uint32_t field = 0;
+            uint32_t r = eval(t, c, msg, len, &v, &field);
+            if (r != KSM_R_RULE) {
+                struct ksm_verdict d = deny(r, c->loc);
+                d.field = field;
+                return d;
+            }
+            granted = (c->kind == KSM_CALL_ASSERT) ? v != 0 : v == 0;
+        } else {
+            return deny(KSM_R_BAD_TABLE, c->loc);
+        }
+        if (!granted)
+            return deny(KSM_R_RULE, c->loc);
+        if (c->audit_profile < t->nprofiles && t->audit_level < t->nlevels &&
+            (t->audit[c->audit_profile * t->nlevels + t->audit_level] & KSM_AUDIT_GRANTED))
+            audit = 1;
+    }
+    struct ksm_verdict v = {KSM_GRANTED, audit, KSM_R_RULE, t->calls[t->cell_calls[cell->first]].loc, 0};
+    return v;
+}

@@ -1,0 +1,49 @@
+/*
+ * The decision function: grant or deny one security event from a compiled table.
+ *
+ * Pure and freestanding (no libc, no allocation, no globals): the KSM process calls it for every
+ * event the kernel hands over, and host tests call the very same code. Fail closed: anything it
+ * cannot decide (unknown class, endpoint or method, a field past the end of the message, an
+ * arithmetic fault, a malformed table) is a denial with a named reason.
+ */
+#ifndef KSM_DECIDE_H
+#define KSM_DECIDE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ksm_table.h"
+
+#define KSM_SECURITY_ENDPOINT 0xFFFFFFFFu /* endpoint_id of security events: the class's security interface */
+
+enum ksm_verdict_kind { KSM_DENIED = 0, KSM_GRANTED = 1 };
+
+enum ksm_reason {
+    KSM_R_RULE = 0,        /* decided by the rules (granted, or a rule denied) */
+    KSM_R_DEFAULT_DENY,    /* no rule applies to the event */
+    KSM_R_FIELD_BOUNDS,    /* a message field lies past the end of the message */
+    KSM_R_DIV_ZERO,        /* division by zero in a condition */
+    KSM_R_OVERFLOW,        /* arithmetic overflow in a condition */
+    KSM_R_BAD_EVENT,       /* event number out of range */
+    KSM_R_BAD_CLASS,       /* source or destination class id out of range */
+    KSM_R_BAD_ENDPOINT,    /* endpoint id not in the server's class */
+    KSM_R_BAD_METHOD,      /* method id not in the endpoint's interface */
+    KSM_R_BAD_TABLE,       /* the table breaks its own invariants */
+    KSM_R_COUNT
+};
+
+struct ksm_verdict {
+    uint8_t verdict;  /* enum ksm_verdict_kind */
+    uint8_t audit;    /* 1: write an audit record (every denial; grants the profile asks for) */
+    uint16_t reason;  /* enum ksm_reason */
+    uint32_t rule;    /* locs[] index of the deciding rule (0: none) */
+    uint32_t field;   /* KSM_R_FIELD_BOUNDS: fields[] index of the field */
+};
+
+struct ksm_verdict ksm_decide(const struct ksm_table *t, uint32_t event, uint32_t src_class, uint32_t dst_class,
+                              uint32_t endpoint_id, uint32_t method_id, const void *msg, size_t len);
+
+/* "default-deny", "field-out-of-bounds", ... (never NULL). */
+const char *ksm_reason_name(uint32_t reason);
+
+#endif

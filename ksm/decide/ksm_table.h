@@ -1,0 +1,123 @@
+/*
+ * The compiled policy table: what pslc produces from a PSL policy and what ksm_decide() reads.
+ *
+ * Shared by the host compiler, the host tests and the freestanding KSM, so it uses only
+ * <stdint.h> types and no pointers to mutable data. Invariants that pslc guarantees and
+ * ksm_decide() re-checks where a violation could make it read out of bounds:
+ *   - index has KSM_EV_COUNT * nclasses * nslots entries, each < ncells;
+ *   - cell 0 is the empty cell (no rule selects the event: default deny);
+ *   - every call's code lies inside code[], every jump target inside its call's code;
+ *   - the operand stack of one expression never exceeds KSM_STACK_MAX (checked at compile time).
+ *
+ * Lookup is direct indexing: cell = index[(event * nclasses + peer) * nslots + slot], where
+ * "server" is the class whose endpoint the event concerns (dst for execute and request, src for
+ * response, error and security) and "peer" is the other side. The cost of a decision depends on
+ * the rules that apply to that one cell, never on the number of rules in the policy.
+ */
+#ifndef KSM_TABLE_H
+#define KSM_TABLE_H
+
+#include <stdint.h>
+
+#define KSM_TABLE_MAGIC 0x314d534bu /* "KSM1" */
+#define KSM_STACK_MAX 32u           /* operand stack of one expression */
+#define KSM_HEADER_SIZE 24u         /* IPC message header before the fixed part */
+
+/* Security events, as PSL names them. */
+enum ksm_event {
+    KSM_EV_EXECUTE = 0,
+    KSM_EV_REQUEST = 1,
+    KSM_EV_RESPONSE = 2,
+    KSM_EV_ERROR = 3,
+    KSM_EV_SECURITY = 4,
+    KSM_EV_COUNT = 5
+};
+
+/* Instructions of the expression machine (postfix, with forward jumps for && and ||). */
+enum ksm_op {
+    KSM_OP_CONST = 0, /* push imm */
+    KSM_OP_LOAD,      /* push message[arg .. arg+size), zero/sign-extended; imm = field name index */
+    KSM_OP_ADD_S, KSM_OP_ADD_U, KSM_OP_SUB_S, KSM_OP_SUB_U, KSM_OP_MUL_S, KSM_OP_MUL_U,
+    KSM_OP_DIV_S, KSM_OP_DIV_U, /* overflow and division by zero deny the event */
+    KSM_OP_NEG,                 /* signed negation */
+    KSM_OP_EQ, KSM_OP_NE,
+    KSM_OP_LT_S, KSM_OP_LT_U, KSM_OP_LE_S, KSM_OP_LE_U,
+    KSM_OP_GT_S, KSM_OP_GT_U, KSM_OP_GE_S, KSM_OP_GE_U,
+    KSM_OP_NOT,
+    KSM_OP_JFALSE_KEEP, /* top false: jump to arg keeping it; else pop (for &&) */
+    KSM_OP_JTRUE_KEEP,  /* top true: jump to arg keeping it; else pop (for ||) */
+    KSM_OP_COUNT
+};
+
+struct ksm_insn {
+    uint8_t op;        /* enum ksm_op */
+    uint8_t size;      /* LOAD: 1, 2, 4 or 8 */
+    uint8_t is_signed; /* LOAD: sign-extend */
+    uint8_t reserved;
+    uint32_t arg;      /* LOAD: byte offset in the message (header included); jumps: target */
+    int64_t imm;       /* CONST: value; LOAD: index into fields[] */
+};
+
+/* The Base model's rules. */
+enum ksm_call_kind {
+    KSM_CALL_GRANT = 0,  /* grant ()          */
+    KSM_CALL_DENY = 1,   /* deny ()           */
+    KSM_CALL_ASSERT = 2, /* assert (expr): granted iff expr is true */
+    KSM_CALL_DENY_IF = 3 /* deny (expr): denied iff expr is true */
+};
+
+struct ksm_call {
+    uint8_t kind;          /* enum ksm_call_kind */
+    uint8_t reserved;
+    uint16_t audit_profile; /* index into the profiles of audit[] (0 = the empty profile) */
+    uint32_t code_start;   /* first instruction in code[] (ASSERT, DENY_IF) */
+    uint32_t code_len;
+    uint32_t loc;          /* index into locs[]: where the call is in the PSL */
+};
+
+struct ksm_cell {
+    uint32_t first; /* into cell_calls[] */
+    uint32_t count; /* rules that apply, in policy order; the verdict needs all to grant */
+};
+
+struct ksm_class {
+    const char *name;
+    uint32_t ep_first;   /* first endpoint in endpoints[] */
+    uint32_t nendpoints; /* real endpoints (ids 0 .. n-1, as in the class's EDL) */
+    uint32_t slot_exec;  /* slot of execute events aimed at this class */
+    uint32_t sec_ep;     /* endpoints[] index of the security interface, or UINT32_MAX */
+};
+
+struct ksm_endpoint {
+    const char *name; /* "vmm.VMM" */
+    uint32_t slot_base;
+    uint32_t nmethods;
+};
+
+struct ksm_loc {
+    uint32_t file; /* index into files[] */
+    uint32_t line;
+    uint32_t col;
+};
+
+#define KSM_AUDIT_GRANTED 1u /* the profile logs granted decisions */
+#define KSM_AUDIT_DENIED 2u  /* the profile logs denied decisions (denials are always logged) */
+
+struct ksm_table {
+    uint32_t magic;
+    uint32_t nclasses, nendpoints, nslots, ncells, ncalls, ncell_calls, ncode, nlocs;
+    uint32_t nfiles, nfields, nprofiles, nlevels, audit_level;
+    const struct ksm_class *classes;
+    const struct ksm_endpoint *endpoints;
+    const uint32_t *index;          /* KSM_EV_COUNT * nclasses * nslots cell numbers */
+    const struct ksm_cell *cells;
+    const uint32_t *cell_calls;     /* call numbers */
+    const struct ksm_call *calls;
+    const struct ksm_insn *code;
+    const struct ksm_loc *locs;     /* locs[0] is "no rule" */
+    const char *const *files;
+    const char *const *fields;      /* "message.size" ... */
+    const uint8_t *audit;           /* nprofiles * nlevels masks of KSM_AUDIT_* */
+};
+
+#endif

@@ -1,0 +1,159 @@
+/*
+ * Every compiler diagnostic at its file:line:column: unknown class, endpoint, method and field,
+ * type mismatches, everything outside the subset ("... is not supported"), lexical and syntax
+ * errors, include and audit-profile errors, PAL test errors; warnings for unreachable and
+ * conflicting rules. Each case is a policy whose line 6 is the line under test.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "pal.h"
+#include "psl_testlib.h"
+
+static const char *prelude = "execute: kl.core.Execute\nuse nk.base._\nuse EDL kl.core.Core\nuse EDL psltest.Client\n"
+                             "use EDL psltest.Server\n";
+
+static const struct {
+    const char *line6;
+    const char *first_diag; /* the first line pslc prints */
+} errors[] = {
+#include "psl_errors_cases.inc"
+};
+
+static void each_error_at_its_position(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof errors / sizeof errors[0]; i++) {
+        struct policy *p;
+        char *diag;
+        struct ksm_table *t = psl_test_compile(psl_fmt("%s%s\n", prelude, errors[i].line6), &p, &diag);
+        if (t || strncmp(diag, errors[i].first_diag, strlen(errors[i].first_diag)))
+            fail_msg("case '%s'\n  want: %s\n  got:  %s", errors[i].line6, errors[i].first_diag, diag);
+    }
+}
+
+static void expect_diag(const char *text, const char *want, bool compiles)
+{
+    struct policy *p;
+    char *diag;
+    struct ksm_table *t = psl_test_compile(text, &p, &diag);
+    if ((t != NULL) != compiles || !strstr(diag, want))
+        fail_msg("want '%s' (compiles: %d), got: %s", want, compiles, diag);
+}
+
+static void whole_file_errors(void **state)
+{
+    (void)state;
+    expect_diag("use nk.base._\nexecute { grant () }\n", "test.psl:1:1: error: missing 'execute: kl.core.Execute'",
+                false);
+    expect_diag("execute: kl.core.Execute\nexecute { grant () }\n",
+                "test.psl:2:11: error: 'grant' is a rule of the Base model: add 'use nk.base._'", false);
+    expect_diag("execute: kl.core.Execute\nexecute: kl.core.Execute\n",
+                "test.psl:2:1: error: 'execute: kl.core.Execute' is declared twice", false);
+    expect_diag("execute: my.Execute\n", "test.psl:1:10: error: execute interface 'my.Execute' is not supported", false);
+    expect_diag("execute: kl.core.Execute\n/* open\n", "test.psl:2:1: error: unterminated comment", false);
+    expect_diag("execute: kl.core.Execute\nassert \"x\n", "test.psl:2:8: error: unterminated string", false);
+    expect_diag("execute: kl.core.Execute\nx = 0xg\n", "test.psl:2:7: error: invalid digit 'g' in integer", false);
+    expect_diag("execute: kl.core.Execute\naudit default = nope 0\n", "test.psl:2:17: error: unknown audit profile 'nope'",
+                false);
+    expect_diag("execute: kl.core.Execute\naudit profile a = { 0 : { base : { kss : [] } } }\n"
+                "audit profile a = { 0 : { base : { kss : [] } } }\n",
+                "test.psl:3:15: error: audit profile 'a' is defined twice", false);
+    expect_diag("execute: kl.core.Execute\naudit profile a = { 0 : { base : { emit : [] } } }\n",
+                "test.psl:2:36: error: audit configuration 'emit' is not supported (only kss)", false);
+    expect_diag("execute: kl.core.Execute\npolicy object x : Flow {}\n",
+                "test.psl:2:1: error: 'policy' declarations (security model objects) are not supported", false);
+    /* several errors in one run: the parser resynchronises at the next declaration */
+    struct policy *p;
+    char *diag;
+    assert_null(psl_test_compile("execute: kl.core.Execute\nfoo\nbar\n", &p, &diag));
+    assert_non_null(strstr(diag, "test.psl:2:1: error"));
+    assert_non_null(strstr(diag, "test.psl:3:1: error"));
+}
+
+static void warnings(void **state)
+{
+    (void)state;
+    const char *pre = "execute: kl.core.Execute\nuse nk.base._\nuse EDL kl.core.Core\nuse EDL psltest.Client\n"
+                      "use EDL psltest.Server\n";
+    expect_diag(psl_fmt("%srequest src=psltest.Client { match src=psltest.Server { grant () } }\n", pre),
+                "test.psl:6:40: warning: unreachable: src=psltest.Server inside a section that selects "
+                "src=psltest.Client",
+                true);
+    expect_diag(psl_fmt("%srequest dst=psltest.Client { grant () }\n", pre),
+                "test.psl:6:1: warning: unreachable: no endpoint method of the selected classes matches this selection",
+                true);
+    expect_diag(psl_fmt("%srequest { grant () }\nrequest dst=psltest.Server endpoint=calc { deny () }\n", pre),
+                "test.psl:6:11: warning: conflicting rules: this grant () and the deny () at test.psl:7:44 select the "
+                "same request event; deny wins",
+                true);
+    expect_diag(psl_fmt("%srequest dst=kl.core.Core endpoint=vmm.VMM { match endpoint=io.IO { grant () } }\n", pre),
+                "test.psl:6:60: warning: unreachable: endpoint=io.IO inside a section that selects endpoint=vmm.VMM",
+                true);
+}
+
+static void pal_errors_and_failures(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *steps, *want;
+    } cases[] = {
+        {"grant \"a\" request src=nobody dst=kl.core.Core endpoint=vmm.VMM method=Free {}",
+         "test.psl:7:27: error: unknown process or class 'nobody' in a test"},
+        {"grant \"a\" request src=psltest.Client dst=kl.core.Core endpoint=vmm.VMM method=Free { zz : 1 }",
+         "test.psl:7:90: error: unknown field 'zz' of method kl.core.VMM.Free"},
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Put { u8 : 256 }",
+         "test.psl:7:88: error: value out of range for 'u8' (UInt8)"},
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Put { s8 : -129 }",
+         "test.psl:7:88: error: value out of range for 's8' (SInt8)"},
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=nope method=Put { }",
+         "test.psl:7:70: error: unknown endpoint 'nope' of class 'psltest.Server'"},
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Nope { }",
+         "test.psl:7:82: error: unknown method 'Nope' of interface psltest.Calc"},
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Nest { o : 1 }",
+         "test.psl:7:89: error: 'o' is a struct: give its fields in { }"},
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server method=Put { }",
+         "test.psl:7:5: error: a request test case needs endpoint="},
+        {"deny \"b\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Ping { value : 1 }",
+         "test.psl:7:5: FAIL t / s / b: expected deny, got grant"},
+        {"x <- execute dst=psltest.Client\n    grant \"c\" request src=x dst=psltest.Server endpoint=calc method=Put {}",
+         "test.psl:8:5: FAIL t / s / c: expected grant, got deny (default-deny; no rule applies)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct policy *p;
+        char *diag, *out;
+        size_t n;
+        const char *text = psl_fmt("execute: kl.core.Execute\nuse nk.base._\nuse EDL kl.core.Core\n"
+                                   "use EDL psltest.Client\nuse EDL psltest.Server\nassert \"t\" { sequence \"s\" {\n"
+                                   "    %s\n}}\nrequest src=psltest.Client endpoint=calc method=Ping { grant () }\n"
+                                   "execute src=kl.core.Core dst=psltest.Client { grant () }\n",
+                                   cases[i].steps);
+        struct ksm_table *t = psl_test_compile(text, &p, &diag);
+        assert_non_null(t);
+        FILE *f = open_memstream(&out, &n);
+        psl_diag_reset(f);
+        int passed;
+        int failed = psl_pal_run(p, t, f, &passed);
+        fclose(f);
+        psl_diag_reset(stderr);
+        if (failed < 1 || !strstr(out, cases[i].want))
+            fail_msg("case %zu: want '%s', got:\n%s", i, cases[i].want, out);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(each_error_at_its_position),
+        cmocka_unit_test(whole_file_errors),
+        cmocka_unit_test(warnings),
+        cmocka_unit_test(pal_errors_and_failures),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
