@@ -659,8 +659,7 @@ void psl_parse_file(struct policy *pol, const char *path)
     *PSL_PUSH(pol->loaded, pol->nloaded, pol->loaded_cap) = psl_strdup(path);
     FILE *f = fopen(path, "rb");
     if (!f) {
-        fprintf(stderr, "%s: error: cannot open policy\n", path);
-        psl_error((struct psl_pos){path, 0, 0}, "cannot open policy file");
+        psl_error((struct psl_pos){path, 1, 1}, "cannot open policy file");
         return;
     }
     char *buf = NULL;
