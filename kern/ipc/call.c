@@ -102,7 +102,7 @@ Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len,
         r->port = NULL;
         r->delivered = c;
         c->state = CALL_TAKEN;
-        c->refs++; /* the server side's, under the port lock: nobody else sees c yet */
+        __atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL); /* the server side's reference */
         if (ns == 0) {
             wrc = sched_switch_to(thread_of(r), &port->lock);
         } else {
@@ -222,7 +222,7 @@ static Retcode recv_locked(struct ipc_port *port, uint64_t fl, uint64_t ns, stru
                 port->q_tail = NULL;
             c->next = NULL;
             c->state = CALL_TAKEN;
-            c->refs++;
+            __atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL); /* the server side's reference */
             port_unlock(port, fl);
             if (switch_to != NULL)
                 sched_wake(switch_to, rcOk);
@@ -270,6 +270,32 @@ static Retcode recv_locked(struct ipc_port *port, uint64_t fl, uint64_t ns, stru
             }
             it->port = NULL;
             it->next = NULL;
+        }
+        if (c != NULL && thread_should_exit(self)) {
+            /* Handed a call while being terminated: this thread will never answer it. Give it
+             * to another waiting receiver, or put it back at the head of the queue. */
+            c->state = CALL_QUEUED;
+            __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL); /* the caller still holds one */
+            struct ipc_thread *r = port->r_head;
+            if (r != NULL) {
+                port->r_head = r->next;
+                if (port->r_head == NULL)
+                    port->r_tail = NULL;
+                r->next = NULL;
+                r->port = NULL;
+                r->delivered = c;
+                c->state = CALL_TAKEN;
+                __atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL); /* the server side's reference */
+                sched_wake(thread_of(r), rcOk);
+            } else {
+                c->next = port->q_head;
+                port->q_head = c;
+                if (port->q_tail == NULL)
+                    port->q_tail = c;
+            }
+            c = NULL;
+            if (wrc == rcOk)
+                wrc = rcPeerClosed;
         }
         if (c != NULL) {
             port_unlock(port, fl);

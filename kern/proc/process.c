@@ -129,20 +129,28 @@ static void forget_thread(struct process *p, struct thread *t)
 
 /* ---- the reaper ----------------------------------------------------------------------- */
 
+static bool reaper_idle; /* the reaper sleeps on its queue (reap_lock) */
+
 static void reap_queue(struct process *p)
 {
-    spin_lock(&reap_lock);
+    uint64_t fl = spin_lock_irqsave(&reap_lock);
     p->reap_next = reap_head;
     reap_head = p;
-    struct thread *r = reaper;
-    spin_unlock(&reap_lock);
-    if (r != NULL)
-        sched_wake(r, rcOk);
+    /* Wake it only where it waits for work: a wake-up while it waits for a thread to end
+     * (thread_wait in process_teardown) would cut that wait short. */
+    if (reaper_idle) {
+        reaper_idle = false;
+        sched_wake(reaper, rcOk);
+    }
+    spin_unlock_irqrestore(&reap_lock, fl);
 }
 
 /* Ends every thread and releases everything but the object itself. Reaper only. */
 static void process_teardown(struct process *p)
 {
+    /* A Resume in progress may still write the start block and add the main thread. */
+    while (__atomic_load_n(&p->starting, __ATOMIC_ACQUIRE))
+        sched_yield();
     for (;;) {
         spin_lock(&p->lock);
         struct thread *t = NULL;
@@ -152,8 +160,11 @@ static void process_teardown(struct process *p)
         if (t == NULL)
             break;
         (void)thread_terminate(t, p->exit_code);
+        /* Its address space goes next: the thread must be gone from it first, whatever
+         * woke this wait. */
         int64_t code;
-        (void)thread_wait(t, 0, &code);
+        while (!__atomic_load_n(&t->exited, __ATOMIC_ACQUIRE))
+            (void)thread_wait(t, 0, &code);
         forget_thread(p, t);
     }
     /* No thread of p runs any more: its received calls can be failed, its handles closed. */
@@ -188,14 +199,16 @@ static void reaper_main(void *arg)
 {
     (void)arg;
     for (;;) {
-        spin_lock(&reap_lock);
+        uint64_t fl = spin_lock_irqsave(&reap_lock);
         struct process *p = reap_head;
         if (p == NULL) {
+            reaper_idle = true;
             (void)sched_block_current(&reap_lock);
+            cpu_irq_restore(fl);
             continue;
         }
         reap_head = p->reap_next;
-        spin_unlock(&reap_lock);
+        spin_unlock_irqrestore(&reap_lock, fl);
 
         if (p->state != PROC_DEAD)
             process_teardown(p);
@@ -383,6 +396,7 @@ Retcode process_start(struct process *p)
         return rcResourceBusy;
     }
     p->state = PROC_RUNNING;
+    p->starting = true;
     bool need_ref = !p->self_ref;
     p->self_ref = true; /* a running process keeps itself alive until reaped */
     spin_unlock(&p->lock);
@@ -393,6 +407,7 @@ Retcode process_start(struct process *p)
     Retcode rc;
     uint8_t *sbbuf = kmalloc_charged(STARTBLOCK_BUILD_MAX, &p->kmem, &rc);
     if (sbbuf == NULL) {
+        __atomic_store_n(&p->starting, false, __ATOMIC_RELEASE);
         process_terminate(p, PROC_EXIT_TERMINATED, rc, NULL);
         return rc;
     }
@@ -436,6 +451,7 @@ Retcode process_start(struct process *p)
         rc = thread_start(t);
     if (t != NULL)
         thread_unref(t);
+    __atomic_store_n(&p->starting, false, __ATOMIC_RELEASE);
     if (rc != rcOk) {
         kprintf("process %s: start failed: %s\n", p->name, retcode_name(rc));
         process_terminate(p, PROC_EXIT_TERMINATED, rc, NULL);

@@ -99,6 +99,7 @@ struct process {
     struct process_fault fault;
 
     bool self_ref;     /* it holds a reference on itself until reaped (running or ending) */
+    bool starting;     /* process_start is building its first thread; the reaper waits */
     bool free_pending; /* the object is gone; the reaper frees the memory */
     struct process *list_next; /* all live processes (process list lock) */
     struct process *reap_next;
