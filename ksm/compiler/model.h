@@ -23,6 +23,7 @@ struct expr {
     char **path;         /* E_FIELD: names after "message." */
     int npath;
     struct expr *a, *b;
+    int height;          /* of the tree below, bounded by the parser (recursion in later passes) */
     /* resolved */
     enum expr_type type;
     int sign;            /* TY_INT: 1 signed, 0 unsigned, -1 a literal that adapts */

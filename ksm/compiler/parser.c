@@ -19,7 +19,13 @@ struct parser {
     struct token *t;
     int n, i;
     int failed; /* an error in the current declaration: stop and resync */
+    int depth;  /* nesting of parentheses, unary operators, match sections and PAL values */
 };
+
+#define PSL_MAX_NESTING 64 /* keeps the recursive descent's stack use bounded */
+
+/* Enters one nesting level; false (after an error) when the limit is passed. */
+static bool enter(struct parser *ps, struct token *at);
 
 static struct token *peek(struct parser *ps) { return &ps->t[ps->i]; }
 static struct token *peek2(struct parser *ps) { return &ps->t[ps->i + 1 < ps->n ? ps->i + 1 : ps->n - 1]; }
@@ -104,6 +110,14 @@ static void selectors(struct parser *ps, struct selectors *sel)
 
 static struct expr *expr(struct parser *ps);
 
+static bool enter(struct parser *ps, struct token *at)
+{
+    if (++ps->depth <= PSL_MAX_NESTING)
+        return true;
+    err_at(ps, at, psl_fmt("nesting deeper than %d levels is not supported", PSL_MAX_NESTING));
+    return false;
+}
+
 static struct expr *new_expr(enum expr_kind k, struct psl_pos pos)
 {
     struct expr *e = psl_alloc(sizeof *e);
@@ -131,15 +145,22 @@ static struct expr *primary(struct parser *ps)
     }
     if (t->kind == T_LPAREN) {
         next(ps);
+        if (!enter(ps, t))
+            return NULL;
         struct expr *e = expr(ps);
         expect(ps, T_RPAREN, "')'");
+        ps->depth--;
         return e;
     }
     if (t->kind == T_MINUS || t->kind == T_BANG) {
         next(ps);
+        if (!enter(ps, t))
+            return NULL;
         struct expr *e = new_expr(E_UNARY, t->pos);
         e->op = t->kind;
         e->a = primary(ps);
+        e->height = 1 + (e->a ? e->a->height : 0);
+        ps->depth--;
         return e;
     }
     if (is_ident(t, "message")) {
@@ -208,6 +229,13 @@ static struct expr *binary(struct parser *ps, int min)
         e->op = op->kind;
         e->a = l;
         e->b = binary(ps, p + 1);
+        int ha = l ? l->height : 0, hb = e->b ? e->b->height : 0;
+        e->height = 1 + (ha > hb ? ha : hb);
+        if (e->height > 4 * PSL_MAX_NESTING) {
+            err_at(ps, op, psl_fmt("expression with more than %d nested operations is not supported",
+                                   4 * PSL_MAX_NESTING));
+            return NULL;
+        }
         l = e;
     }
     return l;
@@ -271,10 +299,13 @@ static void body(struct parser *ps, struct block *b)
             it->match = psl_alloc(sizeof *it->match);
             it->match->pos = t->pos;
             selectors(ps, &it->match->sel);
+            if (!enter(ps, t))
+                return;
             if (expect(ps, T_LBRACE, "'{' after the match selectors")) {
                 body(ps, it->match);
                 expect(ps, T_RBRACE, "'}'");
             }
+            ps->depth--;
         } else if (is_ident(t, "audit")) {
             next(ps);
             struct item *it = PSL_PUSH(b->items, b->nitems, b->cap);
@@ -300,6 +331,8 @@ static void pal_value(struct parser *ps, struct pal_value *v)
     struct token *t = peek(ps);
     if (t->kind == T_LBRACE) {
         next(ps);
+        if (!enter(ps, t))
+            return;
         v->is_struct = true;
         while (!ps->failed && peek(ps)->kind != T_RBRACE) {
             if (peek(ps)->kind != T_IDENT) {
@@ -317,6 +350,7 @@ static void pal_value(struct parser *ps, struct pal_value *v)
                 next(ps);
         }
         expect(ps, T_RBRACE, "'}'");
+        ps->depth--;
         return;
     }
     if (t->kind == T_MINUS) {
@@ -627,7 +661,7 @@ static void declaration(struct parser *ps)
 
 void psl_parse_text(struct policy *pol, const char *file, const char *text)
 {
-    struct parser ps = {pol, file, NULL, 0, 0, 0};
+    struct parser ps = {pol, file, NULL, 0, 0, 0, 0};
     int errors_before = psl_errors();
     ps.n = psl_lex(file, text, &ps.t) + 1;
     if (psl_errors() > errors_before)
@@ -640,6 +674,7 @@ void psl_parse_text(struct policy *pol, const char *file, const char *text)
     }
     while (peek(&ps)->kind != T_EOF) {
         ps.failed = 0;
+        ps.depth = 0;
         declaration(&ps);
         if (ps.failed) {
             /* resync: skip to the next token at column 1 (a top-level declaration) */

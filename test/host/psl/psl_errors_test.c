@@ -147,6 +147,76 @@ static void pal_errors_and_failures(void **state)
     }
 }
 
+static void limits(void **state)
+{
+    (void)state;
+    const char *pre = "execute: kl.core.Execute\nuse nk.base._\nuse EDL kl.core.Core\n";
+    char *deep = psl_strdup("true");
+    for (int i = 0; i < 100; i++)
+        deep = psl_fmt("(%s)", deep);
+    expect_diag(psl_fmt("%srequest { assert (%s) }\n", pre, deep),
+                "test.psl:4:83: error: nesting deeper than 64 levels is not supported", false);
+    char *chain = psl_strdup("1");
+    for (int i = 0; i < 300; i++)
+        chain = psl_fmt("%s + 1", chain);
+    expect_diag(psl_fmt("%srequest { assert (%s > 0) }\n", pre, chain),
+                "error: expression with more than 256 nested operations is not supported", false);
+    char *matches = psl_strdup("grant ()");
+    for (int i = 0; i < 70; i++)
+        matches = psl_fmt("match { %s }", matches);
+    expect_diag(psl_fmt("%srequest { %s }\n", pre, matches), "error: nesting deeper than 64 levels", false);
+    /* within the limits, a deep but legal expression compiles (postfix stack stays small) */
+    chain = psl_strdup("1");
+    for (int i = 0; i < 200; i++)
+        chain = psl_fmt("%s + 1", chain);
+    expect_diag(psl_fmt("%srequest { assert (%s == 201) }\n", pre, chain), "", true);
+}
+
+/* Random edits of a valid policy: pslc reports errors or compiles, and never crashes (ASan). */
+static void mutated_policies(void **state)
+{
+    (void)state;
+    FILE *f = fopen(PSL_POLICY_DIR "/basic.psl", "r");
+    assert_non_null(f);
+    static char orig[16384];
+    size_t n = fread(orig, 1, sizeof orig - 1, f);
+    fclose(f);
+    orig[n] = 0;
+    static const char alphabet[] = "{}()[],:=<->!&|+*/\"x0a_. \n";
+    uint64_t r = 12345;
+    int errors = 0, ok = 0;
+    for (int i = 0; i < 1500; i++) {
+        char *text = psl_strdup(orig);
+        size_t len = n;
+        for (int k = 0; k < 1 + i % 4; k++) {
+            r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+            size_t at = (size_t)(r % len);
+            char c = alphabet[(r >> 20) % (sizeof alphabet - 1)];
+            if ((r >> 40) % 3 == 0)
+                memmove(text + at, text + at + 1, len - at); /* delete */
+            else
+                text[at] = c;                                 /* replace */
+            len = strlen(text);
+        }
+        struct policy *p;
+        char *diag;
+        struct ksm_table *t = psl_test_compile(text, &p, &diag);
+        if (t) {
+            ok++;
+            /* what compiles also runs its PAL tests without crashing */
+            FILE *out = fopen("/dev/null", "w");
+            int passed;
+            psl_pal_run(p, t, out, &passed);
+            fclose(out);
+        } else {
+            errors++;
+            assert_non_null(strstr(diag, "error: "));
+        }
+        free(text);
+    }
+    assert_true(errors > 100);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -154,6 +224,8 @@ int main(void)
         cmocka_unit_test(whole_file_errors),
         cmocka_unit_test(warnings),
         cmocka_unit_test(pal_errors_and_failures),
+        cmocka_unit_test(limits),
+        cmocka_unit_test(mutated_policies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
