@@ -23,7 +23,10 @@
 #define CR3_NOFLUSH (1ull << 63)
 #define TLB_SHOOTDOWN_VECTOR 0xF2
 
+#define ASPACE_MAGIC 0x41535043u /* "ASPC"; cleared by aspace_destroy */
+
 struct aspace {
+    uint32_t magic;
     struct spinlock lock;
     uint64_t root;
     uint64_t id;                   /* unique for the kernel's lifetime */
@@ -79,6 +82,7 @@ Retcode aspace_create(struct kmem_account *ram, struct aspace **out)
         return rcOutOfMemory;
     }
     spin_init(&as->lock);
+    as->magic = ASPACE_MAGIC;
     as->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
     as->pcid = (uint16_t)(1 + as->id % (PCID_COUNT - 1));
     as->ram = ram;
@@ -226,6 +230,8 @@ void aspace_activate(struct aspace *as)
         cpu_as[me] = NULL;
         return;
     }
+    if (as->magic != ASPACE_MAGIC)
+        panic("aspace: cpu %u switching to a destroyed address space %p", me, (void *)as);
     __atomic_or_fetch(&as->cpus_ever, 1ull << me, __ATOMIC_ACQ_REL);
     bool flush = true;
     if (pcid_on) {
@@ -420,6 +426,11 @@ void aspace_destroy(struct aspace *as)
 {
     if (!as)
         return;
+    KASSERT(as->magic == ASPACE_MAGIC);
+    for (unsigned i = 0; i < MAX_CPUS; i++)
+        if (cpu_as[i] == as)
+            panic("aspace: destroying the address space live on cpu %u", i);
+    as->magic = 0;
     uint64_t *l4 = phys_to_virt(as->root);
     for (unsigned i = 0; i < 256; i++) {
         if (!(l4[i] & PTE_P))

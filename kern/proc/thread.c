@@ -13,6 +13,7 @@
 #include "arch/x86_64/usermode.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
+#include "mm/aspace.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
 #include "mm/slab.h"
@@ -271,6 +272,14 @@ _Noreturn void thread_exit(int64_t code)
     /* The IPC code wakes whoever waits on this thread (its callers, its pending replies). */
     if (ipc_thread_exit)
         ipc_thread_exit(t);
+    /* Leave the user address space before anyone can learn of the exit: a waiter (the process
+     * reaper) may destroy it at once, page tables included, while this CPU still runs here. */
+    uint64_t irq = cpu_irq_save();
+    if (t->aspace) {
+        t->aspace = NULL;
+        aspace_switch(NULL);
+    }
+    cpu_irq_restore(irq);
     uint64_t f = spin_lock_irqsave(&t->exit_lock);
     t->exited = true;
     t->exit_code = code;

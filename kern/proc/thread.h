@@ -69,6 +69,8 @@ struct thread {
     unsigned cpu;                 /* CPU whose run queue owns it (last or current CPU) */
     unsigned slice_ticks;         /* ticks left in the current time slice (normal class) */
     bool on_cpu;                  /* its registers are live on (or being saved from) a CPU */
+    bool kernel_preemptible;      /* the tick may switch it away in kernel mode too (it never
+                                   * holds a spinlock with interrupts on) */
     Retcode wake_rc;              /* what sched_block*() returns to it */
     /* Timeout: on the sleep list while deadline_ns != 0 (sched.c, sleep lock). */
     uint64_t deadline_ns;

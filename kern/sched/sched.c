@@ -9,9 +9,13 @@
  * The queues themselves are per CPU; one lock for all of them is simple and, at 100 Hz ticks and
  * a handful of CPUs, uncontended. Splitting it per CPU changes only this file.
  *
- * Kernel preemption: kernel code runs with interrupts on only when it holds no spinlock (every
- * spinlock in the kernel is taken with interrupts off), so the tick may switch threads wherever
- * it finds interrupts were on, unless the thread disabled preemption (sched_preempt_disable).
+ * Preemption: the tick (and the reschedule IPI) switch threads when they interrupted user mode,
+ * an idle loop (the instruction after a `hlt`), or a kernel thread marked kernel_preemptible.
+ * Other kernel code may hold a spinlock with interrupts on (spin_lock() without irqsave is
+ * allowed for locks never taken by interrupt handlers), and switching away from it could leave
+ * a more urgent thread spinning on that lock forever; it runs until it blocks, yields or
+ * returns to user mode, where sched_preempt_point() catches up. sched_preempt_disable() also
+ * holds off the switch for the marked threads.
  */
 #include "sched/sched.h"
 
@@ -207,6 +211,9 @@ static void schedule_locked(void)
     }
     if (!next)
         next = cs->idle;
+    if (kobj_refcount(&next->obj) == 0 || next->state != (next == cs->idle ? next->state : THREAD_READY))
+        panic("sched: cpu %u picked thread %p (%s) with %u references in state %d", me, (void *)next,
+              next->name, kobj_refcount(&next->obj), next->state);
     if (next == cur) {
         cur->state = THREAD_RUNNING;
         return;
@@ -266,6 +273,29 @@ void sched_requeue(struct thread *t)
     }
     sched_unlock();
     cpu_irq_restore(f);
+}
+
+void sched_preempt_point(void)
+{
+    uint64_t f = cpu_irq_save();
+    struct cpu_sched *cs = my_cs();
+    bool resched = cs->active && cs->need_resched && cs->preempt_off == 0;
+    cpu_irq_restore(f);
+    if (resched)
+        sched_yield();
+}
+
+/* May the tick switch away from cur, interrupted at tf? (See the top of this file.) */
+static bool preemptible_at(const struct cpu_sched *cs, const struct thread *cur,
+                           const struct trap_frame *tf)
+{
+    if (cs->preempt_off)
+        return false;
+    if (trap_from_user(tf) || cur == cs->idle)
+        return true;
+    if (!(tf->rflags & RFLAGS_IF))
+        return false;
+    return cur->kernel_preemptible || *(const uint8_t *)(tf->rip - 1) == 0xF4; /* after hlt */
 }
 
 void sched_yield(void)
@@ -330,11 +360,8 @@ bool sched_wake(struct thread *t, Retcode wake_rc)
 {
     uint64_t f = spin_lock_irqsave(&sched_lock);
     bool ok = wake_locked(t, wake_rc);
-    bool resched = my_cs()->need_resched && my_cs()->preempt_off == 0 && (f & RFLAGS_IF);
     sched_unlock();
     cpu_irq_restore(f);
-    if (resched)
-        sched_yield();
     return ok;
 }
 
@@ -385,6 +412,8 @@ Retcode sched_terminate(struct thread *t, int64_t code)
         t->kill_code = code;
         if (t->state == THREAD_BLOCKED)
             wake_locked(t, rcPeerClosed);
+        else if (t->state == THREAD_NEW && t->aspace)
+            enqueue_locked(t, false); /* it ends at once (thread_enter_user checks) */
         else if (t->state == THREAD_RUNNING)
             kick_cpu(t->cpu);
     }
@@ -481,8 +510,7 @@ void sched_tick(struct trap_frame *tf)
         cs->need_resched = true;
 
     bool from_user = trap_from_user(tf);
-    bool preemptible = cs->preempt_off == 0 && (from_user || (tf->rflags & RFLAGS_IF));
-    if (cs->need_resched && preemptible) {
+    if (cs->need_resched && preemptible_at(cs, cur, tf)) {
         if (cur != cs->idle)
             enqueue_locked(cur, cur->slice_ticks > 0 && !must_leave(cur));
         schedule_locked();
@@ -503,9 +531,8 @@ static void resched_ipi(struct trap_frame *tf)
     if (!cs->active)
         return;
     spin_lock(&sched_lock);
-    bool preemptible = cs->preempt_off == 0 && (trap_from_user(tf) || (tf->rflags & RFLAGS_IF));
-    if (cs->need_resched && preemptible) {
-        struct thread *cur = cs->current;
+    struct thread *cur = cs->current;
+    if (cs->need_resched && preemptible_at(cs, cur, tf)) {
         if (cur != cs->idle)
             enqueue_locked(cur, true);
         schedule_locked();
@@ -521,6 +548,20 @@ static void idle_loop(void *unused)
 {
     (void)unused;
     cpu_idle_forever();
+}
+
+/* IA32_TSC_AUX = this CPU's index, so that user code can ask RDTSCP (ecx) where it runs, as
+ * on Linux. Only when the CPU has RDTSCP (CPUID 0x80000001 EDX bit 27). */
+#define MSR_TSC_AUX 0xC0000103u
+static void tsc_aux_init_cpu(void)
+{
+    uint32_t a, b, c, d;
+    cpuid(0x80000000u, 0, &a, &b, &c, &d);
+    if (a < 0x80000001u)
+        return;
+    cpuid(0x80000001u, 0, &a, &b, &c, &d);
+    if (d & (1u << 27))
+        wrmsr(MSR_TSC_AUX, this_cpu()->index);
 }
 
 /* First tick on a CPU: the context that was interrupted (its idle loop) becomes its idle
@@ -539,6 +580,7 @@ static void sched_start_cpu(void)
     }
     syscall_init_cpu();
     fpu_init_cpu();
+    tsc_aux_init_cpu();
     aspace_init_cpu();
     rq_init(&cs->rq);
     spin_lock(&sched_lock);
@@ -551,16 +593,6 @@ static void tick_hook(struct trap_frame *tf)
     if (!my_cs()->active)
         sched_start_cpu();
     sched_tick(tf);
-}
-
-/* Interim route when the timer has no hook: ours replaces its handler (ticks are then counted
- * by the scheduler only). */
-__attribute__((weak)) void timer_set_tick_hook(void (*fn)(struct trap_frame *));
-
-static void timer_irq_fallback(struct trap_frame *tf)
-{
-    lapic_eoi();
-    tick_hook(tf);
 }
 
 void sched_init(void)
@@ -584,10 +616,7 @@ void sched_init(void)
     sched_start_cpu();
     cpu_irq_restore(f);
     idt_set_irq_handler(SCHED_RESCHED_VECTOR, resched_ipi);
-    if (timer_set_tick_hook)
-        timer_set_tick_hook(tick_hook);
-    else
-        idt_set_irq_handler(TIMER_VECTOR, timer_irq_fallback);
+    timer_set_tick_hook(tick_hook);
     /* Each AP joins at its first tick; wait (at most 100 ms) so that threads created right
      * after this can be placed on every CPU. */
     uint64_t until = sched_now_ns() + 100000000ull;

@@ -47,6 +47,10 @@ uint64_t sched_now_ns(void);
 /* Called by the timer on every tick of every CPU (interrupts off, after EOI). */
 void sched_tick(struct trap_frame *tf);
 
+/* A safe point (no lock held): switches if something more urgent became ready on this CPU
+ * meanwhile. The system-call exit path calls it. */
+void sched_preempt_point(void);
+
 /* Puts the calling thread at the back of its level and runs the most urgent ready thread. */
 void sched_yield(void);
 

@@ -43,6 +43,7 @@ static struct thread *spawn(const char *name, void (*fn)(void *), void *arg, uns
         return NULL;
     t->affinity = affinity;
     t->sched_class = cls;
+    t->kernel_preemptible = true; /* test threads hold no spinlock with interrupts on */
     thread_start(t);
     return t;
 }
@@ -408,6 +409,7 @@ void sched_selftest(void)
         kprintf("selftest: no memory for the test thread\n");
         return;
     }
+    t->kernel_preemptible = true;
     thread_start(t);
     int64_t code;
     thread_wait(t, 0, &code);

@@ -9,7 +9,9 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/percpu.h"
+#include "ipc/ipc_syscall.h"
 #include "proc/thread.h"
+#include "sched/sched.h"
 
 _Static_assert(offsetof(struct percpu, kernel_stack_top) == 16, "syscall_entry.asm: PERCPU_KSTACK_TOP");
 _Static_assert(offsetof(struct percpu, user_rsp_scratch) == 24, "syscall_entry.asm: PERCPU_USER_RSP");
@@ -70,32 +72,6 @@ void syscall_dispatch(struct trap_frame *f)
     struct thread *t = thread_current();
     if (t->kill_pending)
         thread_exit(t->kill_code);
-}
-
-/* Interim fallbacks until the IPC code is linked in: the IPC calls report rcNotSupported. */
-__attribute__((weak)) Retcode ipc_sys_call(uint32_t h, uint64_t req, uint64_t req_len, uint64_t resp,
-                                           uint64_t resp_cap, uint64_t timeout_ms, uint64_t *resp_len)
-{
-    (void)h, (void)req, (void)req_len, (void)resp, (void)resp_cap, (void)timeout_ms, (void)resp_len;
-    return rcNotSupported;
-}
-
-__attribute__((weak)) Retcode ipc_sys_recv(uint32_t h, uint64_t buf, uint64_t cap, uint64_t timeout_ms,
-                                           uint64_t *msg_len, uint64_t *token)
-{
-    (void)h, (void)buf, (void)cap, (void)timeout_ms, (void)msg_len, (void)token;
-    return rcNotSupported;
-}
-
-__attribute__((weak)) Retcode ipc_sys_reply(uint64_t token, uint64_t buf, uint64_t len)
-{
-    (void)token, (void)buf, (void)len;
-    return rcNotSupported;
-}
-
-__attribute__((weak)) Retcode ipc_sys_reply_recv(uint64_t token, uint64_t buf, uint64_t len, uint32_t h,
-                                                 uint64_t cap, uint64_t *msg_len, uint64_t *out_token)
-{
-    (void)token, (void)buf, (void)len, (void)h, (void)cap, (void)msg_len, (void)out_token;
-    return rcNotSupported;
+    /* Something more urgent became ready here while this thread was in the kernel. */
+    sched_preempt_point();
 }

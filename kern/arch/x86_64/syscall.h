@@ -7,8 +7,6 @@
  * user address, else IRET through user_return() (SYSRET with a non-canonical RCX faults in
  * ring 0 on the user's stack on Intel CPUs). The top user page is never mappable either
  * (aspace), so a SYSCALL at the very end of the user half cannot produce such an address.
- *
- * The IPC system calls are served by the IPC code (kern/ipc), through these functions:
  */
 #ifndef BASTION_ARCH_X86_64_SYSCALL_H
 #define BASTION_ARCH_X86_64_SYSCALL_H
@@ -29,13 +27,6 @@ void syscall_dispatch(struct trap_frame *frame);
 /* Number of system calls served on all CPUs (statistics). */
 uint64_t syscall_count(void);
 
-/* Provided by the IPC code (ipc/ipc_syscall.h). */
-Retcode ipc_sys_call(uint32_t h, uint64_t req, uint64_t req_len, uint64_t resp, uint64_t resp_cap,
-                     uint64_t timeout_ms, uint64_t *resp_len);
-Retcode ipc_sys_recv(uint32_t h, uint64_t buf, uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len,
-                     uint64_t *token);
-Retcode ipc_sys_reply(uint64_t token, uint64_t buf, uint64_t len);
-Retcode ipc_sys_reply_recv(uint64_t token, uint64_t buf, uint64_t len, uint32_t h, uint64_t cap,
-                           uint64_t *msg_len, uint64_t *out_token);
+/* The IPC system calls are served by ipc_sys_call/recv/reply/reply_recv (ipc/ipc_syscall.h). */
 
 #endif
