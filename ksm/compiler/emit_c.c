@@ -80,13 +80,19 @@ void psl_emit_c(FILE *f, const struct ksm_table *t, const char *n, const char *h
     fprintf(f, "};\n\nstatic const uint8_t %s_audit[%u] = {", n, t->nprofiles * t->nlevels + 1);
     for (uint32_t i = 0; i < t->nprofiles * t->nlevels; i++)
         fprintf(f, "%u, ", t->audit[i]);
-    fprintf(f, "0};\n\n");
+    fprintf(f, "0};\n\nstatic const char *const %s_slot_names[%u] = {\n", n, t->nslots ? t->nslots : 1);
+    for (uint32_t i = 0; i < t->nslots; i++) {
+        fprintf(f, "    ");
+        cstr(f, t->slot_names[i]);
+        fprintf(f, ",\n");
+    }
+    fprintf(f, "};\n\n");
     fprintf(f,
             "const struct ksm_table %s = {\n    KSM_TABLE_MAGIC, %u, %u, %u, %u, %u, %u, %u, %u,\n    %u, %u, %u, %u, %u,\n"
             "    %s_classes, %s_endpoints, %s_index, %s_cells, %s_cell_calls, %s_calls, %s_code,\n"
-            "    %s_locs, %s_files, %s_fields, %s_audit,\n};\n",
+            "    %s_locs, %s_files, %s_fields, %s_audit, %s_slot_names,\n};\n",
             n, t->nclasses, t->nendpoints, t->nslots, t->ncells, t->ncalls, t->ncell_calls, t->ncode, t->nlocs,
-            t->nfiles, t->nfields, t->nprofiles, t->nlevels, t->audit_level, n, n, n, n, n, n, n, n, n, n, n);
+            t->nfiles, t->nfields, t->nprofiles, t->nlevels, t->audit_level, n, n, n, n, n, n, n, n, n, n, n, n);
 }
 
 void psl_emit_h(FILE *f, const struct ksm_table *t, const char *n)

@@ -186,7 +186,7 @@ static void walk(struct ictx *x, const struct block *b)
 
 static struct ksm_verdict deny(uint32_t reason, uint32_t loc)
 {
-    return (struct ksm_verdict){KSM_DENIED, 1, (uint16_t)reason, loc, 0};
+    return (struct ksm_verdict){KSM_DENIED, 1, (uint16_t)reason, loc, 0, UINT32_MAX};
 }
 
 struct ksm_verdict psl_interpret(const struct policy *p, uint32_t event, uint32_t src, uint32_t dst, uint32_t ep,
@@ -221,5 +221,5 @@ struct ksm_verdict psl_interpret(const struct policy *p, uint32_t event, uint32_
     }
     if (x.napplied == 0)
         return deny(KSM_R_DEFAULT_DENY, 0);
-    return (struct ksm_verdict){KSM_GRANTED, x.audit, KSM_R_RULE, x.first_loc, 0};
+    return (struct ksm_verdict){KSM_GRANTED, x.audit, KSM_R_RULE, x.first_loc, 0, UINT32_MAX};
 }

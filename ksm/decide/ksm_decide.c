@@ -29,8 +29,24 @@ const char *ksm_reason_name(uint32_t reason)
 
 static struct ksm_verdict deny(uint32_t reason, uint32_t rule)
 {
-    struct ksm_verdict v = {KSM_DENIED, 1, (uint16_t)reason, rule, 0};
+    struct ksm_verdict v = {KSM_DENIED, 1, (uint16_t)reason, rule, 0, UINT32_MAX};
     return v;
+}
+
+uint32_t ksm_class_id(const struct ksm_table *t, const char *name)
+{
+    if (!t || t->magic != KSM_TABLE_MAGIC || !name)
+        return UINT32_MAX;
+    for (uint32_t c = 0; c < t->nclasses; c++) {
+        const char *a = t->classes[c].name, *b = name;
+        while (*a && *a == *b) {
+            a++;
+            b++;
+        }
+        if (*a == 0 && *b == 0)
+            return c;
+    }
+    return UINT32_MAX;
 }
 
 /* Little-endian load of size bytes at off; the caller checked off + size <= len. */
@@ -205,8 +221,11 @@ struct ksm_verdict ksm_decide(const struct ksm_table *t, uint32_t event, uint32_
     if (cell_no >= t->ncells)
         return deny(KSM_R_BAD_TABLE, 0);
     const struct ksm_cell *cell = &t->cells[cell_no];
-    if (cell->count == 0)
-        return deny(KSM_R_DEFAULT_DENY, 0);
+    if (cell->count == 0) {
+        struct ksm_verdict d = deny(KSM_R_DEFAULT_DENY, 0);
+        d.slot = slot;
+        return d;
+    }
     if (cell->first > t->ncell_calls || cell->count > t->ncell_calls - cell->first)
         return deny(KSM_R_BAD_TABLE, 0);
 
@@ -228,18 +247,22 @@ struct ksm_verdict ksm_decide(const struct ksm_table *t, uint32_t event, uint32_
             if (r != KSM_R_RULE) {
                 struct ksm_verdict d = deny(r, c->loc);
                 d.field = field;
+                d.slot = slot;
                 return d;
             }
             granted = (c->kind == KSM_CALL_ASSERT) ? v != 0 : v == 0;
         } else {
             return deny(KSM_R_BAD_TABLE, c->loc);
         }
-        if (!granted)
-            return deny(KSM_R_RULE, c->loc);
+        if (!granted) {
+            struct ksm_verdict d = deny(KSM_R_RULE, c->loc);
+            d.slot = slot;
+            return d;
+        }
         if (c->audit_profile < t->nprofiles && t->audit_level < t->nlevels &&
             (t->audit[c->audit_profile * t->nlevels + t->audit_level] & KSM_AUDIT_GRANTED))
             audit = 1;
     }
-    struct ksm_verdict v = {KSM_GRANTED, audit, KSM_R_RULE, t->calls[t->cell_calls[cell->first]].loc, 0};
+    struct ksm_verdict v = {KSM_GRANTED, audit, KSM_R_RULE, t->calls[t->cell_calls[cell->first]].loc, 0, slot};
     return v;
 }

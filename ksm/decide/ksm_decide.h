@@ -38,10 +38,16 @@ struct ksm_verdict {
     uint16_t reason;  /* enum ksm_reason */
     uint32_t rule;    /* locs[] index of the deciding rule (0: none) */
     uint32_t field;   /* KSM_R_FIELD_BOUNDS: fields[] index of the field */
+    uint32_t slot;    /* slot_names[] index of the event's method (audit records), or UINT32_MAX */
 };
 
 struct ksm_verdict ksm_decide(const struct ksm_table *t, uint32_t event, uint32_t src_class, uint32_t dst_class,
                               uint32_t endpoint_id, uint32_t method_id, const void *msg, size_t len);
+
+/* The class id of an EDL class name ("kl.core.Core"), or UINT32_MAX if the policy does not use
+ * it (the KSM then denies everything that process does). Linear in the classes: call it once
+ * per process, not per request. */
+uint32_t ksm_class_id(const struct ksm_table *t, const char *name);
 
 /* "default-deny", "field-out-of-bounds", ... (never NULL). */
 const char *ksm_reason_name(uint32_t reason);

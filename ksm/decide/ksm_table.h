@@ -118,6 +118,7 @@ struct ksm_table {
     const char *const *files;
     const char *const *fields;      /* "message.size" ... */
     const uint8_t *audit;           /* nprofiles * nlevels masks of KSM_AUDIT_* */
+    const char *const *slot_names;  /* nslots: "execute", "vmm.VMM.Allocate", "security.Check" */
 };
 
 #endif

@@ -98,6 +98,8 @@ static void every_event_type(void **state)
     v = ksm_decide(t, KSM_EV_REQUEST, C(psltest_Client), C(psltest_Server), ep, m, buf, len);
     assert_int_equal(v.verdict, KSM_DENIED);
     assert_int_equal(v.reason, KSM_R_RULE);
+    assert_string_equal(t->slot_names[v.slot], "calc.Ping"); /* for the audit record */
+    assert_string_equal(t->files[t->locs[v.rule].file], PSL_POLICY_DIR "/basic.psl");
     assert_int_equal(t->locs[v.rule].line, 32); /* match method=Ping { assert (...) } */
     assert_int_equal(t->locs[v.rule].col, 25);
     /* response and error: the endpoint is the source's */
@@ -157,6 +159,25 @@ static void bad_ids_and_bounds(void **state)
     assert_int_equal(ksm_decide(&bad, KSM_EV_EXECUTE, C(psltest_Einit), C(psltest_Server), 0, 0, NULL, 0).reason,
                      KSM_R_BAD_TABLE);
     assert_string_equal(ksm_reason_name(1000), "unknown-reason");
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, 0, 99, 0, 0, buf, len).slot, UINT32_MAX);
+}
+
+static void class_ids_by_name(void **state)
+{
+    (void)state;
+    const struct ksm_table *t = &psl_basic_table;
+    assert_int_equal(ksm_class_id(t, "kl.core.Core"), C(kl_core_Core));
+    assert_int_equal(ksm_class_id(t, "psltest.Server"), C(psltest_Server));
+    assert_int_equal(ksm_class_id(t, "psltest.Serve"), UINT32_MAX);
+    assert_int_equal(ksm_class_id(t, "psltest.Server2"), UINT32_MAX);
+    assert_int_equal(ksm_class_id(t, NULL), UINT32_MAX);
+    assert_int_equal(ksm_class_id(NULL, "kl.core.Core"), UINT32_MAX);
+    struct ksm_verdict v = ksm_decide(t, KSM_EV_EXECUTE, C(psltest_Client), C(psltest_Server), 0, 0, NULL, 0);
+    assert_string_equal(t->slot_names[v.slot], "execute");
+    assert_string_equal(t->slot_names[t->endpoints[t->classes[C(psltest_Server)].sec_ep].slot_base + 1],
+                        "security.Other");
+    assert_string_equal(t->slot_names[t->endpoints[t->classes[C(kl_core_Core)].ep_first].slot_base],
+                        "vmm.VMM.Allocate");
 }
 
 static void default_deny(void **state)
@@ -408,6 +429,7 @@ int main(void)
         cmocka_unit_test(generated_table_matches_compiler),
         cmocka_unit_test(every_event_type),
         cmocka_unit_test(bad_ids_and_bounds),
+        cmocka_unit_test(class_ids_by_name),
         cmocka_unit_test(default_deny),
         cmocka_unit_test(selectors_and_nesting),
         cmocka_unit_test(all_rules_must_grant),
