@@ -267,17 +267,13 @@ static bool merge(struct policy *p, struct scope *s, const struct selectors *sel
         }
     }
     if (sel->v[SEL_METHOD] && event != KSM_EV_EXECUTE && scope_each(p, s, NULL, NULL) == 0) {
-        struct scope t = *s;
-        t.method = NULL;
-        if (scope_each(p, &t, NULL, NULL) > 0) {
-            if (s->endpoint)
-                psl_error(sel->pos[SEL_METHOD], "unknown method '%s' of endpoint '%s'", s->method, s->endpoint);
-            else if (event == KSM_EV_SECURITY)
-                psl_error(sel->pos[SEL_METHOD], "unknown method '%s' of the security interface", s->method);
-            else
-                psl_error(sel->pos[SEL_METHOD], "unknown method '%s' (no selected endpoint has it)", s->method);
-            return false;
-        }
+        if (s->endpoint)
+            psl_error(sel->pos[SEL_METHOD], "unknown method '%s' of endpoint '%s'", s->method, s->endpoint);
+        else if (event == KSM_EV_SECURITY)
+            psl_error(sel->pos[SEL_METHOD], "unknown method '%s' of the security interface", s->method);
+        else
+            psl_error(sel->pos[SEL_METHOD], "unknown method '%s' (no selected endpoint has it)", s->method);
+        return false;
     }
     return true;
 }
