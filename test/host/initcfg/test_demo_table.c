@@ -21,7 +21,7 @@ static void test_header(void **state)
     assert_int_equal(T->magic, EINIT_TABLE_MAGIC);
     assert_int_equal(T->version, EINIT_TABLE_VERSION);
     assert_string_equal(T->source, "init.yaml");
-    assert_int_equal(T->nentries, 4);
+    assert_int_equal(T->nentries, 5);
     assert_int_equal(T->nlisteners, 1);
     /* Einit's own run-time check accepts what the compiler produced. */
     assert_int_equal(einit_table_check(T, NULL), rcOk);
@@ -91,6 +91,14 @@ static void test_demo_content(void **state)
     assert_int_equal(c1->connections[0].listener, c2->connections[0].listener);
     assert_string_equal(T->listeners[0].id, "echo");
     assert_int_equal(T->listeners[0].server, 1);
+
+    /* The program that crashes on purpose comes last, with the file's default limits. */
+    const struct einit_entry *crash = &T->entries[4];
+    assert_string_equal(crash->class_name, "demo.Crash");
+    assert_string_equal(crash->task_name, "Crasher");
+    assert_string_equal(crash->path, "crash");
+    assert_int_equal(crash->nconnections, 0);
+    assert_int_equal(crash->limits.ram, 8u << 20);
 }
 
 int main(void)
