@@ -497,11 +497,9 @@ void sched_tick(struct trap_frame *tf)
     } else if (cur->sched_class == SCHED_NORMAL) {
         if (cur->slice_ticks > 0)
             cur->slice_ticks--;
-        int top = rq_top_level(&cs->rq);
-        if (cur->slice_ticks == 0 && top >= (int)level_of(cur))
+        /* Slice over: round robin if another thread waits at this level or above. */
+        if (cur->slice_ticks == 0 && rq_top_level(&cs->rq) >= (int)level_of(cur))
             cs->need_resched = true;
-        if (cur->slice_ticks == 0)
-            cur->slice_ticks = SCHED_SLICE_TICKS;
     }
     if (cur != cs->idle && must_leave(cur))
         cs->need_resched = true;
@@ -511,9 +509,13 @@ void sched_tick(struct trap_frame *tf)
 
     bool from_user = trap_from_user(tf);
     if (cs->need_resched && preemptible_at(cs, cur, tf)) {
+        /* Preempted with slice left: front of its level; slice used up: back, and a fresh
+         * slice when it next runs (schedule_locked). */
         if (cur != cs->idle)
             enqueue_locked(cur, cur->slice_ticks > 0 && !must_leave(cur));
         schedule_locked();
+    } else if (cur != cs->idle && cur->slice_ticks == 0 && cur->sched_class == SCHED_NORMAL) {
+        cur->slice_ticks = SCHED_SLICE_TICKS; /* alone at its level: keeps the CPU */
     }
     sched_unlock();
     /* Returning to user mode: a terminated thread ends here instead. */

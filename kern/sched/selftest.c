@@ -131,6 +131,41 @@ static void test_no_starvation(enum sched_class hi_class, unsigned lo_prio, unsi
           hi_class == SCHED_FIFO ? "FIFO" : "normal", hi_prio, (unsigned long)(delay / MS));
 }
 
+/* 2b. Round robin: busy loops of one priority on one CPU all get slices. */
+struct rr {
+    volatile bool stop;
+    volatile uint64_t count[3];
+};
+
+static struct rr rr_state;
+
+static void rr_spin(void *arg)
+{
+    volatile uint64_t *c = arg;
+    while (!rr_state.stop)
+        (*c)++;
+    thread_exit(0);
+}
+
+static void test_round_robin(void)
+{
+    unsigned cpu = percpu_count() - 1;
+    rr_state.stop = false;
+    struct thread *t[3];
+    for (unsigned i = 0; i < 3; i++) {
+        rr_state.count[i] = 0;
+        t[i] = spawn("rr", rr_spin, (void *)&rr_state.count[i], 2, 1ull << cpu, SCHED_NORMAL);
+    }
+    sched_sleep_ns(300 * MS);
+    rr_state.stop = true;
+    for (unsigned i = 0; i < 3; i++) {
+        CHECK(t[i] != NULL, "create rr thread");
+        if (t[i])
+            join(t[i]);
+        CHECK(rr_state.count[i] > 0, "busy loop %u of 3 at one priority on cpu %u ran", i, cpu);
+    }
+}
+
 /* 3. Sleep, wait with timeout, terminate. */
 static void sleeper(void *arg)
 {
@@ -386,6 +421,7 @@ static void selftest_thread(void *arg)
         test_every_cpu();
         test_no_starvation(SCHED_NORMAL, 1, 20);
         test_no_starvation(SCHED_FIFO, 31, 0);
+        test_round_robin();
         test_sleep_wait_terminate();
         test_switch_to();
         kprintf("selftest sched: %u passed, %u failed\n", passed, failed);
