@@ -2,22 +2,16 @@
 # test/boot/os_tests.sh: boot the in-OS test image (bastion-os-tests.iso: init=einit_test) and
 # check the result line of every in-OS test program (test/os/).
 #
-# Usage: os_tests.sh --iso ISO --log LOG --expect-file FILE [--gaps-file FILE] [--cpus N]
-#                    [--mem SIZE] [--timeout SECONDS] [--accel tcg|kvm] [--firmware bios|uefi]
-#
-# --gaps-file lists known kernel gaps ("<name> <regex>  # why"): a test whose every FAIL line
-# matches one of its gaps, and whose failed count equals those lines, counts as passing with
-# known gaps; they are printed under KNOWN GAPS, and a listed gap that no longer fails is
-# printed as closed.
+# Usage: os_tests.sh --iso ISO --log LOG --expect-file FILE [--cpus N] [--mem SIZE]
+#                    [--timeout SECONDS] [--accel tcg|kvm] [--firmware bios|uefi]
 #
 # Passes when, for every name in FILE (one a line, '#' comments), the serial log has
 # "<name>: N passed, 0 failed" with N > 0, and no line starts with PANIC. A FILE line
 # "re:<extended regex>" instead needs some log line to match the regex (the demo's output). Fails at once on a
 # PANIC line or a "<name>: N passed, M failed" line with M > 0 (after collecting the others),
 # and on timeout, naming the tests whose line is missing.
-# Exits 77 (ctest: skipped) when the kernel came up ("Bastion ready") but no Einit line
-# ("einit: ...") followed within --einit-wait seconds: a kernel that does not start user
-# processes yet cannot run these tests. Once Einit speaks, every check is strict.
+# Also fails when the kernel came up ("Bastion ready") but no Einit line ("einit: ...") followed
+# within --einit-wait seconds, so a kernel that stops starting user processes is caught early.
 #
 # QEMU runs under `timeout` and is ended by its own PID on every exit path.
 set -uo pipefail
@@ -27,13 +21,12 @@ ROOT=$(cd "$HERE/../.." && pwd)
 source "$ROOT/scripts/lib/qemu.sh"
 source "$ROOT/scripts/lib/bootlog.sh"
 
-iso='' log='' expect_file='' gaps_file='' cpus=4 mem=512M timeout_s=300 accel=tcg firmware=bios einit_wait=30
+iso='' log='' expect_file='' cpus=4 mem=512M timeout_s=300 accel=tcg firmware=bios einit_wait=30
 while (($#)); do
   case $1 in
     --iso) iso=$2; shift 2 ;;
     --log) log=$2; shift 2 ;;
     --expect-file) expect_file=$2; shift 2 ;;
-    --gaps-file) gaps_file=$2; shift 2 ;;
     --cpus) cpus=$2; shift 2 ;;
     --mem) mem=$2; shift 2 ;;
     --timeout) timeout_s=$2; shift 2 ;;
@@ -47,32 +40,6 @@ done
 [[ -r $iso ]] || { echo "FAIL os-tests: ISO not found: $iso"; exit 1; }
 mapfile -t names < <(sed -e '/^re:/!s/#.*//' -e '/^re:/!s/[[:space:]]//g' "$expect_file" | grep -v '^$')
 ((${#names[@]})) || { echo "FAIL os-tests: no test names in $expect_file"; exit 1; }
-gap_names=() gap_res=()
-if [[ -n $gaps_file ]]; then
-  while read -r gname gre; do
-    [[ -z $gname || $gname == \#* ]] && continue
-    gre=${gre%%#*}
-    gre=${gre%"${gre##*[![:space:]]}"}
-    gap_names+=("$gname") gap_res+=("$gre")
-  done <"$gaps_file"
-fi
-
-# known_gaps NAME FAILED TEXT: true when every FAIL line of NAME is a listed gap and there are
-# exactly FAILED of them.
-known_gaps() {
-  local n=$1 nfailed=$2 text=$3 line rest i matched count=0
-  while IFS= read -r line; do
-    rest=${line#"$n: FAIL "}
-    matched=0
-    for i in "${!gap_names[@]}"; do
-      if [[ ${gap_names[$i]} == "$n" ]] && [[ $rest =~ ^${gap_res[$i]}$ ]]; then matched=1; break; fi
-    done
-    ((matched)) || return 1
-    count=$((count + 1))
-  done < <(grep -E "^$n: FAIL " <<<"$text")
-  ((count == nfailed && count > 0))
-}
-
 mkdir -p "$(dirname "$log")"
 : >"$log"
 : >"$log.qemu.txt"
@@ -105,18 +72,6 @@ summary() {
   done
   echo "---- FAIL lines ----"
   grep -E ': FAIL' <<<"$text" | head -n 60
-  if ((${#gap_names[@]})); then
-    echo "---- KNOWN GAPS (kernel pieces not finished; test/os/known-gaps.txt) ----"
-    local i hit
-    for i in "${!gap_names[@]}"; do
-      hit=$(grep -E "^${gap_names[$i]}: FAIL ${gap_res[$i]}$" <<<"$text" | head -n 3)
-      if [[ -n $hit ]]; then
-        echo "$hit"
-      elif grep -qE "^${gap_names[$i]}: [0-9]+ passed, [0-9]+ failed" <<<"$text"; then
-        echo "gap closed (remove it from the list): ${gap_names[$i]} ${gap_res[$i]}"
-      fi
-    done
-  fi
   echo "---- Einit ----"
   grep -E '^einit:' <<<"$text" | head -n 60
   echo "--------------------"
@@ -139,7 +94,7 @@ while :; do
   if [[ -n $bad ]]; then verdict=fail reason="kernel reported: $bad"; break; fi
   if [[ -z $ready_at ]] && grep -qE 'Bastion ready: [0-9]+ CPUs online' <<<"$text"; then ready_at=$SECONDS; fi
   if [[ -n $ready_at ]] && ! grep -qE '^einit:' <<<"$text" && ((SECONDS - ready_at >= einit_wait)); then
-    verdict=skip reason="the kernel is up but started no Einit within ${einit_wait}s"
+    verdict=fail reason="the kernel is up but started no Einit within ${einit_wait}s"
     break
   fi
   missing=() failed=()
@@ -153,7 +108,7 @@ while :; do
     [[ $line =~ :\ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]
     np=${BASH_REMATCH[1]} nf=${BASH_REMATCH[2]}
     if ((np == 0)); then failed+=("$n"); continue; fi
-    if ((nf > 0)) && ! known_gaps "$n" "$nf" "$text"; then failed+=("$n"); fi
+    if ((nf > 0)); then failed+=("$n"); fi
   done
   if ((${#missing[@]} == 0)); then
     if ((${#failed[@]})); then verdict=fail reason="failed: ${failed[*]}"; else verdict=pass; fi
@@ -172,9 +127,7 @@ text=$(bastion_log_text "$log")
 case $verdict in
   pass)
     summary "$text"
-    ngap=$(grep -cE '^[a-z0-9_]+: FAIL ' <<<"$text")
-    echo "PASS os-tests: ${#names[@]} expected results seen, $ngap failed check(s) all known kernel gaps (${elapsed}s)"
+    echo "PASS os-tests: ${#names[@]} expected results seen, none failed (${elapsed}s)"
     exit 0 ;;
-  skip) echo "SKIP os-tests: $reason (${elapsed}s); serial log: $log"; bastion_log_text "$log" | tail -n 15; exit 77 ;;
   *) summary "$text"; echo "FAIL os-tests: $reason (${elapsed}s)"; bastion_log_text "$log" | tail -n 40; exit 1 ;;
 esac
