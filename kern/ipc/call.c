@@ -245,11 +245,17 @@ static Retcode recv_locked(struct ipc_port *port, uint64_t fl, uint64_t ns, stru
             port->r_head = it;
         port->r_tail = it;
         Retcode wrc;
-        if (switch_to != NULL) {
+        if (switch_to != NULL && ns == 0) {
             /* ReplyRecv: nothing to receive, so run the caller we just answered right here. */
             wrc = sched_switch_to(switch_to, &port->lock);
             switch_to = NULL;
         } else {
+            /* The hand-off has no timeout: with one, the answered caller is woken normally and
+             * this thread waits with sched_block_timeout (as Call does with a timeout). */
+            if (switch_to != NULL) {
+                sched_wake(switch_to, rcOk);
+                switch_to = NULL;
+            }
             wrc = sched_block_timeout(&port->lock, ns);
         }
         cpu_irq_restore(fl);
@@ -343,7 +349,7 @@ static struct ipc_call *take_received(struct process *me, uint64_t token)
 }
 
 Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_port *next,
-                        uint64_t cap, uint64_t *msg_len, uint64_t *out_token)
+                        uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len, uint64_t *out_token)
 {
     struct process *me = process_current();
     struct ipc_call *c = take_received(me, token);
@@ -357,7 +363,7 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
     }
     if (len > c->resp_cap) {
         call_fail(c, rcBufferTooSmall);
-        return next ? ipc_recv_port(next, buf, cap, 0, msg_len, out_token) : rcOk;
+        return next ? ipc_recv_port(next, buf, cap, timeout_ms, msg_len, out_token) : rcOk;
     }
     void *kb = kmalloc_charged(len, &cp->kmem, &rc);
     if (kb == NULL) {
@@ -416,13 +422,14 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
     if (next == port) {
         /* ReplyRecv on the same port: receive; if that has to wait, switch to the caller. */
         struct ipc_call *nc;
-        rc = recv_locked(port, fl, 0, client, &nc);
+        uint64_t ns = ms_to_ns(timeout_ms);
+        rc = recv_locked(port, fl, ns, client, &nc);
         thread_unref(client);
         while (rc == rcOk) {
             rc = deliver(nc, buf, cap, msg_len, out_token);
             if (rc == rcOk || rc == rcBufferTooSmall || rc == rcInvalidArgument)
                 return rc;
-            rc = recv_locked(port, port_lock(port), 0, NULL, &nc);
+            rc = recv_locked(port, port_lock(port), ns, NULL, &nc);
         }
         return rc;
     }
@@ -430,7 +437,7 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
     port_unlock(port, fl);
     thread_unref(client);
     if (next != NULL)
-        return ipc_recv_port(next, buf, cap, 0, msg_len, out_token);
+        return ipc_recv_port(next, buf, cap, timeout_ms, msg_len, out_token);
     return rcOk;
 }
 

@@ -102,11 +102,11 @@ Retcode ipc_sys_reply(uint64_t token, uint64_t buf, uint64_t len)
 {
     if (process_current() == NULL)
         return rcInvalidArgument;
-    return ipc_reply_token(token, buf, len, NULL, 0, NULL, NULL);
+    return ipc_reply_token(token, buf, len, NULL, 0, 0, NULL, NULL);
 }
 
 Retcode ipc_sys_reply_recv(uint64_t token, uint64_t buf, uint64_t len, uint32_t handle,
-                           uint64_t cap, uint64_t *msg_len, uint64_t *out_token)
+                           uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len, uint64_t *out_token)
 {
     struct process *p = process_current();
     if (p == NULL)
@@ -118,9 +118,9 @@ Retcode ipc_sys_reply_recv(uint64_t token, uint64_t buf, uint64_t len, uint32_t 
         return rc;
     /* Token 0 (never issued) means "nothing to answer yet": a server loop may start with it. */
     if (token == 0)
-        rc = ipc_recv_port(port, buf, cap, 0, msg_len, out_token);
+        rc = ipc_recv_port(port, buf, cap, timeout_ms, msg_len, out_token);
     else
-        rc = ipc_reply_token(token, buf, len, port, cap, msg_len, out_token);
+        rc = ipc_reply_token(token, buf, len, port, cap, timeout_ms, msg_len, out_token);
     kobj_unref(o);
     return rc;
 }

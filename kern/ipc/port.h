@@ -93,8 +93,9 @@ Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len,
                       uint64_t timeout_ms, uint64_t *resp_len);
 Retcode ipc_recv_port(struct ipc_port *port, uint64_t buf, uint64_t cap, uint64_t timeout_ms,
                       uint64_t *msg_len, uint64_t *token);
-/* Reply; with `next` non-NULL continues with a receive on it (ReplyRecv). */
+/* Reply; with `next` non-NULL continues with a receive on it (ReplyRecv) that waits at most
+ * timeout_ms (0 = forever; expiry gives rcTimeout, the reply itself has gone out). */
 Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_port *next,
-                        uint64_t cap, uint64_t *msg_len, uint64_t *out_token);
+                        uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len, uint64_t *out_token);
 
 #endif

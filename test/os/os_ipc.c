@@ -100,6 +100,31 @@ static void timeouts(void)
     OT_EQ(slept, 1);
 }
 
+/* One call on "idle": the server's watcher answers it with a ReplyRecv whose 50 ms receive then
+ * times out (bit 4 of its Stats idle field); our call must get its answer regardless. */
+static void reply_recv_timeout(void)
+{
+    static _Alignas(8) uint8_t ireq[MSG_MAX], ires[MSG_MAX];
+    struct ipc_channel ich;
+    struct idl_client icl;
+    if (!OT_RC(ipc_connect(&ich, "idle"), rcOk))
+        return;
+    ipc_client_init(&icl, &ich, ostest_ProbeServer_EP_probe, ireq, sizeof ireq, ires, sizeof ires);
+    ich.timeout_ms = 10000;
+    struct idl_seq back;
+    uint64_t served = 0, lost = 0, refused = 0;
+    uint32_t idle = 0;
+    OT_RC(ostest_Probe_Echo(&icl, (struct idl_seq){ .data = data, .count = 3 }, &back, &served), rcOk);
+    OT_EQ(back.count, 3);
+    Retcode r = rcOk;
+    for (int i = 0; i < 50 && r == rcOk && idle != 7; i++) {
+        core_thread_sleep(100);
+        r = ostest_Probe_Stats(&cl, &served, &lost, &idle, &refused);
+    }
+    OT_RC(r, rcOk);
+    OT_EQ(idle, 7);
+}
+
 int main(void)
 {
     ot_begin("os_ipc");
@@ -114,8 +139,9 @@ int main(void)
     OT_RC(ostest_Probe_Stats(&cl, &served, &lost, &idle, &refused), rcOk);
     OT_TRUE(lost >= 1);     /* our timed-out call */
     OT_TRUE(refused >= 2);  /* the undispatchable headers */
-    OT_EQ(idle, 1);         /* the server's Recv timeout */
+    OT_EQ(idle, 3);         /* the server's Recv and ReplyRecv(token 0) timeouts */
     OT_TRUE(served >= 200);
+    reply_recv_timeout();
 
     /* os_client_death dies inside a 3 s call on VictimServer (it starts with us and dies after
      * 100 ms): once that call is over, the server has a lost reply and still answers. Our Stats

@@ -1,7 +1,9 @@
 /*
  * os_probe_server: the server side of the IPC tests: ostest.Probe on the channel named by its
  * first argument (default "probe"; init.yaml gives VictimServer "victim", DyingServer "dying").
- * A second thread checks a Recv timeout on the channel "idle", which its client never calls.
+ * A second thread checks the receive timeouts on the channel "idle": a Recv and a ReplyRecv
+ * with token 0 while nobody calls, then, after answering the one call IpcTest makes on it, a
+ * ReplyRecv whose receive half times out. Stats reports how far it got (IDLE_* bits).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,10 @@
 
 static struct ipc_server srv;
 static volatile uint32_t idle_timeout;
+
+#define IDLE_RECV 1u        /* Recv(50 ms) on the silent channel gave rcTimeout */
+#define IDLE_REPLY_RECV0 2u /* ReplyRecv(token 0, 50 ms) likewise */
+#define IDLE_REPLY_RECV 4u  /* ReplyRecv(answer, 50 ms) gave rcTimeout after the answer went out */
 
 static Retcode echo(void *ctx, struct idl_seq data, struct idl_seq *back, uint64_t *served)
 {
@@ -65,13 +71,31 @@ static Retcode dispatch(void *ctx, const void *req, size_t len, void *res, size_
 static int idle_watch(void *arg)
 {
     uint32_t idle = (uint32_t)(uintptr_t)arg;
-    static _Alignas(8) uint8_t buf[256];
-    size_t len = 0;
+    static _Alignas(8) uint8_t buf[256], res[256];
+    size_t len = 0, res_len = 0;
     uint64_t token = 0;
     Retcode r = ipc_recv(idle, buf, sizeof buf, &len, &token, 50);
-    idle_timeout = r == rcTimeout;
-    if (r != rcTimeout)
+    if (r != rcTimeout) {
         printf("%s: Recv with a 50 ms timeout on \"idle\" returned %s\n", start_argv()[0], retcode_name(r));
+        return 0;
+    }
+    idle_timeout |= IDLE_RECV;
+    r = ipc_reply_recv(0, buf, 0, idle, sizeof buf, &len, &token, 50);
+    if (r != rcTimeout) {
+        printf("%s: ReplyRecv(0) with a 50 ms timeout on \"idle\" returned %s\n", start_argv()[0], retcode_name(r));
+        return 0;
+    }
+    idle_timeout |= IDLE_REPLY_RECV0;
+    /* IpcTest calls once, after it has seen the two bits above. */
+    r = ipc_recv(idle, buf, sizeof buf, &len, &token, IPC_FOREVER);
+    if (r == rcOk)
+        r = dispatch(NULL, buf, len, res, sizeof res, &res_len);
+    if (r == rcOk)
+        r = ipc_reply_recv(token, res, res_len, idle, sizeof buf, &len, &token, 50);
+    if (r == rcTimeout)
+        idle_timeout |= IDLE_REPLY_RECV;
+    else
+        printf("%s: ReplyRecv with a 50 ms timeout after an answer returned %s\n", start_argv()[0], retcode_name(r));
     return 0;
 }
 

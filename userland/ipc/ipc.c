@@ -22,9 +22,9 @@ Retcode ipc_reply(uint64_t token, const void *buf, size_t len)
 }
 
 Retcode ipc_reply_recv(uint64_t token, void *buf, size_t len, uint32_t handle, size_t cap, size_t *msg_len,
-                       uint64_t *new_token)
+                       uint64_t *new_token, uint32_t timeout_ms)
 {
-    return sys_reply_recv(token, buf, len, handle, cap, msg_len, new_token);
+    return sys_reply_recv(token, buf, len, handle, cap, msg_len, new_token, timeout_ms);
 }
 
 Retcode ipc_connect(struct ipc_channel *ch, const char *name)

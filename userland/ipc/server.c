@@ -53,6 +53,6 @@ Retcode ipc_serve(struct ipc_server *srv)
         }
         /* The reply leaves from `res`, and the next request arrives in that same buffer. */
         in ^= 1;
-        r = sys_reply_recv(token, res, res_len, srv->listener, srv->cap, &len, &token);
+        r = sys_reply_recv(token, res, res_len, srv->listener, srv->cap, &len, &token, IPC_FOREVER);
     }
 }

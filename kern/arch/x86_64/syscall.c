@@ -58,7 +58,7 @@ void syscall_dispatch(struct trap_frame *f)
         rc = ipc_sys_reply(f->rdi, f->rsi, f->rdx);
         break;
     case SYS_REPLY_RECV:
-        rc = ipc_sys_reply_recv(f->rdi, f->rsi, f->rdx, (uint32_t)f->r10, f->r8, &r1, &r2);
+        rc = ipc_sys_reply_recv(f->rdi, f->rsi, f->rdx, (uint32_t)f->r10, f->r8, f->r9, &r1, &r2);
         f->rdx = r1;
         f->r8 = r2;
         break;

@@ -25,8 +25,8 @@
 #define SYS_RECV 1
 /* SYS_REPLY(token, buf, len) -> rc. Answers the request named by token. */
 #define SYS_REPLY 2
-/* SYS_REPLY_RECV(token, buf, len, handle in r10, cap in r8) -> as SYS_RECV; buf is reused
- * for receiving. */
+/* SYS_REPLY_RECV(token, buf, len, handle in r10, cap in r8, timeout_ms in r9) -> as SYS_RECV;
+ * buf is reused for receiving; the timeout bounds the receive only (the reply is not delayed). */
 #define SYS_REPLY_RECV 3
 /* SYS_NULL() -> rcOk. Does nothing: the kernel entry/exit benchmark. */
 #define SYS_NULL 4

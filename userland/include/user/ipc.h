@@ -34,8 +34,9 @@ Retcode ipc_call(uint32_t handle, const void *req, size_t req_len, void *res, si
                  uint32_t timeout_ms);
 Retcode ipc_recv(uint32_t handle, void *buf, size_t cap, size_t *len, uint64_t *token, uint32_t timeout_ms);
 Retcode ipc_reply(uint64_t token, const void *buf, size_t len);
+/* The receive half waits at most timeout_ms (rcTimeout; the reply has gone out by then). */
 Retcode ipc_reply_recv(uint64_t token, void *buf, size_t len, uint32_t handle, size_t cap, size_t *msg_len,
-                       uint64_t *new_token);
+                       uint64_t *new_token, uint32_t timeout_ms);
 
 /* A client channel: the handle the transport calls on, and the timeout of each call. */
 struct ipc_channel {

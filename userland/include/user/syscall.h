@@ -69,13 +69,14 @@ static inline Retcode sys_reply(uint64_t token, const void *buf, size_t len)
 }
 
 /* Answers `token` with buf[0..len) and waits for the next request on `handle` into the same
- * buffer (cap bytes). token 0 only receives. */
+ * buffer (cap bytes), at most timeout_ms (0 = forever; expiry gives rcTimeout after the reply
+ * went out). token 0 only receives. */
 static inline Retcode sys_reply_recv(uint64_t token, void *buf, size_t len, uint32_t handle, size_t cap,
-                                     size_t *msg_len, uint64_t *new_token)
+                                     size_t *msg_len, uint64_t *new_token, uint32_t timeout_ms)
 {
     register uint64_t r10 __asm__("r10") = handle;
     register uint64_t r8 __asm__("r8") = cap;
-    register uint64_t r9 __asm__("r9") = 0;
+    register uint64_t r9 __asm__("r9") = timeout_ms;
     uint64_t rax = SYS_REPLY_RECV, rdx = len;
     __asm__ volatile("syscall"
                      : "+a"(rax), "+d"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
