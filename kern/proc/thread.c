@@ -305,28 +305,61 @@ Retcode thread_terminate(struct thread *t, int64_t code)
 
 bool thread_should_exit(const struct thread *t) { return t->kill_pending; }
 
+/* exit_lock held. Links or unlinks self on t's waiter list. */
+static bool waiter_linked(struct thread *t, struct thread *self)
+{
+    for (struct thread *w = t->exit_waiters; w; w = w->wait_next)
+        if (w == self)
+            return true;
+    return false;
+}
+
+static void waiter_unlink(struct thread *t, struct thread *self)
+{
+    for (struct thread **pp = &t->exit_waiters; *pp; pp = &(*pp)->wait_next)
+        if (*pp == self) {
+            *pp = self->wait_next;
+            break;
+        }
+    self->wait_next = NULL;
+}
+
+/* Waits until t->exited. A wake-up for another reason (someone else's sched_wake of this
+ * thread) is not an end: only the exit, the timeout or the caller's own termination are. */
 Retcode thread_wait(struct thread *t, uint64_t timeout_ns, int64_t *code)
 {
     struct thread *self = thread_current();
     if (!t || t == self)
         return rcInvalidArgument;
+    uint64_t deadline = timeout_ns ? sched_now_ns() + timeout_ns : 0;
+    Retcode rc = rcOk;
     uint64_t f = spin_lock_irqsave(&t->exit_lock);
-    if (!t->exited) {
-        self->wait_next = t->exit_waiters;
-        t->exit_waiters = self;
-        Retcode rc = sched_block_timeout(&t->exit_lock, timeout_ns);
-        spin_lock(&t->exit_lock);
-        if (rc != rcOk || !t->exited) {
-            /* Timed out (or terminated): leave the waiter list if still on it. */
-            for (struct thread **pp = &t->exit_waiters; *pp; pp = &(*pp)->wait_next)
-                if (*pp == self) {
-                    *pp = self->wait_next;
-                    break;
-                }
-            self->wait_next = NULL;
-            spin_unlock_irqrestore(&t->exit_lock, f);
-            return rc != rcOk ? rc : rcTimeout;
+    while (!t->exited) {
+        uint64_t left = 0;
+        if (deadline) {
+            uint64_t now = sched_now_ns();
+            if (now >= deadline) {
+                rc = rcTimeout;
+                break;
+            }
+            left = deadline - now;
         }
+        if (!waiter_linked(t, self)) {
+            self->wait_next = t->exit_waiters;
+            t->exit_waiters = self;
+        }
+        rc = sched_block_timeout(&t->exit_lock, left);
+        spin_lock(&t->exit_lock);
+        if (t->exited)
+            break;
+        if (rc == rcPeerClosed && thread_should_exit(self))
+            break;
+        rc = rcOk;
+    }
+    if (!t->exited) {
+        waiter_unlink(t, self);
+        spin_unlock_irqrestore(&t->exit_lock, f);
+        return rc != rcOk ? rc : rcTimeout;
     }
     if (code)
         *code = t->exit_code;

@@ -153,7 +153,8 @@ bool thread_should_exit(const struct thread *t);
 
 /*
  * Waits until t has exited, at most timeout_ns (0: forever); *code gets its exit code.
- * rcTimeout; rcInvalidArgument (waiting for oneself).
+ * rcTimeout; rcPeerClosed (the caller was terminated); rcInvalidArgument (waiting for
+ * oneself). Other wake-ups of the caller do not end the wait.
  */
 Retcode thread_wait(struct thread *t, uint64_t timeout_ns, int64_t *code);
 
