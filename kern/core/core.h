@@ -52,6 +52,12 @@ extern const struct kl_core_FS_ops core_fs_ops;
 
 /* Helpers shared by the endpoint files. */
 
+struct aspace;
+/* Reserves size bytes with prot at a random free page-aligned place of the heap window above
+ * the image (vmm.c; ASLR for VMM.Allocate(anywhere) and Thread.Create's stacks); the lowest
+ * free range if a few random tries find no room. aspace_reserve's codes. */
+Retcode core_reserve_anywhere(struct aspace *as, uint64_t size, uint32_t prot, uint64_t *base);
+
 /* Looks up a handle of the caller with `need` rights and type; new reference in *obj. */
 Retcode core_get(struct core_ctx *c, uint32_t handle, int type, uint32_t need, void **obj);
 

@@ -3,7 +3,9 @@
  * SetTls, Sleep, GetInfo. Affinity and scheduling-policy methods have no handler (core.h).
  *
  * Thread.Create: the kernel reserves and commits the new thread's stack in the caller's address
- * space (stackSize bytes, 0: THREAD_USER_STACK_DEFAULT, with an inaccessible guard page below),
+ * space (stackSize bytes, 0: THREAD_USER_STACK_DEFAULT, with an inaccessible guard page below)
+ * at a random place of the heap window, as VMM.Allocate(anywhere) places regions (ASLR: no
+ * thread's stack lies at a predictable distance from another's or from the image),
  * and the thread starts at `routine` with rdi = context and rsp + 8 16-byte aligned (as after a
  * call); context2 is stored at [rsp + 8] (rsi is not set). Priority 0..THREAD_PRIO_MAX.
  * Suspend suspends the calling thread until another thread calls Resume on it.
@@ -40,8 +42,8 @@ static Retcode Create(void *ctx, idl_handle_t *thread, kl_core_Types_Tid *tid,
     stack_size = (stack_size + 4095u) & ~4095ull;
     struct aspace *as = c->proc->as;
     uint64_t base;
-    Retcode r = aspace_reserve(as, 0, stack_size + 4096u, ASPACE_PROT_READ | ASPACE_PROT_WRITE,
-                               &base);
+    Retcode r = core_reserve_anywhere(as, stack_size + 4096u, ASPACE_PROT_READ | ASPACE_PROT_WRITE,
+                                      &base);
     if (r != rcOk) {
         *rc = r;
         return rcOk;

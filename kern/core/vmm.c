@@ -42,6 +42,21 @@ static Retcode in_regions(struct aspace *as, uint64_t va, uint64_t size)
     return rcOk;
 }
 
+Retcode core_reserve_anywhere(struct aspace *as, uint64_t size, uint32_t prot, uint64_t *base)
+{
+    /* A random free place in the heap window (ASLR), not the lowest free address, so that
+     * small integers never become valid pointers and no two regions sit at predictable
+     * distances. A few tries, then the lowest free range. */
+    Retcode r = rcAlreadyExists;
+    for (int i = 0; i < 8 && r == rcAlreadyExists; i++) {
+        uint64_t hint = VMM_HEAP_LO + (loader_random64() % (VMM_HEAP_SPAN / 4096u)) * 4096u;
+        r = aspace_reserve(as, hint, size, prot, base);
+    }
+    if (r == rcAlreadyExists || r == rcInvalidArgument)
+        r = aspace_reserve(as, 0, size, prot, base);
+    return r;
+}
+
 static Retcode Allocate(void *ctx, kl_core_Types_VirtAddr addr, kl_core_Types_Size size,
                         uint32_t flags, kl_core_Types_VirtAddr *va, kl_core_Types_Retcode *rc)
 {
@@ -54,15 +69,8 @@ static Retcode Allocate(void *ctx, kl_core_Types_VirtAddr addr, kl_core_Types_Si
     uint64_t base = 0;
     Retcode r = rcAlreadyExists;
     if (addr == 0) {
-        /* "Anywhere": a random free place in the heap window (ASLR), not the lowest free
-         * address, so that small integers never become valid pointers. A few tries, then the
-         * lowest free range. */
-        for (int i = 0; i < 8 && r == rcAlreadyExists; i++) {
-            uint64_t hint = VMM_HEAP_LO + (loader_random64() % (VMM_HEAP_SPAN / 4096u)) * 4096u;
-            r = aspace_reserve(as, hint, size, flags & BASTION_VMM_PROT_MASK, &base);
-        }
-        if (r == rcAlreadyExists || r == rcInvalidArgument)
-            r = aspace_reserve(as, 0, size, flags & BASTION_VMM_PROT_MASK, &base);
+        /* "Anywhere": a random free place (ASLR). */
+        r = core_reserve_anywhere(as, size, flags & BASTION_VMM_PROT_MASK, &base);
     } else {
         r = aspace_reserve(as, addr, size, flags & BASTION_VMM_PROT_MASK, &base);
     }

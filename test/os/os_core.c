@@ -3,6 +3,7 @@
  * error paths: VMM, Thread, Handle, Task, Sync, HAL, FS, and one method outside point 9 (a
  * named refusal). Runs as task "CoreTest" from ROMFS "os_core".
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -106,6 +107,63 @@ static int returns7(void *arg)
 
 static uint64_t tls_block[4];
 
+/* Stack placement (ASLR): each thread parks with the address of one of its locals published. */
+static volatile uint64_t stack_sp[2];
+static volatile int stacks_go;
+
+static int stack_parker(void *arg)
+{
+    volatile int local = 0;
+    stack_sp[(uintptr_t)arg] = (uint64_t)(uintptr_t)&local;
+    while (!stacks_go)
+        core_thread_sleep(1);
+    return local;
+}
+
+/* Two Thread.Create stacks: each a committed region with a reserved, inaccessible guard page
+ * right below it, and not where "lowest free address" would put them, next to each other at a
+ * fixed distance (64 KiB + guard): random places in a 1 TiB window are megabytes apart. */
+static void thread_stacks(void)
+{
+    struct thread t[2];
+    bool made[2] = { false, false };
+    stack_sp[0] = stack_sp[1] = 0;
+    stacks_go = 0;
+    for (uintptr_t i = 0; i < 2; i++)
+        made[i] = OT_RC(thread_create(&t[i], stack_parker, (void *)i, THREAD_PRIO_DEFAULT, 0), rcOk);
+    for (int i = 0; i < 500 && made[0] && made[1] && (stack_sp[0] == 0 || stack_sp[1] == 0); i++)
+        core_thread_sleep(2);
+    uint64_t base[2] = { 0, 0 };
+    for (int i = 0; i < 2; i++) {
+        struct kl_core_VMM_VmPageInfo info;
+        uint32_t n = 0;
+        if (!made[i] || !OT_TRUE(stack_sp[i] != 0))
+            continue;
+        if (OT_RC(query(stack_sp[i], &info, &n), rcOk) && OT_EQ(n, 1)) {
+            OT_EQ(info.state, kl_core_VMM_VmPageCommitted);
+            OT_EQ(info.size, THREAD_STACK_DEFAULT);
+            base[i] = info.base;
+        }
+        if (base[i] != 0 && OT_RC(query(base[i] - USER_PAGE_SIZE, &info, &n), rcOk) && OT_EQ(n, 1)) {
+            OT_EQ(info.state, kl_core_VMM_VmPageReserved); /* the guard */
+            OT_EQ(info.flags & (VMM_FLAG_READ | VMM_FLAG_WRITE | VMM_FLAG_EXECUTE), 0);
+            OT_EQ(info.base + info.size, base[i]);
+        }
+    }
+    if (base[0] != 0 && base[1] != 0) {
+        uint64_t d = base[0] > base[1] ? base[0] - base[1] : base[1] - base[0];
+        const uint64_t span = THREAD_STACK_DEFAULT + USER_PAGE_SIZE;
+        if (!OT_TRUE(d > 16 * span))
+            printf("os_core: thread stacks at %lx and %lx, %lu bytes apart\n", (unsigned long)base[0],
+                   (unsigned long)base[1], (unsigned long)d);
+    }
+    stacks_go = 1;
+    int code = -1;
+    for (int i = 0; i < 2; i++)
+        if (made[i])
+            OT_RC(thread_join(&t[i], 5000, &code), rcOk);
+}
+
 static void thread(void)
 {
     CL(thread_Thread, CORE_MSG_SMALL);
@@ -116,6 +174,7 @@ static void thread(void)
         OT_EQ(code, 7);
     }
     OT_FAILS(thread_create(&t, returns7, NULL, 99, 0)); /* priority out of range */
+    thread_stacks();
 
     idl_handle_t self = { 0 };
     if (OT_RC(core_result(kl_core_Thread_OpenCurrent(&cl, &self, &rc), &rc), rcOk)) {
