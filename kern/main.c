@@ -10,11 +10,15 @@
  *   3. per-CPU + GDT/TSS/IST, IDT - from here on, every exception gives a full report
  *   4. protections    - CR0.WP, SMEP, SMAP, UMIP on this CPU
  *   5. memory  (H2)   - mb2_parse, kernel parameters, pmm_init, paging_init, slab, romfs
- *   6. platform (H3)  - acpi, lapic, ioapic, tsc, timer, smp (APs call percpu_init_ap())
- *   7. test hooks     - kernel-test.elf only (BASTION_TEST_HOOKS)
- *   8. ready line     - "Bastion ready: <N> CPUs online", which the boot test waits for
- *
- * H2 and H3 add their one-line calls in their sections below, in this order.
+ *   6. platform       - acpi, lapic, ioapic, tsc, timer, smp (APs call percpu_init_ap())
+ *   6b. microkernel   - address spaces (TLB shootdown IPI, fault handlers), the scheduler (from
+ *                       here kmain runs as an ordinary thread; every CPU has an idle thread),
+ *                       processes (the reaper)
+ *   7. test hooks     - kernel-test.elf only (BASTION_TEST_HOOKS): deliberate faults, and the
+ *                       scheduler/user-mode self-tests (selftest=sched,user)
+ *   8. ready line     - "Bastion ready: <N> CPUs online", which the boot test waits for; then
+ *                       Einit, the first user process, and kmain's thread exits so that CPU 0
+ *                       idles in its idle thread
  */
 #include <stdint.h>
 
@@ -39,6 +43,7 @@
 #include "mm/slab.h"
 #include "panic.h"
 #include "proc/process.h"
+#include "proc/thread.h"
 #include "sched/sched.h"
 #include "sched/selftest.h"
 
@@ -175,20 +180,22 @@ void kmain(uint32_t mb2_magic, uint64_t mb2_info_phys)
     cpu_enable_protections();
     cpu_print_features();
 
-    /* 5: memory (H2). boot_info_init() checks the multiboot2 magic. */
+    /* 5: memory. boot_info_init() checks the multiboot2 magic. */
     const struct boot_info *bi = boot_info_init(mb2_magic, mb2_info_phys);
     pmm_init(bi);
     paging_init();
     slab_init();
     romfs_boot(bi);
 
-    /* 6: platform (H3). */
+    /* 6: platform. */
     acpi_init(bi);
     lapic_init();
     ioapic_init();
     tsc_calibrate();
     timer_init();
     smp_start_aps();
+
+    /* 6b: microkernel. */
     aspace_init();
     sched_init();
     process_init();
@@ -199,8 +206,8 @@ void kmain(uint32_t mb2_magic, uint64_t mb2_info_phys)
     sched_selftest();
 #endif
 
-    /* 8: ready; then the first user process, Einit, from ROMFS (H10). */
+    /* 8: ready; then the first user process, Einit, from ROMFS. */
     kprintf("Bastion ready: %u CPUs online\n", percpu_count());
     process_start_init();
-    cpu_idle_forever();
+    thread_exit(0);
 }
