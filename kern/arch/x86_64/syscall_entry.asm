@@ -12,6 +12,8 @@ global syscall_entry
 extern syscall_dispatch
 extern user_return
 
+%include "arch/x86_64/trap_frame.inc"
+
 %define PERCPU_KSTACK_TOP 16            ; struct percpu.kernel_stack_top (syscall.c asserts)
 %define PERCPU_USER_RSP 24              ; struct percpu.user_rsp_scratch
 %define USER_CS (0x20 | 3)
@@ -34,21 +36,7 @@ syscall_entry:
     push rcx
     push qword 0                        ; error code
     push qword SYSCALL_VECTOR
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rbp
-    push rsi
-    push rdi
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
+    PUSH_GPRS
     cld
     sti
     mov rdi, rsp

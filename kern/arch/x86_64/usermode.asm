@@ -2,27 +2,15 @@
 ; frame: CS and SS have RPL 3), swaps GS back to the user's, and IRETs. Called with interrupts
 ; off; frame must lie at the top of the thread's kernel stack (the stack is abandoned).
 
+%include "arch/x86_64/trap_frame.inc"
+
 bits 64
 section .text
 global user_return
 
 user_return:
     mov rsp, rdi
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop r11
-    pop r10
-    pop r9
-    pop r8
-    pop rdi
-    pop rsi
-    pop rbp
-    pop rdx
-    pop rcx
-    pop rbx
-    pop rax
+    POP_GPRS
     add rsp, 16                         ; vector and error code
     swapgs
     iretq
