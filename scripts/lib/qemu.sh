@@ -99,3 +99,38 @@ bastion_wait_port() {
   done
   return 1
 }
+
+# bastion_boot_start NAME ISO LOG FIRMWARE ACCEL MACHINE CPUS MEM TIMEOUT_S
+# The headless boot every boot test does: QEMU boots ISO from its CD drive with the serial
+# console into LOG (QEMU's own output into LOG.qemu.txt), bounded by `timeout`, in the
+# background. Sets BASTION_BOOT_PID (the `timeout` wrapper, for `kill -0` liveness checks) and
+# BASTION_BOOT_WORKDIR, and installs the EXIT trap (bastion_boot_cleanup) that ends QEMU by its
+# own PID and removes the work folder. Returns 1, with the reason in BASTION_BOOT_ERROR, when the
+# firmware or the accelerator cannot be set up. Call it directly, never in $(...): the
+# variables, the trap and QEMU itself must belong to the calling shell.
+bastion_boot_start() {
+  local name=$1 iso=$2 log=$3 firmware=$4 accel=$5 machine=$6 cpus=$7 mem=$8 timeout_s=$9
+  mkdir -p "$(dirname "$log")"
+  : >"$log"
+  : >"$log.qemu.txt"
+  BASTION_BOOT_PID= BASTION_BOOT_ERROR=
+  BASTION_BOOT_WORKDIR=$(mktemp -d "$(dirname "$log")/.$name.XXXXXX")
+  trap bastion_boot_cleanup EXIT
+  trap 'exit 130' INT TERM HUP
+  bastion_firmware_args "$firmware" "$BASTION_BOOT_WORKDIR" || { BASTION_BOOT_ERROR="firmware setup"; return 1; }
+  bastion_accel_args "$accel" || { BASTION_BOOT_ERROR="accelerator setup"; return 1; }
+  timeout -k 5 $((timeout_s + 15)) "$BASTION_QEMU" -machine "$machine" "${BASTION_ACCEL_ARGS[@]}" \
+    "${BASTION_FW_ARGS[@]}" -smp "$cpus" -m "$mem" -cdrom "$iso" -boot d \
+    -display none -monitor none -serial "file:$log" -no-reboot \
+    -pidfile "$BASTION_BOOT_WORKDIR/qemu.pid" </dev/null >"$log.qemu.txt" 2>&1 &
+  BASTION_BOOT_PID=$!
+}
+
+# bastion_boot_cleanup: the EXIT trap of bastion_boot_start.
+bastion_boot_cleanup() {
+  local qpid=
+  [[ -r $BASTION_BOOT_WORKDIR/qemu.pid ]] && qpid=$(<"$BASTION_BOOT_WORKDIR/qemu.pid")
+  [[ -n $qpid ]] && bastion_qemu_stop "$qpid"
+  [[ -n $BASTION_BOOT_PID ]] && bastion_qemu_stop "$BASTION_BOOT_PID"
+  rm -rf "$BASTION_BOOT_WORKDIR"
+}

@@ -62,37 +62,16 @@ fail() {
 }
 
 [[ -r $iso ]] || fail "ISO not found: $iso (build it with scripts/build)"
-mkdir -p "$(dirname "$log")"
-: >"$log"
-: >"$log.qemu.txt"
-workdir=$(mktemp -d "$(dirname "$log")/.$name.XXXXXX")
-bastion_firmware_args "$firmware" "$workdir" || fail "firmware setup"
-bastion_accel_args "$accel" || fail "accelerator setup"
-
-tpid=
-cleanup() {
-  local qpid=
-  [[ -r $workdir/qemu.pid ]] && qpid=$(<"$workdir/qemu.pid")
-  [[ -n $qpid ]] && bastion_qemu_stop "$qpid"
-  [[ -n $tpid ]] && bastion_qemu_stop "$tpid"
-  rm -rf "$workdir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
 echo "$name: booting $iso ($firmware, -machine $machine, $accel, -smp $cpus, -m $mem, up to ${timeout_s}s)"
-timeout -k 5 $((timeout_s + 15)) "$BASTION_QEMU" -machine "$machine" "${BASTION_ACCEL_ARGS[@]}" "${BASTION_FW_ARGS[@]}" \
-  -smp "$cpus" -m "$mem" -cdrom "$iso" -boot d \
-  -display none -monitor none -serial "file:$log" -no-reboot \
-  -pidfile "$workdir/qemu.pid" </dev/null >"$log.qemu.txt" 2>&1 &
-tpid=$!
+bastion_boot_start "$name" "$iso" "$log" "$firmware" "$accel" "$machine" "$cpus" "$mem" "$timeout_s" ||
+  fail "$BASTION_BOOT_ERROR"
 
 start=$SECONDS
 exited=0
 while :; do
   bastion_classify_log "$log" "$cpus"
   [[ $BASTION_VERDICT != pending ]] && break
-  if ! kill -0 "$tpid" 2>/dev/null; then
+  if ! kill -0 "$BASTION_BOOT_PID" 2>/dev/null; then
     exited=1
     bastion_classify_log "$log" "$cpus"
     break
@@ -109,7 +88,7 @@ if [[ $BASTION_VERDICT == fail ]]; then
   for ((i = 0; i < 50; i++)); do
     size=$(stat -c %s "$log")
     [[ $size == "$last" ]] && break
-    kill -0 "$tpid" 2>/dev/null || break
+    kill -0 "$BASTION_BOOT_PID" 2>/dev/null || break
     last=$size
     sleep 0.3
   done

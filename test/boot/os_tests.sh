@@ -40,23 +40,6 @@ done
 [[ -r $iso ]] || { echo "FAIL os-tests: ISO not found: $iso"; exit 1; }
 mapfile -t names < <(sed -e '/^re:/!s/#.*//' -e '/^re:/!s/[[:space:]]//g' "$expect_file" | grep -v '^$')
 ((${#names[@]})) || { echo "FAIL os-tests: no test names in $expect_file"; exit 1; }
-mkdir -p "$(dirname "$log")"
-: >"$log"
-: >"$log.qemu.txt"
-workdir=$(mktemp -d "$(dirname "$log")/.os-tests.XXXXXX")
-bastion_firmware_args "$firmware" "$workdir" || { echo "FAIL os-tests: firmware setup"; exit 1; }
-bastion_accel_args "$accel" || { echo "FAIL os-tests: accelerator setup"; exit 1; }
-
-tpid=
-cleanup() {
-  local qpid=
-  [[ -r $workdir/qemu.pid ]] && qpid=$(<"$workdir/qemu.pid")
-  [[ -n $qpid ]] && bastion_qemu_stop "$qpid"
-  [[ -n $tpid ]] && bastion_qemu_stop "$tpid"
-  rm -rf "$workdir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
 
 summary() {
   local text=$1 n line
@@ -79,11 +62,8 @@ summary() {
 }
 
 echo "os-tests: booting $iso ($firmware, $accel, -smp $cpus, -m $mem, up to ${timeout_s}s)"
-timeout -k 5 $((timeout_s + 15)) "$BASTION_QEMU" -machine pc "${BASTION_ACCEL_ARGS[@]}" "${BASTION_FW_ARGS[@]}" \
-  -smp "$cpus" -m "$mem" -cdrom "$iso" -boot d \
-  -display none -monitor none -serial "file:$log" -no-reboot \
-  -pidfile "$workdir/qemu.pid" </dev/null >"$log.qemu.txt" 2>&1 &
-tpid=$!
+bastion_boot_start os-tests "$iso" "$log" "$firmware" "$accel" pc "$cpus" "$mem" "$timeout_s" ||
+  { echo "FAIL os-tests: $BASTION_BOOT_ERROR"; exit 1; }
 
 start=$SECONDS
 ready_at=
@@ -114,7 +94,7 @@ while :; do
     if ((${#failed[@]})); then verdict=fail reason="failed: ${failed[*]}"; else verdict=pass; fi
     break
   fi
-  if ! kill -0 "$tpid" 2>/dev/null; then verdict=fail reason="QEMU stopped; no result from: ${missing[*]}"; break; fi
+  if ! kill -0 "$BASTION_BOOT_PID" 2>/dev/null; then verdict=fail reason="QEMU stopped; no result from: ${missing[*]}"; break; fi
   if ((SECONDS - start >= timeout_s)); then
     verdict=fail reason="timeout after ${timeout_s}s; no result from: ${missing[*]}"
     ((${#failed[@]})) && reason+="; failed: ${failed[*]}"
