@@ -1,0 +1,308 @@
+/*
+ * bench_main: Bastion's side of issue 6's benchmark (docs/benchmarks.md). Times each operation
+ * with rdtsc exactly like the Linux program bench/linux/bench.c: warm-up iterations (a tenth, at
+ * least 2) untimed, then n samples of t1 - t0 around one operation, and prints
+ *   BENCH <name> median=<lower median> min=<minimum> n=<samples>
+ * or BENCH-ERROR <name> <reason>, and BENCH-END bastion at the very end. Under QEMU's
+ * -icount shift=0 one tick is one guest instruction.
+ *
+ * Argument: "--short" (the ctest run) divides every sample count by 100 (at least 3).
+ * Connection "bench": the channel to bench_echo (ipc_rtt, ipc_rtt_4k).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <user/core.h>
+#include <user/ipc.h>
+#include <user/scp.h>
+#include <user/start.h>
+#include <user/syscall.h>
+#include <user/thread.h>
+#include <user/vmm.h>
+
+#define MAX_SAMPLES 10000u
+
+static uint64_t samples[MAX_SAMPLES];
+static unsigned scale_div = 1;
+
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
+/* The number of samples for a nominal count (the Linux program's counts at --iters 1000). */
+static unsigned count(unsigned nominal)
+{
+    unsigned n = nominal / scale_div;
+    return n < 3 ? 3 : n;
+}
+
+static unsigned warmup(unsigned n)
+{
+    unsigned w = n / 10;
+    return w < 2 ? 2 : w;
+}
+
+/* Shell sort: fast enough for 10000 samples, no library needed. */
+static void sort(uint64_t *a, unsigned n)
+{
+    for (unsigned gap = n / 2; gap > 0; gap /= 2)
+        for (unsigned i = gap; i < n; i++) {
+            uint64_t v = a[i];
+            unsigned j = i;
+            for (; j >= gap && a[j - gap] > v; j -= gap)
+                a[j] = a[j - gap];
+            a[j] = v;
+        }
+}
+
+static void report(const char *name, unsigned n)
+{
+    sort(samples, n);
+    printf("BENCH %s median=%llu min=%llu n=%u\n", name, (unsigned long long)samples[(n - 1) / 2],
+           (unsigned long long)samples[0], n);
+}
+
+static void error(const char *name, const char *what, Retcode r)
+{
+    printf("BENCH-ERROR %s %s: %s\n", name, what, retcode_name(r));
+}
+
+static void error_at(const char *name, const char *what, Retcode r, const char *phase, unsigned i)
+{
+    printf("BENCH-ERROR %s %s: %s (%s iteration %u)\n", name, what, retcode_name(r), phase, i);
+}
+
+/* Runs op warm-up + n times, timing the last n; op returns rcOk or the failure that ends it. */
+static void run(const char *name, unsigned nominal, Retcode (*op)(void), const char *what)
+{
+    unsigned n = count(nominal);
+    for (unsigned i = 0, w = warmup(n); i < w; i++) {
+        Retcode r = op();
+        if (r != rcOk) {
+            error_at(name, what, r, "warm-up", i);
+            return;
+        }
+    }
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t t0 = rdtsc();
+        Retcode r = op();
+        uint64_t t1 = rdtsc();
+        if (r != rcOk) {
+            error_at(name, what, r, "sample", i);
+            return;
+        }
+        samples[i] = t1 - t0;
+    }
+    report(name, n);
+}
+
+/* null_syscall: SYS_NULL, kernel entry and exit only. */
+static Retcode op_null(void)
+{
+    return sys_null();
+}
+
+/* core_call: Task.GetPid(INVALID handle = this process) through the generated kl.core proxy:
+ * marshal, SYS_CALL on the kernel handle, the security hook, dispatch, a handler that reads one
+ * field, the response, unmarshal. */
+static Retcode op_core_call(void)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_task_Task, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    kl_core_Types_Pid pid = 0;
+    return core_result(kl_core_Task_GetPid(&cl, core_handle_arg(0xffffffffu), &pid, &rc), &rc);
+}
+
+/* ipc_rtt / ipc_rtt_4k: a raw SYS_CALL to bench_echo, which answers with the same message. */
+static uint32_t echo_handle;
+static _Alignas(8) uint8_t ipc_req[IDL_HEADER_SIZE + 4096], ipc_res[IDL_HEADER_SIZE + 4096];
+static size_t ipc_len;
+
+static void ipc_prepare(uint32_t arena)
+{
+    struct idl_header h = { .endpoint_id = 0, .method_id = 0, .fixed_size = 0, .arena_size = arena,
+                            .handle_count = 0, .flags = 0, .reserved = 0 };
+    memcpy(ipc_req, &h, sizeof h);
+    memset(ipc_req + IDL_HEADER_SIZE, 0x5a, arena);
+    ipc_len = IDL_HEADER_SIZE + arena;
+}
+
+static Retcode op_ipc(void)
+{
+    size_t got = 0;
+    Retcode r = sys_call(echo_handle, ipc_req, ipc_len, ipc_res, sizeof ipc_res, &got, 0);
+    if (r == rcOk && got != ipc_len)
+        return rcBadMessage;
+    return r;
+}
+
+/* futex_rtt: ping (this thread) and pong (a second thread of this process: Bastion has no
+ * memory shared between processes yet) over one word with Sync.Wait/Wake. */
+static volatile uint32_t futex_word;
+static volatile int pong_stop;
+
+static int pong(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        while (futex_word == 0)
+            core_sync_wait(&futex_word, 0, kl_core_Types_InfiniteTimeout);
+        if (pong_stop)
+            return 0;
+        futex_word = 0;
+        core_sync_wake(&futex_word, 1, NULL);
+    }
+}
+
+static Retcode op_futex(void)
+{
+    futex_word = 1;
+    Retcode r = core_sync_wake(&futex_word, 1, NULL);
+    if (r != rcOk)
+        return r;
+    while (futex_word == 1) {
+        r = core_sync_wait(&futex_word, 1, kl_core_Types_InfiniteTimeout);
+        if (r != rcOk && r != rcResourceBusy) /* busy: the word changed before the wait */
+            return r;
+    }
+    return rcOk;
+}
+
+/* Handle.Close of h; returns `r` if that was a failure already, else Close's outcome. */
+static Retcode close_handle(uint32_t h, Retcode r)
+{
+    CORE_CLIENT(hc, kl_core_Core_EP_handle_Handle, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    Retcode c = core_result(kl_core_Handle_Close(&hc, core_handle_arg(h), &rc), &rc);
+    return r != rcOk ? r : c;
+}
+
+/* thread_create: Thread.Create of a thread that returns at once, Thread.Wait for it, close its
+ * handle (thread_join does the wait and the close). */
+static int nothing(void *arg)
+{
+    (void)arg;
+    return 0;
+}
+
+/* 16 KiB, not the 64 KiB default: the stacks of ended threads stay allocated (see main). */
+#define THREAD_STACK (16u * 1024u)
+
+static Retcode op_thread(void)
+{
+    struct thread t;
+    Retcode r = thread_create(&t, nothing, NULL, THREAD_PRIO_DEFAULT, THREAD_STACK);
+    if (r != rcOk)
+        return r;
+    int code = -1;
+    r = thread_join(&t, kl_core_Types_InfiniteTimeout, &code);
+    return close_handle(t.handle, r);
+}
+
+/* process_create: Task.Create of bench_exit0 from ROMFS, SetEnv (argv), Resume; then
+ * GetExitInfo until it reports the exit, yielding with Thread.Sleep(0) between polls (Bastion
+ * has no blocking wait on a task); then Handle.Close of the task handle. */
+static Retcode op_process(void)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_task_Task, CORE_MSG_MEDIUM);
+    kl_core_Types_Retcode rc = rcFail;
+    idl_handle_t child = { 0 };
+    Retcode r = core_result(kl_core_Task_Create(&cl, "BenchChild", "bench.Exit0", "bench_exit0", 0, 10, 0, &child, &rc),
+                            &rc);
+    if (r != rcOk)
+        return r;
+    _Alignas(8) uint8_t blob[64];
+    struct scp_builder b;
+    size_t len = 0;
+    scp_init(&b, blob, sizeof blob, 0, 0);
+    scp_arg(&b, "bench_exit0");
+    r = scp_finish(&b, &len);
+    if (r == rcOk)
+        r = core_result(kl_core_Task_SetEnv(&cl, core_handle_arg(child.handle),
+                                            (struct idl_seq){ .data = blob, .count = (uint32_t)len }, &rc),
+                        &rc);
+    if (r == rcOk)
+        r = core_result(kl_core_Task_Resume(&cl, core_handle_arg(child.handle), &rc), &rc);
+    while (r == rcOk) {
+        kl_core_Task_TaskExitReason why;
+        struct kl_core_Task_TaskExitInfo info;
+        r = core_result(kl_core_Task_GetExitInfo(&cl, core_handle_arg(child.handle), &why, &info, &rc), &rc);
+        if (r == rcOk) {
+            if (why != kl_core_Task_TaskExitNormal || info.u.exitCode != 0)
+                r = rcFail;
+            break;
+        }
+        if (r != rcResourceBusy)
+            break;
+        r = core_thread_sleep(0);
+    }
+    return close_handle(child.handle, r);
+}
+
+/* mem_page / mem_1m: VMM.Allocate with COMMIT (reserve and back), one write per 4 KiB page,
+ * VMM.Free. */
+static uint64_t mem_size;
+
+static Retcode op_mem(void)
+{
+    uint64_t va = 0;
+    Retcode r = core_vmm_allocate(0, mem_size, VMM_FLAG_READ | VMM_FLAG_WRITE | VMM_FLAG_COMMIT, &va);
+    if (r != rcOk)
+        return r;
+    for (uint64_t off = 0; off < mem_size; off += USER_PAGE_SIZE)
+        *(volatile uint8_t *)(uintptr_t)(va + off) = 1;
+    return core_vmm_free(va, mem_size);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "--short") == 0)
+        scale_div = 100;
+    printf("BENCH-BEGIN bastion samples/%u\n", scale_div);
+
+    run("null_syscall", 10000, op_null, "SYS_NULL");
+    run("core_call", 1000, op_core_call, "Task.GetPid");
+
+    Retcode r = start_connection("bench", &echo_handle);
+    if (r != rcOk) {
+        error("ipc_rtt", "no connection \"bench\"", r);
+        error("ipc_rtt_4k", "no connection \"bench\"", r);
+    } else {
+        ipc_prepare(0);
+        run("ipc_rtt", 1000, op_ipc, "Call");
+        ipc_prepare(4096);
+        run("ipc_rtt_4k", 1000, op_ipc, "Call");
+    }
+
+    struct thread t;
+    r = thread_create(&t, pong, NULL, THREAD_PRIO_DEFAULT, 0);
+    if (r != rcOk) {
+        error("futex_rtt", "Thread.Create", r);
+    } else {
+        run("futex_rtt", 1000, op_futex, "Sync");
+        pong_stop = 1;
+        futex_word = 1;
+        core_sync_wake(&futex_word, 1, NULL);
+        int code;
+        thread_join(&t, kl_core_Types_InfiniteTimeout, &code);
+    }
+
+    /* Memory before thread_create: every ended thread leaves its stack region (and ~4.5 KiB of
+     * kernel memory) behind in this process, which makes every later VMM call slower. */
+    mem_size = USER_PAGE_SIZE;
+    run("mem_page", 1000, op_mem, "VMM");
+    mem_size = 1024 * 1024;
+    run("mem_1m", 100, op_mem, "VMM");
+
+    run("thread_create", 1000, op_thread, "Thread.Create/Wait");
+    run("process_create", 250, op_process, "Task");
+
+    /* boot needs the TSC of the kernel's first instruction, which the kernel does not keep (yet):
+     * no BENCH line, so the table says n/a (docs/benchmarks.md). */
+    printf("bench: boot not measured: the kernel keeps no TSC of its first instruction\n");
+    printf("BENCH-END bastion\n");
+    return 0;
+}
