@@ -58,6 +58,10 @@ static Retcode Create(void *ctx, idl_handle_t *thread, kl_core_Types_Tid *tid,
     struct thread *t = NULL;
     if (r == rcOk)
         r = thread_create_user(c->proc, routine, context, top - 16u, priority, &t);
+    if (r == rcOk) {
+        t->user_stack_region = base;
+        t->user_stack_region_size = stack_size + 4096u;
+    }
     if (r == rcOk)
         r = process_add_thread(c->proc, t);
     uint32_t hv = HANDLE_INVALID;
@@ -70,8 +74,10 @@ static Retcode Create(void *ctx, idl_handle_t *thread, kl_core_Types_Tid *tid,
         thread->rights = HR_THREAD_FULL;
         *tid = (uint32_t)t->tid;
     } else {
-        /* A created thread that never started holds nothing but its object: the process
-         * forgets it at reaping; the stack is released here. */
+        /* A created thread that never started holds nothing but its object; the stack is
+         * released here, so the process must not free it again when it forgets the thread. */
+        if (t != NULL)
+            t->user_stack_region_size = 0;
         (void)aspace_free(as, base, stack_size + 4096u);
     }
     if (t != NULL)

@@ -121,10 +121,34 @@ static void kmem_release(struct kmem_account *acct)
  * it keeps the thread registered). */
 #define PROCESS_THREAD_CHARGE (sizeof(struct thread) + THREAD_KSTACK_SIZE + 512u)
 
+/* Called for an ended thread that p no longer lists: returns its charge and its user stack. */
 static void forget_thread(struct process *p, struct thread *t)
 {
+    if (t->user_stack_region_size != 0 && p->as != NULL)
+        (void)aspace_free(p->as, t->user_stack_region, t->user_stack_region_size);
+    t->user_stack_region_size = 0;
     kmem_uncharge(&p->kmem, PROCESS_THREAD_CHARGE);
     thread_unref(t);
+}
+
+/* Takes the threads of p that have ended off its list and forgets them, so that a process that
+ * creates and joins threads in a loop keeps a bounded charge and address space (their handles
+ * keep the objects alive for GetInfo and Wait). Not under p->lock. */
+static void forget_dead_threads(struct process *p)
+{
+    struct thread *dead[PROCESS_MAX_THREADS];
+    uint32_t ndead = 0, k = 0;
+    spin_lock(&p->lock);
+    for (uint32_t i = 0; i < p->nthreads; i++) {
+        if (__atomic_load_n(&p->threads[i]->state, __ATOMIC_ACQUIRE) == THREAD_DEAD)
+            dead[ndead++] = p->threads[i];
+        else
+            p->threads[k++] = p->threads[i];
+    }
+    p->nthreads = k;
+    spin_unlock(&p->lock);
+    for (uint32_t i = 0; i < ndead; i++)
+        forget_thread(p, dead[i]);
 }
 
 /* ---- the reaper ----------------------------------------------------------------------- */
@@ -353,6 +377,7 @@ Retcode process_set_scp(struct process *p, const void *blob, size_t len)
 
 Retcode process_add_thread(struct process *p, struct thread *t)
 {
+    forget_dead_threads(p);
     Retcode rc = kmem_charge(&p->kmem, PROCESS_THREAD_CHARGE);
     if (rc != rcOk)
         return rc;
@@ -363,24 +388,9 @@ Retcode process_add_thread(struct process *p, struct thread *t)
         return rcPeerClosed;
     }
     if (p->nthreads == PROCESS_MAX_THREADS) {
-        /* Make room by forgetting threads that have ended (their handles keep them alive). */
-        uint32_t k = 0;
-        struct thread *dead[PROCESS_MAX_THREADS];
-        uint32_t ndead = 0;
-        for (uint32_t i = 0; i < p->nthreads; i++) {
-            if (__atomic_load_n(&p->threads[i]->state, __ATOMIC_ACQUIRE) == THREAD_DEAD)
-                dead[ndead++] = p->threads[i];
-            else
-                p->threads[k++] = p->threads[i];
-        }
-        p->nthreads = k;
         spin_unlock(&p->lock);
         kmem_uncharge(&p->kmem, PROCESS_THREAD_CHARGE);
-        for (uint32_t i = 0; i < ndead; i++)
-            forget_thread(p, dead[i]);
-        if (k == PROCESS_MAX_THREADS)
-            return rcQuotaExceeded;
-        return process_add_thread(p, t);
+        return rcQuotaExceeded;
     }
     thread_ref(t);
     p->threads[p->nthreads++] = t;

@@ -88,6 +88,12 @@ struct thread {
     void (*entry)(void *arg);
     void *arg;
     uintptr_t user_entry, user_stack, user_arg;
+    /* The stack region Thread.Create reserved for this thread in its process's address space
+     * (base and size, guard page included; size 0: none, as for the main thread, whose stack
+     * is part of the loaded image's layout). The process frees it when it forgets the thread
+     * after the thread has ended: an ended thread never runs on it again. */
+    uintptr_t user_stack_region;
+    uint64_t user_stack_region_size;
     /* Exit: protected by exit_lock. */
     struct spinlock exit_lock;
     bool exited;

@@ -164,6 +164,25 @@ static void thread_stacks(void)
             OT_RC(thread_join(&t[i], 5000, &code), rcOk);
 }
 
+/* A process gets back what a thread held once the thread has ended: its kernel-memory charge
+ * and its stack. 200 create/join/close rounds would need about 4 MiB of kernel memory and
+ * 13 MiB of stacks at once otherwise, more than this process's limits. */
+static void thread_churn(void)
+{
+    CL(handle_Handle, CORE_MSG_SMALL);
+    int rounds = 0, code = -1;
+    for (; rounds < 200; rounds++) {
+        struct thread t;
+        if (thread_create(&t, returns7, NULL, THREAD_PRIO_DEFAULT, 0) != rcOk)
+            break;
+        Retcode joined = thread_join(&t, 5000, &code);
+        (void)core_result(kl_core_Handle_Close(&cl, H(t.handle), &rc), &rc);
+        if (joined != rcOk || code != 7)
+            break;
+    }
+    OT_EQ(rounds, 200);
+}
+
 static void thread(void)
 {
     CL(thread_Thread, CORE_MSG_SMALL);
@@ -175,6 +194,7 @@ static void thread(void)
     }
     OT_FAILS(thread_create(&t, returns7, NULL, 99, 0)); /* priority out of range */
     thread_stacks();
+    thread_churn();
 
     idl_handle_t self = { 0 };
     if (OT_RC(core_result(kl_core_Thread_OpenCurrent(&cl, &self, &rc), &rc), rcOk)) {
