@@ -53,6 +53,25 @@ static void call_fail(struct ipc_call *c, Retcode rc)
     call_put(c);
 }
 
+/* Takes the first thread waiting in Recv on port and hands it c (TAKEN, with the server side's
+ * reference); NULL when no receiver waits. Called with the port locked; the caller wakes or
+ * switches to the receiver. */
+static struct ipc_thread *port_hand_to_receiver(struct ipc_port *port, struct ipc_call *c)
+{
+    struct ipc_thread *r = port->r_head;
+    if (r == NULL)
+        return NULL;
+    port->r_head = r->next;
+    if (port->r_head == NULL)
+        port->r_tail = NULL;
+    r->next = NULL;
+    r->port = NULL;
+    r->delivered = c;
+    c->state = CALL_TAKEN;
+    __atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL);
+    return r;
+}
+
 /* ---- Call ------------------------------------------------------------------------------ */
 
 Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len,
@@ -92,17 +111,9 @@ Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len,
     port->calls++;
     self->ipc.calling = c;
     Retcode wrc;
-    struct ipc_thread *r = port->r_head;
+    struct ipc_thread *r = port_hand_to_receiver(port, c);
     if (r != NULL) {
-        /* A receiver waits: hand the call over and run it at once (direct switch). */
-        port->r_head = r->next;
-        if (port->r_head == NULL)
-            port->r_tail = NULL;
-        r->next = NULL;
-        r->port = NULL;
-        r->delivered = c;
-        c->state = CALL_TAKEN;
-        __atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL); /* the server side's reference */
+        /* A receiver waited and has the call: run it at once (direct switch). */
         if (ns == 0) {
             wrc = sched_switch_to(thread_of(r), &port->lock);
         } else {
@@ -282,16 +293,8 @@ static Retcode recv_locked(struct ipc_port *port, uint64_t fl, uint64_t ns, stru
              * to another waiting receiver, or put it back at the head of the queue. */
             c->state = CALL_QUEUED;
             __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL); /* the caller still holds one */
-            struct ipc_thread *r = port->r_head;
+            struct ipc_thread *r = port_hand_to_receiver(port, c);
             if (r != NULL) {
-                port->r_head = r->next;
-                if (port->r_head == NULL)
-                    port->r_tail = NULL;
-                r->next = NULL;
-                r->port = NULL;
-                r->delivered = c;
-                c->state = CALL_TAKEN;
-                __atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL); /* the server side's reference */
                 sched_wake(thread_of(r), rcOk);
             } else {
                 c->next = port->q_head;
