@@ -51,6 +51,45 @@ static Retcode dispatch(struct core_ctx *c, uint32_t ep, const void *req, size_t
     }
 }
 
+#ifdef BASTION_CORE_PROF
+/* Off by default: build with -DBASTION_CORE_PROF (e.g. CMAKE_C_FLAGS) to print, every 1000
+ * Task.GetPid calls, the mean rdtsc ticks of each stage of the path (docs/benchmarks.md, "Where
+ * a core call's ticks go"). ipc_sys_call stamps the first two. Single CPU only. */
+#include "arch/x86_64/cpu.h"
+#include "lib/kprintf.h"
+uint64_t core_prof_t0, core_prof_t1;
+#define CORE_PROF_STAMP(i) uint64_t prof_t##i = rdtsc()
+static void core_prof_report(const struct idl_header *h, const uint64_t *t)
+{
+    static uint64_t sum[10];
+    static unsigned n;
+    static const char *const stage[10] = {"", "lookup", "kreq", "copyin", "route", "hook",
+                                          "kres", "dispatch", "copyout", "free"};
+    if (h->endpoint_id != kl_core_Core_EP_task_Task || h->method_id != kl_core_Task_GetPid_MID)
+        return;
+    for (int i = 1; i < 10; i++)
+        sum[i] += t[i] - t[i - 1];
+    if (++n < 1000)
+        return;
+    kprintf("COREPROF");
+    for (int i = 1; i < 10; i++) {
+        kprintf(" %s %lu", stage[i], (unsigned long)(sum[i] / n));
+        sum[i] = 0;
+    }
+    kprintf("\n");
+    n = 0;
+}
+#else
+#define CORE_PROF_STAMP(i) ((void)0)
+#endif
+
+/* The endpoints whose handlers use core_ctx.scratch (FS.Read, FS.Count, FS.GetInfo, VMM.Query);
+ * calls on the other endpoints do not allocate it. */
+static bool uses_scratch(uint32_t ep)
+{
+    return ep == kl_core_Core_EP_fs_FS || ep == kl_core_Core_EP_vmm_VMM;
+}
+
 Retcode core_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t resp,
                   uint64_t resp_cap, uint64_t *resp_len)
 {
@@ -58,12 +97,20 @@ Retcode core_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t re
         return rcBufferTooSmall;
     if (resp_cap > IDL_MESSAGE_MAX)
         resp_cap = IDL_MESSAGE_MAX;
-    Retcode rc;
-    void *kreq = kmalloc_charged(req_len, &p->kmem, &rc);
-    if (kreq == NULL)
-        return rc;
+    Retcode rc = rcOk;
+    struct thread *t = thread_current();
+    /* Small messages use the calling thread's own buffers (charged with the thread); larger
+     * ones are allocated and charged for the call, as before. */
+    void *kreq = t->core_msg[0];
+    if (req_len > THREAD_CORE_MSG) {
+        kreq = kmalloc_charged(req_len, &p->kmem, &rc);
+        if (kreq == NULL)
+            return rc;
+    }
+    CORE_PROF_STAMP(2);
     void *kres = NULL, *scratch = NULL;
     rc = copy_from_user(kreq, req, req_len);
+    CORE_PROF_STAMP(3);
     const struct idl_method_desc *m = NULL;
     struct idl_header h = {0};
     if (rc == rcOk) {
@@ -73,6 +120,7 @@ Retcode core_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t re
             e = idl_peek_header(kreq, req_len, &h);
         rc = idl_error_retcode(e);
     }
+    CORE_PROF_STAMP(4);
     if (rc == rcOk) {
         struct sec_request sr = {
             .event = SEC_EVENT_REQUEST, .src_sid = kobj_sid(&p->obj), .src_class = p->class_name,
@@ -82,23 +130,38 @@ Retcode core_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t re
         };
         rc = security_check(&sr);
     }
+    CORE_PROF_STAMP(5);
     if (rc == rcOk) {
-        kres = kmalloc_charged(resp_cap, &p->kmem, &rc);
-        if (kres != NULL)
+        if (resp_cap <= THREAD_CORE_MSG)
+            kres = t->core_msg[1];
+        else
+            kres = kmalloc_charged(resp_cap, &p->kmem, &rc);
+        if (kres != NULL && uses_scratch(h.endpoint_id))
             scratch = kmalloc_charged(CORE_SCRATCH, &p->kmem, &rc);
     }
-    struct core_ctx c = {p, thread_current(), false, 0, scratch, CORE_SCRATCH};
+    CORE_PROF_STAMP(6);
+    struct core_ctx c = {p, t, false, 0, scratch, scratch != NULL ? CORE_SCRATCH : 0};
     size_t out_len = 0;
-    if (rc == rcOk && scratch != NULL)
+    if (rc == rcOk)
         rc = dispatch(&c, h.endpoint_id, kreq, req_len, kres, resp_cap, &out_len);
+    CORE_PROF_STAMP(7);
     if (rc == rcOk) {
         rc = copy_to_user(resp, kres, out_len);
         if (rc == rcOk)
             *resp_len = out_len;
     }
+    CORE_PROF_STAMP(8);
     kfree_charged(scratch, &p->kmem);
-    kfree_charged(kres, &p->kmem);
-    kfree_charged(kreq, &p->kmem);
+    if (kres != t->core_msg[1])
+        kfree_charged(kres, &p->kmem);
+    if (kreq != t->core_msg[0])
+        kfree_charged(kreq, &p->kmem);
+    CORE_PROF_STAMP(9);
+#ifdef BASTION_CORE_PROF
+    core_prof_report(&h, (const uint64_t[10]){core_prof_t0, core_prof_t1, prof_t2, prof_t3,
+                                               prof_t4, prof_t5, prof_t6, prof_t7, prof_t8,
+                                               prof_t9});
+#endif
     if (c.exit_thread)
         thread_exit(c.exit_code);
     return rc;

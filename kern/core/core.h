@@ -33,7 +33,8 @@ struct core_ctx {
     struct thread *thread;
     bool exit_thread;       /* set by Exit methods: the thread ends after the call */
     int64_t exit_code;
-    void *scratch;          /* a kmalloc'd buffer for sequence/string out parameters */
+    void *scratch;          /* a kmalloc'd buffer for sequence/string out parameters; only
+                             * for the FS and VMM endpoints (core.c), NULL for the others */
     uint32_t scratch_size;
 };
 

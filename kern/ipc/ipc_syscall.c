@@ -10,10 +10,17 @@
 #include "proc/process.h"
 #include "proc/thread.h"
 #include "security/hook.h"
+#ifdef BASTION_CORE_PROF
+#include "arch/x86_64/cpu.h"
+#endif
 
 Retcode ipc_sys_call(uint32_t handle, uint64_t req, uint64_t req_len, uint64_t resp,
                      uint64_t resp_cap, uint64_t timeout_ms, uint64_t *resp_len)
 {
+#ifdef BASTION_CORE_PROF
+    extern uint64_t core_prof_t0, core_prof_t1;
+    core_prof_t0 = rdtsc();
+#endif
     struct process *p = process_current();
     if (p == NULL)
         return rcInvalidArgument;
@@ -25,6 +32,9 @@ Retcode ipc_sys_call(uint32_t handle, uint64_t req, uint64_t req_len, uint64_t r
         return rc;
     if (kobj_type(o) == KOBJ_KERNEL) {
         kobj_unref(o);
+#ifdef BASTION_CORE_PROF
+        core_prof_t1 = rdtsc();
+#endif
         return core_call(p, req, req_len, resp, resp_cap, resp_len);
     }
     if (kobj_type(o) != KOBJ_IPC_CLIENT) {

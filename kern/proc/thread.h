@@ -38,6 +38,9 @@ struct trap_frame;
 #define THREAD_PRIO_DEFAULT 10
 #define THREAD_NAME_MAX 16
 
+/* Size of each of a thread's two small core-call message buffers (struct thread, core_msg). */
+#define THREAD_CORE_MSG 256u
+
 /* Kernel stack: THREAD_KSTACK_PAGES mapped pages above one unmapped guard page. */
 #define THREAD_KSTACK_PAGES 4
 #define THREAD_KSTACK_SIZE (THREAD_KSTACK_PAGES * 4096ull)
@@ -108,6 +111,11 @@ struct thread {
     char name[THREAD_NAME_MAX];
     uint64_t ticks_run;           /* timer ticks that found it running */
     struct ipc_thread ipc;        /* IPC wait state (ipc/ipc_thread.h; all-zero = idle) */
+    /* core_call's request [0] and response [1] buffers for messages of at most
+     * THREAD_CORE_MSG bytes (kern/core/core.c): part of the thread, so charged once with it
+     * (PROCESS_THREAD_CHARGE) instead of allocated and charged on every core-endpoint call. A
+     * thread is in at most one core call at a time. */
+    _Alignas(16) uint8_t core_msg[2][THREAD_CORE_MSG];
 };
 
 /* Provided by the process code (kern/proc/process.c); weak references, so that kernel tests
