@@ -1,7 +1,8 @@
 /*
  * os_client_death: dies while a call of its own is in the server (its own os_probe_server,
- * "VictimServer", channel "victim"): a thread calls Delay(3000), the main thread ends the
- * process 100 ms later (3 s leave room for a slow, loaded TCG guest). os_ipc, also a client of VictimServer, then checks that the server counted the
+ * "VictimServer", channel "victim"): a thread calls Delay(3000); the main thread waits until
+ * that thread is about to call, then ends the process 1 s later (the call is then in the server
+ * even on a slow, loaded TCG guest, and the 3 s Delay is still running). os_ipc, also a client of VictimServer, then checks that the server counted the
  * lost reply and still answers. Prints its own line first,
  * since it cannot report afterwards.
  */
@@ -13,10 +14,13 @@
 
 #include "ostest/ProbeServer.edl.h"
 
+static volatile int calling; /* set by the caller thread right before its call */
+
 static int caller(void *arg)
 {
     struct idl_client *cl = arg;
     uint32_t slept;
+    calling = 1;
     ostest_Probe_Delay(cl, 3000, &slept);
     printf("os_client_death: FAIL: the call returned before the process ended\n");
     return 1;
@@ -37,7 +41,14 @@ int main(void)
         printf("os_client_death: 0 passed, 1 failed (Thread.Create)\n");
         return 1;
     }
-    core_thread_sleep(100);
+    /* Not a wall-clock guess about when the thread runs: first see it reach the call. */
+    for (int i = 0; i < 200 && !calling; i++)
+        core_thread_sleep(10);
+    if (!calling) {
+        printf("os_client_death: 0 passed, 1 failed (the caller thread never ran)\n");
+        return 1;
+    }
+    core_thread_sleep(1000);
     printf("os_client_death: 1 passed, 0 failed (ending with a call pending)\n");
     return 0;
 }

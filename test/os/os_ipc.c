@@ -151,9 +151,10 @@ int main(void)
     if (OT_EQ(idle, 3))
         reply_recv_timeout();
 
-    /* os_client_death dies inside a 3 s call on VictimServer (it starts with us and dies after
-     * 100 ms): once that call is over, the server has a lost reply and still answers. Our Stats
-     * call waits behind the Delay; ask again for a while in case we got in before it. */
+    /* os_client_death dies inside a 3 s call on VictimServer (it starts with us and dies about
+     * 1 s after its call went out): once that call is over, the server has a lost reply and
+     * still answers. Our Stats call waits behind the Delay; ask again for a while in case we
+     * got in before it. */
     core_thread_sleep(1000);
     static _Alignas(8) uint8_t vreq[MSG_MAX], vres[MSG_MAX];
     struct ipc_channel vch;
