@@ -92,22 +92,6 @@ static Retcode server_port(struct process *p, uint32_t handle, struct kobj **o,
     return rcOk;
 }
 
-Retcode ipc_sys_recv(uint32_t handle, uint64_t buf, uint64_t cap, uint64_t timeout_ms,
-                     uint64_t *msg_len, uint64_t *token)
-{
-    struct process *p = process_current();
-    if (p == NULL)
-        return rcInvalidArgument;
-    struct kobj *o;
-    struct ipc_port *port;
-    Retcode rc = server_port(p, handle, &o, &port);
-    if (rc != rcOk)
-        return rc;
-    rc = ipc_recv_port(port, buf, cap, timeout_ms, msg_len, token);
-    kobj_unref(o);
-    return rc;
-}
-
 Retcode ipc_sys_reply(uint64_t token, uint64_t buf, uint64_t len)
 {
     if (process_current() == NULL)
@@ -133,4 +117,11 @@ Retcode ipc_sys_reply_recv(uint64_t token, uint64_t buf, uint64_t len, uint32_t 
         rc = ipc_reply_token(token, buf, len, port, cap, timeout_ms, msg_len, out_token);
     kobj_unref(o);
     return rc;
+}
+
+/* Recv is ReplyRecv with nothing to answer (token 0). */
+Retcode ipc_sys_recv(uint32_t handle, uint64_t buf, uint64_t cap, uint64_t timeout_ms,
+                     uint64_t *msg_len, uint64_t *token)
+{
+    return ipc_sys_reply_recv(0, buf, 0, handle, cap, timeout_ms, msg_len, token);
 }
