@@ -175,17 +175,20 @@ static uint32_t eval(const struct ksm_table *t, const struct ksm_call *c, const 
     return KSM_R_RULE;
 }
 
-struct ksm_verdict ksm_decide(const struct ksm_table *t, uint32_t event, uint32_t src_class, uint32_t dst_class,
-                              uint32_t endpoint_id, uint32_t method_id, const void *msg, size_t len)
+/*
+ * Finds the cell of an event: *cell_out and *slot_out, or returns the reason it cannot
+ * (KSM_R_RULE on success). Shared by ksm_decide() and ksm_grants_unconditionally().
+ */
+static uint32_t find_cell(const struct ksm_table *t, uint32_t event, uint32_t src_class, uint32_t dst_class,
+                          uint32_t endpoint_id, uint32_t method_id, const struct ksm_cell **cell_out,
+                          uint32_t *slot_out)
 {
     if (!t || t->magic != KSM_TABLE_MAGIC)
-        return deny(KSM_R_BAD_TABLE, 0);
+        return KSM_R_BAD_TABLE;
     if (event >= KSM_EV_COUNT)
-        return deny(KSM_R_BAD_EVENT, 0);
+        return KSM_R_BAD_EVENT;
     if (src_class >= t->nclasses || dst_class >= t->nclasses)
-        return deny(KSM_R_BAD_CLASS, 0);
-    if (!msg)
-        len = 0;
+        return KSM_R_BAD_CLASS;
 
     /* The server is the class whose endpoint the event concerns; the peer is the other side. */
     uint32_t server = dst_class, peer = src_class;
@@ -201,33 +204,71 @@ struct ksm_verdict ksm_decide(const struct ksm_table *t, uint32_t event, uint32_
         uint32_t ep;
         if (event == KSM_EV_SECURITY) {
             if (cls->sec_ep == UINT32_MAX)
-                return deny(KSM_R_BAD_ENDPOINT, 0);
+                return KSM_R_BAD_ENDPOINT;
             ep = cls->sec_ep;
         } else {
             if (endpoint_id >= cls->nendpoints)
-                return deny(KSM_R_BAD_ENDPOINT, 0);
+                return KSM_R_BAD_ENDPOINT;
             ep = cls->ep_first + endpoint_id;
         }
         if (ep >= t->nendpoints)
-            return deny(KSM_R_BAD_TABLE, 0);
+            return KSM_R_BAD_TABLE;
         if (method_id >= t->endpoints[ep].nmethods)
-            return deny(KSM_R_BAD_METHOD, 0);
+            return KSM_R_BAD_METHOD;
         slot = t->endpoints[ep].slot_base + method_id;
     }
     if (slot >= t->nslots)
-        return deny(KSM_R_BAD_TABLE, 0);
+        return KSM_R_BAD_TABLE;
 
     uint32_t cell_no = t->index[((uint64_t)event * t->nclasses + peer) * t->nslots + slot];
     if (cell_no >= t->ncells)
-        return deny(KSM_R_BAD_TABLE, 0);
+        return KSM_R_BAD_TABLE;
     const struct ksm_cell *cell = &t->cells[cell_no];
+    if (cell->count != 0 && (cell->first > t->ncell_calls || cell->count > t->ncell_calls - cell->first))
+        return KSM_R_BAD_TABLE;
+    *cell_out = cell;
+    *slot_out = slot;
+    return KSM_R_RULE;
+}
+
+/* Does the call's audit profile log grants at the table's runtime level? */
+static int audits_grants(const struct ksm_table *t, const struct ksm_call *c)
+{
+    return c->audit_profile < t->nprofiles && t->audit_level < t->nlevels &&
+           (t->audit[c->audit_profile * t->nlevels + t->audit_level] & KSM_AUDIT_GRANTED);
+}
+
+int ksm_grants_unconditionally(const struct ksm_table *t, uint32_t event, uint32_t src_class, uint32_t dst_class,
+                               uint32_t endpoint_id, uint32_t method_id)
+{
+    const struct ksm_cell *cell;
+    uint32_t slot;
+    if (find_cell(t, event, src_class, dst_class, endpoint_id, method_id, &cell, &slot) != KSM_R_RULE ||
+        cell->count == 0)
+        return 0;
+    for (uint32_t i = 0; i < cell->count; i++) {
+        uint32_t call_no = t->cell_calls[cell->first + i];
+        if (call_no >= t->ncalls || t->calls[call_no].kind != KSM_CALL_GRANT || audits_grants(t, &t->calls[call_no]))
+            return 0;
+    }
+    return 1;
+}
+
+struct ksm_verdict ksm_decide(const struct ksm_table *t, uint32_t event, uint32_t src_class, uint32_t dst_class,
+                              uint32_t endpoint_id, uint32_t method_id, const void *msg, size_t len)
+{
+    if (!msg)
+        len = 0;
+    const struct ksm_cell *cell;
+    uint32_t slot;
+    uint32_t r = find_cell(t, event, src_class, dst_class, endpoint_id, method_id, &cell, &slot);
+    if (r != KSM_R_RULE)
+        return deny(r, 0);
     if (cell->count == 0) {
         struct ksm_verdict d = deny(KSM_R_DEFAULT_DENY, 0);
         d.slot = slot;
         return d;
     }
-    if (cell->first > t->ncell_calls || cell->count > t->ncell_calls - cell->first)
-        return deny(KSM_R_BAD_TABLE, 0);
 
     uint8_t audit = 0;
     for (uint32_t i = 0; i < cell->count; i++) {
@@ -259,8 +300,7 @@ struct ksm_verdict ksm_decide(const struct ksm_table *t, uint32_t event, uint32_
             d.slot = slot;
             return d;
         }
-        if (c->audit_profile < t->nprofiles && t->audit_level < t->nlevels &&
-            (t->audit[c->audit_profile * t->nlevels + t->audit_level] & KSM_AUDIT_GRANTED))
+        if (audits_grants(t, c))
             audit = 1;
     }
     struct ksm_verdict v = {KSM_GRANTED, audit, KSM_R_RULE, t->calls[t->cell_calls[cell->first]].loc, 0, slot};

@@ -12,6 +12,7 @@
 #include <bastion/startblock.h>
 
 static uint32_t core;
+static uint32_t security;
 static int argc_;
 static char *const *argv_;
 static char *const *envp_;
@@ -26,6 +27,7 @@ __attribute__((no_stack_protector)) int crt_read_start_block(const void *start_b
     if (sb == NULL || sb->magic != BASTION_START_MAGIC || sb->version != BASTION_START_VERSION)
         return -1;
     core = sb->core_handle;
+    security = sb->security_handle;
     argc_ = (int)sb->argc;
     argv_ = sb->argv ? (char *const *)(uintptr_t)sb->argv : empty_vector;
     envp_ = sb->envp ? (char *const *)(uintptr_t)sb->envp : empty_vector;
@@ -39,6 +41,11 @@ __attribute__((no_stack_protector)) int crt_read_start_block(const void *start_b
 uint32_t core_handle(void)
 {
     return core;
+}
+
+uint32_t security_channel_handle(void)
+{
+    return security;
 }
 
 int start_argc(void)

@@ -74,7 +74,8 @@ struct bastion_start_block {
     /* The executable's PT_TLS template (biased addresses); all 0 when it has none. */
     uint64_t tls_image, tls_file_size, tls_mem_size, tls_align;
     uint32_t pid;
-    uint32_t reserved;
+    uint32_t security_handle; /* the KSM only: the server end of the kernel's security channel
+                               * (docs/security-model.md); 0 in every other process */
     uint64_t stack_base;  /* lowest mapped byte of the main stack (a guard page is below) */
     uint64_t stack_size;  /* bytes of the main stack */
     uint64_t image_base;  /* load bias of the executable (the ASLR slide) */

@@ -13,6 +13,10 @@
 /* The handle of this process's channel to the kernel (kl.core.Core). */
 uint32_t core_handle(void);
 
+/* The KSM only: the server end of the channel on which the kernel asks for verdicts
+ * (docs/security-model.md). 0 in every other process. */
+uint32_t security_channel_handle(void);
+
 /* argv[0] is the task name given by Einit (init.yaml `task`). */
 int start_argc(void);
 char *const *start_argv(void);

@@ -1,0 +1,58 @@
+/*
+ * The security channel: how the kernel asks the KSM (the user-mode security monitor, ksm/monitor/)
+ * for a verdict. docs/security-model.md describes the round trip.
+ *
+ * The channel is an ordinary IPC channel whose only client is the kernel: the KSM receives on
+ * its server end (start block `security_handle`) with SYS_RECV / SYS_REPLY_RECV like any
+ * server. Every message has the IPC header (docs/message-format.md):
+ *
+ *   request   endpoint 0, method KSM_PROTO_DECIDE, fixed part struct ksm_proto_request,
+ *             arena: the message being decided (request, response, error and security events,
+ *             header included, as the sender wrote it) or, for execute events, the new
+ *             process's class name with its NUL.
+ *   verdict   the response: fixed part struct ksm_proto_verdict, no arena, no handles.
+ *
+ * Class ids are the KSM's own (the compiled table's); the kernel learns a process's id from the
+ * verdict of its execute event and sends it with every later event of that process. The kernel
+ * itself is KSM_PROTO_CLASS_CORE; a class the policy does not know is KSM_PROTO_CLASS_UNKNOWN,
+ * and the KSM denies everything such a process does.
+ */
+#ifndef BASTION_KSM_PROTO_H
+#define BASTION_KSM_PROTO_H
+
+#include <stdint.h>
+
+#define KSM_PROTO_DECIDE 0u            /* method id of the one request */
+#define KSM_PROTO_CLASS_CORE 0xFFFFFFFEu
+#define KSM_PROTO_CLASS_UNKNOWN 0xFFFFFFFFu
+#define KSM_PROTO_TEXT_MAX 160u        /* verdict text, NUL included */
+
+/* KSM_PROTO_REPLY_* bits: which answers to a granted request the policy grants without
+ * condition or audit, so that the kernel need not ask again when the answer comes. */
+#define KSM_PROTO_REPLY_RESPONSE 1u    /* the response event */
+#define KSM_PROTO_REPLY_ERROR 2u       /* the error event */
+#define KSM_PROTO_REPLY_ALL 3u
+
+struct ksm_proto_request {
+    uint32_t event;       /* enum sec_event (kern/security/hook.h) = enum ksm_event */
+    uint32_t src_class;   /* the source's class id, or KSM_PROTO_CLASS_CORE */
+    uint32_t dst_class;   /* the destination's; for execute events ignored (the arena names it) */
+    uint32_t endpoint_id; /* request/response/error: riid; security: ignored */
+    uint32_t method_id;
+    uint32_t reserved;    /* 0 */
+};
+
+struct ksm_proto_verdict {
+    uint32_t granted;     /* 1: granted, 0: denied; anything else is a malformed verdict */
+    uint32_t class_id;    /* execute events: the new process's class id (or _UNKNOWN) */
+    uint32_t audit;       /* 1: the kernel writes a kss record with `text` */
+    uint32_t reply;       /* granted request events: KSM_PROTO_REPLY_* bits, else 0 */
+    /* "<method>: <why>" for audit records, e.g. "vmm.VMM.Allocate: rule at einit.psl:57:9";
+     * NUL-terminated within the array. */
+    char text[KSM_PROTO_TEXT_MAX];
+};
+
+_Static_assert(sizeof(struct ksm_proto_request) == 24, "security channel ABI");
+_Static_assert(sizeof(struct ksm_proto_verdict) == 16 + KSM_PROTO_TEXT_MAX, "security channel ABI");
+
+#endif

@@ -1,0 +1,160 @@
+/* ksm_answer(): see ksm_answer.h. */
+#include "ksm_answer.h"
+
+#include "bastion_idl.h"
+#include "ksm_decide.h"
+
+/* Appends NUL-terminated text within out->text, truncating at the end. */
+struct text {
+    char *buf;
+    uint32_t len, cap;
+};
+
+static void put(struct text *t, const char *s)
+{
+    while (s && *s && t->len + 1 < t->cap)
+        t->buf[t->len++] = *s++;
+    t->buf[t->len] = 0;
+}
+
+static void put_u32(struct text *t, uint32_t v)
+{
+    char d[11];
+    int n = 0;
+    do {
+        d[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    char s[12];
+    for (int i = 0; i < n; i++)
+        s[i] = d[n - 1 - i];
+    s[n] = 0;
+    put(t, s);
+}
+
+/* The file name without its folders: the console line stays short, the line and column say
+ * where. */
+static const char *base_name(const char *path)
+{
+    const char *b = path;
+    for (const char *p = path; p && *p; p++)
+        if (*p == '/')
+            b = p + 1;
+    return b;
+}
+
+static void put_rule(struct text *t, const struct ksm_table *tab, uint32_t rule)
+{
+    if (rule == 0 || rule >= tab->nlocs) {
+        put(t, "no rule");
+        return;
+    }
+    const struct ksm_loc *l = &tab->locs[rule];
+    put(t, "rule at ");
+    put(t, l->file < tab->nfiles ? base_name(tab->files[l->file]) : "?");
+    put(t, ":");
+    put_u32(t, l->line);
+    put(t, ":");
+    put_u32(t, l->col);
+}
+
+static void refuse(struct ksm_proto_verdict *out, const char *why)
+{
+    struct text t = {out->text, 0, KSM_PROTO_TEXT_MAX};
+    out->granted = 0;
+    out->audit = 1;
+    put(&t, why);
+}
+
+/* The kernel's class id for a process, as a table id (UINT32_MAX: not one). */
+static uint32_t table_class(const struct ksm_answer_ctx *ctx, uint32_t id)
+{
+    if (id == KSM_PROTO_CLASS_CORE)
+        return ctx->core_class;
+    return id < ctx->table->nclasses ? id : UINT32_MAX;
+}
+
+void ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len, struct ksm_proto_verdict *out)
+{
+    const uint8_t *m = msg;
+    for (uint32_t i = 0; i < sizeof *out; i++)
+        ((uint8_t *)out)[i] = 0;
+    out->class_id = KSM_PROTO_CLASS_UNKNOWN;
+
+    struct idl_header h;
+    struct ksm_proto_request r;
+    if (msg == NULL || len < KSM_ANSWER_ARENA_OFFSET) {
+        refuse(out, "malformed security request (too short)");
+        return;
+    }
+    __builtin_memcpy(&h, m, sizeof h);
+    __builtin_memcpy(&r, m + IDL_HEADER_SIZE, sizeof r);
+    if (h.endpoint_id != 0 || h.method_id != KSM_PROTO_DECIDE || h.fixed_size != sizeof r || h.handle_count != 0 ||
+        h.flags != 0 || h.arena_size != len - KSM_ANSWER_ARENA_OFFSET || r.reserved != 0) {
+        refuse(out, "malformed security request");
+        return;
+    }
+    const uint8_t *arena = m + KSM_ANSWER_ARENA_OFFSET;
+    size_t arena_len = len - KSM_ANSWER_ARENA_OFFSET;
+
+    uint32_t src = table_class(ctx, r.src_class), dst = table_class(ctx, r.dst_class);
+    const char *new_class = 0;
+    if (r.event == KSM_EV_EXECUTE) {
+        if (arena_len == 0 || arena[arena_len - 1] != 0) {
+            refuse(out, "execute: malformed class name");
+            return;
+        }
+        new_class = (const char *)arena;
+        dst = ksm_class_id(ctx->table, new_class);
+        out->class_id = dst == UINT32_MAX ? KSM_PROTO_CLASS_UNKNOWN : dst;
+        arena = 0;
+        arena_len = 0;
+    }
+    struct text t = {out->text, 0, KSM_PROTO_TEXT_MAX};
+    if (src == UINT32_MAX || dst == UINT32_MAX) {
+        out->granted = 0;
+        out->audit = 1;
+        put(&t, r.event == KSM_EV_EXECUTE ? "execute" : "request");
+        put(&t, ": ");
+        if (new_class != 0 && dst == UINT32_MAX) {
+            put(&t, "class ");
+            put(&t, new_class);
+            put(&t, " is not in the policy");
+        } else {
+            put(&t, "a class the policy does not know");
+        }
+        return;
+    }
+    uint32_t endpoint = r.event == KSM_EV_SECURITY ? KSM_SECURITY_ENDPOINT : r.endpoint_id;
+    struct ksm_verdict v = ksm_decide(ctx->table, r.event, src, dst, endpoint, r.method_id, arena, arena_len);
+    out->granted = v.verdict == KSM_GRANTED;
+    out->audit = v.audit;
+    if (out->granted && r.event == KSM_EV_REQUEST) {
+        if (ksm_grants_unconditionally(ctx->table, KSM_EV_RESPONSE, dst, src, r.endpoint_id, r.method_id))
+            out->reply |= KSM_PROTO_REPLY_RESPONSE;
+        if (ksm_grants_unconditionally(ctx->table, KSM_EV_ERROR, dst, src, r.endpoint_id, r.method_id))
+            out->reply |= KSM_PROTO_REPLY_ERROR;
+    }
+    if (!out->audit)
+        return;
+    put(&t, v.slot < ctx->table->nslots ? ctx->table->slot_names[v.slot] : "?");
+    put(&t, ": ");
+    if (out->granted) {
+        put(&t, "granted by ");
+        put_rule(&t, ctx->table, v.rule);
+    } else if (v.reason == KSM_R_RULE) {
+        put_rule(&t, ctx->table, v.rule);
+    } else if (v.reason == KSM_R_DEFAULT_DENY) {
+        put(&t, "default deny");
+    } else {
+        put(&t, ksm_reason_name(v.reason));
+        if (v.reason == KSM_R_FIELD_BOUNDS && v.field < ctx->table->nfields) {
+            put(&t, " ");
+            put(&t, ctx->table->fields[v.field]);
+        }
+        if (v.rule != 0) {
+            put(&t, " in ");
+            put_rule(&t, ctx->table, v.rule);
+        }
+    }
+}

@@ -1,0 +1,30 @@
+/*
+ * The KSM's answer to one request on the security channel (<bastion/ksm_proto.h>): checks the
+ * request, maps the kernel's class ids to the table's, calls ksm_decide() and writes the verdict
+ * with its audit text. Pure and freestanding (no libc, no globals), so the host tests run the
+ * very code the KSM runs. Fail closed: a malformed request is a denial that says so.
+ */
+#ifndef KSM_ANSWER_H
+#define KSM_ANSWER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <bastion/ksm_proto.h>
+
+#include "ksm_table.h"
+
+/* Bytes of the security-channel header and fixed part before the arena. */
+#define KSM_ANSWER_ARENA_OFFSET 48u
+
+/* What ksm_answer() needs besides the message: the table and the id of kl.core.Core in it
+ * (ksm_class_id(table, "kl.core.Core"); UINT32_MAX if the policy does not name the kernel). */
+struct ksm_answer_ctx {
+    const struct ksm_table *table;
+    uint32_t core_class;
+};
+
+/* Decides msg[0..len) (a whole security-channel request, header included) into *out. */
+void ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len, struct ksm_proto_verdict *out);
+
+#endif
