@@ -7,6 +7,8 @@
 #include "proc/thread.h"
 #include "security/hook.h"
 
+#include <bastion/ksm_proto.h>
+
 #define CORE_SCRATCH 4096u /* the largest out sequence of the served methods (FS.Read) */
 
 Retcode core_get(struct core_ctx *c, uint32_t handle, int type, uint32_t need, void **obj)
@@ -90,6 +92,25 @@ static bool uses_scratch(uint32_t ep)
     return ep == kl_core_Core_EP_fs_FS || ep == kl_core_Core_EP_vmm_VMM;
 }
 
+/* The kernel's answer to p, when the policy makes it conditional: the response (or error) event
+ * with the answer as its message. */
+static Retcode check_answer(struct process *p, const void *kres, size_t len, uint32_t granted)
+{
+    struct idl_header h;
+    if (idl_peek_header(kres, len, &h) != IDL_OK)
+        return rcBadMessage;
+    uint32_t bit = (h.flags & IDL_FLAG_ERROR) ? KSM_PROTO_REPLY_ERROR : KSM_PROTO_REPLY_RESPONSE;
+    if (granted & bit)
+        return rcOk;
+    struct sec_request sr = {
+        .event = (h.flags & IDL_FLAG_ERROR) ? SEC_EVENT_ERROR : SEC_EVENT_RESPONSE,
+        .src_sid = KOBJ_SID_KERNEL, .src_class = CORE_CLASS_NAME,
+        .dst_sid = kobj_sid(&p->obj), .dst_class = p->class_name, .dst = p->label,
+        .endpoint_id = h.endpoint_id, .method_id = h.method_id, .msg = kres, .msg_len = len,
+    };
+    return security_check(&sr);
+}
+
 Retcode core_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t resp,
                   uint64_t resp_cap, uint64_t *resp_len)
 {
@@ -113,6 +134,7 @@ Retcode core_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t re
     CORE_PROF_STAMP(3);
     const struct idl_method_desc *m = NULL;
     struct idl_header h = {0};
+    uint32_t reply_granted = 0;
     if (rc == rcOk) {
         enum idl_error e = idl_route_request(kl_core_Core_endpoints, kl_core_Core_ENDPOINT_COUNT,
                                              kreq, req_len, &m);
@@ -124,11 +146,12 @@ Retcode core_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t re
     if (rc == rcOk) {
         struct sec_request sr = {
             .event = SEC_EVENT_REQUEST, .src_sid = kobj_sid(&p->obj), .src_class = p->class_name,
-            .dst_sid = KOBJ_SID_KERNEL, .dst_class = CORE_CLASS_NAME,
+            .dst_sid = KOBJ_SID_KERNEL, .dst_class = CORE_CLASS_NAME, .src = p->label,
             .endpoint_id = h.endpoint_id, .method_id = h.method_id, .msg = kreq,
             .msg_len = req_len,
         };
         rc = security_check(&sr);
+        reply_granted = sr.reply_granted;
     }
     CORE_PROF_STAMP(5);
     if (rc == rcOk) {
@@ -145,6 +168,8 @@ Retcode core_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t re
     if (rc == rcOk)
         rc = dispatch(&c, h.endpoint_id, kreq, req_len, kres, resp_cap, &out_len);
     CORE_PROF_STAMP(7);
+    if (rc == rcOk)
+        rc = check_answer(p, kres, out_len, reply_granted);
     if (rc == rcOk) {
         rc = copy_to_user(resp, kres, out_len);
         if (rc == rcOk)

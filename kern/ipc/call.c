@@ -12,6 +12,8 @@
 #include "sched/sched.h"
 #include "security/hook.h"
 
+#include <bastion/ksm_proto.h>
+
 static uint64_t next_call_id = 1;
 
 static struct thread *thread_of(struct ipc_thread *it)
@@ -26,18 +28,25 @@ static uint64_t ms_to_ns(uint64_t ms)
 }
 
 /* Drops one reference; the last frees the buffers and the references the call holds. */
+/* The account a call's buffers are charged to: its client's, or nobody's for a kernel thread. */
+static struct kmem_account *call_account(const struct ipc_call *c)
+{
+    return c->client_proc != NULL ? &c->client_proc->kmem : NULL;
+}
+
 static void call_put(struct ipc_call *c)
 {
     if (__atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) != 0)
         return;
-    struct kmem_account *acct = &c->client_proc->kmem;
+    struct kmem_account *acct = call_account(c);
     kfree_charged(c->req, acct);
     kfree_charged(c->resp, acct);
     port_put(c->port);
     thread_unref(c->client);
     struct process *cp = c->client_proc;
     kfree_charged(c, acct);
-    process_unref(cp);
+    if (cp != NULL)
+        process_unref(cp);
 }
 
 /* The server side gives up on a TAKEN call: the caller gets `rc`. Drops the server's ref. */
@@ -74,17 +83,17 @@ static struct ipc_thread *port_hand_to_receiver(struct ipc_port *port, struct ip
 
 /* ---- Call ------------------------------------------------------------------------------ */
 
-Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len,
-                      const struct idl_header *h, uint64_t resp, uint64_t resp_cap,
-                      uint64_t timeout_ms, uint64_t *resp_len)
+/* A QUEUED call record from the calling thread, owning req; NULL (req freed) on failure. */
+static struct ipc_call *call_new(struct ipc_port *port, void *req, size_t req_len,
+                                 const struct idl_header *h, uint64_t resp_cap, Retcode *rc)
 {
     struct thread *self = thread_current();
     struct process *proc = self->proc;
-    Retcode rc;
-    struct ipc_call *c = kmalloc_charged(sizeof *c, &proc->kmem, &rc);
+    struct kmem_account *acct = proc != NULL ? &proc->kmem : NULL;
+    struct ipc_call *c = kmalloc_charged(sizeof *c, acct, rc);
     if (c == NULL) {
-        kfree_charged(req, &proc->kmem);
-        return rc;
+        kfree_charged(req, acct);
+        return NULL;
     }
     memset(c, 0, sizeof *c);
     c->refs = 1;
@@ -92,7 +101,8 @@ Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len,
     c->port = port;
     thread_ref(self);
     c->client = self;
-    process_ref(proc);
+    if (proc != NULL)
+        process_ref(proc);
     c->client_proc = proc;
     c->id = __atomic_fetch_add(&next_call_id, 1, __ATOMIC_RELAXED);
     c->state = CALL_QUEUED;
@@ -100,13 +110,22 @@ Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len,
     c->req_len = req_len;
     c->req_h = *h;
     c->resp_cap = resp_cap;
+    return c;
+}
 
+/* Sends c on port and waits until it is final (REPLIED, FAILED or CANCELLED); returns that
+ * state, the port unlocked. Switches straight to a receiver that waits (with or without a
+ * timeout), otherwise queues the call. */
+static enum ipc_call_state call_exchange(struct ipc_port *port, struct ipc_call *c, uint64_t timeout_ms)
+{
+    struct thread *self = thread_current();
     uint64_t ns = ms_to_ns(timeout_ms);
     uint64_t fl = port_lock(port);
     if (port->closed) {
+        c->state = CALL_FAILED;
+        c->result = rcPeerClosed;
         port_unlock(port, fl);
-        call_put(c);
-        return rcPeerClosed;
+        return CALL_FAILED;
     }
     port->calls++;
     self->ipc.calling = c;
@@ -114,12 +133,7 @@ Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len,
     struct ipc_thread *r = port_hand_to_receiver(port, c);
     if (r != NULL) {
         /* A receiver waited and has the call: run it at once (direct switch). */
-        if (ns == 0) {
-            wrc = sched_switch_to(thread_of(r), &port->lock);
-        } else {
-            sched_wake(thread_of(r), rcOk);
-            wrc = sched_block_timeout(&port->lock, ns);
-        }
+        wrc = sched_switch_to_timeout(thread_of(r), &port->lock, ns);
     } else {
         c->next = NULL;
         if (port->q_tail)
@@ -154,9 +168,8 @@ Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len,
                 if (port->q_tail == c)
                     port->q_tail = prev;
             }
-        } else {
-            c->state = CALL_CANCELLED; /* the server's Reply gets rcPeerClosed */
         }
+        /* A TAKEN call is CANCELLED: the server's Reply gets rcPeerClosed. */
         c->state = st == CALL_QUEUED ? CALL_FAILED : CALL_CANCELLED;
         c->result = wrc;
         break;
@@ -164,13 +177,44 @@ Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len,
     self->ipc.calling = NULL;
     enum ipc_call_state st = c->state;
     port_unlock(port, fl);
+    return st;
+}
 
-    if (st == CALL_REPLIED) {
+Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len,
+                      const struct idl_header *h, uint64_t resp, uint64_t resp_cap,
+                      uint64_t timeout_ms, uint32_t reply_granted, uint64_t *resp_len)
+{
+    Retcode rc;
+    struct ipc_call *c = call_new(port, req, req_len, h, resp_cap, &rc);
+    if (c == NULL)
+        return rc;
+    c->reply_granted = reply_granted;
+    if (call_exchange(port, c, timeout_ms) == CALL_REPLIED) {
         rc = copy_to_user(resp, c->resp, c->resp_len);
         if (rc == rcOk)
             *resp_len = c->resp_len;
         else
             rc = rcInvalidArgument;
+    } else {
+        rc = c->result;
+    }
+    call_put(c);
+    return rc;
+}
+
+Retcode ipc_kernel_call(struct ipc_port *port, void *req, size_t req_len, const struct idl_header *h,
+                        void *resp, size_t resp_cap, uint64_t timeout_ms, size_t *resp_len)
+{
+    Retcode rc;
+    struct ipc_call *c = call_new(port, req, req_len, h, resp_cap, &rc);
+    if (c == NULL)
+        return rc;
+    c->kernel_client = true;
+    if (call_exchange(port, c, timeout_ms) == CALL_REPLIED) {
+        /* Reply checked resp_len <= resp_cap before it accepted the response. */
+        memcpy(resp, c->resp, c->resp_len);
+        *resp_len = c->resp_len;
+        rc = rcOk;
     } else {
         rc = c->result;
     }
@@ -334,6 +378,12 @@ Retcode ipc_recv_port(struct ipc_port *port, uint64_t buf, uint64_t cap, uint64_
     }
 }
 
+/* The KSM_PROTO_REPLY_* bit of an answer: response or error. */
+static uint32_t reply_bit(const struct idl_header *h)
+{
+    return (h->flags & IDL_FLAG_ERROR) ? KSM_PROTO_REPLY_ERROR : KSM_PROTO_REPLY_RESPONSE;
+}
+
 /* ---- Reply ----------------------------------------------------------------------------- */
 
 static struct ipc_call *take_received(struct process *me, uint64_t token)
@@ -359,6 +409,7 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
     if (c == NULL)
         return rcNotFound;
     struct process *cp = c->client_proc;
+    struct kmem_account *acct = call_account(c);
     Retcode rc;
     if (len < IDL_HEADER_SIZE || len > IDL_MESSAGE_MAX) {
         call_fail(c, rcBadMessage);
@@ -368,7 +419,7 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
         call_fail(c, rcBufferTooSmall);
         return next ? ipc_recv_port(next, buf, cap, timeout_ms, msg_len, out_token) : rcOk;
     }
-    void *kb = kmalloc_charged(len, &cp->kmem, &rc);
+    void *kb = kmalloc_charged(len, acct, &rc);
     if (kb == NULL) {
         call_fail(c, rc);
         return rc;
@@ -377,11 +428,14 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
     rc = copy_from_user(kb, buf, len);
     if (rc == rcOk)
         rc = ipc_msg_check(kb, len, IPC_MSG_RESPONSE, &h);
-    if (rc == rcOk) {
+    if (rc == rcOk && c->kernel_client && h.handle_count != 0)
+        rc = rcBadMessage; /* the kernel takes no handles */
+    if (rc == rcOk && !c->kernel_client && !(c->reply_granted & reply_bit(&h))) {
         struct sec_request sr = {
             .event = (h.flags & IDL_FLAG_ERROR) ? SEC_EVENT_ERROR : SEC_EVENT_RESPONSE,
             .src_sid = kobj_sid(&me->obj), .src_class = me->class_name,
             .dst_sid = kobj_sid(&cp->obj), .dst_class = cp->class_name,
+            .src = me->label, .dst = cp->label,
             .endpoint_id = h.endpoint_id, .method_id = h.method_id, .msg = kb, .msg_len = len,
         };
         rc = security_check(&sr);
@@ -395,7 +449,7 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
         spin_unlock(&handle_tree_lock);
     }
     if (rc != rcOk) {
-        kfree_charged(kb, &cp->kmem);
+        kfree_charged(kb, acct);
         call_fail(c, rc == rcInvalidArgument ? rcBadMessage : rc);
         return rc;
     }
@@ -411,7 +465,7 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
                 ipc_msg_untranslate(kb, &h, &cp->handles);
             spin_unlock(&handle_tree_lock);
         }
-        kfree_charged(kb, &cp->kmem);
+        kfree_charged(kb, acct);
         call_put(c);
         return rcPeerClosed;
     }

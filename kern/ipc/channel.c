@@ -8,6 +8,7 @@
 #include "proc/process.h"
 #include "proc/thread.h"
 #include "sched/sched.h"
+#include "security/label.h"
 
 void port_get(struct ipc_port *p)
 {
@@ -21,6 +22,7 @@ void port_put(struct ipc_port *p)
     /* Every port lives inside its server object, whose memory waited for this. */
     struct ipc_server_obj *s =
         (struct ipc_server_obj *)((char *)p - offsetof(struct ipc_server_obj, port));
+    sec_label_put(p->dst_label);
     kobj_free_mem(s);
 }
 
@@ -66,6 +68,8 @@ static Retcode server_new(const struct kobj_ops *ops, struct kmem_account *acct,
     s->port.refs = 1; /* the server object's */
     s->port.dst_sid = kobj_sid(&server->obj);
     memcpy(s->port.dst_class, server->class_name, sizeof s->port.dst_class);
+    sec_label_get(server->label);
+    s->port.dst_label = server->label;
     *out = s;
     return rcOk;
 }
@@ -138,4 +142,20 @@ Retcode ipc_connect(struct process *charge_to, struct process *server, handle_t 
     *out_server_end = hs;
     *out_client = hc;
     return rcOk;
+}
+
+Retcode ipc_security_channel(struct process *ksm, handle_t *out_server_end, struct ipc_port **out_port)
+{
+    struct ipc_server_obj *srv;
+    Retcode rc = server_new(&ipc_server_ops, NULL, ksm, &srv);
+    if (rc != rcOk)
+        return rc;
+    /* Receive and reply only: the KSM cannot pass its end on or copy it. */
+    rc = handle_install(&ksm->handles, &srv->obj, HR_IPC_RECV | HR_IPC_REPLY, out_server_end);
+    if (rc == rcOk) {
+        port_get(&srv->port);
+        *out_port = &srv->port;
+    }
+    kobj_unref(&srv->obj); /* the handle holds the object now, or it is gone */
+    return rc;
 }

@@ -46,6 +46,15 @@ Retcode ipc_connect(struct process *charge_to, struct process *server, handle_t 
                     uint32_t create_server_end, struct process *client, handle_t *out_listener,
                     handle_t *out_server_end, handle_t *out_client);
 
+/*
+ * The security channel (security/ksm_link.c): a server end in the KSM's table with receive and
+ * reply rights only, and a reference on its port for the kernel, the channel's only client.
+ * When the KSM dies its end goes with its handle table, the port closes and the kernel's calls
+ * fail with rcPeerClosed. Charged to nobody (it lives as long as the KSM).
+ */
+struct ipc_port;
+Retcode ipc_security_channel(struct process *ksm, handle_t *out_server_end, struct ipc_port **out_port);
+
 struct thread;
 /* Called by thread_exit() (proc/thread.c) before the thread is gone; no locks held. */
 void ipc_thread_exit(struct thread *t);

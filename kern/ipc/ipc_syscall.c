@@ -49,6 +49,7 @@ Retcode ipc_sys_call(uint32_t handle, uint64_t req, uint64_t req_len, uint64_t r
         return rc;
     }
     struct idl_header h;
+    uint32_t reply_granted = 0;
     rc = copy_from_user(kb, req, req_len);
     if (rc == rcOk)
         rc = ipc_msg_check(kb, req_len, IPC_MSG_REQUEST, &h);
@@ -62,9 +63,11 @@ Retcode ipc_sys_call(uint32_t handle, uint64_t req, uint64_t req_len, uint64_t r
         struct sec_request sr = {
             .event = SEC_EVENT_REQUEST, .src_sid = kobj_sid(&p->obj), .src_class = p->class_name,
             .dst_sid = port->dst_sid, .dst_class = port->dst_class,
+            .src = p->label, .dst = port->dst_label,
             .endpoint_id = h.endpoint_id, .method_id = h.method_id, .msg = kb, .msg_len = req_len,
         };
         rc = security_check(&sr);
+        reply_granted = sr.reply_granted;
     }
     if (rc != rcOk) {
         kfree_charged(kb, &p->kmem);
@@ -72,7 +75,7 @@ Retcode ipc_sys_call(uint32_t handle, uint64_t req, uint64_t req_len, uint64_t r
         return rc;
     }
     /* ipc_call_port owns kb from here. The client object keeps the port alive meanwhile. */
-    rc = ipc_call_port(port, kb, req_len, &h, resp, resp_cap, timeout_ms, resp_len);
+    rc = ipc_call_port(port, kb, req_len, &h, resp, resp_cap, timeout_ms, reply_granted, resp_len);
     kobj_unref(o);
     return rc;
 }

@@ -27,6 +27,7 @@
 
 struct thread;
 struct process;
+struct sec_label;
 
 struct ipc_port {
     struct spinlock lock;
@@ -38,6 +39,7 @@ struct ipc_port {
     /* The server as the security hook names it: set when the server side is created. */
     kobj_sid_t dst_sid;
     char dst_class[128];
+    struct sec_label *dst_label; /* reference; its class id is known once the server started */
 };
 
 /* Handle targets. A server end and a listener embed their port; a client end points at one. */
@@ -57,7 +59,10 @@ struct ipc_call {
     struct ipc_call *next;  /* port queue (QUEUED) or the receiver's received list (TAKEN) */
     struct ipc_port *port;  /* reference */
     struct thread *client;  /* reference */
-    struct process *client_proc; /* reference */
+    struct process *client_proc; /* reference; NULL for a kernel thread's call */
+    bool kernel_client;     /* the kernel calls (the security channel): the response stays in
+                             * the kernel, is not checked by the security hook, carries no handles */
+    uint32_t reply_granted; /* KSM_PROTO_REPLY_* bits: answers the KSM granted with the request */
     uint64_t id;            /* the reply token; never 0, never reused */
     enum ipc_call_state state;
     Retcode result;         /* FAILED: what Call returns */
@@ -87,10 +92,18 @@ static inline void port_unlock(struct ipc_port *p, uint64_t fl)
 void port_get(struct ipc_port *p);
 void port_put(struct ipc_port *p);
 
-/* The exchange (call.c); the caller holds a reference on port for the duration. */
+/* The exchange (call.c); the caller holds a reference on port for the duration. Call takes
+ * ownership of req (charged to the caller's process). reply_granted: the security hook already
+ * granted the response (sec_request.reply_granted). */
 Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len,
                       const struct idl_header *h, uint64_t resp, uint64_t resp_cap,
-                      uint64_t timeout_ms, uint64_t *resp_len);
+                      uint64_t timeout_ms, uint32_t reply_granted, uint64_t *resp_len);
+/* The same from the kernel itself (the security channel, security/ksm_link.c): req is a kernel
+ * buffer (kmalloc_charged to the calling thread's process, or to nobody for a kernel thread) it
+ * takes ownership of; the response is copied to resp[0..resp_cap) in the kernel. Waits at most
+ * timeout_ms (0: forever), switching directly to a waiting receiver. */
+Retcode ipc_kernel_call(struct ipc_port *port, void *req, size_t req_len, const struct idl_header *h,
+                        void *resp, size_t resp_cap, uint64_t timeout_ms, size_t *resp_len);
 Retcode ipc_recv_port(struct ipc_port *port, uint64_t buf, uint64_t cap, uint64_t timeout_ms,
                       uint64_t *msg_len, uint64_t *token);
 /* Reply; with `next` non-NULL continues with a receive on it (ReplyRecv) that waits at most

@@ -14,6 +14,7 @@
 #include "proc/thread.h"
 #include "sched/sched.h"
 #include "security/hook.h"
+#include "security/label.h"
 
 struct spinlock handle_tree_lock = SPINLOCK_INIT;
 
@@ -113,6 +114,7 @@ static void kmem_release(struct kmem_account *acct)
     /* The last charge on the process's kernel-memory account is gone: nothing refers to the
      * process any more (its own object released its reference first). */
     struct process *p = (struct process *)((char *)acct - offsetof(struct process, kmem));
+    sec_label_put(p->label);
     kfree(p);
 }
 
@@ -308,6 +310,11 @@ Retcode process_create(struct process *creator, const char *name, const char *cl
         kobj_unref(&p->obj);
         return rcInvalidArgument;
     }
+    p->label = sec_label_new(p->name);
+    if (p->label == NULL) {
+        kobj_unref(&p->obj);
+        return rcOutOfMemory;
+    }
 
     /* Reserve the name and take a pid. */
     spin_lock(&list_lock);
@@ -425,6 +432,7 @@ Retcode process_start(struct process *p)
     bool have_scp = p->scp != NULL && scp_check(p->scp, p->scp_len, &v) == rcOk;
     struct startblock_info info = {
         .name = p->name, .core_handle = p->core_handle, .pid = p->pid,
+        .security_handle = p->security_handle,
         .tls_image = p->tls_image, .tls_file_size = p->tls_file_size,
         .tls_mem_size = p->tls_mem_size, .tls_align = p->tls_align,
         .stack_base = p->stack_base, .stack_size = p->stack_size, .image_base = p->image_base,
@@ -443,12 +451,14 @@ Retcode process_start(struct process *p)
 
     if (rc == rcOk) {
         /* The "execute" event: the process is about to run its first instruction. */
-        const struct process *by = p->parent_hint;
+        /* Started by the calling process (Task.Resume), or by the kernel itself (Einit). */
+        const struct process *by = thread_current()->proc;
         struct sec_request sr = {
             .event = SEC_EVENT_EXECUTE,
             .src_sid = by ? kobj_sid(&by->obj) : KOBJ_SID_KERNEL,
             .src_class = by ? by->class_name : "kernel",
             .dst_sid = kobj_sid(&p->obj), .dst_class = p->class_name,
+            .src = by ? by->label : NULL, .dst = p->label,
         };
         rc = security_check(&sr);
     }

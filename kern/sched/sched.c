@@ -367,6 +367,11 @@ bool sched_wake(struct thread *t, Retcode wake_rc)
 
 Retcode sched_switch_to(struct thread *t, struct spinlock *held)
 {
+    return sched_switch_to_timeout(t, held, 0);
+}
+
+Retcode sched_switch_to_timeout(struct thread *t, struct spinlock *held, uint64_t timeout_ns)
+{
     const Retcode wake_rc = rcOk;
     uint64_t f = cpu_irq_save();
     spin_lock(&sched_lock);
@@ -382,10 +387,10 @@ Retcode sched_switch_to(struct thread *t, struct spinlock *held)
         t->cpu = me;
         t->state = THREAD_READY;
         rq_push_front(&cs->rq, &t->rq, RQ_LEVELS - 1);
-        rc = block_locked(cur, held, 0);
+        rc = block_locked(cur, held, timeout_ns);
     } else {
         wake_locked(t, wake_rc);
-        rc = block_locked(cur, held, 0);
+        rc = block_locked(cur, held, timeout_ns);
     }
     sched_unlock();
     cpu_irq_restore(f);

@@ -80,6 +80,8 @@ bool sched_wake(struct thread *t, Retcode wake_rc);
  * what the caller's own eventual wake-up gives.
  */
 Retcode sched_switch_to(struct thread *t, struct spinlock *held);
+/* The same, but the caller's own wait ends with rcTimeout after timeout_ns (0: no timeout). */
+Retcode sched_switch_to_timeout(struct thread *t, struct spinlock *held, uint64_t timeout_ns);
 
 /* Sleeps at least ns nanoseconds. */
 void sched_sleep_ns(uint64_t ns);

@@ -1,17 +1,86 @@
-/* The security hook (contract in hook.h): issue 4 grants and counts. */
+/*
+ * The security hook (contract in hook.h): asks the KSM, or the fixed list for the KSM's own
+ * requests, and writes the audit records.
+ */
 #include "security/hook.h"
+
+#include <bastion/ksm_proto.h>
+
+#include "lib/kprintf.h"
+#include "security/ksm_link.h"
+#include "security/ksm_self.h"
+#include "security/kss.h"
+#include "security/label.h"
 
 static uint64_t counts[SEC_EVENT_COUNT];
 static uint64_t denied;
 
-Retcode security_check(const struct sec_request *req)
+static const char *const event_names[SEC_EVENT_COUNT] = {
+    [SEC_EVENT_EXECUTE] = "execute", [SEC_EVENT_REQUEST] = "request", [SEC_EVENT_RESPONSE] = "response",
+    [SEC_EVENT_ERROR] = "error",     [SEC_EVENT_SECURITY] = "security",
+};
+
+/* "request Untrusted[demo.Untrusted] -> kernel[kl.core.Core] <what>" into a kss record. */
+static void audit(const struct sec_request *req, bool granted, Retcode rc, const char *what)
+{
+    struct kss_record r = {
+        .src_sid = req->src_sid, .dst_sid = req->dst_sid, .event = req->event, .granted = granted, .rc = rc,
+    };
+    ksnprintf(r.text, sizeof r.text, "%s %s[%s] -> %s[%s] %s", event_names[req->event],
+              req->src != NULL ? req->src->name : "kernel", req->src_class,
+              req->dst != NULL ? req->dst->name : "kernel", req->dst_class, what);
+    kss_write(&r);
+}
+
+/* A denial the KSM could not word: name the method by its ids. */
+static void audit_kernel_denial(const struct sec_request *req, Retcode rc, const char *why)
+{
+    char what[96];
+    if (req->event == SEC_EVENT_EXECUTE)
+        ksnprintf(what, sizeof what, "execute: %s (%s)", why, retcode_name(rc));
+    else
+        ksnprintf(what, sizeof what, "endpoint %u method %u: %s (%s)", req->endpoint_id, req->method_id, why,
+                  retcode_name(rc));
+    audit(req, false, rc, what);
+}
+
+Retcode security_check(struct sec_request *req)
 {
     if (req == NULL || (unsigned)req->event >= SEC_EVENT_COUNT) {
         __atomic_add_fetch(&denied, 1, __ATOMIC_RELAXED);
         return rcSecurityDisallow;
     }
+    req->reply_granted = 0;
     __atomic_add_fetch(&counts[req->event], 1, __ATOMIC_RELAXED);
-    return rcOk;
+
+    Retcode rc;
+    if (ksm_is_self(req->src)) {
+        /* The KSM's own request: the fixed list decides; the kernel's answer needs no check. */
+        rc = ksm_self_allowed(req) ? rcOk : rcSecurityDisallow;
+        req->reply_granted = rc == rcOk ? KSM_PROTO_REPLY_ALL : 0;
+        if (rc != rcOk)
+            audit_kernel_denial(req, rc, "not on the KSM's fixed list");
+    } else if (req->event == SEC_EVENT_EXECUTE && req->src == NULL && ksm_is_self(req->dst)) {
+        /* The kernel starts the KSM: nobody to ask yet. */
+        rc = rcOk;
+    } else {
+        struct ksm_proto_verdict v;
+        const char *why = "";
+        rc = ksm_ask(req, &v, &why);
+        if (rc != rcOk) {
+            audit_kernel_denial(req, rc, why);
+        } else {
+            if (req->event == SEC_EVENT_EXECUTE && v.granted)
+                __atomic_store_n(&req->dst->class_id, v.class_id, __ATOMIC_RELEASE);
+            req->reply_granted = v.granted ? v.reply : 0;
+            rc = v.granted ? rcOk : rcSecurityDisallow;
+            if (v.audit || !v.granted)
+                audit(req, v.granted, rc, v.text);
+        }
+    }
+    if (rc != rcOk)
+        __atomic_add_fetch(&denied, 1, __ATOMIC_RELAXED);
+    return rc;
 }
 
 uint64_t security_count(enum sec_event ev)

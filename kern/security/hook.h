@@ -2,21 +2,21 @@
  * The security hook: the one function every request passes through before it has any effect.
  *
  * Callers: core.c for every core-endpoint request (after idl_route_request validated it, before
- * the handler runs), ipc/call.c for every inter-process request (when Call sends it) and every
- * response and error response (when Reply sends it), and process start (the "execute" event).
- * Nothing else decides; a caller that gets anything but rcOk drops the request and returns that
- * code (rcSecurityDisallow) to the sender.
+ * the handler runs) and, when the policy makes it conditional, the kernel's answer; ipc/call.c
+ * and ipc_syscall.c for every inter-process request, response and error response; process.c
+ * for every process start (the "execute" event). Nothing else decides; a caller that gets
+ * anything but rcOk drops the request and returns that code to the sender.
  *
- * Issue 4: the body grants every request and counts it per event, so the accounting and the
- * call sites are in place and tested. Issue 5 replaces the body, and only the body, with the
- * round trip to the Kaspersky Security Module: build the security request from struct
- * sec_request (who: SID and class; what: destination SID and class, endpoint, method, event;
- * the message and the SIDs of the handles it carries), hand it to the KSM by direct switch,
- * and fail closed (rcNoKsm) when no KSM runs or its verdict is malformed.
+ * security_check() asks the KSM (ksm_link.c) over the security channel and waits for its
+ * verdict, so it may sleep: call it with no lock held. Fail closed: no KSM, a KSM that died or
+ * gave no verdict within KSM_VERDICT_TIMEOUT_MS (rcNoKsm), a malformed verdict
+ * (rcSecurityDisallow); every such denial is logged. The KSM's own requests never reach it: a
+ * fixed list in the kernel decides them (ksm_self.c). docs/security-model.md.
  */
 #ifndef BASTION_SECURITY_HOOK_H
 #define BASTION_SECURITY_HOOK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,20 +33,30 @@ enum sec_event {
     SEC_EVENT_COUNT
 };
 
+struct sec_label;
+
 struct sec_request {
     enum sec_event event;
     kobj_sid_t src_sid;      /* the sending process (KOBJ_SID_KERNEL for the kernel) */
-    const char *src_class;   /* its class (EDL name) */
+    const char *src_class;   /* its class (EDL name), for audit records */
     kobj_sid_t dst_sid;      /* the receiving process, or KOBJ_SID_KERNEL for kl.core.Core */
     const char *dst_class;   /* "kl.core.Core" or the server's class */
+    struct sec_label *src;   /* the source's label; NULL: the kernel */
+    struct sec_label *dst;   /* the destination's; NULL: the kernel. Execute: the new process's,
+                              * whose class id the verdict sets */
     uint32_t endpoint_id;    /* riid */
     uint32_t method_id;
-    const void *msg;         /* the message, already copied into the kernel and checked */
+    const void *msg;         /* the message, already copied into the kernel and checked; execute:
+                              * unused (the destination's class name is sent) */
     size_t msg_len;
+    /* Out, granted request events: KSM_PROTO_REPLY_* bits of the answers (response, error)
+     * that need no check of their own (the policy grants them without condition or audit). */
+    uint32_t reply_granted;
 };
 
-/* Decides one request: rcOk (granted) or rcSecurityDisallow. Never sleeps in issue 4. */
-Retcode security_check(const struct sec_request *req);
+/* Decides one event: rcOk (granted), rcSecurityDisallow (denied, or a malformed verdict) or
+ * rcNoKsm (no KSM to ask). May sleep. */
+Retcode security_check(struct sec_request *req);
 
 /* Requests seen per event since boot, and how many were denied (diagnostics, tests). */
 uint64_t security_count(enum sec_event ev);

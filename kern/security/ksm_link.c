@@ -1,0 +1,146 @@
+/* The security channel, kernel side (ksm_link.h). */
+#include "security/ksm_link.h"
+
+#include "bastion_idl.h"
+#include "boot/params.h"
+#include "ipc/ipc.h"
+#include "ipc/port.h"
+#include "lib/kprintf.h"
+#include "lib/string.h"
+#include "mm/slab.h"
+#include "proc/process.h"
+#include "proc/thread.h"
+#include "security/label.h"
+
+#define KSM_TASK_NAME "ksm"
+#define KSM_CLASS_NAME "Ksm"
+
+/* Set once by ksm_start() before Einit exists, never changed: read without a lock. */
+static struct ipc_port *channel;   /* the kernel's reference on the security channel's port */
+static struct sec_label *ksm_label; /* the KSM's label (a reference) */
+static uint32_t ksm_pid;
+static bool gone_reported;          /* "the KSM is gone" was logged (atomic) */
+
+void ksm_start(void)
+{
+    const char *path = kparam_get("ksm");
+    if (path == NULL || path[0] == 0)
+        path = "ksm";
+    if (strcmp(path, "none") == 0) {
+        kprintf("security: no KSM (ksm=none): every request will be denied (rcNoKsm)\n");
+        return;
+    }
+    struct process *p;
+    Retcode rc = process_create(NULL, KSM_TASK_NAME, KSM_CLASS_NAME, path, 0, THREAD_PRIO_MAX, &p);
+    if (rc != rcOk) {
+        kprintf("security: cannot create the KSM from ROMFS \"%s\": %s: every request will be denied\n", path,
+                retcode_name(rc));
+        return;
+    }
+    handle_t h;
+    struct ipc_port *port;
+    rc = ipc_security_channel(p, &h, &port);
+    if (rc != rcOk) {
+        kprintf("security: no security channel for the KSM: %s: every request will be denied\n", retcode_name(rc));
+        process_terminate(p, PROC_EXIT_TERMINATED, rc, NULL);
+        process_unref(p);
+        return;
+    }
+    p->security_handle = h;
+    sec_label_get(p->label);
+    ksm_label = p->label;
+    ksm_pid = p->pid;
+    channel = port;
+    kprintf("security: starting the KSM from \"%s\" (pid %u)\n", path, p->pid);
+    /* Its execute event is the kernel's own decision (hook.c): there is nobody to ask yet. */
+    rc = process_start(p);
+    if (rc != rcOk)
+        kprintf("security: the KSM did not start: %s: every request will be denied\n", retcode_name(rc));
+    process_unref(p);
+}
+
+bool ksm_is_self(const struct sec_label *l)
+{
+    return l != NULL && l == ksm_label;
+}
+
+/* A verdict the kernel can act on: the exact size, a response without handles or arena, and
+ * every field in its range. */
+static bool verdict_well_formed(const void *buf, size_t len, struct ksm_proto_verdict *v)
+{
+    struct idl_header h;
+    if (len != IDL_HEADER_SIZE + sizeof *v)
+        return false;
+    memcpy(&h, buf, sizeof h);
+    memcpy(v, (const uint8_t *)buf + IDL_HEADER_SIZE, sizeof *v);
+    if (h.flags != IDL_FLAG_RESPONSE || h.fixed_size != sizeof *v || h.arena_size != 0 || h.handle_count != 0)
+        return false;
+    if (v->granted > 1 || v->audit > 1 || v->reply > KSM_PROTO_REPLY_ALL)
+        return false;
+    return strnlen(v->text, sizeof v->text) < sizeof v->text;
+}
+
+static uint32_t class_of(const struct sec_label *l)
+{
+    return l != NULL ? sec_label_class(l) : KSM_PROTO_CLASS_CORE;
+}
+
+Retcode ksm_ask(const struct sec_request *req, struct ksm_proto_verdict *v, const char **why)
+{
+    if (channel == NULL) {
+        *why = "no KSM";
+        return rcNoKsm;
+    }
+    /* The arena: the message, or for execute the new process's class name with its NUL. */
+    const void *arena = req->msg;
+    size_t arena_len = req->msg != NULL ? req->msg_len : 0;
+    if (req->event == SEC_EVENT_EXECUTE) {
+        arena = req->dst_class;
+        arena_len = strlen(req->dst_class) + 1;
+    }
+    const size_t fixed_at = IDL_HEADER_SIZE, arena_at = IDL_HEADER_SIZE + 24;
+    struct thread *self = thread_current();
+    struct kmem_account *acct = self->proc != NULL ? &self->proc->kmem : NULL;
+    Retcode rc;
+    uint8_t *m = kmalloc_charged(arena_at + arena_len, acct, &rc);
+    if (m == NULL) {
+        *why = "no memory for the security request";
+        return rc;
+    }
+    struct idl_header h = {
+        .endpoint_id = 0, .method_id = KSM_PROTO_DECIDE, .fixed_size = sizeof(struct ksm_proto_request),
+        .arena_size = (uint32_t)arena_len,
+    };
+    struct ksm_proto_request r = {
+        .event = req->event, .src_class = class_of(req->src), .dst_class = class_of(req->dst),
+        .endpoint_id = req->endpoint_id, .method_id = req->method_id,
+    };
+    memcpy(m, &h, sizeof h);
+    memcpy(m + fixed_at, &r, sizeof r);
+    memcpy(m + arena_at, arena, arena_len);
+
+    _Alignas(8) uint8_t answer[IDL_HEADER_SIZE + sizeof *v];
+    size_t answer_len = 0;
+    rc = ipc_kernel_call(channel, m, arena_at + arena_len, &h, answer, sizeof answer, KSM_VERDICT_TIMEOUT_MS,
+                         &answer_len);
+    if (rc == rcOk) {
+        if (verdict_well_formed(answer, answer_len, v))
+            return rcOk;
+        *why = "malformed verdict from the KSM";
+        return rcSecurityDisallow;
+    }
+    if (rc == rcTimeout) {
+        *why = "no verdict from the KSM in time";
+        return rcNoKsm;
+    }
+    if (rc == rcPeerClosed && channel->closed) {
+        if (!__atomic_exchange_n(&gone_reported, true, __ATOMIC_RELAXED))
+            kprintf("security: the KSM (pid %u) is gone: every request is denied from now on (rcNoKsm)\n",
+                    ksm_pid);
+        *why = "the KSM is gone";
+        return rcNoKsm;
+    }
+    /* The caller itself is being ended, or the call record could not be made. */
+    *why = "no verdict (the requester is ending)";
+    return rc == rcPeerClosed ? rcNoKsm : rc;
+}

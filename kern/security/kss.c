@@ -1,0 +1,75 @@
+/* kss, the security log (kss.h). */
+#include "security/kss.h"
+
+#include "arch/x86_64/spinlock.h"
+#include "lib/kprintf.h"
+#include "sched/sched.h"
+
+static struct kss_ring ring;
+static struct spinlock ring_lock;
+
+/* Console budget: a token bucket refilled by time (ns per token). */
+static uint64_t tokens = KSS_CONSOLE_BURST;
+static uint64_t refilled_at_ns;
+static uint64_t suppressed, suppressed_unreported;
+
+/* ring_lock held: may this denial go to the console? */
+static bool console_budget_locked(uint64_t now)
+{
+    const uint64_t ns_per_token = 1000000000ull / KSS_CONSOLE_PER_SEC;
+    uint64_t earned = (now - refilled_at_ns) / ns_per_token;
+    if (earned != 0) {
+        tokens = tokens + earned > KSS_CONSOLE_BURST ? KSS_CONSOLE_BURST : tokens + earned;
+        refilled_at_ns += earned * ns_per_token;
+    }
+    if (tokens == 0) {
+        suppressed++;
+        suppressed_unreported++;
+        return false;
+    }
+    tokens--;
+    return true;
+}
+
+void kss_write(const struct kss_record *r)
+{
+    struct kss_record rec = *r;
+    uint64_t now = sched_now_ns();
+    rec.time_ns = now;
+    uint64_t fl = spin_lock_irqsave(&ring_lock);
+    kss_ring_put(&ring, &rec);
+    bool show = !rec.granted && console_budget_locked(now);
+    uint64_t hidden = 0;
+    if (show) {
+        hidden = suppressed_unreported;
+        suppressed_unreported = 0;
+    }
+    spin_unlock(&ring_lock);
+    cpu_irq_restore(fl);
+    if (hidden != 0)
+        kprintf("kss: %lu denials not shown (console rate limit)\n", (unsigned long)hidden);
+    if (show)
+        kprintf("kss: denied %s\n", rec.text);
+}
+
+bool kss_take(struct kss_record *out)
+{
+    uint64_t fl = spin_lock_irqsave(&ring_lock);
+    bool ok = kss_ring_take(&ring, out);
+    spin_unlock(&ring_lock);
+    cpu_irq_restore(fl);
+    return ok;
+}
+
+static uint64_t read_locked(const uint64_t *v)
+{
+    uint64_t fl = spin_lock_irqsave(&ring_lock);
+    uint64_t x = *v;
+    spin_unlock(&ring_lock);
+    cpu_irq_restore(fl);
+    return x;
+}
+
+uint64_t kss_written(void) { return read_locked(&ring.write_seq); }
+uint64_t kss_dropped(void) { return read_locked(&ring.dropped); }
+uint64_t kss_console_suppressed(void) { return read_locked(&suppressed); }

@@ -1,0 +1,31 @@
+/* Security labels (label.h). */
+#include "security/label.h"
+
+#include <bastion/ksm_proto.h>
+
+#include "lib/string.h"
+#include "mm/slab.h"
+
+struct sec_label *sec_label_new(const char *name)
+{
+    struct sec_label *l = kzalloc(sizeof *l);
+    if (l == NULL)
+        return NULL;
+    l->refs = 1;
+    l->class_id = KSM_PROTO_CLASS_UNKNOWN;
+    size_t n = strnlen(name, SEC_LABEL_NAME_MAX);
+    memcpy(l->name, name, n);
+    l->name[n] = 0;
+    return l;
+}
+
+void sec_label_get(struct sec_label *l)
+{
+    __atomic_add_fetch(&l->refs, 1, __ATOMIC_RELAXED);
+}
+
+void sec_label_put(struct sec_label *l)
+{
+    if (l != NULL && __atomic_sub_fetch(&l->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        kfree(l);
+}

@@ -1,0 +1,37 @@
+/*
+ * A process's security label: what the security channel says about it in every request
+ * (docs/security-model.md). Shared, reference counted, by the process and by the ports of the
+ * servers it runs, so that a request to a server names the server's class without a reference
+ * on the server process (which may be gone while clients still hold the channel).
+ *
+ * class_id is the KSM's id of the class, learned from the verdict of the process's execute
+ * event (KSM_PROTO_CLASS_UNKNOWN until then, and for classes the policy does not know: the
+ * KSM denies everything such a process does). Written once, read without a lock.
+ */
+#ifndef BASTION_SECURITY_LABEL_H
+#define BASTION_SECURITY_LABEL_H
+
+#include <stdint.h>
+
+#include <bastion/retcode.h>
+
+#define SEC_LABEL_NAME_MAX 63 /* = PROCESS_NAME_MAX */
+
+struct sec_label {
+    uint32_t refs;     /* atomic */
+    uint32_t class_id; /* atomic; KSM_PROTO_CLASS_* or the table's id */
+    char name[SEC_LABEL_NAME_MAX + 1]; /* the task name, for audit records */
+};
+
+/* A new label (one reference) with class KSM_PROTO_CLASS_UNKNOWN. Kernel memory, not charged
+ * to the process: it may outlive the process's account. NULL when out of memory. */
+struct sec_label *sec_label_new(const char *name);
+void sec_label_get(struct sec_label *l);
+void sec_label_put(struct sec_label *l); /* NULL is ignored */
+
+static inline uint32_t sec_label_class(const struct sec_label *l)
+{
+    return __atomic_load_n(&l->class_id, __ATOMIC_ACQUIRE);
+}
+
+#endif
