@@ -1,7 +1,8 @@
 /*
  * echo_server: serves echo.Echo on the listener Einit made for the channel "echo". Every client
- * of "echo" (init.yaml: EchoClient1, EchoClient2) reaches this one listener, so one thread
- * answers them all, in arrival order.
+ * of "echo" (init.yaml: EchoClient1, EchoClient2, Untrusted) reaches this one listener, so one
+ * thread answers them all, in arrival order. Shutdown stops it; the demo policy lets no class
+ * call it (the untrusted program tries).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@ struct echo_state {
     const char *me;
     uint64_t served;
     int verbose;
+    struct ipc_server *srv;
 };
 
 static Retcode echo(void *ctx, const char *text, const char **reply, uint64_t *served)
@@ -29,7 +31,16 @@ static Retcode echo(void *ctx, const char *text, const char **reply, uint64_t *s
     return rcOk;
 }
 
-static const struct echo_Echo_ops echo_ops = { .Echo = echo };
+static Retcode echo_shutdown(void *ctx, uint64_t *served)
+{
+    struct echo_state *st = ctx;
+    printf("%s: asked to shut down\n", st->me);
+    *served = st->served;
+    st->srv->stop = true; /* ipc_serve returns after this reply */
+    return rcOk;
+}
+
+static const struct echo_Echo_ops echo_ops = { .Echo = echo, .Shutdown = echo_shutdown };
 
 /* Routes by endpoint id (echo.Server has one endpoint) to the generated dispatcher. */
 static Retcode dispatch(void *ctx, const void *req, size_t len, void *res, size_t cap, size_t *res_len)
@@ -51,6 +62,7 @@ int main(int argc, char **argv, char **envp)
         .buf = { buf[0], buf[1] },
         .cap = sizeof buf[0],
     };
+    st.srv = &srv;
     if (start_connection("echo", &srv.listener) != rcOk) {
         printf("%s: no listener named \"echo\" (does a client in init.yaml connect to it?)\n", st.me);
         return 1;
