@@ -13,7 +13,7 @@
 #include "security/label.h"
 
 static uint64_t counts[SEC_EVENT_COUNT];
-static uint64_t denied;
+static uint64_t denied, granted;
 
 static const char *const event_names[SEC_EVENT_COUNT] = {
     [SEC_EVENT_EXECUTE] = "execute", [SEC_EVENT_REQUEST] = "request", [SEC_EVENT_RESPONSE] = "response",
@@ -78,14 +78,18 @@ Retcode security_check(struct sec_request *req)
                 audit(req, v.granted, rc, v.text);
         }
     }
-    if (rc != rcOk)
-        __atomic_add_fetch(&denied, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(rc == rcOk ? &granted : &denied, 1, __ATOMIC_RELAXED);
     return rc;
 }
 
 uint64_t security_count(enum sec_event ev)
 {
     return (unsigned)ev < SEC_EVENT_COUNT ? __atomic_load_n(&counts[ev], __ATOMIC_RELAXED) : 0;
+}
+
+uint64_t security_granted(void)
+{
+    return __atomic_load_n(&granted, __ATOMIC_RELAXED);
 }
 
 uint64_t security_denied(void)

@@ -58,8 +58,10 @@ struct sec_request {
  * rcNoKsm (no KSM to ask). May sleep. */
 Retcode security_check(struct sec_request *req);
 
-/* Requests seen per event since boot, and how many were denied (diagnostics, tests). */
+/* Requests seen per event since boot, and how many were granted and denied (diagnostics,
+ * tests). */
 uint64_t security_count(enum sec_event ev);
+uint64_t security_granted(void);
 uint64_t security_denied(void);
 
 #endif

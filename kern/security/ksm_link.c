@@ -19,6 +19,7 @@
 static struct ipc_port *channel;   /* the kernel's reference on the security channel's port */
 static struct sec_label *ksm_label; /* the KSM's label (a reference) */
 static uint32_t ksm_pid;
+static struct process *ksm_proc;    /* a reference: the KSM lives as long as the system */
 static bool gone_reported;          /* "the KSM is gone" was logged (atomic) */
 
 void ksm_start(void)
@@ -50,14 +51,29 @@ void ksm_start(void)
     sec_label_get(p->label);
     ksm_label = p->label;
     ksm_pid = p->pid;
+    ksm_proc = p;
     channel = port;
     kprintf("security: starting the KSM from \"%s\" (pid %u)\n", path, p->pid);
     /* Its execute event is the kernel's own decision (hook.c): there is nobody to ask yet. */
     rc = process_start(p);
     if (rc != rcOk)
         kprintf("security: the KSM did not start: %s: every request will be denied\n", retcode_name(rc));
-    process_unref(p);
 }
+
+#ifdef BASTION_TEST_HOOKS
+bool ksm_test_terminate(void)
+{
+    if (ksm_proc == NULL)
+        return false;
+    process_terminate(ksm_proc, PROC_EXIT_TERMINATED, rcFail, NULL);
+    return true;
+}
+
+bool ksm_test_gone(void)
+{
+    return channel != NULL && __atomic_load_n(&channel->closed, __ATOMIC_ACQUIRE);
+}
+#endif
 
 bool ksm_is_self(const struct sec_label *l)
 {

@@ -35,4 +35,11 @@ bool ksm_is_self(const struct sec_label *l);
  */
 Retcode ksm_ask(const struct sec_request *req, struct ksm_proto_verdict *v, const char **why);
 
+#ifdef BASTION_TEST_HOOKS
+/* kernel-test.elf only (ksm_kill_test.c): ends the KSM as a crash would (false: none runs),
+ * and tells whether its channel has closed since. */
+bool ksm_test_terminate(void);
+bool ksm_test_gone(void);
+#endif
+
 #endif

@@ -4,14 +4,14 @@
 # Usage: boot-test.sh --iso ISO --log LOG [--name NAME] [--firmware bios|uefi] [--cpus N]
 #                     [--mem SIZE] [--timeout SECONDS] [--accel tcg|kvm] [--machine pc|q35]
 #                     [--expect boot|fault] [--elf KERNEL_ELF]
-#                     [--require REGEX]... [--forbid REGEX]...
+#                     [--require REGEX]... [--forbid REGEX]... [--grace SECONDS]
 #
 # --expect boot (default): passes only when the log shows "Bastion ready: N CPUs online" and
 #   "cpu i online" for i in 0..N-1 before the timeout, with no line starting with PANIC or
 #   EXCEPTION (scripts/lib/bootlog.sh holds that rule).
 # --require / --forbid (with --expect boot): extended regular expressions over the log's plain
 #   lines; every --require must match some line and no --forbid may match any, or the test fails
-#   (required lines are printed before the ready line; they get 5 s of grace after it).
+#   (required lines may come after the ready line: they get --grace seconds, default 5).
 # --expect fault: the ISO's kernel faults on purpose. Passes only when the same rule calls the
 #   boot a FAILURE because of an EXCEPTION line, and the report names a page fault (vector 14),
 #   shows CR2, and symbolizes an address with a function of KERNEL_ELF.
@@ -26,7 +26,7 @@ source "$ROOT/scripts/lib/qemu.sh"
 source "$ROOT/scripts/lib/bootlog.sh"
 
 iso='' log='' name='' firmware=bios cpus=4 mem=256M timeout_s=180 accel=tcg expect=boot elf=''
-machine=pc requires=() forbids=()
+machine=pc requires=() forbids=() grace=5
 while (($#)); do
   case $1 in
     --iso) iso=$2; shift 2 ;;
@@ -40,6 +40,7 @@ while (($#)); do
     --machine) machine=$2; shift 2 ;;
     --require) requires+=("$2"); shift 2 ;;
     --forbid) forbids+=("$2"); shift 2 ;;
+    --grace) grace=$2; shift 2 ;;
     --expect) expect=$2; shift 2 ;;
     --elf) elf=$2; shift 2 ;;
     *) echo "boot-test: unknown argument '$1'" >&2; exit 2 ;;
@@ -105,7 +106,7 @@ extra_checks() {
 
 if [[ $expect == boot ]]; then
   if [[ $BASTION_VERDICT == pass ]]; then
-    for ((i = 0; i < 25; i++)); do
+    for ((i = 0; i < grace * 5; i++)); do
       extra_checks
       ((${#extra_missing[@]} == 0 && ${#extra_found[@]} == 0)) && break
       ((${#extra_found[@]})) && break

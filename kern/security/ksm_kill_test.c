@@ -1,0 +1,95 @@
+/*
+ * kernel-test.elf only: the fail-closed test of a KSM that dies while the system runs
+ * (test/boot: ksm-killed). With the kernel parameter `ksmkill=<n>`, a kernel thread waits
+ * until the KSM has given n verdicts, ends it as a crash would, and then checks that nothing
+ * is granted any more: one request of each event kind from a labelled process is denied with
+ * rcNoKsm, and the count of granted requests does not move while the solution keeps running.
+ * Prints "ksm_killed: N passed, M failed".
+ */
+#ifdef BASTION_TEST_HOOKS
+#include "security/ksm_kill_test.h"
+
+#include <bastion/ksm_proto.h>
+
+#include "boot/params.h"
+#include "lib/kprintf.h"
+#include "lib/string.h"
+#include "proc/thread.h"
+#include "sched/sched.h"
+#include "security/hook.h"
+#include "security/ksm_link.h"
+#include "security/label.h"
+
+static uint64_t wanted_verdicts;
+static unsigned passed, failed;
+
+static void check(bool ok, const char *what)
+{
+    if (ok) {
+        passed++;
+    } else {
+        failed++;
+        kprintf("ksm_killed: FAIL %s\n", what);
+    }
+}
+
+static uint64_t decisions(void)
+{
+    return security_granted() + security_denied();
+}
+
+static void kill_test(void *arg)
+{
+    (void)arg;
+    while (decisions() < wanted_verdicts)
+        sched_sleep_ns(10 * 1000 * 1000ull);
+    kprintf("ksm_killed: ending the KSM after %lu decisions\n", (unsigned long)decisions());
+    check(ksm_test_terminate(), "a KSM was running");
+    for (int i = 0; i < 500 && !ksm_test_gone(); i++)
+        sched_sleep_ns(10 * 1000 * 1000ull);
+    check(ksm_test_gone(), "the security channel closed within 5 s");
+
+    /* A process the KSM had labelled: every kind of event is now denied for want of a KSM. */
+    struct sec_label *l = sec_label_new("probe");
+    check(l != NULL, "a label");
+    if (l == NULL)
+        goto out;
+    l->class_id = 0;
+    static const uint8_t msg[24];
+    static const enum sec_event events[] = {SEC_EVENT_EXECUTE, SEC_EVENT_REQUEST, SEC_EVENT_RESPONSE,
+                                            SEC_EVENT_ERROR, SEC_EVENT_SECURITY};
+    uint64_t granted_before = security_granted();
+    for (size_t i = 0; i < sizeof events / sizeof events[0]; i++) {
+        bool exec = events[i] == SEC_EVENT_EXECUTE;
+        struct sec_request r = {
+            .event = events[i], .src_sid = exec ? KOBJ_SID_KERNEL : 1000, .src_class = exec ? "kernel" : "Einit",
+            .dst_sid = exec ? 1000 : KOBJ_SID_KERNEL, .dst_class = exec ? "Einit" : "kl.core.Core",
+            .src = exec ? NULL : l, .dst = exec ? l : NULL, .msg = msg, .msg_len = sizeof msg,
+        };
+        check(security_check(&r) == rcNoKsm, "an event after the KSM died is denied with rcNoKsm");
+        check(r.reply_granted == 0, "no answer is granted in advance");
+    }
+    /* The solution goes on making requests (and failing); none may be granted. */
+    sched_sleep_ns(1000 * 1000 * 1000ull);
+    check(security_granted() == granted_before, "nothing was granted after the KSM died");
+    sec_label_put(l);
+out:
+    kprintf("ksm_killed: %u passed, %u failed\n", passed, failed);
+}
+
+void ksm_kill_test_start(void)
+{
+    const char *n = kparam_get("ksmkill");
+    if (n == NULL)
+        return;
+    for (; *n >= '0' && *n <= '9'; n++)
+        wanted_verdicts = wanted_verdicts * 10 + (uint64_t)(*n - '0');
+    struct thread *t;
+    if (thread_create_kernel("ksmkill", kill_test, NULL, THREAD_PRIO_DEFAULT, &t) != rcOk) {
+        kprintf("ksm_killed: 0 passed, 1 failed (no thread)\n");
+        return;
+    }
+    (void)thread_start(t);
+    thread_unref(t);
+}
+#endif
