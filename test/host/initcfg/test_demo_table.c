@@ -21,7 +21,7 @@ static void test_header(void **state)
     assert_int_equal(T->magic, EINIT_TABLE_MAGIC);
     assert_int_equal(T->version, EINIT_TABLE_VERSION);
     assert_string_equal(T->source, "init.yaml");
-    assert_int_equal(T->nentries, 5);
+    assert_int_equal(T->nentries, 6);
     assert_int_equal(T->nlisteners, 1);
     /* Einit's own run-time check accepts what the compiler produced. */
     assert_int_equal(einit_table_check(T, NULL), rcOk);
@@ -92,8 +92,14 @@ static void test_demo_content(void **state)
     assert_string_equal(T->listeners[0].id, "echo");
     assert_int_equal(T->listeners[0].server, 1);
 
+    /* The untrusted program (the policy's five denials) reaches the echo server too. */
+    const struct einit_entry *untrusted = &T->entries[4];
+    assert_string_equal(untrusted->class_name, "demo.Untrusted");
+    assert_int_equal(untrusted->nconnections, 1);
+    assert_int_equal(untrusted->connections[0].server, 1);
+
     /* The program that crashes on purpose comes last, with the file's default limits. */
-    const struct einit_entry *crash = &T->entries[4];
+    const struct einit_entry *crash = &T->entries[5];
     assert_string_equal(crash->class_name, "demo.Crash");
     assert_string_equal(crash->task_name, "Crasher");
     assert_string_equal(crash->path, "crash");
