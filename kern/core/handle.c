@@ -1,11 +1,13 @@
 /*
  * kl.core.Handle: Copy, Close, Connect, Revoke, RevokeSubtree, GetSidByHandle (obj/handle.h
  * does the work; this file takes the derivation lock and maps the parameters).
- * CreateUserObject, SecurityConnect and CreateBadge have no handler (core.h).
+ * SecurityConnect hands out the security interface (security/sec_iface.h).
+ * CreateUserObject and CreateBadge have no handler (core.h).
  */
 #include "core/core.h"
 #include "ipc/ipc.h"
 #include "proc/process.h"
+#include "security/sec_iface.h"
 
 /* A badge parameter: HANDLE_INVALID for none, else a KOBJ_BADGE handle of the caller. */
 static Retcode get_badge(struct core_ctx *c, idl_handle_t b, struct kobj **badge)
@@ -112,7 +114,17 @@ static Retcode RevokeSubtree(void *ctx, idl_handle_t handle, idl_handle_t badge,
     return rcOk;
 }
 
+static Retcode SecurityConnect(void *ctx, idl_handle_t *client, kl_core_Types_Retcode *rc)
+{
+    struct core_ctx *c = ctx;
+    client->handle = HANDLE_INVALID;
+    client->rights = 0;
+    *rc = core_install(c, sec_iface_object(), HR_IPC_CLIENT, &client->handle, &client->rights);
+    return rcOk;
+}
+
 const struct kl_core_Handle_ops core_handle_ops = {
+    .SecurityConnect = SecurityConnect,
     .Copy = Copy,
     .Close = Close,
     .Connect = Connect,

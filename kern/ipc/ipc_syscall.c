@@ -10,6 +10,7 @@
 #include "proc/process.h"
 #include "proc/thread.h"
 #include "security/hook.h"
+#include "security/sec_iface.h"
 #ifdef BASTION_CORE_PROF
 #include "arch/x86_64/cpu.h"
 #endif
@@ -36,6 +37,10 @@ Retcode ipc_sys_call(uint32_t handle, uint64_t req, uint64_t req_len, uint64_t r
         core_prof_t1 = rdtsc();
 #endif
         return core_call(p, req, req_len, resp, resp_cap, resp_len);
+    }
+    if (kobj_type(o) == KOBJ_SECURITY) {
+        kobj_unref(o);
+        return sec_iface_call(p, req, req_len, resp, resp_cap, resp_len);
     }
     if (kobj_type(o) != KOBJ_IPC_CLIENT) {
         kobj_unref(o);

@@ -52,6 +52,7 @@ enum kobj_type {
     KOBJ_BADGE,        /* a resource transfer context (Handle.CreateBadge) */
     KOBJ_USER,         /* a user resource (Handle.CreateUserObject) */
     KOBJ_SYNC,         /* futex-like synchronisation object */
+    KOBJ_SECURITY,     /* the security interface (Handle.SecurityConnect): Call asks the KSM */
     KOBJ_TYPE_COUNT
 };
 

@@ -124,6 +124,16 @@ Retcode core_task_exit(int32_t code)
     return core_result(kl_core_Task_Exit(&cl, code, &rc), &rc);
 }
 
+Retcode core_security_connect(uint32_t *handle)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_handle_Handle, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    idl_handle_t h = {0, 0};
+    Retcode r = core_result(kl_core_Handle_SecurityConnect(&cl, &h, &rc), &rc);
+    *handle = r == rcOk ? h.handle : 0;
+    return r;
+}
+
 Retcode core_thread_exit(int32_t code)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_thread_Thread, CORE_MSG_SMALL);

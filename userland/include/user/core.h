@@ -60,6 +60,11 @@ static inline Retcode core_result(Retcode call, const kl_core_Types_Retcode *rc)
     return call != rcOk ? call : (Retcode)*rc;
 }
 
+/* Handle.SecurityConnect: a handle on which SYS_CALL asks the KSM about this process's own
+ * security interface (EDL `security`); the call's result is the verdict (rcOk or
+ * rcSecurityDisallow). Bind an idl_client to it with ipc_client_init (any endpoint id). */
+Retcode core_security_connect(uint32_t *handle);
+
 /* HAL.DebugWrite, split into DebugWriteMax pieces. */
 Retcode core_debug_write(const void *data, size_t len);
 /* HAL.GetEntropy, up to EntropyMax bytes per call, looped. */
