@@ -300,17 +300,11 @@ static Retcode recv_locked(struct ipc_port *port, uint64_t fl, uint64_t ns, stru
             port->r_head = it;
         port->r_tail = it;
         Retcode wrc;
-        if (switch_to != NULL && ns == 0) {
+        if (switch_to != NULL) {
             /* ReplyRecv: nothing to receive, so run the caller we just answered right here. */
-            wrc = sched_switch_to(switch_to, &port->lock);
+            wrc = sched_switch_to_timeout(switch_to, &port->lock, ns);
             switch_to = NULL;
         } else {
-            /* The hand-off has no timeout: with one, the answered caller is woken normally and
-             * this thread waits with sched_block_timeout (as Call does with a timeout). */
-            if (switch_to != NULL) {
-                sched_wake(switch_to, rcOk);
-                switch_to = NULL;
-            }
             wrc = sched_block_timeout(&port->lock, ns);
         }
         cpu_irq_restore(fl);
