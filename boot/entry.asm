@@ -46,6 +46,11 @@ section .boot.data progbits alloc write noexec align=16
 boot_mb2_magic:  dd 0
 boot_mb2_info:   dd 0
 boot_nx_hi:      dd 0                  ; PTE_NX_HI if the CPU has NX, else 0
+; The TSC at the kernel's second instruction: where the boot benchmark starts counting
+; (docs/benchmarks.md). Processes see it in their start block (boot_tsc).
+global boot_tsc0
+align 8
+boot_tsc0:       dq 0
 
 ; A minimal 64-bit GDT used only to enter long mode; gdt_init() installs the real one.
 align 16
@@ -71,6 +76,11 @@ boot_pd:         resb 4096
 section .boot.text progbits alloc exec nowrite align=16
 bits 32
 _start:
+    mov esi, eax                       ; rdtsc takes EAX: keep the multiboot2 magic
+    rdtsc
+    mov [PHYS(boot_tsc0)], eax
+    mov [PHYS(boot_tsc0) + 4], edx
+    mov eax, esi
     cli
     cld
     mov [PHYS(boot_mb2_magic)], eax

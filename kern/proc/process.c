@@ -18,6 +18,8 @@
 
 struct spinlock handle_tree_lock = SPINLOCK_INIT;
 
+extern const uint64_t boot_tsc0; /* boot/entry.asm */
+
 /* The kernel's core endpoints, as an object every process holds a handle to. Static: its
  * first reference is never dropped, so it is never destroyed. */
 static void core_obj_destroy(struct kobj *obj)
@@ -432,7 +434,7 @@ Retcode process_start(struct process *p)
     bool have_scp = p->scp != NULL && scp_check(p->scp, p->scp_len, &v) == rcOk;
     struct startblock_info info = {
         .name = p->name, .core_handle = p->core_handle, .pid = p->pid,
-        .security_handle = p->security_handle,
+        .security_handle = p->security_handle, .boot_tsc = boot_tsc0,
         .tls_image = p->tls_image, .tls_file_size = p->tls_file_size,
         .tls_mem_size = p->tls_mem_size, .tls_align = p->tls_align,
         .stack_base = p->stack_base, .stack_size = p->stack_size, .image_base = p->image_base,

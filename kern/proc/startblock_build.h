@@ -41,6 +41,7 @@ struct startblock_info {
     uint32_t security_handle; /* the KSM's security channel, 0 for every other process */
     uint64_t tls_image, tls_file_size, tls_mem_size, tls_align;
     uint64_t stack_base, stack_size, image_base;
+    uint64_t boot_tsc;
 };
 
 /*

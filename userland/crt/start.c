@@ -13,6 +13,7 @@
 
 static uint32_t core;
 static uint32_t security;
+static uint64_t boot_tsc;
 static int argc_;
 static char *const *argv_;
 static char *const *envp_;
@@ -28,6 +29,7 @@ __attribute__((no_stack_protector)) int crt_read_start_block(const void *start_b
         return -1;
     core = sb->core_handle;
     security = sb->security_handle;
+    boot_tsc = sb->boot_tsc;
     argc_ = (int)sb->argc;
     argv_ = sb->argv ? (char *const *)(uintptr_t)sb->argv : empty_vector;
     envp_ = sb->envp ? (char *const *)(uintptr_t)sb->envp : empty_vector;
@@ -41,6 +43,11 @@ __attribute__((no_stack_protector)) int crt_read_start_block(const void *start_b
 uint32_t core_handle(void)
 {
     return core;
+}
+
+uint64_t start_boot_tsc(void)
+{
+    return boot_tsc;
 }
 
 uint32_t security_channel_handle(void)

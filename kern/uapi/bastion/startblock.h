@@ -79,6 +79,7 @@ struct bastion_start_block {
     uint64_t stack_base;  /* lowest mapped byte of the main stack (a guard page is below) */
     uint64_t stack_size;  /* bytes of the main stack */
     uint64_t image_base;  /* load bias of the executable (the ASLR slide) */
+    uint64_t boot_tsc;    /* the TSC at the kernel's first instructions (the boot benchmark) */
 };
 
 #endif

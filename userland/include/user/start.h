@@ -13,6 +13,10 @@
 /* The handle of this process's channel to the kernel (kl.core.Core). */
 uint32_t core_handle(void);
 
+/* The TSC when the kernel began to run (its first instructions): with rdtsc, how long the
+ * system has been up in ticks (the boot benchmark). */
+uint64_t start_boot_tsc(void);
+
 /* The KSM only: the server end of the channel on which the kernel asks for verdicts
  * (docs/security-model.md). 0 in every other process. */
 uint32_t security_channel_handle(void);
