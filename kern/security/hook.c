@@ -59,19 +59,20 @@ static __attribute__((unused)) Retcode decide(struct sec_request *req)
     }
     if (req->event == SEC_EVENT_EXECUTE && req->src == NULL && ksm_is_self(req->dst))
         return rcOk; /* the kernel starts the KSM: nobody to ask yet */
-    struct ksm_proto_verdict v;
+    struct ksm_verdict_in in;
+    const struct ksm_proto_verdict *v = &in.v;
     const char *why = "";
-    rc = ksm_ask(req, &v, &why);
+    rc = ksm_ask(req, &in, &why);
     if (rc != rcOk) {
         audit_kernel_denial(req, rc, why);
         return rc;
     }
-    if (req->event == SEC_EVENT_EXECUTE && v.granted)
-        __atomic_store_n(&req->dst->class_id, v.class_id, __ATOMIC_RELEASE);
-    req->reply_granted = v.granted ? v.reply : 0;
-    rc = v.granted ? rcOk : rcSecurityDisallow;
-    if (v.audit || !v.granted)
-        audit(req, v.granted, rc, v.text);
+    if (req->event == SEC_EVENT_EXECUTE && v->granted)
+        __atomic_store_n(&req->dst->class_id, v->class_id, __ATOMIC_RELEASE);
+    req->reply_granted = v->granted ? v->reply : 0;
+    rc = v->granted ? rcOk : rcSecurityDisallow;
+    if (v->audit || !v->granted)
+        audit(req, v->granted, rc, in.text);
     return rc;
 }
 

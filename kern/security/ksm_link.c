@@ -84,20 +84,29 @@ bool ksm_is_self(const struct sec_label *l)
     return l != NULL && l == ksm_label;
 }
 
-/* A verdict the kernel can act on: the exact size, a response without handles or arena, and
- * every field in its range. */
-static bool verdict_well_formed(const void *buf, size_t len, struct ksm_proto_verdict *v)
+/* A verdict the kernel can act on: a response without handles, every field in its range, and
+ * an audit text (a NUL-terminated arena) exactly when the verdict is audited. The layout
+ * (header, fixed part, arena sizes adding up to len) was checked by Reply (ipc_msg_check). */
+static bool verdict_well_formed(const uint8_t *buf, size_t len, struct ksm_verdict_in *out)
 {
     struct idl_header h;
-    if (len != IDL_HEADER_SIZE + sizeof *v)
+    if (len < IDL_HEADER_SIZE + sizeof out->v)
         return false;
     memcpy(&h, buf, sizeof h);
-    memcpy(v, (const uint8_t *)buf + IDL_HEADER_SIZE, sizeof *v);
-    if (h.flags != IDL_FLAG_RESPONSE || h.fixed_size != sizeof *v || h.arena_size != 0 || h.handle_count != 0)
+    memcpy(&out->v, buf + IDL_HEADER_SIZE, sizeof out->v);
+    if (h.flags != IDL_FLAG_RESPONSE || h.fixed_size != sizeof out->v || h.handle_count != 0 ||
+        len != IDL_HEADER_SIZE + sizeof out->v + h.arena_size)
         return false;
-    if (v->granted > 1 || v->audit > 1 || v->reply > KSM_PROTO_REPLY_ALL)
+    if (out->v.granted > 1 || out->v.audit > 1 || out->v.reply > KSM_PROTO_REPLY_ALL)
         return false;
-    return strnlen(v->text, sizeof v->text) < sizeof v->text;
+    out->text = "";
+    if (!out->v.audit)
+        return h.arena_size == 0;
+    const char *text = (const char *)buf + IDL_HEADER_SIZE + sizeof out->v;
+    if (h.arena_size == 0 || h.arena_size > KSM_PROTO_TEXT_MAX || text[h.arena_size - 1] != 0)
+        return false;
+    out->text = text;
+    return true;
 }
 
 static uint32_t class_of(const struct sec_label *l)
@@ -105,7 +114,7 @@ static uint32_t class_of(const struct sec_label *l)
     return l != NULL ? sec_label_class(l) : KSM_PROTO_CLASS_CORE;
 }
 
-Retcode ksm_ask(const struct sec_request *req, struct ksm_proto_verdict *v, const char **why)
+Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const char **why)
 {
     if (channel == NULL) {
         *why = "no KSM";
@@ -139,12 +148,11 @@ Retcode ksm_ask(const struct sec_request *req, struct ksm_proto_verdict *v, cons
     memcpy(m + fixed_at, &r, sizeof r);
     memcpy(m + arena_at, arena, arena_len);
 
-    _Alignas(8) uint8_t answer[IDL_HEADER_SIZE + sizeof *v];
     size_t answer_len = 0;
-    rc = ipc_kernel_call(channel, m, arena_at + arena_len, &h, answer, sizeof answer, KSM_VERDICT_TIMEOUT_MS,
+    rc = ipc_kernel_call(channel, m, arena_at + arena_len, &h, v->buf, sizeof v->buf, KSM_VERDICT_TIMEOUT_MS,
                          &answer_len);
     if (rc == rcOk) {
-        if (verdict_well_formed(answer, answer_len, v))
+        if (verdict_well_formed(v->buf, answer_len, v))
             return rcOk;
         *why = "malformed verdict from the KSM";
         return rcSecurityDisallow;

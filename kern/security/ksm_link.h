@@ -10,6 +10,7 @@
 #include <bastion/ksm_proto.h>
 #include <bastion/retcode.h>
 
+#include "bastion_idl.h"
 #include "security/hook.h"
 
 /* How long a request waits for its verdict before it is denied (rcNoKsm). Generous: under TCG
@@ -28,12 +29,19 @@ void ksm_start(void);
 /* Is l the label of the running KSM? (NULL, the kernel, is not.) */
 bool ksm_is_self(const struct sec_label *l);
 
+/* A verdict as received: the fixed part, and its audit text (points into buf; "" if none). */
+struct ksm_verdict_in {
+    struct ksm_proto_verdict v;
+    const char *text;
+    _Alignas(8) uint8_t buf[IDL_HEADER_SIZE + sizeof(struct ksm_proto_verdict) + KSM_PROTO_TEXT_MAX];
+};
+
 /*
  * Asks the KSM about req and waits for the verdict. rcOk: *v holds a well-formed verdict.
  * rcNoKsm: no KSM, it died, or it did not answer within KSM_VERDICT_TIMEOUT_MS;
  * rcSecurityDisallow: its answer was malformed. *why then says which, for the audit record.
  */
-Retcode ksm_ask(const struct sec_request *req, struct ksm_proto_verdict *v, const char **why);
+Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const char **why);
 
 #ifdef BASTION_TEST_HOOKS
 /* kernel-test.elf only (ksm_kill_test.c): ends the KSM as a crash would (false: none runs),

@@ -4,7 +4,7 @@
 #include "bastion_idl.h"
 #include "ksm_decide.h"
 
-/* Appends NUL-terminated text within out->text, truncating at the end. */
+/* Appends NUL-terminated text within an answer's text, truncating at the end. */
 struct text {
     char *buf;
     uint32_t len, cap;
@@ -58,12 +58,13 @@ static void put_rule(struct text *t, const struct ksm_table *tab, uint32_t rule)
     put_u32(t, l->col);
 }
 
-static void refuse(struct ksm_proto_verdict *out, const char *why)
+static size_t refuse(struct ksm_answer *out, const char *why)
 {
     struct text t = {out->text, 0, KSM_PROTO_TEXT_MAX};
-    out->granted = 0;
-    out->audit = 1;
+    out->v.granted = 0;
+    out->v.audit = 1;
     put(&t, why);
+    return t.len + 1;
 }
 
 /* The kernel's class id for a process, as a table id (UINT32_MAX: not one). */
@@ -74,25 +75,22 @@ static uint32_t table_class(const struct ksm_answer_ctx *ctx, uint32_t id)
     return id < ctx->table->nclasses ? id : UINT32_MAX;
 }
 
-void ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len, struct ksm_proto_verdict *out)
+size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len, struct ksm_answer *out)
 {
     const uint8_t *m = msg;
-    for (uint32_t i = 0; i < sizeof *out; i++)
-        ((uint8_t *)out)[i] = 0;
-    out->class_id = KSM_PROTO_CLASS_UNKNOWN;
+    out->v = (struct ksm_proto_verdict){.class_id = KSM_PROTO_CLASS_UNKNOWN};
+    out->text[0] = 0;
 
     struct idl_header h;
     struct ksm_proto_request r;
     if (msg == NULL || len < KSM_ANSWER_ARENA_OFFSET) {
-        refuse(out, "malformed security request (too short)");
-        return;
+        return refuse(out, "malformed security request (too short)");
     }
     __builtin_memcpy(&h, m, sizeof h);
     __builtin_memcpy(&r, m + IDL_HEADER_SIZE, sizeof r);
     if (h.endpoint_id != 0 || h.method_id != KSM_PROTO_DECIDE || h.fixed_size != sizeof r || h.handle_count != 0 ||
         h.flags != 0 || h.arena_size != len - KSM_ANSWER_ARENA_OFFSET || r.reserved != 0) {
-        refuse(out, "malformed security request");
-        return;
+        return refuse(out, "malformed security request");
     }
     const uint8_t *arena = m + KSM_ANSWER_ARENA_OFFSET;
     size_t arena_len = len - KSM_ANSWER_ARENA_OFFSET;
@@ -101,19 +99,18 @@ void ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len, s
     const char *new_class = 0;
     if (r.event == KSM_EV_EXECUTE) {
         if (arena_len == 0 || arena[arena_len - 1] != 0) {
-            refuse(out, "execute: malformed class name");
-            return;
+            return refuse(out, "execute: malformed class name");
         }
         new_class = (const char *)arena;
         dst = ksm_class_id(ctx->table, new_class);
-        out->class_id = dst == UINT32_MAX ? KSM_PROTO_CLASS_UNKNOWN : dst;
+        out->v.class_id = dst == UINT32_MAX ? KSM_PROTO_CLASS_UNKNOWN : dst;
         arena = 0;
         arena_len = 0;
     }
     struct text t = {out->text, 0, KSM_PROTO_TEXT_MAX};
     if (src == UINT32_MAX || dst == UINT32_MAX) {
-        out->granted = 0;
-        out->audit = 1;
+        out->v.granted = 0;
+        out->v.audit = 1;
         put(&t, r.event == KSM_EV_EXECUTE ? "execute" : "request");
         put(&t, ": ");
         if (new_class != 0 && dst == UINT32_MAX) {
@@ -123,23 +120,23 @@ void ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len, s
         } else {
             put(&t, "a class the policy does not know");
         }
-        return;
+        return t.len + 1;
     }
     uint32_t endpoint = r.event == KSM_EV_SECURITY ? KSM_SECURITY_ENDPOINT : r.endpoint_id;
     struct ksm_verdict v = ksm_decide(ctx->table, r.event, src, dst, endpoint, r.method_id, arena, arena_len);
-    out->granted = v.verdict == KSM_GRANTED;
-    out->audit = v.audit;
-    if (out->granted && r.event == KSM_EV_REQUEST) {
+    out->v.granted = v.verdict == KSM_GRANTED;
+    out->v.audit = v.audit;
+    if (out->v.granted && r.event == KSM_EV_REQUEST) {
         if (ksm_grants_unconditionally(ctx->table, KSM_EV_RESPONSE, dst, src, r.endpoint_id, r.method_id))
-            out->reply |= KSM_PROTO_REPLY_RESPONSE;
+            out->v.reply |= KSM_PROTO_REPLY_RESPONSE;
         if (ksm_grants_unconditionally(ctx->table, KSM_EV_ERROR, dst, src, r.endpoint_id, r.method_id))
-            out->reply |= KSM_PROTO_REPLY_ERROR;
+            out->v.reply |= KSM_PROTO_REPLY_ERROR;
     }
-    if (!out->audit)
-        return;
+    if (!out->v.audit)
+        return 0;
     put(&t, v.slot < ctx->table->nslots ? ctx->table->slot_names[v.slot] : "?");
     put(&t, ": ");
-    if (out->granted) {
+    if (out->v.granted) {
         put(&t, "granted by ");
         put_rule(&t, ctx->table, v.rule);
     } else if (v.reason == KSM_R_RULE) {
@@ -157,4 +154,5 @@ void ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len, s
             put_rule(&t, ctx->table, v.rule);
         }
     }
+    return t.len + 1;
 }

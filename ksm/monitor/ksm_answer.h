@@ -24,7 +24,14 @@ struct ksm_answer_ctx {
     uint32_t core_class;
 };
 
-/* Decides msg[0..len) (a whole security-channel request, header included) into *out. */
-void ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len, struct ksm_proto_verdict *out);
+/* A verdict and its audit text (meaningful when v.audit is 1). */
+struct ksm_answer {
+    struct ksm_proto_verdict v;
+    char text[KSM_PROTO_TEXT_MAX];
+};
+
+/* Decides msg[0..len) (a whole security-channel request, header included) into *out. Returns
+ * the bytes of out->text to send, its NUL included, when the verdict is audited; else 0. */
+size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len, struct ksm_answer *out);
 
 #endif

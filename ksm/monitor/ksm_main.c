@@ -20,10 +20,6 @@ extern const struct ksm_table ksm_policy; /* the generated table (bastion_psl_co
 /* The largest request: the security-channel header, then a whole IPC message. */
 static _Alignas(8) uint8_t request[KSM_ANSWER_ARENA_OFFSET + IDL_MESSAGE_MAX];
 
-struct verdict_message {
-    struct idl_header h;
-    struct ksm_proto_verdict v;
-};
 
 int main(void)
 {
@@ -47,11 +43,15 @@ int main(void)
             rc = ipc_recv(channel, request, sizeof request, &len, &token, IPC_FOREVER);
             continue;
         }
-        /* ReplyRecv sends from and receives into the same buffer: the verdict replaces the
-         * request it answers. */
-        struct verdict_message answer = {.h = {.fixed_size = sizeof answer.v, .flags = IDL_FLAG_RESPONSE}};
-        ksm_answer(&ctx, request, len, &answer.v);
-        __builtin_memcpy(request, &answer, sizeof answer);
-        rc = ipc_reply_recv(token, request, sizeof answer, channel, sizeof request, &len, &token, IPC_FOREVER);
+        /* ReplyRecv sends from and receives into the same buffer: the verdict (and its audit
+         * text, if any) replaces the request it answers. */
+        struct ksm_answer a;
+        size_t text = ksm_answer(&ctx, request, len, &a);
+        struct idl_header h = {.fixed_size = sizeof a.v, .arena_size = (uint32_t)text, .flags = IDL_FLAG_RESPONSE};
+        __builtin_memcpy(request, &h, sizeof h);
+        __builtin_memcpy(request + sizeof h, &a.v, sizeof a.v);
+        __builtin_memcpy(request + sizeof h + sizeof a.v, a.text, text);
+        rc = ipc_reply_recv(token, request, sizeof h + sizeof a.v + text, channel, sizeof request, &len, &token,
+                            IPC_FOREVER);
     }
 }

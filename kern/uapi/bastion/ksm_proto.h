@@ -10,7 +10,10 @@
  *             arena: the message being decided (request, response, error and security events,
  *             header included, as the sender wrote it) or, for execute events, the new
  *             process's class name with its NUL.
- *   verdict   the response: fixed part struct ksm_proto_verdict, no arena, no handles.
+ *   verdict   the response: fixed part struct ksm_proto_verdict; when `audit` is 1, the arena
+ *             holds the audit text ("<method>: <why>", NUL-terminated, at most
+ *             KSM_PROTO_TEXT_MAX bytes), else there is no arena. No handles. Small on purpose:
+ *             every request carries one back.
  *
  * Class ids are the KSM's own (the compiled table's); the kernel learns a process's id from the
  * verdict of its execute event and sends it with every later event of that process. The kernel
@@ -25,7 +28,7 @@
 #define KSM_PROTO_DECIDE 0u            /* method id of the one request */
 #define KSM_PROTO_CLASS_CORE 0xFFFFFFFEu
 #define KSM_PROTO_CLASS_UNKNOWN 0xFFFFFFFFu
-#define KSM_PROTO_TEXT_MAX 160u        /* verdict text, NUL included */
+#define KSM_PROTO_TEXT_MAX 160u        /* audit text, NUL included */
 
 /* KSM_PROTO_REPLY_* bits: which answers to a granted request the policy grants without
  * condition or audit, so that the kernel need not ask again when the answer comes. */
@@ -45,14 +48,11 @@ struct ksm_proto_request {
 struct ksm_proto_verdict {
     uint32_t granted;     /* 1: granted, 0: denied; anything else is a malformed verdict */
     uint32_t class_id;    /* execute events: the new process's class id (or _UNKNOWN) */
-    uint32_t audit;       /* 1: the kernel writes a kss record with `text` */
+    uint32_t audit;       /* 1: the kernel writes a kss record with the arena's text */
     uint32_t reply;       /* granted request events: KSM_PROTO_REPLY_* bits, else 0 */
-    /* "<method>: <why>" for audit records, e.g. "vmm.VMM.Allocate: rule at einit.psl:57:9";
-     * NUL-terminated within the array. */
-    char text[KSM_PROTO_TEXT_MAX];
 };
 
 _Static_assert(sizeof(struct ksm_proto_request) == 24, "security channel ABI");
-_Static_assert(sizeof(struct ksm_proto_verdict) == 16 + KSM_PROTO_TEXT_MAX, "security channel ABI");
+_Static_assert(sizeof(struct ksm_proto_verdict) == 16, "security channel ABI");
 
 #endif

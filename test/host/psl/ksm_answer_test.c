@@ -53,16 +53,32 @@ static size_t build(uint32_t event, uint32_t src, uint32_t dst, uint32_t ep, uin
     return KSM_ANSWER_ARENA_OFFSET + len;
 }
 
-static struct ksm_proto_verdict answer(size_t len)
+/* The verdict, its text and the text length ksm_answer() returned. */
+struct verdict {
+    uint32_t granted, class_id, audit, reply;
+    char text[KSM_PROTO_TEXT_MAX];
+    size_t text_len;
+};
+
+static struct verdict answer(size_t len)
 {
-    struct ksm_proto_verdict v;
-    memset(&v, 0xA5, sizeof v); /* every field must be written */
-    ksm_answer(&ctx, req, len, &v);
+    struct ksm_answer a;
+    memset(&a, 0xA5, sizeof a); /* every field must be written */
+    size_t n = ksm_answer(&ctx, req, len, &a);
+    struct verdict v = {a.v.granted, a.v.class_id, a.v.audit, a.v.reply, "", n};
+    /* The text is sent exactly when the verdict is audited, NUL included. */
+    assert_int_equal(n != 0, a.v.audit == 1);
+    if (n != 0) {
+        assert_true(n <= KSM_PROTO_TEXT_MAX);
+        assert_int_equal(a.text[n - 1], 0);
+        assert_int_equal(strlen(a.text) + 1, n);
+        memcpy(v.text, a.text, n);
+    }
     return v;
 }
 
 /* Client -> kernel vmm.VMM.Allocate with the given size, cut to `cut` bytes if nonzero. */
-static struct ksm_proto_verdict allocate(uint64_t size, size_t cut)
+static struct verdict allocate(uint64_t size, size_t cut)
 {
     uint32_t ep, m;
     size_t n = psl_test_msg(pol, KSM_EV_REQUEST, "kl.core.Core", "vmm.VMM", "Allocate", msg, &ep, &m);
@@ -74,7 +90,7 @@ static void execute_names_the_class_and_gets_its_id(void **state)
 {
     (void)state;
     static const char einit[] = "psltest.Einit";
-    struct ksm_proto_verdict v = answer(build(KSM_EV_EXECUTE, KSM_PROTO_CLASS_CORE, 0, 0, 0, einit, sizeof einit));
+    struct verdict v = answer(build(KSM_EV_EXECUTE, KSM_PROTO_CLASS_CORE, 0, 0, 0, einit, sizeof einit));
     assert_int_equal(v.granted, 1);
     assert_int_equal(v.class_id, cls("psltest.Einit"));
     assert_int_equal(v.audit, 0);
@@ -91,7 +107,7 @@ static void execute_of_an_unknown_class_is_denied(void **state)
 {
     (void)state;
     static const char nope[] = "psltest.Nope";
-    struct ksm_proto_verdict v =
+    struct verdict v =
         answer(build(KSM_EV_EXECUTE, cls("psltest.Einit"), 0, 0, 0, nope, sizeof nope));
     assert_int_equal(v.granted, 0);
     assert_int_equal(v.class_id, KSM_PROTO_CLASS_UNKNOWN);
@@ -105,7 +121,7 @@ static void execute_of_an_unknown_class_is_denied(void **state)
 static void requests_are_decided_from_their_message(void **state)
 {
     (void)state;
-    struct ksm_proto_verdict v = allocate(4096, 0);
+    struct verdict v = allocate(4096, 0);
     assert_int_equal(v.granted, 1);
     assert_int_equal(v.audit, 0);
     /* kernel.psl grants the kernel's responses outright and says nothing of errors. */
@@ -125,7 +141,7 @@ static void audited_grants_carry_their_rule(void **state)
     size_t n = psl_test_msg(pol, KSM_EV_REQUEST, "kl.core.Core", "io.IO", "RegisterPort", msg, &ep, &m);
     psl_test_set(pol, KSM_EV_REQUEST, "kl.core.Core", "io.IO", "RegisterPort", msg, "base", 0x60);
     psl_test_set(pol, KSM_EV_REQUEST, "kl.core.Core", "io.IO", "RegisterPort", msg, "size", 1);
-    struct ksm_proto_verdict v =
+    struct verdict v =
         answer(build(KSM_EV_REQUEST, cls("psltest.Other"), KSM_PROTO_CLASS_CORE, ep, m, msg, n));
     assert_int_equal(v.granted, 1);
     assert_int_equal(v.audit, 1);
@@ -135,7 +151,7 @@ static void audited_grants_carry_their_rule(void **state)
 static void a_truncated_message_names_the_field(void **state)
 {
     (void)state;
-    struct ksm_proto_verdict v = allocate(4096, IDL_HEADER_SIZE);
+    struct verdict v = allocate(4096, IDL_HEADER_SIZE);
     assert_int_equal(v.granted, 0);
     assert_non_null(strstr(v.text, "vmm.VMM.Allocate: field-out-of-bounds message.size"));
 }
@@ -145,7 +161,7 @@ static void unknown_classes_are_denied(void **state)
     (void)state;
     uint32_t ep, m;
     size_t n = psl_test_msg(pol, KSM_EV_REQUEST, "kl.core.Core", "hal.HAL", "DebugWrite", msg, &ep, &m);
-    struct ksm_proto_verdict v = answer(build(KSM_EV_REQUEST, 999, KSM_PROTO_CLASS_CORE, ep, m, msg, n));
+    struct verdict v = answer(build(KSM_EV_REQUEST, 999, KSM_PROTO_CLASS_CORE, ep, m, msg, n));
     assert_int_equal(v.granted, 0);
     assert_string_equal(v.text, "request: a class the policy does not know");
     v = answer(build(KSM_EV_REQUEST, KSM_PROTO_CLASS_UNKNOWN, KSM_PROTO_CLASS_CORE, ep, m, msg, n));
@@ -169,7 +185,7 @@ static void malformed_requests_are_denied(void **state)
     size_t len = build(KSM_EV_REQUEST, cls("psltest.Client"), KSM_PROTO_CLASS_CORE, ep, m, msg, n);
     assert_int_equal(answer(len).granted, 1);
 
-    struct ksm_proto_verdict v = answer(KSM_ANSWER_ARENA_OFFSET - 1);
+    struct verdict v = answer(KSM_ANSWER_ARENA_OFFSET - 1);
     assert_int_equal(v.granted, 0);
     assert_string_equal(v.text, "malformed security request (too short)");
     v = answer(len - 1); /* arena_size no longer matches */
@@ -193,8 +209,9 @@ static void malformed_requests_are_denied(void **state)
     assert_int_equal(v.audit, 1);
     r->event = KSM_EV_REQUEST;
     assert_int_equal(answer(len).granted, 1);
-    ksm_answer(&ctx, NULL, 0, &v);
-    assert_int_equal(v.granted, 0);
+    struct ksm_answer a;
+    assert_true(ksm_answer(&ctx, NULL, 0, &a) != 0);
+    assert_int_equal(a.v.granted, 0);
 }
 
 int main(void)
