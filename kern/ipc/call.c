@@ -39,8 +39,10 @@ static void call_put(struct ipc_call *c)
     if (__atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) != 0)
         return;
     struct kmem_account *acct = call_account(c);
-    kfree_charged(c->req, acct);
-    kfree_charged(c->resp, acct);
+    if (!c->kernel_client) {
+        kfree_charged(c->req, acct);
+        kfree_charged(c->resp, acct);
+    }
     port_put(c->port);
     thread_unref(c->client);
     struct process *cp = c->client_proc;
@@ -83,14 +85,15 @@ static struct ipc_thread *port_hand_to_receiver(struct ipc_port *port, struct ip
 
 /* ---- Call ------------------------------------------------------------------------------ */
 
-/* A QUEUED call record from the calling thread, owning req; NULL (req freed) on failure. */
+/* A QUEUED call record from the calling thread, owning req; NULL (req freed) on failure. With
+ * extra > 0 the record is followed by `extra` bytes for a kernel call's buffers (req NULL). */
 static struct ipc_call *call_new(struct ipc_port *port, void *req, size_t req_len,
-                                 const struct idl_header *h, uint64_t resp_cap, Retcode *rc)
+                                 const struct idl_header *h, uint64_t resp_cap, size_t extra, Retcode *rc)
 {
     struct thread *self = thread_current();
     struct process *proc = self->proc;
     struct kmem_account *acct = proc != NULL ? &proc->kmem : NULL;
-    struct ipc_call *c = kmalloc_charged(sizeof *c, acct, rc);
+    struct ipc_call *c = kmalloc_charged(sizeof *c + extra, acct, rc);
     if (c == NULL) {
         kfree_charged(req, acct);
         return NULL;
@@ -185,7 +188,7 @@ Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len,
                       uint64_t timeout_ms, uint32_t reply_granted, uint64_t *resp_len)
 {
     Retcode rc;
-    struct ipc_call *c = call_new(port, req, req_len, h, resp_cap, &rc);
+    struct ipc_call *c = call_new(port, req, req_len, h, resp_cap, 0, &rc);
     if (c == NULL)
         return rc;
     c->reply_granted = reply_granted;
@@ -202,14 +205,21 @@ Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len,
     return rc;
 }
 
-Retcode ipc_kernel_call(struct ipc_port *port, void *req, size_t req_len, const struct idl_header *h,
-                        void *resp, size_t resp_cap, uint64_t timeout_ms, size_t *resp_len)
+Retcode ipc_kernel_call(struct ipc_port *port, const void *head, size_t head_len, const void *body,
+                        size_t body_len, const struct idl_header *h, void *resp, size_t resp_cap,
+                        uint64_t timeout_ms, size_t *resp_len)
 {
+    /* One allocation: the record, the request, then the response (8-byte aligned). */
+    size_t req_len = head_len + body_len, resp_at = (req_len + 7) & ~(size_t)7;
     Retcode rc;
-    struct ipc_call *c = call_new(port, req, req_len, h, resp_cap, &rc);
+    struct ipc_call *c = call_new(port, NULL, req_len, h, resp_cap, resp_at + resp_cap, &rc);
     if (c == NULL)
         return rc;
     c->kernel_client = true;
+    c->req = c + 1;
+    c->resp = (uint8_t *)(c + 1) + resp_at;
+    memcpy(c->req, head, head_len);
+    memcpy((uint8_t *)c->req + head_len, body, body_len);
     if (call_exchange(port, c, timeout_ms) == CALL_REPLIED) {
         /* Reply checked resp_len <= resp_cap before it accepted the response. */
         memcpy(resp, c->resp, c->resp_len);
@@ -413,7 +423,8 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
         call_fail(c, rcBufferTooSmall);
         return next ? ipc_recv_port(next, buf, cap, timeout_ms, msg_len, out_token) : rcOk;
     }
-    void *kb = kmalloc_charged(len, acct, &rc);
+    /* A kernel call has room for its response in its own record (len <= resp_cap above). */
+    void *kb = c->kernel_client ? c->resp : kmalloc_charged(len, acct, &rc);
     if (kb == NULL) {
         call_fail(c, rc);
         return rc;
@@ -443,7 +454,8 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
         spin_unlock(&handle_tree_lock);
     }
     if (rc != rcOk) {
-        kfree_charged(kb, acct);
+        if (!c->kernel_client)
+            kfree_charged(kb, acct);
         call_fail(c, rc == rcInvalidArgument ? rcBadMessage : rc);
         return rc;
     }
@@ -459,7 +471,8 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
                 ipc_msg_untranslate(kb, &h, &cp->handles);
             spin_unlock(&handle_tree_lock);
         }
-        kfree_charged(kb, acct);
+        if (!c->kernel_client)
+            kfree_charged(kb, acct);
         call_put(c);
         return rcPeerClosed;
     }

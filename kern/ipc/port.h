@@ -61,7 +61,8 @@ struct ipc_call {
     struct thread *client;  /* reference */
     struct process *client_proc; /* reference; NULL for a kernel thread's call */
     bool kernel_client;     /* the kernel calls (the security channel): the response stays in
-                             * the kernel, is not checked by the security hook, carries no handles */
+                             * the kernel, is not checked by the security hook, carries no handles;
+                             * req and resp live in the record's own allocation (not freed apart) */
     uint32_t reply_granted; /* KSM_PROTO_REPLY_* bits: answers the KSM granted with the request */
     uint64_t id;            /* the reply token; never 0, never reused */
     enum ipc_call_state state;
@@ -98,12 +99,15 @@ void port_put(struct ipc_port *p);
 Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len,
                       const struct idl_header *h, uint64_t resp, uint64_t resp_cap,
                       uint64_t timeout_ms, uint32_t reply_granted, uint64_t *resp_len);
-/* The same from the kernel itself (the security channel, security/ksm_link.c): req is a kernel
- * buffer (kmalloc_charged to the calling thread's process, or to nobody for a kernel thread) it
- * takes ownership of; the response is copied to resp[0..resp_cap) in the kernel. Waits at most
- * timeout_ms (0: forever), switching directly to a waiting receiver. */
-Retcode ipc_kernel_call(struct ipc_port *port, void *req, size_t req_len, const struct idl_header *h,
-                        void *resp, size_t resp_cap, uint64_t timeout_ms, size_t *resp_len);
+/* The same from the kernel itself (the security channel, security/ksm_link.c): the request is
+ * head[0..head_len) followed by body[0..body_len) (head starts with its IPC header h), copied
+ * into one allocation with the call record and room for the response (charged to the calling
+ * thread's process, or to nobody for a kernel thread); the response is copied to
+ * resp[0..resp_cap). Waits at most timeout_ms (0: forever), switching directly to a waiting
+ * receiver. */
+Retcode ipc_kernel_call(struct ipc_port *port, const void *head, size_t head_len, const void *body,
+                        size_t body_len, const struct idl_header *h, void *resp, size_t resp_cap,
+                        uint64_t timeout_ms, size_t *resp_len);
 Retcode ipc_recv_port(struct ipc_port *port, uint64_t buf, uint64_t cap, uint64_t timeout_ms,
                       uint64_t *msg_len, uint64_t *token);
 /* Reply; with `next` non-NULL continues with a receive on it (ReplyRecv) that waits at most

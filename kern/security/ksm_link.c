@@ -127,15 +127,6 @@ Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const c
         arena = req->dst_class;
         arena_len = strlen(req->dst_class) + 1;
     }
-    const size_t fixed_at = IDL_HEADER_SIZE, arena_at = IDL_HEADER_SIZE + 24;
-    struct thread *self = thread_current();
-    struct kmem_account *acct = self->proc != NULL ? &self->proc->kmem : NULL;
-    Retcode rc;
-    uint8_t *m = kmalloc_charged(arena_at + arena_len, acct, &rc);
-    if (m == NULL) {
-        *why = "no memory for the security request";
-        return rc;
-    }
     struct idl_header h = {
         .endpoint_id = 0, .method_id = KSM_PROTO_DECIDE, .fixed_size = sizeof(struct ksm_proto_request),
         .arena_size = (uint32_t)arena_len,
@@ -144,13 +135,15 @@ Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const c
         .event = req->event, .src_class = class_of(req->src), .dst_class = class_of(req->dst),
         .endpoint_id = req->endpoint_id, .method_id = req->method_id,
     };
-    memcpy(m, &h, sizeof h);
-    memcpy(m + fixed_at, &r, sizeof r);
-    memcpy(m + arena_at, arena, arena_len);
+    struct {
+        struct idl_header h;
+        struct ksm_proto_request r;
+    } head = {h, r};
+    _Static_assert(sizeof head == IDL_HEADER_SIZE + sizeof r, "the arena follows the fixed part");
 
     size_t answer_len = 0;
-    rc = ipc_kernel_call(channel, m, arena_at + arena_len, &h, v->buf, sizeof v->buf, KSM_VERDICT_TIMEOUT_MS,
-                         &answer_len);
+    Retcode rc = ipc_kernel_call(channel, &head, sizeof head, arena, arena_len, &h, v->buf, sizeof v->buf,
+                                 KSM_VERDICT_TIMEOUT_MS, &answer_len);
     if (rc == rcOk) {
         if (verdict_well_formed(v->buf, answer_len, v))
             return rcOk;
@@ -169,6 +162,6 @@ Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const c
         return rcNoKsm;
     }
     /* The caller itself is being ended, or the call record could not be made. */
-    *why = "no verdict (the requester is ending)";
+    *why = rc == rcPeerClosed ? "no verdict (the requester is ending)" : "no memory for the security request";
     return rc == rcPeerClosed ? rcNoKsm : rc;
 }
