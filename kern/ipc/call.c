@@ -3,6 +3,7 @@
 #include "ipc/msg.h"
 #include "ipc/port.h"
 
+#include "lib/prof.h"
 #include "lib/string.h"
 #include "panic.h"
 #include "mm/slab.h"
@@ -136,6 +137,7 @@ static enum ipc_call_state call_exchange(struct ipc_port *port, struct ipc_call 
     struct ipc_thread *r = port_hand_to_receiver(port, c);
     if (r != NULL) {
         /* A receiver waited and has the call: run it at once (direct switch). */
+        PROF_MARK(PROF_KSM_CALL);
         wrc = sched_switch_to_timeout(thread_of(r), &port->lock, ns);
     } else {
         c->next = NULL;
@@ -312,6 +314,7 @@ static Retcode recv_locked(struct ipc_port *port, uint64_t fl, uint64_t ns, stru
         Retcode wrc;
         if (switch_to != NULL) {
             /* ReplyRecv: nothing to receive, so run the caller we just answered right here. */
+            PROF_MARK(PROF_KSM_SWITCH);
             wrc = sched_switch_to_timeout(switch_to, &port->lock, ns);
             switch_to = NULL;
         } else {
@@ -408,6 +411,7 @@ static struct ipc_call *take_received(struct process *me, uint64_t token)
 Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_port *next,
                         uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len, uint64_t *out_token)
 {
+    PROF_MARK(PROF_KSM_REPLY);
     struct process *me = process_current();
     struct ipc_call *c = take_received(me, token);
     if (c == NULL)

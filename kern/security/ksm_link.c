@@ -6,6 +6,7 @@
 #include "ipc/ipc.h"
 #include "ipc/port.h"
 #include "lib/kprintf.h"
+#include "lib/prof.h"
 #include "lib/string.h"
 #include "mm/slab.h"
 #include "proc/process.h"
@@ -114,8 +115,35 @@ static uint32_t class_of(const struct sec_label *l)
     return l != NULL ? sec_label_class(l) : KSM_PROTO_CLASS_CORE;
 }
 
+#ifdef BASTION_CORE_PROF
+uint64_t prof_marks[PROF_MARKS];
+
+/* Mean ticks of each stage of the round trip, printed every 1,000 granted requests. */
+static void prof_report(const uint64_t t[4])
+{
+    static const char *const stage[] = {"build", "record+switch", "ksm", "reply+switch", "verdict"};
+    uint64_t s[5] = {t[1] - t[0], prof_marks[PROF_KSM_CALL] - t[1], prof_marks[PROF_KSM_REPLY] - prof_marks[PROF_KSM_CALL],
+                     t[2] - prof_marks[PROF_KSM_REPLY], t[3] - t[2]};
+    static uint64_t sum[5], n;
+    for (int i = 0; i < 5; i++)
+        sum[i] += s[i];
+    if (++n < 1000)
+        return;
+    kprintf("KSMPROF");
+    for (int i = 0; i < 5; i++) {
+        kprintf(" %s %lu", stage[i], (unsigned long)(sum[i] / n));
+        sum[i] = 0;
+    }
+    kprintf("\n");
+    n = 0;
+}
+#endif
+
 Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const char **why)
 {
+#ifdef BASTION_CORE_PROF
+    uint64_t t[4] = {__builtin_ia32_rdtsc()};
+#endif
     if (channel == NULL) {
         *why = "no KSM";
         return rcNoKsm;
@@ -142,11 +170,22 @@ Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const c
     _Static_assert(sizeof head == IDL_HEADER_SIZE + sizeof r, "the arena follows the fixed part");
 
     size_t answer_len = 0;
+#ifdef BASTION_CORE_PROF
+    t[1] = __builtin_ia32_rdtsc();
+#endif
     Retcode rc = ipc_kernel_call(channel, &head, sizeof head, arena, arena_len, &h, v->buf, sizeof v->buf,
                                  KSM_VERDICT_TIMEOUT_MS, &answer_len);
+#ifdef BASTION_CORE_PROF
+    t[2] = __builtin_ia32_rdtsc();
+#endif
     if (rc == rcOk) {
-        if (verdict_well_formed(v->buf, answer_len, v))
+        if (verdict_well_formed(v->buf, answer_len, v)) {
+#ifdef BASTION_CORE_PROF
+            t[3] = __builtin_ia32_rdtsc();
+            prof_report(t);
+#endif
             return rcOk;
+        }
         *why = "malformed verdict from the KSM";
         return rcSecurityDisallow;
     }

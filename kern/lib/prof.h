@@ -1,0 +1,26 @@
+/*
+ * Path profiling for the benchmarks (docs/benchmarks.md, "Where a core call's ticks go"):
+ * PROF_MARK(i) records the TSC in prof_marks[i] when the kernel is built with
+ * -DBASTION_CORE_PROF, and compiles to nothing otherwise. Marks are global, not per CPU: they
+ * are meant for the one-CPU benchmark image, where one request runs at a time.
+ *
+ * Marks of the security round trip (read by kern/security/ksm_link.c):
+ *   PROF_KSM_CALL      ipc_kernel_call: the record is built, the hand-off to the KSM begins
+ *   PROF_KSM_REPLY     ipc_reply_token entered: the KSM's verdict comes back
+ *   PROF_KSM_SWITCH    the KSM's ReplyRecv switches back to the requester
+ */
+#ifndef BASTION_LIB_PROF_H
+#define BASTION_LIB_PROF_H
+
+#include <stdint.h>
+
+enum { PROF_KSM_CALL, PROF_KSM_REPLY, PROF_KSM_SWITCH, PROF_MARKS };
+
+#ifdef BASTION_CORE_PROF
+extern uint64_t prof_marks[PROF_MARKS];
+#define PROF_MARK(i) (prof_marks[(i)] = __builtin_ia32_rdtsc())
+#else
+#define PROF_MARK(i) ((void)0)
+#endif
+
+#endif
