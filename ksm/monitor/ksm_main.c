@@ -17,6 +17,26 @@
 
 extern const struct ksm_table ksm_policy; /* the generated table (bastion_psl_compile NAME) */
 
+/*
+ * A faulty KSM for the kernel's fail-closed tests (test/boot: ksm-faulty), never a real one:
+ * after KSM_TEST_FAULT_AFTER good answers it sends KSM_TEST_BAD_VERDICTS verdicts that are out
+ * of range, then stops answering (it spins, as a KSM stuck in a loop would).
+ */
+#ifdef KSM_TEST_FAULT_AFTER
+static void test_fault(struct ksm_answer *a)
+{
+    static unsigned answered;
+    if (++answered <= KSM_TEST_FAULT_AFTER)
+        return;
+    if (answered <= KSM_TEST_FAULT_AFTER + KSM_TEST_BAD_VERDICTS) {
+        a->v.granted = 2;
+        return;
+    }
+    for (;;)
+        __asm__ volatile("pause");
+}
+#endif
+
 /* The largest request: the security-channel header, then a whole IPC message. */
 static _Alignas(8) uint8_t request[KSM_ANSWER_ARENA_OFFSET + IDL_MESSAGE_MAX];
 
@@ -46,7 +66,22 @@ int main(void)
         /* ReplyRecv sends from and receives into the same buffer: the verdict (and its audit
          * text, if any) replaces the request it answers. */
         struct ksm_answer a;
+#ifdef BASTION_CORE_PROF
+        uint64_t t0 = __builtin_ia32_rdtsc();
+#endif
         size_t text = ksm_answer(&ctx, request, len, &a);
+#ifdef KSM_TEST_FAULT_AFTER
+        test_fault(&a);
+#endif
+#ifdef BASTION_CORE_PROF
+        /* The decision's share of the round trip (docs/benchmarks.md), every 1,000 answers. */
+        static uint64_t sum, n;
+        sum += __builtin_ia32_rdtsc() - t0;
+        if (++n == 1000) {
+            printf("KSMPROF-USER answer %llu\n", (unsigned long long)(sum / n));
+            sum = n = 0;
+        }
+#endif
         struct idl_header h = {.fixed_size = sizeof a.v, .arena_size = (uint32_t)text, .flags = IDL_FLAG_RESPONSE};
         __builtin_memcpy(request, &h, sizeof h);
         __builtin_memcpy(request + sizeof h, &a.v, sizeof a.v);
