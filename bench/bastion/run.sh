@@ -5,6 +5,16 @@
 # PANIC/EXCEPTION line, or at the timeout; QEMU is then ended by its PID.
 # Exits 0 when "BENCH-END bastion" was seen and no BENCH-ERROR/PANIC/EXCEPTION line.
 #
+# The boot row: Einit prints "einit: all started <N> ticks after the kernel's first instruction"
+# (TSC ticks since the kernel's first instructions, boot/entry.asm); after the run this script
+# appends "BENCH boot median=<N> min=<N> n=1" to the log (boot_nomon when the kernel said it has
+# no monitor), so every reader of the log (scripts/bench's report, the ctest) finds the row
+# like any other. Done here and not by the report because only a single run's log tells which
+# kernel Einit's line came from.
+# It also refuses a log whose row names disagree with the kernel's banner ("BENCHMARK KERNEL
+# WITHOUT A SECURITY MONITOR" with rows not named *_nomon, or *_nomon rows without it): a
+# mislabelled row would put one kernel's numbers in the other's column.
+#
 # Usage: bench/bastion/run.sh --iso FILE --log FILE [--timeout SECONDS] [--end REGEX]
 #   --end   the line (extended regex, anchored at line start) that ends the run successfully;
 #           default "BENCH-END bastion"
@@ -45,12 +55,38 @@ done
 # In an || list: bastion_qemu_stop's `wait` returns QEMU's status, which set -e must not see.
 bastion_qemu_stop "$qpid" || true
 qpid=''
+status=0
 if tr -d '\r' <"$log" | grep -E '^(BENCH-ERROR|PANIC|EXCEPTION)' >&2; then
-  exit 1
+  status=1
 fi
 if ! tr -d '\r' <"$log" | grep -qE "^($end)"; then
   echo "bench-bastion: no '$end' line in $log; its end:" >&2
   tail -n 20 "$log" | tr -d '\r' >&2
   exit 1
 fi
-exit 0
+
+# Which kernel ran, from its own banner (kern/security/ksm_link.c); the rows' names must agree.
+suffix=''
+if tr -d '\r' <"$log" | grep -q 'BENCHMARK KERNEL WITHOUT A SECURITY MONITOR'; then
+  suffix=_nomon
+  wrong=$(bench_lines "$log" | grep -E '^BENCH(-ERROR)? ' | grep -vE '^BENCH(-ERROR)? [^ ]+_nomon ' || true)
+else
+  wrong=$(bench_lines "$log" | grep -E '^BENCH(-ERROR)? [^ ]+_nomon ' || true)
+fi
+if [[ -n $wrong ]]; then
+  echo "bench-bastion: these rows are named for the other kernel (${suffix:-with a monitor}" \
+       "booted; is bench.nomon=1 on the right menu?):" >&2
+  echo "$wrong" >&2
+  status=1
+fi
+
+# The boot row from Einit's line (see the top). Only the digits are taken: a changed wording
+# yields no row (the report says n/a, the ctest fails) rather than a wrong number.
+ticks=$(tr -d '\r' <"$log" |
+        sed -nE "s/^einit: all started ([0-9]+) ticks after the kernel's first instruction\$/\1/p" | head -n 1)
+if [[ -n $ticks ]]; then
+  echo "BENCH boot$suffix median=$ticks min=$ticks n=1" >>"$log"
+else
+  echo "bench-bastion: no \"einit: all started <N> ticks ...\" line in $log: no boot$suffix row" >&2
+fi
+exit "$status"

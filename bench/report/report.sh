@@ -76,7 +76,7 @@ awk -v require_all="$require_all" -v json="$json" -v data="$data" -F'\t' '
     }
     verdict = "-"
     if (tgt != "-") verdict = have_b ? (med["bastion", b] + 0 <= tgt + 0 ? "met" : "missed") : "n/a"
-    line[rows] = sprintf("%-16s %21s %21s %8s %7s %-6s", (b == "-" ? l : b), cell("bastion", b),
+    line[rows] = sprintf("%-20s %21s %21s %8s %7s %-6s", (b == "-" ? l : b), cell("bastion", b),
                          cell("linux", l), ratio, tgt, verdict)
     js[rows] = sprintf("    {\"operation\": %s, \"title\": %s, \"bastion_name\": %s, \"linux_name\": %s,\n" \
                        "     \"bastion\": {\"median\": %s, \"min\": %s, \"n\": %s},\n" \
@@ -88,10 +88,10 @@ awk -v require_all="$require_all" -v json="$json" -v data="$data" -F'\t' '
                        jnum("linux", l), (("linux", l) in mn) ? mn["linux", l] : "null",
                        (("linux", l) in cnt) ? cnt["linux", l] : "null",
                        rnum, (tgt == "-" ? "null" : tgt), jstr(verdict))
-    legend[rows] = sprintf("  %-16s %s", (b == "-" ? l : b), title)
+    legend[rows] = sprintf("  %-20s %s", (b == "-" ? l : b), title)
   }
   END {
-    printf "%-16s %21s %21s %8s %7s %-6s\n", "operation", "Bastion median/min", "Linux median/min",
+    printf "%-20s %21s %21s %8s %7s %-6s\n", "operation", "Bastion median/min", "Linux median/min",
            "ratio", "target", ""
     for (i = 1; i <= rows; i++) print line[i]
     print ""

@@ -22,12 +22,22 @@ check() { # check DESCRIPTION COMMAND...
 } >"$dir/linux.log"
 printf 'BENCH null_syscall median=90 min=80 n=100\r\nBENCH ipc_rtt median=5000 min=4000 n=10\r\n' \
   >"$dir/bastion.log"
+# As scripts/bench merges them: the monitored image's log, then the nomon image's, each with the
+# boot row bench/bastion/run.sh appends.
+printf 'BENCH boot median=500 min=500 n=1\nBENCH ipc_rtt_nomon median=2000 min=1900 n=10\n' >>"$dir/bastion.log"
+printf 'BENCH boot_nomon median=400 min=400 n=1\n' >>"$dir/bastion.log"
 
 "$report" --linux "$dir/linux.log" --bastion "$dir/bastion.log" --out "$dir/a" >"$dir/a.txt" 2>&1
 check "partial Bastion numbers pass without --require-all" test $? -eq 0
 check "null_syscall row: 90/80, 1000/900, ratio 0.090, target met" \
   grep -qE '^null_syscall +90/80 +1000/900 +0\.090 +100 met' "$dir/a.txt"
 check "ipc_rtt row misses its target 3000" grep -qE '^ipc_rtt +5000/4000 +1000/900 +5\.000 +3000 missed' "$dir/a.txt"
+check "boot row beside Linux's boot_to_init, ratio 0.500" \
+  grep -qE '^boot +500/500 +1000/900 +0\.500 +- +-' "$dir/a.txt"
+check "boot_nomon row beside boot_to_init" grep -qE '^boot_nomon +400/400 +1000/900 +0\.400 ' "$dir/a.txt"
+check "ipc_rtt_nomon row beside pipe_rtt, no target" \
+  grep -qE '^ipc_rtt_nomon +2000/1900 +1000/900 +2\.000 +- +-' "$dir/a.txt"
+check "core_call_nomon without a number says n/a" grep -qE '^core_call_nomon +n/a +1000/900 +n/a' "$dir/a.txt"
 check "futex_rtt without a Bastion number says n/a" grep -qE '^futex_rtt +n/a +1000/900 +n/a +6000 n/a' "$dir/a.txt"
 check "JSON has the ratio" grep -q '"ratio": 0.090' "$dir/a/bench.json"
 check "JSON says null for a missing Bastion median" grep -q '"bastion": {"median": null' "$dir/a/bench.json"

@@ -7,6 +7,9 @@
  * -icount shift=0 one tick is one guest instruction.
  *
  * Argument: "--short" (the ctest run) divides every sample count by 100 (at least 3).
+ * Kernel parameter bench.nomon=1 (read with HAL.GetEnv; set only by the menus of the images on
+ * kernel-nomon.elf): the kernel has no security monitor, so only the rows the monitor is in run,
+ * each named <row>_nomon; the difference to <row> is the monitor's share (docs/benchmarks.md).
  * Connection "bench": the channel to bench_echo (ipc_rtt, ipc_rtt_4k).
  */
 #include <stdio.h>
@@ -24,6 +27,9 @@
 
 static uint64_t samples[MAX_SAMPLES];
 static unsigned scale_div = 1;
+/* bench.nomon=1: the rows' names get this suffix, and rows the monitor is not in are skipped
+ * (their numbers would only repeat the monitored image's). */
+static int nomon;
 
 static inline uint64_t rdtsc(void)
 {
@@ -58,21 +64,27 @@ static void sort(uint64_t *a, unsigned n)
         }
 }
 
+/* The row's name as printed: "<name>_nomon" in the image without a monitor. */
+static const char *sfx(void)
+{
+    return nomon ? "_nomon" : "";
+}
+
 static void report(const char *name, unsigned n)
 {
     sort(samples, n);
-    printf("BENCH %s median=%llu min=%llu n=%u\n", name, (unsigned long long)samples[(n - 1) / 2],
+    printf("BENCH %s%s median=%llu min=%llu n=%u\n", name, sfx(), (unsigned long long)samples[(n - 1) / 2],
            (unsigned long long)samples[0], n);
 }
 
 static void error(const char *name, const char *what, Retcode r)
 {
-    printf("BENCH-ERROR %s %s: %s\n", name, what, retcode_name(r));
+    printf("BENCH-ERROR %s%s %s: %s\n", name, sfx(), what, retcode_name(r));
 }
 
 static void error_at(const char *name, const char *what, Retcode r, const char *phase, unsigned i)
 {
-    printf("BENCH-ERROR %s %s: %s (%s iteration %u)\n", name, what, retcode_name(r), phase, i);
+    printf("BENCH-ERROR %s%s %s: %s (%s iteration %u)\n", name, sfx(), what, retcode_name(r), phase, i);
 }
 
 /* Runs op warm-up + n times, timing the last n; op returns rcOk or the failure that ends it. */
@@ -99,6 +111,25 @@ static void run(const char *name, unsigned nominal, Retcode (*op)(void), const c
     report(name, n);
 }
 
+/* bench.nomon: "1" means the kernel is kernel-nomon.elf (its menu says so). Absent or anything
+ * else: the normal kernel. The parameter is read rather than guessed from timings so that a
+ * row's name never depends on how fast it was; bench/bastion/run.sh checks it against the
+ * kernel's own banner. */
+static int read_nomon(void)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_hal_HAL, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    const char *value = NULL;
+    Retcode r = core_result(kl_core_HAL_GetEnv(&cl, "bench.nomon", &value, &rc), &rc);
+    if (r == rcNotFound)
+        return 0;
+    if (r != rcOk) {
+        printf("bench: HAL.GetEnv(bench.nomon): %s; assuming the kernel with the monitor\n", retcode_name(r));
+        return 0;
+    }
+    return strcmp(value, "1") == 0;
+}
+
 /* null_syscall: SYS_NULL, kernel entry and exit only. */
 static Retcode op_null(void)
 {
@@ -106,8 +137,8 @@ static Retcode op_null(void)
 }
 
 /* core_call: Task.GetPid(INVALID handle = this process) through the generated kl.core proxy:
- * marshal, SYS_CALL on the kernel handle, the security hook, dispatch, a handler that reads one
- * field, the response, unmarshal. */
+ * marshal, SYS_CALL on the kernel handle, routing, the security hook and its KSM round trip
+ * (none in kernel-nomon), dispatch, a handler that reads one field, the response, unmarshal. */
 static Retcode op_core_call(void)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_task_Task, CORE_MSG_SMALL);
@@ -261,9 +292,16 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--short") == 0)
         scale_div = 100;
-    printf("BENCH-BEGIN bastion samples/%u\n", scale_div);
+    nomon = read_nomon();
+    printf("BENCH-BEGIN bastion samples/%u%s\n", scale_div, nomon ? " nomon" : "");
+    /* Context for the boot row (bench/bastion/run.sh turns Einit's "all started" line into it):
+     * what came before the kernel, which that row leaves out and Linux's boot_to_init includes. */
+    printf("bench: the kernel's first instruction ran at TSC %llu (firmware and GRUB before it)\n",
+           (unsigned long long)start_boot_tsc());
 
-    run("null_syscall", 10000, op_null, "SYS_NULL");
+    /* Not mediated: the same in both kernels. */
+    if (!nomon)
+        run("null_syscall", 10000, op_null, "SYS_NULL");
     run("core_call", 1000, op_core_call, "Task.GetPid");
 
     Retcode r = start_connection("bench", &echo_handle);
@@ -273,8 +311,11 @@ int main(int argc, char **argv)
     } else {
         ipc_prepare(0);
         run("ipc_rtt", 1000, op_ipc, "Call");
-        ipc_prepare(4096);
-        run("ipc_rtt_4k", 1000, op_ipc, "Call");
+        /* With 4 KiB the copies dominate; the monitor's share is the empty round trip's. */
+        if (!nomon) {
+            ipc_prepare(4096);
+            run("ipc_rtt_4k", 1000, op_ipc, "Call");
+        }
     }
 
     struct thread t;
@@ -291,18 +332,21 @@ int main(int argc, char **argv)
     }
 
     /* Memory before thread_create: every ended thread leaves its stack region (and ~4.5 KiB of
-     * kernel memory) behind in this process, which makes every later VMM call slower. */
-    mem_size = USER_PAGE_SIZE;
-    run("mem_page", 1000, op_mem, "VMM");
-    mem_size = 1024 * 1024;
-    run("mem_1m", 100, op_mem, "VMM");
+     * kernel memory) behind in this process, which makes every later VMM call slower.
+     * Without the monitor only process_create of these runs: it makes the most mediated
+     * requests (a start and about ten core calls) of the rows with a target. */
+    if (!nomon) {
+        mem_size = USER_PAGE_SIZE;
+        run("mem_page", 1000, op_mem, "VMM");
+        mem_size = 1024 * 1024;
+        run("mem_1m", 100, op_mem, "VMM");
 
-    run("thread_create", 1000, op_thread, "Thread.Create/Wait");
+        run("thread_create", 1000, op_thread, "Thread.Create/Wait");
+    }
     run("process_create", 250, op_process, "Task");
 
-    /* boot needs the TSC of the kernel's first instruction, which the kernel does not keep (yet):
-     * no BENCH line, so the table says n/a (docs/benchmarks.md). */
-    printf("bench: boot not measured: the kernel keeps no TSC of its first instruction\n");
+    /* No boot row here: Einit printed "all started <N> ticks after the kernel's first
+     * instruction" before this program ran, and bench/bastion/run.sh makes the row from it. */
     printf("BENCH-END bastion\n");
     return 0;
 }
