@@ -177,7 +177,7 @@ static uint32_t eval(const struct ksm_table *t, const struct ksm_call *c, const 
 
 /*
  * Finds the cell of an event: *cell_out and *slot_out, or returns the reason it cannot
- * (KSM_R_RULE on success). Shared by ksm_decide() and ksm_grants_unconditionally().
+ * (KSM_R_RULE on success).
  */
 static uint32_t find_cell(const struct ksm_table *t, uint32_t event, uint32_t src_class, uint32_t dst_class,
                           uint32_t endpoint_id, uint32_t method_id, const struct ksm_cell **cell_out,
@@ -238,13 +238,15 @@ static int audits_grants(const struct ksm_table *t, const struct ksm_call *c)
            (t->audit[c->audit_profile * t->nlevels + t->audit_level] & KSM_AUDIT_GRANTED);
 }
 
-int ksm_grants_unconditionally(const struct ksm_table *t, uint32_t event, uint32_t src_class, uint32_t dst_class,
-                               uint32_t endpoint_id, uint32_t method_id)
+int ksm_grants_unconditionally(const struct ksm_table *t, uint32_t event, uint32_t peer, uint32_t slot)
 {
-    const struct ksm_cell *cell;
-    uint32_t slot;
-    if (find_cell(t, event, src_class, dst_class, endpoint_id, method_id, &cell, &slot) != KSM_R_RULE ||
-        cell->count == 0)
+    if (!t || t->magic != KSM_TABLE_MAGIC || event >= KSM_EV_COUNT || peer >= t->nclasses || slot >= t->nslots)
+        return 0;
+    uint32_t cell_no = t->index[((uint64_t)event * t->nclasses + peer) * t->nslots + slot];
+    if (cell_no >= t->ncells)
+        return 0;
+    const struct ksm_cell *cell = &t->cells[cell_no];
+    if (cell->count == 0 || cell->first > t->ncell_calls || cell->count > t->ncell_calls - cell->first)
         return 0;
     for (uint32_t i = 0; i < cell->count; i++) {
         uint32_t call_no = t->cell_calls[cell->first + i];

@@ -44,11 +44,12 @@ struct ksm_verdict {
 struct ksm_verdict ksm_decide(const struct ksm_table *t, uint32_t event, uint32_t src_class, uint32_t dst_class,
                               uint32_t endpoint_id, uint32_t method_id, const void *msg, size_t len);
 
-/* 1 if the event is granted whatever its message and logs nothing: at least one rule applies and
- * every rule that applies is a plain grant () with no audit of grants. The kernel then skips
- * asking about the answer to a request (ksm/monitor/). 0 otherwise, also for bad ids. */
-int ksm_grants_unconditionally(const struct ksm_table *t, uint32_t event, uint32_t src_class, uint32_t dst_class,
-                               uint32_t endpoint_id, uint32_t method_id);
+/* 1 if the event `event` of the cell (peer, slot) is granted whatever its message and logs
+ * nothing: at least one rule applies and every rule that applies is a plain grant () with no
+ * audit of grants. 0 otherwise, also for bad ids. The answers (response, error) to a request
+ * share its peer (the client) and slot (the server's method), so the KSM asks this with the
+ * request's verdict.slot to tell the kernel it need not ask about them (ksm/monitor/). */
+int ksm_grants_unconditionally(const struct ksm_table *t, uint32_t event, uint32_t peer, uint32_t slot);
 
 /* The class id of an EDL class name ("kl.core.Core"), or UINT32_MAX if the policy does not use
  * it (the KSM then denies everything that process does). Linear in the classes: call it once

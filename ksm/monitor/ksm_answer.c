@@ -127,9 +127,9 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
     out->v.granted = v.verdict == KSM_GRANTED;
     out->v.audit = v.audit;
     if (out->v.granted && r.event == KSM_EV_REQUEST) {
-        if (ksm_grants_unconditionally(ctx->table, KSM_EV_RESPONSE, dst, src, r.endpoint_id, r.method_id))
+        if (ksm_grants_unconditionally(ctx->table, KSM_EV_RESPONSE, src, v.slot))
             out->v.reply |= KSM_PROTO_REPLY_RESPONSE;
-        if (ksm_grants_unconditionally(ctx->table, KSM_EV_ERROR, dst, src, r.endpoint_id, r.method_id))
+        if (ksm_grants_unconditionally(ctx->table, KSM_EV_ERROR, src, v.slot))
             out->v.reply |= KSM_PROTO_REPLY_ERROR;
     }
     if (!out->v.audit)
