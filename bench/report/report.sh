@@ -115,7 +115,7 @@ echo "report: JSON in $json"
 # the line ratio = 1. Until Bastion has numbers, it shows that instead of failing.
 if command -v gnuplot >/dev/null 2>&1; then
   if [[ -s $data ]]; then
-    plot="set yrange [0:*]; set style fill solid 0.6; set boxwidth 0.6;
+    plot="set yrange [0:*]; set style fill solid 0.6; set boxwidth 0.6; set rmargin 10;
           set xtics rotate by -30; set ylabel 'Bastion / Linux (median ticks)';
           plot '$data' using 0:2:xtic(1) with boxes notitle, 1 with lines dashtype 2 title 'Linux'"
   else
