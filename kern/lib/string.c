@@ -3,10 +3,15 @@
 
 #include <stdint.h>
 
+/* Eight bytes per iteration, then the tail byte by byte: an eighth of the iterations of a plain
+ * rep movsb (which QEMU's icount, the benchmarks' clock, counts one by one; on hardware with
+ * fast strings the two cost about the same). */
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
     void *d = dst;
-    __asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+    size_t words = n >> 3, bytes = n & 7;
+    __asm__ volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(words) : : "memory");
+    __asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(bytes) : : "memory");
     return dst;
 }
 
@@ -27,7 +32,10 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
     void *d = dst;
-    __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"((unsigned char)c) : "memory");
+    size_t words = n >> 3, bytes = n & 7;
+    uint64_t pattern = (unsigned char)c * 0x0101010101010101ull;
+    __asm__ volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(pattern) : "memory");
+    __asm__ volatile("rep stosb" : "+D"(d), "+c"(bytes) : "a"(pattern) : "memory");
     return dst;
 }
 
