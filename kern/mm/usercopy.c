@@ -5,9 +5,12 @@
 #include "mm/aspace.h"
 
 extern uint64_t usercopy_raw(void *dst, const void *src, size_t n);
-extern char usercopy_insn[], usercopy_fault[];
+extern char usercopy_insn[], usercopy_tail_insn[], usercopy_fault[];
 
-bool usercopy_is_fault_rip(uint64_t rip) { return rip == (uint64_t)usercopy_insn; }
+bool usercopy_is_fault_rip(uint64_t rip)
+{
+    return rip == (uint64_t)usercopy_insn || rip == (uint64_t)usercopy_tail_insn;
+}
 uint64_t usercopy_fixup_rip(void) { return (uint64_t)usercopy_fault; }
 
 static bool user_range_ok(uint64_t u, size_t n)

@@ -311,6 +311,13 @@ static void test_user_mode(void)
           "copy_from_user of an unreserved page");
     CHECK(copy_from_user(&back, 0xFFFF800000000000ull, 8) == rcInvalidArgument, "copy_from_user of kernel memory");
     CHECK(copy_to_user(code, &v, 8) == rcInvalidArgument, "copy_to_user into read-only code");
+    /* The same fault in the byte-wise tail of a copy (usercopy_tail_insn), alone and after
+     * whole words. */
+    CHECK(copy_to_user(code, &v, 3) == rcInvalidArgument, "a 3-byte copy_to_user into read-only code");
+    uint8_t eleven[11] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, got[11] = {0};
+    CHECK(copy_to_user(data + 100, eleven, sizeof eleven) == rcOk &&
+          copy_from_user(got, data + 100, sizeof got) == rcOk && memcmp(got, eleven, sizeof got) == 0,
+          "an 11-byte copy (a word and a 3-byte tail) both ways");
     v = 0;
     CHECK(copy_to_user(data + 16, &v, 8) == rcOk, "reset");
     f = cpu_irq_save();
