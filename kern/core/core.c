@@ -58,28 +58,20 @@ static Retcode dispatch(struct core_ctx *c, uint32_t ep, const void *req, size_t
  * Task.GetPid calls, the mean rdtsc ticks of each stage of the path (docs/benchmarks.md, "Where
  * a core call's ticks go"). ipc_sys_call stamps the first two. Single CPU only. */
 #include "arch/x86_64/cpu.h"
-#include "lib/kprintf.h"
+#include "lib/prof.h"
 uint64_t core_prof_t0, core_prof_t1;
 #define CORE_PROF_STAMP(i) uint64_t prof_t##i = rdtsc()
 static void core_prof_report(const struct idl_header *h, const uint64_t *t)
 {
-    static uint64_t sum[10];
-    static unsigned n;
-    static const char *const stage[10] = {"", "lookup", "kreq", "copyin", "route", "hook",
-                                          "kres", "dispatch", "copyout", "free"};
+    static const char *const stage[9] = {"lookup", "kreq", "copyin", "route", "hook",
+                                         "kres", "dispatch", "copyout", "free"};
+    static struct prof_average avg = {"COREPROF", stage, 9, {0}, 0};
     if (h->endpoint_id != kl_core_Core_EP_task_Task || h->method_id != kl_core_Task_GetPid_MID)
         return;
+    uint64_t d[9];
     for (int i = 1; i < 10; i++)
-        sum[i] += t[i] - t[i - 1];
-    if (++n < 1000)
-        return;
-    kprintf("COREPROF");
-    for (int i = 1; i < 10; i++) {
-        kprintf(" %s %lu", stage[i], (unsigned long)(sum[i] / n));
-        sum[i] = 0;
-    }
-    kprintf("\n");
-    n = 0;
+        d[i - 1] = t[i] - t[i - 1];
+    prof_average_add(&avg, d);
 }
 #else
 #define CORE_PROF_STAMP(i) ((void)0)

@@ -19,6 +19,18 @@ enum { PROF_KSM_CALL, PROF_KSM_REPLY, PROF_KSM_SWITCH, PROF_MARKS };
 #ifdef BASTION_CORE_PROF
 extern uint64_t prof_marks[PROF_MARKS];
 #define PROF_MARK(i) (prof_marks[(i)] = __builtin_ia32_rdtsc())
+
+#define PROF_STAGES_MAX 10
+/* Running means of a path's stages: add one sample of nstages durations; every 1,000 samples
+ * prints "<tag> <stage> <mean> ..." and starts over. */
+struct prof_average {
+    const char *tag;
+    const char *const *stage; /* nstages names */
+    unsigned nstages;
+    uint64_t sum[PROF_STAGES_MAX];
+    uint64_t n;
+};
+void prof_average_add(struct prof_average *a, const uint64_t *durations);
 #else
 #define PROF_MARK(i) ((void)0)
 #endif

@@ -116,26 +116,14 @@ static uint32_t class_of(const struct sec_label *l)
 }
 
 #ifdef BASTION_CORE_PROF
-uint64_t prof_marks[PROF_MARKS];
-
 /* Mean ticks of each stage of the round trip, printed every 1,000 granted requests. */
 static void prof_report(const uint64_t t[4])
 {
     static const char *const stage[] = {"build", "record+switch", "ksm", "reply+switch", "verdict"};
+    static struct prof_average avg = {"KSMPROF", stage, 5, {0}, 0};
     uint64_t s[5] = {t[1] - t[0], prof_marks[PROF_KSM_CALL] - t[1], prof_marks[PROF_KSM_REPLY] - prof_marks[PROF_KSM_CALL],
                      t[2] - prof_marks[PROF_KSM_REPLY], t[3] - t[2]};
-    static uint64_t sum[5], n;
-    for (int i = 0; i < 5; i++)
-        sum[i] += s[i];
-    if (++n < 1000)
-        return;
-    kprintf("KSMPROF");
-    for (int i = 0; i < 5; i++) {
-        kprintf(" %s %lu", stage[i], (unsigned long)(sum[i] / n));
-        sum[i] = 0;
-    }
-    kprintf("\n");
-    n = 0;
+    prof_average_add(&avg, s);
 }
 #endif
 
