@@ -1,6 +1,7 @@
 /* Process objects: creation, start, termination and the reaper (contract in process.h). */
 #include "proc/process.h"
 
+#include "arch/x86_64/percpu.h"
 #include "boot/params.h"
 #include "ipc/ipc.h"
 #include "lib/kprintf.h"
@@ -434,7 +435,7 @@ Retcode process_start(struct process *p)
     bool have_scp = p->scp != NULL && scp_check(p->scp, p->scp_len, &v) == rcOk;
     struct startblock_info info = {
         .name = p->name, .core_handle = p->core_handle, .pid = p->pid,
-        .security_handle = p->security_handle, .boot_tsc = boot_tsc0,
+        .security_handle = p->security_handle, .boot_tsc = boot_tsc0, .cpu_count = percpu_count(),
         .tls_image = p->tls_image, .tls_file_size = p->tls_file_size,
         .tls_mem_size = p->tls_mem_size, .tls_align = p->tls_align,
         .stack_base = p->stack_base, .stack_size = p->stack_size, .image_base = p->image_base,

@@ -188,6 +188,7 @@ Retcode startblock_build(const struct scp_view *scp, const struct startblock_inf
     sb.stack_size = info->stack_size;
     sb.image_base = info->image_base;
     sb.boot_tsc = info->boot_tsc;
+    sb.cpu_count = info->cpu_count;
     memcpy(l.buf + sb_at, &sb, sizeof sb);
 
     size_t total = (l.pos + 15u) & ~(size_t)15u;

@@ -4,8 +4,8 @@
 #include "core/core.h"
 
 /* What the KSM program (ksm/monitor/) needs and nothing more: its console, entropy for its
- * stack canary, its memory (the C runtime's heap, within its own RAM limit) and ending a
- * thread or itself. It never calls
+ * stack canary, its memory (the C runtime's heap, within its own RAM limit), a receiving
+ * thread per CPU, and ending a thread or itself. It never calls
  * another process and never starts one. */
 static const struct {
     uint32_t endpoint, method;
@@ -15,6 +15,7 @@ static const struct {
     {kl_core_Core_EP_vmm_VMM, kl_core_VMM_Allocate_MID},
     {kl_core_Core_EP_vmm_VMM, kl_core_VMM_Commit_MID},
     {kl_core_Core_EP_vmm_VMM, kl_core_VMM_Free_MID},
+    {kl_core_Core_EP_thread_Thread, kl_core_Thread_Create_MID}, /* a receiver per CPU */
     {kl_core_Core_EP_thread_Thread, kl_core_Thread_Exit_MID},
     {kl_core_Core_EP_task_Task, kl_core_Task_Exit_MID},
 };

@@ -4,13 +4,17 @@
  * security channel; it answers each request there with a verdict from the policy table built
  * into this binary (bastion_ksm() in ksm/CMakeLists.txt compiles the solution's PSL with pslc).
  *
- * It parses nothing at run time, allocates nothing and serves nobody else. Its own kernel
- * requests (the console, its exit) are checked by the kernel against a fixed list.
+ * It parses nothing at run time, allocates nothing and serves nobody else. One receiving
+ * thread per CPU (up to KSM_RECEIVERS_MAX), each with its own buffer, all on the one channel:
+ * a request is handed to a waiting receiver and decided on its requester's CPU, so decisions
+ * for several CPUs run in parallel (ksm_answer() and ksm_decide() are pure). Its own kernel
+ * requests (the console, its threads, its exit) are checked by the kernel against a fixed list.
  */
 #include <stdio.h>
 
 #include <user/ipc.h>
 #include <user/start.h>
+#include <user/thread.h>
 
 #include "ksm_answer.h"
 #include "ksm_decide.h"
@@ -25,8 +29,9 @@ extern const struct ksm_table ksm_policy; /* the generated table (bastion_psl_co
 #ifdef KSM_TEST_FAULT_AFTER
 static void test_fault(struct ksm_answer *a)
 {
-    static unsigned answered;
-    if (++answered <= KSM_TEST_FAULT_AFTER)
+    static unsigned answered_all; /* over every receiver */
+    unsigned answered = __atomic_add_fetch(&answered_all, 1, __ATOMIC_RELAXED);
+    if (answered <= KSM_TEST_FAULT_AFTER)
         return;
     if (answered <= KSM_TEST_FAULT_AFTER + KSM_TEST_BAD_VERDICTS) {
         a->v.granted = 2;
@@ -37,30 +42,31 @@ static void test_fault(struct ksm_answer *a)
 }
 #endif
 
-/* The largest request: the security-channel header, then a whole IPC message. */
-static _Alignas(8) uint8_t request[KSM_ANSWER_ARENA_OFFSET + IDL_MESSAGE_MAX];
+#define KSM_RECEIVERS_MAX 8
+#define KSM_RECEIVER_STACK (16u * 1024u)
 
+/* A receiver's buffer holds the largest request: the security-channel header, then a whole
+ * IPC message. */
+static _Alignas(8) uint8_t buffers[KSM_RECEIVERS_MAX][KSM_ANSWER_ARENA_OFFSET + IDL_MESSAGE_MAX];
 
-int main(void)
+static uint32_t channel;
+static struct ksm_answer_ctx ctx;
+
+/* One receiver: answers requests on the channel with buffers[i] until the channel closes. */
+static int serve(void *arg)
 {
-    uint32_t channel = security_channel_handle();
-    if (channel == 0) {
-        printf("ksm: no security channel: only the kernel starts the KSM\n");
-        return 1;
-    }
-    struct ksm_answer_ctx ctx = {&ksm_policy, ksm_class_id(&ksm_policy, "kl.core.Core")};
-    printf("ksm: deciding from a policy of %u classes and %u rules\n", ksm_policy.nclasses, ksm_policy.ncalls);
-
+    uint8_t *request = buffers[(uintptr_t)arg];
+    const size_t cap = sizeof buffers[0];
     size_t len;
     uint64_t token;
-    Retcode rc = ipc_recv(channel, request, sizeof request, &len, &token, IPC_FOREVER);
+    Retcode rc = ipc_recv(channel, request, cap, &len, &token, IPC_FOREVER);
     for (;;) {
         if (rc != rcOk) {
             /* A request the kernel withdrew or that did not fit: it was denied at the kernel;
              * wait for the next. rcPeerClosed: the kernel closed the channel (shutdown). */
             if (rc == rcPeerClosed)
                 return 0;
-            rc = ipc_recv(channel, request, sizeof request, &len, &token, IPC_FOREVER);
+            rc = ipc_recv(channel, request, cap, &len, &token, IPC_FOREVER);
             continue;
         }
         /* ReplyRecv sends from and receives into the same buffer: the verdict (and its audit
@@ -74,7 +80,8 @@ int main(void)
         test_fault(&a);
 #endif
 #ifdef BASTION_CORE_PROF
-        /* The decision's share of the round trip (docs/benchmarks.md), every 1,000 answers. */
+        /* The decision's share of the round trip (docs/benchmarks.md), every 1,000 answers;
+         * the benchmark image has one CPU, so one receiver updates these. */
         static uint64_t sum, n;
         sum += __builtin_ia32_rdtsc() - t0;
         if (++n == 1000) {
@@ -86,7 +93,32 @@ int main(void)
         __builtin_memcpy(request, &h, sizeof h);
         __builtin_memcpy(request + sizeof h, &a.v, sizeof a.v);
         __builtin_memcpy(request + sizeof h + sizeof a.v, a.text, text);
-        rc = ipc_reply_recv(token, request, sizeof h + sizeof a.v + text, channel, sizeof request, &len, &token,
-                            IPC_FOREVER);
+        rc = ipc_reply_recv(token, request, sizeof h + sizeof a.v + text, channel, cap, &len, &token, IPC_FOREVER);
     }
+}
+
+int main(void)
+{
+    channel = security_channel_handle();
+    if (channel == 0) {
+        printf("ksm: no security channel: only the kernel starts the KSM\n");
+        return 1;
+    }
+    ctx = (struct ksm_answer_ctx){&ksm_policy, ksm_class_id(&ksm_policy, "kl.core.Core")};
+    uint32_t receivers = start_cpu_count();
+    if (receivers == 0)
+        receivers = 1;
+    if (receivers > KSM_RECEIVERS_MAX)
+        receivers = KSM_RECEIVERS_MAX;
+    /* The others first; this thread is receiver 0. One that cannot start costs parallelism,
+     * not decisions. */
+    uint32_t started = 1;
+    for (uint32_t i = 1; i < receivers; i++) {
+        struct thread t;
+        if (thread_create(&t, serve, (void *)(uintptr_t)i, THREAD_PRIO_MAX, KSM_RECEIVER_STACK) == rcOk)
+            started++;
+    }
+    printf("ksm: deciding from a policy of %u classes and %u rules, %u receivers\n", ksm_policy.nclasses,
+           ksm_policy.ncalls, started);
+    return serve((void *)0);
 }

@@ -14,6 +14,7 @@
 static uint32_t core;
 static uint32_t security;
 static uint64_t boot_tsc;
+static uint32_t cpu_count;
 static int argc_;
 static char *const *argv_;
 static char *const *envp_;
@@ -30,6 +31,7 @@ __attribute__((no_stack_protector)) int crt_read_start_block(const void *start_b
     core = sb->core_handle;
     security = sb->security_handle;
     boot_tsc = sb->boot_tsc;
+    cpu_count = sb->cpu_count;
     argc_ = (int)sb->argc;
     argv_ = sb->argv ? (char *const *)(uintptr_t)sb->argv : empty_vector;
     envp_ = sb->envp ? (char *const *)(uintptr_t)sb->envp : empty_vector;
@@ -43,6 +45,11 @@ __attribute__((no_stack_protector)) int crt_read_start_block(const void *start_b
 uint32_t core_handle(void)
 {
     return core;
+}
+
+uint32_t start_cpu_count(void)
+{
+    return cpu_count;
 }
 
 uint64_t start_boot_tsc(void)

@@ -80,6 +80,8 @@ struct bastion_start_block {
     uint64_t stack_size;  /* bytes of the main stack */
     uint64_t image_base;  /* load bias of the executable (the ASLR slide) */
     uint64_t boot_tsc;    /* the TSC at the kernel's first instructions (the boot benchmark) */
+    uint32_t cpu_count;   /* CPUs online */
+    uint32_t reserved2;   /* 0 */
 };
 
 #endif

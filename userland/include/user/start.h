@@ -13,6 +13,9 @@
 /* The handle of this process's channel to the kernel (kl.core.Core). */
 uint32_t core_handle(void);
 
+/* The number of CPUs online. */
+uint32_t start_cpu_count(void);
+
 /* The TSC when the kernel began to run (its first instructions): with rdtsc, how long the
  * system has been up in ticks (the boot benchmark). */
 uint64_t start_boot_tsc(void);
