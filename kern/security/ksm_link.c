@@ -12,6 +12,7 @@
 #include "proc/process.h"
 #include "proc/thread.h"
 #include "security/label.h"
+#include "security/verdict.h"
 
 #define KSM_TASK_NAME "ksm"
 #define KSM_CLASS_NAME "Ksm"
@@ -85,31 +86,6 @@ bool ksm_is_self(const struct sec_label *l)
     return l != NULL && l == ksm_label;
 }
 
-/* A verdict the kernel can act on: a response without handles, every field in its range, and
- * an audit text (a NUL-terminated arena) exactly when the verdict is audited. The layout
- * (header, fixed part, arena sizes adding up to len) was checked by Reply (ipc_msg_check). */
-static bool verdict_well_formed(const uint8_t *buf, size_t len, struct ksm_verdict_in *out)
-{
-    struct idl_header h;
-    if (len < IDL_HEADER_SIZE + sizeof out->v)
-        return false;
-    memcpy(&h, buf, sizeof h);
-    memcpy(&out->v, buf + IDL_HEADER_SIZE, sizeof out->v);
-    if (h.flags != IDL_FLAG_RESPONSE || h.fixed_size != sizeof out->v || h.handle_count != 0 ||
-        len != IDL_HEADER_SIZE + sizeof out->v + h.arena_size)
-        return false;
-    if (out->v.granted > 1 || out->v.audit > 1 || out->v.reply > KSM_PROTO_REPLY_ALL)
-        return false;
-    out->text = "";
-    if (!out->v.audit)
-        return h.arena_size == 0;
-    const char *text = (const char *)buf + IDL_HEADER_SIZE + sizeof out->v;
-    if (h.arena_size == 0 || h.arena_size > KSM_PROTO_TEXT_MAX || text[h.arena_size - 1] != 0)
-        return false;
-    out->text = text;
-    return true;
-}
-
 static uint32_t class_of(const struct sec_label *l)
 {
     return l != NULL ? sec_label_class(l) : KSM_PROTO_CLASS_CORE;
@@ -167,7 +143,7 @@ Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const c
     t[2] = __builtin_ia32_rdtsc();
 #endif
     if (rc == rcOk) {
-        if (verdict_well_formed(v->buf, answer_len, v)) {
+        if (ksm_verdict_parse(v->buf, answer_len, &v->v, &v->text)) {
 #ifdef BASTION_CORE_PROF
             t[3] = __builtin_ia32_rdtsc();
             prof_report(t);
