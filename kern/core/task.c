@@ -12,6 +12,7 @@
 #include "lib/string.h"
 #include "mm/slab.h"
 #include "proc/process.h"
+#include "security/ksm_link.h"
 #include "proc/thread.h"
 
 static Retcode get_task(struct core_ctx *c, idl_handle_t h, uint32_t need, struct process **p)
@@ -75,7 +76,12 @@ static Retcode Terminate(void *ctx, idl_handle_t task, kl_core_Types_Retcode *rc
     struct core_ctx *c = ctx;
     struct process *p;
     Retcode r = get_task(c, task, HR_TASK_TERMINATE, &p);
-    if (r == rcOk) {
+    if (r == rcOk && p != c->proc && ksm_is_self(p->label)) {
+        /* Nobody ends the security monitor: no process gets a handle to it (the kernel starts
+         * it), and should one ever, this refuses anyway. */
+        process_unref(p);
+        r = rcAccessDenied;
+    } else if (r == rcOk) {
         process_terminate(p, PROC_EXIT_TERMINATED, -1, NULL);
         if (p == c->proc) {
             c->exit_thread = true;
