@@ -1,17 +1,29 @@
 /*
  * kl.core.Sync: futex-like Wait and Wake on a 32-bit word of the caller's memory.
  *
- * Wait(ptr, val, delay): if *ptr still equals val, sleeps until a Wake on the same address of
- * the same process, or `delay` ms (0: no limit); the check and the sleep are atomic with
+ * Wait(ptr, val, delay): if *ptr still equals val, sleeps until a Wake on the same word (same
+ * key, below), or `delay` ms (0: no limit); the check and the sleep are atomic with
  * respect to Wake (both hold the bucket lock), so a wake-up between them is not lost. Results:
  * rcOk (woken; outDelay = ms left), rcTimeout, rcResourceBusy (*ptr != val: nothing to wait
  * for), rcInvalidArgument (ptr unaligned or not readable), rcPeerClosed (thread terminated).
  * Wake(ptr, n): wakes at most n waiters of that word, oldest first; wokenCnt says how many.
  *
- * Waiters are keyed by (process, address) in a small hash of buckets; a waiter record lives on
- * its thread's kernel stack while it sleeps.
+ * Keys: a word in memory shared between processes (an MDL mapping: the page is present with a
+ * "not owned" PTE, mm/aspace.h) is keyed by its physical address, so that waiters and wakers in
+ * different address spaces, at whatever virtual addresses, meet; every other word by (process,
+ * virtual address), as before (private memory may be backed by another frame after a decommit,
+ * the virtual address is what names it). Shared frames never move while mapped (the mapping
+ * holds the MDL), so a key resolved before sleeping stays right while the caller keeps the
+ * mapping; a process that unmaps the word it waits on gets what it asked for (a wait only a
+ * timeout ends). Wake resolves the key the same way; a spurious wake-up is possible (the
+ * caller re-checks the word), a lost one is not: Wait checks the value under the bucket lock
+ * that Wake takes for the same key.
+ *
+ * Waiters live in a small hash of buckets; a waiter record lives on its thread's kernel stack
+ * while it sleeps.
  */
 #include "core/core.h"
+#include "mm/aspace.h"
 #include "mm/usercopy.h"
 #include "proc/process.h"
 #include "proc/thread.h"
@@ -21,7 +33,7 @@
 
 struct sync_waiter {
     struct sync_waiter *next;
-    const struct process *proc;
+    const struct process *proc; /* NULL: addr is a physical address (shared memory) */
     uint64_t addr;
     struct thread *thread;
     bool woken;
@@ -31,6 +43,19 @@ static struct sync_bucket {
     struct spinlock lock;
     struct sync_waiter *head;
 } buckets[SYNC_BUCKETS];
+
+/* The key of the word at ptr for the calling process (see above). */
+static void key_of(struct core_ctx *c, uint64_t ptr, const struct process **space, uint64_t *addr)
+{
+    uint64_t pa;
+    if (aspace_shared_phys(c->proc->as, ptr, &pa)) {
+        *space = NULL;
+        *addr = pa;
+    } else {
+        *space = c->proc;
+        *addr = ptr;
+    }
+}
 
 static struct sync_bucket *bucket_of(const struct process *p, uint64_t addr)
 {
@@ -54,8 +79,11 @@ static Retcode Wait(void *ctx, kl_core_Types_VirtAddr ptr, uint32_t val, kl_core
         *rc = rcInvalidArgument;
         return rcOk;
     }
-    struct sync_bucket *b = bucket_of(c->proc, ptr);
-    struct sync_waiter w = {NULL, c->proc, ptr, c->thread, false};
+    const struct process *space;
+    uint64_t key;
+    key_of(c, ptr, &space, &key);
+    struct sync_bucket *b = bucket_of(space, key);
+    struct sync_waiter w = {NULL, space, key, c->thread, false};
     uint64_t start = sched_now_ns();
     uint64_t fl = cpu_irq_save();
     spin_lock(&b->lock);
@@ -96,7 +124,10 @@ static Retcode Wake(void *ctx, kl_core_Types_VirtAddr ptr, uint32_t n_threads, u
                     kl_core_Types_Retcode *rc)
 {
     struct core_ctx *c = ctx;
-    struct sync_bucket *b = bucket_of(c->proc, ptr);
+    const struct process *space;
+    uint64_t key;
+    key_of(c, ptr, &space, &key);
+    struct sync_bucket *b = bucket_of(space, key);
     uint32_t n = 0;
     uint64_t fl = cpu_irq_save();
     spin_lock(&b->lock);
@@ -104,7 +135,7 @@ static Retcode Wake(void *ctx, kl_core_Types_VirtAddr ptr, uint32_t n_threads, u
     struct sync_waiter *match[64];
     uint32_t m = 0;
     for (struct sync_waiter *w = b->head; w != NULL && m < 64; w = w->next)
-        if (w->proc == c->proc && w->addr == ptr)
+        if (w->proc == space && w->addr == key)
             match[m++] = w;
     while (m > 0 && n < n_threads) {
         struct sync_waiter *w = match[--m];

@@ -1,9 +1,24 @@
-/* kl.core.VMM: the calling process's virtual memory (Allocate Commit Decommit Protect Free
- * Query). The MDL methods have no handler here (rcNotSupported, core.h). */
+/*
+ * kl.core.VMM: the calling process's virtual memory (Allocate Commit Decommit Protect Free
+ * Query) and MDL buffers (MdlCreate MdlGetSize MdlMap; mm/mdl.h).
+ *
+ * MDL handles: MdlCreate gives HR_BASIC | HR_MEMORY_MAP | HR_READ, plus HR_WRITE when the
+ * buffer may be written. MdlMap needs HR_MEMORY_MAP and, for the protection asked, HR_READ /
+ * HR_WRITE (rcAccessDenied), and the protection must lie within the buffer's own (also
+ * rcAccessDenied). MdlGetSize needs no right. A mapping is a region like any other for Query
+ * (committed, the mapping's protection) and Free (whole only); Commit, Decommit and Protect
+ * refuse it (rcNotSupported).
+ *
+ * MdlCreateFromVm and MdlClone have no handler (rcNotSupported from the dispatcher): the first
+ * would turn pages this space owns into shared ones, the second needs frame ranges shared
+ * between MDL objects; neither is needed by anything yet.
+ */
 #include <bastion/vmm.h>
 
 #include "core/core.h"
 #include "mm/aspace.h"
+#include "mm/mdl.h"
+#include "obj/rights.h"
 #include "proc/loader.h"
 #include "proc/process.h"
 
@@ -130,7 +145,7 @@ static Retcode Query(void *ctx, kl_core_Types_VirtAddr va, struct idl_seq *info,
         struct kl_core_VMM_VmPageInfo *pi = c->scratch;
         pi->base = ai.base;
         pi->size = ai.size;
-        pi->state = ai.state == VR_COMMITTED ? kl_core_VMM_VmPageCommitted
+        pi->state = ai.state == VR_COMMITTED || ai.state == VR_SHARED ? kl_core_VMM_VmPageCommitted
                                               : kl_core_VMM_VmPageReserved;
         pi->flags = ai.prot;
         info->data = pi;
@@ -140,7 +155,89 @@ static Retcode Query(void *ctx, kl_core_Types_VirtAddr va, struct idl_seq *info,
     return rcOk;
 }
 
+static Retcode MdlCreate(void *ctx, kl_core_Types_Size size, uint32_t prot, idl_handle_t *handle,
+                         kl_core_Types_Retcode *rc)
+{
+    struct core_ctx *c = ctx;
+    handle->handle = HANDLE_INVALID;
+    handle->rights = 0;
+    struct mdl *m = NULL;
+    Retcode r = mdl_create(size, prot, &c->proc->kmem, &c->proc->ram, &m);
+    if (r == rcOk) {
+        uint32_t rights = HR_BASIC | HR_MEMORY_MAP | HR_READ |
+                          ((prot & BASTION_VMM_WRITE) ? HR_WRITE : 0);
+        r = core_install(c, m, rights, &handle->handle, &handle->rights);
+        kobj_unref(&m->obj); /* the handle holds its own; on failure this frees the buffer */
+    }
+    *rc = r;
+    return rcOk;
+}
+
+static Retcode MdlGetSize(void *ctx, idl_handle_t handle, kl_core_Types_Size *size,
+                          kl_core_Types_Retcode *rc)
+{
+    struct mdl *m = NULL;
+    *size = 0;
+    *rc = core_get(ctx, handle.handle, KOBJ_MEMORY, 0, (void **)&m);
+    if (*rc == rcOk) {
+        *size = mdl_size(m);
+        kobj_unref(&m->obj);
+    }
+    return rcOk;
+}
+
+static Retcode MdlMap(void *ctx, idl_handle_t handle, kl_core_Types_Size offset,
+                      kl_core_Types_Size length, kl_core_Types_VirtAddr hint, uint32_t prot,
+                      kl_core_Types_VirtAddr *address, kl_core_Types_Retcode *rc)
+{
+    struct core_ctx *c = ctx;
+    *address = 0;
+    Retcode r = rcOk;
+    if (prot == 0 || (prot & ~BASTION_VMM_PROT_MASK) || length == 0)
+        r = rcInvalidArgument;
+    else if (prot & BASTION_VMM_EXECUTE)
+        r = rcWxViolation; /* MDL memory is never executable (mm/mdl.h) */
+    else if ((offset | length | hint) & 4095u)
+        r = rcAlignment;
+    if (r != rcOk) {
+        *rc = r;
+        return rcOk;
+    }
+    uint32_t need = HR_MEMORY_MAP | ((prot & BASTION_VMM_READ) ? HR_READ : 0) |
+                    ((prot & BASTION_VMM_WRITE) ? HR_WRITE : 0);
+    struct mdl *m = NULL;
+    r = core_get(c, handle.handle, KOBJ_MEMORY, need, (void **)&m);
+    if (r != rcOk) {
+        *rc = r;
+        return rcOk;
+    }
+    if (prot & ~m->prot)
+        r = rcAccessDenied;
+    else if (offset > mdl_size(m) || length > mdl_size(m) - offset)
+        r = rcOutOfRange;
+    struct aspace *as = as_of(ctx);
+    uint64_t base = 0;
+    if (r == rcOk)
+        r = hint == 0 ? core_reserve_anywhere(as, length, prot, &base)
+                      : aspace_reserve(as, hint, length, prot, &base);
+    if (r == rcOk) {
+        /* The reference core_get took becomes the mapping's on success. */
+        r = aspace_map_shared(as, base, m->frames + offset / 4096u, length / 4096u, prot, &m->obj);
+        if (r != rcOk)
+            (void)aspace_free(as, base, length);
+    }
+    if (r == rcOk)
+        *address = base;
+    else
+        kobj_unref(&m->obj);
+    *rc = r;
+    return rcOk;
+}
+
 const struct kl_core_VMM_ops core_vmm_ops = {
+    .MdlCreate = MdlCreate,
+    .MdlGetSize = MdlGetSize,
+    .MdlMap = MdlMap,
     .Allocate = Allocate,
     .Commit = Commit,
     .Decommit = Decommit,

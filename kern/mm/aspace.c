@@ -15,6 +15,7 @@
 #include "mm/slab.h"
 #include "mm/usercopy.h"
 #include "obj/account.h"
+#include "obj/kobj.h"
 #include "panic.h"
 #include "proc/thread.h"
 #include "sched/preempt.h"
@@ -24,6 +25,12 @@
 #define TLB_SHOOTDOWN_VECTOR 0xF2
 
 #define ASPACE_MAGIC 0x41535043u /* "ASPC"; cleared by aspace_destroy */
+
+/* Software bit of a user leaf (ignored by the CPU): the frame is not owned by this address
+ * space but by the object behind its VR_SHARED region (an MDL). Unmapping and teardown never
+ * free such a frame, and it is not counted in `resident`; the region's reference keeps it
+ * alive until the translation is gone on every CPU. */
+#define PTE_SHARED (1ull << 9)
 
 struct aspace {
     uint32_t magic;
@@ -138,9 +145,11 @@ static bool unmap_range(struct aspace *as, uint64_t va, uint64_t size)
         uint64_t skip;
         uint64_t *pte = pte_of(as->root, a, &skip);
         if (pte && (*pte & PTE_P)) {
-            pmm_free(*pte & PTE_ADDR, 0);
+            if (!(*pte & PTE_SHARED)) {
+                pmm_free(*pte & PTE_ADDR, 0);
+                as->resident--;
+            }
             *pte = 0;
-            as->resident--;
             any = true;
         }
         a = skip > end - a ? end : a + skip;
@@ -322,13 +331,27 @@ Retcode aspace_protect(struct aspace *as, uint64_t va, uint64_t size, uint32_t p
     return rc;
 }
 
+/* Drops the references of released shared regions and frees their records. Called only once
+ * their translations are gone on every CPU (after the shootdown), without the lock: the last
+ * reference frees the frames. */
+static void put_shared(struct aspace *as, struct vregion *list)
+{
+    while (list) {
+        struct vregion *r = list;
+        list = r->next;
+        kobj_unref(r->owner);
+        as->map.free(r);
+    }
+}
+
 Retcode aspace_free(struct aspace *as, uint64_t va, uint64_t size)
 {
     if (!as)
         return rcInvalidArgument;
     as_lock(as);
     uint64_t committed = 0;
-    Retcode rc = vr_release(&as->map, va, size, &committed);
+    struct vregion *shared = NULL;
+    Retcode rc = vr_release(&as->map, va, size, &committed, &shared);
     if (rc == rcOk) {
         kmem_uncharge(as->ram, committed * PAGE_SIZE);
         as->committed -= committed;
@@ -336,7 +359,44 @@ Retcode aspace_free(struct aspace *as, uint64_t va, uint64_t size)
             shootdown(as);
     }
     as_unlock(as);
+    put_shared(as, shared);
     return rc;
+}
+
+Retcode aspace_map_shared(struct aspace *as, uint64_t va, const uint64_t *frames, uint64_t npages,
+                          uint32_t prot, struct kobj *owner)
+{
+    if (!as || !frames || !owner || npages == 0 || (prot & ~VR_PROT_MASK) ||
+        ((prot & VR_PROT_WRITE) && (prot & VR_PROT_EXEC)))
+        return rcInvalidArgument;
+    as_lock(as);
+    const struct vregion *r = vr_find(&as->map, va);
+    Retcode rc = rcOk;
+    if (!r || r->base != va || r->size != npages * PAGE_SIZE || r->state != VR_RESERVED)
+        rc = rcNotFound; /* not the reservation the caller just made (another thread freed it) */
+    uint64_t i = 0;
+    for (; rc == rcOk && i < npages; i++)
+        rc = paging_map(as->root, va + i * PAGE_SIZE, frames[i], prot_flags(prot) | PTE_SHARED);
+    if (rc == rcOk)
+        rc = vr_make_shared(&as->map, va, npages * PAGE_SIZE, owner);
+    if (rc != rcOk && i > 0 && unmap_range(as, va, npages * PAGE_SIZE))
+        shootdown(as); /* PTE_SHARED: no frame is freed */
+    as_unlock(as);
+    return rc;
+}
+
+bool aspace_shared_phys(struct aspace *as, uint64_t va, uint64_t *pa)
+{
+    if (!as || va < ASPACE_USER_LO || va >= ASPACE_USER_HI)
+        return false;
+    as_lock(as);
+    uint64_t skip;
+    uint64_t *pte = pte_of(as->root, va, &skip);
+    bool shared = pte && (*pte & (PTE_P | PTE_SHARED)) == (PTE_P | PTE_SHARED);
+    if (shared)
+        *pa = (*pte & PTE_ADDR) | (va & (PAGE_SIZE - 1));
+    as_unlock(as);
+    return shared;
 }
 
 Retcode aspace_query(struct aspace *as, uint64_t va, struct aspace_info *info)
@@ -445,7 +505,7 @@ void aspace_destroy(struct aspace *as)
                     continue;
                 uint64_t *l1 = table(l2[k]);
                 for (unsigned m = 0; m < 512; m++)
-                    if (l1[m] & PTE_P)
+                    if ((l1[m] & PTE_P) && !(l1[m] & PTE_SHARED))
                         pmm_free(l1[m] & PTE_ADDR, 0);
                 pmm_free(l2[k] & PTE_ADDR, 0);
             }
@@ -465,6 +525,10 @@ void aspace_destroy(struct aspace *as)
         cpu_irq_restore(f);
     }
     kmem_uncharge(as->ram, as->committed * PAGE_SIZE);
+    /* The translations are gone everywhere: shared regions may now drop their objects. */
+    for (const struct vregion *r = as->map.head; r; r = r->next)
+        if (r->state == VR_SHARED)
+            kobj_unref(r->owner);
     vr_clear(&as->map);
     pmm_free(as->root, 0);
     kmem_cache_free(aspace_cache, as);

@@ -36,11 +36,12 @@
 
 struct aspace;
 struct kmem_account;
+struct kobj;
 struct trap_frame;
 
 struct aspace_info {
     uint64_t base, size;  /* the region containing the address, or the free gap's page */
-    enum vr_state state;  /* VR_FREE, VR_RESERVED, VR_COMMITTED */
+    enum vr_state state;  /* VR_FREE, VR_RESERVED, VR_COMMITTED, VR_SHARED */
     uint32_t prot;
 };
 
@@ -56,8 +57,24 @@ Retcode aspace_reserve(struct aspace *as, uint64_t hint, uint64_t size, uint32_t
 Retcode aspace_commit(struct aspace *as, uint64_t va, uint64_t size);
 Retcode aspace_decommit(struct aspace *as, uint64_t va, uint64_t size);
 Retcode aspace_protect(struct aspace *as, uint64_t va, uint64_t size, uint32_t prot);
-/* Releases [va, va + size) (pages and reservation). */
+/* Releases [va, va + size) (pages and reservation). A shared region (an MDL mapping) must be
+ * released whole (rcInvalidArgument otherwise); its frames stay with their object, whose
+ * reference the region held. Commit, decommit and protect refuse ranges that touch a shared
+ * region (rcNotSupported). */
 Retcode aspace_free(struct aspace *as, uint64_t va, uint64_t size);
+/*
+ * Maps frames[0 .. npages) at the reservation [va, va + npages pages) the caller has just made
+ * (exactly one VR_RESERVED region: rcNotFound otherwise) with protection prot, all pages at
+ * once, as a VR_SHARED region: its PTEs carry "not owned" (never freed by this space), nothing
+ * is charged to this space's RAM account. On rcOk the region holds the caller's reference on
+ * `owner` (dropped when the region is freed or the space destroyed, after the TLB shootdown);
+ * on failure the reference stays the caller's and the reservation is left as it was.
+ */
+Retcode aspace_map_shared(struct aspace *as, uint64_t va, const uint64_t *frames, uint64_t npages,
+                          uint32_t prot, struct kobj *owner);
+/* True when va's page is present and backed by a shared frame; *pa = its physical address
+ * (futex keys for memory shared between address spaces). */
+bool aspace_shared_phys(struct aspace *as, uint64_t va, uint64_t *pa);
 Retcode aspace_query(struct aspace *as, uint64_t va, struct aspace_info *info);
 
 /*

@@ -83,6 +83,7 @@ Retcode vr_reserve(struct vr_map *m, uint64_t hint, uint64_t size, uint32_t prot
     n->alloc_id = m->next_id++;
     n->state = VR_RESERVED;
     n->prot = prot;
+    n->owner = NULL;
     struct vregion **pp = &m->head;
     while (*pp && (*pp)->base < base)
         pp = &(*pp)->next;
@@ -142,6 +143,21 @@ static void merge(struct vr_map *m)
     }
 }
 
+/* rcNotSupported if [va, va + size) touches a shared region (when whole_ok: only if it covers
+ * one partly, then rcInvalidArgument). */
+static Retcode shared_check(const struct vr_map *m, uint64_t va, uint64_t size, bool whole_ok)
+{
+    for (const struct vregion *r = m->head; r; r = r->next) {
+        if (r->state != VR_SHARED || r->base >= va + size || va >= r->base + r->size)
+            continue;
+        if (!whole_ok)
+            return rcNotSupported;
+        if (r->base < va || r->base + r->size > va + size)
+            return rcInvalidArgument;
+    }
+    return rcOk;
+}
+
 static Retcode prepare(struct vr_map *m, uint64_t va, uint64_t size)
 {
     if ((va | size) & (VR_PAGE - 1))
@@ -163,7 +179,9 @@ Retcode vr_set_state(struct vr_map *m, uint64_t va, uint64_t size, enum vr_state
 {
     if (state != VR_RESERVED && state != VR_COMMITTED)
         return rcInvalidArgument;
-    Retcode rc = prepare(m, va, size);
+    Retcode rc = range_ok(m, va, size) ? shared_check(m, va, size, false) : rcOk;
+    if (rc == rcOk)
+        rc = prepare(m, va, size);
     if (rc != rcOk)
         return rc;
     uint64_t n = 0;
@@ -183,7 +201,9 @@ Retcode vr_protect(struct vr_map *m, uint64_t va, uint64_t size, uint32_t prot)
     Retcode rc = check_prot(prot);
     if (rc != rcOk)
         return rc;
-    rc = prepare(m, va, size);
+    rc = range_ok(m, va, size) ? shared_check(m, va, size, false) : rcOk;
+    if (rc == rcOk)
+        rc = prepare(m, va, size);
     if (rc != rcOk)
         return rc;
     for (struct vregion *r = m->head; r; r = r->next)
@@ -193,9 +213,12 @@ Retcode vr_protect(struct vr_map *m, uint64_t va, uint64_t size, uint32_t prot)
     return rcOk;
 }
 
-Retcode vr_release(struct vr_map *m, uint64_t va, uint64_t size, uint64_t *committed_pages)
+Retcode vr_release(struct vr_map *m, uint64_t va, uint64_t size, uint64_t *committed_pages,
+                   struct vregion **shared)
 {
-    Retcode rc = prepare(m, va, size);
+    Retcode rc = range_ok(m, va, size) ? shared_check(m, va, size, shared != NULL) : rcOk;
+    if (rc == rcOk)
+        rc = prepare(m, va, size);
     if (rc != rcOk)
         return rc;
     uint64_t n = 0;
@@ -205,7 +228,12 @@ Retcode vr_release(struct vr_map *m, uint64_t va, uint64_t size, uint64_t *commi
             if (r->state == VR_COMMITTED)
                 n += r->size / VR_PAGE;
             *pp = r->next;
-            m->free(r);
+            if (r->state == VR_SHARED) {
+                r->next = *shared;
+                *shared = r;
+            } else {
+                m->free(r);
+            }
         } else {
             pp = &r->next;
         }
@@ -214,6 +242,19 @@ Retcode vr_release(struct vr_map *m, uint64_t va, uint64_t size, uint64_t *commi
     if (committed_pages)
         *committed_pages = n;
     return rcOk;
+}
+
+Retcode vr_make_shared(struct vr_map *m, uint64_t va, uint64_t size, void *owner)
+{
+    if (owner == NULL)
+        return rcInvalidArgument;
+    for (struct vregion *r = m->head; r; r = r->next)
+        if (r->base == va && r->size == size && r->state == VR_RESERVED && r->owner == NULL) {
+            r->state = VR_SHARED;
+            r->owner = owner;
+            return rcOk;
+        }
+    return rcNotFound;
 }
 
 uint64_t vr_pages_in_state(const struct vr_map *m, uint64_t va, uint64_t size, enum vr_state state)

@@ -32,6 +32,8 @@ enum vr_state {
     VR_FREE = 0,      /* not in any region (only reported by queries) */
     VR_RESERVED = 1,  /* address range claimed; any access is a fatal fault */
     VR_COMMITTED = 2, /* backed by RAM on first touch (charged at commit) */
+    VR_SHARED = 3,    /* backed by frames it does not own (an MDL mapping, `owner`); made
+                       * only by vr_make_shared, never split, never charged to the map's owner */
 };
 
 struct vregion {
@@ -40,6 +42,8 @@ struct vregion {
     uint64_t alloc_id;  /* the reservation it belongs to */
     enum vr_state state;
     uint32_t prot;
+    void *owner;        /* VR_SHARED: the object whose frames back it (one reference held by
+                         * the region, dropped by the map's user); else NULL */
 };
 
 struct vr_map {
@@ -70,12 +74,25 @@ Retcode vr_reserve(struct vr_map *m, uint64_t hint, uint64_t size, uint32_t prot
 Retcode vr_set_state(struct vr_map *m, uint64_t va, uint64_t size, enum vr_state state,
                      uint64_t *changed);
 
+/*
+ * Turns the whole reservation [va, va + size) (one VR_RESERVED region, exactly) into a
+ * VR_SHARED region backed by `owner`'s frames. rcNotFound if no region is exactly that range
+ * in the reserved state. Shared regions are never split or merged: vr_set_state and vr_protect
+ * refuse ranges that touch one (rcNotSupported), vr_release refuses ranges that cover only part
+ * of one (rcInvalidArgument).
+ */
+Retcode vr_make_shared(struct vr_map *m, uint64_t va, uint64_t size, void *owner);
+
 /* Sets the protection of [va, va + size), all inside regions. rcWxViolation for W+X. */
 Retcode vr_protect(struct vr_map *m, uint64_t va, uint64_t size, uint32_t prot);
 
 /* Removes [va, va + size) from the map; all of it must lie in regions. *committed_pages gets
- * how many committed pages went away. */
-Retcode vr_release(struct vr_map *m, uint64_t va, uint64_t size, uint64_t *committed_pages);
+ * how many committed pages went away. Shared regions in the range are not freed but chained
+ * (through `next`) onto *shared, so that the caller drops their owners' references after it
+ * has removed the translations, then frees the records with the map's free callback; with
+ * shared == NULL a range holding a shared region is refused (rcNotSupported). */
+Retcode vr_release(struct vr_map *m, uint64_t va, uint64_t size, uint64_t *committed_pages,
+                   struct vregion **shared);
 
 /* Pages of [va, va + size) that are in `state` (VR_RESERVED or VR_COMMITTED). */
 uint64_t vr_pages_in_state(const struct vr_map *m, uint64_t va, uint64_t size, enum vr_state state);

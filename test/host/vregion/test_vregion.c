@@ -78,7 +78,7 @@ static void test_gap_reuse_after_release(void **state)
     assert_int_equal(vr_reserve(&m, 0, 2 * P, VR_PROT_READ, &a), rcOk);
     assert_int_equal(vr_reserve(&m, 0, 2 * P, VR_PROT_READ, &b), rcOk);
     assert_int_equal(vr_reserve(&m, 0, 2 * P, VR_PROT_READ, &c), rcOk);
-    assert_int_equal(vr_release(&m, b, 2 * P, NULL), rcOk);
+    assert_int_equal(vr_release(&m, b, 2 * P, NULL, NULL), rcOk);
     assert_int_equal(vr_reserve(&m, 0, 3 * P, VR_PROT_READ, &d), rcOk);
     assert_int_equal(d, c + 2 * P); /* too big for the hole */
     assert_int_equal(vr_reserve(&m, 0, 2 * P, VR_PROT_READ, &d), rcOk);
@@ -118,7 +118,7 @@ static void test_refusals_leave_map_unchanged(void **state)
     /* The range spans the one-page gap between them. */
     assert_int_equal(vr_set_state(&m, a, 5 * P, VR_COMMITTED, NULL), rcNotFound);
     assert_int_equal(vr_protect(&m, a, 5 * P, VR_PROT_READ | VR_PROT_WRITE), rcNotFound);
-    assert_int_equal(vr_release(&m, a, 5 * P, NULL), rcNotFound);
+    assert_int_equal(vr_release(&m, a, 5 * P, NULL, NULL), rcNotFound);
     assert_int_equal(vr_set_state(&m, a + 1, P, VR_COMMITTED, NULL), rcAlignment);
     assert_int_equal(vr_set_state(&m, a, P, VR_FREE, NULL), rcInvalidArgument);
     assert_int_equal(vr_protect(&m, a, P, VR_PROT_WRITE | VR_PROT_EXEC), rcWxViolation);
@@ -146,7 +146,7 @@ static void test_release_partial_counts_committed(void **state)
     uint64_t a, n = 0;
     assert_int_equal(vr_reserve(&m, 0, 8 * P, VR_PROT_READ, &a), rcOk);
     assert_int_equal(vr_set_state(&m, a, 8 * P, VR_COMMITTED, NULL), rcOk);
-    assert_int_equal(vr_release(&m, a + 2 * P, 3 * P, &n), rcOk);
+    assert_int_equal(vr_release(&m, a + 2 * P, 3 * P, &n, NULL), rcOk);
     assert_int_equal(n, 3);
     assert_int_equal(vr_count(&m), 2);
     assert_null(vr_find(&m, a + 3 * P));
@@ -162,7 +162,7 @@ static void test_neighbouring_reservations_stay_apart(void **state)
     assert_int_equal(b, a + P);
     /* Same state and protection, adjacent, but two reservations: never merged. */
     assert_int_equal(vr_count(&m), 2);
-    assert_int_equal(vr_release(&m, a, P, NULL), rcOk);
+    assert_int_equal(vr_release(&m, a, P, NULL, NULL), rcOk);
     assert_non_null(vr_find(&m, b));
 }
 
@@ -192,6 +192,41 @@ static void test_exhaustion(void **state)
     vr_clear(&small);
 }
 
+/* MDL mappings: a shared region is made from one whole reservation, never split (state and
+ * protection changes refuse it), released only whole, and handed back, not freed. */
+static void test_shared_regions(void **state)
+{
+    (void)state;
+    uint64_t a, b;
+    int owner;
+    assert_int_equal(vr_reserve(&m, 0, 4 * P, VR_PROT_READ | VR_PROT_WRITE, &a), rcOk);
+    assert_int_equal(vr_reserve(&m, 0, 2 * P, VR_PROT_READ, &b), rcOk);
+    assert_int_equal(vr_make_shared(&m, a, 2 * P, &owner), rcNotFound); /* not the whole one */
+    assert_int_equal(vr_make_shared(&m, a, 4 * P, NULL), rcInvalidArgument);
+    assert_int_equal(vr_make_shared(&m, a, 4 * P, &owner), rcOk);
+    assert_int_equal(vr_make_shared(&m, a, 4 * P, &owner), rcNotFound); /* already shared */
+    assert_int_equal(vr_find(&m, a + P)->state, VR_SHARED);
+    assert_ptr_equal(vr_find(&m, a + P)->owner, &owner);
+    assert_int_equal(vr_set_state(&m, a, P, VR_COMMITTED, NULL), rcNotSupported);
+    assert_int_equal(vr_set_state(&m, a + P, P, VR_RESERVED, NULL), rcNotSupported);
+    assert_int_equal(vr_protect(&m, a, 4 * P, VR_PROT_READ), rcNotSupported);
+    assert_int_equal(vr_pages_in_state(&m, a, 4 * P, VR_COMMITTED), 0);
+    struct vregion *sh = NULL;
+    uint64_t n = 7;
+    assert_int_equal(vr_release(&m, a, 4 * P, &n, NULL), rcNotSupported);
+    assert_int_equal(vr_release(&m, a + P, 3 * P, &n, &sh), rcInvalidArgument);
+    assert_null(sh);
+    assert_int_equal(vr_count(&m), 2);
+    assert_int_equal(vr_release(&m, a, 4 * P, &n, &sh), rcOk);
+    assert_int_equal(n, 0);
+    assert_non_null(sh);
+    assert_ptr_equal(sh->owner, &owner);
+    assert_null(sh->next);
+    assert_null(vr_find(&m, a));
+    assert_int_equal(vr_count(&m), 1);
+    vr_test_free(sh);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -204,6 +239,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_neighbouring_reservations_stay_apart, setup, teardown),
         cmocka_unit_test_setup_teardown(vr_test_allocation_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exhaustion, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shared_regions, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,10 @@
 #ifndef USER_VMM_H
 #define USER_VMM_H
 
+#include <stdint.h>
+
+#include <bastion/retcode.h>
+
 #define VMM_FLAG_READ 0x1u
 #define VMM_FLAG_WRITE 0x2u
 #define VMM_FLAG_EXECUTE 0x4u
@@ -14,5 +18,19 @@
 #define VMM_FLAG_COMMIT 0x100u  /* reserve and back with RAM at once */
 
 #define USER_PAGE_SIZE 4096u
+
+/*
+ * MDL buffers: memory several processes can map (userland/ipc/mdl.c; kernel side
+ * kern/mm/mdl.h). prot is READ and/or WRITE, never EXECUTE (rcWxViolation).
+ *   core_mdl_create: size bytes (rounded up to pages, at most 64 MiB), zeroed, charged to the
+ *     caller's RAM limit; *handle gets a handle with map, read (and write) rights.
+ *   core_mdl_get_size: the buffer's size in bytes (whole pages).
+ *   core_mdl_map: maps [offset, offset + length) of the buffer (page-aligned) at hint (0:
+ *     anywhere) with prot; free the mapping with core_vmm_free(*va, length), whole.
+ */
+Retcode core_mdl_create(uint64_t size, uint32_t prot, uint32_t *handle);
+Retcode core_mdl_get_size(uint32_t handle, uint64_t *size);
+Retcode core_mdl_map(uint32_t handle, uint64_t offset, uint64_t length, uint64_t hint,
+                     uint32_t prot, uint64_t *va);
 
 #endif

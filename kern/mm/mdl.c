@@ -1,0 +1,87 @@
+/* MDL buffers (see mdl.h). */
+#include "mm/mdl.h"
+
+#include "lib/string.h"
+#include "mm/paging.h"
+#include "mm/pmm.h"
+#include "mm/slab.h"
+#include "mm/vregion.h"
+#include "proc/kobj_new.h"
+
+static void mdl_destroy(struct kobj *obj);
+static const struct kobj_ops mdl_ops = {KOBJ_MEMORY, "memory", mdl_destroy};
+
+/* Frees frames [0, n) and the array; the object's own memory is kobj's business. */
+static void release_frames(struct mdl *m, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        pmm_free(m->frames[i], 0);
+    if (m->frames != NULL)
+        kfree_charged(m->frames, m->obj.account);
+    m->frames = NULL;
+    if (m->ram != NULL) {
+        kmem_uncharge(m->ram, m->npages * PAGE_SIZE);
+        kmem_account_put(m->ram);
+        m->ram = NULL;
+    }
+}
+
+/* Runs when the last handle or mapping goes: by then no page table maps a frame (every
+ * mapping's region held a reference until after its TLB shootdown). Does not sleep. */
+static void mdl_destroy(struct kobj *obj)
+{
+    struct mdl *m = (struct mdl *)obj;
+    release_frames(m, m->npages);
+    kobj_free_mem(m);
+}
+
+Retcode mdl_create(uint64_t size, uint32_t prot, struct kmem_account *kmem,
+                   struct kmem_account *ram, struct mdl **out)
+{
+    if (out == NULL || size == 0 || prot == 0 || (prot & ~VR_PROT_MASK))
+        return rcInvalidArgument;
+    if (prot & VR_PROT_EXEC)
+        return rcWxViolation;
+    if (size > MDL_SIZE_MAX)
+        return rcOutOfRange;
+    uint64_t npages = (size + PAGE_SIZE - 1) / PAGE_SIZE;
+    /* RAM first: the frames are the big part, and a refused charge allocates nothing. */
+    Retcode rc = kmem_charge(ram, npages * PAGE_SIZE);
+    if (rc != rcOk)
+        return rc;
+    rc = kmem_account_get(ram);
+    if (rc != rcOk) {
+        kmem_uncharge(ram, npages * PAGE_SIZE);
+        return rc;
+    }
+    struct mdl *m;
+    rc = kobj_new(sizeof *m, &mdl_ops, kmem, (void **)&m);
+    if (rc != rcOk) {
+        kmem_uncharge(ram, npages * PAGE_SIZE);
+        kmem_account_put(ram);
+        return rc;
+    }
+    /* From here on the object owns the RAM charge; a failure unwinds through release_frames. */
+    m->npages = npages;
+    m->prot = prot;
+    m->ram = ram;
+    m->frames = kmalloc_charged(npages * sizeof(uint64_t), kmem, &rc);
+    uint64_t got = 0;
+    while (rc == rcOk && got < npages) {
+        uint64_t pa = pmm_alloc_zeroed(0);
+        if (pa == 0)
+            rc = rcOutOfMemory;
+        else
+            m->frames[got++] = pa;
+    }
+    if (rc != rcOk) {
+        release_frames(m, got);
+        /* The object now holds nothing but itself: drop it (destroy sees npages frames, so
+         * make it see none). */
+        m->npages = 0;
+        kobj_unref(&m->obj);
+        return rc;
+    }
+    *out = m;
+    return rcOk;
+}

@@ -1,0 +1,55 @@
+/*
+ * MDL buffers (KOBJ_MEMORY): zeroed physical frames that several address spaces can map.
+ *
+ * An MDL owns its frames from creation to destruction. They are allocated eagerly by mdl_create
+ * (never on demand: every mapping of an MDL sees the same frames from the first access on) and
+ * freed only by the object's destroy, i.e. when the last reference goes. References are held by
+ * handles and by mappings: each region made by aspace_map_shared() holds one until it is freed
+ * or its address space is destroyed, so unmapping in one process or one process's exit never
+ * takes frames from under another (the PTEs of a mapping carry PTE_SHARED: "frame not owned by
+ * this address space", which unmap and teardown skip).
+ *
+ * Charging: the frames are charged to the creator's RAM account (as committed pages are) and
+ * the object with its frame array to the creator's kernel-memory account, both for the object's
+ * whole life, whoever holds it by then.
+ *
+ * Protection: an MDL has a maximum protection (READ and/or WRITE) fixed at creation. Its frames
+ * may be writable through some mapping in some process, so no mapping is ever executable (W^X
+ * across address spaces): EXECUTE is refused at creation (rcWxViolation).
+ */
+#ifndef BASTION_MM_MDL_H
+#define BASTION_MM_MDL_H
+
+#include <stdint.h>
+
+#include <bastion/retcode.h>
+
+#include "obj/kobj.h"
+
+/* Largest MDL: 64 MiB (16384 frames; the frame array is then 128 KiB of kernel memory). */
+#define MDL_SIZE_MAX (64ull * 1024 * 1024)
+
+struct mdl {
+    struct kobj obj;            /* first: KOBJ_MEMORY */
+    uint64_t npages;
+    uint32_t prot;              /* maximum protection of a mapping: VR_PROT_READ/WRITE */
+    uint64_t *frames;           /* npages physical addresses, charged to obj's account */
+    struct kmem_account *ram;   /* the frames' charge; one account reference held */
+};
+
+/*
+ * A new MDL of size bytes (rounded up to pages), zeroed, with maximum protection prot, one
+ * reference (the caller's). Errors: rcInvalidArgument (size 0, prot 0 or unknown bits),
+ * rcWxViolation (prot has EXECUTE), rcOutOfRange (size > MDL_SIZE_MAX), rcQuotaExceeded (the
+ * RAM or kernel-memory account's limit), rcOutOfMemory (no frames). Nothing is left charged or
+ * allocated on failure.
+ */
+Retcode mdl_create(uint64_t size, uint32_t prot, struct kmem_account *kmem,
+                   struct kmem_account *ram, struct mdl **out);
+
+static inline uint64_t mdl_size(const struct mdl *m)
+{
+    return m->npages * 4096u;
+}
+
+#endif
