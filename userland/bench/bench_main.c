@@ -11,6 +11,8 @@
  * kernel-nomon.elf): the kernel has no security monitor, so only the rows the monitor is in run,
  * each named <row>_nomon; the difference to <row> is the monitor's share (docs/benchmarks.md).
  * Connection "bench": the channel to bench_echo (ipc_rtt, ipc_rtt_4k).
+ * futex_rtt's other side is bench_pong, a process this program starts and shares an MDL page
+ * with (VMM.MdlCreate/MdlMap, the handle passed by Task.TransferHandle).
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +24,8 @@
 #include <user/syscall.h>
 #include <user/thread.h>
 #include <user/vmm.h>
+
+#include "rights.h"
 
 #define MAX_SAMPLES 10000u
 
@@ -170,36 +174,86 @@ static Retcode op_ipc(void)
     return r;
 }
 
-/* futex_rtt: ping (this thread) and pong (a second thread of this process: Bastion has no
- * memory shared between processes yet) over one word with Sync.Wait/Wake. */
-static volatile uint32_t futex_word;
-static volatile int pong_stop;
-
-static int pong(void *arg)
-{
-    (void)arg;
-    for (;;) {
-        while (futex_word == 0)
-            core_sync_wait(&futex_word, 0, kl_core_Types_InfiniteTimeout);
-        if (pong_stop)
-            return 0;
-        futex_word = 0;
-        core_sync_wake(&futex_word, 1, NULL);
-    }
-}
+/* futex_rtt: ping (this process) and pong (bench_pong, another process) over one word of an
+ * MDL page both map, with Sync.Wait/Wake (the kernel keys the word by its physical address).
+ * Word 0 is the ping-pong word, word 1 tells bench_pong to stop. */
+static volatile uint32_t *futex_word;
 
 static Retcode op_futex(void)
 {
-    futex_word = 1;
-    Retcode r = core_sync_wake(&futex_word, 1, NULL);
+    *futex_word = 1;
+    Retcode r = core_sync_wake(futex_word, 1, NULL);
     if (r != rcOk)
         return r;
-    while (futex_word == 1) {
-        r = core_sync_wait(&futex_word, 1, kl_core_Types_InfiniteTimeout);
+    while (*futex_word == 1) {
+        r = core_sync_wait(futex_word, 1, kl_core_Types_InfiniteTimeout);
         if (r != rcOk && r != rcResourceBusy) /* busy: the word changed before the wait */
             return r;
     }
     return rcOk;
+}
+
+/* Task.GetExitInfo until `task` ended, Thread.Sleep(0) between polls; rcFail unless it
+ * returned 0. */
+static Retcode wait_exit0(struct idl_client *cl, uint32_t task)
+{
+    kl_core_Types_Retcode rc = rcFail;
+    for (;;) {
+        kl_core_Task_TaskExitReason why;
+        struct kl_core_Task_TaskExitInfo info;
+        Retcode r = core_result(kl_core_Task_GetExitInfo(cl, core_handle_arg(task), &why, &info, &rc), &rc);
+        if (r == rcOk)
+            return why == kl_core_Task_TaskExitNormal && info.u.exitCode == 0 ? rcOk : rcFail;
+        if (r != rcResourceBusy)
+            return r;
+        r = core_thread_sleep(0);
+        if (r != rcOk)
+            return r;
+    }
+}
+
+static Retcode close_handle(uint32_t h, Retcode r);
+
+/* Creates the shared page, maps it, starts bench_pong with the page's handle ("futex"). On
+ * rcOk *task is bench_pong's task handle and futex_word points into the page. */
+static Retcode futex_setup(struct idl_client *cl, uint32_t *task, uint64_t *va)
+{
+    kl_core_Types_Retcode rc = rcFail;
+    uint32_t mdl;
+    Retcode r = core_mdl_create(USER_PAGE_SIZE, VMM_FLAG_READ | VMM_FLAG_WRITE, &mdl);
+    if (r != rcOk)
+        return r;
+    r = core_mdl_map(mdl, 0, USER_PAGE_SIZE, 0, VMM_FLAG_READ | VMM_FLAG_WRITE, va);
+    if (r != rcOk)
+        return close_handle(mdl, r);
+    futex_word = (volatile uint32_t *)(uintptr_t)*va;
+    idl_handle_t child = { 0 };
+    r = core_result(kl_core_Task_Create(cl, "BenchPong", "bench.Pong", "bench_pong", 0, 10, 0, &child, &rc), &rc);
+    if (r != rcOk)
+        return close_handle(mdl, r);
+    *task = child.handle;
+    kl_core_Types_HandleValue theirs = kl_core_Types_InvalidHandleValue;
+    /* Map, read and write only: bench_pong cannot hand the page on. */
+    r = core_result(kl_core_Task_TransferHandle(cl, core_handle_arg(child.handle), core_handle_arg(mdl),
+                                                core_handle_arg(kl_core_Types_InvalidHandleValue),
+                                                HR_MEMORY_MAP | HR_READ | HR_WRITE, &theirs, &rc),
+                    &rc);
+    r = close_handle(mdl, r); /* the mapping holds the page from now on */
+    _Alignas(8) uint8_t blob[128];
+    struct scp_builder b;
+    size_t len = 0;
+    scp_init(&b, blob, sizeof blob, 0, 0);
+    scp_arg(&b, "bench_pong");
+    scp_conn(&b, "futex", theirs);
+    if (r == rcOk)
+        r = scp_finish(&b, &len);
+    if (r == rcOk)
+        r = core_result(kl_core_Task_SetEnv(cl, core_handle_arg(child.handle),
+                                            (struct idl_seq){ .data = blob, .count = (uint32_t)len }, &rc),
+                        &rc);
+    if (r == rcOk)
+        r = core_result(kl_core_Task_Resume(cl, core_handle_arg(child.handle), &rc), &rc);
+    return r;
 }
 
 /* Handle.Close of h; returns `r` if that was a failure already, else Close's outcome. */
@@ -318,17 +372,26 @@ int main(int argc, char **argv)
         }
     }
 
-    struct thread t;
-    r = thread_create(&t, pong, NULL, THREAD_PRIO_DEFAULT, 0);
-    if (r != rcOk) {
-        error("futex_rtt", "Thread.Create", r);
-    } else {
-        run("futex_rtt", 1000, op_futex, "Sync");
-        pong_stop = 1;
-        futex_word = 1;
-        core_sync_wake(&futex_word, 1, NULL);
-        int code;
-        thread_join(&t, kl_core_Types_InfiniteTimeout, &code);
+    {
+        CORE_CLIENT(cl, kl_core_Core_EP_task_Task, CORE_MSG_MEDIUM);
+        uint32_t pong = kl_core_Types_InvalidHandleValue;
+        uint64_t va = 0;
+        r = futex_setup(&cl, &pong, &va);
+        if (r != rcOk) {
+            error("futex_rtt", "start bench_pong with a shared page", r);
+        } else {
+            run("futex_rtt", 1000, op_futex, "Sync");
+            futex_word[1] = 1; /* stop, then wake it */
+            futex_word[0] = 1;
+            core_sync_wake(futex_word, 1, NULL);
+            r = wait_exit0(&cl, pong);
+            if (r != rcOk)
+                error("futex_rtt", "bench_pong's exit", r);
+        }
+        if (pong != kl_core_Types_InvalidHandleValue)
+            (void)close_handle(pong, rcOk);
+        if (va != 0)
+            (void)core_vmm_free(va, USER_PAGE_SIZE);
     }
 
     /* Memory before thread_create: every ended thread leaves its stack region (and ~4.5 KiB of
