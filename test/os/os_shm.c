@@ -2,7 +2,9 @@
  * os_shm: memory shared between processes (kl.core.VMM MDL buffers) and futexes across them
  * (kl.core.Sync keyed by the shared word's physical address). Runs as task "ShmTest"
  * (init.yaml: ram 4 MiB) and starts itself again as its peer, class ostest.ShmPeer, with the
- * argument "peer" and the buffer's handle transferred under the name "mdl".
+ * argument "peer" and the buffer's handle transferred under the name "mdl" (Task.TransferHandle).
+ * Einit also starts it as ShmServer (class ostest.ShmServer, argument "server"), to which
+ * ShmTest hands a buffer in an IPC request (ostest.ShmShare.Share, channel "shm").
  *
  * The shared page, as 32-bit words:
  *   W_PARENT  written by the test before the peer starts; the peer checks it
@@ -16,11 +18,13 @@
 #include <string.h>
 
 #include <user/core.h>
+#include <user/ipc.h>
 #include <user/scp.h>
 #include <user/start.h>
 #include <user/vmm.h>
 
 #include "ostest.h"
+#include "ostest/ShmServer.edl.h"
 #include "rights.h"
 #include "spawn.h"
 
@@ -94,6 +98,51 @@ static int peer(void)
     if (core_vmm_free(va, size) != rcOk)
         return 103;
     return bad;
+}
+
+/* ---- the server: a buffer that arrives in an IPC request ---------------------------------- */
+
+static struct ipc_server srv;
+
+static Retcode share(void *ctx, idl_handle_t mdl, uint32_t *first, int32_t *rc)
+{
+    (void)ctx;
+    uint64_t va = 0;
+    *first = 0;
+    Retcode r = core_mdl_map(mdl.handle, 0, PAGE, 0, RW, &va);
+    if (r == rcOk) {
+        volatile uint32_t *w = (volatile uint32_t *)(uintptr_t)va;
+        *first = w[0];
+        w[1] = w[0] + 1;
+        r = core_vmm_free(va, PAGE);
+    }
+    Retcode c = close_handle(mdl.handle);
+    *rc = r != rcOk ? r : c;
+    srv.stop = true; /* one request is the whole job */
+    return rcOk;
+}
+
+static const struct ostest_ShmShare_ops share_ops = { .Share = share };
+
+static Retcode dispatch(void *ctx, const void *req, size_t len, void *res, size_t cap, size_t *res_len)
+{
+    struct idl_header h;
+    if (idl_peek_header(req, len, &h) != IDL_OK || h.endpoint_id != ostest_ShmServer_EP_shm)
+        return rcBadMessage;
+    return ostest_ShmShare_dispatch(&share_ops, ctx, req, len, res, cap, res_len);
+}
+
+static int server(void)
+{
+    static _Alignas(8) uint8_t buf[2][512];
+    srv.dispatch = dispatch;
+    srv.buf[0] = buf[0];
+    srv.buf[1] = buf[1];
+    srv.cap = sizeof buf[0];
+    if (start_connection("shm", &srv.listener) != rcOk)
+        return 1;
+    Retcode r = ipc_serve(&srv);
+    return r == rcOk ? 0 : 2;
 }
 
 /* ---- the test ---------------------------------------------------------------------------- */
@@ -279,13 +328,49 @@ static void two_processes(void)
     OT_RC(core_vmm_free(va, 2 * PAGE), rcOk);
 }
 
+/* A buffer handed to another process in an IPC request: it maps it, reads our write, writes
+ * back, unmaps and closes; our view is untouched by that. */
+static void ipc_transfer(void)
+{
+    uint32_t h = 0;
+    uint64_t va = 0;
+    if (!OT_RC(core_mdl_create(PAGE, RW, &h), rcOk))
+        return;
+    if (OT_RC(core_mdl_map(h, 0, PAGE, 0, RW, &va), rcOk)) {
+        volatile uint32_t *w = (volatile uint32_t *)(uintptr_t)va;
+        w[0] = 0x1234;
+        struct ipc_channel ch;
+        if (OT_RC(ipc_connect(&ch, "shm"), rcOk)) {
+            ch.timeout_ms = 5000;
+            static _Alignas(8) uint8_t req[256], res[256];
+            struct idl_client cl;
+            ipc_client_init(&cl, &ch, ostest_ShmServer_EP_shm, req, sizeof req, res, sizeof res);
+            uint32_t first = 0;
+            int32_t rc = rcFail;
+            idl_handle_t give = { .handle = h, .rights = HR_MEMORY_MAP | HR_READ | HR_WRITE };
+            if (OT_RC(ostest_ShmShare_Share(&cl, give, &first, &rc), rcOk)) {
+                OT_RC((Retcode)rc, rcOk);
+                OT_EQ(first, 0x1234);
+                OT_EQ(w[1], 0x1235);
+            }
+        }
+        w[2] = 7;
+        OT_EQ(w[2], 7);
+        OT_RC(core_vmm_free(va, PAGE), rcOk);
+    }
+    OT_RC(close_handle(h), rcOk);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "peer") == 0)
         return peer();
+    if (argc > 1 && strcmp(argv[1], "server") == 0)
+        return server();
     ot_begin("os_shm");
     bad_arguments();
     accounting();
     two_processes();
+    ipc_transfer();
     return ot_end();
 }
