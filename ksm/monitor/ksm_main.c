@@ -21,24 +21,35 @@
 
 extern const struct ksm_table ksm_policy; /* the generated table (bastion_psl_compile NAME) */
 
+static uint32_t channel;          /* the server end of the security channel */
+static struct ksm_answer_ctx ctx; /* the table and the kernel's class id in it */
+
 /*
  * A faulty KSM for the kernel's fail-closed tests (test/boot: ksm-faulty), never a real one:
  * after KSM_TEST_FAULT_AFTER good answers it sends KSM_TEST_BAD_VERDICTS verdicts that are out
- * of range, then stops answering (it spins, as a KSM stuck in a loop would).
+ * of range, then stops answering: it goes on taking requests and never replies, as a monitor
+ * stuck on them would (without burning the CPUs the requesters' timeouts need).
  */
 #ifdef KSM_TEST_FAULT_AFTER
-static void test_fault(struct ksm_answer *a)
+/* false: this receiver stops answering for good. */
+static bool test_fault(struct ksm_answer *a)
 {
     static unsigned answered_all; /* over every receiver */
     unsigned answered = __atomic_add_fetch(&answered_all, 1, __ATOMIC_RELAXED);
-    if (answered <= KSM_TEST_FAULT_AFTER)
-        return;
-    if (answered <= KSM_TEST_FAULT_AFTER + KSM_TEST_BAD_VERDICTS) {
+    if (answered > KSM_TEST_FAULT_AFTER + KSM_TEST_BAD_VERDICTS)
+        return false;
+    if (answered > KSM_TEST_FAULT_AFTER)
         a->v.granted = 2;
-        return;
+    return true;
+}
+
+static _Noreturn void test_hang(uint8_t *request, size_t cap)
+{
+    for (;;) {
+        size_t len;
+        uint64_t token;
+        (void)ipc_recv(channel, request, cap, &len, &token, IPC_FOREVER);
     }
-    for (;;)
-        __asm__ volatile("pause");
 }
 #endif
 
@@ -49,8 +60,6 @@ static void test_fault(struct ksm_answer *a)
  * IPC message. */
 static _Alignas(8) uint8_t buffers[KSM_RECEIVERS_MAX][KSM_ANSWER_ARENA_OFFSET + IDL_MESSAGE_MAX];
 
-static uint32_t channel;
-static struct ksm_answer_ctx ctx;
 
 /* One receiver: answers requests on the channel with buffers[i] until the channel closes. */
 static int serve(void *arg)
@@ -77,7 +86,8 @@ static int serve(void *arg)
 #endif
         size_t text = ksm_answer(&ctx, request, len, &a);
 #ifdef KSM_TEST_FAULT_AFTER
-        test_fault(&a);
+        if (!test_fault(&a))
+            test_hang(request, cap);
 #endif
 #ifdef BASTION_CORE_PROF
         /* The decision's share of the round trip (docs/benchmarks.md), every 1,000 answers;
