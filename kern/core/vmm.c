@@ -9,15 +9,19 @@
  * (committed, the mapping's protection) and Free (whole only); Commit, Decommit and Protect
  * refuse it (rcNotSupported).
  *
- * MdlCreateFromVm and MdlClone have no handler (rcNotSupported from the dispatcher): the first
- * would turn pages this space owns into shared ones, the second needs frame ranges shared
- * between MDL objects; neither is needed by anything yet.
+ * MdlClone: a new buffer over a page range of the handle's (mm/mdl.h); needs HR_MEMORY_MAP,
+ * and the clone's handle gets no right the origin's lacks (its rights are the origin handle's,
+ * limited to the MDL rights), so a read-only holder can only make read-only clones.
+ *
+ * MdlCreateFromVm has no handler (rcNotSupported from the dispatcher): it would turn pages this
+ * space owns, and charges, into shared ones; nothing needs it yet.
  */
 #include <bastion/vmm.h>
 
 #include "core/core.h"
 #include "mm/aspace.h"
 #include "mm/mdl.h"
+#include "obj/handle.h"
 #include "obj/rights.h"
 #include "proc/loader.h"
 #include "proc/process.h"
@@ -234,7 +238,34 @@ static Retcode MdlMap(void *ctx, idl_handle_t handle, kl_core_Types_Size offset,
     return rcOk;
 }
 
+static Retcode MdlClone(void *ctx, idl_handle_t origin, kl_core_Types_Size offset,
+                        kl_core_Types_Size length, idl_handle_t *clone, kl_core_Types_Retcode *rc)
+{
+    struct core_ctx *c = ctx;
+    clone->handle = HANDLE_INVALID;
+    clone->rights = 0;
+    struct mdl *m = NULL;
+    handle_rights_t have = 0;
+    Retcode r = handle_get(&c->proc->handles, origin.handle, KOBJ_MEMORY, HR_MEMORY_MAP,
+                           (struct kobj **)&m, &have);
+    if (r != rcOk) {
+        *rc = r;
+        return rcOk;
+    }
+    struct mdl *cl = NULL;
+    r = mdl_clone(m, offset, length, &c->proc->kmem, &cl);
+    kobj_unref(&m->obj);
+    if (r == rcOk) {
+        uint32_t rights = have & (HR_BASIC | HR_MEMORY_MAP | HR_READ | HR_WRITE);
+        r = core_install(c, cl, rights, &clone->handle, &clone->rights);
+        kobj_unref(&cl->obj);
+    }
+    *rc = r;
+    return rcOk;
+}
+
 const struct kl_core_VMM_ops core_vmm_ops = {
+    .MdlClone = MdlClone,
     .MdlCreate = MdlCreate,
     .MdlGetSize = MdlGetSize,
     .MdlMap = MdlMap,

@@ -31,8 +31,12 @@ static void release_frames(struct mdl *m, uint64_t n)
 static void mdl_destroy(struct kobj *obj)
 {
     struct mdl *m = (struct mdl *)obj;
-    release_frames(m, m->npages);
+    struct mdl *root = m->root;
+    if (root == NULL)
+        release_frames(m, m->npages);
     kobj_free_mem(m);
+    if (root != NULL)
+        kobj_unref(&root->obj); /* a root's destroy releases frames only: no deeper nesting */
 }
 
 Retcode mdl_create(uint64_t size, uint32_t prot, struct kmem_account *kmem,
@@ -83,5 +87,33 @@ Retcode mdl_create(uint64_t size, uint32_t prot, struct kmem_account *kmem,
         return rc;
     }
     *out = m;
+    return rcOk;
+}
+
+Retcode mdl_clone(struct mdl *m, uint64_t offset, uint64_t length, struct kmem_account *kmem,
+                  struct mdl **out)
+{
+    if (m == NULL || out == NULL || length == 0)
+        return rcInvalidArgument;
+    if ((offset | length) & (PAGE_SIZE - 1))
+        return rcAlignment;
+    if (offset > mdl_size(m) || length > mdl_size(m) - offset)
+        return rcOutOfRange;
+    struct mdl *root = m->root != NULL ? m->root : m;
+    Retcode rc = kobj_ref(&root->obj);
+    if (rc != rcOk)
+        return rc;
+    struct mdl *c;
+    rc = kobj_new(sizeof *c, &mdl_ops, kmem, (void **)&c);
+    if (rc != rcOk) {
+        kobj_unref(&root->obj);
+        return rc;
+    }
+    c->npages = length / PAGE_SIZE;
+    c->prot = m->prot;
+    c->frames = m->frames + offset / PAGE_SIZE;
+    c->ram = NULL;
+    c->root = root;
+    *out = c;
     return rcOk;
 }

@@ -13,6 +13,11 @@
  * the object with its frame array to the creator's kernel-memory account, both for the object's
  * whole life, whoever holds it by then.
  *
+ * Clones (MdlClone): an MDL over a page range of another one's frames. A clone owns no frames
+ * and no RAM charge; it holds a reference on the *root* buffer (the one that owns the frames,
+ * never another clone, so that destroy never recurses more than one level), and its frame array
+ * is a window into the root's.
+ *
  * Protection: an MDL has a maximum protection (READ and/or WRITE) fixed at creation. Its frames
  * may be writable through some mapping in some process, so no mapping is ever executable (W^X
  * across address spaces): EXECUTE is refused at creation (rcWxViolation).
@@ -33,8 +38,12 @@ struct mdl {
     struct kobj obj;            /* first: KOBJ_MEMORY */
     uint64_t npages;
     uint32_t prot;              /* maximum protection of a mapping: VR_PROT_READ/WRITE */
-    uint64_t *frames;           /* npages physical addresses, charged to obj's account */
-    struct kmem_account *ram;   /* the frames' charge; one account reference held */
+    uint64_t *frames;           /* npages physical addresses, charged to obj's account;
+                                 * a clone: a window into its root's array, not its own */
+    struct kmem_account *ram;   /* the frames' charge; one account reference held; NULL for
+                                 * a clone */
+    struct mdl *root;           /* a clone: the buffer that owns the frames (one reference
+                                 * held); NULL for a buffer that owns its frames */
 };
 
 /*
@@ -46,6 +55,15 @@ struct mdl {
  */
 Retcode mdl_create(uint64_t size, uint32_t prot, struct kmem_account *kmem,
                    struct kmem_account *ram, struct mdl **out);
+
+/*
+ * A clone of pages [offset, offset + length) of m (itself a buffer or a clone), with m's
+ * protection, one reference (the caller's); charged to `kmem` (the object only). Errors:
+ * rcInvalidArgument (length 0), rcAlignment (offset or length not page-aligned), rcOutOfRange
+ * (past m's end), rcQuotaExceeded, rcOutOfMemory, rcOverflow (m's reference count).
+ */
+Retcode mdl_clone(struct mdl *m, uint64_t offset, uint64_t length, struct kmem_account *kmem,
+                  struct mdl **out);
 
 static inline uint64_t mdl_size(const struct mdl *m)
 {

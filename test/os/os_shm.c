@@ -147,6 +147,52 @@ static int server(void)
 
 /* ---- the test ---------------------------------------------------------------------------- */
 
+/* MdlClone over the 3-page buffer h: the same frames, rights never more than the origin
+ * handle's, the origin kept alive by the clone. */
+static void clones(uint32_t h)
+{
+    uint32_t c = 0, cc = 0, ro = 0, roc = 0;
+    uint64_t size = 0, a = 0, b = 0, va = 0;
+    OT_RC(core_mdl_clone(h, 0, 0, &c), rcInvalidArgument);
+    OT_RC(core_mdl_clone(h, 100, PAGE, &c), rcAlignment);
+    OT_RC(core_mdl_clone(h, 0, 100, &c), rcAlignment);
+    OT_RC(core_mdl_clone(h, 2 * PAGE, 2 * PAGE, &c), rcOutOfRange);
+    OT_RC(core_mdl_clone(core_handle(), 0, PAGE, &c), rcBadHandle);
+    if (!OT_RC(core_mdl_clone(h, PAGE, 2 * PAGE, &c), rcOk))
+        return;
+    OT_RC(core_mdl_get_size(c, &size), rcOk);
+    OT_EQ(size, 2 * PAGE);
+    /* A clone of a clone: page 2 of h. */
+    if (OT_RC(core_mdl_clone(c, PAGE, PAGE, &cc), rcOk)) {
+        if (OT_RC(core_mdl_map(h, 0, 3 * PAGE, 0, RW, &a), rcOk) &&
+            OT_RC(core_mdl_map(cc, 0, PAGE, 0, RW, &b), rcOk)) {
+            ((volatile uint32_t *)(uintptr_t)a)[2048 + 3] = 0xABCD; /* page 2, word 3 */
+            OT_EQ(((volatile uint32_t *)(uintptr_t)b)[3], 0xABCD);
+            OT_RC(core_vmm_free(a, 3 * PAGE), rcOk);
+            OT_RC(core_vmm_free(b, PAGE), rcOk);
+        }
+        OT_RC(close_handle(cc), rcOk);
+    }
+    /* Rights only shrink: a clone made through a read-only handle maps read-only only. */
+    if (OT_RC(copy(c, HR_READ | HR_MEMORY_MAP, &ro), rcOk)) {
+        if (OT_RC(core_mdl_clone(ro, 0, PAGE, &roc), rcOk)) {
+            OT_RC(core_mdl_map(roc, 0, PAGE, 0, RW, &va), rcAccessDenied);
+            if (OT_RC(core_mdl_map(roc, 0, PAGE, 0, VMM_FLAG_READ, &va), rcOk)) {
+                OT_EQ(*(volatile uint32_t *)(uintptr_t)va, 0); /* page 1 of h: untouched */
+                OT_RC(core_vmm_free(va, PAGE), rcOk);
+            }
+            OT_RC(close_handle(roc), rcOk);
+        }
+        OT_RC(close_handle(ro), rcOk);
+    }
+    uint32_t nomap = 0;
+    if (OT_RC(copy(c, HR_READ | HR_WRITE, &nomap), rcOk)) {
+        OT_RC(core_mdl_clone(nomap, 0, PAGE, &roc), rcAccessDenied);
+        OT_RC(close_handle(nomap), rcOk);
+    }
+    OT_RC(close_handle(c), rcOk);
+}
+
 static void bad_arguments(void)
 {
     uint32_t h = 0;
@@ -223,11 +269,12 @@ static void bad_arguments(void)
         OT_EQ(((volatile uint32_t *)(uintptr_t)b)[7], 77); /* the other mapping is intact */
         OT_RC(core_vmm_free(b, PAGE), rcOk);
     }
-    /* Methods without a handler say so. */
+    clones(h);
+    /* A method without a handler says so. */
     {
         CL(vmm_VMM, CORE_MSG_SMALL);
         idl_handle_t c = { 0 };
-        OT_RC(core_result(kl_core_VMM_MdlClone(&cl, H(h), 0, PAGE, &c, &rc), &rc), rcNotSupported);
+        OT_RC(core_result(kl_core_VMM_MdlCreateFromVm(&cl, a, PAGE, RW, &c, &rc), &rc), rcNotSupported);
     }
     OT_RC(close_handle(h), rcOk);
     OT_RC(core_mdl_get_size(h, &size), rcBadHandle);
@@ -253,6 +300,17 @@ static void accounting(void)
         OT_EQ(p[big - 1], 9); /* the mapping keeps the buffer */
         OT_RC(core_mdl_create(big, RW, &h2), rcQuotaExceeded); /* still charged */
         OT_RC(core_vmm_free(va, big), rcOk);                    /* the last reference */
+    } else {
+        close_handle(h1);
+    }
+    /* A clone holds the buffer (and its charge) like a mapping does. */
+    uint32_t c = 0;
+    if (!OT_RC(core_mdl_create(big, RW, &h1), rcOk))
+        return;
+    if (OT_RC(core_mdl_clone(h1, 0, PAGE, &c), rcOk)) {
+        OT_RC(close_handle(h1), rcOk);
+        OT_RC(core_mdl_create(big, RW, &h2), rcQuotaExceeded);
+        OT_RC(close_handle(c), rcOk);
     } else {
         close_handle(h1);
     }

@@ -35,3 +35,13 @@ Retcode core_mdl_map(uint32_t handle, uint64_t offset, uint64_t length, uint64_t
     *va = r == rcOk ? a : 0;
     return r;
 }
+
+Retcode core_mdl_clone(uint32_t handle, uint64_t offset, uint64_t length, uint32_t *clone)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_vmm_VMM, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    idl_handle_t h = { .handle = kl_core_Types_InvalidHandleValue, .rights = 0 };
+    Retcode r = core_result(kl_core_VMM_MdlClone(&cl, core_handle_arg(handle), offset, length, &h, &rc), &rc);
+    *clone = r == rcOk ? h.handle : kl_core_Types_InvalidHandleValue;
+    return r;
+}

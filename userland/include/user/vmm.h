@@ -27,10 +27,13 @@
  *   core_mdl_get_size: the buffer's size in bytes (whole pages).
  *   core_mdl_map: maps [offset, offset + length) of the buffer (page-aligned) at hint (0:
  *     anywhere) with prot; free the mapping with core_vmm_free(*va, length), whole.
+ *   core_mdl_clone: a new buffer over pages [offset, offset + length) of the handle's (same
+ *     frames, nothing charged to RAM); its handle has the origin handle's rights at most.
  */
 Retcode core_mdl_create(uint64_t size, uint32_t prot, uint32_t *handle);
 Retcode core_mdl_get_size(uint32_t handle, uint64_t *size);
 Retcode core_mdl_map(uint32_t handle, uint64_t offset, uint64_t length, uint64_t hint,
                      uint32_t prot, uint64_t *va);
+Retcode core_mdl_clone(uint32_t handle, uint64_t offset, uint64_t length, uint32_t *clone);
 
 #endif
