@@ -9,7 +9,8 @@
  * calling thread, with `struct core_ctx` as its context; it returns rcOk and reports the
  * method's own result in the message's `rc` out parameter.
  *
- * Methods outside issue 4's list have no handler: the generated dispatcher answers them with
+ * Methods outside issue 4's list have no handler (apart from VMM's MDL methods, vmm.c, which
+ * serve all but MdlCreateFromVm): the generated dispatcher answers them with
  * rcNotSupported as the result of SYS_CALL itself (no reply message), and so does every method
  * of the endpoints that have no file here yet (IO, FSUnsafe, Time, XHCIDBG, Audit, Profiler,
  * IOMMU, CM, PM, Notice, Hypervisor, TEE, TEEVMM, IPC, CpuFreq). docs/ipc.md lists them.
