@@ -81,7 +81,9 @@ static int peer(void)
     core_thread_sleep(200);
     w[W_UP] = 1;
     uint32_t woken = 0;
-    if (core_sync_wake(&w[W_UP], 1, &woken) != rcOk || woken != 1)
+    /* 1 when the test was asleep (the usual case), 0 if it was slower than 200 ms: its Wait
+     * then sees W_UP == 1 and returns at once. Never lost either way. */
+    if (core_sync_wake(&w[W_UP], 1, &woken) != rcOk || woken > 1)
         bad |= 2;
     /* Now sleep until the test wakes us (a timeout would mean the keys did not meet). */
     Retcode r = rcOk;
@@ -363,12 +365,16 @@ static void two_processes(void)
     OT_TRUE(r == rcOk || (r == rcResourceBusy && w[W_UP] == 1));
     OT_EQ(w[W_UP], 1);
     OT_EQ(w[W_PEER], PEER_MAGIC);
-    /* The other way: wake the peer, which waits on W_DOWN (give it time to fall asleep). */
+    /* The other way: wake the peer, which waits on W_DOWN (give it time to fall asleep; if it
+     * has not, its Wait sees W_DOWN == 1 and returns at once; a lost wake-up would end its
+     * 5 s wait with rcTimeout, which it reports). */
     core_thread_sleep(100);
     w[W_DOWN] = 1;
     uint32_t woken = 0;
     OT_RC(core_sync_wake(&w[W_DOWN], 1, &woken), rcOk);
-    OT_EQ(woken, 1);
+    OT_TRUE(woken <= 1);
+    if (woken == 0)
+        printf("os_shm: the peer was not asleep yet (its Wait saw the new value)\n");
 
     kl_core_Task_TaskExitReason why = 99;
     struct kl_core_Task_TaskExitInfo info;
