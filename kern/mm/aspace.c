@@ -385,18 +385,28 @@ Retcode aspace_map_shared(struct aspace *as, uint64_t va, const uint64_t *frames
     return rc;
 }
 
+/*
+ * Without the lock (every Sync.Wait and Wake asks, so it is on the futex path): the tables of a
+ * live address space are never freed (unmapping clears leaves only; aspace_destroy frees tables
+ * when no thread runs in the space any more) and every entry is one aligned 64-bit word read
+ * once, so the walk always sees a valid table at each level. A leaf changed at the same moment
+ * by another thread of the process (Free, MdlMap) gives the old or the new translation: what a
+ * futex on memory being unmapped under it may get anyway.
+ */
 bool aspace_shared_phys(struct aspace *as, uint64_t va, uint64_t *pa)
 {
     if (!as || va < ASPACE_USER_LO || va >= ASPACE_USER_HI)
         return false;
-    as_lock(as);
-    uint64_t skip;
-    uint64_t *pte = pte_of(as->root, va, &skip);
-    bool shared = pte && (*pte & (PTE_P | PTE_SHARED)) == (PTE_P | PTE_SHARED);
-    if (shared)
-        *pa = (*pte & PTE_ADDR) | (va & (PAGE_SIZE - 1));
-    as_unlock(as);
-    return shared;
+    uint64_t e = as->root | PTE_P;
+    for (int shift = 39; shift >= 12; shift -= 9) {
+        e = __atomic_load_n(&table(e)[(va >> shift) & 511], __ATOMIC_RELAXED);
+        if (!(e & PTE_P))
+            return false;
+    }
+    if (!(e & PTE_SHARED))
+        return false;
+    *pa = (e & PTE_ADDR) | (va & (PAGE_SIZE - 1));
+    return true;
 }
 
 Retcode aspace_query(struct aspace *as, uint64_t va, struct aspace_info *info)
