@@ -77,11 +77,12 @@ static void core_prof_report(const struct idl_header *h, const uint64_t *t)
 #define CORE_PROF_STAMP(i) ((void)0)
 #endif
 
-/* The endpoints whose handlers use core_ctx.scratch (FS.Read, FS.Count, FS.GetInfo, VMM.Query);
- * calls on the other endpoints do not allocate it. */
-static bool uses_scratch(uint32_t ep)
+/* The methods whose handlers use core_ctx.scratch (FS.Read, FS.Count, FS.GetInfo, VMM.Query,
+ * HAL.GetEntropy); calls of the others do not allocate it. */
+static bool uses_scratch(uint32_t ep, uint32_t method)
 {
-    return ep == kl_core_Core_EP_fs_FS || ep == kl_core_Core_EP_vmm_VMM;
+    return ep == kl_core_Core_EP_fs_FS || ep == kl_core_Core_EP_vmm_VMM ||
+           (ep == kl_core_Core_EP_hal_HAL && method == kl_core_HAL_GetEntropy_MID);
 }
 
 /* The kernel's answer to p, when the policy makes it conditional: the response (or error) event
@@ -151,7 +152,7 @@ Retcode core_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t re
             kres = t->core_msg[1];
         else
             kres = kmalloc_charged(resp_cap, &p->kmem, &rc);
-        if (kres != NULL && uses_scratch(h.endpoint_id))
+        if (kres != NULL && uses_scratch(h.endpoint_id, h.method_id))
             scratch = kmalloc_charged(CORE_SCRATCH, &p->kmem, &rc);
     }
     CORE_PROF_STAMP(6);

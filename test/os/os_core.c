@@ -431,6 +431,20 @@ static void hal(void)
     OT_RC(core_result(kl_core_HAL_DebugWrite(&cl, (struct idl_seq){ .data = msg, .count = 0 }, &rc), &rc), rcOk);
     const char *value = NULL;
     OT_RC(core_result(kl_core_HAL_GetEnv(&cl, "no.such.parameter", &value, &rc), &rc), rcNotFound);
+    /* Entropy: exactly the bytes asked for, two draws differ, more than EntropyMax refused. */
+    struct idl_seq a = {0}, b = {0};
+    uint8_t first[32] = {0};
+    OT_RC(core_result(kl_core_HAL_GetEntropy(&cl, &a, 32, &rc), &rc), rcOk);
+    OT_EQ(a.count, 32);
+    if (a.count == 32)
+        memcpy(first, a.data, 32);
+    OT_RC(core_result(kl_core_HAL_GetEntropy(&cl, &b, 32, &rc), &rc), rcOk);
+    OT_TRUE(b.count == 32 && memcmp(first, b.data, 32) != 0);
+    OT_RC(core_result(kl_core_HAL_GetEntropy(&cl, &a, 5, &rc), &rc), rcOk);
+    OT_EQ(a.count, 5);
+    OT_RC(core_result(kl_core_HAL_GetEntropy(&cl, &a, 0, &rc), &rc), rcOk);
+    OT_EQ(a.count, 0);
+    OT_RC(core_result(kl_core_HAL_GetEntropy(&cl, &a, kl_core_HAL_EntropyMax + 1, &rc), &rc), rcOutOfRange);
     /* Outside point 9: a named refusal, never success. */
     uint64_t v;
     Retcode r = core_result(kl_core_HAL_GetPrivReg(&cl, "cr0", &v, &rc), &rc);
