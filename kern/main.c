@@ -46,6 +46,7 @@
 #include "proc/thread.h"
 #include "sched/sched.h"
 #include "sched/selftest.h"
+#include "core/core.h"
 #include "security/ksm_kill_test.h"
 #include "security/ksm_link.h"
 
@@ -210,6 +211,7 @@ void kmain(uint32_t mb2_magic, uint64_t mb2_info_phys)
 
     /* 8: ready; then the first user process, Einit, from ROMFS. */
     kprintf("Bastion ready: %u CPUs online\n", percpu_count());
+    audit_init();         /* the kss log, readable through kl.core.Audit */
     ksm_start();          /* the security monitor first: Einit's start is its first decision */
 #ifdef BASTION_TEST_HOOKS
     ksm_kill_test_start(); /* ksmkill=<n>: the fail-closed test of a dying KSM */

@@ -48,6 +48,8 @@ static Retcode dispatch(struct core_ctx *c, uint32_t ep, const void *req, size_t
         return kl_core_HAL_dispatch(&core_hal_ops, c, req, len, res, cap, res_len);
     case kl_core_Core_EP_fs_FS:
         return kl_core_FS_dispatch(&core_fs_ops, c, req, len, res, cap, res_len);
+    case kl_core_Core_EP_audit_Audit:
+        return kl_core_Audit_dispatch(&core_audit_ops, c, req, len, res, cap, res_len);
     default:
         return rcNotSupported; /* an endpoint of kl.core.Core that issue 4 does not serve */
     }
@@ -78,11 +80,12 @@ static void core_prof_report(const struct idl_header *h, const uint64_t *t)
 #endif
 
 /* The methods whose handlers use core_ctx.scratch (FS.Read, FS.Count, FS.GetInfo, VMM.Query,
- * HAL.GetEntropy); calls of the others do not allocate it. */
+ * HAL.GetEntropy, Audit.Read); calls of the others do not allocate it. */
 static bool uses_scratch(uint32_t ep, uint32_t method)
 {
     return ep == kl_core_Core_EP_fs_FS || ep == kl_core_Core_EP_vmm_VMM ||
-           (ep == kl_core_Core_EP_hal_HAL && method == kl_core_HAL_GetEntropy_MID);
+           (ep == kl_core_Core_EP_hal_HAL && method == kl_core_HAL_GetEntropy_MID) ||
+           (ep == kl_core_Core_EP_audit_Audit && method == kl_core_Audit_Read_MID);
 }
 
 /* The kernel's answer to p, when the policy makes it conditional: the response (or error) event

@@ -1,6 +1,6 @@
 /*
  * The kernel's core endpoints (kl.core.Core, idl/kl/core/Core.edl): one file per endpoint
- * (vmm.c thread.c handle.c task.c sync.c hal.c fs.c), all reached through core_call().
+ * (vmm.c thread.c handle.c task.c sync.c hal.c fs.c audit.c), all reached through core_call().
  *
  * core_call() is what SYS_CALL on a process's kernel handle does: copy the request into the
  * kernel once, validate it completely against the kl.core description (idl_route_request: every
@@ -9,11 +9,11 @@
  * calling thread, with `struct core_ctx` as its context; it returns rcOk and reports the
  * method's own result in the message's `rc` out parameter.
  *
- * Methods outside issue 4's list have no handler (apart from VMM's MDL methods, vmm.c, which
- * serve all but MdlCreateFromVm): the generated dispatcher answers them with
- * rcNotSupported as the result of SYS_CALL itself (no reply message), and so does every method
- * of the endpoints that have no file here yet (IO, FSUnsafe, Time, XHCIDBG, Audit, Profiler,
- * IOMMU, CM, PM, Notice, Hypervisor, TEE, TEEVMM, IPC, CpuFreq). docs/ipc.md lists them.
+ * Methods without a handler (docs/ipc.md lists them; VMM serves its MDL methods but
+ * MdlCreateFromVm) are answered by the generated dispatcher with rcNotSupported as the result
+ * of SYS_CALL itself (no reply message), and so is every method of the endpoints that have no
+ * file here yet (IO, FSUnsafe, Time, XHCIDBG, Profiler, IOMMU, CM, PM, Notice, Hypervisor,
+ * TEE, TEEVMM, IPC, CpuFreq).
  */
 #ifndef BASTION_CORE_CORE_H
 #define BASTION_CORE_CORE_H
@@ -51,6 +51,10 @@ extern const struct kl_core_Task_ops core_task_ops;
 extern const struct kl_core_Sync_ops core_sync_ops;
 extern const struct kl_core_HAL_ops core_hal_ops;
 extern const struct kl_core_FS_ops core_fs_ops;
+extern const struct kl_core_Audit_ops core_audit_ops;
+
+/* The kss log's kernel object (audit.c), before the first process. */
+void audit_init(void);
 
 /* Helpers shared by the endpoint files. */
 

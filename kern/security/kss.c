@@ -12,6 +12,7 @@ static struct spinlock ring_lock;
 static uint64_t tokens = KSS_CONSOLE_BURST;
 static uint64_t refilled_at_ns;
 static uint64_t suppressed, suppressed_unreported;
+static uint64_t dropped_reported; /* ring.dropped as the last kss_take() reported it */
 
 /* ring_lock held: may this denial go to the console? */
 static bool console_budget_locked(uint64_t now)
@@ -52,10 +53,14 @@ void kss_write(const struct kss_record *r)
         kprintf("kss: denied %s\n", rec.text);
 }
 
-bool kss_take(struct kss_record *out)
+bool kss_take(struct kss_record *out, uint64_t *dropped)
 {
     uint64_t fl = spin_lock_irqsave(&ring_lock);
     bool ok = kss_ring_take(&ring, out);
+    if (dropped != NULL) {
+        *dropped = ring.dropped - dropped_reported;
+        dropped_reported = ring.dropped;
+    }
     spin_unlock(&ring_lock);
     cpu_irq_restore(fl);
     return ok;

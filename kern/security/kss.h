@@ -5,8 +5,8 @@
  *
  * The console is rate limited (a burst of KSS_CONSOLE_BURST lines, then KSS_CONSOLE_PER_SEC a
  * second), so that a process that provokes denials cannot flood it; the ring keeps every record
- * until it wraps, and counts the ones it loses. Reading it from user mode (kl.core.Audit) is
- * future work; kss_take() is the reader's half.
+ * until it wraps, and counts the ones it loses. User mode reads it through kl.core.Audit
+ * (kern/core/audit.c), one record a Read, each taken once.
  */
 #ifndef BASTION_SECURITY_KSS_H
 #define BASTION_SECURITY_KSS_H
@@ -20,8 +20,10 @@
  * may take a spinlock. */
 void kss_write(const struct kss_record *r);
 
-/* The oldest unread record; false when none. */
-bool kss_take(struct kss_record *out);
+/* The oldest unread record; false when none. *dropped (may be NULL) gets how many records
+ * were lost to wrap-around since the previous kss_take() that reported them (Audit.Read's
+ * outDropMsgs). */
+bool kss_take(struct kss_record *out, uint64_t *dropped);
 
 /* Records written since boot, lost to wrap-around, and denials not shown on the console. */
 uint64_t kss_written(void);
