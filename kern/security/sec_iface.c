@@ -17,20 +17,15 @@ static void sec_iface_destroy(struct kobj *obj)
 }
 static const struct kobj_ops sec_iface_ops = {KOBJ_SECURITY, "security", sec_iface_destroy};
 static struct kobj sec_iface;
-static bool sec_iface_ready; /* atomic */
-static struct spinlock init_lock = SPINLOCK_INIT;
+
+void sec_iface_init(void)
+{
+    /* The kernel's SID: a handle to it says "the kernel's security interface". */
+    KASSERT(kobj_init(&sec_iface, &sec_iface_ops, KOBJ_SID_KERNEL, NULL, 0) == rcOk);
+}
 
 struct kobj *sec_iface_object(void)
 {
-    if (!__atomic_load_n(&sec_iface_ready, __ATOMIC_ACQUIRE)) {
-        spin_lock(&init_lock);
-        if (!sec_iface_ready) {
-            /* The kernel's SID: a handle to it says "the kernel's security interface". */
-            KASSERT(kobj_init(&sec_iface, &sec_iface_ops, KOBJ_SID_KERNEL, NULL, 0) == rcOk);
-            __atomic_store_n(&sec_iface_ready, true, __ATOMIC_RELEASE);
-        }
-        spin_unlock(&init_lock);
-    }
     return &sec_iface;
 }
 

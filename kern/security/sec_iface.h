@@ -16,7 +16,9 @@
 struct process;
 struct kobj;
 
-/* The one kernel object every security-interface handle refers to (never freed). */
+/* Makes the one kernel object every security-interface handle refers to (never freed);
+ * before the first process. */
+void sec_iface_init(void);
 struct kobj *sec_iface_object(void);
 
 /* SYS_CALL on a security-interface handle: req/resp are user addresses. Errors: rcBadMessage
