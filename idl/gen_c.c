@@ -325,6 +325,11 @@ static void gen_header(struct package *p, struct sbuf *h)
     sb_printf(h, "Retcode %s_dispatch(const struct %s_ops *idl_ops, void *idl_ctx, const void *idl_req,\n"
                  "    size_t idl_req_len, void *idl_res, size_t idl_res_cap, size_t *idl_res_len);\n",
               pre, pre);
+    sb_printf(h, "/* The same for a request idl_route_request already validated (and nobody can change\n"
+                 " * since): no second validation. */\n");
+    sb_printf(h, "Retcode %s_dispatch_validated(const struct %s_ops *idl_ops, void *idl_ctx, const void *idl_req,\n"
+                 "    size_t idl_req_len, void *idl_res, size_t idl_res_cap, size_t *idl_res_len);\n",
+              pre, pre);
     sb_printf(h, "\n#endif\n");
 }
 
@@ -522,13 +527,15 @@ static void gen_source(struct package *p, struct sbuf *c)
     for (int i = 0; i < p->nmethods; i++) {
         struct method *m = &p->methods[i];
         sb_printf(c, "\nstatic Retcode %s_serve_%s(const struct %s_ops *idl_ops, void *idl_ctx, uint32_t idl_ep,\n"
-                     "    const void *idl_req, size_t idl_req_len, void *idl_res, size_t idl_res_cap, size_t *idl_res_len)\n{\n",
+                     "    const void *idl_req, size_t idl_req_len, void *idl_res, size_t idl_res_cap, size_t *idl_res_len,\n"
+                     "    int idl_validated)\n{\n",
                   pre, m->name, pre);
         sb_printf(c, "    const struct idl_method_desc *idl_m = &%s_methods[%d];\n", pre, i);
         for (int j = 0; j < m->nparams; j++)
             sb_printf(c, "    %s;\n", local_decl(&m->params[j]));
         emit_ref_array(c, m, DIR_IN, "void *const", "idl_in", local_ref);
-        sb_printf(c, "    enum idl_error idl_e = idl_unmarshal(idl_m, IDL_PART_REQUEST, idl_req, idl_req_len, %s);\n",
+        sb_printf(c, "    enum idl_error idl_e = (idl_validated ? idl_unmarshal_validated : idl_unmarshal)(idl_m,\n"
+                     "        IDL_PART_REQUEST, idl_req, idl_req_len, %s);\n",
                   count_part(m, DIR_IN) ? "idl_in" : "NULL");
         sb_printf(c, "    if (idl_e != IDL_OK)\n        return idl_error_retcode(idl_e);\n");
         sb_printf(c, "    if (!idl_ops->%s)\n        return rcNotSupported;\n", m->name);
@@ -550,18 +557,26 @@ static void gen_source(struct package *p, struct sbuf *c)
         sb_printf(c, "}\n");
     }
 
-    sb_printf(c, "\nRetcode %s_dispatch(const struct %s_ops *idl_ops, void *idl_ctx, const void *idl_req,\n"
-                 "    size_t idl_req_len, void *idl_res, size_t idl_res_cap, size_t *idl_res_len)\n{\n",
+    /* Two entries over one switch: the plain dispatcher validates every request, the
+     * _validated one trusts a request the router already validated (the kernel's). */
+    sb_printf(c, "\nstatic Retcode %s_route(const struct %s_ops *idl_ops, void *idl_ctx, const void *idl_req,\n"
+                 "    size_t idl_req_len, void *idl_res, size_t idl_res_cap, size_t *idl_res_len, int idl_validated)\n{\n",
               pre, pre);
     sb_printf(c, "    struct idl_header idl_h;\n    enum idl_error idl_e = idl_peek_header(idl_req, idl_req_len, &idl_h);\n");
     sb_printf(c, "    if (idl_e != IDL_OK)\n        return idl_error_retcode(idl_e);\n");
-    sb_printf(c, "    (void)idl_ops;\n    (void)idl_ctx;\n    (void)idl_res;\n    (void)idl_res_cap;\n    (void)idl_res_len;\n");
+    sb_printf(c, "    (void)idl_ops;\n    (void)idl_ctx;\n    (void)idl_res;\n    (void)idl_res_cap;\n    (void)idl_res_len;\n"
+                 "    (void)idl_validated;\n");
     sb_printf(c, "    switch (idl_h.method_id) {\n");
     for (int i = 0; i < p->nmethods; i++)
         sb_printf(c, "    case %d:\n        return %s_serve_%s(idl_ops, idl_ctx, idl_h.endpoint_id, idl_req, idl_req_len,"
-                     " idl_res, idl_res_cap, idl_res_len);\n",
+                     " idl_res, idl_res_cap, idl_res_len, idl_validated);\n",
                   i, pre, p->methods[i].name);
     sb_printf(c, "    default:\n        return idl_error_retcode(IDL_ERR_METHOD);\n    }\n}\n");
+    for (int validated = 0; validated < 2; validated++)
+        sb_printf(c, "\nRetcode %s_dispatch%s(const struct %s_ops *idl_ops, void *idl_ctx, const void *idl_req,\n"
+                     "    size_t idl_req_len, void *idl_res, size_t idl_res_cap, size_t *idl_res_len)\n{\n"
+                     "    return %s_route(idl_ops, idl_ctx, idl_req, idl_req_len, idl_res, idl_res_cap, idl_res_len, %d);\n}\n",
+                  pre, validated ? "_validated" : "", pre, pre, validated);
 }
 
 static void gen_unit(struct model *mdl, struct unit *u, const char *out_dir)

@@ -154,6 +154,12 @@ enum idl_error idl_marshal(const struct idl_method_desc *m, enum idl_part part, 
 enum idl_error idl_unmarshal(const struct idl_method_desc *m, enum idl_part part, const void *buf, size_t len,
                              void *const *outs);
 
+/* The same without the validation, for a message idl_validate(m, part, buf, len) (or
+ * idl_route_request, which runs it) already accepted and nobody can have changed since: the
+ * kernel's copy of a core-endpoint request. Anything else must go through idl_unmarshal. */
+enum idl_error idl_unmarshal_validated(const struct idl_method_desc *m, enum idl_part part, const void *buf,
+                                       size_t len, void *const *outs);
+
 /* --- client side ------------------------------------------------------------------------- */
 
 /* Sends req and waits for the response (the kernel's Call, or a test double). */

@@ -30,26 +30,28 @@ Retcode core_install(struct core_ctx *c, void *obj, uint32_t rights, uint32_t *o
     return rcOk;
 }
 
+/* The endpoint's generated dispatcher, told that idl_route_request validated the request
+ * (core_call's kernel copy, which nobody can change): no second validation. */
 static Retcode dispatch(struct core_ctx *c, uint32_t ep, const void *req, size_t len, void *res,
                         size_t cap, size_t *res_len)
 {
     switch (ep) {
     case kl_core_Core_EP_vmm_VMM:
-        return kl_core_VMM_dispatch(&core_vmm_ops, c, req, len, res, cap, res_len);
+        return kl_core_VMM_dispatch_validated(&core_vmm_ops, c, req, len, res, cap, res_len);
     case kl_core_Core_EP_thread_Thread:
-        return kl_core_Thread_dispatch(&core_thread_ops, c, req, len, res, cap, res_len);
+        return kl_core_Thread_dispatch_validated(&core_thread_ops, c, req, len, res, cap, res_len);
     case kl_core_Core_EP_handle_Handle:
-        return kl_core_Handle_dispatch(&core_handle_ops, c, req, len, res, cap, res_len);
+        return kl_core_Handle_dispatch_validated(&core_handle_ops, c, req, len, res, cap, res_len);
     case kl_core_Core_EP_task_Task:
-        return kl_core_Task_dispatch(&core_task_ops, c, req, len, res, cap, res_len);
+        return kl_core_Task_dispatch_validated(&core_task_ops, c, req, len, res, cap, res_len);
     case kl_core_Core_EP_sync_Sync:
-        return kl_core_Sync_dispatch(&core_sync_ops, c, req, len, res, cap, res_len);
+        return kl_core_Sync_dispatch_validated(&core_sync_ops, c, req, len, res, cap, res_len);
     case kl_core_Core_EP_hal_HAL:
-        return kl_core_HAL_dispatch(&core_hal_ops, c, req, len, res, cap, res_len);
+        return kl_core_HAL_dispatch_validated(&core_hal_ops, c, req, len, res, cap, res_len);
     case kl_core_Core_EP_fs_FS:
-        return kl_core_FS_dispatch(&core_fs_ops, c, req, len, res, cap, res_len);
+        return kl_core_FS_dispatch_validated(&core_fs_ops, c, req, len, res, cap, res_len);
     case kl_core_Core_EP_audit_Audit:
-        return kl_core_Audit_dispatch(&core_audit_ops, c, req, len, res, cap, res_len);
+        return kl_core_Audit_dispatch_validated(&core_audit_ops, c, req, len, res, cap, res_len);
     default:
         return rcNotSupported; /* an endpoint of kl.core.Core that issue 4 does not serve */
     }
