@@ -64,7 +64,9 @@ static __attribute__((unused)) Retcode decide(struct sec_request *req)
     const char *why = "";
     rc = ksm_ask(req, &in, &why);
     if (rc != rcOk) {
-        audit_kernel_denial(req, rc, why);
+        /* A requester being ended withdrew its question: no decision to record. */
+        if (rc != rcPeerClosed)
+            audit_kernel_denial(req, rc, why);
         return rc;
     }
     if (req->event == SEC_EVENT_EXECUTE && v->granted)

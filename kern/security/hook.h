@@ -55,7 +55,8 @@ struct sec_request {
 };
 
 /* Decides one event: rcOk (granted), rcSecurityDisallow (denied, or a malformed verdict) or
- * rcNoKsm (no KSM to ask). May sleep. */
+ * rcNoKsm (no KSM to ask); rcPeerClosed when the calling thread is being ended while it waits
+ * (not recorded: nothing was decided). May sleep. */
 Retcode security_check(struct sec_request *req);
 
 /* Requests seen per event since boot, and how many were granted and denied (diagnostics,

@@ -164,7 +164,8 @@ Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const c
         *why = "the KSM is gone";
         return rcNoKsm;
     }
-    /* The caller itself is being ended, or the call record could not be made. */
+    /* The caller itself is being ended (rcPeerClosed: nothing was decided, and it never sees
+     * the answer), or the call record could not be made. */
     *why = rc == rcPeerClosed ? "no verdict (the requester is ending)" : "no memory for the security request";
-    return rc == rcPeerClosed ? rcNoKsm : rc;
+    return rc;
 }
