@@ -1,6 +1,7 @@
 /*
  * kl.core.Thread: Create, OpenCurrent, Suspend, Resume, Terminate, Exit, Wait, SetPriority,
- * SetTls, Sleep, GetInfo. Affinity and scheduling-policy methods have no handler (core.h).
+ * GetAffinity, SetAffinity, SetTls, Sleep, GetInfo. The scheduling-policy methods and DetachIrq
+ * have no handler (core.h).
  *
  * Thread.Create: the kernel reserves and commits the new thread's stack in the caller's address
  * space (stackSize bytes, 0: THREAD_USER_STACK_DEFAULT, with an inaccessible guard page below)
@@ -200,6 +201,33 @@ static Retcode SetPriority(void *ctx, idl_handle_t thread, kl_core_Types_Priorit
     return rcOk;
 }
 
+static Retcode GetAffinity(void *ctx, idl_handle_t thread, kl_core_Types_CpuMask *mask, kl_core_Types_Retcode *rc)
+{
+    struct thread *t;
+    *mask = 0;
+    Retcode r = get_thread(ctx, thread, HR_READ, &t);
+    if (r == rcOk) {
+        *mask = __atomic_load_n(&t->affinity, __ATOMIC_RELAXED);
+        thread_unref(t);
+    }
+    *rc = r;
+    return rcOk;
+}
+
+/* The mask is cut to the CPUs online; none of them in it: rcInvalidArgument. The thread moves
+ * at its CPU's next decision (before a running caller returns to user mode). */
+static Retcode SetAffinity(void *ctx, idl_handle_t thread, kl_core_Types_CpuMask mask, kl_core_Types_Retcode *rc)
+{
+    struct thread *t;
+    Retcode r = get_thread(ctx, thread, HR_THREAD_SETUP, &t);
+    if (r == rcOk) {
+        r = thread_set_affinity(t, mask);
+        thread_unref(t);
+    }
+    *rc = r;
+    return rcOk;
+}
+
 static Retcode SetTls(void *ctx, kl_core_Types_VirtAddr va, kl_core_Types_Retcode *rc)
 {
     struct core_ctx *c = ctx;
@@ -248,6 +276,8 @@ const struct kl_core_Thread_ops core_thread_ops = {
     .Exit = Exit,
     .Wait = Wait,
     .SetPriority = SetPriority,
+    .GetAffinity = GetAffinity,
+    .SetAffinity = SetAffinity,
     .SetTls = SetTls,
     .Sleep = Sleep,
     .GetInfo = GetInfo,
