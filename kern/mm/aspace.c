@@ -431,7 +431,10 @@ Retcode aspace_query(struct aspace *as, uint64_t va, struct aspace_info *info)
 }
 
 /* as locked. Backs the page at va (committed, in a region) if it is not; *pa gets its frame. */
-static Retcode back_page(struct aspace *as, const struct vregion *r, uint64_t va, uint64_t *pa)
+/* The frame behind va, backed now if it is not yet. filled: the caller overwrites the whole
+ * page before anyone can read it (aspace_write under the lock), so a new frame need not be
+ * zeroed first; every other new frame is zeroed (no stale bytes reach a process). */
+static Retcode back_page(struct aspace *as, const struct vregion *r, uint64_t va, bool filled, uint64_t *pa)
 {
     uint64_t skip;
     uint64_t *pte = pte_of(as->root, va, &skip);
@@ -439,7 +442,7 @@ static Retcode back_page(struct aspace *as, const struct vregion *r, uint64_t va
         *pa = *pte & PTE_ADDR;
         return rcOk;
     }
-    uint64_t frame = pmm_alloc_zeroed(0);
+    uint64_t frame = filled ? pmm_alloc(0) : pmm_alloc_zeroed(0);
     if (!frame)
         return rcOutOfMemory;
     Retcode rc = paging_map(as->root, va, frame, prot_flags(r->prot));
@@ -480,7 +483,7 @@ Retcode aspace_write(struct aspace *as, uint64_t va, const void *src, size_t len
             r = vr_find(&as->map, page);
         }
         uint64_t pa;
-        rc = back_page(as, r, page, &pa);
+        rc = back_page(as, r, page, off == 0 && n == PAGE_SIZE, &pa);
         if (rc == rcOk) {
             memcpy((uint8_t *)phys_to_virt(pa) + off, s, n);
             s += n;
@@ -579,7 +582,7 @@ static bool serve_demand(uint64_t va, uint64_t err, bool irqs_were_on)
         if ((err & 16) && !(r->prot & ASPACE_PROT_EXEC))
             allowed = false;
         uint64_t pa;
-        ok = allowed && back_page(as, r, va & ~(PAGE_SIZE - 1), &pa) == rcOk;
+        ok = allowed && back_page(as, r, va & ~(PAGE_SIZE - 1), false, &pa) == rcOk;
     }
     as_unlock(as);
     cli();
