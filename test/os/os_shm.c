@@ -19,7 +19,6 @@
 
 #include <user/core.h>
 #include <user/ipc.h>
-#include <user/scp.h>
 #include <user/start.h>
 #include <user/vmm.h>
 
@@ -345,16 +344,7 @@ static void two_processes(void)
                                                   HR_MEMORY_MAP | HR_READ | HR_WRITE, &theirs, &rc),
                       &rc),
           rcOk);
-    _Alignas(8) uint8_t blob[256];
-    struct scp_builder b;
-    size_t len = 0;
-    scp_init(&b, blob, sizeof blob, 0, 0);
-    scp_arg(&b, "ShmPeer");
-    scp_arg(&b, "peer");
-    scp_conn(&b, "mdl", theirs);
-    OT_RC(scp_finish(&b, &len), rcOk);
-    OT_RC(core_result(kl_core_Task_SetEnv(&cl, H(task), (struct idl_seq){ .data = blob, .count = (uint32_t)len }, &rc), &rc),
-          rcOk);
+    OT_RC(spawn_set_env(task, "ShmPeer", "peer", "mdl", theirs), rcOk);
     /* Our handle is no longer needed: the mapping holds the buffer. */
     OT_RC(close_handle(h), rcOk);
     OT_RC(core_result(kl_core_Task_Resume(&cl, H(task), &rc), &rc), rcOk);
