@@ -330,6 +330,12 @@ static void gen_header(struct package *p, struct sbuf *h)
     sb_printf(h, "Retcode %s_dispatch_validated(const struct %s_ops *idl_ops, void *idl_ctx, const void *idl_req,\n"
                  "    size_t idl_req_len, void *idl_res, size_t idl_res_cap, size_t *idl_res_len);\n",
               pre, pre);
+    sb_printf(h, "/* Either of the two with the request's header already read (idl_peek_header): the class\n"
+                 " * dispatchers (<Class>_dispatch) read it once for both levels. */\n");
+    sb_printf(h, "Retcode %s_dispatch_header(const struct %s_ops *idl_ops, void *idl_ctx, const struct idl_header *idl_h,\n"
+                 "    int idl_validated, const void *idl_req, size_t idl_req_len, void *idl_res, size_t idl_res_cap,\n"
+                 "    size_t *idl_res_len);\n",
+              pre, pre);
     sb_printf(h, "\n#endif\n");
 }
 
@@ -557,26 +563,31 @@ static void gen_source(struct package *p, struct sbuf *c)
         sb_printf(c, "}\n");
     }
 
-    /* Two entries over one switch: the plain dispatcher validates every request, the
-     * _validated one trusts a request the router already validated (the kernel's). */
-    sb_printf(c, "\nstatic Retcode %s_route(const struct %s_ops *idl_ops, void *idl_ctx, const void *idl_req,\n"
-                 "    size_t idl_req_len, void *idl_res, size_t idl_res_cap, size_t *idl_res_len, int idl_validated)\n{\n",
+    /* One switch over the methods, reached by three entries: the plain dispatcher validates
+     * every request, the _validated one trusts a request the router already validated (the
+     * kernel's), and _header takes the header a class dispatcher already read. */
+    sb_printf(c, "\nRetcode %s_dispatch_header(const struct %s_ops *idl_ops, void *idl_ctx, const struct idl_header *idl_h,\n"
+                 "    int idl_validated, const void *idl_req, size_t idl_req_len, void *idl_res, size_t idl_res_cap,\n"
+                 "    size_t *idl_res_len)\n{\n",
               pre, pre);
-    sb_printf(c, "    struct idl_header idl_h;\n    enum idl_error idl_e = idl_peek_header(idl_req, idl_req_len, &idl_h);\n");
-    sb_printf(c, "    if (idl_e != IDL_OK)\n        return idl_error_retcode(idl_e);\n");
-    sb_printf(c, "    (void)idl_ops;\n    (void)idl_ctx;\n    (void)idl_res;\n    (void)idl_res_cap;\n    (void)idl_res_len;\n"
-                 "    (void)idl_validated;\n");
-    sb_printf(c, "    switch (idl_h.method_id) {\n");
+    sb_printf(c, "    (void)idl_ops;\n    (void)idl_ctx;\n    (void)idl_req;\n    (void)idl_req_len;\n    (void)idl_res;\n"
+                 "    (void)idl_res_cap;\n    (void)idl_res_len;\n    (void)idl_validated;\n");
+    sb_printf(c, "    switch (idl_h->method_id) {\n");
     for (int i = 0; i < p->nmethods; i++)
-        sb_printf(c, "    case %d:\n        return %s_serve_%s(idl_ops, idl_ctx, idl_h.endpoint_id, idl_req, idl_req_len,"
+        sb_printf(c, "    case %d:\n        return %s_serve_%s(idl_ops, idl_ctx, idl_h->endpoint_id, idl_req, idl_req_len,"
                      " idl_res, idl_res_cap, idl_res_len, idl_validated);\n",
                   i, pre, p->methods[i].name);
     sb_printf(c, "    default:\n        return idl_error_retcode(IDL_ERR_METHOD);\n    }\n}\n");
-    for (int validated = 0; validated < 2; validated++)
+    for (int validated = 0; validated < 2; validated++) {
         sb_printf(c, "\nRetcode %s_dispatch%s(const struct %s_ops *idl_ops, void *idl_ctx, const void *idl_req,\n"
-                     "    size_t idl_req_len, void *idl_res, size_t idl_res_cap, size_t *idl_res_len)\n{\n"
-                     "    return %s_route(idl_ops, idl_ctx, idl_req, idl_req_len, idl_res, idl_res_cap, idl_res_len, %d);\n}\n",
-                  pre, validated ? "_validated" : "", pre, pre, validated);
+                     "    size_t idl_req_len, void *idl_res, size_t idl_res_cap, size_t *idl_res_len)\n{\n",
+                  pre, validated ? "_validated" : "", pre);
+        sb_printf(c, "    struct idl_header idl_h;\n    enum idl_error idl_e = idl_peek_header(idl_req, idl_req_len, &idl_h);\n");
+        sb_printf(c, "    if (idl_e != IDL_OK)\n        return idl_error_retcode(idl_e);\n");
+        sb_printf(c, "    return %s_dispatch_header(idl_ops, idl_ctx, &idl_h, %d, idl_req, idl_req_len, idl_res, idl_res_cap,"
+                     " idl_res_len);\n}\n",
+                  pre, validated);
+    }
 }
 
 static void gen_unit(struct model *mdl, struct unit *u, const char *out_dir)
@@ -600,8 +611,22 @@ static void gen_unit(struct model *mdl, struct unit *u, const char *out_dir)
     for (int i = 0; i < n; i++)
         sb_printf(h, "#define %s_EP_%s %du /* %s */\n", pre, c_prefix(eps[i].path), i, eps[i].pkg->name);
     sb_printf(h, "#define %s_ENDPOINT_COUNT %du\n", pre, n);
-    if (n > 0)
+    if (n > 0) {
         sb_printf(h, "extern const struct idl_endpoint_desc %s_endpoints[%d];\n", pre, n);
+        /* The class's server side: one handler table per endpoint, routed by riid. */
+        sb_printf(h, "\n/* A server of %s: each endpoint's handler table (NULL: not served, rcNotSupported). */\n",
+                  u->name);
+        sb_printf(h, "struct %s_handlers {\n", pre);
+        for (int i = 0; i < n; i++)
+            sb_printf(h, "    const struct %s_ops *%s;\n", c_prefix(eps[i].pkg->name), c_prefix(eps[i].path));
+        sb_printf(h, "};\n");
+        sb_printf(h, "/* Routes req by its endpoint id to that endpoint's <Iface>_dispatch (rcBadMessage for an\n"
+                     " * id the class does not have); _validated for a request idl_route_request validated. */\n");
+        for (int v = 0; v < 2; v++)
+            sb_printf(h, "Retcode %s_dispatch%s(const struct %s_handlers *idl_handlers, void *idl_ctx, const void *idl_req,\n"
+                         "    size_t idl_req_len, void *idl_res, size_t idl_res_cap, size_t *idl_res_len);\n",
+                      pre, v ? "_validated" : "", pre);
+    }
     sb_printf(h, "\n#endif\n");
     sb_printf(c, "/* Generated by idlc from %s (class %s). Do not edit. */\n", u->path, u->name);
     sb_printf(c, "#include \"%s\"\n\n", rel_path(u->name, ".edl.h"));
@@ -610,6 +635,22 @@ static void gen_unit(struct model *mdl, struct unit *u, const char *out_dir)
         for (int i = 0; i < n; i++)
             sb_printf(c, "    {\"%s\", &%s_interface},\n", eps[i].path, c_prefix(eps[i].pkg->name));
         sb_printf(c, "};\n");
+        for (int v = 0; v < 2; v++) {
+            const char *suffix = v ? "_validated" : "";
+            sb_printf(c, "\nRetcode %s_dispatch%s(const struct %s_handlers *idl_handlers, void *idl_ctx, const void *idl_req,\n"
+                         "    size_t idl_req_len, void *idl_res, size_t idl_res_cap, size_t *idl_res_len)\n{\n",
+                      pre, suffix, pre);
+            sb_printf(c, "    struct idl_header idl_h;\n    enum idl_error idl_e = idl_peek_header(idl_req, idl_req_len, &idl_h);\n");
+            sb_printf(c, "    if (idl_e != IDL_OK)\n        return idl_error_retcode(idl_e);\n");
+            sb_printf(c, "    switch (idl_h.endpoint_id) {\n");
+            for (int i = 0; i < n; i++) {
+                const char *f = c_prefix(eps[i].path);
+                sb_printf(c, "    case %d:\n        return idl_handlers->%s ? %s_dispatch_header(idl_handlers->%s, idl_ctx, &idl_h, %d,"
+                             " idl_req, idl_req_len, idl_res, idl_res_cap, idl_res_len) : rcNotSupported;\n",
+                          i, f, c_prefix(eps[i].pkg->name), f, v);
+            }
+            sb_printf(c, "    default:\n        return idl_error_retcode(IDL_ERR_ENDPOINT);\n    }\n}\n");
+        }
     } else {
         sb_printf(c, "typedef int %s_no_endpoints_;\n", pre);
     }

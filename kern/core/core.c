@@ -30,32 +30,18 @@ Retcode core_install(struct core_ctx *c, void *obj, uint32_t rights, uint32_t *o
     return rcOk;
 }
 
-/* The endpoint's generated dispatcher, told that idl_route_request validated the request
- * (core_call's kernel copy, which nobody can change): no second validation. */
-static Retcode dispatch(struct core_ctx *c, uint32_t ep, const void *req, size_t len, void *res,
-                        size_t cap, size_t *res_len)
-{
-    switch (ep) {
-    case kl_core_Core_EP_vmm_VMM:
-        return kl_core_VMM_dispatch_validated(&core_vmm_ops, c, req, len, res, cap, res_len);
-    case kl_core_Core_EP_thread_Thread:
-        return kl_core_Thread_dispatch_validated(&core_thread_ops, c, req, len, res, cap, res_len);
-    case kl_core_Core_EP_handle_Handle:
-        return kl_core_Handle_dispatch_validated(&core_handle_ops, c, req, len, res, cap, res_len);
-    case kl_core_Core_EP_task_Task:
-        return kl_core_Task_dispatch_validated(&core_task_ops, c, req, len, res, cap, res_len);
-    case kl_core_Core_EP_sync_Sync:
-        return kl_core_Sync_dispatch_validated(&core_sync_ops, c, req, len, res, cap, res_len);
-    case kl_core_Core_EP_hal_HAL:
-        return kl_core_HAL_dispatch_validated(&core_hal_ops, c, req, len, res, cap, res_len);
-    case kl_core_Core_EP_fs_FS:
-        return kl_core_FS_dispatch_validated(&core_fs_ops, c, req, len, res, cap, res_len);
-    case kl_core_Core_EP_audit_Audit:
-        return kl_core_Audit_dispatch_validated(&core_audit_ops, c, req, len, res, cap, res_len);
-    default:
-        return rcNotSupported; /* an endpoint of kl.core.Core that issue 4 does not serve */
-    }
-}
+/* The handler tables of the endpoints the kernel serves; the others are NULL, and the
+ * generated class dispatcher answers them with rcNotSupported. */
+static const struct kl_core_Core_handlers core_handlers = {
+    .vmm_VMM = &core_vmm_ops,
+    .thread_Thread = &core_thread_ops,
+    .handle_Handle = &core_handle_ops,
+    .task_Task = &core_task_ops,
+    .sync_Sync = &core_sync_ops,
+    .hal_HAL = &core_hal_ops,
+    .fs_FS = &core_fs_ops,
+    .audit_Audit = &core_audit_ops,
+};
 
 #ifdef BASTION_CORE_PROF
 /* Off by default: build with -DBASTION_CORE_PROF (e.g. CMAKE_C_FLAGS) to print, every 1000
@@ -164,7 +150,9 @@ Retcode core_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t re
     struct core_ctx c = {p, t, false, 0, scratch, scratch != NULL ? CORE_SCRATCH : 0};
     size_t out_len = 0;
     if (rc == rcOk)
-        rc = dispatch(&c, h.endpoint_id, kreq, req_len, kres, resp_cap, &out_len);
+        /* idl_route_request validated the kernel's copy, which nobody can change: no second
+         * validation. */
+        rc = kl_core_Core_dispatch_validated(&core_handlers, &c, kreq, req_len, kres, resp_cap, &out_len);
     CORE_PROF_STAMP(7);
     if (rc == rcOk)
         rc = check_answer(p, kres, out_len, reply_granted);

@@ -430,6 +430,36 @@ static void test_endpoint_table(void **state)
     assert_int_equal(demo_Echo_interface.nmethods, demo_Echo_METHOD_COUNT);
 }
 
+/* The class dispatcher routes by endpoint id to that endpoint's handlers: the same answer as
+ * the interface's own dispatcher; an endpoint without handlers is rcNotSupported, an id the
+ * class does not have rcBadMessage, both without calling a handler. */
+static void test_class_dispatcher(void **state)
+{
+    (void)state;
+    const char *text = "hi";
+    const void *args[] = {&text};
+    size_t len = 0, res_len = 0, res_len2 = 0;
+    assert_int_equal(idl_marshal(&demo_Echo_methods[demo_Echo_Shout_MID], IDL_PART_REQUEST, demo_Server_EP_b_echo,
+                                 args, msg, sizeof msg, &len), IDL_OK);
+    const struct demo_Server_handlers handlers = {.b_echo = &ops};
+    assert_int_equal(demo_Server_dispatch(&handlers, NULL, msg, len, res_buf, sizeof res_buf, &res_len), rcOk);
+    assert_int_equal(demo_Echo_dispatch(&ops, NULL, msg, len, res_validated, sizeof res_validated, &res_len2), rcOk);
+    assert_int_equal(res_len, res_len2);
+    assert_memory_equal(res_buf, res_validated, res_len);
+    assert_int_equal(demo_Server_dispatch_validated(&handlers, NULL, msg, len, res_buf, sizeof res_buf, &res_len),
+                     rcOk);
+    assert_memory_equal(res_buf, res_validated, res_len);
+    int before = handler_calls;
+    put32(0, demo_Server_EP_direct); /* a real endpoint, but this server has no handlers for it */
+    assert_int_equal(demo_Server_dispatch(&handlers, NULL, msg, len, res_buf, sizeof res_buf, &res_len),
+                     rcNotSupported);
+    put32(0, demo_Server_ENDPOINT_COUNT);
+    assert_int_equal(demo_Server_dispatch(&handlers, NULL, msg, len, res_buf, sizeof res_buf, &res_len),
+                     rcBadMessage);
+    assert_int_equal(demo_Server_dispatch(&handlers, NULL, msg, 3, res_buf, sizeof res_buf, &res_len), rcBadMessage);
+    assert_int_equal(handler_calls, before);
+}
+
 /* Last: the calls above went through both dispatchers and they agreed (see transport). */
 static void test_validated_dispatch_agrees(void **state)
 {
@@ -447,6 +477,7 @@ int main(void)
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_error_names),
         cmocka_unit_test(test_endpoint_table),
+        cmocka_unit_test(test_class_dispatcher),
         cmocka_unit_test(test_validated_dispatch_agrees),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
