@@ -97,6 +97,11 @@ static void prof_report(const uint64_t t[4])
 {
     static const char *const stage[] = {"build", "record+switch", "ksm", "reply+switch", "verdict"};
     static struct prof_average avg = {"KSMPROF", stage, 5, {0}, 0};
+    /* A round trip that did not switch straight to a waiting receiver (the KSM's first, while
+     * it starts) left no marks of its own: not a sample of the hand-off path. */
+    if (prof_marks[PROF_KSM_CALL] < t[1] || prof_marks[PROF_KSM_REPLY] < prof_marks[PROF_KSM_CALL] ||
+        prof_marks[PROF_KSM_REPLY] > t[2])
+        return;
     uint64_t s[5] = {t[1] - t[0], prof_marks[PROF_KSM_CALL] - t[1], prof_marks[PROF_KSM_REPLY] - prof_marks[PROF_KSM_CALL],
                      t[2] - prof_marks[PROF_KSM_REPLY], t[3] - t[2]};
     prof_average_add(&avg, s);
