@@ -8,7 +8,6 @@
 #include "lib/kprintf.h"
 #include "lib/prof.h"
 #include "lib/string.h"
-#include "mm/slab.h"
 #include "proc/process.h"
 #include "proc/thread.h"
 #include "security/label.h"
