@@ -408,6 +408,22 @@ static struct ipc_call *take_received(struct process *me, uint64_t token)
     return found;
 }
 
+/*
+ * The reply half failed for a reason on the caller's side (it is gone, timed out, or has no room
+ * or quota for the answer): the caller already has its failure, and ReplyRecv still does its
+ * receive half, so that no client can knock a server out of its receive loop (the KSM serves
+ * every process: a client that could do this could end every decision). rcReplyLost tells the
+ * server that its answer went nowhere and, for ReplyRecv, that a request was received.
+ */
+static Retcode reply_lost(struct ipc_port *next, uint64_t buf, uint64_t cap, uint64_t timeout_ms,
+                          uint64_t *msg_len, uint64_t *out_token)
+{
+    if (next == NULL)
+        return rcReplyLost;
+    Retcode rc = ipc_recv_port(next, buf, cap, timeout_ms, msg_len, out_token);
+    return rc == rcOk ? rcReplyLost : rc;
+}
+
 Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_port *next,
                         uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len, uint64_t *out_token)
 {
@@ -425,13 +441,14 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
     }
     if (len > c->resp_cap) {
         call_fail(c, rcBufferTooSmall);
-        return next ? ipc_recv_port(next, buf, cap, timeout_ms, msg_len, out_token) : rcOk;
+        return reply_lost(next, buf, cap, timeout_ms, msg_len, out_token);
     }
-    /* A kernel call has room for its response in its own record (len <= resp_cap above). */
+    /* A kernel call has room for its response in its own record (len <= resp_cap above). The
+     * answer is charged to the caller, so a caller at its quota loses it, not the server. */
     void *kb = c->kernel_client ? c->resp : kmalloc_charged(len, acct, &rc);
     if (kb == NULL) {
         call_fail(c, rc);
-        return rc;
+        return reply_lost(next, buf, cap, timeout_ms, msg_len, out_token);
     }
     struct idl_header h;
     rc = copy_from_user(kb, buf, len);
@@ -439,6 +456,11 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
         rc = ipc_msg_check(kb, len, IPC_MSG_RESPONSE, &h);
     if (rc == rcOk && c->kernel_client && h.handle_count != 0)
         rc = rcBadMessage; /* the kernel takes no handles */
+    /* An answer is decided (and pre-granted) as the answer to the method that was asked: one
+     * labelled as another method would be decided under that method's rules, so it is refused
+     * before any decision, and before its handles move. */
+    if (rc == rcOk && (h.endpoint_id != c->req_h.endpoint_id || h.method_id != c->req_h.method_id))
+        rc = rcBadMessage;
     if (rc == rcOk && !c->kernel_client && !(c->reply_granted & reply_bit(&h))) {
         struct sec_request sr = {
             .event = (h.flags & IDL_FLAG_ERROR) ? SEC_EVENT_ERROR : SEC_EVENT_RESPONSE,
@@ -461,7 +483,9 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
         if (!c->kernel_client)
             kfree_charged(kb, acct);
         call_fail(c, rc == rcInvalidArgument ? rcBadMessage : rc);
-        return rc;
+        /* rcPeerClosed here: the caller's handle table is gone (it is ending). Anything else is
+         * the server's own fault (a bad answer, a denied one): it hears of it, unreceived. */
+        return rc == rcPeerClosed ? reply_lost(next, buf, cap, timeout_ms, msg_len, out_token) : rc;
     }
 
     struct ipc_port *port = c->port;
@@ -478,7 +502,7 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
         if (!c->kernel_client)
             kfree_charged(kb, acct);
         call_put(c);
-        return rcPeerClosed;
+        return reply_lost(next, buf, cap, timeout_ms, msg_len, out_token);
     }
     c->state = CALL_REPLIED;
     c->resp = kb;

@@ -111,6 +111,9 @@ Retcode ipc_kernel_call(struct ipc_port *port, const void *head, size_t head_len
 Retcode ipc_recv_port(struct ipc_port *port, uint64_t buf, uint64_t cap, uint64_t timeout_ms,
                       uint64_t *msg_len, uint64_t *token);
 /* Reply; with `next` non-NULL continues with a receive on it (ReplyRecv) that waits at most
+ * timeout_ms. A reply that cannot reach its caller (gone, timed out, no room or quota) gives
+ * rcReplyLost, and ReplyRecv receives all the same (rcReplyLost then means "received"); a bad or
+ * denied answer is the server's fault and gives its code with nothing received. The wait
  * timeout_ms (0 = forever; expiry gives rcTimeout, the reply itself has gone out). */
 Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_port *next,
                         uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len, uint64_t *out_token);

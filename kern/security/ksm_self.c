@@ -17,6 +17,7 @@ static const struct {
     {kl_core_Core_EP_vmm_VMM, kl_core_VMM_Free_MID},
     {kl_core_Core_EP_thread_Thread, kl_core_Thread_Create_MID}, /* a receiver per CPU */
     {kl_core_Core_EP_thread_Thread, kl_core_Thread_Exit_MID},
+    {kl_core_Core_EP_thread_Thread, kl_core_Thread_Sleep_MID}, /* a receiver's pause after a failed receive */
     {kl_core_Core_EP_task_Task, kl_core_Task_Exit_MID},
 };
 

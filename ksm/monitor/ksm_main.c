@@ -12,6 +12,7 @@
  */
 #include <stdio.h>
 
+#include <user/core.h>
 #include <user/ipc.h>
 #include <user/start.h>
 #include <user/thread.h>
@@ -61,8 +62,14 @@ static _Noreturn void test_hang(uint8_t *request, size_t cap)
 static _Alignas(8) uint8_t buffers[KSM_RECEIVERS_MAX][KSM_ANSWER_ARENA_OFFSET + IDL_MESSAGE_MAX];
 
 
-/* One receiver: answers requests on the channel with buffers[i] until the channel closes. */
-static int serve(void *arg)
+/*
+ * One receiver: answers requests on the channel with buffers[i], for as long as the system runs.
+ * It never returns: every process depends on it, so nothing a requester does (ending while its
+ * request is decided, timing out) may end it. A verdict whose requester is gone comes back as
+ * rcReplyLost with the next request received all the same; any other failure of a receive (a
+ * request that did not fit was already failed at the kernel) is followed by another receive.
+ */
+static _Noreturn int serve(void *arg)
 {
     uint8_t *request = buffers[(uintptr_t)arg];
     const size_t cap = sizeof buffers[0];
@@ -70,11 +77,13 @@ static int serve(void *arg)
     uint64_t token;
     Retcode rc = ipc_recv(channel, request, cap, &len, &token, IPC_FOREVER);
     for (;;) {
+        if (rc == rcReplyLost)
+            rc = rcOk; /* the verdict went nowhere; a new request is here */
         if (rc != rcOk) {
-            /* A request the kernel withdrew or that did not fit: it was denied at the kernel;
-             * wait for the next. rcPeerClosed: the kernel closed the channel (shutdown). */
+            /* rcPeerClosed can only mean the kernel closed the channel, which it never does
+             * while the KSM lives: pause instead of spinning, and try again. */
             if (rc == rcPeerClosed)
-                return 0;
+                core_thread_sleep(10);
             rc = ipc_recv(channel, request, cap, &len, &token, IPC_FOREVER);
             continue;
         }
@@ -130,5 +139,5 @@ int main(void)
     }
     printf("ksm: deciding from a policy of %u classes and %u rules, %u receivers\n", ksm_policy.nclasses,
            ksm_policy.ncalls, started);
-    return serve((void *)0);
+    serve((void *)0);
 }

@@ -27,13 +27,17 @@ Retcode ipc_serve(struct ipc_server *srv)
     int in = 0; /* index of the buffer that receives the next request */
     Retcode r = sys_recv(srv->listener, srv->buf[in], srv->cap, &len, &token, IPC_FOREVER);
     for (;;) {
+        if (r == rcReplyLost) {
+            /* Our last answer found no caller (gone or timed out), but the next request is
+             * here: serve it. */
+            srv->lost++;
+            r = rcOk;
+        }
         if (r == rcBufferTooSmall || r == rcPeerClosed) {
             /* A request too large for our buffer (the kernel failed it back to its sender), or
-             * a client gone before our reply reached it: keep serving the others. */
+             * a plain Reply whose caller was gone: keep serving the others. */
             if (r == rcBufferTooSmall)
                 srv->refused++;
-            else
-                srv->lost++;
             r = sys_recv(srv->listener, srv->buf[in], srv->cap, &len, &token, IPC_FOREVER);
             continue;
         }
@@ -49,7 +53,7 @@ Retcode ipc_serve(struct ipc_server *srv)
         }
         if (srv->stop) {
             r = sys_reply(token, res, res_len);
-            return r == rcPeerClosed ? rcOk : r;
+            return r == rcReplyLost ? rcOk : r;
         }
         /* The reply leaves from `res`, and the next request arrives in that same buffer. */
         in ^= 1;

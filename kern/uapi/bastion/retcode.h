@@ -38,7 +38,8 @@ typedef int32_t Retcode;
     X(rcNoKsm, -22, "no security monitor is running: request denied (fail closed)")         \
     X(rcBadChecksum, -23, "a checksum over the input does not match its contents")       \
     X(rcHandleRevoked, -24, "the handle was revoked: close it, it no longer reaches its object") \
-    X(rcWxViolation, -25, "a mapping would be both writable and executable (W^X)")
+    X(rcWxViolation, -25, "a mapping would be both writable and executable (W^X)")            \
+    X(rcReplyLost, -26, "the reply did not reach its caller (gone, timed out, no room); a ReplyRecv still received")
 
 enum {
 #define BASTION_RETCODE_ENUM(name, value, text) name = (value),

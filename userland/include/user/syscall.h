@@ -84,7 +84,8 @@ static inline Retcode sys_reply_recv(uint64_t token, void *buf, size_t len, uint
                      : "rcx", "r11", "memory");
     if ((Retcode)rax == rcBufferTooSmall)
         *msg_len = (size_t)rdx;
-    if ((Retcode)rax == rcOk) {
+    /* rcReplyLost: the reply found no caller, and a request was received all the same. */
+    if ((Retcode)rax == rcOk || (Retcode)rax == rcReplyLost) {
         *msg_len = (size_t)rdx;
         *new_token = r8;
     }
