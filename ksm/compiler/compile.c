@@ -199,12 +199,15 @@ struct ksm_table *psl_compile(struct policy *p)
     c.classes = psl_alloc(sizeof *c.classes * (C + 1));
     const char **slot_names = NULL;
     int nslot_names = 0, slot_names_cap = 0;
+    uint8_t *slot_has_error = NULL;
+    int nslot_has_error = 0, slot_has_error_cap = 0;
     for (uint32_t k = 0; k < C; k++) {
         const struct td_class *tc = p->classes[k].td;
         struct ksm_class *kc = &c.classes[k];
         kc->name = tc->name;
         kc->slot_exec = c.nslots++;
         *PSL_PUSH(slot_names, nslot_names, slot_names_cap) = "execute";
+        *PSL_PUSH(slot_has_error, nslot_has_error, slot_has_error_cap) = 0;
         kc->ep_first = (uint32_t)c.neps;
         kc->nendpoints = (uint32_t)tc->nendpoints;
         for (int e = 0; e < tc->nendpoints; e++) {
@@ -213,9 +216,12 @@ struct ksm_table *psl_compile(struct policy *p)
             ke->slot_base = c.nslots;
             ke->nmethods = (uint32_t)tc->endpoints[e].iface->nmethods;
             c.nslots += ke->nmethods;
-            for (uint32_t m = 0; m < ke->nmethods; m++)
+            for (uint32_t m = 0; m < ke->nmethods; m++) {
                 *PSL_PUSH(slot_names, nslot_names, slot_names_cap) =
                     psl_fmt("%s.%s", ke->name, tc->endpoints[e].iface->methods[m].name);
+                *PSL_PUSH(slot_has_error, nslot_has_error, slot_has_error_cap) =
+                    td_method_has_error(&tc->endpoints[e].iface->methods[m]);
+            }
         }
         kc->sec_ep = UINT32_MAX;
         if (tc->security) {
@@ -225,9 +231,12 @@ struct ksm_table *psl_compile(struct policy *p)
             ke->slot_base = c.nslots;
             ke->nmethods = (uint32_t)tc->security->nmethods;
             c.nslots += ke->nmethods;
-            for (uint32_t m = 0; m < ke->nmethods; m++)
+            for (uint32_t m = 0; m < ke->nmethods; m++) {
                 *PSL_PUSH(slot_names, nslot_names, slot_names_cap) =
                     psl_fmt("security.%s", tc->security->methods[m].name);
+                *PSL_PUSH(slot_has_error, nslot_has_error, slot_has_error_cap) =
+                    td_method_has_error(&tc->security->methods[m]);
+            }
         }
     }
     size_t nindex = (size_t)KSM_EV_COUNT * C * c.nslots;
@@ -348,5 +357,6 @@ struct ksm_table *psl_compile(struct policy *p)
     t->fields = c.fields;
     t->audit = audit;
     t->slot_names = slot_names;
+    t->slot_has_error = slot_has_error;
     return t;
 }

@@ -210,8 +210,13 @@ struct ksm_verdict psl_interpret(const struct policy *p, uint32_t event, uint32_
                 return deny(KSM_R_BAD_ENDPOINT, 0);
             x.ep = (int)ep;
         }
-        if (method >= (uint32_t)scope_iface(p, x.server, x.ep)->nmethods)
+        const struct td_iface *iface = scope_iface(p, x.server, x.ep);
+        if (method >= (uint32_t)iface->nmethods)
             return deny(KSM_R_BAD_METHOD, 0);
+        /* The same rule as ksm_decide(): only a bare error answers a method without error
+         * parameters. */
+        if (event == KSM_EV_ERROR && !td_method_has_error(&iface->methods[method]) && x.len > KSM_HEADER_SIZE)
+            return deny(KSM_R_NO_ERROR_PARAMS, 0);
     }
     for (int i = 0; i < p->nbindings && !x.denied; i++)
         walk(&x, &p->bindings[i].body);

@@ -58,6 +58,15 @@ int td_load_file(struct typedesc *td, const char *path);
 int td_load_text(struct typedesc *td, const char *name, const char *text);
 
 const struct td_class *td_class(const struct typedesc *td, const char *name);
+
+/* 1 if the method declares `error` parameters (an error answer to it is possible), else 0. */
+static inline int td_method_has_error(const struct td_method *m)
+{
+    for (int i = 0; i < m->nparams; i++)
+        if (m->params[i].dir == TD_ERR)
+            return 1;
+    return 0;
+}
 const struct td_iface *td_iface(const struct typedesc *td, const char *name);
 const struct td_method *td_method(const struct td_iface *i, const char *name, int *id);
 /* A struct type's entry with typedefs looked through, or NULL. */

@@ -20,6 +20,7 @@ static const char *const reason_names[KSM_R_COUNT] = {
     [KSM_R_BAD_ENDPOINT] = "unknown-endpoint",
     [KSM_R_BAD_METHOD] = "unknown-method",
     [KSM_R_BAD_TABLE] = "malformed-table",
+    [KSM_R_NO_ERROR_PARAMS] = "error-without-error-parameters",
 };
 
 const char *ksm_reason_name(uint32_t reason)
@@ -231,6 +232,11 @@ static uint32_t find_cell(const struct ksm_table *t, uint32_t event, uint32_t sr
     return KSM_R_RULE;
 }
 
+static int slot_has_error(const struct ksm_table *t, uint32_t slot)
+{
+    return t->slot_has_error != 0 && slot < t->nslots && t->slot_has_error[slot];
+}
+
 /* Does the call's audit profile log grants at the table's runtime level? */
 static int audits_grants(const struct ksm_table *t, const struct ksm_call *c)
 {
@@ -242,6 +248,8 @@ int ksm_grants_unconditionally(const struct ksm_table *t, uint32_t event, uint32
 {
     if (!t || t->magic != KSM_TABLE_MAGIC || event >= KSM_EV_COUNT || peer >= t->nclasses || slot >= t->nslots)
         return 0;
+    if (event == KSM_EV_ERROR && !slot_has_error(t, slot))
+        return 0; /* only a bare error answer may pass: the kernel must ask (ksm_decide) */
     uint32_t cell_no = t->index[((uint64_t)event * t->nclasses + peer) * t->nslots + slot];
     if (cell_no >= t->ncells)
         return 0;
@@ -266,6 +274,14 @@ struct ksm_verdict ksm_decide(const struct ksm_table *t, uint32_t event, uint32_
     uint32_t r = find_cell(t, event, src_class, dst_class, endpoint_id, method_id, &cell, &slot);
     if (r != KSM_R_RULE)
         return deny(r, 0);
+    /* An error answer carries the method's error parameters; a method without any may only get
+     * a bare one (the header alone: "refused", no data, no handles). Anything more would be a
+     * response passed off as an error, decided under the error rules instead of its own. */
+    if (event == KSM_EV_ERROR && !slot_has_error(t, slot) && len > KSM_HEADER_SIZE) {
+        struct ksm_verdict d = deny(KSM_R_NO_ERROR_PARAMS, 0);
+        d.slot = slot;
+        return d;
+    }
     if (cell->count == 0) {
         struct ksm_verdict d = deny(KSM_R_DEFAULT_DENY, 0);
         d.slot = slot;

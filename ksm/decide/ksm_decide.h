@@ -29,6 +29,8 @@ enum ksm_reason {
     KSM_R_BAD_ENDPOINT,    /* endpoint id not in the server's class */
     KSM_R_BAD_METHOD,      /* method id not in the endpoint's interface */
     KSM_R_BAD_TABLE,       /* the table breaks its own invariants */
+    KSM_R_NO_ERROR_PARAMS, /* an error answer with a body to a method that declares no error
+                            * parameters (only the bare header may answer such a method) */
     KSM_R_COUNT
 };
 

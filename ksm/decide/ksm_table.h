@@ -119,6 +119,11 @@ struct ksm_table {
     const char *const *fields;      /* "message.size" ... */
     const uint8_t *audit;           /* nprofiles * nlevels masks of KSM_AUDIT_* */
     const char *const *slot_names;  /* nslots: "execute", "vmm.VMM.Allocate", "security.Check" */
+    /* nslots: 1 where the slot's method declares `error` parameters. An error answer with a
+     * body is only ever an answer to such a method: any other is denied
+     * (KSM_R_NO_ERROR_PARAMS), so that a server cannot pass an answer its policy denies off as
+     * an error. NULL: no method has error parameters. */
+    const uint8_t *slot_has_error;
 };
 
 #endif
