@@ -1,6 +1,8 @@
 /* Routing SYS_CALL on the kernel handle to the core endpoints (contract in core.h). */
 #include "core/core.h"
 
+#include "lib/kprintf.h"
+#include "lib/string.h"
 #include "mm/slab.h"
 #include "mm/usercopy.h"
 #include "proc/process.h"
@@ -42,6 +44,48 @@ static const struct kl_core_Core_handlers core_handlers = {
     .fs_FS = &core_fs_ops,
     .audit_Audit = &core_audit_ops,
 };
+
+/*
+ * What the kernel serves, computed from the handler tables above rather than kept by hand: a
+ * method is served when its endpoint has a table and the table has a handler for it. idlc makes
+ * each <Iface>_ops one function pointer per method, in method-id order, and nothing else (the
+ * asserts below hold it to that for the endpoints served here).
+ */
+_Static_assert(sizeof(struct kl_core_Core_handlers) == kl_core_Core_ENDPOINT_COUNT * sizeof(void *),
+               "one table pointer per endpoint, in endpoint-id order");
+_Static_assert(sizeof(struct kl_core_VMM_ops) == kl_core_VMM_METHOD_COUNT * sizeof(void (*)(void)), "ops layout");
+_Static_assert(sizeof(struct kl_core_Thread_ops) == kl_core_Thread_METHOD_COUNT * sizeof(void (*)(void)),
+               "ops layout");
+_Static_assert(sizeof(struct kl_core_Task_ops) == kl_core_Task_METHOD_COUNT * sizeof(void (*)(void)), "ops layout");
+_Static_assert(sizeof(struct kl_core_HAL_ops) == kl_core_HAL_METHOD_COUNT * sizeof(void (*)(void)), "ops layout");
+
+static bool method_served(uint32_t ep, uint32_t method)
+{
+    const void *table;
+    memcpy(&table, (const char *)&core_handlers + ep * sizeof(void *), sizeof table);
+    if (table == NULL)
+        return false;
+    void (*fn)(void);
+    memcpy(&fn, (const char *)table + method * sizeof fn, sizeof fn);
+    return fn != NULL;
+}
+
+void core_report_served(bool list)
+{
+    uint32_t served = 0, total = 0;
+    for (uint32_t ep = 0; ep < kl_core_Core_ENDPOINT_COUNT; ep++) {
+        const struct idl_endpoint_desc *e = &kl_core_Core_endpoints[ep];
+        for (uint32_t m = 0; m < e->iface->nmethods; m++) {
+            total++;
+            if (!method_served(ep, m))
+                continue;
+            served++;
+            if (list)
+                kprintf("kl.core: serves %s.%s\n", e->iface->name, e->iface->methods[m].name);
+        }
+    }
+    kprintf("kl.core: %u of %u methods served\n", served, total);
+}
 
 #ifdef BASTION_CORE_PROF
 /* Off by default: build with -DBASTION_CORE_PROF (e.g. CMAKE_C_FLAGS) to print, every 1000
