@@ -49,3 +49,10 @@ int ot_end(void)
     printf("%s: %u passed, %u failed\n", name, p, f);
     return f == 0 && p > 0 ? 0 : 1;
 }
+
+bool ot_attack(const char *method, bool ok)
+{
+    if (ok)
+        printf("%s: attack %s: stopped\n", name, method);
+    return ok;
+}

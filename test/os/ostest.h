@@ -17,6 +17,10 @@ const char *ot_name(void);
 /* Records one check; returns cond. */
 bool ot_check(bool cond, int line, const char *what, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int ot_end(void);
+/* Prints "<name>: attack <method>: stopped" (method: "kl.core.VMM.Allocate"): call it only when
+ * every check of that attack passed, the bystander's included. test/boot/dangers.sh counts these
+ * lines against docs/dangers.tsv. Returns ok. */
+bool ot_attack(const char *method, bool ok);
 
 /* cond must hold. */
 #define OT_TRUE(cond) ot_check((cond), __LINE__, #cond, NULL)

@@ -1,0 +1,158 @@
+/*
+ * os_attack_core (class ostest.AttackCore): the abuses the spec's danger texts name for the
+ * kernel-object methods an untrusted program may be granted, each with that program's rights
+ * only (test/os/policy/ostest.psl) and small quotas (init.yaml: 256 KiB of kernel memory, 4 MiB
+ * of RAM). Each attack must end in a named refusal, a bystander process (ProbeServer) must still
+ * be served afterwards, and what the attacker took must come back when it lets go.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <user/core.h>
+#include <user/ipc.h>
+#include <user/vmm.h>
+
+#include "ostest.h"
+#include "ostest/ProbeServer.edl.h"
+
+#define H(v) core_handle_arg(v)
+#define PAGE 4096u
+#define MAX_OBJECTS 4096u /* far more than the quotas allow: the loops must stop before */
+
+static uint32_t handles[MAX_OBJECTS];
+
+static bool bystander_served(void)
+{
+    static _Alignas(8) uint8_t req[256], res[256];
+    struct ipc_channel ch;
+    struct idl_client cl;
+    if (ipc_connect(&ch, "probe") != rcOk)
+        return false;
+    ch.timeout_ms = 10000;
+    ipc_client_init(&cl, &ch, ostest_ProbeServer_EP_probe, req, sizeof req, res, sizeof res);
+    static const char ping[] = "ping";
+    struct idl_seq back;
+    uint64_t served;
+    return OT_RC(ostest_Probe_Echo(&cl, (struct idl_seq){ .data = ping, .count = sizeof ping }, &back, &served),
+                 rcOk) &&
+           OT_TRUE(back.count == sizeof ping);
+}
+
+static void close_all(uint32_t n)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_handle_Handle, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc;
+    for (uint32_t i = 0; i < n; i++)
+        (void)core_result(kl_core_Handle_Close(&cl, H(handles[i]), &rc), &rc);
+}
+
+/* Makes objects with make() until it fails; the failure must be a quota's, well before
+ * MAX_OBJECTS. Returns how many were made (their handles in handles[]). */
+static uint32_t exhaust(const char *what, Retcode (*make)(uint32_t *h), Retcode *last)
+{
+    uint32_t n = 0;
+    Retcode r = rcOk;
+    while (n < MAX_OBJECTS && (r = make(&handles[n])) == rcOk)
+        n++;
+    *last = r;
+    printf("%s: %s: %u made, then %s\n", ot_name(), what, n, retcode_name(r));
+    ot_check(r == rcQuotaExceeded, __LINE__, what, "stopped after %u with %s, expected rcQuotaExceeded", n,
+             retcode_name(r));
+    return n;
+}
+
+static Retcode mdl_create_page(uint32_t *h)
+{
+    return core_mdl_create(PAGE, VMM_FLAG_READ | VMM_FLAG_WRITE, h);
+}
+
+static uint32_t origin; /* the buffer mdl_clone_page clones */
+static Retcode mdl_clone_page(uint32_t *h)
+{
+    return core_mdl_clone(origin, 0, PAGE, h);
+}
+
+static Retcode security_connect(uint32_t *h)
+{
+    return core_security_connect(h);
+}
+
+static Retcode fs_open(uint32_t *h)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_fs_FS, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc;
+    idl_handle_t out = { 0 };
+    Retcode r = core_result(kl_core_FS_Open(&cl, "os_attack_core", &out, &rc), &rc);
+    *h = out.handle;
+    return r;
+}
+
+/* One attack of the "exhaust the kernel's memory with a multitude of objects" kind: stopped by
+ * the quota, the bystander served, and the same object can be made again once they are closed. */
+static void multitude(const char *method, Retcode (*make)(uint32_t *h))
+{
+    Retcode last;
+    uint32_t n = exhaust(method, make, &last);
+    bool ok = last == rcQuotaExceeded && n > 0;
+    ok = bystander_served() && ok;
+    close_all(n);
+    uint32_t again = 0;
+    ok = OT_RC(make(&again), rcOk) && ok;
+    if (again != 0) {
+        handles[0] = again;
+        close_all(1);
+    }
+    ot_attack(method, ok);
+}
+
+/* The priority a plausible untrusted program may have is its default (10): raising a thread
+ * above it to starve others is refused by the policy. */
+static void priority(void)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_thread_Thread, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc;
+    idl_handle_t self = { 0 };
+    bool ok = OT_RC(core_result(kl_core_Thread_OpenCurrent(&cl, &self, &rc), &rc), rcOk);
+    ok = OT_RC(core_result(kl_core_Thread_SetPriority(&cl, H(self.handle), 31, &rc), &rc), rcSecurityDisallow) && ok;
+    ok = OT_RC(core_result(kl_core_Thread_SetPriority(&cl, H(self.handle), 11, &rc), &rc), rcSecurityDisallow) && ok;
+    ok = OT_RC(core_result(kl_core_Thread_SetPriority(&cl, H(self.handle), 10, &rc), &rc), rcOk) && ok;
+    ok = bystander_served() && ok;
+    ot_attack("kl.core.Thread.SetPriority", ok);
+}
+
+/* Terminating another process needs its handle: every handle value this process could name is
+ * either not a task's or not another's. */
+static void terminate_others(void)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_task_Task, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc;
+    bool ok = true;
+    uint32_t refused = 0;
+    for (uint32_t v = 1; v < 1024; v++) {
+        Retcode r = core_result(kl_core_Task_Terminate(&cl, H(v), &rc), &rc);
+        if (r == rcOk) {
+            ok = ot_check(false, __LINE__, "Task.Terminate(value)", "handle value %u terminated a task", v);
+            break;
+        }
+        refused++;
+    }
+    OT_EQ(refused, 1023);
+    ok = bystander_served() && ok;
+    ot_attack("kl.core.Task.Terminate", ok);
+}
+
+int main(void)
+{
+    ot_begin("os_attack_core");
+    multitude("kl.core.VMM.MdlCreate", mdl_create_page);
+    if (OT_RC(core_mdl_create(PAGE, VMM_FLAG_READ | VMM_FLAG_WRITE, &origin), rcOk)) {
+        multitude("kl.core.VMM.MdlClone", mdl_clone_page);
+        handles[0] = origin;
+        close_all(1);
+    }
+    multitude("kl.core.Handle.SecurityConnect", security_connect);
+    multitude("kl.core.FS.Open", fs_open);
+    priority();
+    terminate_others();
+    return ot_end();
+}
