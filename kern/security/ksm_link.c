@@ -168,8 +168,17 @@ Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const c
         *why = "the KSM is gone";
         return rcNoKsm;
     }
-    /* The caller itself is being ended (rcPeerClosed: nothing was decided, and it never sees
-     * the answer), or the call record could not be made. */
-    *why = rc == rcPeerClosed ? "no verdict (the requester is ending)" : "no memory for the security request";
+    if (rc == rcPeerClosed && thread_should_exit(thread_current())) {
+        /* The requester itself is being ended: nothing was decided, nobody sees the answer. */
+        *why = "no verdict (the requester is ending)";
+        return rc;
+    }
+    if (rc == rcPeerClosed || rc == rcBufferTooSmall) {
+        /* The request never reached a receiver of the KSM (its buffer refused it): a denial like
+         * any other, recorded, and not to be mistaken for the requester's own end. */
+        *why = rc == rcBufferTooSmall ? "the request does not fit the KSM's buffer" : "the KSM could not take the request";
+        return rcSecurityDisallow;
+    }
+    *why = "no memory for the security request";
     return rc;
 }

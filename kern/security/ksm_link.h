@@ -39,8 +39,9 @@ struct ksm_verdict_in {
 /*
  * Asks the KSM about req and waits for the verdict. rcOk: *v holds a well-formed verdict.
  * rcNoKsm: no KSM, it died, or it did not answer within KSM_VERDICT_TIMEOUT_MS;
- * rcSecurityDisallow: its answer was malformed; rcPeerClosed: the requesting thread is being
- * ended (nothing was decided); rcQuotaExceeded/rcOutOfMemory: no room for the call record.
+ * rcSecurityDisallow: its answer was malformed, or the request could not be copied into a
+ * receiver of the KSM; rcPeerClosed: the requesting thread is being ended (nothing was
+ * decided, so nothing is recorded); rcQuotaExceeded/rcOutOfMemory: no room for the call record.
  * *why then says which, for the audit record.
  */
 Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const char **why);
