@@ -18,6 +18,7 @@
 #include "mm/usercopy.h"
 #include "proc/thread.h"
 #include "sched/sched.h"
+#include "security/ksm_gate.h"
 
 #define MS 1000000ull
 
@@ -210,6 +211,60 @@ static void test_sleep_wait_terminate(void)
     thread_terminate(b, 77);
     CHECK(join(b) == 77, "terminated blocker exit code");
     CHECK(thread_wait(thread_current(), 0, &code) == rcInvalidArgument, "waiting for oneself refused");
+}
+
+/* The KSM's gate: never more than KSM_GATE_PER_PROCESS holders at once however many ask, all
+ * get through in the end, and an asker ended while it waits holds no place. */
+static struct ksm_gate test_gate;
+static uint32_t gate_max_seen;
+static volatile uint32_t gate_passed;
+
+static void gate_asker(void *arg)
+{
+    uint64_t hold_ns = (uint64_t)arg;
+    Retcode rc = ksm_gate_enter(&test_gate);
+    if (rc != rcOk)
+        thread_exit(rc);
+    uint32_t n = ksm_gate_inflight(&test_gate), seen = __atomic_load_n(&gate_max_seen, __ATOMIC_RELAXED);
+    while (n > seen && !__atomic_compare_exchange_n(&gate_max_seen, &seen, n, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        ;
+    sched_sleep_ns(hold_ns);
+    __atomic_add_fetch(&gate_passed, 1, __ATOMIC_RELAXED);
+    ksm_gate_leave(&test_gate);
+    thread_exit(0);
+}
+
+static void test_ksm_gate(void)
+{
+    enum { ASKERS = 16 };
+    struct thread *t[ASKERS];
+    for (unsigned i = 0; i < ASKERS; i++)
+        t[i] = spawn("gate", gate_asker, (void *)(2 * MS), THREAD_PRIO_DEFAULT, THREAD_AFFINITY_ALL, SCHED_NORMAL);
+    for (unsigned i = 0; i < ASKERS; i++)
+        if (t[i] != NULL)
+            CHECK(join(t[i]) == 0, "gate asker %u", i);
+    CHECK(gate_passed == ASKERS, "%u of %u askers passed the gate", gate_passed, (unsigned)ASKERS);
+    CHECK(gate_max_seen == KSM_GATE_PER_PROCESS, "at most %u at once, saw %u", KSM_GATE_PER_PROCESS, gate_max_seen);
+    CHECK(ksm_gate_inflight(&test_gate) == 0, "places left taken: %u", ksm_gate_inflight(&test_gate));
+
+    /* Fill it, then end an asker that waits: it gets rcPeerClosed and takes no place. */
+    struct thread *holders[KSM_GATE_PER_PROCESS];
+    for (unsigned i = 0; i < KSM_GATE_PER_PROCESS; i++)
+        holders[i] = spawn("holder", gate_asker, (void *)(200 * MS), THREAD_PRIO_DEFAULT, THREAD_AFFINITY_ALL,
+                           SCHED_NORMAL);
+    for (unsigned tries = 0; tries < 500 && ksm_gate_inflight(&test_gate) < KSM_GATE_PER_PROCESS; tries++)
+        sched_sleep_ns(1 * MS);
+    struct thread *w = spawn("waiter", gate_asker, (void *)0, THREAD_PRIO_DEFAULT, THREAD_AFFINITY_ALL, SCHED_NORMAL);
+    for (unsigned tries = 0; tries < 500 && w != NULL && w->state != THREAD_BLOCKED; tries++)
+        sched_sleep_ns(1 * MS);
+    if (w != NULL) {
+        thread_terminate(w, rcPeerClosed);
+        CHECK(join(w) == rcPeerClosed, "an ended waiter gets rcPeerClosed");
+    }
+    for (unsigned i = 0; i < KSM_GATE_PER_PROCESS; i++)
+        if (holders[i] != NULL)
+            CHECK(join(holders[i]) == 0, "holder %u", i);
+    CHECK(ksm_gate_inflight(&test_gate) == 0 && test_gate.head == NULL, "the ended waiter left no trace");
 }
 
 /* 4. Direct switch: the blocked thread runs at once and wakes the switcher back. */
@@ -441,6 +496,7 @@ static void selftest_thread(void *arg)
         test_round_robin();
         test_sleep_wait_terminate();
         test_switch_to();
+        test_ksm_gate();
         kprintf("selftest sched: %u passed, %u failed\n", passed, failed);
     }
     if (wanted(list, "user")) {

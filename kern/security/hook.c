@@ -62,7 +62,14 @@ static __attribute__((unused)) Retcode decide(struct sec_request *req)
     struct ksm_verdict_in in;
     const struct ksm_proto_verdict *v = &in.v;
     const char *why = "";
+    /* The asking process: the source, or for the kernel's own answers the process it answers
+     * (whose thread is the one asking). Its gate bounds how many of its questions the KSM holds. */
+    struct sec_label *asker = req->src != NULL ? req->src : req->dst;
+    if (asker != NULL && ksm_gate_enter(&asker->gate) != rcOk)
+        return rcPeerClosed; /* ended while it waited: nothing was asked */
     rc = ksm_ask(req, &in, &why);
+    if (asker != NULL)
+        ksm_gate_leave(&asker->gate);
     if (rc != rcOk) {
         /* A requester being ended withdrew its question: no decision to record. */
         if (rc != rcPeerClosed)

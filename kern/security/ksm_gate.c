@@ -1,0 +1,83 @@
+/* The gate in front of the KSM (ksm_gate.h). */
+#include "security/ksm_gate.h"
+
+#include "arch/x86_64/cpu.h"
+#include "proc/thread.h"
+#include "sched/sched.h"
+
+/* An asker waiting at a gate: lives on its own stack while it waits. */
+struct ksm_gate_waiter {
+    struct thread *thread;
+    struct ksm_gate_waiter *next;
+    bool admitted; /* set under the gate's lock by the leaver that handed it its place */
+};
+
+Retcode ksm_gate_enter(struct ksm_gate *g)
+{
+    uint64_t fl = cpu_irq_save();
+    spin_lock(&g->lock);
+    if (g->inflight < KSM_GATE_PER_PROCESS && g->head == NULL) {
+        g->inflight++;
+        spin_unlock(&g->lock);
+        cpu_irq_restore(fl);
+        return rcOk;
+    }
+    struct ksm_gate_waiter w = {.thread = thread_current()};
+    if (g->tail != NULL)
+        g->tail->next = &w;
+    else
+        g->head = &w;
+    g->tail = &w;
+    /* Released once this thread is marked blocked: a leaver's wake cannot be lost. */
+    Retcode rc = sched_block_current(&g->lock);
+    cpu_irq_restore(fl);
+    fl = cpu_irq_save();
+    spin_lock(&g->lock);
+    if (w.admitted) {
+        /* The place is ours (a leaver passed it on), even if we were ended meanwhile. */
+        spin_unlock(&g->lock);
+        cpu_irq_restore(fl);
+        if (rc == rcOk)
+            return rcOk;
+        ksm_gate_leave(g);
+        return rcPeerClosed;
+    }
+    /* Woken without a place: only termination does that. Leave the queue. */
+    struct ksm_gate_waiter **pp = &g->head, *prev = NULL;
+    while (*pp != NULL && *pp != &w) {
+        prev = *pp;
+        pp = &(*pp)->next;
+    }
+    if (*pp == &w) {
+        *pp = w.next;
+        if (g->tail == &w)
+            g->tail = prev;
+    }
+    spin_unlock(&g->lock);
+    cpu_irq_restore(fl);
+    return rc == rcOk ? rcPeerClosed : rc;
+}
+
+void ksm_gate_leave(struct ksm_gate *g)
+{
+    uint64_t fl = cpu_irq_save();
+    spin_lock(&g->lock);
+    struct ksm_gate_waiter *w = g->head;
+    if (w == NULL) {
+        g->inflight--;
+    } else {
+        /* Hand the place straight to the oldest waiter: inflight stays as it is. */
+        g->head = w->next;
+        if (g->head == NULL)
+            g->tail = NULL;
+        w->admitted = true;
+        sched_wake(w->thread, rcOk);
+    }
+    spin_unlock(&g->lock);
+    cpu_irq_restore(fl);
+}
+
+uint32_t ksm_gate_inflight(struct ksm_gate *g)
+{
+    return __atomic_load_n(&g->inflight, __ATOMIC_RELAXED);
+}
