@@ -462,14 +462,28 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
     if (rc == rcOk && (h.endpoint_id != c->req_h.endpoint_id || h.method_id != c->req_h.method_id))
         rc = rcBadMessage;
     if (rc == rcOk && !c->kernel_client && !(c->reply_granted & reply_bit(&h))) {
+        /* The monitor sees the answer's handles as SIDs (ipc_msg_sid_view), as it does a
+         * request's; handles the server may not pass on are refused before it is asked. */
+        void *view = kb;
+        if (h.handle_count != 0) {
+            kobj_sid_t sids[IDL_HANDLES_MAX];
+            rc = handle_batch_sids(&me->handles, ipc_msg_handles(kb, &h), h.handle_count, sids, NULL);
+            if (rc == rcOk && (view = kmalloc_charged(len, &me->kmem, &rc)) != NULL)
+                ipc_msg_sid_view(view, kb, len, &h, sids);
+            else
+                view = kb;
+        }
         struct sec_request sr = {
             .event = (h.flags & IDL_FLAG_ERROR) ? SEC_EVENT_ERROR : SEC_EVENT_RESPONSE,
             .src_sid = kobj_sid(&me->obj), .src_class = me->class_name,
             .dst_sid = kobj_sid(&cp->obj), .dst_class = cp->class_name,
             .src = me->label, .dst = cp->label,
-            .endpoint_id = h.endpoint_id, .method_id = h.method_id, .msg = kb, .msg_len = len,
+            .endpoint_id = h.endpoint_id, .method_id = h.method_id, .msg = view, .msg_len = len,
         };
-        rc = security_check(&sr);
+        if (rc == rcOk)
+            rc = security_check(&sr);
+        if (view != kb)
+            kfree_charged(view, &me->kmem);
     }
     if (rc == rcOk && h.handle_count != 0) {
         spin_lock(&handle_tree_lock);

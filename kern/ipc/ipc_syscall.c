@@ -58,22 +58,31 @@ Retcode ipc_sys_call(uint32_t handle, uint64_t req, uint64_t req_len, uint64_t r
     rc = copy_from_user(kb, req, req_len);
     if (rc == rcOk)
         rc = ipc_msg_check(kb, req_len, IPC_MSG_REQUEST, &h);
+    /* What the monitor sees: the message itself, or, when it carries handles, a copy with
+     * their SIDs in place of the handle values (ipc_msg_sid_view). */
+    void *view = kb;
     if (rc == rcOk && h.handle_count != 0) {
         /* Refuse handles the sender may not pass on before anything is queued: the sender
-         * learns it at once, and the security request can name their SIDs. */
+         * learns it at once, and the security request names their SIDs. */
         kobj_sid_t sids[IDL_HANDLES_MAX];
         rc = handle_batch_sids(&p->handles, ipc_msg_handles(kb, &h), h.handle_count, sids, NULL);
+        if (rc == rcOk && (view = kmalloc_charged(req_len, &p->kmem, &rc)) != NULL)
+            ipc_msg_sid_view(view, kb, req_len, &h, sids);
+        else
+            view = kb;
     }
     if (rc == rcOk) {
         struct sec_request sr = {
             .event = SEC_EVENT_REQUEST, .src_sid = kobj_sid(&p->obj), .src_class = p->class_name,
             .dst_sid = port->dst_sid, .dst_class = port->dst_class,
             .src = p->label, .dst = port->dst_label,
-            .endpoint_id = h.endpoint_id, .method_id = h.method_id, .msg = kb, .msg_len = req_len,
+            .endpoint_id = h.endpoint_id, .method_id = h.method_id, .msg = view, .msg_len = req_len,
         };
         rc = security_check(&sr);
         reply_granted = sr.reply_granted;
     }
+    if (view != kb)
+        kfree_charged(view, &p->kmem);
     if (rc != rcOk) {
         kfree_charged(kb, &p->kmem);
         kobj_unref(o);

@@ -1,6 +1,8 @@
 /* The layout check and handle translation of IPC messages (contract in msg.h). */
 #include "ipc/msg.h"
 
+#include "lib/string.h"
+
 static uint64_t pad8(uint64_t v)
 {
     return (v + 7u) & ~(uint64_t)7u;
@@ -73,6 +75,15 @@ Retcode ipc_msg_translate(void *buf, const struct idl_header *h, struct handle_t
     for (uint32_t i = 0; i < n; i++)
         table[i] = out[i];
     return rcOk;
+}
+
+void ipc_msg_sid_view(void *out, const void *buf, size_t len, const struct idl_header *h,
+                      const kobj_sid_t *sids)
+{
+    memcpy(out, buf, len);
+    struct handle_desc *table = ipc_msg_handles(out, h);
+    for (uint32_t i = 0; i < h->handle_count && i < IDL_HANDLES_MAX; i++)
+        table[i].handle = sids[i];
 }
 
 void ipc_msg_untranslate(void *buf, const struct idl_header *h, struct handle_table *dst)

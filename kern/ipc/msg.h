@@ -45,6 +45,16 @@ Retcode ipc_msg_check(const void *buf, size_t len, enum ipc_msg_kind kind, struc
 struct handle_desc *ipc_msg_handles(void *buf, const struct idl_header *h);
 
 /*
+ * Writes the message as the security monitor is to see it into out (len bytes, a checked
+ * message buf with header h): the same bytes, but each handle entry's handle value replaced by
+ * its object's SID, sids[i] (from handle_batch_sids). The monitor sees SIDs, never handle values:
+ * a handle value means nothing outside its table, and a rule on it would be a rule on chance.
+ * The rights field is kept (what the receiver is to get).
+ */
+void ipc_msg_sid_view(void *out, const void *buf, size_t len, const struct idl_header *h,
+                      const kobj_sid_t *sids);
+
+/*
  * Moves the message's handles from `src` (the sender's table) into `dst` (the receiver's) and
  * rewrites each entry with the receiver's handle value and the rights it got. Rights never
  * grow: an entry asking for rights its handle lacks, or a handle without HR_TRANSFER, is

@@ -205,11 +205,41 @@ static void test_translate_refusals(void **state)
     assert_int_equal(ipc_msg_translate(msgbuf, &h, &f->a, &f->b, &bad), rcHandleRevoked);
 }
 
+/* The monitor's view of a message: handle values replaced by SIDs, every other byte the same,
+ * the message itself untouched. */
+static void test_sid_view(void **state)
+{
+    (void)state;
+    struct idl_header h;
+    size_t len = mk(12, 3, 16, 0);
+    uint8_t *m = (uint8_t *)msgbuf;
+    for (size_t i = 24; i < len; i++)
+        m[i] = (uint8_t)(i * 13);
+    struct handle_desc *t = ipc_msg_handles(msgbuf, &(struct idl_header){7, 3, 12, 16, 3, 0, 0});
+    for (uint32_t i = 0; i < 3; i++)
+        t[i] = (struct handle_desc){.handle = 5 + i, .rights = 0x30 + i};
+    assert_int_equal(ipc_msg_check(msgbuf, len, IPC_MSG_REQUEST, &h), rcOk);
+    uint8_t before[sizeof msgbuf], view[sizeof msgbuf];
+    memcpy(before, msgbuf, len);
+    const kobj_sid_t sids[3] = {1001, 1002, 77777};
+    ipc_msg_sid_view(view, msgbuf, len, &h, sids);
+    assert_memory_equal(msgbuf, before, len); /* the message itself is unchanged */
+    const struct handle_desc *v = ipc_msg_handles(view, &h);
+    for (uint32_t i = 0; i < 3; i++) {
+        assert_int_equal(v[i].handle, sids[i]);
+        assert_int_equal(v[i].rights, 0x30 + i);
+    }
+    size_t table_at = (size_t)((const uint8_t *)v - view), table_end = table_at + 3 * sizeof *v;
+    assert_memory_equal(view, before, table_at);
+    assert_memory_equal(view + table_end, before + table_end, len - table_end);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layout_ok),
         cmocka_unit_test(test_layout_bad),
+        cmocka_unit_test(test_sid_view),
         cmocka_unit_test_setup_teardown(test_translate_shrinks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_translate_refusals, setup, teardown),
     };
