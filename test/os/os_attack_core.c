@@ -14,6 +14,8 @@
 
 #include "ostest.h"
 #include "ostest/ProbeServer.edl.h"
+#include "rights.h"
+#include "spawn.h"
 
 #define H(v) core_handle_arg(v)
 #define PAGE 4096u
@@ -141,6 +143,58 @@ static void terminate_others(void)
     ot_attack("kl.core.Task.Terminate", ok);
 }
 
+/* Shared memory the monitor does not see: a second handle to one buffer that may map it. A
+ * handle's rights only shrink, so a copy made without HR_MEMORY_MAP can never map (the only way
+ * to give the buffer to another process is IPC or Task.TransferHandle, both decided). */
+static void mdl_map_rights(void)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_handle_Handle, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc;
+    uint32_t mdl = 0;
+    if (!OT_RC(core_mdl_create(PAGE, VMM_FLAG_READ | VMM_FLAG_WRITE, &mdl), rcOk))
+        return;
+    idl_handle_t no_map = { 0 }, regrow = { 0 };
+    bool ok = OT_RC(core_result(kl_core_Handle_Copy(&cl, H(mdl), HR_READ | HR_WRITE | HR_BASIC,
+                                                    H(kl_core_Types_InvalidHandleValue), &no_map, &rc),
+                                &rc),
+                    rcOk);
+    uint64_t va = 0;
+    ok = OT_RC(core_mdl_map(no_map.handle, 0, PAGE, 0, VMM_FLAG_READ | VMM_FLAG_WRITE, &va), rcAccessDenied) && ok;
+    /* A copy of the copy cannot win the right back. */
+    ok = OT_RC(core_result(kl_core_Handle_Copy(&cl, H(no_map.handle), HR_READ | HR_MEMORY_MAP,
+                                               H(kl_core_Types_InvalidHandleValue), &regrow, &rc),
+                           &rc),
+               rcAccessDenied) &&
+         ok;
+    /* The original still maps: the refusal was the right's, not the buffer's. */
+    ok = OT_RC(core_mdl_map(mdl, 0, PAGE, 0, VMM_FLAG_READ | VMM_FLAG_WRITE, &va), rcOk) && ok;
+    if (va != 0)
+        (void)core_vmm_free(va, PAGE);
+    ok = bystander_served() && ok;
+    handles[0] = mdl;
+    handles[1] = no_map.handle;
+    close_all(2);
+    ot_attack("kl.core.VMM.MdlMap", ok);
+}
+
+/* Running code in a process of a class its policy may not start: Task.Create is granted, the
+ * execute event at Resume is not. */
+static void resume_refused(void)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_task_Task, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc;
+    uint32_t task = 0;
+    bool ok = OT_RC(spawn("AttackChild", "ostest.Child", "os_child", NULL, 1, &task), rcOk);
+    ok = OT_RC(core_result(kl_core_Task_Resume(&cl, H(task), &rc), &rc), rcSecurityDisallow) && ok;
+    if (task != 0) {
+        (void)core_result(kl_core_Task_Terminate(&cl, H(task), &rc), &rc);
+        handles[0] = task;
+        close_all(1);
+    }
+    ok = bystander_served() && ok;
+    ot_attack("kl.core.Task.Resume", ok);
+}
+
 int main(void)
 {
     ot_begin("os_attack_core");
@@ -154,5 +208,7 @@ int main(void)
     multitude("kl.core.FS.Open", fs_open);
     priority();
     terminate_others();
+    mdl_map_rights();
+    resume_refused();
     return ot_end();
 }
