@@ -17,6 +17,15 @@ struct loc {
     int line, col;
 };
 
+/*
+ * Every recursive walk of idlc (the parsers, constant evaluation, name resolution, layout,
+ * the generators, imports and component instances) is bounded by this many levels, so that
+ * no input can exhaust the stack; going deeper is the error "nesting too deep".
+ */
+#define IDL_NESTING_MAX 256
+/* A class's flattened endpoints (each instance of a component repeats its endpoints). */
+#define IDL_CLASS_ENDPOINTS_MAX 1024
+
 /* An integer constant expression, evaluated during resolution (consts may be imported). */
 enum expr_op { EX_NUM, EX_NAME, EX_NEG, EX_NOT, EX_BIN };
 struct expr {
@@ -26,6 +35,7 @@ struct expr {
     char *name;
     struct expr *a, *b;
     struct loc loc;
+    int depth;          /* levels of operators in this tree (a literal or name is 1) */
 };
 
 enum type_kind {
@@ -79,6 +89,7 @@ struct decl {
     int state;          /* 0 unresolved, 1 in progress (cycle check), 2 done */
     uint32_t size, align;
     uint32_t payload_offset; /* D_UNION: where the arms start (tag is at 0) */
+    int depth;          /* types: levels of struct/union/array/sequence inside (resolve.c) */
 };
 
 enum dir { DIR_IN, DIR_OUT, DIR_ERROR };
@@ -151,6 +162,7 @@ struct unit {
     int ninsts;
     bool generate;
     int visit;
+    int depth;          /* levels of component instances below it, itself included */
 };
 
 /* A flattened endpoint of a class: "vmm.VMM" -> interface package. */

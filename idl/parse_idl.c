@@ -65,7 +65,9 @@ static struct type *parse_type(struct lexer *lx)
         struct type *t = new_type(tok_is(&lx->tok, "sequence") ? TY_SEQ : TY_ARRAY, loc);
         lexer_next(lx);
         expect(lx, TK_LT, "'<'");
+        parse_enter(lx);
         t->elem = parse_type(lx);
+        parse_leave(lx);
         expect(lx, TK_COMMA, "',' and a bound");
         t->bound_expr = parse_expr(lx);
         expect_close_angle(lx);
