@@ -35,7 +35,7 @@ struct expr {
     char *name;
     struct expr *a, *b;
     struct loc loc;
-    int depth;          /* levels of operators in this tree (a literal or name is 1) */
+    int depth;          /* levels of operators in this tree (a literal or name is 0) */
 };
 
 enum type_kind {

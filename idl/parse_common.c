@@ -66,7 +66,8 @@ void parse_enter(struct lexer *lx)
 
 void parse_leave(struct lexer *lx) { lx->depth--; }
 
-/* A new node over operands a (and b): its depth bounds every later walk of the tree (eval). */
+/* A new node over operands a (and b): its depth, the levels of operators below it and itself,
+ * bounds every later walk of the tree (eval). */
 static struct expr *new_expr(enum expr_op op, struct loc loc, struct expr *a, struct expr *b)
 {
     struct expr *e = xalloc(sizeof *e);
@@ -74,7 +75,7 @@ static struct expr *new_expr(enum expr_op op, struct loc loc, struct expr *a, st
     e->loc = loc;
     e->a = a;
     e->b = b;
-    e->depth = 1;
+    e->depth = a || b ? 1 : 0;
     if (a && a->depth >= e->depth)
         e->depth = a->depth + 1;
     if (b && b->depth >= e->depth)
@@ -101,25 +102,28 @@ static int prec(enum tok k)
 
 static struct expr *parse_unary(struct lexer *lx);
 
-/* Each call is one level of recursion: a parenthesis, a right operand or a unary operator. */
+/*
+ * Each recursion is one level, entered at the token that opens it (so a too-deep error points
+ * at that token): a parenthesis, a unary operator, or a binary operator whose right operand
+ * is parsed by a nested call.
+ */
 static struct expr *parse_bin(struct lexer *lx, int min_prec)
 {
-    parse_enter(lx);
     struct expr *lhs = parse_unary(lx);
     for (;;) {
         int p = prec(lx->tok.kind);
         if (p == 0 || p < min_prec)
-            break;
+            return lhs;
         struct loc loc = lx->tok.loc;
         int op = lx->tok.kind;
+        parse_enter(lx);
         lexer_next(lx);
         struct expr *rhs = parse_bin(lx, op == TK_POW ? p : p + 1);
+        parse_leave(lx);
         struct expr *e = new_expr(EX_BIN, loc, lhs, rhs);
         e->bin = op;
         lhs = e;
     }
-    parse_leave(lx);
-    return lhs;
 }
 
 static struct expr *parse_unary(struct lexer *lx)
@@ -127,15 +131,18 @@ static struct expr *parse_unary(struct lexer *lx)
     struct loc loc = lx->tok.loc;
     if (lx->tok.kind == TK_MINUS || lx->tok.kind == TK_TILDE || lx->tok.kind == TK_PLUS) {
         enum tok op = lx->tok.kind;
-        lexer_next(lx);
         parse_enter(lx);
+        lexer_next(lx);
         struct expr *a = parse_unary(lx);
         parse_leave(lx);
         return op == TK_PLUS ? a : new_expr(op == TK_MINUS ? EX_NEG : EX_NOT, loc, a, NULL);
     }
-    if (accept(lx, TK_LPAREN)) {
+    if (lx->tok.kind == TK_LPAREN) {
+        parse_enter(lx);
+        lexer_next(lx);
         struct expr *e = parse_bin(lx, 1);
         expect(lx, TK_RPAREN, "')'");
+        parse_leave(lx);
         return e;
     }
     if (lx->tok.kind == TK_NUM) {

@@ -63,9 +63,9 @@ static struct type *parse_type(struct lexer *lx)
     }
     if (tok_is(&lx->tok, "sequence") || tok_is(&lx->tok, "array")) {
         struct type *t = new_type(tok_is(&lx->tok, "sequence") ? TY_SEQ : TY_ARRAY, loc);
+        parse_enter(lx);
         lexer_next(lx);
         expect(lx, TK_LT, "'<'");
-        parse_enter(lx);
         t->elem = parse_type(lx);
         parse_leave(lx);
         expect(lx, TK_COMMA, "',' and a bound");
