@@ -729,7 +729,7 @@ void psl_parse_file(struct policy *pol, const char *path)
             }
         }
         psl_error(at, "invalid byte: NUL (0x00) inside the file");
-        free(buf);
+        psl_free(buf);
         return;
     }
     psl_parse_text(pol, psl_strdup(path), buf);

@@ -180,8 +180,8 @@ static void limits(void **state)
                 "test.psl:4:83: error: nesting deeper than 64 levels is not supported", false);
     expect_diag(psl_fmt("%srequest { assert (%s) }\n", pre, minus),
                 "test.psl:4:83: error: nesting deeper than 64 levels is not supported", false);
-    free(parens);
-    free(minus);
+    psl_free(parens);
+    psl_free(minus);
     char *chain = psl_strdup("1");
     for (int i = 0; i < 300; i++)
         chain = psl_fmt("%s + 1", chain);
@@ -297,7 +297,7 @@ static void mutated_policies(void **state)
             errors++;
             assert_non_null(strstr(diag, "error: "));
         }
-        free(text);
+        psl_free(text);
     }
     assert_true(errors > 100);
 }
