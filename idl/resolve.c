@@ -276,6 +276,7 @@ static void resolve_decl(struct model *m, struct decl *d)
     }
     case D_TYPEDEF:
         type_layout(m, p, d->type, &d->size, &d->align);
+        d->stripped = type_strip(d->type); /* O(1): a named typedef inside is resolved already */
         d->depth = type_depth(d->type);
         if (d->depth > IDL_NESTING_MAX)
             nesting_too_deep(d->type->loc, "types");
