@@ -72,7 +72,7 @@ static int64_t fold_pow(int64_t a, int64_t b, struct loc loc)
     if (b < 0)
         diag_error(loc, "negative exponent");
     /* Bases -1, 0 and 1 never overflow, so an exponent's size must not mean a long loop;
-     * any other base overflows within 63 squarings. */
+     * any other base overflows within 64 multiplications. */
     if (a == 0)
         return b == 0 ? 1 : 0;
     if (a == 1)
