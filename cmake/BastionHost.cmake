@@ -24,3 +24,45 @@ function(bastion_host_test)
   set_tests_properties(${T_NAME} PROPERTIES LABELS host TIMEOUT 120
                        ENVIRONMENT "UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1")
 endfunction()
+
+# bastion_fuzz_target(NAME <name> SOURCES <files...> [INCLUDES <dirs...>] [DEFINES <defs...>]
+#                     [LIBS <link args...>] [DEPENDS <targets...>] CORPUS <dir> [RUNS <n>]
+#                     [FLAGS <libFuzzer flags...>])
+# Builds a libFuzzer target with Debian's clang (-fsanitize=fuzzer,address,undefined; any
+# undefined behaviour is fatal) into <build folder>/<name>, and registers the ctest
+# <name>_short: a fixed seed, RUNS inputs (default 100000) or 20 seconds, whichever ends first,
+# starting from the committed seeds in CORPUS. The seeds are passed as -seed_inputs so that the
+# run never writes into the source tree; crash files go to the build folder. Without clang,
+# nothing is defined. scripts/fuzz-parsers runs the same binaries for as long as asked.
+find_program(BASTION_CLANG clang)
+function(bastion_fuzz_target)
+  cmake_parse_arguments(F "" "NAME;CORPUS;RUNS" "SOURCES;INCLUDES;DEFINES;LIBS;DEPENDS;FLAGS" ${ARGN})
+  if(NOT BASTION_CLANG)
+    return()
+  endif()
+  if(NOT F_RUNS)
+    set(F_RUNS 100000)
+  endif()
+  set(bin ${CMAKE_CURRENT_BINARY_DIR}/${F_NAME})
+  set(args)
+  foreach(d ${F_INCLUDES})
+    list(APPEND args -I${d})
+  endforeach()
+  foreach(d ${F_DEFINES})
+    list(APPEND args -D${d})
+  endforeach()
+  add_custom_command(OUTPUT ${bin}
+    COMMAND ${BASTION_CLANG} -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined
+            -fno-sanitize-recover=undefined -Wall -Wextra -Werror -I${BASTION_ROOT}/kern/uapi ${args}
+            ${F_SOURCES} ${F_LIBS} -o ${bin}
+    DEPENDS ${F_SOURCES} ${F_DEPENDS}
+    COMMENT "clang: building the libFuzzer target ${F_NAME}"
+    VERBATIM)
+  add_custom_target(${F_NAME} ALL DEPENDS ${bin})
+  file(GLOB seeds CONFIGURE_DEPENDS ${F_CORPUS}/*)
+  string(REPLACE ";" "," seeds "${seeds}")
+  add_test(NAME ${F_NAME}_short
+    COMMAND ${bin} -seed=1 -runs=${F_RUNS} -max_total_time=20 -seed_inputs=${seeds}
+            -artifact_prefix=${CMAKE_CURRENT_BINARY_DIR}/${F_NAME}- ${F_FLAGS})
+  set_tests_properties(${F_NAME}_short PROPERTIES LABELS host TIMEOUT 120)
+endfunction()

@@ -66,23 +66,33 @@ static const char *int_ctype(const struct type *t)
     return t->is_signed ? s[i] : u[i];
 }
 
-/* A C declaration of `inner` with type t (plain types only; arrays nest). */
+/*
+ * A C declaration of `inner` with type t (plain types only; arrays nest). The array levels'
+ * "[N]" are appended to one buffer, outermost first, so the text is built in time linear in
+ * its length (copying the declarator once per level would be quadratic in the depth).
+ */
 static char *c_decl(const struct type *t, const char *inner)
 {
+    struct sbuf dims = {0};
+    for (;;) {
+        if (t->kind == TY_ARRAY) {
+            sb_printf(&dims, "[%llu]", (unsigned long long)t->bound);
+            t = t->elem;
+        } else if (t->kind == TY_NAMED && t->decl->kind == D_TYPEDEF && type_wire_kind(t->decl->type) != WK_PLAIN) {
+            t = type_strip(t->decl->type);
+        } else {
+            break;
+        }
+    }
+    if (dims.n)
+        inner = inner[0] == '*' ? xprintf("(%s)%s", inner, dims.s) : xprintf("%s%s", inner, dims.s);
     switch (t->kind) {
     case TY_INT:
         return xprintf("%s %s", int_ctype(t), inner);
-    case TY_ARRAY:
-        if (inner[0] == '*')
-            return c_decl(t->elem, xprintf("(%s)[%llu]", inner, (unsigned long long)t->bound));
-        return c_decl(t->elem, xprintf("%s[%llu]", inner, (unsigned long long)t->bound));
     case TY_NAMED: {
         struct decl *d = t->decl;
-        if (d->kind == D_TYPEDEF) {
-            if (type_wire_kind(d->type) != WK_PLAIN)
-                return c_decl(type_strip(d->type), inner);
+        if (d->kind == D_TYPEDEF)
             return xprintf("%s %s", c_prefix(d->qname), inner);
-        }
         return xprintf("struct %s %s", c_prefix(d->qname), inner);
     }
     case TY_HANDLE:

@@ -12,19 +12,30 @@
 #include "resolve.h"
 #include "runtime/bastion_idl.h"
 
-/* The type as written, e.g. "string<256>", "sequence<DmaFrame, 16>", "Retcode". */
-static char *type_text(const struct type *t)
+/* The type as written, e.g. "string<256>", "sequence<DmaFrame, 16>", "Retcode", appended
+ * to one buffer so that nested arrays cost time linear in the text's length. */
+static void type_text_to(struct sbuf *b, const struct type *t)
 {
     switch (t->kind) {
-    case TY_INT: return xstrdup(t->int_name);
-    case TY_HANDLE: return xstrdup("Handle");
-    case TY_STRING: return xprintf("string<%llu>", (unsigned long long)t->bound);
-    case TY_BYTES: return xprintf("bytes<%llu>", (unsigned long long)t->bound);
-    case TY_SEQ: return xprintf("sequence<%s, %llu>", type_text(t->elem), (unsigned long long)t->bound);
-    case TY_ARRAY: return xprintf("array<%s, %llu>", type_text(t->elem), (unsigned long long)t->bound);
-    case TY_NAMED: return xstrdup(t->decl->qname);
+    case TY_INT: sb_printf(b, "%s", t->int_name); return;
+    case TY_HANDLE: sb_printf(b, "Handle"); return;
+    case TY_STRING: sb_printf(b, "string<%llu>", (unsigned long long)t->bound); return;
+    case TY_BYTES: sb_printf(b, "bytes<%llu>", (unsigned long long)t->bound); return;
+    case TY_SEQ:
+    case TY_ARRAY:
+        sb_printf(b, "%s<", t->kind == TY_SEQ ? "sequence" : "array");
+        type_text_to(b, t->elem); /* depth bounded by the parser */
+        sb_printf(b, ", %llu>", (unsigned long long)t->bound);
+        return;
+    case TY_NAMED: sb_printf(b, "%s", t->decl->qname); return;
     }
-    return NULL;
+}
+
+static char *type_text(const struct type *t)
+{
+    struct sbuf b = {0};
+    type_text_to(&b, t);
+    return b.s;
 }
 
 static const char *type_kind(const struct type *t)

@@ -179,7 +179,7 @@ static void scan(struct lexer *lx, struct token *t)
         if (i == sizeof punct / sizeof punct[0]) {
             if (isprint((unsigned char)c))
                 diag_error(t->loc, "unexpected character '%c'", c);
-            diag_error(t->loc, "unexpected byte 0x%02x", (unsigned char)c);
+            diag_error(t->loc, "invalid byte: 0x%02x", (unsigned char)c);
         }
     }
     t->len = (int)(p - lx->p);

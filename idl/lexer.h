@@ -41,6 +41,7 @@ struct lexer {
     struct token peek_tok;
     bool have_peek;
     bool started;       /* a token was scanned: comments on its line are trailing, not docs */
+    int depth;          /* parser recursion now open (parse_enter/parse_leave) */
 };
 
 void lexer_init(struct lexer *lx, const char *file, const char *src);

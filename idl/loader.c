@@ -28,8 +28,19 @@ char *read_file_or_die(const char *path, struct loc at)
     }
     fclose(f);
     buf[n] = 0;
-    if (strlen(buf) != n)
-        diag_fatal("'%s' contains a NUL byte", path);
+    /* The lexer reads up to the first NUL: one inside the file would silently end it. */
+    size_t nul = strlen(buf);
+    if (nul != n) {
+        struct loc at = {xstrdup(path), 1, 1};
+        for (size_t i = 0; i < nul; i++) {
+            at.col++;
+            if (buf[i] == '\n') {
+                at.line++;
+                at.col = 1;
+            }
+        }
+        diag_error(at, "invalid byte: NUL (0x00) inside the file");
+    }
     return buf;
 }
 
@@ -102,8 +113,11 @@ static struct package *parse_package_by_name(struct model *m, const char *name, 
     return q;
 }
 
-static void visit_package(struct model *m, struct package *p)
+/* level: packages on the import path to p, p included (bounded: the walk recurses). */
+static void visit_package(struct model *m, struct package *p, int level)
 {
+    if (level > IDL_NESTING_MAX)
+        nesting_too_deep(p->loc, "imports");
     p->visit = 1;
     for (int i = 0; i < p->nimports; i++) {
         struct import *im = &p->imports[i];
@@ -114,7 +128,7 @@ static void visit_package(struct model *m, struct package *p)
             diag_error(im->loc, "cyclic import: '%s' imports '%s', which imports it back", p->name, q->name);
         im->pkg = q;
         if (q->visit == 0)
-            visit_package(m, q);
+            visit_package(m, q, level + 1);
     }
     p->visit = 2;
 }
@@ -125,13 +139,17 @@ static struct package *need_package(struct model *m, const char *name, struct lo
     if (q)
         return q;
     q = parse_package_by_name(m, name, loc, false);
-    visit_package(m, q);
+    visit_package(m, q, 1);
     return q;
 }
 
-static void visit_unit(struct model *m, struct unit *u)
+/* Also computes u->depth (levels of instances, u included), which bounds every later walk. */
+static void visit_unit(struct model *m, struct unit *u, int level)
 {
+    if (level > IDL_NESTING_MAX)
+        nesting_too_deep(u->loc, "component instances");
     u->visit = 1;
+    u->depth = 1;
     for (int i = 0; i < u->neps; i++) {
         u->eps[i].pkg = need_package(m, u->eps[i].iface, u->eps[i].loc);
         if (!u->eps[i].pkg->has_interface)
@@ -157,7 +175,11 @@ static void visit_unit(struct model *m, struct unit *u)
             diag_error(in->loc, "component '%s' contains itself", in->comp);
         in->unit = c;
         if (c->visit == 0)
-            visit_unit(m, c);
+            visit_unit(m, c, level + 1);
+        if (c->depth >= u->depth)
+            u->depth = c->depth + 1;
+        if (u->depth > IDL_NESTING_MAX)
+            nesting_too_deep(in->loc, "component instances");
     }
     u->visit = 2;
 }
@@ -166,8 +188,8 @@ void load_dependencies(struct model *m)
 {
     for (int i = 0; i < m->npkgs; i++)
         if (m->pkgs[i]->visit == 0)
-            visit_package(m, m->pkgs[i]);
+            visit_package(m, m->pkgs[i], 1);
     for (int i = 0; i < m->nunits; i++)
         if (m->units[i]->visit == 0)
-            visit_unit(m, m->units[i]);
+            visit_unit(m, m->units[i], 1);
 }

@@ -20,34 +20,78 @@ void *vec_push(void *pp, int *n, size_t elem)
     return slot;
 }
 
+static uint32_t name_hash(const char *s)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* The slot of key, or the empty slot where it would go (cap is a power of two, never full). */
+static uint32_t name_slot(const struct name_index *ix, const char *key)
+{
+    uint32_t i = name_hash(key) & (ix->cap - 1);
+    while (ix->keys[i] && strcmp(ix->keys[i], key) != 0)
+        i = (i + 1) & (ix->cap - 1);
+    return i;
+}
+
+void *name_index_get(const struct name_index *ix, const char *key)
+{
+    if (ix->n == 0)
+        return NULL;
+    uint32_t i = name_slot(ix, key);
+    return ix->keys[i] ? ix->vals[i] : NULL;
+}
+
+void name_index_put(struct name_index *ix, const char *key, void *val)
+{
+    if (2 * (ix->n + 1) > ix->cap) { /* keep at most half full */
+        struct name_index big = {0};
+        big.cap = ix->cap ? 2 * ix->cap : 16;
+        big.keys = xalloc(sizeof *big.keys * big.cap);
+        big.vals = xalloc(sizeof *big.vals * big.cap);
+        for (uint32_t i = 0; i < ix->cap; i++) {
+            if (ix->keys[i]) {
+                uint32_t j = name_slot(&big, ix->keys[i]);
+                big.keys[j] = ix->keys[i];
+                big.vals[j] = ix->vals[i];
+                big.n++;
+            }
+        }
+        *ix = big;
+    }
+    uint32_t i = name_slot(ix, key);
+    if (!ix->keys[i]) {
+        ix->keys[i] = key;
+        ix->n++;
+    }
+    ix->vals[i] = val;
+}
+
 struct package *model_find_package(struct model *m, const char *name)
 {
-    for (int i = 0; i < m->npkgs; i++)
-        if (strcmp(m->pkgs[i]->name, name) == 0)
-            return m->pkgs[i];
-    return NULL;
+    return name_index_get(&m->pkg_index, name);
 }
 
 struct unit *model_find_unit(struct model *m, const char *name)
 {
-    for (int i = 0; i < m->nunits; i++)
-        if (strcmp(m->units[i]->name, name) == 0)
-            return m->units[i];
-    return NULL;
+    return name_index_get(&m->unit_index, name);
 }
 
 struct decl *package_find_decl(struct package *p, const char *name)
 {
-    for (int i = 0; i < p->ndecls; i++)
-        if (strcmp(p->decls[i]->name, name) == 0)
-            return p->decls[i];
-    return NULL;
+    return name_index_get(&p->decl_index, name);
 }
 
 const struct type *type_strip(const struct type *t)
 {
-    while (t->kind == TY_NAMED && t->decl && t->decl->kind == D_TYPEDEF)
+    while (t->kind == TY_NAMED && t->decl && t->decl->kind == D_TYPEDEF) {
+        if (t->decl->stripped)
+            return t->decl->stripped;
         t = t->decl->type;
+    }
     return t;
 }
 

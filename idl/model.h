@@ -17,6 +17,28 @@ struct loc {
     int line, col;
 };
 
+/*
+ * Every recursive walk of idlc (the parsers, constant evaluation, name resolution, layout,
+ * the generators, imports and component instances) is bounded by this many levels, so that
+ * no input can exhaust the stack; going deeper is the error "nesting too deep".
+ */
+#define IDL_NESTING_MAX 256
+/* A class's flattened endpoints (each instance of a component repeats its endpoints). */
+#define IDL_CLASS_ENDPOINTS_MAX 1024
+
+/*
+ * Names to values, for the lookups that happen once per declaration or reference (a linear
+ * scan there would make idlc quadratic in the number of names). Open addressing; keys are not
+ * copied; memory comes from xalloc. A zeroed struct is an empty index.
+ */
+struct name_index {
+    const char **keys;
+    void **vals;
+    uint32_t cap, n;
+};
+void *name_index_get(const struct name_index *ix, const char *key);
+void name_index_put(struct name_index *ix, const char *key, void *val);
+
 /* An integer constant expression, evaluated during resolution (consts may be imported). */
 enum expr_op { EX_NUM, EX_NAME, EX_NEG, EX_NOT, EX_BIN };
 struct expr {
@@ -26,6 +48,7 @@ struct expr {
     char *name;
     struct expr *a, *b;
     struct loc loc;
+    int depth;          /* levels of operators in this tree (a literal or name is 0) */
 };
 
 enum type_kind {
@@ -79,6 +102,9 @@ struct decl {
     int state;          /* 0 unresolved, 1 in progress (cycle check), 2 done */
     uint32_t size, align;
     uint32_t payload_offset; /* D_UNION: where the arms start (tag is at 0) */
+    int depth;          /* types: levels of struct/union/array/sequence inside (resolve.c) */
+    const struct type *stripped; /* D_TYPEDEF once resolved: type_strip(type), kept so that a
+                                  * chain of n typedefs is looked through in O(1), not O(n) */
 };
 
 enum dir { DIR_IN, DIR_OUT, DIR_ERROR };
@@ -117,6 +143,8 @@ struct package {
     int nimports;
     struct decl **decls;
     int ndecls;
+    struct name_index decl_index;   /* name -> struct decl * */
+    struct name_index import_index; /* package name -> 1: each package imported once */
     bool has_interface;
     struct loc iface_loc;
     struct method *methods;
@@ -149,8 +177,10 @@ struct unit {
     int neps;
     struct instance *insts;
     int ninsts;
+    struct name_index ep_index, inst_index; /* names bound so far -> the unit */
     bool generate;
     int visit;
+    int depth;          /* levels of component instances below it, itself included */
 };
 
 /* A flattened endpoint of a class: "vmm.VMM" -> interface package. */
@@ -166,6 +196,8 @@ struct model {
     int npkgs;
     struct unit **units;
     int nunits;
+    struct name_index pkg_index;    /* package name -> struct package * */
+    struct name_index unit_index;   /* class or component name -> struct unit * */
 };
 
 /* Growable arrays: p points to n elements; grows by one and returns the new slot (zeroed). */

@@ -53,11 +53,35 @@ void check_no_underscore(struct loc loc, const char *name, const char *what)
         diag_error(loc, "%s name '%s' must not contain '_'", what, name);
 }
 
-static struct expr *new_expr(enum expr_op op, struct loc loc)
+void nesting_too_deep(struct loc loc, const char *what)
+{
+    diag_error(loc, "nesting too deep: more than %d levels of %s", IDL_NESTING_MAX, what);
+}
+
+void parse_enter(struct lexer *lx)
+{
+    if (++lx->depth > IDL_NESTING_MAX)
+        nesting_too_deep(lx->tok.loc, "parentheses, operators or type arguments");
+}
+
+void parse_leave(struct lexer *lx) { lx->depth--; }
+
+/* A new node over operands a (and b): its depth, the levels of operators below it and itself,
+ * bounds every later walk of the tree (eval). */
+static struct expr *new_expr(enum expr_op op, struct loc loc, struct expr *a, struct expr *b)
 {
     struct expr *e = xalloc(sizeof *e);
     e->op = op;
     e->loc = loc;
+    e->a = a;
+    e->b = b;
+    e->depth = a || b ? 1 : 0;
+    if (a && a->depth >= e->depth)
+        e->depth = a->depth + 1;
+    if (b && b->depth >= e->depth)
+        e->depth = b->depth + 1;
+    if (e->depth > IDL_NESTING_MAX)
+        nesting_too_deep(loc, "operators");
     return e;
 }
 
@@ -78,6 +102,11 @@ static int prec(enum tok k)
 
 static struct expr *parse_unary(struct lexer *lx);
 
+/*
+ * Each recursion is one level, entered at the token that opens it (so a too-deep error points
+ * at that token): a parenthesis, a unary operator, or a binary operator whose right operand
+ * is parsed by a nested call.
+ */
 static struct expr *parse_bin(struct lexer *lx, int min_prec)
 {
     struct expr *lhs = parse_unary(lx);
@@ -85,11 +114,14 @@ static struct expr *parse_bin(struct lexer *lx, int min_prec)
         int p = prec(lx->tok.kind);
         if (p == 0 || p < min_prec)
             return lhs;
-        struct expr *e = new_expr(EX_BIN, lx->tok.loc);
-        e->bin = lx->tok.kind;
+        struct loc loc = lx->tok.loc;
+        int op = lx->tok.kind;
+        parse_enter(lx);
         lexer_next(lx);
-        e->a = lhs;
-        e->b = parse_bin(lx, e->bin == TK_POW ? p : p + 1);
+        struct expr *rhs = parse_bin(lx, op == TK_POW ? p : p + 1);
+        parse_leave(lx);
+        struct expr *e = new_expr(EX_BIN, loc, lhs, rhs);
+        e->bin = op;
         lhs = e;
     }
 }
@@ -97,25 +129,24 @@ static struct expr *parse_bin(struct lexer *lx, int min_prec)
 static struct expr *parse_unary(struct lexer *lx)
 {
     struct loc loc = lx->tok.loc;
-    if (accept(lx, TK_MINUS)) {
-        struct expr *e = new_expr(EX_NEG, loc);
-        e->a = parse_unary(lx);
-        return e;
+    if (lx->tok.kind == TK_MINUS || lx->tok.kind == TK_TILDE || lx->tok.kind == TK_PLUS) {
+        enum tok op = lx->tok.kind;
+        parse_enter(lx);
+        lexer_next(lx);
+        struct expr *a = parse_unary(lx);
+        parse_leave(lx);
+        return op == TK_PLUS ? a : new_expr(op == TK_MINUS ? EX_NEG : EX_NOT, loc, a, NULL);
     }
-    if (accept(lx, TK_TILDE)) {
-        struct expr *e = new_expr(EX_NOT, loc);
-        e->a = parse_unary(lx);
-        return e;
-    }
-    if (accept(lx, TK_PLUS))
-        return parse_unary(lx);
-    if (accept(lx, TK_LPAREN)) {
+    if (lx->tok.kind == TK_LPAREN) {
+        parse_enter(lx);
+        lexer_next(lx);
         struct expr *e = parse_bin(lx, 1);
         expect(lx, TK_RPAREN, "')'");
+        parse_leave(lx);
         return e;
     }
     if (lx->tok.kind == TK_NUM) {
-        struct expr *e = new_expr(EX_NUM, loc);
+        struct expr *e = new_expr(EX_NUM, loc, NULL, NULL);
         if (lx->tok.num > (uint64_t)INT64_MAX)
             diag_error(loc, "integer literal out of range");
         e->num = (int64_t)lx->tok.num;
@@ -123,7 +154,7 @@ static struct expr *parse_unary(struct lexer *lx)
         return e;
     }
     if (lx->tok.kind == TK_IDENT) {
-        struct expr *e = new_expr(EX_NAME, loc);
+        struct expr *e = new_expr(EX_NAME, loc, NULL, NULL);
         e->name = parse_qname(lx, "a constant name");
         return e;
     }

@@ -63,9 +63,11 @@ static struct type *parse_type(struct lexer *lx)
     }
     if (tok_is(&lx->tok, "sequence") || tok_is(&lx->tok, "array")) {
         struct type *t = new_type(tok_is(&lx->tok, "sequence") ? TY_SEQ : TY_ARRAY, loc);
+        parse_enter(lx);
         lexer_next(lx);
         expect(lx, TK_LT, "'<'");
         t->elem = parse_type(lx);
+        parse_leave(lx);
         expect(lx, TK_COMMA, "',' and a bound");
         t->bound_expr = parse_expr(lx);
         expect_close_angle(lx);
@@ -98,11 +100,13 @@ static void add_decl(struct package *p, struct decl *d)
         diag_error(d->loc, "'%s' is already defined at line %d", d->name, old->loc.line);
     d->qname = xprintf("%s.%s", p->name, d->name);
     *VEC_PUSH(p->decls, p->ndecls) = d;
+    name_index_put(&p->decl_index, d->name, d);
 }
 
 /* struct/union body: { Type name; ... } */
 static void parse_fields(struct lexer *lx, struct decl *d)
 {
+    struct name_index seen = {0};
     expect(lx, TK_LBRACE, "'{'");
     while (lx->tok.kind != TK_RBRACE) {
         if (lx->tok.kind == TK_EOF)
@@ -111,9 +115,9 @@ static void parse_fields(struct lexer *lx, struct decl *d)
         f->type = parse_type(lx);
         f->loc = lx->tok.loc;
         f->name = expect_ident(lx, "a field name");
-        for (int i = 0; i < d->nfields - 1; i++)
-            if (strcmp(d->fields[i].name, f->name) == 0)
-                diag_error(f->loc, "duplicate field '%s'", f->name);
+        if (name_index_get(&seen, f->name))
+            diag_error(f->loc, "duplicate field '%s'", f->name);
+        name_index_put(&seen, f->name, f);
         expect(lx, TK_SEMI, "';' after the field");
     }
     expect(lx, TK_RBRACE, "'}'");
@@ -122,20 +126,22 @@ static void parse_fields(struct lexer *lx, struct decl *d)
         diag_error(d->loc, "%s '%s' has no fields", d->kind == D_STRUCT ? "struct" : "union", d->name);
 }
 
-static void parse_method(struct lexer *lx, struct package *p)
+/* method_lines: method name -> the line it was first defined on (as a pointer-sized int). */
+static void parse_method(struct lexer *lx, struct package *p, struct name_index *method_lines)
 {
     struct method *m = VEC_PUSH(p->methods, p->nmethods);
     m->doc = lx->tok.doc;
     m->loc = lx->tok.loc;
     m->name = expect_ident(lx, "a method name or '}'");
     check_no_underscore(m->loc, m->name, "method");
-    for (int i = 0; i < p->nmethods - 1; i++)
-        if (strcmp(p->methods[i].name, m->name) == 0)
-            diag_error(m->loc, "duplicate method '%s' (first defined at line %d)", m->name,
-                       p->methods[i].loc.line);
+    intptr_t first = (intptr_t)name_index_get(method_lines, m->name);
+    if (first)
+        diag_error(m->loc, "duplicate method '%s' (first defined at line %d)", m->name, (int)first);
+    name_index_put(method_lines, m->name, (void *)(intptr_t)m->loc.line);
     expect(lx, TK_LPAREN, "'(' after the method name");
     enum dir last = DIR_IN;
     bool warned = false;
+    struct name_index seen = {0};
     if (lx->tok.kind != TK_RPAREN) {
         do {
             struct param *pr = VEC_PUSH(m->params, m->nparams);
@@ -160,9 +166,9 @@ static void parse_method(struct lexer *lx, struct package *p)
             pr->type = parse_type(lx);
             pr->loc = lx->tok.loc;
             pr->name = expect_ident(lx, "a parameter name");
-            for (int i = 0; i < m->nparams - 1; i++)
-                if (strcmp(m->params[i].name, pr->name) == 0)
-                    diag_error(pr->loc, "duplicate parameter '%s'", pr->name);
+            if (name_index_get(&seen, pr->name))
+                diag_error(pr->loc, "duplicate parameter '%s'", pr->name);
+            name_index_put(&seen, pr->name, pr);
         } while (accept(lx, TK_COMMA));
     }
     expect(lx, TK_RPAREN, "',' or ')'");
@@ -188,10 +194,16 @@ struct package *parse_idl(struct model *mdl, const char *path, const char *src)
         struct token first = lx.tok;
         if (tok_is(&first, "import")) {
             lexer_next(&lx);
-            struct import *im = VEC_PUSH(p->imports, p->nimports);
-            im->loc = lx.tok.loc;
-            im->name = parse_qname(&lx, "a package name");
+            struct loc loc = lx.tok.loc;
+            char *name = parse_qname(&lx, "a package name");
             accept(&lx, TK_SEMI);
+            /* A repeated import adds nothing; keeping one keeps every lookup's scan short. */
+            if (!name_index_get(&p->import_index, name)) {
+                name_index_put(&p->import_index, name, p);
+                struct import *im = VEC_PUSH(p->imports, p->nimports);
+                im->loc = loc;
+                im->name = name;
+            }
         } else if (tok_is(&first, "const")) {
             lexer_next(&lx);
             struct decl *d = new_decl(p, D_CONST, &first);
@@ -224,10 +236,11 @@ struct package *parse_idl(struct model *mdl, const char *path, const char *src)
             p->iface_loc = first.loc;
             lexer_next(&lx);
             expect(&lx, TK_LBRACE, "'{' after 'interface'");
+            struct name_index method_lines = {0};
             while (lx.tok.kind != TK_RBRACE) {
                 if (lx.tok.kind == TK_EOF)
                     parse_expected(&lx, "'}'");
-                parse_method(&lx, p);
+                parse_method(&lx, p, &method_lines);
             }
             expect(&lx, TK_RBRACE, "'}'");
             accept(&lx, TK_SEMI);
@@ -238,5 +251,6 @@ struct package *parse_idl(struct model *mdl, const char *path, const char *src)
         }
     }
     *VEC_PUSH(mdl->pkgs, mdl->npkgs) = p;
+    name_index_put(&mdl->pkg_index, p->name, p);
     return p;
 }

@@ -11,6 +11,8 @@
 /* Parses `{ name : QName ... }`; calls add(name, qname, loc) for each entry. */
 static void parse_binding_list(struct lexer *lx, struct unit *u, bool endpoints)
 {
+    /* Names already bound in this unit (every list of the same kind counts). */
+    struct name_index *seen = endpoints ? &u->ep_index : &u->inst_index;
     expect(lx, TK_LBRACE, "'{'");
     while (lx->tok.kind != TK_RBRACE) {
         if (lx->tok.kind == TK_EOF)
@@ -25,18 +27,15 @@ static void parse_binding_list(struct lexer *lx, struct unit *u, bool endpoints)
         if (lx->tok.kind != TK_RBRACE && !accept(lx, TK_SEMI) && !accept(lx, TK_COMMA) &&
             !lx->tok.newline_before)
             parse_expected(lx, "a line break, ';' or '}'");
+        if (name_index_get(seen, name))
+            diag_error(loc, "duplicate %s '%s'", endpoints ? "endpoint" : "component instance", name);
+        name_index_put(seen, name, u);
         if (endpoints) {
-            for (int i = 0; i < u->neps; i++)
-                if (strcmp(u->eps[i].name, name) == 0)
-                    diag_error(loc, "duplicate endpoint '%s'", name);
             struct endpoint_decl *e = VEC_PUSH(u->eps, u->neps);
             e->name = name;
             e->iface = target;
             e->loc = tloc;
         } else {
-            for (int i = 0; i < u->ninsts; i++)
-                if (strcmp(u->insts[i].name, name) == 0)
-                    diag_error(loc, "duplicate component instance '%s'", name);
             struct instance *in = VEC_PUSH(u->insts, u->ninsts);
             in->name = name;
             in->comp = target;
@@ -82,6 +81,7 @@ void parse_unit_file(struct model *m, const char *path, const char *src, bool is
             if (model_find_unit(m, u->name))
                 diag_error(u->loc, "'%s' is defined twice", u->name);
             *VEC_PUSH(m->units, m->nunits) = u;
+            name_index_put(&m->unit_index, u->name, u);
             continue;
         }
         if (!u)

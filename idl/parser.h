@@ -20,6 +20,12 @@ bool accept(struct lexer *lx, enum tok k);
 char *expect_ident(struct lexer *lx, const char *what);
 char *parse_qname(struct lexer *lx, const char *what);
 struct expr *parse_expr(struct lexer *lx);
+/* Brackets one level of parser recursion; more than IDL_NESTING_MAX open levels is the
+ * error "nesting too deep" at the current token. */
+void parse_enter(struct lexer *lx);
+void parse_leave(struct lexer *lx);
+/* The error "nesting too deep" at loc, for any recursive walk past IDL_NESTING_MAX. */
+_Noreturn void nesting_too_deep(struct loc loc, const char *what);
 /* KasperskyOS forbids '_' in method, endpoint and instance names. */
 void check_no_underscore(struct loc loc, const char *name, const char *what);
 

@@ -13,6 +13,7 @@
 
 #include "diag.h"
 #include "lexer.h"
+#include "parser.h"
 #include "runtime/bastion_idl.h"
 
 #define BOUND_MAX 65536u
@@ -49,11 +50,42 @@ static struct decl *lookup(struct model *m, struct package *p, const char *name,
 
 static void resolve_decl(struct model *m, struct decl *d);
 
-static int64_t checked(__int128 v, struct loc loc)
+/*
+ * Constant folding in 64-bit signed arithmetic with no undefined behaviour: every result
+ * that C would leave undefined is a named error at the operator's position.
+ *   constant overflow   + - * ** and unary - whose result does not fit in 64 bits, and a
+ *                       left shift that drops significant bits
+ *   division by zero    x / 0, x % 0
+ *   division overflow   INT64_MIN / -1 and INT64_MIN % -1
+ *   shift out of range  a shift count below 0 or above 63
+ *   negative shift      a left shift of a negative value
+ * A right shift of a negative value is arithmetic (rounds toward minus infinity).
+ * The tree's depth is bounded by the parser (IDL_NESTING_MAX), so the recursion is too.
+ */
+static _Noreturn void overflow(struct loc loc, const char *op)
 {
-    if (v > INT64_MAX || v < INT64_MIN)
-        diag_error(loc, "constant expression overflows 64 bits");
-    return (int64_t)v;
+    diag_error(loc, "constant overflow: '%s' does not fit in 64 bits", op);
+}
+
+static int64_t fold_pow(int64_t a, int64_t b, struct loc loc)
+{
+    if (b < 0)
+        diag_error(loc, "negative exponent");
+    /* Bases -1, 0 and 1 never overflow, so an exponent's size must not mean a long loop;
+     * any other base overflows within 64 multiplications. */
+    if (a == 0)
+        return b == 0 ? 1 : 0;
+    if (a == 1)
+        return 1;
+    if (a == -1)
+        return (b & 1) ? -1 : 1;
+    int64_t r = 1;
+    while (b > 0) {
+        if (__builtin_mul_overflow(r, a, &r))
+            overflow(loc, "**");
+        b--;
+    }
+    return r;
 }
 
 static int64_t eval(struct model *m, struct package *p, const struct expr *e)
@@ -70,39 +102,55 @@ static int64_t eval(struct model *m, struct package *p, const struct expr *e)
         resolve_decl(m, d);
         return d->value;
     }
-    case EX_NEG:
-        return checked(-(__int128)eval(m, p, e->a), e->loc);
+    case EX_NEG: {
+        int64_t v = eval(m, p, e->a), r;
+        if (__builtin_sub_overflow((int64_t)0, v, &r))
+            overflow(e->loc, "-");
+        return r;
+    }
     case EX_NOT:
         return ~eval(m, p, e->a);
     case EX_BIN:
         break;
     }
-    __int128 a = eval(m, p, e->a), b = eval(m, p, e->b);
+    int64_t a = eval(m, p, e->a), b = eval(m, p, e->b), r;
     switch (e->bin) {
-    case TK_PLUS: return checked(a + b, e->loc);
-    case TK_MINUS: return checked(a - b, e->loc);
-    case TK_STAR: return checked(a * b, e->loc);
+    case TK_PLUS:
+        if (__builtin_add_overflow(a, b, &r))
+            overflow(e->loc, "+");
+        return r;
+    case TK_MINUS:
+        if (__builtin_sub_overflow(a, b, &r))
+            overflow(e->loc, "-");
+        return r;
+    case TK_STAR:
+        if (__builtin_mul_overflow(a, b, &r))
+            overflow(e->loc, "*");
+        return r;
     case TK_SLASH:
     case TK_PERCENT:
         if (b == 0)
             diag_error(e->loc, "division by zero in constant expression");
-        return checked(e->bin == TK_SLASH ? a / b : a % b, e->loc);
+        if (a == INT64_MIN && b == -1)
+            diag_error(e->loc, "division overflow: %s of the smallest 64-bit value by -1",
+                       e->bin == TK_SLASH ? "division" : "remainder");
+        return e->bin == TK_SLASH ? a / b : a % b;
     case TK_SHL:
     case TK_SHR:
         if (b < 0 || b > 63)
-            diag_error(e->loc, "shift count %lld out of range 0..63", (long long)b);
-        return checked(e->bin == TK_SHL ? a << (int)b : a >> (int)b, e->loc);
-    case TK_AMP: return (int64_t)(a & b);
-    case TK_PIPE: return (int64_t)(a | b);
-    case TK_CARET: return (int64_t)(a ^ b);
-    case TK_POW: {
-        if (b < 0)
-            diag_error(e->loc, "negative exponent");
-        __int128 r = 1;
-        for (__int128 i = 0; i < b; i++)
-            r = checked(r * a, e->loc);
-        return (int64_t)r;
-    }
+            diag_error(e->loc, "shift out of range: count %lld is not in 0..63", (long long)b);
+        if (e->bin == TK_SHR)
+            return a >= 0 ? a >> b : ~(~a >> b);
+        if (a < 0)
+            diag_error(e->loc, "negative shift: left shift of the negative value %lld", (long long)a);
+        if (b > 0 && (uint64_t)a >> (63 - b) != 0)
+            overflow(e->loc, "<<");
+        return (int64_t)((uint64_t)a << b);
+    case TK_AMP: return a & b;
+    case TK_PIPE: return a | b;
+    case TK_CARET: return a ^ b;
+    case TK_POW:
+        return fold_pow(a, b, e->loc);
     default:
         diag_error(e->loc, "bad operator");
     }
@@ -181,10 +229,32 @@ static void type_layout(struct model *m, struct package *p, struct type *t, uint
     }
 }
 
+/* Levels of struct/union/array/sequence in a resolved type (an integer, handle or string is
+ * 0); named types carry theirs. The
+ * recursion follows only the array/sequence levels written in place (bounded by the parser). */
+static int type_depth(const struct type *t)
+{
+    switch (t->kind) {
+    case TY_SEQ:
+    case TY_ARRAY:
+        return 1 + type_depth(t->elem);
+    case TY_NAMED:
+        return t->decl->depth;
+    default:
+        return 0;
+    }
+}
+
+/* Definitions resolved inside one another right now (a name used before its definition
+ * resolves that definition first). */
+static int resolving;
+
 static void resolve_decl(struct model *m, struct decl *d)
 {
     if (d->state == 2)
         return;
+    if (++resolving > IDL_NESTING_MAX)
+        nesting_too_deep(d->loc, "definitions used before they are defined");
     d->state = 1;
     struct package *p = d->pkg;
     switch (d->kind) {
@@ -206,6 +276,10 @@ static void resolve_decl(struct model *m, struct decl *d)
     }
     case D_TYPEDEF:
         type_layout(m, p, d->type, &d->size, &d->align);
+        d->stripped = type_strip(d->type); /* O(1): a named typedef inside is resolved already */
+        d->depth = type_depth(d->type);
+        if (d->depth > IDL_NESTING_MAX)
+            nesting_too_deep(d->type->loc, "types");
         break;
     case D_STRUCT:
     case D_UNION: {
@@ -215,6 +289,10 @@ static void resolve_decl(struct model *m, struct decl *d)
             struct field *f = &d->fields[i];
             uint32_t fs, fa;
             type_layout(m, p, f->type, &fs, &fa);
+            if (type_depth(f->type) >= d->depth)
+                d->depth = type_depth(f->type) + 1;
+            if (d->depth > IDL_NESTING_MAX)
+                nesting_too_deep(f->type->loc, "types");
             if (type_wire_kind(f->type) != WK_PLAIN)
                 diag_error(f->type->loc, "field '%s': handles, strings, bytes and sequences may only be method parameters",
                            f->name);
@@ -246,6 +324,7 @@ static void resolve_decl(struct model *m, struct decl *d)
     }
     }
     d->state = 2;
+    resolving--;
 }
 
 static void layout_method(struct model *m, struct package *p, struct method *mt)
@@ -302,6 +381,7 @@ static void layout_method(struct model *m, struct package *p, struct method *mt)
 
 void resolve_all(struct model *m)
 {
+    resolving = 0; /* an earlier run may have ended in an error, deep inside */
     for (int i = 0; i < m->npkgs; i++) {
         struct package *p = m->pkgs[i];
         for (int j = 0; j < p->ndecls; j++)
@@ -314,22 +394,27 @@ void resolve_all(struct model *m)
 }
 
 /* Depth-first: own endpoints, then each component instance's, prefixed by its name. */
-static void flatten(struct unit *u, const char *prefix, struct flat_endpoint **out, int *n)
+static void flatten(struct unit *root, struct unit *u, const char *prefix, struct flat_endpoint **out, int *n)
 {
     for (int i = 0; i < u->neps; i++) {
+        /* Each instance repeats its component's endpoints: a few lines can multiply them. */
+        if (*n == IDL_CLASS_ENDPOINTS_MAX)
+            diag_error(root->loc, "too many endpoints: '%s' has more than %d once its components are flattened",
+                       root->name, IDL_CLASS_ENDPOINTS_MAX);
         struct flat_endpoint *f = VEC_PUSH(*out, *n);
         f->path = prefix ? xprintf("%s.%s", prefix, u->eps[i].name) : u->eps[i].name;
         f->pkg = u->eps[i].pkg;
     }
     for (int i = 0; i < u->ninsts; i++)
-        flatten(u->insts[i].unit, prefix ? xprintf("%s.%s", prefix, u->insts[i].name) : u->insts[i].name, out, n);
+        flatten(root, u->insts[i].unit, prefix ? xprintf("%s.%s", prefix, u->insts[i].name) : u->insts[i].name, out,
+                n);
 }
 
 int unit_endpoints(struct unit *u, struct flat_endpoint **out)
 {
     int n = 0;
     *out = NULL;
-    flatten(u, NULL, out, &n);
+    flatten(u, u, NULL, out, &n); /* recursion bounded by u->depth (loader.c) */
     for (int i = 0; i < n; i++)
         for (int j = 0; j < i; j++)
             if (strcmp((*out)[i].path, (*out)[j].path) == 0)

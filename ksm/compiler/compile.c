@@ -297,10 +297,10 @@ struct ksm_table *psl_compile(struct policy *p)
             }
             h = (h + 1) & (hsize - 1);
         }
-        free(v->v);
+        psl_free(v->v);
     }
-    free(c.cells);
-    free(htab);
+    psl_free(c.cells);
+    psl_free(htab);
 
     /* Rule locations and file names. */
     const char **files = NULL;

@@ -2,6 +2,7 @@
 #include "diag.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,24 +47,86 @@ void psl_warning(struct psl_pos p, const char *fmt, ...)
 int psl_errors(void) { return nerrors; }
 int psl_warnings(void) { return nwarnings; }
 
+/*
+ * Every allocation carries a header linking it into one list, newest first, with its
+ * allocation number: a long-lived caller (the fuzz target, a test that compiles thousands of
+ * policies) frees everything a run allocated with psl_free_since(psl_alloc_mark()) taken
+ * before it. Reallocation keeps a block's number and place in the list.
+ */
+struct psl_block {
+    struct psl_block *older, *newer;
+    unsigned long long seq;
+    max_align_t payload[];
+};
+
+static struct psl_block *newest;
+static unsigned long long allocations;
+
+static _Noreturn void out_of_memory(void)
+{
+    fputs("pslc: out of memory\n", stderr);
+    exit(2);
+}
+
 void *psl_alloc(size_t n)
 {
-    void *p = calloc(1, n ? n : 1);
-    if (!p) {
-        fputs("pslc: out of memory\n", stderr);
-        exit(2);
-    }
-    return p;
+    struct psl_block *b = calloc(1, sizeof *b + (n ? n : 1));
+    if (!b)
+        out_of_memory();
+    b->seq = ++allocations;
+    b->older = newest;
+    if (newest)
+        newest->newer = b;
+    newest = b;
+    return b->payload;
+}
+
+static void relink(struct psl_block *b)
+{
+    if (b->older)
+        b->older->newer = b;
+    if (b->newer)
+        b->newer->older = b;
+    else
+        newest = b;
 }
 
 void *psl_realloc(void *p, size_t n)
 {
-    p = realloc(p, n ? n : 1);
-    if (!p) {
-        fputs("pslc: out of memory\n", stderr);
-        exit(2);
+    if (!p)
+        return psl_alloc(n);
+    struct psl_block *b = realloc((struct psl_block *)p - 1, sizeof *b + (n ? n : 1));
+    if (!b)
+        out_of_memory();
+    relink(b);
+    return b->payload;
+}
+
+void psl_free(void *p)
+{
+    if (!p)
+        return;
+    struct psl_block *b = (struct psl_block *)p - 1;
+    if (b->older)
+        b->older->newer = b->newer;
+    if (b->newer)
+        b->newer->older = b->older;
+    else
+        newest = b->older;
+    free(b);
+}
+
+unsigned long long psl_alloc_mark(void) { return allocations; }
+
+void psl_free_since(unsigned long long mark)
+{
+    while (newest && newest->seq > mark) {
+        struct psl_block *b = newest;
+        newest = b->older;
+        if (newest)
+            newest->newer = NULL;
+        free(b);
     }
-    return p;
 }
 
 char *psl_strndup(const char *s, size_t n)

@@ -21,6 +21,11 @@ void *psl_realloc(void *p, size_t n);
 char *psl_strdup(const char *s);
 char *psl_strndup(const char *s, size_t n);
 char *psl_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void psl_free(void *p); /* one allocation made by the functions above */
+/* Everything allocated after psl_alloc_mark() returned mark is freed by psl_free_since(mark)
+ * (for callers that compile many policies in one process). */
+unsigned long long psl_alloc_mark(void);
+void psl_free_since(unsigned long long mark);
 
 /* Appends one element to a growable array (elements of size sz, count *n, capacity *cap). */
 void *psl_push(void *arr, int *n, int *cap, size_t sz);

@@ -131,7 +131,7 @@ int psl_lex(const char *file, const char *src, struct token **out)
                     t->kind = T_OTHER;
                     t->text = psl_strndup(p, 1);
                 } else {
-                    psl_error(pos, "unexpected byte 0x%02x", (unsigned char)*p);
+                    psl_error(pos, "invalid byte: 0x%02x", (unsigned char)*p);
                     n--;
                 }
                 ADV(1);

@@ -136,6 +136,7 @@ struct policy {
     int ninclude_dirs;
     char **loaded;       /* files already read (each once) */
     int nloaded, loaded_cap;
+    int including; /* files being parsed inside one another through 'use <file>._' */
     struct psl_pos first_pos;
 
     int nclasses, classes_cap;

@@ -568,7 +568,15 @@ static void include(struct parser *ps, struct token *at, const char *name)
         return;
     }
     fclose(f);
+    /* Each included file is parsed inside the including one: bound the recursion. */
+    if (ps->pol->including >= PSL_MAX_NESTING) {
+        err_at(ps, at, psl_fmt("nesting deeper than %d levels is not supported ('use' of files inside one another)",
+                               PSL_MAX_NESTING));
+        return;
+    }
+    ps->pol->including++;
     psl_parse_file(ps->pol, cand);
+    ps->pol->including--;
 }
 
 static void declaration(struct parser *ps)
@@ -709,6 +717,21 @@ void psl_parse_file(struct policy *pol, const char *path)
     } while (r > 0);
     fclose(f);
     buf[n] = 0;
+    /* The lexer ends at the first NUL: one inside the file would silently drop the rest. */
+    size_t nul = strlen(buf);
+    if (nul != n) {
+        struct psl_pos at = {psl_strdup(path), 1, 1};
+        for (size_t i = 0; i < nul; i++) {
+            at.col++;
+            if (buf[i] == '\n') {
+                at.line++;
+                at.col = 1;
+            }
+        }
+        psl_error(at, "invalid byte: NUL (0x00) inside the file");
+        psl_free(buf);
+        return;
+    }
     psl_parse_text(pol, psl_strdup(path), buf);
 }
 

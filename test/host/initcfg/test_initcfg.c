@@ -450,6 +450,50 @@ static void test_error_yaml(void **state)
     expect_error("entities:\n- name: A\n---\nentities:\n- name: B\n", 3, 1, "one YAML document");
 }
 
+/* Parses len bytes that must fail with rcBadFormat and an error at line:column containing
+ * needle (expect_error measures text with strlen, which would stop at a NUL). */
+static void expect_bytes_error(const char *text, size_t len, unsigned line, unsigned column, const char *needle)
+{
+    struct initcfg cfg;
+    struct initcfg_diags d = { 0 };
+    assert_int_equal(initcfg_parse(text, len, &cfg, &d), rcBadFormat);
+    bool found = false;
+    for (size_t i = 0; i < d.count; i++)
+        if (d.items[i].pos.line == line && d.items[i].pos.column == column &&
+            strstr(d.items[i].message, needle) != NULL)
+            found = true;
+    if (!found) {
+        fprintf(stderr, "wanted %u:%u containing \"%s\"; got:\n", line, column, needle);
+        initcfg_diags_print(stderr, "<test>", &d);
+    }
+    assert_true(found);
+    initcfg_diags_free(&d);
+}
+
+/* A NUL byte anywhere (value, quoted string, comment, start, end) is an error at its position,
+ * never the silent end of the description; deep nesting stops at the tree's depth limit. */
+static void test_error_bytes_and_depth(void **state)
+{
+    (void)state;
+    static const char in_value[] = "entities:\n- name: A\0B\n";
+    expect_bytes_error(in_value, sizeof in_value - 1, 2, 10, "control characters are not allowed");
+    static const char in_quotes[] = "entities:\n- name: \"A\0\"\n";
+    expect_bytes_error(in_quotes, sizeof in_quotes - 1, 2, 11, "control characters are not allowed");
+    static const char in_comment[] = "entities:\n- name: A # x\0y\n- name: B\n";
+    expect_bytes_error(in_comment, sizeof in_comment - 1, 2, 14, "control characters are not allowed");
+    static const char at_start[] = "\0entities:\n- name: A\n";
+    expect_bytes_error(at_start, sizeof at_start - 1, 1, 1, "control characters are not allowed");
+    static const char at_end[] = "entities:\n- name: A\n\0";
+    expect_bytes_error(at_end, sizeof at_end - 1, 3, 1, "control characters are not allowed");
+    size_t n = 100000;
+    char *deep = malloc(n + 16);
+    assert_non_null(deep);
+    memcpy(deep, "entities: ", 10);
+    memset(deep + 10, '[', n);
+    expect_bytes_error(deep, n + 10, 1, 42, "nesting deeper than 32 levels");
+    free(deep);
+}
+
 static void test_error_limits_of_the_table(void **state)
 {
     (void)state;
@@ -719,6 +763,7 @@ int main(void)
         cmocka_unit_test(test_error_connections),
         cmocka_unit_test(test_error_limits),
         cmocka_unit_test(test_error_yaml),
+        cmocka_unit_test(test_error_bytes_and_depth),
         cmocka_unit_test(test_error_limits_of_the_table),
         cmocka_unit_test(test_all_errors_reported_in_order),
         cmocka_unit_test(test_emit_c),

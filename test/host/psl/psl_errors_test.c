@@ -168,6 +168,20 @@ static void limits(void **state)
         deep = psl_fmt("(%s)", deep);
     expect_diag(psl_fmt("%srequest { assert (%s) }\n", pre, deep),
                 "test.psl:4:83: error: nesting deeper than 64 levels is not supported", false);
+    /* 100k parentheses and 100k unary operators: the same error, no deep recursion. */
+    size_t big = 100000;
+    char *parens = psl_alloc(2 * big + 8), *minus = psl_alloc(big + 8);
+    memset(parens, '(', big);
+    strcpy(parens + big, "true");
+    memset(parens + big + 4, ')', big);
+    memset(minus, '-', big);
+    strcpy(minus + big, "1 > 0");
+    expect_diag(psl_fmt("%srequest { assert (%s) }\n", pre, parens),
+                "test.psl:4:83: error: nesting deeper than 64 levels is not supported", false);
+    expect_diag(psl_fmt("%srequest { assert (%s) }\n", pre, minus),
+                "test.psl:4:83: error: nesting deeper than 64 levels is not supported", false);
+    psl_free(parens);
+    psl_free(minus);
     char *chain = psl_strdup("1");
     for (int i = 0; i < 300; i++)
         chain = psl_fmt("%s + 1", chain);
@@ -182,6 +196,65 @@ static void limits(void **state)
     for (int i = 0; i < 200; i++)
         chain = psl_fmt("%s + 1", chain);
     expect_diag(psl_fmt("%srequest { assert (%s == 201) }\n", pre, chain), "", true);
+}
+
+/* Compiles the file at path; returns the table (NULL on errors) and what pslc printed. */
+static struct ksm_table *compile_file(const char *path, char **diag)
+{
+    size_t n;
+    FILE *f = open_memstream(diag, &n);
+    psl_diag_reset(f);
+    struct policy *p;
+    struct ksm_table *t = pslc_compile_file(psl_test_td(), NULL, 0, path, &p);
+    fclose(f);
+    psl_diag_reset(stderr);
+    return t;
+}
+
+static void write_file(const char *path, const char *text, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, n, f), n);
+    fclose(f);
+}
+
+/* A NUL byte ends the lexer's C string: it must be an error at its position, not the silent
+ * end of the file (the rest, here a rule that would fail the compile, was ignored). */
+static void bytes_in_files(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/psl_bytes.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *path = psl_fmt("%s/p.psl", dir), *diag;
+    static const char nul[] = "execute: kl.core.Execute\nuse nk.base._\n  \0\nexecute { nonsense }\n";
+    write_file(path, nul, sizeof nul - 1);
+    if (compile_file(path, &diag) || !strstr(diag, psl_fmt("%s:3:3: error: invalid byte: NUL (0x00) inside the file", path)))
+        fail_msg("NUL byte: got:\n%s", diag);
+    /* In an included file too. */
+    static const char top[] = "execute: kl.core.Execute\nuse nk.base._\nuse inc._\nexecute { grant () }\n";
+    write_file(path, top, sizeof top - 1);
+    char *inc = psl_fmt("%s/inc.psl", dir);
+    static const char inc_nul[] = "// included\n\0execute { nonsense }\n";
+    write_file(inc, inc_nul, sizeof inc_nul - 1);
+    if (compile_file(path, &diag) || !strstr(diag, psl_fmt("%s:2:1: error: invalid byte: NUL (0x00) inside the file", inc)))
+        fail_msg("NUL byte in an included file: got:\n%s", diag);
+    /* Any other control byte outside strings and comments. */
+    static const char ctl[] = "execute: kl.core.Execute\nuse nk.base._\nexecute { \x01grant () }\n";
+    write_file(path, ctl, sizeof ctl - 1);
+    if (compile_file(path, &diag) || !strstr(diag, psl_fmt("%s:3:11: error: invalid byte: 0x01", path)))
+        fail_msg("control byte: got:\n%s", diag);
+    /* 'use' of files inside one another: 70 files deep is past the nesting limit. */
+    for (int i = 0; i < 70; i++) {
+        char *text = psl_fmt("use f%d._\n", i + 1);
+        write_file(psl_fmt("%s/f%d.psl", dir, i), text, strlen(text));
+    }
+    write_file(psl_fmt("%s/f70.psl", dir), "", 0);
+    static const char chain[] = "execute: kl.core.Execute\nuse nk.base._\nuse f0._\nexecute { grant () }\n";
+    write_file(path, chain, sizeof chain - 1);
+    if (compile_file(path, &diag) || !strstr(diag, "error: nesting deeper than 64 levels is not supported ('use' of files"))
+        fail_msg("deep 'use': got:\n%s", diag);
+    assert_int_equal(system(psl_fmt("rm -rf '%s'", dir)), 0);
 }
 
 /* Random edits of a valid policy: pslc reports errors or compiles, and never crashes (ASan). */
@@ -224,7 +297,7 @@ static void mutated_policies(void **state)
             errors++;
             assert_non_null(strstr(diag, "error: "));
         }
-        free(text);
+        psl_free(text);
     }
     assert_true(errors > 100);
 }
@@ -237,6 +310,7 @@ int main(void)
         cmocka_unit_test(warnings),
         cmocka_unit_test(pal_errors_and_failures),
         cmocka_unit_test(limits),
+        cmocka_unit_test(bytes_in_files),
         cmocka_unit_test(mutated_policies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
