@@ -46,15 +46,22 @@ struct vregion {
                          * the region, dropped by the map's user); else NULL */
 };
 
+/* Where region records come from: alloc gives a record of `size` bytes or fails with a named
+ * code (rcOutOfMemory, rcQuotaExceeded when the records are charged to an account), which the
+ * operation that needed the record returns. */
 struct vr_map {
     struct vregion *head;
     uint64_t lo, hi;     /* usable range */
     uint64_t next_id;
-    void *(*alloc)(size_t size);
-    void (*free)(void *p);
+    Retcode (*alloc)(void *ctx, size_t size, void **out);
+    void (*free)(void *ctx, void *p);
+    void *ctx;
 };
 
-void vr_init(struct vr_map *m, uint64_t lo, uint64_t hi, void *(*alloc)(size_t), void (*free)(void *));
+void vr_init(struct vr_map *m, uint64_t lo, uint64_t hi, Retcode (*alloc)(void *ctx, size_t size, void **out),
+             void (*free)(void *ctx, void *p), void *ctx);
+/* Frees one record through the map's callback (the shared ones vr_release handed out). */
+void vr_free_record(struct vr_map *m, struct vregion *r);
 /* Frees every region (the map is empty afterwards). */
 void vr_clear(struct vr_map *m);
 
@@ -62,7 +69,7 @@ void vr_clear(struct vr_map *m);
  * Reserves size bytes (rounded up to pages) with protection prot. hint != 0: exactly there if
  * that range is free (rcAlreadyExists if not); hint == 0: the lowest free range that fits.
  * *out = base. rcInvalidArgument (size 0, bad prot, W+X gives rcWxViolation, hint unaligned
- * or out of range), rcOutOfMemory (no range, or no memory for the record).
+ * or out of range), rcOutOfMemory (no free range), the alloc callback's code (no record).
  */
 Retcode vr_reserve(struct vr_map *m, uint64_t hint, uint64_t size, uint32_t prot, uint64_t *out);
 
@@ -73,6 +80,11 @@ Retcode vr_reserve(struct vr_map *m, uint64_t hint, uint64_t size, uint32_t prot
  */
 Retcode vr_set_state(struct vr_map *m, uint64_t va, uint64_t size, enum vr_state state,
                      uint64_t *changed);
+
+/* What vr_set_state would refuse [va, va + size) for, nothing changed: rcAlignment,
+ * rcInvalidArgument, rcNotSupported (touches a shared region), rcNotFound (not all in regions);
+ * rcOk when only a record allocation could still make it fail. */
+Retcode vr_check_range(const struct vr_map *m, uint64_t va, uint64_t size);
 
 /*
  * Turns the whole reservation [va, va + size) (one VR_RESERVED region, exactly) into a
