@@ -52,6 +52,7 @@ extern const struct kl_core_Sync_ops core_sync_ops;
 extern const struct kl_core_HAL_ops core_hal_ops;
 extern const struct kl_core_FS_ops core_fs_ops;
 extern const struct kl_core_Audit_ops core_audit_ops;
+extern const struct kl_core_Profiler_ops core_profiler_ops;
 
 /* The kss log's kernel object (audit.c), before the first process. */
 void audit_init(void);
