@@ -117,7 +117,7 @@ static Retcode table_alloc(void *arg, uint64_t *pa)
     Retcode rc = kmem_charge(as->ram, PAGE_SIZE);
     if (rc != rcOk)
         return rc;
-    *pa = pmm_alloc_zeroed(0);
+    *pa = pmm_alloc_user(true);
     if (*pa == 0) {
         kmem_uncharge(as->ram, PAGE_SIZE);
         return rcOutOfMemory;
@@ -542,7 +542,7 @@ static Retcode back_page(struct aspace *as, const struct vregion *r, uint64_t va
         *pa = *pte & PTE_ADDR;
         return rcOk;
     }
-    uint64_t frame = filled ? pmm_alloc(0) : pmm_alloc_zeroed(0);
+    uint64_t frame = pmm_alloc_user(!filled);
     if (!frame)
         return rcOutOfMemory;
     /* Over the page's commit marker when Commit wrote one (no table needed), else tables are
