@@ -210,8 +210,9 @@ static bool reserve_until_quota(void)
     }
     bool pass = OT_RC(r, rcQuotaExceeded);
     pass &= OT_TRUE(bystander_served());
-    /* A core call with an out sequence needs a little kernel memory itself: make room first. */
-    unsigned room = n < 16 ? n : 16;
+    /* A core call with an out sequence needs kernel memory itself (a scratch page and a message
+     * buffer, about 6 KiB): make room first. */
+    unsigned room = n < 256 ? n : 256;
     for (unsigned i = n - room; i < n; i++)
         pass &= OT_RC(core_vmm_free(held[i], PAGE), rcOk);
     n -= room;
