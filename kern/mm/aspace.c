@@ -487,8 +487,11 @@ Retcode aspace_map_shared(struct aspace *as, uint64_t va, const uint64_t *frames
                           prot_flags(prot) | PTE_SHARED, 0);
     if (rc == rcOk)
         rc = vr_make_shared(&as->map, va, npages * PAGE_SIZE, owner);
-    if (rc != rcOk && unmap_range(as, va, npages * PAGE_SIZE))
-        finish_unmap(as); /* PTE_SHARED: no frame is freed; the tables made for it are */
+    /* Only what this call mapped (i > 0: the reservation was the caller's), up to and including
+     * the page that failed, whose new tables, left empty, are freed on the way. PTE_SHARED: no
+     * frame is freed. */
+    if (rc != rcOk && i > 0 && unmap_range(as, va, i * PAGE_SIZE))
+        finish_unmap(as);
     as_unlock(as);
     return rc;
 }
