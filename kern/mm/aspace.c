@@ -51,6 +51,8 @@ struct aspace {
     struct pt_ctx pt;              /* the user half's tables (alloc charges ram) */
     uint64_t dead_tables;          /* emptied tables waiting for the shootdown (linked through
                                     * their entry 0, which has PTE_P clear) */
+    uint64_t dead_frames;          /* unmapped user frames waiting for it too (linked through
+                                    * their first word) */
     struct vr_map map;
     uint64_t committed;            /* pages charged */
     uint64_t resident;             /* pages backed */
@@ -143,6 +145,12 @@ static void release_tables(struct aspace *as)
         pmm_free(pa, 0);
         kmem_uncharge(as->ram, PAGE_SIZE);
     }
+    /* Their charge went back with the commit state (decommit, free). */
+    while (as->dead_frames) {
+        uint64_t pa = as->dead_frames;
+        as->dead_frames = *(uint64_t *)phys_to_virt(pa);
+        pmm_free(pa, 0);
+    }
 }
 
 Retcode aspace_create(struct kmem_account *ram, struct kmem_account *kmem, struct aspace **out)
@@ -229,14 +237,18 @@ static void leaf_cleared(void *arg, uint64_t va, uint64_t e)
     struct aspace *as = arg;
     (void)va;
     if ((e & PTE_P) && !(e & PTE_SHARED)) {
-        pmm_free(e & PTE_ADDR, 0);
+        /* Not freed before the shootdown: another CPU running this space may still write
+         * through its cached translation, and the frame must not belong to anyone else then. */
+        uint64_t pa = e & PTE_ADDR;
+        *(uint64_t *)phys_to_virt(pa) = as->dead_frames;
+        as->dead_frames = pa;
         as->resident--;
     }
 }
 
-/* as locked. Unmaps [va, va + size): frees every backed page, drops the commit markers, and
- * the tables left empty go to dead_tables. Returns true if a shootdown is due (a translation
- * went away, or a table did); the caller then calls finish_unmap. */
+/* as locked. Unmaps [va, va + size): every backed page goes to dead_frames, the commit markers
+ * go, and the tables left empty go to dead_tables. Returns true if a shootdown is due (a
+ * translation went away, or a table did); the caller then calls finish_unmap, which frees them. */
 static bool unmap_range(struct aspace *as, uint64_t va, uint64_t size)
 {
     uint64_t present = pt_clear_range(&as->pt, as->root, va, size, leaf_cleared, as);
