@@ -43,6 +43,7 @@ static const struct kl_core_Core_handlers core_handlers = {
     .hal_HAL = &core_hal_ops,
     .fs_FS = &core_fs_ops,
     .audit_Audit = &core_audit_ops,
+    .profiler_Profiler = &core_profiler_ops,
 };
 
 /*
@@ -112,10 +113,10 @@ static void core_prof_report(const struct idl_header *h, const uint64_t *t)
 #endif
 
 /* The methods whose handlers use core_ctx.scratch (FS.Read, FS.Count, FS.GetInfo, VMM.Query,
- * HAL.GetEntropy, Audit.Read); calls of the others do not allocate it. */
+ * HAL.GetEntropy, Audit.Read, Profiler.GetCounters); calls of the others do not allocate it. */
 static bool uses_scratch(uint32_t ep, uint32_t method)
 {
-    return ep == kl_core_Core_EP_fs_FS || ep == kl_core_Core_EP_vmm_VMM ||
+    return ep == kl_core_Core_EP_fs_FS || ep == kl_core_Core_EP_vmm_VMM || ep == kl_core_Core_EP_profiler_Profiler ||
            (ep == kl_core_Core_EP_hal_HAL && method == kl_core_HAL_GetEntropy_MID) ||
            (ep == kl_core_Core_EP_audit_Audit && method == kl_core_Audit_Read_MID);
 }

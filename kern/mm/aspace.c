@@ -32,13 +32,27 @@
  * alive until the translation is gone on every CPU. */
 #define PTE_SHARED (1ull << 9)
 
+/* A non-present user entry (the CPU ignores every other bit of it) that stands for a committed
+ * page not backed yet. Commit writes it, so that the tables a committed page will need exist,
+ * and are charged, from Commit on: the demand fault then never needs a table, and running out
+ * of quota is Commit's rcQuotaExceeded, not a fatal fault later. It also keeps the table's
+ * entry count up (mm/pagetable.h), so a table lives exactly while some page in it is committed
+ * or mapped. */
+#define PTE_COMMITTED (1ull << 10)
+
 struct aspace {
     uint32_t magic;
     struct spinlock lock;
     uint64_t root;
     uint64_t id;                   /* unique for the kernel's lifetime */
     uint16_t pcid;
-    struct kmem_account *ram;
+    struct kmem_account *ram;      /* committed pages and every table frame, root included */
+    struct kmem_account *kmem;     /* this object and the region records */
+    struct pt_ctx pt;              /* the user half's tables (alloc charges ram) */
+    uint64_t dead_tables;          /* emptied tables waiting for the shootdown (linked through
+                                    * their entry 0, which has PTE_P clear) */
+    uint64_t dead_frames;          /* unmapped user frames waiting for it too (linked through
+                                    * their first word) */
     struct vr_map map;
     uint64_t committed;            /* pages charged */
     uint64_t resident;             /* pages backed */
@@ -75,27 +89,109 @@ uint64_t aspace_root(const struct aspace *as) { return as->root; }
 uint64_t aspace_committed_pages(const struct aspace *as) { return as->committed; }
 uint64_t aspace_resident_pages(const struct aspace *as) { return as->resident; }
 
-static void *vr_alloc_cb(size_t n) { return kmalloc(n); }
-static void vr_free_cb(void *p) { kfree(p); }
-
-Retcode aspace_create(struct kmem_account *ram, struct aspace **out)
+/* Region records are kernel heap objects the process causes: its kernel-memory account pays
+ * for them, so a loop of reservations stops at rcQuotaExceeded (and the region list, whose
+ * lookups are linear, stays as short as the quota allows). */
+static Retcode vr_alloc_cb(void *ctx, size_t n, void **out)
 {
-    struct aspace *as = kmem_cache_alloc(aspace_cache);
+    struct aspace *as = ctx;
+    Retcode rc = rcOk;
+    *out = kmalloc_charged(n, as->kmem, &rc);
+    return rc;
+}
+
+static void vr_free_cb(void *ctx, void *p)
+{
+    struct aspace *as = ctx;
+    kfree_charged(p, as->kmem);
+}
+
+/*
+ * Page tables are charged to the RAM account, not to kernel memory: they are whole frames
+ * from the page allocator, the pool the RAM limit exists to bound (a process that spreads
+ * pages 1 GiB apart needs two tables per page, so uncharged tables let it take all of RAM for
+ * a charge of one page). Kernel-memory limits are sized for heap objects, in KiB, and the
+ * number of tables a space needs depends on where ASLR puts its regions.
+ */
+static Retcode table_alloc(void *arg, uint64_t *pa)
+{
+    struct aspace *as = arg;
+    Retcode rc = kmem_charge(as->ram, PAGE_SIZE);
+    if (rc != rcOk)
+        return rc;
+    *pa = pmm_alloc_user(true);
+    if (*pa == 0) {
+        kmem_uncharge(as->ram, PAGE_SIZE);
+        return rcOutOfMemory;
+    }
+    return rcOk;
+}
+
+/* as locked. An emptied table waits on dead_tables until release_tables (after a shootdown):
+ * another CPU may still walk it through its paging-structure caches. */
+static void table_free(void *arg, uint64_t pa)
+{
+    struct aspace *as = arg;
+    *(uint64_t *)phys_to_virt(pa) = as->dead_tables; /* bit 0 clear: a not-present entry */
+    as->dead_tables = pa;
+}
+
+/* Every CPU has dropped this space's cached translations since the tables went dead. */
+static void release_tables(struct aspace *as)
+{
+    while (as->dead_tables) {
+        uint64_t pa = as->dead_tables;
+        as->dead_tables = *(uint64_t *)phys_to_virt(pa);
+        pmm_free(pa, 0);
+        kmem_uncharge(as->ram, PAGE_SIZE);
+    }
+    /* Their charge went back with the commit state (decommit, free). */
+    while (as->dead_frames) {
+        uint64_t pa = as->dead_frames;
+        as->dead_frames = *(uint64_t *)phys_to_virt(pa);
+        pmm_free(pa, 0);
+    }
+}
+
+Retcode aspace_create(struct kmem_account *ram, struct kmem_account *kmem, struct aspace **out)
+{
+    Retcode rc = rcOk;
+    struct aspace *as = kmem_cache_alloc_charged(aspace_cache, kmem, &rc);
     if (!as)
-        return rcOutOfMemory;
+        return rc;
     memset(as, 0, sizeof *as);
-    if (paging_new_root(&as->root) != rcOk) {
-        kmem_cache_free(aspace_cache, as);
-        return rcOutOfMemory;
+    rc = kmem_charge(ram, PAGE_SIZE); /* the root table */
+    if (rc == rcOk && paging_new_root(&as->root) != rcOk) {
+        kmem_uncharge(ram, PAGE_SIZE);
+        rc = rcOutOfMemory;
+    }
+    if (rc != rcOk) {
+        kmem_cache_free_charged(aspace_cache, as, kmem);
+        return rc;
     }
     spin_init(&as->lock);
     as->magic = ASPACE_MAGIC;
     as->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
     as->pcid = (uint16_t)(1 + as->id % (PCID_COUNT - 1));
     as->ram = ram;
-    vr_init(&as->map, ASPACE_USER_LO, ASPACE_USER_HI, vr_alloc_cb, vr_free_cb);
+    as->kmem = kmem;
+    paging_user_ctx(&as->pt);
+    as->pt.alloc_table = table_alloc;
+    as->pt.free_table = table_free;
+    as->pt.arg = as;
+    vr_init(&as->map, ASPACE_USER_LO, ASPACE_USER_HI, vr_alloc_cb, vr_free_cb, as);
     *out = as;
     return rcOk;
+}
+
+uint64_t aspace_table_pages(const struct aspace *as) { return as->pt.tables; }
+
+uint64_t aspace_region_count(struct aspace *as)
+{
+    as_lock(as);
+    uint64_t n = vr_count(&as->map);
+    as_unlock(as);
+    return n;
 }
 
 /* ---- Page-table walking over the user half (4 KiB pages only, tables from paging_map). ---- */
@@ -136,26 +232,29 @@ static uint64_t prot_flags(uint32_t prot)
     return f;
 }
 
-/* as locked. Unmaps and frees every backed page of [va, va + size). Returns true if any
- * translation went away (a shootdown is then due). */
+static void leaf_cleared(void *arg, uint64_t va, uint64_t e)
+{
+    struct aspace *as = arg;
+    (void)va;
+    if ((e & PTE_P) && !(e & PTE_SHARED)) {
+        /* Not freed before the shootdown: another CPU running this space may still write
+         * through its cached translation, and the frame must not belong to anyone else then. */
+        uint64_t pa = e & PTE_ADDR;
+        *(uint64_t *)phys_to_virt(pa) = as->dead_frames;
+        as->dead_frames = pa;
+        as->resident--;
+    }
+}
+
+/* as locked. Unmaps [va, va + size): every backed page goes to dead_frames, the commit markers
+ * go, and the tables left empty go to dead_tables. Returns true if a shootdown is due (a
+ * translation went away, or a table did); the caller then calls finish_unmap, which frees them. */
 static bool unmap_range(struct aspace *as, uint64_t va, uint64_t size)
 {
-    bool any = false;
-    for (uint64_t a = va, end = va + size; a < end;) {
-        uint64_t skip;
-        uint64_t *pte = pte_of(as->root, a, &skip);
-        if (pte && (*pte & PTE_P)) {
-            if (!(*pte & PTE_SHARED)) {
-                pmm_free(*pte & PTE_ADDR, 0);
-                as->resident--;
-            }
-            *pte = 0;
-            any = true;
-        }
-        a = skip > end - a ? end : a + skip;
-    }
-    return any;
+    uint64_t present = pt_clear_range(&as->pt, as->root, va, size, leaf_cleared, as);
+    return present != 0 || as->dead_tables != 0;
 }
+
 
 static bool reprotect_range(struct aspace *as, uint64_t va, uint64_t size, uint32_t prot)
 {
@@ -231,6 +330,13 @@ static void shootdown(struct aspace *as)
     spin_unlock(&shoot_lock);
 }
 
+/* as locked, after unmap_range returned true: the shootdown, then the dead tables' frames. */
+static void finish_unmap(struct aspace *as)
+{
+    shootdown(as);
+    release_tables(as);
+}
+
 void aspace_activate(struct aspace *as)
 {
     unsigned me = this_cpu()->index;
@@ -286,18 +392,31 @@ Retcode aspace_commit(struct aspace *as, uint64_t va, uint64_t size)
     if ((va | size) & (PAGE_SIZE - 1))
         rc = rcAlignment;
     uint64_t pages = 0;
-    if (rc == rcOk && size) {
+    if (rc == rcOk)
+        rc = vr_check_range(&as->map, va, size);
+    if (rc == rcOk) {
         pages = vr_pages_in_state(&as->map, va, size, VR_RESERVED);
         rc = kmem_charge(as->ram, pages * PAGE_SIZE);
     }
     if (rc == rcOk) {
-        uint64_t changed = 0;
-        rc = vr_set_state(&as->map, va, size, VR_COMMITTED, &changed);
+        /* The tables the pages will need, charged now (see PTE_COMMITTED). */
+        rc = pt_prepare(&as->pt, as->root, va, size);
+        if (rc == rcOk) {
+            uint64_t changed = 0;
+            rc = vr_set_state(&as->map, va, size, VR_COMMITTED, &changed);
+            if (rc == rcOk) {
+                as->committed += changed;
+                rc = pt_mark(&as->pt, as->root, va, size, PTE_COMMITTED);
+                KASSERT(rc == rcOk); /* the tables were just prepared */
+            } else {
+                pt_prune(&as->pt, as->root, va, size);
+            }
+        }
         if (rc != rcOk)
             kmem_uncharge(as->ram, pages * PAGE_SIZE);
-        else
-            as->committed += changed;
     }
+    if (as->dead_tables)
+        finish_unmap(as); /* tables a failed commit made and gave back */
     as_unlock(as);
     return rc;
 }
@@ -313,7 +432,7 @@ Retcode aspace_decommit(struct aspace *as, uint64_t va, uint64_t size)
         kmem_uncharge(as->ram, changed * PAGE_SIZE);
         as->committed -= changed;
         if (unmap_range(as, va, size))
-            shootdown(as);
+            finish_unmap(as);
     }
     as_unlock(as);
     return rc;
@@ -340,7 +459,7 @@ static void put_shared(struct aspace *as, struct vregion *list)
         struct vregion *r = list;
         list = r->next;
         kobj_unref(r->owner);
-        as->map.free(r);
+        vr_free_record(&as->map, r);
     }
 }
 
@@ -356,7 +475,7 @@ Retcode aspace_free(struct aspace *as, uint64_t va, uint64_t size)
         kmem_uncharge(as->ram, committed * PAGE_SIZE);
         as->committed -= committed;
         if (unmap_range(as, va, size))
-            shootdown(as);
+            finish_unmap(as);
     }
     as_unlock(as);
     put_shared(as, shared);
@@ -376,37 +495,33 @@ Retcode aspace_map_shared(struct aspace *as, uint64_t va, const uint64_t *frames
         rc = rcNotFound; /* not the reservation the caller just made (another thread freed it) */
     uint64_t i = 0;
     for (; rc == rcOk && i < npages; i++)
-        rc = paging_map(as->root, va + i * PAGE_SIZE, frames[i], prot_flags(prot) | PTE_SHARED);
+        rc = pt_map_range(&as->pt, as->root, va + i * PAGE_SIZE, frames[i], PAGE_SIZE,
+                          prot_flags(prot) | PTE_SHARED, 0);
     if (rc == rcOk)
         rc = vr_make_shared(&as->map, va, npages * PAGE_SIZE, owner);
-    if (rc != rcOk && i > 0 && unmap_range(as, va, npages * PAGE_SIZE))
-        shootdown(as); /* PTE_SHARED: no frame is freed */
+    /* Only what this call mapped (i > 0: the reservation was the caller's), up to and including
+     * the page that failed, whose new tables, left empty, are freed on the way. PTE_SHARED: no
+     * frame is freed. */
+    if (rc != rcOk && i > 0 && unmap_range(as, va, i * PAGE_SIZE))
+        finish_unmap(as);
     as_unlock(as);
     return rc;
 }
 
-/*
- * Without the lock (every Sync.Wait and Wake asks, so it is on the futex path): the tables of a
- * live address space are never freed (unmapping clears leaves only; aspace_destroy frees tables
- * when no thread runs in the space any more) and every entry is one aligned 64-bit word read
- * once, so the walk always sees a valid table at each level. A leaf changed at the same moment
- * by another thread of the process (Free, MdlMap) gives the old or the new translation: what a
- * futex on memory being unmapped under it may get anyway.
- */
+/* Under the lock: tables left empty by an unmap are freed while the space lives, so a walk
+ * without it could read a table that is being reused. */
 bool aspace_shared_phys(struct aspace *as, uint64_t va, uint64_t *pa)
 {
     if (!as || va < ASPACE_USER_LO || va >= ASPACE_USER_HI)
         return false;
-    uint64_t e = as->root | PTE_P;
-    for (int shift = 39; shift >= 12; shift -= 9) {
-        e = __atomic_load_n(&table(e)[(va >> shift) & 511], __ATOMIC_RELAXED);
-        if (!(e & PTE_P))
-            return false;
-    }
-    if (!(e & PTE_SHARED))
-        return false;
-    *pa = (e & PTE_ADDR) | (va & (PAGE_SIZE - 1));
-    return true;
+    as_lock(as);
+    uint64_t skip;
+    const uint64_t *pte = pte_of(as->root, va, &skip);
+    bool shared = pte && (*pte & PTE_P) && (*pte & PTE_SHARED);
+    if (shared)
+        *pa = (*pte & PTE_ADDR) | (va & (PAGE_SIZE - 1));
+    as_unlock(as);
+    return shared;
 }
 
 Retcode aspace_query(struct aspace *as, uint64_t va, struct aspace_info *info)
@@ -442,12 +557,17 @@ static Retcode back_page(struct aspace *as, const struct vregion *r, uint64_t va
         *pa = *pte & PTE_ADDR;
         return rcOk;
     }
-    uint64_t frame = filled ? pmm_alloc(0) : pmm_alloc_zeroed(0);
+    uint64_t frame = pmm_alloc_user(!filled);
     if (!frame)
         return rcOutOfMemory;
-    Retcode rc = paging_map(as->root, va, frame, prot_flags(r->prot));
+    /* Over the page's commit marker when Commit wrote one (no table needed), else tables are
+     * made and charged here (aspace_write's pages). */
+    Retcode rc = pt_map_range(&as->pt, as->root, va, frame, PAGE_SIZE, prot_flags(r->prot), 0);
     if (rc != rcOk) {
         pmm_free(frame, 0);
+        /* Tables made before the failure go to dead_tables, freed at the next unmap's
+         * shootdown or with the space (a shootdown here could run with interrupts off). */
+        pt_prune(&as->pt, as->root, va, PAGE_SIZE);
         return rc;
     }
     as->resident++;
@@ -504,6 +624,7 @@ void aspace_destroy(struct aspace *as)
         if (cpu_as[i] == as)
             panic("aspace: destroying the address space live on cpu %u", i);
     as->magic = 0;
+    uint64_t tables = as->pt.tables; /* below the root, each charged one page */
     uint64_t *l4 = phys_to_virt(as->root);
     for (unsigned i = 0; i < 256; i++) {
         if (!(l4[i] & PTE_P))
@@ -521,12 +642,16 @@ void aspace_destroy(struct aspace *as)
                     if ((l1[m] & PTE_P) && !(l1[m] & PTE_SHARED))
                         pmm_free(l1[m] & PTE_ADDR, 0);
                 pmm_free(l2[k] & PTE_ADDR, 0);
+                as->pt.tables--;
             }
             pmm_free(l3[j] & PTE_ADDR, 0);
+            as->pt.tables--;
         }
         pmm_free(l4[i] & PTE_ADDR, 0);
+        as->pt.tables--;
         l4[i] = 0;
     }
+    KASSERT(as->pt.tables == 0);
     /* CPUs that ran it may still hold its PCID's translations: forget them. */
     uint64_t f = cpu_irq_save();
     if (__atomic_load_n(&as->cpus_ever, __ATOMIC_ACQUIRE)) {
@@ -537,14 +662,17 @@ void aspace_destroy(struct aspace *as)
     } else {
         cpu_irq_restore(f);
     }
+    release_tables(as); /* a failed map's, after the shootdown above */
     kmem_uncharge(as->ram, as->committed * PAGE_SIZE);
+    kmem_uncharge(as->ram, tables * PAGE_SIZE);
     /* The translations are gone everywhere: shared regions may now drop their objects. */
     for (const struct vregion *r = as->map.head; r; r = r->next)
         if (r->state == VR_SHARED)
             kobj_unref(r->owner);
     vr_clear(&as->map);
     pmm_free(as->root, 0);
-    kmem_cache_free(aspace_cache, as);
+    kmem_uncharge(as->ram, PAGE_SIZE);
+    kmem_cache_free_charged(aspace_cache, as, as->kmem);
 }
 
 /* ---- Faults ---- */

@@ -4,6 +4,10 @@
  * page to the owner's account, pages allocated on first touch (demand faults served by
  * aspace_page_fault()), and a PCID per address space when the CPU has them.
  *
+ * Page tables: made when a page is committed or mapped, charged to the RAM account, and freed
+ * (after the shootdown) as soon as an unmap leaves one empty: a table lives exactly while some
+ * page in its span is committed or mapped (entry counts, mm/pagetable.h).
+ *
  * User range: [ASPACE_USER_LO, ASPACE_USER_HI). Page 0 stays unmapped (null pointers fault)
  * and the top page of the user half is never mapped either, so that no SYSCALL can return to
  * the non-canonical address just past it (arch/x86_64/syscall.h).
@@ -45,15 +49,19 @@ struct aspace_info {
     uint32_t prot;
 };
 
-/* A new, empty address space; committed pages are charged to `ram` (NULL: uncharged).
- * rcOutOfMemory. */
-Retcode aspace_create(struct kmem_account *ram, struct aspace **out);
+/* A new, empty address space. Committed pages and every page-table frame (the root included)
+ * are charged to `ram`, this object and its region records to `kmem` (NULL: uncharged); both
+ * accounts must outlive the space. rcQuotaExceeded, rcOutOfMemory. */
+Retcode aspace_create(struct kmem_account *ram, struct kmem_account *kmem, struct aspace **out);
 /* Frees every page, page table and region. No thread may run in it any more. */
 void aspace_destroy(struct aspace *as);
 
+/* Reserves a region (no RAM). The region record is charged to kmem: rcQuotaExceeded. */
 Retcode aspace_reserve(struct aspace *as, uint64_t hint, uint64_t size, uint32_t prot, uint64_t *out);
-/* Commits [va, va + size) inside reserved regions: charged now, backed at first touch.
- * rcQuotaExceeded when the RAM account's limit would be passed. */
+/* Commits [va, va + size) inside reserved regions: the pages and the page tables they need
+ * are charged (and the tables made) now, the pages backed at first touch. rcQuotaExceeded when
+ * the RAM account's limit would be passed (nothing changes then). Decommit and free give back
+ * the pages and every table they leave empty. */
 Retcode aspace_commit(struct aspace *as, uint64_t va, uint64_t size);
 Retcode aspace_decommit(struct aspace *as, uint64_t va, uint64_t size);
 Retcode aspace_protect(struct aspace *as, uint64_t va, uint64_t size, uint32_t prot);
@@ -98,6 +106,10 @@ uint64_t aspace_root(const struct aspace *as);
 /* Committed pages (charged) and pages actually backed by RAM. */
 uint64_t aspace_committed_pages(const struct aspace *as);
 uint64_t aspace_resident_pages(const struct aspace *as);
+/* Page-table frames below the root the space holds now (each charged one page to ram). */
+uint64_t aspace_table_pages(const struct aspace *as);
+/* Region records it holds (each charged to kmem). */
+uint64_t aspace_region_count(struct aspace *as);
 
 /*
  * The #PF hook: a fault on a committed, not yet backed page of the current address space is

@@ -72,7 +72,7 @@ Retcode mdl_create(uint64_t size, uint32_t prot, struct kmem_account *kmem,
     m->frames = kmalloc_charged(npages * sizeof(uint64_t), kmem, &rc);
     uint64_t got = 0;
     while (rc == rcOk && got < npages) {
-        uint64_t pa = pmm_alloc_zeroed(0);
+        uint64_t pa = pmm_alloc_user(true);
         if (pa == 0)
             rc = rcOutOfMemory;
         else

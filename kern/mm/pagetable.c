@@ -41,38 +41,96 @@ static Retcode check_flags(uint64_t va, uint64_t flags)
     return rcOk;
 }
 
-Retcode pt_walk(struct pt_ctx *ctx, uint64_t root, uint64_t va, int level, bool create, uint64_t **entry, int *lvl)
+/* Adds d to the entry count an intermediate entry keeps for its table (user half only). */
+static void count_add(uint64_t *e, int d)
+{
+    if (!(*e & PTE_U))
+        return;
+    uint64_t n = (uint64_t)((int)pt_entry_count(*e) + d);
+    *e = (*e & ~PTE_COUNT_MASK) | ((n << PTE_COUNT_SHIFT) & PTE_COUNT_MASK);
+}
+
+/*
+ * path[l] gets the entry for va at each level l from 4 down to where the walk stopped (*lvl):
+ * `level` (rcOk), a missing table's entry (rcNotFound) or a large leaf (rcAlreadyExists).
+ * path[l + 1] is therefore always the entry that counts path[l]'s table.
+ */
+static Retcode walk(struct pt_ctx *ctx, uint64_t root, uint64_t va, int level, bool create, uint64_t *path[5],
+                    int *lvl)
 {
     uint64_t *t = table(ctx, root);
     for (int l = 4; l > level; l--) {
         uint64_t *e = &t[idx(va, l)];
+        path[l] = e;
+        *lvl = l;
         if (!(*e & PTE_P)) {
             if (!create)
                 return rcNotFound;
-            uint64_t f = ctx->alloc_table(ctx->arg);
-            if (f == 0)
-                return rcOutOfMemory;
+            uint64_t f = 0;
+            Retcode rc = ctx->alloc_table(ctx->arg, &f);
+            if (rc == rcOk && f == 0)
+                rc = rcOutOfMemory;
+            if (rc != rcOk)
+                return rc;
             ctx->tables++;
             *e = f | PTE_P | PTE_W | (va < PT_USER_TOP ? PTE_U : 0);
+            if (l < 4)
+                count_add(path[l + 1], +1);
         } else if ((*e & PTE_PS) && l <= 3) {
-            *entry = e;
-            *lvl = l;
             return rcAlreadyExists;
         }
         t = table(ctx, *e);
     }
-    *entry = &t[idx(va, level)];
+    path[level] = &t[idx(va, level)];
     *lvl = level;
     return rcOk;
+}
+
+/* The table holding path[l] (l = 1..3) may have become empty: if its count is 0, unlinks it,
+ * hands it to free_table and goes on with its parent's table. */
+static void release_empty(struct pt_ctx *ctx, uint64_t *path[5], int l)
+{
+    for (; l < 4; l++) {
+        uint64_t *parent = path[l + 1];
+        if (!(*parent & PTE_U) || !(*parent & PTE_P) || pt_entry_count(*parent) != 0 || ctx->free_table == NULL)
+            return;
+        uint64_t t = *parent & PTE_ADDR;
+        *parent = 0;
+        ctx->tables--;
+        ctx->free_table(ctx->arg, t);
+        if (l + 1 < 4)
+            count_add(path[l + 2], -1);
+    }
+}
+
+/* path[l] was nonzero and has just been set to 0. */
+static void entry_cleared(struct pt_ctx *ctx, uint64_t *path[5], int l)
+{
+    if (l < 4) {
+        count_add(path[l + 1], -1);
+        release_empty(ctx, path, l);
+    }
+}
+
+Retcode pt_walk(struct pt_ctx *ctx, uint64_t root, uint64_t va, int level, bool create, uint64_t **entry, int *lvl)
+{
+    uint64_t *path[5];
+    Retcode rc = walk(ctx, root, va, level, create, path, lvl);
+    if (rc == rcOk || rc == rcAlreadyExists)
+        *entry = path[*lvl];
+    return rc;
 }
 
 Retcode pt_split(struct pt_ctx *ctx, uint64_t *e, int lvl)
 {
     if (lvl < 2 || lvl > 3 || !(*e & PTE_P) || !(*e & PTE_PS))
         return rcInvalidArgument;
-    uint64_t f = ctx->alloc_table(ctx->arg);
-    if (f == 0)
-        return rcOutOfMemory;
+    uint64_t f = 0;
+    Retcode rc = ctx->alloc_table(ctx->arg, &f);
+    if (rc == rcOk && f == 0)
+        rc = rcOutOfMemory;
+    if (rc != rcOk)
+        return rc;
     ctx->tables++;
     uint64_t *t = table(ctx, f);
     uint64_t base = *e & PTE_ADDR & ~(pt_level_size(lvl) - 1);
@@ -85,6 +143,8 @@ Retcode pt_split(struct pt_ctx *ctx, uint64_t *e, int lvl)
         ctx->leaves[lvl - 1] += 512;
     }
     *e = f | PTE_P | PTE_W | (fl & PTE_U);
+    if (fl & PTE_U)
+        *e |= 512ull << PTE_COUNT_SHIFT; /* every entry of the new table is a leaf */
     return rcOk;
 }
 
@@ -117,10 +177,11 @@ Retcode pt_map_range(struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t pa
             level = 3;
         else if (((va | pa) & (pt_level_size(2) - 1)) == 0 && size >= pt_level_size(2))
             level = 2;
-        uint64_t *e;
+        uint64_t *path[5], *e;
         int lvl;
         for (;;) {
-            rc = pt_walk(ctx, root, va, level, true, &e, &lvl);
+            rc = walk(ctx, root, va, level, true, path, &lvl);
+            e = path[lvl];
             if (rc == rcAlreadyExists) {
                 if (!(mode & PT_SKIP_MAPPED))
                     return rc;
@@ -137,7 +198,10 @@ Retcode pt_map_range(struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t pa
                     return rcAlreadyExists;
                 break;
             }
+            uint64_t was = *e; /* 0, or a marker: the page was already counted */
             *e = pa | hw_flags(ctx, va, flags) | (level > 1 ? PTE_PS : 0);
+            if (was == 0 && level < 4)
+                count_add(path[level + 1], +1);
             if (mode & PT_COUNT)
                 ctx->leaves[level]++;
             break;
@@ -161,17 +225,19 @@ Retcode pt_protect(struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t size
     if (rc != rcOk)
         return rc;
     for (uint64_t off = 0; off < size; off += pt_level_size(1)) {
-        uint64_t *e;
+        uint64_t *e = NULL;
         int lvl;
         while ((rc = pt_walk(ctx, root, va + off, 1, false, &e, &lvl)) == rcAlreadyExists) {
             rc = pt_split(ctx, e, lvl);
             if (rc != rcOk)
                 return rc;
         }
-        if (rc == rcNotFound || !(*e & PTE_P))
+        if (rc == rcNotFound)
             continue;
         if (rc != rcOk)
             return rc;
+        if (!(*e & PTE_P))
+            continue;
         *e = (*e & PTE_ADDR) | hw_flags(ctx, va + off, flags);
     }
     return rcOk;
@@ -202,17 +268,115 @@ Retcode pt_unmap(struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t *pa)
         return rcAlignment;
     if (!pt_canonical(va))
         return rcInvalidArgument;
-    uint64_t *e;
+    uint64_t *path[5];
     int lvl;
-    Retcode rc = pt_walk(ctx, root, va, 1, false, &e, &lvl);
+    Retcode rc = walk(ctx, root, va, 1, false, path, &lvl);
     if (rc == rcAlreadyExists)
         return rcInvalidArgument;
     if (rc != rcOk)
         return rc;
+    uint64_t *e = path[1];
     if (!(*e & PTE_P))
         return rcNotFound;
     if (pa != NULL)
         *pa = *e & PTE_ADDR;
     *e = 0;
+    entry_cleared(ctx, path, 1);
     return rcOk;
+}
+
+/* The first address after va's span at level lvl, or end, whichever comes first. */
+static uint64_t next_span(uint64_t va, int lvl, uint64_t end)
+{
+    uint64_t span = pt_level_size(lvl);
+    uint64_t step = span - (va & (span - 1));
+    return step >= end - va ? end : va + step;
+}
+
+static Retcode check_user_range(uint64_t va, uint64_t size)
+{
+    if ((va | size) & (pt_level_size(1) - 1))
+        return rcAlignment;
+    if (va >= PT_USER_TOP || size > PT_USER_TOP - va)
+        return rcInvalidArgument;
+    return rcOk;
+}
+
+void pt_prune(struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t size)
+{
+    if (check_user_range(va, size) != rcOk)
+        return;
+    for (uint64_t a = va, end = va + size; a < end;) {
+        uint64_t *path[5];
+        int lvl;
+        Retcode rc = walk(ctx, root, a, 1, false, path, &lvl);
+        if (rc == rcOk || rc == rcNotFound)
+            release_empty(ctx, path, lvl);
+        a = next_span(a, rc == rcOk ? 2 : lvl, end);
+    }
+}
+
+Retcode pt_prepare(struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t size)
+{
+    Retcode rc = check_user_range(va, size);
+    if (rc != rcOk)
+        return rc;
+    for (uint64_t a = va, end = va + size; a < end;) {
+        uint64_t *path[5];
+        int lvl;
+        rc = walk(ctx, root, a, 1, true, path, &lvl);
+        if (rc == rcAlreadyExists)
+            rc = rcInvalidArgument; /* a large leaf: never in a user address space */
+        if (rc != rcOk) {
+            pt_prune(ctx, root, va, next_span(a, 2, end) - va);
+            return rc;
+        }
+        a = next_span(a, 2, end);
+    }
+    return rcOk;
+}
+
+Retcode pt_mark(struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t size, uint64_t marker)
+{
+    Retcode rc = check_user_range(va, size);
+    if (rc == rcOk && (marker == 0 || (marker & PTE_P)))
+        rc = rcInvalidArgument;
+    for (uint64_t a = va, end = va + size; rc == rcOk && a < end; a += pt_level_size(1)) {
+        uint64_t *path[5];
+        int lvl;
+        rc = walk(ctx, root, a, 1, false, path, &lvl);
+        if (rc == rcAlreadyExists)
+            rc = rcInvalidArgument;
+        if (rc == rcOk && *path[1] == 0) {
+            *path[1] = marker;
+            count_add(path[2], +1);
+        }
+    }
+    return rc;
+}
+
+uint64_t pt_clear_range(struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t size,
+                        void (*cleared)(void *arg, uint64_t va, uint64_t entry), void *arg)
+{
+    uint64_t present = 0;
+    if (check_user_range(va, size) != rcOk)
+        return 0;
+    for (uint64_t a = va, end = va + size; a < end;) {
+        uint64_t *path[5];
+        int lvl;
+        Retcode rc = walk(ctx, root, a, 1, false, path, &lvl);
+        if (rc == rcOk && *path[1] != 0) {
+            uint64_t e = *path[1];
+            *path[1] = 0;
+            if (e & PTE_P)
+                present++;
+            if (cleared != NULL)
+                cleared(arg, a, e);
+            entry_cleared(ctx, path, 1);
+        } else if (rc == rcOk || rc == rcNotFound) {
+            release_empty(ctx, path, lvl); /* a table a failed map left empty */
+        }
+        a = next_span(a, lvl, end);
+    }
+    return present;
 }

@@ -8,7 +8,10 @@
  *  - table pages are reached through phys_to_virt(): before the switch the boot tables map
  *    physical 0..1 GiB at KERNEL_VMA, and pmm hands out only frames below 1 GiB until
  *    pmm_late_init(), so every table built here is reachable both before and after;
- *  - g_pt_lock serialises all table edits (kernel half and user roots alike, for now).
+ *  - g_pt_lock serialises all edits of kernel-half tables. User halves are edited only by
+ *    mm/aspace.c, under the address space's own lock, through a context of its own whose
+ *    tables are charged to the process (paging_map refuses user addresses, so no uncharged
+ *    table can enter a user half).
  */
 #include "mm/paging.h"
 
@@ -38,10 +41,11 @@ static uint64_t g_mmio_next = MMIO_BASE;
 static uint64_t g_direct_end;    /* end of the highest range in the direct map */
 static uint64_t g_direct_mapped; /* bytes the direct map covers */
 
-static uint64_t kernel_alloc_table(void *arg)
+static Retcode kernel_alloc_table(void *arg, uint64_t *pa)
 {
     (void)arg;
-    return pmm_alloc_zeroed(0);
+    *pa = pmm_alloc_zeroed(0);
+    return *pa != 0 ? rcOk : rcOutOfMemory;
 }
 
 static void *kernel_table_virt(void *arg, uint64_t pa)
@@ -212,8 +216,18 @@ uint64_t virt_to_phys(const void *p)
     return pa;
 }
 
+void paging_user_ctx(struct pt_ctx *ctx)
+{
+    ctx->table_virt = kernel_table_virt;
+    ctx->nx_mask = g_ctx.nx_mask;
+    ctx->global = 0;
+    ctx->gbpages = false;
+}
+
 Retcode paging_map(uint64_t root, uintptr_t va, uint64_t pa, uint64_t flags)
 {
+    if (va < USER_TOP)
+        return rcInvalidArgument; /* user halves: mm/aspace.c, which charges their tables */
     /* A new leaf over a not-present entry needs no TLB flush (SDM vol. 3, 4.10.4.3). */
     uint64_t irq = spin_lock_irqsave(&g_pt_lock);
     Retcode rc = pt_map_range(&g_ctx, root, va, pa, SZ_4K, flags, 0);

@@ -66,13 +66,18 @@ void *phys_to_virt(uint64_t pa);
 uint64_t virt_to_phys(const void *va);
 
 /*
- * Maps one 4 KiB page va -> pa in the address space `root` (a PML4's physical address) with
- * `flags` (PTE_* bits; PTE_P is implied). Intermediate tables come from the pmm.
- * rcAlignment: va or pa not page-aligned. rcInvalidArgument: non-canonical va, or a user
- * flag on a kernel address. rcWxViolation: writable and executable. rcAlreadyExists: va is
+ * Maps one 4 KiB page va -> pa of the kernel half in the address space `root` (a PML4's
+ * physical address) with `flags` (PTE_* bits; PTE_P is implied). Intermediate tables come from
+ * the pmm, uncharged. rcAlignment: va or pa not page-aligned. rcInvalidArgument: a user-half or
+ * non-canonical va (user halves are mapped by mm/aspace.c, which charges their tables to the
+ * process), or a user flag. rcWxViolation: writable and executable. rcAlreadyExists: va is
  * mapped. rcOutOfMemory: no frame for a table.
  */
 Retcode paging_map(uint64_t root, uintptr_t va, uint64_t pa, uint64_t flags);
+
+/* Fills the parts of a pt_ctx for a user half that come from the CPU (NX) and the direct map
+ * (table_virt); the caller sets alloc_table, free_table and arg. */
+void paging_user_ctx(struct pt_ctx *ctx);
 
 /* Removes the 4 KiB mapping of va; *pa (may be NULL) gets the frame it mapped.
  * rcNotFound: not mapped. rcInvalidArgument: va lies in a large page (direct map). */

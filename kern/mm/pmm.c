@@ -176,6 +176,21 @@ void pmm_init(const struct boot_info *bi)
     pmm_print_summary();
 }
 
+/*
+ * Frames process memory may never take: user pages, their page tables and MDL buffers come from
+ * pmm_alloc_user(), which stops this many frames short of empty. When processes together have
+ * committed more than the machine has (each within its own quota), the kernel's own allocations
+ * (call records, message buffers, slabs, the security requests to the KSM) still find memory: a
+ * program gets rcOutOfMemory or a fatal fault, and everything else, its output included, goes on.
+ * Measured without it: with every frame taken by user memory, every core call that needs a
+ * message buffer (DebugWrite, so every printf) failed with rcOutOfMemory, and the machine looked
+ * stopped although its sleepers were woken on time. Set once by pmm_late_init().
+ */
+static uint64_t g_user_reserve;
+
+#define USER_RESERVE_MIN 256u  /* 1 MiB */
+#define USER_RESERVE_MAX 2048u /* 8 MiB */
+
 void pmm_late_init(void)
 {
     uint64_t flags = spin_lock_irqsave(&g_lock);
@@ -185,6 +200,8 @@ void pmm_late_init(void)
         add_available(g_bi, EARLY_LIMIT, g_nframes * PAGE_SIZE);
         apply_reservations(g_bi);
     }
+    uint64_t reserve = g_buddy.free_pages / 128;
+    g_user_reserve = reserve < USER_RESERVE_MIN ? USER_RESERVE_MIN : reserve > USER_RESERVE_MAX ? USER_RESERVE_MAX : reserve;
     spin_unlock_irqrestore(&g_lock, flags);
 }
 
@@ -195,6 +212,24 @@ uint64_t pmm_alloc(unsigned order)
     Retcode rc = buddy_alloc(&g_buddy, order, &pa);
     spin_unlock_irqrestore(&g_lock, flags);
     return rc == rcOk ? pa : 0;
+}
+
+
+uint64_t pmm_user_reserve(void) { return g_user_reserve; }
+
+uint64_t pmm_alloc_user(bool zeroed)
+{
+    uint64_t pa = 0;
+    Retcode rc = rcOutOfMemory;
+    uint64_t flags = spin_lock_irqsave(&g_lock);
+    if (g_buddy.free_pages > g_user_reserve)
+        rc = buddy_alloc(&g_buddy, 0, &pa);
+    spin_unlock_irqrestore(&g_lock, flags);
+    if (rc != rcOk)
+        return 0;
+    if (zeroed)
+        memset(phys_to_virt(pa), 0, PAGE_SIZE);
+    return pa;
 }
 
 uint64_t pmm_alloc_zeroed(unsigned order)

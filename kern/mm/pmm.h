@@ -17,6 +17,7 @@
 #define BASTION_MM_PMM_H
 
 #include <bastion/retcode.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define PAGE_SIZE 4096ull
@@ -38,6 +39,12 @@ void pmm_late_init(void);
 uint64_t pmm_alloc(unsigned order);
 /* Same, filled with zeros (through phys_to_virt). */
 uint64_t pmm_alloc_zeroed(unsigned order);
+/* One frame for process memory (user pages, their page tables, MDL buffers), zeroed if asked;
+ * 0 once the free frames are down to pmm_user_reserve(): the rest is kept for the kernel's own
+ * allocations, so that running out of memory fails process requests and never the kernel's
+ * (pmm_free frees it). */
+uint64_t pmm_alloc_user(bool zeroed);
+uint64_t pmm_user_reserve(void);
 /* Frees a block from pmm_alloc with its order. A foreign address, double free or wrong order
  * is a kernel bug: it panics with the buddy allocator's Retcode name. */
 void pmm_free(uint64_t paddr, unsigned order);

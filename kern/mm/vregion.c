@@ -3,7 +3,8 @@
 
 #include <stdbool.h>
 
-void vr_init(struct vr_map *m, uint64_t lo, uint64_t hi, void *(*alloc)(size_t), void (*free)(void *))
+void vr_init(struct vr_map *m, uint64_t lo, uint64_t hi, Retcode (*alloc)(void *ctx, size_t size, void **out),
+             void (*free)(void *ctx, void *p), void *ctx)
 {
     m->head = NULL;
     m->lo = lo;
@@ -11,6 +12,22 @@ void vr_init(struct vr_map *m, uint64_t lo, uint64_t hi, void *(*alloc)(size_t),
     m->next_id = 1;
     m->alloc = alloc;
     m->free = free;
+    m->ctx = ctx;
+}
+
+void vr_free_record(struct vr_map *m, struct vregion *r)
+{
+    m->free(m->ctx, r);
+}
+
+static Retcode new_record(struct vr_map *m, struct vregion **out)
+{
+    void *p = NULL;
+    Retcode rc = m->alloc(m->ctx, sizeof **out, &p);
+    if (rc == rcOk && p == NULL)
+        rc = rcOutOfMemory;
+    *out = p;
+    return rc;
 }
 
 void vr_clear(struct vr_map *m)
@@ -18,7 +35,7 @@ void vr_clear(struct vr_map *m)
     while (m->head) {
         struct vregion *r = m->head;
         m->head = r->next;
-        m->free(r);
+        vr_free_record(m, r);
     }
 }
 
@@ -75,9 +92,10 @@ Retcode vr_reserve(struct vr_map *m, uint64_t hint, uint64_t size, uint32_t prot
             base = r->base + r->size;
         }
     }
-    struct vregion *n = m->alloc(sizeof *n);
-    if (!n)
-        return rcOutOfMemory;
+    struct vregion *n;
+    rc = new_record(m, &n);
+    if (rc != rcOk)
+        return rc;
     n->base = base;
     n->size = size;
     n->alloc_id = m->next_id++;
@@ -94,15 +112,16 @@ Retcode vr_reserve(struct vr_map *m, uint64_t hint, uint64_t size, uint32_t prot
 }
 
 /* Splits the region containing addr so that a region starts at addr (if addr lies inside
- * one). rcOutOfMemory if no record could be allocated. */
+ * one). The alloc callback's code if no record could be had. */
 static Retcode split_at(struct vr_map *m, uint64_t addr)
 {
     for (struct vregion *r = m->head; r; r = r->next) {
         if (addr <= r->base || addr >= r->base + r->size)
             continue;
-        struct vregion *n = m->alloc(sizeof *n);
-        if (!n)
-            return rcOutOfMemory;
+        struct vregion *n;
+        Retcode rc = new_record(m, &n);
+        if (rc != rcOk)
+            return rc;
         *n = *r;
         n->base = addr;
         n->size = r->base + r->size - addr;
@@ -136,7 +155,7 @@ static void merge(struct vr_map *m)
             n->prot == r->prot) {
             r->size += n->size;
             r->next = n->next;
-            m->free(n);
+            vr_free_record(m, n);
         } else {
             r = n;
         }
@@ -172,6 +191,18 @@ static Retcode prepare(struct vr_map *m, uint64_t va, uint64_t size)
     if (rc != rcOk)
         merge(m);
     return rc;
+}
+
+Retcode vr_check_range(const struct vr_map *m, uint64_t va, uint64_t size)
+{
+    Retcode rc = range_ok(m, va, size) ? shared_check(m, va, size, false) : rcOk;
+    if (rc != rcOk)
+        return rc;
+    if ((va | size) & (VR_PAGE - 1))
+        return rcAlignment;
+    if (!range_ok(m, va, size))
+        return rcInvalidArgument;
+    return covered(m, va, size) ? rcOk : rcNotFound;
 }
 
 Retcode vr_set_state(struct vr_map *m, uint64_t va, uint64_t size, enum vr_state state,
@@ -232,7 +263,7 @@ Retcode vr_release(struct vr_map *m, uint64_t va, uint64_t size, uint64_t *commi
                 r->next = *shared;
                 *shared = r;
             } else {
-                m->free(r);
+                vr_free_record(m, r);
             }
         } else {
             pp = &r->next;

@@ -11,6 +11,12 @@
  *
  * Invariants: regions sorted by base, no overlaps, size > 0 and page-aligned, all within
  * [lo, hi).
+ *
+ * Cost: every operation walks the list, O(regions), and aspace.c runs them with preemption off.
+ * What bounds it is the kernel-memory quota, which pays for every record (aspace.c's alloc
+ * callback): 64 bytes each, so a process with the default 1 MiB holds at most about 16,000
+ * records, and os_attack_vm's 256 KiB about 3,700. A tree or sorted array would make lookups
+ * logarithmic; the list is kept while quotas keep it this short.
  */
 #ifndef BASTION_MM_VREGION_H
 #define BASTION_MM_VREGION_H
@@ -46,15 +52,22 @@ struct vregion {
                          * the region, dropped by the map's user); else NULL */
 };
 
+/* Where region records come from: alloc gives a record of `size` bytes or fails with a named
+ * code (rcOutOfMemory, rcQuotaExceeded when the records are charged to an account), which the
+ * operation that needed the record returns. */
 struct vr_map {
     struct vregion *head;
     uint64_t lo, hi;     /* usable range */
     uint64_t next_id;
-    void *(*alloc)(size_t size);
-    void (*free)(void *p);
+    Retcode (*alloc)(void *ctx, size_t size, void **out);
+    void (*free)(void *ctx, void *p);
+    void *ctx;
 };
 
-void vr_init(struct vr_map *m, uint64_t lo, uint64_t hi, void *(*alloc)(size_t), void (*free)(void *));
+void vr_init(struct vr_map *m, uint64_t lo, uint64_t hi, Retcode (*alloc)(void *ctx, size_t size, void **out),
+             void (*free)(void *ctx, void *p), void *ctx);
+/* Frees one record through the map's callback (the shared ones vr_release handed out). */
+void vr_free_record(struct vr_map *m, struct vregion *r);
 /* Frees every region (the map is empty afterwards). */
 void vr_clear(struct vr_map *m);
 
@@ -62,7 +75,7 @@ void vr_clear(struct vr_map *m);
  * Reserves size bytes (rounded up to pages) with protection prot. hint != 0: exactly there if
  * that range is free (rcAlreadyExists if not); hint == 0: the lowest free range that fits.
  * *out = base. rcInvalidArgument (size 0, bad prot, W+X gives rcWxViolation, hint unaligned
- * or out of range), rcOutOfMemory (no range, or no memory for the record).
+ * or out of range), rcOutOfMemory (no free range), the alloc callback's code (no record).
  */
 Retcode vr_reserve(struct vr_map *m, uint64_t hint, uint64_t size, uint32_t prot, uint64_t *out);
 
@@ -73,6 +86,11 @@ Retcode vr_reserve(struct vr_map *m, uint64_t hint, uint64_t size, uint32_t prot
  */
 Retcode vr_set_state(struct vr_map *m, uint64_t va, uint64_t size, enum vr_state state,
                      uint64_t *changed);
+
+/* What vr_set_state would refuse [va, va + size) for, nothing changed: rcAlignment,
+ * rcInvalidArgument, rcNotSupported (touches a shared region), rcNotFound (not all in regions);
+ * rcOk when only a record allocation could still make it fail. */
+Retcode vr_check_range(const struct vr_map *m, uint64_t va, uint64_t size);
 
 /*
  * Turns the whole reservation [va, va + size) (one VR_RESERVED region, exactly) into a

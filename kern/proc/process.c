@@ -340,7 +340,7 @@ Retcode process_create(struct process *creator, const char *name, const char *cl
     rc = handle_install(&p->handles, &core_obj, HR_KERNEL_FULL, &p->core_handle);
     if (rc != rcOk)
         goto fail;
-    rc = aspace_create(&p->ram, &p->as);
+    rc = aspace_create(&p->ram, &p->kmem, &p->as);
     if (rc != rcOk)
         goto fail;
     rc = loader_load(p, p->path, stack_size);

@@ -335,7 +335,7 @@ static uint64_t read_user_u64(struct aspace *as, uint64_t va)
 static void test_user_mode(void)
 {
     struct aspace *as;
-    CHECK(aspace_create(NULL, &as) == rcOk, "aspace_create");
+    CHECK(aspace_create(NULL, NULL, &as) == rcOk, "aspace_create");
     uint64_t code = 0, data = 0, stack = 0;
     CHECK(aspace_reserve(as, 0, 4096, ASPACE_PROT_READ | ASPACE_PROT_EXEC, &code) == rcOk, "reserve code");
     CHECK(aspace_reserve(as, 0, 8192, ASPACE_PROT_READ | ASPACE_PROT_WRITE, &data) == rcOk, "reserve data");
@@ -434,7 +434,7 @@ static void ticker_fn(void *arg)
 static void test_user_preempt_terminate(void)
 {
     struct aspace *as;
-    CHECK(aspace_create(NULL, &as) == rcOk, "aspace_create");
+    CHECK(aspace_create(NULL, NULL, &as) == rcOk, "aspace_create");
     uint64_t spin = 0, ud = 0, stack = 0;
     CHECK(aspace_reserve(as, 0, 4096, ASPACE_PROT_READ | ASPACE_PROT_EXEC, &spin) == rcOk, "reserve");
     CHECK(aspace_reserve(as, 0, 4096, ASPACE_PROT_READ | ASPACE_PROT_EXEC, &ud) == rcOk, "reserve");

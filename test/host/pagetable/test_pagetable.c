@@ -15,14 +15,20 @@
 static uint8_t *arena;
 static unsigned used;
 static unsigned limit = FRAMES;
+static unsigned quota = FRAMES; /* frames before alloc fails like a full account */
+static unsigned freed;          /* tables handed to fake_free */
+static uint64_t freed_pa[FRAMES];
 
-static uint64_t fake_alloc(void *arg)
+static Retcode fake_alloc(void *arg, uint64_t *pa)
 {
     (void)arg;
     if (used == limit)
-        return 0;
+        return rcOutOfMemory;
+    if (used >= quota)
+        return rcQuotaExceeded;
     memset(arena + (size_t)used * 4096, 0, 4096);
-    return FAKE_BASE + (uint64_t)(used++) * 4096;
+    *pa = FAKE_BASE + (uint64_t)(used++) * 4096;
+    return rcOk;
 }
 
 static void *fake_virt(void *arg, uint64_t pa)
@@ -30,6 +36,18 @@ static void *fake_virt(void *arg, uint64_t pa)
     (void)arg;
     assert_true(pa >= FAKE_BASE && pa < FAKE_BASE + (uint64_t)used * 4096); /* only tables are read */
     return arena + (pa - FAKE_BASE);
+}
+
+static void fake_free(void *arg, uint64_t pa)
+{
+    (void)arg;
+    /* Unlinked and empty: every entry is zero (the free callback may reuse it at once). */
+    const uint64_t *t = fake_virt(NULL, pa);
+    for (unsigned i = 0; i < 512; i++)
+        assert_int_equal(t[i], 0);
+    for (unsigned i = 0; i < freed; i++)
+        assert_int_not_equal(freed_pa[i], pa); /* never twice */
+    freed_pa[freed++] = pa;
 }
 
 static struct pt_ctx ctx;
@@ -41,11 +59,13 @@ static int setup(void **state)
     arena = aligned_alloc(4096, (size_t)FRAMES * 4096);
     used = 0;
     limit = FRAMES;
+    quota = FRAMES;
+    freed = 0;
     memset(&ctx, 0, sizeof ctx);
     ctx.alloc_table = fake_alloc;
     ctx.table_virt = fake_virt;
     ctx.nx_mask = PTE_NX;
-    root = fake_alloc(NULL);
+    assert_int_equal(fake_alloc(NULL, &root), rcOk);
     return 0;
 }
 
@@ -221,6 +241,128 @@ static void test_global_bit_on_kernel_half_only(void **state)
     assert_false(fl & PTE_G);
 }
 
+
+/* ---- Entry counts and freeing of user-half tables ---- */
+
+#define UVA 0x400000ull
+#define URW (PTE_P | PTE_U | PTE_W | PTE_NX)
+#define MARK (1ull << 10)
+
+static uint64_t *entry_at(uint64_t va, int level)
+{
+    uint64_t *e;
+    int lvl;
+    assert_int_equal(pt_walk(&ctx, root, va, level, false, &e, &lvl), rcOk);
+    return e;
+}
+
+static void test_user_tables_counted_and_freed_when_empty(void **state)
+{
+    (void)state;
+    ctx.free_table = fake_free;
+    assert_int_equal(pt_map_range(&ctx, root, UVA, 0x200000, 0x1000, URW, 0), rcOk);
+    assert_int_equal(pt_map_range(&ctx, root, UVA + 0x1000, 0x201000, 0x1000, URW, 0), rcOk);
+    assert_int_equal(ctx.tables, 3);
+    assert_int_equal(pt_entry_count(*entry_at(UVA, 4)), 1); /* the PDPT holds one PD */
+    assert_int_equal(pt_entry_count(*entry_at(UVA, 3)), 1); /* the PD one PT */
+    assert_int_equal(pt_entry_count(*entry_at(UVA, 2)), 2); /* the PT two pages */
+    /* The count bits are not address bits: translation is unchanged. */
+    uint64_t pa;
+    assert_int_equal(pt_query(&ctx, root, UVA + 0x1234, &pa, NULL), rcOk);
+    assert_int_equal(pa, 0x201234);
+    assert_int_equal(pt_unmap(&ctx, root, UVA, &pa), rcOk);
+    assert_int_equal(freed, 0);
+    assert_int_equal(pt_entry_count(*entry_at(UVA, 2)), 1);
+    assert_int_equal(pt_unmap(&ctx, root, UVA + 0x1000, &pa), rcOk);
+    assert_int_equal(freed, 3); /* PT, PD, PDPT: the last page took them all */
+    assert_int_equal(ctx.tables, 0);
+    uint64_t *pml4 = fake_virt(NULL, root);
+    assert_int_equal(pml4[0], 0);
+}
+
+static void test_spread_pages_clear_range_frees_every_table(void **state)
+{
+    (void)state;
+    ctx.free_table = fake_free;
+    /* One page per GiB: each needs its own PD and PT (what a spread allocation loop makes). */
+    for (uint64_t k = 0; k < 4; k++)
+        assert_int_equal(pt_map_range(&ctx, root, (k << 30) + UVA, 0x200000, 0x1000, URW, 0), rcOk);
+    assert_int_equal(ctx.tables, 9);
+    assert_int_equal(pt_clear_range(&ctx, root, 0, 4ull << 30, NULL, NULL), 4);
+    assert_int_equal(freed, 9);
+    assert_int_equal(ctx.tables, 0);
+}
+
+static unsigned cleared_calls;
+static void count_cleared(void *arg, uint64_t va, uint64_t e)
+{
+    (void)arg;
+    (void)va;
+    assert_int_not_equal(e, 0);
+    cleared_calls++;
+}
+
+static void test_prepare_mark_back_clear(void **state)
+{
+    (void)state;
+    ctx.free_table = fake_free;
+    /* Prepared but never marked: pruned away again. */
+    assert_int_equal(pt_prepare(&ctx, root, UVA, 0x3000), rcOk);
+    assert_int_equal(ctx.tables, 3);
+    pt_prune(&ctx, root, UVA, 0x3000);
+    assert_int_equal(ctx.tables, 0);
+    assert_int_equal(freed, 3);
+    /* Marked pages keep their tables; backing one over its marker does not count it twice. */
+    assert_int_equal(pt_prepare(&ctx, root, UVA, 0x3000), rcOk);
+    assert_int_equal(pt_mark(&ctx, root, UVA, 0x3000, MARK), rcOk);
+    assert_int_equal(pt_entry_count(*entry_at(UVA, 2)), 3);
+    assert_int_equal(pt_query(&ctx, root, UVA, NULL, NULL), rcNotFound); /* not present */
+    assert_int_equal(pt_map_range(&ctx, root, UVA + 0x1000, 0x300000, 0x1000, URW, 0), rcOk);
+    assert_int_equal(pt_entry_count(*entry_at(UVA, 2)), 3);
+    assert_int_equal(pt_mark(&ctx, root, UVA, 0x3000, MARK), rcOk); /* the leaf stays */
+    assert_int_equal(pt_query(&ctx, root, UVA + 0x1000, NULL, NULL), rcOk);
+    pt_prune(&ctx, root, UVA, 0x3000); /* not empty: kept */
+    assert_int_equal(ctx.tables, 3);
+    assert_int_equal(pt_mark(&ctx, root, UVA, 0x1000, MARK | PTE_P), rcInvalidArgument);
+    assert_int_equal(pt_mark(&ctx, root, UVA + (1ull << 30), 0x1000, MARK), rcNotFound);
+    /* Clearing drops markers and leaves alike; only the leaf counts as present. */
+    cleared_calls = 0;
+    assert_int_equal(pt_clear_range(&ctx, root, UVA, 0x3000, count_cleared, NULL), 1);
+    assert_int_equal(cleared_calls, 3);
+    assert_int_equal(ctx.tables, 0);
+}
+
+static void test_prepare_failure_leaves_nothing(void **state)
+{
+    (void)state;
+    ctx.free_table = fake_free;
+    quota = used + 2; /* PDPT and PD, then the account is full */
+    assert_int_equal(pt_prepare(&ctx, root, UVA, 0x1000), rcQuotaExceeded);
+    assert_int_equal(ctx.tables, 0);
+    assert_int_equal(freed, 2);
+    /* A map that cannot get its table fails with the allocator's code, and keeps nothing. */
+    assert_int_equal(pt_map_range(&ctx, root, UVA, 0x200000, 0x1000, URW, 0), rcQuotaExceeded);
+    pt_prune(&ctx, root, UVA, 0x1000);
+    assert_int_equal(ctx.tables, 0);
+    quota = FRAMES;
+    /* Across two PTs: the second fails, and the tables made for the first go too. */
+    quota = used + 3; /* PDPT, PD and the first PT */
+    assert_int_equal(pt_prepare(&ctx, root, UVA, 0x400000), rcQuotaExceeded);
+    assert_int_equal(ctx.tables, 0);
+}
+
+static void test_kernel_half_tables_never_freed(void **state)
+{
+    (void)state;
+    ctx.free_table = fake_free;
+    assert_int_equal(pt_map_range(&ctx, root, KVA, 0x1000, 0x1000, RW, 0), rcOk);
+    assert_int_equal(pt_unmap(&ctx, root, KVA, NULL), rcOk);
+    assert_int_equal(freed, 0);
+    assert_int_equal(ctx.tables, 3);
+    uint64_t *pml4 = fake_virt(NULL, root);
+    assert_int_equal(pml4[256] & PTE_COUNT_MASK, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -232,6 +374,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_protect_splits_large_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_out_of_table_frames, setup, teardown),
         cmocka_unit_test_setup_teardown(test_global_bit_on_kernel_half_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_user_tables_counted_and_freed_when_empty, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spread_pages_clear_range_frees_every_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prepare_mark_back_clear, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prepare_failure_leaves_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kernel_half_tables_never_freed, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
