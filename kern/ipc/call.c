@@ -430,6 +430,10 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
     /* A kernel call has room for its response in its own record (len <= resp_cap above). */
     void *kb = c->kernel_client ? c->resp : kmalloc_charged(len, acct, &rc);
     if (kb == NULL) {
+        /* A client that has ended has a closed account, which takes no charge: for the server
+         * that is a caller gone, not a quota of its own. */
+        if (kmem_account_is_closed(acct))
+            rc = rcPeerClosed;
         call_fail(c, rc);
         return rc;
     }
