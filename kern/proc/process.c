@@ -411,6 +411,10 @@ Retcode process_set_scp(struct process *p, const void *blob, size_t len)
     Retcode rc = scp_check(blob, len, &v);
     if (rc != rcOk)
         return rc;
+    /* Checked again under the lock below; this early look only names the error right for a
+     * process that has ended (its closed account would refuse the copy: rcQuotaExceeded). */
+    if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != PROC_CREATED)
+        return rcResourceBusy;
     void *copy = kmalloc_charged(len, &p->kmem, &rc);
     if (copy == NULL)
         return rc;
