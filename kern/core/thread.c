@@ -41,6 +41,7 @@ static Retcode Create(void *ctx, idl_handle_t *thread, kl_core_Types_Tid *tid,
     if (stack_size == 0)
         stack_size = THREAD_USER_STACK_DEFAULT;
     stack_size = (stack_size + 4095u) & ~4095ull;
+    process_forget_dead_threads(c->proc);
     struct aspace *as = c->proc->as;
     uint64_t base;
     Retcode r = core_reserve_anywhere(as, stack_size + 4096u, ASPACE_PROT_READ | ASPACE_PROT_WRITE,

@@ -447,6 +447,10 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
      * answer is charged to the caller, so a caller at its quota loses it, not the server. */
     void *kb = c->kernel_client ? c->resp : kmalloc_charged(len, acct, &rc);
     if (kb == NULL) {
+        /* A client that has ended has a closed account, which takes no charge: for the server
+         * that is a caller gone, not a quota of its own. */
+        if (kmem_account_is_closed(acct))
+            rc = rcPeerClosed;
         call_fail(c, rc);
         return reply_lost(next, buf, cap, timeout_ms, msg_len, out_token);
     }

@@ -7,6 +7,7 @@
 #include "lib/kprintf.h"
 #include "lib/string.h"
 #include "mm/aspace.h"
+#include "mm/pmm.h"
 #include "mm/slab.h"
 #include "panic.h"
 #include "proc/kobj_new.h"
@@ -88,6 +89,11 @@ const char *process_name(const struct process *p)
     return p ? p->name : "kernel";
 }
 
+struct kmem_account *process_kmem(struct process *p)
+{
+    return p ? &p->kmem : NULL;
+}
+
 void process_ref(struct process *p)
 {
     Retcode rc = kobj_ref(&p->obj);
@@ -121,25 +127,21 @@ static void kmem_release(struct kmem_account *acct)
     kfree(p);
 }
 
-/* What one registered thread costs the process's kernel-memory account: the thread object, its
- * kernel stack and FPU area (the thread code allocates them uncharged; the process pays while
- * it keeps the thread registered). */
-#define PROCESS_THREAD_CHARGE (sizeof(struct thread) + THREAD_KSTACK_SIZE + 512u)
-
-/* Called for an ended thread that p no longer lists: returns its charge and its user stack. */
+/* Called for an ended thread that p no longer lists: frees its user stack and drops p's
+ * reference. (The object, kernel stack and FPU area stay charged to p until the object goes:
+ * thread_create_user charges them for the object's lifetime.) */
 static void forget_thread(struct process *p, struct thread *t)
 {
     if (t->user_stack_region_size != 0 && p->as != NULL)
         (void)aspace_free(p->as, t->user_stack_region, t->user_stack_region_size);
     t->user_stack_region_size = 0;
-    kmem_uncharge(&p->kmem, PROCESS_THREAD_CHARGE);
     thread_unref(t);
 }
 
 /* Takes the threads of p that have ended off its list and forgets them, so that a process that
- * creates and joins threads in a loop keeps a bounded charge and address space (their handles
- * keep the objects alive for GetInfo and Wait). Not under p->lock. */
-static void forget_dead_threads(struct process *p)
+ * creates and joins threads in a loop keeps a bounded charge and address space (handles keep
+ * the objects alive for GetInfo and Wait, and keep them charged). Not under p->lock. */
+void process_forget_dead_threads(struct process *p)
 {
     struct thread *dead[PROCESS_MAX_THREADS];
     uint32_t ndead = 0, k = 0;
@@ -239,8 +241,13 @@ static void reaper_main(void *arg)
         reap_head = p->reap_next;
         spin_unlock_irqrestore(&reap_lock, fl);
 
-        if (p->state != PROC_DEAD)
+        if (p->state != PROC_DEAD) {
             process_teardown(p);
+            /* Everything p held is freed: what its limits do not cover any more goes back to
+             * its creator now, the rest as the objects that outlive it go. */
+            kmem_account_close(&p->ram);
+            kmem_account_close(&p->kmem);
+        }
         if (p->free_pending) {
             /* The object was destroyed: drop the process's own account references; the
              * kernel-memory account frees the process once its last charge is returned. */
@@ -261,14 +268,43 @@ static void process_destroy(struct kobj *obj)
     reap_queue(p);
 }
 
+/* ---- the machine's quota --------------------------------------------------------------- */
+
+/* The root of the quota tree: what the machine can give processes. The kernel keeps a reserve
+ * for what it takes uncharged (its own threads, slab slack, kernel page tables); of the rest an
+ * eighth is kernel memory, the remainder RAM, so that their sum never exceeds the free pages. */
+static struct kmem_account machine_kmem, machine_ram;
+
+static void machine_quota_init(void)
+{
+    uint64_t free_bytes = pmm_free_pages() * 4096ull;
+    uint64_t reserve = free_bytes / PROCESS_KERNEL_RESERVE_DIV;
+    if (reserve < PROCESS_KERNEL_RESERVE_MIN)
+        reserve = PROCESS_KERNEL_RESERVE_MIN;
+    uint64_t pool = free_bytes > reserve ? free_bytes - reserve : 0;
+    kmem_account_init(&machine_kmem, pool / 8, NULL);
+    kmem_account_init(&machine_ram, pool - pool / 8, NULL);
+    kprintf("quota: the machine gives processes %lu KiB of RAM and %lu KiB of kernel memory "
+            "(%lu KiB kept by the kernel)\n", (unsigned long)(machine_ram.limit >> 10),
+            (unsigned long)(machine_kmem.limit >> 10), (unsigned long)(reserve >> 10));
+}
+
 void process_init(void)
 {
+    machine_quota_init();
     KASSERT(kobj_init(&core_obj, &core_obj_ops, KOBJ_SID_KERNEL, NULL, 0) == rcOk);
     KASSERT(thread_create_kernel("reaper", reaper_main, NULL, THREAD_PRIO_MAX, &reaper) == rcOk);
     KASSERT(thread_start(reaper) == rcOk);
 }
 
 /* ---- creation ------------------------------------------------------------------------- */
+
+/* A new process's first limit out of `from`: half of what is left there, at most `dflt`. */
+static uint64_t first_limit(const struct kmem_account *from, uint64_t dflt)
+{
+    uint64_t half = kmem_account_available(from) / 2;
+    return half < dflt ? half : dflt;
+}
 
 struct process *process_find(const char *name)
 {
@@ -299,14 +335,26 @@ Retcode process_create(struct process *creator, const char *name, const char *cl
         return rc;
     /* From here on a failure is kobj_unref(&p->obj): destroy -> reaper -> teardown, which
      * copes with a half-built process (NULL address space, uninitialised table). */
-    kmem_account_init(&p->kmem, PROCESS_DEFAULT_KMEM, kmem_release);
-    kmem_account_init(&p->ram, PROCESS_DEFAULT_RAM, NULL);
+    kmem_account_init(&p->kmem, 0, kmem_release);
+    kmem_account_init(&p->ram, 0, NULL);
+    /* Its limits come out of its creator's (the kernel's processes: the machine's), before
+     * anything is charged to them: half of what the creator has left, at most the default, so
+     * that it can be loaded; Task.SetEnv then sets them exactly. */
+    struct kmem_account *from_kmem = creator ? &creator->kmem : &machine_kmem;
+    struct kmem_account *from_ram = creator ? &creator->ram : &machine_ram;
+    rc = kmem_account_carve(&p->kmem, from_kmem, first_limit(from_kmem, PROCESS_DEFAULT_KMEM));
+    if (rc == rcOk)
+        rc = kmem_account_carve(&p->ram, from_ram, first_limit(from_ram, PROCESS_DEFAULT_RAM));
     spin_init(&p->lock);
     spin_init(&p->handles_lock);
     p->state = PROC_CREATED;
     p->main_prio = prio;
     p->parent_hint = creator;
     p->state = PROC_DEAD; /* not in the list yet: teardown must not look for it */
+    if (rc != rcOk) {
+        kobj_unref(&p->obj);
+        return rc;
+    }
     if (!copy_name(p->name, name, PROCESS_NAME_MAX) ||
         !copy_name(p->class_name, class_name, PROCESS_CLASS_MAX) ||
         !copy_name(p->path, path, PROCESS_PATH_MAX)) {
@@ -363,6 +411,10 @@ Retcode process_set_scp(struct process *p, const void *blob, size_t len)
     Retcode rc = scp_check(blob, len, &v);
     if (rc != rcOk)
         return rc;
+    /* Checked again under the lock below; this early look only names the error right for a
+     * process that has ended (its closed account would refuse the copy: rcQuotaExceeded). */
+    if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != PROC_CREATED)
+        return rcResourceBusy;
     void *copy = kmalloc_charged(len, &p->kmem, &rc);
     if (copy == NULL)
         return rc;
@@ -373,13 +425,25 @@ Retcode process_set_scp(struct process *p, const void *blob, size_t len)
         kfree_charged(copy, &p->kmem);
         return rcResourceBusy;
     }
+    /* The limits asked for are carved out of the creator's (a raise: rcQuotaExceeded if it has
+     * not got it; a cut below what the child holds already: rcOutOfRange). Both or neither. */
+    uint64_t old_kmem = p->kmem.limit;
+    rc = rcOk;
+    if (v.hdr.kernel_memory_limit != 0)
+        rc = kmem_account_resize(&p->kmem, v.hdr.kernel_memory_limit);
+    if (rc == rcOk && v.hdr.ram_limit != 0) {
+        rc = kmem_account_resize(&p->ram, v.hdr.ram_limit);
+        if (rc != rcOk)
+            (void)kmem_account_resize(&p->kmem, old_kmem);
+    }
+    if (rc != rcOk) {
+        spin_unlock(&p->lock);
+        kfree_charged(copy, &p->kmem);
+        return rc;
+    }
     void *old = p->scp;
     p->scp = copy;
     p->scp_len = len;
-    if (v.hdr.kernel_memory_limit != 0)
-        __atomic_store_n(&p->kmem.limit, v.hdr.kernel_memory_limit, __ATOMIC_RELAXED);
-    if (v.hdr.ram_limit != 0)
-        __atomic_store_n(&p->ram.limit, v.hdr.ram_limit, __ATOMIC_RELAXED);
     spin_unlock(&p->lock);
     kfree_charged(old, &p->kmem);
     return rcOk;
@@ -387,19 +451,14 @@ Retcode process_set_scp(struct process *p, const void *blob, size_t len)
 
 Retcode process_add_thread(struct process *p, struct thread *t)
 {
-    forget_dead_threads(p);
-    Retcode rc = kmem_charge(&p->kmem, PROCESS_THREAD_CHARGE);
-    if (rc != rcOk)
-        return rc;
+    process_forget_dead_threads(p);
     spin_lock(&p->lock);
     if (p->state == PROC_EXITING || p->state == PROC_DEAD) {
         spin_unlock(&p->lock);
-        kmem_uncharge(&p->kmem, PROCESS_THREAD_CHARGE);
         return rcPeerClosed;
     }
     if (p->nthreads == PROCESS_MAX_THREADS) {
         spin_unlock(&p->lock);
-        kmem_uncharge(&p->kmem, PROCESS_THREAD_CHARGE);
         return rcQuotaExceeded;
     }
     thread_ref(t);
@@ -555,6 +614,15 @@ void process_start_init(void)
         kprintf("init: cannot create Einit from ROMFS \"%s\": %s\n", path, retcode_name(rc));
         return;
     }
+    /* Einit gets all the machine's quota the KSM does not hold; the limits of init.yaml are
+     * carved out of it. */
+    rc = kmem_account_resize(&p->kmem, p->kmem.limit + kmem_account_available(&machine_kmem));
+    if (rc == rcOk)
+        rc = kmem_account_resize(&p->ram, p->ram.limit + kmem_account_available(&machine_ram));
+    if (rc != rcOk)
+        kprintf("init: Einit keeps its first quota: %s\n", retcode_name(rc));
+    kprintf("init: Einit's quota: %lu KiB of RAM, %lu KiB of kernel memory\n",
+            (unsigned long)(p->ram.limit >> 10), (unsigned long)(p->kmem.limit >> 10));
     kprintf("init: starting Einit from \"%s\" (pid %u)\n", path, p->pid);
     rc = process_start(p);
     if (rc != rcOk)

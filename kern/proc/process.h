@@ -4,12 +4,15 @@
  * security id (its kobj SID), a handle table, an address space, threads, and, once ended, an exit
  * reason and code that its parent reads with Task.GetExitInfo.
  *
- * Limits (issue 4 point 7): every process owns two accounts (obj/account.h):
+ * Limits: every process owns two accounts (obj/account.h):
  *   kmem - bytes of kernel objects it caused (handle table chunks, IPC buffers and calls, threads,
- *          files, the SCP copy ...), default PROCESS_DEFAULT_KMEM;
- *   ram  - bytes of user pages committed in its address space, default PROCESS_DEFAULT_RAM.
+ *          files, the SCP copy ...);
+ *   ram  - bytes of user pages committed in its address space.
  * Reaching one makes the request that needed more fail with rcQuotaExceeded; the kernel never
- * panics for it. The parent may set both with Task.SetEnv (SCP header) before the child runs.
+ * panics for it. Both are carved out of the creator's accounts (the kernel's processes: the
+ * machine's): Task.Create lends the child half of what the creator has left (at most
+ * PROCESS_DEFAULT_KMEM / PROCESS_DEFAULT_RAM), Task.SetEnv (SCP header) sets them exactly before
+ * the child runs, and they go back to the creator once the reaper has freed what the child held.
  *
  * Life cycle:  CREATED (Task.Create: loaded, not running) -> RUNNING (Task.Resume) ->
  *              EXITING (Exit, Terminate, a fatal fault: its threads are being ended) ->
@@ -47,6 +50,10 @@ struct ipc_call;
 #define PROCESS_DEFAULT_KMEM (1024ull * 1024)       /* as EINIT_DEFAULT_KERNEL_MEMORY */
 #define PROCESS_DEFAULT_RAM (16ull * 1024 * 1024)   /* as EINIT_DEFAULT_RAM */
 #define PROCESS_DEFAULT_STACK (128ull * 1024)
+/* The machine's pages the kernel keeps for itself (never given to processes): a thirty-second of
+ * the free memory when processes are set up, at least 8 MiB. */
+#define PROCESS_KERNEL_RESERVE_DIV 32
+#define PROCESS_KERNEL_RESERVE_MIN (8ull * 1024 * 1024)
 
 enum process_state { PROC_CREATED, PROC_RUNNING, PROC_EXITING, PROC_DEAD };
 
@@ -126,8 +133,10 @@ Retcode process_create(struct process *creator, const char *name, const char *cl
                        const char *path, uint64_t stack_size, unsigned prio,
                        struct process **out);
 
-/* Task.SetEnv: replaces the SCP (checked with scp_check) and applies its limits.
- * rcResourceBusy once the process has started. */
+/* Task.SetEnv: replaces the SCP (checked with scp_check) and applies its limits (non-zero ones),
+ * carved out of the creator's: rcQuotaExceeded if the creator has not got a raise left,
+ * rcOutOfRange for a cut below what p holds; then nothing changes. rcResourceBusy once the
+ * process has started. */
 Retcode process_set_scp(struct process *p, const void *blob, size_t len);
 
 /* Task.Resume / boot: builds the start block, creates and starts the main thread.
@@ -152,6 +161,11 @@ void process_fault_kill(struct process *p, const char *why, uint64_t addr);
 /* Registers a thread the process code created (Thread.Create, the main thread); takes a
  * reference. rcQuotaExceeded at PROCESS_MAX_THREADS; rcPeerClosed if the process is ending. */
 Retcode process_add_thread(struct process *p, struct thread *t);
+
+/* Takes p's ended threads off its list: frees their user stacks and drops its references, so
+ * that their objects (and charges) go once no handle names them. Thread.Create calls it before
+ * it charges a new thread, so a create/join loop needs room for one thread only. */
+void process_forget_dead_threads(struct process *p);
 
 /* Finds a live process by name (new reference) or NULL. */
 struct process *process_find(const char *name);

@@ -110,13 +110,20 @@ struct process *process_current(void)
     return t ? t->proc : NULL;
 }
 
-static struct thread *thread_alloc(const char *name, unsigned prio)
+size_t thread_kernel_charge(void)
+{
+    return kmem_cache_charge(thread_cache) + THREAD_KSTACK_SIZE + kmem_cache_charge(fpu_cache);
+}
+
+/* `charge` bytes were charged to `acct` by the caller; on success the object owns them. */
+static struct thread *thread_alloc(const char *name, unsigned prio, struct kmem_account *acct,
+                                   size_t charge)
 {
     struct thread *t = kmem_cache_alloc(thread_cache);
     if (!t)
         return NULL;
     memset(t, 0, sizeof *t);
-    if (kobj_init(&t->obj, &thread_kobj_ops, KOBJ_SID_NONE, NULL, 0) != rcOk) {
+    if (kobj_init(&t->obj, &thread_kobj_ops, KOBJ_SID_NONE, acct, charge) != rcOk) {
         kmem_cache_free(thread_cache, t);
         return NULL;
     }
@@ -139,7 +146,7 @@ static struct thread *thread_alloc(const char *name, unsigned prio)
 
 struct thread *thread_adopt_boot_context(unsigned cpu, const char *name)
 {
-    struct thread *t = thread_alloc(name, 0);
+    struct thread *t = thread_alloc(name, 0, NULL, 0);
     if (!t)
         return NULL;
     t->state = THREAD_RUNNING;
@@ -167,13 +174,22 @@ static void stack_prepare(struct thread *t)
 }
 
 static Retcode thread_create_common(const char *name, void (*entry)(void *), void *arg,
-                                    unsigned prio, bool user, struct thread **out)
+                                    unsigned prio, bool user, struct kmem_account *acct,
+                                    struct thread **out)
 {
     if (prio > THREAD_PRIO_MAX || !entry || !out)
         return rcInvalidArgument;
-    struct thread *t = thread_alloc(name, prio);
-    if (!t)
+    /* Charged before anything is taken; from kobj_init on, the object returns it when it is
+     * destroyed (the kernel stack and FPU area go with it, thread_destroy). */
+    size_t charge = acct != NULL ? thread_kernel_charge() : 0;
+    Retcode rc = kmem_charge(acct, charge);
+    if (rc != rcOk)
+        return rc;
+    struct thread *t = thread_alloc(name, prio, acct, charge);
+    if (!t) {
+        kmem_uncharge(acct, charge);
         return rcOutOfMemory;
+    }
     t->kstack_bottom = kstack_alloc();
     if (user) {
         t->fpu_state = kmem_cache_alloc(fpu_cache);
@@ -198,7 +214,7 @@ static Retcode thread_create_common(const char *name, void (*entry)(void *), voi
 Retcode thread_create_kernel(const char *name, void (*entry)(void *), void *arg, unsigned prio,
                              struct thread **out)
 {
-    return thread_create_common(name, entry, arg, prio, false, out);
+    return thread_create_common(name, entry, arg, prio, false, NULL, out);
 }
 
 /* First code of a user thread, in the kernel: builds the user-mode frame at the top of the
@@ -235,7 +251,9 @@ Retcode thread_create_user_in(struct process *p, struct aspace *as, uintptr_t en
     if (!as || !user_addr_ok(entry) || !user_addr_ok(stack) || (stack & 0xF) != 0)
         return rcInvalidArgument;
     const char *name = p && process_name ? process_name(p) : "user";
-    Retcode rc = thread_create_common(name ? name : "user", thread_user_entry, NULL, prio, true, out);
+    struct kmem_account *acct = p && process_kmem ? process_kmem(p) : NULL;
+    Retcode rc = thread_create_common(name ? name : "user", thread_user_entry, NULL, prio, true,
+                                      acct, out);
     if (rc != rcOk)
         return rc;
     struct thread *t = *out;

@@ -4,14 +4,20 @@
  * base MSR, loaded on every switch to it), and an exit code that waiters collect.
  *
  * A thread belongs to a process (struct process, kern/proc/process.h, owned by the process
- * code) or, for kernel threads, to none (process == NULL). The thread code needs only two
+ * code) or, for kernel threads, to none (process == NULL). The thread code needs only three
  * things from a process, through functions the process code provides:
  *   struct aspace *process_aspace(struct process *p);   the address space its threads run in
  *   const char *process_name(const struct process *p);  for fault reports
+ *   struct kmem_account *process_kmem(struct process *p); the account its threads are charged to
  *
  * Lifetime: a thread is a kernel object (struct kobj first, type KOBJ_THREAD). The scheduler
  * holds one reference from creation until the thread has exited and left its CPU for the last
  * time; handles hold the others. The kernel stack is freed with the object.
+ *
+ * Charge: a user thread's object, kernel stack and FPU area (thread_kernel_charge() bytes, their
+ * real sizes) are charged to its process's kernel-memory account before they are taken and for
+ * as long as the object lives, so a thread object kept alive by a handle after its thread ended
+ * still costs its process.
  *
  * States: READY (on a run queue) -> RUNNING (on a CPU) -> BLOCKED (waiting: IPC, sleep, wait)
  * or DEAD (exited; its exit code stays readable until the object is destroyed).
@@ -113,7 +119,7 @@ struct thread {
     struct ipc_thread ipc;        /* IPC wait state (ipc/ipc_thread.h; all-zero = idle) */
     /* core_call's request [0] and response [1] buffers for messages of at most
      * THREAD_CORE_MSG bytes (kern/core/core.c): part of the thread, so charged once with it
-     * (PROCESS_THREAD_CHARGE) instead of allocated and charged on every core-endpoint call. A
+     * (thread_kernel_charge()) instead of allocated and charged on every core-endpoint call. A
      * thread is in at most one core call at a time. */
     _Alignas(16) uint8_t core_msg[2][THREAD_CORE_MSG];
 };
@@ -122,6 +128,11 @@ struct thread {
  * without processes link too. */
 struct aspace *process_aspace(struct process *p) __attribute__((weak));
 const char *process_name(const struct process *p) __attribute__((weak));
+struct kmem_account *process_kmem(struct process *p) __attribute__((weak));
+
+/* What one user thread costs its process's kernel memory: the thread object's slab slot, its
+ * kernel stack's pages and its FPU area's slot. */
+size_t thread_kernel_charge(void);
 
 /* Sets up the thread allocator and the boot CPU's first thread (the code running kmain). */
 void thread_init(void);

@@ -23,7 +23,8 @@
  * The kernel checks the whole blob when SetEnv is called (rcBadFormat: wrong magic, a missing
  * NUL, trailing bytes, an '=' missing in an env string; rcOutOfRange: a count above its maximum
  * or a name too long; rcTruncated: the blob ends early), so a malformed SCP never reaches the
- * child. The limits (0 = keep the default) replace the child's kernel-memory and RAM limits;
+ * child. The limits (0 = keep the current one) replace the child's kernel-memory and RAM
+ * limits, carved out of the parent's (rcQuotaExceeded for more than the parent has left);
  * SetEnv is refused with rcResourceBusy once the child runs. BASTION_SCP_MAX equals
  * kl.core.Task.TaskEnvMax.
  *
