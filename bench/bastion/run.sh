@@ -47,7 +47,7 @@ timeout --kill-after=5 "$timeout_s" "$BENCH_QEMU" "${BENCH_QEMU_ARGS[@]}" \
   -cdrom "$iso" -boot d -serial "file:$log" </dev/null &
 qpid=$!
 while kill -0 "$qpid" 2>/dev/null; do
-  if tr -d '\r' <"$log" | grep -qE "^($end|PANIC|EXCEPTION)"; then
+  if bench_text "$log" | grep -qE "^($end)" || tr -d '\r' <"$log" | grep -qE "^(PANIC|EXCEPTION)"; then
     break
   fi
   sleep 0.5
@@ -56,10 +56,10 @@ done
 bastion_qemu_stop "$qpid" || true
 qpid=''
 status=0
-if tr -d '\r' <"$log" | grep -E '^(BENCH-ERROR|PANIC|EXCEPTION)' >&2; then
+if bench_text "$log" | grep -E '^BENCH-ERROR' >&2 || tr -d '\r' <"$log" | grep -E '^(PANIC|EXCEPTION)' >&2; then
   status=1
 fi
-if ! tr -d '\r' <"$log" | grep -qE "^($end)"; then
+if ! bench_text "$log" | grep -qE "^($end)"; then
   echo "bench-bastion: no '$end' line in $log; its end:" >&2
   tail -n 20 "$log" | tr -d '\r' >&2
   exit 1
