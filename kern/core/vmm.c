@@ -5,7 +5,7 @@
  * MDL handles: MdlCreate gives HR_BASIC | HR_MEMORY_MAP | HR_READ, plus HR_WRITE when the
  * buffer may be written. MdlMap needs HR_MEMORY_MAP and, for the protection asked, HR_READ /
  * HR_WRITE (rcAccessDenied), and the protection must lie within the buffer's own (also
- * rcAccessDenied). MdlGetSize needs no right. A mapping is a region like any other for Query
+ * rcAccessDenied). MdlGetSize needs HR_READ (reading the buffer's state). A mapping is a region like any other for Query
  * (committed, the mapping's protection) and Free (whole only); Commit, Decommit and Protect
  * refuse it (rcNotSupported).
  *
@@ -182,7 +182,7 @@ static Retcode MdlGetSize(void *ctx, idl_handle_t handle, kl_core_Types_Size *si
 {
     struct mdl *m = NULL;
     *size = 0;
-    *rc = core_get(ctx, handle.handle, KOBJ_MEMORY, 0, (void **)&m);
+    *rc = core_get(ctx, handle.handle, KOBJ_MEMORY, HR_READ, (void **)&m);
     if (*rc == rcOk) {
         *size = mdl_size(m);
         kobj_unref(&m->obj);
