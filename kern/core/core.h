@@ -53,9 +53,6 @@ extern const struct kl_core_HAL_ops core_hal_ops;
 extern const struct kl_core_FS_ops core_fs_ops;
 extern const struct kl_core_Audit_ops core_audit_ops;
 
-/* The kss log's kernel object (audit.c), before the first process. */
-void audit_init(void);
-
 /* Helpers shared by the endpoint files. */
 
 struct aspace;
@@ -66,6 +63,11 @@ Retcode core_reserve_anywhere(struct aspace *as, uint64_t size, uint32_t prot, u
 
 /* Looks up a handle of the caller with `need` rights and type; new reference in *obj. */
 Retcode core_get(struct core_ctx *c, uint32_t handle, int type, uint32_t need, void **obj);
+
+/* FS.Close, Audit.Close: closes the caller's handle if it is one of `type` (rcBadHandle
+ * otherwise). Like Handle.Close it needs no right: giving up one's own handle takes nothing
+ * from anyone. */
+Retcode core_close_typed(struct core_ctx *c, uint32_t handle, int type);
 
 /* Installs a root handle on obj in the caller's table; fills the idl out parameter. */
 Retcode core_install(struct core_ctx *c, void *obj, uint32_t rights, uint32_t *out_handle,
