@@ -79,7 +79,12 @@ struct process {
     handle_t security_handle;     /* the KSM only: its end of the security channel (else 0) */
     struct sec_label *label;      /* what the security hook says about it (security/label.h) */
 
+    /* Its address space. Threads of p use it freely (the reaper destroys it only after they
+     * ended). Anyone else (a thread of another process holding a thread handle of p) must
+     * pin it: process_aspace_pin() reads it under p->lock and counts the pin in as_pins; the
+     * reaper detaches p->as under p->lock and destroys it only once as_pins is 0. */
     struct aspace *as;
+    uint32_t as_pins; /* p->lock to increment; atomic */
 
     struct spinlock lock;
     enum process_state state;
@@ -152,6 +157,18 @@ void process_fault_kill(struct process *p, const char *why, uint64_t addr);
 /* Registers a thread the process code created (Thread.Create, the main thread); takes a
  * reference. rcQuotaExceeded at PROCESS_MAX_THREADS; rcPeerClosed if the process is ending. */
 Retcode process_add_thread(struct process *p, struct thread *t);
+
+/* p's address space, pinned against teardown (see struct process, as): NULL once the process
+ * is torn down. Every non-NULL result is released with process_aspace_unpin(p) soon (the
+ * reaper waits for it). */
+struct aspace *process_aspace_pin(struct process *p);
+void process_aspace_unpin(struct process *p);
+
+/* A user thread of p keeps p's memory (not the process: it still ends and is torn down) alive
+ * from its creation until the thread object is destroyed, so t->proc is always readable
+ * (proc/thread.c calls these). */
+void process_hold_memory(struct process *p);
+void process_release_memory(struct process *p);
 
 /* Finds a live process by name (new reference) or NULL. */
 struct process *process_find(const char *name);

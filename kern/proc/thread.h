@@ -122,6 +122,10 @@ struct thread {
  * without processes link too. */
 struct aspace *process_aspace(struct process *p) __attribute__((weak));
 const char *process_name(const struct process *p) __attribute__((weak));
+/* A user thread holds its process's memory (not the process) until the thread object is
+ * destroyed, so that t->proc stays readable for holders of the thread's handles. */
+void process_hold_memory(struct process *p) __attribute__((weak));
+void process_release_memory(struct process *p) __attribute__((weak));
 
 /* Sets up the thread allocator and the boot CPU's first thread (the code running kmain). */
 void thread_init(void);
