@@ -10,7 +10,9 @@
  * shared page that it is watching, and exits. Generation g + 1 calls GetInfo on the handle from
  * two threads without pause while g exits and is torn down, until both have seen its stack
  * gone, and checks every answer: always rcOk with the thread's tid, a stack while the process
- * lived, none once its address space is gone (never another process's). The last generation
+ * lived, none once its address space is gone (never another process's: the next generation
+ * maps a page where the old thread's stack was, in case the kernel read the new process's
+ * space through freed memory of the old one). The last generation
  * prints the result line; a generation that saw a failure stops the chain, so the line never
  * appears. With the kernel's checks on (aspace_query asserts a live address space) a query of
  * a space being destroyed panics the kernel.
@@ -45,6 +47,7 @@ static volatile uint32_t *prev_flag, *next_flag;
 
 struct watch_result {
     uint64_t calls, with_stack, without_stack, bad_rc, bad_tid, stack_after_gone;
+    uint64_t stack_base; /* the stack GetInfo showed while the process lived */
     uint32_t tid;
 };
 static struct watch_result results[2];
@@ -75,6 +78,7 @@ static int watcher(void *arg)
             w->bad_tid++;
         if (info.stackSize != 0) {
             w->with_stack++;
+            w->stack_base = info.stackBase;
             if (gone)
                 w->stack_after_gone++; /* a stack again, after it was gone: another space */
         } else {
@@ -120,15 +124,23 @@ static volatile uint32_t *map_flag(uint32_t mdl)
     return (volatile uint32_t *)(uintptr_t)va;
 }
 
-/* The previous generation's thread, watched until its process has been torn down. */
-static void watch_previous(void)
+static Retcode close_handle(uint32_t h)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_handle_Handle, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    return core_result(kl_core_Handle_Close(&cl, H(h), &rc), &rc);
+}
+
+/* The previous generation's thread, watched until its process has been torn down. Returns
+ * the base of the thread's stack as GetInfo showed it while the process lived (0: none). */
+static uint64_t watch_previous(void)
 {
     uint32_t flag = 0;
     if (!OT_RC(start_connection("thread", &watched), rcOk) || !OT_RC(start_connection("flag", &flag), rcOk))
-        return;
+        return 0;
     prev_flag = map_flag(flag);
     if (prev_flag == NULL)
-        return;
+        return 0;
     struct thread w[2];
     int started = 0;
     for (int i = 0; i < 2; i++)
@@ -158,6 +170,11 @@ static void watch_previous(void)
         OT_EQ(info.stackBase, 0);
         OT_EQ(info.stackSize, 0);
     }
+    /* The shared page was the previous process's (charged to it): give it up, so that
+     * nothing but its thread keeps that process's memory. */
+    OT_RC(core_vmm_free((uint64_t)(uintptr_t)prev_flag, PAGE), rcOk);
+    OT_RC(close_handle(flag), rcOk);
+    return results[0].stack_base != 0 ? results[0].stack_base : results[1].stack_base;
 }
 
 static Retcode transfer(uint32_t task, uint32_t h, uint32_t rights, uint32_t *theirs)
@@ -173,8 +190,11 @@ static Retcode transfer(uint32_t task, uint32_t h, uint32_t rights, uint32_t *th
 }
 
 /* Creates generation gen with a read-only handle to a thread of ours and the shared page,
- * starts it, and waits until it watches. */
-static void start_next(int gen)
+ * starts it, and waits until it watches. bait: the stack base of the thread we watched; the
+ * new process maps a page there first thing, so that if the kernel looked at the new
+ * process's address space for the old thread (its process's memory reused), GetInfo would
+ * show that page. */
+static void start_next(int gen, uint64_t bait)
 {
     struct thread t;
     uint32_t mdl = 0;
@@ -182,9 +202,9 @@ static void start_next(int gen)
         !OT_RC(core_mdl_create(PAGE, BASTION_VMM_READ | BASTION_VMM_WRITE, &mdl), rcOk) ||
         (next_flag = map_flag(mdl)) == NULL)
         return;
-    char name[32], arg[16];
+    char name[32], arg[40];
     snprintf(name, sizeof name, "ThreadInfo%d", gen);
-    snprintf(arg, sizeof arg, "%d", gen);
+    snprintf(arg, sizeof arg, "%d:%llx", gen, (unsigned long long)bait);
     uint32_t task = 0, their_thread = 0, their_flag = 0;
     if (!OT_RC(spawn(name, "ostest.ThreadInfo", "os_thread_info", arg, 1, &task), rcOk) ||
         !OT_RC(transfer(task, t.handle, HR_READ, &their_thread), rcOk) ||
@@ -208,21 +228,35 @@ static void start_next(int gen)
     for (int waited = 0; next_flag[0] == 0 && waited < WATCH_MAX_MS; waited += 100)
         (void)core_sync_wait(&next_flag[0], 0, 100);
     OT_EQ(next_flag[0], 1);
+    /* The new process has its bait page where the old thread's stack was: the old thread
+     * still shows no stack. */
+    struct kl_core_Thread_ThreadInfo info;
+    if (bait != 0 && OT_RC(get_info(watched, &info), rcOk)) {
+        OT_EQ(info.stackBase, 0);
+        OT_EQ(info.stackSize, 0);
+    }
 }
 
 int main(int argc, char **argv)
 {
     int gen = argc > 1 ? atoi(argv[1]) : 0;
+    const char *colon = argc > 1 ? strchr(argv[1], ':') : NULL;
+    uint64_t bait = colon != NULL ? strtoul(colon + 1, NULL, 16) : 0;
+    if (bait != 0) {
+        uint64_t va = 0;
+        (void)core_vmm_allocate(bait, PAGE, BASTION_VMM_READ | BASTION_VMM_WRITE | BASTION_VMM_COMMIT, &va);
+    }
     /* Only the last generation prints the test's result line. */
     ot_begin(gen == GENERATIONS ? "os_thread_info" : "os_thread_info_generation");
+    uint64_t prev_stack = 0;
     if (gen > 0)
-        watch_previous();
+        prev_stack = watch_previous();
     if (gen < GENERATIONS) {
         /* A failure ends the chain here: the result line never appears. */
         if (gen > 0 && ot_end() != 0)
             return 1;
         spread_pages();
-        start_next(gen + 1);
+        start_next(gen + 1, prev_stack);
         return 0; /* ends while the next generation watches */
     }
     uint64_t calls = results[0].calls + results[1].calls;
