@@ -6,6 +6,7 @@
 # Exits 0 when "BENCH-END bastion" was seen and no BENCH-ERROR/PANIC/EXCEPTION line.
 #
 # The boot row: Einit prints "einit: all started <N> ticks after the kernel's first instruction"
+# (as a process line: "[Einit] einit: ...", kern/console/console.h)
 # (TSC ticks since the kernel's first instructions, boot/entry.asm); after the run this script
 # appends "BENCH boot median=<N> min=<N> n=1" to the log (boot_nomon when the kernel said it has
 # no monitor), so every reader of the log (scripts/bench's report, the ctest) finds the row
@@ -83,7 +84,7 @@ fi
 # The boot row from Einit's line (see the top). Only the digits are taken: a changed wording
 # yields no row (the report says n/a, the ctest fails) rather than a wrong number.
 ticks=$(tr -d '\r' <"$log" |
-        sed -nE "s/^einit: all started ([0-9]+) ticks after the kernel's first instruction\$/\1/p" | head -n 1)
+        sed -nE "s/^\[Einit\] einit: all started ([0-9]+) ticks after the kernel's first instruction\$/\1/p" | head -n 1)
 if [[ -n $ticks ]]; then
   echo "BENCH boot$suffix median=$ticks min=$ticks n=1" >>"$log"
 else
