@@ -165,7 +165,7 @@ static void drainer_takes_nothing(uint32_t h, bool readers_ok)
     bool drained = OT_RC(spawn_wait(task, 10000, &why, &info), rcOk) && OT_EQ(info.u.exitCode, 0);
     bool served = OT_RC(register_port_0x60(), rcSecurityDisallow);
     if (readers_ok && found && drained && served)
-        printf("attack kl.core.Audit.Read: stopped\n");
+        printf("os_audit: attack kl.core.Audit.Read: stopped\n");
 }
 
 int main(int argc, char **argv)

@@ -74,8 +74,8 @@ int main(void)
     bool env = get_env_refused();
     /* Still served afterwards. */
     OT_RC(core_thread_sleep(1), rcOk);
-    printf("attack kl.core.HAL.DebugWrite: stopped\n");
+    printf("os_forge: attack kl.core.HAL.DebugWrite: stopped\n");
     if (env)
-        printf("attack kl.core.HAL.GetEnv: stopped\n");
+        printf("os_forge: attack kl.core.HAL.GetEnv: stopped\n");
     return ot_end();
 }
