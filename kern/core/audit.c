@@ -30,10 +30,6 @@ static void audit_reader_destroy(struct kobj *obj)
 }
 static const struct kobj_ops audit_reader_ops = {KOBJ_AUDIT_LOG, "kss-reader", audit_reader_destroy};
 
-void audit_init(void)
-{
-}
-
 static Retcode Open(void *ctx, const char *name, idl_handle_t *handle, kl_core_Types_Retcode *rc)
 {
     struct core_ctx *c = ctx;

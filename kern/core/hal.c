@@ -1,8 +1,9 @@
 /* kl.core.HAL: DebugWrite (the diagnostic output: the serial console, each line marked with
- * the writer's task name, console/console.h), GetEnv (the kernel parameters of the boot command
- * line that are meant for programs: the allow-list below) and GetEntropy (the kernel's random source: RDSEED or
- * RDRAND where the CPU has them, else a TSC-seeded generator, which the kernel reports once as
- * weak). The other methods have no handler (core.h). */
+ * the writer's task name, console/console.h), GetEnv (the kernel parameters of the boot
+ * command line that are meant for programs: the allow-list below) and GetEntropy (the
+ * kernel's random source: RDSEED or RDRAND where the CPU has them, else a TSC-seeded
+ * generator, which the kernel reports once as weak). The other methods have no handler
+ * (core.h). */
 #include "boot/params.h"
 #include "console/console.h"
 #include "core/core.h"
@@ -25,7 +26,7 @@ static Retcode DebugWrite(void *ctx, struct idl_seq data, kl_core_Types_Retcode 
  * kernel (init=, ksm=, ksmkill=, selftest=, fault=, romfs.cat= ...): which monitor runs, which
  * tests are armed, where files live. A process has no business learning it, so GetEnv answers
  * rcAccessDenied for any name not listed here, present or not (the answer does not tell whether
- * it is set). Keep docs/endpoint-reference.md (HAL) in step.
+ * it is set). Keep docs/ipc.md (HAL.GetEnv) in step.
  */
 static const char *const getenv_allowed[] = {
     "bench.nomon", /* the benchmark image without a monitor (userland/bench) */

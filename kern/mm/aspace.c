@@ -380,8 +380,6 @@ Retcode aspace_map_shared(struct aspace *as, uint64_t va, const uint64_t *frames
         ((prot & VR_PROT_WRITE) && (prot & VR_PROT_EXEC)))
         return rcInvalidArgument;
     as_lock(as);
-    /* A destroyed space here is a caller that did not keep it alive (process_aspace_pin). */
-    KASSERT(as->magic == ASPACE_MAGIC);
     const struct vregion *r = vr_find(&as->map, va);
     Retcode rc = rcOk;
     if (!r || r->base != va || r->size != npages * PAGE_SIZE || r->state != VR_RESERVED)
