@@ -97,6 +97,9 @@ static bool own_image(void)
 int main(void)
 {
     ot_begin("os_wx");
+    /* Start after the image's timing-sensitive IPC tests are past their first seconds (every
+     * call here is a decision of the KSM, which they share). */
+    core_thread_sleep(2000);
     heap_region();
     never_writable();
     own_image();
