@@ -6,6 +6,7 @@
 # Exits 0 when "BENCH-END bastion" was seen and no BENCH-ERROR/PANIC/EXCEPTION line.
 #
 # The boot row: Einit prints "einit: all started <N> ticks after the kernel's first instruction"
+# (as a process line: "[Einit] einit: ...", kern/console/console.h)
 # (TSC ticks since the kernel's first instructions, boot/entry.asm); after the run this script
 # appends "BENCH boot median=<N> min=<N> n=1" to the log (boot_nomon when the kernel said it has
 # no monitor), so every reader of the log (scripts/bench's report, the ctest) finds the row
@@ -47,7 +48,7 @@ timeout --kill-after=5 "$timeout_s" "$BENCH_QEMU" "${BENCH_QEMU_ARGS[@]}" \
   -cdrom "$iso" -boot d -serial "file:$log" </dev/null &
 qpid=$!
 while kill -0 "$qpid" 2>/dev/null; do
-  if tr -d '\r' <"$log" | grep -qE "^($end|PANIC|EXCEPTION)"; then
+  if bench_text "$log" | grep -qE "^($end)" || tr -d '\r' <"$log" | grep -qE "^(PANIC|EXCEPTION)"; then
     break
   fi
   sleep 0.5
@@ -56,10 +57,10 @@ done
 bastion_qemu_stop "$qpid" || true
 qpid=''
 status=0
-if tr -d '\r' <"$log" | grep -E '^(BENCH-ERROR|PANIC|EXCEPTION)' >&2; then
+if bench_text "$log" | grep -E '^BENCH-ERROR' >&2 || tr -d '\r' <"$log" | grep -E '^(PANIC|EXCEPTION)' >&2; then
   status=1
 fi
-if ! tr -d '\r' <"$log" | grep -qE "^($end)"; then
+if ! bench_text "$log" | grep -qE "^($end)"; then
   echo "bench-bastion: no '$end' line in $log; its end:" >&2
   tail -n 20 "$log" | tr -d '\r' >&2
   exit 1
@@ -83,7 +84,7 @@ fi
 # The boot row from Einit's line (see the top). Only the digits are taken: a changed wording
 # yields no row (the report says n/a, the ctest fails) rather than a wrong number.
 ticks=$(tr -d '\r' <"$log" |
-        sed -nE "s/^einit: all started ([0-9]+) ticks after the kernel's first instruction\$/\1/p" | head -n 1)
+        sed -nE "s/^\[Einit\] einit: all started ([0-9]+) ticks after the kernel's first instruction\$/\1/p" | head -n 1)
 if [[ -n $ticks ]]; then
   echo "BENCH boot$suffix median=$ticks min=$ticks n=1" >>"$log"
 else

@@ -14,7 +14,15 @@ BENCH_QEMU=${BENCH_QEMU:-qemu-system-x86_64}
 BENCH_QEMU_ARGS=(-accel tcg -cpu "${BENCH_CPU:-max}" -icount shift=0,sleep=off -smp "${BENCH_SMP:-1}" -m 256M
                  -display none -monitor none -no-reboot)
 
-# bench_lines LOG: the benchmark lines of a serial log, with the CRs of the serial console gone.
+# bench_text LOG: a serial log without the CRs of the serial console and without the marker
+# Bastion's kernel puts before every line a process prints ("[Bench] BENCH ...",
+# kern/console/console.h; Linux logs have none). Kernel lines (PANIC, EXCEPTION) are matched
+# on the raw log, where no process can produce them.
+bench_text() {
+  tr -d '\r' <"$1" | sed -E 's/^\[[^]]*\] //'
+}
+
+# bench_lines LOG: the benchmark lines of a serial log.
 bench_lines() {
-  tr -d '\r' <"$1" | grep -E '^BENCH(-BEGIN|-END|-ERROR)? '
+  bench_text "$1" | grep -E '^BENCH(-BEGIN|-END|-ERROR)? '
 }

@@ -42,6 +42,7 @@ set +e
 awk -v require_all="$require_all" -v json="$json" -v data="$data" -F'\t' '
   function parse(line, side,    f, i, name, kv, ok) {
     sub(/\r$/, "", line)
+    sub(/^\[[^]]*\] /, "", line) # the kernel marker of a process line (Bastion logs)
     if (line !~ /^BENCH /) return
     split(line, f, " ")
     name = f[2]; ok = 0

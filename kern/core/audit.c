@@ -1,59 +1,59 @@
 /*
  * kl.core.Audit: user mode reads the kss security log (security/kss.h).
  *
- * Open("kss") gives a handle to the log; Read takes the oldest record not yet read by anyone
- * (the documented semantics: a message read by one process is not seen by another) as one
- * line of text, with outDropMsgs = records lost to the ring's wrap-around since the previous
- * Read; an empty log answers rcNotFound. Open("core") (the console output) is rcNotSupported:
- * the kernel keeps no copy of it. Any other name is rcNotFound.
+ * Open("kss") makes a new reader: a kernel object holding its own cursor into the log, charged
+ * to the opener, behind a handle with HR_READ | HR_BASIC. Read gives that reader's next record
+ * as one line of text, with outDropMsgs = the records this reader lost to the ring's
+ * wrap-around since its previous Read; when it has read everything, rcNotFound. Reading moves
+ * only the reader's own cursor: every reader sees every record the ring still holds, and no
+ * reader can hide a record from another (a new reader starts at the oldest record kept, and
+ * is told how many came before it). Copies of a reader's handle share its cursor. Close
+ * closes the handle (the reader goes with its last handle). Open("core") (the console output)
+ * is rcNotSupported: the kernel keeps no copy of it. Any other name is rcNotFound.
  */
 #include "core/core.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
 #include "obj/rights.h"
-#include "panic.h"
+#include "proc/kobj_new.h"
 #include "proc/process.h"
 #include "security/kss.h"
 
-static void kss_log_destroy(struct kobj *obj)
-{
-    (void)obj;
-    panic("kss log object destroyed");
-}
-static const struct kobj_ops kss_log_ops = {KOBJ_AUDIT_LOG, "kss-log", kss_log_destroy};
-static struct kobj kss_log;
+struct audit_reader {
+    struct kobj obj; /* first: KOBJ_AUDIT_LOG */
+    struct kss_cursor cursor;
+};
 
-void audit_init(void)
+static void audit_reader_destroy(struct kobj *obj)
 {
-    KASSERT(kobj_init(&kss_log, &kss_log_ops, KOBJ_SID_KERNEL, NULL, 0) == rcOk);
+    kobj_free_mem(obj);
 }
+static const struct kobj_ops audit_reader_ops = {KOBJ_AUDIT_LOG, "kss-reader", audit_reader_destroy};
 
 static Retcode Open(void *ctx, const char *name, idl_handle_t *handle, kl_core_Types_Retcode *rc)
 {
     struct core_ctx *c = ctx;
     handle->handle = HANDLE_INVALID;
     handle->rights = 0;
-    if (name != NULL && strcmp(name, "kss") == 0)
-        *rc = core_install(c, &kss_log, HR_READ | HR_BASIC, &handle->handle, &handle->rights);
-    else if (name != NULL && strcmp(name, "core") == 0)
+    if (name != NULL && strcmp(name, "kss") == 0) {
+        struct audit_reader *r = NULL;
+        Retcode rr = kobj_new(sizeof *r, &audit_reader_ops, &c->proc->kmem, (void **)&r);
+        if (rr == rcOk) {
+            rr = core_install(c, r, HR_READ | HR_BASIC, &handle->handle, &handle->rights);
+            kobj_unref(&r->obj); /* the handle holds its own; on failure this frees it */
+        }
+        *rc = rr;
+    } else if (name != NULL && strcmp(name, "core") == 0) {
         *rc = rcNotSupported;
-    else
+    } else {
         *rc = rcNotFound;
+    }
     return rcOk;
 }
 
 static Retcode Close(void *ctx, idl_handle_t handle, kl_core_Types_Retcode *rc)
 {
-    struct core_ctx *c = ctx;
-    struct kobj *o;
-    Retcode r = core_get(c, handle.handle, KOBJ_AUDIT_LOG, 0, (void **)&o);
-    if (r == rcOk) {
-        kobj_unref(o);
-        spin_lock(&handle_tree_lock);
-        r = handle_close(&c->proc->handles, handle.handle);
-        spin_unlock(&handle_tree_lock);
-    }
-    *rc = r;
+    *rc = core_close_typed(ctx, handle.handle, KOBJ_AUDIT_LOG);
     return rcOk;
 }
 
@@ -64,16 +64,18 @@ static Retcode Read(void *ctx, idl_handle_t handle, struct idl_seq *msg, uint32_
     msg->data = c->scratch;
     msg->count = 0;
     *out_drop_msgs = 0;
-    struct kobj *o;
-    Retcode r = core_get(c, handle.handle, KOBJ_AUDIT_LOG, HR_READ, (void **)&o);
+    struct audit_reader *reader;
+    Retcode r = core_get(c, handle.handle, KOBJ_AUDIT_LOG, HR_READ, (void **)&reader);
     if (r != rcOk) {
         *rc = r;
         return rcOk;
     }
-    kobj_unref(o);
     struct kss_record rec;
-    uint64_t dropped = 0;
-    if (!kss_take(&rec, &dropped)) {
+    uint64_t lost = 0;
+    bool have = kss_read(&reader->cursor, &rec, &lost);
+    kobj_unref(&reader->obj);
+    *out_drop_msgs = lost > UINT32_MAX ? UINT32_MAX : (uint32_t)lost;
+    if (!have) {
         *rc = rcNotFound;
         return rcOk;
     }
@@ -84,7 +86,6 @@ static Retcode Read(void *ctx, idl_handle_t handle, struct idl_seq *msg, uint32_
               (unsigned long)rec.time_ns, rec.granted ? "granted" : "denied", retcode_name(rec.rc),
               (unsigned long)rec.src_sid, (unsigned long)rec.dst_sid, rec.text);
     msg->count = (uint32_t)strnlen(c->scratch, cap);
-    *out_drop_msgs = dropped > UINT32_MAX ? UINT32_MAX : (uint32_t)dropped;
     *rc = rcOk;
     return rcOk;
 }

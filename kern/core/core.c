@@ -19,6 +19,19 @@ Retcode core_get(struct core_ctx *c, uint32_t handle, int type, uint32_t need, v
                       NULL);
 }
 
+Retcode core_close_typed(struct core_ctx *c, uint32_t handle, int type)
+{
+    struct kobj *o;
+    Retcode r = handle_get(&c->proc->handles, handle, (enum kobj_type)type, HR_NONE, &o, NULL);
+    if (r != rcOk)
+        return r;
+    kobj_unref(o);
+    spin_lock(&handle_tree_lock);
+    r = handle_close(&c->proc->handles, handle);
+    spin_unlock(&handle_tree_lock);
+    return r;
+}
+
 Retcode core_install(struct core_ctx *c, void *obj, uint32_t rights, uint32_t *out_handle,
                      uint32_t *out_rights)
 {

@@ -58,9 +58,6 @@ extern const struct kl_core_Profiler_ops core_profiler_ops;
  * a line "kl.core: serves <interface>.<method>" for each (the danger table's check reads them). */
 void core_report_served(bool list);
 
-/* The kss log's kernel object (audit.c), before the first process. */
-void audit_init(void);
-
 /* Helpers shared by the endpoint files. */
 
 struct aspace;
@@ -71,6 +68,11 @@ Retcode core_reserve_anywhere(struct aspace *as, uint64_t size, uint32_t prot, u
 
 /* Looks up a handle of the caller with `need` rights and type; new reference in *obj. */
 Retcode core_get(struct core_ctx *c, uint32_t handle, int type, uint32_t need, void **obj);
+
+/* FS.Close, Audit.Close: closes the caller's handle if it is one of `type` (rcBadHandle
+ * otherwise). Like Handle.Close it needs no right: giving up one's own handle takes nothing
+ * from anyone. */
+Retcode core_close_typed(struct core_ctx *c, uint32_t handle, int type);
 
 /* Installs a root handle on obj in the caller's table; fills the idl out parameter. */
 Retcode core_install(struct core_ctx *c, void *obj, uint32_t rights, uint32_t *out_handle,

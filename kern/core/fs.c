@@ -56,16 +56,7 @@ static Retcode get_file(struct core_ctx *c, idl_handle_t h, struct file_obj **f)
 
 static Retcode Close(void *ctx, idl_handle_t handle, kl_core_Types_Retcode *rc)
 {
-    struct core_ctx *c = ctx;
-    struct file_obj *f;
-    Retcode r = core_get(c, handle.handle, KOBJ_FILE, 0, (void **)&f);
-    if (r == rcOk) {
-        kobj_unref(&f->obj);
-        spin_lock(&handle_tree_lock);
-        r = handle_close(&c->proc->handles, handle.handle);
-        spin_unlock(&handle_tree_lock);
-    }
-    *rc = r;
+    *rc = core_close_typed(ctx, handle.handle, KOBJ_FILE);
     return rcOk;
 }
 

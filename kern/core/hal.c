@@ -1,7 +1,9 @@
-/* kl.core.HAL: DebugWrite (the diagnostic output: the serial console), GetEnv (kernel
- * parameters from the boot command line) and GetEntropy (the kernel's random source: RDSEED or
- * RDRAND where the CPU has them, else a TSC-seeded generator, which the kernel reports once as
- * weak). The other methods have no handler (core.h). */
+/* kl.core.HAL: DebugWrite (the diagnostic output: the serial console, each line marked with
+ * the writer's task name, console/console.h), GetEnv (the kernel parameters of the boot
+ * command line that are meant for programs: the allow-list below) and GetEntropy (the
+ * kernel's random source: RDSEED or RDRAND where the CPU has them, else a TSC-seeded
+ * generator, which the kernel reports once as weak). The other methods have no handler
+ * (core.h). */
 #include "boot/params.h"
 #include "console/console.h"
 #include "core/core.h"
@@ -11,16 +13,41 @@
 
 static Retcode DebugWrite(void *ctx, struct idl_seq data, kl_core_Types_Retcode *rc)
 {
-    (void)ctx;
-    /* The bytes go out as they are: user programs format their own lines. */
-    console_write((const char *)data.data, data.count);
+    struct core_ctx *c = ctx;
+    /* Programs format their own lines; the console marks each with the task's name, so that
+     * none can pass for a kernel line (a forged "kss: denied ..."). */
+    console_write_user(c->proc->pid, c->proc->name, (const char *)data.data, data.count);
     *rc = rcOk;
     return rcOk;
+}
+
+/*
+ * The kernel parameters a program may read. Everything else on the boot line configures the
+ * kernel (init=, ksm=, ksmkill=, selftest=, fault=, romfs.cat= ...): which monitor runs, which
+ * tests are armed, where files live. A process has no business learning it, so GetEnv answers
+ * rcAccessDenied for any name not listed here, present or not (the answer does not tell whether
+ * it is set). Keep docs/ipc.md (HAL.GetEnv) in step.
+ */
+static const char *const getenv_allowed[] = {
+    "bench.nomon", /* the benchmark image without a monitor (userland/bench) */
+};
+
+static bool getenv_is_allowed(const char *name)
+{
+    for (size_t i = 0; i < sizeof getenv_allowed / sizeof getenv_allowed[0]; i++)
+        if (strcmp(name, getenv_allowed[i]) == 0)
+            return true;
+    return false;
 }
 
 static Retcode GetEnv(void *ctx, const char *name, const char **value, kl_core_Types_Retcode *rc)
 {
     (void)ctx;
+    if (name == NULL || !getenv_is_allowed(name)) {
+        *value = "";
+        *rc = rcAccessDenied;
+        return rcOk;
+    }
     const char *v = kparam_get(name);
     if (v == NULL) {
         *value = "";

@@ -9,13 +9,14 @@
 #include "proc/process.h"
 #include "security/sec_iface.h"
 
-/* A badge parameter: HANDLE_INVALID for none, else a KOBJ_BADGE handle of the caller. */
+/* A badge parameter: HANDLE_INVALID for none, else a KOBJ_BADGE handle of the caller with
+ * HR_BADGE_TAG (tagging handles with it, or selecting them by it). */
 static Retcode get_badge(struct core_ctx *c, idl_handle_t b, struct kobj **badge)
 {
     *badge = NULL;
     if (b.handle == HANDLE_INVALID)
         return rcOk;
-    return core_get(c, b.handle, KOBJ_BADGE, 0, (void **)badge);
+    return core_get(c, b.handle, KOBJ_BADGE, HR_BADGE_TAG, (void **)badge);
 }
 
 static Retcode Copy(void *ctx, idl_handle_t in, kl_core_Types_Rights rights, idl_handle_t copy_badge,

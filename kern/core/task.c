@@ -178,7 +178,7 @@ static Retcode TransferHandle(void *ctx, idl_handle_t task, idl_handle_t src, id
     }
     struct kobj *badge = NULL;
     if (src_badge.handle != HANDLE_INVALID)
-        r = core_get(c, src_badge.handle, KOBJ_BADGE, 0, (void **)&badge);
+        r = core_get(c, src_badge.handle, KOBJ_BADGE, HR_BADGE_TAG, (void **)&badge);
     if (r == rcOk && p->state != PROC_CREATED)
         r = rcResourceBusy; /* only into a process that does not run yet */
     if (r == rcOk) {

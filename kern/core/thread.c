@@ -255,12 +255,18 @@ static Retcode GetInfo(void *ctx, idl_handle_t thread, struct kl_core_Thread_Thr
     Retcode r = get_thread(c, thread, HR_READ, &t);
     if (r == rcOk) {
         info->tid = (uint32_t)t->tid;
-        /* The user stack is the region holding the initial stack pointer. */
+        /* The user stack is the region holding the initial stack pointer. t may belong to
+         * another process that is ending at this moment: its memory is held by t (proc/
+         * thread.h), its address space is pinned here or already gone (no stack then). */
+        struct process *p = t->proc;
+        struct aspace *as = p != NULL && t->user_stack != 0 ? process_aspace_pin(p) : NULL;
         struct aspace_info ai;
-        if (t->proc != NULL && t->user_stack != 0 &&
-            aspace_query(t->proc->as, t->user_stack, &ai) == rcOk && ai.state != VR_FREE) {
-            info->stackBase = ai.base;
-            info->stackSize = ai.size;
+        if (as != NULL) {
+            if (aspace_query(as, t->user_stack, &ai) == rcOk && ai.state != VR_FREE) {
+                info->stackBase = ai.base;
+                info->stackSize = ai.size;
+            }
+            process_aspace_unpin(p);
         }
         thread_unref(t);
     }

@@ -5,9 +5,11 @@
  * MDL handles: MdlCreate gives HR_BASIC | HR_MEMORY_MAP | HR_READ, plus HR_WRITE when the
  * buffer may be written. MdlMap needs HR_MEMORY_MAP and, for the protection asked, HR_READ /
  * HR_WRITE (rcAccessDenied), and the protection must lie within the buffer's own (also
- * rcAccessDenied). MdlGetSize needs no right. A mapping is a region like any other for Query
- * (committed, the mapping's protection) and Free (whole only); Commit, Decommit and Protect
- * refuse it (rcNotSupported).
+ * rcAccessDenied). MdlGetSize needs HR_READ (reading the buffer's state). A mapping is a
+ * region like any other for Query (committed, the mapping's protection) and Free (whole only);
+ * Commit, Decommit and Protect refuse it (rcNotSupported). Protect keeps W^X over time
+ * (mm/vregion.h): EXECUTE on memory that was ever writable, or any change to the image, is
+ * refused.
  *
  * MdlClone: a new buffer over a page range of the handle's (mm/mdl.h); needs HR_MEMORY_MAP,
  * and the clone's handle gets no right the origin's lacks (its rights are the origin handle's,
@@ -182,7 +184,7 @@ static Retcode MdlGetSize(void *ctx, idl_handle_t handle, kl_core_Types_Size *si
 {
     struct mdl *m = NULL;
     *size = 0;
-    *rc = core_get(ctx, handle.handle, KOBJ_MEMORY, 0, (void **)&m);
+    *rc = core_get(ctx, handle.handle, KOBJ_MEMORY, HR_READ, (void **)&m);
     if (*rc == rcOk) {
         *size = mdl_size(m);
         kobj_unref(&m->obj);

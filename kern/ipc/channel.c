@@ -151,7 +151,7 @@ Retcode ipc_security_channel(struct process *ksm, handle_t *out_server_end, stru
     if (rc != rcOk)
         return rc;
     /* Receive and reply only: the KSM cannot pass its end on or copy it. */
-    rc = handle_install(&ksm->handles, &srv->obj, HR_IPC_RECV | HR_IPC_REPLY, out_server_end);
+    rc = handle_install(&ksm->handles, &srv->obj, HR_IPC_RECV, out_server_end);
     if (rc == rcOk) {
         port_get(&srv->port);
         *out_port = &srv->port;

@@ -450,6 +450,16 @@ Retcode aspace_protect(struct aspace *as, uint64_t va, uint64_t size, uint32_t p
     return rc;
 }
 
+Retcode aspace_seal(struct aspace *as, uint64_t va, uint64_t size)
+{
+    if (!as)
+        return rcInvalidArgument;
+    as_lock(as);
+    Retcode rc = vr_seal(&as->map, va, size);
+    as_unlock(as);
+    return rc;
+}
+
 /* Drops the references of released shared regions and frees their records. Called only once
  * their translations are gone on every CPU (after the shootdown), without the lock: the last
  * reference frees the frames. */
@@ -529,6 +539,8 @@ Retcode aspace_query(struct aspace *as, uint64_t va, struct aspace_info *info)
     if (!as || !info)
         return rcInvalidArgument;
     as_lock(as);
+    /* A destroyed space here is a caller that did not keep it alive (process_aspace_pin). */
+    KASSERT(as->magic == ASPACE_MAGIC);
     const struct vregion *r = vr_find(&as->map, va);
     if (r) {
         info->base = r->base;

@@ -64,7 +64,11 @@ Retcode aspace_reserve(struct aspace *as, uint64_t hint, uint64_t size, uint32_t
  * the pages and every table they leave empty. */
 Retcode aspace_commit(struct aspace *as, uint64_t va, uint64_t size);
 Retcode aspace_decommit(struct aspace *as, uint64_t va, uint64_t size);
+/* Changes the protection (mm/vregion.h, W^X over time): rcWxViolation for W+X or for an
+ * executable protection on a region that was ever writable; rcAccessDenied on a sealed one. */
 Retcode aspace_protect(struct aspace *as, uint64_t va, uint64_t size, uint32_t prot);
+/* Seals [va, va + size): its protection is final (the loader, for image segments). */
+Retcode aspace_seal(struct aspace *as, uint64_t va, uint64_t size);
 /* Releases [va, va + size) (pages and reservation). A shared region (an MDL mapping) must be
  * released whole (rcInvalidArgument otherwise); its frames stay with their object, whose
  * reference the region held. Commit, decommit and protect refuse ranges that touch a shared

@@ -101,6 +101,7 @@ Retcode vr_reserve(struct vr_map *m, uint64_t hint, uint64_t size, uint32_t prot
     n->alloc_id = m->next_id++;
     n->state = VR_RESERVED;
     n->prot = prot;
+    n->flags = (prot & VR_PROT_WRITE) ? VR_WAS_WRITABLE : 0;
     n->owner = NULL;
     struct vregion **pp = &m->head;
     while (*pp && (*pp)->base < base)
@@ -152,7 +153,7 @@ static void merge(struct vr_map *m)
     for (struct vregion *r = m->head; r && r->next;) {
         struct vregion *n = r->next;
         if (n->base == r->base + r->size && n->alloc_id == r->alloc_id && n->state == r->state &&
-            n->prot == r->prot) {
+            n->prot == r->prot && n->flags == r->flags) {
             r->size += n->size;
             r->next = n->next;
             vr_free_record(m, n);
@@ -227,19 +228,53 @@ Retcode vr_set_state(struct vr_map *m, uint64_t va, uint64_t size, enum vr_state
     return rcOk;
 }
 
+/* The regions overlapping [va, va + size) allow prot: none sealed (rcAccessDenied), none ever
+ * writable if prot is executable (rcWxViolation). Checked before any split, so a refused
+ * protect leaves the map as it was. */
+static Retcode protect_allowed(const struct vr_map *m, uint64_t va, uint64_t size, uint32_t prot)
+{
+    for (const struct vregion *r = m->head; r; r = r->next) {
+        if (r->base + r->size <= va || r->base >= va + size)
+            continue;
+        if (r->flags & VR_SEALED)
+            return rcAccessDenied;
+        if ((prot & VR_PROT_EXEC) && (r->flags & VR_WAS_WRITABLE))
+            return rcWxViolation;
+    }
+    return rcOk;
+}
+
 Retcode vr_protect(struct vr_map *m, uint64_t va, uint64_t size, uint32_t prot)
 {
     Retcode rc = check_prot(prot);
     if (rc != rcOk)
         return rc;
     rc = range_ok(m, va, size) ? shared_check(m, va, size, false) : rcOk;
+    if (rc == rcOk && range_ok(m, va, size) && ((va | size) & (VR_PAGE - 1)) == 0 &&
+        covered(m, va, size))
+        rc = protect_allowed(m, va, size, prot);
     if (rc == rcOk)
         rc = prepare(m, va, size);
     if (rc != rcOk)
         return rc;
     for (struct vregion *r = m->head; r; r = r->next)
-        if (r->base >= va && r->base < va + size)
+        if (r->base >= va && r->base < va + size) {
             r->prot = prot;
+            if (prot & VR_PROT_WRITE)
+                r->flags |= VR_WAS_WRITABLE;
+        }
+    merge(m);
+    return rcOk;
+}
+
+Retcode vr_seal(struct vr_map *m, uint64_t va, uint64_t size)
+{
+    Retcode rc = prepare(m, va, size);
+    if (rc != rcOk)
+        return rc;
+    for (struct vregion *r = m->head; r; r = r->next)
+        if (r->base >= va && r->base < va + size)
+            r->flags |= VR_SEALED;
     merge(m);
     return rcOk;
 }

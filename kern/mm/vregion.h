@@ -42,12 +42,24 @@ enum vr_state {
                        * only by vr_make_shared, never split, never charged to the map's owner */
 };
 
+/*
+ * W^X over time (vregion.flags). A page is never writable and executable at once (check_prot),
+ * and never one after the other within one reservation either: a region that has ever had a
+ * writable protection can never be given an executable one (rcWxViolation), so code a process
+ * wrote can only run if the kernel loaded it. Image segments are sealed by the loader with
+ * their ELF permissions and keep them: any later protect is rcAccessDenied. There is no JIT
+ * path: a program that generates code has no way to run it.
+ */
+#define VR_WAS_WRITABLE 1u /* some protection of this region so far included VR_PROT_WRITE */
+#define VR_SEALED 2u       /* its protection is final (an image segment) */
+
 struct vregion {
     struct vregion *next;
     uint64_t base, size;
     uint64_t alloc_id;  /* the reservation it belongs to */
     enum vr_state state;
     uint32_t prot;
+    uint32_t flags;     /* VR_WAS_WRITABLE, VR_SEALED: kept by splits, equal for merges */
     void *owner;        /* VR_SHARED: the object whose frames back it (one reference held by
                          * the region, dropped by the map's user); else NULL */
 };
@@ -101,8 +113,13 @@ Retcode vr_check_range(const struct vr_map *m, uint64_t va, uint64_t size);
  */
 Retcode vr_make_shared(struct vr_map *m, uint64_t va, uint64_t size, void *owner);
 
-/* Sets the protection of [va, va + size), all inside regions. rcWxViolation for W+X. */
+/* Sets the protection of [va, va + size), all inside regions. rcWxViolation for W+X, and for an
+ * executable protection on any region that was ever writable; rcAccessDenied if any region of
+ * the range is sealed. Nothing changes on failure. */
 Retcode vr_protect(struct vr_map *m, uint64_t va, uint64_t size, uint32_t prot);
+
+/* Seals [va, va + size) (all inside regions): its protection never changes again. */
+Retcode vr_seal(struct vr_map *m, uint64_t va, uint64_t size);
 
 /* Removes [va, va + size) from the map; all of it must lie in regions. *committed_pages gets
  * how many committed pages went away. Shared regions in the range are not freed but chained

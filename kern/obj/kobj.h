@@ -53,7 +53,7 @@ enum kobj_type {
     KOBJ_USER,         /* a user resource (Handle.CreateUserObject) */
     KOBJ_SYNC,         /* futex-like synchronisation object */
     KOBJ_SECURITY,     /* the security interface (Handle.SecurityConnect): Call asks the KSM */
-    KOBJ_AUDIT_LOG,    /* a kernel log opened with Audit.Open ("kss") */
+    KOBJ_AUDIT_LOG,    /* a reader of the kss log, with its own cursor (Audit.Open("kss")) */
     KOBJ_TYPE_COUNT
 };
 

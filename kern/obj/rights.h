@@ -19,10 +19,14 @@
 
 typedef uint32_t handle_rights_t;
 
-/* General part. */
+/* Every right the kernel defines is checked by some operation (docs/handles-and-rights.md lists
+ * which). An operation that needs none says so with HR_NONE: only closing one's own handle. */
+#define HR_NONE 0u
+
+/* General part. Bit 2 is unassigned: no kernel object can be mapped as code through a handle
+ * (memory objects are never executable, W^X), so an "execute" right would restrict nothing. */
 #define HR_READ (1u << 0)      /* read state or data: GetInfo, GetName, FS Read, ... */
 #define HR_WRITE (1u << 1)     /* change state or data */
-#define HR_EXECUTE (1u << 2)   /* map as code (memory objects) */
 #define HR_DUPLICATE (1u << 3) /* Handle.Copy: make a descendant in the same process */
 #define HR_TRANSFER (1u << 4)  /* send to another process (IPC, Task.TransferHandle) */
 #define HR_REVOKE (1u << 5)    /* Handle.Revoke / RevokeSubtree: cut off this handle's descendants */
@@ -35,33 +39,37 @@ typedef uint32_t handle_rights_t;
 /* What a holder needs to hand the resource on and keep control of it. */
 #define HR_BASIC (HR_DUPLICATE | HR_TRANSFER | HR_REVOKE)
 
-/* Processes (KOBJ_TASK). READ covers GetName/GetPath/GetPid/GetExitInfo. */
+/* Processes (KOBJ_TASK). READ covers GetName/GetPath/GetPid/GetExitInfo; WRITE covers SetEnv. */
 #define HR_TASK_TERMINATE HR_SPEC(0) /* Task.Terminate */
 #define HR_TASK_RESUME HR_SPEC(1)    /* Task.Resume of a created process */
-#define HR_TASK_VM HR_SPEC(2)        /* VmReserve/VmFree in a process not yet running */
+#define HR_TASK_VM HR_SPEC(2)        /* VmReserve/VmFree in a process not yet running (neither
+                                      * is served yet: it guards them once they are) */
 #define HR_TASK_HANDLES HR_SPEC(3)   /* Task.TransferHandle into it */
 #define HR_TASK_FULL                                                                         \
     (HR_READ | HR_WRITE | HR_BASIC | HR_TASK_TERMINATE | HR_TASK_RESUME | HR_TASK_VM |        \
      HR_TASK_HANDLES)
 
-/* Threads (KOBJ_THREAD). READ covers GetInfo and Wait. */
-#define HR_THREAD_SUSPEND HR_SPEC(0)   /* Suspend, Resume */
+/* Threads (KOBJ_THREAD). READ covers GetInfo, GetAffinity and Wait; every change has its own
+ * specialised right, so a thread handle carries no HR_WRITE. */
+#define HR_THREAD_SUSPEND HR_SPEC(0)   /* Resume (Suspend acts on the caller itself) */
 #define HR_THREAD_TERMINATE HR_SPEC(1) /* Terminate */
-#define HR_THREAD_SETUP HR_SPEC(2)     /* SetPriority, SetTls, affinity */
+#define HR_THREAD_SETUP HR_SPEC(2)     /* SetPriority, SetAffinity */
 #define HR_THREAD_FULL                                                                       \
-    (HR_READ | HR_WRITE | HR_BASIC | HR_THREAD_SUSPEND | HR_THREAD_TERMINATE | HR_THREAD_SETUP)
+    (HR_READ | HR_BASIC | HR_THREAD_SUSPEND | HR_THREAD_TERMINATE | HR_THREAD_SETUP)
 
-/* IPC (KOBJ_IPC_CLIENT / KOBJ_IPC_SERVER / KOBJ_IPC_LISTENER). */
+/* IPC (KOBJ_IPC_CLIENT / KOBJ_IPC_SERVER / KOBJ_IPC_LISTENER). There is no reply right
+ * (HR_SPEC(2) stays unassigned): a reply names no handle but the reply token, which only the
+ * receive of that very call hands out, so the right to answer is having received the call. */
 #define HR_IPC_CALL HR_SPEC(0)  /* send a request and wait for the reply */
-#define HR_IPC_RECV HR_SPEC(1)  /* receive requests */
-#define HR_IPC_REPLY HR_SPEC(2) /* answer a received request */
-#define HR_IPC_CLIENT (HR_BASIC | HR_IPC_CALL)                  /* KasperskyOS OCAP_IPC_CLIENT */
-#define HR_IPC_SERVER (HR_BASIC | HR_IPC_RECV | HR_IPC_REPLY)   /* OCAP_IPC_SERVER */
-#define HR_IPC_LISTENER (HR_BASIC | HR_IPC_RECV | HR_IPC_REPLY) /* OCAP_IPC_LISTENER */
+#define HR_IPC_RECV HR_SPEC(1)  /* receive requests (Recv, ReplyRecv) */
+#define HR_IPC_CLIENT (HR_BASIC | HR_IPC_CALL)    /* KasperskyOS OCAP_IPC_CLIENT */
+#define HR_IPC_SERVER (HR_BASIC | HR_IPC_RECV)    /* OCAP_IPC_SERVER */
+#define HR_IPC_LISTENER (HR_BASIC | HR_IPC_RECV)  /* OCAP_IPC_LISTENER */
 
-/* Memory objects (KOBJ_MEMORY): READ/WRITE/EXECUTE bound the protection of any mapping. */
-#define HR_MEMORY_MAP HR_SPEC(0) /* MdlMap */
-#define HR_MEMORY_FULL (HR_READ | HR_WRITE | HR_EXECUTE | HR_BASIC | HR_MEMORY_MAP)
+/* Memory objects (KOBJ_MEMORY): READ/WRITE bound the protection of any mapping; READ also
+ * covers MdlGetSize. */
+#define HR_MEMORY_MAP HR_SPEC(0) /* MdlMap, MdlClone */
+#define HR_MEMORY_FULL (HR_READ | HR_WRITE | HR_BASIC | HR_MEMORY_MAP)
 
 /* Files (KOBJ_FILE): ROMFS is read-only. */
 #define HR_FILE_FULL (HR_READ | HR_BASIC)
@@ -69,9 +77,12 @@ typedef uint32_t handle_rights_t;
 /* The kernel's core endpoints (KOBJ_KERNEL): calling them is decided by the security policy. */
 #define HR_KERNEL_FULL (HR_BASIC | HR_IPC_CALL)
 
-/* Badges and user objects: only the general rights. */
-#define HR_BADGE_FULL HR_BASIC
-#define HR_USER_FULL (HR_READ | HR_WRITE | HR_EXECUTE | HR_BASIC | HR_SPEC_MASK)
+/* Badges (KOBJ_BADGE): tagging a copy or transfer with the badge (Handle.Copy,
+ * Task.TransferHandle) and selecting by it (Handle.RevokeSubtree) need HR_BADGE_TAG. */
+#define HR_BADGE_TAG HR_SPEC(0)
+#define HR_BADGE_FULL (HR_BASIC | HR_BADGE_TAG)
+/* User objects: the general rights, and the specialised bits for the serving program. */
+#define HR_USER_FULL (HR_READ | HR_WRITE | HR_BASIC | HR_SPEC_MASK)
 
 /* True when `want` asks for nothing beyond `have` (the shrink-only rule). */
 static inline int hr_subset(handle_rights_t want, handle_rights_t have)

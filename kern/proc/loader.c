@@ -83,9 +83,14 @@ static Retcode op_copy(void *ctx, uint64_t dst, const void *src, uint64_t len)
     return aspace_write(ctx, dst, src, len);
 }
 
+/* A segment's final permissions, sealed: the process keeps its image as the ELF file says
+ * (no VMM.Protect can make its data executable or its code writable; mm/vregion.h). */
 static Retcode op_protect(void *ctx, uint64_t start, uint64_t end, uint32_t prot)
 {
-    return aspace_protect(ctx, start, end - start, elf_to_aspace_prot(prot));
+    Retcode rc = aspace_protect(ctx, start, end - start, elf_to_aspace_prot(prot));
+    if (rc == rcOk)
+        rc = aspace_seal(ctx, start, end - start);
+    return rc;
 }
 
 static void op_unmap(void *ctx, uint64_t start, uint64_t end)

@@ -84,6 +84,33 @@ struct aspace *process_aspace(struct process *p)
     return p ? p->as : NULL;
 }
 
+struct aspace *process_aspace_pin(struct process *p)
+{
+    spin_lock(&p->lock);
+    struct aspace *as = p->as;
+    if (as != NULL)
+        __atomic_add_fetch(&p->as_pins, 1, __ATOMIC_ACQUIRE);
+    spin_unlock(&p->lock);
+    return as;
+}
+
+void process_aspace_unpin(struct process *p)
+{
+    __atomic_sub_fetch(&p->as_pins, 1, __ATOMIC_RELEASE);
+}
+
+void process_hold_memory(struct process *p)
+{
+    /* The process's own reference is alive while it can create threads. */
+    Retcode rc = kmem_account_get(&p->kmem);
+    KASSERT(rc == rcOk);
+}
+
+void process_release_memory(struct process *p)
+{
+    kmem_account_put(&p->kmem);
+}
+
 const char *process_name(const struct process *p)
 {
     return p ? p->name : "kernel";
@@ -105,7 +132,9 @@ void process_unref(struct process *p)
     kobj_unref(&p->obj);
 }
 
-/* Copies a NUL-terminated string of 1..max bytes. */
+/* Copies a NUL-terminated string of 1..max bytes without control bytes: names, classes and
+ * paths appear in the kernel's own console lines ("kss: denied ... Name[Class] ..."), where a
+ * newline or carriage return in a name would let its creator forge a kernel line. */
 static bool copy_name(char *dst, const char *src, size_t max)
 {
     if (src == NULL)
@@ -113,6 +142,9 @@ static bool copy_name(char *dst, const char *src, size_t max)
     size_t n = strnlen(src, max + 1);
     if (n == 0 || n > max)
         return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)src[i] < 0x20 || src[i] == 0x7f)
+            return false;
     memcpy(dst, src, n);
     dst[n] = 0;
     return true;
@@ -206,10 +238,15 @@ static void process_teardown(struct process *p)
         spin_unlock(&handle_tree_lock);
         p->handles.ops = NULL;
     }
-    if (p->as != NULL) {
-        aspace_destroy(p->as);
-        p->as = NULL;
-    }
+    /* Detach the address space, then wait out the pins other processes' threads hold on it
+     * (Thread.GetInfo); none can be taken once p->as is NULL. */
+    spin_lock(&p->lock);
+    struct aspace *as = p->as;
+    p->as = NULL;
+    spin_unlock(&p->lock);
+    while (__atomic_load_n(&p->as_pins, __ATOMIC_ACQUIRE) != 0)
+        sched_yield();
+    aspace_destroy(as);
     spin_lock(&p->lock);
     void *scp = p->scp;
     p->scp = NULL;
@@ -292,9 +329,15 @@ static void machine_quota_init(void)
 void process_init(void)
 {
     machine_quota_init();
-    KASSERT(kobj_init(&core_obj, &core_obj_ops, KOBJ_SID_KERNEL, NULL, 0) == rcOk);
-    KASSERT(thread_create_kernel("reaper", reaper_main, NULL, THREAD_PRIO_MAX, &reaper) == rcOk);
-    KASSERT(thread_start(reaper) == rcOk);
+    /* Without the core endpoints' object or the reaper no process can run: stop here. */
+    Retcode rc = kobj_init(&core_obj, &core_obj_ops, KOBJ_SID_KERNEL, NULL, 0);
+    if (rc != rcOk)
+        panic("process: core endpoint object: %s", retcode_name(rc));
+    rc = thread_create_kernel("reaper", reaper_main, NULL, THREAD_PRIO_MAX, &reaper);
+    if (rc == rcOk)
+        rc = thread_start(reaper);
+    if (rc != rcOk)
+        panic("process: reaper thread: %s", retcode_name(rc));
 }
 
 /* ---- creation ------------------------------------------------------------------------- */

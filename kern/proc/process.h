@@ -86,7 +86,12 @@ struct process {
     handle_t security_handle;     /* the KSM only: its end of the security channel (else 0) */
     struct sec_label *label;      /* what the security hook says about it (security/label.h) */
 
+    /* Its address space. Threads of p use it freely (the reaper destroys it only after they
+     * ended). Anyone else (a thread of another process holding a thread handle of p) must
+     * pin it: process_aspace_pin() reads it under p->lock and counts the pin in as_pins; the
+     * reaper detaches p->as under p->lock and destroys it only once as_pins is 0. */
     struct aspace *as;
+    uint32_t as_pins; /* p->lock to increment; atomic */
 
     struct spinlock lock;
     enum process_state state;
@@ -166,6 +171,18 @@ Retcode process_add_thread(struct process *p, struct thread *t);
  * that their objects (and charges) go once no handle names them. Thread.Create calls it before
  * it charges a new thread, so a create/join loop needs room for one thread only. */
 void process_forget_dead_threads(struct process *p);
+
+/* p's address space, pinned against teardown (see struct process, as): NULL once the process
+ * is torn down. Every non-NULL result is released with process_aspace_unpin(p) soon (the
+ * reaper waits for it). */
+struct aspace *process_aspace_pin(struct process *p);
+void process_aspace_unpin(struct process *p);
+
+/* A user thread of p keeps p's memory (not the process: it still ends and is torn down) alive
+ * from its creation until the thread object is destroyed, so t->proc is always readable
+ * (proc/thread.c calls these). */
+void process_hold_memory(struct process *p);
+void process_release_memory(struct process *p);
 
 /* Finds a live process by name (new reference) or NULL. */
 struct process *process_find(const char *name);

@@ -92,7 +92,10 @@ static void thread_destroy(struct kobj *obj)
         kstack_free(t->kstack_bottom);
     if (t->fpu_state)
         kmem_cache_free(fpu_cache, t->fpu_state);
+    struct process *p = t->proc;
     kmem_cache_free(thread_cache, t);
+    if (p != NULL && process_release_memory)
+        process_release_memory(p);
 }
 
 const struct kobj_ops thread_kobj_ops = {KOBJ_THREAD, "thread", thread_destroy};
@@ -257,6 +260,8 @@ Retcode thread_create_user_in(struct process *p, struct aspace *as, uintptr_t en
     if (rc != rcOk)
         return rc;
     struct thread *t = *out;
+    if (p != NULL && process_hold_memory)
+        process_hold_memory(p);
     t->proc = p;
     t->aspace = as;
     t->user_entry = entry;

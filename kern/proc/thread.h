@@ -133,6 +133,10 @@ struct kmem_account *process_kmem(struct process *p) __attribute__((weak));
 /* What one user thread costs its process's kernel memory: the thread object's slab slot, its
  * kernel stack's pages and its FPU area's slot. */
 size_t thread_kernel_charge(void);
+/* A user thread holds its process's memory (not the process) until the thread object is
+ * destroyed, so that t->proc stays readable for holders of the thread's handles. */
+void process_hold_memory(struct process *p) __attribute__((weak));
+void process_release_memory(struct process *p) __attribute__((weak));
 
 /* Sets up the thread allocator and the boot CPU's first thread (the code running kmain). */
 void thread_init(void);

@@ -12,7 +12,6 @@ static struct spinlock ring_lock;
 static uint64_t tokens = KSS_CONSOLE_BURST;
 static uint64_t refilled_at_ns;
 static uint64_t suppressed, suppressed_unreported;
-static uint64_t dropped_reported; /* ring.dropped as the last kss_take() reported it */
 
 /* ring_lock held: may this denial go to the console? */
 static bool console_budget_locked(uint64_t now)
@@ -53,14 +52,12 @@ void kss_write(const struct kss_record *r)
         kprintf("kss: denied %s\n", rec.text);
 }
 
-bool kss_take(struct kss_record *out, uint64_t *dropped)
+bool kss_read(struct kss_cursor *cur, struct kss_record *out, uint64_t *lost)
 {
     uint64_t fl = spin_lock_irqsave(&ring_lock);
-    bool ok = kss_ring_take(&ring, out);
-    if (dropped != NULL) {
-        *dropped = ring.dropped - dropped_reported;
-        dropped_reported = ring.dropped;
-    }
+    bool ok = kss_ring_read(&ring, cur, out);
+    *lost = cur->lost;
+    cur->lost = 0;
     spin_unlock(&ring_lock);
     cpu_irq_restore(fl);
     return ok;
@@ -76,5 +73,12 @@ static uint64_t read_locked(const uint64_t *v)
 }
 
 uint64_t kss_written(void) { return read_locked(&ring.write_seq); }
-uint64_t kss_dropped(void) { return read_locked(&ring.dropped); }
+uint64_t kss_dropped(void)
+{
+    uint64_t fl = spin_lock_irqsave(&ring_lock);
+    uint64_t x = kss_ring_oldest(&ring);
+    spin_unlock(&ring_lock);
+    cpu_irq_restore(fl);
+    return x;
+}
 uint64_t kss_console_suppressed(void) { return read_locked(&suppressed); }

@@ -5,8 +5,9 @@
  *
  * The console is rate limited (a burst of KSS_CONSOLE_BURST lines, then KSS_CONSOLE_PER_SEC a
  * second), so that a process that provokes denials cannot flood it; the ring keeps every record
- * until it wraps, and counts the ones it loses. User mode reads it through kl.core.Audit
- * (kern/core/audit.c), one record a Read, each taken once.
+ * until it wraps. User mode reads it through kl.core.Audit (kern/core/audit.c): every open
+ * handle is a reader with its own cursor, so a reader sees every record the ring still holds
+ * and no reader can hide a record from another.
  */
 #ifndef BASTION_SECURITY_KSS_H
 #define BASTION_SECURITY_KSS_H
@@ -20,12 +21,14 @@
  * may take a spinlock. */
 void kss_write(const struct kss_record *r);
 
-/* The oldest unread record; false when none. *dropped (may be NULL) gets how many records
- * were lost to wrap-around since the previous kss_take() that reported them (Audit.Read's
- * outDropMsgs). */
-bool kss_take(struct kss_record *out, uint64_t *dropped);
+/* The reader's next record (kss_ring.h); false when it has read them all. *lost gets the
+ * records overwritten before this reader read them since its previous call (Audit.Read's
+ * outDropMsgs); the reader's count starts again from 0. The cursor is read and moved under
+ * the ring's lock, so threads sharing one reader take each record once between them. */
+bool kss_read(struct kss_cursor *cur, struct kss_record *out, uint64_t *lost);
 
-/* Records written since boot, lost to wrap-around, and denials not shown on the console. */
+/* Records written since boot, overwritten (the ring's oldest record number), and denials not
+ * shown on the console. */
 uint64_t kss_written(void);
 uint64_t kss_dropped(void);
 uint64_t kss_console_suppressed(void);

@@ -6,22 +6,27 @@
 uint64_t kss_ring_put(struct kss_ring *ring, const struct kss_record *r)
 {
     uint64_t n = ring->write_seq++;
-    if (ring->write_seq - ring->read_seq > KSS_RING_RECORDS) {
-        /* Full: the oldest unread record makes room. */
-        ring->read_seq++;
-        ring->dropped++;
-    }
     struct kss_record *slot = &ring->rec[n % KSS_RING_RECORDS];
     memcpy(slot, r, sizeof *slot);
     slot->seq = n;
     return n;
 }
 
-bool kss_ring_take(struct kss_ring *ring, struct kss_record *out)
+uint64_t kss_ring_oldest(const struct kss_ring *ring)
 {
-    if (ring->read_seq == ring->write_seq)
+    return ring->write_seq > KSS_RING_RECORDS ? ring->write_seq - KSS_RING_RECORDS : 0;
+}
+
+bool kss_ring_read(const struct kss_ring *ring, struct kss_cursor *cur, struct kss_record *out)
+{
+    uint64_t oldest = kss_ring_oldest(ring);
+    if (cur->next < oldest) {
+        cur->lost += oldest - cur->next;
+        cur->next = oldest;
+    }
+    if (cur->next >= ring->write_seq)
         return false;
-    memcpy(out, &ring->rec[ring->read_seq % KSS_RING_RECORDS], sizeof *out);
-    ring->read_seq++;
+    memcpy(out, &ring->rec[cur->next % KSS_RING_RECORDS], sizeof *out);
+    cur->next++;
     return true;
 }

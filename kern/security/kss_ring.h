@@ -1,10 +1,12 @@
 /*
- * The kss log's ring: a fixed array of audit records, oldest overwritten first, with a count of
- * the records lost that way before anyone read them. Pure (no locks, no allocation): kss.c
- * holds a lock around it, test/host/kss tests it.
+ * The kss log's ring: a fixed array of audit records, oldest overwritten first. Reading never
+ * removes a record: every reader keeps its own cursor (struct kss_cursor), so each reader sees
+ * every record still in the ring, whatever other readers do, and counts for itself the records
+ * that were overwritten before it read them. Pure (no locks, no allocation): kss.c holds a lock
+ * around it, test/host/security tests it.
  *
- * Invariants: read_seq <= write_seq; write_seq - read_seq <= KSS_RING_RECORDS; record number
- * n lives in slot n % KSS_RING_RECORDS; dropped counts records overwritten unread.
+ * Invariants: record number n lives in slot n % KSS_RING_RECORDS; the ring holds records
+ * [kss_ring_oldest(), write_seq); a cursor's next <= write_seq.
  */
 #ifndef BASTION_SECURITY_KSS_RING_H
 #define BASTION_SECURITY_KSS_RING_H
@@ -30,15 +32,24 @@ struct kss_record {
 
 struct kss_ring {
     struct kss_record rec[KSS_RING_RECORDS];
-    uint64_t write_seq; /* the next record's number */
-    uint64_t read_seq;  /* the oldest record not yet read */
-    uint64_t dropped;   /* overwritten before being read */
+    uint64_t write_seq; /* the next record's number = records written since boot */
+};
+
+/* One reader's place in the ring. A new cursor (all zero) starts at record 0: it reads every
+ * record still held and counts the older ones as lost. */
+struct kss_cursor {
+    uint64_t next; /* the next record number this reader wants */
+    uint64_t lost; /* records overwritten before this reader read them, not yet reported */
 };
 
 /* Appends r (its seq is set here) and returns its number. */
 uint64_t kss_ring_put(struct kss_ring *ring, const struct kss_record *r);
 
-/* Takes the oldest unread record: false when there is none. */
-bool kss_ring_take(struct kss_ring *ring, struct kss_record *out);
+/* The oldest record number the ring still holds (= records overwritten since boot). */
+uint64_t kss_ring_oldest(const struct kss_ring *ring);
+
+/* The reader's next record: false when it has read them all. Records it missed (overwritten
+ * since its previous read) are added to cur->lost. The ring is not changed. */
+bool kss_ring_read(const struct kss_ring *ring, struct kss_cursor *cur, struct kss_record *out);
 
 #endif

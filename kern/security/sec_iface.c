@@ -21,7 +21,9 @@ static struct kobj sec_iface;
 void sec_iface_init(void)
 {
     /* The kernel's SID: a handle to it says "the kernel's security interface". */
-    KASSERT(kobj_init(&sec_iface, &sec_iface_ops, KOBJ_SID_KERNEL, NULL, 0) == rcOk);
+    Retcode rc = kobj_init(&sec_iface, &sec_iface_ops, KOBJ_SID_KERNEL, NULL, 0);
+    if (rc != rcOk)
+        panic("security interface object: %s", retcode_name(rc));
 }
 
 struct kobj *sec_iface_object(void)

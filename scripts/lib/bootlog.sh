@@ -2,12 +2,21 @@
 # Sourced, never run. Shared by the boot tests (test/boot/) and scripts/run's KVM probe, so
 # that "booted" means the same thing everywhere.
 #
-# A boot with N CPUs passes when the log has
+# A boot with N CPUs passes when the log has the kernel's lines (at a line's start, so that no
+# process's marked output counts)
 #   - the BSP's ready line, exactly "Bastion ready: N CPUs online", and
 #   - "cpu i online" for every i in 0..N-1,
 # and no line that starts with "PANIC" or "EXCEPTION" (those fail it at once, whatever else
 # the log holds). Carriage returns and terminal escape sequences (GRUB paints the serial
 # console with them) are removed before matching, so "starts with" means the kernel's text.
+
+# Process output: the kernel starts every line a process writes (HAL.DebugWrite, user printf)
+# with "[<task>] " and never starts one of its own lines with '[' (kern/console/console.h). A
+# pattern for a kernel line is anchored at the line start ("^kss: denied"), so no process can
+# satisfy it; a pattern for a process's line starts with BASTION_USER_LINE (any task) or
+# "^\[Task\] " (that task).
+BASTION_USER_LINE='^\[[^]]*\] '
+BASTION_EINIT_LINE='^\[Einit\] einit:'
 
 # bastion_log_text LOG: the log as plain lines.
 bastion_log_text() {
@@ -28,10 +37,10 @@ bastion_classify_log() {
   fi
 
   for ((i = 0; i < ncpus; i++)); do
-    grep -qE "(^|[^[:alnum:]_])cpu $i online([^[:alnum:]_]|$)" <<<"$text" || missing+=("cpu $i")
+    grep -qE "^cpu $i online([^[:alnum:]_]|$)" <<<"$text" || missing+=("cpu $i")
   done
 
-  ready=$(grep -m1 -oE 'Bastion ready: [0-9]+ CPUs online' <<<"$text")
+  ready=$(grep -m1 -oE '^Bastion ready: [0-9]+ CPUs online' <<<"$text")
   if [[ -n $ready && $ready != "Bastion ready: $ncpus CPUs online" ]]; then
     BASTION_VERDICT=fail
     BASTION_REASON="expected 'Bastion ready: $ncpus CPUs online', got '$ready'"

@@ -11,6 +11,7 @@
 # fast is never checked (docs/benchmarks.md).
 set -euo pipefail
 root=$1 iso=$2 log=$3 kind=$4
+source "$root/bench/lib/icount.sh" # bench_text: the log without the kernel's process markers
 case $kind in
   monitor|nomon) ;;
   *) echo "bench-bastion-test: KIND must be monitor or nomon, not '$kind'" >&2; exit 2 ;;
@@ -26,7 +27,7 @@ while IFS=$'\t' read -r bastion _ _ _; do
   [[ -z $bastion || $bastion == - ]] && continue
   if [[ $kind == nomon ]]; then [[ $bastion == *_nomon ]] || continue
   else [[ $bastion != *_nomon ]] || continue; fi
-  if line=$(tr -d '\r' <"$log" | grep -E "^BENCH $bastion median=[0-9]+ min=[0-9]+ n=[0-9]+\$"); then
+  if line=$(bench_text "$log" | grep -E "^BENCH $bastion median=[0-9]+ min=[0-9]+ n=[0-9]+\$"); then
     echo "ok: $line"
     found=$((found + 1))
   else

@@ -5,13 +5,17 @@
 # Usage: os_tests.sh --iso ISO --log LOG --expect-file FILE [--cpus N] [--mem SIZE]
 #                    [--timeout SECONDS] [--accel tcg|kvm] [--firmware bios|uefi]
 #
-# Passes when, for every name in FILE (one a line, '#' comments), the serial log has
-# "<name>: N passed, 0 failed" with N > 0, and no line starts with PANIC. A FILE line
-# "re:<extended regex>" instead needs some log line to match the regex (the demo's output). Fails at once on a
-# PANIC line or a "<name>: N passed, M failed" line with M > 0 (after collecting the others),
-# and on timeout, naming the tests whose line is missing.
-# Also fails when the kernel came up ("Bastion ready") but no Einit line ("einit: ...") followed
-# within --einit-wait seconds, so a kernel that stops starting user processes is caught early.
+# Passes when, for every name in FILE (one a line, '#' comments), the serial log has a process's
+# line "[<task>] <name>: N passed, 0 failed" with N > 0, and no line starts with PANIC. A FILE
+# line "re:<extended regex>" instead needs some log line to match the regex (the demo's output);
+# "not:<extended regex>" needs no line to match it, ever (forged kernel lines). Process output
+# is marked by the kernel: each of its lines starts with "[<task>] " and no kernel line does
+# (kern/console/console.h, scripts/lib/bootlog.sh), so a regex anchored "^kss:" means the
+# kernel's line. Fails at once on a PANIC line or a "<name>: N passed, M failed" line with M > 0
+# (after collecting the others), and on timeout, naming the tests whose line is missing.
+# Also fails when the kernel came up ("Bastion ready") but no Einit line ("[Einit] einit: ...")
+# followed within --einit-wait seconds, so a kernel that stops starting user processes is caught
+# early.
 #
 # QEMU runs under `timeout` and is ended by its own PID on every exit path.
 set -uo pipefail
@@ -38,7 +42,7 @@ while (($#)); do
 done
 [[ -n $iso && -n $log && -n $expect_file ]] || { echo "os_tests: --iso, --log and --expect-file are required" >&2; exit 2; }
 [[ -r $iso ]] || { echo "FAIL os-tests: ISO not found: $iso"; exit 1; }
-mapfile -t names < <(sed -e '/^re:/!s/#.*//' -e '/^re:/!s/[[:space:]]//g' "$expect_file" | grep -v '^$')
+mapfile -t names < <(sed -E -e '/^(re|not):/!s/#.*//' -e '/^(re|not):/!s/[[:space:]]//g' "$expect_file" | grep -v '^$')
 ((${#names[@]})) || { echo "FAIL os-tests: no test names in $expect_file"; exit 1; }
 
 summary() {
@@ -50,13 +54,18 @@ summary() {
       echo "${line:-(no line matches ${n#re:})}"
       continue
     fi
-    line=$(grep -m1 -E "^$n: [0-9]+ passed, [0-9]+ failed" <<<"$text")
+    if [[ $n == not:* ]]; then
+      line=$(grep -m1 -E -- "${n#not:}" <<<"$text")
+      echo "${line:+FORBIDDEN LINE: $line}"
+      continue
+    fi
+    line=$(grep -m1 -E "$BASTION_USER_LINE$n: [0-9]+ passed, [0-9]+ failed" <<<"$text")
     echo "${line:-$n: (no result line)}"
   done
   echo "---- FAIL lines ----"
   grep -E ': FAIL' <<<"$text" | head -n 60
   echo "---- Einit ----"
-  grep -E '^einit:' <<<"$text" | head -n 60
+  grep -E "$BASTION_EINIT_LINE" <<<"$text" | head -n 60
   echo "--------------------"
   echo "serial log: $log"
 }
@@ -73,23 +82,29 @@ while :; do
   bad=$(grep -m1 -E '^PANIC' <<<"$text")
   if [[ -n $bad ]]; then verdict=fail reason="kernel reported: $bad"; break; fi
   if [[ -z $ready_at ]] && grep -qE 'Bastion ready: [0-9]+ CPUs online' <<<"$text"; then ready_at=$SECONDS; fi
-  if [[ -n $ready_at ]] && ! grep -qE '^einit:' <<<"$text" && ((SECONDS - ready_at >= einit_wait)); then
+  if [[ -n $ready_at ]] && ! grep -qE "$BASTION_EINIT_LINE" <<<"$text" && ((SECONDS - ready_at >= einit_wait)); then
     verdict=fail reason="the kernel is up but started no Einit within ${einit_wait}s"
     break
   fi
-  missing=() failed=()
+  missing=() failed=() forbidden=
   for n in "${names[@]}"; do
     if [[ $n == re:* ]]; then
       grep -qE -- "${n#re:}" <<<"$text" || missing+=("$n")
       continue
     fi
-    line=$(grep -m1 -E "^$n: [0-9]+ passed, [0-9]+ failed" <<<"$text")
+    if [[ $n == not:* ]]; then
+      line=$(grep -m1 -E -- "${n#not:}" <<<"$text")
+      [[ -n $line ]] && forbidden="a line matches ${n#not:}: $line"
+      continue
+    fi
+    line=$(grep -m1 -E "$BASTION_USER_LINE$n: [0-9]+ passed, [0-9]+ failed" <<<"$text")
     if [[ -z $line ]]; then missing+=("$n"); continue; fi
     [[ $line =~ :\ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]
     np=${BASH_REMATCH[1]} nf=${BASH_REMATCH[2]}
     if ((np == 0)); then failed+=("$n"); continue; fi
     if ((nf > 0)); then failed+=("$n"); fi
   done
+  if [[ -n $forbidden ]]; then verdict=fail reason=$forbidden; break; fi
   if ((${#missing[@]} == 0)); then
     if ((${#failed[@]})); then verdict=fail reason="failed: ${failed[*]}"; else verdict=pass; fi
     break

@@ -5,17 +5,26 @@
  * its task, class, method and the rule's place; an empty log says rcNotFound; a closed handle,
  * or a handle of another kind, reads nothing.
  *
- * The image's other tests deny hundreds of requests at the same time (os_ksm_load) and Read
- * takes records for everyone, so the check drains the log, provokes its denial and looks for
- * it at once; if the ring lost records meanwhile (outDropMsgs), it tries again.
+ * The image's other tests deny hundreds of requests at the same time (os_ksm_load), so the
+ * check reads its reader to the end, provokes its denial and looks for it at once; if the ring
+ * lost records meanwhile (outDropMsgs), it tries again.
+ *
+ * Every reader has its own cursor: two readers of this process both find the denial, and a
+ * drainer (a child of class ostest.AuditDrainer, this program with argument "drain") that
+ * reads the log the whole time takes nothing from this process's reader:
+ * the abuse of Audit.Read ("extracts messages so that they are not received by another
+ * process") is stopped.
  */
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <user/core.h>
 #include <user/start.h>
 
 #include "ostest.h"
+#include "spawn.h"
 
 #define CL(ep, cap)                                                                          \
     CORE_CLIENT(cl, kl_core_Core_EP_##ep, cap);                                              \
@@ -68,7 +77,9 @@ static void names(void)
     OT_RC(audit_open("", &h), rcNotFound);
 }
 
-static void own_denial_is_logged(uint32_t h)
+/* Reads h to its end, provokes a denial and reads until it is found: its record number, or
+ * ~0 if it was not found (a failure already reported). */
+static uint64_t own_denial_is_logged(uint32_t h)
 {
     static char line[1100];
     bool found = false;
@@ -87,19 +98,87 @@ static void own_denial_is_logged(uint32_t h)
             break; /* nothing was lost, yet it is not there: a real failure */
     }
     OT_TRUE(found);
-    if (!found)
+    if (!found) {
         ot_check(false, __LINE__, "last line read", "%s", line);
+        return ~0ull;
+    }
     OT_TRUE(strncmp(line, "seq=", 4) == 0);
+    return strtoul(line + 4, NULL, 10);
 }
 
-int main(void)
+/* Reads h until record seq (true) or the end (false). */
+static bool reader_finds(uint32_t h, uint64_t seq)
 {
+    static char line[1100];
+    uint32_t dropped = 0;
+    while (audit_read(h, line, sizeof line, &dropped) == rcOk)
+        if (strtoul(line + 4, NULL, 10) == seq)
+            return true;
+    return false;
+}
+
+/* Two readers of one process: both see the same record; reading one moves only its cursor. */
+static bool two_readers(uint32_t a)
+{
+    uint32_t b = 0;
+    if (!OT_RC(audit_open("kss", &b), rcOk))
+        return false;
+    uint64_t seq = own_denial_is_logged(a);
+    bool both = seq != ~0ull && OT_TRUE(reader_finds(b, seq));
+    OT_RC(audit_close(b), rcOk);
+    return both;
+}
+
+/* The attacker: reads the log for about a second, well past the parent's check, pausing a
+ * millisecond between Reads (each is a decision of the KSM, which the other tests need too).
+ * Exit status 0 if it read records. */
+static int drain(void)
+{
+    uint32_t h = 0;
+    if (audit_open("kss", &h) != rcOk)
+        return 2;
+    static char line[1100];
+    uint64_t taken = 0;
+    for (int round = 0; round < 600; round++) {
+        uint32_t dropped = 0;
+        if (audit_read(h, line, sizeof line, &dropped) == rcOk)
+            taken++;
+        else
+            core_thread_sleep(1);
+    }
+    printf("os_audit: the drainer read %llu records\n", (unsigned long long)taken);
+    return taken > 0 ? 0 : 1;
+}
+
+/* A drainer runs meanwhile in another process; this process's reader still finds its own
+ * denial, and this process is still served afterwards. The attack counts as stopped only if
+ * the two readers above saw the same record too (a race with the drainer may miss a take). */
+static void drainer_takes_nothing(uint32_t h, bool readers_ok)
+{
+    uint32_t task = 0;
+    if (!OT_RC(spawn("AuditDrainer", "ostest.AuditDrainer", "os_audit", "drain", 0, &task), rcOk))
+        return;
+    core_thread_sleep(100); /* let it start draining */
+    bool found = own_denial_is_logged(h) != ~0ull;
+    kl_core_Task_TaskExitReason why = 0;
+    struct kl_core_Task_TaskExitInfo info;
+    bool drained = OT_RC(spawn_wait(task, 10000, &why, &info), rcOk) && OT_EQ(info.u.exitCode, 0);
+    bool served = OT_RC(register_port_0x60(), rcSecurityDisallow);
+    if (readers_ok && found && drained && served)
+        printf("os_audit: attack kl.core.Audit.Read: stopped\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "drain") == 0)
+        return drain();
     ot_begin("os_audit");
     names();
     uint32_t h = 0;
     if (!OT_RC(audit_open("kss", &h), rcOk))
         return ot_end();
     own_denial_is_logged(h);
+    drainer_takes_nothing(h, two_readers(h));
     /* Reading on until the log is empty ends with rcNotFound (the other tests may add records
      * meanwhile, so this reads until it is, however long that takes). */
     static char line[1100];

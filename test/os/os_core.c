@@ -325,6 +325,11 @@ static void task(void)
     OT_RC(core_result(kl_core_Task_Create(&cl, "Nobody", "ostest.Child", "no_such_file", 0, 10, 0, &child, &rc), &rc),
           rcNotFound);
     OT_FAILS(core_result(kl_core_Task_Create(&cl, "", "ostest.Child", "os_child", 0, 10, 0, &child, &rc), &rc));
+    /* Names appear in kernel console lines: a control byte in one could forge a kernel line. */
+    OT_RC(core_result(kl_core_Task_Create(&cl, "Bad\nkss: denied", "ostest.Child", "os_child", 0, 10, 0, &child, &rc), &rc),
+          rcInvalidArgument);
+    OT_RC(core_result(kl_core_Task_Create(&cl, "Bad\rName", "ostest.Child", "os_child", 0, 10, 0, &child, &rc), &rc),
+          rcInvalidArgument);
 
     /* A child that uses a handle we transfer into it. */
     if (OT_RC(core_result(kl_core_Task_Create(&cl, "Child1", "ostest.Child", "os_child", 0, 10, 0, &child, &rc), &rc),
@@ -430,7 +435,10 @@ static void hal(void)
     OT_RC(core_debug_write(msg, sizeof msg - 1), rcOk);
     OT_RC(core_result(kl_core_HAL_DebugWrite(&cl, (struct idl_seq){ .data = msg, .count = 0 }, &rc), &rc), rcOk);
     const char *value = NULL;
-    OT_RC(core_result(kl_core_HAL_GetEnv(&cl, "no.such.parameter", &value, &rc), &rc), rcNotFound);
+    /* Only the allow-listed parameters are answered (kern/core/hal.c): an allowed one that is
+     * not set is rcNotFound, anything else rcAccessDenied, set or not. */
+    OT_RC(core_result(kl_core_HAL_GetEnv(&cl, "bench.nomon", &value, &rc), &rc), rcNotFound);
+    OT_RC(core_result(kl_core_HAL_GetEnv(&cl, "no.such.parameter", &value, &rc), &rc), rcAccessDenied);
     /* Entropy: exactly the bytes asked for, two draws differ, more than EntropyMax refused. */
     struct idl_seq a = {0}, b = {0};
     uint8_t first[32] = {0};

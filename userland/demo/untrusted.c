@@ -9,6 +9,11 @@
  *   (e) call an echo server method it is not granted (Shutdown; Echo is granted).
  *
  * Each attempt must fail with rcSecurityDisallow; the kernel logs each denial on the console.
+ * Then it tries to forge such a kernel line itself. Its printf output is marked by the kernel
+ * with its task name on every line (kern/console/console.h), so the forged lines, which name a
+ * rule at "forged/einit.psl" (the demo test's patterns would accept that path), show up as
+ * "[Untrusted] kss: denied ..."; the demo test fails if one appears unmarked
+ * (test/os/demo-expected.txt, its not: line).
  * The allowed step before an attempt shows that the denial comes from the rule's condition, not
  * from a missing permission. Exit status 0 when all five were denied and every allowed step
  * worked.
@@ -156,6 +161,14 @@ int main(int argc, char **argv)
     try_port();
     try_start();
     try_server();
+    /* A forged audit line: at the start of a write, after a newline inside one, and after a
+     * carriage return that would redraw a terminal line. */
+    printf("kss: denied request Untrusted[demo.Untrusted] -> kernel[kl.core.Core] "
+           "vmm.VMM.Allocate: rule at forged/einit.psl:1:1\n");
+    printf("%s: forging\nkss: denied request Untrusted[demo.Untrusted] -> kernel[kl.core.Core] "
+           "thread.Thread.SetPriority: rule at forged/einit.psl:2:1\n", me);
+    printf("\rkss: denied request Untrusted[demo.Untrusted] -> kernel[kl.core.Core] "
+           "io.IO.RegisterPort: rule at forged/einit.psl:3:1\n");
     printf("%s: %d of 5 attempts were denied, still running\n", me, denied);
     if (broken)
         printf("%s: %d allowed step%s failed\n", me, broken, broken == 1 ? "" : "s");

@@ -1,6 +1,8 @@
 /*
- * The kss ring: records come out oldest first with their numbers; when the writer laps the
- * reader the oldest unread records are lost and counted, never the newest; an empty ring says so.
+ * The kss ring: records come out oldest first with their numbers; reading removes nothing, so
+ * two readers each see every record whatever the other does; when the writer laps a reader the
+ * records it missed are counted for that reader alone, never the newest lost; an empty ring
+ * says so.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,13 +26,37 @@ static struct kss_record rec(uint32_t event, const char *text)
     return r;
 }
 
+static void put_numbered(unsigned from, unsigned to)
+{
+    for (unsigned i = from; i < to; i++) {
+        char t[16];
+        snprintf(t, sizeof t, "r%u", i);
+        struct kss_record r = rec(i % 5, t);
+        assert_int_equal(kss_ring_put(&ring, &r), i);
+    }
+}
+
+static void expect_numbered(struct kss_cursor *c, unsigned from, unsigned to)
+{
+    struct kss_record out;
+    for (unsigned i = from; i < to; i++) {
+        assert_true(kss_ring_read(&ring, c, &out));
+        assert_int_equal(out.seq, i);
+        char t[16];
+        snprintf(t, sizeof t, "r%u", i);
+        assert_string_equal(out.text, t);
+    }
+}
+
 static void empty_ring_has_nothing(void **state)
 {
     (void)state;
     memset(&ring, 0, sizeof ring);
+    struct kss_cursor c = {0};
     struct kss_record out;
-    assert_false(kss_ring_take(&ring, &out));
-    assert_int_equal(ring.dropped, 0);
+    assert_false(kss_ring_read(&ring, &c, &out));
+    assert_int_equal(c.lost, 0);
+    assert_int_equal(kss_ring_oldest(&ring), 0);
 }
 
 static void records_come_out_in_order(void **state)
@@ -40,42 +66,62 @@ static void records_come_out_in_order(void **state)
     assert_int_equal(kss_ring_put(&ring, &(struct kss_record){.event = 1}), 0);
     struct kss_record a = rec(2, "second");
     assert_int_equal(kss_ring_put(&ring, &a), 1);
+    struct kss_cursor c = {0};
     struct kss_record out;
-    assert_true(kss_ring_take(&ring, &out));
+    assert_true(kss_ring_read(&ring, &c, &out));
     assert_int_equal(out.seq, 0);
     assert_int_equal(out.event, 1);
-    assert_true(kss_ring_take(&ring, &out));
+    assert_true(kss_ring_read(&ring, &c, &out));
     assert_int_equal(out.seq, 1);
     assert_string_equal(out.text, "second");
-    assert_false(kss_ring_take(&ring, &out));
-    assert_int_equal(ring.dropped, 0);
+    assert_false(kss_ring_read(&ring, &c, &out));
+    assert_int_equal(c.lost, 0);
 }
 
-static void full_ring_loses_the_oldest_and_counts_them(void **state)
+/* A reader that reads everything takes nothing from another: both see every record. */
+static void two_readers_each_see_every_record(void **state)
+{
+    (void)state;
+    memset(&ring, 0, sizeof ring);
+    struct kss_cursor a = {0}, b = {0};
+    struct kss_record out;
+    put_numbered(0, 10);
+    expect_numbered(&a, 0, 10);
+    assert_false(kss_ring_read(&ring, &a, &out));
+    expect_numbered(&b, 0, 4);
+    put_numbered(10, 12);
+    expect_numbered(&a, 10, 12);
+    expect_numbered(&b, 4, 12);
+    assert_false(kss_ring_read(&ring, &a, &out));
+    assert_false(kss_ring_read(&ring, &b, &out));
+    assert_int_equal(a.lost, 0);
+    assert_int_equal(b.lost, 0);
+}
+
+/* The writer laps a slow reader: it loses the oldest records, counted for it alone; a reader
+ * that kept up loses nothing. */
+static void each_reader_counts_its_own_losses(void **state)
 {
     (void)state;
     memset(&ring, 0, sizeof ring);
     const unsigned extra = 5;
-    for (unsigned i = 0; i < KSS_RING_RECORDS + extra; i++) {
-        char t[16];
-        snprintf(t, sizeof t, "r%u", i);
-        struct kss_record r = rec(i % 5, t);
-        assert_int_equal(kss_ring_put(&ring, &r), i);
-    }
-    assert_int_equal(ring.dropped, extra);
+    struct kss_cursor fast = {0}, slow = {0};
     struct kss_record out;
-    for (unsigned i = extra; i < KSS_RING_RECORDS + extra; i++) {
-        assert_true(kss_ring_take(&ring, &out));
-        assert_int_equal(out.seq, i);
-        char t[16];
-        snprintf(t, sizeof t, "r%u", i);
-        assert_string_equal(out.text, t);
-    }
-    assert_false(kss_ring_take(&ring, &out));
-    /* Reading made room: the next record costs nothing. */
-    struct kss_record r = rec(0, "after");
-    kss_ring_put(&ring, &r);
-    assert_int_equal(ring.dropped, extra);
+    put_numbered(0, 10);
+    expect_numbered(&fast, 0, 10);
+    put_numbered(10, KSS_RING_RECORDS + extra);
+    assert_int_equal(kss_ring_oldest(&ring), extra);
+    expect_numbered(&fast, 10, KSS_RING_RECORDS + extra);
+    assert_int_equal(fast.lost, 0);
+    expect_numbered(&slow, extra, KSS_RING_RECORDS + extra);
+    assert_int_equal(slow.lost, extra);
+    assert_false(kss_ring_read(&ring, &slow, &out));
+    assert_int_equal(slow.lost, extra); /* counted once */
+    /* A reader opened late starts at record 0: it is told what it never could see. */
+    struct kss_cursor late = {0};
+    assert_true(kss_ring_read(&ring, &late, &out));
+    assert_int_equal(out.seq, extra);
+    assert_int_equal(late.lost, extra);
 }
 
 int main(void)
@@ -83,7 +129,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(empty_ring_has_nothing),
         cmocka_unit_test(records_come_out_in_order),
-        cmocka_unit_test(full_ring_loses_the_oldest_and_counts_them),
+        cmocka_unit_test(two_readers_each_see_every_record),
+        cmocka_unit_test(each_reader_counts_its_own_losses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

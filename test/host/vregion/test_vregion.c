@@ -135,13 +135,48 @@ static void test_protect_splits(void **state)
 {
     (void)state;
     uint64_t a;
-    assert_int_equal(vr_reserve(&m, 0, 4 * P, VR_PROT_READ | VR_PROT_WRITE, &a), rcOk);
+    assert_int_equal(vr_reserve(&m, 0, 4 * P, VR_PROT_READ, &a), rcOk);
     assert_int_equal(vr_protect(&m, a + P, P, VR_PROT_READ | VR_PROT_EXEC), rcOk);
     assert_int_equal(vr_count(&m), 3);
     assert_int_equal(vr_find(&m, a + P)->prot, VR_PROT_READ | VR_PROT_EXEC);
-    assert_int_equal(vr_find(&m, a)->prot, VR_PROT_READ | VR_PROT_WRITE);
-    assert_int_equal(vr_protect(&m, a + P, P, VR_PROT_READ | VR_PROT_WRITE), rcOk);
+    assert_int_equal(vr_find(&m, a)->prot, VR_PROT_READ);
+    assert_int_equal(vr_protect(&m, a + P, P, VR_PROT_READ), rcOk);
     assert_int_equal(vr_count(&m), 1);
+}
+
+/* W^X over time: what was ever writable never becomes executable, whichever way it got
+ * writable (at reservation or by a protect, on part of the region); sealed regions keep their
+ * protection; a refusal changes nothing. */
+static void test_wx_over_time(void **state)
+{
+    (void)state;
+    uint64_t a, b, c;
+    assert_int_equal(vr_reserve(&m, 0, 2 * P, VR_PROT_READ | VR_PROT_WRITE, &a), rcOk);
+    assert_int_equal(vr_protect(&m, a, 2 * P, VR_PROT_READ | VR_PROT_EXEC), rcWxViolation);
+    assert_int_equal(vr_protect(&m, a, P, VR_PROT_READ), rcOk);
+    assert_int_equal(vr_protect(&m, a, P, VR_PROT_READ | VR_PROT_EXEC), rcWxViolation);
+    assert_int_equal(vr_protect(&m, a, P, VR_PROT_EXEC), rcWxViolation);
+    assert_int_equal(vr_find(&m, a)->prot, VR_PROT_READ);
+
+    /* Never writable: may become executable; once made writable, never again. */
+    assert_int_equal(vr_reserve(&m, 0, 4 * P, 0, &b), rcOk);
+    assert_int_equal(vr_protect(&m, b, 4 * P, VR_PROT_READ | VR_PROT_EXEC), rcOk);
+    assert_int_equal(vr_protect(&m, b + P, P, VR_PROT_READ | VR_PROT_WRITE), rcOk);
+    assert_int_equal(vr_protect(&m, b + P, P, VR_PROT_READ), rcOk);
+    unsigned before = vr_count(&m);
+    assert_int_equal(vr_protect(&m, b, 4 * P, VR_PROT_READ | VR_PROT_EXEC), rcWxViolation);
+    assert_int_equal(vr_count(&m), before);
+    assert_int_equal(vr_find(&m, b + P)->prot, VR_PROT_READ);
+    assert_int_equal(vr_protect(&m, b + 2 * P, 2 * P, VR_PROT_READ | VR_PROT_EXEC), rcOk);
+
+    /* Sealed (an image segment): no protect at all, not even a narrower one. */
+    assert_int_equal(vr_reserve(&m, 0, 2 * P, 0, &c), rcOk);
+    assert_int_equal(vr_protect(&m, c, 2 * P, VR_PROT_READ | VR_PROT_EXEC), rcOk);
+    assert_int_equal(vr_seal(&m, c, 2 * P), rcOk);
+    assert_int_equal(vr_protect(&m, c, P, VR_PROT_READ | VR_PROT_WRITE), rcAccessDenied);
+    assert_int_equal(vr_protect(&m, c + P, P, VR_PROT_READ), rcAccessDenied);
+    assert_int_equal(vr_find(&m, c)->prot, VR_PROT_READ | VR_PROT_EXEC);
+    assert_int_equal(vr_find(&m, c)->size, 2 * P);
 }
 
 static void test_release_partial_counts_committed(void **state)
@@ -244,6 +279,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_neighbouring_reservations_stay_apart, setup, teardown),
         cmocka_unit_test_setup_teardown(vr_test_allocation_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exhaustion, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wx_over_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shared_regions, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
