@@ -7,8 +7,10 @@
 # From the log it takes the methods the kernel serves ("kl.core: serves <method>", printed at
 # boot with the kernel parameter coreserved, counted from the kernel's handler tables), the
 # kernel's own count ("kl.core: N of M methods served"), the attack lines the in-OS programs
-# printed ("<program>: attack <method>: stopped", printed only when that attack was stopped and
-# a bystander still served) and each program's result line ("<program>: N passed, M failed").
+# printed ("[<task>] <program>: attack <method>: stopped", printed only when that attack was
+# stopped and a bystander still served) and each program's result line ("[<task>] <program>: N
+# passed, M failed"). Kernel lines are read only at a line's start, process lines only with the
+# kernel's "[<task>] " mark, so no process can forge either kind.
 #
 # Prints, computed from those:
 #   kl.core: N of 146 methods served
@@ -50,15 +52,17 @@ tr -d '\r' <"$log" | awk -v table="$table" -v spec="$spec" '
       if (!(m in row)) { printf "FAIL dangers: %s: no row for %s\n", table, m; bad = 1 }
     FS = " "
   }
-  /kl\.core: serves kl\.core\./ { sub(/.*kl\.core: serves /, ""); served[$1] = 1; nserved_listed++; next }
-  /kl\.core: [0-9]+ of [0-9]+ methods served/ { s = $0; sub(/.*kl\.core: /, "", s); kernel_count = s; next }
-  /: attack kl\.core\.[A-Za-z]+\.[A-Za-z]+: stopped/ {
+  # Kernel lines are read at the start of a line only; every process line starts with the mark
+  # "[<task>] ", so no process can print a line that counts as one of the kernel.
+  /^kl\.core: serves kl\.core\./ { sub(/^kl\.core: serves /, ""); served[$1] = 1; nserved_listed++; next }
+  /^kl\.core: [0-9]+ of [0-9]+ methods served/ { s = $0; sub(/^kl\.core: /, "", s); kernel_count = s; next }
+  /^\[[^]]*\] [A-Za-z0-9_]+: attack kl\.core\.[A-Za-z]+\.[A-Za-z]+: stopped/ {
     s = $0; sub(/: attack kl\.core\..*/, "", s); n = split(s, w, " "); prog = w[n]
     m = $0; sub(/.*: attack /, "", m); sub(/: stopped.*/, "", m)
     attacked[m] = attacked[m] " " prog
     next
   }
-  /[A-Za-z0-9_]+: [0-9]+ passed, [0-9]+ failed/ {
+  /^\[[^]]*\] [A-Za-z0-9_]+: [0-9]+ passed, [0-9]+ failed/ {
     s = $0; sub(/: [0-9]+ passed, [0-9]+ failed.*/, "", s); n = split(s, w, " "); prog = w[n]
     r = $0; sub(/.*[A-Za-z0-9_]+: /, "", r); split(r, c, " ")   # c[1]: passed, c[3]: failed
     if (c[1] + 0 > 0 && c[3] + 0 == 0) passed[prog] = 1; else failedprog[prog] = 1

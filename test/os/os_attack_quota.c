@@ -254,7 +254,7 @@ static void attack_task_create(void)
     ok &= bystander_served();
     ok &= quota_back("the chain");
     if (ok)
-        printf("attack kl.core.Task.Create: stopped\n");
+        ot_attack("kl.core.Task.Create", true);
 }
 
 /* ---- Task.SetEnv ------------------------------------------------------------------------ */
@@ -295,7 +295,7 @@ static void attack_set_env(void)
     end_child(t);
     ok &= quota_back("SetEnv");
     if (ok)
-        printf("attack kl.core.Task.SetEnv: stopped\n");
+        ot_attack("kl.core.Task.SetEnv", true);
 }
 
 /* ---- Thread.Create ---------------------------------------------------------------------- */
@@ -338,7 +338,7 @@ static void attack_thread_create(void)
     ok &= OT_EQ(rounds, 300);
     ok &= bystander_served();
     if (ok)
-        printf("attack kl.core.Thread.Create: stopped\n");
+        ot_attack("kl.core.Thread.Create", true);
 }
 
 /* ---- Handle.Copy ------------------------------------------------------------------------ */
@@ -404,7 +404,7 @@ static void attack_handle_copy(void)
     ok &= OT_TRUE(lending < alone / 2);
     ok &= bystander_served();
     if (ok)
-        printf("attack kl.core.Handle.Copy: stopped\n");
+        ot_attack("kl.core.Handle.Copy", true);
 }
 
 int main(int argc, char **argv)

@@ -13,7 +13,7 @@
  *  4. Reserve 4 KiB regions 1 GiB apart and Commit each, touch: stops at the RAM quota.
  * While it holds all it could get, the bystander (os_probe_server, another process) still
  * answers; afterwards the free-page count of the machine (Profiler.GetCounters mm.free_pages) is
- * back where it started. "attack kl.core.VMM.Allocate: stopped" is printed when 1-3 passed,
+ * back where it started. "os_attack_vm: attack kl.core.VMM.Allocate: stopped" is printed when 1-3 passed,
  * "attack kl.core.VMM.Commit: stopped" when 4 did.
  *
  * Other test processes run at the same time, so the machine's free-page count moves by itself:
@@ -250,8 +250,8 @@ int main(void)
     back = ot_check(back, __LINE__, "free pages back at the end", "%llu free, %llu at the start",
                     (unsigned long long)seen, (unsigned long long)free0);
     if (allocate_ok && back)
-        printf("attack kl.core.VMM.Allocate: stopped\n");
+        ot_attack("kl.core.VMM.Allocate", true);
     if (commit_ok && back)
-        printf("attack kl.core.VMM.Commit: stopped\n");
+        ot_attack("kl.core.VMM.Commit", true);
     return ot_end();
 }

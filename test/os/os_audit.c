@@ -165,7 +165,7 @@ static void drainer_takes_nothing(uint32_t h, bool readers_ok)
     bool drained = OT_RC(spawn_wait(task, 10000, &why, &info), rcOk) && OT_EQ(info.u.exitCode, 0);
     bool served = OT_RC(register_port_0x60(), rcSecurityDisallow);
     if (readers_ok && found && drained && served)
-        printf("os_audit: attack kl.core.Audit.Read: stopped\n");
+        ot_attack("kl.core.Audit.Read", true);
 }
 
 int main(int argc, char **argv)

@@ -77,8 +77,8 @@ int main(void)
     bool env = get_env_refused();
     /* Still served afterwards. */
     OT_RC(core_thread_sleep(1), rcOk);
-    printf("os_forge: attack kl.core.HAL.DebugWrite: stopped\n");
+    ot_attack("kl.core.HAL.DebugWrite", true);
     if (env)
-        printf("os_forge: attack kl.core.HAL.GetEnv: stopped\n");
+        ot_attack("kl.core.HAL.GetEnv", true);
     return ot_end();
 }

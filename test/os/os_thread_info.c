@@ -34,6 +34,11 @@
 #include "spawn.h"
 
 #define GENERATIONS 8
+/* Limits are carved out of the creator's (the quota tree): generation g gets its creator's
+ * limits less what the creator keeps for itself, so that the chain's root (init.yaml) covers all
+ * eight at once. What one generation needs: about 200 KiB of kernel memory, 4 MiB of RAM. */
+#define GEN_KMEM(g) (4096ull * 1024 - (uint64_t)(g) * 400 * 1024)
+#define GEN_RAM(g) ((64ull << 20) - (uint64_t)(g) * (7ull << 20))
 #define SPREAD_PAGES 24
 #define WATCH_MAX_MS 20000 /* the longest a generation waits for its predecessor to end */
 /* The watchers keep the KSM busy (every GetInfo is a decision): the chain starts once the
@@ -218,7 +223,7 @@ static void start_next(int gen, uint64_t bait)
     _Alignas(8) uint8_t blob[256];
     struct scp_builder b;
     size_t len = 0;
-    scp_init(&b, blob, sizeof blob, 0, 0);
+    scp_init(&b, blob, sizeof blob, GEN_KMEM(gen), GEN_RAM(gen));
     scp_arg(&b, name);
     scp_arg(&b, arg);
     scp_conn(&b, "thread", their_thread);
