@@ -7,7 +7,8 @@
  * bystander server (os_probe_server) every few milliseconds: it must be served throughout.
  *
  * Arguments: [--name N] [--seed S] [--calls N] [--threads T] [--seconds S]; the kernel parameters
- * fuzz.seed, fuzz.calls and fuzz.seconds (HAL.GetEnv, set by scripts/fuzz) override them.
+ * fuzz.calls and fuzz.seconds (HAL.GetEnv, set by scripts/fuzz) override them, and fuzz.seed
+ * is added to the seed.
  * N names the result line. --calls 0 runs until --seconds have passed. The same seed makes the same choices on each
  * thread (the interleaving of threads is the scheduler's).
  *
@@ -39,6 +40,8 @@
 #define ARENA_SIZE (64ull << 20)
 #define ARENA_KEEP (1ull << 20) /* the committed start of the arena: never changed by a fuzz call */
 #define USER_TOP 0x0000800000000000ull
+#define ZONE_SIZE (128u << 10)
+#define JUNK_AT (64u << 10)     /* the junk half of a worker's zone */
 
 /* ---- shared state (written by main before the workers start, read-only after) ---- */
 
@@ -63,7 +66,9 @@ struct worker {
     struct fz_rng rng;
     struct fz_pools pools;
     uint64_t cross;                     /* a committed page whose next page is unmapped */
-    uint64_t zone;                      /* this worker's 128 KiB of the arena's committed MiB */
+    uint64_t zone;                      /* this worker's 128 KiB of the arena's committed MiB:
+                                         * 64 KiB for requests, 64 KiB of random bytes (junk) */
+    uint64_t jcross;                    /* like cross, full of random bytes */
     _Alignas(8) uint8_t req[MSG_CAP];
     _Alignas(8) uint8_t res[MSG_CAP];
 };
@@ -322,17 +327,30 @@ static uint64_t pick_out_ptr(struct worker *w)
     case 5: return 0x8000000000000000ull;                     /* non-canonical */
     case 6: return (uint64_t)(uintptr_t)main;                 /* read-only text */
     case 7: return w->cross + 4096 - fz_below(r, 256);        /* crosses into an unmapped page */
-    case 8: return w->zone + fz_below(r, 120u << 10);         /* its arena zone, misaligned too */
+    case 8: return w->zone + fz_below(r, ZONE_SIZE - 4096);   /* its arena zone, misaligned too */
     default: return (uint64_t)(uintptr_t)w->res + fz_below(r, 8);
     }
 }
 
+/* Memory the kernel is asked to read as a message in a raw call. Only random bytes, never a
+ * place that holds (parts of) requests guard() passed: a raw call on a copy of the kernel handle
+ * could otherwise send a mixture of two such requests that no guard ever saw. */
 static uint64_t pick_in_ptr(struct worker *w)
 {
     struct fz_rng *r = &w->rng;
-    if (fz_chance(r, 20))
-        return (uint64_t)(uintptr_t)w->res + fz_below(r, 64); /* whatever the last answer left */
-    return pick_out_ptr(w);
+    switch (fz_below(r, 8)) {
+    case 0: return w->jcross + 4096 - fz_below(r, 256);       /* crosses into an unmapped page */
+    case 1: return w->zone + JUNK_AT + fz_below(r, 4096);      /* random bytes, misaligned too */
+    case 2: return w->zone + JUNK_AT + 8 * fz_below(r, 512);
+    default: {
+        uint64_t p = pick_out_ptr(w);
+        /* the unreadable and read-only places of pick_out_ptr (not its writable ones) */
+        return (p >= w->zone && p < w->zone + ZONE_SIZE) || (p >= w->cross && p < w->cross + 4096) ||
+                       (p >= (uint64_t)(uintptr_t)w->res && p < (uint64_t)(uintptr_t)w->res + sizeof w->res)
+                   ? w->zone + JUNK_AT
+                   : p;
+    }
+    }
 }
 
 static uint64_t pick_len(struct fz_rng *r)
@@ -399,7 +417,7 @@ static void pointer_fuzz(struct worker *w)
     uint64_t send_len = len;
     switch (fz_below(r, 4)) {
     case 0: { /* straddles into the unmapped page after w->cross */
-        size_t keep = fz_below(r, (uint32_t)len + 1);
+        size_t keep = fz_below(r, (uint32_t)(len < USER_PAGE_SIZE ? len : USER_PAGE_SIZE) + 1);
         memcpy((void *)(uintptr_t)(w->cross + 4096 - keep), w->req, keep);
         req = w->cross + 4096 - keep;
         break;
@@ -500,7 +518,8 @@ static void parse_args(int argc, char **argv)
         else if (strcmp(argv[i], "--name") == 0)
             result_name = argv[i + 1];
     }
-    seed = param_u64("fuzz.seed", seed);
+    /* fuzz.seed S makes each fuzzer's seed S + its own --seed, so two fuzzers never share one. */
+    seed += param_u64("fuzz.seed", 0);
     target_calls = param_u64("fuzz.calls", target_calls);
     seconds_limit = param_u64("fuzz.seconds", seconds_limit);
     if (target_calls == 0 && seconds_limit == 0)
@@ -565,13 +584,25 @@ int main(int argc, char **argv)
     for (uint32_t i = 0; i < nworkers; i++) {
         struct worker *w = &workers[i];
         w->rng.s = seed * 0x100000001b3ull + i;
-        uint64_t two = 0;
+        uint64_t two = 0, jtwo = 0;
         if (!OT_RC(vmm_call_allocate(0, 2 * USER_PAGE_SIZE, VMM_FLAG_READ | VMM_FLAG_WRITE | VMM_FLAG_COMMIT, &two),
                    rcOk) ||
-            !OT_RC(vmm_call_free(two + USER_PAGE_SIZE, USER_PAGE_SIZE), rcOk))
+            !OT_RC(vmm_call_free(two + USER_PAGE_SIZE, USER_PAGE_SIZE), rcOk) ||
+            !OT_RC(vmm_call_allocate(0, 2 * USER_PAGE_SIZE, VMM_FLAG_READ | VMM_FLAG_WRITE | VMM_FLAG_COMMIT, &jtwo),
+                   rcOk) ||
+            !OT_RC(vmm_call_free(jtwo + USER_PAGE_SIZE, USER_PAGE_SIZE), rcOk))
             return ot_end();
         w->cross = two;
-        w->zone = arena_lo + (uint64_t)i * (128u << 10);
+        w->jcross = jtwo;
+        w->zone = arena_lo + (uint64_t)i * ZONE_SIZE;
+        for (uint64_t k = 0; k < ZONE_SIZE - JUNK_AT; k += 8) {
+            uint64_t v = fz_next(&w->rng);
+            memcpy((void *)(uintptr_t)(w->zone + JUNK_AT + k), &v, 8);
+        }
+        for (uint64_t k = 0; k < USER_PAGE_SIZE; k += 8) {
+            uint64_t v = fz_next(&w->rng);
+            memcpy((void *)(uintptr_t)(w->jcross + k), &v, 8);
+        }
         uint64_t addrs[] = {arena_lo, arena_lo + (1u << 20), arena_lo + (1u << 20) - 8, arena_hi - USER_PAGE_SIZE,
                             two + USER_PAGE_SIZE - 4, two + USER_PAGE_SIZE, 0x1000, 0xffffffff80000000ull,
                             0xffff800000000000ull, USER_TOP, (uint64_t)(uintptr_t)main,
@@ -597,6 +628,18 @@ int main(int argc, char **argv)
             essential[nessential++] = workers[i].th.handle;
             started++;
         }
+    /* Where everything is, so that a fault address in the kernel's log can be placed. */
+    printf("%s: main tid %u, arena %#llx-%#llx\n", name, protected_tid[0], (unsigned long long)arena_lo,
+           (unsigned long long)arena_hi);
+    for (uint32_t i = 0; i < started; i++) {
+        CORE_CLIENT(cl, kl_core_Core_EP_thread_Thread, CORE_MSG_SMALL);
+        struct kl_core_Thread_ThreadInfo info = {0};
+        kl_core_Types_Retcode rc = rcFail;
+        (void)kl_core_Thread_GetInfo(&cl, core_handle_arg(workers[i].th.handle), &info, &rc);
+        printf("%s: worker tid %u, stack %#llx+%#llx, cross %#llx, jcross %#llx\n", name, workers[i].th.tid,
+               (unsigned long long)info.stackBase, (unsigned long long)info.stackSize,
+               (unsigned long long)workers[i].cross, (unsigned long long)workers[i].jcross);
+    }
     go = 1;
 
     uint64_t pings = 0, pings_ok = 0, slowest = 0, last_report = 0;
