@@ -255,6 +255,27 @@ static const uint32_t served_eps[] = {
     kl_core_Core_EP_hal_HAL, kl_core_Core_EP_audit_Audit,
 };
 
+/* Points the string parameter `name` of the request in buf (len bytes, method m) at a copy of
+ * text appended to its arena, when the method's arena bound allows; returns the new length. */
+static size_t set_string(uint8_t *buf, size_t len, size_t cap, const struct idl_method_desc *m, const char *name,
+                         const char *text)
+{
+    const struct idl_param_desc *p = fz_param(m, name);
+    struct idl_header h;
+    memcpy(&h, buf, sizeof h);
+    size_t n = strlen(text) + 1;
+    size_t arena_at = IDL_HEADER_SIZE + ((h.fixed_size + 7u) & ~7u) + 8u * h.handle_count;
+    if (p == NULL || p->kind != IDL_KIND_STRING || len != arena_at + h.arena_size ||
+        h.arena_size + n > m->part[IDL_PART_REQUEST].arena_max || len + n > cap)
+        return len;
+    memcpy(buf + len, text, n);
+    uint32_t desc[2] = {h.arena_size, (uint32_t)n};
+    memcpy(buf + IDL_HEADER_SIZE + p->offset, desc, sizeof desc);
+    h.arena_size += (uint32_t)n;
+    memcpy(buf, &h, sizeof h);
+    return len + n;
+}
+
 /* A core request in w->req; returns its length. */
 static size_t make_core_request(struct worker *w)
 {
@@ -266,6 +287,10 @@ static size_t make_core_request(struct worker *w)
     if (i != NULL && i->nmethods != 0 && fz_chance(r, 97)) {
         const struct idl_method_desc *m = &i->methods[fz_below(r, i->nmethods)];
         len = fz_gen_request(r, &w->pools, ep, m, w->req, sizeof w->req);
+        /* Now and then a process from a program that exists, so that creation (ELF load,
+         * address space, handles) and its undoing are fuzzed too, not only the refusals. */
+        if (len != 0 && ep == kl_core_Core_EP_task_Task && m->id == kl_core_Task_Create_MID && fz_chance(r, 40))
+            len = set_string(w->req, len, sizeof w->req, m, "path", "os_probe_server");
     }
     if (len == 0) { /* an endpoint or method that does not exist */
         memset(w->req, 0, IDL_HEADER_SIZE);
