@@ -46,6 +46,7 @@
 #include "proc/thread.h"
 #include "sched/sched.h"
 #include "sched/selftest.h"
+#include "lib/ubsan.h"
 #include "core/core.h"
 #include "security/ksm_kill_test.h"
 #include "security/ksm_link.h"
@@ -208,6 +209,10 @@ void kmain(uint32_t mb2_magic, uint64_t mb2_info_phys)
 #ifdef BASTION_TEST_HOOKS
     run_test_hooks();
     sched_selftest();
+#endif
+
+#ifdef BASTION_UBSAN
+    ubsan_boot_check(); /* ubsantest=<kind>: one deliberate undefined behaviour, reported */
 #endif
 
     /* 8: ready; then the first user process, Einit, from ROMFS. */

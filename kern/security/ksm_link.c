@@ -2,7 +2,6 @@
 #include "security/ksm_link.h"
 
 #include "bastion_idl.h"
-#include "boot/params.h"
 #include "ipc/ipc.h"
 #include "ipc/port.h"
 #include "lib/kprintf.h"
@@ -10,6 +9,7 @@
 #include "lib/string.h"
 #include "proc/process.h"
 #include "proc/thread.h"
+#include "security/ksm_choice.h"
 #include "security/label.h"
 #include "security/verdict.h"
 
@@ -29,9 +29,7 @@ void ksm_start(void)
     kprintf("security: BENCHMARK KERNEL WITHOUT A SECURITY MONITOR: every request is granted unchecked\n");
     return;
 #endif
-    const char *path = kparam_get("ksm");
-    if (path == NULL || path[0] == 0)
-        path = "ksm";
+    const char *path = ksm_choose_program(); /* fixed by the image: ksm_choice.h */
     if (strcmp(path, "none") == 0) {
         kprintf("security: no KSM (ksm=none): every request will be denied (rcNoKsm)\n");
         return;

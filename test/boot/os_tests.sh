@@ -8,7 +8,8 @@
 # Passes when, for every name in FILE (one a line, '#' comments), the serial log has a process's
 # line "[<task>] <name>: N passed, 0 failed" with N > 0, and no line starts with PANIC. A FILE
 # line "re:<extended regex>" instead needs some log line to match the regex (the demo's output);
-# "not:<extended regex>" needs no line to match it, ever (forged kernel lines). Process output
+# "not:<extended regex>" needs no line to match it, ever (forged kernel lines), and a line
+# "no:<extended regex>" fails the test at once when a log line matches it. Process output
 # is marked by the kernel: each of its lines starts with "[<task>] " and no kernel line does
 # (kern/console/console.h, scripts/lib/bootlog.sh), so a regex anchored "^kss:" means the
 # kernel's line. Fails at once on a PANIC line or a "<name>: N passed, M failed" line with M > 0
@@ -42,7 +43,8 @@ while (($#)); do
 done
 [[ -n $iso && -n $log && -n $expect_file ]] || { echo "os_tests: --iso, --log and --expect-file are required" >&2; exit 2; }
 [[ -r $iso ]] || { echo "FAIL os-tests: ISO not found: $iso"; exit 1; }
-mapfile -t names < <(sed -E -e '/^(re|not):/!s/#.*//' -e '/^(re|not):/!s/[[:space:]]//g' "$expect_file" | grep -v '^$')
+mapfile -t names < <(sed -E -e '/^(re|not):/!s/#.*//' -e '/^(re|not):/!s/[[:space:]]//g' "$expect_file" | grep -v '^$' | grep -v '^no:')
+mapfile -t forbid_now < <(sed -n 's/^no://p' "$expect_file")
 ((${#names[@]})) || { echo "FAIL os-tests: no test names in $expect_file"; exit 1; }
 
 summary() {
@@ -81,6 +83,11 @@ while :; do
   text=$(bastion_log_text "$log")
   bad=$(grep -m1 -E '^PANIC' <<<"$text")
   if [[ -n $bad ]]; then verdict=fail reason="kernel reported: $bad"; break; fi
+  for f in "${forbid_now[@]}"; do
+    bad=$(grep -m1 -E -- "$f" <<<"$text")
+    [[ -z $bad ]] || break
+  done
+  if [[ -n $bad ]]; then verdict=fail reason="forbidden line: $bad"; break; fi
   if [[ -z $ready_at ]] && grep -qE 'Bastion ready: [0-9]+ CPUs online' <<<"$text"; then ready_at=$SECONDS; fi
   if [[ -n $ready_at ]] && ! grep -qE "$BASTION_EINIT_LINE" <<<"$text" && ((SECONDS - ready_at >= einit_wait)); then
     verdict=fail reason="the kernel is up but started no Einit within ${einit_wait}s"
