@@ -195,6 +195,49 @@ static void resume_refused(void)
     ot_attack("kl.core.Task.Resume", ok);
 }
 
+/* A created (never started) child of ours, the target of the two attacks below. */
+static uint32_t child;
+static uint32_t child_mdl; /* a buffer of ours handed to it again and again */
+
+static Retcode transfer_to_child(uint32_t *h)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_task_Task, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc;
+    kl_core_Types_HandleValue v = kl_core_Types_InvalidHandleValue;
+    Retcode r = core_result(kl_core_Task_TransferHandle(&cl, H(child), H(child_mdl),
+                                                        H(kl_core_Types_InvalidHandleValue), HR_READ, &v, &rc),
+                            &rc);
+    *h = 0; /* the handle is the child's: nothing of ours to close */
+    return r;
+}
+
+/* Objects made in (or for) a child of ours, a fresh one for each attack: the child's quota is
+ * carved out of ours, so they stop at what we had; ending the child gives it all back. */
+static void in_child(const char *name, const char *method, Retcode (*make)(uint32_t *h))
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_task_Task, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc;
+    if (!OT_RC(spawn(name, "ostest.Child", "os_child", NULL, 1, &child), rcOk))
+        return;
+    Retcode last;
+    uint32_t n = exhaust(method, make, &last);
+    bool ok = OT_TRUE(n > 0) && last == rcQuotaExceeded;
+    ok = bystander_served() && ok;
+    ot_attack(method, ok);
+    (void)core_result(kl_core_Task_Terminate(&cl, H(child), &rc), &rc);
+    handles[0] = child;
+    close_all(1);
+}
+
+static void child_multitudes(void)
+{
+    if (OT_RC(core_mdl_create(PAGE, VMM_FLAG_READ | VMM_FLAG_WRITE, &child_mdl), rcOk)) {
+        in_child("AttackCoreChild1", "kl.core.Task.TransferHandle", transfer_to_child);
+        handles[0] = child_mdl;
+        close_all(1);
+    }
+}
+
 int main(void)
 {
     ot_begin("os_attack_core");
@@ -210,5 +253,6 @@ int main(void)
     terminate_others();
     mdl_map_rights();
     resume_refused();
+    child_multitudes();
     return ot_end();
 }

@@ -67,9 +67,10 @@ int main(int argc, char **argv)
         OT_RC(core_thread_sleep(2), rcOk);
 
     /* Time slices: every busy loop runs, though there are more of them than CPUs (give it up to
-     * 4 s: other test processes run above priority 1 meanwhile). */
+     * 20 s: the image's other test processes, the attack tests' loops among them, run above
+     * priority 1 meanwhile, and strict priorities let them). */
     int ran = 0;
-    for (int tries = 0; tries < 40 && ran < started; tries++) {
+    for (int tries = 0; tries < 200 && ran < started; tries++) {
         core_thread_sleep(100);
         ran = 0;
         for (int i = 0; i < started; i++)
@@ -79,6 +80,6 @@ int main(int argc, char **argv)
 
     stop = 1;
     for (int i = 0; i < started; i++)
-        OT_RC(thread_join(&spin[i], 5000, &code), rcOk);
+        OT_RC(thread_join(&spin[i], 20000, &code), rcOk); /* starved meanwhile, as above */
     return ot_end();
 }
