@@ -50,6 +50,18 @@ static void count_add(uint64_t *e, int d)
     *e = (*e & ~PTE_COUNT_MASK) | ((n << PTE_COUNT_SHIFT) & PTE_COUNT_MASK);
 }
 
+/* A new table frame from the context's allocator, counted in ctx->tables; a frame address of 0
+ * is the allocator's way of saying it has none. */
+static Retcode new_table(struct pt_ctx *ctx, uint64_t *f)
+{
+    Retcode rc = ctx->alloc_table(ctx->arg, f);
+    if (rc == rcOk && *f == 0)
+        rc = rcOutOfMemory;
+    if (rc == rcOk)
+        ctx->tables++;
+    return rc;
+}
+
 /*
  * path[l] gets the entry for va at each level l from 4 down to where the walk stopped (*lvl):
  * `level` (rcOk), a missing table's entry (rcNotFound) or a large leaf (rcAlreadyExists).
@@ -67,12 +79,9 @@ static Retcode walk(struct pt_ctx *ctx, uint64_t root, uint64_t va, int level, b
             if (!create)
                 return rcNotFound;
             uint64_t f = 0;
-            Retcode rc = ctx->alloc_table(ctx->arg, &f);
-            if (rc == rcOk && f == 0)
-                rc = rcOutOfMemory;
+            Retcode rc = new_table(ctx, &f);
             if (rc != rcOk)
                 return rc;
-            ctx->tables++;
             *e = f | PTE_P | PTE_W | (va < PT_USER_TOP ? PTE_U : 0);
             if (l < 4)
                 count_add(path[l + 1], +1);
@@ -126,12 +135,9 @@ Retcode pt_split(struct pt_ctx *ctx, uint64_t *e, int lvl)
     if (lvl < 2 || lvl > 3 || !(*e & PTE_P) || !(*e & PTE_PS))
         return rcInvalidArgument;
     uint64_t f = 0;
-    Retcode rc = ctx->alloc_table(ctx->arg, &f);
-    if (rc == rcOk && f == 0)
-        rc = rcOutOfMemory;
+    Retcode rc = new_table(ctx, &f);
     if (rc != rcOk)
         return rc;
-    ctx->tables++;
     uint64_t *t = table(ctx, f);
     uint64_t base = *e & PTE_ADDR & ~(pt_level_size(lvl) - 1);
     uint64_t fl = *e & ~PTE_ADDR;
