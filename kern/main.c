@@ -47,9 +47,9 @@
 #include "sched/sched.h"
 #include "sched/selftest.h"
 #include "lib/ubsan.h"
-#include "core/core.h"
+#include "klcore/klcore.h"
 #include "security/ksm_kill_test.h"
-#include "security/ksm_link.h"
+#include "security/ksm_start.h"
 #include "security/sec_iface.h"
 
 #ifdef BASTION_TEST_HOOKS

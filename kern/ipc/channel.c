@@ -4,11 +4,11 @@
 
 #include "lib/string.h"
 #include "mm/slab.h"
-#include "proc/kobj_new.h"
+#include "obj/kobj_new.h"
 #include "proc/process.h"
 #include "proc/thread.h"
 #include "sched/sched.h"
-#include "security/label.h"
+#include "obj/label.h"
 
 void port_get(struct ipc_port *p)
 {

@@ -6,7 +6,7 @@
 #include "mm/pmm.h"
 #include "mm/slab.h"
 #include "mm/vregion.h"
-#include "proc/kobj_new.h"
+#include "obj/kobj_new.h"
 
 static void mdl_destroy(struct kobj *obj);
 static const struct kobj_ops mdl_ops = {KOBJ_MEMORY, "memory", mdl_destroy};

@@ -7,10 +7,10 @@
 #include <bastion/ksm_proto.h>
 
 #include "lib/kprintf.h"
-#include "security/ksm_link.h"
+#include "security/ksm_channel.h"
 #include "security/ksm_self.h"
 #include "security/kss.h"
-#include "security/label.h"
+#include "obj/label.h"
 
 static uint64_t counts[SEC_EVENT_COUNT];
 static uint64_t denied, granted;

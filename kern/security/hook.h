@@ -3,11 +3,11 @@
  *
  * Callers: core.c for every core-endpoint request (after idl_route_request validated it, before
  * the handler runs) and, when the policy makes it conditional, the kernel's answer; ipc/call.c
- * and ipc_syscall.c for every inter-process request, response and error response; process.c
+ * and syscall/ipc_calls.c for every inter-process request, response and error response; process.c
  * for every process start (the "execute" event). Nothing else decides; a caller that gets
  * anything but rcOk drops the request and returns that code to the sender.
  *
- * security_check() asks the KSM (ksm_link.c) over the security channel and waits for its
+ * security_check() asks the KSM (ksm_channel.c) over the security channel and waits for its
  * verdict, so it may sleep: call it with no lock held. Fail closed: no KSM, a KSM that died or
  * gave no verdict within KSM_VERDICT_TIMEOUT_MS (rcNoKsm), a malformed verdict
  * (rcSecurityDisallow); every such denial is logged. The KSM's own requests never reach it: a
@@ -23,6 +23,9 @@
 #include <bastion/retcode.h>
 
 #include "obj/kobj.h"
+
+/* The class requests to the kernel, and its answers, name (kl.core.Core, idl/kl/core/Core.edl). */
+#define SEC_KERNEL_CLASS "kl.core.Core"
 
 enum sec_event {
     SEC_EVENT_EXECUTE = 0, /* a process is started */

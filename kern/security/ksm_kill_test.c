@@ -17,8 +17,9 @@
 #include "proc/thread.h"
 #include "sched/sched.h"
 #include "security/hook.h"
-#include "security/ksm_link.h"
-#include "security/label.h"
+#include "security/ksm_channel.h"
+#include "security/ksm_start.h"
+#include "obj/label.h"
 
 static uint64_t wanted_verdicts;
 static unsigned passed, failed;

@@ -1,7 +1,7 @@
 /* The KSM's fixed list (ksm_self.h). */
 #include "security/ksm_self.h"
 
-#include "core/core.h"
+#include "klcore/klcore.h"
 
 /* What the KSM program (ksm/monitor/) needs and nothing more: its console, entropy for its
  * stack canary, its memory (the C runtime's heap, within its own RAM limit), a receiving

@@ -44,7 +44,7 @@ static uint64_t held[MAX_RESERVES];
 
 /* ---- measuring ---- */
 
-/* The counters under prefix, in the kernel's order (kern/core/profiler.c). */
+/* The counters under prefix, in the kernel's order (kern/klcore/Profiler.c). */
 static Retcode counters(const char *prefix, uint64_t *out, uint32_t max, uint32_t *n)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_profiler_Profiler, CORE_MSG_MEDIUM);

@@ -435,7 +435,7 @@ static void hal(void)
     OT_RC(core_debug_write(msg, sizeof msg - 1), rcOk);
     OT_RC(core_result(kl_core_HAL_DebugWrite(&cl, (struct idl_seq){ .data = msg, .count = 0 }, &rc), &rc), rcOk);
     const char *value = NULL;
-    /* Only the allow-listed parameters are answered (kern/core/hal.c): an allowed one that is
+    /* Only the allow-listed parameters are answered (kern/klcore/HAL.c): an allowed one that is
      * not set is rcNotFound, anything else rcAccessDenied, set or not. */
     OT_RC(core_result(kl_core_HAL_GetEnv(&cl, "bench.nomon", &value, &rc), &rc), rcNotFound);
     OT_RC(core_result(kl_core_HAL_GetEnv(&cl, "no.such.parameter", &value, &rc), &rc), rcAccessDenied);

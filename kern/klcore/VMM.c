@@ -20,7 +20,8 @@
  */
 #include <bastion/vmm.h>
 
-#include "core/core.h"
+#include "klcore/klcore.h"
+#include "lib/random.h"
 #include "mm/aspace.h"
 #include "mm/mdl.h"
 #include "obj/handle.h"
@@ -70,7 +71,7 @@ Retcode core_reserve_anywhere(struct aspace *as, uint64_t size, uint32_t prot, u
      * distances. A few tries, then the lowest free range. */
     Retcode r = rcAlreadyExists;
     for (int i = 0; i < 8 && r == rcAlreadyExists; i++) {
-        uint64_t hint = VMM_HEAP_LO + (loader_random64() % (VMM_HEAP_SPAN / 4096u)) * 4096u;
+        uint64_t hint = VMM_HEAP_LO + (random_u64() % (VMM_HEAP_SPAN / 4096u)) * 4096u;
         r = aspace_reserve(as, hint, size, prot, base);
     }
     if (r == rcAlreadyExists || r == rcInvalidArgument)

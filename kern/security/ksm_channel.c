@@ -1,5 +1,5 @@
-/* The security channel, kernel side (ksm_link.h). */
-#include "security/ksm_link.h"
+/* The security channel, kernel side (contract in ksm_channel.h). */
+#include "security/ksm_channel.h"
 
 #include "bastion_idl.h"
 #include "ipc/ipc.h"
@@ -7,71 +7,25 @@
 #include "lib/kprintf.h"
 #include "lib/prof.h"
 #include "lib/string.h"
-#include "proc/process.h"
 #include "proc/thread.h"
-#include "security/ksm_choice.h"
-#include "security/label.h"
+#include "obj/label.h"
 #include "security/verdict.h"
 
-#define KSM_TASK_NAME "ksm"
-#define KSM_CLASS_NAME "Ksm"
-
-/* Set once by ksm_start() before Einit exists, never changed: read without a lock. */
+/* Set once by ksm_channel_open() before the KSM runs, never changed: read without a lock. */
 static struct ipc_port *channel;   /* the kernel's reference on the security channel's port */
 static struct sec_label *ksm_label; /* the KSM's label (a reference) */
 static uint32_t ksm_pid;
-static struct process *ksm_proc;    /* a reference: the KSM lives as long as the system */
 static bool gone_reported;          /* "the KSM is gone" was logged (atomic) */
 
-void ksm_start(void)
+void ksm_channel_open(struct ipc_port *port, struct sec_label *ksm, uint32_t pid)
 {
-#ifdef BASTION_NO_MONITOR
-    kprintf("security: BENCHMARK KERNEL WITHOUT A SECURITY MONITOR: every request is granted unchecked\n");
-    return;
-#endif
-    const char *path = ksm_choose_program(); /* fixed by the image: ksm_choice.h */
-    if (strcmp(path, "none") == 0) {
-        kprintf("security: no KSM (ksm=none): every request will be denied (rcNoKsm)\n");
-        return;
-    }
-    struct process *p;
-    Retcode rc = process_create(NULL, KSM_TASK_NAME, KSM_CLASS_NAME, path, 0, THREAD_PRIO_MAX, &p);
-    if (rc != rcOk) {
-        kprintf("security: cannot create the KSM from ROMFS \"%s\": %s: every request will be denied\n", path,
-                retcode_name(rc));
-        return;
-    }
-    handle_t h;
-    struct ipc_port *port;
-    rc = ipc_security_channel(p, &h, &port);
-    if (rc != rcOk) {
-        kprintf("security: no security channel for the KSM: %s: every request will be denied\n", retcode_name(rc));
-        process_terminate(p, PROC_EXIT_TERMINATED, rc, NULL);
-        process_unref(p);
-        return;
-    }
-    p->security_handle = h;
-    sec_label_get(p->label);
-    ksm_label = p->label;
-    ksm_pid = p->pid;
-    ksm_proc = p;
+    sec_label_get(ksm);
+    ksm_label = ksm;
+    ksm_pid = pid;
     channel = port;
-    kprintf("security: starting the KSM from \"%s\" (pid %u)\n", path, p->pid);
-    /* Its execute event is the kernel's own decision (hook.c): there is nobody to ask yet. */
-    rc = process_start(p);
-    if (rc != rcOk)
-        kprintf("security: the KSM did not start: %s: every request will be denied\n", retcode_name(rc));
 }
 
 #ifdef BASTION_TEST_HOOKS
-bool ksm_test_terminate(void)
-{
-    if (ksm_proc == NULL)
-        return false;
-    process_terminate(ksm_proc, PROC_EXIT_TERMINATED, rcFail, NULL);
-    return true;
-}
-
 bool ksm_test_gone(void)
 {
     return channel != NULL && __atomic_load_n(&channel->closed, __ATOMIC_ACQUIRE);

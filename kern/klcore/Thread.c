@@ -11,7 +11,7 @@
  * call); context2 is stored at [rsp + 8] (rsi is not set). Priority 0..THREAD_PRIO_MAX.
  * Suspend suspends the calling thread until another thread calls Resume on it.
  */
-#include "core/core.h"
+#include "klcore/klcore.h"
 #include "mm/aspace.h"
 #include "proc/process.h"
 #include "proc/thread.h"
