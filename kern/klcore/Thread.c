@@ -44,7 +44,7 @@ static Retcode Create(void *ctx, idl_handle_t *thread, kl_core_Types_Tid *tid,
     process_forget_dead_threads(c->proc);
     struct aspace *as = c->proc->as;
     uint64_t base;
-    Retcode r = core_reserve_anywhere(as, stack_size + 4096u, ASPACE_PROT_READ | ASPACE_PROT_WRITE,
+    Retcode r = core_reserve_anywhere(as, stack_size + 4096u, BASTION_VMM_READ | BASTION_VMM_WRITE,
                                       &base);
     if (r != rcOk) {
         *rc = r;

@@ -18,6 +18,7 @@
  * MdlCreateFromVm has no handler (rcNotSupported from the dispatcher): it would turn pages this
  * space owns, and charges, into shared ones; nothing needs it yet.
  */
+#include <bastion/rights.h>
 #include <bastion/vmm.h>
 
 #include "klcore/klcore.h"
@@ -25,13 +26,8 @@
 #include "mm/aspace.h"
 #include "mm/mdl.h"
 #include "obj/handle.h"
-#include "obj/rights.h"
 #include "proc/loader.h"
 #include "proc/process.h"
-
-_Static_assert(BASTION_VMM_READ == ASPACE_PROT_READ && BASTION_VMM_WRITE == ASPACE_PROT_WRITE &&
-                   BASTION_VMM_EXECUTE == ASPACE_PROT_EXEC,
-               "VMM flags are the address-space protections");
 
 static struct aspace *as_of(void *ctx)
 {

@@ -14,11 +14,11 @@ static uint32_t elf_to_aspace_prot(uint32_t prot)
 {
     uint32_t r = 0;
     if (prot & ELF_PROT_READ)
-        r |= ASPACE_PROT_READ;
+        r |= BASTION_VMM_READ;
     if (prot & ELF_PROT_WRITE)
-        r |= ASPACE_PROT_WRITE;
+        r |= BASTION_VMM_WRITE;
     if (prot & ELF_PROT_EXEC)
-        r |= ASPACE_PROT_EXEC;
+        r |= BASTION_VMM_EXECUTE;
     return r;
 }
 
@@ -108,7 +108,7 @@ Retcode loader_load(struct process *p, const char *path, uint64_t stack_size)
     if (rc == rcOk) {
         uint64_t got;
         /* The guard page below base is never reserved: running off the stack faults. */
-        rc = aspace_reserve(p->as, st.base, st.top - st.base, ASPACE_PROT_READ | ASPACE_PROT_WRITE,
+        rc = aspace_reserve(p->as, st.base, st.top - st.base, BASTION_VMM_READ | BASTION_VMM_WRITE,
                             &got);
         if (rc == rcOk) {
             rc = aspace_commit(p->as, st.base, st.top - st.base);

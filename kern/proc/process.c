@@ -560,7 +560,7 @@ Retcode process_start(struct process *p)
         /* Started by the calling process (Task.Resume), or by the kernel itself (Einit). */
         const struct process *by = thread_current()->proc;
         struct sec_request sr = {
-            .event = SEC_EVENT_EXECUTE,
+            .event = KSM_EV_EXECUTE,
             .src_sid = by ? kobj_sid(&by->obj) : KOBJ_SID_KERNEL,
             .src_class = by ? by->class_name : "kernel",
             .dst_sid = kobj_sid(&p->obj), .dst_class = p->class_name,

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <bastion/ksm_proto.h>
 #include <bastion/retcode.h>
 
 #include "obj/kobj.h"
@@ -27,19 +28,11 @@
 /* The class requests to the kernel, and its answers, name (kl.core.Core, idl/kl/core/Core.edl). */
 #define SEC_KERNEL_CLASS "kl.core.Core"
 
-enum sec_event {
-    SEC_EVENT_EXECUTE = 0, /* a process is started */
-    SEC_EVENT_REQUEST,     /* a request to the kernel or to a server process */
-    SEC_EVENT_RESPONSE,    /* a server's response */
-    SEC_EVENT_ERROR,       /* a server's error response */
-    SEC_EVENT_SECURITY,    /* a security-interface request (issue 5) */
-    SEC_EVENT_COUNT
-};
 
 struct sec_label;
 
 struct sec_request {
-    enum sec_event event;
+    enum ksm_event event;
     kobj_sid_t src_sid;      /* the sending process (KOBJ_SID_KERNEL for the kernel) */
     const char *src_class;   /* its class (EDL name), for audit records */
     kobj_sid_t dst_sid;      /* the receiving process, or KOBJ_SID_KERNEL for kl.core.Core */
@@ -64,7 +57,7 @@ Retcode security_check(struct sec_request *req);
 
 /* Requests seen per event since boot, and how many were granted and denied (diagnostics,
  * tests). */
-uint64_t security_count(enum sec_event ev);
+uint64_t security_count(enum ksm_event ev);
 uint64_t security_granted(void);
 uint64_t security_denied(void);
 

@@ -71,7 +71,7 @@ Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const c
     /* The arena: the message, or for execute the new process's class name with its NUL. */
     const void *arena = req->msg;
     size_t arena_len = req->msg != NULL ? req->msg_len : 0;
-    if (req->event == SEC_EVENT_EXECUTE) {
+    if (req->event == KSM_EV_EXECUTE) {
         arena = req->dst_class;
         arena_len = strlen(req->dst_class) + 1;
     }
@@ -87,7 +87,7 @@ Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const c
         struct idl_header h;
         struct ksm_proto_request r;
     } head = {h, r};
-    _Static_assert(sizeof head == IDL_HEADER_SIZE + sizeof r, "the arena follows the fixed part");
+    _Static_assert(sizeof head == KSM_PROTO_ARENA_OFFSET, "the arena follows the fixed part (ksm_proto.h)");
 
     size_t answer_len = 0;
 #ifdef BASTION_CORE_PROF

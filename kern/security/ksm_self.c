@@ -24,7 +24,7 @@ static const struct {
 bool ksm_self_allowed(const struct sec_request *req)
 {
     /* Only requests to the kernel: the kernel's answers to them need no check either. */
-    if (req->event != SEC_EVENT_REQUEST || req->dst != NULL)
+    if (req->event != KSM_EV_REQUEST || req->dst != NULL)
         return false;
     for (size_t i = 0; i < sizeof fixed_list / sizeof fixed_list[0]; i++)
         if (fixed_list[i].endpoint == req->endpoint_id && fixed_list[i].method == req->method_id)

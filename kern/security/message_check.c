@@ -50,9 +50,9 @@ static Retcode check_viewed(struct sec_request *req, struct process *sender, con
 }
 
 /* The answer's event, and whether the request's verdict granted it in advance. */
-static enum sec_event answer_event(const struct idl_header *h)
+static enum ksm_event answer_event(const struct idl_header *h)
 {
-    return (h->flags & IDL_FLAG_ERROR) ? SEC_EVENT_ERROR : SEC_EVENT_RESPONSE;
+    return (h->flags & IDL_FLAG_ERROR) ? KSM_EV_ERROR : KSM_EV_RESPONSE;
 }
 
 static bool answer_pregranted(const struct idl_header *h, uint32_t answer_grant)
@@ -65,7 +65,7 @@ Retcode security_check_kernel_request(struct process *src, const void *msg, size
                                       uint32_t *answer_grant)
 {
     struct sec_request sr = {
-        .event = SEC_EVENT_REQUEST, .src_sid = kobj_sid(&src->obj), .src_class = src->class_name,
+        .event = KSM_EV_REQUEST, .src_sid = kobj_sid(&src->obj), .src_class = src->class_name,
         .dst_sid = KOBJ_SID_KERNEL, .dst_class = SEC_KERNEL_CLASS, .src = src->label,
         .endpoint_id = h->endpoint_id, .method_id = h->method_id, .msg = msg, .msg_len = len,
     };
@@ -79,7 +79,7 @@ Retcode security_check_server_request(struct process *src, kobj_sid_t dst_sid, c
                                       const struct idl_header *h, uint32_t *answer_grant)
 {
     struct sec_request sr = {
-        .event = SEC_EVENT_REQUEST, .src_sid = kobj_sid(&src->obj), .src_class = src->class_name,
+        .event = KSM_EV_REQUEST, .src_sid = kobj_sid(&src->obj), .src_class = src->class_name,
         .dst_sid = dst_sid, .dst_class = dst_class, .src = src->label, .dst = dst,
         .endpoint_id = h->endpoint_id, .method_id = h->method_id,
     };

@@ -15,7 +15,7 @@
 #include <user/vmm.h>
 
 #include "ostest.h"
-#include "rights.h"
+#include <bastion/rights.h>
 #include "spawn.h"
 
 #define BAD_HANDLE 0xFFF0u
@@ -44,15 +44,15 @@ static Retcode query(uint64_t va, struct kl_core_VMM_VmPageInfo *info, uint32_t 
 static void vmm(void)
 {
     uint64_t va = 0;
-    const uint32_t rw = VMM_FLAG_READ | VMM_FLAG_WRITE;
-    if (!OT_RC(core_vmm_allocate(0, 8192, VMM_FLAG_COMMIT | rw, &va), rcOk))
+    const uint32_t rw = BASTION_VMM_READ | BASTION_VMM_WRITE;
+    if (!OT_RC(core_vmm_allocate(0, 8192, BASTION_VMM_COMMIT | rw, &va), rcOk))
         return;
     OT_TRUE(va != 0 && va % USER_PAGE_SIZE == 0);
     ((volatile uint8_t *)(uintptr_t)va)[8191] = 5;
-    OT_FAILS(core_vmm_allocate(0, 0, VMM_FLAG_COMMIT | rw, NULL));           /* empty */
-    OT_FAILS(core_vmm_allocate(0x1001, 4096, VMM_FLAG_COMMIT | rw, NULL));   /* misaligned */
-    OT_FAILS(core_vmm_allocate(KERNEL_VA, 4096, VMM_FLAG_COMMIT | rw, NULL)); /* kernel half */
-    OT_FAILS(core_vmm_allocate(0, 4096, VMM_FLAG_COMMIT | VMM_FLAG_WRITE | VMM_FLAG_EXECUTE, NULL)); /* W+X */
+    OT_FAILS(core_vmm_allocate(0, 0, BASTION_VMM_COMMIT | rw, NULL));           /* empty */
+    OT_FAILS(core_vmm_allocate(0x1001, 4096, BASTION_VMM_COMMIT | rw, NULL));   /* misaligned */
+    OT_FAILS(core_vmm_allocate(KERNEL_VA, 4096, BASTION_VMM_COMMIT | rw, NULL)); /* kernel half */
+    OT_FAILS(core_vmm_allocate(0, 4096, BASTION_VMM_COMMIT | BASTION_VMM_WRITE | BASTION_VMM_EXECUTE, NULL)); /* W+X */
 
     struct kl_core_VMM_VmPageInfo info;
     memset(&info, 0, sizeof info);
@@ -62,10 +62,10 @@ static void vmm(void)
         OT_EQ(info.base, va);
         OT_EQ(info.size, 8192);
     }
-    OT_RC(core_vmm_protect(va, 4096, VMM_FLAG_READ), rcOk);
+    OT_RC(core_vmm_protect(va, 4096, BASTION_VMM_READ), rcOk);
     if (OT_RC(query(va, &info, &n), rcOk) && n == 1)
-        OT_EQ(info.flags & (VMM_FLAG_READ | VMM_FLAG_WRITE | VMM_FLAG_EXECUTE), VMM_FLAG_READ);
-    OT_FAILS(core_vmm_protect(va, 4096, VMM_FLAG_WRITE | VMM_FLAG_EXECUTE));
+        OT_EQ(info.flags & (BASTION_VMM_READ | BASTION_VMM_WRITE | BASTION_VMM_EXECUTE), BASTION_VMM_READ);
+    OT_FAILS(core_vmm_protect(va, 4096, BASTION_VMM_WRITE | BASTION_VMM_EXECUTE));
     OT_RC(core_vmm_decommit(va + 4096, 4096), rcOk);
     if (OT_RC(query(va + 4096, &info, &n), rcOk) && n == 1)
         OT_EQ(info.state, kl_core_VMM_VmPageReserved);
@@ -146,7 +146,7 @@ static void thread_stacks(void)
         }
         if (base[i] != 0 && OT_RC(query(base[i] - USER_PAGE_SIZE, &info, &n), rcOk) && OT_EQ(n, 1)) {
             OT_EQ(info.state, kl_core_VMM_VmPageReserved); /* the guard */
-            OT_EQ(info.flags & (VMM_FLAG_READ | VMM_FLAG_WRITE | VMM_FLAG_EXECUTE), 0);
+            OT_EQ(info.flags & (BASTION_VMM_READ | BASTION_VMM_WRITE | BASTION_VMM_EXECUTE), 0);
             OT_EQ(info.base + info.size, base[i]);
         }
     }

@@ -115,7 +115,7 @@ int main(int argc, char **argv)
         } else {
             /* VMM.Allocate (reserve only: costs no RAM), then VMM.Free of what was granted. */
             uint64_t size = grant ? small : big, va = 0;
-            Retcode r = core_vmm_allocate(0, size, VMM_FLAG_READ | VMM_FLAG_WRITE, &va);
+            Retcode r = core_vmm_allocate(0, size, BASTION_VMM_READ | BASTION_VMM_WRITE, &va);
             verdict(grant, r, "VMM.Allocate decided by size", size, (unsigned)i);
             if (r == rcOk && !OT_RC(core_vmm_free(va, size), rcOk))
                 break;

@@ -30,7 +30,7 @@
 #include <bastion/vmm.h>
 
 #include "ostest.h"
-#include "rights.h"
+#include <bastion/rights.h>
 #include "spawn.h"
 
 #define GENERATIONS 8

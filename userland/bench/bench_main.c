@@ -25,7 +25,7 @@
 #include <user/thread.h>
 #include <user/vmm.h>
 
-#include "rights.h"
+#include <bastion/rights.h>
 
 #define MAX_SAMPLES 10000u
 
@@ -220,10 +220,10 @@ static Retcode futex_setup(struct idl_client *cl, uint32_t *task, uint64_t *va)
 {
     kl_core_Types_Retcode rc = rcFail;
     uint32_t mdl;
-    Retcode r = core_mdl_create(USER_PAGE_SIZE, VMM_FLAG_READ | VMM_FLAG_WRITE, &mdl);
+    Retcode r = core_mdl_create(USER_PAGE_SIZE, BASTION_VMM_READ | BASTION_VMM_WRITE, &mdl);
     if (r != rcOk)
         return r;
-    r = core_mdl_map(mdl, 0, USER_PAGE_SIZE, 0, VMM_FLAG_READ | VMM_FLAG_WRITE, va);
+    r = core_mdl_map(mdl, 0, USER_PAGE_SIZE, 0, BASTION_VMM_READ | BASTION_VMM_WRITE, va);
     if (r != rcOk)
         return close_handle(mdl, r);
     futex_word = (volatile uint32_t *)(uintptr_t)*va;
@@ -334,7 +334,7 @@ static uint64_t mem_size;
 static Retcode op_mem(void)
 {
     uint64_t va = 0;
-    Retcode r = core_vmm_allocate(0, mem_size, VMM_FLAG_READ | VMM_FLAG_WRITE | VMM_FLAG_COMMIT, &va);
+    Retcode r = core_vmm_allocate(0, mem_size, BASTION_VMM_READ | BASTION_VMM_WRITE | BASTION_VMM_COMMIT, &va);
     if (r != rcOk)
         return r;
     for (uint64_t off = 0; off < mem_size; off += USER_PAGE_SIZE)
