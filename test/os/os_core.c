@@ -1,7 +1,8 @@
 /*
- * os_core: every core method of issue 4 point 9, through the generated proxies, with its
- * error paths: VMM, Thread, Handle, Task, Sync, HAL, FS, and one method outside point 9 (a
- * named refusal). Runs as task "CoreTest" from ROMFS "os_core".
+ * os_core: the core methods a program needs first (memory, threads, handles, processes,
+ * synchronisation, HAL, files), through the generated proxies, with their error paths: VMM,
+ * Thread, Handle, Task, Sync, HAL, FS, and one method the kernel does not serve (a named
+ * refusal). Runs as task "CoreTest" from ROMFS "os_core".
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -453,7 +454,7 @@ static void hal(void)
     OT_RC(core_result(kl_core_HAL_GetEntropy(&cl, &a, 0, &rc), &rc), rcOk);
     OT_EQ(a.count, 0);
     OT_RC(core_result(kl_core_HAL_GetEntropy(&cl, &a, kl_core_HAL_EntropyMax + 1, &rc), &rc), rcOutOfRange);
-    /* Outside point 9: a named refusal, never success. */
+    /* A method the kernel does not serve: a named refusal, never success. */
     uint64_t v;
     Retcode r = core_result(kl_core_HAL_GetPrivReg(&cl, "cr0", &v, &rc), &rc);
     OT_RC(r, rcNotSupported);

@@ -1,5 +1,5 @@
 /*
- * os_ksm_load: the KSM's decisions under load from several processes (issue 5). test/os/init.yaml
+ * os_ksm_load: the KSM's decisions under load from several processes. test/os/init.yaml
  * starts four copies at once (class ostest.KsmLoad, tasks KsmLoad1..4); each makes a few hundred
  * core calls whose verdict depends on a message field (test/os/policy/ostest.psl):
  *   VMM.Allocate  granted for 0 < size <= 64 KiB (assert), denied above;

@@ -1,5 +1,5 @@
 /*
- * bench_main: Bastion's side of issue 6's benchmark (docs/benchmarks.md). Times each operation
+ * bench_main: Bastion's side of the benchmark (docs/benchmarks.md). Times each operation
  * with rdtsc exactly like the Linux program bench/linux/bench.c: warm-up iterations (a tenth, at
  * least 2) untimed, then n samples of t1 - t0 around one operation, and prints
  *   BENCH <name> median=<lower median> min=<minimum> n=<samples>
