@@ -51,13 +51,14 @@ Retcode ipc_connect(struct process *charge_to, struct process *server, handle_t 
                     handle_t *out_server_end, handle_t *out_client);
 
 /*
- * The security channel (security/ksm_channel.c): a server end in the KSM's table with receive and
- * reply rights only, and a reference on its port for the kernel, the channel's only client.
- * When the KSM dies its end goes with its handle table, the port closes and the kernel's calls
- * fail with rcPeerClosed. Charged to nobody (it lives as long as the KSM).
+ * A channel whose only client is the kernel (the security channel to the KSM is one,
+ * security/ksm_start.c): a server end in `server`'s table with receive and reply rights only,
+ * and a reference on its port for the kernel, which calls it with ipc_kernel_call. When the
+ * server dies its end goes with its handle table, the port closes and the kernel's calls fail
+ * with rcPeerClosed. Charged to nobody (it lives as long as the server).
  */
 struct ipc_port;
-Retcode ipc_security_channel(struct process *ksm, handle_t *out_server_end, struct ipc_port **out_port);
+Retcode ipc_kernel_channel(struct process *server, handle_t *out_server_end, struct ipc_port **out_port);
 
 /*
  * A server's answer as Reply hands it to its check, before it has any effect (before its handles

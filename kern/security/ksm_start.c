@@ -35,7 +35,7 @@ void ksm_start(void)
     }
     handle_t h;
     struct ipc_port *port;
-    rc = ipc_security_channel(p, &h, &port);
+    rc = ipc_kernel_channel(p, &h, &port);
     if (rc != rcOk) {
         kprintf("security: no security channel for the KSM: %s: every request will be denied\n", retcode_name(rc));
         process_terminate(p, PROC_EXIT_TERMINATED, rc, NULL);
