@@ -8,7 +8,7 @@
 #include "console/serial.h"
 #include "lib/kprintf.h"
 
-static struct spinlock console_lock = SPINLOCK_INIT;
+static struct spinlock console_lock = SPINLOCK_INIT(LOCK_LEVEL_CONSOLE);
 static volatile bool console_unlocked;
 
 /* The console's line state (console_lock): whether the next byte starts a line, and who wrote

@@ -18,7 +18,7 @@
 #include "security/hook.h"
 #include "security/label.h"
 
-struct spinlock handle_tree_lock = SPINLOCK_INIT;
+struct spinlock handle_tree_lock = SPINLOCK_INIT(LOCK_LEVEL_HANDLE_TREE);
 
 extern const uint64_t boot_tsc0; /* boot/entry.asm */
 
@@ -33,14 +33,14 @@ static const struct kobj_ops core_obj_ops = {KOBJ_KERNEL, "kernel", core_obj_des
 static struct kobj core_obj;
 
 /* All live processes, for name uniqueness, pids and diagnostics. */
-static struct spinlock list_lock = SPINLOCK_INIT;
-static struct process *list_head;
-static uint32_t next_pid = 1;
+static struct spinlock list_lock = SPINLOCK_INIT(LOCK_LEVEL_PROCESS_LIST);
+static struct process *list_head; /* list_lock */
+static uint32_t next_pid = 1;     /* list_lock */
 
 /* The reaper: a kernel thread that tears processes down (see process.h). */
-static struct spinlock reap_lock = SPINLOCK_INIT;
-static struct process *reap_head;
-static struct thread *reaper;
+static struct spinlock reap_lock = SPINLOCK_INIT(LOCK_LEVEL_REAPER);
+static struct process *reap_head; /* reap_lock */
+static struct thread *reaper;     /* fixed after process_init */
 
 static void process_destroy(struct kobj *obj);
 static const struct kobj_ops process_ops = {KOBJ_TASK, "task", process_destroy};
@@ -388,8 +388,8 @@ Retcode process_create(struct process *creator, const char *name, const char *cl
     rc = kmem_account_carve(&p->kmem, from_kmem, first_limit(from_kmem, PROCESS_DEFAULT_KMEM));
     if (rc == rcOk)
         rc = kmem_account_carve(&p->ram, from_ram, first_limit(from_ram, PROCESS_DEFAULT_RAM));
-    spin_init(&p->lock);
-    spin_init(&p->handles_lock);
+    spin_init(&p->lock, LOCK_LEVEL_PROCESS);
+    spin_init(&p->handles_lock, LOCK_LEVEL_HANDLE_TABLE);
     p->state = PROC_CREATED;
     p->main_prio = prio;
     p->parent_hint = creator;

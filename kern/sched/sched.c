@@ -48,8 +48,8 @@ struct cpu_sched {
 };
 
 static struct cpu_sched cpus[MAX_CPUS];
-static struct spinlock sched_lock = SPINLOCK_INIT;
-static struct thread *sleep_list; /* sorted by deadline_ns, earliest first */
+static struct spinlock sched_lock = SPINLOCK_INIT(LOCK_LEVEL_SCHED);
+static struct thread *sleep_list; /* sorted by deadline_ns, earliest first (sched_lock) */
 static uint64_t boot_tsc;
 
 void context_switch(uint64_t *save_rsp, uint64_t new_rsp);

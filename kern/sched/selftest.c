@@ -215,7 +215,7 @@ static void test_sleep_wait_terminate(void)
 
 /* The KSM's gate: never more than KSM_GATE_PER_PROCESS holders at once however many ask, all
  * get through in the end, and an asker ended while it waits holds no place. */
-static struct ksm_gate test_gate;
+static struct ksm_gate test_gate = KSM_GATE_INIT;
 static uint32_t gate_max_seen;
 static volatile uint32_t gate_passed;
 

@@ -5,10 +5,10 @@
 #include "lib/kprintf.h"
 #include "sched/sched.h"
 
-static struct kss_ring ring;
-static struct spinlock ring_lock;
+static struct kss_ring ring; /* ring_lock, as is every reader's cursor */
+static struct spinlock ring_lock = SPINLOCK_INIT(LOCK_LEVEL_KSS_RING);
 
-/* Console budget: a token bucket refilled by time (ns per token). */
+/* Console budget: a token bucket refilled by time (ns per token). Every variable: ring_lock. */
 static uint64_t tokens = KSS_CONSOLE_BURST;
 static uint64_t refilled_at_ns;
 static uint64_t suppressed, suppressed_unreported;
