@@ -97,8 +97,13 @@ struct handle_table_ops {
     /* The table lock; both NULL when the caller serialises every access itself. */
     void (*lock)(void *ctx);
     void (*unlock)(void *ctx);
+    /* Optional: stops the system if the table lock is not held (by this CPU, where the lock
+     * can tell). Called at the top of every slot function that needs the lock; the kernel
+     * without lock checks compiles the calls out (obj/handle_slots.h). */
+    void (*assert_held)(void *ctx);
 };
 
+/* ops, ctx and key are fixed after handle_table_init; every other field: the table lock. */
 struct handle_table {
     const struct handle_table_ops *ops;
     void *ctx;                    /* passed to every hook: the owning process, typically */

@@ -75,7 +75,17 @@ static void ht_unlock(void *ctx)
     spin_unlock(&((struct process *)ctx)->handles_lock);
 }
 
-const struct handle_table_ops process_handle_ops = {ht_alloc, ht_free, ht_lock, ht_unlock};
+#ifdef BASTION_LOCK_CHECKS
+static void ht_assert_held(void *ctx)
+{
+    spin_assert_held(&((struct process *)ctx)->handles_lock);
+}
+#else
+#define ht_assert_held NULL /* table_assert_held() is compiled out */
+#endif
+
+const struct handle_table_ops process_handle_ops = {ht_alloc, ht_free, ht_lock, ht_unlock,
+                                                    ht_assert_held};
 
 /* ---- small helpers -------------------------------------------------------------------- */
 
