@@ -31,6 +31,7 @@
 
 #define SYNC_BUCKETS 64u
 
+/* On its waiting thread's stack; next and woken: its bucket's lock, the rest fixed. */
 struct sync_waiter {
     struct sync_waiter *next;
     const struct process *proc; /* NULL: addr is a physical address (shared memory) */

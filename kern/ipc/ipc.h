@@ -19,7 +19,9 @@
  * way and wakes the caller; ReplyRecv does both and, when the next receive has to wait anyway,
  * switches straight back to the caller.
  *
- * Lock order: handle_tree_lock -> port lock -> process lock -> run-queue locks.
+ * Lock order (lib/lock_order.h, docs/locks.md): handle_tree_lock -> handle table locks ->
+ * process lock -> port lock -> sched_lock. A port lock is taken with interrupts off and only
+ * sched_lock is taken under it; handles move and messages are copied with no port lock held.
  */
 #ifndef BASTION_IPC_IPC_H
 #define BASTION_IPC_IPC_H

@@ -40,6 +40,7 @@
  * or mapped. */
 #define PTE_COMMITTED (1ull << 10)
 
+/* root, id, pcid and the accounts are fixed; cpus_ever is atomic; every other field: lock. */
 struct aspace {
     uint32_t magic;
     struct spinlock lock;

@@ -44,9 +44,9 @@ struct kmem_cache {
     uint32_t first;     /* offset of object 0 in a slab */
     uint16_t per_slab;
     struct spinlock lock;
-    struct slab *partial, *full, *empty;
-    struct kmem_stats st;
-    struct kmem_cache *next_cache;
+    struct slab *partial, *full, *empty; /* lock, as is every slab of the cache */
+    struct kmem_stats st;                /* lock */
+    struct kmem_cache *next_cache;       /* g_caches_lock */
 };
 
 static struct kmem_cache g_cache_cache; /* the cache that kmem_cache structs come from */

@@ -34,6 +34,8 @@
 #include "proc/thread.h"
 #include "sched/preempt.h"
 
+/* Every field: sched_lock, but preempt_off (this CPU only, interrupts off) and need_resched
+ * (also set and read by its own CPU with interrupts off). */
 struct cpu_sched {
     struct runqueue rq;
     struct thread *current;
