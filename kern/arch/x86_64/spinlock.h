@@ -36,6 +36,11 @@ static inline void spin_init(struct spinlock *l, enum lock_level level)
     l->level = (uint16_t)level;
     l->owner = 0;
 }
+/* For a lock in memory already zeroed (a free lock): gives it its level. */
+static inline void spin_init_zeroed(struct spinlock *l, enum lock_level level)
+{
+    l->level = (uint16_t)level;
+}
 /* lib/lock_check.c: order and holder checks; each panics with the locks named. */
 void lock_check_acquire(const struct spinlock *l);
 void lock_check_taken(struct spinlock *l);
@@ -56,29 +61,29 @@ static inline void spin_init(struct spinlock *l, enum lock_level level)
     (void)level;
     l->locked = 0;
 }
+static inline void spin_init_zeroed(struct spinlock *l, enum lock_level level)
+{
+    (void)l;
+    (void)level;
+}
 #define LOCK_CHECK_ACQUIRE(l) ((void)0)
 #define LOCK_CHECK_TAKEN(l) ((void)0)
 #define LOCK_CHECK_RELEASE(l) ((void)0)
 #define spin_assert_held(l) ((void)sizeof(l))
 #endif
 
-static inline bool spin_trylock_raw(struct spinlock *l)
-{
-    return __atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE) == 0;
-}
-
 static inline bool spin_trylock(struct spinlock *l)
 {
-    if (!spin_trylock_raw(l))
-        return false;
-    LOCK_CHECK_TAKEN(l);
-    return true;
+    bool got = __atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE) == 0;
+    if (got)
+        LOCK_CHECK_TAKEN(l);
+    return got;
 }
 
 static inline void spin_lock(struct spinlock *l)
 {
     LOCK_CHECK_ACQUIRE(l);
-    while (!spin_trylock_raw(l))
+    while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE) != 0)
         while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
             cpu_pause();
     LOCK_CHECK_TAKEN(l);
