@@ -86,9 +86,8 @@ void lock_check_acquire(const struct spinlock *l)
     uint32_t above = held[tag - 1].mask >> level;
     if (above != 0) {
         unsigned top = 31u - (unsigned)__builtin_clz(held[tag - 1].mask);
-        panic("lock order: cpu %u takes a %s lock (%p, level %u) while it holds a %s lock "
-              "(level %u)", tag - 1, level_name(level), (const void *)l, level, level_name(top),
-              top);
+        panic("lock order: cpu %u takes lock %p of level %u (%s) while it holds one of level "
+              "%u (%s)", tag - 1, (const void *)l, level, level_name(level), top, level_name(top));
     }
 }
 
