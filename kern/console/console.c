@@ -8,7 +8,7 @@
 #include "console/serial.h"
 #include "lib/kprintf.h"
 
-static struct spinlock console_lock = SPINLOCK_INIT;
+static struct spinlock console_lock = SPINLOCK_INIT(LOCK_LEVEL_CONSOLE);
 static volatile bool console_unlocked;
 
 /* The console's line state (console_lock): whether the next byte starts a line, and who wrote
@@ -26,6 +26,7 @@ void console_panic_mode(void) { console_unlocked = true; }
  * open line, so every kernel line starts at the beginning of a console line. */
 static void kernel_write_locked(const char *s, size_t n)
 {
+    spin_assert_held(&console_lock); /* passes in panic mode: no lock is checked then */
     if (n == 0)
         return;
     if (!at_line_start && line_owner != CONSOLE_KERNEL)
@@ -61,6 +62,7 @@ static char user_byte(char c)
  * bytes that could end the marker early or break the line are replaced. */
 static void user_prefix_locked(const char *tag)
 {
+    spin_assert_held(&console_lock);
     char buf[CONSOLE_TAG_MAX + 4];
     size_t n = 0;
     buf[n++] = CONSOLE_USER_MARK;

@@ -277,6 +277,7 @@ static Retcode deliver(struct ipc_call *c, uint64_t buf, uint64_t cap, uint64_t 
 static Retcode recv_locked(struct ipc_port *port, uint64_t fl, uint64_t ns, struct thread *switch_to,
                            struct ipc_call **out)
 {
+    spin_assert_held(&port->lock);
     struct thread *self = thread_current();
     for (;;) {
         struct ipc_call *c = port->q_head;

@@ -64,7 +64,7 @@ static Retcode server_new(const struct kobj_ops *ops, struct kmem_account *acct,
     Retcode rc = kobj_new(sizeof *s, ops, acct, (void **)&s);
     if (rc != rcOk)
         return rc;
-    spin_init(&s->port.lock);
+    spin_init(&s->port.lock, LOCK_LEVEL_PORT);
     s->port.refs = 1; /* the server object's */
     s->port.dst_sid = kobj_sid(&server->obj);
     memcpy(s->port.dst_class, server->class_name, sizeof s->port.dst_class);

@@ -21,7 +21,9 @@
  * wait anyway, switches straight back to the caller. IPC itself decides nothing: it knows no
  * policy, no verdict and no monitor.
  *
- * Lock order: handle_tree_lock -> port lock -> process lock -> run-queue locks.
+ * Lock order (lib/lock_order.h, docs/locks.md): handle_tree_lock -> handle table locks ->
+ * process lock -> port lock -> sched_lock. A port lock is taken with interrupts off and only
+ * sched_lock is taken under it; handles move and messages are copied with no port lock held.
  */
 #ifndef BASTION_IPC_IPC_H
 #define BASTION_IPC_IPC_H

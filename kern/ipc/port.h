@@ -33,10 +33,10 @@ struct sec_label;
 struct ipc_port {
     struct spinlock lock;
     uint32_t refs; /* atomic */
-    bool closed;   /* the server side is gone */
-    struct ipc_call *q_head, *q_tail;     /* QUEUED calls, FIFO */
-    struct ipc_thread *r_head, *r_tail;   /* waiting receivers, FIFO */
-    uint64_t calls, replies;              /* statistics */
+    bool closed;   /* the server side is gone (lock) */
+    struct ipc_call *q_head, *q_tail;     /* QUEUED calls, FIFO (lock) */
+    struct ipc_thread *r_head, *r_tail;   /* waiting receivers, FIFO (lock) */
+    uint64_t calls, replies;              /* statistics (lock) */
     /* The server as the security hook names it: set when the server side is created. */
     kobj_sid_t dst_sid;
     char dst_class[128];
@@ -56,8 +56,11 @@ struct ipc_client_obj {
 
 enum ipc_call_state { CALL_QUEUED, CALL_TAKEN, CALL_REPLIED, CALL_FAILED, CALL_CANCELLED };
 
+/* id, port, client, client_proc, kernel_client, reply_granted and the request are fixed once
+ * the call is sent; state, result, resp and resp_len change under the port's lock. */
 struct ipc_call {
-    struct ipc_call *next;  /* port queue (QUEUED) or the receiver's received list (TAKEN) */
+    struct ipc_call *next;  /* port queue (QUEUED: port lock) or the receiving process's
+                             * received list (TAKEN: that process's lock) */
     struct ipc_port *port;  /* reference */
     struct thread *client;  /* reference */
     struct process *client_proc; /* reference; NULL for a kernel thread's call */

@@ -31,6 +31,7 @@
 
 #define SYNC_BUCKETS 64u
 
+/* On its waiting thread's stack; next and woken: its bucket's lock, the rest fixed. */
 struct sync_waiter {
     struct sync_waiter *next;
     const struct process *proc; /* NULL: addr is a physical address (shared memory) */
@@ -41,8 +42,8 @@ struct sync_waiter {
 
 static struct sync_bucket {
     struct spinlock lock;
-    struct sync_waiter *head;
-} buckets[SYNC_BUCKETS];
+    struct sync_waiter *head; /* lock */
+} buckets[SYNC_BUCKETS] = {[0 ... SYNC_BUCKETS - 1] = {.lock = SPINLOCK_INIT(LOCK_LEVEL_SYNC_BUCKET)}};
 
 /* The key of the word at ptr for the calling process (see above). */
 static void key_of(struct core_ctx *c, uint64_t ptr, const struct process **space, uint64_t *addr)

@@ -96,12 +96,12 @@ static Retcode OpenCurrent(void *ctx, idl_handle_t *thread, kl_core_Types_Retcod
 }
 
 /* Suspended threads, waiting for Resume. */
-static struct spinlock suspend_lock = SPINLOCK_INIT;
+static struct spinlock suspend_lock = SPINLOCK_INIT(LOCK_LEVEL_SUSPEND);
 struct suspended {
-    struct suspended *next;
+    struct suspended *next; /* suspend_lock */
     struct thread *t;
 };
-static struct suspended *suspended_head;
+static struct suspended *suspended_head; /* suspend_lock */
 
 static Retcode Suspend(void *ctx, kl_core_Types_Retcode *rc)
 {

@@ -40,6 +40,7 @@
  * or mapped. */
 #define PTE_COMMITTED (1ull << 10)
 
+/* root, id, pcid and the accounts are fixed; cpus_ever is atomic; every other field: lock. */
 struct aspace {
     uint32_t magic;
     struct spinlock lock;
@@ -68,10 +69,10 @@ static struct aspace *cpu_as[MAX_CPUS];
 static uint64_t pcid_owner[MAX_CPUS][PCID_COUNT];
 
 /* One shootdown at a time. */
-static struct spinlock shoot_lock = SPINLOCK_INIT;
-static volatile uint64_t shoot_id;
-static volatile uint16_t shoot_pcid;
-static volatile uint32_t shoot_pending;
+static struct spinlock shoot_lock = SPINLOCK_INIT(LOCK_LEVEL_SHOOTDOWN);
+static volatile uint64_t shoot_id;      /* shoot_lock; read by the other CPUs' IPI handler */
+static volatile uint16_t shoot_pcid;    /* shoot_lock, as shoot_id */
+static volatile uint32_t shoot_pending; /* set under shoot_lock; counted down atomically */
 
 static void as_lock(struct aspace *as)
 {
@@ -169,7 +170,7 @@ Retcode aspace_create(struct kmem_account *ram, struct kmem_account *kmem, struc
         kmem_cache_free_charged(aspace_cache, as, kmem);
         return rc;
     }
-    spin_init(&as->lock);
+    spin_init(&as->lock, LOCK_LEVEL_ASPACE);
     as->magic = ASPACE_MAGIC;
     as->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
     as->pcid = (uint16_t)(1 + as->id % (PCID_COUNT - 1));

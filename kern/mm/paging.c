@@ -36,8 +36,8 @@ extern char __boot_stack_guard[];
 
 static uint64_t g_root;
 static volatile bool g_live; /* the direct map is in CR3 */
-static struct spinlock g_pt_lock = SPINLOCK_INIT;
-static uint64_t g_mmio_next = MMIO_BASE;
+static struct spinlock g_pt_lock = SPINLOCK_INIT(LOCK_LEVEL_KERNEL_PT);
+static uint64_t g_mmio_next = MMIO_BASE; /* g_pt_lock, as are the kernel's page tables */
 static uint64_t g_direct_end;    /* end of the highest range in the direct map */
 static uint64_t g_direct_mapped; /* bytes the direct map covers */
 

@@ -30,8 +30,8 @@ struct range {
     const char *what;
 };
 
-static struct buddy g_buddy;
-static struct spinlock g_lock = SPINLOCK_INIT;
+static struct buddy g_buddy; /* g_lock; free_pages also read atomically without it */
+static struct spinlock g_lock = SPINLOCK_INIT(LOCK_LEVEL_PMM);
 static uint64_t g_nframes;
 static uint64_t g_meta_phys, g_meta_size;
 static uint64_t g_phys_top;

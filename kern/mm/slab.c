@@ -44,17 +44,17 @@ struct kmem_cache {
     uint32_t first;     /* offset of object 0 in a slab */
     uint16_t per_slab;
     struct spinlock lock;
-    struct slab *partial, *full, *empty;
-    struct kmem_stats st;
-    struct kmem_cache *next_cache;
+    struct slab *partial, *full, *empty; /* lock, as is every slab of the cache */
+    struct kmem_stats st;                /* lock */
+    struct kmem_cache *next_cache;       /* g_caches_lock */
 };
 
 static struct kmem_cache g_cache_cache; /* the cache that kmem_cache structs come from */
 static struct kmem_cache *g_kmalloc[8]; /* 16, 32, ..., 1024 */
-static struct kmem_cache *g_caches;     /* every cache, for statistics */
-static struct spinlock g_caches_lock = SPINLOCK_INIT;
-static struct spinlock g_large_lock = SPINLOCK_INIT;
-static struct kmem_stats g_large;       /* kmalloc blocks of whole pages */
+static struct kmem_cache *g_caches;     /* every cache, for statistics (g_caches_lock) */
+static struct spinlock g_caches_lock = SPINLOCK_INIT(LOCK_LEVEL_SLAB_CACHES);
+static struct spinlock g_large_lock = SPINLOCK_INIT(LOCK_LEVEL_SLAB_LARGE);
+static struct kmem_stats g_large;       /* kmalloc blocks of whole pages (g_large_lock) */
 static bool g_ready;
 
 static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
@@ -94,7 +94,7 @@ static bool cache_setup(struct kmem_cache *c, const char *name, size_t size, siz
     c->slot = (uint32_t)align_up(size < KMALLOC_MIN ? KMALLOC_MIN : size, align);
     c->first = (uint32_t)align_up(sizeof(struct slab), align);
     c->per_slab = (uint16_t)((SLAB_SIZE - c->first) / c->slot);
-    spin_init(&c->lock);
+    spin_init(&c->lock, LOCK_LEVEL_SLAB_CACHE);
     uint64_t f = spin_lock_irqsave(&g_caches_lock);
     c->next_cache = g_caches;
     g_caches = c;

@@ -77,10 +77,10 @@ struct handle_table;
 
 /* One slot. Public only so that struct handle_table can be declared; use the functions. */
 struct handle_entry {
-    struct kobj *obj; /* holds one reference while LIVE; NULL otherwise */
-    struct handle_table *table;
-    handle_rights_t rights;
-    uint16_t gen;
+    struct kobj *obj; /* holds one reference while LIVE; NULL otherwise (table lock) */
+    struct handle_table *table;  /* fixed */
+    handle_rights_t rights;      /* table lock */
+    uint16_t gen;                /* table lock */
     uint8_t state;  /* enum handle_state; table lock */
     uint32_t index; /* position in the table, fixed */
     uint64_t badge; /* koid of the badge it was derived under; 0: none (derivation lock) */
@@ -97,8 +97,13 @@ struct handle_table_ops {
     /* The table lock; both NULL when the caller serialises every access itself. */
     void (*lock)(void *ctx);
     void (*unlock)(void *ctx);
+    /* Optional: stops the system if the table lock is not held (by this CPU, where the lock
+     * can tell). Called at the top of every slot function that needs the lock; the kernel
+     * without lock checks compiles the calls out (obj/handle_slots.h). */
+    void (*assert_held)(void *ctx);
 };
 
+/* ops, ctx and key are fixed after handle_table_init; every other field: the table lock. */
 struct handle_table {
     const struct handle_table_ops *ops;
     void *ctx;                    /* passed to every hook: the owning process, typically */

@@ -20,6 +20,19 @@ static inline void table_unlock(struct handle_table *t)
         t->ops->unlock(t->ctx);
 }
 
+/* The first statement of every *_locked function. In the kernel only where locks are checked
+ * (BASTION_LOCK_CHECKS): the lookup of every IPC call passes here, and the other kernels keep
+ * it as it was; host builds always call the hook. */
+static inline void table_assert_held(const struct handle_table *t)
+{
+#if !defined(BASTION_KERNEL) || defined(BASTION_LOCK_CHECKS)
+    if (t->ops->assert_held != NULL)
+        t->ops->assert_held(t->ctx);
+#else
+    (void)t;
+#endif
+}
+
 /* The entry a value names if it is in use (LIVE or REVOKED) with the right generation; else NULL. */
 struct handle_entry *slot_find_locked(struct handle_table *t, handle_t h);
 

@@ -53,6 +53,7 @@ handle_t slot_value(const struct handle_table *t, const struct handle_entry *e)
 
 struct handle_entry *slot_find_locked(struct handle_table *t, handle_t h)
 {
+    table_assert_held(t);
     if (h & 0x80000000u) /* also catches HANDLE_INVALID */
         return NULL;
     uint32_t raw = h ^ t->key;
@@ -69,6 +70,7 @@ struct handle_entry *slot_find_locked(struct handle_table *t, handle_t h)
 /* Adds one chunk of free slots. Called only when the free list is empty and used < limit. */
 static Retcode grow_locked(struct handle_table *t)
 {
+    table_assert_held(t);
     if (t->nchunks * HANDLE_CHUNK_ENTRIES >= HANDLE_MAX_ENTRIES)
         return rcQuotaExceeded;
     if (t->nchunks == t->chunks_cap) {
@@ -118,6 +120,7 @@ static Retcode grow_locked(struct handle_table *t)
 Retcode slot_alloc_locked(struct handle_table *t, struct kobj *obj, handle_rights_t rights,
                           uint64_t badge, struct handle_entry **out)
 {
+    table_assert_held(t);
     if (t->used >= t->limit)
         return rcQuotaExceeded;
     if (t->free_head == NULL) {
@@ -144,6 +147,7 @@ Retcode slot_alloc_locked(struct handle_table *t, struct kobj *obj, handle_right
 
 void slot_free_locked(struct handle_table *t, struct handle_entry *e)
 {
+    table_assert_held(t);
     e->obj = NULL;
     e->rights = 0;
     e->state = HANDLE_FREE;

@@ -12,6 +12,7 @@ struct sec_label *sec_label_new(const char *name)
     if (l == NULL)
         return NULL;
     l->refs = 1;
+    ksm_gate_init(&l->gate);
     l->class_id = KSM_PROTO_CLASS_UNKNOWN;
     size_t n = strnlen(name, SEC_LABEL_NAME_MAX);
     memcpy(l->name, name, n);

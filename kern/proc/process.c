@@ -19,7 +19,7 @@
 #include "security/hook.h"
 #include "obj/label.h"
 
-struct spinlock handle_tree_lock = SPINLOCK_INIT;
+struct spinlock handle_tree_lock = SPINLOCK_INIT(LOCK_LEVEL_HANDLE_TREE);
 
 extern const uint64_t boot_tsc0; /* boot/entry.asm */
 
@@ -34,14 +34,14 @@ static const struct kobj_ops core_obj_ops = {KOBJ_KERNEL, "kernel", core_obj_des
 static struct kobj core_obj;
 
 /* All live processes, for name uniqueness, pids and diagnostics. */
-static struct spinlock list_lock = SPINLOCK_INIT;
-static struct process *list_head;
-static uint32_t next_pid = 1;
+static struct spinlock list_lock = SPINLOCK_INIT(LOCK_LEVEL_PROCESS_LIST);
+static struct process *list_head; /* list_lock */
+static uint32_t next_pid = 1;     /* list_lock */
 
 /* The reaper: a kernel thread that tears processes down (see process.h). */
-static struct spinlock reap_lock = SPINLOCK_INIT;
-static struct process *reap_head;
-static struct thread *reaper;
+static struct spinlock reap_lock = SPINLOCK_INIT(LOCK_LEVEL_REAPER);
+static struct process *reap_head; /* reap_lock */
+static struct thread *reaper;     /* fixed after process_init */
 
 static void process_destroy(struct kobj *obj);
 static const struct kobj_ops process_ops = {KOBJ_TASK, "task", process_destroy};
@@ -76,7 +76,17 @@ static void ht_unlock(void *ctx)
     spin_unlock(&((struct process *)ctx)->handles_lock);
 }
 
-const struct handle_table_ops process_handle_ops = {ht_alloc, ht_free, ht_lock, ht_unlock};
+#ifdef BASTION_LOCK_CHECKS
+static void ht_assert_held(void *ctx)
+{
+    spin_assert_held(&((struct process *)ctx)->handles_lock);
+}
+#else
+#define ht_assert_held NULL /* table_assert_held() is compiled out */
+#endif
+
+const struct handle_table_ops process_handle_ops = {ht_alloc, ht_free, ht_lock, ht_unlock,
+                                                    ht_assert_held};
 
 /* ---- small helpers -------------------------------------------------------------------- */
 
@@ -389,8 +399,8 @@ Retcode process_create(struct process *creator, const char *name, const char *cl
     rc = kmem_account_carve(&p->kmem, from_kmem, first_limit(from_kmem, PROCESS_DEFAULT_KMEM));
     if (rc == rcOk)
         rc = kmem_account_carve(&p->ram, from_ram, first_limit(from_ram, PROCESS_DEFAULT_RAM));
-    spin_init(&p->lock);
-    spin_init(&p->handles_lock);
+    spin_init(&p->lock, LOCK_LEVEL_PROCESS);
+    spin_init(&p->handles_lock, LOCK_LEVEL_HANDLE_TABLE);
     p->state = PROC_CREATED;
     p->main_prio = prio;
     p->parent_hint = creator;

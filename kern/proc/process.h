@@ -21,8 +21,10 @@
  *              so GetExitInfo keeps working).
  * The reaper is a kernel thread: a process cannot tear itself down from its own thread.
  *
- * Locks: p->lock (spinlock, irq-safe) protects state, threads[], received and the SCP; it is a
- * leaf below the derivation lock and IPC port locks are never taken under it.
+ * Locks (docs/locks.md): p->lock protects state, threads[], received, the SCP, the exit fields
+ * and the pointer `as`; it is taken with interrupts on, after the derivation lock, the handle
+ * table locks and the process list lock, and nothing but the scheduler's and the allocators'
+ * locks is taken under it. p->handles_lock is the handle table's own lock.
  */
 #ifndef BASTION_PROC_PROCESS_H
 #define BASTION_PROC_PROCESS_H
@@ -74,13 +76,13 @@ struct process {
     char name[PROCESS_NAME_MAX + 1];
     char class_name[PROCESS_CLASS_MAX + 1];
     char path[PROCESS_PATH_MAX + 1];
-    uint32_t pid;
+    uint32_t pid;                /* fixed once set under list_lock */
     struct process *parent_hint; /* for logs only; no reference */
 
-    struct kmem_account kmem;
+    struct kmem_account kmem;    /* atomic counters, no lock (obj/account.h) */
     struct kmem_account ram;
 
-    struct handle_table handles;
+    struct handle_table handles; /* handles_lock; tree links: handle_tree_lock (obj/handle.h) */
     struct spinlock handles_lock; /* the handle table's own lock (obj/handle.h) */
     handle_t core_handle;         /* its handle to the kernel's core endpoints */
     handle_t security_handle;     /* the KSM only: its end of the security channel (else 0) */
@@ -112,11 +114,11 @@ struct process {
     int32_t exit_code;
     struct process_fault fault;
 
-    bool self_ref;     /* it holds a reference on itself until reaped (running or ending) */
-    bool starting;     /* process_start is building its first thread; the reaper waits */
-    bool free_pending; /* the object is gone; the reaper frees the memory */
-    struct process *list_next; /* all live processes (process list lock) */
-    struct process *reap_next;
+    bool self_ref;     /* it holds a reference on itself until reaped (p->lock) */
+    bool starting;     /* process_start is building its first thread; the reaper waits (atomic) */
+    bool free_pending; /* the object is gone; the reaper frees the memory (set before reap_lock) */
+    struct process *list_next; /* all live processes (list_lock, proc/process.c) */
+    struct process *reap_next; /* the reaper's queue (reap_lock) */
 };
 
 /* Global lock of the handle derivation tree (obj/handle.h): held around every handle_copy,

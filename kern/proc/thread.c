@@ -30,14 +30,14 @@
 #define KSTACK_SLOT ((THREAD_KSTACK_PAGES + 1) * PAGE_SIZE)
 #define KSTACK_SLOTS_MAX (0x4000000000ull / KSTACK_SLOT)
 
-static struct spinlock kstack_lock = SPINLOCK_INIT;
-static uint64_t kstack_next_slot;
-static uintptr_t kstack_free_list; /* bottoms of free stacks */
+static struct spinlock kstack_lock = SPINLOCK_INIT(LOCK_LEVEL_KSTACK);
+static uint64_t kstack_next_slot;  /* kstack_lock */
+static uintptr_t kstack_free_list; /* bottoms of free stacks (kstack_lock) */
 
-static struct spinlock threads_lock = SPINLOCK_INIT;
-static struct thread *all_threads;
-static unsigned live_threads;
-static uint64_t next_tid = 1;
+static struct spinlock threads_lock = SPINLOCK_INIT(LOCK_LEVEL_THREAD_LIST);
+static struct thread *all_threads; /* threads_lock */
+static unsigned live_threads;      /* threads_lock; read atomically without it */
+static uint64_t next_tid = 1;      /* threads_lock */
 static struct kmem_cache *thread_cache;
 static struct kmem_cache *fpu_cache;
 
@@ -137,7 +137,7 @@ static struct thread *thread_alloc(const char *name, unsigned prio, struct kmem_
     t->sched_class = SCHED_NORMAL;
     t->affinity = THREAD_AFFINITY_ALL;
     t->state = THREAD_NEW;
-    spin_init(&t->exit_lock);
+    spin_init(&t->exit_lock, LOCK_LEVEL_THREAD_EXIT);
     uint64_t f = spin_lock_irqsave(&threads_lock);
     t->tid = next_tid++;
     t->all_next = all_threads;

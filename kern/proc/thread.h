@@ -69,7 +69,7 @@ enum thread_state {
 
 struct thread {
     struct kobj obj;              /* first: handles point here */
-    /* Scheduler state; protected by the run-queue lock of thread->cpu. */
+    /* Scheduler state: sched_lock (sched/sched.c). */
     struct rq_node rq;            /* run-queue link (sched/runqueue.h) */
     enum thread_state state;
     enum sched_class sched_class;
@@ -81,7 +81,7 @@ struct thread {
     bool kernel_preemptible;      /* the tick may switch it away in kernel mode too (it never
                                    * holds a spinlock with interrupts on) */
     Retcode wake_rc;              /* what sched_block*() returns to it */
-    /* Timeout: on the sleep list while deadline_ns != 0 (sched.c, sleep lock). */
+    /* Timeout: on the sleep list while deadline_ns != 0 (sched_lock). */
     uint64_t deadline_ns;
     struct thread *sleep_next;
     /* Saved kernel context: rsp inside the kernel stack (context.asm). */
@@ -107,16 +107,18 @@ struct thread {
     struct spinlock exit_lock;
     bool exited;
     int64_t exit_code;
-    bool kill_pending;            /* thread_terminate() asked it to end with kill_code */
-    int64_t kill_code;
+    bool kill_pending;            /* thread_terminate() asked it to end with kill_code
+                                   * (sched_lock; read without it by the thread itself) */
+    int64_t kill_code;            /* sched_lock */
     struct thread *exit_waiters;  /* threads in thread_wait(), linked by wait_next */
-    struct thread *wait_next;
-    /* Thread list of all live threads (for diagnostics and process termination). */
+    struct thread *wait_next;     /* the exit_lock of the thread it waits for */
+    /* Thread list of all live threads (for diagnostics and process termination): threads_lock. */
     struct thread *all_next;
-    uint64_t tid;
+    uint64_t tid;                 /* fixed once set under threads_lock */
     char name[THREAD_NAME_MAX];
     uint64_t ticks_run;           /* timer ticks that found it running */
-    struct ipc_thread ipc;        /* IPC wait state (ipc/ipc_thread.h; all-zero = idle) */
+    struct ipc_thread ipc;        /* IPC wait state (ipc/ipc_thread.h; all-zero = idle): the
+                                   * lock of the port it waits on */
     /* core_call's request [0] and response [1] buffers for messages of at most
      * THREAD_CORE_MSG bytes (kern/klcore/klcore.c): part of the thread, so charged once with it
      * (thread_kernel_charge()) instead of allocated and charged on every core-endpoint call. A

@@ -34,6 +34,8 @@
 #include "proc/thread.h"
 #include "sched/preempt.h"
 
+/* Every field: sched_lock, but preempt_off (this CPU only, interrupts off) and need_resched
+ * (also set and read by its own CPU with interrupts off). */
 struct cpu_sched {
     struct runqueue rq;
     struct thread *current;
@@ -48,8 +50,8 @@ struct cpu_sched {
 };
 
 static struct cpu_sched cpus[MAX_CPUS];
-static struct spinlock sched_lock = SPINLOCK_INIT;
-static struct thread *sleep_list; /* sorted by deadline_ns, earliest first */
+static struct spinlock sched_lock = SPINLOCK_INIT(LOCK_LEVEL_SCHED);
+static struct thread *sleep_list; /* sorted by deadline_ns, earliest first (sched_lock) */
 static uint64_t boot_tsc;
 
 void context_switch(uint64_t *save_rsp, uint64_t new_rsp);
@@ -127,6 +129,7 @@ static void kick_cpu(unsigned c)
  * current thread if t is more urgent. */
 static void enqueue_locked(struct thread *t, bool front)
 {
+    spin_assert_held(&sched_lock);
     unsigned c = pick_cpu(t);
     t->cpu = c;
     t->state = THREAD_READY;
@@ -141,6 +144,7 @@ static void enqueue_locked(struct thread *t, bool front)
 
 static void sleep_insert_locked(struct thread *t)
 {
+    spin_assert_held(&sched_lock);
     struct thread **pp = &sleep_list;
     while (*pp && (*pp)->deadline_ns <= t->deadline_ns)
         pp = &(*pp)->sleep_next;
@@ -150,6 +154,7 @@ static void sleep_insert_locked(struct thread *t)
 
 static void sleep_remove_locked(struct thread *t)
 {
+    spin_assert_held(&sched_lock);
     if (!t->deadline_ns)
         return;
     for (struct thread **pp = &sleep_list; *pp; pp = &(*pp)->sleep_next)
@@ -164,6 +169,7 @@ static void sleep_remove_locked(struct thread *t)
 /* Called by the CPU that just got the lock handed over through context_switch. */
 static void switch_finish_locked(void)
 {
+    spin_assert_held(&sched_lock);
     struct cpu_sched *cs = my_cs();
     struct thread *prev = cs->prev;
     cs->prev = NULL;
@@ -192,6 +198,7 @@ static void sched_unlock(void)
  */
 static void schedule_locked(void)
 {
+    spin_assert_held(&sched_lock);
     struct cpu_sched *cs = my_cs();
     struct thread *cur = cs->current;
     cs->need_resched = false;
@@ -316,6 +323,7 @@ void sched_yield(void)
 
 static Retcode block_locked(struct thread *cur, struct spinlock *held, uint64_t timeout_ns)
 {
+    spin_assert_held(&sched_lock);
     if (held)
         spin_unlock(held);
     if (cur->kill_pending)
@@ -348,6 +356,7 @@ Retcode sched_block_current(struct spinlock *held) { return sched_block_timeout(
 
 static bool wake_locked(struct thread *t, Retcode rc)
 {
+    spin_assert_held(&sched_lock);
     if (t->state != THREAD_BLOCKED)
         return false;
     sleep_remove_locked(t);
@@ -440,6 +449,7 @@ void sched_sleep_ns(uint64_t ns)
 /* sched_lock held: wakes every thread whose deadline passed with rcTimeout. */
 static void expire_timeouts_locked(uint64_t now)
 {
+    spin_assert_held(&sched_lock);
     while (sleep_list && sleep_list->deadline_ns <= now) {
         struct thread *t = sleep_list;
         sleep_list = t->sleep_next;
@@ -463,6 +473,7 @@ static bool steal_accept(struct rq_node *n, void *ctx)
  * CPU that has more than it runs, if its affinity allows this CPU. */
 static void steal_locked(void)
 {
+    spin_assert_held(&sched_lock);
     unsigned me = this_cpu()->index;
     for (unsigned i = 0; i < MAX_CPUS; i++) {
         if (i == me || !cpus[i].active || cpus[i].rq.count == 0)

@@ -14,9 +14,10 @@
  * loaded CPU its affinity allows; an idle CPU steals ready threads it is allowed to run from
  * the others at every tick (migration).
  *
- * Locks: each run queue has its own spinlock, always taken with interrupts off. Order:
- * object locks (IPC channels, wait queues) before run-queue locks; never two run-queue locks
- * at once except in stealing, which uses trylock on the victim.
+ * Locks: one lock, sched_lock (sched.c), protects every CPU's run queue, every thread's
+ * scheduling fields and the sleep list; it is taken with interrupts off and held across a
+ * context switch. Order (lib/lock_order.h): the lock of the object a thread waits on (port,
+ * exit, gate, sync bucket ...) before sched_lock; only allocator and leaf locks after it.
  */
 #ifndef BASTION_SCHED_SCHED_H
 #define BASTION_SCHED_SCHED_H

@@ -8,7 +8,7 @@
 /* An asker waiting at a gate: lives on its own stack while it waits. */
 struct ksm_gate_waiter {
     struct thread *thread;
-    struct ksm_gate_waiter *next;
+    struct ksm_gate_waiter *next; /* the gate's lock */
     bool admitted; /* set under the gate's lock by the leaver that handed it its place */
 };
 

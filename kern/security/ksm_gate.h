@@ -36,6 +36,11 @@ struct ksm_gate {
     struct ksm_gate_waiter *head, *tail;  /* askers waiting, oldest first; guarded by lock */
 };
 
+#define KSM_GATE_INIT {.lock = SPINLOCK_INIT(LOCK_LEVEL_KSM_GATE)}
+
+/* Makes a zeroed gate an empty one: its lock gets its level (lib/lock_order.h). */
+static inline void ksm_gate_init(struct ksm_gate *g) { spin_init_zeroed(&g->lock, LOCK_LEVEL_KSM_GATE); }
+
 /* Passes the gate, waiting for a free place if need be. rcOk: the caller holds a place and
  * must give it back with ksm_gate_leave(); rcPeerClosed: the calling thread is being ended
  * while it waited (it holds no place). */

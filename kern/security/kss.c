@@ -5,10 +5,10 @@
 #include "lib/kprintf.h"
 #include "sched/sched.h"
 
-static struct kss_ring ring;
-static struct spinlock ring_lock;
+static struct kss_ring ring; /* ring_lock, as is every reader's cursor */
+static struct spinlock ring_lock = SPINLOCK_INIT(LOCK_LEVEL_KSS_RING);
 
-/* Console budget: a token bucket refilled by time (ns per token). */
+/* Console budget: a token bucket refilled by time (ns per token). Every variable: ring_lock. */
 static uint64_t tokens = KSS_CONSOLE_BURST;
 static uint64_t refilled_at_ns;
 static uint64_t suppressed, suppressed_unreported;
@@ -16,6 +16,7 @@ static uint64_t suppressed, suppressed_unreported;
 /* ring_lock held: may this denial go to the console? */
 static bool console_budget_locked(uint64_t now)
 {
+    spin_assert_held(&ring_lock);
     const uint64_t ns_per_token = 1000000000ull / KSS_CONSOLE_PER_SEC;
     uint64_t earned = (now - refilled_at_ns) / ns_per_token;
     if (earned != 0) {
@@ -63,7 +64,7 @@ bool kss_read(struct kss_cursor *cur, struct kss_record *out, uint64_t *lost)
     return ok;
 }
 
-static uint64_t read_locked(const uint64_t *v)
+static uint64_t read_under_ring_lock(const uint64_t *v)
 {
     uint64_t fl = spin_lock_irqsave(&ring_lock);
     uint64_t x = *v;
@@ -72,7 +73,7 @@ static uint64_t read_locked(const uint64_t *v)
     return x;
 }
 
-uint64_t kss_written(void) { return read_locked(&ring.write_seq); }
+uint64_t kss_written(void) { return read_under_ring_lock(&ring.write_seq); }
 uint64_t kss_dropped(void)
 {
     uint64_t fl = spin_lock_irqsave(&ring_lock);
@@ -81,4 +82,4 @@ uint64_t kss_dropped(void)
     cpu_irq_restore(fl);
     return x;
 }
-uint64_t kss_console_suppressed(void) { return read_locked(&suppressed); }
+uint64_t kss_console_suppressed(void) { return read_under_ring_lock(&suppressed); }

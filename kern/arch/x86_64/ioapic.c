@@ -45,7 +45,8 @@ struct ioapic {
 
 static struct ioapic ioapics[ACPI_MAX_IOAPICS];
 static unsigned nioapics;
-static struct spinlock ioapic_lock = SPINLOCK_INIT;
+/* Every IOAPIC's redirection registers (one select-then-access pair must not interleave). */
+static struct spinlock ioapic_lock = SPINLOCK_INIT(LOCK_LEVEL_IOAPIC);
 
 static uint32_t io_read(const struct ioapic *a, uint32_t reg)
 {

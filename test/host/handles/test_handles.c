@@ -1,8 +1,8 @@
 /*
  * Handle tables, rights, derivation and revocation, object reference counts and kernel-memory
  * accounting (kern/obj). Tables use a counting allocator (so leaks and allocator failures are
- * visible) and lock hooks that check the documented lock discipline: table locks balanced and
- * never two held at once.
+ * visible) and lock hooks that check the documented lock discipline: table locks balanced,
+ * never two held at once, and held whenever a slot function asserts it (assert_held).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +15,7 @@
 
 #include "obj/handle.h"
 #include "obj/handle_batch.h"
+#include "obj/handle_slots.h"
 #include "obj/kobj.h"
 
 /* ---- harness: allocator and lock hooks ---------------------------------------------------- */
@@ -24,6 +25,8 @@ struct proc {
     int fail_after;   /* allocations left before failing; -1: never */
     Retcode fail_rc;  /* what a failing allocation returns */
     int locked;       /* this table's lock depth */
+    int held_checks;  /* assert_held calls */
+    int held_misses;  /* ... of them without the lock */
 };
 
 static int table_locks_held; /* over all tables: must never exceed 1 */
@@ -67,7 +70,15 @@ static void t_unlock(void *ctx)
     table_locks_held = 0;
 }
 
-static const struct handle_table_ops ops = {t_alloc, t_free, t_lock, t_unlock};
+static void t_assert_held(void *ctx)
+{
+    struct proc *p = ctx;
+    p->held_checks++;
+    if (p->locked != 1)
+        p->held_misses++;
+}
+
+static const struct handle_table_ops ops = {t_alloc, t_free, t_lock, t_unlock, t_assert_held};
 
 struct tab {
     struct proc p;
@@ -87,6 +98,7 @@ static void tab_destroy(struct tab *x)
     handle_table_destroy(&x->t);
     assert_int_equal(x->p.bytes, 0);
     assert_int_equal(x->p.locked, 0);
+    assert_int_equal(x->p.held_misses, 0); /* every slot function ran under the table lock */
 }
 
 /* ---- harness: a test object ------------------------------------------------------------- */
@@ -306,9 +318,9 @@ static void test_init_errors(void **state)
 {
     (void)state;
     struct handle_table t;
-    struct proc p = {0, -1, rcOutOfMemory, 0};
-    const struct handle_table_ops no_alloc = {NULL, t_free, NULL, NULL};
-    const struct handle_table_ops half_lock = {t_alloc, t_free, t_lock, NULL};
+    struct proc p = {0, -1, rcOutOfMemory, 0, 0, 0};
+    const struct handle_table_ops no_alloc = {NULL, t_free, NULL, NULL, NULL};
+    const struct handle_table_ops half_lock = {t_alloc, t_free, t_lock, NULL, NULL};
     assert_int_equal(handle_table_init(&t, NULL, &p, 8, 0), rcInvalidArgument);
     assert_int_equal(handle_table_init(&t, &no_alloc, &p, 8, 0), rcInvalidArgument);
     assert_int_equal(handle_table_init(&t, &half_lock, &p, 8, 0), rcInvalidArgument);
@@ -792,6 +804,30 @@ static void test_message_handles_all_or_nothing(void **state)
     assert_int_equal(destroyed, 3);
 }
 
+/* The slot functions assert the table lock (the kernel's hook checks its spinlock): every use
+ * by the module passes, and a call without the lock is caught. */
+static void test_slot_functions_assert_table_lock(void **state)
+{
+    (void)state;
+    struct tab x;
+    tab_init(&x, 8, 1);
+    int destroyed = 0;
+    struct kobj *o = mkobj_ops(&thing_ops, &destroyed, NULL);
+    handle_t h;
+    assert_int_equal(handle_install(&x.t, o, HR_READ, &h), rcOk);
+    kobj_unref(o);
+    struct kobj *got;
+    assert_int_equal(handle_get(&x.t, h, KOBJ_USER, HR_READ, &got, NULL), rcOk);
+    kobj_unref(got);
+    assert_true(x.p.held_checks >= 2);
+    assert_int_equal(x.p.held_misses, 0);
+    assert_non_null(slot_find_locked(&x.t, h)); /* without the lock */
+    assert_int_equal(x.p.held_misses, 1);
+    x.p.held_misses = 0;
+    tab_destroy(&x);
+    assert_int_equal(destroyed, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -811,6 +847,7 @@ int main(void)
         cmocka_unit_test(test_kernel_memory_accounting),
         cmocka_unit_test(test_table_charges_through_allocator),
         cmocka_unit_test(test_message_handles_all_or_nothing),
+        cmocka_unit_test(test_slot_functions_assert_table_lock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

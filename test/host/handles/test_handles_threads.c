@@ -47,7 +47,7 @@ static void p_unlock(void *ctx)
     pthread_mutex_unlock(&((struct proc *)ctx)->lock);
 }
 
-static const struct handle_table_ops ops = {p_alloc, p_free, p_lock, p_unlock};
+static const struct handle_table_ops ops = {p_alloc, p_free, p_lock, p_unlock, NULL};
 
 static pthread_mutex_t tree_lock = PTHREAD_MUTEX_INITIALIZER; /* the derivation lock */
 static int created, destroyed;                                 /* atomics */

@@ -93,7 +93,7 @@ static void t_free(void *ctx, void *p, size_t bytes)
     free(p);
 }
 
-static const struct handle_table_ops tops = {t_alloc, t_free, NULL, NULL};
+static const struct handle_table_ops tops = {t_alloc, t_free, NULL, NULL, NULL};
 
 static int destroyed;
 static void obj_destroy(struct kobj *o)
