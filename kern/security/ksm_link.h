@@ -47,7 +47,7 @@ struct ksm_verdict_in {
 Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const char **why);
 
 #ifdef BASTION_TEST_HOOKS
-/* kernel-test.elf only (ksm_kill_test.c): ends the KSM as a crash would (false: none runs),
+/* kernel-test.elf only (kern/selftest/security.c): ends the KSM as a crash would (false: none runs),
  * and tells whether its channel has closed since. */
 bool ksm_test_terminate(void);
 bool ksm_test_gone(void);
