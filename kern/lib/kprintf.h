@@ -1,7 +1,7 @@
 /*
  * Kernel formatted output.
  *
- * kvsnprintf/ksnprintf are pure (no locks, no I/O) and host tested (test/host/printf/).
+ * kvsnprintf/ksnprintf are pure (no locks, no I/O) and host tested (test/host/kern/lib/).
  * Conversions: %d %i %u %x %X %o %p %s %c %%, length modifiers hh h l ll z t j,
  * flags '-' '0' '+' ' ' '#', width and precision (numbers or '*').
  * %p prints "0x" and 16 hex digits; a NULL %s prints "(null)"; an unknown conversion is copied

@@ -253,6 +253,11 @@ size_t kmem_cache_charge(const struct kmem_cache *c)
     return c->slot;
 }
 
+unsigned kmem_cache_per_slab(const struct kmem_cache *c)
+{
+    return c->per_slab;
+}
+
 void kmem_cache_stats(const struct kmem_cache *c, struct kmem_stats *out)
 {
     uint64_t f = spin_lock_irqsave((struct spinlock *)&c->lock);
@@ -454,68 +459,6 @@ void kfree_charged(void *p, struct kmem_account *acct)
     kfree(p);
 }
 
-static void selftest_fail(const char *what)
-{
-    panic("slab self-test: %s", what);
-}
-
-/* Exercises split across slabs, the spare-slab rule, destroy and a page-sized kmalloc. */
-static void slab_selftest(void)
-{
-    struct kmem_cache *c = kmem_cache_create("selftest", 100, 0);
-    if (c == NULL)
-        selftest_fail("cannot create a cache");
-    void *objs[100];
-    for (int i = 0; i < 100; i++) {
-        objs[i] = kmem_cache_alloc(c);
-        if (objs[i] == NULL)
-            selftest_fail("out of memory");
-        memset(objs[i], 0xA5, 100);
-        if (i > 0 && objs[i] == objs[i - 1])
-            selftest_fail("same object twice");
-    }
-    struct kmem_stats s;
-    kmem_cache_stats(c, &s);
-    unsigned want_slabs = (100 + c->per_slab - 1) / c->per_slab;
-    if (s.active != 100 || s.slabs != want_slabs || s.active_bytes != 100ull * c->slot)
-        selftest_fail("counters after 100 allocations");
-    if (kmem_cache_destroy(c) != rcResourceBusy)
-        selftest_fail("destroy of a busy cache succeeded");
-    for (int i = 0; i < 100; i++)
-        kmem_cache_free(c, objs[i]);
-    kmem_cache_stats(c, &s);
-    if (s.active != 0 || s.frees != 100 || s.slabs != 1)
-        selftest_fail("counters after freeing");
-    unsigned slot = c->slot;
-    if (kmem_cache_destroy(c) != rcOk)
-        selftest_fail("destroy of an idle cache");
-    /* Charging: a 1000-byte limit takes one 512-byte slot and refuses the next. */
-    struct kmem_account acct;
-    kmem_account_init(&acct, 1000, NULL);
-    Retcode rc;
-    void *a = kmalloc_charged(300, &acct, &rc);
-    void *b = kmalloc_charged(300, &acct, &rc);
-    if (a == NULL || b != NULL || rc != rcQuotaExceeded || acct.used != 512)
-        selftest_fail("charged kmalloc against an account limit");
-    struct kmem_stats t;
-    kmem_totals(&t);
-    if (t.charged_bytes < 512)
-        selftest_fail("charged bytes not counted");
-    kfree_charged(a, &acct);
-    if (acct.used != 0)
-        selftest_fail("kfree_charged did not uncharge");
-
-    uint64_t before = pmm_free_pages();
-    void *big = kmalloc(5000);
-    if (big == NULL || ((uintptr_t)big & (SLAB_SIZE - 1)) != 0 || pmm_free_pages() != before - 2)
-        selftest_fail("page-sized kmalloc");
-    kfree(big);
-    if (pmm_free_pages() != before)
-        selftest_fail("kfree of a page block");
-    kprintf("slab: self-test passed (100 objects of %u bytes over %u slabs, account limit, 2-page "
-            "kmalloc)\n", slot, want_slabs);
-}
-
 void slab_init(void)
 {
     KASSERT(!g_ready);
@@ -529,7 +472,6 @@ void slab_init(void)
         if (g_kmalloc[k] == NULL)
             panic("slab: cannot create %s", names[k]);
     }
-    slab_selftest();
     kprintf("slab: 7 kmalloc caches (16..1024 bytes), larger sizes in page blocks; every "
             "allocation counted per cache\n");
     pmm_print_summary();

@@ -58,6 +58,8 @@ void kmem_cache_free(struct kmem_cache *c, void *obj); /* NULL is ignored */
 
 /* Bytes one object of c occupies (its slot): what to charge per object. */
 size_t kmem_cache_charge(const struct kmem_cache *c);
+/* Objects one slab page holds (the self-test, kern/selftest/slab.c, checks the slab count). */
+unsigned kmem_cache_per_slab(const struct kmem_cache *c);
 void kmem_cache_stats(const struct kmem_cache *c, struct kmem_stats *out);
 const char *kmem_cache_name(const struct kmem_cache *c);
 

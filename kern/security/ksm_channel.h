@@ -49,7 +49,7 @@ struct ksm_verdict_in {
 Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const char **why);
 
 #ifdef BASTION_TEST_HOOKS
-/* kernel-test.elf only (ksm_kill_test.c): has the channel closed (the KSM ended)? */
+/* kernel-test.elf only (kern/selftest/security.c): has the channel closed (the KSM ended)? */
 bool ksm_test_gone(void);
 #endif
 

@@ -17,7 +17,7 @@
 void ksm_start(void);
 
 #ifdef BASTION_TEST_HOOKS
-/* kernel-test.elf only (ksm_kill_test.c): ends the KSM as a crash would (false: none runs). */
+/* kernel-test.elf only (kern/selftest/security.c): ends the KSM as a crash would (false: none runs). */
 bool ksm_test_terminate(void);
 #endif
 

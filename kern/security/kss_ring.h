@@ -3,7 +3,7 @@
  * removes a record: every reader keeps its own cursor (struct kss_cursor), so each reader sees
  * every record still in the ring, whatever other readers do, and counts for itself the records
  * that were overwritten before it read them. Pure (no locks, no allocation): kss.c holds a lock
- * around it, test/host/security tests it.
+ * around it, test/host/kern/security tests it.
  *
  * Invariants: record number n lives in slot n % KSS_RING_RECORDS; the ring holds records
  * [kss_ring_oldest(), write_seq); a cursor's next <= write_seq.

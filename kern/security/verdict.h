@@ -1,6 +1,6 @@
 /*
  * Parsing the KSM's verdict (<bastion/ksm_proto.h>): the one place the kernel reads what the
- * monitor answered. Pure (no locks, no allocation): test/host/security tests every way a
+ * monitor answered. Pure (no locks, no allocation): test/host/kern/security tests every way a
  * verdict can be malformed.
  */
 #ifndef BASTION_SECURITY_VERDICT_H

@@ -4,7 +4,7 @@
  * einit-compile already guarantees every invariant listed in startup_table.h; this re-checks
  * them at run time so that a table built by another tool, an old table, or a corrupted image
  * stops Einit with a named error instead of an out-of-bounds read. Pure and freestanding (no
- * libc), host-tested in test/host/initcfg.
+ * libc), host-tested in test/host/services/einit.
  */
 #ifndef BASTION_EINIT_STARTUP_TABLE_CHECK_H
 #define BASTION_EINIT_STARTUP_TABLE_CHECK_H

@@ -1,7 +1,7 @@
 /*
  * printf and friends over kl.core.HAL.DebugWrite. The formatting engine is the kernel's
  * kvsnprintf (kern/lib/kprintf.c), compiled into userland unchanged: one engine, host-tested
- * once (test/host/printf).
+ * once (test/host/kern/lib).
  */
 #include <stdio.h>
 #include <string.h>

@@ -4,7 +4,7 @@
  * Invariant of the parsing half (everything above the BASTION_HOST fence): every byte read
  * lies inside a buffer whose length was checked first, multi-byte fields are assembled from
  * bytes (tables are packed and unaligned), and nothing is trusted before its checksum passed.
- * That half uses no kernel service, so test/host/acpi runs it under ASan/UBSan.
+ * That half uses no kernel service, so test/host/kern/arch/x86_64 runs it under ASan/UBSan.
  */
 #include "arch/x86_64/acpi.h"
 

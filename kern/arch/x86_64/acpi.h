@@ -5,7 +5,7 @@
  * The parser is pure: it reaches physical memory only through a caller-supplied map function,
  * bounds every read by the length it mapped, and verifies every checksum before it trusts a
  * table. The same code is linked into the kernel (map = direct map / MMIO window) and into the
- * host test test/host/acpi (map = offset into a hand-built buffer).
+ * host test test/host/kern/arch/x86_64 (map = offset into a hand-built buffer).
  */
 #ifndef BASTION_ARCH_X86_64_ACPI_H
 #define BASTION_ARCH_X86_64_ACPI_H

@@ -4,6 +4,12 @@
  * get its id back; requests are decided with their message; the verdict text names the method
  * and the deciding rule; answers the policy grants outright are flagged so the kernel skips
  * them; anything malformed or unknown is denied and says why.
+ *
+ * The requests are laid out byte by byte as the kernel sends them (kern/security/ksm_channel.c:
+ * the IPC header, struct ksm_proto_request, the arena), from the documented wire offsets below,
+ * never from the structures or offset constants the KSM compiles with (struct ksm_proto_request,
+ * KSM_PROTO_ARENA_OFFSET): a KSM that drifts from the documented layout fails here. The event
+ * numbers are the one enum kernel and KSM share (enum ksm_event, <bastion/ksm_proto.h>).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,11 +24,22 @@
 #include "ksm_answer.h"
 #include "psl_testlib.h"
 
+/* The request on the wire (docs/security-model.md, kern/uapi/bastion/ksm_proto.h): little-endian
+ * fields at fixed offsets. Header: endpoint 0, method 4, fixed size 8, arena size 12, handle
+ * count 16 (16 bits), flags 18 (16 bits), reserved 20; fixed part: event 24, source class 28,
+ * destination class 32, endpoint 36, method 40, reserved 44; the arena at 48. */
+enum {
+    WIRE_METHOD = 4, WIRE_FIXED_SIZE = 8, WIRE_ARENA_SIZE = 12, WIRE_HANDLE_COUNT = 16,
+    WIRE_EVENT = 24, WIRE_SRC_CLASS = 28, WIRE_DST_CLASS = 32, WIRE_ENDPOINT = 36,
+    WIRE_METHOD_ID = 40, WIRE_RESERVED = 44, WIRE_ARENA = 48, WIRE_FIXED_PART = 24,
+    WIRE_DECIDE = 0, /* the security channel's one method */
+};
+
 static struct ksm_table *table;
 static struct policy *pol;
 static struct ksm_answer_ctx ctx;
 static _Alignas(8) uint8_t msg[4096];
-static _Alignas(8) uint8_t req[4096 + KSM_PROTO_ARENA_OFFSET];
+static _Alignas(8) uint8_t req[4096 + WIRE_ARENA];
 
 static int setup(void **state)
 {
@@ -41,16 +58,35 @@ static uint32_t cls(const char *name)
     return ksm_class_id(table, name);
 }
 
-/* A well-formed security-channel request around arena[0..len); returns its length. */
-static size_t build(uint32_t event, uint32_t src, uint32_t dst, uint32_t ep, uint32_t m, const void *arena,
+static void put32(size_t at, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        req[at + (size_t)i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put16(size_t at, uint16_t v)
+{
+    req[at] = (uint8_t)v;
+    req[at + 1] = (uint8_t)(v >> 8);
+}
+
+/* A well-formed security-channel request around arena[0..len), as the kernel builds it;
+ * returns its length. */
+static size_t build(enum ksm_event event, uint32_t src, uint32_t dst, uint32_t ep, uint32_t m, const void *arena,
                     size_t len)
 {
-    struct idl_header h = {0, KSM_PROTO_DECIDE, sizeof(struct ksm_proto_request), (uint32_t)len, 0, 0, 0};
-    struct ksm_proto_request r = {event, src, dst, ep, m, 0};
-    memcpy(req, &h, sizeof h);
-    memcpy(req + IDL_HEADER_SIZE, &r, sizeof r);
-    memcpy(req + KSM_PROTO_ARENA_OFFSET, arena, len);
-    return KSM_PROTO_ARENA_OFFSET + len;
+    memset(req, 0, WIRE_ARENA);
+    put32(0, 0);
+    put32(WIRE_METHOD, WIRE_DECIDE);
+    put32(WIRE_FIXED_SIZE, WIRE_FIXED_PART);
+    put32(WIRE_ARENA_SIZE, (uint32_t)len);
+    put32(WIRE_EVENT, (uint32_t)event);
+    put32(WIRE_SRC_CLASS, src);
+    put32(WIRE_DST_CLASS, dst);
+    put32(WIRE_ENDPOINT, ep);
+    put32(WIRE_METHOD_ID, m);
+    memcpy(req + WIRE_ARENA, arena, len);
+    return WIRE_ARENA + len;
 }
 
 /* The verdict, its text and the text length ksm_answer() returned. */
@@ -185,29 +221,27 @@ static void malformed_requests_are_denied(void **state)
     size_t len = build(KSM_EV_REQUEST, cls("psltest.Client"), KSM_PROTO_CLASS_CORE, ep, m, msg, n);
     assert_int_equal(answer(len).granted, 1);
 
-    struct verdict v = answer(KSM_PROTO_ARENA_OFFSET - 1);
+    struct verdict v = answer(WIRE_ARENA - 1);
     assert_int_equal(v.granted, 0);
     assert_string_equal(v.text, "malformed security request (too short)");
     v = answer(len - 1); /* arena_size no longer matches */
     assert_int_equal(v.granted, 0);
     assert_string_equal(v.text, "malformed security request");
 
-    struct idl_header *h = (struct idl_header *)req;
-    struct ksm_proto_request *r = (struct ksm_proto_request *)(req + IDL_HEADER_SIZE);
-    h->method_id = 1;
+    put32(WIRE_METHOD, 1);
     assert_int_equal(answer(len).granted, 0);
-    h->method_id = KSM_PROTO_DECIDE;
-    h->handle_count = 1;
+    put32(WIRE_METHOD, WIRE_DECIDE);
+    put16(WIRE_HANDLE_COUNT, 1);
     assert_int_equal(answer(len).granted, 0);
-    h->handle_count = 0;
-    r->reserved = 7;
+    put16(WIRE_HANDLE_COUNT, 0);
+    put32(WIRE_RESERVED, 7);
     assert_int_equal(answer(len).granted, 0);
-    r->reserved = 0;
-    r->event = KSM_EV_COUNT;
+    put32(WIRE_RESERVED, 0);
+    put32(WIRE_EVENT, KSM_EV_COUNT);
     v = answer(len);
     assert_int_equal(v.granted, 0);
     assert_int_equal(v.audit, 1);
-    r->event = KSM_EV_REQUEST;
+    put32(WIRE_EVENT, KSM_EV_REQUEST);
     assert_int_equal(answer(len).granted, 1);
     struct ksm_answer a;
     assert_true(ksm_answer(&ctx, NULL, 0, &a) != 0);

@@ -123,7 +123,7 @@ static int write_reference(FILE *out, const struct spec *spec, const struct json
             interfaces++;
     }
     fputs("# kl.core endpoint reference\n\n", out);
-    fputs("Generated at build time by `endpoint-reference` (test/host/idl-completeness/) from\n"
+    fputs("Generated at build time by `endpoint-reference` (test/host/idl/kl/) from\n"
           "docs/spec/core-methods.tsv (purpose, danger) and idlc's type description of\n"
           "idl/kl/core/ (ids, parameter types). Do not edit: edit the IDL or the spec.\n\n",
           out);

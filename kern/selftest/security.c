@@ -1,5 +1,6 @@
 /*
- * kernel-test.elf only: the fail-closed test of a KSM that dies while the system runs
+ * Self-test of the security monitor's link (kern/security/ksm_link.c, hook.c), kernel-test.elf
+ * only: the fail-closed test of a KSM that dies while the system runs
  * (test/boot: ksm-killed). With the kernel parameter `ksmkill=<n>`, a kernel thread waits
  * until the KSM has given n verdicts, ends it as a crash would, and then checks that nothing
  * is granted any more: one request of each event kind from a labelled process is denied with
@@ -7,7 +8,7 @@
  * Prints "ksm_killed: N passed, M failed".
  */
 #ifdef BASTION_TEST_HOOKS
-#include "security/ksm_kill_test.h"
+#include "selftest/selftest.h"
 
 #include <bastion/ksm_proto.h>
 
@@ -78,7 +79,7 @@ out:
     kprintf("ksm_killed: %u passed, %u failed\n", passed, failed);
 }
 
-void ksm_kill_test_start(void)
+void selftest_ksm_kill_start(void)
 {
     const char *n = kparam_get("ksmkill");
     if (n == NULL)
