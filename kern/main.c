@@ -49,6 +49,7 @@
 #include "lib/ubsan.h"
 #include "core/core.h"
 #include "security/ksm_kill_test.h"
+#include "security/ksm_refuse_test.h"
 #include "security/ksm_link.h"
 #include "security/sec_iface.h"
 
@@ -222,6 +223,7 @@ void kmain(uint32_t mb2_magic, uint64_t mb2_info_phys)
     ksm_start();          /* the security monitor first: Einit's start is its first decision */
 #ifdef BASTION_TEST_HOOKS
     ksm_kill_test_start(); /* ksmkill=<n>: the fail-closed test of a dying KSM */
+    ksm_refuse_test_start(); /* ksmrefuse: a request too large for the KSM is a recorded denial */
 #endif
     process_start_init();
     thread_exit(0);
