@@ -66,10 +66,10 @@ awk -v require_all="$require_all" -v json="$json" -v data="$data" -F'\t' '
     rows++; b = $1; l = $2; tgt = $3; title = $4
     have_b = (b != "-") && ((("bastion", b) in med))
     have_l = (("linux", l) in med)
-    if (!have_l) { missing_l = missing_l " " l }
+    if (!have_l && l != "-") { missing_l = missing_l " " l }
     if (b != "-" && !have_b) { missing_b = missing_b " " b }
     ratio = "n/a"; rnum = "null"
-    if (b == "-") ratio = "-"
+    if (b == "-" || l == "-") ratio = "-"
     else if (have_b && have_l && med["linux", l] > 0) {
       rnum = sprintf("%.3f", med["bastion", b] / med["linux", l]); ratio = rnum
       nratio++

@@ -19,7 +19,7 @@ fi
 
 missing=0 found=0
 while IFS=$'\t' read -r _ linux _ _; do
-  [[ -z $linux || $linux == \#* || $linux == linux ]] && continue
+  [[ -z $linux || $linux == \#* || $linux == linux || $linux == - ]] && continue
   if line=$(tr -d '\r' <"$log" | grep -E "^BENCH $linux median=[0-9]+ min=[0-9]+ n=[0-9]+\$"); then
     echo "ok: $line"
     found=$((found + 1))

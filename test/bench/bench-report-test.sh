@@ -16,7 +16,7 @@ check() { # check DESCRIPTION COMMAND...
 {
   echo "[    0.1] Linux version 6.1"
   while IFS=$'\t' read -r _ l _ _; do
-    [[ -z $l || $l == \#* ]] && continue
+    [[ -z $l || $l == \#* || $l == - ]] && continue
     printf 'BENCH %s median=1000 min=900 n=10\r\n' "$l"
   done < "$root/bench/report/operations.tsv"
 } >"$dir/linux.log"
@@ -26,6 +26,7 @@ printf 'BENCH null_syscall median=90 min=80 n=100\r\nBENCH ipc_rtt median=5000 m
 # boot row bench/bastion/run.sh appends.
 printf 'BENCH boot median=500 min=500 n=1\nBENCH ipc_rtt_nomon median=2000 min=1900 n=10\n' >>"$dir/bastion.log"
 printf 'BENCH boot_nomon median=400 min=400 n=1\n' >>"$dir/bastion.log"
+printf 'BENCH core_call_flood median=3000 min=2000 n=10\n' >>"$dir/bastion.log"
 
 "$report" --linux "$dir/linux.log" --bastion "$dir/bastion.log" --out "$dir/a" >"$dir/a.txt" 2>&1
 check "partial Bastion numbers pass without --require-all" test $? -eq 0
@@ -39,6 +40,8 @@ check "ipc_rtt_nomon row beside pipe_rtt, no target" \
   grep -qE '^ipc_rtt_nomon +2000/1900 +1000/900 +2\.000 +- +-' "$dir/a.txt"
 check "core_call_nomon without a number says n/a" grep -qE '^core_call_nomon +n/a +1000/900 +n/a' "$dir/a.txt"
 check "futex_rtt without a Bastion number says n/a" grep -qE '^futex_rtt +n/a +1000/900 +n/a +6000 n/a' "$dir/a.txt"
+check "core_call_flood: a Bastion-only row, no Linux number asked for" \
+  grep -qE '^core_call_flood +3000/2000 +- +- +- +-' "$dir/a.txt"
 check "JSON has the ratio" grep -q '"ratio": 0.090' "$dir/a/bench.json"
 check "JSON says null for a missing Bastion median" grep -q '"bastion": {"median": null' "$dir/a/bench.json"
 if command -v gnuplot >/dev/null; then

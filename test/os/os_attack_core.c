@@ -9,11 +9,9 @@
 #include <string.h>
 
 #include <user/core.h>
-#include <user/ipc.h>
 #include <user/vmm.h>
 
 #include "ostest.h"
-#include "ostest/ProbeServer.edl.h"
 #include <bastion/rights.h>
 #include "spawn.h"
 
@@ -22,46 +20,6 @@
 #define MAX_OBJECTS 4096u /* far more than the quotas allow: the loops must stop before */
 
 static uint32_t handles[MAX_OBJECTS];
-
-static bool bystander_served(void)
-{
-    static _Alignas(8) uint8_t req[256], res[256];
-    struct ipc_channel ch;
-    struct idl_client cl;
-    if (ipc_connect(&ch, "probe") != rcOk)
-        return false;
-    ch.timeout_ms = 10000;
-    ipc_client_init(&cl, &ch, ostest_ProbeServer_EP_probe, req, sizeof req, res, sizeof res);
-    static const char ping[] = "ping";
-    struct idl_seq back;
-    uint64_t served;
-    return OT_RC(ostest_Probe_Echo(&cl, (struct idl_seq){ .data = ping, .count = sizeof ping }, &back, &served),
-                 rcOk) &&
-           OT_TRUE(back.count == sizeof ping);
-}
-
-static void close_all(uint32_t n)
-{
-    CORE_CLIENT(cl, kl_core_Core_EP_handle_Handle, CORE_MSG_SMALL);
-    kl_core_Types_Retcode rc;
-    for (uint32_t i = 0; i < n; i++)
-        (void)core_result(kl_core_Handle_Close(&cl, H(handles[i]), &rc), &rc);
-}
-
-/* Makes objects with make() until it fails; the failure must be a quota's, well before
- * MAX_OBJECTS. Returns how many were made (their handles in handles[]). */
-static uint32_t exhaust(const char *what, Retcode (*make)(uint32_t *h), Retcode *last)
-{
-    uint32_t n = 0;
-    Retcode r = rcOk;
-    while (n < MAX_OBJECTS && (r = make(&handles[n])) == rcOk)
-        n++;
-    *last = r;
-    printf("%s: %s: %u made, then %s\n", ot_name(), what, n, retcode_name(r));
-    ot_check(r == rcQuotaExceeded, __LINE__, what, "stopped after %u with %s, expected rcQuotaExceeded", n,
-             retcode_name(r));
-    return n;
-}
 
 static Retcode mdl_create_page(uint32_t *h)
 {
@@ -94,15 +52,15 @@ static Retcode fs_open(uint32_t *h)
 static void multitude(const char *method, Retcode (*make)(uint32_t *h))
 {
     Retcode last;
-    uint32_t n = exhaust(method, make, &last);
+    uint32_t n = ot_exhaust(method, make, handles, MAX_OBJECTS, &last);
     bool ok = last == rcQuotaExceeded && n > 0;
-    ok = bystander_served() && ok;
-    close_all(n);
+    ok = ot_bystander_served() && ok;
+    ot_close_handles(handles, n);
     uint32_t again = 0;
     ok = OT_RC(make(&again), rcOk) && ok;
     if (again != 0) {
         handles[0] = again;
-        close_all(1);
+        ot_close_handles(handles, 1);
     }
     ot_attack(method, ok);
 }
@@ -118,7 +76,7 @@ static void priority(void)
     ok = OT_RC(core_result(kl_core_Thread_SetPriority(&cl, H(self.handle), 31, &rc), &rc), rcSecurityDisallow) && ok;
     ok = OT_RC(core_result(kl_core_Thread_SetPriority(&cl, H(self.handle), 11, &rc), &rc), rcSecurityDisallow) && ok;
     ok = OT_RC(core_result(kl_core_Thread_SetPriority(&cl, H(self.handle), 10, &rc), &rc), rcOk) && ok;
-    ok = bystander_served() && ok;
+    ok = ot_bystander_served() && ok;
     ot_attack("kl.core.Thread.SetPriority", ok);
 }
 
@@ -139,7 +97,7 @@ static void terminate_others(void)
         refused++;
     }
     OT_EQ(refused, 1023);
-    ok = bystander_served() && ok;
+    ok = ot_bystander_served() && ok;
     ot_attack("kl.core.Task.Terminate", ok);
 }
 
@@ -170,10 +128,10 @@ static void mdl_map_rights(void)
     ok = OT_RC(core_mdl_map(mdl, 0, PAGE, 0, BASTION_VMM_READ | BASTION_VMM_WRITE, &va), rcOk) && ok;
     if (va != 0)
         (void)core_vmm_free(va, PAGE);
-    ok = bystander_served() && ok;
+    ok = ot_bystander_served() && ok;
     handles[0] = mdl;
     handles[1] = no_map.handle;
-    close_all(2);
+    ot_close_handles(handles, 2);
     ot_attack("kl.core.VMM.MdlMap", ok);
 }
 
@@ -189,9 +147,9 @@ static void resume_refused(void)
     if (task != 0) {
         (void)core_result(kl_core_Task_Terminate(&cl, H(task), &rc), &rc);
         handles[0] = task;
-        close_all(1);
+        ot_close_handles(handles, 1);
     }
-    ok = bystander_served() && ok;
+    ok = ot_bystander_served() && ok;
     ot_attack("kl.core.Task.Resume", ok);
 }
 
@@ -220,13 +178,13 @@ static void in_child(const char *name, const char *method, Retcode (*make)(uint3
     if (!OT_RC(spawn(name, "ostest.Child", "os_child", NULL, 1, &child), rcOk))
         return;
     Retcode last;
-    uint32_t n = exhaust(method, make, &last);
+    uint32_t n = ot_exhaust(method, make, handles, MAX_OBJECTS, &last);
     bool ok = OT_TRUE(n > 0) && last == rcQuotaExceeded;
-    ok = bystander_served() && ok;
+    ok = ot_bystander_served() && ok;
     ot_attack(method, ok);
     (void)core_result(kl_core_Task_Terminate(&cl, H(child), &rc), &rc);
     handles[0] = child;
-    close_all(1);
+    ot_close_handles(handles, 1);
 }
 
 static void child_multitudes(void)
@@ -234,7 +192,7 @@ static void child_multitudes(void)
     if (OT_RC(core_mdl_create(PAGE, BASTION_VMM_READ | BASTION_VMM_WRITE, &child_mdl), rcOk)) {
         in_child("AttackCoreChild1", "kl.core.Task.TransferHandle", transfer_to_child);
         handles[0] = child_mdl;
-        close_all(1);
+        ot_close_handles(handles, 1);
     }
 }
 
@@ -245,7 +203,7 @@ int main(void)
     if (OT_RC(core_mdl_create(PAGE, BASTION_VMM_READ | BASTION_VMM_WRITE, &origin), rcOk)) {
         multitude("kl.core.VMM.MdlClone", mdl_clone_page);
         handles[0] = origin;
-        close_all(1);
+        ot_close_handles(handles, 1);
     }
     multitude("kl.core.Handle.SecurityConnect", security_connect);
     multitude("kl.core.FS.Open", fs_open);

@@ -148,29 +148,12 @@ static void forged_answers(void)
     OT_EQ(refused, 3);
 }
 
-/* The bystander: the shared probe server answers us, so both it and the monitor work. */
-static void bystander_served(void)
-{
-    static _Alignas(8) uint8_t req[512], res[512];
-    struct ipc_channel ch;
-    struct idl_client cl;
-    if (!OT_RC(ipc_connect(&ch, "probe"), rcOk))
-        return;
-    ch.timeout_ms = 10000;
-    ipc_client_init(&cl, &ch, ostest_ProbeServer_EP_probe, req, sizeof req, res, sizeof res);
-    static const char hello[] = "still served";
-    struct idl_seq back;
-    uint64_t served;
-    if (OT_RC(ostest_Probe_Echo(&cl, (struct idl_seq){ .data = hello, .count = sizeof hello }, &back, &served),
-              rcOk))
-        OT_TRUE(back.count == sizeof hello && memcmp(back.data, hello, sizeof hello) == 0);
-}
 
 int main(void)
 {
     ot_begin("os_attack_ksm");
     vanishing_requesters();
     forged_answers();
-    bystander_served();
+    ot_bystander_served();
     return ot_end();
 }

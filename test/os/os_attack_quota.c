@@ -21,14 +21,12 @@
 #include <string.h>
 
 #include <user/core.h>
-#include <user/ipc.h>
 #include <user/scp.h>
 #include <user/start.h>
 #include <user/thread.h>
 #include <user/vmm.h>
 
 #include "ostest.h"
-#include "ostest/ProbeServer.edl.h"
 #include "spawn.h"
 
 #define SELF_CLASS "ostest.AttackQuota"
@@ -102,20 +100,6 @@ static void end_child(uint32_t task)
     (void)close_handle(task);
 }
 
-/* The child's exit code once it has ended normally; rcTimeout, or rcFail for another end. */
-static Retcode exit_code(uint32_t task, uint32_t msec, int32_t *code)
-{
-    kl_core_Task_TaskExitReason why = 0;
-    struct kl_core_Task_TaskExitInfo info;
-    Retcode r = spawn_wait(task, msec, &why, &info);
-    if (r != rcOk)
-        return r;
-    if (info.tag != kl_core_Task_TaskExitInfo_exitCode_TAG)
-        return rcFail;
-    *code = info.u.exitCode;
-    return rcOk;
-}
-
 static Retcode copy_core(uint32_t *out)
 {
     CL(handle_Handle, CORE_MSG_SMALL);
@@ -128,19 +112,6 @@ static Retcode copy_core(uint32_t *out)
 
 /* ---- the bystander and the quota gauge ---------------------------------------------------- */
 
-static struct ipc_channel probe_ch;
-static struct idl_client probe_cl;
-static _Alignas(8) uint8_t probe_req[1024], probe_res[1024];
-
-/* The probe server, another process, still answers: its own quota and the kernel serve it. */
-static bool bystander_served(void)
-{
-    static const char msg[] = "still here";
-    struct idl_seq back = { 0 };
-    uint64_t served = 0;
-    Retcode r = ostest_Probe_Echo(&probe_cl, (struct idl_seq){ .data = msg, .count = sizeof msg }, &back, &served);
-    return OT_RC(r, rcOk) && OT_TRUE(back.count == sizeof msg && memcmp(back.data, msg, sizeof msg) == 0);
-}
 
 /* The gauge: a child made at the start and never started, kept small. How much we have left
  * is how far Task.SetEnv can raise the gauge's limit (a bisection: SetEnv refuses with
@@ -208,7 +179,7 @@ static int chain_link(int depth)
         result = -__LINE__;
     else if ((r = set_env(next, 0, 0, "chain", arg)) == rcOk && (r = resume(next)) == rcOk) {
         int32_t code = 0;
-        r = exit_code(next, 30000, &code);
+        r = ot_exit_code(next, 30000, &code);
         result = r == rcOk ? code : -__LINE__;
     } else if (r != rcQuotaExceeded) {
         printf("os_attack_quota: link %d: starting the next: %s\n", depth, retcode_name(r));
@@ -232,7 +203,7 @@ static void attack_task_create(void)
      * their own would let hundreds be loaded. */
     ok &= OT_TRUE(n >= 1 && n <= 16);
     printf("os_attack_quota: Task.Create stopped after %d children: %s\n", n, retcode_name(r));
-    ok &= bystander_served();
+    ok &= ot_bystander_served();
     for (int i = 0; i < n; i++)
         end_child(kids[i]);
     ok &= quota_back("the crowd");
@@ -244,14 +215,14 @@ static void attack_task_create(void)
         ok &= OT_RC(set_env(first, 0, 0, "chain", "1"), rcOk);
         ok &= OT_RC(resume(first), rcOk);
         int32_t depth = 0;
-        ok &= OT_RC(exit_code(first, 60000, &depth), rcOk);
+        ok &= OT_RC(ot_exit_code(first, 60000, &depth), rcOk);
         printf("os_attack_quota: the chain of children stopped at depth %d\n", (int)depth);
         ok &= OT_TRUE(depth >= 2 && depth <= 32);
         end_child(first);
     } else {
         ok = false;
     }
-    ok &= bystander_served();
+    ok &= ot_bystander_served();
     ok &= quota_back("the chain");
     if (ok)
         ot_attack("kl.core.Task.Create", true);
@@ -285,12 +256,12 @@ static void attack_set_env(void)
     /* Exactly our own limits: more than we have left, since we hold some of it. */
     ok &= OT_RC(set_env(t, OWN_KMEM, 0, NULL, NULL), rcQuotaExceeded);
     ok &= OT_RC(set_env(t, 0, OWN_RAM, NULL, NULL), rcQuotaExceeded);
-    ok &= bystander_served();
+    ok &= ot_bystander_served();
     /* What it may have, it gets, and no more: 2 MiB of RAM, enforced in the child. */
     ok &= OT_RC(set_env(t, 0, 2ull * 1024 * 1024, "alloc", NULL), rcOk);
     ok &= OT_RC(resume(t), rcOk);
     int32_t code = -1;
-    ok &= OT_RC(exit_code(t, 20000, &code), rcOk);
+    ok &= OT_RC(ot_exit_code(t, 20000, &code), rcOk);
     ok &= OT_EQ(code, 0);
     end_child(t);
     ok &= quota_back("SetEnv");
@@ -321,7 +292,7 @@ static void attack_thread_create(void)
     ok &= OT_RC(r, rcQuotaExceeded);
     /* Each kept thread object holds its 16 KiB kernel stack: 512 KiB cannot hold 32. */
     ok &= OT_TRUE(n >= 4 && (uint64_t)n * 16 * 1024 < OWN_KMEM);
-    ok &= bystander_served();
+    ok &= ot_bystander_served();
     for (int i = 0; i < n; i++)
         ok &= close_handle(threads[i].handle) == rcOk;
     printf("os_attack_quota: Thread.Create stopped after %d ended threads kept: %s\n", n, retcode_name(r));
@@ -336,7 +307,7 @@ static void attack_thread_create(void)
             break;
     }
     ok &= OT_EQ(rounds, 300);
-    ok &= bystander_served();
+    ok &= ot_bystander_served();
     if (ok)
         ot_attack("kl.core.Thread.Create", true);
 }
@@ -349,12 +320,9 @@ static uint32_t handles[MAX_HANDLES];
 /* Copies our core handle until refused; closes them all again. */
 static int copy_until_refused(Retcode *why)
 {
-    int n = 0;
-    while (n < MAX_HANDLES && (*why = copy_core(&handles[n])) == rcOk)
-        n++;
-    for (int i = 0; i < n; i++)
-        (void)close_handle(handles[i]);
-    return n;
+    uint32_t n = ot_exhaust_quiet(copy_core, handles, MAX_HANDLES, why);
+    ot_close_handles(handles, n);
+    return (int)n;
 }
 
 /* Makes `task`'s limit of one kind (0: kernel memory, 1: RAM) the largest Task.SetEnv grants
@@ -387,7 +355,7 @@ static void attack_handle_copy(void)
         uint64_t lent = grant_max(t, 0); /* all we have: nothing is left for a new chunk */
         lending = copy_until_refused(&r);
         ok &= OT_RC(r, rcQuotaExceeded);
-        ok &= bystander_served();
+        ok &= ot_bystander_served();
         end_child(t);
         ok &= quota_back("lending");
         /* Printed only now: with no kernel memory left, even printf's call could be refused. */
@@ -402,7 +370,7 @@ static void attack_handle_copy(void)
     printf("os_attack_quota: Handle.Copy stopped after %d copies alone\n", alone);
     ok &= OT_TRUE(alone > 32 && alone < MAX_HANDLES);
     ok &= OT_TRUE(lending < alone / 2);
-    ok &= bystander_served();
+    ok &= ot_bystander_served();
     if (ok)
         ot_attack("kl.core.Handle.Copy", true);
 }
@@ -414,11 +382,8 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "alloc") == 0)
         return alloc_child();
     ot_begin("os_attack_quota");
-    if (!OT_RC(ipc_connect(&probe_ch, "probe"), rcOk))
+    if (!ot_bystander_served())
         return ot_end();
-    ipc_client_init(&probe_cl, &probe_ch, ostest_ProbeServer_EP_probe, probe_req, sizeof probe_req, probe_res,
-                    sizeof probe_res);
-    bystander_served();
     if (!OT_RC(task_create("AQ-gauge", &gauge), rcOk) || !OT_RC(set_env(gauge, GAUGE_KMEM, GAUGE_RAM, NULL, NULL), rcOk))
         return ot_end();
     base_kmem = grantable(0);

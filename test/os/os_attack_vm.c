@@ -23,12 +23,10 @@
 #include <string.h>
 
 #include <user/core.h>
-#include <user/ipc.h>
 #include <user/vmm.h>
 
 #include "kl/core/Profiler.idl.h"
 #include "ostest.h"
-#include "ostest/ProbeServer.edl.h"
 
 #define PAGE 4096ull
 #define GIB (1ull << 30)
@@ -87,21 +85,6 @@ static bool free_pages_reach(uint64_t least, uint64_t *seen)
         (void)core_thread_sleep(100);
     }
     return false;
-}
-
-/* ---- the bystander ---- */
-
-static struct ipc_channel probe_ch;
-static struct idl_client probe;
-static _Alignas(8) uint8_t probe_req[512], probe_res[512];
-
-static bool bystander_served(void)
-{
-    static const uint8_t ping[4] = { 'p', 'i', 'n', 'g' };
-    struct idl_seq back = { 0 };
-    uint64_t served = 0;
-    Retcode r = ostest_Probe_Echo(&probe, (struct idl_seq){ .data = ping, .count = 4 }, &back, &served);
-    return r == rcOk && back.count == 4 && memcmp(back.data, ping, 4) == 0;
 }
 
 /* ---- the attacks ---- */
@@ -180,7 +163,7 @@ static bool spread_until_quota(bool commit_later, uint64_t base)
     bool within = free_pages_reach(free0 > bound ? free0 - bound : 0, &seen);
     pass &= ot_check(within, __LINE__, "the machine lost at most the quota", "%llu free, %llu before, %u pages held",
                      (unsigned long long)seen, (unsigned long long)free0, n);
-    pass &= OT_TRUE(bystander_served());
+    pass &= ot_bystander_served();
     struct own peak = own_counters();
     printf("os_attack_vm: spread %s stopped after %u pages (%s): RAM charge %llu KiB, %llu page tables, "
            "free pages %llu -> %llu\n", what, n, retcode_name(r), (unsigned long long)(peak.ram >> 10),
@@ -209,7 +192,7 @@ static bool reserve_until_quota(void)
         n++;
     }
     bool pass = OT_RC(r, rcQuotaExceeded);
-    pass &= OT_TRUE(bystander_served());
+    pass &= ot_bystander_served();
     /* A core call with an out sequence needs kernel memory itself (a scratch page and a message
      * buffer, about 6 KiB): make room first. */
     unsigned room = n < 256 ? n : 256;
@@ -230,11 +213,7 @@ static bool reserve_until_quota(void)
 int main(void)
 {
     ot_begin("os_attack_vm");
-    if (!OT_RC(ipc_connect(&probe_ch, "probe"), rcOk))
-        return ot_end();
-    ipc_client_init(&probe, &probe_ch, ostest_ProbeServer_EP_probe, probe_req, sizeof probe_req, probe_res,
-                    sizeof probe_res);
-    if (!OT_TRUE(bystander_served()) || !OT_TRUE(free_pages() != 0))
+    if (!ot_bystander_served() || !OT_TRUE(free_pages() != 0))
         return ot_end();
     uint64_t free0 = free_pages();
 
@@ -244,7 +223,7 @@ int main(void)
     allocate_ok &= reserve_until_quota();
     bool commit_ok = spread_until_quota(true, SPREAD_BASE + 4096 * GIB);
 
-    OT_TRUE(bystander_served());
+    ot_bystander_served();
     uint64_t seen = 0;
     bool back = free_pages_reach(free0 - SLACK, &seen);
     back = ot_check(back, __LINE__, "free pages back at the end", "%llu free, %llu at the start",

@@ -1,10 +1,15 @@
 /* The in-OS test framework (ostest.h). Checks may come from several threads. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
+#include <user/core.h>
+#include <user/ipc.h>
 #include <user/mutex.h>
 
 #include "ostest.h"
+#include "ostest/ProbeServer.edl.h"
+#include "spawn.h"
 
 static const char *name = "ostest";
 static unsigned passed, failed;
@@ -55,4 +60,66 @@ bool ot_attack(const char *method, bool ok)
     if (ok)
         printf("%s: attack %s: stopped\n", name, method);
     return ok;
+}
+
+bool ot_bystander_served(void)
+{
+    static struct ipc_channel ch;
+    static struct idl_client cl;
+    static bool connected;
+    static _Alignas(8) uint8_t req[512], res[512];
+    if (!connected) {
+        if (!OT_RC(ipc_connect(&ch, "probe"), rcOk))
+            return false;
+        ch.timeout_ms = 10000;
+        ipc_client_init(&cl, &ch, ostest_ProbeServer_EP_probe, req, sizeof req, res, sizeof res);
+        connected = true;
+    }
+    static const char hello[] = "still served";
+    struct idl_seq back = { 0 };
+    uint64_t served = 0;
+    return OT_RC(ostest_Probe_Echo(&cl, (struct idl_seq){ .data = hello, .count = sizeof hello }, &back, &served),
+                 rcOk) &&
+           OT_TRUE(back.count == sizeof hello && memcmp(back.data, hello, sizeof hello) == 0);
+}
+
+uint32_t ot_exhaust_quiet(Retcode (*make)(uint32_t *h), uint32_t *out, uint32_t max, Retcode *last)
+{
+    uint32_t n = 0;
+    Retcode r = rcOk;
+    while (n < max && (r = make(&out[n])) == rcOk)
+        n++;
+    *last = r;
+    return n;
+}
+
+uint32_t ot_exhaust(const char *what, Retcode (*make)(uint32_t *h), uint32_t *out, uint32_t max, Retcode *last)
+{
+    uint32_t n = ot_exhaust_quiet(make, out, max, last);
+    printf("%s: %s: %u made, then %s\n", name, what, n, n < max ? retcode_name(*last) : "the loop's end");
+    ot_check(n < max && *last == rcQuotaExceeded, __LINE__, what, "stopped after %u with %s, expected rcQuotaExceeded",
+             n, retcode_name(*last));
+    return n;
+}
+
+void ot_close_handles(const uint32_t *h, uint32_t n)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_handle_Handle, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc;
+    for (uint32_t i = 0; i < n; i++)
+        if (h[i] != 0 && h[i] != kl_core_Types_InvalidHandleValue)
+            (void)core_result(kl_core_Handle_Close(&cl, core_handle_arg(h[i]), &rc), &rc);
+}
+
+Retcode ot_exit_code(uint32_t task, uint32_t msec, int32_t *code)
+{
+    kl_core_Task_TaskExitReason why = 0;
+    struct kl_core_Task_TaskExitInfo info;
+    Retcode r = spawn_wait(task, msec, &why, &info);
+    if (r != rcOk)
+        return r;
+    if (info.tag != kl_core_Task_TaskExitInfo_exitCode_TAG)
+        return rcFail;
+    *code = info.u.exitCode;
+    return rcOk;
 }

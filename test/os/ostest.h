@@ -22,6 +22,27 @@ int ot_end(void);
  * lines against docs/dangers.tsv. Returns ok. */
 bool ot_attack(const char *method, bool ok);
 
+/* ---- What the attack programs share ---- */
+
+/* The bystander: the probe server (os_probe_server, another process), reached through the
+ * connection "probe" of the caller's init.yaml entry (connected on first use). Records its
+ * checks and returns true when it echoed a message back within 10 s. */
+bool ot_bystander_served(void);
+/* Makes objects with make() into out[0..max) until it fails, and checks that the failure was a
+ * quota's (rcQuotaExceeded) before max: the attacks' loops must stop at the attacker's own
+ * quota. Prints how many were made and returns that count; *last gets the failure. Prints only
+ * after the loop, so it may be used while all of the caller's kernel memory is taken only when
+ * the caller frees some before (see ot_exhaust_quiet). */
+uint32_t ot_exhaust(const char *what, Retcode (*make)(uint32_t *h), uint32_t *out, uint32_t max, Retcode *last);
+/* The same loop without a word: for a process whose kernel memory may be all taken afterwards
+ * (even printf's HAL.DebugWrite needs some). Checks nothing. */
+uint32_t ot_exhaust_quiet(Retcode (*make)(uint32_t *h), uint32_t *out, uint32_t max, Retcode *last);
+/* Handle.Close on each of h[0..n) (0 and kl_core_Types_InvalidHandleValue skipped). */
+void ot_close_handles(const uint32_t *h, uint32_t n);
+/* The exit code of a task (a handle of ours) once it has ended normally, waiting at most msec:
+ * rcTimeout if it still runs, rcFail if it ended another way (killed, faulted). */
+Retcode ot_exit_code(uint32_t task, uint32_t msec, int32_t *code);
+
 /* cond must hold. */
 #define OT_TRUE(cond) ot_check((cond), __LINE__, #cond, NULL)
 /* expr must return the Retcode want. */

@@ -115,6 +115,39 @@ static void run(const char *name, unsigned nominal, Retcode (*op)(void), const c
     report(name, n);
 }
 
+/* As run(), but each call (warm-up and sample) comes right after a yield (Thread.Sleep(0),
+ * untimed), so that the other runnable threads take their turn between two samples: with a
+ * flood running, every sample is asked amid its questions. */
+static void run_after_yield(const char *name, unsigned nominal, Retcode (*op)(void), const char *what)
+{
+    unsigned n = count(nominal);
+    for (unsigned i = 0, w = warmup(n); i < w; i++) {
+        Retcode r = core_thread_sleep(0);
+        if (r == rcOk)
+            r = op();
+        if (r != rcOk) {
+            error_at(name, what, r, "warm-up", i);
+            return;
+        }
+    }
+    for (unsigned i = 0; i < n; i++) {
+        Retcode r = core_thread_sleep(0);
+        if (r != rcOk) {
+            error_at(name, "Thread.Sleep(0)", r, "sample", i);
+            return;
+        }
+        uint64_t t0 = rdtsc();
+        r = op();
+        uint64_t t1 = rdtsc();
+        if (r != rcOk) {
+            error_at(name, what, r, "sample", i);
+            return;
+        }
+        samples[i] = t1 - t0;
+    }
+    report(name, n);
+}
+
 /* bench.nomon: "1" means the kernel is kernel-nomon.elf (its menu says so). Absent or anything
  * else: the normal kernel. The parameter is read rather than guessed from timings so that a
  * row's name never depends on how fast it was; bench/bastion/run.sh checks it against the
@@ -149,6 +182,90 @@ static Retcode op_core_call(void)
     kl_core_Types_Retcode rc = rcFail;
     kl_core_Types_Pid pid = 0;
     return core_result(kl_core_Task_GetPid(&cl, core_handle_arg(0xffffffffu), &pid, &rc), &rc);
+}
+
+/* core_call_flood: core_call timed, each sample right after a yield, while bench_flood (another
+ * process of 64 threads, the most a process may have: 63 of them flooding) makes the same
+ * monitored call from every thread in turn. The monitor's per-process gate bounds what the
+ * flood does to this process's decisions; the slowest sample is printed beside the row (the
+ * bound docs/security-model.md states). */
+static Retcode close_handle(uint32_t h, Retcode r);
+
+#define FLOOD_KMEM (4ull << 20) /* 64 threads' kernel charge (~17 KiB each) and more */
+#define FLOOD_RAM (8ull << 20)  /* 64 stacks of 16 KiB, the image */
+#define FLOODERS 63 /* with its main thread, 64: PROCESS_MAX_THREADS, the most a process may have */
+
+/* Starts bench_flood with a page it counts its calls (word 0) and running threads (word 1) in,
+ * and waits until its 63 flooding threads are ready and let go. */
+static Retcode flood_start(struct idl_client *cl, uint32_t *task, volatile uint32_t **progress, uint64_t *va)
+{
+    kl_core_Types_Retcode rc = rcFail;
+    uint32_t mdl;
+    Retcode r = core_mdl_create(USER_PAGE_SIZE, VMM_FLAG_READ | VMM_FLAG_WRITE, &mdl);
+    if (r != rcOk)
+        return r;
+    r = core_mdl_map(mdl, 0, USER_PAGE_SIZE, 0, VMM_FLAG_READ | VMM_FLAG_WRITE, va);
+    if (r != rcOk)
+        return close_handle(mdl, r);
+    *progress = (volatile uint32_t *)(uintptr_t)*va;
+    idl_handle_t child = { 0 };
+    r = core_result(kl_core_Task_Create(cl, "BenchFlood", "bench.Flood", "bench_flood", 0, 10, 0, &child, &rc), &rc);
+    if (r != rcOk)
+        return close_handle(mdl, r);
+    *task = child.handle;
+    kl_core_Types_HandleValue theirs = kl_core_Types_InvalidHandleValue;
+    r = core_result(kl_core_Task_TransferHandle(cl, core_handle_arg(child.handle), core_handle_arg(mdl),
+                                                core_handle_arg(kl_core_Types_InvalidHandleValue),
+                                                HR_MEMORY_MAP | HR_READ | HR_WRITE, &theirs, &rc),
+                    &rc);
+    r = close_handle(mdl, r);
+    _Alignas(8) uint8_t blob[128];
+    struct scp_builder b;
+    size_t len = 0;
+    scp_init(&b, blob, sizeof blob, FLOOD_KMEM, FLOOD_RAM);
+    scp_arg(&b, "bench_flood");
+    scp_conn(&b, "flood", theirs);
+    if (r == rcOk)
+        r = scp_finish(&b, &len);
+    if (r == rcOk)
+        r = core_result(kl_core_Task_SetEnv(cl, core_handle_arg(child.handle),
+                                            (struct idl_seq){ .data = blob, .count = (uint32_t)len }, &rc),
+                        &rc);
+    if (r == rcOk)
+        r = core_result(kl_core_Task_Resume(cl, core_handle_arg(child.handle), &rc), &rc);
+    /* Its threads are created one by one, then all let go at once (word 2). */
+    for (unsigned i = 0; r == rcOk && ((*progress)[1] < FLOODERS || (*progress)[2] == 0); i++)
+        r = i < 10000 ? core_thread_sleep(1) : rcTimeout;
+    return r;
+}
+
+static void core_call_flood(void)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_task_Task, CORE_MSG_MEDIUM);
+    kl_core_Types_Retcode rc = rcFail;
+    uint32_t flood = kl_core_Types_InvalidHandleValue;
+    volatile uint32_t *progress = NULL;
+    uint64_t va = 0;
+    Retcode r = flood_start(&cl, &flood, &progress, &va);
+    if (r != rcOk) {
+        error("core_call_flood", "start bench_flood and its 63 flooding threads", r);
+    } else {
+        unsigned n = count(1000);
+        uint32_t before = progress[0];
+        run_after_yield("core_call_flood", 1000, op_core_call, "Task.GetPid");
+        uint32_t during = progress[0] - before;
+        /* run() sorted the samples: the last is the slowest. */
+        printf("bench: core_call_flood slowest=%llu of n=%u; the 63 flooding threads of bench_flood made %u calls meanwhile\n",
+               (unsigned long long)samples[n - 1], n, (unsigned)during);
+        if (during == 0)
+            error("core_call_flood", "the flood made no call while the row ran", rcFail);
+    }
+    if (flood != kl_core_Types_InvalidHandleValue) {
+        (void)core_result(kl_core_Task_Terminate(&cl, core_handle_arg(flood), &rc), &rc);
+        (void)close_handle(flood, rcOk);
+    }
+    if (va != 0)
+        (void)core_vmm_free(va, USER_PAGE_SIZE);
 }
 
 /* ipc_rtt / ipc_rtt_4k: a raw SYS_CALL to bench_echo, which answers with the same message. */
@@ -211,8 +328,6 @@ static Retcode wait_exit0(struct idl_client *cl, uint32_t task)
             return r;
     }
 }
-
-static Retcode close_handle(uint32_t h, Retcode r);
 
 /* Creates the shared page, maps it, starts bench_pong with the page's handle ("futex"). On
  * rcOk *task is bench_pong's task handle and futex_word points into the page. */
@@ -357,6 +472,9 @@ int main(int argc, char **argv)
     if (!nomon)
         run("null_syscall", 10000, op_null, "SYS_NULL");
     run("core_call", 1000, op_core_call, "Task.GetPid");
+    /* The monitor's fairness: only where there is a monitor. */
+    if (!nomon)
+        core_call_flood();
 
     Retcode r = start_connection("bench", &echo_handle);
     if (r != rcOk) {
