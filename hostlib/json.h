@@ -22,12 +22,12 @@ enum json_kind { JSON_NULL, JSON_BOOL, JSON_NUMBER, JSON_STRING, JSON_ARRAY, JSO
 
 struct json {
     enum json_kind kind;
-    char *key;             /* member name when the parent is an object, else NULL */
-    int boolean;           /* JSON_BOOL */
-    int64_t integer;       /* JSON_NUMBER that is an integer */
+    char *key;       /* member name when the parent is an object, else NULL */
+    int boolean;     /* JSON_BOOL */
+    int64_t integer; /* JSON_NUMBER that is an integer */
     int is_integer;
-    char *string;          /* JSON_STRING */
-    struct json **items;   /* JSON_ARRAY elements or JSON_OBJECT members, in document order */
+    char *string;        /* JSON_STRING */
+    struct json **items; /* JSON_ARRAY elements or JSON_OBJECT members, in document order */
     size_t count;
 };
 

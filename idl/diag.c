@@ -64,7 +64,10 @@ void diag_free_all(void)
     keep_memory = 0;
 }
 
-void diag_keep_memory(void) { keep_memory = 1; }
+void diag_keep_memory(void)
+{
+    keep_memory = 1;
+}
 
 int diag_run(FILE *err, int (*fn)(void *), void *arg)
 {

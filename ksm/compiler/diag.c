@@ -48,8 +48,15 @@ void psl_warning(struct psl_pos p, const char *fmt, ...)
     nwarnings++;
 }
 
-int psl_errors(void) { return nerrors; }
-int psl_warnings(void) { return nwarnings; }
+int psl_errors(void)
+{
+    return nerrors;
+}
+
+int psl_warnings(void)
+{
+    return nwarnings;
+}
 
 struct host_arena *psl_arena(void)
 {

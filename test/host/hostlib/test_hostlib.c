@@ -22,8 +22,8 @@ static void test_json_reader(void **state)
     (void)state;
     struct host_arena a = {0};
     char err[128];
-    const char *doc =
-        "{\"a\": [1, -2, {\"b\": \"x\\u00e9\\ud83d\\ude00\\n\"}], \"t\": true, \"n\": null}";
+    const char *doc = "{\"a\": [1, -2, {\"b\": \"x\\u00e9\\ud83d\\ude00\\n\"}], \"t\": true, "
+                      "\"n\": null}";
     struct json *j = json_parse(&a, doc, strlen(doc), err, sizeof err);
     assert_non_null(j);
     const struct json *arr = json_get(j, "a");
@@ -34,13 +34,15 @@ static void test_json_reader(void **state)
     assert_int_equal(json_get(j, "t")->boolean, 1);
     assert_int_equal(json_get(j, "n")->kind, JSON_NULL);
     assert_null(json_get(j, "absent"));
-    assert_null(json_get(arr, "a")); /* not an object */
+    assert_null(json_get(arr, "a"));  /* not an object */
     assert_int_equal(json_len(j), 0); /* not an array */
 
     static const char *const bad[] = {
-        "", "{", "[1,]", "{\"a\" 1}", "\"abc", "[1] x", "\"\\ud800\"", "\"\\u0000\"", "\"a\tb\"",
-        "tru", "-", "{\"a\":1,}", "\"\\x\"", "\"\\u12g4\"", "\"\\udc00\"", "\"\\ud800\\u0041\"",
-        "{1:2}", "[1 2]",
+        "",         "{",           "[1,]",        "{\"a\" 1}",
+        "\"abc",    "[1] x",       "\"\\ud800\"", "\"\\u0000\"",
+        "\"a\tb\"", "tru",         "-",           "{\"a\":1,}",
+        "\"\\x\"",  "\"\\u12g4\"", "\"\\udc00\"", "\"\\ud800\\u0041\"",
+        "{1:2}",    "[1 2]",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         j = json_parse(&a, bad[i], strlen(bad[i]), err, sizeof err);
@@ -181,8 +183,8 @@ static void print_in(FILE *f)
 static void test_diag_format(void **state)
 {
     (void)state;
-    assert_string_equal(captured(print_at),
-                        "a.idl:3:14: error: unknown type 'Foo'\nb.psl:1:1: warning: 2 unused\n");
+    assert_string_equal(captured(print_at), "a.idl:3:14: error: unknown type 'Foo'\nb.psl:1:1: "
+                                            "warning: 2 unused\n");
     assert_string_equal(captured(print_in), "idlc: error: cannot open 'x'\n");
 }
 
