@@ -17,7 +17,8 @@ function(bastion_host_test)
   target_compile_options(${T_NAME} PRIVATE ${BASTION_HOST_WARNINGS} -g -fsanitize=address,undefined
                          -fno-omit-frame-pointer)
   target_link_options(${T_NAME} PRIVATE -fsanitize=address,undefined)
-  target_include_directories(${T_NAME} PRIVATE ${BASTION_ROOT}/kern/uapi ${T_INCLUDES})
+  # The root: hostlib/'s headers ("hostlib/json.h"), for tests built from a tool's sources.
+  target_include_directories(${T_NAME} PRIVATE ${BASTION_ROOT}/kern/uapi ${BASTION_ROOT} ${T_INCLUDES})
   target_compile_definitions(${T_NAME} PRIVATE BASTION_HOST=1 ${T_DEFINES})
   target_link_libraries(${T_NAME} PRIVATE ${CMOCKA_LIBRARY} ${T_LIBS})
   add_test(NAME ${T_NAME} COMMAND ${T_NAME})
@@ -53,7 +54,7 @@ function(bastion_fuzz_target)
   endforeach()
   add_custom_command(OUTPUT ${bin}
     COMMAND ${BASTION_CLANG} -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined
-            -fno-sanitize-recover=undefined -Wall -Wextra -Werror -I${BASTION_ROOT}/kern/uapi ${args}
+            -fno-sanitize-recover=undefined -Wall -Wextra -Werror -I${BASTION_ROOT}/kern/uapi -I${BASTION_ROOT} ${args}
             ${F_SOURCES} ${F_LIBS} -o ${bin}
     DEPENDS ${F_SOURCES} ${F_DEPENDS}
     COMMENT "clang: building the libFuzzer target ${F_NAME}"

@@ -1,33 +1,30 @@
-/* Diagnostics with file:line:column, error unwinding, and the compiler's tracked allocations. */
+/* Diagnostics with file:line:column, error unwinding, and the compiler's tracked allocations
+ * (the format and the allocation list are hostlib's; the unwinding is idlc's own). */
 #include "diag.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdlib.h>
-#include <string.h>
 
-/* Every allocation carries this header so that all of them can be freed after an error. */
-struct block {
-    struct block *prev, *next;
-    max_align_t align_[];
-};
+#include "hostlib/arena.h"
+#include "hostlib/diag.h"
 
-static struct block *blocks;
+static _Noreturn void out_of_memory(void)
+{
+    diag_fatal("out of memory");
+}
+
+static struct host_arena arena = {.out_of_memory = out_of_memory};
 static FILE *diag_out;
 static jmp_buf *diag_jmp;
 static int keep_memory;
 
 static void vreport(struct loc loc, const char *sev, const char *fmt, va_list ap)
 {
-    FILE *f = diag_out ? diag_out : stderr;
     if (loc.file)
-        fprintf(f, "%s:%d:%d: %s: ", loc.file, loc.line, loc.col, sev);
+        host_diag_vat(diag_out, loc.file, loc.line, loc.col, sev, fmt, ap);
     else
-        fprintf(f, "idlc: %s: ", sev);
-    if (fmt)
-        vfprintf(f, fmt, ap);
-    fputc('\n', f);
-    fflush(f);
+        host_diag_vin(diag_out, "idlc", sev, fmt, ap);
 }
 
 void diag_error(struct loc loc, const char *fmt, ...)
@@ -63,15 +60,14 @@ void diag_warning(struct loc loc, const char *fmt, ...)
 
 void diag_free_all(void)
 {
-    while (blocks) {
-        struct block *b = blocks;
-        blocks = b->prev;
-        free(b);
-    }
+    host_free_all(&arena);
     keep_memory = 0;
 }
 
-void diag_keep_memory(void) { keep_memory = 1; }
+void diag_keep_memory(void)
+{
+    keep_memory = 1;
+}
 
 int diag_run(FILE *err, int (*fn)(void *), void *arg)
 {
@@ -89,54 +85,36 @@ int diag_run(FILE *err, int (*fn)(void *), void *arg)
     return rc;
 }
 
+struct host_arena *diag_arena(void)
+{
+    return &arena;
+}
+
 void *xalloc(size_t n)
 {
-    struct block *b = calloc(1, sizeof *b + n);
-    if (!b)
-        diag_fatal("out of memory");
-    b->prev = blocks;
-    if (blocks)
-        blocks->next = b;
-    blocks = b;
-    return b + 1;
+    return host_alloc(&arena, n);
 }
 
 void *xrealloc(void *p, size_t n)
 {
-    if (!p)
-        return xalloc(n);
-    struct block *old = (struct block *)p - 1;
-    struct block *prev = old->prev, *next = old->next;
-    struct block *b = realloc(old, sizeof *b + n);
-    if (!b)
-        diag_fatal("out of memory");
-    if (prev)
-        prev->next = b;
-    if (next)
-        next->prev = b;
-    else
-        blocks = b;
-    return b + 1;
+    return host_realloc(&arena, p, n);
 }
 
 char *xstrndup(const char *s, size_t n)
 {
-    char *d = xalloc(n + 1);
-    memcpy(d, s, n);
-    return d;
+    return host_strndup(&arena, s, n);
 }
 
-char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
+char *xstrdup(const char *s)
+{
+    return host_strdup(&arena, s);
+}
 
 char *xprintf(const char *fmt, ...)
 {
-    va_list ap, ap2;
+    va_list ap;
     va_start(ap, fmt);
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *s = host_vprintf(&arena, fmt, ap);
     va_end(ap);
-    char *s = xalloc((size_t)n + 1);
-    vsnprintf(s, (size_t)n + 1, fmt, ap2);
-    va_end(ap2);
     return s;
 }

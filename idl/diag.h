@@ -26,6 +26,9 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The arena behind x*alloc (for hostlib functions that allocate, such as host_read_file). */
+struct host_arena *diag_arena(void);
+
 /* Tests that inspect the model after diag_run returns call this, then diag_free_all(). */
 void diag_keep_memory(void);
 void diag_free_all(void);

@@ -6,39 +6,23 @@
 #include <string.h>
 
 #include "diag.h"
+#include "hostlib/textfile.h"
 #include "parser.h"
 
 char *read_file_or_die(const char *path, struct loc at)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    size_t n;
+    char *buf = host_read_file(diag_arena(), path, &n);
+    if (!buf) {
         if (at.file)
             diag_error(at, "cannot open '%s': %s", path, strerror(errno));
         diag_fatal("cannot open '%s': %s", path, strerror(errno));
     }
-    size_t cap = 4096, n = 0;
-    char *buf = xalloc(cap + 1);
-    size_t r;
-    while ((r = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += r;
-        if (n == cap) {
-            cap *= 2;
-            buf = xrealloc(buf, cap + 1);
-        }
-    }
-    fclose(f);
-    buf[n] = 0;
     /* The lexer reads up to the first NUL: one inside the file would silently end it. */
     size_t nul = strlen(buf);
     if (nul != n) {
         struct loc at = {xstrdup(path), 1, 1};
-        for (size_t i = 0; i < nul; i++) {
-            at.col++;
-            if (buf[i] == '\n') {
-                at.line++;
-                at.col = 1;
-            }
-        }
+        host_text_pos(buf, nul, &at.line, &at.col);
         diag_error(at, "invalid byte: NUL (0x00) inside the file");
     }
     return buf;

@@ -9,20 +9,10 @@
  * readable; a tag's body is read only after off + size <= total was checked.
  */
 #include "boot/multiboot2.h"
+#include "lib/bytes.h"
 
 #define MB2_HEADER_SIZE 8u
 #define MB2_TAG_HEADER_SIZE 8u
-
-static uint32_t rd32(const uint8_t *p)
-{
-    /* Multiboot2 fields are little-endian, as is x86; assemble bytes to stay alignment-safe. */
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-    return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
-}
 
 static Retcode fail(struct boot_info *out, Retcode rc, const char *why, uint32_t off)
 {
@@ -54,7 +44,7 @@ static Retcode parse_mmap(struct boot_info *out, const uint8_t *tag, uint32_t si
 {
     if (size < 16)
         return fail(out, rcBadFormat, "mmap tag shorter than its header", off);
-    uint32_t entry_size = rd32(tag + 8);
+    uint32_t entry_size = get_le32(tag + 8);
     /* The spec promises a multiple of 8; an entry must hold base, length and type. */
     if (entry_size < 24 || entry_size % 8 != 0)
         return fail(out, rcBadFormat, "mmap entry_size invalid", off);
@@ -62,7 +52,7 @@ static Retcode parse_mmap(struct boot_info *out, const uint8_t *tag, uint32_t si
         return fail(out, rcBadFormat, "mmap tag size not a whole number of entries", off);
     for (uint32_t e = 16; e < size; e += entry_size) {
         const uint8_t *p = tag + e;
-        uint64_t base = rd64(p), len = rd64(p + 8);
+        uint64_t base = get_le64(p), len = get_le64(p + 8);
         if (base + len < base)
             return fail(out, rcOverflow, "mmap entry wraps around", off + e);
         if (out->mmap_count == BOOT_MMAP_MAX)
@@ -70,7 +60,7 @@ static Retcode parse_mmap(struct boot_info *out, const uint8_t *tag, uint32_t si
         struct boot_mmap_entry *m = &out->mmap[out->mmap_count++];
         m->base = base;
         m->length = len;
-        m->type = rd32(p + 16);
+        m->type = get_le32(p + 16);
     }
     return rcOk;
 }
@@ -79,7 +69,7 @@ static Retcode parse_module(struct boot_info *out, const uint8_t *tag, uint32_t 
 {
     if (size < 17)
         return fail(out, rcBadFormat, "module tag too short", off);
-    uint32_t start = rd32(tag + 8), end = rd32(tag + 12);
+    uint32_t start = get_le32(tag + 8), end = get_le32(tag + 12);
     if (end < start)
         return fail(out, rcBadFormat, "module ends before it starts", off);
     if (out->module_count == BOOT_MODULES_MAX)
@@ -133,8 +123,8 @@ static Retcode parse_tag(struct boot_info *out, const uint8_t *tag, uint32_t typ
         if (size < 16)
             return fail(out, rcBadFormat, "basic meminfo tag too short", off);
         out->have_meminfo = true;
-        out->mem_lower_kib = rd32(tag + 8);
-        out->mem_upper_kib = rd32(tag + 12);
+        out->mem_lower_kib = get_le32(tag + 8);
+        out->mem_upper_kib = get_le32(tag + 12);
         return rcOk;
     case MB2_TAG_MMAP:
         return parse_mmap(out, tag, size, off);
@@ -142,13 +132,13 @@ static Retcode parse_tag(struct boot_info *out, const uint8_t *tag, uint32_t typ
         if (size < 20)
             return fail(out, rcBadFormat, "ELF sections tag too short", off);
         /* GRUB writes num, entsize and shndx as u32 each (the spec's u16 layout is not used). */
-        uint32_t num = rd32(tag + 8), entsize = rd32(tag + 12);
+        uint32_t num = get_le32(tag + 8), entsize = get_le32(tag + 12);
         if (entsize != 0 && (uint64_t)num * entsize > size - 20)
             return fail(out, rcTruncated, "ELF section table larger than its tag", off);
         out->have_elf_sections = true;
         out->elf_num = num;
         out->elf_entsize = entsize;
-        out->elf_shndx = rd32(tag + 16);
+        out->elf_shndx = get_le32(tag + 16);
         out->elf_sections_offset = off + 20;
         return rcOk;
     }
@@ -177,7 +167,7 @@ Retcode mb2_parse(const void *info, size_t avail, struct boot_info *out)
         return fail(out, rcTruncated, "boot information shorter than its header", 0);
 
     const uint8_t *base = info;
-    uint32_t total = rd32(base);
+    uint32_t total = get_le32(base);
     if (total < MB2_HEADER_SIZE + MB2_TAG_HEADER_SIZE)
         return fail(out, rcBadFormat, "total_size too small for header and end tag", 0);
     if (total > avail)
@@ -189,7 +179,7 @@ Retcode mb2_parse(const void *info, size_t avail, struct boot_info *out)
         if (total - off < MB2_TAG_HEADER_SIZE)
             return fail(out, rcTruncated, "tag list ends without an end tag", off);
         const uint8_t *tag = base + off;
-        uint32_t type = rd32(tag), size = rd32(tag + 4);
+        uint32_t type = get_le32(tag), size = get_le32(tag + 4);
         if (size < MB2_TAG_HEADER_SIZE)
             return fail(out, rcBadFormat, "tag size smaller than a tag header", off);
         if (size > total - off)

@@ -7,55 +7,41 @@
  */
 #include "elf/elf_load_plan.h"
 #include "elf/elf64.h"
+#include "lib/bytes.h"
 
 #define PAGE_MASK (ELF_PAGE_SIZE - 1)
-
-static uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-    return (uint64_t)rd32(p) | ((uint64_t)rd32(p + 4) << 32);
-}
 
 /* Callers have checked that 64 bytes are there. */
 static void read_ehdr(const uint8_t *p, struct elf64_ehdr *h)
 {
     for (unsigned i = 0; i < EI_NIDENT; i++)
         h->ident[i] = p[i];
-    h->type = rd16(p + 16);
-    h->machine = rd16(p + 18);
-    h->version = rd32(p + 20);
-    h->entry = rd64(p + 24);
-    h->phoff = rd64(p + 32);
-    h->shoff = rd64(p + 40);
-    h->flags = rd32(p + 48);
-    h->ehsize = rd16(p + 52);
-    h->phentsize = rd16(p + 54);
-    h->phnum = rd16(p + 56);
-    h->shentsize = rd16(p + 58);
-    h->shnum = rd16(p + 60);
-    h->shstrndx = rd16(p + 62);
+    h->type = get_le16(p + 16);
+    h->machine = get_le16(p + 18);
+    h->version = get_le32(p + 20);
+    h->entry = get_le64(p + 24);
+    h->phoff = get_le64(p + 32);
+    h->shoff = get_le64(p + 40);
+    h->flags = get_le32(p + 48);
+    h->ehsize = get_le16(p + 52);
+    h->phentsize = get_le16(p + 54);
+    h->phnum = get_le16(p + 56);
+    h->shentsize = get_le16(p + 58);
+    h->shnum = get_le16(p + 60);
+    h->shstrndx = get_le16(p + 62);
 }
 
 /* Callers have checked that 56 bytes are there. */
 static void read_phdr(const uint8_t *p, struct elf64_phdr *ph)
 {
-    ph->type = rd32(p);
-    ph->flags = rd32(p + 4);
-    ph->offset = rd64(p + 8);
-    ph->vaddr = rd64(p + 16);
-    ph->paddr = rd64(p + 24);
-    ph->filesz = rd64(p + 32);
-    ph->memsz = rd64(p + 40);
-    ph->align = rd64(p + 48);
+    ph->type = get_le32(p);
+    ph->flags = get_le32(p + 4);
+    ph->offset = get_le64(p + 8);
+    ph->vaddr = get_le64(p + 16);
+    ph->paddr = get_le64(p + 24);
+    ph->filesz = get_le64(p + 32);
+    ph->memsz = get_le64(p + 40);
+    ph->align = get_le64(p + 48);
 }
 
 static Retcode fail(struct elf_diag *diag, enum elf_check check, int phdr, Retcode rc)

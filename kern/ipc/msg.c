@@ -2,17 +2,11 @@
 #include "ipc/msg.h"
 
 #include "lib/string.h"
+#include "lib/bytes.h"
 
 static uint64_t pad8(uint64_t v)
 {
     return (v + 7u) & ~(uint64_t)7u;
-}
-
-/* Reads the header field by field through bytes: buf may come from anywhere in a test, and the
- * kernel's copies are aligned anyway. */
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 Retcode ipc_msg_check(const void *buf, size_t len, enum ipc_msg_kind kind, struct idl_header *h)
@@ -21,14 +15,16 @@ Retcode ipc_msg_check(const void *buf, size_t len, enum ipc_msg_kind kind, struc
         return rcInvalidArgument;
     if (len < IDL_HEADER_SIZE || len > IDL_MESSAGE_MAX)
         return rcBadMessage;
+    /* Field by field through bytes: buf may come from anywhere in a test, and the kernel's
+     * copies are aligned anyway. */
     const uint8_t *b = buf;
-    h->endpoint_id = rd32(b + 0);
-    h->method_id = rd32(b + 4);
-    h->fixed_size = rd32(b + 8);
-    h->arena_size = rd32(b + 12);
-    h->handle_count = (uint16_t)(b[16] | b[17] << 8);
-    h->flags = (uint16_t)(b[18] | b[19] << 8);
-    h->reserved = rd32(b + 20);
+    h->endpoint_id = get_le32(b + 0);
+    h->method_id = get_le32(b + 4);
+    h->fixed_size = get_le32(b + 8);
+    h->arena_size = get_le32(b + 12);
+    h->handle_count = get_le16(b + 16);
+    h->flags = get_le16(b + 18);
+    h->reserved = get_le32(b + 20);
 
     if (h->reserved != 0)
         return rcBadMessage;

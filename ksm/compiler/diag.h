@@ -4,6 +4,8 @@
 
 #include <stdio.h>
 
+#include "hostlib/arena.h"
+
 struct psl_pos {
     const char *file;
     int line, col;
@@ -15,7 +17,9 @@ void psl_warning(struct psl_pos p, const char *fmt, ...) __attribute__((format(p
 int psl_errors(void);
 int psl_warnings(void);
 
-/* Allocation that never returns NULL (a host tool: out of memory ends the run). */
+/* Allocation that never returns NULL (a host tool: out of memory ends the run with
+ * "pslc: out of memory", exit status 2), from one hostlib arena. */
+struct host_arena *psl_arena(void); /* for hostlib functions that allocate */
 void *psl_alloc(size_t n);
 void *psl_realloc(void *p, size_t n);
 char *psl_strdup(const char *s);

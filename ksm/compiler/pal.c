@@ -48,17 +48,16 @@ static bool set_value(struct run *r, uint8_t *msg, uint32_t cap, uint32_t off, c
         const struct json *st = td_struct(r->p->td, type);
         const struct json *fs = st ? json_get(st, "fields") : NULL;
         for (int i = 0; i < v->nsub; i++) {
-            const struct json *f = NULL;
-            for (int k = 0; fs && k < fs->n && !f; k++)
-                if (!strcmp(json_str(fs->items[k], "name") ? json_str(fs->items[k], "name") : "", v->sub[i].name))
-                    f = fs->items[k];
+            const struct json *f = json_find(fs, "name", v->sub[i].name);
             if (!f) {
                 psl_error(v->sub[i].pos, "unknown field '%s' in struct %s", v->sub[i].name, type);
                 return false;
             }
-            if (!set_value(r, msg, cap, off + (uint32_t)json_int(f, "offset", 0),
-                           json_str(f, "kind") ? json_str(f, "kind") : "", json_str(f, "type") ? json_str(f, "type") : "",
-                           (uint32_t)json_int(f, "size", 0), json_bool(f, "signed"), &v->sub[i]))
+            if (!set_value(r, msg, cap, off + (uint32_t)json_get_int(f, "offset", 0),
+                           json_get_string(f, "kind") ? json_get_string(f, "kind") : "",
+                           json_get_string(f, "type") ? json_get_string(f, "type") : "",
+                           (uint32_t)json_get_int(f, "size", 0), json_get_bool(f, "signed"),
+                           &v->sub[i]))
                 return false;
         }
         return true;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostlib/textfile.h"
 #include "ksm_table.h"
 #include "model.h"
 
@@ -700,34 +701,17 @@ void psl_parse_file(struct policy *pol, const char *path)
         if (!strcmp(pol->loaded[i], path))
             return;
     *PSL_PUSH(pol->loaded, pol->nloaded, pol->loaded_cap) = psl_strdup(path);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    size_t n;
+    char *buf = host_read_file(psl_arena(), path, &n);
+    if (!buf) {
         psl_error((struct psl_pos){path, 1, 1}, "cannot open policy file");
         return;
     }
-    char *buf = NULL;
-    size_t n = 0, cap = 0, r;
-    do {
-        if (n + 4097 > cap) {
-            cap = (n + 4097) * 2;
-            buf = psl_realloc(buf, cap);
-        }
-        r = fread(buf + n, 1, 4096, f);
-        n += r;
-    } while (r > 0);
-    fclose(f);
-    buf[n] = 0;
     /* The lexer ends at the first NUL: one inside the file would silently drop the rest. */
     size_t nul = strlen(buf);
     if (nul != n) {
         struct psl_pos at = {psl_strdup(path), 1, 1};
-        for (size_t i = 0; i < nul; i++) {
-            at.col++;
-            if (buf[i] == '\n') {
-                at.line++;
-                at.col = 1;
-            }
-        }
+        host_text_pos(buf, nul, &at.line, &at.col);
         psl_error(at, "invalid byte: NUL (0x00) inside the file");
         psl_free(buf);
         return;

@@ -82,20 +82,17 @@ static void field(struct policy *p, const struct scope *s, struct expr *e)
         }
         const struct json *st = td_struct(p->td, type);
         const struct json *fs = st ? json_get(st, "fields") : NULL;
-        const struct json *f = NULL;
-        for (int i = 0; fs && i < fs->n && !f; i++)
-            if (!strcmp(json_str(fs->items[i], "name") ? json_str(fs->items[i], "name") : "", e->path[k]))
-                f = fs->items[i];
+        const struct json *f = json_find(fs, "name", e->path[k]);
         if (!f) {
             psl_error(e->pos, "unknown field '%s' in '%s' (struct %s)", e->path[k], e->field_name, type);
             return;
         }
         e->field_name = psl_fmt("%s.%s", e->field_name, e->path[k]);
-        off += (uint32_t)json_int(f, "offset", 0);
-        size = (uint32_t)json_int(f, "size", 0);
-        kind = json_str(f, "kind") ? json_str(f, "kind") : "";
-        type = json_str(f, "type") ? json_str(f, "type") : "";
-        sign = json_bool(f, "signed");
+        off += (uint32_t)json_get_int(f, "offset", 0);
+        size = (uint32_t)json_get_int(f, "size", 0);
+        kind = json_get_string(f, "kind") ? json_get_string(f, "kind") : "";
+        type = json_get_string(f, "type") ? json_get_string(f, "type") : "";
+        sign = json_get_bool(f, "signed");
     }
     if (!strcmp(kind, "struct")) {
         psl_error(e->pos, "type mismatch: '%s' is a struct: name one of its fields", e->field_name);

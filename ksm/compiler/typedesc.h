@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "json.h"
+#include "hostlib/json.h"
 
 enum td_dir { TD_IN = 0, TD_OUT = 1, TD_ERR = 2 };
 

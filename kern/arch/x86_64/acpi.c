@@ -7,21 +7,7 @@
  * That half uses no kernel service, so test/host/kern/arch/x86_64 runs it under ASan/UBSan.
  */
 #include "arch/x86_64/acpi.h"
-
-static uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-    return (uint64_t)rd32(p) | ((uint64_t)rd32(p + 4) << 32);
-}
+#include "lib/bytes.h"
 
 static uint8_t sum8(const uint8_t *p, size_t n)
 {
@@ -63,19 +49,19 @@ Retcode acpi_rsdp_check(const void *rsdp, size_t len, uint64_t *root_phys, bool 
     if (revision >= 2) {
         if (len < ACPI_RSDP_V2_LEN)
             return rcTruncated;
-        uint32_t length = rd32(p + 20);
+        uint32_t length = get_le32(p + 20);
         if (length < ACPI_RSDP_V2_LEN || length > len)
             return rcBadFormat;
         if (sum8(p, length) != 0)
             return rcBadChecksum;
-        uint64_t xsdt = rd64(p + 24);
+        uint64_t xsdt = get_le64(p + 24);
         if (xsdt != 0) {
             *root_phys = xsdt;
             *is_xsdt = true;
             return rcOk;
         }
     }
-    uint32_t rsdt = rd32(p + 16);
+    uint32_t rsdt = get_le32(p + 16);
     if (rsdt == 0)
         return rcBadFormat;
     *root_phys = rsdt;
@@ -92,7 +78,7 @@ Retcode acpi_sdt_check(const void *table, size_t avail, const char *sig)
         return rcTruncated;
     if (sig && !same(p, sig, 4))
         return rcBadFormat;
-    uint32_t length = rd32(p + 4);
+    uint32_t length = get_le32(p + 4);
     if (length < ACPI_SDT_HEADER_LEN)
         return rcBadFormat;
     if (length > avail)
@@ -157,8 +143,8 @@ Retcode acpi_madt_parse(const void *madt, size_t len, struct acpi_madt *out)
         return rcTruncated;
 
     *out = (struct acpi_madt){0};
-    out->lapic_addr = rd32(p + 36);
-    out->pcat_compat = (rd32(p + 40) & 1u) != 0;
+    out->lapic_addr = get_le32(p + 36);
+    out->pcat_compat = (get_le32(p + 40) & 1u) != 0;
 
     size_t off = ACPI_MADT_ENTRIES_OFFSET;
     while (off < len) {
@@ -178,7 +164,7 @@ Retcode acpi_madt_parse(const void *madt, size_t len, struct acpi_madt *out)
         const uint8_t *e = p + off;
         switch (type) {
         case 0:
-            madt_add_cpu(out, e[3], e[2], rd32(e + 4), false);
+            madt_add_cpu(out, e[3], e[2], get_le32(e + 4), false);
             break;
         case 1:
             if (out->nioapics >= ACPI_MAX_IOAPICS) {
@@ -186,7 +172,7 @@ Retcode acpi_madt_parse(const void *madt, size_t len, struct acpi_madt *out)
                 break;
             }
             out->ioapics[out->nioapics++] =
-                (struct acpi_ioapic){.id = e[2], .addr = rd32(e + 4), .gsi_base = rd32(e + 8)};
+                (struct acpi_ioapic){.id = e[2], .addr = get_le32(e + 4), .gsi_base = get_le32(e + 8)};
             break;
         case 2:
             if (out->noverrides >= ACPI_MAX_OVERRIDES) {
@@ -194,7 +180,7 @@ Retcode acpi_madt_parse(const void *madt, size_t len, struct acpi_madt *out)
                 break;
             }
             out->overrides[out->noverrides++] = (struct acpi_override){
-                .bus = e[2], .source = e[3], .gsi = rd32(e + 4), .flags = rd16(e + 8)};
+                .bus = e[2], .source = e[3], .gsi = get_le32(e + 4), .flags = get_le16(e + 8)};
             break;
         case 3:
             if (out->nnmi_sources >= ACPI_MAX_NMIS) {
@@ -202,20 +188,20 @@ Retcode acpi_madt_parse(const void *madt, size_t len, struct acpi_madt *out)
                 break;
             }
             out->nmi_sources[out->nnmi_sources++] =
-                (struct acpi_nmi_source){.flags = rd16(e + 2), .gsi = rd32(e + 4)};
+                (struct acpi_nmi_source){.flags = get_le16(e + 2), .gsi = get_le32(e + 4)};
             break;
         case 4:
             /* A one-byte UID of 0xFF means "all processors". */
-            madt_add_lapic_nmi(out, e[2] == 0xFF ? ACPI_UID_ALL : e[2], rd16(e + 3), e[5]);
+            madt_add_lapic_nmi(out, e[2] == 0xFF ? ACPI_UID_ALL : e[2], get_le16(e + 3), e[5]);
             break;
         case 5:
-            out->lapic_addr = rd64(e + 4);
+            out->lapic_addr = get_le64(e + 4);
             break;
         case 9:
-            madt_add_cpu(out, rd32(e + 4), rd32(e + 12), rd32(e + 8), true);
+            madt_add_cpu(out, get_le32(e + 4), get_le32(e + 12), get_le32(e + 8), true);
             break;
         case 10:
-            madt_add_lapic_nmi(out, rd32(e + 4), rd16(e + 2), e[8]);
+            madt_add_lapic_nmi(out, get_le32(e + 4), get_le16(e + 2), e[8]);
             break;
         }
         off += elen;
@@ -237,7 +223,7 @@ static void record_table(struct acpi_info *info, const uint8_t *hdr, uint64_t ph
         copy_name(t->sig, hdr, 4);
         copy_name(t->oem_id, hdr + 10, 6);
         copy_name(t->oem_table_id, hdr + 16, 8);
-        t->length = rd32(hdr + 4);
+        t->length = get_le32(hdr + 4);
         t->revision = hdr[8];
     } else {
         copy_name(t->sig, (const uint8_t *)"????", 4);
@@ -256,7 +242,7 @@ static Retcode map_table(acpi_map_fn map, void *ctx, uint64_t phys, const char *
     *hdr_out = hdr;
     if (sig && !same(hdr, sig, 4))
         return rcBadFormat;
-    uint32_t length = rd32(hdr + 4);
+    uint32_t length = get_le32(hdr + 4);
     if (length < ACPI_SDT_HEADER_LEN || length > ACPI_MAX_TABLE_LEN)
         return rcBadFormat;
     const uint8_t *t = map(ctx, phys, length);
@@ -293,7 +279,7 @@ Retcode acpi_parse(const void *rsdp, size_t rsdp_len, acpi_map_fn map, void *ctx
         return rc;
     }
     size_t esize = info->use_xsdt ? 8 : 4;
-    uint32_t rlen = rd32(root + 4);
+    uint32_t rlen = get_le32(root + 4);
     if ((rlen - ACPI_SDT_HEADER_LEN) % esize != 0) {
         info->error = info->use_xsdt ? "XSDT entry list" : "RSDT entry list";
         return rcBadFormat;
@@ -306,7 +292,7 @@ Retcode acpi_parse(const void *rsdp, size_t rsdp_len, acpi_map_fn map, void *ctx
     info->tables_dropped = (unsigned)(n - count);
     for (size_t i = 0; i < count; i++) {
         const uint8_t *e = root + ACPI_SDT_HEADER_LEN + i * esize;
-        phys[i] = info->use_xsdt ? rd64(e) : rd32(e);
+        phys[i] = info->use_xsdt ? get_le64(e) : get_le32(e);
     }
 
     for (size_t i = 0; i < count; i++) {
@@ -319,7 +305,7 @@ Retcode acpi_parse(const void *rsdp, size_t rsdp_len, acpi_map_fn map, void *ctx
             info->madt_status = rc;
             continue;
         }
-        info->madt_status = acpi_madt_parse(table, rd32(table + 4), &info->madt);
+        info->madt_status = acpi_madt_parse(table, get_le32(table + 4), &info->madt);
         info->have_madt = info->madt_status == rcOk;
     }
     return rcOk;

@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostlib/diag.h"
 #include "initcfg.h"
 
-static void out_of_memory(void)
+static _Noreturn void out_of_memory(void)
 {
-    fputs("einit-compile: out of memory\n", stderr);
-    exit(2);
+    host_out_of_memory("einit-compile");
 }
 
 void *initcfg_xcalloc(size_t n, size_t size)
@@ -66,8 +66,8 @@ void initcfg_diags_free(struct initcfg_diags *diags)
 void initcfg_diags_print(FILE *f, const char *filename, const struct initcfg_diags *diags)
 {
     for (size_t i = 0; i < diags->count; i++)
-        fprintf(f, "%s:%u:%u: error: %s\n", filename, diags->items[i].pos.line,
-                diags->items[i].pos.column, diags->items[i].message);
+        host_diag_at(f, filename, (int)diags->items[i].pos.line, (int)diags->items[i].pos.column,
+                     "error", "%s", diags->items[i].message);
 }
 
 void initcfg_put_c_string(FILE *f, const char *s)

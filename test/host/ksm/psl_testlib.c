@@ -84,15 +84,13 @@ void psl_test_set(const struct policy *p, int event, const char *cls, const char
     uint32_t off = KSM_HEADER_SIZE + par->offset, size = par->size;
     const char *type = par->type;
     while ((name = strtok_r(NULL, ".", &save))) {
-        const struct json *st = td_struct(p->td, type), *fs = json_get(st, "fields"), *f = NULL;
-        for (int i = 0; fs && i < fs->n; i++)
-            if (!strcmp(json_str(fs->items[i], "name"), name))
-                f = fs->items[i];
+        const struct json *st = td_struct(p->td, type);
+        const struct json *f = json_find(json_get(st, "fields"), "name", name);
         if (!f)
             abort();
-        off += (uint32_t)json_int(f, "offset", 0);
-        size = (uint32_t)json_int(f, "size", 0);
-        type = json_str(f, "type");
+        off += (uint32_t)json_get_int(f, "offset", 0);
+        size = (uint32_t)json_get_int(f, "size", 0);
+        type = json_get_string(f, "type");
     }
     for (uint32_t i = 0; i < size; i++)
         buf[off + i] = (uint8_t)(value >> (8 * i));

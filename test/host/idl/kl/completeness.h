@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 
-#include "json.h"
+#include "hostlib/json.h"
 #include "spec_tsv.h"
 
 /* Called once per problem with a one-line message. */

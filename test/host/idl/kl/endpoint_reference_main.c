@@ -13,9 +13,10 @@
 #include <string.h>
 
 #include "completeness.h"
-#include "json.h"
+#include "hostlib/arena.h"
+#include "hostlib/json.h"
+#include "hostlib/textfile.h"
 #include "spec_tsv.h"
-#include "textfile.h"
 
 /* Markdown table cells must not contain '|' or newlines. */
 static void cell(FILE *out, const char *s)
@@ -168,13 +169,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s <core-methods.tsv> <typedesc.json> <out.md>\n", argv[0]);
         return 2;
     }
+    /* The input files and the JSON tree; everything else is the spec's (spec_free). */
+    struct host_arena arena = {0};
     size_t tsv_len, td_len;
-    char *tsv = textfile_read(argv[1], &tsv_len);
-    char *text = textfile_read(argv[2], &td_len);
+    char *tsv = host_read_file(&arena, argv[1], &tsv_len);
+    char *text = tsv ? host_read_file(&arena, argv[2], &td_len) : NULL;
     if (!tsv || !text) {
         fprintf(stderr, "%s: %s\n", tsv ? argv[2] : argv[1], strerror(errno));
-        free(tsv);
-        free(text);
+        host_free_all(&arena);
         return 2;
     }
     char err[256];
@@ -185,7 +187,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: %s\n", argv[1], err);
         goto out_text;
     }
-    td = json_parse(text, td_len, err, sizeof err);
+    td = json_parse(&arena, text, td_len, err, sizeof err);
     if (!td) {
         fprintf(stderr, "%s:%s\n", argv[2], err);
         goto out_spec;
@@ -208,10 +210,8 @@ int main(int argc, char **argv)
     }
     status = 0;
 out_spec:
-    json_free(td);
     spec_free(&spec);
 out_text:
-    free(tsv);
-    free(text);
+    host_free_all(&arena);
     return status;
 }

@@ -10,7 +10,8 @@
 #include <string.h>
 
 #include "completeness.h"
-#include "textfile.h"
+#include "hostlib/arena.h"
+#include "hostlib/textfile.h"
 
 static void print_problem(void *ctx, const char *msg)
 {
@@ -23,32 +24,32 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s <core-methods.tsv> <typedesc.json>\n", argv[0]);
         return 2;
     }
+    /* The input files and the JSON tree; everything else is the spec's (spec_free). */
+    struct host_arena arena = {0};
     size_t tsv_len, json_len_;
-    char *tsv = textfile_read(argv[1], &tsv_len);
+    char *tsv = host_read_file(&arena, argv[1], &tsv_len);
     if (!tsv) {
         fprintf(stderr, "%s: %s\n", argv[1], strerror(errno));
         return 2;
     }
-    char *text = textfile_read(argv[2], &json_len_);
+    char *text = host_read_file(&arena, argv[2], &json_len_);
     if (!text) {
         fprintf(stderr, "%s: %s\n", argv[2], strerror(errno));
-        free(tsv);
+        host_free_all(&arena);
         return 2;
     }
     char err[256];
     struct spec spec;
     if (spec_parse(tsv, tsv_len, &spec, err, sizeof err)) {
         fprintf(stderr, "%s: %s\n", argv[1], err);
-        free(tsv);
-        free(text);
+        host_free_all(&arena);
         return 2;
     }
-    struct json *td = json_parse(text, json_len_, err, sizeof err);
+    struct json *td = json_parse(&arena, text, json_len_, err, sizeof err);
     if (!td) {
         fprintf(stderr, "%s:%s\n", argv[2], err);
         spec_free(&spec);
-        free(tsv);
-        free(text);
+        host_free_all(&arena);
         return 2;
     }
     size_t problems = completeness_check(&spec, td, print_problem, argv[2]);
@@ -56,9 +57,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "%zu problem(s): idl/kl/core/ does not match %s\n", problems, argv[1]);
     else
         printf("complete: %zu documented methods found with their parameters\n", spec.count);
-    json_free(td);
     spec_free(&spec);
-    free(tsv);
-    free(text);
+    host_free_all(&arena);
     return problems ? 1 : 0;
 }

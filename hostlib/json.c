@@ -1,9 +1,9 @@
 /*
- * Recursive-descent JSON reader. Invariant: p->pos never passes p->len; every node allocated
- * during a failed parse is freed before json_parse returns. Nesting is bounded so that a hostile
- * document cannot exhaust the stack.
+ * Recursive-descent JSON reader (contract in json.h). Invariant: p->pos never passes p->len.
+ * Every allocation comes from the caller's arena, which never fails (its handler ends the
+ * tool), so the only failures are the document's.
  */
-#include "json.h"
+#include "hostlib/json.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -11,9 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostlib/textfile.h"
+
 #define JSON_MAX_DEPTH 64
 
 struct parser {
+    struct host_arena *arena;
     const char *s;
     size_t len, pos;
     char *err;
@@ -26,16 +29,9 @@ static void fail(struct parser *p, const char *fmt, ...)
     if (p->failed)
         return;
     p->failed = 1;
-    size_t line = 1, col = 1;
-    for (size_t i = 0; i < p->pos && i < p->len; i++) {
-        if (p->s[i] == '\n') {
-            line++;
-            col = 1;
-        } else {
-            col++;
-        }
-    }
-    int n = snprintf(p->err, p->errlen, "%zu:%zu: ", line, col);
+    int line, col;
+    host_text_pos(p->s, p->pos < p->len ? p->pos : p->len, &line, &col);
+    int n = snprintf(p->err, p->errlen, "%d:%d: ", line, col);
     if (n < 0 || (size_t)n >= p->errlen)
         return;
     va_list ap;
@@ -56,24 +52,16 @@ static void skip_ws(struct parser *p)
 
 static struct json *node_new(struct parser *p, enum json_kind kind)
 {
-    struct json *n = calloc(1, sizeof *n);
-    if (!n)
-        fail(p, "out of memory");
-    else
-        n->kind = kind;
+    struct json *n = host_alloc(p->arena, sizeof *n);
+    n->kind = kind;
     return n;
 }
 
-static int push(struct parser *p, struct json *parent, struct json *child)
+static void push(struct parser *p, struct json *parent, struct json *child)
 {
-    struct json **items = realloc(parent->items, (parent->count + 1) * sizeof *items);
-    if (!items) {
-        fail(p, "out of memory");
-        return -1;
-    }
-    parent->items = items;
+    parent->items =
+        host_realloc(p->arena, parent->items, (parent->count + 1) * sizeof *parent->items);
     parent->items[parent->count++] = child;
-    return 0;
 }
 
 static int hex4(struct parser *p, unsigned *out)
@@ -126,7 +114,7 @@ static size_t put_utf8(char *buf, unsigned cp)
     return 4;
 }
 
-/* Parses a string literal at p->pos (the opening quote); returns a malloc'ed copy. The decoded
+/* Parses a string literal at p->pos (the opening quote); returns a copy from the arena. The decoded
  * form is never longer than the literal, so one buffer of the literal's size is enough. */
 static char *parse_string(struct parser *p)
 {
@@ -141,11 +129,7 @@ static char *parse_string(struct parser *p)
         fail(p, "unterminated string");
         return NULL;
     }
-    char *out = malloc(end - start + 4 + 1);
-    if (!out) {
-        fail(p, "out of memory");
-        return NULL;
-    }
+    char *out = host_alloc(p->arena, end - start + 4 + 1);
     size_t o = 0;
     while (p->pos < end) {
         unsigned char c = (unsigned char)p->s[p->pos++];
@@ -159,14 +143,30 @@ static char *parse_string(struct parser *p)
         }
         char e = p->s[p->pos++];
         switch (e) {
-        case '"': out[o++] = '"'; break;
-        case '\\': out[o++] = '\\'; break;
-        case '/': out[o++] = '/'; break;
-        case 'b': out[o++] = '\b'; break;
-        case 'f': out[o++] = '\f'; break;
-        case 'n': out[o++] = '\n'; break;
-        case 'r': out[o++] = '\r'; break;
-        case 't': out[o++] = '\t'; break;
+        case '"':
+            out[o++] = '"';
+            break;
+        case '\\':
+            out[o++] = '\\';
+            break;
+        case '/':
+            out[o++] = '/';
+            break;
+        case 'b':
+            out[o++] = '\b';
+            break;
+        case 'f':
+            out[o++] = '\f';
+            break;
+        case 'n':
+            out[o++] = '\n';
+            break;
+        case 'r':
+            out[o++] = '\r';
+            break;
+        case 't':
+            out[o++] = '\t';
+            break;
         case 'u': {
             unsigned cp;
             if (hex4(p, &cp))
@@ -205,7 +205,7 @@ static char *parse_string(struct parser *p)
     out[o] = '\0';
     return out;
 bad:
-    free(out);
+    host_free(p->arena, out);
     return NULL;
 }
 
@@ -214,8 +214,6 @@ static struct json *parse_value(struct parser *p, int depth);
 static struct json *parse_container(struct parser *p, int depth, int is_object)
 {
     struct json *n = node_new(p, is_object ? JSON_OBJECT : JSON_ARRAY);
-    if (!n)
-        return NULL;
     char close = is_object ? '}' : ']';
     p->pos++;
     skip_ws(p);
@@ -236,22 +234,16 @@ static struct json *parse_container(struct parser *p, int depth, int is_object)
                 goto bad;
             skip_ws(p);
             if (p->pos >= p->len || p->s[p->pos] != ':') {
-                free(key);
                 fail(p, "expected ':'");
                 goto bad;
             }
             p->pos++;
         }
         struct json *child = parse_value(p, depth + 1);
-        if (!child) {
-            free(key);
+        if (!child)
             goto bad;
-        }
         child->key = key;
-        if (push(p, n, child)) {
-            json_free(child);
-            goto bad;
-        }
+        push(p, n, child);
         skip_ws(p);
         if (p->pos < p->len && p->s[p->pos] == ',') {
             p->pos++;
@@ -265,7 +257,6 @@ static struct json *parse_container(struct parser *p, int depth, int is_object)
         goto bad;
     }
 bad:
-    json_free(n);
     return NULL;
 }
 
@@ -296,8 +287,6 @@ static struct json *parse_number(struct parser *p)
     memcpy(buf, p->s + start, n);
     buf[n] = '\0';
     struct json *node = node_new(p, JSON_NUMBER);
-    if (!node)
-        return NULL;
     char *end;
     errno = 0;
     if (is_int) {
@@ -309,7 +298,6 @@ static struct json *parse_number(struct parser *p)
         (void)strtod(buf, &end);
     }
     if (*end != '\0' || (is_int && errno == ERANGE)) {
-        json_free(node);
         fail(p, "bad number");
         return NULL;
     }
@@ -345,10 +333,6 @@ static struct json *parse_value(struct parser *p, int depth)
         if (!s)
             return NULL;
         struct json *n = node_new(p, JSON_STRING);
-        if (!n) {
-            free(s);
-            return NULL;
-        }
         n->string = s;
         return n;
     }
@@ -357,8 +341,7 @@ static struct json *parse_value(struct parser *p, int depth)
     struct json *n = NULL;
     if (match_word(p, "true")) {
         n = node_new(p, JSON_BOOL);
-        if (n)
-            n->boolean = 1;
+        n->boolean = 1;
     } else if (match_word(p, "false")) {
         n = node_new(p, JSON_BOOL);
     } else if (match_word(p, "null")) {
@@ -369,9 +352,10 @@ static struct json *parse_value(struct parser *p, int depth)
     return n;
 }
 
-struct json *json_parse(const char *text, size_t len, char *err, size_t errlen)
+struct json *json_parse(struct host_arena *a, const char *text, size_t len, char *err,
+                        size_t errlen)
 {
-    struct parser p = { .s = text, .len = len, .err = err, .errlen = errlen };
+    struct parser p = {.arena = a, .s = text, .len = len, .err = err, .errlen = errlen};
     if (errlen)
         err[0] = '\0';
     struct json *root = parse_value(&p, 0);
@@ -379,23 +363,10 @@ struct json *json_parse(const char *text, size_t len, char *err, size_t errlen)
         skip_ws(&p);
         if (p.pos != p.len) {
             fail(&p, "trailing characters after the document");
-            json_free(root);
             root = NULL;
         }
     }
     return root;
-}
-
-void json_free(struct json *node)
-{
-    if (!node)
-        return;
-    for (size_t i = 0; i < node->count; i++)
-        json_free(node->items[i]);
-    free(node->items);
-    free(node->key);
-    free(node->string);
-    free(node);
 }
 
 const struct json *json_get(const struct json *node, const char *key)
@@ -412,6 +383,18 @@ const char *json_get_string(const struct json *node, const char *key)
 {
     const struct json *v = json_get(node, key);
     return v && v->kind == JSON_STRING ? v->string : NULL;
+}
+
+int64_t json_get_int(const struct json *node, const char *key, int64_t dflt)
+{
+    const struct json *v = json_get(node, key);
+    return v && v->kind == JSON_NUMBER && v->is_integer ? v->integer : dflt;
+}
+
+bool json_get_bool(const struct json *node, const char *key)
+{
+    const struct json *v = json_get(node, key);
+    return v && v->kind == JSON_BOOL && v->boolean;
 }
 
 size_t json_len(const struct json *node)
@@ -438,7 +421,6 @@ void json_remove(struct json *node, size_t i)
 {
     if (!node || (node->kind != JSON_ARRAY && node->kind != JSON_OBJECT) || i >= node->count)
         return;
-    json_free(node->items[i]);
     memmove(&node->items[i], &node->items[i + 1], (node->count - i - 1) * sizeof *node->items);
     node->count--;
 }
