@@ -1,5 +1,5 @@
 /*
- * Self-test of the security monitor's link (kern/security/ksm_link.c, hook.c), kernel-test.elf
+ * Self-test of the security monitor's link (kern/security/ksm_channel.c, hook.c), kernel-test.elf
  * only: the fail-closed test of a KSM that dies while the system runs
  * (test/boot: ksm-killed). With the kernel parameter `ksmkill=<n>`, a kernel thread waits
  * until the KSM has given n verdicts, ends it as a crash would, and then checks that nothing

@@ -201,10 +201,10 @@ static Retcode flood_start(struct idl_client *cl, uint32_t *task, volatile uint3
 {
     kl_core_Types_Retcode rc = rcFail;
     uint32_t mdl;
-    Retcode r = core_mdl_create(USER_PAGE_SIZE, VMM_FLAG_READ | VMM_FLAG_WRITE, &mdl);
+    Retcode r = core_mdl_create(USER_PAGE_SIZE, BASTION_VMM_READ | BASTION_VMM_WRITE, &mdl);
     if (r != rcOk)
         return r;
-    r = core_mdl_map(mdl, 0, USER_PAGE_SIZE, 0, VMM_FLAG_READ | VMM_FLAG_WRITE, va);
+    r = core_mdl_map(mdl, 0, USER_PAGE_SIZE, 0, BASTION_VMM_READ | BASTION_VMM_WRITE, va);
     if (r != rcOk)
         return close_handle(mdl, r);
     *progress = (volatile uint32_t *)(uintptr_t)*va;
