@@ -5,10 +5,10 @@
 #include "lib/string.h"
 #include "mm/slab.h"
 #include "obj/kobj_new.h"
+#include "obj/label.h"
 #include "proc/process.h"
 #include "proc/thread.h"
 #include "sched/sched.h"
-#include "obj/label.h"
 
 void port_get(struct ipc_port *p)
 {
