@@ -9,7 +9,7 @@
  *                       own canary, made with the old value, is never checked)
  *   3. per-CPU + GDT/TSS/IST, IDT - from here on, every exception gives a full report
  *   4. protections    - CR0.WP, SMEP, SMAP, UMIP on this CPU
- *   5. memory  (H2)   - mb2_parse, kernel parameters, pmm_init, paging_init, slab, romfs
+ *   5. memory         - mb2_parse, kernel parameters, pmm_init, paging_init, slab, romfs
  *   6. platform       - acpi, lapic, ioapic, tsc, timer, smp (APs call percpu_init_ap())
  *   6b. microkernel   - address spaces (TLB shootdown IPI, fault handlers), the scheduler (from
  *                       here kmain runs as an ordinary thread; every CPU has an idle thread),
@@ -47,10 +47,10 @@
 #include "sched/sched.h"
 #include "sched/selftest.h"
 #include "lib/ubsan.h"
-#include "core/core.h"
+#include "klcore/klcore.h"
 #include "security/ksm_kill_test.h"
 #include "security/ksm_refuse_test.h"
-#include "security/ksm_link.h"
+#include "security/ksm_start.h"
 #include "security/sec_iface.h"
 
 #ifdef BASTION_TEST_HOOKS

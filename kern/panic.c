@@ -7,6 +7,7 @@
 #include "console/console.h"
 #include "ksyms.h"
 #include "lib/kprintf.h"
+#include "lib/random.h"
 
 volatile int panic_in_progress;
 
@@ -17,19 +18,10 @@ uintptr_t __stack_chk_guard = 0x595e9fbd94fda766ull;
 
 __attribute__((no_stack_protector)) void stack_protector_init(void)
 {
-    uint64_t r = 0;
-    if (cpu_features.rdrand) {
-        /* RDRAND may transiently fail (CF = 0): a few retries, then fall back to the TSC. */
-        for (int i = 0; i < 10; i++) {
-            uint8_t ok;
-            __asm__ volatile("rdrand %0; setc %1" : "=r"(r), "=qm"(ok));
-            if (ok)
-                break;
-            r = 0;
-        }
-    }
-    /* Mixed with the TSC (splitmix64 finaliser) so that it differs between boots even
-     * without RDRAND. The low byte is zero so that string overflows stop at the canary. */
+    uint64_t r = random_u64();
+    /* Mixed with the TSC (splitmix64 finaliser) so that it differs between boots even when
+     * random_u64 has only the TSC. The low byte is zero so that string overflows stop at the
+     * canary. */
     uint64_t x = r ^ rdtsc() ^ __stack_chk_guard;
     x ^= x >> 30;
     x *= 0xbf58476d1ce4e5b9ull;

@@ -66,7 +66,7 @@ if ! bench_text "$log" | grep -qE "^($end)"; then
   exit 1
 fi
 
-# Which kernel ran, from its own banner (kern/security/ksm_link.c); the rows' names must agree.
+# Which kernel ran, from its own banner (kern/security/ksm_start.c); the rows' names must agree.
 suffix=''
 if tr -d '\r' <"$log" | grep -q 'BENCHMARK KERNEL WITHOUT A SECURITY MONITOR'; then
   suffix=_nomon

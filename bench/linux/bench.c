@@ -1,5 +1,5 @@
 /*
- * bench/linux/bench.c: the Linux baseline of issue 6, run as /init of an initramfs.
+ * bench/linux/bench.c: the Linux baseline of the benchmark, run as /init of an initramfs.
  *
  * Booted under QEMU TCG with -icount shift=0, the guest's rdtsc advances one tick per executed
  * instruction, so every number printed here is a path length in instructions (plus whatever the

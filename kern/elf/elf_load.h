@@ -1,6 +1,6 @@
 /*
  * Following a load plan: the order of operations that puts an ELF image into a new address
- * space, with the address-space work left to the caller's hooks (issue 4's VMM implements them
+ * space, with the address-space work left to the caller's hooks (the kernel's loader implements them
  * with real page tables; the host test with a simulated address space).
  *
  * For each segment, in plan order:

@@ -4,7 +4,7 @@
  * elf_plan() reads an executable image (from ROMFS, already in kernel memory), checks every
  * header, program header and segment bound, and produces a plan: the page-rounded ranges to map,
  * their permissions, the bytes to copy into them, the entry point and the load bias. It maps and
- * allocates nothing: the process loader (issue 4) follows the plan with its own page allocator,
+ * allocates nothing: the process loader (proc/loader.c) follows the plan with its own page allocator,
  * so this file stays pure and is tested on the host against hostile inputs.
  *
  * What is accepted: static x86-64 executables, ET_EXEC at their linked addresses or ET_DYN

@@ -8,7 +8,7 @@
  * The top is a random page boundary in the `window` bytes below `hi_limit`; the initial stack
  * pointer is moved down by a further random multiple of 16 bytes inside one page. The whole range
  * [guard_start, top) lies in [lo_limit, hi_limit) and does not touch the image's span.
- * Pure: the process loader (issue 4) maps [base, top) and leaves the guard unmapped.
+ * Pure: the process loader (proc/loader.c) maps [base, top) and leaves the guard unmapped.
  */
 #ifndef BASTION_ELF_USER_STACK_H
 #define BASTION_ELF_USER_STACK_H

@@ -11,9 +11,6 @@
 #include "proc/process.h"
 #include "proc/thread.h"
 #include "sched/sched.h"
-#include "security/hook.h"
-
-#include <bastion/ksm_proto.h>
 
 static uint64_t next_call_id = 1;
 
@@ -187,13 +184,13 @@ static enum ipc_call_state call_exchange(struct ipc_port *port, struct ipc_call 
 
 Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len,
                       const struct idl_header *h, uint64_t resp, uint64_t resp_cap,
-                      uint64_t timeout_ms, uint32_t reply_granted, uint64_t *resp_len)
+                      uint64_t timeout_ms, uint32_t answer_grant, uint64_t *resp_len)
 {
     Retcode rc;
     struct ipc_call *c = call_new(port, req, req_len, h, resp_cap, 0, &rc);
     if (c == NULL)
         return rc;
-    c->reply_granted = reply_granted;
+    c->answer_grant = answer_grant;
     if (call_exchange(port, c, timeout_ms) == CALL_REPLIED) {
         rc = copy_to_user(resp, c->resp, c->resp_len);
         if (rc == rcOk)
@@ -385,12 +382,6 @@ Retcode ipc_recv_port(struct ipc_port *port, uint64_t buf, uint64_t cap, uint64_
     }
 }
 
-/* The KSM_PROTO_REPLY_* bit of an answer: response or error. */
-static uint32_t reply_bit(const struct idl_header *h)
-{
-    return (h->flags & IDL_FLAG_ERROR) ? KSM_PROTO_REPLY_ERROR : KSM_PROTO_REPLY_RESPONSE;
-}
-
 /* ---- Reply ----------------------------------------------------------------------------- */
 
 static struct ipc_call *take_received(struct process *me, uint64_t token)
@@ -425,7 +416,8 @@ static Retcode reply_lost(struct ipc_port *next, uint64_t buf, uint64_t cap, uin
 }
 
 Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_port *next,
-                        uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len, uint64_t *out_token)
+                        uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len, uint64_t *out_token,
+                        ipc_answer_check_fn *check)
 {
     PROF_MARK(PROF_KSM_REPLY);
     struct process *me = process_current();
@@ -465,29 +457,11 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
      * before any decision, and before its handles move. */
     if (rc == rcOk && (h.endpoint_id != c->req_h.endpoint_id || h.method_id != c->req_h.method_id))
         rc = rcBadMessage;
-    if (rc == rcOk && !c->kernel_client && !(c->reply_granted & reply_bit(&h))) {
-        /* The monitor sees the answer's handles as SIDs (ipc_msg_sid_view), as it does a
-         * request's; handles the server may not pass on are refused before it is asked. */
-        void *view = kb;
-        if (h.handle_count != 0) {
-            kobj_sid_t sids[IDL_HANDLES_MAX];
-            rc = handle_batch_sids(&me->handles, ipc_msg_handles(kb, &h), h.handle_count, sids, NULL);
-            if (rc == rcOk && (view = kmalloc_charged(len, &me->kmem, &rc)) != NULL)
-                ipc_msg_sid_view(view, kb, len, &h, sids);
-            else
-                view = kb;
-        }
-        struct sec_request sr = {
-            .event = (h.flags & IDL_FLAG_ERROR) ? SEC_EVENT_ERROR : SEC_EVENT_RESPONSE,
-            .src_sid = kobj_sid(&me->obj), .src_class = me->class_name,
-            .dst_sid = kobj_sid(&cp->obj), .dst_class = cp->class_name,
-            .src = me->label, .dst = cp->label,
-            .endpoint_id = h.endpoint_id, .method_id = h.method_id, .msg = view, .msg_len = len,
+    if (rc == rcOk && !c->kernel_client) {
+        struct ipc_answer a = {
+            .server = me, .client = cp, .h = &h, .msg = kb, .len = len, .answer_grant = c->answer_grant,
         };
-        if (rc == rcOk)
-            rc = security_check(&sr);
-        if (view != kb)
-            kfree_charged(view, &me->kmem);
+        rc = check != NULL ? check(&a) : rcSecurityDisallow;
     }
     if (rc == rcOk && h.handle_count != 0) {
         spin_lock(&handle_tree_lock);

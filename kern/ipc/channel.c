@@ -4,11 +4,11 @@
 
 #include "lib/string.h"
 #include "mm/slab.h"
-#include "proc/kobj_new.h"
+#include "obj/kobj_new.h"
 #include "proc/process.h"
 #include "proc/thread.h"
 #include "sched/sched.h"
-#include "security/label.h"
+#include "obj/label.h"
 
 void port_get(struct ipc_port *p)
 {
@@ -144,14 +144,14 @@ Retcode ipc_connect(struct process *charge_to, struct process *server, handle_t 
     return rcOk;
 }
 
-Retcode ipc_security_channel(struct process *ksm, handle_t *out_server_end, struct ipc_port **out_port)
+Retcode ipc_kernel_channel(struct process *server, handle_t *out_server_end, struct ipc_port **out_port)
 {
     struct ipc_server_obj *srv;
-    Retcode rc = server_new(&ipc_server_ops, NULL, ksm, &srv);
+    Retcode rc = server_new(&ipc_server_ops, NULL, server, &srv);
     if (rc != rcOk)
         return rc;
-    /* Receive and reply only: the KSM cannot pass its end on or copy it. */
-    rc = handle_install(&ksm->handles, &srv->obj, HR_IPC_RECV, out_server_end);
+    /* Receive and reply only: the server (the KSM) cannot pass its end on or copy it. */
+    rc = handle_install(&server->handles, &srv->obj, HR_IPC_RECV, out_server_end);
     if (rc == rcOk) {
         port_get(&srv->port);
         *out_port = &srv->port;

@@ -10,24 +10,28 @@
  * the port is closed: queued and future calls fail with rcPeerClosed. A client end that dies
  * leaves the port alone.
  *
- * The exchange (call.c): Call copies the request into the kernel, checks its layout
- * (ipc/msg.h), passes the security hook, then hands it to a receiver waiting on the port and
- * switches to that thread directly (or queues it), and blocks until the reply, a failure, the
- * port's closing or its timeout. Recv takes a request, moves its handles into the receiver's
- * table, copies it out, and gives the receiver a reply token; the receiving process keeps the
- * call until it replies (any thread of it, any order). Reply sends the response back the same
- * way and wakes the caller; ReplyRecv does both and, when the next receive has to wait anyway,
- * switches straight back to the caller.
+ * The exchange (call.c): the Call system call (syscall/ipc_calls.c) copies the request into the
+ * kernel, checks its layout (ipc/msg.h) and has the security hook decide it; IPC then hands it
+ * to a receiver waiting on the port and switches to that thread directly (or queues it), and
+ * blocks until the reply, a failure, the port's closing or its timeout. Recv takes a request,
+ * moves its handles into the receiver's table, copies it out, and gives the receiver a reply
+ * token; the receiving process keeps the call until it replies (any thread of it, any order).
+ * Reply has the answer checked by the function its caller gives (ipc_answer_check_fn), sends it
+ * back the same way and wakes the caller; ReplyRecv does both and, when the next receive has to
+ * wait anyway, switches straight back to the caller. IPC itself decides nothing: it knows no
+ * policy, no verdict and no monitor.
  *
  * Lock order: handle_tree_lock -> port lock -> process lock -> run-queue locks.
  */
 #ifndef BASTION_IPC_IPC_H
 #define BASTION_IPC_IPC_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <bastion/retcode.h>
 
+#include "bastion_idl.h"
 #include "obj/handle.h"
 
 struct process;
@@ -47,13 +51,33 @@ Retcode ipc_connect(struct process *charge_to, struct process *server, handle_t 
                     handle_t *out_server_end, handle_t *out_client);
 
 /*
- * The security channel (security/ksm_link.c): a server end in the KSM's table with receive and
- * reply rights only, and a reference on its port for the kernel, the channel's only client.
- * When the KSM dies its end goes with its handle table, the port closes and the kernel's calls
- * fail with rcPeerClosed. Charged to nobody (it lives as long as the KSM).
+ * A channel whose only client is the kernel (the security channel to the KSM is one,
+ * security/ksm_start.c): a server end in `server`'s table with receive and reply rights only,
+ * and a reference on its port for the kernel, which calls it with ipc_kernel_call. When the
+ * server dies its end goes with its handle table, the port closes and the kernel's calls fail
+ * with rcPeerClosed. Charged to nobody (it lives as long as the server).
  */
 struct ipc_port;
-Retcode ipc_security_channel(struct process *ksm, handle_t *out_server_end, struct ipc_port **out_port);
+Retcode ipc_kernel_channel(struct process *server, handle_t *out_server_end, struct ipc_port **out_port);
+
+/*
+ * A server's answer as Reply hands it to its check, before it has any effect (before its handles
+ * move): the answering and the answered process, the answer's checked header and bytes (in the
+ * kernel; handle values still the server's), and the word the request's check left with the
+ * call (ipc_call_port's answer_grant), which IPC keeps without reading it.
+ */
+struct ipc_answer {
+    struct process *server;
+    struct process *client;
+    const struct idl_header *h;
+    const void *msg;
+    size_t len;
+    uint32_t answer_grant;
+};
+
+/* rcOk lets the answer through; any other code fails the call with it, and Reply returns it to
+ * the server. The security hook's is security_check_server_answer (security/message_check.h). */
+typedef Retcode ipc_answer_check_fn(const struct ipc_answer *a);
 
 struct thread;
 /* Called by thread_exit() (proc/thread.c) before the thread is gone; no locks held. */

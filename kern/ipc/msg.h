@@ -7,7 +7,7 @@
  * header fields, the exact total length 24 + pad8(fixed) + 8*handles + arena, the size limits.
  * The receiver's generated dispatcher then validates the method-specific parts (offsets inside
  * the arena, string terminators, union tags) on its own copy. Requests to the kernel's own
- * endpoints are validated completely (idl_route_request) by kern/core/core.c instead.
+ * endpoints are validated completely (idl_route_request) by kern/klcore/klcore.c instead.
  *
  * Every function works on a copy of the message in kernel memory (the sender can no longer
  * change it) that is 8-byte aligned. Pure: no locks, no allocation; the caller holds the

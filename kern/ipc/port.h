@@ -22,6 +22,7 @@
 
 #include "arch/x86_64/spinlock.h"
 #include "bastion_idl.h"
+#include "ipc/ipc.h"
 #include "ipc/ipc_thread.h"
 #include "obj/kobj.h"
 
@@ -63,7 +64,7 @@ struct ipc_call {
     bool kernel_client;     /* the kernel calls (the security channel): the response stays in
                              * the kernel, is not checked by the security hook, carries no handles;
                              * req and resp live in the record's own allocation (not freed apart) */
-    uint32_t reply_granted; /* KSM_PROTO_REPLY_* bits: answers the KSM granted with the request */
+    uint32_t answer_grant;  /* from the request's check, for its answer's (struct ipc_answer) */
     uint64_t id;            /* the reply token; never 0, never reused */
     enum ipc_call_state state;
     Retcode result;         /* FAILED: what Call returns */
@@ -94,12 +95,12 @@ void port_get(struct ipc_port *p);
 void port_put(struct ipc_port *p);
 
 /* The exchange (call.c); the caller holds a reference on port for the duration. Call takes
- * ownership of req (charged to the caller's process). reply_granted: the security hook already
- * granted the response (sec_request.reply_granted). */
+ * ownership of req (charged to the caller's process). answer_grant: what the request's check
+ * left for its answer's check (struct ipc_answer). */
 Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len,
                       const struct idl_header *h, uint64_t resp, uint64_t resp_cap,
-                      uint64_t timeout_ms, uint32_t reply_granted, uint64_t *resp_len);
-/* The same from the kernel itself (the security channel, security/ksm_link.c): the request is
+                      uint64_t timeout_ms, uint32_t answer_grant, uint64_t *resp_len);
+/* The same from the kernel itself (the security channel, security/ksm_channel.c): the request is
  * head[0..head_len) followed by body[0..body_len) (head starts with its IPC header h), copied
  * into one allocation with the call record and room for the response (charged to the calling
  * thread's process, or to nobody for a kernel thread); the response is copied to
@@ -114,8 +115,11 @@ Retcode ipc_recv_port(struct ipc_port *port, uint64_t buf, uint64_t cap, uint64_
  * timeout_ms. A reply that cannot reach its caller (gone, timed out, no room or quota) gives
  * rcReplyLost, and ReplyRecv receives all the same (rcReplyLost then means "received"); a bad or
  * denied answer is the server's fault and gives its code with nothing received. The wait
- * timeout_ms (0 = forever; expiry gives rcTimeout, the reply itself has gone out). */
+ * timeout_ms (0 = forever; expiry gives rcTimeout, the reply itself has gone out). `check`
+ * decides every answer to a process (not the kernel's own calls, whose answers stay in the
+ * kernel); NULL denies them all (rcSecurityDisallow). */
 Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_port *next,
-                        uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len, uint64_t *out_token);
+                        uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len, uint64_t *out_token,
+                        ipc_answer_check_fn *check);
 
 #endif

@@ -4,7 +4,7 @@
  * -DBASTION_CORE_PROF, and compiles to nothing otherwise. Marks are global, not per CPU: they
  * are meant for the one-CPU benchmark image, where one request runs at a time.
  *
- * Marks of the security round trip (read by kern/security/ksm_link.c):
+ * Marks of the security round trip (read by kern/security/ksm_channel.c):
  *   PROF_KSM_CALL      ipc_kernel_call: the record is built, the hand-off to the KSM begins
  *   PROF_KSM_REPLY     ipc_reply_token entered: the KSM's verdict comes back
  *   PROF_KSM_SWITCH    the KSM's ReplyRecv switches back to the requester

@@ -225,9 +225,9 @@ static uint64_t *pte_of(uint64_t root, uint64_t va, uint64_t *skip)
 static uint64_t prot_flags(uint32_t prot)
 {
     uint64_t f = PTE_P | PTE_U;
-    if (prot & ASPACE_PROT_WRITE)
+    if (prot & BASTION_VMM_WRITE)
         f |= PTE_W;
-    if (!(prot & ASPACE_PROT_EXEC))
+    if (!(prot & BASTION_VMM_EXECUTE))
         f |= PTE_NX;
     return f;
 }
@@ -495,8 +495,8 @@ Retcode aspace_free(struct aspace *as, uint64_t va, uint64_t size)
 Retcode aspace_map_shared(struct aspace *as, uint64_t va, const uint64_t *frames, uint64_t npages,
                           uint32_t prot, struct kobj *owner)
 {
-    if (!as || !frames || !owner || npages == 0 || (prot & ~VR_PROT_MASK) ||
-        ((prot & VR_PROT_WRITE) && (prot & VR_PROT_EXEC)))
+    if (!as || !frames || !owner || npages == 0 || (prot & ~BASTION_VMM_PROT_MASK) ||
+        ((prot & BASTION_VMM_WRITE) && (prot & BASTION_VMM_EXECUTE)))
         return rcInvalidArgument;
     as_lock(as);
     const struct vregion *r = vr_find(&as->map, va);
@@ -717,9 +717,9 @@ static bool serve_demand(uint64_t va, uint64_t err, bool irqs_were_on)
     const struct vregion *r = vr_find(&as->map, va);
     if (r && r->state == VR_COMMITTED && r->prot) {
         bool allowed = true;
-        if ((err & 2) && !(r->prot & ASPACE_PROT_WRITE))
+        if ((err & 2) && !(r->prot & BASTION_VMM_WRITE))
             allowed = false;
-        if ((err & 16) && !(r->prot & ASPACE_PROT_EXEC))
+        if ((err & 16) && !(r->prot & BASTION_VMM_EXECUTE))
             allowed = false;
         uint64_t pa;
         ok = allowed && back_page(as, r, va & ~(PAGE_SIZE - 1), false, &pa) == rcOk;

@@ -34,10 +34,6 @@
 #define ASPACE_USER_LO 0x10000ull                   /* first 64 KiB never mapped */
 #define ASPACE_USER_HI (0x0000800000000000ull - 4096ull)
 
-#define ASPACE_PROT_READ VR_PROT_READ
-#define ASPACE_PROT_WRITE VR_PROT_WRITE
-#define ASPACE_PROT_EXEC VR_PROT_EXEC
-
 struct aspace;
 struct kmem_account;
 struct kobj;

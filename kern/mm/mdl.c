@@ -6,7 +6,7 @@
 #include "mm/pmm.h"
 #include "mm/slab.h"
 #include "mm/vregion.h"
-#include "proc/kobj_new.h"
+#include "obj/kobj_new.h"
 
 static void mdl_destroy(struct kobj *obj);
 static const struct kobj_ops mdl_ops = {KOBJ_MEMORY, "memory", mdl_destroy};
@@ -42,9 +42,9 @@ static void mdl_destroy(struct kobj *obj)
 Retcode mdl_create(uint64_t size, uint32_t prot, struct kmem_account *kmem,
                    struct kmem_account *ram, struct mdl **out)
 {
-    if (out == NULL || size == 0 || prot == 0 || (prot & ~VR_PROT_MASK))
+    if (out == NULL || size == 0 || prot == 0 || (prot & ~BASTION_VMM_PROT_MASK))
         return rcInvalidArgument;
-    if (prot & VR_PROT_EXEC)
+    if (prot & BASTION_VMM_EXECUTE)
         return rcWxViolation;
     if (size > MDL_SIZE_MAX)
         return rcOutOfRange;

@@ -37,7 +37,7 @@
 struct mdl {
     struct kobj obj;            /* first: KOBJ_MEMORY */
     uint64_t npages;
-    uint32_t prot;              /* maximum protection of a mapping: VR_PROT_READ/WRITE */
+    uint32_t prot;              /* maximum protection of a mapping: BASTION_VMM_READ/WRITE */
     uint64_t *frames;           /* npages physical addresses, charged to obj's account;
                                  * a clone: a window into its root's array, not its own */
     struct kmem_account *ram;   /* the frames' charge; one account reference held; NULL for

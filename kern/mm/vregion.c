@@ -46,9 +46,9 @@ static bool range_ok(const struct vr_map *m, uint64_t va, uint64_t size)
 
 static Retcode check_prot(uint32_t prot)
 {
-    if (prot & ~VR_PROT_MASK)
+    if (prot & ~BASTION_VMM_PROT_MASK)
         return rcInvalidArgument;
-    if ((prot & VR_PROT_WRITE) && (prot & VR_PROT_EXEC))
+    if ((prot & BASTION_VMM_WRITE) && (prot & BASTION_VMM_EXECUTE))
         return rcWxViolation;
     return rcOk;
 }
@@ -101,7 +101,7 @@ Retcode vr_reserve(struct vr_map *m, uint64_t hint, uint64_t size, uint32_t prot
     n->alloc_id = m->next_id++;
     n->state = VR_RESERVED;
     n->prot = prot;
-    n->flags = (prot & VR_PROT_WRITE) ? VR_WAS_WRITABLE : 0;
+    n->flags = (prot & BASTION_VMM_WRITE) ? VR_WAS_WRITABLE : 0;
     n->owner = NULL;
     struct vregion **pp = &m->head;
     while (*pp && (*pp)->base < base)
@@ -238,7 +238,7 @@ static Retcode protect_allowed(const struct vr_map *m, uint64_t va, uint64_t siz
             continue;
         if (r->flags & VR_SEALED)
             return rcAccessDenied;
-        if ((prot & VR_PROT_EXEC) && (r->flags & VR_WAS_WRITABLE))
+        if ((prot & BASTION_VMM_EXECUTE) && (r->flags & VR_WAS_WRITABLE))
             return rcWxViolation;
     }
     return rcOk;
@@ -260,7 +260,7 @@ Retcode vr_protect(struct vr_map *m, uint64_t va, uint64_t size, uint32_t prot)
     for (struct vregion *r = m->head; r; r = r->next)
         if (r->base >= va && r->base < va + size) {
             r->prot = prot;
-            if (prot & VR_PROT_WRITE)
+            if (prot & BASTION_VMM_WRITE)
                 r->flags |= VR_WAS_WRITABLE;
         }
     merge(m);

@@ -25,14 +25,12 @@
 #include <stdint.h>
 
 #include <bastion/retcode.h>
+#include <bastion/vmm.h>
 
 #define VR_PAGE 4096ull
 
-/* Protection bits: the same values as ELF's PF_X/PF_W/PF_R order used by the loader and VMM. */
-#define VR_PROT_READ 1u
-#define VR_PROT_WRITE 2u
-#define VR_PROT_EXEC 4u
-#define VR_PROT_MASK 7u
+/* A region's protection: the VMM flags' access bits (<bastion/vmm.h>, BASTION_VMM_READ, _WRITE,
+ * _EXECUTE, within BASTION_VMM_PROT_MASK), the one name of that set in kernel and user mode. */
 
 enum vr_state {
     VR_FREE = 0,      /* not in any region (only reported by queries) */
@@ -50,7 +48,7 @@ enum vr_state {
  * their ELF permissions and keep them: any later protect is rcAccessDenied. There is no JIT
  * path: a program that generates code has no way to run it.
  */
-#define VR_WAS_WRITABLE 1u /* some protection of this region so far included VR_PROT_WRITE */
+#define VR_WAS_WRITABLE 1u /* some protection of this region so far included BASTION_VMM_WRITE */
 #define VR_SEALED 2u       /* its protection is final (an image segment) */
 
 struct vregion {

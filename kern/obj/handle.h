@@ -55,9 +55,9 @@
 #include <stdint.h>
 
 #include <bastion/retcode.h>
+#include <bastion/rights.h>
 
 #include "obj/kobj.h"
-#include "obj/rights.h"
 
 typedef uint32_t handle_t;
 

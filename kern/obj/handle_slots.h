@@ -1,6 +1,6 @@
 /*
  * Internal to kern/obj: the slot layer of a handle table (values, generations, free list,
- * growth), shared by handle_table.c and derivation.c. Every *_locked function expects the
+ * growth), shared by handle_table.c and handle_ops.c. Every *_locked function expects the
  * table's lock (table_lock) to be held by the caller.
  */
 #ifndef BASTION_OBJ_HANDLE_SLOTS_H

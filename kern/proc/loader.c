@@ -6,60 +6,19 @@
 #include "elf/user_stack.h"
 #include "fs/romfs.h"
 #include "lib/kprintf.h"
+#include "lib/random.h"
 #include "mm/aspace.h"
 #include "proc/process.h"
-
-static bool rdseed64(uint64_t *v)
-{
-    for (int i = 0; i < 32; i++) {
-        uint8_t ok;
-        __asm__ volatile("rdseed %0; setc %1" : "=r"(*v), "=qm"(ok));
-        if (ok)
-            return true;
-    }
-    return false;
-}
-
-static bool rdrand64(uint64_t *v)
-{
-    for (int i = 0; i < 32; i++) {
-        uint8_t ok;
-        __asm__ volatile("rdrand %0; setc %1" : "=r"(*v), "=qm"(ok));
-        if (ok)
-            return true;
-    }
-    return false;
-}
-
-uint64_t loader_random64(void)
-{
-    uint64_t v;
-    if (cpu_features.rdseed && rdseed64(&v))
-        return v;
-    if (cpu_features.rdrand && rdrand64(&v))
-        return v;
-    static bool warned;
-    static uint64_t counter;
-    if (!warned) {
-        warned = true;
-        kprintf("loader: no RDSEED/RDRAND: ASLR uses the TSC (weak)\n");
-    }
-    /* splitmix64 over the TSC and a counter. */
-    v = rdtsc() + __atomic_add_fetch(&counter, 0x9E3779B97F4A7C15ull, __ATOMIC_RELAXED);
-    v = (v ^ (v >> 30)) * 0xBF58476D1CE4E5B9ull;
-    v = (v ^ (v >> 27)) * 0x94D049BB133111EBull;
-    return v ^ (v >> 31);
-}
 
 static uint32_t elf_to_aspace_prot(uint32_t prot)
 {
     uint32_t r = 0;
     if (prot & ELF_PROT_READ)
-        r |= ASPACE_PROT_READ;
+        r |= BASTION_VMM_READ;
     if (prot & ELF_PROT_WRITE)
-        r |= ASPACE_PROT_WRITE;
+        r |= BASTION_VMM_WRITE;
     if (prot & ELF_PROT_EXEC)
-        r |= ASPACE_PROT_EXEC;
+        r |= BASTION_VMM_EXECUTE;
     return r;
 }
 
@@ -127,7 +86,7 @@ Retcode loader_load(struct process *p, const char *path, uint64_t stack_size)
         at_zero.hi -= LOADER_IMAGE_LO;
         at_zero.bias = 0;
         uint64_t bias;
-        rc = elf_choose_bias(&at_zero, loader_random64(), LOADER_IMAGE_LO, LOADER_IMAGE_HI, &bias);
+        rc = elf_choose_bias(&at_zero, random_u64(), LOADER_IMAGE_LO, LOADER_IMAGE_HI, &bias);
         if (rc == rcOk)
             rc = elf_plan(image, e.size, bias, &plan, &diag);
     }
@@ -144,12 +103,12 @@ Retcode loader_load(struct process *p, const char *path, uint64_t stack_size)
     }
 
     struct user_stack_plan st;
-    rc = user_stack_place(stack_size, LOADER_STACK_GUARD, LOADER_STACK_WINDOW, loader_random64(),
+    rc = user_stack_place(stack_size, LOADER_STACK_GUARD, LOADER_STACK_WINDOW, random_u64(),
                           LOADER_IMAGE_HI, LOADER_STACK_HI, plan.lo, plan.hi, &st);
     if (rc == rcOk) {
         uint64_t got;
         /* The guard page below base is never reserved: running off the stack faults. */
-        rc = aspace_reserve(p->as, st.base, st.top - st.base, ASPACE_PROT_READ | ASPACE_PROT_WRITE,
+        rc = aspace_reserve(p->as, st.base, st.top - st.base, BASTION_VMM_READ | BASTION_VMM_WRITE,
                             &got);
         if (rc == rcOk) {
             rc = aspace_commit(p->as, st.base, st.top - st.base);

@@ -37,7 +37,4 @@ struct process;
  */
 Retcode loader_load(struct process *p, const char *path, uint64_t stack_size);
 
-/* 64 random bits for ASLR and handle-table keys (see above). */
-uint64_t loader_random64(void);
-
 #endif

@@ -5,18 +5,19 @@
 #include "boot/params.h"
 #include "ipc/ipc.h"
 #include "lib/kprintf.h"
+#include "lib/random.h"
 #include "lib/string.h"
 #include "mm/aspace.h"
 #include "mm/pmm.h"
 #include "mm/slab.h"
 #include "panic.h"
-#include "proc/kobj_new.h"
+#include "obj/kobj_new.h"
 #include "proc/loader.h"
 #include "proc/startblock_build.h"
 #include "proc/thread.h"
 #include "sched/sched.h"
 #include "security/hook.h"
-#include "security/label.h"
+#include "obj/label.h"
 
 struct spinlock handle_tree_lock = SPINLOCK_INIT;
 
@@ -425,7 +426,7 @@ Retcode process_create(struct process *creator, const char *name, const char *cl
     spin_unlock(&list_lock);
 
     rc = handle_table_init(&p->handles, &process_handle_ops, p, PROCESS_HANDLE_LIMIT,
-                           loader_random64());
+                           random_u64());
     if (rc != rcOk)
         goto fail;
     rc = handle_install(&p->handles, &core_obj, HR_KERNEL_FULL, &p->core_handle);
@@ -559,7 +560,7 @@ Retcode process_start(struct process *p)
         /* Started by the calling process (Task.Resume), or by the kernel itself (Einit). */
         const struct process *by = thread_current()->proc;
         struct sec_request sr = {
-            .event = SEC_EVENT_EXECUTE,
+            .event = KSM_EV_EXECUTE,
             .src_sid = by ? kobj_sid(&by->obj) : KOBJ_SID_KERNEL,
             .src_class = by ? by->class_name : "kernel",
             .dst_sid = kobj_sid(&p->obj), .dst_class = p->class_name,

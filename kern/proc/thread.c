@@ -22,7 +22,7 @@
 
 /*
  * Kernel stacks: slots of KSTACK_SLOT bytes from KSTACK_THREADS in the kernel-stack PML4 slot
- * (mm/paging.h; H3's AP stacks sit at its start). Each slot is one unmapped guard page then
+ * (mm/paging.h; the APs' boot stacks sit at its start). Each slot is one unmapped guard page then
  * THREAD_KSTACK_PAGES mapped pages. A freed stack stays mapped and goes on a free list
  * (its first word links it), so no TLB shootdown is ever needed for kernel stacks.
  */
@@ -437,4 +437,10 @@ void thread_init(void)
     fpu_cache = kmem_cache_create("fpu", FPU_STATE_SIZE, 64);
     if (!thread_cache || !fpu_cache)
         panic("thread: no memory for the thread caches");
+}
+
+/* The thread this CPU runs: the scheduler sets percpu.current_thread at every switch. */
+struct thread *thread_current(void)
+{
+    return (struct thread *)this_cpu()->current_thread;
 }

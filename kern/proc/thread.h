@@ -118,7 +118,7 @@ struct thread {
     uint64_t ticks_run;           /* timer ticks that found it running */
     struct ipc_thread ipc;        /* IPC wait state (ipc/ipc_thread.h; all-zero = idle) */
     /* core_call's request [0] and response [1] buffers for messages of at most
-     * THREAD_CORE_MSG bytes (kern/core/core.c): part of the thread, so charged once with it
+     * THREAD_CORE_MSG bytes (kern/klcore/klcore.c): part of the thread, so charged once with it
      * (thread_kernel_charge()) instead of allocated and charged on every core-endpoint call. A
      * thread is in at most one core call at a time. */
     _Alignas(16) uint8_t core_msg[2][THREAD_CORE_MSG];

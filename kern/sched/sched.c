@@ -641,8 +641,3 @@ void sched_init(void)
 
 uint64_t sched_context_switches(unsigned cpu) { return cpu < MAX_CPUS ? cpus[cpu].switches : 0; }
 uint64_t sched_idle_ticks(unsigned cpu) { return cpu < MAX_CPUS ? cpus[cpu].idle_ticks : 0; }
-
-struct thread *thread_current(void)
-{
-    return (struct thread *)this_cpu()->current_thread;
-}

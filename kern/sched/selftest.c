@@ -337,10 +337,10 @@ static void test_user_mode(void)
     struct aspace *as;
     CHECK(aspace_create(NULL, NULL, &as) == rcOk, "aspace_create");
     uint64_t code = 0, data = 0, stack = 0;
-    CHECK(aspace_reserve(as, 0, 4096, ASPACE_PROT_READ | ASPACE_PROT_EXEC, &code) == rcOk, "reserve code");
-    CHECK(aspace_reserve(as, 0, 8192, ASPACE_PROT_READ | ASPACE_PROT_WRITE, &data) == rcOk, "reserve data");
-    CHECK(aspace_reserve(as, 0, 16384, ASPACE_PROT_READ | ASPACE_PROT_WRITE, &stack) == rcOk, "reserve stack");
-    CHECK(aspace_reserve(as, 0, 4096, ASPACE_PROT_READ | ASPACE_PROT_WRITE | ASPACE_PROT_EXEC, &code) == rcWxViolation,
+    CHECK(aspace_reserve(as, 0, 4096, BASTION_VMM_READ | BASTION_VMM_EXECUTE, &code) == rcOk, "reserve code");
+    CHECK(aspace_reserve(as, 0, 8192, BASTION_VMM_READ | BASTION_VMM_WRITE, &data) == rcOk, "reserve data");
+    CHECK(aspace_reserve(as, 0, 16384, BASTION_VMM_READ | BASTION_VMM_WRITE, &stack) == rcOk, "reserve stack");
+    CHECK(aspace_reserve(as, 0, 4096, BASTION_VMM_READ | BASTION_VMM_WRITE | BASTION_VMM_EXECUTE, &code) == rcWxViolation,
           "W+X refused");
     CHECK(aspace_write(as, code, user_code, sizeof user_code) == rcOk, "write code");
     CHECK(aspace_commit(as, data, 8192) == rcOk, "commit data");
@@ -436,9 +436,9 @@ static void test_user_preempt_terminate(void)
     struct aspace *as;
     CHECK(aspace_create(NULL, NULL, &as) == rcOk, "aspace_create");
     uint64_t spin = 0, ud = 0, stack = 0;
-    CHECK(aspace_reserve(as, 0, 4096, ASPACE_PROT_READ | ASPACE_PROT_EXEC, &spin) == rcOk, "reserve");
-    CHECK(aspace_reserve(as, 0, 4096, ASPACE_PROT_READ | ASPACE_PROT_EXEC, &ud) == rcOk, "reserve");
-    CHECK(aspace_reserve(as, 0, 8192, ASPACE_PROT_READ | ASPACE_PROT_WRITE, &stack) == rcOk, "reserve");
+    CHECK(aspace_reserve(as, 0, 4096, BASTION_VMM_READ | BASTION_VMM_EXECUTE, &spin) == rcOk, "reserve");
+    CHECK(aspace_reserve(as, 0, 4096, BASTION_VMM_READ | BASTION_VMM_EXECUTE, &ud) == rcOk, "reserve");
+    CHECK(aspace_reserve(as, 0, 8192, BASTION_VMM_READ | BASTION_VMM_WRITE, &stack) == rcOk, "reserve");
     CHECK(aspace_write(as, spin, user_spin, sizeof user_spin) == rcOk, "write spin");
     CHECK(aspace_write(as, ud, user_ud, sizeof user_ud) == rcOk, "write ud2");
     CHECK(aspace_commit(as, stack, 8192) == rcOk, "commit stack");

@@ -7,17 +7,17 @@
 #include <bastion/ksm_proto.h>
 
 #include "lib/kprintf.h"
-#include "security/ksm_link.h"
+#include "security/ksm_channel.h"
 #include "security/ksm_self.h"
 #include "security/kss.h"
-#include "security/label.h"
+#include "obj/label.h"
 
-static uint64_t counts[SEC_EVENT_COUNT];
+static uint64_t counts[KSM_EV_COUNT];
 static uint64_t denied, granted;
 
-static const char *const event_names[SEC_EVENT_COUNT] = {
-    [SEC_EVENT_EXECUTE] = "execute", [SEC_EVENT_REQUEST] = "request", [SEC_EVENT_RESPONSE] = "response",
-    [SEC_EVENT_ERROR] = "error",     [SEC_EVENT_SECURITY] = "security",
+static const char *const event_names[KSM_EV_COUNT] = {
+    [KSM_EV_EXECUTE] = "execute", [KSM_EV_REQUEST] = "request", [KSM_EV_RESPONSE] = "response",
+    [KSM_EV_ERROR] = "error",     [KSM_EV_SECURITY] = "security",
 };
 
 /* "request Untrusted[demo.Untrusted] -> kernel[kl.core.Core] <what>" into a kss record. */
@@ -36,7 +36,7 @@ static void audit(const struct sec_request *req, bool granted, Retcode rc, const
 static void audit_kernel_denial(const struct sec_request *req, Retcode rc, const char *why)
 {
     char what[96];
-    if (req->event == SEC_EVENT_EXECUTE)
+    if (req->event == KSM_EV_EXECUTE)
         ksnprintf(what, sizeof what, "execute: %s (%s)", why, retcode_name(rc));
     else
         ksnprintf(what, sizeof what, "endpoint %u method %u: %s (%s)", req->endpoint_id, req->method_id, why,
@@ -57,7 +57,7 @@ static __attribute__((unused)) Retcode decide(struct sec_request *req)
             audit_kernel_denial(req, rc, "not on the KSM's fixed list");
         return rc;
     }
-    if (req->event == SEC_EVENT_EXECUTE && req->src == NULL && ksm_is_self(req->dst))
+    if (req->event == KSM_EV_EXECUTE && req->src == NULL && ksm_is_self(req->dst))
         return rcOk; /* the kernel starts the KSM: nobody to ask yet */
     struct ksm_verdict_in in;
     const struct ksm_proto_verdict *v = &in.v;
@@ -76,7 +76,7 @@ static __attribute__((unused)) Retcode decide(struct sec_request *req)
             audit_kernel_denial(req, rc, why);
         return rc;
     }
-    if (req->event == SEC_EVENT_EXECUTE && v->granted)
+    if (req->event == KSM_EV_EXECUTE && v->granted)
         __atomic_store_n(&req->dst->class_id, v->class_id, __ATOMIC_RELEASE);
     req->reply_granted = v->granted ? v->reply : 0;
     rc = v->granted ? rcOk : rcSecurityDisallow;
@@ -87,7 +87,7 @@ static __attribute__((unused)) Retcode decide(struct sec_request *req)
 
 Retcode security_check(struct sec_request *req)
 {
-    if (req == NULL || (unsigned)req->event >= SEC_EVENT_COUNT) {
+    if (req == NULL || (unsigned)req->event >= KSM_EV_COUNT) {
         __atomic_add_fetch(&denied, 1, __ATOMIC_RELAXED);
         return rcSecurityDisallow;
     }
@@ -105,9 +105,9 @@ Retcode security_check(struct sec_request *req)
     return rc;
 }
 
-uint64_t security_count(enum sec_event ev)
+uint64_t security_count(enum ksm_event ev)
 {
-    return (unsigned)ev < SEC_EVENT_COUNT ? __atomic_load_n(&counts[ev], __ATOMIC_RELAXED) : 0;
+    return (unsigned)ev < KSM_EV_COUNT ? __atomic_load_n(&counts[ev], __ATOMIC_RELAXED) : 0;
 }
 
 uint64_t security_granted(void)

@@ -3,11 +3,11 @@
  *
  * Callers: core.c for every core-endpoint request (after idl_route_request validated it, before
  * the handler runs) and, when the policy makes it conditional, the kernel's answer; ipc/call.c
- * and ipc_syscall.c for every inter-process request, response and error response; process.c
+ * and syscall/ipc_calls.c for every inter-process request, response and error response; process.c
  * for every process start (the "execute" event). Nothing else decides; a caller that gets
  * anything but rcOk drops the request and returns that code to the sender.
  *
- * security_check() asks the KSM (ksm_link.c) over the security channel and waits for its
+ * security_check() asks the KSM (ksm_channel.c) over the security channel and waits for its
  * verdict, so it may sleep: call it with no lock held. Fail closed: no KSM, a KSM that died or
  * gave no verdict within KSM_VERDICT_TIMEOUT_MS (rcNoKsm), a malformed verdict
  * (rcSecurityDisallow); every such denial is logged. The KSM's own requests never reach it: a
@@ -20,23 +20,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <bastion/ksm_proto.h>
 #include <bastion/retcode.h>
 
 #include "obj/kobj.h"
 
-enum sec_event {
-    SEC_EVENT_EXECUTE = 0, /* a process is started */
-    SEC_EVENT_REQUEST,     /* a request to the kernel or to a server process */
-    SEC_EVENT_RESPONSE,    /* a server's response */
-    SEC_EVENT_ERROR,       /* a server's error response */
-    SEC_EVENT_SECURITY,    /* a security-interface request (issue 5) */
-    SEC_EVENT_COUNT
-};
+/* The class requests to the kernel, and its answers, name (kl.core.Core, idl/kl/core/Core.edl). */
+#define SEC_KERNEL_CLASS "kl.core.Core"
+
 
 struct sec_label;
 
 struct sec_request {
-    enum sec_event event;
+    enum ksm_event event;
     kobj_sid_t src_sid;      /* the sending process (KOBJ_SID_KERNEL for the kernel) */
     const char *src_class;   /* its class (EDL name), for audit records */
     kobj_sid_t dst_sid;      /* the receiving process, or KOBJ_SID_KERNEL for kl.core.Core */
@@ -61,7 +57,7 @@ Retcode security_check(struct sec_request *req);
 
 /* Requests seen per event since boot, and how many were granted and denied (diagnostics,
  * tests). */
-uint64_t security_count(enum sec_event ev);
+uint64_t security_count(enum ksm_event ev);
 uint64_t security_granted(void);
 uint64_t security_denied(void);
 

@@ -17,8 +17,9 @@
 #include "proc/thread.h"
 #include "sched/sched.h"
 #include "security/hook.h"
-#include "security/ksm_link.h"
-#include "security/label.h"
+#include "security/ksm_channel.h"
+#include "security/ksm_start.h"
+#include "obj/label.h"
 
 static uint64_t wanted_verdicts;
 static unsigned passed, failed;
@@ -56,11 +57,11 @@ static void kill_test(void *arg)
         goto out;
     l->class_id = 0;
     static const uint8_t msg[24];
-    static const enum sec_event events[] = {SEC_EVENT_EXECUTE, SEC_EVENT_REQUEST, SEC_EVENT_RESPONSE,
-                                            SEC_EVENT_ERROR, SEC_EVENT_SECURITY};
+    static const enum ksm_event events[] = {KSM_EV_EXECUTE, KSM_EV_REQUEST, KSM_EV_RESPONSE,
+                                            KSM_EV_ERROR, KSM_EV_SECURITY};
     uint64_t granted_before = security_granted();
     for (size_t i = 0; i < sizeof events / sizeof events[0]; i++) {
-        bool exec = events[i] == SEC_EVENT_EXECUTE;
+        bool exec = events[i] == KSM_EV_EXECUTE;
         struct sec_request r = {
             .event = events[i], .src_sid = exec ? KOBJ_SID_KERNEL : 1000, .src_class = exec ? "kernel" : "Einit",
             .dst_sid = exec ? 1000 : KOBJ_SID_KERNEL, .dst_class = exec ? "Einit" : "kl.core.Core",

@@ -18,7 +18,7 @@
 #include "sched/sched.h"
 #include "security/hook.h"
 #include "security/kss.h"
-#include "security/label.h"
+#include "obj/label.h"
 
 /* The refused request's source: no process has this SID, so its record is found by it. */
 #define REFUSED_SID 0x5EC0FFEEull

@@ -1,7 +1,7 @@
 /* The KSM's fixed list (ksm_self.h). */
 #include "security/ksm_self.h"
 
-#include "core/core.h"
+#include "klcore/klcore.h"
 
 /* What the KSM program (ksm/monitor/) needs and nothing more: its console, entropy for its
  * stack canary, its memory (the C runtime's heap, within its own RAM limit), a receiving
@@ -24,7 +24,7 @@ static const struct {
 bool ksm_self_allowed(const struct sec_request *req)
 {
     /* Only requests to the kernel: the kernel's answers to them need no check either. */
-    if (req->event != SEC_EVENT_REQUEST || req->dst != NULL)
+    if (req->event != KSM_EV_REQUEST || req->dst != NULL)
         return false;
     for (size_t i = 0; i < sizeof fixed_list / sizeof fixed_list[0]; i++)
         if (fixed_list[i].endpoint == req->endpoint_id && fixed_list[i].method == req->method_id)

@@ -5,7 +5,7 @@
  *
  * The console is rate limited (a burst of KSS_CONSOLE_BURST lines, then KSS_CONSOLE_PER_SEC a
  * second), so that a process that provokes denials cannot flood it; the ring keeps every record
- * until it wraps. User mode reads it through kl.core.Audit (kern/core/audit.c): every open
+ * until it wraps. User mode reads it through kl.core.Audit (kern/klcore/Audit.c): every open
  * handle is a reader with its own cursor, so a reader sees every record the ring still holds
  * and no reader can hide a record from another.
  */

@@ -48,7 +48,7 @@ Retcode sec_iface_call(struct process *p, uint64_t req, uint64_t req_len, uint64
         rc = rcBadMessage; /* nobody receives handles here */
     if (rc == rcOk) {
         struct sec_request sr = {
-            .event = SEC_EVENT_SECURITY, .src_sid = kobj_sid(&p->obj), .src_class = p->class_name,
+            .event = KSM_EV_SECURITY, .src_sid = kobj_sid(&p->obj), .src_class = p->class_name,
             .dst_sid = KOBJ_SID_KERNEL, .dst_class = "security", .src = p->label,
             .endpoint_id = h.endpoint_id, .method_id = h.method_id, .msg = kb, .msg_len = req_len,
         };

@@ -19,19 +19,13 @@
 
 #include <stdint.h>
 
+#include <bastion/ksm_proto.h>
+
 #define KSM_TABLE_MAGIC 0x314d534bu /* "KSM1" */
 #define KSM_STACK_MAX 32u           /* operand stack of one expression */
 #define KSM_HEADER_SIZE 24u         /* IPC message header before the fixed part */
 
-/* Security events, as PSL names them. */
-enum ksm_event {
-    KSM_EV_EXECUTE = 0,
-    KSM_EV_REQUEST = 1,
-    KSM_EV_RESPONSE = 2,
-    KSM_EV_ERROR = 3,
-    KSM_EV_SECURITY = 4,
-    KSM_EV_COUNT = 5
-};
+/* Security events (enum ksm_event): <bastion/ksm_proto.h>. */
 
 /* Instructions of the expression machine (postfix, with forward jumps for && and ||). */
 enum ksm_op {

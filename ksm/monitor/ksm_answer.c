@@ -4,6 +4,11 @@
 #include "bastion_idl.h"
 #include "ksm_decide.h"
 
+/* The security channel's layout and the policy table's message offsets are the IPC header's:
+ * tied here, where the KSM sees both definitions. */
+_Static_assert(KSM_PROTO_ARENA_OFFSET == IDL_HEADER_SIZE + sizeof(struct ksm_proto_request), "ksm_proto.h");
+_Static_assert(KSM_HEADER_SIZE == IDL_HEADER_SIZE, "ksm_table.h: KSM_HEADER_SIZE is the IPC header");
+
 /* Appends NUL-terminated text within an answer's text, truncating at the end. */
 struct text {
     char *buf;
@@ -83,17 +88,17 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
 
     struct idl_header h;
     struct ksm_proto_request r;
-    if (msg == NULL || len < KSM_ANSWER_ARENA_OFFSET) {
+    if (msg == NULL || len < KSM_PROTO_ARENA_OFFSET) {
         return refuse(out, "malformed security request (too short)");
     }
     __builtin_memcpy(&h, m, sizeof h);
     __builtin_memcpy(&r, m + IDL_HEADER_SIZE, sizeof r);
     if (h.endpoint_id != 0 || h.method_id != KSM_PROTO_DECIDE || h.fixed_size != sizeof r || h.handle_count != 0 ||
-        h.flags != 0 || h.arena_size != len - KSM_ANSWER_ARENA_OFFSET || r.reserved != 0) {
+        h.flags != 0 || h.arena_size != len - KSM_PROTO_ARENA_OFFSET || r.reserved != 0) {
         return refuse(out, "malformed security request");
     }
-    const uint8_t *arena = m + KSM_ANSWER_ARENA_OFFSET;
-    size_t arena_len = len - KSM_ANSWER_ARENA_OFFSET;
+    const uint8_t *arena = m + KSM_PROTO_ARENA_OFFSET;
+    size_t arena_len = len - KSM_PROTO_ARENA_OFFSET;
 
     uint32_t src = table_class(ctx, r.src_class), dst = table_class(ctx, r.dst_class);
     const char *new_class = 0;

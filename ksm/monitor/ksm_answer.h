@@ -14,9 +14,6 @@
 
 #include "ksm_table.h"
 
-/* Bytes of the security-channel header and fixed part before the arena. */
-#define KSM_ANSWER_ARENA_OFFSET 48u
-
 /* What ksm_answer() needs besides the message: the table and the id of kl.core.Core in it
  * (ksm_class_id(table, "kl.core.Core"); UINT32_MAX if the policy does not name the kernel). */
 struct ksm_answer_ctx {

@@ -59,7 +59,7 @@ static _Noreturn void test_hang(uint8_t *request, size_t cap)
 
 /* A receiver's buffer holds the largest request: the security-channel header, then a whole
  * IPC message. */
-static _Alignas(8) uint8_t buffers[KSM_RECEIVERS_MAX][KSM_ANSWER_ARENA_OFFSET + IDL_MESSAGE_MAX];
+static _Alignas(8) uint8_t buffers[KSM_RECEIVERS_MAX][KSM_PROTO_ARENA_OFFSET + IDL_MESSAGE_MAX];
 
 
 /*

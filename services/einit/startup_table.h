@@ -45,7 +45,7 @@
 #define EINIT_DEFAULT_KERNEL_MEMORY (1024u * 1024u)       /* 1 MiB of kernel objects */
 #define EINIT_DEFAULT_RAM (16u * 1024u * 1024u)           /* 16 MiB of user memory */
 
-/* Per-process quotas (issue 4, point 7), in bytes. The kernel charges every kernel object the
+/* Per-process quotas, in bytes. The kernel charges every kernel object the
  * process causes to kernel_memory, and every committed user page to ram; reaching either returns
  * rcQuotaExceeded to the process. */
 struct einit_limits {

@@ -12,7 +12,7 @@
 #include <user/vmm.h>
 
 #include "ostest.h"
-#include "rights.h"
+#include <bastion/rights.h>
 #include "spawn.h"
 
 #define H(v) core_handle_arg(v)
@@ -23,7 +23,7 @@ static uint32_t handles[MAX_OBJECTS];
 
 static Retcode mdl_create_page(uint32_t *h)
 {
-    return core_mdl_create(PAGE, VMM_FLAG_READ | VMM_FLAG_WRITE, h);
+    return core_mdl_create(PAGE, BASTION_VMM_READ | BASTION_VMM_WRITE, h);
 }
 
 static uint32_t origin; /* the buffer mdl_clone_page clones */
@@ -109,7 +109,7 @@ static void mdl_map_rights(void)
     CORE_CLIENT(cl, kl_core_Core_EP_handle_Handle, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc;
     uint32_t mdl = 0;
-    if (!OT_RC(core_mdl_create(PAGE, VMM_FLAG_READ | VMM_FLAG_WRITE, &mdl), rcOk))
+    if (!OT_RC(core_mdl_create(PAGE, BASTION_VMM_READ | BASTION_VMM_WRITE, &mdl), rcOk))
         return;
     idl_handle_t no_map = { 0 }, regrow = { 0 };
     bool ok = OT_RC(core_result(kl_core_Handle_Copy(&cl, H(mdl), HR_READ | HR_WRITE | HR_BASIC,
@@ -117,7 +117,7 @@ static void mdl_map_rights(void)
                                 &rc),
                     rcOk);
     uint64_t va = 0;
-    ok = OT_RC(core_mdl_map(no_map.handle, 0, PAGE, 0, VMM_FLAG_READ | VMM_FLAG_WRITE, &va), rcAccessDenied) && ok;
+    ok = OT_RC(core_mdl_map(no_map.handle, 0, PAGE, 0, BASTION_VMM_READ | BASTION_VMM_WRITE, &va), rcAccessDenied) && ok;
     /* A copy of the copy cannot win the right back. */
     ok = OT_RC(core_result(kl_core_Handle_Copy(&cl, H(no_map.handle), HR_READ | HR_MEMORY_MAP,
                                                H(kl_core_Types_InvalidHandleValue), &regrow, &rc),
@@ -125,7 +125,7 @@ static void mdl_map_rights(void)
                rcAccessDenied) &&
          ok;
     /* The original still maps: the refusal was the right's, not the buffer's. */
-    ok = OT_RC(core_mdl_map(mdl, 0, PAGE, 0, VMM_FLAG_READ | VMM_FLAG_WRITE, &va), rcOk) && ok;
+    ok = OT_RC(core_mdl_map(mdl, 0, PAGE, 0, BASTION_VMM_READ | BASTION_VMM_WRITE, &va), rcOk) && ok;
     if (va != 0)
         (void)core_vmm_free(va, PAGE);
     ok = ot_bystander_served() && ok;
@@ -189,7 +189,7 @@ static void in_child(const char *name, const char *method, Retcode (*make)(uint3
 
 static void child_multitudes(void)
 {
-    if (OT_RC(core_mdl_create(PAGE, VMM_FLAG_READ | VMM_FLAG_WRITE, &child_mdl), rcOk)) {
+    if (OT_RC(core_mdl_create(PAGE, BASTION_VMM_READ | BASTION_VMM_WRITE, &child_mdl), rcOk)) {
         in_child("AttackCoreChild1", "kl.core.Task.TransferHandle", transfer_to_child);
         handles[0] = child_mdl;
         ot_close_handles(handles, 1);
@@ -200,7 +200,7 @@ int main(void)
 {
     ot_begin("os_attack_core");
     multitude("kl.core.VMM.MdlCreate", mdl_create_page);
-    if (OT_RC(core_mdl_create(PAGE, VMM_FLAG_READ | VMM_FLAG_WRITE, &origin), rcOk)) {
+    if (OT_RC(core_mdl_create(PAGE, BASTION_VMM_READ | BASTION_VMM_WRITE, &origin), rcOk)) {
         multitude("kl.core.VMM.MdlClone", mdl_clone_page);
         handles[0] = origin;
         ot_close_handles(handles, 1);

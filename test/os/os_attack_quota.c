@@ -235,7 +235,7 @@ static int alloc_child(void)
     enum { BLOCK = 256 * 1024 };
     uint64_t total = 0, va = 0;
     Retcode r;
-    while ((r = core_vmm_allocate(0, BLOCK, VMM_FLAG_COMMIT | VMM_FLAG_READ | VMM_FLAG_WRITE, &va)) == rcOk) {
+    while ((r = core_vmm_allocate(0, BLOCK, BASTION_VMM_COMMIT | BASTION_VMM_READ | BASTION_VMM_WRITE, &va)) == rcOk) {
         ((volatile uint8_t *)(uintptr_t)va)[BLOCK - 1] = 1;
         total += BLOCK;
         if (total > 64ull * 1024 * 1024)

@@ -42,14 +42,14 @@
 #include <user/vmm.h>
 
 #include "ostest.h"
-#include "rights.h"
+#include <bastion/rights.h>
 #include "spawn.h"
 
 #define SELF_CLASS "ostest.AttackShared"
 #define SELF_PATH "os_attack_shared"
 #define H(v) core_handle_arg(v)
 #define PAGE 4096u
-#define RW (VMM_FLAG_READ | VMM_FLAG_WRITE)
+#define RW (BASTION_VMM_READ | BASTION_VMM_WRITE)
 #define MAX_CONNECTS 4096             /* far more than the quota allows: the loop must stop before */
 #define WAITER_DELAY_MS 1000u         /* the waiter's own bound on its Sync.Wait */
 #define FLOOD_THREADS 4

@@ -42,7 +42,7 @@ static uint64_t held[MAX_RESERVES];
 
 /* ---- measuring ---- */
 
-/* The counters under prefix, in the kernel's order (kern/core/profiler.c). */
+/* The counters under prefix, in the kernel's order (kern/klcore/Profiler.c). */
 static Retcode counters(const char *prefix, uint64_t *out, uint32_t max, uint32_t *n)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_profiler_Profiler, CORE_MSG_MEDIUM);
@@ -102,7 +102,7 @@ static bool spread_allocate_free(void)
     unsigned ok = 0;
     for (unsigned k = 0; k < FREE_LOOPS; k++) {
         uint64_t va = 0;
-        if (core_vmm_allocate(SPREAD_BASE + k * GIB, PAGE, VMM_FLAG_COMMIT | VMM_FLAG_READ | VMM_FLAG_WRITE, &va) != rcOk)
+        if (core_vmm_allocate(SPREAD_BASE + k * GIB, PAGE, BASTION_VMM_COMMIT | BASTION_VMM_READ | BASTION_VMM_WRITE, &va) != rcOk)
             break;
         touch(va);
         if (core_vmm_free(va, PAGE) != rcOk)
@@ -145,8 +145,8 @@ static bool spread_until_quota(bool commit_later, uint64_t base)
     Retcode r = rcOk;
     while (n < MAX_HELD) {
         uint64_t va = 0, at = base + (uint64_t)n * GIB;
-        uint32_t prot = VMM_FLAG_READ | VMM_FLAG_WRITE;
-        r = core_vmm_allocate(at, PAGE, prot | (commit_later ? VMM_FLAG_RESERVE : VMM_FLAG_COMMIT), &va);
+        uint32_t prot = BASTION_VMM_READ | BASTION_VMM_WRITE;
+        r = core_vmm_allocate(at, PAGE, prot | (commit_later ? BASTION_VMM_RESERVE : BASTION_VMM_COMMIT), &va);
         if (r == rcOk && commit_later) {
             r = core_vmm_commit(va, PAGE);
             if (r != rcOk)
@@ -186,7 +186,7 @@ static bool reserve_until_quota(void)
     unsigned n = 0;
     Retcode r = rcOk;
     while (n < MAX_RESERVES) {
-        r = core_vmm_allocate(0, PAGE, VMM_FLAG_RESERVE | VMM_FLAG_READ, &held[n]);
+        r = core_vmm_allocate(0, PAGE, BASTION_VMM_RESERVE | BASTION_VMM_READ, &held[n]);
         if (r != rcOk)
             break;
         n++;

@@ -1,5 +1,5 @@
 /*
- * os_audit: the kss log from user mode (kl.core.Audit, kern/core/audit.c). Opening names only
+ * os_audit: the kss log from user mode (kl.core.Audit, kern/klcore/Audit.c). Opening names only
  * "kss" ("core" is refused as not kept, anything else as unknown); a denial this process
  * provokes (io.IO.RegisterPort, refused by a rule of ostest.psl) comes back as one line with
  * its task, class, method and the rule's place; an empty log says rcNotFound; a closed handle,

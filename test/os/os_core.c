@@ -1,7 +1,8 @@
 /*
- * os_core: every core method of issue 4 point 9, through the generated proxies, with its
- * error paths: VMM, Thread, Handle, Task, Sync, HAL, FS, and one method outside point 9 (a
- * named refusal). Runs as task "CoreTest" from ROMFS "os_core".
+ * os_core: the core methods a program needs first (memory, threads, handles, processes,
+ * synchronisation, HAL, files), through the generated proxies, with their error paths: VMM,
+ * Thread, Handle, Task, Sync, HAL, FS, and one method the kernel does not serve (a named
+ * refusal). Runs as task "CoreTest" from ROMFS "os_core".
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -15,7 +16,7 @@
 #include <user/vmm.h>
 
 #include "ostest.h"
-#include "rights.h"
+#include <bastion/rights.h>
 #include "spawn.h"
 
 #define BAD_HANDLE 0xFFF0u
@@ -44,15 +45,15 @@ static Retcode query(uint64_t va, struct kl_core_VMM_VmPageInfo *info, uint32_t 
 static void vmm(void)
 {
     uint64_t va = 0;
-    const uint32_t rw = VMM_FLAG_READ | VMM_FLAG_WRITE;
-    if (!OT_RC(core_vmm_allocate(0, 8192, VMM_FLAG_COMMIT | rw, &va), rcOk))
+    const uint32_t rw = BASTION_VMM_READ | BASTION_VMM_WRITE;
+    if (!OT_RC(core_vmm_allocate(0, 8192, BASTION_VMM_COMMIT | rw, &va), rcOk))
         return;
     OT_TRUE(va != 0 && va % USER_PAGE_SIZE == 0);
     ((volatile uint8_t *)(uintptr_t)va)[8191] = 5;
-    OT_FAILS(core_vmm_allocate(0, 0, VMM_FLAG_COMMIT | rw, NULL));           /* empty */
-    OT_FAILS(core_vmm_allocate(0x1001, 4096, VMM_FLAG_COMMIT | rw, NULL));   /* misaligned */
-    OT_FAILS(core_vmm_allocate(KERNEL_VA, 4096, VMM_FLAG_COMMIT | rw, NULL)); /* kernel half */
-    OT_FAILS(core_vmm_allocate(0, 4096, VMM_FLAG_COMMIT | VMM_FLAG_WRITE | VMM_FLAG_EXECUTE, NULL)); /* W+X */
+    OT_FAILS(core_vmm_allocate(0, 0, BASTION_VMM_COMMIT | rw, NULL));           /* empty */
+    OT_FAILS(core_vmm_allocate(0x1001, 4096, BASTION_VMM_COMMIT | rw, NULL));   /* misaligned */
+    OT_FAILS(core_vmm_allocate(KERNEL_VA, 4096, BASTION_VMM_COMMIT | rw, NULL)); /* kernel half */
+    OT_FAILS(core_vmm_allocate(0, 4096, BASTION_VMM_COMMIT | BASTION_VMM_WRITE | BASTION_VMM_EXECUTE, NULL)); /* W+X */
 
     struct kl_core_VMM_VmPageInfo info;
     memset(&info, 0, sizeof info);
@@ -62,10 +63,10 @@ static void vmm(void)
         OT_EQ(info.base, va);
         OT_EQ(info.size, 8192);
     }
-    OT_RC(core_vmm_protect(va, 4096, VMM_FLAG_READ), rcOk);
+    OT_RC(core_vmm_protect(va, 4096, BASTION_VMM_READ), rcOk);
     if (OT_RC(query(va, &info, &n), rcOk) && n == 1)
-        OT_EQ(info.flags & (VMM_FLAG_READ | VMM_FLAG_WRITE | VMM_FLAG_EXECUTE), VMM_FLAG_READ);
-    OT_FAILS(core_vmm_protect(va, 4096, VMM_FLAG_WRITE | VMM_FLAG_EXECUTE));
+        OT_EQ(info.flags & (BASTION_VMM_READ | BASTION_VMM_WRITE | BASTION_VMM_EXECUTE), BASTION_VMM_READ);
+    OT_FAILS(core_vmm_protect(va, 4096, BASTION_VMM_WRITE | BASTION_VMM_EXECUTE));
     OT_RC(core_vmm_decommit(va + 4096, 4096), rcOk);
     if (OT_RC(query(va + 4096, &info, &n), rcOk) && n == 1)
         OT_EQ(info.state, kl_core_VMM_VmPageReserved);
@@ -146,7 +147,7 @@ static void thread_stacks(void)
         }
         if (base[i] != 0 && OT_RC(query(base[i] - USER_PAGE_SIZE, &info, &n), rcOk) && OT_EQ(n, 1)) {
             OT_EQ(info.state, kl_core_VMM_VmPageReserved); /* the guard */
-            OT_EQ(info.flags & (VMM_FLAG_READ | VMM_FLAG_WRITE | VMM_FLAG_EXECUTE), 0);
+            OT_EQ(info.flags & (BASTION_VMM_READ | BASTION_VMM_WRITE | BASTION_VMM_EXECUTE), 0);
             OT_EQ(info.base + info.size, base[i]);
         }
     }
@@ -435,7 +436,7 @@ static void hal(void)
     OT_RC(core_debug_write(msg, sizeof msg - 1), rcOk);
     OT_RC(core_result(kl_core_HAL_DebugWrite(&cl, (struct idl_seq){ .data = msg, .count = 0 }, &rc), &rc), rcOk);
     const char *value = NULL;
-    /* Only the allow-listed parameters are answered (kern/core/hal.c): an allowed one that is
+    /* Only the allow-listed parameters are answered (kern/klcore/HAL.c): an allowed one that is
      * not set is rcNotFound, anything else rcAccessDenied, set or not. */
     OT_RC(core_result(kl_core_HAL_GetEnv(&cl, "bench.nomon", &value, &rc), &rc), rcNotFound);
     OT_RC(core_result(kl_core_HAL_GetEnv(&cl, "no.such.parameter", &value, &rc), &rc), rcAccessDenied);
@@ -453,7 +454,7 @@ static void hal(void)
     OT_RC(core_result(kl_core_HAL_GetEntropy(&cl, &a, 0, &rc), &rc), rcOk);
     OT_EQ(a.count, 0);
     OT_RC(core_result(kl_core_HAL_GetEntropy(&cl, &a, kl_core_HAL_EntropyMax + 1, &rc), &rc), rcOutOfRange);
-    /* Outside point 9: a named refusal, never success. */
+    /* A method the kernel does not serve: a named refusal, never success. */
     uint64_t v;
     Retcode r = core_result(kl_core_HAL_GetPrivReg(&cl, "cr0", &v, &rc), &rc);
     OT_RC(r, rcNotSupported);

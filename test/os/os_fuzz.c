@@ -589,7 +589,7 @@ int main(int argc, char **argv)
     uint64_t ms;
     OT_TRUE(ping(&pcl, 0, &ms)); /* served before the fuzzing starts */
 
-    if (!OT_RC(vmm_call_allocate(0, ARENA_SIZE, VMM_FLAG_READ | VMM_FLAG_WRITE, &arena_lo), rcOk))
+    if (!OT_RC(vmm_call_allocate(0, ARENA_SIZE, BASTION_VMM_READ | BASTION_VMM_WRITE, &arena_lo), rcOk))
         return ot_end();
     arena_hi = arena_lo + ARENA_SIZE;
     /* The first MiB of the arena is committed (the pointer tests copy requests there). */
@@ -610,10 +610,10 @@ int main(int argc, char **argv)
         struct worker *w = &workers[i];
         w->rng.s = seed * 0x100000001b3ull + i;
         uint64_t two = 0, jtwo = 0;
-        if (!OT_RC(vmm_call_allocate(0, 2 * USER_PAGE_SIZE, VMM_FLAG_READ | VMM_FLAG_WRITE | VMM_FLAG_COMMIT, &two),
+        if (!OT_RC(vmm_call_allocate(0, 2 * USER_PAGE_SIZE, BASTION_VMM_READ | BASTION_VMM_WRITE | BASTION_VMM_COMMIT, &two),
                    rcOk) ||
             !OT_RC(vmm_call_free(two + USER_PAGE_SIZE, USER_PAGE_SIZE), rcOk) ||
-            !OT_RC(vmm_call_allocate(0, 2 * USER_PAGE_SIZE, VMM_FLAG_READ | VMM_FLAG_WRITE | VMM_FLAG_COMMIT, &jtwo),
+            !OT_RC(vmm_call_allocate(0, 2 * USER_PAGE_SIZE, BASTION_VMM_READ | BASTION_VMM_WRITE | BASTION_VMM_COMMIT, &jtwo),
                    rcOk) ||
             !OT_RC(vmm_call_free(jtwo + USER_PAGE_SIZE, USER_PAGE_SIZE), rcOk))
             return ot_end();

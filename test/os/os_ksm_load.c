@@ -1,5 +1,5 @@
 /*
- * os_ksm_load: the KSM's decisions under load from several processes (issue 5). test/os/init.yaml
+ * os_ksm_load: the KSM's decisions under load from several processes. test/os/init.yaml
  * starts four copies at once (class ostest.KsmLoad, tasks KsmLoad1..4); each makes a few hundred
  * core calls whose verdict depends on a message field (test/os/policy/ostest.psl):
  *   VMM.Allocate  granted for 0 < size <= 64 KiB (assert), denied above;
@@ -115,7 +115,7 @@ int main(int argc, char **argv)
         } else {
             /* VMM.Allocate (reserve only: costs no RAM), then VMM.Free of what was granted. */
             uint64_t size = grant ? small : big, va = 0;
-            Retcode r = core_vmm_allocate(0, size, VMM_FLAG_READ | VMM_FLAG_WRITE, &va);
+            Retcode r = core_vmm_allocate(0, size, BASTION_VMM_READ | BASTION_VMM_WRITE, &va);
             verdict(grant, r, "VMM.Allocate decided by size", size, (unsigned)i);
             if (r == rcOk && !OT_RC(core_vmm_free(va, size), rcOk))
                 break;

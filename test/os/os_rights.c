@@ -1,5 +1,5 @@
 /*
- * os_rights: every handle right restricts what its name says (kern/obj/rights.h,
+ * os_rights: every handle right restricts what its name says (<bastion/rights.h>,
  * docs/handles-and-rights.md), checked with handles narrowed by Handle.Copy (class
  * ostest.Rights):
  *   - MdlGetSize needs HR_READ: a map-and-write-only copy of a buffer's handle is refused;
@@ -19,7 +19,7 @@
 #include <bastion/vmm.h>
 
 #include "ostest.h"
-#include "rights.h"
+#include <bastion/rights.h>
 
 #define H(v) core_handle_arg(v)
 #define PAGE 4096ull

@@ -24,7 +24,7 @@
 
 #include "ostest.h"
 #include "ostest/ShmServer.edl.h"
-#include "rights.h"
+#include <bastion/rights.h>
 #include "spawn.h"
 
 #define MAYBE_UNUSED __attribute__((unused))
@@ -34,7 +34,7 @@
 #define H(v) core_handle_arg(v)
 
 #define PAGE USER_PAGE_SIZE
-#define RW (VMM_FLAG_READ | VMM_FLAG_WRITE)
+#define RW (BASTION_VMM_READ | BASTION_VMM_WRITE)
 #define W_PARENT 1
 #define W_PEER 2
 #define W_UP 3
@@ -93,7 +93,7 @@ static int peer(void)
     /* A mapping is freed whole only, and is not a region to commit or re-protect. */
     if (core_vmm_free(va + PAGE, PAGE) != rcInvalidArgument)
         bad |= 8;
-    if (core_vmm_protect(va, PAGE, VMM_FLAG_READ) != rcNotSupported)
+    if (core_vmm_protect(va, PAGE, BASTION_VMM_READ) != rcNotSupported)
         bad |= 16;
     w[W_RESULT] = (uint32_t)bad | 0x80000000u;
     if (core_vmm_free(va, size) != rcOk)
@@ -178,7 +178,7 @@ static void clones(uint32_t h)
     if (OT_RC(copy(c, HR_READ | HR_MEMORY_MAP, &ro), rcOk)) {
         if (OT_RC(core_mdl_clone(ro, 0, PAGE, &roc), rcOk)) {
             OT_RC(core_mdl_map(roc, 0, PAGE, 0, RW, &va), rcAccessDenied);
-            if (OT_RC(core_mdl_map(roc, 0, PAGE, 0, VMM_FLAG_READ, &va), rcOk)) {
+            if (OT_RC(core_mdl_map(roc, 0, PAGE, 0, BASTION_VMM_READ, &va), rcOk)) {
                 OT_EQ(*(volatile uint32_t *)(uintptr_t)va, 0); /* page 1 of h: untouched */
                 OT_RC(core_vmm_free(va, PAGE), rcOk);
             }
@@ -201,7 +201,7 @@ static void bad_arguments(void)
     OT_RC(core_mdl_create(0, RW, &h), rcInvalidArgument);
     OT_RC(core_mdl_create(PAGE, 0, &h), rcInvalidArgument);
     OT_RC(core_mdl_create(PAGE, 0x8, &h), rcInvalidArgument);
-    OT_RC(core_mdl_create(PAGE, VMM_FLAG_READ | VMM_FLAG_EXECUTE, &h), rcWxViolation);
+    OT_RC(core_mdl_create(PAGE, BASTION_VMM_READ | BASTION_VMM_EXECUTE, &h), rcWxViolation);
     OT_RC(core_mdl_create(64ull * 1024 * 1024 + 1, RW, &h), rcOutOfRange);
     OT_RC(core_mdl_create(1ull << 62, RW, &h), rcOutOfRange);
     OT_RC(core_mdl_get_size(0xFFF0u, &size), rcBadHandle);
@@ -212,8 +212,8 @@ static void bad_arguments(void)
     OT_EQ(size, 3 * PAGE); /* whole pages */
     OT_RC(core_mdl_map(h, 0, 0, 0, RW, &va), rcInvalidArgument);
     OT_RC(core_mdl_map(h, 0, PAGE, 0, 0, &va), rcInvalidArgument);
-    OT_RC(core_mdl_map(h, 0, PAGE, 0, VMM_FLAG_EXECUTE, &va), rcWxViolation);
-    OT_RC(core_mdl_map(h, 0, PAGE, 0, VMM_FLAG_READ | VMM_FLAG_EXECUTE, &va), rcWxViolation);
+    OT_RC(core_mdl_map(h, 0, PAGE, 0, BASTION_VMM_EXECUTE, &va), rcWxViolation);
+    OT_RC(core_mdl_map(h, 0, PAGE, 0, BASTION_VMM_READ | BASTION_VMM_EXECUTE, &va), rcWxViolation);
     OT_RC(core_mdl_map(h, 100, PAGE, 0, RW, &va), rcAlignment);
     OT_RC(core_mdl_map(h, 0, 100, 0, RW, &va), rcAlignment);
     OT_RC(core_mdl_map(h, 0, PAGE, 0x10000100u, RW, &va), rcAlignment);
@@ -225,20 +225,20 @@ static void bad_arguments(void)
     uint32_t ro = 0, nomap = 0;
     if (OT_RC(copy(h, HR_READ | HR_MEMORY_MAP, &ro), rcOk)) {
         OT_RC(core_mdl_map(ro, 0, PAGE, 0, RW, &va), rcAccessDenied);
-        if (OT_RC(core_mdl_map(ro, 0, PAGE, 0, VMM_FLAG_READ, &va), rcOk)) {
+        if (OT_RC(core_mdl_map(ro, 0, PAGE, 0, BASTION_VMM_READ, &va), rcOk)) {
             OT_EQ(*(volatile uint32_t *)(uintptr_t)va, 0); /* zeroed */
             OT_RC(core_vmm_free(va, PAGE), rcOk);
         }
         OT_RC(close_handle(ro), rcOk);
     }
     if (OT_RC(copy(h, HR_READ | HR_WRITE, &nomap), rcOk)) {
-        OT_RC(core_mdl_map(nomap, 0, PAGE, 0, VMM_FLAG_READ, &va), rcAccessDenied);
+        OT_RC(core_mdl_map(nomap, 0, PAGE, 0, BASTION_VMM_READ, &va), rcAccessDenied);
         OT_RC(core_mdl_get_size(nomap, &size), rcOk); /* needs no right */
         OT_RC(close_handle(nomap), rcOk);
     }
     /* A read-only buffer never maps writable, whatever the handle. */
     uint32_t rob = 0;
-    if (OT_RC(core_mdl_create(PAGE, VMM_FLAG_READ, &rob), rcOk)) {
+    if (OT_RC(core_mdl_create(PAGE, BASTION_VMM_READ, &rob), rcOk)) {
         OT_RC(core_mdl_map(rob, 0, PAGE, 0, RW, &va), rcAccessDenied);
         OT_RC(close_handle(rob), rcOk);
     }
@@ -264,7 +264,7 @@ static void bad_arguments(void)
         }
         OT_RC(core_vmm_commit(a, PAGE), rcNotSupported);
         OT_RC(core_vmm_decommit(a, PAGE), rcNotSupported);
-        OT_RC(core_vmm_protect(a, 3 * PAGE, VMM_FLAG_READ), rcNotSupported);
+        OT_RC(core_vmm_protect(a, 3 * PAGE, BASTION_VMM_READ), rcNotSupported);
         OT_RC(core_vmm_free(a, PAGE), rcInvalidArgument);
         OT_RC(core_vmm_free(a, 3 * PAGE), rcOk);
         OT_EQ(((volatile uint32_t *)(uintptr_t)b)[7], 77); /* the other mapping is intact */

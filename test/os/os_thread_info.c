@@ -1,6 +1,6 @@
 /*
  * os_thread_info: Thread.GetInfo on a thread of another process while that process ends and is
- * torn down (kern/core/thread.c: the thread holds its process's memory, GetInfo pins the address
+ * torn down (kern/klcore/Thread.c: the thread holds its process's memory, GetInfo pins the address
  * space, and the reaper destroys the space only once no pin is left; kern/proc/process.h).
  *
  * A chain of generations, each a process of this program (class ostest.ThreadInfo): generation
@@ -30,7 +30,7 @@
 #include <bastion/vmm.h>
 
 #include "ostest.h"
-#include "rights.h"
+#include <bastion/rights.h>
 #include "spawn.h"
 
 #define GENERATIONS 8

@@ -48,7 +48,7 @@ int main(void)
     uint64_t va = 0;
     if (start_connection("flood", &page) != rcOk)
         return 1;
-    if (core_mdl_map(page, 0, USER_PAGE_SIZE, 0, VMM_FLAG_READ | VMM_FLAG_WRITE, &va) != rcOk)
+    if (core_mdl_map(page, 0, USER_PAGE_SIZE, 0, BASTION_VMM_READ | BASTION_VMM_WRITE, &va) != rcOk)
         return 2;
     shared = (volatile uint32_t *)(uintptr_t)va;
     static struct thread t[FLOODERS];

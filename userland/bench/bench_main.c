@@ -1,5 +1,5 @@
 /*
- * bench_main: Bastion's side of issue 6's benchmark (docs/benchmarks.md). Times each operation
+ * bench_main: Bastion's side of the benchmark (docs/benchmarks.md). Times each operation
  * with rdtsc exactly like the Linux program bench/linux/bench.c: warm-up iterations (a tenth, at
  * least 2) untimed, then n samples of t1 - t0 around one operation, and prints
  *   BENCH <name> median=<lower median> min=<minimum> n=<samples>
@@ -25,7 +25,7 @@
 #include <user/thread.h>
 #include <user/vmm.h>
 
-#include "rights.h"
+#include <bastion/rights.h>
 
 #define MAX_SAMPLES 10000u
 
@@ -201,10 +201,10 @@ static Retcode flood_start(struct idl_client *cl, uint32_t *task, volatile uint3
 {
     kl_core_Types_Retcode rc = rcFail;
     uint32_t mdl;
-    Retcode r = core_mdl_create(USER_PAGE_SIZE, VMM_FLAG_READ | VMM_FLAG_WRITE, &mdl);
+    Retcode r = core_mdl_create(USER_PAGE_SIZE, BASTION_VMM_READ | BASTION_VMM_WRITE, &mdl);
     if (r != rcOk)
         return r;
-    r = core_mdl_map(mdl, 0, USER_PAGE_SIZE, 0, VMM_FLAG_READ | VMM_FLAG_WRITE, va);
+    r = core_mdl_map(mdl, 0, USER_PAGE_SIZE, 0, BASTION_VMM_READ | BASTION_VMM_WRITE, va);
     if (r != rcOk)
         return close_handle(mdl, r);
     *progress = (volatile uint32_t *)(uintptr_t)*va;
@@ -335,10 +335,10 @@ static Retcode futex_setup(struct idl_client *cl, uint32_t *task, uint64_t *va)
 {
     kl_core_Types_Retcode rc = rcFail;
     uint32_t mdl;
-    Retcode r = core_mdl_create(USER_PAGE_SIZE, VMM_FLAG_READ | VMM_FLAG_WRITE, &mdl);
+    Retcode r = core_mdl_create(USER_PAGE_SIZE, BASTION_VMM_READ | BASTION_VMM_WRITE, &mdl);
     if (r != rcOk)
         return r;
-    r = core_mdl_map(mdl, 0, USER_PAGE_SIZE, 0, VMM_FLAG_READ | VMM_FLAG_WRITE, va);
+    r = core_mdl_map(mdl, 0, USER_PAGE_SIZE, 0, BASTION_VMM_READ | BASTION_VMM_WRITE, va);
     if (r != rcOk)
         return close_handle(mdl, r);
     futex_word = (volatile uint32_t *)(uintptr_t)*va;
@@ -449,7 +449,7 @@ static uint64_t mem_size;
 static Retcode op_mem(void)
 {
     uint64_t va = 0;
-    Retcode r = core_vmm_allocate(0, mem_size, VMM_FLAG_READ | VMM_FLAG_WRITE | VMM_FLAG_COMMIT, &va);
+    Retcode r = core_vmm_allocate(0, mem_size, BASTION_VMM_READ | BASTION_VMM_WRITE | BASTION_VMM_COMMIT, &va);
     if (r != rcOk)
         return r;
     for (uint64_t off = 0; off < mem_size; off += USER_PAGE_SIZE)

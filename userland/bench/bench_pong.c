@@ -15,7 +15,7 @@ int main(void)
     uint64_t va = 0;
     if (start_connection("futex", &h) != rcOk)
         return 2;
-    if (core_mdl_map(h, 0, USER_PAGE_SIZE, 0, VMM_FLAG_READ | VMM_FLAG_WRITE, &va) != rcOk)
+    if (core_mdl_map(h, 0, USER_PAGE_SIZE, 0, BASTION_VMM_READ | BASTION_VMM_WRITE, &va) != rcOk)
         return 3;
     volatile uint32_t *word = (volatile uint32_t *)(uintptr_t)va;
     volatile uint32_t *stop = word + 1;

@@ -77,12 +77,12 @@ static Retcode close_handle(uint32_t h)
 static void try_memory(void)
 {
     uint64_t va = 0;
-    Retcode r = core_vmm_allocate(0, ALLOWED_ALLOC, VMM_FLAG_COMMIT | VMM_FLAG_READ | VMM_FLAG_WRITE, &va);
+    Retcode r = core_vmm_allocate(0, ALLOWED_ALLOC, BASTION_VMM_COMMIT | BASTION_VMM_READ | BASTION_VMM_WRITE, &va);
     if (allowed("(a) allocate 64 KiB", r)) {
         memset((void *)(uintptr_t)va, 0xa5, ALLOWED_ALLOC);
         allowed("(a) free it", core_vmm_free(va, ALLOWED_ALLOC));
     }
-    r = core_vmm_allocate(0, DENIED_ALLOC, VMM_FLAG_COMMIT | VMM_FLAG_READ | VMM_FLAG_WRITE, &va);
+    r = core_vmm_allocate(0, DENIED_ALLOC, BASTION_VMM_COMMIT | BASTION_VMM_READ | BASTION_VMM_WRITE, &va);
     attempt("(a) allocate 4 MiB, more than its rule allows", r);
     if (r == rcOk)
         core_vmm_free(va, DENIED_ALLOC);

@@ -1,7 +1,7 @@
 /*
  * malloc over kl.core.VMM.
  *
- * The heap is one region reserved on first use (VMM.Allocate with VMM_FLAG_RESERVE) and backed
+ * The heap is one region reserved on first use (VMM.Allocate with BASTION_VMM_RESERVE) and backed
  * by RAM in HEAP_STEP pieces as it grows (VMM.Commit), so the process's RAM limit is charged
  * only for what it used. Requests of LARGE_MIN bytes or more get a committed region of their own
  * and give it back on free (VMM.Free).
@@ -76,7 +76,7 @@ static int grow(size_t need)
 {
     size_t step = round_up(need, HEAP_STEP);
     if (heap_reserved < 0) {
-        heap_reserved = core_vmm_allocate(0, HEAP_RESERVE, VMM_FLAG_RESERVE | VMM_FLAG_READ | VMM_FLAG_WRITE,
+        heap_reserved = core_vmm_allocate(0, HEAP_RESERVE, BASTION_VMM_RESERVE | BASTION_VMM_READ | BASTION_VMM_WRITE,
                                           &heap_base) == rcOk;
     }
     if (heap_reserved == 1 && heap_committed + step <= HEAP_RESERVE) {
@@ -90,7 +90,7 @@ static int grow(size_t need)
     }
     /* No reservation (or it is full): a separately committed piece. */
     uint64_t va;
-    if (core_vmm_allocate(0, step, VMM_FLAG_COMMIT | VMM_FLAG_READ | VMM_FLAG_WRITE, &va) != rcOk)
+    if (core_vmm_allocate(0, step, BASTION_VMM_COMMIT | BASTION_VMM_READ | BASTION_VMM_WRITE, &va) != rcOk)
         return -1;
     struct block *b = (struct block *)(uintptr_t)va;
     b->size = step;
@@ -104,7 +104,7 @@ static void *large_alloc(size_t size)
     if (total < size)
         return NULL;
     uint64_t va;
-    if (core_vmm_allocate(0, total, VMM_FLAG_COMMIT | VMM_FLAG_READ | VMM_FLAG_WRITE, &va) != rcOk)
+    if (core_vmm_allocate(0, total, BASTION_VMM_COMMIT | BASTION_VMM_READ | BASTION_VMM_WRITE, &va) != rcOk)
         return NULL;
     struct block *b = (struct block *)(uintptr_t)va;
     b->size = total;

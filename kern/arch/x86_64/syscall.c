@@ -9,7 +9,7 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/percpu.h"
-#include "ipc/ipc_syscall.h"
+#include "syscall/ipc_calls.h"
 #include "proc/thread.h"
 #include "sched/sched.h"
 

@@ -27,6 +27,6 @@ void syscall_dispatch(struct trap_frame *frame);
 /* Number of system calls served on all CPUs (statistics). */
 uint64_t syscall_count(void);
 
-/* The IPC system calls are served by ipc_sys_call/recv/reply/reply_recv (ipc/ipc_syscall.h). */
+/* The IPC system calls are served by ipc_sys_call/recv/reply/reply_recv (syscall/ipc_calls.h). */
 
 #endif

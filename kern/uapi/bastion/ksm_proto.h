@@ -36,8 +36,18 @@
 #define KSM_PROTO_REPLY_ERROR 2u       /* the error event */
 #define KSM_PROTO_REPLY_ALL 3u
 
+/* The security events, as PSL names them: the one definition the kernel and the KSM share. */
+enum ksm_event {
+    KSM_EV_EXECUTE = 0,  /* a process is started */
+    KSM_EV_REQUEST = 1,  /* a request to the kernel or to a server process */
+    KSM_EV_RESPONSE = 2, /* a server's (or the kernel's) response */
+    KSM_EV_ERROR = 3,    /* an error response */
+    KSM_EV_SECURITY = 4, /* a request on a security interface (Handle.SecurityConnect) */
+    KSM_EV_COUNT = 5
+};
+
 struct ksm_proto_request {
-    uint32_t event;       /* enum sec_event (kern/security/hook.h) = enum ksm_event */
+    uint32_t event;       /* enum ksm_event */
     uint32_t src_class;   /* the source's class id, or KSM_PROTO_CLASS_CORE */
     uint32_t dst_class;   /* the destination's; for execute events ignored (the arena names it) */
     uint32_t endpoint_id; /* request/response/error: riid; security: ignored */
@@ -53,6 +63,11 @@ struct ksm_proto_verdict {
 };
 
 _Static_assert(sizeof(struct ksm_proto_request) == 24, "security channel ABI");
+
+/* Where a request's arena starts: after the IPC header (IDL_HEADER_SIZE, 24 bytes) and the fixed
+ * part. The kernel (security/ksm_channel.c) and the KSM (ksm/monitor/ksm_answer.c) each assert it
+ * against the IPC header they use. */
+#define KSM_PROTO_ARENA_OFFSET (24u + (uint32_t)sizeof(struct ksm_proto_request))
 _Static_assert(sizeof(struct ksm_proto_verdict) == 16, "security channel ABI");
 
 #endif

@@ -22,7 +22,7 @@ static struct ksm_table *table;
 static struct policy *pol;
 static struct ksm_answer_ctx ctx;
 static _Alignas(8) uint8_t msg[4096];
-static _Alignas(8) uint8_t req[4096 + KSM_ANSWER_ARENA_OFFSET];
+static _Alignas(8) uint8_t req[4096 + KSM_PROTO_ARENA_OFFSET];
 
 static int setup(void **state)
 {
@@ -49,8 +49,8 @@ static size_t build(uint32_t event, uint32_t src, uint32_t dst, uint32_t ep, uin
     struct ksm_proto_request r = {event, src, dst, ep, m, 0};
     memcpy(req, &h, sizeof h);
     memcpy(req + IDL_HEADER_SIZE, &r, sizeof r);
-    memcpy(req + KSM_ANSWER_ARENA_OFFSET, arena, len);
-    return KSM_ANSWER_ARENA_OFFSET + len;
+    memcpy(req + KSM_PROTO_ARENA_OFFSET, arena, len);
+    return KSM_PROTO_ARENA_OFFSET + len;
 }
 
 /* The verdict, its text and the text length ksm_answer() returned. */
@@ -185,7 +185,7 @@ static void malformed_requests_are_denied(void **state)
     size_t len = build(KSM_EV_REQUEST, cls("psltest.Client"), KSM_PROTO_CLASS_CORE, ep, m, msg, n);
     assert_int_equal(answer(len).granted, 1);
 
-    struct verdict v = answer(KSM_ANSWER_ARENA_OFFSET - 1);
+    struct verdict v = answer(KSM_PROTO_ARENA_OFFSET - 1);
     assert_int_equal(v.granted, 0);
     assert_string_equal(v.text, "malformed security request (too short)");
     v = answer(len - 1); /* arena_size no longer matches */

@@ -42,10 +42,10 @@ Retcode core_vmm_allocate(uint64_t addr, uint64_t size, uint32_t flags, uint64_t
     assert_int_equal(size % USER_PAGE_SIZE, 0);
     if (quota() != rcOk)
         return rcQuotaExceeded;
-    int prot = (flags & VMM_FLAG_COMMIT) ? PROT_READ | PROT_WRITE : PROT_NONE;
+    int prot = (flags & BASTION_VMM_COMMIT) ? PROT_READ | PROT_WRITE : PROT_NONE;
     void *p = mmap(NULL, size, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     assert_true(p != MAP_FAILED);
-    if (flags & VMM_FLAG_COMMIT)
+    if (flags & BASTION_VMM_COMMIT)
         committed += size;
     allocations++;
     *va = (uint64_t)(uintptr_t)p;

@@ -59,19 +59,19 @@ static void test_reserve_first_fit_and_hint(void **state)
 {
     (void)state;
     uint64_t a, b, c;
-    assert_int_equal(vr_reserve(&m, 0, 3 * P, VR_PROT_READ, &a), rcOk);
+    assert_int_equal(vr_reserve(&m, 0, 3 * P, BASTION_VMM_READ, &a), rcOk);
     assert_int_equal(a, LO);
-    assert_int_equal(vr_reserve(&m, 0, 1, VR_PROT_READ, &b), rcOk); /* rounded up to a page */
+    assert_int_equal(vr_reserve(&m, 0, 1, BASTION_VMM_READ, &b), rcOk); /* rounded up to a page */
     assert_int_equal(b, LO + 3 * P);
-    assert_int_equal(vr_reserve(&m, 0x200000, P, VR_PROT_READ, &c), rcOk);
+    assert_int_equal(vr_reserve(&m, 0x200000, P, BASTION_VMM_READ, &c), rcOk);
     assert_int_equal(c, 0x200000);
-    assert_int_equal(vr_reserve(&m, 0x200000, P, VR_PROT_READ, &c), rcAlreadyExists);
-    assert_int_equal(vr_reserve(&m, 0x200001, P, VR_PROT_READ, &c), rcAlignment);
-    assert_int_equal(vr_reserve(&m, HI, P, VR_PROT_READ, &c), rcInvalidArgument);
-    assert_int_equal(vr_reserve(&m, 0, 0, VR_PROT_READ, &c), rcInvalidArgument);
-    assert_int_equal(vr_reserve(&m, 0, P, VR_PROT_WRITE | VR_PROT_EXEC, &c), rcWxViolation);
+    assert_int_equal(vr_reserve(&m, 0x200000, P, BASTION_VMM_READ, &c), rcAlreadyExists);
+    assert_int_equal(vr_reserve(&m, 0x200001, P, BASTION_VMM_READ, &c), rcAlignment);
+    assert_int_equal(vr_reserve(&m, HI, P, BASTION_VMM_READ, &c), rcInvalidArgument);
+    assert_int_equal(vr_reserve(&m, 0, 0, BASTION_VMM_READ, &c), rcInvalidArgument);
+    assert_int_equal(vr_reserve(&m, 0, P, BASTION_VMM_WRITE | BASTION_VMM_EXECUTE, &c), rcWxViolation);
     assert_int_equal(vr_reserve(&m, 0, P, 8, &c), rcInvalidArgument);
-    assert_int_equal(vr_reserve(&m, 0, HI, VR_PROT_READ, &c), rcInvalidArgument);
+    assert_int_equal(vr_reserve(&m, 0, HI, BASTION_VMM_READ, &c), rcInvalidArgument);
     assert_int_equal(vr_count(&m), 3);
 }
 
@@ -79,13 +79,13 @@ static void test_gap_reuse_after_release(void **state)
 {
     (void)state;
     uint64_t a, b, c, d;
-    assert_int_equal(vr_reserve(&m, 0, 2 * P, VR_PROT_READ, &a), rcOk);
-    assert_int_equal(vr_reserve(&m, 0, 2 * P, VR_PROT_READ, &b), rcOk);
-    assert_int_equal(vr_reserve(&m, 0, 2 * P, VR_PROT_READ, &c), rcOk);
+    assert_int_equal(vr_reserve(&m, 0, 2 * P, BASTION_VMM_READ, &a), rcOk);
+    assert_int_equal(vr_reserve(&m, 0, 2 * P, BASTION_VMM_READ, &b), rcOk);
+    assert_int_equal(vr_reserve(&m, 0, 2 * P, BASTION_VMM_READ, &c), rcOk);
     assert_int_equal(vr_release(&m, b, 2 * P, NULL, NULL), rcOk);
-    assert_int_equal(vr_reserve(&m, 0, 3 * P, VR_PROT_READ, &d), rcOk);
+    assert_int_equal(vr_reserve(&m, 0, 3 * P, BASTION_VMM_READ, &d), rcOk);
     assert_int_equal(d, c + 2 * P); /* too big for the hole */
-    assert_int_equal(vr_reserve(&m, 0, 2 * P, VR_PROT_READ, &d), rcOk);
+    assert_int_equal(vr_reserve(&m, 0, 2 * P, BASTION_VMM_READ, &d), rcOk);
     assert_int_equal(d, b); /* fits the hole exactly */
 }
 
@@ -93,7 +93,7 @@ static void test_commit_split_and_merge(void **state)
 {
     (void)state;
     uint64_t a, changed = 99;
-    assert_int_equal(vr_reserve(&m, 0, 10 * P, VR_PROT_READ | VR_PROT_WRITE, &a), rcOk);
+    assert_int_equal(vr_reserve(&m, 0, 10 * P, BASTION_VMM_READ | BASTION_VMM_WRITE, &a), rcOk);
     assert_int_equal(vr_set_state(&m, a + 2 * P, 3 * P, VR_COMMITTED, &changed), rcOk);
     assert_int_equal(changed, 3);
     assert_int_equal(vr_count(&m), 3);
@@ -117,15 +117,15 @@ static void test_refusals_leave_map_unchanged(void **state)
 {
     (void)state;
     uint64_t a, b;
-    assert_int_equal(vr_reserve(&m, 0x100000, 2 * P, VR_PROT_READ, &a), rcOk);
-    assert_int_equal(vr_reserve(&m, 0x100000 + 3 * P, 2 * P, VR_PROT_READ, &b), rcOk);
+    assert_int_equal(vr_reserve(&m, 0x100000, 2 * P, BASTION_VMM_READ, &a), rcOk);
+    assert_int_equal(vr_reserve(&m, 0x100000 + 3 * P, 2 * P, BASTION_VMM_READ, &b), rcOk);
     /* The range spans the one-page gap between them. */
     assert_int_equal(vr_set_state(&m, a, 5 * P, VR_COMMITTED, NULL), rcNotFound);
-    assert_int_equal(vr_protect(&m, a, 5 * P, VR_PROT_READ | VR_PROT_WRITE), rcNotFound);
+    assert_int_equal(vr_protect(&m, a, 5 * P, BASTION_VMM_READ | BASTION_VMM_WRITE), rcNotFound);
     assert_int_equal(vr_release(&m, a, 5 * P, NULL, NULL), rcNotFound);
     assert_int_equal(vr_set_state(&m, a + 1, P, VR_COMMITTED, NULL), rcAlignment);
     assert_int_equal(vr_set_state(&m, a, P, VR_FREE, NULL), rcInvalidArgument);
-    assert_int_equal(vr_protect(&m, a, P, VR_PROT_WRITE | VR_PROT_EXEC), rcWxViolation);
+    assert_int_equal(vr_protect(&m, a, P, BASTION_VMM_WRITE | BASTION_VMM_EXECUTE), rcWxViolation);
     assert_int_equal(vr_count(&m), 2);
     assert_int_equal(vr_pages_in_state(&m, a, 5 * P, VR_COMMITTED), 0);
     assert_null(vr_find(&m, a + 2 * P));
@@ -135,12 +135,12 @@ static void test_protect_splits(void **state)
 {
     (void)state;
     uint64_t a;
-    assert_int_equal(vr_reserve(&m, 0, 4 * P, VR_PROT_READ, &a), rcOk);
-    assert_int_equal(vr_protect(&m, a + P, P, VR_PROT_READ | VR_PROT_EXEC), rcOk);
+    assert_int_equal(vr_reserve(&m, 0, 4 * P, BASTION_VMM_READ, &a), rcOk);
+    assert_int_equal(vr_protect(&m, a + P, P, BASTION_VMM_READ | BASTION_VMM_EXECUTE), rcOk);
     assert_int_equal(vr_count(&m), 3);
-    assert_int_equal(vr_find(&m, a + P)->prot, VR_PROT_READ | VR_PROT_EXEC);
-    assert_int_equal(vr_find(&m, a)->prot, VR_PROT_READ);
-    assert_int_equal(vr_protect(&m, a + P, P, VR_PROT_READ), rcOk);
+    assert_int_equal(vr_find(&m, a + P)->prot, BASTION_VMM_READ | BASTION_VMM_EXECUTE);
+    assert_int_equal(vr_find(&m, a)->prot, BASTION_VMM_READ);
+    assert_int_equal(vr_protect(&m, a + P, P, BASTION_VMM_READ), rcOk);
     assert_int_equal(vr_count(&m), 1);
 }
 
@@ -151,31 +151,31 @@ static void test_wx_over_time(void **state)
 {
     (void)state;
     uint64_t a, b, c;
-    assert_int_equal(vr_reserve(&m, 0, 2 * P, VR_PROT_READ | VR_PROT_WRITE, &a), rcOk);
-    assert_int_equal(vr_protect(&m, a, 2 * P, VR_PROT_READ | VR_PROT_EXEC), rcWxViolation);
-    assert_int_equal(vr_protect(&m, a, P, VR_PROT_READ), rcOk);
-    assert_int_equal(vr_protect(&m, a, P, VR_PROT_READ | VR_PROT_EXEC), rcWxViolation);
-    assert_int_equal(vr_protect(&m, a, P, VR_PROT_EXEC), rcWxViolation);
-    assert_int_equal(vr_find(&m, a)->prot, VR_PROT_READ);
+    assert_int_equal(vr_reserve(&m, 0, 2 * P, BASTION_VMM_READ | BASTION_VMM_WRITE, &a), rcOk);
+    assert_int_equal(vr_protect(&m, a, 2 * P, BASTION_VMM_READ | BASTION_VMM_EXECUTE), rcWxViolation);
+    assert_int_equal(vr_protect(&m, a, P, BASTION_VMM_READ), rcOk);
+    assert_int_equal(vr_protect(&m, a, P, BASTION_VMM_READ | BASTION_VMM_EXECUTE), rcWxViolation);
+    assert_int_equal(vr_protect(&m, a, P, BASTION_VMM_EXECUTE), rcWxViolation);
+    assert_int_equal(vr_find(&m, a)->prot, BASTION_VMM_READ);
 
     /* Never writable: may become executable; once made writable, never again. */
     assert_int_equal(vr_reserve(&m, 0, 4 * P, 0, &b), rcOk);
-    assert_int_equal(vr_protect(&m, b, 4 * P, VR_PROT_READ | VR_PROT_EXEC), rcOk);
-    assert_int_equal(vr_protect(&m, b + P, P, VR_PROT_READ | VR_PROT_WRITE), rcOk);
-    assert_int_equal(vr_protect(&m, b + P, P, VR_PROT_READ), rcOk);
+    assert_int_equal(vr_protect(&m, b, 4 * P, BASTION_VMM_READ | BASTION_VMM_EXECUTE), rcOk);
+    assert_int_equal(vr_protect(&m, b + P, P, BASTION_VMM_READ | BASTION_VMM_WRITE), rcOk);
+    assert_int_equal(vr_protect(&m, b + P, P, BASTION_VMM_READ), rcOk);
     unsigned before = vr_count(&m);
-    assert_int_equal(vr_protect(&m, b, 4 * P, VR_PROT_READ | VR_PROT_EXEC), rcWxViolation);
+    assert_int_equal(vr_protect(&m, b, 4 * P, BASTION_VMM_READ | BASTION_VMM_EXECUTE), rcWxViolation);
     assert_int_equal(vr_count(&m), before);
-    assert_int_equal(vr_find(&m, b + P)->prot, VR_PROT_READ);
-    assert_int_equal(vr_protect(&m, b + 2 * P, 2 * P, VR_PROT_READ | VR_PROT_EXEC), rcOk);
+    assert_int_equal(vr_find(&m, b + P)->prot, BASTION_VMM_READ);
+    assert_int_equal(vr_protect(&m, b + 2 * P, 2 * P, BASTION_VMM_READ | BASTION_VMM_EXECUTE), rcOk);
 
     /* Sealed (an image segment): no protect at all, not even a narrower one. */
     assert_int_equal(vr_reserve(&m, 0, 2 * P, 0, &c), rcOk);
-    assert_int_equal(vr_protect(&m, c, 2 * P, VR_PROT_READ | VR_PROT_EXEC), rcOk);
+    assert_int_equal(vr_protect(&m, c, 2 * P, BASTION_VMM_READ | BASTION_VMM_EXECUTE), rcOk);
     assert_int_equal(vr_seal(&m, c, 2 * P), rcOk);
-    assert_int_equal(vr_protect(&m, c, P, VR_PROT_READ | VR_PROT_WRITE), rcAccessDenied);
-    assert_int_equal(vr_protect(&m, c + P, P, VR_PROT_READ), rcAccessDenied);
-    assert_int_equal(vr_find(&m, c)->prot, VR_PROT_READ | VR_PROT_EXEC);
+    assert_int_equal(vr_protect(&m, c, P, BASTION_VMM_READ | BASTION_VMM_WRITE), rcAccessDenied);
+    assert_int_equal(vr_protect(&m, c + P, P, BASTION_VMM_READ), rcAccessDenied);
+    assert_int_equal(vr_find(&m, c)->prot, BASTION_VMM_READ | BASTION_VMM_EXECUTE);
     assert_int_equal(vr_find(&m, c)->size, 2 * P);
 }
 
@@ -183,7 +183,7 @@ static void test_release_partial_counts_committed(void **state)
 {
     (void)state;
     uint64_t a, n = 0;
-    assert_int_equal(vr_reserve(&m, 0, 8 * P, VR_PROT_READ, &a), rcOk);
+    assert_int_equal(vr_reserve(&m, 0, 8 * P, BASTION_VMM_READ, &a), rcOk);
     assert_int_equal(vr_set_state(&m, a, 8 * P, VR_COMMITTED, NULL), rcOk);
     assert_int_equal(vr_release(&m, a + 2 * P, 3 * P, &n, NULL), rcOk);
     assert_int_equal(n, 3);
@@ -196,8 +196,8 @@ static void test_neighbouring_reservations_stay_apart(void **state)
 {
     (void)state;
     uint64_t a, b;
-    assert_int_equal(vr_reserve(&m, 0, P, VR_PROT_READ, &a), rcOk);
-    assert_int_equal(vr_reserve(&m, 0, P, VR_PROT_READ, &b), rcOk);
+    assert_int_equal(vr_reserve(&m, 0, P, BASTION_VMM_READ, &a), rcOk);
+    assert_int_equal(vr_reserve(&m, 0, P, BASTION_VMM_READ, &b), rcOk);
     assert_int_equal(b, a + P);
     /* Same state and protection, adjacent, but two reservations: never merged. */
     assert_int_equal(vr_count(&m), 2);
@@ -209,10 +209,10 @@ static void vr_test_allocation_failure(void **state)
 {
     (void)state;
     uint64_t a;
-    assert_int_equal(vr_reserve(&m, 0, 4 * P, VR_PROT_READ, &a), rcOk);
+    assert_int_equal(vr_reserve(&m, 0, 4 * P, BASTION_VMM_READ, &a), rcOk);
     allocs_left = 0;
     /* The allocator's own code comes back: a full account is rcQuotaExceeded, not "no memory". */
-    assert_int_equal(vr_reserve(&m, 0, P, VR_PROT_READ, &a), rcQuotaExceeded);
+    assert_int_equal(vr_reserve(&m, 0, P, BASTION_VMM_READ, &a), rcQuotaExceeded);
     assert_int_equal(vr_set_state(&m, a + P, P, VR_COMMITTED, NULL), rcQuotaExceeded);
     allocs_left = -1;
     assert_int_equal(vr_count(&m), 1);
@@ -225,9 +225,9 @@ static void test_exhaustion(void **state)
     struct vr_map small;
     vr_init(&small, LO, LO + 4 * P, vr_test_alloc, vr_test_free, NULL);
     uint64_t a;
-    assert_int_equal(vr_reserve(&small, 0, 3 * P, VR_PROT_READ, &a), rcOk);
-    assert_int_equal(vr_reserve(&small, 0, 2 * P, VR_PROT_READ, &a), rcOutOfMemory);
-    assert_int_equal(vr_reserve(&small, 0, P, VR_PROT_READ, &a), rcOk);
+    assert_int_equal(vr_reserve(&small, 0, 3 * P, BASTION_VMM_READ, &a), rcOk);
+    assert_int_equal(vr_reserve(&small, 0, 2 * P, BASTION_VMM_READ, &a), rcOutOfMemory);
+    assert_int_equal(vr_reserve(&small, 0, P, BASTION_VMM_READ, &a), rcOk);
     assert_int_equal(a, LO + 3 * P);
     vr_clear(&small);
 }
@@ -239,8 +239,8 @@ static void test_shared_regions(void **state)
     (void)state;
     uint64_t a, b;
     int owner;
-    assert_int_equal(vr_reserve(&m, 0, 4 * P, VR_PROT_READ | VR_PROT_WRITE, &a), rcOk);
-    assert_int_equal(vr_reserve(&m, 0, 2 * P, VR_PROT_READ, &b), rcOk);
+    assert_int_equal(vr_reserve(&m, 0, 4 * P, BASTION_VMM_READ | BASTION_VMM_WRITE, &a), rcOk);
+    assert_int_equal(vr_reserve(&m, 0, 2 * P, BASTION_VMM_READ, &b), rcOk);
     assert_int_equal(vr_make_shared(&m, a, 2 * P, &owner), rcNotFound); /* not the whole one */
     assert_int_equal(vr_make_shared(&m, a, 4 * P, NULL), rcInvalidArgument);
     assert_int_equal(vr_make_shared(&m, a, 4 * P, &owner), rcOk);
@@ -249,7 +249,7 @@ static void test_shared_regions(void **state)
     assert_ptr_equal(vr_find(&m, a + P)->owner, &owner);
     assert_int_equal(vr_set_state(&m, a, P, VR_COMMITTED, NULL), rcNotSupported);
     assert_int_equal(vr_set_state(&m, a + P, P, VR_RESERVED, NULL), rcNotSupported);
-    assert_int_equal(vr_protect(&m, a, 4 * P, VR_PROT_READ), rcNotSupported);
+    assert_int_equal(vr_protect(&m, a, 4 * P, BASTION_VMM_READ), rcNotSupported);
     assert_int_equal(vr_pages_in_state(&m, a, 4 * P, VR_COMMITTED), 0);
     struct vregion *sh = NULL;
     uint64_t n = 7;

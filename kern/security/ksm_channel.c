@@ -1,5 +1,5 @@
-/* The security channel, kernel side (ksm_link.h). */
-#include "security/ksm_link.h"
+/* The security channel, kernel side (contract in ksm_channel.h). */
+#include "security/ksm_channel.h"
 
 #include "bastion_idl.h"
 #include "ipc/ipc.h"
@@ -7,71 +7,25 @@
 #include "lib/kprintf.h"
 #include "lib/prof.h"
 #include "lib/string.h"
-#include "proc/process.h"
 #include "proc/thread.h"
-#include "security/ksm_choice.h"
-#include "security/label.h"
+#include "obj/label.h"
 #include "security/verdict.h"
 
-#define KSM_TASK_NAME "ksm"
-#define KSM_CLASS_NAME "Ksm"
-
-/* Set once by ksm_start() before Einit exists, never changed: read without a lock. */
+/* Set once by ksm_channel_open() before the KSM runs, never changed: read without a lock. */
 static struct ipc_port *channel;   /* the kernel's reference on the security channel's port */
 static struct sec_label *ksm_label; /* the KSM's label (a reference) */
 static uint32_t ksm_pid;
-static struct process *ksm_proc;    /* a reference: the KSM lives as long as the system */
 static bool gone_reported;          /* "the KSM is gone" was logged (atomic) */
 
-void ksm_start(void)
+void ksm_channel_open(struct ipc_port *port, struct sec_label *ksm, uint32_t pid)
 {
-#ifdef BASTION_NO_MONITOR
-    kprintf("security: BENCHMARK KERNEL WITHOUT A SECURITY MONITOR: every request is granted unchecked\n");
-    return;
-#endif
-    const char *path = ksm_choose_program(); /* fixed by the image: ksm_choice.h */
-    if (strcmp(path, "none") == 0) {
-        kprintf("security: no KSM (ksm=none): every request will be denied (rcNoKsm)\n");
-        return;
-    }
-    struct process *p;
-    Retcode rc = process_create(NULL, KSM_TASK_NAME, KSM_CLASS_NAME, path, 0, THREAD_PRIO_MAX, &p);
-    if (rc != rcOk) {
-        kprintf("security: cannot create the KSM from ROMFS \"%s\": %s: every request will be denied\n", path,
-                retcode_name(rc));
-        return;
-    }
-    handle_t h;
-    struct ipc_port *port;
-    rc = ipc_security_channel(p, &h, &port);
-    if (rc != rcOk) {
-        kprintf("security: no security channel for the KSM: %s: every request will be denied\n", retcode_name(rc));
-        process_terminate(p, PROC_EXIT_TERMINATED, rc, NULL);
-        process_unref(p);
-        return;
-    }
-    p->security_handle = h;
-    sec_label_get(p->label);
-    ksm_label = p->label;
-    ksm_pid = p->pid;
-    ksm_proc = p;
+    sec_label_get(ksm);
+    ksm_label = ksm;
+    ksm_pid = pid;
     channel = port;
-    kprintf("security: starting the KSM from \"%s\" (pid %u)\n", path, p->pid);
-    /* Its execute event is the kernel's own decision (hook.c): there is nobody to ask yet. */
-    rc = process_start(p);
-    if (rc != rcOk)
-        kprintf("security: the KSM did not start: %s: every request will be denied\n", retcode_name(rc));
 }
 
 #ifdef BASTION_TEST_HOOKS
-bool ksm_test_terminate(void)
-{
-    if (ksm_proc == NULL)
-        return false;
-    process_terminate(ksm_proc, PROC_EXIT_TERMINATED, rcFail, NULL);
-    return true;
-}
-
 bool ksm_test_gone(void)
 {
     return channel != NULL && __atomic_load_n(&channel->closed, __ATOMIC_ACQUIRE);
@@ -117,7 +71,7 @@ Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const c
     /* The arena: the message, or for execute the new process's class name with its NUL. */
     const void *arena = req->msg;
     size_t arena_len = req->msg != NULL ? req->msg_len : 0;
-    if (req->event == SEC_EVENT_EXECUTE) {
+    if (req->event == KSM_EV_EXECUTE) {
         arena = req->dst_class;
         arena_len = strlen(req->dst_class) + 1;
     }
@@ -133,7 +87,7 @@ Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const c
         struct idl_header h;
         struct ksm_proto_request r;
     } head = {h, r};
-    _Static_assert(sizeof head == IDL_HEADER_SIZE + sizeof r, "the arena follows the fixed part");
+    _Static_assert(sizeof head == KSM_PROTO_ARENA_OFFSET, "the arena follows the fixed part (ksm_proto.h)");
 
     size_t answer_len = 0;
 #ifdef BASTION_CORE_PROF

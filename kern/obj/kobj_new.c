@@ -1,5 +1,5 @@
 /* Charged allocation of kernel objects (contract in kobj_new.h). */
-#include "proc/kobj_new.h"
+#include "obj/kobj_new.h"
 
 #include "mm/slab.h"
 

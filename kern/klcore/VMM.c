@@ -18,19 +18,16 @@
  * MdlCreateFromVm has no handler (rcNotSupported from the dispatcher): it would turn pages this
  * space owns, and charges, into shared ones; nothing needs it yet.
  */
+#include <bastion/rights.h>
 #include <bastion/vmm.h>
 
-#include "core/core.h"
+#include "klcore/klcore.h"
+#include "lib/random.h"
 #include "mm/aspace.h"
 #include "mm/mdl.h"
 #include "obj/handle.h"
-#include "obj/rights.h"
 #include "proc/loader.h"
 #include "proc/process.h"
-
-_Static_assert(BASTION_VMM_READ == ASPACE_PROT_READ && BASTION_VMM_WRITE == ASPACE_PROT_WRITE &&
-                   BASTION_VMM_EXECUTE == ASPACE_PROT_EXEC,
-               "VMM flags are the address-space protections");
 
 static struct aspace *as_of(void *ctx)
 {
@@ -70,7 +67,7 @@ Retcode core_reserve_anywhere(struct aspace *as, uint64_t size, uint32_t prot, u
      * distances. A few tries, then the lowest free range. */
     Retcode r = rcAlreadyExists;
     for (int i = 0; i < 8 && r == rcAlreadyExists; i++) {
-        uint64_t hint = VMM_HEAP_LO + (loader_random64() % (VMM_HEAP_SPAN / 4096u)) * 4096u;
+        uint64_t hint = VMM_HEAP_LO + (random_u64() % (VMM_HEAP_SPAN / 4096u)) * 4096u;
         r = aspace_reserve(as, hint, size, prot, base);
     }
     if (r == rcAlreadyExists || r == rcInvalidArgument)

@@ -8,11 +8,12 @@
  * flags must be 0; the class may not be the kernel's ("kl.core.Core": rcAccessDenied). The child is CREATED: give it handles (TransferHandle, Handle.Connect) and its
  * start-up data (SetEnv), then Resume. GetPid with the invalid handle value names the caller.
  */
-#include "core/core.h"
+#include "klcore/klcore.h"
 #include "lib/string.h"
 #include "mm/slab.h"
 #include "proc/process.h"
-#include "security/ksm_link.h"
+#include "security/hook.h"
+#include "security/ksm_channel.h"
 #include "proc/thread.h"
 
 static Retcode get_task(struct core_ctx *c, idl_handle_t h, uint32_t need, struct process **p)
@@ -31,7 +32,7 @@ static Retcode Create(void *ctx, const char *name, const char *eiid, const char 
         *rc = rcInvalidArgument;
         return rcOk;
     }
-    if (strcmp(eiid, CORE_CLASS_NAME) == 0) {
+    if (strcmp(eiid, SEC_KERNEL_CLASS) == 0) {
         /* The kernel's own class: a process under it would pass for the kernel in policy. */
         *rc = rcAccessDenied;
         return rcOk;

@@ -1,5 +1,6 @@
 /*
- * The handle derivation tree: copy, transfer, close, revoke (contract in handle.h).
+ * The handle operations: copy, transfer, close, revoke, and the derivation tree they change
+ * (contract in handle.h).
  *
  * Every function here runs with the caller's global derivation lock held; that lock protects the
  * parent/child/next/prev links and badges of every LIVE entry in every table. Slot state changes

@@ -1,5 +1,5 @@
-/* Routing SYS_CALL on the kernel handle to the core endpoints (contract in core.h). */
-#include "core/core.h"
+/* Routing SYS_CALL on the kernel handle to the core endpoints (contract in klcore.h). */
+#include "klcore/klcore.h"
 
 #include "lib/kprintf.h"
 #include "lib/string.h"
@@ -7,9 +7,7 @@
 #include "mm/usercopy.h"
 #include "proc/process.h"
 #include "proc/thread.h"
-#include "security/hook.h"
-
-#include <bastion/ksm_proto.h>
+#include "security/message_check.h"
 
 #define CORE_SCRATCH 4096u /* the largest out sequence of the served methods (FS.Read) */
 
@@ -134,25 +132,6 @@ static bool uses_scratch(uint32_t ep, uint32_t method)
            (ep == kl_core_Core_EP_audit_Audit && method == kl_core_Audit_Read_MID);
 }
 
-/* The kernel's answer to p, when the policy makes it conditional: the response (or error) event
- * with the answer as its message. */
-static Retcode check_answer(struct process *p, const void *kres, size_t len, uint32_t granted)
-{
-    struct idl_header h;
-    if (idl_peek_header(kres, len, &h) != IDL_OK)
-        return rcBadMessage;
-    uint32_t bit = (h.flags & IDL_FLAG_ERROR) ? KSM_PROTO_REPLY_ERROR : KSM_PROTO_REPLY_RESPONSE;
-    if (granted & bit)
-        return rcOk;
-    struct sec_request sr = {
-        .event = (h.flags & IDL_FLAG_ERROR) ? SEC_EVENT_ERROR : SEC_EVENT_RESPONSE,
-        .src_sid = KOBJ_SID_KERNEL, .src_class = CORE_CLASS_NAME,
-        .dst_sid = kobj_sid(&p->obj), .dst_class = p->class_name, .dst = p->label,
-        .endpoint_id = h.endpoint_id, .method_id = h.method_id, .msg = kres, .msg_len = len,
-    };
-    return security_check(&sr);
-}
-
 Retcode core_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t resp,
                   uint64_t resp_cap, uint64_t *resp_len)
 {
@@ -176,7 +155,7 @@ Retcode core_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t re
     CORE_PROF_STAMP(3);
     const struct idl_method_desc *m = NULL;
     struct idl_header h = {0};
-    uint32_t reply_granted = 0;
+    uint32_t answer_grant = 0;
     if (rc == rcOk) {
         enum idl_error e = idl_route_request(kl_core_Core_endpoints, kl_core_Core_ENDPOINT_COUNT,
                                              kreq, req_len, &m);
@@ -185,16 +164,8 @@ Retcode core_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t re
         rc = idl_error_retcode(e);
     }
     CORE_PROF_STAMP(4);
-    if (rc == rcOk) {
-        struct sec_request sr = {
-            .event = SEC_EVENT_REQUEST, .src_sid = kobj_sid(&p->obj), .src_class = p->class_name,
-            .dst_sid = KOBJ_SID_KERNEL, .dst_class = CORE_CLASS_NAME, .src = p->label,
-            .endpoint_id = h.endpoint_id, .method_id = h.method_id, .msg = kreq,
-            .msg_len = req_len,
-        };
-        rc = security_check(&sr);
-        reply_granted = sr.reply_granted;
-    }
+    if (rc == rcOk)
+        rc = security_check_kernel_request(p, kreq, req_len, &h, &answer_grant);
     CORE_PROF_STAMP(5);
     if (rc == rcOk) {
         if (resp_cap <= THREAD_CORE_MSG)
@@ -213,7 +184,7 @@ Retcode core_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t re
         rc = kl_core_Core_dispatch_validated(&core_handlers, &c, kreq, req_len, kres, resp_cap, &out_len);
     CORE_PROF_STAMP(7);
     if (rc == rcOk)
-        rc = check_answer(p, kres, out_len, reply_granted);
+        rc = security_check_kernel_answer(p, kres, out_len, answer_grant);
     if (rc == rcOk) {
         rc = copy_to_user(resp, kres, out_len);
         if (rc == rcOk)

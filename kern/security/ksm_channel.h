@@ -1,11 +1,14 @@
 /*
- * The kernel's half of the security channel (<bastion/ksm_proto.h>): starting the KSM and
- * asking it for verdicts. docs/security-model.md.
+ * The kernel's half of the security channel (<bastion/ksm_proto.h>): asking the KSM about one
+ * event and receiving its verdict. The channel is an IPC channel whose only client is the
+ * kernel (ipc_kernel_call); this module is all the security hook knows of it.
+ * docs/security-model.md.
  */
-#ifndef BASTION_SECURITY_KSM_LINK_H
-#define BASTION_SECURITY_KSM_LINK_H
+#ifndef BASTION_SECURITY_KSM_CHANNEL_H
+#define BASTION_SECURITY_KSM_CHANNEL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <bastion/ksm_proto.h>
 #include <bastion/retcode.h>
@@ -17,14 +20,13 @@
  * on a loaded host the KSM may wait for a CPU for a long time; a hung KSM is still caught. */
 #define KSM_VERDICT_TIMEOUT_MS 5000u
 
-/*
- * Starts the KSM before Einit: the ROMFS program named by the kernel parameter `ksm=` (default
- * "ksm"), as task "ksm" of class "Ksm" at the highest priority, with the server end of the
- * security channel in its start block. `ksm=none` starts none (the fail-closed test image):
- * every request is then denied with rcNoKsm. No handle to the KSM exists, so nobody can end
- * it; if it dies (a fault), every later request is denied with rcNoKsm.
- */
-void ksm_start(void);
+struct ipc_port;
+struct sec_label;
+
+/* Opens the channel to the KSM whose label is `ksm` (a reference the channel keeps) through
+ * `port` (the kernel's reference on the channel's port); ksm_start() calls it once, before the
+ * KSM runs. Until then every question is answered rcNoKsm. */
+void ksm_channel_open(struct ipc_port *port, struct sec_label *ksm, uint32_t ksm_pid);
 
 /* Is l the label of the running KSM? (NULL, the kernel, is not.) */
 bool ksm_is_self(const struct sec_label *l);
@@ -47,9 +49,7 @@ struct ksm_verdict_in {
 Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const char **why);
 
 #ifdef BASTION_TEST_HOOKS
-/* kernel-test.elf only (ksm_kill_test.c): ends the KSM as a crash would (false: none runs),
- * and tells whether its channel has closed since. */
-bool ksm_test_terminate(void);
+/* kernel-test.elf only (ksm_kill_test.c): has the channel closed (the KSM ended)? */
 bool ksm_test_gone(void);
 #endif
 

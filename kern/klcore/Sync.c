@@ -22,7 +22,7 @@
  * Waiters live in a small hash of buckets; a waiter record lives on its thread's kernel stack
  * while it sleeps.
  */
-#include "core/core.h"
+#include "klcore/klcore.h"
 #include "mm/aspace.h"
 #include "mm/usercopy.h"
 #include "proc/process.h"

@@ -1,15 +1,20 @@
-/* The IPC system calls: handle lookups, copy-in, checks, then call.c or the core endpoints. */
-#include "ipc/ipc_syscall.h"
+/*
+ * The IPC system calls (contract in ipc_calls.h): handle lookups, copy-in and layout checks,
+ * the security checks, then the core endpoints, the security interface or the exchange of
+ * kern/ipc. Here IPC and the security hook meet: IPC moves messages and decides nothing, the
+ * hook decides and moves nothing.
+ */
+#include "syscall/ipc_calls.h"
 
-#include "core/core.h"
 #include "ipc/ipc.h"
 #include "ipc/msg.h"
 #include "ipc/port.h"
+#include "klcore/klcore.h"
 #include "mm/slab.h"
 #include "mm/usercopy.h"
 #include "proc/process.h"
 #include "proc/thread.h"
-#include "security/hook.h"
+#include "security/message_check.h"
 #include "security/sec_iface.h"
 #ifdef BASTION_CORE_PROF
 #include "arch/x86_64/cpu.h"
@@ -54,42 +59,20 @@ Retcode ipc_sys_call(uint32_t handle, uint64_t req, uint64_t req_len, uint64_t r
         return rc;
     }
     struct idl_header h;
-    uint32_t reply_granted = 0;
+    uint32_t answer_grant = 0;
     rc = copy_from_user(kb, req, req_len);
     if (rc == rcOk)
         rc = ipc_msg_check(kb, req_len, IPC_MSG_REQUEST, &h);
-    /* What the monitor sees: the message itself, or, when it carries handles, a copy with
-     * their SIDs in place of the handle values (ipc_msg_sid_view). */
-    void *view = kb;
-    if (rc == rcOk && h.handle_count != 0) {
-        /* Refuse handles the sender may not pass on before anything is queued: the sender
-         * learns it at once, and the security request names their SIDs. */
-        kobj_sid_t sids[IDL_HANDLES_MAX];
-        rc = handle_batch_sids(&p->handles, ipc_msg_handles(kb, &h), h.handle_count, sids, NULL);
-        if (rc == rcOk && (view = kmalloc_charged(req_len, &p->kmem, &rc)) != NULL)
-            ipc_msg_sid_view(view, kb, req_len, &h, sids);
-        else
-            view = kb;
-    }
-    if (rc == rcOk) {
-        struct sec_request sr = {
-            .event = SEC_EVENT_REQUEST, .src_sid = kobj_sid(&p->obj), .src_class = p->class_name,
-            .dst_sid = port->dst_sid, .dst_class = port->dst_class,
-            .src = p->label, .dst = port->dst_label,
-            .endpoint_id = h.endpoint_id, .method_id = h.method_id, .msg = view, .msg_len = req_len,
-        };
-        rc = security_check(&sr);
-        reply_granted = sr.reply_granted;
-    }
-    if (view != kb)
-        kfree_charged(view, &p->kmem);
+    if (rc == rcOk)
+        rc = security_check_server_request(p, port->dst_sid, port->dst_class, port->dst_label, kb, req_len, &h,
+                                           &answer_grant);
     if (rc != rcOk) {
         kfree_charged(kb, &p->kmem);
         kobj_unref(o);
         return rc;
     }
     /* ipc_call_port owns kb from here. The client object keeps the port alive meanwhile. */
-    rc = ipc_call_port(port, kb, req_len, &h, resp, resp_cap, timeout_ms, reply_granted, resp_len);
+    rc = ipc_call_port(port, kb, req_len, &h, resp, resp_cap, timeout_ms, answer_grant, resp_len);
     kobj_unref(o);
     return rc;
 }
@@ -113,7 +96,7 @@ Retcode ipc_sys_reply(uint64_t token, uint64_t buf, uint64_t len)
 {
     if (process_current() == NULL)
         return rcInvalidArgument;
-    return ipc_reply_token(token, buf, len, NULL, 0, 0, NULL, NULL);
+    return ipc_reply_token(token, buf, len, NULL, 0, 0, NULL, NULL, security_check_server_answer);
 }
 
 Retcode ipc_sys_reply_recv(uint64_t token, uint64_t buf, uint64_t len, uint32_t handle,
@@ -131,7 +114,8 @@ Retcode ipc_sys_reply_recv(uint64_t token, uint64_t buf, uint64_t len, uint32_t 
     if (token == 0)
         rc = ipc_recv_port(port, buf, cap, timeout_ms, msg_len, out_token);
     else
-        rc = ipc_reply_token(token, buf, len, port, cap, timeout_ms, msg_len, out_token);
+        rc = ipc_reply_token(token, buf, len, port, cap, timeout_ms, msg_len, out_token,
+                             security_check_server_answer);
     kobj_unref(o);
     return rc;
 }

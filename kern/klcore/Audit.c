@@ -11,11 +11,12 @@
  * closes the handle (the reader goes with its last handle). Open("core") (the console output)
  * is rcNotSupported: the kernel keeps no copy of it. Any other name is rcNotFound.
  */
-#include "core/core.h"
+#include <bastion/rights.h>
+
+#include "klcore/klcore.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
-#include "obj/rights.h"
-#include "proc/kobj_new.h"
+#include "obj/kobj_new.h"
 #include "proc/process.h"
 #include "security/kss.h"
 

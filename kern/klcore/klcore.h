@@ -15,8 +15,8 @@
  * file here yet (IO, FSUnsafe, Time, XHCIDBG, Profiler, IOMMU, CM, PM, Notice, Hypervisor,
  * TEE, TEEVMM, IPC, CpuFreq).
  */
-#ifndef BASTION_CORE_CORE_H
-#define BASTION_CORE_CORE_H
+#ifndef BASTION_KLCORE_KLCORE_H
+#define BASTION_KLCORE_KLCORE_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -77,8 +77,5 @@ Retcode core_close_typed(struct core_ctx *c, uint32_t handle, int type);
 /* Installs a root handle on obj in the caller's table; fills the idl out parameter. */
 Retcode core_install(struct core_ctx *c, void *obj, uint32_t rights, uint32_t *out_handle,
                      uint32_t *out_rights);
-
-/* The core endpoints' own process-class name, as the security hook sees it. */
-#define CORE_CLASS_NAME "kl.core.Core"
 
 #endif

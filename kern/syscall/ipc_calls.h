@@ -7,8 +7,8 @@
  * r10 (the 4th argument) for SYS_RECV, in milliseconds, 0 = wait forever (a register left
  * zero keeps the plain ABI). Expiry gives rcTimeout.
  */
-#ifndef BASTION_IPC_IPC_SYSCALL_H
-#define BASTION_IPC_IPC_SYSCALL_H
+#ifndef BASTION_SYSCALL_IPC_CALLS_H
+#define BASTION_SYSCALL_IPC_CALLS_H
 
 #include <stdint.h>
 

@@ -13,7 +13,7 @@
  * left, which is why the method is granted by policy only to classes that watch it (a test
  * checking that nothing leaked). The other Profiler methods have no handler.
  */
-#include "core/core.h"
+#include "klcore/klcore.h"
 #include "lib/string.h"
 #include "mm/aspace.h"
 #include "mm/pmm.h"

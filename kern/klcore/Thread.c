@@ -11,7 +11,7 @@
  * call); context2 is stored at [rsp + 8] (rsi is not set). Priority 0..THREAD_PRIO_MAX.
  * Suspend suspends the calling thread until another thread calls Resume on it.
  */
-#include "core/core.h"
+#include "klcore/klcore.h"
 #include "mm/aspace.h"
 #include "proc/process.h"
 #include "proc/thread.h"
@@ -44,7 +44,7 @@ static Retcode Create(void *ctx, idl_handle_t *thread, kl_core_Types_Tid *tid,
     process_forget_dead_threads(c->proc);
     struct aspace *as = c->proc->as;
     uint64_t base;
-    Retcode r = core_reserve_anywhere(as, stack_size + 4096u, ASPACE_PROT_READ | ASPACE_PROT_WRITE,
+    Retcode r = core_reserve_anywhere(as, stack_size + 4096u, BASTION_VMM_READ | BASTION_VMM_WRITE,
                                       &base);
     if (r != rcOk) {
         *rc = r;

@@ -4,7 +4,7 @@
  * SecurityConnect hands out the security interface (security/sec_iface.h).
  * CreateUserObject and CreateBadge have no handler (core.h).
  */
-#include "core/core.h"
+#include "klcore/klcore.h"
 #include "ipc/ipc.h"
 #include "proc/process.h"
 #include "security/sec_iface.h"

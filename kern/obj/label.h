@@ -7,9 +7,12 @@
  * class_id is the KSM's id of the class, learned from the verdict of the process's execute
  * event (KSM_PROTO_CLASS_UNKNOWN until then, and for classes the policy does not know: the
  * KSM denies everything such a process does). Written once, read without a lock.
+ *
+ * It lives with the kernel objects, below both IPC and the security hook: a port holds its
+ * server's label and the hook reads labels, and neither needs the other for it.
  */
-#ifndef BASTION_SECURITY_LABEL_H
-#define BASTION_SECURITY_LABEL_H
+#ifndef BASTION_OBJ_LABEL_H
+#define BASTION_OBJ_LABEL_H
 
 #include <stdint.h>
 

@@ -1,5 +1,5 @@
 /* Security labels (label.h). */
-#include "security/label.h"
+#include "obj/label.h"
 
 #include <bastion/ksm_proto.h>
 

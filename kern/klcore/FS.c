@@ -9,10 +9,10 @@
  * Open takes a path as romfs_lookup does; an open file is a KOBJ_FILE object charged to the
  * caller.
  */
-#include "core/core.h"
+#include "klcore/klcore.h"
 #include "fs/romfs.h"
 #include "lib/string.h"
-#include "proc/kobj_new.h"
+#include "obj/kobj_new.h"
 #include "proc/process.h"
 
 struct file_obj {

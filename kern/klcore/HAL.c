@@ -6,9 +6,9 @@
  * (core.h). */
 #include "boot/params.h"
 #include "console/console.h"
-#include "core/core.h"
+#include "klcore/klcore.h"
+#include "lib/random.h"
 #include "lib/string.h"
-#include "proc/loader.h"
 #include "proc/process.h"
 
 static Retcode DebugWrite(void *ctx, struct idl_seq data, kl_core_Types_Retcode *rc)
@@ -76,7 +76,7 @@ static Retcode GetEntropy(void *ctx, struct idl_seq *buffer, uint32_t size, kl_c
     }
     uint8_t *out = c->scratch;
     for (uint32_t i = 0; i < size; i += 8) {
-        uint64_t v = loader_random64();
+        uint64_t v = random_u64();
         memcpy(out + i, &v, size - i < 8 ? size - i : 8);
     }
     buffer->count = size;

@@ -10,10 +10,10 @@
  * The kernel gives a new object's first handle the type's *_FULL mask (KasperskyOS: OCAP_*_FULL)
  * or one of the IPC masks; holders narrow it from there.
  *
- * This header has no kernel dependency so that user mode can include it too.
+ * Part of the ABI: user programs include it as <bastion/rights.h>.
  */
-#ifndef BASTION_OBJ_RIGHTS_H
-#define BASTION_OBJ_RIGHTS_H
+#ifndef BASTION_RIGHTS_H
+#define BASTION_RIGHTS_H
 
 #include <stdint.h>
 
