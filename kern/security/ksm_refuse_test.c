@@ -62,7 +62,7 @@ static void refuse_test(void *arg)
         goto out;
     l->class_id = 0;
     struct sec_request r = {
-        .event = SEC_EVENT_REQUEST, .src_sid = REFUSED_SID, .src_class = "Einit", .dst_sid = KOBJ_SID_KERNEL,
+        .event = KSM_EV_REQUEST, .src_sid = REFUSED_SID, .src_class = "Einit", .dst_sid = KOBJ_SID_KERNEL,
         .dst_class = "kl.core.Core", .src = l, .dst = NULL, .msg = oversized, .msg_len = sizeof oversized,
     };
     uint64_t written = kss_written();
