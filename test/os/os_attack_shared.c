@@ -25,7 +25,8 @@
  *
  * After each, the probe server (another process) must still answer. Modes (argv[1]) of the
  * children, all of this program and class: "connect" (the Handle.Connect loop on the task
- * handle named "target", its count and the Retcode that stopped it written to the page named
+ * handle named "target"; its count, the Retcode that stopped it and the outcome of one call of
+ * its own afterwards, which must find its kernel memory used up, written to the page named
  * "result"), "waiter" (waits on the lock word of the buffer named "lock": exit 0 when the wait
  * ended with rcTimeout), "entropy" (64 requests of 32 bytes: exit 0 when all were served and
  * not all alike); a target of Connect is created and never started.
@@ -102,7 +103,7 @@ static uint32_t give(uint32_t task, uint32_t h, uint32_t rights)
 }
 
 /* The words of the result page the Connect child writes (it can make no core call then). */
-enum { R_COUNT, R_LAST, R_DONE };
+enum { R_COUNT, R_LAST, R_AFTER, R_DONE };
 
 /* The child's loop. Once its kernel memory is taken it can make no core call at all (every
  * call's security request needs some), not even Task.Exit: it writes its result into the page
@@ -119,8 +120,13 @@ static int connect_child(void)
     volatile uint32_t *result = (volatile uint32_t *)(uintptr_t)va;
     Retcode last = rcOk;
     uint32_t n = ot_exhaust_quiet(connect_once, none, MAX_CONNECTS, &last);
+    /* Whose quota stopped it: a call that needs a few KiB of our kernel memory (a security
+     * request and GetEntropy's scratch page) must now be refused for want of it. */
+    uint8_t probe[8];
+    Retcode after = core_get_entropy(probe, sizeof probe);
     result[R_COUNT] = n;
     result[R_LAST] = (uint32_t)last;
+    result[R_AFTER] = (uint32_t)after;
     __atomic_store_n(&result[R_DONE], 1, __ATOMIC_RELEASE);
     for (;;)
         __builtin_ia32_pause();
@@ -165,15 +171,21 @@ static void attack_connect(void)
     bool done = __atomic_load_n(&result[R_DONE], __ATOMIC_ACQUIRE) == 1;
     uint32_t n = result[R_COUNT];
     Retcode last = (Retcode)result[R_LAST];
+    Retcode after = (Retcode)result[R_AFTER];
     /* Ending the target closes every handle the child's connections put there, and with them
      * the objects; ending the child gives its quota back to us. */
     end_task(target);
     end_task(child);
-    printf("os_attack_shared: Handle.Connect: a child of ours made %u connections, then %s\n", n,
-           done ? retcode_name(last) : "(no result)");
+    printf("os_attack_shared: Handle.Connect: a child of ours made %u connections, then %s; a call of its "
+           "own afterwards: %s\n", n, done ? retcode_name(last) : "(no result)", done ? retcode_name(after) : "-");
     ok = OT_TRUE(done) && ok;
     ok = ot_check(done && last == rcQuotaExceeded && n > 0 && n < MAX_CONNECTS, __LINE__,
                   "Connect stopped by the kernel-memory quota", "%u made, then %s", n, retcode_name(last)) &&
+         ok;
+    /* The objects are charged to the caller: its own kernel memory is what ran out, not the
+     * target's handle table. */
+    ok = ot_check(done && after == rcQuotaExceeded, __LINE__, "the connecting child's own quota is used up",
+                  "its next call: %s", retcode_name(after)) &&
          ok;
     ok = ot_bystander_served() && ok;
     (void)core_vmm_free(va, PAGE);
@@ -288,8 +300,8 @@ static void attack_suspend(void)
     ot_close_handles(&t.handle, 1);
     (void)core_vmm_free(va, PAGE);
     ot_close_handles(&mdl, 1);
-    printf("os_attack_shared: Thread.Suspend: the other process's wait on the held lock ended at its "
-           "%u ms delay\n", WAITER_DELAY_MS);
+    printf("os_attack_shared: Thread.Suspend: the other process waited %u ms for the lock our suspended thread "
+           "held: exit code %d (0: its wait ended with rcTimeout)\n", WAITER_DELAY_MS, (int)code);
     ot_attack("kl.core.Thread.Suspend", ok);
 }
 
