@@ -48,7 +48,6 @@
 #include "sched/sched.h"
 #include "lib/ubsan.h"
 #include "klcore/klcore.h"
-#include "security/ksm_refuse_test.h"
 #include "security/ksm_start.h"
 #include "security/sec_iface.h"
 #include "selftest/selftest.h"
@@ -116,7 +115,7 @@ void kmain(uint32_t mb2_magic, uint64_t mb2_info_phys)
     ksm_start();          /* the security monitor first: Einit's start is its first decision */
 #ifdef BASTION_TEST_HOOKS
     selftest_ksm_kill_start();  /* ksmkill=<n>: the fail-closed test of a dying KSM */
-    ksm_refuse_test_start(); /* ksmrefuse: a request too large for the KSM is a recorded denial */
+    selftest_ksm_refuse_start(); /* ksmrefuse: a request too large for the KSM is a recorded denial */
 #endif
     process_start_init();
     thread_exit(0);

@@ -8,6 +8,8 @@
  *                                   locks.c (the lock-order check), each
  *                                   printing "selftest <name>: N passed, M failed"
  *   ksmkill=<n>       security.c    a KSM that dies after n verdicts: nothing is granted after
+ *   ksmrefuse         ksm_refuse.c  a request too large for the KSM: a recorded denial, and the
+ *                                   KSM goes on deciding
  *
  * kmain calls these in its step 7 (test hooks), and selftest_ksm_kill_start() once the KSM is
  * started.
@@ -19,6 +21,7 @@
 void selftest_fault(void);           /* fault=<kind>: does not return when the fault is known */
 void selftest_run(void);             /* selftest=<list>: waits until every named test ran */
 void selftest_ksm_kill_start(void);  /* ksmkill=<n>: starts its thread and returns */
+void selftest_ksm_refuse_start(void); /* ksmrefuse: starts its thread and returns */
 #endif
 
 #endif

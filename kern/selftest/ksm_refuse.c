@@ -9,7 +9,7 @@
  * Prints "ksm_refused: N passed, M failed".
  */
 #ifdef BASTION_TEST_HOOKS
-#include "security/ksm_refuse_test.h"
+#include "selftest/selftest.h"
 
 #include "bastion_idl.h"
 #include "boot/params.h"
@@ -83,7 +83,7 @@ out:
     kprintf("ksm_refused: %u passed, %u failed\n", passed, failed);
 }
 
-void ksm_refuse_test_start(void)
+void selftest_ksm_refuse_start(void)
 {
     if (kparam_get("ksmrefuse") == NULL)
         return;
