@@ -1,13 +1,9 @@
-/* The security checks of messages (contract in message_check.h). */
+/* The security checks of messages, their out-of-line halves (contract in message_check.h). */
 #include "security/message_check.h"
-
-#include <bastion/ksm_proto.h>
 
 #include "ipc/msg.h"
 #include "mm/slab.h"
 #include "obj/handle_batch.h"
-#include "proc/process.h"
-#include "security/hook.h"
 
 /*
  * What the monitor sees of sender's message: the message itself, or, when it carries handles, a
@@ -33,86 +29,52 @@ static Retcode monitor_view(struct process *sender, const void *msg, size_t len,
     return rcOk;
 }
 
-/* Asks about req with sender's view of msg as its message. */
-static Retcode check_viewed(struct sec_request *req, struct process *sender, const void *msg, size_t len,
-                            const struct idl_header *h)
+/* Asks about req (whose msg/msg_len are the message as sent) with sender's view of it. */
+static Retcode check_viewed(struct sec_request *req, struct process *sender, const struct idl_header *h)
 {
-    const void *view;
-    Retcode rc = monitor_view(sender, msg, len, h, &view);
+    const void *msg = req->msg, *view;
+    Retcode rc = monitor_view(sender, msg, req->msg_len, h, &view);
     if (rc != rcOk)
         return rc;
     req->msg = view;
-    req->msg_len = len;
     rc = security_check(req);
+    req->msg = msg;
     if (view != msg)
         kfree_charged((void *)view, &sender->kmem);
     return rc;
 }
 
-/* The answer's event, and whether the request's verdict granted it in advance. */
-static enum ksm_event answer_event(const struct idl_header *h)
-{
-    return (h->flags & IDL_FLAG_ERROR) ? KSM_EV_ERROR : KSM_EV_RESPONSE;
-}
-
-static bool answer_pregranted(const struct idl_header *h, uint32_t answer_grant)
-{
-    uint32_t bit = (h->flags & IDL_FLAG_ERROR) ? KSM_PROTO_REPLY_ERROR : KSM_PROTO_REPLY_RESPONSE;
-    return (answer_grant & bit) != 0;
-}
-
-Retcode security_check_kernel_request(struct process *src, const void *msg, size_t len, const struct idl_header *h,
+Retcode security_check_viewed_request(struct sec_request *req, struct process *src, const struct idl_header *h,
                                       uint32_t *answer_grant)
 {
-    struct sec_request sr = {
-        .event = KSM_EV_REQUEST, .src_sid = kobj_sid(&src->obj), .src_class = src->class_name,
-        .dst_sid = KOBJ_SID_KERNEL, .dst_class = SEC_KERNEL_CLASS, .src = src->label,
-        .endpoint_id = h->endpoint_id, .method_id = h->method_id, .msg = msg, .msg_len = len,
-    };
-    Retcode rc = security_check(&sr);
-    *answer_grant = rc == rcOk ? sr.reply_granted : 0;
-    return rc;
-}
-
-Retcode security_check_server_request(struct process *src, kobj_sid_t dst_sid, const char *dst_class,
-                                      struct sec_label *dst, const void *msg, size_t len,
-                                      const struct idl_header *h, uint32_t *answer_grant)
-{
-    struct sec_request sr = {
-        .event = KSM_EV_REQUEST, .src_sid = kobj_sid(&src->obj), .src_class = src->class_name,
-        .dst_sid = dst_sid, .dst_class = dst_class, .src = src->label, .dst = dst,
-        .endpoint_id = h->endpoint_id, .method_id = h->method_id,
-    };
-    Retcode rc = check_viewed(&sr, src, msg, len, h);
-    *answer_grant = rc == rcOk ? sr.reply_granted : 0;
+    Retcode rc = check_viewed(req, src, h);
+    *answer_grant = rc == rcOk ? req->reply_granted : 0;
     return rc;
 }
 
 Retcode security_check_server_answer(const struct ipc_answer *a)
 {
-    if (answer_pregranted(a->h, a->answer_grant))
+    if (security_answer_pregranted(a->h, a->answer_grant))
         return rcOk;
     struct sec_request sr = {
-        .event = answer_event(a->h), .src_sid = kobj_sid(&a->server->obj), .src_class = a->server->class_name,
+        .event = (a->h->flags & IDL_FLAG_ERROR) ? KSM_EV_ERROR : KSM_EV_RESPONSE,
+        .src_sid = kobj_sid(&a->server->obj), .src_class = a->server->class_name,
         .dst_sid = kobj_sid(&a->client->obj), .dst_class = a->client->class_name,
         .src = a->server->label, .dst = a->client->label,
-        .endpoint_id = a->h->endpoint_id, .method_id = a->h->method_id,
+        .endpoint_id = a->h->endpoint_id, .method_id = a->h->method_id, .msg = a->msg, .msg_len = a->len,
     };
-    return check_viewed(&sr, a->server, a->msg, a->len, a->h);
+    return check_viewed(&sr, a->server, a->h);
 }
 
-Retcode security_check_kernel_answer(struct process *p, const void *msg, size_t len, uint32_t answer_grant)
+Retcode security_check_asked_kernel_answer(struct process *p, const void *msg, size_t len,
+                                           const struct idl_header *h)
 {
-    struct idl_header h;
-    if (idl_peek_header(msg, len, &h) != IDL_OK)
-        return rcBadMessage;
-    if (answer_pregranted(&h, answer_grant))
-        return rcOk;
     /* Shown to the monitor as the client receives it. */
     struct sec_request sr = {
-        .event = answer_event(&h), .src_sid = KOBJ_SID_KERNEL, .src_class = SEC_KERNEL_CLASS,
+        .event = (h->flags & IDL_FLAG_ERROR) ? KSM_EV_ERROR : KSM_EV_RESPONSE,
+        .src_sid = KOBJ_SID_KERNEL, .src_class = SEC_KERNEL_CLASS,
         .dst_sid = kobj_sid(&p->obj), .dst_class = p->class_name, .dst = p->label,
-        .endpoint_id = h.endpoint_id, .method_id = h.method_id, .msg = msg, .msg_len = len,
+        .endpoint_id = h->endpoint_id, .method_id = h->method_id, .msg = msg, .msg_len = len,
     };
     return security_check(&sr);
 }

@@ -4,9 +4,10 @@
  * asks the hook (hook.h); the caller drops the message on anything but rcOk.
  *
  * Answers: a request's verdict may grant its answers in advance (KSM_PROTO_REPLY_* bits, when
- * the policy grants them without condition or audit). This file is the only reader of those
- * bits: the callers keep them as an opaque word (`answer_grant`) from the request's check to
- * its answer's. Any other answer is decided as an event of its own (response or error).
+ * the policy grants them without condition or audit). security_answer_pregranted() is the only
+ * reader of those bits: the callers keep them as an opaque word (`answer_grant`) from the
+ * request's check to its answer's. Any other answer is decided as an event of its own
+ * (response or error).
  *
  * Handles: a message that carries handles is shown to the monitor with their SIDs in place of
  * the handle values (ipc_msg_sid_view), so the policy decides on resources, not on numbers
@@ -17,17 +18,53 @@
 #ifndef BASTION_SECURITY_MESSAGE_CHECK_H
 #define BASTION_SECURITY_MESSAGE_CHECK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include <bastion/ksm_proto.h>
 #include <bastion/retcode.h>
 
 #include "bastion_idl.h"
 #include "ipc/ipc.h"
 #include "obj/kobj.h"
+#include "proc/process.h"
+#include "security/hook.h"
 
-struct process;
 struct sec_label;
+
+/* The one reader of the pre-grant bits: did the request's verdict grant this answer (response
+ * or error, by its header) in advance? */
+static inline bool security_answer_pregranted(const struct idl_header *h, uint32_t answer_grant)
+{
+    uint32_t bit = (h->flags & IDL_FLAG_ERROR) ? KSM_PROTO_REPLY_ERROR : KSM_PROTO_REPLY_RESPONSE;
+    return (answer_grant & bit) != 0;
+}
+
+/* src's request as the hook sees it, to a server (dst_sid/dst_class/dst) or, with dst_sid
+ * KOBJ_SID_KERNEL, to the kernel's core endpoints. */
+static inline struct sec_request security_request_of(struct process *src, kobj_sid_t dst_sid, const char *dst_class,
+                                                     struct sec_label *dst, const void *msg, size_t len,
+                                                     const struct idl_header *h)
+{
+    return (struct sec_request){
+        .event = KSM_EV_REQUEST, .src_sid = kobj_sid(&src->obj), .src_class = src->class_name,
+        .dst_sid = dst_sid, .dst_class = dst_class, .src = src->label, .dst = dst,
+        .endpoint_id = h->endpoint_id, .method_id = h->method_id, .msg = msg, .msg_len = len,
+    };
+}
+
+/* The out-of-line halves of the checks below (message_check.c). */
+Retcode security_check_viewed_request(struct sec_request *req, struct process *src, const struct idl_header *h,
+                                      uint32_t *answer_grant);
+Retcode security_check_asked_kernel_answer(struct process *p, const void *msg, size_t len,
+                                           const struct idl_header *h);
+
+/*
+ * The checks below sit on the path of every monitored call (docs/benchmarks.md): their common
+ * case (no handles to show as SIDs, an answer granted in advance) is inline, so the layering
+ * costs no instructions there; the rest is in message_check.c.
+ */
 
 /*
  * src's request msg[0..len) (checked IPC layout, header h, still in the kernel) to the server
@@ -35,21 +72,44 @@ struct sec_label;
  * keeps for its answer's check. Errors: the handle lookup's (a handle src may not pass on),
  * rcQuotaExceeded/rcOutOfMemory (no room for the monitor's view), security_check's.
  */
-Retcode security_check_server_request(struct process *src, kobj_sid_t dst_sid, const char *dst_class,
-                                      struct sec_label *dst, const void *msg, size_t len,
-                                      const struct idl_header *h, uint32_t *answer_grant);
+static inline Retcode security_check_server_request(struct process *src, kobj_sid_t dst_sid, const char *dst_class,
+                                                     struct sec_label *dst, const void *msg, size_t len,
+                                                     const struct idl_header *h, uint32_t *answer_grant)
+{
+    struct sec_request sr = security_request_of(src, dst_sid, dst_class, dst, msg, len, h);
+    if (h->handle_count != 0)
+        return security_check_viewed_request(&sr, src, h, answer_grant);
+    Retcode rc = security_check(&sr);
+    *answer_grant = rc == rcOk ? sr.reply_granted : 0;
+    return rc;
+}
 
 /* src's request msg[0..len) (validated against kl.core, header h) to the kernel's core
  * endpoints, as security_check_server_request does for a server; the monitor sees the message
  * as sent (the handle values in it are src's own, which the handler resolves in src's table). */
-Retcode security_check_kernel_request(struct process *src, const void *msg, size_t len, const struct idl_header *h,
-                                      uint32_t *answer_grant);
+static inline Retcode security_check_kernel_request(struct process *src, const void *msg, size_t len,
+                                                     const struct idl_header *h, uint32_t *answer_grant)
+{
+    struct sec_request sr = security_request_of(src, KOBJ_SID_KERNEL, SEC_KERNEL_CLASS, NULL, msg, len, h);
+    Retcode rc = security_check(&sr);
+    *answer_grant = rc == rcOk ? sr.reply_granted : 0;
+    return rc;
+}
 
 /* A server's answer, before it has any effect (ipc_answer_check_fn, for ipc_reply_token). */
 Retcode security_check_server_answer(const struct ipc_answer *a);
 
 /* The kernel's answer msg[0..len) to p's core-endpoint request whose check left answer_grant.
  * Errors: rcBadMessage (no valid header), security_check's. */
-Retcode security_check_kernel_answer(struct process *p, const void *msg, size_t len, uint32_t answer_grant);
+static inline Retcode security_check_kernel_answer(struct process *p, const void *msg, size_t len,
+                                                   uint32_t answer_grant)
+{
+    struct idl_header h;
+    if (idl_peek_header(msg, len, &h) != IDL_OK)
+        return rcBadMessage;
+    if (security_answer_pregranted(&h, answer_grant))
+        return rcOk;
+    return security_check_asked_kernel_answer(p, msg, len, &h);
+}
 
 #endif
