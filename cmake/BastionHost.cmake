@@ -7,6 +7,16 @@
 set(BASTION_ROOT ${CMAKE_CURRENT_LIST_DIR}/..)
 set(BASTION_HOST_WARNINGS -Wall -Wextra -Werror)
 
+# scripts/coverage configures a separate build with this on: host code (everything compiled with
+# BASTION_HOST_WARNINGS: tools, their libraries, host tests) is instrumented with gcc's --coverage.
+# Kernel and user programs are not (their flags are their own); linking them with --coverage
+# only names libgcov, from which they take nothing.
+option(BASTION_COVERAGE "Instrument host tools and host tests for line coverage" OFF)
+if(BASTION_COVERAGE)
+  list(APPEND BASTION_HOST_WARNINGS --coverage)
+  string(APPEND CMAKE_EXE_LINKER_FLAGS " --coverage")
+endif()
+
 find_library(CMOCKA_LIBRARY cmocka REQUIRED)
 
 # bastion_host_test(NAME <name> SOURCES <files...> [INCLUDES <dirs...>] [LIBS <libs...>])

@@ -10,7 +10,7 @@ import re
 import subprocess
 import sys
 
-FOLDERS = ["boot", "kern", "idl", "ksm", "services", "userland", "bench", "scripts"]
+FOLDERS = ["boot", "kern", "idl", "ksm", "hostlib", "services", "userland", "bench", "scripts"]
 NOT_MAPPED = (".txt", ".json", ".png", ".gitignore", ".md")  # data and docs, not source
 
 
