@@ -438,9 +438,3 @@ void thread_init(void)
     if (!thread_cache || !fpu_cache)
         panic("thread: no memory for the thread caches");
 }
-
-/* The thread this CPU runs: the scheduler sets percpu.current_thread at every switch. */
-struct thread *thread_current(void)
-{
-    return (struct thread *)this_cpu()->current_thread;
-}

@@ -30,6 +30,7 @@
 
 #include <bastion/retcode.h>
 
+#include "arch/x86_64/percpu.h"
 #include "arch/x86_64/spinlock.h"
 #include "ipc/ipc_thread.h"
 #include "obj/kobj.h"
@@ -144,7 +145,12 @@ void process_release_memory(struct process *p) __attribute__((weak));
 void thread_init(void);
 
 /* The thread running on this CPU. Never NULL after thread_init() on this CPU. */
-struct thread *thread_current(void);
+static inline struct thread *thread_current(void)
+{
+    /* The scheduler sets percpu.current_thread at every switch; one load through GS, inline,
+     * because the scheduler and IPC ask it on every call. */
+    return (struct thread *)this_cpu()->current_thread;
+}
 /* Its process (NULL for a kernel thread). */
 struct process *process_current(void);
 
