@@ -123,6 +123,20 @@ void lock_check_release(struct spinlock *l)
     cpu_irq_restore(f);
 }
 
+void lock_check_switch(void)
+{
+    unsigned tag = cpu_tag();
+    if (!checking() || tag == 0)
+        return;
+    const struct held_levels *h = &held[tag - 1];
+    uint32_t others = h->mask & ~(1u << LOCK_LEVEL_SCHED);
+    if (others != 0 || h->count[LOCK_LEVEL_SCHED] != 1) {
+        unsigned top = others != 0 ? 31u - (unsigned)__builtin_clz(others) : LOCK_LEVEL_SCHED;
+        panic("lock order: cpu %u switches threads holding %u lock(s) of level %u (%s)", tag - 1,
+              h->count[top], top, level_name(top));
+    }
+}
+
 void lock_check_held(const struct spinlock *l, const char *what, const char *file, int line)
 {
     if (!checking())

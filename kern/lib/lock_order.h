@@ -22,8 +22,8 @@
  *
  * Checked at run time in the kernels built with BASTION_LOCK_CHECKS (kernel-test.elf and
  * kernel-ubsan.elf): each CPU records the levels it holds, and a blocking acquisition at or
- * below one of them, a release of a lock the CPU does not hold, or a failed spin_assert_held()
- * panics with both locks named. The other kernels (the run, test and benchmark images) carry
+ * below one of them, a release of a lock the CPU does not hold, a failed spin_assert_held(), or
+ * a thread switch with any lock but sched_lock held panics with the locks named. The other kernels (the run, test and benchmark images) carry
  * the levels in their source only: no field, no instruction.
  */
 #ifndef BASTION_LIB_LOCK_ORDER_H
