@@ -9,7 +9,7 @@
  * the CPU, so it lives in lib/; arch/x86_64/spinlock.h only carries the level in each lock.
  *
  * Rules the levels encode:
- *   - Levels up to LOCK_LEVEL_SHOOTDOWN are taken with interrupts on; every level above it only
+ *   - Levels up to LOCK_LEVEL_SHOOTDOWN may be held with interrupts on; every level above it only
  *     with interrupts off. An interrupt handler may take only the latter (the tick takes
  *     sched_lock, kprintf the console), so a handler never takes a lock below one that the code
  *     it interrupted holds.
