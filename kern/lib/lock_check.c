@@ -108,7 +108,7 @@ void lock_check_release(struct spinlock *l)
 {
     uint64_t f = cpu_irq_save();
     unsigned tag = cpu_tag(), owner = l->owner;
-    if (checking() && !l->locked)
+    if (checking() && !spin_is_locked(l))
         panic("lock %p (%s) released but not held", (void *)l, level_name(l->level));
     if (checking() && owner != 0 && tag != 0 && owner != tag)
         panic("lock %p (%s) released by cpu %u, held by cpu %u", (void *)l,
@@ -141,7 +141,7 @@ void lock_check_held(const struct spinlock *l, const char *what, const char *fil
 {
     if (!checking())
         return;
-    if (!l->locked)
+    if (!spin_is_locked(l))
         panic("lock not held: %s at %s:%d", what, file, line);
     unsigned tag = cpu_tag();
     if (l->owner != 0 && tag != 0 && l->owner != tag)
