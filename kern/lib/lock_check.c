@@ -108,7 +108,7 @@ void lock_check_release(struct spinlock *l)
 {
     uint64_t f = cpu_irq_save();
     unsigned tag = cpu_tag(), owner = l->owner;
-    if (checking() && !l->locked)
+    if (checking() && !spin_is_locked(l))
         panic("lock %p (%s) released but not held", (void *)l, level_name(l->level));
     if (checking() && owner != 0 && tag != 0 && owner != tag)
         panic("lock %p (%s) released by cpu %u, held by cpu %u", (void *)l,
@@ -123,11 +123,25 @@ void lock_check_release(struct spinlock *l)
     cpu_irq_restore(f);
 }
 
+void lock_check_switch(void)
+{
+    unsigned tag = cpu_tag();
+    if (!checking() || tag == 0)
+        return;
+    const struct held_levels *h = &held[tag - 1];
+    uint32_t others = h->mask & ~(1u << LOCK_LEVEL_SCHED);
+    if (others != 0 || h->count[LOCK_LEVEL_SCHED] != 1) {
+        unsigned top = others != 0 ? 31u - (unsigned)__builtin_clz(others) : LOCK_LEVEL_SCHED;
+        panic("lock order: cpu %u switches threads holding %u lock(s) of level %u (%s)", tag - 1,
+              h->count[top], top, level_name(top));
+    }
+}
+
 void lock_check_held(const struct spinlock *l, const char *what, const char *file, int line)
 {
     if (!checking())
         return;
-    if (!l->locked)
+    if (!spin_is_locked(l))
         panic("lock not held: %s at %s:%d", what, file, line);
     unsigned tag = cpu_tag();
     if (l->owner != 0 && tag != 0 && l->owner != tag)

@@ -9,7 +9,7 @@
  * the CPU, so it lives in lib/; arch/x86_64/spinlock.h only carries the level in each lock.
  *
  * Rules the levels encode:
- *   - Levels up to LOCK_LEVEL_SHOOTDOWN are taken with interrupts on; every level above it only
+ *   - Levels up to LOCK_LEVEL_SHOOTDOWN may be held with interrupts on; every level above it only
  *     with interrupts off. An interrupt handler may take only the latter (the tick takes
  *     sched_lock, kprintf the console), so a handler never takes a lock below one that the code
  *     it interrupted holds.
@@ -22,8 +22,8 @@
  *
  * Checked at run time in the kernels built with BASTION_LOCK_CHECKS (kernel-test.elf and
  * kernel-ubsan.elf): each CPU records the levels it holds, and a blocking acquisition at or
- * below one of them, a release of a lock the CPU does not hold, or a failed spin_assert_held()
- * panics with both locks named. The other kernels (the run, test and benchmark images) carry
+ * below one of them, a release of a lock the CPU does not hold, a failed spin_assert_held(), or
+ * a thread switch with any lock but sched_lock held panics with the locks named. The other kernels (the run, test and benchmark images) carry
  * the levels in their source only: no field, no instruction.
  */
 #ifndef BASTION_LIB_LOCK_ORDER_H

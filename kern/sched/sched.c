@@ -248,6 +248,7 @@ static void schedule_locked(void)
         fpu_restore(next->fpu_state);
         wrmsr(MSR_FS_BASE, next->fs_base);
     }
+    LOCK_CHECK_SWITCH(); /* no thread sleeps holding a spinlock but sched_lock */
     context_switch(&cur->ksp, next->ksp);
     switch_finish_locked();
 }

@@ -48,6 +48,10 @@ void lock_check_release(struct spinlock *l);
 void lock_check_held(const struct spinlock *l, const char *what, const char *file, int line);
 /* May this CPU take a lock of `level` now (for the self-test of the check itself)? */
 bool lock_order_allows(unsigned level);
+/* The scheduler is about to switch threads: this CPU must hold sched_lock and nothing else (a
+ * thread never sleeps holding a spinlock). */
+void lock_check_switch(void);
+#define LOCK_CHECK_SWITCH() lock_check_switch()
 #define LOCK_CHECK_ACQUIRE(l) lock_check_acquire(l)
 #define LOCK_CHECK_TAKEN(l) lock_check_taken(l)
 #define LOCK_CHECK_RELEASE(l) lock_check_release(l)
@@ -69,6 +73,7 @@ static inline void spin_init_zeroed(struct spinlock *l, enum lock_level level)
 #define LOCK_CHECK_ACQUIRE(l) ((void)0)
 #define LOCK_CHECK_TAKEN(l) ((void)0)
 #define LOCK_CHECK_RELEASE(l) ((void)0)
+#define LOCK_CHECK_SWITCH() ((void)0)
 #define spin_assert_held(l) ((void)sizeof(l))
 #endif
 
