@@ -184,13 +184,13 @@ static enum ipc_call_state call_exchange(struct ipc_port *port, struct ipc_call 
 
 Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len,
                       const struct idl_header *h, uint64_t resp, uint64_t resp_cap,
-                      uint64_t timeout_ms, uint32_t answer_grant, uint64_t *resp_len)
+                      uint64_t timeout_ms, uint32_t unchecked_answers, uint64_t *resp_len)
 {
     Retcode rc;
     struct ipc_call *c = call_new(port, req, req_len, h, resp_cap, 0, &rc);
     if (c == NULL)
         return rc;
-    c->answer_grant = answer_grant;
+    c->unchecked_answers = unchecked_answers;
     if (call_exchange(port, c, timeout_ms) == CALL_REPLIED) {
         rc = copy_to_user(resp, c->resp, c->resp_len);
         if (rc == rcOk)
@@ -458,10 +458,8 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
      * before any decision, and before its handles move. */
     if (rc == rcOk && (h.endpoint_id != c->req_h.endpoint_id || h.method_id != c->req_h.method_id))
         rc = rcBadMessage;
-    if (rc == rcOk && !c->kernel_client) {
-        struct ipc_answer a = {
-            .server = me, .client = cp, .h = &h, .msg = kb, .len = len, .answer_grant = c->answer_grant,
-        };
+    if (rc == rcOk && !c->kernel_client && !(c->unchecked_answers & ipc_answer_kind(&h))) {
+        struct ipc_answer a = {.server = me, .client = cp, .h = &h, .msg = kb, .len = len};
         rc = check != NULL ? check(&a) : rcSecurityDisallow;
     }
     if (rc == rcOk && h.handle_count != 0) {

@@ -63,10 +63,22 @@ struct ipc_port;
 Retcode ipc_kernel_channel(struct process *server, handle_t *out_server_end, struct ipc_port **out_port);
 
 /*
+ * The kinds of answer, for the answers a call may send unchecked (ipc_call_port's
+ * `unchecked_answers`: the request's check said so, for instance because the policy grants them
+ * with the request). Every other answer goes to the check its Reply caller gives.
+ */
+#define IPC_ANSWER_RESPONSE 1u /* an answer without IDL_FLAG_ERROR */
+#define IPC_ANSWER_ERROR 2u    /* an error answer (IDL_FLAG_ERROR) */
+
+static inline uint32_t ipc_answer_kind(const struct idl_header *h)
+{
+    return (h->flags & IDL_FLAG_ERROR) ? IPC_ANSWER_ERROR : IPC_ANSWER_RESPONSE;
+}
+
+/*
  * A server's answer as Reply hands it to its check, before it has any effect (before its handles
- * move): the answering and the answered process, the answer's checked header and bytes (in the
- * kernel; handle values still the server's), and the word the request's check left with the
- * call (ipc_call_port's answer_grant), which IPC keeps without reading it.
+ * move): the answering and the answered process, and the answer's checked header and bytes (in
+ * the kernel; handle values still the server's).
  */
 struct ipc_answer {
     struct process *server;
@@ -74,7 +86,6 @@ struct ipc_answer {
     const struct idl_header *h;
     const void *msg;
     size_t len;
-    uint32_t answer_grant;
 };
 
 /* rcOk lets the answer through; any other code fails the call with it, and Reply returns it to

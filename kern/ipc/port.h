@@ -67,7 +67,7 @@ struct ipc_call {
     bool kernel_client;     /* the kernel calls (the security channel): the response stays in
                              * the kernel, is not checked by the security hook, carries no handles;
                              * req and resp live in the record's own allocation (not freed apart) */
-    uint32_t answer_grant;  /* from the request's check, for its answer's (struct ipc_answer) */
+    uint32_t unchecked_answers; /* IPC_ANSWER_* kinds of answer that need no check (ipc.h) */
     uint64_t id;            /* the reply token; never 0, never reused */
     enum ipc_call_state state;
     Retcode result;         /* FAILED: what Call returns */
@@ -98,11 +98,11 @@ void port_get(struct ipc_port *p);
 void port_put(struct ipc_port *p);
 
 /* The exchange (call.c); the caller holds a reference on port for the duration. Call takes
- * ownership of req (charged to the caller's process). answer_grant: what the request's check
- * left for its answer's check (struct ipc_answer). */
+ * ownership of req (charged to the caller's process). unchecked_answers: the IPC_ANSWER_*
+ * kinds of answer that go back without the answer check (ipc.h). */
 Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len,
                       const struct idl_header *h, uint64_t resp, uint64_t resp_cap,
-                      uint64_t timeout_ms, uint32_t answer_grant, uint64_t *resp_len);
+                      uint64_t timeout_ms, uint32_t unchecked_answers, uint64_t *resp_len);
 /* The same from the kernel itself (the security channel, security/ksm_channel.c): the request is
  * head[0..head_len) followed by body[0..body_len) (head starts with its IPC header h), copied
  * into one allocation with the call record and room for the response (charged to the calling

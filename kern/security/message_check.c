@@ -5,6 +5,11 @@
 #include "mm/slab.h"
 #include "obj/handle_batch.h"
 
+/* A request's verdict hands its KSM_PROTO_REPLY_* bits to IPC as the kinds of answer that need
+ * no check: the same bits by definition. */
+_Static_assert(KSM_PROTO_REPLY_RESPONSE == IPC_ANSWER_RESPONSE && KSM_PROTO_REPLY_ERROR == IPC_ANSWER_ERROR,
+               "verdict reply bits are IPC's answer kinds");
+
 /*
  * What the monitor sees of sender's message: the message itself, or, when it carries handles, a
  * copy charged to the sender with their SIDs in place of the values (*view != msg: the caller
@@ -45,17 +50,15 @@ static Retcode check_viewed(struct sec_request *req, struct process *sender, con
 }
 
 Retcode security_check_viewed_request(struct sec_request *req, struct process *src, const struct idl_header *h,
-                                      uint32_t *answer_grant)
+                                      uint32_t *unchecked_answers)
 {
     Retcode rc = check_viewed(req, src, h);
-    *answer_grant = rc == rcOk ? req->reply_granted : 0;
+    *unchecked_answers = rc == rcOk ? req->reply_granted : 0;
     return rc;
 }
 
 Retcode security_check_server_answer(const struct ipc_answer *a)
 {
-    if (security_answer_pregranted(a->h, a->answer_grant))
-        return rcOk;
     struct sec_request sr = {
         .event = (a->h->flags & IDL_FLAG_ERROR) ? KSM_EV_ERROR : KSM_EV_RESPONSE,
         .src_sid = kobj_sid(&a->server->obj), .src_class = a->server->class_name,

@@ -4,10 +4,11 @@
  * asks the hook (hook.h); the caller drops the message on anything but rcOk.
  *
  * Answers: a request's verdict may grant its answers in advance (KSM_PROTO_REPLY_* bits, when
- * the policy grants them without condition or audit). security_answer_pregranted() is the only
- * reader of those bits: the callers keep them as an opaque word (`answer_grant`) from the
- * request's check to its answer's. Any other answer is decided as an event of its own
- * (response or error).
+ * the policy grants them without condition or audit). This header is the only reader of those
+ * bits: a core call keeps them as an opaque word (`answer_grant`) for
+ * security_answer_pregranted(); a call to a server hands them to IPC as the answer kinds it may
+ * send unchecked (IPC_ANSWER_*, the same bits). Any other answer is decided as an event of its
+ * own (response or error).
  *
  * Handles: a message that carries handles is shown to the monitor with their SIDs in place of
  * the handle values (ipc_msg_sid_view), so the policy decides on resources, not on numbers
@@ -56,7 +57,7 @@ static inline struct sec_request security_request_of(struct process *src, kobj_s
 
 /* The out-of-line halves of the checks below (message_check.c). */
 Retcode security_check_viewed_request(struct sec_request *req, struct process *src, const struct idl_header *h,
-                                      uint32_t *answer_grant);
+                                      uint32_t *unchecked_answers);
 Retcode security_check_asked_kernel_answer(struct process *p, const void *msg, size_t len,
                                            const struct idl_header *h);
 
@@ -68,19 +69,20 @@ Retcode security_check_asked_kernel_answer(struct process *p, const void *msg, s
 
 /*
  * src's request msg[0..len) (checked IPC layout, header h, still in the kernel) to the server
- * named dst_sid/dst_class/dst (its port's record of it). rcOk: *answer_grant is what the call
- * keeps for its answer's check. Errors: the handle lookup's (a handle src may not pass on),
+ * named dst_sid/dst_class/dst (its port's record of it). rcOk: *unchecked_answers are the
+ * IPC_ANSWER_* kinds of its answer the verdict granted in advance (ipc_call_port's). Errors: the handle lookup's (a handle src may not pass on),
  * rcQuotaExceeded/rcOutOfMemory (no room for the monitor's view), security_check's.
  */
 static inline Retcode security_check_server_request(struct process *src, kobj_sid_t dst_sid, const char *dst_class,
                                                      struct sec_label *dst, const void *msg, size_t len,
-                                                     const struct idl_header *h, uint32_t *answer_grant)
+                                                     const struct idl_header *h, uint32_t *unchecked_answers)
 {
+    /* The verdict's KSM_PROTO_REPLY_* bits are IPC's answer kinds (asserted in message_check.c). */
     struct sec_request sr = security_request_of(src, dst_sid, dst_class, dst, msg, len, h);
     if (h->handle_count != 0)
-        return security_check_viewed_request(&sr, src, h, answer_grant);
+        return security_check_viewed_request(&sr, src, h, unchecked_answers);
     Retcode rc = security_check(&sr);
-    *answer_grant = rc == rcOk ? sr.reply_granted : 0;
+    *unchecked_answers = rc == rcOk ? sr.reply_granted : 0;
     return rc;
 }
 
@@ -96,7 +98,8 @@ static inline Retcode security_check_kernel_request(struct process *src, const v
     return rc;
 }
 
-/* A server's answer, before it has any effect (ipc_answer_check_fn, for ipc_reply_token). */
+/* A server's answer the request's verdict did not grant in advance, before it has any effect
+ * (ipc_answer_check_fn, for ipc_reply_token). */
 Retcode security_check_server_answer(const struct ipc_answer *a);
 
 /* The kernel's answer msg[0..len) to p's core-endpoint request whose check left answer_grant.

@@ -59,20 +59,20 @@ Retcode ipc_sys_call(uint32_t handle, uint64_t req, uint64_t req_len, uint64_t r
         return rc;
     }
     struct idl_header h;
-    uint32_t answer_grant = 0;
+    uint32_t unchecked_answers = 0;
     rc = copy_from_user(kb, req, req_len);
     if (rc == rcOk)
         rc = ipc_msg_check(kb, req_len, IPC_MSG_REQUEST, &h);
     if (rc == rcOk)
         rc = security_check_server_request(p, port->dst_sid, port->dst_class, port->dst_label, kb, req_len, &h,
-                                           &answer_grant);
+                                           &unchecked_answers);
     if (rc != rcOk) {
         kfree_charged(kb, &p->kmem);
         kobj_unref(o);
         return rc;
     }
     /* ipc_call_port owns kb from here. The client object keeps the port alive meanwhile. */
-    rc = ipc_call_port(port, kb, req_len, &h, resp, resp_cap, timeout_ms, answer_grant, resp_len);
+    rc = ipc_call_port(port, kb, req_len, &h, resp, resp_cap, timeout_ms, unchecked_answers, resp_len);
     kobj_unref(o);
     return rc;
 }
