@@ -417,8 +417,7 @@ static Retcode reply_lost(struct ipc_port *next, uint64_t buf, uint64_t cap, uin
 }
 
 Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_port *next,
-                        uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len, uint64_t *out_token,
-                        ipc_answer_check_fn *check)
+                        uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len, uint64_t *out_token)
 {
     PROF_MARK(PROF_KSM_REPLY);
     struct process *me = process_current();
@@ -460,7 +459,7 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
         rc = rcBadMessage;
     if (rc == rcOk && !c->kernel_client && !(c->unchecked_answers & ipc_answer_kind(&h))) {
         struct ipc_answer a = {.server = me, .client = cp, .h = &h, .msg = kb, .len = len};
-        rc = check != NULL ? check(&a) : rcSecurityDisallow;
+        rc = ipc_answer_check(&a);
     }
     if (rc == rcOk && h.handle_count != 0) {
         spin_lock(&handle_tree_lock);

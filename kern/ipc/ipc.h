@@ -16,8 +16,8 @@
  * blocks until the reply, a failure, the port's closing or its timeout. Recv takes a request,
  * moves its handles into the receiver's table, copies it out, and gives the receiver a reply
  * token; the receiving process keeps the call until it replies (any thread of it, any order).
- * Reply has the answer checked by the function its caller gives (ipc_answer_check_fn), sends it
- * back the same way and wakes the caller; ReplyRecv does both and, when the next receive has to
+ * Reply has the answer checked (ipc_answer_check(), below, unless the call may send its kind
+ * unchecked), sends it back the same way and wakes the caller; ReplyRecv does both and, when the next receive has to
  * wait anyway, switches straight back to the caller. IPC itself decides nothing: it knows no
  * policy, no verdict and no monitor.
  *
@@ -88,9 +88,14 @@ struct ipc_answer {
     size_t len;
 };
 
-/* rcOk lets the answer through; any other code fails the call with it, and Reply returns it to
- * the server. The security hook's is security_check_server_answer (security/message_check.h). */
-typedef Retcode ipc_answer_check_fn(const struct ipc_answer *a);
+/*
+ * The check of every answer to a process that is not of a kind its call may send unchecked:
+ * rcOk lets it through; any other code fails the call with it, and Reply returns it to the
+ * server. IPC only declares it: the layer that decides defines it (security/message_check.c,
+ * which asks the security hook), so IPC calls it without knowing what decides, and without
+ * an indirect call on the path of every round trip.
+ */
+Retcode ipc_answer_check(const struct ipc_answer *a);
 
 struct thread;
 /* Called by thread_exit() (proc/thread.c) before the thread is gone; no locks held. */

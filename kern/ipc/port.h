@@ -118,11 +118,10 @@ Retcode ipc_recv_port(struct ipc_port *port, uint64_t buf, uint64_t cap, uint64_
  * timeout_ms. A reply that cannot reach its caller (gone, timed out, no room or quota) gives
  * rcReplyLost, and ReplyRecv receives all the same (rcReplyLost then means "received"); a bad or
  * denied answer is the server's fault and gives its code with nothing received. The wait
- * timeout_ms (0 = forever; expiry gives rcTimeout, the reply itself has gone out). `check`
- * decides every answer to a process (not the kernel's own calls, whose answers stay in the
- * kernel); NULL denies them all (rcSecurityDisallow). */
+ * timeout_ms (0 = forever; expiry gives rcTimeout, the reply itself has gone out). Every
+ * answer to a process passes ipc_answer_check() unless its kind needs no check (ipc.h); the
+ * kernel's own calls keep their answers in the kernel, unchecked. */
 Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_port *next,
-                        uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len, uint64_t *out_token,
-                        ipc_answer_check_fn *check);
+                        uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len, uint64_t *out_token);
 
 #endif

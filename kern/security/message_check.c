@@ -81,3 +81,9 @@ Retcode security_check_asked_kernel_answer(struct process *p, const void *msg, s
     };
     return security_check(&sr);
 }
+
+/* What IPC asks of every answer it may not send unchecked (declared in ipc/ipc.h). */
+Retcode ipc_answer_check(const struct ipc_answer *a)
+{
+    return security_check_server_answer(a);
+}

@@ -98,8 +98,8 @@ static inline Retcode security_check_kernel_request(struct process *src, const v
     return rc;
 }
 
-/* A server's answer the request's verdict did not grant in advance, before it has any effect
- * (ipc_answer_check_fn, for ipc_reply_token). */
+/* A server's answer the request's verdict did not grant in advance, before it has any effect.
+ * IPC asks it through ipc_answer_check() (ipc.h), which message_check.c defines. */
 Retcode security_check_server_answer(const struct ipc_answer *a);
 
 /* The kernel's answer msg[0..len) to p's core-endpoint request whose check left answer_grant.

@@ -96,7 +96,7 @@ Retcode ipc_sys_reply(uint64_t token, uint64_t buf, uint64_t len)
 {
     if (process_current() == NULL)
         return rcInvalidArgument;
-    return ipc_reply_token(token, buf, len, NULL, 0, 0, NULL, NULL, security_check_server_answer);
+    return ipc_reply_token(token, buf, len, NULL, 0, 0, NULL, NULL);
 }
 
 Retcode ipc_sys_reply_recv(uint64_t token, uint64_t buf, uint64_t len, uint32_t handle,
@@ -114,8 +114,7 @@ Retcode ipc_sys_reply_recv(uint64_t token, uint64_t buf, uint64_t len, uint32_t 
     if (token == 0)
         rc = ipc_recv_port(port, buf, cap, timeout_ms, msg_len, out_token);
     else
-        rc = ipc_reply_token(token, buf, len, port, cap, timeout_ms, msg_len, out_token,
-                             security_check_server_answer);
+        rc = ipc_reply_token(token, buf, len, port, cap, timeout_ms, msg_len, out_token);
     kobj_unref(o);
     return rc;
 }
