@@ -14,7 +14,8 @@
 /* Runs fn(arg) with errors caught; returns 0, or 1 if an error was reported. */
 int diag_run(FILE *err, int (*fn)(void *), void *arg);
 
-_Noreturn void diag_error(struct loc loc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+_Noreturn void diag_error(struct loc loc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 void diag_warning(struct loc loc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* An error not tied to a file position (bad command line, unwritable output). */
 _Noreturn void diag_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -35,10 +35,11 @@ static char *rel_path(const char *qname, const char *ext)
 static const char *c_name(const char *n)
 {
     static const char *const kw[] = {
-        "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum",
-        "extern", "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return",
-        "short", "signed", "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void",
-        "volatile", "while", "bool", "true", "false", "asm", "typeof",
+        "auto",     "break",  "case",   "char",     "const",    "continue", "default",  "do",
+        "double",   "else",   "enum",   "extern",   "float",    "for",      "goto",     "if",
+        "inline",   "int",    "long",   "register", "restrict", "return",   "short",    "signed",
+        "sizeof",   "static", "struct", "switch",   "typedef",  "union",    "unsigned", "void",
+        "volatile", "while",  "bool",   "true",     "false",    "asm",      "typeof",
     };
     for (size_t i = 0; i < sizeof kw / sizeof kw[0]; i++)
         if (strcmp(n, kw[i]) == 0)
@@ -78,7 +79,8 @@ static char *c_decl(const struct type *t, const char *inner)
         if (t->kind == TY_ARRAY) {
             sb_printf(&dims, "[%llu]", (unsigned long long)t->bound);
             t = t->elem;
-        } else if (t->kind == TY_NAMED && t->decl->kind == D_TYPEDEF && type_wire_kind(t->decl->type) != WK_PLAIN) {
+        } else if (t->kind == TY_NAMED && t->decl->kind == D_TYPEDEF &&
+                   type_wire_kind(t->decl->type) != WK_PLAIN) {
             t = type_strip(t->decl->type);
         } else {
             break;
@@ -116,7 +118,8 @@ static char *const_value(const struct decl *d)
 
 #define TAGS_MAX 256
 
-static void collect_tags(const struct type *t, uint32_t base, uint32_t *tags, int *n, struct loc loc)
+static void collect_tags(const struct type *t, uint32_t base, uint32_t *tags, int *n,
+                         struct loc loc)
 {
     t = type_strip(t);
     if (t->kind == TY_ARRAY) {
@@ -163,11 +166,15 @@ enum pclass { PC_SCALAR, PC_AGG, PC_ARRAY, PC_HANDLE, PC_STRING, PC_SEQ };
 static enum pclass param_class(const struct param *p)
 {
     switch (p->wk) {
-    case WK_HANDLE: return PC_HANDLE;
-    case WK_STRING: return PC_STRING;
+    case WK_HANDLE:
+        return PC_HANDLE;
+    case WK_STRING:
+        return PC_STRING;
     case WK_SEQ:
-    case WK_SEQSTR: return PC_SEQ;
-    case WK_PLAIN: break;
+    case WK_SEQSTR:
+        return PC_SEQ;
+    case WK_PLAIN:
+        break;
     }
     const struct type *t = type_strip(p->type);
     if (t->kind == TY_INT)
@@ -184,12 +191,18 @@ static char *param_sig(const struct param *p)
     bool in = p->dir == DIR_IN;
     const struct type *t = type_strip(p->type);
     switch (param_class(p)) {
-    case PC_SCALAR: return in ? c_decl(p->type, n) : c_decl(p->type, xprintf("*%s", n));
-    case PC_AGG: return xprintf("%s%s", in ? "const " : "", c_decl(p->type, xprintf("*%s", n)));
-    case PC_ARRAY: return xprintf("%s%s", in ? "const " : "", c_decl(t->elem, xprintf("*%s", n)));
-    case PC_HANDLE: return xprintf("idl_handle_t %s%s", in ? "" : "*", n);
-    case PC_STRING: return xprintf("const char *%s%s", in ? "" : "*", n);
-    case PC_SEQ: return xprintf("struct idl_seq %s%s", in ? "" : "*", n);
+    case PC_SCALAR:
+        return in ? c_decl(p->type, n) : c_decl(p->type, xprintf("*%s", n));
+    case PC_AGG:
+        return xprintf("%s%s", in ? "const " : "", c_decl(p->type, xprintf("*%s", n)));
+    case PC_ARRAY:
+        return xprintf("%s%s", in ? "const " : "", c_decl(t->elem, xprintf("*%s", n)));
+    case PC_HANDLE:
+        return xprintf("idl_handle_t %s%s", in ? "" : "*", n);
+    case PC_STRING:
+        return xprintf("const char *%s%s", in ? "" : "*", n);
+    case PC_SEQ:
+        return xprintf("struct idl_seq %s%s", in ? "" : "*", n);
     }
     return NULL;
 }
@@ -220,7 +233,8 @@ static void emit_type_decls(struct sbuf *h, struct package *p, const char *pre)
         case D_TYPEDEF:
             if (type_wire_kind(d->type) == WK_PLAIN) {
                 sb_printf(h, "typedef %s;\n", c_decl(d->type, cn));
-                sb_printf(h, "_Static_assert(sizeof(%s) == %u, \"%s size\");\n", cn, d->size, d->qname);
+                sb_printf(h, "_Static_assert(sizeof(%s) == %u, \"%s size\");\n", cn, d->size,
+                          d->qname);
             } else {
                 sb_printf(h, "/* typedef %s: a %s, only used as a method parameter */\n", cn,
                           d->type->kind == TY_HANDLE ? "Handle" : "sequence/string");
@@ -237,15 +251,18 @@ static void emit_type_decls(struct sbuf *h, struct package *p, const char *pre)
             if (d->kind == D_UNION)
                 sb_printf(h, "    } u;\n");
             sb_printf(h, "};\n");
-            sb_printf(h, "_Static_assert(sizeof(struct %s) == %u, \"%s size\");\n", cn, d->size, d->qname);
-            sb_printf(h, "_Static_assert(_Alignof(struct %s) == %u, \"%s align\");\n", cn, d->align, d->qname);
+            sb_printf(h, "_Static_assert(sizeof(struct %s) == %u, \"%s size\");\n", cn, d->size,
+                      d->qname);
+            sb_printf(h, "_Static_assert(_Alignof(struct %s) == %u, \"%s align\");\n", cn, d->align,
+                      d->qname);
             for (int j = 0; j < d->nfields; j++) {
                 if (d->kind == D_UNION) {
                     sb_printf(h, "#define %s_%s_TAG %du\n", cn, d->fields[j].name, j);
                     continue;
                 }
-                sb_printf(h, "_Static_assert(offsetof(struct %s, %s) == %u, \"%s.%s offset\");\n", cn,
-                          c_name(d->fields[j].name), d->fields[j].offset, d->qname, d->fields[j].name);
+                sb_printf(h, "_Static_assert(offsetof(struct %s, %s) == %u, \"%s.%s offset\");\n",
+                          cn, c_name(d->fields[j].name), d->fields[j].offset, d->qname,
+                          d->fields[j].name);
             }
             if (d->kind == D_UNION)
                 sb_printf(h, "_Static_assert(offsetof(struct %s, u) == %u, \"%s payload\");\n", cn,
@@ -278,12 +295,13 @@ static void emit_wire_structs(struct sbuf *h, const char *pre, const struct meth
                 sb_printf(h, "    struct idl_desc %s; /* into the arena */\n", n);
         }
         sb_printf(h, "};\n");
-        sb_printf(h, "_Static_assert(sizeof(struct %s) == %u, \"fixed part size\");\n", sn, m->fixed_size[part]);
+        sb_printf(h, "_Static_assert(sizeof(struct %s) == %u, \"fixed part size\");\n", sn,
+                  m->fixed_size[part]);
         for (int i = 0; i < m->nparams; i++) {
             const struct param *p = &m->params[i];
             if ((int)p->dir == part)
-                sb_printf(h, "_Static_assert(offsetof(struct %s, %s) == %u, \"%s offset\");\n", sn, c_name(p->name),
-                          p->offset, p->name);
+                sb_printf(h, "_Static_assert(offsetof(struct %s, %s) == %u, \"%s offset\");\n", sn,
+                          c_name(p->name), p->offset, p->name);
         }
     }
 }
@@ -293,7 +311,8 @@ static void gen_header(struct package *p, struct sbuf *h)
     const char *pre = c_prefix(p->name);
     char *guard = xprintf("IDL_%s_H", pre);
     sb_printf(h, "/* Generated by idlc from %s (package %s). Do not edit. */\n", p->path, p->name);
-    sb_printf(h, "#ifndef %s\n#define %s\n\n#include <stddef.h>\n#include <stdint.h>\n\n", guard, guard);
+    sb_printf(h, "#ifndef %s\n#define %s\n\n#include <stddef.h>\n#include <stdint.h>\n\n", guard,
+              guard);
     sb_printf(h, "#include \"bastion_idl.h\"\n");
     for (int i = 0; i < p->nimports; i++)
         sb_printf(h, "#include \"%s\"\n", rel_path(p->imports[i].name, ".idl.h"));
@@ -309,17 +328,22 @@ static void gen_header(struct package *p, struct sbuf *h)
         sb_printf(h, "extern const struct idl_method_desc %s_methods[%d];\n", pre, p->nmethods);
     for (int i = 0; i < p->nmethods; i++) {
         const struct method *m = &p->methods[i];
-        sb_printf(h, "\n/* %s.%s%s%s */\n", p->name, m->name, m->doc ? ": " : "", m->doc ? c_comment(m->doc) : "");
+        sb_printf(h, "\n/* %s.%s%s%s */\n", p->name, m->name, m->doc ? ": " : "",
+                  m->doc ? c_comment(m->doc) : "");
         sb_printf(h, "#define %s_%s_MID %du\n", pre, m->name, i);
         emit_wire_structs(h, pre, m);
         sb_printf(h, "Retcode %s_%s", pre, m->name);
         emit_signature(h, m, "struct idl_client *idl_cl");
         sb_printf(h, ";\n");
     }
-    sb_printf(h, "\n/* Server side: one handler per method (NULL -> rcNotSupported). A handler gets the in\n"
-                 " * parameters by value (sequences/strings point into the request) and out/error ones by\n"
-                 " * pointer, in source order. rcOk sends the response; another code sends the error\n"
-                 " * response when the method has error parameters, else is returned with no reply. */\n");
+    sb_printf(h, "\n/* Server side: one handler per method (NULL -> rcNotSupported). A handler "
+                 "gets the in\n"
+                 " * parameters by value (sequences/strings point into the request) and out/error "
+                 "ones by\n"
+                 " * pointer, in source order. rcOk sends the response; another code sends the "
+                 "error\n"
+                 " * response when the method has error parameters, else is returned with no "
+                 "reply. */\n");
     sb_printf(h, "struct %s_ops {\n", pre);
     if (p->nmethods == 0)
         sb_printf(h, "    int reserved_;\n");
@@ -330,21 +354,32 @@ static void gen_header(struct package *p, struct sbuf *h)
         sb_printf(h, ";\n");
     }
     sb_printf(h, "};\n");
-    sb_printf(h, "/* Validates and unmarshals req, calls the handler, marshals the reply into res.\n"
-                 " * rcOk: *res_len bytes of reply are in res. Else: no reply; the code says why. */\n");
-    sb_printf(h, "Retcode %s_dispatch(const struct %s_ops *idl_ops, void *idl_ctx, const void *idl_req,\n"
-                 "    size_t idl_req_len, void *idl_res, size_t idl_res_cap, size_t *idl_res_len);\n",
+    sb_printf(h, "/* Validates and unmarshals req, calls the handler, marshals the reply into "
+                 "res.\n"
+                 " * rcOk: *res_len bytes of reply are in res. Else: no reply; the code says why. "
+                 "*/\n");
+    sb_printf(h,
+              "Retcode %s_dispatch(const struct %s_ops *idl_ops, void *idl_ctx, const void "
+              "*idl_req,\n"
+              "    size_t idl_req_len, void *idl_res, size_t idl_res_cap, size_t *idl_res_len);\n",
               pre, pre);
-    sb_printf(h, "/* The same for a request idl_route_request already validated (and nobody can change\n"
+    sb_printf(h, "/* The same for a request idl_route_request already validated (and nobody can "
+                 "change\n"
                  " * since): no second validation. */\n");
-    sb_printf(h, "Retcode %s_dispatch_validated(const struct %s_ops *idl_ops, void *idl_ctx, const void *idl_req,\n"
-                 "    size_t idl_req_len, void *idl_res, size_t idl_res_cap, size_t *idl_res_len);\n",
+    sb_printf(h,
+              "Retcode %s_dispatch_validated(const struct %s_ops *idl_ops, void *idl_ctx, const "
+              "void *idl_req,\n"
+              "    size_t idl_req_len, void *idl_res, size_t idl_res_cap, size_t *idl_res_len);\n",
               pre, pre);
-    sb_printf(h, "/* Either of the two with the request's header already read (idl_peek_header): the class\n"
+    sb_printf(h, "/* Either of the two with the request's header already read (idl_peek_header): "
+                 "the class\n"
                  " * dispatchers (<Class>_dispatch) read it once for both levels. */\n");
-    sb_printf(h, "Retcode %s_dispatch_header(const struct %s_ops *idl_ops, void *idl_ctx, const struct idl_header *idl_h,\n"
-                 "    int idl_validated, const void *idl_req, size_t idl_req_len, void *idl_res, size_t idl_res_cap,\n"
-                 "    size_t *idl_res_len);\n",
+    sb_printf(h,
+              "Retcode %s_dispatch_header(const struct %s_ops *idl_ops, void *idl_ctx, const "
+              "struct idl_header *idl_h,\n"
+              "    int idl_validated, const void *idl_req, size_t idl_req_len, void *idl_res, "
+              "size_t idl_res_cap,\n"
+              "    size_t *idl_res_len);\n",
               pre, pre);
     sb_printf(h, "\n#endif\n");
 }
@@ -354,16 +389,22 @@ static void gen_header(struct package *p, struct sbuf *h)
 static const char *kind_name(enum wire_kind wk)
 {
     switch (wk) {
-    case WK_PLAIN: return "IDL_KIND_PLAIN";
-    case WK_HANDLE: return "IDL_KIND_HANDLE";
-    case WK_SEQ: return "IDL_KIND_SEQ";
-    case WK_STRING: return "IDL_KIND_STRING";
-    case WK_SEQSTR: return "IDL_KIND_SEQSTR";
+    case WK_PLAIN:
+        return "IDL_KIND_PLAIN";
+    case WK_HANDLE:
+        return "IDL_KIND_HANDLE";
+    case WK_SEQ:
+        return "IDL_KIND_SEQ";
+    case WK_STRING:
+        return "IDL_KIND_STRING";
+    case WK_SEQSTR:
+        return "IDL_KIND_SEQSTR";
     }
     return "?";
 }
 
-void param_arena_elem(const struct param *p, uint32_t *esize, uint32_t *ealign, uint32_t *bound, uint32_t *sbound)
+void param_arena_elem(const struct param *p, uint32_t *esize, uint32_t *ealign, uint32_t *bound,
+                      uint32_t *sbound)
 {
     const struct type *t = type_strip(p->type);
     *esize = *ealign = *bound = *sbound = 0;
@@ -389,7 +430,8 @@ void param_arena_elem(const struct param *p, uint32_t *esize, uint32_t *ealign, 
                     n *= e->bound;
                     e = type_strip(e->elem);
                 }
-                *esize = (uint32_t)(n * (e->kind == TY_INT ? (uint32_t)e->bits / 8 : e->decl->size));
+                *esize =
+                    (uint32_t)(n * (e->kind == TY_INT ? (uint32_t)e->bits / 8 : e->decl->size));
                 *ealign = e->kind == TY_INT ? (uint32_t)e->bits / 8 : e->decl->align;
             }
         }
@@ -410,12 +452,17 @@ static char *local_decl(const struct param *p)
 {
     char *n = xprintf("p_%s", p->name);
     switch (param_class(p)) {
-    case PC_SCALAR: return xprintf("%s = 0", c_decl(p->type, n));
+    case PC_SCALAR:
+        return xprintf("%s = 0", c_decl(p->type, n));
     case PC_AGG:
-    case PC_ARRAY: return xprintf("%s = {0}", c_decl(p->type, n));
-    case PC_HANDLE: return xprintf("idl_handle_t %s = {0, 0}", n);
-    case PC_STRING: return xprintf("const char *%s = \"\"", n);
-    case PC_SEQ: return xprintf("struct idl_seq %s = {0, 0, 0}", n);
+    case PC_ARRAY:
+        return xprintf("%s = {0}", c_decl(p->type, n));
+    case PC_HANDLE:
+        return xprintf("idl_handle_t %s = {0, 0}", n);
+    case PC_STRING:
+        return xprintf("const char *%s = \"\"", n);
+    case PC_SEQ:
+        return xprintf("struct idl_seq %s = {0, 0, 0}", n);
     }
     return NULL;
 }
@@ -451,8 +498,8 @@ static int count_part(const struct method *m, int part)
     return n;
 }
 
-static void emit_ref_array(struct sbuf *c, const struct method *m, int part, const char *decl, const char *name,
-                           char *(*ref)(const struct param *))
+static void emit_ref_array(struct sbuf *c, const struct method *m, int part, const char *decl,
+                           const char *name, char *(*ref)(const struct param *))
 {
     if (count_part(m, part) == 0)
         return;
@@ -467,7 +514,10 @@ static void emit_ref_array(struct sbuf *c, const struct method *m, int part, con
     sb_printf(c, "};\n");
 }
 
-static char *proxy_out_ref(const struct param *p) { return xprintf("%s", c_name(p->name)); }
+static char *proxy_out_ref(const struct param *p)
+{
+    return xprintf("%s", c_name(p->name));
+}
 
 static void gen_source(struct package *p, struct sbuf *c)
 {
@@ -475,7 +525,8 @@ static void gen_source(struct package *p, struct sbuf *c)
     sb_printf(c, "/* Generated by idlc from %s (package %s). Do not edit. */\n", p->path, p->name);
     sb_printf(c, "#include \"%s\"\n\n", rel_path(p->name, ".idl.h"));
     if (!p->has_interface) {
-        sb_printf(c, "/* Package %s declares types only. */\ntypedef int %s_types_only_;\n", p->name, pre);
+        sb_printf(c, "/* Package %s declares types only. */\ntypedef int %s_types_only_;\n",
+                  p->name, pre);
         return;
     }
     for (int i = 0; i < p->nmethods; i++) {
@@ -504,8 +555,9 @@ static void gen_source(struct package *p, struct sbuf *c)
             if (pr->wk == WK_PLAIN)
                 collect_tags(pr->type, 0, tags, &nt, pr->loc);
             char *tagref = nt ? xprintf("%s_%s_%s_tags", pre, m->name, pr->name) : "NULL";
-            sb_printf(c, "    {\"%s\", %d, %s, %d, %u, %u, %u, %u, %u, %u, %s},\n", pr->name, (int)pr->dir,
-                      kind_name(pr->wk), nt, pr->offset, pr->size, es, ea, bd, sbd, tagref);
+            sb_printf(c, "    {\"%s\", %d, %s, %d, %u, %u, %u, %u, %u, %u, %s},\n", pr->name,
+                      (int)pr->dir, kind_name(pr->wk), nt, pr->offset, pr->size, es, ea, bd, sbd,
+                      tagref);
         }
         sb_printf(c, "};\n");
     }
@@ -522,8 +574,8 @@ static void gen_source(struct package *p, struct sbuf *c)
         }
         sb_printf(c, "};\n");
     }
-    sb_printf(c, "\nconst struct idl_interface_desc %s_interface = {\"%s\", %d, %s};\n", pre, p->name, p->nmethods,
-              p->nmethods ? xprintf("%s_methods", pre) : "NULL");
+    sb_printf(c, "\nconst struct idl_interface_desc %s_interface = {\"%s\", %d, %s};\n", pre,
+              p->name, p->nmethods, p->nmethods ? xprintf("%s_methods", pre) : "NULL");
 
     /* Proxies. */
     for (int i = 0; i < p->nmethods; i++) {
@@ -534,24 +586,30 @@ static void gen_source(struct package *p, struct sbuf *c)
         emit_ref_array(c, m, DIR_IN, "const void *const", "idl_in", proxy_in_ref);
         emit_ref_array(c, m, DIR_OUT, "void *const", "idl_out", proxy_out_ref);
         emit_ref_array(c, m, DIR_ERROR, "void *const", "idl_err", proxy_out_ref);
-        sb_printf(c, "    return idl_client_call(idl_cl, &%s_methods[%d], %s, %s, %s);\n}\n", pre, i,
-                  count_part(m, DIR_IN) ? "idl_in" : "NULL", count_part(m, DIR_OUT) ? "idl_out" : "NULL",
+        sb_printf(c, "    return idl_client_call(idl_cl, &%s_methods[%d], %s, %s, %s);\n}\n", pre,
+                  i, count_part(m, DIR_IN) ? "idl_in" : "NULL",
+                  count_part(m, DIR_OUT) ? "idl_out" : "NULL",
                   count_part(m, DIR_ERROR) ? "idl_err" : "NULL");
     }
 
     /* Per-method dispatch. */
     for (int i = 0; i < p->nmethods; i++) {
         struct method *m = &p->methods[i];
-        sb_printf(c, "\nstatic Retcode %s_serve_%s(const struct %s_ops *idl_ops, void *idl_ctx, uint32_t idl_ep,\n"
-                     "    const void *idl_req, size_t idl_req_len, void *idl_res, size_t idl_res_cap, size_t *idl_res_len,\n"
-                     "    int idl_validated)\n{\n",
+        sb_printf(c,
+                  "\nstatic Retcode %s_serve_%s(const struct %s_ops *idl_ops, void *idl_ctx, "
+                  "uint32_t idl_ep,\n"
+                  "    const void *idl_req, size_t idl_req_len, void *idl_res, size_t idl_res_cap, "
+                  "size_t *idl_res_len,\n"
+                  "    int idl_validated)\n{\n",
                   pre, m->name, pre);
         sb_printf(c, "    const struct idl_method_desc *idl_m = &%s_methods[%d];\n", pre, i);
         for (int j = 0; j < m->nparams; j++)
             sb_printf(c, "    %s;\n", local_decl(&m->params[j]));
         emit_ref_array(c, m, DIR_IN, "void *const", "idl_in", local_ref);
-        sb_printf(c, "    enum idl_error idl_e = (idl_validated ? idl_unmarshal_validated : idl_unmarshal)(idl_m,\n"
-                     "        IDL_PART_REQUEST, idl_req, idl_req_len, %s);\n",
+        sb_printf(c,
+                  "    enum idl_error idl_e = (idl_validated ? idl_unmarshal_validated : "
+                  "idl_unmarshal)(idl_m,\n"
+                  "        IDL_PART_REQUEST, idl_req, idl_req_len, %s);\n",
                   count_part(m, DIR_IN) ? "idl_in" : "NULL");
         sb_printf(c, "    if (idl_e != IDL_OK)\n        return idl_error_retcode(idl_e);\n");
         sb_printf(c, "    if (!idl_ops->%s)\n        return rcNotSupported;\n", m->name);
@@ -560,12 +618,15 @@ static void gen_source(struct package *p, struct sbuf *c)
             sb_printf(c, ", %s", local_arg(&m->params[j]));
         sb_printf(c, ");\n");
         emit_ref_array(c, m, DIR_OUT, "const void *const", "idl_out", local_ref);
-        sb_printf(c, "    if (idl_rc == rcOk)\n        return idl_server_reply(idl_m, IDL_PART_RESPONSE, idl_ep, %s,"
-                     " idl_res, idl_res_cap, idl_res_len);\n",
+        sb_printf(c,
+                  "    if (idl_rc == rcOk)\n        return idl_server_reply(idl_m, "
+                  "IDL_PART_RESPONSE, idl_ep, %s,"
+                  " idl_res, idl_res_cap, idl_res_len);\n",
                   count_part(m, DIR_OUT) ? "idl_out" : "NULL");
         if (count_part(m, DIR_ERROR)) {
             emit_ref_array(c, m, DIR_ERROR, "const void *const", "idl_err", local_ref);
-            sb_printf(c, "    return idl_server_reply(idl_m, IDL_PART_ERROR, idl_ep, idl_err, idl_res, idl_res_cap,"
+            sb_printf(c, "    return idl_server_reply(idl_m, IDL_PART_ERROR, idl_ep, idl_err, "
+                         "idl_res, idl_res_cap,"
                          " idl_res_len);\n");
         } else {
             sb_printf(c, "    return idl_rc;\n");
@@ -576,26 +637,38 @@ static void gen_source(struct package *p, struct sbuf *c)
     /* One switch over the methods, reached by three entries: the plain dispatcher validates
      * every request, the _validated one trusts a request the router already validated (the
      * kernel's), and _header takes the header a class dispatcher already read. */
-    sb_printf(c, "\nRetcode %s_dispatch_header(const struct %s_ops *idl_ops, void *idl_ctx, const struct idl_header *idl_h,\n"
-                 "    int idl_validated, const void *idl_req, size_t idl_req_len, void *idl_res, size_t idl_res_cap,\n"
-                 "    size_t *idl_res_len)\n{\n",
+    sb_printf(c,
+              "\nRetcode %s_dispatch_header(const struct %s_ops *idl_ops, void *idl_ctx, const "
+              "struct idl_header *idl_h,\n"
+              "    int idl_validated, const void *idl_req, size_t idl_req_len, void *idl_res, "
+              "size_t idl_res_cap,\n"
+              "    size_t *idl_res_len)\n{\n",
               pre, pre);
-    sb_printf(c, "    (void)idl_ops;\n    (void)idl_ctx;\n    (void)idl_req;\n    (void)idl_req_len;\n    (void)idl_res;\n"
+    sb_printf(c, "    (void)idl_ops;\n    (void)idl_ctx;\n    (void)idl_req;\n    "
+                 "(void)idl_req_len;\n    (void)idl_res;\n"
                  "    (void)idl_res_cap;\n    (void)idl_res_len;\n    (void)idl_validated;\n");
     sb_printf(c, "    switch (idl_h->method_id) {\n");
     for (int i = 0; i < p->nmethods; i++)
-        sb_printf(c, "    case %d:\n        return %s_serve_%s(idl_ops, idl_ctx, idl_h->endpoint_id, idl_req, idl_req_len,"
-                     " idl_res, idl_res_cap, idl_res_len, idl_validated);\n",
+        sb_printf(c,
+                  "    case %d:\n        return %s_serve_%s(idl_ops, idl_ctx, idl_h->endpoint_id, "
+                  "idl_req, idl_req_len,"
+                  " idl_res, idl_res_cap, idl_res_len, idl_validated);\n",
                   i, pre, p->methods[i].name);
     sb_printf(c, "    default:\n        return idl_error_retcode(IDL_ERR_METHOD);\n    }\n}\n");
     for (int validated = 0; validated < 2; validated++) {
-        sb_printf(c, "\nRetcode %s_dispatch%s(const struct %s_ops *idl_ops, void *idl_ctx, const void *idl_req,\n"
-                     "    size_t idl_req_len, void *idl_res, size_t idl_res_cap, size_t *idl_res_len)\n{\n",
+        sb_printf(c,
+                  "\nRetcode %s_dispatch%s(const struct %s_ops *idl_ops, void *idl_ctx, const void "
+                  "*idl_req,\n"
+                  "    size_t idl_req_len, void *idl_res, size_t idl_res_cap, size_t "
+                  "*idl_res_len)\n{\n",
                   pre, validated ? "_validated" : "", pre);
-        sb_printf(c, "    struct idl_header idl_h;\n    enum idl_error idl_e = idl_peek_header(idl_req, idl_req_len, &idl_h);\n");
+        sb_printf(c, "    struct idl_header idl_h;\n    enum idl_error idl_e = "
+                     "idl_peek_header(idl_req, idl_req_len, &idl_h);\n");
         sb_printf(c, "    if (idl_e != IDL_OK)\n        return idl_error_retcode(idl_e);\n");
-        sb_printf(c, "    return %s_dispatch_header(idl_ops, idl_ctx, &idl_h, %d, idl_req, idl_req_len, idl_res, idl_res_cap,"
-                     " idl_res_len);\n}\n",
+        sb_printf(c,
+                  "    return %s_dispatch_header(idl_ops, idl_ctx, &idl_h, %d, idl_req, "
+                  "idl_req_len, idl_res, idl_res_cap,"
+                  " idl_res_len);\n}\n",
                   pre, validated);
     }
 }
@@ -619,22 +692,31 @@ static void gen_unit(struct model *mdl, struct unit *u, const char *out_dir)
     }
     sb_printf(h, "\n/* Endpoint ids (riid) of %s, in declaration order. */\n", u->name);
     for (int i = 0; i < n; i++)
-        sb_printf(h, "#define %s_EP_%s %du /* %s */\n", pre, c_prefix(eps[i].path), i, eps[i].pkg->name);
+        sb_printf(h, "#define %s_EP_%s %du /* %s */\n", pre, c_prefix(eps[i].path), i,
+                  eps[i].pkg->name);
     sb_printf(h, "#define %s_ENDPOINT_COUNT %du\n", pre, n);
     if (n > 0) {
         sb_printf(h, "extern const struct idl_endpoint_desc %s_endpoints[%d];\n", pre, n);
         /* The class's server side: one handler table per endpoint, routed by riid. */
-        sb_printf(h, "\n/* A server of %s: each endpoint's handler table (NULL: not served, rcNotSupported). */\n",
+        sb_printf(h,
+                  "\n/* A server of %s: each endpoint's handler table (NULL: not served, "
+                  "rcNotSupported). */\n",
                   u->name);
         sb_printf(h, "struct %s_handlers {\n", pre);
         for (int i = 0; i < n; i++)
-            sb_printf(h, "    const struct %s_ops *%s;\n", c_prefix(eps[i].pkg->name), c_prefix(eps[i].path));
+            sb_printf(h, "    const struct %s_ops *%s;\n", c_prefix(eps[i].pkg->name),
+                      c_prefix(eps[i].path));
         sb_printf(h, "};\n");
-        sb_printf(h, "/* Routes req by its endpoint id to that endpoint's <Iface>_dispatch (rcBadMessage for an\n"
-                     " * id the class does not have); _validated for a request idl_route_request validated. */\n");
+        sb_printf(h, "/* Routes req by its endpoint id to that endpoint's <Iface>_dispatch "
+                     "(rcBadMessage for an\n"
+                     " * id the class does not have); _validated for a request idl_route_request "
+                     "validated. */\n");
         for (int v = 0; v < 2; v++)
-            sb_printf(h, "Retcode %s_dispatch%s(const struct %s_handlers *idl_handlers, void *idl_ctx, const void *idl_req,\n"
-                         "    size_t idl_req_len, void *idl_res, size_t idl_res_cap, size_t *idl_res_len);\n",
+            sb_printf(h,
+                      "Retcode %s_dispatch%s(const struct %s_handlers *idl_handlers, void "
+                      "*idl_ctx, const void *idl_req,\n"
+                      "    size_t idl_req_len, void *idl_res, size_t idl_res_cap, size_t "
+                      "*idl_res_len);\n",
                       pre, v ? "_validated" : "", pre);
     }
     sb_printf(h, "\n#endif\n");
@@ -647,19 +729,27 @@ static void gen_unit(struct model *mdl, struct unit *u, const char *out_dir)
         sb_printf(c, "};\n");
         for (int v = 0; v < 2; v++) {
             const char *suffix = v ? "_validated" : "";
-            sb_printf(c, "\nRetcode %s_dispatch%s(const struct %s_handlers *idl_handlers, void *idl_ctx, const void *idl_req,\n"
-                         "    size_t idl_req_len, void *idl_res, size_t idl_res_cap, size_t *idl_res_len)\n{\n",
+            sb_printf(c,
+                      "\nRetcode %s_dispatch%s(const struct %s_handlers *idl_handlers, void "
+                      "*idl_ctx, const void *idl_req,\n"
+                      "    size_t idl_req_len, void *idl_res, size_t idl_res_cap, size_t "
+                      "*idl_res_len)\n{\n",
                       pre, suffix, pre);
-            sb_printf(c, "    struct idl_header idl_h;\n    enum idl_error idl_e = idl_peek_header(idl_req, idl_req_len, &idl_h);\n");
+            sb_printf(c, "    struct idl_header idl_h;\n    enum idl_error idl_e = "
+                         "idl_peek_header(idl_req, idl_req_len, &idl_h);\n");
             sb_printf(c, "    if (idl_e != IDL_OK)\n        return idl_error_retcode(idl_e);\n");
             sb_printf(c, "    switch (idl_h.endpoint_id) {\n");
             for (int i = 0; i < n; i++) {
                 const char *f = c_prefix(eps[i].path);
-                sb_printf(c, "    case %d:\n        return idl_handlers->%s ? %s_dispatch_header(idl_handlers->%s, idl_ctx, &idl_h, %d,"
-                             " idl_req, idl_req_len, idl_res, idl_res_cap, idl_res_len) : rcNotSupported;\n",
+                sb_printf(c,
+                          "    case %d:\n        return idl_handlers->%s ? "
+                          "%s_dispatch_header(idl_handlers->%s, idl_ctx, &idl_h, %d,"
+                          " idl_req, idl_req_len, idl_res, idl_res_cap, idl_res_len) : "
+                          "rcNotSupported;\n",
                           i, f, c_prefix(eps[i].pkg->name), f, v);
             }
-            sb_printf(c, "    default:\n        return idl_error_retcode(IDL_ERR_ENDPOINT);\n    }\n}\n");
+            sb_printf(c, "    default:\n        return idl_error_retcode(IDL_ERR_ENDPOINT);\n    "
+                         "}\n}\n");
         }
     } else {
         sb_printf(c, "typedef int %s_no_endpoints_;\n", pre);

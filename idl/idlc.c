@@ -38,8 +38,10 @@ static int compile(void *arg)
 
 static int usage(FILE *err, const char *why)
 {
-    fprintf(err, "idlc: %s\nusage: idlc [-I dir | --include-dir dir]... --out-dir dir [--typedesc file.json] [--no-c]"
-                 " file.idl|file.edl|file.cdl...\n",
+    fprintf(err,
+            "idlc: %s\nusage: idlc [-I dir | --include-dir dir]... --out-dir dir [--typedesc "
+            "file.json] [--no-c]"
+            " file.idl|file.edl|file.cdl...\n",
             why);
     return 2;
 }
@@ -100,4 +102,7 @@ int idlc_main(int argc, char **argv, FILE *err, struct model **keep)
     return status;
 }
 
-void idlc_free_model(void) { diag_free_all(); }
+void idlc_free_model(void)
+{
+    diag_free_all();
+}

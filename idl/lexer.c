@@ -159,13 +159,17 @@ static void scan(struct lexer *lx, struct token *t)
         t->kind = TK_NUM;
         t->num = v;
     } else {
-        static const struct { const char *s; enum tok k; } punct[] = {
-            {"**", TK_POW}, {"<<", TK_SHL}, {">>", TK_SHR}, {"{", TK_LBRACE}, {"}", TK_RBRACE},
-            {"(", TK_LPAREN}, {")", TK_RPAREN}, {"<", TK_LT}, {">", TK_GT}, {",", TK_COMMA},
-            {";", TK_SEMI}, {":", TK_COLON}, {".", TK_DOT}, {"=", TK_EQ}, {"+", TK_PLUS},
-            {"-", TK_MINUS}, {"*", TK_STAR}, {"/", TK_SLASH}, {"%", TK_PERCENT},
-            {"&", TK_AMP}, {"|", TK_PIPE}, {"^", TK_CARET}, {"~", TK_TILDE},
-            {"[", TK_LBRACKET}, {"]", TK_RBRACKET},
+        static const struct {
+            const char *s;
+            enum tok k;
+        } punct[] = {
+            {"**", TK_POW},     {"<<", TK_SHL},   {">>", TK_SHR},    {"{", TK_LBRACE},
+            {"}", TK_RBRACE},   {"(", TK_LPAREN}, {")", TK_RPAREN},  {"<", TK_LT},
+            {">", TK_GT},       {",", TK_COMMA},  {";", TK_SEMI},    {":", TK_COLON},
+            {".", TK_DOT},      {"=", TK_EQ},     {"+", TK_PLUS},    {"-", TK_MINUS},
+            {"*", TK_STAR},     {"/", TK_SLASH},  {"%", TK_PERCENT}, {"&", TK_AMP},
+            {"|", TK_PIPE},     {"^", TK_CARET},  {"~", TK_TILDE},   {"[", TK_LBRACKET},
+            {"]", TK_RBRACKET},
         };
         size_t i;
         for (i = 0; i < sizeof punct / sizeof punct[0]; i++) {
@@ -207,17 +211,21 @@ const struct token *lexer_peek(struct lexer *lx)
 
 bool tok_is(const struct token *t, const char *word)
 {
-    return t->kind == TK_IDENT && (int)strlen(word) == t->len && memcmp(t->start, word, (size_t)t->len) == 0;
+    return t->kind == TK_IDENT && (int)strlen(word) == t->len &&
+           memcmp(t->start, word, (size_t)t->len) == 0;
 }
 
-char *tok_text(const struct token *t) { return xstrndup(t->start, (size_t)t->len); }
+char *tok_text(const struct token *t)
+{
+    return xstrndup(t->start, (size_t)t->len);
+}
 
 const char *tok_kind_name(enum tok k)
 {
     static const char *const names[] = {
-        "end of file", "identifier", "number", "'{'", "'}'", "'('", "')'", "'<'", "'>'", "','",
-        "';'", "':'", "'.'", "'='", "'+'", "'-'", "'*'", "'**'", "'/'", "'%'", "'<<'", "'>>'",
-        "'&'", "'|'", "'^'", "'~'", "'['", "']'",
+        "end of file", "identifier", "number", "'{'", "'}'", "'('", "')'", "'<'",  "'>'", "','",
+        "';'",         "':'",        "'.'",    "'='", "'+'", "'-'", "'*'", "'**'", "'/'", "'%'",
+        "'<<'",        "'>>'",       "'&'",    "'|'", "'^'", "'~'", "'['", "']'",
     };
     return names[k];
 }

@@ -16,10 +16,34 @@
 #include "model.h"
 
 enum tok {
-    TK_EOF = 0, TK_IDENT, TK_NUM,
-    TK_LBRACE, TK_RBRACE, TK_LPAREN, TK_RPAREN, TK_LT, TK_GT, TK_COMMA, TK_SEMI, TK_COLON,
-    TK_DOT, TK_EQ, TK_PLUS, TK_MINUS, TK_STAR, TK_POW, TK_SLASH, TK_PERCENT, TK_SHL, TK_SHR,
-    TK_AMP, TK_PIPE, TK_CARET, TK_TILDE, TK_LBRACKET, TK_RBRACKET,
+    TK_EOF = 0,
+    TK_IDENT,
+    TK_NUM,
+    TK_LBRACE,
+    TK_RBRACE,
+    TK_LPAREN,
+    TK_RPAREN,
+    TK_LT,
+    TK_GT,
+    TK_COMMA,
+    TK_SEMI,
+    TK_COLON,
+    TK_DOT,
+    TK_EQ,
+    TK_PLUS,
+    TK_MINUS,
+    TK_STAR,
+    TK_POW,
+    TK_SLASH,
+    TK_PERCENT,
+    TK_SHL,
+    TK_SHR,
+    TK_AMP,
+    TK_PIPE,
+    TK_CARET,
+    TK_TILDE,
+    TK_LBRACKET,
+    TK_RBRACKET,
 };
 
 struct token {
@@ -28,7 +52,7 @@ struct token {
     const char *start;
     int len;
     uint64_t num;
-    char *doc;          /* attached comment, or NULL */
+    char *doc;           /* attached comment, or NULL */
     bool newline_before; /* a line break separates it from the previous token */
 };
 
@@ -37,15 +61,15 @@ struct lexer {
     const char *file;
     int line;
     const char *line_start;
-    struct token tok;   /* current token */
+    struct token tok; /* current token */
     struct token peek_tok;
     bool have_peek;
-    bool started;       /* a token was scanned: comments on its line are trailing, not docs */
-    int depth;          /* parser recursion now open (parse_enter/parse_leave) */
+    bool started; /* a token was scanned: comments on its line are trailing, not docs */
+    int depth;    /* parser recursion now open (parse_enter/parse_leave) */
 };
 
 void lexer_init(struct lexer *lx, const char *file, const char *src);
-void lexer_next(struct lexer *lx);          /* advance lx->tok */
+void lexer_next(struct lexer *lx);                /* advance lx->tok */
 const struct token *lexer_peek(struct lexer *lx); /* the token after lx->tok */
 bool tok_is(const struct token *t, const char *word);
 char *tok_text(const struct token *t);

@@ -82,12 +82,14 @@ static char *find_in_include_dirs(struct model *m, const char *qname, const char
 }
 
 /* Reads a/b/C.idl for package a.b.C from the include dirs (is_import picks the error text). */
-static struct package *parse_package_by_name(struct model *m, const char *name, struct loc loc, bool is_import)
+static struct package *parse_package_by_name(struct model *m, const char *name, struct loc loc,
+                                             bool is_import)
 {
     char *path = find_in_include_dirs(m, name, ".idl");
     if (!path) {
         if (is_import)
-            diag_error(loc, "cannot find package '%s' (looked for %s.idl in the include dirs)", name, name);
+            diag_error(loc, "cannot find package '%s' (looked for %s.idl in the include dirs)",
+                       name, name);
         diag_error(loc, "unknown interface '%s' (no %s.idl in the include dirs)", name, name);
     }
     struct package *q = parse_idl(m, path, read_file_or_die(path, loc));
@@ -109,7 +111,8 @@ static void visit_package(struct model *m, struct package *p, int level)
         if (!q)
             q = parse_package_by_name(m, im->name, im->loc, true);
         if (q->visit == 1)
-            diag_error(im->loc, "cyclic import: '%s' imports '%s', which imports it back", p->name, q->name);
+            diag_error(im->loc, "cyclic import: '%s' imports '%s', which imports it back", p->name,
+                       q->name);
         im->pkg = q;
         if (q->visit == 0)
             visit_package(m, q, level + 1);

@@ -1,4 +1,7 @@
 /* idlc: the interface compiler for IDL/EDL/CDL descriptions (see idlc.h for the CLI). */
 #include "idlc.h"
 
-int main(int argc, char **argv) { return idlc_main(argc, argv, stderr, NULL); }
+int main(int argc, char **argv)
+{
+    return idlc_main(argc, argv, stderr, NULL);
+}

@@ -99,10 +99,15 @@ enum wire_kind type_wire_kind(const struct type *t)
 {
     t = type_strip(t);
     switch (t->kind) {
-    case TY_HANDLE: return WK_HANDLE;
-    case TY_STRING: return WK_STRING;
-    case TY_BYTES: return WK_SEQ;
-    case TY_SEQ: return type_strip(t->elem)->kind == TY_STRING ? WK_SEQSTR : WK_SEQ;
-    default: return WK_PLAIN;
+    case TY_HANDLE:
+        return WK_HANDLE;
+    case TY_STRING:
+        return WK_STRING;
+    case TY_BYTES:
+        return WK_SEQ;
+    case TY_SEQ:
+        return type_strip(t->elem)->kind == TY_STRING ? WK_SEQSTR : WK_SEQ;
+    default:
+        return WK_PLAIN;
     }
 }

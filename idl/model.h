@@ -43,36 +43,36 @@ void name_index_put(struct name_index *ix, const char *key, void *val);
 enum expr_op { EX_NUM, EX_NAME, EX_NEG, EX_NOT, EX_BIN };
 struct expr {
     enum expr_op op;
-    int bin;            /* for EX_BIN: token kind of the operator (lexer.h) */
+    int bin; /* for EX_BIN: token kind of the operator (lexer.h) */
     int64_t num;
     char *name;
     struct expr *a, *b;
     struct loc loc;
-    int depth;          /* levels of operators in this tree (a literal or name is 0) */
+    int depth; /* levels of operators in this tree (a literal or name is 0) */
 };
 
 enum type_kind {
-    TY_INT,     /* UInt8..SInt64, UIntSize, UIntPtr */
+    TY_INT, /* UInt8..SInt64, UIntSize, UIntPtr */
     TY_HANDLE,
-    TY_STRING,  /* string<N>: N bytes + NUL */
-    TY_BYTES,   /* bytes<N> == sequence<UInt8, N> on the wire */
+    TY_STRING, /* string<N>: N bytes + NUL */
+    TY_BYTES,  /* bytes<N> == sequence<UInt8, N> on the wire */
     TY_SEQ,
     TY_ARRAY,
-    TY_NAMED,   /* a reference to a typedef/struct/union; ->decl once resolved */
+    TY_NAMED, /* a reference to a typedef/struct/union; ->decl once resolved */
 };
 
 struct decl;
 struct type {
     enum type_kind kind;
     struct loc loc;
-    int bits;           /* TY_INT */
-    bool is_signed;     /* TY_INT */
+    int bits;             /* TY_INT */
+    bool is_signed;       /* TY_INT */
     const char *int_name; /* TY_INT: name as written ("UIntSize") */
     struct expr *bound_expr;
-    uint64_t bound;     /* TY_STRING/BYTES/SEQ: max count; TY_ARRAY: exact count */
-    struct type *elem;  /* TY_SEQ/TY_ARRAY */
-    char *name;         /* TY_NAMED as written */
-    struct decl *decl;  /* TY_NAMED after resolution */
+    uint64_t bound;    /* TY_STRING/BYTES/SEQ: max count; TY_ARRAY: exact count */
+    struct type *elem; /* TY_SEQ/TY_ARRAY */
+    char *name;        /* TY_NAMED as written */
+    struct decl *decl; /* TY_NAMED after resolution */
 };
 
 /* What a type is on the wire once typedefs are looked through. */
@@ -82,27 +82,27 @@ struct field {
     char *name;
     struct type *type;
     struct loc loc;
-    uint32_t offset;    /* from the start of the struct (unions: of the whole tagged union) */
+    uint32_t offset; /* from the start of the struct (unions: of the whole tagged union) */
 };
 
 enum decl_kind { D_CONST, D_TYPEDEF, D_STRUCT, D_UNION };
 struct package;
 struct decl {
     enum decl_kind kind;
-    char *name;         /* unqualified */
-    char *qname;        /* package.name */
+    char *name;  /* unqualified */
+    char *qname; /* package.name */
     char *doc;
     struct loc loc;
     struct package *pkg;
-    struct type *type;  /* D_CONST: its integer type; D_TYPEDEF: the aliased type */
+    struct type *type; /* D_CONST: its integer type; D_TYPEDEF: the aliased type */
     struct expr *value_expr;
     int64_t value;
     struct field *fields;
     int nfields;
-    int state;          /* 0 unresolved, 1 in progress (cycle check), 2 done */
+    int state; /* 0 unresolved, 1 in progress (cycle check), 2 done */
     uint32_t size, align;
     uint32_t payload_offset; /* D_UNION: where the arms start (tag is at 0) */
-    int depth;          /* types: levels of struct/union/array/sequence inside (resolve.c) */
+    int depth;               /* types: levels of struct/union/array/sequence inside (resolve.c) */
     const struct type *stripped; /* D_TYPEDEF once resolved: type_strip(type), kept so that a
                                   * chain of n typedefs is looked through in O(1), not O(n) */
 };
@@ -123,7 +123,7 @@ struct method {
     char *name;
     char *doc;
     struct loc loc;
-    struct param *params;   /* source order */
+    struct param *params; /* source order */
     int nparams;
     uint32_t fixed_size[NPARTS], fixed_align[NPARTS], handles[NPARTS];
     uint64_t arena_max[NPARTS];
@@ -136,8 +136,8 @@ struct import {
 };
 
 struct package {
-    char *name;             /* a.b.C */
-    char *path;             /* file as opened */
+    char *name; /* a.b.C */
+    char *path; /* file as opened */
     struct loc loc;
     struct import *imports;
     int nimports;
@@ -149,8 +149,8 @@ struct package {
     struct loc iface_loc;
     struct method *methods;
     int nmethods;
-    bool generate;          /* named on the command line */
-    int visit;              /* import DFS: 0 new, 1 on stack, 2 done */
+    bool generate; /* named on the command line */
+    int visit;     /* import DFS: 0 new, 1 on stack, 2 done */
 };
 
 /* EDL task classes and CDL components share one shape. */
@@ -167,7 +167,7 @@ struct instance {
     struct unit *unit;
 };
 struct unit {
-    bool is_class;          /* EDL `task class`/`entity` vs CDL `component` */
+    bool is_class; /* EDL `task class`/`entity` vs CDL `component` */
     char *name;
     char *path;
     char *doc;
@@ -180,7 +180,7 @@ struct unit {
     struct name_index ep_index, inst_index; /* names bound so far -> the unit */
     bool generate;
     int visit;
-    int depth;          /* levels of component instances below it, itself included */
+    int depth; /* levels of component instances below it, itself included */
 };
 
 /* A flattened endpoint of a class: "vmm.VMM" -> interface package. */
@@ -196,8 +196,8 @@ struct model {
     int npkgs;
     struct unit **units;
     int nunits;
-    struct name_index pkg_index;    /* package name -> struct package * */
-    struct name_index unit_index;   /* class or component name -> struct unit * */
+    struct name_index pkg_index;  /* package name -> struct package * */
+    struct name_index unit_index; /* class or component name -> struct unit * */
 };
 
 /* Growable arrays: p points to n elements; grows by one and returns the new slot (zeroed). */

@@ -93,8 +93,8 @@ void output_commit(void)
         make_parent_dirs(outs[i].path);
         tmps[i] = xprintf("%s.tmp%ld", outs[i].path, (long)getpid());
         FILE *f = fopen(tmps[i], "wb");
-        bool ok = f && fwrite(outs[i].content->s ? outs[i].content->s : "", 1, outs[i].content->n, f) ==
-                           outs[i].content->n;
+        bool ok = f && fwrite(outs[i].content->s ? outs[i].content->s : "", 1, outs[i].content->n,
+                              f) == outs[i].content->n;
         if (f && fclose(f) != 0)
             ok = false;
         if (!ok) {

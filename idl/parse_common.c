@@ -64,7 +64,10 @@ void parse_enter(struct lexer *lx)
         nesting_too_deep(lx->tok.loc, "parentheses, operators or type arguments");
 }
 
-void parse_leave(struct lexer *lx) { lx->depth--; }
+void parse_leave(struct lexer *lx)
+{
+    lx->depth--;
+}
 
 /* A new node over operands a (and b): its depth, the levels of operators below it and itself,
  * bounds every later walk of the tree (eval). */
@@ -89,14 +92,26 @@ static struct expr *new_expr(enum expr_op op, struct loc loc, struct expr *a, st
 static int prec(enum tok k)
 {
     switch (k) {
-    case TK_PIPE: return 1;
-    case TK_CARET: return 2;
-    case TK_AMP: return 3;
-    case TK_SHL: case TK_SHR: return 4;
-    case TK_PLUS: case TK_MINUS: return 5;
-    case TK_STAR: case TK_SLASH: case TK_PERCENT: return 6;
-    case TK_POW: return 7;
-    default: return 0;
+    case TK_PIPE:
+        return 1;
+    case TK_CARET:
+        return 2;
+    case TK_AMP:
+        return 3;
+    case TK_SHL:
+    case TK_SHR:
+        return 4;
+    case TK_PLUS:
+    case TK_MINUS:
+        return 5;
+    case TK_STAR:
+    case TK_SLASH:
+    case TK_PERCENT:
+        return 6;
+    case TK_POW:
+        return 7;
+    default:
+        return 0;
     }
 }
 
@@ -161,4 +176,7 @@ static struct expr *parse_unary(struct lexer *lx)
     parse_expected(lx, "an integer expression");
 }
 
-struct expr *parse_expr(struct lexer *lx) { return parse_bin(lx, 1); }
+struct expr *parse_expr(struct lexer *lx)
+{
+    return parse_bin(lx, 1);
+}

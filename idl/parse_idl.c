@@ -28,9 +28,13 @@ static void expect_close_angle(struct lexer *lx)
     expect(lx, TK_GT, "'>'");
 }
 
-static const struct { const char *name; int bits; bool is_signed; } int_types[] = {
-    {"UInt8", 8, false}, {"UInt16", 16, false}, {"UInt32", 32, false}, {"UInt64", 64, false},
-    {"SInt8", 8, true}, {"SInt16", 16, true}, {"SInt32", 32, true}, {"SInt64", 64, true},
+static const struct {
+    const char *name;
+    int bits;
+    bool is_signed;
+} int_types[] = {
+    {"UInt8", 8, false},     {"UInt16", 16, false},  {"UInt32", 32, false}, {"UInt64", 64, false},
+    {"SInt8", 8, true},      {"SInt16", 16, true},   {"SInt32", 32, true},  {"SInt64", 64, true},
     {"UIntSize", 64, false}, {"UIntPtr", 64, false},
 };
 
@@ -73,8 +77,8 @@ static struct type *parse_type(struct lexer *lx)
         expect_close_angle(lx);
         return t;
     }
-    static const char *const reserved[] = {"in", "out", "error", "interface", "struct", "union",
-                                           "typedef", "const", "import", "package"};
+    static const char *const reserved[] = {"in",    "out",     "error", "interface", "struct",
+                                           "union", "typedef", "const", "import",    "package"};
     for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
         if (tok_is(&lx->tok, reserved[i]))
             parse_expected(lx, "a type");
@@ -123,7 +127,8 @@ static void parse_fields(struct lexer *lx, struct decl *d)
     expect(lx, TK_RBRACE, "'}'");
     accept(lx, TK_SEMI);
     if (d->nfields == 0)
-        diag_error(d->loc, "%s '%s' has no fields", d->kind == D_STRUCT ? "struct" : "union", d->name);
+        diag_error(d->loc, "%s '%s' has no fields", d->kind == D_STRUCT ? "struct" : "union",
+                   d->name);
 }
 
 /* method_lines: method name -> the line it was first defined on (as a pointer-sized int). */

@@ -19,7 +19,8 @@ static void parse_binding_list(struct lexer *lx, struct unit *u, bool endpoints)
             parse_expected(lx, "'}'");
         struct loc loc = lx->tok.loc;
         /* Endpoint names may be paths ("vmm.VMM") when a class binds them directly. */
-        char *name = endpoints ? parse_qname(lx, "an endpoint name") : expect_ident(lx, "an instance name");
+        char *name =
+            endpoints ? parse_qname(lx, "an endpoint name") : expect_ident(lx, "an instance name");
         check_no_underscore(loc, name, endpoints ? "endpoint" : "component instance");
         expect(lx, TK_COLON, "':'");
         struct loc tloc = lx->tok.loc;
@@ -28,7 +29,8 @@ static void parse_binding_list(struct lexer *lx, struct unit *u, bool endpoints)
             !lx->tok.newline_before)
             parse_expected(lx, "a line break, ';' or '}'");
         if (name_index_get(seen, name))
-            diag_error(loc, "duplicate %s '%s'", endpoints ? "endpoint" : "component instance", name);
+            diag_error(loc, "duplicate %s '%s'", endpoints ? "endpoint" : "component instance",
+                       name);
         name_index_put(seen, name, u);
         if (endpoints) {
             struct endpoint_decl *e = VEC_PUSH(u->eps, u->neps);

@@ -18,7 +18,10 @@
 
 #define BOUND_MAX 65536u
 
-static uint64_t round_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+static uint64_t round_up(uint64_t v, uint64_t a)
+{
+    return (v + a - 1) / a * a;
+}
 
 /* Looks a name up from package p: local, then imports, or fully qualified. */
 static struct decl *lookup(struct model *m, struct package *p, const char *name, struct loc loc)
@@ -39,7 +42,8 @@ static struct decl *lookup(struct model *m, struct package *p, const char *name,
     for (int i = 0; i < p->nimports; i++) {
         struct decl *c = p->imports[i].pkg ? package_find_decl(p->imports[i].pkg, name) : NULL;
         if (c && found && c != found)
-            diag_error(loc, "'%s' is ambiguous: defined in '%s' and '%s'", name, found->pkg->name, c->pkg->name);
+            diag_error(loc, "'%s' is ambiguous: defined in '%s' and '%s'", name, found->pkg->name,
+                       c->pkg->name);
         if (c)
             found = c;
     }
@@ -142,13 +146,17 @@ static int64_t eval(struct model *m, struct package *p, const struct expr *e)
         if (e->bin == TK_SHR)
             return a >= 0 ? a >> b : ~(~a >> b);
         if (a < 0)
-            diag_error(e->loc, "negative shift: left shift of the negative value %lld", (long long)a);
+            diag_error(e->loc, "negative shift: left shift of the negative value %lld",
+                       (long long)a);
         if (b > 0 && (uint64_t)a >> (63 - b) != 0)
             overflow(e->loc, "<<");
         return (int64_t)((uint64_t)a << b);
-    case TK_AMP: return a & b;
-    case TK_PIPE: return a | b;
-    case TK_CARET: return a ^ b;
+    case TK_AMP:
+        return a & b;
+    case TK_PIPE:
+        return a | b;
+    case TK_CARET:
+        return a ^ b;
     case TK_POW:
         return fold_pow(a, b, e->loc);
     default:
@@ -157,7 +165,8 @@ static int64_t eval(struct model *m, struct package *p, const struct expr *e)
 }
 
 /* Computes size/align; enforces where handles, sequences and strings may appear. */
-static void type_layout(struct model *m, struct package *p, struct type *t, uint32_t *size, uint32_t *align);
+static void type_layout(struct model *m, struct package *p, struct type *t, uint32_t *size,
+                        uint32_t *align);
 
 static void resolve_type(struct model *m, struct package *p, struct type *t)
 {
@@ -178,13 +187,15 @@ static void resolve_type(struct model *m, struct package *p, struct type *t)
     case TY_ARRAY: {
         int64_t v = eval(m, p, t->bound_expr);
         if (v < 1 || (uint64_t)v > BOUND_MAX)
-            diag_error(t->bound_expr->loc, "out-of-range bound %lld (must be 1..%u)", (long long)v, BOUND_MAX);
+            diag_error(t->bound_expr->loc, "out-of-range bound %lld (must be 1..%u)", (long long)v,
+                       BOUND_MAX);
         t->bound = (uint64_t)v;
         if (t->elem) {
             resolve_type(m, p, t->elem);
             enum wire_kind ek = type_wire_kind(t->elem);
             if (t->kind == TY_ARRAY && ek != WK_PLAIN)
-                diag_error(t->elem->loc, "array elements must be integers, structs, unions or arrays");
+                diag_error(t->elem->loc, "array elements must be integers, structs, unions or "
+                                         "arrays");
             if (t->kind == TY_SEQ && ek != WK_PLAIN && ek != WK_STRING)
                 diag_error(t->elem->loc, "sequence elements must be plain types or string<N>");
         }
@@ -195,7 +206,8 @@ static void resolve_type(struct model *m, struct package *p, struct type *t)
     }
 }
 
-static void type_layout(struct model *m, struct package *p, struct type *t, uint32_t *size, uint32_t *align)
+static void type_layout(struct model *m, struct package *p, struct type *t, uint32_t *size,
+                        uint32_t *align)
 {
     resolve_type(m, p, t);
     switch (t->kind) {
@@ -216,7 +228,8 @@ static void type_layout(struct model *m, struct package *p, struct type *t, uint
         type_layout(m, p, t->elem, &es, &ea);
         uint64_t total = (uint64_t)es * t->bound;
         if (total > IDL_MESSAGE_MAX)
-            diag_error(t->loc, "out-of-range bound: array of %llu bytes exceeds the %u-byte message limit",
+            diag_error(t->loc,
+                       "out-of-range bound: array of %llu bytes exceeds the %u-byte message limit",
                        (unsigned long long)total, IDL_MESSAGE_MAX);
         *size = (uint32_t)total;
         *align = ea;
@@ -266,11 +279,13 @@ static void resolve_decl(struct model *m, struct decl *d)
         int64_t v = eval(m, p, d->value_expr);
         bool fits;
         if (t->is_signed)
-            fits = t->bits == 64 || (v >= -(INT64_C(1) << (t->bits - 1)) && v < (INT64_C(1) << (t->bits - 1)));
+            fits = t->bits == 64 ||
+                   (v >= -(INT64_C(1) << (t->bits - 1)) && v < (INT64_C(1) << (t->bits - 1)));
         else
             fits = v >= 0 && (t->bits == 64 || v < (INT64_C(1) << t->bits));
         if (!fits)
-            diag_error(d->value_expr->loc, "value %lld does not fit in %s", (long long)v, t->int_name);
+            diag_error(d->value_expr->loc, "value %lld does not fit in %s", (long long)v,
+                       t->int_name);
         d->value = v;
         break;
     }
@@ -294,7 +309,9 @@ static void resolve_decl(struct model *m, struct decl *d)
             if (d->depth > IDL_NESTING_MAX)
                 nesting_too_deep(f->type->loc, "types");
             if (type_wire_kind(f->type) != WK_PLAIN)
-                diag_error(f->type->loc, "field '%s': handles, strings, bytes and sequences may only be method parameters",
+                diag_error(f->type->loc,
+                           "field '%s': handles, strings, bytes and sequences may only be method "
+                           "parameters",
                            f->name);
             if (fa > maxalign)
                 maxalign = fa;
@@ -316,8 +333,9 @@ static void resolve_decl(struct model *m, struct decl *d)
         }
         off = round_up(off, maxalign);
         if (off > IDL_MESSAGE_MAX)
-            diag_error(d->loc, "out-of-range bound: '%s' is %llu bytes, above the %u-byte message limit", d->name,
-                       (unsigned long long)off, IDL_MESSAGE_MAX);
+            diag_error(d->loc,
+                       "out-of-range bound: '%s' is %llu bytes, above the %u-byte message limit",
+                       d->name, (unsigned long long)off, IDL_MESSAGE_MAX);
         d->size = (uint32_t)off;
         d->align = maxalign;
         break;
@@ -372,9 +390,12 @@ static void layout_method(struct model *m, struct package *p, struct method *mt)
         if (mt->handles[part] > IDL_HANDLES_MAX)
             diag_error(mt->loc, "method '%s': %u handles in its %s, the limit is %u", mt->name,
                        mt->handles[part], part_name[part], IDL_HANDLES_MAX);
-        uint64_t total = IDL_HEADER_SIZE + round_up(off[part], 8) + 8u * mt->handles[part] + mt->arena_max[part];
+        uint64_t total =
+            IDL_HEADER_SIZE + round_up(off[part], 8) + 8u * mt->handles[part] + mt->arena_max[part];
         if (total > IDL_MESSAGE_MAX)
-            diag_error(mt->loc, "out-of-range bound: the largest %s of '%s' is %llu bytes, above the %u-byte limit",
+            diag_error(mt->loc,
+                       "out-of-range bound: the largest %s of '%s' is %llu bytes, above the "
+                       "%u-byte limit",
                        part_name[part], mt->name, (unsigned long long)total, IDL_MESSAGE_MAX);
     }
 }
@@ -387,27 +408,31 @@ void resolve_all(struct model *m)
         for (int j = 0; j < p->ndecls; j++)
             resolve_decl(m, p->decls[j]);
         if (p->nmethods > 255)
-            diag_error(p->iface_loc, "interface '%s' has %d methods, the limit is 255", p->name, p->nmethods);
+            diag_error(p->iface_loc, "interface '%s' has %d methods, the limit is 255", p->name,
+                       p->nmethods);
         for (int j = 0; j < p->nmethods; j++)
             layout_method(m, p, &p->methods[j]);
     }
 }
 
 /* Depth-first: own endpoints, then each component instance's, prefixed by its name. */
-static void flatten(struct unit *root, struct unit *u, const char *prefix, struct flat_endpoint **out, int *n)
+static void flatten(struct unit *root, struct unit *u, const char *prefix,
+                    struct flat_endpoint **out, int *n)
 {
     for (int i = 0; i < u->neps; i++) {
         /* Each instance repeats its component's endpoints: a few lines can multiply them. */
         if (*n == IDL_CLASS_ENDPOINTS_MAX)
-            diag_error(root->loc, "too many endpoints: '%s' has more than %d once its components are flattened",
+            diag_error(root->loc,
+                       "too many endpoints: '%s' has more than %d once its components are "
+                       "flattened",
                        root->name, IDL_CLASS_ENDPOINTS_MAX);
         struct flat_endpoint *f = VEC_PUSH(*out, *n);
         f->path = prefix ? xprintf("%s.%s", prefix, u->eps[i].name) : u->eps[i].name;
         f->pkg = u->eps[i].pkg;
     }
     for (int i = 0; i < u->ninsts; i++)
-        flatten(root, u->insts[i].unit, prefix ? xprintf("%s.%s", prefix, u->insts[i].name) : u->insts[i].name, out,
-                n);
+        flatten(root, u->insts[i].unit,
+                prefix ? xprintf("%s.%s", prefix, u->insts[i].name) : u->insts[i].name, out, n);
 }
 
 int unit_endpoints(struct unit *u, struct flat_endpoint **out)
@@ -418,6 +443,7 @@ int unit_endpoints(struct unit *u, struct flat_endpoint **out)
     for (int i = 0; i < n; i++)
         for (int j = 0; j < i; j++)
             if (strcmp((*out)[i].path, (*out)[j].path) == 0)
-                diag_error(u->loc, "endpoint path '%s' occurs twice in '%s'", (*out)[i].path, u->name);
+                diag_error(u->loc, "endpoint path '%s' occurs twice in '%s'", (*out)[i].path,
+                           u->name);
     return n;
 }

@@ -11,8 +11,8 @@
 
 struct ksym_entry {
     uint64_t addr;
-    uint32_t name;      /* offset into ksyms_names */
-    uint32_t size;      /* 0 for assembly labels */
+    uint32_t name; /* offset into ksyms_names */
+    uint32_t size; /* 0 for assembly labels */
 };
 
 extern const uint64_t ksyms_count;

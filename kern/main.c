@@ -111,10 +111,10 @@ void kmain(uint32_t mb2_magic, uint64_t mb2_info_phys)
     /* 8: ready; then the first user process, Einit, from ROMFS. */
     kprintf("Bastion ready: %u CPUs online\n", percpu_count());
     core_report_served(kparam_get("coreserved") != NULL); /* coreserved: list them (test image) */
-    sec_iface_init();     /* the security interface, handed out by Handle.SecurityConnect */
-    ksm_start();          /* the security monitor first: Einit's start is its first decision */
+    sec_iface_init(); /* the security interface, handed out by Handle.SecurityConnect */
+    ksm_start();      /* the security monitor first: Einit's start is its first decision */
 #ifdef BASTION_TEST_HOOKS
-    selftest_ksm_kill_start();  /* ksmkill=<n>: the fail-closed test of a dying KSM */
+    selftest_ksm_kill_start();   /* ksmkill=<n>: the fail-closed test of a dying KSM */
     selftest_ksm_refuse_start(); /* ksmrefuse: a request too large for the KSM is a recorded denial */
 #endif
     process_start_init();

@@ -71,7 +71,7 @@ void backtrace_print(uint64_t rip, uint64_t rbp)
             printed++;
         }
         if (frame[0] <= rbp)
-            break;      /* frames must go up the stack; anything else is corruption */
+            break; /* frames must go up the stack; anything else is corruption */
         rbp = frame[0];
     }
     if (repeats)

@@ -11,11 +11,10 @@
 
 noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-#define KASSERT(cond)                                                                  \
-    do {                                                                               \
-        if (__builtin_expect(!(cond), 0))                                              \
-            panic("assertion failed: %s at %s:%d (%s)", #cond, __FILE__, __LINE__,     \
-                  __func__);                                                           \
+#define KASSERT(cond)                                                                         \
+    do {                                                                                      \
+        if (__builtin_expect(!(cond), 0))                                                     \
+            panic("assertion failed: %s at %s:%d (%s)", #cond, __FILE__, __LINE__, __func__); \
     } while (0)
 
 /* For reports that print their own context (the exception handler): panic_begin() claims the

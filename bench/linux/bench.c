@@ -275,8 +275,8 @@ static void bench_mmap(const char *name, int n, size_t len)
 {
     for (int i = -warmup_of(n); i < n; i++) {
         uint64_t t0 = rdtsc();
-        volatile char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                                -1, 0);
+        volatile char *p =
+            mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (p == MAP_FAILED) {
             fail(name, "mmap");
             return;

@@ -17,21 +17,21 @@
 #include <bastion/retcode.h>
 
 #define IDL_HEADER_SIZE 24u
-#define IDL_MESSAGE_MAX 65536u  /* whole message, header included */
-#define IDL_HANDLES_MAX 16u     /* handles in one message */
+#define IDL_MESSAGE_MAX 65536u /* whole message, header included */
+#define IDL_HANDLES_MAX 16u    /* handles in one message */
 
 /* header.flags */
-#define IDL_FLAG_RESPONSE 0x1u  /* a response (else a request) */
-#define IDL_FLAG_ERROR 0x2u     /* an error response: carries the `error` parameters */
+#define IDL_FLAG_RESPONSE 0x1u /* a response (else a request) */
+#define IDL_FLAG_ERROR 0x2u    /* an error response: carries the `error` parameters */
 
 struct idl_header {
-    uint32_t endpoint_id;   /* riid: index of the endpoint in the server's class */
-    uint32_t method_id;     /* index of the method in its interface */
-    uint32_t fixed_size;    /* bytes of the fixed part (before padding to 8) */
-    uint32_t arena_size;    /* bytes of the arena */
-    uint16_t handle_count;  /* entries in the handle table */
-    uint16_t flags;         /* IDL_FLAG_* */
-    uint32_t reserved;      /* must be 0 */
+    uint32_t endpoint_id;  /* riid: index of the endpoint in the server's class */
+    uint32_t method_id;    /* index of the method in its interface */
+    uint32_t fixed_size;   /* bytes of the fixed part (before padding to 8) */
+    uint32_t arena_size;   /* bytes of the arena */
+    uint16_t handle_count; /* entries in the handle table */
+    uint16_t flags;        /* IDL_FLAG_* */
+    uint32_t reserved;     /* must be 0 */
 };
 _Static_assert(sizeof(struct idl_header) == IDL_HEADER_SIZE, "header is wire ABI");
 
@@ -44,8 +44,8 @@ typedef struct {
 
 /* Fixed-part form of sequence, bytes and string parameters. */
 struct idl_desc {
-    uint32_t offset;        /* from the arena start */
-    uint32_t count;         /* elements; for strings bytes including the NUL (0 = empty) */
+    uint32_t offset; /* from the arena start */
+    uint32_t count;  /* elements; for strings bytes including the NUL (0 = empty) */
 };
 
 /* Native form of a sequence/bytes parameter. For sequence<string<N>,M>: marshalling takes
@@ -54,31 +54,31 @@ struct idl_desc {
 struct idl_seq {
     const void *data;
     uint32_t count;
-    const uint8_t *arena;   /* non-NULL: data holds wire descriptors relative to arena */
+    const uint8_t *arena; /* non-NULL: data holds wire descriptors relative to arena */
 };
 const char *idl_seq_string(const struct idl_seq *s, uint32_t i);
 
 /* Why a message was refused. Every code maps to a Retcode with idl_error_retcode(). */
 enum idl_error {
     IDL_OK = 0,
-    IDL_ERR_TRUNCATED,          /* shorter than the header, or than its sizes say */
-    IDL_ERR_TOO_LONG,           /* longer than its sizes say, or above IDL_MESSAGE_MAX */
-    IDL_ERR_HEADER,             /* reserved bits set, or wrong flags for the expected kind */
-    IDL_ERR_METHOD,             /* unknown method id */
-    IDL_ERR_ENDPOINT,           /* unknown endpoint id */
-    IDL_ERR_FIXED_SIZE,         /* fixed_size differs from the method's */
-    IDL_ERR_ARENA_TOO_BIG,      /* arena_size above the method's worst case */
-    IDL_ERR_TOO_MANY_HANDLES,   /* handle_count above IDL_HANDLES_MAX */
-    IDL_ERR_HANDLE_COUNT,       /* handle_count differs from the method's */
-    IDL_ERR_HANDLE_INDEX,       /* a handle index out of range or used twice */
-    IDL_ERR_OFFSET_RANGE,       /* a sequence/string lies (partly) past the arena */
-    IDL_ERR_MISALIGNED,         /* a sequence offset not aligned for its elements */
-    IDL_ERR_COUNT_OVERFLOW,     /* a count above the declared bound */
-    IDL_ERR_NO_TERMINATOR,      /* a string without its terminating NUL */
-    IDL_ERR_BAD_TAG,            /* a union tag naming no arm */
-    IDL_ERR_BUFFER_TOO_SMALL,   /* marshalling: the output buffer is too small */
-    IDL_ERR_STRING_TOO_LONG,    /* marshalling: a string longer than its bound */
-    IDL_ERR_ARGUMENT,           /* marshalling: NULL data with a non-zero count */
+    IDL_ERR_TRUNCATED,        /* shorter than the header, or than its sizes say */
+    IDL_ERR_TOO_LONG,         /* longer than its sizes say, or above IDL_MESSAGE_MAX */
+    IDL_ERR_HEADER,           /* reserved bits set, or wrong flags for the expected kind */
+    IDL_ERR_METHOD,           /* unknown method id */
+    IDL_ERR_ENDPOINT,         /* unknown endpoint id */
+    IDL_ERR_FIXED_SIZE,       /* fixed_size differs from the method's */
+    IDL_ERR_ARENA_TOO_BIG,    /* arena_size above the method's worst case */
+    IDL_ERR_TOO_MANY_HANDLES, /* handle_count above IDL_HANDLES_MAX */
+    IDL_ERR_HANDLE_COUNT,     /* handle_count differs from the method's */
+    IDL_ERR_HANDLE_INDEX,     /* a handle index out of range or used twice */
+    IDL_ERR_OFFSET_RANGE,     /* a sequence/string lies (partly) past the arena */
+    IDL_ERR_MISALIGNED,       /* a sequence offset not aligned for its elements */
+    IDL_ERR_COUNT_OVERFLOW,   /* a count above the declared bound */
+    IDL_ERR_NO_TERMINATOR,    /* a string without its terminating NUL */
+    IDL_ERR_BAD_TAG,          /* a union tag naming no arm */
+    IDL_ERR_BUFFER_TOO_SMALL, /* marshalling: the output buffer is too small */
+    IDL_ERR_STRING_TOO_LONG,  /* marshalling: a string longer than its bound */
+    IDL_ERR_ARGUMENT,         /* marshalling: NULL data with a non-zero count */
     IDL_ERR_COUNT_
 };
 const char *idl_error_name(enum idl_error e);
@@ -91,16 +91,16 @@ enum idl_kind { IDL_KIND_PLAIN, IDL_KIND_HANDLE, IDL_KIND_SEQ, IDL_KIND_STRING, 
 
 struct idl_param_desc {
     const char *name;
-    uint8_t part;           /* enum idl_part: in -> request, out -> response, error -> error */
-    uint8_t kind;           /* enum idl_kind */
-    uint16_t ntags;         /* union tags inside a plain parameter */
-    uint32_t offset;        /* in the fixed part */
-    uint32_t size;          /* bytes in the fixed part (plain: the value; handle 4; else 8) */
-    uint32_t elem_size;     /* SEQ: element size; SEQSTR: 8 */
+    uint8_t part;       /* enum idl_part: in -> request, out -> response, error -> error */
+    uint8_t kind;       /* enum idl_kind */
+    uint16_t ntags;     /* union tags inside a plain parameter */
+    uint32_t offset;    /* in the fixed part */
+    uint32_t size;      /* bytes in the fixed part (plain: the value; handle 4; else 8) */
+    uint32_t elem_size; /* SEQ: element size; SEQSTR: 8 */
     uint32_t elem_align;
-    uint32_t bound;         /* SEQ/SEQSTR: max elements; STRING: max chars without NUL */
-    uint32_t str_bound;     /* SEQSTR: max chars of each string */
-    const uint32_t *tags;   /* ntags pairs {offset within the parameter, number of arms} */
+    uint32_t bound;       /* SEQ/SEQSTR: max elements; STRING: max chars without NUL */
+    uint32_t str_bound;   /* SEQSTR: max chars of each string */
+    const uint32_t *tags; /* ntags pairs {offset within the parameter, number of arms} */
 };
 
 struct idl_part_desc {
@@ -124,7 +124,7 @@ struct idl_interface_desc {
 };
 
 struct idl_endpoint_desc {
-    const char *path;       /* "vmm.VMM" */
+    const char *path; /* "vmm.VMM" */
     const struct idl_interface_desc *iface;
 };
 
@@ -132,11 +132,13 @@ struct idl_endpoint_desc {
 
 /* Checks every size, offset, count, handle index, union tag and string terminator of a
  * `part` message of method m. Nothing in buf is trusted before this returns IDL_OK. */
-enum idl_error idl_validate(const struct idl_method_desc *m, enum idl_part part, const void *buf, size_t len);
+enum idl_error idl_validate(const struct idl_method_desc *m, enum idl_part part, const void *buf,
+                            size_t len);
 
 /* Looks up the request's endpoint (in a class's endpoint table) and method, then validates
  * it as a request. *method is set only on IDL_OK. */
-enum idl_error idl_route_request(const struct idl_endpoint_desc *eps, uint32_t neps, const void *buf, size_t len,
+enum idl_error idl_route_request(const struct idl_endpoint_desc *eps, uint32_t neps,
+                                 const void *buf, size_t len,
                                  const struct idl_method_desc **method);
 
 /* Reads the header (unaligned-safe); IDL_ERR_TRUNCATED if len is too short. */
@@ -145,34 +147,35 @@ enum idl_error idl_peek_header(const void *buf, size_t len, struct idl_header *h
 /* args[i] for each parameter of `part` in source order points to its native value:
  * plain: the value; handle: idl_handle_t; seq: struct idl_seq; string: const char * (NULL
  * or "" = empty). Writes a message into buf and its length into *len. */
-enum idl_error idl_marshal(const struct idl_method_desc *m, enum idl_part part, uint32_t endpoint_id,
-                           const void *const *args, void *buf, size_t cap, size_t *len);
+enum idl_error idl_marshal(const struct idl_method_desc *m, enum idl_part part,
+                           uint32_t endpoint_id, const void *const *args, void *buf, size_t cap,
+                           size_t *len);
 
 /* Validates, then stores each parameter of `part` through outs[i] (NULL = skip): plain: copy;
  * handle: idl_handle_t; seq: struct idl_seq pointing INTO buf; string: const char * INTO buf
  * ("" for an empty string). Views stay valid while buf does. */
-enum idl_error idl_unmarshal(const struct idl_method_desc *m, enum idl_part part, const void *buf, size_t len,
-                             void *const *outs);
+enum idl_error idl_unmarshal(const struct idl_method_desc *m, enum idl_part part, const void *buf,
+                             size_t len, void *const *outs);
 
 /* The same without the validation, for a message idl_validate(m, part, buf, len) (or
  * idl_route_request, which runs it) already accepted and nobody can have changed since: the
  * kernel's copy of a core-endpoint request. Anything else must go through idl_unmarshal. */
-enum idl_error idl_unmarshal_validated(const struct idl_method_desc *m, enum idl_part part, const void *buf,
-                                       size_t len, void *const *outs);
+enum idl_error idl_unmarshal_validated(const struct idl_method_desc *m, enum idl_part part,
+                                       const void *buf, size_t len, void *const *outs);
 
 /* --- client side ------------------------------------------------------------------------- */
 
 /* Sends req and waits for the response (the kernel's Call, or a test double). */
-typedef Retcode (*idl_transport_fn)(void *ctx, const void *req, size_t req_len, void *res, size_t res_cap,
-                                    size_t *res_len);
+typedef Retcode (*idl_transport_fn)(void *ctx, const void *req, size_t req_len, void *res,
+                                    size_t res_cap, size_t *res_len);
 
 struct idl_client {
     idl_transport_fn call;
     void *ctx;
     uint32_t endpoint_id;
-    void *req_buf;          /* 8-byte aligned scratch for the request */
+    void *req_buf; /* 8-byte aligned scratch for the request */
     size_t req_cap;
-    void *res_buf;          /* 8-byte aligned; out sequences/strings point into it */
+    void *res_buf; /* 8-byte aligned; out sequences/strings point into it */
     size_t res_cap;
     enum idl_error last_error; /* why the last call failed, if it was the message */
 };
@@ -180,8 +183,8 @@ struct idl_client {
 /* A proxy returns this when the server answered with an error response (error params set). */
 #define IDL_RC_ERROR_REPLY rcFail
 
-Retcode idl_client_call(struct idl_client *cl, const struct idl_method_desc *m, const void *const *in,
-                        void *const *out, void *const *err);
+Retcode idl_client_call(struct idl_client *cl, const struct idl_method_desc *m,
+                        const void *const *in, void *const *out, void *const *err);
 
 /* Server side helper: marshals the response (or error response) of a handled request. */
 Retcode idl_server_reply(const struct idl_method_desc *m, enum idl_part part, uint32_t endpoint_id,

@@ -14,7 +14,10 @@ static inline uint32_t idl_rd32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static inline uint16_t idl_rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static inline uint16_t idl_rd16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
 
 static inline void idl_wr32(uint8_t *p, uint32_t v)
 {
@@ -45,10 +48,16 @@ static inline void idl_zero(void *dst, size_t n)
         *d++ = 0;
 }
 
-static inline uint64_t idl_pad8(uint64_t v) { return (v + 7u) & ~(uint64_t)7u; }
+static inline uint64_t idl_pad8(uint64_t v)
+{
+    return (v + 7u) & ~(uint64_t)7u;
+}
 
 /* Where the parts of a message start, from its header values. */
-static inline uint64_t idl_handles_at(uint32_t fixed_size) { return 24u + idl_pad8(fixed_size); }
+static inline uint64_t idl_handles_at(uint32_t fixed_size)
+{
+    return 24u + idl_pad8(fixed_size);
+}
 static inline uint64_t idl_arena_at(uint32_t fixed_size, uint32_t handles)
 {
     return idl_handles_at(fixed_size) + 8u * (uint64_t)handles;

@@ -1,11 +1,12 @@
 /* The generic client call and server reply that generated proxies and dispatchers use. */
 #include "bastion_idl.h"
 
-Retcode idl_client_call(struct idl_client *cl, const struct idl_method_desc *m, const void *const *in,
-                        void *const *out, void *const *err)
+Retcode idl_client_call(struct idl_client *cl, const struct idl_method_desc *m,
+                        const void *const *in, void *const *out, void *const *err)
 {
     size_t req_len = 0, res_len = 0;
-    enum idl_error e = idl_marshal(m, IDL_PART_REQUEST, cl->endpoint_id, in, cl->req_buf, cl->req_cap, &req_len);
+    enum idl_error e =
+        idl_marshal(m, IDL_PART_REQUEST, cl->endpoint_id, in, cl->req_buf, cl->req_cap, &req_len);
     cl->last_error = e;
     if (e != IDL_OK)
         return idl_error_retcode(e);

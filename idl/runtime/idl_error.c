@@ -34,10 +34,15 @@ const char *idl_error_name(enum idl_error e)
 Retcode idl_error_retcode(enum idl_error e)
 {
     switch (e) {
-    case IDL_OK: return rcOk;
-    case IDL_ERR_BUFFER_TOO_SMALL: return rcBufferTooSmall;
-    case IDL_ERR_STRING_TOO_LONG: return rcOutOfRange;
-    case IDL_ERR_ARGUMENT: return rcInvalidArgument;
-    default: return rcBadMessage;
+    case IDL_OK:
+        return rcOk;
+    case IDL_ERR_BUFFER_TOO_SMALL:
+        return rcBufferTooSmall;
+    case IDL_ERR_STRING_TOO_LONG:
+        return rcOutOfRange;
+    case IDL_ERR_ARGUMENT:
+        return rcInvalidArgument;
+    default:
+        return rcBadMessage;
     }
 }

@@ -7,9 +7,9 @@
 #include "idl_bytes.h"
 
 struct arena_writer {
-    uint8_t *base;      /* arena start */
+    uint8_t *base; /* arena start */
     uint64_t used;
-    uint64_t cap;       /* bytes available after base */
+    uint64_t cap; /* bytes available after base */
 };
 
 /* Reserves n bytes aligned to a; returns the offset, or UINT64_MAX if it does not fit. */
@@ -31,7 +31,8 @@ static uint32_t bounded_len(const char *s, uint32_t limit)
     return n; /* limit + 1 means "longer than limit" */
 }
 
-static enum idl_error put_string(struct arena_writer *w, uint8_t *desc, const char *s, uint32_t bound)
+static enum idl_error put_string(struct arena_writer *w, uint8_t *desc, const char *s,
+                                 uint32_t bound)
 {
     uint32_t n = s ? bounded_len(s, bound) : 0;
     if (n > bound)
@@ -50,8 +51,9 @@ static enum idl_error put_string(struct arena_writer *w, uint8_t *desc, const ch
     return IDL_OK;
 }
 
-enum idl_error idl_marshal(const struct idl_method_desc *m, enum idl_part part, uint32_t endpoint_id,
-                           const void *const *args, void *buf, size_t cap, size_t *len)
+enum idl_error idl_marshal(const struct idl_method_desc *m, enum idl_part part,
+                           uint32_t endpoint_id, const void *const *args, void *buf, size_t cap,
+                           size_t *len)
 {
     const struct idl_part_desc *pd = &m->part[part];
     uint64_t arena_at = idl_arena_at(pd->fixed_size, pd->handles);
@@ -125,7 +127,7 @@ enum idl_error idl_marshal(const struct idl_method_desc *m, enum idl_part part, 
     idl_wr32(b + 8, pd->fixed_size);
     idl_wr32(b + 12, (uint32_t)w.used);
     idl_wr16(b + 16, (uint16_t)pd->handles);
-    idl_wr16(b + 18, part == IDL_PART_REQUEST ? 0
+    idl_wr16(b + 18, part == IDL_PART_REQUEST    ? 0
                      : part == IDL_PART_RESPONSE ? IDL_FLAG_RESPONSE
                                                  : (IDL_FLAG_RESPONSE | IDL_FLAG_ERROR));
     *len = (size_t)(arena_at + w.used);

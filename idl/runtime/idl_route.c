@@ -5,8 +5,8 @@
  */
 #include "bastion_idl.h"
 
-enum idl_error idl_route_request(const struct idl_endpoint_desc *eps, uint32_t neps, const void *buf, size_t len,
-                                 const struct idl_method_desc **method)
+enum idl_error idl_route_request(const struct idl_endpoint_desc *eps, uint32_t neps,
+                                 const void *buf, size_t len, const struct idl_method_desc **method)
 {
     struct idl_header h;
     enum idl_error e = idl_peek_header(buf, len, &h);

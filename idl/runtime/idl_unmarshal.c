@@ -16,8 +16,8 @@ const char *idl_seq_string(const struct idl_seq *s, uint32_t i)
     return (const char *)s->arena + idl_rd32(d);
 }
 
-enum idl_error idl_unmarshal(const struct idl_method_desc *m, enum idl_part part, const void *buf, size_t len,
-                             void *const *outs)
+enum idl_error idl_unmarshal(const struct idl_method_desc *m, enum idl_part part, const void *buf,
+                             size_t len, void *const *outs)
 {
     enum idl_error e = idl_validate(m, part, buf, len);
     if (e != IDL_OK)
@@ -25,8 +25,8 @@ enum idl_error idl_unmarshal(const struct idl_method_desc *m, enum idl_part part
     return idl_unmarshal_validated(m, part, buf, len, outs);
 }
 
-enum idl_error idl_unmarshal_validated(const struct idl_method_desc *m, enum idl_part part, const void *buf,
-                                       size_t len, void *const *outs)
+enum idl_error idl_unmarshal_validated(const struct idl_method_desc *m, enum idl_part part,
+                                       const void *buf, size_t len, void *const *outs)
 {
     (void)len; /* validated: every offset below lies inside it */
     const struct idl_part_desc *pd = &m->part[part];

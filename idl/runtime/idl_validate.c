@@ -23,8 +23,8 @@ enum idl_error idl_peek_header(const void *buf, size_t len, struct idl_header *h
     return IDL_OK;
 }
 
-static enum idl_error check_string(const uint8_t *arena, uint32_t arena_size, uint32_t off, uint32_t count,
-                                   uint32_t bound)
+static enum idl_error check_string(const uint8_t *arena, uint32_t arena_size, uint32_t off,
+                                   uint32_t count, uint32_t bound)
 {
     if (count > (uint64_t)bound + 1)
         return IDL_ERR_COUNT_OVERFLOW;
@@ -49,7 +49,8 @@ static enum idl_error check_seq(uint32_t arena_size, uint32_t off, uint32_t coun
     return IDL_OK;
 }
 
-enum idl_error idl_validate(const struct idl_method_desc *m, enum idl_part part, const void *buf, size_t len)
+enum idl_error idl_validate(const struct idl_method_desc *m, enum idl_part part, const void *buf,
+                            size_t len)
 {
     struct idl_header h;
     enum idl_error e = idl_peek_header(buf, len, &h);
@@ -57,9 +58,9 @@ enum idl_error idl_validate(const struct idl_method_desc *m, enum idl_part part,
         return e;
     if (len > IDL_MESSAGE_MAX)
         return IDL_ERR_TOO_LONG;
-    uint16_t want_flags = part == IDL_PART_REQUEST ? 0
-                        : part == IDL_PART_RESPONSE ? IDL_FLAG_RESPONSE
-                                                    : (IDL_FLAG_RESPONSE | IDL_FLAG_ERROR);
+    uint16_t want_flags = part == IDL_PART_REQUEST    ? 0
+                          : part == IDL_PART_RESPONSE ? IDL_FLAG_RESPONSE
+                                                      : (IDL_FLAG_RESPONSE | IDL_FLAG_ERROR);
     if (h.reserved != 0 || h.flags != want_flags)
         return IDL_ERR_HEADER;
     if (h.method_id != m->id)
@@ -113,7 +114,8 @@ enum idl_error idl_validate(const struct idl_method_desc *m, enum idl_part part,
                 return e;
             break;
         case IDL_KIND_SEQ:
-            e = check_seq(h.arena_size, idl_rd32(f), idl_rd32(f + 4), p->bound, p->elem_size, p->elem_align);
+            e = check_seq(h.arena_size, idl_rd32(f), idl_rd32(f + 4), p->bound, p->elem_size,
+                          p->elem_align);
             if (e != IDL_OK)
                 return e;
             break;

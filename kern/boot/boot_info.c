@@ -29,14 +29,17 @@ const struct boot_info *boot_info_init(uint32_t magic, uint64_t info_phys)
     kprintf("boot: loader \"%s\", command line \"%s\"\n", g_bi.loader_name, g_bi.cmdline);
     rc = kparam_init(g_bi.cmdline);
     if (rc != rcOk)
-        kprintf("boot: WARNING: kernel parameters ignored: %s (%s)\n", retcode_name(rc), retcode_text(rc));
+        kprintf("boot: WARNING: kernel parameters ignored: %s (%s)\n", retcode_name(rc),
+                retcode_text(rc));
     for (size_t i = 0; i < g_bi.mmap_count; i++) {
         const struct boot_mmap_entry *m = &g_bi.mmap[i];
-        kprintf("boot: mem 0x%012lx-0x%012lx %s\n", m->base, m->base + m->length - 1, mb2_mem_type_name(m->type));
+        kprintf("boot: mem 0x%012lx-0x%012lx %s\n", m->base, m->base + m->length - 1,
+                mb2_mem_type_name(m->type));
     }
     for (size_t i = 0; i < g_bi.module_count; i++)
-        kprintf("boot: module \"%s\" at %#lx-%#lx (%lu bytes)\n", g_bi.modules[i].cmdline, g_bi.modules[i].start,
-                g_bi.modules[i].end, g_bi.modules[i].end - g_bi.modules[i].start);
+        kprintf("boot: module \"%s\" at %#lx-%#lx (%lu bytes)\n", g_bi.modules[i].cmdline,
+                g_bi.modules[i].start, g_bi.modules[i].end,
+                g_bi.modules[i].end - g_bi.modules[i].start);
     if (g_bi.rsdp_len == 0)
         kprintf("boot: WARNING: the loader passed no ACPI RSDP\n");
     return &g_bi;

@@ -77,18 +77,22 @@ static Retcode parse_module(struct boot_info *out, const uint8_t *tag, uint32_t 
     struct boot_module *m = &out->modules[out->module_count];
     Retcode rc = copy_string(m->cmdline, sizeof m->cmdline, tag + 16, size - 16);
     if (rc != rcOk)
-        return fail(out, rc, rc == rcBadFormat ? "module string not terminated" : "module string too long", off);
+        return fail(out, rc,
+                    rc == rcBadFormat ? "module string not terminated" : "module string too long",
+                    off);
     m->start = start;
     m->end = end;
     out->module_count++;
     return rcOk;
 }
 
-static Retcode parse_rsdp(struct boot_info *out, const uint8_t *tag, uint32_t size, uint32_t off, bool v2)
+static Retcode parse_rsdp(struct boot_info *out, const uint8_t *tag, uint32_t size, uint32_t off,
+                          bool v2)
 {
     uint32_t need = v2 ? 36 : 20;
     if (size < MB2_TAG_HEADER_SIZE + need)
-        return fail(out, rcBadFormat, v2 ? "ACPI new RSDP tag too short" : "ACPI old RSDP tag too short", off);
+        return fail(out, rcBadFormat,
+                    v2 ? "ACPI new RSDP tag too short" : "ACPI old RSDP tag too short", off);
     if (!v2 && out->rsdp_is_v2)
         return rcOk; /* the 2.0 copy wins whichever order the tags come in */
     for (uint32_t i = 0; i < need; i++)
@@ -98,14 +102,17 @@ static Retcode parse_rsdp(struct boot_info *out, const uint8_t *tag, uint32_t si
     return rcOk;
 }
 
-static Retcode parse_tag(struct boot_info *out, const uint8_t *tag, uint32_t type, uint32_t size, uint32_t off)
+static Retcode parse_tag(struct boot_info *out, const uint8_t *tag, uint32_t type, uint32_t size,
+                         uint32_t off)
 {
     Retcode rc;
     switch (type) {
     case MB2_TAG_CMDLINE:
         rc = copy_string(out->cmdline, sizeof out->cmdline, tag + 8, size - 8);
         if (rc != rcOk)
-            return fail(out, rc, rc == rcBadFormat ? "command line not terminated" : "command line too long", off);
+            return fail(out, rc,
+                        rc == rcBadFormat ? "command line not terminated" : "command line too long",
+                        off);
         out->have_cmdline = true;
         return rcOk;
     case MB2_TAG_BOOTLOADER_NAME:

@@ -18,9 +18,15 @@ static volatile bool console_unlocked;
 static bool at_line_start = true;
 static uint32_t line_owner = CONSOLE_KERNEL;
 
-void console_init(void) { serial_init(); }
+void console_init(void)
+{
+    serial_init();
+}
 
-void console_panic_mode(void) { console_unlocked = true; }
+void console_panic_mode(void)
+{
+    console_unlocked = true;
+}
 
 /* console_lock held (or panic mode). Kernel bytes: a kernel write never continues a process's
  * open line, so every kernel line starts at the beginning of a console line. */

@@ -27,10 +27,10 @@
 #include <bastion/retcode.h>
 
 #define ELF_PAGE_SIZE 4096ull
-#define ELF_USER_MIN 0x10000ull             /* lowest address a segment may occupy (64 KiB) */
-#define ELF_USER_TOP 0x0000800000000000ull  /* first non-canonical / kernel-half address */
-#define ELF_MAX_PHDRS 64u                   /* program headers examined at most */
-#define ELF_MAX_SEGMENTS 16u                /* PT_LOAD segments in a plan at most */
+#define ELF_USER_MIN 0x10000ull            /* lowest address a segment may occupy (64 KiB) */
+#define ELF_USER_TOP 0x0000800000000000ull /* first non-canonical / kernel-half address */
+#define ELF_MAX_PHDRS 64u                  /* program headers examined at most */
+#define ELF_MAX_SEGMENTS 16u               /* PT_LOAD segments in a plan at most */
 
 /* Segment permissions in a plan. */
 #define ELF_PROT_READ 1u
@@ -93,15 +93,15 @@ struct elf_segment {
 };
 
 struct elf_load_plan {
-    bool pie;          /* ET_DYN: a static PIE whose start-up code applies its own relocations */
-    uint64_t bias;     /* added to every p_vaddr and to e_entry */
-    uint64_t entry;    /* biased */
-    uint64_t lo, hi;   /* biased, page rounded: span of all segments */
+    bool pie;        /* ET_DYN: a static PIE whose start-up code applies its own relocations */
+    uint64_t bias;   /* added to every p_vaddr and to e_entry */
+    uint64_t entry;  /* biased */
+    uint64_t lo, hi; /* biased, page rounded: span of all segments */
     uint32_t nsegments;
     struct elf_segment seg[ELF_MAX_SEGMENTS]; /* ascending, non-overlapping */
-    bool has_tls;      /* PT_TLS present: the thread's TLS template */
+    bool has_tls;                             /* PT_TLS present: the thread's TLS template */
     uint64_t tls_vaddr, tls_file_size, tls_mem_size, tls_align; /* biased */
-    bool has_phdr;     /* PT_PHDR present: biased address of the program headers, for auxv */
+    bool has_phdr; /* PT_PHDR present: biased address of the program headers, for auxv */
     uint64_t phdr_vaddr;
     uint32_t phnum;
 };

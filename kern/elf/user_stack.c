@@ -14,8 +14,8 @@ static int round_page(uint64_t x, uint64_t *out)
 }
 
 Retcode user_stack_place(uint64_t size, uint64_t guard, uint64_t window, uint64_t entropy,
-                         uint64_t lo_limit, uint64_t hi_limit, uint64_t image_lo,
-                         uint64_t image_hi, struct user_stack_plan *out)
+                         uint64_t lo_limit, uint64_t hi_limit, uint64_t image_lo, uint64_t image_hi,
+                         struct user_stack_plan *out)
 {
     if (out == NULL || size == 0 || guard == 0 || ((lo_limit | hi_limit | window) & PAGE_MASK) ||
         lo_limit >= hi_limit || !round_page(size, &size) || !round_page(guard, &guard))

@@ -31,7 +31,7 @@ struct user_stack_plan {
  * [image_lo, image_hi)).
  */
 Retcode user_stack_place(uint64_t size, uint64_t guard, uint64_t window, uint64_t entropy,
-                         uint64_t lo_limit, uint64_t hi_limit, uint64_t image_lo,
-                         uint64_t image_hi, struct user_stack_plan *out);
+                         uint64_t lo_limit, uint64_t hi_limit, uint64_t image_lo, uint64_t image_hi,
+                         struct user_stack_plan *out);
 
 #endif

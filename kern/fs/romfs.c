@@ -240,8 +240,8 @@ Retcode romfs_lookup(struct romfs *fs, const char *path, struct romfs_entry *out
     return rcOk;
 }
 
-Retcode romfs_read(struct romfs *fs, const struct romfs_entry *file, uint64_t pos, void *buf, size_t len,
-                   size_t *got)
+Retcode romfs_read(struct romfs *fs, const struct romfs_entry *file, uint64_t pos, void *buf,
+                   size_t len, size_t *got)
 {
     if (fs == NULL || file == NULL || got == NULL || (buf == NULL && len != 0))
         return rcInvalidArgument;
@@ -273,6 +273,7 @@ const void *romfs_data(const struct romfs *fs, const struct romfs_entry *file)
 
 const char *romfs_type_name(unsigned type)
 {
-    static const char *const names[] = {"hardlink", "dir", "file", "symlink", "blockdev", "chardev", "socket", "fifo"};
+    static const char *const names[] = {"hardlink", "dir",     "file",   "symlink",
+                                        "blockdev", "chardev", "socket", "fifo"};
     return type < 8 ? names[type] : "?";
 }

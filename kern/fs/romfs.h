@@ -26,8 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ROMFS_NAME_MAX 255  /* longest name accepted (bytes, without the NUL) */
-#define ROMFS_LINK_HOPS 8   /* hard links followed before declaring a loop */
+#define ROMFS_NAME_MAX 255 /* longest name accepted (bytes, without the NUL) */
+#define ROMFS_LINK_HOPS 8  /* hard links followed before declaring a loop */
 
 enum romfs_type {
     ROMFS_HARDLINK = 0,
@@ -42,8 +42,8 @@ enum romfs_type {
 
 struct romfs {
     const uint8_t *image;
-    uint32_t size;    /* full_size from the superblock (<= bytes available) */
-    uint32_t root;    /* offset of the first header of the root directory */
+    uint32_t size; /* full_size from the superblock (<= bytes available) */
+    uint32_t root; /* offset of the first header of the root directory */
     const char *volume;
     /* Set on failure: reason and image offset, for a panic message that says what broke. */
     const char *error;
@@ -51,20 +51,20 @@ struct romfs {
 };
 
 struct romfs_entry {
-    uint32_t offset;    /* of this header (after hard links were followed: the target's) */
-    uint32_t next;      /* offset of the next sibling header, 0 at the end of the directory */
-    uint8_t type;       /* enum romfs_type; never ROMFS_HARDLINK after resolution */
+    uint32_t offset; /* of this header (after hard links were followed: the target's) */
+    uint32_t next;   /* offset of the next sibling header, 0 at the end of the directory */
+    uint8_t type;    /* enum romfs_type; never ROMFS_HARDLINK after resolution */
     bool exec;
     uint32_t spec;
-    uint32_t size;      /* data bytes */
-    uint32_t data;      /* offset of the data */
-    const char *name;   /* the name in the directory it was found in (NUL-terminated, in image) */
+    uint32_t size;    /* data bytes */
+    uint32_t data;    /* offset of the data */
+    const char *name; /* the name in the directory it was found in (NUL-terminated, in image) */
 };
 
 struct romfs_dir {
     struct romfs *fs;
-    uint32_t next;      /* header to return next, 0 when done */
-    uint32_t steps;     /* entries returned so far; bounds a looping chain */
+    uint32_t next;  /* header to return next, 0 when done */
+    uint32_t steps; /* entries returned so far; bounds a looping chain */
 };
 
 /*
@@ -100,8 +100,8 @@ Retcode romfs_lookup(struct romfs *fs, const char *path, struct romfs_entry *out
  * Copy up to len bytes of a file from byte `pos` into buf; *got is the number copied (0 at
  * or beyond the end). rcInvalidArgument: not a regular file (or a symlink's target text).
  */
-Retcode romfs_read(struct romfs *fs, const struct romfs_entry *file, uint64_t pos, void *buf, size_t len,
-                   size_t *got);
+Retcode romfs_read(struct romfs *fs, const struct romfs_entry *file, uint64_t pos, void *buf,
+                   size_t len, size_t *got);
 
 /* Pointer to a file's data inside the image (zero-copy, e.g. for the ELF loader). */
 const void *romfs_data(const struct romfs *fs, const struct romfs_entry *file);

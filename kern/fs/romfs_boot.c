@@ -16,7 +16,8 @@
 static struct romfs g_romfs;
 static bool g_mounted;
 
-static void list_dir(const struct romfs_entry *dir, const char *path, unsigned depth, unsigned *files)
+static void list_dir(const struct romfs_entry *dir, const char *path, unsigned depth,
+                     unsigned *files)
 {
     struct romfs_dir it;
     struct romfs_entry e;
@@ -39,8 +40,8 @@ static void list_dir(const struct romfs_entry *dir, const char *path, unsigned d
         }
     }
     if (rc != rcNotFound)
-        panic("romfs: GRUB module \"%s\" is corrupt: %s (%s at offset %#x)", ROMFS_MODULE, retcode_name(rc),
-              g_romfs.error ? g_romfs.error : "?", g_romfs.error_offset);
+        panic("romfs: GRUB module \"%s\" is corrupt: %s (%s at offset %#x)", ROMFS_MODULE,
+              retcode_name(rc), g_romfs.error ? g_romfs.error : "?", g_romfs.error_offset);
 }
 
 /* Reads a file through romfs_read and prints its first line: proof at boot that the read path
@@ -76,14 +77,15 @@ void romfs_boot(const struct boot_info *bi)
 {
     const struct boot_module *m = boot_find_module(bi, ROMFS_MODULE);
     if (m == NULL)
-        panic("romfs: no GRUB module named \"%s\" (grub.cfg needs: module2 <image> %s)", ROMFS_MODULE,
-              ROMFS_MODULE);
+        panic("romfs: no GRUB module named \"%s\" (grub.cfg needs: module2 <image> %s)",
+              ROMFS_MODULE, ROMFS_MODULE);
     Retcode rc = romfs_mount(&g_romfs, phys_to_virt(m->start), (size_t)(m->end - m->start));
     if (rc != rcOk)
-        panic("romfs: GRUB module \"%s\" at %#lx-%#lx is corrupt: %s (%s at offset %#x)", ROMFS_MODULE, m->start,
-              m->end, retcode_name(rc), g_romfs.error ? g_romfs.error : "?", g_romfs.error_offset);
-    kprintf("romfs: module \"%s\" at %#lx, volume \"%s\", %u bytes:\n", ROMFS_MODULE, m->start, g_romfs.volume,
-            g_romfs.size);
+        panic("romfs: GRUB module \"%s\" at %#lx-%#lx is corrupt: %s (%s at offset %#x)",
+              ROMFS_MODULE, m->start, m->end, retcode_name(rc), g_romfs.error ? g_romfs.error : "?",
+              g_romfs.error_offset);
+    kprintf("romfs: module \"%s\" at %#lx, volume \"%s\", %u bytes:\n", ROMFS_MODULE, m->start,
+            g_romfs.volume, g_romfs.size);
     struct romfs_entry root;
     (void)romfs_root(&g_romfs, &root);
     unsigned files = 0;

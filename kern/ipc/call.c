@@ -86,7 +86,8 @@ static struct ipc_thread *port_hand_to_receiver(struct ipc_port *port, struct ip
 /* A QUEUED call record from the calling thread, owning req; NULL (req freed) on failure. With
  * extra > 0 the record is followed by `extra` bytes for a kernel call's buffers (req NULL). */
 static struct ipc_call *call_new(struct ipc_port *port, void *req, size_t req_len,
-                                 const struct idl_header *h, uint64_t resp_cap, size_t extra, Retcode *rc)
+                                 const struct idl_header *h, uint64_t resp_cap, size_t extra,
+                                 Retcode *rc)
 {
     struct thread *self = thread_current();
     struct process *proc = self->proc;
@@ -117,7 +118,8 @@ static struct ipc_call *call_new(struct ipc_port *port, void *req, size_t req_le
 /* Sends c on port and waits until it is final (REPLIED, FAILED or CANCELLED); returns that
  * state, the port unlocked. Switches straight to a receiver that waits (with or without a
  * timeout), otherwise queues the call. */
-static enum ipc_call_state call_exchange(struct ipc_port *port, struct ipc_call *c, uint64_t timeout_ms)
+static enum ipc_call_state call_exchange(struct ipc_port *port, struct ipc_call *c,
+                                         uint64_t timeout_ms)
 {
     struct thread *self = thread_current();
     uint64_t ns = ms_to_ns(timeout_ms);
@@ -182,9 +184,9 @@ static enum ipc_call_state call_exchange(struct ipc_port *port, struct ipc_call 
     return st;
 }
 
-Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len,
-                      const struct idl_header *h, uint64_t resp, uint64_t resp_cap,
-                      uint64_t timeout_ms, uint32_t unchecked_answers, uint64_t *resp_len)
+Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len, const struct idl_header *h,
+                      uint64_t resp, uint64_t resp_cap, uint64_t timeout_ms,
+                      uint32_t unchecked_answers, uint64_t *resp_len)
 {
     Retcode rc;
     struct ipc_call *c = call_new(port, req, req_len, h, resp_cap, 0, &rc);
@@ -250,8 +252,7 @@ static Retcode deliver(struct ipc_call *c, uint64_t buf, uint64_t cap, uint64_t 
         if (c->client_proc->handles.ops == NULL || me->handles.ops == NULL)
             rc = rcPeerClosed;
         else
-            rc = ipc_msg_translate(c->req, &c->req_h, &c->client_proc->handles, &me->handles,
-                                   NULL);
+            rc = ipc_msg_translate(c->req, &c->req_h, &c->client_proc->handles, &me->handles, NULL);
         spin_unlock(&handle_tree_lock);
         if (rc != rcOk) {
             call_fail(c, rc);
@@ -274,8 +275,8 @@ static Retcode deliver(struct ipc_call *c, uint64_t buf, uint64_t cap, uint64_t 
 }
 
 /* Waits on the port for a call; called with the port locked (flags fl), returns unlocked. */
-static Retcode recv_locked(struct ipc_port *port, uint64_t fl, uint64_t ns, struct thread *switch_to,
-                           struct ipc_call **out)
+static Retcode recv_locked(struct ipc_port *port, uint64_t fl, uint64_t ns,
+                           struct thread *switch_to, struct ipc_call **out)
 {
     spin_assert_held(&port->lock);
     struct thread *self = thread_current();

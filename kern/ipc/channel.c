@@ -144,7 +144,8 @@ Retcode ipc_connect(struct process *charge_to, struct process *server, handle_t 
     return rcOk;
 }
 
-Retcode ipc_kernel_channel(struct process *server, handle_t *out_server_end, struct ipc_port **out_port)
+Retcode ipc_kernel_channel(struct process *server, handle_t *out_server_end,
+                           struct ipc_port **out_port)
 {
     struct ipc_server_obj *srv;
     Retcode rc = server_new(&ipc_server_ops, NULL, server, &srv);

@@ -60,7 +60,8 @@ Retcode ipc_connect(struct process *charge_to, struct process *server, handle_t 
  * with rcPeerClosed. Charged to nobody (it lives as long as the server).
  */
 struct ipc_port;
-Retcode ipc_kernel_channel(struct process *server, handle_t *out_server_end, struct ipc_port **out_port);
+Retcode ipc_kernel_channel(struct process *server, handle_t *out_server_end,
+                           struct ipc_port **out_port);
 
 /*
  * The kinds of answer, for the answers a call may send unchecked (ipc_call_port's

@@ -19,10 +19,10 @@ struct ipc_port;
 struct ipc_call;
 
 struct ipc_thread {
-    struct ipc_port *port;       /* the port it waits on in Recv; NULL when not receiving */
-    struct ipc_thread *next;     /* next receiver waiting on the same port (FIFO) */
-    struct ipc_call *delivered;  /* a call handed to it while it waited; consumed on wake */
-    struct ipc_call *calling;    /* its own outstanding Call, while blocked in it */
+    struct ipc_port *port;      /* the port it waits on in Recv; NULL when not receiving */
+    struct ipc_thread *next;    /* next receiver waiting on the same port (FIFO) */
+    struct ipc_call *delivered; /* a call handed to it while it waited; consumed on wake */
+    struct ipc_call *calling;   /* its own outstanding Call, while blocked in it */
 };
 
 #endif

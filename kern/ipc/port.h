@@ -32,11 +32,11 @@ struct sec_label;
 
 struct ipc_port {
     struct spinlock lock;
-    uint32_t refs; /* atomic */
-    bool closed;   /* the server side is gone (lock) */
-    struct ipc_call *q_head, *q_tail;     /* QUEUED calls, FIFO (lock) */
-    struct ipc_thread *r_head, *r_tail;   /* waiting receivers, FIFO (lock) */
-    uint64_t calls, replies;              /* statistics (lock) */
+    uint32_t refs;                      /* atomic */
+    bool closed;                        /* the server side is gone (lock) */
+    struct ipc_call *q_head, *q_tail;   /* QUEUED calls, FIFO (lock) */
+    struct ipc_thread *r_head, *r_tail; /* waiting receivers, FIFO (lock) */
+    uint64_t calls, replies;            /* statistics (lock) */
     /* The server as the security hook names it: set when the server side is created. */
     kobj_sid_t dst_sid;
     char dst_class[128];
@@ -59,25 +59,25 @@ enum ipc_call_state { CALL_QUEUED, CALL_TAKEN, CALL_REPLIED, CALL_FAILED, CALL_C
 /* id, port, client, client_proc, kernel_client, reply_granted and the request are fixed once
  * the call is sent; state, result, resp and resp_len change under the port's lock. */
 struct ipc_call {
-    struct ipc_call *next;  /* port queue (QUEUED: port lock) or the receiving process's
+    struct ipc_call *next;       /* port queue (QUEUED: port lock) or the receiving process's
                              * received list (TAKEN: that process's lock) */
-    struct ipc_port *port;  /* reference */
-    struct thread *client;  /* reference */
+    struct ipc_port *port;       /* reference */
+    struct thread *client;       /* reference */
     struct process *client_proc; /* reference; NULL for a kernel thread's call */
-    bool kernel_client;     /* the kernel calls (the security channel): the response stays in
+    bool kernel_client;          /* the kernel calls (the security channel): the response stays in
                              * the kernel, is not checked by the security hook, carries no handles;
                              * req and resp live in the record's own allocation (not freed apart) */
-    uint32_t unchecked_answers; /* IPC_ANSWER_* kinds of answer that need no check (ipc.h) */
-    uint64_t id;            /* the reply token; never 0, never reused */
+    uint32_t unchecked_answers;  /* IPC_ANSWER_* kinds of answer that need no check (ipc.h) */
+    uint64_t id;                 /* the reply token; never 0, never reused */
     enum ipc_call_state state;
-    Retcode result;         /* FAILED: what Call returns */
-    uint32_t refs;          /* atomic */
-    void *req;              /* kernel copy of the request, charged to the client */
+    Retcode result; /* FAILED: what Call returns */
+    uint32_t refs;  /* atomic */
+    void *req;      /* kernel copy of the request, charged to the client */
     size_t req_len;
     struct idl_header req_h;
-    void *resp;             /* REPLIED: kernel copy of the response, charged to the client */
+    void *resp; /* REPLIED: kernel copy of the response, charged to the client */
     size_t resp_len;
-    uint64_t resp_cap;      /* what the caller can take */
+    uint64_t resp_cap; /* what the caller can take */
 };
 
 /* Port locking: interrupts off, so a tick cannot preempt a holder on its own CPU. */
@@ -100,9 +100,9 @@ void port_put(struct ipc_port *p);
 /* The exchange (call.c); the caller holds a reference on port for the duration. Call takes
  * ownership of req (charged to the caller's process). unchecked_answers: the IPC_ANSWER_*
  * kinds of answer that go back without the answer check (ipc.h). */
-Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len,
-                      const struct idl_header *h, uint64_t resp, uint64_t resp_cap,
-                      uint64_t timeout_ms, uint32_t unchecked_answers, uint64_t *resp_len);
+Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len, const struct idl_header *h,
+                      uint64_t resp, uint64_t resp_cap, uint64_t timeout_ms,
+                      uint32_t unchecked_answers, uint64_t *resp_len);
 /* The same from the kernel itself (the security channel, security/ksm_channel.c): the request is
  * head[0..head_len) followed by body[0..body_len) (head starts with its IPC header h), copied
  * into one allocation with the call record and room for the response (charged to the calling

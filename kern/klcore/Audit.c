@@ -29,7 +29,8 @@ static void audit_reader_destroy(struct kobj *obj)
 {
     kobj_free_mem(obj);
 }
-static const struct kobj_ops audit_reader_ops = {KOBJ_AUDIT_LOG, "kss-reader", audit_reader_destroy};
+static const struct kobj_ops audit_reader_ops = {KOBJ_AUDIT_LOG, "kss-reader",
+                                                 audit_reader_destroy};
 
 static Retcode Open(void *ctx, const char *name, idl_handle_t *handle, kl_core_Types_Retcode *rc)
 {
@@ -82,7 +83,8 @@ static Retcode Read(void *ctx, idl_handle_t handle, struct idl_seq *msg, uint32_
     }
     /* "seq=7 time_ns=... denied rcSecurityDisallow sid 9->1 request Untrusted[...] -> ..."
      * (the record's text starts with its event). */
-    uint32_t cap = c->scratch_size < kl_core_Audit_AuditMsgMax ? c->scratch_size : kl_core_Audit_AuditMsgMax;
+    uint32_t cap =
+        c->scratch_size < kl_core_Audit_AuditMsgMax ? c->scratch_size : kl_core_Audit_AuditMsgMax;
     ksnprintf(c->scratch, cap, "seq=%lu time_ns=%lu %s %s sid %lu->%lu %s", (unsigned long)rec.seq,
               (unsigned long)rec.time_ns, rec.granted ? "granted" : "denied", retcode_name(rec.rc),
               (unsigned long)rec.src_sid, (unsigned long)rec.dst_sid, rec.text);

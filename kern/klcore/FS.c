@@ -102,7 +102,8 @@ static Retcode GetSize(void *ctx, idl_handle_t handle, kl_core_Types_Size *size,
     return rcOk;
 }
 
-static Retcode GetId(void *ctx, idl_handle_t handle, kl_core_FS_FileId *id, kl_core_Types_Retcode *rc)
+static Retcode GetId(void *ctx, idl_handle_t handle, kl_core_FS_FileId *id,
+                     kl_core_Types_Retcode *rc)
 {
     struct file_obj *f;
     *id = 0;

@@ -30,7 +30,7 @@ static Retcode DebugWrite(void *ctx, struct idl_seq data, kl_core_Types_Retcode 
  */
 static const char *const getenv_allowed[] = {
     "bench.nomon", /* the benchmark image without a monitor (userland/bench) */
-    "fuzz.seed",    /* the in-OS fuzzer's run (scripts/fuzz, test/os/os_fuzz.c) */
+    "fuzz.seed",   /* the in-OS fuzzer's run (scripts/fuzz, test/os/os_fuzz.c) */
     "fuzz.seconds",
     "fuzz.calls",
 };
@@ -65,7 +65,8 @@ static Retcode GetEnv(void *ctx, const char *name, const char **value, kl_core_T
     return rcOk;
 }
 
-static Retcode GetEntropy(void *ctx, struct idl_seq *buffer, uint32_t size, kl_core_Types_Retcode *rc)
+static Retcode GetEntropy(void *ctx, struct idl_seq *buffer, uint32_t size,
+                          kl_core_Types_Retcode *rc)
 {
     struct core_ctx *c = ctx;
     buffer->data = c->scratch;

@@ -19,8 +19,8 @@ static Retcode get_badge(struct core_ctx *c, idl_handle_t b, struct kobj **badge
     return core_get(c, b.handle, KOBJ_BADGE, HR_BADGE_TAG, (void **)badge);
 }
 
-static Retcode Copy(void *ctx, idl_handle_t in, kl_core_Types_Rights rights, idl_handle_t copy_badge,
-                    idl_handle_t *out, kl_core_Types_Retcode *rc)
+static Retcode Copy(void *ctx, idl_handle_t in, kl_core_Types_Rights rights,
+                    idl_handle_t copy_badge, idl_handle_t *out, kl_core_Types_Retcode *rc)
 {
     struct core_ctx *c = ctx;
     out->handle = HANDLE_INVALID;
@@ -59,7 +59,8 @@ static Retcode Close(void *ctx, idl_handle_t handle, kl_core_Types_Retcode *rc)
 
 static Retcode Connect(void *ctx, idl_handle_t server, kl_core_Types_HandleValue sr_listener,
                        uint32_t create_sr_endpoint, idl_handle_t client,
-                       kl_core_Types_HandleValue *out_listener, kl_core_Types_HandleValue *out_sr_endpoint,
+                       kl_core_Types_HandleValue *out_listener,
+                       kl_core_Types_HandleValue *out_sr_endpoint,
                        kl_core_Types_HandleValue *out_cl_endpoint, kl_core_Types_Retcode *rc)
 {
     struct core_ctx *c = ctx;

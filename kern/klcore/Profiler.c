@@ -41,8 +41,8 @@ static uint64_t counter_value(const struct process *p, unsigned i)
     }
 }
 
-static Retcode GetCounters(void *ctx, const char *prefix, struct idl_seq names, struct idl_seq *values,
-                           kl_core_Types_Retcode *rc)
+static Retcode GetCounters(void *ctx, const char *prefix, struct idl_seq names,
+                           struct idl_seq *values, kl_core_Types_Retcode *rc)
 {
     struct core_ctx *c = ctx;
     uint64_t *out = c->scratch;

@@ -43,7 +43,8 @@ struct sync_waiter {
 static struct sync_bucket {
     struct spinlock lock;
     struct sync_waiter *head; /* lock */
-} buckets[SYNC_BUCKETS] = {[0 ... SYNC_BUCKETS - 1] = {.lock = SPINLOCK_INIT(LOCK_LEVEL_SYNC_BUCKET)}};
+} buckets[SYNC_BUCKETS] = {
+    [0 ... SYNC_BUCKETS - 1] = {.lock = SPINLOCK_INIT(LOCK_LEVEL_SYNC_BUCKET)}};
 
 /* The key of the word at ptr for the calling process (see above). */
 static void key_of(struct core_ctx *c, uint64_t ptr, const struct process **space, uint64_t *addr)

@@ -22,8 +22,8 @@ static Retcode get_task(struct core_ctx *c, idl_handle_t h, uint32_t need, struc
 }
 
 static Retcode Create(void *ctx, const char *name, const char *eiid, const char *path,
-                      kl_core_Types_Size stack_size, kl_core_Types_Priority priority, uint32_t flags,
-                      idl_handle_t *child, kl_core_Types_Retcode *rc)
+                      kl_core_Types_Size stack_size, kl_core_Types_Priority priority,
+                      uint32_t flags, idl_handle_t *child, kl_core_Types_Retcode *rc)
 {
     struct core_ctx *c = ctx;
     child->handle = HANDLE_INVALID;
@@ -146,7 +146,8 @@ static Retcode GetPath(void *ctx, const char **path, kl_core_Types_Retcode *rc)
     return rcOk;
 }
 
-static Retcode GetPid(void *ctx, idl_handle_t task, kl_core_Types_Pid *pid, kl_core_Types_Retcode *rc)
+static Retcode GetPid(void *ctx, idl_handle_t task, kl_core_Types_Pid *pid,
+                      kl_core_Types_Retcode *rc)
 {
     struct core_ctx *c = ctx;
     *pid = 0;
@@ -165,9 +166,9 @@ static Retcode GetPid(void *ctx, idl_handle_t task, kl_core_Types_Pid *pid, kl_c
     return rcOk;
 }
 
-static Retcode TransferHandle(void *ctx, idl_handle_t task, idl_handle_t src, idl_handle_t src_badge,
-                              kl_core_Types_Rights dst_rights, kl_core_Types_HandleValue *dst,
-                              kl_core_Types_Retcode *rc)
+static Retcode TransferHandle(void *ctx, idl_handle_t task, idl_handle_t src,
+                              idl_handle_t src_badge, kl_core_Types_Rights dst_rights,
+                              kl_core_Types_HandleValue *dst, kl_core_Types_Retcode *rc)
 {
     struct core_ctx *c = ctx;
     *dst = HANDLE_INVALID;
@@ -185,9 +186,9 @@ static Retcode TransferHandle(void *ctx, idl_handle_t task, idl_handle_t src, id
     if (r == rcOk) {
         handle_t h;
         spin_lock(&handle_tree_lock);
-        r = p->handles.ops == NULL
-                ? rcPeerClosed
-                : handle_transfer(&c->proc->handles, src.handle, &p->handles, dst_rights, badge, &h);
+        r = p->handles.ops == NULL ? rcPeerClosed
+                                   : handle_transfer(&c->proc->handles, src.handle, &p->handles,
+                                                     dst_rights, badge, &h);
         spin_unlock(&handle_tree_lock);
         if (r == rcOk)
             *dst = h;

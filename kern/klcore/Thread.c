@@ -44,8 +44,8 @@ static Retcode Create(void *ctx, idl_handle_t *thread, kl_core_Types_Tid *tid,
     process_forget_dead_threads(c->proc);
     struct aspace *as = c->proc->as;
     uint64_t base;
-    Retcode r = core_reserve_anywhere(as, stack_size + 4096u, BASTION_VMM_READ | BASTION_VMM_WRITE,
-                                      &base);
+    Retcode r =
+        core_reserve_anywhere(as, stack_size + 4096u, BASTION_VMM_READ | BASTION_VMM_WRITE, &base);
     if (r != rcOk) {
         *rc = r;
         return rcOk;
@@ -202,7 +202,8 @@ static Retcode SetPriority(void *ctx, idl_handle_t thread, kl_core_Types_Priorit
     return rcOk;
 }
 
-static Retcode GetAffinity(void *ctx, idl_handle_t thread, kl_core_Types_CpuMask *mask, kl_core_Types_Retcode *rc)
+static Retcode GetAffinity(void *ctx, idl_handle_t thread, kl_core_Types_CpuMask *mask,
+                           kl_core_Types_Retcode *rc)
 {
     struct thread *t;
     *mask = 0;
@@ -217,7 +218,8 @@ static Retcode GetAffinity(void *ctx, idl_handle_t thread, kl_core_Types_CpuMask
 
 /* The mask is cut to the CPUs online; none of them in it: rcInvalidArgument. The thread moves
  * at its CPU's next decision (before a running caller returns to user mode). */
-static Retcode SetAffinity(void *ctx, idl_handle_t thread, kl_core_Types_CpuMask mask, kl_core_Types_Retcode *rc)
+static Retcode SetAffinity(void *ctx, idl_handle_t thread, kl_core_Types_CpuMask mask,
+                           kl_core_Types_Retcode *rc)
 {
     struct thread *t;
     Retcode r = get_thread(ctx, thread, HR_THREAD_SETUP, &t);

@@ -103,8 +103,8 @@ static Retcode Allocate(void *ctx, kl_core_Types_VirtAddr addr, kl_core_Types_Si
     return rcOk;
 }
 
-static Retcode Commit(void *ctx, kl_core_Types_VirtAddr va, kl_core_Types_Size size,
-                      uint32_t flags, kl_core_Types_Retcode *rc)
+static Retcode Commit(void *ctx, kl_core_Types_VirtAddr va, kl_core_Types_Size size, uint32_t flags,
+                      kl_core_Types_Retcode *rc)
 {
     Retcode r = flags != 0 ? rcInvalidArgument : in_regions(as_of(ctx), va, size);
     *rc = r != rcOk ? r : aspace_commit(as_of(ctx), va, size);
@@ -122,8 +122,8 @@ static Retcode Decommit(void *ctx, kl_core_Types_VirtAddr va, kl_core_Types_Size
 static Retcode Protect(void *ctx, kl_core_Types_VirtAddr va, kl_core_Types_Size size,
                        uint32_t flags, kl_core_Types_Retcode *rc)
 {
-    Retcode r = (flags & ~BASTION_VMM_PROT_MASK) ? rcInvalidArgument
-                                                 : in_regions(as_of(ctx), va, size);
+    Retcode r =
+        (flags & ~BASTION_VMM_PROT_MASK) ? rcInvalidArgument : in_regions(as_of(ctx), va, size);
     *rc = r != rcOk ? r : aspace_protect(as_of(ctx), va, size, flags);
     return rcOk;
 }
@@ -149,7 +149,7 @@ static Retcode Query(void *ctx, kl_core_Types_VirtAddr va, struct idl_seq *info,
         pi->base = ai.base;
         pi->size = ai.size;
         pi->state = ai.state == VR_COMMITTED || ai.state == VR_SHARED ? kl_core_VMM_VmPageCommitted
-                                              : kl_core_VMM_VmPageReserved;
+                                                                      : kl_core_VMM_VmPageReserved;
         pi->flags = ai.prot;
         info->data = pi;
         info->count = 1;
@@ -167,8 +167,8 @@ static Retcode MdlCreate(void *ctx, kl_core_Types_Size size, uint32_t prot, idl_
     struct mdl *m = NULL;
     Retcode r = mdl_create(size, prot, &c->proc->kmem, &c->proc->ram, &m);
     if (r == rcOk) {
-        uint32_t rights = HR_BASIC | HR_MEMORY_MAP | HR_READ |
-                          ((prot & BASTION_VMM_WRITE) ? HR_WRITE : 0);
+        uint32_t rights =
+            HR_BASIC | HR_MEMORY_MAP | HR_READ | ((prot & BASTION_VMM_WRITE) ? HR_WRITE : 0);
         r = core_install(c, m, rights, &handle->handle, &handle->rights);
         kobj_unref(&m->obj); /* the handle holds its own; on failure this frees the buffer */
     }

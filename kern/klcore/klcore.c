@@ -65,11 +65,16 @@ static const struct kl_core_Core_handlers core_handlers = {
  */
 _Static_assert(sizeof(struct kl_core_Core_handlers) == kl_core_Core_ENDPOINT_COUNT * sizeof(void *),
                "one table pointer per endpoint, in endpoint-id order");
-_Static_assert(sizeof(struct kl_core_VMM_ops) == kl_core_VMM_METHOD_COUNT * sizeof(void (*)(void)), "ops layout");
-_Static_assert(sizeof(struct kl_core_Thread_ops) == kl_core_Thread_METHOD_COUNT * sizeof(void (*)(void)),
+_Static_assert(sizeof(struct kl_core_VMM_ops) == kl_core_VMM_METHOD_COUNT * sizeof(void (*)(void)),
                "ops layout");
-_Static_assert(sizeof(struct kl_core_Task_ops) == kl_core_Task_METHOD_COUNT * sizeof(void (*)(void)), "ops layout");
-_Static_assert(sizeof(struct kl_core_HAL_ops) == kl_core_HAL_METHOD_COUNT * sizeof(void (*)(void)), "ops layout");
+_Static_assert(sizeof(struct kl_core_Thread_ops) ==
+                   kl_core_Thread_METHOD_COUNT * sizeof(void (*)(void)),
+               "ops layout");
+_Static_assert(sizeof(struct kl_core_Task_ops) ==
+                   kl_core_Task_METHOD_COUNT * sizeof(void (*)(void)),
+               "ops layout");
+_Static_assert(sizeof(struct kl_core_HAL_ops) == kl_core_HAL_METHOD_COUNT * sizeof(void (*)(void)),
+               "ops layout");
 
 static bool method_served(uint32_t ep, uint32_t method)
 {
@@ -109,8 +114,8 @@ uint64_t core_prof_t0, core_prof_t1;
 #define CORE_PROF_STAMP(i) uint64_t prof_t##i = rdtsc()
 static void core_prof_report(const struct idl_header *h, const uint64_t *t)
 {
-    static const char *const stage[9] = {"lookup", "kreq", "copyin", "route", "hook",
-                                         "kres", "dispatch", "copyout", "free"};
+    static const char *const stage[9] = {"lookup", "kreq",     "copyin",  "route", "hook",
+                                         "kres",   "dispatch", "copyout", "free"};
     static struct prof_average avg = {"COREPROF", stage, 9, {0}, 0};
     if (h->endpoint_id != kl_core_Core_EP_task_Task || h->method_id != kl_core_Task_GetPid_MID)
         return;
@@ -127,7 +132,8 @@ static void core_prof_report(const struct idl_header *h, const uint64_t *t)
  * HAL.GetEntropy, Audit.Read, Profiler.GetCounters); calls of the others do not allocate it. */
 static bool uses_scratch(uint32_t ep, uint32_t method)
 {
-    return ep == kl_core_Core_EP_fs_FS || ep == kl_core_Core_EP_vmm_VMM || ep == kl_core_Core_EP_profiler_Profiler ||
+    return ep == kl_core_Core_EP_fs_FS || ep == kl_core_Core_EP_vmm_VMM ||
+           ep == kl_core_Core_EP_profiler_Profiler ||
            (ep == kl_core_Core_EP_hal_HAL && method == kl_core_HAL_GetEntropy_MID) ||
            (ep == kl_core_Core_EP_audit_Audit && method == kl_core_Audit_Read_MID);
 }
@@ -181,7 +187,8 @@ Retcode core_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t re
     if (rc == rcOk)
         /* idl_route_request validated the kernel's copy, which nobody can change: no second
          * validation. */
-        rc = kl_core_Core_dispatch_validated(&core_handlers, &c, kreq, req_len, kres, resp_cap, &out_len);
+        rc = kl_core_Core_dispatch_validated(&core_handlers, &c, kreq, req_len, kres, resp_cap,
+                                             &out_len);
     CORE_PROF_STAMP(7);
     if (rc == rcOk)
         rc = security_check_kernel_answer(p, kres, out_len, answer_grant);
@@ -198,9 +205,8 @@ Retcode core_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t re
         kfree_charged(kreq, &p->kmem);
     CORE_PROF_STAMP(9);
 #ifdef BASTION_CORE_PROF
-    core_prof_report(&h, (const uint64_t[10]){core_prof_t0, core_prof_t1, prof_t2, prof_t3,
-                                               prof_t4, prof_t5, prof_t6, prof_t7, prof_t8,
-                                               prof_t9});
+    core_prof_report(&h, (const uint64_t[10]){core_prof_t0, core_prof_t1, prof_t2, prof_t3, prof_t4,
+                                              prof_t5, prof_t6, prof_t7, prof_t8, prof_t9});
 #endif
     if (c.exit_thread)
         thread_exit(c.exit_code);

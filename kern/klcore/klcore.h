@@ -30,11 +30,11 @@ struct thread;
 
 /* What a handler gets as its idl_ctx. */
 struct core_ctx {
-    struct process *proc;   /* the caller */
+    struct process *proc; /* the caller */
     struct thread *thread;
-    bool exit_thread;       /* set by Exit methods: the thread ends after the call */
+    bool exit_thread; /* set by Exit methods: the thread ends after the call */
     int64_t exit_code;
-    void *scratch;          /* a kmalloc'd buffer for sequence/string out parameters; only
+    void *scratch; /* a kmalloc'd buffer for sequence/string out parameters; only
                              * for the FS and VMM endpoints (core.c), NULL for the others */
     uint32_t scratch_size;
 };

@@ -28,13 +28,13 @@ static void pad(struct out *o, char c, int n)
 }
 
 struct spec {
-    bool left;      /* '-' */
-    bool zero;      /* '0' */
-    bool plus;      /* '+' */
-    bool space;     /* ' ' */
-    bool alt;       /* '#' */
+    bool left;  /* '-' */
+    bool zero;  /* '0' */
+    bool plus;  /* '+' */
+    bool space; /* ' ' */
+    bool alt;   /* '#' */
     int width;
-    int prec;       /* -1: none */
+    int prec; /* -1: none */
 };
 
 /* Prints a number given as sign + magnitude, honouring width, precision and flags. */
@@ -49,7 +49,7 @@ static void put_number(struct out *o, const struct spec *s, uint64_t mag, bool n
         mag /= base;
     } while (mag != 0);
     if (s->prec == 0 && n == 1 && tmp[0] == '0')
-        n = 0;      /* C: zero with precision 0 prints no digits */
+        n = 0; /* C: zero with precision 0 prints no digits */
 
     char sign = negative ? '-' : s->plus ? '+' : s->space ? ' ' : 0;
     int plen = 0;
@@ -128,7 +128,7 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             fmt++;
         } else {
             while (*fmt >= '0' && *fmt <= '9') {
-                if (s.width < 100000)   /* a cap that keeps the int from overflowing */
+                if (s.width < 100000) /* a cap that keeps the int from overflowing */
                     s.width = s.width * 10 + (*fmt - '0');
                 fmt++;
             }
@@ -194,14 +194,30 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
         case 'i': {
             int64_t v;
             switch (len) {
-            case LEN_CHAR: v = (signed char)va_arg(args, int); break;
-            case LEN_SHORT: v = (short)va_arg(args, int); break;
-            case LEN_LONG: v = va_arg(args, long); break;
-            case LEN_LLONG: v = va_arg(args, long long); break;
-            case LEN_SIZE: v = (int64_t)va_arg(args, size_t); break;
-            case LEN_PTRDIFF: v = va_arg(args, ptrdiff_t); break;
-            case LEN_MAX: v = va_arg(args, intmax_t); break;
-            default: v = va_arg(args, int); break;
+            case LEN_CHAR:
+                v = (signed char)va_arg(args, int);
+                break;
+            case LEN_SHORT:
+                v = (short)va_arg(args, int);
+                break;
+            case LEN_LONG:
+                v = va_arg(args, long);
+                break;
+            case LEN_LLONG:
+                v = va_arg(args, long long);
+                break;
+            case LEN_SIZE:
+                v = (int64_t)va_arg(args, size_t);
+                break;
+            case LEN_PTRDIFF:
+                v = va_arg(args, ptrdiff_t);
+                break;
+            case LEN_MAX:
+                v = va_arg(args, intmax_t);
+                break;
+            default:
+                v = va_arg(args, int);
+                break;
             }
             /* Magnitude in unsigned arithmetic: -INT64_MIN does not fit an int64_t. */
             uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
@@ -214,14 +230,30 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
         case 'o': {
             uint64_t v;
             switch (len) {
-            case LEN_CHAR: v = (unsigned char)va_arg(args, unsigned); break;
-            case LEN_SHORT: v = (unsigned short)va_arg(args, unsigned); break;
-            case LEN_LONG: v = va_arg(args, unsigned long); break;
-            case LEN_LLONG: v = va_arg(args, unsigned long long); break;
-            case LEN_SIZE: v = va_arg(args, size_t); break;
-            case LEN_PTRDIFF: v = (uint64_t)va_arg(args, ptrdiff_t); break;
-            case LEN_MAX: v = va_arg(args, uintmax_t); break;
-            default: v = va_arg(args, unsigned); break;
+            case LEN_CHAR:
+                v = (unsigned char)va_arg(args, unsigned);
+                break;
+            case LEN_SHORT:
+                v = (unsigned short)va_arg(args, unsigned);
+                break;
+            case LEN_LONG:
+                v = va_arg(args, unsigned long);
+                break;
+            case LEN_LLONG:
+                v = va_arg(args, unsigned long long);
+                break;
+            case LEN_SIZE:
+                v = va_arg(args, size_t);
+                break;
+            case LEN_PTRDIFF:
+                v = (uint64_t)va_arg(args, ptrdiff_t);
+                break;
+            case LEN_MAX:
+                v = va_arg(args, uintmax_t);
+                break;
+            default:
+                v = va_arg(args, unsigned);
+                break;
             }
             unsigned base = conv == 'u' ? 10 : conv == 'o' ? 8 : 16;
             const char *prefix = NULL;

@@ -45,8 +45,8 @@ static const char *const level_names[LOCK_LEVEL_COUNT] = {
 };
 
 static struct held_levels {
-    uint32_t mask;                     /* bit L: count[L] != 0 */
-    uint8_t count[LOCK_LEVEL_COUNT];   /* locks of level L this CPU holds */
+    uint32_t mask;                   /* bit L: count[L] != 0 */
+    uint8_t count[LOCK_LEVEL_COUNT]; /* locks of level L this CPU holds */
 } held[MAX_CPUS];
 
 static const char *level_name(unsigned level)
@@ -62,7 +62,10 @@ static unsigned cpu_tag(void)
     return this_cpu()->index + 1;
 }
 
-static bool checking(void) { return !__atomic_load_n(&panic_in_progress, __ATOMIC_RELAXED); }
+static bool checking(void)
+{
+    return !__atomic_load_n(&panic_in_progress, __ATOMIC_RELAXED);
+}
 
 bool lock_order_allows(unsigned level)
 {
@@ -87,7 +90,8 @@ void lock_check_acquire(const struct spinlock *l)
     if (above != 0) {
         unsigned top = 31u - (unsigned)__builtin_clz(held[tag - 1].mask);
         panic("lock order: cpu %u takes lock %p of level %u (%s) while it holds one of level "
-              "%u (%s)", tag - 1, (const void *)l, level, level_name(level), top, level_name(top));
+              "%u (%s)",
+              tag - 1, (const void *)l, level, level_name(level), top, level_name(top));
     }
 }
 
@@ -111,8 +115,8 @@ void lock_check_release(struct spinlock *l)
     if (checking() && !spin_is_locked(l))
         panic("lock %p (%s) released but not held", (void *)l, level_name(l->level));
     if (checking() && owner != 0 && tag != 0 && owner != tag)
-        panic("lock %p (%s) released by cpu %u, held by cpu %u", (void *)l,
-              level_name(l->level), tag - 1, owner - 1);
+        panic("lock %p (%s) released by cpu %u, held by cpu %u", (void *)l, level_name(l->level),
+              tag - 1, owner - 1);
     l->owner = 0;
     /* Taken before this CPU's per-CPU data existed: it was never counted. */
     if (owner != 0 && owner == tag && l->level < LOCK_LEVEL_COUNT) {
@@ -145,8 +149,8 @@ void lock_check_held(const struct spinlock *l, const char *what, const char *fil
         panic("lock not held: %s at %s:%d", what, file, line);
     unsigned tag = cpu_tag();
     if (l->owner != 0 && tag != 0 && l->owner != tag)
-        panic("lock not held by this cpu: %s at %s:%d (cpu %u, holder cpu %u)", what, file,
-              line, tag - 1, l->owner - 1u);
+        panic("lock not held by this cpu: %s at %s:%d (cpu %u, holder cpu %u)", what, file, line,
+              tag - 1, l->owner - 1u);
 }
 
 #endif

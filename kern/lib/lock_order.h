@@ -30,38 +30,38 @@
 #define BASTION_LIB_LOCK_ORDER_H
 
 enum lock_level {
-    LOCK_LEVEL_NONE = 0,      /* never a lock's level: a lock without one is refused */
+    LOCK_LEVEL_NONE = 0, /* never a lock's level: a lock without one is refused */
 
     /* Interrupts on. */
-    LOCK_LEVEL_HANDLE_TREE,   /* handle_tree_lock: the handle derivation tree (proc/process.c) */
-    LOCK_LEVEL_HANDLE_TABLE,  /* process.handles_lock: one process's handle table */
-    LOCK_LEVEL_PROCESS_LIST,  /* list_lock: the live processes, names, pids (proc/process.c) */
-    LOCK_LEVEL_PROCESS,       /* process.lock: state, threads, received calls, SCP, exit */
-    LOCK_LEVEL_ASPACE,        /* aspace.lock: regions, page tables, counters (preemption off) */
-    LOCK_LEVEL_SHOOTDOWN,     /* shoot_lock: one TLB shootdown at a time (trylock only) */
+    LOCK_LEVEL_HANDLE_TREE,  /* handle_tree_lock: the handle derivation tree (proc/process.c) */
+    LOCK_LEVEL_HANDLE_TABLE, /* process.handles_lock: one process's handle table */
+    LOCK_LEVEL_PROCESS_LIST, /* list_lock: the live processes, names, pids (proc/process.c) */
+    LOCK_LEVEL_PROCESS,      /* process.lock: state, threads, received calls, SCP, exit */
+    LOCK_LEVEL_ASPACE,       /* aspace.lock: regions, page tables, counters (preemption off) */
+    LOCK_LEVEL_SHOOTDOWN,    /* shoot_lock: one TLB shootdown at a time (trylock only) */
 
     /* Interrupts off. Objects a thread waits on: each is taken before sched_lock. */
-    LOCK_LEVEL_REAPER,        /* reap_lock: the reaper's queue (proc/process.c) */
-    LOCK_LEVEL_SUSPEND,       /* suspend_lock: Thread.Suspend's list (core/thread.c) */
-    LOCK_LEVEL_THREAD_EXIT,   /* thread.exit_lock: exit code and exit waiters */
-    LOCK_LEVEL_SYNC_BUCKET,   /* Sync.Wait/Wake buckets (core/sync.c) */
-    LOCK_LEVEL_KSM_GATE,      /* ksm_gate.lock: a process's questions to the KSM */
-    LOCK_LEVEL_PORT,          /* ipc_port.lock: an IPC port's queues and its calls' states */
-    LOCK_LEVEL_SCHED,         /* sched_lock: run queues, threads' scheduling fields, sleepers */
+    LOCK_LEVEL_REAPER,      /* reap_lock: the reaper's queue (proc/process.c) */
+    LOCK_LEVEL_SUSPEND,     /* suspend_lock: Thread.Suspend's list (core/thread.c) */
+    LOCK_LEVEL_THREAD_EXIT, /* thread.exit_lock: exit code and exit waiters */
+    LOCK_LEVEL_SYNC_BUCKET, /* Sync.Wait/Wake buckets (core/sync.c) */
+    LOCK_LEVEL_KSM_GATE,    /* ksm_gate.lock: a process's questions to the KSM */
+    LOCK_LEVEL_PORT,        /* ipc_port.lock: an IPC port's queues and its calls' states */
+    LOCK_LEVEL_SCHED,       /* sched_lock: run queues, threads' scheduling fields, sleepers */
 
     /* Interrupts off. Bookkeeping and allocators: taken under any of the above, never wait. */
-    LOCK_LEVEL_THREAD_LIST,   /* threads_lock: all threads, tids (proc/thread.c) */
-    LOCK_LEVEL_KSTACK,        /* kstack_lock: free kernel stacks (proc/thread.c) */
-    LOCK_LEVEL_SLAB_CACHES,   /* g_caches_lock: the list of slab caches (mm/slab.c) */
-    LOCK_LEVEL_SLAB_CACHE,    /* kmem_cache.lock: one cache's slabs and statistics */
-    LOCK_LEVEL_SLAB_LARGE,    /* g_large_lock: statistics of page-block kmallocs (mm/slab.c) */
-    LOCK_LEVEL_KERNEL_PT,     /* g_pt_lock: the kernel's page tables, MMIO windows (mm/paging.c) */
-    LOCK_LEVEL_PMM,           /* g_lock: the buddy allocator of physical frames (mm/pmm.c) */
+    LOCK_LEVEL_THREAD_LIST, /* threads_lock: all threads, tids (proc/thread.c) */
+    LOCK_LEVEL_KSTACK,      /* kstack_lock: free kernel stacks (proc/thread.c) */
+    LOCK_LEVEL_SLAB_CACHES, /* g_caches_lock: the list of slab caches (mm/slab.c) */
+    LOCK_LEVEL_SLAB_CACHE,  /* kmem_cache.lock: one cache's slabs and statistics */
+    LOCK_LEVEL_SLAB_LARGE,  /* g_large_lock: statistics of page-block kmallocs (mm/slab.c) */
+    LOCK_LEVEL_KERNEL_PT,   /* g_pt_lock: the kernel's page tables, MMIO windows (mm/paging.c) */
+    LOCK_LEVEL_PMM,         /* g_lock: the buddy allocator of physical frames (mm/pmm.c) */
 
     /* Interrupts off. Leaves. */
-    LOCK_LEVEL_IOAPIC,        /* ioapic_lock: redirection-table writes (arch/x86_64/ioapic.c) */
-    LOCK_LEVEL_KSS_RING,      /* ring_lock: the audit ring, its readers' cursors (security/kss.c) */
-    LOCK_LEVEL_CONSOLE,       /* console_lock: the serial console's line state */
+    LOCK_LEVEL_IOAPIC,   /* ioapic_lock: redirection-table writes (arch/x86_64/ioapic.c) */
+    LOCK_LEVEL_KSS_RING, /* ring_lock: the audit ring, its readers' cursors (security/kss.c) */
+    LOCK_LEVEL_CONSOLE,  /* console_lock: the serial console's line state */
 
     LOCK_LEVEL_COUNT
 };

@@ -37,7 +37,8 @@ uint64_t random_u64(void)
     static uint64_t counter;
     if (!warned) {
         warned = true;
-        kprintf("random: no RDSEED/RDRAND: ASLR, handle keys and the stack canary use the TSC (weak)\n");
+        kprintf("random: no RDSEED/RDRAND: ASLR, handle keys and the stack canary use the TSC "
+                "(weak)\n");
     }
     /* splitmix64 over the TSC and a counter. */
     v = rdtsc() + __atomic_add_fetch(&counter, 0x9E3779B97F4A7C15ull, __ATOMIC_RELAXED);

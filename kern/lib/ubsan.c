@@ -36,9 +36,18 @@ struct ubsan_type_mismatch_v1 {
 };
 
 static const char *const access_kind[] = {
-    "load of", "store to", "reference binding to", "member access within", "member call on",
-    "constructor call on", "downcast of", "downcast of", "upcast of", "cast to virtual base of",
-    "nonnull binding to", "dynamic operation on",
+    "load of",
+    "store to",
+    "reference binding to",
+    "member access within",
+    "member call on",
+    "constructor call on",
+    "downcast of",
+    "downcast of",
+    "upcast of",
+    "cast to virtual base of",
+    "nonnull binding to",
+    "dynamic operation on",
 };
 
 static noreturn void ubsan_report(const struct ubsan_source_location *loc, const char *what)
@@ -48,16 +57,16 @@ static noreturn void ubsan_report(const struct ubsan_source_location *loc, const
     panic("UBSAN: %s at an unknown place", what);
 }
 
-#define UBSAN_HANDLER(name, what)                                                            \
-    void __ubsan_handle_##name(const struct ubsan_source_location *loc);                   \
-    void __ubsan_handle_##name(const struct ubsan_source_location *loc)                    \
-    {                                                                                        \
-        ubsan_report(loc, what);                                                             \
-    }                                                                                        \
-    void __ubsan_handle_##name##_abort(const struct ubsan_source_location *loc);           \
-    void __ubsan_handle_##name##_abort(const struct ubsan_source_location *loc)            \
-    {                                                                                        \
-        ubsan_report(loc, what);                                                             \
+#define UBSAN_HANDLER(name, what)                                                \
+    void __ubsan_handle_##name(const struct ubsan_source_location *loc);         \
+    void __ubsan_handle_##name(const struct ubsan_source_location *loc)          \
+    {                                                                            \
+        ubsan_report(loc, what);                                                 \
+    }                                                                            \
+    void __ubsan_handle_##name##_abort(const struct ubsan_source_location *loc); \
+    void __ubsan_handle_##name##_abort(const struct ubsan_source_location *loc)  \
+    {                                                                            \
+        ubsan_report(loc, what);                                                 \
     }
 
 /* The compiler passes the operands after the data; these handlers do not read them (the System
@@ -83,14 +92,16 @@ UBSAN_HANDLER(alignment_assumption, "alignment assumption violated")
 void __ubsan_handle_type_mismatch_v1(const struct ubsan_type_mismatch_v1 *d, uintptr_t ptr);
 void __ubsan_handle_type_mismatch_v1(const struct ubsan_type_mismatch_v1 *d, uintptr_t ptr)
 {
-    const char *kind = d->kind < sizeof access_kind / sizeof access_kind[0] ? access_kind[d->kind] : "access to";
+    const char *kind =
+        d->kind < sizeof access_kind / sizeof access_kind[0] ? access_kind[d->kind] : "access to";
     if (ptr == 0)
-        panic("UBSAN: %s a null pointer at %s:%u:%u", kind, d->loc.file, d->loc.line, d->loc.column);
+        panic("UBSAN: %s a null pointer at %s:%u:%u", kind, d->loc.file, d->loc.line,
+              d->loc.column);
     if (d->log_alignment != 0 && (ptr & ((1ull << d->log_alignment) - 1)) != 0)
-        panic("UBSAN: %s misaligned address %#lx (needs %lu-byte alignment) at %s:%u:%u", kind, (unsigned long)ptr,
-              1ul << d->log_alignment, d->loc.file, d->loc.line, d->loc.column);
-    panic("UBSAN: %s address %#lx with too little space for its type at %s:%u:%u", kind, (unsigned long)ptr,
-          d->loc.file, d->loc.line, d->loc.column);
+        panic("UBSAN: %s misaligned address %#lx (needs %lu-byte alignment) at %s:%u:%u", kind,
+              (unsigned long)ptr, 1ul << d->log_alignment, d->loc.file, d->loc.line, d->loc.column);
+    panic("UBSAN: %s address %#lx with too little space for its type at %s:%u:%u", kind,
+          (unsigned long)ptr, d->loc.file, d->loc.line, d->loc.column);
 }
 
 void __ubsan_handle_type_mismatch_v1_abort(const struct ubsan_type_mismatch_v1 *d, uintptr_t ptr);

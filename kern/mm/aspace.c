@@ -20,7 +20,7 @@
 #include "proc/thread.h"
 #include "sched/preempt.h"
 
-#define PCID_COUNT 128             /* PCIDs 1..127 for address spaces, 0 for the kernel */
+#define PCID_COUNT 128 /* PCIDs 1..127 for address spaces, 0 for the kernel */
 #define CR3_NOFLUSH (1ull << 63)
 #define TLB_SHOOTDOWN_VECTOR 0xF2
 
@@ -45,19 +45,19 @@ struct aspace {
     uint32_t magic;
     struct spinlock lock;
     uint64_t root;
-    uint64_t id;                   /* unique for the kernel's lifetime */
+    uint64_t id; /* unique for the kernel's lifetime */
     uint16_t pcid;
-    struct kmem_account *ram;      /* committed pages and every table frame, root included */
-    struct kmem_account *kmem;     /* this object and the region records */
-    struct pt_ctx pt;              /* the user half's tables (alloc charges ram) */
-    uint64_t dead_tables;          /* emptied tables waiting for the shootdown (linked through
+    struct kmem_account *ram;  /* committed pages and every table frame, root included */
+    struct kmem_account *kmem; /* this object and the region records */
+    struct pt_ctx pt;          /* the user half's tables (alloc charges ram) */
+    uint64_t dead_tables;      /* emptied tables waiting for the shootdown (linked through
                                     * their entry 0, which has PTE_P clear) */
-    uint64_t dead_frames;          /* unmapped user frames waiting for it too (linked through
+    uint64_t dead_frames;      /* unmapped user frames waiting for it too (linked through
                                     * their first word) */
     struct vr_map map;
-    uint64_t committed;            /* pages charged */
-    uint64_t resident;             /* pages backed */
-    uint64_t cpus_ever;            /* bit i: CPU i loaded it (may cache its translations) */
+    uint64_t committed; /* pages charged */
+    uint64_t resident;  /* pages backed */
+    uint64_t cpus_ever; /* bit i: CPU i loaded it (may cache its translations) */
 };
 
 static struct kmem_cache *aspace_cache;
@@ -86,9 +86,18 @@ static void as_unlock(struct aspace *as)
     sched_preempt_enable();
 }
 
-uint64_t aspace_root(const struct aspace *as) { return as->root; }
-uint64_t aspace_committed_pages(const struct aspace *as) { return as->committed; }
-uint64_t aspace_resident_pages(const struct aspace *as) { return as->resident; }
+uint64_t aspace_root(const struct aspace *as)
+{
+    return as->root;
+}
+uint64_t aspace_committed_pages(const struct aspace *as)
+{
+    return as->committed;
+}
+uint64_t aspace_resident_pages(const struct aspace *as)
+{
+    return as->resident;
+}
 
 /* Region records are kernel heap objects the process causes: its kernel-memory account pays
  * for them, so a loop of reservations stops at rcQuotaExceeded (and the region list, whose
@@ -185,7 +194,10 @@ Retcode aspace_create(struct kmem_account *ram, struct kmem_account *kmem, struc
     return rcOk;
 }
 
-uint64_t aspace_table_pages(const struct aspace *as) { return as->pt.tables; }
+uint64_t aspace_table_pages(const struct aspace *as)
+{
+    return as->pt.tables;
+}
 
 uint64_t aspace_region_count(struct aspace *as)
 {
@@ -197,7 +209,10 @@ uint64_t aspace_region_count(struct aspace *as)
 
 /* ---- Page-table walking over the user half (4 KiB pages only, tables from paging_map). ---- */
 
-static uint64_t *table(uint64_t entry) { return phys_to_virt(entry & PTE_ADDR); }
+static uint64_t *table(uint64_t entry)
+{
+    return phys_to_virt(entry & PTE_ADDR);
+}
 
 /* The PTE of va, or NULL if an upper level is missing; *skip gets the bytes to the next
  * address whose tables may exist (at least one page). */
@@ -374,7 +389,8 @@ void aspace_init_cpu(void)
 
 /* ---- Operations ---- */
 
-Retcode aspace_reserve(struct aspace *as, uint64_t hint, uint64_t size, uint32_t prot, uint64_t *out)
+Retcode aspace_reserve(struct aspace *as, uint64_t hint, uint64_t size, uint32_t prot,
+                       uint64_t *out)
 {
     if (!as || !out)
         return rcInvalidArgument;
@@ -562,7 +578,8 @@ Retcode aspace_query(struct aspace *as, uint64_t va, struct aspace_info *info)
 /* The frame behind va, backed now if it is not yet. filled: the caller overwrites the whole
  * page before anyone can read it (aspace_write under the lock), so a new frame need not be
  * zeroed first; every other new frame is zeroed (no stale bytes reach a process). */
-static Retcode back_page(struct aspace *as, const struct vregion *r, uint64_t va, bool filled, uint64_t *pa)
+static Retcode back_page(struct aspace *as, const struct vregion *r, uint64_t va, bool filled,
+                         uint64_t *pa)
 {
     uint64_t skip;
     uint64_t *pte = pte_of(as->root, va, &skip);

@@ -31,7 +31,7 @@
 
 #include "mm/vregion.h"
 
-#define ASPACE_USER_LO 0x10000ull                   /* first 64 KiB never mapped */
+#define ASPACE_USER_LO 0x10000ull /* first 64 KiB never mapped */
 #define ASPACE_USER_HI (0x0000800000000000ull - 4096ull)
 
 struct aspace;
@@ -40,8 +40,8 @@ struct kobj;
 struct trap_frame;
 
 struct aspace_info {
-    uint64_t base, size;  /* the region containing the address, or the free gap's page */
-    enum vr_state state;  /* VR_FREE, VR_RESERVED, VR_COMMITTED, VR_SHARED */
+    uint64_t base, size; /* the region containing the address, or the free gap's page */
+    enum vr_state state; /* VR_FREE, VR_RESERVED, VR_COMMITTED, VR_SHARED */
     uint32_t prot;
 };
 
@@ -53,7 +53,8 @@ Retcode aspace_create(struct kmem_account *ram, struct kmem_account *kmem, struc
 void aspace_destroy(struct aspace *as);
 
 /* Reserves a region (no RAM). The region record is charged to kmem: rcQuotaExceeded. */
-Retcode aspace_reserve(struct aspace *as, uint64_t hint, uint64_t size, uint32_t prot, uint64_t *out);
+Retcode aspace_reserve(struct aspace *as, uint64_t hint, uint64_t size, uint32_t prot,
+                       uint64_t *out);
 /* Commits [va, va + size) inside reserved regions: the pages and the page tables they need
  * are charged (and the tables made) now, the pages backed at first touch. rcQuotaExceeded when
  * the RAM account's limit would be passed (nothing changes then). Decommit and free give back

@@ -85,7 +85,8 @@ Retcode buddy_init(struct buddy *b, uint64_t base, uint64_t nframes, void *meta,
 }
 
 /* Range [paddr, +npages) to frame indices; checks alignment and bounds. */
-static Retcode to_range(const struct buddy *b, uint64_t paddr, uint64_t npages, uint32_t *first, uint32_t *end)
+static Retcode to_range(const struct buddy *b, uint64_t paddr, uint64_t npages, uint32_t *first,
+                        uint32_t *end)
 {
     if (paddr % BUDDY_PAGE_SIZE != 0)
         return rcAlignment;
@@ -287,7 +288,8 @@ Retcode buddy_check(const struct buddy *b)
                     return rcBadFormat;
             if (k < BUDDY_MAX_ORDER) {
                 uint32_t bud = i ^ (1u << k);
-                if (bud < b->nframes && b->frames[bud].state == BF_FREE_HEAD && b->frames[bud].order == k)
+                if (bud < b->nframes && b->frames[bud].state == BF_FREE_HEAD &&
+                    b->frames[bud].order == k)
                     return rcBadFormat; /* two free buddies not merged */
             }
             if (++n > b->nframes)

@@ -35,14 +35,14 @@
 #define MDL_SIZE_MAX (64ull * 1024 * 1024)
 
 struct mdl {
-    struct kobj obj;            /* first: KOBJ_MEMORY */
+    struct kobj obj; /* first: KOBJ_MEMORY */
     uint64_t npages;
-    uint32_t prot;              /* maximum protection of a mapping: BASTION_VMM_READ/WRITE */
-    uint64_t *frames;           /* npages physical addresses, charged to obj's account;
+    uint32_t prot;            /* maximum protection of a mapping: BASTION_VMM_READ/WRITE */
+    uint64_t *frames;         /* npages physical addresses, charged to obj's account;
                                  * a clone: a window into its root's array, not its own */
-    struct kmem_account *ram;   /* the frames' charge; one account reference held; NULL for
+    struct kmem_account *ram; /* the frames' charge; one account reference held; NULL for
                                  * a clone */
-    struct mdl *root;           /* a clone: the buffer that owns the frames (one reference
+    struct mdl *root;         /* a clone: the buffer that owns the frames (one reference
                                  * held); NULL for a buffer that owns its frames */
 };
 

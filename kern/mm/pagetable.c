@@ -67,8 +67,8 @@ static Retcode new_table(struct pt_ctx *ctx, uint64_t *f)
  * `level` (rcOk), a missing table's entry (rcNotFound) or a large leaf (rcAlreadyExists).
  * path[l + 1] is therefore always the entry that counts path[l]'s table.
  */
-static Retcode walk(struct pt_ctx *ctx, uint64_t root, uint64_t va, int level, bool create, uint64_t *path[5],
-                    int *lvl)
+static Retcode walk(struct pt_ctx *ctx, uint64_t root, uint64_t va, int level, bool create,
+                    uint64_t *path[5], int *lvl)
 {
     uint64_t *t = table(ctx, root);
     for (int l = 4; l > level; l--) {
@@ -101,7 +101,8 @@ static void release_empty(struct pt_ctx *ctx, uint64_t *path[5], int l)
 {
     for (; l < 4; l++) {
         uint64_t *parent = path[l + 1];
-        if (!(*parent & PTE_U) || !(*parent & PTE_P) || pt_entry_count(*parent) != 0 || ctx->free_table == NULL)
+        if (!(*parent & PTE_U) || !(*parent & PTE_P) || pt_entry_count(*parent) != 0 ||
+            ctx->free_table == NULL)
             return;
         uint64_t t = *parent & PTE_ADDR;
         *parent = 0;
@@ -121,7 +122,8 @@ static void entry_cleared(struct pt_ctx *ctx, uint64_t *path[5], int l)
     }
 }
 
-Retcode pt_walk(struct pt_ctx *ctx, uint64_t root, uint64_t va, int level, bool create, uint64_t **entry, int *lvl)
+Retcode pt_walk(struct pt_ctx *ctx, uint64_t root, uint64_t va, int level, bool create,
+                uint64_t **entry, int *lvl)
 {
     uint64_t *path[5];
     Retcode rc = walk(ctx, root, va, level, create, path, lvl);
@@ -161,7 +163,8 @@ static Retcode check_range(uint64_t va, uint64_t pa, uint64_t size)
     if (size == 0)
         return rcOk;
     uint64_t last = va + size - 1;
-    if (last < va || !pt_canonical(va) || !pt_canonical(last) || (va < PT_USER_TOP) != (last < PT_USER_TOP))
+    if (last < va || !pt_canonical(va) || !pt_canonical(last) ||
+        (va < PT_USER_TOP) != (last < PT_USER_TOP))
         return rcInvalidArgument;
     uint64_t pa_last = pa + size - 1;
     if (pa_last < pa || (pa_last >> 52) != 0) /* physical addresses have at most 52 bits */
@@ -169,8 +172,8 @@ static Retcode check_range(uint64_t va, uint64_t pa, uint64_t size)
     return rcOk;
 }
 
-Retcode pt_map_range(struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t pa, uint64_t size, uint64_t flags,
-                     unsigned mode)
+Retcode pt_map_range(struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t pa, uint64_t size,
+                     uint64_t flags, unsigned mode)
 {
     Retcode rc = check_range(va, pa, size);
     if (rc == rcOk)

@@ -39,7 +39,7 @@
 #define PTE_COUNT_SHIFT 52
 #define PTE_COUNT_MASK (0x3FFull << PTE_COUNT_SHIFT)
 
-#define PT_USER_TOP 0x0000800000000000ull   /* first non-canonical address of the low half */
+#define PT_USER_TOP 0x0000800000000000ull      /* first non-canonical address of the low half */
 #define PT_KERNEL_BOTTOM 0xFFFF800000000000ull /* first canonical address of the high half */
 
 struct pt_ctx {
@@ -82,7 +82,8 @@ static inline unsigned pt_entry_count(uint64_t e)
  * rcNotFound: a table is missing and !create. alloc_table's code when it failed.
  * Tables it creates count in their parents; one left empty must be given back with pt_prune.
  */
-Retcode pt_walk(struct pt_ctx *ctx, uint64_t root, uint64_t va, int level, bool create, uint64_t **entry, int *lvl);
+Retcode pt_walk(struct pt_ctx *ctx, uint64_t root, uint64_t va, int level, bool create,
+                uint64_t **entry, int *lvl);
 
 /* Replaces the large leaf *e at level lvl (2 or 3) by a table of 512 leaves one level down,
  * same flags and addresses. The caller flushes the TLB if the tree is live. */
@@ -94,8 +95,8 @@ Retcode pt_split(struct pt_ctx *ctx, uint64_t *e, int lvl);
  * rcInvalidArgument: non-canonical range, or PTE_U on a kernel address.
  * rcAlreadyExists (without PT_SKIP_MAPPED): some page is mapped; pages before it stay mapped.
  */
-Retcode pt_map_range(struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t pa, uint64_t size, uint64_t flags,
-                     unsigned mode);
+Retcode pt_map_range(struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t pa, uint64_t size,
+                     uint64_t flags, unsigned mode);
 
 /* Sets the leaf flags of every mapped 4 KiB page in [va, va + size), splitting large leaves;
  * unmapped pages are skipped. rcWxViolation, rcOutOfMemory. */

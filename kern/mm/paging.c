@@ -38,8 +38,8 @@ static uint64_t g_root;
 static volatile bool g_live; /* the direct map is in CR3 */
 static struct spinlock g_pt_lock = SPINLOCK_INIT(LOCK_LEVEL_KERNEL_PT);
 static uint64_t g_mmio_next = MMIO_BASE; /* g_pt_lock, as are the kernel's page tables */
-static uint64_t g_direct_end;    /* end of the highest range in the direct map */
-static uint64_t g_direct_mapped; /* bytes the direct map covers */
+static uint64_t g_direct_end;            /* end of the highest range in the direct map */
+static uint64_t g_direct_mapped;         /* bytes the direct map covers */
 
 static Retcode kernel_alloc_table(void *arg, uint64_t *pa)
 {
@@ -56,8 +56,14 @@ static void *kernel_table_virt(void *arg, uint64_t pa)
 
 static struct pt_ctx g_ctx = {.alloc_table = kernel_alloc_table, .table_virt = kernel_table_virt};
 
-static uint64_t page_down(uint64_t a) { return a & ~(SZ_4K - 1); }
-static uint64_t page_up(uint64_t a) { return (a + SZ_4K - 1) & ~(SZ_4K - 1); }
+static uint64_t page_down(uint64_t a)
+{
+    return a & ~(SZ_4K - 1);
+}
+static uint64_t page_up(uint64_t a)
+{
+    return (a + SZ_4K - 1) & ~(SZ_4K - 1);
+}
 
 void *phys_to_virt(uint64_t pa)
 {
@@ -85,11 +91,14 @@ static bool is_ram(uint32_t type)
 
 static void direct_map(uint64_t s, uint64_t e, uint64_t flags)
 {
-    uint64_t before = g_ctx.leaves[1] * SZ_4K + g_ctx.leaves[2] * pt_level_size(2) + g_ctx.leaves[3] * SZ_1G;
-    Retcode rc = pt_map_range(&g_ctx, g_root, PHYS_BASE + s, s, e - s, flags, PT_SKIP_MAPPED | PT_COUNT);
+    uint64_t before =
+        g_ctx.leaves[1] * SZ_4K + g_ctx.leaves[2] * pt_level_size(2) + g_ctx.leaves[3] * SZ_1G;
+    Retcode rc =
+        pt_map_range(&g_ctx, g_root, PHYS_BASE + s, s, e - s, flags, PT_SKIP_MAPPED | PT_COUNT);
     if (rc != rcOk)
         panic("paging: cannot direct-map %#lx..%#lx: %s", s, e, retcode_name(rc));
-    g_direct_mapped += g_ctx.leaves[1] * SZ_4K + g_ctx.leaves[2] * pt_level_size(2) + g_ctx.leaves[3] * SZ_1G - before;
+    g_direct_mapped += g_ctx.leaves[1] * SZ_4K + g_ctx.leaves[2] * pt_level_size(2) +
+                       g_ctx.leaves[3] * SZ_1G - before;
     if (e > g_direct_end)
         g_direct_end = e;
 }
@@ -125,7 +134,8 @@ static void expect(const void *p, uint64_t want, const char *what)
     Retcode rc = pt_query(&g_ctx, g_root, (uintptr_t)p, &pa, &fl);
     uint64_t mask = PTE_P | PTE_W | g_ctx.nx_mask;
     if (want == 0 ? rc != rcNotFound : (rc != rcOk || (fl & mask) != (want & mask)))
-        panic("paging: self-check failed for %s at %p: %s, flags %#lx", what, p, retcode_name(rc), fl);
+        panic("paging: self-check failed for %s at %p: %s, flags %#lx", what, p, retcode_name(rc),
+              fl);
 }
 
 /* Verifies the W^X layout just built, so a linker-script or mapping change cannot silently
@@ -139,7 +149,8 @@ static void paging_selfcheck(void)
     expect(__boot_stack_guard + SZ_4K, PAGE_KERNEL_RW, "boot stack");
     expect(__boot_stack_guard, 0, "boot stack guard page");
     expect((const void *)(uintptr_t)0x200000, 0, "identity map");
-    expect(phys_to_virt((uint64_t)(uintptr_t)__text_start - KERNEL_VMA), PAGE_KERNEL_RO, "direct-map alias of .text");
+    expect(phys_to_virt((uint64_t)(uintptr_t)__text_start - KERNEL_VMA), PAGE_KERNEL_RO,
+           "direct-map alias of .text");
 }
 
 void paging_init(void)
@@ -179,9 +190,11 @@ void paging_init(void)
     /* The direct map's alias of code and constants is read-only too: W^X holds per frame. */
     uint64_t ro_start = (uint64_t)(uintptr_t)__text_start - KERNEL_VMA;
     uint64_t ro_end = (uint64_t)(uintptr_t)__rodata_end - KERNEL_VMA;
-    Retcode rc = pt_protect(&g_ctx, g_root, PHYS_BASE + ro_start, ro_end - ro_start, PAGE_KERNEL_RO);
+    Retcode rc =
+        pt_protect(&g_ctx, g_root, PHYS_BASE + ro_start, ro_end - ro_start, PAGE_KERNEL_RO);
     if (rc != rcOk)
-        panic("paging: cannot make the direct map of the kernel image read-only: %s", retcode_name(rc));
+        panic("paging: cannot make the direct map of the kernel image read-only: %s",
+              retcode_name(rc));
 
     write_cr3(g_root); /* the identity map and the boot tables' 1 GiB alias are gone */
     g_live = true;
@@ -273,8 +286,10 @@ void *paging_map_mmio(uint64_t paddr, size_t size)
         spin_unlock_irqrestore(&g_pt_lock, irq);
         return NULL;
     }
-    Retcode rc = pt_map_range(&g_ctx, g_root, va, start, end - start, PAGE_KERNEL_RW | PAGE_UNCACHED, 0);
-    g_mmio_next = va + (end - start) + SZ_4K; /* even after a failure: never reuse a half-mapped window */
+    Retcode rc =
+        pt_map_range(&g_ctx, g_root, va, start, end - start, PAGE_KERNEL_RW | PAGE_UNCACHED, 0);
+    g_mmio_next =
+        va + (end - start) + SZ_4K; /* even after a failure: never reuse a half-mapped window */
     spin_unlock_irqrestore(&g_pt_lock, irq);
     if (rc != rcOk)
         return NULL;
@@ -285,9 +300,10 @@ void paging_print_summary(void)
 {
     kprintf("paging: direct map at %#lx: %lu MiB up to %#lx (%lu x 1G, %lu x 2M, %lu x 4K pages), "
             "%lu KiB of page tables\n",
-            (uint64_t)PHYS_BASE, g_direct_mapped >> 20, g_direct_end, g_ctx.leaves[3], g_ctx.leaves[2],
-            g_ctx.leaves[1], g_ctx.tables * 4);
-    kprintf("paging: kernel image W^X at 4 KiB (text RX, rodata R, data/bss RW NX), boot-stack guard %p "
+            (uint64_t)PHYS_BASE, g_direct_mapped >> 20, g_direct_end, g_ctx.leaves[3],
+            g_ctx.leaves[2], g_ctx.leaves[1], g_ctx.tables * 4);
+    kprintf("paging: kernel image W^X at 4 KiB (text RX, rodata R, data/bss RW NX), boot-stack "
+            "guard %p "
             "unmapped, identity map dropped, NX %s\n",
             (void *)__boot_stack_guard, g_ctx.nx_mask ? "on" : "unavailable");
 }

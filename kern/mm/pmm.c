@@ -39,8 +39,14 @@ static const struct boot_info *g_bi;
 static struct range g_reserved[MAX_RESERVED];
 static unsigned g_nreserved;
 
-static uint64_t page_down(uint64_t a) { return a & ~(PAGE_SIZE - 1); }
-static uint64_t page_up(uint64_t a) { return (a + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1); }
+static uint64_t page_down(uint64_t a)
+{
+    return a & ~(PAGE_SIZE - 1);
+}
+static uint64_t page_up(uint64_t a)
+{
+    return (a + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+}
 
 static void add_reserved(uint64_t start, uint64_t end, const char *what)
 {
@@ -119,7 +125,8 @@ static void apply_reservations(const struct boot_info *bi)
         if (s < e) {
             Retcode rc = buddy_reserve(&g_buddy, s, (e - s) / PAGE_SIZE);
             if (rc != rcOk)
-                panic("pmm: cannot reserve %s %#lx..%#lx: %s", g_reserved[i].what, s, e, retcode_name(rc));
+                panic("pmm: cannot reserve %s %#lx..%#lx: %s", g_reserved[i].what, s, e,
+                      retcode_name(rc));
         }
     }
     for (size_t i = 0; i < bi->mmap_count; i++) {
@@ -148,7 +155,8 @@ void pmm_init(const struct boot_info *bi)
             top_avail = page_down(end);
     }
     if (top_avail <= LOW_LIMIT)
-        panic("pmm: the multiboot2 memory map has no usable RAM above 1 MiB (%zu entries)", bi->mmap_count);
+        panic("pmm: the multiboot2 memory map has no usable RAM above 1 MiB (%zu entries)",
+              bi->mmap_count);
     g_nframes = top_avail / PAGE_SIZE;
     if (g_nframes >= BUDDY_NONE)
         g_nframes = BUDDY_NONE - 1; /* 16 TiB of frames: more RAM than the buddy indexes */
@@ -201,7 +209,9 @@ void pmm_late_init(void)
         apply_reservations(g_bi);
     }
     uint64_t reserve = g_buddy.free_pages / 128;
-    g_user_reserve = reserve < USER_RESERVE_MIN ? USER_RESERVE_MIN : reserve > USER_RESERVE_MAX ? USER_RESERVE_MAX : reserve;
+    g_user_reserve = reserve < USER_RESERVE_MIN   ? USER_RESERVE_MIN
+                     : reserve > USER_RESERVE_MAX ? USER_RESERVE_MAX
+                                                  : reserve;
     spin_unlock_irqrestore(&g_lock, flags);
 }
 
@@ -215,7 +225,10 @@ uint64_t pmm_alloc(unsigned order)
 }
 
 
-uint64_t pmm_user_reserve(void) { return g_user_reserve; }
+uint64_t pmm_user_reserve(void)
+{
+    return g_user_reserve;
+}
 
 uint64_t pmm_alloc_user(bool zeroed)
 {
@@ -246,7 +259,8 @@ void pmm_free(uint64_t paddr, unsigned order)
     Retcode rc = buddy_free(&g_buddy, paddr, order);
     spin_unlock_irqrestore(&g_lock, flags);
     if (rc != rcOk)
-        panic("pmm_free(%#lx, order %u): %s (%s)", paddr, order, retcode_name(rc), retcode_text(rc));
+        panic("pmm_free(%#lx, order %u): %s (%s)", paddr, order, retcode_name(rc),
+              retcode_text(rc));
 }
 
 Retcode pmm_block_order(uint64_t paddr, unsigned *order)
@@ -257,12 +271,30 @@ Retcode pmm_block_order(uint64_t paddr, unsigned *order)
     return rc;
 }
 
-uint64_t pmm_free_pages(void) { return __atomic_load_n(&g_buddy.free_pages, __ATOMIC_RELAXED); }
-uint64_t pmm_used_pages(void) { return __atomic_load_n(&g_buddy.used_pages, __ATOMIC_RELAXED); }
-uint64_t pmm_reserved_pages(void) { return __atomic_load_n(&g_buddy.reserved_pages, __ATOMIC_RELAXED); }
-uint64_t pmm_total_pages(void) { return g_nframes; }
-uint64_t pmm_phys_top(void) { return g_phys_top; }
-const struct boot_info *pmm_boot_info(void) { return g_bi; }
+uint64_t pmm_free_pages(void)
+{
+    return __atomic_load_n(&g_buddy.free_pages, __ATOMIC_RELAXED);
+}
+uint64_t pmm_used_pages(void)
+{
+    return __atomic_load_n(&g_buddy.used_pages, __ATOMIC_RELAXED);
+}
+uint64_t pmm_reserved_pages(void)
+{
+    return __atomic_load_n(&g_buddy.reserved_pages, __ATOMIC_RELAXED);
+}
+uint64_t pmm_total_pages(void)
+{
+    return g_nframes;
+}
+uint64_t pmm_phys_top(void)
+{
+    return g_phys_top;
+}
+const struct boot_info *pmm_boot_info(void)
+{
+    return g_bi;
+}
 
 void pmm_print_summary(void)
 {

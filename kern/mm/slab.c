@@ -40,8 +40,8 @@ struct slab {
 
 struct kmem_cache {
     char name[KMEM_NAME_MAX];
-    uint32_t slot;      /* object size rounded up to align */
-    uint32_t first;     /* offset of object 0 in a slab */
+    uint32_t slot;  /* object size rounded up to align */
+    uint32_t first; /* offset of object 0 in a slab */
     uint16_t per_slab;
     struct spinlock lock;
     struct slab *partial, *full, *empty; /* lock, as is every slab of the cache */
@@ -54,10 +54,13 @@ static struct kmem_cache *g_kmalloc[8]; /* 16, 32, ..., 1024 */
 static struct kmem_cache *g_caches;     /* every cache, for statistics (g_caches_lock) */
 static struct spinlock g_caches_lock = SPINLOCK_INIT(LOCK_LEVEL_SLAB_CACHES);
 static struct spinlock g_large_lock = SPINLOCK_INIT(LOCK_LEVEL_SLAB_LARGE);
-static struct kmem_stats g_large;       /* kmalloc blocks of whole pages (g_large_lock) */
+static struct kmem_stats g_large; /* kmalloc blocks of whole pages (g_large_lock) */
 static bool g_ready;
 
-static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+    return (v + a - 1) & ~(a - 1);
+}
 
 static void list_del(struct slab **head, struct slab *s)
 {
@@ -482,11 +485,12 @@ void kmem_print_stats(void)
     uint64_t f = spin_lock_irqsave(&g_caches_lock);
     for (struct kmem_cache *c = g_caches; c != NULL; c = c->next_cache)
         if (c->st.active != 0 || c->st.slabs != 0)
-            kprintf("  %-16s slot %4u: %lu live (%lu bytes), %lu allocs, %lu frees, %lu slabs\n", c->name, c->slot,
-                    c->st.active, c->st.active_bytes, c->st.allocs, c->st.frees, c->st.slabs);
+            kprintf("  %-16s slot %4u: %lu live (%lu bytes), %lu allocs, %lu frees, %lu slabs\n",
+                    c->name, c->slot, c->st.active, c->st.active_bytes, c->st.allocs, c->st.frees,
+                    c->st.slabs);
     spin_unlock_irqrestore(&g_caches_lock, f);
     struct kmem_stats t;
     kmem_totals(&t);
-    kprintf("kmem: %lu live allocations, %lu bytes (%lu charged to processes), %lu pages\n", t.active,
-            t.active_bytes, t.charged_bytes, t.slabs);
+    kprintf("kmem: %lu live allocations, %lu bytes (%lu charged to processes), %lu pages\n",
+            t.active, t.active_bytes, t.charged_bytes, t.slabs);
 }

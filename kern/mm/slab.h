@@ -32,13 +32,13 @@
 struct kmem_cache;
 
 struct kmem_stats {
-    uint64_t allocs;       /* successful allocations since creation */
+    uint64_t allocs; /* successful allocations since creation */
     uint64_t frees;
     uint64_t failures;     /* allocations refused for lack of memory */
     uint64_t active;       /* live objects = allocs - frees */
     uint64_t active_bytes; /* active * slot size: what live objects occupy */
     uint64_t peak_active;
-    uint64_t slabs;        /* slab pages held (live objects or one spare) */
+    uint64_t slabs;         /* slab pages held (live objects or one spare) */
     uint64_t charged_bytes; /* part of active_bytes charged to a process's kmem_account */
 };
 
@@ -53,7 +53,7 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align
 /* rcResourceBusy while objects are live; the cache stays usable then. */
 Retcode kmem_cache_destroy(struct kmem_cache *c);
 
-void *kmem_cache_alloc(struct kmem_cache *c);   /* NULL when out of memory */
+void *kmem_cache_alloc(struct kmem_cache *c);          /* NULL when out of memory */
 void kmem_cache_free(struct kmem_cache *c, void *obj); /* NULL is ignored */
 
 /* Bytes one object of c occupies (its slot): what to charge per object. */

@@ -11,7 +11,10 @@ bool usercopy_is_fault_rip(uint64_t rip)
 {
     return rip == (uint64_t)usercopy_insn || rip == (uint64_t)usercopy_tail_insn;
 }
-uint64_t usercopy_fixup_rip(void) { return (uint64_t)usercopy_fault; }
+uint64_t usercopy_fixup_rip(void)
+{
+    return (uint64_t)usercopy_fault;
+}
 
 static bool user_range_ok(uint64_t u, size_t n)
 {

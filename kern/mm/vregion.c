@@ -3,8 +3,9 @@
 
 #include <stdbool.h>
 
-void vr_init(struct vr_map *m, uint64_t lo, uint64_t hi, Retcode (*alloc)(void *ctx, size_t size, void **out),
-             void (*free)(void *ctx, void *p), void *ctx)
+void vr_init(struct vr_map *m, uint64_t lo, uint64_t hi,
+             Retcode (*alloc)(void *ctx, size_t size, void **out), void (*free)(void *ctx, void *p),
+             void *ctx)
 {
     m->head = NULL;
     m->lo = lo;

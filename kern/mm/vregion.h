@@ -54,11 +54,11 @@ enum vr_state {
 struct vregion {
     struct vregion *next;
     uint64_t base, size;
-    uint64_t alloc_id;  /* the reservation it belongs to */
+    uint64_t alloc_id; /* the reservation it belongs to */
     enum vr_state state;
     uint32_t prot;
-    uint32_t flags;     /* VR_WAS_WRITABLE, VR_SEALED: kept by splits, equal for merges */
-    void *owner;        /* VR_SHARED: the object whose frames back it (one reference held by
+    uint32_t flags; /* VR_WAS_WRITABLE, VR_SEALED: kept by splits, equal for merges */
+    void *owner;    /* VR_SHARED: the object whose frames back it (one reference held by
                          * the region, dropped by the map's user); else NULL */
 };
 
@@ -67,15 +67,16 @@ struct vregion {
  * operation that needed the record returns. */
 struct vr_map {
     struct vregion *head;
-    uint64_t lo, hi;     /* usable range */
+    uint64_t lo, hi; /* usable range */
     uint64_t next_id;
     Retcode (*alloc)(void *ctx, size_t size, void **out);
     void (*free)(void *ctx, void *p);
     void *ctx;
 };
 
-void vr_init(struct vr_map *m, uint64_t lo, uint64_t hi, Retcode (*alloc)(void *ctx, size_t size, void **out),
-             void (*free)(void *ctx, void *p), void *ctx);
+void vr_init(struct vr_map *m, uint64_t lo, uint64_t hi,
+             Retcode (*alloc)(void *ctx, size_t size, void **out), void (*free)(void *ctx, void *p),
+             void *ctx);
 /* Frees one record through the map's callback (the shared ones vr_release handed out). */
 void vr_free_record(struct vr_map *m, struct vregion *r);
 /* Frees every region (the map is empty afterwards). */

@@ -42,9 +42,8 @@ Retcode kmem_charge(struct kmem_account *acct, size_t bytes)
     if (!add_within_limit(acct, bytes, &now))
         return rcQuotaExceeded;
     uint64_t peak = __atomic_load_n(&acct->peak, __ATOMIC_RELAXED);
-    while (now > peak &&
-           !__atomic_compare_exchange_n(&acct->peak, &peak, now, true, __ATOMIC_RELAXED,
-                                        __ATOMIC_RELAXED))
+    while (now > peak && !__atomic_compare_exchange_n(&acct->peak, &peak, now, true,
+                                                      __ATOMIC_RELAXED, __ATOMIC_RELAXED))
         ;
     return rcOk;
 }

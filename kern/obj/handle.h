@@ -77,12 +77,12 @@ struct handle_table;
 
 /* One slot. Public only so that struct handle_table can be declared; use the functions. */
 struct handle_entry {
-    struct kobj *obj; /* holds one reference while LIVE; NULL otherwise (table lock) */
-    struct handle_table *table;  /* fixed */
-    handle_rights_t rights;      /* table lock */
-    uint16_t gen;                /* table lock */
-    uint8_t state;  /* enum handle_state; table lock */
-    uint32_t index; /* position in the table, fixed */
+    struct kobj *obj;           /* holds one reference while LIVE; NULL otherwise (table lock) */
+    struct handle_table *table; /* fixed */
+    handle_rights_t rights;     /* table lock */
+    uint16_t gen;               /* table lock */
+    uint8_t state;              /* enum handle_state; table lock */
+    uint32_t index;             /* position in the table, fixed */
     uint64_t badge; /* koid of the badge it was derived under; 0: none (derivation lock) */
     /* Derivation tree (derivation lock): parent, first child, siblings. When FREE, `next` links
      * the table's free list instead (table lock). */

@@ -23,10 +23,10 @@
 #define SEC_LABEL_NAME_MAX 63 /* = PROCESS_NAME_MAX */
 
 struct sec_label {
-    uint32_t refs;     /* atomic */
-    uint32_t class_id; /* atomic; KSM_PROTO_CLASS_* or the table's id */
+    uint32_t refs;                     /* atomic */
+    uint32_t class_id;                 /* atomic; KSM_PROTO_CLASS_* or the table's id */
     char name[SEC_LABEL_NAME_MAX + 1]; /* the task name, for audit records */
-    struct ksm_gate gate; /* its questions to the KSM (security/ksm_gate.h) */
+    struct ksm_gate gate;              /* its questions to the KSM (security/ksm_gate.h) */
 };
 
 /* A new label (one reference) with class KSM_PROTO_CLASS_UNKNOWN. Kernel memory, not charged

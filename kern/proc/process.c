@@ -333,8 +333,9 @@ static void machine_quota_init(void)
     kmem_account_init(&machine_kmem, pool / 8, NULL);
     kmem_account_init(&machine_ram, pool - pool / 8, NULL);
     kprintf("quota: the machine gives processes %lu KiB of RAM and %lu KiB of kernel memory "
-            "(%lu KiB kept by the kernel)\n", (unsigned long)(machine_ram.limit >> 10),
-            (unsigned long)(machine_kmem.limit >> 10), (unsigned long)(reserve >> 10));
+            "(%lu KiB kept by the kernel)\n",
+            (unsigned long)(machine_ram.limit >> 10), (unsigned long)(machine_kmem.limit >> 10),
+            (unsigned long)(reserve >> 10));
 }
 
 void process_init(void)
@@ -374,8 +375,7 @@ struct process *process_find(const char *name)
 }
 
 Retcode process_create(struct process *creator, const char *name, const char *class_name,
-                       const char *path, uint64_t stack_size, unsigned prio,
-                       struct process **out)
+                       const char *path, uint64_t stack_size, unsigned prio, struct process **out)
 {
     if (out == NULL || prio > THREAD_PRIO_MAX)
         return rcInvalidArgument;
@@ -435,8 +435,7 @@ Retcode process_create(struct process *creator, const char *name, const char *cl
     p->state = PROC_CREATED;
     spin_unlock(&list_lock);
 
-    rc = handle_table_init(&p->handles, &process_handle_ops, p, PROCESS_HANDLE_LIMIT,
-                           random_u64());
+    rc = handle_table_init(&p->handles, &process_handle_ops, p, PROCESS_HANDLE_LIMIT, random_u64());
     if (rc != rcOk)
         goto fail;
     rc = handle_install(&p->handles, &core_obj, HR_KERNEL_FULL, &p->core_handle);
@@ -547,11 +546,19 @@ Retcode process_start(struct process *p)
     struct scp_view v;
     bool have_scp = p->scp != NULL && scp_check(p->scp, p->scp_len, &v) == rcOk;
     struct startblock_info info = {
-        .name = p->name, .core_handle = p->core_handle, .pid = p->pid,
-        .security_handle = p->security_handle, .boot_tsc = boot_tsc0, .cpu_count = percpu_count(),
-        .tls_image = p->tls_image, .tls_file_size = p->tls_file_size,
-        .tls_mem_size = p->tls_mem_size, .tls_align = p->tls_align,
-        .stack_base = p->stack_base, .stack_size = p->stack_size, .image_base = p->image_base,
+        .name = p->name,
+        .core_handle = p->core_handle,
+        .pid = p->pid,
+        .security_handle = p->security_handle,
+        .boot_tsc = boot_tsc0,
+        .cpu_count = percpu_count(),
+        .tls_image = p->tls_image,
+        .tls_file_size = p->tls_file_size,
+        .tls_mem_size = p->tls_mem_size,
+        .tls_align = p->tls_align,
+        .stack_base = p->stack_base,
+        .stack_size = p->stack_size,
+        .image_base = p->image_base,
     };
     size_t used;
     /* Lay out at a provisional address to learn the size, then at the real one. */
@@ -573,8 +580,10 @@ Retcode process_start(struct process *p)
             .event = KSM_EV_EXECUTE,
             .src_sid = by ? kobj_sid(&by->obj) : KOBJ_SID_KERNEL,
             .src_class = by ? by->class_name : "kernel",
-            .dst_sid = kobj_sid(&p->obj), .dst_class = p->class_name,
-            .src = by ? by->label : NULL, .dst = p->label,
+            .dst_sid = kobj_sid(&p->obj),
+            .dst_class = p->class_name,
+            .src = by ? by->label : NULL,
+            .dst = p->label,
         };
         rc = security_check(&sr);
     }
@@ -643,11 +652,22 @@ void process_fault_kill(struct process *p, const char *why, uint64_t addr)
 {
     /* The x86 exception names the fault handlers use, by vector. */
     static const char *const names[] = {
-        [0] = "divide error", [1] = "debug trap", [3] = "breakpoint", [4] = "overflow",
-        [5] = "bound range", [6] = "invalid opcode", [7] = "device not available",
-        [10] = "invalid TSS", [11] = "segment not present", [12] = "stack fault",
-        [13] = "general protection fault", [14] = "page fault", [16] = "x87 error",
-        [17] = "alignment check", [19] = "SIMD error", [21] = "control protection fault",
+        [0] = "divide error",
+        [1] = "debug trap",
+        [3] = "breakpoint",
+        [4] = "overflow",
+        [5] = "bound range",
+        [6] = "invalid opcode",
+        [7] = "device not available",
+        [10] = "invalid TSS",
+        [11] = "segment not present",
+        [12] = "stack fault",
+        [13] = "general protection fault",
+        [14] = "page fault",
+        [16] = "x87 error",
+        [17] = "alignment check",
+        [19] = "SIMD error",
+        [21] = "control protection fault",
     };
     uint32_t vector = 0;
     for (uint32_t v = 0; v < sizeof names / sizeof names[0]; v++)

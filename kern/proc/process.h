@@ -44,13 +44,13 @@ struct aspace;
 struct thread;
 struct ipc_call;
 
-#define PROCESS_NAME_MAX 63     /* = kl.core.Types.TaskNameMax - 1 */
-#define PROCESS_CLASS_MAX 127   /* = ClassNameMax - 1 */
-#define PROCESS_PATH_MAX 255    /* = PathMax - 1 */
+#define PROCESS_NAME_MAX 63   /* = kl.core.Types.TaskNameMax - 1 */
+#define PROCESS_CLASS_MAX 127 /* = ClassNameMax - 1 */
+#define PROCESS_PATH_MAX 255  /* = PathMax - 1 */
 #define PROCESS_MAX_THREADS 64
 #define PROCESS_HANDLE_LIMIT 1024
-#define PROCESS_DEFAULT_KMEM (1024ull * 1024)       /* as EINIT_DEFAULT_KERNEL_MEMORY */
-#define PROCESS_DEFAULT_RAM (16ull * 1024 * 1024)   /* as EINIT_DEFAULT_RAM */
+#define PROCESS_DEFAULT_KMEM (1024ull * 1024)     /* as EINIT_DEFAULT_KERNEL_MEMORY */
+#define PROCESS_DEFAULT_RAM (16ull * 1024 * 1024) /* as EINIT_DEFAULT_RAM */
 #define PROCESS_DEFAULT_STACK (128ull * 1024)
 /* The machine's pages the kernel keeps for itself (never given to processes): a thirty-second of
  * the free memory when processes are set up, at least 8 MiB. */
@@ -79,10 +79,10 @@ struct process {
     uint32_t pid;                /* fixed once set under list_lock */
     struct process *parent_hint; /* for logs only; no reference */
 
-    struct kmem_account kmem;    /* atomic counters, no lock (obj/account.h) */
+    struct kmem_account kmem; /* atomic counters, no lock (obj/account.h) */
     struct kmem_account ram;
 
-    struct handle_table handles; /* handles_lock; tree links: handle_tree_lock (obj/handle.h) */
+    struct handle_table handles;  /* handles_lock; tree links: handle_tree_lock (obj/handle.h) */
     struct spinlock handles_lock; /* the handle table's own lock (obj/handle.h) */
     handle_t core_handle;         /* its handle to the kernel's core endpoints */
     handle_t security_handle;     /* the KSM only: its end of the security channel (else 0) */
@@ -137,8 +137,7 @@ void process_init(void);
  * that name), rcNotFound (no such file), the ELF checks' codes, rcQuotaExceeded, rcOutOfMemory.
  */
 Retcode process_create(struct process *creator, const char *name, const char *class_name,
-                       const char *path, uint64_t stack_size, unsigned prio,
-                       struct process **out);
+                       const char *path, uint64_t stack_size, unsigned prio, struct process **out);
 
 /* Task.SetEnv: replaces the SCP (checked with scp_check) and applies its limits (non-zero ones),
  * carved out of the creator's: rcQuotaExceeded if the creator has not got a raise left,

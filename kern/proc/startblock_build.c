@@ -160,8 +160,8 @@ Retcode startblock_build(const struct scp_view *scp, const struct startblock_inf
         c.name = lay_str(&l, s, n);
         off += n + 1;
         const uint8_t *hb = scp->blob + off;
-        c.handle = (uint32_t)hb[0] | (uint32_t)hb[1] << 8 | (uint32_t)hb[2] << 16 |
-                   (uint32_t)hb[3] << 24;
+        c.handle =
+            (uint32_t)hb[0] | (uint32_t)hb[1] << 8 | (uint32_t)hb[2] << 16 | (uint32_t)hb[3] << 24;
         off += 4;
         if (l.overflow)
             return rcBufferTooSmall;

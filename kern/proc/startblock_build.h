@@ -35,7 +35,7 @@ Retcode scp_check(const void *blob, size_t len, struct scp_view *out);
 
 /* What the start block needs besides the SCP. */
 struct startblock_info {
-    const char *name;      /* argv[0] when the SCP has argc == 0 */
+    const char *name; /* argv[0] when the SCP has argc == 0 */
     uint32_t core_handle;
     uint32_t pid;
     uint32_t security_handle; /* the KSM's security channel, 0 for every other process */
@@ -55,9 +55,9 @@ Retcode startblock_build(const struct scp_view *scp, const struct startblock_inf
                          uint64_t uaddr, void *buf, size_t cap, size_t *used);
 
 /* Upper bound of startblock_build's *used for any SCP: the buffer size the loader reserves. */
-#define STARTBLOCK_BUILD_MAX                                                                  \
-    (sizeof(struct bastion_start_block) +                                                     \
-     8u * (BASTION_START_MAX_ARGS + 1u + BASTION_START_MAX_ENV + 1u) +                        \
+#define STARTBLOCK_BUILD_MAX                                           \
+    (sizeof(struct bastion_start_block) +                              \
+     8u * (BASTION_START_MAX_ARGS + 1u + BASTION_START_MAX_ENV + 1u) + \
      sizeof(struct bastion_start_conn) * BASTION_START_MAX_CONNS + BASTION_SCP_MAX + 256u + 16u)
 
 #endif

@@ -59,7 +59,8 @@ static uintptr_t kstack_alloc(void)
     bottom = KSTACK_THREADS + slot * KSTACK_SLOT + PAGE_SIZE; /* guard page below */
     for (unsigned i = 0; i < THREAD_KSTACK_PAGES; i++) {
         uint64_t pa = pmm_alloc_zeroed(0);
-        if (!pa || paging_map(paging_kernel_root(), bottom + i * PAGE_SIZE, pa, PAGE_KERNEL_RW) != rcOk) {
+        if (!pa ||
+            paging_map(paging_kernel_root(), bottom + i * PAGE_SIZE, pa, PAGE_KERNEL_RW) != rcOk) {
             /* Keep what was mapped: the slot is lost, its pages stay in use. Rare (OOM). */
             if (pa)
                 pmm_free(pa, 0);
@@ -100,12 +101,24 @@ static void thread_destroy(struct kobj *obj)
 
 const struct kobj_ops thread_kobj_ops = {KOBJ_THREAD, "thread", thread_destroy};
 
-uint64_t thread_tid(const struct thread *t) { return t->tid; }
+uint64_t thread_tid(const struct thread *t)
+{
+    return t->tid;
+}
 
-void thread_ref(struct thread *t) { (void)kobj_ref(&t->obj); }
-void thread_unref(struct thread *t) { kobj_unref(&t->obj); }
+void thread_ref(struct thread *t)
+{
+    (void)kobj_ref(&t->obj);
+}
+void thread_unref(struct thread *t)
+{
+    kobj_unref(&t->obj);
+}
 
-unsigned thread_live_count(void) { return __atomic_load_n(&live_threads, __ATOMIC_RELAXED); }
+unsigned thread_live_count(void)
+{
+    return __atomic_load_n(&live_threads, __ATOMIC_RELAXED);
+}
 
 struct process *process_current(void)
 {
@@ -166,13 +179,13 @@ static void stack_prepare(struct thread *t)
     uint64_t *sp = (uint64_t *)(t->kstack_top - sizeof(struct trap_frame) - 16 + 8);
     *sp = (uint64_t)thread_trampoline;
     sp -= 7;
-    sp[6] = 0x2;                      /* rflags: interrupts off until sched_switch_tail */
-    sp[0] = 0;                        /* r15 */
-    sp[1] = 0;                        /* r14 */
-    sp[2] = (uint64_t)t->arg;         /* r13 */
-    sp[3] = (uint64_t)t->entry;       /* r12 */
-    sp[4] = 0;                        /* rbx */
-    sp[5] = 0;                        /* rbp: ends backtraces */
+    sp[6] = 0x2;                /* rflags: interrupts off until sched_switch_tail */
+    sp[0] = 0;                  /* r15 */
+    sp[1] = 0;                  /* r14 */
+    sp[2] = (uint64_t)t->arg;   /* r13 */
+    sp[3] = (uint64_t)t->entry; /* r12 */
+    sp[4] = 0;                  /* rbx */
+    sp[5] = 0;                  /* rbp: ends backtraces */
     t->ksp = (uint64_t)sp;
 }
 
@@ -246,7 +259,10 @@ void thread_enter_user(void)
     user_return(f);
 }
 
-static bool user_addr_ok(uintptr_t a) { return a < USER_TOP - PAGE_SIZE; }
+static bool user_addr_ok(uintptr_t a)
+{
+    return a < USER_TOP - PAGE_SIZE;
+}
 
 Retcode thread_create_user_in(struct process *p, struct aspace *as, uintptr_t entry, uintptr_t arg,
                               uintptr_t stack, unsigned prio, struct thread **out)
@@ -255,8 +271,8 @@ Retcode thread_create_user_in(struct process *p, struct aspace *as, uintptr_t en
         return rcInvalidArgument;
     const char *name = p && process_name ? process_name(p) : "user";
     struct kmem_account *acct = p && process_kmem ? process_kmem(p) : NULL;
-    Retcode rc = thread_create_common(name ? name : "user", thread_user_entry, NULL, prio, true,
-                                      acct, out);
+    Retcode rc =
+        thread_create_common(name ? name : "user", thread_user_entry, NULL, prio, true, acct, out);
     if (rc != rcOk)
         return rc;
     struct thread *t = *out;
@@ -326,7 +342,10 @@ Retcode thread_terminate(struct thread *t, int64_t code)
     return sched_terminate(t, code);
 }
 
-bool thread_should_exit(const struct thread *t) { return t->kill_pending; }
+bool thread_should_exit(const struct thread *t)
+{
+    return t->kill_pending;
+}
 
 /* exit_lock held. Links or unlinks self on t's waiter list. */
 static bool waiter_linked(struct thread *t, struct thread *self)

@@ -69,31 +69,31 @@ enum thread_state {
 #define THREAD_AFFINITY_ALL (~0ull)
 
 struct thread {
-    struct kobj obj;              /* first: handles point here */
+    struct kobj obj; /* first: handles point here */
     /* Scheduler state: sched_lock (sched/sched.c). */
-    struct rq_node rq;            /* run-queue link (sched/runqueue.h) */
+    struct rq_node rq; /* run-queue link (sched/runqueue.h) */
     enum thread_state state;
     enum sched_class sched_class;
-    uint8_t prio;                 /* 0..THREAD_PRIO_MAX */
-    uint64_t affinity;            /* bit i: may run on CPU i; never 0 */
-    unsigned cpu;                 /* CPU whose run queue owns it (last or current CPU) */
-    unsigned slice_ticks;         /* ticks left in the current time slice (normal class) */
-    bool on_cpu;                  /* its registers are live on (or being saved from) a CPU */
-    bool kernel_preemptible;      /* the tick may switch it away in kernel mode too (it never
+    uint8_t prio;            /* 0..THREAD_PRIO_MAX */
+    uint64_t affinity;       /* bit i: may run on CPU i; never 0 */
+    unsigned cpu;            /* CPU whose run queue owns it (last or current CPU) */
+    unsigned slice_ticks;    /* ticks left in the current time slice (normal class) */
+    bool on_cpu;             /* its registers are live on (or being saved from) a CPU */
+    bool kernel_preemptible; /* the tick may switch it away in kernel mode too (it never
                                    * holds a spinlock with interrupts on) */
-    Retcode wake_rc;              /* what sched_block*() returns to it */
+    Retcode wake_rc;         /* what sched_block*() returns to it */
     /* Timeout: on the sleep list while deadline_ns != 0 (sched_lock). */
     uint64_t deadline_ns;
     struct thread *sleep_next;
     /* Saved kernel context: rsp inside the kernel stack (context.asm). */
     uint64_t ksp;
-    uintptr_t kstack_bottom;      /* lowest mapped byte; the guard page lies below */
+    uintptr_t kstack_bottom; /* lowest mapped byte; the guard page lies below */
     uintptr_t kstack_top;
     /* User mode. */
-    struct process *proc;         /* NULL: kernel thread */
-    struct aspace *aspace;        /* address space it runs in (NULL: kernel only) */
-    uint64_t fs_base;             /* TLS base, loaded into MSR_FS_BASE when it runs */
-    void *fpu_state;              /* 512-byte FXSAVE area, 16-aligned; NULL: kernel thread */
+    struct process *proc;  /* NULL: kernel thread */
+    struct aspace *aspace; /* address space it runs in (NULL: kernel only) */
+    uint64_t fs_base;      /* TLS base, loaded into MSR_FS_BASE when it runs */
+    void *fpu_state;       /* 512-byte FXSAVE area, 16-aligned; NULL: kernel thread */
     /* Entry. */
     void (*entry)(void *arg);
     void *arg;
@@ -108,17 +108,17 @@ struct thread {
     struct spinlock exit_lock;
     bool exited;
     int64_t exit_code;
-    bool kill_pending;            /* thread_terminate() asked it to end with kill_code
+    bool kill_pending;           /* thread_terminate() asked it to end with kill_code
                                    * (sched_lock; read without it by the thread itself) */
-    int64_t kill_code;            /* sched_lock */
-    struct thread *exit_waiters;  /* threads in thread_wait(), linked by wait_next */
-    struct thread *wait_next;     /* the exit_lock of the thread it waits for */
+    int64_t kill_code;           /* sched_lock */
+    struct thread *exit_waiters; /* threads in thread_wait(), linked by wait_next */
+    struct thread *wait_next;    /* the exit_lock of the thread it waits for */
     /* Thread list of all live threads (for diagnostics and process termination): threads_lock. */
     struct thread *all_next;
-    uint64_t tid;                 /* fixed once set under threads_lock */
+    uint64_t tid; /* fixed once set under threads_lock */
     char name[THREAD_NAME_MAX];
-    uint64_t ticks_run;           /* timer ticks that found it running */
-    struct ipc_thread ipc;        /* IPC wait state (ipc/ipc_thread.h; all-zero = idle): the
+    uint64_t ticks_run;    /* timer ticks that found it running */
+    struct ipc_thread ipc; /* IPC wait state (ipc/ipc_thread.h; all-zero = idle): the
                                    * lock of the port it waits on */
     /* core_call's request [0] and response [1] buffers for messages of at most
      * THREAD_CORE_MSG bytes (kern/klcore/klcore.c): part of the thread, so charged once with it

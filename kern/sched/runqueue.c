@@ -11,7 +11,10 @@ void rq_init(struct runqueue *q)
     q->count = 0;
 }
 
-static unsigned clamp_level(unsigned level) { return level < RQ_LEVELS ? level : RQ_LEVELS - 1; }
+static unsigned clamp_level(unsigned level)
+{
+    return level < RQ_LEVELS ? level : RQ_LEVELS - 1;
+}
 
 void rq_push_back(struct runqueue *q, struct rq_node *n, unsigned level)
 {

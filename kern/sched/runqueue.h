@@ -21,7 +21,7 @@
 
 struct rq_node {
     struct rq_node *next, *prev;
-    uint8_t level;   /* the level it is queued at (set by push) */
+    uint8_t level; /* the level it is queued at (set by push) */
     bool queued;
 };
 

@@ -40,11 +40,11 @@ struct cpu_sched {
     struct runqueue rq;
     struct thread *current;
     struct thread *idle;
-    struct thread *prev;     /* the thread this CPU just switched away from */
-    struct thread *reap;     /* a DEAD prev whose scheduler reference is dropped after unlock */
-    bool active;             /* takes part in scheduling */
+    struct thread *prev; /* the thread this CPU just switched away from */
+    struct thread *reap; /* a DEAD prev whose scheduler reference is dropped after unlock */
+    bool active;         /* takes part in scheduling */
     bool need_resched;
-    unsigned preempt_off;    /* sched_preempt_disable() depth */
+    unsigned preempt_off; /* sched_preempt_disable() depth */
     uint64_t switches;
     uint64_t idle_ticks;
 };
@@ -56,16 +56,25 @@ static uint64_t boot_tsc;
 
 void context_switch(uint64_t *save_rsp, uint64_t new_rsp);
 
-static inline struct cpu_sched *my_cs(void) { return &cpus[this_cpu()->index]; }
+static inline struct cpu_sched *my_cs(void)
+{
+    return &cpus[this_cpu()->index];
+}
 
 static unsigned level_of(const struct thread *t)
 {
     return t->sched_class == SCHED_FIFO ? 32u + t->prio : t->prio;
 }
 
-uint64_t sched_now_ns(void) { return tsc_ticks_to_ns(rdtsc() - boot_tsc); }
+uint64_t sched_now_ns(void)
+{
+    return tsc_ticks_to_ns(rdtsc() - boot_tsc);
+}
 
-bool sched_cpu_active(void) { return rdmsr(MSR_GS_BASE) && my_cs()->active; }
+bool sched_cpu_active(void)
+{
+    return rdmsr(MSR_GS_BASE) && my_cs()->active;
+}
 
 void sched_preempt_disable(void)
 {
@@ -218,9 +227,10 @@ static void schedule_locked(void)
     }
     if (!next)
         next = cs->idle;
-    if (kobj_refcount(&next->obj) == 0 || next->state != (next == cs->idle ? next->state : THREAD_READY))
-        panic("sched: cpu %u picked thread %p (%s) with %u references in state %d", me, (void *)next,
-              next->name, kobj_refcount(&next->obj), next->state);
+    if (kobj_refcount(&next->obj) == 0 ||
+        next->state != (next == cs->idle ? next->state : THREAD_READY))
+        panic("sched: cpu %u picked thread %p (%s) with %u references in state %d", me,
+              (void *)next, next->name, kobj_refcount(&next->obj), next->state);
     if (next == cur) {
         cur->state = THREAD_RUNNING;
         return;
@@ -353,7 +363,10 @@ Retcode sched_block_timeout(struct spinlock *held, uint64_t timeout_ns)
     return rc;
 }
 
-Retcode sched_block_current(struct spinlock *held) { return sched_block_timeout(held, 0); }
+Retcode sched_block_current(struct spinlock *held)
+{
+    return sched_block_timeout(held, 0);
+}
 
 static bool wake_locked(struct thread *t, Retcode rc)
 {
@@ -651,5 +664,11 @@ void sched_init(void)
             RQ_LEVELS, SCHED_SLICE_TICKS * 1000u / TIMER_HZ);
 }
 
-uint64_t sched_context_switches(unsigned cpu) { return cpu < MAX_CPUS ? cpus[cpu].switches : 0; }
-uint64_t sched_idle_ticks(unsigned cpu) { return cpu < MAX_CPUS ? cpus[cpu].idle_ticks : 0; }
+uint64_t sched_context_switches(unsigned cpu)
+{
+    return cpu < MAX_CPUS ? cpus[cpu].switches : 0;
+}
+uint64_t sched_idle_ticks(unsigned cpu)
+{
+    return cpu < MAX_CPUS ? cpus[cpu].idle_ticks : 0;
+}

@@ -32,7 +32,7 @@
 struct thread;
 struct trap_frame;
 
-#define SCHED_SLICE_TICKS 2      /* normal-class time slice: 20 ms at 100 Hz */
+#define SCHED_SLICE_TICKS 2       /* normal-class time slice: 20 ms at 100 Hz */
 #define SCHED_RESCHED_VECTOR 0xF1 /* IPI: "look at your run queue" */
 
 /* Global set-up on the BSP after timer_init() and before smp_start_aps(): run queues, the

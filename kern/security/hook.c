@@ -16,7 +16,7 @@ static uint64_t counts[KSM_EV_COUNT];
 static uint64_t denied, granted;
 
 static const char *const event_names[KSM_EV_COUNT] = {
-    [KSM_EV_EXECUTE] = "execute", [KSM_EV_REQUEST] = "request", [KSM_EV_RESPONSE] = "response",
+    [KSM_EV_EXECUTE] = "execute", [KSM_EV_REQUEST] = "request",   [KSM_EV_RESPONSE] = "response",
     [KSM_EV_ERROR] = "error",     [KSM_EV_SECURITY] = "security",
 };
 
@@ -24,7 +24,11 @@ static const char *const event_names[KSM_EV_COUNT] = {
 static void audit(const struct sec_request *req, bool granted, Retcode rc, const char *what)
 {
     struct kss_record r = {
-        .src_sid = req->src_sid, .dst_sid = req->dst_sid, .event = req->event, .granted = granted, .rc = rc,
+        .src_sid = req->src_sid,
+        .dst_sid = req->dst_sid,
+        .event = req->event,
+        .granted = granted,
+        .rc = rc,
     };
     ksnprintf(r.text, sizeof r.text, "%s %s[%s] -> %s[%s] %s", event_names[req->event],
               req->src != NULL ? req->src->name : "kernel", req->src_class,
@@ -39,8 +43,8 @@ static void audit_kernel_denial(const struct sec_request *req, Retcode rc, const
     if (req->event == KSM_EV_EXECUTE)
         ksnprintf(what, sizeof what, "execute: %s (%s)", why, retcode_name(rc));
     else
-        ksnprintf(what, sizeof what, "endpoint %u method %u: %s (%s)", req->endpoint_id, req->method_id, why,
-                  retcode_name(rc));
+        ksnprintf(what, sizeof what, "endpoint %u method %u: %s (%s)", req->endpoint_id,
+                  req->method_id, why, retcode_name(rc));
     audit(req, false, rc, what);
 }
 

@@ -33,16 +33,16 @@ struct sec_label;
 
 struct sec_request {
     enum ksm_event event;
-    kobj_sid_t src_sid;      /* the sending process (KOBJ_SID_KERNEL for the kernel) */
-    const char *src_class;   /* its class (EDL name), for audit records */
-    kobj_sid_t dst_sid;      /* the receiving process, or KOBJ_SID_KERNEL for kl.core.Core */
-    const char *dst_class;   /* "kl.core.Core" or the server's class */
-    struct sec_label *src;   /* the source's label; NULL: the kernel */
-    struct sec_label *dst;   /* the destination's; NULL: the kernel. Execute: the new process's,
+    kobj_sid_t src_sid;    /* the sending process (KOBJ_SID_KERNEL for the kernel) */
+    const char *src_class; /* its class (EDL name), for audit records */
+    kobj_sid_t dst_sid;    /* the receiving process, or KOBJ_SID_KERNEL for kl.core.Core */
+    const char *dst_class; /* "kl.core.Core" or the server's class */
+    struct sec_label *src; /* the source's label; NULL: the kernel */
+    struct sec_label *dst; /* the destination's; NULL: the kernel. Execute: the new process's,
                               * whose class id the verdict sets */
-    uint32_t endpoint_id;    /* riid */
+    uint32_t endpoint_id;  /* riid */
     uint32_t method_id;
-    const void *msg;         /* the message, already copied into the kernel and checked; execute:
+    const void *msg; /* the message, already copied into the kernel and checked; execute:
                               * unused (the destination's class name is sent) */
     size_t msg_len;
     /* Out, granted request events: KSM_PROTO_REPLY_* bits of the answers (response, error)

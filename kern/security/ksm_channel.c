@@ -12,10 +12,10 @@
 #include "security/verdict.h"
 
 /* Set once by ksm_channel_open() before the KSM runs, never changed: read without a lock. */
-static struct ipc_port *channel;   /* the kernel's reference on the security channel's port */
+static struct ipc_port *channel;    /* the kernel's reference on the security channel's port */
 static struct sec_label *ksm_label; /* the KSM's label (a reference) */
 static uint32_t ksm_pid;
-static bool gone_reported;          /* "the KSM is gone" was logged (atomic) */
+static bool gone_reported; /* "the KSM is gone" was logged (atomic) */
 
 void ksm_channel_open(struct ipc_port *port, struct sec_label *ksm, uint32_t pid)
 {
@@ -50,10 +50,11 @@ static void prof_report(const uint64_t t[4])
     static struct prof_average avg = {"KSMPROF", stage, 5, {0}, 0};
     /* A round trip that did not switch straight to a waiting receiver (the KSM's first, while
      * it starts) left no marks of its own: not a sample of the hand-off path. */
-    if (prof_marks[PROF_KSM_CALL] < t[1] || prof_marks[PROF_KSM_REPLY] < prof_marks[PROF_KSM_CALL] ||
-        prof_marks[PROF_KSM_REPLY] > t[2])
+    if (prof_marks[PROF_KSM_CALL] < t[1] ||
+        prof_marks[PROF_KSM_REPLY] < prof_marks[PROF_KSM_CALL] || prof_marks[PROF_KSM_REPLY] > t[2])
         return;
-    uint64_t s[5] = {t[1] - t[0], prof_marks[PROF_KSM_CALL] - t[1], prof_marks[PROF_KSM_REPLY] - prof_marks[PROF_KSM_CALL],
+    uint64_t s[5] = {t[1] - t[0], prof_marks[PROF_KSM_CALL] - t[1],
+                     prof_marks[PROF_KSM_REPLY] - prof_marks[PROF_KSM_CALL],
                      t[2] - prof_marks[PROF_KSM_REPLY], t[3] - t[2]};
     prof_average_add(&avg, s);
 }
@@ -76,25 +77,31 @@ Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const c
         arena_len = strlen(req->dst_class) + 1;
     }
     struct idl_header h = {
-        .endpoint_id = 0, .method_id = KSM_PROTO_DECIDE, .fixed_size = sizeof(struct ksm_proto_request),
+        .endpoint_id = 0,
+        .method_id = KSM_PROTO_DECIDE,
+        .fixed_size = sizeof(struct ksm_proto_request),
         .arena_size = (uint32_t)arena_len,
     };
     struct ksm_proto_request r = {
-        .event = req->event, .src_class = class_of(req->src), .dst_class = class_of(req->dst),
-        .endpoint_id = req->endpoint_id, .method_id = req->method_id,
+        .event = req->event,
+        .src_class = class_of(req->src),
+        .dst_class = class_of(req->dst),
+        .endpoint_id = req->endpoint_id,
+        .method_id = req->method_id,
     };
     struct {
         struct idl_header h;
         struct ksm_proto_request r;
     } head = {h, r};
-    _Static_assert(sizeof head == KSM_PROTO_ARENA_OFFSET, "the arena follows the fixed part (ksm_proto.h)");
+    _Static_assert(sizeof head == KSM_PROTO_ARENA_OFFSET, "the arena follows the fixed part "
+                                                          "(ksm_proto.h)");
 
     size_t answer_len = 0;
 #ifdef BASTION_CORE_PROF
     t[1] = __builtin_ia32_rdtsc();
 #endif
-    Retcode rc = ipc_kernel_call(channel, &head, sizeof head, arena, arena_len, &h, v->buf, sizeof v->buf,
-                                 KSM_VERDICT_TIMEOUT_MS, &answer_len);
+    Retcode rc = ipc_kernel_call(channel, &head, sizeof head, arena, arena_len, &h, v->buf,
+                                 sizeof v->buf, KSM_VERDICT_TIMEOUT_MS, &answer_len);
 #ifdef BASTION_CORE_PROF
     t[2] = __builtin_ia32_rdtsc();
 #endif
@@ -115,7 +122,8 @@ Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const c
     }
     if (rc == rcPeerClosed && channel->closed) {
         if (!__atomic_exchange_n(&gone_reported, true, __ATOMIC_RELAXED))
-            kprintf("security: the KSM (pid %u) is gone: every request is denied from now on (rcNoKsm)\n",
+            kprintf("security: the KSM (pid %u) is gone: every request is denied from now on "
+                    "(rcNoKsm)\n",
                     ksm_pid);
         *why = "the KSM is gone";
         return rcNoKsm;
@@ -128,7 +136,8 @@ Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const c
     if (rc == rcPeerClosed || rc == rcBufferTooSmall) {
         /* The request never reached a receiver of the KSM (its buffer refused it): a denial like
          * any other, recorded, and not to be mistaken for the requester's own end. */
-        *why = rc == rcBufferTooSmall ? "the request does not fit the KSM's buffer" : "the KSM could not take the request";
+        *why = rc == rcBufferTooSmall ? "the request does not fit the KSM's buffer"
+                                      : "the KSM could not take the request";
         return rcSecurityDisallow;
     }
     *why = "no memory for the security request";

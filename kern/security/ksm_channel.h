@@ -35,7 +35,8 @@ bool ksm_is_self(const struct sec_label *l);
 struct ksm_verdict_in {
     struct ksm_proto_verdict v;
     const char *text;
-    _Alignas(8) uint8_t buf[IDL_HEADER_SIZE + sizeof(struct ksm_proto_verdict) + KSM_PROTO_TEXT_MAX];
+    _Alignas(
+        8) uint8_t buf[IDL_HEADER_SIZE + sizeof(struct ksm_proto_verdict) + KSM_PROTO_TEXT_MAX];
 };
 
 /*

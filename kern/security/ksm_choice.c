@@ -39,8 +39,9 @@ const char *ksm_choose_program(void)
         const char *list = romfs_data(fs, &e);
         if (ksm_choice_listed(list, e.size, asked))
             return asked;
-        kprintf("security: ksm=%s ignored: not one of this image's monitors (%s); starting \"%s\"\n", asked,
-                KSM_CHOICES_FILE, KSM_DEFAULT_PROGRAM);
+        kprintf("security: ksm=%s ignored: not one of this image's monitors (%s); starting "
+                "\"%s\"\n",
+                asked, KSM_CHOICES_FILE, KSM_DEFAULT_PROGRAM);
         return KSM_DEFAULT_PROGRAM;
     }
     kprintf("security: ksm=%s ignored: this image's monitor is fixed; starting \"%s\"\n", asked,

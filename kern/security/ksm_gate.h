@@ -32,14 +32,20 @@ struct ksm_gate_waiter;
 
 struct ksm_gate {
     struct spinlock lock;
-    uint32_t inflight;                    /* questions past the gate; guarded by lock */
-    struct ksm_gate_waiter *head, *tail;  /* askers waiting, oldest first; guarded by lock */
+    uint32_t inflight;                   /* questions past the gate; guarded by lock */
+    struct ksm_gate_waiter *head, *tail; /* askers waiting, oldest first; guarded by lock */
 };
 
-#define KSM_GATE_INIT {.lock = SPINLOCK_INIT(LOCK_LEVEL_KSM_GATE)}
+#define KSM_GATE_INIT                              \
+    {                                              \
+        .lock = SPINLOCK_INIT(LOCK_LEVEL_KSM_GATE) \
+    }
 
 /* Makes a zeroed gate an empty one: its lock gets its level (lib/lock_order.h). */
-static inline void ksm_gate_init(struct ksm_gate *g) { spin_init_zeroed(&g->lock, LOCK_LEVEL_KSM_GATE); }
+static inline void ksm_gate_init(struct ksm_gate *g)
+{
+    spin_init_zeroed(&g->lock, LOCK_LEVEL_KSM_GATE);
+}
 
 /* Passes the gate, waiting for a free place if need be. rcOk: the caller holds a place and
  * must give it back with ksm_gate_leave(); rcPeerClosed: the calling thread is being ended

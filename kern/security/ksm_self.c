@@ -11,13 +11,15 @@ static const struct {
     uint32_t endpoint, method;
 } fixed_list[] = {
     {kl_core_Core_EP_hal_HAL, kl_core_HAL_DebugWrite_MID},
-    {kl_core_Core_EP_hal_HAL, kl_core_HAL_GetEntropy_MID}, /* the C runtime's stack-protector canary */
+    {kl_core_Core_EP_hal_HAL,
+     kl_core_HAL_GetEntropy_MID}, /* the C runtime's stack-protector canary */
     {kl_core_Core_EP_vmm_VMM, kl_core_VMM_Allocate_MID},
     {kl_core_Core_EP_vmm_VMM, kl_core_VMM_Commit_MID},
     {kl_core_Core_EP_vmm_VMM, kl_core_VMM_Free_MID},
     {kl_core_Core_EP_thread_Thread, kl_core_Thread_Create_MID}, /* a receiver per CPU */
     {kl_core_Core_EP_thread_Thread, kl_core_Thread_Exit_MID},
-    {kl_core_Core_EP_thread_Thread, kl_core_Thread_Sleep_MID}, /* a receiver's pause after a failed receive */
+    {kl_core_Core_EP_thread_Thread,
+     kl_core_Thread_Sleep_MID}, /* a receiver's pause after a failed receive */
     {kl_core_Core_EP_task_Task, kl_core_Task_Exit_MID},
 };
 

@@ -18,7 +18,8 @@ static struct process *ksm_proc;
 void ksm_start(void)
 {
 #ifdef BASTION_NO_MONITOR
-    kprintf("security: BENCHMARK KERNEL WITHOUT A SECURITY MONITOR: every request is granted unchecked\n");
+    kprintf("security: BENCHMARK KERNEL WITHOUT A SECURITY MONITOR: every request is granted "
+            "unchecked\n");
     return;
 #endif
     const char *path = ksm_choose_program(); /* fixed by the image: ksm_choice.h */
@@ -29,15 +30,17 @@ void ksm_start(void)
     struct process *p;
     Retcode rc = process_create(NULL, KSM_TASK_NAME, KSM_CLASS_NAME, path, 0, THREAD_PRIO_MAX, &p);
     if (rc != rcOk) {
-        kprintf("security: cannot create the KSM from ROMFS \"%s\": %s: every request will be denied\n", path,
-                retcode_name(rc));
+        kprintf("security: cannot create the KSM from ROMFS \"%s\": %s: every request will be "
+                "denied\n",
+                path, retcode_name(rc));
         return;
     }
     handle_t h;
     struct ipc_port *port;
     rc = ipc_kernel_channel(p, &h, &port);
     if (rc != rcOk) {
-        kprintf("security: no security channel for the KSM: %s: every request will be denied\n", retcode_name(rc));
+        kprintf("security: no security channel for the KSM: %s: every request will be denied\n",
+                retcode_name(rc));
         process_terminate(p, PROC_EXIT_TERMINATED, rc, NULL);
         process_unref(p);
         return;
@@ -49,7 +52,8 @@ void ksm_start(void)
     /* Its execute event is the kernel's own decision (hook.c): there is nobody to ask yet. */
     rc = process_start(p);
     if (rc != rcOk)
-        kprintf("security: the KSM did not start: %s: every request will be denied\n", retcode_name(rc));
+        kprintf("security: the KSM did not start: %s: every request will be denied\n",
+                retcode_name(rc));
 }
 
 #ifdef BASTION_TEST_HOOKS

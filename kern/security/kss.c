@@ -73,7 +73,10 @@ static uint64_t read_under_ring_lock(const uint64_t *v)
     return x;
 }
 
-uint64_t kss_written(void) { return read_under_ring_lock(&ring.write_seq); }
+uint64_t kss_written(void)
+{
+    return read_under_ring_lock(&ring.write_seq);
+}
 uint64_t kss_dropped(void)
 {
     uint64_t fl = spin_lock_irqsave(&ring_lock);
@@ -82,4 +85,7 @@ uint64_t kss_dropped(void)
     cpu_irq_restore(fl);
     return x;
 }
-uint64_t kss_console_suppressed(void) { return read_under_ring_lock(&suppressed); }
+uint64_t kss_console_suppressed(void)
+{
+    return read_under_ring_lock(&suppressed);
+}

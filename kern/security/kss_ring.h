@@ -18,12 +18,12 @@
 #define KSS_TEXT_MAX 224u
 
 struct kss_record {
-    uint64_t seq;       /* record number since boot, from 0 */
-    uint64_t time_ns;   /* since boot */
+    uint64_t seq;     /* record number since boot, from 0 */
+    uint64_t time_ns; /* since boot */
     uint64_t src_sid, dst_sid;
-    uint32_t event;     /* enum ksm_event */
-    uint32_t granted;   /* 1 granted, 0 denied */
-    int32_t rc;         /* what the requester got (rcOk, rcSecurityDisallow, rcNoKsm) */
+    uint32_t event;   /* enum ksm_event */
+    uint32_t granted; /* 1 granted, 0 denied */
+    int32_t rc;       /* what the requester got (rcOk, rcSecurityDisallow, rcNoKsm) */
     uint32_t reserved;
     /* "request Untrusted[demo.Untrusted] -> kernel[kl.core.Core] vmm.VMM.Allocate: rule at
      * einit.psl:57:9", NUL-terminated. */

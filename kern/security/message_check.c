@@ -7,7 +7,8 @@
 
 /* A request's verdict hands its KSM_PROTO_REPLY_* bits to IPC as the kinds of answer that need
  * no check: the same bits by definition. */
-_Static_assert(KSM_PROTO_REPLY_RESPONSE == IPC_ANSWER_RESPONSE && KSM_PROTO_REPLY_ERROR == IPC_ANSWER_ERROR,
+_Static_assert(KSM_PROTO_REPLY_RESPONSE == IPC_ANSWER_RESPONSE &&
+                   KSM_PROTO_REPLY_ERROR == IPC_ANSWER_ERROR,
                "verdict reply bits are IPC's answer kinds");
 
 /*
@@ -15,15 +16,15 @@ _Static_assert(KSM_PROTO_REPLY_RESPONSE == IPC_ANSWER_RESPONSE && KSM_PROTO_REPL
  * copy charged to the sender with their SIDs in place of the values (*view != msg: the caller
  * frees it with kfree_charged(*view, &sender->kmem)).
  */
-static Retcode monitor_view(struct process *sender, const void *msg, size_t len, const struct idl_header *h,
-                            const void **view)
+static Retcode monitor_view(struct process *sender, const void *msg, size_t len,
+                            const struct idl_header *h, const void **view)
 {
     *view = msg;
     if (h->handle_count == 0)
         return rcOk;
     kobj_sid_t sids[IDL_HANDLES_MAX];
-    Retcode rc = handle_batch_sids(&sender->handles, ipc_msg_handles((void *)msg, h), h->handle_count, sids,
-                                   NULL);
+    Retcode rc = handle_batch_sids(&sender->handles, ipc_msg_handles((void *)msg, h),
+                                   h->handle_count, sids, NULL);
     if (rc != rcOk)
         return rc;
     void *copy = kmalloc_charged(len, &sender->kmem, &rc);
@@ -35,7 +36,8 @@ static Retcode monitor_view(struct process *sender, const void *msg, size_t len,
 }
 
 /* Asks about req (whose msg/msg_len are the message as sent) with sender's view of it. */
-static Retcode check_viewed(struct sec_request *req, struct process *sender, const struct idl_header *h)
+static Retcode check_viewed(struct sec_request *req, struct process *sender,
+                            const struct idl_header *h)
 {
     const void *msg = req->msg, *view;
     Retcode rc = monitor_view(sender, msg, req->msg_len, h, &view);
@@ -49,8 +51,8 @@ static Retcode check_viewed(struct sec_request *req, struct process *sender, con
     return rc;
 }
 
-Retcode security_check_viewed_request(struct sec_request *req, struct process *src, const struct idl_header *h,
-                                      uint32_t *unchecked_answers)
+Retcode security_check_viewed_request(struct sec_request *req, struct process *src,
+                                      const struct idl_header *h, uint32_t *unchecked_answers)
 {
     Retcode rc = check_viewed(req, src, h);
     *unchecked_answers = rc == rcOk ? req->reply_granted : 0;
@@ -61,10 +63,16 @@ Retcode security_check_server_answer(const struct ipc_answer *a)
 {
     struct sec_request sr = {
         .event = (a->h->flags & IDL_FLAG_ERROR) ? KSM_EV_ERROR : KSM_EV_RESPONSE,
-        .src_sid = kobj_sid(&a->server->obj), .src_class = a->server->class_name,
-        .dst_sid = kobj_sid(&a->client->obj), .dst_class = a->client->class_name,
-        .src = a->server->label, .dst = a->client->label,
-        .endpoint_id = a->h->endpoint_id, .method_id = a->h->method_id, .msg = a->msg, .msg_len = a->len,
+        .src_sid = kobj_sid(&a->server->obj),
+        .src_class = a->server->class_name,
+        .dst_sid = kobj_sid(&a->client->obj),
+        .dst_class = a->client->class_name,
+        .src = a->server->label,
+        .dst = a->client->label,
+        .endpoint_id = a->h->endpoint_id,
+        .method_id = a->h->method_id,
+        .msg = a->msg,
+        .msg_len = a->len,
     };
     return check_viewed(&sr, a->server, a->h);
 }
@@ -75,9 +83,15 @@ Retcode security_check_asked_kernel_answer(struct process *p, const void *msg, s
     /* Shown to the monitor as the client receives it. */
     struct sec_request sr = {
         .event = (h->flags & IDL_FLAG_ERROR) ? KSM_EV_ERROR : KSM_EV_RESPONSE,
-        .src_sid = KOBJ_SID_KERNEL, .src_class = SEC_KERNEL_CLASS,
-        .dst_sid = kobj_sid(&p->obj), .dst_class = p->class_name, .dst = p->label,
-        .endpoint_id = h->endpoint_id, .method_id = h->method_id, .msg = msg, .msg_len = len,
+        .src_sid = KOBJ_SID_KERNEL,
+        .src_class = SEC_KERNEL_CLASS,
+        .dst_sid = kobj_sid(&p->obj),
+        .dst_class = p->class_name,
+        .dst = p->label,
+        .endpoint_id = h->endpoint_id,
+        .method_id = h->method_id,
+        .msg = msg,
+        .msg_len = len,
     };
     return security_check(&sr);
 }

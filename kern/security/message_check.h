@@ -44,20 +44,29 @@ static inline bool security_answer_pregranted(const struct idl_header *h, uint32
 
 /* src's request as the hook sees it, to a server (dst_sid/dst_class/dst) or, with dst_sid
  * KOBJ_SID_KERNEL, to the kernel's core endpoints. */
-static inline struct sec_request security_request_of(struct process *src, kobj_sid_t dst_sid, const char *dst_class,
-                                                     struct sec_label *dst, const void *msg, size_t len,
+static inline struct sec_request security_request_of(struct process *src, kobj_sid_t dst_sid,
+                                                     const char *dst_class, struct sec_label *dst,
+                                                     const void *msg, size_t len,
                                                      const struct idl_header *h)
 {
     return (struct sec_request){
-        .event = KSM_EV_REQUEST, .src_sid = kobj_sid(&src->obj), .src_class = src->class_name,
-        .dst_sid = dst_sid, .dst_class = dst_class, .src = src->label, .dst = dst,
-        .endpoint_id = h->endpoint_id, .method_id = h->method_id, .msg = msg, .msg_len = len,
+        .event = KSM_EV_REQUEST,
+        .src_sid = kobj_sid(&src->obj),
+        .src_class = src->class_name,
+        .dst_sid = dst_sid,
+        .dst_class = dst_class,
+        .src = src->label,
+        .dst = dst,
+        .endpoint_id = h->endpoint_id,
+        .method_id = h->method_id,
+        .msg = msg,
+        .msg_len = len,
     };
 }
 
 /* The out-of-line halves of the checks below (message_check.c). */
-Retcode security_check_viewed_request(struct sec_request *req, struct process *src, const struct idl_header *h,
-                                      uint32_t *unchecked_answers);
+Retcode security_check_viewed_request(struct sec_request *req, struct process *src,
+                                      const struct idl_header *h, uint32_t *unchecked_answers);
 Retcode security_check_asked_kernel_answer(struct process *p, const void *msg, size_t len,
                                            const struct idl_header *h);
 
@@ -73,9 +82,11 @@ Retcode security_check_asked_kernel_answer(struct process *p, const void *msg, s
  * IPC_ANSWER_* kinds of its answer the verdict granted in advance (ipc_call_port's). Errors: the handle lookup's (a handle src may not pass on),
  * rcQuotaExceeded/rcOutOfMemory (no room for the monitor's view), security_check's.
  */
-static inline Retcode security_check_server_request(struct process *src, kobj_sid_t dst_sid, const char *dst_class,
-                                                     struct sec_label *dst, const void *msg, size_t len,
-                                                     const struct idl_header *h, uint32_t *unchecked_answers)
+static inline Retcode security_check_server_request(struct process *src, kobj_sid_t dst_sid,
+                                                    const char *dst_class, struct sec_label *dst,
+                                                    const void *msg, size_t len,
+                                                    const struct idl_header *h,
+                                                    uint32_t *unchecked_answers)
 {
     /* The verdict's KSM_PROTO_REPLY_* bits are IPC's answer kinds (asserted in message_check.c). */
     struct sec_request sr = security_request_of(src, dst_sid, dst_class, dst, msg, len, h);
@@ -89,10 +100,12 @@ static inline Retcode security_check_server_request(struct process *src, kobj_si
 /* src's request msg[0..len) (validated against kl.core, header h) to the kernel's core
  * endpoints, as security_check_server_request does for a server; the monitor sees the message
  * as sent (the handle values in it are src's own, which the handler resolves in src's table). */
-static inline Retcode security_check_kernel_request(struct process *src, const void *msg, size_t len,
-                                                     const struct idl_header *h, uint32_t *answer_grant)
+static inline Retcode security_check_kernel_request(struct process *src, const void *msg,
+                                                    size_t len, const struct idl_header *h,
+                                                    uint32_t *answer_grant)
 {
-    struct sec_request sr = security_request_of(src, KOBJ_SID_KERNEL, SEC_KERNEL_CLASS, NULL, msg, len, h);
+    struct sec_request sr =
+        security_request_of(src, KOBJ_SID_KERNEL, SEC_KERNEL_CLASS, NULL, msg, len, h);
     Retcode rc = security_check(&sr);
     *answer_grant = rc == rcOk ? sr.reply_granted : 0;
     return rc;

@@ -31,8 +31,8 @@ struct kobj *sec_iface_object(void)
     return &sec_iface;
 }
 
-Retcode sec_iface_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t resp, uint64_t resp_cap,
-                       uint64_t *resp_len)
+Retcode sec_iface_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t resp,
+                       uint64_t resp_cap, uint64_t *resp_len)
 {
     if (resp_cap < IDL_HEADER_SIZE)
         return rcBufferTooSmall;
@@ -48,9 +48,16 @@ Retcode sec_iface_call(struct process *p, uint64_t req, uint64_t req_len, uint64
         rc = rcBadMessage; /* nobody receives handles here */
     if (rc == rcOk) {
         struct sec_request sr = {
-            .event = KSM_EV_SECURITY, .src_sid = kobj_sid(&p->obj), .src_class = p->class_name,
-            .dst_sid = KOBJ_SID_KERNEL, .dst_class = "security", .src = p->label,
-            .endpoint_id = h.endpoint_id, .method_id = h.method_id, .msg = kb, .msg_len = req_len,
+            .event = KSM_EV_SECURITY,
+            .src_sid = kobj_sid(&p->obj),
+            .src_class = p->class_name,
+            .dst_sid = KOBJ_SID_KERNEL,
+            .dst_class = "security",
+            .src = p->label,
+            .endpoint_id = h.endpoint_id,
+            .method_id = h.method_id,
+            .msg = kb,
+            .msg_len = req_len,
         };
         rc = security_check(&sr);
     }
@@ -58,7 +65,9 @@ Retcode sec_iface_call(struct process *p, uint64_t req, uint64_t req_len, uint64
     if (rc != rcOk)
         return rc;
     struct idl_header answer = {
-        .endpoint_id = h.endpoint_id, .method_id = h.method_id, .flags = IDL_FLAG_RESPONSE,
+        .endpoint_id = h.endpoint_id,
+        .method_id = h.method_id,
+        .flags = IDL_FLAG_RESPONSE,
     };
     rc = copy_to_user(resp, &answer, sizeof answer);
     if (rc == rcOk)

@@ -24,7 +24,7 @@ struct kobj *sec_iface_object(void);
 /* SYS_CALL on a security-interface handle: req/resp are user addresses. Errors: rcBadMessage
  * (not a request in the IPC format, or one that carries handles), rcBufferTooSmall (resp_cap
  * below the 24-byte header), the verdict's codes (rcSecurityDisallow, rcNoKsm). */
-Retcode sec_iface_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t resp, uint64_t resp_cap,
-                       uint64_t *resp_len);
+Retcode sec_iface_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t resp,
+                       uint64_t resp_cap, uint64_t *resp_len);
 
 #endif

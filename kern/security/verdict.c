@@ -4,7 +4,8 @@
 #include "bastion_idl.h"
 #include "lib/string.h"
 
-bool ksm_verdict_parse(const uint8_t *buf, size_t len, struct ksm_proto_verdict *v, const char **text)
+bool ksm_verdict_parse(const uint8_t *buf, size_t len, struct ksm_proto_verdict *v,
+                       const char **text)
 {
     struct idl_header h;
     *text = "";
@@ -12,10 +13,11 @@ bool ksm_verdict_parse(const uint8_t *buf, size_t len, struct ksm_proto_verdict 
         return false;
     memcpy(&h, buf, sizeof h);
     memcpy(v, buf + IDL_HEADER_SIZE, sizeof *v);
-    if (h.flags != IDL_FLAG_RESPONSE || h.reserved != 0 || h.fixed_size != sizeof *v || h.handle_count != 0 ||
-        len != IDL_HEADER_SIZE + sizeof *v + (uint64_t)h.arena_size)
+    if (h.flags != IDL_FLAG_RESPONSE || h.reserved != 0 || h.fixed_size != sizeof *v ||
+        h.handle_count != 0 || len != IDL_HEADER_SIZE + sizeof *v + (uint64_t)h.arena_size)
         return false;
-    if (v->granted > 1 || v->audit > 1 || v->reply > KSM_PROTO_REPLY_ALL || (!v->granted && !v->audit))
+    if (v->granted > 1 || v->audit > 1 || v->reply > KSM_PROTO_REPLY_ALL ||
+        (!v->granted && !v->audit))
         return false;
     if (!v->audit)
         return h.arena_size == 0;

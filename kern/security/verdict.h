@@ -19,6 +19,7 @@
  * KSM_PROTO_TEXT_MAX bytes) exactly when the verdict is audited; a denial must be audited.
  * Then *v is the verdict and *text its audit text (pointing into buf; "" when none).
  */
-bool ksm_verdict_parse(const uint8_t *buf, size_t len, struct ksm_proto_verdict *v, const char **text);
+bool ksm_verdict_parse(const uint8_t *buf, size_t len, struct ksm_proto_verdict *v,
+                       const char **text);
 
 #endif

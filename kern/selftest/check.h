@@ -19,16 +19,16 @@
 /* Counts of the running group: only the runner's thread and the tests it calls touch them. */
 extern unsigned selftest_passed, selftest_failed;
 
-#define CHECK(cond, ...)                                                \
-    do {                                                                \
-        if (cond) {                                                     \
-            selftest_passed++;                                          \
-        } else {                                                        \
-            selftest_failed++;                                          \
-            kprintf("selftest FAIL: %s:%d: ", __FILE__, __LINE__);      \
-            kprintf(__VA_ARGS__);                                       \
-            kprintf("\n");                                              \
-        }                                                               \
+#define CHECK(cond, ...)                                           \
+    do {                                                           \
+        if (cond) {                                                \
+            selftest_passed++;                                     \
+        } else {                                                   \
+            selftest_failed++;                                     \
+            kprintf("selftest FAIL: %s:%d: ", __FILE__, __LINE__); \
+            kprintf(__VA_ARGS__);                                  \
+            kprintf("\n");                                         \
+        }                                                          \
     } while (0)
 
 /* A started kernel thread with this affinity and class (NULL if it could not be made). */

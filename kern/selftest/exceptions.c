@@ -57,11 +57,12 @@ __attribute__((noinline)) static void test_fault_stack(void)
     __asm__ volatile("movq %%rsp, %%rbx\n\t"
                      "movq $0xFFFFFFFF7FFFF800, %%rsp\n\t"
                      "pushq $0\n\t"
-                     "movq %%rbx, %%rsp" ::: "rbx", "memory");
+                     "movq %%rbx, %%rsp" ::
+                         : "rbx", "memory");
 }
 
 /* Real recursion down the boot stack into its unmapped guard page (paging_init() unmaps it). */
-static volatile unsigned test_recurse_limit = ~0u;  /* volatile: gcc must not see no end */
+static volatile unsigned test_recurse_limit = ~0u; /* volatile: gcc must not see no end */
 
 __attribute__((noinline)) static unsigned test_recurse(unsigned depth)
 {
@@ -101,14 +102,10 @@ void selftest_fault(void)
         const char *name;
         void (*fn)(void);
     } faults[] = {
-        {"pagefault", test_fault_pagefault},
-        {"gp", test_fault_gp},
-        {"divide", test_fault_divide},
-        {"ud", test_fault_ud},
-        {"stack", test_fault_stack},
-        {"overflow", test_fault_overflow},
-        {"smash", test_fault_smash},
-        {"panic", test_fault_panic},
+        {"pagefault", test_fault_pagefault}, {"gp", test_fault_gp},
+        {"divide", test_fault_divide},       {"ud", test_fault_ud},
+        {"stack", test_fault_stack},         {"overflow", test_fault_overflow},
+        {"smash", test_fault_smash},         {"panic", test_fault_panic},
     };
     const char *fault = kparam_get("fault");
     if (!fault)
@@ -119,7 +116,8 @@ void selftest_fault(void)
             kprintf("test: fault=%s did not fault\n", fault);
             return;
         }
-    kprintf("test: unknown fault=%s (known: pagefault gp divide ud stack overflow smash panic)\n", fault);
+    kprintf("test: unknown fault=%s (known: pagefault gp divide ud stack overflow smash panic)\n",
+            fault);
 }
 
 #endif

@@ -62,12 +62,20 @@ static void refuse_test(void *arg)
         goto out;
     l->class_id = 0;
     struct sec_request r = {
-        .event = KSM_EV_REQUEST, .src_sid = REFUSED_SID, .src_class = "Einit", .dst_sid = KOBJ_SID_KERNEL,
-        .dst_class = "kl.core.Core", .src = l, .dst = NULL, .msg = oversized, .msg_len = sizeof oversized,
+        .event = KSM_EV_REQUEST,
+        .src_sid = REFUSED_SID,
+        .src_class = "Einit",
+        .dst_sid = KOBJ_SID_KERNEL,
+        .dst_class = "kl.core.Core",
+        .src = l,
+        .dst = NULL,
+        .msg = oversized,
+        .msg_len = sizeof oversized,
     };
     uint64_t written = kss_written();
     Retcode rc = security_check(&r);
-    kprintf("ksm_refused: a request of %lu bytes: %s\n", (unsigned long)sizeof oversized, retcode_name(rc));
+    kprintf("ksm_refused: a request of %lu bytes: %s\n", (unsigned long)sizeof oversized,
+            retcode_name(rc));
     check(rc == rcSecurityDisallow, "an oversized request is denied with rcSecurityDisallow");
     check(r.reply_granted == 0, "no answer is granted in advance");
     check(kss_written() > written, "a kss record was written");
@@ -76,7 +84,8 @@ static void refuse_test(void *arg)
     /* The KSM still decides: the same request at a normal size gets a verdict. */
     r.msg_len = 64;
     rc = security_check(&r);
-    kprintf("ksm_refused: the same request of %lu bytes: %s\n", (unsigned long)r.msg_len, retcode_name(rc));
+    kprintf("ksm_refused: the same request of %lu bytes: %s\n", (unsigned long)r.msg_len,
+            retcode_name(rc));
     check(rc == rcOk || rc == rcSecurityDisallow, "a normal request afterwards gets a verdict");
     sec_label_put(l);
 out:

@@ -23,17 +23,20 @@ void selftest_locks(void)
     spin_assert_held(&lo_process);
     CHECK(lock_order_allows(LOCK_LEVEL_PORT), "process lock, then a port lock: allowed");
     CHECK(!lock_order_allows(LOCK_LEVEL_PROCESS), "a second process lock: refused");
-    CHECK(!lock_order_allows(LOCK_LEVEL_HANDLE_TREE), "the handle tree under a process lock: refused");
+    CHECK(!lock_order_allows(LOCK_LEVEL_HANDLE_TREE), "the handle tree under a process lock: "
+                                                      "refused");
     spin_lock(&lo_port);
     CHECK(lock_order_allows(LOCK_LEVEL_SCHED), "port lock, then sched_lock: allowed");
     CHECK(!lock_order_allows(LOCK_LEVEL_ASPACE), "an address space under a port lock: refused");
     spin_unlock(&lo_port);
     CHECK(lock_order_allows(LOCK_LEVEL_ASPACE), "port released: an address space allowed again");
     spin_unlock(&lo_process);
-    CHECK(lock_order_allows(LOCK_LEVEL_HANDLE_TREE), "all released: the lowest level allowed again");
+    CHECK(lock_order_allows(LOCK_LEVEL_HANDLE_TREE), "all released: the lowest level allowed "
+                                                     "again");
     /* A trylock is not ordered, but what it takes counts as held. */
     CHECK(spin_trylock(&lo_port), "trylock of a free lock");
-    CHECK(!lock_order_allows(LOCK_LEVEL_PROCESS), "a process lock under a trylocked port lock: refused");
+    CHECK(!lock_order_allows(LOCK_LEVEL_PROCESS), "a process lock under a trylocked port lock: "
+                                                  "refused");
     spin_unlock(&lo_port);
     CHECK(lock_order_allows(LOCK_LEVEL_PROCESS), "trylocked lock released");
     cpu_irq_restore(f);

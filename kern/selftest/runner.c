@@ -73,7 +73,8 @@ static void selftest_thread(void *arg)
             continue;
         selftest_passed = selftest_failed = 0;
         groups[i].run();
-        kprintf("selftest %s: %u passed, %u failed\n", groups[i].name, selftest_passed, selftest_failed);
+        kprintf("selftest %s: %u passed, %u failed\n", groups[i].name, selftest_passed,
+                selftest_failed);
     }
     thread_exit(0);
 }

@@ -29,7 +29,8 @@ static void test_every_cpu(void)
     struct thread *t[MAX_CPUS];
     for (unsigned i = 0; i < n; i++) {
         seen[i] = ~0u;
-        t[i] = selftest_spawn("pinned", where_am_i, (void *)&seen[i], THREAD_PRIO_DEFAULT, 1ull << i, SCHED_NORMAL);
+        t[i] = selftest_spawn("pinned", where_am_i, (void *)&seen[i], THREAD_PRIO_DEFAULT,
+                              1ull << i, SCHED_NORMAL);
     }
     for (unsigned i = 0; i < n; i++) {
         CHECK(t[i] != NULL, "create pinned thread %u", i);
@@ -71,9 +72,12 @@ static void test_no_starvation(enum sched_class hi_class, unsigned lo_prio, unsi
     unsigned cpu = percpu_count() > 1 ? 1 : 0;
     struct starve s = {.stop = false, .hi_woke_ns = 0, .start_ns = sched_now_ns()};
     /* Several busy loops so that the CPU stays busy even if one is moved. */
-    struct thread *lo = selftest_spawn("busy-low", busy_low, &s, lo_prio, 1ull << cpu, SCHED_NORMAL);
-    struct thread *lo2 = selftest_spawn("busy-low2", busy_low, &s, lo_prio, 1ull << cpu, SCHED_NORMAL);
-    struct thread *hi = selftest_spawn("sleepy-high", sleepy_high, &s, hi_prio, 1ull << cpu, hi_class);
+    struct thread *lo =
+        selftest_spawn("busy-low", busy_low, &s, lo_prio, 1ull << cpu, SCHED_NORMAL);
+    struct thread *lo2 =
+        selftest_spawn("busy-low2", busy_low, &s, lo_prio, 1ull << cpu, SCHED_NORMAL);
+    struct thread *hi =
+        selftest_spawn("sleepy-high", sleepy_high, &s, hi_prio, 1ull << cpu, hi_class);
     CHECK(lo && lo2 && hi, "create starvation threads");
     if (!lo || !lo2 || !hi)
         return;
@@ -109,7 +113,8 @@ static void test_round_robin(void)
     struct thread *t[3];
     for (unsigned i = 0; i < 3; i++) {
         rr_state.count[i] = 0;
-        t[i] = selftest_spawn("rr", rr_spin, (void *)&rr_state.count[i], 2, 1ull << cpu, SCHED_NORMAL);
+        t[i] =
+            selftest_spawn("rr", rr_spin, (void *)&rr_state.count[i], 2, 1ull << cpu, SCHED_NORMAL);
     }
     /* Until every loop ran (at most 10 s: a loaded host may be slow, a broken round robin
      * never gets there). */
@@ -139,7 +144,9 @@ static void blocker(void *arg)
 {
     (void)arg;
     Retcode rc = sched_block_current(NULL);
-    thread_exit(rc == rcPeerClosed && thread_should_exit(thread_current()) ? thread_current()->kill_code : -1);
+    thread_exit(rc == rcPeerClosed && thread_should_exit(thread_current())
+                    ? thread_current()->kill_code
+                    : -1);
 }
 
 static void test_sleep_wait_terminate(void)
@@ -147,23 +154,28 @@ static void test_sleep_wait_terminate(void)
     uint64_t t0 = sched_now_ns();
     sched_sleep_ns(50 * MS);
     uint64_t slept = sched_now_ns() - t0;
-    CHECK(slept >= 50 * MS && slept < 5000 * MS, "sleep 50 ms took %lu ms", (unsigned long)(slept / MS));
+    CHECK(slept >= 50 * MS && slept < 5000 * MS, "sleep 50 ms took %lu ms",
+          (unsigned long)(slept / MS));
 
-    struct thread *s = selftest_spawn("sleeper", sleeper, (void *)(1000 * MS), THREAD_PRIO_DEFAULT, THREAD_AFFINITY_ALL, SCHED_NORMAL);
+    struct thread *s = selftest_spawn("sleeper", sleeper, (void *)(1000 * MS), THREAD_PRIO_DEFAULT,
+                                      THREAD_AFFINITY_ALL, SCHED_NORMAL);
     int64_t code = 0;
     Retcode rc = thread_wait(s, 20 * MS, &code);
     CHECK(rc == rcTimeout, "wait 20 ms for a 1 s sleeper: %s", retcode_name(rc));
     rc = thread_wait(s, 0, &code);
-    CHECK(rc == rcOk && code == 42, "wait for the sleeper: %s, code %ld", retcode_name(rc), (long)code);
+    CHECK(rc == rcOk && code == 42, "wait for the sleeper: %s, code %ld", retcode_name(rc),
+          (long)code);
     thread_unref(s);
 
-    struct thread *b = selftest_spawn("blocker", blocker, NULL, THREAD_PRIO_DEFAULT, THREAD_AFFINITY_ALL, SCHED_NORMAL);
+    struct thread *b = selftest_spawn("blocker", blocker, NULL, THREAD_PRIO_DEFAULT,
+                                      THREAD_AFFINITY_ALL, SCHED_NORMAL);
     for (unsigned tries = 0; tries < 500 && b->state != THREAD_BLOCKED; tries++)
         sched_sleep_ns(10 * MS);
     CHECK(b->state == THREAD_BLOCKED, "blocker state %d", b->state);
     thread_terminate(b, 77);
     CHECK(selftest_join(b) == 77, "terminated blocker exit code");
-    CHECK(thread_wait(thread_current(), 0, &code) == rcInvalidArgument, "waiting for oneself refused");
+    CHECK(thread_wait(thread_current(), 0, &code) == rcInvalidArgument, "waiting for oneself "
+                                                                        "refused");
 }
 
 /* The KSM's gate: never more than KSM_GATE_PER_PROCESS holders at once however many ask, all
@@ -178,8 +190,10 @@ static void gate_asker(void *arg)
     Retcode rc = ksm_gate_enter(&test_gate);
     if (rc != rcOk)
         thread_exit(rc);
-    uint32_t n = ksm_gate_inflight(&test_gate), seen = __atomic_load_n(&gate_max_seen, __ATOMIC_RELAXED);
-    while (n > seen && !__atomic_compare_exchange_n(&gate_max_seen, &seen, n, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+    uint32_t n = ksm_gate_inflight(&test_gate),
+             seen = __atomic_load_n(&gate_max_seen, __ATOMIC_RELAXED);
+    while (n > seen && !__atomic_compare_exchange_n(&gate_max_seen, &seen, n, false,
+                                                    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
         ;
     sched_sleep_ns(hold_ns);
     __atomic_add_fetch(&gate_passed, 1, __ATOMIC_RELAXED);
@@ -192,22 +206,27 @@ static void test_ksm_gate(void)
     enum { ASKERS = 16 };
     struct thread *t[ASKERS];
     for (unsigned i = 0; i < ASKERS; i++)
-        t[i] = selftest_spawn("gate", gate_asker, (void *)(2 * MS), THREAD_PRIO_DEFAULT, THREAD_AFFINITY_ALL, SCHED_NORMAL);
+        t[i] = selftest_spawn("gate", gate_asker, (void *)(2 * MS), THREAD_PRIO_DEFAULT,
+                              THREAD_AFFINITY_ALL, SCHED_NORMAL);
     for (unsigned i = 0; i < ASKERS; i++)
         if (t[i] != NULL)
             CHECK(selftest_join(t[i]) == 0, "gate asker %u", i);
     CHECK(gate_passed == ASKERS, "%u of %u askers passed the gate", gate_passed, (unsigned)ASKERS);
-    CHECK(gate_max_seen == KSM_GATE_PER_PROCESS, "at most %u at once, saw %u", KSM_GATE_PER_PROCESS, gate_max_seen);
-    CHECK(ksm_gate_inflight(&test_gate) == 0, "places left taken: %u", ksm_gate_inflight(&test_gate));
+    CHECK(gate_max_seen == KSM_GATE_PER_PROCESS, "at most %u at once, saw %u", KSM_GATE_PER_PROCESS,
+          gate_max_seen);
+    CHECK(ksm_gate_inflight(&test_gate) == 0, "places left taken: %u",
+          ksm_gate_inflight(&test_gate));
 
     /* Fill it, then end an asker that waits: it gets rcPeerClosed and takes no place. */
     struct thread *holders[KSM_GATE_PER_PROCESS];
     for (unsigned i = 0; i < KSM_GATE_PER_PROCESS; i++)
-        holders[i] = selftest_spawn("holder", gate_asker, (void *)(200 * MS), THREAD_PRIO_DEFAULT, THREAD_AFFINITY_ALL,
-                           SCHED_NORMAL);
-    for (unsigned tries = 0; tries < 500 && ksm_gate_inflight(&test_gate) < KSM_GATE_PER_PROCESS; tries++)
+        holders[i] = selftest_spawn("holder", gate_asker, (void *)(200 * MS), THREAD_PRIO_DEFAULT,
+                                    THREAD_AFFINITY_ALL, SCHED_NORMAL);
+    for (unsigned tries = 0; tries < 500 && ksm_gate_inflight(&test_gate) < KSM_GATE_PER_PROCESS;
+         tries++)
         sched_sleep_ns(1 * MS);
-    struct thread *w = selftest_spawn("waiter", gate_asker, (void *)0, THREAD_PRIO_DEFAULT, THREAD_AFFINITY_ALL, SCHED_NORMAL);
+    struct thread *w = selftest_spawn("waiter", gate_asker, (void *)0, THREAD_PRIO_DEFAULT,
+                                      THREAD_AFFINITY_ALL, SCHED_NORMAL);
     for (unsigned tries = 0; tries < 500 && w != NULL && w->state != THREAD_BLOCKED; tries++)
         sched_sleep_ns(1 * MS);
     if (w != NULL) {
@@ -217,7 +236,8 @@ static void test_ksm_gate(void)
     for (unsigned i = 0; i < KSM_GATE_PER_PROCESS; i++)
         if (holders[i] != NULL)
             CHECK(selftest_join(holders[i]) == 0, "holder %u", i);
-    CHECK(ksm_gate_inflight(&test_gate) == 0 && test_gate.head == NULL, "the ended waiter left no trace");
+    CHECK(ksm_gate_inflight(&test_gate) == 0 && test_gate.head == NULL, "the ended waiter left no "
+                                                                        "trace");
 }
 
 /* 4. Direct switch: the blocked thread runs at once and wakes the switcher back. */
@@ -241,7 +261,8 @@ static void handoff_waiter(void *arg)
 static void test_switch_to(void)
 {
     struct handoff h = {.main = thread_current(), .waiter = NULL, .ran_on = ~0u, .ready = false};
-    h.waiter = selftest_spawn("handoff", handoff_waiter, &h, THREAD_PRIO_DEFAULT, THREAD_AFFINITY_ALL, SCHED_NORMAL);
+    h.waiter = selftest_spawn("handoff", handoff_waiter, &h, THREAD_PRIO_DEFAULT,
+                              THREAD_AFFINITY_ALL, SCHED_NORMAL);
     CHECK(h.waiter != NULL, "create handoff thread");
     if (!h.waiter)
         return;

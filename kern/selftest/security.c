@@ -64,9 +64,15 @@ static void kill_test(void *arg)
     for (size_t i = 0; i < sizeof events / sizeof events[0]; i++) {
         bool exec = events[i] == KSM_EV_EXECUTE;
         struct sec_request r = {
-            .event = events[i], .src_sid = exec ? KOBJ_SID_KERNEL : 1000, .src_class = exec ? "kernel" : "Einit",
-            .dst_sid = exec ? 1000 : KOBJ_SID_KERNEL, .dst_class = exec ? "Einit" : "kl.core.Core",
-            .src = exec ? NULL : l, .dst = exec ? l : NULL, .msg = msg, .msg_len = sizeof msg,
+            .event = events[i],
+            .src_sid = exec ? KOBJ_SID_KERNEL : 1000,
+            .src_class = exec ? "kernel" : "Einit",
+            .dst_sid = exec ? 1000 : KOBJ_SID_KERNEL,
+            .dst_class = exec ? "Einit" : "kl.core.Core",
+            .src = exec ? NULL : l,
+            .dst = exec ? l : NULL,
+            .msg = msg,
+            .msg_len = sizeof msg,
         };
         check(security_check(&r) == rcNoKsm, "an event after the KSM died is denied with rcNoKsm");
         check(r.reply_granted == 0, "no answer is granted in advance");

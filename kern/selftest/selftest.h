@@ -18,9 +18,9 @@
 #define BASTION_SELFTEST_SELFTEST_H
 
 #ifdef BASTION_TEST_HOOKS
-void selftest_fault(void);           /* fault=<kind>: does not return when the fault is known */
-void selftest_run(void);             /* selftest=<list>: waits until every named test ran */
-void selftest_ksm_kill_start(void);  /* ksmkill=<n>: starts its thread and returns */
+void selftest_fault(void);            /* fault=<kind>: does not return when the fault is known */
+void selftest_run(void);              /* selftest=<list>: waits until every named test ran */
+void selftest_ksm_kill_start(void);   /* ksmkill=<n>: starts its thread and returns */
 void selftest_ksm_refuse_start(void); /* ksmrefuse: starts its thread and returns */
 #endif
 

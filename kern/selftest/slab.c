@@ -37,14 +37,15 @@ void selftest_slab(void)
     kmem_cache_stats(c, &s);
     unsigned want_slabs = (100 + per_slab - 1) / per_slab;
     CHECK(s.active == 100 && s.slabs == want_slabs && s.active_bytes == 100ull * slot,
-          "counters after 100 allocations: %lu live in %lu slabs (want %u), %lu bytes", s.active, s.slabs,
-          want_slabs, s.active_bytes);
+          "counters after 100 allocations: %lu live in %lu slabs (want %u), %lu bytes", s.active,
+          s.slabs, want_slabs, s.active_bytes);
     CHECK(kmem_cache_destroy(c) == rcResourceBusy, "destroy of a busy cache is refused");
     for (int i = 0; i < 100; i++)
         kmem_cache_free(c, objs[i]);
     kmem_cache_stats(c, &s);
     CHECK(!all || (s.active == 0 && s.frees == 100 && s.slabs == 1),
-          "counters after freeing: %lu live, %lu frees, %lu slabs (one spare)", s.active, s.frees, s.slabs);
+          "counters after freeing: %lu live, %lu frees, %lu slabs (one spare)", s.active, s.frees,
+          s.slabs);
     CHECK(kmem_cache_destroy(c) == rcOk, "destroy of an idle cache");
 
     /* Charging: a 1000-byte limit takes one 512-byte slot and refuses the next. */

@@ -22,26 +22,26 @@
 
 /* 1. Ring 3: SYS_NULL loop, unknown number, demand-committed data page, fatal fault. */
 static const uint8_t user_code[] = {
-    0x0f, 0x31,                     /* rdtsc */
-    0x89, 0x47, 0x10,               /* mov [rdi + 16], eax */
-    0x89, 0x57, 0x14,               /* mov [rdi + 20], edx */
-    0xbb, 0xe8, 0x03, 0x00, 0x00,   /* mov ebx, 1000 */
-    0xb8, SYS_NULL, 0, 0, 0,        /* loop: mov eax, SYS_NULL */
-    0x0f, 0x05,                     /* syscall */
-    0x48, 0x85, 0xc0,               /* test rax, rax */
-    0x75, 0x1e,                     /* jnz bad */
-    0x48, 0xff, 0x07,               /* inc qword [rdi] */
-    0xff, 0xcb,                     /* dec ebx */
-    0x75, 0xed,                     /* jnz loop */
-    0x0f, 0x31,                     /* rdtsc */
-    0x89, 0x47, 0x18,               /* mov [rdi + 24], eax */
-    0x89, 0x57, 0x1c,               /* mov [rdi + 28], edx */
-    0xb8, 0x63, 0x00, 0x00, 0x00,   /* mov eax, 99 */
-    0x0f, 0x05,                     /* syscall */
-    0x48, 0x89, 0x47, 0x08,         /* mov [rdi + 8], rax */
-    0x31, 0xc0,                     /* xor eax, eax */
-    0x88, 0x00,                     /* mov [rax], al: fatal page fault at 0 */
-    0x0f, 0x0b,                     /* bad: ud2 */
+    0x0f, 0x31,                       /* rdtsc */
+    0x89, 0x47,     0x10,             /* mov [rdi + 16], eax */
+    0x89, 0x57,     0x14,             /* mov [rdi + 20], edx */
+    0xbb, 0xe8,     0x03, 0x00, 0x00, /* mov ebx, 1000 */
+    0xb8, SYS_NULL, 0,    0,    0,    /* loop: mov eax, SYS_NULL */
+    0x0f, 0x05,                       /* syscall */
+    0x48, 0x85,     0xc0,             /* test rax, rax */
+    0x75, 0x1e,                       /* jnz bad */
+    0x48, 0xff,     0x07,             /* inc qword [rdi] */
+    0xff, 0xcb,                       /* dec ebx */
+    0x75, 0xed,                       /* jnz loop */
+    0x0f, 0x31,                       /* rdtsc */
+    0x89, 0x47,     0x18,             /* mov [rdi + 24], eax */
+    0x89, 0x57,     0x1c,             /* mov [rdi + 28], edx */
+    0xb8, 0x63,     0x00, 0x00, 0x00, /* mov eax, 99 */
+    0x0f, 0x05,                       /* syscall */
+    0x48, 0x89,     0x47, 0x08,       /* mov [rdi + 8], rax */
+    0x31, 0xc0,                       /* xor eax, eax */
+    0x88, 0x00,                       /* mov [rax], al: fatal page fault at 0 */
+    0x0f, 0x0b,                       /* bad: ud2 */
 };
 
 static uint64_t read_user_u64(struct aspace *as, uint64_t va)
@@ -57,10 +57,19 @@ static void test_user_mode(void)
     struct aspace *as;
     CHECK(aspace_create(NULL, NULL, &as) == rcOk, "aspace_create");
     uint64_t code = 0, data = 0, stack = 0;
-    CHECK(aspace_reserve(as, 0, 4096, BASTION_VMM_READ | BASTION_VMM_EXECUTE, &code) == rcOk, "reserve code");
-    CHECK(aspace_reserve(as, 0, 8192, BASTION_VMM_READ | BASTION_VMM_WRITE, &data) == rcOk, "reserve data");
-    CHECK(aspace_reserve(as, 0, 16384, BASTION_VMM_READ | BASTION_VMM_WRITE, &stack) == rcOk, "reserve stack");
-    CHECK(aspace_reserve(as, 0, 4096, BASTION_VMM_READ | BASTION_VMM_WRITE | BASTION_VMM_EXECUTE, &code) == rcWxViolation,
+    CHECK(aspace_reserve(as, 0, 4096, BASTION_VMM_READ | BASTION_VMM_EXECUTE, &code) == rcOk, "rese"
+                                                                                              "rve "
+                                                                                              "cod"
+                                                                                              "e");
+    CHECK(aspace_reserve(as, 0, 8192, BASTION_VMM_READ | BASTION_VMM_WRITE, &data) == rcOk, "reserv"
+                                                                                            "e "
+                                                                                            "data");
+    CHECK(aspace_reserve(as, 0, 16384, BASTION_VMM_READ | BASTION_VMM_WRITE, &stack) == rcOk, "rese"
+                                                                                              "rve "
+                                                                                              "stac"
+                                                                                              "k");
+    CHECK(aspace_reserve(as, 0, 4096, BASTION_VMM_READ | BASTION_VMM_WRITE | BASTION_VMM_EXECUTE,
+                         &code) == rcWxViolation,
           "W+X refused");
     CHECK(aspace_write(as, code, user_code, sizeof user_code) == rcOk, "write code");
     CHECK(aspace_commit(as, data, 8192) == rcOk, "commit data");
@@ -68,7 +77,8 @@ static void test_user_mode(void)
     CHECK(aspace_resident_pages(as) == 1, "only the code page is backed before the run (%lu)",
           (unsigned long)aspace_resident_pages(as));
     struct aspace_info info;
-    CHECK(aspace_query(as, data + 4096, &info) == rcOk && info.base == data && info.state == VR_COMMITTED,
+    CHECK(aspace_query(as, data + 4096, &info) == rcOk && info.base == data &&
+              info.state == VR_COMMITTED,
           "query data region");
 
     /* Copy helpers, from a kernel thread borrowing the space. */
@@ -79,19 +89,23 @@ static void test_user_mode(void)
     aspace_switch(as);
     cpu_irq_restore(f);
     uint64_t v = 0x1234;
-    CHECK(copy_to_user(data + 16, &v, 8) == rcOk, "copy_to_user to a committed page (demand fault)");
+    CHECK(copy_to_user(data + 16, &v, 8) == rcOk, "copy_to_user to a committed page (demand "
+                                                  "fault)");
     uint64_t back = 0;
     CHECK(copy_from_user(&back, data + 16, 8) == rcOk && back == 0x1234, "copy_from_user back");
     CHECK(copy_from_user(&back, stack - 4096 * 16, 8) == rcInvalidArgument || stack < 4096 * 17,
           "copy_from_user of an unreserved page");
-    CHECK(copy_from_user(&back, 0xFFFF800000000000ull, 8) == rcInvalidArgument, "copy_from_user of kernel memory");
+    CHECK(copy_from_user(&back, 0xFFFF800000000000ull, 8) == rcInvalidArgument, "copy_from_user of "
+                                                                                "kernel memory");
     CHECK(copy_to_user(code, &v, 8) == rcInvalidArgument, "copy_to_user into read-only code");
     /* The same fault in the byte-wise tail of a copy (usercopy_tail_insn), alone and after
      * whole words. */
-    CHECK(copy_to_user(code, &v, 3) == rcInvalidArgument, "a 3-byte copy_to_user into read-only code");
+    CHECK(copy_to_user(code, &v, 3) == rcInvalidArgument, "a 3-byte copy_to_user into read-only "
+                                                          "code");
     uint8_t eleven[11] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, got[11] = {0};
     CHECK(copy_to_user(data + 100, eleven, sizeof eleven) == rcOk &&
-          copy_from_user(got, data + 100, sizeof got) == rcOk && memcmp(got, eleven, sizeof got) == 0,
+              copy_from_user(got, data + 100, sizeof got) == rcOk &&
+              memcmp(got, eleven, sizeof got) == 0,
           "an 11-byte copy (a word and a 3-byte tail) both ways");
     v = 0;
     CHECK(copy_to_user(data + 16, &v, 8) == rcOk, "reset");
@@ -102,19 +116,21 @@ static void test_user_mode(void)
 
     uint64_t calls_before = syscall_count();
     struct thread *t;
-    Retcode rc = thread_create_user_in(NULL, as, code, data, stack + 16384, THREAD_PRIO_DEFAULT, &t);
+    Retcode rc =
+        thread_create_user_in(NULL, as, code, data, stack + 16384, THREAD_PRIO_DEFAULT, &t);
     CHECK(rc == rcOk, "thread_create_user_in: %s", retcode_name(rc));
     if (rc != rcOk)
         return;
     thread_start(t);
     int64_t exit_code = 0;
     rc = thread_wait(t, 30000 * MS, &exit_code);
-    CHECK(rc == rcOk && exit_code == -1, "user thread killed by its fault: %s, code %ld", retcode_name(rc),
-          (long)exit_code);
+    CHECK(rc == rcOk && exit_code == -1, "user thread killed by its fault: %s, code %ld",
+          retcode_name(rc), (long)exit_code);
     thread_unref(t);
     uint64_t counter = read_user_u64(as, data);
     uint64_t bad = read_user_u64(as, data + 8);
-    CHECK(counter == 1000, "1000 SYS_NULL calls returned rcOk in ring 3 (counter %lu)", (unsigned long)counter);
+    CHECK(counter == 1000, "1000 SYS_NULL calls returned rcOk in ring 3 (counter %lu)",
+          (unsigned long)counter);
     CHECK((int64_t)bad == rcNotSupported, "unknown system call returned %ld", (long)(int64_t)bad);
     CHECK(syscall_count() - calls_before >= 1001, "system calls counted");
     uint64_t t0 = read_user_u64(as, data + 16), t1 = read_user_u64(as, data + 24);
@@ -134,8 +150,8 @@ static void test_user_mode(void)
 
 /* 2. A user busy loop is preempted by kernel threads on its CPU and can be terminated while it
  * runs; an invalid instruction kills only its thread. */
-static const uint8_t user_spin[] = {0xeb, 0xfe};     /* jmp $ */
-static const uint8_t user_ud[] = {0x0f, 0x0b};       /* ud2 */
+static const uint8_t user_spin[] = {0xeb, 0xfe}; /* jmp $ */
+static const uint8_t user_ud[] = {0x0f, 0x0b};   /* ud2 */
 
 struct ticker {
     volatile unsigned runs;
@@ -156,9 +172,13 @@ static void test_user_preempt_terminate(void)
     struct aspace *as;
     CHECK(aspace_create(NULL, NULL, &as) == rcOk, "aspace_create");
     uint64_t spin = 0, ud = 0, stack = 0;
-    CHECK(aspace_reserve(as, 0, 4096, BASTION_VMM_READ | BASTION_VMM_EXECUTE, &spin) == rcOk, "reserve");
-    CHECK(aspace_reserve(as, 0, 4096, BASTION_VMM_READ | BASTION_VMM_EXECUTE, &ud) == rcOk, "reserve");
-    CHECK(aspace_reserve(as, 0, 8192, BASTION_VMM_READ | BASTION_VMM_WRITE, &stack) == rcOk, "reserve");
+    CHECK(aspace_reserve(as, 0, 4096, BASTION_VMM_READ | BASTION_VMM_EXECUTE, &spin) == rcOk, "rese"
+                                                                                              "rv"
+                                                                                              "e");
+    CHECK(aspace_reserve(as, 0, 4096, BASTION_VMM_READ | BASTION_VMM_EXECUTE, &ud) == rcOk, "reserv"
+                                                                                            "e");
+    CHECK(aspace_reserve(as, 0, 8192, BASTION_VMM_READ | BASTION_VMM_WRITE, &stack) == rcOk, "reser"
+                                                                                             "ve");
     CHECK(aspace_write(as, spin, user_spin, sizeof user_spin) == rcOk, "write spin");
     CHECK(aspace_write(as, ud, user_ud, sizeof user_ud) == rcOk, "write ud2");
     CHECK(aspace_commit(as, stack, 8192) == rcOk, "commit stack");
@@ -170,21 +190,26 @@ static void test_user_preempt_terminate(void)
     thread_start(t);
     struct ticker k = {0};
     struct thread *kt = selftest_spawn("ticker", ticker_fn, &k, 20, 1ull << cpu, SCHED_NORMAL);
-    CHECK(kt && selftest_join(kt) == 0 && k.runs == 5, "kernel thread ran beside a user busy loop (%u)", k.runs);
+    CHECK(kt && selftest_join(kt) == 0 && k.runs == 5,
+          "kernel thread ran beside a user busy loop (%u)", k.runs);
     for (unsigned tries = 0; tries < 100 && t->ticks_run == 0; tries++)
         sched_sleep_ns(100 * MS); /* a tick must find it running sooner or later */
-    CHECK(t->state == THREAD_RUNNING || t->state == THREAD_READY, "spinner still alive (%d)", t->state);
+    CHECK(t->state == THREAD_RUNNING || t->state == THREAD_READY, "spinner still alive (%d)",
+          t->state);
     CHECK(t->ticks_run > 0, "spinner got CPU time");
     CHECK(thread_terminate(t, 5) == rcOk, "terminate");
     int64_t code = 0;
     Retcode rc = thread_wait(t, 30000 * MS, &code);
-    CHECK(rc == rcOk && code == 5, "terminated spinner: %s, code %ld", retcode_name(rc), (long)code);
+    CHECK(rc == rcOk && code == 5, "terminated spinner: %s, code %ld", retcode_name(rc),
+          (long)code);
     thread_unref(t);
 
-    CHECK(thread_create_user_in(NULL, as, ud, 0, stack + 8192, THREAD_PRIO_DEFAULT, &t) == rcOk, "create ud2");
+    CHECK(thread_create_user_in(NULL, as, ud, 0, stack + 8192, THREAD_PRIO_DEFAULT, &t) == rcOk,
+          "create ud2");
     thread_start(t);
     rc = thread_wait(t, 30000 * MS, &code);
-    CHECK(rc == rcOk && code == -1, "ud2 killed its thread: %s, code %ld", retcode_name(rc), (long)code);
+    CHECK(rc == rcOk && code == -1, "ud2 killed its thread: %s, code %ld", retcode_name(rc),
+          (long)code);
     thread_unref(t);
     aspace_destroy(as);
 }

@@ -64,15 +64,16 @@ Retcode ipc_sys_call(uint32_t handle, uint64_t req, uint64_t req_len, uint64_t r
     if (rc == rcOk)
         rc = ipc_msg_check(kb, req_len, IPC_MSG_REQUEST, &h);
     if (rc == rcOk)
-        rc = security_check_server_request(p, port->dst_sid, port->dst_class, port->dst_label, kb, req_len, &h,
-                                           &unchecked_answers);
+        rc = security_check_server_request(p, port->dst_sid, port->dst_class, port->dst_label, kb,
+                                           req_len, &h, &unchecked_answers);
     if (rc != rcOk) {
         kfree_charged(kb, &p->kmem);
         kobj_unref(o);
         return rc;
     }
     /* ipc_call_port owns kb from here. The client object keeps the port alive meanwhile. */
-    rc = ipc_call_port(port, kb, req_len, &h, resp, resp_cap, timeout_ms, unchecked_answers, resp_len);
+    rc = ipc_call_port(port, kb, req_len, &h, resp, resp_cap, timeout_ms, unchecked_answers,
+                       resp_len);
     kobj_unref(o);
     return rc;
 }
@@ -100,7 +101,8 @@ Retcode ipc_sys_reply(uint64_t token, uint64_t buf, uint64_t len)
 }
 
 Retcode ipc_sys_reply_recv(uint64_t token, uint64_t buf, uint64_t len, uint32_t handle,
-                           uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len, uint64_t *out_token)
+                           uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len,
+                           uint64_t *out_token)
 {
     struct process *p = process_current();
     if (p == NULL)

@@ -20,6 +20,7 @@ Retcode ipc_sys_recv(uint32_t handle, uint64_t buf, uint64_t cap, uint64_t timeo
                      uint64_t *msg_len, uint64_t *token);
 Retcode ipc_sys_reply(uint64_t token, uint64_t buf, uint64_t len);
 Retcode ipc_sys_reply_recv(uint64_t token, uint64_t buf, uint64_t len, uint32_t handle,
-                           uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len, uint64_t *out_token);
+                           uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len,
+                           uint64_t *out_token);
 
 #endif

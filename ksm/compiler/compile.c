@@ -90,7 +90,8 @@ static void gen(struct cc *c, const struct expr *e, int start)
         int j = c->ncode;
         emit(c, e->op == T_ANDAND ? KSM_OP_JFALSE_KEEP : KSM_OP_JTRUE_KEEP, 0, 0);
         gen(c, e->b, start);
-        c->code[j].arg = (uint32_t)(c->ncode - start); /* relative to the call's first instruction */
+        c->code[j].arg =
+            (uint32_t)(c->ncode - start); /* relative to the call's first instruction */
         return;
     }
     gen(c, e->a, start);
@@ -98,16 +99,36 @@ static void gen(struct cc *c, const struct expr *e, int start)
     int u = e->sign == 0; /* unsigned operation */
     uint8_t op;
     switch (e->op) {
-    case T_PLUS: op = u ? KSM_OP_ADD_U : KSM_OP_ADD_S; break;
-    case T_MINUS: op = u ? KSM_OP_SUB_U : KSM_OP_SUB_S; break;
-    case T_STAR: op = u ? KSM_OP_MUL_U : KSM_OP_MUL_S; break;
-    case T_SLASH: op = u ? KSM_OP_DIV_U : KSM_OP_DIV_S; break;
-    case T_EQ: op = KSM_OP_EQ; break;
-    case T_NE: op = KSM_OP_NE; break;
-    case T_LT: op = u ? KSM_OP_LT_U : KSM_OP_LT_S; break;
-    case T_LE: op = u ? KSM_OP_LE_U : KSM_OP_LE_S; break;
-    case T_GT: op = u ? KSM_OP_GT_U : KSM_OP_GT_S; break;
-    default: op = u ? KSM_OP_GE_U : KSM_OP_GE_S; break;
+    case T_PLUS:
+        op = u ? KSM_OP_ADD_U : KSM_OP_ADD_S;
+        break;
+    case T_MINUS:
+        op = u ? KSM_OP_SUB_U : KSM_OP_SUB_S;
+        break;
+    case T_STAR:
+        op = u ? KSM_OP_MUL_U : KSM_OP_MUL_S;
+        break;
+    case T_SLASH:
+        op = u ? KSM_OP_DIV_U : KSM_OP_DIV_S;
+        break;
+    case T_EQ:
+        op = KSM_OP_EQ;
+        break;
+    case T_NE:
+        op = KSM_OP_NE;
+        break;
+    case T_LT:
+        op = u ? KSM_OP_LT_U : KSM_OP_LT_S;
+        break;
+    case T_LE:
+        op = u ? KSM_OP_LE_U : KSM_OP_LE_S;
+        break;
+    case T_GT:
+        op = u ? KSM_OP_GT_U : KSM_OP_GT_S;
+        break;
+    default:
+        op = u ? KSM_OP_GE_U : KSM_OP_GE_S;
+        break;
     }
     emit(c, op, 0, 0);
 }
@@ -116,7 +137,8 @@ static uint32_t slot_of(struct cc *c, int cls, int ep, int method)
 {
     if (ep == SCOPE_EP_EXEC)
         return c->classes[cls].slot_exec;
-    uint32_t e = ep == SCOPE_EP_SECURITY ? c->classes[cls].sec_ep : c->classes[cls].ep_first + (uint32_t)ep;
+    uint32_t e =
+        ep == SCOPE_EP_SECURITY ? c->classes[cls].sec_ep : c->classes[cls].ep_first + (uint32_t)ep;
     return c->eps[e].slot_base + (uint32_t)method;
 }
 
@@ -161,7 +183,8 @@ static void block(struct cc *c, struct block *b)
         call->loc = (uint32_t)it->loc;
         if (it->e) {
             if (depth(it->e) > (int)KSM_STACK_MAX) {
-                psl_error(it->e->pos, "expression too deep (more than %u operands pending)", KSM_STACK_MAX);
+                psl_error(it->e->pos, "expression too deep (more than %u operands pending)",
+                          KSM_STACK_MAX);
                 continue;
             }
             call->code_start = (uint32_t)c->ncode;
@@ -277,7 +300,8 @@ struct ksm_table *psl_compile(struct policy *p)
             warned[g] = true;
             struct psl_pos dp = p->locs[c.calls[d].loc];
             psl_warning(p->locs[c.calls[g].loc],
-                        "conflicting rules: this grant () and the deny () at %s:%d:%d select the same %s event; deny wins",
+                        "conflicting rules: this grant () and the deny () at %s:%d:%d select the "
+                        "same %s event; deny wins",
                         dp.file, dp.line, dp.col, psl_event_names[i / ((size_t)C * c.nslots)]);
         }
         uint64_t h = hash_vec(v) & (hsize - 1);
@@ -286,12 +310,14 @@ struct ksm_table *psl_compile(struct policy *p)
             if (e < 0) {
                 htab[h] = ncells;
                 index[i] = (uint32_t)ncells;
-                *PSL_PUSH(cells, ncells, cells_cap) = (struct ksm_cell){(uint32_t)ncc, (uint32_t)v->n};
+                *PSL_PUSH(cells, ncells, cells_cap) =
+                    (struct ksm_cell){(uint32_t)ncc, (uint32_t)v->n};
                 for (int k = 0; k < v->n; k++)
                     *PSL_PUSH(cell_calls, ncc, cc_cap) = v->v[k];
                 break;
             }
-            if ((int)cells[e].count == v->n && !memcmp(&cell_calls[cells[e].first], v->v, sizeof(uint32_t) * (size_t)v->n)) {
+            if ((int)cells[e].count == v->n &&
+                !memcmp(&cell_calls[cells[e].first], v->v, sizeof(uint32_t) * (size_t)v->n)) {
                 index[i] = (uint32_t)e;
                 break;
             }
@@ -316,7 +342,8 @@ struct ksm_table *psl_compile(struct policy *p)
             *PSL_PUSH(files, nfiles, files_cap) = f;
             fi = nfiles - 1;
         }
-        locs[i] = (struct ksm_loc){(uint32_t)fi, (uint32_t)p->locs[i].line, (uint32_t)p->locs[i].col};
+        locs[i] =
+            (struct ksm_loc){(uint32_t)fi, (uint32_t)p->locs[i].line, (uint32_t)p->locs[i].col};
     }
 
     /* Audit masks: profile x runtime level. */

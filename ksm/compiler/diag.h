@@ -33,6 +33,7 @@ void psl_free_since(unsigned long long mark);
 
 /* Appends one element to a growable array (elements of size sz, count *n, capacity *cap). */
 void *psl_push(void *arr, int *n, int *cap, size_t sz);
-#define PSL_PUSH(arr, n, cap) ((__typeof__(arr))((arr) = psl_push((arr), &(n), &(cap), sizeof *(arr))) + (n) - 1)
+#define PSL_PUSH(arr, n, cap) \
+    ((__typeof__(arr))((arr) = psl_push((arr), &(n), &(cap), sizeof *(arr))) + (n)-1)
 
 #endif

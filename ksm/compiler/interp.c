@@ -136,12 +136,24 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
             *v = a / b;
         }
         return KSM_R_RULE;
-    case T_EQ: *v = a == b; return KSM_R_RULE;
-    case T_NE: *v = a != b; return KSM_R_RULE;
-    case T_LT: *v = u ? ua < ub : a < b; return KSM_R_RULE;
-    case T_LE: *v = u ? ua <= ub : a <= b; return KSM_R_RULE;
-    case T_GT: *v = u ? ua > ub : a > b; return KSM_R_RULE;
-    default: *v = u ? ua >= ub : a >= b; return KSM_R_RULE;
+    case T_EQ:
+        *v = a == b;
+        return KSM_R_RULE;
+    case T_NE:
+        *v = a != b;
+        return KSM_R_RULE;
+    case T_LT:
+        *v = u ? ua < ub : a < b;
+        return KSM_R_RULE;
+    case T_LE:
+        *v = u ? ua <= ub : a <= b;
+        return KSM_R_RULE;
+    case T_GT:
+        *v = u ? ua > ub : a > b;
+        return KSM_R_RULE;
+    default:
+        *v = u ? ua >= ub : a >= b;
+        return KSM_R_RULE;
     }
 }
 
@@ -179,7 +191,8 @@ static void walk(struct ictx *x, const struct block *b)
         }
         const struct audit_profile *ap = &x->p->profiles[it->audit_profile];
         for (int k = 0; k < ap->nlevels; k++)
-            if (ap->levels[k].level == x->p->default_level && (ap->levels[k].mask & KSM_AUDIT_GRANTED))
+            if (ap->levels[k].level == x->p->default_level &&
+                (ap->levels[k].mask & KSM_AUDIT_GRANTED))
                 x->audit = true;
     }
 }
@@ -189,10 +202,12 @@ static struct ksm_verdict deny(uint32_t reason, uint32_t loc)
     return (struct ksm_verdict){KSM_DENIED, 1, (uint16_t)reason, loc, 0, UINT32_MAX};
 }
 
-struct ksm_verdict psl_interpret(const struct policy *p, uint32_t event, uint32_t src, uint32_t dst, uint32_t ep,
-                                 uint32_t method, const void *msg, size_t len, const char **field_name)
+struct ksm_verdict psl_interpret(const struct policy *p, uint32_t event, uint32_t src, uint32_t dst,
+                                 uint32_t ep, uint32_t method, const void *msg, size_t len,
+                                 const char **field_name)
 {
-    struct ictx x = {p, event, src, dst, method, 0, 0, msg, msg ? len : 0, NULL, 0, 0, 0, 0, false, false};
+    struct ictx x = {p,    event, src, dst, method, 0,     0,    msg, msg ? len : 0,
+                     NULL, 0,     0,   0,   0,      false, false};
     *field_name = NULL;
     if (event >= KSM_EV_COUNT)
         return deny(KSM_R_BAD_EVENT, 0);
@@ -215,7 +230,8 @@ struct ksm_verdict psl_interpret(const struct policy *p, uint32_t event, uint32_
             return deny(KSM_R_BAD_METHOD, 0);
         /* The same rule as ksm_decide(): only a bare error answers a method without error
          * parameters. */
-        if (event == KSM_EV_ERROR && !td_method_has_error(&iface->methods[method]) && x.len > KSM_HEADER_SIZE)
+        if (event == KSM_EV_ERROR && !td_method_has_error(&iface->methods[method]) &&
+            x.len > KSM_HEADER_SIZE)
             return deny(KSM_R_NO_ERROR_PARAMS, 0);
     }
     for (int i = 0; i < p->nbindings && !x.denied; i++)

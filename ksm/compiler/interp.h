@@ -10,7 +10,8 @@
 #include "ksm_decide.h"
 #include "model.h"
 
-struct ksm_verdict psl_interpret(const struct policy *p, uint32_t event, uint32_t src, uint32_t dst, uint32_t ep,
-                                 uint32_t method, const void *msg, size_t len, const char **field_name);
+struct ksm_verdict psl_interpret(const struct policy *p, uint32_t event, uint32_t src, uint32_t dst,
+                                 uint32_t ep, uint32_t method, const void *msg, size_t len,
+                                 const char **field_name);
 
 #endif

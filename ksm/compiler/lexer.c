@@ -8,21 +8,29 @@
 #include <ctype.h>
 #include <string.h>
 
-static const struct { const char *s; enum tok_kind k; } ops[] = {
-    {"<-", T_ARROW}, {"~>", T_SQUIGGLE}, {"<=", T_LE}, {">=", T_GE}, {"==", T_EQ}, {"!=", T_NE},
-    {"&&", T_ANDAND}, {"||", T_OROR}, {"{", T_LBRACE}, {"}", T_RBRACE}, {"(", T_LPAREN},
-    {")", T_RPAREN}, {"[", T_LBRACK}, {"]", T_RBRACK}, {",", T_COMMA}, {":", T_COLON},
-    {";", T_SEMI}, {".", T_DOT}, {"=", T_ASSIGN}, {"+", T_PLUS}, {"-", T_MINUS}, {"*", T_STAR},
-    {"/", T_SLASH}, {"!", T_BANG}, {"<", T_LT}, {">", T_GT},
+static const struct {
+    const char *s;
+    enum tok_kind k;
+} ops[] = {
+    {"<-", T_ARROW}, {"~>", T_SQUIGGLE}, {"<=", T_LE},    {">=", T_GE},    {"==", T_EQ},
+    {"!=", T_NE},    {"&&", T_ANDAND},   {"||", T_OROR},  {"{", T_LBRACE}, {"}", T_RBRACE},
+    {"(", T_LPAREN}, {")", T_RPAREN},    {"[", T_LBRACK}, {"]", T_RBRACK}, {",", T_COMMA},
+    {":", T_COLON},  {";", T_SEMI},      {".", T_DOT},    {"=", T_ASSIGN}, {"+", T_PLUS},
+    {"-", T_MINUS},  {"*", T_STAR},      {"/", T_SLASH},  {"!", T_BANG},   {"<", T_LT},
+    {">", T_GT},
 };
 
 const char *tok_describe(const struct token *t)
 {
     switch (t->kind) {
-    case T_EOF: return "end of file";
-    case T_INT: return psl_fmt("integer '%s'", t->text);
-    case T_STRING: return psl_fmt("string \"%s\"", t->text);
-    default: return psl_fmt("'%s'", t->text);
+    case T_EOF:
+        return "end of file";
+    case T_INT:
+        return psl_fmt("integer '%s'", t->text);
+    case T_STRING:
+        return psl_fmt("string \"%s\"", t->text);
+    default:
+        return psl_fmt("'%s'", t->text);
     }
 }
 
@@ -31,17 +39,17 @@ int psl_lex(const char *file, const char *src, struct token **out)
     struct token *v = NULL;
     int n = 0, cap = 0, line = 1, col = 1;
     const char *p = src;
-#define ADV(k)                                                                                                         \
-    do {                                                                                                               \
-        for (int i_ = 0; i_ < (k); i_++) {                                                                             \
-            if (*p == '\n') {                                                                                          \
-                line++;                                                                                                \
-                col = 1;                                                                                               \
-            } else {                                                                                                   \
-                col++;                                                                                                 \
-            }                                                                                                          \
-            p++;                                                                                                       \
-        }                                                                                                              \
+#define ADV(k)                             \
+    do {                                   \
+        for (int i_ = 0; i_ < (k); i_++) { \
+            if (*p == '\n') {              \
+                line++;                    \
+                col = 1;                   \
+            } else {                       \
+                col++;                     \
+            }                              \
+            p++;                           \
+        }                                  \
     } while (0)
     for (;;) {
         while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
@@ -83,9 +91,11 @@ int psl_lex(const char *file, const char *src, struct token **out)
             uint64_t val = 0;
             int digits = 0, overflow = 0;
             while (isalnum((unsigned char)*p)) {
-                int d = isdigit((unsigned char)*p) ? *p - '0' : (tolower((unsigned char)*p) - 'a' + 10);
+                int d =
+                    isdigit((unsigned char)*p) ? *p - '0' : (tolower((unsigned char)*p) - 'a' + 10);
                 if (d >= base) {
-                    psl_error((struct psl_pos){file, line, col}, "invalid digit '%c' in integer", *p);
+                    psl_error((struct psl_pos){file, line, col}, "invalid digit '%c' in integer",
+                              *p);
                     d = 0;
                 }
                 if (val > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)

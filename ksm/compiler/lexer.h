@@ -7,14 +7,37 @@
 #include "diag.h"
 
 enum tok_kind {
-    T_EOF, T_IDENT, T_INT, T_STRING,
-    T_LBRACE, T_RBRACE, T_LPAREN, T_RPAREN, T_LBRACK, T_RBRACK, T_COMMA, T_COLON, T_SEMI, T_DOT,
-    T_ASSIGN,  /* =  */
-    T_ARROW,   /* <- */
+    T_EOF,
+    T_IDENT,
+    T_INT,
+    T_STRING,
+    T_LBRACE,
+    T_RBRACE,
+    T_LPAREN,
+    T_RPAREN,
+    T_LBRACK,
+    T_RBRACK,
+    T_COMMA,
+    T_COLON,
+    T_SEMI,
+    T_DOT,
+    T_ASSIGN,   /* =  */
+    T_ARROW,    /* <- */
     T_SQUIGGLE, /* ~> (PAL short form, refused) */
-    T_PLUS, T_MINUS, T_STAR, T_SLASH, T_BANG,
-    T_LT, T_LE, T_GT, T_GE, T_EQ, T_NE, T_ANDAND, T_OROR,
-    T_OTHER    /* any other operator character: refused by the parser */
+    T_PLUS,
+    T_MINUS,
+    T_STAR,
+    T_SLASH,
+    T_BANG,
+    T_LT,
+    T_LE,
+    T_GT,
+    T_GE,
+    T_EQ,
+    T_NE,
+    T_ANDAND,
+    T_OROR,
+    T_OTHER /* any other operator character: refused by the parser */
 };
 
 struct token {

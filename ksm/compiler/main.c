@@ -14,14 +14,16 @@
 
 static int usage(void)
 {
-    fputs("usage: pslc --typedesc <file.json>... [-I <dir>]... [--out-c <file.c> --out-h <file.h>]\n"
+    fputs("usage: pslc --typedesc <file.json>... [-I <dir>]... [--out-c <file.c> --out-h "
+          "<file.h>]\n"
           "            [--name <c-identifier>] [--test] [--Werror] <policy.psl>\n",
           stderr);
     return 2;
 }
 
 /* Writes through a temporary file renamed into place: no partial output after a failure. */
-static int write_out(const char *path, const struct ksm_table *t, const char *name, const char *hname, int header)
+static int write_out(const char *path, const struct ksm_table *t, const char *name,
+                     const char *hname, int header)
 {
     char *tmp = psl_fmt("%s.tmp", path);
     FILE *f = fopen(tmp, "w");

@@ -18,21 +18,21 @@ enum expr_type { TY_NONE, TY_INT, TY_BOOL };
 struct expr {
     enum expr_kind kind;
     struct psl_pos pos;
-    enum tok_kind op;    /* E_UNARY: T_MINUS, T_BANG; E_BINARY: the operator */
-    uint64_t value;      /* E_INT, E_BOOL */
-    char **path;         /* E_FIELD: names after "message." */
+    enum tok_kind op; /* E_UNARY: T_MINUS, T_BANG; E_BINARY: the operator */
+    uint64_t value;   /* E_INT, E_BOOL */
+    char **path;      /* E_FIELD: names after "message." */
     int npath;
     struct expr *a, *b;
-    int height;          /* of the tree below, bounded by the parser (recursion in later passes) */
+    int height; /* of the tree below, bounded by the parser (recursion in later passes) */
     /* resolved */
     enum expr_type type;
-    int sign;            /* TY_INT: 1 signed, 0 unsigned, -1 a literal that adapts */
+    int sign;              /* TY_INT: 1 signed, 0 unsigned, -1 a literal that adapts */
     uint32_t offset, size; /* E_FIELD: byte offset in the message (header included), width */
-    char *field_name;    /* E_FIELD: "message.a.b" */
+    char *field_name;      /* E_FIELD: "message.a.b" */
 };
 
 struct selectors {
-    char *v[4];          /* src, dst, endpoint, method (NULL: any) */
+    char *v[4]; /* src, dst, endpoint, method (NULL: any) */
     struct psl_pos pos[4];
 };
 enum { SEL_SRC, SEL_DST, SEL_ENDPOINT, SEL_METHOD };
@@ -49,14 +49,14 @@ struct item {
     struct block *match; /* I_MATCH */
     char *profile;       /* I_AUDIT */
     /* resolved */
-    int loc;             /* index into policy locs (1..) */
-    int audit_profile;   /* effective profile of this call */
+    int loc;           /* index into policy locs (1..) */
+    int audit_profile; /* effective profile of this call */
 };
 
 /* The effective selection of a binding or match section after merging with its parents. */
 struct scope {
     int event;
-    int src, dst;        /* class index in policy->classes, -1 any */
+    int src, dst; /* class index in policy->classes, -1 any */
     const char *endpoint, *method;
     bool unreachable;
 };
@@ -71,13 +71,13 @@ struct block {
 };
 
 struct binding {
-    int event;           /* enum ksm_event */
+    int event; /* enum ksm_event */
     struct block body;
 };
 
 struct audit_level {
     int level;
-    uint8_t mask;        /* KSM_AUDIT_* */
+    uint8_t mask; /* KSM_AUDIT_* */
 };
 
 struct audit_profile {
@@ -99,9 +99,9 @@ struct pal_value {
 
 struct pal_step {
     struct psl_pos pos;
-    char *bind;          /* x <- execute ... */
+    char *bind; /* x <- execute ... */
     bool expect_grant;
-    char *name;          /* case name, may be NULL */
+    char *name; /* case name, may be NULL */
     int event;
     struct selectors sel;
     bool has_msg;
@@ -130,11 +130,11 @@ struct policy_class {
 
 struct policy {
     const struct typedesc *td;
-    bool has_execute;    /* execute: kl.core.Execute */
-    bool uses_base;      /* use nk.base._ */
+    bool has_execute; /* execute: kl.core.Execute */
+    bool uses_base;   /* use nk.base._ */
     char **include_dirs;
     int ninclude_dirs;
-    char **loaded;       /* files already read (each once) */
+    char **loaded; /* files already read (each once) */
     int nloaded, loaded_cap;
     int including; /* files being parsed inside one another through 'use <file>._' */
     struct psl_pos first_pos;

@@ -37,8 +37,8 @@ static int who(struct run *r, const char *name, struct psl_pos pos)
     return c;
 }
 
-static bool set_value(struct run *r, uint8_t *msg, uint32_t cap, uint32_t off, const char *kind, const char *type,
-                      uint32_t size, bool sign, const struct pal_value *v)
+static bool set_value(struct run *r, uint8_t *msg, uint32_t cap, uint32_t off, const char *kind,
+                      const char *type, uint32_t size, bool sign, const struct pal_value *v)
 {
     if (!strcmp(kind, "struct")) {
         if (!v->is_struct) {
@@ -63,16 +63,21 @@ static bool set_value(struct run *r, uint8_t *msg, uint32_t cap, uint32_t off, c
         return true;
     }
     if (strcmp(kind, "scalar") || v->is_struct) {
-        psl_error(v->pos, "'%s' (%s) cannot be given a value in a test: only integers and structs of integers",
+        psl_error(v->pos,
+                  "'%s' (%s) cannot be given a value in a test: only integers and structs of "
+                  "integers",
                   v->name, kind);
         return false;
     }
     uint64_t bits = v->negative ? (uint64_t)0 - v->value : v->value;
     bool fits;
     if (size == 8)
-        fits = sign ? (v->negative ? v->value <= (uint64_t)INT64_MAX + 1 : v->value <= (uint64_t)INT64_MAX) : !v->negative;
+        fits = sign ? (v->negative ? v->value <= (uint64_t)INT64_MAX + 1
+                                   : v->value <= (uint64_t)INT64_MAX)
+                    : !v->negative;
     else if (sign)
-        fits = v->negative ? v->value <= (1ull << (8 * size - 1)) : v->value < (1ull << (8 * size - 1));
+        fits = v->negative ? v->value <= (1ull << (8 * size - 1))
+                           : v->value < (1ull << (8 * size - 1));
     else
         fits = !v->negative && v->value < (1ull << (8 * size));
     if (!fits) {
@@ -103,7 +108,8 @@ static int step(struct run *r, const char *set, const char *seq, const struct pa
     else if (s->event == KSM_EV_EXECUTE) {
         src = policy_class_id(p, "kl.core.Core");
         if (src < 0)
-            psl_error(s->pos, "execute without src= starts from the kernel: add 'use EDL kl.core.Core'");
+            psl_error(s->pos, "execute without src= starts from the kernel: add 'use EDL "
+                              "kl.core.Core'");
     } else
         psl_error(s->pos, "a %s test case needs src=", psl_event_names[s->event]);
     if (s->sel.v[SEL_DST])
@@ -140,8 +146,8 @@ static int step(struct run *r, const char *set, const char *seq, const struct pa
                     ep_id = (uint32_t)e;
                 }
             if (!it) {
-                psl_error(s->sel.pos[SEL_ENDPOINT], "unknown endpoint '%s' of class '%s'", s->sel.v[SEL_ENDPOINT],
-                          tc->name);
+                psl_error(s->sel.pos[SEL_ENDPOINT], "unknown endpoint '%s' of class '%s'",
+                          s->sel.v[SEL_ENDPOINT], tc->name);
                 return 0;
             }
         }
@@ -152,7 +158,8 @@ static int step(struct run *r, const char *set, const char *seq, const struct pa
         int mid;
         const struct td_method *m = td_method(it, s->sel.v[SEL_METHOD], &mid);
         if (!m) {
-            psl_error(s->sel.pos[SEL_METHOD], "unknown method '%s' of interface %s", s->sel.v[SEL_METHOD], it->name);
+            psl_error(s->sel.pos[SEL_METHOD], "unknown method '%s' of interface %s",
+                      s->sel.v[SEL_METHOD], it->name);
             return 0;
         }
         m_id = (uint32_t)mid;
@@ -172,8 +179,8 @@ static int step(struct run *r, const char *set, const char *seq, const struct pa
                 psl_error(v->pos, "unknown field '%s' of method %s.%s", v->name, it->name, m->name);
                 return 0;
             }
-            if (!set_value(r, msg, size, KSM_HEADER_SIZE + par->offset, par->kind, par->type, par->size,
-                           par->is_signed, v))
+            if (!set_value(r, msg, size, KSM_HEADER_SIZE + par->offset, par->kind, par->type,
+                           par->size, par->is_signed, v))
                 return 0;
         }
     } else if (s->has_msg && s->msg.nsub) {
@@ -181,7 +188,8 @@ static int step(struct run *r, const char *set, const char *seq, const struct pa
         return 0;
     }
 
-    struct ksm_verdict v = ksm_decide(r->t, (uint32_t)s->event, (uint32_t)src, (uint32_t)dst, ep_id, m_id, msg, size);
+    struct ksm_verdict v =
+        ksm_decide(r->t, (uint32_t)s->event, (uint32_t)src, (uint32_t)dst, ep_id, m_id, msg, size);
     bool granted = v.verdict == KSM_GRANTED;
     const char *name = s->name ? s->name : (s->bind ? s->bind : psl_event_names[s->event]);
     if (granted == s->expect_grant) {
@@ -195,9 +203,10 @@ static int step(struct run *r, const char *set, const char *seq, const struct pa
         const struct ksm_loc *l = &r->t->locs[v.rule];
         snprintf(rule, sizeof rule, "rule at %s:%u:%u", r->t->files[l->file], l->line, l->col);
     }
-    fprintf(r->out, "%s:%d:%d: FAIL %s / %s / %s: expected %s, got %s (%s; %s%s%s)\n", s->pos.file, s->pos.line,
-            s->pos.col, set, seq, name, s->expect_grant ? "grant" : "deny", granted ? "grant" : "deny",
-            ksm_reason_name(v.reason), rule, v.reason == KSM_R_FIELD_BOUNDS ? "; field " : "",
+    fprintf(r->out, "%s:%d:%d: FAIL %s / %s / %s: expected %s, got %s (%s; %s%s%s)\n", s->pos.file,
+            s->pos.line, s->pos.col, set, seq, name, s->expect_grant ? "grant" : "deny",
+            granted ? "grant" : "deny", ksm_reason_name(v.reason), rule,
+            v.reason == KSM_R_FIELD_BOUNDS ? "; field " : "",
             v.reason == KSM_R_FIELD_BOUNDS && v.field < r->t->nfields ? r->t->fields[v.field] : "");
     return 0;
 }

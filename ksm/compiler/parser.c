@@ -28,8 +28,14 @@ struct parser {
 /* Enters one nesting level; false (after an error) when the limit is passed. */
 static bool enter(struct parser *ps, struct token *at);
 
-static struct token *peek(struct parser *ps) { return &ps->t[ps->i]; }
-static struct token *peek2(struct parser *ps) { return &ps->t[ps->i + 1 < ps->n ? ps->i + 1 : ps->n - 1]; }
+static struct token *peek(struct parser *ps)
+{
+    return &ps->t[ps->i];
+}
+static struct token *peek2(struct parser *ps)
+{
+    return &ps->t[ps->i + 1 < ps->n ? ps->i + 1 : ps->n - 1];
+}
 static struct token *next(struct parser *ps)
 {
     struct token *t = &ps->t[ps->i];
@@ -37,7 +43,10 @@ static struct token *next(struct parser *ps)
         ps->i++;
     return t;
 }
-static bool is_ident(struct token *t, const char *s) { return t->kind == T_IDENT && !strcmp(t->text, s); }
+static bool is_ident(struct token *t, const char *s)
+{
+    return t->kind == T_IDENT && !strcmp(t->text, s);
+}
 
 static void err_at(struct parser *ps, struct token *t, const char *msg)
 {
@@ -94,7 +103,9 @@ static void selectors(struct parser *ps, struct selectors *sel)
             if (!strcmp(k->text, keys[i]))
                 which = i;
         if (which < 0) {
-            err_at(ps, k, psl_fmt("selector '%s=' is not supported (use src=, dst=, endpoint=, method=)", k->text));
+            err_at(ps, k,
+                   psl_fmt("selector '%s=' is not supported (use src=, dst=, endpoint=, method=)",
+                           k->text));
             return;
         }
         if (sel->v[which]) {
@@ -175,7 +186,8 @@ static struct expr *primary(struct parser *ps)
         while (peek(ps)->kind == T_DOT) {
             next(ps);
             if (peek(ps)->kind != T_IDENT) {
-                err_at(ps, peek(ps), psl_fmt("expected a field name, found %s", tok_describe(peek(ps))));
+                err_at(ps, peek(ps),
+                       psl_fmt("expected a field name, found %s", tok_describe(peek(ps))));
                 return NULL;
             }
             *PSL_PUSH(e->path, e->npath, cap) = next(ps)->text;
@@ -192,7 +204,9 @@ static struct expr *primary(struct parser *ps)
     }
     if (t->kind == T_IDENT) {
         err_at(ps, t,
-               psl_fmt("'%s' is not supported in expressions (only message.<field>, integers, true, false)", t->text));
+               psl_fmt("'%s' is not supported in expressions (only message.<field>, integers, "
+                       "true, false)",
+                       t->text));
         return NULL;
     }
     err_at(ps, t, psl_fmt("expected an expression, found %s", tok_describe(t)));
@@ -202,13 +216,26 @@ static struct expr *primary(struct parser *ps)
 static int prec(enum tok_kind k)
 {
     switch (k) {
-    case T_OROR: return 1;
-    case T_ANDAND: return 2;
-    case T_EQ: case T_NE: return 3;
-    case T_LT: case T_LE: case T_GT: case T_GE: return 4;
-    case T_PLUS: case T_MINUS: return 5;
-    case T_STAR: case T_SLASH: return 6;
-    default: return 0;
+    case T_OROR:
+        return 1;
+    case T_ANDAND:
+        return 2;
+    case T_EQ:
+    case T_NE:
+        return 3;
+    case T_LT:
+    case T_LE:
+    case T_GT:
+    case T_GE:
+        return 4;
+    case T_PLUS:
+    case T_MINUS:
+        return 5;
+    case T_STAR:
+    case T_SLASH:
+        return 6;
+    default:
+        return 0;
     }
 }
 
@@ -218,8 +245,8 @@ static struct expr *binary(struct parser *ps, int min)
     while (!ps->failed) {
         struct token *op = peek(ps);
         int p = prec(op->kind);
-        if (op->kind == T_OTHER && (!strcmp(op->text, "%") || !strcmp(op->text, "&") || !strcmp(op->text, "|") ||
-                                    !strcmp(op->text, "^"))) {
+        if (op->kind == T_OTHER && (!strcmp(op->text, "%") || !strcmp(op->text, "&") ||
+                                    !strcmp(op->text, "|") || !strcmp(op->text, "^"))) {
             err_at(ps, op, psl_fmt("operator '%s' is not supported", op->text));
             return NULL;
         }
@@ -233,8 +260,9 @@ static struct expr *binary(struct parser *ps, int min)
         int ha = l ? l->height : 0, hb = e->b ? e->b->height : 0;
         e->height = 1 + (ha > hb ? ha : hb);
         if (e->height > 4 * PSL_MAX_NESTING) {
-            err_at(ps, op, psl_fmt("expression with more than %d nested operations is not supported",
-                                   4 * PSL_MAX_NESTING));
+            err_at(ps, op,
+                   psl_fmt("expression with more than %d nested operations is not supported",
+                           4 * PSL_MAX_NESTING));
             return NULL;
         }
         l = e;
@@ -242,7 +270,10 @@ static struct expr *binary(struct parser *ps, int min)
     return l;
 }
 
-static struct expr *expr(struct parser *ps) { return binary(ps, 1); }
+static struct expr *expr(struct parser *ps)
+{
+    return binary(ps, 1);
+}
 
 static void body(struct parser *ps, struct block *b);
 
@@ -285,7 +316,9 @@ static void body(struct parser *ps, struct block *b)
             next(ps);
             t = peek(ps);
             if (!is_ident(t, "grant") && !is_ident(t, "deny") && !is_ident(t, "assert")) {
-                err_at(ps, t, psl_fmt("Base model rule %s is not supported (grant, deny, assert)", tok_describe(t)));
+                err_at(ps, t,
+                       psl_fmt("Base model rule %s is not supported (grant, deny, assert)",
+                               tok_describe(t)));
                 return;
             }
         }
@@ -316,10 +349,15 @@ static void body(struct parser *ps, struct block *b)
         } else if (is_ident(t, "choice")) {
             err_at(ps, t, "'choice' is not supported");
         } else if (t->kind == T_IDENT && peek2(ps)->kind == T_DOT) {
-            err_at(ps, t, psl_fmt("security model object '%s' is not supported (only the Base model's rules)", t->text));
+            err_at(ps, t,
+                   psl_fmt("security model object '%s' is not supported (only the Base model's "
+                           "rules)",
+                           t->text));
         } else if (t->kind == T_IDENT) {
-            err_at(ps, t, psl_fmt("'%s' is not supported in an event binding (grant, deny, assert, match, audit)",
-                                  t->text));
+            err_at(ps, t,
+                   psl_fmt("'%s' is not supported in an event binding (grant, deny, assert, match, "
+                           "audit)",
+                           t->text));
         } else {
             err_at(ps, t, psl_fmt("expected a rule, 'match' or '}', found %s", tok_describe(t)));
         }
@@ -337,7 +375,8 @@ static void pal_value(struct parser *ps, struct pal_value *v)
         v->is_struct = true;
         while (!ps->failed && peek(ps)->kind != T_RBRACE) {
             if (peek(ps)->kind != T_IDENT) {
-                err_at(ps, peek(ps), psl_fmt("expected a field name, found %s", tok_describe(peek(ps))));
+                err_at(ps, peek(ps),
+                       psl_fmt("expected a field name, found %s", tok_describe(peek(ps))));
                 return;
             }
             struct token *nm = next(ps);
@@ -384,7 +423,8 @@ static void pal_steps(struct parser *ps, struct pal_seq *seq)
             next(ps);
             st->expect_grant = true;
             if (!is_ident(peek(ps), "execute")) {
-                err_at(ps, peek(ps), "'<-' binds the process of an execute event: expected 'execute'");
+                err_at(ps, peek(ps),
+                       "'<-' binds the process of an execute event: expected 'execute'");
                 return;
             }
         } else if (is_ident(t, "grant") || is_ident(t, "deny")) {
@@ -393,20 +433,25 @@ static void pal_steps(struct parser *ps, struct pal_seq *seq)
             if (peek(ps)->kind == T_STRING)
                 st->name = next(ps)->text;
         } else if (t->kind == T_IDENT && peek2(ps)->kind == T_SQUIGGLE) {
-            err_at(ps, peek2(ps), "the '~>' short form is not supported: write grant/deny \"case\" request ...");
+            err_at(ps, peek2(ps),
+                   "the '~>' short form is not supported: write grant/deny \"case\" request ...");
             return;
         } else if (is_ident(t, "any")) {
             err_at(ps, t, "'any' expectations are not supported (grant or deny)");
             return;
         } else {
-            err_at(ps, t, psl_fmt("expected a test case (grant, deny or x <- execute), found %s", tok_describe(t)));
+            err_at(ps, t,
+                   psl_fmt("expected a test case (grant, deny or x <- execute), found %s",
+                           tok_describe(t)));
             return;
         }
         struct token *ev = peek(ps);
         st->event = ev->kind == T_IDENT ? event_of(ev->text) : -1;
         if (st->event < 0) {
-            err_at(ps, ev, psl_fmt("expected an event (execute, request, response, error, security), found %s",
-                                   tok_describe(ev)));
+            err_at(ps, ev,
+                   psl_fmt("expected an event (execute, request, response, error, security), found "
+                           "%s",
+                           tok_describe(ev)));
             return;
         }
         next(ps);
@@ -425,7 +470,9 @@ static void pal_assert(struct parser *ps, struct token *kw)
     struct pal_assert *a = PSL_PUSH(ps->pol->asserts, ps->pol->nasserts, ps->pol->asserts_cap);
     a->pos = kw->pos;
     if (peek(ps)->kind != T_STRING) {
-        err_at(ps, peek(ps), psl_fmt("expected the test set's name as a string, found %s", tok_describe(peek(ps))));
+        err_at(
+            ps, peek(ps),
+            psl_fmt("expected the test set's name as a string, found %s", tok_describe(peek(ps))));
         return;
     }
     a->name = next(ps)->text;
@@ -445,7 +492,9 @@ static void pal_assert(struct parser *ps, struct token *kw)
             struct pal_seq *s = PSL_PUSH(a->seqs, a->nseqs, a->cap);
             s->pos = t->pos;
             if (peek(ps)->kind != T_STRING) {
-                err_at(ps, peek(ps), psl_fmt("expected the sequence's name as a string, found %s", tok_describe(peek(ps))));
+                err_at(ps, peek(ps),
+                       psl_fmt("expected the sequence's name as a string, found %s",
+                               tok_describe(peek(ps))));
                 return;
             }
             s->name = next(ps)->text;
@@ -498,7 +547,9 @@ static void audit_profile(struct parser *ps)
             if (!expect(ps, T_IDENT, "a security model object name"))
                 return;
             if (strcmp(obj->text, "base")) {
-                err_at(ps, obj, psl_fmt("security model object '%s' is not supported (only base)", obj->text));
+                err_at(
+                    ps, obj,
+                    psl_fmt("security model object '%s' is not supported (only base)", obj->text));
                 return;
             }
             if (!expect(ps, T_COLON, "':'") || !expect(ps, T_LBRACE, "'{'"))
@@ -508,7 +559,9 @@ static void audit_profile(struct parser *ps)
                 if (!expect(ps, T_IDENT, "'kss'"))
                     return;
                 if (strcmp(key->text, "kss")) {
-                    err_at(ps, key, psl_fmt("audit configuration '%s' is not supported (only kss)", key->text));
+                    err_at(
+                        ps, key,
+                        psl_fmt("audit configuration '%s' is not supported (only kss)", key->text));
                     return;
                 }
                 if (!expect(ps, T_COLON, "':'") || !expect(ps, T_LBRACK, "'['"))
@@ -522,7 +575,10 @@ static void audit_profile(struct parser *ps)
                     else if (!strcmp(s->text, "denied"))
                         al->mask |= KSM_AUDIT_DENIED;
                     else {
-                        err_at(ps, s, psl_fmt("kss value \"%s\" is not supported (\"granted\", \"denied\")", s->text));
+                        err_at(ps, s,
+                               psl_fmt("kss value \"%s\" is not supported (\"granted\", "
+                                       "\"denied\")",
+                                       s->text));
                         return;
                     }
                     if (peek(ps)->kind == T_COMMA)
@@ -564,15 +620,19 @@ static void include(struct parser *ps, struct token *at, const char *name)
         f = fopen(cand, "r");
     }
     if (!f) {
-        psl_error(at->pos, "cannot find '%s' for 'use %s' (searched next to this file and the -I directories)", rel,
-                  name);
+        psl_error(at->pos,
+                  "cannot find '%s' for 'use %s' (searched next to this file and the -I "
+                  "directories)",
+                  rel, name);
         return;
     }
     fclose(f);
     /* Each included file is parsed inside the including one: bound the recursion. */
     if (ps->pol->including >= PSL_MAX_NESTING) {
-        err_at(ps, at, psl_fmt("nesting deeper than %d levels is not supported ('use' of files inside one another)",
-                               PSL_MAX_NESTING));
+        err_at(ps, at,
+               psl_fmt("nesting deeper than %d levels is not supported ('use' of files inside one "
+                       "another)",
+                       PSL_MAX_NESTING));
         return;
     }
     ps->pol->including++;
@@ -594,7 +654,8 @@ static void declaration(struct parser *ps)
         struct token *v = peek(ps);
         char *n = qname(ps, "the execute interface");
         if (n && strcmp(n, "kl.core.Execute"))
-            err_at(ps, v, psl_fmt("execute interface '%s' is not supported (only kl.core.Execute)", n));
+            err_at(ps, v,
+                   psl_fmt("execute interface '%s' is not supported (only kl.core.Execute)", n));
         else if (n && pol->has_execute)
             err_at(ps, t, "'execute: kl.core.Execute' is declared twice");
         pol->has_execute = true;
@@ -631,7 +692,8 @@ static void declaration(struct parser *ps)
                 return;
             size_t l = strlen(n);
             if (l < 3 || strcmp(n + l - 2, "._")) {
-                err_at(ps, v, psl_fmt("'use %s' is not supported (use EDL <class> or use <file>._)", n));
+                err_at(ps, v,
+                       psl_fmt("'use %s' is not supported (use EDL <class> or use <file>._)", n));
                 return;
             }
             if (!strcmp(n, "nk.base._"))
@@ -656,13 +718,15 @@ static void declaration(struct parser *ps)
                 pol->default_level = (int)lv->value;
             }
         } else {
-            err_at(ps, peek(ps), psl_fmt("expected 'profile' or 'default' after 'audit', found %s",
-                                         tok_describe(peek(ps))));
+            err_at(ps, peek(ps),
+                   psl_fmt("expected 'profile' or 'default' after 'audit', found %s",
+                           tok_describe(peek(ps))));
         }
     } else if (is_ident(t, "assert")) {
         pal_assert(ps, t);
     } else if (is_ident(t, "policy") || is_ident(t, "pragma")) {
-        err_at(ps, t, psl_fmt("'%s' declarations (security model objects) are not supported", t->text));
+        err_at(ps, t,
+               psl_fmt("'%s' declarations (security model objects) are not supported", t->text));
     } else {
         err_at(ps, t, psl_fmt("'%s' is not supported at the top level of a policy", t->text));
     }
@@ -689,7 +753,8 @@ void psl_parse_text(struct policy *pol, const char *file, const char *text)
             /* resync: skip to the next token at column 1 (a top-level declaration) */
             while (peek(&ps)->kind != T_EOF && peek(&ps)->pos.col != 1)
                 next(&ps);
-            if (peek(&ps)->kind != T_EOF && ps.i > 0 && ps.t[ps.i - 1].pos.line == peek(&ps)->pos.line)
+            if (peek(&ps)->kind != T_EOF && ps.i > 0 &&
+                ps.t[ps.i - 1].pos.line == peek(&ps)->pos.line)
                 next(&ps);
         }
     }

@@ -10,8 +10,8 @@ static struct ksm_table *finish(struct policy *p)
     return psl_compile(p);
 }
 
-struct ksm_table *pslc_compile_file(const struct typedesc *td, char **incs, int ninc, const char *path,
-                                    struct policy **out_policy)
+struct ksm_table *pslc_compile_file(const struct typedesc *td, char **incs, int ninc,
+                                    const char *path, struct policy **out_policy)
 {
     struct policy *p = psl_alloc(sizeof *p);
     p->td = td;

@@ -54,7 +54,8 @@ static void field(struct policy *p, const struct scope *s, struct expr *e)
     struct methods_seen ms = {0};
     scope_each(p, s, see_method, &ms);
     if (ms.distinct != 1) {
-        psl_error(e->pos, "'message' needs exactly one method: select it with endpoint= and method= (%s)",
+        psl_error(e->pos,
+                  "'message' needs exactly one method: select it with endpoint= and method= (%s)",
                   ms.distinct ? "several methods apply here" : "no method applies here");
         return;
     }
@@ -66,8 +67,8 @@ static void field(struct policy *p, const struct scope *s, struct expr *e)
             par = &m->params[i];
     static const char *const dirname[] = {"in", "out", "error"};
     if (!par) {
-        psl_error(e->pos, "unknown field '%s': method %s.%s has no '%s' parameter of that name", e->path[0],
-                  ms.iface->name, m->name, dirname[dir]);
+        psl_error(e->pos, "unknown field '%s': method %s.%s has no '%s' parameter of that name",
+                  e->path[0], ms.iface->name, m->name, dirname[dir]);
         return;
     }
     e->field_name = psl_fmt("message.%s", e->path[0]);
@@ -77,14 +78,16 @@ static void field(struct policy *p, const struct scope *s, struct expr *e)
     bool sign = par->is_signed;
     for (int k = 1; k < e->npath; k++) {
         if (strcmp(kind, "struct")) {
-            psl_error(e->pos, "type mismatch: '%s' is not a struct, it has no field '%s'", e->field_name, e->path[k]);
+            psl_error(e->pos, "type mismatch: '%s' is not a struct, it has no field '%s'",
+                      e->field_name, e->path[k]);
             return;
         }
         const struct json *st = td_struct(p->td, type);
         const struct json *fs = st ? json_get(st, "fields") : NULL;
         const struct json *f = json_find(fs, "name", e->path[k]);
         if (!f) {
-            psl_error(e->pos, "unknown field '%s' in '%s' (struct %s)", e->path[k], e->field_name, type);
+            psl_error(e->pos, "unknown field '%s' in '%s' (struct %s)", e->path[k], e->field_name,
+                      type);
             return;
         }
         e->field_name = psl_fmt("%s.%s", e->field_name, e->path[k]);
@@ -99,8 +102,9 @@ static void field(struct policy *p, const struct scope *s, struct expr *e)
         return;
     }
     if (strcmp(kind, "scalar") || (size != 1 && size != 2 && size != 4 && size != 8)) {
-        psl_error(e->pos, "type mismatch: '%s' is a %s: only integer fields can be used in expressions", e->field_name,
-                  kind);
+        psl_error(e->pos,
+                  "type mismatch: '%s' is a %s: only integer fields can be used in expressions",
+                  e->field_name, kind);
         return;
     }
     e->type = TY_INT;
@@ -111,7 +115,8 @@ static void field(struct policy *p, const struct scope *s, struct expr *e)
 
 static bool negative_literal(const struct expr *e)
 {
-    return e && e->kind == E_UNARY && e->op == T_MINUS && e->a && e->a->kind == E_INT && e->a->value;
+    return e && e->kind == E_UNARY && e->op == T_MINUS && e->a && e->a->kind == E_INT &&
+           e->a->value;
 }
 
 /* Combined signedness of two integer operands; reports mixing. */
@@ -128,7 +133,10 @@ static int combine(struct expr *e)
     return s;
 }
 
-static const char *type_name(enum expr_type t) { return t == TY_BOOL ? "a boolean" : "an integer"; }
+static const char *type_name(enum expr_type t)
+{
+    return t == TY_BOOL ? "a boolean" : "an integer";
+}
 
 static void check(struct policy *p, const struct scope *s, struct expr *e)
 {
@@ -151,13 +159,15 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
             return;
         if (e->op == T_BANG) {
             if (e->a->type != TY_BOOL) {
-                psl_error(e->pos, "type mismatch: '!' needs a boolean, found %s", type_name(e->a->type));
+                psl_error(e->pos, "type mismatch: '!' needs a boolean, found %s",
+                          type_name(e->a->type));
                 return;
             }
             e->type = TY_BOOL;
         } else {
             if (e->a->type != TY_INT) {
-                psl_error(e->pos, "type mismatch: '-' needs an integer, found %s", type_name(e->a->type));
+                psl_error(e->pos, "type mismatch: '-' needs an integer, found %s",
+                          type_name(e->a->type));
                 return;
             }
             if (e->a->sign == 0) {
@@ -177,8 +187,9 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
         case T_ANDAND:
         case T_OROR:
             if (e->a->type != TY_BOOL || e->b->type != TY_BOOL) {
-                psl_error(e->pos, "type mismatch: '%s' needs booleans, found %s and %s", e->op == T_ANDAND ? "&&" : "||",
-                          type_name(e->a->type), type_name(e->b->type));
+                psl_error(e->pos, "type mismatch: '%s' needs booleans, found %s and %s",
+                          e->op == T_ANDAND ? "&&" : "||", type_name(e->a->type),
+                          type_name(e->b->type));
                 return;
             }
             e->type = TY_BOOL;
@@ -186,7 +197,8 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
         case T_EQ:
         case T_NE:
             if (e->a->type != e->b->type) {
-                psl_error(e->pos, "type mismatch: comparing %s with %s", type_name(e->a->type), type_name(e->b->type));
+                psl_error(e->pos, "type mismatch: comparing %s with %s", type_name(e->a->type),
+                          type_name(e->b->type));
                 return;
             }
             if (e->a->type == TY_INT)
@@ -195,12 +207,15 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
             return;
         default:
             if (e->a->type != TY_INT || e->b->type != TY_INT) {
-                psl_error(e->pos, "type mismatch: arithmetic and ordering need integers, found %s and %s",
+                psl_error(e->pos,
+                          "type mismatch: arithmetic and ordering need integers, found %s and %s",
                           type_name(e->a->type), type_name(e->b->type));
                 return;
             }
             e->sign = combine(e);
-            e->type = (e->op == T_PLUS || e->op == T_MINUS || e->op == T_STAR || e->op == T_SLASH) ? TY_INT : TY_BOOL;
+            e->type = (e->op == T_PLUS || e->op == T_MINUS || e->op == T_STAR || e->op == T_SLASH)
+                          ? TY_INT
+                          : TY_BOOL;
             return;
         }
     }
@@ -216,11 +231,14 @@ static bool merge(struct policy *p, struct scope *s, const struct selectors *sel
             continue;
         struct psl_pos pos = sel->pos[k];
         if (event == KSM_EV_EXECUTE && k >= SEL_ENDPOINT) {
-            psl_error(pos, "'%s=' is not supported for execute events (they have no endpoint)", sel_names[k]);
+            psl_error(pos, "'%s=' is not supported for execute events (they have no endpoint)",
+                      sel_names[k]);
             continue;
         }
         if (event == KSM_EV_SECURITY && (k == SEL_DST || k == SEL_ENDPOINT)) {
-            psl_error(pos, "'%s=' is not supported for security events (src= and method= select them)", sel_names[k]);
+            psl_error(pos,
+                      "'%s=' is not supported for security events (src= and method= select them)",
+                      sel_names[k]);
             continue;
         }
         if (k <= SEL_DST) {
@@ -231,16 +249,16 @@ static bool merge(struct policy *p, struct scope *s, const struct selectors *sel
             }
             int *slot = k == SEL_SRC ? &s->src : &s->dst;
             if (*slot >= 0 && *slot != c) {
-                psl_warning(pos, "unreachable: %s=%s inside a section that selects %s=%s", sel_names[k], v, sel_names[k],
-                            p->classes[*slot].td->name);
+                psl_warning(pos, "unreachable: %s=%s inside a section that selects %s=%s",
+                            sel_names[k], v, sel_names[k], p->classes[*slot].td->name);
                 ok = false;
             }
             *slot = c;
         } else {
             const char **slot = k == SEL_ENDPOINT ? &s->endpoint : &s->method;
             if (*slot && strcmp(*slot, v)) {
-                psl_warning(pos, "unreachable: %s=%s inside a section that selects %s=%s", sel_names[k], v, sel_names[k],
-                            *slot);
+                psl_warning(pos, "unreachable: %s=%s inside a section that selects %s=%s",
+                            sel_names[k], v, sel_names[k], *slot);
                 ok = false;
             }
             *slot = v;
@@ -255,21 +273,25 @@ static bool merge(struct policy *p, struct scope *s, const struct selectors *sel
         if (scope_each(p, &t, NULL, NULL) == 0) {
             int server = scope_server(s);
             if (server >= 0)
-                psl_error(sel->pos[SEL_ENDPOINT], "unknown endpoint '%s' of class '%s'", s->endpoint,
-                          p->classes[server].td->name);
+                psl_error(sel->pos[SEL_ENDPOINT], "unknown endpoint '%s' of class '%s'",
+                          s->endpoint, p->classes[server].td->name);
             else
-                psl_error(sel->pos[SEL_ENDPOINT], "unknown endpoint '%s' (no class used by the policy has it)",
+                psl_error(sel->pos[SEL_ENDPOINT],
+                          "unknown endpoint '%s' (no class used by the policy has it)",
                           s->endpoint);
             return false;
         }
     }
     if (sel->v[SEL_METHOD] && event != KSM_EV_EXECUTE && scope_each(p, s, NULL, NULL) == 0) {
         if (s->endpoint)
-            psl_error(sel->pos[SEL_METHOD], "unknown method '%s' of endpoint '%s'", s->method, s->endpoint);
+            psl_error(sel->pos[SEL_METHOD], "unknown method '%s' of endpoint '%s'", s->method,
+                      s->endpoint);
         else if (event == KSM_EV_SECURITY)
-            psl_error(sel->pos[SEL_METHOD], "unknown method '%s' of the security interface", s->method);
+            psl_error(sel->pos[SEL_METHOD], "unknown method '%s' of the security interface",
+                      s->method);
         else
-            psl_error(sel->pos[SEL_METHOD], "unknown method '%s' (no selected endpoint has it)", s->method);
+            psl_error(sel->pos[SEL_METHOD], "unknown method '%s' (no selected endpoint has it)",
+                      s->method);
         return false;
     }
     return true;
@@ -289,9 +311,11 @@ static void block(struct policy *p, struct block *b, int inherited_profile)
         if (it->profile)
             profile = profile_id(p, it->profile, it->pos);
     }
-    if (!b->scope.unreachable && b->scope.event != KSM_EV_EXECUTE && scope_each(p, &b->scope, NULL, NULL) == 0) {
-        psl_warning(b->pos, "unreachable: no endpoint method of the selected classes matches this %s",
-                    b->sel.v[0] || b->sel.v[1] || b->sel.v[2] || b->sel.v[3] ? "selection" : "event");
+    if (!b->scope.unreachable && b->scope.event != KSM_EV_EXECUTE &&
+        scope_each(p, &b->scope, NULL, NULL) == 0) {
+        psl_warning(
+            b->pos, "unreachable: no endpoint method of the selected classes matches this %s",
+            b->sel.v[0] || b->sel.v[1] || b->sel.v[2] || b->sel.v[3] ? "selection" : "event");
         b->scope.unreachable = true;
     }
     for (int i = 0; i < b->nitems; i++) {
@@ -304,7 +328,8 @@ static void block(struct policy *p, struct block *b, int inherited_profile)
                 continue;
             check(p, &b->scope, it->e);
             if (it->e->type == TY_INT)
-                psl_error(it->e->pos, "type mismatch: the condition of %s must be a boolean, found an integer",
+                psl_error(it->e->pos,
+                          "type mismatch: the condition of %s must be a boolean, found an integer",
                           it->call == KSM_CALL_ASSERT ? "assert" : "deny");
         } else if (it->kind == I_MATCH) {
             struct block *m = it->match;

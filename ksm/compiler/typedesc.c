@@ -47,7 +47,10 @@ const struct json *td_struct(const struct typedesc *td, const char *name)
     for (int hops = 0; hops < 16 && name; hops++) {
         const struct json *t = NULL;
         for (int i = 0; i < td->ntypes && !t; i++)
-            if (!strcmp(json_get_string(td->types[i], "name") ? json_get_string(td->types[i], "name") : "", name))
+            if (!strcmp(json_get_string(td->types[i], "name") ? json_get_string(td->types[i], "nam"
+                                                                                              "e")
+                                                              : "",
+                        name))
                 t = td->types[i];
         if (!t)
             return NULL;
@@ -99,7 +102,8 @@ int td_load_text(struct typedesc *td, const char *name, const char *text)
                 mt->name = json_get_string(jm, "name") ? json_get_string(jm, "name") : "";
                 static const char *const parts[] = {"request", "response", "error"};
                 for (int p = 0; p < 3; p++)
-                    mt->fixed_size[p] = (uint32_t)json_get_int(json_get(jm, parts[p]), "fixed_size", 0);
+                    mt->fixed_size[p] =
+                        (uint32_t)json_get_int(json_get(jm, parts[p]), "fixed_size", 0);
                 const struct json *ps = arr(jm, "params");
                 mt->nparams = (int)json_len(ps);
                 mt->params = psl_alloc(sizeof *mt->params * (size_t)(mt->nparams + 1));
@@ -110,7 +114,10 @@ int td_load_text(struct typedesc *td, const char *name, const char *text)
                     pp->kind = json_get_string(jp, "kind") ? json_get_string(jp, "kind") : "";
                     pp->type = json_get_string(jp, "type") ? json_get_string(jp, "type") : "";
                     const char *dir = json_get_string(jp, "dir");
-                    pp->dir = !dir ? TD_IN : !strcmp(dir, "out") ? TD_OUT : !strcmp(dir, "error") ? TD_ERR : TD_IN;
+                    pp->dir = !dir                    ? TD_IN
+                              : !strcmp(dir, "out")   ? TD_OUT
+                              : !strcmp(dir, "error") ? TD_ERR
+                                                      : TD_IN;
                     pp->offset = (uint32_t)json_get_int(jp, "offset", 0);
                     pp->size = (uint32_t)json_get_int(jp, "size", 0);
                     pp->is_signed = json_get_bool(jp, "signed");
@@ -119,8 +126,7 @@ int td_load_text(struct typedesc *td, const char *name, const char *text)
         }
     }
     if ((a = arr(root, "classes"))) {
-        td->classes =
-            psl_realloc(td->classes, sizeof *td->classes * (td->nclasses + json_len(a)));
+        td->classes = psl_realloc(td->classes, sizeof *td->classes * (td->nclasses + json_len(a)));
         for (size_t i = 0; i < json_len(a); i++) {
             const struct json *jc = json_at(a, i);
             const char *nm = json_get_string(jc, "name");
@@ -140,7 +146,8 @@ int td_load_text(struct typedesc *td, const char *name, const char *text)
                                  "class %s: endpoint ids are not 0..n-1 in order", nm);
                     return -1;
                 }
-                c->endpoints[e].name = json_get_string(je, "name") ? json_get_string(je, "name") : "";
+                c->endpoints[e].name =
+                    json_get_string(je, "name") ? json_get_string(je, "name") : "";
                 const char *in = json_get_string(je, "interface");
                 c->endpoints[e].iface = in ? td_iface(td, in) : NULL;
                 if (!c->endpoints[e].iface) {

@@ -14,7 +14,8 @@
 enum td_dir { TD_IN = 0, TD_OUT = 1, TD_ERR = 2 };
 
 struct td_param {
-    const char *name, *kind, *type; /* kind: scalar handle struct union array sequence string bytes */
+    const char *name, *kind,
+        *type; /* kind: scalar handle struct union array sequence string bytes */
     int dir;
     uint32_t offset, size;
     bool is_signed;
@@ -47,7 +48,7 @@ struct td_class {
 
 struct typedesc {
     int nifaces, nclasses, ntypes;
-    struct td_iface **ifaces;   /* stable pointers: classes point at interfaces */
+    struct td_iface **ifaces; /* stable pointers: classes point at interfaces */
     struct td_class **classes;
     const struct json **types; /* "types" entries (struct, union, typedef) */
 };

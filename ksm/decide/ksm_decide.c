@@ -65,8 +65,8 @@ static uint64_t load(const uint8_t *m, uint32_t off, uint32_t size, int is_signe
  * Evaluates one expression. Returns KSM_R_RULE with *out set, or the reason it failed
  * (*field names the field for KSM_R_FIELD_BOUNDS).
  */
-static uint32_t eval(const struct ksm_table *t, const struct ksm_call *c, const uint8_t *msg, size_t len, uint64_t *out,
-                     uint32_t *field)
+static uint32_t eval(const struct ksm_table *t, const struct ksm_call *c, const uint8_t *msg,
+                     size_t len, uint64_t *out, uint32_t *field)
 {
     uint64_t st[KSM_STACK_MAX];
     uint32_t sp = 0;
@@ -155,16 +155,36 @@ static uint32_t eval(const struct ksm_table *t, const struct ksm_call *c, const 
                 return KSM_R_DIV_ZERO;
             r = a / b;
             break;
-        case KSM_OP_EQ: r = a == b; break;
-        case KSM_OP_NE: r = a != b; break;
-        case KSM_OP_LT_S: r = sa < sb; break;
-        case KSM_OP_LT_U: r = a < b; break;
-        case KSM_OP_LE_S: r = sa <= sb; break;
-        case KSM_OP_LE_U: r = a <= b; break;
-        case KSM_OP_GT_S: r = sa > sb; break;
-        case KSM_OP_GT_U: r = a > b; break;
-        case KSM_OP_GE_S: r = sa >= sb; break;
-        case KSM_OP_GE_U: r = a >= b; break;
+        case KSM_OP_EQ:
+            r = a == b;
+            break;
+        case KSM_OP_NE:
+            r = a != b;
+            break;
+        case KSM_OP_LT_S:
+            r = sa < sb;
+            break;
+        case KSM_OP_LT_U:
+            r = a < b;
+            break;
+        case KSM_OP_LE_S:
+            r = sa <= sb;
+            break;
+        case KSM_OP_LE_U:
+            r = a <= b;
+            break;
+        case KSM_OP_GT_S:
+            r = sa > sb;
+            break;
+        case KSM_OP_GT_U:
+            r = a > b;
+            break;
+        case KSM_OP_GE_S:
+            r = sa >= sb;
+            break;
+        case KSM_OP_GE_U:
+            r = a >= b;
+            break;
         default:
             return KSM_R_BAD_TABLE;
         }
@@ -180,9 +200,9 @@ static uint32_t eval(const struct ksm_table *t, const struct ksm_call *c, const 
  * Finds the cell of an event: *cell_out and *slot_out, or returns the reason it cannot
  * (KSM_R_RULE on success).
  */
-static uint32_t find_cell(const struct ksm_table *t, uint32_t event, uint32_t src_class, uint32_t dst_class,
-                          uint32_t endpoint_id, uint32_t method_id, const struct ksm_cell **cell_out,
-                          uint32_t *slot_out)
+static uint32_t find_cell(const struct ksm_table *t, uint32_t event, uint32_t src_class,
+                          uint32_t dst_class, uint32_t endpoint_id, uint32_t method_id,
+                          const struct ksm_cell **cell_out, uint32_t *slot_out)
 {
     if (!t || t->magic != KSM_TABLE_MAGIC)
         return KSM_R_BAD_TABLE;
@@ -225,7 +245,8 @@ static uint32_t find_cell(const struct ksm_table *t, uint32_t event, uint32_t sr
     if (cell_no >= t->ncells)
         return KSM_R_BAD_TABLE;
     const struct ksm_cell *cell = &t->cells[cell_no];
-    if (cell->count != 0 && (cell->first > t->ncell_calls || cell->count > t->ncell_calls - cell->first))
+    if (cell->count != 0 &&
+        (cell->first > t->ncell_calls || cell->count > t->ncell_calls - cell->first))
         return KSM_R_BAD_TABLE;
     *cell_out = cell;
     *slot_out = slot;
@@ -244,9 +265,11 @@ static int audits_grants(const struct ksm_table *t, const struct ksm_call *c)
            (t->audit[c->audit_profile * t->nlevels + t->audit_level] & KSM_AUDIT_GRANTED);
 }
 
-int ksm_grants_unconditionally(const struct ksm_table *t, uint32_t event, uint32_t peer, uint32_t slot)
+int ksm_grants_unconditionally(const struct ksm_table *t, uint32_t event, uint32_t peer,
+                               uint32_t slot)
 {
-    if (!t || t->magic != KSM_TABLE_MAGIC || event >= KSM_EV_COUNT || peer >= t->nclasses || slot >= t->nslots)
+    if (!t || t->magic != KSM_TABLE_MAGIC || event >= KSM_EV_COUNT || peer >= t->nclasses ||
+        slot >= t->nslots)
         return 0;
     if (event == KSM_EV_ERROR && !slot_has_error(t, slot))
         return 0; /* only a bare error answer may pass: the kernel must ask (ksm_decide) */
@@ -254,18 +277,21 @@ int ksm_grants_unconditionally(const struct ksm_table *t, uint32_t event, uint32
     if (cell_no >= t->ncells)
         return 0;
     const struct ksm_cell *cell = &t->cells[cell_no];
-    if (cell->count == 0 || cell->first > t->ncell_calls || cell->count > t->ncell_calls - cell->first)
+    if (cell->count == 0 || cell->first > t->ncell_calls ||
+        cell->count > t->ncell_calls - cell->first)
         return 0;
     for (uint32_t i = 0; i < cell->count; i++) {
         uint32_t call_no = t->cell_calls[cell->first + i];
-        if (call_no >= t->ncalls || t->calls[call_no].kind != KSM_CALL_GRANT || audits_grants(t, &t->calls[call_no]))
+        if (call_no >= t->ncalls || t->calls[call_no].kind != KSM_CALL_GRANT ||
+            audits_grants(t, &t->calls[call_no]))
             return 0;
     }
     return 1;
 }
 
-struct ksm_verdict ksm_decide(const struct ksm_table *t, uint32_t event, uint32_t src_class, uint32_t dst_class,
-                              uint32_t endpoint_id, uint32_t method_id, const void *msg, size_t len)
+struct ksm_verdict ksm_decide(const struct ksm_table *t, uint32_t event, uint32_t src_class,
+                              uint32_t dst_class, uint32_t endpoint_id, uint32_t method_id,
+                              const void *msg, size_t len)
 {
     if (!msg)
         len = 0;
@@ -321,6 +347,7 @@ struct ksm_verdict ksm_decide(const struct ksm_table *t, uint32_t event, uint32_
         if (audits_grants(t, c))
             audit = 1;
     }
-    struct ksm_verdict v = {KSM_GRANTED, audit, KSM_R_RULE, t->calls[t->cell_calls[cell->first]].loc, 0, slot};
+    struct ksm_verdict v = {
+        KSM_GRANTED, audit, KSM_R_RULE, t->calls[t->cell_calls[cell->first]].loc, 0, slot};
     return v;
 }

@@ -14,7 +14,8 @@
 
 #include "ksm_table.h"
 
-#define KSM_SECURITY_ENDPOINT 0xFFFFFFFFu /* endpoint_id of security events: the class's security interface */
+#define KSM_SECURITY_ENDPOINT \
+    0xFFFFFFFFu /* endpoint_id of security events: the class's security interface */
 
 enum ksm_verdict_kind { KSM_DENIED = 0, KSM_GRANTED = 1 };
 
@@ -35,23 +36,25 @@ enum ksm_reason {
 };
 
 struct ksm_verdict {
-    uint8_t verdict;  /* enum ksm_verdict_kind */
-    uint8_t audit;    /* 1: write an audit record (every denial; grants the profile asks for) */
-    uint16_t reason;  /* enum ksm_reason */
-    uint32_t rule;    /* locs[] index of the deciding rule (0: none) */
-    uint32_t field;   /* KSM_R_FIELD_BOUNDS: fields[] index of the field */
-    uint32_t slot;    /* slot_names[] index of the event's method (audit records), or UINT32_MAX */
+    uint8_t verdict; /* enum ksm_verdict_kind */
+    uint8_t audit;   /* 1: write an audit record (every denial; grants the profile asks for) */
+    uint16_t reason; /* enum ksm_reason */
+    uint32_t rule;   /* locs[] index of the deciding rule (0: none) */
+    uint32_t field;  /* KSM_R_FIELD_BOUNDS: fields[] index of the field */
+    uint32_t slot;   /* slot_names[] index of the event's method (audit records), or UINT32_MAX */
 };
 
-struct ksm_verdict ksm_decide(const struct ksm_table *t, uint32_t event, uint32_t src_class, uint32_t dst_class,
-                              uint32_t endpoint_id, uint32_t method_id, const void *msg, size_t len);
+struct ksm_verdict ksm_decide(const struct ksm_table *t, uint32_t event, uint32_t src_class,
+                              uint32_t dst_class, uint32_t endpoint_id, uint32_t method_id,
+                              const void *msg, size_t len);
 
 /* 1 if the event `event` of the cell (peer, slot) is granted whatever its message and logs
  * nothing: at least one rule applies and every rule that applies is a plain grant () with no
  * audit of grants. 0 otherwise, also for bad ids. The answers (response, error) to a request
  * share its peer (the client) and slot (the server's method), so the KSM asks this with the
  * request's verdict.slot to tell the kernel it need not ask about them (ksm/monitor/). */
-int ksm_grants_unconditionally(const struct ksm_table *t, uint32_t event, uint32_t peer, uint32_t slot);
+int ksm_grants_unconditionally(const struct ksm_table *t, uint32_t event, uint32_t peer,
+                               uint32_t slot);
 
 /* The class id of an EDL class name ("kl.core.Core"), or UINT32_MAX if the policy does not use
  * it (the KSM then denies everything that process does). Linear in the classes: call it once

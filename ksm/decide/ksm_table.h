@@ -30,13 +30,26 @@
 /* Instructions of the expression machine (postfix, with forward jumps for && and ||). */
 enum ksm_op {
     KSM_OP_CONST = 0, /* push imm */
-    KSM_OP_LOAD,      /* push message[arg .. arg+size), zero/sign-extended; imm = field name index */
-    KSM_OP_ADD_S, KSM_OP_ADD_U, KSM_OP_SUB_S, KSM_OP_SUB_U, KSM_OP_MUL_S, KSM_OP_MUL_U,
-    KSM_OP_DIV_S, KSM_OP_DIV_U, /* overflow and division by zero deny the event */
-    KSM_OP_NEG,                 /* signed negation */
-    KSM_OP_EQ, KSM_OP_NE,
-    KSM_OP_LT_S, KSM_OP_LT_U, KSM_OP_LE_S, KSM_OP_LE_U,
-    KSM_OP_GT_S, KSM_OP_GT_U, KSM_OP_GE_S, KSM_OP_GE_U,
+    KSM_OP_LOAD, /* push message[arg .. arg+size), zero/sign-extended; imm = field name index */
+    KSM_OP_ADD_S,
+    KSM_OP_ADD_U,
+    KSM_OP_SUB_S,
+    KSM_OP_SUB_U,
+    KSM_OP_MUL_S,
+    KSM_OP_MUL_U,
+    KSM_OP_DIV_S,
+    KSM_OP_DIV_U, /* overflow and division by zero deny the event */
+    KSM_OP_NEG,   /* signed negation */
+    KSM_OP_EQ,
+    KSM_OP_NE,
+    KSM_OP_LT_S,
+    KSM_OP_LT_U,
+    KSM_OP_LE_S,
+    KSM_OP_LE_U,
+    KSM_OP_GT_S,
+    KSM_OP_GT_U,
+    KSM_OP_GE_S,
+    KSM_OP_GE_U,
     KSM_OP_NOT,
     KSM_OP_JFALSE_KEEP, /* top false: jump to arg keeping it; else pop (for &&) */
     KSM_OP_JTRUE_KEEP,  /* top true: jump to arg keeping it; else pop (for ||) */
@@ -48,8 +61,8 @@ struct ksm_insn {
     uint8_t size;      /* LOAD: 1, 2, 4 or 8 */
     uint8_t is_signed; /* LOAD: sign-extend */
     uint8_t reserved;
-    uint32_t arg;      /* LOAD: byte offset in the message (header included); jumps: target */
-    int64_t imm;       /* CONST: value; LOAD: index into fields[] */
+    uint32_t arg; /* LOAD: byte offset in the message (header included); jumps: target */
+    int64_t imm;  /* CONST: value; LOAD: index into fields[] */
 };
 
 /* The Base model's rules. */
@@ -61,12 +74,12 @@ enum ksm_call_kind {
 };
 
 struct ksm_call {
-    uint8_t kind;          /* enum ksm_call_kind */
+    uint8_t kind; /* enum ksm_call_kind */
     uint8_t reserved;
     uint16_t audit_profile; /* index into the profiles of audit[] (0 = the empty profile) */
-    uint32_t code_start;   /* first instruction in code[] (ASSERT, DENY_IF) */
+    uint32_t code_start;    /* first instruction in code[] (ASSERT, DENY_IF) */
     uint32_t code_len;
-    uint32_t loc;          /* index into locs[]: where the call is in the PSL */
+    uint32_t loc; /* index into locs[]: where the call is in the PSL */
 };
 
 struct ksm_cell {
@@ -103,16 +116,16 @@ struct ksm_table {
     uint32_t nfiles, nfields, nprofiles, nlevels, audit_level;
     const struct ksm_class *classes;
     const struct ksm_endpoint *endpoints;
-    const uint32_t *index;          /* KSM_EV_COUNT * nclasses * nslots cell numbers */
+    const uint32_t *index; /* KSM_EV_COUNT * nclasses * nslots cell numbers */
     const struct ksm_cell *cells;
-    const uint32_t *cell_calls;     /* call numbers */
+    const uint32_t *cell_calls; /* call numbers */
     const struct ksm_call *calls;
     const struct ksm_insn *code;
-    const struct ksm_loc *locs;     /* locs[0] is "no rule" */
+    const struct ksm_loc *locs; /* locs[0] is "no rule" */
     const char *const *files;
-    const char *const *fields;      /* "message.size" ... */
-    const uint8_t *audit;           /* nprofiles * nlevels masks of KSM_AUDIT_* */
-    const char *const *slot_names;  /* nslots: "execute", "vmm.VMM.Allocate", "security.Check" */
+    const char *const *fields;     /* "message.size" ... */
+    const uint8_t *audit;          /* nprofiles * nlevels masks of KSM_AUDIT_* */
+    const char *const *slot_names; /* nslots: "execute", "vmm.VMM.Allocate", "security.Check" */
     /* nslots: 1 where the slot's method declares `error` parameters. An error answer with a
      * body is only ever an answer to such a method: any other is denied
      * (KSM_R_NO_ERROR_PARAMS), so that a server cannot pass an answer its policy denies off as

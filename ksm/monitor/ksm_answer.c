@@ -6,8 +6,11 @@
 
 /* The security channel's layout and the policy table's message offsets are the IPC header's:
  * tied here, where the KSM sees both definitions. */
-_Static_assert(KSM_PROTO_ARENA_OFFSET == IDL_HEADER_SIZE + sizeof(struct ksm_proto_request), "ksm_proto.h");
-_Static_assert(KSM_HEADER_SIZE == IDL_HEADER_SIZE, "ksm_table.h: KSM_HEADER_SIZE is the IPC header");
+_Static_assert(KSM_PROTO_ARENA_OFFSET == IDL_HEADER_SIZE + sizeof(struct ksm_proto_request), "ksm_"
+                                                                                             "proto"
+                                                                                             ".h");
+_Static_assert(KSM_HEADER_SIZE == IDL_HEADER_SIZE, "ksm_table.h: KSM_HEADER_SIZE is the IPC "
+                                                   "header");
 
 /* Appends NUL-terminated text within an answer's text, truncating at the end. */
 struct text {
@@ -80,7 +83,8 @@ static uint32_t table_class(const struct ksm_answer_ctx *ctx, uint32_t id)
     return id < ctx->table->nclasses ? id : UINT32_MAX;
 }
 
-size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len, struct ksm_answer *out)
+size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
+                  struct ksm_answer *out)
 {
     const uint8_t *m = msg;
     out->v = (struct ksm_proto_verdict){.class_id = KSM_PROTO_CLASS_UNKNOWN};
@@ -93,8 +97,9 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
     }
     __builtin_memcpy(&h, m, sizeof h);
     __builtin_memcpy(&r, m + IDL_HEADER_SIZE, sizeof r);
-    if (h.endpoint_id != 0 || h.method_id != KSM_PROTO_DECIDE || h.fixed_size != sizeof r || h.handle_count != 0 ||
-        h.flags != 0 || h.arena_size != len - KSM_PROTO_ARENA_OFFSET || r.reserved != 0) {
+    if (h.endpoint_id != 0 || h.method_id != KSM_PROTO_DECIDE || h.fixed_size != sizeof r ||
+        h.handle_count != 0 || h.flags != 0 || h.arena_size != len - KSM_PROTO_ARENA_OFFSET ||
+        r.reserved != 0) {
         return refuse(out, "malformed security request");
     }
     const uint8_t *arena = m + KSM_PROTO_ARENA_OFFSET;
@@ -128,7 +133,8 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
         return t.len + 1;
     }
     uint32_t endpoint = r.event == KSM_EV_SECURITY ? KSM_SECURITY_ENDPOINT : r.endpoint_id;
-    struct ksm_verdict v = ksm_decide(ctx->table, r.event, src, dst, endpoint, r.method_id, arena, arena_len);
+    struct ksm_verdict v =
+        ksm_decide(ctx->table, r.event, src, dst, endpoint, r.method_id, arena, arena_len);
     out->v.granted = v.verdict == KSM_GRANTED;
     out->v.audit = v.audit;
     if (out->v.granted && r.event == KSM_EV_REQUEST) {

@@ -29,6 +29,7 @@ struct ksm_answer {
 
 /* Decides msg[0..len) (a whole security-channel request, header included) into *out. Returns
  * the bytes of out->text to send, its NUL included, when the verdict is audited; else 0. */
-size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len, struct ksm_answer *out);
+size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
+                  struct ksm_answer *out);
 
 #endif

@@ -108,11 +108,13 @@ static _Noreturn int serve(void *arg)
             sum = n = 0;
         }
 #endif
-        struct idl_header h = {.fixed_size = sizeof a.v, .arena_size = (uint32_t)text, .flags = IDL_FLAG_RESPONSE};
+        struct idl_header h = {
+            .fixed_size = sizeof a.v, .arena_size = (uint32_t)text, .flags = IDL_FLAG_RESPONSE};
         __builtin_memcpy(request, &h, sizeof h);
         __builtin_memcpy(request + sizeof h, &a.v, sizeof a.v);
         __builtin_memcpy(request + sizeof h + sizeof a.v, a.text, text);
-        rc = ipc_reply_recv(token, request, sizeof h + sizeof a.v + text, channel, cap, &len, &token, IPC_FOREVER);
+        rc = ipc_reply_recv(token, request, sizeof h + sizeof a.v + text, channel, cap, &len,
+                            &token, IPC_FOREVER);
     }
 }
 
@@ -134,10 +136,11 @@ int main(void)
     uint32_t started = 1;
     for (uint32_t i = 1; i < receivers; i++) {
         struct thread t;
-        if (thread_create(&t, serve, (void *)(uintptr_t)i, THREAD_PRIO_MAX, KSM_RECEIVER_STACK) == rcOk)
+        if (thread_create(&t, serve, (void *)(uintptr_t)i, THREAD_PRIO_MAX, KSM_RECEIVER_STACK) ==
+            rcOk)
             started++;
     }
-    printf("ksm: deciding from a policy of %u classes and %u rules, %u receivers\n", ksm_policy.nclasses,
-           ksm_policy.ncalls, started);
+    printf("ksm: deciding from a policy of %u classes and %u rules, %u receivers\n",
+           ksm_policy.nclasses, ksm_policy.ncalls, started);
     serve((void *)0);
 }

@@ -35,10 +35,10 @@
 #define EINIT_POLL_MS 100u
 
 struct proc {
-    uint32_t task;      /* Task handle in Einit's space */
-    int created;        /* Task.Create succeeded */
-    int failed;         /* left out: not started */
-    int ended;          /* its end was reported */
+    uint32_t task; /* Task handle in Einit's space */
+    int created;   /* Task.Create succeeded */
+    int failed;    /* left out: not started */
+    int ended;     /* its end was reported */
     uint32_t nnamed;
     const char *names[EINIT_MAX_CONNECTIONS * 2];
     uint32_t handles[EINIT_MAX_CONNECTIONS * 2]; /* values in the process's own handle space */
@@ -64,9 +64,10 @@ static Retcode create(const struct einit_entry *e, struct proc *p)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_task_Task, CORE_MSG_MEDIUM);
     kl_core_Types_Retcode rc = rcFail;
-    idl_handle_t child = { 0 };
-    Retcode r = core_result(kl_core_Task_Create(&cl, e->task_name, e->class_name, e->path, EINIT_STACK_DEFAULT,
-                                                EINIT_PRIORITY_DEFAULT, 0, &child, &rc),
+    idl_handle_t child = {0};
+    Retcode r = core_result(kl_core_Task_Create(&cl, e->task_name, e->class_name, e->path,
+                                                EINIT_STACK_DEFAULT, EINIT_PRIORITY_DEFAULT, 0,
+                                                &child, &rc),
                             &rc);
     if (r == rcOk) {
         p->task = child.handle;
@@ -75,7 +76,8 @@ static Retcode create(const struct einit_entry *e, struct proc *p)
     return r;
 }
 
-static Retcode connect(const struct einit_startup_table *t, uint32_t client, const struct einit_connection *c)
+static Retcode connect(const struct einit_startup_table *t, uint32_t client,
+                       const struct einit_connection *c)
 {
     struct proc *srv = &procs[c->server], *cli = &procs[client];
     if (!srv->created || srv->failed)
@@ -83,9 +85,10 @@ static Retcode connect(const struct einit_startup_table *t, uint32_t client, con
     CORE_CLIENT(cl, kl_core_Core_EP_handle_Handle, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
     kl_core_Types_HandleValue lst = 0, srv_ep = 0, cli_ep = 0;
-    Retcode r = core_result(kl_core_Handle_Connect(&cl, core_handle_arg(srv->task), listener_value[c->listener],
-                                                   0, core_handle_arg(cli->task), &lst, &srv_ep, &cli_ep, &rc),
-                            &rc);
+    Retcode r = core_result(
+        kl_core_Handle_Connect(&cl, core_handle_arg(srv->task), listener_value[c->listener], 0,
+                               core_handle_arg(cli->task), &lst, &srv_ep, &cli_ep, &rc),
+        &rc);
     if (r != rcOk)
         return r;
     listener_value[c->listener] = lst;
@@ -112,7 +115,7 @@ static Retcode set_env(const struct einit_entry *e, struct proc *p)
         return r;
     CORE_CLIENT(cl, kl_core_Core_EP_task_Task, kl_core_Task_TaskEnvMax + CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
-    struct idl_seq seq = { .data = blob, .count = (uint32_t)len };
+    struct idl_seq seq = {.data = blob, .count = (uint32_t)len};
     return core_result(kl_core_Task_SetEnv(&cl, core_handle_arg(p->task), seq, &rc), &rc);
 }
 
@@ -131,7 +134,8 @@ static int report_exit(const struct einit_entry *e, struct proc *p)
     kl_core_Task_TaskExitReason why = 0;
     struct kl_core_Task_TaskExitInfo info;
     memset(&info, 0, sizeof info);
-    Retcode r = core_result(kl_core_Task_GetExitInfo(&cl, core_handle_arg(p->task), &why, &info, &rc), &rc);
+    Retcode r =
+        core_result(kl_core_Task_GetExitInfo(&cl, core_handle_arg(p->task), &why, &info, &rc), &rc);
     if (r == rcResourceBusy || r == rcTimeout)
         return 0; /* still running */
     if (r != rcOk) {
@@ -151,8 +155,8 @@ static int report_exit(const struct einit_entry *e, struct proc *p)
 
 static void leave_out(const struct einit_entry *e, struct proc *p, const char *step, Retcode r)
 {
-    printf("einit: %s (%s, %s:%u): %s failed: %s (%s); not started\n", e->task_name, e->class_name, src,
-           (unsigned)e->line, step, retcode_name(r), retcode_text(r));
+    printf("einit: %s (%s, %s:%u): %s failed: %s (%s); not started\n", e->task_name, e->class_name,
+           src, (unsigned)e->line, step, retcode_name(r), retcode_text(r));
     p->failed = 1;
 }
 
@@ -167,8 +171,8 @@ int main(void)
         return 1;
     }
     src = t->source;
-    printf("einit: starting the solution of %s: %u processes, %u channels\n", src, (unsigned)t->nentries,
-           (unsigned)t->nlisteners);
+    printf("einit: starting the solution of %s: %u processes, %u channels\n", src,
+           (unsigned)t->nentries, (unsigned)t->nlisteners);
 
     for (uint32_t l = 0; l < t->nlisteners; l++)
         listener_value[l] = kl_core_Types_InvalidHandleValue;
@@ -203,10 +207,11 @@ int main(void)
             continue;
         }
         running++;
-        printf("einit: started %s (class %s, %s, %s:%u, %u channel%s, kernel memory %llu, RAM %llu)\n",
-               e->task_name, e->class_name, e->path, src, (unsigned)e->line, (unsigned)procs[i].nnamed,
-               procs[i].nnamed == 1 ? "" : "s", (unsigned long long)e->limits.kernel_memory,
-               (unsigned long long)e->limits.ram);
+        printf("einit: started %s (class %s, %s, %s:%u, %u channel%s, kernel memory %llu, RAM "
+               "%llu)\n",
+               e->task_name, e->class_name, e->path, src, (unsigned)e->line,
+               (unsigned)procs[i].nnamed, procs[i].nnamed == 1 ? "" : "s",
+               (unsigned long long)e->limits.kernel_memory, (unsigned long long)e->limits.ram);
     }
     uint64_t now = __builtin_ia32_rdtsc();
     printf("einit: %u of %u processes started\n", (unsigned)running, (unsigned)t->nentries);

@@ -35,15 +35,15 @@
 /* Bastion limits on one description; the compiler refuses anything larger, so Einit may size
  * fixed buffers from them. */
 #define EINIT_MAX_ENTRIES 64u
-#define EINIT_MAX_NAME 63u   /* class name, task name, connection id, env name (bytes, no NUL) */
-#define EINIT_MAX_PATH 255u  /* ROMFS path, argument, env value (bytes, no NUL) */
+#define EINIT_MAX_NAME 63u  /* class name, task name, connection id, env name (bytes, no NUL) */
+#define EINIT_MAX_PATH 255u /* ROMFS path, argument, env value (bytes, no NUL) */
 #define EINIT_MAX_ARGS 32u
 #define EINIT_MAX_ENV 32u
 #define EINIT_MAX_CONNECTIONS 32u /* per entry */
 
 /* Built-in defaults applied when neither the entry nor the file's top-level `limits:` sets one. */
-#define EINIT_DEFAULT_KERNEL_MEMORY (1024u * 1024u)       /* 1 MiB of kernel objects */
-#define EINIT_DEFAULT_RAM (16u * 1024u * 1024u)           /* 16 MiB of user memory */
+#define EINIT_DEFAULT_KERNEL_MEMORY (1024u * 1024u) /* 1 MiB of kernel objects */
+#define EINIT_DEFAULT_RAM (16u * 1024u * 1024u)     /* 16 MiB of user memory */
 
 /* Per-process quotas, in bytes. The kernel charges every kernel object the
  * process causes to kernel_memory, and every committed user page to ram; reaching either returns
@@ -63,7 +63,7 @@ struct einit_env {
  * creates one per table row and hands its handle to the server under the name `id`. */
 struct einit_listener {
     const char *id;
-    uint32_t server;   /* index into einit_startup_table.entries */
+    uint32_t server; /* index into einit_startup_table.entries */
 };
 
 /* A client end: the entry that owns it gets a client handle named `id`, connected to
@@ -76,16 +76,17 @@ struct einit_connection {
 
 /* One process to start. */
 struct einit_entry {
-    const char *class_name; /* EDL name (init.yaml `name`), e.g. "echo.Server": the security class */
-    const char *task_name;  /* process name (init.yaml `task`, default: class_name); unique */
-    const char *path;       /* executable in ROMFS (default: class_name after its last '.') */
+    const char
+        *class_name;       /* EDL name (init.yaml `name`), e.g. "echo.Server": the security class */
+    const char *task_name; /* process name (init.yaml `task`, default: class_name); unique */
+    const char *path;      /* executable in ROMFS (default: class_name after its last '.') */
     const char *const *args; /* startup parameters, argv[1..]; Einit supplies argv[0] = task_name */
     uint32_t nargs;
     const struct einit_env *env;
     uint32_t nenv;
     const struct einit_connection *connections; /* channels this process is the client of */
     uint32_t nconnections;
-    uint32_t line;          /* line of the entry in the init description, for Einit's messages */
+    uint32_t line; /* line of the entry in the init description, for Einit's messages */
     struct einit_limits limits;
 };
 

@@ -61,7 +61,8 @@ static Retcode check_entry(const struct einit_startup_table *t, uint32_t i,
         if (same(t->entries[j].task_name, e->task_name))
             return fail(why, rcAlreadyExists, i, NO_INDEX, "task name used twice");
 
-    if (e->nargs > EINIT_MAX_ARGS || e->nenv > EINIT_MAX_ENV || e->nconnections > EINIT_MAX_CONNECTIONS)
+    if (e->nargs > EINIT_MAX_ARGS || e->nenv > EINIT_MAX_ENV ||
+        e->nconnections > EINIT_MAX_CONNECTIONS)
         return fail(why, rcOutOfRange, i, NO_INDEX, "too many args, env variables or connections");
     if ((e->nargs == 0) != (e->args == NULL) || (e->nenv == 0) != (e->env == NULL) ||
         (e->nconnections == 0) != (e->connections == NULL))
@@ -70,7 +71,8 @@ static Retcode check_entry(const struct einit_startup_table *t, uint32_t i,
         if ((rc = check_string(e->args[k], EINIT_MAX_PATH)) != rcOk)
             return fail(why, rc, i, NO_INDEX, "argument missing or too long");
     for (uint32_t k = 0; k < e->nenv; k++) {
-        if ((rc = check_string(e->env[k].name, EINIT_MAX_NAME)) != rcOk || e->env[k].name[0] == '\0')
+        if ((rc = check_string(e->env[k].name, EINIT_MAX_NAME)) != rcOk ||
+            e->env[k].name[0] == '\0')
             return fail(why, rc != rcOk ? rc : rcBadFormat, i, NO_INDEX, "bad env variable name");
         if ((rc = check_string(e->env[k].value, EINIT_MAX_PATH)) != rcOk)
             return fail(why, rc, i, NO_INDEX, "env value missing or too long");

@@ -39,10 +39,45 @@ uint32_t fz_pick_handle(struct fz_rng *r, const struct fz_pools *p)
 uint64_t fz_pick_value(struct fz_rng *r, const struct fz_pools *p)
 {
     static const uint64_t edge[] = {
-        0, 1, 2, 3, 4, 7, 8, 15, 16, 31, 32, 63, 64, 127, 128, 255, 256, 511, 4095, 4096, 4097,
-        8192, 0x10000, 0x100000, 0x1000000, 0x40000000, 0x7fffffffull, 0x80000000ull, 0xffffffffull,
-        0x100000000ull, 0x7fffffffffffffffull, 0x8000000000000000ull, ~0ull, ~0ull - 4095, ~0ull - 1,
-        0x00007ffffffff000ull, 0x0000800000000000ull, 0xffff800000000000ull, 0xffffffff80000000ull,
+        0,
+        1,
+        2,
+        3,
+        4,
+        7,
+        8,
+        15,
+        16,
+        31,
+        32,
+        63,
+        64,
+        127,
+        128,
+        255,
+        256,
+        511,
+        4095,
+        4096,
+        4097,
+        8192,
+        0x10000,
+        0x100000,
+        0x1000000,
+        0x40000000,
+        0x7fffffffull,
+        0x80000000ull,
+        0xffffffffull,
+        0x100000000ull,
+        0x7fffffffffffffffull,
+        0x8000000000000000ull,
+        ~0ull,
+        ~0ull - 4095,
+        ~0ull - 1,
+        0x00007ffffffff000ull,
+        0x0000800000000000ull,
+        0xffff800000000000ull,
+        0xffffffff80000000ull,
     };
     uint32_t k = fz_below(r, 16);
     if (k < 6)
@@ -74,7 +109,8 @@ static uint64_t get_le(const uint8_t *src, uint32_t n)
     return v;
 }
 
-static void fill_plain(struct fz_rng *r, const struct fz_pools *pools, uint8_t *f, const struct idl_param_desc *p)
+static void fill_plain(struct fz_rng *r, const struct fz_pools *pools, uint8_t *f,
+                       const struct idl_param_desc *p)
 {
     for (uint32_t i = 0; i < p->size; i += 8) {
         uint32_t n = p->size - i < 8 ? p->size - i : 8;
@@ -107,8 +143,8 @@ static uint32_t pick_count(struct fz_rng *r, uint32_t bound, uint32_t esize, siz
     return c;
 }
 
-size_t fz_gen_request(struct fz_rng *r, const struct fz_pools *pools, uint32_t ep, const struct idl_method_desc *m,
-                      uint8_t *buf, size_t cap)
+size_t fz_gen_request(struct fz_rng *r, const struct fz_pools *pools, uint32_t ep,
+                      const struct idl_method_desc *m, uint8_t *buf, size_t cap)
 {
     const struct idl_part_desc *pd = &m->part[IDL_PART_REQUEST];
     size_t htab = IDL_HEADER_SIZE + pad8(pd->fixed_size);
@@ -160,7 +196,9 @@ size_t fz_gen_request(struct fz_rng *r, const struct fz_pools *pools, uint32_t e
             uint32_t off = (uint32_t)used;
             for (uint64_t k = 0; k < (uint64_t)n * p->elem_size; k += 8)
                 put_le(arena + used + k, fz_pick_value(r, pools),
-                       (uint32_t)((uint64_t)n * p->elem_size - k < 8 ? (uint64_t)n * p->elem_size - k : 8));
+                       (uint32_t)((uint64_t)n * p->elem_size - k < 8
+                                      ? (uint64_t)n * p->elem_size - k
+                                      : 8));
             used += (size_t)n * p->elem_size;
             put_le(f, fz_chance(r, 97) ? off : fz_next(r), 4);
             put_le(f + 4, n, 4);
@@ -195,8 +233,13 @@ size_t fz_gen_request(struct fz_rng *r, const struct fz_pools *pools, uint32_t e
         }
     }
     struct idl_header h = {
-        .endpoint_id = ep, .method_id = m->id, .fixed_size = pd->fixed_size, .arena_size = (uint32_t)used,
-        .handle_count = (uint16_t)pd->handles, .flags = 0, .reserved = 0,
+        .endpoint_id = ep,
+        .method_id = m->id,
+        .fixed_size = pd->fixed_size,
+        .arena_size = (uint32_t)used,
+        .handle_count = (uint16_t)pd->handles,
+        .flags = 0,
+        .reserved = 0,
     };
     memcpy(buf, &h, sizeof h);
     return arena0 + used;
@@ -210,7 +253,8 @@ size_t fz_mutate(struct fz_rng *r, uint8_t *buf, size_t len, size_t cap)
         if (k == 0 && len != 0) {
             buf[fz_below(r, (uint32_t)len)] ^= (uint8_t)(1u << fz_below(r, 8));
         } else if (k == 1 && len >= IDL_HEADER_SIZE) {
-            put_le(buf + 4u * fz_below(r, 6), fz_next(r) & (fz_chance(r, 50) ? 0xffu : 0xffffffffu), 4);
+            put_le(buf + 4u * fz_below(r, 6), fz_next(r) & (fz_chance(r, 50) ? 0xffu : 0xffffffffu),
+                   4);
         } else if (k == 2 && len != 0) {
             len = fz_below(r, (uint32_t)len + 1); /* truncated */
         } else if (k == 3 && len < cap) {

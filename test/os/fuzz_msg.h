@@ -59,8 +59,8 @@ uint64_t fz_pick_value(struct fz_rng *r, const struct fz_pools *p);
  * strings of random lengths within (now and then past) their bounds. Returns its length; 0 when
  * the method's fixed part does not fit.
  */
-size_t fz_gen_request(struct fz_rng *r, const struct fz_pools *p, uint32_t ep, const struct idl_method_desc *m,
-                      uint8_t *buf, size_t cap);
+size_t fz_gen_request(struct fz_rng *r, const struct fz_pools *p, uint32_t ep,
+                      const struct idl_method_desc *m, uint8_t *buf, size_t cap);
 
 /* Flips, sets or truncates a few bytes of a message (header included); returns the new length. */
 size_t fz_mutate(struct fz_rng *r, uint8_t *buf, size_t len, size_t cap);

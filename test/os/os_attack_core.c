@@ -41,7 +41,7 @@ static Retcode fs_open(uint32_t *h)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_fs_FS, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc;
-    idl_handle_t out = { 0 };
+    idl_handle_t out = {0};
     Retcode r = core_result(kl_core_FS_Open(&cl, "os_attack_core", &out, &rc), &rc);
     *h = out.handle;
     return r;
@@ -71,11 +71,16 @@ static void priority(void)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_thread_Thread, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc;
-    idl_handle_t self = { 0 };
+    idl_handle_t self = {0};
     bool ok = OT_RC(core_result(kl_core_Thread_OpenCurrent(&cl, &self, &rc), &rc), rcOk);
-    ok = OT_RC(core_result(kl_core_Thread_SetPriority(&cl, H(self.handle), 31, &rc), &rc), rcSecurityDisallow) && ok;
-    ok = OT_RC(core_result(kl_core_Thread_SetPriority(&cl, H(self.handle), 11, &rc), &rc), rcSecurityDisallow) && ok;
-    ok = OT_RC(core_result(kl_core_Thread_SetPriority(&cl, H(self.handle), 10, &rc), &rc), rcOk) && ok;
+    ok = OT_RC(core_result(kl_core_Thread_SetPriority(&cl, H(self.handle), 31, &rc), &rc),
+               rcSecurityDisallow) &&
+         ok;
+    ok = OT_RC(core_result(kl_core_Thread_SetPriority(&cl, H(self.handle), 11, &rc), &rc),
+               rcSecurityDisallow) &&
+         ok;
+    ok = OT_RC(core_result(kl_core_Thread_SetPriority(&cl, H(self.handle), 10, &rc), &rc), rcOk) &&
+         ok;
     ok = ot_bystander_served() && ok;
     ot_attack("kl.core.Thread.SetPriority", ok);
 }
@@ -91,7 +96,8 @@ static void terminate_others(void)
     for (uint32_t v = 1; v < 1024; v++) {
         Retcode r = core_result(kl_core_Task_Terminate(&cl, H(v), &rc), &rc);
         if (r == rcOk) {
-            ok = ot_check(false, __LINE__, "Task.Terminate(value)", "handle value %u terminated a task", v);
+            ok = ot_check(false, __LINE__, "Task.Terminate(value)",
+                          "handle value %u terminated a task", v);
             break;
         }
         refused++;
@@ -111,13 +117,16 @@ static void mdl_map_rights(void)
     uint32_t mdl = 0;
     if (!OT_RC(core_mdl_create(PAGE, BASTION_VMM_READ | BASTION_VMM_WRITE, &mdl), rcOk))
         return;
-    idl_handle_t no_map = { 0 }, regrow = { 0 };
-    bool ok = OT_RC(core_result(kl_core_Handle_Copy(&cl, H(mdl), HR_READ | HR_WRITE | HR_BASIC,
-                                                    H(kl_core_Types_InvalidHandleValue), &no_map, &rc),
-                                &rc),
-                    rcOk);
+    idl_handle_t no_map = {0}, regrow = {0};
+    bool ok =
+        OT_RC(core_result(kl_core_Handle_Copy(&cl, H(mdl), HR_READ | HR_WRITE | HR_BASIC,
+                                              H(kl_core_Types_InvalidHandleValue), &no_map, &rc),
+                          &rc),
+              rcOk);
     uint64_t va = 0;
-    ok = OT_RC(core_mdl_map(no_map.handle, 0, PAGE, 0, BASTION_VMM_READ | BASTION_VMM_WRITE, &va), rcAccessDenied) && ok;
+    ok = OT_RC(core_mdl_map(no_map.handle, 0, PAGE, 0, BASTION_VMM_READ | BASTION_VMM_WRITE, &va),
+               rcAccessDenied) &&
+         ok;
     /* A copy of the copy cannot win the right back. */
     ok = OT_RC(core_result(kl_core_Handle_Copy(&cl, H(no_map.handle), HR_READ | HR_MEMORY_MAP,
                                                H(kl_core_Types_InvalidHandleValue), &regrow, &rc),
@@ -125,7 +134,8 @@ static void mdl_map_rights(void)
                rcAccessDenied) &&
          ok;
     /* The original still maps: the refusal was the right's, not the buffer's. */
-    ok = OT_RC(core_mdl_map(mdl, 0, PAGE, 0, BASTION_VMM_READ | BASTION_VMM_WRITE, &va), rcOk) && ok;
+    ok =
+        OT_RC(core_mdl_map(mdl, 0, PAGE, 0, BASTION_VMM_READ | BASTION_VMM_WRITE, &va), rcOk) && ok;
     if (va != 0)
         (void)core_vmm_free(va, PAGE);
     ok = ot_bystander_served() && ok;
@@ -163,7 +173,8 @@ static Retcode transfer_to_child(uint32_t *h)
     kl_core_Types_Retcode rc;
     kl_core_Types_HandleValue v = kl_core_Types_InvalidHandleValue;
     Retcode r = core_result(kl_core_Task_TransferHandle(&cl, H(child), H(child_mdl),
-                                                        H(kl_core_Types_InvalidHandleValue), HR_READ, &v, &rc),
+                                                        H(kl_core_Types_InvalidHandleValue),
+                                                        HR_READ, &v, &rc),
                             &rc);
     *h = 0; /* the handle is the child's: nothing of ours to close */
     return r;

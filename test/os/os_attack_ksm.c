@@ -27,7 +27,8 @@ static Retcode own_pid(uint32_t *pid)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_task_Task, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc;
-    return core_result(kl_core_Task_GetPid(&cl, H(kl_core_Types_InvalidHandleValue), pid, &rc), &rc);
+    return core_result(kl_core_Task_GetPid(&cl, H(kl_core_Types_InvalidHandleValue), pid, &rc),
+                       &rc);
 }
 
 /* Calls the kernel (and so the KSM) until it is terminated. */
@@ -78,7 +79,8 @@ static void vanishing_requesters(void)
 /* Captures a proxy's request instead of sending it (to send it raw, below). */
 static uint8_t captured[256];
 static size_t captured_len;
-static Retcode capture(void *ctx, const void *req, size_t req_len, void *res, size_t cap, size_t *res_len)
+static Retcode capture(void *ctx, const void *req, size_t req_len, void *res, size_t cap,
+                       size_t *res_len)
 {
     (void)ctx;
     (void)res;
@@ -110,8 +112,12 @@ static void forged_answers(void)
 
     /* The Stats request, as the proxy makes it, sent raw so that we see every byte that comes back. */
     static _Alignas(8) uint8_t sreq[64];
-    struct idl_client cap = { .call = capture, .endpoint_id = ostest_ProbeServer_EP_probe,
-                              .req_buf = sreq, .req_cap = sizeof sreq, .res_buf = res, .res_cap = sizeof res };
+    struct idl_client cap = {.call = capture,
+                             .endpoint_id = ostest_ProbeServer_EP_probe,
+                             .req_buf = sreq,
+                             .req_cap = sizeof sreq,
+                             .res_buf = res,
+                             .res_cap = sizeof res};
     uint64_t a, b, d;
     uint32_t c;
     (void)ostest_Probe_Stats(&cap, &a, &b, &c, &d);
@@ -122,29 +128,34 @@ static void forged_answers(void)
         uint8_t mode;
         Retcode want; /* what the call must return */
     } tries[] = {
-        { LIAR_AS_ECHO, rcBadMessage },        /* the kernel: an answer to another method */
-        { LIAR_AS_ERROR, rcSecurityDisallow }, /* the KSM: an error with a body, no error parameters */
-        { LIAR_HONEST, rcSecurityDisallow },   /* the policy: Stats' answer is denied */
+        {LIAR_AS_ECHO, rcBadMessage}, /* the kernel: an answer to another method */
+        {LIAR_AS_ERROR,
+         rcSecurityDisallow},              /* the KSM: an error with a body, no error parameters */
+        {LIAR_HONEST, rcSecurityDisallow}, /* the policy: Stats' answer is denied */
     };
     for (unsigned i = 0; i < sizeof tries / sizeof tries[0]; i++) {
         struct idl_seq back;
         uint64_t served;
         uint8_t mode = tries[i].mode;
-        if (!OT_RC(ostest_Probe_Echo(&liar, (struct idl_seq){ .data = &mode, .count = 1 }, &back, &served), rcOk))
+        if (!OT_RC(ostest_Probe_Echo(&liar, (struct idl_seq){.data = &mode, .count = 1}, &back,
+                                     &served),
+                   rcOk))
             continue;
         static _Alignas(8) uint8_t raw[512];
         memset(raw, 0, sizeof raw);
         size_t raw_len = 0;
         Retcode r = ipc_call(ch.handle, captured, captured_len, raw, sizeof raw, &raw_len, 10000);
-        ot_check(r == tries[i].want, __LINE__, "forged answer refused", "mode %u: %s, expected %s", mode,
-                 retcode_name(r), retcode_name(tries[i].want));
-        ot_check(!holds_secret(raw, sizeof raw), __LINE__, "no forged byte reached us", "mode %u", mode);
+        ot_check(r == tries[i].want, __LINE__, "forged answer refused", "mode %u: %s, expected %s",
+                 mode, retcode_name(r), retcode_name(tries[i].want));
+        ot_check(!holds_secret(raw, sizeof raw), __LINE__, "no forged byte reached us", "mode %u",
+                 mode);
     }
     /* The liar heard of each refusal and kept serving: Echo's `served` is its refusal count. */
     struct idl_seq back;
     uint64_t refused = 0;
     uint8_t none = 0xFF;
-    OT_RC(ostest_Probe_Echo(&liar, (struct idl_seq){ .data = &none, .count = 1 }, &back, &refused), rcOk);
+    OT_RC(ostest_Probe_Echo(&liar, (struct idl_seq){.data = &none, .count = 1}, &back, &refused),
+          rcOk);
     OT_EQ(refused, 3);
 }
 

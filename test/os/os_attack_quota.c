@@ -40,8 +40,8 @@
 #define MAX_THREADS 2048
 #define MAX_HANDLES 4096
 
-#define CL(ep, cap)                                                                          \
-    CORE_CLIENT(cl, kl_core_Core_EP_##ep, cap);                                              \
+#define CL(ep, cap)                             \
+    CORE_CLIENT(cl, kl_core_Core_EP_##ep, cap); \
     kl_core_Types_Retcode rc __attribute__((unused)) = rcFail
 #define H(v) core_handle_arg(v)
 
@@ -54,8 +54,9 @@ static Retcode task_create(const char *prefix, uint32_t *task)
     char name[48];
     snprintf(name, sizeof name, "%s-%u", prefix, ++name_seq);
     CL(task_Task, CORE_MSG_MEDIUM);
-    idl_handle_t child = { 0 };
-    Retcode r = core_result(kl_core_Task_Create(&cl, name, SELF_CLASS, SELF_PATH, 0, 10, 0, &child, &rc), &rc);
+    idl_handle_t child = {0};
+    Retcode r = core_result(
+        kl_core_Task_Create(&cl, name, SELF_CLASS, SELF_PATH, 0, 10, 0, &child, &rc), &rc);
     *task = r == rcOk ? child.handle : kl_core_Types_InvalidHandleValue;
     return r;
 }
@@ -76,8 +77,10 @@ static Retcode set_env(uint32_t task, uint64_t kmem, uint64_t ram, const char *a
     Retcode r = scp_finish(&b, &len);
     if (r != rcOk)
         return r;
-    return core_result(
-        kl_core_Task_SetEnv(&cl, H(task), (struct idl_seq){ .data = blob, .count = (uint32_t)len }, &rc), &rc);
+    return core_result(kl_core_Task_SetEnv(&cl, H(task),
+                                           (struct idl_seq){.data = blob, .count = (uint32_t)len},
+                                           &rc),
+                       &rc);
 }
 
 static Retcode resume(uint32_t task)
@@ -103,9 +106,10 @@ static void end_child(uint32_t task)
 static Retcode copy_core(uint32_t *out)
 {
     CL(handle_Handle, CORE_MSG_SMALL);
-    idl_handle_t h = { 0 };
-    Retcode r = core_result(kl_core_Handle_Copy(&cl, H(core_handle()), 0, H(kl_core_Types_InvalidHandleValue), &h, &rc),
-                            &rc);
+    idl_handle_t h = {0};
+    Retcode r = core_result(
+        kl_core_Handle_Copy(&cl, H(core_handle()), 0, H(kl_core_Types_InvalidHandleValue), &h, &rc),
+        &rc);
     *out = h.handle;
     return r;
 }
@@ -146,7 +150,8 @@ static bool quota_back(const char *after)
             return OT_TRUE(true);
         core_thread_sleep(50);
     }
-    printf("os_attack_quota: after %s: %llu KiB kernel memory, %llu KiB RAM grantable, %llu and %llu before\n",
+    printf("os_attack_quota: after %s: %llu KiB kernel memory, %llu KiB RAM grantable, %llu and "
+           "%llu before\n",
            after, (unsigned long long)(k >> 10), (unsigned long long)(r >> 10),
            (unsigned long long)(base_kmem >> 10), (unsigned long long)(base_ram >> 10));
     return OT_TRUE(false);
@@ -235,7 +240,9 @@ static int alloc_child(void)
     enum { BLOCK = 256 * 1024 };
     uint64_t total = 0, va = 0;
     Retcode r;
-    while ((r = core_vmm_allocate(0, BLOCK, BASTION_VMM_COMMIT | BASTION_VMM_READ | BASTION_VMM_WRITE, &va)) == rcOk) {
+    while (
+        (r = core_vmm_allocate(0, BLOCK, BASTION_VMM_COMMIT | BASTION_VMM_READ | BASTION_VMM_WRITE,
+                               &va)) == rcOk) {
         ((volatile uint8_t *)(uintptr_t)va)[BLOCK - 1] = 1;
         total += BLOCK;
         if (total > 64ull * 1024 * 1024)
@@ -285,7 +292,8 @@ static void attack_thread_create(void)
     int n = 0, code = 0;
     Retcode r = rcOk;
     /* Threads that end at once, their objects kept by our handles. */
-    while (n < MAX_THREADS && (r = thread_create(&threads[n], returns3, NULL, THREAD_PRIO_DEFAULT, 0)) == rcOk) {
+    while (n < MAX_THREADS &&
+           (r = thread_create(&threads[n], returns3, NULL, THREAD_PRIO_DEFAULT, 0)) == rcOk) {
         (void)thread_join(&threads[n], 5000, &code);
         n++;
     }
@@ -295,7 +303,8 @@ static void attack_thread_create(void)
     ok &= ot_bystander_served();
     for (int i = 0; i < n; i++)
         ok &= close_handle(threads[i].handle) == rcOk;
-    printf("os_attack_quota: Thread.Create stopped after %d ended threads kept: %s\n", n, retcode_name(r));
+    printf("os_attack_quota: Thread.Create stopped after %d ended threads kept: %s\n", n,
+           retcode_name(r));
     /* Given back: create, join and close forever within the same quota. */
     int rounds = 0;
     for (; rounds < 300; rounds++) {
@@ -359,8 +368,9 @@ static void attack_handle_copy(void)
         end_child(t);
         ok &= quota_back("lending");
         /* Printed only now: with no kernel memory left, even printf's call could be refused. */
-        printf("os_attack_quota: Handle.Copy stopped after %d copies with %llu KiB lent to a child\n", lending,
-               (unsigned long long)(lent >> 10));
+        printf("os_attack_quota: Handle.Copy stopped after %d copies with %llu KiB lent to a "
+               "child\n",
+               lending, (unsigned long long)(lent >> 10));
     } else {
         ok = false;
     }
@@ -384,11 +394,13 @@ int main(int argc, char **argv)
     ot_begin("os_attack_quota");
     if (!ot_bystander_served())
         return ot_end();
-    if (!OT_RC(task_create("AQ-gauge", &gauge), rcOk) || !OT_RC(set_env(gauge, GAUGE_KMEM, GAUGE_RAM, NULL, NULL), rcOk))
+    if (!OT_RC(task_create("AQ-gauge", &gauge), rcOk) ||
+        !OT_RC(set_env(gauge, GAUGE_KMEM, GAUGE_RAM, NULL, NULL), rcOk))
         return ot_end();
     base_kmem = grantable(0);
     base_ram = grantable(1);
-    printf("os_attack_quota: a child can be given up to %llu KiB of kernel memory, %llu KiB of RAM\n",
+    printf("os_attack_quota: a child can be given up to %llu KiB of kernel memory, %llu KiB of "
+           "RAM\n",
            (unsigned long long)(base_kmem >> 10), (unsigned long long)(base_ram >> 10));
     OT_TRUE(base_kmem > 0 && base_kmem < OWN_KMEM);
     OT_TRUE(base_ram > 0 && base_ram < OWN_RAM);

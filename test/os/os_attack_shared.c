@@ -50,11 +50,11 @@
 #define H(v) core_handle_arg(v)
 #define PAGE 4096u
 #define RW (BASTION_VMM_READ | BASTION_VMM_WRITE)
-#define MAX_CONNECTS 4096             /* far more than the quota allows: the loop must stop before */
-#define WAITER_DELAY_MS 1000u         /* the waiter's own bound on its Sync.Wait */
+#define MAX_CONNECTS 4096     /* far more than the quota allows: the loop must stop before */
+#define WAITER_DELAY_MS 1000u /* the waiter's own bound on its Sync.Wait */
 #define FLOOD_THREADS 4
 #define ENTROPY_REQUESTS 64
-#define ENTROPY_BOUND_MS 10000u       /* the bystander's 64 requests, all answered within this */
+#define ENTROPY_BOUND_MS 10000u /* the bystander's 64 requests, all answered within this */
 
 /* ---- Handle.Connect ----------------------------------------------------------------------- */
 
@@ -65,9 +65,10 @@ static Retcode connect_once(uint32_t *h)
     CORE_CLIENT(cl, kl_core_Core_EP_handle_Handle, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
     kl_core_Types_HandleValue listener, server_end, client_end;
-    Retcode r = core_result(kl_core_Handle_Connect(&cl, H(connect_target), kl_core_Types_InvalidHandleValue, 1,
-                                                   H(connect_target), &listener, &server_end, &client_end, &rc),
-                            &rc);
+    Retcode r = core_result(
+        kl_core_Handle_Connect(&cl, H(connect_target), kl_core_Types_InvalidHandleValue, 1,
+                               H(connect_target), &listener, &server_end, &client_end, &rc),
+        &rc);
     *h = 0; /* both ends are the target's: nothing of ours to close */
     return r;
 }
@@ -76,8 +77,9 @@ static Retcode create_idle(const char *name, uint32_t *task)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_task_Task, CORE_MSG_MEDIUM);
     kl_core_Types_Retcode rc = rcFail;
-    idl_handle_t t = { 0 };
-    Retcode r = core_result(kl_core_Task_Create(&cl, name, SELF_CLASS, SELF_PATH, 0, 10, 0, &t, &rc), &rc);
+    idl_handle_t t = {0};
+    Retcode r =
+        core_result(kl_core_Task_Create(&cl, name, SELF_CLASS, SELF_PATH, 0, 10, 0, &t, &rc), &rc);
     *task = t.handle;
     return r;
 }
@@ -96,8 +98,9 @@ static uint32_t give(uint32_t task, uint32_t h, uint32_t rights)
     CORE_CLIENT(cl, kl_core_Core_EP_task_Task, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
     kl_core_Types_HandleValue theirs = kl_core_Types_InvalidHandleValue;
-    Retcode r = core_result(kl_core_Task_TransferHandle(&cl, H(task), H(h), H(kl_core_Types_InvalidHandleValue),
-                                                        rights, &theirs, &rc),
+    Retcode r = core_result(kl_core_Task_TransferHandle(&cl, H(task), H(h),
+                                                        H(kl_core_Types_InvalidHandleValue), rights,
+                                                        &theirs, &rc),
                             &rc);
     return r == rcOk ? theirs : 0;
 }
@@ -113,7 +116,8 @@ static int connect_child(void)
     static uint32_t none[MAX_CONNECTS];
     uint32_t page = 0;
     uint64_t va = 0;
-    if (start_connection("target", &connect_target) != rcOk || start_connection("result", &page) != rcOk)
+    if (start_connection("target", &connect_target) != rcOk ||
+        start_connection("result", &page) != rcOk)
         return 100;
     if (core_mdl_map(page, 0, PAGE, 0, RW, &va) != rcOk)
         return 101;
@@ -138,7 +142,8 @@ static void attack_connect(void)
     uint64_t va = 0;
     /* The target (never started) and the result page are ours; the child gets both. */
     bool ok = OT_RC(create_idle("AS-target", &target), rcOk);
-    ok = ok && OT_RC(core_mdl_create(PAGE, RW, &page), rcOk) && OT_RC(core_mdl_map(page, 0, PAGE, 0, RW, &va), rcOk);
+    ok = ok && OT_RC(core_mdl_create(PAGE, RW, &page), rcOk) &&
+         OT_RC(core_mdl_map(page, 0, PAGE, 0, RW, &va), rcOk);
     ok = ok && OT_RC(spawn("AS-connect", SELF_CLASS, SELF_PATH, "connect", 1, &child), rcOk);
     if (!ok)
         return;
@@ -159,9 +164,10 @@ static void attack_connect(void)
         scp_conn(&b, "result", their_page);
         Retcode r = scp_finish(&b, &len);
         if (r == rcOk)
-            r = core_result(kl_core_Task_SetEnv(&cl, H(child), (struct idl_seq){ .data = blob, .count = (uint32_t)len },
-                                                &rc),
-                            &rc);
+            r = core_result(
+                kl_core_Task_SetEnv(&cl, H(child),
+                                    (struct idl_seq){.data = blob, .count = (uint32_t)len}, &rc),
+                &rc);
         if (r == rcOk)
             r = core_result(kl_core_Task_Resume(&cl, H(child), &rc), &rc);
         ok = OT_RC(r, rcOk) && ok;
@@ -176,16 +182,20 @@ static void attack_connect(void)
      * the objects; ending the child gives its quota back to us. */
     end_task(target);
     end_task(child);
-    printf("os_attack_shared: Handle.Connect: a child of ours made %u connections, then %s; a call of its "
-           "own afterwards: %s\n", n, done ? retcode_name(last) : "(no result)", done ? retcode_name(after) : "-");
+    printf("os_attack_shared: Handle.Connect: a child of ours made %u connections, then %s; a call "
+           "of its "
+           "own afterwards: %s\n",
+           n, done ? retcode_name(last) : "(no result)", done ? retcode_name(after) : "-");
     ok = OT_TRUE(done) && ok;
     ok = ot_check(done && last == rcQuotaExceeded && n > 0 && n < MAX_CONNECTS, __LINE__,
-                  "Connect stopped by the kernel-memory quota", "%u made, then %s", n, retcode_name(last)) &&
+                  "Connect stopped by the kernel-memory quota", "%u made, then %s", n,
+                  retcode_name(last)) &&
          ok;
     /* The objects are charged to the caller: its own kernel memory is what ran out, not the
      * target's handle table. */
-    ok = ot_check(done && after == rcQuotaExceeded, __LINE__, "the connecting child's own quota is used up",
-                  "its next call: %s", retcode_name(after)) &&
+    ok = ot_check(done && after == rcQuotaExceeded, __LINE__,
+                  "the connecting child's own quota is used up", "its next call: %s",
+                  retcode_name(after)) &&
          ok;
     ok = ot_bystander_served() && ok;
     (void)core_vmm_free(va, PAGE);
@@ -203,14 +213,15 @@ static void attack_connect(void)
 
 /* ---- Thread.Suspend ----------------------------------------------------------------------- */
 
-static volatile uint32_t *lock_word; /* in the shared buffer: 0 free, 1 held */
+static volatile uint32_t *lock_word;   /* in the shared buffer: 0 free, 1 held */
 static volatile uint32_t holder_state; /* 1: holds the lock and is about to suspend */
 
 static int holder(void *arg)
 {
     (void)arg;
     uint32_t free_value = 0;
-    if (!__atomic_compare_exchange_n(lock_word, &free_value, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+    if (!__atomic_compare_exchange_n(lock_word, &free_value, 1, false, __ATOMIC_ACQUIRE,
+                                     __ATOMIC_RELAXED))
         return 1;
     __atomic_store_n(&holder_state, 1, __ATOMIC_RELEASE);
     CORE_CLIENT(cl, kl_core_Core_EP_thread_Thread, CORE_MSG_SMALL);
@@ -275,8 +286,9 @@ static void attack_suspend(void)
     CORE_CLIENT(cl, kl_core_Core_EP_task_Task, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
     kl_core_Types_HandleValue theirs = kl_core_Types_InvalidHandleValue;
-    ok = OT_RC(core_result(kl_core_Task_TransferHandle(&cl, H(task), H(mdl), H(kl_core_Types_InvalidHandleValue),
-                                                       HR_MEMORY_MAP | HR_READ | HR_WRITE, &theirs, &rc),
+    ok = OT_RC(core_result(kl_core_Task_TransferHandle(
+                               &cl, H(task), H(mdl), H(kl_core_Types_InvalidHandleValue),
+                               HR_MEMORY_MAP | HR_READ | HR_WRITE, &theirs, &rc),
                            &rc),
                rcOk) &&
          ok;
@@ -285,8 +297,8 @@ static void attack_suspend(void)
     int32_t code = -1;
     /* Its wait ends at its own delay, with our thread still suspended and the lock held. */
     ok = OT_RC(ot_exit_code(task, WAITER_DELAY_MS + 10000, &code), rcOk) && ok;
-    ok = ot_check(code == 0, __LINE__, "the waiter's wait ended at its delay (rcTimeout)", "exit code %d",
-                  (int)code) &&
+    ok = ot_check(code == 0, __LINE__, "the waiter's wait ended at its delay (rcTimeout)",
+                  "exit code %d", (int)code) &&
          ok;
     ok = OT_EQ(*lock_word, 1) && ok;
     end_task(task);
@@ -300,8 +312,10 @@ static void attack_suspend(void)
     ot_close_handles(&t.handle, 1);
     (void)core_vmm_free(va, PAGE);
     ot_close_handles(&mdl, 1);
-    printf("os_attack_shared: Thread.Suspend: the other process waited %u ms for the lock our suspended thread "
-           "held: exit code %d (0: its wait ended with rcTimeout)\n", WAITER_DELAY_MS, (int)code);
+    printf("os_attack_shared: Thread.Suspend: the other process waited %u ms for the lock our "
+           "suspended thread "
+           "held: exit code %d (0: its wait ended with rcTimeout)\n",
+           WAITER_DELAY_MS, (int)code);
     ot_attack("kl.core.Thread.Suspend", ok);
 }
 
@@ -316,8 +330,9 @@ static int flood(void *arg)
     while (!__atomic_load_n(&flood_stop, __ATOMIC_ACQUIRE)) {
         CORE_CLIENT(cl, kl_core_Core_EP_hal_HAL, CORE_MSG_MEDIUM);
         kl_core_Types_Retcode rc = rcFail;
-        struct idl_seq out = { 0 };
-        Retcode r = core_result(kl_core_HAL_GetEntropy(&cl, &out, kl_core_HAL_EntropyMax, &rc), &rc);
+        struct idl_seq out = {0};
+        Retcode r =
+            core_result(kl_core_HAL_GetEntropy(&cl, &out, kl_core_HAL_EntropyMax, &rc), &rc);
         __atomic_add_fetch(&flood_calls, 1, __ATOMIC_RELAXED);
         if (r != rcOk)
             __atomic_add_fetch(&flood_failed, 1, __ATOMIC_RELAXED);
@@ -368,7 +383,9 @@ static void attack_entropy(void)
     ok = OT_RC(ot_exit_code(task, ENTROPY_BOUND_MS, &code), rcOk) && ok;
     uint64_t ms = (rdtsc() - s0) / per_ms;
     uint64_t during = __atomic_load_n(&flood_calls, __ATOMIC_RELAXED) - calls0;
-    ok = ot_check(code == 0, __LINE__, "the other process got its random bytes", "exit code %d", (int)code) && ok;
+    ok = ot_check(code == 0, __LINE__, "the other process got its random bytes", "exit code %d",
+                  (int)code) &&
+         ok;
     ok = OT_TRUE(ms < ENTROPY_BOUND_MS) && ok;
     /* The flood was real: it went on while the other process was served. */
     ok = OT_TRUE(during > 0) && ok;
@@ -381,9 +398,11 @@ static void attack_entropy(void)
     }
     if (task != 0)
         end_task(task);
-    printf("os_attack_shared: HAL.GetEntropy: another process started and got %d x 32 random bytes in %llu ms "
-           "while %d threads made %llu calls (%llu refused)\n", ENTROPY_REQUESTS, (unsigned long long)ms,
-           FLOOD_THREADS, (unsigned long long)during, (unsigned long long)flood_failed);
+    printf("os_attack_shared: HAL.GetEntropy: another process started and got %d x 32 random bytes "
+           "in %llu ms "
+           "while %d threads made %llu calls (%llu refused)\n",
+           ENTROPY_REQUESTS, (unsigned long long)ms, FLOOD_THREADS, (unsigned long long)during,
+           (unsigned long long)flood_failed);
     ot_attack("kl.core.HAL.GetEntropy", ok);
 }
 

@@ -33,7 +33,7 @@
 #define SPREAD_BASE 0x0000200000000000ull /* 32 TiB: far from the image, heap and stacks */
 #define RAM_LIMIT (4ull << 20)            /* init.yaml */
 #define KMEM_LIMIT (256ull << 10)
-#define SLACK 512u                        /* pages: other processes' churn, slab caches */
+#define SLACK 512u /* pages: other processes' churn, slab caches */
 #define FREE_LOOPS 1500u
 #define MAX_HELD 4096u
 #define MAX_RESERVES 12000u /* the quota allows about 3700 */
@@ -47,8 +47,9 @@ static Retcode counters(const char *prefix, uint64_t *out, uint32_t max, uint32_
 {
     CORE_CLIENT(cl, kl_core_Core_EP_profiler_Profiler, CORE_MSG_MEDIUM);
     kl_core_Types_Retcode rc = rcFail;
-    struct idl_seq values = { 0 };
-    Retcode r = core_result(kl_core_Profiler_GetCounters(&cl, prefix, (struct idl_seq){ 0 }, &values, &rc), &rc);
+    struct idl_seq values = {0};
+    Retcode r = core_result(
+        kl_core_Profiler_GetCounters(&cl, prefix, (struct idl_seq){0}, &values, &rc), &rc);
     *n = 0;
     if (r == rcOk)
         for (; *n < values.count && *n < max; (*n)++)
@@ -69,10 +70,10 @@ struct own {
 
 static struct own own_counters(void)
 {
-    uint64_t v[4] = { 0 };
+    uint64_t v[4] = {0};
     uint32_t n = 0;
     (void)counters("task.", v, 4, &n);
-    return (struct own){ v[0], v[1], v[2], v[3] };
+    return (struct own){v[0], v[1], v[2], v[3]};
 }
 
 /* True once the machine's free pages are at least `least` (retried for about 5 s). */
@@ -102,7 +103,9 @@ static bool spread_allocate_free(void)
     unsigned ok = 0;
     for (unsigned k = 0; k < FREE_LOOPS; k++) {
         uint64_t va = 0;
-        if (core_vmm_allocate(SPREAD_BASE + k * GIB, PAGE, BASTION_VMM_COMMIT | BASTION_VMM_READ | BASTION_VMM_WRITE, &va) != rcOk)
+        if (core_vmm_allocate(SPREAD_BASE + k * GIB, PAGE,
+                              BASTION_VMM_COMMIT | BASTION_VMM_READ | BASTION_VMM_WRITE,
+                              &va) != rcOk)
             break;
         touch(va);
         if (core_vmm_free(va, PAGE) != rcOk)
@@ -115,8 +118,8 @@ static bool spread_allocate_free(void)
     pass &= OT_EQ(after.tables, before.tables);
     pass &= OT_EQ(after.ram, before.ram);
     bool back = free_pages_reach(free0 - SLACK, &seen); /* before ot_check reads seen */
-    pass &= ot_check(back, __LINE__, "free pages back after allocate/free", "%llu free, %llu before",
-                     (unsigned long long)seen, (unsigned long long)free0);
+    pass &= ot_check(back, __LINE__, "free pages back after allocate/free",
+                     "%llu free, %llu before", (unsigned long long)seen, (unsigned long long)free0);
     printf("os_attack_vm: %u spread allocate/touch/free rounds, free pages %llu -> %llu\n", ok,
            (unsigned long long)free0, (unsigned long long)seen);
     return pass;
@@ -146,7 +149,8 @@ static bool spread_until_quota(bool commit_later, uint64_t base)
     while (n < MAX_HELD) {
         uint64_t va = 0, at = base + (uint64_t)n * GIB;
         uint32_t prot = BASTION_VMM_READ | BASTION_VMM_WRITE;
-        r = core_vmm_allocate(at, PAGE, prot | (commit_later ? BASTION_VMM_RESERVE : BASTION_VMM_COMMIT), &va);
+        r = core_vmm_allocate(
+            at, PAGE, prot | (commit_later ? BASTION_VMM_RESERVE : BASTION_VMM_COMMIT), &va);
         if (r == rcOk && commit_later) {
             r = core_vmm_commit(va, PAGE);
             if (r != rcOk)
@@ -161,12 +165,15 @@ static bool spread_until_quota(bool commit_later, uint64_t base)
     /* What it holds: at most its RAM quota (pages and tables) and kernel memory, plus noise. */
     uint64_t bound = (RAM_LIMIT + KMEM_LIMIT) / PAGE + SLACK, seen = 0;
     bool within = free_pages_reach(free0 > bound ? free0 - bound : 0, &seen);
-    pass &= ot_check(within, __LINE__, "the machine lost at most the quota", "%llu free, %llu before, %u pages held",
-                     (unsigned long long)seen, (unsigned long long)free0, n);
+    pass &= ot_check(within, __LINE__, "the machine lost at most the quota",
+                     "%llu free, %llu before, %u pages held", (unsigned long long)seen,
+                     (unsigned long long)free0, n);
     pass &= ot_bystander_served();
     struct own peak = own_counters();
-    printf("os_attack_vm: spread %s stopped after %u pages (%s): RAM charge %llu KiB, %llu page tables, "
-           "free pages %llu -> %llu\n", what, n, retcode_name(r), (unsigned long long)(peak.ram >> 10),
+    printf("os_attack_vm: spread %s stopped after %u pages (%s): RAM charge %llu KiB, %llu page "
+           "tables, "
+           "free pages %llu -> %llu\n",
+           what, n, retcode_name(r), (unsigned long long)(peak.ram >> 10),
            (unsigned long long)peak.tables, (unsigned long long)free0, (unsigned long long)seen);
     pass &= OT_TRUE(peak.ram <= RAM_LIMIT);
     pass &= OT_EQ(free_held(n, PAGE), n);
@@ -174,8 +181,8 @@ static bool spread_until_quota(bool commit_later, uint64_t base)
     pass &= OT_EQ(after.tables, before.tables);
     pass &= OT_EQ(after.ram, before.ram);
     bool back = free_pages_reach(free0 - SLACK, &seen);
-    pass &= ot_check(back, __LINE__, "free pages back", "%llu free, %llu before", (unsigned long long)seen,
-                     (unsigned long long)free0);
+    pass &= ot_check(back, __LINE__, "free pages back", "%llu free, %llu before",
+                     (unsigned long long)seen, (unsigned long long)free0);
     return pass;
 }
 
@@ -200,8 +207,9 @@ static bool reserve_until_quota(void)
         pass &= OT_RC(core_vmm_free(held[i], PAGE), rcOk);
     n -= room;
     struct own peak = own_counters();
-    printf("os_attack_vm: %u reservations stopped (%s): %llu regions, kernel memory %llu KiB\n", n + room,
-           retcode_name(r), (unsigned long long)peak.regions, (unsigned long long)(peak.kmem >> 10));
+    printf("os_attack_vm: %u reservations stopped (%s): %llu regions, kernel memory %llu KiB\n",
+           n + room, retcode_name(r), (unsigned long long)peak.regions,
+           (unsigned long long)(peak.kmem >> 10));
     pass &= OT_TRUE(peak.regions >= n && peak.kmem <= KMEM_LIMIT && peak.kmem > KMEM_LIMIT / 2);
     pass &= OT_EQ(free_held(n, PAGE), n);
     struct own after = own_counters();

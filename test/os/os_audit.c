@@ -26,8 +26,8 @@
 #include "ostest.h"
 #include "spawn.h"
 
-#define CL(ep, cap)                                                                          \
-    CORE_CLIENT(cl, kl_core_Core_EP_##ep, cap);                                              \
+#define CL(ep, cap)                             \
+    CORE_CLIENT(cl, kl_core_Core_EP_##ep, cap); \
     kl_core_Types_Retcode rc = rcFail
 
 static Retcode audit_open(const char *name, uint32_t *h)
@@ -92,7 +92,8 @@ static uint64_t own_denial_is_logged(uint32_t h)
         Retcode r;
         while (!found && (r = audit_read(h, line, sizeof line, &dropped)) == rcOk)
             found = strstr(line, " denied rcSecurityDisallow sid ") != NULL &&
-                    strstr(line, "request Audit[ostest.Audit] -> kernel[kl.core.Core] io.IO.RegisterPort: rule at "
+                    strstr(line, "request Audit[ostest.Audit] -> kernel[kl.core.Core] "
+                                 "io.IO.RegisterPort: rule at "
                                  "ostest.psl:") != NULL;
         if (!found && dropped == 0)
             break; /* nothing was lost, yet it is not there: a real failure */

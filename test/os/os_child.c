@@ -25,6 +25,8 @@ int main(int argc, char **argv)
     ipc_client_init(&cl, &ch, kl_core_Core_EP_hal_HAL, req, sizeof req, res, sizeof res);
     static const char msg[] = "os_child: a core call through a transferred handle\n";
     kl_core_Types_Retcode rc = rcFail;
-    Retcode r = core_result(kl_core_HAL_DebugWrite(&cl, (struct idl_seq){ .data = msg, .count = sizeof msg - 1 }, &rc), &rc);
+    Retcode r = core_result(
+        kl_core_HAL_DebugWrite(&cl, (struct idl_seq){.data = msg, .count = sizeof msg - 1}, &rc),
+        &rc);
     return r == rcOk ? 0 : 3;
 }

@@ -24,8 +24,8 @@
 #define MAYBE_UNUSED __attribute__((unused))
 
 /* Declares `cl` for endpoint ep and the method's rc. */
-#define CL(ep, cap)                                                                          \
-    CORE_CLIENT(cl, kl_core_Core_EP_##ep, cap);                                              \
+#define CL(ep, cap)                             \
+    CORE_CLIENT(cl, kl_core_Core_EP_##ep, cap); \
     kl_core_Types_Retcode rc MAYBE_UNUSED = rcFail
 #define H(v) core_handle_arg(v)
 
@@ -34,7 +34,7 @@
 static Retcode query(uint64_t va, struct kl_core_VMM_VmPageInfo *info, uint32_t *count)
 {
     CL(vmm_VMM, CORE_MSG_SMALL);
-    struct idl_seq out = { 0 };
+    struct idl_seq out = {0};
     Retcode r = core_result(kl_core_VMM_Query(&cl, va, &out, &rc), &rc);
     *count = out.count;
     if (r == rcOk && out.count == 1)
@@ -50,10 +50,11 @@ static void vmm(void)
         return;
     OT_TRUE(va != 0 && va % USER_PAGE_SIZE == 0);
     ((volatile uint8_t *)(uintptr_t)va)[8191] = 5;
-    OT_FAILS(core_vmm_allocate(0, 0, BASTION_VMM_COMMIT | rw, NULL));           /* empty */
-    OT_FAILS(core_vmm_allocate(0x1001, 4096, BASTION_VMM_COMMIT | rw, NULL));   /* misaligned */
+    OT_FAILS(core_vmm_allocate(0, 0, BASTION_VMM_COMMIT | rw, NULL));            /* empty */
+    OT_FAILS(core_vmm_allocate(0x1001, 4096, BASTION_VMM_COMMIT | rw, NULL));    /* misaligned */
     OT_FAILS(core_vmm_allocate(KERNEL_VA, 4096, BASTION_VMM_COMMIT | rw, NULL)); /* kernel half */
-    OT_FAILS(core_vmm_allocate(0, 4096, BASTION_VMM_COMMIT | BASTION_VMM_WRITE | BASTION_VMM_EXECUTE, NULL)); /* W+X */
+    OT_FAILS(core_vmm_allocate(
+        0, 4096, BASTION_VMM_COMMIT | BASTION_VMM_WRITE | BASTION_VMM_EXECUTE, NULL)); /* W+X */
 
     struct kl_core_VMM_VmPageInfo info;
     memset(&info, 0, sizeof info);
@@ -65,14 +66,15 @@ static void vmm(void)
     }
     OT_RC(core_vmm_protect(va, 4096, BASTION_VMM_READ), rcOk);
     if (OT_RC(query(va, &info, &n), rcOk) && n == 1)
-        OT_EQ(info.flags & (BASTION_VMM_READ | BASTION_VMM_WRITE | BASTION_VMM_EXECUTE), BASTION_VMM_READ);
+        OT_EQ(info.flags & (BASTION_VMM_READ | BASTION_VMM_WRITE | BASTION_VMM_EXECUTE),
+              BASTION_VMM_READ);
     OT_FAILS(core_vmm_protect(va, 4096, BASTION_VMM_WRITE | BASTION_VMM_EXECUTE));
     OT_RC(core_vmm_decommit(va + 4096, 4096), rcOk);
     if (OT_RC(query(va + 4096, &info, &n), rcOk) && n == 1)
         OT_EQ(info.state, kl_core_VMM_VmPageReserved);
     OT_RC(core_vmm_commit(va + 4096, 4096), rcOk);
     OT_EQ(((volatile uint8_t *)(uintptr_t)va)[8191], 0); /* decommitted pages come back zeroed */
-    OT_FAILS(core_vmm_commit(0x10000, 4096));             /* no region there */
+    OT_FAILS(core_vmm_commit(0x10000, 4096));            /* no region there */
     OT_FAILS(core_vmm_decommit(KERNEL_VA, 4096));
     OT_RC(core_vmm_free(va, 8192), rcOk);
     OT_TRUE(query(va, &info, &n) != rcOk || n == 0 || info.state == kl_core_VMM_VmPageFree);
@@ -127,14 +129,15 @@ static int stack_parker(void *arg)
 static void thread_stacks(void)
 {
     struct thread t[2];
-    bool made[2] = { false, false };
+    bool made[2] = {false, false};
     stack_sp[0] = stack_sp[1] = 0;
     stacks_go = 0;
     for (uintptr_t i = 0; i < 2; i++)
-        made[i] = OT_RC(thread_create(&t[i], stack_parker, (void *)i, THREAD_PRIO_DEFAULT, 0), rcOk);
+        made[i] =
+            OT_RC(thread_create(&t[i], stack_parker, (void *)i, THREAD_PRIO_DEFAULT, 0), rcOk);
     for (int i = 0; i < 500 && made[0] && made[1] && (stack_sp[0] == 0 || stack_sp[1] == 0); i++)
         core_thread_sleep(2);
-    uint64_t base[2] = { 0, 0 };
+    uint64_t base[2] = {0, 0};
     for (int i = 0; i < 2; i++) {
         struct kl_core_VMM_VmPageInfo info;
         uint32_t n = 0;
@@ -145,7 +148,8 @@ static void thread_stacks(void)
             OT_EQ(info.size, THREAD_STACK_DEFAULT);
             base[i] = info.base;
         }
-        if (base[i] != 0 && OT_RC(query(base[i] - USER_PAGE_SIZE, &info, &n), rcOk) && OT_EQ(n, 1)) {
+        if (base[i] != 0 && OT_RC(query(base[i] - USER_PAGE_SIZE, &info, &n), rcOk) &&
+            OT_EQ(n, 1)) {
             OT_EQ(info.state, kl_core_VMM_VmPageReserved); /* the guard */
             OT_EQ(info.flags & (BASTION_VMM_READ | BASTION_VMM_WRITE | BASTION_VMM_EXECUTE), 0);
             OT_EQ(info.base + info.size, base[i]);
@@ -155,8 +159,8 @@ static void thread_stacks(void)
         uint64_t d = base[0] > base[1] ? base[0] - base[1] : base[1] - base[0];
         const uint64_t span = THREAD_STACK_DEFAULT + USER_PAGE_SIZE;
         if (!OT_TRUE(d > 16 * span))
-            printf("os_core: thread stacks at %lx and %lx, %lu bytes apart\n", (unsigned long)base[0],
-                   (unsigned long)base[1], (unsigned long)d);
+            printf("os_core: thread stacks at %lx and %lx, %lu bytes apart\n",
+                   (unsigned long)base[0], (unsigned long)base[1], (unsigned long)d);
     }
     stacks_go = 1;
     int code = -1;
@@ -197,7 +201,7 @@ static void thread(void)
     thread_stacks();
     thread_churn();
 
-    idl_handle_t self = { 0 };
+    idl_handle_t self = {0};
     if (OT_RC(core_result(kl_core_Thread_OpenCurrent(&cl, &self, &rc), &rc), rcOk)) {
         struct kl_core_Thread_ThreadInfo info;
         if (OT_RC(core_result(kl_core_Thread_GetInfo(&cl, self, &info, &rc), &rc), rcOk)) {
@@ -208,14 +212,16 @@ static void thread(void)
         }
         OT_RC(core_result(kl_core_Thread_SetPriority(&cl, self, 12, &rc), &rc), rcOk);
         OT_FAILS(core_result(kl_core_Thread_SetPriority(&cl, self, 99, &rc), &rc));
-        OT_RC(core_result(kl_core_Thread_SetPriority(&cl, self, THREAD_PRIO_DEFAULT, &rc), &rc), rcOk);
+        OT_RC(core_result(kl_core_Thread_SetPriority(&cl, self, THREAD_PRIO_DEFAULT, &rc), &rc),
+              rcOk);
     }
     struct kl_core_Thread_ThreadInfo info;
     OT_FAILS(core_result(kl_core_Thread_GetInfo(&cl, H(BAD_HANDLE), &info, &rc), &rc));
 
     tls_block[0] = (uint64_t)(uintptr_t)tls_block; /* the ABI's self pointer at %fs:0 */
     tls_block[1] = 0x7e57c0de;
-    if (OT_RC(core_result(kl_core_Thread_SetTls(&cl, (uint64_t)(uintptr_t)tls_block, &rc), &rc), rcOk)) {
+    if (OT_RC(core_result(kl_core_Thread_SetTls(&cl, (uint64_t)(uintptr_t)tls_block, &rc), &rc),
+              rcOk)) {
         uint64_t v;
         __asm__ volatile("movq %%fs:8, %0" : "=r"(v));
         OT_EQ(v, 0x7e57c0de);
@@ -245,7 +251,7 @@ static void thread(void)
         OT_EQ(code, 5);
     }
     OT_FAILS(core_result(kl_core_Thread_Terminate(&cl, H(BAD_HANDLE), 5, &rc), &rc));
-    OT_FAILS(thread_join(&(struct thread){ .handle = BAD_HANDLE }, 10, &code));
+    OT_FAILS(thread_join(&(struct thread){.handle = BAD_HANDLE}, 10, &code));
 }
 
 /* ---- Handle ------------------------------------------------------------------------------- */
@@ -253,8 +259,10 @@ static void thread(void)
 static Retcode copy(uint32_t from, uint32_t rights, uint32_t *out)
 {
     CL(handle_Handle, CORE_MSG_SMALL);
-    idl_handle_t h = { 0 };
-    Retcode r = core_result(kl_core_Handle_Copy(&cl, H(from), rights, H(kl_core_Types_InvalidHandleValue), &h, &rc), &rc);
+    idl_handle_t h = {0};
+    Retcode r = core_result(
+        kl_core_Handle_Copy(&cl, H(from), rights, H(kl_core_Types_InvalidHandleValue), &h, &rc),
+        &rc);
     *out = h.handle;
     return r;
 }
@@ -289,15 +297,19 @@ static void handle(void)
     OT_FAILS(sid(BAD_HANDLE, &s1));
 
     /* Revoke: a copy, and a copy of the copy; revoking the first cuts off the second. */
-    if (OT_RC(copy(core_handle(), HR_KERNEL_FULL, &a), rcOk) && OT_RC(copy(a, HR_KERNEL_FULL, &b), rcOk)) {
+    if (OT_RC(copy(core_handle(), HR_KERNEL_FULL, &a), rcOk) &&
+        OT_RC(copy(a, HR_KERNEL_FULL, &b), rcOk)) {
         OT_RC(core_result(kl_core_Handle_Revoke(&cl, H(a), &rc), &rc), rcOk);
         OT_FAILS(sid(b, &s1));
         OT_FAILS(sid(a, &s1)); /* Revoke closes the handle itself too */
         core_result(kl_core_Handle_Close(&cl, H(b), &rc), &rc);
     }
     /* RevokeSubtree: the descendants go, the handle stays. */
-    if (OT_RC(copy(core_handle(), HR_KERNEL_FULL, &a), rcOk) && OT_RC(copy(a, HR_KERNEL_FULL, &b), rcOk) && OT_RC(copy(b, HR_KERNEL_FULL, &c), rcOk)) {
-        OT_RC(core_result(kl_core_Handle_RevokeSubtree(&cl, H(a), H(kl_core_Types_InvalidHandleValue), &rc), &rc),
+    if (OT_RC(copy(core_handle(), HR_KERNEL_FULL, &a), rcOk) &&
+        OT_RC(copy(a, HR_KERNEL_FULL, &b), rcOk) && OT_RC(copy(b, HR_KERNEL_FULL, &c), rcOk)) {
+        OT_RC(core_result(
+                  kl_core_Handle_RevokeSubtree(&cl, H(a), H(kl_core_Types_InvalidHandleValue), &rc),
+                  &rc),
               rcOk);
         OT_RC(sid(a, &s1), rcOk);
         OT_FAILS(sid(b, &s1));
@@ -322,34 +334,48 @@ static void task(void)
     if (OT_RC(core_result(kl_core_Task_GetPath(&cl, &s, &rc), &rc), rcOk))
         OT_TRUE(strstr(s, "os_core") != NULL);
 
-    idl_handle_t child = { 0 };
-    OT_RC(core_result(kl_core_Task_Create(&cl, "Nobody", "ostest.Child", "no_such_file", 0, 10, 0, &child, &rc), &rc),
+    idl_handle_t child = {0};
+    OT_RC(core_result(kl_core_Task_Create(&cl, "Nobody", "ostest.Child", "no_such_file", 0, 10, 0,
+                                          &child, &rc),
+                      &rc),
           rcNotFound);
-    OT_FAILS(core_result(kl_core_Task_Create(&cl, "", "ostest.Child", "os_child", 0, 10, 0, &child, &rc), &rc));
+    OT_FAILS(core_result(
+        kl_core_Task_Create(&cl, "", "ostest.Child", "os_child", 0, 10, 0, &child, &rc), &rc));
     /* Names appear in kernel console lines: a control byte in one could forge a kernel line. */
-    OT_RC(core_result(kl_core_Task_Create(&cl, "Bad\nkss: denied", "ostest.Child", "os_child", 0, 10, 0, &child, &rc), &rc),
+    OT_RC(core_result(kl_core_Task_Create(&cl, "Bad\nkss: denied", "ostest.Child", "os_child", 0,
+                                          10, 0, &child, &rc),
+                      &rc),
           rcInvalidArgument);
-    OT_RC(core_result(kl_core_Task_Create(&cl, "Bad\rName", "ostest.Child", "os_child", 0, 10, 0, &child, &rc), &rc),
+    OT_RC(core_result(kl_core_Task_Create(&cl, "Bad\rName", "ostest.Child", "os_child", 0, 10, 0,
+                                          &child, &rc),
+                      &rc),
           rcInvalidArgument);
 
     /* A child that uses a handle we transfer into it. */
-    if (OT_RC(core_result(kl_core_Task_Create(&cl, "Child1", "ostest.Child", "os_child", 0, 10, 0, &child, &rc), &rc),
+    if (OT_RC(core_result(kl_core_Task_Create(&cl, "Child1", "ostest.Child", "os_child", 0, 10, 0,
+                                              &child, &rc),
+                          &rc),
               rcOk)) {
         uint32_t task = child.handle;
         kl_core_Types_Pid pid = 0, own = 0;
         OT_RC(core_result(kl_core_Task_GetPid(&cl, H(task), &pid, &rc), &rc), rcOk);
         OT_TRUE(pid != 0);
-        OT_RC(core_result(kl_core_Task_GetPid(&cl, H(kl_core_Types_InvalidHandleValue), &own, &rc), &rc), rcOk);
+        OT_RC(core_result(kl_core_Task_GetPid(&cl, H(kl_core_Types_InvalidHandleValue), &own, &rc),
+                          &rc),
+              rcOk);
         OT_TRUE(own != 0 && own != pid); /* InvalidHandleValue: the caller's own pid */
         uint32_t mine = 0;
         kl_core_Types_HandleValue theirs = kl_core_Types_InvalidHandleValue;
         if (OT_RC(copy(core_handle(), HR_KERNEL_FULL, &mine), rcOk))
-            OT_RC(core_result(kl_core_Task_TransferHandle(&cl, H(task), H(mine), H(kl_core_Types_InvalidHandleValue),
+            OT_RC(core_result(kl_core_Task_TransferHandle(&cl, H(task), H(mine),
+                                                          H(kl_core_Types_InvalidHandleValue),
                                                           HR_IPC_CALL, &theirs, &rc),
                               &rc),
                   rcOk);
-        static const uint8_t junk[40] = { 1, 2, 3 };
-        OT_RC(core_result(kl_core_Task_SetEnv(&cl, H(task), (struct idl_seq){ .data = junk, .count = sizeof junk }, &rc),
+        static const uint8_t junk[40] = {1, 2, 3};
+        OT_RC(core_result(kl_core_Task_SetEnv(&cl, H(task),
+                                              (struct idl_seq){.data = junk, .count = sizeof junk},
+                                              &rc),
                           &rc),
               rcBadFormat);
         _Alignas(8) uint8_t blob[256];
@@ -360,13 +386,17 @@ static void task(void)
         scp_arg(&b, "gift");
         scp_conn(&b, "gift", theirs);
         OT_RC(scp_finish(&b, &len), rcOk);
-        OT_RC(core_result(kl_core_Task_SetEnv(&cl, H(task), (struct idl_seq){ .data = blob, .count = (uint32_t)len }, &rc),
-                          &rc),
+        OT_RC(core_result(
+                  kl_core_Task_SetEnv(&cl, H(task),
+                                      (struct idl_seq){.data = blob, .count = (uint32_t)len}, &rc),
+                  &rc),
               rcOk);
         OT_RC(core_result(kl_core_Task_Resume(&cl, H(task), &rc), &rc), rcOk);
         OT_FAILS(core_result(kl_core_Task_Resume(&cl, H(task), &rc), &rc)); /* already running */
-        OT_FAILS(core_result(kl_core_Task_SetEnv(&cl, H(task), (struct idl_seq){ .data = blob, .count = (uint32_t)len }, &rc),
-                             &rc)); /* too late */
+        OT_FAILS(core_result(
+            kl_core_Task_SetEnv(&cl, H(task),
+                                (struct idl_seq){.data = blob, .count = (uint32_t)len}, &rc),
+            &rc)); /* too late */
         kl_core_Task_TaskExitReason why = 99;
         struct kl_core_Task_TaskExitInfo info;
         if (OT_RC(spawn_wait(task, 5000, &why, &info), rcOk)) {
@@ -410,7 +440,8 @@ static void sync(void)
     OT_RC(core_sync_wake(&futex_word, 1, &woken), rcOk);
     OT_EQ(woken, 0);
     OT_FAILS(core_sync_wait((const volatile uint32_t *)(uintptr_t)KERNEL_VA, 0, 10));
-    OT_FAILS(core_sync_wait((const volatile uint32_t *)(uintptr_t)((uintptr_t)&futex_word + 1), 0, 10)); /* misaligned */
+    OT_FAILS(core_sync_wait((const volatile uint32_t *)(uintptr_t)((uintptr_t)&futex_word + 1), 0,
+                            10)); /* misaligned */
 
     struct thread t;
     progress = 0;
@@ -434,12 +465,15 @@ static void hal(void)
     CL(hal_HAL, CORE_MSG_MEDIUM);
     static const char msg[] = "os_core: HAL.DebugWrite works\n";
     OT_RC(core_debug_write(msg, sizeof msg - 1), rcOk);
-    OT_RC(core_result(kl_core_HAL_DebugWrite(&cl, (struct idl_seq){ .data = msg, .count = 0 }, &rc), &rc), rcOk);
+    OT_RC(core_result(kl_core_HAL_DebugWrite(&cl, (struct idl_seq){.data = msg, .count = 0}, &rc),
+                      &rc),
+          rcOk);
     const char *value = NULL;
     /* Only the allow-listed parameters are answered (kern/klcore/HAL.c): an allowed one that is
      * not set is rcNotFound, anything else rcAccessDenied, set or not. */
     OT_RC(core_result(kl_core_HAL_GetEnv(&cl, "bench.nomon", &value, &rc), &rc), rcNotFound);
-    OT_RC(core_result(kl_core_HAL_GetEnv(&cl, "no.such.parameter", &value, &rc), &rc), rcAccessDenied);
+    OT_RC(core_result(kl_core_HAL_GetEnv(&cl, "no.such.parameter", &value, &rc), &rc),
+          rcAccessDenied);
     /* Entropy: exactly the bytes asked for, two draws differ, more than EntropyMax refused. */
     struct idl_seq a = {0}, b = {0};
     uint8_t first[32] = {0};
@@ -453,7 +487,8 @@ static void hal(void)
     OT_EQ(a.count, 5);
     OT_RC(core_result(kl_core_HAL_GetEntropy(&cl, &a, 0, &rc), &rc), rcOk);
     OT_EQ(a.count, 0);
-    OT_RC(core_result(kl_core_HAL_GetEntropy(&cl, &a, kl_core_HAL_EntropyMax + 1, &rc), &rc), rcOutOfRange);
+    OT_RC(core_result(kl_core_HAL_GetEntropy(&cl, &a, kl_core_HAL_EntropyMax + 1, &rc), &rc),
+          rcOutOfRange);
     /* A method the kernel does not serve: a named refusal, never success. */
     uint64_t v;
     Retcode r = core_result(kl_core_HAL_GetPrivReg(&cl, "cr0", &v, &rc), &rc);
@@ -463,7 +498,7 @@ static void hal(void)
 static Retcode fs_open(const char *name, uint32_t *h)
 {
     CL(fs_FS, CORE_MSG_SMALL);
-    idl_handle_t out = { 0 };
+    idl_handle_t out = {0};
     Retcode r = core_result(kl_core_FS_Open(&cl, name, &out, &rc), &rc);
     *h = out.handle;
     return r;
@@ -493,7 +528,7 @@ static void fs(void)
         OT_RC(core_result(kl_core_FS_GetSize(&cl, H(h), &size, &rc), &rc), rcOk);
         OT_EQ(size, sizeof text - 1);
         uint32_t got = 0;
-        struct idl_seq data = { 0 };
+        struct idl_seq data = {0};
         if (OT_RC(core_result(kl_core_FS_Read(&cl, H(h), 0, &got, &data, &rc), &rc), rcOk)) {
             OT_EQ(got, sizeof text - 1);
             OT_TRUE(data.count >= got && memcmp(data.data, text, sizeof text - 1) == 0);

@@ -31,7 +31,7 @@ int main(int argc, char **argv)
     } else if (strcmp(what, "write") == 0) {
         *(volatile uint8_t *)(uintptr_t)&main = 0xC3;
     } else if (strcmp(what, "exec") == 0) {
-        uint8_t code[16] = { 0xC3 };
+        uint8_t code[16] = {0xC3};
         ((void (*)(void))(uintptr_t)code)();
     } else if (strcmp(what, "ud") == 0) {
         __asm__ volatile("ud2");

@@ -22,7 +22,9 @@
 
 #include "ostest.h"
 
-#define FORGED "kss: denied request Forger[ostest.Forger] -> kernel[kl.core.Core] vmm.VMM.Allocate: rule at forged/ostest.psl:"
+#define FORGED                                                                                     \
+    "kss: denied request Forger[ostest.Forger] -> kernel[kl.core.Core] vmm.VMM.Allocate: rule at " \
+    "forged/ostest.psl:"
 
 static Retcode write_raw(const char *s)
 {
@@ -36,7 +38,9 @@ static void forge_console(void)
     OT_RC(write_raw("\r" FORGED "3:1\n"), rcOk);
     OT_RC(write_raw("\x1b[2K\r" FORGED "4:1\n"), rcOk);
     OT_RC(write_raw("kss: denied "), rcOk);
-    OT_RC(write_raw("request Forger[ostest.Forger] -> kernel[kl.core.Core] vmm.VMM.Allocate: rule at forged/ostest.psl:5:1\n"), rcOk);
+    OT_RC(write_raw("request Forger[ostest.Forger] -> kernel[kl.core.Core] vmm.VMM.Allocate: rule "
+                    "at forged/ostest.psl:5:1\n"),
+          rcOk);
     /* Leave a line open while the other tests write theirs, then go on with a forged one. */
     OT_RC(write_raw("os_forge: an open line"), rcOk);
     core_thread_sleep(200);
@@ -55,7 +59,8 @@ static Retcode get_env(const char *name, const char **value)
 static bool get_env_refused(void)
 {
     /* Set on this image's boot line (test/os/grub.cfg): ksm=ksm_test init=einit_test. */
-    static const char *const kernel_params[] = {"ksm", "init", "ksmkill", "selftest", "fault", "romfs.cat", "", "no.such.parameter"};
+    static const char *const kernel_params[] = {
+        "ksm", "init", "ksmkill", "selftest", "fault", "romfs.cat", "", "no.such.parameter"};
     bool stopped = true;
     for (size_t i = 0; i < sizeof kernel_params / sizeof kernel_params[0]; i++) {
         const char *v = NULL;

@@ -41,7 +41,7 @@
 #define ARENA_KEEP (1ull << 20) /* the committed start of the arena: never changed by a fuzz call */
 #define USER_TOP 0x0000800000000000ull
 #define ZONE_SIZE (128u << 10)
-#define JUNK_AT (64u << 10)     /* the junk half of a worker's zone */
+#define JUNK_AT (64u << 10) /* the junk half of a worker's zone */
 
 /* ---- shared state (written by main before the workers start, read-only after) ---- */
 
@@ -49,7 +49,7 @@ static const char *result_name = "os_fuzz";
 static uint64_t seed = 1, target_calls = 20000, seconds_limit;
 static uint32_t nworkers = 3;
 static uint32_t core, probe_handle;
-static uint64_t arena_lo, arena_hi;   /* the fuzzer's own reserved range: VMM changes go here */
+static uint64_t arena_lo, arena_hi; /* the fuzzer's own reserved range: VMM changes go here */
 static uint64_t ticks_per_ms = 1;
 static uint64_t start_tsc, deadline_tsc;
 static uint32_t essential[MAX_WORKERS + 4];
@@ -65,10 +65,10 @@ struct worker {
     struct thread th;
     struct fz_rng rng;
     struct fz_pools pools;
-    uint64_t cross;                     /* a committed page whose next page is unmapped */
-    uint64_t zone;                      /* this worker's 128 KiB of the arena's committed MiB:
+    uint64_t cross;  /* a committed page whose next page is unmapped */
+    uint64_t zone;   /* this worker's 128 KiB of the arena's committed MiB:
                                          * 64 KiB for requests, 64 KiB of random bytes (junk) */
-    uint64_t jcross;                    /* like cross, full of random bytes */
+    uint64_t jcross; /* like cross, full of random bytes */
     _Alignas(8) uint8_t req[MSG_CAP];
     _Alignas(8) uint8_t res[MSG_CAP];
 };
@@ -205,7 +205,8 @@ static bool guard(uint8_t *msg, size_t len)
             fz_write_plain(msg, fz_param(m, "routine"), (uint64_t)(uintptr_t)fz_thread_entry);
             fz_write_plain(msg, fz_param(m, "context"), (uint64_t)(uintptr_t)fz_child_thread);
             p = fz_param(m, "priority");
-            if (fz_read_plain(msg, p) > THREAD_PRIO_DEFAULT && fz_read_plain(msg, p) <= THREAD_PRIO_MAX)
+            if (fz_read_plain(msg, p) > THREAD_PRIO_DEFAULT &&
+                fz_read_plain(msg, p) <= THREAD_PRIO_MAX)
                 fz_write_plain(msg, p, THREAD_PRIO_DEFAULT);
             return true;
         case kl_core_Thread_Sleep_MID:
@@ -227,9 +228,10 @@ static bool guard(uint8_t *msg, size_t len)
             return !is_essential(fz_read_handle(msg, fz_param(m, "handle")));
         return true;
     case kl_core_Core_EP_vmm_VMM:
-        if (mid == kl_core_VMM_Free_MID || mid == kl_core_VMM_Decommit_MID || mid == kl_core_VMM_Protect_MID ||
-            mid == kl_core_VMM_Commit_MID)
-            return range_ok(fz_read_plain(msg, fz_param(m, "va")), fz_read_plain(msg, fz_param(m, "size")));
+        if (mid == kl_core_VMM_Free_MID || mid == kl_core_VMM_Decommit_MID ||
+            mid == kl_core_VMM_Protect_MID || mid == kl_core_VMM_Commit_MID)
+            return range_ok(fz_read_plain(msg, fz_param(m, "va")),
+                            fz_read_plain(msg, fz_param(m, "size")));
         return true;
     case kl_core_Core_EP_hal_HAL:
         if (mid == kl_core_HAL_DebugWrite_MID) {
@@ -250,15 +252,15 @@ static bool guard(uint8_t *msg, size_t len)
 /* ---- the three kinds of call ---- */
 
 static const uint32_t served_eps[] = {
-    kl_core_Core_EP_vmm_VMM, kl_core_Core_EP_thread_Thread, kl_core_Core_EP_handle_Handle,
-    kl_core_Core_EP_task_Task, kl_core_Core_EP_sync_Sync, kl_core_Core_EP_fs_FS,
-    kl_core_Core_EP_hal_HAL, kl_core_Core_EP_audit_Audit,
+    kl_core_Core_EP_vmm_VMM,   kl_core_Core_EP_thread_Thread, kl_core_Core_EP_handle_Handle,
+    kl_core_Core_EP_task_Task, kl_core_Core_EP_sync_Sync,     kl_core_Core_EP_fs_FS,
+    kl_core_Core_EP_hal_HAL,   kl_core_Core_EP_audit_Audit,
 };
 
 /* Points the string parameter `name` of the request in buf (len bytes, method m) at a copy of
  * text appended to its arena, when the method's arena bound allows; returns the new length. */
-static size_t set_string(uint8_t *buf, size_t len, size_t cap, const struct idl_method_desc *m, const char *name,
-                         const char *text)
+static size_t set_string(uint8_t *buf, size_t len, size_t cap, const struct idl_method_desc *m,
+                         const char *name, const char *text)
 {
     const struct idl_param_desc *p = fz_param(m, name);
     struct idl_header h;
@@ -280,16 +282,19 @@ static size_t set_string(uint8_t *buf, size_t len, size_t cap, const struct idl_
 static size_t make_core_request(struct worker *w)
 {
     struct fz_rng *r = &w->rng;
-    uint32_t ep = fz_chance(r, 85) ? served_eps[fz_below(r, sizeof served_eps / sizeof served_eps[0])]
-                                   : fz_below(r, kl_core_Core_ENDPOINT_COUNT + 2);
+    uint32_t ep = fz_chance(r, 85)
+                      ? served_eps[fz_below(r, sizeof served_eps / sizeof served_eps[0])]
+                      : fz_below(r, kl_core_Core_ENDPOINT_COUNT + 2);
     size_t len = 0;
-    const struct idl_interface_desc *i = ep < kl_core_Core_ENDPOINT_COUNT ? kl_core_Core_endpoints[ep].iface : NULL;
+    const struct idl_interface_desc *i =
+        ep < kl_core_Core_ENDPOINT_COUNT ? kl_core_Core_endpoints[ep].iface : NULL;
     if (i != NULL && i->nmethods != 0 && fz_chance(r, 97)) {
         const struct idl_method_desc *m = &i->methods[fz_below(r, i->nmethods)];
         len = fz_gen_request(r, &w->pools, ep, m, w->req, sizeof w->req);
         /* Now and then a process from a program that exists, so that creation (ELF load,
          * address space, handles) and its undoing are fuzzed too, not only the refusals. */
-        if (len != 0 && ep == kl_core_Core_EP_task_Task && m->id == kl_core_Task_Create_MID && fz_chance(r, 40))
+        if (len != 0 && ep == kl_core_Core_EP_task_Task && m->id == kl_core_Task_Create_MID &&
+            fz_chance(r, 40))
             len = set_string(w->req, len, sizeof w->req, m, "path", "os_probe_server");
     }
     if (len == 0) { /* an endpoint or method that does not exist */
@@ -311,7 +316,8 @@ static void learn(struct worker *w, size_t res_len)
     uint32_t ep, mid;
     memcpy(&ep, w->req, 4);
     memcpy(&mid, w->req + 4, 4);
-    if (ep == kl_core_Core_EP_vmm_VMM && mid == kl_core_VMM_Allocate_MID && res_len >= IDL_HEADER_SIZE + 8) {
+    if (ep == kl_core_Core_EP_vmm_VMM && mid == kl_core_VMM_Allocate_MID &&
+        res_len >= IDL_HEADER_SIZE + 8) {
         uint64_t va;
         memcpy(&va, w->res + IDL_HEADER_SIZE, 8);
         if (va != 0 && w->pools.naddrs < FZ_ADDR_MAX)
@@ -344,16 +350,27 @@ static uint64_t pick_out_ptr(struct worker *w)
 {
     struct fz_rng *r = &w->rng;
     switch (fz_below(r, 10)) {
-    case 0: return 0;
-    case 1: return 0x1000;                                   /* unmapped, low */
-    case 2: return 0xffffffff80000000ull + fz_below(r, 1u << 20); /* kernel image */
-    case 3: return 0xffff800000000000ull + ((uint64_t)fz_below(r, 1u << 20) << 12); /* kernel direct map */
-    case 4: return USER_TOP + fz_below(r, 4096);              /* non-canonical */
-    case 5: return 0x8000000000000000ull;                     /* non-canonical */
-    case 6: return (uint64_t)(uintptr_t)main;                 /* read-only text */
-    case 7: return w->cross + 4096 - fz_below(r, 256);        /* crosses into an unmapped page */
-    case 8: return w->zone + fz_below(r, ZONE_SIZE - 4096);   /* its arena zone, misaligned too */
-    default: return (uint64_t)(uintptr_t)w->res + fz_below(r, 8);
+    case 0:
+        return 0;
+    case 1:
+        return 0x1000; /* unmapped, low */
+    case 2:
+        return 0xffffffff80000000ull + fz_below(r, 1u << 20); /* kernel image */
+    case 3:
+        return 0xffff800000000000ull +
+               ((uint64_t)fz_below(r, 1u << 20) << 12); /* kernel direct map */
+    case 4:
+        return USER_TOP + fz_below(r, 4096); /* non-canonical */
+    case 5:
+        return 0x8000000000000000ull; /* non-canonical */
+    case 6:
+        return (uint64_t)(uintptr_t)main; /* read-only text */
+    case 7:
+        return w->cross + 4096 - fz_below(r, 256); /* crosses into an unmapped page */
+    case 8:
+        return w->zone + fz_below(r, ZONE_SIZE - 4096); /* its arena zone, misaligned too */
+    default:
+        return (uint64_t)(uintptr_t)w->res + fz_below(r, 8);
     }
 }
 
@@ -364,14 +381,19 @@ static uint64_t pick_in_ptr(struct worker *w)
 {
     struct fz_rng *r = &w->rng;
     switch (fz_below(r, 8)) {
-    case 0: return w->jcross + 4096 - fz_below(r, 256);       /* crosses into an unmapped page */
-    case 1: return w->zone + JUNK_AT + fz_below(r, 4096);      /* random bytes, misaligned too */
-    case 2: return w->zone + JUNK_AT + 8 * fz_below(r, 512);
+    case 0:
+        return w->jcross + 4096 - fz_below(r, 256); /* crosses into an unmapped page */
+    case 1:
+        return w->zone + JUNK_AT + fz_below(r, 4096); /* random bytes, misaligned too */
+    case 2:
+        return w->zone + JUNK_AT + 8 * fz_below(r, 512);
     default: {
         uint64_t p = pick_out_ptr(w);
         /* the unreadable and read-only places of pick_out_ptr (not its writable ones) */
-        return (p >= w->zone && p < w->zone + ZONE_SIZE) || (p >= w->cross && p < w->cross + 4096) ||
-                       (p >= (uint64_t)(uintptr_t)w->res && p < (uint64_t)(uintptr_t)w->res + sizeof w->res)
+        return (p >= w->zone && p < w->zone + ZONE_SIZE) ||
+                       (p >= w->cross && p < w->cross + 4096) ||
+                       (p >= (uint64_t)(uintptr_t)w->res &&
+                        p < (uint64_t)(uintptr_t)w->res + sizeof w->res)
                    ? w->zone + JUNK_AT
                    : p;
     }
@@ -380,8 +402,9 @@ static uint64_t pick_in_ptr(struct worker *w)
 
 static uint64_t pick_len(struct fz_rng *r)
 {
-    static const uint64_t edge[] = {0, 1, 23, 24, 25, 4095, 4096, 8192, 65536, 65537, 1u << 20,
-                                    0x7fffffffull, 0xffffffffull, ~0ull};
+    static const uint64_t edge[] = {
+        0,    1, 23, 24, 25, 4095, 4096, 8192, 65536, 65537, 1u << 20, 0x7fffffffull, 0xffffffffull,
+        ~0ull};
     return fz_chance(r, 50) ? edge[fz_below(r, sizeof edge / sizeof edge[0])] : fz_below(r, 9000);
 }
 
@@ -390,9 +413,12 @@ static uint64_t pick_len(struct fz_rng *r)
 static void raw_fuzz(struct worker *w)
 {
     struct fz_rng *r = &w->rng;
-    uint64_t nr = fz_chance(r, 80) ? fz_below(r, SYS_COUNT) : fz_chance(r, 50) ? fz_below(r, 64) : fz_next(r);
+    uint64_t nr = fz_chance(r, 80)   ? fz_below(r, SYS_COUNT)
+                  : fz_chance(r, 50) ? fz_below(r, 64)
+                                     : fz_next(r);
     uint64_t a0 = fz_chance(r, 30) ? fz_next(r) : fz_pick_handle(r, &w->pools);
-    uint64_t a1 = pick_in_ptr(w), a2 = pick_len(r), a3 = fz_next(r), a4 = pick_len(r), a5 = fz_next(r);
+    uint64_t a1 = pick_in_ptr(w), a2 = pick_len(r), a3 = fz_next(r), a4 = pick_len(r),
+             a5 = fz_next(r);
     switch (nr) {
     case SYS_CALL:
         /* On the kernel handle the request is whatever lies at a1: the last answer, this
@@ -495,7 +521,8 @@ static uint64_t param_u64(const char *name, uint64_t dflt)
     CORE_CLIENT(cl, kl_core_Core_EP_hal_HAL, CORE_MSG_SMALL);
     const char *value = NULL;
     kl_core_Types_Retcode rc = rcFail;
-    if (core_result(kl_core_HAL_GetEnv(&cl, name, &value, &rc), &rc) != rcOk || value == NULL || value[0] == 0)
+    if (core_result(kl_core_HAL_GetEnv(&cl, name, &value, &rc), &rc) != rcOk || value == NULL ||
+        value[0] == 0)
         return dflt;
     return strtoul(value, NULL, 0);
 }
@@ -559,7 +586,8 @@ static bool ping(struct idl_client *cl, uint32_t i, uint64_t *ms)
         data[k] = (uint8_t)(i + k);
     struct idl_seq back = {0};
     uint64_t served = 0, t0 = rdtsc();
-    Retcode r = ostest_Probe_Echo(cl, (struct idl_seq){.data = data, .count = sizeof data}, &back, &served);
+    Retcode r =
+        ostest_Probe_Echo(cl, (struct idl_seq){.data = data, .count = sizeof data}, &back, &served);
     *ms = (rdtsc() - t0) / ticks_per_ms;
     return r == rcOk && back.count == sizeof data && memcmp(back.data, data, sizeof data) == 0;
 }
@@ -589,7 +617,8 @@ int main(int argc, char **argv)
     uint64_t ms;
     OT_TRUE(ping(&pcl, 0, &ms)); /* served before the fuzzing starts */
 
-    if (!OT_RC(vmm_call_allocate(0, ARENA_SIZE, BASTION_VMM_READ | BASTION_VMM_WRITE, &arena_lo), rcOk))
+    if (!OT_RC(vmm_call_allocate(0, ARENA_SIZE, BASTION_VMM_READ | BASTION_VMM_WRITE, &arena_lo),
+               rcOk))
         return ot_end();
     arena_hi = arena_lo + ARENA_SIZE;
     /* The first MiB of the arena is committed (the pointer tests copy requests there). */
@@ -610,10 +639,14 @@ int main(int argc, char **argv)
         struct worker *w = &workers[i];
         w->rng.s = seed * 0x100000001b3ull + i;
         uint64_t two = 0, jtwo = 0;
-        if (!OT_RC(vmm_call_allocate(0, 2 * USER_PAGE_SIZE, BASTION_VMM_READ | BASTION_VMM_WRITE | BASTION_VMM_COMMIT, &two),
+        if (!OT_RC(vmm_call_allocate(0, 2 * USER_PAGE_SIZE,
+                                     BASTION_VMM_READ | BASTION_VMM_WRITE | BASTION_VMM_COMMIT,
+                                     &two),
                    rcOk) ||
             !OT_RC(vmm_call_free(two + USER_PAGE_SIZE, USER_PAGE_SIZE), rcOk) ||
-            !OT_RC(vmm_call_allocate(0, 2 * USER_PAGE_SIZE, BASTION_VMM_READ | BASTION_VMM_WRITE | BASTION_VMM_COMMIT, &jtwo),
+            !OT_RC(vmm_call_allocate(0, 2 * USER_PAGE_SIZE,
+                                     BASTION_VMM_READ | BASTION_VMM_WRITE | BASTION_VMM_COMMIT,
+                                     &jtwo),
                    rcOk) ||
             !OT_RC(vmm_call_free(jtwo + USER_PAGE_SIZE, USER_PAGE_SIZE), rcOk))
             return ot_end();
@@ -628,9 +661,17 @@ int main(int argc, char **argv)
             uint64_t v = fz_next(&w->rng);
             memcpy((void *)(uintptr_t)(w->jcross + k), &v, 8);
         }
-        uint64_t addrs[] = {arena_lo, arena_lo + (1u << 20), arena_lo + (1u << 20) - 8, arena_hi - USER_PAGE_SIZE,
-                            two + USER_PAGE_SIZE - 4, two + USER_PAGE_SIZE, 0x1000, 0xffffffff80000000ull,
-                            0xffff800000000000ull, USER_TOP, (uint64_t)(uintptr_t)main,
+        uint64_t addrs[] = {arena_lo,
+                            arena_lo + (1u << 20),
+                            arena_lo + (1u << 20) - 8,
+                            arena_hi - USER_PAGE_SIZE,
+                            two + USER_PAGE_SIZE - 4,
+                            two + USER_PAGE_SIZE,
+                            0x1000,
+                            0xffffffff80000000ull,
+                            0xffff800000000000ull,
+                            USER_TOP,
+                            (uint64_t)(uintptr_t)main,
                             (uint64_t)(uintptr_t)w->res};
         for (uint32_t k = 0; k < sizeof addrs / sizeof addrs[0]; k++)
             w->pools.addr[w->pools.naddrs++] = addrs[k];
@@ -639,8 +680,9 @@ int main(int argc, char **argv)
         fz_pool_add_handle(&w->rng, &w->pools, main_thread);
     }
 
-    printf("%s: seed %llu, %u threads, %llu calls%s%llu s\n", name, (unsigned long long)seed, nworkers,
-           (unsigned long long)target_calls, target_calls ? " or " : ", ", (unsigned long long)seconds_limit);
+    printf("%s: seed %llu, %u threads, %llu calls%s%llu s\n", name, (unsigned long long)seed,
+           nworkers, (unsigned long long)target_calls, target_calls ? " or " : ", ",
+           (unsigned long long)seconds_limit);
     start_tsc = rdtsc();
     deadline_tsc = seconds_limit ? start_tsc + seconds_limit * 1000 * ticks_per_ms : 0;
     /* Workers are created with their thread handles and tids known before any fuzzing (their
@@ -648,22 +690,24 @@ int main(int argc, char **argv)
     stop = 0;
     uint32_t started = 0;
     for (uint32_t i = 0; i < nworkers; i++)
-        if (OT_RC(thread_create(&workers[i].th, worker_main, &workers[i], THREAD_PRIO_DEFAULT, 0), rcOk)) {
+        if (OT_RC(thread_create(&workers[i].th, worker_main, &workers[i], THREAD_PRIO_DEFAULT, 0),
+                  rcOk)) {
             protected_tid[nprotected++] = workers[i].th.tid;
             essential[nessential++] = workers[i].th.handle;
             started++;
         }
     /* Where everything is, so that a fault address in the kernel's log can be placed. */
-    printf("%s: main tid %u, arena %#llx-%#llx\n", name, protected_tid[0], (unsigned long long)arena_lo,
-           (unsigned long long)arena_hi);
+    printf("%s: main tid %u, arena %#llx-%#llx\n", name, protected_tid[0],
+           (unsigned long long)arena_lo, (unsigned long long)arena_hi);
     for (uint32_t i = 0; i < started; i++) {
         CORE_CLIENT(cl, kl_core_Core_EP_thread_Thread, CORE_MSG_SMALL);
         struct kl_core_Thread_ThreadInfo info = {0};
         kl_core_Types_Retcode rc = rcFail;
         (void)kl_core_Thread_GetInfo(&cl, core_handle_arg(workers[i].th.handle), &info, &rc);
-        printf("%s: worker tid %u, stack %#llx+%#llx, cross %#llx, jcross %#llx\n", name, workers[i].th.tid,
-               (unsigned long long)info.stackBase, (unsigned long long)info.stackSize,
-               (unsigned long long)workers[i].cross, (unsigned long long)workers[i].jcross);
+        printf("%s: worker tid %u, stack %#llx+%#llx, cross %#llx, jcross %#llx\n", name,
+               workers[i].th.tid, (unsigned long long)info.stackBase,
+               (unsigned long long)info.stackSize, (unsigned long long)workers[i].cross,
+               (unsigned long long)workers[i].jcross);
     }
     go = 1;
 
@@ -688,11 +732,13 @@ int main(int argc, char **argv)
     }
     uint64_t took = elapsed_ms();
     uint64_t made = calls_core + calls_raw + calls_ptr;
-    printf("%s: seed %llu: %llu calls (%llu core, %llu raw, %llu pointer; %llu skipped to stay alive) in %llu ms, "
+    printf("%s: seed %llu: %llu calls (%llu core, %llu raw, %llu pointer; %llu skipped to stay "
+           "alive) in %llu ms, "
            "%llu calls/s\n",
            name, (unsigned long long)seed, (unsigned long long)made, (unsigned long long)calls_core,
-           (unsigned long long)calls_raw, (unsigned long long)calls_ptr, (unsigned long long)calls_skipped,
-           (unsigned long long)took, (unsigned long long)(made * 1000 / (took ? took : 1)));
+           (unsigned long long)calls_raw, (unsigned long long)calls_ptr,
+           (unsigned long long)calls_skipped, (unsigned long long)took,
+           (unsigned long long)(made * 1000 / (took ? took : 1)));
     OT_EQ(started, nworkers);
     if (target_calls != 0 && seconds_limit == 0)
         OT_TRUE(made + calls_skipped >= target_calls);
@@ -703,8 +749,8 @@ int main(int argc, char **argv)
             pings_ok++;
         pings++;
     }
-    printf("%s: bystander served %llu of %llu calls, slowest %llu ms\n", name, (unsigned long long)pings_ok,
-           (unsigned long long)pings, (unsigned long long)slowest);
+    printf("%s: bystander served %llu of %llu calls, slowest %llu ms\n", name,
+           (unsigned long long)pings_ok, (unsigned long long)pings, (unsigned long long)slowest);
     OT_EQ(pings_ok, pings);
     return ot_end();
 }

@@ -22,14 +22,16 @@ static struct idl_client cl;
 
 static void round_trips(void)
 {
-    static const uint32_t sizes[] = { 0, 1, 7, 8, 100, 1000, 4095, 4096 };
+    static const uint32_t sizes[] = {0, 1, 7, 8, 100, 1000, 4095, 4096};
     for (unsigned i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         uint32_t n = sizes[i];
         for (uint32_t k = 0; k < n; k++)
             data[k] = (uint8_t)(k * 7 + i);
-        struct idl_seq back = { 0 };
+        struct idl_seq back = {0};
         uint64_t served = 0;
-        if (!OT_RC(ostest_Probe_Echo(&cl, (struct idl_seq){ .data = data, .count = n }, &back, &served), rcOk))
+        if (!OT_RC(
+                ostest_Probe_Echo(&cl, (struct idl_seq){.data = data, .count = n}, &back, &served),
+                rcOk))
             continue;
         OT_EQ(back.count, n);
         OT_TRUE(back.count != n || n == 0 || memcmp(back.data, data, n) == 0);
@@ -40,7 +42,8 @@ static void round_trips(void)
     for (int i = 0; i < 200 && ok; i++) {
         struct idl_seq back;
         uint64_t served;
-        ok = ostest_Probe_Echo(&cl, (struct idl_seq){ .data = data, .count = 16 }, &back, &served) == rcOk;
+        ok = ostest_Probe_Echo(&cl, (struct idl_seq){.data = data, .count = 16}, &back, &served) ==
+             rcOk;
         if (i == 0)
             first = served;
         last = served;
@@ -51,15 +54,17 @@ static void round_trips(void)
     struct idl_seq back;
     uint64_t served;
     static uint8_t big[ostest_Probe_DataMax + 1];
-    OT_RC(ostest_Probe_Echo(&cl, (struct idl_seq){ .data = big, .count = sizeof big }, &back, &served),
-          rcBadMessage);
+    OT_RC(
+        ostest_Probe_Echo(&cl, (struct idl_seq){.data = big, .count = sizeof big}, &back, &served),
+        rcBadMessage);
 }
 
 static void refused_messages(void)
 {
     /* A method or an endpoint the server's class does not have: the KSM refuses it before the
      * server sees it (no policy can grant what the class's EDL does not declare). */
-    struct idl_header h = { .endpoint_id = ostest_ProbeServer_EP_probe, .method_id = 77, .fixed_size = 0 };
+    struct idl_header h = {
+        .endpoint_id = ostest_ProbeServer_EP_probe, .method_id = 77, .fixed_size = 0};
     size_t len = 0;
     OT_RC(ipc_call(ch.handle, &h, sizeof h, res, sizeof res, &len, 2000), rcSecurityDisallow);
     h.endpoint_id = 9;
@@ -91,7 +96,7 @@ static void refused_messages(void)
     uint64_t served;
     struct idl_client small = cl;
     small.res_cap = 64;
-    OT_RC(ostest_Probe_Echo(&small, (struct idl_seq){ .data = data, .count = 1000 }, &back, &served),
+    OT_RC(ostest_Probe_Echo(&small, (struct idl_seq){.data = data, .count = 1000}, &back, &served),
           rcBufferTooSmall);
 }
 
@@ -122,7 +127,8 @@ static void reply_recv_timeout(void)
     struct idl_seq back;
     uint64_t served = 0, lost = 0, refused = 0;
     uint32_t idle = 0;
-    OT_RC(ostest_Probe_Echo(&icl, (struct idl_seq){ .data = data, .count = 3 }, &back, &served), rcOk);
+    OT_RC(ostest_Probe_Echo(&icl, (struct idl_seq){.data = data, .count = 3}, &back, &served),
+          rcOk);
     OT_EQ(back.count, 3);
     Retcode r = rcOk;
     for (int i = 0; i < 50 && r == rcOk && idle != 7; i++) {
@@ -146,8 +152,8 @@ int main(void)
     uint32_t idle = 0;
     Retcode sr = ostest_Probe_Stats(&cl, &served, &lost, &idle, &refused);
     OT_RC(sr, rcOk);
-    OT_TRUE(lost >= 1);     /* our timed-out call */
-    OT_TRUE(refused >= 2);  /* the two undecodable Echo requests */
+    OT_TRUE(lost >= 1);    /* our timed-out call */
+    OT_TRUE(refused >= 2); /* the two undecodable Echo requests */
     OT_TRUE(served >= 200);
     /* The server's Recv and ReplyRecv(token 0) timeouts (50 ms each, long over by now unless
      * the host is very slow): wait for both before calling on "idle", or that call would be
@@ -168,7 +174,8 @@ int main(void)
     struct ipc_channel vch;
     struct idl_client vcl;
     if (OT_RC(ipc_connect(&vch, "victim"), rcOk)) {
-        ipc_client_init(&vcl, &vch, ostest_ProbeServer_EP_probe, vreq, sizeof vreq, vres, sizeof vres);
+        ipc_client_init(&vcl, &vch, ostest_ProbeServer_EP_probe, vreq, sizeof vreq, vres,
+                        sizeof vres);
         vch.timeout_ms = 20000;
         Retcode r = rcOk;
         lost = 0;
@@ -180,7 +187,8 @@ int main(void)
         OT_RC(r, rcOk);
         OT_EQ(lost, 1);
         struct idl_seq back;
-        OT_RC(ostest_Probe_Echo(&vcl, (struct idl_seq){ .data = data, .count = 5 }, &back, &served), rcOk);
+        OT_RC(ostest_Probe_Echo(&vcl, (struct idl_seq){.data = data, .count = 5}, &back, &served),
+              rcOk);
     }
     return ot_end();
 }

@@ -35,9 +35,10 @@ int main(int argc, char **argv)
         uint32_t n = (uint32_t)(1 + (i * 37 + id * 11) % sizeof data);
         for (uint32_t k = 0; k < n; k++)
             data[k] = (uint8_t)(id * 50 + k + i);
-        struct idl_seq back = { 0 };
+        struct idl_seq back = {0};
         uint64_t served = 0;
-        Retcode r = ostest_Probe_Echo(&cl, (struct idl_seq){ .data = data, .count = n }, &back, &served);
+        Retcode r =
+            ostest_Probe_Echo(&cl, (struct idl_seq){.data = data, .count = n}, &back, &served);
         if (r == rcOk && back.count == n && memcmp(back.data, data, n) == 0)
             good++;
         else

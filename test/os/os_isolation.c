@@ -15,7 +15,7 @@
 
 struct crash {
     const char *arg;
-    uint32_t vector; /* 14 page fault, 6 invalid opcode */
+    uint32_t vector;  /* 14 page fault, 6 invalid opcode */
     uint64_t address; /* expected CR2, or 0 to skip the check */
 };
 
@@ -23,12 +23,12 @@ int main(void)
 {
     ot_begin("os_isolation");
     static const struct crash crashes[] = {
-        { "kernel", 14, 0xFFFF800000100000ull },
-        { "null", 14, 0 },
-        { "other", 14, 0x00007F0000000000ull },
-        { "write", 14, 0 },
-        { "exec", 14, 0 },
-        { "ud", 6, 0 },
+        {"kernel", 14, 0xFFFF800000100000ull},
+        {"null", 14, 0},
+        {"other", 14, 0x00007F0000000000ull},
+        {"write", 14, 0},
+        {"exec", 14, 0},
+        {"ud", 6, 0},
     };
     for (unsigned i = 0; i < sizeof crashes / sizeof crashes[0]; i++) {
         const struct crash *c = &crashes[i];
@@ -41,8 +41,8 @@ int main(void)
         struct kl_core_Task_TaskExitInfo info;
         if (!OT_RC(spawn_wait(task, 5000, &why, &info), rcOk))
             continue;
-        if (!ot_check(why == kl_core_Task_TaskExitException, __LINE__, name, "ended with reason %u, status %d",
-                      (unsigned)why, (int)info.u.exitCode))
+        if (!ot_check(why == kl_core_Task_TaskExitException, __LINE__, name,
+                      "ended with reason %u, status %d", (unsigned)why, (int)info.u.exitCode))
             continue;
         ot_check(info.u.fault.vector == c->vector, __LINE__, name, "vector %u, expected %u",
                  (unsigned)info.u.fault.vector, (unsigned)c->vector);
@@ -60,8 +60,10 @@ int main(void)
     uint32_t peeker = 0;
     CORE_CLIENT(cl, kl_core_Core_EP_task_Task, kl_core_Task_TaskEnvMax + CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
-    idl_handle_t child = { 0 };
-    if (OT_RC(core_result(kl_core_Task_Create(&cl, "Crash-peek", "ostest.Crash", "os_crash", 0, 10, 0, &child, &rc), &rc),
+    idl_handle_t child = {0};
+    if (OT_RC(core_result(kl_core_Task_Create(&cl, "Crash-peek", "ostest.Crash", "os_crash", 0, 10,
+                                              0, &child, &rc),
+                          &rc),
               rcOk)) {
         peeker = child.handle;
         _Alignas(8) uint8_t blob[256];
@@ -72,19 +74,22 @@ int main(void)
         scp_arg(&b, "peek");
         scp_arg(&b, addr);
         OT_RC(scp_finish(&b, &len), rcOk);
-        OT_RC(core_result(kl_core_Task_SetEnv(&cl, core_handle_arg(peeker), (struct idl_seq){ .data = blob, .count = (uint32_t)len },
-                                              &rc),
-                          &rc),
+        OT_RC(core_result(
+                  kl_core_Task_SetEnv(&cl, core_handle_arg(peeker),
+                                      (struct idl_seq){.data = blob, .count = (uint32_t)len}, &rc),
+                  &rc),
               rcOk);
         OT_RC(core_result(kl_core_Task_Resume(&cl, core_handle_arg(peeker), &rc), &rc), rcOk);
         kl_core_Task_TaskExitReason why = 99;
         struct kl_core_Task_TaskExitInfo info;
         if (OT_RC(spawn_wait(peeker, 5000, &why, &info), rcOk)) {
-            ot_check(why == kl_core_Task_TaskExitException || (why == kl_core_Task_TaskExitNormal && info.u.exitCode == 99),
-                     __LINE__, "Crash-peek", "reason %u, status %d (66: it read our secret)", (unsigned)why,
-                     (int)info.u.exitCode);
+            ot_check(why == kl_core_Task_TaskExitException ||
+                         (why == kl_core_Task_TaskExitNormal && info.u.exitCode == 99),
+                     __LINE__, "Crash-peek", "reason %u, status %d (66: it read our secret)",
+                     (unsigned)why, (int)info.u.exitCode);
             printf("os_isolation: Crash-peek read %s in its own space: %s\n", addr,
-                   why == kl_core_Task_TaskExitException ? "killed (unmapped there)" : "its own bytes, not ours");
+                   why == kl_core_Task_TaskExitException ? "killed (unmapped there)"
+                                                         : "its own bytes, not ours");
         }
     }
     OT_EQ(secret, 0x5EC7E75EC7E75EC7ull);

@@ -25,9 +25,9 @@
 
 #include "ostest.h"
 
-#define LIMIT (64u * 1024u)     /* ostest.KsmLoad's VMM.Allocate limit in ostest.psl */
-#define WAKE_MAX 4u             /* ostest.KsmLoad's Sync.Wake limit */
-#define MAX_PRINTED 10u         /* wrong verdicts printed one by one; the rest only counted */
+#define LIMIT (64u * 1024u) /* ostest.KsmLoad's VMM.Allocate limit in ostest.psl */
+#define WAKE_MAX 4u         /* ostest.KsmLoad's Sync.Wake limit */
+#define MAX_PRINTED 10u     /* wrong verdicts printed one by one; the rest only counted */
 
 static uint32_t cpu_now(void)
 {
@@ -68,7 +68,8 @@ static Retcode pin(unsigned cpu)
         return r;
     r = core_result(kl_core_Thread_SetAffinity(&cl, self, 1ull << cpu, &rc), &rc);
     kl_core_Types_CpuMask mask = 0;
-    if (r == rcOk && OT_RC(core_result(kl_core_Thread_GetAffinity(&cl, self, &mask, &rc), &rc), rcOk))
+    if (r == rcOk &&
+        OT_RC(core_result(kl_core_Thread_GetAffinity(&cl, self, &mask, &rc), &rc), rcOk))
         OT_EQ(mask, 1ull << cpu);
     /* No CPU of the mask is online: refused, the old mask stays. */
     OT_RC(core_result(kl_core_Thread_SetAffinity(&cl, self, 0, &rc), &rc), rcInvalidArgument);
@@ -127,7 +128,7 @@ int main(int argc, char **argv)
     OT_TRUE(granted > 0);
     OT_TRUE(denied > 0);
     OT_EQ(cpus_seen, 1ull << (id - 1));
-    printf("%s: %u granted, %u denied as the policy says; ran on CPU mask %#llx\n", name, granted, denied,
-           (unsigned long long)cpus_seen);
+    printf("%s: %u granted, %u denied as the policy says; ran on CPU mask %#llx\n", name, granted,
+           denied, (unsigned long long)cpus_seen);
     return ot_end();
 }

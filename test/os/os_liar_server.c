@@ -58,12 +58,14 @@ static Retcode stats(void *ctx, uint64_t *served, uint64_t *lost, uint32_t *idle
     return rcOk;
 }
 
-static const struct ostest_Probe_ops ops = { .Echo = echo, .Delay = delay, .Exit = die, .Stats = stats };
+static const struct ostest_Probe_ops ops = {
+    .Echo = echo, .Delay = delay, .Exit = die, .Stats = stats};
 
 /* The dispatcher as an in-process transport: a forged Echo "call" gives a well-formed Echo
  * answer without any IPC. */
 static size_t local_len; /* the length of the last answer local() made */
-static Retcode local(void *ctx, const void *req, size_t req_len, void *res, size_t cap, size_t *res_len)
+static Retcode local(void *ctx, const void *req, size_t req_len, void *res, size_t cap,
+                     size_t *res_len)
 {
     (void)ctx;
     Retcode r = ostest_Probe_dispatch(&ops, NULL, req, req_len, res, cap, res_len);
@@ -78,19 +80,28 @@ static size_t forge(uint8_t *res, size_t cap)
     size_t len = 0;
     if (mode == LIAR_HONEST) {
         static _Alignas(8) uint8_t sreq[64];
-        struct idl_client self = { .call = local, .endpoint_id = ostest_ProbeServer_EP_probe,
-                                   .req_buf = sreq, .req_cap = sizeof sreq, .res_buf = res, .res_cap = cap };
+        struct idl_client self = {.call = local,
+                                  .endpoint_id = ostest_ProbeServer_EP_probe,
+                                  .req_buf = sreq,
+                                  .req_cap = sizeof sreq,
+                                  .res_buf = res,
+                                  .res_cap = cap};
         uint64_t a, b, d;
         uint32_t c;
         (void)ostest_Probe_Stats(&self, &a, &b, &c, &d);
         return local_len;
     }
-    struct idl_client self = { .call = local, .endpoint_id = ostest_ProbeServer_EP_probe,
-                               .req_buf = freq, .req_cap = sizeof freq, .res_buf = fres, .res_cap = sizeof fres };
+    struct idl_client self = {.call = local,
+                              .endpoint_id = ostest_ProbeServer_EP_probe,
+                              .req_buf = freq,
+                              .req_cap = sizeof freq,
+                              .res_buf = fres,
+                              .res_cap = sizeof fres};
     uint64_t secret = LIAR_SECRET;
     struct idl_seq back;
     uint64_t served;
-    (void)ostest_Probe_Echo(&self, (struct idl_seq){ .data = &secret, .count = sizeof secret }, &back, &served);
+    (void)ostest_Probe_Echo(&self, (struct idl_seq){.data = &secret, .count = sizeof secret}, &back,
+                            &served);
     len = local_len;
     struct idl_header h;
     memcpy(&h, fres, sizeof h);

@@ -23,7 +23,8 @@ static void formatting(void)
     OT_TRUE(strcmp(buf, "-42|   ab|f  |0007|z|%") == 0);
     OT_EQ(snprintf(buf, 4, "%s", "truncated"), 9); /* the length it would have had */
     OT_TRUE(strcmp(buf, "tru") == 0);
-    OT_EQ(snprintf(buf, sizeof buf, "%llx %lu %zu", 0x123456789abcull, 4000000000ul, (size_t)17), 26);
+    OT_EQ(snprintf(buf, sizeof buf, "%llx %lu %zu", 0x123456789abcull, 4000000000ul, (size_t)17),
+          26);
     OT_TRUE(strcmp(buf, "123456789abc 4000000000 17") == 0);
     OT_TRUE(printf("os_libc: printf works (%s)\n", "DebugWrite") > 0);
 }

@@ -21,7 +21,8 @@ static void ram_limit(void)
     int n = 0;
     Retcode r = rcOk;
     while (n < MAX_CHUNKS) {
-        r = core_vmm_allocate(0, CHUNK, BASTION_VMM_COMMIT | BASTION_VMM_READ | BASTION_VMM_WRITE, &chunks[n]);
+        r = core_vmm_allocate(0, CHUNK, BASTION_VMM_COMMIT | BASTION_VMM_READ | BASTION_VMM_WRITE,
+                              &chunks[n]);
         if (r != rcOk)
             break;
         ((volatile uint8_t *)(uintptr_t)chunks[n])[CHUNK - 1] = 1; /* really ours */
@@ -32,7 +33,9 @@ static void ram_limit(void)
     printf("os_limits: RAM limit reached after %u KiB\n", (unsigned)(n * (CHUNK / 1024)));
     /* Reserve-then-commit hits the same limit. */
     uint64_t va = 0;
-    if (OT_RC(core_vmm_allocate(0, CHUNK, BASTION_VMM_RESERVE | BASTION_VMM_READ | BASTION_VMM_WRITE, &va), rcOk)) {
+    if (OT_RC(core_vmm_allocate(0, CHUNK,
+                                BASTION_VMM_RESERVE | BASTION_VMM_READ | BASTION_VMM_WRITE, &va),
+              rcOk)) {
         OT_RC(core_vmm_commit(va, CHUNK), rcQuotaExceeded);
         OT_RC(core_vmm_free(va, CHUNK), rcOk);
     }
@@ -41,7 +44,8 @@ static void ram_limit(void)
     /* Given back: the same amount fits again. */
     int again = 0;
     for (; again < n; again++) {
-        if (core_vmm_allocate(0, CHUNK, BASTION_VMM_COMMIT | BASTION_VMM_READ | BASTION_VMM_WRITE, &chunks[again]) != rcOk)
+        if (core_vmm_allocate(0, CHUNK, BASTION_VMM_COMMIT | BASTION_VMM_READ | BASTION_VMM_WRITE,
+                              &chunks[again]) != rcOk)
             break;
     }
     OT_EQ(again, n);
@@ -53,10 +57,11 @@ static Retcode copy_core(uint32_t *out)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_handle_Handle, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
-    idl_handle_t h = { 0 };
-    Retcode r = core_result(kl_core_Handle_Copy(&cl, core_handle_arg(core_handle()), 0,
-                                                core_handle_arg(kl_core_Types_InvalidHandleValue), &h, &rc),
-                            &rc);
+    idl_handle_t h = {0};
+    Retcode r =
+        core_result(kl_core_Handle_Copy(&cl, core_handle_arg(core_handle()), 0,
+                                        core_handle_arg(kl_core_Types_InvalidHandleValue), &h, &rc),
+                    &rc);
     *out = h.handle;
     return r;
 }

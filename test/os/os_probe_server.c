@@ -58,9 +58,11 @@ static Retcode stats(void *ctx, uint64_t *served, uint64_t *lost, uint32_t *idle
     return rcOk;
 }
 
-static const struct ostest_Probe_ops ops = { .Echo = echo, .Delay = delay, .Exit = die, .Stats = stats };
+static const struct ostest_Probe_ops ops = {
+    .Echo = echo, .Delay = delay, .Exit = die, .Stats = stats};
 
-static Retcode dispatch(void *ctx, const void *req, size_t len, void *res, size_t cap, size_t *res_len)
+static Retcode dispatch(void *ctx, const void *req, size_t len, void *res, size_t cap,
+                        size_t *res_len)
 {
     struct idl_header h;
     if (idl_peek_header(req, len, &h) != IDL_OK || h.endpoint_id != ostest_ProbeServer_EP_probe)
@@ -76,13 +78,15 @@ static int idle_watch(void *arg)
     uint64_t token = 0;
     Retcode r = ipc_recv(idle, buf, sizeof buf, &len, &token, 50);
     if (r != rcTimeout) {
-        printf("%s: Recv with a 50 ms timeout on \"idle\" returned %s\n", start_argv()[0], retcode_name(r));
+        printf("%s: Recv with a 50 ms timeout on \"idle\" returned %s\n", start_argv()[0],
+               retcode_name(r));
         return 0;
     }
     idle_timeout |= IDLE_RECV;
     r = ipc_reply_recv(0, buf, 0, idle, sizeof buf, &len, &token, 50);
     if (r != rcTimeout) {
-        printf("%s: ReplyRecv(0) with a 50 ms timeout on \"idle\" returned %s\n", start_argv()[0], retcode_name(r));
+        printf("%s: ReplyRecv(0) with a 50 ms timeout on \"idle\" returned %s\n", start_argv()[0],
+               retcode_name(r));
         return 0;
     }
     idle_timeout |= IDLE_REPLY_RECV0;
@@ -95,7 +99,8 @@ static int idle_watch(void *arg)
     if (r == rcTimeout)
         idle_timeout |= IDLE_REPLY_RECV;
     else
-        printf("%s: ReplyRecv with a 50 ms timeout after an answer returned %s\n", start_argv()[0], retcode_name(r));
+        printf("%s: ReplyRecv with a 50 ms timeout after an answer returned %s\n", start_argv()[0],
+               retcode_name(r));
     return 0;
 }
 

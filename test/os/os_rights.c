@@ -31,7 +31,9 @@ static Retcode copy(uint32_t from, uint32_t rights, uint32_t *out)
     CORE_CLIENT(cl, kl_core_Core_EP_handle_Handle, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
     idl_handle_t h = {0};
-    Retcode r = core_result(kl_core_Handle_Copy(&cl, H(from), rights, H(kl_core_Types_InvalidHandleValue), &h, &rc), &rc);
+    Retcode r = core_result(
+        kl_core_Handle_Copy(&cl, H(from), rights, H(kl_core_Types_InvalidHandleValue), &h, &rc),
+        &rc);
     *out = h.handle;
     return r;
 }

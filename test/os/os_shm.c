@@ -28,8 +28,8 @@
 #include "spawn.h"
 
 #define MAYBE_UNUSED __attribute__((unused))
-#define CL(ep, cap)                                                                          \
-    CORE_CLIENT(cl, kl_core_Core_EP_##ep, cap);                                              \
+#define CL(ep, cap)                             \
+    CORE_CLIENT(cl, kl_core_Core_EP_##ep, cap); \
     kl_core_Types_Retcode rc MAYBE_UNUSED = rcFail
 #define H(v) core_handle_arg(v)
 
@@ -52,8 +52,10 @@ static Retcode close_handle(uint32_t h)
 static Retcode copy(uint32_t from, uint32_t rights, uint32_t *out)
 {
     CL(handle_Handle, CORE_MSG_SMALL);
-    idl_handle_t h = { 0 };
-    Retcode r = core_result(kl_core_Handle_Copy(&cl, H(from), rights, H(kl_core_Types_InvalidHandleValue), &h, &rc), &rc);
+    idl_handle_t h = {0};
+    Retcode r = core_result(
+        kl_core_Handle_Copy(&cl, H(from), rights, H(kl_core_Types_InvalidHandleValue), &h, &rc),
+        &rc);
     *out = h.handle;
     return r;
 }
@@ -123,9 +125,10 @@ static Retcode share(void *ctx, idl_handle_t mdl, uint32_t *first, int32_t *rc)
     return rcOk;
 }
 
-static const struct ostest_ShmShare_ops share_ops = { .Share = share };
+static const struct ostest_ShmShare_ops share_ops = {.Share = share};
 
-static Retcode dispatch(void *ctx, const void *req, size_t len, void *res, size_t cap, size_t *res_len)
+static Retcode dispatch(void *ctx, const void *req, size_t len, void *res, size_t cap,
+                        size_t *res_len)
 {
     struct idl_header h;
     if (idl_peek_header(req, len, &h) != IDL_OK || h.endpoint_id != ostest_ShmServer_EP_shm)
@@ -253,8 +256,9 @@ static void bad_arguments(void)
         /* The mapping is a committed region for Query; not one to commit, decommit or
          * re-protect; freed whole only. */
         CL(vmm_VMM, CORE_MSG_SMALL);
-        struct idl_seq out = { 0 };
-        if (OT_RC(core_result(kl_core_VMM_Query(&cl, a + PAGE, &out, &rc), &rc), rcOk) && OT_EQ(out.count, 1)) {
+        struct idl_seq out = {0};
+        if (OT_RC(core_result(kl_core_VMM_Query(&cl, a + PAGE, &out, &rc), &rc), rcOk) &&
+            OT_EQ(out.count, 1)) {
             struct kl_core_VMM_VmPageInfo pi;
             memcpy(&pi, out.data, sizeof pi);
             OT_EQ(pi.base, a);
@@ -274,8 +278,9 @@ static void bad_arguments(void)
     /* A method without a handler says so. */
     {
         CL(vmm_VMM, CORE_MSG_SMALL);
-        idl_handle_t c = { 0 };
-        OT_RC(core_result(kl_core_VMM_MdlCreateFromVm(&cl, a, PAGE, RW, &c, &rc), &rc), rcNotSupported);
+        idl_handle_t c = {0};
+        OT_RC(core_result(kl_core_VMM_MdlCreateFromVm(&cl, a, PAGE, RW, &c, &rc), &rc),
+              rcNotSupported);
     }
     OT_RC(close_handle(h), rcOk);
     OT_RC(core_mdl_get_size(h, &size), rcBadHandle);
@@ -298,9 +303,9 @@ static void accounting(void)
         volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)va;
         p[big - 1] = 9;
         OT_RC(close_handle(h1), rcOk);
-        OT_EQ(p[big - 1], 9); /* the mapping keeps the buffer */
+        OT_EQ(p[big - 1], 9);                                  /* the mapping keeps the buffer */
         OT_RC(core_mdl_create(big, RW, &h2), rcQuotaExceeded); /* still charged */
-        OT_RC(core_vmm_free(va, big), rcOk);                    /* the last reference */
+        OT_RC(core_vmm_free(va, big), rcOk);                   /* the last reference */
     } else {
         close_handle(h1);
     }
@@ -333,14 +338,17 @@ static void two_processes(void)
     w[W_PARENT] = PARENT_MAGIC;
 
     CL(task_Task, CORE_MSG_MEDIUM);
-    idl_handle_t child = { 0 };
-    if (!OT_RC(core_result(kl_core_Task_Create(&cl, "ShmPeer", "ostest.ShmPeer", "os_shm", 0, 10, 0, &child, &rc), &rc),
+    idl_handle_t child = {0};
+    if (!OT_RC(core_result(kl_core_Task_Create(&cl, "ShmPeer", "ostest.ShmPeer", "os_shm", 0, 10, 0,
+                                               &child, &rc),
+                           &rc),
                rcOk))
         return;
     uint32_t task = child.handle;
     /* Transferred with map, read and write only: the peer cannot pass it on. */
     kl_core_Types_HandleValue theirs = kl_core_Types_InvalidHandleValue;
-    OT_RC(core_result(kl_core_Task_TransferHandle(&cl, H(task), H(h), H(kl_core_Types_InvalidHandleValue),
+    OT_RC(core_result(kl_core_Task_TransferHandle(&cl, H(task), H(h),
+                                                  H(kl_core_Types_InvalidHandleValue),
                                                   HR_MEMORY_MAP | HR_READ | HR_WRITE, &theirs, &rc),
                       &rc),
           rcOk);
@@ -401,7 +409,7 @@ static void ipc_transfer(void)
             ipc_client_init(&cl, &ch, ostest_ShmServer_EP_shm, req, sizeof req, res, sizeof res);
             uint32_t first = 0;
             int32_t rc = rcFail;
-            idl_handle_t give = { .handle = h, .rights = HR_MEMORY_MAP | HR_READ | HR_WRITE };
+            idl_handle_t give = {.handle = h, .rights = HR_MEMORY_MAP | HR_READ | HR_WRITE};
             if (OT_RC(ostest_ShmShare_Share(&cl, give, &first, &rc), rcOk)) {
                 OT_RC((Retcode)rc, rcOk);
                 OT_EQ(first, 0x1234);

@@ -37,7 +37,7 @@
 /* Limits are carved out of the creator's (the quota tree): generation g gets its creator's
  * limits less what the creator keeps for itself, so that the chain's root (init.yaml) covers all
  * eight at once. What one generation needs: about 200 KiB of kernel memory, 4 MiB of RAM. */
-#define GEN_KMEM(g) (4096ull * 1024 - (uint64_t)(g) * 400 * 1024)
+#define GEN_KMEM(g) (4096ull * 1024 - (uint64_t)(g)*400 * 1024)
 #define GEN_RAM(g) ((64ull << 20) - (uint64_t)(g) * (7ull << 20))
 #define SPREAD_PAGES 24
 #define WATCH_MAX_MS 20000 /* the longest a generation waits for its predecessor to end */
@@ -110,7 +110,8 @@ static void spread_pages(void)
 {
     for (int i = 0; i < SPREAD_PAGES; i++) {
         uint64_t va = 0;
-        if (core_vmm_allocate(0, 4096, BASTION_VMM_READ | BASTION_VMM_WRITE | BASTION_VMM_COMMIT, &va) != rcOk)
+        if (core_vmm_allocate(0, 4096, BASTION_VMM_READ | BASTION_VMM_WRITE | BASTION_VMM_COMMIT,
+                              &va) != rcOk)
             break;
         *(volatile uint8_t *)(uintptr_t)va = 1;
     }
@@ -144,7 +145,8 @@ static Retcode close_handle(uint32_t h)
 static uint64_t watch_previous(void)
 {
     uint32_t flag = 0;
-    if (!OT_RC(start_connection("thread", &watched), rcOk) || !OT_RC(start_connection("flag", &flag), rcOk))
+    if (!OT_RC(start_connection("thread", &watched), rcOk) ||
+        !OT_RC(start_connection("flag", &flag), rcOk))
         return 0;
     prev_flag = map_flag(flag);
     if (prev_flag == NULL)
@@ -190,9 +192,10 @@ static Retcode transfer(uint32_t task, uint32_t h, uint32_t rights, uint32_t *th
     CORE_CLIENT(cl, kl_core_Core_EP_task_Task, CORE_MSG_MEDIUM);
     kl_core_Types_Retcode rc = rcFail;
     kl_core_Types_HandleValue v = kl_core_Types_InvalidHandleValue;
-    Retcode r = core_result(kl_core_Task_TransferHandle(&cl, H(task), H(h), H(kl_core_Types_InvalidHandleValue),
-                                                        rights, &v, &rc),
-                            &rc);
+    Retcode r =
+        core_result(kl_core_Task_TransferHandle(
+                        &cl, H(task), H(h), H(kl_core_Types_InvalidHandleValue), rights, &v, &rc),
+                    &rc);
     *theirs = v;
     return r;
 }
@@ -229,7 +232,10 @@ static void start_next(int gen, uint64_t bait)
     scp_conn(&b, "thread", their_thread);
     scp_conn(&b, "flag", their_flag);
     if (!OT_RC(scp_finish(&b, &len), rcOk) ||
-        !OT_RC(core_result(kl_core_Task_SetEnv(&cl, H(task), (struct idl_seq){.data = blob, .count = (uint32_t)len}, &rc), &rc),
+        !OT_RC(core_result(
+                   kl_core_Task_SetEnv(&cl, H(task),
+                                       (struct idl_seq){.data = blob, .count = (uint32_t)len}, &rc),
+                   &rc),
                rcOk) ||
         !OT_RC(core_result(kl_core_Task_Resume(&cl, H(task), &rc), &rc), rcOk))
         return;
@@ -252,7 +258,8 @@ int main(int argc, char **argv)
     uint64_t bait = colon != NULL ? strtoul(colon + 1, NULL, 16) : 0;
     if (bait != 0) {
         uint64_t va = 0;
-        (void)core_vmm_allocate(bait, PAGE, BASTION_VMM_READ | BASTION_VMM_WRITE | BASTION_VMM_COMMIT, &va);
+        (void)core_vmm_allocate(bait, PAGE,
+                                BASTION_VMM_READ | BASTION_VMM_WRITE | BASTION_VMM_COMMIT, &va);
     }
     /* Only the last generation prints the test's result line. */
     ot_begin(gen == GENERATIONS ? "os_thread_info" : "os_thread_info_generation");

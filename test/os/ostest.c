@@ -76,9 +76,10 @@ bool ot_bystander_served(void)
         connected = true;
     }
     static const char hello[] = "still served";
-    struct idl_seq back = { 0 };
+    struct idl_seq back = {0};
     uint64_t served = 0;
-    return OT_RC(ostest_Probe_Echo(&cl, (struct idl_seq){ .data = hello, .count = sizeof hello }, &back, &served),
+    return OT_RC(ostest_Probe_Echo(&cl, (struct idl_seq){.data = hello, .count = sizeof hello},
+                                   &back, &served),
                  rcOk) &&
            OT_TRUE(back.count == sizeof hello && memcmp(back.data, hello, sizeof hello) == 0);
 }
@@ -93,12 +94,14 @@ uint32_t ot_exhaust_quiet(Retcode (*make)(uint32_t *h), uint32_t *out, uint32_t 
     return n;
 }
 
-uint32_t ot_exhaust(const char *what, Retcode (*make)(uint32_t *h), uint32_t *out, uint32_t max, Retcode *last)
+uint32_t ot_exhaust(const char *what, Retcode (*make)(uint32_t *h), uint32_t *out, uint32_t max,
+                    Retcode *last)
 {
     uint32_t n = ot_exhaust_quiet(make, out, max, last);
-    printf("%s: %s: %u made, then %s\n", name, what, n, n < max ? retcode_name(*last) : "the loop's end");
-    ot_check(n < max && *last == rcQuotaExceeded, __LINE__, what, "stopped after %u with %s, expected rcQuotaExceeded",
-             n, retcode_name(*last));
+    printf("%s: %s: %u made, then %s\n", name, what, n,
+           n < max ? retcode_name(*last) : "the loop's end");
+    ot_check(n < max && *last == rcQuotaExceeded, __LINE__, what,
+             "stopped after %u with %s, expected rcQuotaExceeded", n, retcode_name(*last));
     return n;
 }
 

@@ -15,7 +15,8 @@
 void ot_begin(const char *name);
 const char *ot_name(void);
 /* Records one check; returns cond. */
-bool ot_check(bool cond, int line, const char *what, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+bool ot_check(bool cond, int line, const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 int ot_end(void);
 /* Prints "<name>: attack <method>: stopped" (method: "kl.core.VMM.Allocate"): call it only when
  * every check of that attack passed, the bystander's included. test/boot/dangers.sh counts these
@@ -33,7 +34,8 @@ bool ot_bystander_served(void);
  * quota. Prints how many were made and returns that count; *last gets the failure. Prints only
  * after the loop, so it may be used while all of the caller's kernel memory is taken only when
  * the caller frees some before (see ot_exhaust_quiet). */
-uint32_t ot_exhaust(const char *what, Retcode (*make)(uint32_t *h), uint32_t *out, uint32_t max, Retcode *last);
+uint32_t ot_exhaust(const char *what, Retcode (*make)(uint32_t *h), uint32_t *out, uint32_t max,
+                    Retcode *last);
 /* The same loop without a word: for a process whose kernel memory may be all taken afterwards
  * (even printf's HAL.DebugWrite needs some). Checks nothing. */
 uint32_t ot_exhaust_quiet(Retcode (*make)(uint32_t *h), uint32_t *out, uint32_t max, Retcode *last);
@@ -46,23 +48,23 @@ Retcode ot_exit_code(uint32_t task, uint32_t msec, int32_t *code);
 /* cond must hold. */
 #define OT_TRUE(cond) ot_check((cond), __LINE__, #cond, NULL)
 /* expr must return the Retcode want. */
-#define OT_RC(expr, want)                                                                    \
-    ({                                                                                       \
-        Retcode ot_r_ = (expr);                                                              \
-        ot_check(ot_r_ == (want), __LINE__, #expr, "returned %s, expected %s", retcode_name(ot_r_), \
-                 retcode_name(want));                                                       \
+#define OT_RC(expr, want)                                                      \
+    ({                                                                         \
+        Retcode ot_r_ = (expr);                                                \
+        ot_check(ot_r_ == (want), __LINE__, #expr, "returned %s, expected %s", \
+                 retcode_name(ot_r_), retcode_name(want));                     \
     })
 /* expr must fail with a named code (anything but rcOk). */
-#define OT_FAILS(expr)                                                                       \
-    ({                                                                                       \
-        Retcode ot_r_ = (expr);                                                              \
-        ot_check(ot_r_ != rcOk, __LINE__, #expr, "succeeded, expected an error");           \
+#define OT_FAILS(expr)                                                            \
+    ({                                                                            \
+        Retcode ot_r_ = (expr);                                                   \
+        ot_check(ot_r_ != rcOk, __LINE__, #expr, "succeeded, expected an error"); \
     })
 /* a == b, as unsigned 64-bit numbers. */
 #define OT_EQ(a, b)                                                                          \
     ({                                                                                       \
         unsigned long long ot_a_ = (unsigned long long)(a), ot_b_ = (unsigned long long)(b); \
-        ot_check(ot_a_ == ot_b_, __LINE__, #a " == " #b, "%llu != %llu", ot_a_, ot_b_);     \
+        ot_check(ot_a_ == ot_b_, __LINE__, #a " == " #b, "%llu != %llu", ot_a_, ot_b_);      \
     })
 
 #endif

@@ -10,7 +10,7 @@ Retcode spawn(const char *name, const char *cls, const char *path, const char *a
 {
     CORE_CLIENT(cl, kl_core_Core_EP_task_Task, CORE_MSG_MEDIUM);
     kl_core_Types_Retcode rc = rcFail;
-    idl_handle_t child = { 0 };
+    idl_handle_t child = {0};
     Retcode r = core_result(kl_core_Task_Create(&cl, name, cls, path, 0, 10, 0, &child, &rc), &rc);
     if (r != rcOk)
         return r;
@@ -38,7 +38,8 @@ Retcode spawn_set_env(uint32_t task, const char *argv0, const char *arg1, const 
     Retcode r = scp_finish(&b, &len);
     if (r != rcOk)
         return r;
-    return core_result(kl_core_Task_SetEnv(&cl, core_handle_arg(task), (struct idl_seq){ .data = blob, .count = (uint32_t)len },
+    return core_result(kl_core_Task_SetEnv(&cl, core_handle_arg(task),
+                                           (struct idl_seq){.data = blob, .count = (uint32_t)len},
                                            &rc),
                        &rc);
 }
@@ -50,7 +51,8 @@ Retcode spawn_wait(uint32_t task, uint32_t msec, kl_core_Task_TaskExitReason *wh
         CORE_CLIENT(cl, kl_core_Core_EP_task_Task, CORE_MSG_SMALL);
         kl_core_Types_Retcode rc = rcFail;
         memset(info, 0, sizeof *info);
-        Retcode r = core_result(kl_core_Task_GetExitInfo(&cl, core_handle_arg(task), why, info, &rc), &rc);
+        Retcode r =
+            core_result(kl_core_Task_GetExitInfo(&cl, core_handle_arg(task), why, info, &rc), &rc);
         if (r != rcResourceBusy)
             return r;
         if (waited >= msec)

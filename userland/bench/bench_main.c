@@ -77,8 +77,8 @@ static const char *sfx(void)
 static void report(const char *name, unsigned n)
 {
     sort(samples, n);
-    printf("BENCH %s%s median=%llu min=%llu n=%u\n", name, sfx(), (unsigned long long)samples[(n - 1) / 2],
-           (unsigned long long)samples[0], n);
+    printf("BENCH %s%s median=%llu min=%llu n=%u\n", name, sfx(),
+           (unsigned long long)samples[(n - 1) / 2], (unsigned long long)samples[0], n);
 }
 
 static void error(const char *name, const char *what, Retcode r)
@@ -88,7 +88,8 @@ static void error(const char *name, const char *what, Retcode r)
 
 static void error_at(const char *name, const char *what, Retcode r, const char *phase, unsigned i)
 {
-    printf("BENCH-ERROR %s%s %s: %s (%s iteration %u)\n", name, sfx(), what, retcode_name(r), phase, i);
+    printf("BENCH-ERROR %s%s %s: %s (%s iteration %u)\n", name, sfx(), what, retcode_name(r), phase,
+           i);
 }
 
 /* Runs op warm-up + n times, timing the last n; op returns rcOk or the failure that ends it. */
@@ -118,7 +119,8 @@ static void run(const char *name, unsigned nominal, Retcode (*op)(void), const c
 /* As run(), but each call (warm-up and sample) comes right after a yield (Thread.Sleep(0),
  * untimed), so that the other runnable threads take their turn between two samples: with a
  * flood running, every sample is asked amid its questions. */
-static void run_after_yield(const char *name, unsigned nominal, Retcode (*op)(void), const char *what)
+static void run_after_yield(const char *name, unsigned nominal, Retcode (*op)(void),
+                            const char *what)
 {
     unsigned n = count(nominal);
     for (unsigned i = 0, w = warmup(n); i < w; i++) {
@@ -161,7 +163,8 @@ static int read_nomon(void)
     if (r == rcNotFound)
         return 0;
     if (r != rcOk) {
-        printf("bench: HAL.GetEnv(bench.nomon): %s; assuming the kernel with the monitor\n", retcode_name(r));
+        printf("bench: HAL.GetEnv(bench.nomon): %s; assuming the kernel with the monitor\n",
+               retcode_name(r));
         return 0;
     }
     return strcmp(value, "1") == 0;
@@ -197,7 +200,8 @@ static Retcode close_handle(uint32_t h, Retcode r);
 
 /* Starts bench_flood with a page it counts its calls (word 0) and running threads (word 1) in,
  * and waits until its 63 flooding threads are ready and let go. */
-static Retcode flood_start(struct idl_client *cl, uint32_t *task, volatile uint32_t **progress, uint64_t *va)
+static Retcode flood_start(struct idl_client *cl, uint32_t *task, volatile uint32_t **progress,
+                           uint64_t *va)
 {
     kl_core_Types_Retcode rc = rcFail;
     uint32_t mdl;
@@ -208,13 +212,16 @@ static Retcode flood_start(struct idl_client *cl, uint32_t *task, volatile uint3
     if (r != rcOk)
         return close_handle(mdl, r);
     *progress = (volatile uint32_t *)(uintptr_t)*va;
-    idl_handle_t child = { 0 };
-    r = core_result(kl_core_Task_Create(cl, "BenchFlood", "bench.Flood", "bench_flood", 0, 10, 0, &child, &rc), &rc);
+    idl_handle_t child = {0};
+    r = core_result(
+        kl_core_Task_Create(cl, "BenchFlood", "bench.Flood", "bench_flood", 0, 10, 0, &child, &rc),
+        &rc);
     if (r != rcOk)
         return close_handle(mdl, r);
     *task = child.handle;
     kl_core_Types_HandleValue theirs = kl_core_Types_InvalidHandleValue;
-    r = core_result(kl_core_Task_TransferHandle(cl, core_handle_arg(child.handle), core_handle_arg(mdl),
+    r = core_result(kl_core_Task_TransferHandle(cl, core_handle_arg(child.handle),
+                                                core_handle_arg(mdl),
                                                 core_handle_arg(kl_core_Types_InvalidHandleValue),
                                                 HR_MEMORY_MAP | HR_READ | HR_WRITE, &theirs, &rc),
                     &rc);
@@ -229,7 +236,8 @@ static Retcode flood_start(struct idl_client *cl, uint32_t *task, volatile uint3
         r = scp_finish(&b, &len);
     if (r == rcOk)
         r = core_result(kl_core_Task_SetEnv(cl, core_handle_arg(child.handle),
-                                            (struct idl_seq){ .data = blob, .count = (uint32_t)len }, &rc),
+                                            (struct idl_seq){.data = blob, .count = (uint32_t)len},
+                                            &rc),
                         &rc);
     if (r == rcOk)
         r = core_result(kl_core_Task_Resume(cl, core_handle_arg(child.handle), &rc), &rc);
@@ -255,7 +263,8 @@ static void core_call_flood(void)
         run_after_yield("core_call_flood", 1000, op_core_call, "Task.GetPid");
         uint32_t during = progress[0] - before;
         /* run() sorted the samples: the last is the slowest. */
-        printf("bench: core_call_flood slowest=%llu of n=%u; the 63 flooding threads of bench_flood made %u calls meanwhile\n",
+        printf("bench: core_call_flood slowest=%llu of n=%u; the 63 flooding threads of "
+               "bench_flood made %u calls meanwhile\n",
                (unsigned long long)samples[n - 1], n, (unsigned)during);
         if (during == 0)
             error("core_call_flood", "the flood made no call while the row ran", rcFail);
@@ -275,8 +284,13 @@ static size_t ipc_len;
 
 static void ipc_prepare(uint32_t arena)
 {
-    struct idl_header h = { .endpoint_id = 0, .method_id = 0, .fixed_size = 0, .arena_size = arena,
-                            .handle_count = 0, .flags = 0, .reserved = 0 };
+    struct idl_header h = {.endpoint_id = 0,
+                           .method_id = 0,
+                           .fixed_size = 0,
+                           .arena_size = arena,
+                           .handle_count = 0,
+                           .flags = 0,
+                           .reserved = 0};
     memcpy(ipc_req, &h, sizeof h);
     memset(ipc_req + IDL_HEADER_SIZE, 0x5a, arena);
     ipc_len = IDL_HEADER_SIZE + arena;
@@ -318,7 +332,8 @@ static Retcode wait_exit0(struct idl_client *cl, uint32_t task)
     for (;;) {
         kl_core_Task_TaskExitReason why;
         struct kl_core_Task_TaskExitInfo info;
-        Retcode r = core_result(kl_core_Task_GetExitInfo(cl, core_handle_arg(task), &why, &info, &rc), &rc);
+        Retcode r =
+            core_result(kl_core_Task_GetExitInfo(cl, core_handle_arg(task), &why, &info, &rc), &rc);
         if (r == rcOk)
             return why == kl_core_Task_TaskExitNormal && info.u.exitCode == 0 ? rcOk : rcFail;
         if (r != rcResourceBusy)
@@ -342,14 +357,17 @@ static Retcode futex_setup(struct idl_client *cl, uint32_t *task, uint64_t *va)
     if (r != rcOk)
         return close_handle(mdl, r);
     futex_word = (volatile uint32_t *)(uintptr_t)*va;
-    idl_handle_t child = { 0 };
-    r = core_result(kl_core_Task_Create(cl, "BenchPong", "bench.Pong", "bench_pong", 0, 10, 0, &child, &rc), &rc);
+    idl_handle_t child = {0};
+    r = core_result(
+        kl_core_Task_Create(cl, "BenchPong", "bench.Pong", "bench_pong", 0, 10, 0, &child, &rc),
+        &rc);
     if (r != rcOk)
         return close_handle(mdl, r);
     *task = child.handle;
     kl_core_Types_HandleValue theirs = kl_core_Types_InvalidHandleValue;
     /* Map, read and write only: bench_pong cannot hand the page on. */
-    r = core_result(kl_core_Task_TransferHandle(cl, core_handle_arg(child.handle), core_handle_arg(mdl),
+    r = core_result(kl_core_Task_TransferHandle(cl, core_handle_arg(child.handle),
+                                                core_handle_arg(mdl),
                                                 core_handle_arg(kl_core_Types_InvalidHandleValue),
                                                 HR_MEMORY_MAP | HR_READ | HR_WRITE, &theirs, &rc),
                     &rc);
@@ -364,7 +382,8 @@ static Retcode futex_setup(struct idl_client *cl, uint32_t *task, uint64_t *va)
         r = scp_finish(&b, &len);
     if (r == rcOk)
         r = core_result(kl_core_Task_SetEnv(cl, core_handle_arg(child.handle),
-                                            (struct idl_seq){ .data = blob, .count = (uint32_t)len }, &rc),
+                                            (struct idl_seq){.data = blob, .count = (uint32_t)len},
+                                            &rc),
                         &rc);
     if (r == rcOk)
         r = core_result(kl_core_Task_Resume(cl, core_handle_arg(child.handle), &rc), &rc);
@@ -409,9 +428,10 @@ static Retcode op_process(void)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_task_Task, CORE_MSG_MEDIUM);
     kl_core_Types_Retcode rc = rcFail;
-    idl_handle_t child = { 0 };
-    Retcode r = core_result(kl_core_Task_Create(&cl, "BenchChild", "bench.Exit0", "bench_exit0", 0, 10, 0, &child, &rc),
-                            &rc);
+    idl_handle_t child = {0};
+    Retcode r = core_result(
+        kl_core_Task_Create(&cl, "BenchChild", "bench.Exit0", "bench_exit0", 0, 10, 0, &child, &rc),
+        &rc);
     if (r != rcOk)
         return r;
     _Alignas(8) uint8_t blob[64];
@@ -422,14 +442,16 @@ static Retcode op_process(void)
     r = scp_finish(&b, &len);
     if (r == rcOk)
         r = core_result(kl_core_Task_SetEnv(&cl, core_handle_arg(child.handle),
-                                            (struct idl_seq){ .data = blob, .count = (uint32_t)len }, &rc),
+                                            (struct idl_seq){.data = blob, .count = (uint32_t)len},
+                                            &rc),
                         &rc);
     if (r == rcOk)
         r = core_result(kl_core_Task_Resume(&cl, core_handle_arg(child.handle), &rc), &rc);
     while (r == rcOk) {
         kl_core_Task_TaskExitReason why;
         struct kl_core_Task_TaskExitInfo info;
-        r = core_result(kl_core_Task_GetExitInfo(&cl, core_handle_arg(child.handle), &why, &info, &rc), &rc);
+        r = core_result(
+            kl_core_Task_GetExitInfo(&cl, core_handle_arg(child.handle), &why, &info, &rc), &rc);
         if (r == rcOk) {
             if (why != kl_core_Task_TaskExitNormal || info.u.exitCode != 0)
                 r = rcFail;
@@ -449,7 +471,8 @@ static uint64_t mem_size;
 static Retcode op_mem(void)
 {
     uint64_t va = 0;
-    Retcode r = core_vmm_allocate(0, mem_size, BASTION_VMM_READ | BASTION_VMM_WRITE | BASTION_VMM_COMMIT, &va);
+    Retcode r = core_vmm_allocate(0, mem_size,
+                                  BASTION_VMM_READ | BASTION_VMM_WRITE | BASTION_VMM_COMMIT, &va);
     if (r != rcOk)
         return r;
     for (uint64_t off = 0; off < mem_size; off += USER_PAGE_SIZE)

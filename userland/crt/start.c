@@ -21,7 +21,7 @@ static char *const *envp_;
 static const struct bastion_start_conn *conns;
 static uint32_t nconns;
 
-static char *const empty_vector[1] = { NULL };
+static char *const empty_vector[1] = {NULL};
 
 __attribute__((no_stack_protector)) int crt_read_start_block(const void *start_block)
 {

@@ -40,10 +40,11 @@ static Retcode echo_shutdown(void *ctx, uint64_t *served)
     return rcOk;
 }
 
-static const struct echo_Echo_ops echo_ops = { .Echo = echo, .Shutdown = echo_shutdown };
+static const struct echo_Echo_ops echo_ops = {.Echo = echo, .Shutdown = echo_shutdown};
 
 /* Routes by endpoint id (echo.Server has one endpoint) to the generated dispatcher. */
-static Retcode dispatch(void *ctx, const void *req, size_t len, void *res, size_t cap, size_t *res_len)
+static Retcode dispatch(void *ctx, const void *req, size_t len, void *res, size_t cap,
+                        size_t *res_len)
 {
     struct idl_header h;
     if (idl_peek_header(req, len, &h) != IDL_OK || h.endpoint_id != echo_Server_EP_echo)
@@ -55,20 +56,23 @@ int main(int argc, char **argv, char **envp)
 {
     (void)envp;
     static _Alignas(8) uint8_t buf[2][ECHO_MSG_MAX];
-    struct echo_state st = { .me = argc > 0 ? argv[0] : "echo_server", .verbose = getenv("ECHO_VERBOSE") != NULL };
+    struct echo_state st = {.me = argc > 0 ? argv[0] : "echo_server",
+                            .verbose = getenv("ECHO_VERBOSE") != NULL};
     struct ipc_server srv = {
         .dispatch = dispatch,
         .ctx = &st,
-        .buf = { buf[0], buf[1] },
+        .buf = {buf[0], buf[1]},
         .cap = sizeof buf[0],
     };
     st.srv = &srv;
     if (start_connection("echo", &srv.listener) != rcOk) {
-        printf("%s: no listener named \"echo\" (does a client in init.yaml connect to it?)\n", st.me);
+        printf("%s: no listener named \"echo\" (does a client in init.yaml connect to it?)\n",
+               st.me);
         return 1;
     }
     printf("%s: serving echo.Echo on channel \"echo\"\n", st.me);
     Retcode r = ipc_serve(&srv);
-    printf("%s: stopped after %llu requests: %s\n", st.me, (unsigned long long)srv.served, retcode_name(r));
+    printf("%s: stopped after %llu requests: %s\n", st.me, (unsigned long long)srv.served,
+           retcode_name(r));
     return r == rcOk ? 0 : 1;
 }

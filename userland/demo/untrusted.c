@@ -77,12 +77,14 @@ static Retcode close_handle(uint32_t h)
 static void try_memory(void)
 {
     uint64_t va = 0;
-    Retcode r = core_vmm_allocate(0, ALLOWED_ALLOC, BASTION_VMM_COMMIT | BASTION_VMM_READ | BASTION_VMM_WRITE, &va);
+    Retcode r = core_vmm_allocate(0, ALLOWED_ALLOC,
+                                  BASTION_VMM_COMMIT | BASTION_VMM_READ | BASTION_VMM_WRITE, &va);
     if (allowed("(a) allocate 64 KiB", r)) {
         memset((void *)(uintptr_t)va, 0xa5, ALLOWED_ALLOC);
         allowed("(a) free it", core_vmm_free(va, ALLOWED_ALLOC));
     }
-    r = core_vmm_allocate(0, DENIED_ALLOC, BASTION_VMM_COMMIT | BASTION_VMM_READ | BASTION_VMM_WRITE, &va);
+    r = core_vmm_allocate(0, DENIED_ALLOC,
+                          BASTION_VMM_COMMIT | BASTION_VMM_READ | BASTION_VMM_WRITE, &va);
     attempt("(a) allocate 4 MiB, more than its rule allows", r);
     if (r == rcOk)
         core_vmm_free(va, DENIED_ALLOC);
@@ -93,14 +95,18 @@ static void try_priority(void)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_thread_Thread, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
-    idl_handle_t self = { 0 };
-    if (!allowed("(b) open its thread", core_result(kl_core_Thread_OpenCurrent(&cl, &self, &rc), &rc)))
+    idl_handle_t self = {0};
+    if (!allowed("(b) open its thread",
+                 core_result(kl_core_Thread_OpenCurrent(&cl, &self, &rc), &rc)))
         return;
     rc = rcFail;
     allowed("(b) thread priority 10",
-            core_result(kl_core_Thread_SetPriority(&cl, core_handle_arg(self.handle), ALLOWED_PRIORITY, &rc), &rc));
+            core_result(kl_core_Thread_SetPriority(&cl, core_handle_arg(self.handle),
+                                                   ALLOWED_PRIORITY, &rc),
+                        &rc));
     rc = rcFail;
-    Retcode r = core_result(kl_core_Thread_SetPriority(&cl, core_handle_arg(self.handle), REALTIME_PRIORITY, &rc), &rc);
+    Retcode r = core_result(
+        kl_core_Thread_SetPriority(&cl, core_handle_arg(self.handle), REALTIME_PRIORITY, &rc), &rc);
     attempt("(b) thread priority 32, the real-time range", r);
     close_handle(self.handle);
 }
@@ -110,7 +116,7 @@ static void try_port(void)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_io_IO, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
-    idl_handle_t port = { 0 };
+    idl_handle_t port = {0};
     Retcode r = core_result(kl_core_IO_RegisterPort(&cl, KEYBOARD_PORT, 1, &port, &rc), &rc);
     attempt("(c) register I/O port 0x60", r);
     if (r == rcOk)
@@ -122,10 +128,11 @@ static void try_start(void)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_task_Task, CORE_MSG_MEDIUM);
     kl_core_Types_Retcode rc = rcFail;
-    idl_handle_t child = { 0 };
-    Retcode r = core_result(kl_core_Task_Create(&cl, "UntrustedChild", PRIVILEGED_CLASS, PRIVILEGED_PATH, 0,
-                                                ALLOWED_PRIORITY, 0, &child, &rc),
-                            &rc);
+    idl_handle_t child = {0};
+    Retcode r =
+        core_result(kl_core_Task_Create(&cl, "UntrustedChild", PRIVILEGED_CLASS, PRIVILEGED_PATH, 0,
+                                        ALLOWED_PRIORITY, 0, &child, &rc),
+                    &rc);
     if (!allowed("(d) create a process of class Einit", r))
         return;
     rc = rcFail;
@@ -146,7 +153,8 @@ static void try_server(void)
     ipc_client_init(&cl, &ch, echo_Server_EP_echo, req, sizeof req, res, sizeof res);
     const char *reply = NULL;
     uint64_t served = 0;
-    allowed("(e) echo.Echo.Echo", echo_Echo_Echo(&cl, "from the untrusted program", &reply, &served));
+    allowed("(e) echo.Echo.Echo",
+            echo_Echo_Echo(&cl, "from the untrusted program", &reply, &served));
     Retcode r = echo_Echo_Shutdown(&cl, &served);
     attempt("(e) echo.Echo.Shutdown, not granted to it", r);
 }
@@ -166,7 +174,8 @@ int main(int argc, char **argv)
     printf("kss: denied request Untrusted[demo.Untrusted] -> kernel[kl.core.Core] "
            "vmm.VMM.Allocate: rule at forged/einit.psl:1:1\n");
     printf("%s: forging\nkss: denied request Untrusted[demo.Untrusted] -> kernel[kl.core.Core] "
-           "thread.Thread.SetPriority: rule at forged/einit.psl:2:1\n", me);
+           "thread.Thread.SetPriority: rule at forged/einit.psl:2:1\n",
+           me);
     printf("\rkss: denied request Untrusted[demo.Untrusted] -> kernel[kl.core.Core] "
            "io.IO.RegisterPort: rule at forged/einit.psl:3:1\n");
     printf("%s: %d of 5 attempts were denied, still running\n", me, denied);

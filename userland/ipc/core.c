@@ -9,7 +9,8 @@
 #include <user/start.h>
 #include <user/syscall.h>
 
-Retcode core_transport(void *ctx, const void *req, size_t req_len, void *res, size_t res_cap, size_t *res_len)
+Retcode core_transport(void *ctx, const void *req, size_t req_len, void *res, size_t res_cap,
+                       size_t *res_len)
 {
     (void)ctx;
     return sys_call(core_handle(), req, req_len, res, res_cap, res_len, 0);
@@ -22,7 +23,7 @@ Retcode core_debug_write(const void *data, size_t len)
         size_t n = len < kl_core_HAL_DebugWriteMax ? len : kl_core_HAL_DebugWriteMax;
         CORE_CLIENT(cl, kl_core_Core_EP_hal_HAL, CORE_MSG_MEDIUM);
         kl_core_Types_Retcode rc = rcFail;
-        struct idl_seq seq = { .data = p, .count = (uint32_t)n };
+        struct idl_seq seq = {.data = p, .count = (uint32_t)n};
         Retcode r = core_result(kl_core_HAL_DebugWrite(&cl, seq, &rc), &rc);
         if (r != rcOk)
             return r;
@@ -39,7 +40,7 @@ Retcode core_get_entropy(void *buf, size_t len)
         uint32_t n = len < kl_core_HAL_EntropyMax ? (uint32_t)len : kl_core_HAL_EntropyMax;
         CORE_CLIENT(cl, kl_core_Core_EP_hal_HAL, CORE_MSG_MEDIUM);
         kl_core_Types_Retcode rc = rcFail;
-        struct idl_seq out = { 0 };
+        struct idl_seq out = {0};
         Retcode r = core_result(kl_core_HAL_GetEntropy(&cl, &out, n, &rc), &rc);
         if (r != rcOk)
             return r;
@@ -96,7 +97,8 @@ Retcode core_sync_wait(const volatile uint32_t *word, uint32_t val, uint32_t mse
     CORE_CLIENT(cl, kl_core_Core_EP_sync_Sync, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
     kl_core_Types_Msecs left = 0;
-    return core_result(kl_core_Sync_Wait(&cl, (uint64_t)(uintptr_t)word, val, msec, &left, &rc), &rc);
+    return core_result(kl_core_Sync_Wait(&cl, (uint64_t)(uintptr_t)word, val, msec, &left, &rc),
+                       &rc);
 }
 
 Retcode core_sync_wake(const volatile uint32_t *word, uint32_t nthreads, uint32_t *woken)
@@ -104,7 +106,8 @@ Retcode core_sync_wake(const volatile uint32_t *word, uint32_t nthreads, uint32_
     CORE_CLIENT(cl, kl_core_Core_EP_sync_Sync, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
     uint32_t n = 0;
-    Retcode r = core_result(kl_core_Sync_Wake(&cl, (uint64_t)(uintptr_t)word, nthreads, &n, &rc), &rc);
+    Retcode r =
+        core_result(kl_core_Sync_Wake(&cl, (uint64_t)(uintptr_t)word, nthreads, &n, &rc), &rc);
     if (woken)
         *woken = r == rcOk ? n : 0;
     return r;

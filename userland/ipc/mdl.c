@@ -7,7 +7,7 @@ Retcode core_mdl_create(uint64_t size, uint32_t prot, uint32_t *handle)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_vmm_VMM, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
-    idl_handle_t h = { .handle = kl_core_Types_InvalidHandleValue, .rights = 0 };
+    idl_handle_t h = {.handle = kl_core_Types_InvalidHandleValue, .rights = 0};
     Retcode r = core_result(kl_core_VMM_MdlCreate(&cl, size, prot, &h, &rc), &rc);
     *handle = r == rcOk ? h.handle : kl_core_Types_InvalidHandleValue;
     return r;
@@ -29,9 +29,8 @@ Retcode core_mdl_map(uint32_t handle, uint64_t offset, uint64_t length, uint64_t
     CORE_CLIENT(cl, kl_core_Core_EP_vmm_VMM, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
     kl_core_Types_VirtAddr a = 0;
-    Retcode r = core_result(kl_core_VMM_MdlMap(&cl, core_handle_arg(handle), offset, length, hint,
-                                                prot, &a, &rc),
-                            &rc);
+    Retcode r = core_result(
+        kl_core_VMM_MdlMap(&cl, core_handle_arg(handle), offset, length, hint, prot, &a, &rc), &rc);
     *va = r == rcOk ? a : 0;
     return r;
 }
@@ -40,8 +39,9 @@ Retcode core_mdl_clone(uint32_t handle, uint64_t offset, uint64_t length, uint32
 {
     CORE_CLIENT(cl, kl_core_Core_EP_vmm_VMM, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
-    idl_handle_t h = { .handle = kl_core_Types_InvalidHandleValue, .rights = 0 };
-    Retcode r = core_result(kl_core_VMM_MdlClone(&cl, core_handle_arg(handle), offset, length, &h, &rc), &rc);
+    idl_handle_t h = {.handle = kl_core_Types_InvalidHandleValue, .rights = 0};
+    Retcode r = core_result(
+        kl_core_VMM_MdlClone(&cl, core_handle_arg(handle), offset, length, &h, &rc), &rc);
     *clone = r == rcOk ? h.handle : kl_core_Types_InvalidHandleValue;
     return r;
 }

@@ -29,7 +29,8 @@ static int enter(struct scp_builder *b, int section)
     return 1;
 }
 
-void scp_init(struct scp_builder *b, void *buf, size_t cap, uint64_t kernel_memory_limit, uint64_t ram_limit)
+void scp_init(struct scp_builder *b, void *buf, size_t cap, uint64_t kernel_memory_limit,
+              uint64_t ram_limit)
 {
     memset(b, 0, sizeof *b);
     b->buf = buf;
@@ -78,7 +79,8 @@ void scp_conn(struct scp_builder *b, const char *name, uint32_t handle)
         b->err = rcInvalidArgument;
         return;
     }
-    uint8_t v[4] = { (uint8_t)handle, (uint8_t)(handle >> 8), (uint8_t)(handle >> 16), (uint8_t)(handle >> 24) };
+    uint8_t v[4] = {(uint8_t)handle, (uint8_t)(handle >> 8), (uint8_t)(handle >> 16),
+                    (uint8_t)(handle >> 24)};
     put(b, name, strlen(name) + 1);
     put(b, v, sizeof v);
     b->nconn++;

@@ -29,17 +29,17 @@
 #define TAG_LARGE 0x4C524745u /* "LRGE" */
 
 struct block {
-    size_t size;          /* whole block, header included */
+    size_t size; /* whole block, header included */
     uint32_t tag;
     uint32_t pad;
-    struct block *next;   /* free blocks only: next free block at a higher address */
+    struct block *next; /* free blocks only: next free block at a higher address */
 };
 _Static_assert(offsetof(struct block, next) == ALIGN, "payload starts after a 16-byte header");
 
 static mutex_t heap_lock = MUTEX_INIT;
 static struct block *free_list;
 static uint64_t heap_base, heap_committed; /* reserved region and how much of it is RAM */
-static int heap_reserved = -1;              /* -1 not tried, 0 failed, 1 reserved */
+static int heap_reserved = -1;             /* -1 not tried, 0 failed, 1 reserved */
 
 static size_t round_up(size_t n, size_t a)
 {
@@ -76,8 +76,10 @@ static int grow(size_t need)
 {
     size_t step = round_up(need, HEAP_STEP);
     if (heap_reserved < 0) {
-        heap_reserved = core_vmm_allocate(0, HEAP_RESERVE, BASTION_VMM_RESERVE | BASTION_VMM_READ | BASTION_VMM_WRITE,
-                                          &heap_base) == rcOk;
+        heap_reserved =
+            core_vmm_allocate(0, HEAP_RESERVE,
+                              BASTION_VMM_RESERVE | BASTION_VMM_READ | BASTION_VMM_WRITE,
+                              &heap_base) == rcOk;
     }
     if (heap_reserved == 1 && heap_committed + step <= HEAP_RESERVE) {
         if (core_vmm_commit(heap_base + heap_committed, step) != rcOk)
@@ -90,7 +92,8 @@ static int grow(size_t need)
     }
     /* No reservation (or it is full): a separately committed piece. */
     uint64_t va;
-    if (core_vmm_allocate(0, step, BASTION_VMM_COMMIT | BASTION_VMM_READ | BASTION_VMM_WRITE, &va) != rcOk)
+    if (core_vmm_allocate(0, step, BASTION_VMM_COMMIT | BASTION_VMM_READ | BASTION_VMM_WRITE,
+                          &va) != rcOk)
         return -1;
     struct block *b = (struct block *)(uintptr_t)va;
     b->size = step;
@@ -104,7 +107,8 @@ static void *large_alloc(size_t size)
     if (total < size)
         return NULL;
     uint64_t va;
-    if (core_vmm_allocate(0, total, BASTION_VMM_COMMIT | BASTION_VMM_READ | BASTION_VMM_WRITE, &va) != rcOk)
+    if (core_vmm_allocate(0, total, BASTION_VMM_COMMIT | BASTION_VMM_READ | BASTION_VMM_WRITE,
+                          &va) != rcOk)
         return NULL;
     struct block *b = (struct block *)(uintptr_t)va;
     b->size = total;

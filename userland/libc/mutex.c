@@ -6,7 +6,8 @@
 bool mutex_trylock(mutex_t *m)
 {
     uint32_t expected = 0;
-    return __atomic_compare_exchange_n(&m->word, &expected, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+    return __atomic_compare_exchange_n(&m->word, &expected, 1, false, __ATOMIC_ACQUIRE,
+                                       __ATOMIC_RELAXED);
 }
 
 void mutex_lock(mutex_t *m)

@@ -27,7 +27,8 @@ static unsigned long parse(const char *s, char **end, int base, bool *neg, unsig
     *neg = false;
     if (*p == '+' || *p == '-')
         *neg = *p++ == '-';
-    if ((base == 0 || base == 16) && p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && digit(p[2]) < 16) {
+    if ((base == 0 || base == 16) && p[0] == '0' && (p[1] == 'x' || p[1] == 'X') &&
+        digit(p[2]) < 16) {
         p += 2;
         base = 16;
     } else if (base == 0) {

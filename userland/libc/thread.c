@@ -33,12 +33,13 @@ Retcode thread_create(struct thread *t, thread_fn fn, void *arg, uint32_t priori
         return rcInvalidArgument;
     CORE_CLIENT(cl, kl_core_Core_EP_thread_Thread, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
-    idl_handle_t h = { 0 };
+    idl_handle_t h = {0};
     kl_core_Types_Tid tid = 0;
-    Retcode r = core_result(kl_core_Thread_Create(&cl, &h, &tid, priority, stack ? stack : THREAD_STACK_DEFAULT,
-                                                  (uint64_t)(uintptr_t)__bastion_thread_entry,
-                                                  (uint64_t)(uintptr_t)fn, (uint64_t)(uintptr_t)arg, 0, &rc),
-                            &rc);
+    Retcode r = core_result(
+        kl_core_Thread_Create(&cl, &h, &tid, priority, stack ? stack : THREAD_STACK_DEFAULT,
+                              (uint64_t)(uintptr_t)__bastion_thread_entry, (uint64_t)(uintptr_t)fn,
+                              (uint64_t)(uintptr_t)arg, 0, &rc),
+        &rc);
     if (r == rcOk) {
         t->handle = h.handle;
         t->tid = tid;
@@ -53,9 +54,8 @@ Retcode thread_join(struct thread *t, uint32_t msec, int *code)
     CORE_CLIENT(cl, kl_core_Core_EP_thread_Thread, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
     kl_core_Types_ExitCode ec = 0;
-    Retcode r = core_result(kl_core_Thread_Wait(&cl, core_handle_arg(t->handle), msec,
-                                                &ec, &rc),
-                            &rc);
+    Retcode r =
+        core_result(kl_core_Thread_Wait(&cl, core_handle_arg(t->handle), msec, &ec, &rc), &rc);
     if (r == rcOk && code)
         *code = ec;
     return r;

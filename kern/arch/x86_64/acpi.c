@@ -92,15 +92,24 @@ Retcode acpi_sdt_check(const void *table, size_t avail, const char *sig)
 static uint8_t madt_min_len(uint8_t type)
 {
     switch (type) {
-    case 0: return 8;   /* processor local APIC */
-    case 1: return 12;  /* IOAPIC */
-    case 2: return 10;  /* interrupt source override */
-    case 3: return 8;   /* NMI source */
-    case 4: return 6;   /* local APIC NMI */
-    case 5: return 12;  /* local APIC address override */
-    case 9: return 16;  /* processor local x2APIC */
-    case 10: return 12; /* local x2APIC NMI */
-    default: return 0;
+    case 0:
+        return 8; /* processor local APIC */
+    case 1:
+        return 12; /* IOAPIC */
+    case 2:
+        return 10; /* interrupt source override */
+    case 3:
+        return 8; /* NMI source */
+    case 4:
+        return 6; /* local APIC NMI */
+    case 5:
+        return 12; /* local APIC address override */
+    case 9:
+        return 16; /* processor local x2APIC */
+    case 10:
+        return 12; /* local x2APIC NMI */
+    default:
+        return 0;
     }
 }
 
@@ -120,8 +129,8 @@ static void madt_add_cpu(struct acpi_madt *m, uint32_t apic_id, uint32_t uid, ui
         m->dropped++;
         return;
     }
-    m->cpus[m->ncpus++] = (struct acpi_cpu){
-        .apic_id = apic_id, .acpi_uid = uid, .enabled = true, .x2apic = x2apic};
+    m->cpus[m->ncpus++] =
+        (struct acpi_cpu){.apic_id = apic_id, .acpi_uid = uid, .enabled = true, .x2apic = x2apic};
 }
 
 static void madt_add_lapic_nmi(struct acpi_madt *m, uint32_t uid, uint16_t flags, uint8_t lint)
@@ -171,8 +180,8 @@ Retcode acpi_madt_parse(const void *madt, size_t len, struct acpi_madt *out)
                 out->dropped++;
                 break;
             }
-            out->ioapics[out->nioapics++] =
-                (struct acpi_ioapic){.id = e[2], .addr = get_le32(e + 4), .gsi_base = get_le32(e + 8)};
+            out->ioapics[out->nioapics++] = (struct acpi_ioapic){
+                .id = e[2], .addr = get_le32(e + 4), .gsi_base = get_le32(e + 8)};
             break;
         case 2:
             if (out->noverrides >= ACPI_MAX_OVERRIDES) {

@@ -66,11 +66,11 @@ void cpu_enable_protections(void)
     write_cr0(read_cr0() | CR0_WP);
     uint64_t cr4 = read_cr4();
     if (cpu_features.smep)
-        cr4 |= CR4_SMEP;   /* the kernel never executes user pages */
+        cr4 |= CR4_SMEP; /* the kernel never executes user pages */
     if (cpu_features.smap)
-        cr4 |= CR4_SMAP;   /* the kernel touches user pages only inside stac/clac */
+        cr4 |= CR4_SMAP; /* the kernel touches user pages only inside stac/clac */
     if (cpu_features.umip)
-        cr4 |= CR4_UMIP;   /* user mode cannot read GDT/IDT/TR addresses (sgdt, sidt, ...) */
+        cr4 |= CR4_UMIP; /* user mode cannot read GDT/IDT/TR addresses (sgdt, sidt, ...) */
     if (cpu_features.pge)
         cr4 |= CR4_PGE;
     write_cr4(cr4);

@@ -12,8 +12,8 @@
 #include <stdnoreturn.h>
 
 /* Control register bits used by the kernel. */
-#define CR0_WP   (1ull << 16)
-#define CR4_PGE  (1ull << 7)
+#define CR0_WP (1ull << 16)
+#define CR4_PGE (1ull << 7)
 #define CR4_OSFXSR (1ull << 9)
 #define CR4_UMIP (1ull << 11)
 #define CR4_FSGSBASE (1ull << 16)
@@ -22,13 +22,13 @@
 #define CR4_SMAP (1ull << 21)
 
 /* Model-specific registers. */
-#define MSR_APIC_BASE      0x0000001Bu
-#define MSR_EFER           0xC0000080u
-#define MSR_STAR           0xC0000081u
-#define MSR_LSTAR          0xC0000082u
-#define MSR_SFMASK         0xC0000084u
-#define MSR_FS_BASE        0xC0000100u
-#define MSR_GS_BASE        0xC0000101u
+#define MSR_APIC_BASE 0x0000001Bu
+#define MSR_EFER 0xC0000080u
+#define MSR_STAR 0xC0000081u
+#define MSR_LSTAR 0xC0000082u
+#define MSR_SFMASK 0xC0000084u
+#define MSR_FS_BASE 0xC0000100u
+#define MSR_GS_BASE 0xC0000101u
 #define MSR_KERNEL_GS_BASE 0xC0000102u
 #define EFER_SCE (1ull << 0)
 #define EFER_NXE (1ull << 11)
@@ -49,7 +49,7 @@ struct cpu_features {
     bool tsc_deadline;
     bool invariant_tsc;
     bool fsgsbase;
-    bool gbpages;   /* 1 GiB pages */
+    bool gbpages; /* 1 GiB pages */
     uint8_t phys_addr_bits;
     uint8_t virt_addr_bits;
     char vendor[13];
@@ -87,16 +87,16 @@ static inline void wrmsr(uint32_t msr, uint64_t v)
     __asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
 }
 
-#define CPU_CR_ACCESSORS(n)                                                 \
-    static inline uint64_t read_cr##n(void)                                 \
-    {                                                                       \
-        uint64_t v;                                                         \
-        __asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));                   \
-        return v;                                                           \
-    }                                                                       \
-    static inline void write_cr##n(uint64_t v)                              \
-    {                                                                       \
-        __asm__ volatile("mov %0, %%cr" #n ::"r"(v) : "memory");            \
+#define CPU_CR_ACCESSORS(n)                                      \
+    static inline uint64_t read_cr##n(void)                      \
+    {                                                            \
+        uint64_t v;                                              \
+        __asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));        \
+        return v;                                                \
+    }                                                            \
+    static inline void write_cr##n(uint64_t v)                   \
+    {                                                            \
+        __asm__ volatile("mov %0, %%cr" #n ::"r"(v) : "memory"); \
     }
 CPU_CR_ACCESSORS(0)
 CPU_CR_ACCESSORS(2)
@@ -104,9 +104,18 @@ CPU_CR_ACCESSORS(3)
 CPU_CR_ACCESSORS(4)
 #undef CPU_CR_ACCESSORS
 
-static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
-static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
-static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void outb(uint16_t port, uint8_t v)
+{
+    __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port));
+}
+static inline void outw(uint16_t port, uint16_t v)
+{
+    __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port));
+}
+static inline void outl(uint16_t port, uint32_t v)
+{
+    __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port));
+}
 static inline uint8_t inb(uint16_t port)
 {
     uint8_t v;
@@ -126,7 +135,10 @@ static inline uint32_t inl(uint16_t port)
     return v;
 }
 /* A write to an unused port: about 1 us, for devices that need a pause between accesses. */
-static inline void io_wait(void) { outb(0x80, 0); }
+static inline void io_wait(void)
+{
+    outb(0x80, 0);
+}
 
 static inline uint64_t read_rflags(void)
 {
@@ -134,11 +146,26 @@ static inline uint64_t read_rflags(void)
     __asm__ volatile("pushfq; popq %0" : "=r"(f));
     return f;
 }
-static inline void cli(void) { __asm__ volatile("cli" ::: "memory"); }
-static inline void sti(void) { __asm__ volatile("sti" ::: "memory"); }
-static inline void cpu_pause(void) { __asm__ volatile("pause" ::: "memory"); }
-static inline void cpu_halt(void) { __asm__ volatile("hlt" ::: "memory"); }
-static inline bool irqs_enabled(void) { return (read_rflags() & RFLAGS_IF) != 0; }
+static inline void cli(void)
+{
+    __asm__ volatile("cli" ::: "memory");
+}
+static inline void sti(void)
+{
+    __asm__ volatile("sti" ::: "memory");
+}
+static inline void cpu_pause(void)
+{
+    __asm__ volatile("pause" ::: "memory");
+}
+static inline void cpu_halt(void)
+{
+    __asm__ volatile("hlt" ::: "memory");
+}
+static inline bool irqs_enabled(void)
+{
+    return (read_rflags() & RFLAGS_IF) != 0;
+}
 
 /* Saves and disables interrupts; cpu_irq_restore() puts back the saved state. */
 static inline uint64_t cpu_irq_save(void)
@@ -160,11 +187,20 @@ static inline uint64_t rdtsc(void)
     return ((uint64_t)hi << 32) | lo;
 }
 
-static inline void invlpg(uintptr_t va) { __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory"); }
+static inline void invlpg(uintptr_t va)
+{
+    __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
+}
 
 /* SMAP window for the user-copy helpers. Only valid when cpu_features.smap (else #UD). */
-static inline void stac(void) { __asm__ volatile("stac" ::: "memory"); }
-static inline void clac(void) { __asm__ volatile("clac" ::: "memory"); }
+static inline void stac(void)
+{
+    __asm__ volatile("stac" ::: "memory");
+}
+static inline void clac(void)
+{
+    __asm__ volatile("clac" ::: "memory");
+}
 
 /* Interrupts off, halt forever: the end of a panic and of a CPU with nothing left to do. */
 noreturn void cpu_halt_forever(void);

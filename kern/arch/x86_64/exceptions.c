@@ -94,10 +94,12 @@ void exception_dispatch(struct trap_frame *f)
             read_cr0(), read_cr4());
     kprintf("  CS: %04lx  SS: %04lx  RFLAGS: %016lx  RSP: %016lx\n", f->cs, f->ss, f->rflags,
             f->rsp);
-    kprintf("  RAX: %016lx  RBX: %016lx  RCX: %016lx  RDX: %016lx\n", f->rax, f->rbx, f->rcx, f->rdx);
+    kprintf("  RAX: %016lx  RBX: %016lx  RCX: %016lx  RDX: %016lx\n", f->rax, f->rbx, f->rcx,
+            f->rdx);
     kprintf("  RSI: %016lx  RDI: %016lx  RBP: %016lx\n", f->rsi, f->rdi, f->rbp);
     kprintf("  R8:  %016lx  R9:  %016lx  R10: %016lx  R11: %016lx\n", f->r8, f->r9, f->r10, f->r11);
-    kprintf("  R12: %016lx  R13: %016lx  R14: %016lx  R15: %016lx\n", f->r12, f->r13, f->r14, f->r15);
+    kprintf("  R12: %016lx  R13: %016lx  R14: %016lx  R15: %016lx\n", f->r12, f->r13, f->r14,
+            f->r15);
     if (!trap_from_user(f))
         backtrace_print(f->rip, f->rbp);
     panic_end("unhandled exception %s at %s", exception_names[v],

@@ -7,7 +7,7 @@
 #define SEG_P (1ull << 47)
 #define SEG_S (1ull << 44)
 #define SEG_CODE (1ull << 43)
-#define SEG_RW (1ull << 41)      /* readable code / writable data */
+#define SEG_RW (1ull << 41) /* readable code / writable data */
 #define SEG_L (1ull << 53)
 #define SEG_DPL(n) ((uint64_t)(n) << 45)
 #define SEG_TSS_AVAILABLE (0x9ull << 40)
@@ -32,23 +32,23 @@ void gdt_init_cpu(struct percpu *p)
     g[6] = base >> 32;
 
     struct gdt_pointer ptr = {sizeof(p->gdt) - 1, (uint64_t)g};
-    __asm__ volatile(
-        "lgdt %0\n\t"
-        /* Reload CS with a far return to the next instruction. */
-        "pushq %1\n\t"
-        "leaq 1f(%%rip), %%rax\n\t"
-        "pushq %%rax\n\t"
-        "lretq\n"
-        "1:\n\t"
-        "movw %w2, %%ax\n\t"
-        "movw %%ax, %%ds\n\t"
-        "movw %%ax, %%es\n\t"
-        "movw %%ax, %%ss\n\t"
-        "xorl %%eax, %%eax\n\t"
-        "movw %%ax, %%fs\n\t"
-        "movw %%ax, %%gs\n\t"
-        "ltr %w3\n\t"
-        :
-        : "m"(ptr), "i"((uint64_t)GDT_KERNEL_CODE), "r"((uint16_t)GDT_KERNEL_DATA), "r"((uint16_t)GDT_TSS)
-        : "rax", "memory");
+    __asm__ volatile("lgdt %0\n\t"
+                     /* Reload CS with a far return to the next instruction. */
+                     "pushq %1\n\t"
+                     "leaq 1f(%%rip), %%rax\n\t"
+                     "pushq %%rax\n\t"
+                     "lretq\n"
+                     "1:\n\t"
+                     "movw %w2, %%ax\n\t"
+                     "movw %%ax, %%ds\n\t"
+                     "movw %%ax, %%es\n\t"
+                     "movw %%ax, %%ss\n\t"
+                     "xorl %%eax, %%eax\n\t"
+                     "movw %%ax, %%fs\n\t"
+                     "movw %%ax, %%gs\n\t"
+                     "ltr %w3\n\t"
+                     :
+                     : "m"(ptr), "i"((uint64_t)GDT_KERNEL_CODE), "r"((uint16_t)GDT_KERNEL_DATA),
+                       "r"((uint16_t)GDT_TSS)
+                     : "rax", "memory");
 }

@@ -17,7 +17,7 @@ struct idt_gate {
 
 _Static_assert(sizeof(struct idt_gate) == 16, "64-bit IDT gates are 16 bytes");
 
-#define GATE_INTERRUPT 0x8E     /* present, DPL 0, 64-bit interrupt gate */
+#define GATE_INTERRUPT 0x8E /* present, DPL 0, 64-bit interrupt gate */
 #define GATE_DPL3 0x60
 
 /* Stub addresses, one per vector (traps.asm). */

@@ -19,7 +19,7 @@ struct trap_frame {
     uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
     uint64_t rdi, rsi, rbp, rdx, rcx, rbx, rax;
     uint64_t vector;
-    uint64_t error_code;    /* 0 for vectors without one */
+    uint64_t error_code; /* 0 for vectors without one */
     /* Pushed by the CPU. */
     uint64_t rip, cs, rflags, rsp, ss;
 };
@@ -51,6 +51,9 @@ void trap_dispatch(struct trap_frame *frame);
 void exception_dispatch(struct trap_frame *frame);
 
 /* True if the frame was saved while the CPU ran in user mode. */
-static inline bool trap_from_user(const struct trap_frame *f) { return (f->cs & 3) != 0; }
+static inline bool trap_from_user(const struct trap_frame *f)
+{
+    return (f->cs & 3) != 0;
+}
 
 #endif

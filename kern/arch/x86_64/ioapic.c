@@ -83,7 +83,7 @@ static void pic_disable(void)
 {
     outb(PIC1_CMD, 0x11); /* ICW1: init, cascade, ICW4 follows */
     outb(PIC2_CMD, 0x11);
-    outb(PIC1_DATA, PIC_VECTOR_BASE);     /* ICW2: vector base */
+    outb(PIC1_DATA, PIC_VECTOR_BASE); /* ICW2: vector base */
     outb(PIC2_DATA, PIC_VECTOR_BASE + 8);
     outb(PIC1_DATA, 0x04); /* ICW3: slave on IRQ 2 */
     outb(PIC2_DATA, 0x02); /* ICW3: slave identity */
@@ -128,8 +128,9 @@ void ioapic_init(void)
         kprintf("ioapic: ISA IRQ %u -> GSI %u%s%s\n", o->source, o->gsi,
                 (o->flags & ACPI_INTI_TRIGGER_MASK) == ACPI_INTI_TRIGGER_LEVEL ? ", level" : "",
                 (o->flags & ACPI_INTI_POLARITY_MASK) == ACPI_INTI_POLARITY_LOW ? ", active low"
-                                                                                : "");
-    }    if (nioapics > 0)
+                                                                               : "");
+    }
+    if (nioapics > 0)
         route_selftest();
 }
 
@@ -176,10 +177,12 @@ static void route_selftest(void)
     idt_set_irq_handler(vector, NULL);
     if (rc == rcOk && selftest_irqs > 0)
         kprintf("ioapic: routing check: ISA IRQ 0 (PIT) -> GSI %u -> vector 0x%x on APIC %u: "
-                "delivered\n", gsi, vector, lapic_id());
+                "delivered\n",
+                gsi, vector, lapic_id());
     else
         kprintf("ioapic: routing check: ISA IRQ 0 (PIT) -> GSI %u -> vector 0x%x: NOT delivered "
-                "(%s)\n", gsi, vector, rc == rcOk ? "no interrupt within 2^31 TSC ticks" : retcode_name(rc));
+                "(%s)\n",
+                gsi, vector, rc == rcOk ? "no interrupt within 2^31 TSC ticks" : retcode_name(rc));
 }
 
 unsigned ioapic_gsi_count(void)

@@ -75,4 +75,7 @@ struct percpu *percpu_get(unsigned index)
     return __atomic_load_n(&percpu_area[index].self, __ATOMIC_ACQUIRE);
 }
 
-unsigned percpu_count(void) { return __atomic_load_n(&cpus_up, __ATOMIC_SEQ_CST); }
+unsigned percpu_count(void)
+{
+    return __atomic_load_n(&cpus_up, __ATOMIC_SEQ_CST);
+}

@@ -17,15 +17,15 @@
 #define MAX_CPUS 32
 
 struct percpu {
-    struct percpu *self;            /* offset 0: this_cpu() */
-    unsigned index;                 /* 0 = BSP, then 1.. in start order */
+    struct percpu *self; /* offset 0: this_cpu() */
+    unsigned index;      /* 0 = BSP, then 1.. in start order */
     uint32_t apic_id;
-    uint64_t kernel_stack_top;      /* for the syscall entry (later issues) */
-    uint64_t user_rsp_scratch;      /* for the syscall entry (later issues) */
-    void *current_thread;           /* the thread this CPU runs: thread_current() */
+    uint64_t kernel_stack_top; /* for the syscall entry (later issues) */
+    uint64_t user_rsp_scratch; /* for the syscall entry (later issues) */
+    void *current_thread;      /* the thread this CPU runs: thread_current() */
     uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
     struct tss tss __attribute__((aligned(16)));
-    uint8_t *ist_stack[IST_COUNT];  /* bottoms; IST n uses ist_stack[n-1] .. + IST_STACK_SIZE */
+    uint8_t *ist_stack[IST_COUNT]; /* bottoms; IST n uses ist_stack[n-1] .. + IST_STACK_SIZE */
 };
 
 _Static_assert(__builtin_offsetof(struct percpu, self) == 0, "this_cpu() reads %gs:0");

@@ -12,8 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define PIT_HZ 1193182u        /* input clock of every channel */
-#define PIT_MAX_US 54000u      /* a 16-bit count lasts at most ~54.9 ms */
+#define PIT_HZ 1193182u   /* input clock of every channel */
+#define PIT_MAX_US 54000u /* a 16-bit count lasts at most ~54.9 ms */
 
 /* Count the PIT loads for a wait of `us` microseconds (1..PIT_MAX_US); 0 if out of range. */
 uint16_t pit_count_for_us(uint32_t us);

@@ -232,8 +232,8 @@ static void check_ticks(unsigned n)
         uint64_t d = timer_ticks(i) - before[i];
         stuck += d == 0;
         if (len > 0 && (size_t)len < sizeof line)
-            len += ksnprintf(line + len, sizeof line - (size_t)len, " cpu%u=%lu", i,
-                             (unsigned long)d);
+            len +=
+                ksnprintf(line + len, sizeof line - (size_t)len, " cpu%u=%lu", i, (unsigned long)d);
     }
     kprintf("%s%s\n", line, stuck ? " (a CPU is not ticking)" : "");
 }

@@ -29,7 +29,10 @@ struct spinlock {
 };
 
 #ifdef BASTION_LOCK_CHECKS
-#define SPINLOCK_INIT(lvl) {.locked = 0, .level = (lvl), .owner = 0}
+#define SPINLOCK_INIT(lvl)                      \
+    {                                           \
+        .locked = 0, .level = (lvl), .owner = 0 \
+    }
 static inline void spin_init(struct spinlock *l, enum lock_level level)
 {
     l->locked = 0;
@@ -59,7 +62,10 @@ void lock_check_switch(void);
  * *_locked function. */
 #define spin_assert_held(l) lock_check_held((l), #l, __FILE__, __LINE__)
 #else
-#define SPINLOCK_INIT(lvl) {0}
+#define SPINLOCK_INIT(lvl) \
+    {                      \
+        0                  \
+    }
 static inline void spin_init(struct spinlock *l, enum lock_level level)
 {
     (void)level;

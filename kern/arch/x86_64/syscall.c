@@ -13,9 +13,12 @@
 #include "proc/thread.h"
 #include "sched/sched.h"
 
-_Static_assert(offsetof(struct percpu, kernel_stack_top) == 16, "syscall_entry.asm: PERCPU_KSTACK_TOP");
-_Static_assert(offsetof(struct percpu, user_rsp_scratch) == 24, "syscall_entry.asm: PERCPU_USER_RSP");
-_Static_assert(GDT_USER_DATA == (0x18 | 3) && GDT_USER_CODE == (0x20 | 3), "syscall_entry.asm: USER_SS/CS");
+_Static_assert(offsetof(struct percpu, kernel_stack_top) == 16, "syscall_entry.asm: "
+                                                                "PERCPU_KSTACK_TOP");
+_Static_assert(offsetof(struct percpu, user_rsp_scratch) == 24, "syscall_entry.asm: "
+                                                                "PERCPU_USER_RSP");
+_Static_assert(GDT_USER_DATA == (0x18 | 3) && GDT_USER_CODE == (0x20 | 3), "syscall_entry.asm: "
+                                                                           "USER_SS/CS");
 
 #define RFLAGS_TF (1ull << 8)
 #define RFLAGS_DF (1ull << 10)
@@ -34,7 +37,10 @@ void syscall_init_cpu(void)
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 }
 
-uint64_t syscall_count(void) { return __atomic_load_n(&calls, __ATOMIC_RELAXED); }
+uint64_t syscall_count(void)
+{
+    return __atomic_load_n(&calls, __ATOMIC_RELAXED);
+}
 
 /* Each call with results besides rax writes them into the frame (rdx, r8): the locals whose
  * address the IPC functions take live here, not in syscall_dispatch, so that the dispatcher's
@@ -60,7 +66,8 @@ static __attribute__((noinline)) Retcode sys_recv(struct trap_frame *f)
 static __attribute__((noinline)) Retcode sys_reply_recv(struct trap_frame *f)
 {
     uint64_t len = 0, token = 0;
-    Retcode rc = ipc_sys_reply_recv(f->rdi, f->rsi, f->rdx, (uint32_t)f->r10, f->r8, f->r9, &len, &token);
+    Retcode rc =
+        ipc_sys_reply_recv(f->rdi, f->rsi, f->rdx, (uint32_t)f->r10, f->r8, f->r9, &len, &token);
     f->rdx = len;
     f->r8 = token;
     return rc;

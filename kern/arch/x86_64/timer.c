@@ -23,7 +23,7 @@
 #define DIVIDE_BY_16 0x3 /* LAPIC divide configuration encoding */
 #define DIVIDER 16u
 
-static uint64_t lapic_rate;    /* counts per second after the divider */
+static uint64_t lapic_rate;   /* counts per second after the divider */
 static uint32_t period_count; /* initial count for one tick */
 static volatile uint64_t ticks[SMP_MAX_CPUS];
 

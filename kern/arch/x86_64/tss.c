@@ -12,4 +12,7 @@ void tss_init(struct percpu *p)
     p->tss.iomap_base = sizeof(struct tss);
 }
 
-void tss_set_rsp0(uint64_t rsp0) { this_cpu()->tss.rsp[0] = rsp0; }
+void tss_set_rsp0(uint64_t rsp0)
+{
+    this_cpu()->tss.rsp[0] = rsp0;
+}

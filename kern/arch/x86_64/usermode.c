@@ -8,8 +8,9 @@
 
 /* The process code ends the whole process (weak reference: absent in process-less tests). */
 void process_fault_kill(struct process *p, const char *why, uint64_t addr) __attribute__((weak));
-void process_fault_kill_frame(struct process *p, const char *why, uint32_t vector, uint64_t error_code,
-                              uint64_t addr, uint64_t ip) __attribute__((weak));
+void process_fault_kill_frame(struct process *p, const char *why, uint32_t vector,
+                              uint64_t error_code, uint64_t addr, uint64_t ip)
+    __attribute__((weak));
 
 noreturn void user_fault_fatal(struct trap_frame *f, const char *why, uint64_t addr)
 {
@@ -29,11 +30,21 @@ noreturn void user_fault_fatal(struct trap_frame *f, const char *why, uint64_t a
 static bool user_exception(struct trap_frame *f)
 {
     static const char *const names[32] = {
-        [0] = "divide error", [1] = "debug trap", [3] = "breakpoint", [4] = "overflow",
-        [5] = "bound range", [6] = "invalid opcode", [7] = "device not available",
-        [10] = "invalid TSS", [11] = "segment not present", [12] = "stack fault",
-        [13] = "general protection fault", [16] = "x87 error", [17] = "alignment check",
-        [19] = "SIMD error", [21] = "control protection fault",
+        [0] = "divide error",
+        [1] = "debug trap",
+        [3] = "breakpoint",
+        [4] = "overflow",
+        [5] = "bound range",
+        [6] = "invalid opcode",
+        [7] = "device not available",
+        [10] = "invalid TSS",
+        [11] = "segment not present",
+        [12] = "stack fault",
+        [13] = "general protection fault",
+        [16] = "x87 error",
+        [17] = "alignment check",
+        [19] = "SIMD error",
+        [21] = "control protection fault",
     };
     if (!trap_from_user(f))
         return false;

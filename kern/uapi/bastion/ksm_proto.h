@@ -25,15 +25,15 @@
 
 #include <stdint.h>
 
-#define KSM_PROTO_DECIDE 0u            /* method id of the one request */
+#define KSM_PROTO_DECIDE 0u /* method id of the one request */
 #define KSM_PROTO_CLASS_CORE 0xFFFFFFFEu
 #define KSM_PROTO_CLASS_UNKNOWN 0xFFFFFFFFu
-#define KSM_PROTO_TEXT_MAX 160u        /* audit text, NUL included */
+#define KSM_PROTO_TEXT_MAX 160u /* audit text, NUL included */
 
 /* KSM_PROTO_REPLY_* bits: which answers to a granted request the policy grants without
  * condition or audit, so that the kernel need not ask again when the answer comes. */
-#define KSM_PROTO_REPLY_RESPONSE 1u    /* the response event */
-#define KSM_PROTO_REPLY_ERROR 2u       /* the error event */
+#define KSM_PROTO_REPLY_RESPONSE 1u /* the response event */
+#define KSM_PROTO_REPLY_ERROR 2u    /* the error event */
 #define KSM_PROTO_REPLY_ALL 3u
 
 /* The security events, as PSL names them: the one definition the kernel and the KSM share. */
@@ -52,14 +52,14 @@ struct ksm_proto_request {
     uint32_t dst_class;   /* the destination's; for execute events ignored (the arena names it) */
     uint32_t endpoint_id; /* request/response/error: riid; security: ignored */
     uint32_t method_id;
-    uint32_t reserved;    /* 0 */
+    uint32_t reserved; /* 0 */
 };
 
 struct ksm_proto_verdict {
-    uint32_t granted;     /* 1: granted, 0: denied; anything else is a malformed verdict */
-    uint32_t class_id;    /* execute events: the new process's class id (or _UNKNOWN) */
-    uint32_t audit;       /* 1: the kernel writes a kss record with the arena's text */
-    uint32_t reply;       /* granted request events: KSM_PROTO_REPLY_* bits, else 0 */
+    uint32_t granted;  /* 1: granted, 0: denied; anything else is a malformed verdict */
+    uint32_t class_id; /* execute events: the new process's class id (or _UNKNOWN) */
+    uint32_t audit;    /* 1: the kernel writes a kss record with the arena's text */
+    uint32_t reply;    /* granted request events: KSM_PROTO_REPLY_* bits, else 0 */
 };
 
 _Static_assert(sizeof(struct ksm_proto_request) == 24, "security channel ABI");

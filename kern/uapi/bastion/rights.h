@@ -29,7 +29,7 @@ typedef uint32_t handle_rights_t;
 #define HR_WRITE (1u << 1)     /* change state or data */
 #define HR_DUPLICATE (1u << 3) /* Handle.Copy: make a descendant in the same process */
 #define HR_TRANSFER (1u << 4)  /* send to another process (IPC, Task.TransferHandle) */
-#define HR_REVOKE (1u << 5)    /* Handle.Revoke / RevokeSubtree: cut off this handle's descendants */
+#define HR_REVOKE (1u << 5) /* Handle.Revoke / RevokeSubtree: cut off this handle's descendants */
 #define HR_GENERAL_MASK 0x0000ffffu
 
 /* Specialised part: bit n of the type-specific rights. */
@@ -42,11 +42,12 @@ typedef uint32_t handle_rights_t;
 /* Processes (KOBJ_TASK). READ covers GetName/GetPath/GetPid/GetExitInfo; WRITE covers SetEnv. */
 #define HR_TASK_TERMINATE HR_SPEC(0) /* Task.Terminate */
 #define HR_TASK_RESUME HR_SPEC(1)    /* Task.Resume of a created process */
-#define HR_TASK_VM HR_SPEC(2)        /* VmReserve/VmFree in a process not yet running (neither
+#define HR_TASK_VM \
+    HR_SPEC(2)                     /* VmReserve/VmFree in a process not yet running (neither
                                       * is served yet: it guards them once they are) */
-#define HR_TASK_HANDLES HR_SPEC(3)   /* Task.TransferHandle into it */
-#define HR_TASK_FULL                                                                         \
-    (HR_READ | HR_WRITE | HR_BASIC | HR_TASK_TERMINATE | HR_TASK_RESUME | HR_TASK_VM |        \
+#define HR_TASK_HANDLES HR_SPEC(3) /* Task.TransferHandle into it */
+#define HR_TASK_FULL                                                                   \
+    (HR_READ | HR_WRITE | HR_BASIC | HR_TASK_TERMINATE | HR_TASK_RESUME | HR_TASK_VM | \
      HR_TASK_HANDLES)
 
 /* Threads (KOBJ_THREAD). READ covers GetInfo, GetAffinity and Wait; every change has its own
@@ -54,17 +55,17 @@ typedef uint32_t handle_rights_t;
 #define HR_THREAD_SUSPEND HR_SPEC(0)   /* Resume (Suspend acts on the caller itself) */
 #define HR_THREAD_TERMINATE HR_SPEC(1) /* Terminate */
 #define HR_THREAD_SETUP HR_SPEC(2)     /* SetPriority, SetAffinity */
-#define HR_THREAD_FULL                                                                       \
+#define HR_THREAD_FULL \
     (HR_READ | HR_BASIC | HR_THREAD_SUSPEND | HR_THREAD_TERMINATE | HR_THREAD_SETUP)
 
 /* IPC (KOBJ_IPC_CLIENT / KOBJ_IPC_SERVER / KOBJ_IPC_LISTENER). There is no reply right
  * (HR_SPEC(2) stays unassigned): a reply names no handle but the reply token, which only the
  * receive of that very call hands out, so the right to answer is having received the call. */
-#define HR_IPC_CALL HR_SPEC(0)  /* send a request and wait for the reply */
-#define HR_IPC_RECV HR_SPEC(1)  /* receive requests (Recv, ReplyRecv) */
-#define HR_IPC_CLIENT (HR_BASIC | HR_IPC_CALL)    /* KasperskyOS OCAP_IPC_CLIENT */
-#define HR_IPC_SERVER (HR_BASIC | HR_IPC_RECV)    /* OCAP_IPC_SERVER */
-#define HR_IPC_LISTENER (HR_BASIC | HR_IPC_RECV)  /* OCAP_IPC_LISTENER */
+#define HR_IPC_CALL HR_SPEC(0)                   /* send a request and wait for the reply */
+#define HR_IPC_RECV HR_SPEC(1)                   /* receive requests (Recv, ReplyRecv) */
+#define HR_IPC_CLIENT (HR_BASIC | HR_IPC_CALL)   /* KasperskyOS OCAP_IPC_CLIENT */
+#define HR_IPC_SERVER (HR_BASIC | HR_IPC_RECV)   /* OCAP_IPC_SERVER */
+#define HR_IPC_LISTENER (HR_BASIC | HR_IPC_RECV) /* OCAP_IPC_LISTENER */
 
 /* Memory objects (KOBJ_MEMORY): READ/WRITE bound the protection of any mapping; READ also
  * covers MdlGetSize. */

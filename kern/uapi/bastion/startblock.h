@@ -37,10 +37,10 @@
 
 #define BASTION_START_MAGIC 0x54525453u /* "STRT" read as little-endian bytes */
 #define BASTION_START_VERSION 1u
-#define BASTION_SCP_MAGIC 0x31504353u   /* "SCP1" */
+#define BASTION_SCP_MAGIC 0x31504353u /* "SCP1" */
 
-#define BASTION_SCP_MAX 8192u          /* bytes of SCP (= kl.core.Task.TaskEnvMax) */
-#define BASTION_START_MAX_ARGS 64u      /* argv entries, argv[0] included */
+#define BASTION_SCP_MAX 8192u      /* bytes of SCP (= kl.core.Task.TaskEnvMax) */
+#define BASTION_START_MAX_ARGS 64u /* argv entries, argv[0] included */
 #define BASTION_START_MAX_ENV 64u
 #define BASTION_START_MAX_CONNS 32u
 #define BASTION_START_CONN_NAME_MAX 63u /* bytes of a connection name, without the NUL */
@@ -70,19 +70,19 @@ struct bastion_start_block {
     uint64_t argv;        /* user address of char *argv[argc + 1] (NULL-terminated) */
     uint32_t envc;
     uint32_t nconn;
-    uint64_t envp;        /* user address of char *envp[envc + 1], "NAME=value" */
-    uint64_t conns;       /* user address of struct bastion_start_conn[nconn] */
+    uint64_t envp;  /* user address of char *envp[envc + 1], "NAME=value" */
+    uint64_t conns; /* user address of struct bastion_start_conn[nconn] */
     /* The executable's PT_TLS template (biased addresses); all 0 when it has none. */
     uint64_t tls_image, tls_file_size, tls_mem_size, tls_align;
     uint32_t pid;
     uint32_t security_handle; /* the KSM only: the server end of the kernel's security channel
                                * (docs/security-model.md); 0 in every other process */
-    uint64_t stack_base;  /* lowest mapped byte of the main stack (a guard page is below) */
-    uint64_t stack_size;  /* bytes of the main stack */
-    uint64_t image_base;  /* load bias of the executable (the ASLR slide) */
-    uint64_t boot_tsc;    /* the TSC at the kernel's first instructions (the boot benchmark) */
-    uint32_t cpu_count;   /* CPUs online */
-    uint32_t reserved2;   /* 0 */
+    uint64_t stack_base;      /* lowest mapped byte of the main stack (a guard page is below) */
+    uint64_t stack_size;      /* bytes of the main stack */
+    uint64_t image_base;      /* load bias of the executable (the ASLR slide) */
+    uint64_t boot_tsc;        /* the TSC at the kernel's first instructions (the boot benchmark) */
+    uint32_t cpu_count;       /* CPUs online */
+    uint32_t reserved2;       /* 0 */
 };
 
 #endif

@@ -14,7 +14,8 @@
 #define BASTION_VMM_WRITE 0x2u
 #define BASTION_VMM_EXECUTE 0x4u
 #define BASTION_VMM_PROT_MASK 0x7u
-#define BASTION_VMM_RESERVE 0x0u /* no COMMIT: reserve address space only; VMM.Commit backs it later */
+#define BASTION_VMM_RESERVE \
+    0x0u /* no COMMIT: reserve address space only; VMM.Commit backs it later */
 #define BASTION_VMM_COMMIT 0x100u
 
 #endif

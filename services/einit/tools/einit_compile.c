@@ -24,7 +24,8 @@
 static void usage(FILE *f)
 {
     fputs("usage: einit-compile [-o OUT.c] [--dump] [--romfs-dir DIR] INPUT.yaml\n"
-          "  -o, --output OUT.c  write Einit's start-up table (see services/einit/startup_table.h)\n"
+          "  -o, --output OUT.c  write Einit's start-up table (see "
+          "services/einit/startup_table.h)\n"
           "  --dump              print the parsed description to stdout\n"
           "  --romfs-dir DIR     also check that every entity's executable is a file in DIR\n"
           "  -h, --help          this text\n"
@@ -136,7 +137,7 @@ int main(int argc, char **argv)
         return 2;
 
     struct initcfg cfg;
-    struct initcfg_diags diags = { 0 };
+    struct initcfg_diags diags = {0};
     Retcode rc = initcfg_parse(text, len, &cfg, &diags);
     free(text);
     if (rc == rcOk && romfs != NULL && (rc = initcfg_check_paths(&cfg, romfs, &diags)) != rcOk)

@@ -45,13 +45,13 @@ enum initcfg_id_kind {
 };
 
 struct initcfg_conn {
-    char *target;              /* task name of the server entity */
-    char *id;                  /* channel name, or the macro name when kind == INITCFG_ID_VAR */
-    char *include;             /* header that defines the macro (INITCFG_ID_VAR only), else NULL */
+    char *target;  /* task name of the server entity */
+    char *id;      /* channel name, or the macro name when kind == INITCFG_ID_VAR */
+    char *include; /* header that defines the macro (INITCFG_ID_VAR only), else NULL */
     enum initcfg_id_kind kind;
-    size_t server;             /* index of the target entity (valid after a successful parse) */
-    size_t listener;           /* index into initcfg.listeners (valid after a successful parse) */
-    struct initcfg_pos pos;    /* the connection's mapping */
+    size_t server;          /* index of the target entity (valid after a successful parse) */
+    size_t listener;        /* index into initcfg.listeners (valid after a successful parse) */
+    struct initcfg_pos pos; /* the connection's mapping */
     struct initcfg_pos target_pos; /* the target's value, where an unknown target is reported */
 };
 
@@ -62,9 +62,9 @@ struct initcfg_env {
 };
 
 struct initcfg_entity {
-    char *class_name;          /* `name`: the EDL name */
-    char *task_name;           /* `task`, or class_name */
-    char *path;                /* `path`, or the last '.'-separated part of class_name */
+    char *class_name; /* `name`: the EDL name */
+    char *task_name;  /* `task`, or class_name */
+    char *path;       /* `path`, or the last '.'-separated part of class_name */
     bool task_given;
     bool path_given;
     char **args;
@@ -73,19 +73,19 @@ struct initcfg_entity {
     size_t nenv;
     struct initcfg_conn *conns;
     size_t nconns;
-    uint64_t kernel_memory;    /* bytes, defaults applied */
-    uint64_t ram;              /* bytes, defaults applied */
-    bool kernel_memory_given;  /* set in the entity's own `limits:` */
+    uint64_t kernel_memory;   /* bytes, defaults applied */
+    uint64_t ram;             /* bytes, defaults applied */
+    bool kernel_memory_given; /* set in the entity's own `limits:` */
     bool ram_given;
-    struct initcfg_pos pos;    /* the entity's mapping */
+    struct initcfg_pos pos;      /* the entity's mapping */
     struct initcfg_pos task_pos; /* the `task` value, or the `name` value when there is none */
     struct initcfg_pos path_pos; /* the `path` value, or the `name` value when there is none */
 };
 
 /* The server end shared by every connection with the same (server, id, kind). */
 struct initcfg_listener {
-    const char *id;            /* borrowed from the first connection that created it */
-    const char *include;       /* likewise, for INITCFG_ID_VAR */
+    const char *id;      /* borrowed from the first connection that created it */
+    const char *include; /* likewise, for INITCFG_ID_VAR */
     enum initcfg_id_kind kind;
     size_t server;
 };
@@ -108,7 +108,8 @@ struct initcfg {
  * Semantic errors are all collected (one pass reports every bad key); a YAML syntax error stops
  * the parse at its position.
  */
-Retcode initcfg_parse(const char *text, size_t len, struct initcfg *out, struct initcfg_diags *diags);
+Retcode initcfg_parse(const char *text, size_t len, struct initcfg *out,
+                      struct initcfg_diags *diags);
 
 /*
  * Optional build-time check that every entity's executable exists: `dir` is the folder the ROMFS
@@ -116,7 +117,8 @@ Retcode initcfg_parse(const char *text, size_t len, struct initcfg *out, struct 
  * missing file (at the `path` value, or at `name` when the path is the default) and returns
  * rcNotFound if there was any, else rcOk.
  */
-Retcode initcfg_check_paths(const struct initcfg *cfg, const char *dir, struct initcfg_diags *diags);
+Retcode initcfg_check_paths(const struct initcfg *cfg, const char *dir,
+                            struct initcfg_diags *diags);
 
 void initcfg_free(struct initcfg *cfg);
 void initcfg_diags_free(struct initcfg_diags *diags);

@@ -18,7 +18,8 @@ static void emit_includes(FILE *f, const struct initcfg *cfg)
             continue;
         bool seen = false;
         for (size_t k = 0; k < l; k++)
-            if (cfg->listeners[k].kind == INITCFG_ID_VAR && strcmp(cfg->listeners[k].include, L->include) == 0)
+            if (cfg->listeners[k].kind == INITCFG_ID_VAR &&
+                strcmp(cfg->listeners[k].include, L->include) == 0)
                 seen = true;
         if (!seen)
             fprintf(f, "#include \"%s\"\n", L->include);
@@ -107,7 +108,9 @@ void initcfg_emit_c(FILE *f, const struct initcfg *cfg, const char *source)
         if (e->nenv)
             fprintf(f, "        .env = einit_env_%zu,\n        .nenv = %zuu,\n", i, e->nenv);
         if (e->nconns)
-            fprintf(f, "        .connections = einit_connections_%zu,\n        .nconnections = %zuu,\n",
+            fprintf(f,
+                    "        .connections = einit_connections_%zu,\n        .nconnections = "
+                    "%zuu,\n",
                     i, e->nconns);
         fprintf(f, "        .line = %uu,\n", e->pos.line);
         fprintf(f, "        .limits = { .kernel_memory = %lluull, .ram = %lluull },\n",
@@ -134,8 +137,8 @@ static void dump_limit(FILE *f, const char *name, uint64_t v, bool given)
 void initcfg_dump(FILE *f, const struct initcfg *cfg, const char *source)
 {
     fprintf(f, "source %s\n", source);
-    fprintf(f, "defaults kernel_memory=%llu ram=%llu\n", (unsigned long long)cfg->default_kernel_memory,
-            (unsigned long long)cfg->default_ram);
+    fprintf(f, "defaults kernel_memory=%llu ram=%llu\n",
+            (unsigned long long)cfg->default_kernel_memory, (unsigned long long)cfg->default_ram);
     for (size_t i = 0; i < cfg->nentities; i++) {
         const struct initcfg_entity *e = &cfg->entities[i];
         fprintf(f, "entity %zu class=%s task=%s%s path=%s%s line=%u\n", i, e->class_name,
@@ -166,7 +169,8 @@ void initcfg_dump(FILE *f, const struct initcfg *cfg, const char *source)
     }
     for (size_t l = 0; l < cfg->nlisteners; l++) {
         const struct initcfg_listener *L = &cfg->listeners[l];
-        fprintf(f, "listener %zu id=%s%s server=%zu (%s)\n", l, L->kind == INITCFG_ID_VAR ? "var:" : "",
-                L->id, L->server, cfg->entities[L->server].task_name);
+        fprintf(f, "listener %zu id=%s%s server=%zu (%s)\n", l,
+                L->kind == INITCFG_ID_VAR ? "var:" : "", L->id, L->server,
+                cfg->entities[L->server].task_name);
     }
 }

@@ -175,7 +175,7 @@ static bool check_length(struct ctx *c, const struct ynode *v, const char *key, 
 
 /* ---- limits ----------------------------------------------------------------------------- */
 
-static const char *const limit_keys[] = { "kernel_memory", "ram", NULL };
+static const char *const limit_keys[] = {"kernel_memory", "ram", NULL};
 
 /* Reads a `limits:` mapping; each size found is stored and flagged. Null means "none set". */
 static void parse_limits(struct ctx *c, const struct ynode *v, uint64_t *kmem, bool *kmem_set,
@@ -215,10 +215,10 @@ static void parse_limits(struct ctx *c, const struct ynode *v, uint64_t *kmem, b
 
 /* ---- one entity --------------------------------------------------------------------------- */
 
-static const char *const entity_keys[] = { "name", "task", "path", "connections", "args", "env",
-                                           "limits", NULL };
-static const char *const conn_keys[] = { "target", "id", NULL };
-static const char *const var_keys[] = { "var", "include", NULL };
+static const char *const entity_keys[] = {"name", "task", "path",   "connections",
+                                          "args", "env",  "limits", NULL};
+static const char *const conn_keys[] = {"target", "id", NULL};
+static const char *const var_keys[] = {"var", "include", NULL};
 
 static void parse_conn_id(struct ctx *c, const struct ynode *v, struct initcfg_conn *conn)
 {
@@ -228,16 +228,17 @@ static void parse_conn_id(struct ctx *c, const struct ynode *v, struct initcfg_c
         const struct ynode *var = map_get(v, "var");
         const struct ynode *inc = map_get(v, "include");
         if (var == NULL || inc == NULL) {
-            ERR(c, v->pos, "a connection 'id' given as a mapping needs both 'var' (a C macro) "
-                           "and 'include' (the header defining it)");
+            ERR(c, v->pos,
+                "a connection 'id' given as a mapping needs both 'var' (a C macro) "
+                "and 'include' (the header defining it)");
             return;
         }
         const char *vs = get_string(c, var, "var");
         const char *is = get_string(c, inc, "include");
         if (vs != NULL && !is_c_identifier(vs))
             ERR(c, var->pos, "'var' must be a C macro name, not '%s'", vs);
-        else if (is != NULL && (!is_printable_path(is) || strchr(is, '"') || strchr(is, '>') ||
-                                strchr(is, '<')))
+        else if (is != NULL &&
+                 (!is_printable_path(is) || strchr(is, '"') || strchr(is, '>') || strchr(is, '<')))
             ERR(c, inc->pos, "'include' must be a header path without blanks, quotes or <>");
         else if (vs != NULL && is != NULL && check_length(c, var, "var", vs, EINIT_MAX_NAME) &&
                  check_length(c, inc, "include", is, EINIT_MAX_PATH)) {
@@ -304,9 +305,11 @@ static void parse_connections(struct ctx *c, const struct ynode *v, struct initc
         if (conn->id != NULL)
             for (size_t j = 0; j < i; j++) {
                 const struct initcfg_conn *prev = &e->conns[j];
-                if (prev->id != NULL && prev->kind == conn->kind && strcmp(prev->id, conn->id) == 0) {
-                    ERR(c, id->pos, "duplicate connection id '%s' in entity '%s' (first at line %u)",
-                        conn->id, e->task_name ? e->task_name : "?", prev->pos.line);
+                if (prev->id != NULL && prev->kind == conn->kind &&
+                    strcmp(prev->id, conn->id) == 0) {
+                    ERR(c, id->pos,
+                        "duplicate connection id '%s' in entity '%s' (first at line %u)", conn->id,
+                        e->task_name ? e->task_name : "?", prev->pos.line);
                     break;
                 }
             }
@@ -354,7 +357,8 @@ static void parse_env(struct ctx *c, const struct ynode *v, struct initcfg_entit
         return;
     }
     if (v->n / 2 > EINIT_MAX_ENV) {
-        ERR(c, v->items[2 * EINIT_MAX_ENV]->pos, "too many env variables (at most %u)", EINIT_MAX_ENV);
+        ERR(c, v->items[2 * EINIT_MAX_ENV]->pos, "too many env variables (at most %u)",
+            EINIT_MAX_ENV);
         c->out_of_range = true;
         return;
     }
@@ -362,8 +366,10 @@ static void parse_env(struct ctx *c, const struct ynode *v, struct initcfg_entit
     for (size_t i = 0; i + 1 < v->n; i += 2) {
         const struct ynode *k = v->items[i], *val = v->items[i + 1];
         if (k->kind != YNODE_SCALAR || !is_c_identifier(k->value)) {
-            ERR(c, k->pos, "bad env variable name '%s': use letters, digits and '_', not starting "
-                           "with a digit", k->kind == YNODE_SCALAR ? k->value : "?");
+            ERR(c, k->pos,
+                "bad env variable name '%s': use letters, digits and '_', not starting "
+                "with a digit",
+                k->kind == YNODE_SCALAR ? k->value : "?");
             continue;
         }
         bool dup = false;
@@ -414,11 +420,15 @@ static void parse_entity(struct ctx *c, const struct ynode *m, struct initcfg_en
     } else {
         const char *s = get_string(c, v, "name");
         if (s != NULL && !is_class_name(s))
-            ERR(c, v->pos, "bad class name '%s': expected identifiers joined by '.', "
-                           "like echo.Server", s);
+            ERR(c, v->pos,
+                "bad class name '%s': expected identifiers joined by '.', "
+                "like echo.Server",
+                s);
         else if (s != NULL && is_reserved_class(s))
-            ERR(c, v->pos, "class name '%s' is reserved: the security policy would take this "
-                           "process for %s", s, strcmp(s, "Einit") == 0 ? "Einit itself" : "the kernel");
+            ERR(c, v->pos,
+                "class name '%s' is reserved: the security policy would take this "
+                "process for %s",
+                s, strcmp(s, "Einit") == 0 ? "Einit itself" : "the kernel");
         else if (s != NULL && check_length(c, v, "name", s, EINIT_MAX_NAME)) {
             e->class_name = initcfg_xstrdup(s);
             e->task_pos = v->pos;
@@ -445,8 +455,10 @@ static void parse_entity(struct ctx *c, const struct ynode *m, struct initcfg_en
             ERR(c, v->pos, "bad path '%s': a ROMFS file name has no blanks or control characters",
                 s);
         else if (s != NULL && s[0] == '/')
-            ERR(c, v->pos, "bad path '%s': ROMFS paths are relative to the image root; drop "
-                           "the leading '/'", s);
+            ERR(c, v->pos,
+                "bad path '%s': ROMFS paths are relative to the image root; drop "
+                "the leading '/'",
+                s);
         else if (s != NULL && check_length(c, v, "path", s, EINIT_MAX_PATH)) {
             e->path = initcfg_xstrdup(s);
             e->path_given = true;
@@ -470,7 +482,7 @@ static void parse_entity(struct ctx *c, const struct ynode *m, struct initcfg_en
 
 /* ---- whole description ------------------------------------------------------------------ */
 
-static const char *const top_keys[] = { "entities", "limits", NULL };
+static const char *const top_keys[] = {"entities", "limits", NULL};
 
 /* Needs every task name: a connection may point forward, and cycles are allowed. */
 static void resolve(struct ctx *c, struct initcfg *cfg)
@@ -482,9 +494,10 @@ static void resolve(struct ctx *c, struct initcfg *cfg)
         for (size_t j = 0; j < i; j++)
             if (cfg->entities[j].task_name != NULL &&
                 strcmp(cfg->entities[j].task_name, e->task_name) == 0) {
-                ERR(c, e->task_pos, "duplicate process name '%s' (first at line %u): give one of "
-                                    "them a distinct 'task'", e->task_name,
-                    cfg->entities[j].task_pos.line);
+                ERR(c, e->task_pos,
+                    "duplicate process name '%s' (first at line %u): give one of "
+                    "them a distinct 'task'",
+                    e->task_name, cfg->entities[j].task_pos.line);
                 break;
             }
     }
@@ -500,8 +513,8 @@ static void resolve(struct ctx *c, struct initcfg *cfg)
                     strcmp(cfg->entities[j].task_name, conn->target) == 0)
                     break;
             if (j == cfg->nentities)
-                ERR(c, conn->target_pos, "connection target '%s' is not the task name of any entity",
-                    conn->target);
+                ERR(c, conn->target_pos,
+                    "connection target '%s' is not the task name of any entity", conn->target);
             else
                 conn->server = j;
         }
@@ -522,7 +535,8 @@ static void build_listeners(struct initcfg *cfg)
             size_t l;
             for (l = 0; l < cfg->nlisteners; l++) {
                 const struct initcfg_listener *L = &cfg->listeners[l];
-                if (L->server == conn->server && L->kind == conn->kind && strcmp(L->id, conn->id) == 0)
+                if (L->server == conn->server && L->kind == conn->kind &&
+                    strcmp(L->id, conn->id) == 0)
                     break;
             }
             if (l == cfg->nlisteners) {
@@ -541,10 +555,11 @@ static void parse_root(struct ctx *c, const struct ynode *root, struct initcfg *
 {
     cfg->default_kernel_memory = EINIT_DEFAULT_KERNEL_MEMORY;
     cfg->default_ram = EINIT_DEFAULT_RAM;
-    struct initcfg_pos start = { 1, 1 };
+    struct initcfg_pos start = {1, 1};
     if (root == NULL || ynode_is_null(root)) {
-        ERR(c, root ? root->pos : start, "empty init description: expected 'entities:' and a "
-                                          "list of entities");
+        ERR(c, root ? root->pos : start,
+            "empty init description: expected 'entities:' and a "
+            "list of entities");
         return;
     }
     if (root->kind != YNODE_MAP) {
@@ -601,9 +616,10 @@ static void sort_diags(struct initcfg_diag *d, size_t n)
     }
 }
 
-Retcode initcfg_parse(const char *text, size_t len, struct initcfg *out, struct initcfg_diags *diags)
+Retcode initcfg_parse(const char *text, size_t len, struct initcfg *out,
+                      struct initcfg_diags *diags)
 {
-    struct ctx c = { diags, false };
+    struct ctx c = {diags, false};
     bool failed;
     size_t before = diags->count;
 

@@ -20,7 +20,8 @@ Retcode initcfg_check_paths(const struct initcfg *cfg, const char *dir, struct i
         struct stat st;
         if (stat(full, &st) != 0 || !S_ISREG(st.st_mode))
             initcfg_diag_add(diags, e->path_pos, "no executable '%s' in the ROMFS folder %s%s",
-                             e->path, dir, e->path_given ? "" : " (the default path of this class)");
+                             e->path, dir,
+                             e->path_given ? "" : " (the default path of this class)");
         free(full);
     }
     return diags->count == before ? rcOk : rcNotFound;

@@ -14,7 +14,7 @@ struct size_unit {
 };
 
 static const struct size_unit units[] = {
-    { "B", 0 }, { "KiB", 10 }, { "MiB", 20 }, { "GiB", 30 }, { "TiB", 40 },
+    {"B", 0}, {"KiB", 10}, {"MiB", 20}, {"GiB", 30}, {"TiB", 40},
 };
 
 Retcode initcfg_size_parse(const char *text, uint64_t *out, const char **why)

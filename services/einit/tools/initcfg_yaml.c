@@ -17,14 +17,14 @@
 static struct initcfg_pos mark_pos(yaml_mark_t m)
 {
     /* libyaml counts from 0. */
-    struct initcfg_pos p = { (unsigned)m.line + 1, (unsigned)m.column + 1 };
+    struct initcfg_pos p = {(unsigned)m.line + 1, (unsigned)m.column + 1};
     return p;
 }
 
 /* Line and column (in bytes) of a byte offset into the text. */
 static struct initcfg_pos offset_pos(const char *text, size_t len, size_t offset)
 {
-    struct initcfg_pos p = { 1, 1 };
+    struct initcfg_pos p = {1, 1};
     for (size_t i = 0; i < offset && i < len; i++) {
         if (text[i] == '\n') {
             p.line++;
@@ -65,7 +65,7 @@ bool ynode_is_null(const struct ynode *n)
 {
     if (n->kind != YNODE_SCALAR || !n->plain)
         return false;
-    static const char *const spellings[] = { "", "~", "null", "Null", "NULL" };
+    static const char *const spellings[] = {"", "~", "null", "Null", "NULL"};
     for (size_t i = 0; i < sizeof(spellings) / sizeof(spellings[0]); i++)
         if (strcmp(n->value, spellings[i]) == 0)
             return true;
@@ -92,7 +92,7 @@ struct ynode *ynode_read(const char *text, size_t len, struct initcfg_diags *dia
 
     *failed = false;
     if (!yaml_parser_initialize(&parser)) {
-        struct initcfg_pos p = { 1, 1 };
+        struct initcfg_pos p = {1, 1};
         initcfg_diag_add(diags, p, "cannot initialise the YAML parser");
         *failed = true;
         return NULL;
@@ -109,10 +109,11 @@ struct ynode *ynode_read(const char *text, size_t len, struct initcfg_diags *dia
                 initcfg_diag_add(diags, p, "bad text: %s (an init description is UTF-8)",
                                  parser.problem ? parser.problem : "unreadable");
             } else if (parser.context != NULL)
-                initcfg_diag_add(diags, p, "YAML syntax: %s %s", parser.problem ? parser.problem : "error",
-                                 parser.context);
+                initcfg_diag_add(diags, p, "YAML syntax: %s %s",
+                                 parser.problem ? parser.problem : "error", parser.context);
             else
-                initcfg_diag_add(diags, p, "YAML syntax: %s", parser.problem ? parser.problem : "error");
+                initcfg_diag_add(diags, p, "YAML syntax: %s",
+                                 parser.problem ? parser.problem : "error");
             *failed = true;
             break;
         }
@@ -121,7 +122,8 @@ struct ynode *ynode_read(const char *text, size_t len, struct initcfg_diags *dia
         case YAML_DOCUMENT_START_EVENT:
             if (++documents > 1) {
                 initcfg_diag_add(diags, mark_pos(ev.start_mark),
-                                 "an init description is one YAML document; remove this second one");
+                                 "an init description is one YAML document; remove this second "
+                                 "one");
                 *failed = true;
                 done = true;
             }
@@ -145,13 +147,14 @@ struct ynode *ynode_read(const char *text, size_t len, struct initcfg_diags *dia
         case YAML_SEQUENCE_START_EVENT:
         case YAML_MAPPING_START_EVENT:
             if (depth == YNODE_MAX_DEPTH) {
-                initcfg_diag_add(diags, mark_pos(ev.start_mark),
-                                 "nesting deeper than %d levels", YNODE_MAX_DEPTH);
+                initcfg_diag_add(diags, mark_pos(ev.start_mark), "nesting deeper than %d levels",
+                                 YNODE_MAX_DEPTH);
                 *failed = true;
                 done = true;
                 break;
             }
-            n = ynode_new(ev.type == YAML_SEQUENCE_START_EVENT ? YNODE_SEQ : YNODE_MAP, ev.start_mark);
+            n = ynode_new(ev.type == YAML_SEQUENCE_START_EVENT ? YNODE_SEQ : YNODE_MAP,
+                          ev.start_mark);
             attach(stack, depth, &root, n);
             stack[depth++] = n;
             break;

@@ -24,9 +24,9 @@ struct ynode {
     enum ynode_kind kind;
     struct initcfg_pos pos;
     /* YNODE_SCALAR */
-    char *value;        /* NUL-terminated copy; may contain an earlier NUL if the YAML did */
-    size_t len;         /* bytes in value, from libyaml */
-    bool plain;         /* unquoted: "", "~" and "null" mean null only when plain */
+    char *value; /* NUL-terminated copy; may contain an earlier NUL if the YAML did */
+    size_t len;  /* bytes in value, from libyaml */
+    bool plain;  /* unquoted: "", "~" and "null" mean null only when plain */
     /* YNODE_SEQ: items[0..n); YNODE_MAP: items[2i] is a key, items[2i+1] its value */
     struct ynode **items;
     size_t n;

@@ -147,7 +147,8 @@ static void structured(const struct idl_method_desc *m, enum idl_part part, stru
             if (strv_used + c > 256)
                 c = 0;
             for (uint32_t k = 0; k < c; k++)
-                nv.strv[strv_used + k] = take_string(r, p->str_bound, &pool, nv.chars + sizeof nv.chars);
+                nv.strv[strv_used + k] =
+                    take_string(r, p->str_bound, &pool, nv.chars + sizeof nv.chars);
             nv.seqs[n] = (struct idl_seq){&nv.strv[strv_used], c, NULL};
             strv_used += c;
             args[n] = &nv.seqs[n];

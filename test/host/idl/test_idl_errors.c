@@ -27,66 +27,96 @@ struct error_case {
 };
 
 static const struct error_case cases[] = {
-    {"syntax error", {{"t/A.idl", "package t.A\ninterface {\n  Foo(in UInt32 a out UInt32 b);\n}\n"}},
+    {"syntax error",
+     {{"t/A.idl", "package t.A\ninterface {\n  Foo(in UInt32 a out UInt32 b);\n}\n"}},
      "t/A.idl:3:19: error: expected ',' or ')', found 'out'"},
-    {"unknown type", {{"t/A.idl", "package t.A\ninterface {\n  Foo(in UInt33 a);\n}\n"}},
+    {"unknown type",
+     {{"t/A.idl", "package t.A\ninterface {\n  Foo(in UInt33 a);\n}\n"}},
      "t/A.idl:3:10: error: unknown type or constant 'UInt33'"},
     {"duplicate method",
-     {{"t/A.idl", "package t.A\ninterface {\n  Foo(in UInt32 a);\n  Bar();\n  Foo(out UInt8 b);\n}\n"}},
+     {{"t/A.idl", "package t.A\ninterface {\n  Foo(in UInt32 a);\n  Bar();\n  Foo(out UInt8 "
+                  "b);\n}\n"}},
      "t/A.idl:5:3: error: duplicate method 'Foo' (first defined at line 3)"},
-    {"direction missing", {{"t/A.idl", "package t.A\ninterface {\n    Foo(UInt32 a);\n}\n"}},
+    {"direction missing",
+     {{"t/A.idl", "package t.A\ninterface {\n    Foo(UInt32 a);\n}\n"}},
      "t/A.idl:3:9: error: parameter direction missing: expected 'in', 'out' or 'error'"},
     {"cyclic import",
      {{"t/A.idl", "package t.A\nimport t.B\n"}, {"t/B.idl", "package t.B\n\nimport t.A\n"}},
      "t/B.idl:3:8: error: cyclic import: 't.B' imports 't.A', which imports it back"},
-    {"bound zero", {{"t/A.idl", "package t.A\ntypedef string<0> S;\n"}},
+    {"bound zero",
+     {{"t/A.idl", "package t.A\ntypedef string<0> S;\n"}},
      "t/A.idl:2:16: error: out-of-range bound 0 (must be 1..65536)"},
-    {"bound too big", {{"t/A.idl", "package t.A\nconst UInt32 N = 70000;\ntypedef sequence<UInt8, N> S;\n"}},
+    {"bound too big",
+     {{"t/A.idl", "package t.A\nconst UInt32 N = 70000;\ntypedef sequence<UInt8, N> S;\n"}},
      "t/A.idl:3:25: error: out-of-range bound 70000 (must be 1..65536)"},
     {"message too big",
      {{"t/A.idl", "package t.A\ninterface {\n  Big(in sequence<UInt64, 65536> a);\n}\n"}},
-     "t/A.idl:3:3: error: out-of-range bound: the largest request of 'Big' is 524327 bytes, above the 65536-byte limit"},
-    {"unterminated comment", {{"t/A.idl", "package t.A\n  /* no end\n"}},
+     "t/A.idl:3:3: error: out-of-range bound: the largest request of 'Big' is 524327 bytes, above "
+     "the 65536-byte limit"},
+    {"unterminated comment",
+     {{"t/A.idl", "package t.A\n  /* no end\n"}},
      "t/A.idl:2:3: error: unterminated comment"},
-    {"const does not fit", {{"t/A.idl", "package t.A\nconst UInt8 X = 256;\n"}},
+    {"const does not fit",
+     {{"t/A.idl", "package t.A\nconst UInt8 X = 256;\n"}},
      "t/A.idl:2:17: error: value 256 does not fit in UInt8"},
-    {"struct contains itself", {{"t/A.idl", "package t.A\nstruct S {\n  UInt8 a;\n  S b;\n}\n"}},
+    {"struct contains itself",
+     {{"t/A.idl", "package t.A\nstruct S {\n  UInt8 a;\n  S b;\n}\n"}},
      "t/A.idl:4:3: error: type 'S' contains itself"},
-    {"sequence in struct", {{"t/A.idl", "package t.A\nstruct S {\n  sequence<UInt8, 4> a;\n}\n"}},
-     "t/A.idl:3:3: error: field 'a': handles, strings, bytes and sequences may only be method parameters"},
-    {"underscore in method", {{"t/A.idl", "package t.A\ninterface {\n  Do_It();\n}\n"}},
+    {"sequence in struct",
+     {{"t/A.idl", "package t.A\nstruct S {\n  sequence<UInt8, 4> a;\n}\n"}},
+     "t/A.idl:3:3: error: field 'a': handles, strings, bytes and sequences may only be method "
+     "parameters"},
+    {"underscore in method",
+     {{"t/A.idl", "package t.A\ninterface {\n  Do_It();\n}\n"}},
      "t/A.idl:3:3: error: method name 'Do_It' must not contain '_'"},
-    {"package does not match file", {{"t/A.idl", "package t.B\n"}},
+    {"package does not match file",
+     {{"t/A.idl", "package t.B\n"}},
      "t/A.idl:1:9: error: package 't.B' must be in a file named 'B.idl'"},
-    {"missing import", {{"t/A.idl", "package t.A\nimport t.Gone\n"}},
-     "t/A.idl:2:8: error: cannot find package 't.Gone' (looked for t.Gone.idl in the include dirs)"},
-    {"no package", {{"t/A.idl", "interface { }\n"}},
+    {"missing import",
+     {{"t/A.idl", "package t.A\nimport t.Gone\n"}},
+     "t/A.idl:2:8: error: cannot find package 't.Gone' (looked for t.Gone.idl in the include "
+     "dirs)"},
+    {"no package",
+     {{"t/A.idl", "interface { }\n"}},
      "t/A.idl:1:1: error: expected 'package' declaration, found 'interface'"},
-    {"edl unknown interface", {{"t/K.edl", "task class t.K\nendpoints {\n  main : t.Nope\n}\n"}},
+    {"edl unknown interface",
+     {{"t/K.edl", "task class t.K\nendpoints {\n  main : t.Nope\n}\n"}},
      "t/K.edl:3:10: error: unknown interface 't.Nope' (no t.Nope.idl in the include dirs)"},
-    {"edl unknown component", {{"t/K.edl", "entity t.K\ncomponents {\n  c : t.Nope\n}\n"}},
+    {"edl unknown component",
+     {{"t/K.edl", "entity t.K\ncomponents {\n  c : t.Nope\n}\n"}},
      "t/K.edl:3:7: error: unknown component 't.Nope'"},
     {"cdl duplicate endpoint",
-     {{"t/C.cdl", "component t.C\nendpoints {\n  e : t.A\n  e : t.A\n}\n"}, {"t/A.idl", "package t.A\ninterface { }\n"}},
+     {{"t/C.cdl", "component t.C\nendpoints {\n  e : t.A\n  e : t.A\n}\n"},
+      {"t/A.idl", "package t.A\ninterface { }\n"}},
      "t/C.cdl:4:3: error: duplicate endpoint 'e'"},
     {"cdl component contains itself",
      {{"t/C.cdl", "component t.C\ncomponents {\n  me : t.C\n}\n"}},
      "t/C.cdl:3:8: error: component 't.C' contains itself"},
-    {"too many handles", {{"t/A.idl", "package t.A\ninterface {\n  H(in Handle h0, in Handle h1, in Handle h2, in Handle h3, in Handle h4, in Handle h5, in Handle h6, in Handle h7, in Handle h8, in Handle h9, in Handle h10, in Handle h11, in Handle h12, in Handle h13, in Handle h14, in Handle h15, in Handle h16);\n}\n"}},
+    {"too many handles",
+     {{"t/A.idl", "package t.A\ninterface {\n  H(in Handle h0, in Handle h1, in Handle h2, in "
+                  "Handle h3, in Handle h4, in Handle h5, in Handle h6, in Handle h7, in Handle "
+                  "h8, in Handle h9, in Handle h10, in Handle h11, in Handle h12, in Handle h13, "
+                  "in Handle h14, in Handle h15, in Handle h16);\n}\n"}},
      "t/A.idl:3:3: error: method 'H': 17 handles in its request, the limit is 16"},
     {"ambiguous import",
-     {{"t/A.idl", "package t.A\nimport t.B\nimport t.C\ntypedef X Y;\n"}, {"t/B.idl", "package t.B\ntypedef UInt8 X;\n"},
+     {{"t/A.idl", "package t.A\nimport t.B\nimport t.C\ntypedef X Y;\n"},
+      {"t/B.idl", "package t.B\ntypedef UInt8 X;\n"},
       {"t/C.idl", "package t.C\ntypedef UInt16 X;\n"}},
      "t/A.idl:4:9: error: 'X' is ambiguous: defined in 't.B' and 't.C'"},
-    {"constant used as a type", {{"t/A.idl", "package t.A\nconst UInt8 K = 1;\ntypedef K T;\n"}},
+    {"constant used as a type",
+     {{"t/A.idl", "package t.A\nconst UInt8 K = 1;\ntypedef K T;\n"}},
      "t/A.idl:3:9: error: 'K' is a constant, not a type"},
-    {"handle in a sequence", {{"t/A.idl", "package t.A\ntypedef sequence<Handle, 4> T;\n"}},
+    {"handle in a sequence",
+     {{"t/A.idl", "package t.A\ntypedef sequence<Handle, 4> T;\n"}},
      "t/A.idl:2:18: error: sequence elements must be plain types or string<N>"},
-    {"division by zero", {{"t/A.idl", "package t.A\nconst UInt32 Z = 4 / (2 - 2);\n"}},
+    {"division by zero",
+     {{"t/A.idl", "package t.A\nconst UInt32 Z = 4 / (2 - 2);\n"}},
      "t/A.idl:2:20: error: division by zero in constant expression"},
-    {"two interfaces", {{"t/A.idl", "package t.A\ninterface { }\ninterface { }\n"}},
+    {"two interfaces",
+     {{"t/A.idl", "package t.A\ninterface { }\ninterface { }\n"}},
      "t/A.idl:3:1: error: a package holds one interface; this is the second"},
-    {"edl missing colon", {{"t/K.edl", "task class t.K\nendpoints {\n  main t.A\n}\n"}},
+    {"edl missing colon",
+     {{"t/K.edl", "task class t.K\nendpoints {\n  main t.A\n}\n"}},
      "t/K.edl:3:8: error: expected ':', found 't'"},
 };
 
@@ -179,14 +209,18 @@ static void test_no_half_written_outputs(void **state)
     snprintf(cmd, sizeof cmd, "rm -rf '%s'/*", tmpdir);
     assert_int_equal(system(cmd), 0);
     snprintf(out, sizeof out, "%s/out", tmpdir);
-    struct error_case good = {"good", {{"t/A.idl", "package t.A\ninterface {\n  Foo(in UInt32 a);\n}\n"}}, ""};
+    struct error_case good = {
+        "good", {{"t/A.idl", "package t.A\ninterface {\n  Foo(in UInt32 a);\n}\n"}}, ""};
     assert_int_equal(run_idlc(&good, line, sizeof line, out), 0);
     snprintf(hdr, sizeof hdr, "%s/t/A.idl.h", out);
     struct stat before, after;
     assert_int_equal(stat(hdr, &before), 0);
     int files_before = count_entries(out);
     assert_int_equal(files_before, 3); /* .h, .c, .json */
-    struct error_case bad = {"bad", {{"t/A.idl", "package t.A\ninterface {\n  Foo(in UInt32 a);\n  Bar(in Nope b);\n}\n"}}, ""};
+    struct error_case bad = {"bad",
+                             {{"t/A.idl", "package t.A\ninterface {\n  Foo(in UInt32 a);\n  Bar(in "
+                                          "Nope b);\n}\n"}},
+                             ""};
     assert_int_equal(run_idlc(&bad, line, sizeof line, out), 1);
     assert_int_equal(stat(hdr, &after), 0);
     assert_int_equal(before.st_size, after.st_size);
@@ -202,9 +236,13 @@ static void test_warning_is_not_an_error(void **state)
     snprintf(cmd, sizeof cmd, "rm -rf '%s'/*", tmpdir);
     assert_int_equal(system(cmd), 0);
     snprintf(out, sizeof out, "%s/out", tmpdir);
-    struct error_case c = {"warn", {{"t/A.idl", "package t.A\ninterface {\n  M(error UInt32 e, in UInt8 x);\n}\n"}}, ""};
+    struct error_case c = {"warn",
+                           {{"t/A.idl", "package t.A\ninterface {\n  M(error UInt32 e, in UInt8 "
+                                        "x);\n}\n"}},
+                           ""};
     assert_int_equal(run_idlc(&c, line, sizeof line, out), 0);
-    snprintf(want, sizeof want, "%s/t/A.idl:3:21: warning: parameter after an 'error' parameter", tmpdir);
+    snprintf(want, sizeof want, "%s/t/A.idl:3:21: warning: parameter after an 'error' parameter",
+             tmpdir);
     assert_string_equal(line, want);
     assert_int_equal(count_entries(out), 3);
 }

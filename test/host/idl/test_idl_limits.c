@@ -85,30 +85,42 @@ static void expect_error(const char *text, const char *want)
 static void test_folding_errors(void **state)
 {
     (void)state;
-    expect_error("package t.A\nconst SInt64 X = -1 << 3;\n",
-                 "t/A.idl:2:21: error: negative shift: left shift of the negative value -1");
-    expect_error("package t.A\nconst UInt64 X = 1 << 64;\n",
-                 "t/A.idl:2:20: error: shift out of range: count 64 is not in 0..63");
-    expect_error("package t.A\nconst UInt64 X = 1 >> -1;\n",
-                 "t/A.idl:2:20: error: shift out of range: count -1 is not in 0..63");
-    expect_error("package t.A\nconst SInt64 X = 3 << 62;\n",
-                 "t/A.idl:2:20: error: constant overflow: '<<' does not fit in 64 bits");
-    expect_error("package t.A\nconst SInt64 M = -9223372036854775807 - 1;\nconst SInt64 X = M / -1;\n",
-                 "t/A.idl:3:20: error: division overflow: division of the smallest 64-bit value by -1");
-    expect_error("package t.A\nconst SInt64 M = -9223372036854775807 - 1;\nconst SInt64 X = M % -1;\n",
-                 "t/A.idl:3:20: error: division overflow: remainder of the smallest 64-bit value by -1");
-    expect_error("package t.A\nconst SInt64 X = 9223372036854775807 + 1;\n",
-                 "t/A.idl:2:38: error: constant overflow: '+' does not fit in 64 bits");
-    expect_error("package t.A\nconst SInt64 X = -9223372036854775807 - 2;\n",
-                 "t/A.idl:2:39: error: constant overflow: '-' does not fit in 64 bits");
-    expect_error("package t.A\nconst SInt64 X = 4294967296 * 4294967296;\n",
-                 "t/A.idl:2:29: error: constant overflow: '*' does not fit in 64 bits");
+    expect_error("package t.A\nconst SInt64 X = -1 << 3;\n", "t/A.idl:2:21: error: negative shift: "
+                                                             "left shift of the negative value -1");
+    expect_error("package t.A\nconst UInt64 X = 1 << 64;\n", "t/A.idl:2:20: error: shift out of "
+                                                             "range: count 64 is not in 0..63");
+    expect_error("package t.A\nconst UInt64 X = 1 >> -1;\n", "t/A.idl:2:20: error: shift out of "
+                                                             "range: count -1 is not in 0..63");
+    expect_error("package t.A\nconst SInt64 X = 3 << 62;\n", "t/A.idl:2:20: error: constant "
+                                                             "overflow: '<<' does not fit in 64 "
+                                                             "bits");
+    expect_error("package t.A\nconst SInt64 M = -9223372036854775807 - 1;\nconst SInt64 X = M / "
+                 "-1;\n",
+                 "t/A.idl:3:20: error: division overflow: division of the smallest 64-bit value by "
+                 "-1");
+    expect_error("package t.A\nconst SInt64 M = -9223372036854775807 - 1;\nconst SInt64 X = M % "
+                 "-1;\n",
+                 "t/A.idl:3:20: error: division overflow: remainder of the smallest 64-bit value "
+                 "by -1");
+    expect_error("package t.A\nconst SInt64 X = 9223372036854775807 + 1;\n", "t/A.idl:2:38: error: "
+                                                                             "constant overflow: "
+                                                                             "'+' does not fit in "
+                                                                             "64 bits");
+    expect_error("package t.A\nconst SInt64 X = -9223372036854775807 - 2;\n", "t/A.idl:2:39: "
+                                                                              "error: constant "
+                                                                              "overflow: '-' does "
+                                                                              "not fit in 64 bits");
+    expect_error("package t.A\nconst SInt64 X = 4294967296 * 4294967296;\n", "t/A.idl:2:29: error: "
+                                                                             "constant overflow: "
+                                                                             "'*' does not fit in "
+                                                                             "64 bits");
     expect_error("package t.A\nconst SInt64 M = -9223372036854775807 - 1;\nconst SInt64 X = -M;\n",
                  "t/A.idl:3:18: error: constant overflow: '-' does not fit in 64 bits");
-    expect_error("package t.A\nconst SInt64 X = 2 ** 63;\n",
-                 "t/A.idl:2:20: error: constant overflow: '**' does not fit in 64 bits");
-    expect_error("package t.A\nconst UInt8 Z = 4 % (2 - 2);\n",
-                 "t/A.idl:2:19: error: division by zero in constant expression");
+    expect_error("package t.A\nconst SInt64 X = 2 ** 63;\n", "t/A.idl:2:20: error: constant "
+                                                             "overflow: '**' does not fit in 64 "
+                                                             "bits");
+    expect_error("package t.A\nconst UInt8 Z = 4 % (2 - 2);\n", "t/A.idl:2:19: error: division by "
+                                                                "zero in constant expression");
 }
 
 /* Results that are defined stay accepted: the edges of the range, arithmetic right shifts,
@@ -117,7 +129,8 @@ static void test_folding_edges(void **state)
 {
     (void)state;
     static const char *const ok[] = {
-        "package t.A\nconst SInt64 M = -9223372036854775807 - 1;\nconst SInt64 X = M / 2 + (M % 7);\n",
+        "package t.A\nconst SInt64 M = -9223372036854775807 - 1;\nconst SInt64 X = M / 2 + (M % "
+        "7);\n",
         "package t.A\nconst SInt64 X = 1 << 62 | (1 << 62) - 1;\n",
         "package t.A\nconst SInt64 X = -8 >> 1;\nconst SInt64 Y = -1 >> 63;\n",
         "package t.A\nconst SInt64 X = 1 ** 9223372036854775807 + (-1) ** 9223372036854775807;\n",
@@ -134,9 +147,11 @@ static void test_folding_edges(void **state)
 /* ---- nesting ----------------------------------------------------------------------------- */
 
 /* "package t.A\n" + head + open^n + leaf + close^n + tail */
-static char *nested(const char *head, const char *open, const char *leaf, const char *close, const char *tail, int n)
+static char *nested(const char *head, const char *open, const char *leaf, const char *close,
+                    const char *tail, int n)
 {
-    size_t len = 64 + strlen(head) + strlen(tail) + strlen(leaf) + (size_t)n * (strlen(open) + strlen(close));
+    size_t len = 64 + strlen(head) + strlen(tail) + strlen(leaf) +
+                 (size_t)n * (strlen(open) + strlen(close));
     char *s = malloc(len), *p = s;
     if (!s)
         abort();
@@ -150,16 +165,16 @@ static char *nested(const char *head, const char *open, const char *leaf, const 
     return s;
 }
 
-static void expect_nested(const char *head, const char *open, const char *leaf, const char *close, const char *tail,
-                          int n, const char *want)
+static void expect_nested(const char *head, const char *open, const char *leaf, const char *close,
+                          const char *tail, int n, const char *want)
 {
     char *s = nested(head, open, leaf, close, tail, n);
     expect_error(s, want);
     free(s);
 }
 
-static void expect_nested_ok(const char *head, const char *open, const char *leaf, const char *close,
-                             const char *tail, int n)
+static void expect_nested_ok(const char *head, const char *open, const char *leaf,
+                             const char *close, const char *tail, int n)
 {
     char *s = nested(head, open, leaf, close, tail, n), line[4096];
     if (idlc_in_process(s, strlen(s), line, sizeof line) != 0)
@@ -172,13 +187,16 @@ static void test_nesting_limits(void **state)
     (void)state;
     /* The 257th '(' is at column 16 + 257. */
     expect_nested("const UInt8 X = ", "(", "1", ")", ";\n", 100000,
-                  "t/A.idl:2:273: error: nesting too deep: more than 256 levels of parentheses, operators or type arguments");
+                  "t/A.idl:2:273: error: nesting too deep: more than 256 levels of parentheses, "
+                  "operators or type arguments");
     expect_nested_ok("const UInt8 X = ", "(", "1", ")", ";\n", 256);
     expect_nested("const SInt8 X = ", "-", "1", "", ";\n", 100000,
-                  "t/A.idl:2:273: error: nesting too deep: more than 256 levels of parentheses, operators or type arguments");
+                  "t/A.idl:2:273: error: nesting too deep: more than 256 levels of parentheses, "
+                  "operators or type arguments");
     /* Right-associative '**' recurses once per operator; the 257th is at 16 + 5 * 256 + 3. */
     expect_nested("const UInt8 X = ", "1 ** ", "1", "", ";\n", 100000,
-                  "t/A.idl:2:1299: error: nesting too deep: more than 256 levels of parentheses, operators or type arguments");
+                  "t/A.idl:2:1299: error: nesting too deep: more than 256 levels of parentheses, "
+                  "operators or type arguments");
     /* Left-associative chains build a deep tree without deep parsing: bounded by its depth.
      * The 257th '+' is at 15 + 4 * 257. */
     expect_nested_ok("const UInt8 X = 0", "", "", " + 0", ";\n", 256);
@@ -186,9 +204,11 @@ static void test_nesting_limits(void **state)
                   "t/A.idl:2:1043: error: nesting too deep: more than 256 levels of operators");
     /* array<...>: the 257th 'array' is at column 9 + 6 * 256. */
     expect_nested("typedef ", "array<", "UInt8", ", 1>", " X;\n", 100000,
-                  "t/A.idl:2:1545: error: nesting too deep: more than 256 levels of parentheses, operators or type arguments");
+                  "t/A.idl:2:1545: error: nesting too deep: more than 256 levels of parentheses, "
+                  "operators or type arguments");
     expect_nested("typedef ", "sequence<", "UInt8", ", 1>", " X;\n", 100000,
-                  "t/A.idl:2:2313: error: nesting too deep: more than 256 levels of parentheses, operators or type arguments");
+                  "t/A.idl:2:2313: error: nesting too deep: more than 256 levels of parentheses, "
+                  "operators or type arguments");
     expect_nested_ok("typedef ", "array<", "UInt8", ", 1>", " X;\n", 256);
 }
 
@@ -211,7 +231,8 @@ static void test_nesting_through_names(void **state)
     for (int i = 0; i < 300; i++)
         p += sprintf(p, "const UInt8 C%d = C%d;\n", i, i + 1);
     sprintf(p, "const UInt8 C300 = 1;\n");
-    expect_error(s, "t/A.idl:258:13: error: nesting too deep: more than 256 levels of definitions used before they "
+    expect_error(s, "t/A.idl:258:13: error: nesting too deep: more than 256 levels of definitions "
+                    "used before they "
                     "are defined");
     free(s);
 }
@@ -331,18 +352,18 @@ static struct child_run run_idlc_binary(const char *text)
     return r;
 }
 
-static void expect_binary_within(const char *what, char *text, int want_status, const char *want_line,
-                                 double seconds_max, long kb_max)
+static void expect_binary_within(const char *what, char *text, int want_status,
+                                 const char *want_line, double seconds_max, long kb_max)
 {
     struct child_run r = run_idlc_binary(text);
     free(text);
     print_message("%s: status %d, %.3f s, %ld KB\n", what, r.status, r.seconds, r.max_kb);
     if (r.status != want_status || (want_line && strcmp(r.line, want_line) != 0))
-        fail_msg("%s: status %d (want %d), first line:\n  %s\nwant\n  %s", what, r.status, want_status, r.line,
-                 want_line ? want_line : "");
+        fail_msg("%s: status %d (want %d), first line:\n  %s\nwant\n  %s", what, r.status,
+                 want_status, r.line, want_line ? want_line : "");
     if (r.seconds > seconds_max || r.max_kb > kb_max)
-        fail_msg("%s: %.3f s and %ld KB, above the bound of %.1f s and %ld KB", what, r.seconds, r.max_kb,
-                 seconds_max, kb_max);
+        fail_msg("%s: %.3f s and %ld KB, above the bound of %.1f s and %ld KB", what, r.seconds,
+                 r.max_kb, seconds_max, kb_max);
 }
 
 static void expect_binary(const char *what, char *text, int want_status, const char *want_line)
@@ -375,29 +396,40 @@ static void test_binary_many_names(void **state)
     (void)state;
     const double s_max = 5.0;
     const long kb_max = 256 * 1024;
-    expect_binary_within("40k typedefs", many("", "typedef UInt8 T%d;\n", "", 40000), 0, NULL, s_max, kb_max);
-    expect_binary_within("40k chained typedefs", many("typedef UInt8 T0;\n", "typedef T%2$d T%1$d;\n", "", 40000),
-                         0, NULL, s_max, kb_max);
-    expect_binary_within("40k fields", many("struct S {\n", "  UInt8 f%d;\n", "}\n", 40000), 0, NULL, s_max, kb_max);
-    expect_binary_within("40k methods", many("interface {\n", "  M%d(in UInt8 a);\n", "}\n", 40000), 1,
-                         "t/A.idl:2:1: error: interface 't.A' has 40000 methods, the limit is 255", s_max, kb_max);
-    expect_binary_within("40k parameters", many("interface {\n  M(", "in UInt8 a%d, ", "in UInt8 z);\n}\n", 40000),
-                         0, NULL, s_max, kb_max);
+    expect_binary_within("40k typedefs", many("", "typedef UInt8 T%d;\n", "", 40000), 0, NULL,
+                         s_max, kb_max);
+    expect_binary_within("40k chained typedefs",
+                         many("typedef UInt8 T0;\n", "typedef T%2$d T%1$d;\n", "", 40000), 0, NULL,
+                         s_max, kb_max);
+    expect_binary_within("40k fields", many("struct S {\n", "  UInt8 f%d;\n", "}\n", 40000), 0,
+                         NULL, s_max, kb_max);
+    expect_binary_within(
+        "40k methods", many("interface {\n", "  M%d(in UInt8 a);\n", "}\n", 40000), 1,
+        "t/A.idl:2:1: error: interface 't.A' has 40000 methods, the limit is 255", s_max, kb_max);
+    expect_binary_within("40k parameters",
+                         many("interface {\n  M(", "in UInt8 a%d, ", "in UInt8 z);\n}\n", 40000), 0,
+                         NULL, s_max, kb_max);
 }
 
 static void test_binary_time_and_memory(void **state)
 {
     (void)state;
-    const char *deep = "t/A.idl:2:1545: error: nesting too deep: more than 256 levels of parentheses, operators or "
+    const char *deep = "t/A.idl:2:1545: error: nesting too deep: more than 256 levels of "
+                       "parentheses, operators or "
                        "type arguments";
-    expect_binary("20k levels of array<>", nested("typedef ", "array<", "UInt8", ", 1>", " X;\n", 20000), 1, deep);
-    expect_binary("40k levels of array<>", nested("typedef ", "array<", "UInt8", ", 1>", " X;\n", 40000), 1, deep);
+    expect_binary("20k levels of array<>",
+                  nested("typedef ", "array<", "UInt8", ", 1>", " X;\n", 20000), 1, deep);
+    expect_binary("40k levels of array<>",
+                  nested("typedef ", "array<", "UInt8", ", 1>", " X;\n", 40000), 1, deep);
     expect_binary("100k parentheses", nested("const UInt8 X = ", "(", "1", ")", ";\n", 100000), 1,
-                  "t/A.idl:2:273: error: nesting too deep: more than 256 levels of parentheses, operators or type "
+                  "t/A.idl:2:273: error: nesting too deep: more than 256 levels of parentheses, "
+                  "operators or type "
                   "arguments");
     /* At the limit, with C generated: the declarator is built once, not copied per level. */
-    expect_binary("256 levels of array<>, generated",
-                  nested("typedef ", "array<", "UInt8", ", 1>", " X;\ninterface { M(in X x); }\n", 256), 0, NULL);
+    expect_binary(
+        "256 levels of array<>, generated",
+        nested("typedef ", "array<", "UInt8", ", 1>", " X;\ninterface { M(in X x); }\n", 256), 0,
+        NULL);
 }
 
 static int setup(void **state)
@@ -418,14 +450,10 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_folding_errors),
-        cmocka_unit_test(test_folding_edges),
-        cmocka_unit_test(test_nesting_limits),
-        cmocka_unit_test(test_nesting_through_names),
-        cmocka_unit_test(test_component_limits),
-        cmocka_unit_test(test_nul_byte),
-        cmocka_unit_test(test_binary_time_and_memory),
-        cmocka_unit_test(test_binary_many_names),
+        cmocka_unit_test(test_folding_errors),         cmocka_unit_test(test_folding_edges),
+        cmocka_unit_test(test_nesting_limits),         cmocka_unit_test(test_nesting_through_names),
+        cmocka_unit_test(test_component_limits),       cmocka_unit_test(test_nul_byte),
+        cmocka_unit_test(test_binary_time_and_memory), cmocka_unit_test(test_binary_many_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -50,8 +50,9 @@ static Retcode h_blob(void *ctx, struct idl_seq data, uint32_t *len, struct idl_
     return rcOk;
 }
 
-static Retcode h_move(void *ctx, const struct demo_Types_Shape *shape, const struct demo_Types_Value *v,
-                      const uint8_t *mac, struct demo_Types_Shape *moved, struct demo_Types_Value *back)
+static Retcode h_move(void *ctx, const struct demo_Types_Shape *shape,
+                      const struct demo_Types_Value *v, const uint8_t *mac,
+                      struct demo_Types_Shape *moved, struct demo_Types_Value *back)
 {
     (void)ctx;
     handler_calls++;
@@ -118,8 +119,15 @@ static Retcode h_tags(void *ctx, const struct demo_Types_Tagged *t, uint16_t *n)
 
 static const struct demo_Echo_ops ops = {
     .Tags = h_tags,
-    .Add = h_add, .Shout = h_shout, .Blob = h_blob, .Move = h_move, .Pass = h_pass,
-    .Names = h_names, .Mixed = h_mixed, .Points = h_points, .Nothing = NULL,
+    .Add = h_add,
+    .Shout = h_shout,
+    .Blob = h_blob,
+    .Move = h_move,
+    .Pass = h_pass,
+    .Names = h_names,
+    .Mixed = h_mixed,
+    .Points = h_points,
+    .Nothing = NULL,
 };
 
 /* The transport: copies the request as the kernel would and runs the dispatcher. A request
@@ -127,15 +135,19 @@ static const struct demo_Echo_ops ops = {
  * requests the router validated), which must answer byte for byte the same. */
 static _Alignas(8) uint8_t server_req[IDL_MESSAGE_MAX], res_validated[IDL_MESSAGE_MAX];
 static int validated_compared;
-static Retcode transport(void *ctx, const void *req, size_t req_len, void *res, size_t res_cap, size_t *res_len)
+static Retcode transport(void *ctx, const void *req, size_t req_len, void *res, size_t res_cap,
+                         size_t *res_len)
 {
     memcpy(server_req, req, req_len);
     Retcode rc = demo_Echo_dispatch(ctx, NULL, server_req, req_len, res, res_cap, res_len);
     struct idl_header h;
-    if (idl_peek_header(server_req, req_len, &h) == IDL_OK && h.method_id < demo_Echo_METHOD_COUNT &&
-        idl_validate(&demo_Echo_methods[h.method_id], IDL_PART_REQUEST, server_req, req_len) == IDL_OK) {
+    if (idl_peek_header(server_req, req_len, &h) == IDL_OK &&
+        h.method_id < demo_Echo_METHOD_COUNT &&
+        idl_validate(&demo_Echo_methods[h.method_id], IDL_PART_REQUEST, server_req, req_len) ==
+            IDL_OK) {
         size_t len2 = 0;
-        Retcode rc2 = demo_Echo_dispatch_validated(ctx, NULL, server_req, req_len, res_validated, res_cap, &len2);
+        Retcode rc2 = demo_Echo_dispatch_validated(ctx, NULL, server_req, req_len, res_validated,
+                                                   res_cap, &len2);
         assert_int_equal(rc2, rc);
         if (rc == rcOk) {
             assert_int_equal(len2, *res_len);
@@ -147,8 +159,9 @@ static Retcode transport(void *ctx, const void *req, size_t req_len, void *res, 
 }
 
 static _Alignas(8) uint8_t req_buf[IDL_MESSAGE_MAX], res_buf[IDL_MESSAGE_MAX];
-static struct idl_client client = {transport, (void *)&ops, demo_Server_EP_a_inner_echo, req_buf, sizeof req_buf,
-                                   res_buf, sizeof res_buf, IDL_OK};
+static struct idl_client client = {transport,      (void *)&ops,   demo_Server_EP_a_inner_echo,
+                                   req_buf,        sizeof req_buf, res_buf,
+                                   sizeof res_buf, IDL_OK};
 
 static void test_scalars_and_strings(void **state)
 {
@@ -159,11 +172,13 @@ static void test_scalars_and_strings(void **state)
     const char *loud = NULL;
     assert_int_equal(demo_Echo_Shout(&client, "hello idl", &loud), rcOk);
     assert_string_equal(loud, "HELLO IDL");
-    assert_true((const uint8_t *)loud >= res_buf && (const uint8_t *)loud < res_buf + sizeof res_buf);
+    assert_true((const uint8_t *)loud >= res_buf &&
+                (const uint8_t *)loud < res_buf + sizeof res_buf);
     assert_int_equal(demo_Echo_Shout(&client, "", &loud), rcOk);
     assert_string_equal(loud, "");
     /* 33 characters: one more than string<NameMax>. */
-    assert_int_equal(demo_Echo_Shout(&client, "abcdefghijklmnopqrstuvwxyz0123456", &loud), rcOutOfRange);
+    assert_int_equal(demo_Echo_Shout(&client, "abcdefghijklmnopqrstuvwxyz0123456", &loud),
+                     rcOutOfRange);
     assert_int_equal(client.last_error, IDL_ERR_STRING_TOO_LONG);
     assert_int_equal(demo_Echo_Shout(&client, "abcdefghijklmnopqrstuvwxyz012345", &loud), rcOk);
     assert_int_equal(strlen(loud), 32);
@@ -183,7 +198,8 @@ static void test_sequences(void **state)
     assert_int_equal(len, 0);
     assert_int_equal(words.count, 0);
     uint8_t big[65] = {0};
-    assert_int_equal(demo_Echo_Blob(&client, (struct idl_seq){big, 65, NULL}, &len, &words), rcBadMessage);
+    assert_int_equal(demo_Echo_Blob(&client, (struct idl_seq){big, 65, NULL}, &len, &words),
+                     rcBadMessage);
     assert_int_equal(client.last_error, IDL_ERR_COUNT_OVERFLOW);
 
     struct demo_Types_Point pts[3] = {{1, 2}, {3, 4}, {-5, -6}};
@@ -253,15 +269,22 @@ static void test_error_reply_and_missing_handler(void **state)
 static _Alignas(8) uint8_t msg[4096];
 static size_t msg_len;
 
-static const struct idl_method_desc *method(uint32_t mid) { return &demo_Echo_methods[mid]; }
+static const struct idl_method_desc *method(uint32_t mid)
+{
+    return &demo_Echo_methods[mid];
+}
 
 static void build(uint32_t mid, const void *const *args)
 {
-    assert_int_equal(idl_marshal(method(mid), IDL_PART_REQUEST, 0, args, msg, sizeof msg, &msg_len), IDL_OK);
+    assert_int_equal(idl_marshal(method(mid), IDL_PART_REQUEST, 0, args, msg, sizeof msg, &msg_len),
+                     IDL_OK);
     assert_int_equal(idl_validate(method(mid), IDL_PART_REQUEST, msg, msg_len), IDL_OK);
 }
 
-static void put32(size_t off, uint32_t v) { memcpy(msg + off, &v, 4); }
+static void put32(size_t off, uint32_t v)
+{
+    memcpy(msg + off, &v, 4);
+}
 
 /* The message must be refused with `want`, and the dispatcher must not call a handler. */
 static void expect_rejected(uint32_t mid, size_t len, enum idl_error want)
@@ -280,7 +303,8 @@ static void test_malformed(void **state)
     (void)state;
     const char *text = "abc";
     const void *shout_args[] = {&text};
-    const uint32_t SHOUT = demo_Echo_Shout_MID, BLOB = demo_Echo_Blob_MID, PASS = demo_Echo_Pass_MID;
+    const uint32_t SHOUT = demo_Echo_Shout_MID, BLOB = demo_Echo_Blob_MID,
+                   PASS = demo_Echo_Pass_MID;
 
     /* Truncated: shorter than the header, and shorter than the sizes say. */
     build(SHOUT, shout_args);
@@ -317,7 +341,9 @@ static void test_malformed(void **state)
     put32(4, 200);
     assert_int_equal(idl_validate(method(SHOUT), IDL_PART_REQUEST, msg, msg_len), IDL_ERR_METHOD);
     size_t res_len;
-    assert_int_equal(demo_Echo_dispatch(&ops, NULL, msg, msg_len, res_buf, sizeof res_buf, &res_len), rcBadMessage);
+    assert_int_equal(
+        demo_Echo_dispatch(&ops, NULL, msg, msg_len, res_buf, sizeof res_buf, &res_len),
+        rcBadMessage);
 
     /* Count overflow: a count whose byte size wraps 32 bits, and one above the bound. */
     uint8_t data[8] = {1, 2, 3, 4, 5, 6, 7, 8};
@@ -408,22 +434,27 @@ static void test_endpoint_table(void **state)
     const char *text = "hi";
     const void *args[] = {&text};
     size_t len = 0;
-    assert_int_equal(idl_marshal(&demo_Echo_methods[demo_Echo_Shout_MID], IDL_PART_REQUEST, demo_Server_EP_b_echo,
-                                 args, msg, sizeof msg, &len), IDL_OK);
+    assert_int_equal(idl_marshal(&demo_Echo_methods[demo_Echo_Shout_MID], IDL_PART_REQUEST,
+                                 demo_Server_EP_b_echo, args, msg, sizeof msg, &len),
+                     IDL_OK);
     const struct idl_method_desc *m = NULL;
-    assert_int_equal(idl_route_request(demo_Server_endpoints, demo_Server_ENDPOINT_COUNT, msg, len, &m), IDL_OK);
+    assert_int_equal(
+        idl_route_request(demo_Server_endpoints, demo_Server_ENDPOINT_COUNT, msg, len, &m), IDL_OK);
     assert_ptr_equal(m, &demo_Echo_methods[demo_Echo_Shout_MID]);
     put32(0, demo_Server_ENDPOINT_COUNT);
-    assert_int_equal(idl_route_request(demo_Server_endpoints, demo_Server_ENDPOINT_COUNT, msg, len, &m),
-                     IDL_ERR_ENDPOINT);
+    assert_int_equal(
+        idl_route_request(demo_Server_endpoints, demo_Server_ENDPOINT_COUNT, msg, len, &m),
+        IDL_ERR_ENDPOINT);
     assert_null(m);
     put32(0, 0);
     put32(4, demo_Echo_METHOD_COUNT);
-    assert_int_equal(idl_route_request(demo_Server_endpoints, demo_Server_ENDPOINT_COUNT, msg, len, &m),
-                     IDL_ERR_METHOD);
+    assert_int_equal(
+        idl_route_request(demo_Server_endpoints, demo_Server_ENDPOINT_COUNT, msg, len, &m),
+        IDL_ERR_METHOD);
     put32(4, demo_Echo_Shout_MID);
-    assert_int_equal(idl_route_request(demo_Server_endpoints, demo_Server_ENDPOINT_COUNT, msg, len - 1, &m),
-                     IDL_ERR_TRUNCATED);
+    assert_int_equal(
+        idl_route_request(demo_Server_endpoints, demo_Server_ENDPOINT_COUNT, msg, len - 1, &m),
+        IDL_ERR_TRUNCATED);
     assert_int_equal(demo_Server_ENDPOINT_COUNT, 5);
     assert_string_equal(demo_Server_endpoints[demo_Server_EP_a_inner_echo].path, "a.inner.echo");
     assert_ptr_equal(demo_Server_endpoints[0].iface, &demo_Echo_interface);
@@ -439,24 +470,33 @@ static void test_class_dispatcher(void **state)
     const char *text = "hi";
     const void *args[] = {&text};
     size_t len = 0, res_len = 0, res_len2 = 0;
-    assert_int_equal(idl_marshal(&demo_Echo_methods[demo_Echo_Shout_MID], IDL_PART_REQUEST, demo_Server_EP_b_echo,
-                                 args, msg, sizeof msg, &len), IDL_OK);
+    assert_int_equal(idl_marshal(&demo_Echo_methods[demo_Echo_Shout_MID], IDL_PART_REQUEST,
+                                 demo_Server_EP_b_echo, args, msg, sizeof msg, &len),
+                     IDL_OK);
     const struct demo_Server_handlers handlers = {.b_echo = &ops};
-    assert_int_equal(demo_Server_dispatch(&handlers, NULL, msg, len, res_buf, sizeof res_buf, &res_len), rcOk);
-    assert_int_equal(demo_Echo_dispatch(&ops, NULL, msg, len, res_validated, sizeof res_validated, &res_len2), rcOk);
+    assert_int_equal(
+        demo_Server_dispatch(&handlers, NULL, msg, len, res_buf, sizeof res_buf, &res_len), rcOk);
+    assert_int_equal(
+        demo_Echo_dispatch(&ops, NULL, msg, len, res_validated, sizeof res_validated, &res_len2),
+        rcOk);
     assert_int_equal(res_len, res_len2);
     assert_memory_equal(res_buf, res_validated, res_len);
-    assert_int_equal(demo_Server_dispatch_validated(&handlers, NULL, msg, len, res_buf, sizeof res_buf, &res_len),
+    assert_int_equal(demo_Server_dispatch_validated(&handlers, NULL, msg, len, res_buf,
+                                                    sizeof res_buf, &res_len),
                      rcOk);
     assert_memory_equal(res_buf, res_validated, res_len);
     int before = handler_calls;
     put32(0, demo_Server_EP_direct); /* a real endpoint, but this server has no handlers for it */
-    assert_int_equal(demo_Server_dispatch(&handlers, NULL, msg, len, res_buf, sizeof res_buf, &res_len),
-                     rcNotSupported);
+    assert_int_equal(
+        demo_Server_dispatch(&handlers, NULL, msg, len, res_buf, sizeof res_buf, &res_len),
+        rcNotSupported);
     put32(0, demo_Server_ENDPOINT_COUNT);
-    assert_int_equal(demo_Server_dispatch(&handlers, NULL, msg, len, res_buf, sizeof res_buf, &res_len),
-                     rcBadMessage);
-    assert_int_equal(demo_Server_dispatch(&handlers, NULL, msg, 3, res_buf, sizeof res_buf, &res_len), rcBadMessage);
+    assert_int_equal(
+        demo_Server_dispatch(&handlers, NULL, msg, len, res_buf, sizeof res_buf, &res_len),
+        rcBadMessage);
+    assert_int_equal(
+        demo_Server_dispatch(&handlers, NULL, msg, 3, res_buf, sizeof res_buf, &res_len),
+        rcBadMessage);
     assert_int_equal(handler_calls, before);
 }
 

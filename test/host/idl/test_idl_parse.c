@@ -13,10 +13,16 @@
 
 static struct model *load_demo(void)
 {
-    char *argv[] = {"idlc", "-I", IDL_SAMPLES, "--no-c",
-                    IDL_SAMPLES "/demo/Echo.idl", IDL_SAMPLES "/demo/Types.idl",
-                    IDL_SAMPLES "/demo/Echo.cdl", IDL_SAMPLES "/demo/Server.edl",
-                    IDL_SAMPLES "/demo/Client.edl", NULL};
+    char *argv[] = {"idlc",
+                    "-I",
+                    IDL_SAMPLES,
+                    "--no-c",
+                    IDL_SAMPLES "/demo/Echo.idl",
+                    IDL_SAMPLES "/demo/Types.idl",
+                    IDL_SAMPLES "/demo/Echo.cdl",
+                    IDL_SAMPLES "/demo/Server.edl",
+                    IDL_SAMPLES "/demo/Client.edl",
+                    NULL};
     struct model *m = NULL;
     int rc = idlc_main(9, argv, stderr, &m);
     assert_int_equal(rc, 0);
@@ -59,7 +65,8 @@ static void test_package_import_const(void **state)
     /* A trailing comment documents nothing; the comment on its own line documents Big. */
     assert_null(decl_of(m, "demo.Types", "Negative")->doc);
     assert_null(decl_of(m, "demo.Types", "ItemsMax")->doc);
-    assert_string_equal(decl_of(m, "demo.Types", "Big")->doc, "Documents Big (the trailing comment above does not).");
+    assert_string_equal(decl_of(m, "demo.Types", "Big")->doc, "Documents Big (the trailing comment "
+                                                              "above does not).");
     assert_int_equal(decl_of(m, "demo.Echo", "BlobMax")->value, 64);
     idlc_free_model();
 }
@@ -111,7 +118,8 @@ static void test_interface_methods(void **state)
     assert_int_equal(add->params[2].dir, DIR_OUT);
     assert_int_equal(add->fixed_size[0], 8);
     assert_int_equal(add->fixed_size[1], 8);
-    assert_string_equal(method_of(m, "Shout")->doc, "Echoes a string back, upper-cased by the server.");
+    assert_string_equal(method_of(m, "Shout")->doc, "Echoes a string back, upper-cased by the "
+                                                    "server.");
     assert_null(method_of(m, "Blob")->doc);
     /* Typedef'd string, bytes, sequence<string>, Handle: wire kinds. */
     assert_int_equal(method_of(m, "Shout")->params[0].wk, WK_STRING);

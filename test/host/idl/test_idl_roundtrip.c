@@ -48,8 +48,8 @@ static char *make_string(uint32_t bound, enum fill f)
 
 /* Native storage for one parameter, and the pointer handed to the runtime. */
 struct slot {
-    void *mem;          /* plain value, handle, seq or string pointer */
-    void *data;         /* sequence elements, or the string array of a SEQSTR */
+    void *mem;  /* plain value, handle, seq or string pointer */
+    void *data; /* sequence elements, or the string array of a SEQSTR */
     char **strs;
     uint32_t nstrs;
     char *str;
@@ -122,7 +122,8 @@ static void free_slot(struct slot *s)
 }
 
 /* Compares the value sent (s) with the one received (out). */
-static void compare(const struct idl_param_desc *p, const struct slot *s, const void *out, const char *where)
+static void compare(const struct idl_param_desc *p, const struct slot *s, const void *out,
+                    const char *where)
 {
     switch (p->kind) {
     case IDL_KIND_PLAIN:
@@ -139,7 +140,8 @@ static void compare(const struct idl_param_desc *p, const struct slot *s, const 
         break;
     case IDL_KIND_SEQ: {
         const struct idl_seq *a = s->mem, *b = out;
-        if (a->count != b->count || (a->count && memcmp(a->data, b->data, (size_t)a->count * p->elem_size) != 0))
+        if (a->count != b->count ||
+            (a->count && memcmp(a->data, b->data, (size_t)a->count * p->elem_size) != 0))
             fail_msg("%s: sequence %s differs", where, p->name);
         break;
     }
@@ -157,7 +159,8 @@ static void compare(const struct idl_param_desc *p, const struct slot *s, const 
 
 static _Alignas(8) uint8_t buf[IDL_MESSAGE_MAX];
 
-static void roundtrip(const struct idl_method_desc *m, enum idl_part part, enum fill f, const char *where)
+static void roundtrip(const struct idl_method_desc *m, enum idl_part part, enum fill f,
+                      const char *where)
 {
     struct slot slots[32];
     const void *args[32];
@@ -255,7 +258,8 @@ static void test_unknown_method_rejected(void **state)
     size_t res_len = 0;
     struct kl_core_VMM_ops ops;
     memset(&ops, 0, sizeof ops);
-    assert_int_equal(kl_core_VMM_dispatch(&ops, NULL, req, sizeof req, buf, sizeof buf, &res_len), rcBadMessage);
+    assert_int_equal(kl_core_VMM_dispatch(&ops, NULL, req, sizeof req, buf, sizeof buf, &res_len),
+                     rcBadMessage);
 }
 
 int main(void)

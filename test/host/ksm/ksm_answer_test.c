@@ -29,9 +29,18 @@
  * count 16 (16 bits), flags 18 (16 bits), reserved 20; fixed part: event 24, source class 28,
  * destination class 32, endpoint 36, method 40, reserved 44; the arena at 48. */
 enum {
-    WIRE_METHOD = 4, WIRE_FIXED_SIZE = 8, WIRE_ARENA_SIZE = 12, WIRE_HANDLE_COUNT = 16,
-    WIRE_EVENT = 24, WIRE_SRC_CLASS = 28, WIRE_DST_CLASS = 32, WIRE_ENDPOINT = 36,
-    WIRE_METHOD_ID = 40, WIRE_RESERVED = 44, WIRE_ARENA = 48, WIRE_FIXED_PART = 24,
+    WIRE_METHOD = 4,
+    WIRE_FIXED_SIZE = 8,
+    WIRE_ARENA_SIZE = 12,
+    WIRE_HANDLE_COUNT = 16,
+    WIRE_EVENT = 24,
+    WIRE_SRC_CLASS = 28,
+    WIRE_DST_CLASS = 32,
+    WIRE_ENDPOINT = 36,
+    WIRE_METHOD_ID = 40,
+    WIRE_RESERVED = 44,
+    WIRE_ARENA = 48,
+    WIRE_FIXED_PART = 24,
     WIRE_DECIDE = 0, /* the security channel's one method */
 };
 
@@ -72,8 +81,8 @@ static void put16(size_t at, uint16_t v)
 
 /* A well-formed security-channel request around arena[0..len), as the kernel builds it;
  * returns its length. */
-static size_t build(enum ksm_event event, uint32_t src, uint32_t dst, uint32_t ep, uint32_t m, const void *arena,
-                    size_t len)
+static size_t build(enum ksm_event event, uint32_t src, uint32_t dst, uint32_t ep, uint32_t m,
+                    const void *arena, size_t len)
 {
     memset(req, 0, WIRE_ARENA);
     put32(0, 0);
@@ -117,16 +126,19 @@ static struct verdict answer(size_t len)
 static struct verdict allocate(uint64_t size, size_t cut)
 {
     uint32_t ep, m;
-    size_t n = psl_test_msg(pol, KSM_EV_REQUEST, "kl.core.Core", "vmm.VMM", "Allocate", msg, &ep, &m);
+    size_t n =
+        psl_test_msg(pol, KSM_EV_REQUEST, "kl.core.Core", "vmm.VMM", "Allocate", msg, &ep, &m);
     psl_test_set(pol, KSM_EV_REQUEST, "kl.core.Core", "vmm.VMM", "Allocate", msg, "size", size);
-    return answer(build(KSM_EV_REQUEST, cls("psltest.Client"), KSM_PROTO_CLASS_CORE, ep, m, msg, cut ? cut : n));
+    return answer(build(KSM_EV_REQUEST, cls("psltest.Client"), KSM_PROTO_CLASS_CORE, ep, m, msg,
+                        cut ? cut : n));
 }
 
 static void execute_names_the_class_and_gets_its_id(void **state)
 {
     (void)state;
     static const char einit[] = "psltest.Einit";
-    struct verdict v = answer(build(KSM_EV_EXECUTE, KSM_PROTO_CLASS_CORE, 0, 0, 0, einit, sizeof einit));
+    struct verdict v =
+        answer(build(KSM_EV_EXECUTE, KSM_PROTO_CLASS_CORE, 0, 0, 0, einit, sizeof einit));
     assert_int_equal(v.granted, 1);
     assert_int_equal(v.class_id, cls("psltest.Einit"));
     assert_int_equal(v.audit, 0);
@@ -174,7 +186,8 @@ static void audited_grants_carry_their_rule(void **state)
 {
     (void)state;
     uint32_t ep, m;
-    size_t n = psl_test_msg(pol, KSM_EV_REQUEST, "kl.core.Core", "io.IO", "RegisterPort", msg, &ep, &m);
+    size_t n =
+        psl_test_msg(pol, KSM_EV_REQUEST, "kl.core.Core", "io.IO", "RegisterPort", msg, &ep, &m);
     psl_test_set(pol, KSM_EV_REQUEST, "kl.core.Core", "io.IO", "RegisterPort", msg, "base", 0x60);
     psl_test_set(pol, KSM_EV_REQUEST, "kl.core.Core", "io.IO", "RegisterPort", msg, "size", 1);
     struct verdict v =
@@ -196,7 +209,8 @@ static void unknown_classes_are_denied(void **state)
 {
     (void)state;
     uint32_t ep, m;
-    size_t n = psl_test_msg(pol, KSM_EV_REQUEST, "kl.core.Core", "hal.HAL", "DebugWrite", msg, &ep, &m);
+    size_t n =
+        psl_test_msg(pol, KSM_EV_REQUEST, "kl.core.Core", "hal.HAL", "DebugWrite", msg, &ep, &m);
     struct verdict v = answer(build(KSM_EV_REQUEST, 999, KSM_PROTO_CLASS_CORE, ep, m, msg, n));
     assert_int_equal(v.granted, 0);
     assert_string_equal(v.text, "request: a class the policy does not know");
@@ -217,7 +231,8 @@ static void malformed_requests_are_denied(void **state)
 {
     (void)state;
     uint32_t ep, m;
-    size_t n = psl_test_msg(pol, KSM_EV_REQUEST, "kl.core.Core", "hal.HAL", "DebugWrite", msg, &ep, &m);
+    size_t n =
+        psl_test_msg(pol, KSM_EV_REQUEST, "kl.core.Core", "hal.HAL", "DebugWrite", msg, &ep, &m);
     size_t len = build(KSM_EV_REQUEST, cls("psltest.Client"), KSM_PROTO_CLASS_CORE, ep, m, msg, n);
     assert_int_equal(answer(len).granted, 1);
 

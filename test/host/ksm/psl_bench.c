@@ -32,8 +32,10 @@ static void run(int nrules)
             exit(1);
         char *cls = psl_strdup("");
         for (int i = 0; i < 100; i++)
-            cls = psl_fmt("%s%s{ \"name\": \"bench.C%d\", \"endpoints\": [] }", cls, i ? "," : "", i);
-        if (td_load_text(&td, "bench", psl_fmt("{ \"format\": \"bastion-typedesc\", \"classes\": [ %s ] }", cls)))
+            cls =
+                psl_fmt("%s%s{ \"name\": \"bench.C%d\", \"endpoints\": [] }", cls, i ? "," : "", i);
+        if (td_load_text(&td, "bench",
+                         psl_fmt("{ \"format\": \"bastion-typedesc\", \"classes\": [ %s ] }", cls)))
             exit(1);
         loaded = 1;
     }
@@ -45,7 +47,8 @@ static void run(int nrules)
 
     size_t cap = (size_t)nrules * 160 + 4096, n = 0;
     char *text = malloc(cap);
-    n += (size_t)snprintf(text + n, cap - n, "execute: kl.core.Execute\nuse nk.base._\nuse EDL kl.core.Core\n");
+    n += (size_t)snprintf(text + n, cap - n,
+                          "execute: kl.core.Execute\nuse nk.base._\nuse EDL kl.core.Core\n");
     for (int c = 0; c < nclasses; c++)
         n += (size_t)snprintf(text + n, cap - n, "use EDL bench.C%d\n", c);
     struct req *reqs = calloc((size_t)nrules * 2, sizeof *reqs);
@@ -53,18 +56,23 @@ static void run(int nrules)
     for (int c = 0; c < nclasses && r < nrules; c++)
         for (int e = 0; e < core->nendpoints && r < nrules; e++)
             for (int m = 0; m < core->endpoints[e].iface->nmethods && r < nrules; m++, r++) {
-                const char *epn = core->endpoints[e].name, *mn = core->endpoints[e].iface->methods[m].name;
+                const char *epn = core->endpoints[e].name,
+                           *mn = core->endpoints[e].iface->methods[m].name;
                 if (!strcmp(epn, "vmm.VMM") && !strcmp(mn, "Allocate"))
                     n += (size_t)snprintf(text + n, cap - n,
-                                          "request src=bench.C%d dst=kl.core.Core endpoint=%s method=%s "
-                                          "{ assert (message.size <= 65536 && message.flags != 4) }\n",
+                                          "request src=bench.C%d dst=kl.core.Core endpoint=%s "
+                                          "method=%s "
+                                          "{ assert (message.size <= 65536 && message.flags != 4) "
+                                          "}\n",
                                           c, epn, mn);
                 else
                     n += (size_t)snprintf(text + n, cap - n,
-                                          "request src=bench.C%d dst=kl.core.Core endpoint=%s method=%s { grant () }\n",
+                                          "request src=bench.C%d dst=kl.core.Core endpoint=%s "
+                                          "method=%s { grant () }\n",
                                           c, epn, mn);
                 reqs[2 * r] = (struct req){(uint32_t)c + 1, (uint32_t)e, (uint32_t)m};
-                reqs[2 * r + 1] = (struct req){0, (uint32_t)e, (uint32_t)m}; /* the kernel class: no rule, default deny */
+                reqs[2 * r + 1] = (struct req){
+                    0, (uint32_t)e, (uint32_t)m}; /* the kernel class: no rule, default deny */
             }
     struct policy *p;
     psl_diag_reset(stderr);
@@ -79,11 +87,14 @@ static void run(int nrules)
     double t0 = now_ns();
     for (int i = 0; i < iters; i++) {
         const struct req *q = &reqs[((size_t)i * 7919u) % (size_t)nreq];
-        granted += ksm_decide(t, KSM_EV_REQUEST, q->src, 0, q->ep, q->method, msg, sizeof msg).verdict;
+        granted +=
+            ksm_decide(t, KSM_EV_REQUEST, q->src, 0, q->ep, q->method, msg, sizeof msg).verdict;
     }
     double ns = (now_ns() - t0) / iters;
-    printf("rules %6d  classes %4u  cells %6u  index %8zu bytes  %6.1f ns/decision  (%d%% granted)\n", nrules,
-           t->nclasses, t->ncells, sizeof(uint32_t) * KSM_EV_COUNT * t->nclasses * t->nslots, ns,
+    printf("rules %6d  classes %4u  cells %6u  index %8zu bytes  %6.1f ns/decision  (%d%% "
+           "granted)\n",
+           nrules, t->nclasses, t->ncells,
+           sizeof(uint32_t) * KSM_EV_COUNT * t->nclasses * t->nslots, ns,
            (int)(100.0 * granted / iters));
     free(text);
     free(reqs);

@@ -19,7 +19,8 @@
 #define C(name) psl_basic_table_CLASS_##name
 static uint8_t buf[65600];
 
-static const char *prelude = "execute: kl.core.Execute\nuse nk.base._\nuse EDL kl.core.Core\nuse EDL psltest.Client\n"
+static const char *prelude = "execute: kl.core.Execute\nuse nk.base._\nuse EDL kl.core.Core\nuse "
+                             "EDL psltest.Client\n"
                              "use EDL psltest.Server\nuse EDL psltest.Other\n";
 
 static struct ksm_table *compile(const char *body, struct policy **p)
@@ -42,7 +43,8 @@ static struct ksm_verdict put(const struct ksm_table *t, const struct policy *p,
     va_start(ap, p);
     const char *f;
     while ((f = va_arg(ap, const char *)))
-        psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Put", buf, f, va_arg(ap, uint64_t));
+        psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Put", buf, f,
+                     va_arg(ap, uint64_t));
     va_end(ap);
     return ksm_decide(t, KSM_EV_REQUEST, (uint32_t)psl_test_class(p, "psltest.Client"),
                       (uint32_t)psl_test_class(p, "psltest.Server"), ep, m, buf, len);
@@ -57,7 +59,8 @@ static void generated_table_matches_compiler(void **state)
     assert_non_null(f);
     fclose(f);
     psl_diag_reset(NULL);
-    struct ksm_table *t = pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/basic.psl", &p);
+    struct ksm_table *t =
+        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/basic.psl", &p);
     (void)diag;
     assert_non_null(t);
     const struct ksm_table *g = &psl_basic_table;
@@ -67,7 +70,8 @@ static void generated_table_matches_compiler(void **state)
     assert_int_equal(g->ncells, t->ncells);
     assert_int_equal(g->ncalls, t->ncalls);
     assert_int_equal(g->ncode, t->ncode);
-    assert_memory_equal(g->index, t->index, sizeof(uint32_t) * KSM_EV_COUNT * t->nclasses * t->nslots);
+    assert_memory_equal(g->index, t->index,
+                        sizeof(uint32_t) * KSM_EV_COUNT * t->nclasses * t->nslots);
     assert_memory_equal(g->code, t->code, sizeof(struct ksm_insn) * t->ncode);
     assert_string_equal(g->classes[C(psltest_Server)].name, "psltest.Server");
     assert_int_equal(C(kl_core_Core), 0);
@@ -83,17 +87,21 @@ static void every_event_type(void **state)
     assert_non_null(pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/basic.psl", &p));
     uint32_t ep, m;
     /* execute */
-    assert_int_equal(ksm_decide(t, KSM_EV_EXECUTE, C(psltest_Einit), C(psltest_Server), 0, 0, NULL, 0).verdict,
-                     KSM_GRANTED);
-    struct ksm_verdict v = ksm_decide(t, KSM_EV_EXECUTE, C(psltest_Client), C(psltest_Server), 0, 0, NULL, 0);
+    assert_int_equal(
+        ksm_decide(t, KSM_EV_EXECUTE, C(psltest_Einit), C(psltest_Server), 0, 0, NULL, 0).verdict,
+        KSM_GRANTED);
+    struct ksm_verdict v =
+        ksm_decide(t, KSM_EV_EXECUTE, C(psltest_Client), C(psltest_Server), 0, 0, NULL, 0);
     assert_int_equal(v.verdict, KSM_DENIED);
     assert_int_equal(v.reason, KSM_R_DEFAULT_DENY);
     assert_int_equal(v.audit, 1);
     /* request */
     size_t len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, &ep, &m);
     psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, "value", 5);
-    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, C(psltest_Client), C(psltest_Server), ep, m, buf, len).verdict,
-                     KSM_GRANTED);
+    assert_int_equal(
+        ksm_decide(t, KSM_EV_REQUEST, C(psltest_Client), C(psltest_Server), ep, m, buf, len)
+            .verdict,
+        KSM_GRANTED);
     psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, "value", 100);
     v = ksm_decide(t, KSM_EV_REQUEST, C(psltest_Client), C(psltest_Server), ep, m, buf, len);
     assert_int_equal(v.verdict, KSM_DENIED);
@@ -104,25 +112,35 @@ static void every_event_type(void **state)
     assert_int_equal(t->locs[v.rule].col, 25);
     /* response and error: the endpoint is the source's */
     len = psl_test_msg(p, KSM_EV_RESPONSE, "psltest.Server", "calc", "Ping", buf, &ep, &m);
-    assert_int_equal(ksm_decide(t, KSM_EV_RESPONSE, C(psltest_Server), C(psltest_Client), ep, m, buf, len).verdict,
-                     KSM_GRANTED);
-    assert_int_equal(ksm_decide(t, KSM_EV_RESPONSE, C(psltest_Server), C(psltest_Other), ep, m, buf, len).verdict,
-                     KSM_DENIED);
+    assert_int_equal(
+        ksm_decide(t, KSM_EV_RESPONSE, C(psltest_Server), C(psltest_Client), ep, m, buf, len)
+            .verdict,
+        KSM_GRANTED);
+    assert_int_equal(
+        ksm_decide(t, KSM_EV_RESPONSE, C(psltest_Server), C(psltest_Other), ep, m, buf, len)
+            .verdict,
+        KSM_DENIED);
     len = psl_test_msg(p, KSM_EV_ERROR, "psltest.Server", "calc", "Put", buf, &ep, &m);
     psl_test_set(p, KSM_EV_ERROR, "psltest.Server", "calc", "Put", buf, "code", (uint64_t)-1);
-    assert_int_equal(ksm_decide(t, KSM_EV_ERROR, C(psltest_Server), C(psltest_Client), ep, m, buf, len).verdict,
-                     KSM_GRANTED);
+    assert_int_equal(
+        ksm_decide(t, KSM_EV_ERROR, C(psltest_Server), C(psltest_Client), ep, m, buf, len).verdict,
+        KSM_GRANTED);
     psl_test_set(p, KSM_EV_ERROR, "psltest.Server", "calc", "Put", buf, "code", 1);
-    assert_int_equal(ksm_decide(t, KSM_EV_ERROR, C(psltest_Server), C(psltest_Client), ep, m, buf, len).verdict,
-                     KSM_DENIED);
+    assert_int_equal(
+        ksm_decide(t, KSM_EV_ERROR, C(psltest_Server), C(psltest_Client), ep, m, buf, len).verdict,
+        KSM_DENIED);
     /* security */
     len = psl_test_msg(p, KSM_EV_SECURITY, "psltest.Server", NULL, "Check", buf, &ep, &m);
     psl_test_set(p, KSM_EV_SECURITY, "psltest.Server", NULL, "Check", buf, "what", 1);
-    assert_int_equal(ksm_decide(t, KSM_EV_SECURITY, C(psltest_Server), C(psltest_Server), ep, m, buf, len).verdict,
-                     KSM_GRANTED);
+    assert_int_equal(
+        ksm_decide(t, KSM_EV_SECURITY, C(psltest_Server), C(psltest_Server), ep, m, buf, len)
+            .verdict,
+        KSM_GRANTED);
     /* a class without a security interface */
-    assert_int_equal(ksm_decide(t, KSM_EV_SECURITY, C(psltest_Client), C(psltest_Client), ep, 0, buf, len).reason,
-                     KSM_R_BAD_ENDPOINT);
+    assert_int_equal(
+        ksm_decide(t, KSM_EV_SECURITY, C(psltest_Client), C(psltest_Client), ep, 0, buf, len)
+            .reason,
+        KSM_R_BAD_ENDPOINT);
 }
 
 static void bad_ids_and_bounds(void **state)
@@ -137,12 +155,15 @@ static void bad_ids_and_bounds(void **state)
     assert_int_equal(ksm_decide(t, 5, 0, 0, 0, 0, buf, len).reason, KSM_R_BAD_EVENT);
     assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, 99, 0, 0, 0, buf, len).reason, KSM_R_BAD_CLASS);
     assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, 0, 99, 0, 0, buf, len).reason, KSM_R_BAD_CLASS);
-    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, C(psltest_Client), C(psltest_Server), 2, m, buf, len).reason,
-                     KSM_R_BAD_ENDPOINT);
-    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, C(psltest_Client), C(psltest_Server), ep, 4, buf, len).reason,
-                     KSM_R_BAD_METHOD);
+    assert_int_equal(
+        ksm_decide(t, KSM_EV_REQUEST, C(psltest_Client), C(psltest_Server), 2, m, buf, len).reason,
+        KSM_R_BAD_ENDPOINT);
+    assert_int_equal(
+        ksm_decide(t, KSM_EV_REQUEST, C(psltest_Client), C(psltest_Server), ep, 4, buf, len).reason,
+        KSM_R_BAD_METHOD);
     /* The field value lies past the end: denied, and the field is named. */
-    struct ksm_verdict v = ksm_decide(t, KSM_EV_REQUEST, C(psltest_Client), C(psltest_Server), ep, m, buf, len - 1);
+    struct ksm_verdict v =
+        ksm_decide(t, KSM_EV_REQUEST, C(psltest_Client), C(psltest_Server), ep, m, buf, len - 1);
     assert_int_equal(v.verdict, KSM_DENIED);
     assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
     assert_string_equal(t->fields[v.field], "message.value");
@@ -156,8 +177,9 @@ static void bad_ids_and_bounds(void **state)
     assert_int_equal(ksm_decide(NULL, KSM_EV_EXECUTE, 0, 0, 0, 0, NULL, 0).reason, KSM_R_BAD_TABLE);
     bad = *t;
     bad.ncells = 1; /* every non-empty cell is now out of range */
-    assert_int_equal(ksm_decide(&bad, KSM_EV_EXECUTE, C(psltest_Einit), C(psltest_Server), 0, 0, NULL, 0).reason,
-                     KSM_R_BAD_TABLE);
+    assert_int_equal(
+        ksm_decide(&bad, KSM_EV_EXECUTE, C(psltest_Einit), C(psltest_Server), 0, 0, NULL, 0).reason,
+        KSM_R_BAD_TABLE);
     assert_string_equal(ksm_reason_name(1000), "unknown-reason");
     assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, 0, 99, 0, 0, buf, len).slot, UINT32_MAX);
 }
@@ -172,10 +194,12 @@ static void class_ids_by_name(void **state)
     assert_int_equal(ksm_class_id(t, "psltest.Server2"), UINT32_MAX);
     assert_int_equal(ksm_class_id(t, NULL), UINT32_MAX);
     assert_int_equal(ksm_class_id(NULL, "kl.core.Core"), UINT32_MAX);
-    struct ksm_verdict v = ksm_decide(t, KSM_EV_EXECUTE, C(psltest_Client), C(psltest_Server), 0, 0, NULL, 0);
+    struct ksm_verdict v =
+        ksm_decide(t, KSM_EV_EXECUTE, C(psltest_Client), C(psltest_Server), 0, 0, NULL, 0);
     assert_string_equal(t->slot_names[v.slot], "execute");
-    assert_string_equal(t->slot_names[t->endpoints[t->classes[C(psltest_Server)].sec_ep].slot_base + 1],
-                        "security.Other");
+    assert_string_equal(
+        t->slot_names[t->endpoints[t->classes[C(psltest_Server)].sec_ep].slot_base + 1], "security."
+                                                                                         "Other");
     assert_string_equal(t->slot_names[t->endpoints[t->classes[C(kl_core_Core)].ep_first].slot_base],
                         "vmm.VMM.Allocate");
 }
@@ -189,7 +213,8 @@ static void default_deny(void **state)
         for (uint32_t s = 0; s < t->nclasses; s++)
             for (uint32_t d = 0; d < t->nclasses; d++) {
                 struct ksm_verdict v = ksm_decide(t, ev, s, d, 0, 0, buf, sizeof buf);
-                bool want = ev == KSM_EV_REQUEST && s == (uint32_t)psl_test_class(p, "psltest.Other") &&
+                bool want = ev == KSM_EV_REQUEST &&
+                            s == (uint32_t)psl_test_class(p, "psltest.Other") &&
                             t->classes[d].nendpoints > 0;
                 assert_int_equal(v.verdict, want ? KSM_GRANTED : KSM_DENIED);
                 if (!want)
@@ -198,13 +223,14 @@ static void default_deny(void **state)
 }
 
 /* Which (src, dst, endpoint, method) a selector set grants, over the kernel and the server. */
-static int granted(const struct ksm_table *t, const struct policy *p, uint32_t ev, const char *src, const char *dst,
-                   const char *ep, const char *method)
+static int granted(const struct ksm_table *t, const struct policy *p, uint32_t ev, const char *src,
+                   const char *dst, const char *ep, const char *method)
 {
     uint32_t e, m;
     const char *server = ev == KSM_EV_REQUEST ? dst : src;
     size_t len = psl_test_msg(p, (int)ev, server, ep, method, buf, &e, &m);
-    return ksm_decide(t, ev, (uint32_t)psl_test_class(p, src), (uint32_t)psl_test_class(p, dst), e, m, buf, len)
+    return ksm_decide(t, ev, (uint32_t)psl_test_class(p, src), (uint32_t)psl_test_class(p, dst), e,
+                      m, buf, len)
                .verdict == KSM_GRANTED;
 }
 
@@ -221,9 +247,11 @@ static void selectors_and_nesting(void **state)
                                   "    }\n"
                                   "  }\n"
                                   "}\n"
-                                  "response src=psltest.Server { match endpoint=calc, method=Ping { grant () } }\n",
+                                  "response src=psltest.Server { match endpoint=calc, method=Ping "
+                                  "{ grant () } }\n",
                                   &p);
-    const char *cl = "psltest.Client", *sv = "psltest.Server", *ot = "psltest.Other", *core = "kl.core.Core";
+    const char *cl = "psltest.Client", *sv = "psltest.Server", *ot = "psltest.Other",
+               *core = "kl.core.Core";
     assert_true(granted(t, p, KSM_EV_REQUEST, cl, sv, "sub.Calc2", "Put"));
     assert_true(granted(t, p, KSM_EV_REQUEST, ot, sv, "sub.Calc2", "Ping"));
     assert_false(granted(t, p, KSM_EV_REQUEST, cl, sv, "calc", "Put"));
@@ -245,8 +273,10 @@ static void all_rules_must_grant(void **state)
     (void)state;
     struct policy *p;
     struct ksm_table *t = compile("request dst=psltest.Server { grant () }\n"
-                                  "request dst=psltest.Server endpoint=calc method=Put { assert (message.u8 == 1) }\n"
-                                  "request dst=psltest.Server endpoint=calc method=Put { deny (message.u16 == 2) }\n",
+                                  "request dst=psltest.Server endpoint=calc method=Put { assert "
+                                  "(message.u8 == 1) }\n"
+                                  "request dst=psltest.Server endpoint=calc method=Put { deny "
+                                  "(message.u16 == 2) }\n",
                                   &p);
     assert_int_equal(put(t, p, "u8", (uint64_t)1, NULL).verdict, KSM_GRANTED);
     struct ksm_verdict v = put(t, p, "u8", (uint64_t)2, NULL);
@@ -271,21 +301,25 @@ static void operators_and_types(void **state)
 {
     (void)state;
     static const struct op_case cases[] = {
-        {"message.u8 + 1 == 256", 255, 0, 0, 0, 1, KSM_R_RULE},           /* UInt8 widens, no wrap */
+        {"message.u8 + 1 == 256", 255, 0, 0, 0, 1, KSM_R_RULE}, /* UInt8 widens, no wrap */
         {"message.u64 + 1 > message.u64", 0, UINT64_MAX, 0, 0, 0, KSM_R_OVERFLOW},
-        {"message.u64 - 1 < 5", 0, 0, 0, 0, 0, KSM_R_OVERFLOW},            /* unsigned below zero */
-        {"message.u64 > 9223372036854775807", 0, 1ull << 63, 0, 0, 1, KSM_R_RULE}, /* unsigned compare */
-        {"message.s8 < -100", 0, 0, (uint64_t)-101, 0, 1, KSM_R_RULE},     /* sign extension */
+        {"message.u64 - 1 < 5", 0, 0, 0, 0, 0, KSM_R_OVERFLOW}, /* unsigned below zero */
+        {"message.u64 > 9223372036854775807", 0, 1ull << 63, 0, 0, 1,
+         KSM_R_RULE},                                                  /* unsigned compare */
+        {"message.s8 < -100", 0, 0, (uint64_t)-101, 0, 1, KSM_R_RULE}, /* sign extension */
         {"message.s8 == -1", 0, 0, 0xff, 0, 1, KSM_R_RULE},
         {"message.s64 * 2 < 0", 0, 0, 0, (uint64_t)-5, 1, KSM_R_RULE},
         {"message.s64 * 2 < 0", 0, 0, 0, 1ull << 62, 0, KSM_R_OVERFLOW},
         {"message.s64 / message.s8 == 0", 0, 0, 0, 5, 0, KSM_R_DIV_ZERO},
         {"message.s64 / -1 > 0", 0, 0, 0, 1ull << 63, 0, KSM_R_OVERFLOW},
         {"message.u64 / 3 == 3", 0, 10, 0, 0, 1, KSM_R_RULE},
-        {"message.s64 / 2 == -3", 0, 0, 0, (uint64_t)-7, 1, KSM_R_RULE},   /* truncation toward zero */
+        {"message.s64 / 2 == -3", 0, 0, 0, (uint64_t)-7, 1,
+         KSM_R_RULE}, /* truncation toward zero */
         {"-message.s64 == 4", 0, 0, 0, (uint64_t)-4, 1, KSM_R_RULE},
-        {"message.s8 != 0 && 10 / message.s8 > 1", 0, 0, 0, 0, 0, KSM_R_RULE}, /* && short-circuits */
-        {"message.s8 == 0 || 10 / message.s8 > 1", 0, 0, 0, 0, 1, KSM_R_RULE}, /* || short-circuits */
+        {"message.s8 != 0 && 10 / message.s8 > 1", 0, 0, 0, 0, 0,
+         KSM_R_RULE}, /* && short-circuits */
+        {"message.s8 == 0 || 10 / message.s8 > 1", 0, 0, 0, 0, 1,
+         KSM_R_RULE}, /* || short-circuits */
         {"!(message.u8 >= 3) && message.u8 <= 2", 2, 0, 0, 0, 1, KSM_R_RULE},
         {"(1 + 2) * 3 == 9 && 1 + 2 * 3 == 7", 0, 0, 0, 0, 1, KSM_R_RULE},
         {"10 - 2 - 3 == 5 && 100 / 10 / 5 == 2", 0, 0, 0, 0, 1, KSM_R_RULE}, /* left associative */
@@ -293,7 +327,8 @@ static void operators_and_types(void **state)
         {"(message.u8 > 1) == (message.u64 > 1)", 2, 0, 0, 0, 0, KSM_R_RULE}, /* == on booleans */
         {"(message.u8 > 1) != (message.u64 > 1)", 2, 0, 0, 0, 1, KSM_R_RULE},
         {"message.u8 < 2 || message.u8 > 3", 3, 0, 0, 0, 0, KSM_R_RULE},
-        {"message.u8 <= 3 && message.u8 >= 3 && message.u8 > 2 && message.u8 < 4", 3, 0, 0, 0, 1, KSM_R_RULE},
+        {"message.u8 <= 3 && message.u8 >= 3 && message.u8 > 2 && message.u8 < 4", 3, 0, 0, 0, 1,
+         KSM_R_RULE},
         {"message.s64 - 3 >= -10", 0, 0, 0, (uint64_t)-7, 1, KSM_R_RULE},
         {"message.s64 - 1 < 0", 0, 0, 0, 1ull << 63, 0, KSM_R_OVERFLOW},
         {"message.s64 + message.s64 < 0", 0, 0, 0, (uint64_t)INT64_MIN, 0, KSM_R_OVERFLOW},
@@ -302,16 +337,21 @@ static void operators_and_types(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct policy *p;
-        char *body = psl_fmt("request dst=psltest.Server endpoint=calc method=Put { assert (%s) }\n", cases[i].expr);
+        char *body = psl_fmt("request dst=psltest.Server endpoint=calc method=Put { assert (%s) "
+                             "}\n",
+                             cases[i].expr);
         struct ksm_table *t = compile(body, &p);
-        struct ksm_verdict v = put(t, p, "u8", cases[i].u8, "u64", cases[i].u64, "s8", cases[i].s8, "s64",
-                                   cases[i].s64, NULL);
+        struct ksm_verdict v = put(t, p, "u8", cases[i].u8, "u64", cases[i].u64, "s8", cases[i].s8,
+                                   "s64", cases[i].s64, NULL);
         if (v.verdict != cases[i].granted || v.reason != cases[i].reason)
-            fail_msg("case %zu '%s': verdict %d reason %s", i, cases[i].expr, v.verdict, ksm_reason_name(v.reason));
+            fail_msg("case %zu '%s': verdict %d reason %s", i, cases[i].expr, v.verdict,
+                     ksm_reason_name(v.reason));
         /* deny (expr) is the complement when the expression evaluates */
-        body = psl_fmt("request dst=psltest.Server endpoint=calc method=Put { deny (%s) }\n", cases[i].expr);
+        body = psl_fmt("request dst=psltest.Server endpoint=calc method=Put { deny (%s) }\n",
+                       cases[i].expr);
         t = compile(body, &p);
-        v = put(t, p, "u8", cases[i].u8, "u64", cases[i].u64, "s8", cases[i].s8, "s64", cases[i].s64, NULL);
+        v = put(t, p, "u8", cases[i].u8, "u64", cases[i].u64, "s8", cases[i].s8, "s64",
+                cases[i].s64, NULL);
         int want = cases[i].reason == KSM_R_RULE ? !cases[i].granted : 0;
         if (v.verdict != want || v.reason != cases[i].reason)
             fail_msg("deny case %zu '%s': verdict %d", i, cases[i].expr, v.verdict);
@@ -326,15 +366,21 @@ static void every_integer_type(void **state)
         uint64_t value;
         const char *cond;
     } cases[] = {
-        {"u8", 200, "message.u8 == 200"},          {"u16", 60000, "message.u16 == 60000"},
-        {"u32", 4000000000u, "message.u32 == 4000000000"}, {"u64", UINT64_MAX, "message.u64 == 18446744073709551615"},
-        {"s8", (uint64_t)-128, "message.s8 == -128"}, {"s16", (uint64_t)-32768, "message.s16 == -32768"},
-        {"s32", (uint64_t)-5, "message.s32 == -5"},   {"s64", (uint64_t)INT64_MIN + 1, "message.s64 < -9223372036854775806"},
+        {"u8", 200, "message.u8 == 200"},
+        {"u16", 60000, "message.u16 == 60000"},
+        {"u32", 4000000000u, "message.u32 == 4000000000"},
+        {"u64", UINT64_MAX, "message.u64 == 18446744073709551615"},
+        {"s8", (uint64_t)-128, "message.s8 == -128"},
+        {"s16", (uint64_t)-32768, "message.s16 == -32768"},
+        {"s32", (uint64_t)-5, "message.s32 == -5"},
+        {"s64", (uint64_t)INT64_MIN + 1, "message.s64 < -9223372036854775806"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct policy *p;
-        struct ksm_table *t =
-            compile(psl_fmt("request dst=psltest.Server endpoint=calc method=Put { assert (%s) }\n", cases[i].cond), &p);
+        struct ksm_table *t = compile(psl_fmt("request dst=psltest.Server endpoint=calc method=Put "
+                                              "{ assert (%s) }\n",
+                                              cases[i].cond),
+                                      &p);
         assert_int_equal(put(t, p, cases[i].field, cases[i].value, NULL).verdict, KSM_GRANTED);
         assert_int_equal(put(t, p, cases[i].field, (uint64_t)1, NULL).verdict, KSM_DENIED);
     }
@@ -345,7 +391,8 @@ static void nested_struct_fields(void **state)
     (void)state;
     struct policy *p;
     struct ksm_table *t = compile("request dst=psltest.Server endpoint=calc method=Nest {\n"
-                                  "  assert (message.o.inner.b == -2 && message.o.inner.a == 9 && message.o.x == 7 &&\n"
+                                  "  assert (message.o.inner.b == -2 && message.o.inner.a == 9 && "
+                                  "message.o.x == 7 &&\n"
                                   "          message.o.y == -1)\n}\n",
                                   &p);
     uint32_t ep, m;
@@ -355,9 +402,11 @@ static void nested_struct_fields(void **state)
     psl_test_set(p, KSM_EV_REQUEST, S, "calc", "Nest", buf, "o.inner.a", 9);
     psl_test_set(p, KSM_EV_REQUEST, S, "calc", "Nest", buf, "o.x", 7);
     psl_test_set(p, KSM_EV_REQUEST, S, "calc", "Nest", buf, "o.y", (uint64_t)-1);
-    uint32_t cl = (uint32_t)psl_test_class(p, "psltest.Client"), sv = (uint32_t)psl_test_class(p, S);
+    uint32_t cl = (uint32_t)psl_test_class(p, "psltest.Client"),
+             sv = (uint32_t)psl_test_class(p, S);
     assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).verdict, KSM_GRANTED);
-    assert_int_equal(buf[KSM_HEADER_SIZE + 4 + 2], 0xfe); /* o.inner.b at offset 4 + 2 of the fixed part */
+    assert_int_equal(buf[KSM_HEADER_SIZE + 4 + 2],
+                     0xfe); /* o.inner.b at offset 4 + 2 of the fixed part */
     psl_test_set(p, KSM_EV_REQUEST, S, "calc", "Nest", buf, "o.inner.b", 2);
     assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).verdict, KSM_DENIED);
 }
@@ -366,11 +415,14 @@ static void audit_flags(void **state)
 {
     (void)state;
     struct policy *p;
-    const char *profiles = "audit profile trace = { 0 : { base : { kss : [\"granted\", \"denied\"] } },\n"
+    const char *profiles = "audit profile trace = { 0 : { base : { kss : [\"granted\", \"denied\"] "
+                           "} },\n"
                            "                        1 : { base : { kss : [\"denied\"] } } }\n";
     struct ksm_table *t = compile(psl_fmt("%saudit default = trace 0\n"
-                                          "request dst=psltest.Server endpoint=calc method=Put { grant () }\n"
-                                          "request dst=psltest.Server endpoint=calc method=Ping { audit empty grant () }\n",
+                                          "request dst=psltest.Server endpoint=calc method=Put { "
+                                          "grant () }\n"
+                                          "request dst=psltest.Server endpoint=calc method=Ping { "
+                                          "audit empty grant () }\n",
                                           profiles),
                                   &p);
     struct ksm_verdict v = put(t, p, NULL);
@@ -378,13 +430,15 @@ static void audit_flags(void **state)
     assert_int_equal(v.audit, 1); /* the default profile logs grants at level 0 */
     uint32_t ep, m;
     size_t len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, &ep, &m);
-    uint32_t cl = (uint32_t)psl_test_class(p, "psltest.Client"), sv = (uint32_t)psl_test_class(p, "psltest.Server");
+    uint32_t cl = (uint32_t)psl_test_class(p, "psltest.Client"),
+             sv = (uint32_t)psl_test_class(p, "psltest.Server");
     v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
     assert_int_equal(v.verdict, KSM_GRANTED);
     assert_int_equal(v.audit, 0); /* "audit empty" in the binding */
     /* level 1 of trace does not log grants; denials are always logged */
     t = compile(psl_fmt("%saudit default = trace 1\n"
-                        "request dst=psltest.Server endpoint=calc method=Put { assert (message.u8 == 0) }\n",
+                        "request dst=psltest.Server endpoint=calc method=Put { assert (message.u8 "
+                        "== 0) }\n",
                         profiles),
                 &p);
     v = put(t, p, NULL);
@@ -410,16 +464,20 @@ static void lookup_independent_of_rule_count(void **state)
     /* 200 rules for other classes' cells do not change the cell (or its calls) of one event. */
     char *many = psl_strdup("");
     for (int i = 0; i < 200; i++)
-        many = psl_fmt("%srequest src=psltest.Other dst=kl.core.Core endpoint=vmm.VMM method=Allocate { assert "
+        many = psl_fmt("%srequest src=psltest.Other dst=kl.core.Core endpoint=vmm.VMM "
+                       "method=Allocate { assert "
                        "(message.size != %d) }\n",
                        many, i);
     struct policy *p;
-    struct ksm_table *t = compile(psl_fmt("%srequest src=psltest.Client dst=psltest.Server { grant () }\n", many), &p);
+    struct ksm_table *t = compile(
+        psl_fmt("%srequest src=psltest.Client dst=psltest.Server { grant () }\n", many), &p);
     assert_int_equal(t->ncalls, 202); /* call 0 is unused */
     assert_int_equal(put(t, p, NULL).verdict, KSM_GRANTED);
-    uint32_t cell = t->index[((uint32_t)KSM_EV_REQUEST * t->nclasses + (uint32_t)psl_test_class(p, "psltest.Client")) *
-                                 t->nslots +
-                             t->endpoints[t->classes[psl_test_class(p, "psltest.Server")].ep_first].slot_base];
+    uint32_t cell =
+        t->index[((uint32_t)KSM_EV_REQUEST * t->nclasses + (uint32_t)psl_test_class(p, "psltest."
+                                                                                       "Client")) *
+                     t->nslots +
+                 t->endpoints[t->classes[psl_test_class(p, "psltest.Server")].ep_first].slot_base];
     assert_int_equal(t->cells[cell].count, 1);
 }
 

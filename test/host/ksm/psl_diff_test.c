@@ -25,7 +25,10 @@ static uint64_t rnd(void)
     rng ^= rng << 17;
     return rng;
 }
-static int pick(int n) { return (int)(rnd() % (uint64_t)n); }
+static int pick(int n)
+{
+    return (int)(rnd() % (uint64_t)n);
+}
 
 struct sb {
     char *s;
@@ -46,8 +49,8 @@ static void add(struct sb *b, const char *fmt, ...)
     b->n += (size_t)k;
 }
 
-static const char *const classes[] = {"kl.core.Core", "psltest.Client", "psltest.Server", "psltest.Other",
-                                      "psltest.Einit"};
+static const char *const classes[] = {"kl.core.Core", "psltest.Client", "psltest.Server",
+                                      "psltest.Other", "psltest.Einit"};
 
 /* Usable integer fields of a method's part: "name" and signedness. */
 struct fieldset {
@@ -63,12 +66,25 @@ static void fields_of(const char *ep, const char *m, int event, struct fieldset 
     int req = event == 1 || event == 4, res = event == 2, err = event == 3;
     if (!strcmp(ep, "calc") || !strcmp(ep, "sub.Calc2")) {
         if (!strcmp(m, "Put")) {
-            if (req) { U("u8"); U("u16"); U("u32"); U("u64"); S("s8"); S("s16"); S("s32"); S("s64"); }
-            if (res) U("rc");
-            if (err) S("code");
+            if (req) {
+                U("u8");
+                U("u16");
+                U("u32");
+                U("u64");
+                S("s8");
+                S("s16");
+                S("s32");
+                S("s64");
+            }
+            if (res)
+                U("rc");
+            if (err)
+                S("code");
         } else if (!strcmp(m, "Ping")) {
-            if (req) U("value");
-            if (res) U("value2");
+            if (req)
+                U("value");
+            if (res)
+                U("value2");
         } else if (!strcmp(m, "Nest")) {
             const char *o = req ? "o" : "r";
             if (req || res) {
@@ -78,15 +94,24 @@ static void fields_of(const char *ep, const char *m, int event, struct fieldset 
                 snprintf(b[1][i], 32, "%s.inner.a", o);
                 snprintf(b[2][i], 32, "%s.inner.b", o);
                 snprintf(b[3][i], 32, "%s.y", o);
-                U(b[0][i]); U(b[1][i]); S(b[2][i]); S(b[3][i]);
+                U(b[0][i]);
+                U(b[1][i]);
+                S(b[2][i]);
+                S(b[3][i]);
             }
         }
     } else if (!strcmp(ep, "vmm.VMM")) {
-        if (req) { U("size"); U("flags"); }
-        if (res) S("rc");
+        if (req) {
+            U("size");
+            U("flags");
+        }
+        if (res)
+            S("rc");
     } else if (!strcmp(ep, "security")) {
-        if (!strcmp(m, "Check")) U("what");
-        else S("level");
+        if (!strcmp(m, "Check"))
+            U("what");
+        else
+            S("level");
     }
 #undef U
 #undef S
@@ -96,8 +121,10 @@ static void gen_int(struct sb *b, const struct fieldset *f, int sign, int depth)
 
 static void literal(struct sb *b, int sign)
 {
-    static const char *const uns[] = {"0", "1", "2", "7", "255", "65535", "4294967296", "18446744073709551615", "100"};
-    static const char *const sig[] = {"0", "1", "-1", "3", "-128", "9223372036854775807", "-9223372036854775807", "50"};
+    static const char *const uns[] = {
+        "0", "1", "2", "7", "255", "65535", "4294967296", "18446744073709551615", "100"};
+    static const char *const sig[] = {
+        "0", "1", "-1", "3", "-128", "9223372036854775807", "-9223372036854775807", "50"};
     if (sign == 0)
         add(b, "%s", uns[pick(9)]);
     else
@@ -162,8 +189,10 @@ static void gen_selectors(struct sb *b, struct sel *s, bool top)
 {
     int ev = s->event;
     if (top && pick(2))
-        add(b, " src=%s", ev == 2 || ev == 3 ? (pick(2) ? "psltest.Server" : "kl.core.Core")
-                                             : ev == 4 ? "psltest.Server" : classes[pick(5)]);
+        add(b, " src=%s",
+            ev == 2 || ev == 3 ? (pick(2) ? "psltest.Server" : "kl.core.Core")
+            : ev == 4          ? "psltest.Server"
+                               : classes[pick(5)]);
     if (top && (ev == 2 || ev == 3))
         return; /* response/error: server set by src below in match sections */
     if (ev == 0) {
@@ -189,7 +218,8 @@ static void gen_selectors(struct sb *b, struct sel *s, bool top)
         add(b, " endpoint=%s", s->ep);
     }
     if (s->ep && !s->method && pick(2)) {
-        s->method = !strcmp(s->ep, "vmm.VMM") ? (pick(2) ? "Allocate" : "Commit") : (const char *[]){"Put", "Ping", "Nest"}[pick(3)];
+        s->method = !strcmp(s->ep, "vmm.VMM") ? (pick(2) ? "Allocate" : "Commit")
+                                              : (const char *[]){"Put", "Ping", "Nest"}[pick(3)];
         add(b, " method=%s", s->method);
     }
 }
@@ -244,13 +274,16 @@ static char *gen_policy(void)
     add(&b, "execute: kl.core.Execute\nuse nk.base._\n");
     for (int i = 0; i < 5; i++)
         add(&b, "use EDL %s\n", classes[i]);
-    add(&b, "audit profile trace = { 0 : { base : { kss : [\"granted\", \"denied\"] } }, 1 : { base : { kss : [] } } }\n");
-    add(&b, "audit profile quiet = { 0 : { base : { kss : [\"denied\"] } }, 1 : { base : { kss : [\"granted\"] } } }\n");
+    add(&b, "audit profile trace = { 0 : { base : { kss : [\"granted\", \"denied\"] } }, 1 : { "
+            "base : { kss : [] } } }\n");
+    add(&b, "audit profile quiet = { 0 : { base : { kss : [\"denied\"] } }, 1 : { base : { kss : "
+            "[\"granted\"] } } }\n");
     add(&b, "audit default = %s %d\n", pick(2) ? "trace" : "quiet", pick(2));
     int nb = 1 + pick(10);
     for (int i = 0; i < nb; i++) {
         struct sel s = {pick(5), NULL, NULL, NULL};
-        add(&b, "%s", (const char *[]){"execute", "request", "response", "error", "security"}[s.event]);
+        add(&b, "%s",
+            (const char *[]){"execute", "request", "response", "error", "security"}[s.event]);
         gen_selectors(&b, &s, true);
         add(&b, " {");
         gen_body(&b, s, 0);
@@ -264,10 +297,12 @@ static int compare(const struct ksm_table *t, const struct policy *p, int reques
     static uint8_t msg[256];
     int granted = 0;
     for (int i = 0; i < requests; i++) {
-        uint32_t ev = (uint32_t)pick(6) % 5, src = (uint32_t)pick((int)t->nclasses + 1) % (t->nclasses + (pick(50) == 0)),
+        uint32_t ev = (uint32_t)pick(6) % 5,
+                 src = (uint32_t)pick((int)t->nclasses + 1) % (t->nclasses + (pick(50) == 0)),
                  dst = (uint32_t)pick((int)t->nclasses);
         uint32_t server = (ev == 0 || ev == 1) ? dst : src;
-        uint32_t ep = server < t->nclasses ? (uint32_t)pick((int)t->classes[server].nendpoints + 1) : 0;
+        uint32_t ep =
+            server < t->nclasses ? (uint32_t)pick((int)t->classes[server].nendpoints + 1) : 0;
         if (ev == 1 && server == 0 && pick(3)) /* aim at vmm.VMM often */
             ep = 0;
         uint32_t m = (uint32_t)pick(5);
@@ -277,12 +312,14 @@ static int compare(const struct ksm_table *t, const struct policy *p, int reques
         const char *fname;
         struct ksm_verdict a = ksm_decide(t, ev, src, dst, ep, m, msg, len);
         struct ksm_verdict b = psl_interpret(p, ev, src, dst, ep, m, msg, len, &fname);
-        if (a.verdict != b.verdict || a.reason != b.reason || a.rule != b.rule || a.audit != b.audit ||
+        if (a.verdict != b.verdict || a.reason != b.reason || a.rule != b.rule ||
+            a.audit != b.audit ||
             (a.reason == KSM_R_FIELD_BOUNDS && strcmp(t->fields[a.field], fname))) {
-            fail_msg("request %d: event %u src %u dst %u ep %u method %u len %zu: table %d/%s/rule %u/audit %d, "
+            fail_msg("request %d: event %u src %u dst %u ep %u method %u len %zu: table %d/%s/rule "
+                     "%u/audit %d, "
                      "interpreter %d/%s/rule %u/audit %d",
-                     i, ev, src, dst, ep, m, len, a.verdict, ksm_reason_name(a.reason), a.rule, a.audit, b.verdict,
-                     ksm_reason_name(b.reason), b.rule, b.audit);
+                     i, ev, src, dst, ep, m, len, a.verdict, ksm_reason_name(a.reason), a.rule,
+                     a.audit, b.verdict, ksm_reason_name(b.reason), b.rule, b.audit);
         }
         granted += a.verdict == KSM_GRANTED;
     }
@@ -294,7 +331,8 @@ static void basic_policy(void **state)
     (void)state;
     struct policy *p;
     psl_diag_reset(NULL);
-    struct ksm_table *t = pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/basic.psl", &p);
+    struct ksm_table *t =
+        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/basic.psl", &p);
     assert_non_null(t);
     assert_true(compare(t, p, 50000) > 0);
 }
@@ -317,8 +355,8 @@ static void random_policies(void **state)
             uint8_t m[64];
             for (size_t j = 0; j < sizeof m; j++)
                 m[j] = (uint8_t)rnd();
-            reasons_seen[ksm_decide(t, 1, (uint32_t)pick(5), (uint32_t)pick(5), (uint32_t)pick(3), (uint32_t)pick(4), m,
-                                    (size_t)pick(64))
+            reasons_seen[ksm_decide(t, 1, (uint32_t)pick(5), (uint32_t)pick(5), (uint32_t)pick(3),
+                                    (uint32_t)pick(4), m, (size_t)pick(64))
                              .reason]++;
         }
         free(text);

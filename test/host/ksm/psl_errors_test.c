@@ -16,7 +16,8 @@
 #include "pal.h"
 #include "psl_testlib.h"
 
-static const char *prelude = "execute: kl.core.Execute\nuse nk.base._\nuse EDL kl.core.Core\nuse EDL psltest.Client\n"
+static const char *prelude = "execute: kl.core.Execute\nuse nk.base._\nuse EDL kl.core.Core\nuse "
+                             "EDL psltest.Client\n"
                              "use EDL psltest.Server\n";
 
 static const struct {
@@ -32,9 +33,11 @@ static void each_error_at_its_position(void **state)
     for (size_t i = 0; i < sizeof errors / sizeof errors[0]; i++) {
         struct policy *p;
         char *diag;
-        struct ksm_table *t = psl_test_compile(psl_fmt("%s%s\n", prelude, errors[i].line6), &p, &diag);
+        struct ksm_table *t =
+            psl_test_compile(psl_fmt("%s%s\n", prelude, errors[i].line6), &p, &diag);
         if (t || strncmp(diag, errors[i].first_diag, strlen(errors[i].first_diag)))
-            fail_msg("case '%s'\n  want: %s\n  got:  %s", errors[i].line6, errors[i].first_diag, diag);
+            fail_msg("case '%s'\n  want: %s\n  got:  %s", errors[i].line6, errors[i].first_diag,
+                     diag);
     }
 }
 
@@ -50,25 +53,33 @@ static void expect_diag(const char *text, const char *want, bool compiles)
 static void whole_file_errors(void **state)
 {
     (void)state;
-    expect_diag("use nk.base._\nexecute { grant () }\n", "test.psl:1:1: error: missing 'execute: kl.core.Execute'",
-                false);
+    expect_diag("use nk.base._\nexecute { grant () }\n",
+                "test.psl:1:1: error: missing 'execute: kl.core.Execute'", false);
     expect_diag("execute: kl.core.Execute\nexecute { grant () }\n",
-                "test.psl:2:11: error: 'grant' is a rule of the Base model: add 'use nk.base._'", false);
+                "test.psl:2:11: error: 'grant' is a rule of the Base model: add 'use nk.base._'",
+                false);
     expect_diag("execute: kl.core.Execute\nexecute: kl.core.Execute\n",
                 "test.psl:2:1: error: 'execute: kl.core.Execute' is declared twice", false);
-    expect_diag("execute: my.Execute\n", "test.psl:1:10: error: execute interface 'my.Execute' is not supported", false);
-    expect_diag("execute: kl.core.Execute\n/* open\n", "test.psl:2:1: error: unterminated comment", false);
-    expect_diag("execute: kl.core.Execute\nassert \"x\n", "test.psl:2:8: error: unterminated string", false);
-    expect_diag("execute: kl.core.Execute\nx = 0xg\n", "test.psl:2:7: error: invalid digit 'g' in integer", false);
-    expect_diag("execute: kl.core.Execute\naudit default = nope 0\n", "test.psl:2:17: error: unknown audit profile 'nope'",
+    expect_diag("execute: my.Execute\n",
+                "test.psl:1:10: error: execute interface 'my.Execute' is not supported", false);
+    expect_diag("execute: kl.core.Execute\n/* open\n", "test.psl:2:1: error: unterminated comment",
                 false);
+    expect_diag("execute: kl.core.Execute\nassert \"x\n",
+                "test.psl:2:8: error: unterminated string", false);
+    expect_diag("execute: kl.core.Execute\nx = 0xg\n",
+                "test.psl:2:7: error: invalid digit 'g' in integer", false);
+    expect_diag("execute: kl.core.Execute\naudit default = nope 0\n",
+                "test.psl:2:17: error: unknown audit profile 'nope'", false);
     expect_diag("execute: kl.core.Execute\naudit profile a = { 0 : { base : { kss : [] } } }\n"
                 "audit profile a = { 0 : { base : { kss : [] } } }\n",
                 "test.psl:3:15: error: audit profile 'a' is defined twice", false);
     expect_diag("execute: kl.core.Execute\naudit profile a = { 0 : { base : { emit : [] } } }\n",
-                "test.psl:2:36: error: audit configuration 'emit' is not supported (only kss)", false);
+                "test.psl:2:36: error: audit configuration 'emit' is not supported (only kss)",
+                false);
     expect_diag("execute: kl.core.Execute\npolicy object x : Flow {}\n",
-                "test.psl:2:1: error: 'policy' declarations (security model objects) are not supported", false);
+                "test.psl:2:1: error: 'policy' declarations (security model objects) are not "
+                "supported",
+                false);
     /* several errors in one run: the parser resynchronises at the next declaration */
     struct policy *p;
     char *diag;
@@ -80,21 +91,30 @@ static void whole_file_errors(void **state)
 static void warnings(void **state)
 {
     (void)state;
-    const char *pre = "execute: kl.core.Execute\nuse nk.base._\nuse EDL kl.core.Core\nuse EDL psltest.Client\n"
+    const char *pre = "execute: kl.core.Execute\nuse nk.base._\nuse EDL kl.core.Core\nuse EDL "
+                      "psltest.Client\n"
                       "use EDL psltest.Server\n";
-    expect_diag(psl_fmt("%srequest src=psltest.Client { match src=psltest.Server { grant () } }\n", pre),
-                "test.psl:6:40: warning: unreachable: src=psltest.Server inside a section that selects "
-                "src=psltest.Client",
-                true);
+    expect_diag(
+        psl_fmt("%srequest src=psltest.Client { match src=psltest.Server { grant () } }\n", pre),
+        "test.psl:6:40: warning: unreachable: src=psltest.Server inside a section that selects "
+        "src=psltest.Client",
+        true);
     expect_diag(psl_fmt("%srequest dst=psltest.Client { grant () }\n", pre),
-                "test.psl:6:1: warning: unreachable: no endpoint method of the selected classes matches this selection",
+                "test.psl:6:1: warning: unreachable: no endpoint method of the selected classes "
+                "matches this selection",
                 true);
-    expect_diag(psl_fmt("%srequest { grant () }\nrequest dst=psltest.Server endpoint=calc { deny () }\n", pre),
-                "test.psl:6:11: warning: conflicting rules: this grant () and the deny () at test.psl:7:44 select the "
+    expect_diag(psl_fmt("%srequest { grant () }\nrequest dst=psltest.Server endpoint=calc { deny "
+                        "() }\n",
+                        pre),
+                "test.psl:6:11: warning: conflicting rules: this grant () and the deny () at "
+                "test.psl:7:44 select the "
                 "same request event; deny wins",
                 true);
-    expect_diag(psl_fmt("%srequest dst=kl.core.Core endpoint=vmm.VMM { match endpoint=io.IO { grant () } }\n", pre),
-                "test.psl:6:60: warning: unreachable: endpoint=io.IO inside a section that selects endpoint=vmm.VMM",
+    expect_diag(psl_fmt("%srequest dst=kl.core.Core endpoint=vmm.VMM { match endpoint=io.IO { "
+                        "grant () } }\n",
+                        pre),
+                "test.psl:6:60: warning: unreachable: endpoint=io.IO inside a section that selects "
+                "endpoint=vmm.VMM",
                 true);
 }
 
@@ -106,35 +126,54 @@ static void pal_errors_and_failures(void **state)
     } cases[] = {
         {"grant \"a\" request src=nobody dst=kl.core.Core endpoint=vmm.VMM method=Free {}",
          "test.psl:7:27: error: unknown process or class 'nobody' in a test"},
-        {"grant \"a\" request src=psltest.Client dst=kl.core.Core endpoint=vmm.VMM method=Free { zz : 1 }",
+        {"grant \"a\" request src=psltest.Client dst=kl.core.Core endpoint=vmm.VMM method=Free { "
+         "zz : 1 }",
          "test.psl:7:90: error: unknown field 'zz' of method kl.core.VMM.Free"},
-        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Put { u8 : 256 }",
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Put { u8 "
+         ": 256 }",
          "test.psl:7:88: error: value out of range for 'u8' (UInt8)"},
-        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Put { s8 : -129 }",
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Put { s8 "
+         ": -129 }",
          "test.psl:7:88: error: value out of range for 's8' (SInt8)"},
         {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=nope method=Put { }",
          "test.psl:7:70: error: unknown endpoint 'nope' of class 'psltest.Server'"},
         {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Nope { }",
          "test.psl:7:82: error: unknown method 'Nope' of interface psltest.Calc"},
-        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Nest { o : 1 }",
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Nest { o "
+         ": 1 }",
          "test.psl:7:89: error: 'o' is a struct: give its fields in { }"},
-        {"grant \"a\" request src=psltest.Client dst=psltest.Server method=Put { }",
-         "test.psl:7:5: error: a request test case needs endpoint="},
-        {"grant \"a\" request dst=psltest.Server endpoint=calc method=Put {}",
-         "test.psl:7:5: error: a request test case needs src="},
-        {"grant \"a\" request src=psltest.Client endpoint=calc method=Put {}",
-         "test.psl:7:5: error: a request test case needs dst="},
-        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc {}",
-         "test.psl:7:5: error: a request test case needs method="},
-        {"grant \"a\" security src=psltest.Client method=Check {}",
-         "test.psl:7:5: error: class 'psltest.Client' has no security interface"},
-        {"grant \"a\" execute dst=psltest.Client { x : 1 }",
-         "test.psl:7:44: error: execute events carry no message"},
-        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Blob { data : 1 }",
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server method=Put { }", "test.psl:7:5:"
+                                                                                     " error: a "
+                                                                                     "request test "
+                                                                                     "case needs "
+                                                                                     "endpoint="},
+        {"grant \"a\" request dst=psltest.Server endpoint=calc method=Put {}", "test.psl:7:5: "
+                                                                               "error: a request "
+                                                                               "test case needs "
+                                                                               "src="},
+        {"grant \"a\" request src=psltest.Client endpoint=calc method=Put {}", "test.psl:7:5: "
+                                                                               "error: a request "
+                                                                               "test case needs "
+                                                                               "dst="},
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc {}", "test.psl:7:"
+                                                                                       "5: error: "
+                                                                                       "a request "
+                                                                                       "test case "
+                                                                                       "needs "
+                                                                                       "method="},
+        {"grant \"a\" security src=psltest.Client method=Check {}", "test.psl:7:5: error: class "
+                                                                    "'psltest.Client' has no "
+                                                                    "security interface"},
+        {"grant \"a\" execute dst=psltest.Client { x : 1 }", "test.psl:7:44: error: execute events "
+                                                             "carry no message"},
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Blob { "
+         "data : 1 }",
          "test.psl:7:89: error: 'data' (sequence) cannot be given a value in a test"},
-        {"deny \"b\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Ping { value : 1 }",
+        {"deny \"b\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Ping { "
+         "value : 1 }",
          "test.psl:7:5: FAIL t / s / b: expected deny, got grant"},
-        {"x <- execute dst=psltest.Client\n    grant \"c\" request src=x dst=psltest.Server endpoint=calc method=Put {}",
+        {"x <- execute dst=psltest.Client\n    grant \"c\" request src=x dst=psltest.Server "
+         "endpoint=calc method=Put {}",
          "test.psl:8:5: FAIL t / s / c: expected grant, got deny (default-deny; no rule applies)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -142,8 +181,10 @@ static void pal_errors_and_failures(void **state)
         char *diag, *out;
         size_t n;
         const char *text = psl_fmt("execute: kl.core.Execute\nuse nk.base._\nuse EDL kl.core.Core\n"
-                                   "use EDL psltest.Client\nuse EDL psltest.Server\nassert \"t\" { sequence \"s\" {\n"
-                                   "    %s\n}}\nrequest src=psltest.Client endpoint=calc method=Ping { grant () }\n"
+                                   "use EDL psltest.Client\nuse EDL psltest.Server\nassert \"t\" { "
+                                   "sequence \"s\" {\n"
+                                   "    %s\n}}\nrequest src=psltest.Client endpoint=calc "
+                                   "method=Ping { grant () }\n"
                                    "execute src=kl.core.Core dst=psltest.Client { grant () }\n",
                                    cases[i].steps);
         struct ksm_table *t = psl_test_compile(text, &p, &diag);
@@ -190,7 +231,8 @@ static void limits(void **state)
     char *matches = psl_strdup("grant ()");
     for (int i = 0; i < 70; i++)
         matches = psl_fmt("match { %s }", matches);
-    expect_diag(psl_fmt("%srequest { %s }\n", pre, matches), "error: nesting deeper than 64 levels", false);
+    expect_diag(psl_fmt("%srequest { %s }\n", pre, matches), "error: nesting deeper than 64 levels",
+                false);
     /* within the limits, a deep but legal expression compiles (postfix stack stays small) */
     chain = psl_strdup("1");
     for (int i = 0; i < 200; i++)
@@ -227,22 +269,27 @@ static void bytes_in_files(void **state)
     char dir[] = "/tmp/psl_bytes.XXXXXX";
     assert_non_null(mkdtemp(dir));
     char *path = psl_fmt("%s/p.psl", dir), *diag;
-    static const char nul[] = "execute: kl.core.Execute\nuse nk.base._\n  \0\nexecute { nonsense }\n";
+    static const char nul[] = "execute: kl.core.Execute\nuse nk.base._\n  \0\nexecute { nonsense "
+                              "}\n";
     write_file(path, nul, sizeof nul - 1);
-    if (compile_file(path, &diag) || !strstr(diag, psl_fmt("%s:3:3: error: invalid byte: NUL (0x00) inside the file", path)))
+    if (compile_file(path, &diag) ||
+        !strstr(diag, psl_fmt("%s:3:3: error: invalid byte: NUL (0x00) inside the file", path)))
         fail_msg("NUL byte: got:\n%s", diag);
     /* In an included file too. */
-    static const char top[] = "execute: kl.core.Execute\nuse nk.base._\nuse inc._\nexecute { grant () }\n";
+    static const char top[] = "execute: kl.core.Execute\nuse nk.base._\nuse inc._\nexecute { grant "
+                              "() }\n";
     write_file(path, top, sizeof top - 1);
     char *inc = psl_fmt("%s/inc.psl", dir);
     static const char inc_nul[] = "// included\n\0execute { nonsense }\n";
     write_file(inc, inc_nul, sizeof inc_nul - 1);
-    if (compile_file(path, &diag) || !strstr(diag, psl_fmt("%s:2:1: error: invalid byte: NUL (0x00) inside the file", inc)))
+    if (compile_file(path, &diag) ||
+        !strstr(diag, psl_fmt("%s:2:1: error: invalid byte: NUL (0x00) inside the file", inc)))
         fail_msg("NUL byte in an included file: got:\n%s", diag);
     /* Any other control byte outside strings and comments. */
     static const char ctl[] = "execute: kl.core.Execute\nuse nk.base._\nexecute { \x01grant () }\n";
     write_file(path, ctl, sizeof ctl - 1);
-    if (compile_file(path, &diag) || !strstr(diag, psl_fmt("%s:3:11: error: invalid byte: 0x01", path)))
+    if (compile_file(path, &diag) ||
+        !strstr(diag, psl_fmt("%s:3:11: error: invalid byte: 0x01", path)))
         fail_msg("control byte: got:\n%s", diag);
     /* 'use' of files inside one another: 70 files deep is past the nesting limit. */
     for (int i = 0; i < 70; i++) {
@@ -250,9 +297,11 @@ static void bytes_in_files(void **state)
         write_file(psl_fmt("%s/f%d.psl", dir, i), text, strlen(text));
     }
     write_file(psl_fmt("%s/f70.psl", dir), "", 0);
-    static const char chain[] = "execute: kl.core.Execute\nuse nk.base._\nuse f0._\nexecute { grant () }\n";
+    static const char chain[] = "execute: kl.core.Execute\nuse nk.base._\nuse f0._\nexecute { "
+                                "grant () }\n";
     write_file(path, chain, sizeof chain - 1);
-    if (compile_file(path, &diag) || !strstr(diag, "error: nesting deeper than 64 levels is not supported ('use' of files"))
+    if (compile_file(path, &diag) || !strstr(diag, "error: nesting deeper than 64 levels is not "
+                                                   "supported ('use' of files"))
         fail_msg("deep 'use': got:\n%s", diag);
     assert_int_equal(system(psl_fmt("rm -rf '%s'", dir)), 0);
 }
@@ -280,7 +329,7 @@ static void mutated_policies(void **state)
             if ((r >> 40) % 3 == 0)
                 memmove(text + at, text + at + 1, len - at); /* delete */
             else
-                text[at] = c;                                 /* replace */
+                text[at] = c; /* replace */
             len = strlen(text);
         }
         struct policy *p;

@@ -28,10 +28,14 @@ struct ksm_table *psl_test_compile(const char *text, struct policy **p, char **d
     return t;
 }
 
-int psl_test_class(const struct policy *p, const char *name) { return policy_class_id(p, name); }
+int psl_test_class(const struct policy *p, const char *name)
+{
+    return policy_class_id(p, name);
+}
 
-static const struct td_method *find(const struct policy *p, int event, const char *cls, const char *ep,
-                                    const char *method, uint32_t *ep_id, uint32_t *m_id)
+static const struct td_method *find(const struct policy *p, int event, const char *cls,
+                                    const char *ep, const char *method, uint32_t *ep_id,
+                                    uint32_t *m_id)
 {
     const struct td_class *c = td_class(p->td, cls);
     const struct td_iface *it = NULL;
@@ -57,10 +61,13 @@ static const struct td_method *find(const struct policy *p, int event, const cha
     return m;
 }
 
-static int part(int event) { return event == KSM_EV_RESPONSE ? TD_OUT : event == KSM_EV_ERROR ? TD_ERR : TD_IN; }
+static int part(int event)
+{
+    return event == KSM_EV_RESPONSE ? TD_OUT : event == KSM_EV_ERROR ? TD_ERR : TD_IN;
+}
 
-size_t psl_test_msg(const struct policy *p, int event, const char *cls, const char *ep, const char *method,
-                    uint8_t *buf, uint32_t *ep_id, uint32_t *m_id)
+size_t psl_test_msg(const struct policy *p, int event, const char *cls, const char *ep,
+                    const char *method, uint8_t *buf, uint32_t *ep_id, uint32_t *m_id)
 {
     const struct td_method *m = find(p, event, cls, ep, method, ep_id, m_id);
     size_t len = KSM_HEADER_SIZE + m->fixed_size[part(event)];
@@ -68,8 +75,8 @@ size_t psl_test_msg(const struct policy *p, int event, const char *cls, const ch
     return len;
 }
 
-void psl_test_set(const struct policy *p, int event, const char *cls, const char *ep, const char *method,
-                  uint8_t *buf, const char *path, uint64_t value)
+void psl_test_set(const struct policy *p, int event, const char *cls, const char *ep,
+                  const char *method, uint8_t *buf, const char *path, uint64_t value)
 {
     uint32_t e, mid;
     const struct td_method *m = find(p, event, cls, ep, method, &e, &mid);
@@ -100,4 +107,7 @@ void psl_test_set(const struct policy *p, int event, const char *cls, const char
 /* pslc is a short-lived host tool that keeps its syntax tree and tables until exit (no frees):
  * leak reports would only list that by design. Memory errors are still caught by ASan. */
 const char *__asan_default_options(void);
-const char *__asan_default_options(void) { return "detect_leaks=0"; }
+const char *__asan_default_options(void)
+{
+    return "detect_leaks=0";
+}

@@ -19,11 +19,11 @@ int psl_test_class(const struct policy *p, const char *name);
 
 /* A zeroed message for (class, endpoint or NULL for security, method) in the event's part;
  * returns its length (header + fixed part); sets endpoint and method ids. */
-size_t psl_test_msg(const struct policy *p, int event, const char *cls, const char *ep, const char *method,
-                    uint8_t *buf, uint32_t *ep_id, uint32_t *m_id);
+size_t psl_test_msg(const struct policy *p, int event, const char *cls, const char *ep,
+                    const char *method, uint8_t *buf, uint32_t *ep_id, uint32_t *m_id);
 
 /* Writes value at the field path ("o.inner.b") of the message built by psl_test_msg. */
-void psl_test_set(const struct policy *p, int event, const char *cls, const char *ep, const char *method,
-                  uint8_t *buf, const char *path, uint64_t value);
+void psl_test_set(const struct policy *p, int event, const char *cls, const char *ep,
+                  const char *method, uint8_t *buf, const char *path, uint64_t value);
 
 #endif

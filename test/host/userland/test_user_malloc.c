@@ -162,7 +162,7 @@ static void test_large_and_calloc_realloc(void **state)
     for (int i = 0; i < 100; i++)
         assert_int_equal(z[i], 0);
     volatile size_t huge = (size_t)-1; /* volatile: keeps gcc from refusing the call itself */
-    assert_null(u_calloc(huge, 16));     /* n * size overflows */
+    assert_null(u_calloc(huge, 16));   /* n * size overflows */
     for (int i = 0; i < 100; i++)
         z[i] = i;
     z = u_realloc(z, 4000 * sizeof *z);
@@ -180,7 +180,7 @@ static void test_quota(void **state)
 {
     (void)state;
     refuse_after = 0;
-    assert_null(u_malloc(1 << 20));  /* its own region: refused */
+    assert_null(u_malloc(1 << 20));   /* its own region: refused */
     assert_null(u_malloc(600 << 10)); /* refused too (large) */
     refuse_after = -1;
     void *p = u_malloc(1 << 20);

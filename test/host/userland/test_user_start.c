@@ -85,11 +85,11 @@ static void test_scp_errors(void **state)
 static void test_start_block(void **state)
 {
     (void)state;
-    char *argv[] = { "EchoClient1", "--count", "3", NULL };
-    char *envp[] = { "ECHO_VERBOSE=1", NULL };
+    char *argv[] = {"EchoClient1", "--count", "3", NULL};
+    char *envp[] = {"ECHO_VERBOSE=1", NULL};
     struct bastion_start_conn conns[] = {
-        { .name = (uint64_t)(uintptr_t) "echo", .handle = 7 },
-        { .name = (uint64_t)(uintptr_t) "log", .handle = 9 },
+        {.name = (uint64_t)(uintptr_t) "echo", .handle = 7},
+        {.name = (uint64_t)(uintptr_t) "log", .handle = 9},
     };
     struct bastion_start_block sb = {
         .magic = BASTION_START_MAGIC,
@@ -137,8 +137,8 @@ static void test_start_block(void **state)
     assert_int_equal(core_handle(), 3);
 
     /* No vectors: empty, never NULL. */
-    struct bastion_start_block bare = { .magic = BASTION_START_MAGIC, .version = BASTION_START_VERSION,
-                                        .argc = 5 };
+    struct bastion_start_block bare = {
+        .magic = BASTION_START_MAGIC, .version = BASTION_START_VERSION, .argc = 5};
     assert_int_equal(crt_read_start_block(&bare), 0);
     assert_int_equal(start_argc(), 0);
     assert_null(start_argv()[0]);
@@ -150,7 +150,7 @@ static void test_start_block(void **state)
 static void test_error_header(void **state)
 {
     (void)state;
-    struct idl_header req = { .endpoint_id = 2, .method_id = 5, .fixed_size = 8 };
+    struct idl_header req = {.endpoint_id = 2, .method_id = 5, .fixed_size = 8};
     _Alignas(8) uint8_t res[64];
     assert_int_equal(ipc_error_header(&req, sizeof req, res, sizeof res), IDL_HEADER_SIZE);
     struct idl_header h;

@@ -51,14 +51,14 @@ static int verbose;
 
 /* What the method being emulated needs from Linux, decided in the first dispatch pass. */
 static struct {
-    int second_pass;  /* 0: decide the Linux call; 1: build the response from its result */
+    int second_pass; /* 0: decide the Linux call; 1: build the response from its result */
     long nr;
     unsigned long a0, a1, a2, a3, a4, a5;
     long result;
 } sc;
 
-static void want(long nr, unsigned long a0, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4,
-                 unsigned long a5)
+static void want(long nr, unsigned long a0, unsigned long a1, unsigned long a2, unsigned long a3,
+                 unsigned long a4, unsigned long a5)
 {
     if (sc.second_pass)
         return;
@@ -77,7 +77,8 @@ static Retcode hal_debug_write(void *ctx, struct idl_seq data, kl_core_Types_Ret
     return rcOk;
 }
 
-static Retcode hal_get_entropy(void *ctx, struct idl_seq *buffer, uint32_t size, kl_core_Types_Retcode *rc)
+static Retcode hal_get_entropy(void *ctx, struct idl_seq *buffer, uint32_t size,
+                               kl_core_Types_Retcode *rc)
 {
     (void)ctx;
     static uint8_t bytes[kl_core_HAL_EntropyMax];
@@ -103,14 +104,15 @@ static Retcode vmm_allocate(void *ctx, uint64_t addr, uint64_t size, uint32_t fl
         return rcOk;
     }
     /* Reserved and committed regions are both plain read-write mappings here. */
-    want(LINUX_MMAP, addr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | (addr ? MAP_FIXED_NOREPLACE : 0),
-         (unsigned long)-1, 0);
+    want(LINUX_MMAP, addr, size, PROT_READ | PROT_WRITE,
+         MAP_PRIVATE | MAP_ANONYMOUS | (addr ? MAP_FIXED_NOREPLACE : 0), (unsigned long)-1, 0);
     *va = (uint64_t)sc.result;
     *rc = sc.result < 0 && sc.result > -4096 ? rcOutOfMemory : rcOk;
     return rcOk;
 }
 
-static Retcode vmm_commit(void *ctx, uint64_t va, uint64_t size, uint32_t flags, kl_core_Types_Retcode *rc)
+static Retcode vmm_commit(void *ctx, uint64_t va, uint64_t size, uint32_t flags,
+                          kl_core_Types_Retcode *rc)
 {
     (void)ctx, (void)va, (void)size, (void)flags;
     *rc = rcOk;
@@ -147,7 +149,8 @@ static Retcode sync_wait(void *ctx, uint64_t ptr, uint32_t val, uint32_t delay, 
     return rcOk;
 }
 
-static Retcode sync_wake(void *ctx, uint64_t ptr, uint32_t n, uint32_t *woken, kl_core_Types_Retcode *rc)
+static Retcode sync_wake(void *ctx, uint64_t ptr, uint32_t n, uint32_t *woken,
+                         kl_core_Types_Retcode *rc)
 {
     (void)ctx, (void)ptr, (void)n;
     *woken = 0;
@@ -155,11 +158,13 @@ static Retcode sync_wake(void *ctx, uint64_t ptr, uint32_t n, uint32_t *woken, k
     return rcOk;
 }
 
-static const struct kl_core_HAL_ops hal_ops = { .DebugWrite = hal_debug_write, .GetEntropy = hal_get_entropy };
-static const struct kl_core_VMM_ops vmm_ops = { .Allocate = vmm_allocate, .Commit = vmm_commit, .Free = vmm_free };
-static const struct kl_core_Task_ops task_ops = { .Exit = task_exit };
-static const struct kl_core_Thread_ops thread_ops = { .Exit = thread_exit };
-static const struct kl_core_Sync_ops sync_ops = { .Wait = sync_wait, .Wake = sync_wake };
+static const struct kl_core_HAL_ops hal_ops = {.DebugWrite = hal_debug_write,
+                                               .GetEntropy = hal_get_entropy};
+static const struct kl_core_VMM_ops vmm_ops = {
+    .Allocate = vmm_allocate, .Commit = vmm_commit, .Free = vmm_free};
+static const struct kl_core_Task_ops task_ops = {.Exit = task_exit};
+static const struct kl_core_Thread_ops thread_ops = {.Exit = thread_exit};
+static const struct kl_core_Sync_ops sync_ops = {.Wait = sync_wait, .Wake = sync_wake};
 
 static Retcode dispatch(const void *req, size_t len, void *res, size_t cap, size_t *res_len)
 {
@@ -167,24 +172,30 @@ static Retcode dispatch(const void *req, size_t len, void *res, size_t cap, size
     if (idl_peek_header(req, len, &h) != IDL_OK)
         return rcBadMessage;
     switch (h.endpoint_id) {
-    case kl_core_Core_EP_hal_HAL: return kl_core_HAL_dispatch(&hal_ops, NULL, req, len, res, cap, res_len);
-    case kl_core_Core_EP_vmm_VMM: return kl_core_VMM_dispatch(&vmm_ops, NULL, req, len, res, cap, res_len);
-    case kl_core_Core_EP_task_Task: return kl_core_Task_dispatch(&task_ops, NULL, req, len, res, cap, res_len);
-    case kl_core_Core_EP_thread_Thread: return kl_core_Thread_dispatch(&thread_ops, NULL, req, len, res, cap, res_len);
-    case kl_core_Core_EP_sync_Sync: return kl_core_Sync_dispatch(&sync_ops, NULL, req, len, res, cap, res_len);
-    default: return rcNotSupported;
+    case kl_core_Core_EP_hal_HAL:
+        return kl_core_HAL_dispatch(&hal_ops, NULL, req, len, res, cap, res_len);
+    case kl_core_Core_EP_vmm_VMM:
+        return kl_core_VMM_dispatch(&vmm_ops, NULL, req, len, res, cap, res_len);
+    case kl_core_Core_EP_task_Task:
+        return kl_core_Task_dispatch(&task_ops, NULL, req, len, res, cap, res_len);
+    case kl_core_Core_EP_thread_Thread:
+        return kl_core_Thread_dispatch(&thread_ops, NULL, req, len, res, cap, res_len);
+    case kl_core_Core_EP_sync_Sync:
+        return kl_core_Sync_dispatch(&sync_ops, NULL, req, len, res, cap, res_len);
+    default:
+        return rcNotSupported;
     }
 }
 
 static int peek(uint64_t addr, void *buf, size_t len)
 {
-    struct iovec l = { buf, len }, r = { (void *)(uintptr_t)addr, len };
+    struct iovec l = {buf, len}, r = {(void *)(uintptr_t)addr, len};
     return process_vm_readv(child, &l, 1, &r, 1, 0) == (ssize_t)len ? 0 : -1;
 }
 
 static int poke(uint64_t addr, const void *buf, size_t len)
 {
-    struct iovec l = { (void *)buf, len }, r = { (void *)(uintptr_t)addr, len };
+    struct iovec l = {(void *)buf, len}, r = {(void *)(uintptr_t)addr, len};
     return process_vm_writev(child, &l, 1, &r, 1, 0) == (ssize_t)len ? 0 : -1;
 }
 
@@ -256,8 +267,8 @@ int main(int argc, char **argv)
     static char pad[20000];
     memset(pad, 'x', sizeof pad - 1);
     memcpy(pad, "PAD=", 4);
-    char *linux_env[] = { pad, NULL };
-    char *linux_argv[] = { argv[optind], NULL };
+    char *linux_env[] = {pad, NULL};
+    char *linux_argv[] = {argv[optind], NULL};
 
     child = fork();
     if (child < 0)
@@ -297,7 +308,8 @@ int main(int argc, char **argv)
         if (WSTOPSIG(st) != SIGTRAP) {
             struct user_regs_struct fr;
             ptrace(PTRACE_GETREGS, child, 0, &fr);
-            fprintf(stderr, "user-run: the program got signal %d at rip %#llx\n", WSTOPSIG(st), fr.rip);
+            fprintf(stderr, "user-run: the program got signal %d at rip %#llx\n", WSTOPSIG(st),
+                    fr.rip);
             kill(child, SIGKILL);
             return 126;
         }
@@ -308,7 +320,8 @@ int main(int argc, char **argv)
         Retcode rc = rcNotSupported;
         memset(&sc, 0, sizeof sc);
         sc.nr = LINUX_GETPID;
-        int is_call = nr == SYS_CALL && e.rdi == CORE_HANDLE && len <= sizeof req && peek(e.rsi, req, len) == 0;
+        int is_call = nr == SYS_CALL && e.rdi == CORE_HANDLE && len <= sizeof req &&
+                      peek(e.rsi, req, len) == 0;
         if (is_call)
             dispatch(req, len, res, sizeof res, &res_len); /* first pass: which Linux call */
         struct user_regs_struct l = e;
@@ -335,12 +348,14 @@ int main(int argc, char **argv)
                 rc = rcInvalidArgument;
         }
         if (verbose) {
-            struct idl_header h = { 0 };
+            struct idl_header h = {0};
             if (is_call)
                 idl_peek_header(req, len, &h);
-            fprintf(stderr, "user-run: syscall %ld%s ep %u method %u -> %s (%zu bytes; linux %ld -> %#lx)\n", nr,
-                    is_call ? " core" : "", h.endpoint_id, h.method_id, retcode_name(rc), res_len, sc.nr,
-                    (unsigned long)sc.result);
+            fprintf(stderr,
+                    "user-run: syscall %ld%s ep %u method %u -> %s (%zu bytes; linux %ld -> "
+                    "%#lx)\n",
+                    nr, is_call ? " core" : "", h.endpoint_id, h.method_id, retcode_name(rc),
+                    res_len, sc.nr, (unsigned long)sc.result);
         }
         e.rax = (unsigned long long)(long long)rc;
         e.rdx = rc == rcOk ? res_len : 0;

@@ -30,25 +30,26 @@
 #define CORE_MSG_MEDIUM 1280u
 #define CORE_MSG_LARGE 4352u
 
-Retcode core_transport(void *ctx, const void *req, size_t req_len, void *res, size_t res_cap, size_t *res_len);
+Retcode core_transport(void *ctx, const void *req, size_t req_len, void *res, size_t res_cap,
+                       size_t *res_len);
 
-#define CORE_CLIENT(var, endpoint, cap)                                                      \
-    _Alignas(8) uint8_t var##_req_[cap];                                                     \
-    _Alignas(8) uint8_t var##_res_[cap];                                                     \
-    struct idl_client var = { .call = core_transport,                                        \
-                              .ctx = NULL,                                                   \
-                              .endpoint_id = (endpoint),                                     \
-                              .req_buf = var##_req_,                                         \
-                              .req_cap = (cap),                                              \
-                              .res_buf = var##_res_,                                         \
-                              .res_cap = (cap) }
+#define CORE_CLIENT(var, endpoint, cap)                 \
+    _Alignas(8) uint8_t var##_req_[cap];                \
+    _Alignas(8) uint8_t var##_res_[cap];                \
+    struct idl_client var = {.call = core_transport,    \
+                             .ctx = NULL,               \
+                             .endpoint_id = (endpoint), \
+                             .req_buf = var##_req_,     \
+                             .req_cap = (cap),          \
+                             .res_buf = var##_res_,     \
+                             .res_cap = (cap)}
 
 /* A handle of this process as a parameter of a core method (the kernel looks the value up in
  * the caller's own table; the rights field asks for nothing beyond what is held). */
 #define CORE_HANDLE_RIGHTS_AS_HELD 0u
 static inline idl_handle_t core_handle_arg(uint32_t handle)
 {
-    return (idl_handle_t){ .handle = handle, .rights = CORE_HANDLE_RIGHTS_AS_HELD };
+    return (idl_handle_t){.handle = handle, .rights = CORE_HANDLE_RIGHTS_AS_HELD};
 }
 
 /* The outcome of a core call: the transport's/message's failure if any, else the method's rc.

@@ -30,13 +30,14 @@
 #define IPC_FOREVER 0u
 
 /* The raw system calls, with the results as out parameters. */
-Retcode ipc_call(uint32_t handle, const void *req, size_t req_len, void *res, size_t res_cap, size_t *res_len,
+Retcode ipc_call(uint32_t handle, const void *req, size_t req_len, void *res, size_t res_cap,
+                 size_t *res_len, uint32_t timeout_ms);
+Retcode ipc_recv(uint32_t handle, void *buf, size_t cap, size_t *len, uint64_t *token,
                  uint32_t timeout_ms);
-Retcode ipc_recv(uint32_t handle, void *buf, size_t cap, size_t *len, uint64_t *token, uint32_t timeout_ms);
 Retcode ipc_reply(uint64_t token, const void *buf, size_t len);
 /* The receive half waits at most timeout_ms (rcTimeout; the reply has gone out by then). */
-Retcode ipc_reply_recv(uint64_t token, void *buf, size_t len, uint32_t handle, size_t cap, size_t *msg_len,
-                       uint64_t *new_token, uint32_t timeout_ms);
+Retcode ipc_reply_recv(uint64_t token, void *buf, size_t len, uint32_t handle, size_t cap,
+                       size_t *msg_len, uint64_t *new_token, uint32_t timeout_ms);
 
 /* A client channel: the handle the transport calls on, and the timeout of each call. */
 struct ipc_channel {
@@ -49,28 +50,29 @@ struct ipc_channel {
 Retcode ipc_connect(struct ipc_channel *ch, const char *name);
 
 /* idl_transport_fn over SYS_CALL; ctx is a struct ipc_channel *. */
-Retcode ipc_transport(void *ctx, const void *req, size_t req_len, void *res, size_t res_cap, size_t *res_len);
+Retcode ipc_transport(void *ctx, const void *req, size_t req_len, void *res, size_t res_cap,
+                      size_t *res_len);
 
 /* Binds cl to ch for the server endpoint `endpoint_id` (the riid from the server's EDL). Buffers
  * must be 8-byte aligned and hold the largest message of the methods called. */
-void ipc_client_init(struct idl_client *cl, struct ipc_channel *ch, uint32_t endpoint_id, void *req_buf,
-                     size_t req_cap, void *res_buf, size_t res_cap);
+void ipc_client_init(struct idl_client *cl, struct ipc_channel *ch, uint32_t endpoint_id,
+                     void *req_buf, size_t req_cap, void *res_buf, size_t res_cap);
 
 /* Handles one request: writes the reply into res (at most cap bytes) and sets *res_len.
  * rcOk sends it; any other code answers with an error header (see ipc_serve). */
-typedef Retcode (*ipc_dispatch_fn)(void *ctx, const void *req, size_t req_len, void *res, size_t res_cap,
-                                   size_t *res_len);
+typedef Retcode (*ipc_dispatch_fn)(void *ctx, const void *req, size_t req_len, void *res,
+                                   size_t res_cap, size_t *res_len);
 
 struct ipc_server {
-    uint32_t listener;      /* listener or server handle to receive on */
+    uint32_t listener; /* listener or server handle to receive on */
     ipc_dispatch_fn dispatch;
     void *ctx;
-    void *buf[2];           /* two 8-byte-aligned buffers of cap bytes: request and reply swap */
+    void *buf[2]; /* two 8-byte-aligned buffers of cap bytes: request and reply swap */
     size_t cap;
-    volatile bool stop;     /* set (by a handler) to leave ipc_serve after the current reply */
-    uint64_t served;        /* requests answered */
-    uint64_t refused;       /* requests the dispatcher refused, or too large for buf */
-    uint64_t lost;          /* replies whose client was gone (died or timed out) */
+    volatile bool stop; /* set (by a handler) to leave ipc_serve after the current reply */
+    uint64_t served;    /* requests answered */
+    uint64_t refused;   /* requests the dispatcher refused, or too large for buf */
+    uint64_t lost;      /* replies whose client was gone (died or timed out) */
 };
 
 /*

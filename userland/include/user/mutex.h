@@ -17,7 +17,10 @@ typedef struct {
     uint32_t word;
 } mutex_t;
 
-#define MUTEX_INIT { 0 }
+#define MUTEX_INIT \
+    {              \
+        0          \
+    }
 
 void mutex_lock(mutex_t *m);
 /* true if it took the lock without waiting. */

@@ -22,7 +22,8 @@ struct scp_builder {
     uint32_t argc, envc, nconn;
 };
 
-void scp_init(struct scp_builder *b, void *buf, size_t cap, uint64_t kernel_memory_limit, uint64_t ram_limit);
+void scp_init(struct scp_builder *b, void *buf, size_t cap, uint64_t kernel_memory_limit,
+              uint64_t ram_limit);
 void scp_arg(struct scp_builder *b, const char *arg);
 void scp_env(struct scp_builder *b, const char *name, const char *value);
 void scp_conn(struct scp_builder *b, const char *name, uint32_t handle);

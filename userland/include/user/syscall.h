@@ -18,8 +18,8 @@
 #include <bastion/retcode.h>
 #include <bastion/syscall.h>
 
-static inline Retcode sys_call(uint32_t handle, const void *req, size_t req_len, void *res, size_t res_cap,
-                               size_t *res_len, uint32_t timeout_ms)
+static inline Retcode sys_call(uint32_t handle, const void *req, size_t req_len, void *res,
+                               size_t res_cap, size_t *res_len, uint32_t timeout_ms)
 {
     register uint64_t r10 __asm__("r10") = (uint64_t)res;
     register uint64_t r8 __asm__("r8") = (uint64_t)res_cap;
@@ -71,8 +71,9 @@ static inline Retcode sys_reply(uint64_t token, const void *buf, size_t len)
 /* Answers `token` with buf[0..len) and waits for the next request on `handle` into the same
  * buffer (cap bytes), at most timeout_ms (0 = forever; expiry gives rcTimeout after the reply
  * went out). token 0 only receives. */
-static inline Retcode sys_reply_recv(uint64_t token, void *buf, size_t len, uint32_t handle, size_t cap,
-                                     size_t *msg_len, uint64_t *new_token, uint32_t timeout_ms)
+static inline Retcode sys_reply_recv(uint64_t token, void *buf, size_t len, uint32_t handle,
+                                     size_t cap, size_t *msg_len, uint64_t *new_token,
+                                     uint32_t timeout_ms)
 {
     register uint64_t r10 __asm__("r10") = handle;
     register uint64_t r8 __asm__("r8") = cap;

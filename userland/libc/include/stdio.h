@@ -17,7 +17,8 @@
 #define EOF (-1)
 #define PRINTF_MAX 1024
 
-int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -11,7 +11,7 @@
 const struct undocumented_endpoint completeness_undocumented[] = {
     /* "Methods of the hypervisor.Hypervisor endpoint (kl.core.Hypervisor interface) are
      * potentially dangerous" - and the documentation lists none of them. */
-    { "hypervisor.Hypervisor", "kl.core.Hypervisor" },
+    {"hypervisor.Hypervisor", "kl.core.Hypervisor"},
 };
 const size_t completeness_undocumented_count =
     sizeof completeness_undocumented / sizeof completeness_undocumented[0];
@@ -119,8 +119,8 @@ static void check_params(struct checker *c, const struct spec_method *m, const c
     for (size_t i = 0; i < n; i++) {
         const char *name = json_get_string(json_at(params, i), "name");
         if (!str_eq(name, m->params[i].name)) {
-            problem(c, "%s: parameter %zu is %s, documented order has %s there", where, i + 1,
-                    name, m->params[i].name);
+            problem(c, "%s: parameter %zu is %s, documented order has %s there", where, i + 1, name,
+                    m->params[i].name);
             return;
         }
     }
@@ -185,9 +185,8 @@ static void check_core_class(struct checker *c, const struct spec *spec, const s
 size_t completeness_check(const struct spec *spec, const struct json *td,
                           completeness_report_fn report, void *ctx)
 {
-    struct checker c = { .report = report, .ctx = ctx };
-    if (!str_eq(json_get_string(td, "format"), "bastion-typedesc") ||
-        !json_get(td, "interfaces")) {
+    struct checker c = {.report = report, .ctx = ctx};
+    if (!str_eq(json_get_string(td, "format"), "bastion-typedesc") || !json_get(td, "interfaces")) {
         problem(&c, "not a bastion type description (format/interfaces missing)");
         return c.problems;
     }

@@ -29,8 +29,8 @@ size_t completeness_check(const struct spec *spec, const struct json *typedesc,
 
 /* Endpoints the documentation names without listing their methods. */
 struct undocumented_endpoint {
-    const char *endpoint;   /* "hypervisor.Hypervisor" */
-    const char *interface;  /* "kl.core.Hypervisor" */
+    const char *endpoint;  /* "hypervisor.Hypervisor" */
+    const char *interface; /* "kl.core.Hypervisor" */
 };
 extern const struct undocumented_endpoint completeness_undocumented[];
 extern const size_t completeness_undocumented_count;

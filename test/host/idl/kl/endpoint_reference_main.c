@@ -73,8 +73,7 @@ static void write_params(FILE *out, const struct spec_method *m, const struct js
     }
 }
 
-static void write_interface(FILE *out, const struct spec *spec, size_t first,
-                            const struct json *td)
+static void write_interface(FILE *out, const struct spec *spec, size_t first, const struct json *td)
 {
     const struct spec_method *m0 = &spec->methods[first];
     const struct json *iface = json_find(json_get(td, "interfaces"), "name", m0->interface);
@@ -128,8 +127,9 @@ static int write_reference(FILE *out, const struct spec *spec, const struct json
           "docs/spec/core-methods.tsv (purpose, danger) and idlc's type description of\n"
           "idl/kl/core/ (ids, parameter types). Do not edit: edit the IDL or the spec.\n\n",
           out);
-    fprintf(out, "%zu interfaces, %zu methods, %zu of them potentially dangerous; plus the\n"
-                 "hypervisor endpoint, whose methods the documentation does not list.\n\n",
+    fprintf(out,
+            "%zu interfaces, %zu methods, %zu of them potentially dangerous; plus the\n"
+            "hypervisor endpoint, whose methods the documentation does not list.\n\n",
             interfaces, spec->count, dangerous);
     fputs("| endpoint | interface | methods | potentially dangerous |\n", out);
     fputs("| --- | --- | --- | --- |\n", out);
@@ -154,10 +154,11 @@ static int write_reference(FILE *out, const struct spec *spec, const struct json
             write_interface(out, spec, i, td);
     for (size_t k = 0; k < completeness_undocumented_count; k++) {
         const struct undocumented_endpoint *u = &completeness_undocumented[k];
-        fprintf(out, "## %s (%s)\n\nEndpoint id %ld of %s. The documentation says its methods\n"
-                     "are potentially dangerous and only the vmapp program may use them, but does\n"
-                     "not list them: the IDL declares none, so a policy can only name and deny the\n"
-                     "endpoint.\n\n",
+        fprintf(out,
+                "## %s (%s)\n\nEndpoint id %ld of %s. The documentation says its methods\n"
+                "are potentially dangerous and only the vmapp program may use them, but does\n"
+                "not list them: the IDL declares none, so a policy can only name and deny the\n"
+                "endpoint.\n\n",
                 u->endpoint, u->interface, endpoint_id(td, u->endpoint), CORE_CLASS);
     }
     return ferror(out) ? -1 : 0;

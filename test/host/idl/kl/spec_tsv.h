@@ -10,19 +10,19 @@
 
 struct spec_param {
     char *name;
-    char *dir;          /* "in" or "out" */
+    char *dir; /* "in" or "out" */
 };
 
 struct spec_method {
-    char *interface;    /* "kl.core.VMM" */
-    char *endpoint;     /* "vmm.VMM" */
-    char *method;       /* "Allocate" */
+    char *interface; /* "kl.core.VMM" */
+    char *endpoint;  /* "vmm.VMM" */
+    char *method;    /* "Allocate" */
     struct spec_param *params;
     size_t nparams;
-    int dangerous;      /* 1 for "yes", 0 for "no" */
+    int dangerous; /* 1 for "yes", 0 for "no" */
     char *purpose;
-    char *danger;       /* "" when not dangerous */
-    size_t line;        /* line in the TSV, for messages */
+    char *danger; /* "" when not dangerous */
+    size_t line;  /* line in the TSV, for messages */
 };
 
 struct spec {

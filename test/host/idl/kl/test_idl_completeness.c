@@ -279,8 +279,8 @@ static void test_wrong_endpoint_fails(void **state)
 {
     struct fixture *f = *state;
     /* fs.FSUnsafe renamed to fs.Unsafe, in the class and in the interface. */
-    const struct json *cls = json_at(json_get(f->td, "classes"),
-                                     index_by_name(json_get(f->td, "classes"), CORE_CLASS));
+    const struct json *cls =
+        json_at(json_get(f->td, "classes"), index_by_name(json_get(f->td, "classes"), CORE_CLASS));
     const struct json *ceps = json_get(cls, "endpoints");
     set_string(json_at(ceps, index_by_name(ceps, "fs.FSUnsafe")), "name", "fs.Unsafe");
     const struct json *ieps = json_get(interface(f, "kl.core.FSUnsafe"), "endpoints");
@@ -296,8 +296,8 @@ static void test_hypervisor_endpoint_required(void **state)
 {
     struct fixture *f = *state;
     struct json *classes = mut(json_get(f->td, "classes"));
-    struct json *eps = mut(json_get(json_at(classes, index_by_name(classes, CORE_CLASS)),
-                                    "endpoints"));
+    struct json *eps = mut(json_get(json_at(classes, index_by_name(classes, CORE_CLASS)), "endpoint"
+                                                                                          "s"));
     json_remove(eps, index_by_name(eps, "hypervisor.Hypervisor"));
     struct log l;
     assert_int_equal(run(f, &l), 1);
@@ -308,8 +308,8 @@ static void test_doctored_spec_fails(void **state)
 {
     struct fixture *f = *state;
     /* One more documented method than the IDL has. */
-    static const char extra[] =
-        "kl.core.VMM\tvmm.VMM\tMdlSplit\t[in] handle, [out] left, [out] rc\tno\tSplits.\t\n";
+    static const char extra[] = "kl.core.VMM\tvmm.VMM\tMdlSplit\t[in] handle, [out] left, [out] "
+                                "rc\tno\tSplits.\t\n";
     size_t len = f->tsv_len + sizeof extra - 1;
     char *text = malloc(len + 1);
     assert_non_null(text);
@@ -319,7 +319,7 @@ static void test_doctored_spec_fails(void **state)
     char err[256];
     assert_int_equal(spec_parse(text, len, &doctored, err, sizeof err), 0);
     assert_int_equal(doctored.count, f->spec.count + 1);
-    struct log l = { .used = 0 };
+    struct log l = {.used = 0};
     assert_int_equal(completeness_check(&doctored, f->td, collect, &l), 1);
     expect(&l, "kl.core.VMM.MdlSplit: method is missing");
     spec_free(&doctored);
@@ -329,11 +329,11 @@ static void test_doctored_spec_fails(void **state)
 static void test_not_a_typedesc_fails(void **state)
 {
     (void)state;
-    struct spec empty = { 0 };
+    struct spec empty = {0};
     char err[64];
     struct json *j = json_parse(&arena, "{\"format\":\"other\"}", 18, err, sizeof err);
     assert_non_null(j);
-    struct log l = { .used = 0 };
+    struct log l = {.used = 0};
     assert_int_equal(completeness_check(&empty, j, collect, &l), 1);
     expect(&l, "not a bastion type description");
     host_free_all(&arena);
@@ -342,16 +342,16 @@ static void test_not_a_typedesc_fails(void **state)
 static void test_spec_parser_rejects_malformed(void **state)
 {
     (void)state;
-    static const char head[] =
-        "interface\tendpoint\tmethod\tparameters\tpotentially_dangerous\tpurpose\tdanger\n";
+    static const char head[] = "interface\tendpoint\tmethod\tparameters\tpotentially_"
+                               "dangerous\tpurpose\tdanger\n";
     static const char *const bad[] = {
-        "a\tb\tc\t[inout] x\tno\tp\t\n",        /* unknown direction */
-        "a\tb\tc\t[in] x\tmaybe\tp\t\n",        /* danger flag */
-        "a\tb\tc\t[in] x\tno\tp\n",             /* a column short */
-        "a\tb\tc\t[in] x,[out] rc\tno\tp\t\n",  /* separator */
-        "a\tb\tc\t\tno\tp\t\n",                 /* no parameters */
-        "\tb\tc\t[in] x\tno\tp\t\n",            /* no interface */
-        "a\tb\tc\t[in] x-y\tno\tp\t\n",         /* bad name */
+        "a\tb\tc\t[inout] x\tno\tp\t\n",       /* unknown direction */
+        "a\tb\tc\t[in] x\tmaybe\tp\t\n",       /* danger flag */
+        "a\tb\tc\t[in] x\tno\tp\n",            /* a column short */
+        "a\tb\tc\t[in] x,[out] rc\tno\tp\t\n", /* separator */
+        "a\tb\tc\t\tno\tp\t\n",                /* no parameters */
+        "\tb\tc\t[in] x\tno\tp\t\n",           /* no interface */
+        "a\tb\tc\t[in] x-y\tno\tp\t\n",        /* bad name */
     };
     char text[512], err[256];
     struct spec s;
@@ -364,7 +364,8 @@ static void test_spec_parser_rejects_malformed(void **state)
     /* A wrong header is refused too. */
     assert_int_equal(spec_parse("iface\tx\n", 8, &s, err, sizeof err), -1);
     /* And a good line parses into the right fields. */
-    snprintf(text, sizeof text, "%s%s", head, "kl.core.X\tx.X\tM\t[out] a, [in] b\tyes\tDo.\tHarm.\n");
+    snprintf(text, sizeof text, "%s%s", head,
+             "kl.core.X\tx.X\tM\t[out] a, [in] b\tyes\tDo.\tHarm.\n");
     assert_int_equal(spec_parse(text, strlen(text), &s, err, sizeof err), 0);
     assert_int_equal(s.count, 1);
     assert_int_equal(s.methods[0].nparams, 2);

@@ -87,12 +87,9 @@ static uint32_t tag_mmap(struct mb *m, const uint64_t (*ent)[3], int count, uint
 }
 
 static const uint64_t qemu_map[][3] = {
-    {0x0, 0x9fc00, MB2_MEM_AVAILABLE},
-    {0x9fc00, 0x400, MB2_MEM_RESERVED},
-    {0xf0000, 0x10000, MB2_MEM_RESERVED},
-    {0x100000, 0x1fee0000, MB2_MEM_AVAILABLE},
-    {0x1ffe0000, 0x20000, MB2_MEM_RESERVED},
-    {0xfffc0000, 0x40000, MB2_MEM_RESERVED},
+    {0x0, 0x9fc00, MB2_MEM_AVAILABLE},       {0x9fc00, 0x400, MB2_MEM_RESERVED},
+    {0xf0000, 0x10000, MB2_MEM_RESERVED},    {0x100000, 0x1fee0000, MB2_MEM_AVAILABLE},
+    {0x1ffe0000, 0x20000, MB2_MEM_RESERVED}, {0xfffc0000, 0x40000, MB2_MEM_RESERVED},
 };
 
 static struct boot_info bi;
@@ -367,7 +364,9 @@ static void test_params(void **state)
 {
     (void)state;
     struct kparams p;
-    assert_int_equal(kparams_parse(&p, "  loglevel=3\tquiet fault=pf name=\"a b c\" loglevel=5 empty= "), rcOk);
+    assert_int_equal(kparams_parse(&p, "  loglevel=3\tquiet fault=pf name=\"a b c\" loglevel=5 "
+                                       "empty= "),
+                     rcOk);
     assert_int_equal(p.count, 6);
     assert_string_equal(kparams_lookup(&p, "loglevel"), "5"); /* last wins */
     assert_string_equal(kparams_lookup(&p, "quiet"), "");

@@ -22,7 +22,7 @@
 /* ---- building images ---------------------------------------------------------------------- */
 
 #define IMG_SIZE 0x3000u
-#define PH(i) (64u + (i) * 56u)
+#define PH(i) (64u + (i)*56u)
 
 static uint8_t img[IMG_SIZE];
 static size_t img_size;
@@ -59,8 +59,19 @@ static void set_phdr(unsigned i, uint32_t type, uint32_t flags, uint64_t off, ui
 }
 
 /* e_* field offsets */
-enum { E_TYPE = 16, E_MACHINE = 18, E_VERSION = 20, E_ENTRY = 24, E_PHOFF = 32, E_SHOFF = 40,
-       E_EHSIZE = 52, E_PHENTSIZE = 54, E_PHNUM = 56, E_SHENTSIZE = 58, E_SHNUM = 60 };
+enum {
+    E_TYPE = 16,
+    E_MACHINE = 18,
+    E_VERSION = 20,
+    E_ENTRY = 24,
+    E_PHOFF = 32,
+    E_SHOFF = 40,
+    E_EHSIZE = 52,
+    E_PHENTSIZE = 54,
+    E_PHNUM = 56,
+    E_SHENTSIZE = 58,
+    E_SHNUM = 60
+};
 
 /*
  * The valid baseline: text R+X at 0x400000 (one page from offset 0, headers included), data R+W
@@ -71,7 +82,10 @@ static void build_valid(void)
 {
     memset(img, 0, sizeof(img));
     img_size = 0x2000;
-    memcpy(img, "\x7f" "ELF", 4);
+    memcpy(img,
+           "\x7f"
+           "ELF",
+           4);
     img[EI_CLASS] = ELFCLASS64;
     img[EI_DATA] = ELFDATA2LSB;
     img[EI_VERSION] = EV_CURRENT;
@@ -97,12 +111,12 @@ static Retcode run(uint64_t bias)
     return elf_plan(img, img_size, bias, &plan, &diag);
 }
 
-#define REFUSED(rc_, check_)                                                                    \
-    do {                                                                                         \
-        Retcode got_ = run(0);                                                                   \
-        if (got_ != (rc_) || diag.check != (check_))                                             \
-            fail_msg("expected %d/%s, got %d/%s", (rc_), elf_check_name(check_), got_,           \
-                     elf_check_name(diag.check));                                                \
+#define REFUSED(rc_, check_)                                                           \
+    do {                                                                               \
+        Retcode got_ = run(0);                                                         \
+        if (got_ != (rc_) || diag.check != (check_))                                   \
+            fail_msg("expected %d/%s, got %d/%s", (rc_), elf_check_name(check_), got_, \
+                     elf_check_name(diag.check));                                      \
     } while (0)
 
 /* ---- the baseline ------------------------------------------------------------------------- */
@@ -567,8 +581,8 @@ static void test_real_static_pie(void **state)
     p0.lo -= ELF_USER_MIN;
     p0.hi -= ELF_USER_MIN;
     uint64_t bias;
-    assert_int_equal(elf_choose_bias(&p0, 0x123456789abcdefull, 0x1000000, 0x7f0000000000ull, &bias),
-                     rcOk);
+    assert_int_equal(
+        elf_choose_bias(&p0, 0x123456789abcdefull, 0x1000000, 0x7f0000000000ull, &bias), rcOk);
     assert_int_equal(elf_plan(b, size, bias, &p, &d), rcOk);
     assert_int_equal(p.entry, file_entry(b) + bias);
     check_invariants(&p, size);
@@ -627,7 +641,8 @@ static void fuzz_one(const uint8_t *orig, size_t size, uint64_t bias, int rounds
             /* Mostly the headers, where the checks are; sometimes anywhere. */
             size_t span = (next_rand() & 3) ? (size < 512 ? size : 512) : size;
             size_t at = next_rand() % span;
-            c[at] = (next_rand() & 1) ? (uint8_t)next_rand() : (uint8_t)(c[at] ^ (1u << (next_rand() % 8)));
+            c[at] = (next_rand() & 1) ? (uint8_t)next_rand()
+                                      : (uint8_t)(c[at] ^ (1u << (next_rand() % 8)));
         }
         if (elf_plan(c, size, bias, &p, NULL) == rcOk) {
             check_invariants(&p, size);

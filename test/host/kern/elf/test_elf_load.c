@@ -267,8 +267,9 @@ static void test_user_stack(void **state)
     int moved = 0;
     for (uint64_t e = 0; e < 4000; e++) {
         uint64_t entropy = e * 0x9e3779b97f4a7c15ull;
-        assert_int_equal(user_stack_place(8 * 1024 * 1024, 4096, window, entropy, lo, hi,
-                                          0x400000, 0x500000, &st), rcOk);
+        assert_int_equal(user_stack_place(8 * 1024 * 1024, 4096, window, entropy, lo, hi, 0x400000,
+                                          0x500000, &st),
+                         rcOk);
         assert_int_equal(st.top % ELF_PAGE_SIZE, 0);
         assert_int_equal(st.base % ELF_PAGE_SIZE, 0);
         assert_int_equal(st.top - st.base, 8 * 1024 * 1024);

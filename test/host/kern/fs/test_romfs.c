@@ -47,7 +47,8 @@ static void img_begin(struct img *im, const char *vol)
 }
 
 /* Append a header; `next` is filled in later with set_next. Returns the header offset. */
-static uint32_t add(struct img *im, const char *name, uint32_t type, uint32_t spec, const char *data)
+static uint32_t add(struct img *im, const char *name, uint32_t type, uint32_t spec,
+                    const char *data)
 {
     uint32_t off = im->len;
     uint32_t size = data ? (uint32_t)strlen(data) : 0;
@@ -122,7 +123,9 @@ static void build_tree(struct img *im, struct tree *t)
     t->link = add(im, "link", ROMFS_HARDLINK, 0, NULL);
     t->bdot = add(im, ".", ROMFS_HARDLINK, 0, NULL);
     t->bdotdot = add(im, "..", ROMFS_HARDLINK, 0, NULL);
-    t->tool = add(im, "tool", ROMFS_FILE | 8, 0, "\x7f" "ELF-ish binary bytes, longer than sixteen");
+    t->tool = add(im, "tool", ROMFS_FILE | 8, 0,
+                  "\x7f"
+                  "ELF-ish binary bytes, longer than sixteen");
     set_spec(im, t->root, t->root);
     set_spec(im, t->dotdot, t->root);
     set_next(im, t->root, t->dotdot);

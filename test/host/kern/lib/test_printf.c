@@ -16,7 +16,8 @@
 
 /* Formats with both kvsnprintf and libc's vsnprintf into a large buffer, compares with
  * `want`, and compares the return values. */
-static void check_both(const char *want, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void check_both(const char *want, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void check_both(const char *want, const char *fmt, ...)
 {
     char ours[256], libc[256];
@@ -65,7 +66,7 @@ static void test_signed(void **state)
     check_both("-9223372036854775808", "%lld", (long long)INT64_MIN);
     check_both("9223372036854775807", "%lli", (long long)INT64_MAX);
     check_both("-42", "%i", -42);
-    check_both("-1", "%hhd", 255);      /* char conversion of an int argument */
+    check_both("-1", "%hhd", 255); /* char conversion of an int argument */
     check_both("-1", "%hd", 65535);
     check_both("+5", "%+d", 5);
     check_both(" 5", "% d", 5);
@@ -100,16 +101,16 @@ static void test_width_and_padding(void **state)
     check_both("  -42", "%5d", -42);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat"
-    check_both("-42  |", "%-05d|", -42);          /* '-' overrides '0' */
+    check_both("-42  |", "%-05d|", -42); /* '-' overrides '0' */
 #pragma GCC diagnostic pop
     check_both("0000000000001234", "%016lx", 0x1234ul);
-    check_both("12345", "%3d", 12345);            /* width smaller than the number */
+    check_both("12345", "%3d", 12345); /* width smaller than the number */
     check_both("  abc", "%5s", "abc");
     check_both("abc  |", "%-5s|", "abc");
     check_both("    x", "%5c", 'x');
     check_both("x    |", "%-5c|", 'x');
     check_both("   42", "%*d", 5, 42);
-    check_both("42   |", "%*d|", -5, 42);         /* negative '*' width means '-' */
+    check_both("42   |", "%*d|", -5, 42); /* negative '*' width means '-' */
     check_both("0x00ff", "%#06x", 255u);
 }
 
@@ -154,32 +155,32 @@ static void test_truncation(void **state)
     char buf[8];
     memset(buf, 'X', sizeof buf);
     int n = ksnprintf(buf, sizeof buf, "%s", "0123456789");
-    assert_int_equal(n, 10);                 /* the would-be length */
-    assert_string_equal(buf, "0123456");     /* size-1 characters and a NUL */
+    assert_int_equal(n, 10);             /* the would-be length */
+    assert_string_equal(buf, "0123456"); /* size-1 characters and a NUL */
 
     memset(buf, 'X', sizeof buf);
     n = ksnprintf(buf, 1, "abc");
     assert_int_equal(n, 3);
     assert_int_equal(buf[0], '\0');
-    assert_int_equal(buf[1], 'X');           /* nothing written past size */
+    assert_int_equal(buf[1], 'X'); /* nothing written past size */
 
     memset(buf, 'X', sizeof buf);
     n = ksnprintf(buf, 0, "abc%d", 12345);
     assert_int_equal(n, 8);
-    assert_int_equal(buf[0], 'X');           /* size 0: the buffer is not touched */
+    assert_int_equal(buf[0], 'X'); /* size 0: the buffer is not touched */
 
     n = ksnprintf(NULL, 0, "%d-%s", -7, "x");
-    assert_int_equal(n, 4);                  /* measuring with a NULL buffer */
+    assert_int_equal(n, 4); /* measuring with a NULL buffer */
 
     memset(buf, 'X', sizeof buf);
     n = ksnprintf(buf, sizeof buf, "%08d", -1);
     assert_int_equal(n, 8);
-    assert_string_equal(buf, "-000000");     /* truncated inside the zero padding */
+    assert_string_equal(buf, "-000000"); /* truncated inside the zero padding */
 
     memset(buf, 'X', sizeof buf);
     n = ksnprintf(buf, sizeof buf, "1234567");
     assert_int_equal(n, 7);
-    assert_string_equal(buf, "1234567");     /* exactly fits */
+    assert_string_equal(buf, "1234567"); /* exactly fits */
 }
 
 static void test_mixed(void **state)
@@ -193,16 +194,11 @@ static void test_mixed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_plain_and_percent),
-        cmocka_unit_test(test_signed),
-        cmocka_unit_test(test_unsigned_and_hex),
-        cmocka_unit_test(test_width_and_padding),
-        cmocka_unit_test(test_precision),
-        cmocka_unit_test(test_null_string),
-        cmocka_unit_test(test_pointer),
-        cmocka_unit_test(test_unknown_and_trailing),
-        cmocka_unit_test(test_truncation),
-        cmocka_unit_test(test_mixed),
+        cmocka_unit_test(test_plain_and_percent), cmocka_unit_test(test_signed),
+        cmocka_unit_test(test_unsigned_and_hex),  cmocka_unit_test(test_width_and_padding),
+        cmocka_unit_test(test_precision),         cmocka_unit_test(test_null_string),
+        cmocka_unit_test(test_pointer),           cmocka_unit_test(test_unknown_and_trailing),
+        cmocka_unit_test(test_truncation),        cmocka_unit_test(test_mixed),
     };
     return cmocka_run_group_tests_name("printf", tests, NULL, NULL);
 }

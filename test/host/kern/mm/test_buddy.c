@@ -97,7 +97,8 @@ static void test_split_and_coalesce(void **state)
     /* Freeing the last page merges everything back into one order-4 block. */
     assert_int_equal(buddy_free(&f->b, b, 0), rcOk);
     assert_int_equal(f->b.free_blocks[4], 1);
-    assert_int_equal(f->b.free_blocks[0] + f->b.free_blocks[1] + f->b.free_blocks[2] + f->b.free_blocks[3], 0);
+    assert_int_equal(
+        f->b.free_blocks[0] + f->b.free_blocks[1] + f->b.free_blocks[2] + f->b.free_blocks[3], 0);
     assert_int_equal(f->b.used_pages, 0);
     assert_int_equal(f->b.free_pages, 16);
     assert_int_equal(buddy_check(&f->b), rcOk);
@@ -197,8 +198,8 @@ static void test_holes_between_ranges(void **state)
     size_t sz = buddy_meta_size(4096);
     void *meta = malloc(sz);
     assert_int_equal(buddy_init(&b, 0, 4096, meta, sz), rcOk);
-    assert_int_equal(buddy_add_free(&b, 0x1000, 158), rcOk);      /* 4 KiB .. 636 KiB */
-    assert_int_equal(buddy_add_free(&b, 0x100000, 3840), rcOk);   /* 1 MiB .. 16 MiB */
+    assert_int_equal(buddy_add_free(&b, 0x1000, 158), rcOk);    /* 4 KiB .. 636 KiB */
+    assert_int_equal(buddy_add_free(&b, 0x100000, 3840), rcOk); /* 1 MiB .. 16 MiB */
     assert_int_equal(buddy_check(&b), rcOk);
     assert_int_equal(b.free_pages, 158 + 3840);
     assert_int_equal(b.reserved_pages, 4096 - 158 - 3840);
@@ -218,16 +219,16 @@ static void test_misuse_detected(void **state)
     uint64_t p, q;
     assert_int_equal(buddy_alloc(&f->b, 2, &p), rcOk);
     assert_int_equal(buddy_alloc(&f->b, 0, &q), rcOk);
-    assert_int_equal(buddy_free(&f->b, 0x100000, 0), rcOutOfRange);  /* below base */
+    assert_int_equal(buddy_free(&f->b, 0x100000, 0), rcOutOfRange);           /* below base */
     assert_int_equal(buddy_free(&f->b, 0x200000 + 32 * PG, 0), rcOutOfRange); /* past end */
     assert_int_equal(buddy_free(&f->b, p + 8, 2), rcAlignment);
-    assert_int_equal(buddy_free(&f->b, p + PG, 0), rcAlignment);     /* inside a block */
-    assert_int_equal(buddy_free(&f->b, p, 1), rcInvalidArgument);    /* wrong order */
+    assert_int_equal(buddy_free(&f->b, p + PG, 0), rcAlignment);  /* inside a block */
+    assert_int_equal(buddy_free(&f->b, p, 1), rcInvalidArgument); /* wrong order */
     unsigned order = 99;
     assert_int_equal(buddy_block_order(&f->b, p, &order), rcOk);
     assert_int_equal(order, 2);
     assert_int_equal(buddy_free(&f->b, p, 2), rcOk);
-    assert_int_equal(buddy_free(&f->b, p, 2), rcNotFound);           /* double free */
+    assert_int_equal(buddy_free(&f->b, p, 2), rcNotFound); /* double free */
     assert_int_equal(buddy_block_order(&f->b, p, &order), rcNotFound);
     assert_int_equal(f->b.used_pages, 1);
     assert_int_equal(buddy_check(&f->b), rcOk);
@@ -252,7 +253,10 @@ static void test_random_stress(void **state)
 {
     (void)state;
     struct fixture *f = make(0, 2000);
-    struct { uint64_t p; unsigned o; } live[400];
+    struct {
+        uint64_t p;
+        unsigned o;
+    } live[400];
     int nlive = 0;
     srand(1234);
     for (int step = 0; step < 20000; step++) {

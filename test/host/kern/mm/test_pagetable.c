@@ -34,7 +34,8 @@ static Retcode fake_alloc(void *arg, uint64_t *pa)
 static void *fake_virt(void *arg, uint64_t pa)
 {
     (void)arg;
-    assert_true(pa >= FAKE_BASE && pa < FAKE_BASE + (uint64_t)used * 4096); /* only tables are read */
+    assert_true(pa >= FAKE_BASE &&
+                pa < FAKE_BASE + (uint64_t)used * 4096); /* only tables are read */
     return arena + (pa - FAKE_BASE);
 }
 
@@ -93,7 +94,8 @@ static void test_map_query_unmap_4k(void **state)
     assert_true(fl & PTE_W);
     assert_true(fl & PTE_NX);
     assert_false(fl & PTE_U);
-    assert_int_equal(pt_map_range(&ctx, root, KVA + 0x5000, 0x9000, 0x1000, RW, 0), rcAlreadyExists);
+    assert_int_equal(pt_map_range(&ctx, root, KVA + 0x5000, 0x9000, 0x1000, RW, 0),
+                     rcAlreadyExists);
     assert_int_equal(pt_query(&ctx, root, KVA + 0x6000, &pa, &fl), rcNotFound);
     assert_int_equal(pt_unmap(&ctx, root, KVA + 0x5000, &pa), rcOk);
     assert_int_equal(pa, 0x7000);
@@ -104,13 +106,17 @@ static void test_map_query_unmap_4k(void **state)
 static void test_wx_and_argument_checks(void **state)
 {
     (void)state;
-    assert_int_equal(pt_map_range(&ctx, root, KVA, 0x1000, 0x1000, PTE_P | PTE_W, 0), rcWxViolation);
+    assert_int_equal(pt_map_range(&ctx, root, KVA, 0x1000, 0x1000, PTE_P | PTE_W, 0),
+                     rcWxViolation);
     assert_int_equal(pt_map_range(&ctx, root, KVA + 0x10, 0x1000, 0x1000, RW, 0), rcAlignment);
     assert_int_equal(pt_map_range(&ctx, root, KVA, 0x1010, 0x1000, RW, 0), rcAlignment);
-    assert_int_equal(pt_map_range(&ctx, root, 0x0000900000000000ull, 0x1000, 0x1000, RW, 0), rcInvalidArgument);
-    assert_int_equal(pt_map_range(&ctx, root, KVA, 0x1000, 0x1000, RW | PTE_U, 0), rcInvalidArgument);
+    assert_int_equal(pt_map_range(&ctx, root, 0x0000900000000000ull, 0x1000, 0x1000, RW, 0),
+                     rcInvalidArgument);
+    assert_int_equal(pt_map_range(&ctx, root, KVA, 0x1000, 0x1000, RW | PTE_U, 0),
+                     rcInvalidArgument);
     /* A range that crosses from the user half into the hole. */
-    assert_int_equal(pt_map_range(&ctx, root, PT_USER_TOP - 0x1000, 0x1000, 0x2000, RW, 0), rcInvalidArgument);
+    assert_int_equal(pt_map_range(&ctx, root, PT_USER_TOP - 0x1000, 0x1000, 0x2000, RW, 0),
+                     rcInvalidArgument);
     assert_int_equal(pt_map_range(&ctx, root, KVA, 1ull << 52, 0x1000, RW, 0), rcInvalidArgument);
     assert_int_equal(pt_unmap(&ctx, root, KVA + 1, NULL), rcAlignment);
     assert_int_equal(pt_query(&ctx, root, 0x0000900000000000ull, NULL, NULL), rcInvalidArgument);
@@ -127,7 +133,8 @@ static void test_user_mapping_sets_user_on_tables(void **state)
 {
     (void)state;
     uint64_t uva = 0x400000;
-    assert_int_equal(pt_map_range(&ctx, root, uva, 0x200000, 0x1000, PTE_P | PTE_U | PTE_NX, 0), rcOk);
+    assert_int_equal(pt_map_range(&ctx, root, uva, 0x200000, 0x1000, PTE_P | PTE_U | PTE_NX, 0),
+                     rcOk);
     uint64_t *e;
     int lvl;
     /* Every level on the way has U, or the CPU would deny user access. */
@@ -155,7 +162,8 @@ static void test_large_pages_chosen_by_alignment(void **state)
     assert_true(fl & PTE_PS);
     /* 1 GiB leaves only when allowed. */
     ctx.gbpages = true;
-    assert_int_equal(pt_map_range(&ctx, root, KVA + (1ull << 30), 1ull << 30, 1ull << 30, RW, PT_COUNT), rcOk);
+    assert_int_equal(
+        pt_map_range(&ctx, root, KVA + (1ull << 30), 1ull << 30, 1ull << 30, RW, PT_COUNT), rcOk);
     assert_int_equal(ctx.leaves[3], 1);
     assert_int_equal(pt_query(&ctx, root, KVA + (1ull << 30) + 0x12345678, &got, NULL), rcOk);
     assert_int_equal(got, (1ull << 30) + 0x12345678);
@@ -172,7 +180,8 @@ static void test_skip_mapped_gives_first_pass_priority(void **state)
     assert_int_equal(pt_map_range(&ctx, root, KVA + 0x5000, 0x5000, 0x3000, RW, PT_COUNT), rcOk);
     /* Second pass: the whole 4 MiB, uncached, skipping what exists. */
     uint64_t uc = RW | PTE_PCD | PTE_PWT;
-    assert_int_equal(pt_map_range(&ctx, root, KVA, 0, 0x400000, uc, PT_SKIP_MAPPED | PT_COUNT), rcOk);
+    assert_int_equal(pt_map_range(&ctx, root, KVA, 0, 0x400000, uc, PT_SKIP_MAPPED | PT_COUNT),
+                     rcOk);
     /* The first 2 MiB already had a page table: filled with 4K pages; the second is one 2M leaf. */
     assert_int_equal(ctx.leaves[1], 512);
     assert_int_equal(ctx.leaves[2], 1);
@@ -370,12 +379,15 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wx_and_argument_checks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_user_mapping_sets_user_on_tables, setup, teardown),
         cmocka_unit_test_setup_teardown(test_large_pages_chosen_by_alignment, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_skip_mapped_gives_first_pass_priority, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_skip_mapped_gives_first_pass_priority, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_protect_splits_large_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_out_of_table_frames, setup, teardown),
         cmocka_unit_test_setup_teardown(test_global_bit_on_kernel_half_only, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_user_tables_counted_and_freed_when_empty, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_spread_pages_clear_range_frees_every_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_user_tables_counted_and_freed_when_empty, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_spread_pages_clear_range_frees_every_table, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_prepare_mark_back_clear, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prepare_failure_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kernel_half_tables_never_freed, setup, teardown),

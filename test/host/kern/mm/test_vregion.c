@@ -69,7 +69,8 @@ static void test_reserve_first_fit_and_hint(void **state)
     assert_int_equal(vr_reserve(&m, 0x200001, P, BASTION_VMM_READ, &c), rcAlignment);
     assert_int_equal(vr_reserve(&m, HI, P, BASTION_VMM_READ, &c), rcInvalidArgument);
     assert_int_equal(vr_reserve(&m, 0, 0, BASTION_VMM_READ, &c), rcInvalidArgument);
-    assert_int_equal(vr_reserve(&m, 0, P, BASTION_VMM_WRITE | BASTION_VMM_EXECUTE, &c), rcWxViolation);
+    assert_int_equal(vr_reserve(&m, 0, P, BASTION_VMM_WRITE | BASTION_VMM_EXECUTE, &c),
+                     rcWxViolation);
     assert_int_equal(vr_reserve(&m, 0, P, 8, &c), rcInvalidArgument);
     assert_int_equal(vr_reserve(&m, 0, HI, BASTION_VMM_READ, &c), rcInvalidArgument);
     assert_int_equal(vr_count(&m), 3);
@@ -152,7 +153,8 @@ static void test_wx_over_time(void **state)
     (void)state;
     uint64_t a, b, c;
     assert_int_equal(vr_reserve(&m, 0, 2 * P, BASTION_VMM_READ | BASTION_VMM_WRITE, &a), rcOk);
-    assert_int_equal(vr_protect(&m, a, 2 * P, BASTION_VMM_READ | BASTION_VMM_EXECUTE), rcWxViolation);
+    assert_int_equal(vr_protect(&m, a, 2 * P, BASTION_VMM_READ | BASTION_VMM_EXECUTE),
+                     rcWxViolation);
     assert_int_equal(vr_protect(&m, a, P, BASTION_VMM_READ), rcOk);
     assert_int_equal(vr_protect(&m, a, P, BASTION_VMM_READ | BASTION_VMM_EXECUTE), rcWxViolation);
     assert_int_equal(vr_protect(&m, a, P, BASTION_VMM_EXECUTE), rcWxViolation);
@@ -164,10 +166,12 @@ static void test_wx_over_time(void **state)
     assert_int_equal(vr_protect(&m, b + P, P, BASTION_VMM_READ | BASTION_VMM_WRITE), rcOk);
     assert_int_equal(vr_protect(&m, b + P, P, BASTION_VMM_READ), rcOk);
     unsigned before = vr_count(&m);
-    assert_int_equal(vr_protect(&m, b, 4 * P, BASTION_VMM_READ | BASTION_VMM_EXECUTE), rcWxViolation);
+    assert_int_equal(vr_protect(&m, b, 4 * P, BASTION_VMM_READ | BASTION_VMM_EXECUTE),
+                     rcWxViolation);
     assert_int_equal(vr_count(&m), before);
     assert_int_equal(vr_find(&m, b + P)->prot, BASTION_VMM_READ);
-    assert_int_equal(vr_protect(&m, b + 2 * P, 2 * P, BASTION_VMM_READ | BASTION_VMM_EXECUTE), rcOk);
+    assert_int_equal(vr_protect(&m, b + 2 * P, 2 * P, BASTION_VMM_READ | BASTION_VMM_EXECUTE),
+                     rcOk);
 
     /* Sealed (an image segment): no protect at all, not even a narrower one. */
     assert_int_equal(vr_reserve(&m, 0, 2 * P, 0, &c), rcOk);

@@ -198,7 +198,8 @@ static void last_reference_releases_up_the_chain(void **state)
     kmem_account_init(&acct[0], 1ull << 40, count_release);
     for (int i = 1; i < DEPTH; i++) {
         kmem_account_init(&acct[i], 0, count_release);
-        assert_int_equal(kmem_account_carve(&acct[i], &acct[i - 1], (1ull << 40) - (uint64_t)i * 8), rcOk);
+        assert_int_equal(kmem_account_carve(&acct[i], &acct[i - 1], (1ull << 40) - (uint64_t)i * 8),
+                         rcOk);
     }
     for (int i = 0; i < DEPTH - 1; i++)
         kmem_account_put(&acct[i]); /* owners gone; each still referenced by its child */

@@ -21,12 +21,12 @@
 /* ---- harness: allocator and lock hooks ---------------------------------------------------- */
 
 struct proc {
-    size_t bytes;     /* outstanding allocator bytes */
-    int fail_after;   /* allocations left before failing; -1: never */
-    Retcode fail_rc;  /* what a failing allocation returns */
-    int locked;       /* this table's lock depth */
-    int held_checks;  /* assert_held calls */
-    int held_misses;  /* ... of them without the lock */
+    size_t bytes;    /* outstanding allocator bytes */
+    int fail_after;  /* allocations left before failing; -1: never */
+    Retcode fail_rc; /* what a failing allocation returns */
+    int locked;      /* this table's lock depth */
+    int held_checks; /* assert_held calls */
+    int held_misses; /* ... of them without the lock */
 };
 
 static int table_locks_held; /* over all tables: must never exceed 1 */

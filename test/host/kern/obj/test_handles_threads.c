@@ -50,7 +50,7 @@ static void p_unlock(void *ctx)
 static const struct handle_table_ops ops = {p_alloc, p_free, p_lock, p_unlock, NULL};
 
 static pthread_mutex_t tree_lock = PTHREAD_MUTEX_INITIALIZER; /* the derivation lock */
-static int created, destroyed;                                 /* atomics */
+static int created, destroyed;                                /* atomics */
 
 struct tobj {
     struct kobj k;
@@ -78,7 +78,7 @@ static struct kobj *mkobj(void)
 }
 
 static struct proc a, b, c;
-static int stop;                 /* atomic */
+static int stop;                  /* atomic */
 static unsigned long reader_hits; /* atomic: successful lookups, so we know they overlapped */
 
 /* Published values that readers probe; they may be stale, revoked or closed at any moment. */
@@ -133,8 +133,8 @@ static void *deriver(void *arg)
 {
     (void)arg;
     /* At least 3000 rounds, and on until the readers have really run alongside (bounded). */
-    for (int round = 0; round < 3000 || (__atomic_load_n(&reader_hits, __ATOMIC_RELAXED) < 1000 &&
-                                         round < 2000000);
+    for (int round = 0; round < 3000 ||
+                        (__atomic_load_n(&reader_hits, __ATOMIC_RELAXED) < 1000 && round < 2000000);
          round++) {
         struct kobj *o = mkobj();
         handle_t root, hb, hc, hc2;

@@ -98,8 +98,8 @@ static void test_build(void **state)
     struct scp_view v;
     size_t len = good_scp();
     assert_int_equal(scp_check(blob, len, &v), rcOk);
-    struct startblock_info info = {.name = "task", .core_handle = 77, .pid = 5,
-                                   .stack_base = 0x7000, .stack_size = 0x1000};
+    struct startblock_info info = {
+        .name = "task", .core_handle = 77, .pid = 5, .stack_base = 0x7000, .stack_size = 0x1000};
     const uint64_t ua = 0x7fff0000;
     size_t used;
     assert_int_equal(startblock_build(&v, &info, ua, outbuf, sizeof outbuf, &used), rcOk);

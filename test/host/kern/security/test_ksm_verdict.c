@@ -21,8 +21,9 @@ static _Alignas(8) uint8_t buf[256];
 static size_t make(uint32_t granted, uint32_t audit, uint32_t reply, const char *text)
 {
     size_t tlen = text ? strlen(text) + 1 : 0;
-    struct idl_header h = {0, KSM_PROTO_DECIDE, sizeof(struct ksm_proto_verdict), (uint32_t)tlen, 0,
-                           IDL_FLAG_RESPONSE, 0};
+    struct idl_header h = {
+        0, KSM_PROTO_DECIDE, sizeof(struct ksm_proto_verdict), (uint32_t)tlen, 0, IDL_FLAG_RESPONSE,
+        0};
     struct ksm_proto_verdict v = {granted, 3, audit, reply};
     memset(buf, 0, sizeof buf);
     memcpy(buf, &h, sizeof h);
@@ -104,16 +105,16 @@ static void fields_must_be_in_range(void **state)
 static void the_text_comes_exactly_with_an_audit(void **state)
 {
     (void)state;
-    assert_false(parse(make(1, 1, 0, NULL)));      /* audited, no text */
-    assert_false(parse(make(1, 0, 0, "extra")));   /* text nobody asked for */
+    assert_false(parse(make(1, 1, 0, NULL)));    /* audited, no text */
+    assert_false(parse(make(1, 0, 0, "extra"))); /* text nobody asked for */
     size_t n = make(0, 1, 0, "abc");
-    buf[n - 1] = 'x';                               /* not terminated */
+    buf[n - 1] = 'x'; /* not terminated */
     assert_false(parse(n));
     char longtext[KSM_PROTO_TEXT_MAX + 1];
     memset(longtext, 'a', sizeof longtext - 1);
-    longtext[sizeof longtext - 1] = 0;              /* one byte over with its NUL */
+    longtext[sizeof longtext - 1] = 0; /* one byte over with its NUL */
     assert_false(parse(make(0, 1, 0, longtext)));
-    longtext[sizeof longtext - 2] = 0;              /* exactly the maximum */
+    longtext[sizeof longtext - 2] = 0; /* exactly the maximum */
     assert_true(parse(make(0, 1, 0, longtext)));
 }
 

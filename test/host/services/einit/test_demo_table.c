@@ -63,7 +63,7 @@ static void test_demo_content(void **state)
     assert_string_equal(hello->class_name, "Hello");
     assert_string_equal(hello->task_name, "Hello");
     assert_string_equal(hello->path, "hello");
-    assert_int_equal(hello->limits.ram, 2u << 20);           /* its own limit */
+    assert_int_equal(hello->limits.ram, 2u << 20);             /* its own limit */
     assert_int_equal(hello->limits.kernel_memory, 512u << 10); /* the file's default */
 
     assert_string_equal(srv->class_name, "echo.Server");

@@ -22,7 +22,7 @@
 static struct initcfg parse_ok(const char *text)
 {
     struct initcfg cfg;
-    struct initcfg_diags d = { 0 };
+    struct initcfg_diags d = {0};
     Retcode rc = initcfg_parse(text, strlen(text), &cfg, &d);
     if (rc != rcOk)
         initcfg_diags_print(stderr, "<test>", &d);
@@ -38,7 +38,7 @@ static size_t expect_error_rc(const char *text, Retcode want_rc, unsigned line, 
                               const char *needle)
 {
     struct initcfg cfg;
-    struct initcfg_diags d = { 0 };
+    struct initcfg_diags d = {0};
     Retcode rc = initcfg_parse(text, strlen(text), &cfg, &d);
     bool found = false;
     for (size_t i = 0; i < d.count; i++)
@@ -64,7 +64,8 @@ static size_t expect_error(const char *text, unsigned line, unsigned column, con
     return expect_error_rc(text, rcBadFormat, line, column, needle);
 }
 
-static char *emit_to_string(const struct initcfg *cfg, void (*fn)(FILE *, const struct initcfg *, const char *))
+static char *emit_to_string(const struct initcfg *cfg,
+                            void (*fn)(FILE *, const struct initcfg *, const char *))
 {
     char *buf = NULL;
     size_t len = 0;
@@ -114,7 +115,8 @@ static void test_kos_client_server(void **state)
 static void test_default_path_is_short_class_name(void **state)
 {
     (void)state;
-    struct initcfg cfg = parse_ok("entities:\n- name: net.tcp.Client\n- name: Srv\n  path: bin/srv\n");
+    struct initcfg cfg = parse_ok("entities:\n- name: net.tcp.Client\n- name: Srv\n  path: "
+                                  "bin/srv\n");
     assert_string_equal(cfg.entities[0].path, "Client");
     assert_string_equal(cfg.entities[0].task_name, "net.tcp.Client");
     assert_string_equal(cfg.entities[1].path, "bin/srv");
@@ -172,7 +174,8 @@ static void test_cycles_allowed(void **state)
 {
     (void)state;
     struct initcfg cfg = parse_ok("entities:\n"
-                                  "- name: A\n  connections: [{target: B, id: ab}, {target: A, id: self}]\n"
+                                  "- name: A\n  connections: [{target: B, id: ab}, {target: A, id: "
+                                  "self}]\n"
                                   "- name: B\n  connections: [{target: A, id: ba}]\n");
     assert_int_equal(cfg.entities[0].conns[0].server, 1);
     assert_int_equal(cfg.entities[0].conns[1].server, 0);
@@ -290,9 +293,9 @@ static void test_size_units(void **state)
     size_ok("007KiB", 7 * 1024);
     size_bad("", rcBadFormat);
     size_bad("KiB", rcBadFormat);
-    size_bad("16MB", rcBadFormat);   /* decimal or binary? refused, not guessed */
+    size_bad("16MB", rcBadFormat); /* decimal or binary? refused, not guessed */
     size_bad("16M", rcBadFormat);
-    size_bad("16kib", rcBadFormat);  /* units are case-sensitive */
+    size_bad("16kib", rcBadFormat); /* units are case-sensitive */
     size_bad("1.5MiB", rcBadFormat);
     size_bad("-1", rcBadFormat);
     size_bad("+1", rcBadFormat);
@@ -310,7 +313,7 @@ static void test_size_overflow(void **state)
     size_bad("18446744073709551616", rcOverflow);
     size_bad("99999999999999999999999", rcOverflow);
     size_ok("16777215TiB", 16777215ull << 40);
-    size_bad("16777216TiB", rcOverflow);  /* 2^24 * 2^40 = 2^64 */
+    size_bad("16777216TiB", rcOverflow); /* 2^24 * 2^40 = 2^64 */
     size_ok("17179869183GiB", 17179869183ull << 30);
     size_bad("17179869184GiB", rcOverflow);
     size_bad("18014398509481984KiB", rcOverflow);
@@ -323,9 +326,10 @@ static void test_error_unknown_keys(void **state)
     (void)state;
     expect_error("entities:\n- name: A\nprocesses: 1\n", 3, 1, "unknown key 'processes'");
     expect_error("entities:\n- name: A\n  pth: a\n", 3, 3, "unknown key 'pth' in an entity");
-    expect_error("entities:\n- name: A\n  connections:\n  - target: A\n    id: x\n    kind: y\n",
-                 6, 5, "unknown key 'kind' in a connection");
-    expect_error("entities:\n- name: A\n  limits: { rom: 1KiB }\n", 3, 13, "unknown key 'rom' in 'limits'");
+    expect_error("entities:\n- name: A\n  connections:\n  - target: A\n    id: x\n    kind: y\n", 6,
+                 5, "unknown key 'kind' in a connection");
+    expect_error("entities:\n- name: A\n  limits: { rom: 1KiB }\n", 3, 13,
+                 "unknown key 'rom' in 'limits'");
     expect_error("limits:\n  cpu: 1\nentities:\n- name: A\n", 2, 3, "unknown key 'cpu'");
 }
 
@@ -358,11 +362,14 @@ static void test_error_required_keys(void **state)
     expect_error("entities:\n- name: A\n- path: b\n  task: B\n", 3, 3, "entity has no 'name'");
     expect_error("entities:\n- name:\n", 2, 8, "'name' needs a value");
     expect_error("entities:\n- name: [A]\n", 2, 9, "'name' must be a string, not a list");
-    expect_error("entities:\n- name: A\n  connections:\n  - id: x\n", 4, 5, "connection has no 'target'");
-    expect_error("entities:\n- name: A\n  connections:\n  - target: A\n", 4, 5, "connection has no 'id'");
+    expect_error("entities:\n- name: A\n  connections:\n  - id: x\n", 4, 5,
+                 "connection has no 'target'");
+    expect_error("entities:\n- name: A\n  connections:\n  - target: A\n", 4, 5,
+                 "connection has no 'id'");
     expect_error("entities:\n- name: A\n  connections: {target: A, id: x}\n", 3, 16,
                  "'connections' must be a list");
-    expect_error("entities:\n- name: A\n  connections:\n  - A\n", 4, 5, "a connection must be a mapping");
+    expect_error("entities:\n- name: A\n  connections:\n  - A\n", 4, 5,
+                 "a connection must be a mapping");
 }
 
 static void test_error_names(void **state)
@@ -372,7 +379,8 @@ static void test_error_names(void **state)
     expect_error("entities:\n- name: echo..Server\n", 2, 9, "bad class name");
     expect_error("entities:\n- name: 1Server\n", 2, 9, "bad class name");
     expect_error("entities:\n- name: Server.\n", 2, 9, "bad class name");
-    expect_error("entities:\n- name: kl.core.Core\n", 2, 9, "class name 'kl.core.Core' is reserved");
+    expect_error("entities:\n- name: kl.core.Core\n", 2, 9,
+                 "class name 'kl.core.Core' is reserved");
     expect_error("entities:\n- name: kl.core.VMM\n", 2, 9, "for the kernel");
     expect_error("entities:\n- name: Einit\n", 2, 9, "for Einit itself");
     struct initcfg cfg = parse_ok("entities:\n- name: kl.coreutils.Ls\n- name: kl.VfsNet\n");
@@ -386,7 +394,8 @@ static void test_error_names(void **state)
     expect_error("entities:\n- name: S\n  env:\n    1X: a\n", 4, 5, "bad env variable name '1X'");
     expect_error("entities:\n- name: S\n  env:\n    A=B: a\n", 4, 5, "bad env variable name 'A=B'");
     expect_error("entities:\n- name: S\n  args: -l\n", 3, 9, "'args' must be a list of strings");
-    expect_error("entities:\n- name: S\n  args:\n    - {a: 1}\n", 4, 7, "each of 'args' must be a string");
+    expect_error("entities:\n- name: S\n  args:\n    - {a: 1}\n", 4, 7,
+                 "each of 'args' must be a string");
     expect_error("entities:\n- name: S\n  env: [A]\n", 3, 8, "'env' must be a mapping");
     expect_error("entities:\n- name: S\n  env:\n    A: [1]\n", 4, 8,
                  "the value of env variable 'A' must be a string");
@@ -407,7 +416,8 @@ static void test_error_duplicate_process(void **state)
 static void test_error_connections(void **state)
 {
     (void)state;
-    expect_error("entities:\n- name: C\n  connections:\n  - target: Servr\n    id: s\n- name: Server\n",
+    expect_error("entities:\n- name: C\n  connections:\n  - target: Servr\n    id: s\n- name: "
+                 "Server\n",
                  4, 13, "connection target 'Servr' is not the task name of any entity");
     /* target names the process, not the class: a class name that is not a task name fails. */
     expect_error("entities:\n- name: C\n  connections: [{target: Server, id: s}]\n"
@@ -420,9 +430,11 @@ static void test_error_connections(void **state)
                  "bad connection id 'a b'");
     expect_error("entities:\n- name: C\n  connections: [{target: C, id: {var: X}}]\n", 3, 33,
                  "needs both 'var'");
-    expect_error("entities:\n- name: C\n  connections: [{target: C, id: {var: 1X, include: a.h}}]\n",
+    expect_error("entities:\n- name: C\n  connections: [{target: C, id: {var: 1X, include: "
+                 "a.h}}]\n",
                  3, 39, "'var' must be a C macro name");
-    expect_error("entities:\n- name: C\n  connections: [{target: C, id: {var: X, include: 'a\"b.h'}}]\n",
+    expect_error("entities:\n- name: C\n  connections: [{target: C, id: {var: X, include: "
+                 "'a\"b.h'}}]\n",
                  3, 51, "'include' must be a header path");
 }
 
@@ -436,7 +448,8 @@ static void test_error_limits(void **state)
     expect_error("entities:\n- name: A\n  limits:\n    ram: 16777216TiB\n", 4, 10,
                  "does not fit in 64 bits");
     expect_error("limits: 1MiB\nentities:\n- name: A\n", 1, 9, "'limits' must be a mapping");
-    expect_error("entities:\n- name: A\n  limits:\n    ram: [1]\n", 4, 10, "'ram' must be a string");
+    expect_error("entities:\n- name: A\n  limits:\n    ram: [1]\n", 4, 10,
+                 "'ram' must be a string");
 }
 
 static void test_error_yaml(void **state)
@@ -452,10 +465,11 @@ static void test_error_yaml(void **state)
 
 /* Parses len bytes that must fail with rcBadFormat and an error at line:column containing
  * needle (expect_error measures text with strlen, which would stop at a NUL). */
-static void expect_bytes_error(const char *text, size_t len, unsigned line, unsigned column, const char *needle)
+static void expect_bytes_error(const char *text, size_t len, unsigned line, unsigned column,
+                               const char *needle)
 {
     struct initcfg cfg;
-    struct initcfg_diags d = { 0 };
+    struct initcfg_diags d = {0};
     assert_int_equal(initcfg_parse(text, len, &cfg, &d), rcBadFormat);
     bool found = false;
     for (size_t i = 0; i < d.count; i++)
@@ -478,9 +492,11 @@ static void test_error_bytes_and_depth(void **state)
     static const char in_value[] = "entities:\n- name: A\0B\n";
     expect_bytes_error(in_value, sizeof in_value - 1, 2, 10, "control characters are not allowed");
     static const char in_quotes[] = "entities:\n- name: \"A\0\"\n";
-    expect_bytes_error(in_quotes, sizeof in_quotes - 1, 2, 11, "control characters are not allowed");
+    expect_bytes_error(in_quotes, sizeof in_quotes - 1, 2, 11,
+                       "control characters are not allowed");
     static const char in_comment[] = "entities:\n- name: A # x\0y\n- name: B\n";
-    expect_bytes_error(in_comment, sizeof in_comment - 1, 2, 14, "control characters are not allowed");
+    expect_bytes_error(in_comment, sizeof in_comment - 1, 2, 14,
+                       "control characters are not allowed");
     static const char at_start[] = "\0entities:\n- name: A\n";
     expect_bytes_error(at_start, sizeof at_start - 1, 1, 1, "control characters are not allowed");
     static const char at_end[] = "entities:\n- name: A\n\0";
@@ -524,15 +540,15 @@ static void test_all_errors_reported_in_order(void **state)
 {
     (void)state;
     const char *text = "entities:\n"
-                       "- name: C\n"                    /* 2 */
+                       "- name: C\n" /* 2 */
                        "  connections:\n"
-                       "  - target: Nobody\n"           /* 4: unknown target */
+                       "  - target: Nobody\n" /* 4: unknown target */
                        "    id: x\n"
-                       "  limits: {ram: 1MB}\n"         /* 6: bad size */
-                       "- name: C\n"                    /* 7: duplicate process */
-                       "  colour: red\n";               /* 8: unknown key */
+                       "  limits: {ram: 1MB}\n" /* 6: bad size */
+                       "- name: C\n"            /* 7: duplicate process */
+                       "  colour: red\n";       /* 8: unknown key */
     struct initcfg cfg;
-    struct initcfg_diags d = { 0 };
+    struct initcfg_diags d = {0};
     assert_int_equal(initcfg_parse(text, strlen(text), &cfg, &d), rcBadFormat);
     assert_int_equal(d.count, 4);
     assert_int_equal(d.items[0].pos.line, 4);
@@ -576,7 +592,7 @@ static void test_emit_c(void **state)
     assert_non_null(strstr(out, ".limits = { .kernel_memory = 307200ull, .ram = 16777216ull }"));
     assert_non_null(strstr(out, ".nentries = 2u"));
     assert_non_null(strstr(out, ".nlisteners = 2u"));
-    assert_non_null(strstr(out, ".source = \"init.yaml\""));   /* base name only */
+    assert_non_null(strstr(out, ".source = \"init.yaml\"")); /* base name only */
     assert_null(strstr(out, "dir/"));
     /* Entry 0 has no args: no array, and the pointer is left NULL. */
     assert_null(strstr(out, "einit_args_0"));
@@ -590,7 +606,8 @@ static void test_put_c_string_high_bytes(void **state)
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    initcfg_put_c_string(f, "\xc3\xa9" "1");   /* é then a digit: octal escapes stop at 3 digits */
+    initcfg_put_c_string(f, "\xc3\xa9"
+                            "1"); /* é then a digit: octal escapes stop at 3 digits */
     fclose(f);
     assert_string_equal(buf, "\"\\303\\2511\"");
     free(buf);
@@ -606,7 +623,8 @@ static void test_dump(void **state)
     char *out = emit_to_string(&cfg, initcfg_dump);
     assert_non_null(strstr(out, "source dir/init.yaml\n"));
     assert_non_null(strstr(out, "defaults kernel_memory=1048576 ram=16777216\n"));
-    assert_non_null(strstr(out, "entity 0 class=echo.Server task=Echo path=Server(default) line=2\n"));
+    assert_non_null(strstr(out, "entity 0 class=echo.Server task=Echo path=Server(default) "
+                                "line=2\n"));
     assert_non_null(strstr(out, "entity 1 class=echo.Client task=echo.Client(default) "
                                 "path=Client(default) line=4\n"));
     assert_non_null(strstr(out, "  limits kernel_memory=1048576(default) ram=4194304\n"));
@@ -670,7 +688,7 @@ static void test_mutations(void **state)
             lines += buf[i] == '\n';
 
         struct initcfg cfg;
-        struct initcfg_diags d = { 0 };
+        struct initcfg_diags d = {0};
         Retcode rc = initcfg_parse(buf, len, &cfg, &d);
         if (rc == rcOk) {
             accepted++;
@@ -720,13 +738,13 @@ static void test_check_paths(void **state)
                                   "- name: Hello\n  path: hello\n"
                                   "- name: net.Missing\n"
                                   "- name: D\n  path: adir\n");
-    struct initcfg_diags d = { 0 };
+    struct initcfg_diags d = {0};
     assert_int_equal(initcfg_check_paths(&cfg, dir, &d), rcNotFound);
     assert_int_equal(d.count, 2);
-    assert_int_equal(d.items[0].pos.line, 4);   /* default path "Missing": at the name */
+    assert_int_equal(d.items[0].pos.line, 4); /* default path "Missing": at the name */
     assert_int_equal(d.items[0].pos.column, 9);
     assert_non_null(strstr(d.items[0].message, "no executable 'Missing'"));
-    assert_int_equal(d.items[1].pos.line, 6);   /* a folder is not an executable */
+    assert_int_equal(d.items[1].pos.line, 6); /* a folder is not an executable */
     assert_int_equal(d.items[1].pos.column, 9);
     initcfg_diags_free(&d);
     initcfg_free(&cfg);

@@ -11,8 +11,8 @@
 
 #include "startup_table_check.h"
 
-static const char *const args1[] = { "-v" };
-static const struct einit_env env1[] = { { "A", "1" } };
+static const char *const args1[] = {"-v"};
+static const struct einit_env env1[] = {{"A", "1"}};
 
 /* Mutable copies: each test breaks one thing. */
 static struct einit_listener listeners[2];
@@ -23,27 +23,36 @@ static struct einit_startup_table table;
 static int setup(void **state)
 {
     (void)state;
-    listeners[0] = (struct einit_listener){ .id = "echo", .server = 0 };
-    listeners[1] = (struct einit_listener){ .id = "admin", .server = 0 };
-    conns1[0] = (struct einit_connection){ .id = "echo", .server = 0, .listener = 0 };
-    conns1[1] = (struct einit_connection){ .id = "admin", .server = 0, .listener = 1 };
-    entries[0] = (struct einit_entry){ .class_name = "echo.Server", .task_name = "S", .path = "s",
-                                       .limits = { 4096, 4096 } };
-    entries[1] = (struct einit_entry){ .class_name = "echo.Client", .task_name = "C1", .path = "c",
-                                       .args = args1, .nargs = 1, .env = env1, .nenv = 1,
-                                       .connections = conns1, .nconnections = 2,
-                                       .limits = { 4096, 4096 } };
-    entries[2] = (struct einit_entry){ .class_name = "Hello", .task_name = "Hello", .path = "hello",
-                                       .limits = { 1, 1 } };
-    table = (struct einit_startup_table){ .magic = EINIT_TABLE_MAGIC, .version = EINIT_TABLE_VERSION,
-                                          .entries = entries, .nentries = 3,
-                                          .listeners = listeners, .nlisteners = 2 };
+    listeners[0] = (struct einit_listener){.id = "echo", .server = 0};
+    listeners[1] = (struct einit_listener){.id = "admin", .server = 0};
+    conns1[0] = (struct einit_connection){.id = "echo", .server = 0, .listener = 0};
+    conns1[1] = (struct einit_connection){.id = "admin", .server = 0, .listener = 1};
+    entries[0] = (struct einit_entry){
+        .class_name = "echo.Server", .task_name = "S", .path = "s", .limits = {4096, 4096}};
+    entries[1] = (struct einit_entry){.class_name = "echo.Client",
+                                      .task_name = "C1",
+                                      .path = "c",
+                                      .args = args1,
+                                      .nargs = 1,
+                                      .env = env1,
+                                      .nenv = 1,
+                                      .connections = conns1,
+                                      .nconnections = 2,
+                                      .limits = {4096, 4096}};
+    entries[2] = (struct einit_entry){
+        .class_name = "Hello", .task_name = "Hello", .path = "hello", .limits = {1, 1}};
+    table = (struct einit_startup_table){.magic = EINIT_TABLE_MAGIC,
+                                         .version = EINIT_TABLE_VERSION,
+                                         .entries = entries,
+                                         .nentries = 3,
+                                         .listeners = listeners,
+                                         .nlisteners = 2};
     return 0;
 }
 
 static void expect(Retcode want, uint32_t entry)
 {
-    struct einit_check_failure why = { 0, 0, NULL };
+    struct einit_check_failure why = {0, 0, NULL};
     assert_int_equal(einit_table_check(&table, &why), want);
     assert_non_null(why.reason);
     assert_int_equal(why.entry, entry);
@@ -86,7 +95,7 @@ static void test_strings(void **state)
     longname[sizeof(longname) - 1] = '\0';
     entries[0].task_name = longname;
     expect(rcOutOfRange, 0);
-    longname[EINIT_MAX_NAME] = '\0';   /* exactly the limit is fine */
+    longname[EINIT_MAX_NAME] = '\0'; /* exactly the limit is fine */
     assert_int_equal(einit_table_check(&table, NULL), rcOk);
     setup(NULL);
     entries[2].task_name = "C1";
@@ -118,7 +127,7 @@ static void test_connections(void **state)
     conns1[1].listener = 0; /* listener 0 is "echo", the connection says "admin" */
     expect(rcBadFormat, 1);
     setup(NULL);
-    conns1[1].server = 1;   /* listener 1 belongs to entry 0 */
+    conns1[1].server = 1; /* listener 1 belongs to entry 0 */
     expect(rcBadFormat, 1);
     setup(NULL);
     conns1[1].id = "echo";
