@@ -18,6 +18,7 @@
 
 #include <bastion/retcode.h>
 
+#include "obj/account.h"
 #include "security/ksm_gate.h"
 
 #define SEC_LABEL_NAME_MAX 63 /* = PROCESS_NAME_MAX */
@@ -27,11 +28,15 @@ struct sec_label {
     uint32_t class_id;                 /* atomic; KSM_PROTO_CLASS_* or the table's id */
     char name[SEC_LABEL_NAME_MAX + 1]; /* the task name, for audit records */
     struct ksm_gate gate;              /* its questions to the KSM (security/ksm_gate.h) */
+    struct kmem_account *account;      /* charged for this label (a reference), or NULL */
 };
 
-/* A new label (one reference) with class KSM_PROTO_CLASS_UNKNOWN. Kernel memory, not charged
- * to the process: it may outlive the process's account. NULL when out of memory. */
-struct sec_label *sec_label_new(const char *name);
+/* A new label (one reference) with class KSM_PROTO_CLASS_UNKNOWN, charged to `acct` (NULL: the
+ * kernel's own). A process's label is charged to its creator's account, as the process object
+ * is, not to the process's own: ports keep the label after the process and its account end.
+ * The label holds a reference on the account and gives the charge back with its last
+ * reference. Errors: rcQuotaExceeded, rcOutOfMemory, kmem_account_get's. */
+struct sec_label *sec_label_new(const char *name, struct kmem_account *acct, Retcode *rc);
 void sec_label_get(struct sec_label *l);
 void sec_label_put(struct sec_label *l); /* NULL is ignored */
 

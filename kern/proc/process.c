@@ -415,10 +415,10 @@ Retcode process_create(struct process *creator, const char *name, const char *cl
         kobj_unref(&p->obj);
         return rcInvalidArgument;
     }
-    p->label = sec_label_new(p->name);
+    p->label = sec_label_new(p->name, from_kmem, &rc);
     if (p->label == NULL) {
         kobj_unref(&p->obj);
-        return rcOutOfMemory;
+        return rc;
     }
 
     /* Reserve the name and take a pid. */

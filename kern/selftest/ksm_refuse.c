@@ -56,7 +56,7 @@ static void refuse_test(void *arg)
     for (int i = 0; i < 3000 && security_granted() == 0; i++)
         sched_sleep_ns(10 * 1000 * 1000ull);
     check(security_granted() > 0, "the KSM gave a verdict within 30 s");
-    struct sec_label *l = sec_label_new("refused");
+    struct sec_label *l = sec_label_new("refused", NULL, &(Retcode){rcOk});
     check(l != NULL, "a label");
     if (l == NULL)
         goto out;

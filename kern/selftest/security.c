@@ -52,7 +52,7 @@ static void kill_test(void *arg)
     check(ksm_test_gone(), "the security channel closed within 5 s");
 
     /* A process the KSM had labelled: every kind of event is now denied for want of a KSM. */
-    struct sec_label *l = sec_label_new("probe");
+    struct sec_label *l = sec_label_new("probe", NULL, &(Retcode){rcOk});
     check(l != NULL, "a label");
     if (l == NULL)
         goto out;
