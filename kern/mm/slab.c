@@ -445,17 +445,23 @@ void kfree_charged(void *p, struct kmem_account *acct)
 {
     if (p == NULL)
         return;
-    if (acct) {
-        size_t charge;
-        if (((uintptr_t)p & (SLAB_SIZE - 1)) == 0) {
-            unsigned order;
-            if (pmm_block_order(virt_to_phys(p), &order) != rcOk)
-                panic("kfree_charged: %p is not a kmalloc block", p);
-            charge = (size_t)SLAB_SIZE << order;
-        } else {
+    if (((uintptr_t)p & (SLAB_SIZE - 1)) != 0) {
+        /* A slab object (every IPC message copy is one): uncharge its slot and free it as kfree
+         * would, straight to its cache, on the path of every call. */
+        if (acct) {
             unsigned i;
-            charge = slab_of(NULL, p, &i)->cache->slot;
+            size_t charge = slab_of(NULL, p, &i)->cache->slot;
+            count_charge(p, -(int64_t)charge);
+            kmem_uncharge(acct, charge);
         }
+        kmem_cache_free(NULL, p);
+        return;
+    }
+    if (acct) {
+        unsigned order;
+        if (pmm_block_order(virt_to_phys(p), &order) != rcOk)
+            panic("kfree_charged: %p is not a kmalloc block", p);
+        size_t charge = (size_t)SLAB_SIZE << order;
         count_charge(p, -(int64_t)charge);
         kmem_uncharge(acct, charge);
     }
