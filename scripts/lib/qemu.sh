@@ -59,14 +59,14 @@ bastion_accel_args() {
 bastion_qemu_stop() {
   local pid=$1 i
   [[ -n $pid ]] || return 0
-  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
-  kill -TERM "$pid" 2>/dev/null
+  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+  kill -TERM "$pid" 2>/dev/null || true
   for ((i = 0; i < 30; i++)); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
-  kill -KILL "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
+  kill -KILL "$pid" 2>/dev/null || true # (it may have gone after TERM: not a failure under set -e)
+  wait "$pid" 2>/dev/null || true # a stopped QEMU exits non-zero
   return 0
 }
 
