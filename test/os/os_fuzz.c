@@ -589,7 +589,15 @@ static bool ping(struct idl_client *cl, uint32_t i, uint64_t *ms)
     Retcode r =
         ostest_Probe_Echo(cl, (struct idl_seq){.data = data, .count = sizeof data}, &back, &served);
     *ms = (rdtsc() - t0) / ticks_per_ms;
-    return r == rcOk && back.count == sizeof data && memcmp(back.data, data, sizeof data) == 0;
+    bool ok = r == rcOk && back.count == sizeof data && memcmp(back.data, data, sizeof data) == 0;
+    /* A refused ping names its code (the first few): the count alone does not say whose fault. */
+    static unsigned told;
+    if (!ok && told < 5) {
+        told++;
+        printf("%s: bystander call %u not served: %s, %u bytes back\n", result_name, i,
+               retcode_name(r), (unsigned)back.count);
+    }
+    return ok;
 }
 
 int main(int argc, char **argv)
