@@ -648,35 +648,6 @@ void process_fault_kill_frame(struct process *p, const char *why, uint32_t vecto
     process_terminate(p, PROC_EXIT_EXCEPTION, -1, &f);
 }
 
-void process_fault_kill(struct process *p, const char *why, uint64_t addr)
-{
-    /* The x86 exception names the fault handlers use, by vector. */
-    static const char *const names[] = {
-        [0] = "divide error",
-        [1] = "debug trap",
-        [3] = "breakpoint",
-        [4] = "overflow",
-        [5] = "bound range",
-        [6] = "invalid opcode",
-        [7] = "device not available",
-        [10] = "invalid TSS",
-        [11] = "segment not present",
-        [12] = "stack fault",
-        [13] = "general protection fault",
-        [14] = "page fault",
-        [16] = "x87 error",
-        [17] = "alignment check",
-        [19] = "SIMD error",
-        [21] = "control protection fault",
-    };
-    uint32_t vector = 0;
-    for (uint32_t v = 0; v < sizeof names / sizeof names[0]; v++)
-        if (names[v] != NULL && why != NULL && strcmp(names[v], why) == 0)
-            vector = v;
-    /* For every fault but a page fault the handler reports the instruction as the address. */
-    process_fault_kill_frame(p, why, vector, 0, addr, vector == 14 ? 0 : addr);
-}
-
 void process_start_init(void)
 {
     const char *path = kparam_get("init");

@@ -158,11 +158,9 @@ void process_terminate(struct process *p, uint32_t reason, int32_t code,
 
 /* A fatal user fault (arch/x86_64/usermode.c, which has logged it): terminates the process
  * with reason EXCEPTION and records the fault for Task.GetExitInfo; the faulting thread then
- * ends itself. The _frame form carries the CPU's details; the short form derives the vector
- * from `why` (the fault handler's names: "page fault", "invalid opcode", ...). */
+ * ends itself, with the CPU's details of the fault (vector, error code, address, instruction). */
 void process_fault_kill_frame(struct process *p, const char *why, uint32_t vector,
                               uint64_t error_code, uint64_t addr, uint64_t ip);
-void process_fault_kill(struct process *p, const char *why, uint64_t addr);
 
 /* Registers a thread the process code created (Thread.Create, the main thread); takes a
  * reference. rcQuotaExceeded at PROCESS_MAX_THREADS; rcPeerClosed if the process is ending. */

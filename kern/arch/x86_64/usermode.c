@@ -7,7 +7,6 @@
 #include "proc/thread.h"
 
 /* The process code ends the whole process (weak reference: absent in process-less tests). */
-void process_fault_kill(struct process *p, const char *why, uint64_t addr) __attribute__((weak));
 void process_fault_kill_frame(struct process *p, const char *why, uint32_t vector,
                               uint64_t error_code, uint64_t addr, uint64_t ip)
     __attribute__((weak));
@@ -22,8 +21,6 @@ noreturn void user_fault_fatal(struct trap_frame *f, const char *why, uint64_t a
     sti();
     if (t->proc && process_fault_kill_frame)
         process_fault_kill_frame(t->proc, why, (uint32_t)f->vector, f->error_code, addr, f->rip);
-    else if (t->proc && process_fault_kill)
-        process_fault_kill(t->proc, why, addr);
     thread_exit(-1);
 }
 

@@ -15,7 +15,7 @@ noreturn void user_return(struct trap_frame *frame);
 
 /*
  * A fault in user mode that nothing resolves: logs "<process>: fatal <why> at <addr> (rip ..)"
- * and ends the process (process_fault_kill(), kern/proc/process.h) or, for a thread without a
+ * and ends the process (process_fault_kill_frame(), kern/proc/process.h) or, for a thread without a
  * process, the thread alone. The kernel keeps running. Does not return.
  */
 noreturn void user_fault_fatal(struct trap_frame *frame, const char *why, uint64_t addr);
