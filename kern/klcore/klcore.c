@@ -55,6 +55,7 @@ static const struct kl_core_Core_handlers core_handlers = {
     .fs_FS = &core_fs_ops,
     .audit_Audit = &core_audit_ops,
     .profiler_Profiler = &core_profiler_ops,
+    .io_IO = &core_io_ops,
 };
 
 /*
@@ -74,6 +75,8 @@ _Static_assert(sizeof(struct kl_core_Task_ops) ==
                    kl_core_Task_METHOD_COUNT * sizeof(void (*)(void)),
                "ops layout");
 _Static_assert(sizeof(struct kl_core_HAL_ops) == kl_core_HAL_METHOD_COUNT * sizeof(void (*)(void)),
+               "ops layout");
+_Static_assert(sizeof(struct kl_core_IO_ops) == kl_core_IO_METHOD_COUNT * sizeof(void (*)(void)),
                "ops layout");
 
 static bool method_served(uint32_t ep, uint32_t method)

@@ -54,6 +54,10 @@ enum kobj_type {
     KOBJ_SYNC,         /* futex-like synchronisation object */
     KOBJ_SECURITY,     /* the security interface (Handle.SecurityConnect): Call asks the KSM */
     KOBJ_AUDIT_LOG,    /* a reader of the kss log, with its own cursor (Audit.Open("kss")) */
+    KOBJ_IO_PORTS,     /* a registered range of a device's I/O ports (IO.RegisterPort) */
+    KOBJ_IO_MMIO,      /* a registered range of a device's MMIO (IO.RegisterMmio) */
+    KOBJ_IO_IRQ,       /* a registered interrupt of a device (IO.RegisterIrq) */
+    KOBJ_IO_DMA,       /* a DMA buffer (IO.RegisterDma) */
     KOBJ_TYPE_COUNT
 };
 
