@@ -42,9 +42,13 @@ static void call_put(struct ipc_call *c)
         kfree_charged(c->resp, acct);
     }
     port_put(c->port);
-    thread_unref(c->client);
+    struct thread *client = c->client;
     struct process *cp = c->client_proc;
-    kfree_charged(c, acct);
+    if (c->reserved) /* last use of c: the thread may start its next kernel call at once */
+        __atomic_store_n(&client->ipc.kernel_call_busy, 0, __ATOMIC_RELEASE);
+    else
+        kfree_charged(c, acct);
+    thread_unref(client);
     if (cp != NULL)
         process_unref(cp);
 }
@@ -85,19 +89,29 @@ static struct ipc_thread *port_hand_to_receiver(struct ipc_port *port, struct ip
 
 /* A QUEUED call record from the calling thread, owning req; NULL (req freed) on failure. With
  * extra > 0 the record is followed by `extra` bytes for a kernel call's buffers (req NULL). */
+/* reserve: the caller may use its thread's reserved record (kernel calls only). */
 static struct ipc_call *call_new(struct ipc_port *port, void *req, size_t req_len,
                                  const struct idl_header *h, uint64_t resp_cap, size_t extra,
-                                 Retcode *rc)
+                                 bool reserve, Retcode *rc)
 {
     struct thread *self = thread_current();
     struct process *proc = self->proc;
     struct kmem_account *acct = proc != NULL ? &proc->kmem : NULL;
-    struct ipc_call *c = kmalloc_charged(sizeof *c + extra, acct, rc);
-    if (c == NULL) {
-        kfree_charged(req, acct);
-        return NULL;
+    struct ipc_call *c;
+    bool reserved = reserve && self->ipc.kernel_call != NULL &&
+                    sizeof *c + extra <= IPC_KERNEL_CALL_RESERVED &&
+                    __atomic_exchange_n(&self->ipc.kernel_call_busy, 1, __ATOMIC_ACQUIRE) == 0;
+    if (reserved) {
+        c = (struct ipc_call *)self->ipc.kernel_call;
+    } else {
+        c = kmalloc_charged(sizeof *c + extra, acct, rc);
+        if (c == NULL) {
+            kfree_charged(req, acct);
+            return NULL;
+        }
     }
     memset(c, 0, sizeof *c);
+    c->reserved = reserved;
     c->refs = 1;
     port_get(port);
     c->port = port;
@@ -189,7 +203,7 @@ Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len, const st
                       uint32_t unchecked_answers, uint64_t *resp_len)
 {
     Retcode rc;
-    struct ipc_call *c = call_new(port, req, req_len, h, resp_cap, 0, &rc);
+    struct ipc_call *c = call_new(port, req, req_len, h, resp_cap, 0, false, &rc);
     if (c == NULL)
         return rc;
     c->unchecked_answers = unchecked_answers;
@@ -213,7 +227,7 @@ Retcode ipc_kernel_call(struct ipc_port *port, const void *head, size_t head_len
     /* One allocation: the record, the request, then the response (8-byte aligned). */
     size_t req_len = head_len + body_len, resp_at = (req_len + 7) & ~(size_t)7;
     Retcode rc;
-    struct ipc_call *c = call_new(port, NULL, req_len, h, resp_cap, resp_at + resp_cap, &rc);
+    struct ipc_call *c = call_new(port, NULL, req_len, h, resp_cap, resp_at + resp_cap, true, &rc);
     if (c == NULL)
         return rc;
     c->kernel_client = true;

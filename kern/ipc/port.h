@@ -64,6 +64,7 @@ struct ipc_call {
     struct ipc_port *port;       /* reference */
     struct thread *client;       /* reference */
     struct process *client_proc; /* reference; NULL for a kernel thread's call */
+    bool reserved;               /* lives in client->ipc.kernel_call (ipc_thread.h), not the heap */
     bool kernel_client;          /* the kernel calls (the security channel): the response stays in
                              * the kernel, is not checked by the security hook, carries no handles;
                              * req and resp live in the record's own allocation (not freed apart) */
@@ -105,8 +106,9 @@ Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len, const st
                       uint32_t unchecked_answers, uint64_t *resp_len);
 /* The same from the kernel itself (the security channel, security/ksm_channel.c): the request is
  * head[0..head_len) followed by body[0..body_len) (head starts with its IPC header h), copied
- * into one allocation with the call record and room for the response (charged to the calling
- * thread's process, or to nobody for a kernel thread); the response is copied to
+ * into one allocation with the call record and room for the response: the calling thread's
+ * reserved record when it fits and is free (ipc_thread.h), else one charged to the calling
+ * thread's process (or to nobody for a kernel thread); the response is copied to
  * resp[0..resp_cap). Waits at most timeout_ms (0: forever), switching directly to a waiting
  * receiver. */
 Retcode ipc_kernel_call(struct ipc_port *port, const void *head, size_t head_len, const void *body,

@@ -93,6 +93,7 @@ static void thread_destroy(struct kobj *obj)
         kstack_free(t->kstack_bottom);
     if (t->fpu_state)
         kmem_cache_free(fpu_cache, t->fpu_state);
+    kfree(t->ipc.kernel_call); /* no call record is left: each held a reference */
     struct process *p = t->proc;
     kmem_cache_free(thread_cache, t);
     if (p != NULL && process_release_memory)
@@ -126,9 +127,40 @@ struct process *process_current(void)
     return t ? t->proc : NULL;
 }
 
+void thread_release_exited(struct thread *t)
+{
+    size_t back = 0;
+    if (t->kstack_bottom) {
+        kstack_free(t->kstack_bottom);
+        t->kstack_bottom = 0;
+        t->kstack_top = 0;
+        back += THREAD_KSTACK_SIZE;
+    }
+    if (t->fpu_state) {
+        kmem_cache_free(fpu_cache, t->fpu_state);
+        t->fpu_state = NULL;
+        back += kmem_cache_charge(fpu_cache);
+    }
+    /* An ended thread asks nothing more; a record the KSM still holds keeps its block until
+     * thread_destroy (the record holds the thread). */
+    if (t->ipc.kernel_call != NULL &&
+        __atomic_exchange_n(&t->ipc.kernel_call_busy, 1, __ATOMIC_ACQUIRE) == 0) {
+        kfree(t->ipc.kernel_call);
+        t->ipc.kernel_call = NULL;
+        back += kmalloc_charge(IPC_KERNEL_CALL_RESERVED);
+    }
+    /* Only a charged thread gave these bytes to its account (thread_create_common); the
+     * object's own share stays charged until thread_destroy. */
+    if (t->obj.account != NULL && t->obj.charge >= back) {
+        t->obj.charge -= back;
+        kmem_uncharge(t->obj.account, back);
+    }
+}
+
 size_t thread_kernel_charge(void)
 {
-    return kmem_cache_charge(thread_cache) + THREAD_KSTACK_SIZE + kmem_cache_charge(fpu_cache);
+    return kmem_cache_charge(thread_cache) + THREAD_KSTACK_SIZE + kmem_cache_charge(fpu_cache) +
+           kmalloc_charge(IPC_KERNEL_CALL_RESERVED);
 }
 
 /* `charge` bytes were charged to `acct` by the caller; on success the object owns them. */
@@ -211,8 +243,9 @@ static Retcode thread_create_common(const char *name, void (*entry)(void *), voi
         t->fpu_state = kmem_cache_alloc(fpu_cache);
         if (t->fpu_state)
             fpu_state_init(t->fpu_state);
+        t->ipc.kernel_call = kmalloc(IPC_KERNEL_CALL_RESERVED);
     }
-    if (!t->kstack_bottom || (user && !t->fpu_state)) {
+    if (!t->kstack_bottom || (user && (!t->fpu_state || !t->ipc.kernel_call))) {
         kobj_unref(&t->obj);
         return rcOutOfMemory;
     }

@@ -12,12 +12,15 @@
  *
  * Lifetime: a thread is a kernel object (struct kobj first, type KOBJ_THREAD). The scheduler
  * holds one reference from creation until the thread has exited and left its CPU for the last
- * time; handles hold the others. The kernel stack is freed with the object.
+ * time; handles hold the others. The kernel stack and the FPU area are freed when the thread
+ * leaves its CPU for the last time (thread_release_exited), the object when its last reference
+ * goes: a handle kept on an ended thread (to read its exit code) holds only the object.
  *
  * Charge: a user thread's object, kernel stack and FPU area (thread_kernel_charge() bytes, their
- * real sizes) are charged to its process's kernel-memory account before they are taken and for
- * as long as the object lives, so a thread object kept alive by a handle after its thread ended
- * still costs its process.
+ * real sizes) are charged to its process's kernel-memory account before they are taken; the
+ * stack's and FPU area's share is given back when they are freed, the object's when it is
+ * destroyed, so a thread object kept alive by a handle after its thread ended still costs its
+ * process, and only what it still holds.
  *
  * States: READY (on a run queue) -> RUNNING (on a CPU) -> BLOCKED (waiting: IPC, sleep, wait)
  * or DEAD (exited; its exit code stays readable until the object is destroyed).
@@ -205,6 +208,11 @@ Retcode thread_set_tls(struct thread *t, uint64_t fs_base);
 
 /* Kernel-wide unique thread id (never reused). */
 uint64_t thread_tid(const struct thread *t);
+
+/* The scheduler, once an exited thread has left its CPU for the last time (nothing runs on its
+ * kernel stack any more): frees that stack and the FPU area and gives their charge back. The
+ * caller holds a reference, so the object itself stays. */
+void thread_release_exited(struct thread *t);
 
 /* Takes / drops a reference (kobj). */
 void thread_ref(struct thread *t);

@@ -196,8 +196,10 @@ static void sched_unlock(void)
     struct thread *reap = cs->reap;
     cs->reap = NULL;
     spin_unlock(&sched_lock);
-    if (reap)
+    if (reap) {
+        thread_release_exited(reap);
         thread_unref(reap);
+    }
 }
 
 /*
