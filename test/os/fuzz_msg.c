@@ -13,10 +13,14 @@ void fz_pool_add_handle(struct fz_rng *r, struct fz_pools *p, uint32_t h)
     for (uint32_t i = 0; i < p->nhandles; i++)
         if (p->handle[i] == h)
             return;
-    if (p->nhandles < FZ_POOL_MAX)
+    if (p->nhandles < FZ_POOL_MAX) {
         p->handle[p->nhandles++] = h;
-    else
-        p->handle[fz_below(r, FZ_POOL_MAX)] = h;
+        return;
+    }
+    uint32_t *slot = &p->handle[fz_below(r, FZ_POOL_MAX)];
+    if (p->ndropped < FZ_POOL_MAX)
+        p->dropped[p->ndropped++] = *slot;
+    *slot = h;
 }
 
 /* Mostly a handle the kernel gave this process, else a small number (handle tables are dense),

@@ -41,10 +41,15 @@ static inline int fz_chance(struct fz_rng *r, uint32_t pct)
 #define FZ_POOL_MAX 64u
 #define FZ_ADDR_MAX 16u
 
-/* What a thread has seen: handle values the kernel gave it, and addresses worth trying. */
+/* What a thread has seen: handle values the kernel gave it, and addresses worth trying. A handle
+ * pushed out of the full pool goes to `dropped`, for the caller to close: a handle the fuzzer
+ * forgets would hold its object (and quota) for the rest of the run, and its quota would then
+ * run out for want of tidiness rather than because the kernel leaked. */
 struct fz_pools {
     uint32_t handle[FZ_POOL_MAX];
     uint32_t nhandles;
+    uint32_t dropped[FZ_POOL_MAX];
+    uint32_t ndropped;
     uint64_t addr[FZ_ADDR_MAX]; /* mapped, unmapped, kernel, non-canonical, page-crossing, ... */
     uint32_t naddrs;
 };
