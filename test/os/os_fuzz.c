@@ -71,6 +71,12 @@ struct worker {
     uint64_t jcross; /* like cross, full of random bytes */
     _Alignas(8) uint8_t req[MSG_CAP];
     _Alignas(8) uint8_t res[MSG_CAP];
+    /* What it is doing now, for the report of a worker that does not end: the kind of call
+     * ('c' core, 'r' raw, 'p' pointer), and the system-call number or the request's endpoint
+     * and method. Written by the worker, read by main only after a join timed out. */
+    volatile char doing;
+    volatile uint64_t doing_a, doing_b;
+    volatile uint64_t calls;
 };
 static struct worker workers[MAX_WORKERS];
 
@@ -351,6 +357,7 @@ static void core_fuzz(struct worker *w)
     }
     size_t cap = fz_chance(&w->rng, 85) ? sizeof w->res : fz_below(&w->rng, sizeof w->res);
     size_t res_len = 0;
+    w->doing = 'c';
     Retcode rc = sys_call(core, w->req, len, w->res, cap, &res_len, pick_timeout(&w->rng));
     if (rc == rcOk)
         learn(w, res_len);
@@ -455,6 +462,9 @@ static void raw_fuzz(struct worker *w)
     default:
         break;
     }
+    w->doing = 'r';
+    w->doing_a = nr;
+    w->doing_b = a0;
     register uint64_t r10 __asm__("r10") = a3;
     register uint64_t r8 __asm__("r8") = a4;
     register uint64_t r9 __asm__("r9") = a5;
@@ -478,6 +488,7 @@ static void pointer_fuzz(struct worker *w)
     }
     uint64_t req = (uint64_t)(uintptr_t)w->req;
     uint64_t send_len = len;
+    w->doing = 'p';
     switch (fz_below(r, 4)) {
     case 0: { /* straddles into the unmapped page after w->cross */
         size_t keep = fz_below(r, (uint32_t)(len < USER_PAGE_SIZE ? len : USER_PAGE_SIZE) + 1);
@@ -489,6 +500,13 @@ static void pointer_fuzz(struct worker *w)
         send_len = pick_len(r);
         if (send_len > sizeof w->req)
             send_len = len + fz_below(r, 16); /* stays within the buffer: only the kernel reads */
+        /* A message guard() let through because it did not validate may validate at another
+         * length (a Thread.Suspend of the worker itself, which nobody would resume): the guard
+         * judges what is sent. */
+        if (!guard(w->req, send_len)) {
+            __atomic_add_fetch(&calls_skipped, 1, __ATOMIC_RELAXED);
+            return;
+        }
         break;
     case 2: /* misaligned copy in the arena */
         req = w->zone + 1 + fz_below(r, 4000);
@@ -515,12 +533,14 @@ static int worker_main(void *arg)
         if ((n & 63) == 0 && deadline_tsc != 0 && rdtsc() > deadline_tsc)
             break;
         uint32_t k = fz_below(&w->rng, 100);
+        w->calls++;
         if (k < 65)
             core_fuzz(w);
         else if (k < 88)
             raw_fuzz(w);
         else
             pointer_fuzz(w);
+        w->doing = 0;
     }
     stop = 1;
     return 0;
@@ -769,7 +789,17 @@ int main(int argc, char **argv)
     }
     for (uint32_t i = 0; i < nworkers; i++) {
         int code = -1;
-        OT_RC(thread_join(&workers[i].th, 30000, &code), rcOk);
+        if (!OT_RC(thread_join(&workers[i].th, 30000, &code), rcOk)) {
+            struct worker *w = &workers[i];
+            uint32_t ep = 0, mid = 0;
+            memcpy(&ep, w->req, 4);
+            memcpy(&mid, w->req + 4, 4);
+            printf("%s: worker %u (tid %llu) did not end after %llu calls: in a %c call "
+                   "(%llx %llx), its last request endpoint %u method %u\n",
+                   name, i, (unsigned long long)w->th.tid, (unsigned long long)w->calls,
+                   w->doing ? w->doing : '-', (unsigned long long)w->doing_a,
+                   (unsigned long long)w->doing_b, ep, mid);
+        }
     }
     uint64_t took = elapsed_ms();
     uint64_t made = calls_core + calls_raw + calls_ptr;
