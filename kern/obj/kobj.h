@@ -58,6 +58,8 @@ enum kobj_type {
     KOBJ_IO_MMIO,      /* a registered range of a device's MMIO (IO.RegisterMmio) */
     KOBJ_IO_IRQ,       /* a registered interrupt of a device (IO.RegisterIrq) */
     KOBJ_IO_DMA,       /* a DMA buffer (IO.RegisterDma) */
+    /* An attached thread's wait for its interrupt (IO.AttachIrq's delivery). */
+    KOBJ_IO_IRQ_DELIVERY,
     KOBJ_TYPE_COUNT
 };
 

@@ -3,7 +3,8 @@
  *
  * Every call that can fail returns a Retcode. The names follow the KasperskyOS SDK's `rc*`
  * convention so that people from that ecosystem recognise them. Values are stable ABI: they
- * travel in IPC replies, so append new codes at the end and never renumber.
+ * travel in IPC replies, so new codes take the next free value and nothing is renumbered (the
+ * list's order is free: rcReplyLost stays last only because its text needs the last line).
  */
 #ifndef BASTION_RETCODE_H
 #define BASTION_RETCODE_H
@@ -39,6 +40,7 @@ typedef int32_t Retcode;
     X(rcBadChecksum, -23, "a checksum over the input does not match its contents")               \
     X(rcHandleRevoked, -24, "the handle was revoked: close it, it no longer reaches its object") \
     X(rcWxViolation, -25, "a mapping would be both writable and executable (W^X)")               \
+    X(rcIrqDetached, -29, "the thread was detached from its interrupt; its wait ended")          \
     X(rcReplyLost, -26,                                                                          \
       "the reply did not reach its caller (gone, timed out, no room); a ReplyRecv still received")
 
