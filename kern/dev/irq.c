@@ -12,7 +12,9 @@
  *         acknowledged its device and called EnableIrq.
  *   MSI   the per-vector mask bit when the function has one; otherwise the MSI enable bit,
  *         with INTx kept disabled in the command register (bit 10) so that a function that
- *         falls back to INTx while MSI is off cannot raise a line someone else owns. Messages a
+ *         falls back to INTx while MSI is off cannot raise a line someone else owns. Claiming
+ *         a function's MSI turns its bus mastering on (command bit 2: a message is a memory
+ *         write of the function); giving it back restores the command register. Messages a
  *         function without mask bits sends while masked are lost (nothing is pending in the
  *         function): its driver reads the device's status after EnableIrq.
  */
@@ -36,6 +38,7 @@
 
 /* PCI configuration: the command register and the MSI capability's fields. */
 #define PCI_COMMAND 0x04
+#define PCI_COMMAND_BUS_MASTER (1u << 2)
 #define PCI_COMMAND_INTX_DISABLE (1u << 10)
 #define MSI_CTRL 0x02
 #define MSI_CTRL_ENABLE (1u << 0)
@@ -226,7 +229,10 @@ static void route_locked(struct irq_line *l)
     l->old_command = (uint16_t)pci_cfg_read(d, PCI_COMMAND, 2);
     uint16_t ctrl = (uint16_t)(l->msi_ctrl & ~(MSI_CTRL_ENABLE | MSI_CTRL_MME_MASK));
     pci_cfg_write(d, cap + MSI_CTRL, 2, ctrl); /* off while it is being programmed */
-    pci_cfg_write(d, PCI_COMMAND, 2, l->old_command | PCI_COMMAND_INTX_DISABLE);
+    /* A message is a memory write by the function: it needs bus mastering (a function without
+     * it drops its messages), and INTx off so that it cannot fall back to a shared line. */
+    pci_cfg_write(d, PCI_COMMAND, 2,
+                  l->old_command | PCI_COMMAND_INTX_DISABLE | PCI_COMMAND_BUS_MASTER);
     pci_cfg_write(d, cap + MSI_ADDR_LO, 4, MSI_ADDR_BASE | (dest & 0xFF) << 12);
     if (is64)
         pci_cfg_write(d, cap + MSI_ADDR_HI, 4, 0);

@@ -118,14 +118,15 @@ static bool terminate_attached(const char *arg)
 
 /* ---- Another driver's interrupt ---- */
 
-static void attack_other_driver(const char *arg)
+/* Returns whether unmasking the victim's interrupt was refused (EnableIrq's line). */
+static bool attack_other_driver(const char *arg)
 {
     char varg[64];
     snprintf(varg, sizeof varg, "victim=%s", arg);
     uint32_t task = 0;
     if (!OT_RC(spawn("DrvIrqVictim", "ostest.DrvIrqVictim", "drv_attack_irq", varg, 0, &task),
                rcOk))
-        return;
+        return false;
     uint32_t msi = BASTION_IRQ_MSI(edu.bdf, 0);
     bool ok = OT_RC(until_victim_holds(), rcAlreadyExists);
     uint32_t h = 0;
@@ -153,6 +154,7 @@ static void attack_other_driver(const char *arg)
     ot_attack("kl.core.IO.AttachIrq", attach && ok);
     ot_attack("kl.core.IO.DetachIrq", detach && ok);
     ot_attack("kl.core.IO.DisableIrq", disable && ok);
+    return enable && ok;
 }
 
 /* ---- What the kernel keeps, malformed numbers, the quota ---- */
@@ -300,13 +302,13 @@ int main(int argc, char **argv)
     ot_begin("drv_attack_irq");
     if (!OT_RC(edu_parse(arg, &edu), rcOk))
         return ot_end();
-    attack_other_driver(arg); /* the victim maps edu: we map it once the victim is gone */
+    bool enable = attack_other_driver(arg); /* the victim maps edu: we map it once it is gone */
     if (!OT_RC(edu_map_when_free(&edu, 10000), rcOk))
         return ot_end();
     bool reg = attack_register();
     bool flood = attack_flood();
     bool served = ot_bystander_served();
     ot_attack("kl.core.IO.RegisterIrq", reg && served);
-    ot_attack("kl.core.IO.EnableIrq", flood && served);
+    ot_attack("kl.core.IO.EnableIrq", enable && flood && served);
     return ot_end();
 }
