@@ -11,10 +11,12 @@
  *   - registering what the kernel keeps (the timer's, the UARTs', the kernel's vectors) and
  *     malformed numbers; filling its kernel-memory quota and then registering;
  *   - flooding: edu's level-triggered line left asserted and EnableIrq in a loop, then the
- *     handler spinning without ever waiting or yielding, while spinners hold the other CPUs.
+ *     handler spinning without ever waiting or yielding on the CPU interrupts arrive at, while
+ *     spinners hold the other CPUs: the bystander server is served, and a bystander process
+ *     pinned to the handler's CPU still runs there.
  * drv_irq starts it once it has given edu back (the two never drive edu at once), with a
  * connection "probe" to the bystander. Argument: "GSI,BDF,BAR0" of edu; "victim=GSI,BDF,BAR0"
- * for the victim child.
+ * for the victim child; "bystander" for the bystander pinned to the handler's CPU.
  */
 #include <string.h>
 
@@ -33,6 +35,37 @@
 #define MAX_OBJECTS 4096u
 
 static struct edu edu;
+
+/* Pins the calling thread to the CPUs of mask. */
+static Retcode pin_self(uint64_t mask)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_thread_Thread, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc;
+    idl_handle_t me = {0};
+    Retcode r = core_result(kl_core_Thread_OpenCurrent(&cl, &me, &rc), &rc);
+    if (r != rcOk)
+        return r;
+    r = core_result(kl_core_Thread_SetAffinity(&cl, core_handle_arg(me.handle), mask, &rc), &rc);
+    ot_close_handles(&me.handle, 1);
+    return r;
+}
+
+/* ---- The bystander pinned to the CPU the interrupts arrive at ---- */
+
+/* A process of its own on CPU 0, where the flood's handler spins: 20 short sleeps and a little
+ * work each time; it ends (exit code 0) only if it keeps getting that CPU. */
+static int bystander(void)
+{
+    if (pin_self(1) != rcOk)
+        return 1;
+    volatile uint64_t work = 0;
+    for (int i = 0; i < 20; i++) {
+        for (int j = 0; j < 10000; j++)
+            work++;
+        core_thread_sleep(10);
+    }
+    return 0;
+}
 
 /* ---- The victim: another driver of edu's INTx ---- */
 
@@ -216,19 +249,6 @@ static int spinner(void *arg)
     return 0;
 }
 
-static Retcode pin_self(uint64_t mask)
-{
-    CORE_CLIENT(cl, kl_core_Core_EP_thread_Thread, CORE_MSG_SMALL);
-    kl_core_Types_Retcode rc;
-    idl_handle_t me = {0};
-    Retcode r = core_result(kl_core_Thread_OpenCurrent(&cl, &me, &rc), &rc);
-    if (r != rcOk)
-        return r;
-    r = core_result(kl_core_Thread_SetAffinity(&cl, core_handle_arg(me.handle), mask, &rc), &rc);
-    ot_close_handles(&me.handle, 1);
-    return r;
-}
-
 /* On the CPU interrupts arrive at: a second of interrupts as fast as the line allows (never
  * acknowledged: the level stays asserted, each EnableIrq lets exactly one more through), then
  * spinning in the "handler" without waiting or yielding until told to stop; returns the code
@@ -276,6 +296,18 @@ static bool attack_flood(void)
         core_thread_sleep(10);
     ok = OT_TRUE(flood_spinning) && ok;
     ok = ot_bystander_served() && ok;
+    /* A process pinned to the spinning handler's CPU still runs there. */
+    uint32_t task = 0;
+    int32_t bystander_code = -1;
+    if (OT_RC(spawn("DrvIrqBystander", "ostest.DrvIrqVictim", "drv_attack_irq", "bystander", 0,
+                    &task),
+              rcOk)) {
+        ok = OT_RC(ot_exit_code(task, 20000, &bystander_code), rcOk) && ok;
+        ok = OT_EQ(bystander_code, 0) && ok;
+        ot_close_handles(&task, 1);
+    } else {
+        ok = false;
+    }
     /* Each interrupt needed an EnableIrq: the storm ran at the handler's pace. */
     printf("drv_attack_irq: flood: %u interrupts, %u EnableIrq\n", flood_count, flood_enables);
     ok = OT_TRUE(flood_count <= flood_enables + 1) && ok;
@@ -294,6 +326,8 @@ static bool attack_flood(void)
 int main(int argc, char **argv)
 {
     const char *arg = argc > 1 ? argv[1] : "";
+    if (strcmp(arg, "bystander") == 0)
+        return bystander();
     if (strncmp(arg, "victim=", 7) == 0) {
         if (edu_parse(arg + 7, &edu) != rcOk)
             return 100;
