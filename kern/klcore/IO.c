@@ -11,11 +11,11 @@ const struct kl_core_IO_ops core_io_ops = {
     .PermitPort = core_io_permit_port,
 
     /* Interrupts (IO_irq.c). */
-    .RegisterIrq = NULL,
-    .AttachIrq = NULL,
-    .DetachIrq = NULL,
-    .EnableIrq = NULL,
-    .DisableIrq = NULL,
+    .RegisterIrq = core_io_RegisterIrq,
+    .AttachIrq = core_io_AttachIrq,
+    .DetachIrq = core_io_DetachIrq,
+    .EnableIrq = core_io_EnableIrq,
+    .DisableIrq = core_io_DisableIrq,
 
     /* DMA buffers (IO_dma.c). */
     .RegisterDma = NULL,

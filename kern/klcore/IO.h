@@ -21,6 +21,17 @@ Retcode core_io_permit_port(void *ctx, idl_handle_t resource, idl_handle_t *acce
                             kl_core_Types_Retcode *rc);
 
 /* Interrupts (IO_irq.c). */
+Retcode core_io_RegisterIrq(void *ctx, uint32_t irq, idl_handle_t *resource,
+                            kl_core_Types_Retcode *rc);
+Retcode core_io_AttachIrq(void *ctx, idl_handle_t resource, uint32_t flags, idl_handle_t *delivery,
+                          kl_core_Types_Retcode *rc);
+Retcode core_io_DetachIrq(void *ctx, idl_handle_t resource, kl_core_Types_Retcode *rc);
+Retcode core_io_EnableIrq(void *ctx, idl_handle_t resource, kl_core_Types_Retcode *rc);
+Retcode core_io_DisableIrq(void *ctx, idl_handle_t resource, kl_core_Types_Retcode *rc);
+/* Recv on a delivery handle (syscall/ipc_calls.c): the calling thread waits for its interrupt
+ * (timeout_ms 0: no limit). Codes in IO_irq.c. */
+struct kobj;
+Retcode io_irq_delivery_wait(struct kobj *delivery, uint64_t timeout_ms);
 
 /* DMA buffers (IO_dma.c). */
 

@@ -1,7 +1,10 @@
 /*
  * kl.core.Thread: Create, OpenCurrent, Suspend, Resume, Terminate, Exit, Wait, SetPriority,
- * GetAffinity, SetAffinity, SetTls, Sleep, GetInfo. The scheduling-policy methods and DetachIrq
+ * GetAffinity, SetAffinity, SetTls, Sleep, GetInfo, DetachIrq. The scheduling-policy methods
  * have no handler (core.h).
+ *
+ * Thread.DetachIrq: the calling thread lets go of the interrupt it is attached to
+ * (IO.AttachIrq, dev/irq.h), which is masked; rcNotFound when it is attached to none.
  *
  * Thread.Create: the kernel reserves and commits the new thread's stack in the caller's address
  * space (stackSize bytes, 0: THREAD_USER_STACK_DEFAULT, with an inaccessible guard page below)
@@ -11,6 +14,7 @@
  * call); context2 is stored at [rsp + 8] (rsi is not set). Priority 0..THREAD_PRIO_MAX.
  * Suspend suspends the calling thread until another thread calls Resume on it.
  */
+#include "dev/irq.h"
 #include "klcore/klcore.h"
 #include "mm/aspace.h"
 #include "proc/process.h"
@@ -276,7 +280,15 @@ static Retcode GetInfo(void *ctx, idl_handle_t thread, struct kl_core_Thread_Thr
     return rcOk;
 }
 
+static Retcode DetachIrq(void *ctx, kl_core_Types_Retcode *rc)
+{
+    struct core_ctx *c = ctx;
+    *rc = irq_detach_thread(c->thread);
+    return rcOk;
+}
+
 const struct kl_core_Thread_ops core_thread_ops = {
+    .DetachIrq = DetachIrq,
     .Create = Create,
     .OpenCurrent = OpenCurrent,
     .Suspend = Suspend,

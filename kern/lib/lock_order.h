@@ -47,6 +47,7 @@ enum lock_level {
     LOCK_LEVEL_SYNC_BUCKET, /* Sync.Wait/Wake buckets (core/sync.c) */
     LOCK_LEVEL_KSM_GATE,    /* ksm_gate.lock: a process's questions to the KSM */
     LOCK_LEVEL_PORT,        /* ipc_port.lock: an IPC port's queues and its calls' states */
+    LOCK_LEVEL_IRQ_LINE,    /* irq_lock: device interrupts lent to drivers (dev/irq.c) */
     LOCK_LEVEL_SCHED,       /* sched_lock: run queues, threads' scheduling fields, sleepers */
 
     /* Interrupts off. Bookkeeping and allocators: taken under any of the above, never wait. */

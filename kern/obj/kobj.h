@@ -59,6 +59,8 @@ enum kobj_type {
     KOBJ_IO_IRQ,         /* a registered interrupt of a device (IO.RegisterIrq) */
     KOBJ_IO_DMA,         /* a DMA buffer (IO.RegisterDma) */
     KOBJ_IO_PORT_ACCESS, /* ports opened to a process's threads (IO.PermitPort) */
+    /* An attached thread's wait for its interrupt (IO.AttachIrq's delivery). */
+    KOBJ_IO_IRQ_DELIVERY,
     KOBJ_TYPE_COUNT
 };
 

@@ -337,6 +337,7 @@ Retcode thread_start(struct thread *t)
 
 /* Optional hooks of the IPC and process code: called when linked in (weak references). */
 extern void ipc_thread_exit(struct thread *t) __attribute__((weak));
+extern void irq_thread_exit(struct thread *t) __attribute__((weak));
 
 _Noreturn void thread_exit(int64_t code)
 {
@@ -344,6 +345,9 @@ _Noreturn void thread_exit(int64_t code)
     /* The IPC code wakes whoever waits on this thread (its callers, its pending replies). */
     if (ipc_thread_exit)
         ipc_thread_exit(t);
+    /* A thread attached to a device interrupt lets go of it (dev/irq.c masks the line). */
+    if (irq_thread_exit)
+        irq_thread_exit(t);
     /* Leave the user address space before anyone can learn of the exit: a waiter (the process
      * reaper) may destroy it at once, page tables included, while this CPU still runs here. */
     uint64_t irq = cpu_irq_save();

@@ -9,6 +9,7 @@
 #include "ipc/ipc.h"
 #include "ipc/msg.h"
 #include "ipc/port.h"
+#include "klcore/IO.h"
 #include "klcore/klcore.h"
 #include "mm/slab.h"
 #include "mm/usercopy.h"
@@ -78,13 +79,19 @@ Retcode ipc_sys_call(uint32_t handle, uint64_t req, uint64_t req_len, uint64_t r
     return rc;
 }
 
-/* The port behind a server end or listener handle (with a reference on its object). */
+/* The port behind a server end or listener handle (with a reference on its object); *port
+ * NULL for an interrupt's delivery handle (IO.AttachIrq), on which Recv waits for the
+ * interrupt instead. */
 static Retcode server_port(struct process *p, uint32_t handle, struct kobj **o,
                            struct ipc_port **port)
 {
     Retcode rc = handle_get(&p->handles, handle, KOBJ_ANY, HR_IPC_RECV, o, NULL);
     if (rc != rcOk)
         return rc;
+    if (kobj_type(*o) == KOBJ_IO_IRQ_DELIVERY) {
+        *port = NULL;
+        return rcOk;
+    }
     if (kobj_type(*o) != KOBJ_IPC_SERVER && kobj_type(*o) != KOBJ_IPC_LISTENER) {
         kobj_unref(*o);
         return rcBadHandle;
@@ -112,6 +119,14 @@ Retcode ipc_sys_reply_recv(uint64_t token, uint64_t buf, uint64_t len, uint32_t 
     Retcode rc = server_port(p, handle, &o, &port);
     if (rc != rcOk)
         return rc;
+    if (port == NULL) {
+        /* An interrupt's delivery: nothing to answer, an empty message when it fired. */
+        rc = token == 0 ? io_irq_delivery_wait(o, timeout_ms) : rcBadHandle;
+        *msg_len = 0;
+        *out_token = 0;
+        kobj_unref(o);
+        return rc;
+    }
     /* Token 0 (never issued) means "nothing to answer yet": a server loop may start with it. */
     if (token == 0)
         rc = ipc_recv_port(port, buf, cap, timeout_ms, msg_len, out_token);

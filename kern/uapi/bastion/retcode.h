@@ -43,7 +43,8 @@ typedef int32_t Retcode;
       "the reply did not reach its caller (gone, timed out, no room); a ReplyRecv still received") \
     X(rcKernelResource, -27,                                                                       \
       "the range is the kernel's own: RAM, its image, APICs, PCI configuration, timer, console")   \
-    X(rcNotDeviceResource, -28, "the range does not lie within one BAR of one PCI device")
+    X(rcNotDeviceResource, -28, "the range does not lie within one BAR of one PCI device")         \
+    X(rcIrqDetached, -29, "the thread was detached from its interrupt; its wait ended")
 
 enum {
 #define BASTION_RETCODE_ENUM(name, value, text) name = (value),

@@ -82,6 +82,15 @@ typedef uint32_t handle_rights_t;
  * Task.TransferHandle) and selecting by it (Handle.RevokeSubtree) need HR_BADGE_TAG. */
 #define HR_BADGE_TAG HR_SPEC(0)
 #define HR_BADGE_FULL (HR_BASIC | HR_BADGE_TAG)
+/* Interrupts (KOBJ_IO_IRQ, IO.RegisterIrq). DetachIrq stops another thread's handling, so it
+ * needs the control right as masking does. */
+#define HR_IRQ_ATTACH HR_SPEC(0)  /* AttachIrq */
+#define HR_IRQ_CONTROL HR_SPEC(1) /* EnableIrq, DisableIrq, DetachIrq */
+#define HR_IRQ_FULL (HR_BASIC | HR_IRQ_ATTACH | HR_IRQ_CONTROL)
+/* An interrupt's delivery (KOBJ_IO_IRQ_DELIVERY, IO.AttachIrq): Recv waits for the interrupt.
+ * Only the receive right: it cannot be copied or sent, it belongs to the attached thread. */
+#define HR_IRQ_DELIVERY HR_IPC_RECV
+
 /* User objects: the general rights, and the specialised bits for the serving program. */
 #define HR_USER_FULL (HR_READ | HR_WRITE | HR_BASIC | HR_SPEC_MASK)
 
