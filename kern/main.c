@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "arch/x86_64/acpi.h"
+#include "dev/iommu.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/ioapic.h"
@@ -89,6 +90,7 @@ void kmain(uint32_t mb2_magic, uint64_t mb2_info_phys)
     acpi_init(bi);
     lapic_init();
     ioapic_init();
+    iommu_init(); /* before any process: every device is blocked from the start */
     tsc_calibrate();
     timer_init();
     smp_start_aps();
