@@ -10,7 +10,7 @@
  *   3. per-CPU + GDT/TSS/IST, IDT - from here on, every exception gives a full report
  *   4. protections    - CR0.WP, SMEP, SMAP, UMIP on this CPU
  *   5. memory         - mb2_parse, kernel parameters, pmm_init, paging_init, slab, romfs
- *   6. platform       - acpi, lapic, ioapic, tsc, timer, smp (APs call percpu_init_ap())
+ *   6. platform       - acpi, lapic, ioapic, pci, tsc, timer, smp (APs call percpu_init_ap())
  *   6b. microkernel   - address spaces (TLB shootdown IPI, fault handlers), the scheduler (from
  *                       here kmain runs as an ordinary thread; every CPU has an idle thread),
  *                       processes (the reaper)
@@ -36,6 +36,7 @@
 #include "boot/boot_info.h"
 #include "boot/params.h"
 #include "console/console.h"
+#include "dev/pci.h"
 #include "fs/romfs.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
@@ -91,6 +92,7 @@ void kmain(uint32_t mb2_magic, uint64_t mb2_info_phys)
     lapic_init();
     ioapic_init();
     iommu_init(); /* before any process: every device is blocked from the start */
+    pci_init();
     tsc_calibrate();
     timer_init();
     smp_start_aps();

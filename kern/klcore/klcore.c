@@ -56,6 +56,7 @@ static const struct kl_core_Core_handlers core_handlers = {
     .audit_Audit = &core_audit_ops,
     .profiler_Profiler = &core_profiler_ops,
     .io_IO = &core_io_ops,
+    .iommu_IOMMU = &core_iommu_ops,
 };
 
 /*
@@ -77,6 +78,9 @@ _Static_assert(sizeof(struct kl_core_Task_ops) ==
 _Static_assert(sizeof(struct kl_core_HAL_ops) == kl_core_HAL_METHOD_COUNT * sizeof(void (*)(void)),
                "ops layout");
 _Static_assert(sizeof(struct kl_core_IO_ops) == kl_core_IO_METHOD_COUNT * sizeof(void (*)(void)),
+               "ops layout");
+_Static_assert(sizeof(struct kl_core_IOMMU_ops) ==
+                   kl_core_IOMMU_METHOD_COUNT * sizeof(void (*)(void)),
                "ops layout");
 
 static bool method_served(uint32_t ep, uint32_t method)

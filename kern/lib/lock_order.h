@@ -61,6 +61,7 @@ enum lock_level {
 
     /* Interrupts off. Leaves. */
     LOCK_LEVEL_IOAPIC,   /* ioapic_lock: redirection-table writes (arch/x86_64/ioapic.c) */
+    LOCK_LEVEL_PCI_CFG,  /* pci_cfg_lock: PCI configuration access (dev/pci.c) */
     LOCK_LEVEL_KSS_RING, /* ring_lock: the audit ring, its readers' cursors (security/kss.c) */
     LOCK_LEVEL_CONSOLE,  /* console_lock: the serial console's line state */
 

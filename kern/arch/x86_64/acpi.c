@@ -220,6 +220,31 @@ Retcode acpi_madt_parse(const void *madt, size_t len, struct acpi_madt *out)
     return rcOk;
 }
 
+Retcode acpi_mcfg_parse(const void *mcfg, size_t len, struct acpi_mcfg *out)
+{
+    if (!mcfg || !out)
+        return rcInvalidArgument;
+    *out = (struct acpi_mcfg){0};
+    if (len < ACPI_MCFG_ENTRIES_OFFSET)
+        return rcTruncated;
+    if ((len - ACPI_MCFG_ENTRIES_OFFSET) % ACPI_MCFG_ENTRY_LEN != 0)
+        return rcBadFormat;
+    const uint8_t *t = mcfg;
+    for (size_t off = ACPI_MCFG_ENTRIES_OFFSET; off < len; off += ACPI_MCFG_ENTRY_LEN) {
+        const uint8_t *e = t + off;
+        struct acpi_mcfg_entry m = {
+            .base = get_le64(e), .segment = get_le16(e + 8), .bus_start = e[10], .bus_end = e[11]};
+        if (m.bus_end < m.bus_start || m.base == 0 || (m.base & 0xFFFFF) != 0)
+            return rcBadFormat;
+        if (out->n >= ACPI_MAX_MCFG) {
+            out->dropped++;
+            continue;
+        }
+        out->e[out->n++] = m;
+    }
+    return rcOk;
+}
+
 static void record_table(struct acpi_info *info, const uint8_t *hdr, uint64_t phys, Retcode st)
 {
     if (info->ntables >= ACPI_MAX_TABLES) {
@@ -271,6 +296,7 @@ Retcode acpi_parse(const void *rsdp, size_t rsdp_len, acpi_map_fn map, void *ctx
         return rcInvalidArgument;
     *info = (struct acpi_info){0};
     info->madt_status = rcNotFound;
+    info->mcfg_status = rcNotFound;
 
     Retcode rc = acpi_rsdp_check(rsdp, rsdp_len, &info->root_phys, &info->use_xsdt);
     if (rc != rcOk) {
@@ -308,6 +334,12 @@ Retcode acpi_parse(const void *rsdp, size_t rsdp_len, acpi_map_fn map, void *ctx
         const uint8_t *table;
         rc = map_table(map, ctx, phys[i], NULL, &hdr, &table);
         record_table(info, hdr, phys[i], rc);
+        if (hdr && same(hdr, "MCFG", 4) && !info->have_mcfg) {
+            info->mcfg_status =
+                rc == rcOk ? acpi_mcfg_parse(table, get_le32(table + 4), &info->mcfg) : rc;
+            info->have_mcfg = info->mcfg_status == rcOk;
+            continue;
+        }
         if (!hdr || !same(hdr, "APIC", 4) || info->have_madt)
             continue;
         if (rc != rcOk) {
@@ -433,5 +465,10 @@ const void *acpi_table(const char *sig, size_t *len)
         }
     }
     return NULL;
+}
+
+const struct acpi_mcfg *acpi_mcfg(void)
+{
+    return acpi.have_mcfg ? &acpi.mcfg : NULL;
 }
 #endif

@@ -1,6 +1,7 @@
 /*
- * ACPI static tables: RSDP, RSDT/XSDT and the MADT ("APIC"), which is what the kernel needs to
- * find its CPUs, IOAPICs, ISA interrupt overrides and NMI wiring.
+ * ACPI static tables: RSDP, RSDT/XSDT, the MADT ("APIC"), which is what the kernel needs to
+ * find its CPUs, IOAPICs, ISA interrupt overrides and NMI wiring, and the MCFG, which says where
+ * PCI Express configuration space (ECAM) lies.
  *
  * The parser is pure: it reaches physical memory only through a caller-supplied map function,
  * bounds every read by the length it mapped, and verifies every checksum before it trusts a
@@ -20,6 +21,7 @@
 #define ACPI_MAX_OVERRIDES 16
 #define ACPI_MAX_NMIS 16
 #define ACPI_MAX_TABLES 32
+#define ACPI_MAX_MCFG 4
 
 /* Largest table we agree to map: a DSDT can be big, but nothing we read approaches this. */
 #define ACPI_MAX_TABLE_LEN (1u << 20)
@@ -28,6 +30,8 @@
 #define ACPI_RSDP_V2_LEN 36
 #define ACPI_SDT_HEADER_LEN 36
 #define ACPI_MADT_ENTRIES_OFFSET 44
+#define ACPI_MCFG_ENTRIES_OFFSET 44
+#define ACPI_MCFG_ENTRY_LEN 16
 
 /* acpi_uid value of a LAPIC NMI entry that applies to every processor. */
 #define ACPI_UID_ALL 0xFFFFFFFFu
@@ -93,6 +97,20 @@ struct acpi_madt {
     unsigned unknown;
 };
 
+/* One ECAM window of the MCFG: configuration space of buses bus_start..bus_end of a segment,
+ * bus b's 1 MiB at base + (b << 20). */
+struct acpi_mcfg_entry {
+    uint64_t base;
+    uint16_t segment;
+    uint8_t bus_start, bus_end;
+};
+
+struct acpi_mcfg {
+    unsigned n;
+    struct acpi_mcfg_entry e[ACPI_MAX_MCFG];
+    unsigned dropped; /* entries beyond ACPI_MAX_MCFG */
+};
+
 /* One entry of the RSDT/XSDT as found at boot, for the boot listing. */
 struct acpi_table_ref {
     char sig[5];
@@ -117,6 +135,10 @@ struct acpi_info {
     bool have_madt;
     Retcode madt_status; /* rcNotFound when the root lists no "APIC" table */
     struct acpi_madt madt;
+
+    bool have_mcfg;
+    Retcode mcfg_status; /* rcNotFound when the root lists no "MCFG" table */
+    struct acpi_mcfg mcfg;
 
     /* On failure: which structure, and why, for the boot message. */
     const char *error;
@@ -152,7 +174,14 @@ Retcode acpi_sdt_check(const void *table, size_t avail, const char *sig);
 Retcode acpi_madt_parse(const void *madt, size_t len, struct acpi_madt *out);
 
 /*
- * Walk RSDP -> RSDT/XSDT -> every table, checking each checksum, and parse the MADT.
+ * Parse a validated MCFG of `len` bytes into *out. rcTruncated: shorter than its fixed part.
+ * rcBadFormat: the entry list is not a whole number of entries, an entry's end bus is below
+ * its start bus, or its base is zero or not 1 MiB aligned.
+ */
+Retcode acpi_mcfg_parse(const void *mcfg, size_t len, struct acpi_mcfg *out);
+
+/*
+ * Walk RSDP -> RSDT/XSDT -> every table, checking each checksum, and parse the MADT and the MCFG.
  * A bad non-MADT table is recorded in tables[] with its status but is not fatal; a bad root
  * is (the return code says why, info->error names the structure). The MADT's own status is in
  * madt_status; the call still returns rcOk when only the MADT is missing or bad, so that the
@@ -182,6 +211,8 @@ const struct acpi_madt *acpi_madt(void);
 /* The first table with signature `sig` whose checksum passed at boot, through the direct map;
  * *len gets its length. NULL when there is none (e.g. "DMAR" on a machine without VT-d). */
 const void *acpi_table(const char *sig, size_t *len);
+/* The MCFG's ECAM windows, NULL when the firmware gave none (the pc machine). */
+const struct acpi_mcfg *acpi_mcfg(void);
 #endif
 
 #endif

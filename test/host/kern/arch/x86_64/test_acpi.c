@@ -468,6 +468,61 @@ static void test_madt_x2apic_override_unknown(void **state)
     assert_int_equal(m->unknown, 1);
 }
 
+/* An MCFG in place of the HPET: one ECAM window for buses 0..255 at 0xB0000000 (q35's). */
+static size_t build_mcfg(uint64_t base, uint8_t start, uint8_t end, size_t extra_bytes)
+{
+    uint8_t *t = at(HPET_PHYS);
+    memset(t, 0, 0x100);
+    uint8_t *e = t + ACPI_MCFG_ENTRIES_OFFSET;
+    wr64(e, base);
+    wr16(e + 8, 0);
+    e[10] = start;
+    e[11] = end;
+    size_t len = ACPI_MCFG_ENTRIES_OFFSET + ACPI_MCFG_ENTRY_LEN + extra_bytes;
+    seal_sdt(t, "MCFG", (uint32_t)len);
+    return len;
+}
+
+static void test_mcfg_found(void **state)
+{
+    (void)state;
+    assert_int_equal(acpi_parse(rsdp, 20, fake_map, NULL, &info), rcOk);
+    assert_false(info.have_mcfg);
+    assert_int_equal(info.mcfg_status, rcNotFound);
+
+    build_mcfg(0xB0000000u, 0, 255, 0);
+    assert_int_equal(acpi_parse(rsdp, 20, fake_map, NULL, &info), rcOk);
+    assert_true(info.have_mcfg);
+    assert_int_equal(info.mcfg.n, 1);
+    assert_int_equal(info.mcfg.e[0].base, 0xB0000000u);
+    assert_int_equal(info.mcfg.e[0].bus_start, 0);
+    assert_int_equal(info.mcfg.e[0].bus_end, 255);
+    assert_true(info.have_madt); /* the MADT is still found beside it */
+}
+
+static void test_mcfg_errors(void **state)
+{
+    (void)state;
+    struct acpi_mcfg m;
+    size_t len = build_mcfg(0xB0000000u, 0, 255, 0);
+    assert_int_equal(acpi_mcfg_parse(at(HPET_PHYS), len, &m), rcOk);
+    assert_int_equal(acpi_mcfg_parse(at(HPET_PHYS), 40, &m), rcTruncated);
+    assert_int_equal(acpi_mcfg_parse(at(HPET_PHYS), len + 4, &m), rcBadFormat);
+    len = build_mcfg(0xB0000000u, 8, 7, 0); /* end bus below start */
+    assert_int_equal(acpi_mcfg_parse(at(HPET_PHYS), len, &m), rcBadFormat);
+    len = build_mcfg(0xB0001000u, 0, 255, 0); /* not 1 MiB aligned */
+    assert_int_equal(acpi_mcfg_parse(at(HPET_PHYS), len, &m), rcBadFormat);
+    len = build_mcfg(0, 0, 255, 0);
+    assert_int_equal(acpi_mcfg_parse(at(HPET_PHYS), len, &m), rcBadFormat);
+
+    /* A corrupt MCFG is recorded, not fatal: the kernel then configures PCI through ports. */
+    build_mcfg(0xB0000000u, 0, 255, 4);
+    assert_int_equal(acpi_parse(rsdp, 20, fake_map, NULL, &info), rcOk);
+    assert_false(info.have_mcfg);
+    assert_int_equal(info.mcfg_status, rcBadFormat);
+    assert_true(info.have_madt);
+}
+
 static void test_madt_capacity(void **state)
 {
     (void)state;
@@ -502,6 +557,8 @@ int main(void)
         cmocka_unit_test_setup(test_madt_no_enabled_cpu, setup),
         cmocka_unit_test_setup(test_madt_truncated, setup),
         cmocka_unit_test_setup(test_madt_x2apic_override_unknown, setup),
+        cmocka_unit_test_setup(test_mcfg_found, setup),
+        cmocka_unit_test_setup(test_mcfg_errors, setup),
         cmocka_unit_test_setup(test_madt_capacity, setup),
     };
     return cmocka_run_group_tests_name("acpi", tests, NULL, NULL);
