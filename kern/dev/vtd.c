@@ -14,7 +14,7 @@
 
 struct vtd_unit {
     volatile uint8_t *regs;
-    uint64_t reg_phys;
+    uint64_t reg_phys, reg_size;
     struct vtd_caps caps;
     uint64_t root_pa;         /* 256 root entries, one per bus */
     uint64_t context_pa[256]; /* each bus's context table, 0 until a device needs one */
@@ -44,6 +44,15 @@ static void wr32(struct vtd_unit *u, unsigned off, uint32_t v)
 static void wr64(struct vtd_unit *u, unsigned off, uint64_t v)
 {
     *(volatile uint64_t *)(u->regs + off) = v;
+}
+
+bool vtd_unit_regs(unsigned i, uint64_t *base, uint64_t *size)
+{
+    if (i >= nunits)
+        return false;
+    *base = units[i].reg_phys;
+    *size = units[i].reg_size;
+    return true;
 }
 
 bool vtd_active(void)
@@ -186,6 +195,7 @@ bool vtd_init(void)
         const struct dmar_unit *d = &dmar.units[i];
         struct vtd_unit *u = &units[nunits];
         u->reg_phys = d->reg_base;
+        u->reg_size = (uint64_t)d->reg_pages * 4096u;
         u->regs = paging_map_mmio(d->reg_base, (size_t)d->reg_pages * 4096u);
         if (u->regs == NULL) {
             kprintf("vtd: unit at 0x%lx: registers not mappable\n", (unsigned long)d->reg_base);

@@ -27,6 +27,11 @@
  * Prints what it found; false when no unit translates (no DMAR, or every unit unusable). */
 bool vtd_init(void);
 
+/* The register window of unit i (physical base, bytes), false past the last unit: a range the
+ * kernel keeps for itself, never to be registered by a driver (whoever maps these registers
+ * can turn translation off). */
+bool vtd_unit_regs(unsigned i, uint64_t *base, uint64_t *size);
+
 /* True once vtd_init brought up at least one unit. */
 bool vtd_active(void);
 
