@@ -58,6 +58,7 @@ enum kobj_type {
     KOBJ_IO_MMIO,        /* a registered range of a device's MMIO (IO.RegisterMmio) */
     KOBJ_IO_IRQ,         /* a registered interrupt of a device (IO.RegisterIrq) */
     KOBJ_IO_DMA,         /* a DMA buffer (IO.RegisterDma) */
+    KOBJ_IO_PORT_ACCESS, /* ports opened to a process's threads (IO.PermitPort) */
     KOBJ_IO_DMA_MAPPING, /* a DMA buffer opened to the caller's devices (IO.BeginDma) */
     KOBJ_TYPE_COUNT
 };

@@ -134,8 +134,8 @@ static void attack_register(void)
     ot_close_handles(handles, n);
     bool ok = OT_TRUE(n > 0 && n < MAX_OBJECTS);
     dma_size = 4096;
-    n = ot_exhaust("one-page DMA buffers (RAM and kernel memory)", register_dma, handles, MAX_OBJECTS,
-                   &last);
+    n = ot_exhaust("one-page DMA buffers (RAM and kernel memory)", register_dma, handles,
+                   MAX_OBJECTS, &last);
     ot_close_handles(handles, n);
     ok = OT_TRUE(n > 0 && n < MAX_OBJECTS) && ok;
     ok = ot_bystander_served() && ok;
