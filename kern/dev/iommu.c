@@ -10,6 +10,7 @@
 #include "arch/x86_64/spinlock.h"
 #include "boot/params.h"
 #include "dev/iommu_pt.h"
+#include "dev/resource.h"
 #include "dev/vtd.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
@@ -410,6 +411,12 @@ void iommu_init(void)
     const char *u = kparam_get("dma.unprotected");
     unprotected = u != NULL;
     present = vtd_init();
+    /* Whoever maps a unit's registers can turn translation off: they are the kernel's, never
+     * a driver's to register (they lie outside every BAR too: dev/io_range.h). */
+    uint64_t base, size;
+    for (unsigned i = 0; vtd_unit_regs(i, &base, &size); i++)
+        if (io_reserve_kernel(IO_KIND_MMIO, base, size, "VT-d remapping unit") != rcOk)
+            kprintf("iommu: unit %u's registers not in the kernel's range list\n", i);
     if (present) {
         idt_set_irq_handler(IOMMU_FAULT_VECTOR, fault_irq);
         vtd_fault_irq_setup(lapic_id(), IOMMU_FAULT_VECTOR);

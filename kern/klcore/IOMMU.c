@@ -10,6 +10,9 @@
  * recommended monitoring of the address), so a driver's rules name its device and an attacker
  * cannot attach it first.
  *
+ * A device attached gets bus mastering turned on (PCI command register): DMA is allowed only
+ * once it is confined.
+ *
  * Errors: rcNoHardware (no IOMMU), rcOutOfRange (a segment other than 0: segment << 16 |
  * bus << 8 | dev << 3 | fn), rcNotFound (no such PCI function), rcResourceBusy (in another
  * process's domain), rcAlreadyExists (already in the caller's), and iommu_attach's. Detach: rcNotFound when the device is not in the
@@ -19,6 +22,9 @@
 #include "dev/pci.h"
 #include "klcore/klcore.h"
 #include "proc/process.h"
+
+#define PCI_COMMAND 0x04
+#define PCI_COMMAND_BUS_MASTER 0x4u
 
 static Retcode check_bdf(kl_core_IOMMU_PciBdf bdf)
 {
@@ -37,6 +43,15 @@ static Retcode Attach(void *ctx, kl_core_IOMMU_PciBdf bdf, kl_core_Types_Retcode
     Retcode r = check_bdf(bdf);
     if (r == rcOk)
         r = iommu_attach(c->proc, (uint16_t)bdf);
+    if (r == rcOk) {
+        /* The device may now master the bus: its requests can reach only this domain. (The
+         * kernel turns bus mastering on here, not the driver: it is on only for a device whose
+         * DMA is confined. Detach leaves it on: the device is blocked again all the same.) */
+        const struct pci_device *d = pci_find_bdf((uint16_t)bdf);
+        uint32_t cmd = pci_cfg_read(d, PCI_COMMAND, 2);
+        if (!(cmd & PCI_COMMAND_BUS_MASTER))
+            pci_cfg_write(d, PCI_COMMAND, 2, cmd | PCI_COMMAND_BUS_MASTER);
+    }
     *rc = r;
     return rcOk;
 }

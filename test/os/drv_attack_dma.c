@@ -14,13 +14,18 @@
  *   IOMMU.Attach    the edu device, which its driver drv_edu attached first: rcResourceBusy (the
  *                   driver keeps it); the xHCI controller, which its policy does not name:
  *                   rcSecurityDisallow.
- * After each, the bystander (the probe server) is still served. DMA from a device into kernel
- * memory or another process's memory is stopped by the IOMMU itself (a device can reach only
- * what its owner's domain maps): the self-test boot-iommu shows it with edu and the kss record.
+ * After each, the bystander (the probe server) is still served.
  *
- * Usage: drv_attack_dma --edu <bdf> --xhci <bdf> (drivers.yaml).
+ * Then, once drv_edu has ended and given edu back, it becomes edu's driver itself (attach,
+ * BAR0) and programs edu's DMA engine to write into kernel memory (device address 0x200000,
+ * where the kernel would be if DMA were passed through) and into another process's memory
+ * (0x100000, where drv_edu's buffer was in drv_edu's domain): the IOMMU stops both, and the
+ * ctest checks the kss records naming the device and this process (drivers-expected.txt).
+ *
+ * Usage: drv_attack_dma --edu <bdf> --bar0 <edu BAR0> --xhci <bdf> (drivers.yaml).
  */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <bastion/dma.h>
@@ -186,6 +191,73 @@ static void attack_begin(void)
     ot_attack("kl.core.IO.BeginDma", ok);
 }
 
+static Retcode register_mmio(uint64_t base, uint64_t size, uint32_t *h)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_io_IO, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    idl_handle_t res = {0};
+    Retcode r = core_result(kl_core_IO_RegisterMmio(&cl, base, size, &res, &rc), &rc);
+    *h = r == rcOk ? res.handle : 0;
+    return r;
+}
+
+static Retcode map_mem(uint32_t h, uint64_t *va)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_io_IO, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    idl_handle_t m = {0};
+    kl_core_Types_VirtAddr addr = 0;
+    Retcode r = core_result(kl_core_IO_MapMem(&cl, core_handle_arg(h), 3, 0, &addr, &m, &rc), &rc);
+    *va = r == rcOk ? addr : 0;
+    return r;
+}
+
+/* edu's DMA engine: 256 bytes of its buffer (0x40000) to device address dst; polled. */
+static bool edu_write_to(uint64_t va, uint64_t dst)
+{
+    volatile uint64_t *reg = (volatile uint64_t *)(uintptr_t)va;
+    reg[0x80 / 8] = 0x40000;
+    reg[0x88 / 8] = dst;
+    reg[0x90 / 8] = 256;
+    reg[0x98 / 8] = 0x1 | 0x2; /* run, edu -> RAM */
+    for (int i = 0; i < 300; i++) {
+        if (!(*(volatile uint32_t *)(uintptr_t)(va + 0x98) & 1u))
+            return true;
+        core_thread_sleep(10);
+    }
+    return false;
+}
+
+static void attack_device_dma(uint32_t edu, uint64_t bar0)
+{
+    /* drv_edu gives edu back when it ends: wait for it (at most 60 s). */
+    Retcode r = rcResourceBusy;
+    for (int i = 0; i < 600 && r == rcResourceBusy; i++) {
+        r = attach(edu);
+        if (r == rcResourceBusy)
+            core_thread_sleep(100);
+    }
+    uint32_t res = 0;
+    uint64_t va = 0;
+    bool ok = OT_RC(r, rcOk);
+    r = rcResourceBusy;
+    for (int i = 0; ok && i < 600 && r == rcResourceBusy; i++) {
+        r = register_mmio(bar0, 0x100000, &res);
+        if (r == rcResourceBusy)
+            core_thread_sleep(100);
+    }
+    ok = ok && OT_RC(r, rcOk) && OT_RC(map_mem(res, &va), rcOk);
+    if (!ok)
+        return;
+    printf("drv_attack_dma: edu DMA to 0x200000 (kernel memory if passed through)\n");
+    OT_TRUE(edu_write_to(va, 0x200000));
+    printf("drv_attack_dma: edu DMA to 0x100000 (drv_edu's buffer in its own domain)\n");
+    OT_TRUE(edu_write_to(va, 0x100000));
+    core_thread_sleep(500); /* the fault interrupt's kss records */
+    /* Still alive, and still served: the requests simply did not happen. */
+    ot_bystander_served();
+}
+
 static void attack_attach(uint32_t edu, uint32_t xhci)
 {
     /* drv_edu attached edu first thing; give it the time to start. */
@@ -200,9 +272,12 @@ int main(int argc, char **argv)
 {
     ot_begin("drv_attack_dma");
     uint32_t edu = 0, xhci = 0;
+    uint64_t bar0 = 0;
     for (int i = 1; i + 1 < argc; i++) {
         if (strcmp(argv[i], "--edu") == 0)
             edu = (uint32_t)strtoul(argv[i + 1], NULL, 0);
+        if (strcmp(argv[i], "--bar0") == 0)
+            bar0 = strtoul(argv[i + 1], NULL, 0);
         if (strcmp(argv[i], "--xhci") == 0)
             xhci = (uint32_t)strtoul(argv[i + 1], NULL, 0);
     }
@@ -210,5 +285,6 @@ int main(int argc, char **argv)
     attack_register();
     attack_map();
     attack_begin();
+    attack_device_dma(edu, bar0);
     return ot_end();
 }
