@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "arch/x86_64/acpi.h"
+#include "dev/iommu.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/ioapic.h"
@@ -91,6 +92,7 @@ void kmain(uint32_t mb2_magic, uint64_t mb2_info_phys)
     acpi_init(bi);
     lapic_init();
     ioapic_init();
+    iommu_init(); /* before any process: every device is blocked from the start */
     pci_init();
     io_resources_init(); /* the ranges drivers may never register (dev/resource.h) */
     tsc_calibrate();

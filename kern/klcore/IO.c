@@ -18,10 +18,10 @@ const struct kl_core_IO_ops core_io_ops = {
     .DisableIrq = core_io_DisableIrq,
 
     /* DMA buffers (IO_dma.c). */
-    .RegisterDma = NULL,
-    .MapDma = NULL,
-    .BeginDma = NULL,
-    .ModifyDma = NULL,
-    .DmaGetInfo = NULL,
-    .DmaGetPhysInfo = NULL,
+    .RegisterDma = core_io_RegisterDma,
+    .MapDma = core_io_MapDma,
+    .BeginDma = core_io_BeginDma,
+    .ModifyDma = core_io_ModifyDma,
+    .DmaGetInfo = core_io_DmaGetInfo,
+    .DmaGetPhysInfo = core_io_DmaGetPhysInfo,
 };

@@ -34,5 +34,20 @@ struct kobj;
 Retcode io_irq_delivery_wait(struct kobj *delivery, uint64_t timeout_ms);
 
 /* DMA buffers (IO_dma.c). */
+Retcode core_io_RegisterDma(void *ctx, kl_core_Types_Size size, uint32_t flags, uint32_t order,
+                            idl_handle_t *resource, kl_core_Types_Retcode *rc);
+Retcode core_io_MapDma(void *ctx, idl_handle_t resource, kl_core_Types_Size offset,
+                       kl_core_Types_Size length, kl_core_Types_VirtAddr hint, uint32_t prot,
+                       kl_core_Types_VirtAddr *address, idl_handle_t *mapping,
+                       kl_core_Types_Retcode *rc);
+Retcode core_io_BeginDma(void *ctx, idl_handle_t resource, idl_handle_t *iomapping,
+                         kl_core_Types_Retcode *rc);
+Retcode core_io_ModifyDma(void *ctx, idl_handle_t resource, uint32_t flags,
+                          kl_core_Types_Retcode *rc);
+Retcode core_io_DmaGetInfo(void *ctx, idl_handle_t resource, uint32_t *flags, uint32_t *order,
+                           kl_core_Types_Size *size, uint32_t *count, struct idl_seq *frames,
+                           kl_core_Types_Retcode *rc);
+Retcode core_io_DmaGetPhysInfo(void *ctx, idl_handle_t handle, uint32_t *count,
+                               struct idl_seq *frames, kl_core_Types_Retcode *rc);
 
 #endif

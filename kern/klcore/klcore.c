@@ -56,6 +56,7 @@ static const struct kl_core_Core_handlers core_handlers = {
     .audit_Audit = &core_audit_ops,
     .profiler_Profiler = &core_profiler_ops,
     .io_IO = &core_io_ops,
+    .iommu_IOMMU = &core_iommu_ops,
 };
 
 /*
@@ -77,6 +78,9 @@ _Static_assert(sizeof(struct kl_core_Task_ops) ==
 _Static_assert(sizeof(struct kl_core_HAL_ops) == kl_core_HAL_METHOD_COUNT * sizeof(void (*)(void)),
                "ops layout");
 _Static_assert(sizeof(struct kl_core_IO_ops) == kl_core_IO_METHOD_COUNT * sizeof(void (*)(void)),
+               "ops layout");
+_Static_assert(sizeof(struct kl_core_IOMMU_ops) ==
+                   kl_core_IOMMU_METHOD_COUNT * sizeof(void (*)(void)),
                "ops layout");
 
 static bool method_served(uint32_t ep, uint32_t method)
@@ -132,13 +136,15 @@ static void core_prof_report(const struct idl_header *h, const uint64_t *t)
 #endif
 
 /* The methods whose handlers use core_ctx.scratch (FS.Read, FS.Count, FS.GetInfo, VMM.Query,
- * HAL.GetEntropy, Audit.Read, Profiler.GetCounters); calls of the others do not allocate it. */
+ * HAL.GetEntropy, Audit.Read, Profiler.GetCounters, IO.DmaGetInfo, IO.DmaGetPhysInfo); calls of the others do not allocate it. */
 static bool uses_scratch(uint32_t ep, uint32_t method)
 {
     return ep == kl_core_Core_EP_fs_FS || ep == kl_core_Core_EP_vmm_VMM ||
            ep == kl_core_Core_EP_profiler_Profiler ||
            (ep == kl_core_Core_EP_hal_HAL && method == kl_core_HAL_GetEntropy_MID) ||
-           (ep == kl_core_Core_EP_audit_Audit && method == kl_core_Audit_Read_MID);
+           (ep == kl_core_Core_EP_audit_Audit && method == kl_core_Audit_Read_MID) ||
+           (ep == kl_core_Core_EP_io_IO &&
+            (method == kl_core_IO_DmaGetInfo_MID || method == kl_core_IO_DmaGetPhysInfo_MID));
 }
 
 Retcode core_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t resp,

@@ -54,6 +54,7 @@ extern const struct kl_core_FS_ops core_fs_ops;
 extern const struct kl_core_Audit_ops core_audit_ops;
 extern const struct kl_core_Profiler_ops core_profiler_ops;
 extern const struct kl_core_IO_ops core_io_ops;
+extern const struct kl_core_IOMMU_ops core_iommu_ops;
 
 /* Prints "kl.core: N of M methods served", counted from the handler tables; with list, first
  * a line "kl.core: serves <interface>.<method>" for each (the danger table's check reads them). */

@@ -56,6 +56,7 @@ enum lock_level {
     LOCK_LEVEL_SLAB_CACHES, /* g_caches_lock: the list of slab caches (mm/slab.c) */
     LOCK_LEVEL_SLAB_CACHE,  /* kmem_cache.lock: one cache's slabs and statistics */
     LOCK_LEVEL_SLAB_LARGE,  /* g_large_lock: statistics of page-block kmallocs (mm/slab.c) */
+    LOCK_LEVEL_IOMMU,       /* iommu_lock: IOMMU domains, their tables, the units (dev/iommu.c) */
     LOCK_LEVEL_KERNEL_PT,   /* g_pt_lock: the kernel's page tables, MMIO windows (mm/paging.c) */
     LOCK_LEVEL_PMM,         /* g_lock: the buddy allocator of physical frames (mm/pmm.c) */
 

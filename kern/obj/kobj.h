@@ -61,6 +61,7 @@ enum kobj_type {
     KOBJ_IO_PORT_ACCESS, /* ports opened to a process's threads (IO.PermitPort) */
     /* An attached thread's wait for its interrupt (IO.AttachIrq's delivery). */
     KOBJ_IO_IRQ_DELIVERY,
+    KOBJ_IO_DMA_MAPPING, /* a DMA buffer opened to the caller's devices (IO.BeginDma) */
     KOBJ_TYPE_COUNT
 };
 

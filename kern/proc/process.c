@@ -3,6 +3,7 @@
 
 #include "arch/x86_64/percpu.h"
 #include "boot/params.h"
+#include "dev/iommu.h"
 #include "ipc/ipc.h"
 #include "dev/ioperm.h"
 #include "lib/kprintf.h"
@@ -250,6 +251,8 @@ static void process_teardown(struct process *p)
         spin_unlock(&handle_tree_lock);
         p->handles.ops = NULL;
     }
+    /* Its DMA mappings went with its handles; now its devices are blocked again. */
+    iommu_process_exit(p);
     /* Detach the address space, then wait out the pins other processes' threads hold on it
      * (Thread.GetInfo); none can be taken once p->as is NULL. */
     spin_lock(&p->lock);

@@ -42,6 +42,7 @@ void selftest_slab(void);
 void selftest_sched(void);
 void selftest_user(void);
 void selftest_locks(void);
+void selftest_iommu(void);
 
 #endif
 #endif

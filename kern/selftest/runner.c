@@ -57,10 +57,8 @@ static const struct {
     void (*run)(void);
 } groups[] = {
     /* slab first: its page count check wants no other test's threads allocating beside it. */
-    {"slab", selftest_slab},
-    {"sched", selftest_sched},
-    {"user", selftest_user},
-    {"locks", selftest_locks},
+    {"slab", selftest_slab},   {"sched", selftest_sched}, {"user", selftest_user},
+    {"locks", selftest_locks}, {"iommu", selftest_iommu}, /* q35 with intel-iommu and edu only (test/boot) */
 };
 
 /* Runs in its own thread, more urgent than the test threads it starts: kmain's context has

@@ -4,8 +4,9 @@
  * none of them and ignores the parameters.
  *
  *   fault=<kind>      exceptions.c  one deliberate fault, so the boot test sees the report
- *   selftest=<list>   runner.c      "slab", "sched", "user", "locks": slab.c, sched.c, user.c,
- *                                   locks.c (the lock-order check), each
+ *   selftest=<list>   runner.c      "slab", "sched", "user", "locks", "iommu": slab.c, sched.c,
+ *                                   user.c, locks.c (the lock-order check), iommu.c (DMA of
+ *                                   QEMU's edu through VT-d; q35 with intel-iommu), each
  *                                   printing "selftest <name>: N passed, M failed"
  *   ksmkill=<n>       security.c    a KSM that dies after n verdicts: nothing is granted after
  *   ksmrefuse         ksm_refuse.c  a request too large for the KSM: a recorded denial, and the

@@ -3,6 +3,7 @@
 #
 # Usage: boot-test.sh --iso ISO --log LOG [--name NAME] [--firmware bios|uefi] [--cpus N]
 #                     [--mem SIZE] [--timeout SECONDS] [--accel tcg|kvm] [--machine pc|q35]
+#                     [--device QEMU_DEVICE]...
 #                     [--expect boot|fault] [--elf KERNEL_ELF]
 #                     [--require REGEX]... [--forbid REGEX]... [--grace SECONDS]
 #
@@ -27,6 +28,7 @@ source "$ROOT/scripts/lib/bootlog.sh"
 
 iso='' log='' name='' firmware=bios cpus=4 mem=256M timeout_s=180 accel=tcg expect=boot elf=''
 machine=pc requires=() forbids=() grace=5
+BASTION_BOOT_EXTRA_ARGS=() # --device: each adds a QEMU -device (scripts/lib/qemu.sh)
 while (($#)); do
   case $1 in
     --iso) iso=$2; shift 2 ;;
@@ -38,6 +40,7 @@ while (($#)); do
     --timeout) timeout_s=$2; shift 2 ;;
     --accel) accel=$2; shift 2 ;;
     --machine) machine=$2; shift 2 ;;
+    --device) BASTION_BOOT_EXTRA_ARGS+=(-device "$2"); shift 2 ;;
     --require) requires+=("$2"); shift 2 ;;
     --forbid) forbids+=("$2"); shift 2 ;;
     --grace) grace=$2; shift 2 ;;

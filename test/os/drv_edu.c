@@ -13,16 +13,28 @@
  * after it) finds both taken, then gives them back and shows each can be registered again.
  * Its class (ostest.DrvEdu) may register that one BAR and those ports only.
  *
- * Usage: drv_edu --bar0 <BAR0 address> --ports <first port> <count> (drivers.yaml).
+ *
+ * DMA (dma_tests): the driver first attaches its device to its own IOMMU domain
+ * (IOMMU.Attach, --bdf), so that no other process can; then the factorial unit (register 0x08,
+ * status 0x20 bit 0 busy), and DMA both ways through one DMA buffer behind the IOMMU
+ * (IO.RegisterDma, MapDma, BeginDma, DmaGetPhysInfo): RAM -> edu's internal buffer (0x40000)
+ * -> RAM, compared; completion is polled (edu's command register 0x98 bit 0), not waited for by
+ * interrupt. The device addresses it is given lie in its domain's window (below 2^28, edu's DMA
+ * mask) and are not physical addresses; closing the iomapping takes them away.
+ *
+ * Usage: drv_edu --bar0 <BAR0 address> --ports <first port> <count> --bdf <bus:dev.fn as a
+ * number> (drivers.yaml).
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include <bastion/dma.h>
 #include <bastion/rights.h>
 #include <user/core.h>
 
 #include "kl/core/Handle.idl.h"
 #include "kl/core/IO.idl.h"
+#include "kl/core/IOMMU.idl.h"
 #include "ostest.h"
 
 #define EDU_BAR0_SIZE 0x100000ull
@@ -99,14 +111,147 @@ static void wr32(uint64_t va, unsigned off, uint32_t v)
     *(volatile uint32_t *)(uintptr_t)(va + off) = v;
 }
 
+
+/* ---- DMA behind the IOMMU ---- */
+
+#define EDU_FACTORIAL 0x08
+#define EDU_STATUS 0x20
+#define EDU_DMA_SRC 0x80
+#define EDU_DMA_DST 0x88
+#define EDU_DMA_COUNT 0x90
+#define EDU_DMA_CMD 0x98
+#define EDU_DMA_RUN 0x1u
+#define EDU_DMA_TO_RAM 0x2u
+#define EDU_BUFFER 0x40000u
+#define DMA_LEN 256u
+
+static Retcode iommu_attach(uint32_t bdf)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_iommu_IOMMU, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    return core_result(kl_core_IOMMU_Attach(&cl, bdf, &rc), &rc);
+}
+
+static Retcode register_dma(uint64_t size, uint32_t flags, uint32_t *h)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_io_IO, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    idl_handle_t res = {0};
+    Retcode r = core_result(kl_core_IO_RegisterDma(&cl, size, flags, 0, &res, &rc), &rc);
+    *h = r == rcOk ? res.handle : 0;
+    return r;
+}
+
+static Retcode map_dma(uint32_t h, uint64_t len, uint64_t *va)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_io_IO, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    idl_handle_t m = {0};
+    kl_core_Types_VirtAddr addr = 0;
+    Retcode r = core_result(
+        kl_core_IO_MapDma(&cl, core_handle_arg(h), 0, len, 0, PROT_RW, &addr, &m, &rc), &rc);
+    *va = r == rcOk ? addr : 0;
+    return r;
+}
+
+static Retcode begin_dma(uint32_t h, uint32_t *iomap)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_io_IO, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    idl_handle_t io = {0};
+    Retcode r = core_result(kl_core_IO_BeginDma(&cl, core_handle_arg(h), &io, &rc), &rc);
+    *iomap = r == rcOk ? io.handle : 0;
+    return r;
+}
+
+/* The device address of the buffer's first block, 0 on failure. */
+static uint64_t device_addr(uint32_t h, Retcode *r)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_io_IO, CORE_MSG_MEDIUM);
+    kl_core_Types_Retcode rc = rcFail;
+    uint32_t count = 0;
+    struct idl_seq frames = {0};
+    *r = core_result(kl_core_IO_DmaGetPhysInfo(&cl, core_handle_arg(h), &count, &frames, &rc), &rc);
+    if (*r != rcOk || frames.count == 0)
+        return 0;
+    const struct kl_core_IO_DmaFrame *f = frames.data;
+    return f[0].addr;
+}
+
+static bool edu_dma(uint64_t va, uint64_t src, uint64_t dst, uint32_t cmd)
+{
+    *(volatile uint64_t *)(uintptr_t)(va + EDU_DMA_SRC) = src;
+    *(volatile uint64_t *)(uintptr_t)(va + EDU_DMA_DST) = dst;
+    *(volatile uint64_t *)(uintptr_t)(va + EDU_DMA_COUNT) = DMA_LEN;
+    *(volatile uint64_t *)(uintptr_t)(va + EDU_DMA_CMD) = cmd | EDU_DMA_RUN;
+    /* Polled: edu runs a transfer from its own 100 ms timer. */
+    for (int i = 0; i < 300; i++) {
+        if (!(rd32(va, EDU_DMA_CMD) & EDU_DMA_RUN))
+            return true;
+        core_thread_sleep(10);
+    }
+    return false;
+}
+
+static void dma_tests(uint64_t bar0)
+{
+    uint32_t res = 0, mapping = 0;
+    uint64_t va = 0;
+    if (!OT_RC(register_mmio(bar0, EDU_BAR0_SIZE, &res), rcOk) ||
+        !OT_RC(map_mem(res, PROT_RW, &va, &mapping), rcOk))
+        return;
+    /* The factorial unit: 10! = 3628800. */
+    wr32(va, EDU_FACTORIAL, 10);
+    for (int i = 0; i < 100 && (rd32(va, EDU_STATUS) & 1u); i++)
+        core_thread_sleep(1);
+    OT_EQ(rd32(va, EDU_STATUS) & 1u, 0);
+    OT_EQ(rd32(va, EDU_FACTORIAL), 3628800u);
+
+    /* One buffer of two pages: the device reads the first, writes the second. */
+    uint32_t buf = 0, iomap = 0;
+    uint64_t cpu = 0;
+    bool ok = OT_RC(register_dma(8192, BASTION_DMA_BIDIRECTIONAL, &buf), rcOk) &&
+              OT_RC(map_dma(buf, 8192, &cpu), rcOk);
+    Retcode r = rcOk;
+    /* No device address before BeginDma. */
+    ok = ok && OT_EQ(device_addr(buf, &r), 0) && OT_RC(r, rcNotFound);
+    ok = ok && OT_RC(begin_dma(buf, &iomap), rcOk);
+    uint64_t dev = ok ? device_addr(buf, &r) : 0;
+    ok = ok && OT_RC(r, rcOk);
+    printf("drv_edu: DMA buffer at device address 0x%llx\n", (unsigned long long)dev);
+    /* A device address of the domain's window, not a physical one: below edu's 28-bit mask. */
+    ok = ok && OT_TRUE(dev >= 0x100000 && dev + 8192 <= (1ull << 28));
+    if (!ok)
+        return;
+    volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)cpu;
+    for (unsigned i = 0; i < DMA_LEN; i++) {
+        p[i] = (uint8_t)(i * 7 + 1);
+        p[4096 + i] = 0;
+    }
+    OT_TRUE(edu_dma(va, dev, EDU_BUFFER, 0));
+    OT_TRUE(edu_dma(va, EDU_BUFFER, dev + 4096, EDU_DMA_TO_RAM));
+    unsigned same = 0;
+    for (unsigned i = 0; i < DMA_LEN; i++)
+        same += p[4096 + i] == (uint8_t)(i * 7 + 1);
+    if (OT_EQ(same, DMA_LEN))
+        printf("drv_edu: DMA RAM -> edu -> RAM through the IOMMU: %u bytes equal\n", DMA_LEN);
+    /* Closing the iomapping takes the device addresses away. */
+    OT_RC(close_handle(iomap), rcOk);
+    OT_RC(device_addr(buf, &r) == 0 ? r : rcFail, rcNotFound);
+    OT_RC(close_handle(mapping), rcOk);
+    OT_RC(close_handle(res), rcOk);
+}
+
 int main(int argc, char **argv)
 {
     ot_begin("drv_edu");
-    uint64_t bar0 = 0;
+    uint64_t bar0 = 0, bdf = 0;
     uint32_t port_base = 0, port_count = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--bar0") == 0 && i + 1 < argc)
             bar0 = strtoul(argv[i + 1], NULL, 0);
+        if (strcmp(argv[i], "--bdf") == 0 && i + 1 < argc)
+            bdf = strtoul(argv[i + 1], NULL, 0);
         if (strcmp(argv[i], "--ports") == 0 && i + 2 < argc) {
             port_base = (uint32_t)strtoul(argv[i + 1], NULL, 0);
             port_count = (uint32_t)strtoul(argv[i + 2], NULL, 0);
@@ -114,6 +259,9 @@ int main(int argc, char **argv)
     }
     if (!OT_TRUE(bar0 != 0) || !OT_TRUE(port_count != 0))
         return ot_end();
+    /* First: the device into this driver's IOMMU domain, before anyone else can. */
+    OT_RC(iommu_attach((uint32_t)bdf), rcOk);
+    OT_RC(iommu_attach((uint32_t)bdf), rcAlreadyExists);
 
     /* Both ranges first: drv_attack_io, started after us, must find them taken. */
     uint32_t res = 0, mapping = 0, ports = 0, access = 0;
@@ -167,5 +315,8 @@ int main(int argc, char **argv)
         OT_RC(register_port(port_base, port_count, &ports), rcOk);
         OT_RC(close_handle(ports), rcOk);
     }
+    /* It held the device (attached above) through HOLD_MS, while drv_attack_dma tried to
+     * attach it. */
+    dma_tests(bar0);
     return ot_end();
 }

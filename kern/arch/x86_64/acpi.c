@@ -377,6 +377,7 @@ uint32_t acpi_isa_irq_to_gsi(const struct acpi_madt *madt, uint8_t irq, uint16_t
 
 static struct acpi_info acpi;
 static bool acpi_ok;
+static const struct boot_info *acpi_bi; /* for acpi_table(): kmain keeps it alive */
 
 /*
  * The parser reads tables through the direct map, which covers every range of the loader's
@@ -410,6 +411,7 @@ void acpi_init(const struct boot_info *bi)
         kprintf("acpi: the loader passed no RSDP; running uniprocessor without an IOAPIC\n");
         return;
     }
+    acpi_bi = bi;
     Retcode rc = acpi_parse(bi->rsdp, bi->rsdp_len, kernel_map, (void *)bi, &acpi);
     if (rc != rcOk) {
         kprintf("acpi: %s rejected: %s (%s); running uniprocessor without an IOAPIC\n",
@@ -448,6 +450,21 @@ const struct acpi_info *acpi_get(void)
 const struct acpi_madt *acpi_madt(void)
 {
     return acpi_ok ? &acpi.madt : NULL;
+}
+
+const void *acpi_table(const char *sig, size_t *len)
+{
+    for (unsigned i = 0; acpi_bi != NULL && i < acpi.ntables; i++) {
+        const struct acpi_table_ref *t = &acpi.tables[i];
+        if (t->status != rcOk || !same((const uint8_t *)t->sig, sig, 4))
+            continue;
+        const void *p = kernel_map((void *)acpi_bi, t->phys, t->length);
+        if (p != NULL) {
+            *len = t->length;
+            return p;
+        }
+    }
+    return NULL;
 }
 
 const struct acpi_mcfg *acpi_mcfg(void)

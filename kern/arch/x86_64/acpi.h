@@ -207,6 +207,10 @@ void acpi_init(const struct boot_info *bi);
 /* What acpi_init() found; valid after it returned. */
 const struct acpi_info *acpi_get(void);
 const struct acpi_madt *acpi_madt(void);
+
+/* The first table with signature `sig` whose checksum passed at boot, through the direct map;
+ * *len gets its length. NULL when there is none (e.g. "DMAR" on a machine without VT-d). */
+const void *acpi_table(const char *sig, size_t *len);
 /* The MCFG's ECAM windows, NULL when the firmware gave none (the pc machine). */
 const struct acpi_mcfg *acpi_mcfg(void);
 #endif

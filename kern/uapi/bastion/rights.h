@@ -72,6 +72,16 @@ typedef uint32_t handle_rights_t;
 #define HR_MEMORY_MAP HR_SPEC(0) /* MdlMap, MdlClone */
 #define HR_MEMORY_FULL (HR_READ | HR_WRITE | HR_BASIC | HR_MEMORY_MAP)
 
+/* DMA buffers (KOBJ_IO_DMA): READ covers DmaGetInfo/DmaGetPhysInfo and bounds a mapping's
+ * protection with WRITE; WRITE also covers ModifyDma. No HR_TRANSFER: a DMA buffer never leaves
+ * the process that registered it (no memory shared behind the monitor's back; share data
+ * through an MDL, whose every transfer the monitor decides). */
+#define HR_DMA_MAP HR_SPEC(0)    /* MapDma */
+#define HR_DMA_DEVICE HR_SPEC(1) /* BeginDma: open the buffer to the caller's devices */
+#define HR_DMA_FULL (HR_READ | HR_WRITE | HR_DUPLICATE | HR_REVOKE | HR_DMA_MAP | HR_DMA_DEVICE)
+/* A DMA buffer's device mapping (IO.BeginDma's iomapping): closing the last handle unmaps it. */
+#define HR_DMA_MAPPING_FULL (HR_READ | HR_DUPLICATE | HR_REVOKE)
+
 /* Files (KOBJ_FILE): ROMFS is read-only. */
 #define HR_FILE_FULL (HR_READ | HR_BASIC)
 
