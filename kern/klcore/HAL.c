@@ -2,10 +2,11 @@
  * the writer's task name, console/console.h), GetEnv (the kernel parameters of the boot
  * command line that are meant for programs: the allow-list below) and GetEntropy (the
  * kernel's random source: RDSEED or RDRAND where the CPU has them, else a TSC-seeded
- * generator, which the kernel reports once as weak). The other methods have no handler
- * (core.h). */
+ * generator, which the kernel reports once as weak). The privileged registers
+ * (HAL_privreg.c) and FlushCache (HAL_cache.c) have files of their own (HAL.h). */
 #include "boot/params.h"
 #include "console/console.h"
+#include "klcore/HAL.h"
 #include "klcore/klcore.h"
 #include "lib/random.h"
 #include "lib/string.h"
@@ -86,7 +87,12 @@ static Retcode GetEntropy(void *ctx, struct idl_seq *buffer, uint32_t size,
 }
 
 const struct kl_core_HAL_ops core_hal_ops = {
-    .GetEntropy = GetEntropy,
     .GetEnv = GetEnv,
+    .GetPrivReg = hal_get_priv_reg,
+    .SetPrivReg = hal_set_priv_reg,
+    .GetPrivRegRange = hal_get_priv_reg_range,
+    .SetPrivRegRange = hal_set_priv_reg_range,
+    .FlushCache = hal_flush_cache,
     .DebugWrite = DebugWrite,
+    .GetEntropy = GetEntropy,
 };

@@ -102,6 +102,9 @@ struct process {
     struct ipc_call *received; /* IPC calls it received and has not answered (ipc/call.c) */
     void *scp;                 /* Task.SetEnv copy, charged to kmem; NULL: none */
     size_t scp_len;
+    /* HAL.FlushCache of the whole cache (WBINVD stalls the CPU): the TSC when the last one was
+     * served, for its per-process rate limit (klcore/HAL_cache.c; atomic, 0: never). */
+    uint64_t flush_all_tsc;
 
     /* Set by the loader; used to start the first thread. */
     uint64_t entry, image_base;

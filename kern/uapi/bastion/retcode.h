@@ -12,35 +12,40 @@
 
 typedef int32_t Retcode;
 
-#define BASTION_RETCODES(X)                                                                      \
-    X(rcOk, 0, "success")                                                                        \
-    X(rcFail, -1, "unspecified failure")                                                         \
-    X(rcInvalidArgument, -2, "an argument is out of its valid domain")                           \
-    X(rcOutOfMemory, -3, "no memory left (RAM or kernel memory)")                                \
-    X(rcNotFound, -4, "the named object does not exist")                                         \
-    X(rcOutOfRange, -5, "a value, offset or index lies outside its bounds")                      \
-    X(rcBadFormat, -6, "input does not follow its format (magic, version, layout)")              \
-    X(rcTruncated, -7, "input ends before the structure it describes")                           \
-    X(rcBufferTooSmall, -8, "the output buffer cannot hold the result")                          \
-    X(rcAccessDenied, -9, "the handle lacks the rights the operation needs")                     \
-    X(rcSecurityDisallow, -10, "denied by security policy")                                      \
-    X(rcBadHandle, -11, "the handle is not valid in this process")                               \
-    X(rcNotSupported, -12, "the operation is not supported on this platform")                    \
-    X(rcNoHardware, -13, "the hardware this method drives is absent on this machine")            \
-    X(rcTimeout, -14, "the operation did not finish before its deadline")                        \
-    X(rcResourceBusy, -15, "the object is in use")                                               \
-    X(rcPeerClosed, -16, "the other end of the channel is gone")                                 \
-    X(rcOverflow, -17, "an arithmetic result does not fit its type")                             \
-    X(rcAlignment, -18, "an address or size is not suitably aligned")                            \
-    X(rcAlreadyExists, -19, "the object already exists")                                         \
-    X(rcQuotaExceeded, -20, "the process reached its kernel-memory or RAM limit")                \
-    X(rcBadMessage, -21, "an IPC message failed validation")                                     \
-    X(rcNoKsm, -22, "no security monitor is running: request denied (fail closed)")              \
-    X(rcBadChecksum, -23, "a checksum over the input does not match its contents")               \
-    X(rcHandleRevoked, -24, "the handle was revoked: close it, it no longer reaches its object") \
-    X(rcWxViolation, -25, "a mapping would be both writable and executable (W^X)")               \
-    X(rcReplyLost, -26,                                                                          \
-      "the reply did not reach its caller (gone, timed out, no room); a ReplyRecv still received")
+#define BASTION_RETCODES(X)                                                                        \
+    X(rcOk, 0, "success")                                                                          \
+    X(rcFail, -1, "unspecified failure")                                                           \
+    X(rcInvalidArgument, -2, "an argument is out of its valid domain")                             \
+    X(rcOutOfMemory, -3, "no memory left (RAM or kernel memory)")                                  \
+    X(rcNotFound, -4, "the named object does not exist")                                           \
+    X(rcOutOfRange, -5, "a value, offset or index lies outside its bounds")                        \
+    X(rcBadFormat, -6, "input does not follow its format (magic, version, layout)")                \
+    X(rcTruncated, -7, "input ends before the structure it describes")                             \
+    X(rcBufferTooSmall, -8, "the output buffer cannot hold the result")                            \
+    X(rcAccessDenied, -9, "the handle lacks the rights the operation needs")                       \
+    X(rcSecurityDisallow, -10, "denied by security policy")                                        \
+    X(rcBadHandle, -11, "the handle is not valid in this process")                                 \
+    X(rcNotSupported, -12, "the operation is not supported on this platform")                      \
+    X(rcNoHardware, -13, "the hardware this method drives is absent on this machine")              \
+    X(rcTimeout, -14, "the operation did not finish before its deadline")                          \
+    X(rcResourceBusy, -15, "the object is in use")                                                 \
+    X(rcPeerClosed, -16, "the other end of the channel is gone")                                   \
+    X(rcOverflow, -17, "an arithmetic result does not fit its type")                               \
+    X(rcAlignment, -18, "an address or size is not suitably aligned")                              \
+    X(rcAlreadyExists, -19, "the object already exists")                                           \
+    X(rcQuotaExceeded, -20, "the process reached its kernel-memory or RAM limit")                  \
+    X(rcBadMessage, -21, "an IPC message failed validation")                                       \
+    X(rcNoKsm, -22, "no security monitor is running: request denied (fail closed)")                \
+    X(rcBadChecksum, -23, "a checksum over the input does not match its contents")                 \
+    X(rcHandleRevoked, -24, "the handle was revoked: close it, it no longer reaches its object")   \
+    X(rcWxViolation, -25, "a mapping would be both writable and executable (W^X)")                 \
+    X(rcReplyLost, -26,                                                                            \
+      "the reply did not reach its caller (gone, timed out, no room); a ReplyRecv still received") \
+    X(rcUnknownRegister, -27, "no privileged register or register range of that name is listed")   \
+    X(rcReadOnlyRegister, -28, "the privileged register may be read, never written")               \
+    X(rcRegisterFault, -29, "the CPU refused the register access (absent on this CPU model)")      \
+    X(rcRateLimited, -30, "asked again too soon: the operation is rate-limited per process")       \
+    X(rcNoDebugCapability, -31, "the xHCI controller has no USB debug capability (DbC)")
 
 enum {
 #define BASTION_RETCODE_ENUM(name, value, text) name = (value),
