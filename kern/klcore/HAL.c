@@ -6,6 +6,7 @@
  * (HAL_privreg.c) and FlushCache (HAL_cache.c) have files of their own (HAL.h). */
 #include "boot/params.h"
 #include "console/console.h"
+#include "dev/xhci_dbc.h"
 #include "klcore/HAL.h"
 #include "klcore/klcore.h"
 #include "lib/random.h"
@@ -18,6 +19,16 @@ static Retcode DebugWrite(void *ctx, struct idl_seq data, kl_core_Types_Retcode 
     /* Programs format their own lines; the console marks each with the task's name, so that
      * none can pass for a kernel line (a forged "kss: denied ..."). */
     console_write_user(c->proc->pid, c->proc->name, (const char *)data.data, data.count);
+    /* While kl.core.XHCIDBG.Start has the USB debug capability on, the output leaves through
+     * it too, marked with the writer's name the same way. */
+    if (xhci_dbc_running() && data.count > 0) {
+        char tag[PROCESS_NAME_MAX + 4];
+        size_t n = strlen(c->proc->name);
+        memcpy(tag, c->proc->name, n);
+        memcpy(tag + n, ": ", 2);
+        xhci_dbc_write(tag, n + 2);
+        xhci_dbc_write(data.data, data.count);
+    }
     *rc = rcOk;
     return rcOk;
 }

@@ -56,6 +56,7 @@ static const struct kl_core_Core_handlers core_handlers = {
     .audit_Audit = &core_audit_ops,
     .profiler_Profiler = &core_profiler_ops,
     .io_IO = &core_io_ops,
+    .xhcidbg_XHCIDBG = &core_xhcidbg_ops,
 };
 
 /*
