@@ -106,7 +106,8 @@ bastion_wait_port() {
 # background. Sets BASTION_BOOT_PID (the `timeout` wrapper, for `kill -0` liveness checks) and
 # BASTION_BOOT_WORKDIR, and installs the EXIT trap (bastion_boot_cleanup) that ends QEMU by its
 # own PID and removes the work folder. Returns 1, with the reason in BASTION_BOOT_ERROR, when the
-# firmware or the accelerator cannot be set up. Call it directly, never in $(...): the
+# firmware or the accelerator cannot be set up. Arguments in the array BASTION_BOOT_EXTRA_ARGS,
+# if the caller set it, are added to QEMU's command line (devices: -device edu). Call it directly, never in $(...): the
 # variables, the trap and QEMU itself must belong to the calling shell.
 bastion_boot_start() {
   local name=$1 iso=$2 log=$3 firmware=$4 accel=$5 machine=$6 cpus=$7 mem=$8 timeout_s=$9
@@ -122,7 +123,7 @@ bastion_boot_start() {
   timeout -k 5 $((timeout_s + 15)) "$BASTION_QEMU" -machine "$machine" "${BASTION_ACCEL_ARGS[@]}" \
     "${BASTION_FW_ARGS[@]}" -smp "$cpus" -m "$mem" -cdrom "$iso" -boot d \
     -display none -monitor none -serial "file:$log" -no-reboot \
-    -pidfile "$BASTION_BOOT_WORKDIR/qemu.pid" </dev/null >"$log.qemu.txt" 2>&1 &
+    -pidfile "$BASTION_BOOT_WORKDIR/qemu.pid" ${BASTION_BOOT_EXTRA_ARGS[@]+"${BASTION_BOOT_EXTRA_ARGS[@]}"} </dev/null >"$log.qemu.txt" 2>&1 &
   BASTION_BOOT_PID=$!
 }
 

@@ -3,8 +3,11 @@
 # attack tests that actually passed, read from the in-OS tests' serial log.
 #
 # Usage: dangers.sh --table docs/dangers.tsv --spec docs/spec/core-methods.tsv --log os-tests.log
+#                   [--log drivers.log ...]
 #
-# From the log it takes the methods the kernel serves ("kl.core: serves <method>", printed at
+# Every --log is read, in order, as one log (the in-OS tests' and the driver image's boots: each
+# lists the methods its kernel serves, and each runs its own attack programs). From the logs it
+# takes the methods the kernel serves ("kl.core: serves <method>", printed at
 # boot with the kernel parameter coreserved, counted from the kernel's handler tables), the
 # kernel's own count ("kl.core: N of M methods served"), the attack lines the in-OS programs
 # printed ("[<task>] <program>: attack <method>: stopped", printed only when that attack was
@@ -21,18 +24,21 @@
 # its row names, or when the log has no served list: every served danger must be shown stopped.
 set -uo pipefail
 
-table='' spec='' log=''
+table='' spec='' logs=()
 while (($#)); do
   case $1 in
     --table) table=$2; shift 2 ;;
     --spec) spec=$2; shift 2 ;;
-    --log) log=$2; shift 2 ;;
+    --log) logs+=("$2"); shift 2 ;;
     *) echo "dangers: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
-[[ -r $table && -r $spec && -r $log ]] || { echo "FAIL dangers: --table, --spec and --log must be readable files" >&2; exit 2; }
+[[ -r $table && -r $spec ]] && ((${#logs[@]})) || { echo "FAIL dangers: --table, --spec and --log must be readable files" >&2; exit 2; }
+for l in "${logs[@]}"; do
+  [[ -r $l ]] || { echo "FAIL dangers: --log $l is not a readable file" >&2; exit 2; }
+done
 
-tr -d '\r' <"$log" | awk -v table="$table" -v spec="$spec" '
+cat "${logs[@]}" | tr -d '\r' | awk -v table="$table" -v spec="$spec" '
   BEGIN {
     FS = "\t"
     while ((getline line < spec) > 0) {

@@ -4,7 +4,11 @@
 #
 # Usage: os_tests.sh --iso ISO --log LOG --expect-file FILE [--cpus N] [--mem SIZE]
 #                    [--timeout SECONDS] [--accel tcg|kvm] [--firmware bios|uefi] [--collect]
+#                    [--machine pc|q35|MACHINE-OPTIONS] [--qemu-arg "ARGS"]...
 #
+# --machine is QEMU's -machine value (default pc); each --qemu-arg adds its words to QEMU's
+# command line (split at spaces: "-device intel-iommu,intremap=off"), for the driver image's
+# devices (test/os/drivers.yaml).
 # Passes when, for every name in FILE (one a line, '#' comments), the serial log has a process's
 # line "[<task>] <name>: N passed, 0 failed" with N > 0, and no line starts with PANIC. A FILE
 # line "re:<extended regex>" instead needs some log line to match the regex (the demo's output);
@@ -32,6 +36,8 @@ source "$ROOT/scripts/lib/qemu.sh"
 source "$ROOT/scripts/lib/bootlog.sh"
 
 iso='' log='' expect_file='' cpus=4 mem=512M timeout_s=300 accel=tcg firmware=bios einit_wait=30 collect=0
+machine=pc
+BASTION_BOOT_EXTRA_ARGS=()
 while (($#)); do
   case $1 in
     --iso) iso=$2; shift 2 ;;
@@ -44,6 +50,8 @@ while (($#)); do
     --firmware) firmware=$2; shift 2 ;;
     --einit-wait) einit_wait=$2; shift 2 ;;
     --collect) collect=1; shift ;;
+    --machine) machine=$2; shift 2 ;;
+    --qemu-arg) read -ra words <<<"$2"; BASTION_BOOT_EXTRA_ARGS+=("${words[@]}"); shift 2 ;;
     *) echo "os_tests: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -78,8 +86,8 @@ summary() {
   echo "serial log: $log"
 }
 
-echo "os-tests: booting $iso ($firmware, $accel, -smp $cpus, -m $mem, up to ${timeout_s}s)"
-bastion_boot_start os-tests "$iso" "$log" "$firmware" "$accel" pc "$cpus" "$mem" "$timeout_s" ||
+echo "os-tests: booting $iso ($firmware, $accel, -machine $machine, -smp $cpus, -m $mem${BASTION_BOOT_EXTRA_ARGS[*]:+, ${BASTION_BOOT_EXTRA_ARGS[*]}}, up to ${timeout_s}s)"
+bastion_boot_start os-tests "$iso" "$log" "$firmware" "$accel" "$machine" "$cpus" "$mem" "$timeout_s" ||
   { echo "FAIL os-tests: $BASTION_BOOT_ERROR"; exit 1; }
 
 start=$SECONDS
