@@ -36,6 +36,7 @@
 #include "boot/params.h"
 #include "console/console.h"
 #include "dev/pci.h"
+#include "dev/resource.h"
 #include "fs/romfs.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
@@ -91,6 +92,7 @@ void kmain(uint32_t mb2_magic, uint64_t mb2_info_phys)
     lapic_init();
     ioapic_init();
     pci_init();
+    io_resources_init(); /* the ranges drivers may never register (dev/resource.h) */
     tsc_calibrate();
     timer_init();
     smp_start_aps();

@@ -5,10 +5,10 @@
 
 const struct kl_core_IO_ops core_io_ops = {
     /* Ports and MMIO (IO_ports.c). */
-    .RegisterPort = NULL,
-    .RegisterMmio = NULL,
-    .MapMem = NULL,
-    .PermitPort = NULL,
+    .RegisterPort = core_io_register_port,
+    .RegisterMmio = core_io_register_mmio,
+    .MapMem = core_io_map_mem,
+    .PermitPort = core_io_permit_port,
 
     /* Interrupts (IO_irq.c). */
     .RegisterIrq = NULL,

@@ -10,6 +10,15 @@
 #include "kl/core/Core.edl.h"
 
 /* Ports and MMIO (IO_ports.c). */
+Retcode core_io_register_port(void *ctx, kl_core_IO_IoPort base, uint32_t size,
+                              idl_handle_t *resource, kl_core_Types_Retcode *rc);
+Retcode core_io_register_mmio(void *ctx, kl_core_Types_PhysAddr base, kl_core_Types_Size size,
+                              idl_handle_t *resource, kl_core_Types_Retcode *rc);
+Retcode core_io_map_mem(void *ctx, idl_handle_t resource, uint32_t prot, uint32_t attr,
+                        kl_core_Types_VirtAddr *address, idl_handle_t *mapping,
+                        kl_core_Types_Retcode *rc);
+Retcode core_io_permit_port(void *ctx, idl_handle_t resource, idl_handle_t *access,
+                            kl_core_Types_Retcode *rc);
 
 /* Interrupts (IO_irq.c). */
 

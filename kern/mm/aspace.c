@@ -509,10 +509,12 @@ Retcode aspace_free(struct aspace *as, uint64_t va, uint64_t size)
     return rc;
 }
 
-Retcode aspace_map_shared(struct aspace *as, uint64_t va, const uint64_t *frames, uint64_t npages,
-                          uint32_t prot, struct kobj *owner)
+/* Maps npages at va, each page's frame frames[i] or, without frames, pa + i pages (device
+ * memory), with `extra` PTE bits beside the protection's; see aspace_map_shared. */
+static Retcode map_shared(struct aspace *as, uint64_t va, const uint64_t *frames, uint64_t pa,
+                          uint64_t npages, uint32_t prot, uint64_t extra, struct kobj *owner)
 {
-    if (!as || !frames || !owner || npages == 0 || (prot & ~BASTION_VMM_PROT_MASK) ||
+    if (!as || !owner || npages == 0 || (prot & ~BASTION_VMM_PROT_MASK) ||
         ((prot & BASTION_VMM_WRITE) && (prot & BASTION_VMM_EXECUTE)))
         return rcInvalidArgument;
     as_lock(as);
@@ -522,8 +524,9 @@ Retcode aspace_map_shared(struct aspace *as, uint64_t va, const uint64_t *frames
         rc = rcNotFound; /* not the reservation the caller just made (another thread freed it) */
     uint64_t i = 0;
     for (; rc == rcOk && i < npages; i++)
-        rc = pt_map_range(&as->pt, as->root, va + i * PAGE_SIZE, frames[i], PAGE_SIZE,
-                          prot_flags(prot) | PTE_SHARED, 0);
+        rc = pt_map_range(&as->pt, as->root, va + i * PAGE_SIZE,
+                          frames ? frames[i] : pa + i * PAGE_SIZE, PAGE_SIZE,
+                          prot_flags(prot) | PTE_SHARED | extra, 0);
     if (rc == rcOk)
         rc = vr_make_shared(&as->map, va, npages * PAGE_SIZE, owner);
     /* Only what this call mapped (i > 0: the reservation was the caller's), up to and including
@@ -532,6 +535,44 @@ Retcode aspace_map_shared(struct aspace *as, uint64_t va, const uint64_t *frames
     if (rc != rcOk && i > 0 && unmap_range(as, va, i * PAGE_SIZE))
         finish_unmap(as);
     as_unlock(as);
+    return rc;
+}
+
+Retcode aspace_map_shared(struct aspace *as, uint64_t va, const uint64_t *frames, uint64_t npages,
+                          uint32_t prot, struct kobj *owner)
+{
+    if (!frames)
+        return rcInvalidArgument;
+    return map_shared(as, va, frames, 0, npages, prot, 0, owner);
+}
+
+Retcode aspace_map_device(struct aspace *as, uint64_t va, uint64_t pa, uint64_t npages,
+                          uint32_t prot, struct kobj *owner)
+{
+    if (pa & (PAGE_SIZE - 1))
+        return rcAlignment;
+    if (prot & BASTION_VMM_EXECUTE)
+        return rcInvalidArgument;
+    /* PCD|PWT: uncached whatever the PAT's first entries hold (they are the reset defaults). */
+    return map_shared(as, va, NULL, pa, npages, prot, PTE_PCD | PTE_PWT, owner);
+}
+
+Retcode aspace_free_shared_of(struct aspace *as, uint64_t va, uint64_t size,
+                              const struct kobj *owner)
+{
+    if (!as || !owner)
+        return rcInvalidArgument;
+    as_lock(as);
+    const struct vregion *r = vr_find(&as->map, va);
+    bool same = r && r->state == VR_SHARED && r->base == va && r->size == size &&
+                r->owner == (const void *)owner;
+    uint64_t committed = 0;
+    struct vregion *shared = NULL;
+    Retcode rc = same ? vr_release(&as->map, va, size, &committed, &shared) : rcNotFound;
+    if (rc == rcOk && unmap_range(as, va, size))
+        finish_unmap(as);
+    as_unlock(as);
+    put_shared(as, shared);
     return rc;
 }
 

@@ -81,6 +81,18 @@ Retcode aspace_free(struct aspace *as, uint64_t va, uint64_t size);
  */
 Retcode aspace_map_shared(struct aspace *as, uint64_t va, const uint64_t *frames, uint64_t npages,
                           uint32_t prot, struct kobj *owner);
+/*
+ * The same for device memory: the npages physical pages from pa (page-aligned: rcAlignment),
+ * mapped uncached (PCD|PWT) and never executable (rcInvalidArgument). kl.core.IO.MapMem maps a
+ * registered MMIO range with it; `owner` is that range's object, kept while the region lives.
+ */
+Retcode aspace_map_device(struct aspace *as, uint64_t va, uint64_t pa, uint64_t npages,
+                          uint32_t prot, struct kobj *owner);
+/* Frees [va, va + size) only if it is still exactly one shared region backed by `owner` (the
+ * holder of a mapping handle unmaps what it mapped, never what replaced it after a VMM.Free):
+ * rcNotFound otherwise. */
+Retcode aspace_free_shared_of(struct aspace *as, uint64_t va, uint64_t size,
+                              const struct kobj *owner);
 /* True when va's page is present and backed by a shared frame; *pa = its physical address
  * (futex keys for memory shared between address spaces). */
 bool aspace_shared_phys(struct aspace *as, uint64_t va, uint64_t *pa);

@@ -42,22 +42,23 @@ enum kobj_type {
     KOBJ_ANY = 0, /* lookup filter only: accept every type; no object has it */
     KOBJ_TASK,    /* a process */
     KOBJ_THREAD,
-    KOBJ_IPC_CLIENT,   /* client end of an IPC channel */
-    KOBJ_IPC_SERVER,   /* server end of an IPC channel */
-    KOBJ_IPC_LISTENER, /* accepts many clients on one server */
-    KOBJ_KERNEL,       /* a handle to the kernel's core endpoints (kl.core.*) */
-    KOBJ_MEMORY,       /* a memory object (MDL buffer) */
-    KOBJ_VM_MAPPING,   /* a mapping that can be freed by handle */
-    KOBJ_FILE,         /* a ROMFS file */
-    KOBJ_BADGE,        /* a resource transfer context (Handle.CreateBadge) */
-    KOBJ_USER,         /* a user resource (Handle.CreateUserObject) */
-    KOBJ_SYNC,         /* futex-like synchronisation object */
-    KOBJ_SECURITY,     /* the security interface (Handle.SecurityConnect): Call asks the KSM */
-    KOBJ_AUDIT_LOG,    /* a reader of the kss log, with its own cursor (Audit.Open("kss")) */
-    KOBJ_IO_PORTS,     /* a registered range of a device's I/O ports (IO.RegisterPort) */
-    KOBJ_IO_MMIO,      /* a registered range of a device's MMIO (IO.RegisterMmio) */
-    KOBJ_IO_IRQ,       /* a registered interrupt of a device (IO.RegisterIrq) */
-    KOBJ_IO_DMA,       /* a DMA buffer (IO.RegisterDma) */
+    KOBJ_IPC_CLIENT,     /* client end of an IPC channel */
+    KOBJ_IPC_SERVER,     /* server end of an IPC channel */
+    KOBJ_IPC_LISTENER,   /* accepts many clients on one server */
+    KOBJ_KERNEL,         /* a handle to the kernel's core endpoints (kl.core.*) */
+    KOBJ_MEMORY,         /* a memory object (MDL buffer) */
+    KOBJ_VM_MAPPING,     /* a mapping that can be freed by handle */
+    KOBJ_FILE,           /* a ROMFS file */
+    KOBJ_BADGE,          /* a resource transfer context (Handle.CreateBadge) */
+    KOBJ_USER,           /* a user resource (Handle.CreateUserObject) */
+    KOBJ_SYNC,           /* futex-like synchronisation object */
+    KOBJ_SECURITY,       /* the security interface (Handle.SecurityConnect): Call asks the KSM */
+    KOBJ_AUDIT_LOG,      /* a reader of the kss log, with its own cursor (Audit.Open("kss")) */
+    KOBJ_IO_PORTS,       /* a registered range of a device's I/O ports (IO.RegisterPort) */
+    KOBJ_IO_MMIO,        /* a registered range of a device's MMIO (IO.RegisterMmio) */
+    KOBJ_IO_IRQ,         /* a registered interrupt of a device (IO.RegisterIrq) */
+    KOBJ_IO_DMA,         /* a DMA buffer (IO.RegisterDma) */
+    KOBJ_IO_PORT_ACCESS, /* ports opened to a process's threads (IO.PermitPort) */
     KOBJ_TYPE_COUNT
 };
 

@@ -4,6 +4,7 @@
 #include "arch/x86_64/percpu.h"
 #include "boot/params.h"
 #include "ipc/ipc.h"
+#include "dev/ioperm.h"
 #include "lib/kprintf.h"
 #include "lib/random.h"
 #include "lib/string.h"
@@ -258,6 +259,7 @@ static void process_teardown(struct process *p)
     while (__atomic_load_n(&p->as_pins, __ATOMIC_ACQUIRE) != 0)
         sched_yield();
     aspace_destroy(as);
+    ioperm_process_free(p); /* its access handles are closed: no permit is left */
     spin_lock(&p->lock);
     void *scp = p->scp;
     p->scp = NULL;

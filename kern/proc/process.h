@@ -101,6 +101,9 @@ struct process {
     uint32_t nthreads;
     struct ipc_call *received; /* IPC calls it received and has not answered (ipc/call.c) */
     void *scp;                 /* Task.SetEnv copy, charged to kmem; NULL: none */
+    /* I/O ports its threads may use (IO.PermitPort), charged to kmem; NULL: none, the common
+     * case. Set once by the first permit, freed at teardown (dev/ioperm.h). */
+    struct io_bitmap *io_bitmap;
     size_t scp_len;
     /* HAL.FlushCache of the whole cache (WBINVD stalls the CPU): the TSC when the last one was
      * served, for its per-process rate limit (klcore/HAL_cache.c; atomic, 0: never). */

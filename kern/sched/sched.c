@@ -28,6 +28,7 @@
 #include "arch/x86_64/syscall.h"
 #include "arch/x86_64/timer.h"
 #include "arch/x86_64/tsc.h"
+#include "dev/ioperm.h"
 #include "lib/kprintf.h"
 #include "mm/aspace.h"
 #include "panic.h"
@@ -254,6 +255,7 @@ static void schedule_locked(void)
     if (cur->fpu_state)
         fpu_save(cur->fpu_state);
     aspace_switch(next->aspace);
+    ioperm_switch(next->proc); /* the I/O bitmap: one compare for a process without ports */
     if (next->fpu_state) {
         fpu_restore(next->fpu_state);
         wrmsr(MSR_FS_BASE, next->fs_base);

@@ -4,11 +4,16 @@
  * IO.RegisterMmio, maps it with IO.MapMem, and talks to the device:
  *   0x00  identification, reads 0x010000ed (major 1, minor 0, "ed");
  *   0x04  liveness: what is written there reads back inverted.
- * Then: a second registration of the same range is refused (the first owner keeps it), a part
- * outside the BAR is refused, and closing the mapping handle unmaps it (the address can be
- * mapped again). Its class (ostest.DrvEdu) may register that one BAR only.
+ * Then: a second registration of the same range is refused (the first owner keeps it),
+ * executable device memory is refused, and closing the mapping handle unmaps it (the range maps
+ * again). It also drives a port range (the q35 SMBus controller's I/O BAR): RegisterPort,
+ * PermitPort, and an IN from its first port that must not fault.
  *
- * Usage: drv_edu --bar0 <physical address of BAR0> (drivers.yaml).
+ * It holds the BAR and the ports for HOLD_MS from its start, so that drv_attack_io (started
+ * after it) finds both taken, then gives them back and shows each can be registered again.
+ * Its class (ostest.DrvEdu) may register that one BAR and those ports only.
+ *
+ * Usage: drv_edu --bar0 <BAR0 address> --ports <first port> <count> (drivers.yaml).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +30,7 @@
 #define EDU_LIVENESS 0x04
 #define EDU_ID_VALUE 0x010000edu
 #define PROT_RW 3u
+#define HOLD_MS 12000u
 
 static Retcode register_mmio(uint64_t base, uint64_t size, uint32_t *h)
 {
@@ -49,6 +55,33 @@ static Retcode map_mem(uint32_t h, uint32_t prot, uint64_t *va, uint32_t *mappin
     return r;
 }
 
+static Retcode register_port(uint32_t base, uint32_t size, uint32_t *h)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_io_IO, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    idl_handle_t res = {0};
+    Retcode r = core_result(kl_core_IO_RegisterPort(&cl, base, size, &res, &rc), &rc);
+    *h = r == rcOk ? res.handle : 0;
+    return r;
+}
+
+static Retcode permit_port(uint32_t h, uint32_t *access)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_io_IO, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    idl_handle_t a = {0};
+    Retcode r = core_result(kl_core_IO_PermitPort(&cl, core_handle_arg(h), &a, &rc), &rc);
+    *access = r == rcOk ? a.handle : 0;
+    return r;
+}
+
+static uint8_t port_in8(uint16_t port)
+{
+    uint8_t v;
+    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
 static Retcode close_handle(uint32_t h)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_handle_Handle, CORE_MSG_SMALL);
@@ -70,16 +103,27 @@ int main(int argc, char **argv)
 {
     ot_begin("drv_edu");
     uint64_t bar0 = 0;
-    for (int i = 1; i + 1 < argc; i++)
-        if (strcmp(argv[i], "--bar0") == 0)
+    uint32_t port_base = 0, port_count = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--bar0") == 0 && i + 1 < argc)
             bar0 = strtoul(argv[i + 1], NULL, 0);
-    if (!OT_TRUE(bar0 != 0))
+        if (strcmp(argv[i], "--ports") == 0 && i + 2 < argc) {
+            port_base = (uint32_t)strtoul(argv[i + 1], NULL, 0);
+            port_count = (uint32_t)strtoul(argv[i + 2], NULL, 0);
+        }
+    }
+    if (!OT_TRUE(bar0 != 0) || !OT_TRUE(port_count != 0))
         return ot_end();
 
-    uint32_t res = 0, mapping = 0;
+    /* Both ranges first: drv_attack_io, started after us, must find them taken. */
+    uint32_t res = 0, mapping = 0, ports = 0, access = 0;
     uint64_t va = 0;
-    if (OT_RC(register_mmio(bar0, EDU_BAR0_SIZE, &res), rcOk) &&
-        OT_RC(map_mem(res, PROT_RW, &va, &mapping), rcOk)) {
+    bool have_mmio = OT_RC(register_mmio(bar0, EDU_BAR0_SIZE, &res), rcOk);
+    bool have_ports = OT_RC(register_port(port_base, port_count, &ports), rcOk);
+    printf("drv_edu: holding edu BAR0 0x%llx and ports 0x%x+0x%x\n", (unsigned long long)bar0,
+           port_base, port_count);
+
+    if (have_mmio && OT_RC(map_mem(res, PROT_RW, &va, &mapping), rcOk)) {
         uint32_t id = rd32(va, EDU_ID);
         printf("drv_edu: edu id 0x%08x at 0x%llx (mapped at 0x%llx)\n", id,
                (unsigned long long)bar0, (unsigned long long)va);
@@ -96,7 +140,18 @@ int main(int argc, char **argv)
         uint64_t xva = 0;
         uint32_t xmap = 0;
         OT_RC(map_mem(res, PROT_RW | 4u, &xva, &xmap), rcInvalidArgument);
-        /* Closing the mapping unmaps it; the resource maps again, and the device still answers. */
+    }
+    if (have_ports && OT_RC(permit_port(ports, &access), rcOk)) {
+        /* The SMBus host status register: any value, but no fault. */
+        uint8_t status = port_in8((uint16_t)port_base);
+        printf("drv_edu: port 0x%x reads 0x%02x\n", port_base, status);
+        OT_TRUE(true);
+    }
+
+    core_thread_sleep(HOLD_MS);
+
+    if (have_mmio) {
+        /* Closing the mapping unmaps it; the resource maps again, the device still answers. */
         OT_RC(close_handle(mapping), rcOk);
         OT_RC(map_mem(res, PROT_RW, &va, &mapping), rcOk);
         OT_EQ(rd32(va, EDU_ID), EDU_ID_VALUE);
@@ -105,6 +160,12 @@ int main(int argc, char **argv)
         OT_RC(close_handle(res), rcOk);
         OT_RC(register_mmio(bar0, EDU_BAR0_SIZE, &res), rcOk);
         OT_RC(close_handle(res), rcOk);
+    }
+    if (have_ports) {
+        OT_RC(close_handle(access), rcOk);
+        OT_RC(close_handle(ports), rcOk);
+        OT_RC(register_port(port_base, port_count, &ports), rcOk);
+        OT_RC(close_handle(ports), rcOk);
     }
     return ot_end();
 }

@@ -26,7 +26,7 @@ void gdt_init_cpu(struct percpu *p)
     g[3] = SEG_P | SEG_S | SEG_RW | SEG_DPL(3);
     g[4] = SEG_P | SEG_S | SEG_CODE | SEG_RW | SEG_L | SEG_DPL(3);
     uint64_t base = (uint64_t)&p->tss;
-    uint64_t limit = sizeof(struct tss) - 1;
+    uint64_t limit = TSS_SEGMENT_LIMIT; /* the TSS, the I/O bitmap and its 0xFF byte */
     g[5] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) | SEG_TSS_AVAILABLE | SEG_P |
            (((base >> 24) & 0xFF) << 56);
     g[6] = base >> 32;

@@ -25,10 +25,17 @@ struct percpu {
     void *current_thread;      /* the thread this CPU runs: thread_current() */
     uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
     struct tss tss __attribute__((aligned(16)));
+    /* Right after the TSS, inside its segment: the I/O permission bitmap and its 0xFF end. */
+    uint8_t io_bitmap[TSS_IOMAP_BYTES + 1];
+    uint64_t io_loaded_version;    /* which process bitmap io_bitmap holds (dev/ioperm.c), 0 none */
+    uint32_t io_loaded_span;       /* bytes from the start that may hold a zero bit */
     uint8_t *ist_stack[IST_COUNT]; /* bottoms; IST n uses ist_stack[n-1] .. + IST_STACK_SIZE */
 };
 
 _Static_assert(__builtin_offsetof(struct percpu, self) == 0, "this_cpu() reads %gs:0");
+_Static_assert(__builtin_offsetof(struct percpu, io_bitmap) ==
+                   __builtin_offsetof(struct percpu, tss) + TSS_IOMAP_OFFSET,
+               "the I/O bitmap follows the TSS, where iomap_base points");
 
 static inline struct percpu *this_cpu(void)
 {

@@ -1,8 +1,14 @@
 /*
- * The 64-bit Task State Segment: only its stack pointers matter in long mode. rsp0 is the
+ * The 64-bit Task State Segment: its stack pointers and the I/O permission bitmap. rsp0 is the
  * stack the CPU switches to on an interrupt from user mode; ist[] are the Interrupt Stack
  * Table entries that IDT gates name to get a known-good stack whatever the state of the
  * interrupted one (double fault after a stack overflow, NMI at any instant, machine check).
+ *
+ * The I/O permission bitmap (one bit per port, 0 = allowed in user mode) follows the TSS in
+ * struct percpu, inside the TSS segment's limit, with the terminating 0xFF byte the CPU reads
+ * past the last port. iomap_base selects it: TSS_IOMAP_OFFSET when the running process holds
+ * ports (dev/ioperm.c copies that process's bitmap in), TSS_IOMAP_NONE (beyond the limit: every
+ * port denied, #GP) for every other process.
  */
 #ifndef BASTION_ARCH_X86_64_TSS_H
 #define BASTION_ARCH_X86_64_TSS_H
@@ -25,14 +31,20 @@ struct tss {
     uint64_t ist[7]; /* ist[0] is IST1 */
     uint64_t reserved2;
     uint16_t reserved3;
-    uint16_t iomap_base; /* = sizeof(struct tss): no I/O permission bitmap, all ports denied */
+    uint16_t iomap_base; /* TSS_IOMAP_OFFSET or TSS_IOMAP_NONE */
 } __attribute__((packed));
 
 _Static_assert(sizeof(struct tss) == 104, "the CPU defines a 104-byte 64-bit TSS");
 
+#define TSS_IOMAP_BYTES 8192u                                  /* 65536 ports, one bit each */
+#define TSS_IOMAP_OFFSET 104u                                  /* the bitmap right after the TSS */
+#define TSS_SEGMENT_LIMIT (TSS_IOMAP_OFFSET + TSS_IOMAP_BYTES) /* + the 0xFF byte, inclusive */
+#define TSS_IOMAP_NONE 0xFFFFu /* past the limit: no bitmap, all ports denied */
+
 struct percpu;
 
-/* Fills p->tss: IST stack tops from p->ist_stack[], no I/O bitmap. */
+/* Fills p->tss: IST stack tops from p->ist_stack[]; the bitmap all ones (every port denied)
+ * and not selected. */
 void tss_init(struct percpu *p);
 
 /* Sets the stack used on the next interrupt or exception from user mode on this CPU. */

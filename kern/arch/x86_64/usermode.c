@@ -4,6 +4,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/idt.h"
 #include "lib/kprintf.h"
+#include "mm/usercopy.h"
 #include "proc/thread.h"
 
 /* The process code ends the whole process (weak reference: absent in process-less tests). */
@@ -22,6 +23,26 @@ noreturn void user_fault_fatal(struct trap_frame *f, const char *why, uint64_t a
     if (t->proc && process_fault_kill_frame)
         process_fault_kill_frame(t->proc, why, (uint32_t)f->vector, f->error_code, addr, f->rip);
     thread_exit(-1);
+}
+
+/*
+ * True when the instruction at rip is IN, OUT, INS or OUTS (after legacy and REX prefixes): a
+ * #GP on it from user mode is a port the process was not permitted (IO.PermitPort). Read with
+ * copy_from_user, so an unreadable rip is simply "no".
+ */
+static bool is_port_instruction(uint64_t rip)
+{
+    uint8_t code[15];
+    if (copy_from_user(code, rip, sizeof code) != rcOk)
+        return false;
+    for (unsigned i = 0; i < sizeof code; i++) {
+        uint8_t b = code[i];
+        if (b == 0x66 || b == 0x67 || b == 0xF2 || b == 0xF3 || b == 0x2E || b == 0x3E ||
+            b == 0x26 || b == 0x36 || b == 0x64 || b == 0x65 || (b >= 0x40 && b <= 0x4F))
+            continue;
+        return (b >= 0xE4 && b <= 0xE7) || (b >= 0xEC && b <= 0xEF) || (b >= 0x6C && b <= 0x6F);
+    }
+    return false;
 }
 
 static bool user_exception(struct trap_frame *f)
@@ -46,6 +67,8 @@ static bool user_exception(struct trap_frame *f)
     if (!trap_from_user(f))
         return false;
     const char *why = f->vector < 32 && names[f->vector] ? names[f->vector] : "exception";
+    if (f->vector == 13 && is_port_instruction(f->rip))
+        why = "I/O port access not permitted (IO.PermitPort)";
     user_fault_fatal(f, why, f->rip);
 }
 

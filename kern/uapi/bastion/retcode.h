@@ -41,11 +41,14 @@ typedef int32_t Retcode;
     X(rcWxViolation, -25, "a mapping would be both writable and executable (W^X)")                 \
     X(rcReplyLost, -26,                                                                            \
       "the reply did not reach its caller (gone, timed out, no room); a ReplyRecv still received") \
-    X(rcUnknownRegister, -27, "no privileged register or register range of that name is listed")   \
-    X(rcReadOnlyRegister, -28, "the privileged register may be read, never written")               \
-    X(rcRegisterFault, -29, "the CPU refused the register access (absent on this CPU model)")      \
-    X(rcRateLimited, -30, "asked again too soon: the operation is rate-limited per process")       \
-    X(rcNoDebugCapability, -31, "the xHCI controller has no USB debug capability (DbC)")
+    X(rcKernelResource, -27,                                                                       \
+      "the range is the kernel's own: RAM, its image, APICs, PCI configuration, timer, console")   \
+    X(rcNotDeviceResource, -28, "the range does not lie within one BAR of one PCI device")         \
+    X(rcUnknownRegister, -29, "no privileged register or register range of that name is listed")   \
+    X(rcReadOnlyRegister, -30, "the privileged register may be read, never written")               \
+    X(rcRegisterFault, -31, "the CPU refused the register access (absent on this CPU model)")      \
+    X(rcRateLimited, -32, "asked again too soon: the operation is rate-limited per process")       \
+    X(rcNoDebugCapability, -33, "the xHCI controller has no USB debug capability (DbC)")
 
 enum {
 #define BASTION_RETCODE_ENUM(name, value, text) name = (value),

@@ -85,6 +85,16 @@ typedef uint32_t handle_rights_t;
 /* User objects: the general rights, and the specialised bits for the serving program. */
 #define HR_USER_FULL (HR_READ | HR_WRITE | HR_BASIC | HR_SPEC_MASK)
 
+/* Registered device ranges (KOBJ_IO_PORTS, KOBJ_IO_MMIO; kl.core.IO): PermitPort of a port
+ * range needs HR_IO_PERMIT; MapMem of an MMIO range needs HR_IO_MAP and HR_READ / HR_WRITE for
+ * the protection asked. HR_BASIC lets a registering process (Einit) hand a range to its driver.
+ * The mapping and access handles MapMem and PermitPort return carry no right: they can only be
+ * closed (which unmaps / closes the ports), never copied or sent. */
+#define HR_IO_MAP HR_SPEC(0)
+#define HR_IO_PERMIT HR_SPEC(1)
+#define HR_IO_PORTS_FULL (HR_BASIC | HR_IO_PERMIT)
+#define HR_IO_MMIO_FULL (HR_BASIC | HR_READ | HR_WRITE | HR_IO_MAP)
+
 /* True when `want` asks for nothing beyond `have` (the shrink-only rule). */
 static inline int hr_subset(handle_rights_t want, handle_rights_t have)
 {
