@@ -2,10 +2,12 @@
  * the writer's task name, console/console.h), GetEnv (the kernel parameters of the boot
  * command line that are meant for programs: the allow-list below) and GetEntropy (the
  * kernel's random source: RDSEED or RDRAND where the CPU has them, else a TSC-seeded
- * generator, which the kernel reports once as weak). The other methods have no handler
- * (core.h). */
+ * generator, which the kernel reports once as weak). The privileged registers
+ * (HAL_privreg.c) and FlushCache (HAL_cache.c) have files of their own (HAL.h). */
 #include "boot/params.h"
 #include "console/console.h"
+#include "dev/xhci_dbc.h"
+#include "klcore/HAL.h"
 #include "klcore/klcore.h"
 #include "lib/random.h"
 #include "lib/string.h"
@@ -17,6 +19,16 @@ static Retcode DebugWrite(void *ctx, struct idl_seq data, kl_core_Types_Retcode 
     /* Programs format their own lines; the console marks each with the task's name, so that
      * none can pass for a kernel line (a forged "kss: denied ..."). */
     console_write_user(c->proc->pid, c->proc->name, (const char *)data.data, data.count);
+    /* While kl.core.XHCIDBG.Start has the USB debug capability on, the output leaves through
+     * it too, marked with the writer's name the same way. */
+    if (xhci_dbc_running() && data.count > 0) {
+        char tag[PROCESS_NAME_MAX + 4];
+        size_t n = strlen(c->proc->name);
+        memcpy(tag, c->proc->name, n);
+        memcpy(tag + n, ": ", 2);
+        xhci_dbc_write(tag, n + 2);
+        xhci_dbc_write(data.data, data.count);
+    }
     *rc = rcOk;
     return rcOk;
 }
@@ -86,7 +98,12 @@ static Retcode GetEntropy(void *ctx, struct idl_seq *buffer, uint32_t size,
 }
 
 const struct kl_core_HAL_ops core_hal_ops = {
-    .GetEntropy = GetEntropy,
     .GetEnv = GetEnv,
+    .GetPrivReg = hal_get_priv_reg,
+    .SetPrivReg = hal_set_priv_reg,
+    .GetPrivRegRange = hal_get_priv_reg_range,
+    .SetPrivRegRange = hal_set_priv_reg_range,
+    .FlushCache = hal_flush_cache,
     .DebugWrite = DebugWrite,
+    .GetEntropy = GetEntropy,
 };

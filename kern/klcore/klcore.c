@@ -57,6 +57,7 @@ static const struct kl_core_Core_handlers core_handlers = {
     .profiler_Profiler = &core_profiler_ops,
     .io_IO = &core_io_ops,
     .iommu_IOMMU = &core_iommu_ops,
+    .xhcidbg_XHCIDBG = &core_xhcidbg_ops,
 };
 
 /*

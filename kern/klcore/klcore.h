@@ -12,7 +12,7 @@
  * Methods without a handler (docs/ipc.md lists them; VMM serves its MDL methods but
  * MdlCreateFromVm) are answered by the generated dispatcher with rcNotSupported as the result
  * of SYS_CALL itself (no reply message), and so is every method of the endpoints that have no
- * file here yet (IO, FSUnsafe, Time, XHCIDBG, Profiler, IOMMU, CM, PM, Notice, Hypervisor,
+ * file here yet (FSUnsafe, Time, IOMMU, CM, PM, Notice, Hypervisor,
  * TEE, TEEVMM, IPC, CpuFreq).
  */
 #ifndef BASTION_KLCORE_KLCORE_H
@@ -55,6 +55,7 @@ extern const struct kl_core_Audit_ops core_audit_ops;
 extern const struct kl_core_Profiler_ops core_profiler_ops;
 extern const struct kl_core_IO_ops core_io_ops;
 extern const struct kl_core_IOMMU_ops core_iommu_ops;
+extern const struct kl_core_XHCIDBG_ops core_xhcidbg_ops;
 
 /* Prints "kl.core: N of M methods served", counted from the handler tables; with list, first
  * a line "kl.core: serves <interface>.<method>" for each (the danger table's check reads them). */

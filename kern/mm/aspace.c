@@ -615,6 +615,32 @@ Retcode aspace_query(struct aspace *as, uint64_t va, struct aspace_info *info)
     return rcOk;
 }
 
+Retcode aspace_each_resident(struct aspace *as, uint64_t va, uint64_t size,
+                             void (*fn)(void *kva, size_t len, void *arg), void *arg)
+{
+    uint64_t end = va + size;
+    if (!as || !fn || end < va || va < ASPACE_USER_LO || end > ASPACE_USER_HI)
+        return rcInvalidArgument;
+    as_lock(as);
+    Retcode rc = rcOk;
+    for (uint64_t a = va & ~(PAGE_SIZE - 1); a < end && rc == rcOk; a += PAGE_SIZE) {
+        const struct vregion *r = vr_find(&as->map, a);
+        if (r == NULL || r->state == VR_FREE)
+            rc = rcNotFound;
+    }
+    for (uint64_t a = va; a < end && rc == rcOk;) {
+        uint64_t page_end = (a & ~(PAGE_SIZE - 1)) + PAGE_SIZE;
+        uint64_t piece_end = page_end < end ? page_end : end;
+        uint64_t skip;
+        const uint64_t *pte = pte_of(as->root, a, &skip);
+        if (pte && (*pte & PTE_P))
+            fn((char *)phys_to_virt(*pte & PTE_ADDR) + (a & (PAGE_SIZE - 1)), piece_end - a, arg);
+        a = piece_end;
+    }
+    as_unlock(as);
+    return rc;
+}
+
 /* as locked. Backs the page at va (committed, in a region) if it is not; *pa gets its frame. */
 /* The frame behind va, backed now if it is not yet. filled: the caller overwrites the whole
  * page before anyone can read it (aspace_write under the lock), so a new frame need not be

@@ -99,6 +99,17 @@ bool aspace_shared_phys(struct aspace *as, uint64_t va, uint64_t *pa);
 Retcode aspace_query(struct aspace *as, uint64_t va, struct aspace_info *info);
 
 /*
+ * Calls fn(kva, len, arg) for each resident page piece of [va, va + size) at its direct-map
+ * address, with the space locked (nothing is unmapped meanwhile, preemption off: fn must be
+ * short). Pages of a region not backed yet are skipped. rcInvalidArgument: the range leaves
+ * the user half or wraps; rcNotFound: a page of it lies in no region. Nothing is called then.
+ * (kl.core.HAL.FlushCache: flushing through the direct map cannot fault, whatever the caller's
+ * other threads do to its mappings; x86 caches are tagged by physical address.)
+ */
+Retcode aspace_each_resident(struct aspace *as, uint64_t va, uint64_t size,
+                             void (*fn)(void *kva, size_t len, void *arg), void *arg);
+
+/*
  * Writes len bytes at va in `as` (not necessarily the current one) through the direct map,
  * committing and backing pages as needed; the range must lie in reserved or committed regions
  * (rcNotFound otherwise). Ignores protection: for the ELF loader and start blocks.

@@ -105,6 +105,9 @@ struct process {
      * case. Set once by the first permit, freed at teardown (dev/ioperm.h). */
     struct io_bitmap *io_bitmap;
     size_t scp_len;
+    /* HAL.FlushCache of the whole cache (WBINVD stalls the CPU): the TSC when the last one was
+     * served, for its per-process rate limit (klcore/HAL_cache.c; atomic, 0: never). */
+    uint64_t flush_all_tsc;
 
     /* Set by the loader; used to start the first thread. */
     uint64_t entry, image_base;

@@ -31,6 +31,8 @@ struct cc {
     int ncode, code_cap;
     const char **fields;
     int nfields, fields_cap;
+    const char **strings; /* literals of string comparisons */
+    int nstrings, strings_cap;
     uint32_t cur_call;
     int event;
     int peer_fixed;
@@ -43,6 +45,15 @@ static uint32_t field_index(struct cc *c, const char *name)
             return (uint32_t)i;
     *PSL_PUSH(c->fields, c->nfields, c->fields_cap) = name;
     return (uint32_t)c->nfields - 1;
+}
+
+static uint32_t string_index(struct cc *c, const char *s)
+{
+    for (int i = 0; i < c->nstrings; i++)
+        if (!strcmp(c->strings[i], s))
+            return (uint32_t)i;
+    *PSL_PUSH(c->strings, c->nstrings, c->strings_cap) = s;
+    return (uint32_t)c->nstrings - 1;
 }
 
 static int depth(const struct expr *e)
@@ -72,6 +83,8 @@ static void gen(struct cc *c, const struct expr *e, int start)
     case E_BOOL:
         emit(c, KSM_OP_CONST, 0, (int64_t)e->value);
         return;
+    case E_STR: /* only ever an operand of a string comparison (below) */
+        return;
     case E_FIELD: {
         emit(c, KSM_OP_LOAD, e->offset, (int64_t)field_index(c, e->field_name));
         c->code[c->ncode - 1].size = (uint8_t)e->size;
@@ -92,6 +105,16 @@ static void gen(struct cc *c, const struct expr *e, int start)
         gen(c, e->b, start);
         c->code[j].arg =
             (uint32_t)(c->ncode - start); /* relative to the call's first instruction */
+        return;
+    }
+    if ((e->op == T_EQ || e->op == T_NE) && e->a->type == TY_STR) {
+        /* The resolver allows a string field against a literal, in either order. */
+        const struct expr *f = e->a->kind == E_FIELD ? e->a : e->b;
+        const struct expr *lit = e->a->kind == E_FIELD ? e->b : e->a;
+        emit(c, KSM_OP_STR_EQ, f->offset,
+             (int64_t)((uint64_t)field_index(c, f->field_name) << 32 | string_index(c, lit->str)));
+        if (e->op == T_NE)
+            emit(c, KSM_OP_NOT, 0, 0);
         return;
     }
     gen(c, e->a, start);
@@ -385,5 +408,7 @@ struct ksm_table *psl_compile(struct policy *p)
     t->audit = audit;
     t->slot_names = slot_names;
     t->slot_has_error = slot_has_error;
+    t->strings = c.nstrings ? c.strings : NULL;
+    t->nstrings = (uint32_t)c.nstrings;
     return t;
 }

@@ -96,15 +96,25 @@ void psl_emit_c(FILE *f, const struct ksm_table *t, const char *n, const char *h
     fprintf(f, "};\n\nstatic const uint8_t %s_slot_has_error[%u] = {", n, t->nslots + 1);
     for (uint32_t i = 0; i < t->nslots; i++)
         fprintf(f, "%u, ", t->slot_has_error[i]);
-    fprintf(f, "0};\n\n");
+    fprintf(f, "0};\n\nstatic const char *const %s_strings[%u] = {\n", n,
+            t->nstrings ? t->nstrings : 1);
+    for (uint32_t i = 0; i < t->nstrings; i++) {
+        fprintf(f, "    ");
+        cstr(f, t->strings[i]);
+        fprintf(f, ",\n");
+    }
+    if (!t->nstrings)
+        fprintf(f, "    0,\n");
+    fprintf(f, "};\n\n");
     fprintf(f,
             "const struct ksm_table %s = {\n    KSM_TABLE_MAGIC, %u, %u, %u, %u, %u, %u, %u, %u,\n "
             "   %u, %u, %u, %u, %u,\n"
             "    %s_classes, %s_endpoints, %s_index, %s_cells, %s_cell_calls, %s_calls, %s_code,\n"
-            "    %s_locs, %s_files, %s_fields, %s_audit, %s_slot_names, %s_slot_has_error,\n};\n",
+            "    %s_locs, %s_files, %s_fields, %s_audit, %s_slot_names, %s_slot_has_error,\n"
+            "    %s_strings, %u,\n};\n",
             n, t->nclasses, t->nendpoints, t->nslots, t->ncells, t->ncalls, t->ncell_calls,
             t->ncode, t->nlocs, t->nfiles, t->nfields, t->nprofiles, t->nlevels, t->audit_level, n,
-            n, n, n, n, n, n, n, n, n, n, n, n);
+            n, n, n, n, n, n, n, n, n, n, n, n, n, t->nstrings);
 }
 
 void psl_emit_h(FILE *f, const struct ksm_table *t, const char *n)

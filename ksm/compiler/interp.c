@@ -35,6 +35,40 @@ static bool matches(struct ictx *x, const struct scope *s)
     return true;
 }
 
+static uint64_t le(const uint8_t *m, size_t off, int n)
+{
+    uint64_t u = 0;
+    for (int i = 0; i < n; i++)
+        u |= (uint64_t)m[off + (size_t)i] << (8 * i);
+    return u;
+}
+
+/* A string field against a literal: the field's text is its bytes in the arena up to the first
+ * NUL within its count (docs/message-format.md). Returns KSM_R_RULE and *v, or the reason. */
+static uint32_t string_equal(struct ictx *x, const struct expr *f, const char *lit, int64_t *v)
+{
+    if ((uint64_t)f->offset + 8 > x->len || x->len < KSM_HEADER_SIZE) {
+        x->field = f->field_name;
+        return KSM_R_FIELD_BOUNDS;
+    }
+    uint64_t arena = KSM_HEADER_SIZE + ((le(x->msg, 8, 4) + 7) / 8) * 8 + 8 * le(x->msg, 16, 2);
+    uint64_t off = le(x->msg, f->offset, 4), count = le(x->msg, f->offset + 4, 4);
+    size_t n = 0;
+    if (count != 0) {
+        if (arena + off + count > x->len) {
+            x->field = f->field_name;
+            return KSM_R_FIELD_BOUNDS;
+        }
+        const char *s = (const char *)x->msg + arena + off;
+        while (n < count && s[n] != 0)
+            n++;
+        *v = strlen(lit) == n && memcmp(s, lit, n) == 0;
+    } else {
+        *v = lit[0] == 0;
+    }
+    return KSM_R_RULE;
+}
+
 /* Returns KSM_R_RULE and *v, or the failure reason. */
 static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
 {
@@ -44,6 +78,9 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
     case E_INT:
     case E_BOOL:
         *v = (int64_t)e->value;
+        return KSM_R_RULE;
+    case E_STR:
+        *v = 0;
         return KSM_R_RULE;
     case E_FIELD: {
         if ((uint64_t)e->offset + e->size > x->len) {
@@ -71,6 +108,15 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
         return KSM_R_RULE;
     case E_BINARY:
         break;
+    }
+    if ((e->op == T_EQ || e->op == T_NE) && e->a->type == TY_STR) {
+        const struct expr *f = e->a->kind == E_FIELD ? e->a : e->b;
+        const struct expr *lit = e->a->kind == E_FIELD ? e->b : e->a;
+        if ((r = string_equal(x, f, lit->str, v)) != KSM_R_RULE)
+            return r;
+        if (e->op == T_NE)
+            *v = !*v;
+        return KSM_R_RULE;
     }
     if ((r = eval(x, e->a, &a)) != KSM_R_RULE)
         return r;

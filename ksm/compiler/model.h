@@ -12,14 +12,15 @@
 #include "lexer.h"
 #include "typedesc.h"
 
-enum expr_kind { E_INT, E_BOOL, E_FIELD, E_UNARY, E_BINARY };
-enum expr_type { TY_NONE, TY_INT, TY_BOOL };
+enum expr_kind { E_INT, E_BOOL, E_STR, E_FIELD, E_UNARY, E_BINARY };
+enum expr_type { TY_NONE, TY_INT, TY_BOOL, TY_STR };
 
 struct expr {
     enum expr_kind kind;
     struct psl_pos pos;
     enum tok_kind op; /* E_UNARY: T_MINUS, T_BANG; E_BINARY: the operator */
     uint64_t value;   /* E_INT, E_BOOL */
+    char *str;        /* E_STR: the literal's text */
     char **path;      /* E_FIELD: names after "message." */
     int npath;
     struct expr *a, *b;
@@ -27,7 +28,8 @@ struct expr {
     /* resolved */
     enum expr_type type;
     int sign;              /* TY_INT: 1 signed, 0 unsigned, -1 a literal that adapts */
-    uint32_t offset, size; /* E_FIELD: byte offset in the message (header included), width */
+    uint32_t offset, size; /* E_FIELD: byte offset in the message (header included), width;
+                            * a string field: its descriptor's offset, size 8 */
     char *field_name;      /* E_FIELD: "message.a.b" */
 };
 
@@ -93,6 +95,7 @@ struct pal_value {
     bool is_struct;
     bool negative;
     uint64_t value;
+    char *str; /* a string value ("..."), else NULL */
     int nsub, cap;
     struct pal_value *sub;
 };

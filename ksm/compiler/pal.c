@@ -37,6 +37,29 @@ static int who(struct run *r, const char *name, struct psl_pos pos)
     return c;
 }
 
+/* The arena of the message being built: strings go there, back to back (each with its NUL). */
+struct arena {
+    uint32_t base, used;
+};
+static struct arena pal_arena;
+
+static bool set_string(uint8_t *msg, uint32_t cap, uint32_t off, const struct pal_value *v)
+{
+    uint32_t n = (uint32_t)strlen(v->str) + 1;
+    uint32_t at = pal_arena.base + pal_arena.used;
+    if (off + 8 > cap || at + n > KSM_HEADER_SIZE + 65536u) {
+        psl_error(v->pos, "string '%s' does not fit in a message", v->name);
+        return false;
+    }
+    memcpy(msg + at, v->str, n);
+    for (int i = 0; i < 4; i++) {
+        msg[off + i] = (uint8_t)(pal_arena.used >> (8 * i));
+        msg[off + 4 + i] = (uint8_t)(n >> (8 * i));
+    }
+    pal_arena.used += n;
+    return true;
+}
+
 static bool set_value(struct run *r, uint8_t *msg, uint32_t cap, uint32_t off, const char *kind,
                       const char *type, uint32_t size, bool sign, const struct pal_value *v)
 {
@@ -62,10 +85,12 @@ static bool set_value(struct run *r, uint8_t *msg, uint32_t cap, uint32_t off, c
         }
         return true;
     }
-    if (strcmp(kind, "scalar") || v->is_struct) {
+    if (!strcmp(kind, "string") && v->str != NULL)
+        return set_string(msg, cap, off, v);
+    if (strcmp(kind, "scalar") || v->is_struct || v->str != NULL) {
         psl_error(v->pos,
-                  "'%s' (%s) cannot be given a value in a test: only integers and structs of "
-                  "integers",
+                  "'%s' (%s) cannot be given a value in a test: only integers, strings and "
+                  "structs of them",
                   v->name, kind);
         return false;
     }
@@ -169,6 +194,7 @@ static int step(struct run *r, const char *set, const char *seq, const struct pa
         put32(msg + 4, m_id);
         put32(msg + 8, m->fixed_size[part]);
         msg[18] = part == TD_OUT ? 1 : part == TD_ERR ? 3 : 0;
+        pal_arena = (struct arena){KSM_HEADER_SIZE + ((m->fixed_size[part] + 7u) & ~7u), 0};
         for (int i = 0; i < s->msg.nsub; i++) {
             const struct pal_value *v = &s->msg.sub[i];
             const struct td_param *par = NULL;
@@ -182,6 +208,10 @@ static int step(struct run *r, const char *set, const char *seq, const struct pa
             if (!set_value(r, msg, size, KSM_HEADER_SIZE + par->offset, par->kind, par->type,
                            par->size, par->is_signed, v))
                 return 0;
+        }
+        if (pal_arena.used != 0) {
+            put32(msg + 12, pal_arena.used);
+            size = pal_arena.base + pal_arena.used;
         }
     } else if (s->has_msg && s->msg.nsub) {
         psl_error(s->msg.sub[0].pos, "execute events carry no message");

@@ -199,8 +199,11 @@ static struct expr *primary(struct parser *ps)
         return e;
     }
     if (t->kind == T_STRING) {
-        err_at(ps, t, "string values are not supported in expressions");
-        return NULL;
+        /* Compared with a string field only (the resolver checks): message.reg == "IA32_TSC". */
+        next(ps);
+        struct expr *e = new_expr(E_STR, t->pos);
+        e->str = t->text;
+        return e;
     }
     if (t->kind == T_IDENT) {
         err_at(ps, t,
@@ -403,8 +406,13 @@ static void pal_value(struct parser *ps, struct pal_value *v)
         v->value = t->value;
         return;
     }
+    if (t->kind == T_STRING && !v->negative) {
+        next(ps);
+        v->str = t->text;
+        return;
+    }
     if (t->kind == T_STRING || t->kind == T_LBRACK) {
-        err_at(ps, t, "string and sequence values are not supported in PAL messages");
+        err_at(ps, t, "sequence values (and negative strings) are not supported in PAL messages");
         return;
     }
     err_at(ps, t, psl_fmt("expected a value, found %s", tok_describe(t)));

@@ -101,9 +101,16 @@ static void field(struct policy *p, const struct scope *s, struct expr *e)
         psl_error(e->pos, "type mismatch: '%s' is a struct: name one of its fields", e->field_name);
         return;
     }
+    if (!strcmp(kind, "string")) {
+        e->type = TY_STR; /* compared with a literal only (check) */
+        e->offset = off;  /* its descriptor {offset, count} */
+        e->size = size;
+        return;
+    }
     if (strcmp(kind, "scalar") || (size != 1 && size != 2 && size != 4 && size != 8)) {
         psl_error(e->pos,
-                  "type mismatch: '%s' is a %s: only integer fields can be used in expressions",
+                  "type mismatch: '%s' is a %s: only integer and string fields can be used in "
+                  "expressions",
                   e->field_name, kind);
         return;
     }
@@ -135,7 +142,7 @@ static int combine(struct expr *e)
 
 static const char *type_name(enum expr_type t)
 {
-    return t == TY_BOOL ? "a boolean" : "an integer";
+    return t == TY_BOOL ? "a boolean" : t == TY_STR ? "a string" : "an integer";
 }
 
 static void check(struct policy *p, const struct scope *s, struct expr *e)
@@ -149,6 +156,9 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
         return;
     case E_BOOL:
         e->type = TY_BOOL;
+        return;
+    case E_STR:
+        e->type = TY_STR;
         return;
     case E_FIELD:
         field(p, s, e);
@@ -203,6 +213,13 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
             }
             if (e->a->type == TY_INT)
                 e->sign = combine(e);
+            /* Strings: a string field against a literal, nothing else (two fields, two
+             * literals). */
+            if (e->a->type == TY_STR && (e->a->kind == E_STR) == (e->b->kind == E_STR)) {
+                psl_error(e->pos, "type mismatch: a string field can only be compared with a "
+                                  "string literal");
+                return;
+            }
             e->type = TY_BOOL;
             return;
         default:
@@ -327,10 +344,10 @@ static void block(struct policy *p, struct block *b, int inherited_profile)
             if (b->scope.unreachable || !it->e)
                 continue;
             check(p, &b->scope, it->e);
-            if (it->e->type == TY_INT)
+            if (it->e->type == TY_INT || it->e->type == TY_STR)
                 psl_error(it->e->pos,
-                          "type mismatch: the condition of %s must be a boolean, found an integer",
-                          it->call == KSM_CALL_ASSERT ? "assert" : "deny");
+                          "type mismatch: the condition of %s must be a boolean, found %s",
+                          it->call == KSM_CALL_ASSERT ? "assert" : "deny", type_name(it->e->type));
         } else if (it->kind == I_MATCH) {
             struct block *m = it->match;
             m->scope = b->scope;

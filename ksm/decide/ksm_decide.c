@@ -62,6 +62,33 @@ static uint64_t load(const uint8_t *m, uint32_t off, uint32_t size, int is_signe
 }
 
 /*
+ * KSM_OP_STR_EQ: does the string whose descriptor {UInt32 offset; UInt32 count} is at byte off
+ * of the message equal lit? The arena starts after the header, the fixed part rounded up to 8
+ * and the handle table (docs/message-format.md); count includes the terminating NUL, 0 is the
+ * empty string. Compared: the bytes up to the first NUL, which is what the server (a C reader)
+ * sees, so that "IA32_LSTAR\0x" cannot pass a rule about "IA32_LSTAR" off as another name.
+ * Returns 1 or 0, or -1 when the descriptor or the string lies outside the message.
+ */
+static int str_eq(const uint8_t *m, size_t len, uint32_t off, const char *lit)
+{
+    if ((uint64_t)off + 8 > len || len < KSM_HEADER_SIZE)
+        return -1;
+    uint64_t fixed = load(m, 8, 4, 0), handles = load(m, 16, 2, 0);
+    uint64_t arena = KSM_HEADER_SIZE + ((fixed + 7) & ~(uint64_t)7) + 8 * handles;
+    uint64_t soff = load(m, off, 4, 0), count = load(m, off + 4, 4, 0);
+    if (count == 0)
+        return lit[0] == 0;
+    if (arena + soff + count > len)
+        return -1;
+    const uint8_t *s = m + arena + soff;
+    uint64_t i = 0;
+    for (; i < count && s[i] != 0; i++)
+        if (lit[i] == 0 || (uint8_t)lit[i] != s[i])
+            return 0;
+    return lit[i] == 0;
+}
+
+/*
  * Evaluates one expression. Returns KSM_R_RULE with *out set, or the reason it failed
  * (*field names the field for KSM_R_FIELD_BOUNDS).
  */
@@ -87,6 +114,18 @@ static uint32_t eval(const struct ksm_table *t, const struct ksm_call *c, const 
                 return KSM_R_FIELD_BOUNDS;
             }
             st[sp++] = load(msg, in->arg, in->size, in->is_signed);
+            continue;
+        }
+        if (in->op == KSM_OP_STR_EQ) {
+            uint32_t lit = (uint32_t)((uint64_t)in->imm & 0xffffffffu);
+            if (sp >= KSM_STACK_MAX || lit >= t->nstrings || t->strings == 0)
+                return KSM_R_BAD_TABLE;
+            int r = str_eq(msg, len, in->arg, t->strings[lit]);
+            if (r < 0) {
+                *field = (uint32_t)((uint64_t)in->imm >> 32);
+                return KSM_R_FIELD_BOUNDS;
+            }
+            st[sp++] = (uint64_t)r;
             continue;
         }
         if (in->op == KSM_OP_NEG || in->op == KSM_OP_NOT) {

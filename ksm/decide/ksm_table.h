@@ -53,6 +53,10 @@ enum ksm_op {
     KSM_OP_NOT,
     KSM_OP_JFALSE_KEEP, /* top false: jump to arg keeping it; else pop (for &&) */
     KSM_OP_JTRUE_KEEP,  /* top true: jump to arg keeping it; else pop (for ||) */
+    /* push 1 when the string whose descriptor is at message[arg] equals strings[imm & 0xffffffff]
+     * (imm >> 32: index into fields[], for a descriptor or string out of bounds), else 0. The
+     * string compared is what a C reader of the message sees: its bytes up to the first NUL. */
+    KSM_OP_STR_EQ,
     KSM_OP_COUNT
 };
 
@@ -131,6 +135,9 @@ struct ksm_table {
      * (KSM_R_NO_ERROR_PARAMS), so that a server cannot pass an answer its policy denies off as
      * an error. NULL: no method has error parameters. */
     const uint8_t *slot_has_error;
+    /* The string literals of the policy's conditions (KSM_OP_STR_EQ); NULL when none. */
+    const char *const *strings;
+    uint32_t nstrings;
 };
 
 #endif

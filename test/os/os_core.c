@@ -489,10 +489,11 @@ static void hal(void)
     OT_EQ(a.count, 0);
     OT_RC(core_result(kl_core_HAL_GetEntropy(&cl, &a, kl_core_HAL_EntropyMax + 1, &rc), &rc),
           rcOutOfRange);
-    /* A method the kernel does not serve: a named refusal, never success. */
+    /* A register the kernel does not lend (CR0 is no MSR of its list): a named refusal, never
+     * success. */
     uint64_t v;
     Retcode r = core_result(kl_core_HAL_GetPrivReg(&cl, "cr0", &v, &rc), &rc);
-    OT_RC(r, rcNotSupported);
+    OT_RC(r, rcUnknownRegister);
 }
 
 static Retcode fs_open(const char *name, uint32_t *h)

@@ -6,6 +6,7 @@
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/idt.h"
+#include "arch/x86_64/msr_safe.h"
 #include "arch/x86_64/percpu.h"
 #include "ksyms.h"
 #include "lib/kprintf.h"
@@ -76,6 +77,10 @@ void exception_dispatch(struct trap_frame *f)
     /* An NMI during a panic is the panicking CPU telling this one to stop. */
     if (v == 2 && panic_in_progress)
         cpu_halt_forever();
+
+    /* A #GP of the fault-safe MSR accessors is an answer ("absent on this CPU"), not a bug. */
+    if (v == 13 && msr_safe_fixup(f))
+        return;
 
     exception_handler_fn fn = __atomic_load_n(&exception_handlers[v], __ATOMIC_ACQUIRE);
     if (fn && fn(f))

@@ -44,7 +44,12 @@ typedef int32_t Retcode;
     X(rcKernelResource, -27,                                                                       \
       "the range is the kernel's own: RAM, its image, APICs, PCI configuration, timer, console")   \
     X(rcNotDeviceResource, -28, "the range does not lie within one BAR of one PCI device")         \
-    X(rcIrqDetached, -29, "the thread was detached from its interrupt; its wait ended")
+    X(rcUnknownRegister, -29, "no privileged register or register range of that name is listed")   \
+    X(rcReadOnlyRegister, -30, "the privileged register may be read, never written")               \
+    X(rcRegisterFault, -31, "the CPU refused the register access (absent on this CPU model)")      \
+    X(rcRateLimited, -32, "asked again too soon: the operation is rate-limited per process")       \
+    X(rcNoDebugCapability, -33, "the xHCI controller has no USB debug capability (DbC)")           \
+    X(rcIrqDetached, -34, "the thread was detached from its interrupt; its wait ended")
 
 enum {
 #define BASTION_RETCODE_ENUM(name, value, text) name = (value),

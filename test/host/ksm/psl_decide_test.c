@@ -50,6 +50,68 @@ static struct ksm_verdict put(const struct ksm_table *t, const struct policy *p,
                       (uint32_t)psl_test_class(p, "psltest.Server"), ep, m, buf, len);
 }
 
+/* Decides a HAL.GetPrivReg request Client -> kernel whose `reg` string is the count bytes at s
+ * (count includes the NUL as the wire format counts it; 0: the empty string). arena_off moves
+ * the string's descriptor offset, to aim it outside the message. */
+static struct ksm_verdict priv_reg(const struct ksm_table *t, const struct policy *p, const char *s,
+                                   uint32_t count, uint32_t arena_off)
+{
+    uint32_t ep, m;
+    size_t len =
+        psl_test_msg(p, KSM_EV_REQUEST, "kl.core.Core", "hal.HAL", "GetPrivReg", buf, &ep, &m);
+    assert_int_equal(len, 24 + 8); /* the descriptor is the whole fixed part */
+    uint32_t fixed = 8;
+    memcpy(buf + 8, &fixed, 4); /* the header's fixed_size: the arena follows the fixed part */
+    memcpy(buf + 24, &arena_off, 4);
+    memcpy(buf + 28, &count, 4);
+    memcpy(buf + 12, &count, 4); /* arena_size */
+    memcpy(buf + len, s, count);
+    return ksm_decide(t, KSM_EV_REQUEST, (uint32_t)psl_test_class(p, "psltest.Client"),
+                      (uint32_t)psl_test_class(p, "kl.core.Core"), ep, m, buf, len + count);
+}
+
+/* `message.reg == "..."`: a string field against a literal, what a C reader of the message sees
+ * (up to the first NUL), descriptors outside the message denied as out of bounds. */
+static void string_fields(void **state)
+{
+    (void)state;
+    struct policy *p;
+    struct ksm_table *t = compile("request src=psltest.Client dst=kl.core.Core endpoint=hal.HAL "
+                                  "method=GetPrivReg {\n"
+                                  "    assert (message.reg == \"IA32_TSC\" || \"IA32_MPERF\" == "
+                                  "message.reg)\n"
+                                  "    deny (message.reg != \"IA32_TSC\" && message.reg == \"\")\n"
+                                  "}\n",
+                                  &p);
+    assert_int_equal(t->nstrings, 3);
+    struct ksm_verdict v = priv_reg(t, p, "IA32_TSC", 9, 0);
+    assert_int_equal(v.verdict, KSM_GRANTED);
+    assert_int_equal(priv_reg(t, p, "IA32_MPERF", 11, 0).verdict, KSM_GRANTED);
+    assert_int_equal(priv_reg(t, p, "IA32_TSCX", 10, 0).verdict, KSM_DENIED);
+    assert_int_equal(priv_reg(t, p, "IA32_TS", 8, 0).verdict, KSM_DENIED);
+    assert_int_equal(priv_reg(t, p, "IA32_LSTAR", 11, 0).verdict, KSM_DENIED);
+    assert_int_equal(priv_reg(t, p, "ia32_tsc", 9, 0).verdict, KSM_DENIED);
+    /* What follows a NUL is not part of the name the kernel reads. */
+    assert_int_equal(priv_reg(t, p, "IA32_TSC\0IA32_LSTAR", 20, 0).verdict, KSM_GRANTED);
+    assert_int_equal(priv_reg(t, p, "IA32_LSTAR\0IA32_TSC", 20, 0).verdict, KSM_DENIED);
+    /* The empty string (count 0) is "", which neither name is. */
+    assert_int_equal(priv_reg(t, p, "", 0, 0).verdict, KSM_DENIED);
+    /* A string outside the message. */
+    v = priv_reg(t, p, "IA32_TSC", 9, 100);
+    assert_int_equal(v.verdict, KSM_DENIED);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.reg");
+
+    /* deny(...) with the empty literal: a rule that allows every name but the empty one. */
+    t = compile("request src=psltest.Client dst=kl.core.Core endpoint=hal.HAL method=GetPrivReg {\n"
+                "    deny (message.reg == \"\")\n"
+                "}\n",
+                &p);
+    assert_int_equal(priv_reg(t, p, "", 0, 0).verdict, KSM_DENIED);
+    assert_int_equal(priv_reg(t, p, "", 1, 0).verdict, KSM_DENIED);
+    assert_int_equal(priv_reg(t, p, "x", 2, 0).verdict, KSM_GRANTED);
+}
+
 static void generated_table_matches_compiler(void **state)
 {
     (void)state;
@@ -492,6 +554,7 @@ int main(void)
         cmocka_unit_test(selectors_and_nesting),
         cmocka_unit_test(all_rules_must_grant),
         cmocka_unit_test(operators_and_types),
+        cmocka_unit_test(string_fields),
         cmocka_unit_test(every_integer_type),
         cmocka_unit_test(nested_struct_fields),
         cmocka_unit_test(audit_flags),
