@@ -6,9 +6,9 @@
  * firmware describes one, else through the legacy ports 0xCF8/0xCFC (the pc machine). It scans
  * bus 0 and follows every PCI-to-PCI bridge to its secondary bus, every function of every
  * multi-function device; it sizes each BAR with the function's decoding switched off and
- * prints one line per function. The list never changes after boot (no hot plug), so readers
- * need no lock. Configuration access is never offered to user mode: drivers get BAR ranges
- * through kl.core.IO (kern/dev/resource.h), and config space stays the kernel's.
+ * prints one line per function. The list is fixed once enumeration ends (the machines Bastion
+ * runs on add and remove no devices while it runs), so readers need no lock. Configuration
+ * space stays the kernel's: drivers get BAR ranges through kl.core.IO (kern/dev/resource.h).
  */
 #ifndef BASTION_DEV_PCI_H
 #define BASTION_DEV_PCI_H

@@ -1,7 +1,8 @@
 /*
  * The pure part of PCI enumeration: decoding a BAR from what sizing read back, and walking a
- * function's capability list. No port or MMIO access: the caller reads configuration space and
- * passes values or a read function, so the host test test/host/kern/dev runs the same code.
+ * function's capability list. It works only on the values and the read function its caller
+ * passes (the caller reads configuration space), so the host test test/host/kern/dev runs the
+ * same code.
  */
 #ifndef BASTION_DEV_PCI_DECODE_H
 #define BASTION_DEV_PCI_DECODE_H
