@@ -86,6 +86,30 @@ static void users_leave(struct io_resource *r)
     spin_unlock_irqrestore(&users_lock, flags);
 }
 
+/* The caller's resource of `type` with `need` rights, entered as its user (users_enter): a new
+ * reference in *out that the caller gives back with resource_release. */
+static Retcode resource_use(struct core_ctx *c, uint32_t handle, int type, uint32_t need,
+                            struct io_resource **out)
+{
+    struct io_resource *r = NULL;
+    Retcode rc = core_get(c, handle, type, need, (void **)&r);
+    if (rc != rcOk)
+        return rc;
+    rc = users_enter(r, c->proc);
+    if (rc != rcOk) {
+        kobj_unref(&r->obj);
+        return rc;
+    }
+    *out = r;
+    return rcOk;
+}
+
+static void resource_release(struct io_resource *r)
+{
+    users_leave(r);
+    kobj_unref(&r->obj);
+}
+
 static void resource_destroy(struct kobj *obj)
 {
     struct io_resource *r = (struct io_resource *)obj;
@@ -106,9 +130,8 @@ static void mapping_destroy(struct kobj *obj)
             (void)aspace_free_shared_of(as, m->va, m->size, &m->res->obj);
             process_aspace_unpin(m->proc);
         }
-        users_leave(m->res);
         process_release_memory(m->proc);
-        kobj_unref(&m->res->obj);
+        resource_release(m->res);
     }
     kobj_free_mem(m);
 }
@@ -120,9 +143,8 @@ static void access_destroy(struct kobj *obj)
     struct io_access *a = (struct io_access *)obj;
     if (a->res) {
         ioperm_revoke(a->proc, &a->permit);
-        users_leave(a->res);
         process_release_memory(a->proc);
-        kobj_unref(&a->res->obj);
+        resource_release(a->res);
     }
     kobj_free_mem(a);
 }
@@ -170,19 +192,13 @@ static Retcode map_mem(struct core_ctx *c, uint32_t handle, uint32_t prot, uint3
     uint32_t need = HR_IO_MAP | ((prot & BASTION_VMM_READ) ? HR_READ : 0) |
                     ((prot & BASTION_VMM_WRITE) ? HR_WRITE : 0);
     struct io_resource *r = NULL;
-    Retcode rc = core_get(c, handle, KOBJ_IO_MMIO, need, (void **)&r);
+    Retcode rc = resource_use(c, handle, KOBJ_IO_MMIO, need, &r);
     if (rc != rcOk)
         return rc;
-    rc = users_enter(r, c->proc);
-    if (rc != rcOk) {
-        kobj_unref(&r->obj);
-        return rc;
-    }
     struct io_mapping *m = NULL;
     rc = kobj_new(sizeof *m, &mapping_ops, &c->proc->kmem, (void **)&m);
     if (rc != rcOk) {
-        users_leave(r);
-        kobj_unref(&r->obj);
+        resource_release(r);
         return rc;
     }
     struct aspace *as = c->proc->as;
@@ -200,8 +216,7 @@ static Retcode map_mem(struct core_ctx *c, uint32_t handle, uint32_t prot, uint3
     }
     if (rc != rcOk) {
         kobj_unref(&m->obj); /* res is NULL: only its memory goes */
-        users_leave(r);
-        kobj_unref(&r->obj);
+        resource_release(r);
         return rc;
     }
     /* From here the mapping owns the user count, the reference core_get took, a memory hold. */
@@ -231,14 +246,9 @@ Retcode core_io_map_mem(void *ctx, idl_handle_t resource, uint32_t prot, uint32_
 static Retcode permit_port(struct core_ctx *c, uint32_t handle, idl_handle_t *access)
 {
     struct io_resource *r = NULL;
-    Retcode rc = core_get(c, handle, KOBJ_IO_PORTS, HR_IO_PERMIT, (void **)&r);
+    Retcode rc = resource_use(c, handle, KOBJ_IO_PORTS, HR_IO_PERMIT, &r);
     if (rc != rcOk)
         return rc;
-    rc = users_enter(r, c->proc);
-    if (rc != rcOk) {
-        kobj_unref(&r->obj);
-        return rc;
-    }
     struct io_access *a = NULL;
     rc = kobj_new(sizeof *a, &access_ops, &c->proc->kmem, (void **)&a);
     if (rc == rcOk)
@@ -246,8 +256,7 @@ static Retcode permit_port(struct core_ctx *c, uint32_t handle, idl_handle_t *ac
     if (rc != rcOk) {
         if (a)
             kobj_unref(&a->obj); /* res is NULL: only its memory goes */
-        users_leave(r);
-        kobj_unref(&r->obj);
+        resource_release(r);
         return rc;
     }
     process_hold_memory(c->proc);
