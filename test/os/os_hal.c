@@ -127,9 +127,20 @@ static void cache(void)
     OT_RC(hal_flush(kl_core_HAL_CacheData, UINT64_MAX - 10, 100), rcOutOfRange);
     OT_RC(hal_flush(0, va, PAGE), rcInvalidArgument);
     OT_RC(hal_flush(kl_core_HAL_CacheData, va, 0), rcInvalidArgument); /* size 0 needs va 0 */
-    /* The whole cache: once, and at once again is over the per-process rate. */
+    /* The whole cache: once, and at once again is over the per-process rate. "At once" is up
+     * to the scheduler: a flush asked back to back may still come more than the rate's interval
+     * later when this thread is preempted on a loaded host, so of 50 asked back to back at
+     * least one must be refused (with no limit, all are served), and each answer is one of
+     * the two. */
     OT_RC(hal_flush(kl_core_HAL_CacheUnified, 0, 0), rcOk);
-    OT_RC(hal_flush(kl_core_HAL_CacheUnified, 0, 0), rcRateLimited);
+    unsigned limited = 0, other = 0;
+    for (int i = 0; i < 50; i++) {
+        Retcode r = hal_flush(kl_core_HAL_CacheUnified, 0, 0);
+        limited += r == rcRateLimited;
+        other += r != rcRateLimited && r != rcOk;
+    }
+    OT_TRUE(limited > 0);
+    OT_EQ(other, 0u);
     OT_RC(core_vmm_free(va, 3 * PAGE), rcOk);
 }
 
