@@ -42,26 +42,11 @@ static uint64_t held[MAX_RESERVES];
 
 /* ---- measuring ---- */
 
-/* The counters under prefix, in the kernel's order (kern/klcore/Profiler.c). */
-static Retcode counters(const char *prefix, uint64_t *out, uint32_t max, uint32_t *n)
-{
-    CORE_CLIENT(cl, kl_core_Core_EP_profiler_Profiler, CORE_MSG_MEDIUM);
-    kl_core_Types_Retcode rc = rcFail;
-    struct idl_seq values = {0};
-    Retcode r = core_result(
-        kl_core_Profiler_GetCounters(&cl, prefix, (struct idl_seq){0}, &values, &rc), &rc);
-    *n = 0;
-    if (r == rcOk)
-        for (; *n < values.count && *n < max; (*n)++)
-            memcpy(&out[*n], (const uint8_t *)values.data + *n * 8u, 8);
-    return r;
-}
-
 static uint64_t free_pages(void)
 {
     uint64_t v = 0;
     uint32_t n = 0;
-    return counters("mm.free_pages", &v, 1, &n) == rcOk && n == 1 ? v : 0;
+    return ot_counters("mm.free_pages", &v, 1, &n) == rcOk && n == 1 ? v : 0;
 }
 
 struct own {
@@ -72,7 +57,7 @@ static struct own own_counters(void)
 {
     uint64_t v[4] = {0};
     uint32_t n = 0;
-    (void)counters("task.", v, 4, &n);
+    (void)ot_counters("task.", v, 4, &n);
     return (struct own){v[0], v[1], v[2], v[3]};
 }
 

@@ -105,6 +105,20 @@ uint32_t ot_exhaust(const char *what, Retcode (*make)(uint32_t *h), uint32_t *ou
     return n;
 }
 
+Retcode ot_counters(const char *prefix, uint64_t *out, uint32_t max, uint32_t *n)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_profiler_Profiler, CORE_MSG_MEDIUM);
+    kl_core_Types_Retcode rc = rcFail;
+    struct idl_seq values = {0};
+    Retcode r = core_result(
+        kl_core_Profiler_GetCounters(&cl, prefix, (struct idl_seq){0}, &values, &rc), &rc);
+    *n = 0;
+    if (r == rcOk)
+        for (; *n < values.count && *n < max; (*n)++)
+            memcpy(&out[*n], (const uint8_t *)values.data + *n * 8u, 8);
+    return r;
+}
+
 void ot_close_handles(const uint32_t *h, uint32_t n)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_handle_Handle, CORE_MSG_SMALL);

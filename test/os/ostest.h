@@ -39,6 +39,9 @@ uint32_t ot_exhaust(const char *what, Retcode (*make)(uint32_t *h), uint32_t *ou
 /* The same loop without a word: for a process whose kernel memory may be all taken afterwards
  * (even printf's HAL.DebugWrite needs some). Checks nothing. */
 uint32_t ot_exhaust_quiet(Retcode (*make)(uint32_t *h), uint32_t *out, uint32_t max, Retcode *last);
+/* Profiler.GetCounters: the counters whose names start with prefix, in the kernel's order
+ * (kern/klcore/Profiler.c), at most max of them into out; *n how many. */
+Retcode ot_counters(const char *prefix, uint64_t *out, uint32_t max, uint32_t *n);
 /* Handle.Close on each of h[0..n) (0 and kl_core_Types_InvalidHandleValue skipped). */
 void ot_close_handles(const uint32_t *h, uint32_t n);
 /* The exit code of a task (a handle of ours) once it has ended normally, waiting at most msec:
