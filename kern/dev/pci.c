@@ -14,6 +14,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/spinlock.h"
 #include "dev/pci_decode.h"
+#include "dev/pci_table.h"
 #include "lib/kprintf.h"
 #include "mm/paging.h"
 
@@ -285,6 +286,7 @@ void pci_init(void)
         }
     }
     enumerated = true;
+    pci_table_build();
     kprintf("pci: %lu functions%s\n", (unsigned long)ndevices,
             dropped ? " (more than the kernel records: the rest ignored)" : "");
 }

@@ -8,8 +8,17 @@
  * `sectorNumber` (FsBlockSize bytes; the last block is short, past the end is 0 bytes).
  * Open takes a path as romfs_lookup does; an open file is a KOBJ_FILE object charged to the
  * caller.
+ *
+ * Kernel files: a few read-only files the kernel makes itself are served besides ROMFS, by
+ * exact path, and win over a ROMFS file of the same path: BASTION_PCI_TABLE_PATH, the PCI
+ * functions found at boot (<bastion/pci_table.h>). Open, Read, GetSize and GetId work on them
+ * as on ROMFS files (their ids have KERNEL_FILE_ID set, which no ROMFS offset has); Count and
+ * GetInfo list ROMFS only. Like every FS call, opening one is decided by the policy on its name.
  */
+#include <bastion/pci_table.h>
+
 #include "klcore/klcore.h"
+#include "dev/pci_table.h"
 #include "fs/romfs.h"
 #include "lib/string.h"
 #include "obj/kobj_new.h"
@@ -17,8 +26,34 @@
 
 struct file_obj {
     struct kobj obj;
-    struct romfs_entry e;
+    struct romfs_entry e;       /* a ROMFS file, when kernel_data is NULL */
+    const uint8_t *kernel_data; /* a kernel file: its bytes, e.size long, never written */
 };
+
+#define KERNEL_FILE_ID (1ull << 63)
+
+/* A kernel file by exact path: its bytes, and its size in *e (type ROMFS_FILE). */
+static const uint8_t *kernel_file(const char *name, struct romfs_entry *e)
+{
+    if (strcmp(name, BASTION_PCI_TABLE_PATH) != 0)
+        return NULL;
+    size_t size;
+    const uint8_t *data = pci_table_data(&size);
+    memset(e, 0, sizeof *e);
+    e->type = ROMFS_FILE;
+    e->size = (uint32_t)size;
+    return data;
+}
+
+/* Copies up to `cap` bytes of a kernel file from byte `off`; past the end is 0 bytes. */
+static size_t kernel_file_read(const struct file_obj *f, uint64_t off, void *buf, size_t cap)
+{
+    if (off >= f->e.size)
+        return 0;
+    size_t n = f->e.size - off < cap ? (size_t)(f->e.size - off) : cap;
+    memcpy(buf, f->kernel_data + off, n);
+    return n;
+}
 
 static void file_destroy(struct kobj *obj)
 {
@@ -34,7 +69,8 @@ static Retcode Open(void *ctx, const char *name, idl_handle_t *handle, kl_core_T
     handle->rights = 0;
     struct romfs *fs = romfs_boot_fs();
     struct romfs_entry e;
-    Retcode r = fs ? romfs_lookup(fs, name, &e) : rcNotFound;
+    const uint8_t *kdata = kernel_file(name, &e);
+    Retcode r = kdata ? rcOk : fs ? romfs_lookup(fs, name, &e) : rcNotFound;
     if (r == rcOk && e.type != ROMFS_FILE)
         r = rcInvalidArgument;
     struct file_obj *f = NULL;
@@ -42,6 +78,7 @@ static Retcode Open(void *ctx, const char *name, idl_handle_t *handle, kl_core_T
         r = kobj_new(sizeof *f, &file_ops, &c->proc->kmem, (void **)&f);
     if (r == rcOk) {
         f->e = e;
+        f->kernel_data = kdata;
         r = core_install(c, f, HR_FILE_FULL, &handle->handle, &handle->rights);
         kobj_unref(&f->obj);
     }
@@ -74,6 +111,9 @@ static Retcode Read(void *ctx, idl_handle_t handle, uint64_t sector, uint32_t *r
         size_t got = 0;
         if (sector > UINT64_MAX / kl_core_FS_FsBlockSize)
             r = rcOutOfRange;
+        else if (f->kernel_data)
+            got = kernel_file_read(f, sector * kl_core_FS_FsBlockSize, c->scratch,
+                                   kl_core_FS_FsBlockSize);
         else
             r = romfs_read(romfs_boot_fs(), &f->e, sector * kl_core_FS_FsBlockSize, c->scratch,
                            kl_core_FS_FsBlockSize, &got);
@@ -109,7 +149,7 @@ static Retcode GetId(void *ctx, idl_handle_t handle, kl_core_FS_FileId *id,
     *id = 0;
     Retcode r = get_file(ctx, handle, &f);
     if (r == rcOk) {
-        *id = f->e.offset;
+        *id = f->kernel_data ? KERNEL_FILE_ID | 1 : f->e.offset;
         kobj_unref(&f->obj);
     }
     *rc = r;

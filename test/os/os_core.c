@@ -6,10 +6,12 @@
  */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <bastion/startblock.h>
 #include <user/core.h>
+#include <user/pci_table.h>
 #include <user/scp.h>
 #include <user/start.h>
 #include <user/thread.h>
@@ -542,6 +544,36 @@ static void fs(void)
     }
     OT_RC(fs_open("no/such/file", &h), rcNotFound);
     OT_FAILS(core_result(kl_core_FS_GetSize(&cl, H(BAD_HANDLE), &fs_size, &rc), &rc));
+
+    /* A file the kernel makes: the PCI table, by its exact path only, read like any other. */
+    if (OT_RC(fs_open(BASTION_PCI_TABLE_PATH, &h), rcOk)) {
+        kl_core_Types_Size size = 0;
+        OT_RC(core_result(kl_core_FS_GetSize(&cl, H(h), &size, &rc), &rc), rcOk);
+        OT_TRUE(size > sizeof(struct bastion_pci_table_header) &&
+                (size - sizeof(struct bastion_pci_table_header)) %
+                        sizeof(struct bastion_pci_record) ==
+                    0);
+        uint32_t got = 0;
+        struct idl_seq data = {0};
+        struct bastion_pci_table_header th = {0};
+        if (OT_RC(core_result(kl_core_FS_Read(&cl, H(h), 0, &got, &data, &rc), &rc), rcOk) &&
+            OT_TRUE(got >= sizeof th && data.count >= got)) {
+            memcpy(&th, data.data, sizeof th);
+            OT_EQ(th.magic, BASTION_PCI_TABLE_MAGIC);
+            OT_EQ(sizeof th + (uint64_t)th.count * th.record_size, size);
+        }
+        OT_RC(core_result(kl_core_FS_GetId(&cl, H(h), &id, &rc), &rc), rcOk);
+        OT_TRUE(id >> 63); /* never a ROMFS file's id */
+        OT_RC(core_result(kl_core_FS_Close(&cl, H(h), &rc), &rc), rcOk);
+    }
+    struct pci_table *pci = malloc(sizeof *pci);
+    if (OT_TRUE(pci != NULL)) {
+        OT_RC(pci_table_read(pci), rcOk);
+        OT_TRUE(pci->count > 0); /* the host bridge at least */
+        free(pci);
+    }
+    OT_RC(fs_open(BASTION_PCI_TABLE_PATH "/x", &h), rcNotFound);
+    OT_RC(fs_open("/.kernel", &h), rcNotFound);
 }
 
 int main(void)
