@@ -15,7 +15,10 @@
  *   - every einit_connection.listener is < nlisteners, and that listener has the same server;
  *   - (server, id) pairs are unique across listeners: clients that name the same id on the same
  *     server share one listener, which is how one server serves many clients on one channel;
- *   - within one entry, connection ids are unique;
+ *   - within one entry, connection ids are unique, device names are unique C identifiers of at
+ *     most EINIT_MAX_DEVICE_NAME bytes, and no handle name a device makes is a connection id;
+ *   - every device's match is EINIT_DEVICE_BY_ID or EINIT_DEVICE_BY_BDF, and no device is
+ *     named twice in the table (by the same id or the same bdf);
  *   - every limit is > 0 (defaults already applied: no "unset" value reaches Einit);
  *   - a count of zero comes with a NULL array pointer.
  *
@@ -30,7 +33,7 @@
 #include <stdint.h>
 
 #define EINIT_TABLE_MAGIC 0x54494E45u /* "ENIT" read as little-endian bytes */
-#define EINIT_TABLE_VERSION 1u
+#define EINIT_TABLE_VERSION 2u
 
 /* Bastion limits on one description; the compiler refuses anything larger, so Einit may size
  * fixed buffers from them. */
@@ -40,6 +43,9 @@
 #define EINIT_MAX_ARGS 32u
 #define EINIT_MAX_ENV 32u
 #define EINIT_MAX_CONNECTIONS 32u /* per entry */
+#define EINIT_MAX_DEVICES 8u      /* per entry */
+/* A device's name: "<name>.bar<N>", "<name>.irq" and "<name>_bdf" must fit EINIT_MAX_NAME. */
+#define EINIT_MAX_DEVICE_NAME (EINIT_MAX_NAME - 5u)
 
 /* Built-in defaults applied when neither the entry nor the file's top-level `limits:` sets one. */
 #define EINIT_DEFAULT_KERNEL_MEMORY (1024u * 1024u) /* 1 MiB of kernel objects */
@@ -74,6 +80,21 @@ struct einit_connection {
     uint32_t listener; /* index into einit_startup_table.listeners */
 };
 
+/* A PCI function Einit hands to an entry (init.yaml `devices:`, docs/init-yaml.md). Einit finds
+ * it in the kernel's PCI table (<bastion/pci_table.h>), registers each BAR (IO.RegisterMmio or
+ * RegisterPort) and its legacy interrupt (IO.RegisterIrq), transfers the resource handles to the
+ * process as "<name>.bar<N>" and "<name>.irq" (Task.TransferHandle), closes its own, and sets
+ * the environment variable "<name>_bdf" to "bb:dd.f". */
+#define EINIT_DEVICE_BY_ID 1u  /* vendor and device: the first function with that id */
+#define EINIT_DEVICE_BY_BDF 2u /* bdf */
+struct einit_device {
+    const char *name; /* a C identifier of at most EINIT_MAX_DEVICE_NAME bytes */
+    uint32_t match;   /* EINIT_DEVICE_BY_ID or EINIT_DEVICE_BY_BDF */
+    uint16_t vendor, device;
+    uint16_t bdf;
+    uint32_t line; /* of the device in the init description */
+};
+
 /* One process to start. */
 struct einit_entry {
     const char
@@ -86,6 +107,8 @@ struct einit_entry {
     uint32_t nenv;
     const struct einit_connection *connections; /* channels this process is the client of */
     uint32_t nconnections;
+    const struct einit_device *devices; /* PCI functions handed to it */
+    uint32_t ndevices;
     uint32_t line; /* line of the entry in the init description, for Einit's messages */
     struct einit_limits limits;
 };

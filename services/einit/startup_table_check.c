@@ -45,6 +45,51 @@ static Retcode check_string(const char *s, size_t max)
     return rcOk;
 }
 
+static int is_identifier(const char *s)
+{
+    for (const char *p = s; *p; p++) {
+        char ch = *p;
+        int alpha = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_';
+        if (!alpha && (p == s || ch < '0' || ch > '9'))
+            return 0;
+    }
+    return *s != '\0';
+}
+
+static int same_device(const struct einit_device *a, const struct einit_device *b)
+{
+    return a->match == b->match &&
+           (a->match == EINIT_DEVICE_BY_ID ? a->vendor == b->vendor && a->device == b->device
+                                           : a->bdf == b->bdf);
+}
+
+/* Devices of entry i: names, how each is matched, and no device given twice in the table. */
+static Retcode check_devices(const struct einit_startup_table *t, uint32_t i,
+                             struct einit_check_failure *why)
+{
+    const struct einit_entry *e = &t->entries[i];
+    if (e->ndevices > EINIT_MAX_DEVICES)
+        return fail(why, rcOutOfRange, i, NO_INDEX, "too many devices");
+    if ((e->ndevices == 0) != (e->devices == NULL))
+        return fail(why, rcBadFormat, i, NO_INDEX, "a count does not match its array");
+    for (uint32_t k = 0; k < e->ndevices; k++) {
+        const struct einit_device *d = &e->devices[k];
+        Retcode rc = check_string(d->name, EINIT_MAX_DEVICE_NAME);
+        if (rc != rcOk || !is_identifier(d->name))
+            return fail(why, rc != rcOk ? rc : rcBadFormat, i, NO_INDEX, "bad device name");
+        if (d->match != EINIT_DEVICE_BY_ID && d->match != EINIT_DEVICE_BY_BDF)
+            return fail(why, rcBadFormat, i, NO_INDEX, "bad device match");
+        for (uint32_t m = 0; m < k; m++)
+            if (same(e->devices[m].name, d->name))
+                return fail(why, rcAlreadyExists, i, NO_INDEX, "device name used twice");
+        for (uint32_t j = 0; j <= i; j++)
+            for (uint32_t m = 0; m < (j == i ? k : t->entries[j].ndevices); m++)
+                if (same_device(&t->entries[j].devices[m], d))
+                    return fail(why, rcAlreadyExists, i, NO_INDEX, "device given twice");
+    }
+    return rcOk;
+}
+
 static Retcode check_entry(const struct einit_startup_table *t, uint32_t i,
                            struct einit_check_failure *why)
 {
@@ -93,7 +138,7 @@ static Retcode check_entry(const struct einit_startup_table *t, uint32_t i,
             if (same(e->connections[m].id, c->id))
                 return fail(why, rcAlreadyExists, i, NO_INDEX, "connection id used twice");
     }
-    return rcOk;
+    return check_devices(t, i, why);
 }
 
 Retcode einit_table_check(const struct einit_startup_table *t, struct einit_check_failure *why)

@@ -61,6 +61,22 @@ struct initcfg_env {
     struct initcfg_pos pos;
 };
 
+/* A PCI function Einit hands to the entity (`devices:`): by vendor:device id (the first function
+ * with that id) or by bus:device.function. Einit registers its BARs and legacy interrupt and
+ * transfers the handles as "<name>.bar<N>" and "<name>.irq", and sets "<name>_bdf". */
+enum initcfg_device_match {
+    INITCFG_DEVICE_BY_ID,
+    INITCFG_DEVICE_BY_BDF,
+};
+
+struct initcfg_device {
+    char *name; /* a C identifier */
+    enum initcfg_device_match match;
+    uint16_t vendor, device; /* INITCFG_DEVICE_BY_ID */
+    uint16_t bdf;            /* INITCFG_DEVICE_BY_BDF: bus << 8 | device << 3 | function */
+    struct initcfg_pos pos;  /* the device's mapping */
+};
+
 struct initcfg_entity {
     char *class_name; /* `name`: the EDL name */
     char *task_name;  /* `task`, or class_name */
@@ -73,6 +89,8 @@ struct initcfg_entity {
     size_t nenv;
     struct initcfg_conn *conns;
     size_t nconns;
+    struct initcfg_device *devices;
+    size_t ndevices;
     uint64_t kernel_memory;   /* bytes, defaults applied */
     uint64_t ram;             /* bytes, defaults applied */
     bool kernel_memory_given; /* set in the entity's own `limits:` */

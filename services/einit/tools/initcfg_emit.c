@@ -81,6 +81,21 @@ void initcfg_emit_c(FILE *f, const struct initcfg *cfg, const char *source)
             }
             fputs("};\n", f);
         }
+        if (e->ndevices) {
+            fprintf(f, "static const struct einit_device einit_devices_%zu[] = {\n", i);
+            for (size_t k = 0; k < e->ndevices; k++) {
+                const struct initcfg_device *d = &e->devices[k];
+                fputs("    { .name = ", f);
+                initcfg_put_c_string(f, d->name);
+                fprintf(f,
+                        ", .match = %s, .vendor = 0x%04xu, .device = 0x%04xu, .bdf = 0x%04xu, "
+                        ".line = %uu },\n",
+                        d->match == INITCFG_DEVICE_BY_ID ? "EINIT_DEVICE_BY_ID"
+                                                         : "EINIT_DEVICE_BY_BDF",
+                        d->vendor, d->device, d->bdf, d->pos.line);
+            }
+            fputs("};\n", f);
+        }
     }
 
     if (cfg->nlisteners) {
@@ -112,6 +127,9 @@ void initcfg_emit_c(FILE *f, const struct initcfg *cfg, const char *source)
                     "        .connections = einit_connections_%zu,\n        .nconnections = "
                     "%zuu,\n",
                     i, e->nconns);
+        if (e->ndevices)
+            fprintf(f, "        .devices = einit_devices_%zu,\n        .ndevices = %zuu,\n", i,
+                    e->ndevices);
         fprintf(f, "        .line = %uu,\n", e->pos.line);
         fprintf(f, "        .limits = { .kernel_memory = %lluull, .ram = %lluull },\n",
                 (unsigned long long)e->kernel_memory, (unsigned long long)e->ram);
@@ -165,6 +183,15 @@ void initcfg_dump(FILE *f, const struct initcfg *cfg, const char *source)
             else
                 fprintf(f, "  connection id=%s", c->id);
             fprintf(f, " target=%s server=%zu listener=%zu\n", c->target, c->server, c->listener);
+        }
+        for (size_t k = 0; k < e->ndevices; k++) {
+            const struct initcfg_device *d = &e->devices[k];
+            if (d->match == INITCFG_DEVICE_BY_ID)
+                fprintf(f, "  device %s pci=%04x:%04x line=%u\n", d->name, d->vendor, d->device,
+                        d->pos.line);
+            else
+                fprintf(f, "  device %s bdf=%02x:%02x.%u line=%u\n", d->name, d->bdf >> 8,
+                        (d->bdf >> 3) & 0x1F, d->bdf & 7, d->pos.line);
         }
     }
     for (size_t l = 0; l < cfg->nlisteners; l++) {

@@ -3,12 +3,14 @@
  *
  * The accepted format is KasperskyOS's init description (a mapping with the key `entities`, a
  * list of entity mappings with name, task, path, connections, args, env) plus Bastion's `limits`
- * (top level: defaults for every entity; per entity: its own quotas). docs/init-yaml.md is the
+ * (top level: defaults for every entity; per entity: its own quotas) and `devices` (the PCI
+ * functions Einit hands to a driver). docs/init-yaml.md is the
  * reference; keep the two in step.
  *
  * Every rule that fails adds one diagnostic and parsing goes on, so that one run shows every
  * mistake; the model is handed out only when there is none.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -215,8 +217,8 @@ static void parse_limits(struct ctx *c, const struct ynode *v, uint64_t *kmem, b
 
 /* ---- one entity --------------------------------------------------------------------------- */
 
-static const char *const entity_keys[] = {"name", "task", "path",   "connections",
-                                          "args", "env",  "limits", NULL};
+static const char *const entity_keys[] = {"name", "task",   "path",    "connections", "args",
+                                          "env",  "limits", "devices", NULL};
 static const char *const conn_keys[] = {"target", "id", NULL};
 static const char *const var_keys[] = {"var", "include", NULL};
 
@@ -401,6 +403,186 @@ static void parse_env(struct ctx *c, const struct ynode *v, struct initcfg_entit
     }
 }
 
+/* ---- devices ---------------------------------------------------------------------------- */
+
+static const char *const device_keys[] = {"name", "pci", "bdf", NULL};
+
+static int hex_value(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/* Exactly n hexadecimal digits at s into *out. */
+static bool hex_field(const char *s, unsigned n, unsigned *out)
+{
+    unsigned v = 0;
+    for (unsigned i = 0; i < n; i++) {
+        int d = hex_value(s[i]);
+        if (d < 0)
+            return false;
+        v = v << 4 | (unsigned)d;
+    }
+    *out = v;
+    return true;
+}
+
+/* "vvvv:dddd", four hexadecimal digits each; vendor ffff is what an absent function reads. */
+static bool parse_pci_id(const char *s, uint16_t *vendor, uint16_t *device)
+{
+    unsigned v, d;
+    if (strlen(s) != 9 || s[4] != ':' || !hex_field(s, 4, &v) || !hex_field(s + 5, 4, &d) ||
+        v == 0xFFFF)
+        return false;
+    *vendor = (uint16_t)v;
+    *device = (uint16_t)d;
+    return true;
+}
+
+/* "bb:dd.f": bus 00..ff, device 00..1f, function 0..7 (the form lspci and QEMU print). */
+static bool parse_bdf(const char *s, uint16_t *bdf)
+{
+    unsigned bus, dev;
+    if (strlen(s) != 7 || s[2] != ':' || s[5] != '.' || !hex_field(s, 2, &bus) ||
+        !hex_field(s + 3, 2, &dev) || dev > 0x1F || s[6] < '0' || s[6] > '7')
+        return false;
+    *bdf = (uint16_t)(bus << 8 | dev << 3 | (unsigned)(s[6] - '0'));
+    return true;
+}
+
+static void parse_device(struct ctx *c, const struct ynode *m, struct initcfg_device *d)
+{
+    d->pos = m->pos;
+    if (m->kind != YNODE_MAP) {
+        ERR(c, m->pos, "a device must be a mapping with 'name' and 'pci' or 'bdf', not %s",
+            kind_name(m));
+        return;
+    }
+    check_keys(c, m, device_keys, "a device", "name, pci or bdf");
+    const struct ynode *name = map_get(m, "name");
+    const struct ynode *pci = map_get(m, "pci");
+    const struct ynode *bdf = map_get(m, "bdf");
+    if (name == NULL) {
+        ERR(c, m->pos, "device has no 'name' (the driver finds its handles by it)");
+    } else {
+        const char *s = get_string(c, name, "name");
+        if (s != NULL && !is_c_identifier(s))
+            ERR(c, name->pos,
+                "bad device name '%s': use letters, digits and '_', not starting with a digit", s);
+        else if (s != NULL && check_length(c, name, "name", s, EINIT_MAX_DEVICE_NAME))
+            d->name = initcfg_xstrdup(s);
+    }
+    if ((pci == NULL) == (bdf == NULL)) {
+        ERR(c, m->pos,
+            pci ? "device has both 'pci' and 'bdf': name it one way"
+                : "device has neither 'pci: \"vvvv:dddd\"' nor 'bdf: \"bb:dd.f\"'");
+        return;
+    }
+    if (pci != NULL) {
+        const char *s = get_string(c, pci, "pci");
+        if (s != NULL && !parse_pci_id(s, &d->vendor, &d->device))
+            ERR(c, pci->pos,
+                "bad PCI id '%s': expected vendor:device as four hexadecimal digits each, "
+                "like \"1234:11e8\" (vendor ffff is no device)",
+                s);
+        d->match = INITCFG_DEVICE_BY_ID;
+    } else {
+        const char *s = get_string(c, bdf, "bdf");
+        if (s != NULL && !parse_bdf(s, &d->bdf))
+            ERR(c, bdf->pos,
+                "bad PCI address '%s': expected bus:device.function like \"00:03.0\" (hexadecimal "
+                "bus and device, device at most 1f, function 0 to 7)",
+                s);
+        d->match = INITCFG_DEVICE_BY_BDF;
+    }
+}
+
+static void parse_devices(struct ctx *c, const struct ynode *v, struct initcfg_entity *e)
+{
+    if (ynode_is_null(v))
+        return;
+    if (v->kind != YNODE_SEQ) {
+        ERR(c, v->pos, "'devices' must be a list of {name, pci or bdf}, not %s", kind_name(v));
+        return;
+    }
+    if (v->n > EINIT_MAX_DEVICES) {
+        ERR(c, v->items[EINIT_MAX_DEVICES]->pos, "too many devices (at most %u per entity)",
+            EINIT_MAX_DEVICES);
+        c->out_of_range = true;
+        return;
+    }
+    e->devices = initcfg_xcalloc(v->n, sizeof(*e->devices));
+    for (size_t i = 0; i < v->n; i++) {
+        struct initcfg_device *d = &e->devices[e->ndevices++];
+        parse_device(c, v->items[i], d);
+        for (size_t j = 0; d->name && j < i; j++)
+            if (e->devices[j].name && strcmp(e->devices[j].name, d->name) == 0) {
+                ERR(c, d->pos, "duplicate device name '%s' (first at line %u)", d->name,
+                    e->devices[j].pos.line);
+                break;
+            }
+    }
+}
+
+/* The names a device gives the process: handles "<name>.bar0".."bar5", "<name>.irq" and the
+ * variable "<name>_bdf". None may be a connection id or an env variable of the entity, or the
+ * driver would find the wrong thing under it. */
+static void check_device_names(struct ctx *c, const struct initcfg_entity *e)
+{
+    static const char *const suffix[] = {".bar0", ".bar1", ".bar2", ".bar3",
+                                         ".bar4", ".bar5", ".irq"};
+    char name[EINIT_MAX_NAME + 1];
+    for (size_t i = 0; i < e->ndevices; i++) {
+        const struct initcfg_device *d = &e->devices[i];
+        if (d->name == NULL)
+            continue;
+        for (size_t k = 0; k < sizeof suffix / sizeof suffix[0]; k++) {
+            snprintf(name, sizeof name, "%s%s", d->name, suffix[k]);
+            for (size_t j = 0; j < e->nconns; j++)
+                if (e->conns[j].id && strcmp(e->conns[j].id, name) == 0)
+                    ERR(c, e->conns[j].pos,
+                        "connection id '%s' is the name of a handle of device '%s' (line %u)", name,
+                        d->name, d->pos.line);
+        }
+        snprintf(name, sizeof name, "%s_bdf", d->name);
+        for (size_t j = 0; j < e->nenv; j++)
+            if (strcmp(e->env[j].name, name) == 0)
+                ERR(c, e->env[j].pos, "env variable '%s' is set by Einit for device '%s' (line %u)",
+                    name, d->name, d->pos.line);
+    }
+}
+
+/* A device goes to one process: two entities naming the same id or address would both try to
+ * register it, and the second would fail at run time. */
+static void check_devices_unique(struct ctx *c, const struct initcfg *cfg)
+{
+    for (size_t i = 0; i < cfg->nentities; i++)
+        for (size_t k = 0; k < cfg->entities[i].ndevices; k++) {
+            const struct initcfg_device *d = &cfg->entities[i].devices[k];
+            bool reported = false;
+            for (size_t j = 0; j <= i && !reported; j++)
+                for (size_t l = 0; l < (j == i ? k : cfg->entities[j].ndevices); l++) {
+                    const struct initcfg_device *p = &cfg->entities[j].devices[l];
+                    bool same = d->match == p->match &&
+                                (d->match == INITCFG_DEVICE_BY_ID
+                                     ? d->vendor == p->vendor && d->device == p->device
+                                     : d->bdf == p->bdf);
+                    if (same) {
+                        ERR(c, d->pos, "this device is already given to '%s' (line %u)",
+                            cfg->entities[j].task_name ? cfg->entities[j].task_name : "?",
+                            p->pos.line);
+                        reported = true;
+                        break;
+                    }
+                }
+        }
+}
+
 static void parse_entity(struct ctx *c, const struct ynode *m, struct initcfg_entity *e,
                          const struct initcfg *cfg)
 {
@@ -412,7 +594,7 @@ static void parse_entity(struct ctx *c, const struct ynode *m, struct initcfg_en
         return;
     }
     check_keys(c, m, entity_keys, "an entity",
-               "name, task, path, connections, args, env or limits");
+               "name, task, path, connections, args, env, limits or devices");
 
     const struct ynode *v = map_get(m, "name");
     if (v == NULL) {
@@ -478,6 +660,9 @@ static void parse_entity(struct ctx *c, const struct ynode *m, struct initcfg_en
         parse_env(c, v, e);
     if ((v = map_get(m, "limits")) != NULL)
         parse_limits(c, v, &e->kernel_memory, &e->kernel_memory_given, &e->ram, &e->ram_given);
+    if ((v = map_get(m, "devices")) != NULL)
+        parse_devices(c, v, e);
+    check_device_names(c, e);
 }
 
 /* ---- whole description ------------------------------------------------------------------ */
@@ -501,6 +686,7 @@ static void resolve(struct ctx *c, struct initcfg *cfg)
                 break;
             }
     }
+    check_devices_unique(c, cfg);
     for (size_t i = 0; i < cfg->nentities; i++) {
         struct initcfg_entity *e = &cfg->entities[i];
         for (size_t k = 0; k < e->nconns; k++) {
@@ -659,6 +845,9 @@ void initcfg_free(struct initcfg *cfg)
             free(e->conns[k].include);
         }
         free(e->conns);
+        for (size_t k = 0; k < e->ndevices; k++)
+            free(e->devices[k].name);
+        free(e->devices);
     }
     free(cfg->entities);
     free(cfg->listeners);

@@ -759,6 +759,98 @@ static void test_check_paths(void **state)
     rmdir(dir);
 }
 
+/* ---- devices ----------------------------------------------------------------------------- */
+
+static void test_devices(void **state)
+{
+    (void)state;
+    struct initcfg cfg = parse_ok("entities:\n- name: drv.Edu\n  devices:\n"
+                                  "  - {name: edu, pci: \"1234:11E8\"}\n"
+                                  "  - name: nic\n    bdf: \"00:1f.7\"\n- name: drv.None\n"
+                                  "  devices:\n");
+    assert_int_equal(cfg.entities[0].ndevices, 2);
+    const struct initcfg_device *d = cfg.entities[0].devices;
+    assert_string_equal(d[0].name, "edu");
+    assert_int_equal(d[0].match, INITCFG_DEVICE_BY_ID);
+    assert_int_equal(d[0].vendor, 0x1234);
+    assert_int_equal(d[0].device, 0x11e8);
+    assert_int_equal(d[0].pos.line, 4);
+    assert_string_equal(d[1].name, "nic");
+    assert_int_equal(d[1].match, INITCFG_DEVICE_BY_BDF);
+    assert_int_equal(d[1].bdf, 0x00FF);            /* bus 0, device 0x1f, function 7 */
+    assert_int_equal(cfg.entities[1].ndevices, 0); /* a blank list is no devices */
+    char *c = emit_to_string(&cfg, initcfg_emit_c);
+    assert_non_null(strstr(c, "static const struct einit_device einit_devices_0[] = {"));
+    assert_non_null(strstr(c, "{ .name = \"edu\", .match = EINIT_DEVICE_BY_ID, .vendor = 0x1234u, "
+                              ".device = 0x11e8u, .bdf = 0x0000u, .line = 4u },"));
+    assert_non_null(strstr(c, ".match = EINIT_DEVICE_BY_BDF, .vendor = 0x0000u, .device = "
+                              "0x0000u, .bdf = 0x00ffu, .line = 5u },"));
+    assert_non_null(strstr(c, ".devices = einit_devices_0,\n        .ndevices = 2u,"));
+    assert_null(strstr(c, "einit_devices_1"));
+    free(c);
+    char *dump = emit_to_string(&cfg, initcfg_dump);
+    assert_non_null(strstr(dump, "  device edu pci=1234:11e8 line=4\n"));
+    assert_non_null(strstr(dump, "  device nic bdf=00:1f.7 line=5\n"));
+    free(dump);
+    initcfg_free(&cfg);
+}
+
+static void test_error_devices(void **state)
+{
+    (void)state;
+    const char *head = "entities:\n- name: D\n  devices:\n";
+    char text[512];
+#define DEV_ERR(body, line, col, needle)                 \
+    do {                                                 \
+        snprintf(text, sizeof text, "%s%s", head, body); \
+        expect_error(text, line, col, needle);           \
+    } while (0)
+    expect_error("entities:\n- name: D\n  devices: edu\n", 3, 12, "'devices' must be a list");
+    DEV_ERR("  - edu\n", 4, 5, "a device must be a mapping");
+    DEV_ERR("  - {pci: \"1234:11e8\"}\n", 4, 5, "device has no 'name'");
+    DEV_ERR("  - {name: 1edu, pci: \"1234:11e8\"}\n", 4, 12, "bad device name '1edu'");
+    DEV_ERR("  - {name: edu}\n", 4, 5, "neither 'pci");
+    DEV_ERR("  - {name: edu, pci: \"1234:11e8\", bdf: \"00:03.0\"}\n", 4, 5,
+            "both 'pci' and 'bdf'");
+    DEV_ERR("  - {name: edu, pci: \"1234-11e8\"}\n", 4, 22, "bad PCI id '1234-11e8'");
+    DEV_ERR("  - {name: edu, pci: \"ffff:11e8\"}\n", 4, 22, "bad PCI id 'ffff:11e8'");
+    DEV_ERR("  - {name: edu, pci: \"12345:1e8\"}\n", 4, 22, "bad PCI id");
+    DEV_ERR("  - {name: edu, pci: \"12g4:11e8\"}\n", 4, 22, "bad PCI id");
+    DEV_ERR("  - {name: edu, bdf: \"00:20.0\"}\n", 4, 22, "bad PCI address '00:20.0'");
+    DEV_ERR("  - {name: edu, bdf: \"00:03.8\"}\n", 4, 22, "bad PCI address");
+    DEV_ERR("  - {name: edu, bdf: \"0:3.0\"}\n", 4, 22, "bad PCI address");
+    DEV_ERR("  - {name: edu, bdf: \"00:03.0\", irq: 5}\n", 4, 33, "unknown key 'irq' in a device");
+    DEV_ERR("  - {name: edu, pci: \"1234:11e8\"}\n  - {name: edu, bdf: \"00:03.0\"}\n", 5, 5,
+            "duplicate device name 'edu' (first at line 4)");
+#undef DEV_ERR
+    /* One device, two drivers: by id, and by address. */
+    expect_error("entities:\n- name: A\n  devices: [{name: e, pci: \"1234:11e8\"}]\n"
+                 "- name: B\n  devices: [{name: f, pci: \"1234:11E8\"}]\n",
+                 5, 13, "this device is already given to 'A' (line 3)");
+    expect_error("entities:\n- name: A\n  devices: [{name: e, bdf: \"00:03.0\"}, {name: f, bdf: "
+                 "\"00:03.0\"}]\n",
+                 3, 40, "this device is already given to 'A' (line 3)");
+    /* The names a device makes must not hide a connection or an env variable. */
+    expect_error("entities:\n- name: A\n  connections: [{target: A, id: edu.bar0}]\n"
+                 "  devices: [{name: edu, pci: \"1234:11e8\"}]\n",
+                 3, 17, "connection id 'edu.bar0' is the name of a handle of device 'edu'");
+    expect_error("entities:\n- name: A\n  env: {edu_bdf: x}\n"
+                 "  devices: [{name: edu, pci: \"1234:11e8\"}]\n",
+                 3, 9, "env variable 'edu_bdf' is set by Einit for device 'edu'");
+    expect_error_rc("entities:\n- name: A\n  devices: [{name: a, bdf: \"00:01.0\"}, {name: b, bdf: "
+                    "\"00:02.0\"}, {name: c, bdf: \"00:03.0\"}, {name: d, bdf: \"00:04.0\"}, "
+                    "{name: "
+                    "e, bdf: \"00:05.0\"}, {name: f, bdf: \"00:06.0\"}, {name: g, bdf: "
+                    "\"00:07.0\"}, "
+                    "{name: h, bdf: \"00:08.0\"}, {name: i, bdf: \"00:09.0\"}]\n",
+                    rcOutOfRange, 3, 229, "too many devices (at most 8 per entity)");
+    /* A name that would not leave room for "<name>.bar5" in a handle name. */
+    expect_error_rc("entities:\n- name: A\n  devices: [{name: "
+                    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, pci: "
+                    "\"1234:11e8\"}]\n",
+                    rcOutOfRange, 3, 20, "'name' is 59 bytes long; at most 58");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -789,6 +881,8 @@ int main(void)
         cmocka_unit_test(test_dump),
         cmocka_unit_test(test_mutations),
         cmocka_unit_test(test_check_paths),
+        cmocka_unit_test(test_devices),
+        cmocka_unit_test(test_error_devices),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@ static const struct einit_env env1[] = {{"A", "1"}};
 /* Mutable copies: each test breaks one thing. */
 static struct einit_listener listeners[2];
 static struct einit_connection conns1[2];
+static struct einit_device devs0[2];
 static struct einit_entry entries[3];
 static struct einit_startup_table table;
 
@@ -27,8 +28,15 @@ static int setup(void **state)
     listeners[1] = (struct einit_listener){.id = "admin", .server = 0};
     conns1[0] = (struct einit_connection){.id = "echo", .server = 0, .listener = 0};
     conns1[1] = (struct einit_connection){.id = "admin", .server = 0, .listener = 1};
-    entries[0] = (struct einit_entry){
-        .class_name = "echo.Server", .task_name = "S", .path = "s", .limits = {4096, 4096}};
+    devs0[0] = (struct einit_device){
+        .name = "edu", .match = EINIT_DEVICE_BY_ID, .vendor = 0x1234, .device = 0x11e8};
+    devs0[1] = (struct einit_device){.name = "nic_0", .match = EINIT_DEVICE_BY_BDF, .bdf = 0x18};
+    entries[0] = (struct einit_entry){.class_name = "echo.Server",
+                                      .task_name = "S",
+                                      .path = "s",
+                                      .devices = devs0,
+                                      .ndevices = 2,
+                                      .limits = {4096, 4096}};
     entries[1] = (struct einit_entry){.class_name = "echo.Client",
                                       .task_name = "C1",
                                       .path = "c",
@@ -71,7 +79,7 @@ static void test_header(void **state)
     table.magic ^= 1;
     expect(rcBadFormat, UINT32_MAX);
     setup(NULL);
-    table.version = 2;
+    table.version = EINIT_TABLE_VERSION + 1;
     expect(rcBadFormat, UINT32_MAX);
     setup(NULL);
     table.nentries = 0;
@@ -141,6 +149,45 @@ static void test_connections(void **state)
     expect(rcOutOfRange, UINT32_MAX);
 }
 
+static void test_devices(void **state)
+{
+    (void)state;
+    entries[0].ndevices = EINIT_MAX_DEVICES + 1;
+    expect(rcOutOfRange, 0);
+    setup(NULL);
+    entries[0].devices = NULL;
+    expect(rcBadFormat, 0);
+    setup(NULL);
+    devs0[1].name = NULL;
+    expect(rcBadFormat, 0);
+    setup(NULL);
+    devs0[1].name = "9nic"; /* handle names are built from it: an identifier only */
+    expect(rcBadFormat, 0);
+    setup(NULL);
+    devs0[1].name = "nic.bar0";
+    expect(rcBadFormat, 0);
+    setup(NULL);
+    devs0[1].name = "";
+    expect(rcBadFormat, 0);
+    setup(NULL);
+    devs0[1].name = "a2345678901234567890123456789012345678901234567890123456789"; /* 59 */
+    expect(rcOutOfRange, 0);
+    setup(NULL);
+    devs0[1].match = 3;
+    expect(rcBadFormat, 0);
+    setup(NULL);
+    devs0[1].name = "edu";
+    expect(rcAlreadyExists, 0);
+    setup(NULL);
+    devs0[1] = devs0[0]; /* the same device twice, under two names */
+    devs0[1].name = "again";
+    expect(rcAlreadyExists, 0);
+    setup(NULL);
+    entries[2].devices = devs0; /* and in two entries */
+    entries[2].ndevices = 1;
+    expect(rcAlreadyExists, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -149,6 +196,7 @@ int main(void)
         cmocka_unit_test_setup(test_strings, setup),
         cmocka_unit_test_setup(test_counts_and_limits, setup),
         cmocka_unit_test_setup(test_connections, setup),
+        cmocka_unit_test_setup(test_devices, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
