@@ -260,6 +260,14 @@ bool iommu_attached_to(uint16_t bdf, const void *p)
     return yes;
 }
 
+bool iommu_device_attached(uint16_t bdf)
+{
+    uint64_t fl = spin_lock_irqsave(&iommu_lock);
+    bool yes = attachment_locked(bdf) != NULL;
+    spin_unlock_irqrestore(&iommu_lock, fl);
+    return yes;
+}
+
 void iommu_process_exit(const void *p)
 {
     if (!present)

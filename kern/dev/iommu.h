@@ -75,8 +75,9 @@ Retcode iommu_attach_domain(struct iommu_domain *d, uint16_t bdf);
 /* Takes device bdf out of the domain of owner p: blocked again. rcNotFound: not attached to
  * that domain. */
 Retcode iommu_detach(const void *p, uint16_t bdf);
-/* Device bdf is attached to the domain of owner p. */
+/* Device bdf is attached to the domain of owner p / to any domain. */
 bool iommu_attached_to(uint16_t bdf, const void *p);
+bool iommu_device_attached(uint16_t bdf);
 
 /* Maps npages frames (4 KiB each) at a free device address of d; *iova gets it. Devices may
  * read them when `read`, write them when `write`. rcOutOfRange: no room left in the window.

@@ -19,6 +19,10 @@ Retcode core_io_map_mem(void *ctx, idl_handle_t resource, uint32_t prot, uint32_
                         kl_core_Types_Retcode *rc);
 Retcode core_io_permit_port(void *ctx, idl_handle_t resource, idl_handle_t *access,
                             kl_core_Types_Retcode *rc);
+/* Whether p holds a handle to a registered port or MMIO range of PCI function bdf: what makes a
+ * process a device's owner for IOMMU.Attach. */
+struct process;
+bool core_io_holds_device(struct process *p, uint16_t bdf);
 
 /* Interrupts (IO_irq.c). */
 Retcode core_io_RegisterIrq(void *ctx, uint32_t irq, idl_handle_t *resource,

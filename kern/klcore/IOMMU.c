@@ -2,6 +2,11 @@
  * kl.core.IOMMU: Attach and Detach a PCI device to and from the caller's IOMMU domain
  * (dev/iommu.h).
  *
+ * Who may attach a device: a process that holds one of its registered port or MMIO ranges (a
+ * handle to an IO.RegisterPort/RegisterMmio object of that function, registered by itself or
+ * handed to it by Einit from init.yaml `devices:`), else rcDeviceNotOwned. So a class that the
+ * policy lets attach a device still cannot take one it does not drive, whatever the timing.
+ *
  * Who owns a device: the process whose domain it is in. A device is in at most one domain, and
  * it leaves it only when its owner detaches it or ends: attaching a device that another
  * process's domain holds is rcResourceBusy, so no process can take a device away from its
@@ -14,12 +19,14 @@
  * once it is confined.
  *
  * Errors: rcNoHardware (no IOMMU), rcOutOfRange (a segment other than 0: segment << 16 |
- * bus << 8 | dev << 3 | fn), rcNotFound (no such PCI function), rcResourceBusy (in another
+ * bus << 8 | dev << 3 | fn), rcNotFound (no such PCI function), rcDeviceNotOwned (Attach: the
+ * caller holds none of its ranges), rcResourceBusy (in another
  * process's domain), rcAlreadyExists (already in the caller's), and iommu_attach's. Detach: rcNotFound when the device is not in the
  * caller's domain; then the device is blocked again.
  */
 #include "dev/iommu.h"
 #include "dev/pci.h"
+#include "klcore/IO.h"
 #include "klcore/klcore.h"
 #include "proc/process.h"
 
@@ -41,6 +48,13 @@ static Retcode Attach(void *ctx, kl_core_IOMMU_PciBdf bdf, kl_core_Types_Retcode
 {
     struct core_ctx *c = ctx;
     Retcode r = check_bdf(bdf);
+    /* Without a range of the device: the answer it would get holding one when the device is
+     * taken (rcAlreadyExists, rcResourceBusy), else rcDeviceNotOwned. A driver waiting for a
+     * device to come free can so poll Attach without holding, and taking, its registers. */
+    if (r == rcOk && !core_io_holds_device(c->proc, (uint16_t)bdf))
+        r = iommu_attached_to((uint16_t)bdf, c->proc) ? rcAlreadyExists
+            : iommu_device_attached((uint16_t)bdf)    ? rcResourceBusy
+                                                      : rcDeviceNotOwned;
     if (r == rcOk)
         r = iommu_attach(c->proc, (uint16_t)bdf);
     if (r == rcOk) {

@@ -275,3 +275,18 @@ Retcode core_io_permit_port(void *ctx, idl_handle_t resource, idl_handle_t *acce
     *rc = permit_port(ctx, resource.handle, access);
     return rcOk;
 }
+
+/* A registered range of PCI function *(uint16_t *)arg. Reads fixed fields only: a claim's bdf is
+ * set when the object is made, before any handle to it exists. */
+static bool is_range_of(const struct kobj *obj, void *arg)
+{
+    enum kobj_type t = kobj_type(obj);
+    if (t != KOBJ_IO_PORTS && t != KOBJ_IO_MMIO)
+        return false;
+    return ((const struct io_resource *)obj)->claim.bdf == *(const uint16_t *)arg;
+}
+
+bool core_io_holds_device(struct process *p, uint16_t bdf)
+{
+    return handle_table_any(&p->handles, is_range_of, &bdf);
+}

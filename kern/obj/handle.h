@@ -152,6 +152,12 @@ Retcode handle_get_sid(struct handle_table *t, handle_t h, kobj_sid_t *sid);
 /* Number of slots in use (LIVE + REVOKED). */
 uint32_t handle_table_count(struct handle_table *t);
 
+/* Whether some LIVE handle's object satisfies `match` (called with the table lock held: it
+ * must only read the object's fixed fields, take no lock and not sleep). Linear in the table's
+ * size: for rare questions about what a process holds (IOMMU.Attach's ownership rule). */
+bool handle_table_any(struct handle_table *t, bool (*match)(const struct kobj *obj, void *arg),
+                      void *arg);
+
 /*
  * Handle.Copy: a descendant of `h` in the same table with `rights` (a subset of h's), tagged with
  * `badge` (a KOBJ_BADGE object, or NULL). Derivation lock held.

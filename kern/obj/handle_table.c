@@ -234,3 +234,17 @@ uint32_t handle_table_count(struct handle_table *t)
     table_unlock(t);
     return n;
 }
+
+bool handle_table_any(struct handle_table *t, bool (*match)(const struct kobj *obj, void *arg),
+                      void *arg)
+{
+    bool found = false;
+    table_lock(t);
+    for (uint32_t c = 0; c < t->nchunks && !found; c++)
+        for (uint32_t i = 0; i < HANDLE_CHUNK_ENTRIES && !found; i++) {
+            const struct handle_entry *e = &t->chunks[c][i];
+            found = e->state == HANDLE_LIVE && e->obj != NULL && match(e->obj, arg);
+        }
+    table_unlock(t);
+    return found;
+}

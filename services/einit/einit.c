@@ -8,10 +8,12 @@
  *   3. connect the channels: for each connection, Handle.Connect between the server and the
  *      client process; the first connection of a listener row creates the listener, the others
  *      reuse it, so every client of one (server, id) shares one listener;
- *   4. give each process its arguments (argv[0] = task name), environment, named handles and
+ *   4. hand each process the PCI functions its `devices:` name (einit_devices.c: the BARs and
+ *      interrupt registered by Einit and transferred as named handles);
+ *   5. give each process its arguments (argv[0] = task name), environment, named handles and
  *      limits (Task.SetEnv);
- *   5. start them in table order (Task.Resume) and report each on the console;
- *   6. report how each one ends (Task.GetExitInfo), until all have.
+ *   6. start them in table order (Task.Resume) and report each on the console;
+ *   7. report how each one ends (Task.GetExitInfo), until all have.
  * Creating everything before starting anything makes forward references and cycles safe.
  * A process that cannot be created or connected is reported and left out; the rest start.
  */
@@ -25,6 +27,7 @@
 
 #include <bastion/startblock.h>
 
+#include "einit_devices.h"
 #include "startup_table.h"
 #include "startup_table_check.h"
 
@@ -34,14 +37,18 @@
 #define EINIT_PRIORITY_DEFAULT 10u
 #define EINIT_POLL_MS 100u
 
+/* Named handles of one process: its connections, the listeners it serves, its devices'. */
+#define EINIT_MAX_NAMED (EINIT_MAX_CONNECTIONS * 2 + EINIT_MAX_DEVICES * EINIT_DEVICE_HANDLES)
+
 struct proc {
     uint32_t task; /* Task handle in Einit's space */
     int created;   /* Task.Create succeeded */
     int failed;    /* left out: not started */
     int ended;     /* its end was reported */
     uint32_t nnamed;
-    const char *names[EINIT_MAX_CONNECTIONS * 2];
-    uint32_t handles[EINIT_MAX_CONNECTIONS * 2]; /* values in the process's own handle space */
+    const char *names[EINIT_MAX_NAMED];
+    uint32_t handles[EINIT_MAX_NAMED]; /* values in the process's own handle space */
+    struct einit_given given;          /* what its devices gave it */
 };
 
 static struct proc procs[EINIT_MAX_ENTRIES];
@@ -107,6 +114,8 @@ static Retcode set_env(const struct einit_entry *e, struct proc *p)
         scp_arg(&b, e->args[i]);
     for (uint32_t i = 0; i < e->nenv; i++)
         scp_env(&b, e->env[i].name, e->env[i].value);
+    for (uint32_t i = 0; i < p->given.nenv; i++)
+        scp_env(&b, p->given.env_name[i], p->given.env_value[i]);
     for (uint32_t i = 0; i < p->nnamed; i++)
         scp_conn(&b, p->names[i], p->handles[i]);
     size_t len = 0;
@@ -188,6 +197,20 @@ int main(void)
             if (r != rcOk)
                 leave_out(e, &procs[i], "Handle.Connect", r);
         }
+    }
+    for (uint32_t i = 0; i < t->nentries; i++) {
+        const struct einit_entry *e = &t->entries[i];
+        struct proc *p = &procs[i];
+        const char *what = NULL;
+        if (p->failed || e->ndevices == 0)
+            continue;
+        r = einit_give_devices(e, p->task, &p->given, &what);
+        if (r != rcOk) {
+            leave_out(e, p, what, r);
+            continue;
+        }
+        for (uint32_t k = 0; k < p->given.nhandles; k++)
+            name_handle(p, p->given.handle_name[k], p->given.handle[k]);
     }
     for (uint32_t i = 0; i < t->nentries; i++) {
         if (procs[i].failed)

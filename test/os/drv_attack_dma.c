@@ -12,17 +12,19 @@
  *                   (rcResourceBusy for a second), and the buffers end at the quota; the device
  *                   addresses are its domain's, not physical addresses;
  *   IOMMU.Attach    the edu device, which its driver drv_edu attached first: rcResourceBusy (the
- *                   driver keeps it); the xHCI controller, which its policy does not name:
+ *                   driver keeps it); the xHCI controller, which its policy names but whose
+ *                   ranges it does not hold: rcDeviceNotOwned, now and later (no timing makes
+ *                   it the owner); the VGA function, which its policy does not name:
  *                   rcSecurityDisallow.
  * After each, the bystander (the probe server) is still served.
  *
- * Then, once drv_edu has ended and given edu back, it becomes edu's driver itself (attach,
- * BAR0) and programs edu's DMA engine to write into kernel memory (device address 0x200000,
+ * Then, once drv_edu has ended and given edu back, it becomes edu's driver itself (BAR0, which
+ * makes it the owner, then attach) and programs edu's DMA engine to write into kernel memory (device address 0x200000,
  * where the kernel would be if DMA were passed through) and into another process's memory
  * (0x100000, where drv_edu's buffer was in drv_edu's domain): the IOMMU stops both, and the
  * ctest checks the kss records naming the device and this process (drivers-expected.txt).
  *
- * Usage: drv_attack_dma --edu <bdf> --bar0 <edu BAR0> --xhci <bdf> (drivers.yaml).
+ * Usage: drv_attack_dma --edu <bdf> --bar0 <edu BAR0> --xhci <bdf> --vga <bdf> (drivers.yaml).
  */
 #include <stdlib.h>
 #include <stdio.h>
@@ -230,7 +232,8 @@ static bool edu_write_to(uint64_t va, uint64_t dst)
 
 static void attack_device_dma(uint32_t edu, uint64_t bar0)
 {
-    /* drv_edu gives edu back when it ends: wait for it (at most 60 s). */
+    /* drv_edu gives edu back when it ends: wait for it (at most 60 s). Attach answers "busy"
+     * without our holding edu's registers, which drv_edu and drv_irq still use. */
     Retcode r = rcResourceBusy;
     for (int i = 0; i < 600 && r == rcResourceBusy; i++) {
         r = attach(edu);
@@ -239,14 +242,15 @@ static void attack_device_dma(uint32_t edu, uint64_t bar0)
     }
     uint32_t res = 0;
     uint64_t va = 0;
-    bool ok = OT_RC(r, rcOk);
+    bool ok = OT_RC(r, rcDeviceNotOwned);
     r = rcResourceBusy;
     for (int i = 0; ok && i < 600 && r == rcResourceBusy; i++) {
         r = register_mmio(bar0, 0x100000, &res);
         if (r == rcResourceBusy)
             core_thread_sleep(100);
     }
-    ok = ok && OT_RC(r, rcOk) && OT_RC(map_mem(res, &va), rcOk);
+    /* Holding BAR0 makes it edu's owner: now it may attach. */
+    ok = ok && OT_RC(r, rcOk) && OT_RC(attach(edu), rcOk) && OT_RC(map_mem(res, &va), rcOk);
     if (!ok)
         return;
     printf("drv_attack_dma: edu DMA to 0x200000 (kernel memory if passed through)\n");
@@ -258,12 +262,14 @@ static void attack_device_dma(uint32_t edu, uint64_t bar0)
     ot_bystander_served();
 }
 
-static void attack_attach(uint32_t edu, uint32_t xhci)
+static void attack_attach(uint32_t edu, uint32_t xhci, uint32_t vga)
 {
+    bool ok = OT_RC(attach(xhci), rcDeviceNotOwned);
     /* drv_edu attached edu first thing; give it the time to start. */
     core_thread_sleep(3000);
-    bool ok = OT_RC(attach(edu), rcResourceBusy);
-    ok = OT_RC(attach(xhci), rcSecurityDisallow) && ok;
+    ok = OT_RC(attach(edu), rcResourceBusy) && ok;
+    ok = OT_RC(attach(xhci), rcDeviceNotOwned) && ok;
+    ok = OT_RC(attach(vga), rcSecurityDisallow) && ok;
     ok = ot_bystander_served() && ok;
     ot_attack("kl.core.IOMMU.Attach", ok);
 }
@@ -271,7 +277,7 @@ static void attack_attach(uint32_t edu, uint32_t xhci)
 int main(int argc, char **argv)
 {
     ot_begin("drv_attack_dma");
-    uint32_t edu = 0, xhci = 0;
+    uint32_t edu = 0, xhci = 0, vga = 0;
     uint64_t bar0 = 0;
     for (int i = 1; i + 1 < argc; i++) {
         if (strcmp(argv[i], "--edu") == 0)
@@ -280,8 +286,10 @@ int main(int argc, char **argv)
             bar0 = strtoul(argv[i + 1], NULL, 0);
         if (strcmp(argv[i], "--xhci") == 0)
             xhci = (uint32_t)strtoul(argv[i + 1], NULL, 0);
+        if (strcmp(argv[i], "--vga") == 0)
+            vga = (uint32_t)strtoul(argv[i + 1], NULL, 0);
     }
-    attack_attach(edu, xhci);
+    attack_attach(edu, xhci, vga);
     attack_register();
     attack_map();
     attack_begin();

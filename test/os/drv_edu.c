@@ -15,15 +15,17 @@
  *
  *
  * DMA (dma_tests): the driver first attaches its device to its own IOMMU domain
- * (IOMMU.Attach, --bdf), so that no other process can; then the factorial unit (register 0x08,
+ * (IOMMU.Attach of edu_bdf: it may, holding the BAR), so that no other process can; then the factorial unit (register 0x08,
  * status 0x20 bit 0 busy), and DMA both ways through one DMA buffer behind the IOMMU
  * (IO.RegisterDma, MapDma, BeginDma, DmaGetPhysInfo): RAM -> edu's internal buffer (0x40000)
  * -> RAM, compared; completion is polled (edu's command register 0x98 bit 0), not waited for by
  * interrupt. The device addresses it is given lie in its domain's window (below 2^28, edu's DMA
  * mask) and are not physical addresses; closing the iomapping takes them away.
  *
- * Usage: drv_edu --bar0 <BAR0 address> --ports <first port> <count> --bdf <bus:dev.fn as a
- * number> (drivers.yaml).
+ * Its device comes from Einit (drivers.yaml `devices:`): BAR0 and the interrupt as handles
+ * "edu.bar0" and "edu.irq", the address in "edu_bdf" (user/device.h); BAR0's address, for the
+ * re-registration tests, from the kernel's PCI table. Usage: drv_edu --ports <first port>
+ * <count> (drivers.yaml).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,8 @@
 #include <bastion/dma.h>
 #include <bastion/rights.h>
 #include <user/core.h>
+#include <user/device.h>
+#include <user/pci_table.h>
 
 #include "kl/core/Handle.idl.h"
 #include "kl/core/IO.idl.h"
@@ -242,35 +246,56 @@ static void dma_tests(uint64_t bar0)
     OT_RC(close_handle(res), rcOk);
 }
 
+/* Einit's hand-over (drivers.yaml `devices:`): BAR0 and the INTx line as handles, the address in
+ * edu_bdf; checked against the kernel's PCI table, where the re-registration tests below also
+ * find BAR0's address. */
+static bool device_from_einit(uint32_t *res, uint32_t *irq, uint16_t *bdf, uint64_t *bar0)
+{
+    static struct pci_table pci;
+    uint32_t none = 0;
+    bool ok = OT_RC(device_resource("edu", "bar0", res), rcOk);
+    ok = OT_RC(device_resource("edu", "irq", irq), rcOk) && ok;
+    ok = OT_RC(device_resource("edu", "bar1", &none), rcNotFound) && ok; /* edu has one BAR */
+    ok = OT_RC(device_resource("nic", "bar0", &none), rcNotFound) && ok;
+    ok = OT_RC(device_bdf("edu", bdf), rcOk) && ok;
+    if (!OT_RC(pci_table_read(&pci), rcOk))
+        return false;
+    const struct bastion_pci_record *rec = pci_table_find_id(&pci, 0x1234, 0x11e8);
+    if (!OT_TRUE(rec != NULL))
+        return false;
+    ok = OT_EQ(*bdf, rec->bdf) && ok;
+    ok = OT_EQ(rec->bar[0].size, EDU_BAR0_SIZE) && ok;
+    *bar0 = rec->bar[0].base;
+    printf("drv_edu: Einit gave edu %s (BAR0 0x%llx) as handles\n", getenv("edu_bdf"),
+           (unsigned long long)*bar0);
+    return ok;
+}
+
 int main(int argc, char **argv)
 {
     ot_begin("drv_edu");
-    uint64_t bar0 = 0, bdf = 0;
     uint32_t port_base = 0, port_count = 0;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--bar0") == 0 && i + 1 < argc)
-            bar0 = strtoul(argv[i + 1], NULL, 0);
-        if (strcmp(argv[i], "--bdf") == 0 && i + 1 < argc)
-            bdf = strtoul(argv[i + 1], NULL, 0);
         if (strcmp(argv[i], "--ports") == 0 && i + 2 < argc) {
             port_base = (uint32_t)strtoul(argv[i + 1], NULL, 0);
             port_count = (uint32_t)strtoul(argv[i + 2], NULL, 0);
         }
     }
+    uint32_t res = 0, irq = 0, mapping = 0, ports = 0, access = 0;
+    uint16_t bdf = 0;
+    uint64_t bar0 = 0, va = 0;
+    bool have_mmio = device_from_einit(&res, &irq, &bdf, &bar0);
     if (!OT_TRUE(bar0 != 0) || !OT_TRUE(port_count != 0))
         return ot_end();
-    /* First: the device into this driver's IOMMU domain, before anyone else can. */
-    OT_RC(iommu_attach((uint32_t)bdf), rcOk);
-    OT_RC(iommu_attach((uint32_t)bdf), rcAlreadyExists);
+    /* First: the device into this driver's IOMMU domain, before anyone else can. It may: it
+     * holds the device's BAR. */
+    OT_RC(iommu_attach(bdf), rcOk);
+    OT_RC(iommu_attach(bdf), rcAlreadyExists);
 
-    /* Both ranges first: drv_attack_io, started after us, must find them taken. */
-    uint32_t res = 0, mapping = 0, ports = 0, access = 0;
-    uint64_t va = 0;
-    bool have_mmio = OT_RC(register_mmio(bar0, EDU_BAR0_SIZE, &res), rcOk);
+    /* The ports too: drv_attack_io, started after us, must find both ranges taken. */
     bool have_ports = OT_RC(register_port(port_base, port_count, &ports), rcOk);
     printf("drv_edu: holding edu BAR0 0x%llx and ports 0x%x+0x%x\n", (unsigned long long)bar0,
            port_base, port_count);
-
     if (have_mmio && OT_RC(map_mem(res, PROT_RW, &va, &mapping), rcOk)) {
         uint32_t id = rd32(va, EDU_ID);
         printf("drv_edu: edu id 0x%08x at 0x%llx (mapped at 0x%llx)\n", id,
@@ -304,8 +329,10 @@ int main(int argc, char **argv)
         OT_RC(map_mem(res, PROT_RW, &va, &mapping), rcOk);
         OT_EQ(rd32(va, EDU_ID), EDU_ID_VALUE);
         OT_RC(close_handle(mapping), rcOk);
-        /* Closing the resource releases the claim: it can be registered again. */
+        /* Closing the resource releases the claim (Einit kept no copy): it can be registered
+         * again. The interrupt goes back with it, for drv_irq. */
         OT_RC(close_handle(res), rcOk);
+        OT_RC(close_handle(irq), rcOk);
         OT_RC(register_mmio(bar0, EDU_BAR0_SIZE, &res), rcOk);
         OT_RC(close_handle(res), rcOk);
     }
