@@ -13,8 +13,11 @@
  * MapDma needs HR_DMA_MAP and HR_READ / HR_WRITE for the protection asked, BeginDma
  * HR_DMA_DEVICE, ModifyDma HR_WRITE, DmaGetInfo and DmaGetPhysInfo HR_READ.
  *
- * MapDma's `mapping` out parameter is HANDLE_INVALID: the region is freed with VMM.Free(address)
- * (whole) or at exit, like an MdlMap region; each region holds a reference on the buffer.
+ * MapDma's `mapping` is a handle (KOBJ_VM_MAPPING, no rights: it can only be closed) whose
+ * closing frees the region, as IO.MapMem's does; VMM.Free(address) of the whole region or the
+ * process's exit frees it too (then closing the handle finds the region gone and frees nothing
+ * else: it frees only a region that is still this buffer's at that address). The region and the
+ * mapping object each hold a reference on the buffer.
  *
  * Addresses handed out: device-visible ones. Behind an IOMMU DmaGetInfo and DmaGetPhysInfo give
  * the device addresses of the buffer's open device mapping (DmaGetInfo gives 0 addresses
@@ -31,6 +34,7 @@
 #include "klcore/klcore.h"
 #include "mm/aspace.h"
 #include "obj/handle.h"
+#include "obj/kobj_new.h"
 #include "proc/process.h"
 
 static void no_handle(idl_handle_t *h)
@@ -38,6 +42,31 @@ static void no_handle(idl_handle_t *h)
     h->handle = HANDLE_INVALID;
     h->rights = 0;
 }
+
+/* MapDma's mapping handle: closing it frees the region (if it is still the buffer's). */
+struct dma_region {
+    struct kobj obj;      /* first: KOBJ_VM_MAPPING */
+    struct process *proc; /* whose address space; its memory held while this lives */
+    struct dma_buf *buf;  /* NULL until the region exists; then one reference */
+    uint64_t va, size;
+};
+
+static void dma_region_destroy(struct kobj *obj)
+{
+    struct dma_region *m = (struct dma_region *)obj;
+    if (m->buf) {
+        struct aspace *as = process_aspace_pin(m->proc);
+        if (as) {
+            (void)aspace_free_shared_of(as, m->va, m->size, &m->buf->obj);
+            process_aspace_unpin(m->proc);
+        }
+        process_release_memory(m->proc);
+        kobj_unref(&m->buf->obj);
+    }
+    kobj_free_mem(m);
+}
+
+static const struct kobj_ops dma_region_ops = {KOBJ_VM_MAPPING, "dma-mapping", dma_region_destroy};
 
 Retcode core_io_RegisterDma(void *ctx, kl_core_Types_Size size, uint32_t flags, uint32_t order,
                             idl_handle_t *resource, kl_core_Types_Retcode *rc)
@@ -89,21 +118,43 @@ Retcode core_io_MapDma(void *ctx, idl_handle_t resource, kl_core_Types_Size offs
     }
     if (offset > dma_buf_size(b) || length > dma_buf_size(b) - offset)
         r = rcOutOfRange;
+    struct dma_region *m = NULL;
+    if (r == rcOk)
+        r = kobj_new(sizeof *m, &dma_region_ops, &c->proc->kmem, (void **)&m);
     struct aspace *as = c->proc->as;
     uint64_t base = 0;
     if (r == rcOk)
         r = hint == 0 ? core_reserve_anywhere(as, length, prot, &base)
                       : aspace_reserve(as, hint, length, prot, &base);
     if (r == rcOk) {
-        /* The reference core_get took becomes the region's on success. */
-        r = aspace_map_shared(as, base, b->frames + offset / 4096u, length / 4096u, prot, &b->obj);
+        /* The reference core_get took becomes the region's on success; the mapping object
+         * takes one of its own. */
+        r = kobj_ref(&b->obj);
+        if (r == rcOk) {
+            r = aspace_map_shared(as, base, b->frames + offset / 4096u, length / 4096u, prot,
+                                  &b->obj);
+            if (r != rcOk)
+                kobj_unref(&b->obj);
+        }
         if (r != rcOk)
             (void)aspace_free(as, base, length);
     }
+    if (r != rcOk) {
+        if (m)
+            kobj_unref(&m->obj); /* buf is NULL: only its memory goes */
+        kobj_unref(&b->obj);
+        *rc = r;
+        return rcOk;
+    }
+    process_hold_memory(c->proc);
+    m->proc = c->proc;
+    m->buf = b;
+    m->va = base;
+    m->size = length;
+    r = core_install(c, m, HR_NONE, &mapping->handle, &mapping->rights);
+    kobj_unref(&m->obj); /* the handle holds its own; on failure this frees the region */
     if (r == rcOk)
         *address = base;
-    else
-        kobj_unref(&b->obj);
     *rc = r;
     return rcOk;
 }

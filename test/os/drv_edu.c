@@ -146,15 +146,16 @@ static Retcode register_dma(uint64_t size, uint32_t flags, uint32_t *h)
     return r;
 }
 
-static Retcode map_dma(uint32_t h, uint64_t len, uint64_t *va)
+static Retcode map_dma(uint32_t h, uint64_t len, uint64_t hint, uint64_t *va, uint32_t *mapping)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_io_IO, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
     idl_handle_t m = {0};
     kl_core_Types_VirtAddr addr = 0;
     Retcode r = core_result(
-        kl_core_IO_MapDma(&cl, core_handle_arg(h), 0, len, 0, PROT_RW, &addr, &m, &rc), &rc);
+        kl_core_IO_MapDma(&cl, core_handle_arg(h), 0, len, hint, PROT_RW, &addr, &m, &rc), &rc);
     *va = r == rcOk ? addr : 0;
+    *mapping = r == rcOk ? m.handle : 0;
     return r;
 }
 
@@ -212,10 +213,10 @@ static void dma_tests(uint64_t bar0)
     OT_EQ(rd32(va, EDU_FACTORIAL), 3628800u);
 
     /* One buffer of two pages: the device reads the first, writes the second. */
-    uint32_t buf = 0, iomap = 0;
+    uint32_t buf = 0, iomap = 0, cpu_map = 0;
     uint64_t cpu = 0;
     bool ok = OT_RC(register_dma(8192, BASTION_DMA_BIDIRECTIONAL, &buf), rcOk) &&
-              OT_RC(map_dma(buf, 8192, &cpu), rcOk);
+              OT_RC(map_dma(buf, 8192, 0, &cpu, &cpu_map), rcOk);
     Retcode r = rcOk;
     /* No device address before BeginDma. */
     ok = ok && OT_EQ(device_addr(buf, &r), 0) && OT_RC(r, rcNotFound);
@@ -242,6 +243,16 @@ static void dma_tests(uint64_t bar0)
     /* Closing the iomapping takes the device addresses away. */
     OT_RC(close_handle(iomap), rcOk);
     OT_RC(device_addr(buf, &r) == 0 ? r : rcFail, rcNotFound);
+    /* Closing MapDma's mapping handle frees its region: the same address maps again. */
+    uint64_t again = 0;
+    uint32_t again_map = 0;
+    OT_RC(map_dma(buf, 8192, cpu, &again, &again_map), rcAlreadyExists);
+    OT_RC(close_handle(cpu_map), rcOk);
+    if (OT_RC(map_dma(buf, 8192, cpu, &again, &again_map), rcOk)) {
+        OT_EQ(again, cpu);
+        OT_EQ(*(volatile uint8_t *)(uintptr_t)(again + 4096), (uint8_t)1); /* the same buffer */
+        OT_RC(close_handle(again_map), rcOk);
+    }
     OT_RC(close_handle(mapping), rcOk);
     OT_RC(close_handle(res), rcOk);
 }
