@@ -24,8 +24,9 @@
 #define SEC_LABEL_NAME_MAX 63 /* = PROCESS_NAME_MAX */
 
 struct sec_label {
-    uint32_t refs;                     /* atomic */
-    uint32_t class_id;                 /* atomic; KSM_PROTO_CLASS_* or the table's id */
+    uint32_t refs;     /* atomic */
+    uint32_t class_id; /* atomic; KSM_PROTO_CLASS_* or the table's id */
+    uint32_t sid;      /* its process's SID, set before the process is first named to the KSM */
     char name[SEC_LABEL_NAME_MAX + 1]; /* the task name, for audit records */
     struct ksm_gate gate;              /* its questions to the KSM (security/ksm_gate.h) */
     struct kmem_account *account;      /* charged for this label (a reference), or NULL */

@@ -20,6 +20,7 @@
 #include "sched/sched.h"
 #include "security/hook.h"
 #include "obj/label.h"
+#include "security/ksm_forget.h"
 
 struct spinlock handle_tree_lock = SPINLOCK_INIT(LOCK_LEVEL_HANDLE_TREE);
 
@@ -269,6 +270,8 @@ static void process_teardown(struct process *p)
     p->state = PROC_DEAD;
     spin_unlock(&p->lock);
     kfree_charged(scp, &p->kmem);
+    /* The KSM may drop the policy state it keeps for p (Flow, HashSet, StaticMap objects). */
+    ksm_forget_push(kobj_sid(&p->obj));
 
     spin_lock(&list_lock);
     for (struct process **pp = &list_head; *pp != NULL; pp = &(*pp)->list_next)
@@ -425,6 +428,7 @@ Retcode process_create(struct process *creator, const char *name, const char *cl
         kobj_unref(&p->obj);
         return rc;
     }
+    p->label->sid = kobj_sid(&p->obj);
 
     /* Reserve the name and take a pid. */
     spin_lock(&list_lock);

@@ -1,5 +1,6 @@
 /* The security channel, kernel side (contract in ksm_channel.h). */
 #include "security/ksm_channel.h"
+#include "security/ksm_forget.h"
 
 #include "bastion_idl.h"
 #include "ipc/ipc.h"
@@ -40,6 +41,11 @@ bool ksm_is_self(const struct sec_label *l)
 static uint32_t class_of(const struct sec_label *l)
 {
     return l != NULL ? sec_label_class(l) : KSM_PROTO_CLASS_CORE;
+}
+
+static uint32_t sid_of(const struct sec_label *l)
+{
+    return l != NULL ? l->sid : KSM_PROTO_SID_NONE;
 }
 
 #ifdef BASTION_CORE_PROF
@@ -88,6 +94,9 @@ Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const c
         .dst_class = class_of(req->dst),
         .endpoint_id = req->endpoint_id,
         .method_id = req->method_id,
+        .src_sid = sid_of(req->src),
+        .dst_sid = sid_of(req->dst),
+        .ended_sid = ksm_forget_pop(),
     };
     struct {
         struct idl_header h;

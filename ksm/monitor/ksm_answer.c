@@ -99,7 +99,7 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
     __builtin_memcpy(&r, m + IDL_HEADER_SIZE, sizeof r);
     if (h.endpoint_id != 0 || h.method_id != KSM_PROTO_DECIDE || h.fixed_size != sizeof r ||
         h.handle_count != 0 || h.flags != 0 || h.arena_size != len - KSM_PROTO_ARENA_OFFSET ||
-        r.reserved != 0) {
+        r.reserved[0] != 0 || r.reserved[1] != 0) {
         return refuse(out, "malformed security request");
     }
     const uint8_t *arena = m + KSM_PROTO_ARENA_OFFSET;

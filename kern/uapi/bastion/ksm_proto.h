@@ -16,7 +16,15 @@
  *             every request carries one back.
  *
  * Class ids are the KSM's own (the compiled table's); the kernel learns a process's id from the
- * verdict of its execute event and sends it with every later event of that process. The kernel
+ * verdict of its execute event and sends it with every later event of that process.
+ *
+ * SIDs: every request names the processes of the event by their security ids (the SID of the
+ * process object, what Handle.GetSidByHandle gives for a task handle; for an execute event
+ * dst_sid is the process being started), KSM_PROTO_SID_NONE for the kernel. SIDs are never
+ * reused. The KSM keeps a policy's per-process state (Flow, HashSet, StaticMap objects) by them;
+ * `ended_sid` tells it that a process has ended since an earlier request (at most one per
+ * request, KSM_PROTO_SID_NONE when none), so that it can drop that process's state: it is not
+ * part of the event being decided. The kernel
  * itself is KSM_PROTO_CLASS_CORE; a class the policy does not know is KSM_PROTO_CLASS_UNKNOWN,
  * and the KSM denies everything such a process does.
  */
@@ -29,6 +37,7 @@
 #define KSM_PROTO_CLASS_CORE 0xFFFFFFFEu
 #define KSM_PROTO_CLASS_UNKNOWN 0xFFFFFFFFu
 #define KSM_PROTO_TEXT_MAX 160u /* audit text, NUL included */
+#define KSM_PROTO_SID_NONE 0u   /* no process: the kernel (SIDs of objects start above it) */
 
 /* KSM_PROTO_REPLY_* bits: which answers to a granted request the policy grants without
  * condition or audit, so that the kernel need not ask again when the answer comes. */
@@ -52,7 +61,10 @@ struct ksm_proto_request {
     uint32_t dst_class;   /* the destination's; for execute events ignored (the arena names it) */
     uint32_t endpoint_id; /* request/response/error: riid; security: ignored */
     uint32_t method_id;
-    uint32_t reserved; /* 0 */
+    uint32_t src_sid;     /* the source process's SID, or KSM_PROTO_SID_NONE (the kernel) */
+    uint32_t dst_sid;     /* the destination's (execute: the new process), or _NONE */
+    uint32_t ended_sid;   /* a process that has ended, or _NONE (see above) */
+    uint32_t reserved[2]; /* 0: the arena stays 8-byte aligned */
 };
 
 struct ksm_proto_verdict {
@@ -62,7 +74,7 @@ struct ksm_proto_verdict {
     uint32_t reply;    /* granted request events: KSM_PROTO_REPLY_* bits, else 0 */
 };
 
-_Static_assert(sizeof(struct ksm_proto_request) == 24, "security channel ABI");
+_Static_assert(sizeof(struct ksm_proto_request) == 40, "security channel ABI");
 
 /* Where a request's arena starts: after the IPC header (IDL_HEADER_SIZE, 24 bytes) and the fixed
  * part. The kernel (security/ksm_channel.c) and the KSM (ksm/monitor/ksm_answer.c) each assert it

@@ -27,7 +27,8 @@
 /* The request on the wire (docs/security-model.md, kern/uapi/bastion/ksm_proto.h): little-endian
  * fields at fixed offsets. Header: endpoint 0, method 4, fixed size 8, arena size 12, handle
  * count 16 (16 bits), flags 18 (16 bits), reserved 20; fixed part: event 24, source class 28,
- * destination class 32, endpoint 36, method 40, reserved 44; the arena at 48. */
+ * destination class 32, endpoint 36, method 40, source SID 44, destination SID 48, ended SID 52,
+ * reserved 56 and 60; the arena at 64. */
 enum {
     WIRE_METHOD = 4,
     WIRE_FIXED_SIZE = 8,
@@ -38,9 +39,13 @@ enum {
     WIRE_DST_CLASS = 32,
     WIRE_ENDPOINT = 36,
     WIRE_METHOD_ID = 40,
-    WIRE_RESERVED = 44,
-    WIRE_ARENA = 48,
-    WIRE_FIXED_PART = 24,
+    WIRE_SRC_SID = 44,
+    WIRE_DST_SID = 48,
+    WIRE_ENDED_SID = 52,
+    WIRE_RESERVED = 56,
+    WIRE_RESERVED2 = 60,
+    WIRE_ARENA = 64,
+    WIRE_FIXED_PART = 40,
     WIRE_DECIDE = 0, /* the security channel's one method */
 };
 
@@ -252,6 +257,9 @@ static void malformed_requests_are_denied(void **state)
     put32(WIRE_RESERVED, 7);
     assert_int_equal(answer(len).granted, 0);
     put32(WIRE_RESERVED, 0);
+    put32(WIRE_RESERVED2, 7);
+    assert_int_equal(answer(len).granted, 0);
+    put32(WIRE_RESERVED2, 0);
     put32(WIRE_EVENT, KSM_EV_COUNT);
     v = answer(len);
     assert_int_equal(v.granted, 0);

@@ -1,0 +1,38 @@
+/* The queue of process ends to tell the KSM (security/ksm_forget.h), under one leaf lock. */
+#include "security/ksm_forget.h"
+
+#include "arch/x86_64/spinlock.h"
+#include "lib/kprintf.h"
+#include "security/sid_queue.h"
+
+static struct spinlock forget_lock = SPINLOCK_INIT(LOCK_LEVEL_KSM_FORGET);
+static struct sid_queue queue; /* forget_lock */
+
+void ksm_forget_push(uint32_t sid)
+{
+    if (sid == 0)
+        return;
+    uint64_t fl = spin_lock_irqsave(&forget_lock);
+    bool first_drop = sid_queue_push(&queue, sid);
+    spin_unlock_irqrestore(&forget_lock, fl);
+    if (first_drop)
+        kprintf("security: more than %u process ends wait for the KSM: the oldest are dropped "
+                "(their policy state stays in the KSM)\n",
+                SID_QUEUE_SIZE);
+}
+
+uint32_t ksm_forget_pop(void)
+{
+    uint64_t fl = spin_lock_irqsave(&forget_lock);
+    uint32_t sid = sid_queue_pop(&queue);
+    spin_unlock_irqrestore(&forget_lock, fl);
+    return sid;
+}
+
+uint64_t ksm_forget_dropped(void)
+{
+    uint64_t fl = spin_lock_irqsave(&forget_lock);
+    uint64_t n = queue.dropped;
+    spin_unlock_irqrestore(&forget_lock, fl);
+    return n;
+}
