@@ -50,7 +50,7 @@ typedef int32_t Retcode;
     X(rcRateLimited, -32, "asked again too soon: the operation is rate-limited per process")       \
     X(rcNoDebugCapability, -33, "the xHCI controller has no USB debug capability (DbC)")           \
     X(rcIrqDetached, -34, "the thread was detached from its interrupt; its wait ended")            \
-    X(rcDeviceNotOwned, -35, "the caller holds none of the PCI function's registered ranges")            \
+    X(rcDeviceNotOwned, -35, "the caller holds none of the PCI function's registered ranges")      \
     /* Network interface drivers (net.Nic): a Transmit, Receive or Release before Open. */         \
     X(rcNotOpen, -36, "the interface is not open: call Open first")
 

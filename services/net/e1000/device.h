@@ -1,8 +1,8 @@
 /*
- * Which device the driver drives: the e1000's PCI function, its registers and its interrupt
- * line. Found in one place (nic_device_find) so that the way a driver learns its device can
- * change without touching the rest: today from the arguments Einit passes (init.yaml `args`),
- * the numbers the machine's firmware assigned and the policy names too.
+ * Which device the driver drives: the e1000's PCI function as Einit hands it over from
+ * init.yaml (`devices: [{name: nic, pci: "8086:100e"}]`, docs/init-yaml.md): BAR0 (the
+ * registers) and the legacy interrupt line as handles, the function's address for IOMMU.Attach.
+ * The driver names no address of its device; the numbers are the machine's business.
  */
 #ifndef NET_E1000_DEVICE_H
 #define NET_E1000_DEVICE_H
@@ -11,14 +11,17 @@
 
 #include <bastion/retcode.h>
 
+/* The init.yaml name of the device. */
+#define NIC_DEVICE_NAME "nic"
+
 struct nic_device {
-    uint32_t gsi;  /* the legacy INTx line (its GSI) */
+    uint32_t regs; /* handle of BAR0, registered by Einit (IO.MapMem maps it) */
+    uint32_t irq;  /* handle of the INTx line (IO.AttachIrq) */
     uint16_t bdf;  /* bus << 8 | device << 3 | function */
-    uint64_t bar0; /* physical address of BAR0 (the registers) */
 };
 
-/* From "--device GSI,BDF,BAR0" (C numbers) among the arguments: rcNotFound without the
- * argument, rcInvalidArgument when it does not parse or names no device (BAR0 0). */
-Retcode nic_device_find(int argc, char **argv, struct nic_device *dev);
+/* The handles "nic.bar0" and "nic.irq" and the variable "nic_bdf": rcNotFound when Einit gave
+ * none of them (no `devices:` entry named "nic"), rcBadFormat for a malformed address. */
+Retcode nic_device_find(struct nic_device *dev);
 
 #endif

@@ -24,19 +24,18 @@ static void wr(struct e1000 *d, uint32_t off, uint32_t v)
     d->regs[off / 4] = v;
 }
 
-static Retcode map_registers(struct e1000 *d, uint64_t bar0)
+/* BAR0 as Einit registered it for us: mapped uncached, read-write. */
+static Retcode map_registers(struct e1000 *d, uint32_t regs)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_io_IO, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
-    idl_handle_t res = {0}, mapping = {0};
-    Retcode r = core_result(kl_core_IO_RegisterMmio(&cl, bar0, E1000_BAR0_SIZE, &res, &rc), &rc);
-    if (r != rcOk)
-        return r;
+    idl_handle_t mapping = {0};
     kl_core_Types_VirtAddr va = 0;
-    r = core_result(kl_core_IO_MapMem(&cl, core_handle_arg(res.handle),
+    Retcode r =
+        core_result(kl_core_IO_MapMem(&cl, core_handle_arg(regs),
                                       BASTION_VMM_READ | BASTION_VMM_WRITE, 0, &va, &mapping, &rc),
                     &rc);
-    d->mmio = res.handle;
+    d->mmio = regs;
     d->mapping = mapping.handle;
     d->regs = r == rcOk ? (volatile uint32_t *)(uintptr_t)va : 0;
     return r;
@@ -106,7 +105,7 @@ static void setup_tx(struct e1000 *d)
 Retcode e1000_start(struct e1000 *d, const struct nic_device *dev)
 {
     *d = (struct e1000){0};
-    Retcode r = map_registers(d, dev->bar0);
+    Retcode r = map_registers(d, dev->regs);
     if (r != rcOk)
         return r;
     /* An absent or other device reads all ones or nonsense: the reset bit would never clear,

@@ -50,7 +50,7 @@ static uint64_t tsc_per_ms(void)
 static int interrupts(void *arg)
 {
     (void)arg;
-    Retcode r = nic_interrupts(&nic, dev.gsi);
+    Retcode r = nic_interrupts(&nic, dev.irq);
     printf("e1000: interrupt thread ended: %s\n", retcode_name(r));
     return 1;
 }
@@ -63,9 +63,11 @@ static int fail(const char *step, Retcode r)
 
 int main(int argc, char **argv)
 {
-    Retcode r = nic_device_find(argc, argv, &dev);
+    (void)argc;
+    (void)argv;
+    Retcode r = nic_device_find(&dev);
     if (r != rcOk)
-        return fail("finding the device (--device GSI,BDF,BAR0)", r);
+        return fail("finding the device Einit gave (init.yaml devices: nic)", r);
     if ((r = iommu_attach(dev.bdf)) != rcOk)
         return fail("IOMMU.Attach", r);
     if ((r = e1000_start(&hw, &dev)) != rcOk)
@@ -79,9 +81,9 @@ int main(int argc, char **argv)
                            THREAD_STACK_DEFAULT)) != rcOk)
         return fail("starting the interrupt thread", r);
     const uint8_t *m = (const uint8_t *)&hw.mac;
-    printf("e1000: %02x:%02x:%02x:%02x:%02x:%02x at %02x:%02x.%x (BAR0 0x%llx, GSI %u), link %s\n",
-           m[0], m[1], m[2], m[3], m[4], m[5], dev.bdf >> 8, (dev.bdf >> 3) & 0x1F, dev.bdf & 7,
-           (unsigned long long)dev.bar0, dev.gsi, e1000_link_up(&hw) ? "up" : "down");
+    printf("e1000: %02x:%02x:%02x:%02x:%02x:%02x at %02x:%02x.%x, link %s\n", m[0], m[1], m[2],
+           m[3], m[4], m[5], dev.bdf >> 8, (dev.bdf >> 3) & 0x1F, dev.bdf & 7,
+           e1000_link_up(&hw) ? "up" : "down");
     r = nic_serve(&nic, listener);
     return fail("serving net.Nic", r);
 }

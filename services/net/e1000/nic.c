@@ -253,24 +253,21 @@ static Retcode irq_call(uint32_t h, Retcode (*proxy)(struct idl_client *, idl_ha
     return core_result(proxy(&cl, core_handle_arg(h), &rc), &rc);
 }
 
-static Retcode irq_attach(uint32_t gsi, uint32_t *irq, uint32_t *delivery)
+/* This thread becomes the handler of the line Einit registered for us. */
+static Retcode irq_attach(uint32_t irq, uint32_t *delivery)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_io_IO, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
     idl_handle_t out = {0};
-    Retcode r = core_result(kl_core_IO_RegisterIrq(&cl, gsi, &out, &rc), &rc);
-    if (r != rcOk)
-        return r;
-    *irq = out.handle;
-    r = core_result(kl_core_IO_AttachIrq(&cl, core_handle_arg(*irq), 0, &out, &rc), &rc);
+    Retcode r = core_result(kl_core_IO_AttachIrq(&cl, core_handle_arg(irq), 0, &out, &rc), &rc);
     *delivery = out.handle;
     return r;
 }
 
-Retcode nic_interrupts(struct nic *n, uint32_t gsi)
+Retcode nic_interrupts(struct nic *n, uint32_t irq)
 {
-    uint32_t irq = 0, delivery = 0;
-    Retcode r = irq_attach(gsi, &irq, &delivery);
+    uint32_t delivery = 0;
+    Retcode r = irq_attach(irq, &delivery);
     if (r != rcOk)
         return r;
     for (;;) {

@@ -56,8 +56,8 @@ struct nic_reply {
 /* Serves net.Nic on listener until it fails; returns that code. */
 Retcode nic_serve(struct nic *n, uint32_t listener);
 
-/* Registers and attaches the device's INTx line gsi in the calling thread and handles its
- * interrupts (and the timeout tick) until detached; returns the code that ended it. */
-Retcode nic_interrupts(struct nic *n, uint32_t gsi);
+/* Attaches the calling thread to the device's INTx line (irq: the handle Einit registered) and
+ * handles its interrupts (and the timeout tick) until detached; returns the code that ended it. */
+Retcode nic_interrupts(struct nic *n, uint32_t irq);
 
 #endif
