@@ -7,10 +7,13 @@
  * their full paths ("/bin/echo"); "." and ".." entries are skipped. Read returns block
  * `sectorNumber` (FsBlockSize bytes; the last block is short, past the end is 0 bytes).
  * Open takes a path as romfs_lookup does; an open file is a KOBJ_FILE object charged to the
- * caller.
+ * caller. Everything reads the current volume (fs/romfs_volume.h), except an open file, which
+ * keeps reading the volume it was opened in after FSUnsafe.Change replaced it: its id and its
+ * data stay what they were when it was opened.
  */
 #include "klcore/klcore.h"
 #include "fs/romfs.h"
+#include "fs/romfs_volume.h"
 #include "lib/string.h"
 #include "obj/kobj_new.h"
 #include "proc/process.h"
@@ -18,10 +21,12 @@
 struct file_obj {
     struct kobj obj;
     struct romfs_entry e;
+    struct romfs_volume *vol; /* a reference: the volume it was opened in keeps serving it */
 };
 
 static void file_destroy(struct kobj *obj)
 {
+    romfs_put(((struct file_obj *)obj)->vol);
     kobj_free_mem(obj);
 }
 
@@ -32,16 +37,19 @@ static Retcode Open(void *ctx, const char *name, idl_handle_t *handle, kl_core_T
     struct core_ctx *c = ctx;
     handle->handle = HANDLE_INVALID;
     handle->rights = 0;
-    struct romfs *fs = romfs_boot_fs();
+    struct romfs_volume *vol = romfs_get();
     struct romfs_entry e;
-    Retcode r = fs ? romfs_lookup(fs, name, &e) : rcNotFound;
+    Retcode r = vol ? romfs_lookup(&vol->fs, name, &e) : rcNotFound;
     if (r == rcOk && e.type != ROMFS_FILE)
         r = rcInvalidArgument;
     struct file_obj *f = NULL;
     if (r == rcOk)
         r = kobj_new(sizeof *f, &file_ops, &c->proc->kmem, (void **)&f);
+    if (r != rcOk)
+        romfs_put(vol);
     if (r == rcOk) {
         f->e = e;
+        f->vol = vol; /* the reference passes to the file */
         r = core_install(c, f, HR_FILE_FULL, &handle->handle, &handle->rights);
         kobj_unref(&f->obj);
     }
@@ -75,7 +83,7 @@ static Retcode Read(void *ctx, idl_handle_t handle, uint64_t sector, uint32_t *r
         if (sector > UINT64_MAX / kl_core_FS_FsBlockSize)
             r = rcOutOfRange;
         else
-            r = romfs_read(romfs_boot_fs(), &f->e, sector * kl_core_FS_FsBlockSize, c->scratch,
+            r = romfs_read(&f->vol->fs, &f->e, sector * kl_core_FS_FsBlockSize, c->scratch,
                            kl_core_FS_FsBlockSize, &got);
         if (r == rcOk) {
             *read = (uint32_t)got;
@@ -165,19 +173,20 @@ static Retcode walk_dir(struct romfs *fs, const struct romfs_entry *dir, size_t 
 /* Finds the wanted-th file (UINT32_MAX: count them all). */
 static Retcode walk(struct core_ctx *c, uint32_t wanted, struct walk *w)
 {
-    struct romfs *fs = romfs_boot_fs();
-    if (fs == NULL)
+    struct romfs_volume *vol = romfs_get();
+    if (vol == NULL)
         return rcNotFound;
     struct romfs_entry root;
-    Retcode r = romfs_root(fs, &root);
-    if (r != rcOk)
-        return r;
+    Retcode r = romfs_root(&vol->fs, &root);
     w->wanted = wanted;
     w->seen = 0;
     w->hit = false;
     w->path = c->scratch;
     w->path[0] = 0;
-    return walk_dir(fs, &root, 0, 0, w);
+    if (r == rcOk)
+        r = walk_dir(&vol->fs, &root, 0, 0, w);
+    romfs_put(vol); /* only offsets and the path (in scratch) outlive it */
+    return r;
 }
 
 static Retcode Count(void *ctx, uint32_t *count, kl_core_Types_Retcode *rc)
@@ -214,9 +223,10 @@ static Retcode GetInfo(void *ctx, uint32_t index, uint32_t name_len_max, const c
 static Retcode GetFsSize(void *ctx, kl_core_Types_Size *size, kl_core_Types_Retcode *rc)
 {
     (void)ctx;
-    struct romfs *fs = romfs_boot_fs();
-    *size = fs ? fs->size : 0;
-    *rc = fs ? rcOk : rcNotFound;
+    struct romfs_volume *vol = romfs_get();
+    *size = vol ? vol->fs.size : 0;
+    *rc = vol ? rcOk : rcNotFound;
+    romfs_put(vol);
     return rcOk;
 }
 

@@ -8,21 +8,29 @@
  *   task.kmem_used    bytes charged to the caller's kernel-memory account
  *   task.page_tables  page-table frames the caller's address space holds (root excluded)
  *   task.regions      region records of the caller's address space
+ *   time.realtime_ns  the system (wall) clock: ns since 1970-01-01 UTC (lib/wallclock.h);
+ *                     the one way a program reads the time kl.core.Time sets
+ *   time.monotonic_ns ns since boot on the clock every timeout and sleep runs on
  *
  * The task.* counters are the caller's own; mm.free_pages tells how much memory the machine has
  * left, which is why the method is granted by policy only to classes that watch it (a test
- * checking that nothing leaked). The other Profiler methods have no handler.
+ * checking that nothing leaked); a policy that lets a program read only the time grants the
+ * method with the prefix "time." (the monitor reads it), as test/os/policy/ostest.psl does for
+ * os_time. The other Profiler methods have no handler.
  */
 #include "klcore/klcore.h"
 #include "lib/string.h"
 #include "mm/aspace.h"
 #include "mm/pmm.h"
+#include "lib/wallclock.h"
 #include "proc/process.h"
+#include "sched/sched.h"
 
-enum { COUNTERS = 5 };
+enum { COUNTERS = 7 };
 
 static const char *const counter_name[COUNTERS] = {
-    "mm.free_pages", "task.ram_used", "task.kmem_used", "task.page_tables", "task.regions",
+    "mm.free_pages", "task.ram_used",    "task.kmem_used",    "task.page_tables",
+    "task.regions",  "time.realtime_ns", "time.monotonic_ns",
 };
 
 static uint64_t counter_value(const struct process *p, unsigned i)
@@ -36,8 +44,12 @@ static uint64_t counter_value(const struct process *p, unsigned i)
         return __atomic_load_n(&p->kmem.used, __ATOMIC_RELAXED);
     case 3:
         return p->as ? aspace_table_pages(p->as) : 0;
-    default:
+    case 4:
         return p->as ? aspace_region_count(p->as) : 0;
+    case 5:
+        return (uint64_t)time_realtime_ns(); /* never negative: the clock starts at 1970 */
+    default:
+        return sched_now_ns();
     }
 }
 

@@ -49,7 +49,16 @@ typedef int32_t Retcode;
     X(rcRegisterFault, -31, "the CPU refused the register access (absent on this CPU model)")      \
     X(rcRateLimited, -32, "asked again too soon: the operation is rate-limited per process")       \
     X(rcNoDebugCapability, -33, "the xHCI controller has no USB debug capability (DbC)")           \
-    X(rcIrqDetached, -34, "the thread was detached from its interrupt; its wait ended")
+    X(rcIrqDetached, -34, "the thread was detached from its interrupt; its wait ended")            \
+    /* kl.core.Time, CpuFreq, FSUnsafe, PM (kern/klcore/Time.c, CpuFreq.c, FSUnsafe.c, PM.c):  \
+     * rcRtcUnreadable when the CMOS clock never left its update or read out of range at boot;  \
+     * rcNoSuchCpuGroup / rcNoSuchOpp for a processor group or an operating point the platform  \
+     * does not report; rcPowerStateFailed when the firmware's power-off or reset did not take  \
+     * the machine down. */   \
+    X(rcRtcUnreadable, -35, "the real-time clock could not be read (stuck updating, bad fields)")  \
+    X(rcNoSuchCpuGroup, -36, "no processor group of that index")                                   \
+    X(rcNoSuchOpp, -37, "the processor group has no operating performance point of that index")    \
+    X(rcPowerStateFailed, -38, "the machine did not enter the power state it was asked for")
 
 enum {
 #define BASTION_RETCODE_ENUM(name, value, text) name = (value),
