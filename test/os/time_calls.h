@@ -33,6 +33,17 @@ static inline int64_t monotonic_ns(void)
     return (int64_t)clock_counter("time.monotonic_ns");
 }
 
+/* Both clocks in one call (the kernel reads them a few instructions apart): what a rate is
+ * measured with, since two calls could be preempted between them. */
+static inline void clock_pair(int64_t *real, int64_t *mono)
+{
+    uint64_t v[2] = {0, 0};
+    uint32_t n = 0;
+    (void)ot_counters("time.", v, 2, &n);
+    *real = (int64_t)v[0];
+    *mono = (int64_t)v[1];
+}
+
 static inline Retcode time_set(int64_t secs, uint32_t nsecs)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_time_Time, CORE_MSG_SMALL);
