@@ -33,7 +33,8 @@ static const char *const counter_name[COUNTERS] = {
     "task.regions",  "time.realtime_ns", "time.monotonic_ns",
 };
 
-static uint64_t counter_value(const struct process *p, unsigned i)
+/* now: sched_now_ns() read once per call, so that the two time counters are one instant. */
+static uint64_t counter_value(const struct process *p, unsigned i, uint64_t now)
 {
     switch (i) {
     case 0:
@@ -47,9 +48,9 @@ static uint64_t counter_value(const struct process *p, unsigned i)
     case 4:
         return p->as ? aspace_region_count(p->as) : 0;
     case 5:
-        return (uint64_t)time_realtime_ns(); /* never negative: the clock starts at 1970 */
+        return (uint64_t)time_realtime_at(now); /* never negative: the clock starts at 1970 */
     default:
-        return sched_now_ns();
+        return now;
     }
 }
 
@@ -67,10 +68,11 @@ static Retcode GetCounters(void *ctx, const char *prefix, struct idl_seq names,
     }
     size_t plen = strlen(prefix);
     uint32_t n = 0;
+    uint64_t now = sched_now_ns();
     for (unsigned i = 0; i < COUNTERS; i++)
         if (strncmp(counter_name[i], prefix, plen) == 0 && n < kl_core_Profiler_CountersMax &&
             (n + 1) * sizeof *out <= c->scratch_size)
-            out[n++] = counter_value(c->proc, i);
+            out[n++] = counter_value(c->proc, i, now);
     values->count = n;
     *rc = n ? rcOk : rcNotFound;
     return rcOk;

@@ -96,12 +96,17 @@ Retcode wallclock_init(void)
     return rc;
 }
 
-int64_t time_realtime_ns(void)
+int64_t time_realtime_at(uint64_t mono)
 {
     uint64_t f = spin_lock_irqsave(&clock_lock);
-    int64_t v = wallclock_now(&the_clock, sched_now_ns());
+    int64_t v = wallclock_now(&the_clock, mono);
     spin_unlock_irqrestore(&clock_lock, f);
     return v;
+}
+
+int64_t time_realtime_ns(void)
+{
+    return time_realtime_at(sched_now_ns());
 }
 
 Retcode time_set(int64_t secs, uint32_t nsecs)

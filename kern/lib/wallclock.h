@@ -63,6 +63,9 @@ int64_t wallclock_left(struct wallclock *w, uint64_t now);
  * returned). The others as above, on sched_now_ns(). */
 Retcode wallclock_init(void);
 int64_t time_realtime_ns(void);
+/* The system clock at monotonic time mono (a sched_now_ns() the caller read): both clocks of one
+ * instant, as Profiler.GetCounters reports them. */
+int64_t time_realtime_at(uint64_t mono);
 Retcode time_set(int64_t secs, uint32_t nsecs);
 Retcode time_adjust(int64_t sec, int64_t nsec, uint32_t slew, int64_t *prev_ns);
 int64_t time_adjust_left(void);

@@ -33,8 +33,8 @@ static inline int64_t monotonic_ns(void)
     return (int64_t)clock_counter("time.monotonic_ns");
 }
 
-/* Both clocks in one call (the kernel reads them a few instructions apart): what a rate is
- * measured with, since two calls could be preempted between them. */
+/* Both clocks in one call (the kernel reports them for one instant): what a rate is measured
+ * with, since two calls could be preempted between them. */
 static inline void clock_pair(int64_t *real, int64_t *mono)
 {
     uint64_t v[2] = {0, 0};
