@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "arch/x86_64/acpi.h"
+#include "arch/x86_64/acpi_power.h"
 #include "dev/iommu.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/idt.h"
@@ -39,6 +40,7 @@
 #include "dev/pci.h"
 #include "dev/resource.h"
 #include "fs/romfs.h"
+#include "lib/wallclock.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
 #include "mm/aspace.h"
@@ -90,6 +92,7 @@ void kmain(uint32_t mb2_magic, uint64_t mb2_info_phys)
 
     /* 6: platform. */
     acpi_init(bi);
+    acpi_power_init(); /* the FADT's PM1 blocks and reset register, \_S5 (PM.Request) */
     lapic_init();
     ioapic_init();
     iommu_init(); /* before any process: every device is blocked from the start */
@@ -102,6 +105,7 @@ void kmain(uint32_t mb2_magic, uint64_t mb2_info_phys)
     /* 6b: microkernel. */
     aspace_init();
     sched_init();
+    (void)wallclock_init(); /* on sched_now_ns(); an unreadable RTC is reported, not fatal */
     process_init();
 
     /* 7: test hooks. */

@@ -277,3 +277,41 @@ const char *romfs_type_name(unsigned type)
                                         "blockdev", "chardev", "socket", "fifo"};
     return type < 8 ? names[type] : "?";
 }
+
+static bool is_dot(const char *name)
+{
+    return name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0));
+}
+
+/* Checks every entry of dir and, depth first, of its subdirectories. *budget: entries that may
+ * still be visited. */
+static Retcode check_dir(struct romfs *fs, const struct romfs_entry *dir, unsigned depth,
+                         uint32_t *budget)
+{
+    if (depth > ROMFS_CHECK_DEPTH)
+        return fail(fs, rcBadFormat, "directories nested too deep (or a directory loop)",
+                    dir->offset);
+    struct romfs_dir it;
+    struct romfs_entry e;
+    Retcode rc = romfs_opendir(fs, dir, &it);
+    while (rc == rcOk && (rc = romfs_readdir(&it, &e)) == rcOk) {
+        if (*budget == 0)
+            return fail(fs, rcBadFormat, "more entries than the image can hold", e.offset);
+        (*budget)--;
+        if (e.type == ROMFS_DIR && !is_dot(e.name))
+            rc = check_dir(fs, &e, depth + 1, budget);
+    }
+    return rc == rcNotFound ? rcOk : rc;
+}
+
+Retcode romfs_check(struct romfs *fs)
+{
+    if (fs == NULL || fs->image == NULL)
+        return rcInvalidArgument;
+    struct romfs_entry root;
+    Retcode rc = romfs_root(fs, &root);
+    /* Every header takes 32 bytes at least; a directory reached twice (a hard link to it) is
+     * walked twice, so allow each header a few visits before calling it a loop. */
+    uint32_t budget = fs->size / 32u * 4u;
+    return rc == rcOk ? check_dir(fs, &root, 0, &budget) : rc;
+}

@@ -74,6 +74,17 @@ struct romfs_dir {
  */
 Retcode romfs_mount(struct romfs *fs, const void *image, size_t avail);
 
+/*
+ * Check a mounted image as a whole before trusting it (FSUnsafe.Change): every header of every
+ * directory, depth first from the root, as romfs_readdir/romfs_stat read it (alignment, range,
+ * name, checksum, hard links, data inside the image), directory chains that loop, and directories
+ * nested deeper than ROMFS_CHECK_DEPTH (which is also how a directory that contains itself ends).
+ * The first error is returned with fs->error and fs->error_offset set: rcAlignment, rcOutOfRange,
+ * rcBadFormat, rcBadChecksum.
+ */
+#define ROMFS_CHECK_DEPTH 16
+Retcode romfs_check(struct romfs *fs);
+
 /* The root directory as an entry. */
 Retcode romfs_root(struct romfs *fs, struct romfs_entry *out);
 

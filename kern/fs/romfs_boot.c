@@ -6,6 +6,7 @@
 #include "boot/multiboot2.h"
 #include "boot/params.h"
 #include "fs/romfs.h"
+#include "fs/romfs_volume.h"
 #include "lib/kprintf.h"
 #include "mm/paging.h"
 #include "panic.h"
@@ -92,6 +93,7 @@ void romfs_boot(const struct boot_info *bi)
     list_dir(&root, "/", 0, &files);
     kprintf("romfs: %u files\n", files);
     g_mounted = true;
+    romfs_volume_boot(&g_romfs);
     show_file();
 }
 

@@ -7,27 +7,32 @@
  * their full paths ("/bin/echo"); "." and ".." entries are skipped. Read returns block
  * `sectorNumber` (FsBlockSize bytes; the last block is short, past the end is 0 bytes).
  * Open takes a path as romfs_lookup does; an open file is a KOBJ_FILE object charged to the
- * caller.
+ * caller. Everything reads the current volume (fs/romfs_volume.h), except an open file, which
+ * keeps reading the volume it was opened in after FSUnsafe.Change replaced it: its id and its
+ * data stay what they were when it was opened.
  *
  * Kernel files: a few read-only files the kernel makes itself are served besides ROMFS, by
  * exact path, and win over a ROMFS file of the same path: BASTION_PCI_TABLE_PATH, the PCI
  * functions found at boot (<bastion/pci_table.h>). Open, Read, GetSize and GetId work on them
  * as on ROMFS files (their ids have KERNEL_FILE_ID set, which no ROMFS offset has); Count and
- * GetInfo list ROMFS only. Like every FS call, opening one is decided by the policy on its name.
+ * GetInfo list ROMFS only; FSUnsafe.Change does not touch them. Like every FS call, opening one
+ * is decided by the policy on its name.
  */
 #include <bastion/pci_table.h>
 
 #include "klcore/klcore.h"
 #include "dev/pci_table.h"
 #include "fs/romfs.h"
+#include "fs/romfs_volume.h"
 #include "lib/string.h"
 #include "obj/kobj_new.h"
 #include "proc/process.h"
 
 struct file_obj {
     struct kobj obj;
-    struct romfs_entry e;       /* a ROMFS file, when kernel_data is NULL */
-    const uint8_t *kernel_data; /* a kernel file: its bytes, e.size long, never written */
+    struct romfs_entry e;
+    struct romfs_volume *vol;   /* a reference: the volume it was opened in keeps serving it */
+    const uint8_t *kernel_data; /* a kernel file (vol NULL): its bytes, e.size long, fixed */
 };
 
 #define KERNEL_FILE_ID (1ull << 63)
@@ -57,6 +62,9 @@ static size_t kernel_file_read(const struct file_obj *f, uint64_t off, void *buf
 
 static void file_destroy(struct kobj *obj)
 {
+    struct file_obj *f = (struct file_obj *)obj;
+    if (f->vol != NULL)
+        romfs_put(f->vol);
     kobj_free_mem(obj);
 }
 
@@ -67,17 +75,20 @@ static Retcode Open(void *ctx, const char *name, idl_handle_t *handle, kl_core_T
     struct core_ctx *c = ctx;
     handle->handle = HANDLE_INVALID;
     handle->rights = 0;
-    struct romfs *fs = romfs_boot_fs();
     struct romfs_entry e;
     const uint8_t *kdata = kernel_file(name, &e);
-    Retcode r = kdata ? rcOk : fs ? romfs_lookup(fs, name, &e) : rcNotFound;
+    struct romfs_volume *vol = kdata ? NULL : romfs_get();
+    Retcode r = kdata ? rcOk : vol ? romfs_lookup(&vol->fs, name, &e) : rcNotFound;
     if (r == rcOk && e.type != ROMFS_FILE)
         r = rcInvalidArgument;
     struct file_obj *f = NULL;
     if (r == rcOk)
         r = kobj_new(sizeof *f, &file_ops, &c->proc->kmem, (void **)&f);
+    if (r != rcOk && vol != NULL)
+        romfs_put(vol);
     if (r == rcOk) {
         f->e = e;
+        f->vol = vol; /* the reference passes to the file */
         f->kernel_data = kdata;
         r = core_install(c, f, HR_FILE_FULL, &handle->handle, &handle->rights);
         kobj_unref(&f->obj);
@@ -115,7 +126,7 @@ static Retcode Read(void *ctx, idl_handle_t handle, uint64_t sector, uint32_t *r
             got = kernel_file_read(f, sector * kl_core_FS_FsBlockSize, c->scratch,
                                    kl_core_FS_FsBlockSize);
         else
-            r = romfs_read(romfs_boot_fs(), &f->e, sector * kl_core_FS_FsBlockSize, c->scratch,
+            r = romfs_read(&f->vol->fs, &f->e, sector * kl_core_FS_FsBlockSize, c->scratch,
                            kl_core_FS_FsBlockSize, &got);
         if (r == rcOk) {
             *read = (uint32_t)got;
@@ -205,19 +216,20 @@ static Retcode walk_dir(struct romfs *fs, const struct romfs_entry *dir, size_t 
 /* Finds the wanted-th file (UINT32_MAX: count them all). */
 static Retcode walk(struct core_ctx *c, uint32_t wanted, struct walk *w)
 {
-    struct romfs *fs = romfs_boot_fs();
-    if (fs == NULL)
+    struct romfs_volume *vol = romfs_get();
+    if (vol == NULL)
         return rcNotFound;
     struct romfs_entry root;
-    Retcode r = romfs_root(fs, &root);
-    if (r != rcOk)
-        return r;
+    Retcode r = romfs_root(&vol->fs, &root);
     w->wanted = wanted;
     w->seen = 0;
     w->hit = false;
     w->path = c->scratch;
     w->path[0] = 0;
-    return walk_dir(fs, &root, 0, 0, w);
+    if (r == rcOk)
+        r = walk_dir(&vol->fs, &root, 0, 0, w);
+    romfs_put(vol); /* only offsets and the path (in scratch) outlive it */
+    return r;
 }
 
 static Retcode Count(void *ctx, uint32_t *count, kl_core_Types_Retcode *rc)
@@ -254,9 +266,10 @@ static Retcode GetInfo(void *ctx, uint32_t index, uint32_t name_len_max, const c
 static Retcode GetFsSize(void *ctx, kl_core_Types_Size *size, kl_core_Types_Retcode *rc)
 {
     (void)ctx;
-    struct romfs *fs = romfs_boot_fs();
-    *size = fs ? fs->size : 0;
-    *rc = fs ? rcOk : rcNotFound;
+    struct romfs_volume *vol = romfs_get();
+    *size = vol ? vol->fs.size : 0;
+    *rc = vol ? rcOk : rcNotFound;
+    romfs_put(vol);
     return rcOk;
 }
 

@@ -8,24 +8,33 @@
  *   task.kmem_used    bytes charged to the caller's kernel-memory account
  *   task.page_tables  page-table frames the caller's address space holds (root excluded)
  *   task.regions      region records of the caller's address space
+ *   time.realtime_ns  the system (wall) clock: ns since 1970-01-01 UTC (lib/wallclock.h);
+ *                     the one way a program reads the time kl.core.Time sets
+ *   time.monotonic_ns ns since boot on the clock every timeout and sleep runs on
  *
  * The task.* counters are the caller's own; mm.free_pages tells how much memory the machine has
  * left, which is why the method is granted by policy only to classes that watch it (a test
- * checking that nothing leaked). The other Profiler methods have no handler.
+ * checking that nothing leaked); a policy that lets a program read only the time grants the
+ * method with the prefix "time." (the monitor reads it), as test/os/policy/ostest.psl does for
+ * os_time. The other Profiler methods have no handler.
  */
 #include "klcore/klcore.h"
 #include "lib/string.h"
 #include "mm/aspace.h"
 #include "mm/pmm.h"
+#include "lib/wallclock.h"
 #include "proc/process.h"
+#include "sched/sched.h"
 
-enum { COUNTERS = 5 };
+enum { COUNTERS = 7 };
 
 static const char *const counter_name[COUNTERS] = {
-    "mm.free_pages", "task.ram_used", "task.kmem_used", "task.page_tables", "task.regions",
+    "mm.free_pages", "task.ram_used",    "task.kmem_used",    "task.page_tables",
+    "task.regions",  "time.realtime_ns", "time.monotonic_ns",
 };
 
-static uint64_t counter_value(const struct process *p, unsigned i)
+/* now: sched_now_ns() read once per call, so that the two time counters are one instant. */
+static uint64_t counter_value(const struct process *p, unsigned i, uint64_t now)
 {
     switch (i) {
     case 0:
@@ -36,8 +45,12 @@ static uint64_t counter_value(const struct process *p, unsigned i)
         return __atomic_load_n(&p->kmem.used, __ATOMIC_RELAXED);
     case 3:
         return p->as ? aspace_table_pages(p->as) : 0;
-    default:
+    case 4:
         return p->as ? aspace_region_count(p->as) : 0;
+    case 5:
+        return (uint64_t)time_realtime_at(now); /* never negative: the clock starts at 1970 */
+    default:
+        return now;
     }
 }
 
@@ -55,10 +68,11 @@ static Retcode GetCounters(void *ctx, const char *prefix, struct idl_seq names,
     }
     size_t plen = strlen(prefix);
     uint32_t n = 0;
+    uint64_t now = sched_now_ns();
     for (unsigned i = 0; i < COUNTERS; i++)
         if (strncmp(counter_name[i], prefix, plen) == 0 && n < kl_core_Profiler_CountersMax &&
             (n + 1) * sizeof *out <= c->scratch_size)
-            out[n++] = counter_value(c->proc, i);
+            out[n++] = counter_value(c->proc, i, now);
     values->count = n;
     *rc = n ? rcOk : rcNotFound;
     return rcOk;

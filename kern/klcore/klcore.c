@@ -58,6 +58,10 @@ static const struct kl_core_Core_handlers core_handlers = {
     .io_IO = &core_io_ops,
     .iommu_IOMMU = &core_iommu_ops,
     .xhcidbg_XHCIDBG = &core_xhcidbg_ops,
+    .time_Time = &core_time_ops,
+    .cpufreq_CpuFreq = &core_cpufreq_ops,
+    .pm_PM = &core_pm_ops,
+    .fs_FSUnsafe = &core_fsunsafe_ops,
 };
 
 /*
@@ -82,6 +86,17 @@ _Static_assert(sizeof(struct kl_core_IO_ops) == kl_core_IO_METHOD_COUNT * sizeof
                "ops layout");
 _Static_assert(sizeof(struct kl_core_IOMMU_ops) ==
                    kl_core_IOMMU_METHOD_COUNT * sizeof(void (*)(void)),
+               "ops layout");
+_Static_assert(sizeof(struct kl_core_Time_ops) ==
+                   kl_core_Time_METHOD_COUNT * sizeof(void (*)(void)),
+               "ops layout");
+_Static_assert(sizeof(struct kl_core_CpuFreq_ops) ==
+                   kl_core_CpuFreq_METHOD_COUNT * sizeof(void (*)(void)),
+               "ops layout");
+_Static_assert(sizeof(struct kl_core_PM_ops) == kl_core_PM_METHOD_COUNT * sizeof(void (*)(void)),
+               "ops layout");
+_Static_assert(sizeof(struct kl_core_FSUnsafe_ops) ==
+                   kl_core_FSUnsafe_METHOD_COUNT * sizeof(void (*)(void)),
                "ops layout");
 
 static bool method_served(uint32_t ep, uint32_t method)
@@ -137,13 +152,15 @@ static void core_prof_report(const struct idl_header *h, const uint64_t *t)
 #endif
 
 /* The methods whose handlers use core_ctx.scratch (FS.Read, FS.Count, FS.GetInfo, VMM.Query,
- * HAL.GetEntropy, Audit.Read, Profiler.GetCounters, IO.DmaGetInfo, IO.DmaGetPhysInfo); calls of the others do not allocate it. */
+ * HAL.GetEntropy, Audit.Read, Profiler.GetCounters, IO.DmaGetInfo, IO.DmaGetPhysInfo,
+ * CpuFreq.GetLayout); calls of the others do not allocate it. */
 static bool uses_scratch(uint32_t ep, uint32_t method)
 {
     return ep == kl_core_Core_EP_fs_FS || ep == kl_core_Core_EP_vmm_VMM ||
            ep == kl_core_Core_EP_profiler_Profiler ||
            (ep == kl_core_Core_EP_hal_HAL && method == kl_core_HAL_GetEntropy_MID) ||
            (ep == kl_core_Core_EP_audit_Audit && method == kl_core_Audit_Read_MID) ||
+           (ep == kl_core_Core_EP_cpufreq_CpuFreq && method == kl_core_CpuFreq_GetLayout_MID) ||
            (ep == kl_core_Core_EP_io_IO &&
             (method == kl_core_IO_DmaGetInfo_MID || method == kl_core_IO_DmaGetPhysInfo_MID));
 }

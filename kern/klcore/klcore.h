@@ -12,8 +12,7 @@
  * Methods without a handler (docs/ipc.md lists them; VMM serves its MDL methods but
  * MdlCreateFromVm) are answered by the generated dispatcher with rcNotSupported as the result
  * of SYS_CALL itself (no reply message), and so is every method of the endpoints that have no
- * file here yet (FSUnsafe, Time, IOMMU, CM, PM, Notice, Hypervisor,
- * TEE, TEEVMM, IPC, CpuFreq).
+ * file here yet (CM, Notice, Hypervisor, TEE, TEEVMM, IPC).
  */
 #ifndef BASTION_KLCORE_KLCORE_H
 #define BASTION_KLCORE_KLCORE_H
@@ -56,12 +55,19 @@ extern const struct kl_core_Profiler_ops core_profiler_ops;
 extern const struct kl_core_IO_ops core_io_ops;
 extern const struct kl_core_IOMMU_ops core_iommu_ops;
 extern const struct kl_core_XHCIDBG_ops core_xhcidbg_ops;
+extern const struct kl_core_Time_ops core_time_ops;
+extern const struct kl_core_CpuFreq_ops core_cpufreq_ops;
+extern const struct kl_core_PM_ops core_pm_ops;
+extern const struct kl_core_FSUnsafe_ops core_fsunsafe_ops;
 
 /* Prints "kl.core: N of M methods served", counted from the handler tables; with list, first
  * a line "kl.core: serves <interface>.<method>" for each (the danger table's check reads them). */
 void core_report_served(bool list);
 
 /* Helpers shared by the endpoint files. */
+
+/* Bit i set for each logical CPU i that is online (PM.c; CpuFreq's group, PM.GetCpusOnline). */
+uint64_t core_cpus_online(void);
 
 struct aspace;
 /* Reserves size bytes with prot at a random free page-aligned place of the heap window above

@@ -61,13 +61,15 @@ enum lock_level {
     LOCK_LEVEL_PMM,         /* g_lock: the buddy allocator of physical frames (mm/pmm.c) */
 
     /* Interrupts off. Leaves. */
-    LOCK_LEVEL_IOAPIC,     /* ioapic_lock: redirection-table writes (arch/x86_64/ioapic.c) */
-    LOCK_LEVEL_PCI_CFG,    /* pci_cfg_lock: PCI configuration access (dev/pci.c) */
-    LOCK_LEVEL_IO_CLAIMS,  /* io_claims_lock: registered port/MMIO ranges (dev/resource.c) */
-    LOCK_LEVEL_IO_PERM,    /* io_perm_lock: processes' I/O permission bitmaps (dev/ioperm.c) */
-    LOCK_LEVEL_KSS_RING,   /* ring_lock: the audit ring, its readers' cursors (security/kss.c) */
-    LOCK_LEVEL_KSM_FORGET, /* forget_lock: process ends to tell the KSM (security/ksm_forget.c) */
-    LOCK_LEVEL_CONSOLE,    /* console_lock: the serial console's line state */
+    LOCK_LEVEL_IOAPIC,       /* ioapic_lock: redirection-table writes (arch/x86_64/ioapic.c) */
+    LOCK_LEVEL_PCI_CFG,      /* pci_cfg_lock: PCI configuration access (dev/pci.c) */
+    LOCK_LEVEL_IO_CLAIMS,    /* io_claims_lock: registered port/MMIO ranges (dev/resource.c) */
+    LOCK_LEVEL_IO_PERM,      /* io_perm_lock: processes' I/O permission bitmaps (dev/ioperm.c) */
+    LOCK_LEVEL_KSS_RING,     /* ring_lock: the audit ring, its readers' cursors (security/kss.c) */
+    LOCK_LEVEL_KSM_FORGET,   /* forget_lock: process ends to tell the KSM (security/ksm_forget.c) */
+    LOCK_LEVEL_ROMFS_VOLUME, /* volume_lock: which ROMFS volume is current (fs/romfs_volume.c) */
+    LOCK_LEVEL_WALLCLOCK,    /* clock_lock: the system clock's offset and slew (lib/wallclock.c) */
+    LOCK_LEVEL_CONSOLE,      /* console_lock: the serial console's line state */
 
     LOCK_LEVEL_COUNT
 };

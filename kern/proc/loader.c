@@ -5,6 +5,7 @@
 #include "elf/elf_load.h"
 #include "elf/user_stack.h"
 #include "fs/romfs.h"
+#include "fs/romfs_volume.h"
 #include "lib/kprintf.h"
 #include "lib/random.h"
 #include "mm/aspace.h"
@@ -59,11 +60,23 @@ static void op_unmap(void *ctx, uint64_t start, uint64_t end)
 
 static const struct elf_load_ops load_ops = {op_map, op_copy, op_protect, op_unmap};
 
+static Retcode loader_load_from(struct process *p, struct romfs *fs, const char *path,
+                                uint64_t stack_size);
+
 Retcode loader_load(struct process *p, const char *path, uint64_t stack_size)
 {
-    struct romfs *fs = romfs_boot_fs();
-    if (fs == NULL)
+    /* The volume stays ours until the program is loaded, whatever FSUnsafe.Change does. */
+    struct romfs_volume *vol = romfs_get();
+    if (vol == NULL)
         return rcNotFound;
+    Retcode rc = loader_load_from(p, &vol->fs, path, stack_size);
+    romfs_put(vol);
+    return rc;
+}
+
+static Retcode loader_load_from(struct process *p, struct romfs *fs, const char *path,
+                                uint64_t stack_size)
+{
     struct romfs_entry e;
     Retcode rc = romfs_lookup(fs, path, &e);
     if (rc != rcOk)

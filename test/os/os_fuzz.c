@@ -13,7 +13,8 @@
  * thread (the interleaving of threads is the scheduler's).
  *
  * The fuzzer must not end itself by what it asks (that would prove nothing about the kernel):
- * guard() below skips Task.Exit, Thread.Exit and Thread.Suspend, ending or re-prioritising its
+ * guard() below skips Task.Exit, Thread.Exit, Thread.Suspend and PM.Request (power-off, reboot)
+ * and PM.SetCpusOnline, ending or re-prioritising its
  * own threads, closing, revoking or moving the handles it lives on, and any VMM change to a
  * range that is not inside its own arena; sleeps and waits are cut to a few milliseconds, and
  * raw calls always carry a timeout and never write into memory the fuzzer uses.
@@ -250,6 +251,10 @@ static bool guard(uint8_t *msg, size_t len)
             memcpy(msg + IDL_HEADER_SIZE + p->offset + 4, &zero, 4);
         }
         return true;
+    case kl_core_Core_EP_pm_PM:
+        /* Power-off and reboot would end the run (the kernel does what it is asked; the
+         * policy is what stops a program that should not), and so could taking CPUs away. */
+        return mid != kl_core_PM_Request_MID && mid != kl_core_PM_SetCpusOnline_MID;
     default:
         return true;
     }

@@ -467,6 +467,11 @@ const void *acpi_table(const char *sig, size_t *len)
     return NULL;
 }
 
+const void *acpi_map(uint64_t phys, size_t len)
+{
+    return acpi_bi != NULL ? kernel_map((void *)acpi_bi, phys, len) : NULL;
+}
+
 const struct acpi_mcfg *acpi_mcfg(void)
 {
     return acpi.have_mcfg ? &acpi.mcfg : NULL;

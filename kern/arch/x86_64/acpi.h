@@ -211,6 +211,10 @@ const struct acpi_madt *acpi_madt(void);
 /* The first table with signature `sig` whose checksum passed at boot, through the direct map;
  * *len gets its length. NULL when there is none (e.g. "DMAR" on a machine without VT-d). */
 const void *acpi_table(const char *sig, size_t *len);
+/* len bytes of physical memory at phys through the direct map, under the same rule as the tables
+ * (inside one range of the loader's memory map or the first MiB); NULL otherwise. For tables the
+ * root does not list (the DSDT, which the FADT points to). */
+const void *acpi_map(uint64_t phys, size_t len);
 /* The MCFG's ECAM windows, NULL when the firmware gave none (the pc machine). */
 const struct acpi_mcfg *acpi_mcfg(void);
 #endif

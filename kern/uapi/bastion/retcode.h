@@ -52,7 +52,16 @@ typedef int32_t Retcode;
     X(rcIrqDetached, -34, "the thread was detached from its interrupt; its wait ended")            \
     X(rcDeviceNotOwned, -35, "the caller holds none of the PCI function's registered ranges")      \
     /* Network interface drivers (net.Nic): a Transmit, Receive or Release before Open. */         \
-    X(rcNotOpen, -36, "the interface is not open: call Open first")
+    X(rcNotOpen, -36, "the interface is not open: call Open first")                                \
+    /* kl.core.Time, CpuFreq, FSUnsafe, PM (kern/klcore/Time.c, CpuFreq.c, FSUnsafe.c, PM.c):  \
+     * rcRtcUnreadable when the CMOS clock never left its update or read out of range at boot;  \
+     * rcNoSuchCpuGroup / rcNoSuchOpp for a processor group or an operating point the platform  \
+     * does not report; rcPowerStateFailed when the firmware's power-off or reset did not take  \
+     * the machine down. */   \
+    X(rcRtcUnreadable, -37, "the real-time clock could not be read (stuck updating, bad fields)")  \
+    X(rcNoSuchCpuGroup, -38, "no processor group of that index")                                   \
+    X(rcNoSuchOpp, -39, "the processor group has no operating performance point of that index")    \
+    X(rcPowerStateFailed, -40, "the machine did not enter the power state it was asked for")
 
 enum {
 #define BASTION_RETCODE_ENUM(name, value, text) name = (value),

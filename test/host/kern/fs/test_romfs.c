@@ -398,6 +398,62 @@ static void test_genromfs_image(void **state)
 #endif
 }
 
+/* romfs_check, what FSUnsafe.Change runs: the whole tree sound, and each structural error deep
+ * in it (where a lookup of another path would never look) found with its named code. */
+static void test_check(void **state)
+{
+    (void)state;
+    build_tree(&im, &tr);
+    assert_int_equal(romfs_mount(&fs, im.b, im.len), rcOk);
+    assert_int_equal(romfs_check(&fs), rcOk);
+    /* A bad checksum in a subdirectory. */
+    build_tree(&im, &tr);
+    img_finish(&im);
+    im.b[tr.tool + 16] ^= 1;
+    fix_sb_sum(&im);
+    assert_int_equal(romfs_mount(&fs, im.b, im.len), rcOk);
+    assert_int_equal(romfs_check(&fs), rcBadChecksum);
+    assert_int_equal(fs.error_offset, tr.tool);
+    /* A file's data past the end. */
+    build_tree(&im, &tr);
+    wbe(&im, tr.tool + 8, 100000);
+    img_finish(&im);
+    assert_int_equal(romfs_mount(&fs, im.b, im.len), rcOk);
+    assert_int_equal(romfs_check(&fs), rcOutOfRange);
+    /* A subdirectory's chain that loops. */
+    build_tree(&im, &tr);
+    set_next(&im, tr.tool, tr.bdot);
+    img_finish(&im);
+    assert_int_equal(romfs_mount(&fs, im.b, im.len), rcOk);
+    assert_int_equal(romfs_check(&fs), rcBadFormat);
+    /* A hard link to an unaligned header. */
+    build_tree(&im, &tr);
+    set_spec(&im, tr.link, tr.tool + 4);
+    img_finish(&im);
+    assert_int_equal(romfs_mount(&fs, im.b, im.len), rcOk);
+    assert_int_equal(romfs_check(&fs), rcAlignment);
+    /* A directory that contains itself (under another name than "."). */
+    build_tree(&im, &tr);
+    set_spec(&im, tr.bin, tr.bin);
+    img_finish(&im);
+    assert_int_equal(romfs_mount(&fs, im.b, im.len), rcOk);
+    assert_int_equal(romfs_check(&fs), rcBadFormat);
+    /* Directories nested past ROMFS_CHECK_DEPTH. */
+    img_begin(&im, "deep");
+    uint32_t prev = 0;
+    for (int i = 0; i <= ROMFS_CHECK_DEPTH + 1; i++) {
+        uint32_t d = add(&im, "d", ROMFS_DIR, 0, NULL);
+        if (prev)
+            set_spec(&im, prev, d);
+        prev = d;
+    }
+    img_finish(&im);
+    assert_int_equal(romfs_mount(&fs, im.b, im.len), rcOk);
+    assert_int_equal(romfs_check(&fs), rcBadFormat);
+    assert_string_equal(fs.error, "directories nested too deep (or a directory loop)");
+    assert_int_equal(romfs_check(NULL), rcInvalidArgument);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -410,6 +466,7 @@ int main(void)
         cmocka_unit_test(test_loops),
         cmocka_unit_test(test_unterminated_name),
         cmocka_unit_test(test_genromfs_image),
+        cmocka_unit_test(test_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
