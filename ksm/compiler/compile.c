@@ -204,6 +204,11 @@ static void block(struct cc *c, struct block *b)
         call->kind = (uint8_t)it->call;
         call->audit_profile = (uint16_t)it->audit_profile;
         call->loc = (uint32_t)it->loc;
+        if (it->object) {
+            call->sid = (uint8_t)it->sid;
+            call->object = (uint32_t)it->object_id;
+            call->arg = it->arg;
+        }
         if (it->e) {
             if (depth(it->e) > (int)KSM_STACK_MAX) {
                 psl_error(it->e->pos, "expression too deep (more than %u operands pending)",
@@ -307,10 +312,22 @@ struct ksm_table *psl_compile(struct policy *p)
     int32_t *htab = psl_alloc(sizeof *htab * hsize);
     memset(htab, 0xff, sizeof *htab * hsize);
     bool *warned = psl_alloc((size_t)c.ncalls + 1);
+    uint32_t max_state_writes = 0;
     for (size_t i = 0; i < nindex; i++) {
         struct vec *v = &c.cells[i];
         if (v->n == 0)
             continue;
+        /* One event's state changes are undone from a fixed log if the event is denied. */
+        uint32_t writes = 0;
+        for (int k = 0; k < v->n; k++)
+            if (c.calls[v->v[k]].kind >= KSM_CALL_FLOW_INIT)
+                writes++;
+        if (writes > KSM_STATE_WRITES_MAX && max_state_writes <= KSM_STATE_WRITES_MAX)
+            psl_error(p->locs[c.calls[v->v[0]].loc],
+                      "more than %u stateful rules apply to one %s event", KSM_STATE_WRITES_MAX,
+                      psl_event_names[i / ((size_t)C * c.nslots)]);
+        if (writes > max_state_writes)
+            max_state_writes = writes;
         /* Conflicts: an unconditional grant and an unconditional deny on the same event. */
         int g = -1, d = -1;
         for (int k = 0; k < v->n; k++) {
@@ -350,6 +367,15 @@ struct ksm_table *psl_compile(struct policy *p)
     }
     psl_free(c.cells);
     psl_free(htab);
+    if (psl_errors() > errors_before)
+        return NULL;
+
+    struct ksm_flow *flows = psl_alloc(sizeof *flows * (size_t)(p->nflows + 1));
+    for (int i = 0; i < p->nflows; i++) {
+        const struct policy_flow *f = &p->flows[i];
+        flows[i] = (struct ksm_flow){f->name, (uint32_t)f->nstates, (uint32_t)f->initial,
+                                     f->transitions, (const char *const *)f->states};
+    }
 
     /* Rule locations and file names. */
     const char **files = NULL;
@@ -410,5 +436,8 @@ struct ksm_table *psl_compile(struct policy *p)
     t->slot_has_error = slot_has_error;
     t->strings = c.nstrings ? c.strings : NULL;
     t->nstrings = (uint32_t)c.nstrings;
+    t->flows = p->nflows ? flows : NULL;
+    t->nflows = (uint32_t)p->nflows;
+    t->max_state_writes = max_state_writes;
     return t;
 }

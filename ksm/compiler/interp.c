@@ -15,7 +15,42 @@ struct ictx {
     uint32_t reason, deny_loc, first_loc;
     int napplied;
     bool audit, denied;
+    struct psl_istate *st;
+    uint32_t sid[2]; /* src, dst */
 };
+
+/* A Flow rule on the interpreter's state: true if granted; false with x->reason set to
+ * KSM_R_NO_STATE when it cannot be decided, else KSM_R_RULE. */
+static bool flow(struct ictx *x, const struct item *it)
+{
+    const struct policy_flow *f = &x->p->flows[it->object_id];
+    uint32_t sid = x->sid[it->sid == KSM_SID_DST];
+    x->reason = KSM_R_RULE;
+    if (!x->st || sid >= x->st->nsids) {
+        x->reason = KSM_R_NO_STATE;
+        return false;
+    }
+    int *cur = &x->st->cur[(uint32_t)it->object_id * x->st->nsids + sid];
+    switch (it->call) {
+    case KSM_CALL_FLOW_INIT:
+        if (*cur >= 0)
+            return false;
+        *cur = f->initial;
+        return true;
+    case KSM_CALL_FLOW_FINI:
+        if (*cur < 0)
+            return false;
+        *cur = -1;
+        return true;
+    case KSM_CALL_FLOW_ENTER:
+        if (*cur < 0 || !(f->transitions[*cur] & (1u << it->arg)))
+            return false;
+        *cur = (int)it->arg;
+        return true;
+    default:
+        return *cur >= 0 && (it->arg & (1u << *cur));
+    }
+}
 
 static bool matches(struct ictx *x, const struct scope *s)
 {
@@ -218,7 +253,14 @@ static void walk(struct ictx *x, const struct block *b)
         if (x->napplied++ == 0)
             x->first_loc = (uint32_t)it->loc;
         bool granted = it->call == KSM_CALL_GRANT;
-        if (it->call == KSM_CALL_ASSERT || it->call == KSM_CALL_DENY_IF) {
+        if (it->object) {
+            granted = flow(x, it);
+            if (!granted && x->reason != KSM_R_RULE) {
+                x->denied = true;
+                x->deny_loc = (uint32_t)it->loc;
+                return;
+            }
+        } else if (it->call == KSM_CALL_ASSERT || it->call == KSM_CALL_DENY_IF) {
             int64_t v;
             uint32_t r = eval(x, it->e, &v);
             if (r != KSM_R_RULE) {
@@ -248,12 +290,48 @@ static struct ksm_verdict deny(uint32_t reason, uint32_t loc)
     return (struct ksm_verdict){KSM_DENIED, 1, (uint16_t)reason, loc, 0, UINT32_MAX};
 }
 
+struct psl_istate psl_istate_new(const struct policy *p, uint32_t nsids)
+{
+    struct psl_istate st = {psl_alloc(sizeof(int) * ((size_t)p->nflows * nsids + 1)), nsids};
+    for (size_t i = 0; i < (size_t)p->nflows * nsids; i++)
+        st.cur[i] = -1;
+    return st;
+}
+
+static struct ksm_verdict decide(struct ictx *x, uint32_t ep, const char **field_name);
+
 struct ksm_verdict psl_interpret(const struct policy *p, uint32_t event, uint32_t src, uint32_t dst,
                                  uint32_t ep, uint32_t method, const void *msg, size_t len,
                                  const char **field_name)
 {
-    struct ictx x = {p,    event, src, dst, method, 0,     0,    msg, msg ? len : 0,
-                     NULL, 0,     0,   0,   0,      false, false};
+    return psl_interpret_state(p, NULL, event, src, dst, KSM_SID_NONE, KSM_SID_NONE, ep, method,
+                               msg, len, field_name);
+}
+
+struct ksm_verdict psl_interpret_state(const struct policy *p, struct psl_istate *st,
+                                       uint32_t event, uint32_t src, uint32_t dst, uint32_t src_sid,
+                                       uint32_t dst_sid, uint32_t ep, uint32_t method,
+                                       const void *msg, size_t len, const char **field_name)
+{
+    struct ictx x = {p,    event, src, dst, method, 0,     0,     msg, msg ? len : 0,
+                     NULL, 0,     0,   0,   0,      false, false, st,  {src_sid, dst_sid}};
+    size_t n = st ? (size_t)p->nflows * st->nsids : 0;
+    int *saved = n ? psl_alloc(sizeof(int) * n) : NULL;
+    if (n)
+        memcpy(saved, st->cur, sizeof(int) * n);
+    struct ksm_verdict v = decide(&x, ep, field_name);
+    if (n && v.verdict != KSM_GRANTED)
+        memcpy(st->cur, saved, sizeof(int) * n);
+    if (saved)
+        psl_free(saved);
+    return v;
+}
+
+static struct ksm_verdict decide(struct ictx *x_, uint32_t ep, const char **field_name)
+{
+    struct ictx x = *x_;
+    const struct policy *p = x.p;
+    uint32_t event = x.event, src = x.src, dst = x.dst, method = x.method;
     *field_name = NULL;
     if (event >= KSM_EV_COUNT)
         return deny(KSM_R_BAD_EVENT, 0);

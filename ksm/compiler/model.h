@@ -50,6 +50,15 @@ struct item {
     struct expr *e;      /* I_CALL: ASSERT / DENY_IF condition */
     struct block *match; /* I_MATCH */
     char *profile;       /* I_AUDIT */
+    /* I_CALL of a model object's rule (call >= KSM_CALL_FLOW_INIT): "obj.method {...}" */
+    char *object; /* the object's name */
+    struct psl_pos object_pos;
+    int sid;       /* enum ksm_sid_ref */
+    char **states; /* enter: one state; allow: the set */
+    struct psl_pos *state_pos;
+    int nstates, states_cap;
+    int object_id; /* resolved: index in policy flows */
+    uint32_t arg;  /* resolved: ksm_call.arg */
     /* resolved */
     int loc;           /* index into policy locs (1..) */
     int audit_profile; /* effective profile of this call */
@@ -126,6 +135,16 @@ struct pal_assert {
     struct pal_seq *seqs;
 };
 
+/* A Flow object: `policy object <name> : Flow { type States = ...; config = {...} }`. */
+struct policy_flow {
+    char *name;
+    struct psl_pos pos;
+    char **states;
+    int nstates, states_cap;
+    int initial;           /* index into states */
+    uint32_t *transitions; /* nstates masks, parsed with the states */
+};
+
 struct policy_class {
     const struct td_class *td;
     struct psl_pos pos;
@@ -135,6 +154,7 @@ struct policy {
     const struct typedesc *td;
     bool has_execute; /* execute: kl.core.Execute */
     bool uses_base;   /* use nk.base._ */
+    bool uses_flow;   /* use nk.flow._ */
     char **include_dirs;
     int ninclude_dirs;
     char **loaded; /* files already read (each once) */
@@ -153,6 +173,8 @@ struct policy {
     int default_level;
     int nasserts, asserts_cap;
     struct pal_assert *asserts;
+    int nflows, flows_cap;
+    struct policy_flow *flows; /* declaration order = ksm_table flows[] */
 
     /* resolved */
     int default_profile_id;
@@ -166,6 +188,12 @@ void psl_parse_text(struct policy *p, const char *file, const char *text);
 
 /* Names and types from the typedesc; returns the error count of the run so far. */
 int psl_resolve(struct policy *p);
+
+/* Index of the Flow object `name` in p->flows, or -1. */
+int policy_flow_id(const struct policy *p, const char *name);
+
+/* Index of state `name` of Flow object f, or -1. */
+int policy_flow_state(const struct policy_flow *f, const char *name);
 
 /* Class index in p->classes, or -1. */
 int policy_class_id(const struct policy *p, const char *name);

@@ -310,6 +310,272 @@ static void rule_call(struct parser *ps, struct block *b, struct token *name)
     }
 }
 
+/* A string list: '[' STRING (',' STRING)* [','] ']' into *v / *pos. */
+static void string_list(struct parser *ps, char ***v, struct psl_pos **pos, int *n, int *cap)
+{
+    int npos = *n, pos_cap = *n;
+    if (!expect(ps, T_LBRACK, "'['"))
+        return;
+    while (!ps->failed && peek(ps)->kind == T_STRING) {
+        struct token *s = next(ps);
+        *PSL_PUSH(*v, *n, *cap) = psl_strdup(s->text);
+        *PSL_PUSH(*pos, npos, pos_cap) = s->pos;
+        if (peek(ps)->kind != T_COMMA)
+            break;
+        next(ps);
+    }
+    expect(ps, T_RBRACK, "']' or a state name");
+}
+
+/*
+ * A rule of a model object: `<object>.<rule> { sid : src_sid | dst_sid [, state : "s"]
+ * [, states : ["s", ...]] }`. The object and the rule's arguments are checked by the resolver.
+ */
+static void model_call(struct parser *ps, struct block *b, struct token *obj)
+{
+    struct token *m = peek(ps);
+    if (policy_flow_id(ps->pol, obj->text) < 0) {
+        err_at(ps, obj,
+               psl_fmt("unknown security model object '%s' (declare it before its rules: "
+                       "policy object %s : Flow { ... })",
+                       obj->text, obj->text));
+        return;
+    }
+    if (!expect(ps, T_IDENT, "a rule name after the object's name"))
+        return;
+    static const char *const flow_rules[] = {"init", "fini", "enter", "allow"};
+    int call = -1;
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(m->text, flow_rules[i]))
+            call = KSM_CALL_FLOW_INIT + i;
+    if (call < 0) {
+        err_at(ps, m,
+               psl_fmt("rule '%s.%s' is not supported (Flow objects: init, fini, enter, allow)",
+                       obj->text, m->text));
+        return;
+    }
+    struct item *it = PSL_PUSH(b->items, b->nitems, b->cap);
+    it->kind = I_CALL;
+    it->pos = obj->pos;
+    it->call = call;
+    it->object = psl_strdup(obj->text);
+    it->object_pos = obj->pos;
+    it->sid = -1;
+    if (!expect(ps, T_LBRACE, "'{' and the rule's arguments"))
+        return;
+    while (!ps->failed && peek(ps)->kind == T_IDENT) {
+        struct token *k = next(ps);
+        if (!expect(ps, T_COLON, "':'"))
+            return;
+        if (is_ident(k, "sid")) {
+            struct token *v = next(ps);
+            if (is_ident(v, "src_sid") || is_ident(v, "dst_sid")) {
+                it->sid = is_ident(v, "src_sid") ? KSM_SID_SRC : KSM_SID_DST;
+            } else {
+                err_at(ps, v,
+                       psl_fmt("sid %s is not supported (src_sid or dst_sid)", tok_describe(v)));
+                return;
+            }
+        } else if (is_ident(k, "state") && call == KSM_CALL_FLOW_ENTER) {
+            struct token *v = peek(ps);
+            if (!expect(ps, T_STRING, "a state name"))
+                return;
+            *PSL_PUSH(it->states, it->nstates, it->states_cap) = psl_strdup(v->text);
+            it->state_pos = psl_alloc(sizeof *it->state_pos);
+            it->state_pos[0] = v->pos;
+        } else if (is_ident(k, "states") && call == KSM_CALL_FLOW_ALLOW) {
+            string_list(ps, &it->states, &it->state_pos, &it->nstates, &it->states_cap);
+        } else {
+            err_at(ps, k, psl_fmt("'%s' is not an argument of %s.%s", k->text, obj->text, m->text));
+            return;
+        }
+        if (peek(ps)->kind == T_COMMA)
+            next(ps);
+    }
+    if (!expect(ps, T_RBRACE, "'}' or an argument"))
+        return;
+    if (it->sid < 0)
+        err_at(ps, m,
+               psl_fmt("%s.%s needs 'sid : src_sid' or 'sid : dst_sid'", obj->text, m->text));
+    else if (call == KSM_CALL_FLOW_ENTER && it->nstates != 1)
+        err_at(ps, m, psl_fmt("%s.enter needs 'state : \"<state>\"'", obj->text));
+    else if (call == KSM_CALL_FLOW_ALLOW && it->nstates == 0)
+        err_at(ps, m, psl_fmt("%s.allow needs 'states : [\"<state>\", ...]'", obj->text));
+}
+
+/*
+ * policy object <name> : Flow {
+ *     [type <T> = "s1" | "s2" ...]
+ *     config = { states : [...], initial : "s", transitions : { "s" : ["t", ...], ... } }
+ * }
+ */
+static void policy_object(struct parser *ps, struct token *kw)
+{
+    struct policy *pol = ps->pol;
+    if (!is_ident(peek(ps), "object")) {
+        err_at(ps, peek(ps),
+               psl_fmt("expected 'object' after 'policy', found %s", tok_describe(peek(ps))));
+        return;
+    }
+    next(ps);
+    struct token *name = peek(ps);
+    if (!expect(ps, T_IDENT, "the object's name") || !expect(ps, T_COLON, "':' and its model"))
+        return;
+    struct token *model = peek(ps);
+    char *mn = qname(ps, "a security model name");
+    if (!mn)
+        return;
+    if (strcmp(mn, "Flow")) {
+        err_at(
+            ps, model,
+            psl_fmt("security model '%s' is not supported (Flow; Base rules need no object)", mn));
+        return;
+    }
+    if (!pol->uses_flow) {
+        err_at(ps, model, "a Flow object needs 'use nk.flow._' first");
+        return;
+    }
+    if (policy_flow_id(pol, name->text) >= 0 || !strcmp(name->text, "base")) {
+        err_at(ps, name, psl_fmt("policy object '%s' is declared twice", name->text));
+        return;
+    }
+    struct policy_flow f = {psl_strdup(name->text), kw->pos, NULL, 0, 0, -1, NULL};
+    char **typed = NULL;
+    int ntyped = 0, typed_cap = 0;
+    char **initial = NULL;
+    struct psl_pos *initial_pos = NULL;
+    int ninitial = 0, initial_cap = 0;
+    struct token *config_at = NULL;
+    if (!expect(ps, T_LBRACE, "'{' after the model"))
+        return;
+    while (!ps->failed && peek(ps)->kind != T_RBRACE && peek(ps)->kind != T_EOF) {
+        struct token *k = next(ps);
+        if (is_ident(k, "type")) {
+            if (!expect(ps, T_IDENT, "a type name") || !expect(ps, T_ASSIGN, "'='"))
+                return;
+            for (;;) {
+                struct token *v = peek(ps);
+                if (!expect(ps, T_STRING, "a state name"))
+                    return;
+                *PSL_PUSH(typed, ntyped, typed_cap) = psl_strdup(v->text);
+                if (peek(ps)->kind != T_OTHER || strcmp(peek(ps)->text, "|"))
+                    break;
+                next(ps);
+            }
+        } else if (is_ident(k, "config")) {
+            config_at = k;
+            if (!expect(ps, T_ASSIGN, "'='") || !expect(ps, T_LBRACE, "'{'"))
+                return;
+            while (!ps->failed && peek(ps)->kind == T_IDENT) {
+                struct token *ck = next(ps);
+                if (!expect(ps, T_COLON, "':'"))
+                    return;
+                if (is_ident(ck, "states")) {
+                    struct psl_pos *pos = NULL;
+                    if (f.nstates) {
+                        err_at(ps, ck, "Flow config: 'states' given twice");
+                        return;
+                    }
+                    string_list(ps, &f.states, &pos, &f.nstates, &f.states_cap);
+                } else if (is_ident(ck, "initial")) {
+                    struct token *v = peek(ps);
+                    if (!expect(ps, T_STRING, "the initial state"))
+                        return;
+                    *PSL_PUSH(initial, ninitial, initial_cap) = psl_strdup(v->text);
+                    initial_pos = psl_alloc(sizeof *initial_pos);
+                    *initial_pos = v->pos;
+                } else if (is_ident(ck, "transitions")) {
+                    if (f.nstates == 0) {
+                        err_at(ps, ck, "Flow config: 'states' must come before 'transitions'");
+                        return;
+                    }
+                    f.transitions = psl_alloc(sizeof *f.transitions * (size_t)f.nstates);
+                    if (!expect(ps, T_LBRACE, "'{'"))
+                        return;
+                    while (!ps->failed && peek(ps)->kind == T_STRING) {
+                        struct token *from = next(ps);
+                        int fi = policy_flow_state(&f, from->text);
+                        if (fi < 0) {
+                            err_at(ps, from, psl_fmt("unknown state \"%s\"", from->text));
+                            return;
+                        }
+                        if (!expect(ps, T_COLON, "':'"))
+                            return;
+                        char **to = NULL;
+                        struct psl_pos *to_pos = NULL;
+                        int nto = 0, to_cap = 0;
+                        string_list(ps, &to, &to_pos, &nto, &to_cap);
+                        for (int i = 0; i < nto && !ps->failed; i++) {
+                            int ti = policy_flow_state(&f, to[i]);
+                            if (ti < 0) {
+                                psl_error(to_pos[i], "unknown state \"%s\"", to[i]);
+                                ps->failed = 1;
+                            } else {
+                                f.transitions[fi] |= 1u << ti;
+                            }
+                        }
+                        if (peek(ps)->kind == T_COMMA)
+                            next(ps);
+                    }
+                    if (!expect(ps, T_RBRACE, "'}' or a state name"))
+                        return;
+                } else {
+                    err_at(ps, ck,
+                           psl_fmt("Flow config '%s' is not supported (states, initial, "
+                                   "transitions)",
+                                   ck->text));
+                    return;
+                }
+                if (peek(ps)->kind == T_COMMA)
+                    next(ps);
+                if (f.nstates > (int)KSM_FLOW_STATES_MAX) {
+                    err_at(ps, ck,
+                           psl_fmt("a Flow object has at most %u states", KSM_FLOW_STATES_MAX));
+                    return;
+                }
+            }
+            if (!expect(ps, T_RBRACE, "'}' or a config key"))
+                return;
+        } else {
+            err_at(
+                ps, k,
+                psl_fmt("expected 'type' or 'config' in a Flow object, found %s", tok_describe(k)));
+            return;
+        }
+    }
+    if (!expect(ps, T_RBRACE, "'}'"))
+        return;
+    if (!config_at || f.nstates == 0 || ninitial != 1) {
+        err_at(ps, name,
+               "a Flow object needs config = { states : [...], initial : \"...\", "
+               "transitions : {...} }");
+        return;
+    }
+    for (int i = 0; i < f.nstates; i++) {
+        for (int k = 0; k < i; k++)
+            if (!strcmp(f.states[i], f.states[k])) {
+                err_at(ps, config_at, psl_fmt("state \"%s\" is listed twice", f.states[i]));
+                return;
+            }
+        bool in_type = ntyped == 0;
+        for (int k = 0; k < ntyped && !in_type; k++)
+            in_type = !strcmp(typed[k], f.states[i]);
+        if (!in_type) {
+            err_at(ps, config_at, psl_fmt("state \"%s\" is not of the object's type", f.states[i]));
+            return;
+        }
+    }
+    f.initial = policy_flow_state(&f, initial[0]);
+    if (f.initial < 0) {
+        psl_error(*initial_pos, "unknown initial state \"%s\"", initial[0]);
+        ps->failed = 1;
+        return;
+    }
+    if (!f.transitions)
+        f.transitions = psl_alloc(sizeof *f.transitions * (size_t)f.nstates);
+    *PSL_PUSH(pol->flows, pol->nflows, pol->flows_cap) = f;
+}
+
 static void body(struct parser *ps, struct block *b)
 {
     while (!ps->failed && peek(ps)->kind != T_RBRACE && peek(ps)->kind != T_EOF) {
@@ -352,10 +618,9 @@ static void body(struct parser *ps, struct block *b)
         } else if (is_ident(t, "choice")) {
             err_at(ps, t, "'choice' is not supported");
         } else if (t->kind == T_IDENT && peek2(ps)->kind == T_DOT) {
-            err_at(ps, t,
-                   psl_fmt("security model object '%s' is not supported (only the Base model's "
-                           "rules)",
-                           t->text));
+            next(ps);
+            next(ps);
+            model_call(ps, b, t);
         } else if (t->kind == T_IDENT) {
             err_at(ps, t,
                    psl_fmt("'%s' is not supported in an event binding (grant, deny, assert, match, "
@@ -704,8 +969,14 @@ static void declaration(struct parser *ps)
                        psl_fmt("'use %s' is not supported (use EDL <class> or use <file>._)", n));
                 return;
             }
-            if (!strcmp(n, "nk.base._"))
+            if (!strcmp(n, "nk.base._") || !strcmp(n, "nk.basic._"))
                 pol->uses_base = true;
+            else if (!strcmp(n, "nk.flow._"))
+                pol->uses_flow = true;
+            else if (!strncmp(n, "nk.", 3))
+                err_at(ps, v,
+                       psl_fmt("security model '%s' is not supported (nk.base, nk.basic, nk.flow)",
+                               n));
             else
                 include(ps, v, n);
         }
@@ -732,7 +1003,9 @@ static void declaration(struct parser *ps)
         }
     } else if (is_ident(t, "assert")) {
         pal_assert(ps, t);
-    } else if (is_ident(t, "policy") || is_ident(t, "pragma")) {
+    } else if (is_ident(t, "policy")) {
+        policy_object(ps, t);
+    } else if (is_ident(t, "pragma")) {
         err_at(ps, t,
                psl_fmt("'%s' declarations (security model objects) are not supported", t->text));
     } else {
@@ -790,6 +1063,22 @@ void psl_parse_file(struct policy *pol, const char *path)
         return;
     }
     psl_parse_text(pol, psl_strdup(path), buf);
+}
+
+int policy_flow_id(const struct policy *p, const char *name)
+{
+    for (int i = 0; i < p->nflows; i++)
+        if (!strcmp(p->flows[i].name, name))
+            return i;
+    return -1;
+}
+
+int policy_flow_state(const struct policy_flow *f, const char *name)
+{
+    for (int i = 0; i < f->nstates; i++)
+        if (!strcmp(f->states[i], name))
+            return i;
+    return -1;
 }
 
 int policy_class_id(const struct policy *p, const char *name)

@@ -314,6 +314,28 @@ static bool merge(struct policy *p, struct scope *s, const struct selectors *sel
     return true;
 }
 
+/* A Flow rule: its object and states by index (enter: the state; allow: the set as a mask). */
+static void flow_call(struct policy *p, struct item *it)
+{
+    it->object_id = policy_flow_id(p, it->object);
+    if (it->object_id < 0) {
+        psl_error(it->object_pos, "unknown policy object '%s'", it->object);
+        return;
+    }
+    const struct policy_flow *f = &p->flows[it->object_id];
+    it->arg = 0;
+    for (int i = 0; i < it->nstates; i++) {
+        int s = policy_flow_state(f, it->states[i]);
+        if (s < 0)
+            psl_error(it->state_pos[i], "unknown state \"%s\" of Flow object '%s'", it->states[i],
+                      f->name);
+        else if (it->call == KSM_CALL_FLOW_ENTER)
+            it->arg = (uint32_t)s;
+        else
+            it->arg |= 1u << s;
+    }
+}
+
 static void block(struct policy *p, struct block *b, int inherited_profile)
 {
     int profile = inherited_profile;
@@ -341,6 +363,10 @@ static void block(struct policy *p, struct block *b, int inherited_profile)
             it->audit_profile = profile;
             *PSL_PUSH(p->locs, p->nlocs, p->locs_cap) = it->pos;
             it->loc = p->nlocs - 1;
+            if (it->object) {
+                flow_call(p, it);
+                continue;
+            }
             if (b->scope.unreachable || !it->e)
                 continue;
             check(p, &b->scope, it->e);

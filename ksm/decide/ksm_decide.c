@@ -21,6 +21,7 @@ static const char *const reason_names[KSM_R_COUNT] = {
     [KSM_R_BAD_METHOD] = "unknown-method",
     [KSM_R_BAD_TABLE] = "malformed-table",
     [KSM_R_NO_ERROR_PARAMS] = "error-without-error-parameters",
+    [KSM_R_NO_STATE] = "no-process-state",
 };
 
 const char *ksm_reason_name(uint32_t reason)
@@ -328,9 +329,89 @@ int ksm_grants_unconditionally(const struct ksm_table *t, uint32_t event, uint32
     return 1;
 }
 
+/* One change of the state during a decision, to undo if the event is denied. */
+struct undo {
+    uint32_t at;
+    uint8_t old;
+};
+
+/*
+ * A Flow rule: sets *granted, or returns why it cannot decide. A change is logged in undo[]
+ * (at most KSM_STATE_WRITES_MAX per event: the caller checked the table's bound).
+ */
+static uint32_t flow_call(const struct ksm_table *t, struct ksm_state *st, const struct ksm_call *c,
+                          uint32_t src_sid, uint32_t dst_sid, struct undo *undo, uint32_t *nundo,
+                          int *granted)
+{
+    if (c->object >= t->nflows)
+        return KSM_R_BAD_TABLE;
+    const struct ksm_flow *f = &t->flows[c->object];
+    uint32_t sid = c->sid == KSM_SID_DST ? dst_sid : src_sid;
+    if (!st || !st->flow || sid >= st->nsids)
+        return KSM_R_NO_STATE;
+    uint32_t at = sid * t->nflows + c->object;
+    uint8_t cur = st->flow[at], next = cur;
+    if (cur > f->nstates || f->nstates > KSM_FLOW_STATES_MAX || f->initial >= f->nstates)
+        return KSM_R_BAD_TABLE;
+    switch (c->kind) {
+    case KSM_CALL_FLOW_INIT:
+        *granted = cur == 0;
+        next = (uint8_t)(f->initial + 1);
+        break;
+    case KSM_CALL_FLOW_FINI:
+        *granted = cur != 0;
+        next = 0;
+        break;
+    case KSM_CALL_FLOW_ENTER:
+        if (c->arg >= f->nstates)
+            return KSM_R_BAD_TABLE;
+        *granted = cur != 0 && ((f->transitions[cur - 1] >> c->arg) & 1u);
+        next = (uint8_t)(c->arg + 1);
+        break;
+    default: /* KSM_CALL_FLOW_ALLOW */
+        *granted = cur != 0 && ((c->arg >> (cur - 1)) & 1u);
+        break;
+    }
+    if (*granted && next != cur) {
+        if (*nundo >= KSM_STATE_WRITES_MAX)
+            return KSM_R_BAD_TABLE;
+        undo[(*nundo)++] = (struct undo){at, cur};
+        st->flow[at] = next;
+    }
+    return KSM_R_RULE;
+}
+
+/* A denial after state changes: restores the state, newest change first. */
+static struct ksm_verdict rolled_back(struct ksm_state *st, const struct undo *undo, uint32_t nundo,
+                                      struct ksm_verdict d)
+{
+    while (nundo > 0) {
+        nundo--;
+        st->flow[undo[nundo].at] = undo[nundo].old;
+    }
+    return d;
+}
+
+void ksm_state_drop(const struct ksm_table *t, struct ksm_state *st, uint32_t sid)
+{
+    if (!t || t->magic != KSM_TABLE_MAGIC || !st || !st->flow || sid >= st->nsids)
+        return;
+    for (uint32_t o = 0; o < t->nflows; o++)
+        st->flow[sid * t->nflows + o] = 0;
+}
+
 struct ksm_verdict ksm_decide(const struct ksm_table *t, uint32_t event, uint32_t src_class,
                               uint32_t dst_class, uint32_t endpoint_id, uint32_t method_id,
                               const void *msg, size_t len)
+{
+    return ksm_decide_state(t, 0, event, src_class, dst_class, KSM_SID_NONE, KSM_SID_NONE,
+                            endpoint_id, method_id, msg, len);
+}
+
+struct ksm_verdict ksm_decide_state(const struct ksm_table *t, struct ksm_state *st, uint32_t event,
+                                    uint32_t src_class, uint32_t dst_class, uint32_t src_sid,
+                                    uint32_t dst_sid, uint32_t endpoint_id, uint32_t method_id,
+                                    const void *msg, size_t len)
 {
     if (!msg)
         len = 0;
@@ -352,12 +433,16 @@ struct ksm_verdict ksm_decide(const struct ksm_table *t, uint32_t event, uint32_
         d.slot = slot;
         return d;
     }
+    if (t->max_state_writes > KSM_STATE_WRITES_MAX)
+        return deny(KSM_R_BAD_TABLE, 0);
 
+    struct undo undo[KSM_STATE_WRITES_MAX];
+    uint32_t nundo = 0;
     uint8_t audit = 0;
     for (uint32_t i = 0; i < cell->count; i++) {
         uint32_t call_no = t->cell_calls[cell->first + i];
         if (call_no >= t->ncalls)
-            return deny(KSM_R_BAD_TABLE, 0);
+            return rolled_back(st, undo, nundo, deny(KSM_R_BAD_TABLE, 0));
         const struct ksm_call *c = &t->calls[call_no];
         int granted;
         if (c->kind == KSM_CALL_GRANT) {
@@ -372,16 +457,23 @@ struct ksm_verdict ksm_decide(const struct ksm_table *t, uint32_t event, uint32_
                 struct ksm_verdict d = deny(r, c->loc);
                 d.field = field;
                 d.slot = slot;
-                return d;
+                return rolled_back(st, undo, nundo, d);
             }
             granted = (c->kind == KSM_CALL_ASSERT) ? v != 0 : v == 0;
+        } else if (c->kind >= KSM_CALL_FLOW_INIT && c->kind <= KSM_CALL_FLOW_ALLOW) {
+            uint32_t r = flow_call(t, st, c, src_sid, dst_sid, undo, &nundo, &granted);
+            if (r != KSM_R_RULE) {
+                struct ksm_verdict d = deny(r, c->loc);
+                d.slot = slot;
+                return rolled_back(st, undo, nundo, d);
+            }
         } else {
-            return deny(KSM_R_BAD_TABLE, c->loc);
+            return rolled_back(st, undo, nundo, deny(KSM_R_BAD_TABLE, c->loc));
         }
         if (!granted) {
             struct ksm_verdict d = deny(KSM_R_RULE, c->loc);
             d.slot = slot;
-            return d;
+            return rolled_back(st, undo, nundo, d);
         }
         if (audits_grants(t, c))
             audit = 1;

@@ -71,19 +71,42 @@ struct ksm_insn {
 
 /* The Base model's rules. */
 enum ksm_call_kind {
-    KSM_CALL_GRANT = 0,  /* grant ()          */
-    KSM_CALL_DENY = 1,   /* deny ()           */
-    KSM_CALL_ASSERT = 2, /* assert (expr): granted iff expr is true */
-    KSM_CALL_DENY_IF = 3 /* deny (expr): denied iff expr is true */
+    KSM_CALL_GRANT = 0,   /* grant ()          */
+    KSM_CALL_DENY = 1,    /* deny ()           */
+    KSM_CALL_ASSERT = 2,  /* assert (expr): granted iff expr is true */
+    KSM_CALL_DENY_IF = 3, /* deny (expr): denied iff expr is true */
+    /* The Flow model's rules on object `object` (flows[]), for the process `sid` names. */
+    KSM_CALL_FLOW_INIT = 4,  /* init {sid}: a new machine in the initial state; denied if one is */
+    KSM_CALL_FLOW_FINI = 5,  /* fini {sid}: removes the machine; denied if there is none */
+    KSM_CALL_FLOW_ENTER = 6, /* enter {sid, state: arg}: denied unless current -> arg is allowed */
+    KSM_CALL_FLOW_ALLOW = 7, /* allow {sid, states}: granted iff the current state is in the arg
+                              * bit set */
+    KSM_CALL_KIND_COUNT
+};
+
+/* Which process of the event a stateful call concerns (ksm_call.sid). */
+enum ksm_sid_ref { KSM_SID_SRC = 0, KSM_SID_DST = 1 };
+
+/* A Flow object: a finite-state machine per process; states are 0 .. nstates-1. */
+#define KSM_STATE_WRITES_MAX 16u /* stateful calls in one cell (pslc refuses more) */
+#define KSM_FLOW_STATES_MAX 32u  /* a state set is one uint32_t bit mask */
+struct ksm_flow {
+    const char *name;            /* the policy object's name ("service_flow") */
+    uint32_t nstates;            /* 1 .. KSM_FLOW_STATES_MAX */
+    uint32_t initial;            /* < nstates */
+    const uint32_t *transitions; /* nstates masks: bit k of [s] allows s -> k */
+    const char *const *states;   /* nstates names (audit text, PAL) */
 };
 
 struct ksm_call {
-    uint8_t kind; /* enum ksm_call_kind */
-    uint8_t reserved;
+    uint8_t kind;           /* enum ksm_call_kind */
+    uint8_t sid;            /* stateful calls: enum ksm_sid_ref */
     uint16_t audit_profile; /* index into the profiles of audit[] (0 = the empty profile) */
     uint32_t code_start;    /* first instruction in code[] (ASSERT, DENY_IF) */
     uint32_t code_len;
-    uint32_t loc; /* index into locs[]: where the call is in the PSL */
+    uint32_t loc;    /* index into locs[]: where the call is in the PSL */
+    uint32_t object; /* stateful calls: index into flows[] */
+    uint32_t arg;    /* FLOW_ENTER: the state; FLOW_ALLOW: the set of states (bit mask) */
 };
 
 struct ksm_cell {
@@ -138,6 +161,12 @@ struct ksm_table {
     /* The string literals of the policy's conditions (KSM_OP_STR_EQ); NULL when none. */
     const char *const *strings;
     uint32_t nstrings;
+    /* The Flow objects; a table with none (nflows 0) decides without state. */
+    const struct ksm_flow *flows;
+    uint32_t nflows;
+    /* The most stateful calls of any one cell: the undo log one decision needs
+     * (<= KSM_STATE_WRITES_MAX, checked by pslc and by ksm_decide_state()). */
+    uint32_t max_state_writes;
 };
 
 #endif

@@ -2,7 +2,8 @@
  * The decision function on the host: the table pslc wrote as C for ksm/policy/test/basic.psl
  * (compiled into this test exactly as the KSM will compile its table), and tables compiled in
  * memory from small policies: every event type, every selector and match nesting, every
- * operator and integer type, default deny, audit flags, rule locations, bounds checks.
+ * operator and integer type, default deny, audit flags, rule locations, bounds checks. And
+ * process state: the table pslc wrote for ksm/policy/test/flow.psl, deciding with a state store.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <cmocka.h>
 
 #include "psl_basic_table.psl.h"
+#include "psl_flow_table.psl.h"
 #include "psl_testlib.h"
 
 #define C(name) psl_basic_table_CLASS_##name
@@ -543,6 +545,77 @@ static void lookup_independent_of_rule_count(void **state)
     assert_int_equal(t->cells[cell].count, 1);
 }
 
+/* The generated Flow table: the same objects as compiled in memory, and its state rules. */
+static void flow_state(void **state)
+{
+    (void)state;
+    struct policy *p;
+    psl_diag_reset(NULL);
+    struct ksm_table *t = pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/flow.psl", &p);
+    assert_non_null(t);
+    const struct ksm_table *g = &psl_flow_table;
+    assert_int_equal(g->nflows, 1);
+    assert_int_equal(t->nflows, 1);
+    assert_string_equal(g->flows[0].name, "service_flow");
+    assert_int_equal(g->flows[0].nstates, 4);
+    assert_int_equal(g->flows[0].initial, 0);
+    assert_memory_equal(g->flows[0].transitions, t->flows[0].transitions, 4 * sizeof(uint32_t));
+    assert_string_equal(g->flows[0].states[3], "finished");
+    assert_int_equal(g->max_state_writes, t->max_state_writes);
+
+    uint8_t store[8] = {0};
+    struct ksm_state st = {store, 8};
+    uint32_t core = psl_flow_table_CLASS_kl_core_Core, srv = psl_flow_table_CLASS_psltest_Server,
+             cli = psl_flow_table_CLASS_psltest_Client, ep, m;
+    /* The kernel starts server 3: its machine is created in "sleep". */
+    assert_int_equal(
+        ksm_decide_state(g, &st, KSM_EV_EXECUTE, core, srv, 1, 3, 0, 0, NULL, 0).verdict,
+        KSM_GRANTED);
+    assert_int_equal(store[3], 1);
+    /* A second machine for the same process is refused, and changes nothing. */
+    struct ksm_verdict v = ksm_decide_state(g, &st, KSM_EV_EXECUTE, core, srv, 1, 3, 0, 0, NULL, 0);
+    assert_int_equal(v.verdict, KSM_DENIED);
+    assert_int_equal(v.reason, KSM_R_RULE);
+    assert_int_equal(store[3], 1);
+    /* Ping moves it to "started". */
+    size_t len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, &ep, &m);
+    assert_int_equal(
+        ksm_decide_state(g, &st, KSM_EV_REQUEST, cli, srv, 4, 3, ep, m, buf, len).verdict,
+        KSM_GRANTED);
+    assert_int_equal(store[3], 2);
+    /* The process ends: its machine goes, and a new process with its SID starts afresh. */
+    ksm_state_drop(g, &st, 3);
+    assert_int_equal(store[3], 0);
+    assert_int_equal(
+        ksm_decide_state(g, &st, KSM_EV_EXECUTE, core, srv, 1, 3, 0, 0, NULL, 0).verdict,
+        KSM_GRANTED);
+    assert_int_equal(store[3], 1);
+    /* No state: no store, a SID past the store, no process. */
+    v = ksm_decide(g, KSM_EV_EXECUTE, core, srv, 0, 0, NULL, 0);
+    assert_int_equal(v.reason, KSM_R_NO_STATE);
+    assert_string_equal(ksm_reason_name(v.reason), "no-process-state");
+    v = ksm_decide_state(g, &st, KSM_EV_EXECUTE, core, srv, 1, 8, 0, 0, NULL, 0);
+    assert_int_equal(v.reason, KSM_R_NO_STATE);
+    v = ksm_decide_state(g, &st, KSM_EV_EXECUTE, core, srv, 1, KSM_SID_NONE, 0, 0, NULL, 0);
+    assert_int_equal(v.reason, KSM_R_NO_STATE);
+    ksm_state_drop(g, &st, 100); /* past the store: nothing to drop, nothing touched */
+    ksm_state_drop(g, NULL, 3);
+
+    /* A corrupt table denies instead of reaching outside its objects or its undo log. */
+    struct ksm_table bad = *g;
+    bad.max_state_writes = KSM_STATE_WRITES_MAX + 1;
+    v = ksm_decide_state(&bad, &st, KSM_EV_EXECUTE, core, srv, 1, 5, 0, 0, NULL, 0);
+    assert_int_equal(v.reason, KSM_R_BAD_TABLE);
+    bad = *g;
+    bad.nflows = 0;
+    v = ksm_decide_state(&bad, &st, KSM_EV_EXECUTE, core, srv, 1, 5, 0, 0, NULL, 0);
+    assert_int_equal(v.reason, KSM_R_BAD_TABLE);
+    store[5] = 9; /* a state past the object's states */
+    v = ksm_decide_state(g, &st, KSM_EV_EXECUTE, core, srv, 1, 5, 0, 0, NULL, 0);
+    assert_int_equal(v.reason, KSM_R_BAD_TABLE);
+    assert_int_equal(store[5], 9);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -559,6 +632,7 @@ int main(void)
         cmocka_unit_test(nested_struct_fields),
         cmocka_unit_test(audit_flags),
         cmocka_unit_test(lookup_independent_of_rule_count),
+        cmocka_unit_test(flow_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

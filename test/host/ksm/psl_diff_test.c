@@ -3,7 +3,10 @@
  * parsed policy (psl_interpret) on many random requests, for ksm/policy/test/basic.psl and for
  * hundreds of randomly generated policies (random events, selectors, nested match sections,
  * conditions over every field type, audit profiles). Verdict, reason, deciding rule, audit flag
- * and the named field of a bounds failure must agree on every request.
+ * and the named field of a bounds failure must agree on every request. With process state
+ * (ksm/policy/test/flow.psl and random policies with Flow objects): random sequences of events
+ * on random SIDs, where verdicts and the whole state after every event must agree, and a denied
+ * event must leave the state as it was.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -224,12 +227,39 @@ static void gen_selectors(struct sb *b, struct sel *s, bool top)
     }
 }
 
+/* Random policies with Flow objects (f0, f1) and their rules: at most this many rules in all,
+ * so that no cell passes KSM_STATE_WRITES_MAX. */
+static bool gen_flows;
+static int flow_calls_left;
+static const char *const flow_states[] = {"a", "b", "c", "d"};
+
+static void gen_flow_call(struct sb *b)
+{
+    flow_calls_left--;
+    int m = pick(4);
+    add(b, " f%d.%s {sid: %s", pick(2), (const char *[]){"init", "fini", "enter", "allow"}[m],
+        pick(2) ? "src_sid" : "dst_sid");
+    if (m == 2)
+        add(b, ", state: \"%s\"", flow_states[pick(4)]);
+    if (m == 3) {
+        add(b, ", states: [\"%s\"", flow_states[pick(4)]);
+        for (int k = pick(3); k > 0; k--)
+            add(b, ", \"%s\"", flow_states[pick(4)]);
+        add(b, "]");
+    }
+    add(b, "}");
+}
+
 static void gen_body(struct sb *b, struct sel s, int depth)
 {
     if (pick(4) == 0)
         add(b, " audit %s", (const char *[]){"trace", "quiet", "empty"}[pick(3)]);
     int n = 1 + pick(3);
     for (int i = 0; i < n; i++) {
+        if (gen_flows && flow_calls_left > 0 && pick(3) == 0) {
+            gen_flow_call(b);
+            continue;
+        }
         int r = pick(depth > 1 ? 4 : 6);
         struct fieldset f = {0};
         if (s.server && s.ep && s.method && s.event != 0)
@@ -272,6 +302,24 @@ static char *gen_policy(void)
 {
     struct sb b = {0};
     add(&b, "execute: kl.core.Execute\nuse nk.base._\n");
+    flow_calls_left = KSM_STATE_WRITES_MAX;
+    if (gen_flows) {
+        add(&b, "use nk.flow._\n");
+        for (int f = 0; f < 2; f++) {
+            add(&b,
+                "policy object f%d : Flow { config = { states : [\"a\", \"b\", \"c\", \"d\"], "
+                "initial : \"%s\", transitions : {",
+                f, flow_states[pick(4)]);
+            for (int k = 0; k < 4; k++) {
+                add(&b, " \"%s\" : [", flow_states[k]);
+                for (int j = 0; j < 4; j++)
+                    if (pick(2))
+                        add(&b, "\"%s\", ", flow_states[j]);
+                add(&b, "],");
+            }
+            add(&b, " } } }\n");
+        }
+    }
     for (int i = 0; i < 5; i++)
         add(&b, "use EDL %s\n", classes[i]);
     add(&b, "audit profile trace = { 0 : { base : { kss : [\"granted\", \"denied\"] } }, 1 : { "
@@ -326,6 +374,98 @@ static int compare(const struct ksm_table *t, const struct policy *p, int reques
     return granted;
 }
 
+/* Process state of both sides: the table's (ksm_state) and the interpreter's (its own layout).
+ * SIDs go past the store now and then (no-process-state on both sides). */
+#define DIFF_SIDS 6u
+
+static void same_state(const struct ksm_table *t, const struct ksm_state *a,
+                       const struct psl_istate *b, int request)
+{
+    for (uint32_t sid = 0; sid < DIFF_SIDS; sid++)
+        for (uint32_t o = 0; o < t->nflows; o++)
+            if (a->flow[sid * t->nflows + o] != b->cur[o * DIFF_SIDS + sid] + 1)
+                fail_msg("after event %d: object %u of sid %u: table %d, interpreter %d", request,
+                         o, sid, a->flow[sid * t->nflows + o] - 1, b->cur[o * DIFF_SIDS + sid]);
+}
+
+/* Random sequences of events with process SIDs against both sides; returns the events that were
+ * granted and changed the state. */
+static int compare_state(const struct ksm_table *t, const struct policy *p, int requests)
+{
+    static uint8_t msg[256];
+    uint8_t store[DIFF_SIDS * 4] = {0};
+    struct ksm_state a = {store, DIFF_SIDS};
+    struct psl_istate b = psl_istate_new(p, DIFF_SIDS);
+    assert_true(t->nflows <= 4);
+    int changed = 0;
+    for (int i = 0; i < requests; i++) {
+        uint32_t ev = (uint32_t)pick(5), src = (uint32_t)pick((int)t->nclasses),
+                 dst = (uint32_t)pick((int)t->nclasses);
+        uint32_t server = (ev == 0 || ev == 1) ? dst : src;
+        uint32_t ep = (uint32_t)pick((int)t->classes[server].nendpoints + 1);
+        uint32_t m = (uint32_t)pick(4);
+        uint32_t sids[2];
+        for (int k = 0; k < 2; k++)
+            sids[k] = pick(20) == 0 ? KSM_SID_NONE : (uint32_t)pick(DIFF_SIDS + 1);
+        for (size_t k = 0; k < sizeof msg; k++)
+            msg[k] = (uint8_t)(pick(2) ? 0 : pick(3) == 0 ? 1 : rnd());
+        if (pick(50) == 0) { /* a process ends */
+            ksm_state_drop(t, &a, sids[0]);
+            for (uint32_t o = 0; o < t->nflows && sids[0] < DIFF_SIDS; o++)
+                b.cur[o * DIFF_SIDS + sids[0]] = -1;
+        }
+        uint8_t before[sizeof store];
+        memcpy(before, store, sizeof store);
+        const char *fname;
+        struct ksm_verdict x =
+            ksm_decide_state(t, &a, ev, src, dst, sids[0], sids[1], ep, m, msg, sizeof msg);
+        struct ksm_verdict y = psl_interpret_state(p, &b, ev, src, dst, sids[0], sids[1], ep, m,
+                                                   msg, sizeof msg, &fname);
+        if (x.verdict != y.verdict || x.reason != y.reason || x.rule != y.rule ||
+            x.audit != y.audit)
+            fail_msg("event %d: event %u src %u/%u dst %u/%u ep %u method %u: table %d/%s/rule %u, "
+                     "interpreter %d/%s/rule %u",
+                     i, ev, src, sids[0], dst, sids[1], ep, m, x.verdict, ksm_reason_name(x.reason),
+                     x.rule, y.verdict, ksm_reason_name(y.reason), y.rule);
+        if (x.verdict != KSM_GRANTED)
+            assert_memory_equal(before, store, sizeof store); /* a denial changes nothing */
+        changed += memcmp(before, store, sizeof store) != 0;
+        same_state(t, &a, &b, i);
+    }
+    return changed;
+}
+
+static void flow_policy(void **state)
+{
+    (void)state;
+    struct policy *p;
+    psl_diag_reset(NULL);
+    struct ksm_table *t = pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/flow.psl", &p);
+    assert_non_null(t);
+    assert_true(compare_state(t, p, 50000) > 100);
+    assert_true(compare(t, p, 5000) > 0); /* without state: the Flow rules deny on both sides */
+}
+
+static void random_flow_policies(void **state)
+{
+    (void)state;
+    int changed = 0;
+    gen_flows = true;
+    for (int i = 0; i < 300; i++) {
+        char *text = gen_policy(), *diag;
+        struct policy *p;
+        struct ksm_table *t = psl_test_compile(text, &p, &diag);
+        if (!t) {
+            fprintf(stderr, "generated policy %d does not compile:\n%s\n%s", i, text, diag);
+            fail();
+        }
+        changed += compare_state(t, p, 1500);
+        free(text);
+    }
+    gen_flows = false;
+    assert_true(changed > 100); /* the generator's policies do move machines */
+}
+
 static void basic_policy(void **state)
 {
     (void)state;
@@ -372,6 +512,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(basic_policy),
         cmocka_unit_test(random_policies),
+        cmocka_unit_test(flow_policy),
+        cmocka_unit_test(random_flow_policies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

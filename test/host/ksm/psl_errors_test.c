@@ -77,8 +77,10 @@ static void whole_file_errors(void **state)
                 "test.psl:2:36: error: audit configuration 'emit' is not supported (only kss)",
                 false);
     expect_diag("execute: kl.core.Execute\npolicy object x : Flow {}\n",
-                "test.psl:2:1: error: 'policy' declarations (security model objects) are not "
-                "supported",
+                "test.psl:2:19: error: a Flow object needs 'use nk.flow._' first", false);
+    expect_diag("execute: kl.core.Execute\nuse nk.hashmap._\n",
+                "test.psl:2:5: error: security model 'nk.hashmap._' is not supported (nk.base, "
+                "nk.basic, nk.flow)",
                 false);
     /* several errors in one run: the parser resynchronises at the next declaration */
     struct policy *p;
@@ -86,6 +88,68 @@ static void whole_file_errors(void **state)
     assert_null(psl_test_compile("execute: kl.core.Execute\nfoo\nbar\n", &p, &diag));
     assert_non_null(strstr(diag, "test.psl:2:1: error"));
     assert_non_null(strstr(diag, "test.psl:3:1: error"));
+}
+
+/* The Flow model: object declarations and rules. */
+static void flow_errors(void **state)
+{
+    (void)state;
+    const char *pre = "execute: kl.core.Execute\nuse nk.flow._\nuse EDL kl.core.Core\n";
+    const char *obj = "policy object f : Flow { type S = \"a\" | \"b\" config = { states : "
+                      "[\"a\", \"b\"], initial : \"a\", transitions : { \"a\" : [\"b\"] } } }\n";
+    expect_diag(psl_fmt("%spolicy object f : Regex { }\n", pre),
+                "test.psl:4:19: error: security model 'Regex' is not supported (Flow; Base rules "
+                "need no object)",
+                false);
+    expect_diag(psl_fmt("%s%s%s", pre, obj, obj),
+                "test.psl:5:15: error: policy object 'f' is declared twice", false);
+    expect_diag(psl_fmt("%spolicy object f : Flow { config = { states : [\"a\"] } }\n", pre),
+                "test.psl:4:15: error: a Flow object needs config = { states : [...], initial : "
+                "\"...\", transitions : {...} }",
+                false);
+    expect_diag(psl_fmt("%spolicy object f : Flow { config = { states : [\"a\"], initial : "
+                        "\"z\" } }\n",
+                        pre),
+                "test.psl:4:63: error: unknown initial state \"z\"", false);
+    expect_diag(psl_fmt("%spolicy object f : Flow { config = { states : [\"a\", \"a\"], initial "
+                        ": \"a\" } }\n",
+                        pre),
+                "test.psl:4:26: error: state \"a\" is listed twice", false);
+    expect_diag(psl_fmt("%spolicy object f : Flow { type S = \"a\" config = { states : [\"a\", "
+                        "\"b\"], initial : \"a\" } }\n",
+                        pre),
+                "test.psl:4:39: error: state \"b\" is not of the object's type", false);
+    expect_diag(psl_fmt("%spolicy object f : Flow { config = { states : [\"a\"], initial : \"a\", "
+                        "transitions : { \"a\" : [\"q\"] } } }\n",
+                        pre),
+                "test.psl:4:91: error: unknown state \"q\"", false);
+    expect_diag(psl_fmt("%s%sexecute { f.enter {sid: dst_sid, state: \"c\"} }\n", pre, obj),
+                "test.psl:5:41: error: unknown state \"c\" of Flow object 'f'", false);
+    expect_diag(psl_fmt("%s%sexecute { f.enter {sid: dst_sid} }\n", pre, obj),
+                "test.psl:5:13: error: f.enter needs 'state : \"<state>\"'", false);
+    expect_diag(psl_fmt("%s%sexecute { f.allow {sid: src_sid, states: []} }\n", pre, obj),
+                "test.psl:5:13: error: f.allow needs 'states : [\"<state>\", ...]'", false);
+    expect_diag(psl_fmt("%s%sexecute { f.init {sid: message.handle} }\n", pre, obj),
+                "test.psl:5:24: error: sid 'message' is not supported (src_sid or dst_sid)", false);
+    expect_diag(psl_fmt("%s%sexecute { f.init {} }\n", pre, obj),
+                "test.psl:5:13: error: f.init needs 'sid : src_sid' or 'sid : dst_sid'", false);
+    expect_diag(psl_fmt("%s%sexecute { f.query {sid: src_sid} }\n", pre, obj),
+                "test.psl:5:13: error: rule 'f.query' is not supported (Flow objects: init, fini, "
+                "enter, allow)",
+                false);
+    expect_diag(psl_fmt("%s%sexecute { f.init {sid: src_sid, state: \"a\"} }\n", pre, obj),
+                "test.psl:5:33: error: 'state' is not an argument of f.init", false);
+    /* more stateful rules on one event than one decision's undo log holds */
+    char *many = psl_fmt("%s%sexecute {", pre, obj);
+    for (int i = 0; i < 17; i++)
+        many = psl_fmt("%s f.allow {sid: src_sid, states: [\"a\"]}", many);
+    expect_diag(psl_fmt("%s }\n", many),
+                "test.psl:5:11: error: more than 16 stateful rules apply to one execute event",
+                false);
+    struct policy *p;
+    char *diag;
+    assert_non_null(
+        psl_test_compile(psl_fmt("%s%sexecute { f.init {sid: dst_sid} }\n", pre, obj), &p, &diag));
 }
 
 static void warnings(void **state)
@@ -356,6 +420,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(each_error_at_its_position),
         cmocka_unit_test(whole_file_errors),
+        cmocka_unit_test(flow_errors),
         cmocka_unit_test(warnings),
         cmocka_unit_test(pal_errors_and_failures),
         cmocka_unit_test(limits),
