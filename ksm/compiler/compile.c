@@ -60,7 +60,7 @@ static int depth(const struct expr *e)
 {
     if (!e)
         return 0;
-    if (e->kind == E_UNARY)
+    if (e->kind == E_UNARY || e->kind == E_CONTAINS)
         return depth(e->a);
     if (e->kind != E_BINARY)
         return 1;
@@ -94,6 +94,10 @@ static void gen(struct cc *c, const struct expr *e, int start)
     case E_UNARY:
         gen(c, e->a, start);
         emit(c, e->op == T_BANG ? KSM_OP_NOT : KSM_OP_NEG, 0, 0);
+        return;
+    case E_CONTAINS:
+        gen(c, e->a, start);
+        emit(c, KSM_OP_SET_CONTAINS, (uint32_t)e->object_id, e->sid);
         return;
     case E_BINARY:
         break;
@@ -370,6 +374,17 @@ struct ksm_table *psl_compile(struct policy *p)
     if (psl_errors() > errors_before)
         return NULL;
 
+    struct ksm_hashset *sets = psl_alloc(sizeof *sets * (size_t)(p->nsets + 1));
+    uint64_t set_words = 0;
+    for (int i = 0; i < p->nsets; i++) {
+        const struct policy_set *s = &p->sets[i];
+        sets[i] = (struct ksm_hashset){s->name, s->set_size, s->pool_size, (uint32_t)set_words};
+        set_words += (uint64_t)s->pool_size * (1u + s->set_size);
+        if (set_words > UINT32_MAX / 2) {
+            psl_error(s->pos, "the HashSet pools take more than %u words of state", UINT32_MAX / 2);
+            return NULL;
+        }
+    }
     struct ksm_flow *flows = psl_alloc(sizeof *flows * (size_t)(p->nflows + 1));
     for (int i = 0; i < p->nflows; i++) {
         const struct policy_flow *f = &p->flows[i];
@@ -439,5 +454,8 @@ struct ksm_table *psl_compile(struct policy *p)
     t->flows = p->nflows ? flows : NULL;
     t->nflows = (uint32_t)p->nflows;
     t->max_state_writes = max_state_writes;
+    t->sets = p->nsets ? sets : NULL;
+    t->nsets = (uint32_t)p->nsets;
+    t->nset_words = (uint32_t)set_words;
     return t;
 }

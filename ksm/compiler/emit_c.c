@@ -127,16 +127,26 @@ void psl_emit_c(FILE *f, const struct ksm_table *t, const char *n, const char *h
     }
     if (!t->nflows)
         fprintf(f, "    {0, 0, 0, 0, 0},\n");
+    fprintf(f, "};\n\nstatic const struct ksm_hashset %s_sets[%u] = {\n", n,
+            t->nsets ? t->nsets : 1);
+    for (uint32_t i = 0; i < t->nsets; i++) {
+        fprintf(f, "    {");
+        cstr(f, t->sets[i].name);
+        fprintf(f, ", %u, %u, %u},\n", t->sets[i].set_size, t->sets[i].pool_size, t->sets[i].base);
+    }
+    if (!t->nsets)
+        fprintf(f, "    {0, 0, 0, 0},\n");
     fprintf(f, "};\n\n");
     fprintf(f,
             "const struct ksm_table %s = {\n    KSM_TABLE_MAGIC, %u, %u, %u, %u, %u, %u, %u, %u,\n "
             "   %u, %u, %u, %u, %u,\n"
             "    %s_classes, %s_endpoints, %s_index, %s_cells, %s_cell_calls, %s_calls, %s_code,\n"
             "    %s_locs, %s_files, %s_fields, %s_audit, %s_slot_names, %s_slot_has_error,\n"
-            "    %s_strings, %u, %s_flows, %u, %u,\n};\n",
+            "    %s_strings, %u, %s_flows, %u, %u, %s_sets, %u, %u,\n};\n",
             n, t->nclasses, t->nendpoints, t->nslots, t->ncells, t->ncalls, t->ncell_calls,
             t->ncode, t->nlocs, t->nfiles, t->nfields, t->nprofiles, t->nlevels, t->audit_level, n,
-            n, n, n, n, n, n, n, n, n, n, n, n, n, t->nstrings, n, t->nflows, t->max_state_writes);
+            n, n, n, n, n, n, n, n, n, n, n, n, n, t->nstrings, n, t->nflows, t->max_state_writes,
+            n, t->nsets, t->nset_words);
 }
 
 void psl_emit_h(FILE *f, const struct ksm_table *t, const char *n)

@@ -19,6 +19,77 @@ struct ictx {
     uint32_t sid[2]; /* src, dst */
 };
 
+/* The table of HashSet object o that process sid_ref holds: NULL with *reason KSM_R_NO_STATE
+ * (no store, SID past it) or KSM_R_RULE (no table); *slot its index in st->table. */
+static struct psl_itable *itable(struct ictx *x, int o, int sid_ref, size_t *slot, uint32_t *reason)
+{
+    uint32_t sid = x->sid[sid_ref == KSM_SID_DST];
+    *reason = KSM_R_NO_STATE;
+    if (!x->st || sid >= x->st->nsids)
+        return NULL;
+    *reason = KSM_R_RULE;
+    *slot = (size_t)o * x->st->nsids + sid;
+    int k = x->st->table[*slot];
+    return k < 0 ? NULL : &x->st->pool[o][k];
+}
+
+static int ifind(const struct psl_itable *tb, int64_t e)
+{
+    for (int i = 0; i < tb->count; i++)
+        if (tb->entries[i] == e)
+            return i;
+    return -1;
+}
+
+static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v);
+
+/* A HashSet rule on the interpreter's state: true if granted; false with x->reason set to why
+ * it could not decide, else KSM_R_RULE. */
+static bool iset(struct ictx *x, const struct item *it)
+{
+    const struct policy_set *s = &x->p->sets[it->object_id];
+    int64_t entry = 0;
+    x->reason = KSM_R_RULE;
+    if (it->e && (x->reason = eval(x, it->e, &entry)) != KSM_R_RULE)
+        return false;
+    size_t slot;
+    struct psl_itable *tb = itable(x, it->object_id, it->sid, &slot, &x->reason);
+    if (x->reason != KSM_R_RULE)
+        return false;
+    if (it->call == KSM_CALL_SET_INIT) {
+        if (tb)
+            return false;
+        for (uint32_t k = 0; k < s->pool_size; k++)
+            if (x->st->pool[it->object_id][k].count < 0) {
+                x->st->pool[it->object_id][k].count = 0;
+                x->st->table[slot] = (int)k;
+                return true;
+            }
+        return false;
+    }
+    if (!tb)
+        return false;
+    if (it->call == KSM_CALL_SET_FINI) {
+        tb->count = -1;
+        x->st->table[slot] = -1;
+        return true;
+    }
+    int i = ifind(tb, entry);
+    if (it->call == KSM_CALL_SET_ADD) {
+        if (i >= 0)
+            return true;
+        if ((uint32_t)tb->count >= s->set_size)
+            return false;
+        tb->entries[tb->count++] = entry;
+        return true;
+    }
+    if (i < 0)
+        return false;
+    memmove(&tb->entries[i], &tb->entries[i + 1], sizeof(int64_t) * (size_t)(tb->count - i - 1));
+    tb->count--;
+    return true;
+}
+
 /* A Flow rule on the interpreter's state: true if granted; false with x->reason set to
  * KSM_R_NO_STATE when it cannot be decided, else KSM_R_RULE. */
 static bool flow(struct ictx *x, const struct item *it)
@@ -141,6 +212,16 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
             return KSM_R_OVERFLOW;
         *v = -a;
         return KSM_R_RULE;
+    case E_CONTAINS: {
+        if ((r = eval(x, e->a, &a)) != KSM_R_RULE)
+            return r;
+        size_t slot;
+        struct psl_itable *tb = itable(x, e->object_id, e->sid, &slot, &r);
+        if (!tb)
+            return KSM_R_NO_STATE;
+        *v = ifind(tb, a) >= 0;
+        return KSM_R_RULE;
+    }
     case E_BINARY:
         break;
     }
@@ -254,7 +335,7 @@ static void walk(struct ictx *x, const struct block *b)
             x->first_loc = (uint32_t)it->loc;
         bool granted = it->call == KSM_CALL_GRANT;
         if (it->object) {
-            granted = flow(x, it);
+            granted = it->call >= KSM_CALL_SET_INIT ? iset(x, it) : flow(x, it);
             if (!granted && x->reason != KSM_R_RULE) {
                 x->denied = true;
                 x->deny_loc = (uint32_t)it->loc;
@@ -292,10 +373,65 @@ static struct ksm_verdict deny(uint32_t reason, uint32_t loc)
 
 struct psl_istate psl_istate_new(const struct policy *p, uint32_t nsids)
 {
-    struct psl_istate st = {psl_alloc(sizeof(int) * ((size_t)p->nflows * nsids + 1)), nsids};
+    struct psl_istate st = {psl_alloc(sizeof(int) * ((size_t)p->nflows * nsids + 1)), nsids,
+                            psl_alloc(sizeof(int) * ((size_t)p->nsets * nsids + 1)),
+                            psl_alloc(sizeof(struct psl_itable *) * ((size_t)p->nsets + 1))};
     for (size_t i = 0; i < (size_t)p->nflows * nsids; i++)
         st.cur[i] = -1;
+    for (size_t i = 0; i < (size_t)p->nsets * nsids; i++)
+        st.table[i] = -1;
+    for (int o = 0; o < p->nsets; o++) {
+        st.pool[o] = psl_alloc(sizeof(struct psl_itable) * p->sets[o].pool_size);
+        for (uint32_t k = 0; k < p->sets[o].pool_size; k++)
+            st.pool[o][k] =
+                (struct psl_itable){-1, psl_alloc(sizeof(int64_t) * (p->sets[o].set_size + 1u))};
+    }
     return st;
+}
+
+/* A copy of the HashSet state (tables and pools), to put back after a denied event. */
+struct iset_copy {
+    int *table;
+    struct psl_itable *tabs; /* every pool's tables, object after object */
+    int64_t *entries;
+};
+
+static struct iset_copy iset_save(const struct policy *p, const struct psl_istate *st)
+{
+    size_t ntab = 0, nent = 0;
+    for (int o = 0; o < p->nsets; o++) {
+        ntab += p->sets[o].pool_size;
+        nent += (size_t)p->sets[o].pool_size * p->sets[o].set_size;
+    }
+    struct iset_copy c = {psl_alloc(sizeof(int) * ((size_t)p->nsets * st->nsids + 1)),
+                          psl_alloc(sizeof(struct psl_itable) * (ntab + 1)),
+                          psl_alloc(sizeof(int64_t) * (nent + 1))};
+    memcpy(c.table, st->table, sizeof(int) * (size_t)p->nsets * st->nsids);
+    size_t t = 0, e = 0;
+    for (int o = 0; o < p->nsets; o++)
+        for (uint32_t k = 0; k < p->sets[o].pool_size; k++, t++, e += p->sets[o].set_size) {
+            c.tabs[t] = st->pool[o][k];
+            memcpy(c.entries + e, st->pool[o][k].entries, sizeof(int64_t) * p->sets[o].set_size);
+        }
+    return c;
+}
+
+static void iset_restore(const struct policy *p, struct psl_istate *st, struct iset_copy *c,
+                         bool restore)
+{
+    if (restore) {
+        memcpy(st->table, c->table, sizeof(int) * (size_t)p->nsets * st->nsids);
+        size_t t = 0, e = 0;
+        for (int o = 0; o < p->nsets; o++)
+            for (uint32_t k = 0; k < p->sets[o].pool_size; k++, t++, e += p->sets[o].set_size) {
+                st->pool[o][k].count = c->tabs[t].count;
+                memcpy(st->pool[o][k].entries, c->entries + e,
+                       sizeof(int64_t) * p->sets[o].set_size);
+            }
+    }
+    psl_free(c->table);
+    psl_free(c->tabs);
+    psl_free(c->entries);
 }
 
 static struct ksm_verdict decide(struct ictx *x, uint32_t ep, const char **field_name);
@@ -319,11 +455,16 @@ struct ksm_verdict psl_interpret_state(const struct policy *p, struct psl_istate
     int *saved = n ? psl_alloc(sizeof(int) * n) : NULL;
     if (n)
         memcpy(saved, st->cur, sizeof(int) * n);
+    struct iset_copy sets = {0};
+    if (st && p->nsets)
+        sets = iset_save(p, st);
     struct ksm_verdict v = decide(&x, ep, field_name);
     if (n && v.verdict != KSM_GRANTED)
         memcpy(st->cur, saved, sizeof(int) * n);
     if (saved)
         psl_free(saved);
+    if (st && p->nsets)
+        iset_restore(p, st, &sets, v.verdict != KSM_GRANTED);
     return v;
 }
 

@@ -15,10 +15,18 @@ struct ksm_verdict psl_interpret(const struct policy *p, uint32_t event, uint32_
                                  const char **field_name);
 
 /* The interpreter's own process state, independent of ksm_state's layout: cur[flow * nsids +
- * sid] is the machine's current state, or -1 for none (psl_istate_new sets all to -1). */
+ * sid] is the machine's current state, or -1 for none (psl_istate_new sets all to -1);
+ * table[set * nsids + sid] the table of HashSet object `set` the process holds, or -1; a table
+ * is pool[set][k]: count -1 when free, else its entries in the order they were added. */
+struct psl_itable {
+    int count;
+    int64_t *entries;
+};
 struct psl_istate {
     int *cur;
     uint32_t nsids;
+    int *table;
+    struct psl_itable **pool;
 };
 struct psl_istate psl_istate_new(const struct policy *p, uint32_t nsids);
 

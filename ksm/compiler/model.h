@@ -12,7 +12,7 @@
 #include "lexer.h"
 #include "typedesc.h"
 
-enum expr_kind { E_INT, E_BOOL, E_STR, E_FIELD, E_UNARY, E_BINARY };
+enum expr_kind { E_INT, E_BOOL, E_STR, E_FIELD, E_UNARY, E_BINARY, E_CONTAINS };
 enum expr_type { TY_NONE, TY_INT, TY_BOOL, TY_STR };
 
 struct expr {
@@ -31,6 +31,10 @@ struct expr {
     uint32_t offset, size; /* E_FIELD: byte offset in the message (header included), width;
                             * a string field: its descriptor's offset, size 8 */
     char *field_name;      /* E_FIELD: "message.a.b" */
+    /* E_CONTAINS: <object>.contains {sid : <sid>, entry : a} */
+    char *object;
+    int sid;       /* enum ksm_sid_ref */
+    int object_id; /* resolved: index in policy sets */
 };
 
 struct selectors {
@@ -57,8 +61,9 @@ struct item {
     char **states; /* enter: one state; allow: the set */
     struct psl_pos *state_pos;
     int nstates, states_cap;
-    int object_id; /* resolved: index in policy flows */
-    uint32_t arg;  /* resolved: ksm_call.arg */
+    int object_id; /* resolved: index in policy flows or sets */
+    /* HashSet add/remove: the entry is the expression e (compiled as the call's code) */
+    uint32_t arg; /* resolved: ksm_call.arg */
     /* resolved */
     int loc;           /* index into policy locs (1..) */
     int audit_profile; /* effective profile of this call */
@@ -145,6 +150,14 @@ struct policy_flow {
     uint32_t *transitions; /* nstates masks, parsed with the states */
 };
 
+/* A HashSet object: `policy object <name> : HashSet { type Entry = <int type>; config =
+ * { set_size : N, pool_size : M } }`. */
+struct policy_set {
+    char *name;
+    struct psl_pos pos;
+    uint32_t set_size, pool_size;
+};
+
 struct policy_class {
     const struct td_class *td;
     struct psl_pos pos;
@@ -152,9 +165,10 @@ struct policy_class {
 
 struct policy {
     const struct typedesc *td;
-    bool has_execute; /* execute: kl.core.Execute */
-    bool uses_base;   /* use nk.base._ */
-    bool uses_flow;   /* use nk.flow._ */
+    bool has_execute;  /* execute: kl.core.Execute */
+    bool uses_base;    /* use nk.base._ */
+    bool uses_flow;    /* use nk.flow._ */
+    bool uses_hashset; /* use nk.hashmap._ */
     char **include_dirs;
     int ninclude_dirs;
     char **loaded; /* files already read (each once) */
@@ -175,6 +189,8 @@ struct policy {
     struct pal_assert *asserts;
     int nflows, flows_cap;
     struct policy_flow *flows; /* declaration order = ksm_table flows[] */
+    int nsets, sets_cap;
+    struct policy_set *sets; /* declaration order = ksm_table sets[] */
 
     /* resolved */
     int default_profile_id;
@@ -191,6 +207,9 @@ int psl_resolve(struct policy *p);
 
 /* Index of the Flow object `name` in p->flows, or -1. */
 int policy_flow_id(const struct policy *p, const char *name);
+
+/* Index of the HashSet object `name` in p->sets, or -1. */
+int policy_set_id(const struct policy *p, const char *name);
 
 /* Index of state `name` of Flow object f, or -1. */
 int policy_flow_state(const struct policy_flow *f, const char *name);

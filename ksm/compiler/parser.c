@@ -138,6 +138,65 @@ static struct expr *new_expr(enum expr_kind k, struct psl_pos pos)
     return e;
 }
 
+/* sid : src_sid | dst_sid (after the key); KSM_SID_SRC/DST, or -1 after an error. */
+static int sid_value(struct parser *ps)
+{
+    struct token *v = next(ps);
+    if (is_ident(v, "src_sid") || is_ident(v, "dst_sid"))
+        return is_ident(v, "src_sid") ? KSM_SID_SRC : KSM_SID_DST;
+    err_at(ps, v, psl_fmt("sid %s is not supported (src_sid or dst_sid)", tok_describe(v)));
+    return -1;
+}
+
+/* <HashSet object>.contains {sid : <sid>, entry : <expr>}: a boolean. */
+static struct expr *contains(struct parser *ps, struct token *obj)
+{
+    next(ps);
+    next(ps);
+    struct token *m = peek(ps);
+    if (!is_ident(m, "contains")) {
+        err_at(ps, m,
+               psl_fmt("'%s.%s' is not supported in expressions (HashSet: contains)", obj->text,
+                       m->text));
+        return NULL;
+    }
+    next(ps);
+    if (!enter(ps, m))
+        return NULL;
+    struct expr *e = new_expr(E_CONTAINS, obj->pos);
+    e->object = psl_strdup(obj->text);
+    e->sid = -1;
+    if (!expect(ps, T_LBRACE, "'{' and the arguments of contains"))
+        return NULL;
+    while (!ps->failed && peek(ps)->kind == T_IDENT) {
+        struct token *k = next(ps);
+        if (!expect(ps, T_COLON, "':'"))
+            return NULL;
+        if (is_ident(k, "sid")) {
+            e->sid = sid_value(ps);
+        } else if (is_ident(k, "entry")) {
+            e->a = expr(ps);
+        } else {
+            err_at(ps, k, psl_fmt("'%s' is not an argument of %s.contains", k->text, obj->text));
+            return NULL;
+        }
+        if (peek(ps)->kind == T_COMMA)
+            next(ps);
+    }
+    if (!expect(ps, T_RBRACE, "'}' or an argument"))
+        return NULL;
+    ps->depth--;
+    if (e->sid < 0 || !e->a) {
+        err_at(ps, m,
+               psl_fmt("%s.contains needs 'sid : src_sid' or 'sid : dst_sid' and 'entry : "
+                       "<integer>'",
+                       obj->text));
+        return NULL;
+    }
+    e->height = 1 + e->a->height;
+    return e;
+}
+
 static struct expr *primary(struct parser *ps)
 {
     struct token *t = peek(ps);
@@ -205,10 +264,12 @@ static struct expr *primary(struct parser *ps)
         e->str = t->text;
         return e;
     }
+    if (t->kind == T_IDENT && peek2(ps)->kind == T_DOT && policy_set_id(ps->pol, t->text) >= 0)
+        return contains(ps, t);
     if (t->kind == T_IDENT) {
         err_at(ps, t,
                psl_fmt("'%s' is not supported in expressions (only message.<field>, integers, "
-                       "true, false)",
+                       "true, false, <HashSet object>.contains)",
                        t->text));
         return NULL;
     }
@@ -327,6 +388,59 @@ static void string_list(struct parser *ps, char ***v, struct psl_pos **pos, int 
     expect(ps, T_RBRACK, "']' or a state name");
 }
 
+/* A rule of a HashSet object: `<object>.<init|fini> {sid : <sid>}` or
+ * `<object>.<add|remove> {sid : <sid>, entry : <expr>}`. */
+static void set_call(struct parser *ps, struct block *b, struct token *obj)
+{
+    struct token *m = peek(ps);
+    if (!expect(ps, T_IDENT, "a rule name after the object's name"))
+        return;
+    static const char *const rules[] = {"init", "fini", "add", "remove"};
+    int call = -1;
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(m->text, rules[i]))
+            call = KSM_CALL_SET_INIT + i;
+    if (call < 0) {
+        err_at(ps, m,
+               psl_fmt("rule '%s.%s' is not supported (HashSet objects: init, fini, add, remove; "
+                       "contains is an expression)",
+                       obj->text, m->text));
+        return;
+    }
+    struct item *it = PSL_PUSH(b->items, b->nitems, b->cap);
+    it->kind = I_CALL;
+    it->pos = obj->pos;
+    it->call = call;
+    it->object = psl_strdup(obj->text);
+    it->object_pos = obj->pos;
+    it->sid = -1;
+    bool entry = call == KSM_CALL_SET_ADD || call == KSM_CALL_SET_REMOVE;
+    if (!expect(ps, T_LBRACE, "'{' and the rule's arguments"))
+        return;
+    while (!ps->failed && peek(ps)->kind == T_IDENT) {
+        struct token *k = next(ps);
+        if (!expect(ps, T_COLON, "':'"))
+            return;
+        if (is_ident(k, "sid")) {
+            it->sid = sid_value(ps);
+        } else if (is_ident(k, "entry") && entry) {
+            it->e = expr(ps);
+        } else {
+            err_at(ps, k, psl_fmt("'%s' is not an argument of %s.%s", k->text, obj->text, m->text));
+            return;
+        }
+        if (peek(ps)->kind == T_COMMA)
+            next(ps);
+    }
+    if (!expect(ps, T_RBRACE, "'}' or an argument"))
+        return;
+    if (it->sid < 0)
+        err_at(ps, m,
+               psl_fmt("%s.%s needs 'sid : src_sid' or 'sid : dst_sid'", obj->text, m->text));
+    else if (entry && !it->e)
+        err_at(ps, m, psl_fmt("%s.%s needs 'entry : <integer>'", obj->text, m->text));
+}
+
 /*
  * A rule of a model object: `<object>.<rule> { sid : src_sid | dst_sid [, state : "s"]
  * [, states : ["s", ...]] }`. The object and the rule's arguments are checked by the resolver.
@@ -334,6 +448,10 @@ static void string_list(struct parser *ps, char ***v, struct psl_pos **pos, int 
 static void model_call(struct parser *ps, struct block *b, struct token *obj)
 {
     struct token *m = peek(ps);
+    if (policy_set_id(ps->pol, obj->text) >= 0) {
+        set_call(ps, b, obj);
+        return;
+    }
     if (policy_flow_id(ps->pol, obj->text) < 0) {
         err_at(ps, obj,
                psl_fmt("unknown security model object '%s' (declare it before its rules: "
@@ -368,14 +486,7 @@ static void model_call(struct parser *ps, struct block *b, struct token *obj)
         if (!expect(ps, T_COLON, "':'"))
             return;
         if (is_ident(k, "sid")) {
-            struct token *v = next(ps);
-            if (is_ident(v, "src_sid") || is_ident(v, "dst_sid")) {
-                it->sid = is_ident(v, "src_sid") ? KSM_SID_SRC : KSM_SID_DST;
-            } else {
-                err_at(ps, v,
-                       psl_fmt("sid %s is not supported (src_sid or dst_sid)", tok_describe(v)));
-                return;
-            }
+            it->sid = sid_value(ps);
         } else if (is_ident(k, "state") && call == KSM_CALL_FLOW_ENTER) {
             struct token *v = peek(ps);
             if (!expect(ps, T_STRING, "a state name"))
@@ -403,6 +514,91 @@ static void model_call(struct parser *ps, struct block *b, struct token *obj)
         err_at(ps, m, psl_fmt("%s.allow needs 'states : [\"<state>\", ...]'", obj->text));
 }
 
+/* policy object <name> : HashSet { type Entry = <integer type> config = { set_size : N,
+ * pool_size : M } } (after the model's name). */
+static void hashset_object(struct parser *ps, struct token *kw, struct token *name,
+                           struct token *model)
+{
+    struct policy *pol = ps->pol;
+    if (!pol->uses_hashset) {
+        err_at(ps, model, "a HashSet object needs 'use nk.hashmap._' first");
+        return;
+    }
+    if (policy_flow_id(pol, name->text) >= 0 || policy_set_id(pol, name->text) >= 0 ||
+        !strcmp(name->text, "base")) {
+        err_at(ps, name, psl_fmt("policy object '%s' is declared twice", name->text));
+        return;
+    }
+    struct policy_set hs = {psl_strdup(name->text), kw->pos, 0, 0};
+    bool typed = false;
+    if (!expect(ps, T_LBRACE, "'{' after the model"))
+        return;
+    while (!ps->failed && peek(ps)->kind != T_RBRACE && peek(ps)->kind != T_EOF) {
+        struct token *k = next(ps);
+        if (is_ident(k, "type")) {
+            static const char *const ints[] = {"UInt8", "UInt16", "UInt32", "UInt64",
+                                               "SInt8", "SInt16", "SInt32", "SInt64"};
+            if (!expect(ps, T_IDENT, "a type name") || !expect(ps, T_ASSIGN, "'='"))
+                return;
+            struct token *ty = peek(ps);
+            bool ok = false;
+            for (int i = 0; i < 8; i++)
+                ok |= is_ident(ty, ints[i]);
+            if (!ok) {
+                err_at(ps, ty,
+                       psl_fmt("HashSet entries of type %s are not supported (integer types)",
+                               tok_describe(ty)));
+                return;
+            }
+            next(ps);
+            typed = true;
+        } else if (is_ident(k, "config")) {
+            if (!expect(ps, T_ASSIGN, "'='") || !expect(ps, T_LBRACE, "'{'"))
+                return;
+            while (!ps->failed && peek(ps)->kind == T_IDENT) {
+                struct token *ck = next(ps);
+                if (!expect(ps, T_COLON, "':'"))
+                    return;
+                struct token *v = peek(ps);
+                if (!expect(ps, T_INT, "a number"))
+                    return;
+                bool size = is_ident(ck, "set_size");
+                if (!size && !is_ident(ck, "pool_size")) {
+                    err_at(ps, ck,
+                           psl_fmt("HashSet config '%s' is not supported (set_size, pool_size)",
+                                   ck->text));
+                    return;
+                }
+                uint64_t max = size ? KSM_SET_SIZE_MAX : KSM_SET_POOL_MAX;
+                if (v->value == 0 || v->value > max) {
+                    err_at(ps, v,
+                           psl_fmt("%s must be 1 .. %llu", ck->text, (unsigned long long)max));
+                    return;
+                }
+                *(size ? &hs.set_size : &hs.pool_size) = (uint32_t)v->value;
+                if (peek(ps)->kind == T_COMMA)
+                    next(ps);
+            }
+            if (!expect(ps, T_RBRACE, "'}' or a config key"))
+                return;
+        } else {
+            err_at(ps, k,
+                   psl_fmt("expected 'type' or 'config' in a HashSet object, found %s",
+                           tok_describe(k)));
+            return;
+        }
+    }
+    if (!expect(ps, T_RBRACE, "'}'"))
+        return;
+    if (!typed || hs.set_size == 0 || hs.pool_size == 0) {
+        err_at(ps, name,
+               "a HashSet object needs type Entry = <integer type> and config = { "
+               "set_size : N, pool_size : M }");
+        return;
+    }
+    *PSL_PUSH(pol->sets, pol->nsets, pol->sets_cap) = hs;
+}
+
 /*
  * policy object <name> : Flow {
  *     [type <T> = "s1" | "s2" ...]
@@ -425,17 +621,23 @@ static void policy_object(struct parser *ps, struct token *kw)
     char *mn = qname(ps, "a security model name");
     if (!mn)
         return;
+    if (!strcmp(mn, "HashSet")) {
+        hashset_object(ps, kw, name, model);
+        return;
+    }
     if (strcmp(mn, "Flow")) {
-        err_at(
-            ps, model,
-            psl_fmt("security model '%s' is not supported (Flow; Base rules need no object)", mn));
+        err_at(ps, model,
+               psl_fmt("security model '%s' is not supported (Flow, HashSet; Base rules need no "
+                       "object)",
+                       mn));
         return;
     }
     if (!pol->uses_flow) {
         err_at(ps, model, "a Flow object needs 'use nk.flow._' first");
         return;
     }
-    if (policy_flow_id(pol, name->text) >= 0 || !strcmp(name->text, "base")) {
+    if (policy_flow_id(pol, name->text) >= 0 || policy_set_id(pol, name->text) >= 0 ||
+        !strcmp(name->text, "base")) {
         err_at(ps, name, psl_fmt("policy object '%s' is declared twice", name->text));
         return;
     }
@@ -973,9 +1175,12 @@ static void declaration(struct parser *ps)
                 pol->uses_base = true;
             else if (!strcmp(n, "nk.flow._"))
                 pol->uses_flow = true;
+            else if (!strcmp(n, "nk.hashmap._"))
+                pol->uses_hashset = true;
             else if (!strncmp(n, "nk.", 3))
                 err_at(ps, v,
-                       psl_fmt("security model '%s' is not supported (nk.base, nk.basic, nk.flow)",
+                       psl_fmt("security model '%s' is not supported (nk.base, nk.basic, nk.flow, "
+                               "nk.hashmap)",
                                n));
             else
                 include(ps, v, n);
@@ -1069,6 +1274,14 @@ int policy_flow_id(const struct policy *p, const char *name)
 {
     for (int i = 0; i < p->nflows; i++)
         if (!strcmp(p->flows[i].name, name))
+            return i;
+    return -1;
+}
+
+int policy_set_id(const struct policy *p, const char *name)
+{
+    for (int i = 0; i < p->nsets; i++)
+        if (!strcmp(p->sets[i].name, name))
             return i;
     return -1;
 }

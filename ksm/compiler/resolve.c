@@ -163,6 +163,16 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
     case E_FIELD:
         field(p, s, e);
         return;
+    case E_CONTAINS:
+        e->type = TY_BOOL;
+        e->object_id = policy_set_id(p, e->object);
+        if (e->object_id < 0)
+            psl_error(e->pos, "unknown HashSet object '%s'", e->object);
+        check(p, s, e->a);
+        if (e->a && e->a->type != TY_NONE && e->a->type != TY_INT)
+            psl_error(e->a->pos, "type mismatch: a HashSet entry must be an integer, found %s",
+                      type_name(e->a->type));
+        return;
     case E_UNARY:
         check(p, s, e->a);
         if (!e->a || e->a->type == TY_NONE)
@@ -314,6 +324,24 @@ static bool merge(struct policy *p, struct scope *s, const struct selectors *sel
     return true;
 }
 
+static void check(struct policy *p, const struct scope *s, struct expr *e);
+
+/* A HashSet rule: its object, and the entry (add, remove) an integer. */
+static void set_call(struct policy *p, const struct scope *s, struct item *it)
+{
+    it->object_id = policy_set_id(p, it->object);
+    if (it->object_id < 0) {
+        psl_error(it->object_pos, "unknown policy object '%s'", it->object);
+        return;
+    }
+    if (!it->e || s->unreachable)
+        return;
+    check(p, s, it->e);
+    if (it->e->type != TY_NONE && it->e->type != TY_INT)
+        psl_error(it->e->pos, "type mismatch: a HashSet entry must be an integer, found %s",
+                  type_name(it->e->type));
+}
+
 /* A Flow rule: its object and states by index (enter: the state; allow: the set as a mask). */
 static void flow_call(struct policy *p, struct item *it)
 {
@@ -363,6 +391,10 @@ static void block(struct policy *p, struct block *b, int inherited_profile)
             it->audit_profile = profile;
             *PSL_PUSH(p->locs, p->nlocs, p->locs_cap) = it->pos;
             it->loc = p->nlocs - 1;
+            if (it->object && it->call >= KSM_CALL_SET_INIT) {
+                set_call(p, &b->scope, it);
+                continue;
+            }
             if (it->object) {
                 flow_call(p, it);
                 continue;

@@ -54,14 +54,20 @@ struct ksm_verdict ksm_decide(const struct ksm_table *t, uint32_t event, uint32_
 
 /*
  * The state of a policy's stateful objects, per process: for Flow object o and the process
- * with SID s, flow[s * nflows + o] is 0 (no machine) or 1 + its current state. A lookup is one
- * multiplication, whatever the number of processes. The caller owns the storage
- * (nsids * table->nflows bytes, zeroed at start): the KSM a static array, PAL and tests their own.
- * Not locked: a caller deciding on several threads serialises stateful decisions itself.
+ * with SID s, flow[s * nflows + o] is 0 (no machine) or 1 + its current state; for HashSet
+ * object o, set_of[s * nsets + o] is 0 (no table) or 1 + the table of o's pool it holds, whose
+ * words are in set_words (ksm_hashset). Finding a process's machine or table is one
+ * multiplication, whatever the number of processes; an entry is looked for among the set_size
+ * entries of its table; init looks for a free table of the pool. The caller owns the storage
+ * (zeroed at start; nsids * nflows bytes, nsids * nsets and table->nset_words words): the KSM
+ * static arrays, PAL and tests their own. Not locked: a caller deciding on several threads
+ * serialises stateful decisions itself.
  */
 struct ksm_state {
     uint8_t *flow;
     uint32_t nsids;
+    uint32_t *set_of;
+    uint64_t *set_words;
 };
 
 /*
@@ -77,8 +83,8 @@ struct ksm_verdict ksm_decide_state(const struct ksm_table *t, struct ksm_state 
                                     uint32_t dst_sid, uint32_t endpoint_id, uint32_t method_id,
                                     const void *msg, size_t len);
 
-/* The process `sid` ended: its machines in every object are removed (a later init for a new
- * process with the same SID starts afresh). */
+/* The process `sid` ended: its machines and tables in every object are removed (a later init
+ * for a new process with the same SID starts afresh; its tables go back to their pools). */
 void ksm_state_drop(const struct ksm_table *t, struct ksm_state *st, uint32_t sid);
 
 /* 1 if the event `event` of the cell (peer, slot) is granted whatever its message and logs

@@ -57,6 +57,9 @@ enum ksm_op {
      * (imm >> 32: index into fields[], for a descriptor or string out of bounds), else 0. The
      * string compared is what a C reader of the message sees: its bytes up to the first NUL. */
     KSM_OP_STR_EQ,
+    /* HashSet contains: pop an entry, push 1 if it is in the table of the process imm (enum
+     * ksm_sid_ref) in HashSet object arg (sets[]), else 0; no table: the event is denied. */
+    KSM_OP_SET_CONTAINS,
     KSM_OP_COUNT
 };
 
@@ -81,6 +84,12 @@ enum ksm_call_kind {
     KSM_CALL_FLOW_ENTER = 6, /* enter {sid, state: arg}: denied unless current -> arg is allowed */
     KSM_CALL_FLOW_ALLOW = 7, /* allow {sid, states}: granted iff the current state is in the arg
                               * bit set */
+    /* The HashSet model's rules on object `object` (sets[]); the entry is the value of the
+     * call's code. */
+    KSM_CALL_SET_INIT = 8,    /* init {sid}: a free table of the pool; denied if one is, or none */
+    KSM_CALL_SET_FINI = 9,    /* fini {sid}: frees the table; denied if there is none */
+    KSM_CALL_SET_ADD = 10,    /* add {sid, entry}: denied if no table, or full without entry */
+    KSM_CALL_SET_REMOVE = 11, /* remove {sid, entry}: denied if no table, or entry not in it */
     KSM_CALL_KIND_COUNT
 };
 
@@ -98,6 +107,18 @@ struct ksm_flow {
     const char *const *states;   /* nstates names (audit text, PAL) */
 };
 
+/* A HashSet object: a pool of pool_size tables of at most set_size integer entries; a process
+ * holds at most one. In the state's set words, table k of the pool is at base + k * (1 +
+ * set_size): a word that is 0 for a free table, else 1 + its entry count, then the entries. */
+#define KSM_SET_SIZE_MAX 4096u
+#define KSM_SET_POOL_MAX 65536u
+struct ksm_hashset {
+    const char *name;
+    uint32_t set_size;  /* 1 .. KSM_SET_SIZE_MAX */
+    uint32_t pool_size; /* 1 .. KSM_SET_POOL_MAX */
+    uint32_t base;      /* first of its pool_size * (1 + set_size) words */
+};
+
 struct ksm_call {
     uint8_t kind;           /* enum ksm_call_kind */
     uint8_t sid;            /* stateful calls: enum ksm_sid_ref */
@@ -105,7 +126,7 @@ struct ksm_call {
     uint32_t code_start;    /* first instruction in code[] (ASSERT, DENY_IF) */
     uint32_t code_len;
     uint32_t loc;    /* index into locs[]: where the call is in the PSL */
-    uint32_t object; /* stateful calls: index into flows[] */
+    uint32_t object; /* stateful calls: index into flows[] or sets[] */
     uint32_t arg;    /* FLOW_ENTER: the state; FLOW_ALLOW: the set of states (bit mask) */
 };
 
@@ -167,6 +188,10 @@ struct ksm_table {
     /* The most stateful calls of any one cell: the undo log one decision needs
      * (<= KSM_STATE_WRITES_MAX, checked by pslc and by ksm_decide_state()). */
     uint32_t max_state_writes;
+    /* The HashSet objects and the words their pools take in the state. */
+    const struct ksm_hashset *sets;
+    uint32_t nsets;
+    uint32_t nset_words;
 };
 
 #endif

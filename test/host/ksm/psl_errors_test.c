@@ -78,9 +78,9 @@ static void whole_file_errors(void **state)
                 false);
     expect_diag("execute: kl.core.Execute\npolicy object x : Flow {}\n",
                 "test.psl:2:19: error: a Flow object needs 'use nk.flow._' first", false);
-    expect_diag("execute: kl.core.Execute\nuse nk.hashmap._\n",
-                "test.psl:2:5: error: security model 'nk.hashmap._' is not supported (nk.base, "
-                "nk.basic, nk.flow)",
+    expect_diag("execute: kl.core.Execute\nuse nk.regex._\n",
+                "test.psl:2:5: error: security model 'nk.regex._' is not supported (nk.base, "
+                "nk.basic, nk.flow, nk.hashmap)",
                 false);
     /* several errors in one run: the parser resynchronises at the next declaration */
     struct policy *p;
@@ -98,8 +98,8 @@ static void flow_errors(void **state)
     const char *obj = "policy object f : Flow { type S = \"a\" | \"b\" config = { states : "
                       "[\"a\", \"b\"], initial : \"a\", transitions : { \"a\" : [\"b\"] } } }\n";
     expect_diag(psl_fmt("%spolicy object f : Regex { }\n", pre),
-                "test.psl:4:19: error: security model 'Regex' is not supported (Flow; Base rules "
-                "need no object)",
+                "test.psl:4:19: error: security model 'Regex' is not supported (Flow, HashSet; "
+                "Base rules need no object)",
                 false);
     expect_diag(psl_fmt("%s%s%s", pre, obj, obj),
                 "test.psl:5:15: error: policy object 'f' is declared twice", false);
@@ -150,6 +150,71 @@ static void flow_errors(void **state)
     char *diag;
     assert_non_null(
         psl_test_compile(psl_fmt("%s%sexecute { f.init {sid: dst_sid} }\n", pre, obj), &p, &diag));
+}
+
+/* The HashSet model: object declarations, rules and contains. */
+static void hashset_errors(void **state)
+{
+    (void)state;
+    const char *pre = "execute: kl.core.Execute\nuse nk.base._\nuse nk.hashmap._\nuse EDL "
+                      "kl.core.Core\nuse EDL psltest.Client\nuse EDL psltest.Server\n";
+    const char *obj = "policy object h : HashSet { type Entry = UInt32 config = { set_size : 2, "
+                      "pool_size : 3 } }\n";
+    expect_diag("execute: kl.core.Execute\npolicy object h : HashSet {}\n",
+                "test.psl:2:19: error: a HashSet object needs 'use nk.hashmap._' first", false);
+    expect_diag(psl_fmt("%spolicy object h : HashSet { type Entry = Bool config = { set_size : "
+                        "1, pool_size : 1 } }\n",
+                        pre),
+                "test.psl:7:42: error: HashSet entries of type 'Bool' are not supported (integer "
+                "types)",
+                false);
+    expect_diag(psl_fmt("%spolicy object h : HashSet { type Entry = UInt8 config = { set_size : "
+                        "0, pool_size : 1 } }\n",
+                        pre),
+                "test.psl:7:70: error: set_size must be 1 .. 4096", false);
+    expect_diag(psl_fmt("%spolicy object h : HashSet { type Entry = UInt8 config = { size : 1 } "
+                        "}\n",
+                        pre),
+                "test.psl:7:59: error: HashSet config 'size' is not supported (set_size, "
+                "pool_size)",
+                false);
+    expect_diag(psl_fmt("%spolicy object h : HashSet { type Entry = UInt8 }\n", pre),
+                "test.psl:7:15: error: a HashSet object needs type Entry = <integer type> and "
+                "config = { set_size : N, pool_size : M }",
+                false);
+    expect_diag(psl_fmt("%s%sexecute { h.add {sid: dst_sid} }\n", pre, obj),
+                "test.psl:8:13: error: h.add needs 'entry : <integer>'", false);
+    expect_diag(psl_fmt("%s%sexecute { h.init {sid: dst_sid, entry: 1} }\n", pre, obj),
+                "test.psl:8:33: error: 'entry' is not an argument of h.init", false);
+    expect_diag(psl_fmt("%s%sexecute { h.contains {sid: dst_sid, entry: 1} }\n", pre, obj),
+                "test.psl:8:13: error: rule 'h.contains' is not supported (HashSet objects: init, "
+                "fini, add, remove; contains is an expression)",
+                false);
+    expect_diag(
+        psl_fmt("%s%sexecute { assert (h.contains {sid: dst_sid, entry: true}) }\n", pre, obj),
+        "test.psl:8:52: error: type mismatch: a HashSet entry must be an integer, found a "
+        "boolean",
+        false);
+    expect_diag(psl_fmt("%s%sexecute { assert (h.contains {sid: dst_sid}) }\n", pre, obj),
+                "test.psl:8:21: error: h.contains needs 'sid : src_sid' or 'sid : dst_sid' and "
+                "'entry : <integer>'",
+                false);
+    expect_diag(psl_fmt("%s%sexecute { assert (h.add {sid: dst_sid, entry: 1}) }\n", pre, obj),
+                "test.psl:8:21: error: 'h.add' is not supported in expressions (HashSet: contains)",
+                false);
+    expect_diag(psl_fmt("%s%srequest dst=psltest.Server endpoint=calc method=Ping { h.add {sid: "
+                        "dst_sid, entry: message.nope} }\n",
+                        pre, obj),
+                "test.psl:8:84: error: unknown field", false);
+    struct policy *p;
+    char *diag;
+    assert_non_null(psl_test_compile(psl_fmt("%s%srequest dst=psltest.Server endpoint=calc "
+                                             "method=Ping { h.add {sid: dst_sid, "
+                                             "entry: message.value} assert (h.contains {sid: "
+                                             "dst_sid, entry: message.value + 1}) "
+                                             "}\n",
+                                             pre, obj),
+                                     &p, &diag));
 }
 
 static void warnings(void **state)
@@ -421,6 +486,7 @@ int main(void)
         cmocka_unit_test(each_error_at_its_position),
         cmocka_unit_test(whole_file_errors),
         cmocka_unit_test(flow_errors),
+        cmocka_unit_test(hashset_errors),
         cmocka_unit_test(warnings),
         cmocka_unit_test(pal_errors_and_failures),
         cmocka_unit_test(limits),
