@@ -99,6 +99,10 @@ static void gen(struct cc *c, const struct expr *e, int start)
         gen(c, e->a, start);
         emit(c, KSM_OP_SET_CONTAINS, (uint32_t)e->object_id, e->sid);
         return;
+    case E_MAP_GET:
+        emit(c, KSM_OP_MAP_GET, (uint32_t)e->object_id,
+             (int64_t)e->value << 2 | (e->op ? 2 : 0) | e->sid);
+        return;
     case E_BINARY:
         break;
     }
@@ -230,6 +234,29 @@ static void block(struct cc *c, struct block *b)
     }
 }
 
+/* The most state values one call can change (ksm_decide.c's undo log entries). */
+static uint32_t state_changes(const struct policy *p, const struct ksm_call *k)
+{
+    if (k->kind >= KSM_CALL_FLOW_INIT && k->kind <= KSM_CALL_FLOW_ENTER)
+        return 1;
+    if (k->kind >= KSM_CALL_SET_INIT && k->kind <= KSM_CALL_SET_REMOVE)
+        return 2;
+    uint32_t n = k->kind >= KSM_CALL_MAP_INIT ? p->maps[k->object].nkeys : 0;
+    switch (k->kind) {
+    case KSM_CALL_MAP_INIT:
+        return 2 + 2 * n;
+    case KSM_CALL_MAP_FINI:
+        return 2;
+    case KSM_CALL_MAP_SET:
+        return 1;
+    case KSM_CALL_MAP_COMMIT:
+    case KSM_CALL_MAP_ROLLBACK:
+        return n;
+    default:
+        return 0;
+    }
+}
+
 static bool unconditional(const struct ksm_call *k, bool grant)
 {
     return k->kind == (grant ? KSM_CALL_GRANT : KSM_CALL_DENY);
@@ -324,12 +351,11 @@ struct ksm_table *psl_compile(struct policy *p)
         /* One event's state changes are undone from a fixed log if the event is denied. */
         uint32_t writes = 0;
         for (int k = 0; k < v->n; k++)
-            if (c.calls[v->v[k]].kind >= KSM_CALL_FLOW_INIT)
-                writes++;
-        if (writes > KSM_STATE_WRITES_MAX && max_state_writes <= KSM_STATE_WRITES_MAX)
+            writes += state_changes(p, &c.calls[v->v[k]]);
+        if (writes > KSM_STATE_CHANGES_MAX && max_state_writes <= KSM_STATE_CHANGES_MAX)
             psl_error(p->locs[c.calls[v->v[0]].loc],
-                      "more than %u stateful rules apply to one %s event", KSM_STATE_WRITES_MAX,
-                      psl_event_names[i / ((size_t)C * c.nslots)]);
+                      "the stateful rules of one %s event make more than %u state changes",
+                      psl_event_names[i / ((size_t)C * c.nslots)], KSM_STATE_CHANGES_MAX);
         if (writes > max_state_writes)
             max_state_writes = writes;
         /* Conflicts: an unconditional grant and an unconditional deny on the same event. */
@@ -382,6 +408,23 @@ struct ksm_table *psl_compile(struct policy *p)
         set_words += (uint64_t)s->pool_size * (1u + s->set_size);
         if (set_words > UINT32_MAX / 2) {
             psl_error(s->pos, "the HashSet pools take more than %u words of state", UINT32_MAX / 2);
+            return NULL;
+        }
+    }
+    struct ksm_staticmap *maps = psl_alloc(sizeof *maps * (size_t)(p->nmaps + 1));
+    uint64_t map_words = 0;
+    for (int i = 0; i < p->nmaps; i++) {
+        const struct policy_map *m = &p->maps[i];
+        maps[i] = (struct ksm_staticmap){m->name,
+                                         (uint32_t)m->nkeys,
+                                         m->pool_size,
+                                         (uint32_t)map_words,
+                                         (const char *const *)m->keys,
+                                         m->defaults};
+        map_words += (uint64_t)m->pool_size * (1u + 2u * (uint32_t)m->nkeys);
+        if (map_words > UINT32_MAX / 2) {
+            psl_error(m->pos, "the StaticMap pools take more than %u words of state",
+                      UINT32_MAX / 2);
             return NULL;
         }
     }
@@ -457,5 +500,8 @@ struct ksm_table *psl_compile(struct policy *p)
     t->sets = p->nsets ? sets : NULL;
     t->nsets = (uint32_t)p->nsets;
     t->nset_words = (uint32_t)set_words;
+    t->maps = p->nmaps ? maps : NULL;
+    t->nmaps = (uint32_t)p->nmaps;
+    t->nmap_words = (uint32_t)map_words;
     return t;
 }

@@ -22,11 +22,18 @@ struct psl_itable {
     int count;
     int64_t *entries;
 };
+/* A StaticMap table: used, its base and working values by key. */
+struct psl_imap {
+    bool used;
+    uint64_t *base, *work;
+};
 struct psl_istate {
     int *cur;
     uint32_t nsids;
     int *table;
     struct psl_itable **pool;
+    int *map_table;         /* [map * nsids + sid]: the table held in maps[map], or -1 */
+    struct psl_imap **maps; /* [map][k] */
 };
 struct psl_istate psl_istate_new(const struct policy *p, uint32_t nsids);
 

@@ -12,7 +12,7 @@
 #include "lexer.h"
 #include "typedesc.h"
 
-enum expr_kind { E_INT, E_BOOL, E_STR, E_FIELD, E_UNARY, E_BINARY, E_CONTAINS };
+enum expr_kind { E_INT, E_BOOL, E_STR, E_FIELD, E_UNARY, E_BINARY, E_CONTAINS, E_MAP_GET };
 enum expr_type { TY_NONE, TY_INT, TY_BOOL, TY_STR };
 
 struct expr {
@@ -31,10 +31,11 @@ struct expr {
     uint32_t offset, size; /* E_FIELD: byte offset in the message (header included), width;
                             * a string field: its descriptor's offset, size 8 */
     char *field_name;      /* E_FIELD: "message.a.b" */
-    /* E_CONTAINS: <object>.contains {sid : <sid>, entry : a} */
+    /* E_CONTAINS: <object>.contains {sid : <sid>, entry : a}; E_MAP_GET: <object>.get or
+     * .get_uncommitted (op 1) {sid : <sid>, key : "<key>"} (str; value: the key's index) */
     char *object;
     int sid;       /* enum ksm_sid_ref */
-    int object_id; /* resolved: index in policy sets */
+    int object_id; /* resolved: index in policy sets or maps */
 };
 
 struct selectors {
@@ -158,6 +159,17 @@ struct policy_set {
     uint32_t set_size, pool_size;
 };
 
+/* A StaticMap object: `policy object <name> : StaticMap { type Value = <int type>; config =
+ * { keys : { "k" : <default>, ... }, pool_size : M } }`. */
+struct policy_map {
+    char *name;
+    struct psl_pos pos;
+    char **keys;
+    uint64_t *defaults;
+    int nkeys, keys_cap, defaults_cap;
+    uint32_t pool_size;
+};
+
 struct policy_class {
     const struct td_class *td;
     struct psl_pos pos;
@@ -165,10 +177,11 @@ struct policy_class {
 
 struct policy {
     const struct typedesc *td;
-    bool has_execute;  /* execute: kl.core.Execute */
-    bool uses_base;    /* use nk.base._ */
-    bool uses_flow;    /* use nk.flow._ */
-    bool uses_hashset; /* use nk.hashmap._ */
+    bool has_execute;    /* execute: kl.core.Execute */
+    bool uses_base;      /* use nk.base._ */
+    bool uses_flow;      /* use nk.flow._ */
+    bool uses_hashset;   /* use nk.hashmap._ */
+    bool uses_staticmap; /* use nk.staticmap._ */
     char **include_dirs;
     int ninclude_dirs;
     char **loaded; /* files already read (each once) */
@@ -191,6 +204,8 @@ struct policy {
     struct policy_flow *flows; /* declaration order = ksm_table flows[] */
     int nsets, sets_cap;
     struct policy_set *sets; /* declaration order = ksm_table sets[] */
+    int nmaps, maps_cap;
+    struct policy_map *maps; /* declaration order = ksm_table maps[] */
 
     /* resolved */
     int default_profile_id;
@@ -210,6 +225,10 @@ int policy_flow_id(const struct policy *p, const char *name);
 
 /* Index of the HashSet object `name` in p->sets, or -1. */
 int policy_set_id(const struct policy *p, const char *name);
+
+/* Index of the StaticMap object `name` in p->maps, or -1; of key `key` in m, or -1. */
+int policy_map_id(const struct policy *p, const char *name);
+int policy_map_key(const struct policy_map *m, const char *key);
 
 /* Index of state `name` of Flow object f, or -1. */
 int policy_flow_state(const struct policy_flow *f, const char *name);

@@ -261,10 +261,12 @@ static int step(struct run *r, const char *set, const char *seq, const struct pa
 
 int psl_pal_run(const struct policy *p, const struct ksm_table *t, FILE *out, int *passed)
 {
-    struct run r = {p, t, out, {{0}}, 0, 1, {NULL, PAL_PROCESSES_MAX + 1, NULL, NULL}};
+    struct run r = {p, t, out, {{0}}, 0, 1, {NULL, PAL_PROCESSES_MAX + 1, NULL, NULL, NULL, NULL}};
     r.st.flow = psl_alloc((size_t)(PAL_PROCESSES_MAX + 1) * t->nflows + 1);
     r.st.set_of = psl_alloc(sizeof(uint32_t) * ((size_t)(PAL_PROCESSES_MAX + 1) * t->nsets + 1));
     r.st.set_words = psl_alloc(sizeof(uint64_t) * ((size_t)t->nset_words + 1));
+    r.st.map_of = psl_alloc(sizeof(uint32_t) * ((size_t)(PAL_PROCESSES_MAX + 1) * t->nmaps + 1));
+    r.st.map_words = psl_alloc(sizeof(uint64_t) * ((size_t)t->nmap_words + 1));
     int failed = 0;
     *passed = 0;
     for (int a = 0; a < p->nasserts; a++) {
@@ -277,6 +279,8 @@ int psl_pal_run(const struct policy *p, const struct ksm_table *t, FILE *out, in
             memset(r.st.flow, 0, (size_t)(PAL_PROCESSES_MAX + 1) * t->nflows);
             memset(r.st.set_of, 0, sizeof(uint32_t) * (PAL_PROCESSES_MAX + 1) * t->nsets);
             memset(r.st.set_words, 0, sizeof(uint64_t) * t->nset_words);
+            memset(r.st.map_of, 0, sizeof(uint32_t) * (PAL_PROCESSES_MAX + 1) * t->nmaps);
+            memset(r.st.map_words, 0, sizeof(uint64_t) * t->nmap_words);
             for (int pass = 0; pass < 2; pass++) {
                 const struct pal_seq *steps = pass == 0 ? &as->setup : seq;
                 if (pass == 1 && !as->nseqs)
@@ -293,6 +297,8 @@ int psl_pal_run(const struct policy *p, const struct ksm_table *t, FILE *out, in
     psl_free(r.st.flow);
     psl_free(r.st.set_of);
     psl_free(r.st.set_words);
+    psl_free(r.st.map_of);
+    psl_free(r.st.map_words);
     fprintf(out, "PAL: %d passed, %d failed\n", *passed, failed);
     return failed;
 }

@@ -197,6 +197,58 @@ static struct expr *contains(struct parser *ps, struct token *obj)
     return e;
 }
 
+/* <StaticMap object>.get | get_uncommitted {sid : <sid>, key : "<key>"}: an integer. */
+static struct expr *map_get(struct parser *ps, struct token *obj)
+{
+    next(ps);
+    next(ps);
+    struct token *m = peek(ps);
+    bool uncommitted = is_ident(m, "get_uncommitted") || is_ident(m, "get_uncommited");
+    if (!is_ident(m, "get") && !uncommitted) {
+        err_at(ps, m,
+               psl_fmt("'%s.%s' is not supported in expressions (StaticMap: get, "
+                       "get_uncommitted)",
+                       obj->text, m->text));
+        return NULL;
+    }
+    next(ps);
+    struct expr *e = new_expr(E_MAP_GET, obj->pos);
+    e->object = psl_strdup(obj->text);
+    e->op = uncommitted;
+    e->sid = -1;
+    if (!expect(ps, T_LBRACE, "'{' and the arguments"))
+        return NULL;
+    while (!ps->failed && peek(ps)->kind == T_IDENT) {
+        struct token *k = next(ps);
+        if (!expect(ps, T_COLON, "':'"))
+            return NULL;
+        if (is_ident(k, "sid")) {
+            e->sid = sid_value(ps);
+        } else if (is_ident(k, "key")) {
+            struct token *v = peek(ps);
+            if (!expect(ps, T_STRING, "a key name"))
+                return NULL;
+            e->str = v->text;
+            e->pos = v->pos;
+        } else {
+            err_at(ps, k, psl_fmt("'%s' is not an argument of %s.%s", k->text, obj->text, m->text));
+            return NULL;
+        }
+        if (peek(ps)->kind == T_COMMA)
+            next(ps);
+    }
+    if (!expect(ps, T_RBRACE, "'}' or an argument"))
+        return NULL;
+    if (e->sid < 0 || !e->str) {
+        err_at(ps, m,
+               psl_fmt("%s.%s needs 'sid : src_sid' or 'sid : dst_sid' and 'key : \"<key>\"'",
+                       obj->text, m->text));
+        return NULL;
+    }
+    e->height = 1;
+    return e;
+}
+
 static struct expr *primary(struct parser *ps)
 {
     struct token *t = peek(ps);
@@ -266,6 +318,8 @@ static struct expr *primary(struct parser *ps)
     }
     if (t->kind == T_IDENT && peek2(ps)->kind == T_DOT && policy_set_id(ps->pol, t->text) >= 0)
         return contains(ps, t);
+    if (t->kind == T_IDENT && peek2(ps)->kind == T_DOT && policy_map_id(ps->pol, t->text) >= 0)
+        return map_get(ps, t);
     if (t->kind == T_IDENT) {
         err_at(ps, t,
                psl_fmt("'%s' is not supported in expressions (only message.<field>, integers, "
@@ -441,6 +495,66 @@ static void set_call(struct parser *ps, struct block *b, struct token *obj)
         err_at(ps, m, psl_fmt("%s.%s needs 'entry : <integer>'", obj->text, m->text));
 }
 
+/* A rule of a StaticMap object: `<object>.<init|fini|commit|rollback> {sid : <sid>}` or
+ * `<object>.set {sid : <sid>, key : "<key>", value : <expr>}`. */
+static void map_call(struct parser *ps, struct block *b, struct token *obj)
+{
+    struct token *m = peek(ps);
+    if (!expect(ps, T_IDENT, "a rule name after the object's name"))
+        return;
+    static const char *const rules[] = {"init", "fini", "set", "commit", "rollback"};
+    int call = -1;
+    for (int i = 0; i < 5; i++)
+        if (!strcmp(m->text, rules[i]))
+            call = KSM_CALL_MAP_INIT + i;
+    if (call < 0) {
+        err_at(ps, m,
+               psl_fmt("rule '%s.%s' is not supported (StaticMap objects: init, fini, set, "
+                       "commit, rollback; get and get_uncommitted are expressions)",
+                       obj->text, m->text));
+        return;
+    }
+    struct item *it = PSL_PUSH(b->items, b->nitems, b->cap);
+    it->kind = I_CALL;
+    it->pos = obj->pos;
+    it->call = call;
+    it->object = psl_strdup(obj->text);
+    it->object_pos = obj->pos;
+    it->sid = -1;
+    bool set = call == KSM_CALL_MAP_SET;
+    if (!expect(ps, T_LBRACE, "'{' and the rule's arguments"))
+        return;
+    while (!ps->failed && peek(ps)->kind == T_IDENT) {
+        struct token *k = next(ps);
+        if (!expect(ps, T_COLON, "':'"))
+            return;
+        if (is_ident(k, "sid")) {
+            it->sid = sid_value(ps);
+        } else if (is_ident(k, "key") && set) {
+            struct token *v = peek(ps);
+            if (!expect(ps, T_STRING, "a key name"))
+                return;
+            *PSL_PUSH(it->states, it->nstates, it->states_cap) = psl_strdup(v->text);
+            it->state_pos = psl_alloc(sizeof *it->state_pos);
+            it->state_pos[0] = v->pos;
+        } else if (is_ident(k, "value") && set) {
+            it->e = expr(ps);
+        } else {
+            err_at(ps, k, psl_fmt("'%s' is not an argument of %s.%s", k->text, obj->text, m->text));
+            return;
+        }
+        if (peek(ps)->kind == T_COMMA)
+            next(ps);
+    }
+    if (!expect(ps, T_RBRACE, "'}' or an argument"))
+        return;
+    if (it->sid < 0)
+        err_at(ps, m,
+               psl_fmt("%s.%s needs 'sid : src_sid' or 'sid : dst_sid'", obj->text, m->text));
+    else if (set && (it->nstates != 1 || !it->e))
+        err_at(ps, m, psl_fmt("%s.set needs 'key : \"<key>\"' and 'value : <integer>'", obj->text));
+}
+
 /*
  * A rule of a model object: `<object>.<rule> { sid : src_sid | dst_sid [, state : "s"]
  * [, states : ["s", ...]] }`. The object and the rule's arguments are checked by the resolver.
@@ -450,6 +564,10 @@ static void model_call(struct parser *ps, struct block *b, struct token *obj)
     struct token *m = peek(ps);
     if (policy_set_id(ps->pol, obj->text) >= 0) {
         set_call(ps, b, obj);
+        return;
+    }
+    if (policy_map_id(ps->pol, obj->text) >= 0) {
+        map_call(ps, b, obj);
         return;
     }
     if (policy_flow_id(ps->pol, obj->text) < 0) {
@@ -514,6 +632,129 @@ static void model_call(struct parser *ps, struct block *b, struct token *obj)
         err_at(ps, m, psl_fmt("%s.allow needs 'states : [\"<state>\", ...]'", obj->text));
 }
 
+/* type Value = <integer type> (after 'type'); false after an error. */
+static bool int_type(struct parser *ps, const char *model, const char *what)
+{
+    static const char *const ints[] = {"UInt8", "UInt16", "UInt32", "UInt64",
+                                       "SInt8", "SInt16", "SInt32", "SInt64"};
+    if (!expect(ps, T_IDENT, "a type name") || !expect(ps, T_ASSIGN, "'='"))
+        return false;
+    struct token *ty = peek(ps);
+    bool ok = false;
+    for (int i = 0; i < 8; i++)
+        ok |= is_ident(ty, ints[i]);
+    if (!ok) {
+        err_at(ps, ty,
+               psl_fmt("%s %s of type %s are not supported (integer types)", model, what,
+                       tok_describe(ty)));
+        return false;
+    }
+    next(ps);
+    return true;
+}
+
+/* policy object <name> : StaticMap { type Value = <integer type> config = { keys : { "k" : v,
+ * ... }, pool_size : M } } (after the model's name). */
+static void staticmap_object(struct parser *ps, struct token *kw, struct token *name,
+                             struct token *model)
+{
+    struct policy *pol = ps->pol;
+    if (!pol->uses_staticmap) {
+        err_at(ps, model, "a StaticMap object needs 'use nk.staticmap._' first");
+        return;
+    }
+    if (policy_flow_id(pol, name->text) >= 0 || policy_set_id(pol, name->text) >= 0 ||
+        policy_map_id(pol, name->text) >= 0 || !strcmp(name->text, "base")) {
+        err_at(ps, name, psl_fmt("policy object '%s' is declared twice", name->text));
+        return;
+    }
+    struct policy_map m = {psl_strdup(name->text), kw->pos, NULL, NULL, 0, 0, 0, 0};
+    int ndefaults = 0;
+    bool typed = false;
+    if (!expect(ps, T_LBRACE, "'{' after the model"))
+        return;
+    while (!ps->failed && peek(ps)->kind != T_RBRACE && peek(ps)->kind != T_EOF) {
+        struct token *k = next(ps);
+        if (is_ident(k, "type")) {
+            if (!int_type(ps, "StaticMap", "values"))
+                return;
+            typed = true;
+        } else if (is_ident(k, "config")) {
+            if (!expect(ps, T_ASSIGN, "'='") || !expect(ps, T_LBRACE, "'{'"))
+                return;
+            while (!ps->failed && peek(ps)->kind == T_IDENT) {
+                struct token *ck = next(ps);
+                if (!expect(ps, T_COLON, "':'"))
+                    return;
+                if (is_ident(ck, "pool_size")) {
+                    struct token *v = peek(ps);
+                    if (!expect(ps, T_INT, "a number"))
+                        return;
+                    if (v->value == 0 || v->value > KSM_SET_POOL_MAX) {
+                        err_at(ps, v, psl_fmt("pool_size must be 1 .. %u", KSM_SET_POOL_MAX));
+                        return;
+                    }
+                    m.pool_size = (uint32_t)v->value;
+                } else if (is_ident(ck, "keys")) {
+                    if (!expect(ps, T_LBRACE, "'{'"))
+                        return;
+                    while (!ps->failed && peek(ps)->kind == T_STRING) {
+                        struct token *key = next(ps);
+                        if (policy_map_key(&m, key->text) >= 0) {
+                            err_at(ps, key, psl_fmt("key \"%s\" is listed twice", key->text));
+                            return;
+                        }
+                        if (m.nkeys >= (int)KSM_MAP_KEYS_MAX) {
+                            err_at(ps, key,
+                                   psl_fmt("a StaticMap object has at most %u keys",
+                                           KSM_MAP_KEYS_MAX));
+                            return;
+                        }
+                        if (!expect(ps, T_COLON, "':'"))
+                            return;
+                        bool neg = peek(ps)->kind == T_MINUS;
+                        if (neg)
+                            next(ps);
+                        struct token *v = peek(ps);
+                        if (!expect(ps, T_INT, "the key's default value"))
+                            return;
+                        *PSL_PUSH(m.keys, m.nkeys, m.keys_cap) = psl_strdup(key->text);
+                        *PSL_PUSH(m.defaults, ndefaults, m.defaults_cap) =
+                            neg ? (uint64_t)0 - v->value : v->value;
+                        if (peek(ps)->kind == T_COMMA)
+                            next(ps);
+                    }
+                    if (!expect(ps, T_RBRACE, "'}' or a key"))
+                        return;
+                } else {
+                    err_at(ps, ck,
+                           psl_fmt("StaticMap config '%s' is not supported (keys, pool_size)",
+                                   ck->text));
+                    return;
+                }
+                if (peek(ps)->kind == T_COMMA)
+                    next(ps);
+            }
+            if (!expect(ps, T_RBRACE, "'}' or a config key"))
+                return;
+        } else {
+            err_at(ps, k,
+                   psl_fmt("expected 'type' or 'config' in a StaticMap object, found %s",
+                           tok_describe(k)));
+            return;
+        }
+    }
+    if (!expect(ps, T_RBRACE, "'}'"))
+        return;
+    if (!typed || m.nkeys == 0 || m.pool_size == 0) {
+        err_at(ps, name,
+               "a StaticMap object needs type Value = <integer type> and config = { "
+               "keys : { \"<key>\" : <default>, ... }, pool_size : M }");
+        return;
+    }
+    *PSL_PUSH(pol->maps, pol->nmaps, pol->maps_cap) = m;
+}
+
 /* policy object <name> : HashSet { type Entry = <integer type> config = { set_size : N,
  * pool_size : M } } (after the model's name). */
 static void hashset_object(struct parser *ps, struct token *kw, struct token *name,
@@ -525,7 +766,7 @@ static void hashset_object(struct parser *ps, struct token *kw, struct token *na
         return;
     }
     if (policy_flow_id(pol, name->text) >= 0 || policy_set_id(pol, name->text) >= 0 ||
-        !strcmp(name->text, "base")) {
+        policy_map_id(pol, name->text) >= 0 || !strcmp(name->text, "base")) {
         err_at(ps, name, psl_fmt("policy object '%s' is declared twice", name->text));
         return;
     }
@@ -625,10 +866,14 @@ static void policy_object(struct parser *ps, struct token *kw)
         hashset_object(ps, kw, name, model);
         return;
     }
+    if (!strcmp(mn, "StaticMap")) {
+        staticmap_object(ps, kw, name, model);
+        return;
+    }
     if (strcmp(mn, "Flow")) {
         err_at(ps, model,
-               psl_fmt("security model '%s' is not supported (Flow, HashSet; Base rules need no "
-                       "object)",
+               psl_fmt("security model '%s' is not supported (Flow, HashSet, StaticMap; Base rules "
+                       "need no object)",
                        mn));
         return;
     }
@@ -637,7 +882,7 @@ static void policy_object(struct parser *ps, struct token *kw)
         return;
     }
     if (policy_flow_id(pol, name->text) >= 0 || policy_set_id(pol, name->text) >= 0 ||
-        !strcmp(name->text, "base")) {
+        policy_map_id(pol, name->text) >= 0 || !strcmp(name->text, "base")) {
         err_at(ps, name, psl_fmt("policy object '%s' is declared twice", name->text));
         return;
     }
@@ -1177,10 +1422,12 @@ static void declaration(struct parser *ps)
                 pol->uses_flow = true;
             else if (!strcmp(n, "nk.hashmap._"))
                 pol->uses_hashset = true;
+            else if (!strcmp(n, "nk.staticmap._"))
+                pol->uses_staticmap = true;
             else if (!strncmp(n, "nk.", 3))
                 err_at(ps, v,
                        psl_fmt("security model '%s' is not supported (nk.base, nk.basic, nk.flow, "
-                               "nk.hashmap)",
+                               "nk.hashmap, nk.staticmap)",
                                n));
             else
                 include(ps, v, n);
@@ -1274,6 +1521,22 @@ int policy_flow_id(const struct policy *p, const char *name)
 {
     for (int i = 0; i < p->nflows; i++)
         if (!strcmp(p->flows[i].name, name))
+            return i;
+    return -1;
+}
+
+int policy_map_id(const struct policy *p, const char *name)
+{
+    for (int i = 0; i < p->nmaps; i++)
+        if (!strcmp(p->maps[i].name, name))
+            return i;
+    return -1;
+}
+
+int policy_map_key(const struct policy_map *m, const char *key)
+{
+    for (int i = 0; i < m->nkeys; i++)
+        if (!strcmp(m->keys[i], key))
             return i;
     return -1;
 }

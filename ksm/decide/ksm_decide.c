@@ -90,13 +90,13 @@ static int str_eq(const uint8_t *m, size_t len, uint32_t off, const char *lit)
 }
 
 /* One change of the state during a decision, to undo if the event is denied. */
-enum undo_kind { UNDO_FLOW, UNDO_SET_OF, UNDO_SET_WORD };
+enum undo_kind { UNDO_FLOW, UNDO_SET_OF, UNDO_SET_WORD, UNDO_MAP_OF, UNDO_MAP_WORD };
 struct undo {
     uint32_t kind; /* enum undo_kind */
     uint32_t at;
     uint64_t old;
 };
-#define UNDO_MAX (2u * KSM_STATE_WRITES_MAX) /* a stateful rule changes at most two things */
+#define UNDO_MAX KSM_STATE_CHANGES_MAX
 
 /* The state one decision works on: the store, the event's processes, its undo log. */
 struct sctx {
@@ -107,21 +107,32 @@ struct sctx {
     uint32_t nundo;
 };
 
+static void put(struct sctx *x, uint32_t kind, uint32_t at, uint64_t v)
+{
+    if (kind == UNDO_FLOW)
+        x->st->flow[at] = (uint8_t)v;
+    else if (kind == UNDO_SET_OF)
+        x->st->set_of[at] = (uint32_t)v;
+    else if (kind == UNDO_SET_WORD)
+        x->st->set_words[at] = v;
+    else if (kind == UNDO_MAP_OF)
+        x->st->map_of[at] = (uint32_t)v;
+    else
+        x->st->map_words[at] = v;
+}
+
 /* Sets one state value, logging the old one; false if the log is full (a malformed table). */
 static int change(struct sctx *x, uint32_t kind, uint32_t at, uint64_t v)
 {
     if (x->nundo >= UNDO_MAX)
         return 0;
-    uint64_t old = kind == UNDO_FLOW     ? x->st->flow[at]
-                   : kind == UNDO_SET_OF ? x->st->set_of[at]
-                                         : x->st->set_words[at];
+    uint64_t old = kind == UNDO_FLOW       ? x->st->flow[at]
+                   : kind == UNDO_SET_OF   ? x->st->set_of[at]
+                   : kind == UNDO_MAP_OF   ? x->st->map_of[at]
+                   : kind == UNDO_MAP_WORD ? x->st->map_words[at]
+                                           : x->st->set_words[at];
     x->undo[x->nundo++] = (struct undo){kind, at, old};
-    if (kind == UNDO_FLOW)
-        x->st->flow[at] = (uint8_t)v;
-    else if (kind == UNDO_SET_OF)
-        x->st->set_of[at] = (uint32_t)v;
-    else
-        x->st->set_words[at] = v;
+    put(x, kind, at, v);
     return 1;
 }
 
@@ -130,12 +141,7 @@ static void roll_back(struct sctx *x)
 {
     while (x->nundo > 0) {
         const struct undo *u = &x->undo[--x->nundo];
-        if (u->kind == UNDO_FLOW)
-            x->st->flow[u->at] = (uint8_t)u->old;
-        else if (u->kind == UNDO_SET_OF)
-            x->st->set_of[u->at] = (uint32_t)u->old;
-        else
-            x->st->set_words[u->at] = u->old;
+        put(x, u->kind, u->at, u->old);
     }
 }
 
@@ -165,6 +171,36 @@ static uint32_t set_find(struct sctx *x, uint32_t object, uint32_t sid_ref,
         return KSM_R_BAD_TABLE;
     *tab = k == 0 ? UINT32_MAX : h->base + (k - 1) * (1u + h->set_size);
     if (k != 0 && (x->st->set_words[*tab] == 0 || x->st->set_words[*tab] > 1u + h->set_size))
+        return KSM_R_BAD_TABLE;
+    return KSM_R_RULE;
+}
+
+/*
+ * The StaticMap object `object` for the process sid_ref: *m, *slot (its map_of index) and *tab
+ * (the first word of its table, UINT32_MAX when it holds none). KSM_R_RULE, or why not.
+ */
+static uint32_t map_find(struct sctx *x, uint32_t object, uint32_t sid_ref,
+                         const struct ksm_staticmap **m, uint32_t *slot, uint32_t *tab)
+{
+    const struct ksm_table *t = x->t;
+    if (object >= t->nmaps || sid_ref > KSM_SID_DST)
+        return KSM_R_BAD_TABLE;
+    const struct ksm_staticmap *h = &t->maps[object];
+    uint64_t words = (uint64_t)h->pool_size * (1u + 2u * (uint64_t)h->nkeys);
+    if (h->nkeys == 0 || h->nkeys > KSM_MAP_KEYS_MAX || h->pool_size == 0 ||
+        h->pool_size > KSM_SET_POOL_MAX || h->base > t->nmap_words ||
+        words > t->nmap_words - h->base)
+        return KSM_R_BAD_TABLE;
+    uint32_t sid = x->sid[sid_ref];
+    if (!x->st || !x->st->map_of || !x->st->map_words || sid >= x->st->nsids)
+        return KSM_R_NO_STATE;
+    *m = h;
+    *slot = sid * t->nmaps + object;
+    uint32_t k = x->st->map_of[*slot];
+    if (k > h->pool_size)
+        return KSM_R_BAD_TABLE;
+    *tab = k == 0 ? UINT32_MAX : h->base + (k - 1) * (1u + 2u * h->nkeys);
+    if (k != 0 && x->st->map_words[*tab] != 1)
         return KSM_R_BAD_TABLE;
     return KSM_R_RULE;
 }
@@ -230,6 +266,21 @@ static uint32_t eval(const struct ksm_table *t, const struct ksm_call *c, const 
             if (tab == UINT32_MAX)
                 return KSM_R_NO_STATE; /* KasperskyOS: the expression "runs incorrectly" */
             st[sp - 1] = set_index(x, tab, st[sp - 1]) >= 0;
+            continue;
+        }
+        if (in->op == KSM_OP_MAP_GET) {
+            const struct ksm_staticmap *m;
+            uint32_t slot, tab, key = (uint32_t)((uint64_t)in->imm >> 2);
+            if (sp >= KSM_STACK_MAX)
+                return KSM_R_BAD_TABLE;
+            uint32_t r = map_find(x, in->arg, (uint32_t)in->imm & 1u, &m, &slot, &tab);
+            if (r != KSM_R_RULE)
+                return r;
+            if (key >= m->nkeys)
+                return KSM_R_BAD_TABLE;
+            if (tab == UINT32_MAX)
+                return KSM_R_NO_STATE;
+            st[sp++] = x->st->map_words[tab + 1 + key + ((in->imm & 2) ? m->nkeys : 0)];
             continue;
         }
         if (in->op == KSM_OP_NEG || in->op == KSM_OP_NOT) {
@@ -435,6 +486,53 @@ static uint32_t set_call(struct sctx *x, const struct ksm_call *c, uint64_t entr
                : KSM_R_BAD_TABLE;
 }
 
+/* A StaticMap rule (the value, for set, is already evaluated): sets *granted, or returns why it
+ * cannot decide. */
+static uint32_t map_call(struct sctx *x, const struct ksm_call *c, uint64_t value, int *granted)
+{
+    const struct ksm_staticmap *m;
+    uint32_t slot, tab;
+    uint32_t r = map_find(x, c->object, c->sid, &m, &slot, &tab);
+    if (r != KSM_R_RULE)
+        return r;
+    uint32_t n = m->nkeys;
+    *granted = 0;
+    if (c->kind == KSM_CALL_MAP_INIT) {
+        if (tab != UINT32_MAX)
+            return KSM_R_RULE; /* the process holds a table already */
+        for (uint32_t k = 0; k < m->pool_size; k++) {
+            uint32_t at = m->base + k * (1u + 2u * n);
+            if (x->st->map_words[at] != 0)
+                continue;
+            *granted = 1;
+            int ok = change(x, UNDO_MAP_OF, slot, k + 1u) && change(x, UNDO_MAP_WORD, at, 1);
+            for (uint32_t i = 0; i < 2 * n && ok; i++)
+                ok = change(x, UNDO_MAP_WORD, at + 1 + i, m->defaults[i % n]);
+            return ok ? KSM_R_RULE : KSM_R_BAD_TABLE;
+        }
+        return KSM_R_RULE; /* every table of the pool is taken */
+    }
+    if (tab == UINT32_MAX)
+        return KSM_R_RULE; /* no table: denied */
+    *granted = 1;
+    int ok = 1;
+    if (c->kind == KSM_CALL_MAP_FINI) {
+        ok = change(x, UNDO_MAP_OF, slot, 0) && change(x, UNDO_MAP_WORD, tab, 0);
+    } else if (c->kind == KSM_CALL_MAP_SET) {
+        if (c->arg >= n)
+            return KSM_R_BAD_TABLE;
+        ok = change(x, UNDO_MAP_WORD, tab + 1 + n + c->arg, value);
+    } else {
+        /* commit: working -> base; rollback: base -> working */
+        uint32_t from = c->kind == KSM_CALL_MAP_COMMIT ? tab + 1 + n : tab + 1;
+        uint32_t to = c->kind == KSM_CALL_MAP_COMMIT ? tab + 1 : tab + 1 + n;
+        for (uint32_t i = 0; i < n && ok; i++)
+            if (x->st->map_words[to + i] != x->st->map_words[from + i])
+                ok = change(x, UNDO_MAP_WORD, to + i, x->st->map_words[from + i]);
+    }
+    return ok ? KSM_R_RULE : KSM_R_BAD_TABLE;
+}
+
 /*
  * Finds the cell of an event: *cell_out and *slot_out, or returns the reason it cannot
  * (KSM_R_RULE on success).
@@ -542,6 +640,14 @@ void ksm_state_drop(const struct ksm_table *t, struct ksm_state *st, uint32_t si
             (uint64_t)h->pool_size * (1u + h->set_size) <= t->nset_words - h->base)
             st->set_words[h->base + (k - 1) * (1u + h->set_size)] = 0; /* back to the pool */
     }
+    for (uint32_t o = 0; o < t->nmaps && st->map_of && st->map_words; o++) {
+        const struct ksm_staticmap *m = &t->maps[o];
+        uint32_t k = st->map_of[sid * t->nmaps + o];
+        st->map_of[sid * t->nmaps + o] = 0;
+        if (k != 0 && k <= m->pool_size && m->base < t->nmap_words &&
+            (uint64_t)m->pool_size * (1u + 2u * m->nkeys) <= t->nmap_words - m->base)
+            st->map_words[m->base + (k - 1) * (1u + 2u * m->nkeys)] = 0;
+    }
 }
 
 struct ksm_verdict ksm_decide(const struct ksm_table *t, uint32_t event, uint32_t src_class,
@@ -577,7 +683,7 @@ struct ksm_verdict ksm_decide_state(const struct ksm_table *t, struct ksm_state 
         d.slot = slot;
         return d;
     }
-    if (t->max_state_writes > KSM_STATE_WRITES_MAX)
+    if (t->max_state_writes > KSM_STATE_CHANGES_MAX)
         return deny(KSM_R_BAD_TABLE, 0);
 
     struct sctx x;
@@ -612,6 +718,12 @@ struct ksm_verdict ksm_decide_state(const struct ksm_table *t, struct ksm_state 
                 r = eval(t, c, msg, len, &entry, &field, &x);
             if (r == KSM_R_RULE)
                 r = set_call(&x, c, entry, &granted);
+        } else if (c->kind >= KSM_CALL_MAP_INIT && c->kind <= KSM_CALL_MAP_ROLLBACK) {
+            uint64_t value = 0;
+            if (c->kind == KSM_CALL_MAP_SET)
+                r = eval(t, c, msg, len, &value, &field, &x);
+            if (r == KSM_R_RULE)
+                r = map_call(&x, c, value, &granted);
         } else {
             r = KSM_R_BAD_TABLE;
         }

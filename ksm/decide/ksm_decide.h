@@ -56,7 +56,7 @@ struct ksm_verdict ksm_decide(const struct ksm_table *t, uint32_t event, uint32_
  * The state of a policy's stateful objects, per process: for Flow object o and the process
  * with SID s, flow[s * nflows + o] is 0 (no machine) or 1 + its current state; for HashSet
  * object o, set_of[s * nsets + o] is 0 (no table) or 1 + the table of o's pool it holds, whose
- * words are in set_words (ksm_hashset). Finding a process's machine or table is one
+ * words are in set_words (ksm_hashset); StaticMap objects likewise in map_of and map_words. Finding a process's machine or table is one
  * multiplication, whatever the number of processes; an entry is looked for among the set_size
  * entries of its table; init looks for a free table of the pool. The caller owns the storage
  * (zeroed at start; nsids * nflows bytes, nsids * nsets and table->nset_words words): the KSM
@@ -68,6 +68,8 @@ struct ksm_state {
     uint32_t nsids;
     uint32_t *set_of;
     uint64_t *set_words;
+    uint32_t *map_of;    /* StaticMap, as set_of: nsids * nmaps */
+    uint64_t *map_words; /* table->nmap_words */
 };
 
 /*

@@ -17,6 +17,7 @@
 #include "psl_basic_table.psl.h"
 #include "psl_flow_table.psl.h"
 #include "psl_hashset_table.psl.h"
+#include "psl_staticmap_table.psl.h"
 #include "psl_testlib.h"
 
 #define C(name) psl_basic_table_CLASS_##name
@@ -565,7 +566,7 @@ static void flow_state(void **state)
     assert_int_equal(g->max_state_writes, t->max_state_writes);
 
     uint8_t store[8] = {0};
-    struct ksm_state st = {store, 8, NULL, NULL};
+    struct ksm_state st = {store, 8, NULL, NULL, NULL, NULL};
     uint32_t core = psl_flow_table_CLASS_kl_core_Core, srv = psl_flow_table_CLASS_psltest_Server,
              cli = psl_flow_table_CLASS_psltest_Client, ep, m;
     /* The kernel starts server 3: its machine is created in "sleep". */
@@ -604,7 +605,7 @@ static void flow_state(void **state)
 
     /* A corrupt table denies instead of reaching outside its objects or its undo log. */
     struct ksm_table bad = *g;
-    bad.max_state_writes = KSM_STATE_WRITES_MAX + 1;
+    bad.max_state_writes = KSM_STATE_CHANGES_MAX + 1;
     v = ksm_decide_state(&bad, &st, KSM_EV_EXECUTE, core, srv, 1, 5, 0, 0, NULL, 0);
     assert_int_equal(v.reason, KSM_R_BAD_TABLE);
     bad = *g;
@@ -633,7 +634,7 @@ static void hashset_state(void **state)
 
     uint32_t set_of[8] = {0};
     uint64_t words[6] = {0};
-    struct ksm_state st = {NULL, 8, set_of, words};
+    struct ksm_state st = {NULL, 8, set_of, words, NULL, NULL};
     uint32_t core = psl_hashset_table_CLASS_kl_core_Core,
              srv = psl_hashset_table_CLASS_psltest_Server,
              cli = psl_hashset_table_CLASS_psltest_Client, ep, m;
@@ -675,6 +676,53 @@ static void hashset_state(void **state)
     assert_int_equal(v.reason, KSM_R_BAD_TABLE);
 }
 
+/* The generated StaticMap table: keys and defaults, init, set, commit, and the process's end. */
+static void staticmap_state(void **state)
+{
+    (void)state;
+    const struct ksm_table *g = &psl_staticmap_table;
+    assert_int_equal(g->nmaps, 1);
+    assert_string_equal(g->maps[0].name, "limits");
+    assert_int_equal(g->maps[0].nkeys, 2);
+    assert_string_equal(g->maps[0].keys[1], "count");
+    assert_int_equal(g->maps[0].defaults[0], 16);
+    assert_int_equal(g->nmap_words, 5);
+    struct policy *p;
+    psl_diag_reset(NULL);
+    assert_non_null(pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/staticmap.psl", &p));
+    uint32_t map_of[8] = {0};
+    uint64_t words[5] = {0};
+    struct ksm_state st = {NULL, 8, NULL, NULL, map_of, words};
+    uint32_t core = psl_staticmap_table_CLASS_kl_core_Core,
+             srv = psl_staticmap_table_CLASS_psltest_Server,
+             cli = psl_staticmap_table_CLASS_psltest_Client, ep, m;
+    assert_int_equal(
+        ksm_decide_state(g, &st, KSM_EV_EXECUTE, core, srv, 1, 2, 0, 0, NULL, 0).verdict,
+        KSM_GRANTED);
+    uint64_t fresh[5] = {1, 16, 0, 16, 0}; /* taken; base size, count; working size, count */
+    assert_memory_equal(words, fresh, sizeof words);
+    size_t len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, &ep, &m);
+    psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, "value", 99);
+    assert_int_equal(
+        ksm_decide_state(g, &st, KSM_EV_REQUEST, cli, srv, 3, 2, ep, m, buf, len).verdict,
+        KSM_GRANTED);
+    assert_int_equal(words[1], 16);
+    assert_int_equal(words[3], 99);
+    len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Nest", buf, &ep, &m);
+    assert_int_equal(
+        ksm_decide_state(g, &st, KSM_EV_REQUEST, cli, srv, 3, 2, ep, m, buf, len).verdict,
+        KSM_GRANTED);
+    assert_int_equal(words[1], 99);
+    ksm_state_drop(g, &st, 2);
+    assert_int_equal(map_of[2], 0);
+    assert_int_equal(words[0], 0);
+    words[0] = 2; /* a corrupt table word is refused */
+    map_of[2] = 1;
+    assert_int_equal(
+        ksm_decide_state(g, &st, KSM_EV_REQUEST, cli, srv, 3, 2, ep, m, buf, len).reason,
+        KSM_R_BAD_TABLE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -693,6 +741,7 @@ int main(void)
         cmocka_unit_test(lookup_independent_of_rule_count),
         cmocka_unit_test(flow_state),
         cmocka_unit_test(hashset_state),
+        cmocka_unit_test(staticmap_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

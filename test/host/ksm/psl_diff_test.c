@@ -4,7 +4,8 @@
  * hundreds of randomly generated policies (random events, selectors, nested match sections,
  * conditions over every field type, audit profiles). Verdict, reason, deciding rule, audit flag
  * and the named field of a bounds failure must agree on every request. With process state
- * (ksm/policy/test/flow.psl, hashset.psl and random policies with Flow and HashSet objects):
+ * (ksm/policy/test/flow.psl, hashset.psl, staticmap.psl and random policies with Flow, HashSet
+ * and StaticMap objects):
  * random sequences of events
  * on random SIDs, where verdicts and the whole state after every event must agree, and a denied
  * event must leave the state as it was.
@@ -173,6 +174,9 @@ static void gen_bool(struct sb *b, const struct fieldset *f, int depth)
         add(b, "h%d.contains {sid: %s, entry: ", pick(2), pick(2) ? "src_sid" : "dst_sid");
         gen_entry(b, f);
         add(b, "}");
+    } else if (r == 2 && gen_flows && pick(2)) {
+        add(b, "m0.%s {sid: %s, key: \"%s\"} < %d", pick(2) ? "get" : "get_uncommitted",
+            pick(2) ? "src_sid" : "dst_sid", pick(2) ? "a" : "b", pick(4));
     } else if (r == 2) {
         add(b, "%s", pick(2) ? "true" : "false");
     } else if (r == 3) {
@@ -236,7 +240,7 @@ static void gen_selectors(struct sb *b, struct sel *s, bool top)
 }
 
 /* Random policies with Flow objects (f0, f1) and their rules: at most this many rules in all,
- * so that no cell passes KSM_STATE_WRITES_MAX. */
+ * so that no cell passes KSM_STATE_CHANGES_MAX (a rule changes at most 2 + 2 * 2 values). */
 static int flow_calls_left;
 static const char *const flow_states[] = {"a", "b", "c", "d"};
 
@@ -257,6 +261,19 @@ static void gen_set_call(struct sb *b, const struct fieldset *f)
         pick(2) ? "src_sid" : "dst_sid");
     if (m >= 2) {
         add(b, ", entry: ");
+        gen_entry(b, f);
+    }
+    add(b, "}");
+}
+
+static void gen_map_call(struct sb *b, const struct fieldset *f)
+{
+    flow_calls_left--;
+    int m = pick(5);
+    add(b, " m0.%s {sid: %s", (const char *[]){"init", "fini", "set", "commit", "rollback"}[m],
+        pick(2) ? "src_sid" : "dst_sid");
+    if (m == 2) {
+        add(b, ", key: \"%s\", value: ", pick(2) ? "a" : "b");
         gen_entry(b, f);
     }
     add(b, "}");
@@ -289,10 +306,13 @@ static void gen_body(struct sb *b, struct sel s, int depth)
             struct fieldset f = {0};
             if (s.server && s.ep && s.method && s.event != 0)
                 fields_of(s.ep, s.method, s.event, &f);
-            if (pick(2))
+            int k = pick(3);
+            if (k == 0)
                 gen_flow_call(b);
-            else
+            else if (k == 1)
                 gen_set_call(b, &f);
+            else
+                gen_map_call(b, &f);
             continue;
         }
         int r = pick(depth > 1 ? 4 : 6);
@@ -337,9 +357,13 @@ static char *gen_policy(void)
 {
     struct sb b = {0};
     add(&b, "execute: kl.core.Execute\nuse nk.base._\n");
-    flow_calls_left = KSM_STATE_WRITES_MAX;
+    flow_calls_left = 16;
     if (gen_flows) {
-        add(&b, "use nk.flow._\nuse nk.hashmap._\n");
+        add(&b, "use nk.flow._\nuse nk.hashmap._\nuse nk.staticmap._\n");
+        add(&b,
+            "policy object m0 : StaticMap { type Value = UInt64 config = { keys : { \"a\" : %d, "
+            "\"b\" : %d }, pool_size : %d } }\n",
+            pick(3), pick(3), 1 + pick(3));
         for (int h = 0; h < 2; h++)
             add(&b,
                 "policy object h%d : HashSet { type Entry = UInt64 config = { set_size : %d, "
@@ -448,9 +472,33 @@ static void same_sets(const struct ksm_table *t, const struct ksm_state *a,
         }
 }
 
+/* The StaticMap tables: the same processes hold one, with the same base and working values. */
+static void same_maps(const struct ksm_table *t, const struct ksm_state *a,
+                      const struct psl_istate *b, int request)
+{
+    for (uint32_t sid = 0; sid < DIFF_SIDS; sid++)
+        for (uint32_t o = 0; o < t->nmaps; o++) {
+            uint32_t k = a->map_of[sid * t->nmaps + o];
+            int ki = b->map_table[o * DIFF_SIDS + sid];
+            if ((k != 0) != (ki >= 0))
+                fail_msg("after event %d: StaticMap %u of sid %u: table %s, interpreter %s",
+                         request, o, sid, k ? "holds one" : "none", ki >= 0 ? "holds one" : "none");
+            if (k == 0)
+                continue;
+            const struct ksm_staticmap *m = &t->maps[o];
+            const uint64_t *w = &a->map_words[m->base + (k - 1) * (1 + 2 * m->nkeys)];
+            for (uint32_t i = 0; i < m->nkeys; i++)
+                if (w[1 + i] != b->maps[o][ki].base[i] ||
+                    w[1 + m->nkeys + i] != b->maps[o][ki].work[i])
+                    fail_msg("after event %d: StaticMap %u of sid %u key %u differs", request, o,
+                             sid, i);
+        }
+}
+
 static void same_state(const struct ksm_table *t, const struct ksm_state *a,
                        const struct psl_istate *b, int request)
 {
+    same_maps(t, a, b, request);
     same_sets(t, a, b, request);
     for (uint32_t sid = 0; sid < DIFF_SIDS; sid++)
         for (uint32_t o = 0; o < t->nflows; o++)
@@ -469,7 +517,11 @@ static int compare_state(const struct ksm_table *t, const struct policy *p, int 
     static uint64_t words[4096];
     assert_true(t->nsets <= 4 && t->nset_words <= 4096);
     memset(words, 0, sizeof words);
-    struct ksm_state a = {store, DIFF_SIDS, set_of, words};
+    uint32_t map_of[DIFF_SIDS * 4] = {0};
+    static uint64_t mwords[1024];
+    assert_true(t->nmaps <= 4 && t->nmap_words <= 1024);
+    memset(mwords, 0, sizeof mwords);
+    struct ksm_state a = {store, DIFF_SIDS, set_of, words, map_of, mwords};
     struct psl_istate b = psl_istate_new(p, DIFF_SIDS);
     assert_true(t->nflows <= 4);
     int changed = 0;
@@ -494,6 +546,12 @@ static int compare_state(const struct ksm_table *t, const struct policy *p, int 
                     b.pool[o][*k].count = -1;
                 *k = -1;
             }
+            for (uint32_t o = 0; o < t->nmaps && sids[0] < DIFF_SIDS; o++) {
+                int *k = &b.map_table[o * DIFF_SIDS + sids[0]];
+                if (*k >= 0)
+                    b.maps[o][*k].used = false;
+                *k = -1;
+            }
         }
         uint8_t before[sizeof store];
         memcpy(before, store, sizeof store);
@@ -501,6 +559,10 @@ static int compare_state(const struct ksm_table *t, const struct policy *p, int 
         memcpy(before_of, set_of, sizeof set_of);
         static uint64_t before_words[4096];
         memcpy(before_words, words, sizeof words);
+        uint32_t before_map_of[sizeof map_of / sizeof map_of[0]];
+        memcpy(before_map_of, map_of, sizeof map_of);
+        static uint64_t before_mwords[1024];
+        memcpy(before_mwords, mwords, sizeof mwords);
         const char *fname;
         struct ksm_verdict x =
             ksm_decide_state(t, &a, ev, src, dst, sids[0], sids[1], ep, m, msg, sizeof msg);
@@ -516,10 +578,14 @@ static int compare_state(const struct ksm_table *t, const struct policy *p, int 
             assert_memory_equal(before, store, sizeof store);
             assert_memory_equal(before_of, set_of, sizeof set_of);
             assert_memory_equal(before_words, words, sizeof words);
+            assert_memory_equal(before_map_of, map_of, sizeof map_of);
+            assert_memory_equal(before_mwords, mwords, sizeof mwords);
         }
         changed += memcmp(before, store, sizeof store) != 0 ||
                    memcmp(before_of, set_of, sizeof set_of) != 0 ||
-                   memcmp(before_words, words, sizeof words) != 0;
+                   memcmp(before_words, words, sizeof words) != 0 ||
+                   memcmp(before_map_of, map_of, sizeof map_of) != 0 ||
+                   memcmp(before_mwords, mwords, sizeof mwords) != 0;
         same_state(t, &a, &b, i);
     }
     return changed;
@@ -543,6 +609,17 @@ static void hashset_policy(void **state)
     psl_diag_reset(NULL);
     struct ksm_table *t =
         pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/hashset.psl", &p);
+    assert_non_null(t);
+    assert_true(compare_state(t, p, 30000) > 100);
+}
+
+static void staticmap_policy(void **state)
+{
+    (void)state;
+    struct policy *p;
+    psl_diag_reset(NULL);
+    struct ksm_table *t =
+        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/staticmap.psl", &p);
     assert_non_null(t);
     assert_true(compare_state(t, p, 30000) > 100);
 }
@@ -611,9 +688,9 @@ static void random_policies(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(basic_policy),         cmocka_unit_test(random_policies),
-        cmocka_unit_test(flow_policy),          cmocka_unit_test(hashset_policy),
-        cmocka_unit_test(random_flow_policies),
+        cmocka_unit_test(basic_policy),     cmocka_unit_test(random_policies),
+        cmocka_unit_test(flow_policy),      cmocka_unit_test(hashset_policy),
+        cmocka_unit_test(staticmap_policy), cmocka_unit_test(random_flow_policies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

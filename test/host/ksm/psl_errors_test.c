@@ -80,7 +80,7 @@ static void whole_file_errors(void **state)
                 "test.psl:2:19: error: a Flow object needs 'use nk.flow._' first", false);
     expect_diag("execute: kl.core.Execute\nuse nk.regex._\n",
                 "test.psl:2:5: error: security model 'nk.regex._' is not supported (nk.base, "
-                "nk.basic, nk.flow, nk.hashmap)",
+                "nk.basic, nk.flow, nk.hashmap, nk.staticmap)",
                 false);
     /* several errors in one run: the parser resynchronises at the next declaration */
     struct policy *p;
@@ -98,8 +98,8 @@ static void flow_errors(void **state)
     const char *obj = "policy object f : Flow { type S = \"a\" | \"b\" config = { states : "
                       "[\"a\", \"b\"], initial : \"a\", transitions : { \"a\" : [\"b\"] } } }\n";
     expect_diag(psl_fmt("%spolicy object f : Regex { }\n", pre),
-                "test.psl:4:19: error: security model 'Regex' is not supported (Flow, HashSet; "
-                "Base rules need no object)",
+                "test.psl:4:19: error: security model 'Regex' is not supported (Flow, HashSet, "
+                "StaticMap; Base rules need no object)",
                 false);
     expect_diag(psl_fmt("%s%s%s", pre, obj, obj),
                 "test.psl:5:15: error: policy object 'f' is declared twice", false);
@@ -139,12 +139,13 @@ static void flow_errors(void **state)
                 false);
     expect_diag(psl_fmt("%s%sexecute { f.init {sid: src_sid, state: \"a\"} }\n", pre, obj),
                 "test.psl:5:33: error: 'state' is not an argument of f.init", false);
-    /* more stateful rules on one event than one decision's undo log holds */
+    /* more state changes on one event than one decision's undo log holds */
     char *many = psl_fmt("%s%sexecute {", pre, obj);
-    for (int i = 0; i < 17; i++)
-        many = psl_fmt("%s f.allow {sid: src_sid, states: [\"a\"]}", many);
+    for (int i = 0; i < 129; i++)
+        many = psl_fmt("%s f.enter {sid: src_sid, state: \"b\"}", many);
     expect_diag(psl_fmt("%s }\n", many),
-                "test.psl:5:11: error: more than 16 stateful rules apply to one execute event",
+                "test.psl:5:11: error: the stateful rules of one execute event make more than 128 "
+                "state changes",
                 false);
     struct policy *p;
     char *diag;
@@ -213,6 +214,54 @@ static void hashset_errors(void **state)
                                              "entry: message.value} assert (h.contains {sid: "
                                              "dst_sid, entry: message.value + 1}) "
                                              "}\n",
+                                             pre, obj),
+                                     &p, &diag));
+}
+
+/* The StaticMap model: object declarations, rules, get and get_uncommitted. */
+static void staticmap_errors(void **state)
+{
+    (void)state;
+    const char *pre = "execute: kl.core.Execute\nuse nk.base._\nuse nk.staticmap._\nuse EDL "
+                      "kl.core.Core\nuse EDL psltest.Client\nuse EDL psltest.Server\n";
+    const char *obj = "policy object m : StaticMap { type Value = UInt16 config = { keys : { "
+                      "\"k1\" : 0, \"k2\" : 1 }, pool_size : 2 } }\n";
+    expect_diag("execute: kl.core.Execute\npolicy object m : StaticMap {}\n",
+                "test.psl:2:19: error: a StaticMap object needs 'use nk.staticmap._' first", false);
+    expect_diag(psl_fmt("%spolicy object m : StaticMap { type Value = UInt8 config = { keys : { "
+                        "\"a\" : 0, \"a\" : 1 }, pool_size : 1 } }\n",
+                        pre),
+                "error: key \"a\" is listed twice", false);
+    expect_diag(psl_fmt("%spolicy object m : StaticMap { type Value = UInt8 config = { keys : { "
+                        "\"a\" : 0 } } }\n",
+                        pre),
+                "test.psl:7:15: error: a StaticMap object needs type Value = <integer type> and "
+                "config",
+                false);
+    expect_diag(psl_fmt("%s%sexecute { m.set {sid: dst_sid, key: \"k3\", value: 1} }\n", pre, obj),
+                "error: unknown key \"k3\" of StaticMap object 'm'", false);
+    expect_diag(psl_fmt("%s%sexecute { m.set {sid: dst_sid, key: \"k1\"} }\n", pre, obj),
+                "test.psl:8:13: error: m.set needs 'key : \"<key>\"' and 'value : <integer>'",
+                false);
+    expect_diag(psl_fmt("%s%sexecute { m.get {sid: dst_sid, key: \"k1\"} }\n", pre, obj),
+                "test.psl:8:13: error: rule 'm.get' is not supported (StaticMap objects: init, "
+                "fini, set, commit, rollback; get and get_uncommitted are expressions)",
+                false);
+    expect_diag(
+        psl_fmt("%s%sexecute { assert (m.get {sid: dst_sid, key: \"zz\"} == 1) }\n", pre, obj),
+        "error: unknown key \"zz\" of StaticMap object 'm'", false);
+    expect_diag(psl_fmt("%s%sexecute { assert (m.commit {sid: dst_sid} == 1) }\n", pre, obj),
+                "test.psl:8:21: error: 'm.commit' is not supported in expressions (StaticMap: get, "
+                "get_uncommitted)",
+                false);
+    struct policy *p;
+    char *diag;
+    assert_non_null(psl_test_compile(psl_fmt("%s%sexecute { m.init {sid: dst_sid} m.set {sid: "
+                                             "dst_sid, key: \"k2\", value: 3} "
+                                             "m.commit {sid: dst_sid} m.rollback {sid: dst_sid} "
+                                             "assert (m.get {sid: dst_sid, "
+                                             "key: \"k1\"} + m.get_uncommited {sid: dst_sid, key: "
+                                             "\"k2\"} < 10) }\n",
                                              pre, obj),
                                      &p, &diag));
 }
@@ -487,6 +536,7 @@ int main(void)
         cmocka_unit_test(whole_file_errors),
         cmocka_unit_test(flow_errors),
         cmocka_unit_test(hashset_errors),
+        cmocka_unit_test(staticmap_errors),
         cmocka_unit_test(warnings),
         cmocka_unit_test(pal_errors_and_failures),
         cmocka_unit_test(limits),
