@@ -60,7 +60,7 @@ static int depth(const struct expr *e)
 {
     if (!e)
         return 0;
-    if (e->kind == E_UNARY)
+    if (e->kind == E_UNARY || e->kind == E_CONTAINS)
         return depth(e->a);
     if (e->kind != E_BINARY)
         return 1;
@@ -94,6 +94,14 @@ static void gen(struct cc *c, const struct expr *e, int start)
     case E_UNARY:
         gen(c, e->a, start);
         emit(c, e->op == T_BANG ? KSM_OP_NOT : KSM_OP_NEG, 0, 0);
+        return;
+    case E_CONTAINS:
+        gen(c, e->a, start);
+        emit(c, KSM_OP_SET_CONTAINS, (uint32_t)e->object_id, e->sid);
+        return;
+    case E_MAP_GET:
+        emit(c, KSM_OP_MAP_GET, (uint32_t)e->object_id,
+             (int64_t)e->value << 2 | (e->op ? 2 : 0) | e->sid);
         return;
     case E_BINARY:
         break;
@@ -204,6 +212,11 @@ static void block(struct cc *c, struct block *b)
         call->kind = (uint8_t)it->call;
         call->audit_profile = (uint16_t)it->audit_profile;
         call->loc = (uint32_t)it->loc;
+        if (it->object) {
+            call->sid = (uint8_t)it->sid;
+            call->object = (uint32_t)it->object_id;
+            call->arg = it->arg;
+        }
         if (it->e) {
             if (depth(it->e) > (int)KSM_STACK_MAX) {
                 psl_error(it->e->pos, "expression too deep (more than %u operands pending)",
@@ -218,6 +231,29 @@ static void block(struct cc *c, struct block *b)
         c->event = b->scope.event;
         c->peer_fixed = scope_peer(&b->scope);
         scope_each(c->p, &b->scope, place, c);
+    }
+}
+
+/* The most state values one call can change (ksm_decide.c's undo log entries). */
+static uint32_t state_changes(const struct policy *p, const struct ksm_call *k)
+{
+    if (k->kind >= KSM_CALL_FLOW_INIT && k->kind <= KSM_CALL_FLOW_ENTER)
+        return 1;
+    if (k->kind >= KSM_CALL_SET_INIT && k->kind <= KSM_CALL_SET_REMOVE)
+        return 2;
+    uint32_t n = k->kind >= KSM_CALL_MAP_INIT ? p->maps[k->object].nkeys : 0;
+    switch (k->kind) {
+    case KSM_CALL_MAP_INIT:
+        return 2 + 2 * n;
+    case KSM_CALL_MAP_FINI:
+        return 2;
+    case KSM_CALL_MAP_SET:
+        return 1;
+    case KSM_CALL_MAP_COMMIT:
+    case KSM_CALL_MAP_ROLLBACK:
+        return n;
+    default:
+        return 0;
     }
 }
 
@@ -307,10 +343,21 @@ struct ksm_table *psl_compile(struct policy *p)
     int32_t *htab = psl_alloc(sizeof *htab * hsize);
     memset(htab, 0xff, sizeof *htab * hsize);
     bool *warned = psl_alloc((size_t)c.ncalls + 1);
+    uint32_t max_state_writes = 0;
     for (size_t i = 0; i < nindex; i++) {
         struct vec *v = &c.cells[i];
         if (v->n == 0)
             continue;
+        /* One event's state changes are undone from a fixed log if the event is denied. */
+        uint32_t writes = 0;
+        for (int k = 0; k < v->n; k++)
+            writes += state_changes(p, &c.calls[v->v[k]]);
+        if (writes > KSM_STATE_CHANGES_MAX && max_state_writes <= KSM_STATE_CHANGES_MAX)
+            psl_error(p->locs[c.calls[v->v[0]].loc],
+                      "the stateful rules of one %s event make more than %u state changes",
+                      psl_event_names[i / ((size_t)C * c.nslots)], KSM_STATE_CHANGES_MAX);
+        if (writes > max_state_writes)
+            max_state_writes = writes;
         /* Conflicts: an unconditional grant and an unconditional deny on the same event. */
         int g = -1, d = -1;
         for (int k = 0; k < v->n; k++) {
@@ -350,6 +397,43 @@ struct ksm_table *psl_compile(struct policy *p)
     }
     psl_free(c.cells);
     psl_free(htab);
+    if (psl_errors() > errors_before)
+        return NULL;
+
+    struct ksm_hashset *sets = psl_alloc(sizeof *sets * (size_t)(p->nsets + 1));
+    uint64_t set_words = 0;
+    for (int i = 0; i < p->nsets; i++) {
+        const struct policy_set *s = &p->sets[i];
+        sets[i] = (struct ksm_hashset){s->name, s->set_size, s->pool_size, (uint32_t)set_words};
+        set_words += (uint64_t)s->pool_size * (1u + s->set_size);
+        if (set_words > UINT32_MAX / 2) {
+            psl_error(s->pos, "the HashSet pools take more than %u words of state", UINT32_MAX / 2);
+            return NULL;
+        }
+    }
+    struct ksm_staticmap *maps = psl_alloc(sizeof *maps * (size_t)(p->nmaps + 1));
+    uint64_t map_words = 0;
+    for (int i = 0; i < p->nmaps; i++) {
+        const struct policy_map *m = &p->maps[i];
+        maps[i] = (struct ksm_staticmap){m->name,
+                                         (uint32_t)m->nkeys,
+                                         m->pool_size,
+                                         (uint32_t)map_words,
+                                         (const char *const *)m->keys,
+                                         m->defaults};
+        map_words += (uint64_t)m->pool_size * (1u + 2u * (uint32_t)m->nkeys);
+        if (map_words > UINT32_MAX / 2) {
+            psl_error(m->pos, "the StaticMap pools take more than %u words of state",
+                      UINT32_MAX / 2);
+            return NULL;
+        }
+    }
+    struct ksm_flow *flows = psl_alloc(sizeof *flows * (size_t)(p->nflows + 1));
+    for (int i = 0; i < p->nflows; i++) {
+        const struct policy_flow *f = &p->flows[i];
+        flows[i] = (struct ksm_flow){f->name, (uint32_t)f->nstates, (uint32_t)f->initial,
+                                     f->transitions, (const char *const *)f->states};
+    }
 
     /* Rule locations and file names. */
     const char **files = NULL;
@@ -410,5 +494,14 @@ struct ksm_table *psl_compile(struct policy *p)
     t->slot_has_error = slot_has_error;
     t->strings = c.nstrings ? c.strings : NULL;
     t->nstrings = (uint32_t)c.nstrings;
+    t->flows = p->nflows ? flows : NULL;
+    t->nflows = (uint32_t)p->nflows;
+    t->max_state_writes = max_state_writes;
+    t->sets = p->nsets ? sets : NULL;
+    t->nsets = (uint32_t)p->nsets;
+    t->nset_words = (uint32_t)set_words;
+    t->maps = p->nmaps ? maps : NULL;
+    t->nmaps = (uint32_t)p->nmaps;
+    t->nmap_words = (uint32_t)map_words;
     return t;
 }

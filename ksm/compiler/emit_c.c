@@ -56,8 +56,8 @@ void psl_emit_c(FILE *f, const struct ksm_table *t, const char *n, const char *h
     fprintf(f, "static const struct ksm_call %s_calls[%u] = {\n", n, t->ncalls);
     for (uint32_t i = 0; i < t->ncalls; i++) {
         const struct ksm_call *c = &t->calls[i];
-        fprintf(f, "    {%u, 0, %u, %u, %u, %u},\n", c->kind, c->audit_profile, c->code_start,
-                c->code_len, c->loc);
+        fprintf(f, "    {%u, %u, %u, %u, %u, %u, %u, %uu},\n", c->kind, c->sid, c->audit_profile,
+                c->code_start, c->code_len, c->loc, c->object, c->arg);
     }
     fprintf(f, "};\n\nstatic const struct ksm_insn %s_code[%u] = {\n", n, t->ncode ? t->ncode : 1);
     for (uint32_t i = 0; i < t->ncode; i++) {
@@ -106,15 +106,69 @@ void psl_emit_c(FILE *f, const struct ksm_table *t, const char *n, const char *h
     if (!t->nstrings)
         fprintf(f, "    0,\n");
     fprintf(f, "};\n\n");
+    for (uint32_t i = 0; i < t->nflows; i++) {
+        const struct ksm_flow *fl = &t->flows[i];
+        fprintf(f, "static const uint32_t %s_flow%u_transitions[%u] = {", n, i, fl->nstates);
+        for (uint32_t k = 0; k < fl->nstates; k++)
+            fprintf(f, "%uu, ", fl->transitions[k]);
+        fprintf(f, "};\nstatic const char *const %s_flow%u_states[%u] = {", n, i, fl->nstates);
+        for (uint32_t k = 0; k < fl->nstates; k++) {
+            cstr(f, fl->states[k]);
+            fprintf(f, ", ");
+        }
+        fprintf(f, "};\n");
+    }
+    fprintf(f, "static const struct ksm_flow %s_flows[%u] = {\n", n, t->nflows ? t->nflows : 1);
+    for (uint32_t i = 0; i < t->nflows; i++) {
+        fprintf(f, "    {");
+        cstr(f, t->flows[i].name);
+        fprintf(f, ", %u, %u, %s_flow%u_transitions, %s_flow%u_states},\n", t->flows[i].nstates,
+                t->flows[i].initial, n, i, n, i);
+    }
+    if (!t->nflows)
+        fprintf(f, "    {0, 0, 0, 0, 0},\n");
+    fprintf(f, "};\n\nstatic const struct ksm_hashset %s_sets[%u] = {\n", n,
+            t->nsets ? t->nsets : 1);
+    for (uint32_t i = 0; i < t->nsets; i++) {
+        fprintf(f, "    {");
+        cstr(f, t->sets[i].name);
+        fprintf(f, ", %u, %u, %u},\n", t->sets[i].set_size, t->sets[i].pool_size, t->sets[i].base);
+    }
+    if (!t->nsets)
+        fprintf(f, "    {0, 0, 0, 0},\n");
+    fprintf(f, "};\n\n");
+    for (uint32_t i = 0; i < t->nmaps; i++) {
+        const struct ksm_staticmap *m = &t->maps[i];
+        fprintf(f, "static const char *const %s_map%u_keys[%u] = {", n, i, m->nkeys);
+        for (uint32_t k = 0; k < m->nkeys; k++) {
+            cstr(f, m->keys[k]);
+            fprintf(f, ", ");
+        }
+        fprintf(f, "};\nstatic const uint64_t %s_map%u_defaults[%u] = {", n, i, m->nkeys);
+        for (uint32_t k = 0; k < m->nkeys; k++)
+            fprintf(f, "%lluull, ", (unsigned long long)m->defaults[k]);
+        fprintf(f, "};\n");
+    }
+    fprintf(f, "static const struct ksm_staticmap %s_maps[%u] = {\n", n, t->nmaps ? t->nmaps : 1);
+    for (uint32_t i = 0; i < t->nmaps; i++) {
+        fprintf(f, "    {");
+        cstr(f, t->maps[i].name);
+        fprintf(f, ", %u, %u, %u, %s_map%u_keys, %s_map%u_defaults},\n", t->maps[i].nkeys,
+                t->maps[i].pool_size, t->maps[i].base, n, i, n, i);
+    }
+    if (!t->nmaps)
+        fprintf(f, "    {0, 0, 0, 0, 0, 0},\n");
+    fprintf(f, "};\n\n");
     fprintf(f,
             "const struct ksm_table %s = {\n    KSM_TABLE_MAGIC, %u, %u, %u, %u, %u, %u, %u, %u,\n "
             "   %u, %u, %u, %u, %u,\n"
             "    %s_classes, %s_endpoints, %s_index, %s_cells, %s_cell_calls, %s_calls, %s_code,\n"
             "    %s_locs, %s_files, %s_fields, %s_audit, %s_slot_names, %s_slot_has_error,\n"
-            "    %s_strings, %u,\n};\n",
+            "    %s_strings, %u, %s_flows, %u, %u, %s_sets, %u, %u, %s_maps, %u, %u,\n};\n",
             n, t->nclasses, t->nendpoints, t->nslots, t->ncells, t->ncalls, t->ncell_calls,
             t->ncode, t->nlocs, t->nfiles, t->nfields, t->nprofiles, t->nlevels, t->audit_level, n,
-            n, n, n, n, n, n, n, n, n, n, n, n, n, t->nstrings);
+            n, n, n, n, n, n, n, n, n, n, n, n, n, t->nstrings, n, t->nflows, t->max_state_writes,
+            n, t->nsets, t->nset_words, n, t->nmaps, t->nmap_words);
 }
 
 void psl_emit_h(FILE *f, const struct ksm_table *t, const char *n)

@@ -15,7 +15,177 @@ struct ictx {
     uint32_t reason, deny_loc, first_loc;
     int napplied;
     bool audit, denied;
+    struct psl_istate *st;
+    uint32_t sid[2]; /* src, dst */
 };
+
+/* The table of HashSet object o that process sid_ref holds: NULL with *reason KSM_R_NO_STATE
+ * (no store, SID past it) or KSM_R_RULE (no table); *slot its index in st->table. */
+static struct psl_itable *itable(struct ictx *x, int o, int sid_ref, size_t *slot, uint32_t *reason)
+{
+    uint32_t sid = x->sid[sid_ref == KSM_SID_DST];
+    *reason = KSM_R_NO_STATE;
+    if (!x->st || sid >= x->st->nsids)
+        return NULL;
+    *reason = KSM_R_RULE;
+    *slot = (size_t)o * x->st->nsids + sid;
+    int k = x->st->table[*slot];
+    return k < 0 ? NULL : &x->st->pool[o][k];
+}
+
+static int ifind(const struct psl_itable *tb, int64_t e)
+{
+    for (int i = 0; i < tb->count; i++)
+        if (tb->entries[i] == e)
+            return i;
+    return -1;
+}
+
+static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v);
+
+/* The StaticMap table of object o that process sid_ref holds: NULL with *reason KSM_R_NO_STATE
+ * (no store, SID past it) or KSM_R_RULE (no table); *slot its index in st->map_table. */
+static struct psl_imap *imap(struct ictx *x, int o, int sid_ref, size_t *slot, uint32_t *reason)
+{
+    uint32_t sid = x->sid[sid_ref == KSM_SID_DST];
+    *reason = KSM_R_NO_STATE;
+    if (!x->st || sid >= x->st->nsids)
+        return NULL;
+    *reason = KSM_R_RULE;
+    *slot = (size_t)o * x->st->nsids + sid;
+    int k = x->st->map_table[*slot];
+    return k < 0 ? NULL : &x->st->maps[o][k];
+}
+
+/* A StaticMap rule on the interpreter's state, as iset() below. */
+static bool imap_rule(struct ictx *x, const struct item *it)
+{
+    const struct policy_map *m = &x->p->maps[it->object_id];
+    int64_t value = 0;
+    x->reason = KSM_R_RULE;
+    if (it->e && (x->reason = eval(x, it->e, &value)) != KSM_R_RULE)
+        return false;
+    size_t slot;
+    struct psl_imap *tb = imap(x, it->object_id, it->sid, &slot, &x->reason);
+    if (x->reason != KSM_R_RULE)
+        return false;
+    size_t n = (size_t)m->nkeys;
+    switch (it->call) {
+    case KSM_CALL_MAP_INIT:
+        if (tb)
+            return false;
+        for (uint32_t k = 0; k < m->pool_size; k++) {
+            struct psl_imap *f = &x->st->maps[it->object_id][k];
+            if (!f->used) {
+                f->used = true;
+                memcpy(f->base, m->defaults, sizeof(uint64_t) * n);
+                memcpy(f->work, m->defaults, sizeof(uint64_t) * n);
+                x->st->map_table[slot] = (int)k;
+                return true;
+            }
+        }
+        return false;
+    case KSM_CALL_MAP_FINI:
+        if (!tb)
+            return false;
+        tb->used = false;
+        x->st->map_table[slot] = -1;
+        return true;
+    case KSM_CALL_MAP_SET:
+        if (!tb)
+            return false;
+        tb->work[it->arg] = (uint64_t)value;
+        return true;
+    case KSM_CALL_MAP_COMMIT:
+        if (tb)
+            memcpy(tb->base, tb->work, sizeof(uint64_t) * n);
+        return tb != NULL;
+    default: /* KSM_CALL_MAP_ROLLBACK */
+        if (tb)
+            memcpy(tb->work, tb->base, sizeof(uint64_t) * n);
+        return tb != NULL;
+    }
+}
+
+/* A HashSet rule on the interpreter's state: true if granted; false with x->reason set to why
+ * it could not decide, else KSM_R_RULE. */
+static bool iset(struct ictx *x, const struct item *it)
+{
+    const struct policy_set *s = &x->p->sets[it->object_id];
+    int64_t entry = 0;
+    x->reason = KSM_R_RULE;
+    if (it->e && (x->reason = eval(x, it->e, &entry)) != KSM_R_RULE)
+        return false;
+    size_t slot;
+    struct psl_itable *tb = itable(x, it->object_id, it->sid, &slot, &x->reason);
+    if (x->reason != KSM_R_RULE)
+        return false;
+    if (it->call == KSM_CALL_SET_INIT) {
+        if (tb)
+            return false;
+        for (uint32_t k = 0; k < s->pool_size; k++)
+            if (x->st->pool[it->object_id][k].count < 0) {
+                x->st->pool[it->object_id][k].count = 0;
+                x->st->table[slot] = (int)k;
+                return true;
+            }
+        return false;
+    }
+    if (!tb)
+        return false;
+    if (it->call == KSM_CALL_SET_FINI) {
+        tb->count = -1;
+        x->st->table[slot] = -1;
+        return true;
+    }
+    int i = ifind(tb, entry);
+    if (it->call == KSM_CALL_SET_ADD) {
+        if (i >= 0)
+            return true;
+        if ((uint32_t)tb->count >= s->set_size)
+            return false;
+        tb->entries[tb->count++] = entry;
+        return true;
+    }
+    if (i < 0)
+        return false;
+    memmove(&tb->entries[i], &tb->entries[i + 1], sizeof(int64_t) * (size_t)(tb->count - i - 1));
+    tb->count--;
+    return true;
+}
+
+/* A Flow rule on the interpreter's state: true if granted; false with x->reason set to
+ * KSM_R_NO_STATE when it cannot be decided, else KSM_R_RULE. */
+static bool flow(struct ictx *x, const struct item *it)
+{
+    const struct policy_flow *f = &x->p->flows[it->object_id];
+    uint32_t sid = x->sid[it->sid == KSM_SID_DST];
+    x->reason = KSM_R_RULE;
+    if (!x->st || sid >= x->st->nsids) {
+        x->reason = KSM_R_NO_STATE;
+        return false;
+    }
+    int *cur = &x->st->cur[(uint32_t)it->object_id * x->st->nsids + sid];
+    switch (it->call) {
+    case KSM_CALL_FLOW_INIT:
+        if (*cur >= 0)
+            return false;
+        *cur = f->initial;
+        return true;
+    case KSM_CALL_FLOW_FINI:
+        if (*cur < 0)
+            return false;
+        *cur = -1;
+        return true;
+    case KSM_CALL_FLOW_ENTER:
+        if (*cur < 0 || !(f->transitions[*cur] & (1u << it->arg)))
+            return false;
+        *cur = (int)it->arg;
+        return true;
+    default:
+        return *cur >= 0 && (it->arg & (1u << *cur));
+    }
+}
 
 static bool matches(struct ictx *x, const struct scope *s)
 {
@@ -106,6 +276,24 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
             return KSM_R_OVERFLOW;
         *v = -a;
         return KSM_R_RULE;
+    case E_CONTAINS: {
+        if ((r = eval(x, e->a, &a)) != KSM_R_RULE)
+            return r;
+        size_t slot;
+        struct psl_itable *tb = itable(x, e->object_id, e->sid, &slot, &r);
+        if (!tb)
+            return KSM_R_NO_STATE;
+        *v = ifind(tb, a) >= 0;
+        return KSM_R_RULE;
+    }
+    case E_MAP_GET: {
+        size_t slot;
+        struct psl_imap *tb = imap(x, e->object_id, e->sid, &slot, &r);
+        if (!tb)
+            return KSM_R_NO_STATE;
+        *v = (int64_t)(e->op ? tb->work : tb->base)[e->value];
+        return KSM_R_RULE;
+    }
     case E_BINARY:
         break;
     }
@@ -218,7 +406,16 @@ static void walk(struct ictx *x, const struct block *b)
         if (x->napplied++ == 0)
             x->first_loc = (uint32_t)it->loc;
         bool granted = it->call == KSM_CALL_GRANT;
-        if (it->call == KSM_CALL_ASSERT || it->call == KSM_CALL_DENY_IF) {
+        if (it->object) {
+            granted = it->call >= KSM_CALL_MAP_INIT   ? imap_rule(x, it)
+                      : it->call >= KSM_CALL_SET_INIT ? iset(x, it)
+                                                      : flow(x, it);
+            if (!granted && x->reason != KSM_R_RULE) {
+                x->denied = true;
+                x->deny_loc = (uint32_t)it->loc;
+                return;
+            }
+        } else if (it->call == KSM_CALL_ASSERT || it->call == KSM_CALL_DENY_IF) {
             int64_t v;
             uint32_t r = eval(x, it->e, &v);
             if (r != KSM_R_RULE) {
@@ -248,12 +445,177 @@ static struct ksm_verdict deny(uint32_t reason, uint32_t loc)
     return (struct ksm_verdict){KSM_DENIED, 1, (uint16_t)reason, loc, 0, UINT32_MAX};
 }
 
+struct psl_istate psl_istate_new(const struct policy *p, uint32_t nsids)
+{
+    struct psl_istate st = {psl_alloc(sizeof(int) * ((size_t)p->nflows * nsids + 1)),
+                            nsids,
+                            psl_alloc(sizeof(int) * ((size_t)p->nsets * nsids + 1)),
+                            psl_alloc(sizeof(struct psl_itable *) * ((size_t)p->nsets + 1)),
+                            NULL,
+                            NULL};
+    for (size_t i = 0; i < (size_t)p->nflows * nsids; i++)
+        st.cur[i] = -1;
+    for (size_t i = 0; i < (size_t)p->nsets * nsids; i++)
+        st.table[i] = -1;
+    st.map_table = psl_alloc(sizeof(int) * ((size_t)p->nmaps * nsids + 1));
+    st.maps = psl_alloc(sizeof(struct psl_imap *) * ((size_t)p->nmaps + 1));
+    for (size_t i = 0; i < (size_t)p->nmaps * nsids; i++)
+        st.map_table[i] = -1;
+    for (int o = 0; o < p->nmaps; o++) {
+        size_t n = (size_t)p->maps[o].nkeys;
+        st.maps[o] = psl_alloc(sizeof(struct psl_imap) * p->maps[o].pool_size);
+        for (uint32_t k = 0; k < p->maps[o].pool_size; k++)
+            st.maps[o][k] = (struct psl_imap){false, psl_alloc(sizeof(uint64_t) * n),
+                                              psl_alloc(sizeof(uint64_t) * n)};
+    }
+    for (int o = 0; o < p->nsets; o++) {
+        st.pool[o] = psl_alloc(sizeof(struct psl_itable) * p->sets[o].pool_size);
+        for (uint32_t k = 0; k < p->sets[o].pool_size; k++)
+            st.pool[o][k] =
+                (struct psl_itable){-1, psl_alloc(sizeof(int64_t) * (p->sets[o].set_size + 1u))};
+    }
+    return st;
+}
+
+/* A copy of the StaticMap state, to put back after a denied event. */
+struct imap_copy {
+    int *table;
+    bool *used;
+    uint64_t *values; /* base then working values of every table, object after object */
+};
+
+static struct imap_copy imap_save(const struct policy *p, const struct psl_istate *st)
+{
+    size_t ntab = 0, nval = 0;
+    for (int o = 0; o < p->nmaps; o++) {
+        ntab += p->maps[o].pool_size;
+        nval += 2 * (size_t)p->maps[o].pool_size * (size_t)p->maps[o].nkeys;
+    }
+    struct imap_copy c = {psl_alloc(sizeof(int) * ((size_t)p->nmaps * st->nsids + 1)),
+                          psl_alloc(sizeof(bool) * (ntab + 1)),
+                          psl_alloc(sizeof(uint64_t) * (nval + 1))};
+    memcpy(c.table, st->map_table, sizeof(int) * (size_t)p->nmaps * st->nsids);
+    size_t t = 0, v = 0;
+    for (int o = 0; o < p->nmaps; o++) {
+        size_t n = (size_t)p->maps[o].nkeys;
+        for (uint32_t k = 0; k < p->maps[o].pool_size; k++, t++, v += 2 * n) {
+            c.used[t] = st->maps[o][k].used;
+            memcpy(c.values + v, st->maps[o][k].base, sizeof(uint64_t) * n);
+            memcpy(c.values + v + n, st->maps[o][k].work, sizeof(uint64_t) * n);
+        }
+    }
+    return c;
+}
+
+static void imap_restore(const struct policy *p, struct psl_istate *st, struct imap_copy *c,
+                         bool restore)
+{
+    if (restore) {
+        memcpy(st->map_table, c->table, sizeof(int) * (size_t)p->nmaps * st->nsids);
+        size_t t = 0, v = 0;
+        for (int o = 0; o < p->nmaps; o++) {
+            size_t n = (size_t)p->maps[o].nkeys;
+            for (uint32_t k = 0; k < p->maps[o].pool_size; k++, t++, v += 2 * n) {
+                st->maps[o][k].used = c->used[t];
+                memcpy(st->maps[o][k].base, c->values + v, sizeof(uint64_t) * n);
+                memcpy(st->maps[o][k].work, c->values + v + n, sizeof(uint64_t) * n);
+            }
+        }
+    }
+    psl_free(c->table);
+    psl_free(c->used);
+    psl_free(c->values);
+}
+
+/* A copy of the HashSet state (tables and pools), to put back after a denied event. */
+struct iset_copy {
+    int *table;
+    struct psl_itable *tabs; /* every pool's tables, object after object */
+    int64_t *entries;
+};
+
+static struct iset_copy iset_save(const struct policy *p, const struct psl_istate *st)
+{
+    size_t ntab = 0, nent = 0;
+    for (int o = 0; o < p->nsets; o++) {
+        ntab += p->sets[o].pool_size;
+        nent += (size_t)p->sets[o].pool_size * p->sets[o].set_size;
+    }
+    struct iset_copy c = {psl_alloc(sizeof(int) * ((size_t)p->nsets * st->nsids + 1)),
+                          psl_alloc(sizeof(struct psl_itable) * (ntab + 1)),
+                          psl_alloc(sizeof(int64_t) * (nent + 1))};
+    memcpy(c.table, st->table, sizeof(int) * (size_t)p->nsets * st->nsids);
+    size_t t = 0, e = 0;
+    for (int o = 0; o < p->nsets; o++)
+        for (uint32_t k = 0; k < p->sets[o].pool_size; k++, t++, e += p->sets[o].set_size) {
+            c.tabs[t] = st->pool[o][k];
+            memcpy(c.entries + e, st->pool[o][k].entries, sizeof(int64_t) * p->sets[o].set_size);
+        }
+    return c;
+}
+
+static void iset_restore(const struct policy *p, struct psl_istate *st, struct iset_copy *c,
+                         bool restore)
+{
+    if (restore) {
+        memcpy(st->table, c->table, sizeof(int) * (size_t)p->nsets * st->nsids);
+        size_t t = 0, e = 0;
+        for (int o = 0; o < p->nsets; o++)
+            for (uint32_t k = 0; k < p->sets[o].pool_size; k++, t++, e += p->sets[o].set_size) {
+                st->pool[o][k].count = c->tabs[t].count;
+                memcpy(st->pool[o][k].entries, c->entries + e,
+                       sizeof(int64_t) * p->sets[o].set_size);
+            }
+    }
+    psl_free(c->table);
+    psl_free(c->tabs);
+    psl_free(c->entries);
+}
+
+static struct ksm_verdict decide(struct ictx *x, uint32_t ep, const char **field_name);
+
 struct ksm_verdict psl_interpret(const struct policy *p, uint32_t event, uint32_t src, uint32_t dst,
                                  uint32_t ep, uint32_t method, const void *msg, size_t len,
                                  const char **field_name)
 {
-    struct ictx x = {p,    event, src, dst, method, 0,     0,    msg, msg ? len : 0,
-                     NULL, 0,     0,   0,   0,      false, false};
+    return psl_interpret_state(p, NULL, event, src, dst, KSM_SID_NONE, KSM_SID_NONE, ep, method,
+                               msg, len, field_name);
+}
+
+struct ksm_verdict psl_interpret_state(const struct policy *p, struct psl_istate *st,
+                                       uint32_t event, uint32_t src, uint32_t dst, uint32_t src_sid,
+                                       uint32_t dst_sid, uint32_t ep, uint32_t method,
+                                       const void *msg, size_t len, const char **field_name)
+{
+    struct ictx x = {p,    event, src, dst, method, 0,     0,     msg, msg ? len : 0,
+                     NULL, 0,     0,   0,   0,      false, false, st,  {src_sid, dst_sid}};
+    size_t n = st ? (size_t)p->nflows * st->nsids : 0;
+    int *saved = n ? psl_alloc(sizeof(int) * n) : NULL;
+    if (n)
+        memcpy(saved, st->cur, sizeof(int) * n);
+    struct iset_copy sets = {0};
+    if (st && p->nsets)
+        sets = iset_save(p, st);
+    struct imap_copy maps = {0};
+    if (st && p->nmaps)
+        maps = imap_save(p, st);
+    struct ksm_verdict v = decide(&x, ep, field_name);
+    if (n && v.verdict != KSM_GRANTED)
+        memcpy(st->cur, saved, sizeof(int) * n);
+    if (saved)
+        psl_free(saved);
+    if (st && p->nsets)
+        iset_restore(p, st, &sets, v.verdict != KSM_GRANTED);
+    if (st && p->nmaps)
+        imap_restore(p, st, &maps, v.verdict != KSM_GRANTED);
+    return v;
+}
+
+static struct ksm_verdict decide(struct ictx *x_, uint32_t ep, const char **field_name)
+{
+    struct ictx x = *x_;
+    const struct policy *p = x.p;
+    uint32_t event = x.event, src = x.src, dst = x.dst, method = x.method;
     *field_name = NULL;
     if (event >= KSM_EV_COUNT)
         return deny(KSM_R_BAD_EVENT, 0);

@@ -14,4 +14,35 @@ struct ksm_verdict psl_interpret(const struct policy *p, uint32_t event, uint32_
                                  uint32_t ep, uint32_t method, const void *msg, size_t len,
                                  const char **field_name);
 
+/* The interpreter's own process state, independent of ksm_state's layout: cur[flow * nsids +
+ * sid] is the machine's current state, or -1 for none (psl_istate_new sets all to -1);
+ * table[set * nsids + sid] the table of HashSet object `set` the process holds, or -1; a table
+ * is pool[set][k]: count -1 when free, else its entries in the order they were added. */
+struct psl_itable {
+    int count;
+    int64_t *entries;
+};
+/* A StaticMap table: used, its base and working values by key. */
+struct psl_imap {
+    bool used;
+    uint64_t *base, *work;
+};
+struct psl_istate {
+    int *cur;
+    uint32_t nsids;
+    int *table;
+    struct psl_itable **pool;
+    int *map_table;         /* [map * nsids + sid]: the table held in maps[map], or -1 */
+    struct psl_imap **maps; /* [map][k] */
+};
+struct psl_istate psl_istate_new(const struct policy *p, uint32_t nsids);
+
+/* psl_interpret() with process state, the reference for ksm_decide_state(): the event's state
+ * changes are kept only if it is granted (a copy of the whole state taken before the event is
+ * put back otherwise). */
+struct ksm_verdict psl_interpret_state(const struct policy *p, struct psl_istate *st,
+                                       uint32_t event, uint32_t src, uint32_t dst, uint32_t src_sid,
+                                       uint32_t dst_sid, uint32_t ep, uint32_t method,
+                                       const void *msg, size_t len, const char **field_name);
+
 #endif

@@ -12,7 +12,7 @@
 #include "lexer.h"
 #include "typedesc.h"
 
-enum expr_kind { E_INT, E_BOOL, E_STR, E_FIELD, E_UNARY, E_BINARY };
+enum expr_kind { E_INT, E_BOOL, E_STR, E_FIELD, E_UNARY, E_BINARY, E_CONTAINS, E_MAP_GET };
 enum expr_type { TY_NONE, TY_INT, TY_BOOL, TY_STR };
 
 struct expr {
@@ -31,6 +31,11 @@ struct expr {
     uint32_t offset, size; /* E_FIELD: byte offset in the message (header included), width;
                             * a string field: its descriptor's offset, size 8 */
     char *field_name;      /* E_FIELD: "message.a.b" */
+    /* E_CONTAINS: <object>.contains {sid : <sid>, entry : a}; E_MAP_GET: <object>.get or
+     * .get_uncommitted (op 1) {sid : <sid>, key : "<key>"} (str; value: the key's index) */
+    char *object;
+    int sid;       /* enum ksm_sid_ref */
+    int object_id; /* resolved: index in policy sets or maps */
 };
 
 struct selectors {
@@ -50,6 +55,16 @@ struct item {
     struct expr *e;      /* I_CALL: ASSERT / DENY_IF condition */
     struct block *match; /* I_MATCH */
     char *profile;       /* I_AUDIT */
+    /* I_CALL of a model object's rule (call >= KSM_CALL_FLOW_INIT): "obj.method {...}" */
+    char *object; /* the object's name */
+    struct psl_pos object_pos;
+    int sid;       /* enum ksm_sid_ref */
+    char **states; /* enter: one state; allow: the set */
+    struct psl_pos *state_pos;
+    int nstates, states_cap;
+    int object_id; /* resolved: index in policy flows or sets */
+    /* HashSet add/remove: the entry is the expression e (compiled as the call's code) */
+    uint32_t arg; /* resolved: ksm_call.arg */
     /* resolved */
     int loc;           /* index into policy locs (1..) */
     int audit_profile; /* effective profile of this call */
@@ -126,6 +141,35 @@ struct pal_assert {
     struct pal_seq *seqs;
 };
 
+/* A Flow object: `policy object <name> : Flow { type States = ...; config = {...} }`. */
+struct policy_flow {
+    char *name;
+    struct psl_pos pos;
+    char **states;
+    int nstates, states_cap;
+    int initial;           /* index into states */
+    uint32_t *transitions; /* nstates masks, parsed with the states */
+};
+
+/* A HashSet object: `policy object <name> : HashSet { type Entry = <int type>; config =
+ * { set_size : N, pool_size : M } }`. */
+struct policy_set {
+    char *name;
+    struct psl_pos pos;
+    uint32_t set_size, pool_size;
+};
+
+/* A StaticMap object: `policy object <name> : StaticMap { type Value = <int type>; config =
+ * { keys : { "k" : <default>, ... }, pool_size : M } }`. */
+struct policy_map {
+    char *name;
+    struct psl_pos pos;
+    char **keys;
+    uint64_t *defaults;
+    int nkeys, keys_cap, defaults_cap;
+    uint32_t pool_size;
+};
+
 struct policy_class {
     const struct td_class *td;
     struct psl_pos pos;
@@ -133,8 +177,11 @@ struct policy_class {
 
 struct policy {
     const struct typedesc *td;
-    bool has_execute; /* execute: kl.core.Execute */
-    bool uses_base;   /* use nk.base._ */
+    bool has_execute;    /* execute: kl.core.Execute */
+    bool uses_base;      /* use nk.base._ */
+    bool uses_flow;      /* use nk.flow._ */
+    bool uses_hashset;   /* use nk.hashmap._ */
+    bool uses_staticmap; /* use nk.staticmap._ */
     char **include_dirs;
     int ninclude_dirs;
     char **loaded; /* files already read (each once) */
@@ -153,6 +200,12 @@ struct policy {
     int default_level;
     int nasserts, asserts_cap;
     struct pal_assert *asserts;
+    int nflows, flows_cap;
+    struct policy_flow *flows; /* declaration order = ksm_table flows[] */
+    int nsets, sets_cap;
+    struct policy_set *sets; /* declaration order = ksm_table sets[] */
+    int nmaps, maps_cap;
+    struct policy_map *maps; /* declaration order = ksm_table maps[] */
 
     /* resolved */
     int default_profile_id;
@@ -166,6 +219,19 @@ void psl_parse_text(struct policy *p, const char *file, const char *text);
 
 /* Names and types from the typedesc; returns the error count of the run so far. */
 int psl_resolve(struct policy *p);
+
+/* Index of the Flow object `name` in p->flows, or -1. */
+int policy_flow_id(const struct policy *p, const char *name);
+
+/* Index of the HashSet object `name` in p->sets, or -1. */
+int policy_set_id(const struct policy *p, const char *name);
+
+/* Index of the StaticMap object `name` in p->maps, or -1; of key `key` in m, or -1. */
+int policy_map_id(const struct policy *p, const char *name);
+int policy_map_key(const struct policy_map *m, const char *key);
+
+/* Index of state `name` of Flow object f, or -1. */
+int policy_flow_state(const struct policy_flow *f, const char *name);
 
 /* Class index in p->classes, or -1. */
 int policy_class_id(const struct policy *p, const char *name);

@@ -16,24 +16,34 @@
 struct var {
     const char *name;
     int cls;
+    uint32_t sid;
 };
+
+/* Process SIDs in a sequence: the kernel is 0, the processes started are 1, 2, ... in the order
+ * of their execute cases (bound or not); a class named directly is no process (KSM_SID_NONE). */
+#define PAL_PROCESSES_MAX 64
 
 struct run {
     const struct policy *p;
     const struct ksm_table *t;
     FILE *out;
-    struct var vars[64];
+    struct var vars[PAL_PROCESSES_MAX];
     int nvars;
+    uint32_t next_sid;
+    struct ksm_state st; /* reset for each sequence */
 };
 
-static int who(struct run *r, const char *name, struct psl_pos pos)
+static int who(struct run *r, const char *name, struct psl_pos pos, uint32_t *sid)
 {
     for (int i = r->nvars - 1; i >= 0; i--)
-        if (!strcmp(r->vars[i].name, name))
+        if (!strcmp(r->vars[i].name, name)) {
+            *sid = r->vars[i].sid;
             return r->vars[i].cls;
+        }
     int c = policy_class_id(r->p, name);
     if (c < 0)
         psl_error(pos, "unknown process or class '%s' in a test", name);
+    *sid = !strcmp(name, "kl.core.Core") ? 0 : KSM_SID_NONE;
     return c;
 }
 
@@ -128,20 +138,23 @@ static int step(struct run *r, const char *set, const char *seq, const struct pa
     const struct policy *p = r->p;
     int errors = psl_errors();
     int src = -1, dst = -1;
+    uint32_t src_sid = KSM_SID_NONE, dst_sid = KSM_SID_NONE;
     if (s->sel.v[SEL_SRC])
-        src = who(r, s->sel.v[SEL_SRC], s->sel.pos[SEL_SRC]);
+        src = who(r, s->sel.v[SEL_SRC], s->sel.pos[SEL_SRC], &src_sid);
     else if (s->event == KSM_EV_EXECUTE) {
         src = policy_class_id(p, "kl.core.Core");
+        src_sid = 0;
         if (src < 0)
             psl_error(s->pos, "execute without src= starts from the kernel: add 'use EDL "
                               "kl.core.Core'");
     } else
         psl_error(s->pos, "a %s test case needs src=", psl_event_names[s->event]);
     if (s->sel.v[SEL_DST])
-        dst = who(r, s->sel.v[SEL_DST], s->sel.pos[SEL_DST]);
-    else if (s->event == KSM_EV_SECURITY)
+        dst = who(r, s->sel.v[SEL_DST], s->sel.pos[SEL_DST], &dst_sid);
+    else if (s->event == KSM_EV_SECURITY) {
         dst = src;
-    else
+        dst_sid = src_sid;
+    } else
         psl_error(s->pos, "a %s test case needs dst=", psl_event_names[s->event]);
     if (psl_errors() > errors)
         return 0;
@@ -218,14 +231,19 @@ static int step(struct run *r, const char *set, const char *seq, const struct pa
         return 0;
     }
 
+    if (s->event == KSM_EV_EXECUTE)
+        dst_sid = r->next_sid; /* the process this execute starts */
     struct ksm_verdict v =
-        ksm_decide(r->t, (uint32_t)s->event, (uint32_t)src, (uint32_t)dst, ep_id, m_id, msg, size);
+        ksm_decide_state(r->t, &r->st, (uint32_t)s->event, (uint32_t)src, (uint32_t)dst, src_sid,
+                         dst_sid, ep_id, m_id, msg, size);
     bool granted = v.verdict == KSM_GRANTED;
+    if (s->event == KSM_EV_EXECUTE && granted)
+        r->next_sid++; /* past the store: its stateful rules deny (no-process-state) */
     const char *name = s->name ? s->name : (s->bind ? s->bind : psl_event_names[s->event]);
     if (granted == s->expect_grant) {
         fprintf(r->out, "ok   %s / %s / %s\n", set, seq, name);
-        if (s->bind && granted && r->nvars < 64)
-            r->vars[r->nvars++] = (struct var){s->bind, dst};
+        if (s->bind && granted && r->nvars < PAL_PROCESSES_MAX)
+            r->vars[r->nvars++] = (struct var){s->bind, dst, dst_sid};
         return 1;
     }
     char rule[256] = "no rule applies";
@@ -243,7 +261,12 @@ static int step(struct run *r, const char *set, const char *seq, const struct pa
 
 int psl_pal_run(const struct policy *p, const struct ksm_table *t, FILE *out, int *passed)
 {
-    struct run r = {p, t, out, {{0}}, 0};
+    struct run r = {p, t, out, {{0}}, 0, 1, {NULL, PAL_PROCESSES_MAX + 1, NULL, NULL, NULL, NULL}};
+    r.st.flow = psl_alloc((size_t)(PAL_PROCESSES_MAX + 1) * t->nflows + 1);
+    r.st.set_of = psl_alloc(sizeof(uint32_t) * ((size_t)(PAL_PROCESSES_MAX + 1) * t->nsets + 1));
+    r.st.set_words = psl_alloc(sizeof(uint64_t) * ((size_t)t->nset_words + 1));
+    r.st.map_of = psl_alloc(sizeof(uint32_t) * ((size_t)(PAL_PROCESSES_MAX + 1) * t->nmaps + 1));
+    r.st.map_words = psl_alloc(sizeof(uint64_t) * ((size_t)t->nmap_words + 1));
     int failed = 0;
     *passed = 0;
     for (int a = 0; a < p->nasserts; a++) {
@@ -252,6 +275,12 @@ int psl_pal_run(const struct policy *p, const struct ksm_table *t, FILE *out, in
         for (int q = 0; q < nseq; q++) {
             const struct pal_seq *seq = as->nseqs ? &as->seqs[q] : &as->setup;
             r.nvars = 0;
+            r.next_sid = 1;
+            memset(r.st.flow, 0, (size_t)(PAL_PROCESSES_MAX + 1) * t->nflows);
+            memset(r.st.set_of, 0, sizeof(uint32_t) * (PAL_PROCESSES_MAX + 1) * t->nsets);
+            memset(r.st.set_words, 0, sizeof(uint64_t) * t->nset_words);
+            memset(r.st.map_of, 0, sizeof(uint32_t) * (PAL_PROCESSES_MAX + 1) * t->nmaps);
+            memset(r.st.map_words, 0, sizeof(uint64_t) * t->nmap_words);
             for (int pass = 0; pass < 2; pass++) {
                 const struct pal_seq *steps = pass == 0 ? &as->setup : seq;
                 if (pass == 1 && !as->nseqs)
@@ -265,6 +294,11 @@ int psl_pal_run(const struct policy *p, const struct ksm_table *t, FILE *out, in
             }
         }
     }
+    psl_free(r.st.flow);
+    psl_free(r.st.set_of);
+    psl_free(r.st.set_words);
+    psl_free(r.st.map_of);
+    psl_free(r.st.map_words);
     fprintf(out, "PAL: %d passed, %d failed\n", *passed, failed);
     return failed;
 }

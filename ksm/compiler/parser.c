@@ -138,6 +138,117 @@ static struct expr *new_expr(enum expr_kind k, struct psl_pos pos)
     return e;
 }
 
+/* sid : src_sid | dst_sid (after the key); KSM_SID_SRC/DST, or -1 after an error. */
+static int sid_value(struct parser *ps)
+{
+    struct token *v = next(ps);
+    if (is_ident(v, "src_sid") || is_ident(v, "dst_sid"))
+        return is_ident(v, "src_sid") ? KSM_SID_SRC : KSM_SID_DST;
+    err_at(ps, v, psl_fmt("sid %s is not supported (src_sid or dst_sid)", tok_describe(v)));
+    return -1;
+}
+
+/* <HashSet object>.contains {sid : <sid>, entry : <expr>}: a boolean. */
+static struct expr *contains(struct parser *ps, struct token *obj)
+{
+    next(ps);
+    next(ps);
+    struct token *m = peek(ps);
+    if (!is_ident(m, "contains")) {
+        err_at(ps, m,
+               psl_fmt("'%s.%s' is not supported in expressions (HashSet: contains)", obj->text,
+                       m->text));
+        return NULL;
+    }
+    next(ps);
+    if (!enter(ps, m))
+        return NULL;
+    struct expr *e = new_expr(E_CONTAINS, obj->pos);
+    e->object = psl_strdup(obj->text);
+    e->sid = -1;
+    if (!expect(ps, T_LBRACE, "'{' and the arguments of contains"))
+        return NULL;
+    while (!ps->failed && peek(ps)->kind == T_IDENT) {
+        struct token *k = next(ps);
+        if (!expect(ps, T_COLON, "':'"))
+            return NULL;
+        if (is_ident(k, "sid")) {
+            e->sid = sid_value(ps);
+        } else if (is_ident(k, "entry")) {
+            e->a = expr(ps);
+        } else {
+            err_at(ps, k, psl_fmt("'%s' is not an argument of %s.contains", k->text, obj->text));
+            return NULL;
+        }
+        if (peek(ps)->kind == T_COMMA)
+            next(ps);
+    }
+    if (!expect(ps, T_RBRACE, "'}' or an argument"))
+        return NULL;
+    ps->depth--;
+    if (e->sid < 0 || !e->a) {
+        err_at(ps, m,
+               psl_fmt("%s.contains needs 'sid : src_sid' or 'sid : dst_sid' and 'entry : "
+                       "<integer>'",
+                       obj->text));
+        return NULL;
+    }
+    e->height = 1 + e->a->height;
+    return e;
+}
+
+/* <StaticMap object>.get | get_uncommitted {sid : <sid>, key : "<key>"}: an integer. */
+static struct expr *map_get(struct parser *ps, struct token *obj)
+{
+    next(ps);
+    next(ps);
+    struct token *m = peek(ps);
+    bool uncommitted = is_ident(m, "get_uncommitted") || is_ident(m, "get_uncommited");
+    if (!is_ident(m, "get") && !uncommitted) {
+        err_at(ps, m,
+               psl_fmt("'%s.%s' is not supported in expressions (StaticMap: get, "
+                       "get_uncommitted)",
+                       obj->text, m->text));
+        return NULL;
+    }
+    next(ps);
+    struct expr *e = new_expr(E_MAP_GET, obj->pos);
+    e->object = psl_strdup(obj->text);
+    e->op = uncommitted;
+    e->sid = -1;
+    if (!expect(ps, T_LBRACE, "'{' and the arguments"))
+        return NULL;
+    while (!ps->failed && peek(ps)->kind == T_IDENT) {
+        struct token *k = next(ps);
+        if (!expect(ps, T_COLON, "':'"))
+            return NULL;
+        if (is_ident(k, "sid")) {
+            e->sid = sid_value(ps);
+        } else if (is_ident(k, "key")) {
+            struct token *v = peek(ps);
+            if (!expect(ps, T_STRING, "a key name"))
+                return NULL;
+            e->str = v->text;
+            e->pos = v->pos;
+        } else {
+            err_at(ps, k, psl_fmt("'%s' is not an argument of %s.%s", k->text, obj->text, m->text));
+            return NULL;
+        }
+        if (peek(ps)->kind == T_COMMA)
+            next(ps);
+    }
+    if (!expect(ps, T_RBRACE, "'}' or an argument"))
+        return NULL;
+    if (e->sid < 0 || !e->str) {
+        err_at(ps, m,
+               psl_fmt("%s.%s needs 'sid : src_sid' or 'sid : dst_sid' and 'key : \"<key>\"'",
+                       obj->text, m->text));
+        return NULL;
+    }
+    e->height = 1;
+    return e;
+}
+
 static struct expr *primary(struct parser *ps)
 {
     struct token *t = peek(ps);
@@ -205,10 +316,14 @@ static struct expr *primary(struct parser *ps)
         e->str = t->text;
         return e;
     }
+    if (t->kind == T_IDENT && peek2(ps)->kind == T_DOT && policy_set_id(ps->pol, t->text) >= 0)
+        return contains(ps, t);
+    if (t->kind == T_IDENT && peek2(ps)->kind == T_DOT && policy_map_id(ps->pol, t->text) >= 0)
+        return map_get(ps, t);
     if (t->kind == T_IDENT) {
         err_at(ps, t,
                psl_fmt("'%s' is not supported in expressions (only message.<field>, integers, "
-                       "true, false)",
+                       "true, false, <HashSet object>.contains)",
                        t->text));
         return NULL;
     }
@@ -310,6 +425,604 @@ static void rule_call(struct parser *ps, struct block *b, struct token *name)
     }
 }
 
+/* A string list: '[' STRING (',' STRING)* [','] ']' into *v / *pos. */
+static void string_list(struct parser *ps, char ***v, struct psl_pos **pos, int *n, int *cap)
+{
+    int npos = *n, pos_cap = *n;
+    if (!expect(ps, T_LBRACK, "'['"))
+        return;
+    while (!ps->failed && peek(ps)->kind == T_STRING) {
+        struct token *s = next(ps);
+        *PSL_PUSH(*v, *n, *cap) = psl_strdup(s->text);
+        *PSL_PUSH(*pos, npos, pos_cap) = s->pos;
+        if (peek(ps)->kind != T_COMMA)
+            break;
+        next(ps);
+    }
+    expect(ps, T_RBRACK, "']' or a state name");
+}
+
+/* A rule of a HashSet object: `<object>.<init|fini> {sid : <sid>}` or
+ * `<object>.<add|remove> {sid : <sid>, entry : <expr>}`. */
+static void set_call(struct parser *ps, struct block *b, struct token *obj)
+{
+    struct token *m = peek(ps);
+    if (!expect(ps, T_IDENT, "a rule name after the object's name"))
+        return;
+    static const char *const rules[] = {"init", "fini", "add", "remove"};
+    int call = -1;
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(m->text, rules[i]))
+            call = KSM_CALL_SET_INIT + i;
+    if (call < 0) {
+        err_at(ps, m,
+               psl_fmt("rule '%s.%s' is not supported (HashSet objects: init, fini, add, remove; "
+                       "contains is an expression)",
+                       obj->text, m->text));
+        return;
+    }
+    struct item *it = PSL_PUSH(b->items, b->nitems, b->cap);
+    it->kind = I_CALL;
+    it->pos = obj->pos;
+    it->call = call;
+    it->object = psl_strdup(obj->text);
+    it->object_pos = obj->pos;
+    it->sid = -1;
+    bool entry = call == KSM_CALL_SET_ADD || call == KSM_CALL_SET_REMOVE;
+    if (!expect(ps, T_LBRACE, "'{' and the rule's arguments"))
+        return;
+    while (!ps->failed && peek(ps)->kind == T_IDENT) {
+        struct token *k = next(ps);
+        if (!expect(ps, T_COLON, "':'"))
+            return;
+        if (is_ident(k, "sid")) {
+            it->sid = sid_value(ps);
+        } else if (is_ident(k, "entry") && entry) {
+            it->e = expr(ps);
+        } else {
+            err_at(ps, k, psl_fmt("'%s' is not an argument of %s.%s", k->text, obj->text, m->text));
+            return;
+        }
+        if (peek(ps)->kind == T_COMMA)
+            next(ps);
+    }
+    if (!expect(ps, T_RBRACE, "'}' or an argument"))
+        return;
+    if (it->sid < 0)
+        err_at(ps, m,
+               psl_fmt("%s.%s needs 'sid : src_sid' or 'sid : dst_sid'", obj->text, m->text));
+    else if (entry && !it->e)
+        err_at(ps, m, psl_fmt("%s.%s needs 'entry : <integer>'", obj->text, m->text));
+}
+
+/* A rule of a StaticMap object: `<object>.<init|fini|commit|rollback> {sid : <sid>}` or
+ * `<object>.set {sid : <sid>, key : "<key>", value : <expr>}`. */
+static void map_call(struct parser *ps, struct block *b, struct token *obj)
+{
+    struct token *m = peek(ps);
+    if (!expect(ps, T_IDENT, "a rule name after the object's name"))
+        return;
+    static const char *const rules[] = {"init", "fini", "set", "commit", "rollback"};
+    int call = -1;
+    for (int i = 0; i < 5; i++)
+        if (!strcmp(m->text, rules[i]))
+            call = KSM_CALL_MAP_INIT + i;
+    if (call < 0) {
+        err_at(ps, m,
+               psl_fmt("rule '%s.%s' is not supported (StaticMap objects: init, fini, set, "
+                       "commit, rollback; get and get_uncommitted are expressions)",
+                       obj->text, m->text));
+        return;
+    }
+    struct item *it = PSL_PUSH(b->items, b->nitems, b->cap);
+    it->kind = I_CALL;
+    it->pos = obj->pos;
+    it->call = call;
+    it->object = psl_strdup(obj->text);
+    it->object_pos = obj->pos;
+    it->sid = -1;
+    bool set = call == KSM_CALL_MAP_SET;
+    if (!expect(ps, T_LBRACE, "'{' and the rule's arguments"))
+        return;
+    while (!ps->failed && peek(ps)->kind == T_IDENT) {
+        struct token *k = next(ps);
+        if (!expect(ps, T_COLON, "':'"))
+            return;
+        if (is_ident(k, "sid")) {
+            it->sid = sid_value(ps);
+        } else if (is_ident(k, "key") && set) {
+            struct token *v = peek(ps);
+            if (!expect(ps, T_STRING, "a key name"))
+                return;
+            *PSL_PUSH(it->states, it->nstates, it->states_cap) = psl_strdup(v->text);
+            it->state_pos = psl_alloc(sizeof *it->state_pos);
+            it->state_pos[0] = v->pos;
+        } else if (is_ident(k, "value") && set) {
+            it->e = expr(ps);
+        } else {
+            err_at(ps, k, psl_fmt("'%s' is not an argument of %s.%s", k->text, obj->text, m->text));
+            return;
+        }
+        if (peek(ps)->kind == T_COMMA)
+            next(ps);
+    }
+    if (!expect(ps, T_RBRACE, "'}' or an argument"))
+        return;
+    if (it->sid < 0)
+        err_at(ps, m,
+               psl_fmt("%s.%s needs 'sid : src_sid' or 'sid : dst_sid'", obj->text, m->text));
+    else if (set && (it->nstates != 1 || !it->e))
+        err_at(ps, m, psl_fmt("%s.set needs 'key : \"<key>\"' and 'value : <integer>'", obj->text));
+}
+
+/*
+ * A rule of a model object: `<object>.<rule> { sid : src_sid | dst_sid [, state : "s"]
+ * [, states : ["s", ...]] }`. The object and the rule's arguments are checked by the resolver.
+ */
+static void model_call(struct parser *ps, struct block *b, struct token *obj)
+{
+    struct token *m = peek(ps);
+    if (policy_set_id(ps->pol, obj->text) >= 0) {
+        set_call(ps, b, obj);
+        return;
+    }
+    if (policy_map_id(ps->pol, obj->text) >= 0) {
+        map_call(ps, b, obj);
+        return;
+    }
+    if (policy_flow_id(ps->pol, obj->text) < 0) {
+        err_at(ps, obj,
+               psl_fmt("unknown security model object '%s' (declare it before its rules: "
+                       "policy object %s : Flow { ... })",
+                       obj->text, obj->text));
+        return;
+    }
+    if (!expect(ps, T_IDENT, "a rule name after the object's name"))
+        return;
+    static const char *const flow_rules[] = {"init", "fini", "enter", "allow"};
+    int call = -1;
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(m->text, flow_rules[i]))
+            call = KSM_CALL_FLOW_INIT + i;
+    if (call < 0) {
+        err_at(ps, m,
+               psl_fmt("rule '%s.%s' is not supported (Flow objects: init, fini, enter, allow)",
+                       obj->text, m->text));
+        return;
+    }
+    struct item *it = PSL_PUSH(b->items, b->nitems, b->cap);
+    it->kind = I_CALL;
+    it->pos = obj->pos;
+    it->call = call;
+    it->object = psl_strdup(obj->text);
+    it->object_pos = obj->pos;
+    it->sid = -1;
+    if (!expect(ps, T_LBRACE, "'{' and the rule's arguments"))
+        return;
+    while (!ps->failed && peek(ps)->kind == T_IDENT) {
+        struct token *k = next(ps);
+        if (!expect(ps, T_COLON, "':'"))
+            return;
+        if (is_ident(k, "sid")) {
+            it->sid = sid_value(ps);
+        } else if (is_ident(k, "state") && call == KSM_CALL_FLOW_ENTER) {
+            struct token *v = peek(ps);
+            if (!expect(ps, T_STRING, "a state name"))
+                return;
+            *PSL_PUSH(it->states, it->nstates, it->states_cap) = psl_strdup(v->text);
+            it->state_pos = psl_alloc(sizeof *it->state_pos);
+            it->state_pos[0] = v->pos;
+        } else if (is_ident(k, "states") && call == KSM_CALL_FLOW_ALLOW) {
+            string_list(ps, &it->states, &it->state_pos, &it->nstates, &it->states_cap);
+        } else {
+            err_at(ps, k, psl_fmt("'%s' is not an argument of %s.%s", k->text, obj->text, m->text));
+            return;
+        }
+        if (peek(ps)->kind == T_COMMA)
+            next(ps);
+    }
+    if (!expect(ps, T_RBRACE, "'}' or an argument"))
+        return;
+    if (it->sid < 0)
+        err_at(ps, m,
+               psl_fmt("%s.%s needs 'sid : src_sid' or 'sid : dst_sid'", obj->text, m->text));
+    else if (call == KSM_CALL_FLOW_ENTER && it->nstates != 1)
+        err_at(ps, m, psl_fmt("%s.enter needs 'state : \"<state>\"'", obj->text));
+    else if (call == KSM_CALL_FLOW_ALLOW && it->nstates == 0)
+        err_at(ps, m, psl_fmt("%s.allow needs 'states : [\"<state>\", ...]'", obj->text));
+}
+
+/* type Value = <integer type> (after 'type'); false after an error. */
+static bool int_type(struct parser *ps, const char *model, const char *what)
+{
+    static const char *const ints[] = {"UInt8", "UInt16", "UInt32", "UInt64",
+                                       "SInt8", "SInt16", "SInt32", "SInt64"};
+    if (!expect(ps, T_IDENT, "a type name") || !expect(ps, T_ASSIGN, "'='"))
+        return false;
+    struct token *ty = peek(ps);
+    bool ok = false;
+    for (int i = 0; i < 8; i++)
+        ok |= is_ident(ty, ints[i]);
+    if (!ok) {
+        err_at(ps, ty,
+               psl_fmt("%s %s of type %s are not supported (integer types)", model, what,
+                       tok_describe(ty)));
+        return false;
+    }
+    next(ps);
+    return true;
+}
+
+/* policy object <name> : StaticMap { type Value = <integer type> config = { keys : { "k" : v,
+ * ... }, pool_size : M } } (after the model's name). */
+static void staticmap_object(struct parser *ps, struct token *kw, struct token *name,
+                             struct token *model)
+{
+    struct policy *pol = ps->pol;
+    if (!pol->uses_staticmap) {
+        err_at(ps, model, "a StaticMap object needs 'use nk.staticmap._' first");
+        return;
+    }
+    if (policy_flow_id(pol, name->text) >= 0 || policy_set_id(pol, name->text) >= 0 ||
+        policy_map_id(pol, name->text) >= 0 || !strcmp(name->text, "base")) {
+        err_at(ps, name, psl_fmt("policy object '%s' is declared twice", name->text));
+        return;
+    }
+    struct policy_map m = {psl_strdup(name->text), kw->pos, NULL, NULL, 0, 0, 0, 0};
+    int ndefaults = 0;
+    bool typed = false;
+    if (!expect(ps, T_LBRACE, "'{' after the model"))
+        return;
+    while (!ps->failed && peek(ps)->kind != T_RBRACE && peek(ps)->kind != T_EOF) {
+        struct token *k = next(ps);
+        if (is_ident(k, "type")) {
+            if (!int_type(ps, "StaticMap", "values"))
+                return;
+            typed = true;
+        } else if (is_ident(k, "config")) {
+            if (!expect(ps, T_ASSIGN, "'='") || !expect(ps, T_LBRACE, "'{'"))
+                return;
+            while (!ps->failed && peek(ps)->kind == T_IDENT) {
+                struct token *ck = next(ps);
+                if (!expect(ps, T_COLON, "':'"))
+                    return;
+                if (is_ident(ck, "pool_size")) {
+                    struct token *v = peek(ps);
+                    if (!expect(ps, T_INT, "a number"))
+                        return;
+                    if (v->value == 0 || v->value > KSM_SET_POOL_MAX) {
+                        err_at(ps, v, psl_fmt("pool_size must be 1 .. %u", KSM_SET_POOL_MAX));
+                        return;
+                    }
+                    m.pool_size = (uint32_t)v->value;
+                } else if (is_ident(ck, "keys")) {
+                    if (!expect(ps, T_LBRACE, "'{'"))
+                        return;
+                    while (!ps->failed && peek(ps)->kind == T_STRING) {
+                        struct token *key = next(ps);
+                        if (policy_map_key(&m, key->text) >= 0) {
+                            err_at(ps, key, psl_fmt("key \"%s\" is listed twice", key->text));
+                            return;
+                        }
+                        if (m.nkeys >= (int)KSM_MAP_KEYS_MAX) {
+                            err_at(ps, key,
+                                   psl_fmt("a StaticMap object has at most %u keys",
+                                           KSM_MAP_KEYS_MAX));
+                            return;
+                        }
+                        if (!expect(ps, T_COLON, "':'"))
+                            return;
+                        bool neg = peek(ps)->kind == T_MINUS;
+                        if (neg)
+                            next(ps);
+                        struct token *v = peek(ps);
+                        if (!expect(ps, T_INT, "the key's default value"))
+                            return;
+                        *PSL_PUSH(m.keys, m.nkeys, m.keys_cap) = psl_strdup(key->text);
+                        *PSL_PUSH(m.defaults, ndefaults, m.defaults_cap) =
+                            neg ? (uint64_t)0 - v->value : v->value;
+                        if (peek(ps)->kind == T_COMMA)
+                            next(ps);
+                    }
+                    if (!expect(ps, T_RBRACE, "'}' or a key"))
+                        return;
+                } else {
+                    err_at(ps, ck,
+                           psl_fmt("StaticMap config '%s' is not supported (keys, pool_size)",
+                                   ck->text));
+                    return;
+                }
+                if (peek(ps)->kind == T_COMMA)
+                    next(ps);
+            }
+            if (!expect(ps, T_RBRACE, "'}' or a config key"))
+                return;
+        } else {
+            err_at(ps, k,
+                   psl_fmt("expected 'type' or 'config' in a StaticMap object, found %s",
+                           tok_describe(k)));
+            return;
+        }
+    }
+    if (!expect(ps, T_RBRACE, "'}'"))
+        return;
+    if (!typed || m.nkeys == 0 || m.pool_size == 0) {
+        err_at(ps, name,
+               "a StaticMap object needs type Value = <integer type> and config = { "
+               "keys : { \"<key>\" : <default>, ... }, pool_size : M }");
+        return;
+    }
+    *PSL_PUSH(pol->maps, pol->nmaps, pol->maps_cap) = m;
+}
+
+/* policy object <name> : HashSet { type Entry = <integer type> config = { set_size : N,
+ * pool_size : M } } (after the model's name). */
+static void hashset_object(struct parser *ps, struct token *kw, struct token *name,
+                           struct token *model)
+{
+    struct policy *pol = ps->pol;
+    if (!pol->uses_hashset) {
+        err_at(ps, model, "a HashSet object needs 'use nk.hashmap._' first");
+        return;
+    }
+    if (policy_flow_id(pol, name->text) >= 0 || policy_set_id(pol, name->text) >= 0 ||
+        policy_map_id(pol, name->text) >= 0 || !strcmp(name->text, "base")) {
+        err_at(ps, name, psl_fmt("policy object '%s' is declared twice", name->text));
+        return;
+    }
+    struct policy_set hs = {psl_strdup(name->text), kw->pos, 0, 0};
+    bool typed = false;
+    if (!expect(ps, T_LBRACE, "'{' after the model"))
+        return;
+    while (!ps->failed && peek(ps)->kind != T_RBRACE && peek(ps)->kind != T_EOF) {
+        struct token *k = next(ps);
+        if (is_ident(k, "type")) {
+            static const char *const ints[] = {"UInt8", "UInt16", "UInt32", "UInt64",
+                                               "SInt8", "SInt16", "SInt32", "SInt64"};
+            if (!expect(ps, T_IDENT, "a type name") || !expect(ps, T_ASSIGN, "'='"))
+                return;
+            struct token *ty = peek(ps);
+            bool ok = false;
+            for (int i = 0; i < 8; i++)
+                ok |= is_ident(ty, ints[i]);
+            if (!ok) {
+                err_at(ps, ty,
+                       psl_fmt("HashSet entries of type %s are not supported (integer types)",
+                               tok_describe(ty)));
+                return;
+            }
+            next(ps);
+            typed = true;
+        } else if (is_ident(k, "config")) {
+            if (!expect(ps, T_ASSIGN, "'='") || !expect(ps, T_LBRACE, "'{'"))
+                return;
+            while (!ps->failed && peek(ps)->kind == T_IDENT) {
+                struct token *ck = next(ps);
+                if (!expect(ps, T_COLON, "':'"))
+                    return;
+                struct token *v = peek(ps);
+                if (!expect(ps, T_INT, "a number"))
+                    return;
+                bool size = is_ident(ck, "set_size");
+                if (!size && !is_ident(ck, "pool_size")) {
+                    err_at(ps, ck,
+                           psl_fmt("HashSet config '%s' is not supported (set_size, pool_size)",
+                                   ck->text));
+                    return;
+                }
+                uint64_t max = size ? KSM_SET_SIZE_MAX : KSM_SET_POOL_MAX;
+                if (v->value == 0 || v->value > max) {
+                    err_at(ps, v,
+                           psl_fmt("%s must be 1 .. %llu", ck->text, (unsigned long long)max));
+                    return;
+                }
+                *(size ? &hs.set_size : &hs.pool_size) = (uint32_t)v->value;
+                if (peek(ps)->kind == T_COMMA)
+                    next(ps);
+            }
+            if (!expect(ps, T_RBRACE, "'}' or a config key"))
+                return;
+        } else {
+            err_at(ps, k,
+                   psl_fmt("expected 'type' or 'config' in a HashSet object, found %s",
+                           tok_describe(k)));
+            return;
+        }
+    }
+    if (!expect(ps, T_RBRACE, "'}'"))
+        return;
+    if (!typed || hs.set_size == 0 || hs.pool_size == 0) {
+        err_at(ps, name,
+               "a HashSet object needs type Entry = <integer type> and config = { "
+               "set_size : N, pool_size : M }");
+        return;
+    }
+    *PSL_PUSH(pol->sets, pol->nsets, pol->sets_cap) = hs;
+}
+
+/*
+ * policy object <name> : Flow {
+ *     [type <T> = "s1" | "s2" ...]
+ *     config = { states : [...], initial : "s", transitions : { "s" : ["t", ...], ... } }
+ * }
+ */
+static void policy_object(struct parser *ps, struct token *kw)
+{
+    struct policy *pol = ps->pol;
+    if (!is_ident(peek(ps), "object")) {
+        err_at(ps, peek(ps),
+               psl_fmt("expected 'object' after 'policy', found %s", tok_describe(peek(ps))));
+        return;
+    }
+    next(ps);
+    struct token *name = peek(ps);
+    if (!expect(ps, T_IDENT, "the object's name") || !expect(ps, T_COLON, "':' and its model"))
+        return;
+    struct token *model = peek(ps);
+    char *mn = qname(ps, "a security model name");
+    if (!mn)
+        return;
+    if (!strcmp(mn, "HashSet")) {
+        hashset_object(ps, kw, name, model);
+        return;
+    }
+    if (!strcmp(mn, "StaticMap")) {
+        staticmap_object(ps, kw, name, model);
+        return;
+    }
+    if (strcmp(mn, "Flow")) {
+        err_at(ps, model,
+               psl_fmt("security model '%s' is not supported (Flow, HashSet, StaticMap; Base rules "
+                       "need no object)",
+                       mn));
+        return;
+    }
+    if (!pol->uses_flow) {
+        err_at(ps, model, "a Flow object needs 'use nk.flow._' first");
+        return;
+    }
+    if (policy_flow_id(pol, name->text) >= 0 || policy_set_id(pol, name->text) >= 0 ||
+        policy_map_id(pol, name->text) >= 0 || !strcmp(name->text, "base")) {
+        err_at(ps, name, psl_fmt("policy object '%s' is declared twice", name->text));
+        return;
+    }
+    struct policy_flow f = {psl_strdup(name->text), kw->pos, NULL, 0, 0, -1, NULL};
+    char **typed = NULL;
+    int ntyped = 0, typed_cap = 0;
+    char **initial = NULL;
+    struct psl_pos *initial_pos = NULL;
+    int ninitial = 0, initial_cap = 0;
+    struct token *config_at = NULL;
+    if (!expect(ps, T_LBRACE, "'{' after the model"))
+        return;
+    while (!ps->failed && peek(ps)->kind != T_RBRACE && peek(ps)->kind != T_EOF) {
+        struct token *k = next(ps);
+        if (is_ident(k, "type")) {
+            if (!expect(ps, T_IDENT, "a type name") || !expect(ps, T_ASSIGN, "'='"))
+                return;
+            for (;;) {
+                struct token *v = peek(ps);
+                if (!expect(ps, T_STRING, "a state name"))
+                    return;
+                *PSL_PUSH(typed, ntyped, typed_cap) = psl_strdup(v->text);
+                if (peek(ps)->kind != T_OTHER || strcmp(peek(ps)->text, "|"))
+                    break;
+                next(ps);
+            }
+        } else if (is_ident(k, "config")) {
+            config_at = k;
+            if (!expect(ps, T_ASSIGN, "'='") || !expect(ps, T_LBRACE, "'{'"))
+                return;
+            while (!ps->failed && peek(ps)->kind == T_IDENT) {
+                struct token *ck = next(ps);
+                if (!expect(ps, T_COLON, "':'"))
+                    return;
+                if (is_ident(ck, "states")) {
+                    struct psl_pos *pos = NULL;
+                    if (f.nstates) {
+                        err_at(ps, ck, "Flow config: 'states' given twice");
+                        return;
+                    }
+                    string_list(ps, &f.states, &pos, &f.nstates, &f.states_cap);
+                } else if (is_ident(ck, "initial")) {
+                    struct token *v = peek(ps);
+                    if (!expect(ps, T_STRING, "the initial state"))
+                        return;
+                    *PSL_PUSH(initial, ninitial, initial_cap) = psl_strdup(v->text);
+                    initial_pos = psl_alloc(sizeof *initial_pos);
+                    *initial_pos = v->pos;
+                } else if (is_ident(ck, "transitions")) {
+                    if (f.nstates == 0) {
+                        err_at(ps, ck, "Flow config: 'states' must come before 'transitions'");
+                        return;
+                    }
+                    f.transitions = psl_alloc(sizeof *f.transitions * (size_t)f.nstates);
+                    if (!expect(ps, T_LBRACE, "'{'"))
+                        return;
+                    while (!ps->failed && peek(ps)->kind == T_STRING) {
+                        struct token *from = next(ps);
+                        int fi = policy_flow_state(&f, from->text);
+                        if (fi < 0) {
+                            err_at(ps, from, psl_fmt("unknown state \"%s\"", from->text));
+                            return;
+                        }
+                        if (!expect(ps, T_COLON, "':'"))
+                            return;
+                        char **to = NULL;
+                        struct psl_pos *to_pos = NULL;
+                        int nto = 0, to_cap = 0;
+                        string_list(ps, &to, &to_pos, &nto, &to_cap);
+                        for (int i = 0; i < nto && !ps->failed; i++) {
+                            int ti = policy_flow_state(&f, to[i]);
+                            if (ti < 0) {
+                                psl_error(to_pos[i], "unknown state \"%s\"", to[i]);
+                                ps->failed = 1;
+                            } else {
+                                f.transitions[fi] |= 1u << ti;
+                            }
+                        }
+                        if (peek(ps)->kind == T_COMMA)
+                            next(ps);
+                    }
+                    if (!expect(ps, T_RBRACE, "'}' or a state name"))
+                        return;
+                } else {
+                    err_at(ps, ck,
+                           psl_fmt("Flow config '%s' is not supported (states, initial, "
+                                   "transitions)",
+                                   ck->text));
+                    return;
+                }
+                if (peek(ps)->kind == T_COMMA)
+                    next(ps);
+                if (f.nstates > (int)KSM_FLOW_STATES_MAX) {
+                    err_at(ps, ck,
+                           psl_fmt("a Flow object has at most %u states", KSM_FLOW_STATES_MAX));
+                    return;
+                }
+            }
+            if (!expect(ps, T_RBRACE, "'}' or a config key"))
+                return;
+        } else {
+            err_at(
+                ps, k,
+                psl_fmt("expected 'type' or 'config' in a Flow object, found %s", tok_describe(k)));
+            return;
+        }
+    }
+    if (!expect(ps, T_RBRACE, "'}'"))
+        return;
+    if (!config_at || f.nstates == 0 || ninitial != 1) {
+        err_at(ps, name,
+               "a Flow object needs config = { states : [...], initial : \"...\", "
+               "transitions : {...} }");
+        return;
+    }
+    for (int i = 0; i < f.nstates; i++) {
+        for (int k = 0; k < i; k++)
+            if (!strcmp(f.states[i], f.states[k])) {
+                err_at(ps, config_at, psl_fmt("state \"%s\" is listed twice", f.states[i]));
+                return;
+            }
+        bool in_type = ntyped == 0;
+        for (int k = 0; k < ntyped && !in_type; k++)
+            in_type = !strcmp(typed[k], f.states[i]);
+        if (!in_type) {
+            err_at(ps, config_at, psl_fmt("state \"%s\" is not of the object's type", f.states[i]));
+            return;
+        }
+    }
+    f.initial = policy_flow_state(&f, initial[0]);
+    if (f.initial < 0) {
+        psl_error(*initial_pos, "unknown initial state \"%s\"", initial[0]);
+        ps->failed = 1;
+        return;
+    }
+    if (!f.transitions)
+        f.transitions = psl_alloc(sizeof *f.transitions * (size_t)f.nstates);
+    *PSL_PUSH(pol->flows, pol->nflows, pol->flows_cap) = f;
+}
+
 static void body(struct parser *ps, struct block *b)
 {
     while (!ps->failed && peek(ps)->kind != T_RBRACE && peek(ps)->kind != T_EOF) {
@@ -352,10 +1065,9 @@ static void body(struct parser *ps, struct block *b)
         } else if (is_ident(t, "choice")) {
             err_at(ps, t, "'choice' is not supported");
         } else if (t->kind == T_IDENT && peek2(ps)->kind == T_DOT) {
-            err_at(ps, t,
-                   psl_fmt("security model object '%s' is not supported (only the Base model's "
-                           "rules)",
-                           t->text));
+            next(ps);
+            next(ps);
+            model_call(ps, b, t);
         } else if (t->kind == T_IDENT) {
             err_at(ps, t,
                    psl_fmt("'%s' is not supported in an event binding (grant, deny, assert, match, "
@@ -704,8 +1416,19 @@ static void declaration(struct parser *ps)
                        psl_fmt("'use %s' is not supported (use EDL <class> or use <file>._)", n));
                 return;
             }
-            if (!strcmp(n, "nk.base._"))
+            if (!strcmp(n, "nk.base._") || !strcmp(n, "nk.basic._"))
                 pol->uses_base = true;
+            else if (!strcmp(n, "nk.flow._"))
+                pol->uses_flow = true;
+            else if (!strcmp(n, "nk.hashmap._"))
+                pol->uses_hashset = true;
+            else if (!strcmp(n, "nk.staticmap._"))
+                pol->uses_staticmap = true;
+            else if (!strncmp(n, "nk.", 3))
+                err_at(ps, v,
+                       psl_fmt("security model '%s' is not supported (nk.base, nk.basic, nk.flow, "
+                               "nk.hashmap, nk.staticmap)",
+                               n));
             else
                 include(ps, v, n);
         }
@@ -732,7 +1455,9 @@ static void declaration(struct parser *ps)
         }
     } else if (is_ident(t, "assert")) {
         pal_assert(ps, t);
-    } else if (is_ident(t, "policy") || is_ident(t, "pragma")) {
+    } else if (is_ident(t, "policy")) {
+        policy_object(ps, t);
+    } else if (is_ident(t, "pragma")) {
         err_at(ps, t,
                psl_fmt("'%s' declarations (security model objects) are not supported", t->text));
     } else {
@@ -790,6 +1515,46 @@ void psl_parse_file(struct policy *pol, const char *path)
         return;
     }
     psl_parse_text(pol, psl_strdup(path), buf);
+}
+
+int policy_flow_id(const struct policy *p, const char *name)
+{
+    for (int i = 0; i < p->nflows; i++)
+        if (!strcmp(p->flows[i].name, name))
+            return i;
+    return -1;
+}
+
+int policy_map_id(const struct policy *p, const char *name)
+{
+    for (int i = 0; i < p->nmaps; i++)
+        if (!strcmp(p->maps[i].name, name))
+            return i;
+    return -1;
+}
+
+int policy_map_key(const struct policy_map *m, const char *key)
+{
+    for (int i = 0; i < m->nkeys; i++)
+        if (!strcmp(m->keys[i], key))
+            return i;
+    return -1;
+}
+
+int policy_set_id(const struct policy *p, const char *name)
+{
+    for (int i = 0; i < p->nsets; i++)
+        if (!strcmp(p->sets[i].name, name))
+            return i;
+    return -1;
+}
+
+int policy_flow_state(const struct policy_flow *f, const char *name)
+{
+    for (int i = 0; i < f->nstates; i++)
+        if (!strcmp(f->states[i], name))
+            return i;
+    return -1;
 }
 
 int policy_class_id(const struct policy *p, const char *name)

@@ -163,6 +163,29 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
     case E_FIELD:
         field(p, s, e);
         return;
+    case E_MAP_GET:
+        e->type = TY_INT;
+        e->sign = 0;
+        e->object_id = policy_map_id(p, e->object);
+        if (e->object_id < 0) {
+            psl_error(e->pos, "unknown StaticMap object '%s'", e->object);
+            return;
+        }
+        if (policy_map_key(&p->maps[e->object_id], e->str) < 0)
+            psl_error(e->pos, "unknown key \"%s\" of StaticMap object '%s'", e->str, e->object);
+        else
+            e->value = (uint64_t)policy_map_key(&p->maps[e->object_id], e->str);
+        return;
+    case E_CONTAINS:
+        e->type = TY_BOOL;
+        e->object_id = policy_set_id(p, e->object);
+        if (e->object_id < 0)
+            psl_error(e->pos, "unknown HashSet object '%s'", e->object);
+        check(p, s, e->a);
+        if (e->a && e->a->type != TY_NONE && e->a->type != TY_INT)
+            psl_error(e->a->pos, "type mismatch: a HashSet entry must be an integer, found %s",
+                      type_name(e->a->type));
+        return;
     case E_UNARY:
         check(p, s, e->a);
         if (!e->a || e->a->type == TY_NONE)
@@ -314,6 +337,69 @@ static bool merge(struct policy *p, struct scope *s, const struct selectors *sel
     return true;
 }
 
+static void check(struct policy *p, const struct scope *s, struct expr *e);
+
+/* A HashSet rule: its object, and the entry (add, remove) an integer. */
+static void set_call(struct policy *p, const struct scope *s, struct item *it)
+{
+    it->object_id = policy_set_id(p, it->object);
+    if (it->object_id < 0) {
+        psl_error(it->object_pos, "unknown policy object '%s'", it->object);
+        return;
+    }
+    if (!it->e || s->unreachable)
+        return;
+    check(p, s, it->e);
+    if (it->e->type != TY_NONE && it->e->type != TY_INT)
+        psl_error(it->e->pos, "type mismatch: a HashSet entry must be an integer, found %s",
+                  type_name(it->e->type));
+}
+
+/* A StaticMap rule: its object, and for set the key by index and the value an integer. */
+static void map_call(struct policy *p, const struct scope *s, struct item *it)
+{
+    it->object_id = policy_map_id(p, it->object);
+    if (it->object_id < 0) {
+        psl_error(it->object_pos, "unknown policy object '%s'", it->object);
+        return;
+    }
+    if (it->nstates == 1) {
+        int k = policy_map_key(&p->maps[it->object_id], it->states[0]);
+        if (k < 0)
+            psl_error(it->state_pos[0], "unknown key \"%s\" of StaticMap object '%s'",
+                      it->states[0], it->object);
+        it->arg = k < 0 ? 0 : (uint32_t)k;
+    }
+    if (!it->e || s->unreachable)
+        return;
+    check(p, s, it->e);
+    if (it->e->type != TY_NONE && it->e->type != TY_INT)
+        psl_error(it->e->pos, "type mismatch: a StaticMap value must be an integer, found %s",
+                  type_name(it->e->type));
+}
+
+/* A Flow rule: its object and states by index (enter: the state; allow: the set as a mask). */
+static void flow_call(struct policy *p, struct item *it)
+{
+    it->object_id = policy_flow_id(p, it->object);
+    if (it->object_id < 0) {
+        psl_error(it->object_pos, "unknown policy object '%s'", it->object);
+        return;
+    }
+    const struct policy_flow *f = &p->flows[it->object_id];
+    it->arg = 0;
+    for (int i = 0; i < it->nstates; i++) {
+        int s = policy_flow_state(f, it->states[i]);
+        if (s < 0)
+            psl_error(it->state_pos[i], "unknown state \"%s\" of Flow object '%s'", it->states[i],
+                      f->name);
+        else if (it->call == KSM_CALL_FLOW_ENTER)
+            it->arg = (uint32_t)s;
+        else
+            it->arg |= 1u << s;
+    }
+}
+
 static void block(struct policy *p, struct block *b, int inherited_profile)
 {
     int profile = inherited_profile;
@@ -341,6 +427,18 @@ static void block(struct policy *p, struct block *b, int inherited_profile)
             it->audit_profile = profile;
             *PSL_PUSH(p->locs, p->nlocs, p->locs_cap) = it->pos;
             it->loc = p->nlocs - 1;
+            if (it->object && it->call >= KSM_CALL_MAP_INIT) {
+                map_call(p, &b->scope, it);
+                continue;
+            }
+            if (it->object && it->call >= KSM_CALL_SET_INIT) {
+                set_call(p, &b->scope, it);
+                continue;
+            }
+            if (it->object) {
+                flow_call(p, it);
+                continue;
+            }
             if (b->scope.unreachable || !it->e)
                 continue;
             check(p, &b->scope, it->e);

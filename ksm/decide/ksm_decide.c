@@ -21,6 +21,7 @@ static const char *const reason_names[KSM_R_COUNT] = {
     [KSM_R_BAD_METHOD] = "unknown-method",
     [KSM_R_BAD_TABLE] = "malformed-table",
     [KSM_R_NO_ERROR_PARAMS] = "error-without-error-parameters",
+    [KSM_R_NO_STATE] = "no-process-state",
 };
 
 const char *ksm_reason_name(uint32_t reason)
@@ -88,12 +89,138 @@ static int str_eq(const uint8_t *m, size_t len, uint32_t off, const char *lit)
     return lit[i] == 0;
 }
 
+/* One change of the state during a decision, to undo if the event is denied. */
+enum undo_kind { UNDO_FLOW, UNDO_SET_OF, UNDO_SET_WORD, UNDO_MAP_OF, UNDO_MAP_WORD };
+struct undo {
+    uint32_t kind; /* enum undo_kind */
+    uint32_t at;
+    uint64_t old;
+};
+#define UNDO_MAX KSM_STATE_CHANGES_MAX
+
+/* The state one decision works on: the store, the event's processes, its undo log. */
+struct sctx {
+    const struct ksm_table *t;
+    struct ksm_state *st;
+    uint32_t sid[2]; /* enum ksm_sid_ref */
+    struct undo undo[UNDO_MAX];
+    uint32_t nundo;
+};
+
+static void put(struct sctx *x, uint32_t kind, uint32_t at, uint64_t v)
+{
+    if (kind == UNDO_FLOW)
+        x->st->flow[at] = (uint8_t)v;
+    else if (kind == UNDO_SET_OF)
+        x->st->set_of[at] = (uint32_t)v;
+    else if (kind == UNDO_SET_WORD)
+        x->st->set_words[at] = v;
+    else if (kind == UNDO_MAP_OF)
+        x->st->map_of[at] = (uint32_t)v;
+    else
+        x->st->map_words[at] = v;
+}
+
+/* Sets one state value, logging the old one; false if the log is full (a malformed table). */
+static int change(struct sctx *x, uint32_t kind, uint32_t at, uint64_t v)
+{
+    if (x->nundo >= UNDO_MAX)
+        return 0;
+    uint64_t old = kind == UNDO_FLOW       ? x->st->flow[at]
+                   : kind == UNDO_SET_OF   ? x->st->set_of[at]
+                   : kind == UNDO_MAP_OF   ? x->st->map_of[at]
+                   : kind == UNDO_MAP_WORD ? x->st->map_words[at]
+                                           : x->st->set_words[at];
+    x->undo[x->nundo++] = (struct undo){kind, at, old};
+    put(x, kind, at, v);
+    return 1;
+}
+
+/* A denial after state changes: restores the state, newest change first. */
+static void roll_back(struct sctx *x)
+{
+    while (x->nundo > 0) {
+        const struct undo *u = &x->undo[--x->nundo];
+        put(x, u->kind, u->at, u->old);
+    }
+}
+
+/*
+ * The HashSet object `object` for the process sid_ref: *hs, *slot (its set_of index) and *tab
+ * (the first word of its table, UINT32_MAX when it holds none). KSM_R_RULE, or why not.
+ */
+static uint32_t set_find(struct sctx *x, uint32_t object, uint32_t sid_ref,
+                         const struct ksm_hashset **hs, uint32_t *slot, uint32_t *tab)
+{
+    const struct ksm_table *t = x->t;
+    if (object >= t->nsets || sid_ref > KSM_SID_DST)
+        return KSM_R_BAD_TABLE;
+    const struct ksm_hashset *h = &t->sets[object];
+    uint64_t words = (uint64_t)h->pool_size * (1u + (uint64_t)h->set_size);
+    if (h->set_size == 0 || h->set_size > KSM_SET_SIZE_MAX || h->pool_size == 0 ||
+        h->pool_size > KSM_SET_POOL_MAX || h->base > t->nset_words ||
+        words > t->nset_words - h->base)
+        return KSM_R_BAD_TABLE;
+    uint32_t sid = x->sid[sid_ref];
+    if (!x->st || !x->st->set_of || !x->st->set_words || sid >= x->st->nsids)
+        return KSM_R_NO_STATE;
+    *hs = h;
+    *slot = sid * t->nsets + object;
+    uint32_t k = x->st->set_of[*slot];
+    if (k > h->pool_size)
+        return KSM_R_BAD_TABLE;
+    *tab = k == 0 ? UINT32_MAX : h->base + (k - 1) * (1u + h->set_size);
+    if (k != 0 && (x->st->set_words[*tab] == 0 || x->st->set_words[*tab] > 1u + h->set_size))
+        return KSM_R_BAD_TABLE;
+    return KSM_R_RULE;
+}
+
+/*
+ * The StaticMap object `object` for the process sid_ref: *m, *slot (its map_of index) and *tab
+ * (the first word of its table, UINT32_MAX when it holds none). KSM_R_RULE, or why not.
+ */
+static uint32_t map_find(struct sctx *x, uint32_t object, uint32_t sid_ref,
+                         const struct ksm_staticmap **m, uint32_t *slot, uint32_t *tab)
+{
+    const struct ksm_table *t = x->t;
+    if (object >= t->nmaps || sid_ref > KSM_SID_DST)
+        return KSM_R_BAD_TABLE;
+    const struct ksm_staticmap *h = &t->maps[object];
+    uint64_t words = (uint64_t)h->pool_size * (1u + 2u * (uint64_t)h->nkeys);
+    if (h->nkeys == 0 || h->nkeys > KSM_MAP_KEYS_MAX || h->pool_size == 0 ||
+        h->pool_size > KSM_SET_POOL_MAX || h->base > t->nmap_words ||
+        words > t->nmap_words - h->base)
+        return KSM_R_BAD_TABLE;
+    uint32_t sid = x->sid[sid_ref];
+    if (!x->st || !x->st->map_of || !x->st->map_words || sid >= x->st->nsids)
+        return KSM_R_NO_STATE;
+    *m = h;
+    *slot = sid * t->nmaps + object;
+    uint32_t k = x->st->map_of[*slot];
+    if (k > h->pool_size)
+        return KSM_R_BAD_TABLE;
+    *tab = k == 0 ? UINT32_MAX : h->base + (k - 1) * (1u + 2u * h->nkeys);
+    if (k != 0 && x->st->map_words[*tab] != 1)
+        return KSM_R_BAD_TABLE;
+    return KSM_R_RULE;
+}
+
+/* Index of entry e in the table at tab (its entries follow the count word), or -1. */
+static int64_t set_index(const struct sctx *x, uint32_t tab, uint64_t e)
+{
+    uint64_t n = x->st->set_words[tab] - 1;
+    for (uint64_t i = 0; i < n; i++)
+        if (x->st->set_words[tab + 1 + i] == e)
+            return (int64_t)i;
+    return -1;
+}
+
 /*
  * Evaluates one expression. Returns KSM_R_RULE with *out set, or the reason it failed
  * (*field names the field for KSM_R_FIELD_BOUNDS).
  */
 static uint32_t eval(const struct ksm_table *t, const struct ksm_call *c, const uint8_t *msg,
-                     size_t len, uint64_t *out, uint32_t *field)
+                     size_t len, uint64_t *out, uint32_t *field, struct sctx *x)
 {
     uint64_t st[KSM_STACK_MAX];
     uint32_t sp = 0;
@@ -126,6 +253,34 @@ static uint32_t eval(const struct ksm_table *t, const struct ksm_call *c, const 
                 return KSM_R_FIELD_BOUNDS;
             }
             st[sp++] = (uint64_t)r;
+            continue;
+        }
+        if (in->op == KSM_OP_SET_CONTAINS) {
+            const struct ksm_hashset *hs;
+            uint32_t slot, tab;
+            if (sp < 1)
+                return KSM_R_BAD_TABLE;
+            uint32_t r = set_find(x, in->arg, (uint32_t)in->imm, &hs, &slot, &tab);
+            if (r != KSM_R_RULE)
+                return r;
+            if (tab == UINT32_MAX)
+                return KSM_R_NO_STATE; /* KasperskyOS: the expression "runs incorrectly" */
+            st[sp - 1] = set_index(x, tab, st[sp - 1]) >= 0;
+            continue;
+        }
+        if (in->op == KSM_OP_MAP_GET) {
+            const struct ksm_staticmap *m;
+            uint32_t slot, tab, key = (uint32_t)((uint64_t)in->imm >> 2);
+            if (sp >= KSM_STACK_MAX)
+                return KSM_R_BAD_TABLE;
+            uint32_t r = map_find(x, in->arg, (uint32_t)in->imm & 1u, &m, &slot, &tab);
+            if (r != KSM_R_RULE)
+                return r;
+            if (key >= m->nkeys)
+                return KSM_R_BAD_TABLE;
+            if (tab == UINT32_MAX)
+                return KSM_R_NO_STATE;
+            st[sp++] = x->st->map_words[tab + 1 + key + ((in->imm & 2) ? m->nkeys : 0)];
             continue;
         }
         if (in->op == KSM_OP_NEG || in->op == KSM_OP_NOT) {
@@ -235,6 +390,149 @@ static uint32_t eval(const struct ksm_table *t, const struct ksm_call *c, const 
     return KSM_R_RULE;
 }
 
+/* A Flow rule: sets *granted, or returns why it cannot decide. */
+static uint32_t flow_call(struct sctx *x, const struct ksm_call *c, int *granted)
+{
+    const struct ksm_table *t = x->t;
+    if (c->object >= t->nflows || c->sid > KSM_SID_DST)
+        return KSM_R_BAD_TABLE;
+    const struct ksm_flow *f = &t->flows[c->object];
+    uint32_t sid = x->sid[c->sid];
+    if (!x->st || !x->st->flow || sid >= x->st->nsids)
+        return KSM_R_NO_STATE;
+    uint32_t at = sid * t->nflows + c->object;
+    uint8_t cur = x->st->flow[at], next = cur;
+    if (cur > f->nstates || f->nstates > KSM_FLOW_STATES_MAX || f->initial >= f->nstates)
+        return KSM_R_BAD_TABLE;
+    switch (c->kind) {
+    case KSM_CALL_FLOW_INIT:
+        *granted = cur == 0;
+        next = (uint8_t)(f->initial + 1);
+        break;
+    case KSM_CALL_FLOW_FINI:
+        *granted = cur != 0;
+        next = 0;
+        break;
+    case KSM_CALL_FLOW_ENTER:
+        if (c->arg >= f->nstates)
+            return KSM_R_BAD_TABLE;
+        *granted = cur != 0 && ((f->transitions[cur - 1] >> c->arg) & 1u);
+        next = (uint8_t)(c->arg + 1);
+        break;
+    default: /* KSM_CALL_FLOW_ALLOW */
+        *granted = cur != 0 && ((c->arg >> (cur - 1)) & 1u);
+        break;
+    }
+    if (*granted && next != cur && !change(x, UNDO_FLOW, at, next))
+        return KSM_R_BAD_TABLE;
+    return KSM_R_RULE;
+}
+
+/* A HashSet rule (the entry, for add and remove, is already evaluated): sets *granted, or
+ * returns why it cannot decide. */
+static uint32_t set_call(struct sctx *x, const struct ksm_call *c, uint64_t entry, int *granted)
+{
+    const struct ksm_hashset *h;
+    uint32_t slot, tab;
+    uint32_t r = set_find(x, c->object, c->sid, &h, &slot, &tab);
+    if (r != KSM_R_RULE)
+        return r;
+    uint64_t *w = x->st->set_words;
+    *granted = 0;
+    if (c->kind == KSM_CALL_SET_INIT) {
+        if (tab != UINT32_MAX)
+            return KSM_R_RULE; /* the process holds a table already */
+        for (uint32_t k = 0; k < h->pool_size; k++) {
+            uint32_t at = h->base + k * (1u + h->set_size);
+            if (w[at] == 0) {
+                *granted = 1;
+                return change(x, UNDO_SET_OF, slot, k + 1u) && change(x, UNDO_SET_WORD, at, 1)
+                           ? KSM_R_RULE
+                           : KSM_R_BAD_TABLE;
+            }
+        }
+        return KSM_R_RULE; /* every table of the pool is taken */
+    }
+    if (tab == UINT32_MAX)
+        return KSM_R_RULE; /* no table: denied */
+    if (c->kind == KSM_CALL_SET_FINI) {
+        *granted = 1;
+        return change(x, UNDO_SET_OF, slot, 0) && change(x, UNDO_SET_WORD, tab, 0)
+                   ? KSM_R_RULE
+                   : KSM_R_BAD_TABLE;
+    }
+    int64_t i = set_index(x, tab, entry);
+    uint64_t n = w[tab] - 1;
+    if (c->kind == KSM_CALL_SET_ADD) {
+        if (i >= 0) {
+            *granted = 1; /* already there */
+            return KSM_R_RULE;
+        }
+        if (n >= h->set_size)
+            return KSM_R_RULE; /* full */
+        *granted = 1;
+        return change(x, UNDO_SET_WORD, tab + 1 + (uint32_t)n, entry) &&
+                       change(x, UNDO_SET_WORD, tab, n + 2)
+                   ? KSM_R_RULE
+                   : KSM_R_BAD_TABLE;
+    }
+    /* KSM_CALL_SET_REMOVE: the last entry takes the removed one's place. */
+    if (i < 0)
+        return KSM_R_RULE;
+    *granted = 1;
+    return change(x, UNDO_SET_WORD, tab + 1 + (uint32_t)i, w[tab + n]) &&
+                   change(x, UNDO_SET_WORD, tab, n)
+               ? KSM_R_RULE
+               : KSM_R_BAD_TABLE;
+}
+
+/* A StaticMap rule (the value, for set, is already evaluated): sets *granted, or returns why it
+ * cannot decide. */
+static uint32_t map_call(struct sctx *x, const struct ksm_call *c, uint64_t value, int *granted)
+{
+    const struct ksm_staticmap *m;
+    uint32_t slot, tab;
+    uint32_t r = map_find(x, c->object, c->sid, &m, &slot, &tab);
+    if (r != KSM_R_RULE)
+        return r;
+    uint32_t n = m->nkeys;
+    *granted = 0;
+    if (c->kind == KSM_CALL_MAP_INIT) {
+        if (tab != UINT32_MAX)
+            return KSM_R_RULE; /* the process holds a table already */
+        for (uint32_t k = 0; k < m->pool_size; k++) {
+            uint32_t at = m->base + k * (1u + 2u * n);
+            if (x->st->map_words[at] != 0)
+                continue;
+            *granted = 1;
+            int ok = change(x, UNDO_MAP_OF, slot, k + 1u) && change(x, UNDO_MAP_WORD, at, 1);
+            for (uint32_t i = 0; i < 2 * n && ok; i++)
+                ok = change(x, UNDO_MAP_WORD, at + 1 + i, m->defaults[i % n]);
+            return ok ? KSM_R_RULE : KSM_R_BAD_TABLE;
+        }
+        return KSM_R_RULE; /* every table of the pool is taken */
+    }
+    if (tab == UINT32_MAX)
+        return KSM_R_RULE; /* no table: denied */
+    *granted = 1;
+    int ok = 1;
+    if (c->kind == KSM_CALL_MAP_FINI) {
+        ok = change(x, UNDO_MAP_OF, slot, 0) && change(x, UNDO_MAP_WORD, tab, 0);
+    } else if (c->kind == KSM_CALL_MAP_SET) {
+        if (c->arg >= n)
+            return KSM_R_BAD_TABLE;
+        ok = change(x, UNDO_MAP_WORD, tab + 1 + n + c->arg, value);
+    } else {
+        /* commit: working -> base; rollback: base -> working */
+        uint32_t from = c->kind == KSM_CALL_MAP_COMMIT ? tab + 1 + n : tab + 1;
+        uint32_t to = c->kind == KSM_CALL_MAP_COMMIT ? tab + 1 : tab + 1 + n;
+        for (uint32_t i = 0; i < n && ok; i++)
+            if (x->st->map_words[to + i] != x->st->map_words[from + i])
+                ok = change(x, UNDO_MAP_WORD, to + i, x->st->map_words[from + i]);
+    }
+    return ok ? KSM_R_RULE : KSM_R_BAD_TABLE;
+}
+
 /*
  * Finds the cell of an event: *cell_out and *slot_out, or returns the reason it cannot
  * (KSM_R_RULE on success).
@@ -328,9 +626,42 @@ int ksm_grants_unconditionally(const struct ksm_table *t, uint32_t event, uint32
     return 1;
 }
 
+void ksm_state_drop(const struct ksm_table *t, struct ksm_state *st, uint32_t sid)
+{
+    if (!t || t->magic != KSM_TABLE_MAGIC || !st || sid >= st->nsids)
+        return;
+    for (uint32_t o = 0; o < t->nflows && st->flow; o++)
+        st->flow[sid * t->nflows + o] = 0;
+    for (uint32_t o = 0; o < t->nsets && st->set_of && st->set_words; o++) {
+        const struct ksm_hashset *h = &t->sets[o];
+        uint32_t k = st->set_of[sid * t->nsets + o];
+        st->set_of[sid * t->nsets + o] = 0;
+        if (k != 0 && k <= h->pool_size && h->base < t->nset_words &&
+            (uint64_t)h->pool_size * (1u + h->set_size) <= t->nset_words - h->base)
+            st->set_words[h->base + (k - 1) * (1u + h->set_size)] = 0; /* back to the pool */
+    }
+    for (uint32_t o = 0; o < t->nmaps && st->map_of && st->map_words; o++) {
+        const struct ksm_staticmap *m = &t->maps[o];
+        uint32_t k = st->map_of[sid * t->nmaps + o];
+        st->map_of[sid * t->nmaps + o] = 0;
+        if (k != 0 && k <= m->pool_size && m->base < t->nmap_words &&
+            (uint64_t)m->pool_size * (1u + 2u * m->nkeys) <= t->nmap_words - m->base)
+            st->map_words[m->base + (k - 1) * (1u + 2u * m->nkeys)] = 0;
+    }
+}
+
 struct ksm_verdict ksm_decide(const struct ksm_table *t, uint32_t event, uint32_t src_class,
                               uint32_t dst_class, uint32_t endpoint_id, uint32_t method_id,
                               const void *msg, size_t len)
+{
+    return ksm_decide_state(t, 0, event, src_class, dst_class, KSM_SID_NONE, KSM_SID_NONE,
+                            endpoint_id, method_id, msg, len);
+}
+
+struct ksm_verdict ksm_decide_state(const struct ksm_table *t, struct ksm_state *st, uint32_t event,
+                                    uint32_t src_class, uint32_t dst_class, uint32_t src_sid,
+                                    uint32_t dst_sid, uint32_t endpoint_id, uint32_t method_id,
+                                    const void *msg, size_t len)
 {
     if (!msg)
         len = 0;
@@ -352,35 +683,55 @@ struct ksm_verdict ksm_decide(const struct ksm_table *t, uint32_t event, uint32_
         d.slot = slot;
         return d;
     }
+    if (t->max_state_writes > KSM_STATE_CHANGES_MAX)
+        return deny(KSM_R_BAD_TABLE, 0);
 
+    struct sctx x;
+    x.t = t;
+    x.st = st;
+    x.sid[KSM_SID_SRC] = src_sid;
+    x.sid[KSM_SID_DST] = dst_sid;
+    x.nundo = 0;
     uint8_t audit = 0;
     for (uint32_t i = 0; i < cell->count; i++) {
         uint32_t call_no = t->cell_calls[cell->first + i];
-        if (call_no >= t->ncalls)
+        if (call_no >= t->ncalls) {
+            roll_back(&x);
             return deny(KSM_R_BAD_TABLE, 0);
+        }
         const struct ksm_call *c = &t->calls[call_no];
-        int granted;
+        int granted = 0;
+        uint32_t r = KSM_R_RULE, field = 0;
         if (c->kind == KSM_CALL_GRANT) {
             granted = 1;
         } else if (c->kind == KSM_CALL_DENY) {
             granted = 0;
         } else if (c->kind == KSM_CALL_ASSERT || c->kind == KSM_CALL_DENY_IF) {
             uint64_t v = 0;
-            uint32_t field = 0;
-            uint32_t r = eval(t, c, msg, len, &v, &field);
-            if (r != KSM_R_RULE) {
-                struct ksm_verdict d = deny(r, c->loc);
-                d.field = field;
-                d.slot = slot;
-                return d;
-            }
+            r = eval(t, c, msg, len, &v, &field, &x);
             granted = (c->kind == KSM_CALL_ASSERT) ? v != 0 : v == 0;
+        } else if (c->kind >= KSM_CALL_FLOW_INIT && c->kind <= KSM_CALL_FLOW_ALLOW) {
+            r = flow_call(&x, c, &granted);
+        } else if (c->kind >= KSM_CALL_SET_INIT && c->kind <= KSM_CALL_SET_REMOVE) {
+            uint64_t entry = 0;
+            if (c->kind == KSM_CALL_SET_ADD || c->kind == KSM_CALL_SET_REMOVE)
+                r = eval(t, c, msg, len, &entry, &field, &x);
+            if (r == KSM_R_RULE)
+                r = set_call(&x, c, entry, &granted);
+        } else if (c->kind >= KSM_CALL_MAP_INIT && c->kind <= KSM_CALL_MAP_ROLLBACK) {
+            uint64_t value = 0;
+            if (c->kind == KSM_CALL_MAP_SET)
+                r = eval(t, c, msg, len, &value, &field, &x);
+            if (r == KSM_R_RULE)
+                r = map_call(&x, c, value, &granted);
         } else {
-            return deny(KSM_R_BAD_TABLE, c->loc);
+            r = KSM_R_BAD_TABLE;
         }
-        if (!granted) {
-            struct ksm_verdict d = deny(KSM_R_RULE, c->loc);
+        if (r != KSM_R_RULE || !granted) {
+            struct ksm_verdict d = deny(r, c->loc);
+            d.field = field;
             d.slot = slot;
+            roll_back(&x);
             return d;
         }
         if (audits_grants(t, c))

@@ -32,6 +32,8 @@ enum ksm_reason {
     KSM_R_BAD_TABLE,       /* the table breaks its own invariants */
     KSM_R_NO_ERROR_PARAMS, /* an error answer with a body to a method that declares no error
                             * parameters (only the bare header may answer such a method) */
+    KSM_R_NO_STATE,        /* a stateful rule (Flow) without process state: no state store,
+                            * or the process's SID is unknown or past the store */
     KSM_R_COUNT
 };
 
@@ -47,6 +49,45 @@ struct ksm_verdict {
 struct ksm_verdict ksm_decide(const struct ksm_table *t, uint32_t event, uint32_t src_class,
                               uint32_t dst_class, uint32_t endpoint_id, uint32_t method_id,
                               const void *msg, size_t len);
+
+#define KSM_SID_NONE 0xFFFFFFFFu /* no process (a class named without one) */
+
+/*
+ * The state of a policy's stateful objects, per process: for Flow object o and the process
+ * with SID s, flow[s * nflows + o] is 0 (no machine) or 1 + its current state; for HashSet
+ * object o, set_of[s * nsets + o] is 0 (no table) or 1 + the table of o's pool it holds, whose
+ * words are in set_words (ksm_hashset); StaticMap objects likewise in map_of and map_words. Finding a process's machine or table is one
+ * multiplication, whatever the number of processes; an entry is looked for among the set_size
+ * entries of its table; init looks for a free table of the pool. The caller owns the storage
+ * (zeroed at start; nsids * nflows bytes, nsids * nsets and table->nset_words words): the KSM
+ * static arrays, PAL and tests their own. Not locked: a caller deciding on several threads
+ * serialises stateful decisions itself.
+ */
+struct ksm_state {
+    uint8_t *flow;
+    uint32_t nsids;
+    uint32_t *set_of;
+    uint64_t *set_words;
+    uint32_t *map_of;    /* StaticMap, as set_of: nsids * nmaps */
+    uint64_t *map_words; /* table->nmap_words */
+};
+
+/*
+ * ksm_decide() with process state: src_sid and dst_sid are the processes of the event (for an
+ * execute event, dst_sid is the process being started), KSM_SID_NONE when there is none. The
+ * event's state changes are atomic: they take effect only if the whole event is granted; a
+ * denial (by any rule, after any change) restores the state as it was. A stateful rule with
+ * st NULL, or a SID past st->nsids, denies (KSM_R_NO_STATE). A table without stateful objects
+ * decides exactly as ksm_decide() does.
+ */
+struct ksm_verdict ksm_decide_state(const struct ksm_table *t, struct ksm_state *st, uint32_t event,
+                                    uint32_t src_class, uint32_t dst_class, uint32_t src_sid,
+                                    uint32_t dst_sid, uint32_t endpoint_id, uint32_t method_id,
+                                    const void *msg, size_t len);
+
+/* The process `sid` ended: its machines and tables in every object are removed (a later init
+ * for a new process with the same SID starts afresh; its tables go back to their pools). */
+void ksm_state_drop(const struct ksm_table *t, struct ksm_state *st, uint32_t sid);
 
 /* 1 if the event `event` of the cell (peer, slot) is granted whatever its message and logs
  * nothing: at least one rule applies and every rule that applies is a plain grant () with no

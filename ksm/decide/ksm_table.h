@@ -57,6 +57,13 @@ enum ksm_op {
      * (imm >> 32: index into fields[], for a descriptor or string out of bounds), else 0. The
      * string compared is what a C reader of the message sees: its bytes up to the first NUL. */
     KSM_OP_STR_EQ,
+    /* HashSet contains: pop an entry, push 1 if it is in the table of the process imm (enum
+     * ksm_sid_ref) in HashSet object arg (sets[]), else 0; no table: the event is denied. */
+    KSM_OP_SET_CONTAINS,
+    /* StaticMap get: push the value of key (imm >> 2) in the table of the process (imm & 1) in
+     * StaticMap object arg (maps[]): the base instance, or the working one when imm & 2
+     * (get_uncommitted); no table: the event is denied. */
+    KSM_OP_MAP_GET,
     KSM_OP_COUNT
 };
 
@@ -71,19 +78,82 @@ struct ksm_insn {
 
 /* The Base model's rules. */
 enum ksm_call_kind {
-    KSM_CALL_GRANT = 0,  /* grant ()          */
-    KSM_CALL_DENY = 1,   /* deny ()           */
-    KSM_CALL_ASSERT = 2, /* assert (expr): granted iff expr is true */
-    KSM_CALL_DENY_IF = 3 /* deny (expr): denied iff expr is true */
+    KSM_CALL_GRANT = 0,   /* grant ()          */
+    KSM_CALL_DENY = 1,    /* deny ()           */
+    KSM_CALL_ASSERT = 2,  /* assert (expr): granted iff expr is true */
+    KSM_CALL_DENY_IF = 3, /* deny (expr): denied iff expr is true */
+    /* The Flow model's rules on object `object` (flows[]), for the process `sid` names. */
+    KSM_CALL_FLOW_INIT = 4,  /* init {sid}: a new machine in the initial state; denied if one is */
+    KSM_CALL_FLOW_FINI = 5,  /* fini {sid}: removes the machine; denied if there is none */
+    KSM_CALL_FLOW_ENTER = 6, /* enter {sid, state: arg}: denied unless current -> arg is allowed */
+    KSM_CALL_FLOW_ALLOW = 7, /* allow {sid, states}: granted iff the current state is in the arg
+                              * bit set */
+    /* The HashSet model's rules on object `object` (sets[]); the entry is the value of the
+     * call's code. */
+    KSM_CALL_SET_INIT = 8,    /* init {sid}: a free table of the pool; denied if one is, or none */
+    KSM_CALL_SET_FINI = 9,    /* fini {sid}: frees the table; denied if there is none */
+    KSM_CALL_SET_ADD = 10,    /* add {sid, entry}: denied if no table, or full without entry */
+    KSM_CALL_SET_REMOVE = 11, /* remove {sid, entry}: denied if no table, or entry not in it */
+    /* The StaticMap model's rules on object `object` (maps[]). */
+    KSM_CALL_MAP_INIT = 12,     /* init {sid}: a free table, every key at its default */
+    KSM_CALL_MAP_FINI = 13,     /* fini {sid}: frees the table */
+    KSM_CALL_MAP_SET = 14,      /* set {sid, key: arg, value: the call's code}: working instance */
+    KSM_CALL_MAP_COMMIT = 15,   /* commit {sid}: working instance -> base instance */
+    KSM_CALL_MAP_ROLLBACK = 16, /* rollback {sid}: base instance -> working instance */
+    KSM_CALL_KIND_COUNT
+};
+
+/* Which process of the event a stateful call concerns (ksm_call.sid). */
+enum ksm_sid_ref { KSM_SID_SRC = 0, KSM_SID_DST = 1 };
+
+/* A Flow object: a finite-state machine per process; states are 0 .. nstates-1. */
+/* State changes one event may make, summed over the stateful calls of its cell (pslc refuses
+ * more): the size of a decision's undo log. */
+#define KSM_STATE_CHANGES_MAX 128u
+#define KSM_FLOW_STATES_MAX 32u /* a state set is one uint32_t bit mask */
+struct ksm_flow {
+    const char *name;            /* the policy object's name ("service_flow") */
+    uint32_t nstates;            /* 1 .. KSM_FLOW_STATES_MAX */
+    uint32_t initial;            /* < nstates */
+    const uint32_t *transitions; /* nstates masks: bit k of [s] allows s -> k */
+    const char *const *states;   /* nstates names (audit text, PAL) */
+};
+
+/* A HashSet object: a pool of pool_size tables of at most set_size integer entries; a process
+ * holds at most one. In the state's set words, table k of the pool is at base + k * (1 +
+ * set_size): a word that is 0 for a free table, else 1 + its entry count, then the entries. */
+#define KSM_SET_SIZE_MAX 4096u
+#define KSM_SET_POOL_MAX 65536u
+struct ksm_hashset {
+    const char *name;
+    uint32_t set_size;  /* 1 .. KSM_SET_SIZE_MAX */
+    uint32_t pool_size; /* 1 .. KSM_SET_POOL_MAX */
+    uint32_t base;      /* first of its pool_size * (1 + set_size) words */
+};
+
+/* A StaticMap object: a pool of pool_size tables of nkeys integer values, each in a base and a
+ * working instance. In the state's map words, table k of the pool is at base + k * (1 + 2 *
+ * nkeys): a word that is 0 for a free table, else 1, then the base values, then the working. */
+#define KSM_MAP_KEYS_MAX 16u
+struct ksm_staticmap {
+    const char *name;
+    uint32_t nkeys;     /* 1 .. KSM_MAP_KEYS_MAX */
+    uint32_t pool_size; /* 1 .. KSM_SET_POOL_MAX */
+    uint32_t base;      /* first of its pool_size * (1 + 2 * nkeys) words */
+    const char *const *keys;
+    const uint64_t *defaults;
 };
 
 struct ksm_call {
-    uint8_t kind; /* enum ksm_call_kind */
-    uint8_t reserved;
+    uint8_t kind;           /* enum ksm_call_kind */
+    uint8_t sid;            /* stateful calls: enum ksm_sid_ref */
     uint16_t audit_profile; /* index into the profiles of audit[] (0 = the empty profile) */
     uint32_t code_start;    /* first instruction in code[] (ASSERT, DENY_IF) */
     uint32_t code_len;
-    uint32_t loc; /* index into locs[]: where the call is in the PSL */
+    uint32_t loc;    /* index into locs[]: where the call is in the PSL */
+    uint32_t object; /* stateful calls: index into flows[], sets[] or maps[] */
+    uint32_t arg;    /* FLOW_ENTER: the state; FLOW_ALLOW: the set of states (bit mask);
+                      * MAP_SET: the key */
 };
 
 struct ksm_cell {
@@ -138,6 +208,20 @@ struct ksm_table {
     /* The string literals of the policy's conditions (KSM_OP_STR_EQ); NULL when none. */
     const char *const *strings;
     uint32_t nstrings;
+    /* The Flow objects; a table with none (nflows 0) decides without state. */
+    const struct ksm_flow *flows;
+    uint32_t nflows;
+    /* The most state changes of any one cell: the undo log one decision needs
+     * (<= KSM_STATE_CHANGES_MAX, checked by pslc and by ksm_decide_state()). */
+    uint32_t max_state_writes;
+    /* The HashSet objects and the words their pools take in the state. */
+    const struct ksm_hashset *sets;
+    uint32_t nsets;
+    uint32_t nset_words;
+    /* The StaticMap objects and the words their pools take in the state. */
+    const struct ksm_staticmap *maps;
+    uint32_t nmaps;
+    uint32_t nmap_words;
 };
 
 #endif

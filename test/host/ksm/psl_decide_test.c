@@ -2,7 +2,8 @@
  * The decision function on the host: the table pslc wrote as C for ksm/policy/test/basic.psl
  * (compiled into this test exactly as the KSM will compile its table), and tables compiled in
  * memory from small policies: every event type, every selector and match nesting, every
- * operator and integer type, default deny, audit flags, rule locations, bounds checks.
+ * operator and integer type, default deny, audit flags, rule locations, bounds checks. And
+ * process state: the table pslc wrote for ksm/policy/test/flow.psl, deciding with a state store.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,9 @@
 #include <cmocka.h>
 
 #include "psl_basic_table.psl.h"
+#include "psl_flow_table.psl.h"
+#include "psl_hashset_table.psl.h"
+#include "psl_staticmap_table.psl.h"
 #include "psl_testlib.h"
 
 #define C(name) psl_basic_table_CLASS_##name
@@ -543,6 +547,182 @@ static void lookup_independent_of_rule_count(void **state)
     assert_int_equal(t->cells[cell].count, 1);
 }
 
+/* The generated Flow table: the same objects as compiled in memory, and its state rules. */
+static void flow_state(void **state)
+{
+    (void)state;
+    struct policy *p;
+    psl_diag_reset(NULL);
+    struct ksm_table *t = pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/flow.psl", &p);
+    assert_non_null(t);
+    const struct ksm_table *g = &psl_flow_table;
+    assert_int_equal(g->nflows, 1);
+    assert_int_equal(t->nflows, 1);
+    assert_string_equal(g->flows[0].name, "service_flow");
+    assert_int_equal(g->flows[0].nstates, 4);
+    assert_int_equal(g->flows[0].initial, 0);
+    assert_memory_equal(g->flows[0].transitions, t->flows[0].transitions, 4 * sizeof(uint32_t));
+    assert_string_equal(g->flows[0].states[3], "finished");
+    assert_int_equal(g->max_state_writes, t->max_state_writes);
+
+    uint8_t store[8] = {0};
+    struct ksm_state st = {store, 8, NULL, NULL, NULL, NULL};
+    uint32_t core = psl_flow_table_CLASS_kl_core_Core, srv = psl_flow_table_CLASS_psltest_Server,
+             cli = psl_flow_table_CLASS_psltest_Client, ep, m;
+    /* The kernel starts server 3: its machine is created in "sleep". */
+    assert_int_equal(
+        ksm_decide_state(g, &st, KSM_EV_EXECUTE, core, srv, 1, 3, 0, 0, NULL, 0).verdict,
+        KSM_GRANTED);
+    assert_int_equal(store[3], 1);
+    /* A second machine for the same process is refused, and changes nothing. */
+    struct ksm_verdict v = ksm_decide_state(g, &st, KSM_EV_EXECUTE, core, srv, 1, 3, 0, 0, NULL, 0);
+    assert_int_equal(v.verdict, KSM_DENIED);
+    assert_int_equal(v.reason, KSM_R_RULE);
+    assert_int_equal(store[3], 1);
+    /* Ping moves it to "started". */
+    size_t len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, &ep, &m);
+    assert_int_equal(
+        ksm_decide_state(g, &st, KSM_EV_REQUEST, cli, srv, 4, 3, ep, m, buf, len).verdict,
+        KSM_GRANTED);
+    assert_int_equal(store[3], 2);
+    /* The process ends: its machine goes, and a new process with its SID starts afresh. */
+    ksm_state_drop(g, &st, 3);
+    assert_int_equal(store[3], 0);
+    assert_int_equal(
+        ksm_decide_state(g, &st, KSM_EV_EXECUTE, core, srv, 1, 3, 0, 0, NULL, 0).verdict,
+        KSM_GRANTED);
+    assert_int_equal(store[3], 1);
+    /* No state: no store, a SID past the store, no process. */
+    v = ksm_decide(g, KSM_EV_EXECUTE, core, srv, 0, 0, NULL, 0);
+    assert_int_equal(v.reason, KSM_R_NO_STATE);
+    assert_string_equal(ksm_reason_name(v.reason), "no-process-state");
+    v = ksm_decide_state(g, &st, KSM_EV_EXECUTE, core, srv, 1, 8, 0, 0, NULL, 0);
+    assert_int_equal(v.reason, KSM_R_NO_STATE);
+    v = ksm_decide_state(g, &st, KSM_EV_EXECUTE, core, srv, 1, KSM_SID_NONE, 0, 0, NULL, 0);
+    assert_int_equal(v.reason, KSM_R_NO_STATE);
+    ksm_state_drop(g, &st, 100); /* past the store: nothing to drop, nothing touched */
+    ksm_state_drop(g, NULL, 3);
+
+    /* A corrupt table denies instead of reaching outside its objects or its undo log. */
+    struct ksm_table bad = *g;
+    bad.max_state_writes = KSM_STATE_CHANGES_MAX + 1;
+    v = ksm_decide_state(&bad, &st, KSM_EV_EXECUTE, core, srv, 1, 5, 0, 0, NULL, 0);
+    assert_int_equal(v.reason, KSM_R_BAD_TABLE);
+    bad = *g;
+    bad.nflows = 0;
+    v = ksm_decide_state(&bad, &st, KSM_EV_EXECUTE, core, srv, 1, 5, 0, 0, NULL, 0);
+    assert_int_equal(v.reason, KSM_R_BAD_TABLE);
+    store[5] = 9; /* a state past the object's states */
+    v = ksm_decide_state(g, &st, KSM_EV_EXECUTE, core, srv, 1, 5, 0, 0, NULL, 0);
+    assert_int_equal(v.reason, KSM_R_BAD_TABLE);
+    assert_int_equal(store[5], 9);
+}
+
+/* The generated HashSet table: its pool layout, and tables taken, filled and given back. */
+static void hashset_state(void **state)
+{
+    (void)state;
+    const struct ksm_table *g = &psl_hashset_table;
+    assert_int_equal(g->nsets, 1);
+    assert_string_equal(g->sets[0].name, "values");
+    assert_int_equal(g->sets[0].set_size, 2);
+    assert_int_equal(g->sets[0].pool_size, 2);
+    assert_int_equal(g->nset_words, 6);
+    struct policy *p;
+    psl_diag_reset(NULL);
+    assert_non_null(pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/hashset.psl", &p));
+
+    uint32_t set_of[8] = {0};
+    uint64_t words[6] = {0};
+    struct ksm_state st = {NULL, 8, set_of, words, NULL, NULL};
+    uint32_t core = psl_hashset_table_CLASS_kl_core_Core,
+             srv = psl_hashset_table_CLASS_psltest_Server,
+             cli = psl_hashset_table_CLASS_psltest_Client, ep, m;
+    for (uint32_t sid = 2; sid <= 4; sid++) /* two tables: the third server cannot start */
+        assert_int_equal(
+            ksm_decide_state(g, &st, KSM_EV_EXECUTE, core, srv, 1, sid, 0, 0, NULL, 0).verdict,
+            sid < 4 ? KSM_GRANTED : KSM_DENIED);
+    assert_int_equal(set_of[2], 1);
+    assert_int_equal(set_of[3], 2);
+    assert_int_equal(set_of[4], 0);
+    size_t len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, &ep, &m);
+    psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, "value", 42);
+    assert_int_equal(
+        ksm_decide_state(g, &st, KSM_EV_REQUEST, cli, srv, 5, 3, ep, m, buf, len).verdict,
+        KSM_GRANTED);
+    assert_int_equal(words[3], 2); /* server 3's table: one entry, 42 */
+    assert_int_equal(words[4], 42);
+    /* Server 3 ends: its table goes back to the pool, and server 4 can start with it. */
+    ksm_state_drop(g, &st, 3);
+    assert_int_equal(set_of[3], 0);
+    assert_int_equal(words[3], 0);
+    assert_int_equal(
+        ksm_decide_state(g, &st, KSM_EV_EXECUTE, core, srv, 1, 4, 0, 0, NULL, 0).verdict,
+        KSM_GRANTED);
+    assert_int_equal(set_of[4], 2);
+    /* contains on a process without a table denies the event (no-process-state). */
+    len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Nest", buf, &ep, &m);
+    struct ksm_verdict v =
+        ksm_decide_state(g, &st, KSM_EV_REQUEST, cli, srv, 5, 6, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_NO_STATE);
+    /* A corrupt pool is refused, not followed. */
+    set_of[2] = 7;
+    v = ksm_decide_state(g, &st, KSM_EV_REQUEST, cli, srv, 5, 2, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_BAD_TABLE);
+    set_of[2] = 1;
+    struct ksm_table bad = *g;
+    bad.nset_words = 5;
+    v = ksm_decide_state(&bad, &st, KSM_EV_REQUEST, cli, srv, 5, 2, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_BAD_TABLE);
+}
+
+/* The generated StaticMap table: keys and defaults, init, set, commit, and the process's end. */
+static void staticmap_state(void **state)
+{
+    (void)state;
+    const struct ksm_table *g = &psl_staticmap_table;
+    assert_int_equal(g->nmaps, 1);
+    assert_string_equal(g->maps[0].name, "limits");
+    assert_int_equal(g->maps[0].nkeys, 2);
+    assert_string_equal(g->maps[0].keys[1], "count");
+    assert_int_equal(g->maps[0].defaults[0], 16);
+    assert_int_equal(g->nmap_words, 5);
+    struct policy *p;
+    psl_diag_reset(NULL);
+    assert_non_null(pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/staticmap.psl", &p));
+    uint32_t map_of[8] = {0};
+    uint64_t words[5] = {0};
+    struct ksm_state st = {NULL, 8, NULL, NULL, map_of, words};
+    uint32_t core = psl_staticmap_table_CLASS_kl_core_Core,
+             srv = psl_staticmap_table_CLASS_psltest_Server,
+             cli = psl_staticmap_table_CLASS_psltest_Client, ep, m;
+    assert_int_equal(
+        ksm_decide_state(g, &st, KSM_EV_EXECUTE, core, srv, 1, 2, 0, 0, NULL, 0).verdict,
+        KSM_GRANTED);
+    uint64_t fresh[5] = {1, 16, 0, 16, 0}; /* taken; base size, count; working size, count */
+    assert_memory_equal(words, fresh, sizeof words);
+    size_t len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, &ep, &m);
+    psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, "value", 99);
+    assert_int_equal(
+        ksm_decide_state(g, &st, KSM_EV_REQUEST, cli, srv, 3, 2, ep, m, buf, len).verdict,
+        KSM_GRANTED);
+    assert_int_equal(words[1], 16);
+    assert_int_equal(words[3], 99);
+    len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Nest", buf, &ep, &m);
+    assert_int_equal(
+        ksm_decide_state(g, &st, KSM_EV_REQUEST, cli, srv, 3, 2, ep, m, buf, len).verdict,
+        KSM_GRANTED);
+    assert_int_equal(words[1], 99);
+    ksm_state_drop(g, &st, 2);
+    assert_int_equal(map_of[2], 0);
+    assert_int_equal(words[0], 0);
+    words[0] = 2; /* a corrupt table word is refused */
+    map_of[2] = 1;
+    assert_int_equal(
+        ksm_decide_state(g, &st, KSM_EV_REQUEST, cli, srv, 3, 2, ep, m, buf, len).reason,
+        KSM_R_BAD_TABLE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -559,6 +739,9 @@ int main(void)
         cmocka_unit_test(nested_struct_fields),
         cmocka_unit_test(audit_flags),
         cmocka_unit_test(lookup_independent_of_rule_count),
+        cmocka_unit_test(flow_state),
+        cmocka_unit_test(hashset_state),
+        cmocka_unit_test(staticmap_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

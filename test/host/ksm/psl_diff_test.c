@@ -3,7 +3,12 @@
  * parsed policy (psl_interpret) on many random requests, for ksm/policy/test/basic.psl and for
  * hundreds of randomly generated policies (random events, selectors, nested match sections,
  * conditions over every field type, audit profiles). Verdict, reason, deciding rule, audit flag
- * and the named field of a bounds failure must agree on every request.
+ * and the named field of a bounds failure must agree on every request. With process state
+ * (ksm/policy/test/flow.psl, hashset.psl, staticmap.psl and random policies with Flow, HashSet
+ * and StaticMap objects):
+ * random sequences of events
+ * on random SIDs, where verdicts and the whole state after every event must agree, and a denied
+ * event must leave the state as it was.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -153,6 +158,9 @@ static void gen_int(struct sb *b, const struct fieldset *f, int sign, int depth)
     }
 }
 
+static bool gen_flows; /* generate stateful objects and rules (below) */
+static void gen_entry(struct sb *b, const struct fieldset *f);
+
 static void gen_bool(struct sb *b, const struct fieldset *f, int depth)
 {
     int r = pick(depth > 2 ? 2 : 6);
@@ -162,6 +170,13 @@ static void gen_bool(struct sb *b, const struct fieldset *f, int depth)
         gen_int(b, f, sign, depth + 1);
         add(b, " %s ", cmp[pick(6)]);
         gen_int(b, f, sign, depth + 1);
+    } else if (r == 2 && gen_flows && pick(2)) {
+        add(b, "h%d.contains {sid: %s, entry: ", pick(2), pick(2) ? "src_sid" : "dst_sid");
+        gen_entry(b, f);
+        add(b, "}");
+    } else if (r == 2 && gen_flows && pick(2)) {
+        add(b, "m0.%s {sid: %s, key: \"%s\"} < %d", pick(2) ? "get" : "get_uncommitted",
+            pick(2) ? "src_sid" : "dst_sid", pick(2) ? "a" : "b", pick(4));
     } else if (r == 2) {
         add(b, "%s", pick(2) ? "true" : "false");
     } else if (r == 3) {
@@ -224,12 +239,82 @@ static void gen_selectors(struct sb *b, struct sel *s, bool top)
     }
 }
 
+/* Random policies with Flow objects (f0, f1) and their rules: at most this many rules in all,
+ * so that no cell passes KSM_STATE_CHANGES_MAX (a rule changes at most 2 + 2 * 2 values). */
+static int flow_calls_left;
+static const char *const flow_states[] = {"a", "b", "c", "d"};
+
+/* A HashSet entry: a small literal, or an unsigned field of the selected method. */
+static void gen_entry(struct sb *b, const struct fieldset *f)
+{
+    if (f && f->nu && pick(2))
+        add(b, "message.%s", f->u[pick(f->nu)]);
+    else
+        add(b, "%d", pick(4));
+}
+
+static void gen_set_call(struct sb *b, const struct fieldset *f)
+{
+    flow_calls_left--;
+    int m = pick(4);
+    add(b, " h%d.%s {sid: %s", pick(2), (const char *[]){"init", "fini", "add", "remove"}[m],
+        pick(2) ? "src_sid" : "dst_sid");
+    if (m >= 2) {
+        add(b, ", entry: ");
+        gen_entry(b, f);
+    }
+    add(b, "}");
+}
+
+static void gen_map_call(struct sb *b, const struct fieldset *f)
+{
+    flow_calls_left--;
+    int m = pick(5);
+    add(b, " m0.%s {sid: %s", (const char *[]){"init", "fini", "set", "commit", "rollback"}[m],
+        pick(2) ? "src_sid" : "dst_sid");
+    if (m == 2) {
+        add(b, ", key: \"%s\", value: ", pick(2) ? "a" : "b");
+        gen_entry(b, f);
+    }
+    add(b, "}");
+}
+
+static void gen_flow_call(struct sb *b)
+{
+    flow_calls_left--;
+    int m = pick(4);
+    add(b, " f%d.%s {sid: %s", pick(2), (const char *[]){"init", "fini", "enter", "allow"}[m],
+        pick(2) ? "src_sid" : "dst_sid");
+    if (m == 2)
+        add(b, ", state: \"%s\"", flow_states[pick(4)]);
+    if (m == 3) {
+        add(b, ", states: [\"%s\"", flow_states[pick(4)]);
+        for (int k = pick(3); k > 0; k--)
+            add(b, ", \"%s\"", flow_states[pick(4)]);
+        add(b, "]");
+    }
+    add(b, "}");
+}
+
 static void gen_body(struct sb *b, struct sel s, int depth)
 {
     if (pick(4) == 0)
         add(b, " audit %s", (const char *[]){"trace", "quiet", "empty"}[pick(3)]);
     int n = 1 + pick(3);
     for (int i = 0; i < n; i++) {
+        if (gen_flows && flow_calls_left > 0 && pick(3) == 0) {
+            struct fieldset f = {0};
+            if (s.server && s.ep && s.method && s.event != 0)
+                fields_of(s.ep, s.method, s.event, &f);
+            int k = pick(3);
+            if (k == 0)
+                gen_flow_call(b);
+            else if (k == 1)
+                gen_set_call(b, &f);
+            else
+                gen_map_call(b, &f);
+            continue;
+        }
         int r = pick(depth > 1 ? 4 : 6);
         struct fieldset f = {0};
         if (s.server && s.ep && s.method && s.event != 0)
@@ -272,6 +357,33 @@ static char *gen_policy(void)
 {
     struct sb b = {0};
     add(&b, "execute: kl.core.Execute\nuse nk.base._\n");
+    flow_calls_left = 16;
+    if (gen_flows) {
+        add(&b, "use nk.flow._\nuse nk.hashmap._\nuse nk.staticmap._\n");
+        add(&b,
+            "policy object m0 : StaticMap { type Value = UInt64 config = { keys : { \"a\" : %d, "
+            "\"b\" : %d }, pool_size : %d } }\n",
+            pick(3), pick(3), 1 + pick(3));
+        for (int h = 0; h < 2; h++)
+            add(&b,
+                "policy object h%d : HashSet { type Entry = UInt64 config = { set_size : %d, "
+                "pool_size : %d } }\n",
+                h, 1 + pick(3), 1 + pick(4));
+        for (int f = 0; f < 2; f++) {
+            add(&b,
+                "policy object f%d : Flow { config = { states : [\"a\", \"b\", \"c\", \"d\"], "
+                "initial : \"%s\", transitions : {",
+                f, flow_states[pick(4)]);
+            for (int k = 0; k < 4; k++) {
+                add(&b, " \"%s\" : [", flow_states[k]);
+                for (int j = 0; j < 4; j++)
+                    if (pick(2))
+                        add(&b, "\"%s\", ", flow_states[j]);
+                add(&b, "],");
+            }
+            add(&b, " } } }\n");
+        }
+    }
     for (int i = 0; i < 5; i++)
         add(&b, "use EDL %s\n", classes[i]);
     add(&b, "audit profile trace = { 0 : { base : { kss : [\"granted\", \"denied\"] } }, 1 : { "
@@ -326,6 +438,212 @@ static int compare(const struct ksm_table *t, const struct policy *p, int reques
     return granted;
 }
 
+/* Process state of both sides: the table's (ksm_state) and the interpreter's (its own layout).
+ * SIDs go past the store now and then (no-process-state on both sides). */
+#define DIFF_SIDS 6u
+
+/* The HashSet tables: the same processes hold one, with the same entries (in any order). */
+static void same_sets(const struct ksm_table *t, const struct ksm_state *a,
+                      const struct psl_istate *b, int request)
+{
+    for (uint32_t sid = 0; sid < DIFF_SIDS; sid++)
+        for (uint32_t o = 0; o < t->nsets; o++) {
+            uint32_t k = a->set_of[sid * t->nsets + o];
+            int ki = b->table[o * DIFF_SIDS + sid];
+            if ((k != 0) != (ki >= 0))
+                fail_msg("after event %d: HashSet %u of sid %u: table %s, interpreter %s", request,
+                         o, sid, k ? "holds one" : "none", ki >= 0 ? "holds one" : "none");
+            if (k == 0)
+                continue;
+            const struct ksm_hashset *h = &t->sets[o];
+            const uint64_t *w = &a->set_words[h->base + (k - 1) * (1 + h->set_size)];
+            const struct psl_itable *tb = &b->pool[o][ki];
+            if (w[0] - 1 != (uint64_t)tb->count)
+                fail_msg("after event %d: HashSet %u of sid %u: %llu entries, interpreter %d",
+                         request, o, sid, (unsigned long long)(w[0] - 1), tb->count);
+            for (int i = 0; i < tb->count; i++) {
+                bool found = false;
+                for (uint64_t j = 0; j < w[0] - 1; j++)
+                    found |= w[1 + j] == (uint64_t)tb->entries[i];
+                if (!found)
+                    fail_msg("after event %d: HashSet %u of sid %u lacks %lld", request, o, sid,
+                             (long long)tb->entries[i]);
+            }
+        }
+}
+
+/* The StaticMap tables: the same processes hold one, with the same base and working values. */
+static void same_maps(const struct ksm_table *t, const struct ksm_state *a,
+                      const struct psl_istate *b, int request)
+{
+    for (uint32_t sid = 0; sid < DIFF_SIDS; sid++)
+        for (uint32_t o = 0; o < t->nmaps; o++) {
+            uint32_t k = a->map_of[sid * t->nmaps + o];
+            int ki = b->map_table[o * DIFF_SIDS + sid];
+            if ((k != 0) != (ki >= 0))
+                fail_msg("after event %d: StaticMap %u of sid %u: table %s, interpreter %s",
+                         request, o, sid, k ? "holds one" : "none", ki >= 0 ? "holds one" : "none");
+            if (k == 0)
+                continue;
+            const struct ksm_staticmap *m = &t->maps[o];
+            const uint64_t *w = &a->map_words[m->base + (k - 1) * (1 + 2 * m->nkeys)];
+            for (uint32_t i = 0; i < m->nkeys; i++)
+                if (w[1 + i] != b->maps[o][ki].base[i] ||
+                    w[1 + m->nkeys + i] != b->maps[o][ki].work[i])
+                    fail_msg("after event %d: StaticMap %u of sid %u key %u differs", request, o,
+                             sid, i);
+        }
+}
+
+static void same_state(const struct ksm_table *t, const struct ksm_state *a,
+                       const struct psl_istate *b, int request)
+{
+    same_maps(t, a, b, request);
+    same_sets(t, a, b, request);
+    for (uint32_t sid = 0; sid < DIFF_SIDS; sid++)
+        for (uint32_t o = 0; o < t->nflows; o++)
+            if (a->flow[sid * t->nflows + o] != b->cur[o * DIFF_SIDS + sid] + 1)
+                fail_msg("after event %d: object %u of sid %u: table %d, interpreter %d", request,
+                         o, sid, a->flow[sid * t->nflows + o] - 1, b->cur[o * DIFF_SIDS + sid]);
+}
+
+/* Random sequences of events with process SIDs against both sides; returns the events that were
+ * granted and changed the state. */
+static int compare_state(const struct ksm_table *t, const struct policy *p, int requests)
+{
+    static uint8_t msg[256];
+    uint8_t store[DIFF_SIDS * 4] = {0};
+    uint32_t set_of[DIFF_SIDS * 4] = {0};
+    static uint64_t words[4096];
+    assert_true(t->nsets <= 4 && t->nset_words <= 4096);
+    memset(words, 0, sizeof words);
+    uint32_t map_of[DIFF_SIDS * 4] = {0};
+    static uint64_t mwords[1024];
+    assert_true(t->nmaps <= 4 && t->nmap_words <= 1024);
+    memset(mwords, 0, sizeof mwords);
+    struct ksm_state a = {store, DIFF_SIDS, set_of, words, map_of, mwords};
+    struct psl_istate b = psl_istate_new(p, DIFF_SIDS);
+    assert_true(t->nflows <= 4);
+    int changed = 0;
+    for (int i = 0; i < requests; i++) {
+        uint32_t ev = (uint32_t)pick(5), src = (uint32_t)pick((int)t->nclasses),
+                 dst = (uint32_t)pick((int)t->nclasses);
+        uint32_t server = (ev == 0 || ev == 1) ? dst : src;
+        uint32_t ep = (uint32_t)pick((int)t->classes[server].nendpoints + 1);
+        uint32_t m = (uint32_t)pick(4);
+        uint32_t sids[2];
+        for (int k = 0; k < 2; k++)
+            sids[k] = pick(20) == 0 ? KSM_SID_NONE : (uint32_t)pick(DIFF_SIDS + 1);
+        for (size_t k = 0; k < sizeof msg; k++)
+            msg[k] = (uint8_t)(pick(2) ? 0 : pick(3) == 0 ? 1 : rnd());
+        if (pick(50) == 0) { /* a process ends */
+            ksm_state_drop(t, &a, sids[0]);
+            for (uint32_t o = 0; o < t->nflows && sids[0] < DIFF_SIDS; o++)
+                b.cur[o * DIFF_SIDS + sids[0]] = -1;
+            for (uint32_t o = 0; o < t->nsets && sids[0] < DIFF_SIDS; o++) {
+                int *k = &b.table[o * DIFF_SIDS + sids[0]];
+                if (*k >= 0)
+                    b.pool[o][*k].count = -1;
+                *k = -1;
+            }
+            for (uint32_t o = 0; o < t->nmaps && sids[0] < DIFF_SIDS; o++) {
+                int *k = &b.map_table[o * DIFF_SIDS + sids[0]];
+                if (*k >= 0)
+                    b.maps[o][*k].used = false;
+                *k = -1;
+            }
+        }
+        uint8_t before[sizeof store];
+        memcpy(before, store, sizeof store);
+        uint32_t before_of[sizeof set_of / sizeof set_of[0]];
+        memcpy(before_of, set_of, sizeof set_of);
+        static uint64_t before_words[4096];
+        memcpy(before_words, words, sizeof words);
+        uint32_t before_map_of[sizeof map_of / sizeof map_of[0]];
+        memcpy(before_map_of, map_of, sizeof map_of);
+        static uint64_t before_mwords[1024];
+        memcpy(before_mwords, mwords, sizeof mwords);
+        const char *fname;
+        struct ksm_verdict x =
+            ksm_decide_state(t, &a, ev, src, dst, sids[0], sids[1], ep, m, msg, sizeof msg);
+        struct ksm_verdict y = psl_interpret_state(p, &b, ev, src, dst, sids[0], sids[1], ep, m,
+                                                   msg, sizeof msg, &fname);
+        if (x.verdict != y.verdict || x.reason != y.reason || x.rule != y.rule ||
+            x.audit != y.audit)
+            fail_msg("event %d: event %u src %u/%u dst %u/%u ep %u method %u: table %d/%s/rule %u, "
+                     "interpreter %d/%s/rule %u",
+                     i, ev, src, sids[0], dst, sids[1], ep, m, x.verdict, ksm_reason_name(x.reason),
+                     x.rule, y.verdict, ksm_reason_name(y.reason), y.rule);
+        if (x.verdict != KSM_GRANTED) { /* a denial changes nothing */
+            assert_memory_equal(before, store, sizeof store);
+            assert_memory_equal(before_of, set_of, sizeof set_of);
+            assert_memory_equal(before_words, words, sizeof words);
+            assert_memory_equal(before_map_of, map_of, sizeof map_of);
+            assert_memory_equal(before_mwords, mwords, sizeof mwords);
+        }
+        changed += memcmp(before, store, sizeof store) != 0 ||
+                   memcmp(before_of, set_of, sizeof set_of) != 0 ||
+                   memcmp(before_words, words, sizeof words) != 0 ||
+                   memcmp(before_map_of, map_of, sizeof map_of) != 0 ||
+                   memcmp(before_mwords, mwords, sizeof mwords) != 0;
+        same_state(t, &a, &b, i);
+    }
+    return changed;
+}
+
+static void flow_policy(void **state)
+{
+    (void)state;
+    struct policy *p;
+    psl_diag_reset(NULL);
+    struct ksm_table *t = pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/flow.psl", &p);
+    assert_non_null(t);
+    assert_true(compare_state(t, p, 30000) > 100);
+    assert_true(compare(t, p, 5000) > 0); /* without state: the Flow rules deny on both sides */
+}
+
+static void hashset_policy(void **state)
+{
+    (void)state;
+    struct policy *p;
+    psl_diag_reset(NULL);
+    struct ksm_table *t =
+        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/hashset.psl", &p);
+    assert_non_null(t);
+    assert_true(compare_state(t, p, 30000) > 100);
+}
+
+static void staticmap_policy(void **state)
+{
+    (void)state;
+    struct policy *p;
+    psl_diag_reset(NULL);
+    struct ksm_table *t =
+        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/staticmap.psl", &p);
+    assert_non_null(t);
+    assert_true(compare_state(t, p, 30000) > 100);
+}
+
+static void random_flow_policies(void **state)
+{
+    (void)state;
+    int changed = 0;
+    gen_flows = true;
+    for (int i = 0; i < 200; i++) {
+        char *text = gen_policy(), *diag;
+        struct policy *p;
+        struct ksm_table *t = psl_test_compile(text, &p, &diag);
+        if (!t) {
+            fprintf(stderr, "generated policy %d does not compile:\n%s\n%s", i, text, diag);
+            fail();
+        }
+        changed += compare_state(t, p, 1500);
+        free(text);
+    }
+    gen_flows = false;
+    assert_true(changed > 100); /* the generator's policies do move machines */
+}
+
 static void basic_policy(void **state)
 {
     (void)state;
@@ -370,8 +688,9 @@ static void random_policies(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(basic_policy),
-        cmocka_unit_test(random_policies),
+        cmocka_unit_test(basic_policy),     cmocka_unit_test(random_policies),
+        cmocka_unit_test(flow_policy),      cmocka_unit_test(hashset_policy),
+        cmocka_unit_test(staticmap_policy), cmocka_unit_test(random_flow_policies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -77,8 +77,10 @@ static void whole_file_errors(void **state)
                 "test.psl:2:36: error: audit configuration 'emit' is not supported (only kss)",
                 false);
     expect_diag("execute: kl.core.Execute\npolicy object x : Flow {}\n",
-                "test.psl:2:1: error: 'policy' declarations (security model objects) are not "
-                "supported",
+                "test.psl:2:19: error: a Flow object needs 'use nk.flow._' first", false);
+    expect_diag("execute: kl.core.Execute\nuse nk.regex._\n",
+                "test.psl:2:5: error: security model 'nk.regex._' is not supported (nk.base, "
+                "nk.basic, nk.flow, nk.hashmap, nk.staticmap)",
                 false);
     /* several errors in one run: the parser resynchronises at the next declaration */
     struct policy *p;
@@ -86,6 +88,182 @@ static void whole_file_errors(void **state)
     assert_null(psl_test_compile("execute: kl.core.Execute\nfoo\nbar\n", &p, &diag));
     assert_non_null(strstr(diag, "test.psl:2:1: error"));
     assert_non_null(strstr(diag, "test.psl:3:1: error"));
+}
+
+/* The Flow model: object declarations and rules. */
+static void flow_errors(void **state)
+{
+    (void)state;
+    const char *pre = "execute: kl.core.Execute\nuse nk.flow._\nuse EDL kl.core.Core\n";
+    const char *obj = "policy object f : Flow { type S = \"a\" | \"b\" config = { states : "
+                      "[\"a\", \"b\"], initial : \"a\", transitions : { \"a\" : [\"b\"] } } }\n";
+    expect_diag(psl_fmt("%spolicy object f : Regex { }\n", pre),
+                "test.psl:4:19: error: security model 'Regex' is not supported (Flow, HashSet, "
+                "StaticMap; Base rules need no object)",
+                false);
+    expect_diag(psl_fmt("%s%s%s", pre, obj, obj),
+                "test.psl:5:15: error: policy object 'f' is declared twice", false);
+    expect_diag(psl_fmt("%spolicy object f : Flow { config = { states : [\"a\"] } }\n", pre),
+                "test.psl:4:15: error: a Flow object needs config = { states : [...], initial : "
+                "\"...\", transitions : {...} }",
+                false);
+    expect_diag(psl_fmt("%spolicy object f : Flow { config = { states : [\"a\"], initial : "
+                        "\"z\" } }\n",
+                        pre),
+                "test.psl:4:63: error: unknown initial state \"z\"", false);
+    expect_diag(psl_fmt("%spolicy object f : Flow { config = { states : [\"a\", \"a\"], initial "
+                        ": \"a\" } }\n",
+                        pre),
+                "test.psl:4:26: error: state \"a\" is listed twice", false);
+    expect_diag(psl_fmt("%spolicy object f : Flow { type S = \"a\" config = { states : [\"a\", "
+                        "\"b\"], initial : \"a\" } }\n",
+                        pre),
+                "test.psl:4:39: error: state \"b\" is not of the object's type", false);
+    expect_diag(psl_fmt("%spolicy object f : Flow { config = { states : [\"a\"], initial : \"a\", "
+                        "transitions : { \"a\" : [\"q\"] } } }\n",
+                        pre),
+                "test.psl:4:91: error: unknown state \"q\"", false);
+    expect_diag(psl_fmt("%s%sexecute { f.enter {sid: dst_sid, state: \"c\"} }\n", pre, obj),
+                "test.psl:5:41: error: unknown state \"c\" of Flow object 'f'", false);
+    expect_diag(psl_fmt("%s%sexecute { f.enter {sid: dst_sid} }\n", pre, obj),
+                "test.psl:5:13: error: f.enter needs 'state : \"<state>\"'", false);
+    expect_diag(psl_fmt("%s%sexecute { f.allow {sid: src_sid, states: []} }\n", pre, obj),
+                "test.psl:5:13: error: f.allow needs 'states : [\"<state>\", ...]'", false);
+    expect_diag(psl_fmt("%s%sexecute { f.init {sid: message.handle} }\n", pre, obj),
+                "test.psl:5:24: error: sid 'message' is not supported (src_sid or dst_sid)", false);
+    expect_diag(psl_fmt("%s%sexecute { f.init {} }\n", pre, obj),
+                "test.psl:5:13: error: f.init needs 'sid : src_sid' or 'sid : dst_sid'", false);
+    expect_diag(psl_fmt("%s%sexecute { f.query {sid: src_sid} }\n", pre, obj),
+                "test.psl:5:13: error: rule 'f.query' is not supported (Flow objects: init, fini, "
+                "enter, allow)",
+                false);
+    expect_diag(psl_fmt("%s%sexecute { f.init {sid: src_sid, state: \"a\"} }\n", pre, obj),
+                "test.psl:5:33: error: 'state' is not an argument of f.init", false);
+    /* more state changes on one event than one decision's undo log holds */
+    char *many = psl_fmt("%s%sexecute {", pre, obj);
+    for (int i = 0; i < 129; i++)
+        many = psl_fmt("%s f.enter {sid: src_sid, state: \"b\"}", many);
+    expect_diag(psl_fmt("%s }\n", many),
+                "test.psl:5:11: error: the stateful rules of one execute event make more than 128 "
+                "state changes",
+                false);
+    struct policy *p;
+    char *diag;
+    assert_non_null(
+        psl_test_compile(psl_fmt("%s%sexecute { f.init {sid: dst_sid} }\n", pre, obj), &p, &diag));
+}
+
+/* The HashSet model: object declarations, rules and contains. */
+static void hashset_errors(void **state)
+{
+    (void)state;
+    const char *pre = "execute: kl.core.Execute\nuse nk.base._\nuse nk.hashmap._\nuse EDL "
+                      "kl.core.Core\nuse EDL psltest.Client\nuse EDL psltest.Server\n";
+    const char *obj = "policy object h : HashSet { type Entry = UInt32 config = { set_size : 2, "
+                      "pool_size : 3 } }\n";
+    expect_diag("execute: kl.core.Execute\npolicy object h : HashSet {}\n",
+                "test.psl:2:19: error: a HashSet object needs 'use nk.hashmap._' first", false);
+    expect_diag(psl_fmt("%spolicy object h : HashSet { type Entry = Bool config = { set_size : "
+                        "1, pool_size : 1 } }\n",
+                        pre),
+                "test.psl:7:42: error: HashSet entries of type 'Bool' are not supported (integer "
+                "types)",
+                false);
+    expect_diag(psl_fmt("%spolicy object h : HashSet { type Entry = UInt8 config = { set_size : "
+                        "0, pool_size : 1 } }\n",
+                        pre),
+                "test.psl:7:70: error: set_size must be 1 .. 4096", false);
+    expect_diag(psl_fmt("%spolicy object h : HashSet { type Entry = UInt8 config = { size : 1 } "
+                        "}\n",
+                        pre),
+                "test.psl:7:59: error: HashSet config 'size' is not supported (set_size, "
+                "pool_size)",
+                false);
+    expect_diag(psl_fmt("%spolicy object h : HashSet { type Entry = UInt8 }\n", pre),
+                "test.psl:7:15: error: a HashSet object needs type Entry = <integer type> and "
+                "config = { set_size : N, pool_size : M }",
+                false);
+    expect_diag(psl_fmt("%s%sexecute { h.add {sid: dst_sid} }\n", pre, obj),
+                "test.psl:8:13: error: h.add needs 'entry : <integer>'", false);
+    expect_diag(psl_fmt("%s%sexecute { h.init {sid: dst_sid, entry: 1} }\n", pre, obj),
+                "test.psl:8:33: error: 'entry' is not an argument of h.init", false);
+    expect_diag(psl_fmt("%s%sexecute { h.contains {sid: dst_sid, entry: 1} }\n", pre, obj),
+                "test.psl:8:13: error: rule 'h.contains' is not supported (HashSet objects: init, "
+                "fini, add, remove; contains is an expression)",
+                false);
+    expect_diag(
+        psl_fmt("%s%sexecute { assert (h.contains {sid: dst_sid, entry: true}) }\n", pre, obj),
+        "test.psl:8:52: error: type mismatch: a HashSet entry must be an integer, found a "
+        "boolean",
+        false);
+    expect_diag(psl_fmt("%s%sexecute { assert (h.contains {sid: dst_sid}) }\n", pre, obj),
+                "test.psl:8:21: error: h.contains needs 'sid : src_sid' or 'sid : dst_sid' and "
+                "'entry : <integer>'",
+                false);
+    expect_diag(psl_fmt("%s%sexecute { assert (h.add {sid: dst_sid, entry: 1}) }\n", pre, obj),
+                "test.psl:8:21: error: 'h.add' is not supported in expressions (HashSet: contains)",
+                false);
+    expect_diag(psl_fmt("%s%srequest dst=psltest.Server endpoint=calc method=Ping { h.add {sid: "
+                        "dst_sid, entry: message.nope} }\n",
+                        pre, obj),
+                "test.psl:8:84: error: unknown field", false);
+    struct policy *p;
+    char *diag;
+    assert_non_null(psl_test_compile(psl_fmt("%s%srequest dst=psltest.Server endpoint=calc "
+                                             "method=Ping { h.add {sid: dst_sid, "
+                                             "entry: message.value} assert (h.contains {sid: "
+                                             "dst_sid, entry: message.value + 1}) "
+                                             "}\n",
+                                             pre, obj),
+                                     &p, &diag));
+}
+
+/* The StaticMap model: object declarations, rules, get and get_uncommitted. */
+static void staticmap_errors(void **state)
+{
+    (void)state;
+    const char *pre = "execute: kl.core.Execute\nuse nk.base._\nuse nk.staticmap._\nuse EDL "
+                      "kl.core.Core\nuse EDL psltest.Client\nuse EDL psltest.Server\n";
+    const char *obj = "policy object m : StaticMap { type Value = UInt16 config = { keys : { "
+                      "\"k1\" : 0, \"k2\" : 1 }, pool_size : 2 } }\n";
+    expect_diag("execute: kl.core.Execute\npolicy object m : StaticMap {}\n",
+                "test.psl:2:19: error: a StaticMap object needs 'use nk.staticmap._' first", false);
+    expect_diag(psl_fmt("%spolicy object m : StaticMap { type Value = UInt8 config = { keys : { "
+                        "\"a\" : 0, \"a\" : 1 }, pool_size : 1 } }\n",
+                        pre),
+                "error: key \"a\" is listed twice", false);
+    expect_diag(psl_fmt("%spolicy object m : StaticMap { type Value = UInt8 config = { keys : { "
+                        "\"a\" : 0 } } }\n",
+                        pre),
+                "test.psl:7:15: error: a StaticMap object needs type Value = <integer type> and "
+                "config",
+                false);
+    expect_diag(psl_fmt("%s%sexecute { m.set {sid: dst_sid, key: \"k3\", value: 1} }\n", pre, obj),
+                "error: unknown key \"k3\" of StaticMap object 'm'", false);
+    expect_diag(psl_fmt("%s%sexecute { m.set {sid: dst_sid, key: \"k1\"} }\n", pre, obj),
+                "test.psl:8:13: error: m.set needs 'key : \"<key>\"' and 'value : <integer>'",
+                false);
+    expect_diag(psl_fmt("%s%sexecute { m.get {sid: dst_sid, key: \"k1\"} }\n", pre, obj),
+                "test.psl:8:13: error: rule 'm.get' is not supported (StaticMap objects: init, "
+                "fini, set, commit, rollback; get and get_uncommitted are expressions)",
+                false);
+    expect_diag(
+        psl_fmt("%s%sexecute { assert (m.get {sid: dst_sid, key: \"zz\"} == 1) }\n", pre, obj),
+        "error: unknown key \"zz\" of StaticMap object 'm'", false);
+    expect_diag(psl_fmt("%s%sexecute { assert (m.commit {sid: dst_sid} == 1) }\n", pre, obj),
+                "test.psl:8:21: error: 'm.commit' is not supported in expressions (StaticMap: get, "
+                "get_uncommitted)",
+                false);
+    struct policy *p;
+    char *diag;
+    assert_non_null(psl_test_compile(psl_fmt("%s%sexecute { m.init {sid: dst_sid} m.set {sid: "
+                                             "dst_sid, key: \"k2\", value: 3} "
+                                             "m.commit {sid: dst_sid} m.rollback {sid: dst_sid} "
+                                             "assert (m.get {sid: dst_sid, "
+                                             "key: \"k1\"} + m.get_uncommited {sid: dst_sid, key: "
+                                             "\"k2\"} < 10) }\n",
+                                             pre, obj),
+                                     &p, &diag));
 }
 
 static void warnings(void **state)
@@ -356,6 +534,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(each_error_at_its_position),
         cmocka_unit_test(whole_file_errors),
+        cmocka_unit_test(flow_errors),
+        cmocka_unit_test(hashset_errors),
+        cmocka_unit_test(staticmap_errors),
         cmocka_unit_test(warnings),
         cmocka_unit_test(pal_errors_and_failures),
         cmocka_unit_test(limits),
