@@ -18,6 +18,7 @@
 #include "lwip/udp.h"
 
 #include "ostest.h"
+#include "tcp_echo.h"
 
 #define ECHO_PORT 7
 #define CLOSED_PORT 9
@@ -25,13 +26,6 @@
 #define LOOP_LIMIT_MS 60000u
 
 static const ip_addr_t loopback_addr = IPADDR4_INIT_BYTES(127, 0, 0, 1);
-
-/* The byte at offset i of the stream: not periodic at 256, so a dropped or repeated segment
- * cannot line up with the pattern again. */
-static uint8_t stream_byte(uint32_t i)
-{
-    return (uint8_t)(i ^ (i >> 8) ^ (i >> 16) * 7u);
-}
 
 /* Runs the stack until *done is set or LOOP_LIMIT_MS pass; false on the limit. */
 static bool run_until(volatile bool *done)
@@ -46,168 +40,23 @@ static bool run_until(volatile bool *done)
     return true;
 }
 
-/* ---- The TCP echo server: writes back what it received, as the send buffer allows ---- */
-
-struct echo_server {
-    struct pbuf *pending; /* received, not yet written back */
-    uint32_t echoed;
-    bool peer_closed;
-};
-static struct echo_server server;
-
-static void server_flush(struct tcp_pcb *pcb)
-{
-    while (server.pending) {
-        u16_t n = server.pending->len;
-        if (n > tcp_sndbuf(pcb))
-            n = tcp_sndbuf(pcb);
-        if (n == 0 || tcp_write(pcb, server.pending->payload, n, TCP_WRITE_FLAG_COPY) != ERR_OK)
-            break;
-        /* Open the receive window only for what went out: the sender is paced by the echo. */
-        tcp_recved(pcb, n);
-        server.echoed += n;
-        server.pending = pbuf_free_header(server.pending, n);
-    }
-    tcp_output(pcb);
-    if (!server.pending && server.peer_closed)
-        tcp_close(pcb);
-}
-
-static err_t server_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
-{
-    (void)arg;
-    (void)err;
-    if (!p)
-        server.peer_closed = true;
-    else if (server.pending)
-        pbuf_cat(server.pending, p);
-    else
-        server.pending = p;
-    server_flush(pcb);
-    return ERR_OK;
-}
-
-static err_t server_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
-{
-    (void)arg;
-    (void)len;
-    server_flush(pcb);
-    return ERR_OK;
-}
-
-static err_t server_accept(void *arg, struct tcp_pcb *pcb, err_t err)
-{
-    (void)arg;
-    if (err != ERR_OK || !pcb)
-        return ERR_VAL;
-    tcp_recv(pcb, server_recv);
-    tcp_sent(pcb, server_sent);
-    return ERR_OK;
-}
-
-/* ---- The TCP client: sends the stream, checks every byte that comes back ---- */
-
-struct echo_client {
-    struct tcp_pcb *pcb;
-    uint32_t sent, received, mismatches, first_mismatch;
-    err_t error; /* from the error callback; ERR_OK if it never ran */
-    bool connected, done;
-};
-static struct echo_client client;
-
-static void client_send(struct tcp_pcb *pcb)
-{
-    uint8_t chunk[2048];
-    while (client.sent < ECHO_TOTAL) {
-        uint32_t n = ECHO_TOTAL - client.sent;
-        if (n > sizeof chunk)
-            n = sizeof chunk;
-        if (n > tcp_sndbuf(pcb))
-            n = tcp_sndbuf(pcb);
-        if (n == 0)
-            break;
-        for (uint32_t i = 0; i < n; i++)
-            chunk[i] = stream_byte(client.sent + i);
-        if (tcp_write(pcb, chunk, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK)
-            break;
-        client.sent += n;
-    }
-    tcp_output(pcb);
-}
-
-static err_t client_connected(void *arg, struct tcp_pcb *pcb, err_t err)
-{
-    (void)arg;
-    client.connected = err == ERR_OK;
-    client_send(pcb);
-    return ERR_OK;
-}
-
-static err_t client_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
-{
-    (void)arg;
-    (void)len;
-    client_send(pcb);
-    return ERR_OK;
-}
-
-static err_t client_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
-{
-    (void)arg;
-    (void)err;
-    if (!p) { /* the server closed before everything came back */
-        client.done = true;
-        return ERR_OK;
-    }
-    for (struct pbuf *q = p; q; q = q->next) {
-        const uint8_t *b = q->payload;
-        for (u16_t i = 0; i < q->len; i++, client.received++) {
-            if (b[i] != stream_byte(client.received) && client.mismatches++ == 0)
-                client.first_mismatch = client.received;
-        }
-    }
-    tcp_recved(pcb, p->tot_len);
-    pbuf_free(p);
-    if (client.received >= ECHO_TOTAL) {
-        tcp_close(pcb);
-        client.pcb = NULL;
-        client.done = true;
-    }
-    return ERR_OK;
-}
-
-static void client_error(void *arg, err_t err)
-{
-    (void)arg;
-    client.error = err;
-    client.pcb = NULL; /* lwIP has freed it */
-    client.done = true;
-}
+static struct tcp_echo_server server;
+static struct tcp_echo_client client;
 
 static void tcp_echo(void)
 {
-    struct tcp_pcb *listener = tcp_new();
+    struct tcp_pcb *listener = tcp_echo_listen(&server, ECHO_PORT);
     if (!OT_TRUE(listener != NULL))
         return;
-    OT_EQ(tcp_bind(listener, IP4_ADDR_ANY, ECHO_PORT), ERR_OK);
-    listener = tcp_listen(listener);
-    if (!OT_TRUE(listener != NULL))
+    if (!OT_TRUE(tcp_echo_connect(&client, &loopback_addr, ECHO_PORT, ECHO_TOTAL)))
         return;
-    tcp_accept(listener, server_accept);
-
-    client.pcb = tcp_new();
-    if (!OT_TRUE(client.pcb != NULL))
-        return;
-    tcp_recv(client.pcb, client_recv);
-    tcp_sent(client.pcb, client_sent);
-    tcp_err(client.pcb, client_error);
-    OT_EQ(tcp_connect(client.pcb, &loopback_addr, ECHO_PORT, client_connected), ERR_OK);
     u32_t start = sys_now();
     OT_TRUE(run_until(&client.done));
     u32_t ms = sys_now() - start;
 
     OT_TRUE(client.connected);
     OT_EQ(client.error, ERR_OK);
+    OT_EQ(server.accepted, 1);
     OT_EQ(client.sent, ECHO_TOTAL);
     OT_EQ(server.echoed, ECHO_TOTAL);
     OT_EQ(client.received, ECHO_TOTAL);
@@ -222,12 +71,8 @@ static void tcp_echo(void)
  * gets ERR_RST and the connected callback never runs. */
 static void tcp_refused(void)
 {
-    memset(&client, 0, sizeof client);
-    client.pcb = tcp_new();
-    if (!OT_TRUE(client.pcb != NULL))
+    if (!OT_TRUE(tcp_echo_connect(&client, &loopback_addr, CLOSED_PORT, 1)))
         return;
-    tcp_err(client.pcb, client_error);
-    OT_EQ(tcp_connect(client.pcb, &loopback_addr, CLOSED_PORT, client_connected), ERR_OK);
     OT_TRUE(run_until(&client.done));
     OT_EQ(client.error, ERR_RST);
     OT_TRUE(!client.connected);
