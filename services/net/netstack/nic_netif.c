@@ -116,10 +116,21 @@ Retcode nic_netif_add(struct netif *netif, const char *channel)
     netif->mtu = (u16_t)(mtu < 576 || mtu > net_Nic_Mtu ? net_Nic_Mtu : mtu);
     netif_set_up(netif);
 
-    uint32_t link = 0;
+    nic_netif_check_link(netif);
+    return rcOk;
+}
+
+Retcode nic_netif_check_link(struct netif *netif)
+{
+    uint32_t link = 0, rc = rcFail;
     struct net_Nic_Counters counters;
-    if (nic_result(net_Nic_GetStatus(&nic.cl, &link, &counters, &rc), &rc) == rcOk && link)
-        netif_set_link_up(netif);
+    Retcode r = nic_result(net_Nic_GetStatus(&nic.cl, &link, &counters, &rc), &rc);
+    if (r != rcOk)
+        return r;
+    if (link && !netif_is_link_up(netif))
+        netif_set_link_up(netif); /* DHCP starts (or restarts) on this */
+    else if (!link && netif_is_link_up(netif))
+        netif_set_link_down(netif);
     return rcOk;
 }
 

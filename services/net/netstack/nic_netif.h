@@ -17,6 +17,9 @@
  * down as the driver reports it. Not the default interface: the caller decides. */
 Retcode nic_netif_add(struct netif *netif, const char *channel);
 
+/* Asks the driver whether the link is up (GetStatus) and tells lwIP when that changed. */
+Retcode nic_netif_check_link(struct netif *netif);
+
 /* Waits at most timeout_ms (at least 1) for one frame from the driver and gives it to lwIP.
  * rcOk: a frame was delivered (or dropped for want of a pbuf, counted); rcTimeout: none came;
  * any other code: the driver failed (the stack should stop using the interface). */

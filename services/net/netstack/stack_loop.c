@@ -11,11 +11,19 @@
 
 /* The longest single wait: also how late done() may be noticed after a timer changed it. */
 #define STACK_WAIT_MAX_MS 100u
+/* How often the driver is asked for the link state (a cable plugged in starts DHCP). */
+#define LINK_CHECK_MS 1000u
 
 Retcode stack_run_until(struct netif *netif, bool (*done)(void *arg), void *arg, uint32_t limit_ms)
 {
-    u32_t start = sys_now();
+    u32_t start = sys_now(), link_checked = start;
     for (;;) {
+        if (sys_now() - link_checked >= LINK_CHECK_MS) {
+            link_checked = sys_now();
+            Retcode r = nic_netif_check_link(netif);
+            if (r != rcOk)
+                return r;
+        }
         sys_check_timeouts();
         netif_poll_all();
         if (done(arg))
