@@ -17,6 +17,7 @@
 #include "lwip/timeouts.h"
 #include "lwip/udp.h"
 
+#include "net_priority.h"
 #include "ostest.h"
 #include "tcp_echo.h"
 
@@ -188,6 +189,11 @@ static void udp_exchange(void)
 int main(void)
 {
     ot_begin("os_lwip");
+    /* rcNotSupported: on the host's stand-in kernel (user_run_os_lwip), which has no threads
+     * to prioritise. */
+    Retcode prio = net_test_lower_priority();
+    ot_check(prio == rcOk || prio == rcNotSupported, __LINE__, "net_test_lower_priority()",
+             "returned %s", retcode_name(prio));
     lwip_init();
     /* lwip_init adds the loopback interface, up, at 127.0.0.1. */
     struct netif *lo = netif_find("lo0");

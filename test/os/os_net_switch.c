@@ -22,6 +22,7 @@
 #include <user/vmm.h>
 
 #include "net/E1000.edl.h"
+#include "net_priority.h"
 #include "net/Nic.idl.h"
 #include "ostest/NetSwitch.edl.h"
 
@@ -217,11 +218,12 @@ static int serve_port(void *arg)
 
 int main(void)
 {
+    net_test_lower_priority(); /* this thread only sleeps; its ports' threads matter */
     ports[0].peer = &ports[1];
     ports[1].peer = &ports[0];
     struct thread t[2];
     for (int i = 0; i < 2; i++) {
-        if (thread_create(&t[i], serve_port, &ports[i], THREAD_PRIO_DEFAULT, 0) != rcOk) {
+        if (thread_create(&t[i], serve_port, &ports[i], NET_TEST_PRIORITY, 0) != rcOk) {
             printf("os_net_switch: cannot start the thread of %s\n", ports[i].channel);
             return 1;
         }

@@ -19,6 +19,7 @@
 #include "lwip/sys.h"
 
 #include "nic_netif.h"
+#include "net_priority.h"
 #include "ostest.h"
 #include "ping.h"
 #include "stack_loop.h"
@@ -111,6 +112,7 @@ int main(int argc, char **argv)
     }
     bool is_client = strcmp(argv[3], "client") == 0;
     ot_begin(argv[1]);
+    OT_RC(net_test_lower_priority(), rcOk);
     lwip_init();
     if (!OT_RC(nic_netif_add(&netif, argv[2]), rcOk))
         return ot_end();
