@@ -92,7 +92,7 @@ static Retcode nic_transmit(void *ctx, uint32_t slot, uint32_t length, uint32_t 
 {
     struct port *p = ctx, *to = p->peer;
     if (!p->opened) {
-        *rc = rcInvalidArgument; /* nothing is open, so no slot is valid */
+        *rc = rcNotOpen;
         return rcOk;
     }
     if (slot >= TX_SLOTS || length < net_Nic_FrameMin || length > net_Nic_FrameMax) {
@@ -145,7 +145,7 @@ static Retcode nic_receive(void *ctx, uint32_t timeout_ms, uint32_t *slot, uint3
 {
     struct port *p = ctx;
     if (!p->opened) {
-        *rc = rcInvalidArgument; /* nothing is open, so no slot is valid */
+        *rc = rcNotOpen;
         return rcOk;
     }
     for (;;) {

@@ -49,7 +49,9 @@ typedef int32_t Retcode;
     X(rcRegisterFault, -31, "the CPU refused the register access (absent on this CPU model)")      \
     X(rcRateLimited, -32, "asked again too soon: the operation is rate-limited per process")       \
     X(rcNoDebugCapability, -33, "the xHCI controller has no USB debug capability (DbC)")           \
-    X(rcIrqDetached, -34, "the thread was detached from its interrupt; its wait ended")
+    X(rcIrqDetached, -34, "the thread was detached from its interrupt; its wait ended")            \
+    /* Network interface drivers (net.Nic): a Transmit, Receive or Release before Open. */         \
+    X(rcNotOpen, -35, "the interface is not open: call Open first")
 
 enum {
 #define BASTION_RETCODE_ENUM(name, value, text) name = (value),
