@@ -63,10 +63,11 @@ static Retcode nic_open(void *ctx, idl_handle_t *buffer, uint32_t *rx_slots, uin
                         uint32_t *slot_size, uint64_t *mac, uint32_t *mtu, uint32_t *rc)
 {
     struct port *p = ctx;
-    *rc = rcOk;
+    /* A failure is an error answer (net.Nic: an answer that carries a handle must carry a real
+     * one): rc holds the code and the handler returns it. */
     if (p->opened) {
         *rc = rcResourceBusy;
-        return rcOk;
+        return rcResourceBusy;
     }
     uint64_t size = (uint64_t)(RX_SLOTS + TX_SLOTS) * net_Nic_SlotSize, va = 0;
     Retcode r = core_mdl_create(size, BASTION_VMM_READ | BASTION_VMM_WRITE, &p->mdl);
@@ -74,7 +75,7 @@ static Retcode nic_open(void *ctx, idl_handle_t *buffer, uint32_t *rx_slots, uin
         r = core_mdl_map(p->mdl, 0, size, 0, BASTION_VMM_READ | BASTION_VMM_WRITE, &va);
     if (r != rcOk) {
         *rc = (uint32_t)r;
-        return rcOk;
+        return r;
     }
     p->slots = (uint8_t *)(uintptr_t)va;
     p->opened = true;

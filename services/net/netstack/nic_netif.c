@@ -90,9 +90,12 @@ Retcode nic_netif_add(struct netif *netif, const char *channel)
     idl_handle_t buffer = {.handle = 0, .rights = 0};
     uint64_t mac = 0;
     uint32_t mtu = 0, rc = rcFail;
-    r = nic_result(net_Nic_Open(&nic.cl, &buffer, &nic.rx_slots, &nic.tx_slots, &nic.slot_size,
-                                &mac, &mtu, &rc),
-                   &rc);
+    /* Open answers a failure with an error answer (one that carries a handle must carry a
+     * real one): the proxy then returns rcFail and rc holds the driver's code; on success rc
+     * is not written. */
+    Retcode call = net_Nic_Open(&nic.cl, &buffer, &nic.rx_slots, &nic.tx_slots, &nic.slot_size,
+                                &mac, &mtu, &rc);
+    r = call == rcOk ? rcOk : (rc != (uint32_t)rcFail ? (Retcode)rc : call);
     if (r != rcOk)
         return nic_failed(channel, "net.Nic.Open", r);
     /* The driver is trusted to describe its buffer, but a wrong description must not make the
