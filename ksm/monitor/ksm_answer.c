@@ -104,6 +104,17 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
     }
     const uint8_t *arena = m + KSM_PROTO_ARENA_OFFSET;
     size_t arena_len = len - KSM_PROTO_ARENA_OFFSET;
+    struct ksm_answer_state *st = ctx->state;
+    if (st != NULL && r.ended_sid != KSM_PROTO_SID_NONE) {
+        /* Not part of this event: a process ended since; its state goes, its slot is free. */
+        if (st->lock)
+            st->lock(st->arg);
+        uint32_t slot = ksm_sids_forget(&st->sids, r.ended_sid);
+        if (slot != KSM_SID_NONE)
+            ksm_state_drop(ctx->table, &st->store, slot);
+        if (st->unlock)
+            st->unlock(st->arg);
+    }
 
     uint32_t src = table_class(ctx, r.src_class), dst = table_class(ctx, r.dst_class);
     const char *new_class = 0;
@@ -133,8 +144,19 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
         return t.len + 1;
     }
     uint32_t endpoint = r.event == KSM_EV_SECURITY ? KSM_SECURITY_ENDPOINT : r.endpoint_id;
-    struct ksm_verdict v =
-        ksm_decide(ctx->table, r.event, src, dst, endpoint, r.method_id, arena, arena_len);
+    struct ksm_verdict v;
+    if (st == NULL) {
+        v = ksm_decide(ctx->table, r.event, src, dst, endpoint, r.method_id, arena, arena_len);
+    } else {
+        if (st->lock)
+            st->lock(st->arg);
+        uint32_t src_slot = ksm_sids_slot(&st->sids, r.src_sid);
+        uint32_t dst_slot = ksm_sids_slot(&st->sids, r.dst_sid);
+        v = ksm_decide_state(ctx->table, &st->store, r.event, src, dst, src_slot, dst_slot,
+                             endpoint, r.method_id, arena, arena_len);
+        if (st->unlock)
+            st->unlock(st->arg);
+    }
     out->v.granted = v.verdict == KSM_GRANTED;
     out->v.audit = v.audit;
     if (out->v.granted && r.event == KSM_EV_REQUEST) {

@@ -1,8 +1,9 @@
 /*
  * The KSM's answer to one request on the security channel (<bastion/ksm_proto.h>): checks the
- * request, maps the kernel's class ids to the table's, calls ksm_decide() and writes the verdict
- * with its audit text. Pure and freestanding (no libc, no globals), so the host tests run the
- * very code the KSM runs. Fail closed: a malformed request is a denial that says so.
+ * request, maps the kernel's class ids to the table's and its SIDs to state slots, drops the
+ * state of a process the request reports ended, calls ksm_decide_state() and writes the verdict
+ * with its audit text. Freestanding (no libc, no globals: the state is the caller's), so the
+ * host tests run the very code the KSM runs. Fail closed: a malformed request is a denial that says so.
  */
 #ifndef KSM_ANSWER_H
 #define KSM_ANSWER_H
@@ -12,13 +13,28 @@
 
 #include <bastion/ksm_proto.h>
 
+#include "ksm_decide.h"
+#include "ksm_sids.h"
 #include "ksm_table.h"
 
+/* The policy's per-process state (a table with Flow, HashSet or StaticMap objects): the store,
+ * with KSM_SID_SLOTS process slots, the map from kernel SIDs to them, and the lock that
+ * serialises stateful decisions across the KSM's receivers (lock/unlock NULL: one thread). */
+struct ksm_answer_state {
+    struct ksm_state store;
+    struct ksm_sids sids;
+    void (*lock)(void *arg);
+    void (*unlock)(void *arg);
+    void *arg;
+};
+
 /* What ksm_answer() needs besides the message: the table and the id of kl.core.Core in it
- * (ksm_class_id(table, "kl.core.Core"); UINT32_MAX if the policy does not name the kernel). */
+ * (ksm_class_id(table, "kl.core.Core"); UINT32_MAX if the policy does not name the kernel),
+ * and the state when the table has stateful objects (NULL: stateless, or their rules deny). */
 struct ksm_answer_ctx {
     const struct ksm_table *table;
     uint32_t core_class;
+    struct ksm_answer_state *state;
 };
 
 /* A verdict and its audit text (meaningful when v.audit is 1). */

@@ -4,13 +4,16 @@
  * security channel; it answers each request there with a verdict from the policy table built
  * into this binary (bastion_ksm() in ksm/CMakeLists.txt compiles the solution's PSL with pslc).
  *
- * It parses nothing at run time, allocates nothing and serves nobody else. One receiving
- * thread per CPU (up to KSM_RECEIVERS_MAX), each with its own buffer, all on the one channel:
- * a request is handed to a waiting receiver and decided on its requester's CPU, so decisions
- * for several CPUs run in parallel (ksm_answer() and ksm_decide() are pure). Its own kernel
- * requests (the console, its threads, its exit) are checked by the kernel against a fixed list.
+ * It parses nothing at run time and serves nobody else; it allocates once, at start, the state
+ * store of a policy with Flow, HashSet or StaticMap objects (state_new). One receiving thread
+ * per CPU (up to KSM_RECEIVERS_MAX), each with its own buffer, all on the one channel: a
+ * request is handed to a waiting receiver and decided on its requester's CPU, so decisions for
+ * several CPUs run in parallel (ksm_decide() is pure), except a stateful policy's, which take
+ * turns on the store's lock. Its own kernel requests (the console, its memory, its threads, its
+ * exit) are checked by the kernel against a fixed list.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <user/core.h>
 #include <user/ipc.h>
@@ -118,6 +121,57 @@ static _Noreturn int serve(void *arg)
     }
 }
 
+/* Stateful decisions on several receivers take turns: a spin lock (the critical section is one
+ * decision), sleeping a millisecond after long spinning in case the holder was preempted. The KSM
+ * may not use Sync.Wait (kern/security/ksm_self.c), so no futex mutex. */
+static void state_lock(void *arg)
+{
+    uint32_t *word = arg;
+    for (unsigned spins = 0; __atomic_exchange_n(word, 1u, __ATOMIC_ACQUIRE) != 0; spins++) {
+        __builtin_ia32_pause();
+        if (spins >= 100000u) {
+            core_thread_sleep(1);
+            spins = 0;
+        }
+    }
+}
+
+static void state_unlock(void *arg)
+{
+    __atomic_store_n((uint32_t *)arg, 0u, __ATOMIC_RELEASE);
+}
+
+/* The store of a table with Flow, HashSet or StaticMap objects (KSM_SID_SLOTS processes), or
+ * NULL for a stateless table (or when its memory cannot be had: then its stateful rules deny). */
+static struct ksm_answer_state *state_new(const struct ksm_table *t)
+{
+    static uint32_t lock_word;
+    if (t->nflows == 0 && t->nsets == 0 && t->nmaps == 0)
+        return NULL;
+    struct ksm_answer_state *st = calloc(1, sizeof *st);
+    if (st == NULL)
+        goto fail;
+    st->store.nsids = KSM_SID_SLOTS;
+    st->store.flow = calloc((size_t)KSM_SID_SLOTS * t->nflows + 1, 1);
+    st->store.set_of = calloc((size_t)KSM_SID_SLOTS * t->nsets + 1, sizeof(uint32_t));
+    st->store.set_words = calloc((size_t)t->nset_words + 1, sizeof(uint64_t));
+    st->store.map_of = calloc((size_t)KSM_SID_SLOTS * t->nmaps + 1, sizeof(uint32_t));
+    st->store.map_words = calloc((size_t)t->nmap_words + 1, sizeof(uint64_t));
+    if (!st->store.flow || !st->store.set_of || !st->store.set_words || !st->store.map_of ||
+        !st->store.map_words)
+        goto fail;
+    ksm_sids_init(&st->sids);
+    st->lock = state_lock;
+    st->unlock = state_unlock;
+    st->arg = &lock_word;
+    printf("ksm: policy state for %u processes (%u Flow, %u HashSet, %u StaticMap objects)\n",
+           KSM_SID_SLOTS, t->nflows, t->nsets, t->nmaps);
+    return st;
+fail:
+    printf("ksm: no memory for the policy's state: its stateful rules deny\n");
+    return NULL;
+}
+
 int main(void)
 {
     channel = security_channel_handle();
@@ -125,7 +179,8 @@ int main(void)
         printf("ksm: no security channel: only the kernel starts the KSM\n");
         return 1;
     }
-    ctx = (struct ksm_answer_ctx){&ksm_policy, ksm_class_id(&ksm_policy, "kl.core.Core")};
+    ctx = (struct ksm_answer_ctx){&ksm_policy, ksm_class_id(&ksm_policy, "kl.core.Core"),
+                                  state_new(&ksm_policy)};
     uint32_t receivers = start_cpu_count();
     if (receivers == 0)
         receivers = 1;

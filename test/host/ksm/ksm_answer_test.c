@@ -271,9 +271,78 @@ static void malformed_requests_are_denied(void **state)
     assert_int_equal(a.v.granted, 0);
 }
 
+/* Flow through the security channel (flow.psl): the SIDs the kernel sends pick each process's
+ * machine, and an ended SID drops it. Ping starts a server; Put is served only while it runs. */
+static struct verdict flow_event(enum ksm_event ev, uint32_t src, uint32_t dst, const char *method,
+                                 uint32_t src_sid, uint32_t dst_sid, uint32_t ended)
+{
+    uint32_t ep = 0, m = 0;
+    size_t n = 0;
+    if (ev == KSM_EV_EXECUTE) {
+        n = strlen("psltest.Server") + 1;
+        memcpy(msg, "psltest.Server", n);
+    } else {
+        n = psl_test_msg(pol, ev, "psltest.Server", "calc", method, msg, &ep, &m);
+        if (strcmp(method, "Ping") == 0)
+            psl_test_set(pol, ev, "psltest.Server", "calc", method, msg, "value", 1);
+    }
+    size_t len = build(ev, src, dst, ep, m, msg, n);
+    put32(WIRE_SRC_SID, src_sid);
+    put32(WIRE_DST_SID, dst_sid);
+    put32(WIRE_ENDED_SID, ended);
+    return answer(len);
+}
+
+static void flow_state_follows_the_kernels_sids(void **state)
+{
+    (void)state;
+    static struct ksm_answer_state st;
+    static uint8_t flow[KSM_SID_SLOTS * 4];
+    static uint32_t set_of[1], map_of[1];
+    static uint64_t set_words[1], map_words[1];
+    psl_diag_reset(NULL);
+    struct policy *fp = NULL;
+    struct ksm_table *ft =
+        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/flow.psl", &fp);
+    assert_non_null(ft);
+    assert_true(ft->nflows * KSM_SID_SLOTS <= sizeof flow);
+    memset(&st, 0, sizeof st);
+    memset(flow, 0, sizeof flow);
+    st.store = (struct ksm_state){flow, KSM_SID_SLOTS, set_of, set_words, map_of, map_words};
+    ksm_sids_init(&st.sids);
+    struct ksm_answer_ctx saved = ctx;
+    struct policy *saved_pol = pol;
+    ctx = (struct ksm_answer_ctx){ft, ksm_class_id(ft, "kl.core.Core"), &st};
+    pol = fp;
+    uint32_t einit = ksm_class_id(ft, "psltest.Einit"), client = ksm_class_id(ft, "psltest.Client");
+    uint32_t server = ksm_class_id(ft, "psltest.Server");
+    const uint32_t S1 = 5001, S2 = 7777, C = 6000, E = 4000;
+
+    /* Two servers start (each gets a machine in "sleep"), far-apart kernel SIDs. */
+    assert_int_equal(flow_event(KSM_EV_EXECUTE, einit, 0, NULL, E, S1, 0).granted, 1);
+    assert_int_equal(flow_event(KSM_EV_EXECUTE, einit, 0, NULL, E, S2, 0).granted, 1);
+    assert_int_equal(flow_event(KSM_EV_REQUEST, client, server, "Put", C, S1, 0).granted, 0);
+    assert_int_equal(flow_event(KSM_EV_REQUEST, client, server, "Ping", C, S1, 0).granted, 1);
+    assert_int_equal(flow_event(KSM_EV_REQUEST, client, server, "Put", C, S1, 0).granted, 1);
+    /* The other server's machine is its own: still asleep. */
+    assert_int_equal(flow_event(KSM_EV_REQUEST, client, server, "Put", C, S2, 0).granted, 0);
+    /* S1 ends (reported on an unrelated request): its machine goes, so Put finds none. */
+    assert_int_equal(flow_event(KSM_EV_REQUEST, client, server, "Ping", C, S2, S1).granted, 1);
+    struct verdict v = flow_event(KSM_EV_REQUEST, client, server, "Put", C, S1, 0);
+    assert_int_equal(v.granted, 0);
+    assert_int_equal(flow_event(KSM_EV_REQUEST, client, server, "Put", C, S2, 0).granted, 1);
+    /* Without a store the same rule denies: stateless KSMs keep failing closed. */
+    ctx.state = NULL;
+    assert_int_equal(flow_event(KSM_EV_REQUEST, client, server, "Put", C, S2, 0).granted, 0);
+
+    ctx = saved;
+    pol = saved_pol;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(flow_state_follows_the_kernels_sids),
         cmocka_unit_test(execute_names_the_class_and_gets_its_id),
         cmocka_unit_test(execute_of_an_unknown_class_is_denied),
         cmocka_unit_test(requests_are_decided_from_their_message),
