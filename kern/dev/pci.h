@@ -25,7 +25,7 @@
 /* Most functions the kernel records; more are reported at boot and ignored. */
 #define PCI_MAX_DEVICES 128
 
-/* One BAR as enumeration found it; size 0 = not implemented (or a malformed 64-bit BAR). For
+/* One BAR as enumeration found it; size 0 = no BAR in this slot (or a malformed 64-bit BAR). For
  * a 64-bit BAR the next slot has size 0. */
 struct pci_bar {
     uint64_t base, size;

@@ -40,7 +40,7 @@
 /*
  * Decode one BAR. `lo` is the BAR's value, `lo_mask` what it read back after all ones were
  * written; for a 64-bit memory BAR `hi`/`hi_mask` are the same for the next BAR (ignored
- * otherwise). Fills *out (size 0: the BAR is not implemented) and returns how many BAR slots
+ * otherwise). Fills *out (size 0: the function has no BAR there) and returns how many BAR slots
  * it used: 2 for a 64-bit memory BAR, else 1. A 64-bit BAR in the last slot (`last_slot`) is
  * malformed: it is reported with size 0 and uses 1 slot.
  */

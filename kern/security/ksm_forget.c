@@ -7,6 +7,9 @@
 
 static struct spinlock forget_lock = SPINLOCK_INIT(LOCK_LEVEL_KSM_FORGET);
 static struct sid_queue queue; /* forget_lock */
+/* queue.count, also readable without the lock: ksm_forget_pop runs on every request to the KSM and
+ * must not take a lock when, as almost always, no end is waiting. */
+static uint32_t waiting;
 
 void ksm_forget_push(uint32_t sid)
 {
@@ -14,6 +17,7 @@ void ksm_forget_push(uint32_t sid)
         return;
     uint64_t fl = spin_lock_irqsave(&forget_lock);
     bool first_drop = sid_queue_push(&queue, sid);
+    __atomic_store_n(&waiting, queue.count, __ATOMIC_RELEASE);
     spin_unlock_irqrestore(&forget_lock, fl);
     if (first_drop)
         kprintf("security: more than %u process ends wait for the KSM: the oldest are dropped "
@@ -23,8 +27,11 @@ void ksm_forget_push(uint32_t sid)
 
 uint32_t ksm_forget_pop(void)
 {
+    if (__atomic_load_n(&waiting, __ATOMIC_ACQUIRE) == 0)
+        return 0; /* an end pushed just now goes with a later request */
     uint64_t fl = spin_lock_irqsave(&forget_lock);
     uint32_t sid = sid_queue_pop(&queue);
+    __atomic_store_n(&waiting, queue.count, __ATOMIC_RELEASE);
     spin_unlock_irqrestore(&forget_lock, fl);
     return sid;
 }

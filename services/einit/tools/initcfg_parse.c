@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bastion/pci_bdf.h>
+
 #include "initcfg.h"
 #include "initcfg_yaml.h"
 #include "startup_table.h"
@@ -407,51 +409,15 @@ static void parse_env(struct ctx *c, const struct ynode *v, struct initcfg_entit
 
 static const char *const device_keys[] = {"name", "pci", "bdf", NULL};
 
-static int hex_value(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
-/* Exactly n hexadecimal digits at s into *out. */
-static bool hex_field(const char *s, unsigned n, unsigned *out)
-{
-    unsigned v = 0;
-    for (unsigned i = 0; i < n; i++) {
-        int d = hex_value(s[i]);
-        if (d < 0)
-            return false;
-        v = v << 4 | (unsigned)d;
-    }
-    *out = v;
-    return true;
-}
-
 /* "vvvv:dddd", four hexadecimal digits each; vendor ffff is what an absent function reads. */
 static bool parse_pci_id(const char *s, uint16_t *vendor, uint16_t *device)
 {
     unsigned v, d;
-    if (strlen(s) != 9 || s[4] != ':' || !hex_field(s, 4, &v) || !hex_field(s + 5, 4, &d) ||
-        v == 0xFFFF)
+    if (strlen(s) != 9 || s[4] != ':' || !bastion_hex_field(s, 4, &v) ||
+        !bastion_hex_field(s + 5, 4, &d) || v == 0xFFFF)
         return false;
     *vendor = (uint16_t)v;
     *device = (uint16_t)d;
-    return true;
-}
-
-/* "bb:dd.f": bus 00..ff, device 00..1f, function 0..7 (the form lspci and QEMU print). */
-static bool parse_bdf(const char *s, uint16_t *bdf)
-{
-    unsigned bus, dev;
-    if (strlen(s) != 7 || s[2] != ':' || s[5] != '.' || !hex_field(s, 2, &bus) ||
-        !hex_field(s + 3, 2, &dev) || dev > 0x1F || s[6] < '0' || s[6] > '7')
-        return false;
-    *bdf = (uint16_t)(bus << 8 | dev << 3 | (unsigned)(s[6] - '0'));
     return true;
 }
 
@@ -493,7 +459,7 @@ static void parse_device(struct ctx *c, const struct ynode *m, struct initcfg_de
         d->match = INITCFG_DEVICE_BY_ID;
     } else {
         const char *s = get_string(c, bdf, "bdf");
-        if (s != NULL && !parse_bdf(s, &d->bdf))
+        if (s != NULL && !bastion_pci_bdf_parse(s, &d->bdf))
             ERR(c, bdf->pos,
                 "bad PCI address '%s': expected bus:device.function like \"00:03.0\" (hexadecimal "
                 "bus and device, device at most 1f, function 0 to 7)",
