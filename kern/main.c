@@ -27,6 +27,7 @@
 #include "arch/x86_64/acpi_power.h"
 #include "dev/iommu.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/hpet.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/ioapic.h"
 #include "arch/x86_64/lapic.h"
@@ -51,11 +52,13 @@
 #include "proc/process.h"
 #include "proc/thread.h"
 #include "sched/sched.h"
+#include "sched/tick_check.h"
 #include "lib/ubsan.h"
 #include "klcore/klcore.h"
 #include "security/ksm_start.h"
 #include "security/sec_iface.h"
 #include "selftest/selftest.h"
+#include "prof/gcov_kernel.h"
 
 
 /*
@@ -71,7 +74,9 @@ static void legacy_pic_mask_all(void)
 
 void kmain(uint32_t mb2_magic, uint64_t mb2_info_phys)
 {
-    /* 1-4: the kernel base. */
+    /* 1-4: the kernel base. The coverage kernel's gcov records first: their constructors only
+     * link them into a list (prof/gcov_kernel.h). */
+    gcov_kernel_init();
     console_init();
     kprintf("\nBastion microkernel (x86-64), booted by multiboot2\n");
     legacy_pic_mask_all();
@@ -97,6 +102,7 @@ void kmain(uint32_t mb2_magic, uint64_t mb2_info_phys)
     ioapic_init();
     iommu_init(); /* before any process: every device is blocked from the start */
     pci_init();
+    hpet_init();         /* the reference clock that calibrates the TSC, when there is one */
     io_resources_init(); /* the ranges drivers may never register (dev/resource.h) */
     tsc_calibrate();
     timer_init();
@@ -105,6 +111,7 @@ void kmain(uint32_t mb2_magic, uint64_t mb2_info_phys)
     /* 6b: microkernel. */
     aspace_init();
     sched_init();
+    tick_check_start();     /* reports each CPU's timer ticks 50 ms on, beside the boot */
     (void)wallclock_init(); /* on sched_now_ns(); an unreadable RTC is reported, not fatal */
     process_init();
 

@@ -9,6 +9,7 @@
 
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/hpet.h"
 #include "arch/x86_64/spinlock.h"
 #include "boot/boot_info.h"
 #include "dev/pci.h"
@@ -76,6 +77,8 @@ void io_resources_init(void)
         for (unsigned i = 0; i < m->nioapics; i++)
             reserve(IO_KIND_MMIO, m->ioapics[i].addr & ~0xFFFull, 4096, "IOAPIC");
     }
+    if (hpet_phys())
+        reserve(IO_KIND_MMIO, hpet_phys() & ~0xFFFull, 4096, "HPET");
     uint64_t eb, es;
     if (pci_ecam_window(&eb, &es))
         reserve(IO_KIND_MMIO, eb, es, "PCI ECAM");

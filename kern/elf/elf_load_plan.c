@@ -9,6 +9,8 @@
 #include "elf/elf64.h"
 #include "lib/bytes.h"
 
+#include <bastion/tls.h>
+
 #define PAGE_MASK (ELF_PAGE_SIZE - 1)
 
 /* Callers have checked that 64 bytes are there. */
@@ -159,14 +161,22 @@ static Retcode add_load(const struct elf64_phdr *ph, int i, struct elf_load_plan
     return rcOk;
 }
 
+/* A PT_TLS segment: the template of every thread's TLS block (<bastion/tls.h>), one named
+ * Retcode for each way it is wrong. Where its bytes are is checked once the segments are known. */
 static Retcode check_tls(const struct elf64_phdr *ph, int i, struct elf_load_plan *plan,
                          struct elf_diag *diag)
 {
     uint64_t start;
-    if (plan->has_tls || ph->filesz > ph->memsz || (ph->align > 1 && !is_pow2(ph->align)))
-        return fail(diag, ELF_CHECK_TLS, i, rcBadFormat);
+    if (plan->has_tls)
+        return fail(diag, ELF_CHECK_TLS, i, rcTlsDuplicate);
+    if (ph->filesz > ph->memsz)
+        return fail(diag, ELF_CHECK_TLS, i, rcTlsFileSize);
+    if ((ph->align > 1 && !is_pow2(ph->align)) || ph->align > BASTION_TLS_ALIGN_MAX)
+        return fail(diag, ELF_CHECK_TLS, i, rcTlsAlignment);
+    if (ph->memsz > BASTION_TLS_SIZE_MAX)
+        return fail(diag, ELF_CHECK_TLS, i, rcTlsTooLarge);
     if (!add_ok(ph->vaddr, plan->bias, &start))
-        return fail(diag, ELF_CHECK_TLS, i, rcBadFormat);
+        return fail(diag, ELF_CHECK_TLS, i, rcTlsOutsideImage);
     plan->has_tls = true;
     plan->tls_vaddr = start;
     plan->tls_file_size = ph->filesz;
@@ -270,7 +280,7 @@ Retcode elf_plan(const void *image, size_t size, uint64_t bias, struct elf_load_
 
     /* The TLS template is copied from the loaded image, so its bytes must be loaded. */
     if (plan->has_tls && !in_segment_file(plan, plan->tls_vaddr, plan->tls_file_size, 0))
-        return fail(diag, ELF_CHECK_TLS, tls_index, rcBadFormat);
+        return fail(diag, ELF_CHECK_TLS, tls_index, rcTlsOutsideImage);
 
     uint64_t entry;
     if (!add_ok(h.entry, bias, &entry) || !in_segment_file(plan, entry, 1, ELF_PROT_EXEC))

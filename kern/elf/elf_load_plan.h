@@ -71,8 +71,11 @@ enum elf_check {
     ELF_CHECK_OVERLAP,      /* rcBadFormat: two PT_LOAD segments share a page */
     ELF_CHECK_TOO_MANY,     /* rcOutOfRange: more than ELF_MAX_SEGMENTS PT_LOAD segments */
     ELF_CHECK_NO_LOAD,      /* rcBadFormat: no PT_LOAD segment with memory */
-    ELF_CHECK_TLS,          /* rcBadFormat: more than one PT_TLS, or filesz > memsz, or align
-                               not a power of two, or not inside a PT_LOAD segment */
+    ELF_CHECK_TLS,          /* PT_TLS (<bastion/tls.h>): rcTlsDuplicate (a second one),
+                               rcTlsFileSize (filesz > memsz), rcTlsAlignment (align not a
+                               power of two, or above BASTION_TLS_ALIGN_MAX), rcTlsTooLarge
+                               (memsz above BASTION_TLS_SIZE_MAX), rcTlsOutsideImage (not in
+                               the file bytes of a PT_LOAD segment) */
     ELF_CHECK_ENTRY,        /* rcOutOfRange: entry not in the file bytes of an executable
                                segment */
     ELF_CHECK_COUNT

@@ -1,4 +1,5 @@
 /* The Call / Recv / Reply exchange over a port (see ipc.h and the states in port.h). */
+#include "ipc/interrupt.h"
 #include "ipc/ipc.h"
 #include "ipc/msg.h"
 #include "ipc/port.h"
@@ -85,6 +86,18 @@ static struct ipc_thread *port_hand_to_receiver(struct ipc_port *port, struct ip
     return r;
 }
 
+/* Blocks the calling thread on port (locked) as sched_block_timeout does; with intr non-NULL
+ * the wait is interruptible (interrupt.h): it ends, or does not begin, with rcInterrupted while
+ * *intr is non-zero. */
+static Retcode port_block(struct ipc_port *port, uint64_t ns, const uint32_t *intr)
+{
+    struct thread *self = thread_current();
+    __atomic_store_n(&self->intr_word, intr, __ATOMIC_RELAXED);
+    Retcode rc = sched_block_timeout(&port->lock, ns);
+    __atomic_store_n(&self->intr_word, NULL, __ATOMIC_RELAXED);
+    return rc;
+}
+
 /* ---- Call ------------------------------------------------------------------------------ */
 
 /* A QUEUED call record from the calling thread, owning req; NULL (req freed) on failure. With
@@ -131,9 +144,11 @@ static struct ipc_call *call_new(struct ipc_port *port, void *req, size_t req_le
 
 /* Sends c on port and waits until it is final (REPLIED, FAILED or CANCELLED); returns that
  * state, the port unlocked. Switches straight to a receiver that waits (with or without a
- * timeout), otherwise queues the call. */
+ * timeout), otherwise queues the call. intr (NULL: not interruptible): the caller's interrupt
+ * word (interrupt.h); only the wait of a QUEUED call is interrupted, and it ends as a timeout
+ * does, with the call withdrawn. */
 static enum ipc_call_state call_exchange(struct ipc_port *port, struct ipc_call *c,
-                                         uint64_t timeout_ms)
+                                         uint64_t timeout_ms, const uint32_t *intr)
 {
     struct thread *self = thread_current();
     uint64_t ns = ms_to_ns(timeout_ms);
@@ -159,7 +174,7 @@ static enum ipc_call_state call_exchange(struct ipc_port *port, struct ipc_call 
         else
             port->q_head = c;
         port->q_tail = c;
-        wrc = sched_block_timeout(&port->lock, ns);
+        wrc = port_block(port, ns, intr);
     }
     cpu_irq_restore(fl);
 
@@ -169,12 +184,12 @@ static enum ipc_call_state call_exchange(struct ipc_port *port, struct ipc_call 
         if (st == CALL_REPLIED || st == CALL_FAILED)
             break;
         if (wrc == rcOk) {
-            /* Woken with nothing to show for it: wait on. */
-            wrc = sched_block_timeout(&port->lock, ns);
+            /* Woken with nothing to show for it: wait on (interruptibly while still queued). */
+            wrc = port_block(port, ns, st == CALL_QUEUED ? intr : NULL);
             cpu_irq_restore(fl);
             continue;
         }
-        /* Timed out or terminated: withdraw the call. */
+        /* Timed out, interrupted or terminated: withdraw the call. */
         if (st == CALL_QUEUED) {
             struct ipc_call **pp = &port->q_head, *prev = NULL;
             while (*pp != NULL && *pp != c) {
@@ -207,7 +222,7 @@ Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len, const st
     if (c == NULL)
         return rc;
     c->unchecked_answers = unchecked_answers;
-    if (call_exchange(port, c, timeout_ms) == CALL_REPLIED) {
+    if (call_exchange(port, c, timeout_ms, ipc_interrupt_word()) == CALL_REPLIED) {
         rc = copy_to_user(resp, c->resp, c->resp_len);
         if (rc == rcOk)
             *resp_len = c->resp_len;
@@ -235,7 +250,8 @@ Retcode ipc_kernel_call(struct ipc_port *port, const void *head, size_t head_len
     c->resp = (uint8_t *)(c + 1) + resp_at;
     memcpy(c->req, head, head_len);
     memcpy((uint8_t *)c->req + head_len, body, body_len);
-    if (call_exchange(port, c, timeout_ms) == CALL_REPLIED) {
+    /* The kernel's own question is never interrupted: the process did not ask it. */
+    if (call_exchange(port, c, timeout_ms, NULL) == CALL_REPLIED) {
         /* Reply checked resp_len <= resp_cap before it accepted the response. */
         memcpy(resp, c->resp, c->resp_len);
         *resp_len = c->resp_len;
@@ -288,12 +304,14 @@ static Retcode deliver(struct ipc_call *c, uint64_t buf, uint64_t cap, uint64_t 
     return rcOk;
 }
 
-/* Waits on the port for a call; called with the port locked (flags fl), returns unlocked. */
+/* Waits on the port for a call; called with the port locked (flags fl), returns unlocked. The
+ * wait is interruptible (interrupt.h): every receive is a process's own Recv or ReplyRecv. */
 static Retcode recv_locked(struct ipc_port *port, uint64_t fl, uint64_t ns,
                            struct thread *switch_to, struct ipc_call **out)
 {
     spin_assert_held(&port->lock);
     struct thread *self = thread_current();
+    const uint32_t *intr = ipc_interrupt_word();
     for (;;) {
         struct ipc_call *c = port->q_head;
         if (c != NULL) {
@@ -302,6 +320,8 @@ static Retcode recv_locked(struct ipc_port *port, uint64_t fl, uint64_t ns,
                 port->q_tail = NULL;
             c->next = NULL;
             c->state = CALL_TAKEN;
+            /* A received call's caller waits for the answer: no longer interruptible. */
+            __atomic_store_n(&c->client->intr_word, NULL, __ATOMIC_RELAXED);
             __atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL); /* the server side's reference */
             port_unlock(port, fl);
             if (switch_to != NULL)
@@ -328,17 +348,19 @@ static Retcode recv_locked(struct ipc_port *port, uint64_t fl, uint64_t ns,
         if (switch_to != NULL) {
             /* ReplyRecv: nothing to receive, so run the caller we just answered right here. */
             PROF_MARK(PROF_KSM_SWITCH);
+            __atomic_store_n(&self->intr_word, intr, __ATOMIC_RELAXED);
             wrc = sched_switch_to_timeout(switch_to, &port->lock, ns);
+            __atomic_store_n(&self->intr_word, NULL, __ATOMIC_RELAXED);
             switch_to = NULL;
         } else {
-            wrc = sched_block_timeout(&port->lock, ns);
+            wrc = port_block(port, ns, intr);
         }
         cpu_irq_restore(fl);
         fl = port_lock(port);
         c = it->delivered;
         it->delivered = NULL;
         if (it->port != NULL) {
-            /* Still queued (timeout or termination): leave the receiver list. */
+            /* Still queued (timeout, interruption or termination): leave the receiver list. */
             struct ipc_thread **pp = &port->r_head, *prev = NULL;
             while (*pp != NULL && *pp != it) {
                 prev = *pp;

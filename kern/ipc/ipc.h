@@ -106,4 +106,9 @@ void ipc_thread_exit(struct thread *t);
  * answer with rcPeerClosed, so that no client waits for a dead server. */
 void ipc_process_exit(struct process *p);
 
+/* Called by the reaper once no thread of p runs (ipc/cm.c): every kl.core.CM connection
+ * request still waiting for p fails with rcServerGone and its client wakes. Declared here, not
+ * in ipc/cm.h, so that the process code includes only this header of kern/ipc. */
+void cm_process_exit(struct process *p);
+
 #endif

@@ -13,15 +13,23 @@
  *
  * Kernel files: a few read-only files the kernel makes itself are served besides ROMFS, by
  * exact path, and win over a ROMFS file of the same path: BASTION_PCI_TABLE_PATH, the PCI
- * functions found at boot (<bastion/pci_table.h>). Open, Read, GetSize and GetId work on them
+ * functions found at boot (<bastion/pci_table.h>); BASTION_TASK_TABLE_PATH, the processes
+ * (<bastion/task_table.h>); BASTION_SECURITY_TABLE_PATH, the monitor's decisions per class
+ * (<bastion/security_table.h>). The last two change while the system runs: Open takes a
+ * snapshot into the file object (charged to the caller with it), which Read then serves, so a
+ * reader never sees two instants mixed. Open, Read, GetSize and GetId work on them
  * as on ROMFS files (their ids have KERNEL_FILE_ID set, which no ROMFS offset has); Count and
  * GetInfo list ROMFS only; FSUnsafe.Change does not touch them. Like every FS call, opening one
  * is decided by the policy on its name.
  */
 #include <bastion/pci_table.h>
+#include <bastion/security_table.h>
+#include <bastion/task_table.h>
 
 #include "klcore/klcore.h"
 #include "dev/pci_table.h"
+#include "proc/task_table.h"
+#include "security/class_counts.h"
 #include "fs/romfs.h"
 #include "fs/romfs_volume.h"
 #include "lib/string.h"
@@ -31,23 +39,57 @@
 struct file_obj {
     struct kobj obj;
     struct romfs_entry e;
-    struct romfs_volume *vol;   /* a reference: the volume it was opened in keeps serving it */
-    const uint8_t *kernel_data; /* a kernel file (vol NULL): its bytes, e.size long, fixed */
+    struct romfs_volume *vol;       /* a reference: the volume it was opened in keeps serving it */
+    const uint8_t *kernel_data;     /* a kernel file (vol NULL): its bytes, e.size long, fixed */
+    uint32_t kernel_kind;           /* enum kernel_file_kind: a kernel file's id */
+    _Alignas(8) uint8_t snapshot[]; /* a changing kernel file: its bytes at Open */
 };
 
 #define KERNEL_FILE_ID (1ull << 63)
 
-/* A kernel file by exact path: its bytes, and its size in *e (type ROMFS_FILE). */
-static const uint8_t *kernel_file(const char *name, struct romfs_entry *e)
+/* A kernel file by exact path: the fixed PCI table, or a snapshot made at Open. */
+enum kernel_file_kind {
+    KERNEL_FILE_NONE,
+    KERNEL_FILE_PCI,
+    KERNEL_FILE_TASKS,
+    KERNEL_FILE_SECURITY
+};
+
+static enum kernel_file_kind kernel_file_kind(const char *name)
 {
-    if (strcmp(name, BASTION_PCI_TABLE_PATH) != 0)
-        return NULL;
-    size_t size;
-    const uint8_t *data = pci_table_data(&size);
-    memset(e, 0, sizeof *e);
-    e->type = ROMFS_FILE;
-    e->size = (uint32_t)size;
-    return data;
+    if (strcmp(name, BASTION_PCI_TABLE_PATH) == 0)
+        return KERNEL_FILE_PCI;
+    if (strcmp(name, BASTION_TASK_TABLE_PATH) == 0)
+        return KERNEL_FILE_TASKS;
+    if (strcmp(name, BASTION_SECURITY_TABLE_PATH) == 0)
+        return KERNEL_FILE_SECURITY;
+    return KERNEL_FILE_NONE;
+}
+
+/* Bytes the file object needs beyond itself for a snapshot of this kind. */
+static size_t kernel_file_snapshot_max(enum kernel_file_kind k)
+{
+    return k == KERNEL_FILE_TASKS      ? task_table_file_max()
+           : k == KERNEL_FILE_SECURITY ? class_counts_file_max()
+                                       : 0;
+}
+
+/* Fills f's kernel-file fields: the PCI table's bytes, or a snapshot into f->snapshot (cap
+ * bytes). */
+static void kernel_file_take(struct file_obj *f, enum kernel_file_kind k, size_t cap)
+{
+    size_t size = 0;
+    if (k == KERNEL_FILE_PCI) {
+        f->kernel_data = pci_table_data(&size);
+    } else {
+        size = k == KERNEL_FILE_TASKS ? task_table_fill(f->snapshot, cap)
+                                      : class_counts_fill(f->snapshot, cap);
+        f->kernel_data = f->snapshot;
+    }
+    f->kernel_kind = k;
+    memset(&f->e, 0, sizeof f->e);
+    f->e.type = ROMFS_FILE;
+    f->e.size = (uint32_t)size;
 }
 
 /* Copies up to `cap` bytes of a kernel file from byte `off`; past the end is 0 bytes. */
@@ -76,20 +118,26 @@ static Retcode Open(void *ctx, const char *name, idl_handle_t *handle, kl_core_T
     handle->handle = HANDLE_INVALID;
     handle->rights = 0;
     struct romfs_entry e;
-    const uint8_t *kdata = kernel_file(name, &e);
-    struct romfs_volume *vol = kdata ? NULL : romfs_get();
-    Retcode r = kdata ? rcOk : vol ? romfs_lookup(&vol->fs, name, &e) : rcNotFound;
-    if (r == rcOk && e.type != ROMFS_FILE)
+    enum kernel_file_kind kind = kernel_file_kind(name);
+    size_t extra = kernel_file_snapshot_max(kind);
+    struct romfs_volume *vol = kind != KERNEL_FILE_NONE ? NULL : romfs_get();
+    Retcode r = kind != KERNEL_FILE_NONE ? rcOk
+                : vol                    ? romfs_lookup(&vol->fs, name, &e)
+                                         : rcNotFound;
+    if (r == rcOk && kind == KERNEL_FILE_NONE && e.type != ROMFS_FILE)
         r = rcInvalidArgument;
     struct file_obj *f = NULL;
     if (r == rcOk)
-        r = kobj_new(sizeof *f, &file_ops, &c->proc->kmem, (void **)&f);
+        r = kobj_new(sizeof *f + extra, &file_ops, &c->proc->kmem, (void **)&f);
     if (r != rcOk && vol != NULL)
         romfs_put(vol);
     if (r == rcOk) {
-        f->e = e;
         f->vol = vol; /* the reference passes to the file */
-        f->kernel_data = kdata;
+        f->kernel_data = NULL;
+        if (kind != KERNEL_FILE_NONE)
+            kernel_file_take(f, kind, extra);
+        else
+            f->e = e;
         r = core_install(c, f, HR_FILE_FULL, &handle->handle, &handle->rights);
         kobj_unref(&f->obj);
     }
@@ -160,7 +208,7 @@ static Retcode GetId(void *ctx, idl_handle_t handle, kl_core_FS_FileId *id,
     *id = 0;
     Retcode r = get_file(ctx, handle, &f);
     if (r == rcOk) {
-        *id = f->kernel_data ? KERNEL_FILE_ID | 1 : f->e.offset;
+        *id = f->kernel_data ? KERNEL_FILE_ID | f->kernel_kind : f->e.offset;
         kobj_unref(&f->obj);
     }
     *rc = r;

@@ -2,8 +2,9 @@
  * kl.core.Handle: Copy, Close, Connect, Revoke, RevokeSubtree, GetSidByHandle (obj/handle.h
  * does the work; this file takes the derivation lock and maps the parameters).
  * SecurityConnect hands out the security interface (security/sec_iface.h).
- * CreateUserObject and CreateBadge have no handler (core.h).
+ * CreateUserObject and CreateBadge make user objects and badges (Handle_objects.c).
  */
+#include "klcore/Handle.h"
 #include "klcore/klcore.h"
 #include "ipc/ipc.h"
 #include "proc/process.h"
@@ -126,6 +127,8 @@ static Retcode SecurityConnect(void *ctx, idl_handle_t *client, kl_core_Types_Re
 }
 
 const struct kl_core_Handle_ops core_handle_ops = {
+    .CreateUserObject = core_handle_CreateUserObject,
+    .CreateBadge = core_handle_CreateBadge,
     .SecurityConnect = SecurityConnect,
     .Copy = Copy,
     .Close = Close,

@@ -11,26 +11,36 @@
  *   time.realtime_ns  the system (wall) clock: ns since 1970-01-01 UTC (lib/wallclock.h);
  *                     the one way a program reads the time kl.core.Time sets
  *   time.monotonic_ns ns since boot on the clock every timeout and sleep runs on
+ *   ksm.decisions     events the security hook decided since boot (granted or denied; a
+ *                     question withdrawn before its verdict is none), the totals of the
+ *                     kernel file /.kernel/security (security/class_counts.c)
+ *   ksm.denials       of them, denied (the policy's refusals and the fail-closed ones)
  *
  * The task.* counters are the caller's own; mm.free_pages tells how much memory the machine has
  * left, which is why the method is granted by policy only to classes that watch it (a test
  * checking that nothing leaked); a policy that lets a program read only the time grants the
  * method with the prefix "time." (the monitor reads it), as test/os/policy/ostest.psl does for
- * os_time. The other Profiler methods have no handler.
+ * os_time. The coverage methods (GetCoverageData, FlushGcov, FlushGcovFile, Kcov*) are
+ * served by the coverage block (docs/coverage.md); ObjectGetStat and the sampling and segment
+ * methods by the block after it (docs/profiler.md).
  */
 #include "klcore/klcore.h"
+#include "security/class_counts.h"
 #include "lib/string.h"
 #include "mm/aspace.h"
 #include "mm/pmm.h"
 #include "lib/wallclock.h"
 #include "proc/process.h"
+#include "security/hook.h"
 #include "sched/sched.h"
+#include "prof/gcov_uart.h"
+#include "prof/kcov.h"
 
-enum { COUNTERS = 7 };
+enum { COUNTERS = 9 };
 
 static const char *const counter_name[COUNTERS] = {
-    "mm.free_pages", "task.ram_used",    "task.kmem_used",    "task.page_tables",
-    "task.regions",  "time.realtime_ns", "time.monotonic_ns",
+    "mm.free_pages",    "task.ram_used",     "task.kmem_used", "task.page_tables", "task.regions",
+    "time.realtime_ns", "time.monotonic_ns", "ksm.decisions",  "ksm.denials",
 };
 
 /* now: sched_now_ns() read once per call, so that the two time counters are one instant. */
@@ -49,8 +59,12 @@ static uint64_t counter_value(const struct process *p, unsigned i, uint64_t now)
         return p->as ? aspace_region_count(p->as) : 0;
     case 5:
         return (uint64_t)time_realtime_at(now); /* never negative: the clock starts at 1970 */
-    default:
+    case 6:
         return now;
+    case 7:
+        return class_counts_total_decisions();
+    default:
+        return class_counts_total_denials();
     }
 }
 
@@ -78,6 +92,297 @@ static Retcode GetCounters(void *ctx, const char *prefix, struct idl_seq names,
     return rcOk;
 }
 
+/* ---- Coverage: gcov records and kcov (docs/coverage.md; logic in prof/gcov_uart.c,
+ * prof/gcov_kernel.c and prof/kcov.c). The coverage kernel (kernel-kcov.elf) holds gcov records
+ * of its own and collects kcov; the other kernels answer GetCoverageData, FlushGcov and the Kcov
+ * methods with rcCoverageNotBuilt. FlushGcovFile frames a program's own gcda onto the serial
+ * console in every kernel. ---- */
+
+static Retcode GetCoverageData(void *ctx, uint32_t index, struct idl_seq *buf,
+                               kl_core_Types_Size *size, const char **name,
+                               kl_core_Types_Retcode *rc)
+{
+    struct core_ctx *c = ctx;
+    size_t cap = c->scratch_size < kl_core_Profiler_GcdaChunkMax ? c->scratch_size
+                                                                 : kl_core_Profiler_GcdaChunkMax;
+    size_t all = 0;
+    *rc = gcov_kernel_chunk(index, c->scratch, cap, &all, name);
+    *buf = (struct idl_seq){.data = c->scratch, .count = all < cap ? all : cap, .arena = NULL};
+    if (*rc != rcOk && *rc != rcBufferTooSmall)
+        buf->count = 0;
+    *size = all;
+    return rcOk;
+}
+
+static Retcode FlushGcov(void *ctx, kl_core_Types_Retcode *rc)
+{
+    (void)ctx;
+    *rc = gcov_flush_kernel();
+    return rcOk;
+}
+
+static Retcode FlushGcovFile(void *ctx, const char *name, kl_core_Types_VirtAddr buf,
+                             kl_core_Types_Size size, kl_core_Types_Retcode *rc)
+{
+    (void)ctx;
+    *rc = gcov_flush_user(name, buf, size);
+    return rcOk;
+}
+
+static Retcode KcovAlloc(void *ctx, uint32_t numThreads, uint64_t maxPoints,
+                         kl_core_Types_Retcode *rc)
+{
+    struct core_ctx *c = ctx;
+    *rc = kcov_alloc(c->proc, numThreads, maxPoints);
+    return rcOk;
+}
+
+static Retcode KcovFree(void *ctx, kl_core_Types_Retcode *rc)
+{
+    struct core_ctx *c = ctx;
+    *rc = kcov_free(c->proc, c->thread);
+    return rcOk;
+}
+
+static Retcode KcovStart(void *ctx, kl_core_Types_Retcode *rc)
+{
+    struct core_ctx *c = ctx;
+    *rc = kcov_start(c->proc, c->thread);
+    return rcOk;
+}
+
+static Retcode KcovStop(void *ctx, kl_core_Types_VirtAddr points, uint64_t maxPoints,
+                        uint64_t *numPoints, kl_core_Types_Retcode *rc)
+{
+    struct core_ctx *c = ctx;
+    *rc = kcov_stop(c->proc, c->thread, points, maxPoints, numPoints);
+    return rcOk;
+}
+
+/* ---- ObjectGetStat, sampling and segments (prof/sampling.h, prof/seginfo.h) ----
+ *
+ * ObjectGetStat(handle, names): the counters of the process or thread a handle of the caller
+ * names (HR_READ), every one of that object's type in the order below when names is empty,
+ * else those named, in the order named (rcUnknownCounter for a name its type has not):
+ *
+ *   task.threads      threads it holds (running, or ended and not yet forgotten)
+ *   task.handles      slots of its handle table in use
+ *   task.ram_used     bytes charged to its RAM account
+ *   task.kmem_used    bytes charged to its kernel-memory account
+ *   task.cpu_ns       CPU time of the threads it holds, in timer ticks that found them running
+ *                     (1 tick = 1e9 / TIMER_HZ ns)
+ *   task.switches     times the scheduler gave one of those threads a CPU
+ *   task.page_tables  page-table frames of its address space (root excluded; 0 once torn down)
+ *   task.regions      region records of its address space
+ *   thread.cpu_ns     the thread's CPU time, as task.cpu_ns
+ *   thread.switches   times the scheduler gave it a CPU
+ *   thread.priority   its priority within its class
+ *   thread.cpu        the CPU whose run queue owns it (where it runs or ran last)
+ *   thread.tid        its thread id
+ * A handle of any other type is rcBadHandle; one without HR_READ rcAccessDenied.
+ *
+ * Sampling*: the caller's session (prof/sampling.h); the policy decides who may call each, and
+ * the kernel lists only the caller and the processes it created, whatever the policy grants.
+ * LoadSegInfo / UnloadSegInfo need HR_TASK_VM on the task's handle: the right to shape its image,
+ * which its loader holds.
+ */
+#include <bastion/rights.h>
+
+#include "arch/x86_64/timer.h"
+#include "obj/handle.h"
+#include "proc/thread.h"
+#include "prof/sampling.h"
+#include "prof/seginfo.h"
+
+#define TICK_NS (1000000000ull / TIMER_HZ)
+
+enum { TASK_STATS = 8, THREAD_STATS = 5 };
+static const char *const task_stat_name[TASK_STATS] = {
+    "task.threads", "task.handles",  "task.ram_used",    "task.kmem_used",
+    "task.cpu_ns",  "task.switches", "task.page_tables", "task.regions",
+};
+static const char *const thread_stat_name[THREAD_STATS] = {
+    "thread.cpu_ns", "thread.switches", "thread.priority", "thread.cpu", "thread.tid",
+};
+
+static void task_stats(struct process *p, uint64_t *v)
+{
+    uint64_t ticks = 0, switches = 0;
+    spin_lock(&p->lock);
+    uint32_t n = p->nthreads;
+    for (uint32_t i = 0; i < n; i++) {
+        ticks += __atomic_load_n(&p->threads[i]->ticks_run, __ATOMIC_RELAXED);
+        switches += __atomic_load_n(&p->threads[i]->switched_in, __ATOMIC_RELAXED);
+    }
+    spin_unlock(&p->lock);
+    v[0] = n;
+    v[1] = __atomic_load_n(&p->handles.used, __ATOMIC_RELAXED);
+    v[2] = __atomic_load_n(&p->ram.used, __ATOMIC_RELAXED);
+    v[3] = __atomic_load_n(&p->kmem.used, __ATOMIC_RELAXED);
+    v[4] = ticks * TICK_NS;
+    v[5] = switches;
+    v[6] = v[7] = 0;
+    struct aspace *as = process_aspace_pin(p);
+    if (as != NULL) {
+        v[6] = aspace_table_pages(as);
+        v[7] = aspace_region_count(as);
+        process_aspace_unpin(p);
+    }
+}
+
+static void thread_stats(const struct thread *t, uint64_t *v)
+{
+    v[0] = __atomic_load_n(&t->ticks_run, __ATOMIC_RELAXED) * TICK_NS;
+    v[1] = __atomic_load_n(&t->switched_in, __ATOMIC_RELAXED);
+    v[2] = __atomic_load_n(&t->prio, __ATOMIC_RELAXED);
+    v[3] = __atomic_load_n(&t->cpu, __ATOMIC_RELAXED);
+    v[4] = t->tid;
+}
+
+static Retcode ObjectGetStat(void *ctx, idl_handle_t handle, struct idl_seq names,
+                             struct idl_seq *values, kl_core_Types_Retcode *rc)
+{
+    struct core_ctx *c = ctx;
+    uint64_t *out = c->scratch;
+    values->data = out;
+    values->count = 0;
+    values->arena = NULL;
+    struct kobj *o;
+    handle_rights_t rights = 0;
+    Retcode r = handle_get(&c->proc->handles, handle.handle, KOBJ_ANY, HR_NONE, &o, &rights);
+    if (r != rcOk) {
+        *rc = r;
+        return rcOk;
+    }
+    /* The type first: a handle of a buffer is rcBadHandle whatever its rights. */
+    if (o->ops->type != KOBJ_TASK && o->ops->type != KOBJ_THREAD)
+        r = rcBadHandle;
+    else if ((rights & HR_READ) == 0)
+        r = rcAccessDenied;
+    if (r != rcOk) {
+        kobj_unref(o);
+        *rc = r;
+        return rcOk;
+    }
+    uint64_t all[TASK_STATS];
+    const char *const *stat_name;
+    uint32_t nstats;
+    if (o->ops->type == KOBJ_TASK) {
+        task_stats((struct process *)o, all);
+        stat_name = task_stat_name;
+        nstats = TASK_STATS;
+    } else {
+        thread_stats((const struct thread *)o, all);
+        stat_name = thread_stat_name;
+        nstats = THREAD_STATS;
+    }
+    kobj_unref(o);
+    uint32_t n = 0;
+    r = rcOk;
+    if (names.count == 0) {
+        for (; n < nstats; n++)
+            out[n] = all[n];
+    } else {
+        for (uint32_t i = 0; i < names.count && r == rcOk; i++) {
+            const char *want = idl_seq_string(&names, i);
+            uint32_t k = 0;
+            while (k < nstats && (want == NULL || strcmp(stat_name[k], want) != 0))
+                k++;
+            if (k == nstats)
+                r = rcUnknownCounter;
+            else
+                out[n++] = all[k];
+        }
+    }
+    values->count = r == rcOk ? n : 0;
+    *rc = r;
+    return rcOk;
+}
+
+static Retcode SamplingStart(void *ctx, uint32_t conf, kl_core_Types_CpuMask cpus,
+                             kl_core_Types_Size contSize, uint32_t interval,
+                             kl_core_Types_Retcode *rc)
+{
+    (void)interval; /* fictitious in the spec: samples come at the tick's rate */
+    struct core_ctx *c = ctx;
+    *rc = sampling_start(c->proc, conf, cpus & core_cpus_online(), contSize);
+    return rcOk;
+}
+
+static Retcode SamplingStop(void *ctx, kl_core_Types_Retcode *rc)
+{
+    *rc = sampling_stop(((struct core_ctx *)ctx)->proc);
+    return rcOk;
+}
+
+static Retcode SamplingRead(void *ctx, kl_core_Types_VirtAddr unsafeBuffer, kl_core_Types_Size size,
+                            kl_core_Types_Size *realSize, kl_core_Types_Msecs timeout,
+                            kl_core_Types_Retcode *rc)
+{
+    struct core_ctx *c = ctx;
+    uint64_t got = 0;
+    *rc = sampling_read(c->proc, unsafeBuffer, size, timeout, c->scratch, c->scratch_size, &got);
+    *realSize = got;
+    return rcOk;
+}
+
+static Retcode SamplingAddPidToList(void *ctx, kl_core_Types_Pid pid, kl_core_Types_Retcode *rc)
+{
+    *rc = sampling_add_pid(((struct core_ctx *)ctx)->proc, pid);
+    return rcOk;
+}
+
+static Retcode SamplingClearPidList(void *ctx, kl_core_Types_Retcode *rc)
+{
+    *rc = sampling_clear_pids(((struct core_ctx *)ctx)->proc);
+    return rcOk;
+}
+
+static Retcode LoadSegInfo(void *ctx, idl_handle_t task, kl_core_Types_VirtAddr addr,
+                           kl_core_Types_Size size, kl_core_Types_Size offset, uint32_t flags,
+                           struct idl_seq buildId, kl_core_Types_Retcode *rc)
+{
+    struct process *p;
+    Retcode r = core_get(ctx, task.handle, KOBJ_TASK, HR_TASK_VM, (void **)&p);
+    if (r == rcOk) {
+        r = seginfo_load(p, addr, size, offset, flags, buildId.data, buildId.count);
+        kobj_unref(&p->obj);
+    }
+    *rc = r;
+    return rcOk;
+}
+
+static Retcode UnloadSegInfo(void *ctx, idl_handle_t task, kl_core_Types_VirtAddr addr,
+                             kl_core_Types_Size size, kl_core_Types_Retcode *rc)
+{
+    struct process *p;
+    Retcode r = core_get(ctx, task.handle, KOBJ_TASK, HR_TASK_VM, (void **)&p);
+    if (r == rcOk) {
+        r = seginfo_unload(p, addr, size);
+        kobj_unref(&p->obj);
+    }
+    *rc = r;
+    return rcOk;
+}
+/* ---- end of ObjectGetStat, sampling and segments ---- */
+
 const struct kl_core_Profiler_ops core_profiler_ops = {
     .GetCounters = GetCounters,
+    /* Coverage (the block above). */
+    .GetCoverageData = GetCoverageData,
+    .FlushGcov = FlushGcov,
+    .FlushGcovFile = FlushGcovFile,
+    .KcovAlloc = KcovAlloc,
+    .KcovFree = KcovFree,
+    .KcovStart = KcovStart,
+    .KcovStop = KcovStop,
+    /* ObjectGetStat, sampling and segments */
+    .ObjectGetStat = ObjectGetStat,
+    .SamplingStart = SamplingStart,
+    .SamplingStop = SamplingStop,
+    .SamplingRead = SamplingRead,
+    .SamplingAddPidToList = SamplingAddPidToList,
+    .SamplingClearPidList = SamplingClearPidList,
+    .LoadSegInfo = LoadSegInfo,
+    .UnloadSegInfo = UnloadSegInfo,
 };

@@ -1,17 +1,27 @@
 /*
  * kl.core.Task: Create, Resume, Exit, Terminate, GetExitInfo, GetName, GetPath, GetPid,
- * TransferHandle, SetEnv, FreeSelfEnv (proc/process.h does the work). The loading methods
- * (LoadSeg, VmReserve, ... : the kernel loads ELF files itself), the frozen-process methods and
- * the priority/ASLR/task-list methods have no handler (core.h).
+ * TransferHandle, SetEnv, FreeSelfEnv (proc/process.h does the work), and the handler table of
+ * the whole interface, whose other methods live by concept in Task_build.c (an empty process
+ * built by hand, GetElfSyms), Task_prio.c (the initial thread's priority and class),
+ * Task_list.c (GetTasksList) and Task_freeze.c (frozen processes: GetThreadContext,
+ * GetNextVmRegion, TerminateAfterFreezing).
  *
- * Task.Create: `eiid` is the class, `path` the ROMFS file; priority 0 means the default;
- * flags must be 0; the class may not be the kernel's ("kl.core.Core": rcAccessDenied). The child is CREATED: give it handles (TransferHandle, Handle.Connect) and its
+ * Task.Create: `eiid` is the class, `path` the ROMFS file; an empty process (flags
+ * BASTION_TASK_CREATE_EMPTY, or an empty path: <bastion/task.h>) is built by its creator with
+ * LoadSeg and the rest before Resume; BASTION_TASK_CREATE_FREEZE_ON_FAULT freezes it at a fatal
+ * fault instead of ending it (proc/process_freeze.c); BASTION_TASK_CREATE_TEE_PARTITION makes
+ * it the TEE partition (proc/tee_partition.h; rcResourceBusy while another is); priority 0
+ * means the default; no other flag is defined; the class may not be the kernel's ("kl.core.Core": rcAccessDenied). The child is CREATED: give it handles (TransferHandle, Handle.Connect) and its
  * start-up data (SetEnv), then Resume. GetPid with the invalid handle value names the caller.
  */
-#include "klcore/klcore.h"
+#include <bastion/task.h>
+
+#include "klcore/Task.h"
 #include "lib/string.h"
 #include "mm/slab.h"
 #include "proc/process.h"
+#include "proc/tee_partition.h"
+#include "security/core_log.h"
 #include "security/hook.h"
 #include "security/ksm_channel.h"
 #include "proc/thread.h"
@@ -28,7 +38,9 @@ static Retcode Create(void *ctx, const char *name, const char *eiid, const char 
     struct core_ctx *c = ctx;
     child->handle = HANDLE_INVALID;
     child->rights = 0;
-    if (flags != 0 || priority > THREAD_PRIO_MAX) {
+    if ((flags & ~(BASTION_TASK_CREATE_EMPTY | BASTION_TASK_CREATE_FREEZE_ON_FAULT |
+                   BASTION_TASK_CREATE_TEE_PARTITION)) != 0 ||
+        priority > THREAD_PRIO_MAX) {
         *rc = rcInvalidArgument;
         return rcOk;
     }
@@ -38,10 +50,21 @@ static Retcode Create(void *ctx, const char *name, const char *eiid, const char 
         return rcOk;
     }
     struct process *p;
-    Retcode r = process_create(c->proc, name, eiid, path, stack_size,
-                               priority ? priority : THREAD_PRIO_DEFAULT, &p);
+    unsigned prio = priority ? priority : THREAD_PRIO_DEFAULT;
+    Retcode r = (flags & BASTION_TASK_CREATE_EMPTY)
+                    ? process_create_empty(c->proc, name, eiid, path, stack_size, prio, &p)
+                    : process_create(c->proc, name, eiid, path, stack_size, prio, &p);
     if (r == rcOk) {
-        r = core_install(c, p, HR_TASK_FULL, &child->handle, &child->rights);
+        /* Not running yet: nothing reads the flag before Resume. */
+        p->freeze_on_fault = (flags & BASTION_TASK_CREATE_FREEZE_ON_FAULT) != 0;
+        /* The one TEE partition (proc/tee_partition.h); its mark goes with its teardown. */
+        if (flags & BASTION_TASK_CREATE_TEE_PARTITION) {
+            r = tee_partition_claim(p);
+            if (r == rcOk)
+                core_log_tee(p);
+        }
+        if (r == rcOk)
+            r = core_install(c, p, HR_TASK_FULL, &child->handle, &child->rights);
         if (r != rcOk)
             process_terminate(p, PROC_EXIT_TERMINATED, r, NULL);
         process_unref(p); /* the handle holds it (or it goes now) */
@@ -103,8 +126,12 @@ static Retcode GetExitInfo(void *ctx, idl_handle_t task, kl_core_Task_TaskExitRe
     Retcode r = get_task(ctx, task, HR_READ, &p);
     if (r == rcOk) {
         spin_lock(&p->lock);
-        if (p->state != PROC_EXITING && p->state != PROC_DEAD) {
-            r = rcResourceBusy; /* still running (or not started) */
+        /* Ended means torn down: its threads gone, its handles closed and its quota back with
+         * its creator (process_teardown), so that what a creator does next does not race the
+         * reaper. Until then (running, not started, or ending) rcResourceBusy; a frozen
+         * process has faulted and is kept for inspection: its reason is known at once. */
+        if (p->state != PROC_DEAD && !p->frozen) {
+            r = rcResourceBusy;
         } else {
             *status = p->exit_reason;
             switch (p->exit_reason) {
@@ -237,4 +264,19 @@ const struct kl_core_Task_ops core_task_ops = {
     .GetPath = GetPath,
     .TransferHandle = TransferHandle,
     .GetPid = GetPid,
+    .VmReserve = task_VmReserve,
+    .VmFree = task_VmFree,
+    .LoadSeg = task_LoadSeg,
+    .LoadElfHdr = task_LoadElfHdr,
+    .LoadElfSyms = task_LoadElfSyms,
+    .SetEntry = task_SetEntry,
+    .ReseedAslr = task_ReseedAslr,
+    .GetElfSyms = task_GetElfSyms,
+    .GetInitialThreadPriority = task_GetInitialThreadPriority,
+    .SetInitialThreadPriority = task_SetInitialThreadPriority,
+    .SetInitialThreadSchedPolicy = task_SetInitialThreadSchedPolicy,
+    .GetTasksList = task_GetTasksList,
+    .GetThreadContext = task_GetThreadContext,
+    .GetNextVmRegion = task_GetNextVmRegion,
+    .TerminateAfterFreezing = task_TerminateAfterFreezing,
 };

@@ -1,7 +1,15 @@
 /*
  * kl.core.Thread: Create, OpenCurrent, Suspend, Resume, Terminate, Exit, Wait, SetPriority,
- * GetAffinity, SetAffinity, SetTls, Sleep, GetInfo, DetachIrq. The scheduling-policy methods
- * have no handler (core.h).
+ * GetAffinity, SetAffinity, SetTls, Sleep, GetInfo, DetachIrq, SetSchedPolicy, GetSchedPolicy.
+ *
+ * Thread.SetSchedPolicy: the thread's class (SchedPolicyTimeshare, SchedPolicyFifo,
+ * SchedPolicyRoundRobin: the scheduler's normal, FIFO and RR classes, sched/sched.h) and its
+ * priority in that class (0..THREAD_PRIO_MAX) at once. param's tag must be the policy; the
+ * timeshare and fifo members must be 0; roundRobin.quantum is in milliseconds (0: 100 ms),
+ * rounded up to whole ticks, at most 1000 ms. The real-time classes run within the kernel's
+ * real-time bandwidth (950 ms of every second per CPU); who may ask for them is the policy's
+ * decision (the policy sees policy and priority). Needs HR_THREAD_SETUP on the thread handle;
+ * GetSchedPolicy needs HR_READ and gives the quantum back in milliseconds.
  *
  * Thread.DetachIrq: the calling thread lets go of the interrupt it is attached to
  * (IO.AttachIrq, dev/irq.h), which is masked; rcNotFound when it is attached to none.
@@ -16,6 +24,7 @@
  */
 #include "dev/irq.h"
 #include "klcore/klcore.h"
+#include "klcore/sched_param.h"
 #include "mm/aspace.h"
 #include "proc/process.h"
 #include "proc/thread.h"
@@ -287,7 +296,48 @@ static Retcode DetachIrq(void *ctx, kl_core_Types_Retcode *rc)
     return rcOk;
 }
 
+static Retcode SetSchedPolicy(void *ctx, idl_handle_t thread, kl_core_Types_SchedPolicy policy,
+                              kl_core_Types_Priority priority,
+                              const struct kl_core_Types_SchedParam *param,
+                              kl_core_Types_Retcode *rc)
+{
+    unsigned cls, quantum;
+    Retcode r = sched_param_decode(policy, param, &cls, &quantum);
+    struct thread *t;
+    if (r == rcOk)
+        r = get_thread(ctx, thread, HR_THREAD_SETUP, &t);
+    if (r == rcOk) {
+        r = sched_set_policy(t, cls, priority, quantum);
+        thread_unref(t);
+    }
+    *rc = r;
+    return rcOk;
+}
+
+static Retcode GetSchedPolicy(void *ctx, idl_handle_t thread, kl_core_Types_SchedPolicy *policy,
+                              kl_core_Types_Priority *priority,
+                              struct kl_core_Types_SchedParam *param, kl_core_Types_Retcode *rc)
+{
+    *policy = 0;
+    *priority = 0;
+    param->tag = 0;
+    param->u.roundRobin.quantum = 0;
+    struct thread *t;
+    Retcode r = get_thread(ctx, thread, HR_READ, &t);
+    if (r == rcOk) {
+        unsigned cls, prio, quantum;
+        sched_get_policy(t, &cls, &prio, &quantum);
+        thread_unref(t);
+        *priority = prio;
+        sched_param_encode(cls, quantum, policy, param);
+    }
+    *rc = r;
+    return rcOk;
+}
+
 const struct kl_core_Thread_ops core_thread_ops = {
+    .SetSchedPolicy = SetSchedPolicy,
+    .GetSchedPolicy = GetSchedPolicy,
     .DetachIrq = DetachIrq,
     .Create = Create,
     .OpenCurrent = OpenCurrent,

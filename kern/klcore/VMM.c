@@ -15,8 +15,8 @@
  * and the clone's handle gets no right the origin's lacks (its rights are the origin handle's,
  * limited to the MDL rights), so a read-only holder can only make read-only clones.
  *
- * MdlCreateFromVm has no handler (rcNotSupported from the dispatcher): it would turn pages this
- * space owns, and charges, into shared ones; nothing needs it yet.
+ * MdlCreateFromVm: turns a whole region the caller made with Allocate and committed into an MDL
+ * buffer mapped in its place (see the function).
  */
 #include <bastion/rights.h>
 #include <bastion/vmm.h>
@@ -25,6 +25,8 @@
 #include "lib/random.h"
 #include "mm/aspace.h"
 #include "mm/mdl.h"
+#include "mm/paging.h"
+#include "mm/usercopy.h"
 #include "obj/handle.h"
 #include "proc/loader.h"
 #include "proc/process.h"
@@ -167,9 +169,7 @@ static Retcode MdlCreate(void *ctx, kl_core_Types_Size size, uint32_t prot, idl_
     struct mdl *m = NULL;
     Retcode r = mdl_create(size, prot, &c->proc->kmem, &c->proc->ram, &m);
     if (r == rcOk) {
-        uint32_t rights =
-            HR_BASIC | HR_MEMORY_MAP | HR_READ | ((prot & BASTION_VMM_WRITE) ? HR_WRITE : 0);
-        r = core_install(c, m, rights, &handle->handle, &handle->rights);
+        r = core_install(c, m, mdl_handle_rights(prot), &handle->handle, &handle->rights);
         kobj_unref(&m->obj); /* the handle holds its own; on failure this frees the buffer */
     }
     *rc = r;
@@ -237,6 +237,78 @@ static Retcode MdlMap(void *ctx, idl_handle_t handle, kl_core_Types_Size offset,
     return rcOk;
 }
 
+/*
+ * MdlCreateFromVm(va, size, flags): [va, va + size) must be exactly one committed region of the
+ * caller (as Allocate with COMMIT, or Allocate then Commit, made it: rcNotFound for a free
+ * address, rcInvalidArgument for a range that is not one whole committed region, rcAlignment);
+ * flags is the buffer's protection (READ and/or WRITE, within the region's: rcAccessDenied;
+ * EXECUTE: rcWxViolation). The kernel makes a buffer of that size, copies the region's contents
+ * into it, frees the region and maps the buffer at va in its place with protection flags: to
+ * the caller the memory reads the same, and it is now a buffer it can map elsewhere, clone and
+ * send. The frames are new, not the region's: a process's private frames never become shared
+ * ones, and the region's pages go back to its RAM account when it is freed, so the call needs
+ * size bytes of RAM quota headroom while it runs (rcQuotaExceeded). The copy is not atomic
+ * against the caller's other threads: what they write to the region during the call may be
+ * lost. A region that cannot be freed (an image segment) is refused and left as it was; should
+ * mapping the buffer fail after the region was freed (another thread of the caller took the
+ * range meanwhile), the range stays as that thread left it and the buffer goes with its handle.
+ */
+static Retcode MdlCreateFromVm(void *ctx, kl_core_Types_VirtAddr va, kl_core_Types_Size size,
+                               uint32_t flags, idl_handle_t *handle, kl_core_Types_Retcode *rc)
+{
+    struct core_ctx *c = ctx;
+    struct aspace *as = as_of(ctx);
+    handle->handle = HANDLE_INVALID;
+    handle->rights = 0;
+    Retcode r = rcOk;
+    struct aspace_info ai;
+    if (flags == 0 || (flags & ~BASTION_VMM_PROT_MASK) || size == 0 || va + size < va)
+        r = rcInvalidArgument;
+    else if (flags & BASTION_VMM_EXECUTE)
+        r = rcWxViolation;
+    else if ((va | size) & 4095u)
+        r = rcAlignment;
+    else if ((r = aspace_query(as, va, &ai)) == rcOk) {
+        if (ai.state == VR_FREE)
+            r = rcNotFound;
+        else if (ai.base != va || ai.size != size || ai.state != VR_COMMITTED)
+            r = rcInvalidArgument;
+        else if (flags & ~ai.prot)
+            r = rcAccessDenied;
+    }
+    struct mdl *m = NULL;
+    if (r == rcOk)
+        r = mdl_create(size, flags, &c->proc->kmem, &c->proc->ram, &m);
+    for (uint64_t i = 0; r == rcOk && i < size / 4096u; i++)
+        r = copy_from_user(phys_to_virt(m->frames[i]), va + i * 4096u, 4096u);
+    if (r == rcOk)
+        r = aspace_free(as, va, size);
+    if (r == rcOk) {
+        uint64_t base = 0;
+        r = aspace_reserve(as, va, size, flags, &base);
+        if (r == rcOk && base != va) {
+            (void)aspace_free(as, base, size);
+            r = rcAlreadyExists;
+        }
+        if (r == rcOk)
+            r = kobj_ref(&m->obj); /* the mapping's reference */
+        if (r == rcOk) {
+            r = aspace_map_shared(as, va, m->frames, size / 4096u, flags, &m->obj);
+            if (r != rcOk) {
+                kobj_unref(&m->obj);
+                (void)aspace_free(as, va, size);
+            }
+        }
+    }
+    if (r == rcOk) {
+        r = core_install(c, m, mdl_handle_rights(flags), &handle->handle, &handle->rights);
+    }
+    if (m != NULL)
+        kobj_unref(&m->obj); /* the handle and the mapping hold their own */
+    *rc = r;
+    return rcOk;
+}
+
 static Retcode MdlClone(void *ctx, idl_handle_t origin, kl_core_Types_Size offset,
                         kl_core_Types_Size length, idl_handle_t *clone, kl_core_Types_Retcode *rc)
 {
@@ -266,6 +338,7 @@ static Retcode MdlClone(void *ctx, idl_handle_t origin, kl_core_Types_Size offse
 const struct kl_core_VMM_ops core_vmm_ops = {
     .MdlClone = MdlClone,
     .MdlCreate = MdlCreate,
+    .MdlCreateFromVm = MdlCreateFromVm,
     .MdlGetSize = MdlGetSize,
     .MdlMap = MdlMap,
     .Allocate = Allocate,

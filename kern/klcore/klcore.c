@@ -1,5 +1,6 @@
 /* Routing SYS_CALL on the kernel handle to the core endpoints (contract in klcore.h). */
 #include "klcore/klcore.h"
+#include "klcore/Task.h"
 
 #include "lib/kprintf.h"
 #include "lib/string.h"
@@ -62,6 +63,11 @@ static const struct kl_core_Core_handlers core_handlers = {
     .cpufreq_CpuFreq = &core_cpufreq_ops,
     .pm_PM = &core_pm_ops,
     .fs_FSUnsafe = &core_fsunsafe_ops,
+    .notice_Notice = &core_notice_ops,
+    .tee_TEE = &core_tee_ops,
+    .tee_TEEVMM = &core_teevmm_ops,
+    .ipc_IPC = &core_ipc_ops,
+    .cm_CM = &core_cm_ops,
 };
 
 /*
@@ -95,8 +101,20 @@ _Static_assert(sizeof(struct kl_core_CpuFreq_ops) ==
                "ops layout");
 _Static_assert(sizeof(struct kl_core_PM_ops) == kl_core_PM_METHOD_COUNT * sizeof(void (*)(void)),
                "ops layout");
+_Static_assert(sizeof(struct kl_core_TEE_ops) == kl_core_TEE_METHOD_COUNT * sizeof(void (*)(void)),
+               "ops layout");
+_Static_assert(sizeof(struct kl_core_TEEVMM_ops) ==
+                   kl_core_TEEVMM_METHOD_COUNT * sizeof(void (*)(void)),
+               "ops layout");
 _Static_assert(sizeof(struct kl_core_FSUnsafe_ops) ==
                    kl_core_FSUnsafe_METHOD_COUNT * sizeof(void (*)(void)),
+               "ops layout");
+_Static_assert(sizeof(struct kl_core_Notice_ops) ==
+                   kl_core_Notice_METHOD_COUNT * sizeof(void (*)(void)),
+               "ops layout");
+_Static_assert(sizeof(struct kl_core_IPC_ops) == kl_core_IPC_METHOD_COUNT * sizeof(void (*)(void)),
+               "ops layout");
+_Static_assert(sizeof(struct kl_core_CM_ops) == kl_core_CM_METHOD_COUNT * sizeof(void (*)(void)),
                "ops layout");
 
 static bool method_served(uint32_t ep, uint32_t method)
@@ -151,18 +169,30 @@ static void core_prof_report(const struct idl_header *h, const uint64_t *t)
 #define CORE_PROF_STAMP(i) ((void)0)
 #endif
 
-/* The methods whose handlers use core_ctx.scratch (FS.Read, FS.Count, FS.GetInfo, VMM.Query,
+/* The methods whose handlers use core_ctx.scratch (Task.GetTasksList, FS.Read, FS.Count, FS.GetInfo, VMM.Query,
  * HAL.GetEntropy, Audit.Read, Profiler.GetCounters, IO.DmaGetInfo, IO.DmaGetPhysInfo,
- * CpuFreq.GetLayout); calls of the others do not allocate it. */
+ * CpuFreq.GetLayout, Notice.GetEvent, CM.Listen); calls of the others do not allocate it. */
 static bool uses_scratch(uint32_t ep, uint32_t method)
 {
-    return ep == kl_core_Core_EP_fs_FS || ep == kl_core_Core_EP_vmm_VMM ||
+    return (ep == kl_core_Core_EP_task_Task && method == kl_core_Task_GetTasksList_MID) ||
+           ep == kl_core_Core_EP_fs_FS || ep == kl_core_Core_EP_vmm_VMM ||
            ep == kl_core_Core_EP_profiler_Profiler ||
            (ep == kl_core_Core_EP_hal_HAL && method == kl_core_HAL_GetEntropy_MID) ||
            (ep == kl_core_Core_EP_audit_Audit && method == kl_core_Audit_Read_MID) ||
            (ep == kl_core_Core_EP_cpufreq_CpuFreq && method == kl_core_CpuFreq_GetLayout_MID) ||
+           (ep == kl_core_Core_EP_notice_Notice && method == kl_core_Notice_GetEvent_MID) ||
+           (ep == kl_core_Core_EP_cm_CM && method == kl_core_CM_Listen_MID) ||
            (ep == kl_core_Core_EP_io_IO &&
             (method == kl_core_IO_DmaGetInfo_MID || method == kl_core_IO_DmaGetPhysInfo_MID));
+}
+
+/* Task.GetTasksList writes both of its sequences there (klcore/Task_list.c); the others need
+ * at most one FS block. */
+static uint32_t scratch_size(uint32_t ep, uint32_t method)
+{
+    if (ep == kl_core_Core_EP_task_Task && method == kl_core_Task_GetTasksList_MID)
+        return TASK_LIST_SCRATCH;
+    return CORE_SCRATCH;
 }
 
 Retcode core_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t resp,
@@ -206,10 +236,11 @@ Retcode core_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t re
         else
             kres = kmalloc_charged(resp_cap, &p->kmem, &rc);
         if (kres != NULL && uses_scratch(h.endpoint_id, h.method_id))
-            scratch = kmalloc_charged(CORE_SCRATCH, &p->kmem, &rc);
+            scratch = kmalloc_charged(scratch_size(h.endpoint_id, h.method_id), &p->kmem, &rc);
     }
     CORE_PROF_STAMP(6);
-    struct core_ctx c = {p, t, false, 0, scratch, scratch != NULL ? CORE_SCRATCH : 0};
+    struct core_ctx c = {
+        p, t, false, 0, scratch, scratch != NULL ? scratch_size(h.endpoint_id, h.method_id) : 0};
     size_t out_len = 0;
     if (rc == rcOk)
         /* idl_route_request validated the kernel's copy, which nobody can change: no second

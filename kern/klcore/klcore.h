@@ -9,10 +9,9 @@
  * calling thread, with `struct core_ctx` as its context; it returns rcOk and reports the
  * method's own result in the message's `rc` out parameter.
  *
- * Methods without a handler (docs/ipc.md lists them; VMM serves its MDL methods but
- * MdlCreateFromVm) are answered by the generated dispatcher with rcNotSupported as the result
+ * Methods without a handler (docs/ipc.md lists them) are answered by the generated dispatcher with rcNotSupported as the result
  * of SYS_CALL itself (no reply message), and so is every method of the endpoints that have no
- * file here yet (CM, Notice, Hypervisor, TEE, TEEVMM, IPC).
+ * file here yet (Hypervisor).
  */
 #ifndef BASTION_KLCORE_KLCORE_H
 #define BASTION_KLCORE_KLCORE_H
@@ -59,6 +58,11 @@ extern const struct kl_core_Time_ops core_time_ops;
 extern const struct kl_core_CpuFreq_ops core_cpufreq_ops;
 extern const struct kl_core_PM_ops core_pm_ops;
 extern const struct kl_core_FSUnsafe_ops core_fsunsafe_ops;
+extern const struct kl_core_Notice_ops core_notice_ops;
+extern const struct kl_core_TEE_ops core_tee_ops;
+extern const struct kl_core_TEEVMM_ops core_teevmm_ops;
+extern const struct kl_core_IPC_ops core_ipc_ops;
+extern const struct kl_core_CM_ops core_cm_ops;
 
 /* Prints "kl.core: N of M methods served", counted from the handler tables; with list, first
  * a line "kl.core: serves <interface>.<method>" for each (the danger table's check reads them). */

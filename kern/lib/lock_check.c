@@ -29,29 +29,43 @@ static const char *const level_names[LOCK_LEVEL_COUNT] = {
     [LOCK_LEVEL_SUSPEND] = "suspended threads",
     [LOCK_LEVEL_THREAD_EXIT] = "thread exit",
     [LOCK_LEVEL_SYNC_BUCKET] = "sync bucket",
+    [LOCK_LEVEL_NOTICE] = "notification receivers",
+    [LOCK_LEVEL_TEE] = "TEE partition",
+    [LOCK_LEVEL_CM] = "connection requests",
     [LOCK_LEVEL_KSM_GATE] = "KSM gate",
     [LOCK_LEVEL_PORT] = "IPC port",
+    [LOCK_LEVEL_IRQ_LINE] = "interrupt lines",
     [LOCK_LEVEL_SCHED] = "scheduler",
     [LOCK_LEVEL_THREAD_LIST] = "thread list",
     [LOCK_LEVEL_KSTACK] = "kernel stacks",
     [LOCK_LEVEL_SLAB_CACHES] = "slab cache list",
     [LOCK_LEVEL_SLAB_CACHE] = "slab cache",
     [LOCK_LEVEL_SLAB_LARGE] = "large kmalloc",
+    [LOCK_LEVEL_IOMMU] = "IOMMU",
     [LOCK_LEVEL_KERNEL_PT] = "kernel page tables",
     [LOCK_LEVEL_PMM] = "page allocator",
     [LOCK_LEVEL_IOAPIC] = "IOAPIC",
+    [LOCK_LEVEL_PCI_CFG] = "PCI configuration",
+    [LOCK_LEVEL_IO_CLAIMS] = "I/O claims",
+    [LOCK_LEVEL_IO_PERM] = "I/O permissions",
     [LOCK_LEVEL_KSS_RING] = "audit ring",
+    [LOCK_LEVEL_CORE_LOG] = "core log",
+    [LOCK_LEVEL_KSM_FORGET] = "KSM forget queue",
+    [LOCK_LEVEL_ROMFS_VOLUME] = "ROMFS volume",
+    [LOCK_LEVEL_WALLCLOCK] = "wall clock",
+    [LOCK_LEVEL_PROF_SEGS] = "profiler segments",
+    [LOCK_LEVEL_PROF_SAMPLER] = "profiler sampler",
     [LOCK_LEVEL_CONSOLE] = "console",
 };
 
 static struct held_levels {
-    uint32_t mask;                   /* bit L: count[L] != 0 */
+    uint64_t mask;                   /* bit L: count[L] != 0 */
     uint8_t count[LOCK_LEVEL_COUNT]; /* locks of level L this CPU holds */
 } held[MAX_CPUS];
 
 static const char *level_name(unsigned level)
 {
-    return level < LOCK_LEVEL_COUNT ? level_names[level] : "(bad level)";
+    return level < LOCK_LEVEL_COUNT && level_names[level] ? level_names[level] : "(bad level)";
 }
 
 /* This CPU's index + 1, or 0 before its per-CPU data exists. */
@@ -86,9 +100,9 @@ void lock_check_acquire(const struct spinlock *l)
     unsigned tag = cpu_tag();
     if (tag == 0)
         return;
-    uint32_t above = held[tag - 1].mask >> level;
+    uint64_t above = held[tag - 1].mask >> level;
     if (above != 0) {
-        unsigned top = 31u - (unsigned)__builtin_clz(held[tag - 1].mask);
+        unsigned top = 63u - (unsigned)__builtin_clzll(held[tag - 1].mask);
         panic("lock order: cpu %u takes lock %p of level %u (%s) while it holds one of level "
               "%u (%s)",
               tag - 1, (const void *)l, level, level_name(level), top, level_name(top));
@@ -103,7 +117,7 @@ void lock_check_taken(struct spinlock *l)
     if (tag != 0 && l->level < LOCK_LEVEL_COUNT) {
         struct held_levels *h = &held[tag - 1];
         h->count[l->level]++;
-        h->mask |= 1u << l->level;
+        h->mask |= 1ull << l->level;
     }
     cpu_irq_restore(f);
 }
@@ -122,7 +136,7 @@ void lock_check_release(struct spinlock *l)
     if (owner != 0 && owner == tag && l->level < LOCK_LEVEL_COUNT) {
         struct held_levels *h = &held[tag - 1];
         if (h->count[l->level] != 0 && --h->count[l->level] == 0)
-            h->mask &= ~(1u << l->level);
+            h->mask &= ~(1ull << l->level);
     }
     cpu_irq_restore(f);
 }
@@ -133,9 +147,9 @@ void lock_check_switch(void)
     if (!checking() || tag == 0)
         return;
     const struct held_levels *h = &held[tag - 1];
-    uint32_t others = h->mask & ~(1u << LOCK_LEVEL_SCHED);
+    uint64_t others = h->mask & ~(1ull << LOCK_LEVEL_SCHED);
     if (others != 0 || h->count[LOCK_LEVEL_SCHED] != 1) {
-        unsigned top = others != 0 ? 31u - (unsigned)__builtin_clz(others) : LOCK_LEVEL_SCHED;
+        unsigned top = others != 0 ? 63u - (unsigned)__builtin_clzll(others) : LOCK_LEVEL_SCHED;
         panic("lock order: cpu %u switches threads holding %u lock(s) of level %u (%s)", tag - 1,
               h->count[top], top, level_name(top));
     }

@@ -45,10 +45,13 @@ enum lock_level {
     LOCK_LEVEL_SUSPEND,     /* suspend_lock: Thread.Suspend's list (core/thread.c) */
     LOCK_LEVEL_THREAD_EXIT, /* thread.exit_lock: exit code and exit waiters */
     LOCK_LEVEL_SYNC_BUCKET, /* Sync.Wait/Wake buckets (core/sync.c) */
-    LOCK_LEVEL_KSM_GATE,    /* ksm_gate.lock: a process's questions to the KSM */
-    LOCK_LEVEL_PORT,        /* ipc_port.lock: an IPC port's queues and its calls' states */
-    LOCK_LEVEL_IRQ_LINE,    /* irq_lock: device interrupts lent to drivers (dev/irq.c) */
-    LOCK_LEVEL_SCHED,       /* sched_lock: run queues, threads' scheduling fields, sleepers */
+    LOCK_LEVEL_NOTICE,      /* notice_lock: receivers, their entries and waiters (obj/notice.c) */
+    LOCK_LEVEL_TEE, /* tee_lock: the TEE partition, its requests, tokens (proc/tee_partition.c) */
+    LOCK_LEVEL_CM,  /* cm_lock: kl.core.CM's connection requests and listeners (ipc/cm.c) */
+    LOCK_LEVEL_KSM_GATE, /* ksm_gate.lock: a process's questions to the KSM */
+    LOCK_LEVEL_PORT,     /* ipc_port.lock: an IPC port's queues and its calls' states */
+    LOCK_LEVEL_IRQ_LINE, /* irq_lock: device interrupts lent to drivers (dev/irq.c) */
+    LOCK_LEVEL_SCHED,    /* sched_lock: run queues, threads' scheduling fields, sleepers */
 
     /* Interrupts off. Bookkeeping and allocators: taken under any of the above, never wait. */
     LOCK_LEVEL_THREAD_LIST, /* threads_lock: all threads, tids (proc/thread.c) */
@@ -61,20 +64,24 @@ enum lock_level {
     LOCK_LEVEL_PMM,         /* g_lock: the buddy allocator of physical frames (mm/pmm.c) */
 
     /* Interrupts off. Leaves. */
-    LOCK_LEVEL_IOAPIC,       /* ioapic_lock: redirection-table writes (arch/x86_64/ioapic.c) */
-    LOCK_LEVEL_PCI_CFG,      /* pci_cfg_lock: PCI configuration access (dev/pci.c) */
-    LOCK_LEVEL_IO_CLAIMS,    /* io_claims_lock: registered port/MMIO ranges (dev/resource.c) */
-    LOCK_LEVEL_IO_PERM,      /* io_perm_lock: processes' I/O permission bitmaps (dev/ioperm.c) */
-    LOCK_LEVEL_KSS_RING,     /* ring_lock: the audit ring, its readers' cursors (security/kss.c) */
+    LOCK_LEVEL_IOAPIC,    /* ioapic_lock: redirection-table writes (arch/x86_64/ioapic.c) */
+    LOCK_LEVEL_PCI_CFG,   /* pci_cfg_lock: PCI configuration access (dev/pci.c) */
+    LOCK_LEVEL_IO_CLAIMS, /* io_claims_lock: registered port/MMIO ranges (dev/resource.c) */
+    LOCK_LEVEL_IO_PERM,   /* io_perm_lock: processes' I/O permission bitmaps (dev/ioperm.c) */
+    LOCK_LEVEL_KSS_RING,  /* ring_lock: the audit ring, its readers' cursors (security/kss.c) */
+    LOCK_LEVEL_CORE_LOG, /* core_log_lock: the core log's ring, its readers' cursors (security/core_log.c) */
     LOCK_LEVEL_KSM_FORGET,   /* forget_lock: process ends to tell the KSM (security/ksm_forget.c) */
     LOCK_LEVEL_ROMFS_VOLUME, /* volume_lock: which ROMFS volume is current (fs/romfs_volume.c) */
     LOCK_LEVEL_WALLCLOCK,    /* clock_lock: the system clock's offset and slew (lib/wallclock.c) */
+    /* kl.core.Profiler sampling: segments before sessions (a segment's record enters rings). */
+    LOCK_LEVEL_PROF_SEGS,    /* segs_lock: registered ELF segments (prof/seginfo.c) */
+    LOCK_LEVEL_PROF_SAMPLER, /* sampler_lock: sampling sessions, pid lists, rings (prof/sampling.c) */
     LOCK_LEVEL_CONSOLE,      /* console_lock: the serial console's line state */
 
     LOCK_LEVEL_COUNT
 };
 
-_Static_assert(LOCK_LEVEL_COUNT <= 32, "each CPU keeps the levels it holds in a 32-bit mask");
+_Static_assert(LOCK_LEVEL_COUNT <= 64, "each CPU keeps the levels it holds in a 64-bit mask");
 
 /* The levels from LOCK_LEVEL_REAPER up are taken only with interrupts off. */
 #define LOCK_LEVEL_FIRST_IRQ_OFF LOCK_LEVEL_REAPER

@@ -615,6 +615,26 @@ Retcode aspace_query(struct aspace *as, uint64_t va, struct aspace_info *info)
     return rcOk;
 }
 
+Retcode aspace_next_region(struct aspace *as, uint64_t after, struct aspace_info *info)
+{
+    if (!as || !info)
+        return rcInvalidArgument;
+    as_lock(as);
+    KASSERT(as->magic == ASPACE_MAGIC);
+    const struct vregion *best = NULL;
+    for (const struct vregion *r = as->map.head; r; r = r->next)
+        if (r->base + r->size > after && (best == NULL || r->base < best->base))
+            best = r;
+    if (best) {
+        info->base = best->base;
+        info->size = best->size;
+        info->state = best->state;
+        info->prot = best->prot;
+    }
+    as_unlock(as);
+    return best ? rcOk : rcNotFound;
+}
+
 Retcode aspace_each_resident(struct aspace *as, uint64_t va, uint64_t size,
                              void (*fn)(void *kva, size_t len, void *arg), void *arg)
 {

@@ -97,6 +97,9 @@ Retcode aspace_free_shared_of(struct aspace *as, uint64_t va, uint64_t size,
  * (futex keys for memory shared between address spaces). */
 bool aspace_shared_phys(struct aspace *as, uint64_t va, uint64_t *pa);
 Retcode aspace_query(struct aspace *as, uint64_t va, struct aspace_info *info);
+/* The lowest region that ends above `after` (the one holding it, or the next): rcNotFound when
+ * none does. For Task.GetNextVmRegion's walk over a frozen process. */
+Retcode aspace_next_region(struct aspace *as, uint64_t after, struct aspace_info *info);
 
 /*
  * Calls fn(kva, len, arg) for each resident page piece of [va, va + size) at its direct-map

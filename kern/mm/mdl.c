@@ -32,8 +32,13 @@ static void mdl_destroy(struct kobj *obj)
 {
     struct mdl *m = (struct mdl *)obj;
     struct mdl *root = m->root;
-    if (root == NULL)
+    if (m->blank) {
+        if (m->frames != NULL)
+            kfree_charged(m->frames, m->obj.account); /* the frames are root's */
+        m->frames = NULL;
+    } else if (root == NULL) {
         release_frames(m, m->npages);
+    }
     kobj_free_mem(m);
     if (root != NULL)
         kobj_unref(&root->obj); /* a root's destroy releases frames only: no deeper nesting */
@@ -67,6 +72,7 @@ Retcode mdl_create(uint64_t size, uint32_t prot, struct kmem_account *kmem,
     }
     /* From here on the object owns the RAM charge; a failure unwinds through release_frames. */
     m->npages = npages;
+    m->filled = npages;
     m->prot = prot;
     m->ram = ram;
     m->frames = kmalloc_charged(npages * sizeof(uint64_t), kmem, &rc);
@@ -99,7 +105,8 @@ Retcode mdl_clone(struct mdl *m, uint64_t offset, uint64_t length, struct kmem_a
         return rcAlignment;
     if (offset > mdl_size(m) || length > mdl_size(m) - offset)
         return rcOutOfRange;
-    struct mdl *root = m->root != NULL ? m->root : m;
+    /* A blank buffer's array is its own: its clones hold it, not its lender. */
+    struct mdl *root = m->root != NULL && !m->blank ? m->root : m;
     Retcode rc = kobj_ref(&root->obj);
     if (rc != rcOk)
         return rc;
@@ -110,10 +117,60 @@ Retcode mdl_clone(struct mdl *m, uint64_t offset, uint64_t length, struct kmem_a
         return rc;
     }
     c->npages = length / PAGE_SIZE;
+    c->filled = c->npages;
     c->prot = m->prot;
     c->frames = m->frames + offset / PAGE_SIZE;
     c->ram = NULL;
     c->root = root;
     *out = c;
+    return rcOk;
+}
+
+Retcode mdl_create_blank(uint64_t size, uint32_t prot, uint64_t max_size, struct kmem_account *kmem,
+                         struct mdl **out)
+{
+    if (out == NULL || size == 0 || prot == 0 || (prot & ~BASTION_VMM_PROT_MASK))
+        return rcInvalidArgument;
+    if (prot & BASTION_VMM_EXECUTE)
+        return rcWxViolation;
+    if (size > max_size || size > MDL_SIZE_MAX)
+        return rcOutOfRange;
+    uint64_t npages = (size + PAGE_SIZE - 1) / PAGE_SIZE;
+    struct mdl *m;
+    Retcode rc = kobj_new(sizeof *m, &mdl_ops, kmem, (void **)&m);
+    if (rc != rcOk)
+        return rc;
+    m->blank = true; /* before anything can fail: destroy frees only the array */
+    m->npages = npages;
+    m->filled = 0;
+    m->prot = prot;
+    m->frames = kmalloc_charged(npages * sizeof(uint64_t), kmem, &rc);
+    if (m->frames == NULL) {
+        kobj_unref(&m->obj);
+        return rc;
+    }
+    memset(m->frames, 0, npages * sizeof(uint64_t));
+    *out = m;
+    return rcOk;
+}
+
+Retcode mdl_blank_append(struct mdl *m, struct mdl *lender, const uint64_t *pas, uint64_t n)
+{
+    if (m == NULL || !m->blank || lender == NULL || lender->root != NULL || lender->blank || n == 0)
+        return rcInvalidArgument;
+    if (m->root != NULL && m->root != lender)
+        return rcInvalidArgument;
+    uint64_t filled = m->filled;
+    if (n > m->npages - filled)
+        return rcOutOfRange;
+    if (m->root == NULL) {
+        Retcode rc = kobj_ref(&lender->obj);
+        if (rc != rcOk)
+            return rc;
+        m->root = lender;
+    }
+    for (uint64_t i = 0; i < n; i++)
+        m->frames[filled + i] = pas[i];
+    __atomic_store_n(&m->filled, filled + n, __ATOMIC_RELEASE);
     return rcOk;
 }

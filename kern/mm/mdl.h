@@ -18,6 +18,13 @@
  * never another clone, so that destroy never recurses more than one level), and its frame array
  * is a window into the root's.
  *
+ * Blank buffers (TEEVMM.MdlAllocate, docs/tee.md): an MDL of a fixed capacity that owns no
+ * frames and starts with none; the TEE partition appends frames another process shared with it
+ * (mdl_blank_append). All come from one lending buffer, on which it holds one reference (in
+ * `root`, as a clone does), so the frames live as long as it does; its frame array is its own.
+ * Only the frames added so far count: mdl_size() is their bytes, so a mapping, a clone or a
+ * load can never reach a slot not yet filled.
+ *
  * Protection: an MDL has a maximum protection (READ and/or WRITE) fixed at creation. Its frames
  * may be writable through some mapping in some process, so no mapping is ever executable (W^X
  * across address spaces): EXECUTE is refused at creation (rcWxViolation).
@@ -25,9 +32,12 @@
 #ifndef BASTION_MM_MDL_H
 #define BASTION_MM_MDL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <bastion/retcode.h>
+#include <bastion/rights.h>
+#include <bastion/vmm.h>
 
 #include "obj/kobj.h"
 
@@ -43,7 +53,11 @@ struct mdl {
     struct kmem_account *ram; /* the frames' charge; one account reference held; NULL for
                                  * a clone */
     struct mdl *root;         /* a clone: the buffer that owns the frames (one reference
-                                 * held); NULL for a buffer that owns its frames */
+                                 * held); NULL for a buffer that owns its frames; a blank
+                                 * buffer: its lender once it has a frame, else NULL */
+    uint64_t filled;          /* frames set: npages, but for a blank buffer the frames added
+                                 * so far (written with release order after the slots) */
+    bool blank;               /* a blank buffer: frames borrowed, frame array its own */
 };
 
 /*
@@ -65,9 +79,34 @@ Retcode mdl_create(uint64_t size, uint32_t prot, struct kmem_account *kmem,
 Retcode mdl_clone(struct mdl *m, uint64_t offset, uint64_t length, struct kmem_account *kmem,
                   struct mdl **out);
 
+/*
+ * A blank buffer of size bytes (rounded up to pages) with maximum protection prot and no frame,
+ * one reference (the caller's); the object and its frame array are charged to kmem, no RAM (its
+ * frames will be another's). Errors as mdl_create's, with rcOutOfRange past max_size.
+ */
+Retcode mdl_create_blank(uint64_t size, uint32_t prot, uint64_t max_size, struct kmem_account *kmem,
+                         struct mdl **out);
+
+/*
+ * Appends n frames (physical addresses pas[0..n), frames of `lender`, which the caller checked)
+ * to blank m. The first append takes a reference on lender (a frame-owning buffer, never a
+ * clone); later ones must name the same lender. The caller serializes appends to one buffer.
+ * Errors: rcInvalidArgument (m not blank, another lender, n 0), rcOutOfRange (past m's
+ * capacity), rcOverflow (lender's reference count); nothing changes on failure.
+ */
+Retcode mdl_blank_append(struct mdl *m, struct mdl *lender, const uint64_t *pas, uint64_t n);
+
+/* Bytes of the frames the buffer holds: its size, or for a blank buffer the frames added so far
+ * (what mappings, clones and loads are bounded by). */
+/* The rights of a new buffer's handle: map it and read it, and write it when prot has WRITE. */
+static inline uint32_t mdl_handle_rights(uint32_t prot)
+{
+    return HR_BASIC | HR_MEMORY_MAP | HR_READ | ((prot & BASTION_VMM_WRITE) ? HR_WRITE : 0);
+}
+
 static inline uint64_t mdl_size(const struct mdl *m)
 {
-    return m->npages * 4096u;
+    return __atomic_load_n(&m->filled, __ATOMIC_ACQUIRE) * 4096u;
 }
 
 #endif

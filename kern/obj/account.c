@@ -14,6 +14,8 @@ void kmem_account_init(struct kmem_account *acct, uint64_t limit,
     acct->parent = NULL;
     acct->carved = 0;
     acct->closed = false;
+    for (int k = 0; k < KMEM_COUNTED_KINDS; k++)
+        acct->counted[k] = 0;
 }
 
 /* Adds `bytes` to acct->used if that keeps used <= limit; the one place a charge is decided, so
@@ -206,4 +208,32 @@ uint64_t kmem_account_available(const struct kmem_account *acct)
     uint64_t used = __atomic_load_n(&acct->used, __ATOMIC_RELAXED);
     uint64_t limit = __atomic_load_n(&acct->limit, __ATOMIC_RELAXED);
     return limit > used ? limit - used : 0;
+}
+
+_Static_assert(KMEM_COUNTED_KINDS == sizeof(((struct kmem_account *)0)->counted) / sizeof(uint32_t),
+               "one counter per counted kind");
+
+Retcode kmem_count_take(struct kmem_account *acct, enum kmem_counted kind, uint32_t max)
+{
+    if (acct == NULL)
+        return rcOk;
+    uint32_t *n = &acct->counted[kind];
+    uint32_t v = __atomic_load_n(n, __ATOMIC_RELAXED);
+    do {
+        if (v >= max)
+            return rcQuotaExceeded;
+    } while (!__atomic_compare_exchange_n(n, &v, v + 1, true, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+    return rcOk;
+}
+
+void kmem_count_give(struct kmem_account *acct, enum kmem_counted kind)
+{
+    if (acct == NULL)
+        return;
+    uint32_t *n = &acct->counted[kind];
+    uint32_t v = __atomic_load_n(n, __ATOMIC_RELAXED);
+    /* Giving back more than was taken is a caller bug: saturate at 0, as kmem_uncharge does. */
+    while (v > 0 &&
+           !__atomic_compare_exchange_n(n, &v, v - 1, true, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+        ;
 }

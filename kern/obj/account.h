@@ -42,6 +42,17 @@ struct kmem_account {
     struct kmem_account *parent; /* the limit is carved from it (one reference); NULL: not */
     uint64_t carved;             /* bytes charged to `parent` for this account */
     bool closed;                 /* owner gone: returned charges go back to `parent` */
+    /* Objects of the kinds a process may hold only so many of, whatever their bytes (a bound
+     * beside the byte limit, so that many small objects cannot slow every walk over them);
+     * indexed by enum kmem_counted, atomic. */
+    uint32_t counted[2];
+};
+
+/* The kinds kmem_count_take bounds. */
+enum kmem_counted {
+    KMEM_COUNT_NOTICE_RECEIVERS, /* kl.core.Notice receivers (obj/notice.c) */
+    KMEM_COUNT_NOTICE_ENTRIES,   /* their "resource-event mask" entries */
+    KMEM_COUNTED_KINDS
 };
 
 /* One reference (the owner's) on return. */
@@ -53,6 +64,12 @@ Retcode kmem_charge(struct kmem_account *acct, size_t bytes);
 
 /* Returns a charge. Returning more than is charged is a caller bug: `used` saturates at 0. */
 void kmem_uncharge(struct kmem_account *acct, size_t bytes);
+
+/* Counts one more object of `kind` if fewer than `max` are counted (rcQuotaExceeded otherwise,
+ * nothing counted); kmem_count_give returns it. A NULL account counts nothing and always
+ * succeeds, as for charges. */
+Retcode kmem_count_take(struct kmem_account *acct, enum kmem_counted kind, uint32_t max);
+void kmem_count_give(struct kmem_account *acct, enum kmem_counted kind);
 
 /* Reference counting; kmem_account_get fails with rcOverflow only at 2^32-1 references.
  * The last kmem_account_put gives a carved account's remaining carve back to its parent and

@@ -62,6 +62,9 @@ enum kobj_type {
     /* An attached thread's wait for its interrupt (IO.AttachIrq's delivery). */
     KOBJ_IO_IRQ_DELIVERY,
     KOBJ_IO_DMA_MAPPING, /* a DMA buffer opened to the caller's devices (IO.BeginDma) */
+    KOBJ_NOTICE,         /* a notification receiver (Notice.Create, obj/notice.h) */
+    /* An IPC synchronization object (IPC.CreateSyncObject): interrupts its process's waits. */
+    KOBJ_IPC_SYNC,
     KOBJ_TYPE_COUNT
 };
 

@@ -115,20 +115,7 @@ static Retcode loader_load_from(struct process *p, struct romfs *fs, const char 
         return rc;
     }
 
-    struct user_stack_plan st;
-    rc = user_stack_place(stack_size, LOADER_STACK_GUARD, LOADER_STACK_WINDOW, random_u64(),
-                          LOADER_IMAGE_HI, LOADER_STACK_HI, plan.lo, plan.hi, &st);
-    if (rc == rcOk) {
-        uint64_t got;
-        /* The guard page below base is never reserved: running off the stack faults. */
-        rc = aspace_reserve(p->as, st.base, st.top - st.base, BASTION_VMM_READ | BASTION_VMM_WRITE,
-                            &got);
-        if (rc == rcOk) {
-            rc = aspace_commit(p->as, st.base, st.top - st.base);
-            if (rc != rcOk)
-                (void)aspace_free(p->as, st.base, st.top - st.base);
-        }
-    }
+    rc = loader_place_stack(p, stack_size, plan.lo, plan.hi, random_u64());
     if (rc != rcOk) {
         for (uint32_t i = 0; i < plan.nsegments; i++)
             (void)aspace_free(p->as, plan.seg[i].map_start,
@@ -139,14 +126,36 @@ static Retcode loader_load_from(struct process *p, struct romfs *fs, const char 
 
     p->entry = plan.entry;
     p->image_base = plan.bias;
-    p->stack_base = st.base;
-    p->stack_size = st.top - st.base;
-    p->initial_sp = st.initial_sp;
     if (plan.has_tls) {
         p->tls_image = plan.tls_vaddr;
         p->tls_file_size = plan.tls_file_size;
         p->tls_mem_size = plan.tls_mem_size;
         p->tls_align = plan.tls_align;
     }
+    return rcOk;
+}
+
+Retcode loader_place_stack(struct process *p, uint64_t stack_size, uint64_t image_lo,
+                           uint64_t image_hi, uint64_t entropy)
+{
+    struct user_stack_plan st;
+    Retcode rc = user_stack_place(stack_size, LOADER_STACK_GUARD, LOADER_STACK_WINDOW, entropy,
+                                  LOADER_IMAGE_HI, LOADER_STACK_HI, image_lo, image_hi, &st);
+    if (rc != rcOk)
+        return rc;
+    uint64_t got;
+    /* The guard page below base is never reserved: running off the stack faults. */
+    rc = aspace_reserve(p->as, st.base, st.top - st.base, BASTION_VMM_READ | BASTION_VMM_WRITE,
+                        &got);
+    if (rc != rcOk)
+        return rc;
+    rc = aspace_commit(p->as, st.base, st.top - st.base);
+    if (rc != rcOk) {
+        (void)aspace_free(p->as, st.base, st.top - st.base);
+        return rc;
+    }
+    p->stack_base = st.base;
+    p->stack_size = st.top - st.base;
+    p->initial_sp = st.initial_sp;
     return rcOk;
 }

@@ -37,4 +37,14 @@ struct process;
  */
 Retcode loader_load(struct process *p, const char *path, uint64_t stack_size);
 
+/*
+ * The main stack of p: stack_size bytes at a place chosen from `entropy` below LOADER_STACK_HI
+ * and above LOADER_IMAGE_HI, away from the image's span [image_lo, image_hi), with an unmapped
+ * guard page under it, reserved and committed read-write; fills p's stack fields. The loader
+ * calls it after the image, process_build_finish for an empty process at Task.Resume.
+ * Errors: user_stack_place's, aspace_reserve's and aspace_commit's (rcQuotaExceeded, ...).
+ */
+Retcode loader_place_stack(struct process *p, uint64_t stack_size, uint64_t image_lo,
+                           uint64_t image_hi, uint64_t entropy);
+
 #endif

@@ -13,11 +13,17 @@
 #include "mm/pmm.h"
 #include "mm/slab.h"
 #include "panic.h"
+#include "prof/kcov.h"
 #include "obj/kobj_new.h"
+#include "obj/notice.h"
 #include "proc/loader.h"
+#include "proc/process_build.h"
 #include "proc/startblock_build.h"
+#include "proc/tee_partition.h"
+#include "prof/sampling.h"
 #include "proc/thread.h"
 #include "sched/sched.h"
+#include "security/core_log.h"
 #include "security/hook.h"
 #include "obj/label.h"
 #include "security/ksm_forget.h"
@@ -246,14 +252,20 @@ static void process_teardown(struct process *p)
     }
     /* No thread of p runs any more: its received calls can be failed, its handles closed. */
     ipc_process_exit(p);
+    /* Its threads are gone, so none is in CM.Listen or Accept: fail the requests waiting. */
+    cm_process_exit(p);
     if (p->handles.ops != NULL) {
         spin_lock(&handle_tree_lock);
         handle_table_destroy(&p->handles);
         spin_unlock(&handle_tree_lock);
         p->handles.ops = NULL;
     }
+    /* Its kernel-coverage areas: no thread of it collects any more. */
+    kcov_process_exit(p);
     /* Its DMA mappings went with its handles; now its devices are blocked again. */
     iommu_process_exit(p);
+    /* Its TEE tokens and shares go; if it was the TEE partition, its waiting requests fail. */
+    tee_process_exit(p);
     /* Detach the address space, then wait out the pins other processes' threads hold on it
      * (Thread.GetInfo); none can be taken once p->as is NULL. */
     spin_lock(&p->lock);
@@ -267,11 +279,33 @@ static void process_teardown(struct process *p)
     spin_lock(&p->lock);
     void *scp = p->scp;
     p->scp = NULL;
-    p->state = PROC_DEAD;
+    void *hdr = p->elf_hdr;
+    p->elf_hdr = NULL;
+    void *frozen_regs = p->frozen_threads;
+    p->frozen_threads = NULL;
+    p->nfrozen = 0;
     spin_unlock(&p->lock);
     kfree_charged(scp, &p->kmem);
+    kfree_charged(hdr, &p->kmem);
+    kfree_charged(frozen_regs, &p->kmem);
+    /* Its sampling session, container and registered segments (it is EXITING: no segment is
+     * registered for it from now on). */
+    prof_process_exit(p);
+    /* Everything p held is freed: what its limits do not cover any more goes back to its
+     * creator now, the rest as the objects that outlive it go. Before it is DEAD, which is
+     * when anyone learns that it ended (Task.GetExitInfo, its end event): a creator that
+     * starts the next process once this one ended finds its quota back, however late the
+     * reaper ran. */
+    kmem_account_close(&p->ram);
+    kmem_account_close(&p->kmem);
+    spin_lock(&p->lock);
+    __atomic_store_n(&p->state, PROC_DEAD, __ATOMIC_RELEASE);
+    spin_unlock(&p->lock);
     /* The KSM may drop the policy state it keeps for p (Flow, HashSet, StaticMap objects). */
     ksm_forget_push(kobj_sid(&p->obj));
+    /* Receivers subscribed to p learn its end: its threads are gone and its handles closed
+     * (state is PROC_DEAD: a subscription made from now on sees it, obj/notice.h). */
+    notice_raise(p->obj.koid, NOTICE_EV_OBJECT_ENDED, true);
 
     spin_lock(&list_lock);
     for (struct process **pp = &list_head; *pp != NULL; pp = &(*pp)->list_next)
@@ -297,13 +331,8 @@ static void reaper_main(void *arg)
         reap_head = p->reap_next;
         spin_unlock_irqrestore(&reap_lock, fl);
 
-        if (p->state != PROC_DEAD) {
+        if (p->state != PROC_DEAD)
             process_teardown(p);
-            /* Everything p held is freed: what its limits do not cover any more goes back to
-             * its creator now, the rest as the objects that outlive it go. */
-            kmem_account_close(&p->ram);
-            kmem_account_close(&p->kmem);
-        }
         if (p->free_pending) {
             /* The object was destroyed: drop the process's own account references; the
              * kernel-memory account frees the process once its last charge is returned. */
@@ -369,6 +398,14 @@ static uint64_t first_limit(const struct kmem_account *from, uint64_t dflt)
     return half < dflt ? half : dflt;
 }
 
+void process_list_visit(void (*visit)(const struct process *p, void *arg), void *arg)
+{
+    spin_lock(&list_lock);
+    for (struct process *p = list_head; p != NULL; p = p->list_next)
+        visit(p, arg);
+    spin_unlock(&list_lock);
+}
+
 struct process *process_find(const char *name)
 {
     struct process *found = NULL;
@@ -382,8 +419,27 @@ struct process *process_find(const char *name)
     return found;
 }
 
+static Retcode process_new(struct process *creator, const char *name, const char *class_name,
+                           const char *path, bool empty, uint64_t stack_size, unsigned prio,
+                           struct process **out);
+
 Retcode process_create(struct process *creator, const char *name, const char *class_name,
                        const char *path, uint64_t stack_size, unsigned prio, struct process **out)
+{
+    return process_new(creator, name, class_name, path, path != NULL && path[0] == 0, stack_size,
+                       prio, out);
+}
+
+Retcode process_create_empty(struct process *creator, const char *name, const char *class_name,
+                             const char *path, uint64_t stack_size, unsigned prio,
+                             struct process **out)
+{
+    return process_new(creator, name, class_name, path, true, stack_size, prio, out);
+}
+
+static Retcode process_new(struct process *creator, const char *name, const char *class_name,
+                           const char *path, bool empty, uint64_t stack_size, unsigned prio,
+                           struct process **out)
 {
     if (out == NULL || prio > THREAD_PRIO_MAX)
         return rcInvalidArgument;
@@ -412,14 +468,19 @@ Retcode process_create(struct process *creator, const char *name, const char *cl
     p->state = PROC_CREATED;
     p->main_prio = prio;
     p->parent_hint = creator;
+    p->parent_pid = creator ? creator->pid : 0;
     p->state = PROC_DEAD; /* not in the list yet: teardown must not look for it */
     if (rc != rcOk) {
         kobj_unref(&p->obj);
         return rc;
     }
+    /* An empty process: no file is loaded, its creator builds it (proc/process_build.h); its
+     * path, if any, only names the file for GetPath. */
+    p->empty = empty;
+    p->want_stack = stack_size;
     if (!copy_name(p->name, name, PROCESS_NAME_MAX) ||
         !copy_name(p->class_name, class_name, PROCESS_CLASS_MAX) ||
-        !copy_name(p->path, path, PROCESS_PATH_MAX)) {
+        (!(empty && path != NULL && path[0] == 0) && !copy_name(p->path, path, PROCESS_PATH_MAX))) {
         kobj_unref(&p->obj);
         return rcInvalidArgument;
     }
@@ -453,7 +514,7 @@ Retcode process_create(struct process *creator, const char *name, const char *cl
     rc = aspace_create(&p->ram, &p->kmem, &p->as);
     if (rc != rcOk)
         goto fail;
-    rc = loader_load(p, p->path, stack_size);
+    rc = p->empty ? rcOk : loader_load(p, p->path, stack_size);
     if (rc != rcOk)
         goto fail;
     *out = p;
@@ -515,7 +576,7 @@ Retcode process_add_thread(struct process *p, struct thread *t)
 {
     process_forget_dead_threads(p);
     spin_lock(&p->lock);
-    if (p->state == PROC_EXITING || p->state == PROC_DEAD) {
+    if (p->state == PROC_EXITING || p->state == PROC_DEAD || p->frozen) {
         spin_unlock(&p->lock);
         return rcPeerClosed;
     }
@@ -544,8 +605,17 @@ Retcode process_start(struct process *p)
     if (need_ref)
         process_ref(p);
 
+    /* A build call that began before the state changed finishes first (process_build.h). */
+    while (__atomic_load_n(&p->building, __ATOMIC_ACQUIRE) != 0)
+        sched_yield();
+    /* An empty process gets its stack now, beside the image its creator built. */
+    Retcode rc = p->empty ? process_build_finish(p) : rcOk;
+    if (rc != rcOk) {
+        __atomic_store_n(&p->starting, false, __ATOMIC_RELEASE);
+        process_terminate(p, PROC_EXIT_TERMINATED, rc, NULL);
+        return rc;
+    }
     /* The start block goes right below the initial stack pointer; rsp = its start. */
-    Retcode rc;
     uint8_t *sbbuf = kmalloc_charged(STARTBLOCK_BUILD_MAX, &p->kmem, &rc);
     if (sbbuf == NULL) {
         __atomic_store_n(&p->starting, false, __ATOMIC_RELEASE);
@@ -599,10 +669,14 @@ Retcode process_start(struct process *p)
     struct thread *t = NULL;
     if (rc == rcOk)
         rc = thread_create_user(p, p->entry, ua, ua, p->main_prio, &t);
+    if (rc == rcOk && p->main_class != SCHED_NORMAL)
+        rc = sched_set_policy(t, p->main_class, p->main_prio, p->main_rr_quantum);
     if (rc == rcOk)
         rc = process_add_thread(p, t);
     if (rc == rcOk)
         rc = thread_start(t);
+    if (rc == rcOk)
+        core_log_start(p, thread_current()->proc);
     if (t != NULL)
         thread_unref(t);
     __atomic_store_n(&p->starting, false, __ATOMIC_RELEASE);
@@ -637,6 +711,7 @@ void process_terminate(struct process *p, uint32_t reason, int32_t code,
         thread_ref(ts[i]);
     }
     spin_unlock(&p->lock);
+    core_log_end(p, reason, code);
     /* The caller's own thread, if it belongs to p, ends on its way out (core.c). */
     struct thread *self = thread_current();
     for (uint32_t i = 0; i < n; i++) {
@@ -654,6 +729,7 @@ void process_fault_kill_frame(struct process *p, const char *why, uint32_t vecto
 {
     (void)why;
     struct process_fault f = {vector, error_code, addr, ip};
+    core_log_fault(p, vector, error_code, addr, ip, false);
     process_terminate(p, PROC_EXIT_EXCEPTION, -1, &f);
 }
 

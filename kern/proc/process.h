@@ -43,6 +43,8 @@
 struct aspace;
 struct thread;
 struct ipc_call;
+struct trap_frame;
+struct kcov_pool;
 
 #define PROCESS_NAME_MAX 63   /* = kl.core.Types.TaskNameMax - 1 */
 #define PROCESS_CLASS_MAX 127 /* = ClassNameMax - 1 */
@@ -71,6 +73,17 @@ struct process_fault {
     uint64_t error_code, address, ip;
 };
 
+/* One thread of a frozen process as Task.GetThreadContext reports it: its registers where the
+ * freeze stopped it (the faulting thread's at its fault), once `saved`. */
+struct process_frozen_thread {
+    bool saved;
+    uint64_t tid, fs_base;
+    uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t rip, rflags;
+};
+
+
 struct process {
     struct kobj obj; /* first: KOBJ_TASK; SID = the process's security id */
     char name[PROCESS_NAME_MAX + 1];
@@ -78,6 +91,7 @@ struct process {
     char path[PROCESS_PATH_MAX + 1];
     uint32_t pid;                /* fixed once set under list_lock */
     struct process *parent_hint; /* for logs only; no reference */
+    uint32_t parent_pid;         /* its creator's pid, 0 for the kernel's (fixed at creation) */
 
     struct kmem_account kmem; /* atomic counters, no lock (obj/account.h) */
     struct kmem_account ram;
@@ -100,7 +114,11 @@ struct process {
     struct thread *threads[PROCESS_MAX_THREADS]; /* each holds a thread reference */
     uint32_t nthreads;
     struct ipc_call *received; /* IPC calls it received and has not answered (ipc/call.c) */
-    void *scp;                 /* Task.SetEnv copy, charged to kmem; NULL: none */
+    /* IPC interruption (ipc/interrupt.h): how many of its IPC synchronization objects exist
+     * (at most IPC_SYNC_MAX) and how many of them are set. Atomic, no lock. */
+    uint32_t ipc_sync_objects;
+    uint32_t ipc_interrupts;
+    void *scp; /* Task.SetEnv copy, charged to kmem; NULL: none */
     /* I/O ports its threads may use (IO.PermitPort), charged to kmem; NULL: none, the common
      * case. Set once by the first permit, freed at teardown (dev/ioperm.h). */
     struct io_bitmap *io_bitmap;
@@ -108,12 +126,43 @@ struct process {
     /* HAL.FlushCache of the whole cache (WBINVD stalls the CPU): the TSC when the last one was
      * served, for its per-process rate limit (klcore/HAL_cache.c; atomic, 0: never). */
     uint64_t flush_all_tsc;
+    /* Its kernel-coverage areas (prof/kcov.h: KcovAlloc), charged to kmem; NULL: none. The
+     * pointer and the areas' holders: lock. */
+    struct kcov_pool *kcov;
 
-    /* Set by the loader; used to start the first thread. */
+    /* Set by the loader, or for an empty process by Task.SetEntry; used to start the first
+     * thread. */
     uint64_t entry, image_base;
     uint64_t stack_base, stack_size, initial_sp;
     uint64_t tls_image, tls_file_size, tls_mem_size, tls_align;
+    /* The main thread's priority, scheduler class (enum sched_class) and RR quantum in ticks
+     * (0 unless main_class is SCHED_RR): Task.SetInitialThreadPriority and
+     * SetInitialThreadSchedPolicy before it starts, given to it by sched_set_policy at start. */
     unsigned main_prio;
+    unsigned main_class;
+    unsigned main_rr_quantum;
+
+    /* A process built by hand (Task.Create with an empty path, proc/process_build.h): its
+     * creator reserves its memory, loads its segments and sets its entry while it is CREATED
+     * (p->lock); the kernel places its stack when it is resumed. */
+    bool empty;
+    uint32_t building;   /* build calls in progress (atomic; process_start waits them out) */
+    bool entry_set;      /* Task.SetEntry succeeded */
+    bool aslr_seeded;    /* Task.ReseedAslr: aslr_state drives its placement choices */
+    uint64_t aslr_state; /* splitmix64 state */
+    uint64_t build_lo, build_hi; /* span of its VmReserve regions (the image), 0 0: none */
+    uint64_t want_stack;         /* Create's stack size, for the stack placed at Resume */
+    uint8_t *elf_hdr;            /* Task.LoadElfHdr's copy (64 bytes, charged to kmem) or NULL */
+    /* Task.LoadElfSyms: where its .symtab and .strtab are in its memory (GetElfSyms). */
+    uint64_t syms_va, syms_size, strs_va, strs_size;
+    /* Freezing (proc/process_freeze.c; p->lock): frozen at its first fatal fault if
+     * freeze_on_fault. While frozen, threads[] is fixed (no thread is added or forgotten until
+     * it ends), threads[0] is the faulting thread, and frozen_threads[i] (nfrozen of them,
+     * charged to its kmem, freed when it ends) keeps threads[i]'s registers. */
+    bool freeze_on_fault;
+    bool frozen;
+    struct process_frozen_thread *frozen_threads;
+    uint32_t nfrozen;
 
     /* Exit (p->lock). */
     uint32_t exit_reason;
@@ -137,13 +186,20 @@ void process_init(void);
 
 /*
  * Creates a process: loads `path` from the boot ROMFS (proc/loader.h), gives it a handle to the
- * core endpoints, and leaves it CREATED. The object is charged to `creator`'s kernel memory
+ * core endpoints, and leaves it CREATED. An empty path makes an empty process: nothing is
+ * loaded, its creator builds its image (proc/process_build.h) before Task.Resume. The object is charged to `creator`'s kernel memory
  * (NULL: the kernel). *out gets one reference.
  * Errors: rcInvalidArgument (empty or too long strings), rcAlreadyExists (a live process has
  * that name), rcNotFound (no such file), the ELF checks' codes, rcQuotaExceeded, rcOutOfMemory.
  */
 Retcode process_create(struct process *creator, const char *name, const char *class_name,
                        const char *path, uint64_t stack_size, unsigned prio, struct process **out);
+
+/* The same for an empty process (Task.Create with BASTION_TASK_CREATE_EMPTY): nothing is
+ * loaded; `path` (may be empty) is kept for GetPath only. */
+Retcode process_create_empty(struct process *creator, const char *name, const char *class_name,
+                             const char *path, uint64_t stack_size, unsigned prio,
+                             struct process **out);
 
 /* Task.SetEnv: replaces the SCP (checked with scp_check) and applies its limits (non-zero ones),
  * carved out of the creator's: rcQuotaExceeded if the creator has not got a raise left,
@@ -168,6 +224,21 @@ void process_terminate(struct process *p, uint32_t reason, int32_t code,
 void process_fault_kill_frame(struct process *p, const char *why, uint32_t vector,
                               uint64_t error_code, uint64_t addr, uint64_t ip);
 
+/* A fatal user fault of a thread of p (arch/x86_64/usermode.c): if p was created with
+ * BASTION_TASK_CREATE_FREEZE_ON_FAULT and runs, freezes it (every thread's registers kept: the
+ * faulting one's at the fault, the others' where they were stopped; its other threads ended,
+ * its memory and handles kept, not reaped) and returns true: the faulting thread then ends
+ * itself; also true for a fault of another thread of a process already frozen (that thread is
+ * one of those stopped: its registers at its own fault). False: not frozen, the caller ends
+ * the process as before. f must be the faulting thread's user frame (the top of its kernel
+ * stack). */
+bool process_fault_freeze(struct process *p, const struct trap_frame *f, uint64_t fs_base,
+                          uint64_t addr);
+
+/* thread_exit of a user thread (weak hook of proc/thread.c): a thread of a frozen process
+ * leaves its user-mode registers in its frozen_threads entry. */
+void process_thread_exit(struct thread *t);
+
 /* Registers a thread the process code created (Thread.Create, the main thread); takes a
  * reference. rcQuotaExceeded at PROCESS_MAX_THREADS; rcPeerClosed if the process is ending. */
 Retcode process_add_thread(struct process *p, struct thread *t);
@@ -188,6 +259,12 @@ void process_aspace_unpin(struct process *p);
  * (proc/thread.c calls these). */
 void process_hold_memory(struct process *p);
 void process_release_memory(struct process *p);
+
+/* Calls visit(p, arg) for every process on the list (dead ones included: visit skips what it
+ * does not want), newest first, under the list lock: visit must not sleep, allocate or take a
+ * lock (it reads what it needs of p and returns). The kernel's task file and Task.GetTasksList
+ * both read the list this way. */
+void process_list_visit(void (*visit)(const struct process *p, void *arg), void *arg);
 
 /* Finds a live process by name (new reference) or NULL. */
 struct process *process_find(const char *name);

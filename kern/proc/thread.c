@@ -17,7 +17,9 @@
 #include "mm/paging.h"
 #include "mm/pmm.h"
 #include "mm/slab.h"
+#include "obj/notice.h"
 #include "panic.h"
+#include "prof/kcov.h"
 #include "sched/sched.h"
 
 /*
@@ -277,8 +279,6 @@ static void thread_user_entry(void *unused)
 void thread_enter_user(void)
 {
     struct thread *t = thread_current();
-    if (t->kill_pending)
-        thread_exit(t->kill_code);
     struct trap_frame *f = (struct trap_frame *)(t->kstack_top - sizeof(struct trap_frame));
     memset(f, 0, sizeof *f);
     f->rip = t->user_entry;
@@ -287,6 +287,11 @@ void thread_enter_user(void)
     f->cs = GDT_USER_CODE;
     f->ss = GDT_USER_DATA;
     f->rflags = RFLAGS_IF | 0x2;
+    /* Built before the termination check: a thread ended before its first user instruction
+     * leaves the registers it would have started with (thread_exit saves them). */
+    t->user_entered = true;
+    if (t->kill_pending)
+        thread_exit(t->kill_code);
     cli();
     wrmsr(MSR_FS_BASE, t->fs_base);
     user_return(f);
@@ -338,16 +343,30 @@ Retcode thread_start(struct thread *t)
 /* Optional hooks of the IPC and process code: called when linked in (weak references). */
 extern void ipc_thread_exit(struct thread *t) __attribute__((weak));
 extern void irq_thread_exit(struct thread *t) __attribute__((weak));
+extern void process_thread_exit(struct thread *t) __attribute__((weak));
+
+const struct trap_frame *thread_user_frame(void)
+{
+    struct thread *t = thread_current();
+    if (t->proc == NULL || !t->user_entered)
+        return NULL;
+    return (const struct trap_frame *)(t->kstack_top - sizeof(struct trap_frame));
+}
 
 _Noreturn void thread_exit(int64_t code)
 {
     struct thread *t = thread_current();
+    /* Before anyone can learn of the exit: a frozen process's inspector reads it then. */
+    if (process_thread_exit)
+        process_thread_exit(t);
     /* The IPC code wakes whoever waits on this thread (its callers, its pending replies). */
     if (ipc_thread_exit)
         ipc_thread_exit(t);
     /* A thread attached to a device interrupt lets go of it (dev/irq.c masks the line). */
     if (irq_thread_exit)
         irq_thread_exit(t);
+    /* A thread collecting kernel coverage gives its area back (prof/kcov.h). */
+    kcov_thread_exit(t);
     /* Leave the user address space before anyone can learn of the exit: a waiter (the process
      * reaper) may destroy it at once, page tables included, while this CPU still runs here. */
     uint64_t irq = cpu_irq_save();
@@ -367,6 +386,9 @@ _Noreturn void thread_exit(int64_t code)
     }
     spin_unlock(&t->exit_lock);
     (void)f;
+    /* Receivers subscribed to this thread learn its end (exited is set: a subscription made
+     * from now on sees it, obj/notice.h). */
+    notice_raise(t->obj.koid, NOTICE_EV_OBJECT_ENDED, true);
     sched_exit_current();
 }
 
@@ -455,26 +477,21 @@ Retcode thread_set_priority(struct thread *t, unsigned prio)
     return rcOk;
 }
 
-Retcode thread_set_class(struct thread *t, enum sched_class cls)
-{
-    if (!t || (cls != SCHED_NORMAL && cls != SCHED_FIFO))
-        return rcInvalidArgument;
-    t->sched_class = cls;
-    sched_requeue(t);
-    return rcOk;
-}
-
 Retcode thread_set_affinity(struct thread *t, uint64_t mask)
 {
-    uint64_t online = 0;
-    for (unsigned i = 0; i < MAX_CPUS && i < 64; i++)
-        if (percpu_get(i))
-            online |= 1ull << i;
-    if (!t || (mask & online) == 0)
+    if (!t)
         return rcInvalidArgument;
-    t->affinity = mask & online;
-    sched_requeue(t);
-    return rcOk;
+    return sched_set_affinity(t, mask);
+}
+
+bool thread_any(bool (*match)(struct thread *t, void *arg), void *arg)
+{
+    bool found = false;
+    uint64_t f = spin_lock_irqsave(&threads_lock);
+    for (struct thread *t = all_threads; t != NULL && !found; t = t->all_next)
+        found = match(t, arg);
+    spin_unlock_irqrestore(&threads_lock, f);
+    return found;
 }
 
 Retcode thread_set_tls(struct thread *t, uint64_t fs_base)

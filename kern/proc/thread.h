@@ -42,6 +42,7 @@
 struct process;
 struct aspace;
 struct trap_frame;
+struct kcov_area;
 
 /* Priorities within a class: 0 (least urgent) .. THREAD_PRIO_MAX. */
 #define THREAD_PRIO_MAX 31
@@ -58,6 +59,7 @@ struct trap_frame;
 enum sched_class {
     SCHED_NORMAL = 0, /* time-sliced round robin within a priority */
     SCHED_FIFO = 1,   /* real time: runs until it blocks, yields or a more urgent FIFO thread */
+    SCHED_RR = 2,     /* real time like FIFO, but round robin within its level by its quantum */
 };
 
 enum thread_state {
@@ -80,11 +82,18 @@ struct thread {
     uint8_t prio;            /* 0..THREAD_PRIO_MAX */
     uint64_t affinity;       /* bit i: may run on CPU i; never 0 */
     unsigned cpu;            /* CPU whose run queue owns it (last or current CPU) */
-    unsigned slice_ticks;    /* ticks left in the current time slice (normal class) */
+    unsigned slice_ticks;    /* ticks left in the current time slice (normal and RR class) */
+    unsigned rr_quantum;     /* RR class: its time slice in ticks (>= 1) */
     bool on_cpu;             /* its registers are live on (or being saved from) a CPU */
     bool kernel_preemptible; /* the tick may switch it away in kernel mode too (it never
                                    * holds a spinlock with interrupts on) */
     Retcode wake_rc;         /* what sched_block*() returns to it */
+    /* An interruptible wait (sched_interrupt(), sched.h): while set, a non-zero value of the
+     * word it points to keeps the thread from blocking, and sched_interrupt() ends its wait,
+     * both with rcInterrupted. Written (atomically) only by the thread itself around its own
+     * block, and cleared by whoever ends what made the wait interruptible under the lock the
+     * thread waits with (ipc/call.c: a receiver taking its queued call); read under sched_lock. */
+    const uint32_t *intr_word;
     /* Timeout: on the sleep list while deadline_ns != 0 (sched_lock). */
     uint64_t deadline_ns;
     struct thread *sleep_next;
@@ -121,6 +130,7 @@ struct thread {
     uint64_t tid; /* fixed once set under threads_lock */
     char name[THREAD_NAME_MAX];
     uint64_t ticks_run;    /* timer ticks that found it running */
+    uint64_t switched_in;  /* times the scheduler gave it a CPU (sched_lock; Profiler counters) */
     struct ipc_thread ipc; /* IPC wait state (ipc/ipc_thread.h; all-zero = idle): the
                                    * lock of the port it waits on */
     /* core_call's request [0] and response [1] buffers for messages of at most
@@ -128,6 +138,16 @@ struct thread {
      * (thread_kernel_charge()) instead of allocated and charged on every core-endpoint call. A
      * thread is in at most one core call at a time. */
     _Alignas(16) uint8_t core_msg[2][THREAD_CORE_MSG];
+    /* thread_enter_user built its user-mode frame at the top of its kernel stack: from then on
+     * that frame holds its registers of when it last left user mode (every entry from user
+     * mode builds it there), which thread_exit hands to a frozen process (process_freeze.c). */
+    bool user_entered;
+    /* Kernel coverage (prof/kcov.h): the area its system calls append their PCs to while it
+     * collects (KcovStart..KcovStop; set and cleared by the thread itself under its process's
+     * lock, read by the coverage hook without one), and how many interrupt handlers it is
+     * inside (counted by the coverage kernel only: an interrupt is none of its system calls). */
+    struct kcov_area *kcov;
+    uint32_t irq_depth;
 };
 
 /* Provided by the process code (kern/proc/process.c); weak references, so that kernel tests
@@ -179,7 +199,14 @@ Retcode thread_create_user_in(struct process *p, struct aspace *as, uintptr_t en
 /* Makes a NEW thread runnable (on a CPU its affinity allows). rcInvalidArgument if not NEW. */
 Retcode thread_start(struct thread *t);
 
-/* Ends the calling thread with `code`; wakes its waiters. Never returns. */
+struct trap_frame;
+/* The calling thread's user-mode frame (its registers when it last entered the kernel from
+ * user mode), NULL for a thread that never had one (kernel threads, a user thread before
+ * thread_enter_user). */
+const struct trap_frame *thread_user_frame(void);
+
+/* Ends the calling thread with `code`; wakes its waiters. Never returns. A thread of a frozen
+ * process leaves its user-mode registers to it first (process_thread_exit). */
 _Noreturn void thread_exit(int64_t code);
 
 /*
@@ -200,11 +227,15 @@ Retcode thread_wait(struct thread *t, uint64_t timeout_ns, int64_t *code);
 
 /* Scheduler parameters; take effect at the thread's next scheduling decision. */
 Retcode thread_set_priority(struct thread *t, unsigned prio);
-Retcode thread_set_class(struct thread *t, enum sched_class cls);
-/* rcInvalidArgument: the mask names no online CPU. Moves the thread if needed. */
+/* rcInvalidArgument: the mask names no online CPU (sched_cpus_online). Moves the thread if
+ * needed. */
 Retcode thread_set_affinity(struct thread *t, uint64_t mask);
 /* TLS base: a canonical user address (rcInvalidArgument otherwise). Loaded at once for self. */
 Retcode thread_set_tls(struct thread *t, uint64_t fs_base);
+
+/* Whether match(t, arg) is true for some live thread; called with the thread list's lock held
+ * (LOCK_LEVEL_THREAD_LIST, which may be taken under sched_lock): match must only read. */
+bool thread_any(bool (*match)(struct thread *t, void *arg), void *arg);
 
 /* Kernel-wide unique thread id (never reused). */
 uint64_t thread_tid(const struct thread *t);

@@ -81,17 +81,24 @@ struct rq_node *rq_pop(struct runqueue *q)
     return n;
 }
 
-struct rq_node *rq_pop_matching(struct runqueue *q, bool (*accept)(struct rq_node *n, void *ctx),
-                                void *ctx)
+struct rq_node *rq_find_matching(const struct runqueue *q,
+                                 bool (*accept)(struct rq_node *n, void *ctx), void *ctx)
 {
     for (uint64_t bits = q->bitmap; bits;) {
         int level = 63 - __builtin_clzll(bits);
         for (struct rq_node *n = q->head[level]; n; n = n->next)
-            if (accept(n, ctx)) {
-                rq_remove(q, n);
+            if (accept(n, ctx))
                 return n;
-            }
         bits &= ~(1ull << level);
     }
     return NULL;
+}
+
+struct rq_node *rq_pop_matching(struct runqueue *q, bool (*accept)(struct rq_node *n, void *ctx),
+                                void *ctx)
+{
+    struct rq_node *n = rq_find_matching(q, accept, ctx);
+    if (n)
+        rq_remove(q, n);
+    return n;
 }

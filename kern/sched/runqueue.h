@@ -41,8 +41,11 @@ void rq_remove(struct runqueue *q, struct rq_node *n);
 int rq_top_level(const struct runqueue *q);
 /* The first node of the highest level, unlinked; NULL when empty. */
 struct rq_node *rq_pop(struct runqueue *q);
-/* The first node, most urgent first, for which accept(n, ctx) is true, unlinked (used to steal
- * a thread whose affinity allows the stealing CPU); NULL if none. */
+/* The first node, most urgent first, for which accept(n, ctx) is true (used to find a thread
+ * whose affinity allows another CPU); NULL if none. */
+struct rq_node *rq_find_matching(const struct runqueue *q,
+                                 bool (*accept)(struct rq_node *n, void *ctx), void *ctx);
+/* The same, unlinked. */
 struct rq_node *rq_pop_matching(struct runqueue *q, bool (*accept)(struct rq_node *n, void *ctx),
                                 void *ctx);
 

@@ -33,6 +33,7 @@
 #include "mm/aspace.h"
 #include "panic.h"
 #include "proc/thread.h"
+#include "prof/sampling.h"
 #include "sched/preempt.h"
 
 /* Every field: sched_lock, but preempt_off (this CPU only, interrupts off) and need_resched
@@ -44,10 +45,17 @@ struct cpu_sched {
     struct thread *prev; /* the thread this CPU just switched away from */
     struct thread *reap; /* a DEAD prev whose scheduler reference is dropped after unlock */
     bool active;         /* takes part in scheduling */
+    bool offline;        /* taken offline (sched_cpu_set_offline): runs its idle thread only */
     bool need_resched;
     unsigned preempt_off; /* sched_preempt_disable() depth */
     uint64_t switches;
     uint64_t idle_ticks;
+    /* Real-time bandwidth (sched.h): the normal-class time owed (ns), whether the CPU is
+     * throttled until it is paid, and when the last tick was. */
+    uint64_t rt_owed_ns;
+    uint64_t last_tick_ns;
+    bool rt_throttled;
+    uint64_t rt_throttled_ticks;
 };
 
 static struct cpu_sched cpus[MAX_CPUS];
@@ -62,9 +70,29 @@ static inline struct cpu_sched *my_cs(void)
     return &cpus[this_cpu()->index];
 }
 
+static bool is_rt(const struct thread *t)
+{
+    return t->sched_class == SCHED_FIFO || t->sched_class == SCHED_RR;
+}
+
 static unsigned level_of(const struct thread *t)
 {
-    return t->sched_class == SCHED_FIFO ? 32u + t->prio : t->prio;
+    return is_rt(t) ? 32u + t->prio : t->prio;
+}
+
+/* The time slice a thread of a sliced class gets when it is switched in; 0: none (FIFO). */
+static unsigned slice_of(const struct thread *t)
+{
+    if (t->sched_class == SCHED_NORMAL)
+        return SCHED_SLICE_TICKS;
+    if (t->sched_class == SCHED_RR)
+        return t->rr_quantum ? t->rr_quantum : SCHED_RR_QUANTUM_DEFAULT;
+    return 0;
+}
+
+static struct thread *thread_of(struct rq_node *n)
+{
+    return (struct thread *)((char *)n - __builtin_offsetof(struct thread, rq));
 }
 
 uint64_t sched_now_ns(void)
@@ -90,10 +118,21 @@ void sched_preempt_enable(void)
     struct cpu_sched *cs = my_cs();
     KASSERT(cs->preempt_off > 0);
     cs->preempt_off--;
-    bool resched = cs->preempt_off == 0 && cs->need_resched && (f & RFLAGS_IF);
+    /* Only a thread the tick could have switched away may switch here: any other kernel code
+     * may hold a spinlock with interrupts on around this section (closing a handle destroys
+     * objects under the handle tree lock, and their address-space work ends here), and it
+     * catches up at its next preemption point instead. */
+    bool resched = cs->preempt_off == 0 && cs->need_resched && (f & RFLAGS_IF) &&
+                   cs->current->kernel_preemptible;
     cpu_irq_restore(f);
     if (resched)
         sched_yield();
+}
+
+/* sched_lock held: may CPU i be given threads? */
+static bool usable(unsigned i)
+{
+    return cpus[i].active && !cpus[i].offline;
 }
 
 /* Load of a CPU for placement: queued threads plus the running one (idle counts 0). */
@@ -107,12 +146,12 @@ static unsigned pick_cpu(const struct thread *t)
 {
     unsigned best = MAX_CPUS;
     unsigned best_load = ~0u;
-    if (t->cpu < MAX_CPUS && cpus[t->cpu].active && (t->affinity >> t->cpu & 1)) {
+    if (t->cpu < MAX_CPUS && usable(t->cpu) && (t->affinity >> t->cpu & 1)) {
         best = t->cpu;
         best_load = cpu_load(&cpus[t->cpu]);
     }
     for (unsigned i = 0; i < MAX_CPUS; i++) {
-        if (!cpus[i].active || !(t->affinity >> i & 1))
+        if (!usable(i) || !(t->affinity >> i & 1))
             continue;
         unsigned l = cpu_load(&cpus[i]);
         if (l < best_load) {
@@ -203,6 +242,13 @@ static void sched_unlock(void)
     }
 }
 
+/* rq_pop_matching filter: a normal-class thread allowed on the CPU *ctx. */
+static bool normal_here_accept(struct rq_node *n, void *ctx)
+{
+    struct thread *t = thread_of(n);
+    return !is_rt(t) && (t->affinity >> *(unsigned *)ctx & 1) != 0;
+}
+
 /*
  * sched_lock held, interrupts off. The current thread's new state is already set (READY and
  * queued, BLOCKED, or DEAD). Runs the most urgent ready thread of this CPU, or idle. Returns
@@ -216,6 +262,20 @@ static void schedule_locked(void)
     cs->need_resched = false;
     unsigned me = this_cpu()->index;
     struct thread *next = NULL;
+    /* Offline: everything queued here moves to a CPU that is online (pick_cpu skips this one),
+     * and this CPU runs its idle thread. */
+    if (cs->offline) {
+        for (struct rq_node *n; (n = rq_pop(&cs->rq)) != NULL;)
+            enqueue_locked(thread_of(n), false);
+        next = cs->idle;
+    }
+    /* Throttled (real-time bandwidth used up): a ready normal-class thread first, whatever the
+     * levels say. */
+    if (!next && cs->rt_throttled) {
+        struct rq_node *n = rq_pop_matching(&cs->rq, normal_here_accept, &me);
+        if (n)
+            next = thread_of(n);
+    }
     /* A queued thread whose affinity no longer allows this CPU moves on (it was queued here
      * before its CPU was active, or its mask changed). Bounded: each goes to another queue. */
     for (unsigned tries = 0; !next && tries < 8; tries++) {
@@ -243,11 +303,12 @@ static void schedule_locked(void)
     next->state = THREAD_RUNNING;
     next->cpu = me;
     next->on_cpu = true;
-    if (next->sched_class == SCHED_NORMAL && next->slice_ticks == 0)
-        next->slice_ticks = SCHED_SLICE_TICKS;
+    if (next->slice_ticks == 0)
+        next->slice_ticks = slice_of(next);
     cs->prev = cur;
     cs->current = next;
     cs->switches++;
+    next->switched_in++;
     this_cpu()->current_thread = next;
 
     /* Architectural state of the next thread: its stacks for entries from user mode, its
@@ -293,6 +354,40 @@ void sched_requeue(struct thread *t)
          * waiting thread. */
         kick_cpu(t->cpu);
     }
+    sched_unlock();
+    cpu_irq_restore(f);
+}
+
+Retcode sched_set_policy(struct thread *t, unsigned cls, unsigned prio, unsigned rr_quantum)
+{
+    if (t == NULL || prio > THREAD_PRIO_MAX ||
+        (cls != SCHED_NORMAL && cls != SCHED_FIFO && cls != SCHED_RR) ||
+        (cls == SCHED_RR ? rr_quantum == 0 || rr_quantum > SCHED_RR_QUANTUM_MAX : rr_quantum != 0))
+        return rcInvalidArgument;
+    uint64_t f = spin_lock_irqsave(&sched_lock);
+    bool queued = t->state == THREAD_READY && t->rq.queued;
+    if (queued)
+        rq_remove(&cpus[t->cpu].rq, &t->rq);
+    t->sched_class = (enum sched_class)cls;
+    t->prio = (uint8_t)prio;
+    t->rr_quantum = rr_quantum;
+    if (t->slice_ticks > slice_of(t))
+        t->slice_ticks = slice_of(t);
+    if (queued)
+        enqueue_locked(t, false);
+    else if (t->state == THREAD_RUNNING)
+        kick_cpu(t->cpu); /* lowered below a waiting thread, or throttled: decide again */
+    sched_unlock();
+    cpu_irq_restore(f);
+    return rcOk;
+}
+
+void sched_get_policy(struct thread *t, unsigned *cls, unsigned *prio, unsigned *rr_quantum)
+{
+    uint64_t f = spin_lock_irqsave(&sched_lock);
+    *cls = t->sched_class;
+    *prio = t->prio;
+    *rr_quantum = t->sched_class == SCHED_RR ? slice_of(t) : 0;
     sched_unlock();
     cpu_irq_restore(f);
 }
@@ -343,6 +438,9 @@ static Retcode block_locked(struct thread *cur, struct spinlock *held, uint64_t 
         spin_unlock(held);
     if (cur->kill_pending)
         return rcPeerClosed;
+    const uint32_t *intr = __atomic_load_n(&cur->intr_word, __ATOMIC_RELAXED);
+    if (intr != NULL && __atomic_load_n(intr, __ATOMIC_SEQ_CST) != 0)
+        return rcInterrupted; /* an interruptible wait that is already interrupted */
     cur->state = THREAD_BLOCKED;
     cur->wake_rc = rcOk;
     if (timeout_ns) {
@@ -392,6 +490,16 @@ bool sched_wake(struct thread *t, Retcode wake_rc)
     return ok;
 }
 
+bool sched_interrupt(struct thread *t)
+{
+    uint64_t f = spin_lock_irqsave(&sched_lock);
+    bool ok = t->state == THREAD_BLOCKED && __atomic_load_n(&t->intr_word, __ATOMIC_RELAXED) &&
+              wake_locked(t, rcInterrupted);
+    sched_unlock();
+    cpu_irq_restore(f);
+    return ok;
+}
+
 Retcode sched_switch_to(struct thread *t, struct spinlock *held)
 {
     return sched_switch_to_timeout(t, held, 0);
@@ -406,7 +514,8 @@ Retcode sched_switch_to_timeout(struct thread *t, struct spinlock *held, uint64_
     struct thread *cur = cs->current;
     unsigned me = this_cpu()->index;
     Retcode rc;
-    if (t->state == THREAD_BLOCKED && (t->affinity >> me & 1) && !cur->kill_pending) {
+    if (t->state == THREAD_BLOCKED && (t->affinity >> me & 1) && !cs->offline &&
+        !cur->kill_pending) {
         /* Hand-off: t goes to the front of this CPU's queue at the top level, and the blocking
          * caller's schedule() picks it next, whatever else is queued. */
         sleep_remove_locked(t);
@@ -480,37 +589,130 @@ static void expire_timeouts_locked(uint64_t now)
     }
 }
 
-static bool steal_accept(struct rq_node *n, void *ctx)
-{
-    struct thread *t = (struct thread *)((char *)n - __builtin_offsetof(struct thread, rq));
-    unsigned me = *(unsigned *)ctx;
-    return (t->affinity >> me & 1) != 0;
-}
-
-/* sched_lock held, this CPU idle with an empty queue: takes one ready thread from the busiest
- * CPU that has more than it runs, if its affinity allows this CPU. */
-static void steal_locked(void)
+/*
+ * sched_lock held, on every tick of an active CPU: the real-time bandwidth (sched.h), kept in
+ * time, not ticks, so that ticks a loaded host delivers late or merged still count for what
+ * they lasted. The time since the last tick is charged to what ran at it: a real-time thread's
+ * time makes the CPU owe normal-class time (5 ns for every 95), anything else pays it back.
+ * Owing 50 ms (after 950 ms of real time with nothing else) throttles the CPU until the debt
+ * is paid; the debt never grows past that, so a real-time thread that ran alone meanwhile is
+ * not punished later.
+ */
+static void rt_bandwidth_tick_locked(struct cpu_sched *cs, struct thread *cur, uint64_t now)
 {
     spin_assert_held(&sched_lock);
-    unsigned me = this_cpu()->index;
-    for (unsigned i = 0; i < MAX_CPUS; i++) {
-        if (i == me || !cpus[i].active || cpus[i].rq.count == 0)
-            continue;
-        struct rq_node *n = rq_pop_matching(&cpus[i].rq, steal_accept, &me);
-        if (n) {
-            struct thread *t = (struct thread *)((char *)n - __builtin_offsetof(struct thread, rq));
-            t->cpu = me;
-            rq_push_back(&cpus[me].rq, n, level_of(t));
-            return;
+    const uint64_t owed_max = SCHED_RT_PERIOD_NS - SCHED_RT_RUNTIME_NS;
+    uint64_t delta = cs->last_tick_ns != 0 && now > cs->last_tick_ns ? now - cs->last_tick_ns : 0;
+    cs->last_tick_ns = now;
+    if (cur != cs->idle && is_rt(cur)) {
+        cs->rt_owed_ns += delta * owed_max / SCHED_RT_RUNTIME_NS;
+        if (cs->rt_owed_ns >= owed_max) {
+            cs->rt_owed_ns = owed_max;
+            cs->rt_throttled = true;
         }
+    } else {
+        cs->rt_owed_ns = delta >= cs->rt_owed_ns ? 0 : cs->rt_owed_ns - delta;
+        if (cs->rt_throttled && cs->rt_owed_ns == 0) {
+            cs->rt_throttled = false;
+            if (rq_top_level(&cs->rq) > (int)level_of(cur))
+                cs->need_resched = true; /* a real-time thread waited out the throttle */
+        }
+    }
+    if (cs->rt_throttled) {
+        cs->rt_throttled_ticks++;
+        unsigned me = this_cpu()->index;
+        if (cur != cs->idle && is_rt(cur) && rq_find_matching(&cs->rq, normal_here_accept, &me))
+            cs->need_resched = true; /* a normal thread waits here: it runs now */
     }
 }
 
-/* A thread whose CPU is no longer in its affinity, or that thread_terminate() marked, must
- * leave at the next decision point. */
+/* What pull_locked looks for on another CPU's queue. */
+struct pull_want {
+    unsigned cpu; /* the pulling CPU: the thread's affinity must allow it */
+    int floor;    /* only a thread queued above this level */
+    bool normal_only;
+};
+
+static bool pull_accept(struct rq_node *n, void *ctx)
+{
+    const struct pull_want *w = ctx;
+    const struct thread *t = thread_of(n);
+    return (int)n->level > w->floor && (t->affinity >> w->cpu & 1) != 0 &&
+           !(w->normal_only && is_rt(t));
+}
+
+/* sched_lock held: does the thread n queued on CPU o wait there, rather than run at o's next
+ * decision? It waits behind a thread at least as urgent, and a real-time one waits while o's
+ * real-time bandwidth is used up. (An idle o with a queued thread is switching to it.) */
+static bool waits_there(const struct cpu_sched *o, struct rq_node *n)
+{
+    if (o->current == o->idle)
+        return false;
+    return level_of(o->current) >= n->level || (o->rt_throttled && is_rt(thread_of(n)));
+}
+
+/*
+ * sched_lock held. Priorities hold across CPUs: a ready thread waits only while every CPU it may
+ * run on runs something at least as urgent. Each CPU's tick calls this with the level it would
+ * run next (its current thread's, or the top of its own queue; -1 when idle): the most urgent
+ * thread queued on another CPU above that level, behind a thread at least as urgent there (else
+ * its own CPU switches to it anyway), moves to this CPU's queue. A CPU whose real-time
+ * bandwidth is used up takes no real-time thread (it would not run it). Returns whether one
+ * moved; the caller reschedules.
+ */
+static bool pull_locked(int floor)
+{
+    spin_assert_held(&sched_lock);
+    unsigned me = this_cpu()->index;
+    struct cpu_sched *cs = &cpus[me];
+    if (cs->offline)
+        return false;
+    struct pull_want want = {.cpu = me, .floor = floor, .normal_only = cs->rt_throttled};
+    struct rq_node *best = NULL;
+    unsigned from = 0;
+    for (unsigned i = 0; i < MAX_CPUS; i++) {
+        struct cpu_sched *o = &cpus[i];
+        if (i == me || !o->active || rq_top_level(&o->rq) <= want.floor)
+            continue;
+        struct rq_node *n = rq_find_matching(&o->rq, pull_accept, &want);
+        if (n == NULL || !waits_there(o, n))
+            continue;
+        best = n;
+        from = i;
+        want.floor = n->level; /* another CPU must offer a more urgent one */
+    }
+    if (best == NULL)
+        return false;
+    rq_remove(&cpus[from].rq, best);
+    struct thread *t = thread_of(best);
+    t->cpu = me;
+    rq_push_back(&cs->rq, best, level_of(t));
+    return true;
+}
+
+/* sched_lock held: the level of what this CPU runs after this tick if nothing else comes (-1:
+ * idle). Throttled, that is a normal-class thread: its current one, else its most urgent
+ * queued one (schedule_locked picks those first). */
+static int next_level_locked(struct cpu_sched *cs, struct thread *cur)
+{
+    if (cs->rt_throttled) {
+        if (cur != cs->idle && !is_rt(cur))
+            return (int)level_of(cur);
+        unsigned me = this_cpu()->index;
+        struct rq_node *n = rq_find_matching(&cs->rq, normal_here_accept, &me);
+        return n ? (int)n->level : -1;
+    }
+    int top = rq_top_level(&cs->rq);
+    if (cur != cs->idle && (int)level_of(cur) > top)
+        return (int)level_of(cur);
+    return top;
+}
+
+/* A thread whose CPU is no longer in its affinity, or is offline, must leave at the next
+ * decision point. */
 static bool must_leave(const struct thread *t)
 {
-    return !(t->affinity >> this_cpu()->index & 1);
+    return !(t->affinity >> this_cpu()->index & 1) || my_cs()->offline;
 }
 
 void sched_tick(struct trap_frame *tf)
@@ -521,14 +723,16 @@ void sched_tick(struct trap_frame *tf)
     spin_lock(&sched_lock);
     struct thread *cur = cs->current;
     cur->ticks_run++;
-    expire_timeouts_locked(sched_now_ns());
+    uint64_t now = sched_now_ns();
+    expire_timeouts_locked(now);
+    rt_bandwidth_tick_locked(cs, cur, now);
+    if (pull_locked(next_level_locked(cs, cur)))
+        cs->need_resched = true;
     if (cur == cs->idle) {
         cs->idle_ticks++;
-        if (cs->rq.count == 0)
-            steal_locked();
         if (cs->rq.count)
             cs->need_resched = true;
-    } else if (cur->sched_class == SCHED_NORMAL) {
+    } else if (cur->sched_class != SCHED_FIFO) {
         if (cur->slice_ticks > 0)
             cur->slice_ticks--;
         /* Slice over: round robin if another thread waits at this level or above. */
@@ -538,7 +742,9 @@ void sched_tick(struct trap_frame *tf)
     if (cur != cs->idle && must_leave(cur))
         cs->need_resched = true;
     int top = rq_top_level(&cs->rq);
-    if (top > (int)level_of(cur) && cur != cs->idle)
+    /* Throttled, a running normal thread is not preempted by queued real-time ones (the pick
+     * would choose it again), only by a more urgent normal one, which enqueue_locked kicks. */
+    if (top > (int)level_of(cur) && cur != cs->idle && !(cs->rt_throttled && !is_rt(cur)))
         cs->need_resched = true;
 
     bool from_user = trap_from_user(tf);
@@ -548,8 +754,8 @@ void sched_tick(struct trap_frame *tf)
         if (cur != cs->idle)
             enqueue_locked(cur, cur->slice_ticks > 0 && !must_leave(cur));
         schedule_locked();
-    } else if (cur != cs->idle && cur->slice_ticks == 0 && cur->sched_class == SCHED_NORMAL) {
-        cur->slice_ticks = SCHED_SLICE_TICKS; /* alone at its level: keeps the CPU */
+    } else if (cur != cs->idle && cur->slice_ticks == 0 && cur->sched_class != SCHED_FIFO) {
+        cur->slice_ticks = slice_of(cur); /* alone at its level: keeps the CPU */
     }
     sched_unlock();
     /* Returning to user mode: a terminated thread ends here instead. */
@@ -628,6 +834,7 @@ static void tick_hook(struct trap_frame *tf)
 {
     if (!my_cs()->active)
         sched_start_cpu();
+    sampling_tick(tf); /* before the scheduler may switch away from what the tick interrupted */
     sched_tick(tf);
 }
 
@@ -675,4 +882,96 @@ uint64_t sched_context_switches(unsigned cpu)
 uint64_t sched_idle_ticks(unsigned cpu)
 {
     return cpu < MAX_CPUS ? cpus[cpu].idle_ticks : 0;
+}
+uint64_t sched_rt_throttled_ticks(unsigned cpu)
+{
+    return cpu < MAX_CPUS ? cpus[cpu].rt_throttled_ticks : 0;
+}
+
+uint64_t sched_cpus_online(void)
+{
+    uint64_t f = spin_lock_irqsave(&sched_lock);
+    uint64_t m = 0;
+    for (unsigned i = 0; i < MAX_CPUS && i < 64; i++)
+        if (usable(i))
+            m |= 1ull << i;
+    sched_unlock();
+    cpu_irq_restore(f);
+    return m;
+}
+
+Retcode sched_set_affinity(struct thread *t, uint64_t mask)
+{
+    uint64_t f = spin_lock_irqsave(&sched_lock);
+    uint64_t online = 0;
+    for (unsigned i = 0; i < MAX_CPUS && i < 64; i++)
+        if (usable(i))
+            online |= 1ull << i;
+    Retcode r = (mask & online) == 0 ? rcInvalidArgument : rcOk;
+    if (r == rcOk) {
+        t->affinity = mask & online;
+        if (t->state == THREAD_READY && t->rq.queued) {
+            rq_remove(&cpus[t->cpu].rq, &t->rq);
+            enqueue_locked(t, false);
+        } else if (t->state == THREAD_RUNNING) {
+            kick_cpu(t->cpu);
+        }
+    }
+    sched_unlock();
+    cpu_irq_restore(f);
+    return r;
+}
+
+/* thread_any() filter: a live thread that could run on no CPU of the mask *arg. */
+static bool stranded(struct thread *t, void *arg)
+{
+    for (unsigned i = 0; i < MAX_CPUS; i++)
+        if (cpus[i].idle == t)
+            return false; /* each CPU's own idle thread stays with it */
+    return t->state != THREAD_DEAD && (t->affinity & *(const uint64_t *)arg) == 0;
+}
+
+Retcode sched_cpu_set_offline(unsigned cpu, bool offline)
+{
+    if (cpu >= MAX_CPUS || cpu >= 64)
+        return rcInvalidArgument;
+    uint64_t f = spin_lock_irqsave(&sched_lock);
+    Retcode r = rcOk;
+    if (!cpus[cpu].active)
+        r = rcInvalidArgument; /* no such CPU, or it never joined */
+    else if (cpus[cpu].offline == offline)
+        r = rcOk;
+    else if (offline && cpu == 0)
+        r = rcAccessDenied; /* the boot CPU: every device interrupt is routed to it */
+    else if (offline) {
+        uint64_t left = 0;
+        for (unsigned i = 0; i < MAX_CPUS && i < 64; i++)
+            if (i != cpu && usable(i))
+                left |= 1ull << i;
+        /* Affinity is honoured, never broken: a thread allowed only on CPUs that would all be
+         * offline keeps this one online. */
+        if (thread_any(stranded, &left))
+            r = rcResourceBusy;
+        else {
+            cpus[cpu].offline = true;
+            kick_cpu(cpu); /* its running thread and queue move at its next decision */
+        }
+    } else {
+        cpus[cpu].offline = false; /* it takes threads again at the next placement or pull */
+    }
+    sched_unlock();
+    cpu_irq_restore(f);
+    return r;
+}
+
+bool sched_cpu_vacated(unsigned cpu)
+{
+    if (cpu >= MAX_CPUS)
+        return true;
+    uint64_t f = spin_lock_irqsave(&sched_lock);
+    bool done =
+        !cpus[cpu].active || (cpus[cpu].current == cpus[cpu].idle && cpus[cpu].rq.count == 0);
+    sched_unlock();
+    cpu_irq_restore(f);
+    return done;
 }

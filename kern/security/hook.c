@@ -7,6 +7,7 @@
 #include <bastion/ksm_proto.h>
 
 #include "lib/kprintf.h"
+#include "security/class_counts.h"
 #include "security/ksm_channel.h"
 #include "security/ksm_self.h"
 #include "security/kss.h"
@@ -106,6 +107,9 @@ Retcode security_check(struct sec_request *req)
     Retcode rc = decide(req);
 #endif
     __atomic_add_fetch(rc == rcOk ? &granted : &denied, 1, __ATOMIC_RELAXED);
+    /* A withdrawn question (rcPeerClosed) was never decided: not a decision of its class. */
+    if (rc != rcPeerClosed)
+        class_counts_add(req->src != NULL ? req->src_class : NULL, rc != rcOk);
     return rc;
 }
 

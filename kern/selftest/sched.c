@@ -1,14 +1,17 @@
 /*
  * Self-tests of threads and the scheduler (selftest=sched): pinning, no starvation, round
- * robin, sleep/wait/terminate, the KSM gate's bound on concurrent askers, direct switch.
+ * robin, priorities across CPUs, sleep/wait/terminate, the KSM gate's bound on concurrent askers, direct switch,
+ * preemption deferred past a held lock.
  */
 #ifdef BASTION_TEST_HOOKS
 
 #include "selftest/check.h"
 
 #include "arch/x86_64/percpu.h"
+#include "arch/x86_64/spinlock.h"
 #include "lib/string.h"
 #include "proc/thread.h"
+#include "sched/preempt.h"
 #include "sched/sched.h"
 #include "security/ksm_gate.h"
 
@@ -90,6 +93,65 @@ static void test_no_starvation(enum sched_class hi_class, unsigned lo_prio, unsi
           hi_class == SCHED_FIFO ? "FIFO" : "normal", hi_prio, (unsigned long)(delay / MS));
 }
 
+/* 2c. Priorities across CPUs: a thread queued behind a more urgent busy loop on one CPU is
+ * taken by another CPU it may run on, although that CPU never goes idle (it runs a less urgent
+ * busy loop). Without the pull it waits for the urgent loop's end, 3 s later. */
+struct pull {
+    volatile bool stop;
+    volatile unsigned ran_on;
+    volatile uint64_t ran_ns;
+};
+
+static void pull_spin(void *arg)
+{
+    struct pull *p = arg;
+    uint64_t limit = sched_now_ns() + 3000 * MS;
+    while (!p->stop && sched_now_ns() < limit)
+        cpu_pause();
+    thread_exit(0);
+}
+
+static void pull_waiter(void *arg)
+{
+    struct pull *p = arg;
+    p->ran_on = this_cpu()->index;
+    p->ran_ns = sched_now_ns();
+    p->stop = true;
+    thread_exit(0);
+}
+
+static void test_pull_across_cpus(void)
+{
+    unsigned n = percpu_count();
+    CHECK(n >= 2, "%u CPUs: the pull needs two", n);
+    if (n < 2)
+        return;
+    unsigned a = n - 2, b = n - 1;
+    struct pull p = {.stop = false, .ran_on = ~0u, .ran_ns = 0};
+    struct thread *lo = selftest_spawn("pull-low", pull_spin, &p, 1, 1ull << a, SCHED_NORMAL);
+    struct thread *hi = selftest_spawn("pull-high", pull_spin, &p, 20, 1ull << b, SCHED_NORMAL);
+    sched_sleep_ns(50 * MS); /* both loops run */
+    uint64_t start = sched_now_ns();
+    /* Queued on b behind the priority-20 loop; then allowed on a too, where it stays queued on
+     * b (placement keeps a thread's CPU on a tie of loads: one running thread each). */
+    struct thread *w = selftest_spawn("pull-waiter", pull_waiter, &p, 10, 1ull << b, SCHED_NORMAL);
+    CHECK(lo && hi && w, "create the pull threads");
+    if (w)
+        CHECK(sched_set_affinity(w, 1ull << a | 1ull << b) == rcOk, "widen the waiter's affinity");
+    p.stop = w == NULL;
+    struct thread *all[] = {w, hi, lo};
+    for (unsigned i = 0; i < 3; i++)
+        if (all[i])
+            CHECK(selftest_join(all[i]) == 0, "pull thread %u exit", i);
+    if (!w)
+        return;
+    uint64_t waited = p.ran_ns - start;
+    CHECK(p.ran_on == a, "the waiter ran on cpu %u (the less busy one is %u)", p.ran_on, a);
+    /* A tick (10 ms) is enough; generous for a loaded TCG host. */
+    CHECK(waited < 1000 * MS, "the waiter ran %lu ms after it was queued",
+          (unsigned long)(waited / MS));
+}
+
 /* 2b. Round robin: busy loops of one priority on one CPU all get slices. */
 struct rr {
     volatile bool stop;
@@ -104,6 +166,51 @@ static void rr_spin(void *arg)
     while (!rr_state.stop)
         (*c)++;
     thread_exit(0);
+}
+
+/* 2c. Real-time bandwidth: a FIFO busy loop does not starve a normal one on its CPU (sched.h:
+ * the CPU is throttled after 950 ms of real time until 50 ms of other work ran). */
+struct rt_bw {
+    volatile bool stop;
+    volatile uint64_t rt, normal;
+};
+
+static struct rt_bw rt_bw_state;
+
+static void rt_bw_spin(void *arg)
+{
+    volatile uint64_t *c = arg;
+    while (!rt_bw_state.stop)
+        (*c)++;
+    thread_exit(0);
+}
+
+static void test_rt_bandwidth(void)
+{
+    unsigned cpu = percpu_count() - 1;
+    rt_bw_state.stop = false;
+    rt_bw_state.rt = rt_bw_state.normal = 0;
+    uint64_t throttled0 = sched_rt_throttled_ticks(cpu);
+    struct thread *n = selftest_spawn("bw-normal", rt_bw_spin, (void *)&rt_bw_state.normal, 10,
+                                      1ull << cpu, SCHED_NORMAL);
+    struct thread *r =
+        selftest_spawn("bw-fifo", rt_bw_spin, (void *)&rt_bw_state.rt, 31, 1ull << cpu, SCHED_FIFO);
+    CHECK(n && r, "create bandwidth threads");
+    sched_sleep_ns(300 * MS);
+    uint64_t n0 = rt_bw_state.normal;
+    sched_sleep_ns(2200 * MS);
+    uint64_t n1 = rt_bw_state.normal, r1 = rt_bw_state.rt;
+    rt_bw_state.stop = true;
+    CHECK(r1 > 0, "the FIFO loop ran");
+    CHECK(n1 > n0,
+          "a normal loop beside a FIFO loop on CPU %u ran (%lu in 2.2 s, %lu ticks "
+          "throttled)",
+          cpu, (unsigned long)(n1 - n0),
+          (unsigned long)(sched_rt_throttled_ticks(cpu) - throttled0));
+    if (n)
+        selftest_join(n);
+    if (r)
+        selftest_join(r);
 }
 
 static void test_round_robin(void)
@@ -274,14 +381,72 @@ static void test_switch_to(void)
     CHECK(selftest_join(h.waiter) == 0, "handed-off thread woke with rcOk");
 }
 
+/* 5. A kernel thread that the tick may not switch away keeps its CPU when it re-enables
+ * preemption with a more urgent thread waiting (it may hold a spinlock with interrupts on, as a
+ * handle close does while the address space of a destroyed mapping is unlocked), and gives the
+ * CPU up at its next preemption point. */
+static struct spinlock outer_lock = SPINLOCK_INIT(LOCK_LEVEL_HANDLE_TREE);
+
+struct deferred {
+    volatile bool urgent_ran;
+    bool ran_inside; /* the urgent thread ran before the outer lock was released */
+    bool ran_after;  /* ... and had run once the preemption point was passed */
+    bool created;
+};
+
+static void urgent(void *arg)
+{
+    struct deferred *d = arg;
+    d->urgent_ran = true;
+    thread_exit(0);
+}
+
+static void not_preemptible(void *arg)
+{
+    struct deferred *d = arg;
+    thread_current()->kernel_preemptible = false;
+    struct thread *u = NULL;
+    spin_lock(&outer_lock);
+    sched_preempt_disable();
+    /* Pinned here and more urgent: ready on this CPU, which now owes it a switch. */
+    u = selftest_spawn("urgent", urgent, d, THREAD_PRIO_MAX, 1ull << this_cpu()->index,
+                       SCHED_NORMAL);
+    sched_preempt_enable();
+    d->ran_inside = d->urgent_ran;
+    spin_unlock(&outer_lock);
+    sched_preempt_point();
+    d->ran_after = d->urgent_ran;
+    d->created = u != NULL;
+    if (u != NULL)
+        (void)selftest_join(u);
+    thread_exit(0);
+}
+
+static void test_preempt_enable_defers(void)
+{
+    struct deferred d = {0};
+    struct thread *t = selftest_spawn("no-preempt", not_preemptible, &d, THREAD_PRIO_DEFAULT,
+                                      1ull << (percpu_count() - 1), SCHED_NORMAL);
+    CHECK(t != NULL, "create the non-preemptible thread");
+    if (!t)
+        return;
+    CHECK(selftest_join(t) == 0, "non-preemptible thread exit");
+    CHECK(d.created, "create the urgent thread");
+    CHECK(!d.ran_inside, "re-enabling preemption with a lock held does not switch");
+    CHECK(d.ran_after, "the preemption point after the lock switches to the urgent thread");
+}
+
 void selftest_sched(void)
 {
     test_every_cpu();
     test_no_starvation(SCHED_NORMAL, 1, 20);
     test_no_starvation(SCHED_FIFO, 31, 0);
+    test_pull_across_cpus();
     test_round_robin();
+    test_rt_bandwidth();
     test_sleep_wait_terminate();
     test_switch_to();
+    test_preempt_enable_defers();
     test_ksm_gate();
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "regex.h"
 #include "scope.h"
 
 struct vec {
@@ -62,6 +63,12 @@ static int depth(const struct expr *e)
         return 0;
     if (e->kind == E_UNARY || e->kind == E_CONTAINS)
         return depth(e->a);
+    if (e->kind == E_CALL && e->fn == FN_ABS)
+        return depth(e->a);
+    if (e->kind == E_CALL && e->fn == FN_COND) {
+        int a = depth(e->a), b = depth(e->b), k = depth(e->c);
+        return a > b ? (a > k ? a : k) : (b > k ? b : k);
+    }
     if (e->kind != E_BINARY)
         return 1;
     int a = depth(e->a), b = 1 + depth(e->b);
@@ -103,8 +110,42 @@ static void gen(struct cc *c, const struct expr *e, int start)
         emit(c, KSM_OP_MAP_GET, (uint32_t)e->object_id,
              (int64_t)e->value << 2 | (e->op ? 2 : 0) | e->sid);
         return;
+    case E_QUERY:
+        emit(c, KSM_OP_FLOW_QUERY, (uint32_t)e->object_id, e->sid);
+        return;
+    case E_REGEX:
+        emit(c, KSM_OP_REGEX_MATCH, e->a->offset,
+             (int64_t)((uint64_t)field_index(c, e->a->field_name) << 32 | e->value));
+        return;
+    case E_CALL:
+        if (e->fn == FN_LENGTH) {
+            emit(c, KSM_OP_STR_LEN, e->a->offset, (int64_t)field_index(c, e->a->field_name));
+        } else if (e->fn == FN_ABS) {
+            gen(c, e->a, start);
+            emit(c, KSM_OP_ABS, 0, 0);
+        } else { /* cond: if; JFALSE_POP else; then; JUMP end; else: else; end: */
+            gen(c, e->a, start);
+            int jf = c->ncode;
+            emit(c, KSM_OP_JFALSE_POP, 0, 0);
+            gen(c, e->b, start);
+            int j = c->ncode;
+            emit(c, KSM_OP_JUMP, 0, 0);
+            c->code[jf].arg = (uint32_t)(c->ncode - start);
+            gen(c, e->c, start);
+            c->code[j].arg = (uint32_t)(c->ncode - start);
+        }
+        return;
     case E_BINARY:
         break;
+    }
+    if (e->op == T_IMPLIES) { /* !a || b */
+        gen(c, e->a, start);
+        emit(c, KSM_OP_NOT, 0, 0);
+        int j = c->ncode;
+        emit(c, KSM_OP_JTRUE_KEEP, 0, 0);
+        gen(c, e->b, start);
+        c->code[j].arg = (uint32_t)(c->ncode - start);
+        return;
     }
     if (e->op == T_ANDAND || e->op == T_OROR) {
         gen(c, e->a, start);
@@ -115,14 +156,40 @@ static void gen(struct cc *c, const struct expr *e, int start)
             (uint32_t)(c->ncode - start); /* relative to the call's first instruction */
         return;
     }
-    if ((e->op == T_EQ || e->op == T_NE) && e->a->type == TY_STR) {
-        /* The resolver allows a string field against a literal, in either order. */
+    if ((e->op == T_EQ || e->op == T_NE) && e->a->type == TY_STR &&
+        (e->a->kind == E_STR || e->b->kind == E_STR)) {
+        /* A string field against a literal, in either order. */
         const struct expr *f = e->a->kind == E_FIELD ? e->a : e->b;
         const struct expr *lit = e->a->kind == E_FIELD ? e->b : e->a;
         emit(c, KSM_OP_STR_EQ, f->offset,
              (int64_t)((uint64_t)field_index(c, f->field_name) << 32 | string_index(c, lit->str)));
         if (e->op == T_NE)
             emit(c, KSM_OP_NOT, 0, 0);
+        return;
+    }
+    if (e->a->type == TY_STR) {
+        /* Ordering, or two fields: STR_CMP of the field (the left one when both are) against
+         * the other side gives -1, 0 or 1, then compared with 0; a literal on the left swaps
+         * the sides and mirrors the operator. */
+        bool swap = e->a->kind == E_STR;
+        const struct expr *f = swap ? e->b : e->a, *o = swap ? e->a : e->b;
+        uint64_t fa = field_index(c, f->field_name);
+        uint64_t other = o->kind == E_STR
+                             ? (uint64_t)0xffff << 32 | string_index(c, o->str)
+                             : (uint64_t)field_index(c, o->field_name) << 32 | o->offset;
+        emit(c, KSM_OP_STR_CMP, f->offset, (int64_t)(fa << 48 | other));
+        emit(c, KSM_OP_CONST, 0, 0);
+        enum tok_kind op = e->op;
+        if (swap)
+            op = op == T_LT ? T_GT : op == T_GT ? T_LT : op == T_LE ? T_GE : op == T_GE ? T_LE : op;
+        emit(c,
+             op == T_EQ   ? KSM_OP_EQ
+             : op == T_NE ? KSM_OP_NE
+             : op == T_LT ? KSM_OP_LT_S
+             : op == T_LE ? KSM_OP_LE_S
+             : op == T_GT ? KSM_OP_GT_S
+                          : KSM_OP_GE_S,
+             0, 0);
         return;
     }
     gen(c, e->a, start);
@@ -503,5 +570,22 @@ struct ksm_table *psl_compile(struct policy *p)
     t->maps = p->nmaps ? maps : NULL;
     t->nmaps = (uint32_t)p->nmaps;
     t->nmap_words = (uint32_t)map_words;
+    /* The Regex patterns, compiled again (the resolver refused those that do not compile). */
+    struct ksm_regex *rx = psl_alloc(sizeof *rx * (size_t)(p->nregexes + 1));
+    for (int i = 0; i < p->nregexes; i++) {
+        struct psl_rx_program *prog = psl_alloc(sizeof *prog);
+        char err[256];
+        size_t at;
+        if (psl_regex_compile(p->regexes[i], prog, err, sizeof err, &at) < 0)
+            return NULL;
+        rx[i] = (struct ksm_regex){p->regexes[i], prog->ninsns, prog->nclasses, prog->insns,
+                                   (const uint8_t(*)[32])prog->classes};
+    }
+    t->regexes = p->nregexes ? rx : NULL;
+    t->nregexes = (uint32_t)p->nregexes;
+    if (c.nfields >= 0xffff) {
+        psl_error(p->first_pos, "more than 65534 distinct fields in conditions");
+        return NULL;
+    }
     return t;
 }

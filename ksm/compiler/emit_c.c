@@ -159,16 +159,46 @@ void psl_emit_c(FILE *f, const struct ksm_table *t, const char *n, const char *h
     if (!t->nmaps)
         fprintf(f, "    {0, 0, 0, 0, 0, 0},\n");
     fprintf(f, "};\n\n");
+    for (uint32_t i = 0; i < t->nregexes; i++) {
+        const struct ksm_regex *rx = &t->regexes[i];
+        fprintf(f, "static const struct ksm_rx_insn %s_rx%u_insns[%u] = {\n", n, i, rx->ninsns);
+        for (uint32_t k = 0; k < rx->ninsns; k++)
+            fprintf(f, "    {%u, 0, %u, %u, %u},\n", rx->insns[k].op, rx->insns[k].cls,
+                    rx->insns[k].x, rx->insns[k].y);
+        fprintf(f, "};\nstatic const uint8_t %s_rx%u_classes[%u][32] = {\n", n, i,
+                rx->nclasses ? rx->nclasses : 1);
+        for (uint32_t k = 0; k < rx->nclasses; k++) {
+            fprintf(f, "    {");
+            for (int b = 0; b < 32; b++)
+                fprintf(f, "%u, ", rx->classes[k][b]);
+            fprintf(f, "},\n");
+        }
+        if (!rx->nclasses)
+            fprintf(f, "    {0},\n");
+        fprintf(f, "};\n");
+    }
+    fprintf(f, "static const struct ksm_regex %s_regexes[%u] = {\n", n,
+            t->nregexes ? t->nregexes : 1);
+    for (uint32_t i = 0; i < t->nregexes; i++) {
+        fprintf(f, "    {");
+        cstr(f, t->regexes[i].pattern);
+        fprintf(f, ", %u, %u, %s_rx%u_insns, %s_rx%u_classes},\n", t->regexes[i].ninsns,
+                t->regexes[i].nclasses, n, i, n, i);
+    }
+    if (!t->nregexes)
+        fprintf(f, "    {0, 0, 0, 0, 0},\n");
+    fprintf(f, "};\n\n");
     fprintf(f,
             "const struct ksm_table %s = {\n    KSM_TABLE_MAGIC, %u, %u, %u, %u, %u, %u, %u, %u,\n "
             "   %u, %u, %u, %u, %u,\n"
             "    %s_classes, %s_endpoints, %s_index, %s_cells, %s_cell_calls, %s_calls, %s_code,\n"
             "    %s_locs, %s_files, %s_fields, %s_audit, %s_slot_names, %s_slot_has_error,\n"
-            "    %s_strings, %u, %s_flows, %u, %u, %s_sets, %u, %u, %s_maps, %u, %u,\n};\n",
+            "    %s_strings, %u, %s_flows, %u, %u, %s_sets, %u, %u, %s_maps, %u, %u,\n"
+            "    %s_regexes, %u,\n};\n",
             n, t->nclasses, t->nendpoints, t->nslots, t->ncells, t->ncalls, t->ncell_calls,
             t->ncode, t->nlocs, t->nfiles, t->nfields, t->nprofiles, t->nlevels, t->audit_level, n,
             n, n, n, n, n, n, n, n, n, n, n, n, n, t->nstrings, n, t->nflows, t->max_state_writes,
-            n, t->nsets, t->nset_words, n, t->nmaps, t->nmap_words);
+            n, t->nsets, t->nset_words, n, t->nmaps, t->nmap_words, n, t->nregexes);
 }
 
 void psl_emit_h(FILE *f, const struct ksm_table *t, const char *n)

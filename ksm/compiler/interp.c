@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "regex.h"
 #include "scope.h"
 
 struct ictx {
@@ -239,6 +240,74 @@ static uint32_t string_equal(struct ictx *x, const struct expr *f, const char *l
     return KSM_R_RULE;
 }
 
+/* The text of a string field: *s and *n (bytes up to the first NUL), or the failure reason. */
+static uint32_t string_of(struct ictx *x, const struct expr *f, const uint8_t **s, size_t *n)
+{
+    if ((uint64_t)f->offset + 8 > x->len || x->len < KSM_HEADER_SIZE) {
+        x->field = f->field_name;
+        return KSM_R_FIELD_BOUNDS;
+    }
+    uint64_t arena = KSM_HEADER_SIZE + ((le(x->msg, 8, 4) + 7) / 8) * 8 + 8 * le(x->msg, 16, 2);
+    uint64_t off = le(x->msg, f->offset, 4), count = le(x->msg, f->offset + 4, 4);
+    *s = x->msg;
+    *n = 0;
+    if (count == 0)
+        return KSM_R_RULE;
+    if (arena + off + count > x->len) {
+        x->field = f->field_name;
+        return KSM_R_FIELD_BOUNDS;
+    }
+    *s = x->msg + arena + off;
+    while (*n < count && (*s)[*n] != 0)
+        (*n)++;
+    return KSM_R_RULE;
+}
+
+/* A string comparison other than field == literal: -1, 0 or 1 into *v (memcmp order). */
+static uint32_t string_order(struct ictx *x, const struct expr *e, int64_t *v)
+{
+    const struct expr *a = e->a, *b = e->b;
+    const uint8_t *sa, *sb;
+    size_t na, nb;
+    uint32_t r;
+    /* Evaluated in the compiled order: the field first (the left one when both are). */
+    const struct expr *f = a->kind == E_STR ? b : a, *o = a->kind == E_STR ? a : b;
+    if ((r = string_of(x, f, &sa, &na)) != KSM_R_RULE)
+        return r;
+    if (o->kind == E_STR) {
+        sb = (const uint8_t *)o->str;
+        nb = strlen(o->str);
+    } else if ((r = string_of(x, o, &sb, &nb)) != KSM_R_RULE) {
+        return r;
+    }
+    size_t m = na < nb ? na : nb;
+    int c = memcmp(sa, sb, m);
+    int order = c < 0 ? -1 : c > 0 ? 1 : na < nb ? -1 : na > nb ? 1 : 0;
+    if (f != a)
+        order = -order; /* the literal was on the left */
+    switch (e->op) {
+    case T_EQ:
+        *v = order == 0;
+        break;
+    case T_NE:
+        *v = order != 0;
+        break;
+    case T_LT:
+        *v = order < 0;
+        break;
+    case T_LE:
+        *v = order <= 0;
+        break;
+    case T_GT:
+        *v = order > 0;
+        break;
+    default:
+        *v = order >= 0;
+        break;
+    }
+    return KSM_R_RULE;
+}
+
 /* Returns KSM_R_RULE and *v, or the failure reason. */
 static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
 {
@@ -294,9 +363,67 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
         *v = (int64_t)(e->op ? tb->work : tb->base)[e->value];
         return KSM_R_RULE;
     }
+    case E_QUERY: {
+        uint32_t sid = x->sid[e->sid == KSM_SID_DST];
+        if (!x->st || sid >= x->st->nsids)
+            return KSM_R_NO_STATE;
+        int cur = x->st->cur[(uint32_t)e->object_id * x->st->nsids + sid];
+        if (cur < 0)
+            return KSM_R_NO_STATE;
+        *v = cur;
+        return KSM_R_RULE;
+    }
+    case E_REGEX: {
+        const uint8_t *s;
+        size_t n;
+        if ((r = string_of(x, e->a, &s, &n)) != KSM_R_RULE)
+            return r;
+        static struct psl_rx_program prog;
+        char err[256];
+        size_t at;
+        if (psl_regex_compile(e->str, &prog, err, sizeof err, &at) < 0)
+            return KSM_R_BAD_TABLE;
+        struct ksm_regex rx = {e->str, prog.ninsns, prog.nclasses, prog.insns,
+                               (const uint8_t(*)[32])prog.classes};
+        *v = ksm_regex_match(&rx, s, n);
+        return *v < 0 ? KSM_R_BAD_TABLE : KSM_R_RULE;
+    }
+    case E_CALL:
+        if (e->fn == FN_LENGTH) {
+            const uint8_t *s;
+            size_t n;
+            if ((r = string_of(x, e->a, &s, &n)) != KSM_R_RULE)
+                return r;
+            *v = (int64_t)n;
+            return KSM_R_RULE;
+        }
+        if ((r = eval(x, e->a, &a)) != KSM_R_RULE)
+            return r;
+        if (e->fn == FN_ABS) {
+            if (a == INT64_MIN)
+                return KSM_R_OVERFLOW;
+            *v = a < 0 ? -a : a;
+            return KSM_R_RULE;
+        }
+        return eval(x, a ? e->b : e->c, v); /* cond */
     case E_BINARY:
         break;
     }
+    if (e->op == T_IMPLIES) {
+        if ((r = eval(x, e->a, &a)) != KSM_R_RULE)
+            return r;
+        if (!a) {
+            *v = 1;
+            return KSM_R_RULE;
+        }
+        if ((r = eval(x, e->b, &b)) != KSM_R_RULE)
+            return r;
+        *v = b != 0;
+        return KSM_R_RULE;
+    }
+    if (e->a->type == TY_STR &&
+        !((e->op == T_EQ || e->op == T_NE) && (e->a->kind == E_STR || e->b->kind == E_STR)))
+        return string_order(x, e, v);
     if ((e->op == T_EQ || e->op == T_NE) && e->a->type == TY_STR) {
         const struct expr *f = e->a->kind == E_FIELD ? e->a : e->b;
         const struct expr *lit = e->a->kind == E_FIELD ? e->b : e->a;

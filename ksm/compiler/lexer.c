@@ -12,12 +12,12 @@ static const struct {
     const char *s;
     enum tok_kind k;
 } ops[] = {
-    {"<-", T_ARROW}, {"~>", T_SQUIGGLE}, {"<=", T_LE},    {">=", T_GE},    {"==", T_EQ},
-    {"!=", T_NE},    {"&&", T_ANDAND},   {"||", T_OROR},  {"{", T_LBRACE}, {"}", T_RBRACE},
-    {"(", T_LPAREN}, {")", T_RPAREN},    {"[", T_LBRACK}, {"]", T_RBRACK}, {",", T_COMMA},
-    {":", T_COLON},  {";", T_SEMI},      {".", T_DOT},    {"=", T_ASSIGN}, {"+", T_PLUS},
-    {"-", T_MINUS},  {"*", T_STAR},      {"/", T_SLASH},  {"!", T_BANG},   {"<", T_LT},
-    {">", T_GT},
+    {"==>", T_IMPLIES}, {"<-", T_ARROW}, {"~>", T_SQUIGGLE}, {"<=", T_LE},    {">=", T_GE},
+    {"==", T_EQ},       {"!=", T_NE},    {"&&", T_ANDAND},   {"||", T_OROR},  {"{", T_LBRACE},
+    {"}", T_RBRACE},    {"(", T_LPAREN}, {")", T_RPAREN},    {"[", T_LBRACK}, {"]", T_RBRACK},
+    {",", T_COMMA},     {":", T_COLON},  {";", T_SEMI},      {".", T_DOT},    {"=", T_ASSIGN},
+    {"+", T_PLUS},      {"-", T_MINUS},  {"*", T_STAR},      {"/", T_SLASH},  {"!", T_BANG},
+    {"<", T_LT},        {">", T_GT},
 };
 
 const char *tok_describe(const struct token *t)

@@ -37,7 +37,8 @@ enum tok_kind {
     T_NE,
     T_ANDAND,
     T_OROR,
-    T_OTHER /* any other operator character: refused by the parser */
+    T_IMPLIES, /* ==> (Bool: !a || b) */
+    T_OTHER    /* any other operator character: refused by the parser */
 };
 
 struct token {

@@ -12,7 +12,27 @@
 #include "lexer.h"
 #include "typedesc.h"
 
-enum expr_kind { E_INT, E_BOOL, E_STR, E_FIELD, E_UNARY, E_BINARY, E_CONTAINS, E_MAP_GET };
+enum expr_kind {
+    E_INT,
+    E_BOOL,
+    E_STR,
+    E_FIELD,
+    E_UNARY,
+    E_BINARY,
+    E_CONTAINS,
+    E_MAP_GET,
+    E_CALL,  /* a function of the Math, Bool or Pred model that is not an operator (fn) */
+    E_QUERY, /* <Flow object>.query {sid : <sid>}: the current state's name */
+    E_REGEX  /* <Regex object>.match {text : a, pattern : "<str>"} (value: the pattern's index) */
+};
+
+/* E_CALL functions; neg, sum, product, all, any and empty are rewritten by the parser into the
+ * operators they stand for. */
+enum expr_fn {
+    FN_ABS,    /* Math abs (a) */
+    FN_COND,   /* Bool cond {if : a, then : b, else : c} */
+    FN_LENGTH, /* length (a): bytes of a string field up to its first NUL */
+};
 enum expr_type { TY_NONE, TY_INT, TY_BOOL, TY_STR };
 
 struct expr {
@@ -23,7 +43,8 @@ struct expr {
     char *str;        /* E_STR: the literal's text */
     char **path;      /* E_FIELD: names after "message." */
     int npath;
-    struct expr *a, *b;
+    struct expr *a, *b, *c; /* c: cond's else */
+    int fn;                 /* E_CALL: enum expr_fn */
     int height; /* of the tree below, bounded by the parser (recursion in later passes) */
     /* resolved */
     enum expr_type type;
@@ -170,6 +191,14 @@ struct policy_map {
     uint32_t pool_size;
 };
 
+/* An object of a model without state: `policy object <name> : Pred | Bool | Math | Struct |
+ * Regex` (nk/basic.psl and nk/regex.psl declare pred, bool, math, struct and re). */
+enum xmodel { XM_PRED, XM_BOOL, XM_MATH, XM_STRUCT, XM_REGEX };
+struct policy_xobject {
+    char *name;
+    int model; /* enum xmodel */
+};
+
 struct policy_class {
     const struct td_class *td;
     struct psl_pos pos;
@@ -177,11 +206,16 @@ struct policy_class {
 
 struct policy {
     const struct typedesc *td;
-    bool has_execute;    /* execute: kl.core.Execute */
-    bool uses_base;      /* use nk.base._ */
-    bool uses_flow;      /* use nk.flow._ */
-    bool uses_hashset;   /* use nk.hashmap._ */
-    bool uses_staticmap; /* use nk.staticmap._ */
+    bool has_execute;                                              /* execute: kl.core.Execute */
+    bool uses_base;                                                /* use nk.base._ */
+    bool uses_flow;                                                /* use nk.flow._ */
+    bool uses_hashset;                                             /* use nk.hashmap._ */
+    bool uses_staticmap;                                           /* use nk.staticmap._ */
+    bool uses_pred, uses_bool, uses_math, uses_struct, uses_regex; /* security model ... */
+    int nxobjects, xobjects_cap;
+    struct policy_xobject *xobjects; /* objects of the models without state (pred, re, ...) */
+    int nregexes, regexes_cap;
+    const char **regexes; /* patterns of match expressions, in order of first use */
     char **include_dirs;
     int ninclude_dirs;
     char **loaded; /* files already read (each once) */
@@ -229,6 +263,9 @@ int policy_set_id(const struct policy *p, const char *name);
 /* Index of the StaticMap object `name` in p->maps, or -1; of key `key` in m, or -1. */
 int policy_map_id(const struct policy *p, const char *name);
 int policy_map_key(const struct policy_map *m, const char *key);
+
+/* The model (enum xmodel) of the object `name` of a model without state, or -1. */
+int policy_xobject_model(const struct policy *p, const char *name);
 
 /* Index of state `name` of Flow object f, or -1. */
 int policy_flow_state(const struct policy_flow *f, const char *name);

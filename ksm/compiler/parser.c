@@ -249,6 +249,269 @@ static struct expr *map_get(struct parser *ps, struct token *obj)
     return e;
 }
 
+static struct expr *primary(struct parser *ps);
+
+/* The arguments of sum, product, all and any: '[' expr (',' expr)* [','] ']', also inside
+ * parentheses (CE 1.2 writes `sum ([a, b])`, CE 1.1 `sum [a, b]`). */
+static int expr_list(struct parser *ps, struct expr ***v)
+{
+    int n = 0, cap = 0;
+    bool paren = peek(ps)->kind == T_LPAREN;
+    if (paren)
+        next(ps);
+    if (!expect(ps, T_LBRACK, "'[' and a list of values"))
+        return -1;
+    while (!ps->failed && peek(ps)->kind != T_RBRACK) {
+        struct expr *e = expr(ps);
+        if (!e)
+            return -1;
+        *PSL_PUSH(*v, n, cap) = e;
+        if (peek(ps)->kind != T_COMMA)
+            break;
+        next(ps);
+    }
+    if (!expect(ps, T_RBRACK, "']' or ','") || (paren && !expect(ps, T_RPAREN, "')'")))
+        return -1;
+    return n;
+}
+
+/* unit op v[0] op v[1] ...: the operator chain sum, product, all and any stand for. */
+static struct expr *fold(struct parser *ps, struct token *at, enum tok_kind op, struct expr *unit,
+                         struct expr **v, int n)
+{
+    struct expr *l = unit;
+    for (int i = 0; i < n; i++) {
+        struct expr *e = new_expr(E_BINARY, at->pos);
+        e->op = op;
+        e->a = l;
+        e->b = v[i];
+        e->height = 1 + (l->height > v[i]->height ? l->height : v[i]->height);
+        if (e->height > 4 * PSL_MAX_NESTING) {
+            err_at(ps, at,
+                   psl_fmt("expression with more than %d nested operations is not supported",
+                           4 * PSL_MAX_NESTING));
+            return NULL;
+        }
+        l = e;
+    }
+    return l;
+}
+
+static struct expr *constant(enum expr_kind k, struct psl_pos pos, uint64_t v)
+{
+    struct expr *e = new_expr(k, pos);
+    e->value = v;
+    return e;
+}
+
+/* The model whose function `name` is when called without an object, or -1. */
+static int function_model(const char *name)
+{
+    static const struct {
+        const char *name;
+        int model;
+    } fns[] = {{"neg", XM_MATH},    {"abs", XM_MATH},    {"sum", XM_MATH},    {"product", XM_MATH},
+               {"all", XM_BOOL},    {"any", XM_BOOL},    {"cond", XM_BOOL},   {"empty", XM_PRED},
+               {"length", XM_PRED}, {"match", XM_REGEX}, {"select", XM_REGEX}};
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
+        if (!strcmp(fns[i].name, name))
+            return fns[i].model;
+    return -1;
+}
+
+static const char *const xmodel_names[] = {"Pred", "Bool", "Math", "Struct", "Regex"};
+
+static bool model_used(const struct policy *p, int model)
+{
+    return model == XM_PRED     ? p->uses_pred
+           : model == XM_BOOL   ? p->uses_bool
+           : model == XM_MATH   ? p->uses_math
+           : model == XM_STRUCT ? p->uses_struct
+                                : p->uses_regex;
+}
+
+/* <Regex object>.match {text : <string field>, pattern : "<regex>"}. */
+static struct expr *regex_match(struct parser *ps, struct token *m)
+{
+    struct expr *e = new_expr(E_REGEX, m->pos);
+    if (!expect(ps, T_LBRACE, "'{' and the arguments of match"))
+        return NULL;
+    while (!ps->failed && peek(ps)->kind == T_IDENT) {
+        struct token *k = next(ps);
+        if (!expect(ps, T_COLON, "':'"))
+            return NULL;
+        if (is_ident(k, "text")) {
+            e->a = expr(ps);
+        } else if (is_ident(k, "pattern")) {
+            struct token *v = peek(ps);
+            if (!expect(ps, T_STRING, "the pattern, a string literal"))
+                return NULL;
+            e->str = v->text;
+            e->pos = v->pos;
+        } else {
+            err_at(ps, k, psl_fmt("'%s' is not an argument of match (text, pattern)", k->text));
+            return NULL;
+        }
+        if (peek(ps)->kind == T_COMMA)
+            next(ps);
+    }
+    if (!expect(ps, T_RBRACE, "'}' or an argument"))
+        return NULL;
+    if (!e->a || !e->str) {
+        err_at(ps, m, "match needs 'text : <string field>' and 'pattern : \"<regex>\"'");
+        return NULL;
+    }
+    e->height = 1 + e->a->height;
+    return e;
+}
+
+/*
+ * A function of a model without state, after its name m (and its object, if written): Math
+ * neg, abs, sum, product; Bool all, any, cond; Pred empty (and length); Regex match.
+ */
+static struct expr *function(struct parser *ps, struct token *m, int model)
+{
+    const char *f = m->text;
+    if (function_model(f) != model) {
+        err_at(ps, m,
+               psl_fmt("'%s' is not a function of the %s model%s", f, xmodel_names[model],
+                       model == XM_STRUCT ? " (Struct: write message.<param>.<field>; '.[i]', "
+                                            "'.handle' and '.rights' are not supported)"
+                                          : ""));
+        return NULL;
+    }
+    if (!model_used(ps->pol, model)) {
+        err_at(ps, m,
+               psl_fmt("'%s' is a function of the %s model: add 'use nk.%s._'", f,
+                       xmodel_names[model], model == XM_REGEX ? "regex" : "base"));
+        return NULL;
+    }
+    if (!enter(ps, m))
+        return NULL;
+    struct expr *e = NULL;
+    if (!strcmp(f, "select")) {
+        err_at(ps, m,
+               "'select' is not supported: it is used with 'choice', which is not supported (use "
+               "match in each condition)");
+    } else if (!strcmp(f, "match")) {
+        e = regex_match(ps, m);
+    } else if (!strcmp(f, "neg") || !strcmp(f, "abs") || !strcmp(f, "empty") ||
+               !strcmp(f, "length")) {
+        struct expr *a = primary(ps);
+        if (a && !strcmp(f, "neg")) {
+            e = new_expr(E_UNARY, m->pos);
+            e->op = T_MINUS;
+            e->a = a;
+        } else if (a) {
+            e = new_expr(E_CALL, m->pos);
+            e->fn = !strcmp(f, "abs") ? FN_ABS : FN_LENGTH;
+            e->a = a;
+            if (!strcmp(f, "empty")) { /* empty (s): length (s) == 0 */
+                struct expr *eq = new_expr(E_BINARY, m->pos);
+                eq->op = T_EQ;
+                eq->a = e;
+                eq->b = constant(E_INT, m->pos, 0);
+                e->height = 1 + a->height;
+                e = eq;
+            }
+        }
+        if (e)
+            e->height = 1 + (e->a ? e->a->height : 0) + (e->kind == E_BINARY);
+    } else if (!strcmp(f, "cond")) {
+        e = new_expr(E_CALL, m->pos);
+        e->fn = FN_COND;
+        if (!expect(ps, T_LBRACE, "'{' and if, then, else"))
+            return NULL;
+        while (!ps->failed && peek(ps)->kind == T_IDENT) {
+            struct token *k = next(ps);
+            if (!expect(ps, T_COLON, "':'"))
+                return NULL;
+            struct expr **slot = is_ident(k, "if")     ? &e->a
+                                 : is_ident(k, "then") ? &e->b
+                                 : is_ident(k, "else") ? &e->c
+                                                       : NULL;
+            if (!slot) {
+                err_at(ps, k, psl_fmt("'%s' is not an argument of cond (if, then, else)", k->text));
+                return NULL;
+            }
+            *slot = expr(ps);
+            if (peek(ps)->kind == T_COMMA)
+                next(ps);
+        }
+        if (!expect(ps, T_RBRACE, "'}' or an argument"))
+            return NULL;
+        if (!e->a || !e->b || !e->c) {
+            err_at(ps, m, "cond needs 'if : <boolean>', 'then : <value>' and 'else : <value>'");
+            return NULL;
+        }
+        int h = e->a->height;
+        h = e->b->height > h ? e->b->height : h;
+        h = e->c->height > h ? e->c->height : h;
+        e->height = 1 + h;
+    } else {
+        struct expr **v = NULL;
+        int n = expr_list(ps, &v);
+        if (n >= 0) {
+            bool math = !strcmp(f, "sum") || !strcmp(f, "product");
+            struct expr *unit = math ? constant(E_INT, m->pos, !strcmp(f, "product"))
+                                     : constant(E_BOOL, m->pos, !strcmp(f, "all"));
+            enum tok_kind op = !strcmp(f, "sum")       ? T_PLUS
+                               : !strcmp(f, "product") ? T_STAR
+                               : !strcmp(f, "all")     ? T_ANDAND
+                                                       : T_OROR;
+            e = fold(ps, m, op, unit, v, n);
+        }
+    }
+    ps->depth--;
+    if (e && e->height > 4 * PSL_MAX_NESTING) {
+        err_at(ps, m,
+               psl_fmt("expression with more than %d nested operations is not supported",
+                       4 * PSL_MAX_NESTING));
+        return NULL;
+    }
+    return ps->failed ? NULL : e;
+}
+
+/* <Flow object>.query {sid : <sid>}: the name of the process's current state. */
+static struct expr *flow_query(struct parser *ps, struct token *obj)
+{
+    next(ps);
+    next(ps);
+    struct token *m = peek(ps);
+    if (!is_ident(m, "query")) {
+        err_at(
+            ps, m,
+            psl_fmt("'%s.%s' is not supported in expressions (Flow: query)", obj->text, m->text));
+        return NULL;
+    }
+    next(ps);
+    struct expr *e = new_expr(E_QUERY, obj->pos);
+    e->object = psl_strdup(obj->text);
+    e->sid = -1;
+    if (!expect(ps, T_LBRACE, "'{' and the arguments of query"))
+        return NULL;
+    while (!ps->failed && peek(ps)->kind == T_IDENT) {
+        struct token *k = next(ps);
+        if (!expect(ps, T_COLON, "':'"))
+            return NULL;
+        if (!is_ident(k, "sid")) {
+            err_at(ps, k, psl_fmt("'%s' is not an argument of %s.query", k->text, obj->text));
+            return NULL;
+        }
+        e->sid = sid_value(ps);
+        if (peek(ps)->kind == T_COMMA)
+            next(ps);
+    }
+    if (!expect(ps, T_RBRACE, "'}' or an argument"))
+        return NULL;
+    if (e->sid < 0) {
+        err_at(ps, m, psl_fmt("%s.query needs 'sid : src_sid' or 'sid : dst_sid'", obj->text));
+        return NULL;
+    }
+    e->height = 1;
+    return e;
+}
+
 static struct expr *primary(struct parser *ps)
 {
     struct token *t = peek(ps);
@@ -320,10 +583,28 @@ static struct expr *primary(struct parser *ps)
         return contains(ps, t);
     if (t->kind == T_IDENT && peek2(ps)->kind == T_DOT && policy_map_id(ps->pol, t->text) >= 0)
         return map_get(ps, t);
+    if (t->kind == T_IDENT && peek2(ps)->kind == T_DOT && policy_flow_id(ps->pol, t->text) >= 0)
+        return flow_query(ps, t);
+    if (t->kind == T_IDENT && peek2(ps)->kind == T_DOT &&
+        policy_xobject_model(ps->pol, t->text) >= 0) {
+        int model = policy_xobject_model(ps->pol, t->text);
+        next(ps);
+        next(ps);
+        struct token *m = peek(ps);
+        if (!expect(ps, T_IDENT, "a function name"))
+            return NULL;
+        return function(ps, m, model);
+    }
+    if (t->kind == T_IDENT && function_model(t->text) >= 0 &&
+        (peek2(ps)->kind == T_LPAREN || peek2(ps)->kind == T_LBRACK ||
+         peek2(ps)->kind == T_LBRACE)) {
+        next(ps);
+        return function(ps, t, function_model(t->text));
+    }
     if (t->kind == T_IDENT) {
         err_at(ps, t,
-               psl_fmt("'%s' is not supported in expressions (only message.<field>, integers, "
-                       "true, false, <HashSet object>.contains)",
+               psl_fmt("'%s' is not supported in expressions (only message.<field>, literals, "
+                       "functions and the expressions of declared model objects)",
                        t->text));
         return NULL;
     }
@@ -334,24 +615,26 @@ static struct expr *primary(struct parser *ps)
 static int prec(enum tok_kind k)
 {
     switch (k) {
-    case T_OROR:
+    case T_IMPLIES:
         return 1;
-    case T_ANDAND:
+    case T_OROR:
         return 2;
+    case T_ANDAND:
+        return 3;
     case T_EQ:
     case T_NE:
-        return 3;
+        return 4;
     case T_LT:
     case T_LE:
     case T_GT:
     case T_GE:
-        return 4;
+        return 5;
     case T_PLUS:
     case T_MINUS:
-        return 5;
+        return 6;
     case T_STAR:
     case T_SLASH:
-        return 6;
+        return 7;
     default:
         return 0;
     }
@@ -374,7 +657,14 @@ static struct expr *binary(struct parser *ps, int min)
         struct expr *e = new_expr(E_BINARY, op->pos);
         e->op = op->kind;
         e->a = l;
-        e->b = binary(ps, p + 1);
+        if (op->kind == T_IMPLIES) { /* ==> groups to the right: bound that recursion */
+            if (!enter(ps, op))
+                return NULL;
+            e->b = binary(ps, p);
+            ps->depth--;
+        } else {
+            e->b = binary(ps, p + 1);
+        }
         int ha = l ? l->height : 0, hb = e->b ? e->b->height : 0;
         e->height = 1 + (ha > hb ? ha : hb);
         if (e->height > 4 * PSL_MAX_NESTING) {
@@ -391,6 +681,14 @@ static struct expr *binary(struct parser *ps, int min)
 static struct expr *expr(struct parser *ps)
 {
     return binary(ps, 1);
+}
+
+int policy_xobject_model(const struct policy *p, const char *name)
+{
+    for (int i = 0; i < p->nxobjects; i++)
+        if (!strcmp(p->xobjects[i].name, name))
+            return p->xobjects[i].model;
+    return -1;
 }
 
 static void body(struct parser *ps, struct block *b);
@@ -866,14 +1164,41 @@ static void policy_object(struct parser *ps, struct token *kw)
         hashset_object(ps, kw, name, model);
         return;
     }
+    for (int k = 0; k < 5; k++) {
+        if (strcmp(mn, xmodel_names[k]))
+            continue;
+        if (!model_used(pol, k)) {
+            err_at(ps, model,
+                   psl_fmt("a %s object needs 'use nk.%s._' first", mn,
+                           k == XM_REGEX ? "regex" : "basic"));
+            return;
+        }
+        if (policy_flow_id(pol, name->text) >= 0 || policy_set_id(pol, name->text) >= 0 ||
+            policy_map_id(pol, name->text) >= 0 || policy_xobject_model(pol, name->text) >= 0 ||
+            !strcmp(name->text, "base")) {
+            err_at(ps, name, psl_fmt("policy object '%s' is declared twice", name->text));
+            return;
+        }
+        /* These models have no parameters: an empty body, or none. */
+        if (peek(ps)->kind == T_LBRACE) {
+            next(ps);
+            if (!expect(ps, T_RBRACE, psl_fmt("'}' (a %s object has no parameters)", mn)))
+                return;
+        }
+        struct policy_xobject *o = PSL_PUSH(pol->xobjects, pol->nxobjects, pol->xobjects_cap);
+        o->name = psl_strdup(name->text);
+        o->model = k;
+        return;
+    }
     if (!strcmp(mn, "StaticMap")) {
         staticmap_object(ps, kw, name, model);
         return;
     }
     if (strcmp(mn, "Flow")) {
         err_at(ps, model,
-               psl_fmt("security model '%s' is not supported (Flow, HashSet, StaticMap; Base rules "
-                       "need no object)",
+               psl_fmt("security model '%s' is not supported (Flow, HashSet, StaticMap, Pred, "
+                       "Bool, "
+                       "Math, Struct, Regex; Base rules need no object)",
                        mn));
         return;
     }
@@ -882,7 +1207,8 @@ static void policy_object(struct parser *ps, struct token *kw)
         return;
     }
     if (policy_flow_id(pol, name->text) >= 0 || policy_set_id(pol, name->text) >= 0 ||
-        policy_map_id(pol, name->text) >= 0 || !strcmp(name->text, "base")) {
+        policy_map_id(pol, name->text) >= 0 || policy_xobject_model(pol, name->text) >= 0 ||
+        !strcmp(name->text, "base")) {
         err_at(ps, name, psl_fmt("policy object '%s' is declared twice", name->text));
         return;
     }
@@ -1339,10 +1665,14 @@ static void include(struct parser *ps, struct token *at, const char *name)
         cand = psl_fmt("%s/%s", ps->pol->include_dirs[i], rel);
         f = fopen(cand, "r");
     }
+    if (!f) { /* the SDK's description files: nk/base.psl, nk/flow.psl ... */
+        cand = psl_fmt("%s/%s", PSLC_SDK_DIR, rel);
+        f = fopen(cand, "r");
+    }
     if (!f) {
         psl_error(at->pos,
-                  "cannot find '%s' for 'use %s' (searched next to this file and the -I "
-                  "directories)",
+                  "cannot find '%s' for 'use %s' (searched next to this file, the -I "
+                  "directories and pslc's SDK folder)",
                   rel, name);
         return;
     }
@@ -1360,6 +1690,36 @@ static void include(struct parser *ps, struct token *at, const char *name)
     ps->pol->including--;
 }
 
+/*
+ * `security model <Name>` (after 'security'): makes a built-in model's rules, expressions and
+ * objects available. The SDK's description files (ksm/policy/nk/, one .psl file per model) declare their models so,
+ * and a policy reaches them with `use nk.<file>._` as with the KasperskyOS SDK.
+ */
+static void security_model(struct parser *ps)
+{
+    struct policy *pol = ps->pol;
+    next(ps); /* model */
+    struct token *m = peek(ps);
+    if (!expect(ps, T_IDENT, "a security model name"))
+        return;
+    static const char *const names[] = {"Base", "Flow", "HashSet", "StaticMap", "Pred",
+                                        "Bool", "Math", "Struct",  "Regex"};
+    bool *flags[] = {&pol->uses_base,      &pol->uses_flow,   &pol->uses_hashset,
+                     &pol->uses_staticmap, &pol->uses_pred,   &pol->uses_bool,
+                     &pol->uses_math,      &pol->uses_struct, &pol->uses_regex};
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+        if (!strcmp(m->text, names[k])) {
+            *flags[k] = true;
+            return;
+        }
+    if (!strcmp(m->text, "Mic"))
+        err_at(ps, m,
+               "security model 'Mic' is not supported: its integrity levels are kept per process "
+               "and per resource, and pslc has no resource (handle) operands yet");
+    else
+        err_at(ps, m, psl_fmt("unknown security model '%s'", m->text));
+}
+
 static void declaration(struct parser *ps)
 {
     struct policy *pol = ps->pol;
@@ -1369,7 +1729,9 @@ static void declaration(struct parser *ps)
         err_at(ps, t, psl_fmt("expected a declaration, found %s", tok_describe(t)));
         return;
     }
-    if (is_ident(t, "execute") && peek(ps)->kind == T_COLON) {
+    if (is_ident(t, "security") && is_ident(peek(ps), "model")) {
+        security_model(ps);
+    } else if (is_ident(t, "execute") && peek(ps)->kind == T_COLON) {
         next(ps);
         struct token *v = peek(ps);
         char *n = qname(ps, "the execute interface");
@@ -1416,21 +1778,7 @@ static void declaration(struct parser *ps)
                        psl_fmt("'use %s' is not supported (use EDL <class> or use <file>._)", n));
                 return;
             }
-            if (!strcmp(n, "nk.base._") || !strcmp(n, "nk.basic._"))
-                pol->uses_base = true;
-            else if (!strcmp(n, "nk.flow._"))
-                pol->uses_flow = true;
-            else if (!strcmp(n, "nk.hashmap._"))
-                pol->uses_hashset = true;
-            else if (!strcmp(n, "nk.staticmap._"))
-                pol->uses_staticmap = true;
-            else if (!strncmp(n, "nk.", 3))
-                err_at(ps, v,
-                       psl_fmt("security model '%s' is not supported (nk.base, nk.basic, nk.flow, "
-                               "nk.hashmap, nk.staticmap)",
-                               n));
-            else
-                include(ps, v, n);
+            include(ps, v, n);
         }
     } else if (is_ident(t, "audit")) {
         if (is_ident(peek(ps), "profile")) {

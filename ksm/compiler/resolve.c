@@ -7,6 +7,7 @@
 
 #include "ksm_table.h"
 #include "model.h"
+#include "regex.h"
 #include "scope.h"
 
 static const char *const sel_names[4] = {"src", "dst", "endpoint", "method"};
@@ -145,6 +146,121 @@ static const char *type_name(enum expr_type t)
     return t == TY_BOOL ? "a boolean" : t == TY_STR ? "a string" : "an integer";
 }
 
+static void check(struct policy *p, const struct scope *s, struct expr *e);
+
+/* <Flow object>.query {...} == "<state>" (either side, or !=): the state becomes its index,
+ * compared as an unsigned integer with the machine's current state. */
+static void query(struct policy *p, struct expr *e)
+{
+    struct expr *q = e->a->kind == E_QUERY ? e->a : e->b;
+    struct expr *lit = e->a->kind == E_QUERY ? e->b : e->a;
+    q->object_id = policy_flow_id(p, q->object);
+    if (q->object_id < 0) {
+        psl_error(q->pos, "unknown Flow object '%s'", q->object);
+        return;
+    }
+    if (lit->kind != E_STR) {
+        psl_error(lit->pos,
+                  "type mismatch: %s.query can only be compared with a state name, a string "
+                  "literal",
+                  q->object);
+        return;
+    }
+    int st = policy_flow_state(&p->flows[q->object_id], lit->str);
+    if (st < 0) {
+        psl_error(lit->pos, "unknown state \"%s\" of Flow object '%s'", lit->str, q->object);
+        return;
+    }
+    q->type = TY_INT;
+    q->sign = 0;
+    lit->kind = E_INT;
+    lit->value = (uint64_t)st;
+    lit->type = TY_INT;
+    lit->sign = -1;
+    e->sign = 0;
+    e->type = TY_BOOL;
+}
+
+/* re.match {text : <string field>, pattern : "..."}: the pattern compiled now, its errors at
+ * their place in the literal. */
+static void regex(struct policy *p, const struct scope *s, struct expr *e)
+{
+    check(p, s, e->a);
+    e->type = TY_BOOL;
+    if (e->a && e->a->type != TY_NONE && (e->a->type != TY_STR || e->a->kind != E_FIELD)) {
+        psl_error(e->a->pos, "type mismatch: the text of match must be a string field, found %s",
+                  e->a->kind == E_STR ? "a literal" : type_name(e->a->type));
+        return;
+    }
+    static struct psl_rx_program prog;
+    char err[256];
+    size_t at = 0;
+    if (psl_regex_compile(e->str, &prog, err, sizeof err, &at) < 0) {
+        struct psl_pos pos = e->pos;
+        pos.col += 1 + (int)at; /* after the opening quote; literals are one line */
+        psl_error(pos, "bad pattern: %s", err);
+        return;
+    }
+    for (int i = 0; i < p->nregexes; i++)
+        if (!strcmp(p->regexes[i], e->str)) {
+            e->value = (uint64_t)i;
+            return;
+        }
+    *PSL_PUSH(p->regexes, p->nregexes, p->regexes_cap) = e->str;
+    e->value = (uint64_t)p->nregexes - 1;
+}
+
+/* abs (a), length (a), cond {if : a, then : b, else : c}. */
+static void call(struct policy *p, const struct scope *s, struct expr *e)
+{
+    check(p, s, e->a);
+    if (!e->a || e->a->type == TY_NONE)
+        return;
+    if (e->fn == FN_ABS) {
+        if (e->a->type != TY_INT || e->a->sign == 0) {
+            psl_error(e->pos, "type mismatch: abs needs a signed integer, found %s",
+                      e->a->type == TY_INT ? "an unsigned one" : type_name(e->a->type));
+            return;
+        }
+        e->type = TY_INT;
+        e->sign = e->a->sign;
+        return;
+    }
+    if (e->fn == FN_LENGTH) {
+        if (e->a->type != TY_STR || e->a->kind != E_FIELD) {
+            psl_error(e->pos, "type mismatch: length and empty need a string field, found %s",
+                      e->a->kind == E_STR ? "a literal" : type_name(e->a->type));
+            return;
+        }
+        e->type = TY_INT;
+        e->sign = 0;
+        return;
+    }
+    check(p, s, e->b);
+    check(p, s, e->c);
+    if (!e->b || !e->c || e->b->type == TY_NONE || e->c->type == TY_NONE)
+        return;
+    if (e->a->type != TY_BOOL) {
+        psl_error(e->a->pos, "type mismatch: cond's 'if' must be a boolean, found %s",
+                  type_name(e->a->type));
+        return;
+    }
+    if (e->b->type != e->c->type || e->b->type == TY_STR) {
+        psl_error(e->pos,
+                  "type mismatch: cond's 'then' and 'else' must be both integers or both "
+                  "booleans, found %s and %s",
+                  type_name(e->b->type), type_name(e->c->type));
+        return;
+    }
+    e->type = e->b->type;
+    if (e->type == TY_INT) {
+        struct expr pair = *e;
+        pair.a = e->b;
+        pair.b = e->c;
+        e->sign = combine(&pair);
+    }
+}
+
 static void check(struct policy *p, const struct scope *s, struct expr *e)
 {
     if (!e)
@@ -175,6 +291,23 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
             psl_error(e->pos, "unknown key \"%s\" of StaticMap object '%s'", e->str, e->object);
         else
             e->value = (uint64_t)policy_map_key(&p->maps[e->object_id], e->str);
+        return;
+    case E_QUERY:
+        /* A state name: resolved against a literal by the comparison around it (below). */
+        e->object_id = policy_flow_id(p, e->object);
+        if (e->object_id < 0)
+            psl_error(e->pos, "unknown Flow object '%s'", e->object);
+        else
+            psl_error(e->pos,
+                      "type mismatch: %s.query is a state name: compare it with a state "
+                      "(%s.query {...} == \"<state>\")",
+                      e->object, e->object);
+        return;
+    case E_REGEX:
+        regex(p, s, e);
+        return;
+    case E_CALL:
+        call(p, s, e);
         return;
     case E_CONTAINS:
         e->type = TY_BOOL;
@@ -212,6 +345,11 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
         }
         return;
     case E_BINARY:
+        if ((e->op == T_EQ || e->op == T_NE) && e->a && e->b &&
+            (e->a->kind == E_QUERY || e->b->kind == E_QUERY)) {
+            query(p, e);
+            return;
+        }
         check(p, s, e->a);
         check(p, s, e->b);
         if (!e->a || !e->b || e->a->type == TY_NONE || e->b->type == TY_NONE)
@@ -219,10 +357,13 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
         switch (e->op) {
         case T_ANDAND:
         case T_OROR:
+        case T_IMPLIES:
             if (e->a->type != TY_BOOL || e->b->type != TY_BOOL) {
                 psl_error(e->pos, "type mismatch: '%s' needs booleans, found %s and %s",
-                          e->op == T_ANDAND ? "&&" : "||", type_name(e->a->type),
-                          type_name(e->b->type));
+                          e->op == T_ANDAND ? "&&"
+                          : e->op == T_OROR ? "||"
+                                            : "==>",
+                          type_name(e->a->type), type_name(e->b->type));
                 return;
             }
             e->type = TY_BOOL;
@@ -236,16 +377,24 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
             }
             if (e->a->type == TY_INT)
                 e->sign = combine(e);
-            /* Strings: a string field against a literal, nothing else (two fields, two
-             * literals). */
-            if (e->a->type == TY_STR && (e->a->kind == E_STR) == (e->b->kind == E_STR)) {
-                psl_error(e->pos, "type mismatch: a string field can only be compared with a "
-                                  "string literal");
+            /* Strings: a field against a literal or another field; two literals are a
+             * constant, written as such. */
+            if (e->a->type == TY_STR && e->a->kind == E_STR && e->b->kind == E_STR) {
+                psl_error(e->pos, "type mismatch: comparing two string literals (at least one "
+                                  "side must be a string field)");
                 return;
             }
             e->type = TY_BOOL;
             return;
         default:
+            if ((e->op == T_LT || e->op == T_LE || e->op == T_GT || e->op == T_GE) &&
+                e->a->type == TY_STR && e->b->type == TY_STR) {
+                if (e->a->kind == E_STR && e->b->kind == E_STR)
+                    psl_error(e->pos, "type mismatch: comparing two string literals (at least "
+                                      "one side must be a string field)");
+                e->type = TY_BOOL;
+                return;
+            }
             if (e->a->type != TY_INT || e->b->type != TY_INT) {
                 psl_error(e->pos,
                           "type mismatch: arithmetic and ordering need integers, found %s and %s",

@@ -63,30 +63,57 @@ static uint64_t load(const uint8_t *m, uint32_t off, uint32_t size, int is_signe
 }
 
 /*
- * KSM_OP_STR_EQ: does the string whose descriptor {UInt32 offset; UInt32 count} is at byte off
- * of the message equal lit? The arena starts after the header, the fixed part rounded up to 8
- * and the handle table (docs/message-format.md); count includes the terminating NUL, 0 is the
- * empty string. Compared: the bytes up to the first NUL, which is what the server (a C reader)
- * sees, so that "IA32_LSTAR\0x" cannot pass a rule about "IA32_LSTAR" off as another name.
- * Returns 1 or 0, or -1 when the descriptor or the string lies outside the message.
+ * The string whose descriptor {UInt32 offset; UInt32 count} is at byte off of the message: *s and
+ * *n, its bytes up to the first NUL, which is what the server (a C reader) sees, so that
+ * "IA32_LSTAR\0x" cannot pass a rule about "IA32_LSTAR" off as another name. The arena starts
+ * after the header, the fixed part rounded up to 8 and the handle table
+ * (docs/message-format.md); count includes the terminating NUL, 0 is the empty string.
+ * Returns 0, or -1 when the descriptor or the string lies outside the message.
  */
-static int str_eq(const uint8_t *m, size_t len, uint32_t off, const char *lit)
+static int str_at(const uint8_t *m, size_t len, uint32_t off, const uint8_t **s, uint64_t *n)
 {
     if ((uint64_t)off + 8 > len || len < KSM_HEADER_SIZE)
         return -1;
     uint64_t fixed = load(m, 8, 4, 0), handles = load(m, 16, 2, 0);
     uint64_t arena = KSM_HEADER_SIZE + ((fixed + 7) & ~(uint64_t)7) + 8 * handles;
     uint64_t soff = load(m, off, 4, 0), count = load(m, off + 4, 4, 0);
+    *s = m;
+    *n = 0;
     if (count == 0)
-        return lit[0] == 0;
+        return 0;
     if (arena + soff + count > len)
         return -1;
-    const uint8_t *s = m + arena + soff;
-    uint64_t i = 0;
-    for (; i < count && s[i] != 0; i++)
-        if (lit[i] == 0 || (uint8_t)lit[i] != s[i])
-            return 0;
-    return lit[i] == 0;
+    *s = m + arena + soff;
+    while (*n < count && (*s)[*n] != 0)
+        (*n)++;
+    return 0;
+}
+
+/* Three-way comparison of two byte strings, unsigned bytes, the shorter first on a tie. */
+static int str_order(const uint8_t *a, uint64_t na, const uint8_t *b, uint64_t nb)
+{
+    for (uint64_t i = 0; i < na && i < nb; i++)
+        if (a[i] != b[i])
+            return a[i] < b[i] ? -1 : 1;
+    return na < nb ? -1 : na > nb ? 1 : 0;
+}
+
+static uint64_t cstr_len(const char *s)
+{
+    uint64_t n = 0;
+    while (s[n])
+        n++;
+    return n;
+}
+
+/* KSM_OP_STR_EQ: 1 or 0 as the field's text equals lit; -1 when it lies outside the message. */
+static int str_eq(const uint8_t *m, size_t len, uint32_t off, const char *lit)
+{
+    const uint8_t *s;
+    uint64_t n;
+    if (str_at(m, len, off, &s, &n) < 0)
+        return -1;
+    return str_order(s, n, (const uint8_t *)lit, cstr_len(lit)) == 0;
 }
 
 /* One change of the state during a decision, to undo if the event is denied. */
@@ -281,6 +308,75 @@ static uint32_t eval(const struct ksm_table *t, const struct ksm_call *c, const 
             if (tab == UINT32_MAX)
                 return KSM_R_NO_STATE;
             st[sp++] = x->st->map_words[tab + 1 + key + ((in->imm & 2) ? m->nkeys : 0)];
+            continue;
+        }
+        if (in->op == KSM_OP_REGEX_MATCH || in->op == KSM_OP_STR_LEN || in->op == KSM_OP_STR_CMP) {
+            const uint8_t *s;
+            uint64_t n, imm = (uint64_t)in->imm;
+            if (sp >= KSM_STACK_MAX)
+                return KSM_R_BAD_TABLE;
+            uint32_t fa = in->op == KSM_OP_STR_CMP ? (uint32_t)(imm >> 48) : (uint32_t)(imm >> 32);
+            if (str_at(msg, len, in->arg, &s, &n) < 0) {
+                *field = in->op == KSM_OP_STR_LEN ? (uint32_t)imm : fa;
+                return KSM_R_FIELD_BOUNDS;
+            }
+            if (in->op == KSM_OP_STR_LEN) {
+                st[sp++] = n;
+                continue;
+            }
+            if (in->op == KSM_OP_REGEX_MATCH) {
+                uint32_t k = (uint32_t)(imm & 0xffffffffu);
+                if (k >= t->nregexes || !t->regexes)
+                    return KSM_R_BAD_TABLE;
+                int r = ksm_regex_match(&t->regexes[k], s, (size_t)n);
+                if (r < 0)
+                    return KSM_R_BAD_TABLE;
+                st[sp++] = (uint64_t)r;
+                continue;
+            }
+            const uint8_t *o;
+            uint64_t on;
+            uint32_t fb = (uint32_t)(imm >> 32) & 0xffffu, lo = (uint32_t)imm;
+            if (fb == 0xffffu) {
+                if (lo >= t->nstrings || !t->strings)
+                    return KSM_R_BAD_TABLE;
+                o = (const uint8_t *)t->strings[lo];
+                on = cstr_len(t->strings[lo]);
+            } else if (str_at(msg, len, lo, &o, &on) < 0) {
+                *field = fb;
+                return KSM_R_FIELD_BOUNDS;
+            }
+            st[sp++] = (uint64_t)(int64_t)str_order(s, n, o, on);
+            continue;
+        }
+        if (in->op == KSM_OP_FLOW_QUERY) {
+            if (sp >= KSM_STACK_MAX || in->arg >= t->nflows || (uint64_t)in->imm > KSM_SID_DST)
+                return KSM_R_BAD_TABLE;
+            uint32_t sid = x->sid[in->imm];
+            if (!x->st || !x->st->flow || sid >= x->st->nsids)
+                return KSM_R_NO_STATE;
+            uint8_t cur = x->st->flow[sid * t->nflows + in->arg];
+            if (cur > t->flows[in->arg].nstates)
+                return KSM_R_BAD_TABLE;
+            if (cur == 0)
+                return KSM_R_NO_STATE; /* no machine: the expression cannot be evaluated */
+            st[sp++] = (uint64_t)(cur - 1u);
+            continue;
+        }
+        if (in->op == KSM_OP_JFALSE_POP || in->op == KSM_OP_JUMP) {
+            if (in->arg <= pc || in->arg > c->code_len || (in->op == KSM_OP_JFALSE_POP && sp < 1))
+                return KSM_R_BAD_TABLE;
+            if (in->op == KSM_OP_JUMP || st[--sp] == 0)
+                pc = in->arg - 1; /* the loop increments pc */
+            continue;
+        }
+        if (in->op == KSM_OP_ABS) {
+            if (sp < 1)
+                return KSM_R_BAD_TABLE;
+            int64_t v = (int64_t)st[sp - 1];
+            if (v == INT64_MIN)
+                return KSM_R_OVERFLOW;
+            st[sp - 1] = (uint64_t)(v < 0 ? -v : v);
             continue;
         }
         if (in->op == KSM_OP_NEG || in->op == KSM_OP_NOT) {

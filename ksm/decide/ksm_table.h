@@ -21,6 +21,8 @@
 
 #include <bastion/ksm_proto.h>
 
+#include "ksm_regex.h"
+
 #define KSM_TABLE_MAGIC 0x314d534bu /* "KSM1" */
 #define KSM_STACK_MAX 32u           /* operand stack of one expression */
 #define KSM_HEADER_SIZE 24u         /* IPC message header before the fixed part */
@@ -64,6 +66,24 @@ enum ksm_op {
      * StaticMap object arg (maps[]): the base instance, or the working one when imm & 2
      * (get_uncommitted); no table: the event is denied. */
     KSM_OP_MAP_GET,
+    KSM_OP_ABS,        /* Math abs: signed absolute value; INT64_MIN overflows */
+    KSM_OP_JFALSE_POP, /* pop; false: jump to arg (Bool cond's else branch) */
+    KSM_OP_JUMP,       /* jump to arg, forward (past cond's else branch) */
+    /* Flow query: push the state (0 .. nstates-1) of the machine of the process imm (enum
+     * ksm_sid_ref) in Flow object arg (flows[]); no machine: the event is denied. */
+    KSM_OP_FLOW_QUERY,
+    /* Regex match: push 1 when the string whose descriptor is at message[arg] matches
+     * regexes[imm & 0xffffffff] (imm >> 32: index into fields[], for a descriptor or string out
+     * of bounds), else 0. */
+    KSM_OP_REGEX_MATCH,
+    /* Push the length of the string whose descriptor is at message[arg] (its bytes up to the
+     * first NUL); imm: index into fields[]. */
+    KSM_OP_STR_LEN,
+    /* Push -1, 0 or 1 as the string whose descriptor is at message[arg] orders before, equal to
+     * or after another (bytes compared unsigned, up to the first NUL): imm bits 0..31 are the
+     * other's descriptor offset, or an index into strings[] when bits 32..47 are 0xffff; else
+     * bits 32..47 and 48..63 are the fields[] indexes of the other and of the first. */
+    KSM_OP_STR_CMP,
     KSM_OP_COUNT
 };
 
@@ -222,6 +242,9 @@ struct ksm_table {
     const struct ksm_staticmap *maps;
     uint32_t nmaps;
     uint32_t nmap_words;
+    /* The patterns of the Regex model's match expressions (KSM_OP_REGEX_MATCH). */
+    const struct ksm_regex *regexes;
+    uint32_t nregexes;
 };
 
 #endif

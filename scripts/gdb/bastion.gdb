@@ -4,6 +4,7 @@
 # scripts/debug does all of that for you. Environment (read when the script runs):
 #   BASTION_KERNEL      kernel ELF with symbols   (default build/kernel.elf)
 #   BASTION_GDB_TARGET  where QEMU's stub listens (default localhost:1234)
+#   BASTION_GDB_DIR     this folder (default scripts/gdb), for bastion_process.py
 #
 # Order matters: the architecture is forced to x86-64 BEFORE connecting. QEMU starts the CPU in
 # real mode; left to guess, gdb picks i386 and then rejects the stub's 64-bit register packet
@@ -56,3 +57,11 @@ gdb.execute("target remote " + target)
 end
 
 hbreak kmain
+
+# `bastion-process NAME ELF`: stop at main of a user process (bastion_process.py, found in
+# BASTION_GDB_DIR, default scripts/gdb: run from the repo root as for the kernel's ELF).
+python
+import os
+gdb.execute("source " + os.path.join(os.environ.get("BASTION_GDB_DIR", "scripts/gdb"),
+                                     "bastion_process.py"))
+end

@@ -3,8 +3,9 @@
  * einit-compile generated from init.yaml (startup_table.h, docs/init-yaml.md):
  *
  *   1. check the table (einit_table_check);
- *   2. create every process from its ROMFS path with its class and name (Task.Create), not yet
- *      running;
+ *   2. create every process with its class and name, not yet running, and load its ELF file
+ *      from the ROMFS itself (elf_spawn.c: read through kl.core.FS, checked, mapped segment by
+ *      segment with Task.LoadSeg);
  *   3. connect the channels: for each connection, Handle.Connect between the server and the
  *      client process; the first connection of a listener row creates the listener, the others
  *      reuse it, so every client of one (server, id) shares one listener;
@@ -13,7 +14,14 @@
  *   5. give each process its arguments (argv[0] = task name), environment, named handles and
  *      limits (Task.SetEnv);
  *   6. start them in table order (Task.Resume) and report each on the console;
- *   7. report how each one ends (Task.GetExitInfo), until all have.
+ *   7. in the profiling image, sample them all and print the records (einit_profile.h);
+ *   8. report how each one ends (Task.GetExitInfo), until all have: Einit subscribes a Notice
+ *      receiver to each started process's end and blocks in Notice.GetEvent, reading the exit
+ *      information of the one whose end the event names. One that faulted is frozen (it was
+ *      created so) and raises no end event (it stays running until Einit ends it), so every
+ *      EINIT_FROZEN_CHECK_MS without an event Einit asks each running one's exit information;
+ *      a frozen one answers with its fault, and Einit prints its registers, regions and
+ *      backtrace before it ends it (einit_crash.c).
  * Creating everything before starting anything makes forward references and cycles safe.
  * A process that cannot be created or connected is reported and left out; the rest start.
  */
@@ -27,7 +35,12 @@
 
 #include <bastion/startblock.h>
 
+#include <bastion/task.h>
+
+#include "einit_crash.h"
 #include "einit_devices.h"
+#include "einit_profile.h"
+#include "elf_spawn.h"
 #include "startup_table.h"
 #include "startup_table_check.h"
 
@@ -35,13 +48,18 @@
  * urgent; 10 is the kernel's default for threads). */
 #define EINIT_STACK_DEFAULT 0u
 #define EINIT_PRIORITY_DEFAULT 10u
+/* Without a receiver (Notice.Create or a SubscribeToObject refused) Einit polls every
+ * EINIT_POLL_MS as it did before it had one; with one, it looks for frozen processes every
+ * EINIT_FROZEN_CHECK_MS, the longest a crash report may wait. */
 #define EINIT_POLL_MS 100u
+#define EINIT_FROZEN_CHECK_MS 1000u
 
 /* Named handles of one process: its connections, the listeners it serves, its devices'. */
 #define EINIT_MAX_NAMED (EINIT_MAX_CONNECTIONS * 2 + EINIT_MAX_DEVICES * EINIT_DEVICE_HANDLES)
 
 struct proc {
     uint32_t task; /* Task handle in Einit's space */
+    uint64_t bias; /* its load offset, for the crash report */
     int created;   /* Task.Create succeeded */
     int failed;    /* left out: not started */
     int ended;     /* its end was reported */
@@ -67,19 +85,28 @@ static void name_handle(struct proc *p, const char *name, uint32_t value)
     }
 }
 
-static Retcode create(const struct einit_entry *e, struct proc *p)
+/* Builds the process from its ELF file itself (elf_spawn.h), as KasperskyOS's Einit does; the
+ * kernel's own loader stays for the monitor and Einit. A malformed file is refused with the
+ * check's name and nothing is created. */
+static Retcode create(const struct einit_entry *e, struct proc *p, const char **step)
 {
-    CORE_CLIENT(cl, kl_core_Core_EP_task_Task, CORE_MSG_MEDIUM);
-    kl_core_Types_Retcode rc = rcFail;
-    idl_handle_t child = {0};
-    Retcode r = core_result(kl_core_Task_Create(&cl, e->task_name, e->class_name, e->path,
-                                                EINIT_STACK_DEFAULT, EINIT_PRIORITY_DEFAULT, 0,
-                                                &child, &rc),
-                            &rc);
+    struct elf_spawn_diag why;
+    uint32_t task = 0;
+    /* Frozen at a fatal fault, so that Einit can report it (einit_crash.h). */
+    Retcode r = elf_spawn(
+        e->task_name, e->class_name, e->path, EINIT_STACK_DEFAULT, EINIT_PRIORITY_DEFAULT,
+        BASTION_TASK_CREATE_FREEZE_ON_FAULT |
+            ((e->flags & EINIT_ENTRY_TEE_PARTITION) ? BASTION_TASK_CREATE_TEE_PARTITION : 0u),
+        &task, &p->bias, &why);
     if (r == rcOk) {
-        p->task = child.handle;
+        p->task = task;
         p->created = 1;
+        return rcOk;
     }
+    *step = why.step != NULL ? why.step : "Task.Create";
+    if (why.step != NULL && strcmp(why.step, "ELF check") == 0)
+        printf("einit: %s: %s: ELF check %s (header %d): %s\n", e->task_name, e->path,
+               elf_image_check_name(&why.check), why.check.index, retcode_name(r));
     return r;
 }
 
@@ -155,11 +182,55 @@ static int report_exit(const struct einit_entry *e, struct proc *p)
         printf("einit: %s exited with status %d\n", e->task_name, (int)info.u.exitCode);
     else if (why == kl_core_Task_TaskExitTerminated)
         printf("einit: %s was terminated (code %d)\n", e->task_name, (int)info.u.terminated);
-    else
+    else {
         printf("einit: %s died: exception %u at ip %#llx, address %#llx\n", e->task_name,
                (unsigned)info.u.fault.vector, (unsigned long long)info.u.fault.ip,
                (unsigned long long)info.u.fault.address);
+        einit_crash_report(e->task_name, e->path, p->bias, p->task);
+    }
     return 1;
+}
+
+/* The end watcher: a Notice receiver with one entry per started process (evId: its index in
+ * the table), or none (NOTICE_NONE) when the kernel or the policy refused it. */
+#define NOTICE_NONE kl_core_Types_InvalidHandleValue
+
+static uint32_t notice_create(void)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_notice_Notice, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    idl_handle_t h = {NOTICE_NONE, 0};
+    if (core_result(kl_core_Notice_Create(&cl, &h, &rc), &rc) != rcOk)
+        return NOTICE_NONE;
+    return h.handle;
+}
+
+static Retcode notice_watch(uint32_t notify, uint32_t task, uint64_t id)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_notice_Notice, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    return core_result(kl_core_Notice_SubscribeToObject(&cl, core_handle_arg(notify),
+                                                        core_handle_arg(task),
+                                                        kl_core_Notice_NoticeObjectEnded, id, &rc),
+                       &rc);
+}
+
+/* Notice.GetEvent: the ids of the processes whose end came (at most NoticeEventsMax), *n of
+ * them; rcTimeout when none came within msec. */
+static Retcode notice_wait(uint32_t notify, uint32_t msec, uint64_t *ids, uint32_t *n)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_notice_Notice, CORE_MSG_MEDIUM);
+    kl_core_Types_Retcode rc = rcFail;
+    struct idl_seq s = {0};
+    *n = 0;
+    Retcode r =
+        core_result(kl_core_Notice_GetEvent(&cl, core_handle_arg(notify), msec, &s, &rc), &rc);
+    if (r != rcOk)
+        return r;
+    const struct kl_core_Notice_NoticeEvent *ev = (const void *)s.data;
+    for (uint32_t k = 0; k < s.count && k < kl_core_Notice_NoticeEventsMax; k++)
+        ids[(*n)++] = ev[k].evId;
+    return rcOk;
 }
 
 static void leave_out(const struct einit_entry *e, struct proc *p, const char *step, Retcode r)
@@ -186,9 +257,13 @@ int main(void)
     for (uint32_t l = 0; l < t->nlisteners; l++)
         listener_value[l] = kl_core_Types_InvalidHandleValue;
     for (uint32_t i = 0; i < t->nentries; i++) {
-        r = create(&t->entries[i], &procs[i]);
+        const char *step = "Task.Create";
+        r = create(&t->entries[i], &procs[i], &step);
         if (r != rcOk)
-            leave_out(&t->entries[i], &procs[i], "Task.Create", r);
+            leave_out(&t->entries[i], &procs[i], step, r);
+        else
+            einit_profile_add(t->entries[i].task_name, t->entries[i].path, procs[i].task,
+                              procs[i].bias);
     }
     for (uint32_t i = 0; i < t->nentries; i++) {
         const struct einit_entry *e = &t->entries[i];
@@ -219,6 +294,7 @@ int main(void)
         if (r != rcOk)
             leave_out(&t->entries[i], &procs[i], "Task.SetEnv", r);
     }
+    einit_profile_start(); /* the profiling image only (einit_profile.h) */
     uint32_t running = 0;
     for (uint32_t i = 0; i < t->nentries; i++) {
         const struct einit_entry *e = &t->entries[i];
@@ -243,12 +319,34 @@ int main(void)
     printf("einit: all started %llu ticks after the kernel's first instruction\n",
            (unsigned long long)(now - start_boot_tsc()));
 
+    /* Subscribed after the starts: a process that has already ended gives its end event at
+     * once (SubscribeToObject), so none is missed. */
+    uint32_t notify = running > 0 ? notice_create() : NOTICE_NONE;
+    for (uint32_t i = 0; i < t->nentries && notify != NOTICE_NONE; i++) {
+        if (!procs[i].failed && notice_watch(notify, procs[i].task, i) != rcOk)
+            notify = NOTICE_NONE; /* its receiver stays; Einit polls as without one */
+    }
     while (running > 0) {
-        core_thread_sleep(EINIT_POLL_MS);
+        uint64_t ids[kl_core_Notice_NoticeEventsMax];
+        uint32_t n = 0;
+        r = rcTimeout;
+        /* The profiling image drains its samples between waits: it waits no longer. */
+        uint32_t drain_ms = einit_profile_drain_ms();
+        if (notify != NOTICE_NONE) {
+            r = notice_wait(notify, drain_ms ? drain_ms : EINIT_FROZEN_CHECK_MS, ids, &n);
+            if (r != rcOk && r != rcTimeout)
+                notify = NOTICE_NONE; /* the receiver failed: poll from now on */
+        } else {
+            core_thread_sleep(EINIT_POLL_MS);
+        }
+        einit_profile_drain();
         for (uint32_t i = 0; i < t->nentries; i++) {
             if (procs[i].failed || procs[i].ended)
                 continue;
-            if (report_exit(&t->entries[i], &procs[i])) {
+            int named = r != rcOk; /* no event: a frozen one raises none, ask each */
+            for (uint32_t k = 0; k < n && !named; k++)
+                named = ids[k] == i;
+            if (named && report_exit(&t->entries[i], &procs[i])) {
                 procs[i].ended = 1;
                 running--;
             }

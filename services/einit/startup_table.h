@@ -20,6 +20,7 @@
  *   - every device's match is EINIT_DEVICE_BY_ID or EINIT_DEVICE_BY_BDF, and no device is
  *     named twice in the table (by the same id or the same bdf);
  *   - every limit is > 0 (defaults already applied: no "unset" value reaches Einit);
+ *   - flags holds only EINIT_ENTRY_* bits, and at most one entry is the TEE partition;
  *   - a count of zero comes with a NULL array pointer.
  *
  * Start-up order: entries appear in file order. Einit must create every process first, then
@@ -37,7 +38,7 @@
 
 /* Bastion limits on one description; the compiler refuses anything larger, so Einit may size
  * fixed buffers from them. */
-#define EINIT_MAX_ENTRIES 64u
+#define EINIT_MAX_ENTRIES 96u
 #define EINIT_MAX_NAME 63u  /* class name, task name, connection id, env name (bytes, no NUL) */
 #define EINIT_MAX_PATH 255u /* ROMFS path, argument, env value (bytes, no NUL) */
 #define EINIT_MAX_ARGS 32u
@@ -109,9 +110,14 @@ struct einit_entry {
     uint32_t nconnections;
     const struct einit_device *devices; /* PCI functions handed to it */
     uint32_t ndevices;
-    uint32_t line; /* line of the entry in the init description, for Einit's messages */
+    uint32_t line;  /* line of the entry in the init description, for Einit's messages */
+    uint32_t flags; /* EINIT_ENTRY_* */
     struct einit_limits limits;
 };
+
+/* einit_entry.flags: init.yaml `tee: true`, the TEE partition (Task.Create with
+ * BASTION_TASK_CREATE_TEE_PARTITION, docs/tee.md); at most one entry has it. */
+#define EINIT_ENTRY_TEE_PARTITION 0x1u
 
 struct einit_startup_table {
     uint32_t magic;

@@ -31,7 +31,7 @@ require=(
   '^security: ksm=none ignored: this image.s monitor is fixed; starting "ksm"$'
   '^security: starting the KSM from "ksm" \(pid [0-9]+\)$'
   '^\[Einit\] einit: [0-9]+ of [0-9]+ processes started$'
-  '^\[Untrusted\] Untrusted: 5 of 5 attempts were denied, still running$'
+  '^\[Untrusted\] Untrusted: 9 of 9 attempts were denied, still running$'
 )
 bastion_boot_start run-image "$iso" "$log" bios tcg pc 4 512M "$timeout_s" ||
   { echo "FAIL run-image: $BASTION_BOOT_ERROR"; exit 1; }

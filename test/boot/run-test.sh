@@ -2,7 +2,14 @@
 # test/boot/run-test.sh: scripts/run itself, as a person uses it (default options: 4 CPUs,
 # accelerator chosen automatically, serial console on stdout).
 #
-# Usage: run-test.sh --build-dir DIR --log LOG [--timeout SECONDS]
+# Usage: run-test.sh --build-dir DIR --log LOG [--timeout SECONDS] [--status-page]
+#
+# The host port of the status page is a free one picked here (--http-port), so that a
+# scripts/run someone else has open on 8080 does not stop the test; the test checks scripts/run
+# printed its URL. --status-page (the run image has the status server): the page must then
+# answer on that port, within 120 s of the ready line, with the process table, and keep
+# answering through a burst of 1,000 connections and more quiet connections than it has slots
+# (http_load.py) with no process faulting.
 #
 # Runs `scripts/run --no-build` with its output in LOG and passes when that output shows the
 # kernel's ready line with every CPU (the boot-log rule of scripts/lib/bootlog.sh) after
@@ -14,12 +21,13 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 source "$ROOT/scripts/lib/bootlog.sh"
 
-build_dir='' log='' timeout_s=180
+build_dir='' log='' timeout_s=180 status_page=0
 while (($#)); do
   case $1 in
     --build-dir) build_dir=$2; shift 2 ;;
     --log) log=$2; shift 2 ;;
     --timeout) timeout_s=$2; shift 2 ;;
+    --status-page) status_page=1; shift ;;
     *) echo "run-test: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -34,7 +42,9 @@ fail() {
 
 mkdir -p "$(dirname "$log")"
 : >"$log"
-BUILD_DIR=$build_dir "$ROOT/scripts/run" --no-build --timeout $((timeout_s + 10)) </dev/null >"$log" 2>&1 &
+http_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+BUILD_DIR=$build_dir "$ROOT/scripts/run" --no-build --timeout $((timeout_s + 130)) \
+  --http-port "$http_port" </dev/null >"$log" 2>&1 &
 rpid=$!
 
 stop_run() {
@@ -72,5 +82,23 @@ case $BASTION_VERDICT in
     ;;
 esac
 grep -aq '^run: serial console below' "$log" || fail "scripts/run did not announce the serial console"
+grep -aqF "run: the status page: http://127.0.0.1:$http_port/" "$log" ||
+  fail "scripts/run did not print the status page's URL for port $http_port"
+if ((status_page)); then
+  page=''
+  for ((i = 0; i < 120; i++)); do
+    page=$(curl -s --max-time 5 "http://127.0.0.1:$http_port/") && [[ $page == *'<table id="processes">'* ]] && break
+    sleep 1
+  done
+  [[ $page == *'<table id="processes">'* && $page == *'httpd.StatusServer'* ]] ||
+    fail "the status page did not answer on 127.0.0.1:$http_port with the process table"
+  echo "run: the status page answered on 127.0.0.1:$http_port with the process table"
+  # Bursts and quiet connections through the driver, the stack and the server; none of them
+  # may fault (the demo's Crasher faults on purpose).
+  python3 "$HERE/http_load.py" "$http_port" || fail "the status server stopped answering under load"
+  if grep -aE '^fault: (E1000|NetStack|StatusServer) ' "$log"; then
+    fail "a network process faulted under load"
+  fi
+fi
 echo "PASS run: scripts/run showed '$BASTION_REASON' on its output (${accel:-?}, ${elapsed}s); output: $log"
 exit 0

@@ -8,7 +8,8 @@
 #   - a "rule at einit.psl:L:C" quoted in a DOC is not pinned in the expect file (the docs would
 #     quote a position no test checks);
 #   - a position pinned in the expect file ("einit\.psl:L:C") does not point at a rule's verdict
-#     in the policy (deny, grant or assert starts at line L, column C): the policy was edited
+#     in the policy (deny, grant or assert, or a stateful model's rule "<object>.<rule> {",
+#     starts at line L, column C): the policy was edited
 #     and the pins and the docs must move with it.
 set -uo pipefail
 
@@ -31,7 +32,8 @@ for p in "${pinned[@]}"; do
   lc=${p#einit.psl:} l=${lc%:*} c=${lc#*:}
   text=$(sed -n "${l}p" "$policy")
   word=${text:c-1}
-  if ! [[ $word =~ ^(deny|grant|assert)[[:space:]]*\( ]]; then
+  if ! [[ $word =~ ^(deny|grant|assert)[[:space:]]*\( ||
+    $word =~ ^[A-Za-z_][A-Za-z0-9_]*\.(init|fini|enter|allow|add|remove|set|commit|rollback)[[:space:]]*\{ ]]; then
     echo "$expect: $p does not point at a rule's verdict in $policy (line $l: '$text')"
     problems=$((problems + 1))
   fi

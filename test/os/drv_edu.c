@@ -58,6 +58,20 @@ static Retcode register_mmio(uint64_t base, uint64_t size, uint32_t *h)
     return r;
 }
 
+/* Registers the range again after this driver closed its claim on it. The claim goes with the
+ * resource object's last reference, which on a loaded machine was once still held when the
+ * range was registered again at once (rcResourceBusy): up to 5 s for it to go. */
+static Retcode register_mmio_again(uint64_t base, uint64_t size, uint32_t *h)
+{
+    Retcode r = rcResourceBusy;
+    for (int i = 0; i < 100 && r == rcResourceBusy; i++) {
+        r = register_mmio(base, size, h);
+        if (r == rcResourceBusy)
+            core_thread_sleep(50);
+    }
+    return r;
+}
+
 static Retcode map_mem(uint32_t h, uint32_t prot, uint64_t *va, uint32_t *mapping)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_io_IO, CORE_MSG_SMALL);
@@ -202,7 +216,7 @@ static void dma_tests(uint64_t bar0)
 {
     uint32_t res = 0, mapping = 0;
     uint64_t va = 0;
-    if (!OT_RC(register_mmio(bar0, EDU_BAR0_SIZE, &res), rcOk) ||
+    if (!OT_RC(register_mmio_again(bar0, EDU_BAR0_SIZE, &res), rcOk) ||
         !OT_RC(map_mem(res, PROT_RW, &va, &mapping), rcOk))
         return;
     /* The factorial unit: 10! = 3628800. */
@@ -344,7 +358,7 @@ int main(int argc, char **argv)
          * again. The interrupt goes back with it, for drv_irq. */
         OT_RC(close_handle(res), rcOk);
         OT_RC(close_handle(irq), rcOk);
-        OT_RC(register_mmio(bar0, EDU_BAR0_SIZE, &res), rcOk);
+        OT_RC(register_mmio_again(bar0, EDU_BAR0_SIZE, &res), rcOk);
         OT_RC(close_handle(res), rcOk);
     }
     if (have_ports) {

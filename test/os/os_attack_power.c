@@ -7,7 +7,9 @@
  *   CpuFreq.SetOppId  "changes the frequency of a processor group": every group and OPP asked,
  *                     each rcSecurityDisallow, and the current OPP stays 0;
  *   PM.Request        "allows the computer power mode to be changed": power-off, reboot and
- *                     suspend, each rcSecurityDisallow, and this program (the machine) runs on.
+ *                     suspend, each rcSecurityDisallow, and this program (the machine) runs on;
+ *   PM.SetCpusOnline  "disables and enables processors": CPU 0 alone, none, all, each
+ *                     rcSecurityDisallow, and every CPU stays online.
  *
  * After each, the probe server (another process) must still answer.
  */
@@ -42,6 +44,20 @@ static bool request(void)
     return ok;
 }
 
+/* PM.SetCpusOnline "disables and enables processors": CPU 0 alone, no CPU, every CPU, each
+ * rcSecurityDisallow, and every CPU stays online. */
+static bool cpus_online(void)
+{
+    uint64_t before = 0, after = 0;
+    bool ok = OT_RC(pm_online(&before), rcOk);
+    ok &= OT_RC(pm_set_online(1, 1000), rcSecurityDisallow);
+    ok &= OT_RC(pm_set_online(0, 0), rcSecurityDisallow);
+    ok &= OT_RC(pm_set_online(before, 1000), rcSecurityDisallow);
+    ok &= OT_RC(pm_online(&after), rcOk);
+    ok &= OT_EQ(after, before);
+    return ok;
+}
+
 int main(void)
 {
     ot_begin("os_attack_power");
@@ -49,5 +65,7 @@ int main(void)
     ot_attack("kl.core.CpuFreq.SetOppId", ok && ot_bystander_served());
     ok = request();
     ot_attack("kl.core.PM.Request", ok && ot_bystander_served());
+    ok = cpus_online();
+    ot_attack("kl.core.PM.SetCpusOnline", ok && ot_bystander_served());
     return ot_end();
 }

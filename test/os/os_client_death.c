@@ -1,8 +1,9 @@
 /*
  * os_client_death: dies while a call of its own is in the server (its own os_probe_server,
- * "VictimServer", channel "victim"): a thread calls Delay(3000); the main thread waits until
+ * "VictimServer", channel "victim"): a thread calls Delay(10000); the main thread waits until
  * that thread is about to call, then ends the process 1 s later (the call is then in the server
- * even on a slow, loaded TCG guest, and the 3 s Delay is still running). os_ipc, also a client of VictimServer, then checks that the server counted the
+ * even on a slow, loaded TCG guest, and the 10 s Delay is still running: with 3 s, a loaded
+ * UBSan guest once woke the main thread only after the call had returned). os_ipc, also a client of VictimServer, then checks that the server counted the
  * lost reply and still answers. Prints its own line first,
  * since it cannot report afterwards.
  */
@@ -21,7 +22,7 @@ static int caller(void *arg)
     struct idl_client *cl = arg;
     uint32_t slept;
     calling = 1;
-    ostest_Probe_Delay(cl, 3000, &slept);
+    ostest_Probe_Delay(cl, 10000, &slept);
     printf("os_client_death: FAIL: the call returned before the process ended\n");
     return 1;
 }

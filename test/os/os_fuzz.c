@@ -14,10 +14,20 @@
  *
  * The fuzzer must not end itself by what it asks (that would prove nothing about the kernel):
  * guard() below skips Task.Exit, Thread.Exit, Thread.Suspend and PM.Request (power-off, reboot)
- * and PM.SetCpusOnline, ending or re-prioritising its
+ * and PM.SetCpusOnline (taking CPUs away from the whole image), ending or re-prioritising its
  * own threads, closing, revoking or moving the handles it lives on, and any VMM change to a
- * range that is not inside its own arena; sleeps and waits are cut to a few milliseconds, and
- * raw calls always carry a timeout and never write into memory the fuzzer uses.
+ * range that is not inside its own arena; sleeps and waits (Notice.GetEvent's, CM.Connect's and
+ * Listen's, Profiler.SamplingRead's too) are cut to a few milliseconds, and raw calls always carry
+ * a timeout and never write into memory the fuzzer uses (nor do SamplingRead and KcovStop).
+ *
+ * Kernel coverage (--kcov count|guided, only on the coverage kernel kernel-kcov.elf;
+ * docs/coverage.md): every worker makes core calls only, each between KcovStart and KcovStop,
+ * and adds the kernel PCs it reached to one shared set (fuzz_kcov.c). `count` makes the random
+ * calls above and only counts; `guided` keeps each request that reached a PC never seen before
+ * in the worker's corpus and, most of the time, runs a kept request again, mutated (its bytes,
+ * or the same method with new arguments) instead of a new random one. Both print
+ * "<name>: kernel coverage: N PCs, M inputs kept". The Kcov methods themselves are never
+ * fuzzed in this mode (a fuzzed KcovStop or KcovFree would end the fuzzer's own collection).
  *
  * Result: "<argv[0]>: N passed, M failed", with the calls made and calls per second before it.
  */
@@ -32,7 +42,9 @@
 #include <user/thread.h>
 #include <user/vmm.h>
 
+#include "fuzz_kcov.h"
 #include "fuzz_msg.h"
+#include "kcov_calls.h"
 #include "ostest.h"
 #include "ostest/ProbeServer.edl.h"
 
@@ -58,6 +70,12 @@ static uint32_t nessential;
 static uint32_t protected_tid[MAX_WORKERS + 1];
 static uint32_t nprotected;
 
+/* Kernel coverage mode (--kcov): 0 off, KCOV_COUNT random calls counted, KCOV_GUIDED guided. */
+enum { KCOV_OFF, KCOV_COUNT, KCOV_GUIDED };
+static int kcov_mode;
+#define KCOV_POINTS 4096u /* PCs a call: more are dropped by the kernel (docs/coverage.md) */
+static volatile uint64_t inputs_kept;
+
 static volatile uint64_t calls_made, calls_core, calls_raw, calls_ptr, calls_skipped;
 static volatile int stop;
 static volatile int go; /* set once every worker's handle and tid are known */
@@ -78,6 +96,8 @@ struct worker {
     volatile char doing;
     volatile uint64_t doing_a, doing_b;
     volatile uint64_t calls;
+    uint64_t pcs[KCOV_POINTS]; /* one call's kernel PCs (kcov mode) */
+    struct fz_corpus corpus;   /* inputs that reached new PCs (guided mode) */
 };
 static struct worker workers[MAX_WORKERS];
 
@@ -180,6 +200,10 @@ static bool guard(uint8_t *msg, size_t len)
     uint32_t ep, mid;
     memcpy(&ep, msg, 4);
     memcpy(&mid, msg + 4, 4);
+    if (kcov_mode != KCOV_OFF && ep == kl_core_Core_EP_profiler_Profiler &&
+        (mid == kl_core_Profiler_KcovAlloc_MID || mid == kl_core_Profiler_KcovStart_MID ||
+         mid == kl_core_Profiler_KcovStop_MID || mid == kl_core_Profiler_KcovFree_MID))
+        return false;
     const struct idl_method_desc *m = method_of(ep, mid);
     if (m == NULL || idl_validate(m, IDL_PART_REQUEST, msg, len) != IDL_OK)
         return true;
@@ -208,6 +232,20 @@ static bool guard(uint8_t *msg, size_t len)
                 fz_write_plain(msg, p, THREAD_PRIO_DEFAULT);
             return true;
         }
+        case kl_core_Thread_SetSchedPolicy_MID: {
+            /* The same for the classes: a real-time class keeps only the real-time bandwidth's
+             * 50 ms a second for everything else, which would starve the bystander check;
+             * unknown classes stay (the kernel must refuse them). */
+            p = fz_param(m, "policy");
+            uint64_t pol = fz_read_plain(msg, p);
+            if (pol == kl_core_Types_SchedPolicyFifo || pol == kl_core_Types_SchedPolicyRoundRobin)
+                fz_write_plain(msg, p, kl_core_Types_SchedPolicyTimeshare);
+            p = fz_param(m, "priority");
+            uint64_t prio = fz_read_plain(msg, p);
+            if (prio > THREAD_PRIO_DEFAULT && prio <= THREAD_PRIO_MAX)
+                fz_write_plain(msg, p, THREAD_PRIO_DEFAULT);
+            return true;
+        }
         case kl_core_Thread_Create_MID:
             fz_write_plain(msg, fz_param(m, "routine"), (uint64_t)(uintptr_t)fz_thread_entry);
             fz_write_plain(msg, fz_param(m, "context"), (uint64_t)(uintptr_t)fz_child_thread);
@@ -229,6 +267,15 @@ static bool guard(uint8_t *msg, size_t len)
         if (mid == kl_core_Sync_Wait_MID)
             clamp_ms(msg, m, "delay");
         return true;
+    case kl_core_Core_EP_ipc_IPC:
+        /* SetInterrupt breaks every blocking Call of this process, the bystander's pings
+         * (rcInterrupted) included: the fuzzer's own doing, not the kernel's fault. */
+        return mid != kl_core_IPC_SetInterrupt_MID;
+    case kl_core_Core_EP_notice_Notice:
+        /* A receiver of its own that nothing raises on would hold a worker for ever. */
+        if (mid == kl_core_Notice_GetEvent_MID)
+            clamp_ms(msg, m, "mdelay");
+        return true;
     case kl_core_Core_EP_handle_Handle:
         if (mid == kl_core_Handle_Close_MID || mid == kl_core_Handle_Revoke_MID ||
             mid == kl_core_Handle_RevokeSubtree_MID)
@@ -249,6 +296,24 @@ static bool guard(uint8_t *msg, size_t len)
                 return false;
             uint32_t zero = 0;
             memcpy(msg + IDL_HEADER_SIZE + p->offset + 4, &zero, 4);
+        }
+        return true;
+    case kl_core_Core_EP_cm_CM:
+        /* A Connect or Listen nobody answers waits its whole msecs. */
+        if (mid == kl_core_CM_Connect_MID || mid == kl_core_CM_Listen_MID)
+            clamp_ms(msg, m, "msecs");
+        return true;
+    case kl_core_Core_EP_profiler_Profiler:
+        /* SamplingRead waits for records up to its timeout, and it and KcovStop write where
+         * they are told: never into the memory the fuzzer runs on. */
+        if (mid == kl_core_Profiler_SamplingRead_MID) {
+            clamp_ms(msg, m, "timeout");
+            return range_ok(fz_read_plain(msg, fz_param(m, "unsafeBuffer")),
+                            fz_read_plain(msg, fz_param(m, "size")));
+        }
+        if (mid == kl_core_Profiler_KcovStop_MID) {
+            uint64_t n = fz_read_plain(msg, fz_param(m, "maxPoints"));
+            return n < (1ull << 40) && range_ok(fz_read_plain(msg, fz_param(m, "points")), n * 8);
         }
         return true;
     case kl_core_Core_EP_pm_PM:
@@ -526,6 +591,55 @@ static void pointer_fuzz(struct worker *w)
     __atomic_add_fetch(&calls_ptr, 1, __ATOMIC_RELAXED);
 }
 
+/* Guided mode's next input: most of the time a kept one, mutated: its bytes (fz_mutate), or the
+ * same endpoint and method with new arguments; otherwise a new random request. */
+static size_t make_guided_request(struct worker *w)
+{
+    struct fz_rng *r = &w->rng;
+    size_t len = fz_chance(r, 80) ? fz_corpus_pick(r, &w->corpus, w->req, sizeof w->req) : 0;
+    if (len == 0)
+        return make_core_request(w);
+    uint32_t ep, mid;
+    memcpy(&ep, w->req, 4);
+    memcpy(&mid, w->req + 4, 4);
+    const struct idl_method_desc *m = method_of(ep, mid);
+    size_t fresh = 0;
+    if (m != NULL && fz_chance(r, 50))
+        fresh = fz_gen_request(r, &w->pools, ep, m, w->req, sizeof w->req);
+    return fresh != 0 ? fresh : fz_mutate(r, w->req, len, sizeof w->req);
+}
+
+/* One core call between KcovStart and KcovStop; its PCs go to the shared set, and in guided
+ * mode a request that reached a new PC is kept. */
+static void kcov_fuzz(struct worker *w)
+{
+    size_t len = kcov_mode == KCOV_GUIDED ? make_guided_request(w) : make_core_request(w);
+    if (!guard(w->req, len)) {
+        __atomic_add_fetch(&calls_skipped, 1, __ATOMIC_RELAXED);
+        return;
+    }
+    size_t res_len = 0;
+    uint64_t npcs = 0;
+    w->doing = 'k';
+    uint32_t ep = 0, mid = 0;
+    memcpy(&ep, w->req, 4);
+    memcpy(&mid, w->req + 4, 4);
+    w->doing_a = ep; /* the call's endpoint and method, for a worker that does not end */
+    w->doing_b = mid;
+    if (kcov_start() != rcOk)
+        return;
+    Retcode rc =
+        sys_call(core, w->req, len, w->res, sizeof w->res, &res_len, pick_timeout(&w->rng));
+    if (kcov_stop(w->pcs, KCOV_POINTS, &npcs) != rcOk)
+        npcs = 0;
+    if (rc == rcOk)
+        learn(w, res_len);
+    __atomic_add_fetch(&calls_core, 1, __ATOMIC_RELAXED);
+    if (fz_pcset_add(w->pcs, npcs) != 0 && kcov_mode == KCOV_GUIDED &&
+        fz_corpus_keep(&w->rng, &w->corpus, w->req, len))
+        __atomic_add_fetch(&inputs_kept, 1, __ATOMIC_RELAXED);
+}
+
 static int worker_main(void *arg)
 {
     struct worker *w = arg;
@@ -539,7 +653,9 @@ static int worker_main(void *arg)
             break;
         uint32_t k = fz_below(&w->rng, 100);
         w->calls++;
-        if (k < 65)
+        if (kcov_mode != KCOV_OFF)
+            kcov_fuzz(w);
+        else if (k < 65)
             core_fuzz(w);
         else if (k < 88)
             raw_fuzz(w);
@@ -606,6 +722,10 @@ static void parse_args(int argc, char **argv)
             seconds_limit = v;
         else if (strcmp(argv[i], "--name") == 0)
             result_name = argv[i + 1];
+        else if (strcmp(argv[i], "--kcov") == 0)
+            kcov_mode = strcmp(argv[i + 1], "guided") == 0  ? KCOV_GUIDED
+                        : strcmp(argv[i + 1], "count") == 0 ? KCOV_COUNT
+                                                            : KCOV_OFF;
     }
     /* fuzz.seed S makes each fuzzer's seed S + its own --seed, so two fuzzers never share one. */
     seed += param_u64("fuzz.seed", 0);
@@ -735,6 +855,9 @@ int main(int argc, char **argv)
         fz_pool_add_handle(&w->rng, &w->pools, main_thread);
     }
 
+    /* One coverage buffer per worker; without one (not the coverage kernel) kcov mode is over. */
+    if (kcov_mode != KCOV_OFF && !OT_RC(kcov_alloc(nworkers, KCOV_POINTS), rcOk))
+        return ot_end();
     printf("%s: seed %llu, %u threads, %llu calls%s%llu s\n", name, (unsigned long long)seed,
            nworkers, (unsigned long long)target_calls, target_calls ? " or " : ", ",
            (unsigned long long)seconds_limit);
@@ -785,6 +908,9 @@ int main(int argc, char **argv)
                    (unsigned long long)(calls_made * 1000 / (now ? now : 1)),
                    (unsigned long long)(own[0] / 1024), (unsigned long long)(own[1] / 1024),
                    (unsigned long long)own[2], (unsigned long long)own[3]);
+            if (kcov_mode != KCOV_OFF)
+                printf("%s: kernel coverage so far: %llu PCs, %llu inputs kept\n", name,
+                       (unsigned long long)fz_pcset_count(), (unsigned long long)inputs_kept);
         }
     }
     for (uint32_t i = 0; i < nworkers; i++) {
@@ -810,6 +936,12 @@ int main(int argc, char **argv)
            (unsigned long long)calls_raw, (unsigned long long)calls_ptr,
            (unsigned long long)calls_skipped, (unsigned long long)took,
            (unsigned long long)(made * 1000 / (took ? took : 1)));
+    if (kcov_mode != KCOV_OFF) {
+        printf("%s: kernel coverage: %llu PCs, %llu inputs kept\n", name,
+               (unsigned long long)fz_pcset_count(), (unsigned long long)inputs_kept);
+        OT_TRUE(fz_pcset_count() > 0);
+        OT_RC(kcov_free(), rcOk);
+    }
     OT_EQ(started, nworkers);
     if (target_calls != 0 && seconds_limit == 0)
         OT_TRUE(made + calls_skipped >= target_calls);

@@ -165,7 +165,7 @@ int main(void)
     if (OT_EQ(idle, 3))
         reply_recv_timeout();
 
-    /* os_client_death dies inside a 3 s call on VictimServer (it starts with us and dies about
+    /* os_client_death dies inside a 10 s call on VictimServer (it starts with us and dies about
      * 1 s after its call went out): once that call is over, the server has a lost reply and
      * still answers. Our Stats call waits behind the Delay; ask again for a while in case we
      * got in before it. */
@@ -179,7 +179,7 @@ int main(void)
         vch.timeout_ms = 20000;
         Retcode r = rcOk;
         lost = 0;
-        for (int i = 0; i < 20 && r == rcOk && lost == 0; i++) {
+        for (int i = 0; i < 60 && r == rcOk && lost == 0; i++) { /* 30 s, for a loaded host */
             r = ostest_Probe_Stats(&vcl, &served, &lost, &idle, &refused);
             if (lost == 0)
                 core_thread_sleep(500);

@@ -7,8 +7,8 @@
  *     while reading through that copy is refused;
  *   - the execute bit the kernel no longer defines is in no buffer handle, and a copy cannot
  *     ask for it;
- * Badges (HR_BADGE_TAG) cannot be made yet (Handle.CreateBadge is not served), so that check
- * has no in-OS test until they can.
+ *   - tagging a copy with a badge needs HR_BADGE_TAG on the badge's handle: a copy of the
+ *     badge without it tags nothing (rcAccessDenied), the badge itself does.
  */
 #include <stdint.h>
 #include <string.h>
@@ -18,6 +18,7 @@
 #include <user/vmm.h>
 #include <bastion/vmm.h>
 
+#include "handle_calls.h"
 #include "ostest.h"
 #include <bastion/rights.h>
 
@@ -83,6 +84,18 @@ static void close_needs_no_right(void)
     }
 }
 
+static void badge_tag_needs_its_right(void)
+{
+    uint32_t badge = HANDLE_NONE, untagging = HANDLE_NONE, buf = 0, out = HANDLE_NONE;
+    if (!OT_RC(hc_badge(HANDLE_NONE, 7, &badge), rcOk))
+        return;
+    if (!OT_RC(core_mdl_create(PAGE, BASTION_VMM_READ | BASTION_VMM_WRITE, &buf), rcOk))
+        return;
+    if (OT_RC(copy(badge, HR_BASIC, &untagging), rcOk))
+        OT_RC(hc_copy(buf, HR_READ, untagging, &out), rcAccessDenied);
+    OT_RC(hc_copy(buf, HR_READ, badge, &out), rcOk);
+}
+
 int main(void)
 {
     ot_begin("os_rights");
@@ -91,5 +104,6 @@ int main(void)
     core_thread_sleep(2000);
     mdl_get_size_needs_read();
     close_needs_no_right();
+    badge_tag_needs_its_right();
     return ot_end();
 }

@@ -73,10 +73,15 @@ static int mover(void *arg)
     return 0;
 }
 
+static volatile int sleeper_release;
+
+/* Outlives any wait on it until released: a fixed sleep could end first on a loaded machine
+ * (creating the mover can take longer than the sleep). */
 static int sleeper(void *arg)
 {
     (void)arg;
-    (void)sleep_ms(3 * SLEEP_MS);
+    while (!sleeper_release)
+        (void)sleep_ms(20);
     return 0;
 }
 
@@ -105,6 +110,7 @@ static bool timeouts_across_set(void)
     t0 = monotonic_ns();
     ok &= OT_RC(thread_join(&s, SLEEP_MS, NULL), rcTimeout);
     ok &= lasts("a Thread.Wait timeout", t0);
+    sleeper_release = 1;
     ok &= OT_RC(thread_join(&m, 10000, NULL), rcOk);
     ok &= OT_RC(thread_join(&s, 10000, NULL), rcOk);
     ok &= ot_bystander_served();

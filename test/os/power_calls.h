@@ -44,6 +44,13 @@ static inline Retcode pm_request(uint32_t request)
     return core_result(kl_core_PM_Request(&cl, request, &rc), &rc);
 }
 
+static inline Retcode pm_set_online(uint64_t mask, uint32_t timeout_ms)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_pm_PM, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    return core_result(kl_core_PM_SetCpusOnline(&cl, mask, timeout_ms, &rc), &rc);
+}
+
 static inline Retcode pm_online(uint64_t *mask)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_pm_PM, CORE_MSG_SMALL);

@@ -421,9 +421,37 @@ static Retcode op_thread(void)
     return close_handle(t.handle, r);
 }
 
-/* process_create: Task.Create of bench_exit0 from ROMFS, SetEnv (argv), Resume; then
- * GetExitInfo until it reports the exit, yielding with Thread.Sleep(0) between polls (Bastion
- * has no blocking wait on a task); then Handle.Close of the task handle. */
+/* The receiver process_create waits on (Notice.Create once, at its first run); each child's
+ * entry leaves it when its end event has been fetched, so the runs do not fill it up. */
+static uint32_t child_ends = kl_core_Types_InvalidHandleValue;
+
+static Retcode wait_child_end(uint32_t child)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_notice_Notice, CORE_MSG_MEDIUM);
+    kl_core_Types_Retcode rc = rcFail;
+    Retcode r = rcOk;
+    if (child_ends == kl_core_Types_InvalidHandleValue) {
+        idl_handle_t h = {kl_core_Types_InvalidHandleValue, 0};
+        r = core_result(kl_core_Notice_Create(&cl, &h, &rc), &rc);
+        if (r != rcOk)
+            return r;
+        child_ends = h.handle;
+    }
+    r = core_result(kl_core_Notice_SubscribeToObject(&cl, core_handle_arg(child_ends),
+                                                     core_handle_arg(child),
+                                                     kl_core_Notice_NoticeObjectEnded, 1, &rc),
+                    &rc);
+    if (r != rcOk)
+        return r;
+    struct idl_seq ev = {0};
+    return core_result(kl_core_Notice_GetEvent(&cl, core_handle_arg(child_ends),
+                                               kl_core_Types_InfiniteTimeout, &ev, &rc),
+                       &rc);
+}
+
+/* process_create: Task.Create of bench_exit0 from ROMFS, SetEnv (argv), Resume; then one
+ * Notice.GetEvent on a receiver subscribed to the child's end (wait_child_end) and one
+ * GetExitInfo for its exit code; then Handle.Close of the task handle. */
 static Retcode op_process(void)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_task_Task, CORE_MSG_MEDIUM);
@@ -447,19 +475,15 @@ static Retcode op_process(void)
                         &rc);
     if (r == rcOk)
         r = core_result(kl_core_Task_Resume(&cl, core_handle_arg(child.handle), &rc), &rc);
-    while (r == rcOk) {
+    if (r == rcOk)
+        r = wait_child_end(child.handle);
+    if (r == rcOk) {
         kl_core_Task_TaskExitReason why;
         struct kl_core_Task_TaskExitInfo info;
         r = core_result(
             kl_core_Task_GetExitInfo(&cl, core_handle_arg(child.handle), &why, &info, &rc), &rc);
-        if (r == rcOk) {
-            if (why != kl_core_Task_TaskExitNormal || info.u.exitCode != 0)
-                r = rcFail;
-            break;
-        }
-        if (r != rcResourceBusy)
-            break;
-        r = core_thread_sleep(0);
+        if (r == rcOk && (why != kl_core_Task_TaskExitNormal || info.u.exitCode != 0))
+            r = rcFail;
     }
     return close_handle(child.handle, r);
 }

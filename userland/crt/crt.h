@@ -14,4 +14,8 @@ int crt_read_start_block(const void *start_block);
 /* canary.c: a random __stack_chk_guard (HAL.GetEntropy, else the TSC). */
 void crt_init_canary(void);
 
+/* libc/tls.c: the main thread's TLS block and Thread.SetTls, when the program has a PT_TLS
+ * segment (<user/tls.h>). 0, or -1 when there is no memory for it or the kernel refused it. */
+int crt_init_tls(void);
+
 #endif

@@ -7,11 +7,14 @@
  *   1. relocate the image (reloc.c): until then no pointer stored in data may be used;
  *   2. read the start block (start.c): the Core handle, argv, envp, named channels;
  *   3. pick a random stack-protector canary (no protected frame is live yet, see below);
- *   4. main(argc, argv, envp), then exit() with its result.
+ *   4. build the main thread's TLS block and point the FS base at it (libc/tls.c), if the
+ *      program has a PT_TLS segment: from here `__thread` variables hold their initial values;
+ *   5. main(argc, argv, envp), then exit() with its result.
  * __bastion_start never returns, so it is built without the stack protector: the canary changes
  * while it runs.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "crt.h"
@@ -37,5 +40,11 @@ __attribute__((noreturn, no_stack_protector, used)) void __bastion_start(const v
     if (crt_read_start_block(start_block) != 0)
         __builtin_trap(); /* no start block: not even the kernel handle to report through */
     crt_init_canary();
+    if (crt_init_tls() != 0) {
+        /* Its own variables would be read through a thread pointer of 0: end it, said why. */
+        printf("crt0: %s: no TLS block for the main thread\n",
+               start_argc() ? start_argv()[0] : "?");
+        exit(127);
+    }
     exit(main(start_argc(), (char **)start_argv(), (char **)start_envp()));
 }

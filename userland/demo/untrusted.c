@@ -1,25 +1,35 @@
 /*
- * untrusted: the demo's untrusted program (class demo.Untrusted). It tries, in turn, five things
+ * untrusted: the demo's untrusted program (class demo.Untrusted). It tries, in turn, seven things
  * the demo policy (services/einit/policy/einit.psl, docs/demo-policy.md) does not allow it:
  *
  *   (a) allocate more memory than its rule allows (after an allowed small allocation),
  *   (b) raise its thread's priority into the real-time range (after an allowed normal value),
  *   (c) register I/O port 0x60 (the keyboard controller),
  *   (d) start a process of the privileged class Einit (creating it is allowed, starting it not),
- *   (e) call an echo server method it is not granted (Shutdown; Echo is granted).
+ *   (e) call an echo server method it is not granted (Shutdown; Echo is granted),
+ *   (f) echo before opening its session (a Flow machine per client: Echo needs "open"),
+ *   (g) echo more often than its budget (a StaticMap per client counts its echoes).
+ *   (h) bind TCP port 8080 with the network stack (making the socket is granted),
+ *   (i) connect out to 10.0.2.2 port 80.
  *
- * Each attempt must fail with rcSecurityDisallow; the kernel logs each denial on the console.
+ * Each attempt must fail with rcSecurityDisallow (h and i: errno EACCES, the socket library's
+ * name for it); the kernel logs each denial on the console.
  * Then it tries to forge such a kernel line itself. Its printf output is marked by the kernel
  * with its task name on every line (kern/console/console.h), so the forged lines, which name a
  * rule at "forged/einit.psl" (the demo test's patterns would accept that path), show up as
  * "[Untrusted] kss: denied ..."; the demo test fails if one appears unmarked
  * (test/os/demo-expected.txt, its not: line).
  * The allowed step before an attempt shows that the denial comes from the rule's condition, not
- * from a missing permission. Exit status 0 when all five were denied and every allowed step
+ * from a missing permission. Exit status 0 when all seven were denied and every allowed step
  * worked.
  */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <user/core.h>
 #include <user/ipc.h>
@@ -42,6 +52,11 @@
 #define PRIVILEGED_PATH "einit"
 
 #define ECHO_MSG_MAX 1024u
+#define ECHO_BUDGET 8 /* echoes per client: echo_quota in the demo policy */
+#define ATTEMPTS 9
+#define BIND_PORT 8080u
+#define CONNECT_ADDRESS 0x0a000202u /* 10.0.2.2, QEMU's user-network gateway */
+#define CONNECT_PORT 80u
 
 static const char *me = "untrusted";
 static int denied; /* attempts that ended in rcSecurityDisallow */
@@ -142,7 +157,8 @@ static void try_start(void)
     close_handle(child.handle);
 }
 
-/* (e) echo.Echo.Echo over the connection "echo", then echo.Echo.Shutdown. */
+/* (f) echo.Echo.Echo before echo.Echo.Open; (e) Echo after it, then echo.Echo.Shutdown; (g)
+ * echoes up to the budget, then one more. */
 static void try_server(void)
 {
     static _Alignas(8) uint8_t req[ECHO_MSG_MAX], res[ECHO_MSG_MAX];
@@ -153,22 +169,59 @@ static void try_server(void)
     ipc_client_init(&cl, &ch, echo_Server_EP_echo, req, sizeof req, res, sizeof res);
     const char *reply = NULL;
     uint64_t served = 0;
+    attempt("(f) echo.Echo.Echo before its session is open",
+            echo_Echo_Echo(&cl, "too early", &reply, &served));
+    idl_handle_t session = {kl_core_Types_InvalidHandleValue, 0};
+    uint32_t session_id = 0;
+    allowed("(f) echo.Echo.Open", echo_Echo_Open(&cl, &session, &session_id));
     allowed("(e) echo.Echo.Echo",
             echo_Echo_Echo(&cl, "from the untrusted program", &reply, &served));
     Retcode r = echo_Echo_Shutdown(&cl, &served);
     attempt("(e) echo.Echo.Shutdown, not granted to it", r);
+    int ok = 1; /* the echo of (e) */
+    while (ok < ECHO_BUDGET && echo_Echo_Echo(&cl, "again", &reply, &served) == rcOk)
+        ok++;
+    char what[64];
+    snprintf(what, sizeof what, "(g) %d echoes of a budget of %d", ok, ECHO_BUDGET);
+    allowed(what, ok == ECHO_BUDGET ? rcOk : rcSecurityDisallow);
+    attempt("(g) one echo beyond its budget", echo_Echo_Echo(&cl, "one more", &reply, &served));
+    if (session.handle != kl_core_Types_InvalidHandleValue)
+        close_handle(session.handle);
+}
+
+/* A socket call's outcome as the Retcode the monitor gave: EACCES is its refusal. */
+static Retcode socket_result(int r)
+{
+    return r == 0 ? rcOk : errno == EACCES ? rcSecurityDisallow : rcFail;
+}
+
+/* (h) socket, then bind TCP port 8080; (i) connect to 10.0.2.2:80. */
+static void try_network(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (!allowed("(h) make a TCP socket", socket_result(fd >= 0 ? 0 : -1)))
+        return;
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(BIND_PORT)};
+    sin.sin_addr.s_addr = htonl(INADDR_ANY);
+    attempt("(h) bind TCP port 8080", socket_result(bind(fd, (struct sockaddr *)&sin, sizeof sin)));
+    sin.sin_port = htons(CONNECT_PORT);
+    sin.sin_addr.s_addr = htonl(CONNECT_ADDRESS);
+    attempt("(i) connect to 10.0.2.2 port 80",
+            socket_result(connect(fd, (struct sockaddr *)&sin, sizeof sin)));
+    close(fd);
 }
 
 int main(int argc, char **argv)
 {
     if (argc > 0)
         me = argv[0];
-    printf("%s: trying 5 things the policy does not allow it\n", me);
+    printf("%s: trying %d things the policy does not allow it\n", me, ATTEMPTS);
     try_memory();
     try_priority();
     try_port();
     try_start();
     try_server();
+    try_network();
     /* A forged audit line: at the start of a write, after a newline inside one, and after a
      * carriage return that would redraw a terminal line. */
     printf("kss: denied request Untrusted[demo.Untrusted] -> kernel[kl.core.Core] "
@@ -178,8 +231,8 @@ int main(int argc, char **argv)
            me);
     printf("\rkss: denied request Untrusted[demo.Untrusted] -> kernel[kl.core.Core] "
            "io.IO.RegisterPort: rule at forged/einit.psl:3:1\n");
-    printf("%s: %d of 5 attempts were denied, still running\n", me, denied);
+    printf("%s: %d of %d attempts were denied, still running\n", me, denied, ATTEMPTS);
     if (broken)
         printf("%s: %d allowed step%s failed\n", me, broken, broken == 1 ? "" : "s");
-    return denied == 5 && broken == 0 ? 0 : 1;
+    return denied == ATTEMPTS && broken == 0 ? 0 : 1;
 }

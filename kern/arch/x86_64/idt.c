@@ -4,6 +4,8 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/tss.h"
 #include "lib/kprintf.h"
+#include "prof/kcov.h"
+#include "proc/thread.h"
 
 struct idt_gate {
     uint16_t offset_low;
@@ -65,13 +67,9 @@ void idt_set_irq_handler(uint8_t vector, irq_handler_fn fn)
     __atomic_store_n(&irq_handlers[vector], fn, __ATOMIC_RELEASE);
 }
 
-void trap_dispatch(struct trap_frame *frame)
+static void irq_dispatch(struct trap_frame *frame)
 {
     uint64_t v = frame->vector;
-    if (v < 32) {
-        exception_dispatch(frame);
-        return;
-    }
     irq_handler_fn fn = __atomic_load_n(&irq_handlers[v], __ATOMIC_ACQUIRE);
     if (fn) {
         fn(frame);
@@ -83,4 +81,35 @@ void trap_dispatch(struct trap_frame *frame)
         unexpected_reported[v] = true;
         kprintf("idt: unexpected interrupt on vector %lu (no handler), ignored\n", v);
     }
+}
+
+/* The coverage kernel counts, per thread, the interrupt handlers it is inside, so
+ * that its coverage holds its own system calls only (prof/kcov.h); this function itself calls
+ * no coverage hook, which would run before the count. The count is the thread's, not the
+ * CPU's: a handler may switch to another thread and come back here on it later. */
+KCOV_NO_TRACE void trap_dispatch(struct trap_frame *frame)
+{
+    uint64_t v = frame->vector;
+#ifdef BASTION_KCOV
+    /* Device and IPI interrupts only: an exception below 32 (a page fault in a user copy) is
+     * part of the thread's own system call. */
+    struct thread *t = NULL;
+    if (v >= 32) {
+        /* this_cpu()->current_thread, by its instruction: a helper kept out of line would call
+         * the coverage hook before the count (prof/kcov_trace.c). */
+        struct percpu *c;
+        __asm__ volatile("movq %%gs:0, %0" : "=r"(c));
+        t = c->current_thread;
+    }
+    if (t != NULL)
+        t->irq_depth++;
+#endif
+    if (v < 32)
+        exception_dispatch(frame);
+    else
+        irq_dispatch(frame);
+#ifdef BASTION_KCOV
+    if (t != NULL)
+        t->irq_depth--;
+#endif
 }

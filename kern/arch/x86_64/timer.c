@@ -1,8 +1,9 @@
 /*
  * LAPIC timer calibration and the per-CPU tick (see timer.h).
  *
- * Calibration: the timer counts down from 0xFFFFFFFF, masked, in one-shot mode across PIT
- * windows (pit_measure_hz(): five 10 ms windows, median kept). TIMER_HZ then needs
+ * Calibration: the timer counts down from 0xFFFFFFFF, masked, in one-shot mode across TSC
+ * windows (tsc_measure_hz(): five 500 us windows, median kept; the TSC was calibrated just
+ * before, against the HPET or the PIT). TIMER_HZ then needs
  * rate / TIMER_HZ counts per period. With divide-by-16 a 32-bit count covers over a minute
  * even at a 1 GHz bus, so the window never wraps.
  *
@@ -15,8 +16,8 @@
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/percpu.h"
-#include "arch/x86_64/pit.h"
 #include "arch/x86_64/smp.h"
+#include "arch/x86_64/tsc.h"
 #include "lib/kprintf.h"
 #include "panic.h"
 
@@ -70,16 +71,16 @@ void timer_init(void)
 {
     lapic_write(LAPIC_REG_TIMER_DIV, DIVIDE_BY_16);
     lapic_write(LAPIC_REG_LVT_TIMER, LAPIC_LVT_MASKED | TIMER_VECTOR); /* one-shot, silent */
-    lapic_rate = pit_measure_hz(lapic_count_start, lapic_count_stop, NULL);
+    lapic_rate = tsc_measure_hz(lapic_count_start, lapic_count_stop, NULL);
     if (lapic_rate < TIMER_HZ)
-        panic("timer: LAPIC timer calibration failed (%lu Hz measured against the PIT)",
+        panic("timer: LAPIC timer calibration failed (%lu Hz measured against the TSC)",
               (unsigned long)lapic_rate);
     uint64_t pc = lapic_rate / TIMER_HZ;
     period_count = pc > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)pc;
 
     idt_set_irq_handler(TIMER_VECTOR, timer_handler);
     start_periodic();
-    kprintf("timer: LAPIC timer %lu.%03lu MHz (bus %lu MHz / %u, calibrated against the PIT), "
+    kprintf("timer: LAPIC timer %lu.%03lu MHz (bus %lu MHz / %u, calibrated against the TSC), "
             "%u Hz tick = %u counts\n",
             (unsigned long)(lapic_rate / 1000000), (unsigned long)(lapic_rate / 1000 % 1000),
             (unsigned long)((lapic_rate * DIVIDER + 500000) / 1000000), DIVIDER, TIMER_HZ,

@@ -11,16 +11,22 @@
 void process_fault_kill_frame(struct process *p, const char *why, uint32_t vector,
                               uint64_t error_code, uint64_t addr, uint64_t ip)
     __attribute__((weak));
+bool process_fault_freeze(struct process *p, const struct trap_frame *f, uint64_t fs_base,
+                          uint64_t addr) __attribute__((weak));
 
 noreturn void user_fault_fatal(struct trap_frame *f, const char *why, uint64_t addr)
 {
     struct thread *t = thread_current();
     const char *name = t->proc && process_name ? process_name(t->proc) : t->name;
-    kprintf("fault: %s (thread %lu): fatal %s at %#lx (rip %#lx, error %#lx); killed\n", name,
-            (unsigned long)t->tid, why, (unsigned long)addr, (unsigned long)f->rip,
-            (unsigned long)f->error_code);
     sti();
-    if (t->proc && process_fault_kill_frame)
+    /* A process created to be frozen at a fault keeps its memory and this frame for
+     * inspection (proc/process.h); otherwise it ends. This thread ends either way. */
+    bool frozen =
+        t->proc && process_fault_freeze && process_fault_freeze(t->proc, f, t->fs_base, addr);
+    kprintf("fault: %s (thread %lu): fatal %s at %#lx (rip %#lx, error %#lx); %s\n", name,
+            (unsigned long)t->tid, why, (unsigned long)addr, (unsigned long)f->rip,
+            (unsigned long)f->error_code, frozen ? "frozen" : "killed");
+    if (!frozen && t->proc && process_fault_kill_frame)
         process_fault_kill_frame(t->proc, why, (uint32_t)f->vector, f->error_code, addr, f->rip);
     thread_exit(-1);
 }

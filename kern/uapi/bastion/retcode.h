@@ -61,7 +61,108 @@ typedef int32_t Retcode;
     X(rcRtcUnreadable, -37, "the real-time clock could not be read (stuck updating, bad fields)")  \
     X(rcNoSuchCpuGroup, -38, "no processor group of that index")                                   \
     X(rcNoSuchOpp, -39, "the processor group has no operating performance point of that index")    \
-    X(rcPowerStateFailed, -40, "the machine did not enter the power state it was asked for")
+    X(rcPowerStateFailed, -40, "the machine did not enter the power state it was asked for")       \
+    /* Sockets (net.Socket, services/net/netstack/socket_*.c): a Bind to an address and port     \
+     * another socket has; a Connect the peer answered with a reset; a connection the peer reset  \
+     * or that failed after it was made; a Send or Recv on a TCP socket that is not connected;    \
+     * a call that would have waited with timeoutMs 0; a Connect with timeoutMs 0 that goes on;  \
+     * a client that holds its most sockets; a stack that holds its most sockets. */ \
+    X(rcAddressInUse, -41, "the address and port are already bound by another socket")             \
+    X(rcConnectionRefused, -42, "the peer refused the connection")                                 \
+    X(rcConnectionReset, -43, "the peer reset the connection, or it failed")                       \
+    X(rcNotConnected, -44, "the socket is not connected")                                          \
+    X(rcWouldBlock, -45, "the operation would have to wait, and was asked not to")                 \
+    X(rcInProgress, -46, "the operation goes on; its outcome comes later")                         \
+    X(rcTooManySockets, -47, "the client holds as many sockets as it may")                         \
+    X(rcStackFull, -48, "the network stack holds as many sockets as it can")                       \
+    /* kl.core.Task, building a process by hand (kern/klcore/Task_build.c): rcNotEmptyTask     \
+     * for a build method on a process the kernel loaded from a file; rcNoEntryPoint for      \
+     * Resume of an empty process whose entry point was never set (SetEntry); rcNotFrozen for \
+     * an inspection method on a process that is not frozen. */   \
+    X(rcNotEmptyTask, -49, "the process was loaded from a file: only an empty one is built")       \
+    X(rcNoEntryPoint, -50, "the empty process has no entry point yet: call Task.SetEntry")         \
+    X(rcNotFrozen, -51, "the process is not frozen: it runs, or it has ended")                     \
+    /* kl.core.Notice (kern/klcore/Notice.c): rcNoticeDropped for a GetEvent that a DropAndWake \
+     * without finish ended (the receiver stays usable); rcNoticeFinished for a GetEvent that a   \
+     * DropAndWake with finish ended, and for every later GetEvent or SubscribeToObject on that  \
+     * receiver. */  \
+    X(rcNoticeDropped, -52, "the wait for notifications was ended by DropAndWake")                 \
+    X(rcNoticeFinished, -53, "the notification receiver was finished by DropAndWake")              \
+    /* The TEE partition (kern/klcore/TEE.c, TEEVMM.c, docs/tee.md): rcNotTeePartition for a    \
+     * partition-only call (TEEVMM, TEE.FreeToken from the partition) by another process;       \
+     * rcNoTeePartition for a request when no TEE partition runs, or one that ended before it   \
+     * answered; rcTokenNotOwned for a token the caller does not own (another process's, or    \
+     * none); rcFrameNotShared for MdlAddFrame of a frame no live request shared with the TEE. */  \
+    X(rcNotTeePartition, -54, "only the TEE partition may make this call")                         \
+    X(rcNoTeePartition, -55, "no TEE partition runs to take the request")                          \
+    X(rcTokenNotOwned, -56, "the message token is not one of the caller's")                        \
+    X(rcFrameNotShared, -57, "the physical frame was not shared with the TEE by a live request")   \
+    /* kl.core.IPC (kern/klcore/IPC.c, kern/ipc/interrupt.c): rcInterrupted from a Call or    \
+     * Recv that would have waited (or was waiting) for the other side while one of its       \
+     * process's IPC synchronization objects is set (IPC.SetInterrupt); rcTooManySyncObjects  \
+     * from IPC.CreateSyncObject when the process holds IPC_SYNC_MAX of them. */    \
+    X(rcInterrupted, -58, "the IPC wait was interrupted: the process set an IPC sync object")      \
+    X(rcTooManySyncObjects, -59,                                                                   \
+      "the process holds as many IPC synchronization objects as it may")                           \
+    /* An executable's PT_TLS segment (kern/elf/elf_load_plan.c, the planner of both loaders;  \
+     * layout in <bastion/tls.h>): rcTlsDuplicate for a second PT_TLS; rcTlsFileSize for       \
+     * p_filesz > p_memsz; rcTlsAlignment for a p_align that is not 0, 1 or a power of two, or  \
+     * is above BASTION_TLS_ALIGN_MAX; rcTlsTooLarge for a p_memsz above BASTION_TLS_SIZE_MAX;   \
+     * rcTlsOutsideImage for a template whose bytes are not file bytes of one PT_LOAD segment  \
+     * (or whose address wraps with the load bias). */   \
+    X(rcTlsDuplicate, -60, "the executable has more than one PT_TLS segment")                      \
+    X(rcTlsFileSize, -61, "the PT_TLS segment's file size exceeds its memory size")                \
+    X(rcTlsAlignment, -62, "the PT_TLS alignment is not a power of two or is too large")           \
+    X(rcTlsTooLarge, -63, "the PT_TLS segment is larger than a thread's TLS block may be")         \
+    X(rcTlsOutsideImage, -64, "the PT_TLS template is not inside a loaded segment's file bytes")   \
+    /* kl.core.Profiler coverage (kern/prof/kcov.c, gcov_uart.c; docs/coverage.md):            \
+     * rcCoverageNotBuilt from every Kcov method of a kernel built without                      \
+     * -fsanitize-coverage=trace-pc (all but kernel-kcov.elf), and from GetCoverageData and     \
+     * FlushGcov of a kernel that holds no gcov records of its own; rcKcovTooLarge from         \
+     * KcovAlloc beyond a hard cap (threads, points, bytes a process, bytes of all processes);  \
+     * rcKcovAllocated from a second KcovAlloc before KcovFree; rcKcovNotAllocated from        \
+     * Start, Stop or Free without KcovAlloc; rcKcovBusy from KcovStart when every area is    \
+     * taken and from KcovFree while another thread collects; rcKcovNotStarted from KcovStop   \
+     * of a thread that does not collect; rcGcovTooLarge from FlushGcovFile of more bytes than  \
+     * GCOV_FILE_MAX. */   \
+    X(rcCoverageNotBuilt, -65, "this kernel was built without coverage instrumentation")           \
+    X(rcKcovTooLarge, -66, "the kcov buffers asked for exceed a hard cap")                         \
+    X(rcKcovAllocated, -67, "the process already holds kcov buffers: KcovFree them first")         \
+    X(rcKcovNotAllocated, -68, "the process holds no kcov buffers: call KcovAlloc")                \
+    X(rcKcovBusy, -69, "every kcov buffer is taken, or another thread collects into one")          \
+    X(rcKcovNotStarted, -70, "the calling thread does not collect kernel coverage")                \
+    X(rcGcovTooLarge, -71, "the gcda data is larger than the kernel forwards in one call")         \
+    /* kl.core.Profiler sampling and segments (kern/prof/sampling.c, seginfo.c): rcProfilerBusy \
+     * when every sampling session is another live process's (SamplingStart, AddPidToList);     \
+     * rcProfilerNotStarted for SamplingStop or SamplingRead by a process that never started   \
+     * sampling; rcPidListFull for AddPidToList past BASTION_PROF_PIDS_MAX; rcNotProfilable for \
+     * AddPidToList of a process that is neither the caller nor one the caller created;        \
+     * rcSegInfoFull for LoadSegInfo past BASTION_PROF_SEGMENTS_MAX segments of one process;    \
+     * rcUnknownCounter for ObjectGetStat of a name its object has no counter for. */  \
+    X(rcProfilerBusy, -72, "every sampling session is taken by another process")                   \
+    X(rcProfilerNotStarted, -73, "the caller has not started sampling")                            \
+    X(rcPidListFull, -74, "the sampling pid list holds as many processes as it may")               \
+    X(rcNotProfilable, -75, "only the caller itself and processes it created may be profiled")     \
+    X(rcSegInfoFull, -76, "the process has as many registered segments as it may")                 \
+    X(rcUnknownCounter, -77, "the object has no counter of that name")                             \
+    /* kl.core.CM, dynamic IPC channels (kern/ipc/cm.c, docs/connection-manager.md):           \
+     * rcTooManyConnectRequests from CM.Connect when the caller already has CM_CLIENT_PENDING_MAX \
+     * requests waiting; rcServerQueueFull from CM.Connect when CM_SERVER_PENDING_MAX requests  \
+     * wait for that server; rcConnectDropped from CM.Connect when the server refused it       \
+     * (CM.Drop); rcServerGone from CM.Connect when the server ended before it answered (or was \
+     * ending when asked); rcNoConnectRequest from CM.Accept and CM.Drop when no request of that \
+     * client for that endpoint waits (never made, answered, timed out, or its client ended). */   \
+    X(rcTooManyConnectRequests, -78,                                                               \
+      "the process has as many connection requests waiting as it may")                             \
+    X(rcServerQueueFull, -79, "the server has as many connection requests waiting as it may hold") \
+    X(rcConnectDropped, -80, "the server refused the connection request (CM.Drop)")                \
+    X(rcServerGone, -81, "the server ended before it answered the connection request")             \
+    X(rcNoConnectRequest, -82, "no connection request of that client for that endpoint waits")     \
+    /* The name server (services/ns, docs/connection-manager.md): rcNsNotPublisher from     \
+     * NameServer.Publish when the server name is not the caller's own task name; rcNsTableFull \
+     * from NameServer.Publish when all NS_ENTRIES_MAX entries are in use by live publishers. */      \
+    X(rcNsNotPublisher, -83, "a process may publish endpoints only under its own name")            \
+    X(rcNsTableFull, -84, "the name server holds as many published endpoints as it may")
 
 enum {
 #define BASTION_RETCODE_ENUM(name, value, text) name = (value),

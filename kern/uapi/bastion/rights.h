@@ -42,13 +42,15 @@ typedef uint32_t handle_rights_t;
 /* Processes (KOBJ_TASK). READ covers GetName/GetPath/GetPid/GetExitInfo; WRITE covers SetEnv. */
 #define HR_TASK_TERMINATE HR_SPEC(0) /* Task.Terminate */
 #define HR_TASK_RESUME HR_SPEC(1)    /* Task.Resume of a created process */
-#define HR_TASK_VM \
-    HR_SPEC(2)                     /* VmReserve/VmFree in a process not yet running (neither
-                                      * is served yet: it guards them once they are) */
+/* Building an empty process that does not run yet: VmReserve, VmFree, LoadSeg, LoadElfHdr,
+ * LoadElfSyms, SetEntry, ReseedAslr. */
+#define HR_TASK_VM HR_SPEC(2)
 #define HR_TASK_HANDLES HR_SPEC(3) /* Task.TransferHandle into it */
+/* Inspecting a frozen process: GetThreadContext, GetNextVmRegion, TerminateAfterFreezing. */
+#define HR_TASK_FROZEN HR_SPEC(4)
 #define HR_TASK_FULL                                                                   \
     (HR_READ | HR_WRITE | HR_BASIC | HR_TASK_TERMINATE | HR_TASK_RESUME | HR_TASK_VM | \
-     HR_TASK_HANDLES)
+     HR_TASK_HANDLES | HR_TASK_FROZEN)
 
 /* Threads (KOBJ_THREAD). READ covers GetInfo, GetAffinity and Wait; every change has its own
  * specialised right, so a thread handle carries no HR_WRITE. */
@@ -101,6 +103,11 @@ typedef uint32_t handle_rights_t;
  * Only the receive right: it cannot be copied or sent, it belongs to the attached thread. */
 #define HR_IRQ_DELIVERY HR_IPC_RECV
 
+/* IPC synchronization objects (KOBJ_IPC_SYNC, IPC.CreateSyncObject): SetInterrupt and
+ * ClearInterrupt need HR_WRITE. No HR_TRANSFER: the object interrupts the waits of the process
+ * that made it, and its handle never leaves that process. */
+#define HR_IPC_SYNC_FULL (HR_WRITE | HR_DUPLICATE | HR_REVOKE)
+
 /* User objects: the general rights, and the specialised bits for the serving program. */
 #define HR_USER_FULL (HR_READ | HR_WRITE | HR_BASIC | HR_SPEC_MASK)
 
@@ -113,6 +120,11 @@ typedef uint32_t handle_rights_t;
 #define HR_IO_PERMIT HR_SPEC(1)
 #define HR_IO_PORTS_FULL (HR_BASIC | HR_IO_PERMIT)
 #define HR_IO_MMIO_FULL (HR_BASIC | HR_READ | HR_WRITE | HR_IO_MAP)
+
+/* Notification receivers (KOBJ_NOTICE, kl.core.Notice): GetEvent needs HR_READ; adding and
+ * removing entries and DropAndWake need HR_WRITE. HR_BASIC lets a receiver be handed to another
+ * process that waits on it. */
+#define HR_NOTICE_FULL (HR_READ | HR_WRITE | HR_BASIC)
 
 /* True when `want` asks for nothing beyond `have` (the shrink-only rule). */
 static inline int hr_subset(handle_rights_t want, handle_rights_t have)

@@ -95,6 +95,8 @@ struct initcfg_entity {
     uint64_t ram;             /* bytes, defaults applied */
     bool kernel_memory_given; /* set in the entity's own `limits:` */
     bool ram_given;
+    bool tee_partition;          /* `tee: true`: the TEE partition (docs/tee.md) */
+    struct initcfg_pos tee_pos;  /* the `tee` value */
     struct initcfg_pos pos;      /* the entity's mapping */
     struct initcfg_pos task_pos; /* the `task` value, or the `name` value when there is none */
     struct initcfg_pos path_pos; /* the `path` value, or the `name` value when there is none */

@@ -131,6 +131,8 @@ void initcfg_emit_c(FILE *f, const struct initcfg *cfg, const char *source)
             fprintf(f, "        .devices = einit_devices_%zu,\n        .ndevices = %zuu,\n", i,
                     e->ndevices);
         fprintf(f, "        .line = %uu,\n", e->pos.line);
+        if (e->tee_partition)
+            fputs("        .flags = EINIT_ENTRY_TEE_PARTITION,\n", f);
         fprintf(f, "        .limits = { .kernel_memory = %lluull, .ram = %lluull },\n",
                 (unsigned long long)e->kernel_memory, (unsigned long long)e->ram);
         fputs("    },\n", f);
@@ -166,6 +168,8 @@ void initcfg_dump(FILE *f, const struct initcfg *cfg, const char *source)
         dump_limit(f, "kernel_memory", e->kernel_memory, e->kernel_memory_given);
         dump_limit(f, "ram", e->ram, e->ram_given);
         fputc('\n', f);
+        if (e->tee_partition)
+            fputs("  tee partition\n", f);
         for (size_t k = 0; k < e->nargs; k++) {
             fprintf(f, "  arg %zu ", k);
             initcfg_put_c_string(f, e->args[k]);

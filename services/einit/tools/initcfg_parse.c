@@ -220,7 +220,7 @@ static void parse_limits(struct ctx *c, const struct ynode *v, uint64_t *kmem, b
 /* ---- one entity --------------------------------------------------------------------------- */
 
 static const char *const entity_keys[] = {"name", "task",   "path",    "connections", "args",
-                                          "env",  "limits", "devices", NULL};
+                                          "env",  "limits", "devices", "tee",         NULL};
 static const char *const conn_keys[] = {"target", "id", NULL};
 static const char *const var_keys[] = {"var", "include", NULL};
 
@@ -629,6 +629,16 @@ static void parse_entity(struct ctx *c, const struct ynode *m, struct initcfg_en
     if ((v = map_get(m, "devices")) != NULL)
         parse_devices(c, v, e);
     check_device_names(c, e);
+    if ((v = map_get(m, "tee")) != NULL) {
+        /* Bastion extension: this entity is the TEE partition (docs/tee.md). */
+        const char *s = get_string(c, v, "tee");
+        if (s != NULL && strcmp(s, "true") == 0) {
+            e->tee_partition = true;
+            e->tee_pos = v->pos;
+        } else if (s != NULL && strcmp(s, "false") != 0) {
+            ERR(c, v->pos, "bad value '%s' for 'tee': expected true or false", s);
+        }
+    }
 }
 
 /* ---- whole description ------------------------------------------------------------------ */
@@ -653,6 +663,17 @@ static void resolve(struct ctx *c, struct initcfg *cfg)
             }
     }
     check_devices_unique(c, cfg);
+    /* One TEE partition at most: the kernel refuses a second while the first lives. */
+    for (size_t i = 0, first = SIZE_MAX; i < cfg->nentities; i++) {
+        if (!cfg->entities[i].tee_partition)
+            continue;
+        if (first == SIZE_MAX)
+            first = i;
+        else
+            ERR(c, cfg->entities[i].tee_pos,
+                "a second TEE partition (the first at line %u): at most one entity has 'tee: true'",
+                cfg->entities[first].tee_pos.line);
+    }
     for (size_t i = 0; i < cfg->nentities; i++) {
         struct initcfg_entity *e = &cfg->entities[i];
         for (size_t k = 0; k < e->nconns; k++) {

@@ -28,6 +28,13 @@ static uint64_t rdtsc(void)
     return lo | (uint64_t)hi << 32;
 }
 
+static Retcode handle_close(uint32_t h)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_handle_Handle, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    return core_result(kl_core_Handle_Close(&cl, core_handle_arg(h), &rc), &rc);
+}
+
 static Retcode handle_copy(uint32_t from, uint32_t rights, uint32_t *out)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_handle_Handle, CORE_MSG_SMALL);
@@ -41,17 +48,52 @@ static Retcode handle_copy(uint32_t from, uint32_t rights, uint32_t *out)
     return r;
 }
 
-/* The shared buffer, made at the first Open; the stack gets a copy of the handle with
- * STACK_RIGHTS (and HR_TRANSFER, which the reply uses to move it and which the rights the
- * reply names leave behind). */
+/* Under the lock: whether the session's stack is gone (nic.h). A waiting Receive is asked:
+ * its deadline set to now, so that the interrupt thread's next tick answers it rcTimeout, and
+ * a stack that ended in it shows as a lost answer by the next Open. */
+static bool session_gone(struct nic *n)
+{
+    if (n->answer_lost)
+        return true;
+    if (n->waiting) {
+        n->deadline = 1; /* the past: answered at the next tick */
+        return false;
+    }
+    return rdtsc() - n->last_call > (uint64_t)NIC_SESSION_IDLE_MS * n->tsc_per_ms;
+}
+
+/* Under the lock: forgets the gone stack: its waiting Receive (nobody to answer), its receive
+ * slots, and the buffer it had (unmapped here, our handle closed: the buffer goes with the
+ * last mapping of it, which a silent stack may still hold). */
+static void session_end(struct nic *n)
+{
+    n->waiting = false;
+    n->rx_owned = 0;
+    if (n->mdl != 0) {
+        (void)core_vmm_free((uint64_t)(uintptr_t)n->slots, SLOT_BUFFER_SIZE);
+        (void)handle_close(n->mdl);
+        n->mdl = 0;
+        n->slots = NULL;
+    }
+    n->open = false;
+    printf("e1000: the stack of session %u is gone (%s); the next Open is taken\n", n->session,
+           n->answer_lost ? "an answer to it was lost" : "silent");
+}
+
+/* The shared buffer, made at the first Open of each session; the stack gets a copy of the
+ * handle with STACK_RIGHTS (and HR_TRANSFER, which the reply uses to move it and which the
+ * rights the reply names leave behind). */
 static Retcode nic_open(void *ctx, idl_handle_t *buffer, uint32_t *rx_slots, uint32_t *tx_slots,
                         uint32_t *slot_size, uint64_t *mac, uint32_t *mtu, uint32_t *rc)
 {
     struct nic *n = ctx;
     /* A failure goes back as Open's error answer: the code in rc, no handle. */
     if (n->open) {
-        *rc = rcResourceBusy;
-        return rcResourceBusy;
+        if (!session_gone(n)) {
+            *rc = rcResourceBusy;
+            return rcResourceBusy;
+        }
+        session_end(n);
     }
     uint32_t copy = 0;
     Retcode r = rcOk;
@@ -80,12 +122,16 @@ static Retcode nic_open(void *ctx, idl_handle_t *buffer, uint32_t *rx_slots, uin
     *mtu = net_Nic_Mtu;
     n->open = true;
     n->rx_owned = 0;
+    n->session++;
+    n->answer_lost = false;
+    n->last_call = rdtsc();
     return rcOk;
 }
 
 static Retcode nic_transmit(void *ctx, uint32_t slot, uint32_t length, uint32_t *rc)
 {
     struct nic *n = ctx;
+    n->last_call = rdtsc();
     if (!n->open)
         *rc = rcNotOpen;
     else if (slot >= NIC_TX_SLOTS || length < net_Nic_FrameMin || length > net_Nic_FrameMax)
@@ -131,6 +177,7 @@ static Retcode nic_receive(void *ctx, uint32_t timeout_ms, uint32_t *slot, uint3
     struct nic *n = ctx;
     *slot = *length = 0;
     *rc = rcOk;
+    n->last_call = rdtsc();
     if (!n->open)
         *rc = rcNotOpen;
     else if (n->waiting && !n->replay)
@@ -149,6 +196,7 @@ static Retcode nic_receive(void *ctx, uint32_t timeout_ms, uint32_t *slot, uint3
 static Retcode nic_release(void *ctx, uint32_t slot, uint32_t *rc)
 {
     struct nic *n = ctx;
+    n->last_call = rdtsc();
     if (!n->open)
         *rc = rcNotOpen;
     else if (slot >= NIC_RX_SLOTS || !(n->rx_owned & 1ull << slot))
@@ -164,6 +212,7 @@ static Retcode nic_get_status(void *ctx, uint32_t *link_up, struct net_Nic_Count
                               uint32_t *rc)
 {
     struct nic *n = ctx;
+    n->last_call = rdtsc();
     e1000_account(n->hw);
     *link_up = e1000_link_up(n->hw);
     *counters = n->hw->counters;
@@ -205,9 +254,21 @@ static bool complete_waiting(struct nic *n, struct nic_reply *out)
     n->replay = false;
     n->waiting = false;
     out->token = n->token;
+    out->session = n->session;
     if (r != rcOk)
         out->len = ipc_error_header(n->req, n->req_len, out->buf, sizeof out->buf);
     return true;
+}
+
+/* Sends an answer of session `session`; a lost one (its caller ended) ends that session. */
+static void answer(struct nic *n, uint32_t session, uint64_t token, const void *buf, size_t len)
+{
+    if (ipc_reply(token, buf, len) != rcReplyLost)
+        return; /* sent, or a failure that is the caller's own business */
+    mutex_lock(&n->lock);
+    if (n->open && n->session == session)
+        n->answer_lost = true;
+    mutex_unlock(&n->lock);
 }
 
 Retcode nic_serve(struct nic *n, uint32_t listener)
@@ -234,14 +295,15 @@ Retcode nic_serve(struct nic *n, uint32_t listener)
         }
         /* A Release may free the slot a waiting Receive needs. */
         bool completed = complete_waiting(n, &done);
+        uint32_t session = n->session; /* an Open's answer belongs to the session it began */
         mutex_unlock(&n->lock);
         if (!kept) {
             if (r != rcOk)
                 res_len = ipc_error_header(req, len, res, sizeof res);
-            (void)ipc_reply(token, res, res_len); /* a caller gone is its own business */
+            answer(n, session, token, res, res_len);
         }
         if (completed)
-            (void)ipc_reply(done.token, done.buf, done.len);
+            answer(n, done.session, done.token, done.buf, done.len);
     }
 }
 
@@ -292,6 +354,6 @@ Retcode nic_interrupts(struct nic *n, uint32_t irq)
         if (r == rcOk && (r = irq_call(irq, kl_core_IO_EnableIrq)) != rcOk)
             return r;
         if (completed)
-            (void)ipc_reply(done.token, done.buf, done.len);
+            answer(n, done.session, done.token, done.buf, done.len);
     }
 }

@@ -1,11 +1,14 @@
 /*
  * netstack: the network stack process. lwIP over the NIC driver (net.Nic on the channel
- * "nic"), its address from DHCP, then the event loop for good: it answers ARP and ping and
- * keeps the lease. Programs will reach it through a socket-like interface
- * (docs/networking.md, "The interface to programs"), which is designed but not built yet.
+ * "nic") with its address from DHCP, or over its loopback interface alone when it was given no
+ * "nic" channel or the driver did not open; then it serves sockets (net.Socket, socket_server.h) on every channel named
+ * "net" or "net.<x>" and runs the event loop for good: it answers ARP and ping, keeps the lease
+ * and carries the programs' traffic (docs/networking.md, "Sockets for programs").
  *
  * Arguments: --ping <a.b.c.d> pings that address three times once the address is bound and
- * prints the outcome (the gateway, to show the path works).
+ * prints the outcome (the gateway, to show the path works). --priority <n>: every thread of the
+ * stack runs at priority n (default 10), so that a test image can keep its traffic from pushing
+ * other programs off the CPUs.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,7 +20,16 @@
 
 #include "nic_netif.h"
 #include "ping.h"
+#include "socket_loop.h"
+#include "socket_server.h"
 #include "stack_loop.h"
+#include <stdlib.h>
+#include <user/core.h>
+#include <user/start.h>
+#include <user/thread.h>
+
+#include "kl/core/Handle.idl.h"
+#include "kl/core/Thread.idl.h"
 
 #define DHCP_LIMIT_MS 30000u
 #define PING_COUNT 3u
@@ -34,12 +46,6 @@ static bool dhcp_bound(void *arg)
 static bool ping_answered(void *arg)
 {
     return ((struct ping *)arg)->answered;
-}
-
-static bool never(void *arg)
-{
-    (void)arg;
-    return false;
 }
 
 static void ping_address(const char *text)
@@ -62,12 +68,15 @@ static void ping_address(const char *text)
     ping_close(&pg);
 }
 
-int main(int argc, char **argv)
+/* lwIP over the driver on channel "nic": the interface, its DHCP lease, the pings asked for.
+ * 0: the interface is up (with a lease, or still asking for one); 1: the driver did not open.
+ * Runs before any receiver thread exists, so lwIP is still this thread's alone. */
+static int nic_up(int argc, char **argv)
 {
-    lwip_init();
     Retcode r = nic_netif_add(&netif, "nic");
     if (r != rcOk) {
-        printf("netstack: the NIC driver on channel nic could not be opened: %s\n",
+        printf("netstack: the NIC driver on channel nic could not be opened: %s; the loopback "
+               "interface 127.0.0.1 only\n",
                retcode_name(r));
         return 1;
     }
@@ -75,8 +84,9 @@ int main(int argc, char **argv)
     dhcp_start(&netif);
     r = stack_run_until(&netif, dhcp_bound, NULL, DHCP_LIMIT_MS);
     if (r != rcOk) {
+        /* lwIP's DHCP client goes on asking from the loop; the interface stays up. */
         printf("netstack: no DHCP lease within %u ms: %s\n", DHCP_LIMIT_MS, retcode_name(r));
-        return 1;
+        return 0;
     }
     char addr[16], mask[16], gw[16];
     ip4addr_ntoa_r(netif_ip4_addr(&netif), addr, sizeof addr);
@@ -87,8 +97,52 @@ int main(int argc, char **argv)
     for (int i = 1; i + 1 < argc; i++)
         if (strcmp(argv[i], "--ping") == 0)
             ping_address(argv[i + 1]);
+    return 0;
+}
 
-    r = stack_run_until(&netif, never, NULL, UINT32_MAX);
+/* The calling thread to priority (Thread.OpenCurrent, SetPriority, the handle closed). */
+static Retcode set_own_priority(uint32_t priority)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_thread_Thread, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    idl_handle_t self = {0};
+    Retcode r = core_result(kl_core_Thread_OpenCurrent(&cl, &self, &rc), &rc);
+    if (r != rcOk)
+        return r;
+    r = core_result(kl_core_Thread_SetPriority(&cl, core_handle_arg(self.handle), priority, &rc),
+                    &rc);
+    CORE_CLIENT(hcl, kl_core_Core_EP_handle_Handle, CORE_MSG_SMALL);
+    kl_core_Handle_Close(&hcl, core_handle_arg(self.handle), &rc);
+    return r;
+}
+
+int main(int argc, char **argv)
+{
+    uint32_t priority = THREAD_PRIO_DEFAULT;
+    for (int i = 1; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--priority") == 0)
+            priority = (uint32_t)strtoul(argv[i + 1], NULL, 10);
+    if (priority != THREAD_PRIO_DEFAULT) {
+        Retcode pr = set_own_priority(priority);
+        if (pr != rcOk)
+            printf("netstack: priority %u refused: %s\n", priority, retcode_name(pr));
+    }
+    lwip_init();
+    uint32_t handle;
+    /* A driver that is not there or does not open leaves the stack on its loopback interface:
+     * its programs' sockets between themselves go on working. */
+    int have_nic = start_connection("nic", &handle) == rcOk;
+    if (have_nic && nic_up(argc, argv) != 0)
+        have_nic = 0;
+    else if (!have_nic)
+        printf("netstack: no NIC channel: the loopback interface 127.0.0.1 only\n");
+    uint32_t clients = 0;
+    Retcode r = socket_server_start(priority, &clients);
+    if (r == rcOk)
+        printf("netstack: serving sockets to %u client channels\n", clients);
+    else if (r != rcNotFound)
+        printf("netstack: the socket service did not start: %s\n", retcode_name(r));
+    r = socket_loop_run(have_nic ? &netif : NULL);
     printf("netstack: the NIC driver failed: %s\n", retcode_name(r));
     return 1;
 }

@@ -28,9 +28,15 @@
 
 static struct {
     struct ipc_channel ch;
-    struct idl_client cl;
+    /* Two clients on the one channel, each with its own buffers: cl for what lwIP sends
+     * (Transmit) and the link checks, rx_cl for the loop's Receive and Release, so that a
+     * thread sending under the stack's lock never shares a buffer with the loop's thread
+     * waiting in Receive without it (socket_server.h). */
+    struct idl_client cl, rx_cl;
     _Alignas(8) uint8_t req[NIC_MSG_CAP];
     _Alignas(8) uint8_t res[NIC_MSG_CAP];
+    _Alignas(8) uint8_t rx_req[NIC_MSG_CAP];
+    _Alignas(8) uint8_t rx_res[NIC_MSG_CAP];
     uint8_t *slots; /* rx slots, then tx slots */
     uint32_t rx_slots, tx_slots, slot_size, next_tx;
     struct nic_netif_counts counts;
@@ -87,6 +93,8 @@ Retcode nic_netif_add(struct netif *netif, const char *channel)
         return nic_failed(channel, "finding the channel", r);
     ipc_client_init(&nic.cl, &nic.ch, net_E1000_EP_nic, nic.req, sizeof nic.req, nic.res,
                     sizeof nic.res);
+    ipc_client_init(&nic.rx_cl, &nic.ch, net_E1000_EP_nic, nic.rx_req, sizeof nic.rx_req,
+                    nic.rx_res, sizeof nic.rx_res);
     idl_handle_t buffer = {.handle = 0, .rights = 0};
     uint64_t mac = 0;
     uint32_t mtu = 0, rc = rcFail;
@@ -137,19 +145,25 @@ Retcode nic_netif_check_link(struct netif *netif)
     return rcOk;
 }
 
-Retcode nic_netif_poll(struct netif *netif, uint32_t timeout_ms)
+Retcode nic_netif_wait(uint32_t timeout_ms, uint32_t *slot, uint32_t *len)
 {
-    uint32_t slot = 0, len = 0, rc = rcFail;
+    uint32_t rc = rcFail;
     Retcode r =
-        nic_result(net_Nic_Receive(&nic.cl, timeout_ms ? timeout_ms : 1, &slot, &len, &rc), &rc);
+        nic_result(net_Nic_Receive(&nic.rx_cl, timeout_ms ? timeout_ms : 1, slot, len, &rc), &rc);
     if (r != rcOk)
         return r;
-    if (slot >= nic.rx_slots || len > nic.slot_size)
+    if (*slot >= nic.rx_slots || *len > nic.slot_size)
         return rcBadMessage; /* a driver's answer that points outside its own receive slots */
+    return rcOk;
+}
+
+Retcode nic_netif_take(struct netif *netif, uint32_t slot, uint32_t len)
+{
+    uint32_t rc = rcFail;
     struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
     if (p)
         pbuf_take(p, nic.slots + (uint64_t)slot * nic.slot_size, (u16_t)len);
-    r = nic_result(net_Nic_Release(&nic.cl, slot, &rc), &rc);
+    Retcode r = nic_result(net_Nic_Release(&nic.rx_cl, slot, &rc), &rc);
     if (!p) {
         nic.counts.rx_no_pbuf++;
         return r;
@@ -158,6 +172,13 @@ Retcode nic_netif_poll(struct netif *netif, uint32_t timeout_ms)
     if (netif->input(p, netif) != ERR_OK)
         pbuf_free(p);
     return r;
+}
+
+Retcode nic_netif_poll(struct netif *netif, uint32_t timeout_ms)
+{
+    uint32_t slot = 0, len = 0;
+    Retcode r = nic_netif_wait(timeout_ms, &slot, &len);
+    return r != rcOk ? r : nic_netif_take(netif, slot, len);
 }
 
 void nic_netif_counts(struct nic_netif_counts *out)

@@ -25,6 +25,12 @@ Retcode nic_netif_check_link(struct netif *netif);
  * any other code: the driver failed (the stack should stop using the interface). */
 Retcode nic_netif_poll(struct netif *netif, uint32_t timeout_ms);
 
+/* The two halves of nic_netif_poll, for a stack whose other threads use lwIP under a lock
+ * (socket_loop.c): wait for a frame without the lock (rcOk: slot and len name it), then, under
+ * it, copy it into a pbuf, release the slot and give the frame to lwIP. */
+Retcode nic_netif_wait(uint32_t timeout_ms, uint32_t *slot, uint32_t *len);
+Retcode nic_netif_take(struct netif *netif, uint32_t slot, uint32_t len);
+
 /* What the interface counted: frames taken in, frames lwIP had no pbuf for, frames sent, sends
  * the driver refused. */
 struct nic_netif_counts {

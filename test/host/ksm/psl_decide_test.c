@@ -17,6 +17,7 @@
 #include "psl_basic_table.psl.h"
 #include "psl_flow_table.psl.h"
 #include "psl_hashset_table.psl.h"
+#include "psl_regex_table.psl.h"
 #include "psl_staticmap_table.psl.h"
 #include "psl_testlib.h"
 
@@ -225,7 +226,7 @@ static void bad_ids_and_bounds(void **state)
         ksm_decide(t, KSM_EV_REQUEST, C(psltest_Client), C(psltest_Server), 2, m, buf, len).reason,
         KSM_R_BAD_ENDPOINT);
     assert_int_equal(
-        ksm_decide(t, KSM_EV_REQUEST, C(psltest_Client), C(psltest_Server), ep, 4, buf, len).reason,
+        ksm_decide(t, KSM_EV_REQUEST, C(psltest_Client), C(psltest_Server), ep, 5, buf, len).reason,
         KSM_R_BAD_METHOD);
     /* The field value lies past the end: denied, and the field is named. */
     struct ksm_verdict v =
@@ -723,6 +724,79 @@ static void staticmap_state(void **state)
         KSM_R_BAD_TABLE);
 }
 
+/* Puts the texts of psltest.Calc.Name's two strings into its arena (fixed part 16 bytes, no
+ * handles: the arena starts at byte 40); returns the message's length. */
+static size_t name_msg(uint8_t *buf, size_t len, const char *name, const char *other)
+{
+    const char *s[2] = {name, other};
+    uint32_t off = 0, fixed = (uint32_t)(len - KSM_HEADER_SIZE);
+    memcpy(buf + 8, &fixed, 4); /* the header's fixed-part size: the arena follows it */
+    for (int k = 0; k < 2; k++) {
+        uint32_t count = s[k][0] ? (uint32_t)strlen(s[k]) + 1 : 0;
+        memcpy(buf + KSM_HEADER_SIZE + 8 * k, &off, 4);
+        memcpy(buf + KSM_HEADER_SIZE + 8 * k + 4, &count, 4);
+        memcpy(buf + len + off, s[k], count);
+        off += count;
+    }
+    return len + off;
+}
+
+/* The emitted regexes[] (the table as C, as the KSM gets it) decide as the compiled table;
+ * a corrupt pattern program or index denies as a malformed table. */
+static void regex_table(void **state)
+{
+    (void)state;
+    const struct ksm_table *g = &psl_regex_table;
+    assert_int_equal(g->nregexes, 3);
+    assert_string_equal(g->regexes[0].pattern, "^[a-z]+[0-9]?$");
+    struct policy *p;
+    psl_diag_reset(NULL);
+    struct ksm_table *t =
+        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/regex.psl", &p);
+    assert_non_null(t);
+    static const struct {
+        const char *name, *other;
+        int grant;
+    } cases[] = {{"sda", "", 1},  {"sda1", "/dev/null", 1}, {"sda12", "", 0},
+                 {"bash", "", 0}, {"tty", "/dev/a/b", 0},   {"x", "/dev/x_1", 1}};
+    uint32_t cli = psl_regex_table_CLASS_psltest_Client, srv = psl_regex_table_CLASS_psltest_Server;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint8_t buf[256] = {0};
+        uint32_t ep, m;
+        size_t len =
+            psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Name", buf, &ep, &m);
+        len = name_msg(buf, len, cases[i].name, cases[i].other);
+        struct ksm_verdict a = ksm_decide(g, KSM_EV_REQUEST, cli, srv, ep, m, buf, len);
+        struct ksm_verdict b = ksm_decide(t, KSM_EV_REQUEST, cli, srv, ep, m, buf, len);
+        assert_int_equal(a.verdict, cases[i].grant ? KSM_GRANTED : KSM_DENIED);
+        assert_int_equal(a.verdict, b.verdict);
+        assert_int_equal(a.rule, b.rule);
+    }
+    uint8_t buf[256] = {0};
+    uint32_t ep, m;
+    size_t len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Name", buf, &ep, &m);
+    len = name_msg(buf, len, "sda", "");
+    struct ksm_table bad = *g;
+    bad.nregexes = 0; /* an index past the patterns */
+    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cli, srv, ep, m, buf, len).reason,
+                     KSM_R_BAD_TABLE);
+    struct ksm_regex rx = g->regexes[0];
+    struct ksm_rx_insn insns[KSM_REGEX_INSNS_MAX];
+    memcpy(insns, rx.insns, sizeof insns[0] * rx.ninsns);
+    insns[0].x = (uint16_t)rx.ninsns; /* a jump out of the program */
+    insns[0].cls = (uint16_t)rx.nclasses;
+    rx.insns = insns;
+    struct ksm_regex rxs[3] = {rx, g->regexes[1], g->regexes[2]};
+    bad = *g;
+    bad.regexes = rxs;
+    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cli, srv, ep, m, buf, len).reason,
+                     KSM_R_BAD_TABLE);
+    /* the string outside the message: the field is named */
+    struct ksm_verdict v = ksm_decide(g, KSM_EV_REQUEST, cli, srv, ep, m, buf, len - 2);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(g->fields[v.field], "message.name");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -742,6 +816,7 @@ int main(void)
         cmocka_unit_test(flow_state),
         cmocka_unit_test(hashset_state),
         cmocka_unit_test(staticmap_state),
+        cmocka_unit_test(regex_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

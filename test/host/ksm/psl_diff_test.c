@@ -5,7 +5,8 @@
  * conditions over every field type, audit profiles). Verdict, reason, deciding rule, audit flag
  * and the named field of a bounds failure must agree on every request. With process state
  * (ksm/policy/test/flow.psl, hashset.psl, staticmap.psl and random policies with Flow, HashSet
- * and StaticMap objects):
+ * and StaticMap objects); the auxiliary models' functions, string comparisons, Regex matches and
+ * Flow queries appear in the random conditions, and models.psl and regex.psl are compared too:
  * random sequences of events
  * on random SIDs, where verdicts and the whole state after every event must agree, and a denied
  * event must leave the state as it was.
@@ -61,6 +62,8 @@ static const char *const classes[] = {"kl.core.Core", "psltest.Client", "psltest
 struct fieldset {
     const char *u[6], *s[6];
     int nu, ns;
+    const char *str[2]; /* string fields */
+    int nstr;
 };
 
 static void fields_of(const char *ep, const char *m, int event, struct fieldset *f)
@@ -90,6 +93,13 @@ static void fields_of(const char *ep, const char *m, int event, struct fieldset 
                 U("value");
             if (res)
                 U("value2");
+        } else if (!strcmp(m, "Name")) {
+            if (req) {
+                f->str[f->nstr++] = "name";
+                f->str[f->nstr++] = "other";
+            }
+            if (res)
+                U("rc");
         } else if (!strcmp(m, "Nest")) {
             const char *o = req ? "o" : "r";
             if (req || res) {
@@ -136,11 +146,43 @@ static void literal(struct sb *b, int sign)
         add(b, "%s", sig[pick(8)]);
 }
 
+static void gen_bool(struct sb *b, const struct fieldset *f, int depth);
+
+/* Functions of the Math, Bool and Pred models that give integers. */
+static void gen_int_function(struct sb *b, const struct fieldset *f, int sign, int depth)
+{
+    int r = pick(4);
+    if (r == 0 && sign == 0 && f->nstr) {
+        add(b, "length (message.%s)", f->str[pick(f->nstr)]);
+    } else if (r == 1 && sign == 1) {
+        add(b, "%sabs (", pick(2) ? "math." : "");
+        gen_int(b, f, sign, depth + 1);
+        add(b, ")");
+    } else if (r == 2) {
+        add(b, "bool.cond {if : ");
+        gen_bool(b, f, depth + 1);
+        add(b, ", then : ");
+        gen_int(b, f, sign, depth + 1);
+        add(b, ", else : ");
+        gen_int(b, f, sign, depth + 1);
+        add(b, "}");
+    } else {
+        add(b, "%s ([", pick(2) ? "sum" : "math.product");
+        for (int k = pick(3); k > 0; k--) {
+            gen_int(b, f, sign, depth + 1);
+            add(b, ", ");
+        }
+        add(b, "])");
+    }
+}
+
 static void gen_int(struct sb *b, const struct fieldset *f, int sign, int depth)
 {
     int have = sign == 0 ? f->nu : f->ns;
     int r = pick(depth > 2 ? 2 : 5);
-    if (r == 0 && have) {
+    if (r == 3 && pick(2)) {
+        gen_int_function(b, f, sign, depth);
+    } else if (r == 0 && have) {
         add(b, "message.%s", sign == 0 ? f->u[pick(f->nu)] : f->s[pick(f->ns)]);
     } else if (r <= 1) {
         literal(b, sign);
@@ -159,12 +201,64 @@ static void gen_int(struct sb *b, const struct fieldset *f, int sign, int depth)
 }
 
 static bool gen_flows; /* generate stateful objects and rules (below) */
+static const char *flow_states_ref(int k);
 static void gen_entry(struct sb *b, const struct fieldset *f);
+
+/* A string operand: a field, or a literal from a small alphabet (so that they meet). */
+static void gen_str(struct sb *b, const struct fieldset *f, bool field)
+{
+    static const char *const lits[] = {"", "a", "ab", "b", "ba", "aab"};
+    if (field)
+        add(b, "message.%s", f->str[pick(f->nstr)]);
+    else
+        add(b, "\"%s\"", lits[pick(6)]);
+}
+
+/* Booleans of strings, Regex and Bool's list functions. */
+static void gen_bool_model(struct sb *b, const struct fieldset *f, int depth)
+{
+    static const char *const patterns[] = {"^a*b$",       "a|ba", "^$",   "(ab)+",
+                                           "^[ab]{2,3}$", "b.a",  "[^a]", "^a?b*a?$"};
+    int r = pick(5);
+    if (r == 0 && f->nstr) {
+        static const char *const cmp[] = {"<", "<=", ">", ">=", "==", "!="};
+        bool left = pick(3) != 0;
+        gen_str(b, f, left);
+        add(b, " %s ", cmp[pick(6)]);
+        gen_str(b, f, !left || pick(2));
+    } else if (r == 1 && f->nstr) {
+        if (pick(2))
+            add(b, "%sempty (message.%s)", pick(2) ? "pred." : "", f->str[pick(f->nstr)]);
+        else
+            add(b, "re.match {text : message.%s, pattern : \"%s\"}", f->str[pick(f->nstr)],
+                patterns[pick(8)]);
+    } else if (r == 2 && gen_flows) {
+        bool neg = pick(2);
+        add(b, "%sf%d.query {sid: %s} %s \"%s\"%s", neg ? "!(" : "", pick(2),
+            pick(2) ? "src_sid" : "dst_sid", pick(2) ? "==" : "!=", flow_states_ref(pick(4)),
+            neg ? ")" : "");
+    } else if (r == 3) {
+        add(b, "(");
+        gen_bool(b, f, depth + 1);
+        add(b, " ==> ");
+        gen_bool(b, f, depth + 1);
+        add(b, ")");
+    } else {
+        add(b, "%s ([", pick(2) ? "bool.all" : "any");
+        for (int k = pick(3); k > 0; k--) {
+            gen_bool(b, f, depth + 1);
+            add(b, ", ");
+        }
+        add(b, "])");
+    }
+}
 
 static void gen_bool(struct sb *b, const struct fieldset *f, int depth)
 {
     int r = pick(depth > 2 ? 2 : 6);
-    if (r <= 1) {
+    if (depth <= 2 && pick(4) == 0) {
+        gen_bool_model(b, f, depth);
+    } else if (r <= 1) {
         static const char *const cmp[] = {"<", "<=", ">", ">=", "==", "!="};
         int sign = (f->nu && f->ns) ? pick(2) : f->ns ? 1 : f->nu ? 0 : pick(2);
         gen_int(b, f, sign, depth + 1);
@@ -233,8 +327,9 @@ static void gen_selectors(struct sb *b, struct sel *s, bool top)
         add(b, " endpoint=%s", s->ep);
     }
     if (s->ep && !s->method && pick(2)) {
-        s->method = !strcmp(s->ep, "vmm.VMM") ? (pick(2) ? "Allocate" : "Commit")
-                                              : (const char *[]){"Put", "Ping", "Nest"}[pick(3)];
+        s->method = !strcmp(s->ep, "vmm.VMM")
+                        ? (pick(2) ? "Allocate" : "Commit")
+                        : (const char *[]){"Put", "Ping", "Nest", "Name"}[pick(4)];
         add(b, " method=%s", s->method);
     }
 }
@@ -243,6 +338,10 @@ static void gen_selectors(struct sb *b, struct sel *s, bool top)
  * so that no cell passes KSM_STATE_CHANGES_MAX (a rule changes at most 2 + 2 * 2 values). */
 static int flow_calls_left;
 static const char *const flow_states[] = {"a", "b", "c", "d"};
+static const char *flow_states_ref(int k)
+{
+    return flow_states[k];
+}
 
 /* A HashSet entry: a small literal, or an unsigned field of the selected method. */
 static void gen_entry(struct sb *b, const struct fieldset *f)
@@ -342,7 +441,8 @@ static void gen_body(struct sb *b, struct sel s, int depth)
                     add(b, " endpoint=%s", t.ep);
                 }
                 if (!t.method) {
-                    t.method = core ? "Allocate" : (const char *[]){"Put", "Ping", "Nest"}[pick(3)];
+                    t.method = core ? "Allocate"
+                                    : (const char *[]){"Put", "Ping", "Nest", "Name"}[pick(4)];
                     add(b, " method=%s", t.method);
                 }
             }
@@ -356,7 +456,7 @@ static void gen_body(struct sb *b, struct sel s, int depth)
 static char *gen_policy(void)
 {
     struct sb b = {0};
-    add(&b, "execute: kl.core.Execute\nuse nk.base._\n");
+    add(&b, "execute: kl.core.Execute\nuse nk.base._\nuse nk.regex._\n");
     flow_calls_left = 16;
     if (gen_flows) {
         add(&b, "use nk.flow._\nuse nk.hashmap._\nuse nk.staticmap._\n");
@@ -404,6 +504,28 @@ static char *gen_policy(void)
     return b.s;
 }
 
+/* Makes the message a valid psltest.Calc.Name request most of the time: both string
+ * descriptors inside the arena (the fixed part is 16 bytes, no handles), texts of 'a', 'b' and
+ * NUL bytes so that equal, ordered and embedded-NUL strings meet; now and then a count that
+ * runs past the message. */
+static void craft_strings(uint8_t *msg, size_t size)
+{
+    memset(msg + 8, 0, 16);
+    msg[8] = 16; /* fixed part */
+    uint32_t count[2] = {(uint32_t)pick(6), (uint32_t)pick(6)}, off[2] = {0, 16};
+    if (pick(20) == 0)
+        count[pick(2)] = (uint32_t)size;
+    for (int k = 0; k < 2; k++) {
+        uint8_t *d = msg + KSM_HEADER_SIZE + 8 * k;
+        memcpy(d, &off[k], 4);
+        memcpy(d + 4, &count[k], 4);
+        for (uint32_t i = 0; i < count[k] && 40 + off[k] + i < size && i < 16; i++)
+            msg[40 + off[k] + i] = (const uint8_t[]){'a', 'b', 0, 'a'}[pick(4)];
+        if (count[k] && count[k] <= 16)
+            msg[40 + off[k] + count[k] - 1] = pick(8) ? 0 : 'b'; /* terminated, mostly */
+    }
+}
+
 static int compare(const struct ksm_table *t, const struct policy *p, int requests)
 {
     static uint8_t msg[256];
@@ -420,6 +542,8 @@ static int compare(const struct ksm_table *t, const struct policy *p, int reques
         uint32_t m = (uint32_t)pick(5);
         for (size_t k = 0; k < sizeof msg; k++)
             msg[k] = (uint8_t)(pick(3) == 0 ? 0 : pick(4) == 0 ? 0xff : pick(3) == 0 ? 1 : rnd());
+        if (m == 4 && pick(4))
+            craft_strings(msg, sizeof msg);
         size_t len = pick(8) == 0 ? (size_t)pick(64) : sizeof msg;
         const char *fname;
         struct ksm_verdict a = ksm_decide(t, ev, src, dst, ep, m, msg, len);
@@ -530,12 +654,14 @@ static int compare_state(const struct ksm_table *t, const struct policy *p, int 
                  dst = (uint32_t)pick((int)t->nclasses);
         uint32_t server = (ev == 0 || ev == 1) ? dst : src;
         uint32_t ep = (uint32_t)pick((int)t->classes[server].nendpoints + 1);
-        uint32_t m = (uint32_t)pick(4);
+        uint32_t m = (uint32_t)pick(5);
         uint32_t sids[2];
         for (int k = 0; k < 2; k++)
             sids[k] = pick(20) == 0 ? KSM_SID_NONE : (uint32_t)pick(DIFF_SIDS + 1);
         for (size_t k = 0; k < sizeof msg; k++)
             msg[k] = (uint8_t)(pick(2) ? 0 : pick(3) == 0 ? 1 : rnd());
+        if (m == 4 && pick(4))
+            craft_strings(msg, sizeof msg);
         if (pick(50) == 0) { /* a process ends */
             ksm_state_drop(t, &a, sids[0]);
             for (uint32_t o = 0; o < t->nflows && sids[0] < DIFF_SIDS; o++)
@@ -624,6 +750,21 @@ static void staticmap_policy(void **state)
     assert_true(compare_state(t, p, 30000) > 100);
 }
 
+/* The auxiliary models and the Regex model (stateless): crafted string requests reach their
+ * grants. */
+static void models_and_regex_policies(void **state)
+{
+    (void)state;
+    static const char *const files[] = {PSL_POLICY_DIR "/models.psl", PSL_POLICY_DIR "/regex.psl"};
+    for (int i = 0; i < 2; i++) {
+        struct policy *p;
+        psl_diag_reset(NULL);
+        struct ksm_table *t = pslc_compile_file(psl_test_td(), NULL, 0, files[i], &p);
+        assert_non_null(t);
+        assert_true(compare(t, p, 50000) > 0);
+    }
+}
+
 static void random_flow_policies(void **state)
 {
     (void)state;
@@ -688,9 +829,13 @@ static void random_policies(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(basic_policy),     cmocka_unit_test(random_policies),
-        cmocka_unit_test(flow_policy),      cmocka_unit_test(hashset_policy),
-        cmocka_unit_test(staticmap_policy), cmocka_unit_test(random_flow_policies),
+        cmocka_unit_test(basic_policy),
+        cmocka_unit_test(random_policies),
+        cmocka_unit_test(flow_policy),
+        cmocka_unit_test(hashset_policy),
+        cmocka_unit_test(staticmap_policy),
+        cmocka_unit_test(random_flow_policies),
+        cmocka_unit_test(models_and_regex_policies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -78,10 +78,17 @@ static void whole_file_errors(void **state)
                 false);
     expect_diag("execute: kl.core.Execute\npolicy object x : Flow {}\n",
                 "test.psl:2:19: error: a Flow object needs 'use nk.flow._' first", false);
-    expect_diag("execute: kl.core.Execute\nuse nk.regex._\n",
-                "test.psl:2:5: error: security model 'nk.regex._' is not supported (nk.base, "
-                "nk.basic, nk.flow, nk.hashmap, nk.staticmap)",
+    expect_diag("execute: kl.core.Execute\nuse nk.mic._\n",
+                "nk/mic.psl:6:16: error: security model 'Mic' is not supported: its integrity "
+                "levels are kept per process and per resource",
                 false);
+    expect_diag("execute: kl.core.Execute\nuse nk.nothing._\n",
+                "test.psl:2:5: error: cannot find 'nk/nothing.psl' for 'use nk.nothing._'", false);
+    expect_diag("execute: kl.core.Execute\nsecurity model Nothing\n",
+                "test.psl:2:16: error: unknown security model 'Nothing'", false);
+    /* the SDK's files are read once however often they are used */
+    expect_diag("execute: kl.core.Execute\nuse nk.base._\nuse nk.basic._\nuse nk.base._\n", "",
+                true);
     /* several errors in one run: the parser resynchronises at the next declaration */
     struct policy *p;
     char *diag;
@@ -98,9 +105,25 @@ static void flow_errors(void **state)
     const char *obj = "policy object f : Flow { type S = \"a\" | \"b\" config = { states : "
                       "[\"a\", \"b\"], initial : \"a\", transitions : { \"a\" : [\"b\"] } } }\n";
     expect_diag(psl_fmt("%spolicy object f : Regex { }\n", pre),
-                "test.psl:4:19: error: security model 'Regex' is not supported (Flow, HashSet, "
-                "StaticMap; Base rules need no object)",
+                "test.psl:4:19: error: a Regex object needs 'use nk.regex._' first", false);
+    expect_diag(psl_fmt("%spolicy object f : Mic { }\n", pre),
+                "test.psl:4:19: error: security model 'Mic' is not supported (Flow, HashSet, "
+                "StaticMap, Pred, Bool, Math, Struct, Regex; Base rules need no object)",
                 false);
+    expect_diag(
+        psl_fmt("%suse nk.base._ %srequest { assert (f.query {sid: src_sid} == 1) }\n", pre, obj),
+        "test.psl:5:45: error: type mismatch: f.query can only be compared with a state "
+        "name, a string literal",
+        false);
+    expect_diag(psl_fmt("%suse nk.base._ %srequest { assert (f.query {sid: src_sid} != \"c\") }\n",
+                        pre, obj),
+                "test.psl:5:45: error: unknown state \"c\" of Flow object 'f'", false);
+    expect_diag(
+        psl_fmt("%suse nk.base._ %srequest { assert (f.query {sid: src_sid}) }\n", pre, obj),
+        "test.psl:5:19: error: type mismatch: f.query is a state name", false);
+    expect_diag(
+        psl_fmt("%suse nk.base._ %srequest { assert (f.query {entry: 1} == \"a\") }\n", pre, obj),
+        "test.psl:5:28: error: 'entry' is not an argument of f.query", false);
     expect_diag(psl_fmt("%s%s%s", pre, obj, obj),
                 "test.psl:5:15: error: policy object 'f' is declared twice", false);
     expect_diag(psl_fmt("%spolicy object f : Flow { config = { states : [\"a\"] } }\n", pre),
@@ -294,6 +317,88 @@ static void warnings(void **state)
                 "test.psl:6:60: warning: unreachable: endpoint=io.IO inside a section that selects "
                 "endpoint=vmm.VMM",
                 true);
+}
+
+/* The auxiliary models, Regex and strings: each misuse refused at its place. */
+static void model_errors(void **state)
+{
+    (void)state;
+    const char *pre = "execute: kl.core.Execute\nuse nk.base._\nuse nk.regex._\nuse EDL "
+                      "kl.core.Core\nuse EDL psltest.Server\n";
+    static const struct {
+        const char *line6, *want;
+    } cases[] = {
+        {"request dst=psltest.Server endpoint=calc method=Name { assert (re.match {text : "
+         "message.name, pattern : \"a(b\"}) }",
+         "test.psl:6:107: error: bad pattern: unbalanced '('"},
+        {"request dst=psltest.Server endpoint=calc method=Name { assert (re.match {text : "
+         "message.name, pattern : \"(a|b)\\1\"}) }",
+         "test.psl:6:111: error: bad pattern: escape is not supported (back-references"},
+        {"request dst=psltest.Server endpoint=calc method=Name { assert (re.match {text : "
+         "message.name, pattern : \"a**\"}) }",
+         "test.psl:6:108: error: bad pattern: one quantifier per atom"},
+        {"request dst=psltest.Server endpoint=calc method=Name { assert (re.match {text : "
+         "message.name, pattern : \"((a{255}){255}){255}\"}) }",
+         "error: bad pattern: pattern needs more than 256 states"},
+        {"request dst=psltest.Server endpoint=calc method=Name { assert (re.match {text : "
+         "message.name, pattern : \"[[:alpha:]]\"}) }",
+         "test.psl:6:107: error: bad pattern: POSIX bracket expressions"},
+        {"request dst=psltest.Server endpoint=calc method=Name { assert (re.match {text : "
+         "\"abc\", pattern : \"a\"}) }",
+         "test.psl:6:81: error: type mismatch: the text of match must be a string field, found "
+         "a literal"},
+        {"request dst=psltest.Server endpoint=calc method=Put { assert (re.match {text : "
+         "message.u8, pattern : \"a\"}) }",
+         "test.psl:6:80: error: type mismatch: the text of match must be a string field, found "
+         "an integer"},
+        {"request dst=psltest.Server endpoint=calc method=Name { assert (re.select {text : "
+         "message.name}) }",
+         "test.psl:6:67: error: 'select' is not supported: it is used with 'choice'"},
+        {"request dst=psltest.Server endpoint=calc method=Put { assert (abs (message.u8) < 3) }",
+         "test.psl:6:63: error: type mismatch: abs needs a signed integer, found an unsigned one"},
+        {"request dst=psltest.Server endpoint=calc method=Put { assert (bool.cond {if : "
+         "message.u8, then : 1, else : 2} == 1) }",
+         "test.psl:6:79: error: type mismatch: cond's 'if' must be a boolean, found an integer"},
+        {"request dst=psltest.Server endpoint=calc method=Put { assert (cond {if : true, then : "
+         "1, else : false}) }",
+         "test.psl:6:63: error: type mismatch: cond's 'then' and 'else' must be both integers or "
+         "both booleans, found an integer and a boolean"},
+        {"request dst=psltest.Server endpoint=calc method=Put { assert (sum ([1, true]) == 1) }",
+         "test.psl:6:63: error: type mismatch: arithmetic and ordering need integers, found an "
+         "integer and a boolean"},
+        {"request dst=psltest.Server endpoint=calc method=Put { assert (math.all ([true])) }",
+         "test.psl:6:68: error: 'all' is not a function of the Math model"},
+        {"request dst=psltest.Server endpoint=calc method=Put { assert (struct.x == 1) }",
+         "test.psl:6:70: error: 'x' is not a function of the Struct model (Struct: write "
+         "message.<param>.<field>"},
+        {"request dst=psltest.Server endpoint=calc method=Put { assert (message.u8 ==> true) }",
+         "test.psl:6:74: error: type mismatch: '==>' needs booleans, found an integer and a "
+         "boolean"},
+        {"request dst=psltest.Server endpoint=calc method=Name { assert (empty (\"x\")) }",
+         "test.psl:6:64: error: type mismatch: length and empty need a string field, found a "
+         "literal"},
+        {"request dst=psltest.Server endpoint=calc method=Name { assert (message.name + 1 == 1) "
+         "}",
+         "test.psl:6:77: error: type mismatch: arithmetic and ordering need integers, found a "
+         "string and an integer"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_diag(psl_fmt("%s%s\n", pre, cases[i].line6), cases[i].want, false);
+    /* without the models' files, their functions are unknown */
+    expect_diag("execute: kl.core.Execute\nsecurity model Base\nuse EDL psltest.Server\nrequest "
+                "dst=psltest.Server endpoint=calc method=Put { assert (abs (message.s8) < 3) }\n",
+                "test.psl:4:63: error: 'abs' is a function of the Math model: add 'use nk.base._'",
+                false);
+    expect_diag("execute: kl.core.Execute\nuse nk.base._\nuse EDL psltest.Server\nrequest "
+                "dst=psltest.Server endpoint=calc method=Name { assert (re.match {text : "
+                "message.name, pattern : \"a\"}) }\n",
+                "test.psl:4:64: error: 're' is not supported in expressions", false);
+    /* implication chains nest to the right, within the nesting limit */
+    char *deep = psl_fmt("%srequest { assert (true", pre);
+    for (int i = 0; i < 100; i++)
+        deep = psl_fmt("%s ==> true", deep);
+    expect_diag(psl_fmt("%s) }\n", deep), "error: nesting deeper than 64 levels is not supported",
+                false);
 }
 
 static void pal_errors_and_failures(void **state)
@@ -535,6 +640,7 @@ int main(void)
         cmocka_unit_test(each_error_at_its_position),
         cmocka_unit_test(whole_file_errors),
         cmocka_unit_test(flow_errors),
+        cmocka_unit_test(model_errors),
         cmocka_unit_test(hashset_errors),
         cmocka_unit_test(staticmap_errors),
         cmocka_unit_test(warnings),

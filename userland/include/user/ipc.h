@@ -77,7 +77,8 @@ struct ipc_server {
 
 /*
  * Receives and answers requests until srv->stop is set or the channel fails; returns that
- * code (rcOk when stopped). Uses SYS_REPLY_RECV: the reply to one request and the wait for the
+ * code (rcOk when stopped; rcInterrupted when another thread of the process set one of its
+ * kl.core.IPC synchronization objects while this one waited for a request). Uses SYS_REPLY_RECV: the reply to one request and the wait for the
  * next are one system call. A request the dispatcher refuses (malformed, unknown method)
  * still gets an answer, a bare error header (flags response|error, no parameters), so its
  * client wakes up with rcBadMessage instead of waiting forever.

@@ -22,5 +22,7 @@ char *strcat(char *restrict dst, const char *restrict src);
 /* BSD's bounded copy: always NUL-terminates when size > 0; returns strlen(src). */
 size_t strlcpy(char *restrict dst, const char *restrict src, size_t size);
 char *strdup(const char *s);
+/* The text of an <errno.h> error number (libc/strerror.c). */
+char *strerror(int errnum);
 
 #endif

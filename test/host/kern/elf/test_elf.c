@@ -18,6 +18,7 @@
 
 #include "elf/elf64.h"
 #include "elf/elf_load_plan.h"
+#include <bastion/tls.h>
 
 /* ---- building images ---------------------------------------------------------------------- */
 
@@ -390,16 +391,33 @@ static void test_program_header_kinds(void **state)
     assert_int_equal(plan.tls_file_size, 0x10);
     assert_int_equal(plan.tls_mem_size, 0x40);
     assert_int_equal(plan.tls_align, 16);
+    set_phdr(3, PT_TLS, PF_R, 0x1010, 0x401010, 0x10, 0x40, 0); /* no alignment: 1 */
+    assert_int_equal(run(0), rcOk);
+    assert_int_equal(plan.tls_align, 1);
+    set_phdr(3, PT_TLS, PF_R, 0x1010, 0x401010, 0x10, 0x40, BASTION_TLS_ALIGN_MAX);
+    assert_int_equal(run(0), rcOk);
+    set_phdr(3, PT_TLS, PF_R, 0x1010, 0x401010, 0x10, BASTION_TLS_SIZE_MAX, 16);
+    assert_int_equal(run(0), rcOk);
+    /* One named Retcode for each way a PT_TLS is wrong. */
     set_phdr(3, PT_TLS, PF_R, 0x1010, 0x401010, 0x10, 0x8, 16);
-    REFUSED(rcBadFormat, ELF_CHECK_TLS);
+    REFUSED(rcTlsFileSize, ELF_CHECK_TLS);
     set_phdr(3, PT_TLS, PF_R, 0x1010, 0x401010, 0x10, 0x40, 24);
-    REFUSED(rcBadFormat, ELF_CHECK_TLS);
+    REFUSED(rcTlsAlignment, ELF_CHECK_TLS);
+    set_phdr(3, PT_TLS, PF_R, 0x1010, 0x401010, 0x10, 0x40, BASTION_TLS_ALIGN_MAX * 2);
+    REFUSED(rcTlsAlignment, ELF_CHECK_TLS);
+    set_phdr(3, PT_TLS, PF_R, 0x1010, 0x401010, 0x10, BASTION_TLS_SIZE_MAX + 1, 16);
+    REFUSED(rcTlsTooLarge, ELF_CHECK_TLS);
     set_phdr(3, PT_TLS, PF_R, 0x1010, 0x402010, 0x10, 0x40, 16); /* in the bss, not the file */
-    REFUSED(rcBadFormat, ELF_CHECK_TLS);
+    REFUSED(rcTlsOutsideImage, ELF_CHECK_TLS);
+    set_phdr(3, PT_TLS, PF_R, 0x1010, 0x401ff8, 0x10, 0x40, 16); /* runs past the file bytes */
+    REFUSED(rcTlsOutsideImage, ELF_CHECK_TLS);
+    set_phdr(3, PT_TLS, PF_R, 0x1010, 0x10000, 0x10, 0x40, 16); /* in no segment */
+    REFUSED(rcTlsOutsideImage, ELF_CHECK_TLS);
+    assert_int_equal(diag.phdr, 3);
     w16(E_PHNUM, 5);
     set_phdr(3, PT_TLS, PF_R, 0x1010, 0x401010, 0x10, 0x40, 16);
     set_phdr(4, PT_TLS, PF_R, 0x1010, 0x401010, 0x10, 0x40, 16);
-    REFUSED(rcBadFormat, ELF_CHECK_TLS);
+    REFUSED(rcTlsDuplicate, ELF_CHECK_TLS);
     assert_int_equal(diag.phdr, 4);
 
     /* Unknown and informational headers are ignored; PT_PHDR is reported for auxv. */

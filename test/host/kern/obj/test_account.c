@@ -2,7 +2,7 @@
  * Account arithmetic (kern/obj/account.c): charges within a limit, and quota trading: a child's
  * limit carved out of its parent's, raised and cut, closed when its owner ends and given back
  * in full once its last reference goes, so that a tree of accounts never holds more than its
- * root was given.
+ * root was given; and the per-kind counts beside the bytes (kmem_count_take).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -189,6 +189,28 @@ static void chain_never_exceeds_the_root(void **state)
 
 /* Dropping the last reference of a deep chain at the leaf first releases nothing above it
  * while those still have owners, and the whole chain at once when they have not. */
+/* Each kind is bounded on its own, a count given back can be taken again, a NULL account counts
+ * nothing, and giving back more than was taken stays at 0. */
+static void counts_stop_at_their_bound(void **state)
+{
+    (void)state;
+    struct kmem_account a;
+    kmem_account_init(&a, 100, NULL);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(kmem_count_take(&a, KMEM_COUNT_NOTICE_RECEIVERS, 3), rcOk);
+    assert_int_equal(kmem_count_take(&a, KMEM_COUNT_NOTICE_RECEIVERS, 3), rcQuotaExceeded);
+    assert_int_equal(kmem_count_take(&a, KMEM_COUNT_NOTICE_ENTRIES, 1), rcOk);
+    assert_int_equal(kmem_count_take(&a, KMEM_COUNT_NOTICE_ENTRIES, 1), rcQuotaExceeded);
+    kmem_count_give(&a, KMEM_COUNT_NOTICE_RECEIVERS);
+    assert_int_equal(kmem_count_take(&a, KMEM_COUNT_NOTICE_RECEIVERS, 3), rcOk);
+    assert_int_equal(a.used, 0); /* counts are not bytes */
+    kmem_count_give(&a, KMEM_COUNT_NOTICE_ENTRIES);
+    kmem_count_give(&a, KMEM_COUNT_NOTICE_ENTRIES);
+    assert_int_equal(a.counted[KMEM_COUNT_NOTICE_ENTRIES], 0);
+    assert_int_equal(kmem_count_take(NULL, KMEM_COUNT_NOTICE_ENTRIES, 0), rcOk);
+    kmem_count_give(NULL, KMEM_COUNT_NOTICE_ENTRIES);
+}
+
 static void last_reference_releases_up_the_chain(void **state)
 {
     (void)state;
@@ -219,6 +241,7 @@ int main(void)
         cmocka_unit_test(close_gives_back_what_is_unused),
         cmocka_unit_test(chain_never_exceeds_the_root),
         cmocka_unit_test(last_reference_releases_up_the_chain),
+        cmocka_unit_test(counts_stop_at_their_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -103,6 +103,23 @@ static void test_pop_matching(void **state)
     assert_int_equal(q.count, 2);
 }
 
+/* rq_find_matching: the same node rq_pop_matching would take, left queued. */
+static void test_find_matching(void **state)
+{
+    (void)state;
+    rq_push_back(&q, &n[0], 50);
+    rq_push_back(&q, &n[1], 7);
+    rq_push_back(&q, &n[3], 20);
+    assert_ptr_equal(rq_find_matching(&q, accept_odd, NULL), &n[3]);
+    assert_true(n[3].queued);
+    assert_int_equal(q.count, 3);
+    rq_remove(&q, &n[3]);
+    assert_ptr_equal(rq_find_matching(&q, accept_odd, NULL), &n[1]);
+    rq_remove(&q, &n[1]);
+    assert_null(rq_find_matching(&q, accept_odd, NULL));
+    assert_int_equal(q.count, 1);
+}
+
 /* A model check: random pushes and pops against a simple reference (max level, FIFO). */
 static void test_against_model(void **state)
 {
@@ -143,6 +160,7 @@ int main(void)
         cmocka_unit_test_setup(test_remove_middle_keeps_bitmap, setup),
         cmocka_unit_test_setup(test_level_clamped, setup),
         cmocka_unit_test_setup(test_pop_matching, setup),
+        cmocka_unit_test_setup(test_find_matching, setup),
         cmocka_unit_test_setup(test_against_model, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

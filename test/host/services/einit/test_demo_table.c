@@ -21,8 +21,8 @@ static void test_header(void **state)
     assert_int_equal(T->magic, EINIT_TABLE_MAGIC);
     assert_int_equal(T->version, EINIT_TABLE_VERSION);
     assert_string_equal(T->source, "init.yaml");
-    assert_int_equal(T->nentries, 6);
-    assert_int_equal(T->nlisteners, 1);
+    assert_int_equal(T->nentries, 8);
+    assert_int_equal(T->nlisteners, 3); /* echo, the driver's nic, the stack's net.untrusted */
     /* Einit's own run-time check accepts what the compiler produced. */
     assert_int_equal(einit_table_check(T, NULL), rcOk);
 }
@@ -92,14 +92,25 @@ static void test_demo_content(void **state)
     assert_string_equal(T->listeners[0].id, "echo");
     assert_int_equal(T->listeners[0].server, 1);
 
-    /* The untrusted program (the policy's five denials) reaches the echo server too. */
-    const struct einit_entry *untrusted = &T->entries[4];
+    /* The network: the driver has its device by PCI id; the stack reaches the driver. */
+    const struct einit_entry *nic = &T->entries[4], *stack = &T->entries[5];
+    assert_string_equal(nic->class_name, "net.E1000");
+    assert_int_equal(nic->ndevices, 1);
+    assert_string_equal(stack->class_name, "net.NetStack");
+    assert_int_equal(stack->nconnections, 1);
+    assert_int_equal(stack->connections[0].server, 4);
+    assert_string_equal(stack->connections[0].id, "nic");
+
+    /* The untrusted program (the policy's nine denials) reaches the echo server and the stack. */
+    const struct einit_entry *untrusted = &T->entries[6];
     assert_string_equal(untrusted->class_name, "demo.Untrusted");
-    assert_int_equal(untrusted->nconnections, 1);
+    assert_int_equal(untrusted->nconnections, 2);
     assert_int_equal(untrusted->connections[0].server, 1);
+    assert_int_equal(untrusted->connections[1].server, 5);
+    assert_string_equal(untrusted->connections[1].id, "net.untrusted");
 
     /* The program that crashes on purpose comes last, with the file's default limits. */
-    const struct einit_entry *crash = &T->entries[5];
+    const struct einit_entry *crash = &T->entries[7];
     assert_string_equal(crash->class_name, "demo.Crash");
     assert_string_equal(crash->task_name, "Crasher");
     assert_string_equal(crash->path, "crash");

@@ -513,19 +513,21 @@ static void test_error_bytes_and_depth(void **state)
 static void test_error_limits_of_the_table(void **state)
 {
     (void)state;
-    /* 65 entities: the 65th is reported. */
+    /* EINIT_MAX_ENTRIES + 1 entities: the last is reported (its line: 1 + its number). */
     char *text = malloc(16 * 1024);
     assert_non_null(text);
     strcpy(text, "entities:\n");
-    for (int i = 0; i < 65; i++)
-        sprintf(text + strlen(text), "- name: P%d\n", i);
-    expect_error_rc(text, rcOutOfRange, 66, 3, "too many entities (at most 64)");
-    /* 64 are fine. */
+    for (unsigned i = 0; i < EINIT_MAX_ENTRIES + 1; i++)
+        sprintf(text + strlen(text), "- name: P%u\n", i);
+    char want[64];
+    snprintf(want, sizeof want, "too many entities (at most %u)", EINIT_MAX_ENTRIES);
+    expect_error_rc(text, rcOutOfRange, EINIT_MAX_ENTRIES + 2, 3, want);
+    /* EINIT_MAX_ENTRIES are fine. */
     strcpy(text, "entities:\n");
-    for (int i = 0; i < 64; i++)
-        sprintf(text + strlen(text), "- name: P%d\n", i);
+    for (unsigned i = 0; i < EINIT_MAX_ENTRIES; i++)
+        sprintf(text + strlen(text), "- name: P%u\n", i);
     struct initcfg cfg = parse_ok(text);
-    assert_int_equal(cfg.nentities, 64);
+    assert_int_equal(cfg.nentities, EINIT_MAX_ENTRIES);
     initcfg_free(&cfg);
     /* A 64-byte class name is one too long. */
     strcpy(text, "entities:\n- name: ");
@@ -795,6 +797,40 @@ static void test_devices(void **state)
     initcfg_free(&cfg);
 }
 
+/* `tee: true` names the TEE partition (docs/tee.md): carried into the table's flags, shown by
+ * --dump; `false` and absence are the rich world; anything else, and a second partition, are
+ * errors at their value. */
+static void test_tee_partition(void **state)
+{
+    (void)state;
+    struct initcfg cfg = parse_ok("entities:\n- name: A\n  tee: true\n- name: B\n  tee: false\n"
+                                  "- name: C\n");
+    assert_true(cfg.entities[0].tee_partition);
+    assert_false(cfg.entities[1].tee_partition);
+    assert_false(cfg.entities[2].tee_partition);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    initcfg_emit_c(f, &cfg, "init.yaml");
+    fclose(f);
+    assert_non_null(strstr(buf, ".flags = EINIT_ENTRY_TEE_PARTITION"));
+    /* Only A's entry has it. */
+    assert_null(strstr(strstr(buf, ".flags = EINIT_ENTRY_TEE_PARTITION") + 1, ".flags = "
+                                                                              "EINIT_ENTRY_TEE_"
+                                                                              "PARTITION"));
+    free(buf);
+    f = open_memstream(&buf, &len);
+    initcfg_dump(f, &cfg, "init.yaml");
+    fclose(f);
+    assert_non_null(strstr(buf, "  tee partition\n"));
+    free(buf);
+    initcfg_free(&cfg);
+    expect_error("entities:\n- name: A\n  tee: yes\n", 3, 8,
+                 "bad value 'yes' for 'tee': expected true or false");
+    expect_error("entities:\n- name: A\n  tee: true\n- name: B\n  tee: true\n", 5, 8,
+                 "a second TEE partition (the first at line 3)");
+}
+
 static void test_error_devices(void **state)
 {
     (void)state;
@@ -883,6 +919,7 @@ int main(void)
         cmocka_unit_test(test_check_paths),
         cmocka_unit_test(test_devices),
         cmocka_unit_test(test_error_devices),
+        cmocka_unit_test(test_tee_partition),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

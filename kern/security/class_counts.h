@@ -1,0 +1,34 @@
+/*
+ * The security hook's decisions counted per class of the asking process, published as the
+ * kernel file BASTION_SECURITY_TABLE_PATH (<bastion/security_table.h>).
+ *
+ * A fixed table of BASTION_SECURITY_TABLE_MAX slots in static memory, filled in the order
+ * classes are first seen and never emptied (a class's counts stay after its processes end).
+ * Lock-free: counting runs on every decision, on every CPU, and must neither sleep nor take a
+ * lock the hook's callers may already hold.
+ */
+#ifndef BASTION_SECURITY_CLASS_COUNTS_H
+#define BASTION_SECURITY_CLASS_COUNTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Counts one decision for `class_name` (NULL: the kernel's own event, counted in the totals
+ * only). A class that finds the table full is counted in the totals only. */
+void class_counts_add(const char *class_name, bool denied);
+
+/* Writes the file (header and records) into buf; returns its size, 0 when cap is too small
+ * for the header. Records that do not fit in cap are left out (count says how many are in). */
+size_t class_counts_fill(void *buf, size_t cap);
+
+/* The totals the file's header carries (every class's decisions and denials, withdrawn
+ * questions not counted), for the Profiler counters ksm.decisions and ksm.denials: one count
+ * behind both, so that a reader can bracket the file between two counter reads. */
+uint64_t class_counts_total_decisions(void);
+uint64_t class_counts_total_denials(void);
+
+/* The file's largest size: cap enough for every record. */
+size_t class_counts_file_max(void);
+
+#endif

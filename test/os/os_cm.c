@@ -1,0 +1,153 @@
+/*
+ * os_cm (class ostest.Cm): dynamic IPC channels through kl.core.CM, between processes found by
+ * name (docs/connection-manager.md). Its server is os_cm_server's CmServer.
+ *
+ *   - A Listen nobody answers times out (rcTimeout); Accept and Drop of a request nobody made
+ *     are rcNoConnectRequest.
+ *   - Connect("CmServer", "echo") is accepted: the endpoint id is the server's, and messages
+ *     flow over the new channel (Probe.Echo), each decided by the policy between the classes.
+ *   - Connect for "refuse" is dropped (rcConnectDropped); for "ignore" it times out after its
+ *     200 ms (rcTimeout); for "late" it times out after 1 s, and the server's Accept 1.5 s after
+ *     its Listen finds no request (rcNoConnectRequest, reported by the server's Stats).
+ *   - The policy lets it ask only CmServer: a Connect to ProbeServer is denied by the KSM
+ *     (rcSecurityDisallow) before any request is made.
+ *   - Last, CmServer takes a request for "doomed" and ends: the waiting Connect wakes with
+ *     rcServerGone, and a Connect after that finds no such server (rcNotFound).
+ *
+ * With the argument "bystander" (task CmBystander, class ostest.CmBystander) it is instead
+ * os_attack_cm's bystander: it asks CmVictim for "bystander" until accepted while the
+ * attacker's flood waits, echoes over the channel and prints one line.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <user/core.h>
+#include <user/ipc.h>
+#include <user/start.h>
+
+#include "cm_calls.h"
+#include "ostest.h"
+#include "ostest/CmServer.edl.h"
+#include "ostest/CmVictim.edl.h"
+
+#define SRV_DROP 1u /* os_cm_server.c */
+#define SRV_LATE 2u
+
+static uint64_t now_ms(void)
+{
+    uint64_t v[1] = {0};
+    uint32_t n = 0;
+    (void)ot_counters("time.monotonic_ns", v, 1, &n);
+    return v[0] / 1000000u;
+}
+
+/* Connect, asking again while the server has not started yet (rcNotFound), for up to 5 s. */
+static Retcode connect_started(const char *server, const char *service, uint32_t msecs, uint32_t *h,
+                               uint32_t *riid)
+{
+    Retcode r = rcNotFound;
+    for (int i = 0; i < 50 && r == rcNotFound; i++) {
+        r = cm_connect(server, service, msecs, h, riid);
+        if (r == rcNotFound)
+            core_thread_sleep(100);
+    }
+    return r;
+}
+
+struct chan {
+    struct ipc_channel ch;
+    struct idl_client cl;
+    _Alignas(8) uint8_t req[512], res[512];
+};
+
+static bool echo_over(struct chan *c, uint32_t handle, uint32_t riid)
+{
+    c->ch.handle = handle;
+    c->ch.timeout_ms = 5000;
+    ipc_client_init(&c->cl, &c->ch, riid, c->req, sizeof c->req, c->res, sizeof c->res);
+    static const char hello[] = "over a channel made by CM";
+    struct idl_seq back = {0};
+    uint64_t served = 0;
+    return OT_RC(ostest_Probe_Echo(&c->cl, (struct idl_seq){.data = hello, .count = sizeof hello},
+                                   &back, &served),
+                 rcOk) &&
+           OT_TRUE(back.count == sizeof hello && memcmp(back.data, hello, sizeof hello) == 0);
+}
+
+static int bystander(void)
+{
+    for (int i = 0; i < 150; i++) {
+        uint32_t h, riid;
+        Retcode r = cm_connect("CmVictim", "bystander", 2000, &h, &riid);
+        if (r == rcOk) {
+            static struct chan c;
+            ot_begin("os_cm");
+            if (OT_EQ(riid, ostest_CmVictim_EP_cm) && echo_over(&c, h, riid)) {
+                printf("os_cm: CmVictim accepted the bystander while the flood waited\n");
+                return 0;
+            }
+            printf("os_cm: the bystander's channel to CmVictim failed\n");
+            return 1;
+        }
+        core_thread_sleep(100); /* rcConnectDropped (the flood is not there yet), rcNotFound */
+    }
+    printf("os_cm: CmVictim never accepted the bystander\n");
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "bystander") == 0)
+        return bystander();
+    ot_begin("os_cm");
+    char client[64], service[129];
+    uint32_t h = 0, riid = 0;
+
+    /* Nobody asks this process for anything. */
+    OT_RC(cm_listen(100, client, service), rcTimeout);
+    OT_RC(cm_accept("NoSuchClient", "echo", 1, kl_core_Types_InvalidHandleValue, &h),
+          rcNoConnectRequest);
+    OT_RC(cm_drop("NoSuchClient", "echo"), rcNoConnectRequest);
+    OT_RC(cm_connect("CmServer", "", 100, &h, &riid), rcInvalidArgument);
+
+    /* Accepted: messages flow over the new channel. */
+    static struct chan echo;
+    if (OT_RC(connect_started("CmServer", "echo", 5000, &h, &riid), rcOk) &&
+        OT_EQ(riid, ostest_CmServer_EP_cm))
+        echo_over(&echo, h, riid);
+
+    /* Refused, and unanswered. */
+    OT_RC(cm_connect("CmServer", "refuse", 5000, &h, &riid), rcConnectDropped);
+    uint64_t t0 = now_ms();
+    OT_RC(cm_connect("CmServer", "ignore", 200, &h, &riid), rcTimeout);
+    uint64_t waited = now_ms() - t0;
+    OT_TRUE(waited >= 190 && waited < 2000);
+
+    /* Answered too late: the client gave up, the server's Accept finds nothing. */
+    OT_RC(cm_connect("CmServer", "late", 1000, &h, &riid), rcTimeout);
+    uint64_t served = 0, lost = 0, refused = 0;
+    uint32_t srv_bits = 0;
+    for (int i = 0; i < 50 && !(srv_bits & SRV_LATE); i++) {
+        core_thread_sleep(100); /* the server answers 1.5 s after it took the request */
+        if (!OT_RC(ostest_Probe_Stats(&echo.cl, &served, &lost, &srv_bits, &refused), rcOk))
+            break;
+    }
+    OT_TRUE(srv_bits & SRV_DROP);
+    OT_TRUE(srv_bits & SRV_LATE);
+
+    /* The policy names whom it may ask: the KSM denies the rest. */
+    OT_RC(cm_connect("ProbeServer", "probe", 100, &h, &riid), rcSecurityDisallow);
+
+    /* A server that ends with the request waiting wakes its client. */
+    OT_RC(cm_connect("CmServer", "doomed", 10000, &h, &riid), rcServerGone);
+    /* Once the reaper is done with it, its name is gone too (until then: rcServerGone). */
+    Retcode after = rcServerGone;
+    for (int i = 0; i < 40 && after == rcServerGone; i++) {
+        core_thread_sleep(50);
+        after = cm_connect("CmServer", "echo", 100, &h, &riid);
+    }
+    OT_RC(after, rcNotFound);
+
+    printf("os_cm: accepted, dropped, timed out both sides, denied, server gone\n");
+    return ot_end();
+}
