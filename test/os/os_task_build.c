@@ -40,6 +40,16 @@
 
 int main(void);
 
+/* Waits until the ended child `task` is reaped (GetExitInfo answers only then), so that the
+ * quota it held is back with this process before the next child takes half of what is left:
+ * children closed unwaited would leave the freezing tests too little to start one. */
+static void wait_reaped(uint32_t task)
+{
+    kl_core_Task_TaskExitReason why = 0;
+    struct kl_core_Task_TaskExitInfo info;
+    OT_RC(spawn_wait(task, 10000, &why, &info), rcOk);
+}
+
 static void built_child_runs(void)
 {
     uint32_t task;
@@ -156,11 +166,13 @@ static void refusals(void)
     OT_RC(task_vm_reserve(task, base, 4 * 4096, 0, NULL), rcOk);
     OT_RC(task_terminate(task), rcOk);
     OT_RC(task_vm_reserve(task, 0, 4096, 0, NULL), rcResourceBusy);
+    wait_reaped(task);
     ot_close_handles(&task, 1);
 
     /* Resume with no entry point: refused by name, nothing runs. */
     if (OT_RC(task_create("Empty2", "ostest.Child", "", &task), rcOk)) {
         OT_RC(task_resume(task), rcNoEntryPoint);
+        wait_reaped(task);
         ot_close_handles(&task, 1);
     }
     /* A process the kernel loaded from its file is not built by hand. */
@@ -169,6 +181,7 @@ static void refusals(void)
         OT_RC(task_load_seg(task, mdl, 0x400000, 4096, 0, 4096, TASK_SEG_R), rcNotEmptyTask);
         OT_RC(task_vm_free(task, 0x400000, 4096), rcNotEmptyTask);
         OT_RC(task_terminate(task), rcOk);
+        wait_reaped(task);
         ot_close_handles(&task, 1);
     }
     (void)core_vmm_free(va, 2 * 4096);
@@ -195,6 +208,8 @@ static void reseed(void)
     OT_TRUE(at_c != at_b);
     OT_RC(task_terminate(a), rcOk);
     OT_RC(task_terminate(b), rcOk);
+    wait_reaped(a);
+    wait_reaped(b);
     uint32_t h[2] = {a, b};
     ot_close_handles(h, 2);
 }
