@@ -6,8 +6,8 @@
  * to the partition's kernel memory (the object and its frame array; no RAM: the frames are the
  * sharer's); the handle has HR_BASIC | HR_MEMORY_MAP | HR_READ, and HR_WRITE with WRITE. The
  * buffer is then mapped and cloned like any MDL (VMM.MdlMap), over the frames added so far.
- * MdlAddFrame(handle, pa, pages): appends those frames, each of which must be a frame a live
- * request delivered to the partition shared (never an arbitrary physical address:
+ * MdlAddFrame(handle, pa, pages): appends those frames, each of which must be a frame shared by
+ * a request the partition holds now, taken and not answered (never an arbitrary physical address:
  * rcFrameNotShared); needs HR_MEMORY_MAP on the buffer.
  */
 #include <bastion/rights.h>

@@ -308,10 +308,12 @@ Retcode tee_add_frames(struct process *p, struct mdl *m, uint64_t pa, uint64_t p
     for (uint64_t i = 0; i < pages; i++)
         pas[i] = pa + i * 4096u;
     uint64_t fl = spin_lock_irqsave(&tee_lock);
-    /* Only requests the partition took: a queued one was not delivered to it yet. */
+    /* Only requests the partition holds now (taken, not answered): a queued one was not
+     * delivered to it yet, and an answered one is over for it even while its token lives. So
+     * one client's frames never open to the partition while it serves another's request. */
     struct tee_record *found = NULL;
     for (struct tee_record *r = records; r != NULL && found == NULL; r = r->next) {
-        if (r->share == NULL || r->state == TEE_QUEUED)
+        if (r->share == NULL || r->state != TEE_AT_PARTITION)
             continue;
         uint64_t i = 0;
         uint32_t idx;

@@ -70,8 +70,8 @@ Retcode tee_free_token(struct process *p, uint64_t token);
 
 /*
  * MdlAddFrame: appends frames [pa, pa + pages * 4 KiB) to the partition's blank buffer m. Each
- * frame must be one of the frames a live request delivered to the partition shared, all of one
- * request. Errors: rcNotTeePartition, rcAlignment (pa), rcInvalidArgument (pages 0 or more than
+ * frame must be one of the frames shared by a request the partition holds now (taken, not
+ * answered yet), all of one request. Errors: rcNotTeePartition, rcAlignment (pa), rcInvalidArgument (pages 0 or more than
  * a share holds; m not blank, or built over another request's share), rcFrameNotShared,
  * rcAccessDenied (m's protection exceeds what the sender shared), rcOutOfRange (past m's
  * capacity).

@@ -86,9 +86,10 @@ static void share(void)
         printf("os_tee: the partition wrote \"%s\" and \"%s\" into our shared buffer\n", p0, p1);
         /* Its frames are not listed back to us. */
         OT_EQ(out.sharePages, 0);
-        OT_RC(tee_free_token(out.token), rcOk);
     }
-    /* That token is gone: its frames are nobody's share any more. */
+    uint64_t shared_token = out.token;
+    /* That request is answered: its frames are closed to the partition even while its token
+     * lives. */
     if (OT_RC(tee_ask(0, TEE_CMD_ADD_UNSHARED, "", NONE, &out), rcOk)) {
         OT_EQ(out.status, rcOk);
         for (uint32_t i = 0; i + 4 <= out.payloadSize; i += 4) {
@@ -99,6 +100,8 @@ static void share(void)
         OT_TRUE(out.payloadSize >= 3 * 4); /* the kernel frame and both of ours */
         OT_RC(tee_free_token(out.token), rcOk);
     }
+    if (shared_token != 0)
+        OT_RC(tee_free_token(shared_token), rcOk);
     (void)core_vmm_free(va, 2 * PAGE);
     ot_close_handles(&mdl, 1);
 }

@@ -89,7 +89,7 @@ static Retcode serve_add_unshared(const struct kl_core_TEE_TeeMessage *req,
         tries[n++] = req->shareFrames[0] + PAGE; /* beside a frame this request shares */
     for (uint32_t i = 0; i < last_pages; i++)
         if (!listed(req, last_frames[i]))
-            tries[n++] = last_frames[i]; /* shared once, by a token since freed */
+            tries[n++] = last_frames[i]; /* shared by a request already answered */
     bool all_refused = true;
     for (uint32_t i = 0; i < n; i++) {
         int32_t got = tee_mdl_add_frame(h, tries[i], 1);

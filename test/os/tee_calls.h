@@ -15,7 +15,7 @@ enum tee_cmd {
     TEE_CMD_ECHO = 1,         /* answers "tee:" + the request's payload */
     TEE_CMD_SHARE = 2,        /* builds a buffer over the shared frames, maps it, writes
                                * "tee saw <text>" over the text at each page's start */
-    TEE_CMD_ADD_UNSHARED = 3, /* MdlAddFrame of frames nobody shared with it now: status 0 when
+    TEE_CMD_ADD_UNSHARED = 3, /* MdlAddFrame of frames no request it holds shares: status 0 when
                                * every one was refused with rcFrameNotShared */
     TEE_CMD_EXHAUST = 4,      /* MdlAllocate until it fails: status = that failure, payload = the
                                * count (uint32_t); everything closed before the answer */

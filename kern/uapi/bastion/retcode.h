@@ -92,11 +92,11 @@ typedef int32_t Retcode;
      * partition-only call (TEEVMM, TEE.FreeToken from the partition) by another process;       \
      * rcNoTeePartition for a request when no TEE partition runs, or one that ended before it   \
      * answered; rcTokenNotOwned for a token the caller does not own (another process's, or    \
-     * none); rcFrameNotShared for MdlAddFrame of a frame no live request shared with the TEE. */  \
+     * none); rcFrameNotShared for MdlAddFrame of a frame no request the partition holds now shared. */  \
     X(rcNotTeePartition, -54, "only the TEE partition may make this call")                         \
     X(rcNoTeePartition, -55, "no TEE partition runs to take the request")                          \
     X(rcTokenNotOwned, -56, "the message token is not one of the caller's")                        \
-    X(rcFrameNotShared, -57, "the physical frame was not shared with the TEE by a live request")   \
+    X(rcFrameNotShared, -57, "the physical frame is not shared by a request the TEE is serving")   \
     /* kl.core.IPC (kern/klcore/IPC.c, kern/ipc/interrupt.c): rcInterrupted from a Call or    \
      * Recv that would have waited (or was waiting) for the other side while one of its       \
      * process's IPC synchronization objects is set (IPC.SetInterrupt); rcTooManySyncObjects  \
