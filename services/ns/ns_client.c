@@ -3,24 +3,11 @@
 
 #include <string.h>
 
+#include <user/cm.h>
 #include <user/core.h>
 
 #include "kl/ns/NS.edl.h"
 #include "kl/ns/NameServer.idl.h"
-
-/* kl.core.CM.Connect: the client end in *handle, the server's endpoint id in *riid. */
-static Retcode cm_connect(const char *server, const char *service, uint32_t msecs, uint32_t *handle,
-                          uint32_t *riid)
-{
-    CORE_CLIENT(cl, kl_core_Core_EP_cm_CM, CORE_MSG_MEDIUM);
-    kl_core_Types_Retcode rc = rcFail;
-    idl_handle_t h = {kl_core_Types_InvalidHandleValue, 0};
-    kl_core_Types_Riid id = 0;
-    Retcode r = core_result(kl_core_CM_Connect(&cl, server, service, msecs, &h, &id, &rc), &rc);
-    *handle = h.handle;
-    *riid = id;
-    return r;
-}
 
 Retcode ns_create(struct ns_session *s, uint32_t msecs)
 {

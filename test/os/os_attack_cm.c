@@ -16,12 +16,12 @@
  */
 #include <stdio.h>
 
+#include <user/cm.h>
 #include <user/core.h>
 #include <user/ipc.h>
 #include <user/start.h>
 #include <user/thread.h>
 
-#include "cm_calls.h"
 #include "ostest.h"
 #include "ostest/CmVictim.edl.h"
 

@@ -28,6 +28,7 @@
 #include <bastion/rights.h>
 #include <bastion/task.h>
 #include <user/core.h>
+#include <user/task_list.h>
 #include <user/vmm.h>
 
 #include "elf_spawn.h"
@@ -176,16 +177,12 @@ static bool attack_sched_policy(uint32_t loaded)
 
 static bool attack_tasks_list(void)
 {
-    static char strings[kl_core_Task_TaskListStringsMax];
-    static uint32_t pids[kl_core_Task_TaskListMax];
+    static struct task_list list;
     uint64_t before = kmem_used();
     uint32_t answered = 0;
-    for (int i = 0; i < 1000; i++) {
-        uint32_t used = 0, n = 0;
-        if (task_list(strings, sizeof strings, &used, pids, kl_core_Task_TaskListMax, &n) == rcOk &&
-            n > 0)
+    for (int i = 0; i < 1000; i++)
+        if (task_list_read(&list) == rcOk && list.count > 0)
             answered++;
-    }
     uint64_t after = kmem_used();
     printf("os_attack_task: GetTasksList answered %u of 1000 calls; kernel memory %llu -> %llu\n",
            answered, (unsigned long long)before, (unsigned long long)after);

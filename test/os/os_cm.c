@@ -21,11 +21,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <user/cm.h>
 #include <user/core.h>
 #include <user/ipc.h>
 #include <user/start.h>
 
-#include "cm_calls.h"
 #include "ostest.h"
 #include "ostest/CmServer.edl.h"
 #include "ostest/CmVictim.edl.h"
@@ -100,7 +100,7 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "bystander") == 0)
         return bystander();
     ot_begin("os_cm");
-    char client[64], service[129];
+    char client[CM_NAME_MAX + 1], service[CM_SERVICE_MAX + 1];
     uint32_t h = 0, riid = 0;
 
     /* Nobody asks this process for anything. */

@@ -20,12 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <user/cm.h>
 #include <user/core.h>
 #include <user/ipc.h>
 #include <user/start.h>
 #include <user/thread.h>
 
-#include "cm_calls.h"
 #include "ostest/CmServer.edl.h"
 #include "ostest/CmVictim.edl.h"
 
@@ -124,7 +124,7 @@ static void accept_and_serve(const char *client, const char *service, uint32_t r
 
 static void run_serve(void)
 {
-    char client[64], service[129];
+    char client[CM_NAME_MAX + 1], service[CM_SERVICE_MAX + 1];
     for (;;) {
         Retcode r = cm_listen(0, client, service);
         if (r != rcOk) {
@@ -157,7 +157,7 @@ static void run_victim(void)
     uint32_t stat;
     if (start_connection("cmvictim", &stat) == rcOk)
         serve(stat);
-    char client[64], service[129];
+    char client[CM_NAME_MAX + 1], service[CM_SERVICE_MAX + 1];
     for (;;) {
         if (cm_listen(0, client, service) != rcOk) {
             core_thread_sleep(100);

@@ -16,12 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <user/cm.h>
 #include <user/core.h>
 #include <user/ipc.h>
 #include <user/start.h>
 #include <user/thread.h>
 
-#include "cm_calls.h"
 #include "ns_client.h"
 #include "ns_table.h"
 #include "ostest/NsMortal.edl.h"
@@ -98,7 +98,7 @@ static int serve_thread(void *arg)
 /* Accepts every request for `endpoint` with a server end of its own, served by a thread. */
 static void serve_requests(const char *endpoint, uint32_t riid)
 {
-    char client[64], service[129];
+    char client[CM_NAME_MAX + 1], service[CM_SERVICE_MAX + 1];
     for (;;) {
         if (cm_listen(0, client, service) != rcOk) {
             core_thread_sleep(100);

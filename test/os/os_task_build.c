@@ -29,6 +29,7 @@
 #include <bastion/task.h>
 #include <user/core.h>
 #include <user/scp.h>
+#include <user/task_list.h>
 #include <user/vmm.h>
 
 #include "elf_spawn.h"
@@ -238,10 +239,8 @@ static void own_symbols(void)
 
 static void tasks_list(void)
 {
-    static char strings[kl_core_Task_TaskListStringsMax];
-    static uint32_t pids[kl_core_Task_TaskListMax];
-    uint32_t used = 0, n = 0;
-    if (!OT_RC(task_list(strings, sizeof strings, &used, pids, kl_core_Task_TaskListMax, &n), rcOk))
+    static struct task_list list;
+    if (!OT_RC(task_list_read(&list), rcOk))
         return;
     kl_core_Types_Pid me = 0;
     {
@@ -252,35 +251,28 @@ static void tasks_list(void)
                           &rc),
               rcOk);
     }
-    /* Five NUL-terminated fields a process, in the order of pids. */
-    uint32_t fields = 0, at = 0, einit_pid = 0, my_parent = ~0u;
+    /* Five NUL-terminated fields a process, in the order of pids: the walk takes every
+     * process and ends exactly at the end of the strings. */
+    struct task_list_cursor c = {0, 0};
+    struct task_list_entry e;
+    uint32_t einit_pid = 0, my_parent = ~0u;
     int seen_me = 0, seen_einit = 0;
-    while (at < used && fields / 5 < n) {
-        const char *f[5];
-        for (int k = 0; k < 5 && at < used; k++) {
-            f[k] = strings + at;
-            at += (uint32_t)strnlen(strings + at, used - at) + 1;
-            fields++;
+    while (task_list_next(&list, &c, &e)) {
+        if (e.pid == me) {
+            seen_me = strcmp(e.name, "TaskBuild") == 0 &&
+                      strcmp(e.class_name, "ostest.TaskBuild") == 0 &&
+                      strcmp(e.path, "os_task_build") == 0 && strcmp(e.state, "running") == 0;
+            my_parent = e.creator;
         }
-        if (fields % 5 != 0)
-            break;
-        uint32_t pid = pids[fields / 5 - 1];
-        unsigned parent = 0;
-        for (const char *c = f[4]; *c >= '0' && *c <= '9'; c++)
-            parent = parent * 10 + (unsigned)(*c - '0');
-        if (pid == me) {
-            seen_me = strcmp(f[0], "TaskBuild") == 0 && strcmp(f[1], "ostest.TaskBuild") == 0 &&
-                      strcmp(f[2], "os_task_build") == 0 && strcmp(f[3], "running") == 0;
-            my_parent = parent;
-        }
-        if (strcmp(f[0], "Einit") == 0) {
-            seen_einit = parent == 0 && strcmp(f[3], "running") == 0;
-            einit_pid = pid;
+        if (strcmp(e.name, "Einit") == 0) {
+            seen_einit = e.creator == 0 && strcmp(e.state, "running") == 0;
+            einit_pid = e.pid;
         }
     }
-    OT_EQ(fields, 5 * n);
-    OT_EQ(at, used);
-    OT_TRUE(n >= 3);
+    OT_EQ(c.index, list.count);
+    OT_EQ(c.off, list.used);
+    OT_TRUE(list.count >= 3);
+    OT_TRUE(!list.cut);
     OT_TRUE(seen_me);
     OT_TRUE(seen_einit);
     OT_EQ(my_parent, einit_pid);

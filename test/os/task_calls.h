@@ -221,32 +221,6 @@ static inline Retcode task_terminate(uint32_t task)
     return core_result(kl_core_Task_Terminate(&cl, core_handle_arg(task), &rc), &rc);
 }
 
-/* Task.GetTasksList into the caller's buffers: strings (cap bytes), pids (at most maxp). */
-static inline Retcode task_list(char *strings, uint32_t cap, uint32_t *used, uint32_t *pids,
-                                uint32_t maxp, uint32_t *count)
-{
-    /* The header, both sequences at their bounds (16 KiB of strings, 256 pids) and slack. */
-    static _Alignas(8) uint8_t req[CORE_MSG_SMALL], res[18432];
-    struct idl_client cl = {.call = core_transport,
-                            .endpoint_id = kl_core_Core_EP_task_Task,
-                            .req_buf = req,
-                            .req_cap = sizeof req,
-                            .res_buf = res,
-                            .res_cap = sizeof res};
-    kl_core_Types_Retcode rc = rcFail;
-    idl_handle_t notice = {0};
-    struct idl_seq s = {0}, p = {0};
-    Retcode r = core_result(kl_core_Task_GetTasksList(&cl, &notice, &s, &p, &rc), &rc);
-    *used = *count = 0;
-    if (r == rcOk || r == rcBufferTooSmall) {
-        *used = s.count < cap ? s.count : cap;
-        memcpy(strings, s.data, *used);
-        *count = p.count < maxp ? p.count : maxp;
-        memcpy(pids, p.data, *count * sizeof *pids);
-    }
-    return r;
-}
-
 static inline Retcode task_elf_syms(uint64_t *reloc, uint64_t *syms, uint64_t *syms_size,
                                     uint64_t *strs, uint64_t *strs_size)
 {
