@@ -5,8 +5,15 @@
  * "kl.core.NameServer" is accepted onto a server end of its own, bound to the client's task
  * name as CM.Listen reported it (the kernel's, not the client's word) and to that task's pid,
  * and served by a thread of its own; so every Publish on that channel is checked against the
- * name of the process at its other end. At most NS_SESSIONS_MAX channels are served; further
- * requests, and requests for other endpoints, are dropped (rcConnectDropped at the client).
+ * name of the process at its other end. At most NS_SESSIONS_MAX channels are served, one per
+ * client process; further requests, a second one from a process that has a channel, and
+ * requests for other endpoints are dropped (rcConnectDropped at the client), so one process
+ * cannot take every channel.
+ *
+ * A channel's end: the kernel does not tell a server that its client went away, so each session
+ * thread waits for a request at most NS_SESSION_CHECK_MS at a time and then looks whether its
+ * client's pid still runs; when it does not, it closes its end and frees its slot for the next
+ * client.
  *
  * Ended publishers: before each Enum, and before a Publish gives up on a full table, entries
  * whose (name, pid) is no longer in kl.core.Task.GetTasksList are removed.
@@ -14,9 +21,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <user/cm.h>
 #include <user/core.h>
 #include <user/ipc.h>
 #include <user/mutex.h>
+#include <user/task_list.h>
 #include <user/thread.h>
 
 #include "kl/ns/NS.edl.h"
@@ -24,11 +33,17 @@
 #include "ns_client.h"
 #include "ns_table.h"
 
-#define NS_SESSIONS_MAX 8u  /* channels served at once: one per client process */
-#define LIST_STRINGS 16385u /* Task.GetTasksList's bounds (kl.core.Task) and a NUL */
-#define LIST_PIDS 256u
+#define NS_SESSIONS_MAX 8u        /* channels served at once: one per client process */
+#define NS_SESSION_CHECK_MS 2000u /* how long a quiet session waits before it looks */
+
+enum session_state {
+    SESSION_FREE,    /* the slot may be taken */
+    SESSION_SERVING, /* its thread serves the channel */
+    SESSION_ENDED,   /* its thread closed the channel and is ending: join it, then reuse */
+};
 
 struct session {
+    uint32_t state;           /* enum session_state; its thread writes ENDED, main the rest */
     char name[NS_SERVER_MAX]; /* the client's task name, from CM.Listen */
     uint32_t pid;             /* its pid then (Task.GetTasksList), 0 when not found */
     char enum_server[NS_SERVER_MAX], enum_endpoint[NS_ENDPOINT_MAX]; /* Enum's answer */
@@ -40,68 +55,21 @@ struct session {
 static struct ns_table table;
 static mutex_t table_lock = MUTEX_INIT; /* guards table and the process list below */
 static struct session sessions[NS_SESSIONS_MAX];
-static uint32_t nsessions;
 
-/* The processes, as Task.GetTasksList last gave them: per pid, five NUL-terminated fields
- * (name, class, path, state, creator's pid; kern/klcore/Task_list.c). */
-#define LIST_FIELDS 5
-static struct {
-    char strings[LIST_STRINGS];
-    uint32_t used;
-    uint32_t pids[LIST_PIDS];
-    uint32_t count;
-} procs;
-
-static Retcode read_process_list(void)
-{
-    static _Alignas(8) uint8_t req[CORE_MSG_SMALL], res[18432];
-    struct idl_client cl = {.call = core_transport,
-                            .endpoint_id = kl_core_Core_EP_task_Task,
-                            .req_buf = req,
-                            .req_cap = sizeof req,
-                            .res_buf = res,
-                            .res_cap = sizeof res};
-    kl_core_Types_Retcode rc = rcFail;
-    idl_handle_t notice = {kl_core_Types_InvalidHandleValue, 0};
-    struct idl_seq s = {0}, p = {0};
-    Retcode r = core_result(kl_core_Task_GetTasksList(&cl, &notice, &s, &p, &rc), &rc);
-    if (r != rcOk)
-        return r;
-    procs.used = s.count < LIST_STRINGS - 1 ? (uint32_t)s.count : LIST_STRINGS - 1;
-    memcpy(procs.strings, s.data, procs.used);
-    procs.strings[procs.used] = 0; /* the last field ends within the array, whatever came */
-    procs.count = p.count < LIST_PIDS ? (uint32_t)p.count : LIST_PIDS;
-    memcpy(procs.pids, p.data, procs.count * sizeof procs.pids[0]);
-    return rcOk;
-}
-
-/* The pid of the process named `name` in procs that is not ending, 0 when there is none. */
-static uint32_t pid_of(const char *name)
-{
-    uint32_t off = 0;
-    for (uint32_t i = 0; i < procs.count && off < procs.used; i++) {
-        const char *field[LIST_FIELDS];
-        for (int f = 0; f < LIST_FIELDS; f++) {
-            field[f] = off < procs.used ? &procs.strings[off] : "";
-            if (off < procs.used)
-                off += (uint32_t)strnlen(&procs.strings[off], procs.used - off) + 1;
-        }
-        if (strcmp(field[0], name) == 0 && strcmp(field[3], "exiting") != 0)
-            return procs.pids[i];
-    }
-    return 0;
-}
+/* The processes, as Task.GetTasksList last gave them (guarded by table_lock). Only a whole
+ * list is used: one cut short could miss a live publisher and prune its entries. */
+static struct task_list procs;
 
 static bool alive(void *ctx, const char *server, uint32_t pid)
 {
     (void)ctx;
-    return pid != 0 && pid_of(server) == pid;
+    return pid != 0 && task_list_pid_of(&procs, server) == pid;
 }
 
 /* Removes the entries of ended publishers; a list that cannot be read removes nothing. */
 static void prune(void)
 {
-    if (read_process_list() == rcOk)
+    if (task_list_read(&procs) == rcOk)
         (void)ns_table_prune(&table, alive, NULL);
 }
 
@@ -156,82 +124,107 @@ static Retcode dispatch(void *ctx, const void *req, size_t len, void *res, size_
     return kl_ns_NameServer_dispatch(&ops, ctx, req, len, res, cap, res_len);
 }
 
+static void close_handle(uint32_t h)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_handle_Handle, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    (void)core_result(kl_core_Handle_Close(&cl, core_handle_arg(h), &rc), &rc);
+}
+
+/* Whether the session's client process still runs (an unreadable list: assume it does). */
+static bool client_alive(const struct session *s)
+{
+    mutex_lock(&table_lock);
+    bool yes = s->pid == 0 || task_list_read(&procs) != rcOk ||
+               task_list_pid_of(&procs, s->name) == s->pid;
+    mutex_unlock(&table_lock);
+    return yes;
+}
+
 static int serve_thread(void *arg)
 {
     struct session *s = arg;
-    Retcode r = ipc_serve(&s->srv);
-    printf("NameServer: the channel of %s ended: %s\n", s->name, retcode_name(r));
+    Retcode r;
+    while ((r = ipc_serve(&s->srv)) == rcTimeout && client_alive(s))
+        ;
+    printf("NameServer: the channel of %s ended: %s\n", s->name,
+           r == rcTimeout ? "its client ended" : retcode_name(r));
+    close_handle(s->srv.listener);
+    __atomic_store_n(&s->state, SESSION_ENDED, __ATOMIC_RELEASE);
     return 0;
 }
 
-/* CM.Accept with a server end of its own; rcOk with *handle. */
-static Retcode cm_accept(const char *client, const char *service, uint32_t *handle)
+/* A slot for a new session: a free one, or one whose thread ended (joined first); NULL when
+ * every slot serves. Sets *dup when `pid` already has a session being served. */
+static struct session *free_slot(uint32_t pid, bool *dup)
 {
-    CORE_CLIENT(cl, kl_core_Core_EP_cm_CM, CORE_MSG_MEDIUM);
-    kl_core_Types_Retcode rc = rcFail;
-    idl_handle_t h = {kl_core_Types_InvalidHandleValue, 0};
-    Retcode r =
-        core_result(kl_core_CM_Accept(&cl, client, service, kl_ns_NS_EP_ns,
-                                      core_handle_arg(kl_core_Types_InvalidHandleValue), &h, &rc),
-                    &rc);
-    *handle = h.handle;
-    return r;
-}
-
-static void drop(const char *client, const char *service)
-{
-    CORE_CLIENT(cl, kl_core_Core_EP_cm_CM, CORE_MSG_MEDIUM);
-    kl_core_Types_Retcode rc = rcFail;
-    (void)core_result(kl_core_CM_Drop(&cl, client, service, &rc), &rc);
+    struct session *found = NULL;
+    *dup = false;
+    for (uint32_t i = 0; i < NS_SESSIONS_MAX; i++) {
+        struct session *s = &sessions[i];
+        uint32_t st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+        if (st == SESSION_ENDED && thread_join(&s->thread, 1000, NULL) == rcOk) {
+            s->state = SESSION_FREE;
+            st = SESSION_FREE;
+        }
+        if (st == SESSION_SERVING && pid != 0 && s->pid == pid)
+            *dup = true;
+        if (st == SESSION_FREE && found == NULL)
+            found = s;
+    }
+    return found;
 }
 
 static void take(const char *client, const char *service)
 {
-    if (strcmp(service, NS_SERVICE) != 0 || nsessions == NS_SESSIONS_MAX ||
-        strlen(client) >= NS_SERVER_MAX) {
-        drop(client, service);
+    if (strcmp(service, NS_SERVICE) != 0 || strlen(client) >= NS_SERVER_MAX) {
+        (void)cm_drop(client, service);
         return;
     }
-    struct session *s = &sessions[nsessions];
-    strcpy(s->name, client);
     mutex_lock(&table_lock);
-    s->pid = read_process_list() == rcOk ? pid_of(client) : 0;
+    uint32_t pid = task_list_read(&procs) == rcOk ? task_list_pid_of(&procs, client) : 0;
     mutex_unlock(&table_lock);
+    bool dup;
+    struct session *s = free_slot(pid, &dup);
+    if (s == NULL || dup) {
+        printf("NameServer: %s refused: %s\n", client,
+               dup ? "it has a channel already" : "every channel is taken");
+        (void)cm_drop(client, service);
+        return;
+    }
+    strcpy(s->name, client);
+    s->pid = pid;
     uint32_t h;
-    Retcode r = cm_accept(client, service, &h);
+    Retcode r = cm_accept(client, service, kl_ns_NS_EP_ns, kl_core_Types_InvalidHandleValue, &h);
     if (r != rcOk) {
         printf("NameServer: Accept of %s returned %s\n", client, retcode_name(r));
         return;
     }
-    s->srv.listener = h;
-    s->srv.dispatch = dispatch;
-    s->srv.ctx = s;
-    s->srv.buf[0] = s->buf[0];
-    s->srv.buf[1] = s->buf[1];
-    s->srv.cap = NS_MSG_MAX;
-    nsessions++;
-    if (thread_create(&s->thread, serve_thread, s, THREAD_PRIO_DEFAULT, 0) != rcOk)
+    s->srv = (struct ipc_server){.listener = h,
+                                 .dispatch = dispatch,
+                                 .ctx = s,
+                                 .buf = {s->buf[0], s->buf[1]},
+                                 .cap = NS_MSG_MAX,
+                                 .recv_timeout_ms = NS_SESSION_CHECK_MS};
+    s->state = SESSION_SERVING;
+    if (thread_create(&s->thread, serve_thread, s, THREAD_PRIO_DEFAULT, 0) != rcOk) {
         printf("NameServer: no thread to serve %s\n", client);
+        close_handle(h);
+        s->state = SESSION_FREE;
+    }
 }
 
 int main(void)
 {
     ns_table_init(&table);
     for (;;) {
-        CORE_CLIENT(cl, kl_core_Core_EP_cm_CM, CORE_MSG_MEDIUM);
-        kl_core_Types_Retcode rc = rcFail;
-        const char *client = "", *service = "";
-        Retcode r = core_result(kl_core_CM_Listen(&cl, "", 0, &client, &service, &rc), &rc);
+        char c[CM_NAME_MAX + 1], sv[CM_SERVICE_MAX + 1];
+        Retcode r = cm_listen(0, c, sv);
         if (r != rcOk) {
             printf("NameServer: Listen returned %s\n", retcode_name(r));
             core_thread_sleep(100);
             continue;
         }
-        char c[NS_SERVER_MAX + 1], sv[NS_ENDPOINT_MAX + 1];
-        strncpy(c, client, NS_SERVER_MAX);
-        c[NS_SERVER_MAX] = 0;
-        strncpy(sv, service, NS_ENDPOINT_MAX);
-        sv[NS_ENDPOINT_MAX] = 0;
         take(c, sv);
     }
 }

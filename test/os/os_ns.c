@@ -3,6 +3,7 @@
  * finds servers by interface and connects to them through kl.core.CM. Its publishers are
  * os_ns_server's NsServer and NsMortal.
  *
+ *   - A second channel to the name server from this process is dropped (rcConnectDropped).
  *   - Its own Publish is denied by the policy (rcSecurityDisallow): clients may only enumerate.
  *   - It finds NsServer's "echo" (ostest.Probe) by enumeration, connects with
  *     ns_connect_service (CM.Connect), and Echo flows with NsServer's endpoint id.
@@ -10,7 +11,8 @@
  *     rcNsNotPublisher and that filling the table ended with rcNsTableFull.
  *   - An Echo of "unpublish" makes NsServer withdraw "echo": enumeration no longer lists it.
  *   - It finds NsMortal's "mortal", connects, and ends it with Probe.Exit: once it is gone,
- *     enumeration no longer lists it.
+ *     enumeration no longer lists it, and the name server frees the channel it served it on
+ *     (its line, checked by expected.txt).
  */
 #include <stdio.h>
 #include <string.h>
@@ -79,6 +81,10 @@ int main(void)
     ot_begin("os_ns");
     if (!OT_RC(ns_create(&ns, 5000), rcOk))
         return ot_end();
+
+    /* One channel a process: a second request from this one is dropped. */
+    static struct ns_session again;
+    OT_RC(ns_create(&again, 5000), rcConnectDropped);
 
     /* Clients enumerate; the policy lets only servers publish. */
     OT_RC(ns_publish(&ns, "Ns", "mine", "ostest.Probe"), rcSecurityDisallow);

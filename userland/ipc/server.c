@@ -25,7 +25,7 @@ Retcode ipc_serve(struct ipc_server *srv)
     size_t len = 0;
     uint64_t token = 0;
     int in = 0; /* index of the buffer that receives the next request */
-    Retcode r = sys_recv(srv->listener, srv->buf[in], srv->cap, &len, &token, IPC_FOREVER);
+    Retcode r = sys_recv(srv->listener, srv->buf[in], srv->cap, &len, &token, srv->recv_timeout_ms);
     for (;;) {
         if (r == rcReplyLost) {
             /* Our last answer found no caller (gone or timed out), but the next request is
@@ -38,7 +38,7 @@ Retcode ipc_serve(struct ipc_server *srv)
              * a plain Reply whose caller was gone: keep serving the others. */
             if (r == rcBufferTooSmall)
                 srv->refused++;
-            r = sys_recv(srv->listener, srv->buf[in], srv->cap, &len, &token, IPC_FOREVER);
+            r = sys_recv(srv->listener, srv->buf[in], srv->cap, &len, &token, srv->recv_timeout_ms);
             continue;
         }
         if (r != rcOk)
@@ -57,6 +57,7 @@ Retcode ipc_serve(struct ipc_server *srv)
         }
         /* The reply leaves from `res`, and the next request arrives in that same buffer. */
         in ^= 1;
-        r = sys_reply_recv(token, res, res_len, srv->listener, srv->cap, &len, &token, IPC_FOREVER);
+        r = sys_reply_recv(token, res, res_len, srv->listener, srv->cap, &len, &token,
+                           srv->recv_timeout_ms);
     }
 }

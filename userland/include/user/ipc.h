@@ -70,15 +70,20 @@ struct ipc_server {
     void *buf[2]; /* two 8-byte-aligned buffers of cap bytes: request and reply swap */
     size_t cap;
     volatile bool stop; /* set (by a handler) to leave ipc_serve after the current reply */
-    uint64_t served;    /* requests answered */
-    uint64_t refused;   /* requests the dispatcher refused, or too large for buf */
-    uint64_t lost;      /* replies whose client was gone (died or timed out) */
+    /* 0: wait for the next request as long as it takes; else ipc_serve returns rcTimeout
+     * (after sending the last reply) when none came for that many milliseconds, so that a
+     * server can look whether its client is still there and call ipc_serve again. */
+    uint32_t recv_timeout_ms;
+    uint64_t served;  /* requests answered */
+    uint64_t refused; /* requests the dispatcher refused, or too large for buf */
+    uint64_t lost;    /* replies whose client was gone (died or timed out) */
 };
 
 /*
  * Receives and answers requests until srv->stop is set or the channel fails; returns that
  * code (rcOk when stopped; rcInterrupted when another thread of the process set one of its
- * kl.core.IPC synchronization objects while this one waited for a request). Uses SYS_REPLY_RECV: the reply to one request and the wait for the
+ * kl.core.IPC synchronization objects while this one waited for a request; rcTimeout when
+ * srv->recv_timeout_ms passed without a request). Uses SYS_REPLY_RECV: the reply to one request and the wait for the
  * next are one system call. A request the dispatcher refuses (malformed, unknown method)
  * still gets an answer, a bare error header (flags response|error, no parameters), so its
  * client wakes up with rcBadMessage instead of waiting forever.
