@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test/boot/kernel-coverage.sh: scripts/coverage --kernel on the image already built (ctest
+# test/boot/kernel-coverage.sh: scripts/coverage --kernel --quick on the image already built (ctest
 # kernel-coverage-image) must produce a plausible report: the kernel's gcda records came out on
 # the serial log, were read with their .gcno files, and the share of kern/'s lines run is above
 # a floor, with rows run for the folders the in-OS tests exercise (kern/proc, kern/ipc,
@@ -18,7 +18,7 @@ while (($#)); do
   esac
 done
 [[ -d $build ]] || { echo "kernel-coverage: no build folder ($build)" >&2; exit 2; }
-report=$(BUILD_DIR=$build "$ROOT/scripts/coverage" --kernel --no-build --timeout 150 2>&1)
+report=$(BUILD_DIR=$build "$ROOT/scripts/coverage" --kernel --quick --no-build --timeout 150 2>&1)
 status=$?
 echo "$report"
 ((status == 0)) || { echo "kernel-coverage: FAIL: scripts/coverage --kernel exited with $status" >&2; exit 1; }
