@@ -200,7 +200,6 @@ int main(int argc, char **argv)
         printf("netstack: serving sockets to %u client channels\n", clients);
     else if (r != rcNotFound)
         printf("netstack: the socket service did not start: %s\n", retcode_name(r));
-    r = socket_loop_run(have_nic ? &netif : NULL);
-    printf("netstack: the NIC driver failed: %s\n", retcode_name(r));
+    socket_loop_run(have_nic ? &netif : NULL);
     return 1;
 }
