@@ -2,7 +2,7 @@
 # test/boot/net-inject.sh: malformed frames from the host into the network stack (ctest
 # net-inject, docs/networking.md "Bad input").
 #
-# Usage: net-inject.sh --iso ISO --log LOG [--timeout SECONDS] [--accel tcg|kvm]
+# Usage: net-inject.sh [--killed] --iso ISO --log LOG [--timeout SECONDS] [--accel tcg|kvm]
 #
 # Boots the injection image (test/os/net-inject.yaml: the e1000 driver, the stack at 10.9.9.2
 # with its counters on UDP port 9999, an echo server on port 7) on q35 with the Intel IOMMU and
@@ -15,6 +15,12 @@
 # Passes when net_inject.py passed, the echo server ended with its result line and 0 failed,
 # and the serial log has no fault of any process, no lwIP assertion, no driver or stack
 # failure, no PANIC or EXCEPTION.
+#
+# --killed (ctest net-killed, test/os/net-killed.yaml): the driver is the test build that faults
+# after 200 frames. net_inject.py --killed streams TCP through it until the guest goes silent;
+# then the log must show the kernel's fault of E1000 (and no other process's), the stack's
+# "NIC driver is gone" line (its link down) and no end of the stack, and the echo server's
+# datagram to itself through the stack over 127.0.0.1 come back with 0 failed.
 # QEMU runs under `timeout` and is ended by its own PID on every exit path.
 set -uo pipefail
 
@@ -23,9 +29,10 @@ ROOT=$(cd "$HERE/../.." && pwd)
 source "$ROOT/scripts/lib/qemu.sh"
 source "$ROOT/scripts/lib/bootlog.sh"
 
-iso='' log='' timeout_s=480 accel=tcg
+iso='' log='' timeout_s=480 accel=tcg killed=0
 while (($#)); do
   case $1 in
+    --killed) killed=1; shift ;;
     --iso) iso=$2; shift 2 ;;
     --log) log=$2; shift 2 ;;
     --timeout) timeout_s=$2; shift 2 ;;
@@ -44,9 +51,11 @@ fail() {
   exit 1
 }
 
-# Lines that must never appear: a process fault (the kernel's "fault: <task> ..."), a failed
-# lwIP assertion (it aborts the stack), the stack or the driver giving up.
-forbidden='^(PANIC|EXCEPTION)|^fault: |lwip: assertion|netstack: the NIC driver failed|e1000: .* failed:'
+# Lines that must never appear: a process fault (the kernel's "fault: <task> ..."; with
+# --killed, the driver's is the one expected), a failed lwIP assertion (it aborts the stack), the
+# stack or the driver giving up, the stack's end.
+forbidden='^(PANIC|EXCEPTION)|^fault: |lwip: assertion|netstack: the NIC driver is gone|e1000: .* failed:|^\[Einit\] einit: InjectStack '
+((killed)) && forbidden='^(PANIC|EXCEPTION)|^fault: [^E]|^fault: E[^1]|lwip: assertion|e1000: .* failed:|^\[Einit\] einit: InjectStack '
 
 # wait_line REGEX SECONDS: until a log line matches (0), a forbidden one appears or QEMU ended
 # or time ran out (1, with the reason in $why).
@@ -99,9 +108,27 @@ echo "net-inject: the stack and the echo server are up ($((SECONDS - start))s); 
 
 left=$((timeout_s - (SECONDS - start)))
 ((left > 60)) || fail "no time left for the injection"
-timeout -k 5 "$left" python3 "$HERE/net_inject.py" --qemu-port "$qemu_port" --port "$host_port"
+py_args=(--qemu-port "$qemu_port" --port "$host_port")
+((killed)) && py_args+=(--killed)
+timeout -k 5 "$left" python3 "$HERE/net_inject.py" "${py_args[@]}"
 rc=$?
 ((rc == 0)) || fail "net_inject.py failed (exit $rc)"
+
+if ((killed)); then
+  wait_line '^fault: E1000 ' 60 || fail "the driver was not killed: $why"
+  wait_line '^\[InjectStack\] netstack: the NIC driver is gone \(' 60 ||
+    fail "the stack did not report its NIC gone: $why"
+  wait_line '^\[NetEcho\] net_inject_echo: [0-9]+ passed, [0-9]+ failed' 120 ||
+    fail "the echo server gave no result: $why"
+  text=$(bastion_log_text "$log")
+  grep -aE '^fault: E1000 |^\[E1000\] e1000: test build|netstack: the NIC driver is gone|^\[NetEcho\] net_inject_echo: ' <<<"$text" | grep -v ': start$'
+  grep -qaE '^\[NetEcho\] net_inject_echo: [1-9][0-9]* passed, 0 failed' <<<"$text" ||
+    fail "the echo server failed a check (its datagram through 127.0.0.1 did not come back?)"
+  bad=$(grep -m1 -aE -- "$forbidden" <<<"$text")
+  [[ -z $bad ]] || fail "forbidden line: $bad"
+  echo "PASS net-killed: the driver killed mid-transfer; the stack took its link down and went on serving, the echo server's datagram through it came back, no other process faulted ($((SECONDS - start))s)"
+  exit 0
+fi
 
 # net_inject.py ended the echo server with "quit": its counts and its verdict.
 wait_line '^\[NetEcho\] net_inject_echo: [0-9]+ passed, [0-9]+ failed' 120 ||

@@ -21,6 +21,12 @@ name=value words, services/net/netstack/stack_stats.c) and talks to the echo ser
    for up to 120 s (half-open connections hold the pool until lwIP drops them after 20 s).
    No bad frame's payload was ever echoed. Then "quit" ends the echo server.
 Prints one line per step; exits 1 on the first failure.
+
+--killed (ctest net-killed: the driver's test build faults after 200 frames): after the first
+counters and a UDP echo, one TCP connection carries 512-byte segments, each echoed before the
+next, until an echo does not come (the driver was killed mid-transfer); then the counters must
+not answer any more (the guest is cut off). What happened inside is read from the serial log by
+net-inject.sh.
 """
 import argparse
 import random
@@ -183,9 +189,10 @@ class Guest:
         self.ident += 1
         return self.ident
 
-    def counters(self, seconds=WAIT_S):
+    def counters(self, seconds=WAIT_S, must=True):
         """The stack's counters: one request from a port of its own (so a late answer to an
-        earlier request is never taken for this one), sent again every RETRY_S."""
+        earlier request is never taken for this one), sent again every RETRY_S. None when no
+        answer came and must is False."""
         self.stats_port += 1
         port = self.stats_port
         end = time.monotonic() + seconds
@@ -197,7 +204,9 @@ class Guest:
                 words = f.payload.decode("ascii", "replace").split()
                 return {k: int(v) for k, v in (w.split("=", 1) for w in words if "=" in w)
                         if v.isdigit()}
-        fail(f"the stack's counters (UDP port {STATS_PORT}) did not answer within {seconds} s")
+        if must:
+            fail(f"the stack's counters (UDP port {STATS_PORT}) did not answer within {seconds} s")
+        return None
 
     def udp_echo(self, data, sport, seconds=WAIT_S, frames=None):
         """data sent to the echo port (as the frames given, or one datagram) until it comes
@@ -212,6 +221,48 @@ class Guest:
                            min(RETRY_S, max(0.1, end - time.monotonic()))):
                 return True
         return False
+
+    def tcp_stream(self, sport, size=512, limit=2000):
+        """One TCP connection to the echo port carrying segments of size bytes, each echoed
+        before the next is sent (sent again every RETRY_S, given up after WAIT_S / 4): how many
+        came back before one did not, and the number of the last one sent."""
+        iss = random.getrandbits(32)
+
+        def seg(seq, ack, flags, payload=b""):
+            return eth(ipv4(tcp(payload, sport, ECHO_PORT, seq, ack, flags), 6,
+                            ident=self.next_ident()))
+
+        def ours(f):
+            return f.proto == 6 and f.sport == ECHO_PORT and f.dport == sport
+
+        synack = None
+        end = time.monotonic() + WAIT_S
+        while synack is None and time.monotonic() < end:
+            self.w.send(seg(iss, 0, SYN))
+            f = self.w.take(ours, RETRY_S)
+            if f and f.flags & SYN and f.flags & ACK and f.ack == (iss + 1) & 0xFFFFFFFF:
+                synack = f
+        if synack is None:
+            return 0, 0
+        rcv, snd = (synack.seq + 1) & 0xFFFFFFFF, (iss + 1) & 0xFFFFFFFF
+        for i in range(limit):
+            data = bytes([65 + i % 26]) * size
+            got, give_up = b"", time.monotonic() + WAIT_S / 4
+            while len(got) < size and time.monotonic() < give_up:
+                self.w.send(seg(snd, rcv, ACK | PSH, data))
+                resend_at = min(time.monotonic() + RETRY_S, give_up)
+                while len(got) < size and time.monotonic() < resend_at:
+                    f = self.w.take(ours, max(0.1, resend_at - time.monotonic()))
+                    if f is None:
+                        break
+                    if f.payload and f.seq == rcv:
+                        got += f.payload
+                        rcv = (rcv + len(f.payload)) & 0xFFFFFFFF
+                        self.w.send(seg((snd + size) & 0xFFFFFFFF, rcv, ACK))
+            if got != data:
+                return i, i + 1
+            snd = (snd + size) & 0xFFFFFFFF
+        return limit, limit
 
     def tcp_echo(self, data, sport, seconds=WAIT_S):
         """A TCP connection to the echo port: SYN (sent again until a SYN-ACK), the data with the
@@ -378,6 +429,7 @@ def main():
     ap.add_argument("--qemu-port", type=int, required=True)
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--killed", action="store_true")
     args = ap.parse_args()
     seed = args.seed if args.seed is not None else random.SystemRandom().getrandbits(32)
     rng = random.Random(seed)
@@ -391,6 +443,19 @@ def main():
     if not g.udp_echo(b"valid-udp-before", 40001):
         fail("the UDP echo before the bad frames was not answered")
     say("a UDP echo before the bad frames: answered")
+    if args.killed:
+        echoed, sent = g.tcp_stream(40010)
+        if echoed == 0:
+            fail("no segment of the TCP transfer came back: the driver died too early, or "
+                 "the connection failed")
+        if sent == 2000:
+            fail("2000 segments echoed: the driver was never killed")
+        say(f"a TCP transfer: {echoed} segments of 512 bytes echoed, then segment {sent} not: "
+            "the guest went silent mid-transfer")
+        if g.counters(WAIT_S / 4, must=False) is not None:
+            fail("the stack's counters still answer over the NIC: the driver is not gone")
+        say(f"the counters no longer answer: the NIC is gone; PASS ({w.sent} frames sent)")
+        return
     if not g.tcp_echo(b"valid-tcp-before\n", 40002):
         fail("the TCP echo before the bad frames was not answered")
     say("a TCP echo before the bad frames: answered")

@@ -5,6 +5,10 @@
  * loop), while the host sends malformed frames at the stack (test/boot/net_inject.py). The
  * host's valid requests before and after the bad frames must be answered: that is what shows
  * the stack and this server kept serving. A datagram "quit" ends it with its counts.
+ * With --probe-after-silence (the image whose driver is killed, net-killed.yaml): once it has
+ * served a connection and then heard nothing for 10 s (the driver is gone), it sends itself a
+ * datagram through the stack over 127.0.0.1 and ends: that one coming back shows the stack
+ * still serves with its NIC gone.
  * Its class (ostest.NetEcho) may bind port 7 and answer, and connect nowhere.
  */
 #include <arpa/inet.h>
@@ -23,6 +27,7 @@
 #define CONN_MAX 8
 /* How long it waits for the host's first and next request: the whole test's bound. */
 #define IDLE_LIMIT_MS 600000
+#define SILENCE_MS 10000
 
 static int bound_socket(int type)
 {
@@ -53,8 +58,26 @@ static int echo_connection(int fd)
     return -1;
 }
 
-int main(void)
+/* A datagram to ourselves through the stack's loopback interface, and whether it came back
+ * within SILENCE_MS. */
+static bool probe_loopback(int udp)
 {
+    struct sockaddr_in self = {.sin_family = AF_INET, .sin_port = htons(ECHO_PORT)};
+    self.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (sendto(udp, "probe", 5, 0, (struct sockaddr *)&self, sizeof self) != 5)
+        return false;
+    struct pollfd p = {.fd = udp, .events = POLLIN};
+    while (poll(&p, 1, SILENCE_MS) > 0) {
+        ssize_t n = recv(udp, buf, sizeof buf, 0);
+        if (n == 5 && memcmp(buf, "probe", 5) == 0)
+            return true;
+    }
+    return false;
+}
+
+int main(int argc, char **argv)
+{
+    bool probe = argc > 1 && strcmp(argv[1], "--probe-after-silence") == 0;
     ot_begin("net_inject_echo");
     net_test_lower_priority();
     int tcp = bound_socket(SOCK_STREAM);
@@ -75,7 +98,16 @@ int main(void)
         p[1] = (struct pollfd){.fd = udp, .events = POLLIN};
         for (int i = 0; i < CONN_MAX; i++)
             p[2 + i] = (struct pollfd){.fd = conns[i], .events = POLLIN};
-        if (poll(p, 2 + CONN_MAX, IDLE_LIMIT_MS) <= 0) {
+        bool probe_now = probe && accepted > 0;
+        if (poll(p, 2 + CONN_MAX, probe_now ? SILENCE_MS : IDLE_LIMIT_MS) <= 0) {
+            if (probe_now) {
+                bool back = probe_loopback(udp);
+                printf("net_inject_echo: %u connections, then 10 s of silence: a datagram to "
+                       "127.0.0.1 through the stack %s\n",
+                       accepted, back ? "came back" : "did not come back");
+                OT_TRUE(back);
+                return ot_end();
+            }
             OT_TRUE(!"poll: no request for 600 s");
             break;
         }
