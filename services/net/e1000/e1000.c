@@ -125,6 +125,8 @@ Retcode e1000_start(struct e1000 *d, const struct nic_device *dev)
     setup_rx(d);
     setup_tx(d);
     (void)rd(d, E1000_MPC);
+    (void)rd(d, E1000_RUC);
+    (void)rd(d, E1000_ROC);
     wr(d, E1000_IMS,
        E1000_INT_RXT0 | E1000_INT_RXO | E1000_INT_RXDMT0 | E1000_INT_LSC | E1000_INT_TXDW);
     return rcOk;
@@ -156,8 +158,10 @@ bool e1000_rx_peek(struct e1000 *d, const uint8_t **frame, uint32_t *length)
             return false;
         __asm__ volatile("" ::: "memory"); /* status before the rest of the descriptor */
         uint32_t len = rx->length;
+        /* Longer than FrameMax (a VLAN tag, or up to the 1522 bytes the device lets through):
+         * net.Nic promises the stack at most that, and lwIP takes no tagged frames. */
         if (rx->errors == 0 && (rx->status & E1000_RXD_EOP) && len >= net_Nic_FrameMin &&
-            len <= E1000_BUF_SIZE) {
+            len <= net_Nic_FrameMax) {
             *frame = d->rx_buffers.cpu + d->rx_next * E1000_BUF_SIZE;
             *length = len;
             return true;
@@ -201,4 +205,6 @@ void e1000_account(struct e1000 *d)
         d->tx_clean = (d->tx_clean + 1) % E1000_TX_DESCS;
     }
     d->counters.rxDrops += rd(d, E1000_MPC);
+    /* Frames the device refused for their length never reach a descriptor: its own counts. */
+    d->counters.rxErrors += rd(d, E1000_RUC) + rd(d, E1000_ROC);
 }

@@ -54,7 +54,8 @@ uint32_t e1000_interrupt_causes(struct e1000 *d);
 bool e1000_link_up(const struct e1000 *d);
 
 /* The next received frame, if the device finished one: its bytes (in the driver's DMA buffer)
- * and length. Frames the device marked bad are counted (rxErrors) and given back on the way.
+ * and length. Frames the device marked bad, and frames outside FrameMin..FrameMax, are counted
+ * (rxErrors) and given back on the way.
  * false when none is ready. The frame stays valid until e1000_rx_next. */
 bool e1000_rx_peek(struct e1000 *d, const uint8_t **frame, uint32_t *length);
 /* Gives the frame e1000_rx_peek returned back to the device and counts it. */
@@ -64,8 +65,9 @@ void e1000_rx_next(struct e1000 *d);
  * buffer and starts it: rcResourceBusy (counted in txDrops) when the ring is full. */
 Retcode e1000_tx(struct e1000 *d, const uint8_t *frame, uint32_t length);
 
-/* Counts the transmit descriptors the device finished and the frames it missed for want of a
- * receive descriptor (the MPC register). */
+/* Counts the transmit descriptors the device finished, the frames it missed for want of a
+ * receive descriptor (the MPC register) and those it refused for their length (RUC, ROC:
+ * receive errors). */
 void e1000_account(struct e1000 *d);
 
 #endif

@@ -60,6 +60,8 @@
 
 /* Statistics (cleared by reading) and addresses */
 #define E1000_MPC 0x4010u /* missed packets: no receive descriptor was free */
+#define E1000_RUC 0x40A4u /* receive undersize: frames shorter than 64 bytes, refused */
+#define E1000_ROC 0x40ACu /* receive oversize: frames longer than 1522 bytes, refused */
 #define E1000_MTA 0x5200u /* multicast table: 128 words */
 #define E1000_MTA_WORDS 128u
 #define E1000_RAL0 0x5400u      /* receive address 0, low 32 bits */

@@ -12,6 +12,7 @@
 #include "kl/core/Handle.idl.h"
 #include "kl/core/IO.idl.h"
 #include "net/E1000.edl.h"
+#include "frame_hook.h"
 #include "nic.h"
 
 #define SLOT_BUFFER_SIZE ((NIC_RX_SLOTS + NIC_TX_SLOTS) * net_Nic_SlotSize)
@@ -165,6 +166,7 @@ static bool take_frame(struct nic *n, uint32_t *slot, uint32_t *length)
     /* The one copy on the way in: the stack never sees the DMA buffer. */
     memcpy(n->slots + (uint32_t)free * net_Nic_SlotSize, frame, len);
     e1000_rx_next(n->hw);
+    e1000_frame_hook(n->hw->counters.rxFrames);
     n->rx_owned |= 1ull << free;
     *slot = (uint32_t)free;
     *length = len;

@@ -8,7 +8,9 @@
  * Arguments: --ping <a.b.c.d> pings that address three times once the address is bound and
  * prints the outcome (the gateway, to show the path works). --priority <n>: every thread of the
  * stack runs at priority n (default 10), so that a test image can keep its traffic from pushing
- * other programs off the CPUs.
+ * other programs off the CPUs. --address <a.b.c.d/n>: that address and prefix on the NIC's
+ * interface instead of DHCP (a test network with no DHCP server). --stats-port <n>: answers
+ * every UDP datagram to port n with the stack's counters (stack_stats.h; test images only).
  */
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +25,7 @@
 #include "socket_loop.h"
 #include "socket_server.h"
 #include "stack_loop.h"
+#include "stack_stats.h"
 #include <stdlib.h>
 #include <user/core.h>
 #include <user/start.h>
@@ -36,6 +39,49 @@
 #define PING_LIMIT_MS 2000u
 
 static struct netif netif;
+
+/* The value after argument `name`, or NULL. */
+static const char *arg_value(int argc, char **argv, const char *name)
+{
+    for (int i = 1; i + 1 < argc; i++)
+        if (strcmp(argv[i], name) == 0)
+            return argv[i + 1];
+    return NULL;
+}
+
+/* "a.b.c.d/n" into an address and its netmask (n 1..32). false when it is not that. */
+static bool parse_prefix(const char *text, ip4_addr_t *addr, ip4_addr_t *mask)
+{
+    char ip[16];
+    const char *slash = strchr(text, '/');
+    if (!slash || (size_t)(slash - text) >= sizeof ip)
+        return false;
+    memcpy(ip, text, (size_t)(slash - text));
+    ip[slash - text] = '\0';
+    char *end = NULL;
+    unsigned long bits = strtoul(slash + 1, &end, 10);
+    if (!ip4addr_aton(ip, addr) || end == slash + 1 || *end != '\0' || bits < 1 || bits > 32)
+        return false;
+    ip4_addr_set_u32(mask, lwip_htonl(bits == 32 ? 0xFFFFFFFFu : ~(0xFFFFFFFFu >> bits)));
+    return true;
+}
+
+/* The address given with --address, in place of DHCP. */
+static int static_address(const char *text)
+{
+    ip4_addr_t addr, mask, gw;
+    if (!parse_prefix(text, &addr, &mask)) {
+        printf("netstack: --address %s is not a.b.c.d/n; no address\n", text);
+        return 0;
+    }
+    ip4_addr_set_zero(&gw);
+    netif_set_addr(&netif, &addr, &mask, &gw);
+    char a[16], m[16];
+    ip4addr_ntoa_r(&addr, a, sizeof a);
+    ip4addr_ntoa_r(&mask, m, sizeof m);
+    printf("netstack: static address %s, netmask %s\n", a, m);
+    return 0;
+}
 
 static bool dhcp_bound(void *arg)
 {
@@ -81,6 +127,9 @@ static int nic_up(int argc, char **argv)
         return 1;
     }
     netif_set_default(&netif);
+    const char *address = arg_value(argc, argv, "--address");
+    if (address)
+        return static_address(address);
     dhcp_start(&netif);
     r = stack_run_until(&netif, dhcp_bound, NULL, DHCP_LIMIT_MS);
     if (r != rcOk) {
@@ -136,13 +185,21 @@ int main(int argc, char **argv)
         have_nic = 0;
     else if (!have_nic)
         printf("netstack: no NIC channel: the loopback interface 127.0.0.1 only\n");
+    const char *stats_port = arg_value(argc, argv, "--stats-port");
+    if (stats_port) {
+        unsigned long port = strtoul(stats_port, NULL, 10);
+        if (port == 0 || port > 65535 ||
+            !stack_stats_serve((uint16_t)port, have_nic ? &netif : NULL))
+            printf("netstack: the counters cannot be served on UDP port %s\n", stats_port);
+        else
+            printf("netstack: counters on UDP port %lu\n", port);
+    }
     uint32_t clients = 0;
     Retcode r = socket_server_start(priority, &clients);
     if (r == rcOk)
         printf("netstack: serving sockets to %u client channels\n", clients);
     else if (r != rcNotFound)
         printf("netstack: the socket service did not start: %s\n", retcode_name(r));
-    r = socket_loop_run(have_nic ? &netif : NULL);
-    printf("netstack: the NIC driver failed: %s\n", retcode_name(r));
+    socket_loop_run(have_nic ? &netif : NULL);
     return 1;
 }

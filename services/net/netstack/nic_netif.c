@@ -131,11 +131,17 @@ Retcode nic_netif_add(struct netif *netif, const char *channel)
     return rcOk;
 }
 
+Retcode nic_netif_driver_status(uint32_t *link_up, struct net_Nic_Counters *counters)
+{
+    uint32_t rc = rcFail;
+    return nic_result(net_Nic_GetStatus(&nic.cl, link_up, counters, &rc), &rc);
+}
+
 Retcode nic_netif_check_link(struct netif *netif)
 {
-    uint32_t link = 0, rc = rcFail;
+    uint32_t link = 0;
     struct net_Nic_Counters counters;
-    Retcode r = nic_result(net_Nic_GetStatus(&nic.cl, &link, &counters, &rc), &rc);
+    Retcode r = nic_netif_driver_status(&link, &counters);
     if (r != rcOk)
         return r;
     if (link && !netif_is_link_up(netif))

@@ -11,6 +11,7 @@
 #include <bastion/retcode.h>
 
 #include "lwip/netif.h"
+#include "net/Nic.idl.h"
 
 /* Connects to the driver on the named channel (init.yaml connection id), opens the interface,
  * maps its slots and adds `netif` to lwIP with the driver's MAC address and MTU, link up or
@@ -19,6 +20,10 @@ Retcode nic_netif_add(struct netif *netif, const char *channel);
 
 /* Asks the driver whether the link is up (GetStatus) and tells lwIP when that changed. */
 Retcode nic_netif_check_link(struct netif *netif);
+
+/* The driver's link state and counters (GetStatus), for a report. Under stack_lock: it uses
+ * the client lwIP's sends use. */
+Retcode nic_netif_driver_status(uint32_t *link_up, struct net_Nic_Counters *counters);
 
 /* Waits at most timeout_ms (at least 1) for one frame from the driver and gives it to lwIP.
  * rcOk: a frame was delivered (or dropped for want of a pbuf, counted); rcTimeout: none came;

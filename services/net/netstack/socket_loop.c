@@ -4,6 +4,7 @@
  * can run requests on lwIP between its waits. It waits without the lock: in the driver's
  * Receive when there is a NIC, else in Thread.Sleep (the loopback interface alone). After
  * every frame and timer it answers the socket calls that can now be answered or have timed out.
+ * A driver that fails (or is killed) takes its link down with it, not the stack.
  */
 #include <stdio.h>
 
@@ -21,7 +22,18 @@
 #define IDLE_WAIT_MS 100u
 #define LINK_CHECK_MS 1000u
 
-Retcode socket_loop_run(struct netif *nic)
+/* The driver failed (it ended, or answers nonsense): its interface goes link down, so lwIP
+ * routes nothing more to it and its connections time out, and the loop goes on without it:
+ * the programs' sockets between themselves (the loopback interface) keep working. Under
+ * stack_lock. */
+static void nic_gone(struct netif *nic, Retcode why)
+{
+    netif_set_link_down(nic);
+    printf("netstack: the NIC driver is gone (%s): its link is down; sockets go on without it\n",
+           retcode_name(why));
+}
+
+void socket_loop_run(struct netif *nic)
 {
     u32_t link_checked = sys_now();
     for (;;) {
@@ -31,14 +43,16 @@ Retcode socket_loop_run(struct netif *nic)
             link_checked = sys_now();
             r = nic_netif_check_link(nic);
         }
+        if (r != rcOk) {
+            nic_gone(nic, r);
+            nic = NULL;
+        }
         sys_check_timeouts();
         netif_poll_all();
         socket_server_poll();
         u32_t wait = sys_timeouts_sleeptime();
         uint32_t call = socket_server_next_deadline();
         mutex_unlock(&stack_lock);
-        if (r != rcOk)
-            return r;
         if (wait > call)
             wait = call;
         if (wait > IDLE_WAIT_MS)
@@ -53,12 +67,13 @@ Retcode socket_loop_run(struct netif *nic)
         r = nic_netif_wait(wait, &slot, &len);
         if (r == rcTimeout)
             continue;
-        if (r != rcOk)
-            return r;
         mutex_lock(&stack_lock);
-        r = nic_netif_take(nic, slot, len);
+        if (r == rcOk)
+            r = nic_netif_take(nic, slot, len);
+        if (r != rcOk) {
+            nic_gone(nic, r);
+            nic = NULL;
+        }
         mutex_unlock(&stack_lock);
-        if (r != rcOk)
-            return r;
     }
 }

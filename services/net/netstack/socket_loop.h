@@ -9,8 +9,9 @@
 
 #include "lwip/netif.h"
 
-/* Runs for good over nic (NULL: the loopback interface only); returns only the driver's
- * failure. */
-Retcode socket_loop_run(struct netif *nic);
+/* Runs for good over nic (NULL: the loopback interface only). When the driver fails, nic's
+ * link goes down (printed: "netstack: the NIC driver is gone (...)") and the loop goes on
+ * without it. */
+void socket_loop_run(struct netif *nic);
 
 #endif

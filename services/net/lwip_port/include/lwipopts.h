@@ -65,8 +65,13 @@
 /* Checksums are computed and checked in software (the NIC offloads nothing). */
 #define LWIP_CHECKSUM_ON_COPY 0
 
-/* Statistics are off: the counters the stack process reports are its own. */
-#define LWIP_STATS 0
+/* lwIP's own counters, per layer (lwip_stats: link, etharp, ip, ip_frag, icmp, udp, tcp, the
+ * pools): every frame lwIP refuses is counted in its layer's drop and in the reason (chkerr,
+ * lenerr, proterr, ...). The stack reports them on request (netstack/stack_stats.c). 32-bit
+ * counters (LWIP_STATS_LARGE): a flood must not wrap them while a test compares two readings. */
+#define LWIP_STATS 1
+#define LWIP_STATS_LARGE 1
+#define LWIP_STATS_DISPLAY 0
 #define LWIP_DEBUG 0
 
 #endif
