@@ -1,12 +1,14 @@
 /*
  * kl.core.Handle: Copy, Close, Connect, Revoke, RevokeSubtree, GetSidByHandle (obj/handle.h
- * does the work; this file takes the derivation lock and maps the parameters).
+ * does the work; this file takes the derivation lock and maps the parameters; the revokes
+ * raise NoticeHandleRevoked, below).
  * SecurityConnect hands out the security interface (security/sec_iface.h).
  * CreateUserObject and CreateBadge make user objects and badges (Handle_objects.c).
  */
 #include "klcore/Handle.h"
 #include "klcore/klcore.h"
 #include "ipc/ipc.h"
+#include "obj/notice.h"
 #include "proc/process.h"
 #include "security/sec_iface.h"
 
@@ -91,12 +93,43 @@ static Retcode GetSidByHandle(void *ctx, idl_handle_t handle, kl_core_Types_Sid 
     return rcOk;
 }
 
+/*
+ * Revoke and RevokeSubtree raise NoticeHandleRevoked on the handle's object when they revoked at
+ * least one handle (every handle of a derivation tree names one object): a receiver subscribed
+ * to the object learns that handles to it were taken away. Whether any was revoked is read
+ * from h's direct children under the derivation lock, before and after (a revoked handle
+ * leaves the tree; Revoke revokes every child, RevokeSubtree those of the badge). The object is
+ * held from before the revoke until after the event, so that its end, when the revoke took its
+ * last handle, comes after the revocation (both on one entry when it asked for both).
+ */
+static uint32_t children_of(struct handle_table *t, handle_t h)
+{
+    uint32_t n = 0;
+    return handle_tree_info(t, h, &n, NULL, NULL) == rcOk ? n : 0;
+}
+
+static Retcode revoke(struct core_ctx *c, handle_t h, const struct kobj *badge, bool subtree)
+{
+    struct kobj *o = NULL;
+    if (handle_get(&c->proc->handles, h, KOBJ_ANY, HR_NONE, &o, NULL) != rcOk)
+        o = NULL; /* the revoke below names the error */
+    spin_lock(&handle_tree_lock);
+    uint32_t before = children_of(&c->proc->handles, h);
+    Retcode r = subtree ? handle_revoke_subtree(&c->proc->handles, h, badge)
+                        : handle_revoke(&c->proc->handles, h);
+    uint32_t after = subtree && r == rcOk ? children_of(&c->proc->handles, h) : 0;
+    spin_unlock(&handle_tree_lock);
+    if (o != NULL) {
+        if (r == rcOk && after < before)
+            notice_raise(o->koid, NOTICE_EV_HANDLE_REVOKED, false);
+        kobj_unref(o);
+    }
+    return r;
+}
+
 static Retcode Revoke(void *ctx, idl_handle_t handle, kl_core_Types_Retcode *rc)
 {
-    struct core_ctx *c = ctx;
-    spin_lock(&handle_tree_lock);
-    *rc = handle_revoke(&c->proc->handles, handle.handle);
-    spin_unlock(&handle_tree_lock);
+    *rc = revoke(ctx, handle.handle, NULL, false);
     return rcOk;
 }
 
@@ -107,9 +140,7 @@ static Retcode RevokeSubtree(void *ctx, idl_handle_t handle, idl_handle_t badge,
     struct kobj *b;
     Retcode r = get_badge(c, badge, &b);
     if (r == rcOk) {
-        spin_lock(&handle_tree_lock);
-        r = handle_revoke_subtree(&c->proc->handles, handle.handle, b);
-        spin_unlock(&handle_tree_lock);
+        r = revoke(c, handle.handle, b, true);
         if (b)
             kobj_unref(b);
     }

@@ -4,10 +4,13 @@
  *
  * Create: a receiver, HR_NOTICE_FULL, charged to the caller (bytes and NOTICE_RECEIVERS_MAX).
  * SubscribeToObject(notify HR_WRITE, object, evMask, evId): the objects that raise events are
- * processes and threads (NoticeObjectEnded, with HR_READ on their handle), user objects
- * (NoticeObjectEnded and NoticeUserEvents, HR_READ) and badges (NoticeObjectEnded, HR_BADGE_TAG).
- * Another object type is rcNotSupported; a mask of no bit, or of a bit the object cannot raise,
- * rcInvalidArgument. Entries are charged to the receiver's creator (bytes, NOTICE_ENTRIES_MAX).
+ * processes (NoticeObjectEnded, NoticeProcessFrozen; HR_READ on their handle), threads
+ * (NoticeObjectEnded, HR_READ), user objects (NoticeObjectEnded and NoticeUserEvents, HR_READ)
+ * and badges (NoticeObjectEnded, HR_BADGE_TAG); each also NoticeHandleRevoked (Handle.c raises
+ * it). Another object type is rcNotSupported; a mask of no bit, or of a bit the object cannot
+ * raise, rcInvalidArgument. Entries are charged to the receiver's creator (bytes,
+ * NOTICE_ENTRIES_MAX). A process that has ended or is frozen, a thread that has ended, gives
+ * that event at once to an entry that asks for it.
  * Unsubscribe*(notify HR_WRITE): rcNotFound when no entry matched. UnsubscribeFromObject needs no
  * right on the object's handle: it only names the object.
  * GetEvent(notify HR_READ, mdelay): the pending events, up to NoticeEventsMax, waiting up to
@@ -23,6 +26,8 @@
 #include "proc/thread.h"
 
 _Static_assert(kl_core_Notice_NoticeObjectEnded == NOTICE_EV_OBJECT_ENDED, "event bit");
+_Static_assert(kl_core_Notice_NoticeHandleRevoked == NOTICE_EV_HANDLE_REVOKED, "event bit");
+_Static_assert(kl_core_Notice_NoticeProcessFrozen == NOTICE_EV_PROCESS_FROZEN, "event bit");
 _Static_assert(kl_core_Notice_NoticeUserEvents == NOTICE_EV_USER_MASK, "event bits");
 _Static_assert(kl_core_Types_InfiniteTimeout == UINT32_MAX, "notice_fetch's no-limit timeout");
 
@@ -41,14 +46,24 @@ static Retcode Create(void *ctx, idl_handle_t *notify, kl_core_Types_Retcode *rc
     return rcOk;
 }
 
-static bool process_ended(const void *obj)
+/* The lasting events that have occurred (notice_subscribe's `happened`): the reaper sets
+ * PROC_DEAD, the freeze sets `frozen` (never cleared), each before it raises its event. */
+static uint32_t process_happened(const void *obj)
 {
-    return __atomic_load_n(&((const struct process *)obj)->state, __ATOMIC_ACQUIRE) == PROC_DEAD;
+    const struct process *p = obj;
+    uint32_t ev = 0;
+    if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == PROC_DEAD)
+        ev |= NOTICE_EV_OBJECT_ENDED;
+    if (__atomic_load_n(&p->frozen, __ATOMIC_ACQUIRE))
+        ev |= NOTICE_EV_PROCESS_FROZEN;
+    return ev;
 }
 
-static bool thread_ended(const void *obj)
+static uint32_t thread_happened(const void *obj)
 {
-    return __atomic_load_n(&((const struct thread *)obj)->exited, __ATOMIC_ACQUIRE);
+    return __atomic_load_n(&((const struct thread *)obj)->exited, __ATOMIC_ACQUIRE)
+               ? NOTICE_EV_OBJECT_ENDED
+               : 0;
 }
 
 static Retcode SubscribeToObject(void *ctx, idl_handle_t notify, idl_handle_t object,
@@ -66,15 +81,16 @@ static Retcode SubscribeToObject(void *ctx, idl_handle_t notify, idl_handle_t ob
     handle_rights_t rights = 0;
     e = handle_get(&c->proc->handles, object.handle, KOBJ_ANY, HR_NONE, &o, &rights);
     if (e == rcOk) {
-        uint32_t may = NOTICE_EV_OBJECT_ENDED;
+        uint32_t may = NOTICE_EV_OBJECT_ENDED | NOTICE_EV_HANDLE_REVOKED;
         uint32_t need = HR_READ;
-        bool (*ended)(const void *) = NULL;
+        uint32_t (*happened)(const void *) = NULL;
         switch (kobj_type(o)) {
         case KOBJ_TASK:
-            ended = process_ended;
+            may |= NOTICE_EV_PROCESS_FROZEN;
+            happened = process_happened;
             break;
         case KOBJ_THREAD:
-            ended = thread_ended;
+            happened = thread_happened;
             break;
         case KOBJ_USER:
             may |= NOTICE_EV_USER_MASK;
@@ -90,9 +106,9 @@ static Retcode SubscribeToObject(void *ctx, idl_handle_t notify, idl_handle_t ob
             e = rcAccessDenied;
         if (e == rcOk && (ev_mask == 0 || (ev_mask & ~may) != 0))
             e = rcInvalidArgument;
-        /* Our reference keeps o's memory while `ended` reads it. */
+        /* Our reference keeps o's memory while `happened` reads it. */
         if (e == rcOk)
-            e = notice_subscribe(r, o->koid, ev_mask, ev_id, ended, o);
+            e = notice_subscribe(r, o->koid, ev_mask, ev_id, happened, o);
         kobj_unref(o);
     }
     kobj_unref(notice_kobj(r));

@@ -174,11 +174,20 @@ static Retcode KcovStop(void *ctx, kl_core_Types_VirtAddr points, uint64_t maxPo
  *   task.switches     times the scheduler gave one of those threads a CPU
  *   task.page_tables  page-table frames of its address space (root excluded; 0 once torn down)
  *   task.regions      region records of its address space
+ *   task.ipc_calls    SYS_CALLs its threads made (core endpoints, security interface, servers;
+ *                     refused ones too), since it was created
+ *   task.decisions    security decisions of the events it was the source of (granted or denied)
+ *   task.denials      of them, denied
  *   thread.cpu_ns     the thread's CPU time, as task.cpu_ns
  *   thread.switches   times the scheduler gave it a CPU
  *   thread.priority   its priority within its class
  *   thread.cpu        the CPU whose run queue owns it (where it runs or ran last)
  *   thread.tid        its thread id
+ *   thread.ipc_calls, thread.decisions, thread.denials
+ *                     the same as task.* for the thread's own calls and decisions
+ * The three activity counters are kept on the process itself (proc/activity.h), so they keep
+ * the calls of threads that have ended; new names are appended, so the positions of the older
+ * ones in an answer to an empty `names` do not move.
  * A handle of any other type is rcBadHandle; one without HR_READ rcAccessDenied.
  *
  * Sampling*: the caller's session (prof/sampling.h); the policy decides who may call each, and
@@ -196,13 +205,17 @@ static Retcode KcovStop(void *ctx, kl_core_Types_VirtAddr points, uint64_t maxPo
 
 #define TICK_NS (1000000000ull / TIMER_HZ)
 
-enum { TASK_STATS = 8, THREAD_STATS = 5 };
+enum { TASK_STATS = 11, THREAD_STATS = 8 };
+_Static_assert(TASK_STATS >= THREAD_STATS, "ObjectGetStat's buffer holds either object's");
+_Static_assert(TASK_STATS <= kl_core_Profiler_CountersMax, "one answer holds every counter");
 static const char *const task_stat_name[TASK_STATS] = {
-    "task.threads", "task.handles",  "task.ram_used",    "task.kmem_used",
-    "task.cpu_ns",  "task.switches", "task.page_tables", "task.regions",
+    "task.threads",   "task.handles",   "task.ram_used",    "task.kmem_used",
+    "task.cpu_ns",    "task.switches",  "task.page_tables", "task.regions",
+    "task.ipc_calls", "task.decisions", "task.denials",
 };
 static const char *const thread_stat_name[THREAD_STATS] = {
-    "thread.cpu_ns", "thread.switches", "thread.priority", "thread.cpu", "thread.tid",
+    "thread.cpu_ns", "thread.switches",  "thread.priority",  "thread.cpu",
+    "thread.tid",    "thread.ipc_calls", "thread.decisions", "thread.denials",
 };
 
 static void task_stats(struct process *p, uint64_t *v)
@@ -228,6 +241,9 @@ static void task_stats(struct process *p, uint64_t *v)
         v[7] = aspace_region_count(as);
         process_aspace_unpin(p);
     }
+    v[8] = __atomic_load_n(&p->ipc_calls, __ATOMIC_RELAXED);
+    v[9] = __atomic_load_n(&p->sec_decisions, __ATOMIC_RELAXED);
+    v[10] = __atomic_load_n(&p->sec_denials, __ATOMIC_RELAXED);
 }
 
 static void thread_stats(const struct thread *t, uint64_t *v)
@@ -237,6 +253,9 @@ static void thread_stats(const struct thread *t, uint64_t *v)
     v[2] = __atomic_load_n(&t->prio, __ATOMIC_RELAXED);
     v[3] = __atomic_load_n(&t->cpu, __ATOMIC_RELAXED);
     v[4] = t->tid;
+    v[5] = __atomic_load_n(&t->ipc_calls, __ATOMIC_RELAXED);
+    v[6] = __atomic_load_n(&t->sec_decisions, __ATOMIC_RELAXED);
+    v[7] = __atomic_load_n(&t->sec_denials, __ATOMIC_RELAXED);
 }
 
 static Retcode ObjectGetStat(void *ctx, idl_handle_t handle, struct idl_seq names,

@@ -154,7 +154,7 @@ Retcode notice_receiver_new(struct kmem_account *acct, struct notice_receiver **
 }
 
 Retcode notice_subscribe(struct notice_receiver *r, uint64_t koid, uint32_t mask, uint64_t ev_id,
-                         bool (*ended)(const void *obj), const void *obj)
+                         uint32_t (*happened)(const void *obj), const void *obj)
 {
     struct kmem_account *acct = r->obj.account;
     Retcode rc = kmem_count_take(acct, KMEM_COUNT_NOTICE_ENTRIES, NOTICE_ENTRIES_MAX);
@@ -181,14 +181,15 @@ Retcode notice_subscribe(struct notice_receiver *r, uint64_t koid, uint32_t mask
     e->index_next = *b;
     *b = e;
     e->indexed = true;
-    /* The object's end sets its flag before it raises (under this lock): either that raise
-     * found the entry just linked, or the flag is visible here. */
-    if (ended != NULL && ended(obj)) {
-        unindex(e);
-        if (mask & NOTICE_EV_OBJECT_ENDED) {
-            e->pending |= NOTICE_EV_OBJECT_ENDED;
-            wake_all(r, rcOk);
-        }
+    /* The object sets its flag (its end, its freeze) before it raises (under this lock):
+     * either that raise found the entry just linked, or the flag is visible here (or both:
+     * the bit is pending once). */
+    uint32_t already = happened != NULL ? happened(obj) : 0;
+    if (already & NOTICE_EV_OBJECT_ENDED)
+        unindex(e); /* it raises no more */
+    if (already & mask) {
+        e->pending |= already & mask;
+        wake_all(r, rcOk);
     }
     spin_unlock(&notice_lock);
     cpu_irq_restore(fl);

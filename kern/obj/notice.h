@@ -13,10 +13,12 @@
  * each stays on its receiver until its last events are fetched, then is freed. An entry points
  * to its receiver, and the receiver's destruction takes every entry of it out of the index first.
  *
- * Raising for an object that may end while an entry is added (a process, a thread): the caller
- * of notice_subscribe passes `ended`, a check of the object's own end flag that notice_subscribe
- * calls under notice_lock after linking the entry; the object's end sets that flag before it
- * raises, so one of the two sees the other and the end event is never lost.
+ * Raising for an object that may end, or freeze, while an entry is added (a process, a thread):
+ * the caller of notice_subscribe passes `happened`, which reads the object's own flags of the
+ * events that, once they occurred, stay true (it ended; it is frozen) and which notice_subscribe
+ * calls under notice_lock after linking the entry; the object sets its flag before it raises,
+ * so one of the two sees the other and such an event is never lost: a subscription made after
+ * it gets it at once.
  *
  * Memory: a receiver and each of its entries are charged to the kernel-memory account of the
  * process that created the receiver, and counted against its bounds (NOTICE_RECEIVERS_MAX,
@@ -41,8 +43,11 @@
 #define NOTICE_RECEIVERS_MAX 16u
 #define NOTICE_ENTRIES_MAX 256u
 
-/* The event bits (kl.core.Notice's NoticeObjectEnded and NoticeUserEvents). */
+/* The event bits (kl.core.Notice's NoticeObjectEnded, NoticeHandleRevoked, NoticeProcessFrozen
+ * and NoticeUserEvents; the specification names none: Bastion's own values). */
 #define NOTICE_EV_OBJECT_ENDED 0x1u
+#define NOTICE_EV_HANDLE_REVOKED 0x2u
+#define NOTICE_EV_PROCESS_FROZEN 0x4u
 #define NOTICE_EV_USER_MASK 0xFFFF0000u
 
 /* GetEvent's unit of output. */
@@ -63,13 +68,15 @@ static inline struct kobj *notice_kobj(struct notice_receiver *r)
 }
 
 /*
- * Adds the entry (koid, mask, ev_id). `ended(obj)` (NULL: the object cannot end meanwhile, the
- * caller holds a reference that keeps it) tells whether the object has already ended; it is
- * called under notice_lock, see above. Errors: rcNoticeFinished (DropAndWake with finish),
- * rcQuotaExceeded (bytes or NOTICE_ENTRIES_MAX), rcOutOfMemory.
+ * Adds the entry (koid, mask, ev_id). `happened(obj)` (NULL: none; the object cannot end
+ * meanwhile, the caller holds a reference that keeps it) gives the lasting events that have
+ * already occurred (NOTICE_EV_OBJECT_ENDED, NOTICE_EV_PROCESS_FROZEN): those the mask asks for
+ * are pending at once, and an ended object's entry leaves the index. It is called under
+ * notice_lock, see above. Errors: rcNoticeFinished (DropAndWake with finish), rcQuotaExceeded
+ * (bytes or NOTICE_ENTRIES_MAX), rcOutOfMemory.
  */
 Retcode notice_subscribe(struct notice_receiver *r, uint64_t koid, uint32_t mask, uint64_t ev_id,
-                         bool (*ended)(const void *obj), const void *obj);
+                         uint32_t (*happened)(const void *obj), const void *obj);
 
 /* Removes the entries with that evId, or on that object; rcNotFound if there were none. */
 Retcode notice_unsubscribe_id(struct notice_receiver *r, uint64_t ev_id);

@@ -102,6 +102,12 @@ struct process {
     handle_t security_handle;     /* the KSM only: its end of the security channel (else 0) */
     struct sec_label *label;      /* what the security hook says about it (security/label.h) */
 
+    /* Activity (proc/activity.h; Profiler.ObjectGetStat task.*): SYS_CALLs its threads made,
+     * and the security decisions of the events it was the source of, of them denied. Counted on
+     * the process itself, not summed over its threads, so that they outlive the threads that
+     * made them. Atomic (relaxed), no lock. */
+    uint64_t ipc_calls, sec_decisions, sec_denials;
+
     /* Its address space. Threads of p use it freely (the reaper destroys it only after they
      * ended). Anyone else (a thread of another process holding a thread handle of p) must
      * pin it: process_aspace_pin() reads it under p->lock and counts the pin in as_pins; the

@@ -17,11 +17,17 @@
  * there). The freeze waits for them (at most FREEZE_STOP_WAIT_NS each), so that an inspector
  * normally finds them all; one still stopping is reported busy, never half-saved. Threads that
  * had ended before the fault are forgotten first: the frozen picture is of the threads that ran.
+ *
+ * Once they are stopped, the freeze raises NoticeProcessFrozen on the process (obj/notice.h):
+ * a crash reporter (Einit) waits for it in Notice.GetEvent instead of polling GetExitInfo. The
+ * flag `frozen` is set first, so a receiver that subscribes later gets the event at once
+ * (klcore/Notice.c).
  */
 #include "arch/x86_64/idt.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
 #include "mm/slab.h"
+#include "obj/notice.h"
 #include "proc/process.h"
 #include "proc/thread.h"
 #include "security/core_log.h"
@@ -113,7 +119,7 @@ bool process_fault_freeze(struct process *p, const struct trap_frame *f, uint64_
         room = want;
         spin_lock(&p->lock);
     }
-    p->frozen = true;
+    __atomic_store_n(&p->frozen, true, __ATOMIC_RELEASE); /* read without the lock: Notice.c */
     p->exit_reason = PROC_EXIT_EXCEPTION;
     p->exit_code = -1;
     p->fault = (struct process_fault){(uint32_t)f->vector, f->error_code, addr, f->rip};
@@ -143,5 +149,7 @@ bool process_fault_freeze(struct process *p, const struct trap_frame *f, uint64_
             (void)thread_wait(ts[i], FREEZE_STOP_WAIT_NS, &code);
         thread_unref(ts[i]);
     }
+    /* Its inspector may look now (the others stopped, or are reported busy while stopping). */
+    notice_raise(p->obj.koid, NOTICE_EV_PROCESS_FROZEN, false);
     return true;
 }

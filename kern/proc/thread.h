@@ -129,8 +129,11 @@ struct thread {
     struct thread *all_next;
     uint64_t tid; /* fixed once set under threads_lock */
     char name[THREAD_NAME_MAX];
-    uint64_t ticks_run;    /* timer ticks that found it running */
-    uint64_t switched_in;  /* times the scheduler gave it a CPU (sched_lock; Profiler counters) */
+    uint64_t ticks_run;   /* timer ticks that found it running */
+    uint64_t switched_in; /* times the scheduler gave it a CPU (sched_lock; Profiler counters) */
+    /* Its share of its process's activity counters (proc/activity.h): written by the thread
+     * itself only, read by anyone (relaxed atomics). */
+    uint64_t ipc_calls, sec_decisions, sec_denials;
     struct ipc_thread ipc; /* IPC wait state (ipc/ipc_thread.h; all-zero = idle): the
                                    * lock of the port it waits on */
     /* core_call's request [0] and response [1] buffers for messages of at most

@@ -7,6 +7,7 @@
 #include <bastion/ksm_proto.h>
 
 #include "lib/kprintf.h"
+#include "proc/activity.h"
 #include "security/class_counts.h"
 #include "security/ksm_channel.h"
 #include "security/ksm_self.h"
@@ -90,6 +91,18 @@ static __attribute__((unused)) Retcode decide(struct sec_request *req)
     return rc;
 }
 
+/* The decision counts on the source process and the thread that asked (proc/activity.h):
+ * every caller that names a source process asks from a thread of it; the label, one per
+ * process, tells the calling thread's process from another (a mismatch counts nothing rather
+ * than on the wrong process). */
+static void count_for_source(const struct sec_request *req, bool denied)
+{
+    struct thread *t = thread_current();
+    struct process *p = t != NULL ? t->proc : NULL;
+    if (req->src != NULL && p != NULL && p->label == req->src)
+        activity_count_decision(t, p, denied);
+}
+
 Retcode security_check(struct sec_request *req)
 {
     if (req == NULL || (unsigned)req->event >= KSM_EV_COUNT) {
@@ -108,8 +121,10 @@ Retcode security_check(struct sec_request *req)
 #endif
     __atomic_add_fetch(rc == rcOk ? &granted : &denied, 1, __ATOMIC_RELAXED);
     /* A withdrawn question (rcPeerClosed) was never decided: not a decision of its class. */
-    if (rc != rcPeerClosed)
+    if (rc != rcPeerClosed) {
         class_counts_add(req->src != NULL ? req->src_class : NULL, rc != rcOk);
+        count_for_source(req, rc != rcOk);
+    }
     return rc;
 }
 

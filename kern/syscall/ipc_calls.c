@@ -13,6 +13,7 @@
 #include "klcore/klcore.h"
 #include "mm/slab.h"
 #include "mm/usercopy.h"
+#include "proc/activity.h"
 #include "proc/process.h"
 #include "proc/thread.h"
 #include "security/message_check.h"
@@ -28,9 +29,11 @@ Retcode ipc_sys_call(uint32_t handle, uint64_t req, uint64_t req_len, uint64_t r
     extern uint64_t core_prof_t0, core_prof_t1;
     core_prof_t0 = rdtsc();
 #endif
-    struct process *p = process_current();
+    struct thread *self = thread_current();
+    struct process *p = self->proc;
     if (p == NULL)
         return rcInvalidArgument;
+    activity_count_call(self, p); /* every call, whatever becomes of it (proc/activity.h) */
     if (req_len < IDL_HEADER_SIZE || req_len > IDL_MESSAGE_MAX)
         return rcBadMessage;
     struct kobj *o;

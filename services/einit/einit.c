@@ -16,12 +16,12 @@
  *   6. start them in table order (Task.Resume) and report each on the console;
  *   7. in the profiling image, sample them all and print the records (einit_profile.h);
  *   8. report how each one ends (Task.GetExitInfo), until all have: Einit subscribes a Notice
- *      receiver to each started process's end and blocks in Notice.GetEvent, reading the exit
- *      information of the one whose end the event names. One that faulted is frozen (it was
- *      created so) and raises no end event (it stays running until Einit ends it), so every
- *      EINIT_FROZEN_CHECK_MS without an event Einit asks each running one's exit information;
- *      a frozen one answers with its fault, and Einit prints its registers, regions and
- *      backtrace before it ends it (einit_crash.c).
+ *      receiver to each started process's end and freeze (NoticeObjectEnded |
+ *      NoticeProcessFrozen) and blocks in Notice.GetEvent with no time limit, reading the exit
+ *      information of the one each event names. One that faulted is frozen (it was created so):
+ *      it raises NoticeProcessFrozen, its exit information is its fault, and Einit prints its
+ *      registers, regions and backtrace before it ends it (einit_crash.c); the end event that
+ *      follows finds it reported already.
  * Creating everything before starting anything makes forward references and cycles safe.
  * A process that cannot be created or connected is reported and left out; the rest start.
  */
@@ -48,11 +48,10 @@
  * urgent; 10 is the kernel's default for threads). */
 #define EINIT_STACK_DEFAULT 0u
 #define EINIT_PRIORITY_DEFAULT 10u
-/* Without a receiver (Notice.Create or a SubscribeToObject refused) Einit polls every
- * EINIT_POLL_MS as it did before it had one; with one, it looks for frozen processes every
- * EINIT_FROZEN_CHECK_MS, the longest a crash report may wait. */
+/* Without a receiver (Notice.Create or a SubscribeToObject refused, or the receiver failed)
+ * Einit polls every process every EINIT_POLL_MS as it did before it had one; with one, it
+ * waits for events only. */
 #define EINIT_POLL_MS 100u
-#define EINIT_FROZEN_CHECK_MS 1000u
 
 /* Named handles of one process: its connections, the listeners it serves, its devices'. */
 #define EINIT_MAX_NAMED (EINIT_MAX_CONNECTIONS * 2 + EINIT_MAX_DEVICES * EINIT_DEVICE_HANDLES)
@@ -209,14 +208,15 @@ static Retcode notice_watch(uint32_t notify, uint32_t task, uint64_t id)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_notice_Notice, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
-    return core_result(kl_core_Notice_SubscribeToObject(&cl, core_handle_arg(notify),
-                                                        core_handle_arg(task),
-                                                        kl_core_Notice_NoticeObjectEnded, id, &rc),
+    return core_result(kl_core_Notice_SubscribeToObject(
+                           &cl, core_handle_arg(notify), core_handle_arg(task),
+                           kl_core_Notice_NoticeObjectEnded | kl_core_Notice_NoticeProcessFrozen,
+                           id, &rc),
                        &rc);
 }
 
-/* Notice.GetEvent: the ids of the processes whose end came (at most NoticeEventsMax), *n of
- * them; rcTimeout when none came within msec. */
+/* Notice.GetEvent: the ids of the processes that ended or froze (at most NoticeEventsMax), *n
+ * of them; rcTimeout when none came within msec. */
 static Retcode notice_wait(uint32_t notify, uint32_t msec, uint64_t *ids, uint32_t *n)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_notice_Notice, CORE_MSG_MEDIUM);
@@ -329,21 +329,24 @@ int main(void)
     while (running > 0) {
         uint64_t ids[kl_core_Notice_NoticeEventsMax];
         uint32_t n = 0;
-        r = rcTimeout;
+        int ask_all = 0; /* polling: every running process is asked */
         /* The profiling image drains its samples between waits: it waits no longer. */
         uint32_t drain_ms = einit_profile_drain_ms();
         if (notify != NOTICE_NONE) {
-            r = notice_wait(notify, drain_ms ? drain_ms : EINIT_FROZEN_CHECK_MS, ids, &n);
-            if (r != rcOk && r != rcTimeout)
+            r = notice_wait(notify, drain_ms ? drain_ms : kl_core_Types_InfiniteTimeout, ids, &n);
+            if (r != rcOk && r != rcTimeout) {
                 notify = NOTICE_NONE; /* the receiver failed: poll from now on */
+                ask_all = 1;
+            }
         } else {
             core_thread_sleep(EINIT_POLL_MS);
+            ask_all = 1;
         }
         einit_profile_drain();
         for (uint32_t i = 0; i < t->nentries; i++) {
             if (procs[i].failed || procs[i].ended)
                 continue;
-            int named = r != rcOk; /* no event: a frozen one raises none, ask each */
+            int named = ask_all; /* else only those an event names: ended or frozen */
             for (uint32_t k = 0; k < n && !named; k++)
                 named = ids[k] == i;
             if (named && report_exit(&t->entries[i], &procs[i])) {

@@ -7,6 +7,14 @@
  *            object that had already ended when it was subscribed to, a user object's own events
  *            (SetObjectEvent, only the subscribed bits) and its end, a badge's end through
  *            CreateBadge's notify;
+ *   revoke   a user object's copy revoked by RevokeSubtree gives NoticeHandleRevoked to an
+ *            entry made through that copy; a RevokeSubtree with nothing left to revoke gives
+ *            none; a Revoke that revokes a copy and closes the last live handle gives both
+ *            bits in one event; a Revoke of a handle without descendants only its end;
+ *   freeze   a child created with BASTION_TASK_CREATE_FREEZE_ON_FAULT (os_crash, reading
+ *            address 0) gives NoticeProcessFrozen, not its end; GetExitInfo then reports the
+ *            fault; an entry added after the freeze gets it at once; its end comes when it is
+ *            terminated;
  *   waits    a poll (mdelay 0) and a timeout return rcTimeout, the timeout after its time;
  *   removal  UnsubscribeFromEvent and UnsubscribeFromObject remove entries (rcNotFound the
  *            second time) and no event of theirs arrives after;
@@ -15,8 +23,11 @@
  *            SubscribeToObject is refused with it;
  *   deaths   a receiver closed while subscribed to a thread that ends afterwards (nothing left
  *            pointing at it), objects that end while subscribed (above);
- *   refusals a mask of no bit, user bits on a thread, an object that raises nothing, a finish
- *            of 2, SetObjectEvent of a kernel bit or on a thread.
+ *   refusals a mask of no bit, user bits on a thread, the freeze bit on a thread, a bit no
+ *            object raises, an object that raises nothing, a finish of 2, SetObjectEvent of a
+ *            kernel bit or on a thread.
+ * Every wait for an event is bounded only so that a lost event fails the test (60 s at most
+ * where something must run first); none depends on how fast it runs.
  *
  * Run as "os_notice child" it is the child process whose end is watched: it exits at once.
  */
@@ -24,6 +35,7 @@
 #include <string.h>
 
 #include <bastion/rights.h>
+#include <bastion/task.h>
 #include <user/core.h>
 #include <user/start.h>
 #include <user/thread.h>
@@ -31,9 +43,12 @@
 #include "notice_calls.h"
 #include "ostest.h"
 #include "spawn.h"
+#include "task_calls.h"
 #include "time_calls.h"
 
 #define ENDED kl_core_Notice_NoticeObjectEnded
+#define REVOKED kl_core_Notice_NoticeHandleRevoked
+#define FROZEN kl_core_Notice_NoticeProcessFrozen
 #define USER_A 0x10000u
 #define USER_B 0x20000u
 
@@ -136,6 +151,66 @@ static Retcode badge_with_notify(uint32_t notify, uint64_t id, uint32_t *out)
     return r;
 }
 
+static Retcode user_object(uint32_t listener, uint32_t *out)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_handle_Handle, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    idl_handle_t h = {NOTICE_NONE, 0};
+    Retcode r =
+        core_result(kl_core_Handle_CreateUserObject(&cl, 1, HR_READ | HR_WRITE | HR_BASIC, 0,
+                                                    core_handle_arg(listener), 1, &h, &rc),
+                    &rc);
+    *out = h.handle;
+    return r;
+}
+
+/* Handle.RevokeSubtree with no badge (subtree) or Handle.Revoke of h. */
+static Retcode revoke(uint32_t h, bool subtree)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_handle_Handle, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    if (subtree)
+        return core_result(
+            kl_core_Handle_RevokeSubtree(&cl, core_handle_arg(h),
+                                         core_handle_arg(kl_core_Types_InvalidHandleValue), &rc),
+            &rc);
+    return core_result(kl_core_Handle_Revoke(&cl, core_handle_arg(h), &rc), &rc);
+}
+
+/* Revocations of a user object's handles, seen by an entry made through a copy (a holder of a
+ * handle the owner may take back). */
+static void revocation(uint32_t r, uint32_t listener)
+{
+    uint32_t u = NOTICE_NONE, copy = NOTICE_NONE, copy2 = NOTICE_NONE, v = NOTICE_NONE;
+    if (!OT_RC(user_object(listener, &u), rcOk) || !OT_RC(handle_copy(u, HR_READ, &copy), rcOk))
+        return;
+    OT_RC(nc_subscribe(r, copy, REVOKED | ENDED, 35), rcOk);
+    /* The copy is revoked, the object lives on (the owner's handle). */
+    OT_RC(revoke(u, true), rcOk);
+    expect_event(r, 5000, 35, REVOKED, __LINE__);
+    OT_RC(nc_subscribe(r, copy, ENDED, 36), rcHandleRevoked);
+    /* Nothing left below the owner's handle: nothing revoked, no event. */
+    OT_RC(revoke(u, true), rcOk);
+    expect_none(r, __LINE__);
+    OT_RC(nc_close(copy), rcOk);
+    /* Revoke: the new copy is revoked and the owner's handle closed, the last live one: the
+     * revocation and the end, one event with both bits. */
+    if (OT_RC(handle_copy(u, HR_READ, &copy2), rcOk)) {
+        OT_RC(revoke(u, false), rcOk);
+        expect_event(r, 5000, 35, REVOKED | ENDED, __LINE__);
+        OT_RC(nc_close(copy2), rcOk);
+    } else {
+        OT_RC(nc_close(u), rcOk);
+        expect_event(r, 5000, 35, ENDED, __LINE__);
+    }
+    /* A Revoke of a handle with no descendant revokes nothing: only the object's end. */
+    if (OT_RC(user_object(listener, &v), rcOk)) {
+        OT_RC(nc_subscribe(r, v, REVOKED | ENDED, 37), rcOk);
+        OT_RC(revoke(v, false), rcOk);
+        expect_event(r, 5000, 37, ENDED, __LINE__);
+    }
+}
+
 static void user_object_and_badge(uint32_t r)
 {
     uint32_t listener = NOTICE_NONE, u = NOTICE_NONE, b = NOTICE_NONE;
@@ -163,6 +238,7 @@ static void user_object_and_badge(uint32_t r)
         /* Its last handle closed: its end. */
         OT_RC(nc_close(u), rcOk);
         expect_event(r, 1000, 31, ENDED, __LINE__);
+        revocation(r, listener);
     }
     if (OT_RC(badge_with_notify(r, 41, &b), rcOk)) {
         expect_none(r, __LINE__);
@@ -175,6 +251,40 @@ static void user_object_and_badge(uint32_t r)
         OT_RC(badge_with_notify(b, 42, &other), rcBadHandle);
         OT_RC(nc_close(b), rcOk);
     }
+}
+
+/* A child that freezes at its fault: the freeze is an event of its own, before its end. */
+static void freeze(uint32_t r)
+{
+    uint32_t task = NOTICE_NONE;
+    if (!OT_RC(task_create_flags("NoticeCrash", "ostest.Crash", "os_crash",
+                                 BASTION_TASK_CREATE_FREEZE_ON_FAULT, &task),
+               rcOk))
+        return;
+    OT_RC(nc_subscribe(r, task, FROZEN | ENDED, 91), rcOk);
+    OT_RC(spawn_set_env(task, "NoticeCrash", "null", NULL, 0), rcOk);
+    if (!OT_RC(task_resume(task), rcOk)) {
+        OT_RC(nc_close(task), rcOk);
+        return;
+    }
+    /* One wait: it runs, reads address 0, is frozen. Not ended: it waits for its inspector. */
+    expect_event(r, 60000, 91, FROZEN, __LINE__);
+    kl_core_Task_TaskExitReason why = 0;
+    struct kl_core_Task_TaskExitInfo info;
+    memset(&info, 0, sizeof info);
+    if (OT_RC(spawn_wait(task, 0, &why, &info), rcOk)) { /* a frozen one answers at once */
+        OT_EQ(why, kl_core_Task_TaskExitException);
+        OT_EQ(info.u.fault.vector, 14);
+    }
+    /* An entry added after the freeze gets it at once. */
+    OT_RC(nc_subscribe(r, task, FROZEN, 92), rcOk);
+    expect_event(r, 0, 92, FROZEN, __LINE__);
+    /* Ended: its end comes (and no second freeze). */
+    OT_RC(task_terminate(task), rcOk);
+    expect_event(r, 60000, 91, ENDED, __LINE__);
+    OT_RC(spawn_wait(task, 60000, &why, &info), rcOk); /* reaped: its quota is back */
+    OT_RC(nc_close(task), rcOk);
+    expect_none(r, __LINE__);
 }
 
 static void removal(uint32_t r)
@@ -274,8 +384,9 @@ static void refusals(uint32_t r)
         return;
     OT_RC(nc_subscribe(r, t.handle, 0, 81), rcInvalidArgument);
     OT_RC(nc_subscribe(r, t.handle, USER_A, 82), rcInvalidArgument);
-    OT_RC(nc_subscribe(r, t.handle, 0x2, 83), rcInvalidArgument);
-    OT_RC(nc_subscribe(r, r, ENDED, 84), rcNotSupported); /* a receiver raises nothing */
+    OT_RC(nc_subscribe(r, t.handle, FROZEN, 83), rcInvalidArgument); /* only processes freeze */
+    OT_RC(nc_subscribe(r, t.handle, 0x8, 87), rcInvalidArgument);    /* no object raises it */
+    OT_RC(nc_subscribe(r, r, ENDED, 84), rcNotSupported);            /* a receiver raises nothing */
     OT_RC(nc_subscribe(r, NOTICE_NONE, ENDED, 85), rcBadHandle);
     OT_RC(nc_subscribe(t.handle, t.handle, ENDED, 86), rcBadHandle); /* not a receiver */
     OT_RC(nc_set_event(t.handle, USER_A), rcBadHandle);              /* not a user object */
@@ -300,8 +411,10 @@ int main(int argc, char **argv)
     thread_end(r);
     printf("os_notice: a process's end\n");
     process_end(r);
-    printf("os_notice: a user object, a badge\n");
+    printf("os_notice: a user object, its revocations, a badge\n");
     user_object_and_badge(r);
+    printf("os_notice: a child's freeze\n");
+    freeze(r);
     printf("os_notice: removal, refusals, a receiver closed first\n");
     removal(r);
     refusals(r);

@@ -16,6 +16,13 @@
  *  - ObjectGetStat on the worker's task handle and on this program's own thread: every counter
  *    of each, the named ones in the order asked, CPU time that grows, rcUnknownCounter for a
  *    name of the other type, rcBadHandle for a handle of a buffer.
+ *  - The activity counters (calls, decisions, denials), none of it timed: this thread's own
+ *    grow by exactly what it did (a denied call: two calls with the read after it, two
+ *    decisions, one denial; N granted calls: N + 1, N + 1, 0); a fresh thread starts with only
+ *    its own few calls and counts none of those this thread makes meanwhile, then exactly its
+ *    own; ProfCaller (os_prof_worker "calls") makes PROF_CALLER_CALLS granted calls and one
+ *    denied, ends and is reaped: its task.* still hold them (at least that many calls and
+ *    decisions, at least one denial, no more decisions than calls) with no thread left.
  *  - Stop, then Read drains what came before it; a later Read returns nothing new.
  *  - ClearPidList, then a new Start: nothing is sampled (Read times out empty), and a thread
  *    terminated while it waits in Read ends at once, not at its one-minute timeout.
@@ -270,13 +277,14 @@ static void statistics(uint32_t self_thread)
     uint64_t v[16];
     uint32_t n = 0;
     OT_RC(prof_stat(worker_task, NULL, 0, v, 16, &n), rcOk);
-    OT_EQ(n, 8);
+    OT_EQ(n, 11);
     OT_TRUE(v[0] >= 1);            /* task.threads */
     OT_TRUE(v[1] >= 1);            /* task.handles: its kernel handle at least */
     OT_TRUE(v[2] > 0 && v[3] > 0); /* ram, kmem */
     OT_TRUE(v[6] > 0 && v[7] > 0); /* page tables, regions */
     OT_RC(prof_stat(self_thread, NULL, 0, v, 16, &n), rcOk);
-    OT_EQ(n, 5);
+    OT_EQ(n, 8);
+    OT_TRUE(v[5] >= 1 && v[6] >= 1); /* this very call, at least */
     const char *two[2] = {"thread.tid", "thread.priority"};
     uint64_t w[2] = {0, 0};
     OT_RC(prof_stat(self_thread, two, 2, w, 2, &n), rcOk);
@@ -290,6 +298,158 @@ static void statistics(uint32_t self_thread)
     OT_RC(prof_stat(worker_syms.mdl, NULL, 0, w, 2, &n), rcBadHandle);
 }
 
+/* ---- The activity counters ---- */
+
+static const char *const thread_activity[3] = {"thread.ipc_calls", "thread.decisions",
+                                               "thread.denials"};
+static const char *const task_activity[4] = {"task.ipc_calls", "task.decisions", "task.denials",
+                                             "task.threads"};
+
+#define OWN_CALLS 20u   /* granted calls this thread makes between two reads */
+#define FRESH_CALLS 16u /* calls the fresh thread makes between its two reads */
+
+/* The counters `names` of h into v; false if the call failed. */
+static bool activity_of(uint32_t h, const char *const *names, uint32_t n, uint64_t *v)
+{
+    uint32_t got = 0;
+    return prof_stat(h, names, n, v, n, &got) == rcOk && got == n;
+}
+
+/* Task.GetName: not granted to ostest.Prof (nor to ostest.ProfWorker). */
+static Retcode denied_call(void)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_task_Task, CORE_MSG_MEDIUM);
+    kl_core_Types_Retcode rc = rcFail;
+    const char *name = NULL;
+    return core_result(kl_core_Task_GetName(&cl, &name, &rc), &rc);
+}
+
+/* n granted core calls (GetCounters of the clock); how many succeeded. */
+static unsigned granted_calls(unsigned n)
+{
+    unsigned ok = 0;
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t c[1];
+        uint32_t got = 0;
+        ok += ot_counters("time.monotonic_ns", c, 1, &got) == rcOk;
+    }
+    return ok;
+}
+
+/* This thread's own counters grow by exactly what it does (each read counts itself: the call
+ * and its decision are counted before the read's handler runs). Checked after the calls, so
+ * that no failure's print (a call itself) falls between two reads. */
+static void own_activity(uint32_t self_thread)
+{
+    uint64_t a[3], b[3], c[3];
+    bool ok = activity_of(self_thread, thread_activity, 3, a);
+    Retcode denied = denied_call();
+    ok = activity_of(self_thread, thread_activity, 3, b) && ok;
+    unsigned granted = granted_calls(OWN_CALLS);
+    ok = activity_of(self_thread, thread_activity, 3, c) && ok;
+    OT_RC(denied, rcSecurityDisallow);
+    OT_EQ(granted, OWN_CALLS);
+    if (!OT_TRUE(ok))
+        return;
+    OT_EQ(b[0] - a[0], 2); /* the denied call and the read */
+    OT_EQ(b[1] - a[1], 2);
+    OT_EQ(b[2] - a[2], 1);
+    OT_EQ(c[0] - b[0], OWN_CALLS + 1);
+    OT_EQ(c[1] - b[1], OWN_CALLS + 1);
+    OT_EQ(c[2] - b[2], 0);
+}
+
+struct fresh {
+    uint64_t v0[3], v1[3]; /* its own counters at its first read and after its calls */
+    bool ok0, ok1;
+    uint32_t ready, go; /* atomic: it has read v0; it may go on */
+};
+
+/* A fresh thread: reads its counters, waits (without a call) until told, makes FRESH_CALLS
+ * granted calls, reads them again. */
+static int fresh_thread(void *arg)
+{
+    struct fresh *f = arg;
+    CORE_CLIENT(tc, kl_core_Core_EP_thread_Thread, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    idl_handle_t self = {kl_core_Types_InvalidHandleValue, 0};
+    if (core_result(kl_core_Thread_OpenCurrent(&tc, &self, &rc), &rc) != rcOk)
+        return 1;
+    f->ok0 = activity_of(self.handle, thread_activity, 3, f->v0);
+    __atomic_store_n(&f->ready, 1, __ATOMIC_RELEASE);
+    while (!__atomic_load_n(&f->go, __ATOMIC_ACQUIRE))
+        __builtin_ia32_pause(); /* no call: its count must not move while the other thread calls */
+    (void)granted_calls(FRESH_CALLS);
+    f->ok1 = activity_of(self.handle, thread_activity, 3, f->v1);
+    ot_close_handles(&self.handle, 1);
+    return 0;
+}
+
+/* A fresh thread counts its own calls only: this thread's, made while it exists, are not its. */
+static void fresh_activity(uint32_t self_thread)
+{
+    static struct fresh f;
+    struct thread t;
+    if (!OT_RC(thread_create(&t, fresh_thread, &f, THREAD_PRIO_DEFAULT, 0), rcOk))
+        return;
+    /* Until it has read its counters (a minute at most: it only needs the CPU). */
+    for (int i = 0; i < 6000 && !__atomic_load_n(&f.ready, __ATOMIC_ACQUIRE); i++)
+        core_thread_sleep(10);
+    uint64_t m0[3], m1[3], mid[3];
+    bool ready = __atomic_load_n(&f.ready, __ATOMIC_ACQUIRE);
+    bool ok = activity_of(self_thread, thread_activity, 3, m0);
+    unsigned granted = granted_calls(2 * FRESH_CALLS);
+    ok = activity_of(self_thread, thread_activity, 3, m1) && ok;
+    ok = activity_of(t.handle, thread_activity, 3, mid) && ok;
+    __atomic_store_n(&f.go, 1, __ATOMIC_RELEASE);
+    int code = -1;
+    OT_RC(thread_join(&t, 60000, &code), rcOk);
+    OT_EQ(code, 0);
+    uint64_t end[3];
+    ok = activity_of(t.handle, thread_activity, 3, end) && ok;
+    ot_close_handles(&t.handle, 1);
+    if (!OT_TRUE(ready && ok && f.ok0 && f.ok1) || !OT_EQ(granted, 2 * FRESH_CALLS))
+        return;
+    /* This thread's calls meanwhile are its own ... */
+    OT_EQ(m1[0] - m0[0], 2 * FRESH_CALLS + 1);
+    /* ... and none of them the fresh thread's: it had made its few calls of its start (its
+     * handle to itself, the read), and made none while it waited. */
+    OT_TRUE(f.v0[0] >= 2 && f.v0[0] <= 4);
+    OT_EQ(f.v0[2], 0);
+    OT_EQ(mid[0], f.v0[0]);
+    OT_EQ(mid[1], f.v0[1]);
+    /* Then exactly its own calls and the read after them, all granted. */
+    OT_EQ(f.v1[0] - f.v0[0], FRESH_CALLS + 1);
+    OT_EQ(f.v1[1] - f.v0[1], FRESH_CALLS + 1);
+    OT_EQ(f.v1[2], 0);
+    /* Its last calls (closing its handle, its exit) and nothing more. */
+    OT_TRUE(end[0] > f.v1[0] && end[0] <= f.v1[0] + 8);
+}
+
+/* ProfCaller's counters, read after it ended and was reaped: the process keeps them with no
+ * thread left. */
+static void caller_activity(void)
+{
+    uint32_t task = kl_core_Types_InvalidHandleValue;
+    if (!OT_RC(spawn("ProfCaller", "ostest.ProfWorker", "os_prof_worker", "calls", 0, &task), rcOk))
+        return;
+    int32_t code = -1;
+    /* ot_exit_code answers once the reaper is done with it (Task.GetExitInfo). */
+    OT_RC(ot_exit_code(task, 60000, &code), rcOk);
+    OT_EQ(code, 0); /* its calls were granted, its denied one refused */
+    uint64_t v[4] = {0, 0, 0, 0};
+    if (OT_TRUE(activity_of(task, task_activity, 4, v))) {
+        OT_EQ(v[3], 0); /* task.threads: none left */
+        OT_TRUE(v[0] >= PROF_CALLER_CALLS + 1);
+        OT_TRUE(v[1] >= PROF_CALLER_CALLS + 1);
+        OT_TRUE(v[2] >= 1);
+        OT_TRUE(v[1] <= v[0]); /* it only called the kernel: at most one decision a call */
+        printf("os_prof: ProfCaller made %llu calls, %llu decided, %llu denied\n",
+               (unsigned long long)v[0], (unsigned long long)v[1], (unsigned long long)v[2]);
+    }
+    ot_close_handles(&task, 1);
+}
+
 int main(void)
 {
     ot_begin("os_prof");
@@ -297,6 +457,10 @@ int main(void)
     kl_core_Types_Retcode rc = rcFail;
     idl_handle_t self = {0};
     OT_RC(core_result(kl_core_Thread_OpenCurrent(&tc, &self, &rc), &rc), rcOk);
+    printf("os_prof: activity counters\n");
+    own_activity(self.handle);
+    fresh_activity(self.handle);
+    caller_activity();
     not_started();
     if (start_worker()) {
         segments();

@@ -11,6 +11,10 @@
 #include <bastion/profiler.h>
 #include <user/core.h>
 
+/* The core calls os_prof_worker makes as os_prof's ProfCaller ("calls"), besides its start-up's
+ * and one the policy denies. */
+#define PROF_CALLER_CALLS 32u
+
 /* ObjectGetStat: names[0..nnames) (none: every counter of the object), at most max values. */
 static inline Retcode prof_stat(uint32_t h, const char *const *names, uint32_t nnames,
                                 uint64_t *out, uint32_t max, uint32_t *n)
