@@ -169,8 +169,8 @@ static Retcode KcovStop(void *ctx, kl_core_Types_VirtAddr points, uint64_t maxPo
  *   task.handles      slots of its handle table in use
  *   task.ram_used     bytes charged to its RAM account
  *   task.kmem_used    bytes charged to its kernel-memory account
- *   task.cpu_ns       CPU time of the threads it holds, in timer ticks that found them running
- *                     (1 tick = 1e9 / TIMER_HZ ns)
+ *   task.cpu_ns       CPU time of all its threads, those it holds and those that ended, in timer
+ *                     ticks that found them running (1 tick = 1e9 / TIMER_HZ ns)
  *   task.switches     times the scheduler gave one of those threads a CPU
  *   task.page_tables  page-table frames of its address space (root excluded; 0 once torn down)
  *   task.regions      region records of its address space
@@ -220,8 +220,9 @@ static const char *const thread_stat_name[THREAD_STATS] = {
 
 static void task_stats(struct process *p, uint64_t *v)
 {
-    uint64_t ticks = 0, switches = 0;
     spin_lock(&p->lock);
+    uint64_t ticks = __atomic_load_n(&p->ended_ticks, __ATOMIC_RELAXED);
+    uint64_t switches = __atomic_load_n(&p->ended_switches, __ATOMIC_RELAXED);
     uint32_t n = p->nthreads;
     for (uint32_t i = 0; i < n; i++) {
         ticks += __atomic_load_n(&p->threads[i]->ticks_run, __ATOMIC_RELAXED);

@@ -179,6 +179,15 @@ static void kmem_release(struct kmem_account *acct)
     kfree(p);
 }
 
+/* The final CPU time and switches of t, an ended thread of p, kept on p (process.h). */
+static void keep_thread_times(struct process *p, const struct thread *t)
+{
+    __atomic_add_fetch(&p->ended_ticks, __atomic_load_n(&t->ticks_run, __ATOMIC_RELAXED),
+                       __ATOMIC_RELAXED);
+    __atomic_add_fetch(&p->ended_switches, __atomic_load_n(&t->switched_in, __ATOMIC_RELAXED),
+                       __ATOMIC_RELAXED);
+}
+
 /* Called for an ended thread that p no longer lists: frees its user stack and drops p's
  * reference. (The object, kernel stack and FPU area stay charged to p until the object goes:
  * thread_create_user charges them for the object's lifetime.) */
@@ -199,9 +208,10 @@ void process_forget_dead_threads(struct process *p)
     uint32_t ndead = 0, k = 0;
     spin_lock(&p->lock);
     for (uint32_t i = 0; i < p->nthreads; i++) {
-        if (__atomic_load_n(&p->threads[i]->state, __ATOMIC_ACQUIRE) == THREAD_DEAD)
+        if (__atomic_load_n(&p->threads[i]->state, __ATOMIC_ACQUIRE) == THREAD_DEAD) {
+            keep_thread_times(p, p->threads[i]);
             dead[ndead++] = p->threads[i];
-        else
+        } else
             p->threads[k++] = p->threads[i];
     }
     p->nthreads = k;
@@ -248,6 +258,7 @@ static void process_teardown(struct process *p)
         int64_t code;
         while (!__atomic_load_n(&t->exited, __ATOMIC_ACQUIRE))
             (void)thread_wait(t, 0, &code);
+        keep_thread_times(p, t);
         forget_thread(p, t);
     }
     /* No thread of p runs any more: its received calls can be failed, its handles closed. */

@@ -107,6 +107,11 @@ struct process {
      * the process itself, not summed over its threads, so that they outlive the threads that
      * made them. Atomic (relaxed), no lock. */
     uint64_t ipc_calls, sec_decisions, sec_denials;
+    /* The CPU ticks and switches of the threads it no longer lists (task.cpu_ns, task.switches
+     * add those of the listed ones): added when a thread is taken off the list, under p->lock
+     * for one that ended (process_forget_dead_threads), so a reader holding p->lock sees each
+     * thread counted once. During teardown a thread is counted again only once it exited. */
+    uint64_t ended_ticks, ended_switches;
 
     /* Its address space. Threads of p use it freely (the reaper destroys it only after they
      * ended). Anyone else (a thread of another process holding a thread handle of p) must

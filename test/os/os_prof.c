@@ -447,6 +447,10 @@ static void caller_activity(void)
         printf("os_prof: ProfCaller made %llu calls, %llu decided, %llu denied\n",
                (unsigned long long)v[0], (unsigned long long)v[1], (unsigned long long)v[2]);
     }
+    /* Its threads are gone, their switches are not: the process kept them (it ran, so at
+     * least once). */
+    uint64_t switches = stat_of(task, "task.switches");
+    OT_TRUE(switches >= 1 && switches != UINT64_MAX);
     ot_close_handles(&task, 1);
 }
 
