@@ -26,6 +26,7 @@
 #include <user/start.h>
 #include <user/thread.h>
 
+#include "probe_handlers.h"
 #include "ostest/CmServer.edl.h"
 #include "ostest/CmVictim.edl.h"
 
@@ -47,21 +48,6 @@ static Retcode echo(void *ctx, struct idl_seq data, struct idl_seq *back, uint64
     return rcOk;
 }
 
-static Retcode delay(void *ctx, uint32_t ms, uint32_t *slept)
-{
-    (void)ctx;
-    core_thread_sleep(ms);
-    *slept = ms;
-    return rcOk;
-}
-
-static Retcode die(void *ctx, int32_t code, uint32_t *never)
-{
-    (void)ctx;
-    (void)never;
-    exit(code);
-}
-
 static Retcode stats(void *ctx, uint64_t *served, uint64_t *lost, uint32_t *idle, uint64_t *refused)
 {
     (void)ctx;
@@ -73,7 +59,7 @@ static Retcode stats(void *ctx, uint64_t *served, uint64_t *lost, uint32_t *idle
 }
 
 static const struct ostest_Probe_ops ops = {
-    .Echo = echo, .Delay = delay, .Exit = die, .Stats = stats};
+    .Echo = echo, .Delay = probe_delay, .Exit = probe_exit, .Stats = stats};
 
 /* Every endpoint here is an ostest.Probe: the header's endpoint id is the server's business
  * (the riid Accept gave), the interface's methods are the same. */

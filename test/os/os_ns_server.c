@@ -24,6 +24,7 @@
 
 #include "ns_client.h"
 #include "ns_table.h"
+#include "probe_handlers.h"
 #include "ostest/NsMortal.edl.h"
 #include "ostest/NsServer.edl.h"
 
@@ -50,21 +51,6 @@ static Retcode echo(void *ctx, struct idl_seq data, struct idl_seq *back, uint64
     return rcOk;
 }
 
-static Retcode delay(void *ctx, uint32_t ms, uint32_t *slept)
-{
-    (void)ctx;
-    core_thread_sleep(ms);
-    *slept = ms;
-    return rcOk;
-}
-
-static Retcode die(void *ctx, int32_t code, uint32_t *never)
-{
-    (void)ctx;
-    (void)never;
-    exit(code);
-}
-
 static Retcode stats(void *ctx, uint64_t *served, uint64_t *lost, uint32_t *idle, uint64_t *refused)
 {
     (void)ctx;
@@ -76,7 +62,7 @@ static Retcode stats(void *ctx, uint64_t *served, uint64_t *lost, uint32_t *idle
 }
 
 static const struct ostest_Probe_ops ops = {
-    .Echo = echo, .Delay = delay, .Exit = die, .Stats = stats};
+    .Echo = echo, .Delay = probe_delay, .Exit = probe_exit, .Stats = stats};
 
 static Retcode dispatch(void *ctx, const void *req, size_t len, void *res, size_t cap,
                         size_t *res_len)

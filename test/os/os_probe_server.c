@@ -13,6 +13,7 @@
 #include <user/start.h>
 #include <user/thread.h>
 
+#include "probe_handlers.h"
 #include "ostest/ProbeServer.edl.h"
 
 #define PROBE_MSG_MAX 8192u
@@ -29,14 +30,6 @@ static Retcode echo(void *ctx, struct idl_seq data, struct idl_seq *back, uint64
     (void)ctx;
     *back = data; /* a view into the request: copied into the reply */
     *served = srv.served;
-    return rcOk;
-}
-
-static Retcode delay(void *ctx, uint32_t ms, uint32_t *slept)
-{
-    (void)ctx;
-    core_thread_sleep(ms);
-    *slept = ms;
     return rcOk;
 }
 
@@ -59,7 +52,7 @@ static Retcode stats(void *ctx, uint64_t *served, uint64_t *lost, uint32_t *idle
 }
 
 static const struct ostest_Probe_ops ops = {
-    .Echo = echo, .Delay = delay, .Exit = die, .Stats = stats};
+    .Echo = echo, .Delay = probe_delay, .Exit = die, .Stats = stats};
 
 static Retcode dispatch(void *ctx, const void *req, size_t len, void *res, size_t cap,
                         size_t *res_len)
