@@ -30,6 +30,8 @@ struct sec_label {
     char name[SEC_LABEL_NAME_MAX + 1]; /* the task name, for audit records */
     struct ksm_gate gate;              /* its questions to the KSM (security/ksm_gate.h) */
     struct kmem_account *account;      /* charged for this label (a reference), or NULL */
+    uint32_t counts_slot; /* atomic; the class's slot in security/class_counts.c, 0: not
+                           * looked up yet (the class never changes, so it is looked up once) */
 };
 
 /* A new label (one reference) with class KSM_PROTO_CLASS_UNKNOWN, charged to `acct` (NULL: the

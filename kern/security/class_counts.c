@@ -59,16 +59,30 @@ static struct slot *find_or_claim(const char *name)
     return NULL;
 }
 
-void class_counts_add(const char *class_name, bool denied)
+/* The cache holds a slot's index + 1, or SLOT_CACHE_FULL once the table was found full. */
+#define SLOT_CACHE_FULL UINT32_MAX
+
+void class_counts_add(const char *class_name, uint32_t *slot_cache, bool denied)
 {
     __atomic_add_fetch(&total_decisions, 1, __ATOMIC_RELEASE);
     if (denied)
         __atomic_add_fetch(&total_denials, 1, __ATOMIC_RELEASE);
     if (class_name == NULL || class_name[0] == '\0')
         return;
-    struct slot *s = find_or_claim(class_name);
-    if (s == NULL)
+    uint32_t cached = slot_cache != NULL ? __atomic_load_n(slot_cache, __ATOMIC_RELAXED) : 0;
+    struct slot *s;
+    if (cached == SLOT_CACHE_FULL)
         return;
+    if (cached != 0) {
+        s = &slots[cached - 1];
+    } else {
+        s = find_or_claim(class_name);
+        if (slot_cache != NULL)
+            __atomic_store_n(slot_cache, s != NULL ? (uint32_t)(s - slots) + 1 : SLOT_CACHE_FULL,
+                             __ATOMIC_RELAXED);
+        if (s == NULL)
+            return;
+    }
     __atomic_add_fetch(&s->decisions, 1, __ATOMIC_RELEASE);
     if (denied)
         __atomic_add_fetch(&s->denials, 1, __ATOMIC_RELEASE);

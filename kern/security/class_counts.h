@@ -15,8 +15,10 @@
 #include <stdint.h>
 
 /* Counts one decision for `class_name` (NULL: the kernel's own event, counted in the totals
- * only). A class that finds the table full is counted in the totals only. */
-void class_counts_add(const char *class_name, bool denied);
+ * only). A class that finds the table full is counted in the totals only. `slot_cache` (may be
+ * NULL) is the asker's memory of its class's slot, 0 before the first look-up: a process's class
+ * never changes, so each of its decisions after the first costs no name comparison. */
+void class_counts_add(const char *class_name, uint32_t *slot_cache, bool denied);
 
 /* Writes the file (header and records) into buf; returns its size, 0 when cap is too small
  * for the header. Records that do not fit in cap are left out (count says how many are in). */

@@ -122,7 +122,8 @@ Retcode security_check(struct sec_request *req)
     __atomic_add_fetch(rc == rcOk ? &granted : &denied, 1, __ATOMIC_RELAXED);
     /* A withdrawn question (rcPeerClosed) was never decided: not a decision of its class. */
     if (rc != rcPeerClosed) {
-        class_counts_add(req->src != NULL ? req->src_class : NULL, rc != rcOk);
+        class_counts_add(req->src != NULL ? req->src_class : NULL,
+                         req->src != NULL ? &req->src->counts_slot : NULL, rc != rcOk);
         count_for_source(req, rc != rcOk);
     }
     return rc;

@@ -18,7 +18,7 @@
 #define BASTION_SECURITY_TABLE_PATH "/.kernel/security"
 #define BASTION_SECURITY_TABLE_MAGIC 0x43455342u /* "BSEC" read as little-endian bytes */
 #define BASTION_SECURITY_TABLE_VERSION 1u
-#define BASTION_SECURITY_TABLE_MAX 64u   /* classes at most */
+#define BASTION_SECURITY_TABLE_MAX 256u  /* classes at most */
 #define BASTION_SECURITY_CLASS_SIZE 128u /* = the kernel's PROCESS_CLASS_MAX + 1 */
 
 struct bastion_security_table_header {
