@@ -2,6 +2,7 @@
 #include "proc/process.h"
 
 #include "arch/x86_64/percpu.h"
+#include "arch/x86_64/tsc.h"
 #include "boot/params.h"
 #include "dev/iommu.h"
 #include "ipc/ipc.h"
@@ -641,6 +642,7 @@ Retcode process_start(struct process *p)
         .pid = p->pid,
         .security_handle = p->security_handle,
         .boot_tsc = boot_tsc0,
+        .tsc_hz = tsc_hz(),
         .cpu_count = percpu_count(),
         .tls_image = p->tls_image,
         .tls_file_size = p->tls_file_size,

@@ -189,6 +189,7 @@ Retcode startblock_build(const struct scp_view *scp, const struct startblock_inf
     sb.image_base = info->image_base;
     sb.boot_tsc = info->boot_tsc;
     sb.cpu_count = info->cpu_count;
+    sb.tsc_hz = info->tsc_hz;
     memcpy(l.buf + sb_at, &sb, sizeof sb);
 
     size_t total = (l.pos + 15u) & ~(size_t)15u;

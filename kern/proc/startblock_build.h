@@ -42,6 +42,7 @@ struct startblock_info {
     uint64_t tls_image, tls_file_size, tls_mem_size, tls_align;
     uint64_t stack_base, stack_size, image_base;
     uint64_t boot_tsc;
+    uint64_t tsc_hz;
     uint32_t cpu_count;
 };
 

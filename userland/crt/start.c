@@ -14,6 +14,7 @@
 static uint32_t core;
 static uint32_t security;
 static uint64_t boot_tsc;
+static uint64_t tsc_hz;
 static uint32_t cpu_count;
 static int argc_;
 static char *const *argv_;
@@ -31,6 +32,7 @@ __attribute__((no_stack_protector)) int crt_read_start_block(const void *start_b
     core = sb->core_handle;
     security = sb->security_handle;
     boot_tsc = sb->boot_tsc;
+    tsc_hz = sb->tsc_hz;
     cpu_count = sb->cpu_count;
     argc_ = (int)sb->argc;
     argv_ = sb->argv ? (char *const *)(uintptr_t)sb->argv : empty_vector;
@@ -55,6 +57,11 @@ uint32_t start_cpu_count(void)
 uint64_t start_boot_tsc(void)
 {
     return boot_tsc;
+}
+
+uint64_t start_tsc_hz(void)
+{
+    return tsc_hz;
 }
 
 uint32_t security_channel_handle(void)

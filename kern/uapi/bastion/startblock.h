@@ -36,7 +36,7 @@
 #include <stdint.h>
 
 #define BASTION_START_MAGIC 0x54525453u /* "STRT" read as little-endian bytes */
-#define BASTION_START_VERSION 1u
+#define BASTION_START_VERSION 2u
 #define BASTION_SCP_MAGIC 0x31504353u /* "SCP1" */
 
 #define BASTION_SCP_MAX 8192u      /* bytes of SCP (= kl.core.Task.TaskEnvMax) */
@@ -83,6 +83,9 @@ struct bastion_start_block {
     uint64_t boot_tsc;        /* the TSC at the kernel's first instructions (the boot benchmark) */
     uint32_t cpu_count;       /* CPUs online */
     uint32_t reserved2;       /* 0 */
+    uint64_t tsc_hz;          /* TSC ticks per second, as the kernel measured them at boot: with
+                               * rdtsc, a monotonic clock no sleep or load can skew (every CPU's
+                               * TSC runs at this one constant rate) */
 };
 
 #endif

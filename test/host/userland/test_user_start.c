@@ -95,6 +95,7 @@ static void test_start_block(void **state)
         .magic = BASTION_START_MAGIC,
         .version = BASTION_START_VERSION,
         .core_handle = 3,
+        .tsc_hz = 2100000000u,
         .argc = 3,
         .argv = (uint64_t)(uintptr_t)argv,
         .envc = 1,
@@ -104,6 +105,7 @@ static void test_start_block(void **state)
     };
     assert_int_equal(crt_read_start_block(&sb), 0);
     assert_int_equal(core_handle(), 3);
+    assert_int_equal(start_tsc_hz(), 2100000000u);
     assert_int_equal(start_argc(), 3);
     assert_string_equal(start_argv()[0], "EchoClient1");
     assert_null(start_argv()[3]);

@@ -31,6 +31,7 @@
 #include <sys/uio.h>
 #include <sys/user.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bastion/startblock.h>
@@ -208,6 +209,21 @@ static void die(const char *what)
 }
 
 /* Writes the start block and its strings at `at` (in the child), returns its address. */
+/* The host's TSC rate, measured over 20 ms of CLOCK_MONOTONIC, as the kernel measures it at
+ * boot: the program's clock (lwIP's sys_now) scales rdtsc by it. */
+static uint64_t host_tsc_hz(void)
+{
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    uint64_t t0 = __builtin_ia32_rdtsc();
+    do
+        clock_gettime(CLOCK_MONOTONIC, &b);
+    while ((b.tv_sec - a.tv_sec) * 1000000000ll + (b.tv_nsec - a.tv_nsec) < 20000000ll);
+    uint64_t ticks = __builtin_ia32_rdtsc() - t0;
+    uint64_t ns = (uint64_t)((b.tv_sec - a.tv_sec) * 1000000000ll + (b.tv_nsec - a.tv_nsec));
+    return ticks * 1000u / (ns / 1000000u);
+}
+
 static uint64_t build_start_block(uint64_t at, int argc, char **argv, int envc, char **envp)
 {
     static uint8_t img[16384];
@@ -238,6 +254,7 @@ static uint64_t build_start_block(uint64_t at, int argc, char **argv, int envc, 
         .argv = vec,
         .envc = (uint32_t)envc,
         .envp = vec + (uint64_t)(argc + 1) * 8,
+        .tsc_hz = host_tsc_hz(),
     };
     memcpy(img, &sb, sizeof sb);
     if (poke(at, img, off) != 0)

@@ -20,6 +20,10 @@ uint32_t start_cpu_count(void);
  * system has been up in ticks (the boot benchmark). */
 uint64_t start_boot_tsc(void);
 
+/* TSC ticks per second, as the kernel measured them at boot (0 if it could not): with rdtsc, a
+ * monotonic clock that no sleep and no load can skew. */
+uint64_t start_tsc_hz(void);
+
 /* The KSM only: the server end of the channel on which the kernel asks for verdicts
  * (docs/security-model.md). 0 in every other process. */
 uint32_t security_channel_handle(void);

@@ -98,8 +98,13 @@ static void test_build(void **state)
     struct scp_view v;
     size_t len = good_scp();
     assert_int_equal(scp_check(blob, len, &v), rcOk);
-    struct startblock_info info = {
-        .name = "task", .core_handle = 77, .pid = 5, .stack_base = 0x7000, .stack_size = 0x1000};
+    struct startblock_info info = {.name = "task",
+                                   .core_handle = 77,
+                                   .pid = 5,
+                                   .stack_base = 0x7000,
+                                   .stack_size = 0x1000,
+                                   .tsc_hz = 2100000000u,
+                                   .cpu_count = 3};
     const uint64_t ua = 0x7fff0000;
     size_t used;
     assert_int_equal(startblock_build(&v, &info, ua, outbuf, sizeof outbuf, &used), rcOk);
@@ -107,6 +112,8 @@ static void test_build(void **state)
     const struct bastion_start_block *sb = (const void *)outbuf;
     assert_int_equal(sb->magic, BASTION_START_MAGIC);
     assert_int_equal(sb->core_handle, 77);
+    assert_int_equal(sb->tsc_hz, 2100000000u);
+    assert_int_equal(sb->cpu_count, 3);
     assert_int_equal(sb->argc, 2);
     const uint64_t *argv = at_user(sb->argv, ua);
     assert_string_equal(at_user(argv[0], ua), "echo");
