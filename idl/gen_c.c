@@ -3,13 +3,16 @@
  * with _Static_asserted offsets, proxy and dispatcher prototypes) and a/b/C.idl.c (the
  * method description tables, the proxies and the dispatcher). Per class a.b.K: a/b/K.edl.h/.c
  * (endpoint ids and the endpoint table). The code is table-driven: proxies and dispatchers
- * pass native values to the runtime (idl/runtime), which does all message handling.
+ * pass native values to the runtime (idl/runtime), which does all message handling; methods
+ * with one fixed message layout get straight-line code instead (gen_c_direct.c), which leaves
+ * every unusual message to the same runtime.
  */
 #include "gen.h"
 
 #include <string.h>
 
 #include "diag.h"
+#include "gen_c_direct.h"
 #include "output.h"
 #include "resolve.h"
 
@@ -583,6 +586,14 @@ static void gen_source(struct package *p, struct sbuf *c)
         sb_printf(c, "\nRetcode %s_%s", pre, m->name);
         emit_signature(c, m, "struct idl_client *idl_cl");
         sb_printf(c, "\n{\n");
+        if (direct_eligible(m)) {
+            emit_ref_array(c, m, DIR_OUT, "void *const", "idl_out", proxy_out_ref);
+            emit_ref_array(c, m, DIR_ERROR, "void *const", "idl_err", proxy_out_ref);
+            direct_emit_proxy(c, m, i, pre, proxy_in_ref, proxy_out_ref, count_part(m, DIR_OUT) > 0,
+                              count_part(m, DIR_ERROR) > 0);
+            sb_printf(c, "}\n");
+            continue;
+        }
         emit_ref_array(c, m, DIR_IN, "const void *const", "idl_in", proxy_in_ref);
         emit_ref_array(c, m, DIR_OUT, "void *const", "idl_out", proxy_out_ref);
         emit_ref_array(c, m, DIR_ERROR, "void *const", "idl_err", proxy_out_ref);
@@ -605,24 +616,33 @@ static void gen_source(struct package *p, struct sbuf *c)
         sb_printf(c, "    const struct idl_method_desc *idl_m = &%s_methods[%d];\n", pre, i);
         for (int j = 0; j < m->nparams; j++)
             sb_printf(c, "    %s;\n", local_decl(&m->params[j]));
-        emit_ref_array(c, m, DIR_IN, "void *const", "idl_in", local_ref);
-        sb_printf(c,
-                  "    enum idl_error idl_e = (idl_validated ? idl_unmarshal_validated : "
-                  "idl_unmarshal)(idl_m,\n"
-                  "        IDL_PART_REQUEST, idl_req, idl_req_len, %s);\n",
-                  count_part(m, DIR_IN) ? "idl_in" : "NULL");
-        sb_printf(c, "    if (idl_e != IDL_OK)\n        return idl_error_retcode(idl_e);\n");
+        bool direct = direct_eligible(m);
+        if (direct) {
+            direct_emit_serve_unmarshal(c, m, local_ref);
+        } else {
+            emit_ref_array(c, m, DIR_IN, "void *const", "idl_in", local_ref);
+            sb_printf(c,
+                      "    enum idl_error idl_e = (idl_validated ? idl_unmarshal_validated : "
+                      "idl_unmarshal)(idl_m,\n"
+                      "        IDL_PART_REQUEST, idl_req, idl_req_len, %s);\n",
+                      count_part(m, DIR_IN) ? "idl_in" : "NULL");
+            sb_printf(c, "    if (idl_e != IDL_OK)\n        return idl_error_retcode(idl_e);\n");
+        }
         sb_printf(c, "    if (!idl_ops->%s)\n        return rcNotSupported;\n", m->name);
         sb_printf(c, "    Retcode idl_rc = idl_ops->%s(idl_ctx", m->name);
         for (int j = 0; j < m->nparams; j++)
             sb_printf(c, ", %s", local_arg(&m->params[j]));
         sb_printf(c, ");\n");
-        emit_ref_array(c, m, DIR_OUT, "const void *const", "idl_out", local_ref);
-        sb_printf(c,
-                  "    if (idl_rc == rcOk)\n        return idl_server_reply(idl_m, "
-                  "IDL_PART_RESPONSE, idl_ep, %s,"
-                  " idl_res, idl_res_cap, idl_res_len);\n",
-                  count_part(m, DIR_OUT) ? "idl_out" : "NULL");
+        if (direct) {
+            direct_emit_serve_reply(c, m, i, local_ref);
+        } else {
+            emit_ref_array(c, m, DIR_OUT, "const void *const", "idl_out", local_ref);
+            sb_printf(c,
+                      "    if (idl_rc == rcOk)\n        return idl_server_reply(idl_m, "
+                      "IDL_PART_RESPONSE, idl_ep, %s,"
+                      " idl_res, idl_res_cap, idl_res_len);\n",
+                      count_part(m, DIR_OUT) ? "idl_out" : "NULL");
+        }
         if (count_part(m, DIR_ERROR)) {
             emit_ref_array(c, m, DIR_ERROR, "const void *const", "idl_err", local_ref);
             sb_printf(c, "    return idl_server_reply(idl_m, IDL_PART_ERROR, idl_ep, idl_err, "

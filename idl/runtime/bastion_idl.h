@@ -186,8 +186,67 @@ struct idl_client {
 Retcode idl_client_call(struct idl_client *cl, const struct idl_method_desc *m,
                         const void *const *in, void *const *out, void *const *err);
 
+/* The response half of idl_client_call, for a proxy that built and sent the request itself:
+ * unmarshals the res_len bytes in cl->res_buf as idl_client_call would have. */
+Retcode idl_client_finish(struct idl_client *cl, const struct idl_method_desc *m, size_t res_len,
+                          void *const *out, void *const *err);
+
 /* Server side helper: marshals the response (or error response) of a handled request. */
 Retcode idl_server_reply(const struct idl_method_desc *m, enum idl_part part, uint32_t endpoint_id,
                          const void *const *args, void *res, size_t res_cap, size_t *res_len);
+
+/* --- direct proxies and handlers ----------------------------------------------------------
+ *
+ * idlc generates straight-line code for methods whose messages have one fixed layout (only
+ * integers, structs and arrays of them, and handles: idl/gen_c_direct.c). These helpers are
+ * what that code calls; offsets and sizes are the generator's constants. The buffers are the
+ * 8-byte aligned message buffers of struct idl_client and of the dispatchers, and fields are
+ * moved with fixed-size __builtin_memcpy (single unaligned loads and stores). */
+
+static inline uint32_t idl_direct_rd32(const uint8_t *p)
+{
+    uint32_t v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* Zeroes the message's first `len` bytes (header, fixed part with its padding, handle table),
+ * then writes the header. */
+static inline void idl_direct_header(uint8_t *b, uint32_t len, uint32_t endpoint_id,
+                                     uint32_t method_id, uint32_t fixed_size, uint32_t handles,
+                                     uint16_t flags)
+{
+    const uint64_t zero = 0;
+    for (uint32_t i = 0; i < len; i += 8) /* len: a multiple of 8 (pad8 of the fixed part) */
+        __builtin_memcpy(b + i, &zero, sizeof zero);
+    struct idl_header h = {endpoint_id, method_id, fixed_size, 0, (uint16_t)handles, flags, 0};
+    __builtin_memcpy(b, &h, sizeof h);
+}
+
+/* Handle parameter number k: its table entry, and its index in the fixed part at `field`. */
+static inline void idl_direct_put_handle(uint8_t *b, uint32_t field, uint32_t table, uint32_t k,
+                                         const idl_handle_t *h)
+{
+    __builtin_memcpy(b + table + 8u * k, h, sizeof *h);
+    __builtin_memcpy(b + field, &k, sizeof k);
+}
+
+static inline void idl_direct_get_handle(const uint8_t *b, uint32_t table, uint32_t k,
+                                         idl_handle_t *h)
+{
+    __builtin_memcpy(h, b + table + 8u * k, sizeof *h);
+}
+
+/* The response header a direct proxy reads without the generic runtime: a plain response to
+ * method_id with exactly this fixed part and handle count and no arena (the length is checked
+ * by the caller). Anything else, an error response included, goes to idl_client_finish(). */
+static inline bool idl_direct_response_ok(const uint8_t *r, uint32_t method_id, uint32_t fixed_size,
+                                          uint32_t handles)
+{
+    struct idl_header h;
+    __builtin_memcpy(&h, r, sizeof h);
+    return h.method_id == method_id && h.fixed_size == fixed_size && h.arena_size == 0 &&
+           h.handle_count == handles && h.flags == IDL_FLAG_RESPONSE && h.reserved == 0;
+}
 
 #endif

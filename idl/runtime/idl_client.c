@@ -13,8 +13,14 @@ Retcode idl_client_call(struct idl_client *cl, const struct idl_method_desc *m,
     Retcode rc = cl->call(cl->ctx, cl->req_buf, req_len, cl->res_buf, cl->res_cap, &res_len);
     if (rc != rcOk)
         return rc;
+    return idl_client_finish(cl, m, res_len, out, err);
+}
+
+Retcode idl_client_finish(struct idl_client *cl, const struct idl_method_desc *m, size_t res_len,
+                          void *const *out, void *const *err)
+{
     struct idl_header h;
-    e = idl_peek_header(cl->res_buf, res_len, &h);
+    enum idl_error e = idl_peek_header(cl->res_buf, res_len, &h);
     if (e == IDL_OK && (h.flags & IDL_FLAG_ERROR)) {
         e = idl_unmarshal(m, IDL_PART_ERROR, cl->res_buf, res_len, err);
         cl->last_error = e;

@@ -1,0 +1,35 @@
+/*
+ * Direct proxies and handlers (gen_c_direct.c): straight-line C for the methods whose messages
+ * have one fixed layout, used by the C backend (gen_c.c) in place of the table-driven calls.
+ */
+#ifndef IDLC_GEN_C_DIRECT_H
+#define IDLC_GEN_C_DIRECT_H
+
+#include <stdbool.h>
+
+#include "model.h"
+#include "output.h"
+#include "resolve.h"
+
+/* True when every in and out parameter of m is a handle or made of integers only (no union,
+ * no arena): its request and response have one layout each. */
+bool direct_eligible(const struct method *m);
+
+/* The body of the proxy of method `index` of package prefix `pre`, after the idl_out/idl_err
+ * reference arrays (declared when has_out/has_err): writes the request, calls, reads an
+ * expected response directly and hands any other to idl_client_finish(). in_ref/out_ref give
+ * the C expression of a parameter's value pointer. */
+void direct_emit_proxy(struct sbuf *c, const struct method *m, int index, const char *pre,
+                       char *(*in_ref)(const struct param *),
+                       char *(*out_ref)(const struct param *), bool has_out, bool has_err);
+
+/* In a dispatcher's per-method function: validates the request unless idl_validated, and
+ * reads the in parameters into the locals local_ref() names. */
+void direct_emit_serve_unmarshal(struct sbuf *c, const struct method *m,
+                                 char *(*local_ref)(const struct param *));
+
+/* After the handler returned idl_rc: on rcOk writes the response from the out locals. */
+void direct_emit_serve_reply(struct sbuf *c, const struct method *m, int index,
+                             char *(*local_ref)(const struct param *));
+
+#endif
