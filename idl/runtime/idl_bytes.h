@@ -1,6 +1,7 @@
 /*
- * Byte helpers of the IDL runtime. Messages arrive at any alignment (a fuzzer's buffer, a
- * user page), so fields are read and written byte-wise, little-endian (x86-64 native).
+ * Byte helpers of the IDL runtime, and the presence rule of a nested parameter's items.
+ * Messages arrive at any alignment (a fuzzer's buffer, a user page), so fields are read and
+ * written byte-wise, little-endian (x86-64 native).
  * No libc: the runtime also links into the freestanding kernel.
  */
 #ifndef BASTION_IDL_BYTES_H
@@ -8,6 +9,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "bastion_idl.h"
 
 static inline uint32_t idl_rd32(const uint8_t *p)
 {
@@ -61,6 +64,28 @@ static inline uint64_t idl_handles_at(uint32_t fixed_size)
 static inline uint64_t idl_arena_at(uint32_t fixed_size, uint32_t handles)
 {
     return idl_handles_at(fixed_size) + 8u * (uint64_t)handles;
+}
+
+/*
+ * Whether item i of a nested parameter is present: each union tag up its guard chain selects
+ * the arm that holds it. `form` is the parameter's wire form (tags at wire_offset) or C form
+ * (tags at native_offset). The tags read were checked against their arm counts before (the
+ * guard's item comes first), so only equality matters here. Loops, never recurses: the chain
+ * is as long as the union nesting, which idlc bounds.
+ */
+static inline int idl_item_present(const struct idl_item_desc *items, uint32_t i,
+                                   const uint8_t *form, int native)
+{
+    while (items[i].guard != 0) {
+        uint32_t g = items[i].guard - 1u;
+        if (g >= i) /* descriptions are generated; a bad one must not loop or overread */
+            return 0;
+        uint32_t tag = idl_rd32(form + (native ? items[g].native_offset : items[g].wire_offset));
+        if (tag != items[i].arm)
+            return 0;
+        i = g;
+    }
+    return 1;
 }
 
 #endif

@@ -62,10 +62,28 @@ static const struct error_case cases[] = {
     {"struct contains itself",
      {{"t/A.idl", "package t.A\nstruct S {\n  UInt8 a;\n  S b;\n}\n"}},
      "t/A.idl:4:3: error: type 'S' contains itself"},
-    {"sequence in struct",
-     {{"t/A.idl", "package t.A\nstruct S {\n  sequence<UInt8, 4> a;\n}\n"}},
-     "t/A.idl:3:3: error: field 'a': handles, strings, bytes and sequences may only be method "
-     "parameters"},
+    {"handle in struct",
+     {{"t/A.idl", "package t.A\nstruct S {\n  UInt8 b;\n  Handle a;\n}\n"}},
+     "t/A.idl:4:3: error: field 'a': handles may only be method parameters"},
+    {"handle in a union arm through a typedef",
+     {{"t/A.idl", "package t.A\ntypedef Handle H;\nunion U {\n  UInt8 b;\n  H a;\n}\n"}},
+     "t/A.idl:5:3: error: field 'a': handles may only be method parameters"},
+    {"sequence of structs with strings",
+     {{"t/A.idl", "package t.A\nstruct S {\n  string<4> a;\n}\ntypedef sequence<S, 2> T;\n"}},
+     "t/A.idl:5:18: error: sequence elements must be plain types or string<N>"},
+    {"array of strings",
+     {{"t/A.idl", "package t.A\nstruct S {\n  array<string<4>, 2> a;\n}\n"}},
+     "t/A.idl:3:9: error: array elements must be integers, structs, unions or arrays"},
+    {"too many nested fields",
+     {{"t/A.idl", "package t.A\nstruct S {\n  string<4> a;\n}\ninterface {\n"
+                  "  M(in array<S, 1025> s);\n}\n"}},
+     "t/A.idl:6:23: error: too many nested fields: more than 1024 strings, sequences, union tags "
+     "and plain runs in one parameter"},
+    {"nested strings over the message limit",
+     {{"t/A.idl", "package t.A\nstruct S {\n  string<65536> a;\n  string<65536> b;\n}\n"
+                  "interface {\n  M(in S s);\n}\n"}},
+     "t/A.idl:7:3: error: out-of-range bound: the largest request of 'M' is 131128 bytes, above "
+     "the 65536-byte limit"},
     {"underscore in method",
      {{"t/A.idl", "package t.A\ninterface {\n  Do_It();\n}\n"}},
      "t/A.idl:3:3: error: method name 'Do_It' must not contain '_'"},
