@@ -198,8 +198,10 @@ struct flat_endpoint {
 };
 
 struct model {
-    const char **include_dirs;
+    const char **include_dirs; /* a.b.C is <dir>/a/b/C.<ext> */
     int ninclude;
+    const char **flat_dirs; /* a.b.C is <dir>/C.<ext>: the KasperskyOS SDK's resources folders */
+    int nflat;
     struct package **pkgs;
     int npkgs;
     struct unit **units;
