@@ -15,6 +15,7 @@
 #include "gen_c_direct.h"
 #include "output.h"
 #include "resolve.h"
+#include "runtime/bastion_idl.h"
 
 static char *c_prefix(const char *qname)
 {
@@ -75,7 +76,7 @@ static const char *int_ctype(const struct type *t)
  * "[N]" are appended to one buffer, outermost first, so the text is built in time linear in
  * its length (copying the declarator once per level would be quadratic in the depth).
  */
-static char *c_decl(const struct type *t, const char *inner)
+static char *c_decl_form(const struct type *t, const char *inner, bool wire)
 {
     struct sbuf dims = {0};
     for (;;) {
@@ -83,8 +84,9 @@ static char *c_decl(const struct type *t, const char *inner)
             sb_printf(&dims, "[%llu]", (unsigned long long)t->bound);
             t = t->elem;
         } else if (t->kind == TY_NAMED && t->decl->kind == D_TYPEDEF &&
-                   type_wire_kind(t->decl->type) != WK_PLAIN) {
-            t = type_strip(t->decl->type);
+                   type_wire_kind(t->decl->type) != WK_PLAIN &&
+                   type_wire_kind(t->decl->type) != WK_NESTED) {
+            t = type_strip(t->decl->type); /* Handle, string and sequence typedefs have no C name */
         } else {
             break;
         }
@@ -96,15 +98,25 @@ static char *c_decl(const struct type *t, const char *inner)
         return xprintf("%s %s", int_ctype(t), inner);
     case TY_NAMED: {
         struct decl *d = t->decl;
+        /* A nested type's wire form is a second C type, <name>_wire. */
+        const char *suffix = wire && type_is_var(t) ? "_wire" : "";
         if (d->kind == D_TYPEDEF)
-            return xprintf("%s %s", c_prefix(d->qname), inner);
-        return xprintf("struct %s %s", c_prefix(d->qname), inner);
+            return xprintf("%s%s %s", c_prefix(d->qname), suffix, inner);
+        return xprintf("struct %s%s %s", c_prefix(d->qname), suffix, inner);
     }
     case TY_HANDLE:
         return xprintf("idl_handle_t %s", inner);
+    case TY_STRING:
+        return wire ? xprintf("struct idl_desc %s", inner) : xprintf("const char *%s", inner);
     default:
-        return xprintf("struct idl_seq %s", inner);
+        return xprintf("struct idl_%s %s", wire ? "desc" : "seq", inner);
     }
+}
+
+/* The C form (what proxies, handlers and the generated types use). */
+static char *c_decl(const struct type *t, const char *inner)
+{
+    return c_decl_form(t, inner, false);
 }
 
 static char *const_value(const struct decl *d)
@@ -162,6 +174,168 @@ static void collect_tags(const struct type *t, uint32_t base, uint32_t *tags, in
         collect_tags(d->fields[i].type, base + d->fields[i].offset, tags, n, loc);
 }
 
+/* --- nested parameters: the item list ------------------------------------------------------ */
+
+/* Pieces of one nested parameter; a description beyond this (e.g. a long array of structs
+ * with strings) is refused, so the runtime's one pass over them stays short. */
+#define ITEMS_MAX 1024
+
+struct items {
+    struct idl_item_desc it[ITEMS_MAX];
+    int n;
+    struct loc loc; /* the parameter, for the error */
+};
+
+static struct idl_item_desc *item_push(struct items *is, uint8_t kind, uint32_t wo, uint32_t no,
+                                       int guard, uint32_t arm)
+{
+    if (is->n >= ITEMS_MAX)
+        diag_error(is->loc,
+                   "too many nested fields: more than %d strings, sequences, union tags and "
+                   "plain runs in one parameter",
+                   ITEMS_MAX);
+    struct idl_item_desc *it = &is->it[is->n++];
+    memset(it, 0, sizeof *it);
+    it->kind = kind;
+    it->wire_offset = wo;
+    it->native_offset = no;
+    it->guard = (uint16_t)guard;
+    it->arm = arm;
+    return it;
+}
+
+/* Element sizes (wire and C) of an array's element type. */
+static void elem_sizes(const struct type *e, uint32_t *ws, uint32_t *ns)
+{
+    uint64_t n = 1;
+    e = type_strip(e);
+    while (e->kind == TY_ARRAY) {
+        n *= e->bound;
+        e = type_strip(e->elem);
+    }
+    *ws = (uint32_t)(n * (e->kind == TY_INT ? (uint32_t)e->bits / 8 : e->decl->size));
+    *ns = (uint32_t)(n * (e->kind == TY_INT ? (uint32_t)e->bits / 8 : e->decl->nsize));
+}
+
+/*
+ * Flattens type t at wire offset wo / C offset no into items, present under (guard, arm).
+ * copy: emit the plain bytes too (false inside a plain run already copied, where only union
+ * tags still need items). Recursion follows the type's levels (bounded by IDL_NESTING_MAX).
+ */
+static void collect_items(struct items *is, const struct type *t, uint32_t wo, uint32_t no,
+                          int guard, uint32_t arm, bool copy)
+{
+    t = type_strip(t);
+    if (!type_is_var(t)) {
+        if (copy) {
+            uint32_t ws, ns;
+            if (t->kind == TY_ARRAY) {
+                elem_sizes(t->elem, &ws, &ns);
+                ws *= (uint32_t)t->bound;
+            } else {
+                ws = t->kind == TY_INT ? (uint32_t)t->bits / 8 : t->decl->size;
+            }
+            item_push(is, IDL_KIND_PLAIN, wo, no, guard, arm)->size = ws;
+        }
+        if (!type_has_union(t))
+            return;
+        copy = false; /* wire and C forms are the same below: only tags remain */
+    }
+    switch (t->kind) {
+    case TY_STRING:
+        item_push(is, IDL_KIND_STRING, wo, no, guard, arm)->bound = (uint32_t)t->bound;
+        return;
+    case TY_BYTES:
+    case TY_SEQ: {
+        const struct type *e = t->kind == TY_SEQ ? type_strip(t->elem) : NULL;
+        struct idl_item_desc *it = item_push(
+            is, e && e->kind == TY_STRING ? IDL_KIND_SEQSTR : IDL_KIND_SEQ, wo, no, guard, arm);
+        it->bound = (uint32_t)t->bound;
+        if (!e) {
+            it->elem_size = it->elem_align = 1;
+        } else if (e->kind == TY_STRING) {
+            it->elem_size = 8;
+            it->elem_align = 4;
+            it->str_bound = (uint32_t)e->bound;
+        } else if (e->kind == TY_INT) {
+            it->elem_size = it->elem_align = (uint32_t)e->bits / 8;
+        } else {
+            uint32_t ns;
+            elem_sizes(e, &it->elem_size, &ns);
+            const struct type *x = e;
+            while (x->kind == TY_ARRAY)
+                x = type_strip(x->elem);
+            it->elem_align = x->kind == TY_INT ? (uint32_t)x->bits / 8 : x->decl->align;
+        }
+        return;
+    }
+    case TY_ARRAY: {
+        uint32_t ws, ns;
+        elem_sizes(t->elem, &ws, &ns);
+        for (uint64_t i = 0; i < t->bound; i++)
+            collect_items(is, t->elem, wo + (uint32_t)i * ws, no + (uint32_t)i * ns, guard, arm,
+                          copy);
+        return;
+    }
+    case TY_NAMED: {
+        struct decl *d = t->decl;
+        if (d->kind == D_STRUCT) {
+            for (int i = 0; i < d->nfields; i++)
+                collect_items(is, d->fields[i].type, wo + d->fields[i].offset,
+                              no + d->fields[i].noffset, guard, arm, copy);
+            return;
+        }
+        struct idl_item_desc *tag = item_push(is, IDL_KIND_TAG, wo, no, guard, arm);
+        tag->size = (uint32_t)d->nfields;
+        int self = is->n; /* 1 + the tag's index */
+        for (int i = 0; i < d->nfields; i++)
+            collect_items(is, d->fields[i].type, wo + d->payload_offset, no + d->npayload_offset,
+                          self, (uint32_t)i, copy);
+        return;
+    }
+    default:
+        return;
+    }
+}
+
+static struct items *collect_param_items(const struct param *p)
+{
+    struct items *is = xalloc(sizeof *is);
+    is->loc = p->loc;
+    collect_items(is, p->type, 0, 0, 0, 0, true);
+    return is;
+}
+
+/* sizeof the C form of a nested parameter's type. */
+static uint32_t native_size(const struct type *t)
+{
+    t = type_strip(t);
+    if (t->kind == TY_ARRAY) {
+        uint32_t ws, ns;
+        elem_sizes(t->elem, &ws, &ns);
+        return ns * (uint32_t)t->bound;
+    }
+    return t->decl->nsize;
+}
+
+static void emit_items(struct sbuf *c, const char *name, const struct param *p)
+{
+    static const char *const kinds[] = {
+        [IDL_KIND_PLAIN] = "IDL_KIND_PLAIN",   [IDL_KIND_SEQ] = "IDL_KIND_SEQ",
+        [IDL_KIND_STRING] = "IDL_KIND_STRING", [IDL_KIND_SEQSTR] = "IDL_KIND_SEQSTR",
+        [IDL_KIND_TAG] = "IDL_KIND_TAG",
+    };
+    struct items *is = collect_param_items(p);
+    sb_printf(c, "static const struct idl_item_desc %s[] = {\n", name);
+    for (int i = 0; i < is->n; i++) {
+        const struct idl_item_desc *it = &is->it[i];
+        sb_printf(c, "    {%s, 0, %u, %u, %u, %u, %u, %u, %u, %u, %u},\n", kinds[it->kind],
+                  it->guard, it->arm, it->wire_offset, it->native_offset, it->size, it->elem_size,
+                  it->elem_align, it->bound, it->str_bound);
+    }
+    sb_printf(c, "};\n");
+}
+
 /* --- parameters in native C -------------------------------------------------------------- */
 
 enum pclass { PC_SCALAR, PC_AGG, PC_ARRAY, PC_HANDLE, PC_STRING, PC_SEQ };
@@ -177,6 +351,7 @@ static enum pclass param_class(const struct param *p)
     case WK_SEQSTR:
         return PC_SEQ;
     case WK_PLAIN:
+    case WK_NESTED: /* passed as its C struct (or array), like a plain one */
         break;
     }
     const struct type *t = type_strip(p->type);
@@ -220,7 +395,39 @@ static void emit_signature(struct sbuf *b, const struct method *m, const char *f
 
 /* --- header -------------------------------------------------------------------------------- */
 
-static void emit_type_decls(struct sbuf *h, struct package *p, const char *pre)
+/* One C form of a struct or union: the C form (wire = false, the type's own name) or, for a
+ * nested type, the wire form (<name>_wire), each with _Static_asserts of idlc's layout. */
+static void emit_aggregate(struct sbuf *h, const struct decl *d, bool wire)
+{
+    const char *cn = wire ? xprintf("%s_wire", c_prefix(d->qname)) : c_prefix(d->qname);
+    uint32_t size = wire ? d->size : d->nsize, align = wire ? d->align : d->nalign;
+    sb_printf(h, "struct %s {\n", cn);
+    if (d->kind == D_UNION)
+        sb_printf(h, "    uint32_t tag;\n    union {\n");
+    for (int j = 0; j < d->nfields; j++)
+        sb_printf(h, "%s    %s;\n", d->kind == D_UNION ? "    " : "",
+                  c_decl_form(d->fields[j].type, c_name(d->fields[j].name), wire));
+    if (d->kind == D_UNION)
+        sb_printf(h, "    } u;\n");
+    sb_printf(h, "};\n");
+    sb_printf(h, "_Static_assert(sizeof(struct %s) == %u, \"%s size\");\n", cn, size, d->qname);
+    sb_printf(h, "_Static_assert(_Alignof(struct %s) == %u, \"%s align\");\n", cn, align, d->qname);
+    for (int j = 0; j < d->nfields; j++) {
+        if (d->kind == D_UNION) {
+            if (!wire)
+                sb_printf(h, "#define %s_%s_TAG %du\n", cn, d->fields[j].name, j);
+            continue;
+        }
+        sb_printf(h, "_Static_assert(offsetof(struct %s, %s) == %u, \"%s.%s offset\");\n", cn,
+                  c_name(d->fields[j].name), wire ? d->fields[j].offset : d->fields[j].noffset,
+                  d->qname, d->fields[j].name);
+    }
+    if (d->kind == D_UNION)
+        sb_printf(h, "_Static_assert(offsetof(struct %s, u) == %u, \"%s payload\");\n", cn,
+                  wire ? d->payload_offset : d->npayload_offset, d->qname);
+}
+
+static void emit_type_decls(struct sbuf *h, struct package *p)
 {
     for (int i = 0; i < p->ndecls; i++) {
         struct decl *d = p->decls[i];
@@ -238,42 +445,29 @@ static void emit_type_decls(struct sbuf *h, struct package *p, const char *pre)
                 sb_printf(h, "typedef %s;\n", c_decl(d->type, cn));
                 sb_printf(h, "_Static_assert(sizeof(%s) == %u, \"%s size\");\n", cn, d->size,
                           d->qname);
+            } else if (type_wire_kind(d->type) == WK_NESTED) {
+                sb_printf(h, "typedef %s;\n", c_decl(d->type, cn));
+                sb_printf(h, "typedef %s;\n", c_decl_form(d->type, xprintf("%s_wire", cn), true));
+                sb_printf(h, "_Static_assert(sizeof(%s_wire) == %u, \"%s size\");\n", cn, d->size,
+                          d->qname);
             } else {
-                sb_printf(h, "/* typedef %s: a %s, only used as a method parameter */\n", cn,
+                sb_printf(h, "/* typedef %s: a %s, written out where it is used */\n", cn,
                           d->type->kind == TY_HANDLE ? "Handle" : "sequence/string");
             }
             break;
         case D_STRUCT:
         case D_UNION:
-            sb_printf(h, "struct %s {\n", cn);
-            if (d->kind == D_UNION)
-                sb_printf(h, "    uint32_t tag;\n    union {\n");
-            for (int j = 0; j < d->nfields; j++)
-                sb_printf(h, "%s    %s;\n", d->kind == D_UNION ? "    " : "",
-                          c_decl(d->fields[j].type, c_name(d->fields[j].name)));
-            if (d->kind == D_UNION)
-                sb_printf(h, "    } u;\n");
-            sb_printf(h, "};\n");
-            sb_printf(h, "_Static_assert(sizeof(struct %s) == %u, \"%s size\");\n", cn, d->size,
-                      d->qname);
-            sb_printf(h, "_Static_assert(_Alignof(struct %s) == %u, \"%s align\");\n", cn, d->align,
-                      d->qname);
-            for (int j = 0; j < d->nfields; j++) {
-                if (d->kind == D_UNION) {
-                    sb_printf(h, "#define %s_%s_TAG %du\n", cn, d->fields[j].name, j);
-                    continue;
-                }
-                sb_printf(h, "_Static_assert(offsetof(struct %s, %s) == %u, \"%s.%s offset\");\n",
-                          cn, c_name(d->fields[j].name), d->fields[j].offset, d->qname,
-                          d->fields[j].name);
+            emit_aggregate(h, d, false);
+            if (d->var) {
+                sb_printf(h,
+                          "/* %s as it is in a message: strings and sequences are arena "
+                          "descriptors. */\n",
+                          d->qname);
+                emit_aggregate(h, d, true);
             }
-            if (d->kind == D_UNION)
-                sb_printf(h, "_Static_assert(offsetof(struct %s, u) == %u, \"%s payload\");\n", cn,
-                          d->payload_offset, d->qname);
             break;
         }
     }
-    (void)pre;
 }
 
 static const char *const part_suffix[NPARTS] = {"req", "res", "err"};
@@ -290,8 +484,8 @@ static void emit_wire_structs(struct sbuf *h, const char *pre, const struct meth
             if ((int)p->dir != part)
                 continue;
             const char *n = c_name(p->name);
-            if (p->wk == WK_PLAIN)
-                sb_printf(h, "    %s;\n", c_decl(p->type, n));
+            if (p->wk == WK_PLAIN || p->wk == WK_NESTED)
+                sb_printf(h, "    %s;\n", c_decl_form(p->type, n, true));
             else if (p->wk == WK_HANDLE)
                 sb_printf(h, "    uint32_t %s; /* index into the handle table */\n", n);
             else
@@ -319,7 +513,7 @@ static void gen_header(struct package *p, struct sbuf *h)
     sb_printf(h, "#include \"bastion_idl.h\"\n");
     for (int i = 0; i < p->nimports; i++)
         sb_printf(h, "#include \"%s\"\n", rel_path(p->imports[i].name, ".idl.h"));
-    emit_type_decls(h, p, pre);
+    emit_type_decls(h, p);
     if (!p->has_interface) {
         sb_printf(h, "\n#endif\n");
         return;
@@ -402,6 +596,8 @@ static const char *kind_name(enum wire_kind wk)
         return "IDL_KIND_STRING";
     case WK_SEQSTR:
         return "IDL_KIND_SEQSTR";
+    case WK_NESTED:
+        return "IDL_KIND_NESTED";
     }
     return "?";
 }
@@ -542,6 +738,8 @@ static void gen_source(struct package *p, struct sbuf *c)
             int nt = 0;
             if (pr->wk == WK_PLAIN)
                 collect_tags(pr->type, 0, tags, &nt, pr->loc);
+            if (pr->wk == WK_NESTED)
+                emit_items(c, xprintf("%s_%s_%s_items", pre, m->name, pr->name), pr);
             if (nt == 0)
                 continue;
             sb_printf(c, "static const uint32_t %s_%s_%s_tags[] = {", pre, m->name, pr->name);
@@ -558,9 +756,18 @@ static void gen_source(struct package *p, struct sbuf *c)
             if (pr->wk == WK_PLAIN)
                 collect_tags(pr->type, 0, tags, &nt, pr->loc);
             char *tagref = nt ? xprintf("%s_%s_%s_tags", pre, m->name, pr->name) : "NULL";
-            sb_printf(c, "    {\"%s\", %d, %s, %d, %u, %u, %u, %u, %u, %u, %s},\n", pr->name,
-                      (int)pr->dir, kind_name(pr->wk), nt, pr->offset, pr->size, es, ea, bd, sbd,
-                      tagref);
+            uint32_t nsize = 0;
+            int nitems = 0;
+            char *itemref = "NULL";
+            if (pr->wk == WK_NESTED) {
+                struct items *is = collect_param_items(pr);
+                nitems = is->n;
+                itemref = xprintf("%s_%s_%s_items", pre, m->name, pr->name);
+                nsize = native_size(pr->type);
+            }
+            sb_printf(c, "    {\"%s\", %d, %s, %d, %u, %u, %u, %u, %u, %u, %s, %u, %d, %s},\n",
+                      pr->name, (int)pr->dir, kind_name(pr->wk), nt, pr->offset, pr->size, es, ea,
+                      bd, sbd, tagref, nsize, nitems, itemref);
         }
         sb_printf(c, "};\n");
     }

@@ -106,6 +106,8 @@ static void emit_decl(struct sbuf *b, const struct decl *d, bool first)
                 size = (uint32_t)s->bits / 8;
             else if (s->kind == TY_NAMED)
                 size = s->decl->size;
+            else if (s->kind != TY_ARRAY)
+                size = 8; /* string, bytes, sequence: the arena descriptor */
             else {
                 uint64_t n = 1;
                 while (s->kind == TY_ARRAY) {
@@ -120,6 +122,9 @@ static void emit_decl(struct sbuf *b, const struct decl *d, bool first)
             sb_printf(b, "\"type\": \"%s\", \"kind\": \"%s\", \"offset\": %u, \"size\": %u",
                       type_text(f->type), type_kind(f->type), f->offset, size);
             emit_type_extras(b, f->type);
+            s = type_strip(f->type);
+            if (s->kind == TY_STRING || s->kind == TY_BYTES || s->kind == TY_SEQ)
+                sb_printf(b, ", \"bound\": %llu", (unsigned long long)s->bound);
             sb_printf(b, " }");
         }
         sb_printf(b, " ]");

@@ -23,6 +23,8 @@ static int compile(void *arg)
     struct model *m = xalloc(sizeof *m);
     m->include_dirs = o->include_dirs;
     m->ninclude = o->ninclude;
+    m->flat_dirs = o->flat_dirs;
+    m->nflat = o->nflat;
     for (int i = 0; i < o->nfiles; i++)
         load_file(m, o->files[i]);
     load_dependencies(m);
@@ -39,9 +41,8 @@ static int compile(void *arg)
 static int usage(FILE *err, const char *why)
 {
     fprintf(err,
-            "idlc: %s\nusage: idlc [-I dir | --include-dir dir]... --out-dir dir [--typedesc "
-            "file.json] [--no-c]"
-            " file.idl|file.edl|file.cdl...\n",
+            "idlc: %s\nusage: idlc [-I dir | --include-dir dir]... [-F dir | --flat-dir dir]... "
+            "--out-dir dir [--typedesc file.json] [--no-c] file.idl|file.edl|file.cdl...\n",
             why);
     return 2;
 }
@@ -50,9 +51,10 @@ int idlc_main(int argc, char **argv, FILE *err, struct model **keep)
 {
     struct idlc_options o;
     memset(&o, 0, sizeof o);
-    const char *incs[64];
+    const char *incs[64], *flats[64];
     const char **files = (const char **)calloc((size_t)argc + 1, sizeof *files);
     o.include_dirs = incs;
+    o.flat_dirs = flats;
     o.files = files;
     int status = 0;
     for (int i = 1; i < argc && status == 0; i++) {
@@ -68,6 +70,16 @@ int idlc_main(int argc, char **argv, FILE *err, struct model **keep)
                 status = usage(err, "too many include dirs");
             else
                 incs[o.ninclude++] = a + 2;
+        } else if (strcmp(a, "-F") == 0 || strcmp(a, "--flat-dir") == 0) {
+            if (!has_val || o.nflat == 64)
+                status = usage(err, "-F needs a directory (at most 64)");
+            else
+                flats[o.nflat++] = argv[++i];
+        } else if (strncmp(a, "-F", 2) == 0 && a[2]) {
+            if (o.nflat == 64)
+                status = usage(err, "too many flat dirs");
+            else
+                flats[o.nflat++] = a + 2;
         } else if (strcmp(a, "--out-dir") == 0 || strcmp(a, "-o") == 0) {
             if (!has_val)
                 status = usage(err, "--out-dir needs a directory");

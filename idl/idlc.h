@@ -1,6 +1,7 @@
 /*
  * idlc as a library: the driver that tests call in-process and main.c wraps.
- * CLI: idlc [-I dir | --include-dir dir]... --out-dir dir [--typedesc file.json] [--no-c] files...
+ * CLI: idlc [-I dir | --include-dir dir]... [-F dir | --flat-dir dir]... --out-dir dir
+ *           [--typedesc file.json] [--no-c] files...
  */
 #ifndef IDLC_H
 #define IDLC_H
@@ -13,6 +14,8 @@
 struct idlc_options {
     const char **include_dirs;
     int ninclude;
+    const char **flat_dirs;
+    int nflat;
     const char *out_dir;
     const char *typedesc;
     bool no_c;

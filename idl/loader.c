@@ -7,6 +7,7 @@
 
 #include "diag.h"
 #include "hostlib/textfile.h"
+#include "output.h"
 #include "parser.h"
 
 char *read_file_or_die(const char *path, struct loc at)
@@ -63,34 +64,50 @@ void load_file(struct model *m, const char *path)
     }
 }
 
-/* a.b.C + ".idl" in the first include dir that has it, or NULL. */
-static char *find_in_include_dirs(struct model *m, const char *qname, const char *ext)
+/*
+ * The file of a.b.C with extension ext (".idl", ".cdl"): <inc>/a/b/C<ext> in each include dir,
+ * in order, then <flat>/C<ext> in each flat dir (the KasperskyOS SDK keeps an example's
+ * descriptions in one resources folder and names the package prefix in its build, NK_MODULE).
+ * Returns the first that exists, or NULL; *tried lists every path looked at, for the error.
+ */
+static char *find_description(struct model *m, const char *qname, const char *ext,
+                              struct sbuf *tried)
 {
     char *rel = xprintf("%s%s", qname, ext);
     for (char *c = rel; *c && c < rel + strlen(qname); c++)
         if (*c == '.')
             *c = '/';
-    for (int i = 0; i < m->ninclude; i++) {
-        char *full = xprintf("%s/%s", m->include_dirs[i], rel);
+    const char *last = strrchr(qname, '.');
+    last = last ? last + 1 : qname;
+    for (int i = 0; i < m->ninclude + m->nflat; i++) {
+        char *full = i < m->ninclude ? xprintf("%s/%s", m->include_dirs[i], rel)
+                                     : xprintf("%s/%s%s", m->flat_dirs[i - m->ninclude], last, ext);
         FILE *f = fopen(full, "rb");
         if (f) {
             fclose(f);
             return full;
         }
+        sb_printf(tried, "%s%s", tried->n ? ", " : "", full);
     }
     return NULL;
 }
 
-/* Reads a/b/C.idl for package a.b.C from the include dirs (is_import picks the error text). */
+/* The end of a "not found" error: every path tried, or that there was nowhere to look. */
+static const char *tried_text(const struct sbuf *tried)
+{
+    return tried->n ? xprintf("tried %s", tried->s) : "no -I or -F directory to look in";
+}
+
+/* Reads the file of package a.b.C (find_description; is_import picks the error text). */
 static struct package *parse_package_by_name(struct model *m, const char *name, struct loc loc,
                                              bool is_import)
 {
-    char *path = find_in_include_dirs(m, name, ".idl");
+    struct sbuf tried = {0};
+    char *path = find_description(m, name, ".idl", &tried);
     if (!path) {
         if (is_import)
-            diag_error(loc, "cannot find package '%s' (looked for %s.idl in the include dirs)",
-                       name, name);
-        diag_error(loc, "unknown interface '%s' (no %s.idl in the include dirs)", name, name);
+            diag_error(loc, "cannot find package '%s': %s", name, tried_text(&tried));
+        diag_error(loc, "unknown interface '%s': %s", name, tried_text(&tried));
     }
     struct package *q = parse_idl(m, path, read_file_or_die(path, loc));
     check_file_name(q);
@@ -148,9 +165,11 @@ static void visit_unit(struct model *m, struct unit *u, int level)
         struct instance *in = &u->insts[i];
         struct unit *c = model_find_unit(m, in->comp);
         if (!c) {
-            char *path = find_in_include_dirs(m, in->comp, ".cdl");
+            struct sbuf tried = {0};
+            char *path = find_description(m, in->comp, ".cdl", &tried);
             if (!path)
-                diag_error(in->loc, "unknown component '%s'", in->comp);
+                diag_error(in->loc, "unknown component '%s': not in the files loaded; %s", in->comp,
+                           tried_text(&tried));
             parse_unit_file(m, path, read_file_or_die(path, in->loc), false);
             c = model_find_unit(m, in->comp);
             if (!c)

@@ -1,7 +1,8 @@
 /*
  * Loading descriptions: files named on the command line, then every package they import
- * (a.b.C -> a/b/C.idl in the include dirs) and every component their classes embed
- * (a.b.C -> defined in a loaded file, else a/b/C.cdl), with cyclic imports reported.
+ * (a.b.C -> a/b/C.idl in the include dirs, else C.idl in the flat dirs) and every component
+ * their classes embed (a.b.C -> defined in a loaded file, else a/b/C.cdl or C.cdl the same
+ * way), with cyclic imports reported.
  */
 #ifndef IDLC_LOADER_H
 #define IDLC_LOADER_H

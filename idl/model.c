@@ -108,6 +108,33 @@ enum wire_kind type_wire_kind(const struct type *t)
     case TY_SEQ:
         return type_strip(t->elem)->kind == TY_STRING ? WK_SEQSTR : WK_SEQ;
     default:
-        return WK_PLAIN;
+        return type_is_var(t) ? WK_NESTED : WK_PLAIN;
     }
+}
+
+/* Both walk only the array levels written in place (bounded by the parser); named types
+ * carry their answer, computed once by resolve.c. */
+bool type_is_var(const struct type *t)
+{
+    t = type_strip(t);
+    switch (t->kind) {
+    case TY_STRING:
+    case TY_BYTES:
+    case TY_SEQ:
+        return true;
+    case TY_ARRAY:
+        return type_is_var(t->elem);
+    case TY_NAMED:
+        return t->decl && t->decl->var;
+    default:
+        return false;
+    }
+}
+
+bool type_has_union(const struct type *t)
+{
+    t = type_strip(t);
+    if (t->kind == TY_ARRAY)
+        return type_has_union(t->elem);
+    return t->kind == TY_NAMED && t->decl && t->decl->has_union;
 }

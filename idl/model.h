@@ -75,14 +75,18 @@ struct type {
     struct decl *decl; /* TY_NAMED after resolution */
 };
 
-/* What a type is on the wire once typedefs are looked through. */
-enum wire_kind { WK_PLAIN, WK_HANDLE, WK_SEQ, WK_STRING, WK_SEQSTR };
+/* What a type is on the wire once typedefs are looked through. WK_NESTED: a struct, union or
+ * array with strings or sequences inside (docs/message-format.md, "Nested strings and
+ * sequences"): its wire form holds arena descriptors, its C form pointers, so the two layouts
+ * differ and the runtime converts field by field. */
+enum wire_kind { WK_PLAIN, WK_HANDLE, WK_SEQ, WK_STRING, WK_SEQSTR, WK_NESTED };
 
 struct field {
     char *name;
     struct type *type;
     struct loc loc;
-    uint32_t offset; /* from the start of the struct (unions: of the whole tagged union) */
+    uint32_t offset;  /* from the start of the struct (unions: of the whole tagged union) */
+    uint32_t noffset; /* the same in the C form (differs from offset only in nested types) */
 };
 
 enum decl_kind { D_CONST, D_TYPEDEF, D_STRUCT, D_UNION };
@@ -99,10 +103,14 @@ struct decl {
     int64_t value;
     struct field *fields;
     int nfields;
-    int state; /* 0 unresolved, 1 in progress (cycle check), 2 done */
-    uint32_t size, align;
-    uint32_t payload_offset; /* D_UNION: where the arms start (tag is at 0) */
-    int depth;               /* types: levels of struct/union/array/sequence inside (resolve.c) */
+    int state;                               /* 0 unresolved, 1 in progress (cycle check), 2 done */
+    uint32_t size, align;                    /* on the wire */
+    uint32_t payload_offset;                 /* D_UNION: where the arms start (tag is at 0) */
+    uint32_t nsize, nalign, npayload_offset; /* the same in the C form */
+    bool var;                                /* struct/union holding strings or sequences inside */
+    uint64_t arena_max; /* var: the most arena bytes one value can use (clamped, see resolve.c) */
+    bool has_union;     /* a union somewhere inside (its tags need checking) */
+    int depth;          /* types: levels of struct/union/array/sequence inside (resolve.c) */
     const struct type *stripped; /* D_TYPEDEF once resolved: type_strip(type), kept so that a
                                   * chain of n typedefs is looked through in O(1), not O(n) */
 };
@@ -190,8 +198,10 @@ struct flat_endpoint {
 };
 
 struct model {
-    const char **include_dirs;
+    const char **include_dirs; /* a.b.C is <dir>/a/b/C.<ext> */
     int ninclude;
+    const char **flat_dirs; /* a.b.C is <dir>/C.<ext>: the KasperskyOS SDK's resources folders */
+    int nflat;
     struct package **pkgs;
     int npkgs;
     struct unit **units;
@@ -211,5 +221,9 @@ struct decl *package_find_decl(struct package *p, const char *name);
 /* Looks through typedefs to the type that decides the wire form. */
 const struct type *type_strip(const struct type *t);
 enum wire_kind type_wire_kind(const struct type *t);
+/* A resolved type that holds strings or sequences (itself, or inside a struct/union/array). */
+bool type_is_var(const struct type *t);
+/* A resolved type with a union somewhere inside. */
+bool type_has_union(const struct type *t);
 
 #endif

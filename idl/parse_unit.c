@@ -1,7 +1,8 @@
 /*
  * EDL and CDL parser. EDL: one `task class X` (or `entity X`); CDL: one or more
- * `component X`; both then take `security I`, `endpoints { n : I }` and
- * `components { n : C }` in any order. List entries end at ';', ',' or a line break.
+ * `component X`; both then take `security I`, `endpoints { n : I }` (or, as KasperskyOS CE 1.0
+ * wrote it, `interfaces { n : I }`) and `components { n : C }` in any order. List entries end
+ * at ';', ',' or a line break.
  */
 #include <string.h>
 
@@ -94,7 +95,8 @@ void parse_unit_file(struct model *m, const char *path, const char *src, bool is
                 diag_error(first.loc, "second 'security' declaration");
             u->security = parse_qname(&lx, "an interface name");
             accept(&lx, TK_SEMI);
-        } else if (tok_is(&first, "endpoints")) {
+        } else if (tok_is(&first, "endpoints") || tok_is(&first, "interfaces")) {
+            /* `interfaces` is the older KasperskyOS name of the same list (CE 1.0 examples). */
             lexer_next(&lx);
             parse_binding_list(&lx, u, true);
         } else if (tok_is(&first, "components")) {

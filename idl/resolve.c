@@ -193,7 +193,7 @@ static void resolve_type(struct model *m, struct package *p, struct type *t)
         if (t->elem) {
             resolve_type(m, p, t->elem);
             enum wire_kind ek = type_wire_kind(t->elem);
-            if (t->kind == TY_ARRAY && ek != WK_PLAIN)
+            if (t->kind == TY_ARRAY && ek != WK_PLAIN && ek != WK_NESTED)
                 diag_error(t->elem->loc, "array elements must be integers, structs, unions or "
                                          "arrays");
             if (t->kind == TY_SEQ && ek != WK_PLAIN && ek != WK_STRING)
@@ -240,6 +240,84 @@ static void type_layout(struct model *m, struct package *p, struct type *t, uint
         *align = t->decl->align;
         return;
     }
+}
+
+/*
+ * The C form of a resolved type: as on the wire, except that a string is `const char *` and a
+ * bytes/sequence is `struct idl_seq` (pointer, count, pointer), so structs holding them differ.
+ * The generated header _Static_asserts these too.
+ */
+#define NATIVE_SEQ_SIZE 24u /* sizeof(struct idl_seq) on x86-64 */
+static void native_layout(const struct type *t, uint64_t *size, uint32_t *align)
+{
+    t = type_strip(t);
+    switch (t->kind) {
+    case TY_INT:
+        *size = *align = (uint32_t)t->bits / 8;
+        return;
+    case TY_HANDLE:
+        *size = *align = 4;
+        return;
+    case TY_STRING:
+        *size = *align = 8;
+        return;
+    case TY_BYTES:
+    case TY_SEQ:
+        *size = NATIVE_SEQ_SIZE;
+        *align = 8;
+        return;
+    case TY_ARRAY: {
+        uint64_t es;
+        native_layout(t->elem, &es, align); /* depth bounded by the parser */
+        *size = es * t->bound;
+        return;
+    }
+    case TY_NAMED:
+        *size = t->decl->nsize;
+        *align = t->decl->nalign;
+        return;
+    }
+}
+
+/*
+ * The most arena bytes a value of a resolved type can use: each string and sequence at its
+ * bound plus 7 bytes of alignment; a union's largest arm (a sender writes only the selected
+ * one). Clamped at 2^32, far above the message limit, so that arrays of arrays (each level at
+ * most 2^16 elements) cannot overflow 64 bits; the method's size check then refuses it.
+ */
+#define ARENA_CLAMP ((uint64_t)1 << 32)
+static uint64_t arena_max_of(struct model *m, struct package *p, const struct type *t)
+{
+    t = type_strip(t);
+    uint64_t r = 0;
+    switch (t->kind) {
+    case TY_STRING:
+        r = t->bound + 1 + 7;
+        break;
+    case TY_BYTES:
+        r = t->bound + 7;
+        break;
+    case TY_SEQ: {
+        const struct type *e = type_strip(t->elem);
+        if (e->kind == TY_STRING) {
+            r = t->bound * 8 + 7 + t->bound * (e->bound + 1 + 7);
+        } else {
+            uint32_t es, ea;
+            type_layout(m, p, t->elem, &es, &ea);
+            r = t->bound * es + 7;
+        }
+        break;
+    }
+    case TY_ARRAY:
+        r = t->bound * arena_max_of(m, p, t->elem);
+        break;
+    case TY_NAMED:
+        r = t->decl->arena_max;
+        break;
+    default:
+        break;
+    }
+    return r > ARENA_CLAMP ? ARENA_CLAMP : r;
 }
 
 /* Levels of struct/union/array/sequence in a resolved type (an integer, handle or string is
@@ -298,39 +376,72 @@ static void resolve_decl(struct model *m, struct decl *d)
         break;
     case D_STRUCT:
     case D_UNION: {
-        uint64_t off = 0, maxsize = 0;
-        uint32_t maxalign = 1;
+        /* The wire layout (off, maxsize, maxalign) and the C layout (noff, nmaxsize,
+         * nmaxalign) side by side: they are the same unless a string or sequence is inside. */
+        uint64_t off = 0, maxsize = 0, noff = 0, nmaxsize = 0;
+        uint32_t maxalign = 1, nmaxalign = 1;
+        d->has_union = d->kind == D_UNION;
         for (int i = 0; i < d->nfields; i++) {
             struct field *f = &d->fields[i];
-            uint32_t fs, fa;
+            uint32_t fs, fa, nfa;
+            uint64_t nfs;
             type_layout(m, p, f->type, &fs, &fa);
+            native_layout(f->type, &nfs, &nfa);
             if (type_depth(f->type) >= d->depth)
                 d->depth = type_depth(f->type) + 1;
             if (d->depth > IDL_NESTING_MAX)
                 nesting_too_deep(f->type->loc, "types");
-            if (type_wire_kind(f->type) != WK_PLAIN)
-                diag_error(f->type->loc,
-                           "field '%s': handles, strings, bytes and sequences may only be method "
-                           "parameters",
+            if (type_wire_kind(f->type) == WK_HANDLE)
+                diag_error(f->type->loc, "field '%s': handles may only be method parameters",
                            f->name);
+            if (type_is_var(f->type)) {
+                d->var = true;
+                uint64_t a = arena_max_of(m, p, f->type);
+                if (d->kind == D_STRUCT)
+                    d->arena_max += a;
+                else if (a > d->arena_max)
+                    d->arena_max = a;
+                if (d->arena_max > ARENA_CLAMP)
+                    d->arena_max = ARENA_CLAMP;
+            }
+            d->has_union |= type_has_union(f->type);
             if (fa > maxalign)
                 maxalign = fa;
+            if (nfa > nmaxalign)
+                nmaxalign = nfa;
             if (d->kind == D_STRUCT) {
                 off = round_up(off, fa);
                 f->offset = (uint32_t)off;
                 off += fs;
-            } else if (fs > maxsize) {
-                maxsize = fs;
+                noff = round_up(noff, nfa);
+                f->noffset = (uint32_t)noff;
+                noff += nfs;
+            } else {
+                if (fs > maxsize)
+                    maxsize = fs;
+                if (nfs > nmaxsize)
+                    nmaxsize = nfs;
             }
         }
         if (d->kind == D_UNION) {
             d->payload_offset = (uint32_t)round_up(4, maxalign);
-            for (int i = 0; i < d->nfields; i++)
+            d->npayload_offset = (uint32_t)round_up(4, nmaxalign);
+            for (int i = 0; i < d->nfields; i++) {
                 d->fields[i].offset = d->payload_offset;
+                d->fields[i].noffset = d->npayload_offset;
+            }
             off = d->payload_offset + maxsize;
+            noff = d->npayload_offset + nmaxsize;
             if (maxalign < 4)
                 maxalign = 4;
+            if (nmaxalign < 4)
+                nmaxalign = 4;
         }
+        noff = round_up(noff, nmaxalign);
+        /* A small multiple of the wire size (an 8-byte descriptor becomes at most 24 bytes,
+         * plus padding to 8), and the wire size is checked below: it fits in 32 bits. */
+        d->nsize = (uint32_t)noff;
+        d->nalign = nmaxalign;
         off = round_up(off, maxalign);
         if (off > IDL_MESSAGE_MAX)
             diag_error(d->loc,
@@ -360,29 +471,12 @@ static void layout_method(struct model *m, struct package *p, struct method *mt)
         off[part] += pr->size;
         if (pr->align > mt->fixed_align[part])
             mt->fixed_align[part] = pr->align;
-        const struct type *t = type_strip(pr->type);
-        switch (pr->wk) {
-        case WK_HANDLE:
+        if (pr->wk == WK_HANDLE)
             mt->handles[part]++;
-            break;
-        case WK_STRING:
-            mt->arena_max[part] += t->bound + 1 + 7;
-            break;
-        case WK_SEQ: {
-            uint32_t es = 1, ea = 1;
-            if (t->kind == TY_SEQ)
-                type_layout(m, p, t->elem, &es, &ea);
-            mt->arena_max[part] += t->bound * es + 7;
-            break;
-        }
-        case WK_SEQSTR: {
-            const struct type *st = type_strip(t->elem);
-            mt->arena_max[part] += t->bound * 8 + 7 + t->bound * (st->bound + 1 + 7);
-            break;
-        }
-        case WK_PLAIN:
-            break;
-        }
+        else
+            mt->arena_max[part] += arena_max_of(m, p, pr->type);
+        if (mt->arena_max[part] > ARENA_CLAMP)
+            mt->arena_max[part] = ARENA_CLAMP;
     }
     static const char *const part_name[NPARTS] = {"request", "response", "error response"};
     for (int part = 0; part < NPARTS; part++) {

@@ -1,9 +1,10 @@
 /*
- * Byte helpers of the IDL runtime. Messages arrive at any alignment (a fuzzer's buffer, a
- * user page), so fields are read and written through fixed-size __builtin_memcpy, which the
- * compiler turns into single unaligned loads and stores (x86-64 allows them; the values are
- * little-endian, as x86-64 is). No libc beyond memcpy, which the freestanding kernel has too
- * (kern/lib/string.c, also linked into user programs).
+ * Byte helpers of the IDL runtime, and the presence rule of a nested parameter's items.
+ * Messages arrive at any alignment (a fuzzer's buffer, a user page), so fields are read and
+ * written through fixed-size __builtin_memcpy, which the compiler turns into single unaligned
+ * loads and stores (x86-64 allows them; the values are little-endian, as x86-64 is). No libc
+ * beyond memcpy, which the freestanding kernel has too (kern/lib/string.c, also linked into
+ * user programs).
  *
  * Short copies and clears go eight bytes at a time inline; copies of IDL_COPY_CALL bytes or more
  * call memcpy (a string move). Every message crosses these on the path of each call, and a
@@ -14,6 +15,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "bastion_idl.h"
 
 static inline uint32_t idl_rd32(const uint8_t *p)
 {
@@ -81,6 +84,28 @@ static inline uint64_t idl_handles_at(uint32_t fixed_size)
 static inline uint64_t idl_arena_at(uint32_t fixed_size, uint32_t handles)
 {
     return idl_handles_at(fixed_size) + 8u * (uint64_t)handles;
+}
+
+/*
+ * Whether item i of a nested parameter is present: each union tag up its guard chain selects
+ * the arm that holds it. `form` is the parameter's wire form (tags at wire_offset) or C form
+ * (tags at native_offset). The tags read were checked against their arm counts before (the
+ * guard's item comes first), so only equality matters here. Loops, never recurses: the chain
+ * is as long as the union nesting, which idlc bounds.
+ */
+static inline int idl_item_present(const struct idl_item_desc *items, uint32_t i,
+                                   const uint8_t *form, int native)
+{
+    while (items[i].guard != 0) {
+        uint32_t g = items[i].guard - 1u;
+        if (g >= i) /* descriptions are generated; a bad one must not loop or overread */
+            return 0;
+        uint32_t tag = idl_rd32(form + (native ? items[g].native_offset : items[g].wire_offset));
+        if (tag != items[i].arm)
+            return 0;
+        i = g;
+    }
+    return 1;
 }
 
 #endif

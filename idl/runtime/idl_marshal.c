@@ -51,6 +51,72 @@ static enum idl_error put_string(struct arena_writer *w, uint8_t *desc, const ch
     return IDL_OK;
 }
 
+/* A sequence (seqstr: of strings) into the arena, its descriptor at desc. */
+static enum idl_error put_seq(struct arena_writer *w, uint8_t *desc, const struct idl_seq *s,
+                              uint32_t bound, uint32_t esize, uint32_t ealign, int seqstr,
+                              uint32_t str_bound)
+{
+    if (s->count > bound)
+        return IDL_ERR_COUNT_OVERFLOW;
+    if (s->count > 0 && !s->data)
+        return IDL_ERR_ARGUMENT;
+    uint64_t o = arena_take(w, (uint64_t)s->count * esize, ealign);
+    if (o == UINT64_MAX)
+        return IDL_ERR_BUFFER_TOO_SMALL;
+    idl_wr32(desc, (uint32_t)o);
+    idl_wr32(desc + 4, s->count);
+    if (!seqstr) {
+        idl_copy(w->base + o, s->data, (size_t)s->count * esize);
+        return IDL_OK;
+    }
+    for (uint32_t k = 0; k < s->count; k++) {
+        /* w->base + o + 8k is inside the reserved block; strings go after it. */
+        enum idl_error e = put_string(w, w->base + o + 8u * k, idl_seq_string(s, k), str_bound);
+        if (e != IDL_OK)
+            return e;
+    }
+    return IDL_OK;
+}
+
+/* A nested parameter: its C form at a -> its wire form at f (zeroed before), strings and
+ * sequences into the arena. Only the arms the tags select are written; a tag naming no arm is
+ * refused here already, since it would leave the receiver nothing to read. */
+static enum idl_error put_nested(struct arena_writer *w, uint8_t *f, const struct idl_param_desc *p,
+                                 const uint8_t *a)
+{
+    for (uint32_t i = 0; i < p->nitems; i++) {
+        const struct idl_item_desc *it = &p->items[i];
+        if (!idl_item_present(p->items, i, a, 1))
+            continue;
+        const uint8_t *src = a + it->native_offset;
+        uint8_t *dst = f + it->wire_offset;
+        enum idl_error e = IDL_OK;
+        switch (it->kind) {
+        case IDL_KIND_PLAIN:
+            idl_copy(dst, src, it->size);
+            break;
+        case IDL_KIND_TAG:
+            if (idl_rd32(src) >= it->size)
+                return IDL_ERR_BAD_TAG;
+            idl_copy(dst, src, 4);
+            break;
+        case IDL_KIND_STRING:
+            e = put_string(w, dst, *(const char *const *)(const void *)src, it->bound);
+            break;
+        case IDL_KIND_SEQ:
+        case IDL_KIND_SEQSTR:
+            e = put_seq(w, dst, (const struct idl_seq *)(const void *)src, it->bound, it->elem_size,
+                        it->elem_align, it->kind == IDL_KIND_SEQSTR, it->str_bound);
+            break;
+        default:
+            return IDL_ERR_ARGUMENT;
+        }
+        if (e != IDL_OK)
+            return e;
+    }
+    return IDL_OK;
+}
+
 enum idl_error idl_marshal(const struct idl_method_desc *m, enum idl_part part,
                            uint32_t endpoint_id, const void *const *args, void *buf, size_t cap,
                            size_t *len)
@@ -93,29 +159,17 @@ enum idl_error idl_marshal(const struct idl_method_desc *m, enum idl_part part,
                 return e;
             break;
         case IDL_KIND_SEQ:
-        case IDL_KIND_SEQSTR: {
-            const struct idl_seq *s = a;
-            if (s->count > p->bound)
-                return IDL_ERR_COUNT_OVERFLOW;
-            if (s->count > 0 && !s->data)
-                return IDL_ERR_ARGUMENT;
-            uint64_t o = arena_take(&w, (uint64_t)s->count * p->elem_size, p->elem_align);
-            if (o == UINT64_MAX)
-                return IDL_ERR_BUFFER_TOO_SMALL;
-            idl_wr32(f, (uint32_t)o);
-            idl_wr32(f + 4, s->count);
-            if (p->kind == IDL_KIND_SEQ) {
-                idl_copy(w.base + o, s->data, (size_t)s->count * p->elem_size);
-                break;
-            }
-            for (uint32_t k = 0; k < s->count; k++) {
-                /* w.base + o + 8k is inside the reserved block; strings go after it. */
-                e = put_string(&w, w.base + o + 8u * k, idl_seq_string(s, k), p->str_bound);
-                if (e != IDL_OK)
-                    return e;
-            }
+        case IDL_KIND_SEQSTR:
+            e = put_seq(&w, f, a, p->bound, p->elem_size, p->elem_align, p->kind == IDL_KIND_SEQSTR,
+                        p->str_bound);
+            if (e != IDL_OK)
+                return e;
             break;
-        }
+        case IDL_KIND_NESTED:
+            e = put_nested(&w, f, p, a);
+            if (e != IDL_OK)
+                return e;
+            break;
         default:
             return IDL_ERR_ARGUMENT;
         }

@@ -16,6 +16,42 @@ const char *idl_seq_string(const struct idl_seq *s, uint32_t i)
     return (const char *)s->arena + idl_rd32(d);
 }
 
+/* A validated nested parameter: wire form at f -> C form at o (zeroed first, so the arms a
+ * tag does not select read as zero), strings and sequences as views into the arena. */
+static void get_nested(const struct idl_param_desc *p, const uint8_t *f, const uint8_t *arena,
+                       uint8_t *o)
+{
+    idl_zero(o, p->native_size);
+    for (uint32_t i = 0; i < p->nitems; i++) {
+        const struct idl_item_desc *it = &p->items[i];
+        if (!idl_item_present(p->items, i, f, 0))
+            continue;
+        const uint8_t *src = f + it->wire_offset;
+        void *dst = o + it->native_offset;
+        switch (it->kind) {
+        case IDL_KIND_PLAIN:
+            idl_copy(dst, src, it->size);
+            break;
+        case IDL_KIND_TAG:
+            idl_copy(dst, src, 4);
+            break;
+        case IDL_KIND_STRING:
+            *(const char **)dst = idl_rd32(src + 4) ? (const char *)arena + idl_rd32(src) : "";
+            break;
+        case IDL_KIND_SEQ:
+        case IDL_KIND_SEQSTR: {
+            struct idl_seq *s = dst;
+            s->count = idl_rd32(src + 4);
+            s->data = arena + idl_rd32(src);
+            s->arena = it->kind == IDL_KIND_SEQSTR ? arena : NULL;
+            break;
+        }
+        default:
+            break;
+        }
+    }
+}
+
 enum idl_error idl_unmarshal(const struct idl_method_desc *m, enum idl_part part, const void *buf,
                              size_t len, void *const *outs)
 {
@@ -68,6 +104,9 @@ enum idl_error idl_unmarshal_validated(const struct idl_method_desc *m, enum idl
             s->arena = p->kind == IDL_KIND_SEQSTR ? arena : NULL;
             break;
         }
+        case IDL_KIND_NESTED:
+            get_nested(p, f, arena, o);
+            break;
         default:
             return IDL_ERR_ARGUMENT;
         }

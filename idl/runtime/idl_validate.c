@@ -3,7 +3,8 @@
  * (unmarshal, handlers, the policy engine's field reads) relies on what it checked:
  * sizes match the method, every descriptor lies inside the arena, aligned, within its bound,
  * every string is NUL-terminated, every handle index is in range and used once, every union
- * tag names an arm. Arithmetic is 64-bit on 32-bit inputs, so it cannot wrap.
+ * tag names an arm; inside nested parameters, the same for every string, sequence and tag
+ * that the union tags around it make present. Arithmetic is 64-bit on 32-bit inputs, so it cannot wrap.
  */
 #include "bastion_idl.h"
 #include "idl_bytes.h"
@@ -46,6 +47,58 @@ static enum idl_error check_seq(uint32_t arena_size, uint32_t off, uint32_t coun
         return IDL_ERR_MISALIGNED;
     if ((uint64_t)off + (uint64_t)count * esize > arena_size)
         return IDL_ERR_OFFSET_RANGE;
+    return IDL_OK;
+}
+
+static enum idl_error check_seqstr(const uint8_t *arena, uint32_t arena_size, uint32_t off,
+                                   uint32_t count, uint32_t bound, uint32_t str_bound)
+{
+    enum idl_error e = check_seq(arena_size, off, count, bound, 8, 4);
+    for (uint32_t k = 0; e == IDL_OK && k < count; k++) {
+        const uint8_t *d = arena + off + 8u * k;
+        e = check_string(arena, arena_size, idl_rd32(d), idl_rd32(d + 4), str_bound);
+    }
+    return e;
+}
+
+/* The pieces of a nested parameter (wire form at f, p->size bytes): each present tag names an
+ * arm, each present string and sequence is a valid arena reference. */
+static enum idl_error check_nested(const struct idl_param_desc *p, const uint8_t *f,
+                                   const uint8_t *arena, uint32_t arena_size)
+{
+    for (uint32_t i = 0; i < p->nitems; i++) {
+        const struct idl_item_desc *it = &p->items[i];
+        uint32_t width = it->kind == IDL_KIND_PLAIN ? it->size : it->kind == IDL_KIND_TAG ? 4 : 8;
+        if ((uint64_t)it->wire_offset + width > p->size)
+            return IDL_ERR_FIXED_SIZE; /* a bad description must not turn into an overread */
+        if (!idl_item_present(p->items, i, f, 0))
+            continue;
+        const uint8_t *d = f + it->wire_offset;
+        enum idl_error e = IDL_OK;
+        switch (it->kind) {
+        case IDL_KIND_PLAIN:
+            break;
+        case IDL_KIND_TAG:
+            if (idl_rd32(d) >= it->size)
+                return IDL_ERR_BAD_TAG;
+            break;
+        case IDL_KIND_STRING:
+            e = check_string(arena, arena_size, idl_rd32(d), idl_rd32(d + 4), it->bound);
+            break;
+        case IDL_KIND_SEQ:
+            e = check_seq(arena_size, idl_rd32(d), idl_rd32(d + 4), it->bound, it->elem_size,
+                          it->elem_align);
+            break;
+        case IDL_KIND_SEQSTR:
+            e = check_seqstr(arena, arena_size, idl_rd32(d), idl_rd32(d + 4), it->bound,
+                             it->str_bound);
+            break;
+        default:
+            return IDL_ERR_HEADER;
+        }
+        if (e != IDL_OK)
+            return e;
+    }
     return IDL_OK;
 }
 
@@ -119,19 +172,17 @@ enum idl_error idl_validate(const struct idl_method_desc *m, enum idl_part part,
             if (e != IDL_OK)
                 return e;
             break;
-        case IDL_KIND_SEQSTR: {
-            uint32_t off = idl_rd32(f), count = idl_rd32(f + 4);
-            e = check_seq(h.arena_size, off, count, p->bound, 8, 4);
+        case IDL_KIND_SEQSTR:
+            e = check_seqstr(arena, h.arena_size, idl_rd32(f), idl_rd32(f + 4), p->bound,
+                             p->str_bound);
             if (e != IDL_OK)
                 return e;
-            for (uint32_t k = 0; k < count; k++) {
-                const uint8_t *d = arena + off + 8u * k;
-                e = check_string(arena, h.arena_size, idl_rd32(d), idl_rd32(d + 4), p->str_bound);
-                if (e != IDL_OK)
-                    return e;
-            }
             break;
-        }
+        case IDL_KIND_NESTED:
+            e = check_nested(p, f, arena, h.arena_size);
+            if (e != IDL_OK)
+                return e;
+            break;
         default:
             return IDL_ERR_HEADER;
         }

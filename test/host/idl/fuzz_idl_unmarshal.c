@@ -1,6 +1,7 @@
 /*
  * libFuzzer target: idl_unmarshal on arbitrary bytes, for every method part of the demo
- * interface and of every kl.core interface. The first two input bytes pick the method and
+ * interfaces (demo.Echo, and demo.Nested with strings and sequences inside structs and unions)
+ * and of every kl.core interface. The first two input bytes pick the method and
  * part; the rest is the message, copied to a buffer of exactly its size so that ASan reports
  * any read past it. Whatever validation accepts is then read in full (every string up to
  * its NUL, every sequence element), so an accepted view pointing outside the message is found.
@@ -15,6 +16,8 @@
 #include <string.h>
 
 #include "demo/Echo.idl.h"
+#include "demo/Nested.idl.h"
+#include "idl_bytes.h"
 #include "kl/core/Core.edl.h"
 
 static const struct idl_method_desc *all[512];
@@ -28,25 +31,51 @@ static void collect(const struct idl_interface_desc *itf)
 
 static volatile uint32_t sink;
 
+static void touch_string(const char *s)
+{
+    sink += (uint32_t)strlen(s);
+}
+
+static void touch_seq(const struct idl_seq *s, uint32_t elem_size, int seqstr)
+{
+    if (seqstr) {
+        for (uint32_t i = 0; i < s->count; i++)
+            touch_string(idl_seq_string(s, i));
+        return;
+    }
+    const uint8_t *d = s->data;
+    for (size_t i = 0; i < (size_t)s->count * elem_size; i++)
+        sink += d[i];
+}
+
+/* Every string and sequence a nested value's tags make present, read in full. */
+static void touch_nested(const struct idl_param_desc *p, const uint8_t *v)
+{
+    for (uint32_t i = 0; i < p->nitems; i++) {
+        const struct idl_item_desc *it = &p->items[i];
+        if (!idl_item_present(p->items, i, v, 1))
+            continue;
+        const void *f = v + it->native_offset;
+        if (it->kind == IDL_KIND_STRING)
+            touch_string(*(const char *const *)f);
+        else if (it->kind == IDL_KIND_SEQ || it->kind == IDL_KIND_SEQSTR)
+            touch_seq(f, it->elem_size, it->kind == IDL_KIND_SEQSTR);
+    }
+}
+
 static void touch(const struct idl_param_desc *p, const void *v)
 {
     switch (p->kind) {
+    case IDL_KIND_NESTED:
+        touch_nested(p, v);
+        break;
     case IDL_KIND_STRING:
-        sink += (uint32_t)strlen(*(const char *const *)v);
+        touch_string(*(const char *const *)v);
         break;
-    case IDL_KIND_SEQ: {
-        const struct idl_seq *s = v;
-        const uint8_t *d = s->data;
-        for (size_t i = 0; i < (size_t)s->count * p->elem_size; i++)
-            sink += d[i];
+    case IDL_KIND_SEQ:
+    case IDL_KIND_SEQSTR:
+        touch_seq(v, p->elem_size, p->kind == IDL_KIND_SEQSTR);
         break;
-    }
-    case IDL_KIND_SEQSTR: {
-        const struct idl_seq *s = v;
-        for (uint32_t i = 0; i < s->count; i++)
-            sink += (uint32_t)strlen(idl_seq_string(s, i));
-        break;
-    }
     default:
         break;
     }
@@ -76,7 +105,7 @@ static uint32_t rd32(struct reader *r)
 
 /* Storage for the native values of one structured message. */
 struct native {
-    uint8_t plain[64][512];
+    _Alignas(8) uint8_t plain[64][512]; /* also nested values' C forms, which hold pointers */
     idl_handle_t handles[64];
     struct idl_seq seqs[64];
     const char *strp[64];
@@ -96,6 +125,57 @@ static char *take_string(struct reader *r, uint32_t bound, char **pool, char *en
     s[n] = 0;
     *pool += n + 1;
     return s;
+}
+
+/* A nested parameter's C form in out (random plain bytes, already there): each present tag
+ * set to an arm, each present string and sequence to values from the input. Items come in
+ * order, so a tag is set before the items of its arms are asked whether they are present. */
+static void fill_nested(const struct idl_param_desc *p, uint8_t *out, struct reader *r,
+                        struct native *nv, char **pool, uint32_t *elem_used, uint32_t *strv_used)
+{
+    for (uint32_t i = 0; i < p->nitems; i++) {
+        const struct idl_item_desc *it = &p->items[i];
+        if (!idl_item_present(p->items, i, out, 1))
+            continue;
+        uint8_t *f = out + it->native_offset;
+        switch (it->kind) {
+        case IDL_KIND_TAG: {
+            uint32_t tag = rd8(r) % it->size;
+            memcpy(f, &tag, 4);
+            break;
+        }
+        case IDL_KIND_STRING: {
+            const char *s = take_string(r, it->bound, pool, nv->chars + sizeof nv->chars);
+            memcpy(f, &s, sizeof s);
+            break;
+        }
+        case IDL_KIND_SEQ: {
+            uint32_t c = rd8(r) % (it->bound + 1);
+            if ((uint64_t)*elem_used + (uint64_t)c * it->elem_size > sizeof nv->elems)
+                c = 0;
+            for (uint32_t b = 0; b < c * it->elem_size; b++)
+                nv->elems[*elem_used + b] = rd8(r);
+            struct idl_seq s = {nv->elems + *elem_used, c, NULL};
+            memcpy(f, &s, sizeof s);
+            *elem_used += c * it->elem_size;
+            break;
+        }
+        case IDL_KIND_SEQSTR: {
+            uint32_t c = rd8(r) % (it->bound + 1);
+            if (*strv_used + c > 256)
+                c = 0;
+            for (uint32_t k = 0; k < c; k++)
+                nv->strv[*strv_used + k] =
+                    take_string(r, it->str_bound, pool, nv->chars + sizeof nv->chars);
+            struct idl_seq s = {&nv->strv[*strv_used], c, NULL};
+            memcpy(f, &s, sizeof s);
+            *strv_used += c;
+            break;
+        }
+        default:
+            break;
+        }
+    }
 }
 
 static void structured(const struct idl_method_desc *m, enum idl_part part, struct reader *r)
@@ -154,6 +234,14 @@ static void structured(const struct idl_method_desc *m, enum idl_part part, stru
             args[n] = &nv.seqs[n];
             break;
         }
+        case IDL_KIND_NESTED:
+            if (p->native_size > sizeof nv.plain[n])
+                return; /* larger than this harness stores: skip the input */
+            for (uint32_t b = 0; b < p->native_size; b++)
+                nv.plain[n][b] = rd8(r);
+            fill_nested(p, nv.plain[n], r, &nv, &pool, &elem_used, &strv_used);
+            args[n] = nv.plain[n];
+            break;
         default:
             abort();
         }
@@ -175,7 +263,7 @@ static void structured(const struct idl_method_desc *m, enum idl_part part, stru
     }
     uint8_t *msg = malloc(cut ? cut : 1);
     memcpy(msg, buf, cut);
-    static uint8_t store[64][512 + sizeof(struct idl_seq)];
+    static _Alignas(8) uint8_t store[64][512 + sizeof(struct idl_seq)];
     void *outs[64];
     for (uint32_t i = 0; i < 64; i++)
         outs[i] = store[i];
@@ -192,6 +280,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (nall == 0) {
         collect(&demo_Echo_interface);
+        collect(&demo_Nested_interface);
         for (uint32_t ep = 0; ep < kl_core_Core_ENDPOINT_COUNT; ep++)
             collect(kl_core_Core_endpoints[ep].iface);
     }
@@ -217,7 +306,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (m->params[i].part != part)
             continue;
         outs[n++] = store->bytes + off;
-        off += (m->params[i].size + sizeof(struct idl_seq) + 7) & ~7u;
+        off += (m->params[i].size + m->params[i].native_size + sizeof(struct idl_seq) + 7) & ~7u;
     }
     if (idl_unmarshal(m, part, msg, len, outs) == IDL_OK) {
         uint32_t k = 0;

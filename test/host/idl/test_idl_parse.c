@@ -183,6 +183,38 @@ static void test_edl_cdl(void **state)
     idlc_free_model();
 }
 
+/* CDL and EDL as KasperskyOS CE's public examples write them (samples/kce): `entity`, the CE
+ * 1.0 `interfaces { }` list, a component and a package of the same name, unqualified names,
+ * `security`. */
+static void test_public_example_cdl(void **state)
+{
+    (void)state;
+    char *argv[] = {"idlc",
+                    "-I",
+                    IDL_SAMPLES "/kce",
+                    "--no-c",
+                    IDL_SAMPLES "/kce/echo/Server.edl",
+                    IDL_SAMPLES "/kce/FsVerifier.cdl",
+                    NULL};
+    struct model *m = NULL;
+    assert_int_equal(idlc_main(6, argv, stderr, &m), 0);
+    struct unit *ping = model_find_unit(m, "echo.Ping");
+    assert_non_null(ping);
+    assert_int_equal(ping->neps, 1);
+    assert_string_equal(ping->eps[0].name, "ping");
+    assert_ptr_equal(ping->eps[0].pkg, model_find_package(m, "echo.Ping"));
+    struct flat_endpoint *eps;
+    assert_int_equal(unit_endpoints(model_find_unit(m, "echo.Server"), &eps), 1);
+    assert_string_equal(eps[0].path, "Server.ping");
+    struct unit *fs = model_find_unit(m, "FsVerifier");
+    assert_non_null(fs);
+    assert_string_equal(fs->security, "Approve");
+    assert_non_null(model_find_package(m, "Approve"));
+    assert_int_equal(unit_endpoints(fs, &eps), 1);
+    assert_string_equal(eps[0].path, "verifyComp.check");
+    idlc_free_model();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -190,6 +222,7 @@ int main(void)
         cmocka_unit_test(test_typedef_struct_union_layout),
         cmocka_unit_test(test_interface_methods),
         cmocka_unit_test(test_edl_cdl),
+        cmocka_unit_test(test_public_example_cdl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -226,7 +226,8 @@ static void bad_ids_and_bounds(void **state)
         ksm_decide(t, KSM_EV_REQUEST, C(psltest_Client), C(psltest_Server), 2, m, buf, len).reason,
         KSM_R_BAD_ENDPOINT);
     assert_int_equal(
-        ksm_decide(t, KSM_EV_REQUEST, C(psltest_Client), C(psltest_Server), ep, 5, buf, len).reason,
+        ksm_decide(t, KSM_EV_REQUEST, C(psltest_Client), C(psltest_Server), ep, 99, buf, len)
+            .reason,
         KSM_R_BAD_METHOD);
     /* The field value lies past the end: denied, and the field is named. */
     struct ksm_verdict v =
@@ -726,6 +727,42 @@ static void staticmap_state(void **state)
 
 /* Puts the texts of psltest.Calc.Name's two strings into its arena (fixed part 16 bytes, no
  * handles: the arena starts at byte 40); returns the message's length. */
+/* A string inside a struct parameter (message.l.label): its descriptor is at the field's offset
+ * in the struct, and a policy compares it like a string parameter. */
+static void nested_string_fields(void **state)
+{
+    (void)state;
+    struct policy *p;
+    struct ksm_table *t = compile("request dst=psltest.Server endpoint=calc method=Label {\n"
+                                  "  assert (message.l.label == \"ok\" && message.l.id == 3)\n}\n",
+                                  &p);
+    const char *S = "psltest.Server";
+    uint32_t cl = (uint32_t)psl_test_class(p, "psltest.Client"),
+             sv = (uint32_t)psl_test_class(p, S);
+    static const struct {
+        const char *label;
+        uint32_t id;
+        int grant;
+    } cases[] = {{"ok", 3, 1}, {"ok", 4, 0}, {"no", 3, 0}, {"okay", 3, 0}, {"", 3, 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint32_t ep, m;
+        memset(buf, 0, 256);
+        size_t len = psl_test_msg(p, KSM_EV_REQUEST, S, "calc", "Label", buf, &ep, &m);
+        assert_int_equal(len, KSM_HEADER_SIZE + 12); /* id, then the label's descriptor at 4 */
+        len = KSM_HEADER_SIZE + 16;                  /* the fixed part padded to 8 */
+        psl_test_set(p, KSM_EV_REQUEST, S, "calc", "Label", buf, "l.id", cases[i].id);
+        uint32_t fixed = 12, off = 0;
+        uint32_t count = cases[i].label[0] ? (uint32_t)strlen(cases[i].label) + 1 : 0;
+        memcpy(buf + 8, &fixed, 4);  /* the header's fixed_size: the arena starts at 24 + 16 */
+        memcpy(buf + 12, &count, 4); /* arena_size */
+        memcpy(buf + KSM_HEADER_SIZE + 4, &off, 4);
+        memcpy(buf + KSM_HEADER_SIZE + 8, &count, 4);
+        memcpy(buf + len, cases[i].label, count);
+        struct ksm_verdict v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len + count);
+        assert_int_equal(v.verdict, cases[i].grant ? KSM_GRANTED : KSM_DENIED);
+    }
+}
+
 static size_t name_msg(uint8_t *buf, size_t len, const char *name, const char *other)
 {
     const char *s[2] = {name, other};
@@ -811,6 +848,7 @@ int main(void)
         cmocka_unit_test(string_fields),
         cmocka_unit_test(every_integer_type),
         cmocka_unit_test(nested_struct_fields),
+        cmocka_unit_test(nested_string_fields),
         cmocka_unit_test(audit_flags),
         cmocka_unit_test(lookup_independent_of_rule_count),
         cmocka_unit_test(flow_state),
