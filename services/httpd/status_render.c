@@ -102,6 +102,63 @@ static const struct bastion_security_record *class_counts(const struct status_sn
     return NULL;
 }
 
+/* lwIP's names of the layers and counters (status_source.h's order): the JSON's keys and the
+ * page's headings. */
+static const char *const net_layer_name[STATUS_NET_LAYERS] = {
+    "link", "etharp", "ip", "ipfrag", "icmp", "udp", "tcp",
+};
+static const char *const net_counter_name[STATUS_NET_COUNTERS] = {
+    "xmit",   "recv",  "fw",      "drop",   "chkerr", "lenerr",
+    "memerr", "rterr", "proterr", "opterr", "err",    "cachehit",
+};
+
+static void net_html(struct out *o, const struct status_net *n)
+{
+    puts_(o, "<h2>Network stack</h2>\n");
+    if (!n->read) {
+        puts_(o, "<p id=\"net\">Not read.</p>\n");
+        return;
+    }
+    putf(o,
+         "<p id=\"net\">Sockets open <b id=\"net-sockets\">%u</b> of %u, client channels %u, "
+         "calls waiting %u, NIC link %s.</p>\n",
+         (unsigned)n->sockets, (unsigned)n->sockets_max, (unsigned)n->clients,
+         (unsigned)n->waiting_calls, n->nic_link_up ? "up" : "down");
+    puts_(o, "<table id=\"net-layers\"><tr><th>layer</th>");
+    for (int c = 0; c < STATUS_NET_COUNTERS; c++)
+        putf(o, "<th>%s</th>", net_counter_name[c]);
+    puts_(o, "</tr>\n");
+    for (int l = 0; l < STATUS_NET_LAYERS; l++) {
+        putf(o, "<tr><td>%s</td>", net_layer_name[l]);
+        for (int c = 0; c < STATUS_NET_COUNTERS; c++)
+            putf(o, "<td class=\"n\">%llu</td>", (unsigned long long)n->layer[l][c]);
+        puts_(o, "</tr>\n");
+    }
+    puts_(o, "</table>\n");
+}
+
+/* "net": null when not read, else the stack's counts and one object per layer. */
+static void net_json(struct out *o, const struct status_net *n)
+{
+    if (!n->read) {
+        puts_(o, "\"net\":null");
+        return;
+    }
+    putf(o,
+         "\"net\":{\"sockets\":%u,\"sockets_max\":%u,\"clients\":%u,\"waiting_calls\":%u,"
+         "\"nic_link_up\":%s",
+         (unsigned)n->sockets, (unsigned)n->sockets_max, (unsigned)n->clients,
+         (unsigned)n->waiting_calls, n->nic_link_up ? "true" : "false");
+    for (int l = 0; l < STATUS_NET_LAYERS; l++) {
+        putf(o, ",\"%s\":{", net_layer_name[l]);
+        for (int c = 0; c < STATUS_NET_COUNTERS; c++)
+            putf(o, "%s\"%s\":%llu", c ? "," : "", net_counter_name[c],
+                 (unsigned long long)n->layer[l][c]);
+        puts_(o, "}");
+    }
+    puts_(o, "}");
+}
+
 static const char page_style[] = "body{font-family:sans-serif;margin:1.5em;color:#222}"
                                  "table{border-collapse:collapse;margin-bottom:1.5em}"
                                  "th,td{border:1px solid #bbb;padding:.2em .6em;text-align:left}"
@@ -163,6 +220,7 @@ size_t status_render_html(const struct status_snapshot *s, char *buf, size_t cap
              (unsigned long long)c->decisions, (unsigned long long)c->denials);
     }
     puts_(&o, "</table>\n");
+    net_html(&o, &s->net);
     putf(&o, "<h2>Recent audit records (%u", (unsigned)s->audit_count);
     if (s->audit_dropped)
         putf(&o, "; %llu lost to the ring", (unsigned long long)s->audit_dropped);
@@ -204,7 +262,9 @@ size_t status_render_json(const struct status_snapshot *s, char *buf, size_t cap
         putf(&o, ",\"decisions\":%llu,\"denials\":%llu}", (unsigned long long)c->decisions,
              (unsigned long long)c->denials);
     }
-    putf(&o, "],\"audit_dropped\":%llu,\"audit\":[", (unsigned long long)s->audit_dropped);
+    puts_(&o, "],");
+    net_json(&o, &s->net);
+    putf(&o, ",\"audit_dropped\":%llu,\"audit\":[", (unsigned long long)s->audit_dropped);
     for (uint32_t i = 0; i < s->audit_count; i++) {
         if (i)
             puts_(&o, ",");

@@ -5,13 +5,16 @@
  *   - uptime, free memory, the monitor's totals: Profiler.GetCounters "time.monotonic_ns",
  *     "mm.free_pages", "ksm." (ksm.decisions, ksm.denials);
  *   - audit: a kss reader (Audit.Open "kss") kept open for the server's life; each snapshot
- *     reads what came since the last and keeps the most recent STATUS_AUDIT_KEEP lines.
+ *     reads what came since the last and keeps the most recent STATUS_AUDIT_KEEP lines;
+ *   - the network stack's counters: net.Socket GetStats over the server's channel to the
+ *     stack (<user/net_stats.h>).
  * The policy grants the class these calls with exactly these names and nothing else.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include <user/core.h>
+#include <user/net_stats.h>
 
 #include "kl/core/Audit.idl.h"
 #include "kl/core/Profiler.idl.h"
@@ -96,6 +99,44 @@ static Retcode audit_poll(void)
     return rcOk;
 }
 
+static void net_layer(uint64_t *out, const struct net_Socket_LayerStats *l)
+{
+    out[STATUS_NET_XMIT] = l->xmit;
+    out[STATUS_NET_RECV] = l->recv;
+    out[STATUS_NET_FW] = l->fw;
+    out[STATUS_NET_DROP] = l->drop;
+    out[STATUS_NET_CHKERR] = l->chkerr;
+    out[STATUS_NET_LENERR] = l->lenerr;
+    out[STATUS_NET_MEMERR] = l->memerr;
+    out[STATUS_NET_RTERR] = l->rterr;
+    out[STATUS_NET_PROTERR] = l->proterr;
+    out[STATUS_NET_OPTERR] = l->opterr;
+    out[STATUS_NET_ERR] = l->err;
+    out[STATUS_NET_CACHEHIT] = l->cachehit;
+}
+
+static Retcode net_read(struct status_net *n)
+{
+    struct net_Socket_Stats st;
+    Retcode r = net_stack_stats(&st);
+    if (r != rcOk)
+        return r;
+    net_layer(n->layer[STATUS_NET_LINK], &st.link);
+    net_layer(n->layer[STATUS_NET_ETHARP], &st.etharp);
+    net_layer(n->layer[STATUS_NET_IP], &st.ip);
+    net_layer(n->layer[STATUS_NET_IPFRAG], &st.ipFrag);
+    net_layer(n->layer[STATUS_NET_ICMP], &st.icmp);
+    net_layer(n->layer[STATUS_NET_UDP], &st.udp);
+    net_layer(n->layer[STATUS_NET_TCP], &st.tcp);
+    n->sockets = st.sockets;
+    n->sockets_max = st.socketsMax;
+    n->clients = st.clients;
+    n->waiting_calls = st.waitingCalls;
+    n->nic_link_up = st.nicLinkUp;
+    n->read = true;
+    return rcOk;
+}
+
 static void note(struct status_snapshot *s, const char *what, Retcode r)
 {
     size_t used = strlen(s->problem);
@@ -128,6 +169,8 @@ Retcode status_source_snapshot(struct status_snapshot *s)
         note(s, "decisions per class", r);
     if ((r = audit_poll()) != rcOk)
         note(s, "audit log", r);
+    if ((r = net_read(&s->net)) != rcOk)
+        note(s, "network counters", r);
     uint32_t first = (audit_next + STATUS_AUDIT_KEEP - audit_have) % STATUS_AUDIT_KEEP;
     for (uint32_t i = 0; i < audit_have; i++)
         memcpy(s->audit[i], audit_ring[(first + i) % STATUS_AUDIT_KEEP], STATUS_AUDIT_TEXT);

@@ -1,7 +1,8 @@
 /*
- * Fixed status data for the host build (status_source.h): the tests know every value, and one
- * process name holds markup that the page must show as text. Uptime counts from the first
- * call so the page changes between fetches like the real one.
+ * Fixed status data for the host build (status_source.h): the tests know every value (each
+ * network counter a different one), and one process name holds markup that the page must show
+ * as text. Uptime counts from the first call so the page changes between fetches like the
+ * real one.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -73,5 +74,15 @@ Retcode status_source_snapshot(struct status_snapshot *s)
              "seq=1 time_ns=5 request denied sid 5->0 request Untrusted[demo.Untrusted] -> "
              "kernel[kl.core.Core] IO.RegisterPort");
     snprintf(s->audit[1], sizeof s->audit[1], "seq=2 time_ns=6 \"quoted\" & <angle>");
+    /* Every network counter differs: layer l's counter c is 100 * (l + 1) + c. */
+    s->net.read = true;
+    for (int l = 0; l < STATUS_NET_LAYERS; l++)
+        for (int c = 0; c < STATUS_NET_COUNTERS; c++)
+            s->net.layer[l][c] = 100u * (uint64_t)(l + 1) + (uint64_t)c;
+    s->net.sockets = 3;
+    s->net.sockets_max = 48;
+    s->net.clients = 1;
+    s->net.waiting_calls = 2;
+    s->net.nic_link_up = 1;
     return rcOk;
 }

@@ -13,7 +13,8 @@
 # that must count it, a burst of half-open TCP connections, and valid requests again (it
 # prints what it checked and exits 1 on a failure).
 # Passes when net_inject.py passed, the echo server ended with its result line and 0 failed,
-# and the serial log has no fault of any process, no lwIP assertion, no driver or stack
+# the resolver's client (net_inject_dns, its DNS server played by net_inject.py) too, and the
+# serial log has no fault of any process, no lwIP assertion, no driver or stack
 # failure, no PANIC or EXCEPTION.
 #
 # --killed (ctest net-killed, test/os/net-killed.yaml): the driver is the test build that faults
@@ -140,5 +141,12 @@ grep -qaE '^\[NetEcho\] net_inject_echo: [1-9][0-9]* passed, 0 failed' <<<"$text
 bad=$(grep -m1 -aE -- "$forbidden" <<<"$text")
 [[ -z $bad ]] || fail "forbidden line: $bad"
 grep -aE '^\[InjectStack\] netstack: stats ' <<<"$text" | tail -n 1
-echo "PASS net-inject: every kind of bad frame counted, the stack and the echo server served before and after, no process faulted ($((SECONDS - start))s)"
+# The resolver's client: its names answered, forged and refused by net_inject.py's DNS server.
+wait_line '^\[NetDns\] net_inject_dns: [0-9]+ passed, [0-9]+ failed' 120 ||
+  fail "the resolver's client gave no result: $why"
+text=$(bastion_log_text "$log")
+grep -aE '^\[NetDns\] net_inject_dns: ' <<<"$text" | grep -v ': start$'
+grep -qaE '^\[NetDns\] net_inject_dns: [1-9][0-9]* passed, 0 failed' <<<"$text" ||
+  fail "the resolver's client failed a check"
+echo "PASS net-inject: every kind of bad frame counted, the stack and the echo server served before and after, names resolved over DNS through the stack, no process faulted ($((SECONDS - start))s)"
 exit 0

@@ -8,6 +8,10 @@ every datagram either way is one Ethernet frame, without its CRC. This script bi
 the one other host on that wire, 10.9.9.1, towards the stack at 10.9.9.2 (test/os/net-inject.yaml):
 it answers the stack's ARP requests, asks the stack's counters (UDP port 9999, one line of
 name=value words, services/net/netstack/stack_stats.c) and talks to the echo server on port 7.
+All along it is also the test DNS server 10.9.9.1:53 of net_inject_dns (the socket library's
+resolver): "bastion.test" is 10.9.9.77; "forged.test" is answered twice, first with another id
+and 10.9.9.66 (a forgery the resolver must ignore), then with 10.9.9.78; "gone.test" does not
+exist (NXDOMAIN); any other name is refused (REFUSED).
 
 1. Valid requests first: a UDP echo and a TCP echo (handshake, data, its echo) answered.
 2. Each kind of bad frame, a batch at a time: the counters read before it, the batch sent, the
@@ -41,7 +45,7 @@ BROADCAST = b"\xff" * 6
 HOST_IP = socket.inet_aton("10.9.9.1")
 GUEST_IP = socket.inet_aton("10.9.9.2")
 ETH_IP, ETH_ARP = 0x0800, 0x0806
-ECHO_PORT, STATS_PORT = 7, 9999
+ECHO_PORT, STATS_PORT, DNS_PORT = 7, 9999, 53
 WAIT_FIRST_S = 240  # the first answer: the guest may still be starting under a loaded TCG
 WAIT_S = 60  # any later answer (a counters' reading, an echo)
 RETRY_S = 2.0  # a request unanswered this long is sent again
@@ -137,6 +141,42 @@ class Frame:
                 self.payload = seg[(off >> 4) * 4:]
 
 
+# ---- The test DNS server ----
+
+DNS_NAMES = {"bastion.test": "10.9.9.77", "forged.test": "10.9.9.78"}
+DNS_FORGED = "10.9.9.66"
+
+
+def dns_answers(query):
+    """The answers (DNS messages) to one query, in the order to send them; [] for a datagram
+    that is no query."""
+    if len(query) < 17 or query[2] & 0x80:
+        return []
+    ident = query[:2]
+    labels, at = [], 12
+    while at < len(query) and query[at] != 0:
+        n = query[at]
+        labels.append(query[at + 1:at + 1 + n].decode("ascii", "replace"))
+        at += 1 + n
+    question = query[12:at + 5]
+    name = ".".join(labels).lower()
+
+    def answer(ident, rcode, address=None):
+        head = ident + struct.pack("!HHHHH", 0x8180 | rcode, 1, 1 if address else 0, 0, 0)
+        rr = b""
+        if address:
+            rr = b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) + socket.inet_aton(address)
+        return head + question + rr
+
+    if name in DNS_NAMES:
+        true = answer(ident, 0, DNS_NAMES[name])
+        if name == "forged.test":
+            other = bytes([ident[0] ^ 0x5A, ident[1] ^ 0xA5])
+            return [answer(other, 0, DNS_FORGED), true]
+        return [true]
+    return [answer(ident, 3 if name == "gone.test" else 5)]
+
+
 # ---- The wire ----
 
 class Wire:
@@ -147,6 +187,7 @@ class Wire:
         self.echoed = []  # every UDP payload the echo server sent back
         self.synacks = set()  # the ports our SYNs came from that got a SYN-ACK
         self.sent = 0
+        self.dns_asked = []  # the names of the DNS queries answered
 
     def send(self, frame):
         self.sock.sendto(frame, self.peer)
@@ -154,7 +195,8 @@ class Wire:
 
     def take(self, pred, seconds):
         """The first frame from the guest that pred accepts, within seconds, else None. ARP
-        requests for 10.9.9.1 are answered on the way, and echoes and SYN-ACKs recorded."""
+        requests for 10.9.9.1 and DNS queries to it are answered on the way, and echoes and
+        SYN-ACKs recorded."""
         end = time.monotonic() + seconds
         while True:
             left = end - time.monotonic()
@@ -170,6 +212,11 @@ class Wire:
                 reply = struct.pack("!HHBBH", 1, ETH_IP, 6, 4, 2) + HOST_MAC + HOST_IP + \
                     f.arp_sha + f.arp_spa
                 self.send(eth(reply, ETH_ARP, dst=f.arp_sha))
+                continue
+            if f.proto == 17 and f.dport == DNS_PORT:
+                for a in dns_answers(f.payload):
+                    self.send(eth(ipv4(udp(a, DNS_PORT, f.sport), 17)))
+                self.dns_asked.append(f.payload[12:])
                 continue
             if f.proto == 17 and f.sport == ECHO_PORT:
                 self.echoed.append(f.payload)
@@ -523,6 +570,7 @@ def main():
     for _ in range(3):  # no answer comes: sent three times against a loss on the way
         w.send(eth(ipv4(udp(b"quit", 40006, ECHO_PORT), 17, ident=g.next_ident())))
         time.sleep(0.2)
+    say(f"the test DNS server answered {len(w.dns_asked)} queries")
     say(f"PASS: {w.sent} frames sent")
 
 

@@ -7,7 +7,8 @@
 # The host port of the status page is a free one picked here (--http-port), so that a
 # scripts/run someone else has open on 8080 does not stop the test; the test checks scripts/run
 # printed its URL. --status-page (the run image has the status server): the page must then
-# answer on that port, within 120 s of the ready line, with the process table, and keep
+# answer on that port, within 120 s of the ready line, with the process table and the network
+# stack's counters (which have counted the page's own traffic), and keep
 # answering through a burst of 1,000 connections and more quiet connections than it has slots
 # (http_load.py) with no process faulting.
 #
@@ -93,6 +94,22 @@ if ((status_page)); then
   [[ $page == *'<table id="processes">'* && $page == *'httpd.StatusServer'* ]] ||
     fail "the status page did not answer on 127.0.0.1:$http_port with the process table"
   echo "run: the status page answered on 127.0.0.1:$http_port with the process table"
+  # The network stack's counters (net.Socket GetStats, granted to the status server alone):
+  # read through the policy from the real stack, they have counted the page's own traffic over
+  # the e1000 (TCP segments both ways, frames on the link) and the server's listening socket.
+  json=$(curl -s --max-time 10 "http://127.0.0.1:$http_port/status.json")
+  python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+net = d["net"]
+assert net is not None, "no network counters: " + d["problem"]
+assert net["sockets"] >= 1 and net["sockets_max"] >= net["sockets"], net
+assert net["nic_link_up"] is True, net
+for layer in ("link", "ip", "tcp"):
+    assert net[layer]["recv"] > 0 and net[layer]["xmit"] > 0, (layer, net[layer])
+print("run: network counters: tcp xmit %d recv %d, link xmit %d recv %d, %d sockets" % (
+    net["tcp"]["xmit"], net["tcp"]["recv"], net["link"]["xmit"], net["link"]["recv"],
+    net["sockets"]))' "$json" || fail "the status page's JSON has no network counters that count its traffic"
   # Bursts and quiet connections through the driver, the stack and the server; none of them
   # may fault (the demo's Crasher faults on purpose).
   python3 "$HERE/http_load.py" "$http_port" || fail "the status server stopped answering under load"

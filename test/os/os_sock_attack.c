@@ -3,8 +3,9 @@
  * (ostest.SockAttack) may make sockets and use what it has, but may bind no port, connect
  * nowhere and send datagrams nowhere: each attempt is refused by the security monitor (EACCES)
  * before the stack sees it, and audited. It also tries every socket number on its own channel,
- * where only its own sockets are; and after each attack the probe server (a bystander) and the
- * stack itself (a new socket of its own) still answer.
+ * where only its own sockets are, and asks for the stack's counters (GetStats, the status
+ * page's alone); and after each attack the probe server (a bystander) and the stack itself (a
+ * new socket of its own) still answer.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include <user/ipc.h>
+#include <user/net_stats.h>
 
 #include "net/NetStack.edl.h"
 #include "net/Socket.idl.h"
@@ -82,6 +84,12 @@ int main(void)
         ok = OT_EQ(ours, 2) && OT_EQ(others, 62);
         refused("net.Socket.Status of every other socket number", ok);
     }
+
+    /* The stack's counters tell what traffic every program had: the status page's class
+     * alone may read them. */
+    struct net_Socket_Stats stats;
+    ok = OT_RC(net_stack_stats(&stats), rcSecurityDisallow);
+    refused("net.Socket.GetStats", ok);
     close(tcp);
     close(udp);
     return ot_end();

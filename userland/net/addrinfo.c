@@ -1,12 +1,19 @@
 /*
- * getaddrinfo over IPv4 (<netdb.h>): a numeric address, "localhost", or no node (the wildcard
- * with AI_PASSIVE, else the loopback address); a numeric service. One result per socket type
- * asked for (stream and datagram when the hints name none). No system calls: host-tested.
+ * getaddrinfo over IPv4 (<netdb.h>): a numeric address, "localhost", no node (the wildcard
+ * with AI_PASSIVE, else the loopback address), or a name the resolver finds (dns_resolve.h:
+ * the DNS server DNS_SERVER names); a numeric service. One result per address and socket type
+ * asked for (stream and datagram when the hints name none). No system calls of its own: the
+ * host test gives it a resolver of its own.
  */
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "dns_resolve.h"
+
+/* Addresses taken of one name at most. */
+#define ADDRS_MAX 8
 
 /* One result and its address in one allocation, so freeaddrinfo frees each with one free(). */
 struct addrinfo_block {
@@ -57,16 +64,38 @@ int getaddrinfo(const char *node, const char *service, const struct addrinfo *hi
     uint16_t port;
     if (!parse_port(service, &port))
         return EAI_SERVICE; /* service names (/etc/services) are not known */
+    /* The addresses, in host order: one, or what the resolver found. */
+    uint32_t addrs[ADDRS_MAX], count = 1;
     struct in_addr addr;
-    if (node == NULL)
-        addr.s_addr = htonl(h.ai_flags & AI_PASSIVE ? INADDR_ANY : INADDR_LOOPBACK);
-    else if (strcmp(node, "localhost") == 0 && !(h.ai_flags & AI_NUMERICHOST))
-        addr.s_addr = htonl(INADDR_LOOPBACK);
-    else if (inet_pton(AF_INET, node, &addr) != 1)
-        return EAI_NONAME; /* a name would need DNS, which programs cannot use yet */
+    if (node == NULL) {
+        addrs[0] = h.ai_flags & AI_PASSIVE ? INADDR_ANY : INADDR_LOOPBACK;
+    } else if (strcmp(node, "localhost") == 0 && !(h.ai_flags & AI_NUMERICHOST)) {
+        addrs[0] = INADDR_LOOPBACK;
+    } else if (inet_pton(AF_INET, node, &addr) == 1) {
+        addrs[0] = ntohl(addr.s_addr);
+    } else if (h.ai_flags & AI_NUMERICHOST) {
+        return EAI_NONAME;
+    } else {
+        switch (net_resolve_name(node, addrs, ADDRS_MAX, &count)) {
+        case rcOk:
+            break;
+        case rcNotFound:
+        case rcNotSupported:    /* no DNS server: names are not known */
+        case rcInvalidArgument: /* not a name DNS can carry */
+            return EAI_NONAME;
+        case rcTimeout:
+            return EAI_AGAIN;
+        case rcFail:
+        case rcDnsBadAnswer:
+            return EAI_FAIL;
+        default:
+            return EAI_SYSTEM; /* the socket's failure, errno set (EACCES: the policy) */
+        }
+    }
     static const int types[] = {SOCK_STREAM, SOCK_DGRAM};
     struct addrinfo **tail = res;
-    for (unsigned i = 0; i < 2; i++) {
+    for (unsigned k = 0; k < 2 * count; k++) {
+        unsigned i = k % 2;
         if (h.ai_socktype != 0 && h.ai_socktype != types[i])
             continue;
         struct addrinfo_block *b = malloc(sizeof *b);
@@ -78,7 +107,7 @@ int getaddrinfo(const char *node, const char *service, const struct addrinfo *hi
         memset(b, 0, sizeof *b);
         b->sin.sin_family = AF_INET;
         b->sin.sin_port = htons(port);
-        b->sin.sin_addr = addr;
+        b->sin.sin_addr.s_addr = htonl(addrs[k / 2]);
         b->ai.ai_family = AF_INET;
         b->ai.ai_socktype = types[i];
         b->ai.ai_protocol = types[i] == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
@@ -107,6 +136,12 @@ const char *gai_strerror(int code)
         return "Memory allocation failure";
     case EAI_BADFLAGS:
         return "Bad value for ai_flags";
+    case EAI_AGAIN:
+        return "Temporary failure in name resolution";
+    case EAI_FAIL:
+        return "Non-recoverable failure in name resolution";
+    case EAI_SYSTEM:
+        return "System error";
     default:
         return "Unknown error";
     }

@@ -162,7 +162,10 @@ typedef int32_t Retcode;
      * NameServer.Publish when the server name is not the caller's own task name; rcNsTableFull \
      * from NameServer.Publish when all NS_ENTRIES_MAX entries are in use by live publishers. */      \
     X(rcNsNotPublisher, -83, "a process may publish endpoints only under its own name")            \
-    X(rcNsTableFull, -84, "the name server holds as many published endpoints as it may")
+    X(rcNsTableFull, -84, "the name server holds as many published endpoints as it may")           \
+    /* The socket library's resolver (userland/net/dns_msg.c): rcDnsBadAnswer for a datagram  \
+     * to its port that is not a well-formed answer to the query it sent. */    \
+    X(rcDnsBadAnswer, -86, "the DNS answer is malformed or answers another query")
 
 enum {
 #define BASTION_RETCODE_ENUM(name, value, text) name = (value),

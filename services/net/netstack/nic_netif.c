@@ -18,6 +18,7 @@
 
 #include "lwip/etharp.h"
 #include "lwip/pbuf.h"
+#include "lwip/stats.h"
 #include "netif/ethernet.h"
 
 #include "net/E1000.edl.h"
@@ -62,9 +63,12 @@ static err_t nic_linkoutput(struct netif *netif, struct pbuf *p)
     uint32_t rc = rcFail;
     if (nic_result(net_Nic_Transmit(&nic.cl, slot, p->tot_len, &rc), &rc) != rcOk) {
         nic.counts.tx_refused++;
+        LINK_STATS_INC(link.err);
+        LINK_STATS_INC(link.drop);
         return ERR_IF;
     }
     nic.counts.tx++;
+    LINK_STATS_INC(link.xmit); /* lwIP's link counters are the interface's to keep */
     return ERR_OK;
 }
 
@@ -172,9 +176,12 @@ Retcode nic_netif_take(struct netif *netif, uint32_t slot, uint32_t len)
     Retcode r = nic_result(net_Nic_Release(&nic.rx_cl, slot, &rc), &rc);
     if (!p) {
         nic.counts.rx_no_pbuf++;
+        LINK_STATS_INC(link.memerr);
+        LINK_STATS_INC(link.drop);
         return r;
     }
     nic.counts.rx++;
+    LINK_STATS_INC(link.recv);
     if (netif->input(p, netif) != ERR_OK)
         pbuf_free(p);
     return r;

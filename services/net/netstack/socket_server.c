@@ -17,6 +17,7 @@
 #include "net/Socket.idl.h"
 #include "socket_sock.h"
 #include "socket_table.h"
+#include "stack_stats.h"
 
 #include "socket_server.h"
 
@@ -66,6 +67,7 @@ struct client {
     _Alignas(8) uint8_t res[SOCK_MSG_MAX];
 };
 static struct client clients[SOCK_CLIENTS_MAX];
+static uint32_t client_count;
 /* Answers of replayed calls: built and sent under stack_lock. */
 static _Alignas(8) uint8_t replay_res[SOCK_MSG_MAX];
 static uint8_t data_out[net_Socket_DataMax];
@@ -326,6 +328,25 @@ static Retcode h_get_name(void *ctx, uint32_t number, uint32_t peer, uint32_t *a
     return rcOk;
 }
 
+/* The counters: lwIP's per layer and the stack's own. Whom to tell is the policy's affair (it
+ * grants GetStats to the status page alone); the stack answers any client that gets here. */
+static Retcode h_get_stats(void *ctx, struct net_Socket_Stats *stats, uint32_t *rc)
+{
+    (void)ctx;
+    memset(stats, 0, sizeof *stats);
+    stack_stats_layers(stats);
+    stats->sockets = table.used;
+    stats->socketsMax = SOCK_TOTAL_MAX;
+    stats->clients = client_count;
+    stats->waitingCalls = (uint32_t)waiting;
+    /* With a NIC its interface is the default one (netstack.c); the loopback interface alone
+     * leaves none. */
+    stats->nicLinkUp =
+        netif_default && netif_is_up(netif_default) && netif_is_link_up(netif_default);
+    *rc = rcOk;
+    return rcOk;
+}
+
 static const struct net_Socket_ops ops = {
     .Socket = h_socket,
     .Bind = h_bind,
@@ -341,6 +362,7 @@ static const struct net_Socket_ops ops = {
     .Status = h_status,
     .GetName = h_get_name,
     .Poll = h_poll,
+    .GetStats = h_get_stats,
 };
 
 static Retcode dispatch(struct sock_call *c, const void *req, size_t len, void *res,
@@ -498,6 +520,7 @@ Retcode socket_server_start(uint32_t priority, uint32_t *count)
         n++;
     }
     *count = n;
+    client_count = n;
     if (n == 0)
         return rcNotFound;
     for (uint32_t i = 0; i < n; i++) {

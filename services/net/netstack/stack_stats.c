@@ -60,6 +60,35 @@ static const struct {
     {"tcp.memerr", &lwip_stats.tcp.memerr},    {"tcp.proterr", &lwip_stats.tcp.proterr},
 };
 
+static void layer(struct net_Socket_LayerStats *out, const struct stats_proto *p)
+{
+    *out = (struct net_Socket_LayerStats){
+        .xmit = p->xmit,
+        .recv = p->recv,
+        .fw = p->fw,
+        .drop = p->drop,
+        .chkerr = p->chkerr,
+        .lenerr = p->lenerr,
+        .memerr = p->memerr,
+        .rterr = p->rterr,
+        .proterr = p->proterr,
+        .opterr = p->opterr,
+        .err = p->err,
+        .cachehit = p->cachehit,
+    };
+}
+
+void stack_stats_layers(struct net_Socket_Stats *out)
+{
+    layer(&out->link, &lwip_stats.link);
+    layer(&out->etharp, &lwip_stats.etharp);
+    layer(&out->ip, &lwip_stats.ip);
+    layer(&out->ipFrag, &lwip_stats.ip_frag);
+    layer(&out->icmp, &lwip_stats.icmp);
+    layer(&out->udp, &lwip_stats.udp);
+    layer(&out->tcp, &lwip_stats.tcp);
+}
+
 size_t stack_stats_format(char *buf, size_t cap, struct netif *nic)
 {
     struct line l = {.buf = buf, .cap = cap, .len = 0};

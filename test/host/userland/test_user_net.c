@@ -1,5 +1,6 @@
 /* Host tests of the socket library's pure parts (userland/net): inet_pton/inet_ntop/inet_addr,
- * numeric getaddrinfo, and the POSIX errno of each stack answer. */
+ * numeric getaddrinfo and getaddrinfo over a stand-in resolver, and the POSIX errno of each
+ * stack answer. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -9,7 +10,35 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "dns_resolve.h"
 #include "net_errno.h"
+
+/* The resolver getaddrinfo asks (dns_resolve.h), standing in for DNS: "two.test" has two
+ * addresses, the other names each give one of the resolver's failures; any other name is what
+ * a program without DNS_SERVER gets. */
+Retcode net_resolve_name(const char *name, uint32_t *addrs, uint32_t max, uint32_t *n)
+{
+    *n = 0;
+    if (strcmp(name, "two.test") == 0 && max >= 2) {
+        addrs[0] = 0x0a090901;
+        addrs[1] = 0x0a090902;
+        *n = 2;
+        return rcOk;
+    }
+    if (strcmp(name, "gone.test") == 0)
+        return rcNotFound;
+    if (strcmp(name, "slow.test") == 0)
+        return rcTimeout;
+    if (strcmp(name, "forged.test") == 0)
+        return rcDnsBadAnswer;
+    if (strcmp(name, "broken.test") == 0)
+        return rcFail;
+    if (strcmp(name, "denied.test") == 0) {
+        errno = EACCES;
+        return rcSecurityDisallow;
+    }
+    return rcNotSupported;
+}
 
 static void pton_accepts_dotted_quads(void **state)
 {
@@ -96,6 +125,43 @@ static void addrinfo_numeric(void **state)
     freeaddrinfo(res);
 }
 
+static void addrinfo_names(void **state)
+{
+    (void)state;
+    struct addrinfo hints = {.ai_family = AF_INET}, *res = NULL;
+    /* Two addresses, no socket type: four results, each address stream then datagram. */
+    assert_int_equal(getaddrinfo("two.test", "53", &hints, &res), 0);
+    static const uint32_t want[] = {0x0a090901, 0x0a090901, 0x0a090902, 0x0a090902};
+    struct addrinfo *r = res;
+    for (unsigned i = 0; i < 4; i++, r = r->ai_next) {
+        assert_non_null(r);
+        assert_int_equal(r->ai_socktype, i % 2 ? SOCK_DGRAM : SOCK_STREAM);
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)r->ai_addr;
+        assert_int_equal(ntohl(sin->sin_addr.s_addr), want[i]);
+        assert_int_equal(ntohs(sin->sin_port), 53);
+    }
+    assert_null(r);
+    freeaddrinfo(res);
+    hints.ai_socktype = SOCK_DGRAM;
+    assert_int_equal(getaddrinfo("two.test", NULL, &hints, &res), 0);
+    assert_non_null(res->ai_next);
+    assert_null(res->ai_next->ai_next);
+    freeaddrinfo(res);
+    /* AI_NUMERICHOST never asks. */
+    hints.ai_flags = AI_NUMERICHOST;
+    assert_int_equal(getaddrinfo("two.test", NULL, &hints, &res), EAI_NONAME);
+    /* Each failure of the resolver as getaddrinfo says it. */
+    assert_int_equal(getaddrinfo("gone.test", NULL, NULL, &res), EAI_NONAME);
+    assert_int_equal(getaddrinfo("slow.test", NULL, NULL, &res), EAI_AGAIN);
+    assert_int_equal(getaddrinfo("forged.test", NULL, NULL, &res), EAI_FAIL);
+    assert_int_equal(getaddrinfo("broken.test", NULL, NULL, &res), EAI_FAIL);
+    errno = 0;
+    assert_int_equal(getaddrinfo("denied.test", NULL, NULL, &res), EAI_SYSTEM);
+    assert_int_equal(errno, EACCES);
+    assert_null(res);
+    assert_string_equal(gai_strerror(EAI_AGAIN), "Temporary failure in name resolution");
+}
+
 static void addrinfo_errors(void **state)
 {
     (void)state;
@@ -143,7 +209,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pton_accepts_dotted_quads), cmocka_unit_test(pton_refuses_the_rest),
         cmocka_unit_test(ntop_round_trips),          cmocka_unit_test(addrinfo_numeric),
-        cmocka_unit_test(addrinfo_errors),           cmocka_unit_test(errno_of_answers),
+        cmocka_unit_test(addrinfo_errors),           cmocka_unit_test(addrinfo_names),
+        cmocka_unit_test(errno_of_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

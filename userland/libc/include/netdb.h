@@ -1,7 +1,7 @@
 /*
- * Bastion userland libc: <netdb.h>: getaddrinfo over IPv4. Numeric addresses, "localhost" and
- * numeric services; a name that needs DNS is EAI_NONAME (the stack does not resolve names for
- * programs yet).
+ * Bastion userland libc: <netdb.h>: getaddrinfo over IPv4. Numeric addresses, "localhost",
+ * names asked of the DNS server the environment variable DNS_SERVER names ("a.b.c.d" or
+ * "a.b.c.d:port"; without it a name is EAI_NONAME), and numeric services.
  */
 #ifndef _NETDB_H
 #define _NETDB_H

@@ -35,7 +35,10 @@ assert names["StatusServer"]["class"] == "httpd.StatusServer", names
 assert names["Mallory<script>"]["state"] == "dead"
 assert {c["class"]: c["denials"] for c in d["classes"]}["demo.Untrusted"] == 5
 assert d["free_bytes"] == 300 << 20 and d["uptime_ns"] > 0
-assert len(d["audit"]) == 2' "$json"
+assert len(d["audit"]) == 2
+net = d["net"]
+assert net["sockets"] == 3 and net["sockets_max"] == 48 and net["nic_link_up"] is True, net
+assert net["udp"]["recv"] == 601 and net["tcp"]["drop"] == 703, net' "$json"
 
 code() { fetch -o /dev/null -w '%{http_code}' "$@"; }
 check "HEAD / is 200 without a body" test "$(fetch -I "$base/" | head -n1 | tr -d '\r')" = "HTTP/1.1 200 OK"

@@ -1,8 +1,8 @@
 /*
  * The status page and its JSON (services/httpd/status_render.c) from the fake source's data:
  * every process, class and audit line is there, names a process picked are escaped (no markup
- * gets through, the JSON stays one valid document), the page reloads itself, and a buffer too
- * small gives 0 rather than a cut page.
+ * gets through, the JSON stays one valid document), the page reloads itself, the network
+ * stack's counters are in their places, and a buffer too small gives 0 rather than a cut page.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -87,6 +87,45 @@ static void test_too_small(void **state)
     assert_int_equal(status_render_json(&snap, out, json), json);
 }
 
+/* The network stack's counters: every layer's row with its counters in order (each value
+ * differs, so a counter in the wrong column or layer fails), the stack's counts, and "null" /
+ * "Not read" when they were not read. */
+static void test_net(void **state)
+{
+    (void)state;
+    size_t n = status_render_html(&snap, out, sizeof out - 1);
+    out[n] = '\0';
+    assert_non_null(strstr(out, "<table id=\"net-layers\"><tr><th>layer</th><th>xmit</th><th>"
+                                "recv</th><th>fw</th><th>drop</th>"));
+    assert_non_null(strstr(out, "<tr><td>link</td><td class=\"n\">100</td><td class=\"n\">101"
+                                "</td>"));
+    assert_non_null(strstr(out, "<tr><td>tcp</td><td class=\"n\">700</td><td class=\"n\">701"
+                                "</td><td class=\"n\">702</td><td class=\"n\">703</td>"));
+    assert_non_null(strstr(out, "<td class=\"n\">711</td></tr>\n</table>"));
+    assert_non_null(strstr(out, "Sockets open <b id=\"net-sockets\">3</b> of 48, client "
+                                "channels 1, calls waiting 2, NIC link up."));
+    n = status_render_json(&snap, out, sizeof out - 1);
+    out[n] = '\0';
+    assert_non_null(strstr(out, "\"net\":{\"sockets\":3,\"sockets_max\":48,\"clients\":1,"
+                                "\"waiting_calls\":2,\"nic_link_up\":true,\"link\":{\"xmit\":100,"
+                                "\"recv\":101,"));
+    assert_non_null(strstr(out, "\"icmp\":{\"xmit\":500,\"recv\":501,\"fw\":502,\"drop\":503,"
+                                "\"chkerr\":504,\"lenerr\":505,\"memerr\":506,\"rterr\":507,"
+                                "\"proterr\":508,\"opterr\":509,\"err\":510,\"cachehit\":511}"));
+    assert_non_null(strstr(out, "\"tcp\":{\"xmit\":700,"));
+    assert_non_null(strstr(out, "\"cachehit\":711}},\"audit_dropped\":"));
+
+    snap.net.read = false;
+    n = status_render_json(&snap, out, sizeof out - 1);
+    out[n] = '\0';
+    assert_non_null(strstr(out, "\"net\":null,\"audit_dropped\":"));
+    assert_null(strstr(out, "\"tcp\""));
+    n = status_render_html(&snap, out, sizeof out - 1);
+    out[n] = '\0';
+    assert_non_null(strstr(out, "<p id=\"net\">Not read.</p>"));
+    assert_null(strstr(out, "net-layers"));
+}
+
 static void test_problem(void **state)
 {
     (void)state;
@@ -107,7 +146,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_html, setup),    cmocka_unit_test_setup(test_json, setup),
         cmocka_unit_test_setup(test_escapes, setup), cmocka_unit_test_setup(test_too_small, setup),
-        cmocka_unit_test_setup(test_problem, setup),
+        cmocka_unit_test_setup(test_problem, setup), cmocka_unit_test_setup(test_net, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
