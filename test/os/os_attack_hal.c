@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include <user/core.h>
+#include <user/start.h>
 #include <user/thread.h>
 
 #include "hal_calls.h"
@@ -40,7 +41,6 @@
 #define FLOOD_THREADS 2
 #define FLOOD_CALLS 1500          /* whole-cache flushes per flooding thread */
 #define FLUSH_ALL_PER_SECOND 100u /* klcore/HAL_cache.c */
-#define CALIBRATE_MS 200u
 
 /* MSRs that must never be reachable, by the names a caller would try (SDM names and short
  * ones, and an address written as a name). */
@@ -174,19 +174,10 @@ static int flood(void *arg)
     return 0;
 }
 
-static uint64_t ticks_per_ms(void)
-{
-    CORE_CLIENT(cl, kl_core_Core_EP_thread_Thread, CORE_MSG_SMALL);
-    kl_core_Types_Retcode rc;
-    uint64_t t0 = hal_rdtsc();
-    (void)core_result(kl_core_Thread_Sleep(&cl, CALIBRATE_MS, &rc), &rc);
-    return (hal_rdtsc() - t0) / CALIBRATE_MS;
-}
-
 static bool flush_cache(void)
 {
     bool ok = OT_RC(hal_flush(kl_core_HAL_CacheData, KERNEL_ADDRESS, 4096), rcInvalidArgument);
-    uint64_t per_ms = ticks_per_ms();
+    uint64_t per_ms = start_tsc_per_ms();
     struct thread t[FLOOD_THREADS];
     uint64_t t0 = hal_rdtsc();
     for (int i = 0; i < FLOOD_THREADS; i++)
@@ -205,8 +196,7 @@ static bool flush_cache(void)
     printf("os_attack_hal: %u whole-cache flushes asked in about %llu ms: %u served, %u "
            "rate-limited, %u other\n",
            FLOOD_THREADS * FLOOD_CALLS, (unsigned long long)ms, served, limited, other);
-    /* Generous to the clock (sleep-calibrated), never to a missing limit: without it all
-     * 3000 would be served. */
+    /* Generous to the clock, never to a missing limit: without it all 3000 would be served. */
     uint64_t bound = 3 * ms * FLUSH_ALL_PER_SECOND / 1000 + 2;
     ok &= ot_check(served <= bound, __LINE__, "flushes served within the rate",
                    "%u served, at most %llu expected", served, (unsigned long long)bound);

@@ -362,12 +362,8 @@ static uint64_t rdtsc(void)
 
 static void attack_entropy(void)
 {
-    /* The TSC's rate, measured against Thread.Sleep before the flood begins. */
-    uint64_t t0 = rdtsc();
-    (void)core_thread_sleep(100);
-    uint64_t per_ms = (rdtsc() - t0) / 100;
-    if (per_ms == 0)
-        per_ms = 1;
+    /* The TSC's rate, as the kernel measured it. */
+    uint64_t per_ms = start_tsc_per_ms();
     struct thread th[FLOOD_THREADS];
     int started = 0;
     for (; started < FLOOD_THREADS; started++)

@@ -775,11 +775,7 @@ int main(int argc, char **argv)
     ot_begin(name);
 
     /* TSC ticks per millisecond, for calls per second and the bystander's latency. */
-    uint64_t t0 = rdtsc();
-    core_thread_sleep(50);
-    ticks_per_ms = (rdtsc() - t0) / 50;
-    if (ticks_per_ms == 0)
-        ticks_per_ms = 1;
+    ticks_per_ms = start_tsc_per_ms();
 
     static _Alignas(8) uint8_t preq[512], pres[512];
     struct ipc_channel ch;

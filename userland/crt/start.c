@@ -64,6 +64,11 @@ uint64_t start_tsc_hz(void)
     return tsc_hz;
 }
 
+uint64_t start_tsc_per_ms(void)
+{
+    return tsc_hz >= 1000u ? tsc_hz / 1000u : 1000000u;
+}
+
 uint32_t security_channel_handle(void)
 {
     return security;

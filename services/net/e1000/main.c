@@ -31,21 +31,6 @@ static Retcode iommu_attach(uint16_t bdf)
     return core_result(kl_core_IOMMU_Attach(&cl, bdf, &rc), &rc);
 }
 
-static uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return lo | (uint64_t)hi << 32;
-}
-
-/* TSC ticks per millisecond, over a 20 ms sleep (Receive's timeouts need no more precision). */
-static uint64_t tsc_per_ms(void)
-{
-    uint64_t t0 = rdtsc();
-    core_thread_sleep(20);
-    uint64_t per_ms = (rdtsc() - t0) / 20;
-    return per_ms != 0 ? per_ms : 1;
-}
 
 static int interrupts(void *arg)
 {
@@ -72,7 +57,7 @@ int main(int argc, char **argv)
         return fail("IOMMU.Attach", r);
     if ((r = e1000_start(&hw, &dev)) != rcOk)
         return fail("starting the device", r);
-    nic.tsc_per_ms = tsc_per_ms();
+    nic.tsc_per_ms = start_tsc_per_ms();
     uint32_t listener = 0;
     if ((r = start_connection("nic", &listener)) != rcOk)
         return fail("finding the channel \"nic\"", r);

@@ -15,9 +15,6 @@
 
 #include "lwip/sys.h"
 
-/* Used only if the kernel could not measure the TSC: a guess, as good as any. */
-#define TSC_HZ_UNKNOWN 1000000000u
-
 static uint64_t tsc_per_ms;
 static uint64_t tsc_origin;
 
@@ -31,8 +28,7 @@ static inline uint64_t rdtsc(void)
 u32_t sys_now(void)
 {
     if (tsc_per_ms == 0) {
-        uint64_t hz = start_tsc_hz();
-        tsc_per_ms = (hz >= 1000u ? hz : TSC_HZ_UNKNOWN) / 1000u;
+        tsc_per_ms = start_tsc_per_ms();
         tsc_origin = rdtsc();
     }
     return (u32_t)((rdtsc() - tsc_origin) / tsc_per_ms);

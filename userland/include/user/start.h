@@ -24,6 +24,11 @@ uint64_t start_boot_tsc(void);
  * monotonic clock that no sleep and no load can skew. */
 uint64_t start_tsc_hz(void);
 
+/* TSC ticks per millisecond from start_tsc_hz(), at least 1 (a guess of 1 GHz if the kernel
+ * could not measure it). What every program that times something with rdtsc uses: a rate
+ * measured against a sleep comes out too high on a loaded system, where sleeps end late. */
+uint64_t start_tsc_per_ms(void);
+
 /* The KSM only: the server end of the channel on which the kernel asks for verdicts
  * (docs/security-model.md). 0 in every other process. */
 uint32_t security_channel_handle(void);
