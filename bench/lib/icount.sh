@@ -10,8 +10,9 @@
 # -cpu max: the model the Bastion tests use under TCG (NX, SMEP, SMAP, UMIP, ...); Linux then
 #   runs with the same protections switched on, which costs it instructions as well.
 # -smp 1: both ends of every round trip share one CPU (the benchmark pins itself there too).
+# -m 256M unless BENCH_MEM says otherwise (the scale images, bench/bastion/scale.sh: 1 GiB).
 BENCH_QEMU=${BENCH_QEMU:-qemu-system-x86_64}
-BENCH_QEMU_ARGS=(-accel tcg -cpu "${BENCH_CPU:-max}" -icount shift=0,sleep=off -smp "${BENCH_SMP:-1}" -m 256M
+BENCH_QEMU_ARGS=(-accel tcg -cpu "${BENCH_CPU:-max}" -icount shift=0,sleep=off -smp "${BENCH_SMP:-1}" -m "${BENCH_MEM:-256M}"
                  -display none -monitor none -no-reboot)
 
 # bench_text LOG: a serial log without the CRs of the serial console and without the marker

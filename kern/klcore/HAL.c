@@ -42,9 +42,9 @@ static Retcode DebugWrite(void *ctx, struct idl_seq data, kl_core_Types_Retcode 
  */
 static const char *const getenv_allowed[] = {
     "bench.nomon", /* the benchmark image without a monitor (userland/bench) */
+    "bench.rules", /* the scale image's policy size: rules beyond bench.psl's (bench_scale) */
     "fuzz.seed",   /* the in-OS fuzzer's run (scripts/fuzz, test/os/os_fuzz.c) */
-    "fuzz.seconds",
-    "fuzz.calls",
+    "fuzz.seconds", "fuzz.calls",
 };
 
 static bool getenv_is_allowed(const char *name)

@@ -1,10 +1,7 @@
 /*
  * bench_main: Bastion's side of the benchmark (docs/benchmarks.md). Times each operation
- * with rdtsc exactly like the Linux program bench/linux/bench.c: warm-up iterations (a tenth, at
- * least 2) untimed, then n samples of t1 - t0 around one operation, and prints
- *   BENCH <name> median=<lower median> min=<minimum> n=<samples>
- * or BENCH-ERROR <name> <reason>, and BENCH-END bastion at the very end. Under QEMU's
- * -icount shift=0 one tick is one guest instruction.
+ * with rdtsc exactly like the Linux program bench/linux/bench.c (bench_timing.h: the loop and
+ * the BENCH lines), and prints BENCH-END bastion at the very end.
  *
  * Argument: "--short" (the ctest run) divides every sample count by 100 (at least 3).
  * Kernel parameter bench.nomon=1 (read with HAL.GetEnv; set only by the menus of the images on
@@ -27,128 +24,11 @@
 
 #include <bastion/rights.h>
 
-#define MAX_SAMPLES 10000u
+#include "bench_timing.h"
 
-static uint64_t samples[MAX_SAMPLES];
-static unsigned scale_div = 1;
-/* bench.nomon=1: the rows' names get this suffix, and rows the monitor is not in are skipped
- * (their numbers would only repeat the monitored image's). */
+/* bench.nomon=1: the rows' names get the suffix "_nomon", and rows the monitor is not in are
+ * skipped (their numbers would only repeat the monitored image's). */
 static int nomon;
-
-static inline uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
-}
-
-/* The number of samples for a nominal count (the Linux program's counts at --iters 1000). */
-static unsigned count(unsigned nominal)
-{
-    unsigned n = nominal / scale_div;
-    return n < 3 ? 3 : n;
-}
-
-static unsigned warmup(unsigned n)
-{
-    unsigned w = n / 10;
-    return w < 2 ? 2 : w;
-}
-
-/* Shell sort: fast enough for 10000 samples, no library needed. */
-static void sort(uint64_t *a, unsigned n)
-{
-    for (unsigned gap = n / 2; gap > 0; gap /= 2)
-        for (unsigned i = gap; i < n; i++) {
-            uint64_t v = a[i];
-            unsigned j = i;
-            for (; j >= gap && a[j - gap] > v; j -= gap)
-                a[j] = a[j - gap];
-            a[j] = v;
-        }
-}
-
-/* The row's name as printed: "<name>_nomon" in the image without a monitor. */
-static const char *sfx(void)
-{
-    return nomon ? "_nomon" : "";
-}
-
-static void report(const char *name, unsigned n)
-{
-    sort(samples, n);
-    printf("BENCH %s%s median=%llu min=%llu n=%u\n", name, sfx(),
-           (unsigned long long)samples[(n - 1) / 2], (unsigned long long)samples[0], n);
-}
-
-static void error(const char *name, const char *what, Retcode r)
-{
-    printf("BENCH-ERROR %s%s %s: %s\n", name, sfx(), what, retcode_name(r));
-}
-
-static void error_at(const char *name, const char *what, Retcode r, const char *phase, unsigned i)
-{
-    printf("BENCH-ERROR %s%s %s: %s (%s iteration %u)\n", name, sfx(), what, retcode_name(r), phase,
-           i);
-}
-
-/* Runs op warm-up + n times, timing the last n; op returns rcOk or the failure that ends it. */
-static void run(const char *name, unsigned nominal, Retcode (*op)(void), const char *what)
-{
-    unsigned n = count(nominal);
-    for (unsigned i = 0, w = warmup(n); i < w; i++) {
-        Retcode r = op();
-        if (r != rcOk) {
-            error_at(name, what, r, "warm-up", i);
-            return;
-        }
-    }
-    for (unsigned i = 0; i < n; i++) {
-        uint64_t t0 = rdtsc();
-        Retcode r = op();
-        uint64_t t1 = rdtsc();
-        if (r != rcOk) {
-            error_at(name, what, r, "sample", i);
-            return;
-        }
-        samples[i] = t1 - t0;
-    }
-    report(name, n);
-}
-
-/* As run(), but each call (warm-up and sample) comes right after a yield (Thread.Sleep(0),
- * untimed), so that the other runnable threads take their turn between two samples: with a
- * flood running, every sample is asked amid its questions. */
-static void run_after_yield(const char *name, unsigned nominal, Retcode (*op)(void),
-                            const char *what)
-{
-    unsigned n = count(nominal);
-    for (unsigned i = 0, w = warmup(n); i < w; i++) {
-        Retcode r = core_thread_sleep(0);
-        if (r == rcOk)
-            r = op();
-        if (r != rcOk) {
-            error_at(name, what, r, "warm-up", i);
-            return;
-        }
-    }
-    for (unsigned i = 0; i < n; i++) {
-        Retcode r = core_thread_sleep(0);
-        if (r != rcOk) {
-            error_at(name, "Thread.Sleep(0)", r, "sample", i);
-            return;
-        }
-        uint64_t t0 = rdtsc();
-        r = op();
-        uint64_t t1 = rdtsc();
-        if (r != rcOk) {
-            error_at(name, what, r, "sample", i);
-            return;
-        }
-        samples[i] = t1 - t0;
-    }
-    report(name, n);
-}
 
 /* bench.nomon: "1" means the kernel is kernel-nomon.elf (its menu says so). Absent or anything
  * else: the normal kernel. The parameter is read rather than guessed from timings so that a
@@ -256,18 +136,18 @@ static void core_call_flood(void)
     uint64_t va = 0;
     Retcode r = flood_start(&cl, &flood, &progress, &va);
     if (r != rcOk) {
-        error("core_call_flood", "start bench_flood and its 63 flooding threads", r);
+        bench_error("core_call_flood", "start bench_flood and its 63 flooding threads", r);
     } else {
-        unsigned n = count(1000);
+        unsigned n = bench_count(1000);
         uint32_t before = progress[0];
-        run_after_yield("core_call_flood", 1000, op_core_call, "Task.GetPid");
+        bench_run_after_yield("core_call_flood", 1000, op_core_call, "Task.GetPid");
         uint32_t during = progress[0] - before;
-        /* run() sorted the samples: the last is the slowest. */
+        /* bench_run sorted the samples: the last is the slowest. */
         printf("bench: core_call_flood slowest=%llu of n=%u; the 63 flooding threads of "
                "bench_flood made %u calls meanwhile\n",
-               (unsigned long long)samples[n - 1], n, (unsigned)during);
+               (unsigned long long)bench_samples[n - 1], n, (unsigned)during);
         if (during == 0)
-            error("core_call_flood", "the flood made no call while the row ran", rcFail);
+            bench_error("core_call_flood", "the flood made no call while the row ran", rcFail);
     }
     if (flood != kl_core_Types_InvalidHandleValue) {
         (void)core_result(kl_core_Task_Terminate(&cl, core_handle_arg(flood), &rc), &rc);
@@ -506,10 +386,10 @@ static Retcode op_mem(void)
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "--short") == 0)
-        scale_div = 100;
+    unsigned divisor = argc > 1 && strcmp(argv[1], "--short") == 0 ? 100 : 1;
     nomon = read_nomon();
-    printf("BENCH-BEGIN bastion samples/%u%s\n", scale_div, nomon ? " nomon" : "");
+    bench_timing_init(divisor, nomon ? "_nomon" : "");
+    printf("BENCH-BEGIN bastion samples/%u%s\n", divisor, nomon ? " nomon" : "");
     /* Context for the boot row (bench/bastion/run.sh turns Einit's "all started" line into it):
      * what came before the kernel, which that row leaves out and Linux's boot_to_init includes. */
     printf("bench: the kernel's first instruction ran at TSC %llu (firmware and GRUB before it)\n",
@@ -517,20 +397,20 @@ int main(int argc, char **argv)
 
     /* Not mediated: the same in both kernels. */
     if (!nomon)
-        run("null_syscall", 10000, op_null, "SYS_NULL");
-    run("core_call", 1000, op_core_call, "Task.GetPid");
+        bench_run("null_syscall", 10000, op_null, "SYS_NULL");
+    bench_run("core_call", 1000, op_core_call, "Task.GetPid");
 
     Retcode r = start_connection("bench", &echo_handle);
     if (r != rcOk) {
-        error("ipc_rtt", "no connection \"bench\"", r);
-        error("ipc_rtt_4k", "no connection \"bench\"", r);
+        bench_error("ipc_rtt", "no connection \"bench\"", r);
+        bench_error("ipc_rtt_4k", "no connection \"bench\"", r);
     } else {
         ipc_prepare(0);
-        run("ipc_rtt", 1000, op_ipc, "Call");
+        bench_run("ipc_rtt", 1000, op_ipc, "Call");
         /* With 4 KiB the copies dominate; the monitor's share is the empty round trip's. */
         if (!nomon) {
             ipc_prepare(4096);
-            run("ipc_rtt_4k", 1000, op_ipc, "Call");
+            bench_run("ipc_rtt_4k", 1000, op_ipc, "Call");
         }
     }
 
@@ -540,15 +420,15 @@ int main(int argc, char **argv)
         uint64_t va = 0;
         r = futex_setup(&cl, &pong, &va);
         if (r != rcOk) {
-            error("futex_rtt", "start bench_pong with a shared page", r);
+            bench_error("futex_rtt", "start bench_pong with a shared page", r);
         } else {
-            run("futex_rtt", 1000, op_futex, "Sync");
+            bench_run("futex_rtt", 1000, op_futex, "Sync");
             futex_word[1] = 1; /* stop, then wake it */
             futex_word[0] = 1;
             core_sync_wake(futex_word, 1, NULL);
             r = wait_exit0(&cl, pong);
             if (r != rcOk)
-                error("futex_rtt", "bench_pong's exit", r);
+                bench_error("futex_rtt", "bench_pong's exit", r);
         }
         if (pong != kl_core_Types_InvalidHandleValue)
             (void)close_handle(pong, rcOk);
@@ -562,13 +442,13 @@ int main(int argc, char **argv)
      * requests (a start and about ten core calls) of the rows with a target. */
     if (!nomon) {
         mem_size = USER_PAGE_SIZE;
-        run("mem_page", 1000, op_mem, "VMM");
+        bench_run("mem_page", 1000, op_mem, "VMM");
         mem_size = 1024 * 1024;
-        run("mem_1m", 100, op_mem, "VMM");
+        bench_run("mem_1m", 100, op_mem, "VMM");
 
-        run("thread_create", 1000, op_thread, "Thread.Create/Wait");
+        bench_run("thread_create", 1000, op_thread, "Thread.Create/Wait");
     }
-    run("process_create", 250, op_process, "Task");
+    bench_run("process_create", 250, op_process, "Task");
     /* The monitor's fairness, only where there is a monitor; last, because its 64-thread process
      * leaves the kernel's caches and the monitor's state other than it found them, and the rows
      * before it must measure what they always did. */
