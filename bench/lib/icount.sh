@@ -11,9 +11,34 @@
 #   runs with the same protections switched on, which costs it instructions as well.
 # -smp 1: both ends of every round trip share one CPU (the benchmark pins itself there too).
 # -m 256M unless BENCH_MEM says otherwise (the scale images, bench/bastion/scale.sh: 1 GiB).
+# BENCH_ACCEL=kvm (scripts/bench --kvm): the same runs on the host's CPU instead, `-accel kvm
+#   -cpu host` and no icount: a tick is then a cycle of the host's time-stamp counter (real time,
+#   caches and all), and runs are not repeatable to the tick. Check bench_kvm_usable first.
 BENCH_QEMU=${BENCH_QEMU:-qemu-system-x86_64}
-BENCH_QEMU_ARGS=(-accel tcg -cpu "${BENCH_CPU:-max}" -icount shift=0,sleep=off -smp "${BENCH_SMP:-1}" -m "${BENCH_MEM:-256M}"
-                 -display none -monitor none -no-reboot)
+if [[ ${BENCH_ACCEL:-tcg} == kvm ]]; then
+  BENCH_QEMU_ARGS=(-accel kvm -cpu host -smp "${BENCH_SMP:-1}" -m "${BENCH_MEM:-256M}"
+                   -display none -monitor none -no-reboot)
+else
+  BENCH_QEMU_ARGS=(-accel tcg -cpu "${BENCH_CPU:-max}" -icount shift=0,sleep=off -smp "${BENCH_SMP:-1}" -m "${BENCH_MEM:-256M}"
+                   -display none -monitor none -no-reboot)
+fi
+
+# bench_kvm_usable: succeeds when QEMU can start a machine under KVM here; otherwise prints why
+# not (QEMU's own words: no /dev/kvm, no permission, nested virtualisation refused) and fails.
+bench_kvm_usable() {
+  if [[ ! -e /dev/kvm ]]; then
+    echo "/dev/kvm does not exist (no KVM module, or a virtual machine without nested virtualisation)"
+    return 1
+  fi
+  local why
+  why=$(echo quit | timeout 30 "$BENCH_QEMU" -accel kvm -machine none -display none -monitor stdio \
+        2>&1 >/dev/null) || true
+  if [[ -n $why ]]; then
+    echo "QEMU cannot use KVM: $(echo "$why" | tr '\n' ' ')"
+    return 1
+  fi
+  return 0
+}
 
 # bench_text LOG: a serial log without the CRs of the serial console and without the marker
 # Bastion's kernel puts before every line a process prints ("[Bench] BENCH ...",

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test/bench/bench-report-test.sh ROOT DIR: bench/report/report.sh on made-up logs: a Bastion
 # number missing is "n/a" and fails only with --require-all; ratios, targets and the JSON are
-# right; a missing Linux number always fails.
+# right; a missing Linux number always fails; --kvm judges no target.
 set -uo pipefail
 root=$1 dir=$2
 rm -rf "$dir"; mkdir -p "$dir"
@@ -53,6 +53,14 @@ check "--require-all fails while Bastion numbers are missing" test $? -ne 0
 
 "$report" --linux "$dir/linux.log" --out "$dir/c" >/dev/null 2>&1
 check "no Bastion log at all: still passes" test $? -eq 0
+
+# Under KVM the ticks are cycles: the numbers and ratios stay, no row is judged by its target.
+"$report" --linux "$dir/linux.log" --bastion "$dir/bastion.log" --out "$dir/k" --kvm >"$dir/k.txt" 2>&1
+check "--kvm: null_syscall keeps its numbers, no verdict" \
+  grep -qE '^null_syscall +90/80 +1000/900 +0\.090 +100 +-' "$dir/k.txt"
+check "--kvm: the unit says TSC cycles under KVM" grep -q 'TSC cycles on the host CPU under KVM' "$dir/k.txt"
+check "--kvm: JSON says the unit and no target status" \
+  bash -c "grep -q '\"unit\": \"TSC cycles' '$dir/k/bench.json' && ! grep -q '\"target_status\": \"met\"' '$dir/k/bench.json'"
 
 grep -v pipe_rtt "$dir/linux.log" >"$dir/linux-short.log"
 "$report" --linux "$dir/linux-short.log" --out "$dir/d" >/dev/null 2>&1
