@@ -766,12 +766,18 @@ void sched_tick(struct trap_frame *tf)
 }
 
 /* Reschedule IPI: another CPU queued something more urgent here. */
+static void sched_start_cpu(void);
+
 static void resched_ipi(struct trap_frame *tf)
 {
     lapic_eoi();
     struct cpu_sched *cs = my_cs();
-    if (!cs->active)
+    if (!cs->active) {
+        /* An AP that has not joined yet: sched_init() kicked it so that it joins now instead
+         * of at its first tick. */
+        sched_start_cpu();
         return;
+    }
     spin_lock(&sched_lock);
     struct thread *cur = cs->current;
     if (cs->need_resched && preemptible_at(cs, cur, tf)) {
@@ -860,8 +866,11 @@ void sched_init(void)
     cpu_irq_restore(f);
     idt_set_irq_handler(SCHED_RESCHED_VECTOR, resched_ipi);
     timer_set_tick_hook(tick_hook);
-    /* Each AP joins at its first tick; wait (at most 100 ms) so that threads created right
-     * after this can be placed on every CPU. */
+    /* Each AP joins at its first tick or at this kick, whichever comes first (under emulation
+     * the tick may be a whole tick period away, spent spinning below); wait (at most 100 ms) so
+     * that threads created right after this can be placed on every CPU. */
+    for (unsigned i = 1; i < percpu_count(); i++)
+        lapic_send_ipi(smp_apic_id(i), SCHED_RESCHED_VECTOR);
     uint64_t until = sched_now_ns() + 100000000ull;
     for (;;) {
         unsigned active = 0;

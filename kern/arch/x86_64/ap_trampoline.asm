@@ -5,13 +5,16 @@
 ; which starts the AP in real mode at CS:IP = 0x0800:0000. Nothing here runs at the address it
 ; was linked at, so every address is computed as TRAMP_BASE + offset (the ABS macro).
 ;
-; smp.c fills the parameter block at TRAMP_BASE + TRAMP_PARAMS before each SIPI; its layout is
-; struct ap_boot_params in smp.c and must match the P_* offsets below. It also builds the
-; temporary page tables P_PML4 points to: the first 2 MiB identity-mapped (this code keeps
-; running after paging is on) plus the kernel half copied from the kernel's PML4 (the stack
-; and ap_entry are there). ap_entry() switches to the kernel's own CR3 first thing.
+; smp.c fills the parameter block at TRAMP_BASE + TRAMP_PARAMS before the SIPIs; its layout is
+; struct ap_boot_params in smp.c and must match the P_* offsets below. Every AP starts here at
+; once: each takes the next arrival slot from P_NEXT (lock xadd) and that slot's stack top from
+; the array at P_STACKS; a slot at or past P_NSLOTS has no stack and halts here for good.
+; smp.c also builds the temporary page tables P_PML4 points to: the first 2 MiB identity-mapped
+; (this code keeps running after paging is on) plus the kernel half copied from the kernel's
+; PML4 (the stacks, their array and ap_entry are there). ap_entry() switches to the kernel's own
+; CR3 first thing.
 ;
-; Invariant: this code never touches the stack until it has the one from P_STACK, and it enters
+; Invariant: this code never touches the stack until it has its slot's, and it enters
 ; C with interrupts off, RBP = 0 (the backtrace ends here) and RSP 16-byte aligned minus the
 ; fake return address, as the SysV ABI expects at a function's first instruction.
 
@@ -19,9 +22,10 @@
 %define TRAMP_PARAMS 0xF00
 %define P_PML4       (TRAMP_BASE + TRAMP_PARAMS + 0)
 %define P_EFER       (TRAMP_BASE + TRAMP_PARAMS + 8)
-%define P_STACK      (TRAMP_BASE + TRAMP_PARAMS + 16)
+%define P_STACKS     (TRAMP_BASE + TRAMP_PARAMS + 16)
 %define P_ENTRY      (TRAMP_BASE + TRAMP_PARAMS + 24)
-%define P_INDEX      (TRAMP_BASE + TRAMP_PARAMS + 32)
+%define P_NEXT       (TRAMP_BASE + TRAMP_PARAMS + 32)
+%define P_NSLOTS     (TRAMP_BASE + TRAMP_PARAMS + 36)
 
 %define ABS(x) (TRAMP_BASE + (x) - ap_trampoline_start)
 
@@ -86,12 +90,22 @@ bits 64
     xor eax, eax
     mov fs, ax
     mov gs, ax
-    mov rsp, [P_STACK]
-    mov rdi, [P_INDEX]
+    mov eax, 1
+    lock xadd [P_NEXT], eax     ; eax = this AP's arrival slot
+    cmp eax, [P_NSLOTS]
+    jae .no_slot
+    mov rbx, [P_STACKS]
+    mov rsp, [rbx + rax * 8]
+    mov edi, eax                ; ap_entry(slot)
     mov rax, [P_ENTRY]
     xor ebp, ebp
     push rbp                    ; fake return address 0: ap_entry never returns
     jmp rax
+
+.no_slot:                       ; more APs than stacks: never run on a stack not ours
+    cli
+    hlt
+    jmp .no_slot
 
 align 8
 tramp_gdt:

@@ -1,14 +1,19 @@
 /*
  * Application processor start-up (see smp.h).
  *
- * The BSP starts one AP at a time and waits until it reported in before starting the next, so
- * the trampoline's single parameter block, and percpu_init_ap()'s allocations, are never used
- * by two APs at once. An AP that does not come up within its time is sent INIT again, which
- * parks it in wait-for-SIPI, so it can never run later on a parameter block meant for another.
+ * The BSP starts every AP at once: INIT to each, then the SIPIs to each, then one wait for all
+ * of them. Under emulation a CPU woken by INIT or SIPI may only run at the emulator's next timer
+ * deadline, so a start one AP at a time paid that wait once per AP; now it is paid once. The
+ * APs share the trampoline's one parameter block: each takes its arrival slot from a counter in
+ * it (`lock xadd`), and with it its own stack from an array the block points to; a slot past the
+ * array halts in the trampoline. In C they take turns (ap_turn) for what may not run twice at
+ * once (percpu_init_ap()'s allocations, the index), so indexes stay dense in the order the APs
+ * report in. An AP that has not reached C within its time is sent INIT again, which parks it in
+ * wait-for-SIPI; no SIPI follows, so it never runs later.
  *
- * Memory ordering: the BSP writes the parameter block through the (write-back) direct map and
- * then sends the SIPI through the LAPIC's uncached ICR; x86 keeps stores in order, and the
- * compiler is fenced, so the AP sees the block complete.
+ * Memory ordering: the BSP writes the parameter block and the stack array through the
+ * (write-back) direct map and then sends the SIPIs through the LAPIC's uncached ICR; x86 keeps
+ * stores in order, and the compiler is fenced, so the APs see them complete.
  */
 #include "arch/x86_64/smp.h"
 
@@ -35,15 +40,17 @@
 struct ap_boot_params {
     uint32_t pml4_phys; /* temporary tables, below 4 GiB (CR3 is loaded in 32-bit mode) */
     uint32_t reserved;
-    uint64_t efer;      /* LME and NXE as on the BSP */
-    uint64_t stack_top; /* virtual, kernel half */
-    uint64_t entry;     /* ap_entry() */
-    uint64_t index;     /* logical CPU index, ap_entry()'s argument */
+    uint64_t efer;   /* LME and NXE as on the BSP */
+    uint64_t stacks; /* virtual (kernel half) address of the slots' stack tops */
+    uint64_t entry;  /* ap_entry() */
+    uint32_t next;   /* the next arrival slot: each AP takes one with lock xadd */
+    uint32_t nslots; /* entries of the stack array; a slot past it halts */
 };
 _Static_assert(offsetof(struct ap_boot_params, efer) == 8, "P_EFER");
-_Static_assert(offsetof(struct ap_boot_params, stack_top) == 16, "P_STACK");
+_Static_assert(offsetof(struct ap_boot_params, stacks) == 16, "P_STACKS");
 _Static_assert(offsetof(struct ap_boot_params, entry) == 24, "P_ENTRY");
-_Static_assert(offsetof(struct ap_boot_params, index) == 32, "P_INDEX");
+_Static_assert(offsetof(struct ap_boot_params, next) == 32, "P_NEXT");
+_Static_assert(offsetof(struct ap_boot_params, nslots) == 36, "P_NSLOTS");
 
 extern const uint8_t ap_trampoline_start[], ap_trampoline_end[];
 
@@ -57,12 +64,15 @@ extern const uint8_t ap_trampoline_start[], ap_trampoline_end[];
 #define ONLINE_TIMEOUT_US 5000000u /* C entry to "online": allocations, prints */
 
 static volatile unsigned online_count = 1;
-static volatile bool ap_alive;
 static uint32_t apic_ids[SMP_MAX_CPUS];
+/* Stack top of each arrival slot (slot i: the stack region's slot i + 1). */
 static uint64_t stack_tops[SMP_MAX_CPUS];
 static uint64_t kernel_cr3, bsp_cr0, bsp_cr4;
-
-enum start_result { AP_ONLINE, AP_NOT_STARTED, AP_STUCK };
+/* APs that reached C, and the APIC id each slot's AP reported (UINT32_MAX: none yet). */
+static unsigned alive_count;
+static uint32_t arrived[SMP_MAX_CPUS];
+/* Held by the one AP that is setting itself up (percpu_init_ap() up to "online"). */
+static uint32_t ap_turn;
 
 static struct ap_boot_params *params(void)
 {
@@ -71,10 +81,10 @@ static struct ap_boot_params *params(void)
 }
 
 /*
- * The AP's first C code, on its own stack, still on the trampoline's page tables and the
+ * The AP's first C code, on its slot's stack, still on the trampoline's page tables and the
  * trampoline's GDT, interrupts off.
  */
-KCOV_NO_TRACE static noreturn void ap_entry(uint64_t index)
+KCOV_NO_TRACE static noreturn void ap_entry(uint64_t slot)
 {
 #ifdef BASTION_KCOV
     /* Before any call: the coverage hook reads the per-CPU record through GS. */
@@ -83,20 +93,26 @@ KCOV_NO_TRACE static noreturn void ap_entry(uint64_t index)
     write_cr3(kernel_cr3); /* drop the identity map of low memory */
     write_cr4(bsp_cr4);
     write_cr0(bsp_cr0);
-    ap_alive = true;
 
     /* The initial APIC id from CPUID: the LAPIC itself is not set up yet (firmware may even
      * have left it in x2APIC mode, where its MMIO page reads nothing useful). */
     uint32_t a, b, c, d;
     cpuid(1, 0, &a, &b, &c, &d);
     uint32_t apic_id = b >> 24;
-    if (!percpu_init_ap((unsigned)index, apic_id))
-        panic("smp: percpu_init_ap(%lu, apic id %u) failed", (unsigned long)index, apic_id);
+    __atomic_store_n(&arrived[slot], apic_id, __ATOMIC_RELEASE);
+    __atomic_add_fetch(&alive_count, 1, __ATOMIC_SEQ_CST);
+
+    while (__atomic_exchange_n(&ap_turn, 1u, __ATOMIC_ACQUIRE) != 0)
+        cpu_pause();
+    unsigned index = __atomic_load_n(&online_count, __ATOMIC_SEQ_CST);
+    if (!percpu_init_ap(index, apic_id))
+        panic("smp: percpu_init_ap(%u, apic id %u) failed", index, apic_id);
     lapic_init_ap();
     timer_init_ap();
     apic_ids[index] = apic_id;
-    kprintf("cpu %lu online\n", (unsigned long)index);
+    kprintf("cpu %u online\n", index);
     __atomic_add_fetch(&online_count, 1, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&ap_turn, 0u, __ATOMIC_RELEASE);
     cpu_idle_forever();
 }
 
@@ -121,8 +137,8 @@ static void trampoline_setup(void)
 }
 
 /*
- * Point the temporary PML4's kernel half at the kernel's own lower-level tables. Done again
- * before each AP, after its stack was mapped: that may have filled a PML4 slot just now.
+ * Point the temporary PML4's kernel half at the kernel's own lower-level tables. Done after the
+ * stacks were mapped: that may have filled a PML4 slot just now.
  */
 static void trampoline_share_kernel_half(void)
 {
@@ -133,14 +149,14 @@ static void trampoline_share_kernel_half(void)
 }
 
 /*
- * A kernel stack for CPU `index` in its slot of the stack region: a guard page left unmapped,
- * then SMP_KSTACK_PAGES pages. Returns the top (16-byte aligned), or 0 if out of memory.
+ * A kernel stack in slot `n` of the stack region (slot 0 is unused: the BSP has its boot stack;
+ * n < SMP_MAX_CPUS):
+ * a guard page left unmapped, then SMP_KSTACK_PAGES pages. Returns the top (16-byte aligned),
+ * or 0 if out of memory.
  */
-static uint64_t stack_alloc(unsigned index)
+static uint64_t stack_alloc(unsigned n)
 {
-    if (stack_tops[index]) /* an AP that failed to start leaves its slot for the next one */
-        return stack_tops[index];
-    uint64_t slot = KSTACK_BASE + index * SMP_KSTACK_STRIDE;
+    uint64_t slot = KSTACK_BASE + n * SMP_KSTACK_STRIDE;
     for (unsigned i = 0; i < SMP_KSTACK_PAGES; i++) {
         uint64_t pa = pmm_alloc_zeroed(0);
         if (!pa)
@@ -149,14 +165,14 @@ static uint64_t stack_alloc(unsigned index)
         if (paging_map(paging_kernel_root(), va, pa, PAGE_KERNEL_RW) != rcOk)
             return 0;
     }
-    stack_tops[index] = slot + (uint64_t)(SMP_KSTACK_PAGES + 1) * PAGE_SIZE;
-    return stack_tops[index];
+    return slot + (uint64_t)(SMP_KSTACK_PAGES + 1) * PAGE_SIZE;
 }
 
-static bool wait_alive(uint64_t us)
+/* Waits until `n` APs reached C, at most `us` microseconds. */
+static bool wait_alive(unsigned n, uint64_t us)
 {
     uint64_t start = tsc_read(), limit = tsc_hz() / 1000000u * us;
-    while (!ap_alive) {
+    while (__atomic_load_n(&alive_count, __ATOMIC_SEQ_CST) < n) {
         if (tsc_read() - start > limit)
             return false;
         cpu_pause();
@@ -200,50 +216,60 @@ static uint32_t init_delay_us(void)
     return INIT_DELAY_LEGACY_US;
 }
 
-/*
- * INIT-SIPI-SIPI (Intel SDM vol. 3, "MP initialization protocol"). AP_NOT_STARTED: the AP never
- * reached C (it is parked again, its index and stack may be reused); AP_STUCK: it runs on its
- * stack but did not report in (its index must not be reused).
- */
-static enum start_result start_ap(unsigned index, uint32_t apic_id)
+/* Did the AP with this APIC id reach C (in any of the n slots)? */
+static bool has_arrived(uint32_t apic_id, unsigned n)
 {
-    uint64_t stack = stack_alloc(index);
-    if (!stack) {
-        kprintf("smp: no memory for the stack of cpu %u\n", index);
-        return AP_NOT_STARTED;
-    }
-    trampoline_share_kernel_half();
+    for (unsigned i = 0; i < n; i++)
+        if (__atomic_load_n(&arrived[i], __ATOMIC_ACQUIRE) == apic_id)
+            return true;
+    return false;
+}
+
+/*
+ * INIT-SIPI-SIPI (Intel SDM vol. 3, "MP initialization protocol") to the n APs in `ids` at once:
+ * each ICR write is sent to every AP before the next kind, and the waits are one for all. A SIPI
+ * to an AP that is already running is ignored, so the second round may go to all of them.
+ */
+static void start_aps(const uint32_t *ids, unsigned n)
+{
     struct ap_boot_params *p = params();
     p->pml4_phys = SMP_TRAMP_PML4_PHYS;
     p->efer = rdmsr(MSR_EFER) & ~EFER_LMA;
-    p->stack_top = stack;
+    p->stacks = (uint64_t)(uintptr_t)stack_tops;
     p->entry = (uint64_t)(uintptr_t)ap_entry;
-    p->index = index;
-    ap_alive = false;
+    p->next = 0;
+    p->nslots = n;
+    for (unsigned i = 0; i < n; i++)
+        arrived[i] = UINT32_MAX;
+    trampoline_share_kernel_half();
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
 
-    unsigned target = online_count + 1;
-    if (!lapic_send_init(apic_id))
-        return AP_NOT_STARTED;
+    bool sent[SMP_MAX_CPUS];
+    for (unsigned i = 0; i < n; i++)
+        sent[i] = lapic_send_init(ids[i]);
     uint32_t delay = init_delay_us();
     if (delay)
         pit_wait_us(delay);
-    lapic_send_init_deassert(apic_id);
-    for (int sipi = 0; sipi < 2 && !ap_alive; sipi++) {
-        if (!lapic_send_sipi(apic_id, (uint8_t)(SMP_TRAMPOLINE_PHYS >> 12)))
-            break;
-        wait_alive(SIPI_DELAY_US);
+    for (unsigned i = 0; i < n; i++)
+        if (sent[i])
+            sent[i] = lapic_send_init_deassert(ids[i]);
+    for (int sipi = 0; sipi < 2 && __atomic_load_n(&alive_count, __ATOMIC_SEQ_CST) < n; sipi++) {
+        for (unsigned i = 0; i < n; i++)
+            if (sent[i] && !has_arrived(ids[i], n))
+                sent[i] = lapic_send_sipi(ids[i], (uint8_t)(SMP_TRAMPOLINE_PHYS >> 12));
+        wait_alive(n, SIPI_DELAY_US);
     }
-    if (!wait_alive(ALIVE_TIMEOUT_US)) {
-        lapic_send_init(apic_id); /* park it: it must not run late on reused parameters */
-        kprintf("smp: cpu with APIC id %u did not start\n", apic_id);
-        return AP_NOT_STARTED;
+    if (!wait_alive(n, ALIVE_TIMEOUT_US)) {
+        for (unsigned i = 0; i < n; i++)
+            if (!has_arrived(ids[i], n)) {
+                lapic_send_init(ids[i]); /* park it: no SIPI follows */
+                kprintf("smp: cpu with APIC id %u did not start\n", ids[i]);
+            }
     }
-    if (!wait_online(target, ONLINE_TIMEOUT_US)) {
-        kprintf("smp: cpu %u (APIC id %u) started but did not report in\n", index, apic_id);
-        return AP_STUCK;
-    }
-    return AP_ONLINE;
+    unsigned alive = __atomic_load_n(&alive_count, __ATOMIC_SEQ_CST);
+    if (!wait_online(1 + alive, ONLINE_TIMEOUT_US))
+        kprintf("smp: %u of the %u CPUs that started did not report in\n",
+                1 + alive - smp_online_count(), alive);
 }
 
 void smp_start_aps(void)
@@ -262,7 +288,8 @@ void smp_start_aps(void)
     bsp_cr4 = read_cr4();
     trampoline_setup();
 
-    unsigned listed = 1, next = 1;
+    uint32_t ids[SMP_MAX_CPUS];
+    unsigned listed = 1, n = 0, region = 1; /* region: the next slot of the stack region */
     for (unsigned i = 0; i < m->ncpus; i++) {
         const struct acpi_cpu *c = &m->cpus[i];
         if (!c->enabled || c->apic_id == bsp)
@@ -272,13 +299,19 @@ void smp_start_aps(void)
             kprintf("smp: APIC id %u needs x2APIC mode, skipped\n", c->apic_id);
             continue;
         }
-        if (next >= SMP_MAX_CPUS) {
+        if (n + 1 >= SMP_MAX_CPUS) {
             kprintf("smp: more than %u CPUs, APIC id %u skipped\n", SMP_MAX_CPUS, c->apic_id);
             continue;
         }
-        if (start_ap(next, c->apic_id) != AP_NOT_STARTED)
-            next++;
+        stack_tops[n] = stack_alloc(region++);
+        if (!stack_tops[n]) {
+            kprintf("smp: no memory for the stack of the CPU with APIC id %u\n", c->apic_id);
+            continue;
+        }
+        ids[n++] = c->apic_id;
     }
+    if (n > 0)
+        start_aps(ids, n);
     kprintf("smp: %u of %u CPUs online\n", smp_online_count(), listed);
 }
 
