@@ -1,6 +1,8 @@
 /* CPU feature detection and per-CPU protection settings. */
 #include "arch/x86_64/cpu.h"
 
+#include "arch/x86_64/idle_time.h"
+
 #include "lib/kprintf.h"
 #include "lib/string.h"
 
@@ -101,7 +103,7 @@ noreturn void cpu_halt_forever(void)
 noreturn void cpu_idle_forever(void)
 {
     for (;;) {
-        sti();
-        cpu_halt();
+        cli();
+        idle_time_halt(); /* interrupts on, halted, the halt counted as idle time */
     }
 }
