@@ -5,11 +5,13 @@ on 127.0.0.1 (bench/net/run.sh sets them up), one connection at a time:
 
   1. waits until GET /page answers with the whole page (the forward accepts before the guest
      listens, so a refused or cut answer means "not yet"), then `warmup` more untimed requests;
-  2. `batches` times: GET /begin, `requests` times GET /page (each answer checked: status 200 and
+  2. quiet windows: GET /begin, a wait of `quiet` seconds (each of them), GET /end: the guest
+     measures its own timer work while idle and the batch's edges from them;
+  3. `batches` times: GET /begin, `requests` times GET /page (each answer checked: status 200 and
      exactly 1024 bytes of body), GET /end (the guest's counts for the batch);
-  3. `transfers` times: GET /bulk, then `bulk_bytes` sent on the bulk port and the write side
+  4. `transfers` times: GET /bulk, then `bulk_bytes` sent on the bulk port and the write side
      shut; the guest reads to the end and closes;
-  4. GET /report: the guest prints its BENCH lines and ends.
+  5. GET /report: the guest prints its BENCH lines and ends.
 
 Exit status 0 when every answer was right; 1 (with the reason) otherwise. Never binds anything
 but client sockets to 127.0.0.1.
@@ -84,6 +86,8 @@ def main():
     ap.add_argument("--batches", type=int, default=5)
     ap.add_argument("--requests", type=int, default=100, help="GETs per batch")
     ap.add_argument("--warmup", type=int, default=10)
+    ap.add_argument("--quiet", type=float, nargs="*", default=[0.2, 2.0],
+                    help="seconds of each quiet window (no request between /begin and /end)")
     ap.add_argument("--transfers", type=int, default=3)
     ap.add_argument("--bulk-bytes", type=int, default=8 << 20)
     ap.add_argument("--ready-timeout", type=float, default=300, help="seconds to wait for the server")
@@ -94,6 +98,11 @@ def main():
         for _ in range(a.warmup):
             get_page(a.port, a.timeout)
         print("drive: server ready, %d warm-up requests done" % a.warmup, flush=True)
+        for q in a.quiet:
+            get(a.port, "/begin", a.timeout)
+            time.sleep(q)
+            status, body = get(a.port, "/end", a.timeout)
+            print("drive: quiet %.1f s: %s" % (q, body.decode(errors="replace").strip()), flush=True)
         for b in range(a.batches):
             get(a.port, "/begin", a.timeout)
             for _ in range(a.requests):

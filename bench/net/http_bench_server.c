@@ -8,7 +8,8 @@
  *   80    HTTP/1.0, one request per connection, answered and closed by the server:
  *           GET /page    the 1 KiB page (PAGE_BYTES of text after a short head)
  *           GET /begin   starts a batch: answered, closed, then the clocks are read
- *           GET /end     ends it: the clocks read, then the batch's numbers answered
+ *           GET /end     ends it: the clocks read, then the batch's numbers answered; a batch
+ *                        without a page is a quiet window (below)
  *           GET /bulk    answered; then one connection on port 5001 is received to its end
  *           GET /report  prints the BENCH lines and ends the program
  *   5001  bulk sink: every byte of one connection read (recv of up to 16 KiB) until the peer
@@ -18,9 +19,16 @@
  * What a number is: busy = (TSC at the end - TSC at the start) - (idle ticks at the end - idle
  * ticks at the start), the idle ticks counted by the OS itself (idle_clock.h). Under QEMU's
  * -icount shift=0 that is the instructions the guest executed in the window, its halts while
- * waiting for the host's next packet left out. http_get = busy / requests of a batch (the
- * window also holds /begin's close and /end's accept and read: about one request's overhead
- * per batch); tcp_bulk = busy ticks per KiB received. Output (docs/benchmarks.md):
+ * waiting for the host's next packet left out. Two things in a window are not the requests'
+ * work: the batch's edges (/begin's close, /end's accept and read: about one request) and the
+ * OS's own timer work while it waits (ticks, timeouts), which grows with the idle time and so
+ * with the host's speed. Two quiet windows (a /begin and an /end with no page between, the host
+ * waiting a short and a long time) measure both: busy = edges + rate * idle, a line through the
+ * two. Every batch and transfer is then counted as busy - edges - rate * idle (transfers have
+ * no edges), which makes the rows independent of how fast the host answers; without two quiet
+ * windows of different idle time nothing is subtracted, and a line says so.
+ * http_get = corrected busy / requests of a batch; tcp_bulk = corrected busy ticks per KiB
+ * received. Output (docs/benchmarks.md):
  *   BENCH-BEGIN <system> net
  *   BENCH http_get median=<ticks per request> min=<ticks> n=<batches>
  *   BENCH tcp_bulk median=<busy ticks per KiB> min=<ticks> n=<transfers>
@@ -81,8 +89,12 @@ static uint64_t busy_between(const struct stamp *a, const struct stamp *b)
     return idle < elapsed ? elapsed - idle : 0;
 }
 
-static uint64_t page_per_request[MAX_RUNS], bulk_per_kib[MAX_RUNS];
-static unsigned batches, transfers;
+/* A measured window: its busy and idle ticks and what it did (pages, or bytes received). */
+struct window {
+    uint64_t busy, idle, work;
+};
+static struct window batch[MAX_RUNS], quiet[MAX_RUNS], bulk[MAX_RUNS];
+static unsigned batches, quiets, transfers;
 static char response[256 + PAGE_BYTES];
 static size_t response_len;
 
@@ -169,6 +181,62 @@ static void report(const char *name, uint64_t *v, unsigned n)
            (unsigned long long)v[0], n);
 }
 
+/* The line busy = edges + rate * idle through the quiet windows of least and most idle time
+ * (rate in instructions per million idle ticks); both 0 without two windows at least
+ * QUIET_SPREAD idle ticks apart. */
+#define QUIET_SPREAD 50000000ull /* 50 ms of virtual time */
+static uint64_t idle_rate_ppm, edges;
+
+static void fit_quiet_windows(void)
+{
+    const struct window *lo = NULL, *hi = NULL;
+    for (unsigned i = 0; i < quiets; i++) {
+        if (!lo || quiet[i].idle < lo->idle)
+            lo = &quiet[i];
+        if (!hi || quiet[i].idle > hi->idle)
+            hi = &quiet[i];
+    }
+    if (!lo || hi->idle - lo->idle < QUIET_SPREAD) {
+        printf("bench-net: no two quiet windows %llu idle ticks apart: nothing subtracted\n",
+               QUIET_SPREAD);
+        return;
+    }
+    if (hi->busy > lo->busy)
+        idle_rate_ppm = (hi->busy - lo->busy) * 1000000ull / (hi->idle - lo->idle);
+    uint64_t at_lo = lo->idle * idle_rate_ppm / 1000000ull;
+    edges = lo->busy > at_lo ? lo->busy - at_lo : 0;
+    printf("bench-net: quiet windows: %llu instructions per idle second, %llu per batch's edges\n",
+           (unsigned long long)(idle_rate_ppm * 1000ull), (unsigned long long)edges);
+}
+
+/* A window's busy ticks less its edges and its idle-time timer work (never below 0). */
+static uint64_t corrected(const struct window *w, int has_edges)
+{
+    uint64_t less = w->idle * idle_rate_ppm / 1000000ull + (has_edges ? edges : 0);
+    return w->busy > less ? w->busy - less : 0;
+}
+
+static void report_rows(void)
+{
+    static uint64_t v[MAX_RUNS];
+    fit_quiet_windows();
+    for (unsigned i = 0; i < batches; i++) {
+        v[i] = corrected(&batch[i], 1) / batch[i].work;
+        printf("bench-net: http_get batch %u: %llu per request (uncorrected %llu)\n", i + 1,
+               (unsigned long long)v[i], (unsigned long long)(batch[i].busy / batch[i].work));
+    }
+    report("http_get", v, batches);
+    for (unsigned i = 0; i < transfers; i++) {
+        v[i] = corrected(&bulk[i], 0) * 1024 / bulk[i].work;
+        printf("bench-net: tcp_bulk transfer %u: %llu per KiB (uncorrected %llu), %llu MB/s of "
+               "busy virtual time\n",
+               i + 1, (unsigned long long)v[i],
+               (unsigned long long)(bulk[i].busy * 1024 / bulk[i].work),
+               (unsigned long long)(v[i] ? 1024000 / v[i] : 0));
+    }
+    report("tcp_bulk", v, transfers);
+}
+
 /* One bulk transfer on the bulk listener: accept, read to the end, record. */
 static void bulk_receive(int listener)
 {
@@ -199,22 +267,21 @@ static void bulk_receive(int listener)
         return;
     }
     /* MB per second of virtual time: one tick is one ns under -icount shift=0. */
-    printf("bench-net: tcp_bulk transfer %u: %llu bytes, elapsed %llu ticks, idle %llu, busy %llu: "
-           "%llu ticks per KiB, %llu MB/s of busy time, %llu MB/s of elapsed virtual time\n",
+    printf("bench-net: tcp_bulk transfer %u: %llu bytes, elapsed %llu ticks, idle %llu, busy %llu "
+           "(uncorrected: %llu MB/s of busy time, %llu MB/s of elapsed virtual time)\n",
            transfers + 1, (unsigned long long)bytes, (unsigned long long)(b.tsc - a.tsc),
            (unsigned long long)(b.idle - a.idle), (unsigned long long)busy,
-           (unsigned long long)(busy * 1024 / bytes),
            (unsigned long long)(busy ? bytes * 1000 / busy : 0),
            (unsigned long long)(bytes * 1000 / (b.tsc - a.tsc)));
     if (transfers < MAX_RUNS)
-        bulk_per_kib[transfers++] = busy * 1024 / bytes;
+        bulk[transfers++] = (struct window){busy, b.idle - a.idle, bytes};
 }
 
 int main(void)
 {
     build_page();
-    int http = listen_on(HTTP_PORT), bulk = listen_on(BULK_PORT);
-    if (http < 0 || bulk < 0) {
+    int http = listen_on(HTTP_PORT), bulk_listener = listen_on(BULK_PORT);
+    if (http < 0 || bulk_listener < 0) {
         printf("BENCH-ERROR http_get listen on ports %d and %d: errno %d\n", HTTP_PORT, BULK_PORT,
                errno);
         return 1;
@@ -256,22 +323,25 @@ int main(void)
                      (unsigned long long)(end.idle - start.idle), (unsigned long long)busy);
             answer_text(c, text);
             close(c);
-            if (!in_batch || !start_ok || !end_ok || pages == 0) {
-                printf("BENCH-ERROR http_get batch %u: no /begin, no page or no idle clock\n",
-                       batches + 1);
+            struct window w = {busy, end.idle - start.idle, pages};
+            if (!in_batch || !start_ok || !end_ok) {
+                printf("BENCH-ERROR http_get batch %u: no /begin or no idle clock\n", batches + 1);
+            } else if (pages == 0) {
+                printf("bench-net: quiet window %u: %s", quiets + 1, text);
+                if (quiets < MAX_RUNS)
+                    quiet[quiets++] = w;
             } else {
                 printf("bench-net: http_get batch %u: %u requests, %s", batches + 1, pages, text);
                 if (batches < MAX_RUNS)
-                    page_per_request[batches++] = busy / pages;
+                    batch[batches++] = w;
             }
             in_batch = 0;
         } else if (strncmp(req, "GET /bulk ", 10) == 0) {
             answer_text(c, "bulk\n");
             close(c);
-            bulk_receive(bulk);
+            bulk_receive(bulk_listener);
         } else if (strncmp(req, "GET /report ", 12) == 0) {
-            report("http_get", page_per_request, batches);
-            report("tcp_bulk", bulk_per_kib, transfers);
+            report_rows();
             answer_text(c, "report\n");
             close(c);
             break;
@@ -281,7 +351,7 @@ int main(void)
         }
     }
     close(http);
-    close(bulk);
+    close(bulk_listener);
     printf("BENCH-END %s\n", BENCH_SYSTEM);
     return 0;
 }

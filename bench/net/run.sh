@@ -12,8 +12,9 @@
 #                     its NIC is virtio-net (the kernel has no e1000 driver)
 #   --system bastion  FILE is bastion-bench-net.iso (target iso-bench-net); its NIC is the e1000
 #                     behind the Intel IOMMU, as in every Bastion network image
-#   --short           fewer samples (the ctest): 3 batches of 10 GETs, 1 transfer of 1 MiB;
-#                     default: 5 batches of 100 GETs, 3 transfers of 8 MiB
+#   --short           fewer samples (the ctest): quiet windows of 0.1 and 0.6 s, 3 batches of
+#                     10 GETs, 1 transfer of 1 MiB; default: quiet windows of 0.2 and 2 s, 5
+#                     batches of 100 GETs, 3 transfers of 8 MiB (bench/net/drive.py)
 #
 # Both guests: q35 with the Intel IOMMU (Linux leaves it off: CONFIG_INTEL_IOMMU_DEFAULT_ON is
 # not set), 10.0.2.15 on QEMU's user network, restrict=on (the guest reaches nothing outside),
@@ -48,9 +49,11 @@ done
 command -v python3 >/dev/null || { echo "bench-net: python3 is needed" >&2; exit 1; }
 
 if ((short)); then
-  drive_args=(--batches 3 --requests 10 --warmup 3 --transfers 1 --bulk-bytes $((1 << 20)))
+  drive_args=(--batches 3 --requests 10 --warmup 3 --quiet 0.1 0.6 --transfers 1
+              --bulk-bytes $((1 << 20)))
 else
-  drive_args=(--batches 5 --requests 100 --warmup 10 --transfers 3 --bulk-bytes $((8 << 20)))
+  drive_args=(--batches 5 --requests 100 --warmup 10 --quiet 0.2 2.0 --transfers 3
+              --bulk-bytes $((8 << 20)))
 fi
 
 # Two free TCP ports of 127.0.0.1 (another program may take one before QEMU binds it: QEMU then
