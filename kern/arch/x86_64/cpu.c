@@ -1,8 +1,6 @@
 /* CPU feature detection and per-CPU protection settings. */
 #include "arch/x86_64/cpu.h"
 
-#include "arch/x86_64/idle_time.h"
-
 #include "lib/kprintf.h"
 #include "lib/string.h"
 
@@ -97,13 +95,5 @@ noreturn void cpu_halt_forever(void)
     for (;;) {
         cli();
         cpu_halt();
-    }
-}
-
-noreturn void cpu_idle_forever(void)
-{
-    for (;;) {
-        cli();
-        idle_time_halt(); /* interrupts on, halted, the halt counted as idle time */
     }
 }

@@ -16,18 +16,14 @@
 #define BASTION_ARCH_X86_64_IDLE_TIME_H
 
 #include <stdint.h>
+#include <stdnoreturn.h>
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/percpu.h"
 
-/* Halts this CPU until the next interrupt, counting the halt as idle. Interrupts must be off on
- * entry (so that no interrupt falls between the stamp and the hlt); "sti; hlt" keeps them off
- * until hlt has begun (the sti shadow), so no wake-up is lost. */
-static inline void idle_time_halt(void)
-{
-    this_cpu()->halt_tsc = rdtsc();
-    __asm__ volatile("sti; hlt" ::: "memory");
-}
+/* Interrupts on, halt until the next interrupt, forever: an idle CPU, each halt counted as idle
+ * time (idle_time.c). */
+noreturn void cpu_idle_forever(void);
 
 /* Ends this CPU's halt, if it was halted: called first on every trap. */
 static inline __attribute__((always_inline)) void idle_time_end(void)
