@@ -17,6 +17,7 @@ Exit status 0 when every answer was right; 1 (with the reason) otherwise. Never 
 but client sockets to 127.0.0.1.
 """
 import argparse
+import os
 import socket
 import sys
 import time
@@ -50,9 +51,21 @@ def get_page(port, timeout):
         raise OSError("/page answered %d with %d bytes (want 200, %d)" % (status, len(body), PAGE_BYTES))
 
 
-def wait_ready(port, deadline, timeout):
+def alive(pid):
+    if pid is None:
+        return True
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
+
+
+def wait_ready(port, deadline, timeout, qemu_pid):
     last = None
     while time.monotonic() < deadline:
+        if not alive(qemu_pid):
+            raise OSError("QEMU (pid %d) ended before the server answered" % qemu_pid)
         try:
             get_page(port, timeout)
             return
@@ -92,9 +105,10 @@ def main():
     ap.add_argument("--bulk-bytes", type=int, default=8 << 20)
     ap.add_argument("--ready-timeout", type=float, default=300, help="seconds to wait for the server")
     ap.add_argument("--timeout", type=float, default=60, help="seconds for one socket operation")
+    ap.add_argument("--qemu-pid", type=int, help="stop waiting for the server once this process ended")
     a = ap.parse_args()
     try:
-        wait_ready(a.port, time.monotonic() + a.ready_timeout, a.timeout)
+        wait_ready(a.port, time.monotonic() + a.ready_timeout, a.timeout, a.qemu_pid)
         for _ in range(a.warmup):
             get_page(a.port, a.timeout)
         print("drive: server ready, %d warm-up requests done" % a.warmup, flush=True)

@@ -91,7 +91,7 @@ qpid=$!
 
 status=0
 if ! python3 "$HERE/drive.py" --port "$port" --bulk-port "$bulk_port" "${drive_args[@]}" \
-       --ready-timeout "$timeout_s"; then
+       --ready-timeout "$timeout_s" --qemu-pid "$qpid"; then
   status=1
 fi
 # The guest prints its BENCH lines on /report, then BENCH-END: wait for it (or QEMU's end).
