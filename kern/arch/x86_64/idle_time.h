@@ -1,11 +1,13 @@
 /*
  * Idle time to the TSC tick: how long each CPU was halted in its idle loop.
  *
- * The idle loop stamps the TSC just before it halts (idle_time_halt); the first interrupt or
- * exception on that CPU closes the period (idle_time_end, at the top of trap_dispatch), so the
- * handler that woke the CPU and everything after it count as busy, as on Linux, where
- * tick_nohz_irq_enter closes the idle period. Invariant: halt_tsc != 0 exactly while the CPU is
- * halted or on its way into the handler that woke it; only the CPU itself writes its fields.
+ * The idle loop (cpu_idle_forever, idle_time.c; the only place the kernel halts with interrupts
+ * on) stamps the TSC just before it halts; the first interrupt or exception on that CPU closes
+ * the period (idle_time_end, at the top of trap_dispatch), so the handler that woke the CPU and
+ * everything after it count as busy, as on Linux, where tick_nohz_irq_enter closes the idle
+ * period. Invariant: halt_tsc != 0 only from the stamp until the CPU's next trap; only the CPU
+ * itself writes its fields. (An NMI between the stamp and the hlt ends the period early, and
+ * that halt goes uncounted: a rounding, never idle time counted twice.)
  *
  * Why: a benchmark that waits for packets from the host (bench/net) must count the instructions
  * the guest executes for a request and not the halts between packets. The scheduler's
