@@ -25,7 +25,7 @@
  * with the host's speed. Two quiet windows (a /begin and an /end with no page between, the host
  * waiting a short and a long time) measure both: busy = edges + rate * idle, a line through the
  * two. Every batch and transfer is then counted as busy - edges - rate * idle (transfers have
- * no edges), which makes the rows independent of how fast the host answers; without two quiet
+ * no edges), which takes most of the host's speed out of the rows; without two quiet
  * windows of different idle time nothing is subtracted, and a line says so.
  * http_get = corrected busy / requests of a batch; tcp_bulk = corrected busy ticks per KiB
  * received. Output (docs/benchmarks.md):
