@@ -7,6 +7,8 @@
 #   the tick whatever the host does; caches, TLBs and pipelines are not modelled).
 # sleep=off: when the guest idles (hlt), virtual time jumps straight to the next timer deadline
 #   instead of following the host's clock, so idle periods (boot) are repeatable too.
+#   BENCH_ICOUNT_SLEEP=on (bench/net/run.sh: a guest waiting for the host's packets) lets
+#   virtual time follow the host's clock while halted; instructions still count one tick each.
 # -cpu max: the model the Bastion tests use under TCG (NX, SMEP, SMAP, UMIP, ...); Linux then
 #   runs with the same protections switched on, which costs it instructions as well.
 # -smp 1: both ends of every round trip share one CPU (the benchmark pins itself there too).
@@ -19,7 +21,7 @@ if [[ ${BENCH_ACCEL:-tcg} == kvm ]]; then
   BENCH_QEMU_ARGS=(-accel kvm -cpu host -smp "${BENCH_SMP:-1}" -m "${BENCH_MEM:-256M}"
                    -display none -monitor none -no-reboot)
 else
-  BENCH_QEMU_ARGS=(-accel tcg -cpu "${BENCH_CPU:-max}" -icount shift=0,sleep=off -smp "${BENCH_SMP:-1}" -m "${BENCH_MEM:-256M}"
+  BENCH_QEMU_ARGS=(-accel tcg -cpu "${BENCH_CPU:-max}" -icount shift=0,sleep=${BENCH_ICOUNT_SLEEP:-off} -smp "${BENCH_SMP:-1}" -m "${BENCH_MEM:-256M}"
                    -display none -monitor none -no-reboot)
 fi
 

@@ -15,6 +15,9 @@
  *                     question withdrawn before its verdict is none), the totals of the
  *                     kernel file /.kernel/security (security/class_counts.c)
  *   ksm.denials       of them, denied (the policy's refusals and the fail-closed ones)
+ *   sched.idle_tsc    TSC ticks the CPUs spent halted in their idle loops, summed over the
+ *                     CPUs (arch/x86_64/idle_time.h); what a benchmark subtracts from elapsed
+ *                     ticks to count only the instructions executed (bench/net)
  *
  * The task.* counters are the caller's own; mm.free_pages tells how much memory the machine has
  * left, which is why the method is granted by policy only to classes that watch it (a test
@@ -33,14 +36,15 @@
 #include "proc/process.h"
 #include "security/hook.h"
 #include "sched/sched.h"
+#include "arch/x86_64/idle_time.h"
 #include "prof/gcov_uart.h"
 #include "prof/kcov.h"
 
-enum { COUNTERS = 9 };
+enum { COUNTERS = 10 };
 
 static const char *const counter_name[COUNTERS] = {
     "mm.free_pages",    "task.ram_used",     "task.kmem_used", "task.page_tables", "task.regions",
-    "time.realtime_ns", "time.monotonic_ns", "ksm.decisions",  "ksm.denials",
+    "time.realtime_ns", "time.monotonic_ns", "ksm.decisions",  "ksm.denials",      "sched.idle_tsc",
 };
 
 /* now: sched_now_ns() read once per call, so that the two time counters are one instant. */
@@ -63,8 +67,10 @@ static uint64_t counter_value(const struct process *p, unsigned i, uint64_t now)
         return now;
     case 7:
         return class_counts_total_decisions();
-    default:
+    case 8:
         return class_counts_total_denials();
+    default:
+        return idle_time_total();
     }
 }
 

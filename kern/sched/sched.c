@@ -22,6 +22,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/fpu.h"
 #include "arch/x86_64/idt.h"
+#include "arch/x86_64/idle_time.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/smp.h"

@@ -44,6 +44,26 @@ check "core_call_flood: a Bastion-only row, no Linux number asked for" \
   grep -qE '^core_call_flood +3000/2000 +- +- +- +-' "$dir/a.txt"
 check "JSON has the ratio" grep -q '"ratio": 0.090' "$dir/a/bench.json"
 check "JSON says null for a missing Bastion median" grep -q '"bastion": {"median": null' "$dir/a/bench.json"
+
+# The network rows, as scripts/bench passes them: a second log per side.
+printf 'BENCH http_get median=90000 min=88000 n=5\r\nBENCH tcp_bulk median=5120 min=5000 n=3\r\n' >"$dir/linux-net.log"
+printf '[NetServer] BENCH http_get median=135000 min=130000 n=5\nBENCH tcp_bulk median=10240 min=10000 n=3\n' \
+  >"$dir/bastion-net.log"
+grep -v -e http_get -e tcp_bulk "$dir/linux.log" >"$dir/linux-base.log"
+"$report" --linux "$dir/linux-base.log" --linux "$dir/linux-net.log" --bastion "$dir/bastion.log" \
+  --bastion "$dir/bastion-net.log" --out "$dir/n" >"$dir/n.txt" 2>&1
+check "two logs per side pass" test $? -eq 0
+check "http_get at exactly 1.5x Linux meets its relative target" \
+  grep -qE '^http_get +135000/130000 +90000/88000 +1\.500 +1\.5x met' "$dir/n.txt"
+check "tcp_bulk row in ticks per KiB, no target" grep -qE '^tcp_bulk +10240/10000 +5120/5000 +2\.000 +- +-' "$dir/n.txt"
+check "tcp_bulk throughput in MB/s (1,024,000 / ticks per KiB)" \
+  grep -q 'MB/s of busy virtual time: Bastion 100.0, Linux 200.0' "$dir/n.txt"
+check "JSON: the relative target as a string" grep -q '"target": "1.5x", "target_status": "met"' "$dir/n/bench.json"
+printf 'BENCH http_get median=135001 min=130000 n=5\n' >"$dir/bastion-net2.log"
+"$report" --linux "$dir/linux-base.log" --linux "$dir/linux-net.log" --bastion "$dir/bastion-net2.log" \
+  --out "$dir/m" >"$dir/m.txt" 2>&1
+check "http_get one tick over 1.5x misses it" grep -qE '^http_get +135001/130000 .* 1\.5x missed' "$dir/m.txt"
+
 if command -v gnuplot >/dev/null; then
   check "the chart is a PNG" bash -c "head -c 4 '$dir/a/bench-ratios.png' | grep -q PNG"
 fi

@@ -97,11 +97,3 @@ noreturn void cpu_halt_forever(void)
         cpu_halt();
     }
 }
-
-noreturn void cpu_idle_forever(void)
-{
-    for (;;) {
-        sti();
-        cpu_halt();
-    }
-}

@@ -205,7 +205,6 @@ static inline void clac(void)
 /* Interrupts off, halt forever: the end of a panic and of a CPU with nothing left to do. */
 noreturn void cpu_halt_forever(void);
 
-/* Interrupts on, halt until the next interrupt, forever: an idle CPU. */
-noreturn void cpu_idle_forever(void);
+/* The idle CPU's loop, cpu_idle_forever, is in arch/x86_64/idle_time.h: it counts its halts. */
 
 #endif

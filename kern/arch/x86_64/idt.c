@@ -2,6 +2,7 @@
 #include "arch/x86_64/idt.h"
 
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/idle_time.h"
 #include "arch/x86_64/tss.h"
 #include "lib/kprintf.h"
 #include "prof/kcov.h"
@@ -104,6 +105,7 @@ KCOV_NO_TRACE void trap_dispatch(struct trap_frame *frame)
     if (t != NULL)
         t->irq_depth++;
 #endif
+    idle_time_end(); /* a halted CPU is busy from the trap that woke it */
     if (v < 32)
         exception_dispatch(frame);
     else

@@ -30,6 +30,10 @@ struct percpu {
     uint64_t io_loaded_version;    /* which process bitmap io_bitmap holds (dev/ioperm.c), 0 none */
     uint32_t io_loaded_span;       /* bytes from the start that may hold a zero bit */
     uint8_t *ist_stack[IST_COUNT]; /* bottoms; IST n uses ist_stack[n-1] .. + IST_STACK_SIZE */
+    /* Idle time, TSC-exact (arch/x86_64/idle_time.h): the TSC when the idle loop halted, 0 while
+     * not halted; and the ticks of every halt that has ended (written by this CPU only). */
+    uint64_t halt_tsc;
+    uint64_t idle_tsc;
 };
 
 _Static_assert(__builtin_offsetof(struct percpu, self) == 0, "this_cpu() reads %gs:0");

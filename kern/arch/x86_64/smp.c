@@ -23,6 +23,7 @@
 
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/idle_time.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/pit.h"
 #include "arch/x86_64/timer.h"
