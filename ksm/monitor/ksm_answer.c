@@ -83,6 +83,18 @@ static uint32_t table_class(const struct ksm_answer_ctx *ctx, uint32_t id)
     return id < ctx->table->nclasses ? id : UINT32_MAX;
 }
 
+void ksm_answer_pregrants(const struct ksm_table *t, uint8_t *out)
+{
+    for (uint32_t c = 0; c < t->nclasses; c++)
+        for (uint32_t s = 0; s < t->nslots; s++)
+            out[(size_t)c * t->nslots + s] =
+                (uint8_t)((ksm_grants_unconditionally(t, KSM_EV_RESPONSE, c, s)
+                               ? KSM_PROTO_REPLY_RESPONSE
+                               : 0u) |
+                          (ksm_grants_unconditionally(t, KSM_EV_ERROR, c, s) ? KSM_PROTO_REPLY_ERROR
+                                                                             : 0u));
+}
+
 size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
                   struct ksm_answer *out)
 {
@@ -160,10 +172,14 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
     out->v.granted = v.verdict == KSM_GRANTED;
     out->v.audit = v.audit;
     if (out->v.granted && r.event == KSM_EV_REQUEST) {
-        if (ksm_grants_unconditionally(ctx->table, KSM_EV_RESPONSE, src, v.slot))
-            out->v.reply |= KSM_PROTO_REPLY_RESPONSE;
-        if (ksm_grants_unconditionally(ctx->table, KSM_EV_ERROR, src, v.slot))
-            out->v.reply |= KSM_PROTO_REPLY_ERROR;
+        if (ctx->pregrants != NULL && v.slot < ctx->table->nslots) {
+            out->v.reply = ctx->pregrants[(size_t)src * ctx->table->nslots + v.slot];
+        } else {
+            if (ksm_grants_unconditionally(ctx->table, KSM_EV_RESPONSE, src, v.slot))
+                out->v.reply |= KSM_PROTO_REPLY_RESPONSE;
+            if (ksm_grants_unconditionally(ctx->table, KSM_EV_ERROR, src, v.slot))
+                out->v.reply |= KSM_PROTO_REPLY_ERROR;
+        }
     }
     if (!out->v.audit)
         return 0;

@@ -30,12 +30,27 @@ struct ksm_answer_state {
 
 /* What ksm_answer() needs besides the message: the table and the id of kl.core.Core in it
  * (ksm_class_id(table, "kl.core.Core"); UINT32_MAX if the policy does not name the kernel),
- * and the state when the table has stateful objects (NULL: stateless, or their rules deny). */
+ * the state when the table has stateful objects (NULL: stateless, or their rules deny), and
+ * the answers' pre-grants of every (class, slot) from ksm_answer_pregrants (NULL: each granted
+ * request asks ksm_grants_unconditionally twice, which answers the same). */
 struct ksm_answer_ctx {
     const struct ksm_table *table;
     uint32_t core_class;
     struct ksm_answer_state *state;
+    const uint8_t *pregrants;
 };
+
+/* Bytes ksm_answer_pregrants writes for table t: one per (class, slot). */
+static inline size_t ksm_answer_pregrants_size(const struct ksm_table *t)
+{
+    return (size_t)t->nclasses * t->nslots;
+}
+
+/* Fills out[class * nslots + slot] with the KSM_PROTO_REPLY_* bits a granted request of that
+ * cell gets: which of its answers the policy grants without asking (ksm_grants_unconditionally
+ * for the response and the error event). The table never changes, so neither do they: computed
+ * once when the KSM starts instead of twice in every granted request's decision. */
+void ksm_answer_pregrants(const struct ksm_table *t, uint8_t *out);
 
 /* A verdict and its audit text (meaningful when v.audit is 1). */
 struct ksm_answer {

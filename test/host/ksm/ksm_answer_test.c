@@ -187,6 +187,40 @@ static void requests_are_decided_from_their_message(void **state)
     assert_non_null(strstr(v.text, "vmm.VMM.Allocate: rule at kernel.psl:"));
 }
 
+/* The pre-grants computed once equal what each decision would compute, cell by cell, and a
+ * granted request's reply bits are the same with them and without. */
+static void pregrants_match_the_per_request_answer(void **state)
+{
+    (void)state;
+    size_t n = ksm_answer_pregrants_size(table);
+    uint8_t *pg = calloc(n + 1, 1);
+    assert_non_null(pg);
+    ksm_answer_pregrants(table, pg);
+    unsigned response = 0;
+    for (uint32_t c = 0; c < table->nclasses; c++)
+        for (uint32_t s = 0; s < table->nslots; s++) {
+            uint8_t want = (uint8_t)((ksm_grants_unconditionally(table, KSM_EV_RESPONSE, c, s)
+                                          ? KSM_PROTO_REPLY_RESPONSE
+                                          : 0u) |
+                                     (ksm_grants_unconditionally(table, KSM_EV_ERROR, c, s)
+                                          ? KSM_PROTO_REPLY_ERROR
+                                          : 0u));
+            assert_int_equal(pg[(size_t)c * table->nslots + s], want);
+            response += (want & KSM_PROTO_REPLY_RESPONSE) != 0;
+        }
+    assert_true(response > 0); /* kernel.psl pre-grants the kernel's responses */
+    struct verdict without = allocate(4096, 0);
+    ctx.pregrants = pg;
+    struct verdict with = allocate(4096, 0);
+    struct verdict denied = allocate(2 * 1024 * 1024, 0);
+    ctx.pregrants = NULL;
+    assert_int_equal(with.granted, 1);
+    assert_int_equal(with.reply, without.reply);
+    assert_int_equal(with.reply, KSM_PROTO_REPLY_RESPONSE);
+    assert_int_equal(denied.reply, 0); /* only granted requests carry reply bits */
+    free(pg);
+}
+
 static void audited_grants_carry_their_rule(void **state)
 {
     (void)state;
@@ -312,7 +346,7 @@ static void flow_state_follows_the_kernels_sids(void **state)
     ksm_sids_init(&st.sids);
     struct ksm_answer_ctx saved = ctx;
     struct policy *saved_pol = pol;
-    ctx = (struct ksm_answer_ctx){ft, ksm_class_id(ft, "kl.core.Core"), &st};
+    ctx = (struct ksm_answer_ctx){ft, ksm_class_id(ft, "kl.core.Core"), &st, NULL};
     pol = fp;
     uint32_t einit = ksm_class_id(ft, "psltest.Einit"), client = ksm_class_id(ft, "psltest.Client");
     uint32_t server = ksm_class_id(ft, "psltest.Server");
@@ -346,6 +380,7 @@ int main(void)
         cmocka_unit_test(execute_names_the_class_and_gets_its_id),
         cmocka_unit_test(execute_of_an_unknown_class_is_denied),
         cmocka_unit_test(requests_are_decided_from_their_message),
+        cmocka_unit_test(pregrants_match_the_per_request_answer),
         cmocka_unit_test(audited_grants_carry_their_rule),
         cmocka_unit_test(a_truncated_message_names_the_field),
         cmocka_unit_test(unknown_classes_are_denied),
