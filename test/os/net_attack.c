@@ -34,9 +34,9 @@ static void nic_attacks(void)
                   OT_TRUE(buf.handle == 0) && ot_bystander_served());
     ot_attack("net.Nic.Transmit", OT_RC(net_Nic_Transmit(&cl, 0, 60, &rc), rcSecurityDisallow) &&
                                       ot_bystander_served());
-    ot_attack("net.Nic.Receive",
-              OT_RC(net_Nic_Receive(&cl, 100, &slot, &len, &rc), rcSecurityDisallow) &&
-                  ot_bystander_served());
+    ot_attack("net.Nic.Receive", OT_RC(net_Nic_Receive(&cl, 100, net_Nic_NoSlot, &slot, &len, &rc),
+                                       rcSecurityDisallow) &&
+                                     ot_bystander_served());
     ot_attack("net.Nic.GetStatus", OT_RC(net_Nic_GetStatus(&cl, &a, &k, &rc), rcSecurityDisallow) &&
                                        ot_bystander_served());
 }

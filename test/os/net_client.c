@@ -112,34 +112,41 @@ typedef bool (*frame_match)(const uint8_t *f, uint32_t len);
 static uint8_t got[net_Nic_SlotSize];
 static uint32_t got_len;
 
-/* Receives until a frame that match accepts (copied into got), at most 20 frames or timeouts;
- * releases every slot. */
+/* Receives until a frame that match accepts (copied into got), at most 20 frames or timeouts.
+ * Each Receive gives the previous frame's slot back, as the stack does; the last slot goes back
+ * by Release. */
 static bool receive_until(frame_match match, const char *what)
 {
-    for (uint32_t tries = 0; tries < 20; tries++) {
+    uint32_t held = net_Nic_NoSlot;
+    bool ok = false;
+    for (uint32_t tries = 0; tries < 20 && !ok; tries++) {
         uint32_t slot = 0, len = 0, rc = rcFail;
-        Retcode r = net_Nic_Receive(&cl, WAIT_MS / 4, &slot, &len, &rc);
+        Retcode r = net_Nic_Receive(&cl, WAIT_MS / 4, held, &slot, &len, &rc);
+        if (r == rcOk && ((Retcode)rc == rcOk || (Retcode)rc == rcTimeout))
+            held = net_Nic_NoSlot; /* given back before the wait */
         if (r == rcOk && (Retcode)rc == rcTimeout)
             continue;
         if (!OT_RC(r, rcOk) || !OT_RC((Retcode)rc, rcOk) || !OT_TRUE(slot < rx_slots) ||
             !OT_TRUE(len >= 14 && len <= slot_size))
             return false;
+        held = slot;
         const uint8_t *f = slots + slot * slot_size;
-        bool ok = match(f, len);
+        ok = match(f, len);
         if (ok) {
             memcpy(got, f, len);
             got_len = len;
         } else {
             answer_arp(f, len);
         }
-        uint32_t rrc = rcFail;
-        OT_RC(net_Nic_Release(&cl, slot, &rrc), rcOk);
-        OT_RC((Retcode)rrc, rcOk);
-        if (ok)
-            return true;
     }
-    printf("net_client: no %s came\n", what);
-    return false;
+    if (held != net_Nic_NoSlot) {
+        uint32_t rrc = rcFail;
+        OT_RC(net_Nic_Release(&cl, held, &rrc), rcOk);
+        OT_RC((Retcode)rrc, rcOk);
+    }
+    if (!ok)
+        printf("net_client: no %s came\n", what);
+    return ok;
 }
 
 static bool is_arp_reply(const uint8_t *f, uint32_t len)
@@ -224,7 +231,12 @@ static void refusals(void)
     OT_RC(net_Nic_Release(&cl, rx_slots, &rc), rcOk);
     OT_RC((Retcode)rc, rcInvalidArgument);
     uint32_t slot, len;
-    OT_RC(net_Nic_Receive(&cl, 200, &slot, &len, &rc), rcOk);
+    /* A Receive that gives back a slot not ours receives nothing. */
+    OT_RC(net_Nic_Receive(&cl, 200, 0, &slot, &len, &rc), rcOk);
+    OT_RC((Retcode)rc, rcInvalidArgument);
+    OT_RC(net_Nic_Receive(&cl, 200, rx_slots, &slot, &len, &rc), rcOk);
+    OT_RC((Retcode)rc, rcInvalidArgument);
+    OT_RC(net_Nic_Receive(&cl, 200, net_Nic_NoSlot, &slot, &len, &rc), rcOk);
     OT_RC((Retcode)rc, rcTimeout); /* nobody sends to us unasked */
 }
 

@@ -141,14 +141,19 @@ static bool deliver(struct port *p, uint32_t *slot, uint32_t *length)
     return ok;
 }
 
-static Retcode nic_receive(void *ctx, uint32_t timeout_ms, uint32_t *slot, uint32_t *length,
-                           uint32_t *rc)
+static Retcode nic_release(void *ctx, uint32_t slot, uint32_t *rc);
+
+static Retcode nic_receive(void *ctx, uint32_t timeout_ms, uint32_t release, uint32_t *slot,
+                           uint32_t *length, uint32_t *rc)
 {
     struct port *p = ctx;
     if (!p->opened) {
         *rc = rcNotOpen;
         return rcOk;
     }
+    /* The slot the stack gives back first, as the driver does (net.Nic.Receive). */
+    if (release != net_Nic_NoSlot && (nic_release(ctx, release, rc), *rc != rcOk))
+        return rcOk;
     for (;;) {
         uint32_t seen = __atomic_load_n(&p->arrivals, __ATOMIC_ACQUIRE);
         if (deliver(p, slot, length)) {

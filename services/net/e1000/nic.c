@@ -173,8 +173,17 @@ static bool take_frame(struct nic *n, uint32_t *slot, uint32_t *length)
     return true;
 }
 
-static Retcode nic_receive(void *ctx, uint32_t timeout_ms, uint32_t *slot, uint32_t *length,
-                           uint32_t *rc)
+/* Under the lock: gives receive slot `slot` back; false when the stack does not own it. */
+static bool give_back(struct nic *n, uint32_t slot)
+{
+    if (slot >= NIC_RX_SLOTS || !(n->rx_owned & 1ull << slot))
+        return false;
+    n->rx_owned &= ~(1ull << slot);
+    return true;
+}
+
+static Retcode nic_receive(void *ctx, uint32_t timeout_ms, uint32_t release, uint32_t *slot,
+                           uint32_t *length, uint32_t *rc)
 {
     struct nic *n = ctx;
     *slot = *length = 0;
@@ -184,6 +193,10 @@ static Retcode nic_receive(void *ctx, uint32_t timeout_ms, uint32_t *slot, uint3
         *rc = rcNotOpen;
     else if (n->waiting && !n->replay)
         *rc = rcResourceBusy;
+    /* The release happens once, when the request first comes; a replay of the kept request
+     * (complete_waiting) finds the slot given back already. */
+    else if (!n->replay && release != net_Nic_NoSlot && !give_back(n, release))
+        *rc = rcInvalidArgument;
     else if (take_frame(n, slot, length))
         *rc = rcOk;
     else if (n->replay)
@@ -201,12 +214,8 @@ static Retcode nic_release(void *ctx, uint32_t slot, uint32_t *rc)
     n->last_call = rdtsc();
     if (!n->open)
         *rc = rcNotOpen;
-    else if (slot >= NIC_RX_SLOTS || !(n->rx_owned & 1ull << slot))
-        *rc = rcInvalidArgument;
-    else {
-        n->rx_owned &= ~(1ull << slot);
-        *rc = rcOk;
-    }
+    else
+        *rc = give_back(n, slot) ? rcOk : rcInvalidArgument;
     return rcOk;
 }
 

@@ -1,11 +1,13 @@
 /*
  * The lwIP netif over net.Nic: frames are copied between lwIP's pbufs and the slots of the
- * buffer the driver shares (Open), one Transmit per sent frame, one Receive + Release per
- * received one.
+ * buffer the driver shares (Open), one Transmit per sent frame, one Receive per received one
+ * (the slot of a frame goes back to the driver with the next Receive, not by a Release of its
+ * own: one round trip per frame, not two).
  *
  * Invariants: only the stack's one thread calls in here (NO_SYS); a receive slot is read only
- * between the Receive that handed it over and its Release, and released before the frame goes
- * to lwIP (the copy is taken first), so the driver never waits for lwIP to finish with it; the
+ * between the Receive that handed it over and the copy into a pbuf, which comes before the
+ * frame goes to lwIP, so the driver never waits for lwIP to finish with it; the slot is given
+ * back by the next Receive (nic.release), which the loop calls at once; the
  * transmit slots are used in turn, and a slot is free again as soon as Transmit answers (the
  * driver copied the frame), so one slot would do and the rest are headroom.
  */
@@ -40,6 +42,7 @@ static struct {
     _Alignas(8) uint8_t rx_res[NIC_MSG_CAP];
     uint8_t *slots; /* rx slots, then tx slots */
     uint32_t rx_slots, tx_slots, slot_size, next_tx;
+    uint32_t release; /* the receive slot the next Receive gives back; net_Nic_NoSlot: none */
     struct nic_netif_counts counts;
 } nic;
 
@@ -123,6 +126,7 @@ Retcode nic_netif_add(struct netif *netif, const char *channel)
     if (r != rcOk)
         return nic_failed(channel, "VMM.MdlMap of the slots", r);
     nic.slots = (uint8_t *)(uintptr_t)va;
+    nic.release = net_Nic_NoSlot;
 
     if (!netif_add(netif, NULL, NULL, NULL, NULL, nic_netif_init, ethernet_input))
         return nic_failed(channel, "lwIP's netif_add", rcFail);
@@ -157,9 +161,10 @@ Retcode nic_netif_check_link(struct netif *netif)
 
 Retcode nic_netif_wait(uint32_t timeout_ms, uint32_t *slot, uint32_t *len)
 {
-    uint32_t rc = rcFail;
-    Retcode r =
-        nic_result(net_Nic_Receive(&nic.rx_cl, timeout_ms ? timeout_ms : 1, slot, len, &rc), &rc);
+    uint32_t rc = rcFail, give = nic.release;
+    nic.release = net_Nic_NoSlot; /* given back by this call, whatever it answers */
+    Retcode r = nic_result(
+        net_Nic_Receive(&nic.rx_cl, timeout_ms ? timeout_ms : 1, give, slot, len, &rc), &rc);
     if (r != rcOk)
         return r;
     if (*slot >= nic.rx_slots || *len > nic.slot_size)
@@ -169,22 +174,21 @@ Retcode nic_netif_wait(uint32_t timeout_ms, uint32_t *slot, uint32_t *len)
 
 Retcode nic_netif_take(struct netif *netif, uint32_t slot, uint32_t len)
 {
-    uint32_t rc = rcFail;
     struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
     if (p)
         pbuf_take(p, nic.slots + (uint64_t)slot * nic.slot_size, (u16_t)len);
-    Retcode r = nic_result(net_Nic_Release(&nic.rx_cl, slot, &rc), &rc);
+    nic.release = slot; /* done with it: the next Receive gives it back */
     if (!p) {
         nic.counts.rx_no_pbuf++;
         LINK_STATS_INC(link.memerr);
         LINK_STATS_INC(link.drop);
-        return r;
+        return rcOk;
     }
     nic.counts.rx++;
     LINK_STATS_INC(link.recv);
     if (netif->input(p, netif) != ERR_OK)
         pbuf_free(p);
-    return r;
+    return rcOk;
 }
 
 Retcode nic_netif_poll(struct netif *netif, uint32_t timeout_ms)

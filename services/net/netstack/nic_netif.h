@@ -1,7 +1,7 @@
 /*
  * An lwIP Ethernet interface whose frames go to and come from a NIC driver over net.Nic
  * (services/net/idl/net/Nic.idl): the driver's shared buffer of receive and transmit slots,
- * Transmit to send, Receive and Release to take frames in.
+ * Transmit to send, Receive to take frames in (each Receive gives the previous frame's slot back).
  */
 #ifndef NETSTACK_NIC_NETIF_H
 #define NETSTACK_NIC_NETIF_H
@@ -32,7 +32,8 @@ Retcode nic_netif_poll(struct netif *netif, uint32_t timeout_ms);
 
 /* The two halves of nic_netif_poll, for a stack whose other threads use lwIP under a lock
  * (socket_loop.c): wait for a frame without the lock (rcOk: slot and len name it), then, under
- * it, copy it into a pbuf, release the slot and give the frame to lwIP. */
+ * it, copy it into a pbuf and give the frame to lwIP (the slot goes back with the next wait's
+ * Receive). */
 Retcode nic_netif_wait(uint32_t timeout_ms, uint32_t *slot, uint32_t *len);
 Retcode nic_netif_take(struct netif *netif, uint32_t slot, uint32_t len);
 
