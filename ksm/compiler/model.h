@@ -136,10 +136,17 @@ struct pal_value {
     struct pal_value *sub;
 };
 
+/* A case's expected decision; a case without one expects "granted" (KasperskyOS's default). */
+enum pal_expect {
+    PAL_GRANT,
+    PAL_DENY,
+    PAL_ANY /* any decision passes: the case runs for its state changes and its errors */
+};
+
 struct pal_step {
     struct psl_pos pos;
     char *bind; /* x <- execute ... */
-    bool expect_grant;
+    int expect; /* enum pal_expect */
     char *name; /* case name, may be NULL */
     int event;
     struct selectors sel;

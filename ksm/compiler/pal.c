@@ -3,7 +3,9 @@
  * cases. `x <- execute dst=C` expects the start to be granted and binds x to the new process
  * (of class C). src= and dst= name a bound process or, directly, a class. Messages are built
  * from the method's layout in the type description (unset fields are 0) and decided by
- * ksm_decide() on the compiled table: the same code the KSM runs.
+ * ksm_decide() on the compiled table: the same code the KSM runs. A case expects grant, deny or
+ * any decision (`any`: it passes whatever the decision, and fails only on an error in the case
+ * itself, such as an unknown field); `c ~> s : calc.Ping {...}` is a request case.
  */
 #include "pal.h"
 
@@ -240,8 +242,12 @@ static int step(struct run *r, const char *set, const char *seq, const struct pa
     if (s->event == KSM_EV_EXECUTE && granted)
         r->next_sid++; /* past the store: its stateful rules deny (no-process-state) */
     const char *name = s->name ? s->name : (s->bind ? s->bind : psl_event_names[s->event]);
-    if (granted == s->expect_grant) {
-        fprintf(r->out, "ok   %s / %s / %s\n", set, seq, name);
+    if (s->expect == PAL_ANY || granted == (s->expect == PAL_GRANT)) {
+        /* `any` passes whatever the decision; the line says which it was */
+        fprintf(r->out, "ok   %s / %s / %s%s\n", set, seq, name,
+                s->expect != PAL_ANY ? ""
+                : granted            ? " (any: granted)"
+                                     : " (any: denied)");
         if (s->bind && granted && r->nvars < PAL_PROCESSES_MAX)
             r->vars[r->nvars++] = (struct var){s->bind, dst, dst_sid};
         return 1;
@@ -252,7 +258,7 @@ static int step(struct run *r, const char *set, const char *seq, const struct pa
         snprintf(rule, sizeof rule, "rule at %s:%u:%u", r->t->files[l->file], l->line, l->col);
     }
     fprintf(r->out, "%s:%d:%d: FAIL %s / %s / %s: expected %s, got %s (%s; %s%s%s)\n", s->pos.file,
-            s->pos.line, s->pos.col, set, seq, name, s->expect_grant ? "grant" : "deny",
+            s->pos.line, s->pos.col, set, seq, name, s->expect == PAL_GRANT ? "grant" : "deny",
             granted ? "grant" : "deny", ksm_reason_name(v.reason), rule,
             v.reason == KSM_R_FIELD_BOUNDS ? "; field " : "",
             v.reason == KSM_R_FIELD_BOUNDS && v.field < r->t->nfields ? r->t->fields[v.field] : "");

@@ -1456,6 +1456,49 @@ static void pal_value(struct parser *ps, struct pal_value *v)
     err_at(ps, t, psl_fmt("expected a value, found %s", tok_describe(t)));
 }
 
+/* The short form of a request case: `<src> ~> <dst> : <endpoint path>.<method>`, after the
+ * expectation and name. src and dst are bound processes or classes as in `src=`/`dst=`; the
+ * last name of the path is the method, the names before it the endpoint (`calc.Ping`,
+ * `sub.Calc2.Put`). */
+static void pal_short_request(struct parser *ps, struct pal_step *st)
+{
+    st->event = KSM_EV_REQUEST;
+    st->sel.pos[SEL_SRC] = peek(ps)->pos;
+    st->sel.v[SEL_SRC] = qname(ps, "the client of '~>'");
+    if (!expect(ps, T_SQUIGGLE, "'~>'"))
+        return;
+    st->sel.pos[SEL_DST] = peek(ps)->pos;
+    st->sel.v[SEL_DST] = qname(ps, "the server after '~>'");
+    if (!expect(ps, T_COLON, "':' after the server of '~>'"))
+        return;
+    struct token *first = peek(ps);
+    if (first->kind != T_IDENT) {
+        err_at(ps, first,
+               psl_fmt("expected <endpoint>.<method> after ':', found %s", tok_describe(first)));
+        return;
+    }
+    char *path = psl_strdup(next(ps)->text);
+    struct token *last = first;
+    while (peek(ps)->kind == T_DOT && peek2(ps)->kind == T_IDENT) {
+        next(ps);
+        last = next(ps);
+        path = psl_fmt("%s.%s", path, last->text);
+    }
+    if (last == first) {
+        err_at(ps, first,
+               psl_fmt("'%s' names no method: write <endpoint>.<method> after ':'", first->text));
+        return;
+    }
+    char *endpoint = path;
+    *strrchr(endpoint, '.') = '\0';
+    st->sel.v[SEL_ENDPOINT] = endpoint;
+    st->sel.pos[SEL_ENDPOINT] = first->pos;
+    st->sel.v[SEL_METHOD] = last->text;
+    st->sel.pos[SEL_METHOD] = last->pos;
+}
+
+/* case := x '<-' 'execute' selectors
+ *       | [grant | deny | any] [STRING] (event selectors | src '~>' dst ':' path) [value] */
 static void pal_steps(struct parser *ps, struct pal_seq *seq)
 {
     if (!expect(ps, T_LBRACE, "'{'"))
@@ -1464,32 +1507,54 @@ static void pal_steps(struct parser *ps, struct pal_seq *seq)
         struct token *t = peek(ps);
         struct pal_step *st = PSL_PUSH(seq->steps, seq->nsteps, seq->cap);
         st->pos = t->pos;
+        st->msg.is_struct = true;
         if (t->kind == T_IDENT && peek2(ps)->kind == T_ARROW) {
             st->bind = next(ps)->text;
             next(ps);
-            st->expect_grant = true;
+            st->expect = PAL_GRANT;
             if (!is_ident(peek(ps), "execute")) {
                 err_at(ps, peek(ps),
                        "'<-' binds the process of an execute event: expected 'execute'");
                 return;
             }
-        } else if (is_ident(t, "grant") || is_ident(t, "deny")) {
-            next(ps);
-            st->expect_grant = is_ident(t, "grant");
+        } else {
+            /* A process may be called grant, deny or any: before '~>' the name is the client. */
+            st->expect = PAL_GRANT;
+            if ((is_ident(t, "grant") || is_ident(t, "deny") || is_ident(t, "any")) &&
+                peek2(ps)->kind != T_SQUIGGLE) {
+                next(ps);
+                st->expect = is_ident(t, "grant")  ? PAL_GRANT
+                             : is_ident(t, "deny") ? PAL_DENY
+                                                   : PAL_ANY;
+            }
             if (peek(ps)->kind == T_STRING)
                 st->name = next(ps)->text;
-        } else if (t->kind == T_IDENT && peek2(ps)->kind == T_SQUIGGLE) {
-            err_at(ps, peek2(ps),
-                   "the '~>' short form is not supported: write grant/deny \"case\" request ...");
-            return;
-        } else if (is_ident(t, "any")) {
-            err_at(ps, t, "'any' expectations are not supported (grant or deny)");
-            return;
-        } else {
-            err_at(ps, t,
-                   psl_fmt("expected a test case (grant, deny or x <- execute), found %s",
-                           tok_describe(t)));
-            return;
+            struct token *c = peek(ps);
+            if (c->kind != T_IDENT) {
+                err_at(ps, c,
+                       psl_fmt("expected a test case (grant, deny, any, an event, x ~> y or x <- "
+                               "execute), found %s",
+                               tok_describe(c)));
+                return;
+            }
+            /* the client of the short form: a (qualified) name, then '~>' */
+            int k = ps->i + 1;
+            while (k + 1 < ps->n && ps->t[k].kind == T_DOT && ps->t[k + 1].kind == T_IDENT)
+                k += 2;
+            if (k < ps->n && ps->t[k].kind == T_SQUIGGLE) {
+                pal_short_request(ps, st);
+                if (!ps->failed && peek(ps)->kind == T_LBRACE) {
+                    st->has_msg = true;
+                    pal_value(ps, &st->msg);
+                }
+                if (!ps->failed && peek(ps)->kind == T_IMPLIES) {
+                    err_at(ps, peek(ps),
+                           "a response part ('==>') of the short form is not supported: write "
+                           "a response case");
+                    return;
+                }
+                continue;
+            }
         }
         struct token *ev = peek(ps);
         st->event = ev->kind == T_IDENT ? event_of(ev->text) : -1;
@@ -1502,7 +1567,6 @@ static void pal_steps(struct parser *ps, struct pal_seq *seq)
         }
         next(ps);
         selectors(ps, &st->sel);
-        st->msg.is_struct = true;
         if (peek(ps)->kind == T_LBRACE) {
             st->has_msg = true;
             pal_value(ps, &st->msg);

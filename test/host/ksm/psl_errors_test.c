@@ -455,6 +455,28 @@ static void pal_errors_and_failures(void **state)
         {"deny \"b\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Ping { "
          "value : 1 }",
          "test.psl:7:5: FAIL t / s / b: expected deny, got grant"},
+        /* the short form: a request case, expecting grant unless told; `any` fails on an
+         * error in the case itself */
+        {"psltest.Client ~> psltest.Server : calc.Put { }", "test.psl:7:5: FAIL t / s / request: "
+                                                            "expected grant, got deny "
+                                                            "(default-deny; no rule "
+                                                            "applies)"},
+        {"deny \"d\" psltest.Client ~> psltest.Server : calc.Ping { value : 1 }", "test.psl:7:5: "
+                                                                                  "FAIL t / s / d: "
+                                                                                  "expected deny, "
+                                                                                  "got grant"},
+        {"any \"e\" psltest.Client ~> psltest.Server : calc.Ping { nope : 1 }", "test.psl:7:60: "
+                                                                                "error: unknown "
+                                                                                "field 'nope' of "
+                                                                                "method "
+                                                                                "psltest.Calc."
+                                                                                "Ping"},
+        {"any \"f\" psltest.Client ~> psltest.Server : calc.Nope { }", "test.psl:7:53: error: "
+                                                                       "unknown method 'Nope' of "
+                                                                       "interface psltest.Calc"},
+        {"psltest.Client ~> psltest.Server : nope.Ping { }", "test.psl:7:40: error: unknown "
+                                                             "endpoint 'nope' of class "
+                                                             "'psltest.Server'"},
         {"x <- execute dst=psltest.Client\n    grant \"c\" request src=x dst=psltest.Server "
          "endpoint=calc method=Put {}",
          "test.psl:8:5: FAIL t / s / c: expected grant, got deny (default-deny; no rule applies)"},
