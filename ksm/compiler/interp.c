@@ -388,6 +388,17 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
         *v = ksm_regex_match(&rx, s, n);
         return *v < 0 ? KSM_R_BAD_TABLE : KSM_R_RULE;
     }
+    case E_CASE: /* the first case whose condition holds, else the number of conditions */
+        for (int i = 0; i < e->nargs; i++) {
+            if ((r = eval(x, e->args[i], &a)) != KSM_R_RULE)
+                return r;
+            if (a) {
+                *v = i;
+                return KSM_R_RULE;
+            }
+        }
+        *v = e->nargs;
+        return KSM_R_RULE;
     case E_CALL:
         if (e->fn == FN_LENGTH) {
             const uint8_t *s;
@@ -518,6 +529,27 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
     }
 }
 
+/* The location of the first rule under b that applies to the event's selection (in any case
+ * of a choice), or 0 when none does. */
+static uint32_t first_rule(struct ictx *x, const struct block *b)
+{
+    if (!matches(x, &b->scope))
+        return 0;
+    for (int i = 0; i < b->nitems; i++) {
+        const struct item *it = &b->items[i];
+        uint32_t loc = 0;
+        if (it->kind == I_CALL)
+            return (uint32_t)it->loc;
+        if (it->kind == I_MATCH)
+            loc = first_rule(x, it->match);
+        for (int k = 0; it->kind == I_CHOICE && k < it->choice->ncases && !loc; k++)
+            loc = first_rule(x, &it->choice->cases[k]);
+        if (loc)
+            return loc;
+    }
+    return 0;
+}
+
 static void walk(struct ictx *x, const struct block *b)
 {
     if (x->denied || !matches(x, &b->scope))
@@ -526,6 +558,27 @@ static void walk(struct ictx *x, const struct block *b)
         const struct item *it = &b->items[i];
         if (it->kind == I_MATCH) {
             walk(x, it->match);
+            continue;
+        }
+        if (it->kind == I_CHOICE) {
+            /* The choice is computed once, here, if any of its rules applies to the event (a
+             * choice of none is never computed); a failure names its first such rule. */
+            const struct choice *ch = it->choice;
+            uint32_t first = 0;
+            for (int k = 0; k < ch->ncases && !first; k++)
+                first = first_rule(x, &ch->cases[k]);
+            if (!first)
+                continue;
+            int64_t arm;
+            uint32_t r = eval(x, ch->e, &arm);
+            if (r != KSM_R_RULE) {
+                x->reason = r;
+                x->denied = true;
+                x->deny_loc = first;
+                return;
+            }
+            if (arm >= 0 && arm < ch->ncases)
+                walk(x, &ch->cases[arm]);
             continue;
         }
         if (it->kind != I_CALL)

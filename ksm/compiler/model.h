@@ -23,7 +23,8 @@ enum expr_kind {
     E_MAP_GET,
     E_CALL,  /* a function of the Math, Bool or Pred model that is not an operator (fn) */
     E_QUERY, /* <Flow object>.query {sid : <sid>}: the current state's name */
-    E_REGEX  /* <Regex object>.match {text : a, pattern : "<str>"} (value: the pattern's index) */
+    E_REGEX, /* <Regex object>.match {text : a, pattern : "<str>"} (value: the pattern's index) */
+    E_CASE   /* the case a choice takes: the first i with args[i] true, else nargs (integer) */
 };
 
 /* E_CALL functions; neg, sum, product, all, any and empty are rewritten by the parser into the
@@ -44,7 +45,9 @@ struct expr {
     char **path;      /* E_FIELD: names after "message." */
     int npath;
     struct expr *a, *b, *c; /* c: cond's else */
-    int fn;                 /* E_CALL: enum expr_fn */
+    struct expr **args;     /* E_CASE: the cases' conditions, in order */
+    int nargs, args_cap;
+    int fn;     /* E_CALL: enum expr_fn */
     int height; /* of the tree below, bounded by the parser (recursion in later passes) */
     /* resolved */
     enum expr_type type;
@@ -65,17 +68,31 @@ struct selectors {
 };
 enum { SEL_SRC, SEL_DST, SEL_ENDPOINT, SEL_METHOD };
 
-enum item_kind { I_CALL, I_MATCH, I_AUDIT };
+enum item_kind { I_CALL, I_MATCH, I_AUDIT, I_CHOICE };
 
 struct block;
+
+/*
+ * `choice (<Regex object>.select {text : <string field>} | <Flow object>.query {sid : ...}) {
+ * "<case>" : <rules> ... [_ : <rules>] }`: e (E_CASE) computes the case the event takes; cases[k]
+ * holds the rules of case k (the `_` case last: the one taken when no condition holds).
+ */
+struct choice {
+    struct psl_pos pos;
+    struct expr *e;
+    struct block *cases;
+    char **labels; /* ncases labels; NULL for `_` */
+    int ncases, cases_cap, labels_cap;
+};
 
 struct item {
     enum item_kind kind;
     struct psl_pos pos;
-    int call;            /* I_CALL: enum ksm_call_kind */
-    struct expr *e;      /* I_CALL: ASSERT / DENY_IF condition */
-    struct block *match; /* I_MATCH */
-    char *profile;       /* I_AUDIT */
+    int call;              /* I_CALL: enum ksm_call_kind */
+    struct expr *e;        /* I_CALL: ASSERT / DENY_IF condition */
+    struct block *match;   /* I_MATCH */
+    struct choice *choice; /* I_CHOICE */
+    char *profile;         /* I_AUDIT */
     /* I_CALL of a model object's rule (call >= KSM_CALL_FLOW_INIT): "obj.method {...}" */
     char *object; /* the object's name */
     struct psl_pos object_pos;

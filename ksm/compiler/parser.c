@@ -391,8 +391,8 @@ static struct expr *function(struct parser *ps, struct token *m, int model)
     struct expr *e = NULL;
     if (!strcmp(f, "select")) {
         err_at(ps, m,
-               "'select' is not supported: it is used with 'choice', which is not supported (use "
-               "match in each condition)");
+               "'select' chooses a case of a choice: write choice (re.select {text : ...}) { "
+               "\"<pattern>\" : ... }");
     } else if (!strcmp(f, "match")) {
         e = regex_match(ps, m);
     } else if (!strcmp(f, "neg") || !strcmp(f, "abs") || !strcmp(f, "empty") ||
@@ -1349,60 +1349,205 @@ static void policy_object(struct parser *ps, struct token *kw)
     *PSL_PUSH(pol->flows, pol->nflows, pol->flows_cap) = f;
 }
 
-static void body(struct parser *ps, struct block *b)
+static void body_item(struct parser *ps, struct block *b);
+
+/* The rules of one case of a choice: one rule, or a braced list. */
+static void case_body(struct parser *ps, struct block *b)
 {
-    while (!ps->failed && peek(ps)->kind != T_RBRACE && peek(ps)->kind != T_EOF) {
-        struct token *t = peek(ps);
-        if (is_ident(t, "base") && peek2(ps)->kind == T_DOT) {
-            next(ps);
-            next(ps);
-            t = peek(ps);
-            if (!is_ident(t, "grant") && !is_ident(t, "deny") && !is_ident(t, "assert")) {
-                err_at(ps, t,
-                       psl_fmt("Base model rule %s is not supported (grant, deny, assert)",
-                               tok_describe(t)));
-                return;
-            }
+    if (peek(ps)->kind == T_LBRACE) {
+        next(ps);
+        while (!ps->failed && peek(ps)->kind != T_RBRACE && peek(ps)->kind != T_EOF)
+            body_item(ps, b);
+        expect(ps, T_RBRACE, "'}' after the rules of the case");
+        return;
+    }
+    body_item(ps, b);
+}
+
+#define PSL_CHOICE_CASES_MAX 64
+
+/*
+ * choice (<Regex object>.select {text : <string field>} | <Flow object>.query {sid : <sid>}) {
+ *     "<case>" : <rule> | { <rules> }   ...   [_ : <rule> | { <rules> }] }
+ * A Regex case is a pattern (the first that matches the text is taken), a Flow case a state.
+ */
+static void choice_item(struct parser *ps, struct block *b, struct token *kw)
+{
+    next(ps);
+    if (!enter(ps, kw))
+        return;
+    struct item *it = PSL_PUSH(b->items, b->nitems, b->cap);
+    it->kind = I_CHOICE;
+    it->pos = kw->pos;
+    struct choice *ch = it->choice = psl_alloc(sizeof *ch);
+    ch->pos = kw->pos;
+    if (!expect(ps, T_LPAREN, "'(' after 'choice'"))
+        return;
+    struct token *obj = peek(ps);
+    struct expr *text = NULL, *query = NULL;
+    if (obj->kind == T_IDENT && peek2(ps)->kind == T_DOT &&
+        policy_flow_id(ps->pol, obj->text) >= 0) {
+        query = flow_query(ps, obj);
+        if (!query)
+            return;
+    } else if (obj->kind == T_IDENT && peek2(ps)->kind == T_DOT &&
+               policy_xobject_model(ps->pol, obj->text) == XM_REGEX) {
+        next(ps);
+        next(ps);
+        struct token *m = peek(ps);
+        if (!is_ident(m, "select")) {
+            err_at(ps, m,
+                   psl_fmt("'%s.%s' cannot choose a case (Regex: select)", obj->text, m->text));
+            return;
         }
-        if (is_ident(t, "grant") || is_ident(t, "deny") || is_ident(t, "assert")) {
-            next(ps);
-            rule_call(ps, b, t);
-        } else if (is_ident(t, "match")) {
-            next(ps);
-            struct item *it = PSL_PUSH(b->items, b->nitems, b->cap);
-            it->kind = I_MATCH;
-            it->pos = t->pos;
-            it->match = psl_alloc(sizeof *it->match);
-            it->match->pos = t->pos;
-            selectors(ps, &it->match->sel);
-            if (!enter(ps, t))
+        next(ps);
+        if (!expect(ps, T_LBRACE, "'{' and the arguments of select"))
+            return;
+        while (!ps->failed && peek(ps)->kind == T_IDENT) {
+            struct token *k = next(ps);
+            if (!expect(ps, T_COLON, "':'"))
                 return;
-            if (expect(ps, T_LBRACE, "'{' after the match selectors")) {
-                body(ps, it->match);
-                expect(ps, T_RBRACE, "'}'");
+            if (!is_ident(k, "text")) {
+                err_at(ps, k, psl_fmt("'%s' is not an argument of select (text)", k->text));
+                return;
             }
-            ps->depth--;
-        } else if (is_ident(t, "audit")) {
-            next(ps);
-            struct item *it = PSL_PUSH(b->items, b->nitems, b->cap);
-            it->kind = I_AUDIT;
-            it->pos = t->pos;
-            it->profile = qname(ps, "an audit profile name after 'audit'");
-        } else if (is_ident(t, "choice")) {
-            err_at(ps, t, "'choice' is not supported");
-        } else if (t->kind == T_IDENT && peek2(ps)->kind == T_DOT) {
-            next(ps);
-            next(ps);
-            model_call(ps, b, t);
-        } else if (t->kind == T_IDENT) {
+            text = expr(ps);
+            if (peek(ps)->kind == T_COMMA)
+                next(ps);
+        }
+        if (!expect(ps, T_RBRACE, "'}' or an argument"))
+            return;
+        if (!text) {
+            err_at(ps, m, "select needs 'text : <string field>'");
+            return;
+        }
+    } else {
+        err_at(ps, obj,
+               psl_fmt("choice needs <Regex object>.select {text : ...} or <Flow "
+                       "object>.query {sid : ...}, found %s",
+                       tok_describe(obj)));
+        return;
+    }
+    if (!expect(ps, T_RPAREN, "')' after the expression of choice") ||
+        !expect(ps, T_LBRACE, "'{' and the cases of choice"))
+        return;
+    struct expr *e = ch->e = new_expr(E_CASE, kw->pos);
+    e->height = 2 + (text ? text->height : 1);
+    bool has_default = false;
+    while (!ps->failed && peek(ps)->kind != T_RBRACE && peek(ps)->kind != T_EOF) {
+        struct token *lab = peek(ps);
+        if (lab->kind != T_STRING && !is_ident(lab, "_")) {
+            err_at(
+                ps, lab,
+                psl_fmt("expected a case of choice (a string, or _), found %s", tok_describe(lab)));
+            return;
+        }
+        if (has_default) {
+            err_at(ps, lab, "'_' must be the last case of a choice");
+            return;
+        }
+        if (ch->ncases >= PSL_CHOICE_CASES_MAX) {
+            err_at(ps, lab, psl_fmt("a choice has at most %d cases", PSL_CHOICE_CASES_MAX));
+            return;
+        }
+        next(ps);
+        char *label = lab->kind == T_STRING ? lab->text : NULL;
+        has_default = label == NULL;
+        for (int k = 0; label && k < ch->ncases; k++)
+            if (ch->labels[k] && !strcmp(ch->labels[k], label)) {
+                err_at(ps, lab, psl_fmt("case \"%s\" is listed twice", label));
+                return;
+            }
+        if (!expect(ps, T_COLON, "':' after the case"))
+            return;
+        if (label) {
+            struct expr *cond;
+            if (text) {
+                cond = new_expr(E_REGEX, lab->pos);
+                cond->a = psl_alloc(sizeof *cond->a);
+                *cond->a = *text; /* each condition resolves its own copy */
+                cond->str = label;
+                cond->height = 1 + text->height;
+            } else {
+                cond = new_expr(E_BINARY, lab->pos);
+                cond->op = T_EQ;
+                cond->a = psl_alloc(sizeof *cond->a);
+                *cond->a = *query;
+                cond->b = new_expr(E_STR, lab->pos);
+                cond->b->str = label;
+                cond->height = 2;
+            }
+            *PSL_PUSH(e->args, e->nargs, e->args_cap) = cond;
+        }
+        *PSL_PUSH(ch->labels, ch->ncases, ch->labels_cap) = label;
+        ch->ncases--;
+        struct block *cb = PSL_PUSH(ch->cases, ch->ncases, ch->cases_cap);
+        cb->pos = lab->pos;
+        case_body(ps, cb);
+    }
+    expect(ps, T_RBRACE, "'}' after the cases of choice");
+    ps->depth--;
+}
+
+/* One item of a binding body: a rule, a match section, an audit profile or a choice. */
+static void body_item(struct parser *ps, struct block *b)
+{
+    struct token *t = peek(ps);
+    if (is_ident(t, "base") && peek2(ps)->kind == T_DOT) {
+        next(ps);
+        next(ps);
+        t = peek(ps);
+        if (!is_ident(t, "grant") && !is_ident(t, "deny") && !is_ident(t, "assert")) {
             err_at(ps, t,
-                   psl_fmt("'%s' is not supported in an event binding (grant, deny, assert, match, "
-                           "audit)",
-                           t->text));
-        } else {
-            err_at(ps, t, psl_fmt("expected a rule, 'match' or '}', found %s", tok_describe(t)));
+                   psl_fmt("Base model rule %s is not supported (grant, deny, assert)",
+                           tok_describe(t)));
+            return;
         }
     }
+    if (is_ident(t, "grant") || is_ident(t, "deny") || is_ident(t, "assert")) {
+        next(ps);
+        rule_call(ps, b, t);
+    } else if (is_ident(t, "match")) {
+        next(ps);
+        struct item *it = PSL_PUSH(b->items, b->nitems, b->cap);
+        it->kind = I_MATCH;
+        it->pos = t->pos;
+        it->match = psl_alloc(sizeof *it->match);
+        it->match->pos = t->pos;
+        selectors(ps, &it->match->sel);
+        if (!enter(ps, t))
+            return;
+        if (expect(ps, T_LBRACE, "'{' after the match selectors")) {
+            body(ps, it->match);
+            expect(ps, T_RBRACE, "'}'");
+        }
+        ps->depth--;
+    } else if (is_ident(t, "audit")) {
+        next(ps);
+        struct item *it = PSL_PUSH(b->items, b->nitems, b->cap);
+        it->kind = I_AUDIT;
+        it->pos = t->pos;
+        it->profile = qname(ps, "an audit profile name after 'audit'");
+    } else if (is_ident(t, "choice")) {
+        choice_item(ps, b, t);
+    } else if (t->kind == T_IDENT && peek2(ps)->kind == T_DOT) {
+        next(ps);
+        next(ps);
+        model_call(ps, b, t);
+    } else if (t->kind == T_IDENT) {
+        err_at(ps, t,
+               psl_fmt("'%s' is not supported in an event binding (grant, deny, assert, match, "
+                       "audit)",
+                       t->text));
+    } else {
+        err_at(ps, t, psl_fmt("expected a rule, 'match' or '}', found %s", tok_describe(t)));
+    }
+}
+
+static void body(struct parser *ps, struct block *b)
+{
+    while (!ps->failed && peek(ps)->kind != T_RBRACE && peek(ps)->kind != T_EOF)
+        body_item(ps, b);
 }
 
 /* value := ['-'] INT | '{' (name ':' value [','])* '}' */

@@ -306,6 +306,13 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
     case E_REGEX:
         regex(p, s, e);
         return;
+    case E_CASE:
+        /* a choice's cases: Regex matches or Flow query comparisons, built by the parser */
+        for (int i = 0; i < e->nargs; i++)
+            check(p, s, e->args[i]);
+        e->type = TY_INT;
+        e->sign = 0;
+        return;
     case E_CALL:
         call(p, s, e);
         return;
@@ -601,6 +608,14 @@ static void block(struct policy *p, struct block *b, int inherited_profile)
             if (!b->scope.unreachable && !merge(p, &m->scope, &m->sel, b->scope.event))
                 m->scope.unreachable = true;
             block(p, m, profile);
+        } else if (it->kind == I_CHOICE) {
+            /* the cases select what their choice's section selects */
+            if (!b->scope.unreachable)
+                check(p, &b->scope, it->choice->e);
+            for (int k = 0; k < it->choice->ncases; k++) {
+                it->choice->cases[k].scope = b->scope;
+                block(p, &it->choice->cases[k], profile);
+            }
         }
     }
 }

@@ -174,6 +174,27 @@ struct ksm_call {
     uint32_t object; /* stateful calls: index into flows[], sets[] or maps[] */
     uint32_t arg;    /* FLOW_ENTER: the state; FLOW_ALLOW: the set of states (bit mask);
                       * MAP_SET: the key */
+    /* A call inside a case of a `choice`: it applies only when choices[choice] picks case `arm`
+     * (and so on up through that choice's parents). 0: not inside a choice, always applies. */
+    uint32_t choice;
+    uint32_t arm;
+};
+
+/*
+ * A `choice (<expression>) { "<case>" : ... _ : ... }` of the policy. Its code computes the case
+ * the event takes, 0 .. ncases-1 (the first case whose condition holds; the `_` case, or none,
+ * when no condition does). A decision computes each choice at most once, when the first call
+ * under it is reached, so every call of the choice sees the same case even after a call before
+ * it changed the state. A choice inside a case of another names that one as its parent (a
+ * smaller index: chains end). A cell's calls need at most KSM_CHOICES_MAX choices, parents
+ * included (pslc refuses more; ksm_decide() denies a table that needs more).
+ */
+#define KSM_CHOICES_MAX 32u
+struct ksm_choice {
+    uint32_t code_start;
+    uint32_t code_len;
+    uint32_t parent;     /* 0: none; else < this choice's index */
+    uint32_t parent_arm; /* the parent's case this choice lies in */
 };
 
 struct ksm_cell {
@@ -245,6 +266,9 @@ struct ksm_table {
     /* The patterns of the Regex model's match expressions (KSM_OP_REGEX_MATCH). */
     const struct ksm_regex *regexes;
     uint32_t nregexes;
+    /* The policy's choices; [0] is unused (ksm_call.choice 0 means none); nchoices 0 when none. */
+    const struct ksm_choice *choices;
+    uint32_t nchoices;
 };
 
 #endif

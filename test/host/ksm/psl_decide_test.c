@@ -18,6 +18,7 @@
 #include "psl_flow_table.psl.h"
 #include "psl_hashset_table.psl.h"
 #include "psl_regex_table.psl.h"
+#include "psl_choice_table.psl.h"
 #include "psl_staticmap_table.psl.h"
 #include "psl_testlib.h"
 
@@ -834,6 +835,61 @@ static void regex_table(void **state)
     assert_string_equal(g->fields[v.field], "message.name");
 }
 
+/* The emitted choices[] decide as the compiled table (choice.psl: Regex select on Name); a
+ * choice's grant is never unconditional; a corrupt choice chain denies as a malformed table. */
+static void choice_table(void **state)
+{
+    (void)state;
+    const struct ksm_table *g = &psl_choice_table;
+    assert_true(g->nchoices > 1);
+    struct policy *p;
+    psl_diag_reset(NULL);
+    struct ksm_table *t =
+        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/choice.psl", &p);
+    assert_non_null(t);
+    assert_int_equal(t->nchoices, g->nchoices);
+    static const struct {
+        const char *name, *other;
+        int grant;
+    } cases[] = {{"tty1", "", 1}, {"tty10", "", 0}, {"sda", "", 1},
+                 {"sda", "x", 0}, {"eth0", "", 0},  {"", "", 0}};
+    uint32_t cli = psl_choice_table_CLASS_psltest_Client,
+             srv = psl_choice_table_CLASS_psltest_Server;
+    uint8_t buf[256];
+    uint32_t ep, m;
+    size_t len = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memset(buf, 0, sizeof buf);
+        len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Name", buf, &ep, &m);
+        len = name_msg(buf, len, cases[i].name, cases[i].other);
+        struct ksm_verdict a = ksm_decide(g, KSM_EV_REQUEST, cli, srv, ep, m, buf, len);
+        struct ksm_verdict b = ksm_decide(t, KSM_EV_REQUEST, cli, srv, ep, m, buf, len);
+        assert_int_equal(a.verdict, cases[i].grant ? KSM_GRANTED : KSM_DENIED);
+        assert_int_equal(a.verdict, b.verdict);
+        assert_int_equal(a.rule, b.rule);
+    }
+    /* "tty1": the grant of the first case is the deciding rule, and it is no unconditional one */
+    memset(buf, 0, sizeof buf);
+    len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Name", buf, &ep, &m);
+    len = name_msg(buf, len, "tty1", "");
+    struct ksm_verdict v = ksm_decide(g, KSM_EV_REQUEST, cli, srv, ep, m, buf, len);
+    assert_int_equal(v.verdict, KSM_GRANTED);
+    assert_int_equal(ksm_grants_unconditionally(g, KSM_EV_REQUEST, cli, v.slot), 0);
+    struct ksm_table bad = *g;
+    bad.nchoices = 0; /* a call names a choice past the table's */
+    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cli, srv, ep, m, buf, len).reason,
+                     KSM_R_BAD_TABLE);
+    struct ksm_choice chs[64];
+    assert_true(g->nchoices <= 64);
+    memcpy(chs, g->choices, sizeof chs[0] * g->nchoices);
+    for (uint32_t k = 1; k < g->nchoices; k++)
+        chs[k].parent = k; /* a chain that does not end */
+    bad = *g;
+    bad.choices = chs;
+    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cli, srv, ep, m, buf, len).reason,
+                     KSM_R_BAD_TABLE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -855,6 +911,7 @@ int main(void)
         cmocka_unit_test(hashset_state),
         cmocka_unit_test(staticmap_state),
         cmocka_unit_test(regex_table),
+        cmocka_unit_test(choice_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

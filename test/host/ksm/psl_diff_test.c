@@ -6,7 +6,8 @@
  * and the named field of a bounds failure must agree on every request. With process state
  * (ksm/policy/test/flow.psl, hashset.psl, staticmap.psl and random policies with Flow, HashSet
  * and StaticMap objects); the auxiliary models' functions, string comparisons, Regex matches and
- * Flow queries appear in the random conditions, and models.psl and regex.psl are compared too:
+ * Flow queries appear in the random conditions, choices (Regex select, Flow query) in the random
+ * bodies, and models.psl, regex.psl and choice.psl are compared too:
  * random sequences of events
  * on random SIDs, where verdicts and the whole state after every event must agree, and a denied
  * event must leave the state as it was.
@@ -395,6 +396,46 @@ static void gen_flow_call(struct sb *b)
     add(b, "}");
 }
 
+/* A choice: Regex select over a string field of the selected method, or (with state) a Flow
+ * query; distinct cases in a random order, sometimes a `_` case, each a random body. */
+static int choices_made[2]; /* Regex select, Flow query: the generator does make both */
+static bool gen_choice(struct sb *b, struct sel s, const struct fieldset *f, int depth)
+{
+    static const char *const patterns[] = {"^a*b$", "a|ba", "^$", "(ab)+", "^[ab]{2,3}$", "b"};
+    bool flow = gen_flows && (!f->nstr || pick(2));
+    if (!flow && !f->nstr)
+        return false;
+    choices_made[flow]++;
+    if (flow)
+        add(b, "\n  choice (f%d.query {sid: %s}) {", pick(2), pick(2) ? "src_sid" : "dst_sid");
+    else
+        add(b, "\n  choice (re.select {text : message.%s}) {", f->str[pick(f->nstr)]);
+    int n = flow ? 4 : 6, order[6] = {0, 1, 2, 3, 4, 5};
+    for (int i = n - 1; i > 0; i--) {
+        int j = pick(i + 1), k = order[i];
+        order[i] = order[j];
+        order[j] = k;
+    }
+    int cases = 1 + pick(n - 1);
+    for (int i = 0; i < cases; i++) {
+        add(b, " \"%s\" : {", flow ? flow_states[order[i]] : patterns[order[i]]);
+        gen_body(b, s, depth + 1);
+        add(b, " }");
+    }
+    if (pick(2)) {
+        add(b, " _ :");
+        if (pick(2)) {
+            add(b, " {");
+            gen_body(b, s, depth + 1);
+            add(b, " }");
+        } else {
+            add(b, " %s", pick(3) ? "grant ()" : "deny ()");
+        }
+    }
+    add(b, " }");
+    return true;
+}
+
 static void gen_body(struct sb *b, struct sel s, int depth)
 {
     if (pick(4) == 0)
@@ -418,6 +459,9 @@ static void gen_body(struct sb *b, struct sel s, int depth)
         struct fieldset f = {0};
         if (s.server && s.ep && s.method && s.event != 0)
             fields_of(s.ep, s.method, s.event, &f);
+        if ((r == 5 || (f.nstr && depth < 3 && pick(3) == 0)) && pick(2) &&
+            gen_choice(b, s, &f, depth))
+            continue;
         if (r == 0 || r == 1) {
             add(b, " grant ()");
         } else if (r == 2 && pick(3) == 0) {
@@ -765,6 +809,20 @@ static void models_and_regex_policies(void **state)
     }
 }
 
+/* choice.psl: Regex select and Flow query choices, nested, with state changes inside cases. */
+static void choice_policy(void **state)
+{
+    (void)state;
+    struct policy *p;
+    psl_diag_reset(NULL);
+    struct ksm_table *t =
+        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/choice.psl", &p);
+    assert_non_null(t);
+    assert_true(t->nchoices > 1);
+    assert_true(compare_state(t, p, 30000) > 10);
+    assert_true(compare(t, p, 20000) > 0);
+}
+
 static void random_flow_policies(void **state)
 {
     (void)state;
@@ -783,6 +841,7 @@ static void random_flow_policies(void **state)
     }
     gen_flows = false;
     assert_true(changed > 100); /* the generator's policies do move machines */
+    assert_true(choices_made[1] > 20);
 }
 
 static void basic_policy(void **state)
@@ -821,6 +880,7 @@ static void random_policies(void **state)
         free(text);
     }
     assert_int_equal(compiled, 400);
+    assert_true(choices_made[0] > 20);
     assert_true(granted > 1000); /* the generator produces policies that grant, not only denials */
     assert_true(reasons_seen[KSM_R_RULE] > 0);
     assert_true(reasons_seen[KSM_R_DEFAULT_DENY] > 0);
@@ -836,6 +896,7 @@ int main(void)
         cmocka_unit_test(staticmap_policy),
         cmocka_unit_test(random_flow_policies),
         cmocka_unit_test(models_and_regex_policies),
+        cmocka_unit_test(choice_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
