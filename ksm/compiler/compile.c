@@ -65,6 +65,8 @@ static int depth(const struct expr *e)
         return 0;
     if (e->kind == E_UNARY || e->kind == E_CONTAINS)
         return depth(e->a);
+    if (e->kind == E_INDEX)
+        return depth(e->b);
     if (e->kind == E_CALL && e->fn == FN_ABS)
         return depth(e->a);
     if (e->kind == E_CASE) { /* each condition is popped before the next */
@@ -126,6 +128,20 @@ static void gen(struct cc *c, const struct expr *e, int start)
         emit(c, KSM_OP_REGEX_MATCH, e->a->offset,
              (int64_t)((uint64_t)field_index(c, e->a->field_name) << 32 | e->value));
         return;
+    case E_INDEX: {
+        const struct expr *f = e->a;
+        uint32_t fi = field_index(c, f->field_name);
+        if (f->is_array && e->b->kind == E_INT) { /* folded: a load at a fixed offset */
+            emit(c, KSM_OP_LOAD, f->offset + (uint32_t)e->b->value * f->size, fi);
+        } else {
+            gen(c, e->b, start);
+            emit(c, f->is_array ? KSM_OP_ARRAY_ELEM : KSM_OP_SEQ_ELEM, f->offset,
+                 (int64_t)((uint64_t)f->count << 32 | fi));
+        }
+        c->code[c->ncode - 1].size = (uint8_t)f->size;
+        c->code[c->ncode - 1].is_signed = (uint8_t)(f->sign == 1);
+        return;
+    }
     case E_CASE: {
         /* for each case: cond; JFALSE_POP next; CONST i; JUMP end; next: ... CONST n; end: */
         int *ends = psl_alloc(sizeof *ends * (size_t)(e->nargs + 1));
@@ -145,7 +161,12 @@ static void gen(struct cc *c, const struct expr *e, int start)
         return;
     }
     case E_CALL:
-        if (e->fn == FN_LENGTH) {
+        if (e->fn == FN_LENGTH && e->a->type == TY_SEQ && e->a->is_array) {
+            emit(c, KSM_OP_CONST, 0, e->a->count); /* folded: an array's length is fixed */
+        } else if (e->fn == FN_LENGTH && e->a->type == TY_SEQ) {
+            emit(c, KSM_OP_SEQ_COUNT, e->a->offset, (int64_t)field_index(c, e->a->field_name));
+            c->code[c->ncode - 1].size = (uint8_t)e->a->size;
+        } else if (e->fn == FN_LENGTH) {
             emit(c, KSM_OP_STR_LEN, e->a->offset, (int64_t)field_index(c, e->a->field_name));
         } else if (e->fn == FN_ABS) {
             gen(c, e->a, start);

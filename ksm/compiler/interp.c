@@ -263,6 +263,29 @@ static uint32_t string_of(struct ictx *x, const struct expr *f, const uint8_t **
     return KSM_R_RULE;
 }
 
+/* A sequence or array field f: the message offset of its first element and its element count,
+ * or the failure reason (the descriptor, or an element, outside the message). */
+static uint32_t elements_of(struct ictx *x, const struct expr *f, uint64_t *first, uint64_t *n)
+{
+    if (f->is_array) {
+        *first = f->offset;
+        *n = f->count;
+        return KSM_R_RULE;
+    }
+    if ((uint64_t)f->offset + 8 > x->len || x->len < KSM_HEADER_SIZE) {
+        x->field = f->field_name;
+        return KSM_R_FIELD_BOUNDS;
+    }
+    uint64_t arena = KSM_HEADER_SIZE + ((le(x->msg, 8, 4) + 7) / 8) * 8 + 8 * le(x->msg, 16, 2);
+    *first = arena + le(x->msg, f->offset, 4);
+    *n = le(x->msg, f->offset + 4, 4);
+    if (*n != 0 && *first + *n * f->size > x->len) {
+        x->field = f->field_name;
+        return KSM_R_FIELD_BOUNDS;
+    }
+    return KSM_R_RULE;
+}
+
 /* A string comparison other than field == literal: -1, 0 or 1 into *v (memcmp order). */
 static uint32_t string_order(struct ictx *x, const struct expr *e, int64_t *v)
 {
@@ -388,6 +411,23 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
         *v = ksm_regex_match(&rx, s, n);
         return *v < 0 ? KSM_R_BAD_TABLE : KSM_R_RULE;
     }
+    case E_INDEX: {
+        uint64_t first, n;
+        if ((r = eval(x, e->b, &a)) != KSM_R_RULE)
+            return r;
+        if ((r = elements_of(x, e->a, &first, &n)) != KSM_R_RULE)
+            return r;
+        uint64_t at = first + (uint64_t)a * e->a->size;
+        if ((uint64_t)a >= n || at + e->a->size > x->len) {
+            x->field = e->a->field_name;
+            return KSM_R_FIELD_BOUNDS;
+        }
+        uint64_t u = le(x->msg, (size_t)at, (int)e->a->size);
+        if (e->a->sign == 1 && e->a->size < 8 && (u >> (8 * e->a->size - 1)) & 1)
+            u |= ~(uint64_t)0 << (8 * e->a->size);
+        *v = (int64_t)u;
+        return KSM_R_RULE;
+    }
     case E_CASE: /* the first case whose condition holds, else the number of conditions */
         for (int i = 0; i < e->nargs; i++) {
             if ((r = eval(x, e->args[i], &a)) != KSM_R_RULE)
@@ -400,6 +440,13 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
         *v = e->nargs;
         return KSM_R_RULE;
     case E_CALL:
+        if (e->fn == FN_LENGTH && e->a->type == TY_SEQ) {
+            uint64_t first, n;
+            if ((r = elements_of(x, e->a, &first, &n)) != KSM_R_RULE)
+                return r;
+            *v = (int64_t)n;
+            return KSM_R_RULE;
+        }
         if (e->fn == FN_LENGTH) {
             const uint8_t *s;
             size_t n;

@@ -24,7 +24,8 @@ enum expr_kind {
     E_CALL,  /* a function of the Math, Bool or Pred model that is not an operator (fn) */
     E_QUERY, /* <Flow object>.query {sid : <sid>}: the current state's name */
     E_REGEX, /* <Regex object>.match {text : a, pattern : "<str>"} (value: the pattern's index) */
-    E_CASE   /* the case a choice takes: the first i with args[i] true, else nargs (integer) */
+    E_CASE,  /* the case a choice takes: the first i with args[i] true, else nargs (integer) */
+    E_INDEX  /* a.[b]: element b of the sequence or array field a (an integer) */
 };
 
 /* E_CALL functions; neg, sum, product, all, any and empty are rewritten by the parser into the
@@ -32,9 +33,11 @@ enum expr_kind {
 enum expr_fn {
     FN_ABS,    /* Math abs (a) */
     FN_COND,   /* Bool cond {if : a, then : b, else : c} */
-    FN_LENGTH, /* length (a): bytes of a string field up to its first NUL */
+    FN_LENGTH, /* length (a), size (a): bytes of a string field up to its first NUL; elements
+                * of a sequence or array field */
 };
-enum expr_type { TY_NONE, TY_INT, TY_BOOL, TY_STR };
+/* TY_SEQ: a sequence or array field of integers, usable only in a.[i], size, length, empty. */
+enum expr_type { TY_NONE, TY_INT, TY_BOOL, TY_STR, TY_SEQ };
 
 struct expr {
     enum expr_kind kind;
@@ -55,6 +58,11 @@ struct expr {
     uint32_t offset, size; /* E_FIELD: byte offset in the message (header included), width;
                             * a string field: its descriptor's offset, size 8 */
     char *field_name;      /* E_FIELD: "message.a.b" */
+    /* E_FIELD of TY_SEQ: an array (its elements in the fixed part at offset) or a sequence (its
+     * descriptor at offset); count: the array's length, or the sequence's bound; size and sign:
+     * of one element */
+    bool is_array;
+    uint32_t count;
     /* E_CONTAINS: <object>.contains {sid : <sid>, entry : a}; E_MAP_GET: <object>.get or
      * .get_uncommitted (op 1) {sid : <sid>, key : "<key>"} (str; value: the key's index) */
     char *object;
@@ -143,9 +151,10 @@ struct audit_profile {
 };
 
 struct pal_value {
-    char *name;
+    char *name; /* NULL for an element of a list */
     struct psl_pos pos;
     bool is_struct;
+    bool is_list; /* [v, ...]: a sequence's or array's elements, in sub */
     bool negative;
     uint64_t value;
     char *str; /* a string value ("..."), else NULL */

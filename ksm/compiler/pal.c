@@ -72,6 +72,71 @@ static bool set_string(uint8_t *msg, uint32_t cap, uint32_t off, const struct pa
     return true;
 }
 
+/* Does integer value v fit a field of size bytes, signed or not? */
+static bool int_fits(const struct pal_value *v, uint32_t size, bool sign)
+{
+    if (size == 8)
+        return sign ? (v->negative ? v->value <= (uint64_t)INT64_MAX + 1
+                                   : v->value <= (uint64_t)INT64_MAX)
+                    : !v->negative;
+    if (sign)
+        return v->negative ? v->value <= (1ull << (8 * size - 1))
+                           : v->value < (1ull << (8 * size - 1));
+    return !v->negative && v->value < (1ull << (8 * size));
+}
+
+/*
+ * A list [v, ...] for a sequence or array of integers at byte off: a sequence's elements go to
+ * the arena (aligned for one element) and its descriptor {offset, count} to off; an array's
+ * into the fixed part from off (elements not given stay 0).
+ */
+static bool set_list(uint8_t *msg, uint32_t cap, uint32_t off, const char *kind, const char *type,
+                     const struct pal_value *v)
+{
+    uint32_t esize, n;
+    bool sign;
+    if (td_int_elements(kind, type, &esize, &sign, &n) < 0) {
+        psl_error(v->pos, "'%s' (%s) cannot be given a list: only sequences and arrays of integers",
+                  v->name, type);
+        return false;
+    }
+    if ((uint32_t)v->nsub > n) {
+        psl_error(v->pos, "'%s' (%s) has at most %u elements", v->name, type, n);
+        return false;
+    }
+    uint32_t at = off;
+    if (strcmp(kind, "array")) {
+        pal_arena.used = (pal_arena.used + esize - 1) / esize * esize;
+        at = pal_arena.base + pal_arena.used;
+        if (off + 8 > cap || at + (uint32_t)v->nsub * esize > KSM_HEADER_SIZE + 65536u) {
+            psl_error(v->pos, "'%s' does not fit in a message", v->name);
+            return false;
+        }
+        for (int i = 0; i < 4; i++) {
+            msg[off + i] = (uint8_t)(pal_arena.used >> (8 * i));
+            msg[off + 4 + i] = (uint8_t)((uint32_t)v->nsub >> (8 * i));
+        }
+        pal_arena.used += (uint32_t)v->nsub * esize;
+    } else if (off + n * esize > cap) {
+        return false;
+    }
+    for (int k = 0; k < v->nsub; k++) {
+        const struct pal_value *e = &v->sub[k];
+        if (e->is_struct || e->is_list || e->str) {
+            psl_error(e->pos, "an element of '%s' (%s) is an integer", v->name, type);
+            return false;
+        }
+        if (!int_fits(e, esize, sign)) {
+            psl_error(e->pos, "value out of range for an element of '%s' (%s)", v->name, type);
+            return false;
+        }
+        uint64_t bits = e->negative ? (uint64_t)0 - e->value : e->value;
+        for (uint32_t i = 0; i < esize; i++)
+            msg[at + (uint32_t)k * esize + i] = (uint8_t)(bits >> (8 * i));
+    }
+    return true;
+}
+
 static bool set_value(struct run *r, uint8_t *msg, uint32_t cap, uint32_t off, const char *kind,
                       const char *type, uint32_t size, bool sign, const struct pal_value *v)
 {
@@ -99,25 +164,17 @@ static bool set_value(struct run *r, uint8_t *msg, uint32_t cap, uint32_t off, c
     }
     if (!strcmp(kind, "string") && v->str != NULL)
         return set_string(msg, cap, off, v);
+    if (v->is_list)
+        return set_list(msg, cap, off, kind, type, v);
     if (strcmp(kind, "scalar") || v->is_struct || v->str != NULL) {
         psl_error(v->pos,
-                  "'%s' (%s) cannot be given a value in a test: only integers, strings and "
-                  "structs of them",
+                  "'%s' (%s) cannot be given a value in a test: only integers, strings, lists "
+                  "and structs of them",
                   v->name, kind);
         return false;
     }
     uint64_t bits = v->negative ? (uint64_t)0 - v->value : v->value;
-    bool fits;
-    if (size == 8)
-        fits = sign ? (v->negative ? v->value <= (uint64_t)INT64_MAX + 1
-                                   : v->value <= (uint64_t)INT64_MAX)
-                    : !v->negative;
-    else if (sign)
-        fits = v->negative ? v->value <= (1ull << (8 * size - 1))
-                           : v->value < (1ull << (8 * size - 1));
-    else
-        fits = !v->negative && v->value < (1ull << (8 * size));
-    if (!fits) {
+    if (!int_fits(v, size, sign)) {
         psl_error(v->pos, "value out of range for '%s' (%s)", v->name, type);
         return false;
     }

@@ -310,9 +310,9 @@ static int function_model(const char *name)
     static const struct {
         const char *name;
         int model;
-    } fns[] = {{"neg", XM_MATH},    {"abs", XM_MATH},    {"sum", XM_MATH},    {"product", XM_MATH},
-               {"all", XM_BOOL},    {"any", XM_BOOL},    {"cond", XM_BOOL},   {"empty", XM_PRED},
-               {"length", XM_PRED}, {"match", XM_REGEX}, {"select", XM_REGEX}};
+    } fns[] = {{"neg", XM_MATH},    {"abs", XM_MATH},  {"sum", XM_MATH},    {"product", XM_MATH},
+               {"all", XM_BOOL},    {"any", XM_BOOL},  {"cond", XM_BOOL},   {"empty", XM_PRED},
+               {"length", XM_PRED}, {"size", XM_PRED}, {"match", XM_REGEX}, {"select", XM_REGEX}};
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
         if (!strcmp(fns[i].name, name))
             return fns[i].model;
@@ -396,7 +396,7 @@ static struct expr *function(struct parser *ps, struct token *m, int model)
     } else if (!strcmp(f, "match")) {
         e = regex_match(ps, m);
     } else if (!strcmp(f, "neg") || !strcmp(f, "abs") || !strcmp(f, "empty") ||
-               !strcmp(f, "length")) {
+               !strcmp(f, "length") || !strcmp(f, "size")) {
         struct expr *a = primary(ps);
         if (a && !strcmp(f, "neg")) {
             e = new_expr(E_UNARY, m->pos);
@@ -559,6 +559,25 @@ static struct expr *primary(struct parser *ps)
         }
         while (peek(ps)->kind == T_DOT) {
             next(ps);
+            if (peek(ps)->kind == T_LBRACK) {
+                /* Struct: <sequence or array>.[<index>], an element (integers only, so last) */
+                struct token *lb = next(ps);
+                if (!enter(ps, lb))
+                    return NULL;
+                struct expr *ix = new_expr(E_INDEX, lb->pos);
+                ix->a = e;
+                ix->b = expr(ps);
+                ps->depth--;
+                if (!ix->b || !expect(ps, T_RBRACK, "']' after the index"))
+                    return NULL;
+                if (peek(ps)->kind == T_DOT || peek(ps)->kind == T_LBRACK) {
+                    err_at(ps, peek(ps),
+                           "only integer elements can be used: nothing may follow '.[<index>]'");
+                    return NULL;
+                }
+                ix->height = 1 + ix->b->height;
+                return ix;
+            }
             if (peek(ps)->kind != T_IDENT) {
                 err_at(ps, peek(ps),
                        psl_fmt("expected a field name, found %s", tok_describe(peek(ps))));
@@ -567,7 +586,7 @@ static struct expr *primary(struct parser *ps)
             *PSL_PUSH(e->path, e->npath, cap) = next(ps)->text;
         }
         if (peek(ps)->kind == T_LBRACK) {
-            err_at(ps, peek(ps), "array indexing is not supported");
+            err_at(ps, peek(ps), "an element is written '.[<index>]' (Struct model)");
             return NULL;
         }
         return e;
@@ -1550,7 +1569,7 @@ static void body(struct parser *ps, struct block *b)
         body_item(ps, b);
 }
 
-/* value := ['-'] INT | '{' (name ':' value [','])* '}' */
+/* value := ['-'] INT | STRING | '[' value (',' value)* ']' | '{' (name ':' value [','])* '}' */
 static void pal_value(struct parser *ps, struct pal_value *v)
 {
     struct token *t = peek(ps);
@@ -1594,8 +1613,26 @@ static void pal_value(struct parser *ps, struct pal_value *v)
         v->str = t->text;
         return;
     }
+    if (t->kind == T_LBRACK && !v->negative) {
+        next(ps);
+        if (!enter(ps, t))
+            return;
+        v->is_list = true;
+        while (!ps->failed && peek(ps)->kind != T_RBRACK) {
+            struct pal_value *s = PSL_PUSH(v->sub, v->nsub, v->cap);
+            s->pos = peek(ps)->pos;
+            pal_value(ps, s);
+            if (peek(ps)->kind == T_COMMA)
+                next(ps);
+            else
+                break;
+        }
+        expect(ps, T_RBRACK, "']' or ','");
+        ps->depth--;
+        return;
+    }
     if (t->kind == T_STRING || t->kind == T_LBRACK) {
-        err_at(ps, t, "sequence values (and negative strings) are not supported in PAL messages");
+        err_at(ps, t, "'-' before a string or a list is not a value");
         return;
     }
     err_at(ps, t, psl_fmt("expected a value, found %s", tok_describe(t)));

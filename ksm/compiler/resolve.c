@@ -108,6 +108,24 @@ static void field(struct policy *p, const struct scope *s, struct expr *e)
         e->size = size;
         return;
     }
+    if (!strcmp(kind, "sequence") || !strcmp(kind, "bytes") || !strcmp(kind, "array")) {
+        uint32_t esize, n;
+        bool esign;
+        if (td_int_elements(kind, type, &esize, &esign, &n) < 0) {
+            psl_error(e->pos,
+                      "type mismatch: '%s' is a %s of %s: only sequences and arrays of integers "
+                      "can be used in expressions",
+                      e->field_name, kind, type);
+            return;
+        }
+        e->type = TY_SEQ;
+        e->is_array = !strcmp(kind, "array");
+        e->count = n;
+        e->size = esize;
+        e->sign = esign;
+        e->offset = off;
+        return;
+    }
     if (strcmp(kind, "scalar") || (size != 1 && size != 2 && size != 4 && size != 8)) {
         psl_error(e->pos,
                   "type mismatch: '%s' is a %s: only integer and string fields can be used in "
@@ -143,7 +161,10 @@ static int combine(struct expr *e)
 
 static const char *type_name(enum expr_type t)
 {
-    return t == TY_BOOL ? "a boolean" : t == TY_STR ? "a string" : "an integer";
+    return t == TY_BOOL  ? "a boolean"
+           : t == TY_STR ? "a string"
+           : t == TY_SEQ ? "a sequence"
+                         : "an integer";
 }
 
 static void check(struct policy *p, const struct scope *s, struct expr *e);
@@ -210,10 +231,51 @@ static void regex(struct policy *p, const struct scope *s, struct expr *e)
     e->value = (uint64_t)p->nregexes - 1;
 }
 
+/* A sequence or array field: the base of a.[i], the argument of size, length and empty. */
+static void seq_field(struct policy *p, const struct scope *s, struct expr *e)
+{
+    if (e && e->kind == E_FIELD)
+        field(p, s, e);
+    else
+        check(p, s, e);
+}
+
+/* a.[b]: an element of a sequence or array of integers; a constant index past an array's end
+ * (or a sequence's bound) is an error, a constant index into an array a fixed offset. */
+static void element(struct policy *p, const struct scope *s, struct expr *e)
+{
+    seq_field(p, s, e->a);
+    check(p, s, e->b);
+    if (!e->a || !e->b || e->a->type == TY_NONE || e->b->type == TY_NONE)
+        return;
+    if (e->a->type != TY_SEQ) {
+        psl_error(e->pos, "type mismatch: '.[<index>]' needs a sequence or an array, found %s",
+                  type_name(e->a->type));
+        return;
+    }
+    if (e->b->type != TY_INT || negative_literal(e->b)) {
+        psl_error(e->b->pos, "type mismatch: an index must be an unsigned integer, found %s",
+                  negative_literal(e->b) ? "a negative one" : type_name(e->b->type));
+        return;
+    }
+    if (e->b->kind == E_INT && e->b->value >= e->a->count) {
+        psl_error(e->b->pos, "index %llu is past the end of '%s' (%s %u elements)",
+                  (unsigned long long)e->b->value, e->a->field_name,
+                  e->a->is_array ? "an array of" : "a sequence of at most", e->a->count);
+        return;
+    }
+    e->type = TY_INT;
+    e->sign = e->a->sign;
+    e->field_name = e->a->field_name;
+}
+
 /* abs (a), length (a), cond {if : a, then : b, else : c}. */
 static void call(struct policy *p, const struct scope *s, struct expr *e)
 {
-    check(p, s, e->a);
+    if (e->fn == FN_LENGTH)
+        seq_field(p, s, e->a);
+    else
+        check(p, s, e->a);
     if (!e->a || e->a->type == TY_NONE)
         return;
     if (e->fn == FN_ABS) {
@@ -227,8 +289,10 @@ static void call(struct policy *p, const struct scope *s, struct expr *e)
         return;
     }
     if (e->fn == FN_LENGTH) {
-        if (e->a->type != TY_STR || e->a->kind != E_FIELD) {
-            psl_error(e->pos, "type mismatch: length and empty need a string field, found %s",
+        if ((e->a->type != TY_STR && e->a->type != TY_SEQ) || e->a->kind != E_FIELD) {
+            psl_error(e->pos,
+                      "type mismatch: length, size and empty need a string, sequence or array "
+                      "field, found %s",
                       e->a->kind == E_STR ? "a literal" : type_name(e->a->type));
             return;
         }
@@ -278,6 +342,15 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
         return;
     case E_FIELD:
         field(p, s, e);
+        if (e->type == TY_SEQ) {
+            psl_error(e->pos,
+                      "type mismatch: '%s' is %s: use its elements (.[<index>]), size or empty",
+                      e->field_name, e->is_array ? "an array" : "a sequence");
+            e->type = TY_NONE;
+        }
+        return;
+    case E_INDEX:
+        element(p, s, e);
         return;
     case E_MAP_GET:
         e->type = TY_INT;

@@ -89,6 +89,23 @@ static int str_at(const uint8_t *m, size_t len, uint32_t off, const uint8_t **s,
     return 0;
 }
 
+/*
+ * The sequence whose descriptor is at byte off of the message, of elements esize bytes: *base
+ * (the message offset of its first element) and *count. Returns 0, or -1 when the descriptor or
+ * the elements lie outside the message.
+ */
+static int seq_at(const uint8_t *m, size_t len, uint32_t off, uint32_t esize, uint64_t *base,
+                  uint64_t *count)
+{
+    if ((uint64_t)off + 8 > len || len < KSM_HEADER_SIZE)
+        return -1;
+    uint64_t fixed = load(m, 8, 4, 0), handles = load(m, 16, 2, 0);
+    uint64_t arena = KSM_HEADER_SIZE + ((fixed + 7) & ~(uint64_t)7) + 8 * handles;
+    *base = arena + load(m, off, 4, 0);
+    *count = load(m, off + 4, 4, 0);
+    return *count == 0 || *base + *count * esize <= len ? 0 : -1;
+}
+
 /* Three-way comparison of two byte strings, unsigned bytes, the shorter first on a tie. */
 static int str_order(const uint8_t *a, uint64_t na, const uint8_t *b, uint64_t nb)
 {
@@ -351,6 +368,27 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
                 return KSM_R_FIELD_BOUNDS;
             }
             st[sp++] = (uint64_t)(int64_t)str_order(s, n, o, on);
+            continue;
+        }
+        if (in->op == KSM_OP_SEQ_COUNT || in->op == KSM_OP_SEQ_ELEM ||
+            in->op == KSM_OP_ARRAY_ELEM) {
+            uint64_t base = in->arg, count = (uint64_t)in->imm >> 32;
+            uint32_t esize = in->size;
+            if (esize != 1 && esize != 2 && esize != 4 && esize != 8)
+                return KSM_R_BAD_TABLE;
+            if (in->op == KSM_OP_SEQ_COUNT ? sp >= KSM_STACK_MAX : sp < 1)
+                return KSM_R_BAD_TABLE;
+            *field = (uint32_t)((uint64_t)in->imm & 0xffffffffu);
+            if (in->op != KSM_OP_ARRAY_ELEM && seq_at(msg, len, in->arg, esize, &base, &count) < 0)
+                return KSM_R_FIELD_BOUNDS;
+            if (in->op == KSM_OP_SEQ_COUNT) {
+                st[sp++] = count;
+                continue;
+            }
+            uint64_t i = st[sp - 1];
+            if (i >= count || base + (i + 1) * esize > len)
+                return KSM_R_FIELD_BOUNDS; /* past the end: the element does not exist */
+            st[sp - 1] = load(msg, (uint32_t)(base + i * esize), esize, in->is_signed);
             continue;
         }
         if (in->op == KSM_OP_FLOW_QUERY) {

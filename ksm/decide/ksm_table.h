@@ -84,13 +84,25 @@ enum ksm_op {
      * other's descriptor offset, or an index into strings[] when bits 32..47 are 0xffff; else
      * bits 32..47 and 48..63 are the fields[] indexes of the other and of the first. */
     KSM_OP_STR_CMP,
+    /* Push the element count of the sequence whose descriptor is at message[arg], its
+     * elements (size bytes each) checked to lie inside the message; imm: index into fields[]. */
+    KSM_OP_SEQ_COUNT,
+    /* Pop an index, push that element (size bytes, sign-extended when is_signed) of the sequence
+     * whose descriptor is at message[arg]; an index past its count, or elements outside the
+     * message, deny the event (field-out-of-bounds, imm: index into fields[]). */
+    KSM_OP_SEQ_ELEM,
+    /* Pop an index, push that element of the array whose first element is at message[arg]
+     * (size bytes each, is_signed as LOAD); an index past its length (imm >> 32) or outside
+     * the message denies the event (field-out-of-bounds, imm & 0xffffffff: index into fields[]).
+     * A constant index is folded into a LOAD at compile time. */
+    KSM_OP_ARRAY_ELEM,
     KSM_OP_COUNT
 };
 
 struct ksm_insn {
     uint8_t op;        /* enum ksm_op */
-    uint8_t size;      /* LOAD: 1, 2, 4 or 8 */
-    uint8_t is_signed; /* LOAD: sign-extend */
+    uint8_t size;      /* LOAD, SEQ_*, ARRAY_ELEM: 1, 2, 4 or 8 (an element's size) */
+    uint8_t is_signed; /* LOAD, SEQ_ELEM, ARRAY_ELEM: sign-extend */
     uint8_t reserved;
     uint32_t arg; /* LOAD: byte offset in the message (header included); jumps: target */
     int64_t imm;  /* CONST: value; LOAD: index into fields[] */

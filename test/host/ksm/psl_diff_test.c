@@ -7,7 +7,8 @@
  * (ksm/policy/test/flow.psl, hashset.psl, staticmap.psl and random policies with Flow, HashSet
  * and StaticMap objects); the auxiliary models' functions, string comparisons, Regex matches and
  * Flow queries appear in the random conditions, choices (Regex select, Flow query) in the random
- * bodies, and models.psl, regex.psl and choice.psl are compared too:
+ * bodies, elements and sizes of a sequence and an array (Seq requests crafted for them), and
+ * models.psl, regex.psl, choice.psl and sequence.psl are compared too:
  * random sequences of events
  * on random SIDs, where verdicts and the whole state after every event must agree, and a denied
  * event must leave the state as it was.
@@ -65,6 +66,7 @@ struct fieldset {
     int nu, ns;
     const char *str[2]; /* string fields */
     int nstr;
+    bool seq; /* Seq's sequence vals (UInt16) and array arr (SInt32, 4) */
 };
 
 static void fields_of(const char *ep, const char *m, int event, struct fieldset *f)
@@ -94,6 +96,13 @@ static void fields_of(const char *ep, const char *m, int event, struct fieldset 
                 U("value");
             if (res)
                 U("value2");
+        } else if (!strcmp(m, "Seq")) {
+            if (req) {
+                U("i");
+                f->seq = true;
+            }
+            if (res)
+                U("rc");
         } else if (!strcmp(m, "Name")) {
             if (req) {
                 f->str[f->nstr++] = "name";
@@ -181,6 +190,20 @@ static void gen_int(struct sb *b, const struct fieldset *f, int sign, int depth)
 {
     int have = sign == 0 ? f->nu : f->ns;
     int r = pick(depth > 2 ? 2 : 5);
+    if (f->seq && depth <= 2 && pick(3) == 0) {
+        /* Seq: an element by a literal or computed index (past the end now and then), or a size */
+        if (sign == 0 && pick(3) == 0) {
+            add(b, "%s (message.%s)", pick(2) ? "size" : "length", pick(2) ? "vals" : "arr");
+            return;
+        }
+        add(b, "message.%s.[", sign == 0 ? "vals" : "arr");
+        if (pick(2))
+            add(b, "%d", pick(sign == 0 ? 8 : 4));
+        else
+            gen_int(b, f, 0, depth + 1);
+        add(b, "]");
+        return;
+    }
     if (r == 3 && pick(2)) {
         gen_int_function(b, f, sign, depth);
     } else if (r == 0 && have) {
@@ -330,7 +353,7 @@ static void gen_selectors(struct sb *b, struct sel *s, bool top)
     if (s->ep && !s->method && pick(2)) {
         s->method = !strcmp(s->ep, "vmm.VMM")
                         ? (pick(2) ? "Allocate" : "Commit")
-                        : (const char *[]){"Put", "Ping", "Nest", "Name"}[pick(4)];
+                        : (const char *[]){"Put", "Ping", "Nest", "Name", "Seq"}[pick(5)];
         add(b, " method=%s", s->method);
     }
 }
@@ -485,8 +508,9 @@ static void gen_body(struct sb *b, struct sel s, int depth)
                     add(b, " endpoint=%s", t.ep);
                 }
                 if (!t.method) {
-                    t.method = core ? "Allocate"
-                                    : (const char *[]){"Put", "Ping", "Nest", "Name"}[pick(4)];
+                    t.method =
+                        core ? "Allocate"
+                             : (const char *[]){"Put", "Ping", "Nest", "Name", "Seq"}[pick(5)];
                     add(b, " method=%s", t.method);
                 }
             }
@@ -570,6 +594,30 @@ static void craft_strings(uint8_t *msg, size_t size)
     }
 }
 
+/* Makes the message a psltest.Calc.Seq request most of the time: the fixed part is 28 bytes (the
+ * arena at 56), vals' descriptor at 24 with 0 to 9 small UInt16 values (now and then an odd
+ * offset or a count past the message), arr at 32 with small signed values, i at 48 (0 to 5). */
+static void craft_seq(uint8_t *msg, size_t size)
+{
+    memset(msg + 8, 0, 16);
+    msg[8] = 28;
+    uint32_t off = pick(10) == 0 ? 1 : 2 * (uint32_t)pick(3), count = (uint32_t)pick(10);
+    if (pick(20) == 0)
+        count = (uint32_t)size;
+    memcpy(msg + KSM_HEADER_SIZE, &off, 4);
+    memcpy(msg + KSM_HEADER_SIZE + 4, &count, 4);
+    for (int k = 0; k < 4; k++) {
+        int32_t v = pick(12) - 6;
+        memcpy(msg + KSM_HEADER_SIZE + 8 + 4 * k, &v, 4);
+    }
+    msg[KSM_HEADER_SIZE + 24] = (uint8_t)pick(6);
+    for (size_t k = 56; k + 1 < size && k < 56 + 24; k += 2) {
+        uint16_t v = (uint16_t)(pick(3) ? (uint64_t)pick(60) : rnd());
+        memcpy(msg + k, &v, 2);
+    }
+}
+
+static bool focus_seq; /* compare(): aim at psltest.Calc.Seq */
 static int compare(const struct ksm_table *t, const struct policy *p, int requests)
 {
     static uint8_t msg[256];
@@ -583,11 +631,20 @@ static int compare(const struct ksm_table *t, const struct policy *p, int reques
             server < t->nclasses ? (uint32_t)pick((int)t->classes[server].nendpoints + 1) : 0;
         if (ev == 1 && server == 0 && pick(3)) /* aim at vmm.VMM often */
             ep = 0;
-        uint32_t m = (uint32_t)pick(5);
+        uint32_t m = (uint32_t)pick(7);
+        if (focus_seq && pick(8)) { /* a Seq request from a client to a server, most of the time */
+            ev = 1;
+            src = ksm_class_id(t, "psltest.Client");
+            dst = ksm_class_id(t, "psltest.Server");
+            ep = (uint32_t)pick(2);
+            m = 6;
+        }
         for (size_t k = 0; k < sizeof msg; k++)
             msg[k] = (uint8_t)(pick(3) == 0 ? 0 : pick(4) == 0 ? 0xff : pick(3) == 0 ? 1 : rnd());
         if (m == 4 && pick(4))
             craft_strings(msg, sizeof msg);
+        if (m == 6 && pick(4))
+            craft_seq(msg, sizeof msg);
         size_t len = pick(8) == 0 ? (size_t)pick(64) : sizeof msg;
         const char *fname;
         struct ksm_verdict a = ksm_decide(t, ev, src, dst, ep, m, msg, len);
@@ -698,7 +755,7 @@ static int compare_state(const struct ksm_table *t, const struct policy *p, int 
                  dst = (uint32_t)pick((int)t->nclasses);
         uint32_t server = (ev == 0 || ev == 1) ? dst : src;
         uint32_t ep = (uint32_t)pick((int)t->classes[server].nendpoints + 1);
-        uint32_t m = (uint32_t)pick(5);
+        uint32_t m = (uint32_t)pick(7);
         uint32_t sids[2];
         for (int k = 0; k < 2; k++)
             sids[k] = pick(20) == 0 ? KSM_SID_NONE : (uint32_t)pick(DIFF_SIDS + 1);
@@ -706,6 +763,8 @@ static int compare_state(const struct ksm_table *t, const struct policy *p, int 
             msg[k] = (uint8_t)(pick(2) ? 0 : pick(3) == 0 ? 1 : rnd());
         if (m == 4 && pick(4))
             craft_strings(msg, sizeof msg);
+        if (m == 6 && pick(4))
+            craft_seq(msg, sizeof msg);
         if (pick(50) == 0) { /* a process ends */
             ksm_state_drop(t, &a, sids[0]);
             for (uint32_t o = 0; o < t->nflows && sids[0] < DIFF_SIDS; o++)
@@ -823,6 +882,21 @@ static void choice_policy(void **state)
     assert_true(compare(t, p, 20000) > 0);
 }
 
+/* sequence.psl: elements and sizes of a sequence and an array, on crafted Seq requests. */
+static void sequence_policy(void **state)
+{
+    (void)state;
+    struct policy *p;
+    psl_diag_reset(NULL);
+    struct ksm_table *t =
+        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/sequence.psl", &p);
+    assert_non_null(t);
+    focus_seq = true;
+    int granted = compare(t, p, 40000);
+    focus_seq = false;
+    assert_true(granted > 1000);
+}
+
 static void random_flow_policies(void **state)
 {
     (void)state;
@@ -897,6 +971,7 @@ int main(void)
         cmocka_unit_test(random_flow_policies),
         cmocka_unit_test(models_and_regex_policies),
         cmocka_unit_test(choice_policy),
+        cmocka_unit_test(sequence_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

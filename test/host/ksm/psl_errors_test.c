@@ -376,8 +376,8 @@ static void model_errors(void **state)
          "test.psl:6:74: error: type mismatch: '==>' needs booleans, found an integer and a "
          "boolean"},
         {"request dst=psltest.Server endpoint=calc method=Name { assert (empty (\"x\")) }",
-         "test.psl:6:64: error: type mismatch: length and empty need a string field, found a "
-         "literal"},
+         "test.psl:6:64: error: type mismatch: length, size and empty need a string, sequence or "
+         "array field, found a literal"},
         {"request dst=psltest.Server endpoint=calc method=Name { assert (message.name + 1 == 1) "
          "}",
          "test.psl:6:77: error: type mismatch: arithmetic and ordering need integers, found a "
@@ -478,6 +478,20 @@ static void pal_errors_and_failures(void **state)
         {"psltest.Client ~> psltest.Server : nope.Ping { }", "test.psl:7:40: error: unknown "
                                                              "endpoint 'nope' of class "
                                                              "'psltest.Server'"},
+        /* lists: a sequence's or an array's integers, within its bound and its element type */
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Seq { "
+         "vals : [1, 2, 3, 4, 5, 6, 7, 8, 9] }",
+         "test.psl:7:88: error: 'vals' (sequence<UInt16, 8>) has at most 8 elements"},
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Seq { "
+         "arr : [1, -2147483649] }",
+         "test.psl:7:98: error: value out of range for an element of 'arr' (array<SInt32, 4>)"},
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Seq { "
+         "i : [1] }",
+         "test.psl:7:88: error: 'i' (UInt8) cannot be given a list: only sequences and arrays of "
+         "integers"},
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Seq { "
+         "vals : [\"x\"] }",
+         "test.psl:7:96: error: an element of 'vals' (sequence<UInt16, 8>) is an integer"},
         {"x <- execute dst=psltest.Client\n    grant \"c\" request src=x dst=psltest.Server "
          "endpoint=calc method=Put {}",
          "test.psl:8:5: FAIL t / s / c: expected grant, got deny (default-deny; no rule applies)"},
