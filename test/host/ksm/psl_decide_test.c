@@ -890,6 +890,62 @@ static void choice_table(void **state)
                      KSM_R_BAD_TABLE);
 }
 
+/* Sequence and array elements, laid out byte by byte as docs/message-format.md says (the
+ * fixed part of Seq is 28 bytes: vals' descriptor at 0, arr at 8, i at 24; the arena at 56):
+ * the element read is the one the offset and the index name; a count or an index past the
+ * elements denies naming the field; a corrupt element size denies as a malformed table. */
+static void sequence_elements(void **state)
+{
+    (void)state;
+    struct policy *p;
+    struct ksm_table *t = compile("request dst=psltest.Server endpoint=calc method=Seq {\n"
+                                  "  assert (size (message.vals) == 3 && message.vals.[2] == 515)\n"
+                                  "  assert (message.arr.[message.i] == -3 && message.arr.[3] == "
+                                  "7)\n}\n",
+                                  &p);
+    uint32_t cl = (uint32_t)psl_test_class(p, "psltest.Client"),
+             sv = (uint32_t)psl_test_class(p, "psltest.Server"), ep, m;
+    memset(buf, 0, 256);
+    size_t len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Seq", buf, &ep, &m);
+    assert_int_equal(len, KSM_HEADER_SIZE + 28);
+    uint32_t fixed = 28, off = 2, count = 3, arena = 8;
+    memcpy(buf + 8, &fixed, 4);
+    memcpy(buf + 12, &arena, 4);
+    memcpy(buf + KSM_HEADER_SIZE, &off, 4); /* vals: 3 UInt16 from arena byte 2 */
+    memcpy(buf + KSM_HEADER_SIZE + 4, &count, 4);
+    const uint8_t vals[6] = {1, 0, 2, 0, 3, 2}; /* 1, 2, 515 */
+    memcpy(buf + 56 + 2, vals, 6);
+    int32_t arr[4] = {0, -3, 0, 7};
+    memcpy(buf + KSM_HEADER_SIZE + 8, arr, 16);
+    buf[KSM_HEADER_SIZE + 24] = 1; /* i */
+    len = 56 + 8;
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).verdict, KSM_GRANTED);
+    buf[KSM_HEADER_SIZE + 24] = 2; /* arr[2] is 0 */
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason, KSM_R_RULE);
+    buf[KSM_HEADER_SIZE + 24] = 4; /* past the array */
+    struct ksm_verdict v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.arr");
+    buf[KSM_HEADER_SIZE + 24] = 1;
+    v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len - 1); /* the last value cut */
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.vals");
+    count = 2; /* vals.[2] past the count */
+    memcpy(buf + KSM_HEADER_SIZE + 4, &count, 4);
+    v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_RULE); /* size is 2: the first condition is false */
+    struct ksm_table bad = *t;
+    struct ksm_insn code[256];
+    assert_true(t->ncode <= 256);
+    memcpy(code, t->code, sizeof code[0] * t->ncode);
+    for (uint32_t k = 0; k < t->ncode; k++)
+        if (code[k].op == KSM_OP_SEQ_COUNT)
+            code[k].size = 3; /* no element is 3 bytes */
+    bad.code = code;
+    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason,
+                     KSM_R_BAD_TABLE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -912,6 +968,7 @@ int main(void)
         cmocka_unit_test(staticmap_state),
         cmocka_unit_test(regex_table),
         cmocka_unit_test(choice_table),
+        cmocka_unit_test(sequence_elements),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
