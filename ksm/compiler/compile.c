@@ -67,7 +67,7 @@ static int depth(const struct expr *e)
         return depth(e->a);
     if (e->kind == E_INDEX)
         return depth(e->b);
-    if (e->kind == E_CALL && e->fn == FN_ABS)
+    if (e->kind == E_CALL && (e->fn == FN_ABS || e->fn == FN_MEMBER))
         return depth(e->a);
     if (e->kind == E_CASE) { /* each condition is popped before the next */
         int d = 1;
@@ -161,7 +161,14 @@ static void gen(struct cc *c, const struct expr *e, int start)
         return;
     }
     case E_CALL:
-        if (e->fn == FN_LENGTH && e->a->type == TY_SEQ && e->a->is_array) {
+        if (e->fn == FN_MEMBER) {
+            gen(c, e->a, start);
+            const struct expr *f = e->b;
+            emit(c, f->is_array ? KSM_OP_ARRAY_MEMBER : KSM_OP_SEQ_MEMBER, f->offset,
+                 (int64_t)((uint64_t)f->count << 32 | field_index(c, f->field_name)));
+            c->code[c->ncode - 1].size = (uint8_t)f->size;
+            c->code[c->ncode - 1].is_signed = (uint8_t)(f->sign == 1);
+        } else if (e->fn == FN_LENGTH && e->a->type == TY_SEQ && e->a->is_array) {
             emit(c, KSM_OP_CONST, 0, e->a->count); /* folded: an array's length is fixed */
         } else if (e->fn == FN_LENGTH && e->a->type == TY_SEQ) {
             emit(c, KSM_OP_SEQ_COUNT, e->a->offset, (int64_t)field_index(c, e->a->field_name));

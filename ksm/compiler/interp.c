@@ -440,6 +440,26 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
         *v = e->nargs;
         return KSM_R_RULE;
     case E_CALL:
+        if (e->fn == FN_MEMBER) {
+            uint64_t first, n;
+            if ((r = eval(x, e->a, &a)) != KSM_R_RULE)
+                return r;
+            if ((r = elements_of(x, e->b, &first, &n)) != KSM_R_RULE)
+                return r;
+            if (n != 0 && first + n * e->b->size > x->len) {
+                x->field = e->b->field_name;
+                return KSM_R_FIELD_BOUNDS;
+            }
+            *v = 0;
+            for (uint64_t k = 0; k < n; k++) {
+                uint64_t u = le(x->msg, (size_t)(first + k * e->b->size), (int)e->b->size);
+                if (e->b->sign == 1 && e->b->size < 8 && (u >> (8 * e->b->size - 1)) & 1)
+                    u |= ~(uint64_t)0 << (8 * e->b->size);
+                if (u == (uint64_t)a)
+                    *v = 1;
+            }
+            return KSM_R_RULE;
+        }
         if (e->fn == FN_LENGTH && e->a->type == TY_SEQ) {
             uint64_t first, n;
             if ((r = elements_of(x, e->a, &first, &n)) != KSM_R_RULE)

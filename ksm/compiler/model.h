@@ -35,6 +35,7 @@ enum expr_fn {
     FN_COND,   /* Bool cond {if : a, then : b, else : c} */
     FN_LENGTH, /* length (a), size (a): bytes of a string field up to its first NUL; elements
                 * of a sequence or array field */
+    FN_MEMBER, /* member {value : a, of : b}: a is one of the elements of sequence or array b */
 };
 /* TY_SEQ: a sequence or array field of integers, usable only in a.[i], size, length, empty. */
 enum expr_type { TY_NONE, TY_INT, TY_BOOL, TY_STR, TY_SEQ };

@@ -312,7 +312,8 @@ static int function_model(const char *name)
         int model;
     } fns[] = {{"neg", XM_MATH},    {"abs", XM_MATH},  {"sum", XM_MATH},    {"product", XM_MATH},
                {"all", XM_BOOL},    {"any", XM_BOOL},  {"cond", XM_BOOL},   {"empty", XM_PRED},
-               {"length", XM_PRED}, {"size", XM_PRED}, {"match", XM_REGEX}, {"select", XM_REGEX}};
+               {"length", XM_PRED}, {"size", XM_PRED}, {"member", XM_PRED}, {"match", XM_REGEX},
+               {"select", XM_REGEX}};
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
         if (!strcmp(fns[i].name, name))
             return fns[i].model;
@@ -417,6 +418,32 @@ static struct expr *function(struct parser *ps, struct token *m, int model)
         }
         if (e)
             e->height = 1 + (e->a ? e->a->height : 0) + (e->kind == E_BINARY);
+    } else if (!strcmp(f, "member")) {
+        /* member {value : <integer>, of : <sequence or array>}: a Bastion addition */
+        e = new_expr(E_CALL, m->pos);
+        e->fn = FN_MEMBER;
+        if (!expect(ps, T_LBRACE, "'{' and value, of"))
+            return NULL;
+        while (!ps->failed && peek(ps)->kind == T_IDENT) {
+            struct token *k = next(ps);
+            if (!expect(ps, T_COLON, "':'"))
+                return NULL;
+            struct expr **slot = is_ident(k, "value") ? &e->a : is_ident(k, "of") ? &e->b : NULL;
+            if (!slot) {
+                err_at(ps, k, psl_fmt("'%s' is not an argument of member (value, of)", k->text));
+                return NULL;
+            }
+            *slot = expr(ps);
+            if (peek(ps)->kind == T_COMMA)
+                next(ps);
+        }
+        if (!expect(ps, T_RBRACE, "'}' or an argument"))
+            return NULL;
+        if (!e->a || !e->b) {
+            err_at(ps, m, "member needs 'value : <integer>' and 'of : <sequence or array field>'");
+            return NULL;
+        }
+        e->height = 1 + (e->a->height > e->b->height ? e->a->height : e->b->height);
     } else if (!strcmp(f, "cond")) {
         e = new_expr(E_CALL, m->pos);
         e->fn = FN_COND;

@@ -272,6 +272,28 @@ static void element(struct policy *p, const struct scope *s, struct expr *e)
 /* abs (a), length (a), cond {if : a, then : b, else : c}. */
 static void call(struct policy *p, const struct scope *s, struct expr *e)
 {
+    if (e->fn == FN_MEMBER) {
+        /* the value against the elements, as '==' would compare them (signedness checked) */
+        check(p, s, e->a);
+        seq_field(p, s, e->b);
+        if (!e->a || !e->b || e->a->type == TY_NONE || e->b->type == TY_NONE)
+            return;
+        if (e->b->type != TY_SEQ || e->b->kind != E_FIELD || e->a->type != TY_INT) {
+            psl_error(e->pos,
+                      "type mismatch: member needs an integer value and a sequence or array "
+                      "field, found %s and %s",
+                      type_name(e->a->type), type_name(e->b->type));
+            return;
+        }
+        struct expr elem = *e->b;
+        elem.type = TY_INT;
+        struct expr pair = *e;
+        pair.a = e->a;
+        pair.b = &elem;
+        combine(&pair); /* reports mixed signedness, a negative literal against unsigned */
+        e->type = TY_BOOL;
+        return;
+    }
     if (e->fn == FN_LENGTH)
         seq_field(p, s, e->a);
     else

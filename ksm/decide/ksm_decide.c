@@ -371,7 +371,8 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
             continue;
         }
         if (in->op == KSM_OP_SEQ_COUNT || in->op == KSM_OP_SEQ_ELEM ||
-            in->op == KSM_OP_ARRAY_ELEM) {
+            in->op == KSM_OP_ARRAY_ELEM || in->op == KSM_OP_SEQ_MEMBER ||
+            in->op == KSM_OP_ARRAY_MEMBER) {
             uint64_t base = in->arg, count = (uint64_t)in->imm >> 32;
             uint32_t esize = in->size;
             if (esize != 1 && esize != 2 && esize != 4 && esize != 8)
@@ -379,10 +380,21 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
             if (in->op == KSM_OP_SEQ_COUNT ? sp >= KSM_STACK_MAX : sp < 1)
                 return KSM_R_BAD_TABLE;
             *field = (uint32_t)((uint64_t)in->imm & 0xffffffffu);
-            if (in->op != KSM_OP_ARRAY_ELEM && seq_at(msg, len, in->arg, esize, &base, &count) < 0)
+            if (in->op != KSM_OP_ARRAY_ELEM && in->op != KSM_OP_ARRAY_MEMBER &&
+                seq_at(msg, len, in->arg, esize, &base, &count) < 0)
                 return KSM_R_FIELD_BOUNDS;
             if (in->op == KSM_OP_SEQ_COUNT) {
                 st[sp++] = count;
+                continue;
+            }
+            if (in->op == KSM_OP_SEQ_MEMBER || in->op == KSM_OP_ARRAY_MEMBER) {
+                if (count != 0 && base + count * esize > len)
+                    return KSM_R_FIELD_BOUNDS; /* an array past the end of the message */
+                uint64_t found = 0;
+                for (uint64_t k = 0; k < count && !found; k++)
+                    found =
+                        load(msg, (uint32_t)(base + k * esize), esize, in->is_signed) == st[sp - 1];
+                st[sp - 1] = found;
                 continue;
             }
             uint64_t i = st[sp - 1];

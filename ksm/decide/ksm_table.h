@@ -96,6 +96,13 @@ enum ksm_op {
      * the message denies the event (field-out-of-bounds, imm & 0xffffffff: index into fields[]).
      * A constant index is folded into a LOAD at compile time. */
     KSM_OP_ARRAY_ELEM,
+    /* Pop a value, push 1 if it equals an element (size bytes, is_signed as LOAD) of the
+     * sequence whose descriptor is at message[arg] (SEQ_MEMBER) or of the array whose first
+     * element is there and whose length is imm >> 32 (ARRAY_MEMBER), else 0: at most the
+     * field's bound in steps. Elements outside the message deny the event (field-out-of-bounds,
+     * imm & 0xffffffff: index into fields[]). */
+    KSM_OP_SEQ_MEMBER,
+    KSM_OP_ARRAY_MEMBER,
     KSM_OP_COUNT
 };
 

@@ -244,6 +244,16 @@ static void gen_bool_model(struct sb *b, const struct fieldset *f, int depth)
     static const char *const patterns[] = {"^a*b$",       "a|ba", "^$",   "(ab)+",
                                            "^[ab]{2,3}$", "b.a",  "[^a]", "^a?b*a?$"};
     int r = pick(5);
+    if (f->seq && pick(3) == 0) { /* Seq: a value among a sequence's or the array's elements */
+        bool arr = pick(2);
+        add(b, "%smember {value : ", pick(2) ? "pred." : "");
+        if (pick(2))
+            add(b, "%d", arr ? pick(12) - 6 : pick(60));
+        else
+            gen_int(b, f, arr, depth + 1);
+        add(b, ", of : message.%s}", arr ? "arr" : "vals");
+        return;
+    }
     if (r == 0 && f->nstr) {
         static const char *const cmp[] = {"<", "<=", ">", ">=", "==", "!="};
         bool left = pick(3) != 0;
