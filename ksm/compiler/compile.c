@@ -104,6 +104,11 @@ static void gen(struct cc *c, const struct expr *e, int start)
     case E_STR: /* only ever an operand of a string comparison (below) */
         return;
     case E_FIELD: {
+        if (e->handle_part) {
+            emit(c, KSM_OP_HANDLE, e->offset,
+                 (int64_t)((uint64_t)(e->handle_part == 2) << 32 | field_index(c, e->field_name)));
+            return;
+        }
         emit(c, KSM_OP_LOAD, e->offset, (int64_t)field_index(c, e->field_name));
         c->code[c->ncode - 1].size = (uint8_t)e->size;
         c->code[c->ncode - 1].is_signed = (uint8_t)(e->sign == 1);

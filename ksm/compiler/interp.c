@@ -345,6 +345,22 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
         *v = 0;
         return KSM_R_RULE;
     case E_FIELD: {
+        if (e->handle_part) {
+            /* the handle table after the fixed part: {SID, rights} per handle */
+            if ((uint64_t)e->offset + 4 > x->len || x->len < KSM_HEADER_SIZE) {
+                x->field = e->field_name;
+                return KSM_R_FIELD_BOUNDS;
+            }
+            uint64_t index = le(x->msg, e->offset, 4);
+            uint64_t at = KSM_HEADER_SIZE + ((le(x->msg, 8, 4) + 7) / 8) * 8 + 8 * index +
+                          (e->handle_part == 2 ? 4 : 0);
+            if (index >= le(x->msg, 16, 2) || at + 4 > x->len) {
+                x->field = e->field_name;
+                return KSM_R_FIELD_BOUNDS;
+            }
+            *v = (int64_t)le(x->msg, (size_t)at, 4);
+            return KSM_R_RULE;
+        }
         if ((uint64_t)e->offset + e->size > x->len) {
             x->field = e->field_name;
             return KSM_R_FIELD_BOUNDS;

@@ -64,6 +64,10 @@ struct expr {
      * of one element */
     bool is_array;
     uint32_t count;
+    /* E_FIELD message.<handle>.handle (1) or .rights (2): offset is the Handle parameter's index
+     * into the handle table, whose entry holds the resource's SID (as the kernel shows the
+     * monitor) and the rights; 0 for any other field */
+    int handle_part;
     /* E_CONTAINS: <object>.contains {sid : <sid>, entry : a}; E_MAP_GET: <object>.get or
      * .get_uncommitted (op 1) {sid : <sid>, key : "<key>"} (str; value: the key's index) */
     char *object;

@@ -191,6 +191,36 @@ static void put32(uint8_t *m, uint32_t v)
         m[i] = (uint8_t)(v >> (8 * i));
 }
 
+static uint32_t get32(const uint8_t *m)
+{
+    return (uint32_t)m[0] | (uint32_t)m[1] << 8 | (uint32_t)m[2] << 16 | (uint32_t)m[3] << 24;
+}
+
+/* A handle's value { handle : <SID>, rights : <mask> } (either may be left out: 0), written to
+ * its handle table entry at byte at. */
+static bool set_handle(uint8_t *msg, uint32_t at, const struct pal_value *v)
+{
+    if (!v->is_struct) {
+        psl_error(v->pos, "'%s' is a handle: give it as { handle : <SID>, rights : <mask> }",
+                  v->name);
+        return false;
+    }
+    for (int i = 0; i < v->nsub; i++) {
+        const struct pal_value *f = &v->sub[i];
+        bool sid = !strcmp(f->name, "handle");
+        if (!sid && strcmp(f->name, "rights")) {
+            psl_error(f->pos, "a handle has 'handle' (its SID) and 'rights', not '%s'", f->name);
+            return false;
+        }
+        if (f->is_struct || f->is_list || f->str || !int_fits(f, 4, false)) {
+            psl_error(f->pos, "value out of range for '%s' (UInt32)", f->name);
+            return false;
+        }
+        put32(msg + at + (sid ? 0 : 4), (uint32_t)f->value);
+    }
+    return true;
+}
+
 /* Runs one case; returns 1 if it behaved as expected. */
 static int step(struct run *r, const char *set, const char *seq, const struct pal_step *s)
 {
@@ -266,7 +296,18 @@ static int step(struct run *r, const char *set, const char *seq, const struct pa
         put32(msg + 4, m_id);
         put32(msg + 8, m->fixed_size[part]);
         msg[18] = part == TD_OUT ? 1 : part == TD_ERR ? 3 : 0;
-        pal_arena = (struct arena){KSM_HEADER_SIZE + ((m->fixed_size[part] + 7u) & ~7u), 0};
+        /* Handles: each Handle parameter is its index into the table after the fixed part,
+         * whose entries {SID, rights} (as the kernel shows the monitor) come from the values;
+         * the arena follows the table. */
+        uint32_t table = KSM_HEADER_SIZE + ((m->fixed_size[part] + 7u) & ~7u), nh = 0;
+        for (int k = 0; k < m->nparams; k++)
+            if (m->params[k].dir == part && !strcmp(m->params[k].kind, "handle")) {
+                put32(msg + KSM_HEADER_SIZE + m->params[k].offset, nh);
+                nh++;
+            }
+        msg[16] = (uint8_t)nh;
+        msg[17] = (uint8_t)(nh >> 8);
+        pal_arena = (struct arena){table + 8 * nh, 0};
         for (int i = 0; i < s->msg.nsub; i++) {
             const struct pal_value *v = &s->msg.sub[i];
             const struct td_param *par = NULL;
@@ -277,10 +318,17 @@ static int step(struct run *r, const char *set, const char *seq, const struct pa
                 psl_error(v->pos, "unknown field '%s' of method %s.%s", v->name, it->name, m->name);
                 return 0;
             }
+            if (!strcmp(par->kind, "handle")) {
+                if (!set_handle(msg, table + 8 * get32(msg + KSM_HEADER_SIZE + par->offset), v))
+                    return 0;
+                continue;
+            }
             if (!set_value(r, msg, size, KSM_HEADER_SIZE + par->offset, par->kind, par->type,
                            par->size, par->is_signed, v))
                 return 0;
         }
+        if (nh != 0 && size < pal_arena.base)
+            size = pal_arena.base; /* the handle table is part of the message */
         if (pal_arena.used != 0) {
             put32(msg + 12, pal_arena.used);
             size = pal_arena.base + pal_arena.used;

@@ -77,6 +77,22 @@ static void field(struct policy *p, const struct scope *s, struct expr *e)
     const char *kind = par->kind, *type = par->type;
     uint32_t size = par->size;
     bool sign = par->is_signed;
+    if (!strcmp(kind, "handle")) {
+        /* Struct: <handle>.handle (the resource's SID) and <handle>.rights */
+        if (e->npath != 2 || (strcmp(e->path[1], "handle") && strcmp(e->path[1], "rights"))) {
+            psl_error(e->pos,
+                      "type mismatch: '%s' is a handle: use %s.handle (its SID) or %s.rights",
+                      e->field_name, e->field_name, e->field_name);
+            return;
+        }
+        e->field_name = psl_fmt("%s.%s", e->field_name, e->path[1]);
+        e->handle_part = strcmp(e->path[1], "handle") ? 2 : 1;
+        e->type = TY_INT;
+        e->sign = 0;
+        e->offset = off;
+        e->size = 4;
+        return;
+    }
     for (int k = 1; k < e->npath; k++) {
         if (strcmp(kind, "struct")) {
             psl_error(e->pos, "type mismatch: '%s' is not a struct, it has no field '%s'",

@@ -403,6 +403,20 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
             st[sp - 1] = load(msg, (uint32_t)(base + i * esize), esize, in->is_signed);
             continue;
         }
+        if (in->op == KSM_OP_HANDLE) {
+            if (sp >= KSM_STACK_MAX)
+                return KSM_R_BAD_TABLE;
+            *field = (uint32_t)((uint64_t)in->imm & 0xffffffffu);
+            if ((uint64_t)in->arg + 4 > len || len < KSM_HEADER_SIZE)
+                return KSM_R_FIELD_BOUNDS;
+            uint64_t index = load(msg, in->arg, 4, 0), count = load(msg, 16, 2, 0);
+            uint64_t at = KSM_HEADER_SIZE + ((load(msg, 8, 4, 0) + 7) & ~(uint64_t)7) + 8 * index +
+                          (((uint64_t)in->imm >> 32) & 1 ? 4 : 0);
+            if (index >= count || at + 4 > len)
+                return KSM_R_FIELD_BOUNDS;
+            st[sp++] = load(msg, (uint32_t)at, 4, 0);
+            continue;
+        }
         if (in->op == KSM_OP_FLOW_QUERY) {
             if (sp >= KSM_STACK_MAX || in->arg >= t->nflows || (uint64_t)in->imm > KSM_SID_DST)
                 return KSM_R_BAD_TABLE;

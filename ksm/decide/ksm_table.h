@@ -103,6 +103,13 @@ enum ksm_op {
      * imm & 0xffffffff: index into fields[]). */
     KSM_OP_SEQ_MEMBER,
     KSM_OP_ARRAY_MEMBER,
+    /* Push the SID (imm bit 32 clear) or the rights (set) of the handle whose index into the
+     * message's handle table is the UInt32 at message[arg]: the table follows the fixed part
+     * (rounded up to 8), {UInt32 handle; UInt32 rights} per entry, and the kernel shows the
+     * monitor the resource's SID in place of the sender's handle. An index past handle_count,
+     * or outside the message, denies the event (field-out-of-bounds, imm & 0xffffffff: index
+     * into fields[]). */
+    KSM_OP_HANDLE,
     KSM_OP_COUNT
 };
 

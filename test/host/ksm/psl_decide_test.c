@@ -946,6 +946,43 @@ static void sequence_elements(void **state)
                      KSM_R_BAD_TABLE);
 }
 
+/* A handle's SID and rights, laid out as docs/message-format.md says: the Handle parameter is an
+ * index into the table after the fixed part (Blob's is 12 bytes, rounded up to 16: the table at
+ * 40), whose entry is {SID, rights} in the monitor's view; an index past handle_count denies. */
+static void handle_fields(void **state)
+{
+    (void)state;
+    struct policy *p;
+    struct ksm_table *t = compile("request dst=psltest.Server endpoint=calc method=Blob {\n"
+                                  "  assert (message.h.handle == 77 && message.h.rights == 5)\n}\n",
+                                  &p);
+    uint32_t cl = (uint32_t)psl_test_class(p, "psltest.Client"),
+             sv = (uint32_t)psl_test_class(p, "psltest.Server"), ep, m;
+    memset(buf, 0, 256);
+    size_t len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Blob", buf, &ep, &m);
+    assert_int_equal(len, KSM_HEADER_SIZE + 12);
+    uint32_t fixed = 12, index = 1, e0[2] = {5, 77}, e1[2] = {77, 5};
+    memcpy(buf + 8, &fixed, 4);
+    buf[16] = 2; /* handle_count */
+    memcpy(buf + KSM_HEADER_SIZE + 8, &index, 4);
+    memcpy(buf + 40, e0, 8);
+    memcpy(buf + 48, e1, 8);
+    len = 56;
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).verdict, KSM_GRANTED);
+    index = 0; /* the other entry: SID and rights swapped */
+    memcpy(buf + KSM_HEADER_SIZE + 8, &index, 4);
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason, KSM_R_RULE);
+    index = 2; /* past handle_count */
+    memcpy(buf + KSM_HEADER_SIZE + 8, &index, 4);
+    struct ksm_verdict v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.h.handle");
+    index = 1; /* the table cut short */
+    memcpy(buf + KSM_HEADER_SIZE + 8, &index, 4);
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, 50).reason,
+                     KSM_R_FIELD_BOUNDS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -969,6 +1006,7 @@ int main(void)
         cmocka_unit_test(regex_table),
         cmocka_unit_test(choice_table),
         cmocka_unit_test(sequence_elements),
+        cmocka_unit_test(handle_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,8 +7,9 @@
  * (ksm/policy/test/flow.psl, hashset.psl, staticmap.psl and random policies with Flow, HashSet
  * and StaticMap objects); the auxiliary models' functions, string comparisons, Regex matches and
  * Flow queries appear in the random conditions, choices (Regex select, Flow query) in the random
- * bodies, elements and sizes of a sequence and an array (Seq requests crafted for them), and
- * models.psl, regex.psl, choice.psl and sequence.psl are compared too:
+ * bodies, elements and sizes of a sequence and an array (Seq requests crafted for them), a
+ * handle's SID and rights (Blob requests), and models.psl, regex.psl, choice.psl,
+ * sequence.psl and handle.psl are compared too:
  * random sequences of events
  * on random SIDs, where verdicts and the whole state after every event must agree, and a denied
  * event must leave the state as it was.
@@ -96,6 +97,13 @@ static void fields_of(const char *ep, const char *m, int event, struct fieldset 
                 U("value");
             if (res)
                 U("value2");
+        } else if (!strcmp(m, "Blob")) {
+            if (req) {
+                U("h.handle");
+                U("h.rights");
+            }
+            if (res)
+                U("rc");
         } else if (!strcmp(m, "Seq")) {
             if (req) {
                 U("i");
@@ -197,10 +205,13 @@ static void gen_int(struct sb *b, const struct fieldset *f, int sign, int depth)
             return;
         }
         add(b, "message.%s.[", sign == 0 ? "vals" : "arr");
-        if (pick(2))
+        if (pick(2)) {
             add(b, "%d", pick(sign == 0 ? 8 : 4));
-        else
+        } else { /* computed: "+ 0" keeps a literal out of range from being a constant index */
+            add(b, "(");
             gen_int(b, f, 0, depth + 1);
+            add(b, " + 0)");
+        }
         add(b, "]");
         return;
     }
@@ -363,7 +374,7 @@ static void gen_selectors(struct sb *b, struct sel *s, bool top)
     if (s->ep && !s->method && pick(2)) {
         s->method = !strcmp(s->ep, "vmm.VMM")
                         ? (pick(2) ? "Allocate" : "Commit")
-                        : (const char *[]){"Put", "Ping", "Nest", "Name", "Seq"}[pick(5)];
+                        : (const char *[]){"Put", "Ping", "Nest", "Name", "Seq", "Blob"}[pick(6)];
         add(b, " method=%s", s->method);
     }
 }
@@ -492,7 +503,7 @@ static void gen_body(struct sb *b, struct sel s, int depth)
         struct fieldset f = {0};
         if (s.server && s.ep && s.method && s.event != 0)
             fields_of(s.ep, s.method, s.event, &f);
-        if ((r == 5 || (f.nstr && depth < 3 && pick(3) == 0)) && pick(2) &&
+        if ((r == 5 || (f.nstr && depth < 3 && pick(2) == 0)) && pick(2) &&
             gen_choice(b, s, &f, depth))
             continue;
         if (r == 0 || r == 1) {
@@ -519,8 +530,8 @@ static void gen_body(struct sb *b, struct sel s, int depth)
                 }
                 if (!t.method) {
                     t.method =
-                        core ? "Allocate"
-                             : (const char *[]){"Put", "Ping", "Nest", "Name", "Seq"}[pick(5)];
+                        core ? "Allocate" : (const char *[]){"Put",  "Ping", "Nest",
+                                                             "Name", "Seq",  "Blob"}[pick(6)];
                     add(b, " method=%s", t.method);
                 }
             }
@@ -627,7 +638,26 @@ static void craft_seq(uint8_t *msg, size_t size)
     }
 }
 
-static bool focus_seq; /* compare(): aim at psltest.Calc.Seq */
+/* Makes the message a psltest.Calc.Blob request most of the time: the fixed part is 12 bytes,
+ * h (at 32) an index of 0 to 2 into a handle table of 0 to 2 entries at 40 with SIDs around
+ * handle.psl's range (90 to 209, or below 8) and small rights; data's descriptor at 24. */
+static void craft_blob(uint8_t *msg)
+{
+    memset(msg + 8, 0, 16);
+    msg[8] = 12;
+    msg[16] = (uint8_t)pick(3);
+    uint32_t h = (uint32_t)pick(3), off = 0, count = (uint32_t)pick(6);
+    memcpy(msg + KSM_HEADER_SIZE + 8, &h, 4);
+    memcpy(msg + KSM_HEADER_SIZE, &off, 4);
+    memcpy(msg + KSM_HEADER_SIZE + 4, &count, 4);
+    for (int k = 0; k < 2; k++) {
+        uint32_t sid = (uint32_t)(pick(2) ? 90 + pick(120) : pick(8)), rights = (uint32_t)pick(8);
+        memcpy(msg + 40 + 8 * k, &sid, 4);
+        memcpy(msg + 44 + 8 * k, &rights, 4);
+    }
+}
+
+static int focus_method = -1; /* compare(): aim at this psltest.Calc method (Blob 3, Seq 6) */
 static int compare(const struct ksm_table *t, const struct policy *p, int requests)
 {
     static uint8_t msg[256];
@@ -642,12 +672,12 @@ static int compare(const struct ksm_table *t, const struct policy *p, int reques
         if (ev == 1 && server == 0 && pick(3)) /* aim at vmm.VMM often */
             ep = 0;
         uint32_t m = (uint32_t)pick(7);
-        if (focus_seq && pick(8)) { /* a Seq request from a client to a server, most of the time */
+        if (focus_method >= 0 && pick(8)) { /* that request, client to server, mostly */
             ev = 1;
             src = ksm_class_id(t, "psltest.Client");
             dst = ksm_class_id(t, "psltest.Server");
             ep = (uint32_t)pick(2);
-            m = 6;
+            m = (uint32_t)focus_method;
         }
         for (size_t k = 0; k < sizeof msg; k++)
             msg[k] = (uint8_t)(pick(3) == 0 ? 0 : pick(4) == 0 ? 0xff : pick(3) == 0 ? 1 : rnd());
@@ -655,6 +685,8 @@ static int compare(const struct ksm_table *t, const struct policy *p, int reques
             craft_strings(msg, sizeof msg);
         if (m == 6 && pick(4))
             craft_seq(msg, sizeof msg);
+        if (m == 3 && pick(4))
+            craft_blob(msg);
         size_t len = pick(8) == 0 ? (size_t)pick(64) : sizeof msg;
         const char *fname;
         struct ksm_verdict a = ksm_decide(t, ev, src, dst, ep, m, msg, len);
@@ -775,6 +807,8 @@ static int compare_state(const struct ksm_table *t, const struct policy *p, int 
             craft_strings(msg, sizeof msg);
         if (m == 6 && pick(4))
             craft_seq(msg, sizeof msg);
+        if (m == 3 && pick(4))
+            craft_blob(msg);
         if (pick(50) == 0) { /* a process ends */
             ksm_state_drop(t, &a, sids[0]);
             for (uint32_t o = 0; o < t->nflows && sids[0] < DIFF_SIDS; o++)
@@ -901,10 +935,25 @@ static void sequence_policy(void **state)
     struct ksm_table *t =
         pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/sequence.psl", &p);
     assert_non_null(t);
-    focus_seq = true;
+    focus_method = 6;
     int granted = compare(t, p, 40000);
-    focus_seq = false;
+    focus_method = -1;
     assert_true(granted > 1000);
+}
+
+/* handle.psl: a handle's SID and rights, from the handle table, on crafted Blob requests. */
+static void handle_policy(void **state)
+{
+    (void)state;
+    struct policy *p;
+    psl_diag_reset(NULL);
+    struct ksm_table *t =
+        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/handle.psl", &p);
+    assert_non_null(t);
+    focus_method = 3;
+    int granted = compare(t, p, 40000);
+    focus_method = -1;
+    assert_true(granted > 0);
 }
 
 static void random_flow_policies(void **state)
@@ -982,6 +1031,7 @@ int main(void)
         cmocka_unit_test(models_and_regex_policies),
         cmocka_unit_test(choice_policy),
         cmocka_unit_test(sequence_policy),
+        cmocka_unit_test(handle_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -492,6 +492,16 @@ static void pal_errors_and_failures(void **state)
         {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Seq { "
          "vals : [\"x\"] }",
          "test.psl:7:96: error: an element of 'vals' (sequence<UInt16, 8>) is an integer"},
+        /* a handle's value: its SID and rights, unsigned 32-bit */
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Blob { "
+         "h : 5 }",
+         "test.psl:7:89: error: 'h' is a handle: give it as { handle : <SID>, rights : <mask> }"},
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Blob { "
+         "h : { sid : 1 } }",
+         "test.psl:7:95: error: a handle has 'handle' (its SID) and 'rights', not 'sid'"},
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Blob { "
+         "h : { rights : -1 } }",
+         "test.psl:7:95: error: value out of range for 'rights' (UInt32)"},
         {"x <- execute dst=psltest.Client\n    grant \"c\" request src=x dst=psltest.Server "
          "endpoint=calc method=Put {}",
          "test.psl:8:5: FAIL t / s / c: expected grant, got deny (default-deny; no rule applies)"},
