@@ -37,6 +37,8 @@ struct cc {
     uint32_t cur_call;
     int event;
     int peer_fixed;
+    struct ksm_choice *choices; /* [0] unused */
+    int nchoices, choices_cap;
 };
 
 static uint32_t field_index(struct cc *c, const char *name)
@@ -63,8 +65,17 @@ static int depth(const struct expr *e)
         return 0;
     if (e->kind == E_UNARY || e->kind == E_CONTAINS)
         return depth(e->a);
-    if (e->kind == E_CALL && e->fn == FN_ABS)
+    if (e->kind == E_INDEX)
+        return depth(e->b);
+    if (e->kind == E_CALL && (e->fn == FN_ABS || e->fn == FN_MEMBER))
         return depth(e->a);
+    if (e->kind == E_CASE) { /* each condition is popped before the next */
+        int d = 1;
+        for (int i = 0; i < e->nargs; i++)
+            if (depth(e->args[i]) > d)
+                d = depth(e->args[i]);
+        return d;
+    }
     if (e->kind == E_CALL && e->fn == FN_COND) {
         int a = depth(e->a), b = depth(e->b), k = depth(e->c);
         return a > b ? (a > k ? a : k) : (b > k ? b : k);
@@ -93,6 +104,11 @@ static void gen(struct cc *c, const struct expr *e, int start)
     case E_STR: /* only ever an operand of a string comparison (below) */
         return;
     case E_FIELD: {
+        if (e->handle_part) {
+            emit(c, KSM_OP_HANDLE, e->offset,
+                 (int64_t)((uint64_t)(e->handle_part == 2) << 32 | field_index(c, e->field_name)));
+            return;
+        }
         emit(c, KSM_OP_LOAD, e->offset, (int64_t)field_index(c, e->field_name));
         c->code[c->ncode - 1].size = (uint8_t)e->size;
         c->code[c->ncode - 1].is_signed = (uint8_t)(e->sign == 1);
@@ -117,8 +133,52 @@ static void gen(struct cc *c, const struct expr *e, int start)
         emit(c, KSM_OP_REGEX_MATCH, e->a->offset,
              (int64_t)((uint64_t)field_index(c, e->a->field_name) << 32 | e->value));
         return;
+    case E_INDEX: {
+        const struct expr *f = e->a;
+        uint32_t fi = field_index(c, f->field_name);
+        if (f->is_array && e->b->kind == E_INT) { /* folded: a load at a fixed offset */
+            emit(c, KSM_OP_LOAD, f->offset + (uint32_t)e->b->value * f->size, fi);
+        } else {
+            gen(c, e->b, start);
+            emit(c, f->is_array ? KSM_OP_ARRAY_ELEM : KSM_OP_SEQ_ELEM, f->offset,
+                 (int64_t)((uint64_t)f->count << 32 | fi));
+        }
+        c->code[c->ncode - 1].size = (uint8_t)f->size;
+        c->code[c->ncode - 1].is_signed = (uint8_t)(f->sign == 1);
+        return;
+    }
+    case E_CASE: {
+        /* for each case: cond; JFALSE_POP next; CONST i; JUMP end; next: ... CONST n; end: */
+        int *ends = psl_alloc(sizeof *ends * (size_t)(e->nargs + 1));
+        for (int i = 0; i < e->nargs; i++) {
+            gen(c, e->args[i], start);
+            int jf = c->ncode;
+            emit(c, KSM_OP_JFALSE_POP, 0, 0);
+            emit(c, KSM_OP_CONST, 0, i);
+            ends[i] = c->ncode;
+            emit(c, KSM_OP_JUMP, 0, 0);
+            c->code[jf].arg = (uint32_t)(c->ncode - start);
+        }
+        emit(c, KSM_OP_CONST, 0, e->nargs);
+        for (int i = 0; i < e->nargs; i++)
+            c->code[ends[i]].arg = (uint32_t)(c->ncode - start);
+        psl_free(ends);
+        return;
+    }
     case E_CALL:
-        if (e->fn == FN_LENGTH) {
+        if (e->fn == FN_MEMBER) {
+            gen(c, e->a, start);
+            const struct expr *f = e->b;
+            emit(c, f->is_array ? KSM_OP_ARRAY_MEMBER : KSM_OP_SEQ_MEMBER, f->offset,
+                 (int64_t)((uint64_t)f->count << 32 | field_index(c, f->field_name)));
+            c->code[c->ncode - 1].size = (uint8_t)f->size;
+            c->code[c->ncode - 1].is_signed = (uint8_t)(f->sign == 1);
+        } else if (e->fn == FN_LENGTH && e->a->type == TY_SEQ && e->a->is_array) {
+            emit(c, KSM_OP_CONST, 0, e->a->count); /* folded: an array's length is fixed */
+        } else if (e->fn == FN_LENGTH && e->a->type == TY_SEQ) {
+            emit(c, KSM_OP_SEQ_COUNT, e->a->offset, (int64_t)field_index(c, e->a->field_name));
+            c->code[c->ncode - 1].size = (uint8_t)e->a->size;
+        } else if (e->fn == FN_LENGTH) {
             emit(c, KSM_OP_STR_LEN, e->a->offset, (int64_t)field_index(c, e->a->field_name));
         } else if (e->fn == FN_ABS) {
             gen(c, e->a, start);
@@ -262,14 +322,33 @@ static void place(void *ctx, int server, int ep, int method, const struct td_ifa
     }
 }
 
-static void block(struct cc *c, struct block *b)
+/* The calls of a section, inside case `arm` of choice `choice` (0: none). */
+static void block(struct cc *c, struct block *b, uint32_t choice, uint32_t arm)
 {
     if (b->scope.unreachable)
         return;
     for (int i = 0; i < b->nitems; i++) {
         struct item *it = &b->items[i];
         if (it->kind == I_MATCH) {
-            block(c, it->match);
+            block(c, it->match, choice, arm);
+            continue;
+        }
+        if (it->kind == I_CHOICE) {
+            const struct expr *e = it->choice->e;
+            if (depth(e) > (int)KSM_STACK_MAX) {
+                psl_error(it->pos, "expression too deep (more than %u operands pending)",
+                          KSM_STACK_MAX);
+                continue;
+            }
+            struct ksm_choice *ch = PSL_PUSH(c->choices, c->nchoices, c->choices_cap);
+            ch->parent = choice;
+            ch->parent_arm = arm;
+            ch->code_start = (uint32_t)c->ncode;
+            gen(c, e, c->ncode);
+            ch->code_len = (uint32_t)c->ncode - ch->code_start;
+            uint32_t id = (uint32_t)c->nchoices - 1;
+            for (int k = 0; k < it->choice->ncases; k++)
+                block(c, &it->choice->cases[k], id, (uint32_t)k);
             continue;
         }
         if (it->kind != I_CALL)
@@ -277,6 +356,8 @@ static void block(struct cc *c, struct block *b)
         struct ksm_call *call = PSL_PUSH(c->calls, c->ncalls, c->calls_cap);
         *PSL_PUSH(c->call_items, c->ncall_items, c->call_items_cap) = it;
         call->kind = (uint8_t)it->call;
+        call->choice = choice;
+        call->arm = arm;
         call->audit_profile = (uint16_t)it->audit_profile;
         call->loc = (uint32_t)it->loc;
         if (it->object) {
@@ -326,7 +407,26 @@ static uint32_t state_changes(const struct policy *p, const struct ksm_call *k)
 
 static bool unconditional(const struct ksm_call *k, bool grant)
 {
-    return k->kind == (grant ? KSM_CALL_GRANT : KSM_CALL_DENY);
+    return k->kind == (grant ? KSM_CALL_GRANT : KSM_CALL_DENY) && k->choice == 0;
+}
+
+/* The choices the calls of one cell need, parents included (ksm_decide() computes each at most
+ * once per decision, in a cache of KSM_CHOICES_MAX). */
+static uint32_t choices_needed(const struct cc *c, const struct vec *v)
+{
+    uint32_t seen[KSM_CHOICES_MAX + 1], n = 0;
+    for (int k = 0; k < v->n; k++)
+        for (uint32_t id = c->calls[v->v[k]].choice; id != 0; id = c->choices[id].parent) {
+            uint32_t j = 0;
+            while (j < n && seen[j] != id)
+                j++;
+            if (j < n)
+                continue;
+            if (n > KSM_CHOICES_MAX)
+                return n;
+            seen[n++] = id;
+        }
+    return n;
 }
 
 static uint64_t hash_vec(const struct vec *v)
@@ -392,8 +492,9 @@ struct ksm_table *psl_compile(struct policy *p)
     c.cells = psl_alloc(sizeof *c.cells * (nindex + 1));
     *PSL_PUSH(c.calls, c.ncalls, c.calls_cap) = (struct ksm_call){0}; /* call 0: unused */
     *PSL_PUSH(c.call_items, c.ncall_items, c.call_items_cap) = NULL;
+    *PSL_PUSH(c.choices, c.nchoices, c.choices_cap) = (struct ksm_choice){0}; /* 0: none */
     for (int i = 0; i < p->nbindings; i++)
-        block(&c, &p->bindings[i].body);
+        block(&c, &p->bindings[i].body, 0, 0);
     if (psl_errors() > errors_before)
         return NULL;
 
@@ -411,6 +512,7 @@ struct ksm_table *psl_compile(struct policy *p)
     memset(htab, 0xff, sizeof *htab * hsize);
     bool *warned = psl_alloc((size_t)c.ncalls + 1);
     uint32_t max_state_writes = 0;
+    bool too_many_choices = false; /* reported once */
     for (size_t i = 0; i < nindex; i++) {
         struct vec *v = &c.cells[i];
         if (v->n == 0)
@@ -425,6 +527,11 @@ struct ksm_table *psl_compile(struct policy *p)
                       psl_event_names[i / ((size_t)C * c.nslots)], KSM_STATE_CHANGES_MAX);
         if (writes > max_state_writes)
             max_state_writes = writes;
+        if (!too_many_choices && choices_needed(&c, v) > KSM_CHOICES_MAX &&
+            (too_many_choices = true))
+            psl_error(p->locs[c.calls[v->v[0]].loc],
+                      "the rules of one %s event lie in more than %u choices",
+                      psl_event_names[i / ((size_t)C * c.nslots)], KSM_CHOICES_MAX);
         /* Conflicts: an unconditional grant and an unconditional deny on the same event. */
         int g = -1, d = -1;
         for (int k = 0; k < v->n; k++) {
@@ -583,6 +690,8 @@ struct ksm_table *psl_compile(struct policy *p)
     }
     t->regexes = p->nregexes ? rx : NULL;
     t->nregexes = (uint32_t)p->nregexes;
+    t->choices = c.nchoices > 1 ? c.choices : NULL;
+    t->nchoices = c.nchoices > 1 ? (uint32_t)c.nchoices : 0;
     if (c.nfields >= 0xffff) {
         psl_error(p->first_pos, "more than 65534 distinct fields in conditions");
         return NULL;

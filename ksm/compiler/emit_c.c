@@ -56,8 +56,9 @@ void psl_emit_c(FILE *f, const struct ksm_table *t, const char *n, const char *h
     fprintf(f, "static const struct ksm_call %s_calls[%u] = {\n", n, t->ncalls);
     for (uint32_t i = 0; i < t->ncalls; i++) {
         const struct ksm_call *c = &t->calls[i];
-        fprintf(f, "    {%u, %u, %u, %u, %u, %u, %u, %uu},\n", c->kind, c->sid, c->audit_profile,
-                c->code_start, c->code_len, c->loc, c->object, c->arg);
+        fprintf(f, "    {%u, %u, %u, %u, %u, %u, %u, %uu, %u, %u},\n", c->kind, c->sid,
+                c->audit_profile, c->code_start, c->code_len, c->loc, c->object, c->arg, c->choice,
+                c->arm);
     }
     fprintf(f, "};\n\nstatic const struct ksm_insn %s_code[%u] = {\n", n, t->ncode ? t->ncode : 1);
     for (uint32_t i = 0; i < t->ncode; i++) {
@@ -188,17 +189,25 @@ void psl_emit_c(FILE *f, const struct ksm_table *t, const char *n, const char *h
     if (!t->nregexes)
         fprintf(f, "    {0, 0, 0, 0, 0},\n");
     fprintf(f, "};\n\n");
+    fprintf(f, "static const struct ksm_choice %s_choices[%u] = {\n", n,
+            t->nchoices ? t->nchoices : 1);
+    for (uint32_t i = 0; i < t->nchoices; i++)
+        fprintf(f, "    {%u, %u, %u, %u},\n", t->choices[i].code_start, t->choices[i].code_len,
+                t->choices[i].parent, t->choices[i].parent_arm);
+    if (!t->nchoices)
+        fprintf(f, "    {0, 0, 0, 0},\n");
+    fprintf(f, "};\n\n");
     fprintf(f,
             "const struct ksm_table %s = {\n    KSM_TABLE_MAGIC, %u, %u, %u, %u, %u, %u, %u, %u,\n "
             "   %u, %u, %u, %u, %u,\n"
             "    %s_classes, %s_endpoints, %s_index, %s_cells, %s_cell_calls, %s_calls, %s_code,\n"
             "    %s_locs, %s_files, %s_fields, %s_audit, %s_slot_names, %s_slot_has_error,\n"
             "    %s_strings, %u, %s_flows, %u, %u, %s_sets, %u, %u, %s_maps, %u, %u,\n"
-            "    %s_regexes, %u,\n};\n",
+            "    %s_regexes, %u, %s_choices, %u,\n};\n",
             n, t->nclasses, t->nendpoints, t->nslots, t->ncells, t->ncalls, t->ncell_calls,
             t->ncode, t->nlocs, t->nfiles, t->nfields, t->nprofiles, t->nlevels, t->audit_level, n,
             n, n, n, n, n, n, n, n, n, n, n, n, n, t->nstrings, n, t->nflows, t->max_state_writes,
-            n, t->nsets, t->nset_words, n, t->nmaps, t->nmap_words, n, t->nregexes);
+            n, t->nsets, t->nset_words, n, t->nmaps, t->nmap_words, n, t->nregexes, n, t->nchoices);
 }
 
 void psl_emit_h(FILE *f, const struct ksm_table *t, const char *n)

@@ -263,6 +263,29 @@ static uint32_t string_of(struct ictx *x, const struct expr *f, const uint8_t **
     return KSM_R_RULE;
 }
 
+/* A sequence or array field f: the message offset of its first element and its element count,
+ * or the failure reason (the descriptor, or an element, outside the message). */
+static uint32_t elements_of(struct ictx *x, const struct expr *f, uint64_t *first, uint64_t *n)
+{
+    if (f->is_array) {
+        *first = f->offset;
+        *n = f->count;
+        return KSM_R_RULE;
+    }
+    if ((uint64_t)f->offset + 8 > x->len || x->len < KSM_HEADER_SIZE) {
+        x->field = f->field_name;
+        return KSM_R_FIELD_BOUNDS;
+    }
+    uint64_t arena = KSM_HEADER_SIZE + ((le(x->msg, 8, 4) + 7) / 8) * 8 + 8 * le(x->msg, 16, 2);
+    *first = arena + le(x->msg, f->offset, 4);
+    *n = le(x->msg, f->offset + 4, 4);
+    if (*n != 0 && *first + *n * f->size > x->len) {
+        x->field = f->field_name;
+        return KSM_R_FIELD_BOUNDS;
+    }
+    return KSM_R_RULE;
+}
+
 /* A string comparison other than field == literal: -1, 0 or 1 into *v (memcmp order). */
 static uint32_t string_order(struct ictx *x, const struct expr *e, int64_t *v)
 {
@@ -322,6 +345,22 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
         *v = 0;
         return KSM_R_RULE;
     case E_FIELD: {
+        if (e->handle_part) {
+            /* the handle table after the fixed part: {SID, rights} per handle */
+            if ((uint64_t)e->offset + 4 > x->len || x->len < KSM_HEADER_SIZE) {
+                x->field = e->field_name;
+                return KSM_R_FIELD_BOUNDS;
+            }
+            uint64_t index = le(x->msg, e->offset, 4);
+            uint64_t at = KSM_HEADER_SIZE + ((le(x->msg, 8, 4) + 7) / 8) * 8 + 8 * index +
+                          (e->handle_part == 2 ? 4 : 0);
+            if (index >= le(x->msg, 16, 2) || at + 4 > x->len) {
+                x->field = e->field_name;
+                return KSM_R_FIELD_BOUNDS;
+            }
+            *v = (int64_t)le(x->msg, (size_t)at, 4);
+            return KSM_R_RULE;
+        }
         if ((uint64_t)e->offset + e->size > x->len) {
             x->field = e->field_name;
             return KSM_R_FIELD_BOUNDS;
@@ -388,7 +427,62 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
         *v = ksm_regex_match(&rx, s, n);
         return *v < 0 ? KSM_R_BAD_TABLE : KSM_R_RULE;
     }
+    case E_INDEX: {
+        uint64_t first, n;
+        if ((r = eval(x, e->b, &a)) != KSM_R_RULE)
+            return r;
+        if ((r = elements_of(x, e->a, &first, &n)) != KSM_R_RULE)
+            return r;
+        uint64_t at = first + (uint64_t)a * e->a->size;
+        if ((uint64_t)a >= n || at + e->a->size > x->len) {
+            x->field = e->a->field_name;
+            return KSM_R_FIELD_BOUNDS;
+        }
+        uint64_t u = le(x->msg, (size_t)at, (int)e->a->size);
+        if (e->a->sign == 1 && e->a->size < 8 && (u >> (8 * e->a->size - 1)) & 1)
+            u |= ~(uint64_t)0 << (8 * e->a->size);
+        *v = (int64_t)u;
+        return KSM_R_RULE;
+    }
+    case E_CASE: /* the first case whose condition holds, else the number of conditions */
+        for (int i = 0; i < e->nargs; i++) {
+            if ((r = eval(x, e->args[i], &a)) != KSM_R_RULE)
+                return r;
+            if (a) {
+                *v = i;
+                return KSM_R_RULE;
+            }
+        }
+        *v = e->nargs;
+        return KSM_R_RULE;
     case E_CALL:
+        if (e->fn == FN_MEMBER) {
+            uint64_t first, n;
+            if ((r = eval(x, e->a, &a)) != KSM_R_RULE)
+                return r;
+            if ((r = elements_of(x, e->b, &first, &n)) != KSM_R_RULE)
+                return r;
+            if (n != 0 && first + n * e->b->size > x->len) {
+                x->field = e->b->field_name;
+                return KSM_R_FIELD_BOUNDS;
+            }
+            *v = 0;
+            for (uint64_t k = 0; k < n; k++) {
+                uint64_t u = le(x->msg, (size_t)(first + k * e->b->size), (int)e->b->size);
+                if (e->b->sign == 1 && e->b->size < 8 && (u >> (8 * e->b->size - 1)) & 1)
+                    u |= ~(uint64_t)0 << (8 * e->b->size);
+                if (u == (uint64_t)a)
+                    *v = 1;
+            }
+            return KSM_R_RULE;
+        }
+        if (e->fn == FN_LENGTH && e->a->type == TY_SEQ) {
+            uint64_t first, n;
+            if ((r = elements_of(x, e->a, &first, &n)) != KSM_R_RULE)
+                return r;
+            *v = (int64_t)n;
+            return KSM_R_RULE;
+        }
         if (e->fn == FN_LENGTH) {
             const uint8_t *s;
             size_t n;
@@ -518,6 +612,27 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
     }
 }
 
+/* The location of the first rule under b that applies to the event's selection (in any case
+ * of a choice), or 0 when none does. */
+static uint32_t first_rule(struct ictx *x, const struct block *b)
+{
+    if (!matches(x, &b->scope))
+        return 0;
+    for (int i = 0; i < b->nitems; i++) {
+        const struct item *it = &b->items[i];
+        uint32_t loc = 0;
+        if (it->kind == I_CALL)
+            return (uint32_t)it->loc;
+        if (it->kind == I_MATCH)
+            loc = first_rule(x, it->match);
+        for (int k = 0; it->kind == I_CHOICE && k < it->choice->ncases && !loc; k++)
+            loc = first_rule(x, &it->choice->cases[k]);
+        if (loc)
+            return loc;
+    }
+    return 0;
+}
+
 static void walk(struct ictx *x, const struct block *b)
 {
     if (x->denied || !matches(x, &b->scope))
@@ -526,6 +641,27 @@ static void walk(struct ictx *x, const struct block *b)
         const struct item *it = &b->items[i];
         if (it->kind == I_MATCH) {
             walk(x, it->match);
+            continue;
+        }
+        if (it->kind == I_CHOICE) {
+            /* The choice is computed once, here, if any of its rules applies to the event (a
+             * choice of none is never computed); a failure names its first such rule. */
+            const struct choice *ch = it->choice;
+            uint32_t first = 0;
+            for (int k = 0; k < ch->ncases && !first; k++)
+                first = first_rule(x, &ch->cases[k]);
+            if (!first)
+                continue;
+            int64_t arm;
+            uint32_t r = eval(x, ch->e, &arm);
+            if (r != KSM_R_RULE) {
+                x->reason = r;
+                x->denied = true;
+                x->deny_loc = first;
+                return;
+            }
+            if (arm >= 0 && arm < ch->ncases)
+                walk(x, &ch->cases[arm]);
             continue;
         }
         if (it->kind != I_CALL)

@@ -23,7 +23,7 @@ enum tok_kind {
     T_DOT,
     T_ASSIGN,   /* =  */
     T_ARROW,    /* <- */
-    T_SQUIGGLE, /* ~> (PAL short form, refused) */
+    T_SQUIGGLE, /* ~> (PAL: the short form of a request case) */
     T_PLUS,
     T_MINUS,
     T_STAR,

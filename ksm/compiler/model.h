@@ -23,7 +23,9 @@ enum expr_kind {
     E_MAP_GET,
     E_CALL,  /* a function of the Math, Bool or Pred model that is not an operator (fn) */
     E_QUERY, /* <Flow object>.query {sid : <sid>}: the current state's name */
-    E_REGEX  /* <Regex object>.match {text : a, pattern : "<str>"} (value: the pattern's index) */
+    E_REGEX, /* <Regex object>.match {text : a, pattern : "<str>"} (value: the pattern's index) */
+    E_CASE,  /* the case a choice takes: the first i with args[i] true, else nargs (integer) */
+    E_INDEX  /* a.[b]: element b of the sequence or array field a (an integer) */
 };
 
 /* E_CALL functions; neg, sum, product, all, any and empty are rewritten by the parser into the
@@ -31,9 +33,12 @@ enum expr_kind {
 enum expr_fn {
     FN_ABS,    /* Math abs (a) */
     FN_COND,   /* Bool cond {if : a, then : b, else : c} */
-    FN_LENGTH, /* length (a): bytes of a string field up to its first NUL */
+    FN_LENGTH, /* length (a), size (a): bytes of a string field up to its first NUL; elements
+                * of a sequence or array field */
+    FN_MEMBER, /* member {value : a, of : b}: a is one of the elements of sequence or array b */
 };
-enum expr_type { TY_NONE, TY_INT, TY_BOOL, TY_STR };
+/* TY_SEQ: a sequence or array field of integers, usable only in a.[i], size, length, empty. */
+enum expr_type { TY_NONE, TY_INT, TY_BOOL, TY_STR, TY_SEQ };
 
 struct expr {
     enum expr_kind kind;
@@ -44,7 +49,9 @@ struct expr {
     char **path;      /* E_FIELD: names after "message." */
     int npath;
     struct expr *a, *b, *c; /* c: cond's else */
-    int fn;                 /* E_CALL: enum expr_fn */
+    struct expr **args;     /* E_CASE: the cases' conditions, in order */
+    int nargs, args_cap;
+    int fn;     /* E_CALL: enum expr_fn */
     int height; /* of the tree below, bounded by the parser (recursion in later passes) */
     /* resolved */
     enum expr_type type;
@@ -52,6 +59,15 @@ struct expr {
     uint32_t offset, size; /* E_FIELD: byte offset in the message (header included), width;
                             * a string field: its descriptor's offset, size 8 */
     char *field_name;      /* E_FIELD: "message.a.b" */
+    /* E_FIELD of TY_SEQ: an array (its elements in the fixed part at offset) or a sequence (its
+     * descriptor at offset); count: the array's length, or the sequence's bound; size and sign:
+     * of one element */
+    bool is_array;
+    uint32_t count;
+    /* E_FIELD message.<handle>.handle (1) or .rights (2): offset is the Handle parameter's index
+     * into the handle table, whose entry holds the resource's SID (as the kernel shows the
+     * monitor) and the rights; 0 for any other field */
+    int handle_part;
     /* E_CONTAINS: <object>.contains {sid : <sid>, entry : a}; E_MAP_GET: <object>.get or
      * .get_uncommitted (op 1) {sid : <sid>, key : "<key>"} (str; value: the key's index) */
     char *object;
@@ -65,17 +81,31 @@ struct selectors {
 };
 enum { SEL_SRC, SEL_DST, SEL_ENDPOINT, SEL_METHOD };
 
-enum item_kind { I_CALL, I_MATCH, I_AUDIT };
+enum item_kind { I_CALL, I_MATCH, I_AUDIT, I_CHOICE };
 
 struct block;
+
+/*
+ * `choice (<Regex object>.select {text : <string field>} | <Flow object>.query {sid : ...}) {
+ * "<case>" : <rules> ... [_ : <rules>] }`: e (E_CASE) computes the case the event takes; cases[k]
+ * holds the rules of case k (the `_` case last: the one taken when no condition holds).
+ */
+struct choice {
+    struct psl_pos pos;
+    struct expr *e;
+    struct block *cases;
+    char **labels; /* ncases labels; NULL for `_` */
+    int ncases, cases_cap, labels_cap;
+};
 
 struct item {
     enum item_kind kind;
     struct psl_pos pos;
-    int call;            /* I_CALL: enum ksm_call_kind */
-    struct expr *e;      /* I_CALL: ASSERT / DENY_IF condition */
-    struct block *match; /* I_MATCH */
-    char *profile;       /* I_AUDIT */
+    int call;              /* I_CALL: enum ksm_call_kind */
+    struct expr *e;        /* I_CALL: ASSERT / DENY_IF condition */
+    struct block *match;   /* I_MATCH */
+    struct choice *choice; /* I_CHOICE */
+    char *profile;         /* I_AUDIT */
     /* I_CALL of a model object's rule (call >= KSM_CALL_FLOW_INIT): "obj.method {...}" */
     char *object; /* the object's name */
     struct psl_pos object_pos;
@@ -126,9 +156,10 @@ struct audit_profile {
 };
 
 struct pal_value {
-    char *name;
+    char *name; /* NULL for an element of a list */
     struct psl_pos pos;
     bool is_struct;
+    bool is_list; /* [v, ...]: a sequence's or array's elements, in sub */
     bool negative;
     uint64_t value;
     char *str; /* a string value ("..."), else NULL */
@@ -136,10 +167,17 @@ struct pal_value {
     struct pal_value *sub;
 };
 
+/* A case's expected decision; a case without one expects "granted" (KasperskyOS's default). */
+enum pal_expect {
+    PAL_GRANT,
+    PAL_DENY,
+    PAL_ANY /* any decision passes: the case runs for its state changes and its errors */
+};
+
 struct pal_step {
     struct psl_pos pos;
     char *bind; /* x <- execute ... */
-    bool expect_grant;
+    int expect; /* enum pal_expect */
     char *name; /* case name, may be NULL */
     int event;
     struct selectors sel;

@@ -3,7 +3,9 @@
  * cases. `x <- execute dst=C` expects the start to be granted and binds x to the new process
  * (of class C). src= and dst= name a bound process or, directly, a class. Messages are built
  * from the method's layout in the type description (unset fields are 0) and decided by
- * ksm_decide() on the compiled table: the same code the KSM runs.
+ * ksm_decide() on the compiled table: the same code the KSM runs. A case expects grant, deny or
+ * any decision (`any`: it passes whatever the decision, and fails only on an error in the case
+ * itself, such as an unknown field); `c ~> s : calc.Ping {...}` is a request case.
  */
 #include "pal.h"
 
@@ -70,6 +72,71 @@ static bool set_string(uint8_t *msg, uint32_t cap, uint32_t off, const struct pa
     return true;
 }
 
+/* Does integer value v fit a field of size bytes, signed or not? */
+static bool int_fits(const struct pal_value *v, uint32_t size, bool sign)
+{
+    if (size == 8)
+        return sign ? (v->negative ? v->value <= (uint64_t)INT64_MAX + 1
+                                   : v->value <= (uint64_t)INT64_MAX)
+                    : !v->negative;
+    if (sign)
+        return v->negative ? v->value <= (1ull << (8 * size - 1))
+                           : v->value < (1ull << (8 * size - 1));
+    return !v->negative && v->value < (1ull << (8 * size));
+}
+
+/*
+ * A list [v, ...] for a sequence or array of integers at byte off: a sequence's elements go to
+ * the arena (aligned for one element) and its descriptor {offset, count} to off; an array's
+ * into the fixed part from off (elements not given stay 0).
+ */
+static bool set_list(uint8_t *msg, uint32_t cap, uint32_t off, const char *kind, const char *type,
+                     const struct pal_value *v)
+{
+    uint32_t esize, n;
+    bool sign;
+    if (td_int_elements(kind, type, &esize, &sign, &n) < 0) {
+        psl_error(v->pos, "'%s' (%s) cannot be given a list: only sequences and arrays of integers",
+                  v->name, type);
+        return false;
+    }
+    if ((uint32_t)v->nsub > n) {
+        psl_error(v->pos, "'%s' (%s) has at most %u elements", v->name, type, n);
+        return false;
+    }
+    uint32_t at = off;
+    if (strcmp(kind, "array")) {
+        pal_arena.used = (pal_arena.used + esize - 1) / esize * esize;
+        at = pal_arena.base + pal_arena.used;
+        if (off + 8 > cap || at + (uint32_t)v->nsub * esize > KSM_HEADER_SIZE + 65536u) {
+            psl_error(v->pos, "'%s' does not fit in a message", v->name);
+            return false;
+        }
+        for (int i = 0; i < 4; i++) {
+            msg[off + i] = (uint8_t)(pal_arena.used >> (8 * i));
+            msg[off + 4 + i] = (uint8_t)((uint32_t)v->nsub >> (8 * i));
+        }
+        pal_arena.used += (uint32_t)v->nsub * esize;
+    } else if (off + n * esize > cap) {
+        return false;
+    }
+    for (int k = 0; k < v->nsub; k++) {
+        const struct pal_value *e = &v->sub[k];
+        if (e->is_struct || e->is_list || e->str) {
+            psl_error(e->pos, "an element of '%s' (%s) is an integer", v->name, type);
+            return false;
+        }
+        if (!int_fits(e, esize, sign)) {
+            psl_error(e->pos, "value out of range for an element of '%s' (%s)", v->name, type);
+            return false;
+        }
+        uint64_t bits = e->negative ? (uint64_t)0 - e->value : e->value;
+        for (uint32_t i = 0; i < esize; i++)
+            msg[at + (uint32_t)k * esize + i] = (uint8_t)(bits >> (8 * i));
+    }
+    return true;
+}
+
 static bool set_value(struct run *r, uint8_t *msg, uint32_t cap, uint32_t off, const char *kind,
                       const char *type, uint32_t size, bool sign, const struct pal_value *v)
 {
@@ -97,25 +164,17 @@ static bool set_value(struct run *r, uint8_t *msg, uint32_t cap, uint32_t off, c
     }
     if (!strcmp(kind, "string") && v->str != NULL)
         return set_string(msg, cap, off, v);
+    if (v->is_list)
+        return set_list(msg, cap, off, kind, type, v);
     if (strcmp(kind, "scalar") || v->is_struct || v->str != NULL) {
         psl_error(v->pos,
-                  "'%s' (%s) cannot be given a value in a test: only integers, strings and "
-                  "structs of them",
+                  "'%s' (%s) cannot be given a value in a test: only integers, strings, lists "
+                  "and structs of them",
                   v->name, kind);
         return false;
     }
     uint64_t bits = v->negative ? (uint64_t)0 - v->value : v->value;
-    bool fits;
-    if (size == 8)
-        fits = sign ? (v->negative ? v->value <= (uint64_t)INT64_MAX + 1
-                                   : v->value <= (uint64_t)INT64_MAX)
-                    : !v->negative;
-    else if (sign)
-        fits = v->negative ? v->value <= (1ull << (8 * size - 1))
-                           : v->value < (1ull << (8 * size - 1));
-    else
-        fits = !v->negative && v->value < (1ull << (8 * size));
-    if (!fits) {
+    if (!int_fits(v, size, sign)) {
         psl_error(v->pos, "value out of range for '%s' (%s)", v->name, type);
         return false;
     }
@@ -130,6 +189,36 @@ static void put32(uint8_t *m, uint32_t v)
 {
     for (int i = 0; i < 4; i++)
         m[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get32(const uint8_t *m)
+{
+    return (uint32_t)m[0] | (uint32_t)m[1] << 8 | (uint32_t)m[2] << 16 | (uint32_t)m[3] << 24;
+}
+
+/* A handle's value { handle : <SID>, rights : <mask> } (either may be left out: 0), written to
+ * its handle table entry at byte at. */
+static bool set_handle(uint8_t *msg, uint32_t at, const struct pal_value *v)
+{
+    if (!v->is_struct) {
+        psl_error(v->pos, "'%s' is a handle: give it as { handle : <SID>, rights : <mask> }",
+                  v->name);
+        return false;
+    }
+    for (int i = 0; i < v->nsub; i++) {
+        const struct pal_value *f = &v->sub[i];
+        bool sid = !strcmp(f->name, "handle");
+        if (!sid && strcmp(f->name, "rights")) {
+            psl_error(f->pos, "a handle has 'handle' (its SID) and 'rights', not '%s'", f->name);
+            return false;
+        }
+        if (f->is_struct || f->is_list || f->str || !int_fits(f, 4, false)) {
+            psl_error(f->pos, "value out of range for '%s' (UInt32)", f->name);
+            return false;
+        }
+        put32(msg + at + (sid ? 0 : 4), (uint32_t)f->value);
+    }
+    return true;
 }
 
 /* Runs one case; returns 1 if it behaved as expected. */
@@ -207,7 +296,18 @@ static int step(struct run *r, const char *set, const char *seq, const struct pa
         put32(msg + 4, m_id);
         put32(msg + 8, m->fixed_size[part]);
         msg[18] = part == TD_OUT ? 1 : part == TD_ERR ? 3 : 0;
-        pal_arena = (struct arena){KSM_HEADER_SIZE + ((m->fixed_size[part] + 7u) & ~7u), 0};
+        /* Handles: each Handle parameter is its index into the table after the fixed part,
+         * whose entries {SID, rights} (as the kernel shows the monitor) come from the values;
+         * the arena follows the table. */
+        uint32_t table = KSM_HEADER_SIZE + ((m->fixed_size[part] + 7u) & ~7u), nh = 0;
+        for (int k = 0; k < m->nparams; k++)
+            if (m->params[k].dir == part && !strcmp(m->params[k].kind, "handle")) {
+                put32(msg + KSM_HEADER_SIZE + m->params[k].offset, nh);
+                nh++;
+            }
+        msg[16] = (uint8_t)nh;
+        msg[17] = (uint8_t)(nh >> 8);
+        pal_arena = (struct arena){table + 8 * nh, 0};
         for (int i = 0; i < s->msg.nsub; i++) {
             const struct pal_value *v = &s->msg.sub[i];
             const struct td_param *par = NULL;
@@ -218,10 +318,17 @@ static int step(struct run *r, const char *set, const char *seq, const struct pa
                 psl_error(v->pos, "unknown field '%s' of method %s.%s", v->name, it->name, m->name);
                 return 0;
             }
+            if (!strcmp(par->kind, "handle")) {
+                if (!set_handle(msg, table + 8 * get32(msg + KSM_HEADER_SIZE + par->offset), v))
+                    return 0;
+                continue;
+            }
             if (!set_value(r, msg, size, KSM_HEADER_SIZE + par->offset, par->kind, par->type,
                            par->size, par->is_signed, v))
                 return 0;
         }
+        if (nh != 0 && size < pal_arena.base)
+            size = pal_arena.base; /* the handle table is part of the message */
         if (pal_arena.used != 0) {
             put32(msg + 12, pal_arena.used);
             size = pal_arena.base + pal_arena.used;
@@ -240,8 +347,12 @@ static int step(struct run *r, const char *set, const char *seq, const struct pa
     if (s->event == KSM_EV_EXECUTE && granted)
         r->next_sid++; /* past the store: its stateful rules deny (no-process-state) */
     const char *name = s->name ? s->name : (s->bind ? s->bind : psl_event_names[s->event]);
-    if (granted == s->expect_grant) {
-        fprintf(r->out, "ok   %s / %s / %s\n", set, seq, name);
+    if (s->expect == PAL_ANY || granted == (s->expect == PAL_GRANT)) {
+        /* `any` passes whatever the decision; the line says which it was */
+        fprintf(r->out, "ok   %s / %s / %s%s\n", set, seq, name,
+                s->expect != PAL_ANY ? ""
+                : granted            ? " (any: granted)"
+                                     : " (any: denied)");
         if (s->bind && granted && r->nvars < PAL_PROCESSES_MAX)
             r->vars[r->nvars++] = (struct var){s->bind, dst, dst_sid};
         return 1;
@@ -252,7 +363,7 @@ static int step(struct run *r, const char *set, const char *seq, const struct pa
         snprintf(rule, sizeof rule, "rule at %s:%u:%u", r->t->files[l->file], l->line, l->col);
     }
     fprintf(r->out, "%s:%d:%d: FAIL %s / %s / %s: expected %s, got %s (%s; %s%s%s)\n", s->pos.file,
-            s->pos.line, s->pos.col, set, seq, name, s->expect_grant ? "grant" : "deny",
+            s->pos.line, s->pos.col, set, seq, name, s->expect == PAL_GRANT ? "grant" : "deny",
             granted ? "grant" : "deny", ksm_reason_name(v.reason), rule,
             v.reason == KSM_R_FIELD_BOUNDS ? "; field " : "",
             v.reason == KSM_R_FIELD_BOUNDS && v.field < r->t->nfields ? r->t->fields[v.field] : "");

@@ -310,9 +310,10 @@ static int function_model(const char *name)
     static const struct {
         const char *name;
         int model;
-    } fns[] = {{"neg", XM_MATH},    {"abs", XM_MATH},    {"sum", XM_MATH},    {"product", XM_MATH},
-               {"all", XM_BOOL},    {"any", XM_BOOL},    {"cond", XM_BOOL},   {"empty", XM_PRED},
-               {"length", XM_PRED}, {"match", XM_REGEX}, {"select", XM_REGEX}};
+    } fns[] = {{"neg", XM_MATH},    {"abs", XM_MATH},  {"sum", XM_MATH},    {"product", XM_MATH},
+               {"all", XM_BOOL},    {"any", XM_BOOL},  {"cond", XM_BOOL},   {"empty", XM_PRED},
+               {"length", XM_PRED}, {"size", XM_PRED}, {"member", XM_PRED}, {"match", XM_REGEX},
+               {"select", XM_REGEX}};
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
         if (!strcmp(fns[i].name, name))
             return fns[i].model;
@@ -391,12 +392,12 @@ static struct expr *function(struct parser *ps, struct token *m, int model)
     struct expr *e = NULL;
     if (!strcmp(f, "select")) {
         err_at(ps, m,
-               "'select' is not supported: it is used with 'choice', which is not supported (use "
-               "match in each condition)");
+               "'select' chooses a case of a choice: write choice (re.select {text : ...}) { "
+               "\"<pattern>\" : ... }");
     } else if (!strcmp(f, "match")) {
         e = regex_match(ps, m);
     } else if (!strcmp(f, "neg") || !strcmp(f, "abs") || !strcmp(f, "empty") ||
-               !strcmp(f, "length")) {
+               !strcmp(f, "length") || !strcmp(f, "size")) {
         struct expr *a = primary(ps);
         if (a && !strcmp(f, "neg")) {
             e = new_expr(E_UNARY, m->pos);
@@ -417,6 +418,32 @@ static struct expr *function(struct parser *ps, struct token *m, int model)
         }
         if (e)
             e->height = 1 + (e->a ? e->a->height : 0) + (e->kind == E_BINARY);
+    } else if (!strcmp(f, "member")) {
+        /* member {value : <integer>, of : <sequence or array>}: a Bastion addition */
+        e = new_expr(E_CALL, m->pos);
+        e->fn = FN_MEMBER;
+        if (!expect(ps, T_LBRACE, "'{' and value, of"))
+            return NULL;
+        while (!ps->failed && peek(ps)->kind == T_IDENT) {
+            struct token *k = next(ps);
+            if (!expect(ps, T_COLON, "':'"))
+                return NULL;
+            struct expr **slot = is_ident(k, "value") ? &e->a : is_ident(k, "of") ? &e->b : NULL;
+            if (!slot) {
+                err_at(ps, k, psl_fmt("'%s' is not an argument of member (value, of)", k->text));
+                return NULL;
+            }
+            *slot = expr(ps);
+            if (peek(ps)->kind == T_COMMA)
+                next(ps);
+        }
+        if (!expect(ps, T_RBRACE, "'}' or an argument"))
+            return NULL;
+        if (!e->a || !e->b) {
+            err_at(ps, m, "member needs 'value : <integer>' and 'of : <sequence or array field>'");
+            return NULL;
+        }
+        e->height = 1 + (e->a->height > e->b->height ? e->a->height : e->b->height);
     } else if (!strcmp(f, "cond")) {
         e = new_expr(E_CALL, m->pos);
         e->fn = FN_COND;
@@ -559,6 +586,25 @@ static struct expr *primary(struct parser *ps)
         }
         while (peek(ps)->kind == T_DOT) {
             next(ps);
+            if (peek(ps)->kind == T_LBRACK) {
+                /* Struct: <sequence or array>.[<index>], an element (integers only, so last) */
+                struct token *lb = next(ps);
+                if (!enter(ps, lb))
+                    return NULL;
+                struct expr *ix = new_expr(E_INDEX, lb->pos);
+                ix->a = e;
+                ix->b = expr(ps);
+                ps->depth--;
+                if (!ix->b || !expect(ps, T_RBRACK, "']' after the index"))
+                    return NULL;
+                if (peek(ps)->kind == T_DOT || peek(ps)->kind == T_LBRACK) {
+                    err_at(ps, peek(ps),
+                           "only integer elements can be used: nothing may follow '.[<index>]'");
+                    return NULL;
+                }
+                ix->height = 1 + ix->b->height;
+                return ix;
+            }
             if (peek(ps)->kind != T_IDENT) {
                 err_at(ps, peek(ps),
                        psl_fmt("expected a field name, found %s", tok_describe(peek(ps))));
@@ -567,7 +613,7 @@ static struct expr *primary(struct parser *ps)
             *PSL_PUSH(e->path, e->npath, cap) = next(ps)->text;
         }
         if (peek(ps)->kind == T_LBRACK) {
-            err_at(ps, peek(ps), "array indexing is not supported");
+            err_at(ps, peek(ps), "an element is written '.[<index>]' (Struct model)");
             return NULL;
         }
         return e;
@@ -1349,63 +1395,208 @@ static void policy_object(struct parser *ps, struct token *kw)
     *PSL_PUSH(pol->flows, pol->nflows, pol->flows_cap) = f;
 }
 
-static void body(struct parser *ps, struct block *b)
+static void body_item(struct parser *ps, struct block *b);
+
+/* The rules of one case of a choice: one rule, or a braced list. */
+static void case_body(struct parser *ps, struct block *b)
 {
+    if (peek(ps)->kind == T_LBRACE) {
+        next(ps);
+        while (!ps->failed && peek(ps)->kind != T_RBRACE && peek(ps)->kind != T_EOF)
+            body_item(ps, b);
+        expect(ps, T_RBRACE, "'}' after the rules of the case");
+        return;
+    }
+    body_item(ps, b);
+}
+
+#define PSL_CHOICE_CASES_MAX 64
+
+/*
+ * choice (<Regex object>.select {text : <string field>} | <Flow object>.query {sid : <sid>}) {
+ *     "<case>" : <rule> | { <rules> }   ...   [_ : <rule> | { <rules> }] }
+ * A Regex case is a pattern (the first that matches the text is taken), a Flow case a state.
+ */
+static void choice_item(struct parser *ps, struct block *b, struct token *kw)
+{
+    next(ps);
+    if (!enter(ps, kw))
+        return;
+    struct item *it = PSL_PUSH(b->items, b->nitems, b->cap);
+    it->kind = I_CHOICE;
+    it->pos = kw->pos;
+    struct choice *ch = it->choice = psl_alloc(sizeof *ch);
+    ch->pos = kw->pos;
+    if (!expect(ps, T_LPAREN, "'(' after 'choice'"))
+        return;
+    struct token *obj = peek(ps);
+    struct expr *text = NULL, *query = NULL;
+    if (obj->kind == T_IDENT && peek2(ps)->kind == T_DOT &&
+        policy_flow_id(ps->pol, obj->text) >= 0) {
+        query = flow_query(ps, obj);
+        if (!query)
+            return;
+    } else if (obj->kind == T_IDENT && peek2(ps)->kind == T_DOT &&
+               policy_xobject_model(ps->pol, obj->text) == XM_REGEX) {
+        next(ps);
+        next(ps);
+        struct token *m = peek(ps);
+        if (!is_ident(m, "select")) {
+            err_at(ps, m,
+                   psl_fmt("'%s.%s' cannot choose a case (Regex: select)", obj->text, m->text));
+            return;
+        }
+        next(ps);
+        if (!expect(ps, T_LBRACE, "'{' and the arguments of select"))
+            return;
+        while (!ps->failed && peek(ps)->kind == T_IDENT) {
+            struct token *k = next(ps);
+            if (!expect(ps, T_COLON, "':'"))
+                return;
+            if (!is_ident(k, "text")) {
+                err_at(ps, k, psl_fmt("'%s' is not an argument of select (text)", k->text));
+                return;
+            }
+            text = expr(ps);
+            if (peek(ps)->kind == T_COMMA)
+                next(ps);
+        }
+        if (!expect(ps, T_RBRACE, "'}' or an argument"))
+            return;
+        if (!text) {
+            err_at(ps, m, "select needs 'text : <string field>'");
+            return;
+        }
+    } else {
+        err_at(ps, obj,
+               psl_fmt("choice needs <Regex object>.select {text : ...} or <Flow "
+                       "object>.query {sid : ...}, found %s",
+                       tok_describe(obj)));
+        return;
+    }
+    if (!expect(ps, T_RPAREN, "')' after the expression of choice") ||
+        !expect(ps, T_LBRACE, "'{' and the cases of choice"))
+        return;
+    struct expr *e = ch->e = new_expr(E_CASE, kw->pos);
+    e->height = 2 + (text ? text->height : 1);
+    bool has_default = false;
     while (!ps->failed && peek(ps)->kind != T_RBRACE && peek(ps)->kind != T_EOF) {
-        struct token *t = peek(ps);
-        if (is_ident(t, "base") && peek2(ps)->kind == T_DOT) {
-            next(ps);
-            next(ps);
-            t = peek(ps);
-            if (!is_ident(t, "grant") && !is_ident(t, "deny") && !is_ident(t, "assert")) {
-                err_at(ps, t,
-                       psl_fmt("Base model rule %s is not supported (grant, deny, assert)",
-                               tok_describe(t)));
-                return;
-            }
+        struct token *lab = peek(ps);
+        if (lab->kind != T_STRING && !is_ident(lab, "_")) {
+            err_at(
+                ps, lab,
+                psl_fmt("expected a case of choice (a string, or _), found %s", tok_describe(lab)));
+            return;
         }
-        if (is_ident(t, "grant") || is_ident(t, "deny") || is_ident(t, "assert")) {
-            next(ps);
-            rule_call(ps, b, t);
-        } else if (is_ident(t, "match")) {
-            next(ps);
-            struct item *it = PSL_PUSH(b->items, b->nitems, b->cap);
-            it->kind = I_MATCH;
-            it->pos = t->pos;
-            it->match = psl_alloc(sizeof *it->match);
-            it->match->pos = t->pos;
-            selectors(ps, &it->match->sel);
-            if (!enter(ps, t))
+        if (has_default) {
+            err_at(ps, lab, "'_' must be the last case of a choice");
+            return;
+        }
+        if (ch->ncases >= PSL_CHOICE_CASES_MAX) {
+            err_at(ps, lab, psl_fmt("a choice has at most %d cases", PSL_CHOICE_CASES_MAX));
+            return;
+        }
+        next(ps);
+        char *label = lab->kind == T_STRING ? lab->text : NULL;
+        has_default = label == NULL;
+        for (int k = 0; label && k < ch->ncases; k++)
+            if (ch->labels[k] && !strcmp(ch->labels[k], label)) {
+                err_at(ps, lab, psl_fmt("case \"%s\" is listed twice", label));
                 return;
-            if (expect(ps, T_LBRACE, "'{' after the match selectors")) {
-                body(ps, it->match);
-                expect(ps, T_RBRACE, "'}'");
             }
-            ps->depth--;
-        } else if (is_ident(t, "audit")) {
-            next(ps);
-            struct item *it = PSL_PUSH(b->items, b->nitems, b->cap);
-            it->kind = I_AUDIT;
-            it->pos = t->pos;
-            it->profile = qname(ps, "an audit profile name after 'audit'");
-        } else if (is_ident(t, "choice")) {
-            err_at(ps, t, "'choice' is not supported");
-        } else if (t->kind == T_IDENT && peek2(ps)->kind == T_DOT) {
-            next(ps);
-            next(ps);
-            model_call(ps, b, t);
-        } else if (t->kind == T_IDENT) {
+        if (!expect(ps, T_COLON, "':' after the case"))
+            return;
+        if (label) {
+            struct expr *cond;
+            if (text) {
+                cond = new_expr(E_REGEX, lab->pos);
+                cond->a = psl_alloc(sizeof *cond->a);
+                *cond->a = *text; /* each condition resolves its own copy */
+                cond->str = label;
+                cond->height = 1 + text->height;
+            } else {
+                cond = new_expr(E_BINARY, lab->pos);
+                cond->op = T_EQ;
+                cond->a = psl_alloc(sizeof *cond->a);
+                *cond->a = *query;
+                cond->b = new_expr(E_STR, lab->pos);
+                cond->b->str = label;
+                cond->height = 2;
+            }
+            *PSL_PUSH(e->args, e->nargs, e->args_cap) = cond;
+        }
+        *PSL_PUSH(ch->labels, ch->ncases, ch->labels_cap) = label;
+        ch->ncases--;
+        struct block *cb = PSL_PUSH(ch->cases, ch->ncases, ch->cases_cap);
+        cb->pos = lab->pos;
+        case_body(ps, cb);
+    }
+    expect(ps, T_RBRACE, "'}' after the cases of choice");
+    ps->depth--;
+}
+
+/* One item of a binding body: a rule, a match section, an audit profile or a choice. */
+static void body_item(struct parser *ps, struct block *b)
+{
+    struct token *t = peek(ps);
+    if (is_ident(t, "base") && peek2(ps)->kind == T_DOT) {
+        next(ps);
+        next(ps);
+        t = peek(ps);
+        if (!is_ident(t, "grant") && !is_ident(t, "deny") && !is_ident(t, "assert")) {
             err_at(ps, t,
-                   psl_fmt("'%s' is not supported in an event binding (grant, deny, assert, match, "
-                           "audit)",
-                           t->text));
-        } else {
-            err_at(ps, t, psl_fmt("expected a rule, 'match' or '}', found %s", tok_describe(t)));
+                   psl_fmt("Base model rule %s is not supported (grant, deny, assert)",
+                           tok_describe(t)));
+            return;
         }
+    }
+    if (is_ident(t, "grant") || is_ident(t, "deny") || is_ident(t, "assert")) {
+        next(ps);
+        rule_call(ps, b, t);
+    } else if (is_ident(t, "match")) {
+        next(ps);
+        struct item *it = PSL_PUSH(b->items, b->nitems, b->cap);
+        it->kind = I_MATCH;
+        it->pos = t->pos;
+        it->match = psl_alloc(sizeof *it->match);
+        it->match->pos = t->pos;
+        selectors(ps, &it->match->sel);
+        if (!enter(ps, t))
+            return;
+        if (expect(ps, T_LBRACE, "'{' after the match selectors")) {
+            body(ps, it->match);
+            expect(ps, T_RBRACE, "'}'");
+        }
+        ps->depth--;
+    } else if (is_ident(t, "audit")) {
+        next(ps);
+        struct item *it = PSL_PUSH(b->items, b->nitems, b->cap);
+        it->kind = I_AUDIT;
+        it->pos = t->pos;
+        it->profile = qname(ps, "an audit profile name after 'audit'");
+    } else if (is_ident(t, "choice")) {
+        choice_item(ps, b, t);
+    } else if (t->kind == T_IDENT && peek2(ps)->kind == T_DOT) {
+        next(ps);
+        next(ps);
+        model_call(ps, b, t);
+    } else if (t->kind == T_IDENT) {
+        err_at(ps, t,
+               psl_fmt("'%s' is not supported in an event binding (grant, deny, assert, match, "
+                       "audit)",
+                       t->text));
+    } else {
+        err_at(ps, t, psl_fmt("expected a rule, 'match' or '}', found %s", tok_describe(t)));
     }
 }
 
-/* value := ['-'] INT | '{' (name ':' value [','])* '}' */
+static void body(struct parser *ps, struct block *b)
+{
+    while (!ps->failed && peek(ps)->kind != T_RBRACE && peek(ps)->kind != T_EOF)
+        body_item(ps, b);
+}
+
+/* value := ['-'] INT | STRING | '[' value (',' value)* ']' | '{' (name ':' value [','])* '}' */
 static void pal_value(struct parser *ps, struct pal_value *v)
 {
     struct token *t = peek(ps);
@@ -1449,13 +1640,74 @@ static void pal_value(struct parser *ps, struct pal_value *v)
         v->str = t->text;
         return;
     }
+    if (t->kind == T_LBRACK && !v->negative) {
+        next(ps);
+        if (!enter(ps, t))
+            return;
+        v->is_list = true;
+        while (!ps->failed && peek(ps)->kind != T_RBRACK) {
+            struct pal_value *s = PSL_PUSH(v->sub, v->nsub, v->cap);
+            s->pos = peek(ps)->pos;
+            pal_value(ps, s);
+            if (peek(ps)->kind == T_COMMA)
+                next(ps);
+            else
+                break;
+        }
+        expect(ps, T_RBRACK, "']' or ','");
+        ps->depth--;
+        return;
+    }
     if (t->kind == T_STRING || t->kind == T_LBRACK) {
-        err_at(ps, t, "sequence values (and negative strings) are not supported in PAL messages");
+        err_at(ps, t, "'-' before a string or a list is not a value");
         return;
     }
     err_at(ps, t, psl_fmt("expected a value, found %s", tok_describe(t)));
 }
 
+/* The short form of a request case: `<src> ~> <dst> : <endpoint path>.<method>`, after the
+ * expectation and name. src and dst are bound processes or classes as in `src=`/`dst=`; the
+ * last name of the path is the method, the names before it the endpoint (`calc.Ping`,
+ * `sub.Calc2.Put`). */
+static void pal_short_request(struct parser *ps, struct pal_step *st)
+{
+    st->event = KSM_EV_REQUEST;
+    st->sel.pos[SEL_SRC] = peek(ps)->pos;
+    st->sel.v[SEL_SRC] = qname(ps, "the client of '~>'");
+    if (!expect(ps, T_SQUIGGLE, "'~>'"))
+        return;
+    st->sel.pos[SEL_DST] = peek(ps)->pos;
+    st->sel.v[SEL_DST] = qname(ps, "the server after '~>'");
+    if (!expect(ps, T_COLON, "':' after the server of '~>'"))
+        return;
+    struct token *first = peek(ps);
+    if (first->kind != T_IDENT) {
+        err_at(ps, first,
+               psl_fmt("expected <endpoint>.<method> after ':', found %s", tok_describe(first)));
+        return;
+    }
+    char *path = psl_strdup(next(ps)->text);
+    struct token *last = first;
+    while (peek(ps)->kind == T_DOT && peek2(ps)->kind == T_IDENT) {
+        next(ps);
+        last = next(ps);
+        path = psl_fmt("%s.%s", path, last->text);
+    }
+    if (last == first) {
+        err_at(ps, first,
+               psl_fmt("'%s' names no method: write <endpoint>.<method> after ':'", first->text));
+        return;
+    }
+    char *endpoint = path;
+    *strrchr(endpoint, '.') = '\0';
+    st->sel.v[SEL_ENDPOINT] = endpoint;
+    st->sel.pos[SEL_ENDPOINT] = first->pos;
+    st->sel.v[SEL_METHOD] = last->text;
+    st->sel.pos[SEL_METHOD] = last->pos;
+}
+
+/* case := x '<-' 'execute' selectors
+ *       | [grant | deny | any] [STRING] (event selectors | src '~>' dst ':' path) [value] */
 static void pal_steps(struct parser *ps, struct pal_seq *seq)
 {
     if (!expect(ps, T_LBRACE, "'{'"))
@@ -1464,32 +1716,54 @@ static void pal_steps(struct parser *ps, struct pal_seq *seq)
         struct token *t = peek(ps);
         struct pal_step *st = PSL_PUSH(seq->steps, seq->nsteps, seq->cap);
         st->pos = t->pos;
+        st->msg.is_struct = true;
         if (t->kind == T_IDENT && peek2(ps)->kind == T_ARROW) {
             st->bind = next(ps)->text;
             next(ps);
-            st->expect_grant = true;
+            st->expect = PAL_GRANT;
             if (!is_ident(peek(ps), "execute")) {
                 err_at(ps, peek(ps),
                        "'<-' binds the process of an execute event: expected 'execute'");
                 return;
             }
-        } else if (is_ident(t, "grant") || is_ident(t, "deny")) {
-            next(ps);
-            st->expect_grant = is_ident(t, "grant");
+        } else {
+            /* A process may be called grant, deny or any: before '~>' the name is the client. */
+            st->expect = PAL_GRANT;
+            if ((is_ident(t, "grant") || is_ident(t, "deny") || is_ident(t, "any")) &&
+                peek2(ps)->kind != T_SQUIGGLE) {
+                next(ps);
+                st->expect = is_ident(t, "grant")  ? PAL_GRANT
+                             : is_ident(t, "deny") ? PAL_DENY
+                                                   : PAL_ANY;
+            }
             if (peek(ps)->kind == T_STRING)
                 st->name = next(ps)->text;
-        } else if (t->kind == T_IDENT && peek2(ps)->kind == T_SQUIGGLE) {
-            err_at(ps, peek2(ps),
-                   "the '~>' short form is not supported: write grant/deny \"case\" request ...");
-            return;
-        } else if (is_ident(t, "any")) {
-            err_at(ps, t, "'any' expectations are not supported (grant or deny)");
-            return;
-        } else {
-            err_at(ps, t,
-                   psl_fmt("expected a test case (grant, deny or x <- execute), found %s",
-                           tok_describe(t)));
-            return;
+            struct token *c = peek(ps);
+            if (c->kind != T_IDENT) {
+                err_at(ps, c,
+                       psl_fmt("expected a test case (grant, deny, any, an event, x ~> y or x <- "
+                               "execute), found %s",
+                               tok_describe(c)));
+                return;
+            }
+            /* the client of the short form: a (qualified) name, then '~>' */
+            int k = ps->i + 1;
+            while (k + 1 < ps->n && ps->t[k].kind == T_DOT && ps->t[k + 1].kind == T_IDENT)
+                k += 2;
+            if (k < ps->n && ps->t[k].kind == T_SQUIGGLE) {
+                pal_short_request(ps, st);
+                if (!ps->failed && peek(ps)->kind == T_LBRACE) {
+                    st->has_msg = true;
+                    pal_value(ps, &st->msg);
+                }
+                if (!ps->failed && peek(ps)->kind == T_IMPLIES) {
+                    err_at(ps, peek(ps),
+                           "a response part ('==>') of the short form is not supported: write "
+                           "a response case");
+                    return;
+                }
+                continue;
+            }
         }
         struct token *ev = peek(ps);
         st->event = ev->kind == T_IDENT ? event_of(ev->text) : -1;
@@ -1502,7 +1776,6 @@ static void pal_steps(struct parser *ps, struct pal_seq *seq)
         }
         next(ps);
         selectors(ps, &st->sel);
-        st->msg.is_struct = true;
         if (peek(ps)->kind == T_LBRACE) {
             st->has_msg = true;
             pal_value(ps, &st->msg);

@@ -77,6 +77,22 @@ static void field(struct policy *p, const struct scope *s, struct expr *e)
     const char *kind = par->kind, *type = par->type;
     uint32_t size = par->size;
     bool sign = par->is_signed;
+    if (!strcmp(kind, "handle")) {
+        /* Struct: <handle>.handle (the resource's SID) and <handle>.rights */
+        if (e->npath != 2 || (strcmp(e->path[1], "handle") && strcmp(e->path[1], "rights"))) {
+            psl_error(e->pos,
+                      "type mismatch: '%s' is a handle: use %s.handle (its SID) or %s.rights",
+                      e->field_name, e->field_name, e->field_name);
+            return;
+        }
+        e->field_name = psl_fmt("%s.%s", e->field_name, e->path[1]);
+        e->handle_part = strcmp(e->path[1], "handle") ? 2 : 1;
+        e->type = TY_INT;
+        e->sign = 0;
+        e->offset = off;
+        e->size = 4;
+        return;
+    }
     for (int k = 1; k < e->npath; k++) {
         if (strcmp(kind, "struct")) {
             psl_error(e->pos, "type mismatch: '%s' is not a struct, it has no field '%s'",
@@ -106,6 +122,24 @@ static void field(struct policy *p, const struct scope *s, struct expr *e)
         e->type = TY_STR; /* compared with a literal only (check) */
         e->offset = off;  /* its descriptor {offset, count} */
         e->size = size;
+        return;
+    }
+    if (!strcmp(kind, "sequence") || !strcmp(kind, "bytes") || !strcmp(kind, "array")) {
+        uint32_t esize, n;
+        bool esign;
+        if (td_int_elements(kind, type, &esize, &esign, &n) < 0) {
+            psl_error(e->pos,
+                      "type mismatch: '%s' is a %s of %s: only sequences and arrays of integers "
+                      "can be used in expressions",
+                      e->field_name, kind, type);
+            return;
+        }
+        e->type = TY_SEQ;
+        e->is_array = !strcmp(kind, "array");
+        e->count = n;
+        e->size = esize;
+        e->sign = esign;
+        e->offset = off;
         return;
     }
     if (strcmp(kind, "scalar") || (size != 1 && size != 2 && size != 4 && size != 8)) {
@@ -143,7 +177,10 @@ static int combine(struct expr *e)
 
 static const char *type_name(enum expr_type t)
 {
-    return t == TY_BOOL ? "a boolean" : t == TY_STR ? "a string" : "an integer";
+    return t == TY_BOOL  ? "a boolean"
+           : t == TY_STR ? "a string"
+           : t == TY_SEQ ? "a sequence"
+                         : "an integer";
 }
 
 static void check(struct policy *p, const struct scope *s, struct expr *e);
@@ -210,10 +247,73 @@ static void regex(struct policy *p, const struct scope *s, struct expr *e)
     e->value = (uint64_t)p->nregexes - 1;
 }
 
+/* A sequence or array field: the base of a.[i], the argument of size, length and empty. */
+static void seq_field(struct policy *p, const struct scope *s, struct expr *e)
+{
+    if (e && e->kind == E_FIELD)
+        field(p, s, e);
+    else
+        check(p, s, e);
+}
+
+/* a.[b]: an element of a sequence or array of integers; a constant index past an array's end
+ * (or a sequence's bound) is an error, a constant index into an array a fixed offset. */
+static void element(struct policy *p, const struct scope *s, struct expr *e)
+{
+    seq_field(p, s, e->a);
+    check(p, s, e->b);
+    if (!e->a || !e->b || e->a->type == TY_NONE || e->b->type == TY_NONE)
+        return;
+    if (e->a->type != TY_SEQ) {
+        psl_error(e->pos, "type mismatch: '.[<index>]' needs a sequence or an array, found %s",
+                  type_name(e->a->type));
+        return;
+    }
+    if (e->b->type != TY_INT || negative_literal(e->b)) {
+        psl_error(e->b->pos, "type mismatch: an index must be an unsigned integer, found %s",
+                  negative_literal(e->b) ? "a negative one" : type_name(e->b->type));
+        return;
+    }
+    if (e->b->kind == E_INT && e->b->value >= e->a->count) {
+        psl_error(e->b->pos, "index %llu is past the end of '%s' (%s %u elements)",
+                  (unsigned long long)e->b->value, e->a->field_name,
+                  e->a->is_array ? "an array of" : "a sequence of at most", e->a->count);
+        return;
+    }
+    e->type = TY_INT;
+    e->sign = e->a->sign;
+    e->field_name = e->a->field_name;
+}
+
 /* abs (a), length (a), cond {if : a, then : b, else : c}. */
 static void call(struct policy *p, const struct scope *s, struct expr *e)
 {
-    check(p, s, e->a);
+    if (e->fn == FN_MEMBER) {
+        /* the value against the elements, as '==' would compare them (signedness checked) */
+        check(p, s, e->a);
+        seq_field(p, s, e->b);
+        if (!e->a || !e->b || e->a->type == TY_NONE || e->b->type == TY_NONE)
+            return;
+        if (e->b->type != TY_SEQ || e->b->kind != E_FIELD || e->a->type != TY_INT) {
+            psl_error(e->pos,
+                      "type mismatch: member needs an integer value and a sequence or array "
+                      "field, found %s and %s",
+                      type_name(e->a->type), type_name(e->b->type));
+            return;
+        }
+        struct expr elem = *e->b;
+        elem.type = TY_INT;
+        struct expr pair = *e;
+        pair.a = e->a;
+        pair.b = &elem;
+        combine(&pair); /* reports mixed signedness, a negative literal against unsigned */
+        e->type = TY_BOOL;
+        return;
+    }
+    if (e->fn == FN_LENGTH)
+        seq_field(p, s, e->a);
+    else
+        check(p, s, e->a);
     if (!e->a || e->a->type == TY_NONE)
         return;
     if (e->fn == FN_ABS) {
@@ -227,8 +327,10 @@ static void call(struct policy *p, const struct scope *s, struct expr *e)
         return;
     }
     if (e->fn == FN_LENGTH) {
-        if (e->a->type != TY_STR || e->a->kind != E_FIELD) {
-            psl_error(e->pos, "type mismatch: length and empty need a string field, found %s",
+        if ((e->a->type != TY_STR && e->a->type != TY_SEQ) || e->a->kind != E_FIELD) {
+            psl_error(e->pos,
+                      "type mismatch: length, size and empty need a string, sequence or array "
+                      "field, found %s",
                       e->a->kind == E_STR ? "a literal" : type_name(e->a->type));
             return;
         }
@@ -278,6 +380,15 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
         return;
     case E_FIELD:
         field(p, s, e);
+        if (e->type == TY_SEQ) {
+            psl_error(e->pos,
+                      "type mismatch: '%s' is %s: use its elements (.[<index>]), size or empty",
+                      e->field_name, e->is_array ? "an array" : "a sequence");
+            e->type = TY_NONE;
+        }
+        return;
+    case E_INDEX:
+        element(p, s, e);
         return;
     case E_MAP_GET:
         e->type = TY_INT;
@@ -305,6 +416,13 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
         return;
     case E_REGEX:
         regex(p, s, e);
+        return;
+    case E_CASE:
+        /* a choice's cases: Regex matches or Flow query comparisons, built by the parser */
+        for (int i = 0; i < e->nargs; i++)
+            check(p, s, e->args[i]);
+        e->type = TY_INT;
+        e->sign = 0;
         return;
     case E_CALL:
         call(p, s, e);
@@ -601,6 +719,14 @@ static void block(struct policy *p, struct block *b, int inherited_profile)
             if (!b->scope.unreachable && !merge(p, &m->scope, &m->sel, b->scope.event))
                 m->scope.unreachable = true;
             block(p, m, profile);
+        } else if (it->kind == I_CHOICE) {
+            /* the cases select what their choice's section selects */
+            if (!b->scope.unreachable)
+                check(p, &b->scope, it->choice->e);
+            for (int k = 0; k < it->choice->ncases; k++) {
+                it->choice->cases[k].scope = b->scope;
+                block(p, &it->choice->cases[k], profile);
+            }
         }
     }
 }

@@ -173,3 +173,24 @@ int td_load_file(struct typedesc *td, const char *path)
     }
     return td_load_text(td, path, buf);
 }
+
+int td_int_elements(const char *kind, const char *type, uint32_t *size, bool *is_signed,
+                    uint32_t *count)
+{
+    unsigned bits = 8, n = 0;
+    char sg = 'U';
+    int ok;
+    if (!strcmp(kind, "bytes"))
+        ok = sscanf(type, "bytes<%u>", &n) == 1;
+    else if (!strcmp(kind, "sequence") || !strcmp(kind, "array"))
+        ok = sscanf(type, "%*[a-z]<%cInt%u, %u>", &sg, &bits, &n) == 3;
+    else
+        ok = 0;
+    if (!ok || (sg != 'U' && sg != 'S') || (bits != 8 && bits != 16 && bits != 32 && bits != 64) ||
+        n == 0)
+        return -1;
+    *size = bits / 8;
+    *is_signed = sg == 'S';
+    *count = n;
+    return 0;
+}

@@ -70,6 +70,12 @@ static inline int td_method_has_error(const struct td_method *m)
 }
 const struct td_iface *td_iface(const struct typedesc *td, const char *name);
 const struct td_method *td_method(const struct td_iface *i, const char *name, int *id);
+/* A sequence, bytes or array of integers ("sequence<UInt16, 8>", "bytes<16>", "array<SInt32,
+ * 4>"): *size and *is_signed of one element, *count the bound or length. 0, or -1 for any other
+ * type (elements of a named type, strings, structs). */
+int td_int_elements(const char *kind, const char *type, uint32_t *size, bool *is_signed,
+                    uint32_t *count);
+
 /* A struct type's entry with typedefs looked through, or NULL. */
 const struct json *td_struct(const struct typedesc *td, const char *name);
 

@@ -89,6 +89,23 @@ static int str_at(const uint8_t *m, size_t len, uint32_t off, const uint8_t **s,
     return 0;
 }
 
+/*
+ * The sequence whose descriptor is at byte off of the message, of elements esize bytes: *base
+ * (the message offset of its first element) and *count. Returns 0, or -1 when the descriptor or
+ * the elements lie outside the message.
+ */
+static int seq_at(const uint8_t *m, size_t len, uint32_t off, uint32_t esize, uint64_t *base,
+                  uint64_t *count)
+{
+    if ((uint64_t)off + 8 > len || len < KSM_HEADER_SIZE)
+        return -1;
+    uint64_t fixed = load(m, 8, 4, 0), handles = load(m, 16, 2, 0);
+    uint64_t arena = KSM_HEADER_SIZE + ((fixed + 7) & ~(uint64_t)7) + 8 * handles;
+    *base = arena + load(m, off, 4, 0);
+    *count = load(m, off + 4, 4, 0);
+    return *count == 0 || *base + *count * esize <= len ? 0 : -1;
+}
+
 /* Three-way comparison of two byte strings, unsigned bytes, the shorter first on a tie. */
 static int str_order(const uint8_t *a, uint64_t na, const uint8_t *b, uint64_t nb)
 {
@@ -132,6 +149,10 @@ struct sctx {
     uint32_t sid[2]; /* enum ksm_sid_ref */
     struct undo undo[UNDO_MAX];
     uint32_t nundo;
+    /* The choices computed so far in this decision and the case each took. */
+    uint32_t chosen_id[KSM_CHOICES_MAX];
+    uint64_t chosen_arm[KSM_CHOICES_MAX];
+    uint32_t nchosen;
 };
 
 static void put(struct sctx *x, uint32_t kind, uint32_t at, uint64_t v)
@@ -246,15 +267,15 @@ static int64_t set_index(const struct sctx *x, uint32_t tab, uint64_t e)
  * Evaluates one expression. Returns KSM_R_RULE with *out set, or the reason it failed
  * (*field names the field for KSM_R_FIELD_BOUNDS).
  */
-static uint32_t eval(const struct ksm_table *t, const struct ksm_call *c, const uint8_t *msg,
-                     size_t len, uint64_t *out, uint32_t *field, struct sctx *x)
+static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t code_len,
+                     const uint8_t *msg, size_t len, uint64_t *out, uint32_t *field, struct sctx *x)
 {
     uint64_t st[KSM_STACK_MAX];
     uint32_t sp = 0;
-    if (c->code_start > t->ncode || c->code_len > t->ncode - c->code_start || c->code_len == 0)
+    if (code_start > t->ncode || code_len > t->ncode - code_start || code_len == 0)
         return KSM_R_BAD_TABLE;
-    const struct ksm_insn *code = t->code + c->code_start;
-    for (uint32_t pc = 0; pc < c->code_len; pc++) {
+    const struct ksm_insn *code = t->code + code_start;
+    for (uint32_t pc = 0; pc < code_len; pc++) {
         const struct ksm_insn *in = &code[pc];
         if (in->op == KSM_OP_CONST || in->op == KSM_OP_LOAD) {
             if (sp >= KSM_STACK_MAX)
@@ -349,6 +370,53 @@ static uint32_t eval(const struct ksm_table *t, const struct ksm_call *c, const 
             st[sp++] = (uint64_t)(int64_t)str_order(s, n, o, on);
             continue;
         }
+        if (in->op == KSM_OP_SEQ_COUNT || in->op == KSM_OP_SEQ_ELEM ||
+            in->op == KSM_OP_ARRAY_ELEM || in->op == KSM_OP_SEQ_MEMBER ||
+            in->op == KSM_OP_ARRAY_MEMBER) {
+            uint64_t base = in->arg, count = (uint64_t)in->imm >> 32;
+            uint32_t esize = in->size;
+            if (esize != 1 && esize != 2 && esize != 4 && esize != 8)
+                return KSM_R_BAD_TABLE;
+            if (in->op == KSM_OP_SEQ_COUNT ? sp >= KSM_STACK_MAX : sp < 1)
+                return KSM_R_BAD_TABLE;
+            *field = (uint32_t)((uint64_t)in->imm & 0xffffffffu);
+            if (in->op != KSM_OP_ARRAY_ELEM && in->op != KSM_OP_ARRAY_MEMBER &&
+                seq_at(msg, len, in->arg, esize, &base, &count) < 0)
+                return KSM_R_FIELD_BOUNDS;
+            if (in->op == KSM_OP_SEQ_COUNT) {
+                st[sp++] = count;
+                continue;
+            }
+            if (in->op == KSM_OP_SEQ_MEMBER || in->op == KSM_OP_ARRAY_MEMBER) {
+                if (count != 0 && base + count * esize > len)
+                    return KSM_R_FIELD_BOUNDS; /* an array past the end of the message */
+                uint64_t found = 0;
+                for (uint64_t k = 0; k < count && !found; k++)
+                    found =
+                        load(msg, (uint32_t)(base + k * esize), esize, in->is_signed) == st[sp - 1];
+                st[sp - 1] = found;
+                continue;
+            }
+            uint64_t i = st[sp - 1];
+            if (i >= count || base + (i + 1) * esize > len)
+                return KSM_R_FIELD_BOUNDS; /* past the end: the element does not exist */
+            st[sp - 1] = load(msg, (uint32_t)(base + i * esize), esize, in->is_signed);
+            continue;
+        }
+        if (in->op == KSM_OP_HANDLE) {
+            if (sp >= KSM_STACK_MAX)
+                return KSM_R_BAD_TABLE;
+            *field = (uint32_t)((uint64_t)in->imm & 0xffffffffu);
+            if ((uint64_t)in->arg + 4 > len || len < KSM_HEADER_SIZE)
+                return KSM_R_FIELD_BOUNDS;
+            uint64_t index = load(msg, in->arg, 4, 0), count = load(msg, 16, 2, 0);
+            uint64_t at = KSM_HEADER_SIZE + ((load(msg, 8, 4, 0) + 7) & ~(uint64_t)7) + 8 * index +
+                          (((uint64_t)in->imm >> 32) & 1 ? 4 : 0);
+            if (index >= count || at + 4 > len)
+                return KSM_R_FIELD_BOUNDS;
+            st[sp++] = load(msg, (uint32_t)at, 4, 0);
+            continue;
+        }
         if (in->op == KSM_OP_FLOW_QUERY) {
             if (sp >= KSM_STACK_MAX || in->arg >= t->nflows || (uint64_t)in->imm > KSM_SID_DST)
                 return KSM_R_BAD_TABLE;
@@ -364,7 +432,7 @@ static uint32_t eval(const struct ksm_table *t, const struct ksm_call *c, const 
             continue;
         }
         if (in->op == KSM_OP_JFALSE_POP || in->op == KSM_OP_JUMP) {
-            if (in->arg <= pc || in->arg > c->code_len || (in->op == KSM_OP_JFALSE_POP && sp < 1))
+            if (in->arg <= pc || in->arg > code_len || (in->op == KSM_OP_JFALSE_POP && sp < 1))
                 return KSM_R_BAD_TABLE;
             if (in->op == KSM_OP_JUMP || st[--sp] == 0)
                 pc = in->arg - 1; /* the loop increments pc */
@@ -393,7 +461,7 @@ static uint32_t eval(const struct ksm_table *t, const struct ksm_call *c, const 
             continue;
         }
         if (in->op == KSM_OP_JFALSE_KEEP || in->op == KSM_OP_JTRUE_KEEP) {
-            if (sp < 1 || in->arg <= pc || in->arg > c->code_len)
+            if (sp < 1 || in->arg <= pc || in->arg > code_len)
                 return KSM_R_BAD_TABLE;
             if ((st[sp - 1] != 0) == (in->op == KSM_OP_JTRUE_KEEP))
                 pc = in->arg - 1; /* keep the deciding value; loop increments pc */
@@ -483,6 +551,52 @@ static uint32_t eval(const struct ksm_table *t, const struct ksm_call *c, const 
     if (sp != 1)
         return KSM_R_BAD_TABLE;
     *out = st[0];
+    return KSM_R_RULE;
+}
+
+/*
+ * Does call c apply, as far as the choices around it go? Sets *applies, or returns why it cannot
+ * tell. Each choice of the chain (from the outermost) is computed at most once per decision;
+ * an inner one only when the outer ones take the case the call lies in.
+ */
+static uint32_t in_chosen_case(struct sctx *x, const struct ksm_call *c, const uint8_t *msg,
+                               size_t len, uint32_t *field, int *applies)
+{
+    const struct ksm_table *t = x->t;
+    uint32_t chain[KSM_CHOICES_MAX], arms[KSM_CHOICES_MAX], depth = 0;
+    *applies = 1;
+    for (uint32_t id = c->choice, arm = c->arm; id != 0;) {
+        if (id >= t->nchoices || !t->choices || depth >= KSM_CHOICES_MAX)
+            return KSM_R_BAD_TABLE;
+        chain[depth] = id;
+        arms[depth++] = arm;
+        const struct ksm_choice *ch = &t->choices[id];
+        if (ch->parent >= id)
+            return KSM_R_BAD_TABLE; /* parents have smaller indexes: the chain ends */
+        arm = ch->parent_arm;
+        id = ch->parent;
+    }
+    while (depth > 0) {
+        uint32_t id = chain[--depth], k = 0;
+        while (k < x->nchosen && x->chosen_id[k] != id)
+            k++;
+        if (k == x->nchosen) {
+            if (x->nchosen >= KSM_CHOICES_MAX)
+                return KSM_R_BAD_TABLE;
+            uint64_t v = 0;
+            uint32_t r =
+                eval(t, t->choices[id].code_start, t->choices[id].code_len, msg, len, &v, field, x);
+            if (r != KSM_R_RULE)
+                return r;
+            x->chosen_id[k] = id;
+            x->chosen_arm[k] = v;
+            x->nchosen++;
+        }
+        if (x->chosen_arm[k] != arms[depth]) {
+            *applies = 0;
+            return KSM_R_RULE;
+        }
+    }
     return KSM_R_RULE;
 }
 
@@ -716,7 +830,7 @@ int ksm_grants_unconditionally(const struct ksm_table *t, uint32_t event, uint32
     for (uint32_t i = 0; i < cell->count; i++) {
         uint32_t call_no = t->cell_calls[cell->first + i];
         if (call_no >= t->ncalls || t->calls[call_no].kind != KSM_CALL_GRANT ||
-            audits_grants(t, &t->calls[call_no]))
+            t->calls[call_no].choice != 0 || audits_grants(t, &t->calls[call_no]))
             return 0;
     }
     return 1;
@@ -788,7 +902,9 @@ struct ksm_verdict ksm_decide_state(const struct ksm_table *t, struct ksm_state 
     x.sid[KSM_SID_SRC] = src_sid;
     x.sid[KSM_SID_DST] = dst_sid;
     x.nundo = 0;
+    x.nchosen = 0;
     uint8_t audit = 0;
+    uint32_t first_applied = UINT32_MAX;
     for (uint32_t i = 0; i < cell->count; i++) {
         uint32_t call_no = t->cell_calls[cell->first + i];
         if (call_no >= t->ncalls) {
@@ -796,28 +912,36 @@ struct ksm_verdict ksm_decide_state(const struct ksm_table *t, struct ksm_state 
             return deny(KSM_R_BAD_TABLE, 0);
         }
         const struct ksm_call *c = &t->calls[call_no];
-        int granted = 0;
+        int granted = 0, applies = 1;
         uint32_t r = KSM_R_RULE, field = 0;
-        if (c->kind == KSM_CALL_GRANT) {
+        if (c->choice != 0)
+            r = in_chosen_case(&x, c, msg, len, &field, &applies);
+        if (r == KSM_R_RULE && !applies)
+            continue; /* a case of a choice the event does not take */
+        if (first_applied == UINT32_MAX)
+            first_applied = call_no;
+        if (r != KSM_R_RULE) {
+            /* the choice around the call could not be computed: the event is denied */
+        } else if (c->kind == KSM_CALL_GRANT) {
             granted = 1;
         } else if (c->kind == KSM_CALL_DENY) {
             granted = 0;
         } else if (c->kind == KSM_CALL_ASSERT || c->kind == KSM_CALL_DENY_IF) {
             uint64_t v = 0;
-            r = eval(t, c, msg, len, &v, &field, &x);
+            r = eval(t, c->code_start, c->code_len, msg, len, &v, &field, &x);
             granted = (c->kind == KSM_CALL_ASSERT) ? v != 0 : v == 0;
         } else if (c->kind >= KSM_CALL_FLOW_INIT && c->kind <= KSM_CALL_FLOW_ALLOW) {
             r = flow_call(&x, c, &granted);
         } else if (c->kind >= KSM_CALL_SET_INIT && c->kind <= KSM_CALL_SET_REMOVE) {
             uint64_t entry = 0;
             if (c->kind == KSM_CALL_SET_ADD || c->kind == KSM_CALL_SET_REMOVE)
-                r = eval(t, c, msg, len, &entry, &field, &x);
+                r = eval(t, c->code_start, c->code_len, msg, len, &entry, &field, &x);
             if (r == KSM_R_RULE)
                 r = set_call(&x, c, entry, &granted);
         } else if (c->kind >= KSM_CALL_MAP_INIT && c->kind <= KSM_CALL_MAP_ROLLBACK) {
             uint64_t value = 0;
             if (c->kind == KSM_CALL_MAP_SET)
-                r = eval(t, c, msg, len, &value, &field, &x);
+                r = eval(t, c->code_start, c->code_len, msg, len, &value, &field, &x);
             if (r == KSM_R_RULE)
                 r = map_call(&x, c, value, &granted);
         } else {
@@ -833,7 +957,11 @@ struct ksm_verdict ksm_decide_state(const struct ksm_table *t, struct ksm_state 
         if (audits_grants(t, c))
             audit = 1;
     }
-    struct ksm_verdict v = {
-        KSM_GRANTED, audit, KSM_R_RULE, t->calls[t->cell_calls[cell->first]].loc, 0, slot};
+    if (first_applied == UINT32_MAX) {
+        struct ksm_verdict d = deny(KSM_R_DEFAULT_DENY, 0); /* no case of any choice applies */
+        d.slot = slot;
+        return d;
+    }
+    struct ksm_verdict v = {KSM_GRANTED, audit, KSM_R_RULE, t->calls[first_applied].loc, 0, slot};
     return v;
 }

@@ -84,13 +84,39 @@ enum ksm_op {
      * other's descriptor offset, or an index into strings[] when bits 32..47 are 0xffff; else
      * bits 32..47 and 48..63 are the fields[] indexes of the other and of the first. */
     KSM_OP_STR_CMP,
+    /* Push the element count of the sequence whose descriptor is at message[arg], its
+     * elements (size bytes each) checked to lie inside the message; imm: index into fields[]. */
+    KSM_OP_SEQ_COUNT,
+    /* Pop an index, push that element (size bytes, sign-extended when is_signed) of the sequence
+     * whose descriptor is at message[arg]; an index past its count, or elements outside the
+     * message, deny the event (field-out-of-bounds, imm: index into fields[]). */
+    KSM_OP_SEQ_ELEM,
+    /* Pop an index, push that element of the array whose first element is at message[arg]
+     * (size bytes each, is_signed as LOAD); an index past its length (imm >> 32) or outside
+     * the message denies the event (field-out-of-bounds, imm & 0xffffffff: index into fields[]).
+     * A constant index is folded into a LOAD at compile time. */
+    KSM_OP_ARRAY_ELEM,
+    /* Pop a value, push 1 if it equals an element (size bytes, is_signed as LOAD) of the
+     * sequence whose descriptor is at message[arg] (SEQ_MEMBER) or of the array whose first
+     * element is there and whose length is imm >> 32 (ARRAY_MEMBER), else 0: at most the
+     * field's bound in steps. Elements outside the message deny the event (field-out-of-bounds,
+     * imm & 0xffffffff: index into fields[]). */
+    KSM_OP_SEQ_MEMBER,
+    KSM_OP_ARRAY_MEMBER,
+    /* Push the SID (imm bit 32 clear) or the rights (set) of the handle whose index into the
+     * message's handle table is the UInt32 at message[arg]: the table follows the fixed part
+     * (rounded up to 8), {UInt32 handle; UInt32 rights} per entry, and the kernel shows the
+     * monitor the resource's SID in place of the sender's handle. An index past handle_count,
+     * or outside the message, denies the event (field-out-of-bounds, imm & 0xffffffff: index
+     * into fields[]). */
+    KSM_OP_HANDLE,
     KSM_OP_COUNT
 };
 
 struct ksm_insn {
     uint8_t op;        /* enum ksm_op */
-    uint8_t size;      /* LOAD: 1, 2, 4 or 8 */
-    uint8_t is_signed; /* LOAD: sign-extend */
+    uint8_t size;      /* LOAD, SEQ_*, ARRAY_ELEM: 1, 2, 4 or 8 (an element's size) */
+    uint8_t is_signed; /* LOAD, SEQ_ELEM, ARRAY_ELEM: sign-extend */
     uint8_t reserved;
     uint32_t arg; /* LOAD: byte offset in the message (header included); jumps: target */
     int64_t imm;  /* CONST: value; LOAD: index into fields[] */
@@ -174,6 +200,27 @@ struct ksm_call {
     uint32_t object; /* stateful calls: index into flows[], sets[] or maps[] */
     uint32_t arg;    /* FLOW_ENTER: the state; FLOW_ALLOW: the set of states (bit mask);
                       * MAP_SET: the key */
+    /* A call inside a case of a `choice`: it applies only when choices[choice] picks case `arm`
+     * (and so on up through that choice's parents). 0: not inside a choice, always applies. */
+    uint32_t choice;
+    uint32_t arm;
+};
+
+/*
+ * A `choice (<expression>) { "<case>" : ... _ : ... }` of the policy. Its code computes the case
+ * the event takes, 0 .. ncases-1 (the first case whose condition holds; the `_` case, or none,
+ * when no condition does). A decision computes each choice at most once, when the first call
+ * under it is reached, so every call of the choice sees the same case even after a call before
+ * it changed the state. A choice inside a case of another names that one as its parent (a
+ * smaller index: chains end). A cell's calls need at most KSM_CHOICES_MAX choices, parents
+ * included (pslc refuses more; ksm_decide() denies a table that needs more).
+ */
+#define KSM_CHOICES_MAX 32u
+struct ksm_choice {
+    uint32_t code_start;
+    uint32_t code_len;
+    uint32_t parent;     /* 0: none; else < this choice's index */
+    uint32_t parent_arm; /* the parent's case this choice lies in */
 };
 
 struct ksm_cell {
@@ -245,6 +292,9 @@ struct ksm_table {
     /* The patterns of the Regex model's match expressions (KSM_OP_REGEX_MATCH). */
     const struct ksm_regex *regexes;
     uint32_t nregexes;
+    /* The policy's choices; [0] is unused (ksm_call.choice 0 means none); nchoices 0 when none. */
+    const struct ksm_choice *choices;
+    uint32_t nchoices;
 };
 
 #endif

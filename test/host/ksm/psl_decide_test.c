@@ -18,6 +18,7 @@
 #include "psl_flow_table.psl.h"
 #include "psl_hashset_table.psl.h"
 #include "psl_regex_table.psl.h"
+#include "psl_choice_table.psl.h"
 #include "psl_staticmap_table.psl.h"
 #include "psl_testlib.h"
 
@@ -834,6 +835,154 @@ static void regex_table(void **state)
     assert_string_equal(g->fields[v.field], "message.name");
 }
 
+/* The emitted choices[] decide as the compiled table (choice.psl: Regex select on Name); a
+ * choice's grant is never unconditional; a corrupt choice chain denies as a malformed table. */
+static void choice_table(void **state)
+{
+    (void)state;
+    const struct ksm_table *g = &psl_choice_table;
+    assert_true(g->nchoices > 1);
+    struct policy *p;
+    psl_diag_reset(NULL);
+    struct ksm_table *t =
+        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/choice.psl", &p);
+    assert_non_null(t);
+    assert_int_equal(t->nchoices, g->nchoices);
+    static const struct {
+        const char *name, *other;
+        int grant;
+    } cases[] = {{"tty1", "", 1}, {"tty10", "", 0}, {"sda", "", 1},
+                 {"sda", "x", 0}, {"eth0", "", 0},  {"", "", 0}};
+    uint32_t cli = psl_choice_table_CLASS_psltest_Client,
+             srv = psl_choice_table_CLASS_psltest_Server;
+    uint8_t buf[256];
+    uint32_t ep, m;
+    size_t len = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memset(buf, 0, sizeof buf);
+        len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Name", buf, &ep, &m);
+        len = name_msg(buf, len, cases[i].name, cases[i].other);
+        struct ksm_verdict a = ksm_decide(g, KSM_EV_REQUEST, cli, srv, ep, m, buf, len);
+        struct ksm_verdict b = ksm_decide(t, KSM_EV_REQUEST, cli, srv, ep, m, buf, len);
+        assert_int_equal(a.verdict, cases[i].grant ? KSM_GRANTED : KSM_DENIED);
+        assert_int_equal(a.verdict, b.verdict);
+        assert_int_equal(a.rule, b.rule);
+    }
+    /* "tty1": the grant of the first case is the deciding rule, and it is no unconditional one */
+    memset(buf, 0, sizeof buf);
+    len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Name", buf, &ep, &m);
+    len = name_msg(buf, len, "tty1", "");
+    struct ksm_verdict v = ksm_decide(g, KSM_EV_REQUEST, cli, srv, ep, m, buf, len);
+    assert_int_equal(v.verdict, KSM_GRANTED);
+    assert_int_equal(ksm_grants_unconditionally(g, KSM_EV_REQUEST, cli, v.slot), 0);
+    struct ksm_table bad = *g;
+    bad.nchoices = 0; /* a call names a choice past the table's */
+    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cli, srv, ep, m, buf, len).reason,
+                     KSM_R_BAD_TABLE);
+    struct ksm_choice chs[64];
+    assert_true(g->nchoices <= 64);
+    memcpy(chs, g->choices, sizeof chs[0] * g->nchoices);
+    for (uint32_t k = 1; k < g->nchoices; k++)
+        chs[k].parent = k; /* a chain that does not end */
+    bad = *g;
+    bad.choices = chs;
+    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cli, srv, ep, m, buf, len).reason,
+                     KSM_R_BAD_TABLE);
+}
+
+/* Sequence and array elements, laid out byte by byte as docs/message-format.md says (the
+ * fixed part of Seq is 28 bytes: vals' descriptor at 0, arr at 8, i at 24; the arena at 56):
+ * the element read is the one the offset and the index name; a count or an index past the
+ * elements denies naming the field; a corrupt element size denies as a malformed table. */
+static void sequence_elements(void **state)
+{
+    (void)state;
+    struct policy *p;
+    struct ksm_table *t = compile("request dst=psltest.Server endpoint=calc method=Seq {\n"
+                                  "  assert (size (message.vals) == 3 && message.vals.[2] == 515)\n"
+                                  "  assert (message.arr.[message.i] == -3 && message.arr.[3] == "
+                                  "7)\n}\n",
+                                  &p);
+    uint32_t cl = (uint32_t)psl_test_class(p, "psltest.Client"),
+             sv = (uint32_t)psl_test_class(p, "psltest.Server"), ep, m;
+    memset(buf, 0, 256);
+    size_t len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Seq", buf, &ep, &m);
+    assert_int_equal(len, KSM_HEADER_SIZE + 28);
+    uint32_t fixed = 28, off = 2, count = 3, arena = 8;
+    memcpy(buf + 8, &fixed, 4);
+    memcpy(buf + 12, &arena, 4);
+    memcpy(buf + KSM_HEADER_SIZE, &off, 4); /* vals: 3 UInt16 from arena byte 2 */
+    memcpy(buf + KSM_HEADER_SIZE + 4, &count, 4);
+    const uint8_t vals[6] = {1, 0, 2, 0, 3, 2}; /* 1, 2, 515 */
+    memcpy(buf + 56 + 2, vals, 6);
+    int32_t arr[4] = {0, -3, 0, 7};
+    memcpy(buf + KSM_HEADER_SIZE + 8, arr, 16);
+    buf[KSM_HEADER_SIZE + 24] = 1; /* i */
+    len = 56 + 8;
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).verdict, KSM_GRANTED);
+    buf[KSM_HEADER_SIZE + 24] = 2; /* arr[2] is 0 */
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason, KSM_R_RULE);
+    buf[KSM_HEADER_SIZE + 24] = 4; /* past the array */
+    struct ksm_verdict v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.arr");
+    buf[KSM_HEADER_SIZE + 24] = 1;
+    v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len - 1); /* the last value cut */
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.vals");
+    count = 2; /* vals.[2] past the count */
+    memcpy(buf + KSM_HEADER_SIZE + 4, &count, 4);
+    v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_RULE); /* size is 2: the first condition is false */
+    struct ksm_table bad = *t;
+    struct ksm_insn code[256];
+    assert_true(t->ncode <= 256);
+    memcpy(code, t->code, sizeof code[0] * t->ncode);
+    for (uint32_t k = 0; k < t->ncode; k++)
+        if (code[k].op == KSM_OP_SEQ_COUNT)
+            code[k].size = 3; /* no element is 3 bytes */
+    bad.code = code;
+    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason,
+                     KSM_R_BAD_TABLE);
+}
+
+/* A handle's SID and rights, laid out as docs/message-format.md says: the Handle parameter is an
+ * index into the table after the fixed part (Blob's is 12 bytes, rounded up to 16: the table at
+ * 40), whose entry is {SID, rights} in the monitor's view; an index past handle_count denies. */
+static void handle_fields(void **state)
+{
+    (void)state;
+    struct policy *p;
+    struct ksm_table *t = compile("request dst=psltest.Server endpoint=calc method=Blob {\n"
+                                  "  assert (message.h.handle == 77 && message.h.rights == 5)\n}\n",
+                                  &p);
+    uint32_t cl = (uint32_t)psl_test_class(p, "psltest.Client"),
+             sv = (uint32_t)psl_test_class(p, "psltest.Server"), ep, m;
+    memset(buf, 0, 256);
+    size_t len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Blob", buf, &ep, &m);
+    assert_int_equal(len, KSM_HEADER_SIZE + 12);
+    uint32_t fixed = 12, index = 1, e0[2] = {5, 77}, e1[2] = {77, 5};
+    memcpy(buf + 8, &fixed, 4);
+    buf[16] = 2; /* handle_count */
+    memcpy(buf + KSM_HEADER_SIZE + 8, &index, 4);
+    memcpy(buf + 40, e0, 8);
+    memcpy(buf + 48, e1, 8);
+    len = 56;
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).verdict, KSM_GRANTED);
+    index = 0; /* the other entry: SID and rights swapped */
+    memcpy(buf + KSM_HEADER_SIZE + 8, &index, 4);
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason, KSM_R_RULE);
+    index = 2; /* past handle_count */
+    memcpy(buf + KSM_HEADER_SIZE + 8, &index, 4);
+    struct ksm_verdict v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.h.handle");
+    index = 1; /* the table cut short */
+    memcpy(buf + KSM_HEADER_SIZE + 8, &index, 4);
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, 50).reason,
+                     KSM_R_FIELD_BOUNDS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -855,6 +1004,9 @@ int main(void)
         cmocka_unit_test(hashset_state),
         cmocka_unit_test(staticmap_state),
         cmocka_unit_test(regex_table),
+        cmocka_unit_test(choice_table),
+        cmocka_unit_test(sequence_elements),
+        cmocka_unit_test(handle_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,7 +6,10 @@
  * and the named field of a bounds failure must agree on every request. With process state
  * (ksm/policy/test/flow.psl, hashset.psl, staticmap.psl and random policies with Flow, HashSet
  * and StaticMap objects); the auxiliary models' functions, string comparisons, Regex matches and
- * Flow queries appear in the random conditions, and models.psl and regex.psl are compared too:
+ * Flow queries appear in the random conditions, choices (Regex select, Flow query) in the random
+ * bodies, elements and sizes of a sequence and an array (Seq requests crafted for them), a
+ * handle's SID and rights (Blob requests), and models.psl, regex.psl, choice.psl,
+ * sequence.psl and handle.psl are compared too:
  * random sequences of events
  * on random SIDs, where verdicts and the whole state after every event must agree, and a denied
  * event must leave the state as it was.
@@ -64,6 +67,7 @@ struct fieldset {
     int nu, ns;
     const char *str[2]; /* string fields */
     int nstr;
+    bool seq; /* Seq's sequence vals (UInt16) and array arr (SInt32, 4) */
 };
 
 static void fields_of(const char *ep, const char *m, int event, struct fieldset *f)
@@ -93,6 +97,20 @@ static void fields_of(const char *ep, const char *m, int event, struct fieldset 
                 U("value");
             if (res)
                 U("value2");
+        } else if (!strcmp(m, "Blob")) {
+            if (req) {
+                U("h.handle");
+                U("h.rights");
+            }
+            if (res)
+                U("rc");
+        } else if (!strcmp(m, "Seq")) {
+            if (req) {
+                U("i");
+                f->seq = true;
+            }
+            if (res)
+                U("rc");
         } else if (!strcmp(m, "Name")) {
             if (req) {
                 f->str[f->nstr++] = "name";
@@ -180,6 +198,23 @@ static void gen_int(struct sb *b, const struct fieldset *f, int sign, int depth)
 {
     int have = sign == 0 ? f->nu : f->ns;
     int r = pick(depth > 2 ? 2 : 5);
+    if (f->seq && depth <= 2 && pick(3) == 0) {
+        /* Seq: an element by a literal or computed index (past the end now and then), or a size */
+        if (sign == 0 && pick(3) == 0) {
+            add(b, "%s (message.%s)", pick(2) ? "size" : "length", pick(2) ? "vals" : "arr");
+            return;
+        }
+        add(b, "message.%s.[", sign == 0 ? "vals" : "arr");
+        if (pick(2)) {
+            add(b, "%d", pick(sign == 0 ? 8 : 4));
+        } else { /* computed: "+ 0" keeps a literal out of range from being a constant index */
+            add(b, "(");
+            gen_int(b, f, 0, depth + 1);
+            add(b, " + 0)");
+        }
+        add(b, "]");
+        return;
+    }
     if (r == 3 && pick(2)) {
         gen_int_function(b, f, sign, depth);
     } else if (r == 0 && have) {
@@ -220,6 +255,16 @@ static void gen_bool_model(struct sb *b, const struct fieldset *f, int depth)
     static const char *const patterns[] = {"^a*b$",       "a|ba", "^$",   "(ab)+",
                                            "^[ab]{2,3}$", "b.a",  "[^a]", "^a?b*a?$"};
     int r = pick(5);
+    if (f->seq && pick(3) == 0) { /* Seq: a value among a sequence's or the array's elements */
+        bool arr = pick(2);
+        add(b, "%smember {value : ", pick(2) ? "pred." : "");
+        if (pick(2))
+            add(b, "%d", arr ? pick(12) - 6 : pick(60));
+        else
+            gen_int(b, f, arr, depth + 1);
+        add(b, ", of : message.%s}", arr ? "arr" : "vals");
+        return;
+    }
     if (r == 0 && f->nstr) {
         static const char *const cmp[] = {"<", "<=", ">", ">=", "==", "!="};
         bool left = pick(3) != 0;
@@ -329,7 +374,7 @@ static void gen_selectors(struct sb *b, struct sel *s, bool top)
     if (s->ep && !s->method && pick(2)) {
         s->method = !strcmp(s->ep, "vmm.VMM")
                         ? (pick(2) ? "Allocate" : "Commit")
-                        : (const char *[]){"Put", "Ping", "Nest", "Name"}[pick(4)];
+                        : (const char *[]){"Put", "Ping", "Nest", "Name", "Seq", "Blob"}[pick(6)];
         add(b, " method=%s", s->method);
     }
 }
@@ -395,6 +440,46 @@ static void gen_flow_call(struct sb *b)
     add(b, "}");
 }
 
+/* A choice: Regex select over a string field of the selected method, or (with state) a Flow
+ * query; distinct cases in a random order, sometimes a `_` case, each a random body. */
+static int choices_made[2]; /* Regex select, Flow query: the generator does make both */
+static bool gen_choice(struct sb *b, struct sel s, const struct fieldset *f, int depth)
+{
+    static const char *const patterns[] = {"^a*b$", "a|ba", "^$", "(ab)+", "^[ab]{2,3}$", "b"};
+    bool flow = gen_flows && (!f->nstr || pick(2));
+    if (!flow && !f->nstr)
+        return false;
+    choices_made[flow]++;
+    if (flow)
+        add(b, "\n  choice (f%d.query {sid: %s}) {", pick(2), pick(2) ? "src_sid" : "dst_sid");
+    else
+        add(b, "\n  choice (re.select {text : message.%s}) {", f->str[pick(f->nstr)]);
+    int n = flow ? 4 : 6, order[6] = {0, 1, 2, 3, 4, 5};
+    for (int i = n - 1; i > 0; i--) {
+        int j = pick(i + 1), k = order[i];
+        order[i] = order[j];
+        order[j] = k;
+    }
+    int cases = 1 + pick(n - 1);
+    for (int i = 0; i < cases; i++) {
+        add(b, " \"%s\" : {", flow ? flow_states[order[i]] : patterns[order[i]]);
+        gen_body(b, s, depth + 1);
+        add(b, " }");
+    }
+    if (pick(2)) {
+        add(b, " _ :");
+        if (pick(2)) {
+            add(b, " {");
+            gen_body(b, s, depth + 1);
+            add(b, " }");
+        } else {
+            add(b, " %s", pick(3) ? "grant ()" : "deny ()");
+        }
+    }
+    add(b, " }");
+    return true;
+}
+
 static void gen_body(struct sb *b, struct sel s, int depth)
 {
     if (pick(4) == 0)
@@ -418,6 +503,9 @@ static void gen_body(struct sb *b, struct sel s, int depth)
         struct fieldset f = {0};
         if (s.server && s.ep && s.method && s.event != 0)
             fields_of(s.ep, s.method, s.event, &f);
+        if ((r == 5 || (f.nstr && depth < 3 && pick(2) == 0)) && pick(2) &&
+            gen_choice(b, s, &f, depth))
+            continue;
         if (r == 0 || r == 1) {
             add(b, " grant ()");
         } else if (r == 2 && pick(3) == 0) {
@@ -441,8 +529,9 @@ static void gen_body(struct sb *b, struct sel s, int depth)
                     add(b, " endpoint=%s", t.ep);
                 }
                 if (!t.method) {
-                    t.method = core ? "Allocate"
-                                    : (const char *[]){"Put", "Ping", "Nest", "Name"}[pick(4)];
+                    t.method =
+                        core ? "Allocate" : (const char *[]){"Put",  "Ping", "Nest",
+                                                             "Name", "Seq",  "Blob"}[pick(6)];
                     add(b, " method=%s", t.method);
                 }
             }
@@ -526,6 +615,49 @@ static void craft_strings(uint8_t *msg, size_t size)
     }
 }
 
+/* Makes the message a psltest.Calc.Seq request most of the time: the fixed part is 28 bytes (the
+ * arena at 56), vals' descriptor at 24 with 0 to 9 small UInt16 values (now and then an odd
+ * offset or a count past the message), arr at 32 with small signed values, i at 48 (0 to 5). */
+static void craft_seq(uint8_t *msg, size_t size)
+{
+    memset(msg + 8, 0, 16);
+    msg[8] = 28;
+    uint32_t off = pick(10) == 0 ? 1 : 2 * (uint32_t)pick(3), count = (uint32_t)pick(10);
+    if (pick(20) == 0)
+        count = (uint32_t)size;
+    memcpy(msg + KSM_HEADER_SIZE, &off, 4);
+    memcpy(msg + KSM_HEADER_SIZE + 4, &count, 4);
+    for (int k = 0; k < 4; k++) {
+        int32_t v = pick(12) - 6;
+        memcpy(msg + KSM_HEADER_SIZE + 8 + 4 * k, &v, 4);
+    }
+    msg[KSM_HEADER_SIZE + 24] = (uint8_t)pick(6);
+    for (size_t k = 56; k + 1 < size && k < 56 + 24; k += 2) {
+        uint16_t v = (uint16_t)(pick(3) ? (uint64_t)pick(60) : rnd());
+        memcpy(msg + k, &v, 2);
+    }
+}
+
+/* Makes the message a psltest.Calc.Blob request most of the time: the fixed part is 12 bytes,
+ * h (at 32) an index of 0 to 2 into a handle table of 0 to 2 entries at 40 with SIDs around
+ * handle.psl's range (90 to 209, or below 8) and small rights; data's descriptor at 24. */
+static void craft_blob(uint8_t *msg)
+{
+    memset(msg + 8, 0, 16);
+    msg[8] = 12;
+    msg[16] = (uint8_t)pick(3);
+    uint32_t h = (uint32_t)pick(3), off = 0, count = (uint32_t)pick(6);
+    memcpy(msg + KSM_HEADER_SIZE + 8, &h, 4);
+    memcpy(msg + KSM_HEADER_SIZE, &off, 4);
+    memcpy(msg + KSM_HEADER_SIZE + 4, &count, 4);
+    for (int k = 0; k < 2; k++) {
+        uint32_t sid = (uint32_t)(pick(2) ? 90 + pick(120) : pick(8)), rights = (uint32_t)pick(8);
+        memcpy(msg + 40 + 8 * k, &sid, 4);
+        memcpy(msg + 44 + 8 * k, &rights, 4);
+    }
+}
+
+static int focus_method = -1; /* compare(): aim at this psltest.Calc method (Blob 3, Seq 6) */
 static int compare(const struct ksm_table *t, const struct policy *p, int requests)
 {
     static uint8_t msg[256];
@@ -539,11 +671,22 @@ static int compare(const struct ksm_table *t, const struct policy *p, int reques
             server < t->nclasses ? (uint32_t)pick((int)t->classes[server].nendpoints + 1) : 0;
         if (ev == 1 && server == 0 && pick(3)) /* aim at vmm.VMM often */
             ep = 0;
-        uint32_t m = (uint32_t)pick(5);
+        uint32_t m = (uint32_t)pick(7);
+        if (focus_method >= 0 && pick(8)) { /* that request, client to server, mostly */
+            ev = 1;
+            src = ksm_class_id(t, "psltest.Client");
+            dst = ksm_class_id(t, "psltest.Server");
+            ep = (uint32_t)pick(2);
+            m = (uint32_t)focus_method;
+        }
         for (size_t k = 0; k < sizeof msg; k++)
             msg[k] = (uint8_t)(pick(3) == 0 ? 0 : pick(4) == 0 ? 0xff : pick(3) == 0 ? 1 : rnd());
         if (m == 4 && pick(4))
             craft_strings(msg, sizeof msg);
+        if (m == 6 && pick(4))
+            craft_seq(msg, sizeof msg);
+        if (m == 3 && pick(4))
+            craft_blob(msg);
         size_t len = pick(8) == 0 ? (size_t)pick(64) : sizeof msg;
         const char *fname;
         struct ksm_verdict a = ksm_decide(t, ev, src, dst, ep, m, msg, len);
@@ -654,7 +797,7 @@ static int compare_state(const struct ksm_table *t, const struct policy *p, int 
                  dst = (uint32_t)pick((int)t->nclasses);
         uint32_t server = (ev == 0 || ev == 1) ? dst : src;
         uint32_t ep = (uint32_t)pick((int)t->classes[server].nendpoints + 1);
-        uint32_t m = (uint32_t)pick(5);
+        uint32_t m = (uint32_t)pick(7);
         uint32_t sids[2];
         for (int k = 0; k < 2; k++)
             sids[k] = pick(20) == 0 ? KSM_SID_NONE : (uint32_t)pick(DIFF_SIDS + 1);
@@ -662,6 +805,10 @@ static int compare_state(const struct ksm_table *t, const struct policy *p, int 
             msg[k] = (uint8_t)(pick(2) ? 0 : pick(3) == 0 ? 1 : rnd());
         if (m == 4 && pick(4))
             craft_strings(msg, sizeof msg);
+        if (m == 6 && pick(4))
+            craft_seq(msg, sizeof msg);
+        if (m == 3 && pick(4))
+            craft_blob(msg);
         if (pick(50) == 0) { /* a process ends */
             ksm_state_drop(t, &a, sids[0]);
             for (uint32_t o = 0; o < t->nflows && sids[0] < DIFF_SIDS; o++)
@@ -765,6 +912,50 @@ static void models_and_regex_policies(void **state)
     }
 }
 
+/* choice.psl: Regex select and Flow query choices, nested, with state changes inside cases. */
+static void choice_policy(void **state)
+{
+    (void)state;
+    struct policy *p;
+    psl_diag_reset(NULL);
+    struct ksm_table *t =
+        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/choice.psl", &p);
+    assert_non_null(t);
+    assert_true(t->nchoices > 1);
+    assert_true(compare_state(t, p, 30000) > 10);
+    assert_true(compare(t, p, 20000) > 0);
+}
+
+/* sequence.psl: elements and sizes of a sequence and an array, on crafted Seq requests. */
+static void sequence_policy(void **state)
+{
+    (void)state;
+    struct policy *p;
+    psl_diag_reset(NULL);
+    struct ksm_table *t =
+        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/sequence.psl", &p);
+    assert_non_null(t);
+    focus_method = 6;
+    int granted = compare(t, p, 40000);
+    focus_method = -1;
+    assert_true(granted > 1000);
+}
+
+/* handle.psl: a handle's SID and rights, from the handle table, on crafted Blob requests. */
+static void handle_policy(void **state)
+{
+    (void)state;
+    struct policy *p;
+    psl_diag_reset(NULL);
+    struct ksm_table *t =
+        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/handle.psl", &p);
+    assert_non_null(t);
+    focus_method = 3;
+    int granted = compare(t, p, 40000);
+    focus_method = -1;
+    assert_true(granted > 0);
+}
+
 static void random_flow_policies(void **state)
 {
     (void)state;
@@ -783,6 +974,7 @@ static void random_flow_policies(void **state)
     }
     gen_flows = false;
     assert_true(changed > 100); /* the generator's policies do move machines */
+    assert_true(choices_made[1] > 20);
 }
 
 static void basic_policy(void **state)
@@ -821,6 +1013,7 @@ static void random_policies(void **state)
         free(text);
     }
     assert_int_equal(compiled, 400);
+    assert_true(choices_made[0] > 20);
     assert_true(granted > 1000); /* the generator produces policies that grant, not only denials */
     assert_true(reasons_seen[KSM_R_RULE] > 0);
     assert_true(reasons_seen[KSM_R_DEFAULT_DENY] > 0);
@@ -836,6 +1029,9 @@ int main(void)
         cmocka_unit_test(staticmap_policy),
         cmocka_unit_test(random_flow_policies),
         cmocka_unit_test(models_and_regex_policies),
+        cmocka_unit_test(choice_policy),
+        cmocka_unit_test(sequence_policy),
+        cmocka_unit_test(handle_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

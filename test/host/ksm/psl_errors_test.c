@@ -353,7 +353,8 @@ static void model_errors(void **state)
          "an integer"},
         {"request dst=psltest.Server endpoint=calc method=Name { assert (re.select {text : "
          "message.name}) }",
-         "test.psl:6:67: error: 'select' is not supported: it is used with 'choice'"},
+         "test.psl:6:67: error: 'select' chooses a case of a choice: write choice (re.select "
+         "{text : ...}) { \"<pattern>\" : ... }"},
         {"request dst=psltest.Server endpoint=calc method=Put { assert (abs (message.u8) < 3) }",
          "test.psl:6:63: error: type mismatch: abs needs a signed integer, found an unsigned one"},
         {"request dst=psltest.Server endpoint=calc method=Put { assert (bool.cond {if : "
@@ -375,8 +376,8 @@ static void model_errors(void **state)
          "test.psl:6:74: error: type mismatch: '==>' needs booleans, found an integer and a "
          "boolean"},
         {"request dst=psltest.Server endpoint=calc method=Name { assert (empty (\"x\")) }",
-         "test.psl:6:64: error: type mismatch: length and empty need a string field, found a "
-         "literal"},
+         "test.psl:6:64: error: type mismatch: length, size and empty need a string, sequence or "
+         "array field, found a literal"},
         {"request dst=psltest.Server endpoint=calc method=Name { assert (message.name + 1 == 1) "
          "}",
          "test.psl:6:77: error: type mismatch: arithmetic and ordering need integers, found a "
@@ -455,6 +456,52 @@ static void pal_errors_and_failures(void **state)
         {"deny \"b\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Ping { "
          "value : 1 }",
          "test.psl:7:5: FAIL t / s / b: expected deny, got grant"},
+        /* the short form: a request case, expecting grant unless told; `any` fails on an
+         * error in the case itself */
+        {"psltest.Client ~> psltest.Server : calc.Put { }", "test.psl:7:5: FAIL t / s / request: "
+                                                            "expected grant, got deny "
+                                                            "(default-deny; no rule "
+                                                            "applies)"},
+        {"deny \"d\" psltest.Client ~> psltest.Server : calc.Ping { value : 1 }", "test.psl:7:5: "
+                                                                                  "FAIL t / s / d: "
+                                                                                  "expected deny, "
+                                                                                  "got grant"},
+        {"any \"e\" psltest.Client ~> psltest.Server : calc.Ping { nope : 1 }", "test.psl:7:60: "
+                                                                                "error: unknown "
+                                                                                "field 'nope' of "
+                                                                                "method "
+                                                                                "psltest.Calc."
+                                                                                "Ping"},
+        {"any \"f\" psltest.Client ~> psltest.Server : calc.Nope { }", "test.psl:7:53: error: "
+                                                                       "unknown method 'Nope' of "
+                                                                       "interface psltest.Calc"},
+        {"psltest.Client ~> psltest.Server : nope.Ping { }", "test.psl:7:40: error: unknown "
+                                                             "endpoint 'nope' of class "
+                                                             "'psltest.Server'"},
+        /* lists: a sequence's or an array's integers, within its bound and its element type */
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Seq { "
+         "vals : [1, 2, 3, 4, 5, 6, 7, 8, 9] }",
+         "test.psl:7:88: error: 'vals' (sequence<UInt16, 8>) has at most 8 elements"},
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Seq { "
+         "arr : [1, -2147483649] }",
+         "test.psl:7:98: error: value out of range for an element of 'arr' (array<SInt32, 4>)"},
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Seq { "
+         "i : [1] }",
+         "test.psl:7:88: error: 'i' (UInt8) cannot be given a list: only sequences and arrays of "
+         "integers"},
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Seq { "
+         "vals : [\"x\"] }",
+         "test.psl:7:96: error: an element of 'vals' (sequence<UInt16, 8>) is an integer"},
+        /* a handle's value: its SID and rights, unsigned 32-bit */
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Blob { "
+         "h : 5 }",
+         "test.psl:7:89: error: 'h' is a handle: give it as { handle : <SID>, rights : <mask> }"},
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Blob { "
+         "h : { sid : 1 } }",
+         "test.psl:7:95: error: a handle has 'handle' (its SID) and 'rights', not 'sid'"},
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Blob { "
+         "h : { rights : -1 } }",
+         "test.psl:7:95: error: value out of range for 'rights' (UInt32)"},
         {"x <- execute dst=psltest.Client\n    grant \"c\" request src=x dst=psltest.Server "
          "endpoint=calc method=Put {}",
          "test.psl:8:5: FAIL t / s / c: expected grant, got deny (default-deny; no rule applies)"},
@@ -634,6 +681,77 @@ static void mutated_policies(void **state)
     assert_true(errors > 100);
 }
 
+/* choice: what may choose a case, its cases, and what they are checked against. */
+static void choice_errors(void **state)
+{
+    (void)state;
+    const char *pre = "execute: kl.core.Execute\nuse nk.base._\nuse nk.regex._\nuse nk.flow._\n"
+                      "use EDL kl.core.Core\nuse EDL psltest.Server\npolicy object f : Flow { "
+                      "config = { states : [\"a\", \"b\"], initial : \"a\", transitions : {} } }\n";
+    static const char *const name = "request dst=psltest.Server endpoint=calc method=Name { ";
+    static const struct {
+        const char *line8, *want;
+    } cases[] = {
+        {"choice (message.name) { _ : grant () } }", "test.psl:8:64: error: choice needs <Regex "
+                                                     "object>.select {text : ...} or <Flow "
+                                                     "object>.query {sid : ...}, found 'message'"},
+        {"choice (re.match {text : message.name}) { _ : grant () } }", "test.psl:8:67: error: "
+                                                                       "'re.match' cannot choose a "
+                                                                       "case (Regex: select)"},
+        {"choice (re.select {pattern : \"a\"}) { _ : grant () } }", "test.psl:8:75: error: "
+                                                                    "'pattern' is not an argument "
+                                                                    "of select (text)"},
+        {"choice (re.select {}) { _ : grant () } }", "test.psl:8:67: error: select needs 'text : "
+                                                     "<string field>'"},
+        {"choice (re.select {text : message.name}) { _ : grant () \"a\" : deny () } }", "test.psl:"
+                                                                                        "8:112: "
+                                                                                        "error: "
+                                                                                        "'_' must "
+                                                                                        "be the "
+                                                                                        "last case "
+                                                                                        "of a "
+                                                                                        "choice"},
+        {"choice (re.select {text : message.name}) { \"a\" : grant () \"a\" : deny () } }",
+         "test.psl:8:114: error: case \"a\" is listed twice"},
+        {"choice (re.select {text : message.name}) { 5 : grant () } }", "test.psl:8:99: error: "
+                                                                        "expected a case of choice "
+                                                                        "(a string, or _), found "
+                                                                        "integer '5'"},
+        {"choice (re.select {text : message.name}) { \"a\" grant () } }", "test.psl:8:103: error: "
+                                                                          "expected ':' after the "
+                                                                          "case, found 'grant'"},
+        {"choice (re.select {text : message.name}) { \"(a\" : grant () } }", "test.psl:8:100: "
+                                                                             "error: bad pattern: "
+                                                                             "unbalanced '('"},
+        {"choice (re.select {text : \"abc\"}) { \"a\" : grant () } }", "test.psl:8:82: error: type "
+                                                                       "mismatch: the text of "
+                                                                       "match must be a string "
+                                                                       "field, found a "
+                                                                       "literal"},
+        {"choice (f.query {sid : dst_sid}) { \"c\" : grant () } }", "test.psl:8:91: error: unknown "
+                                                                    "state \"c\" of Flow object "
+                                                                    "'f'"},
+        {"choice (f.query {sid : dst_sid}) { \"a\" : choice (re.select {text : message.other}) "
+         "{ \"x\" : grant () _ : permit () } } }",
+         "test.psl:8:160: error: 'permit' is not supported in an event binding (grant, deny, "
+         "assert, match, audit)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_diag(psl_fmt("%s%s%s\n", pre, name, cases[i].line8), cases[i].want, false);
+    /* 65 cases */
+    char *many = psl_fmt("%s%schoice (re.select {text : message.name}) {", pre, name);
+    for (int i = 0; i < 65; i++)
+        many = psl_fmt("%s \"a%d\" : grant ()", many, i);
+    expect_diag(psl_fmt("%s } }\n", many), "error: a choice has at most 64 cases", false);
+    /* 33 choices around the rules of one event: more than one decision computes */
+    char *wide = psl_fmt("%s%s", pre, name);
+    for (int i = 0; i < 33; i++)
+        wide =
+            psl_fmt("%s choice (re.select {text : message.name}) { \"%d\" : grant () }", wide, i);
+    expect_diag(psl_fmt("%s }\n", wide),
+                "error: the rules of one request event lie in more than 32 choices", false);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -641,6 +759,7 @@ int main(void)
         cmocka_unit_test(whole_file_errors),
         cmocka_unit_test(flow_errors),
         cmocka_unit_test(model_errors),
+        cmocka_unit_test(choice_errors),
         cmocka_unit_test(hashset_errors),
         cmocka_unit_test(staticmap_errors),
         cmocka_unit_test(warnings),
