@@ -6,10 +6,12 @@
  * deadline, so a start one AP at a time paid that wait once per AP; now it is paid once. The
  * APs share the trampoline's one parameter block: each takes its arrival slot from a counter in
  * it (`lock xadd`), and with it its own stack from an array the block points to; a slot past the
- * array halts in the trampoline. In C they take turns (ap_turn) for what may not run twice at
- * once (percpu_init_ap()'s allocations, the index), so indexes stay dense in the order the APs
- * report in. An AP that has not reached C within its time is sent INIT again, which parks it in
- * wait-for-SIPI; no SIPI follows, so it never runs later.
+ * array halts in the trampoline. In C each waits until the BSP has seen which APs arrived and
+ * given each its logical index: dense, in MADT order (so index i is the i-th CPU the firmware
+ * lists that started, whatever order they arrived in); then they set themselves up one at a
+ * time in that order (percpu_init_ap()'s allocations may not run twice at once). An AP that
+ * has not reached C within its time is sent INIT again, which parks it in wait-for-SIPI; no
+ * SIPI follows, so it never runs later; one that arrives after the indexes were given halts.
  *
  * Memory ordering: the BSP writes the parameter block and the stack array through the
  * (write-back) direct map and then sends the SIPIs through the LAPIC's uncached ICR; x86 keeps
@@ -72,8 +74,10 @@ static uint64_t kernel_cr3, bsp_cr0, bsp_cr4;
 /* APs that reached C, and the APIC id each slot's AP reported (UINT32_MAX: none yet). */
 static unsigned alive_count;
 static uint32_t arrived[SMP_MAX_CPUS];
-/* Held by the one AP that is setting itself up (percpu_init_ap() up to "online"). */
-static uint32_t ap_turn;
+/* The logical index of each started AP, by APIC id, written by the BSP before it sets
+ * indexes_ready; 0: none (it did not arrive in time). */
+static uint32_t index_of_apic[256];
+static uint32_t indexes_ready;
 
 static struct ap_boot_params *params(void)
 {
@@ -103,9 +107,15 @@ KCOV_NO_TRACE static noreturn void ap_entry(uint64_t slot)
     __atomic_store_n(&arrived[slot], apic_id, __ATOMIC_RELEASE);
     __atomic_add_fetch(&alive_count, 1, __ATOMIC_SEQ_CST);
 
-    while (__atomic_exchange_n(&ap_turn, 1u, __ATOMIC_ACQUIRE) != 0)
+    while (!__atomic_load_n(&indexes_ready, __ATOMIC_ACQUIRE))
         cpu_pause();
-    unsigned index = __atomic_load_n(&online_count, __ATOMIC_SEQ_CST);
+    unsigned index = apic_id < 256 ? index_of_apic[apic_id] : 0;
+    if (index == 0) /* too late: the BSP counted it out (and may be parking it right now) */
+        for (;;)
+            __asm__ volatile("cli; hlt");
+    /* One at a time, in index order: the AP before this one is online. */
+    while (__atomic_load_n(&online_count, __ATOMIC_SEQ_CST) != index)
+        cpu_pause();
     if (!percpu_init_ap(index, apic_id))
         panic("smp: percpu_init_ap(%u, apic id %u) failed", index, apic_id);
     lapic_init_ap();
@@ -113,7 +123,6 @@ KCOV_NO_TRACE static noreturn void ap_entry(uint64_t slot)
     apic_ids[index] = apic_id;
     kprintf("cpu %u online\n", index);
     __atomic_add_fetch(&online_count, 1, __ATOMIC_SEQ_CST);
-    __atomic_store_n(&ap_turn, 0u, __ATOMIC_RELEASE);
     cpu_idle_forever();
 }
 
@@ -267,10 +276,15 @@ static void start_aps(const uint32_t *ids, unsigned n)
                 kprintf("smp: cpu with APIC id %u did not start\n", ids[i]);
             }
     }
-    unsigned alive = __atomic_load_n(&alive_count, __ATOMIC_SEQ_CST);
-    if (!wait_online(1 + alive, ONLINE_TIMEOUT_US))
+    /* Indexes for the APs that arrived, in MADT order; one arriving from now on finds none. */
+    unsigned started = 0;
+    for (unsigned i = 0; i < n; i++)
+        if (has_arrived(ids[i], n))
+            index_of_apic[ids[i]] = ++started;
+    __atomic_store_n(&indexes_ready, 1u, __ATOMIC_RELEASE);
+    if (!wait_online(1 + started, ONLINE_TIMEOUT_US))
         kprintf("smp: %u of the %u CPUs that started did not report in\n",
-                1 + alive - smp_online_count(), alive);
+                1 + started - smp_online_count(), started);
 }
 
 void smp_start_aps(void)

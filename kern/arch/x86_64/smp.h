@@ -6,7 +6,7 @@
  * at physical 0x8000 (ap_trampoline.asm). Each AP gets its own 16 KiB kernel stack with an
  * unmapped guard page below it, its GDT/TSS/IST stacks and per-CPU data (percpu_init_ap()),
  * enables its LAPIC and timer, prints "cpu <i> online" and idles with interrupts on.
- * Logical indexes are dense: BSP 0, then 1.. in the order the APs report in (one at a time).
+ * Logical indexes are dense: BSP 0, then 1.. in MADT order of the APs that came up.
  */
 #ifndef BASTION_ARCH_X86_64_SMP_H
 #define BASTION_ARCH_X86_64_SMP_H
