@@ -35,6 +35,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "init_console.h"
+
 #define EXEC_TARGET "/exit0"
 #define PAGE 4096
 #define ONE_MIB (1024 * 1024)
@@ -291,26 +293,6 @@ static void bench_mmap(const char *name, int n, size_t len)
     report(name, samples, n);
 }
 
-/* As PID 1 there may be no fds 0-2 (no /dev/console in the archive: making one needs mknod
- * rights at build time); mount devtmpfs and take the console from there. */
-static void open_console(void)
-{
-    if (fcntl(1, F_GETFD) >= 0)
-        return;
-    mkdir("/dev", 0755);
-    mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
-    int fd = open("/dev/console", O_RDWR);
-    if (fd < 0)
-        fd = open("/dev/ttyS0", O_RDWR);
-    if (fd < 0)
-        return;
-    dup2(fd, 0);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    if (fd > 2)
-        close(fd);
-}
-
 static int scaled(int n, int num, int den)
 {
     long v = (long)n * num / den;
@@ -320,7 +302,7 @@ static int scaled(int n, int num, int den)
 int main(void)
 {
     uint64_t boot_ticks = rdtsc(); /* ticks since CPU reset: firmware + kernel boot + exec */
-    open_console();
+    init_console();
 
     int n = 1000;
     const char *e = getenv("BENCH_ITERS");

@@ -27,6 +27,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "init_console.h"
+
 #define SERVER "/http_bench_server"
 
 /* Dependency order: each module after every module it depends on. */
@@ -34,22 +36,6 @@ static const char *const modules[] = {
     "virtio_ring", "virtio",   "virtio_pci_modern_dev", "virtio_pci_legacy_dev",
     "virtio_pci",  "failover", "net_failover",          "virtio_net",
 };
-
-static void open_console(void)
-{
-    mkdir("/dev", 0755);
-    mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
-    int fd = open("/dev/console", O_RDWR);
-    if (fd < 0)
-        fd = open("/dev/ttyS0", O_RDWR);
-    if (fd < 0)
-        return;
-    dup2(fd, 0);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    if (fd > 2)
-        close(fd);
-}
 
 static int load_modules(void)
 {
@@ -109,7 +95,7 @@ static int configure_network(void)
 
 int main(void)
 {
-    open_console();
+    init_console();
     mkdir("/proc", 0555);
     mount("proc", "/proc", "proc", 0, NULL); /* the idle clock reads /proc/timer_list */
     cpu_set_t set;

@@ -24,6 +24,7 @@
 
 #include <bastion/rights.h>
 
+#include "bench_spawn.h"
 #include "bench_timing.h"
 
 /* bench.nomon=1: the rows' names get the suffix "_nomon", and rows the monitor is not in are
@@ -342,19 +343,7 @@ static Retcode op_process(void)
         &rc);
     if (r != rcOk)
         return r;
-    _Alignas(8) uint8_t blob[64];
-    struct scp_builder b;
-    size_t len = 0;
-    scp_init(&b, blob, sizeof blob, 0, 0);
-    scp_arg(&b, "bench_exit0");
-    r = scp_finish(&b, &len);
-    if (r == rcOk)
-        r = core_result(kl_core_Task_SetEnv(&cl, core_handle_arg(child.handle),
-                                            (struct idl_seq){.data = blob, .count = (uint32_t)len},
-                                            &rc),
-                        &rc);
-    if (r == rcOk)
-        r = core_result(kl_core_Task_Resume(&cl, core_handle_arg(child.handle), &rc), &rc);
+    r = bench_spawn_start(&cl, child.handle, "bench_exit0", 0, 0);
     if (r == rcOk)
         r = wait_child_end(child.handle);
     if (r == rcOk) {

@@ -23,13 +23,13 @@
 
 #include <user/core.h>
 #include <user/ipc.h>
-#include <user/scp.h>
 #include <user/start.h>
 #include <user/syscall.h>
 #include <user/task_list.h>
 
 #include <bastion/rights.h>
 
+#include "bench_spawn.h"
 #include "bench_timing.h"
 
 #define IDLE_MAX 1000u
@@ -54,20 +54,7 @@ static Retcode idle_start(unsigned i)
     if (r != rcOk)
         return r;
     idle_tasks[idle_count++] = child.handle;
-    _Alignas(8) uint8_t blob[64];
-    struct scp_builder b;
-    size_t len = 0;
-    scp_init(&b, blob, sizeof blob, IDLE_KMEM, IDLE_RAM);
-    scp_arg(&b, "bench_idle");
-    r = scp_finish(&b, &len);
-    if (r == rcOk)
-        r = core_result(kl_core_Task_SetEnv(&cl, core_handle_arg(child.handle),
-                                            (struct idl_seq){.data = blob, .count = (uint32_t)len},
-                                            &rc),
-                        &rc);
-    if (r == rcOk)
-        r = core_result(kl_core_Task_Resume(&cl, core_handle_arg(child.handle), &rc), &rc);
-    return r;
+    return bench_spawn_start(&cl, child.handle, "bench_idle", IDLE_KMEM, IDLE_RAM);
 }
 
 static Retcode close_handle(uint32_t h)
