@@ -51,6 +51,20 @@ bench_text() {
 }
 
 # bench_lines LOG: the benchmark lines of a serial log.
+# bench_row_check LOG NAME WHAT [MEDIAN]: succeeds and prints "ok: <line>" when LOG holds the
+# row "BENCH NAME median=<n> min=<n> n=<n>" (its median matching the regex MEDIAN, default any
+# number); otherwise says "FAIL: no number for WHAT 'NAME' in LOG" on stderr and fails. The
+# short benchmark tests (test/bench/) check each row they are for with it.
+bench_row_check() {
+  local log=$1 name=$2 what=$3 median=${4:-[0-9]+} line
+  if line=$(bench_text "$log" | grep -E "^BENCH $name median=$median min=[0-9]+ n=[0-9]+\$"); then
+    echo "ok: $line"
+    return 0
+  fi
+  echo "FAIL: no number for $what '$name' in $log" >&2
+  return 1
+}
+
 bench_lines() {
   bench_text "$1" | grep -E '^BENCH(-BEGIN|-END|-ERROR)? '
 }

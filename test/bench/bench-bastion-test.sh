@@ -28,11 +28,9 @@ while IFS=$'\t' read -r bastion _ _ _ run; do
   [[ -z $bastion || $bastion == - || $run != base ]] && continue
   if [[ $kind == nomon ]]; then [[ $bastion == *_nomon ]] || continue
   else [[ $bastion != *_nomon ]] || continue; fi
-  if line=$(bench_text "$log" | grep -E "^BENCH $bastion median=[0-9]+ min=[0-9]+ n=[0-9]+\$"); then
-    echo "ok: $line"
+  if bench_row_check "$log" "$bastion" "Bastion operation"; then
     found=$((found + 1))
   else
-    echo "FAIL: no number for Bastion operation '$bastion' in $log" >&2
     missing=$((missing + 1))
   fi
 done < <(grep -v '^#' "$root/bench/report/operations.tsv")

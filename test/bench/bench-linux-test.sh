@@ -5,6 +5,7 @@
 # "BENCH <name> median=<n> min=<n> n=<n>". The network rows: test/bench/bench-net-test.sh.
 set -euo pipefail
 root=$1 initramfs=$2 log=$3
+source "$root/bench/lib/icount.sh" # bench_row_check
 
 if ! ls /boot/vmlinuz-*-cloud-amd64 >/dev/null 2>&1; then
   echo "FAIL: Debian's cloud kernel is not installed (no /boot/vmlinuz-*-cloud-amd64) and the" \
@@ -21,11 +22,9 @@ fi
 missing=0 found=0
 while IFS=$'\t' read -r _ linux _ _ run; do
   [[ -z $linux || $linux == \#* || $linux == linux || $linux == - || $run != base ]] && continue
-  if line=$(tr -d '\r' <"$log" | grep -E "^BENCH $linux median=[0-9]+ min=[0-9]+ n=[0-9]+\$"); then
-    echo "ok: $line"
+  if bench_row_check "$log" "$linux" "Linux operation"; then
     found=$((found + 1))
   else
-    echo "FAIL: no number for Linux operation '$linux' in $log" >&2
     missing=$((missing + 1))
   fi
 done < <(grep -v '^#' "$root/bench/report/operations.tsv" | sort -t$'\t' -k2,2 -u)

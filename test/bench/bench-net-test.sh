@@ -30,11 +30,9 @@ while IFS=$'\t' read -r bastion linux _ _ run; do
   name=$bastion
   [[ $system == linux ]] && name=$linux
   [[ -z $name || $name == - ]] && continue
-  if line=$(bench_text "$log" | grep -E "^BENCH $name median=[1-9][0-9]* min=[0-9]+ n=[0-9]+\$"); then
-    echo "ok: $line"
+  if bench_row_check "$log" "$name" "$system operation" '[1-9][0-9]*'; then
     found=$((found + 1))
   else
-    echo "FAIL: no number for $system operation '$name' in $log" >&2
     missing=$((missing + 1))
   fi
 done < <(grep -v '^#' "$root/bench/report/operations.tsv")
