@@ -4,7 +4,6 @@
 #include "ipc/msg.h"
 #include "ipc/port.h"
 
-#include "lib/prof.h"
 #include "lib/string.h"
 #include "panic.h"
 #include "mm/slab.h"
@@ -26,29 +25,24 @@ static uint64_t ms_to_ns(uint64_t ms)
     return ms > UINT64_MAX / 1000000ull ? 0 : ms * 1000000ull;
 }
 
-/* Drops one reference; the last frees the buffers and the references the call holds. */
 /* The account a call's buffers are charged to: its client's, or nobody's for a kernel thread. */
 static struct kmem_account *call_account(const struct ipc_call *c)
 {
     return c->client_proc != NULL ? &c->client_proc->kmem : NULL;
 }
 
+/* Drops one reference; the last frees the buffers and the references the call holds. */
 static void call_put(struct ipc_call *c)
 {
     if (__atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) != 0)
         return;
     struct kmem_account *acct = call_account(c);
-    if (!c->kernel_client) {
-        kfree_charged(c->req, acct);
-        kfree_charged(c->resp, acct);
-    }
+    kfree_charged(c->req, acct);
+    kfree_charged(c->resp, acct);
     port_put(c->port);
     struct thread *client = c->client;
     struct process *cp = c->client_proc;
-    if (c->reserved) /* last use of c: the thread may start its next kernel call at once */
-        __atomic_store_n(&client->ipc.kernel_call_busy, 0, __ATOMIC_RELEASE);
-    else
-        kfree_charged(c, acct);
+    kfree_charged(c, acct);
     thread_unref(client);
     if (cp != NULL)
         process_unref(cp);
@@ -100,31 +94,19 @@ static Retcode port_block(struct ipc_port *port, uint64_t ns, const uint32_t *in
 
 /* ---- Call ------------------------------------------------------------------------------ */
 
-/* A QUEUED call record from the calling thread, owning req; NULL (req freed) on failure. With
- * extra > 0 the record is followed by `extra` bytes for a kernel call's buffers (req NULL). */
-/* reserve: the caller may use its thread's reserved record (kernel calls only). */
+/* A QUEUED call record from the calling thread, owning req; NULL (req freed) on failure. */
 static struct ipc_call *call_new(struct ipc_port *port, void *req, size_t req_len,
-                                 const struct idl_header *h, uint64_t resp_cap, size_t extra,
-                                 bool reserve, Retcode *rc)
+                                 const struct idl_header *h, uint64_t resp_cap, Retcode *rc)
 {
     struct thread *self = thread_current();
     struct process *proc = self->proc;
     struct kmem_account *acct = proc != NULL ? &proc->kmem : NULL;
-    struct ipc_call *c;
-    bool reserved = reserve && self->ipc.kernel_call != NULL &&
-                    sizeof *c + extra <= IPC_KERNEL_CALL_RESERVED &&
-                    __atomic_exchange_n(&self->ipc.kernel_call_busy, 1, __ATOMIC_ACQUIRE) == 0;
-    if (reserved) {
-        c = (struct ipc_call *)self->ipc.kernel_call;
-    } else {
-        c = kmalloc_charged(sizeof *c + extra, acct, rc);
-        if (c == NULL) {
-            kfree_charged(req, acct);
-            return NULL;
-        }
+    struct ipc_call *c = kmalloc_charged(sizeof *c, acct, rc);
+    if (c == NULL) {
+        kfree_charged(req, acct);
+        return NULL;
     }
     memset(c, 0, sizeof *c);
-    c->reserved = reserved;
     c->refs = 1;
     port_get(port);
     c->port = port;
@@ -165,7 +147,6 @@ static enum ipc_call_state call_exchange(struct ipc_port *port, struct ipc_call 
     struct ipc_thread *r = port_hand_to_receiver(port, c);
     if (r != NULL) {
         /* A receiver waited and has the call: run it at once (direct switch). */
-        PROF_MARK(PROF_KSM_CALL);
         wrc = sched_switch_to_timeout(thread_of(r), &port->lock, ns);
     } else {
         c->next = NULL;
@@ -218,7 +199,7 @@ Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len, const st
                       uint32_t unchecked_answers, uint64_t *resp_len)
 {
     Retcode rc;
-    struct ipc_call *c = call_new(port, req, req_len, h, resp_cap, 0, false, &rc);
+    struct ipc_call *c = call_new(port, req, req_len, h, resp_cap, &rc);
     if (c == NULL)
         return rc;
     c->unchecked_answers = unchecked_answers;
@@ -228,34 +209,6 @@ Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len, const st
             *resp_len = c->resp_len;
         else
             rc = rcInvalidArgument;
-    } else {
-        rc = c->result;
-    }
-    call_put(c);
-    return rc;
-}
-
-Retcode ipc_kernel_call(struct ipc_port *port, const void *head, size_t head_len, const void *body,
-                        size_t body_len, const struct idl_header *h, void *resp, size_t resp_cap,
-                        uint64_t timeout_ms, size_t *resp_len)
-{
-    /* One allocation: the record, the request, then the response (8-byte aligned). */
-    size_t req_len = head_len + body_len, resp_at = (req_len + 7) & ~(size_t)7;
-    Retcode rc;
-    struct ipc_call *c = call_new(port, NULL, req_len, h, resp_cap, resp_at + resp_cap, true, &rc);
-    if (c == NULL)
-        return rc;
-    c->kernel_client = true;
-    c->req = c + 1;
-    c->resp = (uint8_t *)(c + 1) + resp_at;
-    memcpy(c->req, head, head_len);
-    memcpy((uint8_t *)c->req + head_len, body, body_len);
-    /* The kernel's own question is never interrupted: the process did not ask it. */
-    if (call_exchange(port, c, timeout_ms, NULL) == CALL_REPLIED) {
-        /* Reply checked resp_len <= resp_cap before it accepted the response. */
-        memcpy(resp, c->resp, c->resp_len);
-        *resp_len = c->resp_len;
-        rc = rcOk;
     } else {
         rc = c->result;
     }
@@ -347,7 +300,6 @@ static Retcode recv_locked(struct ipc_port *port, uint64_t fl, uint64_t ns,
         Retcode wrc;
         if (switch_to != NULL) {
             /* ReplyRecv: nothing to receive, so run the caller we just answered right here. */
-            PROF_MARK(PROF_KSM_SWITCH);
             __atomic_store_n(&self->intr_word, intr, __ATOMIC_RELAXED);
             wrc = sched_switch_to_timeout(switch_to, &port->lock, ns);
             __atomic_store_n(&self->intr_word, NULL, __ATOMIC_RELAXED);
@@ -456,7 +408,6 @@ static Retcode reply_lost(struct ipc_port *next, uint64_t buf, uint64_t cap, uin
 Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_port *next,
                         uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len, uint64_t *out_token)
 {
-    PROF_MARK(PROF_KSM_REPLY);
     struct process *me = process_current();
     struct ipc_call *c = take_received(me, token);
     if (c == NULL)
@@ -472,9 +423,8 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
         call_fail(c, rcBufferTooSmall);
         return reply_lost(next, buf, cap, timeout_ms, msg_len, out_token);
     }
-    /* A kernel call has room for its response in its own record (len <= resp_cap above). The
-     * answer is charged to the caller, so a caller at its quota loses it, not the server. */
-    void *kb = c->kernel_client ? c->resp : kmalloc_charged(len, acct, &rc);
+    /* The answer is charged to the caller, so a caller at its quota loses it, not the server. */
+    void *kb = kmalloc_charged(len, acct, &rc);
     if (kb == NULL) {
         /* A client that has ended has a closed account, which takes no charge: for the server
          * that is a caller gone, not a quota of its own. */
@@ -487,14 +437,12 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
     rc = copy_from_user(kb, buf, len);
     if (rc == rcOk)
         rc = ipc_msg_check(kb, len, IPC_MSG_RESPONSE, &h);
-    if (rc == rcOk && c->kernel_client && h.handle_count != 0)
-        rc = rcBadMessage; /* the kernel takes no handles */
     /* An answer is decided (and pre-granted) as the answer to the method that was asked: one
      * labelled as another method would be decided under that method's rules, so it is refused
      * before any decision, and before its handles move. */
     if (rc == rcOk && (h.endpoint_id != c->req_h.endpoint_id || h.method_id != c->req_h.method_id))
         rc = rcBadMessage;
-    if (rc == rcOk && !c->kernel_client && !(c->unchecked_answers & ipc_answer_kind(&h))) {
+    if (rc == rcOk && !(c->unchecked_answers & ipc_answer_kind(&h))) {
         struct ipc_answer a = {.server = me, .client = cp, .h = &h, .msg = kb, .len = len};
         rc = ipc_answer_check(&a);
     }
@@ -507,8 +455,7 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
         spin_unlock(&handle_tree_lock);
     }
     if (rc != rcOk) {
-        if (!c->kernel_client)
-            kfree_charged(kb, acct);
+        kfree_charged(kb, acct);
         call_fail(c, rc == rcInvalidArgument ? rcBadMessage : rc);
         /* rcPeerClosed here: the caller's handle table is gone (it is ending). Anything else is
          * the server's own fault (a bad answer, a denied one): it hears of it, unreceived. */
@@ -526,8 +473,7 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
                 ipc_msg_untranslate(kb, &h, &cp->handles);
             spin_unlock(&handle_tree_lock);
         }
-        if (!c->kernel_client)
-            kfree_charged(kb, acct);
+        kfree_charged(kb, acct);
         call_put(c);
         return reply_lost(next, buf, cap, timeout_ms, msg_len, out_token);
     }

@@ -143,20 +143,3 @@ Retcode ipc_connect(struct process *charge_to, struct process *server, handle_t 
     *out_client = hc;
     return rcOk;
 }
-
-Retcode ipc_kernel_channel(struct process *server, handle_t *out_server_end,
-                           struct ipc_port **out_port)
-{
-    struct ipc_server_obj *srv;
-    Retcode rc = server_new(&ipc_server_ops, NULL, server, &srv);
-    if (rc != rcOk)
-        return rc;
-    /* Receive and reply only: the server (the KSM) cannot pass its end on or copy it. */
-    rc = handle_install(&server->handles, &srv->obj, HR_IPC_RECV, out_server_end);
-    if (rc == rcOk) {
-        port_get(&srv->port);
-        *out_port = &srv->port;
-    }
-    kobj_unref(&srv->obj); /* the handle holds the object now, or it is gone */
-    return rc;
-}

@@ -53,17 +53,6 @@ Retcode ipc_connect(struct process *charge_to, struct process *server, handle_t 
                     handle_t *out_server_end, handle_t *out_client);
 
 /*
- * A channel whose only client is the kernel (the security channel to the KSM is one,
- * security/ksm_start.c): a server end in `server`'s table with receive and reply rights only,
- * and a reference on its port for the kernel, which calls it with ipc_kernel_call. When the
- * server dies its end goes with its handle table, the port closes and the kernel's calls fail
- * with rcPeerClosed. Charged to nobody (it lives as long as the server).
- */
-struct ipc_port;
-Retcode ipc_kernel_channel(struct process *server, handle_t *out_server_end,
-                           struct ipc_port **out_port);
-
-/*
  * The kinds of answer, for the answers a call may send unchecked (ipc_call_port's
  * `unchecked_answers`: the request's check said so, for instance because the policy grants them
  * with the request). Every other answer goes to the check its Reply caller gives.

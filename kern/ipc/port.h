@@ -56,7 +56,7 @@ struct ipc_client_obj {
 
 enum ipc_call_state { CALL_QUEUED, CALL_TAKEN, CALL_REPLIED, CALL_FAILED, CALL_CANCELLED };
 
-/* id, port, client, client_proc, kernel_client, reply_granted and the request are fixed once
+/* id, port, client, client_proc, reply_granted and the request are fixed once
  * the call is sent; state, result, resp and resp_len change under the port's lock. */
 struct ipc_call {
     struct ipc_call *next;       /* port queue (QUEUED: port lock) or the receiving process's
@@ -64,10 +64,6 @@ struct ipc_call {
     struct ipc_port *port;       /* reference */
     struct thread *client;       /* reference */
     struct process *client_proc; /* reference; NULL for a kernel thread's call */
-    bool reserved;               /* lives in client->ipc.kernel_call (ipc_thread.h), not the heap */
-    bool kernel_client;          /* the kernel calls (the security channel): the response stays in
-                             * the kernel, is not checked by the security hook, carries no handles;
-                             * req and resp live in the record's own allocation (not freed apart) */
     uint32_t unchecked_answers;  /* IPC_ANSWER_* kinds of answer that need no check (ipc.h) */
     uint64_t id;                 /* the reply token; never 0, never reused */
     enum ipc_call_state state;
@@ -104,16 +100,6 @@ void port_put(struct ipc_port *p);
 Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len, const struct idl_header *h,
                       uint64_t resp, uint64_t resp_cap, uint64_t timeout_ms,
                       uint32_t unchecked_answers, uint64_t *resp_len);
-/* The same from the kernel itself (the security channel, security/ksm_channel.c): the request is
- * head[0..head_len) followed by body[0..body_len) (head starts with its IPC header h), copied
- * into one allocation with the call record and room for the response: the calling thread's
- * reserved record when it fits and is free (ipc_thread.h), else one charged to the calling
- * thread's process (or to nobody for a kernel thread); the response is copied to
- * resp[0..resp_cap). Waits at most timeout_ms (0: forever), switching directly to a waiting
- * receiver. */
-Retcode ipc_kernel_call(struct ipc_port *port, const void *head, size_t head_len, const void *body,
-                        size_t body_len, const struct idl_header *h, void *resp, size_t resp_cap,
-                        uint64_t timeout_ms, size_t *resp_len);
 Retcode ipc_recv_port(struct ipc_port *port, uint64_t buf, uint64_t cap, uint64_t timeout_ms,
                       uint64_t *msg_len, uint64_t *token);
 /* Reply; with `next` non-NULL continues with a receive on it (ReplyRecv) that waits at most

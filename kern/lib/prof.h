@@ -4,10 +4,10 @@
  * -DBASTION_CORE_PROF, and compiles to nothing otherwise. Marks are global, not per CPU: they
  * are meant for the one-CPU benchmark image, where one request runs at a time.
  *
- * Marks of the security round trip (read by kern/security/ksm_channel.c):
- *   PROF_KSM_CALL      ipc_kernel_call: the record is built, the hand-off to the KSM begins
- *   PROF_KSM_REPLY     ipc_reply_token entered: the KSM's verdict comes back
- *   PROF_KSM_SWITCH    the KSM's ReplyRecv switches back to the requester
+ * Marks of the security round trip (security/ksm_handoff.c; read by security/ksm_channel.c):
+ *   PROF_KSM_CALL      the question is handed to a waiting receiver, the switch to it begins
+ *   PROF_KSM_REPLY     the KSM's verdict is in the kernel (SYS_KSM_WAIT, the lock taken)
+ *   PROF_KSM_SWITCH    the receiver switches back to the asker
  */
 #ifndef BASTION_LIB_PROF_H
 #define BASTION_LIB_PROF_H

@@ -27,7 +27,9 @@
 #include "security/core_log.h"
 #include "security/hook.h"
 #include "obj/label.h"
+#include "security/ksm_channel.h"
 #include "security/ksm_forget.h"
+#include "security/ksm_handoff.h"
 
 struct spinlock handle_tree_lock = SPINLOCK_INIT(LOCK_LEVEL_HANDLE_TREE);
 
@@ -264,6 +266,10 @@ static void process_teardown(struct process *p)
     }
     /* No thread of p runs any more: its received calls can be failed, its handles closed. */
     ipc_process_exit(p);
+    /* The KSM's receivers are gone with its threads: no question will be answered any more,
+     * so the waiting ones fail now and every later one at once (fail closed). */
+    if (ksm_is_self(p->label))
+        ksm_handoff_close();
     /* Its threads are gone, so none is in CM.Listen or Accept: fail the requests waiting. */
     cm_process_exit(p);
     if (p->handles.ops != NULL) {
@@ -640,7 +646,7 @@ Retcode process_start(struct process *p)
         .name = p->name,
         .core_handle = p->core_handle,
         .pid = p->pid,
-        .security_handle = p->security_handle,
+        .ksm_receiver = ksm_is_self(p->label),
         .boot_tsc = boot_tsc0,
         .tsc_hz = tsc_hz(),
         .cpu_count = percpu_count(),

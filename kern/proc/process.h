@@ -99,7 +99,6 @@ struct process {
     struct handle_table handles;  /* handles_lock; tree links: handle_tree_lock (obj/handle.h) */
     struct spinlock handles_lock; /* the handle table's own lock (obj/handle.h) */
     handle_t core_handle;         /* its handle to the kernel's core endpoints */
-    handle_t security_handle;     /* the KSM only: its end of the security channel (else 0) */
     struct sec_label *label;      /* what the security hook says about it (security/label.h) */
 
     /* Activity (proc/activity.h; Profiler.ObjectGetStat task.*): SYS_CALLs its threads made,

@@ -183,7 +183,7 @@ Retcode startblock_build(const struct scp_view *scp, const struct startblock_inf
     sb.tls_mem_size = info->tls_mem_size;
     sb.tls_align = info->tls_align;
     sb.pid = info->pid;
-    sb.security_handle = info->security_handle;
+    sb.ksm_receiver = info->ksm_receiver;
     sb.stack_base = info->stack_base;
     sb.stack_size = info->stack_size;
     sb.image_base = info->image_base;

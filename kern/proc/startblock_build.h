@@ -38,7 +38,7 @@ struct startblock_info {
     const char *name; /* argv[0] when the SCP has argc == 0 */
     uint32_t core_handle;
     uint32_t pid;
-    uint32_t security_handle; /* the KSM's security channel, 0 for every other process */
+    uint32_t ksm_receiver; /* 1 for the KSM (it answers SYS_KSM_WAIT's questions), else 0 */
     uint64_t tls_image, tls_file_size, tls_mem_size, tls_align;
     uint64_t stack_base, stack_size, image_base;
     uint64_t boot_tsc;

@@ -95,7 +95,6 @@ static void thread_destroy(struct kobj *obj)
         kstack_free(t->kstack_bottom);
     if (t->fpu_state)
         kmem_cache_free(fpu_cache, t->fpu_state);
-    kfree(t->ipc.kernel_call); /* no call record is left: each held a reference */
     struct process *p = t->proc;
     kmem_cache_free(thread_cache, t);
     if (p != NULL && process_release_memory)
@@ -143,14 +142,6 @@ void thread_release_exited(struct thread *t)
         t->fpu_state = NULL;
         back += kmem_cache_charge(fpu_cache);
     }
-    /* An ended thread asks nothing more; a record the KSM still holds keeps its block until
-     * thread_destroy (the record holds the thread). */
-    if (t->ipc.kernel_call != NULL &&
-        __atomic_exchange_n(&t->ipc.kernel_call_busy, 1, __ATOMIC_ACQUIRE) == 0) {
-        kfree(t->ipc.kernel_call);
-        t->ipc.kernel_call = NULL;
-        back += kmalloc_charge(IPC_KERNEL_CALL_RESERVED);
-    }
     /* Only a charged thread gave these bytes to its account (thread_create_common); the
      * object's own share stays charged until thread_destroy. */
     if (t->obj.account != NULL && t->obj.charge >= back) {
@@ -161,8 +152,7 @@ void thread_release_exited(struct thread *t)
 
 size_t thread_kernel_charge(void)
 {
-    return kmem_cache_charge(thread_cache) + THREAD_KSTACK_SIZE + kmem_cache_charge(fpu_cache) +
-           kmalloc_charge(IPC_KERNEL_CALL_RESERVED);
+    return kmem_cache_charge(thread_cache) + THREAD_KSTACK_SIZE + kmem_cache_charge(fpu_cache);
 }
 
 /* `charge` bytes were charged to `acct` by the caller; on success the object owns them. */
@@ -245,9 +235,8 @@ static Retcode thread_create_common(const char *name, void (*entry)(void *), voi
         t->fpu_state = kmem_cache_alloc(fpu_cache);
         if (t->fpu_state)
             fpu_state_init(t->fpu_state);
-        t->ipc.kernel_call = kmalloc(IPC_KERNEL_CALL_RESERVED);
     }
-    if (!t->kstack_bottom || (user && (!t->fpu_state || !t->ipc.kernel_call))) {
+    if (!t->kstack_bottom || (user && !t->fpu_state)) {
         kobj_unref(&t->obj);
         return rcOutOfMemory;
     }
@@ -342,6 +331,7 @@ Retcode thread_start(struct thread *t)
 
 /* Optional hooks of the IPC and process code: called when linked in (weak references). */
 extern void ipc_thread_exit(struct thread *t) __attribute__((weak));
+extern void ksm_handoff_thread_exit(struct thread *t) __attribute__((weak));
 extern void irq_thread_exit(struct thread *t) __attribute__((weak));
 extern void process_thread_exit(struct thread *t) __attribute__((weak));
 
@@ -362,6 +352,9 @@ _Noreturn void thread_exit(int64_t code)
     /* The IPC code wakes whoever waits on this thread (its callers, its pending replies). */
     if (ipc_thread_exit)
         ipc_thread_exit(t);
+    /* A receiver of the KSM fails the question it holds and gives its record back. */
+    if (ksm_handoff_thread_exit)
+        ksm_handoff_thread_exit(t);
     /* A thread attached to a device interrupt lets go of it (dev/irq.c masks the line). */
     if (irq_thread_exit)
         irq_thread_exit(t);

@@ -43,6 +43,7 @@ struct process;
 struct aspace;
 struct trap_frame;
 struct kcov_area;
+struct ksm_receiver;
 
 /* Priorities within a class: 0 (least urgent) .. THREAD_PRIO_MAX. */
 #define THREAD_PRIO_MAX 31
@@ -136,6 +137,9 @@ struct thread {
     uint64_t ipc_calls, sec_decisions, sec_denials;
     struct ipc_thread ipc; /* IPC wait state (ipc/ipc_thread.h; all-zero = idle): the
                                    * lock of the port it waits on */
+    /* The KSM's threads only, from their first SYS_KSM_WAIT until they end: their receiving
+     * state (security/ksm_handoff.c). Set and cleared by the thread itself. */
+    struct ksm_receiver *ksm_rx;
     /* core_call's request [0] and response [1] buffers for messages of at most
      * THREAD_CORE_MSG bytes (kern/klcore/klcore.c): part of the thread, so charged once with it
      * (thread_kernel_charge()) instead of allocated and charged on every core-endpoint call. A

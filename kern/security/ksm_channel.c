@@ -3,33 +3,29 @@
 #include "security/ksm_forget.h"
 
 #include "bastion_idl.h"
-#include "ipc/ipc.h"
-#include "ipc/port.h"
 #include "lib/kprintf.h"
 #include "lib/prof.h"
 #include "lib/string.h"
+#include "proc/process.h"
 #include "proc/thread.h"
 #include "obj/label.h"
-#include "security/verdict.h"
 
 /* Set once by ksm_channel_open() before the KSM runs, never changed: read without a lock. */
-static struct ipc_port *channel;    /* the kernel's reference on the security channel's port */
-static struct sec_label *ksm_label; /* the KSM's label (a reference) */
+static struct sec_label *ksm_label; /* the KSM's label (a reference); NULL: no KSM */
 static uint32_t ksm_pid;
 static bool gone_reported; /* "the KSM is gone" was logged (atomic) */
 
-void ksm_channel_open(struct ipc_port *port, struct sec_label *ksm, uint32_t pid)
+void ksm_channel_open(struct sec_label *ksm, uint32_t pid)
 {
     sec_label_get(ksm);
-    ksm_label = ksm;
     ksm_pid = pid;
-    channel = port;
+    __atomic_store_n(&ksm_label, ksm, __ATOMIC_RELEASE);
 }
 
 #ifdef BASTION_TEST_HOOKS
 bool ksm_test_gone(void)
 {
-    return channel != NULL && __atomic_load_n(&channel->closed, __ATOMIC_ACQUIRE);
+    return ksm_label != NULL && ksm_handoff_closed();
 }
 #endif
 
@@ -52,7 +48,8 @@ static uint32_t sid_of(const struct sec_label *l)
 /* Mean ticks of each stage of the round trip, printed every 1,000 granted requests. */
 static void prof_report(const uint64_t t[4])
 {
-    static const char *const stage[] = {"build", "record+switch", "ksm", "reply+switch", "verdict"};
+    static const char *const stage[] = {"build", "hand-off+switch", "ksm", "verdict+switch",
+                                        "verdict"};
     static struct prof_average avg = {"KSMPROF", stage, 5, {0}, 0};
     /* A round trip that did not switch straight to a waiting receiver (the KSM's first, while
      * it starts) left no marks of its own: not a sample of the hand-off path. */
@@ -66,12 +63,21 @@ static void prof_report(const uint64_t t[4])
 }
 #endif
 
+Retcode ksm_channel_wait(uint64_t verdict, uint64_t text, uint64_t text_len, uint64_t buf,
+                         uint64_t cap, uint64_t *len)
+{
+    struct process *p = process_current();
+    if (p == NULL || !ksm_is_self(p->label))
+        return rcAccessDenied;
+    return ksm_handoff_wait(verdict, text, text_len, buf, cap, len);
+}
+
 Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const char **why)
 {
 #ifdef BASTION_CORE_PROF
     uint64_t t[4] = {__builtin_ia32_rdtsc()};
 #endif
-    if (channel == NULL) {
+    if (__atomic_load_n(&ksm_label, __ATOMIC_ACQUIRE) == NULL) {
         *why = "no KSM";
         return rcNoKsm;
     }
@@ -105,50 +111,49 @@ Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const c
     _Static_assert(sizeof head == KSM_PROTO_ARENA_OFFSET, "the arena follows the fixed part "
                                                           "(ksm_proto.h)");
 
-    size_t answer_len = 0;
 #ifdef BASTION_CORE_PROF
     t[1] = __builtin_ia32_rdtsc();
 #endif
-    Retcode rc = ipc_kernel_call(channel, &head, sizeof head, arena, arena_len, &h, v->buf,
-                                 sizeof v->buf, KSM_VERDICT_TIMEOUT_MS, &answer_len);
+    Retcode rc = ksm_handoff_ask(&head, sizeof head, arena, arena_len, v,
+                                 KSM_VERDICT_TIMEOUT_MS * 1000000ull);
 #ifdef BASTION_CORE_PROF
     t[2] = __builtin_ia32_rdtsc();
 #endif
-    if (rc == rcOk) {
-        if (ksm_verdict_parse(v->buf, answer_len, &v->v, &v->text)) {
+    switch (rc) {
+    case rcOk:
 #ifdef BASTION_CORE_PROF
-            t[3] = __builtin_ia32_rdtsc();
-            prof_report(t);
+        t[3] = __builtin_ia32_rdtsc();
+        prof_report(t);
 #endif
-            return rcOk;
-        }
+        return rcOk;
+    case rcBadMessage:
         *why = "malformed verdict from the KSM";
         return rcSecurityDisallow;
-    }
-    if (rc == rcTimeout) {
+    case rcTimeout:
         *why = "no verdict from the KSM in time";
         return rcNoKsm;
-    }
-    if (rc == rcPeerClosed && channel->closed) {
-        if (!__atomic_exchange_n(&gone_reported, true, __ATOMIC_RELAXED))
-            kprintf("security: the KSM (pid %u) is gone: every request is denied from now on "
-                    "(rcNoKsm)\n",
-                    ksm_pid);
-        *why = "the KSM is gone";
+    case rcNoKsm:
+        *why = "the KSM's receiver ended before its verdict";
         return rcNoKsm;
-    }
-    if (rc == rcPeerClosed && thread_should_exit(thread_current())) {
+    case rcBufferTooSmall:
+        /* Never reached a receiver, or not the one that took it: a denial like any other,
+         * recorded, and not to be mistaken for the requester's own end. */
+        *why = "the request does not fit the KSM's buffer";
+        return rcSecurityDisallow;
+    case rcPeerClosed:
+        if (ksm_handoff_closed()) {
+            if (!__atomic_exchange_n(&gone_reported, true, __ATOMIC_RELAXED))
+                kprintf("security: the KSM (pid %u) is gone: every request is denied from now "
+                        "on (rcNoKsm)\n",
+                        ksm_pid);
+            *why = "the KSM is gone";
+            return rcNoKsm;
+        }
         /* The requester itself is being ended: nothing was decided, nobody sees the answer. */
         *why = "no verdict (the requester is ending)";
-        return rc;
-    }
-    if (rc == rcPeerClosed || rc == rcBufferTooSmall) {
-        /* The request never reached a receiver of the KSM (its buffer refused it): a denial like
-         * any other, recorded, and not to be mistaken for the requester's own end. */
-        *why = rc == rcBufferTooSmall ? "the request does not fit the KSM's buffer"
-                                      : "the KSM could not take the request";
+        return rcPeerClosed;
+    default:
+        *why = "the KSM could not take the request";
         return rcSecurityDisallow;
     }
-    *why = "no memory for the security request";
-    return rc;
 }

@@ -1,7 +1,6 @@
 /* Starting the security monitor (contract in ksm_start.h). */
 #include "security/ksm_start.h"
 
-#include "ipc/ipc.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
 #include "proc/process.h"
@@ -35,19 +34,9 @@ void ksm_start(void)
                 path, retcode_name(rc));
         return;
     }
-    handle_t h;
-    struct ipc_port *port;
-    rc = ipc_kernel_channel(p, &h, &port);
-    if (rc != rcOk) {
-        kprintf("security: no security channel for the KSM: %s: every request will be denied\n",
-                retcode_name(rc));
-        process_terminate(p, PROC_EXIT_TERMINATED, rc, NULL);
-        process_unref(p);
-        return;
-    }
-    p->security_handle = h;
     ksm_proc = p;
-    ksm_channel_open(port, p->label, p->pid);
+    /* Its threads are now the only ones SYS_KSM_WAIT serves, and its start block says so. */
+    ksm_channel_open(p->label, p->pid);
     kprintf("security: starting the KSM from \"%s\" (pid %u)\n", path, p->pid);
     /* Its execute event is the kernel's own decision (hook.c): there is nobody to ask yet. */
     rc = process_start(p);

@@ -1,29 +1,20 @@
-/* Parsing the KSM's verdict (verdict.h). */
+/* Reading the KSM's verdict (verdict.h). */
 #include "security/verdict.h"
 
-#include "bastion_idl.h"
-#include "lib/string.h"
-
-bool ksm_verdict_parse(const uint8_t *buf, size_t len, struct ksm_proto_verdict *v,
-                       const char **text)
+bool ksm_verdict_decode(uint64_t word, const char *text, size_t text_len,
+                        struct ksm_proto_verdict *v)
 {
-    struct idl_header h;
-    *text = "";
-    if (buf == NULL || len < IDL_HEADER_SIZE + sizeof *v)
+    if (word & KSM_PROTO_VERDICT_RESERVED)
         return false;
-    memcpy(&h, buf, sizeof h);
-    memcpy(v, buf + IDL_HEADER_SIZE, sizeof *v);
-    if (h.flags != IDL_FLAG_RESPONSE || h.reserved != 0 || h.fixed_size != sizeof *v ||
-        h.handle_count != 0 || len != IDL_HEADER_SIZE + sizeof *v + (uint64_t)h.arena_size)
-        return false;
+    v->granted = (uint32_t)(word & 0xFF);
+    v->audit = (uint32_t)(word >> 8 & 0xFF);
+    v->reply = (uint32_t)(word >> 16 & 0xFF);
+    v->class_id = (uint32_t)(word >> 32);
     if (v->granted > 1 || v->audit > 1 || v->reply > KSM_PROTO_REPLY_ALL ||
         (!v->granted && !v->audit))
         return false;
     if (!v->audit)
-        return h.arena_size == 0;
-    const char *t = (const char *)buf + IDL_HEADER_SIZE + sizeof *v;
-    if (h.arena_size == 0 || h.arena_size > KSM_PROTO_TEXT_MAX || t[h.arena_size - 1] != 0)
-        return false;
-    *text = t;
-    return true;
+        return text_len == 0;
+    return text != NULL && text_len != 0 && text_len <= KSM_PROTO_TEXT_MAX &&
+           text[text_len - 1] == 0;
 }

@@ -1,7 +1,7 @@
 /*
- * Parsing the KSM's verdict (<bastion/ksm_proto.h>): the one place the kernel reads what the
- * monitor answered. Pure (no locks, no allocation): test/host/kern/security tests every way a
- * verdict can be malformed.
+ * Reading the KSM's verdict (<bastion/ksm_proto.h>): the one place the kernel decides whether
+ * what the monitor answered can be acted on. Pure (no locks, no allocation):
+ * test/host/kern/security tests every way a verdict can be malformed.
  */
 #ifndef BASTION_SECURITY_VERDICT_H
 #define BASTION_SECURITY_VERDICT_H
@@ -13,13 +13,13 @@
 #include <bastion/ksm_proto.h>
 
 /*
- * True when buf[0..len) is a verdict the kernel can act on: an IPC response (flags exactly
- * "response") without handles whose fixed part is struct ksm_proto_verdict, every field in its
- * range, sizes adding up to len, and an audit text (the arena, NUL-terminated, at most
- * KSM_PROTO_TEXT_MAX bytes) exactly when the verdict is audited; a denial must be audited.
- * Then *v is the verdict and *text its audit text (pointing into buf; "" when none).
+ * True when the verdict word and its audit text (text[0..text_len), already copied from the
+ * KSM; text_len 0 when none was given) make a verdict the kernel can act on: the word's reserved
+ * bits zero, every field in its range, and an audit text (NUL-terminated, NUL at its last byte,
+ * at most KSM_PROTO_TEXT_MAX bytes) exactly when the verdict is audited; a denial must be
+ * audited. Then *v holds the verdict's fields.
  */
-bool ksm_verdict_parse(const uint8_t *buf, size_t len, struct ksm_proto_verdict *v,
-                       const char **text);
+bool ksm_verdict_decode(uint64_t word, const char *text, size_t text_len,
+                        struct ksm_proto_verdict *v);
 
 #endif

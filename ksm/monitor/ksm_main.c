@@ -6,8 +6,9 @@
  *
  * It parses nothing at run time and serves nobody else; it allocates once, at start, the state
  * store of a policy with Flow, HashSet or StaticMap objects (state_new). One receiving thread
- * per CPU (up to KSM_RECEIVERS_MAX), each with its own buffer, all on the one channel: a
- * request is handed to a waiting receiver and decided on its requester's CPU, so decisions for
+ * per CPU (up to KSM_RECEIVERS_MAX), each with its own buffer, each in SYS_KSM_WAIT, which
+ * gives the verdict on the last question and receives the next (<bastion/ksm_proto.h>): a
+ * question is handed to a waiting receiver and decided on its requester's CPU, so decisions for
  * several CPUs run in parallel (ksm_decide() is pure), except a stateful policy's, which take
  * turns on the store's lock. Its own kernel requests (the console, its memory, its threads, its
  * exit) are checked by the kernel against a fixed list.
@@ -16,8 +17,8 @@
 #include <stdlib.h>
 
 #include <user/core.h>
-#include <user/ipc.h>
 #include <user/start.h>
+#include <user/syscall.h>
 #include <user/thread.h>
 
 #include "ksm_answer.h"
@@ -25,14 +26,14 @@
 
 extern const struct ksm_table ksm_policy; /* the generated table (bastion_psl_compile NAME) */
 
-static uint32_t channel;          /* the server end of the security channel */
 static struct ksm_answer_ctx ctx; /* the table and the kernel's class id in it */
 
 /*
  * A faulty KSM for the kernel's fail-closed tests (test/boot: ksm-faulty), never a real one:
  * after KSM_TEST_FAULT_AFTER good answers it sends KSM_TEST_BAD_VERDICTS verdicts that are out
- * of range, then stops answering: it goes on taking requests and never replies, as a monitor
- * stuck on them would (without burning the CPUs the requesters' timeouts need).
+ * of range, then stops answering: each receiver keeps the question it holds and sleeps, as a
+ * monitor stuck on them would (without burning the CPUs the requesters' timeouts need); the
+ * questions behind them wait in the kernel's queue until they time out.
  */
 #ifdef KSM_TEST_FAULT_AFTER
 /* false: this receiver stops answering for good. */
@@ -47,13 +48,10 @@ static bool test_fault(struct ksm_answer *a)
     return true;
 }
 
-static _Noreturn void test_hang(uint8_t *request, size_t cap)
+static _Noreturn void test_hang(void)
 {
-    for (;;) {
-        size_t len;
-        uint64_t token;
-        (void)ipc_recv(channel, request, cap, &len, &token, IPC_FOREVER);
-    }
+    for (;;)
+        core_thread_sleep(1000);
 }
 #endif
 
@@ -66,32 +64,30 @@ static _Alignas(8) uint8_t buffers[KSM_RECEIVERS_MAX][KSM_PROTO_ARENA_OFFSET + I
 
 
 /*
- * One receiver: answers requests on the channel with buffers[i], for as long as the system runs.
- * It never returns: every process depends on it, so nothing a requester does (ending while its
- * request is decided, timing out) may end it. A verdict whose requester is gone comes back as
- * rcReplyLost with the next request received all the same; any other failure of a receive (a
- * request that did not fit was already failed at the kernel) is followed by another receive.
+ * One receiver: answers questions with buffers[i], for as long as the system runs. It never
+ * returns: every process depends on it, so nothing a requester does (ending while its question
+ * is decided, timing out) may end it. A verdict whose requester is gone comes back as
+ * rcReplyLost with the next question received all the same; after any other failure (a question
+ * that did not fit was already failed at the kernel) there is no question to answer, and the
+ * next wait gives no verdict.
  */
 static _Noreturn int serve(void *arg)
 {
     uint8_t *request = buffers[(uintptr_t)arg];
     const size_t cap = sizeof buffers[0];
-    size_t len;
-    uint64_t token;
-    Retcode rc = ipc_recv(channel, request, cap, &len, &token, IPC_FOREVER);
+    size_t len = 0;
+    Retcode rc = sys_ksm_wait(0, NULL, 0, request, cap, &len);
     for (;;) {
         if (rc == rcReplyLost)
-            rc = rcOk; /* the verdict went nowhere; a new request is here */
+            rc = rcOk; /* the verdict went nowhere; a new question is here */
         if (rc != rcOk) {
-            /* rcPeerClosed can only mean the kernel closed the channel, which it never does
-             * while the KSM lives: pause instead of spinning, and try again. */
+            /* rcPeerClosed can only mean the KSM itself is ending: pause instead of spinning,
+             * and try again. */
             if (rc == rcPeerClosed)
                 core_thread_sleep(10);
-            rc = ipc_recv(channel, request, cap, &len, &token, IPC_FOREVER);
+            rc = sys_ksm_wait(0, NULL, 0, request, cap, &len);
             continue;
         }
-        /* ReplyRecv sends from and receives into the same buffer: the verdict (and its audit
-         * text, if any) replaces the request it answers. */
         struct ksm_answer a;
 #ifdef BASTION_CORE_PROF
         uint64_t t0 = __builtin_ia32_rdtsc();
@@ -99,7 +95,7 @@ static _Noreturn int serve(void *arg)
         size_t text = ksm_answer(&ctx, request, len, &a);
 #ifdef KSM_TEST_FAULT_AFTER
         if (!test_fault(&a))
-            test_hang(request, cap);
+            test_hang();
 #endif
 #ifdef BASTION_CORE_PROF
         /* The decision's share of the round trip (docs/benchmarks.md), every 1,000 answers;
@@ -111,13 +107,8 @@ static _Noreturn int serve(void *arg)
             sum = n = 0;
         }
 #endif
-        struct idl_header h = {
-            .fixed_size = sizeof a.v, .arena_size = (uint32_t)text, .flags = IDL_FLAG_RESPONSE};
-        __builtin_memcpy(request, &h, sizeof h);
-        __builtin_memcpy(request + sizeof h, &a.v, sizeof a.v);
-        __builtin_memcpy(request + sizeof h + sizeof a.v, a.text, text);
-        rc = ipc_reply_recv(token, request, sizeof h + sizeof a.v + text, channel, cap, &len,
-                            &token, IPC_FOREVER);
+        rc = sys_ksm_wait(KSM_PROTO_VERDICT_WORD(a.v.granted, a.v.audit, a.v.reply, a.v.class_id),
+                          text != 0 ? a.text : NULL, text, request, cap, &len);
     }
 }
 
@@ -174,8 +165,7 @@ fail:
 
 int main(void)
 {
-    channel = security_channel_handle();
-    if (channel == 0) {
+    if (!start_is_ksm()) {
         printf("ksm: no security channel: only the kernel starts the KSM\n");
         return 1;
     }

@@ -9,11 +9,18 @@
  *  2. Forged answers: os_liar_server answers a Stats request (whose answer its policy denies)
  *     as an Echo answer, as an error answer with a body, and honestly. None of them may reach
  *     us, and the server must be told each time and keep serving.
+ *  3. Posing as the monitor: SYS_KSM_WAIT, the KSM's own receive, with a granting verdict word
+ *     (as if answering a question), with one that is malformed, and with a buffer to take the
+ *     next question into. Only the KSM's threads may call it: each try is refused with
+ *     rcAccessDenied, no question is taken (the buffer stays as it was), and our own next request
+ *     is still decided by the real KSM (a denial the policy makes is still a denial).
  */
 #include <string.h>
 
+#include <bastion/ksm_proto.h>
 #include <user/core.h>
 #include <user/ipc.h>
+#include <user/syscall.h>
 #include <user/thread.h>
 
 #include "os_liar.h"
@@ -165,12 +172,53 @@ static void forged_answers(void)
     OT_EQ(refused, 3);
 }
 
+static void posing_as_the_monitor(void)
+{
+    static _Alignas(8) uint8_t buf[KSM_PROTO_ARENA_OFFSET + 256];
+    static const char why[] = "granted by the impostor";
+    static const struct {
+        uint64_t word;
+        const char *text;
+        size_t text_len;
+    } tries[] = {
+        {KSM_PROTO_VERDICT_WORD(1, 0, KSM_PROTO_REPLY_ALL, 0), NULL, 0},
+        {KSM_PROTO_VERDICT_WORD(1, 1, KSM_PROTO_REPLY_ALL, 0), why, sizeof why},
+        {~0ull, why, sizeof why}, /* every field out of range */
+        {0, NULL, 0},             /* a first wait: no verdict, only the next question */
+    };
+    for (unsigned i = 0; i < sizeof tries / sizeof tries[0]; i++) {
+        memset(buf, 0xA5, sizeof buf);
+        size_t len = 0xDEAD;
+        Retcode r =
+            sys_ksm_wait(tries[i].word, tries[i].text, tries[i].text_len, buf, sizeof buf, &len);
+        ot_check(r == rcAccessDenied, __LINE__, "SYS_KSM_WAIT refused to a non-KSM", "try %u: %s",
+                 i, retcode_name(r));
+        OT_EQ(len, 0xDEAD);
+        bool untouched = true;
+        for (size_t j = 0; j < sizeof buf; j++)
+            untouched = untouched && buf[j] == 0xA5;
+        ot_check(untouched, __LINE__, "no question was received", "try %u", i);
+    }
+    /* The real monitor still decides our requests: granted what the policy grants... */
+    uint32_t pid = 0;
+    OT_RC(own_pid(&pid), rcOk);
+    OT_TRUE(pid != 0);
+    /* ...and denied what it denies (AttackKsm may not create tasks). */
+    CORE_CLIENT(tc, kl_core_Core_EP_task_Task, CORE_MSG_MEDIUM);
+    kl_core_Types_Retcode rc = rcFail;
+    idl_handle_t task = {0};
+    OT_RC(core_result(kl_core_Task_Create(&tc, "impostor", "ostest.AttackKsm", "os_attack_ksm", 0,
+                                          10, 0, &task, &rc),
+                      &rc),
+          rcSecurityDisallow);
+}
 
 int main(void)
 {
     ot_begin("os_attack_ksm");
     vanishing_requesters();
     forged_answers();
+    posing_as_the_monitor();
     ot_bystander_served();
     return ot_end();
 }

@@ -12,7 +12,7 @@
 #include <bastion/startblock.h>
 
 static uint32_t core;
-static uint32_t security;
+static bool is_ksm;
 static uint64_t boot_tsc;
 static uint64_t tsc_hz;
 static uint32_t cpu_count;
@@ -30,7 +30,7 @@ __attribute__((no_stack_protector)) int crt_read_start_block(const void *start_b
     if (sb == NULL || sb->magic != BASTION_START_MAGIC || sb->version != BASTION_START_VERSION)
         return -1;
     core = sb->core_handle;
-    security = sb->security_handle;
+    is_ksm = sb->ksm_receiver == 1;
     boot_tsc = sb->boot_tsc;
     tsc_hz = sb->tsc_hz;
     cpu_count = sb->cpu_count;
@@ -69,9 +69,9 @@ uint64_t start_tsc_per_ms(void)
     return tsc_hz >= 1000u ? tsc_hz / 1000u : 1000000u;
 }
 
-uint32_t security_channel_handle(void)
+bool start_is_ksm(void)
 {
-    return security;
+    return is_ksm;
 }
 
 int start_argc(void)

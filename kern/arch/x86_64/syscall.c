@@ -9,6 +9,7 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/percpu.h"
+#include "security/ksm_channel.h"
 #include "syscall/ipc_calls.h"
 #include "proc/thread.h"
 #include "sched/sched.h"
@@ -63,6 +64,14 @@ static __attribute__((noinline)) Retcode sys_recv(struct trap_frame *f)
     return rc;
 }
 
+static __attribute__((noinline)) Retcode sys_ksm_wait(struct trap_frame *f)
+{
+    uint64_t len = 0;
+    Retcode rc = ksm_channel_wait(f->rdi, f->rsi, f->rdx, f->r10, f->r8, &len);
+    f->rdx = len;
+    return rc;
+}
+
 static __attribute__((noinline)) Retcode sys_reply_recv(struct trap_frame *f)
 {
     uint64_t len = 0, token = 0;
@@ -92,6 +101,9 @@ void syscall_dispatch(struct trap_frame *f)
         break;
     case SYS_REPLY_RECV:
         rc = sys_reply_recv(f);
+        break;
+    case SYS_KSM_WAIT:
+        rc = sys_ksm_wait(f);
         break;
     default:
         rc = rcNotSupported;

@@ -2,18 +2,21 @@
  * The security channel: how the kernel asks the KSM (the user-mode security monitor, ksm/monitor/)
  * for a verdict. docs/security-model.md describes the round trip.
  *
- * The channel is an ordinary IPC channel whose only client is the kernel: the KSM receives on
- * its server end (start block `security_handle`) with SYS_RECV / SYS_REPLY_RECV like any
- * server. Every message has the IPC header (docs/message-format.md):
+ * The kernel asks, the KSM's threads answer, through a hand-off of its own
+ * (kern/security/ksm_handoff.c), not an IPC channel: each receiving thread of the KSM calls
+ * SYS_KSM_WAIT (<bastion/syscall.h>), which gives the verdict on the question it took last and
+ * waits for the next one. A question that finds a receiver waiting is copied straight into it
+ * and run at once on the asker's CPU; the verdict comes back in registers.
  *
- *   request   endpoint 0, method KSM_PROTO_DECIDE, fixed part struct ksm_proto_request,
- *             arena: the message being decided (request, response, error and security events,
- *             header included, as the sender wrote it) or, for execute events, the new
- *             process's class name with its NUL.
- *   verdict   the response: fixed part struct ksm_proto_verdict; when `audit` is 1, the arena
- *             holds the audit text ("<method>: <why>", NUL-terminated, at most
- *             KSM_PROTO_TEXT_MAX bytes), else there is no arena. No handles. Small on purpose:
- *             every request carries one back.
+ *   question  received into the receiver's buffer, laid out as an IPC request
+ *             (docs/message-format.md): the header (endpoint 0, method KSM_PROTO_DECIDE), the
+ *             fixed part struct ksm_proto_request, and as arena the message being decided
+ *             (request, response, error and security events, header included, as the sender
+ *             wrote it) or, for execute events, the new process's class name with its NUL.
+ *   verdict   one 64-bit word (KSM_PROTO_VERDICT_WORD: struct ksm_proto_verdict's fields, each
+ *             in its own bits, the others zero) and, when `audit` is 1, the audit text
+ *             ("<method>: <why>", NUL-terminated, at most KSM_PROTO_TEXT_MAX bytes) read from
+ *             the KSM's memory; no text otherwise. Small on purpose: every question has one.
  *
  * Class ids are the KSM's own (the compiled table's); the kernel learns a process's id from the
  * verdict of its execute event and sends it with every later event of that process.
@@ -75,6 +78,14 @@ struct ksm_proto_verdict {
 };
 
 _Static_assert(sizeof(struct ksm_proto_request) == 40, "security channel ABI");
+
+/* The verdict word: granted in bits 0-7, audit in 8-15, reply in 16-23, class_id in 32-63; bits
+ * 24-31 are zero. Each field keeps a byte of its own so that a value out of range (granted 2) is
+ * still seen, and refused, by the kernel. */
+#define KSM_PROTO_VERDICT_WORD(granted, audit, reply, class_id)       \
+    ((uint64_t)(uint8_t)(granted) | (uint64_t)(uint8_t)(audit) << 8 | \
+     (uint64_t)(uint8_t)(reply) << 16 | (uint64_t)(uint32_t)(class_id) << 32)
+#define KSM_PROTO_VERDICT_RESERVED 0xFF000000ull
 
 /* Where a request's arena starts: after the IPC header (IDL_HEADER_SIZE, 24 bytes) and the fixed
  * part. The kernel (security/ksm_channel.c) and the KSM (ksm/monitor/ksm_answer.c) each assert it

@@ -36,7 +36,7 @@
 #include <stdint.h>
 
 #define BASTION_START_MAGIC 0x54525453u /* "STRT" read as little-endian bytes */
-#define BASTION_START_VERSION 2u
+#define BASTION_START_VERSION 3u
 #define BASTION_SCP_MAGIC 0x31504353u /* "SCP1" */
 
 #define BASTION_SCP_MAX 8192u      /* bytes of SCP (= kl.core.Task.TaskEnvMax) */
@@ -75,15 +75,15 @@ struct bastion_start_block {
     /* The executable's PT_TLS template (biased addresses); all 0 when it has none. */
     uint64_t tls_image, tls_file_size, tls_mem_size, tls_align;
     uint32_t pid;
-    uint32_t security_handle; /* the KSM only: the server end of the kernel's security channel
-                               * (docs/security-model.md); 0 in every other process */
-    uint64_t stack_base;      /* lowest mapped byte of the main stack (a guard page is below) */
-    uint64_t stack_size;      /* bytes of the main stack */
-    uint64_t image_base;      /* load bias of the executable (the ASLR slide) */
-    uint64_t boot_tsc;        /* the TSC at the kernel's first instructions (the boot benchmark) */
-    uint32_t cpu_count;       /* CPUs online */
-    uint32_t reserved2;       /* 0 */
-    uint64_t tsc_hz;          /* TSC ticks per second, as the kernel measured them at boot: with
+    uint32_t ksm_receiver; /* 1 in the KSM only: its threads receive the kernel's security
+                               * questions with SYS_KSM_WAIT (docs/security-model.md); else 0 */
+    uint64_t stack_base;   /* lowest mapped byte of the main stack (a guard page is below) */
+    uint64_t stack_size;   /* bytes of the main stack */
+    uint64_t image_base;   /* load bias of the executable (the ASLR slide) */
+    uint64_t boot_tsc;     /* the TSC at the kernel's first instructions (the boot benchmark) */
+    uint32_t cpu_count;    /* CPUs online */
+    uint32_t reserved2;    /* 0 */
+    uint64_t tsc_hz;       /* TSC ticks per second, as the kernel measured them at boot: with
                                * rdtsc, a monotonic clock no sleep or load can skew (every CPU's
                                * TSC runs at this one constant rate) */
 };

@@ -2,8 +2,9 @@
  * System call numbers and calling convention: the whole kernel entry ABI of Bastion.
  *
  * As in KasperskyOS the set is deliberately small: synchronous IPC (Call, Recv, Reply,
- * ReplyRecv) and a null call for measuring entry/exit cost. Every other service is a core
- * endpoint method reached by SYS_CALL on the process's kernel (Core) handle.
+ * ReplyRecv), the security monitor's own receive (KsmWait), and a null call for measuring
+ * entry/exit cost. Every other service is a core endpoint method reached by SYS_CALL on the
+ * process's kernel (Core) handle.
  *
  * Convention (x86-64 SYSCALL instruction):
  *   rax = number; arguments in rdi, rsi, rdx, r10, r8, r9 (r10 replaces rcx, which SYSCALL
@@ -30,8 +31,13 @@
 #define SYS_REPLY_RECV 3
 /* SYS_NULL() -> rcOk. Does nothing: the kernel entry/exit benchmark. */
 #define SYS_NULL 4
+/* SYS_KSM_WAIT(verdict word, text, text_len, buf in r10, cap in r8) -> rc, rdx = request length.
+ * The KSM's threads only (rcAccessDenied for anyone else): gives the verdict on the question
+ * the thread took with its previous KsmWait (<bastion/ksm_proto.h>: the word, and the audit text
+ * when the verdict is audited), then waits for the next question and receives it into buf. */
+#define SYS_KSM_WAIT 5
 
 /* Number of system calls; numbers at or above it return rcNotSupported. */
-#define SYS_COUNT 5
+#define SYS_COUNT 6
 
 #endif

@@ -6,6 +6,7 @@
 #ifndef USER_START_H
 #define USER_START_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <bastion/retcode.h>
@@ -29,9 +30,9 @@ uint64_t start_tsc_hz(void);
  * measured against a sleep comes out too high on a loaded system, where sleeps end late. */
 uint64_t start_tsc_per_ms(void);
 
-/* The KSM only: the server end of the channel on which the kernel asks for verdicts
- * (docs/security-model.md). 0 in every other process. */
-uint32_t security_channel_handle(void);
+/* True in the KSM only: its threads receive the kernel's security questions with SYS_KSM_WAIT
+ * (sys_ksm_wait in <user/syscall.h>, docs/security-model.md). */
+bool start_is_ksm(void);
 
 /* argv[0] is the task name given by Einit (init.yaml `task`). */
 int start_argc(void);

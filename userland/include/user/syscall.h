@@ -93,6 +93,29 @@ static inline Retcode sys_reply_recv(uint64_t token, void *buf, size_t len, uint
     return (Retcode)rax;
 }
 
+/* The KSM's threads only (<bastion/ksm_proto.h>): gives `verdict` (KSM_PROTO_VERDICT_WORD) and,
+ * when it is audited, its text (text_len bytes with the NUL; else NULL, 0) on the question taken
+ * last, then waits for the next question and receives it into buf (cap bytes), its length in
+ * *len (also on rcBufferTooSmall). rcReplyLost: the verdict went nowhere (its asker gave up),
+ * and a question was received all the same. The first call has no question to answer: its
+ * verdict is ignored. */
+static inline Retcode sys_ksm_wait(uint64_t verdict, const char *text, size_t text_len, void *buf,
+                                   size_t cap, size_t *len)
+{
+    register uint64_t r10 __asm__("r10") = (uint64_t)(uintptr_t)buf;
+    register uint64_t r8 __asm__("r8") = cap;
+    register uint64_t r9 __asm__("r9") = 0;
+    uint64_t rax = SYS_KSM_WAIT, rdx = text_len;
+    __asm__ volatile("syscall"
+                     : "+a"(rax), "+d"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
+                     : "D"(verdict), "S"(text)
+                     : "rcx", "r11", "memory");
+    Retcode rc = (Retcode)rax;
+    if (rc == rcOk || rc == rcReplyLost || rc == rcBufferTooSmall)
+        *len = (size_t)rdx;
+    return rc;
+}
+
 static inline Retcode sys_null(void)
 {
     uint64_t rax = SYS_NULL;

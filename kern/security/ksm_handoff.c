@@ -1,0 +1,368 @@
+/* The hand-off between security questions and the KSM's receivers (contract in ksm_handoff.h). */
+#include "security/ksm_handoff.h"
+
+#include "arch/x86_64/cpu.h"
+#include "lib/lock_order.h"
+#include "lib/prof.h"
+#include "lib/string.h"
+#include "mm/slab.h"
+#include "mm/usercopy.h"
+#include "proc/process.h"
+#include "proc/thread.h"
+#include "sched/sched.h"
+#include "security/verdict.h"
+
+enum question_state {
+    Q_QUEUED,   /* in the queue, no receiver has it */
+    Q_TAKEN,    /* copied into a receiver (`rx`), which decides it */
+    Q_ANSWERED, /* final: out holds a well-formed verdict */
+    Q_FAILED,   /* final: `result` says why there is no verdict */
+};
+
+/* A question: on its asker's kernel stack from ksm_handoff_ask() until it is final. Every field
+ * after the request's is handoff_lock's. The asker leaves only under that lock, after the
+ * question is final or withdrawn and not `copying`, so whoever holds the lock may write it, and
+ * the receiver that set `copying` may read the request without it. */
+struct ksm_question {
+    const void *head, *body;
+    size_t head_len, body_len;
+    struct thread *asker;
+    struct ksm_question *next; /* Q_QUEUED: the queue */
+    struct ksm_receiver *rx;   /* Q_TAKEN: the receiver that has it */
+    enum question_state state;
+    Retcode result;             /* Q_FAILED */
+    struct ksm_verdict_in *out; /* Q_ANSWERED: the verdict, written by the receiver */
+    bool copying;               /* Q_TAKEN: the receiver copies the request out of this frame */
+};
+
+/* A receiver: one per thread of the KSM that has called SYS_KSM_WAIT, freed when it ends. Its
+ * fields are handoff_lock's. */
+struct ksm_receiver {
+    struct thread *thread;
+    struct ksm_receiver *next;    /* on the waiting list */
+    struct ksm_question *current; /* the question it took and has not answered (Q_TAKEN) */
+    bool waiting;                 /* on the waiting list */
+    bool handed;                  /* an asker gave it a question while it waited */
+    bool lost;                    /* the question it took was withdrawn before its verdict */
+};
+
+static struct spinlock handoff_lock = SPINLOCK_INIT(LOCK_LEVEL_KSM_HANDOFF);
+static struct ksm_question *q_head, *q_tail; /* Q_QUEUED questions, oldest first */
+static struct ksm_receiver *waiting;         /* receivers in SYS_KSM_WAIT, the latest first */
+static bool closed;                          /* the KSM has ended */
+
+static uint64_t lock_handoff(void)
+{
+    uint64_t fl = cpu_irq_save();
+    spin_lock(&handoff_lock);
+    return fl;
+}
+
+static void unlock_handoff(uint64_t fl)
+{
+    spin_unlock(&handoff_lock);
+    cpu_irq_restore(fl);
+}
+
+/* Gives q to rx: Q_TAKEN, and `copying` until rx has copied its bytes out. */
+static void take_locked(struct ksm_receiver *rx, struct ksm_question *q)
+{
+    spin_assert_held(&handoff_lock);
+    q->copying = true;
+    rx->current = q;
+    rx->lost = false;
+    q->rx = rx;
+    q->state = Q_TAKEN;
+}
+
+/* Ends q without a verdict and wakes its asker. */
+static void fail_locked(struct ksm_question *q, Retcode rc)
+{
+    spin_assert_held(&handoff_lock);
+    q->state = Q_FAILED;
+    q->result = rc;
+    sched_wake(q->asker, rcOk);
+}
+
+static void unlink_waiting_locked(struct ksm_receiver *rx)
+{
+    spin_assert_held(&handoff_lock);
+    if (!rx->waiting)
+        return;
+    for (struct ksm_receiver **pp = &waiting; *pp != NULL; pp = &(*pp)->next)
+        if (*pp == rx) {
+            *pp = rx->next;
+            break;
+        }
+    rx->next = NULL;
+    rx->waiting = false;
+}
+
+static void unlink_queued_locked(struct ksm_question *q)
+{
+    spin_assert_held(&handoff_lock);
+    struct ksm_question *prev = NULL;
+    for (struct ksm_question **pp = &q_head; *pp != NULL; prev = *pp, pp = &(*pp)->next)
+        if (*pp == q) {
+            *pp = q->next;
+            if (q_tail == q)
+                q_tail = prev;
+            break;
+        }
+    q->next = NULL;
+}
+
+/* ---- the asker ------------------------------------------------------------------------- */
+
+Retcode ksm_handoff_ask(const void *head, size_t head_len, const void *body, size_t body_len,
+                        struct ksm_verdict_in *out, uint64_t timeout_ns)
+{
+    if (head_len > KSM_HANDOFF_REQUEST_MAX || body_len > KSM_HANDOFF_REQUEST_MAX - head_len)
+        return rcBufferTooSmall;
+    struct ksm_question q = {
+        .head = head,
+        .body = body,
+        .head_len = head_len,
+        .body_len = body_len,
+        .asker = thread_current(),
+        .state = Q_QUEUED,
+        .out = out,
+    };
+    uint64_t fl = lock_handoff();
+    if (closed) {
+        unlock_handoff(fl);
+        return rcPeerClosed;
+    }
+    Retcode wrc;
+    struct ksm_receiver *rx = waiting;
+    if (rx != NULL) {
+        /* A receiver waits: the question goes straight into it, and it runs here and now. */
+        waiting = rx->next;
+        rx->next = NULL;
+        rx->waiting = false;
+        rx->handed = true;
+        take_locked(rx, &q);
+        PROF_MARK(PROF_KSM_CALL);
+        wrc = sched_switch_to_timeout(rx->thread, &handoff_lock, timeout_ns);
+    } else {
+        if (q_tail != NULL)
+            q_tail->next = &q;
+        else
+            q_head = &q;
+        q_tail = &q;
+        wrc = sched_block_timeout(&handoff_lock, timeout_ns);
+    }
+    cpu_irq_restore(fl);
+    for (;;) {
+        fl = lock_handoff();
+        if (q.state == Q_ANSWERED || q.state == Q_FAILED)
+            break;
+        if (wrc == rcOk) {
+            /* Woken with nothing to show for it: wait on. */
+            wrc = sched_block_timeout(&handoff_lock, timeout_ns);
+            cpu_irq_restore(fl);
+            continue;
+        }
+        if (q.copying) {
+            /* The receiver reads this frame right now (a few hundred bytes, at most one
+             * message): let it finish, then withdraw. Yield rather than block: a thread being
+             * ended does not block, and the receiver may be waiting for this very CPU. */
+            unlock_handoff(fl);
+            sched_yield();
+            continue;
+        }
+        /* Timed out or being ended: withdraw the question. A receiver deciding it learns that
+         * its verdict goes nowhere (rcReplyLost) and never touches this frame again. */
+        if (q.state == Q_QUEUED) {
+            unlink_queued_locked(&q);
+        } else {
+            q.rx->current = NULL;
+            q.rx->lost = true;
+        }
+        q.state = Q_FAILED;
+        q.result = wrc;
+        break;
+    }
+    unlock_handoff(fl);
+    return q.state == Q_ANSWERED ? rcOk : q.result;
+}
+
+/* ---- the receiver ---------------------------------------------------------------------- */
+
+/* The verdict the receiver gives in registers, checked before the lock is taken: the text is
+ * read from the KSM's memory. False: malformed. */
+static bool read_verdict(uint64_t word, uint64_t text, uint64_t text_len,
+                         struct ksm_proto_verdict *v, char *text_buf)
+{
+    if (text_len > KSM_PROTO_TEXT_MAX)
+        return false;
+    if (text_len != 0 && copy_from_user(text_buf, text, text_len) != rcOk)
+        return false;
+    return ksm_verdict_decode(word, text_buf, text_len, v);
+}
+
+/* The receiver of the calling thread, made at its first wait (charged to the KSM). */
+static struct ksm_receiver *receiver_of(struct thread *self, Retcode *rc)
+{
+    if (self->ksm_rx != NULL)
+        return self->ksm_rx;
+    struct ksm_receiver *rx = kmalloc_charged(sizeof *rx, &self->proc->kmem, rc);
+    if (rx == NULL)
+        return NULL;
+    memset(rx, 0, sizeof *rx);
+    rx->thread = self;
+    self->ksm_rx = rx;
+    return rx;
+}
+
+/* Copies the question q (taken by rx, `copying`) to the receiver's buffer at user address buf
+ * (cap bytes); a question it cannot deliver fails at its asker. Ends the copy either way. */
+static Retcode deliver(struct ksm_receiver *rx, struct ksm_question *q, uint64_t buf, uint64_t cap,
+                       uint64_t *len)
+{
+    size_t n = q->head_len + q->body_len;
+    *len = n;
+    Retcode rc = rcOk;
+    if (n > cap)
+        rc = rcBufferTooSmall;
+    else if (copy_to_user(buf, q->head, q->head_len) != rcOk ||
+             copy_to_user(buf + q->head_len, q->body, q->body_len) != rcOk)
+        rc = rcInvalidArgument;
+    uint64_t fl = lock_handoff();
+    q->copying = false;
+    if (rc != rcOk && rx->current == q) {
+        rx->current = NULL;
+        fail_locked(q, rc);
+    }
+    unlock_handoff(fl);
+    return rc;
+}
+
+Retcode ksm_handoff_wait(uint64_t verdict, uint64_t text, uint64_t text_len, uint64_t buf,
+                         uint64_t cap, uint64_t *len)
+{
+    struct thread *self = thread_current();
+    Retcode rc;
+    struct ksm_receiver *rx = receiver_of(self, &rc);
+    if (rx == NULL)
+        return rc;
+    struct ksm_proto_verdict v;
+    char text_buf[KSM_PROTO_TEXT_MAX];
+    /* Read whether or not a question is held: the common case holds one. */
+    bool well_formed = read_verdict(verdict, text, text_len, &v, text_buf);
+
+    uint64_t fl = lock_handoff();
+    PROF_MARK(PROF_KSM_REPLY);
+    bool lost = rx->lost;
+    rx->lost = false;
+    struct thread *asker = NULL;
+    struct ksm_question *q = rx->current;
+    if (q != NULL) {
+        rx->current = NULL;
+        if (well_formed) {
+            q->out->v = v;
+            q->out->text = "";
+            if (v.audit) {
+                memcpy(q->out->text_buf, text_buf, text_len);
+                q->out->text = q->out->text_buf;
+            }
+            q->state = Q_ANSWERED;
+        } else {
+            q->state = Q_FAILED;
+            q->result = rcBadMessage;
+        }
+        asker = q->asker;
+    }
+    for (;;) {
+        struct ksm_question *next = q_head;
+        if (next != NULL) {
+            /* Questions wait: take the oldest, and let the answered asker run when it may. */
+            q_head = next->next;
+            if (q_head == NULL)
+                q_tail = NULL;
+            next->next = NULL;
+            take_locked(rx, next);
+            if (asker != NULL)
+                sched_wake(asker, rcOk);
+            break;
+        }
+        if (closed) {
+            if (asker != NULL)
+                sched_wake(asker, rcOk);
+            unlock_handoff(fl);
+            return rcPeerClosed;
+        }
+        rx->next = waiting;
+        waiting = rx;
+        rx->waiting = true;
+        rx->handed = false;
+        Retcode wrc;
+        if (asker != NULL) {
+            /* Nothing else to decide: run the answered asker right here. */
+            PROF_MARK(PROF_KSM_SWITCH);
+            wrc = sched_switch_to(asker, &handoff_lock);
+            asker = NULL;
+        } else {
+            wrc = sched_block_current(&handoff_lock);
+        }
+        cpu_irq_restore(fl);
+        fl = lock_handoff();
+        unlink_waiting_locked(rx);
+        if (rx->handed) {
+            /* An asker gave it a question (and still waits for it while `copying`). */
+            rx->handed = false;
+            break;
+        }
+        if (wrc != rcOk) {
+            unlock_handoff(fl);
+            return wrc;
+        }
+    }
+    struct ksm_question *taken = rx->current;
+    unlock_handoff(fl);
+    /* `copying` keeps the question's frame in place while it is read without the lock; its
+     * asker may have given up meanwhile (then the next wait says rcReplyLost). */
+    Retcode drc = deliver(rx, taken, buf, cap, len);
+    if (drc != rcOk)
+        return drc;
+    return lost ? rcReplyLost : rcOk;
+}
+
+/* ---- ends ------------------------------------------------------------------------------ */
+
+void ksm_handoff_close(void)
+{
+    uint64_t fl = lock_handoff();
+    closed = true;
+    while (q_head != NULL) {
+        struct ksm_question *q = q_head;
+        q_head = q->next;
+        q->next = NULL;
+        fail_locked(q, rcPeerClosed);
+    }
+    q_tail = NULL;
+    for (struct ksm_receiver *rx = waiting; rx != NULL; rx = rx->next)
+        sched_wake(rx->thread, rcPeerClosed);
+    unlock_handoff(fl);
+}
+
+bool ksm_handoff_closed(void)
+{
+    return __atomic_load_n(&closed, __ATOMIC_ACQUIRE);
+}
+
+void ksm_handoff_thread_exit(struct thread *t)
+{
+    struct ksm_receiver *rx = t->ksm_rx;
+    if (rx == NULL)
+        return;
+    uint64_t fl = lock_handoff();
+    unlink_waiting_locked(rx);
+    if (rx->current != NULL) {
+        fail_locked(rx->current, rcNoKsm);
+        rx->current = NULL;
+    }
+    unlock_handoff(fl);
+    t->ksm_rx = NULL;
+    kfree_charged(rx, &t->proc->kmem);
+}

@@ -1,0 +1,89 @@
+/*
+ * The hand-off between the kernel's security questions and the KSM's receiving threads: the
+ * dedicated path of the security channel (<bastion/ksm_proto.h>, docs/security-model.md).
+ *
+ * A question is asked by the thread that needs the verdict (ksm_handoff_ask, from
+ * ksm_channel.c) and lives on its kernel stack until it is final. A receiver is a thread of the
+ * KSM in SYS_KSM_WAIT (ksm_handoff_wait): it gives the verdict on the question it took last,
+ * then takes the next one. Both sides meet under one lock:
+ *
+ *   - a question that finds a receiver waiting is handed to it and the asker switches straight
+ *     to it (the decision runs on the asker's CPU, no scheduler pass); otherwise it joins a
+ *     FIFO queue that the next free receiver takes from. The receiver copies the question from
+ *     the asker's memory into its own buffer: one copy, and the asker cannot leave meanwhile;
+ *   - the verdict comes back as one word in a register (and an audit text only when audited),
+ *     is written into the asker's question, and the receiver switches straight back to the
+ *     asker when it has nothing else to take.
+ *
+ * Nothing is allocated per question, nothing is looked up by token, no handle is resolved. A
+ * receiver's record is allocated at its first wait, charged to the KSM, and freed when the
+ * thread ends.
+ *
+ * Fail-closed: an asker whose wait ends without a verdict (timeout, its own end, the receiver
+ * ended, the KSM ended) gets a named failure and withdraws its question; a receiver whose
+ * question was withdrawn learns it (rcReplyLost) but keeps receiving.
+ */
+#ifndef BASTION_SECURITY_KSM_HANDOFF_H
+#define BASTION_SECURITY_KSM_HANDOFF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <bastion/ksm_proto.h>
+#include <bastion/retcode.h>
+
+#include "bastion_idl.h"
+
+struct thread;
+
+/* The largest question: the security header and fixed part, then a whole IPC message. Larger
+ * ones are refused before anyone is asked. */
+#define KSM_HANDOFF_REQUEST_MAX (KSM_PROTO_ARENA_OFFSET + IDL_MESSAGE_MAX)
+
+/* A verdict as the asker receives it: the fields, and its audit text ("" when not audited). */
+struct ksm_verdict_in {
+    struct ksm_proto_verdict v;
+    const char *text;
+    char text_buf[KSM_PROTO_TEXT_MAX];
+};
+
+/*
+ * Asks the KSM: the question is head[0..head_len) then body[0..body_len), as the receiver gets
+ * it; waits at most timeout_ns (0: forever) for the verdict. rcOk: *out holds a well-formed
+ * verdict. Otherwise nothing was decided:
+ *   rcBufferTooSmall  the question is larger than KSM_HANDOFF_REQUEST_MAX (the KSM was not
+ *                     asked), or than the buffer the receiver that took it offered;
+ *   rcInvalidArgument the receiver's buffer could not be written;
+ *   rcBadMessage      the KSM's verdict was malformed (verdict.h);
+ *   rcTimeout         no verdict in time;
+ *   rcNoKsm           the receiver that took it ended first;
+ *   rcPeerClosed      the KSM has ended (ksm_handoff_close), or the asker itself is being
+ *                     ended (thread_should_exit tells which).
+ */
+Retcode ksm_handoff_ask(const void *head, size_t head_len, const void *body, size_t body_len,
+                        struct ksm_verdict_in *out, uint64_t timeout_ns);
+
+/*
+ * SYS_KSM_WAIT, for a thread of the KSM (the caller checks that): gives `verdict` (and the audit
+ * text at user address `text`, `text_len` bytes with its NUL, 0 when not audited) on the
+ * question the thread took last, if it still has one; then waits for the next question and
+ * copies it to user address buf (cap bytes), its length in *len. Returns rcOk, or rcReplyLost
+ * when the last question was withdrawn before its verdict (a new one is received all the
+ * same); rcBufferTooSmall (*len: what was needed) or rcInvalidArgument when the question could
+ * not be delivered (it fails at its asker); rcOutOfMemory/rcQuotaExceeded for the receiver's
+ * record; rcPeerClosed when the thread is being ended or the KSM has ended.
+ */
+Retcode ksm_handoff_wait(uint64_t verdict, uint64_t text, uint64_t text_len, uint64_t buf,
+                         uint64_t cap, uint64_t *len);
+
+/* The KSM has ended: every queued question fails (rcPeerClosed), and every later one at once. */
+void ksm_handoff_close(void);
+
+/* Has ksm_handoff_close() run? */
+bool ksm_handoff_closed(void);
+
+/* thread_exit's hook: a receiver that ends fails the question it holds (rcNoKsm) and gives its
+ * buffer back. */
+void ksm_handoff_thread_exit(struct thread *t);
+
+#endif
