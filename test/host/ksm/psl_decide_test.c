@@ -569,7 +569,7 @@ static void flow_state(void **state)
     assert_int_equal(g->max_state_writes, t->max_state_writes);
 
     uint8_t store[8] = {0};
-    struct ksm_state st = {store, 8, NULL, NULL, NULL, NULL};
+    struct ksm_state st = {store, 8, NULL, NULL, NULL, NULL, NULL, NULL};
     uint32_t core = psl_flow_table_CLASS_kl_core_Core, srv = psl_flow_table_CLASS_psltest_Server,
              cli = psl_flow_table_CLASS_psltest_Client, ep, m;
     /* The kernel starts server 3: its machine is created in "sleep". */
@@ -637,7 +637,7 @@ static void hashset_state(void **state)
 
     uint32_t set_of[8] = {0};
     uint64_t words[6] = {0};
-    struct ksm_state st = {NULL, 8, set_of, words, NULL, NULL};
+    struct ksm_state st = {NULL, 8, set_of, words, NULL, NULL, NULL, NULL};
     uint32_t core = psl_hashset_table_CLASS_kl_core_Core,
              srv = psl_hashset_table_CLASS_psltest_Server,
              cli = psl_hashset_table_CLASS_psltest_Client, ep, m;
@@ -695,7 +695,7 @@ static void staticmap_state(void **state)
     assert_non_null(pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/staticmap.psl", &p));
     uint32_t map_of[8] = {0};
     uint64_t words[5] = {0};
-    struct ksm_state st = {NULL, 8, NULL, NULL, map_of, words};
+    struct ksm_state st = {NULL, 8, NULL, NULL, map_of, words, NULL, NULL};
     uint32_t core = psl_staticmap_table_CLASS_kl_core_Core,
              srv = psl_staticmap_table_CLASS_psltest_Server,
              cli = psl_staticmap_table_CLASS_psltest_Client, ep, m;
