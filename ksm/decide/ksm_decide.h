@@ -51,16 +51,17 @@ struct ksm_verdict ksm_decide(const struct ksm_table *t, uint32_t event, uint32_
                               const void *msg, size_t len);
 
 #define KSM_SID_NONE 0xFFFFFFFFu /* no process (a class named without one) */
-#define KSM_SID_KERNEL \
-    0xFFFFFFFEu /* the kernel (SID 0): a Mic subject at the top level; no
-                                    * state of the other models */
+/* The kernel (SID 0): a Mic subject at the top level, without state of the other models. */
+#define KSM_SID_KERNEL 0xFFFFFFFEu
 
 /*
  * The state of a policy's stateful objects, per process: for Flow object o and the process
  * with SID s, flow[s * nflows + o] is 0 (no machine) or 1 + its current state; for HashSet
  * object o, set_of[s * nsets + o] is 0 (no table) or 1 + the table of o's pool it holds, whose
- * words are in set_words (ksm_hashset); StaticMap objects likewise in map_of and map_words. Finding a process's machine or table is one
- * multiplication, whatever the number of processes; an entry is looked for among the set_size
+ * words are in set_words (ksm_hashset); StaticMap objects likewise in map_of and map_words;
+ * Mic objects keep two words per process (mic_subj: level, levelR) and resources' levels in
+ * per-object hash tables keyed by SID (mic_res, ksm_mic). Finding a process's machine or table
+ * is one multiplication, whatever the number of processes; an entry is looked for among the set_size
  * entries of its table; init looks for a free table of the pool. The caller owns the storage
  * (zeroed at start; nsids * nflows bytes, nsids * nsets and table->nset_words words): the KSM
  * static arrays, PAL and tests their own. Not locked: a caller deciding on several threads
