@@ -788,6 +788,33 @@ static void mic_state(void **state)
     ksm_state_drop_resource(g, &st, 99);
     assert_int_equal(res[2 * found], 0);
     assert_int_equal(res[2 * found + 1], 0);
+    /* SIDs 1, 5 and 9 share their home entry (SID % 4 in a table of 4): linear probing puts
+     * them one after the other, and a removal in the run keeps the others findable. */
+    for (uint32_t sid = 1; sid <= 9; sid += 4) {
+        len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, &ep, &m);
+        psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, "value", sid);
+        assert_int_equal(
+            ksm_decide_state(g, &st, KSM_EV_REQUEST, cli, srv, 3, 2, ep, m, buf, len).verdict,
+            KSM_GRANTED);
+    }
+    assert_int_equal(res[2 * 1], 2);
+    assert_int_equal(res[2 * 2], 6);
+    assert_int_equal(res[2 * 3], 10);
+    ksm_state_drop_resource(g, &st, 1);
+    assert_int_equal(res[2 * 1], 6); /* shifted back into the hole */
+    assert_int_equal(res[2 * 2], 10);
+    assert_int_equal(res[2 * 3], 0);
+    static const struct {
+        uint32_t sid;
+        int granted;
+    } reads[] = {{5, 1}, {9, 1}, {1, 0}, {13, 0}};
+    for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++) {
+        len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Nest", buf, &ep, &m);
+        psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Nest", buf, "o.x", reads[i].sid);
+        assert_int_equal(
+            ksm_decide_state(g, &st, KSM_EV_REQUEST, cli, srv, 3, 2, ep, m, buf, len).verdict,
+            reads[i].granted ? KSM_GRANTED : KSM_DENIED);
+    }
     /* The client ends: its levels go. */
     ksm_state_drop(g, &st, 3);
     assert_int_equal(subj[(3 * 2 + 0) * 2], 0);
