@@ -837,7 +837,8 @@ static void rule_call(struct parser *ps, struct block *b, struct token *name)
 }
 
 /* A string list: '[' STRING (',' STRING)* [','] ']' into *v / *pos. */
-static void string_list(struct parser *ps, char ***v, struct psl_pos **pos, int *n, int *cap)
+static void string_list(struct parser *ps, char ***v, struct psl_pos **pos, int *n, int *cap,
+                        const char *what)
 {
     int npos = *n, pos_cap = *n;
     if (!expect(ps, T_LBRACK, "'['"))
@@ -850,7 +851,7 @@ static void string_list(struct parser *ps, char ***v, struct psl_pos **pos, int 
             break;
         next(ps);
     }
-    expect(ps, T_RBRACK, "']' or a state name");
+    expect(ps, T_RBRACK, psl_fmt("']' or a %s", what));
 }
 
 /* A rule of a HashSet object: `<object>.<init|fini> {sid : <sid>}` or
@@ -1006,7 +1007,8 @@ static void mic_level(struct parser *ps, struct mic_level_text *lv)
             }
         } else if (is_ident(k, "categories")) {
             if (!empty)
-                string_list(ps, &lv->cats, &lv->cat_pos, &lv->ncats, &lv->cats_cap);
+                string_list(ps, &lv->cats, &lv->cat_pos, &lv->ncats, &lv->cats_cap,
+                            "category name");
         } else {
             err_at(ps, k, psl_fmt("'%s' is not a part of a level (degree, categories)", k->text));
             return;
@@ -1194,7 +1196,8 @@ static void model_call(struct parser *ps, struct block *b, struct token *obj)
             it->state_pos = psl_alloc(sizeof *it->state_pos);
             it->state_pos[0] = v->pos;
         } else if (is_ident(k, "states") && call == KSM_CALL_FLOW_ALLOW) {
-            string_list(ps, &it->states, &it->state_pos, &it->nstates, &it->states_cap);
+            string_list(ps, &it->states, &it->state_pos, &it->nstates, &it->states_cap,
+                        "state name");
         } else {
             err_at(ps, k, psl_fmt("'%s' is not an argument of %s.%s", k->text, obj->text, m->text));
             return;
@@ -1645,7 +1648,7 @@ static void policy_object(struct parser *ps, struct token *kw)
                         err_at(ps, ck, "Flow config: 'states' given twice");
                         return;
                     }
-                    string_list(ps, &f.states, &pos, &f.nstates, &f.states_cap);
+                    string_list(ps, &f.states, &pos, &f.nstates, &f.states_cap, "state name");
                 } else if (is_ident(ck, "initial")) {
                     struct token *v = peek(ps);
                     if (!expect(ps, T_STRING, "the initial state"))
@@ -1673,7 +1676,7 @@ static void policy_object(struct parser *ps, struct token *kw)
                         char **to = NULL;
                         struct psl_pos *to_pos = NULL;
                         int nto = 0, to_cap = 0;
-                        string_list(ps, &to, &to_pos, &nto, &to_cap);
+                        string_list(ps, &to, &to_pos, &nto, &to_cap, "state name");
                         for (int i = 0; i < nto && !ps->failed; i++) {
                             int ti = policy_flow_state(&f, to[i]);
                             if (ti < 0) {

@@ -311,6 +311,9 @@ static void mic_errors(void **state)
         {"execute { k.execute {target : dst_sid, image : (), level : {degree : \"lo\", cats : []}} "
          "}",
          "test.psl:8:76: error: 'cats' is not a part of a level (degree, categories)"},
+        {"execute { k.execute {target : dst_sid, image : (), level : {degree : \"lo\", categories "
+         ": [\"x\", 1]}} }",
+         "test.psl:8:95: error: expected ']' or a category name, found integer '1'"},
         {"execute { k.execute {target : dst_sid, image : (), level : {categories : []}} }",
          "test.psl:8:60: error: a level { ... } needs 'degree : \"<degree>\"' (or 'degree : ()')"},
         {"execute { k.execute {target : dst_sid, image : dst_sid, level : \"lo\"} }",
