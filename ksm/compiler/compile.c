@@ -63,7 +63,7 @@ static int depth(const struct expr *e)
 {
     if (!e)
         return 0;
-    if (e->kind == E_UNARY || e->kind == E_CONTAINS)
+    if (e->kind == E_UNARY || e->kind == E_CONTAINS || (e->kind == E_QUERY && e->a))
         return depth(e->a);
     if (e->kind == E_INDEX)
         return depth(e->b);
@@ -127,6 +127,12 @@ static void gen(struct cc *c, const struct expr *e, int start)
              (int64_t)e->value << 2 | (e->op ? 2 : 0) | e->sid);
         return;
     case E_QUERY:
+        if (e->op == 1) { /* Mic query_level: a subject, or the resource whose SID is e->a */
+            if (e->a)
+                gen(c, e->a, start);
+            emit(c, KSM_OP_MIC_LEVEL, (uint32_t)e->object_id, e->a ? 2 : e->sid);
+            return;
+        }
         emit(c, KSM_OP_FLOW_QUERY, (uint32_t)e->object_id, e->sid);
         return;
     case E_REGEX:
@@ -375,6 +381,16 @@ static void block(struct cc *c, struct block *b, uint32_t choice, uint32_t arm)
             gen(c, it->e, c->ncode);
             call->code_len = (uint32_t)c->ncode - call->code_start;
         }
+        if (it->e2) { /* a Mic rule's container */
+            if (depth(it->e2) > (int)KSM_STACK_MAX) {
+                psl_error(it->e2->pos, "expression too deep (more than %u operands pending)",
+                          KSM_STACK_MAX);
+                continue;
+            }
+            call->code2_start = (uint32_t)c->ncode;
+            gen(c, it->e2, c->ncode);
+            call->code2_len = (uint32_t)c->ncode - call->code2_start;
+        }
         c->cur_call = (uint32_t)c->ncalls - 1;
         c->event = b->scope.event;
         c->peer_fixed = scope_peer(&b->scope);
@@ -389,6 +405,12 @@ static uint32_t state_changes(const struct policy *p, const struct ksm_call *k)
         return 1;
     if (k->kind >= KSM_CALL_SET_INIT && k->kind <= KSM_CALL_SET_REMOVE)
         return 2;
+    if (k->kind == KSM_CALL_MIC_EXECUTE || k->kind == KSM_CALL_MIC_CREATE)
+        return 2;
+    if (k->kind == KSM_CALL_MIC_UPGRADE || k->kind == KSM_CALL_MIC_DOWNGRADE)
+        return 1;
+    if (k->kind >= KSM_CALL_MIC_EXECUTE)
+        return 0;
     uint32_t n = k->kind >= KSM_CALL_MAP_INIT ? p->maps[k->object].nkeys : 0;
     switch (k->kind) {
     case KSM_CALL_MAP_INIT:
@@ -602,6 +624,26 @@ struct ksm_table *psl_compile(struct policy *p)
             return NULL;
         }
     }
+    struct ksm_mic *mics = psl_alloc(sizeof *mics * (size_t)(p->nmics + 1));
+    uint64_t mic_words = 0;
+    for (int i = 0; i < p->nmics; i++) {
+        const struct policy_mic *m = &p->mics[i];
+        mics[i] = (struct ksm_mic){m->name,
+                                   (uint32_t)m->ndegrees,
+                                   (uint32_t)m->ncategories,
+                                   m->resources,
+                                   (uint32_t)mic_words,
+                                   (const char *const *)m->degrees,
+                                   (const char *const *)m->categories,
+                                   m->levels,
+                                   (uint32_t)m->nlevels};
+        mic_words += 2u * (uint64_t)m->resources;
+        if (mic_words > UINT32_MAX / 2) {
+            psl_error(m->pos, "the Mic resource tables take more than %u words of state",
+                      UINT32_MAX / 2);
+            return NULL;
+        }
+    }
     struct ksm_flow *flows = psl_alloc(sizeof *flows * (size_t)(p->nflows + 1));
     for (int i = 0; i < p->nflows; i++) {
         const struct policy_flow *f = &p->flows[i];
@@ -677,6 +719,9 @@ struct ksm_table *psl_compile(struct policy *p)
     t->maps = p->nmaps ? maps : NULL;
     t->nmaps = (uint32_t)p->nmaps;
     t->nmap_words = (uint32_t)map_words;
+    t->mics = p->nmics ? mics : NULL;
+    t->nmics = (uint32_t)p->nmics;
+    t->nmic_words = (uint32_t)mic_words;
     /* The Regex patterns, compiled again (the resolver refused those that do not compile). */
     struct ksm_regex *rx = psl_alloc(sizeof *rx * (size_t)(p->nregexes + 1));
     for (int i = 0; i < p->nregexes; i++) {

@@ -56,9 +56,9 @@ void psl_emit_c(FILE *f, const struct ksm_table *t, const char *n, const char *h
     fprintf(f, "static const struct ksm_call %s_calls[%u] = {\n", n, t->ncalls);
     for (uint32_t i = 0; i < t->ncalls; i++) {
         const struct ksm_call *c = &t->calls[i];
-        fprintf(f, "    {%u, %u, %u, %u, %u, %u, %u, %uu, %u, %u},\n", c->kind, c->sid,
+        fprintf(f, "    {%u, %u, %u, %u, %u, %u, %u, %uu, %u, %u, %u, %u},\n", c->kind, c->sid,
                 c->audit_profile, c->code_start, c->code_len, c->loc, c->object, c->arg, c->choice,
-                c->arm);
+                c->arm, c->code2_start, c->code2_len);
     }
     fprintf(f, "};\n\nstatic const struct ksm_insn %s_code[%u] = {\n", n, t->ncode ? t->ncode : 1);
     for (uint32_t i = 0; i < t->ncode; i++) {
@@ -189,6 +189,36 @@ void psl_emit_c(FILE *f, const struct ksm_table *t, const char *n, const char *h
     if (!t->nregexes)
         fprintf(f, "    {0, 0, 0, 0, 0},\n");
     fprintf(f, "};\n\n");
+    for (uint32_t i = 0; i < t->nmics; i++) {
+        const struct ksm_mic *m = &t->mics[i];
+        fprintf(f, "static const char *const %s_mic%u_degrees[%u] = {", n, i, m->ndegrees);
+        for (uint32_t k = 0; k < m->ndegrees; k++) {
+            cstr(f, m->degrees[k]);
+            fprintf(f, ", ");
+        }
+        fprintf(f, "};\nstatic const char *const %s_mic%u_categories[%u] = {", n, i,
+                m->ncategories + 1);
+        for (uint32_t k = 0; k < m->ncategories; k++) {
+            cstr(f, m->categories[k]);
+            fprintf(f, ", ");
+        }
+        fprintf(f, "0};\nstatic const uint64_t %s_mic%u_levels[%u] = {", n, i, m->nlevels + 1);
+        for (uint32_t k = 0; k < m->nlevels; k++)
+            fprintf(f, "0x%llxull, ", (unsigned long long)m->levels[k]);
+        fprintf(f, "0};\n");
+    }
+    fprintf(f, "static const struct ksm_mic %s_mics[%u] = {\n", n, t->nmics ? t->nmics : 1);
+    for (uint32_t i = 0; i < t->nmics; i++) {
+        const struct ksm_mic *m = &t->mics[i];
+        fprintf(f, "    {");
+        cstr(f, m->name);
+        fprintf(f,
+                ", %u, %u, %u, %u, %s_mic%u_degrees, %s_mic%u_categories, %s_mic%u_levels, %u},\n",
+                m->ndegrees, m->ncategories, m->capacity, m->base, n, i, n, i, n, i, m->nlevels);
+    }
+    if (!t->nmics)
+        fprintf(f, "    {0, 0, 0, 0, 0, 0, 0, 0, 0},\n");
+    fprintf(f, "};\n\n");
     fprintf(f, "static const struct ksm_choice %s_choices[%u] = {\n", n,
             t->nchoices ? t->nchoices : 1);
     for (uint32_t i = 0; i < t->nchoices; i++)
@@ -203,11 +233,12 @@ void psl_emit_c(FILE *f, const struct ksm_table *t, const char *n, const char *h
             "    %s_classes, %s_endpoints, %s_index, %s_cells, %s_cell_calls, %s_calls, %s_code,\n"
             "    %s_locs, %s_files, %s_fields, %s_audit, %s_slot_names, %s_slot_has_error,\n"
             "    %s_strings, %u, %s_flows, %u, %u, %s_sets, %u, %u, %s_maps, %u, %u,\n"
-            "    %s_regexes, %u, %s_choices, %u,\n};\n",
+            "    %s_regexes, %u, %s_choices, %u, %s_mics, %u, %u,\n};\n",
             n, t->nclasses, t->nendpoints, t->nslots, t->ncells, t->ncalls, t->ncell_calls,
             t->ncode, t->nlocs, t->nfiles, t->nfields, t->nprofiles, t->nlevels, t->audit_level, n,
             n, n, n, n, n, n, n, n, n, n, n, n, n, t->nstrings, n, t->nflows, t->max_state_writes,
-            n, t->nsets, t->nset_words, n, t->nmaps, t->nmap_words, n, t->nregexes, n, t->nchoices);
+            n, t->nsets, t->nset_words, n, t->nmaps, t->nmap_words, n, t->nregexes, n, t->nchoices,
+            n, t->nmics, t->nmic_words);
 }
 
 void psl_emit_h(FILE *f, const struct ksm_table *t, const char *n)

@@ -155,6 +155,144 @@ static bool iset(struct ictx *x, const struct item *it)
     return true;
 }
 
+/* Mic, on the interpreter's own store: is level a at or below level b? Degree by degree, then
+ * category by category. */
+static bool imic_below(uint64_t a, uint64_t b)
+{
+    if ((a >> 32) > (b >> 32))
+        return false;
+    for (int k = 0; k < 32; k++)
+        if (((a >> k) & 1) && !((b >> k) & 1))
+            return false;
+    return true;
+}
+
+/* The subject sid_ref names in Mic object o: *level and *level_r (0 none); false with
+ * KSM_R_NO_STATE in *reason when it has no state; *kernel for the kernel. */
+static bool imic_subject(struct ictx *x, int o, int sid_ref, uint64_t *level, uint64_t *level_r,
+                         bool *kernel, uint32_t *reason)
+{
+    const struct policy_mic *m = &x->p->mics[o];
+    uint32_t sid = x->sid[sid_ref == KSM_SID_DST];
+    *kernel = sid == KSM_SID_KERNEL;
+    if (*kernel) {
+        uint64_t cats = m->ncategories == 32 ? 0xffffffffu : (1ull << m->ncategories) - 1;
+        *level = *level_r = (uint64_t)m->ndegrees << 32 | cats;
+        return true;
+    }
+    if (!x->st || sid >= x->st->nsids) {
+        *reason = KSM_R_NO_STATE;
+        return false;
+    }
+    *level = x->st->mic_level[(size_t)o * x->st->nsids + sid];
+    *level_r = x->st->mic_level_r[(size_t)o * x->st->nsids + sid];
+    return true;
+}
+
+/* The resource `sid` of Mic object o: its index in the store, or -1; false with
+ * KSM_R_NO_STATE in *reason for a value that is no SID. */
+static bool imic_find(struct ictx *x, int o, int64_t sid, int *at, uint32_t *reason)
+{
+    *at = -1;
+    if (!x->st || (uint64_t)sid > 0xffffffffu) {
+        *reason = KSM_R_NO_STATE;
+        return false;
+    }
+    for (int i = 0; i < x->st->mic_nres[o]; i++)
+        if (x->st->mic_res[o][i].sid == (uint64_t)sid)
+            *at = i;
+    return true;
+}
+
+static uint64_t imic_level(const struct policy_mic *m, uint32_t idx1)
+{
+    return idx1 ? m->levels[idx1 - 1] : 0;
+}
+
+/* A Mic rule on the interpreter's state: true if granted; false with x->reason set to why it
+ * could not decide, else KSM_R_RULE. The order of the checks is ksm_decide()'s, so that both
+ * name the same reason. */
+static bool imic(struct ictx *x, const struct item *it)
+{
+    int o = it->object_id;
+    const struct policy_mic *m = &x->p->mics[o];
+    int64_t target = 0, container = 0;
+    x->reason = KSM_R_RULE;
+    if (it->e && (x->reason = eval(x, it->e, &target)) != KSM_R_RULE)
+        return false;
+    if (it->e2 && (x->reason = eval(x, it->e2, &container)) != KSM_R_RULE)
+        return false;
+    x->reason = KSM_R_RULE;
+    uint64_t level = imic_level(m, it->arg & 0xffff), level_r = imic_level(m, it->arg >> 16);
+    uint64_t a, a_r, b, b_r;
+    bool kernel, bkernel;
+    if (!imic_subject(x, o, it->sid & 0xf, &a, &a_r, &kernel, &x->reason))
+        return false;
+    if (it->call == KSM_CALL_MIC_EXECUTE) {
+        if (!level_r)
+            level_r = level;
+        if (kernel || !imic_below(level_r, level))
+            return false;
+        size_t at = (size_t)o * x->st->nsids + x->sid[(it->sid & 0xf) == KSM_SID_DST];
+        x->st->mic_level[at] = level;
+        x->st->mic_level_r[at] = level_r;
+        return true;
+    }
+    if (!a)
+        return false;
+    if (it->call == KSM_CALL_MIC_CALL || it->call == KSM_CALL_MIC_INVOKE) {
+        if (!imic_subject(x, o, it->sid >> 4, &b, &b_r, &bkernel, &x->reason) || !b)
+            return false;
+        return it->call == KSM_CALL_MIC_CALL ? imic_below(a, b) || imic_below(a_r, b)
+                                             : imic_below(b, a);
+    }
+    int t;
+    if (!imic_find(x, o, target, &t, &x->reason))
+        return false;
+    uint64_t tl = t >= 0 ? x->st->mic_res[o][t].level : 0;
+    if (it->call == KSM_CALL_MIC_READ)
+        return tl && (imic_below(a, tl) || imic_below(a_r, tl));
+    if (it->call == KSM_CALL_MIC_WRITE)
+        return tl && imic_below(tl, a);
+    if (!imic_subject(x, o, it->sid >> 4, &b, &b_r, &bkernel, &x->reason) || !b)
+        return false;
+    /* every bound: source, driver and (if any) container; the new level must lie below each */
+    uint64_t bounds[3] = {a, b, 0};
+    int nb = 2;
+    if (it->e2) {
+        int c;
+        if (!imic_find(x, o, container, &c, &x->reason) || c < 0)
+            return false;
+        bounds[nb++] = x->st->mic_res[o][c].level;
+    }
+    if (it->call == KSM_CALL_MIC_CREATE && !level) {
+        /* the highest level below every bound */
+        uint64_t d = UINT64_MAX, cats = 0xffffffffu;
+        for (int i = 0; i < nb; i++) {
+            if ((bounds[i] >> 32) < d)
+                d = bounds[i] >> 32;
+            cats &= bounds[i] & 0xffffffffu;
+        }
+        level = d << 32 | cats;
+    }
+    for (int i = 0; i < nb; i++)
+        if (!imic_below(level, bounds[i]))
+            return false;
+    if (it->call == KSM_CALL_MIC_CREATE) {
+        if (t >= 0 || x->st->mic_nres[o] >= (int)m->resources)
+            return false;
+        x->st->mic_res[o][x->st->mic_nres[o]++] = (struct psl_imic_res){(uint64_t)target, level};
+        return true;
+    }
+    if (!tl || !imic_below(tl, a))
+        return false;
+    bool moves = it->call == KSM_CALL_MIC_UPGRADE ? imic_below(tl, level) : imic_below(level, tl);
+    if (!moves || tl == level)
+        return false;
+    x->st->mic_res[o][t].level = level;
+    return true;
+}
+
 /* A Flow rule on the interpreter's state: true if granted; false with x->reason set to
  * KSM_R_NO_STATE when it cannot be decided, else KSM_R_RULE. */
 static bool flow(struct ictx *x, const struct item *it)
@@ -403,6 +541,25 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
         return KSM_R_RULE;
     }
     case E_QUERY: {
+        if (e->op == 1) { /* Mic query_level: the degree of a subject's or resource's level */
+            uint64_t level = 0, level_r;
+            bool kernel;
+            if (e->a) {
+                int at;
+                if ((r = eval(x, e->a, &a)) != KSM_R_RULE)
+                    return r;
+                if (!imic_find(x, e->object_id, a, &at, &r))
+                    return r;
+                if (at >= 0)
+                    level = x->st->mic_res[e->object_id][at].level;
+            } else if (!imic_subject(x, e->object_id, e->sid, &level, &level_r, &kernel, &r)) {
+                return r;
+            }
+            if (!level)
+                return KSM_R_NO_STATE;
+            *v = (int64_t)(level >> 32) - 1;
+            return KSM_R_RULE;
+        }
         uint32_t sid = x->sid[e->sid == KSM_SID_DST];
         if (!x->st || sid >= x->st->nsids)
             return KSM_R_NO_STATE;
@@ -670,9 +827,10 @@ static void walk(struct ictx *x, const struct block *b)
             x->first_loc = (uint32_t)it->loc;
         bool granted = it->call == KSM_CALL_GRANT;
         if (it->object) {
-            granted = it->call >= KSM_CALL_MAP_INIT   ? imap_rule(x, it)
-                      : it->call >= KSM_CALL_SET_INIT ? iset(x, it)
-                                                      : flow(x, it);
+            granted = it->call >= KSM_CALL_MIC_EXECUTE ? imic(x, it)
+                      : it->call >= KSM_CALL_MAP_INIT  ? imap_rule(x, it)
+                      : it->call >= KSM_CALL_SET_INIT  ? iset(x, it)
+                                                       : flow(x, it);
             if (!granted && x->reason != KSM_R_RULE) {
                 x->denied = true;
                 x->deny_loc = (uint32_t)it->loc;
@@ -715,6 +873,10 @@ struct psl_istate psl_istate_new(const struct policy *p, uint32_t nsids)
                             psl_alloc(sizeof(int) * ((size_t)p->nsets * nsids + 1)),
                             psl_alloc(sizeof(struct psl_itable *) * ((size_t)p->nsets + 1)),
                             NULL,
+                            NULL,
+                            NULL,
+                            NULL,
+                            NULL,
                             NULL};
     for (size_t i = 0; i < (size_t)p->nflows * nsids; i++)
         st.cur[i] = -1;
@@ -731,6 +893,12 @@ struct psl_istate psl_istate_new(const struct policy *p, uint32_t nsids)
             st.maps[o][k] = (struct psl_imap){false, psl_alloc(sizeof(uint64_t) * n),
                                               psl_alloc(sizeof(uint64_t) * n)};
     }
+    st.mic_level = psl_alloc(sizeof(uint64_t) * ((size_t)p->nmics * nsids + 1));
+    st.mic_level_r = psl_alloc(sizeof(uint64_t) * ((size_t)p->nmics * nsids + 1));
+    st.mic_res = psl_alloc(sizeof(struct psl_imic_res *) * ((size_t)p->nmics + 1));
+    st.mic_nres = psl_alloc(sizeof(int) * ((size_t)p->nmics + 1));
+    for (int o = 0; o < p->nmics; o++)
+        st.mic_res[o] = psl_alloc(sizeof(struct psl_imic_res) * p->mics[o].resources);
     for (int o = 0; o < p->nsets; o++) {
         st.pool[o] = psl_alloc(sizeof(struct psl_itable) * p->sets[o].pool_size);
         for (uint32_t k = 0; k < p->sets[o].pool_size; k++)
@@ -835,6 +1003,47 @@ static void iset_restore(const struct policy *p, struct psl_istate *st, struct i
     psl_free(c->entries);
 }
 
+/* A copy of the Mic state, to put back after a denied event. */
+struct imic_copy {
+    uint64_t *level, *level_r;
+    struct psl_imic_res *res; /* every object's resources, object after object */
+    int *nres;
+};
+
+static struct imic_copy imic_save(const struct policy *p, const struct psl_istate *st)
+{
+    size_t n = (size_t)p->nmics * st->nsids, nres = 0;
+    for (int o = 0; o < p->nmics; o++)
+        nres += p->mics[o].resources;
+    struct imic_copy c = {psl_alloc(sizeof(uint64_t) * (n + 1)),
+                          psl_alloc(sizeof(uint64_t) * (n + 1)),
+                          psl_alloc(sizeof(struct psl_imic_res) * (nres + 1)),
+                          psl_alloc(sizeof(int) * ((size_t)p->nmics + 1))};
+    memcpy(c.level, st->mic_level, sizeof(uint64_t) * n);
+    memcpy(c.level_r, st->mic_level_r, sizeof(uint64_t) * n);
+    memcpy(c.nres, st->mic_nres, sizeof(int) * (size_t)p->nmics);
+    for (int o = 0, k = 0; o < p->nmics; k += (int)p->mics[o].resources, o++)
+        memcpy(c.res + k, st->mic_res[o], sizeof(struct psl_imic_res) * p->mics[o].resources);
+    return c;
+}
+
+static void imic_restore(const struct policy *p, struct psl_istate *st, struct imic_copy *c,
+                         bool restore)
+{
+    if (restore) {
+        size_t n = (size_t)p->nmics * st->nsids;
+        memcpy(st->mic_level, c->level, sizeof(uint64_t) * n);
+        memcpy(st->mic_level_r, c->level_r, sizeof(uint64_t) * n);
+        memcpy(st->mic_nres, c->nres, sizeof(int) * (size_t)p->nmics);
+        for (int o = 0, k = 0; o < p->nmics; k += (int)p->mics[o].resources, o++)
+            memcpy(st->mic_res[o], c->res + k, sizeof(struct psl_imic_res) * p->mics[o].resources);
+    }
+    psl_free(c->level);
+    psl_free(c->level_r);
+    psl_free(c->res);
+    psl_free(c->nres);
+}
+
 static struct ksm_verdict decide(struct ictx *x, uint32_t ep, const char **field_name);
 
 struct ksm_verdict psl_interpret(const struct policy *p, uint32_t event, uint32_t src, uint32_t dst,
@@ -862,7 +1071,12 @@ struct ksm_verdict psl_interpret_state(const struct policy *p, struct psl_istate
     struct imap_copy maps = {0};
     if (st && p->nmaps)
         maps = imap_save(p, st);
+    struct imic_copy mics = {0};
+    if (st && p->nmics)
+        mics = imic_save(p, st);
     struct ksm_verdict v = decide(&x, ep, field_name);
+    if (st && p->nmics)
+        imic_restore(p, st, &mics, v.verdict != KSM_GRANTED);
     if (n && v.verdict != KSM_GRANTED)
         memcpy(st->cur, saved, sizeof(int) * n);
     if (saved)

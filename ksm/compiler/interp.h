@@ -27,13 +27,21 @@ struct psl_imap {
     bool used;
     uint64_t *base, *work;
 };
+/* A Mic resource with a level: its SID and level (ksm_mic's word layout). */
+struct psl_imic_res {
+    uint64_t sid, level;
+};
 struct psl_istate {
     int *cur;
     uint32_t nsids;
     int *table;
     struct psl_itable **pool;
-    int *map_table;         /* [map * nsids + sid]: the table held in maps[map], or -1 */
-    struct psl_imap **maps; /* [map][k] */
+    int *map_table;                /* [map * nsids + sid]: the table held in maps[map], or -1 */
+    struct psl_imap **maps;        /* [map][k] */
+    uint64_t *mic_level;           /* [mic * nsids + sid]: a subject's level, 0 for none */
+    uint64_t *mic_level_r;         /* likewise its levelR */
+    struct psl_imic_res **mic_res; /* [mic]: the resources with a level, in creation order */
+    int *mic_nres;                 /* [mic]: how many */
 };
 struct psl_istate psl_istate_new(const struct policy *p, uint32_t nsids);
 

@@ -22,7 +22,8 @@ enum expr_kind {
     E_CONTAINS,
     E_MAP_GET,
     E_CALL,  /* a function of the Math, Bool or Pred model that is not an operator (fn) */
-    E_QUERY, /* <Flow object>.query {sid : <sid>}: the current state's name */
+    E_QUERY, /* <Flow object>.query {sid : <sid>}: the current state's name; op 1: <Mic
+              * object>.query_level {source : <sid> | <resource SID a>}: the level's degree */
     E_REGEX, /* <Regex object>.match {text : a, pattern : "<str>"} (value: the pattern's index) */
     E_CASE,  /* the case a choice takes: the first i with args[i] true, else nargs (integer) */
     E_INDEX  /* a.[b]: element b of the sequence or array field a (an integer) */
@@ -85,6 +86,17 @@ enum item_kind { I_CALL, I_MATCH, I_AUDIT, I_CHOICE };
 
 struct block;
 
+/* A Mic level as written: "<degree>" or { degree : "<degree>" | (), categories : [...] | () };
+ * given false for `()`. Resolved against the object's degrees and categories. */
+struct mic_level_text {
+    bool given;
+    struct psl_pos pos;
+    char *degree; /* NULL: `degree : ()`, the lowest degree */
+    char **cats;
+    struct psl_pos *cat_pos;
+    int ncats, cats_cap, cat_pos_cap;
+};
+
 /*
  * `choice (<Regex object>.select {text : <string field>} | <Flow object>.query {sid : ...}) {
  * "<case>" : <rules> ... [_ : <rules>] }`: e (E_CASE) computes the case the event takes; cases[k]
@@ -114,6 +126,10 @@ struct item {
     struct psl_pos *state_pos;
     int nstates, states_cap;
     int object_id; /* resolved: index in policy flows or sets */
+    /* Mic rules: e is the target resource's SID, e2 the container's (NULL: `()`); sid holds the
+     * subject operands (ksm_call.sid); lv[0] is level, lv[1] levelR */
+    struct expr *e2;
+    struct mic_level_text lv[2];
     /* HashSet add/remove: the entry is the expression e (compiled as the call's code) */
     uint32_t arg; /* resolved: ksm_call.arg */
     /* resolved */
@@ -229,6 +245,21 @@ struct policy_map {
     uint32_t pool_size;
 };
 
+/* A Mic object: `policy object <name> : Mic { config = ["<degree>", ...] }` or `config = {
+ * degrees : [...], categories : [...], resources : N }`; levels: those its rules name, as
+ * ksm_mic words, gathered by the resolver. */
+struct policy_mic {
+    char *name;
+    struct psl_pos pos;
+    char **degrees;
+    int ndegrees, degrees_cap;
+    char **categories;
+    int ncategories, categories_cap;
+    uint32_t resources;
+    uint64_t *levels;
+    int nlevels, levels_cap;
+};
+
 /* An object of a model without state: `policy object <name> : Pred | Bool | Math | Struct |
  * Regex` (nk/basic.psl and nk/regex.psl declare pred, bool, math, struct and re). */
 enum xmodel { XM_PRED, XM_BOOL, XM_MATH, XM_STRUCT, XM_REGEX };
@@ -249,6 +280,7 @@ struct policy {
     bool uses_flow;                                                /* use nk.flow._ */
     bool uses_hashset;                                             /* use nk.hashmap._ */
     bool uses_staticmap;                                           /* use nk.staticmap._ */
+    bool uses_mic;                                                 /* use nk.mic._ */
     bool uses_pred, uses_bool, uses_math, uses_struct, uses_regex; /* security model ... */
     int nxobjects, xobjects_cap;
     struct policy_xobject *xobjects; /* objects of the models without state (pred, re, ...) */
@@ -278,6 +310,8 @@ struct policy {
     struct policy_set *sets; /* declaration order = ksm_table sets[] */
     int nmaps, maps_cap;
     struct policy_map *maps; /* declaration order = ksm_table maps[] */
+    int nmics, mics_cap;
+    struct policy_mic *mics; /* declaration order = ksm_table mics[] */
 
     /* resolved */
     int default_profile_id;
@@ -301,6 +335,11 @@ int policy_set_id(const struct policy *p, const char *name);
 /* Index of the StaticMap object `name` in p->maps, or -1; of key `key` in m, or -1. */
 int policy_map_id(const struct policy *p, const char *name);
 int policy_map_key(const struct policy_map *m, const char *key);
+
+/* Index of the Mic object `name` in p->mics, or -1; of degree or category `name` in m, or -1. */
+int policy_mic_id(const struct policy *p, const char *name);
+int policy_mic_degree(const struct policy_mic *m, const char *name);
+int policy_mic_category(const struct policy_mic *m, const char *name);
 
 /* The model (enum xmodel) of the object `name` of a model without state, or -1. */
 int policy_xobject_model(const struct policy *p, const char *name);

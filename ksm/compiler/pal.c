@@ -45,7 +45,7 @@ static int who(struct run *r, const char *name, struct psl_pos pos, uint32_t *si
     int c = policy_class_id(r->p, name);
     if (c < 0)
         psl_error(pos, "unknown process or class '%s' in a test", name);
-    *sid = !strcmp(name, "kl.core.Core") ? 0 : KSM_SID_NONE;
+    *sid = !strcmp(name, "kl.core.Core") ? KSM_SID_KERNEL : KSM_SID_NONE;
     return c;
 }
 
@@ -232,7 +232,7 @@ static int step(struct run *r, const char *set, const char *seq, const struct pa
         src = who(r, s->sel.v[SEL_SRC], s->sel.pos[SEL_SRC], &src_sid);
     else if (s->event == KSM_EV_EXECUTE) {
         src = policy_class_id(p, "kl.core.Core");
-        src_sid = 0;
+        src_sid = KSM_SID_KERNEL;
         if (src < 0)
             psl_error(s->pos, "execute without src= starts from the kernel: add 'use EDL "
                               "kl.core.Core'");
@@ -372,12 +372,16 @@ static int step(struct run *r, const char *set, const char *seq, const struct pa
 
 int psl_pal_run(const struct policy *p, const struct ksm_table *t, FILE *out, int *passed)
 {
-    struct run r = {p, t, out, {{0}}, 0, 1, {NULL, PAL_PROCESSES_MAX + 1, NULL, NULL, NULL, NULL}};
+    struct run r = {
+        p, t, out, {{0}}, 0, 1, {NULL, PAL_PROCESSES_MAX + 1, NULL, NULL, NULL, NULL, NULL, NULL}};
     r.st.flow = psl_alloc((size_t)(PAL_PROCESSES_MAX + 1) * t->nflows + 1);
     r.st.set_of = psl_alloc(sizeof(uint32_t) * ((size_t)(PAL_PROCESSES_MAX + 1) * t->nsets + 1));
     r.st.set_words = psl_alloc(sizeof(uint64_t) * ((size_t)t->nset_words + 1));
     r.st.map_of = psl_alloc(sizeof(uint32_t) * ((size_t)(PAL_PROCESSES_MAX + 1) * t->nmaps + 1));
     r.st.map_words = psl_alloc(sizeof(uint64_t) * ((size_t)t->nmap_words + 1));
+    size_t nmic_subj = (size_t)(PAL_PROCESSES_MAX + 1) * t->nmics * 2;
+    r.st.mic_subj = psl_alloc(sizeof(uint64_t) * (nmic_subj + 1));
+    r.st.mic_res = psl_alloc(sizeof(uint64_t) * ((size_t)t->nmic_words + 1));
     int failed = 0;
     *passed = 0;
     for (int a = 0; a < p->nasserts; a++) {
@@ -392,6 +396,8 @@ int psl_pal_run(const struct policy *p, const struct ksm_table *t, FILE *out, in
             memset(r.st.set_words, 0, sizeof(uint64_t) * t->nset_words);
             memset(r.st.map_of, 0, sizeof(uint32_t) * (PAL_PROCESSES_MAX + 1) * t->nmaps);
             memset(r.st.map_words, 0, sizeof(uint64_t) * t->nmap_words);
+            memset(r.st.mic_subj, 0, sizeof(uint64_t) * nmic_subj);
+            memset(r.st.mic_res, 0, sizeof(uint64_t) * t->nmic_words);
             for (int pass = 0; pass < 2; pass++) {
                 const struct pal_seq *steps = pass == 0 ? &as->setup : seq;
                 if (pass == 1 && !as->nseqs)
@@ -410,6 +416,8 @@ int psl_pal_run(const struct policy *p, const struct ksm_table *t, FILE *out, in
     psl_free(r.st.set_words);
     psl_free(r.st.map_of);
     psl_free(r.st.map_words);
+    psl_free(r.st.mic_subj);
+    psl_free(r.st.mic_res);
     fprintf(out, "PAL: %d passed, %d failed\n", *passed, failed);
     return failed;
 }

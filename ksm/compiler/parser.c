@@ -539,6 +539,71 @@ static struct expr *flow_query(struct parser *ps, struct token *obj)
     return e;
 }
 
+/* `source : src_sid | dst_sid` (a subject, *sid set) or `: <expression>` (a resource's SID,
+ * returned) of a Mic rule or query_level; NULL and *sid -1 after an error. */
+static struct expr *mic_operand(struct parser *ps, int *sid)
+{
+    struct token *v = peek(ps);
+    *sid = -1;
+    if (is_ident(v, "src_sid") || is_ident(v, "dst_sid")) {
+        *sid = sid_value(ps);
+        return NULL;
+    }
+    return expr(ps);
+}
+
+/* <Mic object>.query_level {source : <sid> | <resource SID>}: the degree of its level. */
+static struct expr *mic_query(struct parser *ps, struct token *obj)
+{
+    next(ps);
+    next(ps);
+    struct token *m = peek(ps);
+    if (!is_ident(m, "query_level")) {
+        err_at(ps, m,
+               psl_fmt("'%s.%s' is not supported in expressions (Mic: query_level)", obj->text,
+                       m->text));
+        return NULL;
+    }
+    next(ps);
+    if (!enter(ps, m))
+        return NULL;
+    struct expr *e = new_expr(E_QUERY, obj->pos);
+    e->object = psl_strdup(obj->text);
+    e->op = 1;
+    e->sid = -1;
+    bool given = false;
+    if (!expect(ps, T_LBRACE, "'{' and the arguments of query_level"))
+        return NULL;
+    while (!ps->failed && peek(ps)->kind == T_IDENT) {
+        struct token *k = next(ps);
+        if (!expect(ps, T_COLON, "':'"))
+            return NULL;
+        if (!is_ident(k, "source")) {
+            err_at(
+                ps, k,
+                psl_fmt("'%s' is not an argument of %s.query_level (source)", k->text, obj->text));
+            return NULL;
+        }
+        e->a = mic_operand(ps, &e->sid);
+        given = e->a || e->sid >= 0;
+        if (peek(ps)->kind == T_COMMA)
+            next(ps);
+    }
+    if (!expect(ps, T_RBRACE, "'}' or an argument"))
+        return NULL;
+    ps->depth--;
+    if (!given) {
+        err_at(ps, m,
+               psl_fmt("%s.query_level needs 'source : src_sid | dst_sid | <resource SID>'",
+                       obj->text));
+        return NULL;
+    }
+    if (e->a)
+        e->sid = 2;
+    e->height = 1 + (e->a ? e->a->height : 0);
+    return e;
+}
+
 static struct expr *primary(struct parser *ps)
 {
     struct token *t = peek(ps);
@@ -631,6 +696,8 @@ static struct expr *primary(struct parser *ps)
         return map_get(ps, t);
     if (t->kind == T_IDENT && peek2(ps)->kind == T_DOT && policy_flow_id(ps->pol, t->text) >= 0)
         return flow_query(ps, t);
+    if (t->kind == T_IDENT && peek2(ps)->kind == T_DOT && policy_mic_id(ps->pol, t->text) >= 0)
+        return mic_query(ps, t);
     if (t->kind == T_IDENT && peek2(ps)->kind == T_DOT &&
         policy_xobject_model(ps->pol, t->text) >= 0) {
         int model = policy_xobject_model(ps->pol, t->text);
@@ -770,7 +837,8 @@ static void rule_call(struct parser *ps, struct block *b, struct token *name)
 }
 
 /* A string list: '[' STRING (',' STRING)* [','] ']' into *v / *pos. */
-static void string_list(struct parser *ps, char ***v, struct psl_pos **pos, int *n, int *cap)
+static void string_list(struct parser *ps, char ***v, struct psl_pos **pos, int *n, int *cap,
+                        const char *what)
 {
     int npos = *n, pos_cap = *n;
     if (!expect(ps, T_LBRACK, "'['"))
@@ -783,7 +851,7 @@ static void string_list(struct parser *ps, char ***v, struct psl_pos **pos, int 
             break;
         next(ps);
     }
-    expect(ps, T_RBRACK, "']' or a state name");
+    expect(ps, T_RBRACK, psl_fmt("']' or a %s", what));
 }
 
 /* A rule of a HashSet object: `<object>.<init|fini> {sid : <sid>}` or
@@ -899,6 +967,173 @@ static void map_call(struct parser *ps, struct block *b, struct token *obj)
         err_at(ps, m, psl_fmt("%s.set needs 'key : \"<key>\"' and 'value : <integer>'", obj->text));
 }
 
+/* A Mic level (after the key): "<degree>", { degree : "<degree>" | (), categories :
+ * ["<category>", ...] | () } or `()`. */
+static void mic_level(struct parser *ps, struct mic_level_text *lv)
+{
+    struct token *t = peek(ps);
+    *lv = (struct mic_level_text){0};
+    lv->pos = t->pos;
+    if (t->kind == T_LPAREN) {
+        next(ps);
+        expect(ps, T_RPAREN, "')' (the empty value)");
+        return;
+    }
+    lv->given = true;
+    if (t->kind == T_STRING) {
+        lv->degree = psl_strdup(next(ps)->text);
+        return;
+    }
+    if (!expect(ps, T_LBRACE, "a level: \"<degree>\" or { degree : ..., categories : [...] }"))
+        return;
+    bool has_degree = false;
+    while (!ps->failed && peek(ps)->kind == T_IDENT) {
+        struct token *k = next(ps);
+        if (!expect(ps, T_COLON, "':'"))
+            return;
+        bool empty = peek(ps)->kind == T_LPAREN;
+        if (empty) {
+            next(ps);
+            if (!expect(ps, T_RPAREN, "')' (the empty value)"))
+                return;
+        }
+        if (is_ident(k, "degree")) {
+            has_degree = true;
+            if (!empty) {
+                struct token *d = peek(ps);
+                if (!expect(ps, T_STRING, "a degree name"))
+                    return;
+                lv->degree = psl_strdup(d->text);
+            }
+        } else if (is_ident(k, "categories")) {
+            if (!empty)
+                string_list(ps, &lv->cats, &lv->cat_pos, &lv->ncats, &lv->cats_cap,
+                            "category name");
+        } else {
+            err_at(ps, k, psl_fmt("'%s' is not a part of a level (degree, categories)", k->text));
+            return;
+        }
+        if (peek(ps)->kind == T_COMMA)
+            next(ps);
+    }
+    expect(ps, T_RBRACE, "'}' or a part of the level");
+    if (!has_degree && !ps->failed)
+        err_at(ps, t, "a level { ... } needs 'degree : \"<degree>\"' (or 'degree : ()')");
+}
+
+/*
+ * A rule of a Mic object: execute {target, image : (), level, levelR}, create | upgrade |
+ * downgrade {source, target, container, driver, level}, call | invoke {source, target}, read |
+ * write {source, target}. Subjects are src_sid or dst_sid, resources SID expressions.
+ */
+static void mic_call(struct parser *ps, struct block *b, struct token *obj)
+{
+    struct token *m = peek(ps);
+    if (!expect(ps, T_IDENT, "a rule name after the object's name"))
+        return;
+    static const char *const rules[] = {"execute", "create", "upgrade", "downgrade",
+                                        "call",    "invoke", "read",    "write"};
+    int call = -1;
+    for (int i = 0; i < 8; i++)
+        if (!strcmp(m->text, rules[i]))
+            call = KSM_CALL_MIC_EXECUTE + i;
+    if (call < 0) {
+        err_at(ps, m,
+               psl_fmt("rule '%s.%s' is not supported (Mic objects: execute, create, upgrade, "
+                       "downgrade, call, invoke, read, write; query_level is an expression)",
+                       obj->text, m->text));
+        return;
+    }
+    struct item *it = PSL_PUSH(b->items, b->nitems, b->cap);
+    it->kind = I_CALL;
+    it->pos = obj->pos;
+    it->call = call;
+    it->object = psl_strdup(obj->text);
+    it->object_pos = obj->pos;
+    bool resources = call == KSM_CALL_MIC_CREATE || call == KSM_CALL_MIC_UPGRADE ||
+                     call == KSM_CALL_MIC_DOWNGRADE;
+    bool pair = call == KSM_CALL_MIC_CALL || call == KSM_CALL_MIC_INVOKE;
+    /* which keys the rule takes; subject operands: source (or execute's target) in sid bits
+     * 0..3, driver (or call's and invoke's target) in bits 4..7 */
+    int first = -1, second = -1;
+    bool has[6] = {false}; /* source, target, container, driver, level, levelR */
+    if (!expect(ps, T_LBRACE, "'{' and the rule's arguments"))
+        return;
+    while (!ps->failed && peek(ps)->kind == T_IDENT) {
+        struct token *k = next(ps);
+        if (!expect(ps, T_COLON, "':'"))
+            return;
+        int sid = -1;
+        if (is_ident(k, "source") && call != KSM_CALL_MIC_EXECUTE) {
+            sid = sid_value(ps);
+            first = sid;
+            has[0] = true;
+        } else if (is_ident(k, "target")) {
+            has[1] = true;
+            if (call == KSM_CALL_MIC_EXECUTE || pair) {
+                sid = sid_value(ps);
+                *(call == KSM_CALL_MIC_EXECUTE ? &first : &second) = sid;
+            } else {
+                it->e = expr(ps);
+                if (!it->e)
+                    return;
+            }
+        } else if (is_ident(k, "container") && resources) {
+            has[2] = true;
+            if (peek(ps)->kind == T_LPAREN && peek2(ps)->kind == T_RPAREN) {
+                next(ps);
+                next(ps);
+            } else if (!(it->e2 = expr(ps))) {
+                return;
+            }
+        } else if (is_ident(k, "driver") && resources) {
+            sid = sid_value(ps);
+            second = sid;
+            has[3] = true;
+        } else if (is_ident(k, "level") && (resources || call == KSM_CALL_MIC_EXECUTE)) {
+            mic_level(ps, &it->lv[0]);
+            has[4] = true;
+        } else if (is_ident(k, "levelR") && call == KSM_CALL_MIC_EXECUTE) {
+            mic_level(ps, &it->lv[1]);
+            has[5] = true;
+        } else if (is_ident(k, "image") && call == KSM_CALL_MIC_EXECUTE) {
+            if (peek(ps)->kind != T_LPAREN || peek2(ps)->kind != T_RPAREN) {
+                err_at(ps, peek(ps),
+                       psl_fmt("%s.execute: 'image : <Sid>' is not supported (executable files "
+                               "have no level in Bastion): write 'image : ()' and a level",
+                               obj->text));
+                return;
+            }
+            next(ps);
+            next(ps);
+        } else {
+            err_at(ps, k, psl_fmt("'%s' is not an argument of %s.%s", k->text, obj->text, m->text));
+            return;
+        }
+        if (ps->failed || (sid < 0 && (is_ident(k, "source") || is_ident(k, "driver") ||
+                                       (is_ident(k, "target") && !it->e))))
+            return;
+        if (peek(ps)->kind == T_COMMA)
+            next(ps);
+    }
+    if (!expect(ps, T_RBRACE, "'}' or an argument"))
+        return;
+    const char *need = NULL;
+    if (call == KSM_CALL_MIC_EXECUTE && (!has[1] || !it->lv[0].given))
+        need = "'target : src_sid | dst_sid' and a 'level' (image : () needs one)";
+    else if (resources && (!has[0] || !has[1] || !has[2] || !has[3] || !has[4]))
+        need = "'source', 'target', 'container', 'driver' and 'level'";
+    else if (resources && call != KSM_CALL_MIC_CREATE && !it->lv[0].given)
+        need = "a 'level' other than ()";
+    else if (call >= KSM_CALL_MIC_CALL && (!has[0] || !has[1]))
+        need = "'source' and 'target'";
+    if (need) {
+        err_at(ps, m, psl_fmt("%s.%s needs %s", obj->text, m->text, need));
+        return;
+    }
+    it->sid = (first < 0 ? 0 : first) | (second < 0 ? 0 : second) << 4;
+}
+
 /*
  * A rule of a model object: `<object>.<rule> { sid : src_sid | dst_sid [, state : "s"]
  * [, states : ["s", ...]] }`. The object and the rule's arguments are checked by the resolver.
@@ -912,6 +1147,10 @@ static void model_call(struct parser *ps, struct block *b, struct token *obj)
     }
     if (policy_map_id(ps->pol, obj->text) >= 0) {
         map_call(ps, b, obj);
+        return;
+    }
+    if (policy_mic_id(ps->pol, obj->text) >= 0) {
+        mic_call(ps, b, obj);
         return;
     }
     if (policy_flow_id(ps->pol, obj->text) < 0) {
@@ -957,7 +1196,8 @@ static void model_call(struct parser *ps, struct block *b, struct token *obj)
             it->state_pos = psl_alloc(sizeof *it->state_pos);
             it->state_pos[0] = v->pos;
         } else if (is_ident(k, "states") && call == KSM_CALL_FLOW_ALLOW) {
-            string_list(ps, &it->states, &it->state_pos, &it->nstates, &it->states_cap);
+            string_list(ps, &it->states, &it->state_pos, &it->nstates, &it->states_cap,
+                        "state name");
         } else {
             err_at(ps, k, psl_fmt("'%s' is not an argument of %s.%s", k->text, obj->text, m->text));
             return;
@@ -1008,7 +1248,8 @@ static void staticmap_object(struct parser *ps, struct token *kw, struct token *
         return;
     }
     if (policy_flow_id(pol, name->text) >= 0 || policy_set_id(pol, name->text) >= 0 ||
-        policy_map_id(pol, name->text) >= 0 || !strcmp(name->text, "base")) {
+        policy_map_id(pol, name->text) >= 0 || policy_mic_id(pol, name->text) >= 0 ||
+        !strcmp(name->text, "base")) {
         err_at(ps, name, psl_fmt("policy object '%s' is declared twice", name->text));
         return;
     }
@@ -1099,6 +1340,114 @@ static void staticmap_object(struct parser *ps, struct token *kw, struct token *
     *PSL_PUSH(pol->maps, pol->nmaps, pol->maps_cap) = m;
 }
 
+/* A list of names for a Mic config: '[' STRING, ... ']', each once, at most max. */
+static bool mic_names(struct parser *ps, const char *what, unsigned max, char ***v, int *n,
+                      int *cap)
+{
+    if (!expect(ps, T_LBRACK, psl_fmt("'[' and the %s", what)))
+        return false;
+    while (!ps->failed && peek(ps)->kind == T_STRING) {
+        struct token *s = next(ps);
+        for (int i = 0; i < *n; i++)
+            if (!strcmp((*v)[i], s->text)) {
+                err_at(ps, s, psl_fmt("\"%s\" is listed twice", s->text));
+                return false;
+            }
+        if ((unsigned)*n >= max) {
+            err_at(ps, s, psl_fmt("a Mic object has at most %u %s", max, what));
+            return false;
+        }
+        *PSL_PUSH(*v, *n, *cap) = psl_strdup(s->text);
+        if (peek(ps)->kind != T_COMMA)
+            break;
+        next(ps);
+    }
+    return expect(ps, T_RBRACK, psl_fmt("']' or a name of the %s", what));
+}
+
+/* policy object <name> : Mic { config = ["<degree>", ...] | { degrees : [...], categories :
+ * [...], resources : N } } (after the model's name). */
+static void mic_object(struct parser *ps, struct token *kw, struct token *name, struct token *model)
+{
+    struct policy *pol = ps->pol;
+    if (!pol->uses_mic) {
+        err_at(ps, model, "a Mic object needs 'use nk.mic._' first");
+        return;
+    }
+    if (policy_flow_id(pol, name->text) >= 0 || policy_set_id(pol, name->text) >= 0 ||
+        policy_map_id(pol, name->text) >= 0 || policy_mic_id(pol, name->text) >= 0 ||
+        policy_xobject_model(pol, name->text) >= 0 || !strcmp(name->text, "base")) {
+        err_at(ps, name, psl_fmt("policy object '%s' is declared twice", name->text));
+        return;
+    }
+    struct policy_mic m = {0};
+    m.name = psl_strdup(name->text);
+    m.pos = kw->pos;
+    m.resources = KSM_MIC_RESOURCES_DEFAULT;
+    if (!expect(ps, T_LBRACE, "'{' after the model"))
+        return;
+    while (!ps->failed && peek(ps)->kind != T_RBRACE && peek(ps)->kind != T_EOF) {
+        struct token *k = next(ps);
+        if (!is_ident(k, "config")) {
+            err_at(ps, k, psl_fmt("expected 'config' in a Mic object, found %s", tok_describe(k)));
+            return;
+        }
+        if (peek(ps)->kind == T_COLON || peek(ps)->kind == T_ASSIGN)
+            next(ps);
+        else if (!expect(ps, T_ASSIGN, "'='"))
+            return;
+        if (peek(ps)->kind == T_LBRACK) {
+            if (!mic_names(ps, "degrees", KSM_MIC_DEGREES_MAX, &m.degrees, &m.ndegrees,
+                           &m.degrees_cap))
+                return;
+            continue;
+        }
+        if (!expect(ps, T_LBRACE, "'[' (the degrees) or '{'"))
+            return;
+        while (!ps->failed && peek(ps)->kind == T_IDENT) {
+            struct token *ck = next(ps);
+            if (!expect(ps, T_COLON, "':'"))
+                return;
+            if (is_ident(ck, "degrees")) {
+                if (!mic_names(ps, "degrees", KSM_MIC_DEGREES_MAX, &m.degrees, &m.ndegrees,
+                               &m.degrees_cap))
+                    return;
+            } else if (is_ident(ck, "categories")) {
+                if (!mic_names(ps, "categories", KSM_MIC_CATEGORIES_MAX, &m.categories,
+                               &m.ncategories, &m.categories_cap))
+                    return;
+            } else if (is_ident(ck, "resources")) {
+                struct token *v = peek(ps);
+                if (!expect(ps, T_INT, "a number"))
+                    return;
+                if (v->value == 0 || v->value > KSM_MIC_RESOURCES_MAX) {
+                    err_at(ps, v, psl_fmt("resources must be 1 .. %u", KSM_MIC_RESOURCES_MAX));
+                    return;
+                }
+                m.resources = (uint32_t)v->value;
+            } else {
+                err_at(ps, ck,
+                       psl_fmt("Mic config '%s' is not supported (degrees, categories, resources)",
+                               ck->text));
+                return;
+            }
+            if (peek(ps)->kind == T_COMMA)
+                next(ps);
+        }
+        if (!expect(ps, T_RBRACE, "'}' or a config key"))
+            return;
+    }
+    if (!expect(ps, T_RBRACE, "'}'"))
+        return;
+    if (m.ndegrees == 0) {
+        err_at(ps, name,
+               "a Mic object needs its degrees: config = [\"<degree>\", ...] or config = { "
+               "degrees : [...], categories : [...] }");
+        return;
+    }
+    *PSL_PUSH(pol->mics, pol->nmics, pol->mics_cap) = m;
+}
+
 /* policy object <name> : HashSet { type Entry = <integer type> config = { set_size : N,
  * pool_size : M } } (after the model's name). */
 static void hashset_object(struct parser *ps, struct token *kw, struct token *name,
@@ -1110,7 +1459,8 @@ static void hashset_object(struct parser *ps, struct token *kw, struct token *na
         return;
     }
     if (policy_flow_id(pol, name->text) >= 0 || policy_set_id(pol, name->text) >= 0 ||
-        policy_map_id(pol, name->text) >= 0 || !strcmp(name->text, "base")) {
+        policy_map_id(pol, name->text) >= 0 || policy_mic_id(pol, name->text) >= 0 ||
+        !strcmp(name->text, "base")) {
         err_at(ps, name, psl_fmt("policy object '%s' is declared twice", name->text));
         return;
     }
@@ -1220,8 +1570,8 @@ static void policy_object(struct parser *ps, struct token *kw)
             return;
         }
         if (policy_flow_id(pol, name->text) >= 0 || policy_set_id(pol, name->text) >= 0 ||
-            policy_map_id(pol, name->text) >= 0 || policy_xobject_model(pol, name->text) >= 0 ||
-            !strcmp(name->text, "base")) {
+            policy_map_id(pol, name->text) >= 0 || policy_mic_id(pol, name->text) >= 0 ||
+            policy_xobject_model(pol, name->text) >= 0 || !strcmp(name->text, "base")) {
             err_at(ps, name, psl_fmt("policy object '%s' is declared twice", name->text));
             return;
         }
@@ -1240,11 +1590,14 @@ static void policy_object(struct parser *ps, struct token *kw)
         staticmap_object(ps, kw, name, model);
         return;
     }
+    if (!strcmp(mn, "Mic")) {
+        mic_object(ps, kw, name, model);
+        return;
+    }
     if (strcmp(mn, "Flow")) {
         err_at(ps, model,
-               psl_fmt("security model '%s' is not supported (Flow, HashSet, StaticMap, Pred, "
-                       "Bool, "
-                       "Math, Struct, Regex; Base rules need no object)",
+               psl_fmt("security model '%s' is not supported (Flow, HashSet, StaticMap, Mic, "
+                       "Pred, Bool, Math, Struct, Regex; Base rules need no object)",
                        mn));
         return;
     }
@@ -1253,8 +1606,8 @@ static void policy_object(struct parser *ps, struct token *kw)
         return;
     }
     if (policy_flow_id(pol, name->text) >= 0 || policy_set_id(pol, name->text) >= 0 ||
-        policy_map_id(pol, name->text) >= 0 || policy_xobject_model(pol, name->text) >= 0 ||
-        !strcmp(name->text, "base")) {
+        policy_map_id(pol, name->text) >= 0 || policy_mic_id(pol, name->text) >= 0 ||
+        policy_xobject_model(pol, name->text) >= 0 || !strcmp(name->text, "base")) {
         err_at(ps, name, psl_fmt("policy object '%s' is declared twice", name->text));
         return;
     }
@@ -1295,7 +1648,7 @@ static void policy_object(struct parser *ps, struct token *kw)
                         err_at(ps, ck, "Flow config: 'states' given twice");
                         return;
                     }
-                    string_list(ps, &f.states, &pos, &f.nstates, &f.states_cap);
+                    string_list(ps, &f.states, &pos, &f.nstates, &f.states_cap, "state name");
                 } else if (is_ident(ck, "initial")) {
                     struct token *v = peek(ps);
                     if (!expect(ps, T_STRING, "the initial state"))
@@ -1323,7 +1676,7 @@ static void policy_object(struct parser *ps, struct token *kw)
                         char **to = NULL;
                         struct psl_pos *to_pos = NULL;
                         int nto = 0, to_cap = 0;
-                        string_list(ps, &to, &to_pos, &nto, &to_cap);
+                        string_list(ps, &to, &to_pos, &nto, &to_cap, "state name");
                         for (int i = 0; i < nto && !ps->failed; i++) {
                             int ti = policy_flow_state(&f, to[i]);
                             if (ti < 0) {
@@ -1432,8 +1785,8 @@ static void choice_item(struct parser *ps, struct block *b, struct token *kw)
     struct token *obj = peek(ps);
     struct expr *text = NULL, *query = NULL;
     if (obj->kind == T_IDENT && peek2(ps)->kind == T_DOT &&
-        policy_flow_id(ps->pol, obj->text) >= 0) {
-        query = flow_query(ps, obj);
+        (policy_flow_id(ps->pol, obj->text) >= 0 || policy_mic_id(ps->pol, obj->text) >= 0)) {
+        query = policy_flow_id(ps->pol, obj->text) >= 0 ? flow_query(ps, obj) : mic_query(ps, obj);
         if (!query)
             return;
     } else if (obj->kind == T_IDENT && peek2(ps)->kind == T_DOT &&
@@ -1469,8 +1822,9 @@ static void choice_item(struct parser *ps, struct block *b, struct token *kw)
         }
     } else {
         err_at(ps, obj,
-               psl_fmt("choice needs <Regex object>.select {text : ...} or <Flow "
-                       "object>.query {sid : ...}, found %s",
+               psl_fmt("choice needs <Regex object>.select {text : ...}, <Flow "
+                       "object>.query {sid : ...} or <Mic object>.query_level {source : ...}, "
+                       "found %s",
                        tok_describe(obj)));
         return;
     }
@@ -1478,7 +1832,7 @@ static void choice_item(struct parser *ps, struct block *b, struct token *kw)
         !expect(ps, T_LBRACE, "'{' and the cases of choice"))
         return;
     struct expr *e = ch->e = new_expr(E_CASE, kw->pos);
-    e->height = 2 + (text ? text->height : 1);
+    e->height = 2 + (text ? text->height : query->height);
     bool has_default = false;
     while (!ps->failed && peek(ps)->kind != T_RBRACE && peek(ps)->kind != T_EOF) {
         struct token *lab = peek(ps);
@@ -1521,7 +1875,7 @@ static void choice_item(struct parser *ps, struct block *b, struct token *kw)
                 *cond->a = *query;
                 cond->b = new_expr(E_STR, lab->pos);
                 cond->b->str = label;
-                cond->height = 2;
+                cond->height = 1 + query->height;
             }
             *PSL_PUSH(e->args, e->nargs, e->args_cap) = cond;
         }
@@ -1976,21 +2330,16 @@ static void security_model(struct parser *ps)
     if (!expect(ps, T_IDENT, "a security model name"))
         return;
     static const char *const names[] = {"Base", "Flow", "HashSet", "StaticMap", "Pred",
-                                        "Bool", "Math", "Struct",  "Regex"};
-    bool *flags[] = {&pol->uses_base,      &pol->uses_flow,   &pol->uses_hashset,
-                     &pol->uses_staticmap, &pol->uses_pred,   &pol->uses_bool,
-                     &pol->uses_math,      &pol->uses_struct, &pol->uses_regex};
+                                        "Bool", "Math", "Struct",  "Regex",     "Mic"};
+    bool *flags[] = {&pol->uses_base,  &pol->uses_flow, &pol->uses_hashset, &pol->uses_staticmap,
+                     &pol->uses_pred,  &pol->uses_bool, &pol->uses_math,    &pol->uses_struct,
+                     &pol->uses_regex, &pol->uses_mic};
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
         if (!strcmp(m->text, names[k])) {
             *flags[k] = true;
             return;
         }
-    if (!strcmp(m->text, "Mic"))
-        err_at(ps, m,
-               "security model 'Mic' is not supported: its integrity levels are kept per process "
-               "and per resource, and pslc has no resource (handle) operands yet");
-    else
-        err_at(ps, m, psl_fmt("unknown security model '%s'", m->text));
+    err_at(ps, m, psl_fmt("unknown security model '%s'", m->text));
 }
 
 static void declaration(struct parser *ps)
@@ -2142,6 +2491,30 @@ int policy_flow_id(const struct policy *p, const char *name)
 {
     for (int i = 0; i < p->nflows; i++)
         if (!strcmp(p->flows[i].name, name))
+            return i;
+    return -1;
+}
+
+int policy_mic_id(const struct policy *p, const char *name)
+{
+    for (int i = 0; i < p->nmics; i++)
+        if (!strcmp(p->mics[i].name, name))
+            return i;
+    return -1;
+}
+
+int policy_mic_degree(const struct policy_mic *m, const char *name)
+{
+    for (int i = 0; i < m->ndegrees; i++)
+        if (!strcmp(m->degrees[i], name))
+            return i;
+    return -1;
+}
+
+int policy_mic_category(const struct policy_mic *m, const char *name)
+{
+    for (int i = 0; i < m->ncategories; i++)
+        if (!strcmp(m->categories[i], name))
             return i;
     return -1;
 }

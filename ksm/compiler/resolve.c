@@ -187,10 +187,55 @@ static void check(struct policy *p, const struct scope *s, struct expr *e);
 
 /* <Flow object>.query {...} == "<state>" (either side, or !=): the state becomes its index,
  * compared as an unsigned integer with the machine's current state. */
-static void query(struct policy *p, struct expr *e)
+/* A resource's SID: an integer expression (a handle's SID, message.<handle>.handle, or any
+ * integer field). */
+static void mic_resource(struct policy *p, const struct scope *s, struct expr *e, const char *what)
+{
+    check(p, s, e);
+    if (e->type != TY_NONE && e->type != TY_INT)
+        psl_error(e->pos, "type mismatch: a Mic %s must be a SID (an integer), found %s", what,
+                  type_name(e->type));
+}
+
+/* <Mic object>.query_level {...} == "<degree>": the degree becomes its index, compared with the
+ * degree of the subject's or resource's level. */
+static void mic_query(struct policy *p, const struct scope *s, struct expr *q, struct expr *lit)
+{
+    q->object_id = policy_mic_id(p, q->object);
+    if (q->object_id < 0) {
+        psl_error(q->pos, "unknown Mic object '%s'", q->object);
+        return;
+    }
+    if (q->a)
+        mic_resource(p, s, q->a, "resource");
+    if (lit->kind != E_STR) {
+        psl_error(lit->pos,
+                  "type mismatch: %s.query_level can only be compared with a degree name, a "
+                  "string literal",
+                  q->object);
+        return;
+    }
+    int d = policy_mic_degree(&p->mics[q->object_id], lit->str);
+    if (d < 0) {
+        psl_error(lit->pos, "unknown degree \"%s\" of Mic object '%s'", lit->str, q->object);
+        return;
+    }
+    q->type = TY_INT;
+    q->sign = 0;
+    lit->kind = E_INT;
+    lit->value = (uint64_t)d;
+    lit->type = TY_INT;
+    lit->sign = 0;
+}
+
+static void query(struct policy *p, const struct scope *s, struct expr *e)
 {
     struct expr *q = e->a->kind == E_QUERY ? e->a : e->b;
     struct expr *lit = e->a->kind == E_QUERY ? e->b : e->a;
+    if (q->op == 1) {
+        mic_query(p, s, q, lit);
+        return;
+    }
     q->object_id = policy_flow_id(p, q->object);
     if (q->object_id < 0) {
         psl_error(q->pos, "unknown Flow object '%s'", q->object);
@@ -404,6 +449,13 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
             e->value = (uint64_t)policy_map_key(&p->maps[e->object_id], e->str);
         return;
     case E_QUERY:
+        if (e->op == 1) {
+            psl_error(e->pos,
+                      "type mismatch: %s.query_level is a level: compare its degree with one "
+                      "(%s.query_level {...} == \"<degree>\")",
+                      e->object, e->object);
+            return;
+        }
         /* A state name: resolved against a literal by the comparison around it (below). */
         e->object_id = policy_flow_id(p, e->object);
         if (e->object_id < 0)
@@ -465,7 +517,7 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
     case E_BINARY:
         if ((e->op == T_EQ || e->op == T_NE) && e->a && e->b &&
             (e->a->kind == E_QUERY || e->b->kind == E_QUERY)) {
-            query(p, e);
+            query(p, s, e);
             return;
         }
         check(p, s, e->a);
@@ -645,6 +697,66 @@ static void map_call(struct policy *p, const struct scope *s, struct item *it)
                   type_name(it->e->type));
 }
 
+/* A Mic level as written, as a ksm_mic word; 0 after an error. */
+static uint64_t mic_level_word(const struct policy_mic *m, const struct mic_level_text *lv)
+{
+    int d = 0;
+    if (lv->degree && (d = policy_mic_degree(m, lv->degree)) < 0) {
+        psl_error(lv->pos, "unknown degree \"%s\" of Mic object '%s'", lv->degree, m->name);
+        return 0;
+    }
+    uint32_t cats = 0;
+    for (int i = 0; i < lv->ncats; i++) {
+        int c = policy_mic_category(m, lv->cats[i]);
+        if (c < 0) {
+            psl_error(lv->cat_pos[i], "unknown category \"%s\" of Mic object '%s'", lv->cats[i],
+                      m->name);
+            return 0;
+        }
+        cats |= 1u << c;
+    }
+    return (uint64_t)(d + 1) << 32 | cats;
+}
+
+/* 1 + the index of a level in the object's list of the levels its rules name (added if new),
+ * or 0 for `()`. */
+static uint32_t mic_level_index(struct policy_mic *m, const struct mic_level_text *lv)
+{
+    if (!lv->given)
+        return 0;
+    uint64_t w = mic_level_word(m, lv);
+    if (w == 0)
+        return 0;
+    for (int i = 0; i < m->nlevels; i++)
+        if (m->levels[i] == w)
+            return (uint32_t)i + 1;
+    if (m->nlevels >= (int)KSM_MIC_LEVELS_MAX) {
+        psl_error(lv->pos, "Mic object '%s' names more than %u distinct levels", m->name,
+                  KSM_MIC_LEVELS_MAX);
+        return 0;
+    }
+    *PSL_PUSH(m->levels, m->nlevels, m->levels_cap) = w;
+    return (uint32_t)m->nlevels;
+}
+
+/* A Mic rule: its object, its levels by index (ksm_call.arg), its resources' SIDs integers. */
+static void mic_call(struct policy *p, const struct scope *s, struct item *it)
+{
+    it->object_id = policy_mic_id(p, it->object);
+    if (it->object_id < 0) {
+        psl_error(it->object_pos, "unknown policy object '%s'", it->object);
+        return;
+    }
+    struct policy_mic *m = &p->mics[it->object_id];
+    it->arg = mic_level_index(m, &it->lv[0]) | mic_level_index(m, &it->lv[1]) << 16;
+    if (s->unreachable)
+        return;
+    if (it->e)
+        mic_resource(p, s, it->e, "target");
+    if (it->e2)
+        mic_resource(p, s, it->e2, "container");
+}
+
 /* A Flow rule: its object and states by index (enter: the state; allow: the set as a mask). */
 static void flow_call(struct policy *p, struct item *it)
 {
@@ -694,6 +806,10 @@ static void block(struct policy *p, struct block *b, int inherited_profile)
             it->audit_profile = profile;
             *PSL_PUSH(p->locs, p->nlocs, p->locs_cap) = it->pos;
             it->loc = p->nlocs - 1;
+            if (it->object && it->call >= KSM_CALL_MIC_EXECUTE) {
+                mic_call(p, &b->scope, it);
+                continue;
+            }
             if (it->object && it->call >= KSM_CALL_MAP_INIT) {
                 map_call(p, &b->scope, it);
                 continue;

@@ -134,7 +134,15 @@ static int str_eq(const uint8_t *m, size_t len, uint32_t off, const char *lit)
 }
 
 /* One change of the state during a decision, to undo if the event is denied. */
-enum undo_kind { UNDO_FLOW, UNDO_SET_OF, UNDO_SET_WORD, UNDO_MAP_OF, UNDO_MAP_WORD };
+enum undo_kind {
+    UNDO_FLOW,
+    UNDO_SET_OF,
+    UNDO_SET_WORD,
+    UNDO_MAP_OF,
+    UNDO_MAP_WORD,
+    UNDO_MIC_SUBJ,
+    UNDO_MIC_RES
+};
 struct undo {
     uint32_t kind; /* enum undo_kind */
     uint32_t at;
@@ -165,6 +173,10 @@ static void put(struct sctx *x, uint32_t kind, uint32_t at, uint64_t v)
         x->st->set_words[at] = v;
     else if (kind == UNDO_MAP_OF)
         x->st->map_of[at] = (uint32_t)v;
+    else if (kind == UNDO_MIC_SUBJ)
+        x->st->mic_subj[at] = v;
+    else if (kind == UNDO_MIC_RES)
+        x->st->mic_res[at] = v;
     else
         x->st->map_words[at] = v;
 }
@@ -178,6 +190,8 @@ static int change(struct sctx *x, uint32_t kind, uint32_t at, uint64_t v)
                    : kind == UNDO_SET_OF   ? x->st->set_of[at]
                    : kind == UNDO_MAP_OF   ? x->st->map_of[at]
                    : kind == UNDO_MAP_WORD ? x->st->map_words[at]
+                   : kind == UNDO_MIC_SUBJ ? x->st->mic_subj[at]
+                   : kind == UNDO_MIC_RES  ? x->st->mic_res[at]
                                            : x->st->set_words[at];
     x->undo[x->nundo++] = (struct undo){kind, at, old};
     put(x, kind, at, v);
@@ -250,6 +264,120 @@ static uint32_t map_find(struct sctx *x, uint32_t object, uint32_t sid_ref,
     *tab = k == 0 ? UINT32_MAX : h->base + (k - 1) * (1u + 2u * h->nkeys);
     if (k != 0 && x->st->map_words[*tab] != 1)
         return KSM_R_BAD_TABLE;
+    return KSM_R_RULE;
+}
+
+/* Mic: a <= b in the order of integrity levels (ksm_table.h); both assigned (non-zero). */
+static int mic_le(uint64_t a, uint64_t b)
+{
+    return (a >> 32) <= (b >> 32) && ((uint32_t)a & ~(uint32_t)b) == 0;
+}
+
+/* a < b: a <= b and a != b (b "exceeds" a). */
+static int mic_lt(uint64_t a, uint64_t b)
+{
+    return a != b && mic_le(a, b);
+}
+
+/* The greatest level below both a and b (the lower degree, the common categories). */
+static uint64_t mic_meet(uint64_t a, uint64_t b)
+{
+    uint64_t d = (a >> 32) < (b >> 32) ? a >> 32 : b >> 32;
+    return d << 32 | ((uint32_t)a & (uint32_t)b);
+}
+
+static uint32_t mic_all_categories(const struct ksm_mic *m)
+{
+    return m->ncategories >= 32u ? 0xffffffffu : (1u << m->ncategories) - 1u;
+}
+
+/* The kernel's level and levelR: the highest degree with every category. */
+static uint64_t mic_top(const struct ksm_mic *m)
+{
+    return (uint64_t)m->ndegrees << 32 | mic_all_categories(m);
+}
+
+/* Mic object `object`, checked: *m, or why not. */
+static uint32_t mic_object(const struct ksm_table *t, uint32_t object, const struct ksm_mic **m)
+{
+    if (object >= t->nmics || !t->mics)
+        return KSM_R_BAD_TABLE;
+    const struct ksm_mic *o = &t->mics[object];
+    if (o->ndegrees == 0 || o->ndegrees > KSM_MIC_DEGREES_MAX ||
+        o->ncategories > KSM_MIC_CATEGORIES_MAX || o->capacity == 0 ||
+        o->capacity > KSM_MIC_RESOURCES_MAX || o->base > t->nmic_words ||
+        2u * (uint64_t)o->capacity > t->nmic_words - o->base || o->nlevels > KSM_MIC_LEVELS_MAX)
+        return KSM_R_BAD_TABLE;
+    *m = o;
+    return KSM_R_RULE;
+}
+
+/* A level the rules name: idx1 is 1 + its index (0: none, *out 0), checked to be a level of m. */
+static uint32_t mic_level_arg(const struct ksm_mic *m, uint32_t idx1, uint64_t *out)
+{
+    *out = 0;
+    if (idx1 == 0)
+        return KSM_R_RULE;
+    if (idx1 > m->nlevels || !m->levels)
+        return KSM_R_BAD_TABLE;
+    uint64_t l = m->levels[idx1 - 1];
+    if ((l >> 32) == 0 || (l >> 32) > m->ndegrees || ((uint32_t)l & ~mic_all_categories(m)))
+        return KSM_R_BAD_TABLE;
+    *out = l;
+    return KSM_R_RULE;
+}
+
+/* The subject sid_ref names: *level and *level_r (0: none assigned) and *at, its first word in
+ * mic_subj (UINT32_MAX for the kernel, whose levels are fixed). */
+static uint32_t mic_subject(struct sctx *x, const struct ksm_mic *m, uint32_t object,
+                            uint32_t sid_ref, uint64_t *level, uint64_t *level_r, uint32_t *at)
+{
+    if (sid_ref > KSM_SID_DST)
+        return KSM_R_BAD_TABLE;
+    uint32_t sid = x->sid[sid_ref];
+    if (sid == KSM_SID_KERNEL) {
+        *level = *level_r = mic_top(m);
+        *at = UINT32_MAX;
+        return KSM_R_RULE;
+    }
+    if (!x->st || !x->st->mic_subj || sid >= x->st->nsids)
+        return KSM_R_NO_STATE;
+    *at = (sid * x->t->nmics + object) * 2u;
+    *level = x->st->mic_subj[*at];
+    *level_r = x->st->mic_subj[*at + 1];
+    return KSM_R_RULE;
+}
+
+static uint32_t mic_home(uint32_t sid, uint32_t capacity)
+{
+    return (uint32_t)(sid * 2654435761u) % capacity;
+}
+
+/*
+ * The entry of the resource `sid` in m's table: *at, the first word of its entry (*found 1), or
+ * of the free entry where it would go (*found 0), or UINT32_MAX when it has none and the table
+ * is full. A value that is not a SID (past 32 bits) is out of range: KSM_R_NO_STATE.
+ */
+static uint32_t mic_resource(const struct ksm_state *st, const struct ksm_mic *m, uint64_t sid,
+                             uint32_t *at, int *found)
+{
+    *found = 0;
+    *at = UINT32_MAX;
+    if (!st || !st->mic_res || sid > 0xffffffffu)
+        return KSM_R_NO_STATE;
+    uint32_t h = mic_home((uint32_t)sid, m->capacity);
+    for (uint32_t i = 0; i < m->capacity; i++) {
+        uint32_t w = m->base + 2u * ((h + i) % m->capacity);
+        if (st->mic_res[w] == sid + 1) {
+            *at = w;
+            *found = 1;
+            return KSM_R_RULE;
+        }
+        if (st->mic_res[w] == 0) {
+            *at = w;
+            return KSM_R_RULE;
+        }
+    }
     return KSM_R_RULE;
 }
 
@@ -429,6 +557,33 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
             if (cur == 0)
                 return KSM_R_NO_STATE; /* no machine: the expression cannot be evaluated */
             st[sp++] = (uint64_t)(cur - 1u);
+            continue;
+        }
+        if (in->op == KSM_OP_MIC_LEVEL) {
+            const struct ksm_mic *m;
+            uint64_t level = 0, level_r;
+            uint32_t r = mic_object(t, in->arg, &m), at;
+            if (r != KSM_R_RULE)
+                return r;
+            if (in->imm == 2) {
+                int found;
+                if (sp < 1)
+                    return KSM_R_BAD_TABLE;
+                r = mic_resource(x->st, m, st[--sp], &at, &found);
+                if (r != KSM_R_RULE)
+                    return r;
+                if (found)
+                    level = x->st->mic_res[at + 1];
+            } else {
+                r = mic_subject(x, m, in->arg, (uint32_t)in->imm, &level, &level_r, &at);
+                if (r != KSM_R_RULE)
+                    return r;
+            }
+            if (sp >= KSM_STACK_MAX)
+                return KSM_R_BAD_TABLE;
+            if (level == 0 || (level >> 32) > m->ndegrees)
+                return KSM_R_NO_STATE; /* no level assigned: the expression cannot be evaluated */
+            st[sp++] = (level >> 32) - 1u;
             continue;
         }
         if (in->op == KSM_OP_JFALSE_POP || in->op == KSM_OP_JUMP) {
@@ -744,6 +899,97 @@ static uint32_t map_call(struct sctx *x, const struct ksm_call *c, uint64_t valu
 }
 
 /*
+ * A Mic rule (the target's and container's SIDs, for create, upgrade, downgrade, read and write,
+ * are already evaluated; has_container 0 for `container : ()`): sets *granted, or returns why it
+ * cannot decide. A subject or resource without a level, a full resource table or a resource
+ * created twice make the rule deny; a process without state (its SID past the store) denies with
+ * KSM_R_NO_STATE.
+ */
+static uint32_t mic_call(struct sctx *x, const struct ksm_call *c, uint64_t target,
+                         uint64_t container, int has_container, int *granted)
+{
+    const struct ksm_mic *m;
+    uint32_t r = mic_object(x->t, c->object, &m), sa, sb;
+    uint64_t level, level_r, a = 0, a_r = 0, b = 0, b_r = 0;
+    *granted = 0;
+    if (r != KSM_R_RULE)
+        return r;
+    if ((r = mic_level_arg(m, c->arg & 0xffffu, &level)) != KSM_R_RULE ||
+        (r = mic_level_arg(m, c->arg >> 16, &level_r)) != KSM_R_RULE ||
+        (r = mic_subject(x, m, c->object, c->sid & 0xfu, &a, &a_r, &sa)) != KSM_R_RULE)
+        return r;
+    if (c->kind == KSM_CALL_MIC_EXECUTE) {
+        if (level == 0)
+            return KSM_R_BAD_TABLE; /* pslc requires a level */
+        if (level_r == 0)
+            level_r = level;
+        if (sa == UINT32_MAX)
+            return KSM_R_RULE; /* the kernel's levels are fixed */
+        *granted = mic_le(level_r, level);
+        if (*granted &&
+            !(change(x, UNDO_MIC_SUBJ, sa, level) && change(x, UNDO_MIC_SUBJ, sa + 1, level_r)))
+            return KSM_R_BAD_TABLE;
+        return KSM_R_RULE;
+    }
+    if (a == 0)
+        return KSM_R_RULE; /* the source has no level */
+    if (c->kind == KSM_CALL_MIC_CALL || c->kind == KSM_CALL_MIC_INVOKE) {
+        if ((r = mic_subject(x, m, c->object, c->sid >> 4, &b, &b_r, &sb)) != KSM_R_RULE)
+            return r;
+        if (b != 0)
+            *granted = c->kind == KSM_CALL_MIC_CALL ? mic_le(a, b) || mic_le(a_r, b) : mic_le(b, a);
+        return KSM_R_RULE;
+    }
+    uint32_t at;
+    int found;
+    if ((r = mic_resource(x->st, m, target, &at, &found)) != KSM_R_RULE)
+        return r;
+    uint64_t t_level = found ? x->st->mic_res[at + 1] : 0;
+    if (c->kind == KSM_CALL_MIC_READ || c->kind == KSM_CALL_MIC_WRITE) {
+        if (t_level != 0)
+            *granted = c->kind == KSM_CALL_MIC_READ ? mic_le(a, t_level) || mic_le(a_r, t_level)
+                                                    : mic_le(t_level, a);
+        return KSM_R_RULE;
+    }
+    /* create, upgrade, downgrade: the driver and the container bound the new level */
+    if ((r = mic_subject(x, m, c->object, c->sid >> 4, &b, &b_r, &sb)) != KSM_R_RULE)
+        return r;
+    if (b == 0)
+        return KSM_R_RULE; /* the driver has no level */
+    uint64_t bound = mic_meet(a, b);
+    if (has_container) {
+        uint32_t cat;
+        int cfound;
+        if ((r = mic_resource(x->st, m, container, &cat, &cfound)) != KSM_R_RULE)
+            return r;
+        if (!cfound)
+            return KSM_R_RULE; /* the container has no level */
+        bound = mic_meet(bound, x->st->mic_res[cat + 1]);
+    }
+    /* level <= source, driver and container iff level <= their meet (levels form a lattice) */
+    if (c->kind == KSM_CALL_MIC_CREATE) {
+        if (level == 0)
+            level = bound; /* `level : ()`: the highest the source, driver and container allow */
+        if (found || at == UINT32_MAX)
+            return KSM_R_RULE; /* created before (its level changes by upgrade and downgrade
+                                * only), or the table is full */
+        *granted = mic_le(level, bound);
+        if (*granted &&
+            !(change(x, UNDO_MIC_RES, at, target + 1) && change(x, UNDO_MIC_RES, at + 1, level)))
+            return KSM_R_BAD_TABLE;
+        return KSM_R_RULE;
+    }
+    if (!found || level == 0)
+        return KSM_R_RULE; /* no level to raise or lower */
+    *granted =
+        (c->kind == KSM_CALL_MIC_UPGRADE ? mic_lt(t_level, level) : mic_lt(level, t_level)) &&
+        mic_le(level, bound) && mic_le(t_level, a);
+    if (*granted && !change(x, UNDO_MIC_RES, at + 1, level))
+        return KSM_R_BAD_TABLE;
+    return KSM_R_RULE;
+}
+
+/*
  * Finds the cell of an event: *cell_out and *slot_out, or returns the reason it cannot
  * (KSM_R_RULE on success).
  */
@@ -858,6 +1104,39 @@ void ksm_state_drop(const struct ksm_table *t, struct ksm_state *st, uint32_t si
             (uint64_t)m->pool_size * (1u + 2u * m->nkeys) <= t->nmap_words - m->base)
             st->map_words[m->base + (k - 1) * (1u + 2u * m->nkeys)] = 0;
     }
+    for (uint32_t o = 0; o < t->nmics && st->mic_subj; o++) {
+        st->mic_subj[(sid * t->nmics + o) * 2u] = 0;
+        st->mic_subj[(sid * t->nmics + o) * 2u + 1] = 0;
+    }
+}
+
+void ksm_state_drop_resource(const struct ksm_table *t, struct ksm_state *st, uint32_t sid)
+{
+    if (!t || t->magic != KSM_TABLE_MAGIC || !st || !st->mic_res)
+        return;
+    for (uint32_t o = 0; o < t->nmics; o++) {
+        const struct ksm_mic *m;
+        uint32_t at;
+        int found;
+        if (mic_object(t, o, &m) != KSM_R_RULE ||
+            mic_resource(st, m, sid, &at, &found) != KSM_R_RULE || !found)
+            continue;
+        /* Backward shift: later entries of the run move into the hole unless their home lies
+         * cyclically in (hole, j], so that every lookup still finds its SID. */
+        uint32_t cap = m->capacity, hole = (at - m->base) / 2u;
+        for (uint32_t j = (hole + 1) % cap, n = 1; n < cap && st->mic_res[m->base + 2u * j] != 0;
+             j = (j + 1) % cap, n++) {
+            uint32_t home = mic_home((uint32_t)(st->mic_res[m->base + 2u * j] - 1u), cap);
+            int stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+            if (!stays) {
+                st->mic_res[m->base + 2u * hole] = st->mic_res[m->base + 2u * j];
+                st->mic_res[m->base + 2u * hole + 1] = st->mic_res[m->base + 2u * j + 1];
+                hole = j;
+            }
+        }
+        st->mic_res[m->base + 2u * hole] = 0;
+        st->mic_res[m->base + 2u * hole + 1] = 0;
+    }
 }
 
 struct ksm_verdict ksm_decide(const struct ksm_table *t, uint32_t event, uint32_t src_class,
@@ -944,6 +1223,14 @@ struct ksm_verdict ksm_decide_state(const struct ksm_table *t, struct ksm_state 
                 r = eval(t, c->code_start, c->code_len, msg, len, &value, &field, &x);
             if (r == KSM_R_RULE)
                 r = map_call(&x, c, value, &granted);
+        } else if (c->kind >= KSM_CALL_MIC_EXECUTE && c->kind <= KSM_CALL_MIC_WRITE) {
+            uint64_t target = 0, container = 0;
+            if (c->code_len != 0)
+                r = eval(t, c->code_start, c->code_len, msg, len, &target, &field, &x);
+            if (r == KSM_R_RULE && c->code2_len != 0)
+                r = eval(t, c->code2_start, c->code2_len, msg, len, &container, &field, &x);
+            if (r == KSM_R_RULE)
+                r = mic_call(&x, c, target, container, c->code2_len != 0, &granted);
         } else {
             r = KSM_R_BAD_TABLE;
         }

@@ -32,7 +32,7 @@ enum ksm_reason {
     KSM_R_BAD_TABLE,       /* the table breaks its own invariants */
     KSM_R_NO_ERROR_PARAMS, /* an error answer with a body to a method that declares no error
                             * parameters (only the bare header may answer such a method) */
-    KSM_R_NO_STATE,        /* a stateful rule (Flow) without process state: no state store,
+    KSM_R_NO_STATE,        /* a stateful rule without process state: no state store,
                             * or the process's SID is unknown or past the store */
     KSM_R_COUNT
 };
@@ -51,13 +51,17 @@ struct ksm_verdict ksm_decide(const struct ksm_table *t, uint32_t event, uint32_
                               const void *msg, size_t len);
 
 #define KSM_SID_NONE 0xFFFFFFFFu /* no process (a class named without one) */
+/* The kernel (SID 0): a Mic subject at the top level, without state of the other models. */
+#define KSM_SID_KERNEL 0xFFFFFFFEu
 
 /*
  * The state of a policy's stateful objects, per process: for Flow object o and the process
  * with SID s, flow[s * nflows + o] is 0 (no machine) or 1 + its current state; for HashSet
  * object o, set_of[s * nsets + o] is 0 (no table) or 1 + the table of o's pool it holds, whose
- * words are in set_words (ksm_hashset); StaticMap objects likewise in map_of and map_words. Finding a process's machine or table is one
- * multiplication, whatever the number of processes; an entry is looked for among the set_size
+ * words are in set_words (ksm_hashset); StaticMap objects likewise in map_of and map_words;
+ * Mic objects keep two words per process (mic_subj: level, levelR) and resources' levels in
+ * per-object hash tables keyed by SID (mic_res, ksm_mic). Finding a process's machine or table
+ * is one multiplication, whatever the number of processes; an entry is looked for among the set_size
  * entries of its table; init looks for a free table of the pool. The caller owns the storage
  * (zeroed at start; nsids * nflows bytes, nsids * nsets and table->nset_words words): the KSM
  * static arrays, PAL and tests their own. Not locked: a caller deciding on several threads
@@ -70,6 +74,8 @@ struct ksm_state {
     uint64_t *set_words;
     uint32_t *map_of;    /* StaticMap, as set_of: nsids * nmaps */
     uint64_t *map_words; /* table->nmap_words */
+    uint64_t *mic_subj;  /* Mic: [(sid * nmics + o) * 2] the level, [+ 1] levelR (0: none) */
+    uint64_t *mic_res;   /* Mic: table->nmic_words, the objects' resource tables */
 };
 
 /*
@@ -88,6 +94,10 @@ struct ksm_verdict ksm_decide_state(const struct ksm_table *t, struct ksm_state 
 /* The process `sid` ended: its machines and tables in every object are removed (a later init
  * for a new process with the same SID starts afresh; its tables go back to their pools). */
 void ksm_state_drop(const struct ksm_table *t, struct ksm_state *st, uint32_t sid);
+
+/* The resource with SID `sid` (the kernel's numbering, not a slot) is gone: its Mic levels are
+ * removed, in every object (the KSM calls it with the SID of each process that ends). */
+void ksm_state_drop_resource(const struct ksm_table *t, struct ksm_state *st, uint32_t sid);
 
 /* 1 if the event `event` of the cell (peer, slot) is granted whatever its message and logs
  * nothing: at least one rule applies and every rule that applies is a plain grant () with no

@@ -110,6 +110,10 @@ enum ksm_op {
      * or outside the message, denies the event (field-out-of-bounds, imm & 0xffffffff: index
      * into fields[]). */
     KSM_OP_HANDLE,
+    /* Mic query_level: push the degree (0 .. ndegrees-1) of the integrity level of a subject
+     * (imm 0 or 1: the process enum ksm_sid_ref names) or of a resource (imm 2: pop its SID) in
+     * Mic object arg (mics[]); no level assigned: the event is denied (no-process-state). */
+    KSM_OP_MIC_LEVEL,
     KSM_OP_COUNT
 };
 
@@ -146,6 +150,20 @@ enum ksm_call_kind {
     KSM_CALL_MAP_SET = 14,      /* set {sid, key: arg, value: the call's code}: working instance */
     KSM_CALL_MAP_COMMIT = 15,   /* commit {sid}: working instance -> base instance */
     KSM_CALL_MAP_ROLLBACK = 16, /* rollback {sid}: base instance -> working instance */
+    /* The Mic model's rules on object `object` (mics[]). Subject operands are processes named
+     * by enum ksm_sid_ref: `sid` bits 0..3 the first (source; execute: target), bits 4..7 the
+     * second (driver; call and invoke: target). Resource operands are SIDs computed by code:
+     * the target by the call's code, the container by code2 (code2_len 0: `container : ()`).
+     * arg bits 0..15: 1 + the index of `level` in the object's levels (0: `()`), bits 16..31
+     * the same for levelR. ksm_decide.c says what each grants. */
+    KSM_CALL_MIC_EXECUTE = 17,   /* execute {target, level, levelR}: sets a subject's levels */
+    KSM_CALL_MIC_CREATE = 18,    /* create {source, target, container, driver, level} */
+    KSM_CALL_MIC_UPGRADE = 19,   /* upgrade {...}: raises a resource's level */
+    KSM_CALL_MIC_DOWNGRADE = 20, /* downgrade {...}: lowers a resource's level */
+    KSM_CALL_MIC_CALL = 21,      /* call {source, target}: data from subject target to source */
+    KSM_CALL_MIC_INVOKE = 22,    /* invoke {source, target}: data from source to target */
+    KSM_CALL_MIC_READ = 23,      /* read {source, target}: subject source reads resource target */
+    KSM_CALL_MIC_WRITE = 24,     /* write {source, target}: subject source writes it */
     KSM_CALL_KIND_COUNT
 };
 
@@ -190,6 +208,33 @@ struct ksm_staticmap {
     const uint64_t *defaults;
 };
 
+/*
+ * A Mic object: integrity levels of subjects (processes, the kernel) and resources. A level is
+ * one word: (1 + degree) << 32 | the bit set of its categories; 0 is "no level assigned". Level
+ * a <= b iff degree(a) <= degree(b) and categories(a) is a subset of categories(b); two levels
+ * neither of which is <= the other are incomparable. The kernel's level and levelR are the top
+ * (the highest degree, every category). Subjects' levels are in the state's mic_subj words
+ * (ksm_state); resources', keyed by the resource's SID, in a hash table of `capacity` entries
+ * of two words each (1 + SID, 0 for a free entry; then the level) at words base .. base + 2 *
+ * capacity of mic_res, linear probing from the SID's hash.
+ */
+#define KSM_MIC_DEGREES_MAX 255u
+#define KSM_MIC_CATEGORIES_MAX 32u /* a category set is one uint32_t bit mask */
+#define KSM_MIC_RESOURCES_DEFAULT 256u
+#define KSM_MIC_RESOURCES_MAX 65536u
+#define KSM_MIC_LEVELS_MAX 65535u /* distinct levels one object's rules name (16-bit index) */
+struct ksm_mic {
+    const char *name;
+    uint32_t ndegrees;             /* 1 .. KSM_MIC_DEGREES_MAX */
+    uint32_t ncategories;          /* 0 .. KSM_MIC_CATEGORIES_MAX */
+    uint32_t capacity;             /* resources with a level at once: 1 .. KSM_MIC_RESOURCES_MAX */
+    uint32_t base;                 /* first of its 2 * capacity words in mic_res */
+    const char *const *degrees;    /* lowest first */
+    const char *const *categories; /* bit k of a level's set is categories[k] */
+    const uint64_t *levels;        /* the levels its rules name (ksm_call.arg) */
+    uint32_t nlevels;
+};
+
 struct ksm_call {
     uint8_t kind;           /* enum ksm_call_kind */
     uint8_t sid;            /* stateful calls: enum ksm_sid_ref */
@@ -204,6 +249,8 @@ struct ksm_call {
      * (and so on up through that choice's parents). 0: not inside a choice, always applies. */
     uint32_t choice;
     uint32_t arm;
+    uint32_t code2_start; /* Mic create, upgrade, downgrade: the container's SID (0 len: none) */
+    uint32_t code2_len;
 };
 
 /*
@@ -295,6 +342,10 @@ struct ksm_table {
     /* The policy's choices; [0] is unused (ksm_call.choice 0 means none); nchoices 0 when none. */
     const struct ksm_choice *choices;
     uint32_t nchoices;
+    /* The Mic objects and the words their resource tables take in the state. */
+    const struct ksm_mic *mics;
+    uint32_t nmics;
+    uint32_t nmic_words;
 };
 
 #endif

@@ -124,6 +124,8 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
         uint32_t slot = ksm_sids_forget(&st->sids, r.ended_sid);
         if (slot != KSM_SID_NONE)
             ksm_state_drop(ctx->table, &st->store, slot);
+        /* the process as a resource (handles to it) loses its Mic levels too */
+        ksm_state_drop_resource(ctx->table, &st->store, r.ended_sid);
         if (st->unlock)
             st->unlock(st->arg);
     }
@@ -162,8 +164,9 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
     } else {
         if (st->lock)
             st->lock(st->arg);
-        uint32_t src_slot = ksm_sids_slot(&st->sids, r.src_sid);
-        uint32_t dst_slot = ksm_sids_slot(&st->sids, r.dst_sid);
+        /* SID 0 is the kernel: no slot, but a Mic subject of its own (KSM_SID_KERNEL) */
+        uint32_t src_slot = r.src_sid == 0 ? KSM_SID_KERNEL : ksm_sids_slot(&st->sids, r.src_sid);
+        uint32_t dst_slot = r.dst_sid == 0 ? KSM_SID_KERNEL : ksm_sids_slot(&st->sids, r.dst_sid);
         v = ksm_decide_state(ctx->table, &st->store, r.event, src, dst, src_slot, dst_slot,
                              endpoint, r.method_id, arena, arena_len);
         if (st->unlock)

@@ -132,12 +132,12 @@ static void state_unlock(void *arg)
     __atomic_store_n((uint32_t *)arg, 0u, __ATOMIC_RELEASE);
 }
 
-/* The store of a table with Flow, HashSet or StaticMap objects (KSM_SID_SLOTS processes), or
+/* The store of a table with Flow, HashSet, StaticMap or Mic objects (KSM_SID_SLOTS processes), or
  * NULL for a stateless table (or when its memory cannot be had: then its stateful rules deny). */
 static struct ksm_answer_state *state_new(const struct ksm_table *t)
 {
     static uint32_t lock_word;
-    if (t->nflows == 0 && t->nsets == 0 && t->nmaps == 0)
+    if (t->nflows == 0 && t->nsets == 0 && t->nmaps == 0 && t->nmics == 0)
         return NULL;
     struct ksm_answer_state *st = calloc(1, sizeof *st);
     if (st == NULL)
@@ -148,15 +148,18 @@ static struct ksm_answer_state *state_new(const struct ksm_table *t)
     st->store.set_words = calloc((size_t)t->nset_words + 1, sizeof(uint64_t));
     st->store.map_of = calloc((size_t)KSM_SID_SLOTS * t->nmaps + 1, sizeof(uint32_t));
     st->store.map_words = calloc((size_t)t->nmap_words + 1, sizeof(uint64_t));
+    st->store.mic_subj = calloc((size_t)KSM_SID_SLOTS * t->nmics * 2 + 1, sizeof(uint64_t));
+    st->store.mic_res = calloc((size_t)t->nmic_words + 1, sizeof(uint64_t));
     if (!st->store.flow || !st->store.set_of || !st->store.set_words || !st->store.map_of ||
-        !st->store.map_words)
+        !st->store.map_words || !st->store.mic_subj || !st->store.mic_res)
         goto fail;
     ksm_sids_init(&st->sids);
     st->lock = state_lock;
     st->unlock = state_unlock;
     st->arg = &lock_word;
-    printf("ksm: policy state for %u processes (%u Flow, %u HashSet, %u StaticMap objects)\n",
-           KSM_SID_SLOTS, t->nflows, t->nsets, t->nmaps);
+    printf("ksm: policy state for %u processes (%u Flow, %u HashSet, %u StaticMap, %u Mic "
+           "objects)\n",
+           KSM_SID_SLOTS, t->nflows, t->nsets, t->nmaps, t->nmics);
     return st;
 fail:
     printf("ksm: no memory for the policy's state: its stateful rules deny\n");

@@ -342,7 +342,8 @@ static void flow_state_follows_the_kernels_sids(void **state)
     assert_true(ft->nflows * KSM_SID_SLOTS <= sizeof flow);
     memset(&st, 0, sizeof st);
     memset(flow, 0, sizeof flow);
-    st.store = (struct ksm_state){flow, KSM_SID_SLOTS, set_of, set_words, map_of, map_words};
+    st.store =
+        (struct ksm_state){flow, KSM_SID_SLOTS, set_of, set_words, map_of, map_words, NULL, NULL};
     ksm_sids_init(&st.sids);
     struct ksm_answer_ctx saved = ctx;
     struct policy *saved_pol = pol;
@@ -373,10 +374,96 @@ static void flow_state_follows_the_kernels_sids(void **state)
     pol = saved_pol;
 }
 
+/* One Mic event through the security channel (mic.psl): an execute naming `cls`, or a request to
+ * `cls` endpoint `ep` method `method` whose first field is `value` (Ping's: a resource's SID). */
+static struct verdict mic_event(enum ksm_event ev, uint32_t src, uint32_t dst, const char *cls,
+                                const char *ep_name, const char *method, uint64_t value,
+                                uint32_t src_sid, uint32_t dst_sid, uint32_t ended)
+{
+    uint32_t ep = 0, m = 0;
+    size_t n = 0;
+    if (ev == KSM_EV_EXECUTE) {
+        n = strlen(cls) + 1;
+        memcpy(msg, cls, n);
+    } else {
+        n = psl_test_msg(pol, ev, cls, ep_name, method, msg, &ep, &m);
+        if (strcmp(method, "Ping") == 0)
+            psl_test_set(pol, ev, cls, ep_name, method, msg, "value", value);
+    }
+    size_t len = build(ev, src, dst, ep, m, msg, n);
+    put32(WIRE_SRC_SID, src_sid);
+    put32(WIRE_DST_SID, dst_sid);
+    put32(WIRE_ENDED_SID, ended);
+    return answer(len);
+}
+
+/* Mic through the security channel: SID 0 is the kernel (a subject at the top level), the
+ * others get slots; a resource's level is keyed by its SID and goes when that SID ends. */
+static void mic_levels_follow_the_kernels_sids(void **state)
+{
+    (void)state;
+    static struct ksm_answer_state st;
+    static uint64_t mic_subj[KSM_SID_SLOTS * 2 * 2], mic_res[1024];
+    psl_diag_reset(NULL);
+    struct policy *mp = NULL;
+    struct ksm_table *mt =
+        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/mic.psl", &mp);
+    assert_non_null(mt);
+    assert_true(mt->nmics == 2 && mt->nmic_words <= sizeof mic_res / sizeof mic_res[0]);
+    memset(&st, 0, sizeof st);
+    memset(mic_subj, 0, sizeof mic_subj);
+    memset(mic_res, 0, sizeof mic_res);
+    st.store = (struct ksm_state){NULL, KSM_SID_SLOTS, NULL, NULL, NULL, NULL, mic_subj, mic_res};
+    ksm_sids_init(&st.sids);
+    struct ksm_answer_ctx saved = ctx;
+    struct policy *saved_pol = pol;
+    ctx = (struct ksm_answer_ctx){mt, ksm_class_id(mt, "kl.core.Core"), &st, NULL};
+    pol = mp;
+    uint32_t core = ksm_class_id(mt, "kl.core.Core"), einit = ksm_class_id(mt, "psltest.Einit");
+    uint32_t client = ksm_class_id(mt, "psltest.Client"), server = ksm_class_id(mt, "psltest."
+                                                                                    "Server");
+    const uint32_t S = 5001, C = 6000, E = 4000;
+    const char *srv = "psltest.Server";
+
+    /* The kernel starts Einit, Einit the server and a client: each gets its levels. */
+    assert_int_equal(
+        mic_event(KSM_EV_EXECUTE, core, 0, "psltest.Einit", NULL, NULL, 0, 0, E, 0).granted, 1);
+    assert_int_equal(mic_event(KSM_EV_EXECUTE, einit, 0, srv, NULL, NULL, 0, E, S, 0).granted, 1);
+    assert_int_equal(
+        mic_event(KSM_EV_EXECUTE, einit, 0, "psltest.Client", NULL, NULL, 0, E, C, 0).granted, 1);
+    /* The client creates resource 77; a second create of it is refused. */
+    assert_int_equal(
+        mic_event(KSM_EV_REQUEST, client, server, srv, "calc", "Ping", 77, C, S, 0).granted, 1);
+    assert_int_equal(
+        mic_event(KSM_EV_REQUEST, client, server, srv, "calc", "Ping", 77, C, S, 0).granted, 0);
+    /* SID 77 ends (reported with the next request): its level goes, a new create succeeds. */
+    assert_int_equal(
+        mic_event(KSM_EV_REQUEST, client, server, srv, "calc", "Ping", 77, C, S, 77).granted, 1);
+    /* The kernel (dst SID 0): data may flow from it to the client, not from the client to it. */
+    assert_int_equal(
+        mic_event(KSM_EV_REQUEST, client, core, "kl.core.Core", "vmm.VMM", "Allocate", 0, C, 0, 0)
+            .granted,
+        1);
+    assert_int_equal(
+        mic_event(KSM_EV_REQUEST, client, core, "kl.core.Core", "vmm.VMM", "Free", 0, C, 0, 0)
+            .granted,
+        0);
+    /* The client ends: its levels go, so its calls are denied (a new process in its slot starts
+     * without levels). */
+    assert_int_equal(
+        mic_event(KSM_EV_REQUEST, client, core, "kl.core.Core", "vmm.VMM", "Allocate", 0, C, 0, C)
+            .granted,
+        0);
+
+    ctx = saved;
+    pol = saved_pol;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(flow_state_follows_the_kernels_sids),
+        cmocka_unit_test(mic_levels_follow_the_kernels_sids),
         cmocka_unit_test(execute_names_the_class_and_gets_its_id),
         cmocka_unit_test(execute_of_an_unknown_class_is_denied),
         cmocka_unit_test(requests_are_decided_from_their_message),

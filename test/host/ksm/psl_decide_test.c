@@ -20,6 +20,7 @@
 #include "psl_regex_table.psl.h"
 #include "psl_choice_table.psl.h"
 #include "psl_staticmap_table.psl.h"
+#include "psl_mic_table.psl.h"
 #include "psl_testlib.h"
 
 #define C(name) psl_basic_table_CLASS_##name
@@ -569,7 +570,7 @@ static void flow_state(void **state)
     assert_int_equal(g->max_state_writes, t->max_state_writes);
 
     uint8_t store[8] = {0};
-    struct ksm_state st = {store, 8, NULL, NULL, NULL, NULL};
+    struct ksm_state st = {store, 8, NULL, NULL, NULL, NULL, NULL, NULL};
     uint32_t core = psl_flow_table_CLASS_kl_core_Core, srv = psl_flow_table_CLASS_psltest_Server,
              cli = psl_flow_table_CLASS_psltest_Client, ep, m;
     /* The kernel starts server 3: its machine is created in "sleep". */
@@ -637,7 +638,7 @@ static void hashset_state(void **state)
 
     uint32_t set_of[8] = {0};
     uint64_t words[6] = {0};
-    struct ksm_state st = {NULL, 8, set_of, words, NULL, NULL};
+    struct ksm_state st = {NULL, 8, set_of, words, NULL, NULL, NULL, NULL};
     uint32_t core = psl_hashset_table_CLASS_kl_core_Core,
              srv = psl_hashset_table_CLASS_psltest_Server,
              cli = psl_hashset_table_CLASS_psltest_Client, ep, m;
@@ -695,7 +696,7 @@ static void staticmap_state(void **state)
     assert_non_null(pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/staticmap.psl", &p));
     uint32_t map_of[8] = {0};
     uint64_t words[5] = {0};
-    struct ksm_state st = {NULL, 8, NULL, NULL, map_of, words};
+    struct ksm_state st = {NULL, 8, NULL, NULL, map_of, words, NULL, NULL};
     uint32_t core = psl_staticmap_table_CLASS_kl_core_Core,
              srv = psl_staticmap_table_CLASS_psltest_Server,
              cli = psl_staticmap_table_CLASS_psltest_Client, ep, m;
@@ -723,6 +724,106 @@ static void staticmap_state(void **state)
     map_of[2] = 1;
     assert_int_equal(
         ksm_decide_state(g, &st, KSM_EV_REQUEST, cli, srv, 3, 2, ep, m, buf, len).reason,
+        KSM_R_BAD_TABLE);
+}
+
+/* The generated Mic table: degrees, categories, the levels the rules name, the resource tables'
+ * layout; a create keyed by the resource's SID, and the SID's end. */
+static void mic_state(void **state)
+{
+    (void)state;
+    const struct ksm_table *g = &psl_mic_table;
+    assert_int_equal(g->nmics, 2);
+    assert_string_equal(g->mics[0].name, "mic");
+    assert_int_equal(g->mics[0].ndegrees, 2);
+    assert_string_equal(g->mics[0].degrees[1], "high");
+    assert_int_equal(g->mics[0].ncategories, 2);
+    assert_string_equal(g->mics[0].categories[1], "log");
+    assert_int_equal(g->mics[0].capacity, 4);
+    assert_int_equal(g->mics[1].capacity, KSM_MIC_RESOURCES_DEFAULT);
+    assert_int_equal(g->mics[1].base, 8);
+    assert_int_equal(g->nmic_words, 8 + 2 * KSM_MIC_RESOURCES_DEFAULT);
+    struct policy *p;
+    psl_diag_reset(NULL);
+    assert_non_null(pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/mic.psl", &p));
+    static uint64_t subj[8 * 2 * 2], res[8 + 2 * KSM_MIC_RESOURCES_DEFAULT];
+    struct ksm_state st = {NULL, 8, NULL, NULL, NULL, NULL, subj, res};
+    uint32_t core = psl_mic_table_CLASS_kl_core_Core, srv = psl_mic_table_CLASS_psltest_Server,
+             cli = psl_mic_table_CLASS_psltest_Client, ep, m;
+    /* The kernel starts the server (at the top, levelR low) and a client (at {low, net}). */
+    assert_int_equal(
+        ksm_decide_state(g, &st, KSM_EV_EXECUTE, core, srv, KSM_SID_KERNEL, 2, 0, 0, NULL, 0)
+            .verdict,
+        KSM_GRANTED);
+    assert_int_equal(subj[(2 * 2 + 0) * 2], 2ull << 32 | 3u);
+    assert_int_equal(subj[(2 * 2 + 0) * 2 + 1], 1ull << 32);
+    assert_int_equal(
+        ksm_decide_state(g, &st, KSM_EV_EXECUTE, core, cli, KSM_SID_KERNEL, 3, 0, 0, NULL, 0)
+            .verdict,
+        KSM_GRANTED);
+    assert_int_equal(subj[(3 * 2 + 0) * 2], 1ull << 32 | 1u);
+    /* The kernel is no process: an execute of it is denied (its levels are fixed). */
+    assert_int_equal(
+        ksm_decide_state(g, &st, KSM_EV_EXECUTE, core, cli, 3, KSM_SID_KERNEL, 0, 0, NULL, 0)
+            .verdict,
+        KSM_DENIED);
+    /* The client creates resource 99: {low, net}, the meet of its level and the server's. */
+    size_t len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, &ep, &m);
+    psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, "value", 99);
+    assert_int_equal(
+        ksm_decide_state(g, &st, KSM_EV_REQUEST, cli, srv, 3, 2, ep, m, buf, len).verdict,
+        KSM_GRANTED);
+    int found = -1;
+    for (int e = 0; e < 4; e++)
+        if (res[2 * e] == 100)
+            found = e;
+    assert_true(found >= 0);
+    assert_int_equal(res[2 * found + 1], 1ull << 32 | 1u);
+    /* A process past the store (slot 9 of 8) has no levels: the rule cannot decide. */
+    psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, "value", 98);
+    assert_int_equal(
+        ksm_decide_state(g, &st, KSM_EV_REQUEST, cli, srv, 9, 2, ep, m, buf, len).reason,
+        KSM_R_NO_STATE);
+    /* SID 99 ends: its level goes. */
+    ksm_state_drop_resource(g, &st, 99);
+    assert_int_equal(res[2 * found], 0);
+    assert_int_equal(res[2 * found + 1], 0);
+    /* SIDs 1, 5 and 9 share their home entry (SID % 4 in a table of 4): linear probing puts
+     * them one after the other, and a removal in the run keeps the others findable. */
+    for (uint32_t sid = 1; sid <= 9; sid += 4) {
+        len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, &ep, &m);
+        psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, "value", sid);
+        assert_int_equal(
+            ksm_decide_state(g, &st, KSM_EV_REQUEST, cli, srv, 3, 2, ep, m, buf, len).verdict,
+            KSM_GRANTED);
+    }
+    assert_int_equal(res[2 * 1], 2);
+    assert_int_equal(res[2 * 2], 6);
+    assert_int_equal(res[2 * 3], 10);
+    ksm_state_drop_resource(g, &st, 1);
+    assert_int_equal(res[2 * 1], 6); /* shifted back into the hole */
+    assert_int_equal(res[2 * 2], 10);
+    assert_int_equal(res[2 * 3], 0);
+    static const struct {
+        uint32_t sid;
+        int granted;
+    } reads[] = {{5, 1}, {9, 1}, {1, 0}, {13, 0}};
+    for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++) {
+        len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Nest", buf, &ep, &m);
+        psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Nest", buf, "o.x", reads[i].sid);
+        assert_int_equal(
+            ksm_decide_state(g, &st, KSM_EV_REQUEST, cli, srv, 3, 2, ep, m, buf, len).verdict,
+            reads[i].granted ? KSM_GRANTED : KSM_DENIED);
+    }
+    /* The client ends: its levels go. */
+    ksm_state_drop(g, &st, 3);
+    assert_int_equal(subj[(3 * 2 + 0) * 2], 0);
+    /* A table whose resource words do not hold the objects' tables is refused. */
+    struct ksm_table bad = *g;
+    bad.nmic_words = 7;
+    psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, "value", 99);
+    assert_int_equal(
+        ksm_decide_state(&bad, &st, KSM_EV_REQUEST, cli, srv, 2, 2, ep, m, buf, len).reason,
         KSM_R_BAD_TABLE);
 }
 
@@ -1003,6 +1104,7 @@ int main(void)
         cmocka_unit_test(flow_state),
         cmocka_unit_test(hashset_state),
         cmocka_unit_test(staticmap_state),
+        cmocka_unit_test(mic_state),
         cmocka_unit_test(regex_table),
         cmocka_unit_test(choice_table),
         cmocka_unit_test(sequence_elements),

@@ -4,8 +4,8 @@
  * hundreds of randomly generated policies (random events, selectors, nested match sections,
  * conditions over every field type, audit profiles). Verdict, reason, deciding rule, audit flag
  * and the named field of a bounds failure must agree on every request. With process state
- * (ksm/policy/test/flow.psl, hashset.psl, staticmap.psl and random policies with Flow, HashSet
- * and StaticMap objects); the auxiliary models' functions, string comparisons, Regex matches and
+ * (ksm/policy/test/flow.psl, hashset.psl, staticmap.psl, mic.psl and random policies with Flow,
+ * HashSet, StaticMap and Mic objects, the kernel among the SIDs); the auxiliary models' functions, string comparisons, Regex matches and
  * Flow queries appear in the random conditions, choices (Regex select, Flow query) in the random
  * bodies, elements and sizes of a sequence and an array (Seq requests crafted for them), a
  * handle's SID and rights (Blob requests), and models.psl, regex.psl, choice.psl,
@@ -236,6 +236,8 @@ static void gen_int(struct sb *b, const struct fieldset *f, int sign, int depth)
 }
 
 static bool gen_flows; /* generate stateful objects and rules (below) */
+static const char *const mic_degrees[];
+static void gen_mic_operand(struct sb *b, const struct fieldset *f, bool subject);
 static const char *flow_states_ref(int k);
 static void gen_entry(struct sb *b, const struct fieldset *f);
 
@@ -313,6 +315,10 @@ static void gen_bool(struct sb *b, const struct fieldset *f, int depth)
         add(b, "h%d.contains {sid: %s, entry: ", pick(2), pick(2) ? "src_sid" : "dst_sid");
         gen_entry(b, f);
         add(b, "}");
+    } else if (r == 2 && gen_flows && pick(3) == 0) {
+        add(b, "k0.query_level {source : ");
+        gen_mic_operand(b, f, false);
+        add(b, "} %s \"%s\"", pick(2) ? "==" : "!=", mic_degrees[pick(3)]);
     } else if (r == 2 && gen_flows && pick(2)) {
         add(b, "m0.%s {sid: %s, key: \"%s\"} < %d", pick(2) ? "get" : "get_uncommitted",
             pick(2) ? "src_sid" : "dst_sid", pick(2) ? "a" : "b", pick(4));
@@ -423,6 +429,78 @@ static void gen_map_call(struct sb *b, const struct fieldset *f)
     add(b, "}");
 }
 
+/* The Mic object k0 of the random policies: three degrees, three categories, a small resource
+ * table (so that it fills). */
+static const char *const mic_degrees[] = {"lo", "mid", "hi"};
+static const char *const mic_categories[] = {"x", "y", "z"};
+
+/* A Mic level: a degree, or { degree, categories }, now and then `degree : ()`. */
+static void gen_mic_level(struct sb *b)
+{
+    if (pick(3) == 0) {
+        add(b, "\"%s\"", mic_degrees[pick(3)]);
+        return;
+    }
+    if (pick(6) == 0)
+        add(b, "{degree : (), categories : [");
+    else
+        add(b, "{degree : \"%s\", categories : [", mic_degrees[pick(3)]);
+    for (int k = 0; k < 3; k++)
+        if (pick(2))
+            add(b, "\"%s\", ", mic_categories[k]);
+    add(b, "]}");
+}
+
+/* A subject (src_sid, dst_sid) when subject, else a resource's SID: a small literal or an
+ * unsigned field (subject false: either). */
+static void gen_mic_operand(struct sb *b, const struct fieldset *f, bool subject)
+{
+    if (subject || pick(2))
+        add(b, "%s", pick(2) ? "src_sid" : "dst_sid");
+    else
+        gen_entry(b, f);
+}
+
+static void gen_mic_call(struct sb *b, const struct fieldset *f)
+{
+    flow_calls_left--;
+    static const char *const rules[] = {"execute", "create", "upgrade", "downgrade",
+                                        "call",    "invoke", "read",    "write"};
+    int m = pick(8);
+    add(b, " k0.%s {", rules[m]);
+    if (m == 0) {
+        add(b, "target : %s, image : (), level : ", pick(2) ? "src_sid" : "dst_sid");
+        gen_mic_level(b);
+        if (pick(2)) {
+            add(b, ", levelR : ");
+            if (pick(4) == 0)
+                add(b, "()");
+            else
+                gen_mic_level(b);
+        }
+    } else if (m <= 3) {
+        add(b, "source : %s, target : ", pick(2) ? "src_sid" : "dst_sid");
+        gen_entry(b, f);
+        add(b, ", container : ");
+        if (pick(2))
+            add(b, "()");
+        else
+            gen_entry(b, f);
+        add(b, ", driver : %s, level : ", pick(2) ? "src_sid" : "dst_sid");
+        if (m == 1 && pick(3) == 0)
+            add(b, "()");
+        else
+            gen_mic_level(b);
+    } else {
+        add(b, "source : %s, target : ", pick(2) ? "src_sid" : "dst_sid");
+        if (m >= 6)
+            gen_entry(b, f);
+        else
+            add(b, "%s", pick(2) ? "src_sid" : "dst_sid");
+    }
+    add(b, "}");
+}
+
 static void gen_flow_call(struct sb *b)
 {
     flow_calls_left--;
@@ -442,7 +520,7 @@ static void gen_flow_call(struct sb *b)
 
 /* A choice: Regex select over a string field of the selected method, or (with state) a Flow
  * query; distinct cases in a random order, sometimes a `_` case, each a random body. */
-static int choices_made[2]; /* Regex select, Flow query: the generator does make both */
+static int choices_made[3]; /* Regex select, Flow query, Mic query_level: it makes all */
 static bool gen_choice(struct sb *b, struct sel s, const struct fieldset *f, int depth)
 {
     static const char *const patterns[] = {"^a*b$", "a|ba", "^$", "(ab)+", "^[ab]{2,3}$", "b"};
@@ -450,6 +528,23 @@ static bool gen_choice(struct sb *b, struct sel s, const struct fieldset *f, int
     if (!flow && !f->nstr)
         return false;
     choices_made[flow]++;
+    bool mic = flow && pick(3) == 0;
+    if (mic) {
+        add(b, "\n  choice (k0.query_level {source : ");
+        gen_mic_operand(b, f, false);
+        add(b, "}) {");
+        int cases = 1 + pick(3), first = pick(3);
+        for (int i = 0; i < cases; i++) {
+            add(b, " \"%s\" : {", mic_degrees[(first + i) % 3]);
+            gen_body(b, s, depth + 1);
+            add(b, " }");
+        }
+        if (pick(2))
+            add(b, " _ : %s", pick(3) ? "grant ()" : "deny ()");
+        add(b, " }");
+        choices_made[2]++;
+        return true;
+    }
     if (flow)
         add(b, "\n  choice (f%d.query {sid: %s}) {", pick(2), pick(2) ? "src_sid" : "dst_sid");
     else
@@ -490,13 +585,15 @@ static void gen_body(struct sb *b, struct sel s, int depth)
             struct fieldset f = {0};
             if (s.server && s.ep && s.method && s.event != 0)
                 fields_of(s.ep, s.method, s.event, &f);
-            int k = pick(3);
+            int k = pick(4);
             if (k == 0)
                 gen_flow_call(b);
             else if (k == 1)
                 gen_set_call(b, &f);
-            else
+            else if (k == 2)
                 gen_map_call(b, &f);
+            else
+                gen_mic_call(b, &f);
             continue;
         }
         int r = pick(depth > 1 ? 4 : 6);
@@ -548,7 +645,11 @@ static char *gen_policy(void)
     add(&b, "execute: kl.core.Execute\nuse nk.base._\nuse nk.regex._\n");
     flow_calls_left = 16;
     if (gen_flows) {
-        add(&b, "use nk.flow._\nuse nk.hashmap._\nuse nk.staticmap._\n");
+        add(&b, "use nk.flow._\nuse nk.hashmap._\nuse nk.staticmap._\nuse nk.mic._\n");
+        add(&b,
+            "policy object k0 : Mic { config = { degrees : [\"lo\", \"mid\", \"hi\"], "
+            "categories : [\"x\", \"y\", \"z\"], resources : %d } }\n",
+            1 + pick(4));
         add(&b,
             "policy object m0 : StaticMap { type Value = UInt64 config = { keys : { \"a\" : %d, "
             "\"b\" : %d }, pool_size : %d } }\n",
@@ -762,9 +863,44 @@ static void same_maps(const struct ksm_table *t, const struct ksm_state *a,
         }
 }
 
+/* The Mic levels: every subject's level and levelR; the same resources with the same levels. */
+static void same_mics(const struct ksm_table *t, const struct ksm_state *a,
+                      const struct psl_istate *b, int request)
+{
+    for (uint32_t o = 0; o < t->nmics; o++) {
+        for (uint32_t sid = 0; sid < DIFF_SIDS; sid++)
+            if (a->mic_subj[(sid * t->nmics + o) * 2] != b->mic_level[o * DIFF_SIDS + sid] ||
+                a->mic_subj[(sid * t->nmics + o) * 2 + 1] != b->mic_level_r[o * DIFF_SIDS + sid])
+                fail_msg("after event %d: Mic %u levels of sid %u: table %llx/%llx, interpreter "
+                         "%llx/%llx",
+                         request, o, sid, (unsigned long long)a->mic_subj[(sid * t->nmics + o) * 2],
+                         (unsigned long long)a->mic_subj[(sid * t->nmics + o) * 2 + 1],
+                         (unsigned long long)b->mic_level[o * DIFF_SIDS + sid],
+                         (unsigned long long)b->mic_level_r[o * DIFF_SIDS + sid]);
+        const struct ksm_mic *m = &t->mics[o];
+        int n = 0;
+        for (uint32_t e = 0; e < m->capacity; e++) {
+            const uint64_t *w = &a->mic_res[m->base + 2 * e];
+            if (w[0] == 0)
+                continue;
+            n++;
+            bool found = false;
+            for (int i = 0; i < b->mic_nres[o]; i++)
+                found |= b->mic_res[o][i].sid == w[0] - 1 && b->mic_res[o][i].level == w[1];
+            if (!found)
+                fail_msg("after event %d: Mic %u resource %llu at %llx: not in the interpreter",
+                         request, o, (unsigned long long)(w[0] - 1), (unsigned long long)w[1]);
+        }
+        if (n != b->mic_nres[o])
+            fail_msg("after event %d: Mic %u: %d resources, interpreter %d", request, o, n,
+                     b->mic_nres[o]);
+    }
+}
+
 static void same_state(const struct ksm_table *t, const struct ksm_state *a,
                        const struct psl_istate *b, int request)
 {
+    same_mics(t, a, b, request);
     same_maps(t, a, b, request);
     same_sets(t, a, b, request);
     for (uint32_t sid = 0; sid < DIFF_SIDS; sid++)
@@ -772,6 +908,49 @@ static void same_state(const struct ksm_table *t, const struct ksm_state *a,
             if (a->flow[sid * t->nflows + o] != b->cur[o * DIFF_SIDS + sid] + 1)
                 fail_msg("after event %d: object %u of sid %u: table %d, interpreter %d", request,
                          o, sid, a->flow[sid * t->nflows + o] - 1, b->cur[o * DIFF_SIDS + sid]);
+}
+
+/* compare_state() aimed at mic.psl's events: starts of its classes, its clients' requests to the
+ * server with small values (resource SIDs that meet again), the server's security Check; most
+ * random events would miss the few that create, upgrade and downgrade. */
+static bool mic_focus;
+static void mic_event(const struct ksm_table *t, uint32_t *ev, uint32_t *src, uint32_t *dst,
+                      uint32_t *ep, uint32_t *m, uint8_t *msg, size_t size)
+{
+    static const char *const started[] = {"psltest.Einit", "psltest.Server", "psltest.Client",
+                                          "psltest.Other"};
+    uint32_t server = ksm_class_id(t, "psltest.Server");
+    int r = pick(20);
+    memset(msg, 0, size);
+    if (r < 3) {
+        *ev = KSM_EV_EXECUTE;
+        *src = ksm_class_id(t, pick(3) ? "psltest.Einit" : "kl.core.Core");
+        *dst = ksm_class_id(t, started[pick(4)]);
+        *ep = *m = 0;
+        return;
+    }
+    if (r < 5) {
+        *ev = KSM_EV_SECURITY;
+        *src = *dst = server;
+        *ep = 0;
+        *m = (uint32_t)pick(2);
+    } else {
+        *ev = KSM_EV_REQUEST;
+        *src = ksm_class_id(t, pick(3) ? "psltest.Client" : "psltest.Einit");
+        *dst = server;
+        *ep = (uint32_t)pick(2);
+        *m = (uint32_t)pick(7);
+    }
+    /* every field small: the same few resource SIDs come back */
+    for (size_t k = KSM_HEADER_SIZE; k < KSM_HEADER_SIZE + 32 && k < size; k += 4)
+        msg[k] = (uint8_t)pick(5);
+    if (*ev == KSM_EV_REQUEST && *m == 3) { /* Blob: a handle whose SID is small */
+        craft_blob(msg);
+        for (int k = 0; k < 2; k++) {
+            uint32_t sid = (uint32_t)pick(5);
+            memcpy(msg + 40 + 8 * k, &sid, 4);
+        }
+    }
 }
 
 /* Random sequences of events with process SIDs against both sides; returns the events that were
@@ -788,7 +967,11 @@ static int compare_state(const struct ksm_table *t, const struct policy *p, int 
     static uint64_t mwords[1024];
     assert_true(t->nmaps <= 4 && t->nmap_words <= 1024);
     memset(mwords, 0, sizeof mwords);
-    struct ksm_state a = {store, DIFF_SIDS, set_of, words, map_of, mwords};
+    static uint64_t mic_subj[DIFF_SIDS * 4 * 2], mic_res[4096];
+    assert_true(t->nmics <= 4 && t->nmic_words <= 4096);
+    memset(mic_subj, 0, sizeof mic_subj);
+    memset(mic_res, 0, sizeof mic_res);
+    struct ksm_state a = {store, DIFF_SIDS, set_of, words, map_of, mwords, mic_subj, mic_res};
     struct psl_istate b = psl_istate_new(p, DIFF_SIDS);
     assert_true(t->nflows <= 4);
     int changed = 0;
@@ -800,7 +983,9 @@ static int compare_state(const struct ksm_table *t, const struct policy *p, int 
         uint32_t m = (uint32_t)pick(7);
         uint32_t sids[2];
         for (int k = 0; k < 2; k++)
-            sids[k] = pick(20) == 0 ? KSM_SID_NONE : (uint32_t)pick(DIFF_SIDS + 1);
+            sids[k] = pick(20) == 0   ? KSM_SID_NONE
+                      : pick(12) == 0 ? KSM_SID_KERNEL
+                                      : (uint32_t)pick(DIFF_SIDS + 1);
         for (size_t k = 0; k < sizeof msg; k++)
             msg[k] = (uint8_t)(pick(2) ? 0 : pick(3) == 0 ? 1 : rnd());
         if (m == 4 && pick(4))
@@ -809,6 +994,8 @@ static int compare_state(const struct ksm_table *t, const struct policy *p, int 
             craft_seq(msg, sizeof msg);
         if (m == 3 && pick(4))
             craft_blob(msg);
+        if (mic_focus && pick(4))
+            mic_event(t, &ev, &src, &dst, &ep, &m, msg, sizeof msg);
         if (pick(50) == 0) { /* a process ends */
             ksm_state_drop(t, &a, sids[0]);
             for (uint32_t o = 0; o < t->nflows && sids[0] < DIFF_SIDS; o++)
@@ -825,6 +1012,19 @@ static int compare_state(const struct ksm_table *t, const struct policy *p, int 
                     b.maps[o][*k].used = false;
                 *k = -1;
             }
+            for (uint32_t o = 0; o < t->nmics && sids[0] < DIFF_SIDS; o++)
+                b.mic_level[o * DIFF_SIDS + sids[0]] = b.mic_level_r[o * DIFF_SIDS + sids[0]] = 0;
+            /* a resource goes: the interpreter drops it from its list */
+            uint32_t res = (uint32_t)pick(8);
+            ksm_state_drop_resource(t, &a, res);
+            for (uint32_t o = 0; o < t->nmics; o++)
+                for (int k = 0; k < b.mic_nres[o]; k++)
+                    if (b.mic_res[o][k].sid == res) {
+                        memmove(&b.mic_res[o][k], &b.mic_res[o][k + 1],
+                                sizeof b.mic_res[o][k] * (size_t)(b.mic_nres[o] - k - 1));
+                        b.mic_nres[o]--;
+                        break;
+                    }
         }
         uint8_t before[sizeof store];
         memcpy(before, store, sizeof store);
@@ -836,6 +1036,9 @@ static int compare_state(const struct ksm_table *t, const struct policy *p, int 
         memcpy(before_map_of, map_of, sizeof map_of);
         static uint64_t before_mwords[1024];
         memcpy(before_mwords, mwords, sizeof mwords);
+        static uint64_t before_mic_subj[sizeof mic_subj / 8], before_mic_res[4096];
+        memcpy(before_mic_subj, mic_subj, sizeof mic_subj);
+        memcpy(before_mic_res, mic_res, sizeof mic_res);
         const char *fname;
         struct ksm_verdict x =
             ksm_decide_state(t, &a, ev, src, dst, sids[0], sids[1], ep, m, msg, sizeof msg);
@@ -853,12 +1056,16 @@ static int compare_state(const struct ksm_table *t, const struct policy *p, int 
             assert_memory_equal(before_words, words, sizeof words);
             assert_memory_equal(before_map_of, map_of, sizeof map_of);
             assert_memory_equal(before_mwords, mwords, sizeof mwords);
+            assert_memory_equal(before_mic_subj, mic_subj, sizeof mic_subj);
+            assert_memory_equal(before_mic_res, mic_res, sizeof mic_res);
         }
         changed += memcmp(before, store, sizeof store) != 0 ||
                    memcmp(before_of, set_of, sizeof set_of) != 0 ||
                    memcmp(before_words, words, sizeof words) != 0 ||
                    memcmp(before_map_of, map_of, sizeof map_of) != 0 ||
-                   memcmp(before_mwords, mwords, sizeof mwords) != 0;
+                   memcmp(before_mwords, mwords, sizeof mwords) != 0 ||
+                   memcmp(before_mic_subj, mic_subj, sizeof mic_subj) != 0 ||
+                   memcmp(before_mic_res, mic_res, sizeof mic_res) != 0;
         same_state(t, &a, &b, i);
     }
     return changed;
@@ -895,6 +1102,22 @@ static void staticmap_policy(void **state)
         pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/staticmap.psl", &p);
     assert_non_null(t);
     assert_true(compare_state(t, p, 30000) > 100);
+}
+
+/* mic.psl: integrity levels of processes, the kernel and resources (SIDs from the messages). */
+static void mic_policy(void **state)
+{
+    (void)state;
+    struct policy *p;
+    psl_diag_reset(NULL);
+    struct ksm_table *t = pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/mic.psl", &p);
+    assert_non_null(t);
+    assert_int_equal(t->nmics, 2);
+    mic_focus = true;
+    int changed = compare_state(t, p, 60000);
+    mic_focus = false;
+    assert_true(changed > 1000);
+    assert_true(compare(t, p, 5000) > 0);
 }
 
 /* The auxiliary models and the Regex model (stateless): crafted string requests reach their
@@ -975,6 +1198,7 @@ static void random_flow_policies(void **state)
     gen_flows = false;
     assert_true(changed > 100); /* the generator's policies do move machines */
     assert_true(choices_made[1] > 20);
+    assert_true(choices_made[2] > 5);
 }
 
 static void basic_policy(void **state)
@@ -1022,15 +1246,11 @@ static void random_policies(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(basic_policy),
-        cmocka_unit_test(random_policies),
-        cmocka_unit_test(flow_policy),
-        cmocka_unit_test(hashset_policy),
-        cmocka_unit_test(staticmap_policy),
-        cmocka_unit_test(random_flow_policies),
-        cmocka_unit_test(models_and_regex_policies),
-        cmocka_unit_test(choice_policy),
-        cmocka_unit_test(sequence_policy),
+        cmocka_unit_test(basic_policy),         cmocka_unit_test(random_policies),
+        cmocka_unit_test(flow_policy),          cmocka_unit_test(hashset_policy),
+        cmocka_unit_test(staticmap_policy),     cmocka_unit_test(mic_policy),
+        cmocka_unit_test(random_flow_policies), cmocka_unit_test(models_and_regex_policies),
+        cmocka_unit_test(choice_policy),        cmocka_unit_test(sequence_policy),
         cmocka_unit_test(handle_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

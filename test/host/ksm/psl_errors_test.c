@@ -78,10 +78,7 @@ static void whole_file_errors(void **state)
                 false);
     expect_diag("execute: kl.core.Execute\npolicy object x : Flow {}\n",
                 "test.psl:2:19: error: a Flow object needs 'use nk.flow._' first", false);
-    expect_diag("execute: kl.core.Execute\nuse nk.mic._\n",
-                "nk/mic.psl:6:16: error: security model 'Mic' is not supported: its integrity "
-                "levels are kept per process and per resource",
-                false);
+    expect_diag("execute: kl.core.Execute\nuse nk.mic._\n", "", true);
     expect_diag("execute: kl.core.Execute\nuse nk.nothing._\n",
                 "test.psl:2:5: error: cannot find 'nk/nothing.psl' for 'use nk.nothing._'", false);
     expect_diag("execute: kl.core.Execute\nsecurity model Nothing\n",
@@ -107,8 +104,10 @@ static void flow_errors(void **state)
     expect_diag(psl_fmt("%spolicy object f : Regex { }\n", pre),
                 "test.psl:4:19: error: a Regex object needs 'use nk.regex._' first", false);
     expect_diag(psl_fmt("%spolicy object f : Mic { }\n", pre),
-                "test.psl:4:19: error: security model 'Mic' is not supported (Flow, HashSet, "
-                "StaticMap, Pred, Bool, Math, Struct, Regex; Base rules need no object)",
+                "test.psl:4:19: error: a Mic object needs 'use nk.mic._' first", false);
+    expect_diag(psl_fmt("%spolicy object f : Nope { }\n", pre),
+                "test.psl:4:19: error: security model 'Nope' is not supported (Flow, HashSet, "
+                "StaticMap, Mic, Pred, Bool, Math, Struct, Regex; Base rules need no object)",
                 false);
     expect_diag(
         psl_fmt("%suse nk.base._ %srequest { assert (f.query {sid: src_sid} == 1) }\n", pre, obj),
@@ -287,6 +286,151 @@ static void staticmap_errors(void **state)
                                              "\"k2\"} < 10) }\n",
                                              pre, obj),
                                      &p, &diag));
+}
+
+/* The Mic model: object declarations (degrees, categories, the resource table), levels, rules
+ * and query_level. Line 8 is the line under test (after the object on line 7). */
+static void mic_errors(void **state)
+{
+    (void)state;
+    const char *pre = "execute: kl.core.Execute\nuse nk.base._\nuse nk.mic._\nuse EDL "
+                      "kl.core.Core\nuse EDL psltest.Client\nuse EDL psltest.Server\n";
+    const char *obj = "policy object k : Mic { config = { degrees : [\"lo\", \"hi\"], categories "
+                      ": [\"x\", \"y\"] } }\n";
+    const char *req = "request dst=psltest.Server endpoint=calc method=Ping";
+    static const struct {
+        const char *line8, *diag;
+    } cases[] = {
+        {"execute { k.execute {target : dst_sid, image : (), level : \"zz\"} }", "test.psl:8:60: "
+                                                                                 "error: unknown "
+                                                                                 "degree \"zz\" of "
+                                                                                 "Mic object 'k'"},
+        {"execute { k.execute {target : dst_sid, image : (), level : {degree : \"lo\", categories "
+         ": [\"x\", \"w\"]}} }",
+         "test.psl:8:95: error: unknown category \"w\" of Mic object 'k'"},
+        {"execute { k.execute {target : dst_sid, image : (), level : {degree : \"lo\", cats : []}} "
+         "}",
+         "test.psl:8:76: error: 'cats' is not a part of a level (degree, categories)"},
+        {"execute { k.execute {target : dst_sid, image : (), level : {degree : \"lo\", categories "
+         ": [\"x\", 1]}} }",
+         "test.psl:8:95: error: expected ']' or a category name, found integer '1'"},
+        {"execute { k.execute {target : dst_sid, image : (), level : {categories : []}} }",
+         "test.psl:8:60: error: a level { ... } needs 'degree : \"<degree>\"' (or 'degree : ()')"},
+        {"execute { k.execute {target : dst_sid, image : dst_sid, level : \"lo\"} }",
+         "test.psl:8:48: error: k.execute: 'image : <Sid>' is not supported (executable files "
+         "have no level in Bastion): write 'image : ()' and a level"},
+        {"execute { k.execute {target : dst_sid, image : ()} }", "test.psl:8:13: error: k.execute "
+                                                                 "needs 'target : src_sid | "
+                                                                 "dst_sid' and a 'level' "
+                                                                 "(image : () needs one)"},
+        {"execute { k.execute {target : message.value, level : \"lo\"} }", "test.psl:8:31: error: "
+                                                                           "sid 'message' is not "
+                                                                           "supported (src_sid or "
+                                                                           "dst_sid)"},
+        {"execute { k.fini {target : dst_sid} }", "test.psl:8:13: error: rule 'k.fini' is not "
+                                                  "supported (Mic objects: execute, create, "
+                                                  "upgrade, downgrade, call, invoke, read, write; "
+                                                  "query_level is an expression)"},
+        {"request { k.create {source : src_sid, target : 1, driver : dst_sid, level : ()} }",
+         "test.psl:8:13: error: k.create needs 'source', 'target', 'container', 'driver' and "
+         "'level'"},
+        {"request { k.upgrade {source : src_sid, target : 1, container : (), driver : dst_sid, "
+         "level : ()} }",
+         "test.psl:8:13: error: k.upgrade needs a 'level' other than ()"},
+        {"request { k.read {source : src_sid} }", "test.psl:8:13: error: k.read needs 'source' and "
+                                                  "'target'"},
+        {"request { k.read {source : src_sid, target : 1, level : \"lo\"} }", "test.psl:8:49: "
+                                                                              "error: 'level' is "
+                                                                              "not an argument of "
+                                                                              "k.read"},
+        {"request dst=psltest.Server endpoint=calc method=Name { k.read {source : src_sid, target "
+         ": message.name} }",
+         "test.psl:8:91: error: type mismatch: a Mic target must be a SID (an integer), found a "
+         "string"},
+        {"request { assert (k.query_level {source : src_sid} == 1) }", "test.psl:8:55: error: type "
+                                                                       "mismatch: k.query_level "
+                                                                       "can only be compared with "
+                                                                       "a degree "
+                                                                       "name, a string literal"},
+        {"request { assert (k.query_level {source : src_sid} == \"mid\") }", "test.psl:8:55: "
+                                                                             "error: unknown "
+                                                                             "degree \"mid\" of "
+                                                                             "Mic object 'k'"},
+        {"request { assert (k.query_level {source : src_sid} < \"hi\") }", "test.psl:8:19: error: "
+                                                                           "type mismatch: "
+                                                                           "k.query_level is a "
+                                                                           "level: compare its "
+                                                                           "degree with "
+                                                                           "one (k.query_level "
+                                                                           "{...} == "
+                                                                           "\"<degree>\")"},
+        {"request { assert (k.level {source : src_sid} == \"hi\") }", "test.psl:8:21: error: "
+                                                                      "'k.level' is not supported "
+                                                                      "in expressions (Mic: "
+                                                                      "query_level)"},
+        {"request { assert (k.query_level {sid : src_sid} == \"hi\") }", "test.psl:8:34: error: "
+                                                                         "'sid' is not an argument "
+                                                                         "of k.query_level "
+                                                                         "(source)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_diag(psl_fmt("%s%s%s\n", pre, obj, cases[i].line8), cases[i].diag, false);
+    /* the objects themselves */
+    expect_diag("execute: kl.core.Execute\npolicy object k : Mic { config = [\"a\"] }\n",
+                "test.psl:2:19: error: a Mic object needs 'use nk.mic._' first", false);
+    expect_diag(psl_fmt("%spolicy object k : Mic { config = [\"a\", \"b\", \"a\"] }\n", pre),
+                "test.psl:7:45: error: \"a\" is listed twice", false);
+    expect_diag(psl_fmt("%spolicy object k : Mic { config = { categories : [\"x\"] } }\n", pre),
+                "test.psl:7:15: error: a Mic object needs its degrees", false);
+    expect_diag(psl_fmt("%spolicy object k : Mic { config = { degrees : [\"a\"], resources : 0 } "
+                        "}\n",
+                        pre),
+                "test.psl:7:65: error: resources must be 1 .. 65536", false);
+    expect_diag(
+        psl_fmt("%spolicy object k : Mic { config = { degrees : [\"a\"], levels : 1 } }\n", pre),
+        "test.psl:7:53: error: Mic config 'levels' is not supported (degrees, categories, "
+        "resources)",
+        false);
+    expect_diag(psl_fmt("%spolicy object k : Mic { type L = UInt8 }\n", pre),
+                "test.psl:7:25: error: expected 'config' in a Mic object, found 'type'", false);
+    /* at most 32 categories: a level's set is one 32-bit mask */
+    struct sb {
+        char s[2048];
+        size_t n;
+    } many = {{0}, 0};
+    many.n = (size_t)snprintf(many.s, sizeof many.s,
+                              "%spolicy object k : Mic { config = { degrees : [\"a\"], categories "
+                              ": [",
+                              pre);
+    for (int i = 0; i < 33; i++)
+        many.n += (size_t)snprintf(many.s + many.n, sizeof many.s - many.n, "\"c%d\", ", i);
+    snprintf(many.s + many.n, sizeof many.s - many.n, "] } }\n");
+    expect_diag(many.s, "error: a Mic object has at most 32 categories", false);
+    expect_diag(psl_fmt("%s%spolicy object k : Mic { config = [\"a\"] }\n", pre, obj),
+                "test.psl:8:15: error: policy object 'k' is declared twice", false);
+    /* everything Mic has, in one policy that compiles */
+    struct policy *p;
+    char *diag;
+    struct ksm_table *t = psl_test_compile(
+        psl_fmt("%s%sexecute { k.execute {target : dst_sid, image : (), level : {degree : \"hi\", "
+                "categories : [\"x\"]}, levelR : ()} }\n"
+                "%s { k.create {source : src_sid, target : message.value, container : (), driver "
+                ": dst_sid, level : ()} k.upgrade {source : src_sid, target : message.value, "
+                "container : message.value, driver : dst_sid, level : \"hi\"} k.downgrade {source "
+                ": src_sid, target : 7, container : (), driver : dst_sid, level : {degree : (), "
+                "categories : ()}} k.call {source : src_sid, target : dst_sid} k.invoke {source : "
+                "dst_sid, target : src_sid} k.read {source : src_sid, target : message.value} "
+                "k.write {source : src_sid, target : message.value + 1} assert (k.query_level "
+                "{source : message.value} != \"lo\") choice (k.query_level {source : dst_sid}) { "
+                "\"hi\" : grant () _ : deny () } }\n",
+                pre, obj, req),
+        &p, &diag);
+    if (!t)
+        fail_msg("%s", diag);
+    assert_int_equal(t->nmics, 1);
+    assert_int_equal(t->mics[0].capacity, KSM_MIC_RESOURCES_DEFAULT);
+    assert_int_equal(t->mics[0].ndegrees, 2);
+    assert_int_equal(t->mics[0].ncategories, 2);
 }
 
 static void warnings(void **state)
@@ -693,8 +837,10 @@ static void choice_errors(void **state)
         const char *line8, *want;
     } cases[] = {
         {"choice (message.name) { _ : grant () } }", "test.psl:8:64: error: choice needs <Regex "
-                                                     "object>.select {text : ...} or <Flow "
-                                                     "object>.query {sid : ...}, found 'message'"},
+                                                     "object>.select {text : ...}, <Flow "
+                                                     "object>.query {sid : ...} or <Mic "
+                                                     "object>.query_level {source : ...}, found "
+                                                     "'message'"},
         {"choice (re.match {text : message.name}) { _ : grant () } }", "test.psl:8:67: error: "
                                                                        "'re.match' cannot choose a "
                                                                        "case (Regex: select)"},
@@ -762,6 +908,7 @@ int main(void)
         cmocka_unit_test(choice_errors),
         cmocka_unit_test(hashset_errors),
         cmocka_unit_test(staticmap_errors),
+        cmocka_unit_test(mic_errors),
         cmocka_unit_test(warnings),
         cmocka_unit_test(pal_errors_and_failures),
         cmocka_unit_test(limits),
