@@ -45,20 +45,32 @@ static uint32_t sid_of(const struct sec_label *l)
 }
 
 #ifdef BASTION_CORE_PROF
-/* Mean ticks of each stage of the round trip, printed every 1,000 granted requests. */
+/* Mean ticks of each stage of the round trip, printed every 1,000 granted requests: the marks
+ * of lib/prof.h in path order between ksm_ask's own stamps. */
 static void prof_report(const uint64_t t[4])
 {
-    static const char *const stage[] = {"build", "hand-off+switch", "ksm", "verdict+switch",
-                                        "verdict"};
-    static struct prof_average avg = {"KSMPROF", stage, 5, {0}, 0};
-    /* A round trip that did not switch straight to a waiting receiver (the KSM's first, while
-     * it starts) left no marks of its own: not a sample of the hand-off path. */
-    if (prof_marks[PROF_KSM_CALL] < t[1] ||
-        prof_marks[PROF_KSM_REPLY] < prof_marks[PROF_KSM_CALL] || prof_marks[PROF_KSM_REPLY] > t[2])
-        return;
-    uint64_t s[5] = {t[1] - t[0], prof_marks[PROF_KSM_CALL] - t[1],
-                     prof_marks[PROF_KSM_REPLY] - prof_marks[PROF_KSM_CALL],
-                     t[2] - prof_marks[PROF_KSM_REPLY], t[3] - t[2]};
+    static const char *const stage[] = {"build",   "hand-off",    "switch-in",
+                                        "deliver", "ksm-user",    "verdict-in",
+                                        "answer",  "switch-back", "verdict"};
+    static struct prof_average avg = {"KSMPROF", stage, 9, {0}, 0};
+    const uint64_t at[] = {t[0],
+                           t[1],
+                           prof_marks[PROF_KSM_CALL],
+                           prof_marks[PROF_KSM_RX_WOKE],
+                           prof_marks[PROF_KSM_RX_LEAVE],
+                           prof_marks[PROF_KSM_RX_ENTER],
+                           prof_marks[PROF_KSM_REPLY],
+                           prof_marks[PROF_KSM_SWITCH],
+                           t[2],
+                           t[3]};
+    uint64_t s[9];
+    /* A round trip that did not switch straight to a waiting receiver and back (the KSM's
+     * first, while it starts) left marks out of order: not a sample of the hand-off path. */
+    for (unsigned i = 0; i < 9; i++) {
+        if (at[i + 1] < at[i])
+            return;
+        s[i] = at[i + 1] - at[i];
+    }
     prof_average_add(&avg, s);
 }
 #endif

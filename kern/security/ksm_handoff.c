@@ -241,6 +241,7 @@ static Retcode deliver(struct ksm_receiver *rx, struct ksm_question *q, uint64_t
 Retcode ksm_handoff_wait(uint64_t verdict, uint64_t text, uint64_t text_len, uint64_t buf,
                          uint64_t cap, uint64_t *len)
 {
+    PROF_MARK(PROF_KSM_RX_ENTER);
     struct thread *self = thread_current();
     Retcode rc;
     struct ksm_receiver *rx = receiver_of(self, &rc);
@@ -305,6 +306,7 @@ Retcode ksm_handoff_wait(uint64_t verdict, uint64_t text, uint64_t text_len, uin
         } else {
             wrc = sched_block_current(&handoff_lock);
         }
+        PROF_MARK(PROF_KSM_RX_WOKE);
         cpu_irq_restore(fl);
         fl = lock_handoff();
         unlink_waiting_locked(rx);
@@ -325,6 +327,7 @@ Retcode ksm_handoff_wait(uint64_t verdict, uint64_t text, uint64_t text_len, uin
     Retcode drc = deliver(rx, taken, buf, cap, len);
     if (drc != rcOk)
         return drc;
+    PROF_MARK(PROF_KSM_RX_LEAVE);
     return lost ? rcReplyLost : rcOk;
 }
 
