@@ -837,11 +837,18 @@ static void sched_start_cpu(void)
     spin_unlock(&sched_lock);
 }
 
+/* The security channel's watchdog (security/ksm_handoff.c), when linked in: it fails questions
+ * that waited for the KSM too long, from the tick and without sched_lock (it takes a lock below
+ * it), so that no question needs a timeout of its own on the sleep list. */
+extern void ksm_handoff_tick(uint64_t now_ns) __attribute__((weak));
+
 static void tick_hook(struct trap_frame *tf)
 {
     if (!my_cs()->active)
         sched_start_cpu();
     sampling_tick(tf); /* before the scheduler may switch away from what the tick interrupted */
+    if (ksm_handoff_tick)
+        ksm_handoff_tick(sched_now_ns());
     sched_tick(tf);
 }
 

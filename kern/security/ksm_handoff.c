@@ -32,6 +32,7 @@ struct ksm_question {
     enum question_state state;
     Retcode result;             /* Q_FAILED */
     struct ksm_verdict_in *out; /* Q_ANSWERED: the verdict, written by the receiver */
+    uint64_t deadline_ns;       /* when the watchdog fails it (rcTimeout); 0: never */
     bool copying;               /* Q_TAKEN: the receiver copies the request out of this frame */
 };
 
@@ -39,17 +40,23 @@ struct ksm_question {
  * fields are handoff_lock's. */
 struct ksm_receiver {
     struct thread *thread;
-    struct ksm_receiver *next;    /* on the waiting list */
-    struct ksm_question *current; /* the question it took and has not answered (Q_TAKEN) */
-    bool waiting;                 /* on the waiting list */
-    bool handed;                  /* an asker gave it a question while it waited */
-    bool lost;                    /* the question it took was withdrawn before its verdict */
+    struct ksm_receiver *all_next; /* every receiver: the watchdog looks at their questions */
+    struct ksm_receiver *next;     /* on the waiting list */
+    struct ksm_question *current;  /* the question it took and has not answered (Q_TAKEN) */
+    bool waiting;                  /* on the waiting list */
+    bool handed;                   /* an asker gave it a question while it waited */
+    bool lost;                     /* the question it took was withdrawn before its verdict */
 };
 
 static struct spinlock handoff_lock = SPINLOCK_INIT(LOCK_LEVEL_KSM_HANDOFF);
 static struct ksm_question *q_head, *q_tail; /* Q_QUEUED questions, oldest first */
 static struct ksm_receiver *waiting;         /* receivers in SYS_KSM_WAIT, the latest first */
+static struct ksm_receiver *receivers;       /* every receiver */
 static bool closed;                          /* the KSM has ended */
+
+/* How often the watchdog looks for questions past their deadline (from any CPU's tick). */
+#define WATCHDOG_PERIOD_NS (100ull * 1000 * 1000)
+static uint64_t next_watch_ns; /* atomic: the first tick at or after it runs the watchdog */
 
 static uint64_t lock_handoff(void)
 {
@@ -119,6 +126,9 @@ Retcode ksm_handoff_ask(const void *head, size_t head_len, const void *body, siz
 {
     if (head_len > KSM_HANDOFF_REQUEST_MAX || body_len > KSM_HANDOFF_REQUEST_MAX - head_len)
         return rcBufferTooSmall;
+    /* The deadline is kept by the watchdog (ksm_handoff_tick), not by a timeout on the wait:
+     * no sleep-list entry to insert and remove per question, whatever else sleeps. */
+    uint64_t now = timeout_ns != 0 ? sched_now_ns() : 0;
     struct ksm_question q = {
         .head = head,
         .body = body,
@@ -127,6 +137,9 @@ Retcode ksm_handoff_ask(const void *head, size_t head_len, const void *body, siz
         .asker = thread_current(),
         .state = Q_QUEUED,
         .out = out,
+        .deadline_ns = timeout_ns == 0          ? 0
+                       : now + timeout_ns < now ? UINT64_MAX
+                                                : now + timeout_ns,
     };
     uint64_t fl = lock_handoff();
     if (closed) {
@@ -143,14 +156,14 @@ Retcode ksm_handoff_ask(const void *head, size_t head_len, const void *body, siz
         rx->handed = true;
         take_locked(rx, &q);
         PROF_MARK(PROF_KSM_CALL);
-        wrc = sched_switch_to_timeout(rx->thread, &handoff_lock, timeout_ns);
+        wrc = sched_switch_to(rx->thread, &handoff_lock);
     } else {
         if (q_tail != NULL)
             q_tail->next = &q;
         else
             q_head = &q;
         q_tail = &q;
-        wrc = sched_block_timeout(&handoff_lock, timeout_ns);
+        wrc = sched_block_current(&handoff_lock);
     }
     cpu_irq_restore(fl);
     for (;;) {
@@ -158,8 +171,8 @@ Retcode ksm_handoff_ask(const void *head, size_t head_len, const void *body, siz
         if (q.state == Q_ANSWERED || q.state == Q_FAILED)
             break;
         if (wrc == rcOk) {
-            /* Woken with nothing to show for it: wait on. */
-            wrc = sched_block_timeout(&handoff_lock, timeout_ns);
+            /* Woken with nothing to show for it: wait on (the watchdog ends a wait too long). */
+            wrc = sched_block_current(&handoff_lock);
             cpu_irq_restore(fl);
             continue;
         }
@@ -171,7 +184,7 @@ Retcode ksm_handoff_ask(const void *head, size_t head_len, const void *body, siz
             sched_yield();
             continue;
         }
-        /* Timed out or being ended: withdraw the question. A receiver deciding it learns that
+        /* Being ended: withdraw the question. A receiver deciding it learns that
          * its verdict goes nowhere (rcReplyLost) and never touches this frame again. */
         if (q.state == Q_QUEUED) {
             unlink_queued_locked(&q);
@@ -211,6 +224,10 @@ static struct ksm_receiver *receiver_of(struct thread *self, Retcode *rc)
         return NULL;
     memset(rx, 0, sizeof *rx);
     rx->thread = self;
+    uint64_t fl = lock_handoff();
+    rx->all_next = receivers;
+    receivers = rx;
+    unlock_handoff(fl);
     self->ksm_rx = rx;
     return rx;
 }
@@ -331,6 +348,46 @@ Retcode ksm_handoff_wait(uint64_t verdict, uint64_t text, uint64_t text_len, uin
     return lost ? rcReplyLost : rcOk;
 }
 
+/* ---- the watchdog --------------------------------------------------------------------- */
+
+void ksm_handoff_tick(uint64_t now_ns)
+{
+    uint64_t due = __atomic_load_n(&next_watch_ns, __ATOMIC_RELAXED);
+    if (now_ns < due ||
+        !__atomic_compare_exchange_n(&next_watch_ns, &due, now_ns + WATCHDOG_PERIOD_NS, false,
+                                     __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        return;
+    uint64_t fl = lock_handoff();
+    /* Queued questions past their deadline leave the queue... */
+    struct ksm_question *prev = NULL;
+    for (struct ksm_question *q = q_head, *next; q != NULL; q = next) {
+        next = q->next;
+        if (q->deadline_ns == 0 || q->deadline_ns > now_ns) {
+            prev = q;
+            continue;
+        }
+        if (prev != NULL)
+            prev->next = next;
+        else
+            q_head = next;
+        if (q_tail == q)
+            q_tail = prev;
+        q->next = NULL;
+        fail_locked(q, rcTimeout);
+    }
+    /* ...and taken ones are taken back: their receiver's verdict will go nowhere. One being
+     * copied right now is left for the next look. */
+    for (struct ksm_receiver *rx = receivers; rx != NULL; rx = rx->all_next) {
+        struct ksm_question *q = rx->current;
+        if (q == NULL || q->copying || q->deadline_ns == 0 || q->deadline_ns > now_ns)
+            continue;
+        rx->current = NULL;
+        rx->lost = true;
+        fail_locked(q, rcTimeout);
+    }
+    unlock_handoff(fl);
+}
+
 /* ---- ends ------------------------------------------------------------------------------ */
 
 void ksm_handoff_close(void)
@@ -361,6 +418,11 @@ void ksm_handoff_thread_exit(struct thread *t)
         return;
     uint64_t fl = lock_handoff();
     unlink_waiting_locked(rx);
+    for (struct ksm_receiver **pp = &receivers; *pp != NULL; pp = &(*pp)->all_next)
+        if (*pp == rx) {
+            *pp = rx->all_next;
+            break;
+        }
     if (rx->current != NULL) {
         fail_locked(rx->current, rcNoKsm);
         rx->current = NULL;

@@ -49,7 +49,8 @@ struct ksm_verdict_in {
 
 /*
  * Asks the KSM: the question is head[0..head_len) then body[0..body_len), as the receiver gets
- * it; waits at most timeout_ns (0: forever) for the verdict. rcOk: *out holds a well-formed
+ * it; waits at most timeout_ns (0: forever; the watchdog, ksm_handoff_tick, keeps it) for the
+ * verdict. rcOk: *out holds a well-formed
  * verdict. Otherwise nothing was decided:
  *   rcBufferTooSmall  the question is larger than KSM_HANDOFF_REQUEST_MAX (the KSM was not
  *                     asked), or than the buffer the receiver that took it offered;
@@ -75,6 +76,12 @@ Retcode ksm_handoff_ask(const void *head, size_t head_len, const void *body, siz
  */
 Retcode ksm_handoff_wait(uint64_t verdict, uint64_t text, uint64_t text_len, uint64_t buf,
                          uint64_t cap, uint64_t *len);
+
+/* The watchdog of the questions' deadlines, from every CPU's timer tick (interrupts off, no lock
+ * held): at most every 100 ms, fails each question past its deadline with rcTimeout, queued or
+ * taken (one whose copy to the KSM is under way waits for the next look). So a hung KSM still
+ * fails every question within its timeout and 100 ms. */
+void ksm_handoff_tick(uint64_t now_ns);
 
 /* The KSM has ended: every queued question fails (rcPeerClosed), and every later one at once. */
 void ksm_handoff_close(void);
