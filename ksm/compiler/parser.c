@@ -4,6 +4,7 @@
  * anything else is a syntax error at the offending token. After an error the parser skips to
  * the next top-level declaration, so one run reports several errors.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -2487,68 +2488,71 @@ void psl_parse_file(struct policy *pol, const char *path)
     psl_parse_text(pol, psl_strdup(path), buf);
 }
 
-int policy_flow_id(const struct policy *p, const char *name)
+/* The index of name in list[0..n), or -1: a Flow object's states, a Mic object's degrees and
+ * categories, a StaticMap object's keys. */
+static int string_index(char *const *list, int n, const char *name)
 {
-    for (int i = 0; i < p->nflows; i++)
-        if (!strcmp(p->flows[i].name, name))
+    for (int i = 0; i < n; i++)
+        if (!strcmp(list[i], name))
             return i;
     return -1;
+}
+
+/* The index of the object named name among n objects of `stride` bytes from base, each with its
+ * name (a char *) at offset name_at, or -1: the policy's objects of one model. */
+static int object_index(const void *base, int n, size_t stride, size_t name_at, const char *name)
+{
+    for (int i = 0; i < n; i++) {
+        const char *at = (const char *)base + (size_t)i * stride + name_at;
+        const char *obj_name;
+        memcpy(&obj_name, at, sizeof obj_name);
+        if (!strcmp(obj_name, name))
+            return i;
+    }
+    return -1;
+}
+
+#define OBJECT_INDEX(arr, n, wanted) \
+    object_index((arr), (n), sizeof *(arr), offsetof(__typeof__(*(arr)), name), (wanted))
+
+int policy_flow_id(const struct policy *p, const char *name)
+{
+    return OBJECT_INDEX(p->flows, p->nflows, name);
 }
 
 int policy_mic_id(const struct policy *p, const char *name)
 {
-    for (int i = 0; i < p->nmics; i++)
-        if (!strcmp(p->mics[i].name, name))
-            return i;
-    return -1;
+    return OBJECT_INDEX(p->mics, p->nmics, name);
 }
 
 int policy_mic_degree(const struct policy_mic *m, const char *name)
 {
-    for (int i = 0; i < m->ndegrees; i++)
-        if (!strcmp(m->degrees[i], name))
-            return i;
-    return -1;
+    return string_index(m->degrees, m->ndegrees, name);
 }
 
 int policy_mic_category(const struct policy_mic *m, const char *name)
 {
-    for (int i = 0; i < m->ncategories; i++)
-        if (!strcmp(m->categories[i], name))
-            return i;
-    return -1;
+    return string_index(m->categories, m->ncategories, name);
 }
 
 int policy_map_id(const struct policy *p, const char *name)
 {
-    for (int i = 0; i < p->nmaps; i++)
-        if (!strcmp(p->maps[i].name, name))
-            return i;
-    return -1;
+    return OBJECT_INDEX(p->maps, p->nmaps, name);
 }
 
 int policy_map_key(const struct policy_map *m, const char *key)
 {
-    for (int i = 0; i < m->nkeys; i++)
-        if (!strcmp(m->keys[i], key))
-            return i;
-    return -1;
+    return string_index(m->keys, m->nkeys, key);
 }
 
 int policy_set_id(const struct policy *p, const char *name)
 {
-    for (int i = 0; i < p->nsets; i++)
-        if (!strcmp(p->sets[i].name, name))
-            return i;
-    return -1;
+    return OBJECT_INDEX(p->sets, p->nsets, name);
 }
 
 int policy_flow_state(const struct policy_flow *f, const char *name)
 {
-    for (int i = 0; i < f->nstates; i++)
-        if (!strcmp(f->states[i], name))
-            return i;
-    return -1;
+    return string_index(f->states, f->nstates, name);
 }
 
 int policy_class_id(const struct policy *p, const char *name)
