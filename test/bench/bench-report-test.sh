@@ -32,12 +32,13 @@ printf 'BENCH core_call_flood median=3000 min=2000 n=10\n' >>"$dir/bastion.log"
 check "partial Bastion numbers pass without --require-all" test $? -eq 0
 check "null_syscall row: 90/80, 1000/900, ratio 0.090, target met" \
   grep -qE '^null_syscall +90/80 +1000/900 +0\.090 +100 met' "$dir/a.txt"
-check "ipc_rtt row misses its target 3000" grep -qE '^ipc_rtt +5000/4000 +1000/900 +5\.000 +3000 missed' "$dir/a.txt"
-check "boot row beside Linux's boot_to_init, ratio 0.500" \
-  grep -qE '^boot +500/500 +1000/900 +0\.500 +- +-' "$dir/a.txt"
+check "ipc_rtt row misses its relative target 0.25x" \
+  grep -qE '^ipc_rtt +5000/4000 +1000/900 +5\.000 +0\.25x missed' "$dir/a.txt"
+check "boot row beside Linux's boot_to_init, ratio 0.500, its target met" \
+  grep -qE '^boot +500/500 +1000/900 +0\.500 +20000000 met' "$dir/a.txt"
 check "boot_nomon row beside boot_to_init" grep -qE '^boot_nomon +400/400 +1000/900 +0\.400 ' "$dir/a.txt"
-check "ipc_rtt_nomon row beside pipe_rtt, no target" \
-  grep -qE '^ipc_rtt_nomon +2000/1900 +1000/900 +2\.000 +- +-' "$dir/a.txt"
+check "ipc_rtt_nomon row beside pipe_rtt, its target 1200 missed" \
+  grep -qE '^ipc_rtt_nomon +2000/1900 +1000/900 +2\.000 +1200 missed' "$dir/a.txt"
 check "core_call_nomon without a number says n/a" grep -qE '^core_call_nomon +n/a +1000/900 +n/a' "$dir/a.txt"
 check "futex_rtt without a Bastion number says n/a" grep -qE '^futex_rtt +n/a +1000/900 +n/a +6000 n/a' "$dir/a.txt"
 check "core_call_flood: a Bastion-only row, no Linux number asked for" \
