@@ -215,6 +215,26 @@ static void test_public_example_cdl(void **state)
     idlc_free_model();
 }
 
+/* `Boolean` unqualified after `import kl.core.Types`, as the public examples use it: one byte. */
+static void test_public_example_boolean(void **state)
+{
+    (void)state;
+    char *argv[] = {
+        "idlc", "-I", IDL_SAMPLES "/kce", "-I", IDL_KL_DIR, "--no-c", IDL_SAMPLES "/kce/Toggle.idl",
+        NULL};
+    struct model *m = NULL;
+    assert_int_equal(idlc_main(7, argv, stderr, &m), 0);
+    struct package *p = model_find_package(m, "Toggle");
+    assert_non_null(p);
+    assert_int_equal(p->nmethods, 1);
+    struct method *set = &p->methods[0];
+    assert_int_equal(set->nparams, 3);
+    /* Request: one byte; response: one byte, then the UInt32 at its alignment. */
+    assert_int_equal(set->fixed_size[0], 1);
+    assert_int_equal(set->fixed_size[1], 8);
+    idlc_free_model();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -223,6 +243,7 @@ int main(void)
         cmocka_unit_test(test_interface_methods),
         cmocka_unit_test(test_edl_cdl),
         cmocka_unit_test(test_public_example_cdl),
+        cmocka_unit_test(test_public_example_boolean),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
