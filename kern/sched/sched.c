@@ -255,6 +255,8 @@ static bool normal_here_accept(struct rq_node *n, void *ctx)
  * queued, BLOCKED, or DEAD). Runs the most urgent ready thread of this CPU, or idle. Returns
  * (possibly much later, possibly on another CPU) with sched_lock held again.
  */
+static void switch_locked(struct cpu_sched *cs, struct thread *cur, struct thread *next);
+
 static void schedule_locked(void)
 {
     spin_assert_held(&sched_lock);
@@ -299,6 +301,18 @@ static void schedule_locked(void)
         cur->state = THREAD_RUNNING;
         return;
     }
+    switch_locked(cs, cur, next);
+}
+
+/*
+ * sched_lock held, interrupts off: gives this CPU to next (READY, on no run queue, allowed
+ * here), leaving cur in the state already set. Returns when cur runs again, with sched_lock
+ * held.
+ */
+static void switch_locked(struct cpu_sched *cs, struct thread *cur, struct thread *next)
+{
+    spin_assert_held(&sched_lock);
+    unsigned me = this_cpu()->index;
     if (cur->state == THREAD_RUNNING) /* idle giving way */
         cur->state = THREAD_READY;
     next->state = THREAD_RUNNING;
@@ -432,16 +446,27 @@ void sched_yield(void)
     cpu_irq_restore(f);
 }
 
-static Retcode block_locked(struct thread *cur, struct spinlock *held, uint64_t timeout_ns)
+/* Blocks cur (sched_lock held) and runs the next thread: `next` when not NULL (a thread made
+ * READY by the caller and on no run queue, allowed on this CPU: the direct hand-off), else the
+ * scheduler's pick. A wait that cannot begin (cur being ended, its interruptible wait already
+ * interrupted) returns at once; `next` is then queued at the front instead. */
+static Retcode block_locked_to(struct thread *cur, struct spinlock *held, uint64_t timeout_ns,
+                               struct thread *next)
 {
     spin_assert_held(&sched_lock);
     if (held)
         spin_unlock(held);
-    if (cur->kill_pending)
-        return rcPeerClosed;
+    Retcode early = rcOk;
     const uint32_t *intr = __atomic_load_n(&cur->intr_word, __ATOMIC_RELAXED);
-    if (intr != NULL && __atomic_load_n(intr, __ATOMIC_SEQ_CST) != 0)
-        return rcInterrupted; /* an interruptible wait that is already interrupted */
+    if (cur->kill_pending)
+        early = rcPeerClosed;
+    else if (intr != NULL && __atomic_load_n(intr, __ATOMIC_SEQ_CST) != 0)
+        early = rcInterrupted; /* an interruptible wait that is already interrupted */
+    if (early != rcOk) {
+        if (next != NULL)
+            rq_push_front(&my_cs()->rq, &next->rq, RQ_LEVELS - 1);
+        return early;
+    }
     cur->state = THREAD_BLOCKED;
     cur->wake_rc = rcOk;
     if (timeout_ns) {
@@ -449,9 +474,20 @@ static Retcode block_locked(struct thread *cur, struct spinlock *held, uint64_t 
         cur->deadline_ns = now + timeout_ns < now ? UINT64_MAX : now + timeout_ns;
         sleep_insert_locked(cur);
     }
-    schedule_locked();
+    if (next != NULL) {
+        struct cpu_sched *cs = my_cs();
+        cs->need_resched = false;
+        switch_locked(cs, cur, next);
+    } else {
+        schedule_locked();
+    }
     sleep_remove_locked(cur);
     return cur->wake_rc;
+}
+
+static Retcode block_locked(struct thread *cur, struct spinlock *held, uint64_t timeout_ns)
+{
+    return block_locked_to(cur, held, timeout_ns, NULL);
 }
 
 Retcode sched_block_timeout(struct spinlock *held, uint64_t timeout_ns)
@@ -516,15 +552,15 @@ Retcode sched_switch_to_timeout(struct thread *t, struct spinlock *held, uint64_
     unsigned me = this_cpu()->index;
     Retcode rc;
     if (t->state == THREAD_BLOCKED && (t->affinity >> me & 1) && !cs->offline &&
-        !cur->kill_pending) {
-        /* Hand-off: t goes to the front of this CPU's queue at the top level, and the blocking
-         * caller's schedule() picks it next, whatever else is queued. */
+        !cs->rt_throttled && !cur->kill_pending) {
+        /* Hand-off: the blocking caller gives this CPU straight to t, whatever else is queued
+         * (as if t were at the front of the top level), without a pass through the run queue.
+         * A throttled CPU takes the general path: its pick prefers normal-class threads. */
         sleep_remove_locked(t);
         t->wake_rc = wake_rc;
         t->cpu = me;
         t->state = THREAD_READY;
-        rq_push_front(&cs->rq, &t->rq, RQ_LEVELS - 1);
-        rc = block_locked(cur, held, timeout_ns);
+        rc = block_locked_to(cur, held, timeout_ns, t);
     } else {
         wake_locked(t, wake_rc);
         rc = block_locked(cur, held, timeout_ns);
