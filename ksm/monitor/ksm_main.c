@@ -1,8 +1,9 @@
 /*
  * The KSM, Bastion's security monitor: the user process that decides every request (docs/
- * security-model.md). The kernel starts it before Einit and gives it the server end of the
- * security channel; it answers each request there with a verdict from the policy table built
- * into this binary (bastion_ksm() in ksm/CMakeLists.txt compiles the solution's PSL with pslc).
+ * security-model.md). The kernel starts it before Einit and marks it as the KSM in its start
+ * block; its threads receive the kernel's security questions (SYS_KSM_WAIT) and answer each
+ * with a verdict from the policy table built into this binary (bastion_ksm() in
+ * ksm/CMakeLists.txt compiles the solution's PSL with pslc).
  *
  * It parses nothing at run time and serves nobody else; it allocates once, at start, the state
  * store of a policy with Flow, HashSet or StaticMap objects (state_new). One receiving thread
@@ -169,7 +170,7 @@ fail:
 int main(void)
 {
     if (!start_is_ksm()) {
-        printf("ksm: no security channel: only the kernel starts the KSM\n");
+        printf("ksm: not started as the KSM: only the kernel starts it\n");
         return 1;
     }
     /* The answers' pre-grants of every cell, once; without the memory each granted request
