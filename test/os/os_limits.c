@@ -44,9 +44,13 @@ static void ram_limit(void)
     /* Given back: the same amount fits again. */
     int again = 0;
     for (; again < n; again++) {
-        if (core_vmm_allocate(0, CHUNK, BASTION_VMM_COMMIT | BASTION_VMM_READ | BASTION_VMM_WRITE,
-                              &chunks[again]) != rcOk)
+        Retcode ar = core_vmm_allocate(
+            0, CHUNK, BASTION_VMM_COMMIT | BASTION_VMM_READ | BASTION_VMM_WRITE, &chunks[again]);
+        if (ar != rcOk) {
+            /* Which limit stopped it tells a leak of RAM from one of kernel memory. */
+            printf("os_limits: chunk %d of %d again: %s\n", again + 1, n, retcode_name(ar));
             break;
+        }
     }
     OT_EQ(again, n);
     for (int i = 0; i < again; i++)
