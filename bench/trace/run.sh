@@ -44,14 +44,21 @@ command -v gdb >/dev/null || { echo "trace: gdb not installed (apt-get install g
 addr=$(nm "$kernel" | awk -v s="$stop" '$3 == s && $2 ~ /^[tT]$/ && !a {a = $1} END {print a}')
 [[ -n $addr ]] || { echo "trace: no function '$stop' in $kernel" >&2; exit 1; }
 
-# A free local port for the gdb stub: the first of a range that nothing listens on.
-port=''
-for p in $(seq 41234 41300); do
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
-done
-[[ -n $port ]] || { echo "trace: no free port for the gdb stub" >&2; exit 1; }
+# A free local port for the gdb stub, as the host's own port allocator picks one.
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 mkdir -p "$(dirname "$out")"
+# The ELFs are named from copies kept beside the trace: a rebuild during a long period must not
+# change the symbols its instructions are named by.
+elfs=${out%.txt}.elfs
+rm -rf "$elfs" && mkdir -p "$elfs"
+cp "$kernel" "$elfs/kernel.elf"
+kernel=$elfs/kernel.elf
+copies=()
+for u in "${users[@]}"; do
+  cp "$u" "$elfs/" && copies+=("$elfs/$(basename "$u")")
+done
+users=("${copies[@]}")
 qpid=''
 trap 'bastion_qemu_stop "$qpid"' EXIT
 timeout --kill-after=5 900 qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m 256M -display none \
