@@ -169,11 +169,17 @@ struct idl_endpoint_desc {
 enum idl_error idl_validate(const struct idl_method_desc *m, enum idl_part part, const void *buf,
                             size_t len);
 
+/* idl_validate for a caller that has already read buf's header into *h (idl_peek_header of
+ * the same buf and len): the same checks, without reading the header again. */
+enum idl_error idl_validate_header(const struct idl_method_desc *m, enum idl_part part,
+                                   const struct idl_header *h, const void *buf, size_t len);
+
 /* Looks up the request's endpoint (in a class's endpoint table) and method, then validates
- * it as a request. *method is set only on IDL_OK. */
+ * it as a request. *method is set only on IDL_OK; *h (when not NULL) is the header it read, so
+ * that the caller's dispatch (<Class>_dispatch_header) need not read it again. */
 enum idl_error idl_route_request(const struct idl_endpoint_desc *eps, uint32_t neps,
-                                 const void *buf, size_t len,
-                                 const struct idl_method_desc **method);
+                                 const void *buf, size_t len, const struct idl_method_desc **method,
+                                 struct idl_header *h);
 
 /* Reads the header (unaligned-safe); IDL_ERR_TRUNCATED if len is too short. */
 enum idl_error idl_peek_header(const void *buf, size_t len, struct idl_header *h);

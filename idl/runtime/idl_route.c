@@ -6,7 +6,8 @@
 #include "bastion_idl.h"
 
 enum idl_error idl_route_request(const struct idl_endpoint_desc *eps, uint32_t neps,
-                                 const void *buf, size_t len, const struct idl_method_desc **method)
+                                 const void *buf, size_t len, const struct idl_method_desc **method,
+                                 struct idl_header *out)
 {
     struct idl_header h;
     enum idl_error e = idl_peek_header(buf, len, &h);
@@ -19,8 +20,11 @@ enum idl_error idl_route_request(const struct idl_endpoint_desc *eps, uint32_t n
     if (h.method_id >= itf->nmethods)
         return IDL_ERR_METHOD;
     const struct idl_method_desc *m = &itf->methods[h.method_id];
-    e = idl_validate(m, IDL_PART_REQUEST, buf, len);
-    if (e == IDL_OK)
+    e = idl_validate_header(m, IDL_PART_REQUEST, &h, buf, len);
+    if (e == IDL_OK) {
         *method = m;
+        if (out != NULL)
+            *out = h;
+    }
     return e;
 }

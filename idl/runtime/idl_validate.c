@@ -109,39 +109,48 @@ enum idl_error idl_validate(const struct idl_method_desc *m, enum idl_part part,
     enum idl_error e = idl_peek_header(buf, len, &h);
     if (e != IDL_OK)
         return e;
+    return idl_validate_header(m, part, &h, buf, len);
+}
+
+enum idl_error idl_validate_header(const struct idl_method_desc *m, enum idl_part part,
+                                   const struct idl_header *h, const void *buf, size_t len)
+{
+    enum idl_error e;
+    if (!buf || len < IDL_HEADER_SIZE)
+        return IDL_ERR_TRUNCATED;
     if (len > IDL_MESSAGE_MAX)
         return IDL_ERR_TOO_LONG;
     uint16_t want_flags = part == IDL_PART_REQUEST    ? 0
                           : part == IDL_PART_RESPONSE ? IDL_FLAG_RESPONSE
                                                       : (IDL_FLAG_RESPONSE | IDL_FLAG_ERROR);
-    if (h.reserved != 0 || h.flags != want_flags)
+    if (h->reserved != 0 || h->flags != want_flags)
         return IDL_ERR_HEADER;
-    if (h.method_id != m->id)
+    if (h->method_id != m->id)
         return IDL_ERR_METHOD;
     const struct idl_part_desc *pd = &m->part[part];
-    if (h.fixed_size != pd->fixed_size)
+    if (h->fixed_size != pd->fixed_size)
         return IDL_ERR_FIXED_SIZE;
-    if (h.handle_count > IDL_HANDLES_MAX)
+    if (h->handle_count > IDL_HANDLES_MAX)
         return IDL_ERR_TOO_MANY_HANDLES;
-    if (h.handle_count != pd->handles)
+    if (h->handle_count != pd->handles)
         return IDL_ERR_HANDLE_COUNT;
-    if (h.arena_size > pd->arena_max)
+    if (h->arena_size > pd->arena_max)
         return IDL_ERR_ARENA_TOO_BIG;
-    uint64_t total = idl_arena_at(h.fixed_size, h.handle_count) + h.arena_size;
+    uint64_t total = idl_arena_at(h->fixed_size, h->handle_count) + h->arena_size;
     if (len < total)
         return IDL_ERR_TRUNCATED;
     if (len > total)
         return IDL_ERR_TOO_LONG;
 
     const uint8_t *fixed = (const uint8_t *)buf + IDL_HEADER_SIZE;
-    const uint8_t *arena = (const uint8_t *)buf + idl_arena_at(h.fixed_size, h.handle_count);
+    const uint8_t *arena = (const uint8_t *)buf + idl_arena_at(h->fixed_size, h->handle_count);
     uint32_t used = 0; /* bit i: handle i is referenced */
     for (uint32_t i = 0; i < m->nparams; i++) {
         const struct idl_param_desc *p = &m->params[i];
         if (p->part != part)
             continue;
         /* Descriptions are generated, but a bad one must not turn into an overread. */
-        if ((uint64_t)p->offset + p->size > h.fixed_size)
+        if ((uint64_t)p->offset + p->size > h->fixed_size)
             return IDL_ERR_FIXED_SIZE;
         const uint8_t *f = fixed + p->offset;
         switch (p->kind) {
@@ -156,30 +165,30 @@ enum idl_error idl_validate(const struct idl_method_desc *m, enum idl_part part,
             break;
         case IDL_KIND_HANDLE: {
             uint32_t idx = idl_rd32(f);
-            if (idx >= h.handle_count || (used & (1u << idx)))
+            if (idx >= h->handle_count || (used & (1u << idx)))
                 return IDL_ERR_HANDLE_INDEX;
             used |= 1u << idx;
             break;
         }
         case IDL_KIND_STRING:
-            e = check_string(arena, h.arena_size, idl_rd32(f), idl_rd32(f + 4), p->bound);
+            e = check_string(arena, h->arena_size, idl_rd32(f), idl_rd32(f + 4), p->bound);
             if (e != IDL_OK)
                 return e;
             break;
         case IDL_KIND_SEQ:
-            e = check_seq(h.arena_size, idl_rd32(f), idl_rd32(f + 4), p->bound, p->elem_size,
+            e = check_seq(h->arena_size, idl_rd32(f), idl_rd32(f + 4), p->bound, p->elem_size,
                           p->elem_align);
             if (e != IDL_OK)
                 return e;
             break;
         case IDL_KIND_SEQSTR:
-            e = check_seqstr(arena, h.arena_size, idl_rd32(f), idl_rd32(f + 4), p->bound,
+            e = check_seqstr(arena, h->arena_size, idl_rd32(f), idl_rd32(f + 4), p->bound,
                              p->str_bound);
             if (e != IDL_OK)
                 return e;
             break;
         case IDL_KIND_NESTED:
-            e = check_nested(p, f, arena, h.arena_size);
+            e = check_nested(p, f, arena, h->arena_size);
             if (e != IDL_OK)
                 return e;
             break;

@@ -221,10 +221,8 @@ Retcode core_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t re
     uint32_t answer_grant = 0;
     if (rc == rcOk) {
         enum idl_error e = idl_route_request(kl_core_Core_endpoints, kl_core_Core_ENDPOINT_COUNT,
-                                             kreq, req_len, &m);
-        if (e == IDL_OK)
-            e = idl_peek_header(kreq, req_len, &h);
-        rc = idl_error_retcode(e);
+                                             kreq, req_len, &m, &h);
+        rc = e == IDL_OK ? rcOk : idl_error_retcode(e);
     }
     CORE_PROF_STAMP(4);
     if (rc == rcOk)
@@ -244,9 +242,9 @@ Retcode core_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t re
     size_t out_len = 0;
     if (rc == rcOk)
         /* idl_route_request validated the kernel's copy, which nobody can change: no second
-         * validation. */
-        rc = kl_core_Core_dispatch_validated(&core_handlers, &c, kreq, req_len, kres, resp_cap,
-                                             &out_len);
+         * validation, and its header h is the one the dispatch switches on. */
+        rc = kl_core_Core_dispatch_header(&core_handlers, &c, &h, 1, kreq, req_len, kres, resp_cap,
+                                          &out_len);
     CORE_PROF_STAMP(7);
     if (rc == rcOk)
         rc = security_check_kernel_answer(p, kres, out_len, answer_grant);
@@ -256,8 +254,9 @@ Retcode core_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t re
             *resp_len = out_len;
     }
     CORE_PROF_STAMP(8);
-    kfree_charged(scratch, &p->kmem);
-    if (kres != t->core_msg[1])
+    if (scratch != NULL)
+        kfree_charged(scratch, &p->kmem);
+    if (kres != NULL && kres != t->core_msg[1])
         kfree_charged(kres, &p->kmem);
     if (kreq != t->core_msg[0])
         kfree_charged(kreq, &p->kmem);

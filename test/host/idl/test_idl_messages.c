@@ -438,23 +438,32 @@ static void test_endpoint_table(void **state)
                                  demo_Server_EP_b_echo, args, msg, sizeof msg, &len),
                      IDL_OK);
     const struct idl_method_desc *m = NULL;
+    struct idl_header h = {0};
     assert_int_equal(
-        idl_route_request(demo_Server_endpoints, demo_Server_ENDPOINT_COUNT, msg, len, &m), IDL_OK);
+        idl_route_request(demo_Server_endpoints, demo_Server_ENDPOINT_COUNT, msg, len, &m, &h),
+        IDL_OK);
     assert_ptr_equal(m, &demo_Echo_methods[demo_Echo_Shout_MID]);
+    /* The header it hands back is the one it routed by and validated. */
+    assert_int_equal(h.endpoint_id, demo_Server_EP_b_echo);
+    assert_int_equal(h.method_id, demo_Echo_Shout_MID);
+    assert_int_equal(h.fixed_size, m->part[IDL_PART_REQUEST].fixed_size);
+    assert_int_equal(idl_validate_header(m, IDL_PART_REQUEST, &h, msg, len), IDL_OK);
+    assert_int_equal(idl_validate_header(m, IDL_PART_REQUEST, &h, msg, IDL_HEADER_SIZE - 1),
+                     IDL_ERR_TRUNCATED);
     put32(0, demo_Server_ENDPOINT_COUNT);
     assert_int_equal(
-        idl_route_request(demo_Server_endpoints, demo_Server_ENDPOINT_COUNT, msg, len, &m),
+        idl_route_request(demo_Server_endpoints, demo_Server_ENDPOINT_COUNT, msg, len, &m, NULL),
         IDL_ERR_ENDPOINT);
     assert_null(m);
     put32(0, 0);
     put32(4, demo_Echo_METHOD_COUNT);
     assert_int_equal(
-        idl_route_request(demo_Server_endpoints, demo_Server_ENDPOINT_COUNT, msg, len, &m),
+        idl_route_request(demo_Server_endpoints, demo_Server_ENDPOINT_COUNT, msg, len, &m, NULL),
         IDL_ERR_METHOD);
     put32(4, demo_Echo_Shout_MID);
-    assert_int_equal(
-        idl_route_request(demo_Server_endpoints, demo_Server_ENDPOINT_COUNT, msg, len - 1, &m),
-        IDL_ERR_TRUNCATED);
+    assert_int_equal(idl_route_request(demo_Server_endpoints, demo_Server_ENDPOINT_COUNT, msg,
+                                       len - 1, &m, NULL),
+                     IDL_ERR_TRUNCATED);
     assert_int_equal(demo_Server_ENDPOINT_COUNT, 5);
     assert_string_equal(demo_Server_endpoints[demo_Server_EP_a_inner_echo].path, "a.inner.echo");
     assert_ptr_equal(demo_Server_endpoints[0].iface, &demo_Echo_interface);
