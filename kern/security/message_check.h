@@ -28,6 +28,7 @@
 
 #include "bastion_idl.h"
 #include "ipc/ipc.h"
+#include "lib/string.h"
 #include "obj/kobj.h"
 #include "proc/process.h"
 #include "security/hook.h"
@@ -120,11 +121,16 @@ Retcode security_check_server_answer(const struct ipc_answer *a);
 static inline Retcode security_check_kernel_answer(struct process *p, const void *msg, size_t len,
                                                    uint32_t answer_grant)
 {
-    struct idl_header h;
-    if (idl_peek_header(msg, len, &h) != IDL_OK)
+    struct idl_header h = {0};
+    if (msg == NULL || len < IDL_HEADER_SIZE)
         return rcBadMessage;
+    /* A pre-grant depends on the flags alone; the whole header is read only to ask. */
+    _Static_assert(offsetof(struct idl_header, flags) == 18, "the header's wire layout");
+    memcpy(&h.flags, (const uint8_t *)msg + offsetof(struct idl_header, flags), sizeof h.flags);
     if (security_answer_pregranted(&h, answer_grant))
         return rcOk;
+    if (idl_peek_header(msg, len, &h) != IDL_OK)
+        return rcBadMessage;
     return security_check_asked_kernel_answer(p, msg, len, &h);
 }
 
