@@ -20,9 +20,10 @@ enum question_state {
 };
 
 /* A question: on its asker's kernel stack from ksm_handoff_ask() until it is final. Every field
- * after the request's is handoff_lock's. The asker leaves only under that lock, after the
- * question is final or withdrawn and not `copying`, so whoever holds the lock may write it, and
- * the receiver that set `copying` may read the request without it. */
+ * after the request's is handoff_lock's, but for `copying`, which its receiver clears without
+ * the lock (an atomic store, its last touch of the question). The asker leaves only under that
+ * lock, after the question is final or withdrawn and not `copying`, so whoever holds the lock
+ * may write it, and the receiver that set `copying` may read the request without it. */
 struct ksm_question {
     const void *head, *body;
     size_t head_len, body_len;
@@ -32,7 +33,7 @@ struct ksm_question {
     enum question_state state;
     Retcode result;             /* Q_FAILED */
     struct ksm_verdict_in *out; /* Q_ANSWERED: the verdict, written by the receiver */
-    uint64_t deadline_ns;       /* when the watchdog fails it (rcTimeout); 0: never */
+    uint64_t expires;           /* the watchdog's run that fails it (rcTimeout); 0: never */
     bool copying;               /* Q_TAKEN: the receiver copies the request out of this frame */
 };
 
@@ -54,9 +55,13 @@ static struct ksm_receiver *waiting;         /* receivers in SYS_KSM_WAIT, the l
 static struct ksm_receiver *receivers;       /* every receiver */
 static bool closed;                          /* the KSM has ended */
 
-/* How often the watchdog looks for questions past their deadline (from any CPU's tick). */
+/* How often the watchdog looks for questions past their deadline (from any CPU's tick). A
+ * deadline is counted in the watchdog's runs, so asking reads no clock: a question asked while
+ * `watch_runs` is r with a timeout of n periods fails at run r + n + 1, which comes at least n
+ * periods after it was asked (and at most one period and the ticks' lateness after that). */
 #define WATCHDOG_PERIOD_NS (100ull * 1000 * 1000)
 static uint64_t next_watch_ns; /* atomic: the first tick at or after it runs the watchdog */
+static uint64_t watch_runs;    /* atomic: how many times the watchdog has run */
 
 static uint64_t lock_handoff(void)
 {
@@ -128,7 +133,7 @@ Retcode ksm_handoff_ask(const void *head, size_t head_len, const void *body, siz
         return rcBufferTooSmall;
     /* The deadline is kept by the watchdog (ksm_handoff_tick), not by a timeout on the wait:
      * no sleep-list entry to insert and remove per question, whatever else sleeps. */
-    uint64_t now = timeout_ns != 0 ? sched_now_ns() : 0;
+    uint64_t periods = timeout_ns / WATCHDOG_PERIOD_NS + (timeout_ns % WATCHDOG_PERIOD_NS != 0);
     struct ksm_question q = {
         .head = head,
         .body = body,
@@ -137,9 +142,8 @@ Retcode ksm_handoff_ask(const void *head, size_t head_len, const void *body, siz
         .asker = thread_current(),
         .state = Q_QUEUED,
         .out = out,
-        .deadline_ns = timeout_ns == 0          ? 0
-                       : now + timeout_ns < now ? UINT64_MAX
-                                                : now + timeout_ns,
+        .expires =
+            timeout_ns == 0 ? 0 : __atomic_load_n(&watch_runs, __ATOMIC_RELAXED) + periods + 1,
     };
     uint64_t fl = lock_handoff();
     if (closed) {
@@ -176,7 +180,7 @@ Retcode ksm_handoff_ask(const void *head, size_t head_len, const void *body, siz
             cpu_irq_restore(fl);
             continue;
         }
-        if (q.copying) {
+        if (__atomic_load_n(&q.copying, __ATOMIC_ACQUIRE)) {
             /* The receiver reads this frame right now (a few hundred bytes, at most one
              * message): let it finish, then withdraw. Yield rather than block: a thread being
              * ended does not block, and the receiver may be waiting for this very CPU. */
@@ -245,9 +249,16 @@ static Retcode deliver(struct ksm_receiver *rx, struct ksm_question *q, uint64_t
     else if (copy_to_user(buf, q->head, q->head_len) != rcOk ||
              copy_to_user(buf + q->head_len, q->body, q->body_len) != rcOk)
         rc = rcInvalidArgument;
+    if (rc == rcOk) {
+        /* The receiver's last touch of q: once `copying` is clear, an asker that is being ended
+         * may fail the question and leave, frame and all. No lock is needed for that; whoever
+         * reads `copying` does so under the lock, after this store or before it. */
+        __atomic_store_n(&q->copying, false, __ATOMIC_RELEASE);
+        return rcOk;
+    }
     uint64_t fl = lock_handoff();
-    q->copying = false;
-    if (rc != rcOk && rx->current == q) {
+    __atomic_store_n(&q->copying, false, __ATOMIC_RELEASE);
+    if (rx->current == q) {
         rx->current = NULL;
         fail_locked(q, rc);
     }
@@ -357,12 +368,13 @@ void ksm_handoff_tick(uint64_t now_ns)
         !__atomic_compare_exchange_n(&next_watch_ns, &due, now_ns + WATCHDOG_PERIOD_NS, false,
                                      __ATOMIC_RELAXED, __ATOMIC_RELAXED))
         return;
+    uint64_t run = __atomic_add_fetch(&watch_runs, 1, __ATOMIC_RELAXED);
     uint64_t fl = lock_handoff();
     /* Queued questions past their deadline leave the queue... */
     struct ksm_question *prev = NULL;
     for (struct ksm_question *q = q_head, *next; q != NULL; q = next) {
         next = q->next;
-        if (q->deadline_ns == 0 || q->deadline_ns > now_ns) {
+        if (q->expires == 0 || q->expires > run) {
             prev = q;
             continue;
         }
@@ -379,7 +391,8 @@ void ksm_handoff_tick(uint64_t now_ns)
      * copied right now is left for the next look. */
     for (struct ksm_receiver *rx = receivers; rx != NULL; rx = rx->all_next) {
         struct ksm_question *q = rx->current;
-        if (q == NULL || q->copying || q->deadline_ns == 0 || q->deadline_ns > now_ns)
+        if (q == NULL || __atomic_load_n(&q->copying, __ATOMIC_ACQUIRE) || q->expires == 0 ||
+            q->expires > run)
             continue;
         rx->current = NULL;
         rx->lost = true;
