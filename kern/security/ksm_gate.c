@@ -12,21 +12,28 @@ struct ksm_gate_waiter {
     bool admitted; /* set under the gate's lock by the leaver that handed it its place */
 };
 
-Retcode ksm_gate_enter(struct ksm_gate *g)
+/* `head` is written under the lock and read without it (ksm_gate_take_place): atomic stores. */
+static void set_head(struct ksm_gate *g, struct ksm_gate_waiter *w)
+{
+    __atomic_store_n(&g->head, w, __ATOMIC_RELAXED);
+}
+
+Retcode ksm_gate_enter_slow(struct ksm_gate *g)
 {
     uint64_t fl = cpu_irq_save();
     spin_lock(&g->lock);
-    if (g->inflight < KSM_GATE_PER_PROCESS && g->head == NULL) {
-        g->inflight++;
+    if (ksm_gate_take_place(g)) {
         spin_unlock(&g->lock);
         cpu_irq_restore(fl);
         return rcOk;
     }
+    /* Every place is taken (or others wait), and only a leave under this lock gives one back:
+     * it will see this waiter. */
     struct ksm_gate_waiter w = {.thread = thread_current()};
     if (g->tail != NULL)
         g->tail->next = &w;
     else
-        g->head = &w;
+        set_head(g, &w);
     g->tail = &w;
     /* Released once this thread is marked blocked: a leaver's wake cannot be lost. */
     Retcode rc = sched_block_current(&g->lock);
@@ -49,7 +56,10 @@ Retcode ksm_gate_enter(struct ksm_gate *g)
         pp = &(*pp)->next;
     }
     if (*pp == &w) {
-        *pp = w.next;
+        if (prev == NULL)
+            set_head(g, w.next);
+        else
+            prev->next = w.next;
         if (g->tail == &w)
             g->tail = prev;
     }
@@ -64,10 +74,10 @@ void ksm_gate_leave(struct ksm_gate *g)
     spin_lock(&g->lock);
     struct ksm_gate_waiter *w = g->head;
     if (w == NULL) {
-        g->inflight--;
+        __atomic_sub_fetch(&g->inflight, 1, __ATOMIC_RELEASE);
     } else {
         /* Hand the place straight to the oldest waiter: inflight stays as it is. */
-        g->head = w->next;
+        set_head(g, w->next);
         if (g->head == NULL)
             g->tail = NULL;
         w->admitted = true;

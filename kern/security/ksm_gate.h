@@ -18,6 +18,7 @@
 #define BASTION_SECURITY_KSM_GATE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <bastion/retcode.h>
@@ -32,8 +33,9 @@ struct ksm_gate_waiter;
 
 struct ksm_gate {
     struct spinlock lock;
-    uint32_t inflight;                   /* questions past the gate; guarded by lock */
-    struct ksm_gate_waiter *head, *tail; /* askers waiting, oldest first; guarded by lock */
+    uint32_t inflight; /* questions past the gate: atomic; grows by compare-and-swap (up to the
+                          bound), shrinks under lock */
+    struct ksm_gate_waiter *head, *tail; /* askers waiting, oldest first; written under lock */
 };
 
 #define KSM_GATE_INIT                              \
@@ -47,10 +49,33 @@ static inline void ksm_gate_init(struct ksm_gate *g)
     spin_init_zeroed(&g->lock, LOCK_LEVEL_KSM_GATE);
 }
 
+/* Takes a free place if nobody waits for one: true if taken. The count only grows by this
+ * compare-and-swap, bounded by KSM_GATE_PER_PROCESS, and only shrinks under the lock (leave),
+ * so a place is never taken twice. Without the lock it may pass a waiter that queued a moment
+ * ago; that waiter queued because every place was taken, and a place this finds free was given
+ * back before it queued (a leave under the lock hands its place to the queue's head instead of
+ * giving it back), so the waiter loses nothing it was owed. */
+static inline bool ksm_gate_take_place(struct ksm_gate *g)
+{
+    uint32_t n = __atomic_load_n(&g->inflight, __ATOMIC_RELAXED);
+    while (n < KSM_GATE_PER_PROCESS && __atomic_load_n(&g->head, __ATOMIC_RELAXED) == NULL)
+        if (__atomic_compare_exchange_n(&g->inflight, &n, n + 1, true, __ATOMIC_ACQUIRE,
+                                        __ATOMIC_RELAXED))
+            return true;
+    return false;
+}
+
+/* ksm_gate_enter() when no place could be taken at once: under the lock, queueing if need be. */
+Retcode ksm_gate_enter_slow(struct ksm_gate *g);
+
 /* Passes the gate, waiting for a free place if need be. rcOk: the caller holds a place and
  * must give it back with ksm_gate_leave(); rcPeerClosed: the calling thread is being ended
- * while it waited (it holds no place). */
-Retcode ksm_gate_enter(struct ksm_gate *g);
+ * while it waited (it holds no place). The common case (a free place, nobody waiting) takes no
+ * lock: it sits on every monitored call's path. */
+static inline Retcode ksm_gate_enter(struct ksm_gate *g)
+{
+    return ksm_gate_take_place(g) ? rcOk : ksm_gate_enter_slow(g);
+}
 void ksm_gate_leave(struct ksm_gate *g);
 
 /* Questions of g past the gate now (diagnostics, tests). */
