@@ -3,10 +3,12 @@
 #
 # It stops at the kernel function BASTION_TRACE_STOP (an address) for the BASTION_TRACE_SKIP-th
 # time, so that the loop is well under way, then single-steps to the next user-mode
-# instruction: that PC is the period's start. From there it steps one instruction at a time and
-# writes "<pc> <cpl> <cr3>" per instruction until the CPU is back at the start PC in the same
-# address space. QEMU's single step keeps interrupts and timers off (its default), so nothing
-# but the loop itself is recorded.
+# instruction: the period starts there. It ends at the first user-mode instruction in the same
+# address space after the stop function has run once more: one period is what lies between two
+# calls of it, whatever the loop calls in between (a PC alone would not do: every core call
+# returns to user mode at the same instruction). Each instruction is written as
+# "<pc> <cpl> <cr3>". QEMU's single step keeps interrupts and timers off (its default), so
+# nothing but the loop itself is recorded.
 import os
 
 import gdb
@@ -20,7 +22,11 @@ out = open(os.environ['BASTION_TRACE_OUT'], 'w')
 gdb.execute('set pagination off')
 gdb.execute('target remote 127.0.0.1:' + port)
 gdb.execute('hbreak *%#x' % stop)
-gdb.execute('continue %d' % skip)  # an ignore count: the skip-th hit stops
+if skip > 1:
+    # `continue N` would set the count on the breakpoint the target is stopped at, and at the
+    # first instruction it is stopped at none: the count goes on the new breakpoint itself.
+    gdb.execute('ignore $bpnum %d' % (skip - 1))
+gdb.execute('continue')
 gdb.execute('delete')
 
 
@@ -30,14 +36,16 @@ def reg(name):
 
 while reg('cs') & 3 != 3:
     gdb.execute('stepi', to_string=True)
-start, start_cr3 = reg('pc'), reg('cr3')
-steps = 0
+start_cr3 = reg('cr3')
+steps, again = 0, False
 while steps < limit:
-    out.write('%x %d %x\n' % (reg('pc'), reg('cs') & 3, reg('cr3')))
+    pc, cs, cr3 = reg('pc'), reg('cs'), reg('cr3')
+    if cs & 3 == 3 and cr3 == start_cr3 and again:
+        break
+    again = again or pc == stop
+    out.write('%x %d %x\n' % (pc, cs & 3, cr3))
     gdb.execute('stepi', to_string=True)
     steps += 1
-    if reg('pc') == start and reg('cr3') == start_cr3:
-        break
 out.write('# period %d instructions%s\n' % (steps, ' (limit reached)' if steps >= limit else ''))
 out.close()
 gdb.execute('kill')
