@@ -732,6 +732,41 @@ Retcode aspace_write(struct aspace *as, uint64_t va, const void *src, size_t len
     return rc;
 }
 
+/*
+ * The index of the first nonzero entry of t[i..end), or end; `left` is how many nonzero entries
+ * the caller still expects there (an intermediate entry's count of its table, pagetable.h),
+ * and none left ends the scan at once. The teardown of an address space reads every table it
+ * has, and most of a process's tables are almost empty: eight entries are tested at a time.
+ * A kernel built for the tests checks that nothing is left past the last counted entry: a
+ * wrong count would leak the frames it skipped.
+ */
+static unsigned next_used(const uint64_t *t, unsigned i, unsigned end, unsigned left)
+{
+    if (left == 0) {
+#ifdef BASTION_TEST_HOOKS
+        for (unsigned k = i; k < end; k++)
+            if (t[k] != 0)
+                panic("aspace: table %p entry %u set past its count", (const void *)t, k);
+#endif
+        return end;
+    }
+    while (i < end && (i & 7) != 0 && t[i] == 0)
+        i++;
+    while (i + 8 <= end &&
+           (t[i] | t[i + 1] | t[i + 2] | t[i + 3] | t[i + 4] | t[i + 5] | t[i + 6] | t[i + 7]) == 0)
+        i += 8;
+    while (i < end && t[i] == 0)
+        i++;
+    return i;
+}
+
+/* How many nonzero entries the table under intermediate entry e has: its count where the page
+ * tables keep one (user-half entries), else all of them may be. */
+static unsigned used_count(uint64_t e)
+{
+    return (e & PTE_U) ? pt_entry_count(e) : 512;
+}
+
 void aspace_destroy(struct aspace *as)
 {
     if (!as)
@@ -743,19 +778,25 @@ void aspace_destroy(struct aspace *as)
     as->magic = 0;
     uint64_t tables = as->pt.tables; /* below the root, each charged one page */
     uint64_t *l4 = phys_to_virt(as->root);
-    for (unsigned i = 0; i < 256; i++) {
+    for (unsigned i = next_used(l4, 0, 256, 256); i < 256; i = next_used(l4, i + 1, 256, 256)) {
         if (!(l4[i] & PTE_P))
             continue;
         uint64_t *l3 = table(l4[i]);
-        for (unsigned j = 0; j < 512; j++) {
+        unsigned n3 = used_count(l4[i]);
+        for (unsigned j = next_used(l3, 0, 512, n3); n3 > 0 && j < 512;
+             j = next_used(l3, j + 1, 512, --n3)) {
             if (!(l3[j] & PTE_P))
                 continue;
             uint64_t *l2 = table(l3[j]);
-            for (unsigned k = 0; k < 512; k++) {
+            unsigned n2 = used_count(l3[j]);
+            for (unsigned k = next_used(l2, 0, 512, n2); n2 > 0 && k < 512;
+                 k = next_used(l2, k + 1, 512, --n2)) {
                 if (!(l2[k] & PTE_P))
                     continue;
                 uint64_t *l1 = table(l2[k]);
-                for (unsigned m = 0; m < 512; m++)
+                unsigned n1 = used_count(l2[k]);
+                for (unsigned m = next_used(l1, 0, 512, n1); n1 > 0 && m < 512;
+                     m = next_used(l1, m + 1, 512, --n1))
                     if ((l1[m] & PTE_P) && !(l1[m] & PTE_SHARED))
                         pmm_free(l1[m] & PTE_ADDR, 0);
                 pmm_free(l2[k] & PTE_ADDR, 0);
