@@ -350,16 +350,27 @@ Retcode pt_mark(struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t size, u
     Retcode rc = check_user_range(va, size);
     if (rc == rcOk && (marker == 0 || (marker & PTE_P)))
         rc = rcInvalidArgument;
-    for (uint64_t a = va, end = va + size; rc == rcOk && a < end; a += pt_level_size(1)) {
+    /* One walk per last-level table, not per page: the entries of [a, end) in one table are
+     * consecutive, and their table's count takes them all at once. */
+    for (uint64_t a = va, end = va + size; rc == rcOk && a < end;) {
         uint64_t *path[5];
         int lvl;
         rc = walk(ctx, root, a, 1, false, path, &lvl);
         if (rc == rcAlreadyExists)
             rc = rcInvalidArgument;
-        if (rc == rcOk && *path[1] == 0) {
-            *path[1] = marker;
-            count_add(path[2], +1);
-        }
+        if (rc != rcOk)
+            break;
+        uint64_t in_table = 512 - idx(a, 1);
+        uint64_t left = (end - a) / pt_level_size(1); /* whole pages: check_user_range */
+        uint64_t n = in_table < left ? in_table : left;
+        int added = 0;
+        for (uint64_t k = 0; k < n; k++)
+            if (path[1][k] == 0) {
+                path[1][k] = marker;
+                added++;
+            }
+        count_add(path[2], added);
+        a += n * pt_level_size(1);
     }
     return rc;
 }

@@ -341,6 +341,29 @@ static void test_prepare_mark_back_clear(void **state)
     assert_int_equal(ctx.tables, 0);
 }
 
+/* A marked range that crosses from one last-level table into the next: each table counts its
+ * own entries, and a page already marked or backed is not counted twice. */
+static void test_mark_across_tables(void **state)
+{
+    (void)state;
+    ctx.free_table = fake_free;
+    const uint64_t va = UVA + 0x1FE000; /* the last two pages of UVA's table */
+    assert_int_equal(pt_prepare(&ctx, root, va, 0x4000), rcOk);
+    assert_int_equal(pt_map_range(&ctx, root, va + 0x3000, 0x300000, 0x1000, URW, 0), rcOk);
+    assert_int_equal(pt_mark(&ctx, root, va, 0x3000, MARK), rcOk);
+    assert_int_equal(pt_mark(&ctx, root, va, 0x3800, MARK), rcAlignment);
+    assert_int_equal(pt_entry_count(*entry_at(va, 2)), 2);
+    assert_int_equal(pt_entry_count(*entry_at(va + 0x2000, 2)), 2);
+    assert_int_equal(*entry_at(va + 0x1000, 1), MARK);
+    assert_int_equal(*entry_at(va + 0x2000, 1), MARK);
+    assert_int_equal(pt_query(&ctx, root, va + 0x3000, NULL, NULL), rcOk); /* the leaf stays */
+    assert_int_equal(pt_mark(&ctx, root, va, 0x4000, MARK), rcOk);         /* nothing new */
+    assert_int_equal(pt_entry_count(*entry_at(va, 2)), 2);
+    assert_int_equal(pt_entry_count(*entry_at(va + 0x2000, 2)), 2);
+    assert_int_equal(pt_clear_range(&ctx, root, va, 0x4000, NULL, NULL), 1);
+    assert_int_equal(ctx.tables, 0);
+}
+
 static void test_prepare_failure_leaves_nothing(void **state)
 {
     (void)state;
@@ -389,6 +412,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_spread_pages_clear_range_frees_every_table, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_prepare_mark_back_clear, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mark_across_tables, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prepare_failure_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kernel_half_tables_never_freed, setup, teardown),
     };
