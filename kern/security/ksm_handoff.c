@@ -91,9 +91,10 @@ static void take_locked(struct ksm_receiver *rx, struct ksm_question *q)
 static void fail_locked(struct ksm_question *q, Retcode rc)
 {
     spin_assert_held(&handoff_lock);
-    q->state = Q_FAILED;
+    struct thread *asker = q->asker; /* the final state is the last write to the question */
     q->result = rc;
-    sched_wake(q->asker, rcOk);
+    __atomic_store_n(&q->state, Q_FAILED, __ATOMIC_RELEASE);
+    sched_wake(asker, rcOk);
 }
 
 static void unlink_waiting_locked(struct ksm_receiver *rx)
@@ -170,6 +171,17 @@ Retcode ksm_handoff_ask(const void *head, size_t head_len, const void *body, siz
         wrc = sched_block_current(&handoff_lock);
     }
     cpu_irq_restore(fl);
+    /* Woken with rcOk: by whoever made the question final (the receiver that answered it, or
+     * fail_locked), whose last touches of the question and of this thread came before that
+     * wake; only a thread being ended is woken otherwise (rcPeerClosed). Then the final state
+     * can be read without the lock. */
+    if (wrc == rcOk) {
+        enum question_state st = __atomic_load_n(&q.state, __ATOMIC_ACQUIRE);
+        if (st == Q_ANSWERED)
+            return rcOk;
+        if (st == Q_FAILED)
+            return q.result;
+    }
     for (;;) {
         fl = lock_handoff();
         if (q.state == Q_ANSWERED || q.state == Q_FAILED)
@@ -288,6 +300,7 @@ Retcode ksm_handoff_wait(uint64_t verdict, uint64_t text, uint64_t text_len, uin
     struct ksm_question *q = rx->current;
     if (q != NULL) {
         rx->current = NULL;
+        asker = q->asker; /* read first: the final state is the last write to the question */
         if (well_formed) {
             q->out->v = v;
             q->out->text = "";
@@ -295,13 +308,13 @@ Retcode ksm_handoff_wait(uint64_t verdict, uint64_t text, uint64_t text_len, uin
                 memcpy(q->out->text_buf, text_buf, text_len);
                 q->out->text = q->out->text_buf;
             }
-            q->state = Q_ANSWERED;
+            __atomic_store_n(&q->state, Q_ANSWERED, __ATOMIC_RELEASE);
         } else {
-            q->state = Q_FAILED;
             q->result = rcBadMessage;
+            __atomic_store_n(&q->state, Q_FAILED, __ATOMIC_RELEASE);
         }
-        asker = q->asker;
     }
+    struct ksm_question *taken;
     for (;;) {
         struct ksm_question *next = q_head;
         if (next != NULL) {
@@ -313,6 +326,8 @@ Retcode ksm_handoff_wait(uint64_t verdict, uint64_t text, uint64_t text_len, uin
             take_locked(rx, next);
             if (asker != NULL)
                 sched_wake(asker, rcOk);
+            taken = next;
+            unlock_handoff(fl);
             break;
         }
         if (closed) {
@@ -336,11 +351,22 @@ Retcode ksm_handoff_wait(uint64_t verdict, uint64_t text, uint64_t text_len, uin
         }
         PROF_MARK(PROF_KSM_RX_WOKE);
         cpu_irq_restore(fl);
+        /* Woken with rcOk: by the asker that handed it a question (no other waker of a receiver
+         * says rcOk), after that asker did this receiver's part under the lock: off the waiting
+         * list, the question taken and `copying`, which nothing changes while `copying` holds.
+         * So no lock is needed to leave. */
+        if (wrc == rcOk && __atomic_load_n(&rx->handed, __ATOMIC_ACQUIRE)) {
+            rx->handed = false;
+            taken = rx->current;
+            break;
+        }
         fl = lock_handoff();
         unlink_waiting_locked(rx);
         if (rx->handed) {
             /* An asker gave it a question (and still waits for it while `copying`). */
             rx->handed = false;
+            taken = rx->current;
+            unlock_handoff(fl);
             break;
         }
         if (wrc != rcOk) {
@@ -348,8 +374,6 @@ Retcode ksm_handoff_wait(uint64_t verdict, uint64_t text, uint64_t text_len, uin
             return wrc;
         }
     }
-    struct ksm_question *taken = rx->current;
-    unlock_handoff(fl);
     /* `copying` keeps the question's frame in place while it is read without the lock; its
      * asker may have given up meanwhile (then the next wait says rcReplyLost). */
     Retcode drc = deliver(rx, taken, buf, cap, len);
