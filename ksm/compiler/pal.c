@@ -381,7 +381,7 @@ int psl_pal_run(const struct policy *p, const struct ksm_table *t, FILE *out, in
     r.st.map_words = psl_alloc(sizeof(uint64_t) * ((size_t)t->nmap_words + 1));
     size_t nmic_subj = (size_t)(PAL_PROCESSES_MAX + 1) * t->nmics * 2;
     r.st.mic_subj = psl_alloc(sizeof(uint64_t) * (nmic_subj + 1));
-    r.st.mic_res = psl_alloc(sizeof(uint64_t) * ((size_t)t->nmic_words + 1));
+    r.st.res = psl_alloc(sizeof(uint64_t) * ((size_t)t->nres_words + 1));
     int failed = 0;
     *passed = 0;
     for (int a = 0; a < p->nasserts; a++) {
@@ -397,7 +397,7 @@ int psl_pal_run(const struct policy *p, const struct ksm_table *t, FILE *out, in
             memset(r.st.map_of, 0, sizeof(uint32_t) * (PAL_PROCESSES_MAX + 1) * t->nmaps);
             memset(r.st.map_words, 0, sizeof(uint64_t) * t->nmap_words);
             memset(r.st.mic_subj, 0, sizeof(uint64_t) * nmic_subj);
-            memset(r.st.mic_res, 0, sizeof(uint64_t) * t->nmic_words);
+            memset(r.st.res, 0, sizeof(uint64_t) * t->nres_words);
             for (int pass = 0; pass < 2; pass++) {
                 const struct pal_seq *steps = pass == 0 ? &as->setup : seq;
                 if (pass == 1 && !as->nseqs)
@@ -417,7 +417,7 @@ int psl_pal_run(const struct policy *p, const struct ksm_table *t, FILE *out, in
     psl_free(r.st.map_of);
     psl_free(r.st.map_words);
     psl_free(r.st.mic_subj);
-    psl_free(r.st.mic_res);
+    psl_free(r.st.res);
     fprintf(out, "PAL: %d passed, %d failed\n", *passed, failed);
     return failed;
 }

@@ -409,7 +409,7 @@ static void mic_levels_follow_the_kernels_sids(void **state)
     struct ksm_table *mt =
         pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/mic.psl", &mp);
     assert_non_null(mt);
-    assert_true(mt->nmics == 2 && mt->nmic_words <= sizeof mic_res / sizeof mic_res[0]);
+    assert_true(mt->nmics == 2 && mt->nres_words <= sizeof mic_res / sizeof mic_res[0]);
     memset(&st, 0, sizeof st);
     memset(mic_subj, 0, sizeof mic_subj);
     memset(mic_res, 0, sizeof mic_res);

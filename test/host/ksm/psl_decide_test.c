@@ -742,7 +742,7 @@ static void mic_state(void **state)
     assert_int_equal(g->mics[0].capacity, 4);
     assert_int_equal(g->mics[1].capacity, KSM_MIC_RESOURCES_DEFAULT);
     assert_int_equal(g->mics[1].base, 8);
-    assert_int_equal(g->nmic_words, 8 + 2 * KSM_MIC_RESOURCES_DEFAULT);
+    assert_int_equal(g->nres_words, 8 + 2 * KSM_MIC_RESOURCES_DEFAULT);
     struct policy *p;
     psl_diag_reset(NULL);
     assert_non_null(pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/mic.psl", &p));
@@ -820,7 +820,7 @@ static void mic_state(void **state)
     assert_int_equal(subj[(3 * 2 + 0) * 2], 0);
     /* A table whose resource words do not hold the objects' tables is refused. */
     struct ksm_table bad = *g;
-    bad.nmic_words = 7;
+    bad.nres_words = 7;
     psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, "value", 99);
     assert_int_equal(
         ksm_decide_state(&bad, &st, KSM_EV_REQUEST, cli, srv, 2, 2, ep, m, buf, len).reason,

@@ -880,7 +880,7 @@ static void same_mics(const struct ksm_table *t, const struct ksm_state *a,
         const struct ksm_mic *m = &t->mics[o];
         int n = 0;
         for (uint32_t e = 0; e < m->capacity; e++) {
-            const uint64_t *w = &a->mic_res[m->base + 2 * e];
+            const uint64_t *w = &a->res[m->base + 2 * e];
             if (w[0] == 0)
                 continue;
             n++;
@@ -968,7 +968,7 @@ static int compare_state(const struct ksm_table *t, const struct policy *p, int 
     assert_true(t->nmaps <= 4 && t->nmap_words <= 1024);
     memset(mwords, 0, sizeof mwords);
     static uint64_t mic_subj[DIFF_SIDS * 4 * 2], mic_res[4096];
-    assert_true(t->nmics <= 4 && t->nmic_words <= 4096);
+    assert_true(t->nmics <= 4 && t->nres_words <= 4096);
     memset(mic_subj, 0, sizeof mic_subj);
     memset(mic_res, 0, sizeof mic_res);
     struct ksm_state a = {store, DIFF_SIDS, set_of, words, map_of, mwords, mic_subj, mic_res};
