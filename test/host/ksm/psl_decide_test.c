@@ -827,6 +827,110 @@ static void mic_state(void **state)
         KSM_R_BAD_TABLE);
 }
 
+/* The resource table entry of `sid` in the table at base (capacity entries): its index, or -1. */
+static int res_entry(const uint64_t *res, uint32_t base, uint32_t capacity, uint32_t sid)
+{
+    for (uint32_t e = 0; e < capacity; e++)
+        if (res[base + 2 * e] == (uint64_t)sid + 1)
+            return (int)e;
+    return -1;
+}
+
+/* resource.psl: Flow, HashSet and StaticMap objects kept per resource. An open (Ping) makes an
+ * entry in each object's resource table; a full table denies and leaves the state as it was; a
+ * process with the resource's SID ends: its entries go and its tables go back to their pools;
+ * a close (Label) removes the entries once granted. */
+static void resource_state(void **state)
+{
+    (void)state;
+    struct policy *p;
+    psl_diag_reset(NULL);
+    struct ksm_table *t =
+        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/resource.psl", &p);
+    assert_non_null(t);
+    const struct ksm_flow *f = &t->flows[0];
+    const struct ksm_hashset *h = &t->sets[0];
+    const struct ksm_staticmap *mp = &t->maps[0];
+    assert_int_equal(f->resources, 2);
+    assert_int_equal(h->resources, 4);
+    assert_int_equal(mp->resources, KSM_RESOURCES_DEFAULT);
+    assert_int_equal(t->nres_words, 2 * (2 + 4 + KSM_RESOURCES_DEFAULT));
+    assert_int_equal(t->max_state_writes, 2 + (2 + 1) + (2 + 2 * 1 + 1)); /* Ping's inits */
+    static uint64_t set_words[64], map_words[64], res[2 * (2 + 4 + KSM_RESOURCES_DEFAULT)];
+    static uint8_t flow[8];
+    static uint32_t set_of[8], map_of[8];
+    assert_true(t->nset_words <= 64 && t->nmap_words <= 64);
+    struct ksm_state st = {flow, 8, set_of, set_words, map_of, map_words, NULL, res};
+    uint32_t cli = ksm_class_id(t, "psltest.Client"), srv = ksm_class_id(t, "psltest.Server"), ep,
+             m;
+    size_t len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, &ep, &m);
+    for (uint32_t sid = 100; sid <= 200; sid += 100) {
+        psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, "value", sid);
+        assert_int_equal(
+            ksm_decide_state(t, &st, KSM_EV_REQUEST, cli, srv, 1, 2, ep, m, buf, len).verdict,
+            KSM_GRANTED);
+    }
+    int e = res_entry(res, f->res_base, 2, 100);
+    assert_true(e >= 0);
+    assert_int_equal(res[f->res_base + 2 * e + 1], 1); /* 1 + "closed" */
+    e = res_entry(res, h->res_base, 4, 100);
+    assert_true(e >= 0);
+    uint64_t k = res[h->res_base + 2 * e + 1];
+    assert_true(k == 1 || k == 2); /* 1 + the pool's table */
+    assert_int_equal(set_words[h->base + (k - 1) * (1 + h->set_size)], 1); /* taken, empty */
+    assert_true(res_entry(res, mp->res_base, KSM_RESOURCES_DEFAULT, 200) >= 0);
+    /* A third resource: the Flow table is full, the event is denied after the set's and the
+     * map's inits: every word is as it was. */
+    static uint64_t before[sizeof res / sizeof res[0]];
+    memcpy(before, res, sizeof res);
+    psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, "value", 300);
+    assert_int_equal(
+        ksm_decide_state(t, &st, KSM_EV_REQUEST, cli, srv, 1, 2, ep, m, buf, len).verdict,
+        KSM_DENIED);
+    assert_memory_equal(before, res, sizeof res);
+    /* A process with SID 100 ends: resource 100's entries go, its tables back to the pools. */
+    ksm_state_drop_resource(t, &st, 100);
+    assert_int_equal(res_entry(res, f->res_base, 2, 100), -1);
+    assert_int_equal(res_entry(res, h->res_base, 4, 100), -1);
+    assert_int_equal(res_entry(res, mp->res_base, KSM_RESOURCES_DEFAULT, 100), -1);
+    assert_int_equal(set_words[h->base + (k - 1) * (1 + h->set_size)], 0);
+    assert_true(res_entry(res, f->res_base, 2, 200) >= 0);
+    /* Now 300 opens; a close of 200 (Label) removes its entries once granted. */
+    assert_int_equal(
+        ksm_decide_state(t, &st, KSM_EV_REQUEST, cli, srv, 1, 2, ep, m, buf, len).verdict,
+        KSM_GRANTED);
+    len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Label", buf, &ep, &m);
+    psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Label", buf, "l.id", 200);
+    assert_int_equal(
+        ksm_decide_state(t, &st, KSM_EV_REQUEST, cli, srv, 1, 2, ep, m, buf, len).verdict,
+        KSM_GRANTED);
+    assert_int_equal(res_entry(res, f->res_base, 2, 200), -1);
+    assert_int_equal(res_entry(res, h->res_base, 4, 200), -1);
+    assert_int_equal(res_entry(res, mp->res_base, KSM_RESOURCES_DEFAULT, 200), -1);
+    assert_true(res_entry(res, f->res_base, 2, 300) >= 0);
+    /* No resource words, or a resource rule on an object kept per process: a malformed table,
+     * denied with nothing changed. */
+    struct ksm_table bad = *t;
+    struct ksm_flow bad_flow = *f;
+    bad_flow.resources = 0;
+    bad.flows = &bad_flow;
+    memcpy(before, res, sizeof res);
+    psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Label", buf, "l.id", 300);
+    assert_int_equal(
+        ksm_decide_state(&bad, &st, KSM_EV_REQUEST, cli, srv, 1, 2, ep, m, buf, len).reason,
+        KSM_R_BAD_TABLE);
+    bad = *t;
+    bad.nres_words = 4;
+    assert_int_equal(
+        ksm_decide_state(&bad, &st, KSM_EV_REQUEST, cli, srv, 1, 2, ep, m, buf, len).reason,
+        KSM_R_BAD_TABLE);
+    assert_memory_equal(before, res, sizeof res);
+    /* No store: the rule cannot decide. */
+    assert_int_equal(
+        ksm_decide_state(t, NULL, KSM_EV_REQUEST, cli, srv, 1, 2, ep, m, buf, len).reason,
+        KSM_R_NO_STATE);
+}
+
 /* Puts the texts of psltest.Calc.Name's two strings into its arena (fixed part 16 bytes, no
  * handles: the arena starts at byte 40); returns the message's length. */
 /* A string inside a struct parameter (message.l.label): its descriptor is at the field's offset
@@ -1105,6 +1209,7 @@ int main(void)
         cmocka_unit_test(hashset_state),
         cmocka_unit_test(staticmap_state),
         cmocka_unit_test(mic_state),
+        cmocka_unit_test(resource_state),
         cmocka_unit_test(regex_table),
         cmocka_unit_test(choice_table),
         cmocka_unit_test(sequence_elements),
