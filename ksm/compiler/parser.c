@@ -1434,7 +1434,7 @@ static void mic_object(struct parser *ps, struct token *kw, struct token *name, 
     struct policy_mic m = {0};
     m.name = psl_strdup(name->text);
     m.pos = kw->pos;
-    m.resources = KSM_MIC_RESOURCES_DEFAULT;
+    m.resources = KSM_RESOURCES_DEFAULT;
     if (!expect(ps, T_LBRACE, "'{' after the model"))
         return;
     while (!ps->failed && peek(ps)->kind != T_RBRACE && peek(ps)->kind != T_EOF) {

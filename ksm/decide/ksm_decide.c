@@ -190,7 +190,7 @@ static void put(struct sctx *x, uint32_t kind, uint32_t at, uint64_t v)
         x->st->map_words[at] = v;
 }
 
-static uint64_t get(const struct sctx *x, uint32_t kind, uint32_t at)
+static inline uint64_t get(const struct sctx *x, uint32_t kind, uint32_t at)
 {
     return kind == UNDO_FLOW       ? x->st->flow[at]
            : kind == UNDO_SET_OF   ? x->st->set_of[at]
@@ -298,14 +298,16 @@ struct holder {
 /*
  * The holder of object `object` (of nobjects, per-process words of kind `kind`) for the process
  * sid_ref names, or for the resource rsid when sid_ref is KSM_SID_RESOURCE (the object then has
- * a resource table of `resources` entries at res_base; an object has one or the other). The
- * caller checked that the per-process words (kind) exist when sid_ref names a process.
+ * a resource table of `resources` entries at res_base). The caller checked that the per-process
+ * words (kind) exist when sid_ref names a process; they exist for every object, so a process
+ * rule on an object kept per resource (a malformed table) reads only words that are never used.
+ * Inlined: the per-process path costs what it did before resource tables (one multiplication,
+ * one load).
  */
-static uint32_t holder_find(struct sctx *x, uint32_t kind, uint32_t nobjects, uint32_t object,
-                            uint32_t sid_ref, uint64_t rsid, uint32_t resources, uint32_t res_base,
-                            struct holder *h)
+static inline __attribute__((always_inline)) uint32_t
+holder_find(struct sctx *x, uint32_t kind, uint32_t nobjects, uint32_t object, uint32_t sid_ref,
+            uint64_t rsid, uint32_t resources, uint32_t res_base, struct holder *h)
 {
-    h->key_at = UINT32_MAX;
     if (sid_ref == KSM_SID_RESOURCE) {
         uint32_t at;
         int found;
@@ -323,7 +325,7 @@ static uint32_t holder_find(struct sctx *x, uint32_t kind, uint32_t nobjects, ui
                              (uint32_t)rsid};
         return KSM_R_RULE;
     }
-    if (sid_ref > KSM_SID_DST || resources != 0)
+    if (sid_ref > KSM_SID_DST)
         return KSM_R_BAD_TABLE;
     uint32_t sid = x->sid[sid_ref];
     if (!x->st || sid >= x->st->nsids)
@@ -331,6 +333,7 @@ static uint32_t holder_find(struct sctx *x, uint32_t kind, uint32_t nobjects, ui
     h->kind = kind;
     h->at = sid * nobjects + object;
     h->value = get(x, kind, h->at);
+    h->key_at = UINT32_MAX;
     return KSM_R_RULE;
 }
 
@@ -434,12 +437,10 @@ static uint32_t map_find(struct sctx *x, uint32_t object, uint32_t sid_ref, uint
 
 /* The Flow object `object` for the process sid_ref (or the resource rsid): *hd, whose value is
  * 0 (no machine) or 1 + the machine's current state. */
-static uint32_t flow_find(struct sctx *x, uint32_t object, uint32_t sid_ref, uint64_t rsid,
-                          struct holder *hd)
+static inline __attribute__((always_inline)) uint32_t
+flow_find(struct sctx *x, uint32_t object, uint32_t sid_ref, uint64_t rsid, struct holder *hd)
 {
-    const struct ksm_table *t = x->t;
-    if (object >= t->nflows)
-        return KSM_R_BAD_TABLE;
+    const struct ksm_table *t = x->t; /* the caller checked object < nflows */
     if (!x->st || (sid_ref != KSM_SID_RESOURCE && !x->st->flow))
         return KSM_R_NO_STATE;
     const struct ksm_flow *f = &t->flows[object];
@@ -1154,6 +1155,15 @@ static uint32_t mic_call(struct sctx *x, const struct ksm_call *c, uint64_t targ
     return KSM_R_RULE;
 }
 
+/* The resource's SID of a Flow, HashSet or StaticMap call on a resource (its code2). */
+static uint32_t resource_sid(struct sctx *x, const struct ksm_call *c, const uint8_t *msg,
+                             size_t len, uint64_t *rsid, uint32_t *field)
+{
+    if (c->code2_len == 0)
+        return KSM_R_BAD_TABLE;
+    return eval(x->t, c->code2_start, c->code2_len, msg, len, rsid, field, x);
+}
+
 /*
  * Finds the cell of an event: *cell_out and *slot_out, or returns the reason it cannot
  * (KSM_R_RULE on success).
@@ -1391,20 +1401,28 @@ struct ksm_verdict ksm_decide_state(const struct ksm_table *t, struct ksm_state 
             uint64_t v = 0;
             r = eval(t, c->code_start, c->code_len, msg, len, &v, &field, &x);
             granted = (c->kind == KSM_CALL_ASSERT) ? v != 0 : v == 0;
-        } else if (c->kind >= KSM_CALL_FLOW_INIT && c->kind <= KSM_CALL_MAP_ROLLBACK) {
-            /* Flow, HashSet, StaticMap: the resource's SID (code2), then the entry or value */
+        } else if (c->kind >= KSM_CALL_FLOW_INIT && c->kind <= KSM_CALL_FLOW_ALLOW) {
+            uint64_t rsid = 0;
+            if (c->sid == KSM_SID_RESOURCE)
+                r = resource_sid(&x, c, msg, len, &rsid, &field);
+            if (r == KSM_R_RULE)
+                r = flow_call(&x, c, rsid, &granted);
+        } else if (c->kind >= KSM_CALL_SET_INIT && c->kind <= KSM_CALL_SET_REMOVE) {
+            uint64_t rsid = 0, entry = 0;
+            if (c->sid == KSM_SID_RESOURCE)
+                r = resource_sid(&x, c, msg, len, &rsid, &field);
+            if (r == KSM_R_RULE && (c->kind == KSM_CALL_SET_ADD || c->kind == KSM_CALL_SET_REMOVE))
+                r = eval(t, c->code_start, c->code_len, msg, len, &entry, &field, &x);
+            if (r == KSM_R_RULE)
+                r = set_call(&x, c, rsid, entry, &granted);
+        } else if (c->kind >= KSM_CALL_MAP_INIT && c->kind <= KSM_CALL_MAP_ROLLBACK) {
             uint64_t rsid = 0, value = 0;
             if (c->sid == KSM_SID_RESOURCE)
-                r = c->code2_len == 0
-                        ? KSM_R_BAD_TABLE
-                        : eval(t, c->code2_start, c->code2_len, msg, len, &rsid, &field, &x);
-            if (r == KSM_R_RULE && (c->kind == KSM_CALL_SET_ADD || c->kind == KSM_CALL_SET_REMOVE ||
-                                    c->kind == KSM_CALL_MAP_SET))
+                r = resource_sid(&x, c, msg, len, &rsid, &field);
+            if (r == KSM_R_RULE && c->kind == KSM_CALL_MAP_SET)
                 r = eval(t, c->code_start, c->code_len, msg, len, &value, &field, &x);
             if (r == KSM_R_RULE)
-                r = c->kind <= KSM_CALL_FLOW_ALLOW   ? flow_call(&x, c, rsid, &granted)
-                    : c->kind <= KSM_CALL_SET_REMOVE ? set_call(&x, c, rsid, value, &granted)
-                                                     : map_call(&x, c, rsid, value, &granted);
+                r = map_call(&x, c, rsid, value, &granted);
         } else if (c->kind >= KSM_CALL_MIC_EXECUTE && c->kind <= KSM_CALL_MIC_WRITE) {
             uint64_t target = 0, container = 0;
             if (c->code_len != 0)
@@ -1431,7 +1449,8 @@ struct ksm_verdict ksm_decide_state(const struct ksm_table *t, struct ksm_state 
         d.slot = slot;
         return d;
     }
-    res_commit(&x);
+    if (x.ngone != 0)
+        res_commit(&x);
     struct ksm_verdict v = {KSM_GRANTED, audit, KSM_R_RULE, t->calls[first_applied].loc, 0, slot};
     return v;
 }

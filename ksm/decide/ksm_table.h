@@ -243,14 +243,12 @@ struct ksm_staticmap {
  */
 #define KSM_MIC_DEGREES_MAX 255u
 #define KSM_MIC_CATEGORIES_MAX 32u /* a category set is one uint32_t bit mask */
-#define KSM_MIC_RESOURCES_DEFAULT KSM_RESOURCES_DEFAULT
-#define KSM_MIC_RESOURCES_MAX KSM_RESOURCES_MAX
-#define KSM_MIC_LEVELS_MAX 65535u /* distinct levels one object's rules name (16-bit index) */
+#define KSM_MIC_LEVELS_MAX 65535u  /* distinct levels one object's rules name (16-bit index) */
 struct ksm_mic {
     const char *name;
     uint32_t ndegrees;             /* 1 .. KSM_MIC_DEGREES_MAX */
     uint32_t ncategories;          /* 0 .. KSM_MIC_CATEGORIES_MAX */
-    uint32_t capacity;             /* resources with a level at once: 1 .. KSM_MIC_RESOURCES_MAX */
+    uint32_t capacity;             /* resources with a level at once: 1 .. KSM_RESOURCES_MAX */
     uint32_t base;                 /* first of its 2 * capacity words in res */
     const char *const *degrees;    /* lowest first */
     const char *const *categories; /* bit k of a level's set is categories[k] */

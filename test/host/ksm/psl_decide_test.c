@@ -740,13 +740,13 @@ static void mic_state(void **state)
     assert_int_equal(g->mics[0].ncategories, 2);
     assert_string_equal(g->mics[0].categories[1], "log");
     assert_int_equal(g->mics[0].capacity, 4);
-    assert_int_equal(g->mics[1].capacity, KSM_MIC_RESOURCES_DEFAULT);
+    assert_int_equal(g->mics[1].capacity, KSM_RESOURCES_DEFAULT);
     assert_int_equal(g->mics[1].base, 8);
-    assert_int_equal(g->nres_words, 8 + 2 * KSM_MIC_RESOURCES_DEFAULT);
+    assert_int_equal(g->nres_words, 8 + 2 * KSM_RESOURCES_DEFAULT);
     struct policy *p;
     psl_diag_reset(NULL);
     assert_non_null(pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/mic.psl", &p));
-    static uint64_t subj[8 * 2 * 2], res[8 + 2 * KSM_MIC_RESOURCES_DEFAULT];
+    static uint64_t subj[8 * 2 * 2], res[8 + 2 * KSM_RESOURCES_DEFAULT];
     struct ksm_state st = {NULL, 8, NULL, NULL, NULL, NULL, subj, res};
     uint32_t core = psl_mic_table_CLASS_kl_core_Core, srv = psl_mic_table_CLASS_psltest_Server,
              cli = psl_mic_table_CLASS_psltest_Client, ep, m;

@@ -432,7 +432,7 @@ static void mic_errors(void **state)
     if (!t)
         fail_msg("%s", diag);
     assert_int_equal(t->nmics, 1);
-    assert_int_equal(t->mics[0].capacity, KSM_MIC_RESOURCES_DEFAULT);
+    assert_int_equal(t->mics[0].capacity, KSM_RESOURCES_DEFAULT);
     assert_int_equal(t->mics[0].ndegrees, 2);
     assert_int_equal(t->mics[0].ncategories, 2);
 }
