@@ -1257,6 +1257,15 @@ int ksm_grants_unconditionally(const struct ksm_table *t, uint32_t event, uint32
     return 1;
 }
 
+/* Gives table k (1 + its index; 0: none) of a pool of pool_size tables of `stride` words at
+ * base back to the pool (its first word 0), if the pool lies inside the nwords words. */
+static void pool_free(uint64_t *w, uint32_t nwords, uint32_t base, uint32_t pool_size,
+                      uint64_t stride, uint64_t k)
+{
+    if (k != 0 && k <= pool_size && base < nwords && pool_size * stride <= nwords - base)
+        w[base + (k - 1) * stride] = 0;
+}
+
 void ksm_state_drop(const struct ksm_table *t, struct ksm_state *st, uint32_t sid)
 {
     if (!t || t->magic != KSM_TABLE_MAGIC || !st || sid >= st->nsids)
@@ -1267,17 +1276,13 @@ void ksm_state_drop(const struct ksm_table *t, struct ksm_state *st, uint32_t si
         const struct ksm_hashset *h = &t->sets[o];
         uint32_t k = st->set_of[sid * t->nsets + o];
         st->set_of[sid * t->nsets + o] = 0;
-        if (k != 0 && k <= h->pool_size && h->base < t->nset_words &&
-            (uint64_t)h->pool_size * (1u + h->set_size) <= t->nset_words - h->base)
-            st->set_words[h->base + (k - 1) * (1u + h->set_size)] = 0; /* back to the pool */
+        pool_free(st->set_words, t->nset_words, h->base, h->pool_size, 1u + h->set_size, k);
     }
     for (uint32_t o = 0; o < t->nmaps && st->map_of && st->map_words; o++) {
         const struct ksm_staticmap *m = &t->maps[o];
         uint32_t k = st->map_of[sid * t->nmaps + o];
         st->map_of[sid * t->nmaps + o] = 0;
-        if (k != 0 && k <= m->pool_size && m->base < t->nmap_words &&
-            (uint64_t)m->pool_size * (1u + 2u * m->nkeys) <= t->nmap_words - m->base)
-            st->map_words[m->base + (k - 1) * (1u + 2u * m->nkeys)] = 0;
+        pool_free(st->map_words, t->nmap_words, m->base, m->pool_size, 1u + 2u * m->nkeys, k);
     }
     for (uint32_t o = 0; o < t->nmics && st->mic_subj; o++) {
         st->mic_subj[(sid * t->nmics + o) * 2u] = 0;
@@ -1312,21 +1317,17 @@ void ksm_state_drop_resource(const struct ksm_table *t, struct ksm_state *st, ui
             res_drop(t, st, t->flows[o].res_base, t->flows[o].resources, sid, &k);
     for (uint32_t o = 0; o < t->nsets && st->set_words; o++) {
         const struct ksm_hashset *h = &t->sets[o];
-        if (h->resources == 0)
-            continue;
-        res_drop(t, st, h->res_base, h->resources, sid, &k);
-        if (k != 0 && k <= h->pool_size && h->base < t->nset_words &&
-            (uint64_t)h->pool_size * (1u + h->set_size) <= t->nset_words - h->base)
-            st->set_words[h->base + (k - 1) * (1u + h->set_size)] = 0; /* back to the pool */
+        if (h->resources != 0) {
+            res_drop(t, st, h->res_base, h->resources, sid, &k);
+            pool_free(st->set_words, t->nset_words, h->base, h->pool_size, 1u + h->set_size, k);
+        }
     }
     for (uint32_t o = 0; o < t->nmaps && st->map_words; o++) {
         const struct ksm_staticmap *m = &t->maps[o];
-        if (m->resources == 0)
-            continue;
-        res_drop(t, st, m->res_base, m->resources, sid, &k);
-        if (k != 0 && k <= m->pool_size && m->base < t->nmap_words &&
-            (uint64_t)m->pool_size * (1u + 2u * m->nkeys) <= t->nmap_words - m->base)
-            st->map_words[m->base + (k - 1) * (1u + 2u * m->nkeys)] = 0;
+        if (m->resources != 0) {
+            res_drop(t, st, m->res_base, m->resources, sid, &k);
+            pool_free(st->map_words, t->nmap_words, m->base, m->pool_size, 1u + 2u * m->nkeys, k);
+        }
     }
 }
 

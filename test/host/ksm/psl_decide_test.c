@@ -556,9 +556,7 @@ static void flow_state(void **state)
 {
     (void)state;
     struct policy *p;
-    psl_diag_reset(NULL);
-    struct ksm_table *t = pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/flow.psl", &p);
-    assert_non_null(t);
+    struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/flow.psl", &p);
     const struct ksm_table *g = &psl_flow_table;
     assert_int_equal(g->nflows, 1);
     assert_int_equal(t->nflows, 1);
@@ -844,10 +842,7 @@ static void resource_state(void **state)
 {
     (void)state;
     struct policy *p;
-    psl_diag_reset(NULL);
-    struct ksm_table *t =
-        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/resource.psl", &p);
-    assert_non_null(t);
+    struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/resource.psl", &p);
     const struct ksm_flow *f = &t->flows[0];
     const struct ksm_hashset *h = &t->sets[0];
     const struct ksm_staticmap *mp = &t->maps[0];
@@ -993,10 +988,7 @@ static void regex_table(void **state)
     assert_int_equal(g->nregexes, 3);
     assert_string_equal(g->regexes[0].pattern, "^[a-z]+[0-9]?$");
     struct policy *p;
-    psl_diag_reset(NULL);
-    struct ksm_table *t =
-        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/regex.psl", &p);
-    assert_non_null(t);
+    struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/regex.psl", &p);
     static const struct {
         const char *name, *other;
         int grant;
@@ -1048,10 +1040,7 @@ static void choice_table(void **state)
     const struct ksm_table *g = &psl_choice_table;
     assert_true(g->nchoices > 1);
     struct policy *p;
-    psl_diag_reset(NULL);
-    struct ksm_table *t =
-        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/choice.psl", &p);
-    assert_non_null(t);
+    struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/choice.psl", &p);
     assert_int_equal(t->nchoices, g->nchoices);
     static const struct {
         const char *name, *other;

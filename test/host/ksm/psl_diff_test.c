@@ -1195,9 +1195,7 @@ static void flow_policy(void **state)
 {
     (void)state;
     struct policy *p;
-    psl_diag_reset(NULL);
-    struct ksm_table *t = pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/flow.psl", &p);
-    assert_non_null(t);
+    struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/flow.psl", &p);
     assert_true(compare_state(t, p, 30000) > 100);
     assert_true(compare(t, p, 5000) > 0); /* without state: the Flow rules deny on both sides */
 }
@@ -1206,10 +1204,7 @@ static void hashset_policy(void **state)
 {
     (void)state;
     struct policy *p;
-    psl_diag_reset(NULL);
-    struct ksm_table *t =
-        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/hashset.psl", &p);
-    assert_non_null(t);
+    struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/hashset.psl", &p);
     assert_true(compare_state(t, p, 30000) > 100);
 }
 
@@ -1217,10 +1212,7 @@ static void staticmap_policy(void **state)
 {
     (void)state;
     struct policy *p;
-    psl_diag_reset(NULL);
-    struct ksm_table *t =
-        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/staticmap.psl", &p);
-    assert_non_null(t);
+    struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/staticmap.psl", &p);
     assert_true(compare_state(t, p, 30000) > 100);
 }
 
@@ -1229,9 +1221,7 @@ static void mic_policy(void **state)
 {
     (void)state;
     struct policy *p;
-    psl_diag_reset(NULL);
-    struct ksm_table *t = pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/mic.psl", &p);
-    assert_non_null(t);
+    struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/mic.psl", &p);
     assert_int_equal(t->nmics, 2);
     mic_focus = true;
     int changed = compare_state(t, p, 60000);
@@ -1246,10 +1236,7 @@ static void resource_policy(void **state)
 {
     (void)state;
     struct policy *p;
-    psl_diag_reset(NULL);
-    struct ksm_table *t =
-        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/resource.psl", &p);
-    assert_non_null(t);
+    struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/resource.psl", &p);
     assert_true(t->flows[0].resources == 2 && t->sets[0].resources == 4 &&
                 t->maps[0].resources == KSM_RESOURCES_DEFAULT);
     resource_focus = true;
@@ -1279,10 +1266,7 @@ static void choice_policy(void **state)
 {
     (void)state;
     struct policy *p;
-    psl_diag_reset(NULL);
-    struct ksm_table *t =
-        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/choice.psl", &p);
-    assert_non_null(t);
+    struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/choice.psl", &p);
     assert_true(t->nchoices > 1);
     assert_true(compare_state(t, p, 30000) > 10);
     assert_true(compare(t, p, 20000) > 0);
@@ -1293,10 +1277,7 @@ static void sequence_policy(void **state)
 {
     (void)state;
     struct policy *p;
-    psl_diag_reset(NULL);
-    struct ksm_table *t =
-        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/sequence.psl", &p);
-    assert_non_null(t);
+    struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/sequence.psl", &p);
     focus_method = 6;
     int granted = compare(t, p, 40000);
     focus_method = -1;
@@ -1308,10 +1289,7 @@ static void handle_policy(void **state)
 {
     (void)state;
     struct policy *p;
-    psl_diag_reset(NULL);
-    struct ksm_table *t =
-        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/handle.psl", &p);
-    assert_non_null(t);
+    struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/handle.psl", &p);
     focus_method = 3;
     int granted = compare(t, p, 40000);
     focus_method = -1;
@@ -1346,10 +1324,7 @@ static void basic_policy(void **state)
 {
     (void)state;
     struct policy *p;
-    psl_diag_reset(NULL);
-    struct ksm_table *t =
-        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/basic.psl", &p);
-    assert_non_null(t);
+    struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/basic.psl", &p);
     assert_true(compare(t, p, 50000) > 0);
 }
 
