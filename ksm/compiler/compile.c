@@ -152,6 +152,14 @@ static void gen(struct cc *c, const struct expr *e, int start)
     case E_INDEX: {
         const struct expr *f = e->a;
         uint32_t fi = field_index(c, f->field_name);
+        if (f->elem_struct) { /* a field of an element of a sequence of structs */
+            gen(c, e->b, start);
+            emit(c, KSM_OP_SEQ_FIELD, f->offset,
+                 (int64_t)((uint64_t)f->size << 48 | (uint64_t)e->offset << 32 | fi));
+            c->code[c->ncode - 1].size = (uint8_t)e->size;
+            c->code[c->ncode - 1].is_signed = (uint8_t)(e->sign == 1);
+            return;
+        }
         if (f->is_array && e->b->kind == E_INT) { /* folded: a load at a fixed offset */
             emit(c, KSM_OP_LOAD, f->offset + (uint32_t)e->b->value * f->size, fi);
         } else {
@@ -192,8 +200,11 @@ static void gen(struct cc *c, const struct expr *e, int start)
         } else if (e->fn == FN_LENGTH && e->a->type == TY_SEQ && e->a->is_array) {
             emit(c, KSM_OP_CONST, 0, e->a->count); /* folded: an array's length is fixed */
         } else if (e->fn == FN_LENGTH && e->a->type == TY_SEQ) {
-            emit(c, KSM_OP_SEQ_COUNT, e->a->offset, (int64_t)field_index(c, e->a->field_name));
-            c->code[c->ncode - 1].size = (uint8_t)e->a->size;
+            /* a sequence of structs: size 0, its elements' size in imm bits 32..47 */
+            uint64_t stride = e->a->elem_struct ? (uint64_t)e->a->size << 32 : 0;
+            emit(c, KSM_OP_SEQ_COUNT, e->a->offset,
+                 (int64_t)(stride | field_index(c, e->a->field_name)));
+            c->code[c->ncode - 1].size = e->a->elem_struct ? 0 : (uint8_t)e->a->size;
         } else if (e->fn == FN_LENGTH) {
             emit(c, KSM_OP_STR_LEN, e->a->offset, (int64_t)field_index(c, e->a->field_name));
         } else if (e->fn == FN_ABS) {

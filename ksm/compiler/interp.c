@@ -643,14 +643,16 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
             return r;
         if ((r = elements_of(x, e->a, &first, &n)) != KSM_R_RULE)
             return r;
-        uint64_t at = first + (uint64_t)a * e->a->size;
-        if ((uint64_t)a >= n || at + e->a->size > x->len) {
+        /* an integer element, or a field (e's offset, size, sign) of a struct element */
+        const struct expr *w = e->a->elem_struct ? e : e->a;
+        uint64_t at = first + (uint64_t)a * e->a->size + (e->a->elem_struct ? e->offset : 0);
+        if ((uint64_t)a >= n || at + w->size > x->len) {
             x->field = e->a->field_name;
             return KSM_R_FIELD_BOUNDS;
         }
-        uint64_t u = le(x->msg, (size_t)at, (int)e->a->size);
-        if (e->a->sign == 1 && e->a->size < 8 && (u >> (8 * e->a->size - 1)) & 1)
-            u |= ~(uint64_t)0 << (8 * e->a->size);
+        uint64_t u = le(x->msg, (size_t)at, (int)w->size);
+        if (w->sign == 1 && w->size < 8 && (u >> (8 * w->size - 1)) & 1)
+            u |= ~(uint64_t)0 << (8 * w->size);
         *v = (int64_t)u;
         return KSM_R_RULE;
     }

@@ -26,7 +26,9 @@ enum expr_kind {
               * object>.query_level {source : <sid> | <resource SID a>}: the level's degree */
     E_REGEX, /* <Regex object>.match {text : a, pattern : "<str>"} (value: the pattern's index) */
     E_CASE,  /* the case a choice takes: the first i with args[i] true, else nargs (integer) */
-    E_INDEX  /* a.[b]: element b of the sequence or array field a (an integer) */
+    E_INDEX  /* a.[b]: element b of the sequence or array field a (an integer); a.[b].<path>: a
+              * field of element b of a sequence of structs (path, npath; offset its offset in
+              * the element, size and sign its) */
 };
 
 /* E_CALL functions; neg, sum, product, all, any and empty are rewritten by the parser into the
@@ -65,6 +67,9 @@ struct expr {
      * of one element */
     bool is_array;
     uint32_t count;
+    /* E_FIELD of TY_SEQ: a sequence of these structs (size: one element's, its stride), whose
+     * elements are read only by a field (E_INDEX with a path); NULL for integer elements */
+    const struct json *elem_struct;
     /* E_FIELD message.<handle>.handle (1) or .rights (2): offset is the Handle parameter's index
      * into the handle table, whose entry holds the resource's SID (as the kernel shows the
      * monitor) and the rights; 0 for any other field */

@@ -85,6 +85,15 @@ static bool int_fits(const struct pal_value *v, uint32_t size, bool sign)
     return !v->negative && v->value < (1ull << (8 * size));
 }
 
+/* An arena descriptor {UInt32 offset; UInt32 count} at m. */
+static void put_desc(uint8_t *m, uint32_t offset, uint32_t count)
+{
+    for (int i = 0; i < 4; i++) {
+        m[i] = (uint8_t)(offset >> (8 * i));
+        m[4 + i] = (uint8_t)(count >> (8 * i));
+    }
+}
+
 /*
  * A list [v, ...] for a sequence or array of integers at byte off: a sequence's elements go to
  * the arena (aligned for one element) and its descriptor {offset, count} to off; an array's
@@ -112,10 +121,7 @@ static bool set_list(uint8_t *msg, uint32_t cap, uint32_t off, const char *kind,
             psl_error(v->pos, "'%s' does not fit in a message", v->name);
             return false;
         }
-        for (int i = 0; i < 4; i++) {
-            msg[off + i] = (uint8_t)(pal_arena.used >> (8 * i));
-            msg[off + 4 + i] = (uint8_t)((uint32_t)v->nsub >> (8 * i));
-        }
+        put_desc(msg + off, pal_arena.used, (uint32_t)v->nsub);
         pal_arena.used += (uint32_t)v->nsub * esize;
     } else if (off + n * esize > cap) {
         return false;
@@ -134,6 +140,41 @@ static bool set_list(uint8_t *msg, uint32_t cap, uint32_t off, const char *kind,
         for (uint32_t i = 0; i < esize; i++)
             msg[at + (uint32_t)k * esize + i] = (uint8_t)(bits >> (8 * i));
     }
+    return true;
+}
+
+static bool set_value(struct run *r, uint8_t *msg, uint32_t cap, uint32_t off, const char *kind,
+                      const char *type, uint32_t size, bool sign, const struct pal_value *v);
+
+static const struct json *struct_elements(const struct run *r, const char *kind, const char *type)
+{
+    uint32_t size, align, n;
+    return td_struct_elements(r->p->td, kind, type, &size, &align, &n);
+}
+
+/* A list [{...}, ...] for a sequence of structs at byte off: the elements go to the arena
+ * (aligned for the struct), each written as a struct value; the descriptor to off. */
+static bool set_struct_list(struct run *r, uint8_t *msg, uint32_t cap, uint32_t off,
+                            const char *kind, const char *type, const struct pal_value *v)
+{
+    uint32_t size, align, n;
+    const struct json *st = td_struct_elements(r->p->td, kind, type, &size, &align, &n);
+    if ((uint32_t)v->nsub > n) {
+        psl_error(v->pos, "'%s' (%s) has at most %u elements", v->name, type, n);
+        return false;
+    }
+    pal_arena.used = (pal_arena.used + align - 1) / align * align;
+    uint32_t at = pal_arena.base + pal_arena.used, end = KSM_HEADER_SIZE + 65536u;
+    if (off + 8 > cap || at + (uint32_t)v->nsub * size > end) {
+        psl_error(v->pos, "'%s' does not fit in a message", v->name);
+        return false;
+    }
+    put_desc(msg + off, pal_arena.used, (uint32_t)v->nsub);
+    pal_arena.used += (uint32_t)v->nsub * size;
+    for (int k = 0; k < v->nsub; k++)
+        if (!set_value(r, msg, end, at + (uint32_t)k * size, "struct", json_get_string(st, "name"),
+                       size, false, &v->sub[k]))
+            return false;
     return true;
 }
 
@@ -164,6 +205,8 @@ static bool set_value(struct run *r, uint8_t *msg, uint32_t cap, uint32_t off, c
     }
     if (!strcmp(kind, "string") && v->str != NULL)
         return set_string(msg, cap, off, v);
+    if (v->is_list && struct_elements(r, kind, type))
+        return set_struct_list(r, msg, cap, off, kind, type, v);
     if (v->is_list)
         return set_list(msg, cap, off, kind, type, v);
     if (strcmp(kind, "scalar") || v->is_struct || v->str != NULL) {

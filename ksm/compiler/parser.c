@@ -680,7 +680,8 @@ static struct expr *primary(struct parser *ps)
         while (peek(ps)->kind == T_DOT) {
             next(ps);
             if (peek(ps)->kind == T_LBRACK) {
-                /* Struct: <sequence or array>.[<index>], an element (integers only, so last) */
+                /* Struct: <sequence or array>.[<index>], an element (an integer, so last), or
+                 * <sequence of structs>.[<index>].<field>..., a field of the element */
                 struct token *lb = next(ps);
                 if (!enter(ps, lb))
                     return NULL;
@@ -690,9 +691,20 @@ static struct expr *primary(struct parser *ps)
                 ps->depth--;
                 if (!ix->b || !expect(ps, T_RBRACK, "']' after the index"))
                     return NULL;
-                if (peek(ps)->kind == T_DOT || peek(ps)->kind == T_LBRACK) {
+                int pcap = 0;
+                while (peek(ps)->kind == T_DOT) {
+                    next(ps);
+                    if (peek(ps)->kind != T_IDENT) {
+                        err_at(ps, peek(ps),
+                               psl_fmt("expected a field name of the element, found %s",
+                                       tok_describe(peek(ps))));
+                        return NULL;
+                    }
+                    *PSL_PUSH(ix->path, ix->npath, pcap) = next(ps)->text;
+                }
+                if (peek(ps)->kind == T_LBRACK) {
                     err_at(ps, peek(ps),
-                           "only integer elements can be used: nothing may follow '.[<index>]'");
+                           "an element's element is not supported after '.[<index>]'");
                     return NULL;
                 }
                 ix->height = 1 + ix->b->height;

@@ -125,15 +125,18 @@ static void field(struct policy *p, const struct scope *s, struct expr *e)
         return;
     }
     if (!strcmp(kind, "sequence") || !strcmp(kind, "bytes") || !strcmp(kind, "array")) {
-        uint32_t esize, n;
-        bool esign;
-        if (td_int_elements(kind, type, &esize, &esign, &n) < 0) {
+        uint32_t esize, n, align;
+        bool esign = false;
+        const struct json *st = NULL;
+        if (td_int_elements(kind, type, &esize, &esign, &n) < 0 &&
+            !(st = td_struct_elements(p->td, kind, type, &esize, &align, &n))) {
             psl_error(e->pos,
-                      "type mismatch: '%s' is a %s of %s: only sequences and arrays of integers "
-                      "can be used in expressions",
+                      "type mismatch: '%s' is a %s of %s: only sequences and arrays of integers, "
+                      "and sequences of structs, can be used in expressions",
                       e->field_name, kind, type);
             return;
         }
+        e->elem_struct = st;
         e->type = TY_SEQ;
         e->is_array = !strcmp(kind, "array");
         e->count = n;
@@ -328,6 +331,60 @@ static void seq_field(struct policy *p, const struct scope *s, struct expr *e)
         check(p, s, e);
 }
 
+/* a.[b].<path>: an integer field of element b of a sequence of structs: its offset in the
+ * element, its size and sign (the element's struct, then nested structs, by the path). */
+static void element_field(struct policy *p, struct expr *e)
+{
+    const struct expr *a = e->a;
+    if (!a->elem_struct) {
+        psl_error(e->pos,
+                  "type mismatch: the elements of '%s' are integers: nothing may follow "
+                  "'.[<index>]'",
+                  a->field_name);
+        return;
+    }
+    if (e->npath == 0) {
+        psl_error(e->pos,
+                  "type mismatch: '%s' is a sequence of structs: name a field of its element "
+                  "('.[<index>].<field>')",
+                  a->field_name);
+        return;
+    }
+    const struct json *st = a->elem_struct;
+    const char *kind = "struct", *name = json_get_string(st, "name");
+    uint32_t off = 0, size = 0;
+    bool sign = false;
+    for (int k = 0; k < e->npath; k++) {
+        const struct json *sj = strcmp(kind, "struct") ? NULL
+                                : k == 0               ? st
+                                                       : td_struct(p->td, name);
+        const struct json *f = sj ? json_find(json_get(sj, "fields"), "name", e->path[k]) : NULL;
+        if (!f) {
+            psl_error(e->pos, "unknown field '%s' in an element of '%s' (%s %s)", e->path[k],
+                      a->field_name, sj ? "struct" : kind, name ? name : "");
+            return;
+        }
+        off += (uint32_t)json_get_int(f, "offset", 0);
+        size = (uint32_t)json_get_int(f, "size", 0);
+        kind = json_get_string(f, "kind") ? json_get_string(f, "kind") : "";
+        name = json_get_string(f, "type") ? json_get_string(f, "type") : "";
+        sign = json_get_bool(f, "signed");
+    }
+    if (strcmp(kind, "scalar") || (size != 1 && size != 2 && size != 4 && size != 8) ||
+        off + size > a->size || off > 0xffff) {
+        psl_error(e->pos,
+                  "type mismatch: '%s' of an element of '%s' is a %s: only its integer fields "
+                  "can be used",
+                  e->path[e->npath - 1], a->field_name, kind);
+        return;
+    }
+    e->type = TY_INT;
+    e->sign = sign ? 1 : 0;
+    e->offset = off;
+    e->size = size;
+    e->field_name = a->field_name;
+}
+
 /* a.[b]: an element of a sequence or array of integers; a constant index past an array's end
  * (or a sequence's bound) is an error, a constant index into an array a fixed offset. */
 static void element(struct policy *p, const struct scope *s, struct expr *e)
@@ -352,6 +409,10 @@ static void element(struct policy *p, const struct scope *s, struct expr *e)
                   e->a->is_array ? "an array of" : "a sequence of at most", e->a->count);
         return;
     }
+    if (e->a->elem_struct || e->npath > 0) {
+        element_field(p, e);
+        return;
+    }
     e->type = TY_INT;
     e->sign = e->a->sign;
     e->field_name = e->a->field_name;
@@ -366,11 +427,13 @@ static void call(struct policy *p, const struct scope *s, struct expr *e)
         seq_field(p, s, e->b);
         if (!e->a || !e->b || e->a->type == TY_NONE || e->b->type == TY_NONE)
             return;
-        if (e->b->type != TY_SEQ || e->b->kind != E_FIELD || e->a->type != TY_INT) {
+        if (e->b->type != TY_SEQ || e->b->kind != E_FIELD || e->a->type != TY_INT ||
+            e->b->elem_struct) {
             psl_error(e->pos,
                       "type mismatch: member needs an integer value and a sequence or array "
-                      "field, found %s and %s",
-                      type_name(e->a->type), type_name(e->b->type));
+                      "field of integers, found %s and %s",
+                      type_name(e->a->type),
+                      e->b->elem_struct ? "a sequence of structs" : type_name(e->b->type));
             return;
         }
         struct expr elem = *e->b;

@@ -653,12 +653,31 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
             st[sp++] = (uint64_t)(int64_t)str_order(s, n, o, on);
             continue;
         }
+        if (in->op == KSM_OP_SEQ_FIELD) {
+            /* a field of an element of a sequence of structs */
+            uint64_t base, count, imm = (uint64_t)in->imm, i;
+            uint32_t stride = (uint32_t)(imm >> 48), off = (uint32_t)(imm >> 32) & 0xffffu;
+            if (sp < 1 || stride == 0 || off + in->size > stride ||
+                (in->size != 1 && in->size != 2 && in->size != 4 && in->size != 8))
+                return KSM_R_BAD_TABLE;
+            *field = (uint32_t)(imm & 0xffffffffu);
+            i = st[sp - 1];
+            if (seq_at(msg, len, in->arg, stride, &base, &count) < 0 || i >= count ||
+                base + i * stride + off + in->size > len)
+                return KSM_R_FIELD_BOUNDS;
+            st[sp - 1] = load(msg, (uint32_t)(base + i * stride + off), in->size, in->is_signed);
+            continue;
+        }
         if (in->op == KSM_OP_SEQ_COUNT || in->op == KSM_OP_SEQ_ELEM ||
             in->op == KSM_OP_ARRAY_ELEM || in->op == KSM_OP_SEQ_MEMBER ||
             in->op == KSM_OP_ARRAY_MEMBER) {
             uint64_t base = in->arg, count = (uint64_t)in->imm >> 32;
             uint32_t esize = in->size;
-            if (esize != 1 && esize != 2 && esize != 4 && esize != 8)
+            if (in->op == KSM_OP_SEQ_COUNT && esize == 0) /* a sequence of structs */
+                esize = (uint32_t)(((uint64_t)in->imm >> 32) & 0xffffu);
+            else if (esize != 1 && esize != 2 && esize != 4 && esize != 8)
+                return KSM_R_BAD_TABLE;
+            if (esize == 0)
                 return KSM_R_BAD_TABLE;
             if (in->op == KSM_OP_SEQ_COUNT ? sp >= KSM_STACK_MAX : sp < 1)
                 return KSM_R_BAD_TABLE;

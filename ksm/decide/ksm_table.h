@@ -88,7 +88,8 @@ enum ksm_op {
      * bits 32..47 and 48..63 are the fields[] indexes of the other and of the first. */
     KSM_OP_STR_CMP,
     /* Push the element count of the sequence whose descriptor is at message[arg], its
-     * elements (size bytes each) checked to lie inside the message; imm: index into fields[]. */
+     * elements (size bytes each; size 0: a sequence of structs, imm bits 32..47 bytes each)
+     * checked to lie inside the message; imm bits 0..31: index into fields[]. */
     KSM_OP_SEQ_COUNT,
     /* Pop an index, push that element (size bytes, sign-extended when is_signed) of the sequence
      * whose descriptor is at message[arg]; an index past its count, or elements outside the
@@ -117,6 +118,11 @@ enum ksm_op {
      * (imm 0 or 1: the process enum ksm_sid_ref names) or of a resource (imm 2: pop its SID) in
      * Mic object arg (mics[]); no level assigned: the event is denied (no-process-state). */
     KSM_OP_MIC_LEVEL,
+    /* Pop an index i, push the field (size bytes, is_signed as LOAD) at byte (imm >> 32) &
+     * 0xffff of element i (imm >> 48 bytes each) of the sequence of structs whose descriptor is
+     * at message[arg]; an index past its count, or elements outside the message, deny the event
+     * (field-out-of-bounds, imm & 0xffffffff: index into fields[]). */
+    KSM_OP_SEQ_FIELD,
     KSM_OP_COUNT
 };
 

@@ -1140,6 +1140,64 @@ static void sequence_elements(void **state)
                      KSM_R_BAD_TABLE);
 }
 
+/* A field of an element of a sequence of structs (psltest.Calc.Points: Point {UInt16 x; SInt32
+ * y}, 8 bytes each): element i's field at the field's offset in the element, signed as its type;
+ * an index past the count, or elements cut off, deny with the sequence's name; size counts the
+ * elements. Instructions a table cannot hold (a field past its element, no stride) are refused. */
+static void struct_element_fields(void **state)
+{
+    (void)state;
+    struct policy *p;
+    struct ksm_table *t = compile("request dst=psltest.Server endpoint=calc method=Points {\n"
+                                  "  assert (message.pts.[message.i].y == -2 && "
+                                  "message.pts.[0].x == 9 && size (message.pts) == 2)\n}\n",
+                                  &p);
+    uint32_t cl = (uint32_t)psl_test_class(p, "psltest.Client"),
+             sv = (uint32_t)psl_test_class(p, "psltest.Server"), ep, m;
+    memset(buf, 0, 256);
+    size_t len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Points", buf, &ep, &m);
+    assert_int_equal(len, KSM_HEADER_SIZE + 12);
+    uint32_t fixed = 12, off = 8, count = 2;
+    memcpy(buf + 8, &fixed, 4);
+    memcpy(buf + KSM_HEADER_SIZE, &off, 4); /* pts: 2 points from arena byte 8 (the arena at 40) */
+    memcpy(buf + KSM_HEADER_SIZE + 4, &count, 4);
+    uint16_t x0 = 9, x1 = 1;
+    int32_t y0 = 5, y1 = -2;
+    memcpy(buf + 48, &x0, 2);
+    memcpy(buf + 52, &y0, 4);
+    memcpy(buf + 56, &x1, 2);
+    memcpy(buf + 60, &y1, 4);
+    buf[KSM_HEADER_SIZE + 8] = 1; /* i */
+    len = 64;
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).verdict, KSM_GRANTED);
+    buf[KSM_HEADER_SIZE + 8] = 0; /* y of point 0 is 5 */
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason, KSM_R_RULE);
+    buf[KSM_HEADER_SIZE + 8] = 2; /* past the count */
+    struct ksm_verdict v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.pts");
+    buf[KSM_HEADER_SIZE + 8] = 1;
+    v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len - 1); /* the last point cut */
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    struct ksm_table bad = *t;
+    struct ksm_insn code[256];
+    assert_true(t->ncode <= 256);
+    for (int fault = 0; fault < 3; fault++) {
+        memcpy(code, t->code, sizeof code[0] * t->ncode);
+        for (uint32_t k = 0; k < t->ncode; k++) {
+            if (code[k].op == KSM_OP_SEQ_FIELD && fault == 0)
+                code[k].imm = (int64_t)((uint64_t)code[k].imm | 6ull << 32); /* y at 6 of 8 */
+            if (code[k].op == KSM_OP_SEQ_FIELD && fault == 1)
+                code[k].imm = (int64_t)((uint64_t)code[k].imm & 0xffffffffffffull); /* stride 0 */
+            if (code[k].op == KSM_OP_SEQ_COUNT && fault == 2)
+                code[k].imm = (int64_t)((uint64_t)code[k].imm & 0xffffffffull); /* no size */
+        }
+        bad.code = code;
+        assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason,
+                         KSM_R_BAD_TABLE);
+    }
+}
+
 /* A handle's SID and rights, laid out as docs/message-format.md says: the Handle parameter is an
  * index into the table after the fixed part (Blob's is 12 bytes, rounded up to 16: the table at
  * 40), whose entry is {SID, rights} in the monitor's view; an index past handle_count denies. */
@@ -1199,6 +1257,7 @@ int main(void)
         cmocka_unit_test(staticmap_state),
         cmocka_unit_test(mic_state),
         cmocka_unit_test(resource_state),
+        cmocka_unit_test(struct_element_fields),
         cmocka_unit_test(regex_table),
         cmocka_unit_test(choice_table),
         cmocka_unit_test(sequence_elements),

@@ -766,6 +766,29 @@ static void craft_seq(uint8_t *msg, size_t size)
     }
 }
 
+/* Makes the message a psltest.Calc.Points request: the fixed part is 12 bytes, pts's descriptor
+ * at 24 (0 to 5 points of 8 bytes, now and then a count past the message), i at 32, the points
+ * from the arena at 40 (x at 0, y at 4 of each, small values that meet sequence.psl's bounds). */
+static void craft_points(uint8_t *msg, size_t size)
+{
+    memset(msg + 8, 0, 16);
+    msg[8] = 12;
+    uint32_t off = pick(10) == 0 ? 2 : 8 * (uint32_t)pick(2), count = (uint32_t)pick(6);
+    if (pick(20) == 0)
+        count = (uint32_t)size;
+    memcpy(msg + KSM_HEADER_SIZE, &off, 4);
+    memcpy(msg + KSM_HEADER_SIZE + 4, &count, 4);
+    msg[KSM_HEADER_SIZE + 8] = (uint8_t)pick(5);
+    for (size_t k = 40; k + 8 <= size && k < 40 + 8 * 6; k += 8) {
+        uint16_t x = (uint16_t)(pick(3)   ? 3u
+                                : pick(2) ? 998u + (uint32_t)pick(5)
+                                          : (uint32_t)rnd());
+        int32_t y = pick(24) - 14;
+        memcpy(msg + k, &x, 2);
+        memcpy(msg + k + 4, &y, 4);
+    }
+}
+
 /* Makes the message a psltest.Calc.Blob request most of the time: the fixed part is 12 bytes,
  * h (at 32) an index of 0 to 2 into a handle table of 0 to 2 entries at 40 with SIDs around
  * handle.psl's range (90 to 209, or below 8) and small rights; data's descriptor at 24. */
@@ -815,6 +838,8 @@ static int compare(const struct ksm_table *t, const struct policy *p, int reques
             craft_seq(msg, sizeof msg);
         if (m == 3 && pick(4))
             craft_blob(msg);
+        if (m == 7 && pick(4))
+            craft_points(msg, sizeof msg);
         size_t len = pick(8) == 0 ? (size_t)pick(64) : sizeof msg;
         const char *fname;
         struct ksm_verdict a = ksm_decide(t, ev, src, dst, ep, m, msg, len);
@@ -1272,7 +1297,8 @@ static void choice_policy(void **state)
     assert_true(compare(t, p, 20000) > 0);
 }
 
-/* sequence.psl: elements and sizes of a sequence and an array, on crafted Seq requests. */
+/* sequence.psl: elements and sizes of a sequence and an array, on crafted Seq requests; fields
+ * of a sequence of structs' elements on crafted Points requests. */
 static void sequence_policy(void **state)
 {
     (void)state;
@@ -1280,6 +1306,9 @@ static void sequence_policy(void **state)
     struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/sequence.psl", &p);
     focus_method = 6;
     int granted = compare(t, p, 40000);
+    assert_true(granted > 1000);
+    focus_method = 7; /* Points: fields of a sequence of structs */
+    granted = compare(t, p, 40000);
     focus_method = -1;
     assert_true(granted > 1000);
 }
