@@ -1084,6 +1084,34 @@ static void choice_table(void **state)
                      KSM_R_BAD_TABLE);
 }
 
+/* A compiled policy and a zeroed psltest.Calc request of one method, client to server (calc), in
+ * buf: the ids ksm_decide() takes and the message's length (header and fixed part). */
+struct calc_req {
+    struct policy *p;
+    struct ksm_table *t;
+    uint32_t cl, sv, ep, m;
+    size_t len;
+};
+
+static struct calc_req calc_request(const char *body, const char *method)
+{
+    struct calc_req r;
+    r.t = compile(body, &r.p);
+    r.cl = (uint32_t)psl_test_class(r.p, "psltest.Client");
+    r.sv = (uint32_t)psl_test_class(r.p, "psltest.Server");
+    memset(buf, 0, 256);
+    r.len = psl_test_msg(r.p, KSM_EV_REQUEST, "psltest.Server", "calc", method, buf, &r.ep, &r.m);
+    return r;
+}
+
+/* The header's fixed-part size and the first parameter's sequence descriptor {off, count}. */
+static void set_seq_desc(uint8_t *msg, uint32_t fixed, uint32_t off, uint32_t count)
+{
+    memcpy(msg + 8, &fixed, 4);
+    memcpy(msg + KSM_HEADER_SIZE, &off, 4);
+    memcpy(msg + KSM_HEADER_SIZE + 4, &count, 4);
+}
+
 /* Sequence and array elements, laid out byte by byte as docs/message-format.md says (the
  * fixed part of Seq is 28 bytes: vals' descriptor at 0, arr at 8, i at 24; the arena at 56):
  * the element read is the one the offset and the index name; a count or an index past the
@@ -1091,22 +1119,19 @@ static void choice_table(void **state)
 static void sequence_elements(void **state)
 {
     (void)state;
-    struct policy *p;
-    struct ksm_table *t = compile("request dst=psltest.Server endpoint=calc method=Seq {\n"
-                                  "  assert (size (message.vals) == 3 && message.vals.[2] == 515)\n"
-                                  "  assert (message.arr.[message.i] == -3 && message.arr.[3] == "
-                                  "7)\n}\n",
-                                  &p);
-    uint32_t cl = (uint32_t)psl_test_class(p, "psltest.Client"),
-             sv = (uint32_t)psl_test_class(p, "psltest.Server"), ep, m;
-    memset(buf, 0, 256);
-    size_t len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Seq", buf, &ep, &m);
+    struct calc_req r = calc_request("request dst=psltest.Server endpoint=calc method=Seq {\n"
+                                     "  assert (size (message.vals) == 3 && message.vals.[2] == "
+                                     "515)\n"
+                                     "  assert (message.arr.[message.i] == -3 && message.arr.[3] "
+                                     "== 7)\n}\n",
+                                     "Seq");
+    const struct ksm_table *t = r.t;
+    uint32_t cl = r.cl, sv = r.sv, ep = r.ep, m = r.m;
+    size_t len = r.len;
     assert_int_equal(len, KSM_HEADER_SIZE + 28);
-    uint32_t fixed = 28, off = 2, count = 3, arena = 8;
-    memcpy(buf + 8, &fixed, 4);
+    uint32_t count = 3, arena = 8;
+    set_seq_desc(buf, 28, 2, count); /* vals: 3 UInt16 from arena byte 2 */
     memcpy(buf + 12, &arena, 4);
-    memcpy(buf + KSM_HEADER_SIZE, &off, 4); /* vals: 3 UInt16 from arena byte 2 */
-    memcpy(buf + KSM_HEADER_SIZE + 4, &count, 4);
     const uint8_t vals[6] = {1, 0, 2, 0, 3, 2}; /* 1, 2, 515 */
     memcpy(buf + 56 + 2, vals, 6);
     int32_t arr[4] = {0, -3, 0, 7};
@@ -1147,20 +1172,15 @@ static void sequence_elements(void **state)
 static void struct_element_fields(void **state)
 {
     (void)state;
-    struct policy *p;
-    struct ksm_table *t = compile("request dst=psltest.Server endpoint=calc method=Points {\n"
-                                  "  assert (message.pts.[message.i].y == -2 && "
-                                  "message.pts.[0].x == 9 && size (message.pts) == 2)\n}\n",
-                                  &p);
-    uint32_t cl = (uint32_t)psl_test_class(p, "psltest.Client"),
-             sv = (uint32_t)psl_test_class(p, "psltest.Server"), ep, m;
-    memset(buf, 0, 256);
-    size_t len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Points", buf, &ep, &m);
+    struct calc_req r = calc_request("request dst=psltest.Server endpoint=calc method=Points {\n"
+                                     "  assert (message.pts.[message.i].y == -2 && "
+                                     "message.pts.[0].x == 9 && size (message.pts) == 2)\n}\n",
+                                     "Points");
+    const struct ksm_table *t = r.t;
+    uint32_t cl = r.cl, sv = r.sv, ep = r.ep, m = r.m;
+    size_t len = r.len;
     assert_int_equal(len, KSM_HEADER_SIZE + 12);
-    uint32_t fixed = 12, off = 8, count = 2;
-    memcpy(buf + 8, &fixed, 4);
-    memcpy(buf + KSM_HEADER_SIZE, &off, 4); /* pts: 2 points from arena byte 8 (the arena at 40) */
-    memcpy(buf + KSM_HEADER_SIZE + 4, &count, 4);
+    set_seq_desc(buf, 12, 8, 2); /* pts: 2 points from arena byte 8 (the arena at 40) */
     uint16_t x0 = 9, x1 = 1;
     int32_t y0 = 5, y1 = -2;
     memcpy(buf + 48, &x0, 2);

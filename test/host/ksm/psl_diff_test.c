@@ -743,18 +743,28 @@ static void craft_strings(uint8_t *msg, size_t size)
     }
 }
 
+/* The header's fixed-part size (no handles) and the first parameter's sequence descriptor at 24:
+ * offset (now and then odd_off, misaligned) and 0 to max_count - 1 elements (now and then a
+ * count past the message). */
+static void craft_seq_desc(uint8_t *msg, size_t size, uint32_t fixed, uint32_t step,
+                           uint32_t odd_off, int max_count)
+{
+    memset(msg + 8, 0, 16);
+    msg[8] = (uint8_t)fixed;
+    uint32_t off = pick(10) == 0 ? odd_off : step * (uint32_t)pick(3),
+             count = (uint32_t)pick(max_count);
+    if (pick(20) == 0)
+        count = (uint32_t)size;
+    memcpy(msg + KSM_HEADER_SIZE, &off, 4);
+    memcpy(msg + KSM_HEADER_SIZE + 4, &count, 4);
+}
+
 /* Makes the message a psltest.Calc.Seq request most of the time: the fixed part is 28 bytes (the
  * arena at 56), vals' descriptor at 24 with 0 to 9 small UInt16 values (now and then an odd
  * offset or a count past the message), arr at 32 with small signed values, i at 48 (0 to 5). */
 static void craft_seq(uint8_t *msg, size_t size)
 {
-    memset(msg + 8, 0, 16);
-    msg[8] = 28;
-    uint32_t off = pick(10) == 0 ? 1 : 2 * (uint32_t)pick(3), count = (uint32_t)pick(10);
-    if (pick(20) == 0)
-        count = (uint32_t)size;
-    memcpy(msg + KSM_HEADER_SIZE, &off, 4);
-    memcpy(msg + KSM_HEADER_SIZE + 4, &count, 4);
+    craft_seq_desc(msg, size, 28, 2, 1, 10);
     for (int k = 0; k < 4; k++) {
         int32_t v = pick(12) - 6;
         memcpy(msg + KSM_HEADER_SIZE + 8 + 4 * k, &v, 4);
@@ -771,13 +781,7 @@ static void craft_seq(uint8_t *msg, size_t size)
  * from the arena at 40 (x at 0, y at 4 of each, small values that meet sequence.psl's bounds). */
 static void craft_points(uint8_t *msg, size_t size)
 {
-    memset(msg + 8, 0, 16);
-    msg[8] = 12;
-    uint32_t off = pick(10) == 0 ? 2 : 8 * (uint32_t)pick(2), count = (uint32_t)pick(6);
-    if (pick(20) == 0)
-        count = (uint32_t)size;
-    memcpy(msg + KSM_HEADER_SIZE, &off, 4);
-    memcpy(msg + KSM_HEADER_SIZE + 4, &count, 4);
+    craft_seq_desc(msg, size, 12, 8, 2, 6);
     msg[KSM_HEADER_SIZE + 8] = (uint8_t)pick(5);
     for (size_t k = 40; k + 8 <= size && k < 40 + 8 * 6; k += 8) {
         uint16_t x = (uint16_t)(pick(3)   ? 3u
