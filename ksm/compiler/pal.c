@@ -171,10 +171,16 @@ static bool set_struct_list(struct run *r, uint8_t *msg, uint32_t cap, uint32_t 
     }
     put_desc(msg + off, pal_arena.used, (uint32_t)v->nsub);
     pal_arena.used += (uint32_t)v->nsub * size;
-    for (int k = 0; k < v->nsub; k++)
+    for (int k = 0; k < v->nsub; k++) {
+        if (!v->sub[k].is_struct) {
+            psl_error(v->sub[k].pos, "an element of '%s' (%s) is a struct: give its fields in { }",
+                      v->name, type);
+            return false;
+        }
         if (!set_value(r, msg, end, at + (uint32_t)k * size, "struct", json_get_string(st, "name"),
                        size, false, &v->sub[k]))
             return false;
+    }
     return true;
 }
 

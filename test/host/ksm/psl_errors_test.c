@@ -640,6 +640,13 @@ static void pal_errors_and_failures(void **state)
         {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Seq { "
          "vals : [\"x\"] }",
          "test.psl:7:96: error: an element of 'vals' (sequence<UInt16, 8>) is an integer"},
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Points { "
+         "pts : [1] }",
+         "test.psl:7:98: error: an element of 'pts' (sequence<psltest.Calc.Point, 4>) is a struct: "
+         "give its fields in { }"},
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Points { "
+         "pts : [{ z : 1 }] }",
+         "test.psl:7:100: error: unknown field 'z' in struct psltest.Calc.Point"},
         /* a handle's value: its SID and rights, unsigned 32-bit */
         {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Blob { "
          "h : 5 }",
