@@ -459,11 +459,57 @@ static void mic_levels_follow_the_kernels_sids(void **state)
     pol = saved_pol;
 }
 
+/* Flow, HashSet and StaticMap objects kept per resource (resource.psl) through the security
+ * channel: the resource's SID comes from the message, and its entries go when a process with
+ * that SID ends (reported with a later request). */
+static void resource_state_follows_the_kernels_sids(void **state)
+{
+    (void)state;
+    static struct ksm_answer_state st;
+    static uint8_t flow[KSM_SID_SLOTS];
+    static uint32_t set_of[KSM_SID_SLOTS], map_of[KSM_SID_SLOTS];
+    static uint64_t set_words[64], map_words[64], res[1024];
+    struct policy *rp = NULL;
+    struct ksm_table *rt = psl_test_policy(PSL_POLICY_DIR "/resource.psl", &rp);
+    assert_true(rt->nflows == 1 && rt->nsets == 1 && rt->nmaps == 1);
+    assert_true(rt->nset_words <= 64 && rt->nmap_words <= 64 && rt->nres_words <= 1024);
+    memset(&st, 0, sizeof st);
+    memset(flow, 0, sizeof flow);
+    memset(set_of, 0, sizeof set_of);
+    memset(map_of, 0, sizeof map_of);
+    memset(set_words, 0, sizeof set_words);
+    memset(map_words, 0, sizeof map_words);
+    memset(res, 0, sizeof res);
+    st.store =
+        (struct ksm_state){flow, KSM_SID_SLOTS, set_of, set_words, map_of, map_words, NULL, res};
+    ksm_sids_init(&st.sids);
+    struct ksm_answer_ctx saved = ctx;
+    struct policy *saved_pol = pol;
+    ctx = (struct ksm_answer_ctx){rt, ksm_class_id(rt, "kl.core.Core"), &st, NULL};
+    pol = rp;
+    uint32_t client = ksm_class_id(rt, "psltest.Client"), server = ksm_class_id(rt, "psltest."
+                                                                                    "Server");
+    const uint32_t S = 5001, C = 6000, D = 6001;
+    const char *srv = "psltest.Server";
+    /* A client opens resource 77; another client cannot open it again (the same resource). */
+    assert_int_equal(
+        mic_event(KSM_EV_REQUEST, client, server, srv, "calc", "Ping", 77, C, S, 0).granted, 1);
+    assert_int_equal(
+        mic_event(KSM_EV_REQUEST, client, server, srv, "calc", "Ping", 77, D, S, 0).granted, 0);
+    /* A process with SID 77 ends (reported with the next request): resource 77's entries go
+     * and its tables go back to their pools, so it opens afresh. */
+    assert_int_equal(
+        mic_event(KSM_EV_REQUEST, client, server, srv, "calc", "Ping", 77, D, S, 77).granted, 1);
+    ctx = saved;
+    pol = saved_pol;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(flow_state_follows_the_kernels_sids),
         cmocka_unit_test(mic_levels_follow_the_kernels_sids),
+        cmocka_unit_test(resource_state_follows_the_kernels_sids),
         cmocka_unit_test(execute_names_the_class_and_gets_its_id),
         cmocka_unit_test(execute_of_an_unknown_class_is_denied),
         cmocka_unit_test(requests_are_decided_from_their_message),
