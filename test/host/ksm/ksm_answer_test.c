@@ -305,6 +305,30 @@ static void malformed_requests_are_denied(void **state)
     assert_int_equal(a.v.granted, 0);
 }
 
+/* The table and policy the tests decide with (ctx, pol): use_table() installs one with the state
+ * st (its store set by the caller, its SID map fresh) and returns the ones before, which
+ * put_back() restores. */
+struct decider {
+    struct ksm_answer_ctx ctx;
+    struct policy *pol;
+};
+
+static struct decider use_table(struct ksm_answer_state *st, const struct ksm_table *t,
+                                struct policy *p)
+{
+    struct decider before = {ctx, pol};
+    ksm_sids_init(&st->sids);
+    ctx = (struct ksm_answer_ctx){t, ksm_class_id(t, "kl.core.Core"), st, NULL};
+    pol = p;
+    return before;
+}
+
+static void put_back(struct decider d)
+{
+    ctx = d.ctx;
+    pol = d.pol;
+}
+
 /* Flow through the security channel (flow.psl): the SIDs the kernel sends pick each process's
  * machine, and an ended SID drops it. Ping starts a server; Put is served only while it runs. */
 static struct verdict flow_event(enum ksm_event ev, uint32_t src, uint32_t dst, const char *method,
@@ -344,11 +368,7 @@ static void flow_state_follows_the_kernels_sids(void **state)
     memset(flow, 0, sizeof flow);
     st.store =
         (struct ksm_state){flow, KSM_SID_SLOTS, set_of, set_words, map_of, map_words, NULL, NULL};
-    ksm_sids_init(&st.sids);
-    struct ksm_answer_ctx saved = ctx;
-    struct policy *saved_pol = pol;
-    ctx = (struct ksm_answer_ctx){ft, ksm_class_id(ft, "kl.core.Core"), &st, NULL};
-    pol = fp;
+    struct decider saved = use_table(&st, ft, fp);
     uint32_t einit = ksm_class_id(ft, "psltest.Einit"), client = ksm_class_id(ft, "psltest.Client");
     uint32_t server = ksm_class_id(ft, "psltest.Server");
     const uint32_t S1 = 5001, S2 = 7777, C = 6000, E = 4000;
@@ -370,8 +390,7 @@ static void flow_state_follows_the_kernels_sids(void **state)
     ctx.state = NULL;
     assert_int_equal(flow_event(KSM_EV_REQUEST, client, server, "Put", C, S2, 0).granted, 0);
 
-    ctx = saved;
-    pol = saved_pol;
+    put_back(saved);
 }
 
 /* One Mic event through the security channel (mic.psl): an execute naming `cls`, or a request to
@@ -414,11 +433,7 @@ static void mic_levels_follow_the_kernels_sids(void **state)
     memset(mic_subj, 0, sizeof mic_subj);
     memset(mic_res, 0, sizeof mic_res);
     st.store = (struct ksm_state){NULL, KSM_SID_SLOTS, NULL, NULL, NULL, NULL, mic_subj, mic_res};
-    ksm_sids_init(&st.sids);
-    struct ksm_answer_ctx saved = ctx;
-    struct policy *saved_pol = pol;
-    ctx = (struct ksm_answer_ctx){mt, ksm_class_id(mt, "kl.core.Core"), &st, NULL};
-    pol = mp;
+    struct decider saved = use_table(&st, mt, mp);
     uint32_t core = ksm_class_id(mt, "kl.core.Core"), einit = ksm_class_id(mt, "psltest.Einit");
     uint32_t client = ksm_class_id(mt, "psltest.Client"), server = ksm_class_id(mt, "psltest."
                                                                                     "Server");
@@ -455,8 +470,7 @@ static void mic_levels_follow_the_kernels_sids(void **state)
             .granted,
         0);
 
-    ctx = saved;
-    pol = saved_pol;
+    put_back(saved);
 }
 
 /* Flow, HashSet and StaticMap objects kept per resource (resource.psl) through the security
@@ -482,11 +496,7 @@ static void resource_state_follows_the_kernels_sids(void **state)
     memset(res, 0, sizeof res);
     st.store =
         (struct ksm_state){flow, KSM_SID_SLOTS, set_of, set_words, map_of, map_words, NULL, res};
-    ksm_sids_init(&st.sids);
-    struct ksm_answer_ctx saved = ctx;
-    struct policy *saved_pol = pol;
-    ctx = (struct ksm_answer_ctx){rt, ksm_class_id(rt, "kl.core.Core"), &st, NULL};
-    pol = rp;
+    struct decider saved = use_table(&st, rt, rp);
     uint32_t client = ksm_class_id(rt, "psltest.Client"), server = ksm_class_id(rt, "psltest."
                                                                                     "Server");
     const uint32_t S = 5001, C = 6000, D = 6001;
@@ -500,8 +510,7 @@ static void resource_state_follows_the_kernels_sids(void **state)
      * and its tables go back to their pools, so it opens afresh. */
     assert_int_equal(
         mic_event(KSM_EV_REQUEST, client, server, srv, "calc", "Ping", 77, D, S, 77).granted, 1);
-    ctx = saved;
-    pol = saved_pol;
+    put_back(saved);
 }
 
 int main(void)
