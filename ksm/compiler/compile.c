@@ -63,6 +63,10 @@ static int depth(const struct expr *e)
 {
     if (!e)
         return 0;
+    if (e->sid_e) { /* a resource's SID, pushed first: the entry (contains) goes on top */
+        int a = depth(e->sid_e), b = e->kind == E_CONTAINS ? 1 + depth(e->a) : 1;
+        return a > b ? a : b;
+    }
     if (e->kind == E_UNARY || e->kind == E_CONTAINS || (e->kind == E_QUERY && e->a))
         return depth(e->a);
     if (e->kind == E_INDEX)
@@ -119,12 +123,16 @@ static void gen(struct cc *c, const struct expr *e, int start)
         emit(c, e->op == T_BANG ? KSM_OP_NOT : KSM_OP_NEG, 0, 0);
         return;
     case E_CONTAINS:
+        if (e->sid_e)
+            gen(c, e->sid_e, start);
         gen(c, e->a, start);
         emit(c, KSM_OP_SET_CONTAINS, (uint32_t)e->object_id, e->sid);
         return;
     case E_MAP_GET:
+        if (e->sid_e)
+            gen(c, e->sid_e, start);
         emit(c, KSM_OP_MAP_GET, (uint32_t)e->object_id,
-             (int64_t)e->value << 2 | (e->op ? 2 : 0) | e->sid);
+             (int64_t)e->value << 3 | (e->op ? 4 : 0) | e->sid);
         return;
     case E_QUERY:
         if (e->op == 1) { /* Mic query_level: a subject, or the resource whose SID is e->a */
@@ -133,6 +141,8 @@ static void gen(struct cc *c, const struct expr *e, int start)
             emit(c, KSM_OP_MIC_LEVEL, (uint32_t)e->object_id, e->a ? 2 : e->sid);
             return;
         }
+        if (e->sid_e)
+            gen(c, e->sid_e, start);
         emit(c, KSM_OP_FLOW_QUERY, (uint32_t)e->object_id, e->sid);
         return;
     case E_REGEX:
@@ -142,6 +152,14 @@ static void gen(struct cc *c, const struct expr *e, int start)
     case E_INDEX: {
         const struct expr *f = e->a;
         uint32_t fi = field_index(c, f->field_name);
+        if (f->elem_struct) { /* a field of an element of a sequence of structs */
+            gen(c, e->b, start);
+            emit(c, KSM_OP_SEQ_FIELD, f->offset,
+                 (int64_t)((uint64_t)f->size << 48 | (uint64_t)e->offset << 32 | fi));
+            c->code[c->ncode - 1].size = (uint8_t)e->size;
+            c->code[c->ncode - 1].is_signed = (uint8_t)(e->sign == 1);
+            return;
+        }
         if (f->is_array && e->b->kind == E_INT) { /* folded: a load at a fixed offset */
             emit(c, KSM_OP_LOAD, f->offset + (uint32_t)e->b->value * f->size, fi);
         } else {
@@ -182,8 +200,11 @@ static void gen(struct cc *c, const struct expr *e, int start)
         } else if (e->fn == FN_LENGTH && e->a->type == TY_SEQ && e->a->is_array) {
             emit(c, KSM_OP_CONST, 0, e->a->count); /* folded: an array's length is fixed */
         } else if (e->fn == FN_LENGTH && e->a->type == TY_SEQ) {
-            emit(c, KSM_OP_SEQ_COUNT, e->a->offset, (int64_t)field_index(c, e->a->field_name));
-            c->code[c->ncode - 1].size = (uint8_t)e->a->size;
+            /* a sequence of structs: size 0, its elements' size in imm bits 32..47 */
+            uint64_t stride = e->a->elem_struct ? (uint64_t)e->a->size << 32 : 0;
+            emit(c, KSM_OP_SEQ_COUNT, e->a->offset,
+                 (int64_t)(stride | field_index(c, e->a->field_name)));
+            c->code[c->ncode - 1].size = e->a->elem_struct ? 0 : (uint8_t)e->a->size;
         } else if (e->fn == FN_LENGTH) {
             emit(c, KSM_OP_STR_LEN, e->a->offset, (int64_t)field_index(c, e->a->field_name));
         } else if (e->fn == FN_ABS) {
@@ -381,14 +402,17 @@ static void block(struct cc *c, struct block *b, uint32_t choice, uint32_t arm)
             gen(c, it->e, c->ncode);
             call->code_len = (uint32_t)c->ncode - call->code_start;
         }
-        if (it->e2) { /* a Mic rule's container */
-            if (depth(it->e2) > (int)KSM_STACK_MAX) {
-                psl_error(it->e2->pos, "expression too deep (more than %u operands pending)",
+        /* code2: a Mic rule's container, or the resource's SID of a Flow, HashSet or
+         * StaticMap rule (never both) */
+        const struct expr *e2 = it->e2 ? it->e2 : it->sid_e;
+        if (e2) {
+            if (depth(e2) > (int)KSM_STACK_MAX) {
+                psl_error(e2->pos, "expression too deep (more than %u operands pending)",
                           KSM_STACK_MAX);
                 continue;
             }
             call->code2_start = (uint32_t)c->ncode;
-            gen(c, it->e2, c->ncode);
+            gen(c, e2, c->ncode);
             call->code2_len = (uint32_t)c->ncode - call->code2_start;
         }
         c->cur_call = (uint32_t)c->ncalls - 1;
@@ -398,13 +422,29 @@ static void block(struct cc *c, struct block *b, uint32_t choice, uint32_t arm)
     }
 }
 
-/* The most state values one call can change (ksm_decide.c's undo log entries). */
+/* Places a resource table of `resources` entries at *words (its *base), counting its words;
+ * false after an error (too many words in all). */
+static bool res_table(uint32_t resources, struct psl_pos pos, uint64_t *words, uint32_t *base)
+{
+    *base = (uint32_t)*words;
+    *words += 2u * (uint64_t)resources;
+    if (*words <= UINT32_MAX / 2)
+        return true;
+    psl_error(pos, "the resource tables take more than %u words of state", UINT32_MAX / 2);
+    return false;
+}
+
+/* The most state values one call can change (ksm_decide.c's undo log entries): an init on a
+ * resource also writes its entry's key. */
 static uint32_t state_changes(const struct policy *p, const struct ksm_call *k)
 {
+    uint32_t key = k->sid == KSM_SID_RESOURCE &&
+                   (k->kind == KSM_CALL_FLOW_INIT || k->kind == KSM_CALL_SET_INIT ||
+                    k->kind == KSM_CALL_MAP_INIT);
     if (k->kind >= KSM_CALL_FLOW_INIT && k->kind <= KSM_CALL_FLOW_ENTER)
-        return 1;
+        return 1 + key;
     if (k->kind >= KSM_CALL_SET_INIT && k->kind <= KSM_CALL_SET_REMOVE)
-        return 2;
+        return 2 + key;
     if (k->kind == KSM_CALL_MIC_EXECUTE || k->kind == KSM_CALL_MIC_CREATE)
         return 2;
     if (k->kind == KSM_CALL_MIC_UPGRADE || k->kind == KSM_CALL_MIC_DOWNGRADE)
@@ -414,7 +454,7 @@ static uint32_t state_changes(const struct policy *p, const struct ksm_call *k)
     uint32_t n = k->kind >= KSM_CALL_MAP_INIT ? p->maps[k->object].nkeys : 0;
     switch (k->kind) {
     case KSM_CALL_MAP_INIT:
-        return 2 + 2 * n;
+        return 2 + 2 * n + key;
     case KSM_CALL_MAP_FINI:
         return 2;
     case KSM_CALL_MAP_SET:
@@ -600,7 +640,8 @@ struct ksm_table *psl_compile(struct policy *p)
     uint64_t set_words = 0;
     for (int i = 0; i < p->nsets; i++) {
         const struct policy_set *s = &p->sets[i];
-        sets[i] = (struct ksm_hashset){s->name, s->set_size, s->pool_size, (uint32_t)set_words};
+        sets[i] =
+            (struct ksm_hashset){s->name, s->set_size, s->pool_size, (uint32_t)set_words, 0, 0};
         set_words += (uint64_t)s->pool_size * (1u + s->set_size);
         if (set_words > UINT32_MAX / 2) {
             psl_error(s->pos, "the HashSet pools take more than %u words of state", UINT32_MAX / 2);
@@ -616,7 +657,9 @@ struct ksm_table *psl_compile(struct policy *p)
                                          m->pool_size,
                                          (uint32_t)map_words,
                                          (const char *const *)m->keys,
-                                         m->defaults};
+                                         m->defaults,
+                                         0,
+                                         0};
         map_words += (uint64_t)m->pool_size * (1u + 2u * (uint32_t)m->nkeys);
         if (map_words > UINT32_MAX / 2) {
             psl_error(m->pos, "the StaticMap pools take more than %u words of state",
@@ -625,31 +668,45 @@ struct ksm_table *psl_compile(struct policy *p)
         }
     }
     struct ksm_mic *mics = psl_alloc(sizeof *mics * (size_t)(p->nmics + 1));
-    uint64_t mic_words = 0;
+    uint64_t res_words = 0; /* the resource tables: Mic's, then the other models' */
     for (int i = 0; i < p->nmics; i++) {
         const struct policy_mic *m = &p->mics[i];
         mics[i] = (struct ksm_mic){m->name,
                                    (uint32_t)m->ndegrees,
                                    (uint32_t)m->ncategories,
                                    m->resources,
-                                   (uint32_t)mic_words,
+                                   (uint32_t)res_words,
                                    (const char *const *)m->degrees,
                                    (const char *const *)m->categories,
                                    m->levels,
                                    (uint32_t)m->nlevels};
-        mic_words += 2u * (uint64_t)m->resources;
-        if (mic_words > UINT32_MAX / 2) {
-            psl_error(m->pos, "the Mic resource tables take more than %u words of state",
-                      UINT32_MAX / 2);
+        if (!res_table(m->resources, m->pos, &res_words, &mics[i].base))
             return NULL;
-        }
     }
     struct ksm_flow *flows = psl_alloc(sizeof *flows * (size_t)(p->nflows + 1));
     for (int i = 0; i < p->nflows; i++) {
         const struct policy_flow *f = &p->flows[i];
-        flows[i] = (struct ksm_flow){f->name, (uint32_t)f->nstates, (uint32_t)f->initial,
-                                     f->transitions, (const char *const *)f->states};
+        flows[i] = (struct ksm_flow){f->name,
+                                     (uint32_t)f->nstates,
+                                     (uint32_t)f->initial,
+                                     f->transitions,
+                                     (const char *const *)f->states,
+                                     0,
+                                     0};
+        if (f->key.per_resource && !res_table(flows[i].resources = f->key.resources, f->pos,
+                                              &res_words, &flows[i].res_base))
+            return NULL;
     }
+    for (int i = 0; i < p->nsets; i++)
+        if (p->sets[i].key.per_resource &&
+            !res_table(sets[i].resources = p->sets[i].key.resources, p->sets[i].pos, &res_words,
+                       &sets[i].res_base))
+            return NULL;
+    for (int i = 0; i < p->nmaps; i++)
+        if (p->maps[i].key.per_resource &&
+            !res_table(maps[i].resources = p->maps[i].key.resources, p->maps[i].pos, &res_words,
+                       &maps[i].res_base))
+            return NULL;
 
     /* Rule locations and file names. */
     const char **files = NULL;
@@ -721,7 +778,7 @@ struct ksm_table *psl_compile(struct policy *p)
     t->nmap_words = (uint32_t)map_words;
     t->mics = p->nmics ? mics : NULL;
     t->nmics = (uint32_t)p->nmics;
-    t->nmic_words = (uint32_t)mic_words;
+    t->nres_words = (uint32_t)res_words;
     /* The Regex patterns, compiled again (the resolver refused those that do not compile). */
     struct ksm_regex *rx = psl_alloc(sizeof *rx * (size_t)(p->nregexes + 1));
     for (int i = 0; i < p->nregexes; i++) {

@@ -123,20 +123,22 @@ void psl_emit_c(FILE *f, const struct ksm_table *t, const char *n, const char *h
     for (uint32_t i = 0; i < t->nflows; i++) {
         fprintf(f, "    {");
         cstr(f, t->flows[i].name);
-        fprintf(f, ", %u, %u, %s_flow%u_transitions, %s_flow%u_states},\n", t->flows[i].nstates,
-                t->flows[i].initial, n, i, n, i);
+        fprintf(f, ", %u, %u, %s_flow%u_transitions, %s_flow%u_states, %u, %u},\n",
+                t->flows[i].nstates, t->flows[i].initial, n, i, n, i, t->flows[i].resources,
+                t->flows[i].res_base);
     }
     if (!t->nflows)
-        fprintf(f, "    {0, 0, 0, 0, 0},\n");
+        fprintf(f, "    {0, 0, 0, 0, 0, 0, 0},\n");
     fprintf(f, "};\n\nstatic const struct ksm_hashset %s_sets[%u] = {\n", n,
             t->nsets ? t->nsets : 1);
     for (uint32_t i = 0; i < t->nsets; i++) {
         fprintf(f, "    {");
         cstr(f, t->sets[i].name);
-        fprintf(f, ", %u, %u, %u},\n", t->sets[i].set_size, t->sets[i].pool_size, t->sets[i].base);
+        fprintf(f, ", %u, %u, %u, %u, %u},\n", t->sets[i].set_size, t->sets[i].pool_size,
+                t->sets[i].base, t->sets[i].resources, t->sets[i].res_base);
     }
     if (!t->nsets)
-        fprintf(f, "    {0, 0, 0, 0},\n");
+        fprintf(f, "    {0, 0, 0, 0, 0, 0},\n");
     fprintf(f, "};\n\n");
     for (uint32_t i = 0; i < t->nmaps; i++) {
         const struct ksm_staticmap *m = &t->maps[i];
@@ -154,11 +156,12 @@ void psl_emit_c(FILE *f, const struct ksm_table *t, const char *n, const char *h
     for (uint32_t i = 0; i < t->nmaps; i++) {
         fprintf(f, "    {");
         cstr(f, t->maps[i].name);
-        fprintf(f, ", %u, %u, %u, %s_map%u_keys, %s_map%u_defaults},\n", t->maps[i].nkeys,
-                t->maps[i].pool_size, t->maps[i].base, n, i, n, i);
+        fprintf(f, ", %u, %u, %u, %s_map%u_keys, %s_map%u_defaults, %u, %u},\n", t->maps[i].nkeys,
+                t->maps[i].pool_size, t->maps[i].base, n, i, n, i, t->maps[i].resources,
+                t->maps[i].res_base);
     }
     if (!t->nmaps)
-        fprintf(f, "    {0, 0, 0, 0, 0, 0},\n");
+        fprintf(f, "    {0, 0, 0, 0, 0, 0, 0, 0},\n");
     fprintf(f, "};\n\n");
     for (uint32_t i = 0; i < t->nregexes; i++) {
         const struct ksm_regex *rx = &t->regexes[i];
@@ -238,7 +241,7 @@ void psl_emit_c(FILE *f, const struct ksm_table *t, const char *n, const char *h
             t->ncode, t->nlocs, t->nfiles, t->nfields, t->nprofiles, t->nlevels, t->audit_level, n,
             n, n, n, n, n, n, n, n, n, n, n, n, n, t->nstrings, n, t->nflows, t->max_state_writes,
             n, t->nsets, t->nset_words, n, t->nmaps, t->nmap_words, n, t->nregexes, n, t->nchoices,
-            n, t->nmics, t->nmic_words);
+            n, t->nmics, t->nres_words);
 }
 
 void psl_emit_h(FILE *f, const struct ksm_table *t, const char *n)

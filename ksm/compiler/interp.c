@@ -20,17 +20,48 @@ struct ictx {
     uint32_t sid[2]; /* src, dst */
 };
 
-/* The table of HashSet object o that process sid_ref holds: NULL with *reason KSM_R_NO_STATE
- * (no store, SID past it) or KSM_R_RULE (no table); *slot its index in st->table. */
-static struct psl_itable *itable(struct ictx *x, int o, int sid_ref, size_t *slot, uint32_t *reason)
+/*
+ * The state number of object o (-1: none) for the process sid_ref names (per[o * nsids + sid])
+ * or, for sid_ref KSM_SID_RESOURCE, the resource rsid (res[o]): NULL with *reason
+ * KSM_R_NO_STATE when there is no state to be had (no store, a SID past it, a value that is no
+ * SID); for a resource without an entry, a new one (-1) when `make` (an init) and the object's
+ * `resources` entries are not all taken, else NULL with KSM_R_RULE.
+ */
+static int *iholder(struct ictx *x, int *per, struct psl_ireslist *res, int o, int sid_ref,
+                    int64_t rsid, uint32_t resources, bool make, uint32_t *reason)
 {
-    uint32_t sid = x->sid[sid_ref == KSM_SID_DST];
     *reason = KSM_R_NO_STATE;
-    if (!x->st || sid >= x->st->nsids)
+    if (!x->st)
+        return NULL;
+    if (sid_ref == KSM_SID_RESOURCE) {
+        if ((uint64_t)rsid > 0xffffffffu)
+            return NULL;
+        *reason = KSM_R_RULE;
+        struct psl_ireslist *l = &res[o];
+        for (int i = 0; i < l->n; i++)
+            if (l->v[i].sid == (uint64_t)rsid)
+                return &l->v[i].value;
+        if (!make || (uint32_t)l->n >= resources)
+            return NULL;
+        l->v[l->n] = (struct psl_ires){(uint64_t)rsid, -1};
+        return &l->v[l->n++].value;
+    }
+    uint32_t sid = x->sid[sid_ref == KSM_SID_DST];
+    if (sid >= x->st->nsids)
         return NULL;
     *reason = KSM_R_RULE;
-    *slot = (size_t)o * x->st->nsids + sid;
-    int k = x->st->table[*slot];
+    return &per[(size_t)o * x->st->nsids + sid];
+}
+
+/* The table of HashSet object o that the process sid_ref (or the resource rsid) holds: NULL
+ * with *reason KSM_R_NO_STATE (no store, SID past it) or KSM_R_RULE (no table); *held where its
+ * number is (NULL: a resource without an entry, see iholder). */
+static struct psl_itable *itable(struct ictx *x, int o, int sid_ref, int64_t rsid, bool make,
+                                 int **held, uint32_t *reason)
+{
+    *held = iholder(x, x->st ? x->st->table : NULL, x->st ? x->st->set_res : NULL, o, sid_ref, rsid,
+                    x->p->sets[o].key.resources, make, reason);
+    int k = *held ? **held : -1;
     return k < 0 ? NULL : &x->st->pool[o][k];
 }
 
@@ -44,44 +75,54 @@ static int ifind(const struct psl_itable *tb, int64_t e)
 
 static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v);
 
-/* The StaticMap table of object o that process sid_ref holds: NULL with *reason KSM_R_NO_STATE
- * (no store, SID past it) or KSM_R_RULE (no table); *slot its index in st->map_table. */
-static struct psl_imap *imap(struct ictx *x, int o, int sid_ref, size_t *slot, uint32_t *reason)
+/* The StaticMap table of object o that the process sid_ref (or the resource rsid) holds, as
+ * itable(). */
+static struct psl_imap *imap(struct ictx *x, int o, int sid_ref, int64_t rsid, bool make,
+                             int **held, uint32_t *reason)
 {
-    uint32_t sid = x->sid[sid_ref == KSM_SID_DST];
-    *reason = KSM_R_NO_STATE;
-    if (!x->st || sid >= x->st->nsids)
-        return NULL;
-    *reason = KSM_R_RULE;
-    *slot = (size_t)o * x->st->nsids + sid;
-    int k = x->st->map_table[*slot];
+    *held = iholder(x, x->st ? x->st->map_table : NULL, x->st ? x->st->map_res : NULL, o, sid_ref,
+                    rsid, x->p->maps[o].key.resources, make, reason);
+    int k = *held ? **held : -1;
     return k < 0 ? NULL : &x->st->maps[o][k];
+}
+
+/* The operands of a Flow, HashSet or StaticMap rule, in ksm_decide()'s order: the resource's
+ * SID (sid_e), then the entry or value (e). False with x->reason set when one fails. */
+static bool ioperands(struct ictx *x, const struct item *it, int64_t *rsid, int64_t *value)
+{
+    *rsid = *value = 0;
+    x->reason = KSM_R_RULE;
+    if (it->sid_e && (x->reason = eval(x, it->sid_e, rsid)) != KSM_R_RULE)
+        return false;
+    if (it->e && (x->reason = eval(x, it->e, value)) != KSM_R_RULE)
+        return false;
+    return true;
 }
 
 /* A StaticMap rule on the interpreter's state, as iset() below. */
 static bool imap_rule(struct ictx *x, const struct item *it)
 {
     const struct policy_map *m = &x->p->maps[it->object_id];
-    int64_t value = 0;
-    x->reason = KSM_R_RULE;
-    if (it->e && (x->reason = eval(x, it->e, &value)) != KSM_R_RULE)
+    int64_t value, rsid;
+    if (!ioperands(x, it, &rsid, &value))
         return false;
-    size_t slot;
-    struct psl_imap *tb = imap(x, it->object_id, it->sid, &slot, &x->reason);
+    int *held;
+    struct psl_imap *tb =
+        imap(x, it->object_id, it->sid, rsid, it->call == KSM_CALL_MAP_INIT, &held, &x->reason);
     if (x->reason != KSM_R_RULE)
         return false;
     size_t n = (size_t)m->nkeys;
     switch (it->call) {
     case KSM_CALL_MAP_INIT:
-        if (tb)
-            return false;
+        if (tb || !held)
+            return false; /* a table already, or a full resource table */
         for (uint32_t k = 0; k < m->pool_size; k++) {
             struct psl_imap *f = &x->st->maps[it->object_id][k];
             if (!f->used) {
                 f->used = true;
                 memcpy(f->base, m->defaults, sizeof(uint64_t) * n);
                 memcpy(f->work, m->defaults, sizeof(uint64_t) * n);
-                x->st->map_table[slot] = (int)k;
+                *held = (int)k;
                 return true;
             }
         }
@@ -90,7 +131,7 @@ static bool imap_rule(struct ictx *x, const struct item *it)
         if (!tb)
             return false;
         tb->used = false;
-        x->st->map_table[slot] = -1;
+        *held = -1;
         return true;
     case KSM_CALL_MAP_SET:
         if (!tb)
@@ -113,21 +154,21 @@ static bool imap_rule(struct ictx *x, const struct item *it)
 static bool iset(struct ictx *x, const struct item *it)
 {
     const struct policy_set *s = &x->p->sets[it->object_id];
-    int64_t entry = 0;
-    x->reason = KSM_R_RULE;
-    if (it->e && (x->reason = eval(x, it->e, &entry)) != KSM_R_RULE)
+    int64_t entry, rsid;
+    if (!ioperands(x, it, &rsid, &entry))
         return false;
-    size_t slot;
-    struct psl_itable *tb = itable(x, it->object_id, it->sid, &slot, &x->reason);
+    int *held;
+    struct psl_itable *tb =
+        itable(x, it->object_id, it->sid, rsid, it->call == KSM_CALL_SET_INIT, &held, &x->reason);
     if (x->reason != KSM_R_RULE)
         return false;
     if (it->call == KSM_CALL_SET_INIT) {
-        if (tb)
-            return false;
+        if (tb || !held)
+            return false; /* a table already, or a full resource table */
         for (uint32_t k = 0; k < s->pool_size; k++)
             if (x->st->pool[it->object_id][k].count < 0) {
                 x->st->pool[it->object_id][k].count = 0;
-                x->st->table[slot] = (int)k;
+                *held = (int)k;
                 return true;
             }
         return false;
@@ -136,7 +177,7 @@ static bool iset(struct ictx *x, const struct item *it)
         return false;
     if (it->call == KSM_CALL_SET_FINI) {
         tb->count = -1;
-        x->st->table[slot] = -1;
+        *held = -1;
         return true;
     }
     int i = ifind(tb, entry);
@@ -298,13 +339,18 @@ static bool imic(struct ictx *x, const struct item *it)
 static bool flow(struct ictx *x, const struct item *it)
 {
     const struct policy_flow *f = &x->p->flows[it->object_id];
-    uint32_t sid = x->sid[it->sid == KSM_SID_DST];
-    x->reason = KSM_R_RULE;
-    if (!x->st || sid >= x->st->nsids) {
-        x->reason = KSM_R_NO_STATE;
+    int64_t rsid, unused;
+    if (!ioperands(x, it, &rsid, &unused))
         return false;
-    }
-    int *cur = &x->st->cur[(uint32_t)it->object_id * x->st->nsids + sid];
+    int none = -1;
+    int *cur = iholder(x, x->st ? x->st->cur : NULL, x->st ? x->st->flow_res : NULL, it->object_id,
+                       it->sid, rsid, f->key.resources, it->call == KSM_CALL_FLOW_INIT, &x->reason);
+    if (x->reason != KSM_R_RULE)
+        return false;
+    if (!cur && it->call == KSM_CALL_FLOW_INIT)
+        return false; /* a full resource table */
+    if (!cur)
+        cur = &none; /* a resource without a machine */
     switch (it->call) {
     case KSM_CALL_FLOW_INIT:
         if (*cur >= 0)
@@ -523,18 +569,24 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
         *v = -a;
         return KSM_R_RULE;
     case E_CONTAINS: {
+        int64_t rsid = 0;
+        int *held;
+        if (e->sid_e && (r = eval(x, e->sid_e, &rsid)) != KSM_R_RULE)
+            return r;
         if ((r = eval(x, e->a, &a)) != KSM_R_RULE)
             return r;
-        size_t slot;
-        struct psl_itable *tb = itable(x, e->object_id, e->sid, &slot, &r);
+        struct psl_itable *tb = itable(x, e->object_id, e->sid, rsid, false, &held, &r);
         if (!tb)
             return KSM_R_NO_STATE;
         *v = ifind(tb, a) >= 0;
         return KSM_R_RULE;
     }
     case E_MAP_GET: {
-        size_t slot;
-        struct psl_imap *tb = imap(x, e->object_id, e->sid, &slot, &r);
+        int64_t rsid = 0;
+        int *held;
+        if (e->sid_e && (r = eval(x, e->sid_e, &rsid)) != KSM_R_RULE)
+            return r;
+        struct psl_imap *tb = imap(x, e->object_id, e->sid, rsid, false, &held, &r);
         if (!tb)
             return KSM_R_NO_STATE;
         *v = (int64_t)(e->op ? tb->work : tb->base)[e->value];
@@ -560,13 +612,14 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
             *v = (int64_t)(level >> 32) - 1;
             return KSM_R_RULE;
         }
-        uint32_t sid = x->sid[e->sid == KSM_SID_DST];
-        if (!x->st || sid >= x->st->nsids)
+        int64_t rsid = 0;
+        if (e->sid_e && (r = eval(x, e->sid_e, &rsid)) != KSM_R_RULE)
+            return r;
+        const int *cur = iholder(x, x->st ? x->st->cur : NULL, x->st ? x->st->flow_res : NULL,
+                                 e->object_id, e->sid, rsid, 0, false, &r);
+        if (!cur || *cur < 0)
             return KSM_R_NO_STATE;
-        int cur = x->st->cur[(uint32_t)e->object_id * x->st->nsids + sid];
-        if (cur < 0)
-            return KSM_R_NO_STATE;
-        *v = cur;
+        *v = *cur;
         return KSM_R_RULE;
     }
     case E_REGEX: {
@@ -590,14 +643,16 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
             return r;
         if ((r = elements_of(x, e->a, &first, &n)) != KSM_R_RULE)
             return r;
-        uint64_t at = first + (uint64_t)a * e->a->size;
-        if ((uint64_t)a >= n || at + e->a->size > x->len) {
+        /* an integer element, or a field (e's offset, size, sign) of a struct element */
+        const struct expr *w = e->a->elem_struct ? e : e->a;
+        uint64_t at = first + (uint64_t)a * e->a->size + (e->a->elem_struct ? e->offset : 0);
+        if ((uint64_t)a >= n || at + w->size > x->len) {
             x->field = e->a->field_name;
             return KSM_R_FIELD_BOUNDS;
         }
-        uint64_t u = le(x->msg, (size_t)at, (int)e->a->size);
-        if (e->a->sign == 1 && e->a->size < 8 && (u >> (8 * e->a->size - 1)) & 1)
-            u |= ~(uint64_t)0 << (8 * e->a->size);
+        uint64_t u = le(x->msg, (size_t)at, (int)w->size);
+        if (w->sign == 1 && w->size < 8 && (u >> (8 * w->size - 1)) & 1)
+            u |= ~(uint64_t)0 << (8 * w->size);
         *v = (int64_t)u;
         return KSM_R_RULE;
     }
@@ -877,6 +932,9 @@ struct psl_istate psl_istate_new(const struct policy *p, uint32_t nsids)
                             NULL,
                             NULL,
                             NULL,
+                            NULL,
+                            NULL,
+                            NULL,
                             NULL};
     for (size_t i = 0; i < (size_t)p->nflows * nsids; i++)
         st.cur[i] = -1;
@@ -899,6 +957,15 @@ struct psl_istate psl_istate_new(const struct policy *p, uint32_t nsids)
     st.mic_nres = psl_alloc(sizeof(int) * ((size_t)p->nmics + 1));
     for (int o = 0; o < p->nmics; o++)
         st.mic_res[o] = psl_alloc(sizeof(struct psl_imic_res) * p->mics[o].resources);
+    st.flow_res = psl_alloc(sizeof(struct psl_ireslist) * ((size_t)p->nflows + 1));
+    st.set_res = psl_alloc(sizeof(struct psl_ireslist) * ((size_t)p->nsets + 1));
+    st.map_res = psl_alloc(sizeof(struct psl_ireslist) * ((size_t)p->nmaps + 1));
+    for (int o = 0; o < p->nflows; o++)
+        st.flow_res[o].v = psl_alloc(sizeof(struct psl_ires) * p->flows[o].key.resources);
+    for (int o = 0; o < p->nsets; o++)
+        st.set_res[o].v = psl_alloc(sizeof(struct psl_ires) * p->sets[o].key.resources);
+    for (int o = 0; o < p->nmaps; o++)
+        st.map_res[o].v = psl_alloc(sizeof(struct psl_ires) * p->maps[o].key.resources);
     for (int o = 0; o < p->nsets; o++) {
         st.pool[o] = psl_alloc(sizeof(struct psl_itable) * p->sets[o].pool_size);
         for (uint32_t k = 0; k < p->sets[o].pool_size; k++)
@@ -1044,6 +1111,107 @@ static void imic_restore(const struct policy *p, struct psl_istate *st, struct i
     psl_free(c->nres);
 }
 
+/* A copy of the resources of the objects kept per resource (Flow, HashSet, StaticMap), to put
+ * back after a denied event. */
+struct ires_copy {
+    struct psl_ireslist *lists[3];
+};
+
+static const struct psl_ireslist *ires_lists(const struct psl_istate *st, int model, int *n,
+                                             const struct policy *p)
+{
+    *n = model == 0 ? p->nflows : model == 1 ? p->nsets : p->nmaps;
+    return model == 0 ? st->flow_res : model == 1 ? st->set_res : st->map_res;
+}
+
+static uint32_t ires_capacity(const struct policy *p, int model, int o)
+{
+    return model == 0   ? p->flows[o].key.resources
+           : model == 1 ? p->sets[o].key.resources
+                        : p->maps[o].key.resources;
+}
+
+static struct ires_copy ires_save(const struct policy *p, const struct psl_istate *st)
+{
+    struct ires_copy c;
+    for (int m = 0; m < 3; m++) {
+        int n;
+        const struct psl_ireslist *l = ires_lists(st, m, &n, p);
+        c.lists[m] = psl_alloc(sizeof(struct psl_ireslist) * ((size_t)n + 1));
+        for (int o = 0; o < n; o++) {
+            size_t cap = ires_capacity(p, m, o);
+            c.lists[m][o] =
+                (struct psl_ireslist){psl_alloc(sizeof(struct psl_ires) * (cap + 1)), l[o].n};
+            memcpy(c.lists[m][o].v, l[o].v, sizeof(struct psl_ires) * (size_t)l[o].n);
+        }
+    }
+    return c;
+}
+
+/* After the event: a denied one gets its copy back; a granted one loses the entries of the
+ * resources it left without state (as ksm_decide() removes them). */
+static void ires_restore(const struct policy *p, struct psl_istate *st, struct ires_copy *c,
+                         bool restore)
+{
+    for (int m = 0; m < 3; m++) {
+        int n;
+        struct psl_ireslist *l = (struct psl_ireslist *)ires_lists(st, m, &n, p);
+        for (int o = 0; o < n; o++) {
+            if (restore) {
+                memcpy(l[o].v, c->lists[m][o].v,
+                       sizeof(struct psl_ires) * (size_t)c->lists[m][o].n);
+                l[o].n = c->lists[m][o].n;
+            } else {
+                int k = 0;
+                for (int i = 0; i < l[o].n; i++)
+                    if (l[o].v[i].value >= 0)
+                        l[o].v[k++] = l[o].v[i];
+                l[o].n = k;
+            }
+            psl_free(c->lists[m][o].v);
+        }
+        psl_free(c->lists[m]);
+    }
+}
+
+/* Removes the entry of resource sid from l (its value in *value, -1: none). */
+static void ires_remove(struct psl_ireslist *l, uint64_t sid, int *value)
+{
+    *value = -1;
+    for (int i = 0; i < l->n; i++)
+        if (l->v[i].sid == sid) {
+            *value = l->v[i].value;
+            memmove(&l->v[i], &l->v[i + 1], sizeof l->v[i] * (size_t)(l->n - i - 1));
+            l->n--;
+            return;
+        }
+}
+
+void psl_istate_drop_resource(const struct policy *p, struct psl_istate *st, uint64_t sid)
+{
+    int k;
+    for (int o = 0; o < p->nmics; o++)
+        for (int i = 0; i < st->mic_nres[o]; i++)
+            if (st->mic_res[o][i].sid == sid) {
+                memmove(&st->mic_res[o][i], &st->mic_res[o][i + 1],
+                        sizeof st->mic_res[o][i] * (size_t)(st->mic_nres[o] - i - 1));
+                st->mic_nres[o]--;
+                break;
+            }
+    for (int o = 0; o < p->nflows; o++)
+        ires_remove(&st->flow_res[o], sid, &k);
+    for (int o = 0; o < p->nsets; o++) {
+        ires_remove(&st->set_res[o], sid, &k);
+        if (k >= 0)
+            st->pool[o][k].count = -1;
+    }
+    for (int o = 0; o < p->nmaps; o++) {
+        ires_remove(&st->map_res[o], sid, &k);
+        if (k >= 0)
+            st->maps[o][k].used = false;
+    }
+}
+
 static struct ksm_verdict decide(struct ictx *x, uint32_t ep, const char **field_name);
 
 struct ksm_verdict psl_interpret(const struct policy *p, uint32_t event, uint32_t src, uint32_t dst,
@@ -1074,7 +1242,12 @@ struct ksm_verdict psl_interpret_state(const struct policy *p, struct psl_istate
     struct imic_copy mics = {0};
     if (st && p->nmics)
         mics = imic_save(p, st);
+    struct ires_copy res = {{0}};
+    if (st)
+        res = ires_save(p, st);
     struct ksm_verdict v = decide(&x, ep, field_name);
+    if (st)
+        ires_restore(p, st, &res, v.verdict != KSM_GRANTED);
     if (st && p->nmics)
         imic_restore(p, st, &mics, v.verdict != KSM_GRANTED);
     if (n && v.verdict != KSM_GRANTED)

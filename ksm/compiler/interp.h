@@ -31,6 +31,17 @@ struct psl_imap {
 struct psl_imic_res {
     uint64_t sid, level;
 };
+/* A resource's state in a Flow, HashSet or StaticMap object kept per resource: its SID and the
+ * number that stands for a process's in cur, table or map_table (-1: none, an entry that goes
+ * when its event is granted), in the order they came. */
+struct psl_ires {
+    uint64_t sid;
+    int value;
+};
+struct psl_ireslist {
+    struct psl_ires *v; /* the object's key.resources at most */
+    int n;
+};
 struct psl_istate {
     int *cur;
     uint32_t nsids;
@@ -42,8 +53,14 @@ struct psl_istate {
     uint64_t *mic_level_r;         /* likewise its levelR */
     struct psl_imic_res **mic_res; /* [mic]: the resources with a level, in creation order */
     int *mic_nres;                 /* [mic]: how many */
+    /* [object]: the resources of objects kept per resource (empty for the others) */
+    struct psl_ireslist *flow_res, *set_res, *map_res;
 };
 struct psl_istate psl_istate_new(const struct policy *p, uint32_t nsids);
+
+/* The resource `sid` is gone (ksm_state_drop_resource()'s reference): its Mic levels and its
+ * machines and tables in objects kept per resource go, its tables back to their pools. */
+void psl_istate_drop_resource(const struct policy *p, struct psl_istate *st, uint64_t sid);
 
 /* psl_interpret() with process state, the reference for ksm_decide_state(): the event's state
  * changes are kept only if it is granted (a copy of the whole state taken before the event is

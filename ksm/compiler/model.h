@@ -26,7 +26,9 @@ enum expr_kind {
               * object>.query_level {source : <sid> | <resource SID a>}: the level's degree */
     E_REGEX, /* <Regex object>.match {text : a, pattern : "<str>"} (value: the pattern's index) */
     E_CASE,  /* the case a choice takes: the first i with args[i] true, else nargs (integer) */
-    E_INDEX  /* a.[b]: element b of the sequence or array field a (an integer) */
+    E_INDEX  /* a.[b]: element b of the sequence or array field a (an integer); a.[b].<path>: a
+              * field of element b of a sequence of structs (path, npath; offset its offset in
+              * the element, size and sign its) */
 };
 
 /* E_CALL functions; neg, sum, product, all, any and empty are rewritten by the parser into the
@@ -65,6 +67,9 @@ struct expr {
      * of one element */
     bool is_array;
     uint32_t count;
+    /* E_FIELD of TY_SEQ: a sequence of these structs (size: one element's, its stride), whose
+     * elements are read only by a field (E_INDEX with a path); NULL for integer elements */
+    const struct json *elem_struct;
     /* E_FIELD message.<handle>.handle (1) or .rights (2): offset is the Handle parameter's index
      * into the handle table, whose entry holds the resource's SID (as the kernel shows the
      * monitor) and the rights; 0 for any other field */
@@ -72,8 +77,10 @@ struct expr {
     /* E_CONTAINS: <object>.contains {sid : <sid>, entry : a}; E_MAP_GET: <object>.get or
      * .get_uncommitted (op 1) {sid : <sid>, key : "<key>"} (str; value: the key's index) */
     char *object;
-    int sid;       /* enum ksm_sid_ref */
-    int object_id; /* resolved: index in policy sets or maps */
+    int sid;            /* enum ksm_sid_ref */
+    struct expr *sid_e; /* sid KSM_SID_RESOURCE (E_CONTAINS, E_MAP_GET, Flow's E_QUERY): the
+                           * resource's SID */
+    int object_id;      /* resolved: index in policy sets or maps */
 };
 
 struct selectors {
@@ -121,8 +128,10 @@ struct item {
     /* I_CALL of a model object's rule (call >= KSM_CALL_FLOW_INIT): "obj.method {...}" */
     char *object; /* the object's name */
     struct psl_pos object_pos;
-    int sid;       /* enum ksm_sid_ref */
-    char **states; /* enter: one state; allow: the set */
+    int sid;            /* enum ksm_sid_ref */
+    struct expr *sid_e; /* sid KSM_SID_RESOURCE (Flow, HashSet, StaticMap): the resource's SID,
+                          * compiled as the call's code2 */
+    char **states;      /* enter: one state; allow: the set */
     struct psl_pos *state_pos;
     int nstates, states_cap;
     int object_id; /* resolved: index in policy flows or sets */
@@ -216,6 +225,16 @@ struct pal_assert {
     struct pal_seq *seqs;
 };
 
+/* How a Flow, HashSet or StaticMap object keys its state: per process (its rules take src_sid or
+ * dst_sid) or per resource (they take a resource's SID, `sid : message.<handle>.handle`), never
+ * both; resolved from the rules and expressions that name the object. */
+struct state_key {
+    uint32_t resources; /* config `resources : N`: the resource table's entries (default 256) */
+    bool seen;          /* a rule or expression names the object */
+    bool per_resource;  /* ... with a resource's SID */
+    struct psl_pos pos; /* the first that does */
+};
+
 /* A Flow object: `policy object <name> : Flow { type States = ...; config = {...} }`. */
 struct policy_flow {
     char *name;
@@ -224,6 +243,7 @@ struct policy_flow {
     int nstates, states_cap;
     int initial;           /* index into states */
     uint32_t *transitions; /* nstates masks, parsed with the states */
+    struct state_key key;
 };
 
 /* A HashSet object: `policy object <name> : HashSet { type Entry = <int type>; config =
@@ -232,6 +252,7 @@ struct policy_set {
     char *name;
     struct psl_pos pos;
     uint32_t set_size, pool_size;
+    struct state_key key;
 };
 
 /* A StaticMap object: `policy object <name> : StaticMap { type Value = <int type>; config =
@@ -243,6 +264,7 @@ struct policy_map {
     uint64_t *defaults;
     int nkeys, keys_cap, defaults_cap;
     uint32_t pool_size;
+    struct state_key key;
 };
 
 /* A Mic object: `policy object <name> : Mic { config = ["<degree>", ...] }` or `config = {

@@ -85,6 +85,15 @@ static bool int_fits(const struct pal_value *v, uint32_t size, bool sign)
     return !v->negative && v->value < (1ull << (8 * size));
 }
 
+/* An arena descriptor {UInt32 offset; UInt32 count} at m. */
+static void put_desc(uint8_t *m, uint32_t offset, uint32_t count)
+{
+    for (int i = 0; i < 4; i++) {
+        m[i] = (uint8_t)(offset >> (8 * i));
+        m[4 + i] = (uint8_t)(count >> (8 * i));
+    }
+}
+
 /*
  * A list [v, ...] for a sequence or array of integers at byte off: a sequence's elements go to
  * the arena (aligned for one element) and its descriptor {offset, count} to off; an array's
@@ -112,10 +121,7 @@ static bool set_list(uint8_t *msg, uint32_t cap, uint32_t off, const char *kind,
             psl_error(v->pos, "'%s' does not fit in a message", v->name);
             return false;
         }
-        for (int i = 0; i < 4; i++) {
-            msg[off + i] = (uint8_t)(pal_arena.used >> (8 * i));
-            msg[off + 4 + i] = (uint8_t)((uint32_t)v->nsub >> (8 * i));
-        }
+        put_desc(msg + off, pal_arena.used, (uint32_t)v->nsub);
         pal_arena.used += (uint32_t)v->nsub * esize;
     } else if (off + n * esize > cap) {
         return false;
@@ -133,6 +139,47 @@ static bool set_list(uint8_t *msg, uint32_t cap, uint32_t off, const char *kind,
         uint64_t bits = e->negative ? (uint64_t)0 - e->value : e->value;
         for (uint32_t i = 0; i < esize; i++)
             msg[at + (uint32_t)k * esize + i] = (uint8_t)(bits >> (8 * i));
+    }
+    return true;
+}
+
+static bool set_value(struct run *r, uint8_t *msg, uint32_t cap, uint32_t off, const char *kind,
+                      const char *type, uint32_t size, bool sign, const struct pal_value *v);
+
+static const struct json *struct_elements(const struct run *r, const char *kind, const char *type)
+{
+    uint32_t size, align, n;
+    return td_struct_elements(r->p->td, kind, type, &size, &align, &n);
+}
+
+/* A list [{...}, ...] for a sequence of structs at byte off: the elements go to the arena
+ * (aligned for the struct), each written as a struct value; the descriptor to off. */
+static bool set_struct_list(struct run *r, uint8_t *msg, uint32_t cap, uint32_t off,
+                            const char *kind, const char *type, const struct pal_value *v)
+{
+    uint32_t size, align, n;
+    const struct json *st = td_struct_elements(r->p->td, kind, type, &size, &align, &n);
+    if ((uint32_t)v->nsub > n) {
+        psl_error(v->pos, "'%s' (%s) has at most %u elements", v->name, type, n);
+        return false;
+    }
+    pal_arena.used = (pal_arena.used + align - 1) / align * align;
+    uint32_t at = pal_arena.base + pal_arena.used, end = KSM_HEADER_SIZE + 65536u;
+    if (off + 8 > cap || at + (uint32_t)v->nsub * size > end) {
+        psl_error(v->pos, "'%s' does not fit in a message", v->name);
+        return false;
+    }
+    put_desc(msg + off, pal_arena.used, (uint32_t)v->nsub);
+    pal_arena.used += (uint32_t)v->nsub * size;
+    for (int k = 0; k < v->nsub; k++) {
+        if (!v->sub[k].is_struct) {
+            psl_error(v->sub[k].pos, "an element of '%s' (%s) is a struct: give its fields in { }",
+                      v->name, type);
+            return false;
+        }
+        if (!set_value(r, msg, end, at + (uint32_t)k * size, "struct", json_get_string(st, "name"),
+                       size, false, &v->sub[k]))
+            return false;
     }
     return true;
 }
@@ -164,6 +211,8 @@ static bool set_value(struct run *r, uint8_t *msg, uint32_t cap, uint32_t off, c
     }
     if (!strcmp(kind, "string") && v->str != NULL)
         return set_string(msg, cap, off, v);
+    if (v->is_list && struct_elements(r, kind, type))
+        return set_struct_list(r, msg, cap, off, kind, type, v);
     if (v->is_list)
         return set_list(msg, cap, off, kind, type, v);
     if (strcmp(kind, "scalar") || v->is_struct || v->str != NULL) {
@@ -381,7 +430,7 @@ int psl_pal_run(const struct policy *p, const struct ksm_table *t, FILE *out, in
     r.st.map_words = psl_alloc(sizeof(uint64_t) * ((size_t)t->nmap_words + 1));
     size_t nmic_subj = (size_t)(PAL_PROCESSES_MAX + 1) * t->nmics * 2;
     r.st.mic_subj = psl_alloc(sizeof(uint64_t) * (nmic_subj + 1));
-    r.st.mic_res = psl_alloc(sizeof(uint64_t) * ((size_t)t->nmic_words + 1));
+    r.st.res = psl_alloc(sizeof(uint64_t) * ((size_t)t->nres_words + 1));
     int failed = 0;
     *passed = 0;
     for (int a = 0; a < p->nasserts; a++) {
@@ -397,7 +446,7 @@ int psl_pal_run(const struct policy *p, const struct ksm_table *t, FILE *out, in
             memset(r.st.map_of, 0, sizeof(uint32_t) * (PAL_PROCESSES_MAX + 1) * t->nmaps);
             memset(r.st.map_words, 0, sizeof(uint64_t) * t->nmap_words);
             memset(r.st.mic_subj, 0, sizeof(uint64_t) * nmic_subj);
-            memset(r.st.mic_res, 0, sizeof(uint64_t) * t->nmic_words);
+            memset(r.st.res, 0, sizeof(uint64_t) * t->nres_words);
             for (int pass = 0; pass < 2; pass++) {
                 const struct pal_seq *steps = pass == 0 ? &as->setup : seq;
                 if (pass == 1 && !as->nseqs)
@@ -417,7 +466,7 @@ int psl_pal_run(const struct policy *p, const struct ksm_table *t, FILE *out, in
     psl_free(r.st.map_of);
     psl_free(r.st.map_words);
     psl_free(r.st.mic_subj);
-    psl_free(r.st.mic_res);
+    psl_free(r.st.res);
     fprintf(out, "PAL: %d passed, %d failed\n", *passed, failed);
     return failed;
 }

@@ -149,6 +149,26 @@ static int sid_value(struct parser *ps)
     return -1;
 }
 
+/* sid : src_sid | dst_sid | <a resource's SID, an expression: message.<handle>.handle> (after
+ * the key) of a Flow, HashSet or StaticMap rule or expression: *sid KSM_SID_SRC/DST, or
+ * KSM_SID_RESOURCE with *e the SID's expression; -1 after an error. */
+static void sid_operand(struct parser *ps, int *sid, struct expr **e)
+{
+    struct token *v = peek(ps);
+    if (is_ident(v, "src_sid") || is_ident(v, "dst_sid")) {
+        *sid = sid_value(ps);
+        return;
+    }
+    *e = expr(ps);
+    *sid = *e ? KSM_SID_RESOURCE : -1;
+}
+
+/* The height a model's expression adds to its operands (the resource's SID included). */
+static int sid_height(const struct expr *e)
+{
+    return e->sid_e && e->sid_e->height + 1 > e->height ? e->sid_e->height + 1 : e->height;
+}
+
 /* <HashSet object>.contains {sid : <sid>, entry : <expr>}: a boolean. */
 static struct expr *contains(struct parser *ps, struct token *obj)
 {
@@ -174,7 +194,7 @@ static struct expr *contains(struct parser *ps, struct token *obj)
         if (!expect(ps, T_COLON, "':'"))
             return NULL;
         if (is_ident(k, "sid")) {
-            e->sid = sid_value(ps);
+            sid_operand(ps, &e->sid, &e->sid_e);
         } else if (is_ident(k, "entry")) {
             e->a = expr(ps);
         } else {
@@ -189,12 +209,13 @@ static struct expr *contains(struct parser *ps, struct token *obj)
     ps->depth--;
     if (e->sid < 0 || !e->a) {
         err_at(ps, m,
-               psl_fmt("%s.contains needs 'sid : src_sid' or 'sid : dst_sid' and 'entry : "
-                       "<integer>'",
+               psl_fmt("%s.contains needs 'sid : src_sid', 'sid : dst_sid' or 'sid : <a "
+                       "resource's SID>' and 'entry : <integer>'",
                        obj->text));
         return NULL;
     }
     e->height = 1 + e->a->height;
+    e->height = sid_height(e);
     return e;
 }
 
@@ -224,7 +245,7 @@ static struct expr *map_get(struct parser *ps, struct token *obj)
         if (!expect(ps, T_COLON, "':'"))
             return NULL;
         if (is_ident(k, "sid")) {
-            e->sid = sid_value(ps);
+            sid_operand(ps, &e->sid, &e->sid_e);
         } else if (is_ident(k, "key")) {
             struct token *v = peek(ps);
             if (!expect(ps, T_STRING, "a key name"))
@@ -242,11 +263,13 @@ static struct expr *map_get(struct parser *ps, struct token *obj)
         return NULL;
     if (e->sid < 0 || !e->str) {
         err_at(ps, m,
-               psl_fmt("%s.%s needs 'sid : src_sid' or 'sid : dst_sid' and 'key : \"<key>\"'",
+               psl_fmt("%s.%s needs 'sid : src_sid', 'sid : dst_sid' or 'sid : <a resource's "
+                       "SID>' and 'key : \"<key>\"'",
                        obj->text, m->text));
         return NULL;
     }
     e->height = 1;
+    e->height = sid_height(e);
     return e;
 }
 
@@ -526,17 +549,21 @@ static struct expr *flow_query(struct parser *ps, struct token *obj)
             err_at(ps, k, psl_fmt("'%s' is not an argument of %s.query", k->text, obj->text));
             return NULL;
         }
-        e->sid = sid_value(ps);
+        sid_operand(ps, &e->sid, &e->sid_e);
         if (peek(ps)->kind == T_COMMA)
             next(ps);
     }
     if (!expect(ps, T_RBRACE, "'}' or an argument"))
         return NULL;
     if (e->sid < 0) {
-        err_at(ps, m, psl_fmt("%s.query needs 'sid : src_sid' or 'sid : dst_sid'", obj->text));
+        err_at(ps, m,
+               psl_fmt("%s.query needs 'sid : src_sid', 'sid : dst_sid' or 'sid : <a resource's "
+                       "SID>'",
+                       obj->text));
         return NULL;
     }
     e->height = 1;
+    e->height = sid_height(e);
     return e;
 }
 
@@ -653,7 +680,8 @@ static struct expr *primary(struct parser *ps)
         while (peek(ps)->kind == T_DOT) {
             next(ps);
             if (peek(ps)->kind == T_LBRACK) {
-                /* Struct: <sequence or array>.[<index>], an element (integers only, so last) */
+                /* Struct: <sequence or array>.[<index>], an element (an integer, so last), or
+                 * <sequence of structs>.[<index>].<field>..., a field of the element */
                 struct token *lb = next(ps);
                 if (!enter(ps, lb))
                     return NULL;
@@ -663,9 +691,20 @@ static struct expr *primary(struct parser *ps)
                 ps->depth--;
                 if (!ix->b || !expect(ps, T_RBRACK, "']' after the index"))
                     return NULL;
-                if (peek(ps)->kind == T_DOT || peek(ps)->kind == T_LBRACK) {
+                int pcap = 0;
+                while (peek(ps)->kind == T_DOT) {
+                    next(ps);
+                    if (peek(ps)->kind != T_IDENT) {
+                        err_at(ps, peek(ps),
+                               psl_fmt("expected a field name of the element, found %s",
+                                       tok_describe(peek(ps))));
+                        return NULL;
+                    }
+                    *PSL_PUSH(ix->path, ix->npath, pcap) = next(ps)->text;
+                }
+                if (peek(ps)->kind == T_LBRACK) {
                     err_at(ps, peek(ps),
-                           "only integer elements can be used: nothing may follow '.[<index>]'");
+                           "an element's element is not supported after '.[<index>]'");
                     return NULL;
                 }
                 ix->height = 1 + ix->b->height;
@@ -889,7 +928,7 @@ static void set_call(struct parser *ps, struct block *b, struct token *obj)
         if (!expect(ps, T_COLON, "':'"))
             return;
         if (is_ident(k, "sid")) {
-            it->sid = sid_value(ps);
+            sid_operand(ps, &it->sid, &it->sid_e);
         } else if (is_ident(k, "entry") && entry) {
             it->e = expr(ps);
         } else {
@@ -903,7 +942,8 @@ static void set_call(struct parser *ps, struct block *b, struct token *obj)
         return;
     if (it->sid < 0)
         err_at(ps, m,
-               psl_fmt("%s.%s needs 'sid : src_sid' or 'sid : dst_sid'", obj->text, m->text));
+               psl_fmt("%s.%s needs 'sid : src_sid', 'sid : dst_sid' or 'sid : <a resource's SID>'",
+                       obj->text, m->text));
     else if (entry && !it->e)
         err_at(ps, m, psl_fmt("%s.%s needs 'entry : <integer>'", obj->text, m->text));
 }
@@ -942,7 +982,7 @@ static void map_call(struct parser *ps, struct block *b, struct token *obj)
         if (!expect(ps, T_COLON, "':'"))
             return;
         if (is_ident(k, "sid")) {
-            it->sid = sid_value(ps);
+            sid_operand(ps, &it->sid, &it->sid_e);
         } else if (is_ident(k, "key") && set) {
             struct token *v = peek(ps);
             if (!expect(ps, T_STRING, "a key name"))
@@ -963,7 +1003,8 @@ static void map_call(struct parser *ps, struct block *b, struct token *obj)
         return;
     if (it->sid < 0)
         err_at(ps, m,
-               psl_fmt("%s.%s needs 'sid : src_sid' or 'sid : dst_sid'", obj->text, m->text));
+               psl_fmt("%s.%s needs 'sid : src_sid', 'sid : dst_sid' or 'sid : <a resource's SID>'",
+                       obj->text, m->text));
     else if (set && (it->nstates != 1 || !it->e))
         err_at(ps, m, psl_fmt("%s.set needs 'key : \"<key>\"' and 'value : <integer>'", obj->text));
 }
@@ -1188,7 +1229,7 @@ static void model_call(struct parser *ps, struct block *b, struct token *obj)
         if (!expect(ps, T_COLON, "':'"))
             return;
         if (is_ident(k, "sid")) {
-            it->sid = sid_value(ps);
+            sid_operand(ps, &it->sid, &it->sid_e);
         } else if (is_ident(k, "state") && call == KSM_CALL_FLOW_ENTER) {
             struct token *v = peek(ps);
             if (!expect(ps, T_STRING, "a state name"))
@@ -1210,11 +1251,27 @@ static void model_call(struct parser *ps, struct block *b, struct token *obj)
         return;
     if (it->sid < 0)
         err_at(ps, m,
-               psl_fmt("%s.%s needs 'sid : src_sid' or 'sid : dst_sid'", obj->text, m->text));
+               psl_fmt("%s.%s needs 'sid : src_sid', 'sid : dst_sid' or 'sid : <a resource's SID>'",
+                       obj->text, m->text));
     else if (call == KSM_CALL_FLOW_ENTER && it->nstates != 1)
         err_at(ps, m, psl_fmt("%s.enter needs 'state : \"<state>\"'", obj->text));
     else if (call == KSM_CALL_FLOW_ALLOW && it->nstates == 0)
         err_at(ps, m, psl_fmt("%s.allow needs 'states : [\"<state>\", ...]'", obj->text));
+}
+
+/* `resources : N` of a config (after the colon): the size of a resource table (Mic; Flow,
+ * HashSet and StaticMap objects whose rules name resources); false after an error. */
+static bool resources_value(struct parser *ps, uint32_t *out)
+{
+    struct token *v = peek(ps);
+    if (!expect(ps, T_INT, "a number"))
+        return false;
+    if (v->value == 0 || v->value > KSM_RESOURCES_MAX) {
+        err_at(ps, v, psl_fmt("resources must be 1 .. %u", KSM_RESOURCES_MAX));
+        return false;
+    }
+    *out = (uint32_t)v->value;
+    return true;
 }
 
 /* type Value = <integer type> (after 'type'); false after an error. */
@@ -1254,7 +1311,8 @@ static void staticmap_object(struct parser *ps, struct token *kw, struct token *
         err_at(ps, name, psl_fmt("policy object '%s' is declared twice", name->text));
         return;
     }
-    struct policy_map m = {psl_strdup(name->text), kw->pos, NULL, NULL, 0, 0, 0, 0};
+    struct policy_map m = {psl_strdup(name->text), kw->pos, NULL, NULL, 0, 0, 0, 0, {0}};
+    m.key.resources = KSM_RESOURCES_DEFAULT;
     int ndefaults = 0;
     bool typed = false;
     if (!expect(ps, T_LBRACE, "'{' after the model"))
@@ -1272,7 +1330,10 @@ static void staticmap_object(struct parser *ps, struct token *kw, struct token *
                 struct token *ck = next(ps);
                 if (!expect(ps, T_COLON, "':'"))
                     return;
-                if (is_ident(ck, "pool_size")) {
+                if (is_ident(ck, "resources")) {
+                    if (!resources_value(ps, &m.key.resources))
+                        return;
+                } else if (is_ident(ck, "pool_size")) {
                     struct token *v = peek(ps);
                     if (!expect(ps, T_INT, "a number"))
                         return;
@@ -1314,7 +1375,8 @@ static void staticmap_object(struct parser *ps, struct token *kw, struct token *
                         return;
                 } else {
                     err_at(ps, ck,
-                           psl_fmt("StaticMap config '%s' is not supported (keys, pool_size)",
+                           psl_fmt("StaticMap config '%s' is not supported (keys, pool_size, "
+                                   "resources)",
                                    ck->text));
                     return;
                 }
@@ -1384,7 +1446,7 @@ static void mic_object(struct parser *ps, struct token *kw, struct token *name, 
     struct policy_mic m = {0};
     m.name = psl_strdup(name->text);
     m.pos = kw->pos;
-    m.resources = KSM_MIC_RESOURCES_DEFAULT;
+    m.resources = KSM_RESOURCES_DEFAULT;
     if (!expect(ps, T_LBRACE, "'{' after the model"))
         return;
     while (!ps->failed && peek(ps)->kind != T_RBRACE && peek(ps)->kind != T_EOF) {
@@ -1418,14 +1480,8 @@ static void mic_object(struct parser *ps, struct token *kw, struct token *name, 
                                &m.ncategories, &m.categories_cap))
                     return;
             } else if (is_ident(ck, "resources")) {
-                struct token *v = peek(ps);
-                if (!expect(ps, T_INT, "a number"))
+                if (!resources_value(ps, &m.resources))
                     return;
-                if (v->value == 0 || v->value > KSM_MIC_RESOURCES_MAX) {
-                    err_at(ps, v, psl_fmt("resources must be 1 .. %u", KSM_MIC_RESOURCES_MAX));
-                    return;
-                }
-                m.resources = (uint32_t)v->value;
             } else {
                 err_at(ps, ck,
                        psl_fmt("Mic config '%s' is not supported (degrees, categories, resources)",
@@ -1465,7 +1521,8 @@ static void hashset_object(struct parser *ps, struct token *kw, struct token *na
         err_at(ps, name, psl_fmt("policy object '%s' is declared twice", name->text));
         return;
     }
-    struct policy_set hs = {psl_strdup(name->text), kw->pos, 0, 0};
+    struct policy_set hs = {psl_strdup(name->text), kw->pos, 0, 0, {0}};
+    hs.key.resources = KSM_RESOURCES_DEFAULT;
     bool typed = false;
     if (!expect(ps, T_LBRACE, "'{' after the model"))
         return;
@@ -1495,13 +1552,21 @@ static void hashset_object(struct parser *ps, struct token *kw, struct token *na
                 struct token *ck = next(ps);
                 if (!expect(ps, T_COLON, "':'"))
                     return;
+                if (is_ident(ck, "resources")) {
+                    if (!resources_value(ps, &hs.key.resources))
+                        return;
+                    if (peek(ps)->kind == T_COMMA)
+                        next(ps);
+                    continue;
+                }
                 struct token *v = peek(ps);
                 if (!expect(ps, T_INT, "a number"))
                     return;
                 bool size = is_ident(ck, "set_size");
                 if (!size && !is_ident(ck, "pool_size")) {
                     err_at(ps, ck,
-                           psl_fmt("HashSet config '%s' is not supported (set_size, pool_size)",
+                           psl_fmt("HashSet config '%s' is not supported (set_size, pool_size, "
+                                   "resources)",
                                    ck->text));
                     return;
                 }
@@ -1612,7 +1677,8 @@ static void policy_object(struct parser *ps, struct token *kw)
         err_at(ps, name, psl_fmt("policy object '%s' is declared twice", name->text));
         return;
     }
-    struct policy_flow f = {psl_strdup(name->text), kw->pos, NULL, 0, 0, -1, NULL};
+    struct policy_flow f = {psl_strdup(name->text), kw->pos, NULL, 0, 0, -1, NULL, {0}};
+    f.key.resources = KSM_RESOURCES_DEFAULT;
     char **typed = NULL;
     int ntyped = 0, typed_cap = 0;
     char **initial = NULL;
@@ -1657,6 +1723,9 @@ static void policy_object(struct parser *ps, struct token *kw)
                     *PSL_PUSH(initial, ninitial, initial_cap) = psl_strdup(v->text);
                     initial_pos = psl_alloc(sizeof *initial_pos);
                     *initial_pos = v->pos;
+                } else if (is_ident(ck, "resources")) {
+                    if (!resources_value(ps, &f.key.resources))
+                        return;
                 } else if (is_ident(ck, "transitions")) {
                     if (f.nstates == 0) {
                         err_at(ps, ck, "Flow config: 'states' must come before 'transitions'");
@@ -1695,7 +1764,7 @@ static void policy_object(struct parser *ps, struct token *kw)
                 } else {
                     err_at(ps, ck,
                            psl_fmt("Flow config '%s' is not supported (states, initial, "
-                                   "transitions)",
+                                   "transitions, resources)",
                                    ck->text));
                     return;
                 }

@@ -125,15 +125,18 @@ static void field(struct policy *p, const struct scope *s, struct expr *e)
         return;
     }
     if (!strcmp(kind, "sequence") || !strcmp(kind, "bytes") || !strcmp(kind, "array")) {
-        uint32_t esize, n;
-        bool esign;
-        if (td_int_elements(kind, type, &esize, &esign, &n) < 0) {
+        uint32_t esize, n, align;
+        bool esign = false;
+        const struct json *st = NULL;
+        if (td_int_elements(kind, type, &esize, &esign, &n) < 0 &&
+            !(st = td_struct_elements(p->td, kind, type, &esize, &align, &n))) {
             psl_error(e->pos,
-                      "type mismatch: '%s' is a %s of %s: only sequences and arrays of integers "
-                      "can be used in expressions",
+                      "type mismatch: '%s' is a %s of %s: only sequences and arrays of integers, "
+                      "and sequences of structs, can be used in expressions",
                       e->field_name, kind, type);
             return;
         }
+        e->elem_struct = st;
         e->type = TY_SEQ;
         e->is_array = !strcmp(kind, "array");
         e->count = n;
@@ -188,13 +191,38 @@ static void check(struct policy *p, const struct scope *s, struct expr *e);
 /* <Flow object>.query {...} == "<state>" (either side, or !=): the state becomes its index,
  * compared as an unsigned integer with the machine's current state. */
 /* A resource's SID: an integer expression (a handle's SID, message.<handle>.handle, or any
- * integer field). */
-static void mic_resource(struct policy *p, const struct scope *s, struct expr *e, const char *what)
+ * integer field). what: "Mic target", "Flow resource", ... */
+static void resource_sid(struct policy *p, const struct scope *s, struct expr *e, const char *what)
 {
     check(p, s, e);
     if (e->type != TY_NONE && e->type != TY_INT)
-        psl_error(e->pos, "type mismatch: a Mic %s must be a SID (an integer), found %s", what,
+        psl_error(e->pos, "type mismatch: a %s must be a SID (an integer), found %s", what,
                   type_name(e->type));
+}
+
+/* A rule or expression of a Flow, HashSet or StaticMap object names a process (sid src_sid,
+ * dst_sid) or a resource (sid_e, its SID): the object keeps its state one way, the first use
+ * decides, another is refused; a resource's SID is checked. */
+static void state_key_use(struct policy *p, const struct scope *s, struct state_key *k,
+                          const char *model, const char *name, int sid, struct expr *sid_e,
+                          struct psl_pos pos)
+{
+    bool res = sid == KSM_SID_RESOURCE;
+    if (res && sid_e) {
+        if (!s || !s->unreachable)
+            resource_sid(p, s, sid_e, psl_fmt("%s resource", model));
+        pos = sid_e->pos;
+    }
+    if (!k->seen) {
+        *k = (struct state_key){k->resources, true, res, pos};
+        return;
+    }
+    if (k->per_resource != res)
+        psl_error(pos,
+                  "%s object '%s' keeps its state per %s (%s:%d:%d): a rule with %s is not "
+                  "supported (one object keeps its state per process or per resource, not both)",
+                  model, name, k->per_resource ? "resource" : "process", k->pos.file, k->pos.line,
+                  k->pos.col, res ? "a resource's SID" : "'sid : src_sid' or 'sid : dst_sid'");
 }
 
 /* <Mic object>.query_level {...} == "<degree>": the degree becomes its index, compared with the
@@ -207,7 +235,7 @@ static void mic_query(struct policy *p, const struct scope *s, struct expr *q, s
         return;
     }
     if (q->a)
-        mic_resource(p, s, q->a, "resource");
+        resource_sid(p, s, q->a, "Mic resource");
     if (lit->kind != E_STR) {
         psl_error(lit->pos,
                   "type mismatch: %s.query_level can only be compared with a degree name, a "
@@ -241,6 +269,8 @@ static void query(struct policy *p, const struct scope *s, struct expr *e)
         psl_error(q->pos, "unknown Flow object '%s'", q->object);
         return;
     }
+    struct policy_flow *f = &p->flows[q->object_id];
+    state_key_use(p, s, &f->key, "Flow", f->name, q->sid, q->sid_e, q->pos);
     if (lit->kind != E_STR) {
         psl_error(lit->pos,
                   "type mismatch: %s.query can only be compared with a state name, a string "
@@ -301,6 +331,60 @@ static void seq_field(struct policy *p, const struct scope *s, struct expr *e)
         check(p, s, e);
 }
 
+/* a.[b].<path>: an integer field of element b of a sequence of structs: its offset in the
+ * element, its size and sign (the element's struct, then nested structs, by the path). */
+static void element_field(struct policy *p, struct expr *e)
+{
+    const struct expr *a = e->a;
+    if (!a->elem_struct) {
+        psl_error(e->pos,
+                  "type mismatch: the elements of '%s' are integers: nothing may follow "
+                  "'.[<index>]'",
+                  a->field_name);
+        return;
+    }
+    if (e->npath == 0) {
+        psl_error(e->pos,
+                  "type mismatch: '%s' is a sequence of structs: name a field of its element "
+                  "('.[<index>].<field>')",
+                  a->field_name);
+        return;
+    }
+    const struct json *st = a->elem_struct;
+    const char *kind = "struct", *name = json_get_string(st, "name");
+    uint32_t off = 0, size = 0;
+    bool sign = false;
+    for (int k = 0; k < e->npath; k++) {
+        const struct json *sj = strcmp(kind, "struct") ? NULL
+                                : k == 0               ? st
+                                                       : td_struct(p->td, name);
+        const struct json *f = sj ? json_find(json_get(sj, "fields"), "name", e->path[k]) : NULL;
+        if (!f) {
+            psl_error(e->pos, "unknown field '%s' in an element of '%s' (%s %s)", e->path[k],
+                      a->field_name, sj ? "struct" : kind, name ? name : "");
+            return;
+        }
+        off += (uint32_t)json_get_int(f, "offset", 0);
+        size = (uint32_t)json_get_int(f, "size", 0);
+        kind = json_get_string(f, "kind") ? json_get_string(f, "kind") : "";
+        name = json_get_string(f, "type") ? json_get_string(f, "type") : "";
+        sign = json_get_bool(f, "signed");
+    }
+    if (strcmp(kind, "scalar") || (size != 1 && size != 2 && size != 4 && size != 8) ||
+        off + size > a->size || off > 0xffff) {
+        psl_error(e->pos,
+                  "type mismatch: '%s' of an element of '%s' is a %s: only its integer fields "
+                  "can be used",
+                  e->path[e->npath - 1], a->field_name, kind);
+        return;
+    }
+    e->type = TY_INT;
+    e->sign = sign ? 1 : 0;
+    e->offset = off;
+    e->size = size;
+    e->field_name = a->field_name;
+}
+
 /* a.[b]: an element of a sequence or array of integers; a constant index past an array's end
  * (or a sequence's bound) is an error, a constant index into an array a fixed offset. */
 static void element(struct policy *p, const struct scope *s, struct expr *e)
@@ -325,6 +409,10 @@ static void element(struct policy *p, const struct scope *s, struct expr *e)
                   e->a->is_array ? "an array of" : "a sequence of at most", e->a->count);
         return;
     }
+    if (e->a->elem_struct || e->npath > 0) {
+        element_field(p, e);
+        return;
+    }
     e->type = TY_INT;
     e->sign = e->a->sign;
     e->field_name = e->a->field_name;
@@ -339,11 +427,13 @@ static void call(struct policy *p, const struct scope *s, struct expr *e)
         seq_field(p, s, e->b);
         if (!e->a || !e->b || e->a->type == TY_NONE || e->b->type == TY_NONE)
             return;
-        if (e->b->type != TY_SEQ || e->b->kind != E_FIELD || e->a->type != TY_INT) {
+        if (e->b->type != TY_SEQ || e->b->kind != E_FIELD || e->a->type != TY_INT ||
+            e->b->elem_struct) {
             psl_error(e->pos,
                       "type mismatch: member needs an integer value and a sequence or array "
-                      "field, found %s and %s",
-                      type_name(e->a->type), type_name(e->b->type));
+                      "field of integers, found %s and %s",
+                      type_name(e->a->type),
+                      e->b->elem_struct ? "a sequence of structs" : type_name(e->b->type));
             return;
         }
         struct expr elem = *e->b;
@@ -447,6 +537,8 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
             psl_error(e->pos, "unknown key \"%s\" of StaticMap object '%s'", e->str, e->object);
         else
             e->value = (uint64_t)policy_map_key(&p->maps[e->object_id], e->str);
+        state_key_use(p, s, &p->maps[e->object_id].key, "StaticMap", e->object, e->sid, e->sid_e,
+                      e->pos);
         return;
     case E_QUERY:
         if (e->op == 1) {
@@ -484,6 +576,9 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
         e->object_id = policy_set_id(p, e->object);
         if (e->object_id < 0)
             psl_error(e->pos, "unknown HashSet object '%s'", e->object);
+        else
+            state_key_use(p, s, &p->sets[e->object_id].key, "HashSet", e->object, e->sid, e->sid_e,
+                          e->pos);
         check(p, s, e->a);
         if (e->a && e->a->type != TY_NONE && e->a->type != TY_INT)
             psl_error(e->a->pos, "type mismatch: a HashSet entry must be an integer, found %s",
@@ -666,6 +761,8 @@ static void set_call(struct policy *p, const struct scope *s, struct item *it)
         psl_error(it->object_pos, "unknown policy object '%s'", it->object);
         return;
     }
+    state_key_use(p, s, &p->sets[it->object_id].key, "HashSet", it->object, it->sid, it->sid_e,
+                  it->object_pos);
     if (!it->e || s->unreachable)
         return;
     check(p, s, it->e);
@@ -689,6 +786,8 @@ static void map_call(struct policy *p, const struct scope *s, struct item *it)
                       it->states[0], it->object);
         it->arg = k < 0 ? 0 : (uint32_t)k;
     }
+    state_key_use(p, s, &p->maps[it->object_id].key, "StaticMap", it->object, it->sid, it->sid_e,
+                  it->object_pos);
     if (!it->e || s->unreachable)
         return;
     check(p, s, it->e);
@@ -752,20 +851,21 @@ static void mic_call(struct policy *p, const struct scope *s, struct item *it)
     if (s->unreachable)
         return;
     if (it->e)
-        mic_resource(p, s, it->e, "target");
+        resource_sid(p, s, it->e, "Mic target");
     if (it->e2)
-        mic_resource(p, s, it->e2, "container");
+        resource_sid(p, s, it->e2, "Mic container");
 }
 
 /* A Flow rule: its object and states by index (enter: the state; allow: the set as a mask). */
-static void flow_call(struct policy *p, struct item *it)
+static void flow_call(struct policy *p, const struct scope *sc, struct item *it)
 {
     it->object_id = policy_flow_id(p, it->object);
     if (it->object_id < 0) {
         psl_error(it->object_pos, "unknown policy object '%s'", it->object);
         return;
     }
-    const struct policy_flow *f = &p->flows[it->object_id];
+    struct policy_flow *f = &p->flows[it->object_id];
+    state_key_use(p, sc, &f->key, "Flow", f->name, it->sid, it->sid_e, it->object_pos);
     it->arg = 0;
     for (int i = 0; i < it->nstates; i++) {
         int s = policy_flow_state(f, it->states[i]);
@@ -819,7 +919,7 @@ static void block(struct policy *p, struct block *b, int inherited_profile)
                 continue;
             }
             if (it->object) {
-                flow_call(p, it);
+                flow_call(p, &b->scope, it);
                 continue;
             }
             if (b->scope.unreachable || !it->e)

@@ -194,3 +194,20 @@ int td_int_elements(const char *kind, const char *type, uint32_t *size, bool *is
     *count = n;
     return 0;
 }
+
+const struct json *td_struct_elements(const struct typedesc *td, const char *kind, const char *type,
+                                      uint32_t *size, uint32_t *align, uint32_t *count)
+{
+    char name[256];
+    unsigned n = 0;
+    if (strcmp(kind, "sequence") || sscanf(type, "sequence<%255[^,], %u>", name, &n) != 2 || n == 0)
+        return NULL;
+    const struct json *st = td_struct(td, name);
+    int64_t sz = st ? json_get_int(st, "size", 0) : 0, al = st ? json_get_int(st, "align", 1) : 1;
+    if (!st || sz <= 0 || sz > 65535 || al <= 0 || al > 8)
+        return NULL;
+    *size = (uint32_t)sz;
+    *align = (uint32_t)al;
+    *count = n;
+    return st;
+}

@@ -141,7 +141,7 @@ enum undo_kind {
     UNDO_MAP_OF,
     UNDO_MAP_WORD,
     UNDO_MIC_SUBJ,
-    UNDO_MIC_RES
+    UNDO_RES
 };
 struct undo {
     uint32_t kind; /* enum undo_kind */
@@ -150,6 +150,13 @@ struct undo {
 };
 #define UNDO_MAX KSM_STATE_CHANGES_MAX
 
+/* A resource whose state a granted event may have removed (a fini): its entry goes from its
+ * resource table once the event is granted (ksm_decide_state), not at once, so that the undo
+ * log stays one write per change. */
+struct res_gone {
+    uint32_t base, capacity, sid;
+};
+
 /* The state one decision works on: the store, the event's processes, its undo log. */
 struct sctx {
     const struct ksm_table *t;
@@ -157,6 +164,8 @@ struct sctx {
     uint32_t sid[2]; /* enum ksm_sid_ref */
     struct undo undo[UNDO_MAX];
     uint32_t nundo;
+    struct res_gone gone[UNDO_MAX]; /* each follows a change: at most UNDO_MAX */
+    uint32_t ngone;
     /* The choices computed so far in this decision and the case each took. */
     uint32_t chosen_id[KSM_CHOICES_MAX];
     uint64_t chosen_arm[KSM_CHOICES_MAX];
@@ -175,10 +184,21 @@ static void put(struct sctx *x, uint32_t kind, uint32_t at, uint64_t v)
         x->st->map_of[at] = (uint32_t)v;
     else if (kind == UNDO_MIC_SUBJ)
         x->st->mic_subj[at] = v;
-    else if (kind == UNDO_MIC_RES)
-        x->st->mic_res[at] = v;
+    else if (kind == UNDO_RES)
+        x->st->res[at] = v;
     else
         x->st->map_words[at] = v;
+}
+
+static inline uint64_t get(const struct sctx *x, uint32_t kind, uint32_t at)
+{
+    return kind == UNDO_FLOW       ? x->st->flow[at]
+           : kind == UNDO_SET_OF   ? x->st->set_of[at]
+           : kind == UNDO_MAP_OF   ? x->st->map_of[at]
+           : kind == UNDO_MAP_WORD ? x->st->map_words[at]
+           : kind == UNDO_MIC_SUBJ ? x->st->mic_subj[at]
+           : kind == UNDO_RES      ? x->st->res[at]
+                                   : x->st->set_words[at];
 }
 
 /* Sets one state value, logging the old one; false if the log is full (a malformed table). */
@@ -186,13 +206,7 @@ static int change(struct sctx *x, uint32_t kind, uint32_t at, uint64_t v)
 {
     if (x->nundo >= UNDO_MAX)
         return 0;
-    uint64_t old = kind == UNDO_FLOW       ? x->st->flow[at]
-                   : kind == UNDO_SET_OF   ? x->st->set_of[at]
-                   : kind == UNDO_MAP_OF   ? x->st->map_of[at]
-                   : kind == UNDO_MAP_WORD ? x->st->map_words[at]
-                   : kind == UNDO_MIC_SUBJ ? x->st->mic_subj[at]
-                   : kind == UNDO_MIC_RES  ? x->st->mic_res[at]
-                                           : x->st->set_words[at];
+    uint64_t old = get(x, kind, at);
     x->undo[x->nundo++] = (struct undo){kind, at, old};
     put(x, kind, at, v);
     return 1;
@@ -207,15 +221,164 @@ static void roll_back(struct sctx *x)
     }
 }
 
+static uint32_t res_home(uint32_t sid, uint32_t capacity)
+{
+    return (uint32_t)(sid * 2654435761u) % capacity;
+}
+
+/* Is a resource table of `capacity` entries at `base` inside the table's res words? */
+static int res_fits(const struct ksm_table *t, uint32_t base, uint32_t capacity)
+{
+    return capacity != 0 && capacity <= KSM_RESOURCES_MAX && base <= t->nres_words &&
+           2u * (uint64_t)capacity <= t->nres_words - base;
+}
+
 /*
- * The HashSet object `object` for the process sid_ref: *hs, *slot (its set_of index) and *tab
- * (the first word of its table, UINT32_MAX when it holds none). KSM_R_RULE, or why not.
+ * The entry of the resource `sid` in the resource table at base (ksm_table.h): *at, the first
+ * word of its entry (*found 1), or of the free entry where it would go (*found 0), or
+ * UINT32_MAX when it has none and the table is full. A value that is not a SID (past 32 bits)
+ * is out of range, and no store is no state: KSM_R_NO_STATE. The caller checked res_fits().
  */
-static uint32_t set_find(struct sctx *x, uint32_t object, uint32_t sid_ref,
-                         const struct ksm_hashset **hs, uint32_t *slot, uint32_t *tab)
+static uint32_t res_lookup(const struct ksm_state *st, uint32_t base, uint32_t capacity,
+                           uint64_t sid, uint32_t *at, int *found)
+{
+    *found = 0;
+    *at = UINT32_MAX;
+    if (!st || !st->res || sid > 0xffffffffu)
+        return KSM_R_NO_STATE;
+    uint32_t h = res_home((uint32_t)sid, capacity);
+    for (uint32_t i = 0; i < capacity; i++) {
+        uint32_t w = base + 2u * ((h + i) % capacity);
+        if (st->res[w] == sid + 1) {
+            *at = w;
+            *found = 1;
+            return KSM_R_RULE;
+        }
+        if (st->res[w] == 0) {
+            *at = w;
+            return KSM_R_RULE;
+        }
+    }
+    return KSM_R_RULE;
+}
+
+/* Removes the entry at word `at` of the resource table at base. Backward shift: later entries
+ * of the run move into the hole unless their home lies cyclically in (hole, j], so that every
+ * lookup still finds its SID (no tombstones: a table never fills with dead entries). */
+static void res_remove(uint64_t *w, uint32_t base, uint32_t cap, uint32_t at)
+{
+    uint32_t hole = (at - base) / 2u;
+    for (uint32_t j = (hole + 1) % cap, n = 1; n < cap && w[base + 2u * j] != 0;
+         j = (j + 1) % cap, n++) {
+        uint32_t home = res_home((uint32_t)(w[base + 2u * j] - 1u), cap);
+        int stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+        if (!stays) {
+            w[base + 2u * hole] = w[base + 2u * j];
+            w[base + 2u * hole + 1] = w[base + 2u * j + 1];
+            hole = j;
+        }
+    }
+    w[base + 2u * hole] = 0;
+    w[base + 2u * hole + 1] = 0;
+}
+
+/*
+ * Where the state of a Flow, HashSet or StaticMap object lives for one call: a per-process word
+ * (flow, set_of or map_of at sid * nobjects + object) or the value word of a resource's entry
+ * in the object's resource table. value is 0 when there is none (no machine, no table).
+ */
+struct holder {
+    uint32_t kind;   /* enum undo_kind: UNDO_FLOW, UNDO_SET_OF, UNDO_MAP_OF or UNDO_RES */
+    uint32_t at;     /* the value's index (UINT32_MAX: a resource table full without it) */
+    uint64_t value;  /* 0: none */
+    uint32_t key_at; /* a resource without an entry: where its key goes; else UINT32_MAX */
+    uint32_t base, capacity, sid; /* UNDO_RES: its table and SID */
+};
+
+/*
+ * The holder of object `object` (of nobjects, per-process words of kind `kind`) for the process
+ * sid_ref names, or for the resource rsid when sid_ref is KSM_SID_RESOURCE (the object then has
+ * a resource table of `resources` entries at res_base). The caller checked that the per-process
+ * words (kind) exist when sid_ref names a process; they exist for every object, so a process
+ * rule on an object kept per resource (a malformed table) reads only words that are never used.
+ * Inlined: the per-process path costs what it did before resource tables (one multiplication,
+ * one load).
+ */
+static inline __attribute__((always_inline)) uint32_t
+holder_find(struct sctx *x, uint32_t kind, uint32_t nobjects, uint32_t object, uint32_t sid_ref,
+            uint64_t rsid, uint32_t resources, uint32_t res_base, struct holder *h)
+{
+    if (sid_ref == KSM_SID_RESOURCE) {
+        uint32_t at;
+        int found;
+        if (!res_fits(x->t, res_base, resources))
+            return KSM_R_BAD_TABLE;
+        uint32_t r = res_lookup(x->st, res_base, resources, rsid, &at, &found);
+        if (r != KSM_R_RULE)
+            return r;
+        *h = (struct holder){UNDO_RES,
+                             at == UINT32_MAX ? UINT32_MAX : at + 1,
+                             found ? x->st->res[at + 1] : 0,
+                             found ? UINT32_MAX : at,
+                             res_base,
+                             resources,
+                             (uint32_t)rsid};
+        return KSM_R_RULE;
+    }
+    if (sid_ref > KSM_SID_DST)
+        return KSM_R_BAD_TABLE;
+    uint32_t sid = x->sid[sid_ref];
+    if (!x->st || sid >= x->st->nsids)
+        return KSM_R_NO_STATE;
+    h->kind = kind;
+    h->at = sid * nobjects + object;
+    h->value = get(x, kind, h->at);
+    h->key_at = UINT32_MAX;
+    return KSM_R_RULE;
+}
+
+/* Sets the holder's value (h->at is not UINT32_MAX), first the resource's key when it has no
+ * entry yet; a resource whose value becomes 0 loses its entry if the event is granted. False if
+ * the undo log is full. */
+static int holder_set(struct sctx *x, struct holder *h, uint64_t v)
+{
+    if (h->kind == UNDO_RES && h->key_at != UINT32_MAX) {
+        if (!change(x, UNDO_RES, h->key_at, (uint64_t)h->sid + 1))
+            return 0;
+        h->key_at = UINT32_MAX;
+    }
+    if (h->kind == UNDO_RES && v == 0) {
+        if (x->ngone >= UNDO_MAX)
+            return 0;
+        x->gone[x->ngone++] = (struct res_gone){h->base, h->capacity, h->sid};
+    }
+    h->value = v;
+    return change(x, h->kind, h->at, v);
+}
+
+/* A granted event: the resources it left without state lose their entries. */
+static void res_commit(struct sctx *x)
+{
+    for (uint32_t i = 0; i < x->ngone; i++) {
+        const struct res_gone *g = &x->gone[i];
+        uint32_t at;
+        int found;
+        if (res_lookup(x->st, g->base, g->capacity, g->sid, &at, &found) == KSM_R_RULE && found &&
+            x->st->res[at + 1] == 0)
+            res_remove(x->st->res, g->base, g->capacity, at);
+    }
+}
+
+/*
+ * The HashSet object `object` for the process sid_ref (or the resource rsid): *hs, *h (where
+ * its table's number lives) and *tab (the first word of its table, UINT32_MAX when it holds
+ * none). KSM_R_RULE, or why not.
+ */
+static uint32_t set_find(struct sctx *x, uint32_t object, uint32_t sid_ref, uint64_t rsid,
+                         const struct ksm_hashset **hs, struct holder *hd, uint32_t *tab)
 {
     const struct ksm_table *t = x->t;
-    if (object >= t->nsets || sid_ref > KSM_SID_DST)
+    if (object >= t->nsets)
         return KSM_R_BAD_TABLE;
     const struct ksm_hashset *h = &t->sets[object];
     uint64_t words = (uint64_t)h->pool_size * (1u + (uint64_t)h->set_size);
@@ -223,29 +386,32 @@ static uint32_t set_find(struct sctx *x, uint32_t object, uint32_t sid_ref,
         h->pool_size > KSM_SET_POOL_MAX || h->base > t->nset_words ||
         words > t->nset_words - h->base)
         return KSM_R_BAD_TABLE;
-    uint32_t sid = x->sid[sid_ref];
-    if (!x->st || !x->st->set_of || !x->st->set_words || sid >= x->st->nsids)
+    if (!x->st || !x->st->set_words || (sid_ref != KSM_SID_RESOURCE && !x->st->set_of))
         return KSM_R_NO_STATE;
+    uint32_t r =
+        holder_find(x, UNDO_SET_OF, t->nsets, object, sid_ref, rsid, h->resources, h->res_base, hd);
+    if (r != KSM_R_RULE)
+        return r;
     *hs = h;
-    *slot = sid * t->nsets + object;
-    uint32_t k = x->st->set_of[*slot];
+    uint64_t k = hd->value;
     if (k > h->pool_size)
         return KSM_R_BAD_TABLE;
-    *tab = k == 0 ? UINT32_MAX : h->base + (k - 1) * (1u + h->set_size);
+    *tab = k == 0 ? UINT32_MAX : h->base + ((uint32_t)k - 1) * (1u + h->set_size);
     if (k != 0 && (x->st->set_words[*tab] == 0 || x->st->set_words[*tab] > 1u + h->set_size))
         return KSM_R_BAD_TABLE;
     return KSM_R_RULE;
 }
 
 /*
- * The StaticMap object `object` for the process sid_ref: *m, *slot (its map_of index) and *tab
- * (the first word of its table, UINT32_MAX when it holds none). KSM_R_RULE, or why not.
+ * The StaticMap object `object` for the process sid_ref (or the resource rsid): *m, *hd (where
+ * its table's number lives) and *tab (the first word of its table, UINT32_MAX when it holds
+ * none). KSM_R_RULE, or why not.
  */
-static uint32_t map_find(struct sctx *x, uint32_t object, uint32_t sid_ref,
-                         const struct ksm_staticmap **m, uint32_t *slot, uint32_t *tab)
+static uint32_t map_find(struct sctx *x, uint32_t object, uint32_t sid_ref, uint64_t rsid,
+                         const struct ksm_staticmap **m, struct holder *hd, uint32_t *tab)
 {
     const struct ksm_table *t = x->t;
-    if (object >= t->nmaps || sid_ref > KSM_SID_DST)
+    if (object >= t->nmaps)
         return KSM_R_BAD_TABLE;
     const struct ksm_staticmap *h = &t->maps[object];
     uint64_t words = (uint64_t)h->pool_size * (1u + 2u * (uint64_t)h->nkeys);
@@ -253,18 +419,33 @@ static uint32_t map_find(struct sctx *x, uint32_t object, uint32_t sid_ref,
         h->pool_size > KSM_SET_POOL_MAX || h->base > t->nmap_words ||
         words > t->nmap_words - h->base)
         return KSM_R_BAD_TABLE;
-    uint32_t sid = x->sid[sid_ref];
-    if (!x->st || !x->st->map_of || !x->st->map_words || sid >= x->st->nsids)
+    if (!x->st || !x->st->map_words || (sid_ref != KSM_SID_RESOURCE && !x->st->map_of))
         return KSM_R_NO_STATE;
+    uint32_t r =
+        holder_find(x, UNDO_MAP_OF, t->nmaps, object, sid_ref, rsid, h->resources, h->res_base, hd);
+    if (r != KSM_R_RULE)
+        return r;
     *m = h;
-    *slot = sid * t->nmaps + object;
-    uint32_t k = x->st->map_of[*slot];
+    uint64_t k = hd->value;
     if (k > h->pool_size)
         return KSM_R_BAD_TABLE;
-    *tab = k == 0 ? UINT32_MAX : h->base + (k - 1) * (1u + 2u * h->nkeys);
+    *tab = k == 0 ? UINT32_MAX : h->base + ((uint32_t)k - 1) * (1u + 2u * h->nkeys);
     if (k != 0 && x->st->map_words[*tab] != 1)
         return KSM_R_BAD_TABLE;
     return KSM_R_RULE;
+}
+
+/* The Flow object `object` for the process sid_ref (or the resource rsid): *hd, whose value is
+ * 0 (no machine) or 1 + the machine's current state. */
+static inline __attribute__((always_inline)) uint32_t
+flow_find(struct sctx *x, uint32_t object, uint32_t sid_ref, uint64_t rsid, struct holder *hd)
+{
+    const struct ksm_table *t = x->t; /* the caller checked object < nflows */
+    if (!x->st || (sid_ref != KSM_SID_RESOURCE && !x->st->flow))
+        return KSM_R_NO_STATE;
+    const struct ksm_flow *f = &t->flows[object];
+    return holder_find(x, UNDO_FLOW, t->nflows, object, sid_ref, rsid, f->resources, f->res_base,
+                       hd);
 }
 
 /* Mic: a <= b in the order of integrity levels (ksm_table.h); both assigned (non-zero). */
@@ -304,9 +485,8 @@ static uint32_t mic_object(const struct ksm_table *t, uint32_t object, const str
         return KSM_R_BAD_TABLE;
     const struct ksm_mic *o = &t->mics[object];
     if (o->ndegrees == 0 || o->ndegrees > KSM_MIC_DEGREES_MAX ||
-        o->ncategories > KSM_MIC_CATEGORIES_MAX || o->capacity == 0 ||
-        o->capacity > KSM_MIC_RESOURCES_MAX || o->base > t->nmic_words ||
-        2u * (uint64_t)o->capacity > t->nmic_words - o->base || o->nlevels > KSM_MIC_LEVELS_MAX)
+        o->ncategories > KSM_MIC_CATEGORIES_MAX || !res_fits(t, o->base, o->capacity) ||
+        o->nlevels > KSM_MIC_LEVELS_MAX)
         return KSM_R_BAD_TABLE;
     *m = o;
     return KSM_R_RULE;
@@ -345,39 +525,6 @@ static uint32_t mic_subject(struct sctx *x, const struct ksm_mic *m, uint32_t ob
     *at = (sid * x->t->nmics + object) * 2u;
     *level = x->st->mic_subj[*at];
     *level_r = x->st->mic_subj[*at + 1];
-    return KSM_R_RULE;
-}
-
-static uint32_t mic_home(uint32_t sid, uint32_t capacity)
-{
-    return (uint32_t)(sid * 2654435761u) % capacity;
-}
-
-/*
- * The entry of the resource `sid` in m's table: *at, the first word of its entry (*found 1), or
- * of the free entry where it would go (*found 0), or UINT32_MAX when it has none and the table
- * is full. A value that is not a SID (past 32 bits) is out of range: KSM_R_NO_STATE.
- */
-static uint32_t mic_resource(const struct ksm_state *st, const struct ksm_mic *m, uint64_t sid,
-                             uint32_t *at, int *found)
-{
-    *found = 0;
-    *at = UINT32_MAX;
-    if (!st || !st->mic_res || sid > 0xffffffffu)
-        return KSM_R_NO_STATE;
-    uint32_t h = mic_home((uint32_t)sid, m->capacity);
-    for (uint32_t i = 0; i < m->capacity; i++) {
-        uint32_t w = m->base + 2u * ((h + i) % m->capacity);
-        if (st->mic_res[w] == sid + 1) {
-            *at = w;
-            *found = 1;
-            return KSM_R_RULE;
-        }
-        if (st->mic_res[w] == 0) {
-            *at = w;
-            return KSM_R_RULE;
-        }
-    }
     return KSM_R_RULE;
 }
 
@@ -433,30 +580,38 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
         }
         if (in->op == KSM_OP_SET_CONTAINS) {
             const struct ksm_hashset *hs;
-            uint32_t slot, tab;
-            if (sp < 1)
+            struct holder hd;
+            uint32_t tab, ref = (uint32_t)in->imm;
+            if (sp < (ref == KSM_SID_RESOURCE ? 2u : 1u))
                 return KSM_R_BAD_TABLE;
-            uint32_t r = set_find(x, in->arg, (uint32_t)in->imm, &hs, &slot, &tab);
+            uint64_t entry = st[--sp], rsid = ref == KSM_SID_RESOURCE ? st[--sp] : 0;
+            uint32_t r = set_find(x, in->arg, ref, rsid, &hs, &hd, &tab);
             if (r != KSM_R_RULE)
                 return r;
             if (tab == UINT32_MAX)
                 return KSM_R_NO_STATE; /* KasperskyOS: the expression "runs incorrectly" */
-            st[sp - 1] = set_index(x, tab, st[sp - 1]) >= 0;
+            st[sp++] = set_index(x, tab, entry) >= 0;
             continue;
         }
         if (in->op == KSM_OP_MAP_GET) {
             const struct ksm_staticmap *m;
-            uint32_t slot, tab, key = (uint32_t)((uint64_t)in->imm >> 2);
+            struct holder hd;
+            uint32_t tab, key = (uint32_t)((uint64_t)in->imm >> 3), ref = (uint32_t)in->imm & 3u;
+            uint64_t rsid = 0;
+            if (ref == KSM_SID_RESOURCE && sp < 1)
+                return KSM_R_BAD_TABLE;
+            if (ref == KSM_SID_RESOURCE)
+                rsid = st[--sp];
             if (sp >= KSM_STACK_MAX)
                 return KSM_R_BAD_TABLE;
-            uint32_t r = map_find(x, in->arg, (uint32_t)in->imm & 1u, &m, &slot, &tab);
+            uint32_t r = map_find(x, in->arg, ref, rsid, &m, &hd, &tab);
             if (r != KSM_R_RULE)
                 return r;
             if (key >= m->nkeys)
                 return KSM_R_BAD_TABLE;
             if (tab == UINT32_MAX)
                 return KSM_R_NO_STATE;
-            st[sp++] = x->st->map_words[tab + 1 + key + ((in->imm & 2) ? m->nkeys : 0)];
+            st[sp++] = x->st->map_words[tab + 1 + key + ((in->imm & 4) ? m->nkeys : 0)];
             continue;
         }
         if (in->op == KSM_OP_REGEX_MATCH || in->op == KSM_OP_STR_LEN || in->op == KSM_OP_STR_CMP) {
@@ -498,12 +653,31 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
             st[sp++] = (uint64_t)(int64_t)str_order(s, n, o, on);
             continue;
         }
+        if (in->op == KSM_OP_SEQ_FIELD) {
+            /* a field of an element of a sequence of structs */
+            uint64_t base, count, imm = (uint64_t)in->imm, i;
+            uint32_t stride = (uint32_t)(imm >> 48), off = (uint32_t)(imm >> 32) & 0xffffu;
+            if (sp < 1 || stride == 0 || off + in->size > stride ||
+                (in->size != 1 && in->size != 2 && in->size != 4 && in->size != 8))
+                return KSM_R_BAD_TABLE;
+            *field = (uint32_t)(imm & 0xffffffffu);
+            i = st[sp - 1];
+            if (seq_at(msg, len, in->arg, stride, &base, &count) < 0 || i >= count ||
+                base + i * stride + off + in->size > len)
+                return KSM_R_FIELD_BOUNDS;
+            st[sp - 1] = load(msg, (uint32_t)(base + i * stride + off), in->size, in->is_signed);
+            continue;
+        }
         if (in->op == KSM_OP_SEQ_COUNT || in->op == KSM_OP_SEQ_ELEM ||
             in->op == KSM_OP_ARRAY_ELEM || in->op == KSM_OP_SEQ_MEMBER ||
             in->op == KSM_OP_ARRAY_MEMBER) {
             uint64_t base = in->arg, count = (uint64_t)in->imm >> 32;
             uint32_t esize = in->size;
-            if (esize != 1 && esize != 2 && esize != 4 && esize != 8)
+            if (in->op == KSM_OP_SEQ_COUNT && esize == 0) /* a sequence of structs */
+                esize = (uint32_t)(((uint64_t)in->imm >> 32) & 0xffffu);
+            else if (esize != 1 && esize != 2 && esize != 4 && esize != 8)
+                return KSM_R_BAD_TABLE;
+            if (esize == 0)
                 return KSM_R_BAD_TABLE;
             if (in->op == KSM_OP_SEQ_COUNT ? sp >= KSM_STACK_MAX : sp < 1)
                 return KSM_R_BAD_TABLE;
@@ -546,12 +720,19 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
             continue;
         }
         if (in->op == KSM_OP_FLOW_QUERY) {
-            if (sp >= KSM_STACK_MAX || in->arg >= t->nflows || (uint64_t)in->imm > KSM_SID_DST)
+            struct holder hd;
+            uint32_t ref = (uint32_t)in->imm;
+            uint64_t rsid = 0;
+            if (ref == KSM_SID_RESOURCE && sp < 1)
                 return KSM_R_BAD_TABLE;
-            uint32_t sid = x->sid[in->imm];
-            if (!x->st || !x->st->flow || sid >= x->st->nsids)
-                return KSM_R_NO_STATE;
-            uint8_t cur = x->st->flow[sid * t->nflows + in->arg];
+            if (ref == KSM_SID_RESOURCE)
+                rsid = st[--sp];
+            if (sp >= KSM_STACK_MAX || in->arg >= t->nflows || (uint64_t)in->imm > KSM_SID_RESOURCE)
+                return KSM_R_BAD_TABLE;
+            uint32_t r = flow_find(x, in->arg, ref, rsid, &hd);
+            if (r != KSM_R_RULE)
+                return r;
+            uint64_t cur = hd.value;
             if (cur > t->flows[in->arg].nstates)
                 return KSM_R_BAD_TABLE;
             if (cur == 0)
@@ -569,11 +750,11 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
                 int found;
                 if (sp < 1)
                     return KSM_R_BAD_TABLE;
-                r = mic_resource(x->st, m, st[--sp], &at, &found);
+                r = res_lookup(x->st, m->base, m->capacity, st[--sp], &at, &found);
                 if (r != KSM_R_RULE)
                     return r;
                 if (found)
-                    level = x->st->mic_res[at + 1];
+                    level = x->st->res[at + 1];
             } else {
                 r = mic_subject(x, m, in->arg, (uint32_t)in->imm, &level, &level_r, &at);
                 if (r != KSM_R_RULE)
@@ -755,24 +936,25 @@ static uint32_t in_chosen_case(struct sctx *x, const struct ksm_call *c, const u
     return KSM_R_RULE;
 }
 
-/* A Flow rule: sets *granted, or returns why it cannot decide. */
-static uint32_t flow_call(struct sctx *x, const struct ksm_call *c, int *granted)
+/* A Flow rule (on the resource rsid when c->sid is KSM_SID_RESOURCE): sets *granted, or
+ * returns why it cannot decide. */
+static uint32_t flow_call(struct sctx *x, const struct ksm_call *c, uint64_t rsid, int *granted)
 {
     const struct ksm_table *t = x->t;
-    if (c->object >= t->nflows || c->sid > KSM_SID_DST)
+    if (c->object >= t->nflows)
         return KSM_R_BAD_TABLE;
     const struct ksm_flow *f = &t->flows[c->object];
-    uint32_t sid = x->sid[c->sid];
-    if (!x->st || !x->st->flow || sid >= x->st->nsids)
-        return KSM_R_NO_STATE;
-    uint32_t at = sid * t->nflows + c->object;
-    uint8_t cur = x->st->flow[at], next = cur;
+    struct holder hd;
+    uint32_t r = flow_find(x, c->object, c->sid, rsid, &hd);
+    if (r != KSM_R_RULE)
+        return r;
+    uint64_t cur = hd.value, next = cur;
     if (cur > f->nstates || f->nstates > KSM_FLOW_STATES_MAX || f->initial >= f->nstates)
         return KSM_R_BAD_TABLE;
     switch (c->kind) {
     case KSM_CALL_FLOW_INIT:
-        *granted = cur == 0;
-        next = (uint8_t)(f->initial + 1);
+        *granted = cur == 0 && hd.at != UINT32_MAX; /* a full resource table: denied */
+        next = f->initial + 1u;
         break;
     case KSM_CALL_FLOW_FINI:
         *granted = cur != 0;
@@ -782,36 +964,38 @@ static uint32_t flow_call(struct sctx *x, const struct ksm_call *c, int *granted
         if (c->arg >= f->nstates)
             return KSM_R_BAD_TABLE;
         *granted = cur != 0 && ((f->transitions[cur - 1] >> c->arg) & 1u);
-        next = (uint8_t)(c->arg + 1);
+        next = c->arg + 1u;
         break;
     default: /* KSM_CALL_FLOW_ALLOW */
         *granted = cur != 0 && ((c->arg >> (cur - 1)) & 1u);
         break;
     }
-    if (*granted && next != cur && !change(x, UNDO_FLOW, at, next))
+    if (*granted && next != cur && !holder_set(x, &hd, next))
         return KSM_R_BAD_TABLE;
     return KSM_R_RULE;
 }
 
-/* A HashSet rule (the entry, for add and remove, is already evaluated): sets *granted, or
- * returns why it cannot decide. */
-static uint32_t set_call(struct sctx *x, const struct ksm_call *c, uint64_t entry, int *granted)
+/* A HashSet rule (the entry, for add and remove, and the resource's SID are already
+ * evaluated): sets *granted, or returns why it cannot decide. */
+static uint32_t set_call(struct sctx *x, const struct ksm_call *c, uint64_t rsid, uint64_t entry,
+                         int *granted)
 {
     const struct ksm_hashset *h;
-    uint32_t slot, tab;
-    uint32_t r = set_find(x, c->object, c->sid, &h, &slot, &tab);
+    struct holder hd;
+    uint32_t tab;
+    uint32_t r = set_find(x, c->object, c->sid, rsid, &h, &hd, &tab);
     if (r != KSM_R_RULE)
         return r;
     uint64_t *w = x->st->set_words;
     *granted = 0;
     if (c->kind == KSM_CALL_SET_INIT) {
-        if (tab != UINT32_MAX)
-            return KSM_R_RULE; /* the process holds a table already */
+        if (tab != UINT32_MAX || hd.at == UINT32_MAX)
+            return KSM_R_RULE; /* it holds a table already, or its resource table is full */
         for (uint32_t k = 0; k < h->pool_size; k++) {
             uint32_t at = h->base + k * (1u + h->set_size);
             if (w[at] == 0) {
                 *granted = 1;
-                return change(x, UNDO_SET_OF, slot, k + 1u) && change(x, UNDO_SET_WORD, at, 1)
+                return holder_set(x, &hd, k + 1u) && change(x, UNDO_SET_WORD, at, 1)
                            ? KSM_R_RULE
                            : KSM_R_BAD_TABLE;
             }
@@ -822,9 +1006,8 @@ static uint32_t set_call(struct sctx *x, const struct ksm_call *c, uint64_t entr
         return KSM_R_RULE; /* no table: denied */
     if (c->kind == KSM_CALL_SET_FINI) {
         *granted = 1;
-        return change(x, UNDO_SET_OF, slot, 0) && change(x, UNDO_SET_WORD, tab, 0)
-                   ? KSM_R_RULE
-                   : KSM_R_BAD_TABLE;
+        return holder_set(x, &hd, 0) && change(x, UNDO_SET_WORD, tab, 0) ? KSM_R_RULE
+                                                                         : KSM_R_BAD_TABLE;
     }
     int64_t i = set_index(x, tab, entry);
     uint64_t n = w[tab] - 1;
@@ -851,26 +1034,28 @@ static uint32_t set_call(struct sctx *x, const struct ksm_call *c, uint64_t entr
                : KSM_R_BAD_TABLE;
 }
 
-/* A StaticMap rule (the value, for set, is already evaluated): sets *granted, or returns why it
- * cannot decide. */
-static uint32_t map_call(struct sctx *x, const struct ksm_call *c, uint64_t value, int *granted)
+/* A StaticMap rule (the value, for set, and the resource's SID are already evaluated): sets
+ * *granted, or returns why it cannot decide. */
+static uint32_t map_call(struct sctx *x, const struct ksm_call *c, uint64_t rsid, uint64_t value,
+                         int *granted)
 {
     const struct ksm_staticmap *m;
-    uint32_t slot, tab;
-    uint32_t r = map_find(x, c->object, c->sid, &m, &slot, &tab);
+    struct holder hd;
+    uint32_t tab;
+    uint32_t r = map_find(x, c->object, c->sid, rsid, &m, &hd, &tab);
     if (r != KSM_R_RULE)
         return r;
     uint32_t n = m->nkeys;
     *granted = 0;
     if (c->kind == KSM_CALL_MAP_INIT) {
-        if (tab != UINT32_MAX)
-            return KSM_R_RULE; /* the process holds a table already */
+        if (tab != UINT32_MAX || hd.at == UINT32_MAX)
+            return KSM_R_RULE; /* it holds a table already, or its resource table is full */
         for (uint32_t k = 0; k < m->pool_size; k++) {
             uint32_t at = m->base + k * (1u + 2u * n);
             if (x->st->map_words[at] != 0)
                 continue;
             *granted = 1;
-            int ok = change(x, UNDO_MAP_OF, slot, k + 1u) && change(x, UNDO_MAP_WORD, at, 1);
+            int ok = holder_set(x, &hd, k + 1u) && change(x, UNDO_MAP_WORD, at, 1);
             for (uint32_t i = 0; i < 2 * n && ok; i++)
                 ok = change(x, UNDO_MAP_WORD, at + 1 + i, m->defaults[i % n]);
             return ok ? KSM_R_RULE : KSM_R_BAD_TABLE;
@@ -882,7 +1067,7 @@ static uint32_t map_call(struct sctx *x, const struct ksm_call *c, uint64_t valu
     *granted = 1;
     int ok = 1;
     if (c->kind == KSM_CALL_MAP_FINI) {
-        ok = change(x, UNDO_MAP_OF, slot, 0) && change(x, UNDO_MAP_WORD, tab, 0);
+        ok = holder_set(x, &hd, 0) && change(x, UNDO_MAP_WORD, tab, 0);
     } else if (c->kind == KSM_CALL_MAP_SET) {
         if (c->arg >= n)
             return KSM_R_BAD_TABLE;
@@ -942,9 +1127,9 @@ static uint32_t mic_call(struct sctx *x, const struct ksm_call *c, uint64_t targ
     }
     uint32_t at;
     int found;
-    if ((r = mic_resource(x->st, m, target, &at, &found)) != KSM_R_RULE)
+    if ((r = res_lookup(x->st, m->base, m->capacity, target, &at, &found)) != KSM_R_RULE)
         return r;
-    uint64_t t_level = found ? x->st->mic_res[at + 1] : 0;
+    uint64_t t_level = found ? x->st->res[at + 1] : 0;
     if (c->kind == KSM_CALL_MIC_READ || c->kind == KSM_CALL_MIC_WRITE) {
         if (t_level != 0)
             *granted = c->kind == KSM_CALL_MIC_READ ? mic_le(a, t_level) || mic_le(a_r, t_level)
@@ -960,11 +1145,11 @@ static uint32_t mic_call(struct sctx *x, const struct ksm_call *c, uint64_t targ
     if (has_container) {
         uint32_t cat;
         int cfound;
-        if ((r = mic_resource(x->st, m, container, &cat, &cfound)) != KSM_R_RULE)
+        if ((r = res_lookup(x->st, m->base, m->capacity, container, &cat, &cfound)) != KSM_R_RULE)
             return r;
         if (!cfound)
             return KSM_R_RULE; /* the container has no level */
-        bound = mic_meet(bound, x->st->mic_res[cat + 1]);
+        bound = mic_meet(bound, x->st->res[cat + 1]);
     }
     /* level <= source, driver and container iff level <= their meet (levels form a lattice) */
     if (c->kind == KSM_CALL_MIC_CREATE) {
@@ -975,7 +1160,7 @@ static uint32_t mic_call(struct sctx *x, const struct ksm_call *c, uint64_t targ
                                 * only), or the table is full */
         *granted = mic_le(level, bound);
         if (*granted &&
-            !(change(x, UNDO_MIC_RES, at, target + 1) && change(x, UNDO_MIC_RES, at + 1, level)))
+            !(change(x, UNDO_RES, at, target + 1) && change(x, UNDO_RES, at + 1, level)))
             return KSM_R_BAD_TABLE;
         return KSM_R_RULE;
     }
@@ -984,9 +1169,18 @@ static uint32_t mic_call(struct sctx *x, const struct ksm_call *c, uint64_t targ
     *granted =
         (c->kind == KSM_CALL_MIC_UPGRADE ? mic_lt(t_level, level) : mic_lt(level, t_level)) &&
         mic_le(level, bound) && mic_le(t_level, a);
-    if (*granted && !change(x, UNDO_MIC_RES, at + 1, level))
+    if (*granted && !change(x, UNDO_RES, at + 1, level))
         return KSM_R_BAD_TABLE;
     return KSM_R_RULE;
+}
+
+/* The resource's SID of a Flow, HashSet or StaticMap call on a resource (its code2). */
+static uint32_t resource_sid(struct sctx *x, const struct ksm_call *c, const uint8_t *msg,
+                             size_t len, uint64_t *rsid, uint32_t *field)
+{
+    if (c->code2_len == 0)
+        return KSM_R_BAD_TABLE;
+    return eval(x->t, c->code2_start, c->code2_len, msg, len, rsid, field, x);
 }
 
 /*
@@ -1082,6 +1276,15 @@ int ksm_grants_unconditionally(const struct ksm_table *t, uint32_t event, uint32
     return 1;
 }
 
+/* Gives table k (1 + its index; 0: none) of a pool of pool_size tables of `stride` words at
+ * base back to the pool (its first word 0), if the pool lies inside the nwords words. */
+static void pool_free(uint64_t *w, uint32_t nwords, uint32_t base, uint32_t pool_size,
+                      uint64_t stride, uint64_t k)
+{
+    if (k != 0 && k <= pool_size && base < nwords && pool_size * stride <= nwords - base)
+        w[base + (k - 1) * stride] = 0;
+}
+
 void ksm_state_drop(const struct ksm_table *t, struct ksm_state *st, uint32_t sid)
 {
     if (!t || t->magic != KSM_TABLE_MAGIC || !st || sid >= st->nsids)
@@ -1092,17 +1295,13 @@ void ksm_state_drop(const struct ksm_table *t, struct ksm_state *st, uint32_t si
         const struct ksm_hashset *h = &t->sets[o];
         uint32_t k = st->set_of[sid * t->nsets + o];
         st->set_of[sid * t->nsets + o] = 0;
-        if (k != 0 && k <= h->pool_size && h->base < t->nset_words &&
-            (uint64_t)h->pool_size * (1u + h->set_size) <= t->nset_words - h->base)
-            st->set_words[h->base + (k - 1) * (1u + h->set_size)] = 0; /* back to the pool */
+        pool_free(st->set_words, t->nset_words, h->base, h->pool_size, 1u + h->set_size, k);
     }
     for (uint32_t o = 0; o < t->nmaps && st->map_of && st->map_words; o++) {
         const struct ksm_staticmap *m = &t->maps[o];
         uint32_t k = st->map_of[sid * t->nmaps + o];
         st->map_of[sid * t->nmaps + o] = 0;
-        if (k != 0 && k <= m->pool_size && m->base < t->nmap_words &&
-            (uint64_t)m->pool_size * (1u + 2u * m->nkeys) <= t->nmap_words - m->base)
-            st->map_words[m->base + (k - 1) * (1u + 2u * m->nkeys)] = 0;
+        pool_free(st->map_words, t->nmap_words, m->base, m->pool_size, 1u + 2u * m->nkeys, k);
     }
     for (uint32_t o = 0; o < t->nmics && st->mic_subj; o++) {
         st->mic_subj[(sid * t->nmics + o) * 2u] = 0;
@@ -1110,32 +1309,44 @@ void ksm_state_drop(const struct ksm_table *t, struct ksm_state *st, uint32_t si
     }
 }
 
+/* Removes the resource sid from the resource table at base, if it has an entry: *value its
+ * value (0: none). */
+static void res_drop(const struct ksm_table *t, struct ksm_state *st, uint32_t base,
+                     uint32_t capacity, uint32_t sid, uint64_t *value)
+{
+    uint32_t at;
+    int found;
+    *value = 0;
+    if (!res_fits(t, base, capacity) ||
+        res_lookup(st, base, capacity, sid, &at, &found) != KSM_R_RULE || !found)
+        return;
+    *value = st->res[at + 1];
+    res_remove(st->res, base, capacity, at);
+}
+
 void ksm_state_drop_resource(const struct ksm_table *t, struct ksm_state *st, uint32_t sid)
 {
-    if (!t || t->magic != KSM_TABLE_MAGIC || !st || !st->mic_res)
+    if (!t || t->magic != KSM_TABLE_MAGIC || !st || !st->res)
         return;
-    for (uint32_t o = 0; o < t->nmics; o++) {
-        const struct ksm_mic *m;
-        uint32_t at;
-        int found;
-        if (mic_object(t, o, &m) != KSM_R_RULE ||
-            mic_resource(st, m, sid, &at, &found) != KSM_R_RULE || !found)
-            continue;
-        /* Backward shift: later entries of the run move into the hole unless their home lies
-         * cyclically in (hole, j], so that every lookup still finds its SID. */
-        uint32_t cap = m->capacity, hole = (at - m->base) / 2u;
-        for (uint32_t j = (hole + 1) % cap, n = 1; n < cap && st->mic_res[m->base + 2u * j] != 0;
-             j = (j + 1) % cap, n++) {
-            uint32_t home = mic_home((uint32_t)(st->mic_res[m->base + 2u * j] - 1u), cap);
-            int stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
-            if (!stays) {
-                st->mic_res[m->base + 2u * hole] = st->mic_res[m->base + 2u * j];
-                st->mic_res[m->base + 2u * hole + 1] = st->mic_res[m->base + 2u * j + 1];
-                hole = j;
-            }
+    uint64_t k;
+    for (uint32_t o = 0; o < t->nmics && t->mics; o++)
+        res_drop(t, st, t->mics[o].base, t->mics[o].capacity, sid, &k);
+    for (uint32_t o = 0; o < t->nflows; o++)
+        if (t->flows[o].resources != 0)
+            res_drop(t, st, t->flows[o].res_base, t->flows[o].resources, sid, &k);
+    for (uint32_t o = 0; o < t->nsets && st->set_words; o++) {
+        const struct ksm_hashset *h = &t->sets[o];
+        if (h->resources != 0) {
+            res_drop(t, st, h->res_base, h->resources, sid, &k);
+            pool_free(st->set_words, t->nset_words, h->base, h->pool_size, 1u + h->set_size, k);
         }
-        st->mic_res[m->base + 2u * hole] = 0;
-        st->mic_res[m->base + 2u * hole + 1] = 0;
+    }
+    for (uint32_t o = 0; o < t->nmaps && st->map_words; o++) {
+        const struct ksm_staticmap *m = &t->maps[o];
+        if (m->resources != 0) {
+            res_drop(t, st, m->res_base, m->resources, sid, &k);
+            pool_free(st->map_words, t->nmap_words, m->base, m->pool_size, 1u + 2u * m->nkeys, k);
+        }
     }
 }
 
@@ -1181,6 +1392,7 @@ struct ksm_verdict ksm_decide_state(const struct ksm_table *t, struct ksm_state 
     x.sid[KSM_SID_SRC] = src_sid;
     x.sid[KSM_SID_DST] = dst_sid;
     x.nundo = 0;
+    x.ngone = 0;
     x.nchosen = 0;
     uint8_t audit = 0;
     uint32_t first_applied = UINT32_MAX;
@@ -1210,19 +1422,27 @@ struct ksm_verdict ksm_decide_state(const struct ksm_table *t, struct ksm_state 
             r = eval(t, c->code_start, c->code_len, msg, len, &v, &field, &x);
             granted = (c->kind == KSM_CALL_ASSERT) ? v != 0 : v == 0;
         } else if (c->kind >= KSM_CALL_FLOW_INIT && c->kind <= KSM_CALL_FLOW_ALLOW) {
-            r = flow_call(&x, c, &granted);
+            uint64_t rsid = 0;
+            if (c->sid == KSM_SID_RESOURCE)
+                r = resource_sid(&x, c, msg, len, &rsid, &field);
+            if (r == KSM_R_RULE)
+                r = flow_call(&x, c, rsid, &granted);
         } else if (c->kind >= KSM_CALL_SET_INIT && c->kind <= KSM_CALL_SET_REMOVE) {
-            uint64_t entry = 0;
-            if (c->kind == KSM_CALL_SET_ADD || c->kind == KSM_CALL_SET_REMOVE)
+            uint64_t rsid = 0, entry = 0;
+            if (c->sid == KSM_SID_RESOURCE)
+                r = resource_sid(&x, c, msg, len, &rsid, &field);
+            if (r == KSM_R_RULE && (c->kind == KSM_CALL_SET_ADD || c->kind == KSM_CALL_SET_REMOVE))
                 r = eval(t, c->code_start, c->code_len, msg, len, &entry, &field, &x);
             if (r == KSM_R_RULE)
-                r = set_call(&x, c, entry, &granted);
+                r = set_call(&x, c, rsid, entry, &granted);
         } else if (c->kind >= KSM_CALL_MAP_INIT && c->kind <= KSM_CALL_MAP_ROLLBACK) {
-            uint64_t value = 0;
-            if (c->kind == KSM_CALL_MAP_SET)
+            uint64_t rsid = 0, value = 0;
+            if (c->sid == KSM_SID_RESOURCE)
+                r = resource_sid(&x, c, msg, len, &rsid, &field);
+            if (r == KSM_R_RULE && c->kind == KSM_CALL_MAP_SET)
                 r = eval(t, c->code_start, c->code_len, msg, len, &value, &field, &x);
             if (r == KSM_R_RULE)
-                r = map_call(&x, c, value, &granted);
+                r = map_call(&x, c, rsid, value, &granted);
         } else if (c->kind >= KSM_CALL_MIC_EXECUTE && c->kind <= KSM_CALL_MIC_WRITE) {
             uint64_t target = 0, container = 0;
             if (c->code_len != 0)
@@ -1249,6 +1469,8 @@ struct ksm_verdict ksm_decide_state(const struct ksm_table *t, struct ksm_state 
         d.slot = slot;
         return d;
     }
+    if (x.ngone != 0)
+        res_commit(&x);
     struct ksm_verdict v = {KSM_GRANTED, audit, KSM_R_RULE, t->calls[first_applied].loc, 0, slot};
     return v;
 }

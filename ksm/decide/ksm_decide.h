@@ -60,8 +60,10 @@ struct ksm_verdict ksm_decide(const struct ksm_table *t, uint32_t event, uint32_
  * object o, set_of[s * nsets + o] is 0 (no table) or 1 + the table of o's pool it holds, whose
  * words are in set_words (ksm_hashset); StaticMap objects likewise in map_of and map_words;
  * Mic objects keep two words per process (mic_subj: level, levelR) and resources' levels in
- * per-object hash tables keyed by SID (mic_res, ksm_mic). Finding a process's machine or table
- * is one multiplication, whatever the number of processes; an entry is looked for among the set_size
+ * per-object resource tables keyed by SID (res, ksm_table.h); a Flow, HashSet or StaticMap
+ * object with `resources` keeps its machines or tables' numbers there too. Finding a process's
+ * machine or table is one multiplication, whatever the number of processes, a resource's one
+ * hash probe while its table is not nearly full; an entry is looked for among the set_size
  * entries of its table; init looks for a free table of the pool. The caller owns the storage
  * (zeroed at start; nsids * nflows bytes, nsids * nsets and table->nset_words words): the KSM
  * static arrays, PAL and tests their own. Not locked: a caller deciding on several threads
@@ -75,7 +77,7 @@ struct ksm_state {
     uint32_t *map_of;    /* StaticMap, as set_of: nsids * nmaps */
     uint64_t *map_words; /* table->nmap_words */
     uint64_t *mic_subj;  /* Mic: [(sid * nmics + o) * 2] the level, [+ 1] levelR (0: none) */
-    uint64_t *mic_res;   /* Mic: table->nmic_words, the objects' resource tables */
+    uint64_t *res;       /* table->nres_words: the resource tables of every model */
 };
 
 /*
@@ -95,8 +97,10 @@ struct ksm_verdict ksm_decide_state(const struct ksm_table *t, struct ksm_state 
  * for a new process with the same SID starts afresh; its tables go back to their pools). */
 void ksm_state_drop(const struct ksm_table *t, struct ksm_state *st, uint32_t sid);
 
-/* The resource with SID `sid` (the kernel's numbering, not a slot) is gone: its Mic levels are
- * removed, in every object (the KSM calls it with the SID of each process that ends). */
+/* The resource with SID `sid` (the kernel's numbering, not a slot) is gone: its Mic levels, and
+ * the machines and tables of Flow, HashSet and StaticMap objects kept per resource, are removed
+ * in every object (tables back to their pools). The KSM calls it with the SID of each process
+ * that ends: the kernel reports no other resource's end. */
 void ksm_state_drop_resource(const struct ksm_table *t, struct ksm_state *st, uint32_t sid);
 
 /* 1 if the event `event` of the cell (peer, slot) is granted whatever its message and logs

@@ -60,17 +60,20 @@ enum ksm_op {
      * string compared is what a C reader of the message sees: its bytes up to the first NUL. */
     KSM_OP_STR_EQ,
     /* HashSet contains: pop an entry, push 1 if it is in the table of the process imm (enum
-     * ksm_sid_ref) in HashSet object arg (sets[]), else 0; no table: the event is denied. */
+     * ksm_sid_ref) in HashSet object arg (sets[]), else 0; no table: the event is denied. imm
+     * KSM_SID_RESOURCE: the resource whose SID lies below the entry on the stack (popped too). */
     KSM_OP_SET_CONTAINS,
-    /* StaticMap get: push the value of key (imm >> 2) in the table of the process (imm & 1) in
-     * StaticMap object arg (maps[]): the base instance, or the working one when imm & 2
-     * (get_uncommitted); no table: the event is denied. */
+    /* StaticMap get: push the value of key (imm >> 3) in the table of the process (imm & 3,
+     * enum ksm_sid_ref; KSM_SID_RESOURCE: the resource whose SID it pops) in StaticMap object
+     * arg (maps[]): the base instance, or the working one when imm & 4 (get_uncommitted); no
+     * table: the event is denied. */
     KSM_OP_MAP_GET,
     KSM_OP_ABS,        /* Math abs: signed absolute value; INT64_MIN overflows */
     KSM_OP_JFALSE_POP, /* pop; false: jump to arg (Bool cond's else branch) */
     KSM_OP_JUMP,       /* jump to arg, forward (past cond's else branch) */
     /* Flow query: push the state (0 .. nstates-1) of the machine of the process imm (enum
-     * ksm_sid_ref) in Flow object arg (flows[]); no machine: the event is denied. */
+     * ksm_sid_ref; KSM_SID_RESOURCE: the resource whose SID it pops) in Flow object arg
+     * (flows[]); no machine: the event is denied. */
     KSM_OP_FLOW_QUERY,
     /* Regex match: push 1 when the string whose descriptor is at message[arg] matches
      * regexes[imm & 0xffffffff] (imm >> 32: index into fields[], for a descriptor or string out
@@ -85,7 +88,8 @@ enum ksm_op {
      * bits 32..47 and 48..63 are the fields[] indexes of the other and of the first. */
     KSM_OP_STR_CMP,
     /* Push the element count of the sequence whose descriptor is at message[arg], its
-     * elements (size bytes each) checked to lie inside the message; imm: index into fields[]. */
+     * elements (size bytes each; size 0: a sequence of structs, imm bits 32..47 bytes each)
+     * checked to lie inside the message; imm bits 0..31: index into fields[]. */
     KSM_OP_SEQ_COUNT,
     /* Pop an index, push that element (size bytes, sign-extended when is_signed) of the sequence
      * whose descriptor is at message[arg]; an index past its count, or elements outside the
@@ -114,6 +118,11 @@ enum ksm_op {
      * (imm 0 or 1: the process enum ksm_sid_ref names) or of a resource (imm 2: pop its SID) in
      * Mic object arg (mics[]); no level assigned: the event is denied (no-process-state). */
     KSM_OP_MIC_LEVEL,
+    /* Pop an index i, push the field (size bytes, is_signed as LOAD) at byte (imm >> 32) &
+     * 0xffff of element i (imm >> 48 bytes each) of the sequence of structs whose descriptor is
+     * at message[arg]; an index past its count, or elements outside the message, deny the event
+     * (field-out-of-bounds, imm & 0xffffffff: index into fields[]). */
+    KSM_OP_SEQ_FIELD,
     KSM_OP_COUNT
 };
 
@@ -167,10 +176,25 @@ enum ksm_call_kind {
     KSM_CALL_KIND_COUNT
 };
 
-/* Which process of the event a stateful call concerns (ksm_call.sid). */
-enum ksm_sid_ref { KSM_SID_SRC = 0, KSM_SID_DST = 1 };
+/* Which process of the event a stateful call concerns (ksm_call.sid), or KSM_SID_RESOURCE: a
+ * Flow, HashSet or StaticMap call on the resource whose SID its code2 computes (the object keeps
+ * its state per resource: `resources` != 0). */
+enum ksm_sid_ref { KSM_SID_SRC = 0, KSM_SID_DST = 1, KSM_SID_RESOURCE = 2 };
 
-/* A Flow object: a finite-state machine per process; states are 0 .. nstates-1. */
+/*
+ * A resource table: the state an object keeps per resource (not per process slot), keyed by the
+ * resource's SID (the kernel's numbering, as handles show it). capacity entries of two words at
+ * words base .. base + 2 * capacity of the state's res: 1 + SID (0: a free entry), then the
+ * value (Mic: the level; Flow: 1 + the state, HashSet and StaticMap: 1 + the pool's table the
+ * resource holds; 0: none, an entry kept until its event is granted, then removed). Linear
+ * probing from the SID's hash: a lookup is O(1) while the table is not nearly full. Mic, Flow,
+ * HashSet and StaticMap objects share its code (ksm_decide.c).
+ */
+#define KSM_RESOURCES_DEFAULT 256u
+#define KSM_RESOURCES_MAX 65536u
+
+/* A Flow object: a finite-state machine per process, or per resource when resources != 0 (a
+ * resource table at res_base); states are 0 .. nstates-1. */
 /* State changes one event may make, summed over the stateful calls of its cell (pslc refuses
  * more): the size of a decision's undo log. */
 #define KSM_STATE_CHANGES_MAX 128u
@@ -181,6 +205,8 @@ struct ksm_flow {
     uint32_t initial;            /* < nstates */
     const uint32_t *transitions; /* nstates masks: bit k of [s] allows s -> k */
     const char *const *states;   /* nstates names (audit text, PAL) */
+    uint32_t resources;          /* 0: per process; else the resource table's capacity */
+    uint32_t res_base;           /* its first word in res */
 };
 
 /* A HashSet object: a pool of pool_size tables of at most set_size integer entries; a process
@@ -193,6 +219,8 @@ struct ksm_hashset {
     uint32_t set_size;  /* 1 .. KSM_SET_SIZE_MAX */
     uint32_t pool_size; /* 1 .. KSM_SET_POOL_MAX */
     uint32_t base;      /* first of its pool_size * (1 + set_size) words */
+    uint32_t resources; /* 0: a table per process; else per resource (a resource table) */
+    uint32_t res_base;  /* its first word in res */
 };
 
 /* A StaticMap object: a pool of pool_size tables of nkeys integer values, each in a base and a
@@ -206,6 +234,8 @@ struct ksm_staticmap {
     uint32_t base;      /* first of its pool_size * (1 + 2 * nkeys) words */
     const char *const *keys;
     const uint64_t *defaults;
+    uint32_t resources; /* as ksm_hashset */
+    uint32_t res_base;
 };
 
 /*
@@ -214,21 +244,18 @@ struct ksm_staticmap {
  * a <= b iff degree(a) <= degree(b) and categories(a) is a subset of categories(b); two levels
  * neither of which is <= the other are incomparable. The kernel's level and levelR are the top
  * (the highest degree, every category). Subjects' levels are in the state's mic_subj words
- * (ksm_state); resources', keyed by the resource's SID, in a hash table of `capacity` entries
- * of two words each (1 + SID, 0 for a free entry; then the level) at words base .. base + 2 *
- * capacity of mic_res, linear probing from the SID's hash.
+ * (ksm_state); resources', keyed by the resource's SID, in its resource table (above) of
+ * `capacity` entries at words base .. base + 2 * capacity of res.
  */
 #define KSM_MIC_DEGREES_MAX 255u
 #define KSM_MIC_CATEGORIES_MAX 32u /* a category set is one uint32_t bit mask */
-#define KSM_MIC_RESOURCES_DEFAULT 256u
-#define KSM_MIC_RESOURCES_MAX 65536u
-#define KSM_MIC_LEVELS_MAX 65535u /* distinct levels one object's rules name (16-bit index) */
+#define KSM_MIC_LEVELS_MAX 65535u  /* distinct levels one object's rules name (16-bit index) */
 struct ksm_mic {
     const char *name;
     uint32_t ndegrees;             /* 1 .. KSM_MIC_DEGREES_MAX */
     uint32_t ncategories;          /* 0 .. KSM_MIC_CATEGORIES_MAX */
-    uint32_t capacity;             /* resources with a level at once: 1 .. KSM_MIC_RESOURCES_MAX */
-    uint32_t base;                 /* first of its 2 * capacity words in mic_res */
+    uint32_t capacity;             /* resources with a level at once: 1 .. KSM_RESOURCES_MAX */
+    uint32_t base;                 /* first of its 2 * capacity words in res */
     const char *const *degrees;    /* lowest first */
     const char *const *categories; /* bit k of a level's set is categories[k] */
     const uint64_t *levels;        /* the levels its rules name (ksm_call.arg) */
@@ -249,7 +276,8 @@ struct ksm_call {
      * (and so on up through that choice's parents). 0: not inside a choice, always applies. */
     uint32_t choice;
     uint32_t arm;
-    uint32_t code2_start; /* Mic create, upgrade, downgrade: the container's SID (0 len: none) */
+    uint32_t code2_start; /* Mic create, upgrade, downgrade: the container's SID (0 len: none);
+                           * sid KSM_SID_RESOURCE: the resource's SID */
     uint32_t code2_len;
 };
 
@@ -342,10 +370,10 @@ struct ksm_table {
     /* The policy's choices; [0] is unused (ksm_call.choice 0 means none); nchoices 0 when none. */
     const struct ksm_choice *choices;
     uint32_t nchoices;
-    /* The Mic objects and the words their resource tables take in the state. */
+    /* The Mic objects; the words the resource tables of every model take in the state. */
     const struct ksm_mic *mics;
     uint32_t nmics;
-    uint32_t nmic_words;
+    uint32_t nres_words;
 };
 
 #endif

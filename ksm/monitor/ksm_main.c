@@ -150,9 +150,9 @@ static struct ksm_answer_state *state_new(const struct ksm_table *t)
     st->store.map_of = calloc((size_t)KSM_SID_SLOTS * t->nmaps + 1, sizeof(uint32_t));
     st->store.map_words = calloc((size_t)t->nmap_words + 1, sizeof(uint64_t));
     st->store.mic_subj = calloc((size_t)KSM_SID_SLOTS * t->nmics * 2 + 1, sizeof(uint64_t));
-    st->store.mic_res = calloc((size_t)t->nmic_words + 1, sizeof(uint64_t));
+    st->store.res = calloc((size_t)t->nres_words + 1, sizeof(uint64_t));
     if (!st->store.flow || !st->store.set_of || !st->store.set_words || !st->store.map_of ||
-        !st->store.map_words || !st->store.mic_subj || !st->store.mic_res)
+        !st->store.map_words || !st->store.mic_subj || !st->store.res)
         goto fail;
     ksm_sids_init(&st->sids);
     st->lock = state_lock;

@@ -305,6 +305,30 @@ static void malformed_requests_are_denied(void **state)
     assert_int_equal(a.v.granted, 0);
 }
 
+/* The table and policy the tests decide with (ctx, pol): use_table() installs one with the state
+ * st (its store set by the caller, its SID map fresh) and returns the ones before, which
+ * put_back() restores. */
+struct decider {
+    struct ksm_answer_ctx ctx;
+    struct policy *pol;
+};
+
+static struct decider use_table(struct ksm_answer_state *st, const struct ksm_table *t,
+                                struct policy *p)
+{
+    struct decider before = {ctx, pol};
+    ksm_sids_init(&st->sids);
+    ctx = (struct ksm_answer_ctx){t, ksm_class_id(t, "kl.core.Core"), st, NULL};
+    pol = p;
+    return before;
+}
+
+static void put_back(struct decider d)
+{
+    ctx = d.ctx;
+    pol = d.pol;
+}
+
 /* Flow through the security channel (flow.psl): the SIDs the kernel sends pick each process's
  * machine, and an ended SID drops it. Ping starts a server; Put is served only while it runs. */
 static struct verdict flow_event(enum ksm_event ev, uint32_t src, uint32_t dst, const char *method,
@@ -344,11 +368,7 @@ static void flow_state_follows_the_kernels_sids(void **state)
     memset(flow, 0, sizeof flow);
     st.store =
         (struct ksm_state){flow, KSM_SID_SLOTS, set_of, set_words, map_of, map_words, NULL, NULL};
-    ksm_sids_init(&st.sids);
-    struct ksm_answer_ctx saved = ctx;
-    struct policy *saved_pol = pol;
-    ctx = (struct ksm_answer_ctx){ft, ksm_class_id(ft, "kl.core.Core"), &st, NULL};
-    pol = fp;
+    struct decider saved = use_table(&st, ft, fp);
     uint32_t einit = ksm_class_id(ft, "psltest.Einit"), client = ksm_class_id(ft, "psltest.Client");
     uint32_t server = ksm_class_id(ft, "psltest.Server");
     const uint32_t S1 = 5001, S2 = 7777, C = 6000, E = 4000;
@@ -370,8 +390,7 @@ static void flow_state_follows_the_kernels_sids(void **state)
     ctx.state = NULL;
     assert_int_equal(flow_event(KSM_EV_REQUEST, client, server, "Put", C, S2, 0).granted, 0);
 
-    ctx = saved;
-    pol = saved_pol;
+    put_back(saved);
 }
 
 /* One Mic event through the security channel (mic.psl): an execute naming `cls`, or a request to
@@ -409,16 +428,12 @@ static void mic_levels_follow_the_kernels_sids(void **state)
     struct ksm_table *mt =
         pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/mic.psl", &mp);
     assert_non_null(mt);
-    assert_true(mt->nmics == 2 && mt->nmic_words <= sizeof mic_res / sizeof mic_res[0]);
+    assert_true(mt->nmics == 2 && mt->nres_words <= sizeof mic_res / sizeof mic_res[0]);
     memset(&st, 0, sizeof st);
     memset(mic_subj, 0, sizeof mic_subj);
     memset(mic_res, 0, sizeof mic_res);
     st.store = (struct ksm_state){NULL, KSM_SID_SLOTS, NULL, NULL, NULL, NULL, mic_subj, mic_res};
-    ksm_sids_init(&st.sids);
-    struct ksm_answer_ctx saved = ctx;
-    struct policy *saved_pol = pol;
-    ctx = (struct ksm_answer_ctx){mt, ksm_class_id(mt, "kl.core.Core"), &st, NULL};
-    pol = mp;
+    struct decider saved = use_table(&st, mt, mp);
     uint32_t core = ksm_class_id(mt, "kl.core.Core"), einit = ksm_class_id(mt, "psltest.Einit");
     uint32_t client = ksm_class_id(mt, "psltest.Client"), server = ksm_class_id(mt, "psltest."
                                                                                     "Server");
@@ -455,8 +470,47 @@ static void mic_levels_follow_the_kernels_sids(void **state)
             .granted,
         0);
 
-    ctx = saved;
-    pol = saved_pol;
+    put_back(saved);
+}
+
+/* Flow, HashSet and StaticMap objects kept per resource (resource.psl) through the security
+ * channel: the resource's SID comes from the message, and its entries go when a process with
+ * that SID ends (reported with a later request). */
+static void resource_state_follows_the_kernels_sids(void **state)
+{
+    (void)state;
+    static struct ksm_answer_state st;
+    static uint8_t flow[KSM_SID_SLOTS];
+    static uint32_t set_of[KSM_SID_SLOTS], map_of[KSM_SID_SLOTS];
+    static uint64_t set_words[64], map_words[64], res[1024];
+    struct policy *rp = NULL;
+    struct ksm_table *rt = psl_test_policy(PSL_POLICY_DIR "/resource.psl", &rp);
+    assert_true(rt->nflows == 1 && rt->nsets == 1 && rt->nmaps == 1);
+    assert_true(rt->nset_words <= 64 && rt->nmap_words <= 64 && rt->nres_words <= 1024);
+    memset(&st, 0, sizeof st);
+    memset(flow, 0, sizeof flow);
+    memset(set_of, 0, sizeof set_of);
+    memset(map_of, 0, sizeof map_of);
+    memset(set_words, 0, sizeof set_words);
+    memset(map_words, 0, sizeof map_words);
+    memset(res, 0, sizeof res);
+    st.store =
+        (struct ksm_state){flow, KSM_SID_SLOTS, set_of, set_words, map_of, map_words, NULL, res};
+    struct decider saved = use_table(&st, rt, rp);
+    uint32_t client = ksm_class_id(rt, "psltest.Client"), server = ksm_class_id(rt, "psltest."
+                                                                                    "Server");
+    const uint32_t S = 5001, C = 6000, D = 6001;
+    const char *srv = "psltest.Server";
+    /* A client opens resource 77; another client cannot open it again (the same resource). */
+    assert_int_equal(
+        mic_event(KSM_EV_REQUEST, client, server, srv, "calc", "Ping", 77, C, S, 0).granted, 1);
+    assert_int_equal(
+        mic_event(KSM_EV_REQUEST, client, server, srv, "calc", "Ping", 77, D, S, 0).granted, 0);
+    /* A process with SID 77 ends (reported with the next request): resource 77's entries go
+     * and its tables go back to their pools, so it opens afresh. */
+    assert_int_equal(
+        mic_event(KSM_EV_REQUEST, client, server, srv, "calc", "Ping", 77, D, S, 77).granted, 1);
+    put_back(saved);
 }
 
 int main(void)
@@ -464,6 +518,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(flow_state_follows_the_kernels_sids),
         cmocka_unit_test(mic_levels_follow_the_kernels_sids),
+        cmocka_unit_test(resource_state_follows_the_kernels_sids),
         cmocka_unit_test(execute_names_the_class_and_gets_its_id),
         cmocka_unit_test(execute_of_an_unknown_class_is_denied),
         cmocka_unit_test(requests_are_decided_from_their_message),

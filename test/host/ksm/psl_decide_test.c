@@ -556,9 +556,7 @@ static void flow_state(void **state)
 {
     (void)state;
     struct policy *p;
-    psl_diag_reset(NULL);
-    struct ksm_table *t = pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/flow.psl", &p);
-    assert_non_null(t);
+    struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/flow.psl", &p);
     const struct ksm_table *g = &psl_flow_table;
     assert_int_equal(g->nflows, 1);
     assert_int_equal(t->nflows, 1);
@@ -740,13 +738,13 @@ static void mic_state(void **state)
     assert_int_equal(g->mics[0].ncategories, 2);
     assert_string_equal(g->mics[0].categories[1], "log");
     assert_int_equal(g->mics[0].capacity, 4);
-    assert_int_equal(g->mics[1].capacity, KSM_MIC_RESOURCES_DEFAULT);
+    assert_int_equal(g->mics[1].capacity, KSM_RESOURCES_DEFAULT);
     assert_int_equal(g->mics[1].base, 8);
-    assert_int_equal(g->nmic_words, 8 + 2 * KSM_MIC_RESOURCES_DEFAULT);
+    assert_int_equal(g->nres_words, 8 + 2 * KSM_RESOURCES_DEFAULT);
     struct policy *p;
     psl_diag_reset(NULL);
     assert_non_null(pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/mic.psl", &p));
-    static uint64_t subj[8 * 2 * 2], res[8 + 2 * KSM_MIC_RESOURCES_DEFAULT];
+    static uint64_t subj[8 * 2 * 2], res[8 + 2 * KSM_RESOURCES_DEFAULT];
     struct ksm_state st = {NULL, 8, NULL, NULL, NULL, NULL, subj, res};
     uint32_t core = psl_mic_table_CLASS_kl_core_Core, srv = psl_mic_table_CLASS_psltest_Server,
              cli = psl_mic_table_CLASS_psltest_Client, ep, m;
@@ -820,11 +818,112 @@ static void mic_state(void **state)
     assert_int_equal(subj[(3 * 2 + 0) * 2], 0);
     /* A table whose resource words do not hold the objects' tables is refused. */
     struct ksm_table bad = *g;
-    bad.nmic_words = 7;
+    bad.nres_words = 7;
     psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, "value", 99);
     assert_int_equal(
         ksm_decide_state(&bad, &st, KSM_EV_REQUEST, cli, srv, 2, 2, ep, m, buf, len).reason,
         KSM_R_BAD_TABLE);
+}
+
+/* The resource table entry of `sid` in the table at base (capacity entries): its index, or -1. */
+static int res_entry(const uint64_t *res, uint32_t base, uint32_t capacity, uint32_t sid)
+{
+    for (uint32_t e = 0; e < capacity; e++)
+        if (res[base + 2 * e] == (uint64_t)sid + 1)
+            return (int)e;
+    return -1;
+}
+
+/* resource.psl: Flow, HashSet and StaticMap objects kept per resource. An open (Ping) makes an
+ * entry in each object's resource table; a full table denies and leaves the state as it was; a
+ * process with the resource's SID ends: its entries go and its tables go back to their pools;
+ * a close (Label) removes the entries once granted. */
+static void resource_state(void **state)
+{
+    (void)state;
+    struct policy *p;
+    struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/resource.psl", &p);
+    const struct ksm_flow *f = &t->flows[0];
+    const struct ksm_hashset *h = &t->sets[0];
+    const struct ksm_staticmap *mp = &t->maps[0];
+    assert_int_equal(f->resources, 2);
+    assert_int_equal(h->resources, 4);
+    assert_int_equal(mp->resources, KSM_RESOURCES_DEFAULT);
+    assert_int_equal(t->nres_words, 2 * (2 + 4 + KSM_RESOURCES_DEFAULT));
+    assert_int_equal(t->max_state_writes, 2 + (2 + 1) + (2 + 2 * 1 + 1)); /* Ping's inits */
+    static uint64_t set_words[64], map_words[64], res[2 * (2 + 4 + KSM_RESOURCES_DEFAULT)];
+    static uint8_t flow[8];
+    static uint32_t set_of[8], map_of[8];
+    assert_true(t->nset_words <= 64 && t->nmap_words <= 64);
+    struct ksm_state st = {flow, 8, set_of, set_words, map_of, map_words, NULL, res};
+    uint32_t cli = ksm_class_id(t, "psltest.Client"), srv = ksm_class_id(t, "psltest.Server"), ep,
+             m;
+    size_t len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, &ep, &m);
+    for (uint32_t sid = 100; sid <= 200; sid += 100) {
+        psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, "value", sid);
+        assert_int_equal(
+            ksm_decide_state(t, &st, KSM_EV_REQUEST, cli, srv, 1, 2, ep, m, buf, len).verdict,
+            KSM_GRANTED);
+    }
+    int e = res_entry(res, f->res_base, 2, 100);
+    assert_true(e >= 0);
+    assert_int_equal(res[f->res_base + 2 * e + 1], 1); /* 1 + "closed" */
+    e = res_entry(res, h->res_base, 4, 100);
+    assert_true(e >= 0);
+    uint64_t k = res[h->res_base + 2 * e + 1];
+    assert_true(k == 1 || k == 2); /* 1 + the pool's table */
+    assert_int_equal(set_words[h->base + (k - 1) * (1 + h->set_size)], 1); /* taken, empty */
+    assert_true(res_entry(res, mp->res_base, KSM_RESOURCES_DEFAULT, 200) >= 0);
+    /* A third resource: the Flow table is full, the event is denied after the set's and the
+     * map's inits: every word is as it was. */
+    static uint64_t before[sizeof res / sizeof res[0]];
+    memcpy(before, res, sizeof res);
+    psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, "value", 300);
+    assert_int_equal(
+        ksm_decide_state(t, &st, KSM_EV_REQUEST, cli, srv, 1, 2, ep, m, buf, len).verdict,
+        KSM_DENIED);
+    assert_memory_equal(before, res, sizeof res);
+    /* A process with SID 100 ends: resource 100's entries go, its tables back to the pools. */
+    ksm_state_drop_resource(t, &st, 100);
+    assert_int_equal(res_entry(res, f->res_base, 2, 100), -1);
+    assert_int_equal(res_entry(res, h->res_base, 4, 100), -1);
+    assert_int_equal(res_entry(res, mp->res_base, KSM_RESOURCES_DEFAULT, 100), -1);
+    assert_int_equal(set_words[h->base + (k - 1) * (1 + h->set_size)], 0);
+    assert_true(res_entry(res, f->res_base, 2, 200) >= 0);
+    /* Now 300 opens; a close of 200 (Label) removes its entries once granted. */
+    assert_int_equal(
+        ksm_decide_state(t, &st, KSM_EV_REQUEST, cli, srv, 1, 2, ep, m, buf, len).verdict,
+        KSM_GRANTED);
+    len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Label", buf, &ep, &m);
+    psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Label", buf, "l.id", 200);
+    assert_int_equal(
+        ksm_decide_state(t, &st, KSM_EV_REQUEST, cli, srv, 1, 2, ep, m, buf, len).verdict,
+        KSM_GRANTED);
+    assert_int_equal(res_entry(res, f->res_base, 2, 200), -1);
+    assert_int_equal(res_entry(res, h->res_base, 4, 200), -1);
+    assert_int_equal(res_entry(res, mp->res_base, KSM_RESOURCES_DEFAULT, 200), -1);
+    assert_true(res_entry(res, f->res_base, 2, 300) >= 0);
+    /* No resource words, or a resource rule on an object kept per process: a malformed table,
+     * denied with nothing changed. */
+    struct ksm_table bad = *t;
+    struct ksm_flow bad_flow = *f;
+    bad_flow.resources = 0;
+    bad.flows = &bad_flow;
+    memcpy(before, res, sizeof res);
+    psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Label", buf, "l.id", 300);
+    assert_int_equal(
+        ksm_decide_state(&bad, &st, KSM_EV_REQUEST, cli, srv, 1, 2, ep, m, buf, len).reason,
+        KSM_R_BAD_TABLE);
+    bad = *t;
+    bad.nres_words = 4;
+    assert_int_equal(
+        ksm_decide_state(&bad, &st, KSM_EV_REQUEST, cli, srv, 1, 2, ep, m, buf, len).reason,
+        KSM_R_BAD_TABLE);
+    assert_memory_equal(before, res, sizeof res);
+    /* No store: the rule cannot decide. */
+    assert_int_equal(
+        ksm_decide_state(t, NULL, KSM_EV_REQUEST, cli, srv, 1, 2, ep, m, buf, len).reason,
+        KSM_R_NO_STATE);
 }
 
 /* Puts the texts of psltest.Calc.Name's two strings into its arena (fixed part 16 bytes, no
@@ -889,10 +988,7 @@ static void regex_table(void **state)
     assert_int_equal(g->nregexes, 3);
     assert_string_equal(g->regexes[0].pattern, "^[a-z]+[0-9]?$");
     struct policy *p;
-    psl_diag_reset(NULL);
-    struct ksm_table *t =
-        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/regex.psl", &p);
-    assert_non_null(t);
+    struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/regex.psl", &p);
     static const struct {
         const char *name, *other;
         int grant;
@@ -944,10 +1040,7 @@ static void choice_table(void **state)
     const struct ksm_table *g = &psl_choice_table;
     assert_true(g->nchoices > 1);
     struct policy *p;
-    psl_diag_reset(NULL);
-    struct ksm_table *t =
-        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/choice.psl", &p);
-    assert_non_null(t);
+    struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/choice.psl", &p);
     assert_int_equal(t->nchoices, g->nchoices);
     static const struct {
         const char *name, *other;
@@ -991,6 +1084,34 @@ static void choice_table(void **state)
                      KSM_R_BAD_TABLE);
 }
 
+/* A compiled policy and a zeroed psltest.Calc request of one method, client to server (calc), in
+ * buf: the ids ksm_decide() takes and the message's length (header and fixed part). */
+struct calc_req {
+    struct policy *p;
+    struct ksm_table *t;
+    uint32_t cl, sv, ep, m;
+    size_t len;
+};
+
+static struct calc_req calc_request(const char *body, const char *method)
+{
+    struct calc_req r;
+    r.t = compile(body, &r.p);
+    r.cl = (uint32_t)psl_test_class(r.p, "psltest.Client");
+    r.sv = (uint32_t)psl_test_class(r.p, "psltest.Server");
+    memset(buf, 0, 256);
+    r.len = psl_test_msg(r.p, KSM_EV_REQUEST, "psltest.Server", "calc", method, buf, &r.ep, &r.m);
+    return r;
+}
+
+/* The header's fixed-part size and the first parameter's sequence descriptor {off, count}. */
+static void set_seq_desc(uint8_t *msg, uint32_t fixed, uint32_t off, uint32_t count)
+{
+    memcpy(msg + 8, &fixed, 4);
+    memcpy(msg + KSM_HEADER_SIZE, &off, 4);
+    memcpy(msg + KSM_HEADER_SIZE + 4, &count, 4);
+}
+
 /* Sequence and array elements, laid out byte by byte as docs/message-format.md says (the
  * fixed part of Seq is 28 bytes: vals' descriptor at 0, arr at 8, i at 24; the arena at 56):
  * the element read is the one the offset and the index name; a count or an index past the
@@ -998,22 +1119,19 @@ static void choice_table(void **state)
 static void sequence_elements(void **state)
 {
     (void)state;
-    struct policy *p;
-    struct ksm_table *t = compile("request dst=psltest.Server endpoint=calc method=Seq {\n"
-                                  "  assert (size (message.vals) == 3 && message.vals.[2] == 515)\n"
-                                  "  assert (message.arr.[message.i] == -3 && message.arr.[3] == "
-                                  "7)\n}\n",
-                                  &p);
-    uint32_t cl = (uint32_t)psl_test_class(p, "psltest.Client"),
-             sv = (uint32_t)psl_test_class(p, "psltest.Server"), ep, m;
-    memset(buf, 0, 256);
-    size_t len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Seq", buf, &ep, &m);
+    struct calc_req r = calc_request("request dst=psltest.Server endpoint=calc method=Seq {\n"
+                                     "  assert (size (message.vals) == 3 && message.vals.[2] == "
+                                     "515)\n"
+                                     "  assert (message.arr.[message.i] == -3 && message.arr.[3] "
+                                     "== 7)\n}\n",
+                                     "Seq");
+    const struct ksm_table *t = r.t;
+    uint32_t cl = r.cl, sv = r.sv, ep = r.ep, m = r.m;
+    size_t len = r.len;
     assert_int_equal(len, KSM_HEADER_SIZE + 28);
-    uint32_t fixed = 28, off = 2, count = 3, arena = 8;
-    memcpy(buf + 8, &fixed, 4);
+    uint32_t count = 3, arena = 8;
+    set_seq_desc(buf, 28, 2, count); /* vals: 3 UInt16 from arena byte 2 */
     memcpy(buf + 12, &arena, 4);
-    memcpy(buf + KSM_HEADER_SIZE, &off, 4); /* vals: 3 UInt16 from arena byte 2 */
-    memcpy(buf + KSM_HEADER_SIZE + 4, &count, 4);
     const uint8_t vals[6] = {1, 0, 2, 0, 3, 2}; /* 1, 2, 515 */
     memcpy(buf + 56 + 2, vals, 6);
     int32_t arr[4] = {0, -3, 0, 7};
@@ -1045,6 +1163,59 @@ static void sequence_elements(void **state)
     bad.code = code;
     assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason,
                      KSM_R_BAD_TABLE);
+}
+
+/* A field of an element of a sequence of structs (psltest.Calc.Points: Point {UInt16 x; SInt32
+ * y}, 8 bytes each): element i's field at the field's offset in the element, signed as its type;
+ * an index past the count, or elements cut off, deny with the sequence's name; size counts the
+ * elements. Instructions a table cannot hold (a field past its element, no stride) are refused. */
+static void struct_element_fields(void **state)
+{
+    (void)state;
+    struct calc_req r = calc_request("request dst=psltest.Server endpoint=calc method=Points {\n"
+                                     "  assert (message.pts.[message.i].y == -2 && "
+                                     "message.pts.[0].x == 9 && size (message.pts) == 2)\n}\n",
+                                     "Points");
+    const struct ksm_table *t = r.t;
+    uint32_t cl = r.cl, sv = r.sv, ep = r.ep, m = r.m;
+    size_t len = r.len;
+    assert_int_equal(len, KSM_HEADER_SIZE + 12);
+    set_seq_desc(buf, 12, 8, 2); /* pts: 2 points from arena byte 8 (the arena at 40) */
+    uint16_t x0 = 9, x1 = 1;
+    int32_t y0 = 5, y1 = -2;
+    memcpy(buf + 48, &x0, 2);
+    memcpy(buf + 52, &y0, 4);
+    memcpy(buf + 56, &x1, 2);
+    memcpy(buf + 60, &y1, 4);
+    buf[KSM_HEADER_SIZE + 8] = 1; /* i */
+    len = 64;
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).verdict, KSM_GRANTED);
+    buf[KSM_HEADER_SIZE + 8] = 0; /* y of point 0 is 5 */
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason, KSM_R_RULE);
+    buf[KSM_HEADER_SIZE + 8] = 2; /* past the count */
+    struct ksm_verdict v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.pts");
+    buf[KSM_HEADER_SIZE + 8] = 1;
+    v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len - 1); /* the last point cut */
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    struct ksm_table bad = *t;
+    struct ksm_insn code[256];
+    assert_true(t->ncode <= 256);
+    for (int fault = 0; fault < 3; fault++) {
+        memcpy(code, t->code, sizeof code[0] * t->ncode);
+        for (uint32_t k = 0; k < t->ncode; k++) {
+            if (code[k].op == KSM_OP_SEQ_FIELD && fault == 0)
+                code[k].imm = (int64_t)((uint64_t)code[k].imm | 6ull << 32); /* y at 6 of 8 */
+            if (code[k].op == KSM_OP_SEQ_FIELD && fault == 1)
+                code[k].imm = (int64_t)((uint64_t)code[k].imm & 0xffffffffffffull); /* stride 0 */
+            if (code[k].op == KSM_OP_SEQ_COUNT && fault == 2)
+                code[k].imm = (int64_t)((uint64_t)code[k].imm & 0xffffffffull); /* no size */
+        }
+        bad.code = code;
+        assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason,
+                         KSM_R_BAD_TABLE);
+    }
 }
 
 /* A handle's SID and rights, laid out as docs/message-format.md says: the Handle parameter is an
@@ -1105,6 +1276,8 @@ int main(void)
         cmocka_unit_test(hashset_state),
         cmocka_unit_test(staticmap_state),
         cmocka_unit_test(mic_state),
+        cmocka_unit_test(resource_state),
+        cmocka_unit_test(struct_element_fields),
         cmocka_unit_test(regex_table),
         cmocka_unit_test(choice_table),
         cmocka_unit_test(sequence_elements),

@@ -241,6 +241,21 @@ static void gen_mic_operand(struct sb *b, const struct fieldset *f, bool subject
 static const char *flow_states_ref(int k);
 static void gen_entry(struct sb *b, const struct fieldset *f);
 
+/* Which of f0, f1, h0, h1, m0 the generated policy keeps per resource (their rules take a
+ * resource's SID); chosen per policy. */
+enum { RK_F0, RK_F1, RK_H0, RK_H1, RK_M0, RK_COUNT };
+static bool res_keyed[RK_COUNT];
+
+/* The sid of a rule or expression of stateful object `object` (RK_*): src_sid or dst_sid, or
+ * for an object kept per resource a resource's SID (a small literal or an unsigned field). */
+static void gen_sid(struct sb *b, const struct fieldset *f, int object)
+{
+    if (res_keyed[object])
+        gen_entry(b, f);
+    else
+        add(b, "%s", pick(2) ? "src_sid" : "dst_sid");
+}
+
 /* A string operand: a field, or a literal from a small alphabet (so that they meet). */
 static void gen_str(struct sb *b, const struct fieldset *f, bool field)
 {
@@ -281,9 +296,10 @@ static void gen_bool_model(struct sb *b, const struct fieldset *f, int depth)
                 patterns[pick(8)]);
     } else if (r == 2 && gen_flows) {
         bool neg = pick(2);
-        add(b, "%sf%d.query {sid: %s} %s \"%s\"%s", neg ? "!(" : "", pick(2),
-            pick(2) ? "src_sid" : "dst_sid", pick(2) ? "==" : "!=", flow_states_ref(pick(4)),
-            neg ? ")" : "");
+        int o = pick(2);
+        add(b, "%sf%d.query {sid: ", neg ? "!(" : "", o);
+        gen_sid(b, f, RK_F0 + o);
+        add(b, "} %s \"%s\"%s", pick(2) ? "==" : "!=", flow_states_ref(pick(4)), neg ? ")" : "");
     } else if (r == 3) {
         add(b, "(");
         gen_bool(b, f, depth + 1);
@@ -312,7 +328,10 @@ static void gen_bool(struct sb *b, const struct fieldset *f, int depth)
         add(b, " %s ", cmp[pick(6)]);
         gen_int(b, f, sign, depth + 1);
     } else if (r == 2 && gen_flows && pick(2)) {
-        add(b, "h%d.contains {sid: %s, entry: ", pick(2), pick(2) ? "src_sid" : "dst_sid");
+        int o = pick(2);
+        add(b, "h%d.contains {sid: ", o);
+        gen_sid(b, f, RK_H0 + o);
+        add(b, ", entry: ");
         gen_entry(b, f);
         add(b, "}");
     } else if (r == 2 && gen_flows && pick(3) == 0) {
@@ -320,8 +339,9 @@ static void gen_bool(struct sb *b, const struct fieldset *f, int depth)
         gen_mic_operand(b, f, false);
         add(b, "} %s \"%s\"", pick(2) ? "==" : "!=", mic_degrees[pick(3)]);
     } else if (r == 2 && gen_flows && pick(2)) {
-        add(b, "m0.%s {sid: %s, key: \"%s\"} < %d", pick(2) ? "get" : "get_uncommitted",
-            pick(2) ? "src_sid" : "dst_sid", pick(2) ? "a" : "b", pick(4));
+        add(b, "m0.%s {sid: ", pick(2) ? "get" : "get_uncommitted");
+        gen_sid(b, f, RK_M0);
+        add(b, ", key: \"%s\"} < %d", pick(2) ? "a" : "b", pick(4));
     } else if (r == 2) {
         add(b, "%s", pick(2) ? "true" : "false");
     } else if (r == 3) {
@@ -407,8 +427,9 @@ static void gen_set_call(struct sb *b, const struct fieldset *f)
 {
     flow_calls_left--;
     int m = pick(4);
-    add(b, " h%d.%s {sid: %s", pick(2), (const char *[]){"init", "fini", "add", "remove"}[m],
-        pick(2) ? "src_sid" : "dst_sid");
+    int o = pick(2);
+    add(b, " h%d.%s {sid: ", o, (const char *[]){"init", "fini", "add", "remove"}[m]);
+    gen_sid(b, f, RK_H0 + o);
     if (m >= 2) {
         add(b, ", entry: ");
         gen_entry(b, f);
@@ -420,8 +441,8 @@ static void gen_map_call(struct sb *b, const struct fieldset *f)
 {
     flow_calls_left--;
     int m = pick(5);
-    add(b, " m0.%s {sid: %s", (const char *[]){"init", "fini", "set", "commit", "rollback"}[m],
-        pick(2) ? "src_sid" : "dst_sid");
+    add(b, " m0.%s {sid: ", (const char *[]){"init", "fini", "set", "commit", "rollback"}[m]);
+    gen_sid(b, f, RK_M0);
     if (m == 2) {
         add(b, ", key: \"%s\", value: ", pick(2) ? "a" : "b");
         gen_entry(b, f);
@@ -501,12 +522,12 @@ static void gen_mic_call(struct sb *b, const struct fieldset *f)
     add(b, "}");
 }
 
-static void gen_flow_call(struct sb *b)
+static void gen_flow_call(struct sb *b, const struct fieldset *f)
 {
     flow_calls_left--;
-    int m = pick(4);
-    add(b, " f%d.%s {sid: %s", pick(2), (const char *[]){"init", "fini", "enter", "allow"}[m],
-        pick(2) ? "src_sid" : "dst_sid");
+    int m = pick(4), o = pick(2);
+    add(b, " f%d.%s {sid: ", o, (const char *[]){"init", "fini", "enter", "allow"}[m]);
+    gen_sid(b, f, RK_F0 + o);
     if (m == 2)
         add(b, ", state: \"%s\"", flow_states[pick(4)]);
     if (m == 3) {
@@ -545,10 +566,14 @@ static bool gen_choice(struct sb *b, struct sel s, const struct fieldset *f, int
         choices_made[2]++;
         return true;
     }
-    if (flow)
-        add(b, "\n  choice (f%d.query {sid: %s}) {", pick(2), pick(2) ? "src_sid" : "dst_sid");
-    else
+    if (flow) {
+        int o = pick(2);
+        add(b, "\n  choice (f%d.query {sid: ", o);
+        gen_sid(b, f, RK_F0 + o);
+        add(b, "}) {");
+    } else {
         add(b, "\n  choice (re.select {text : message.%s}) {", f->str[pick(f->nstr)]);
+    }
     int n = flow ? 4 : 6, order[6] = {0, 1, 2, 3, 4, 5};
     for (int i = n - 1; i > 0; i--) {
         int j = pick(i + 1), k = order[i];
@@ -587,7 +612,7 @@ static void gen_body(struct sb *b, struct sel s, int depth)
                 fields_of(s.ep, s.method, s.event, &f);
             int k = pick(4);
             if (k == 0)
-                gen_flow_call(b);
+                gen_flow_call(b, &f);
             else if (k == 1)
                 gen_set_call(b, &f);
             else if (k == 2)
@@ -645,6 +670,8 @@ static char *gen_policy(void)
     add(&b, "execute: kl.core.Execute\nuse nk.base._\nuse nk.regex._\n");
     flow_calls_left = 16;
     if (gen_flows) {
+        for (int k = 0; k < RK_COUNT; k++)
+            res_keyed[k] = pick(2);
         add(&b, "use nk.flow._\nuse nk.hashmap._\nuse nk.staticmap._\nuse nk.mic._\n");
         add(&b,
             "policy object k0 : Mic { config = { degrees : [\"lo\", \"mid\", \"hi\"], "
@@ -652,13 +679,13 @@ static char *gen_policy(void)
             1 + pick(4));
         add(&b,
             "policy object m0 : StaticMap { type Value = UInt64 config = { keys : { \"a\" : %d, "
-            "\"b\" : %d }, pool_size : %d } }\n",
-            pick(3), pick(3), 1 + pick(3));
+            "\"b\" : %d }, pool_size : %d, resources : %d } }\n",
+            pick(3), pick(3), 1 + pick(3), 1 + pick(4));
         for (int h = 0; h < 2; h++)
             add(&b,
                 "policy object h%d : HashSet { type Entry = UInt64 config = { set_size : %d, "
-                "pool_size : %d } }\n",
-                h, 1 + pick(3), 1 + pick(4));
+                "pool_size : %d, resources : %d } }\n",
+                h, 1 + pick(3), 1 + pick(4), 1 + pick(4));
         for (int f = 0; f < 2; f++) {
             add(&b,
                 "policy object f%d : Flow { config = { states : [\"a\", \"b\", \"c\", \"d\"], "
@@ -671,7 +698,7 @@ static char *gen_policy(void)
                         add(&b, "\"%s\", ", flow_states[j]);
                 add(&b, "],");
             }
-            add(&b, " } } }\n");
+            add(&b, " }, resources : %d } }\n", 1 + pick(4));
         }
     }
     for (int i = 0; i < 5; i++)
@@ -716,18 +743,28 @@ static void craft_strings(uint8_t *msg, size_t size)
     }
 }
 
+/* The header's fixed-part size (no handles) and the first parameter's sequence descriptor at 24:
+ * offset (now and then odd_off, misaligned) and 0 to max_count - 1 elements (now and then a
+ * count past the message). */
+static void craft_seq_desc(uint8_t *msg, size_t size, uint32_t fixed, uint32_t step,
+                           uint32_t odd_off, int max_count)
+{
+    memset(msg + 8, 0, 16);
+    msg[8] = (uint8_t)fixed;
+    uint32_t off = pick(10) == 0 ? odd_off : step * (uint32_t)pick(3),
+             count = (uint32_t)pick(max_count);
+    if (pick(20) == 0)
+        count = (uint32_t)size;
+    memcpy(msg + KSM_HEADER_SIZE, &off, 4);
+    memcpy(msg + KSM_HEADER_SIZE + 4, &count, 4);
+}
+
 /* Makes the message a psltest.Calc.Seq request most of the time: the fixed part is 28 bytes (the
  * arena at 56), vals' descriptor at 24 with 0 to 9 small UInt16 values (now and then an odd
  * offset or a count past the message), arr at 32 with small signed values, i at 48 (0 to 5). */
 static void craft_seq(uint8_t *msg, size_t size)
 {
-    memset(msg + 8, 0, 16);
-    msg[8] = 28;
-    uint32_t off = pick(10) == 0 ? 1 : 2 * (uint32_t)pick(3), count = (uint32_t)pick(10);
-    if (pick(20) == 0)
-        count = (uint32_t)size;
-    memcpy(msg + KSM_HEADER_SIZE, &off, 4);
-    memcpy(msg + KSM_HEADER_SIZE + 4, &count, 4);
+    craft_seq_desc(msg, size, 28, 2, 1, 10);
     for (int k = 0; k < 4; k++) {
         int32_t v = pick(12) - 6;
         memcpy(msg + KSM_HEADER_SIZE + 8 + 4 * k, &v, 4);
@@ -736,6 +773,23 @@ static void craft_seq(uint8_t *msg, size_t size)
     for (size_t k = 56; k + 1 < size && k < 56 + 24; k += 2) {
         uint16_t v = (uint16_t)(pick(3) ? (uint64_t)pick(60) : rnd());
         memcpy(msg + k, &v, 2);
+    }
+}
+
+/* Makes the message a psltest.Calc.Points request: the fixed part is 12 bytes, pts's descriptor
+ * at 24 (0 to 5 points of 8 bytes, now and then a count past the message), i at 32, the points
+ * from the arena at 40 (x at 0, y at 4 of each, small values that meet sequence.psl's bounds). */
+static void craft_points(uint8_t *msg, size_t size)
+{
+    craft_seq_desc(msg, size, 12, 8, 2, 6);
+    msg[KSM_HEADER_SIZE + 8] = (uint8_t)pick(5);
+    for (size_t k = 40; k + 8 <= size && k < 40 + 8 * 6; k += 8) {
+        uint16_t x = (uint16_t)(pick(3)   ? 3u
+                                : pick(2) ? 998u + (uint32_t)pick(5)
+                                          : (uint32_t)rnd());
+        int32_t y = pick(24) - 14;
+        memcpy(msg + k, &x, 2);
+        memcpy(msg + k + 4, &y, 4);
     }
 }
 
@@ -788,6 +842,8 @@ static int compare(const struct ksm_table *t, const struct policy *p, int reques
             craft_seq(msg, sizeof msg);
         if (m == 3 && pick(4))
             craft_blob(msg);
+        if (m == 7 && pick(4))
+            craft_points(msg, sizeof msg);
         size_t len = pick(8) == 0 ? (size_t)pick(64) : sizeof msg;
         const char *fname;
         struct ksm_verdict a = ksm_decide(t, ev, src, dst, ep, m, msg, len);
@@ -880,7 +936,7 @@ static void same_mics(const struct ksm_table *t, const struct ksm_state *a,
         const struct ksm_mic *m = &t->mics[o];
         int n = 0;
         for (uint32_t e = 0; e < m->capacity; e++) {
-            const uint64_t *w = &a->mic_res[m->base + 2 * e];
+            const uint64_t *w = &a->res[m->base + 2 * e];
             if (w[0] == 0)
                 continue;
             n++;
@@ -897,9 +953,80 @@ static void same_mics(const struct ksm_table *t, const struct ksm_state *a,
     }
 }
 
+/* Every table of every HashSet and StaticMap pool: taken on both sides or on neither, with the
+ * same entries (in any order) or values (both take the first free table of a pool). */
+static void same_pools(const struct ksm_table *t, const struct ksm_state *a,
+                       const struct psl_istate *b, int request)
+{
+    for (uint32_t o = 0; o < t->nsets; o++) {
+        const struct ksm_hashset *h = &t->sets[o];
+        for (uint32_t k = 0; k < h->pool_size; k++) {
+            const uint64_t *w = &a->set_words[h->base + k * (1 + h->set_size)];
+            const struct psl_itable *tb = &b->pool[o][k];
+            bool ok =
+                (w[0] == 0) == (tb->count < 0) && (w[0] == 0 || w[0] - 1 == (uint64_t)tb->count);
+            for (int i = 0; ok && i < tb->count; i++) {
+                bool found = false;
+                for (uint64_t j = 0; j < w[0] - 1; j++)
+                    found |= w[1 + j] == (uint64_t)tb->entries[i];
+                ok = found;
+            }
+            if (!ok)
+                fail_msg("after event %d: HashSet %u table %u differs", request, o, k);
+        }
+    }
+    for (uint32_t o = 0; o < t->nmaps; o++) {
+        const struct ksm_staticmap *m = &t->maps[o];
+        for (uint32_t k = 0; k < m->pool_size; k++) {
+            const uint64_t *w = &a->map_words[m->base + k * (1 + 2 * m->nkeys)];
+            bool ok = (w[0] != 0) == b->maps[o][k].used;
+            for (uint32_t i = 0; ok && w[0] && i < m->nkeys; i++)
+                ok = w[1 + i] == b->maps[o][k].base[i] &&
+                     w[1 + m->nkeys + i] == b->maps[o][k].work[i];
+            if (!ok)
+                fail_msg("after event %d: StaticMap %u table %u differs", request, o, k);
+        }
+    }
+}
+
+/* One object kept per resource: the table's entries are the interpreter's resources, with the
+ * same state number (the table's is 1 + it; a granted event leaves no entry without state). */
+static void same_resources(const struct ksm_state *a, uint32_t base, uint32_t capacity,
+                           const struct psl_ireslist *l, const char *model, uint32_t o, int request)
+{
+    int n = 0;
+    for (uint32_t e = 0; e < capacity; e++) {
+        const uint64_t *w = &a->res[base + 2 * e];
+        if (w[0] == 0)
+            continue;
+        n++;
+        bool found = false;
+        for (int i = 0; i < l->n; i++)
+            found |= l->v[i].sid == w[0] - 1 && (uint64_t)l->v[i].value + 1 == w[1];
+        if (!found)
+            fail_msg("after event %d: %s %u resource %llu (%llu): not in the interpreter", request,
+                     model, o, (unsigned long long)(w[0] - 1), (unsigned long long)w[1]);
+    }
+    if (n != l->n)
+        fail_msg("after event %d: %s %u: %d resources, interpreter %d", request, model, o, n, l->n);
+}
+
 static void same_state(const struct ksm_table *t, const struct ksm_state *a,
                        const struct psl_istate *b, int request)
 {
+    for (uint32_t o = 0; o < t->nflows; o++)
+        if (t->flows[o].resources)
+            same_resources(a, t->flows[o].res_base, t->flows[o].resources, &b->flow_res[o], "Flow",
+                           o, request);
+    for (uint32_t o = 0; o < t->nsets; o++)
+        if (t->sets[o].resources)
+            same_resources(a, t->sets[o].res_base, t->sets[o].resources, &b->set_res[o], "HashSet",
+                           o, request);
+    for (uint32_t o = 0; o < t->nmaps; o++)
+        if (t->maps[o].resources)
+            same_resources(a, t->maps[o].res_base, t->maps[o].resources, &b->map_res[o],
+                           "StaticMap", o, request);
+    same_pools(t, a, b, request);
     same_mics(t, a, b, request);
     same_maps(t, a, b, request);
     same_sets(t, a, b, request);
@@ -953,6 +1080,32 @@ static void mic_event(const struct ksm_table *t, uint32_t *ev, uint32_t *src, ui
     }
 }
 
+/* compare_state() aimed at resource.psl's events: the clients' requests to the server, every
+ * field and handle SID small (the same few resources come back), rights mostly small too. */
+static bool resource_focus;
+static void resource_event(const struct ksm_table *t, uint32_t *ev, uint32_t *src, uint32_t *dst,
+                           uint32_t *ep, uint32_t *m, uint8_t *msg, size_t size)
+{
+    memset(msg, 0, size);
+    *ev = KSM_EV_REQUEST;
+    *src = ksm_class_id(t, "psltest.Client");
+    *dst = ksm_class_id(t, "psltest.Server");
+    *ep = (uint32_t)pick(2);
+    *m = (uint32_t)pick(7);
+    for (size_t k = KSM_HEADER_SIZE; k < KSM_HEADER_SIZE + 32 && k < size; k += 4)
+        msg[k] = (uint8_t)pick(5);
+    if (*m == 3) { /* Blob: its handle h is entry 0 or 1 of the handle table */
+        craft_blob(msg);
+        for (int k = 0; k < 2; k++) {
+            uint32_t sid = (uint32_t)pick(5), rights = (uint32_t)(pick(5) ? pick(4) : 7);
+            memcpy(msg + 40 + 8 * k, &sid, 4);
+            memcpy(msg + 44 + 8 * k, &rights, 4);
+        }
+    }
+}
+
+static int res_changed; /* events that changed a resource table (any model's) */
+
 /* Random sequences of events with process SIDs against both sides; returns the events that were
  * granted and changed the state. */
 static int compare_state(const struct ksm_table *t, const struct policy *p, int requests)
@@ -967,11 +1120,11 @@ static int compare_state(const struct ksm_table *t, const struct policy *p, int 
     static uint64_t mwords[1024];
     assert_true(t->nmaps <= 4 && t->nmap_words <= 1024);
     memset(mwords, 0, sizeof mwords);
-    static uint64_t mic_subj[DIFF_SIDS * 4 * 2], mic_res[4096];
-    assert_true(t->nmics <= 4 && t->nmic_words <= 4096);
+    static uint64_t mic_subj[DIFF_SIDS * 4 * 2], res_words[4096];
+    assert_true(t->nmics <= 4 && t->nres_words <= 4096); /* every model's resource tables */
     memset(mic_subj, 0, sizeof mic_subj);
-    memset(mic_res, 0, sizeof mic_res);
-    struct ksm_state a = {store, DIFF_SIDS, set_of, words, map_of, mwords, mic_subj, mic_res};
+    memset(res_words, 0, sizeof res_words);
+    struct ksm_state a = {store, DIFF_SIDS, set_of, words, map_of, mwords, mic_subj, res_words};
     struct psl_istate b = psl_istate_new(p, DIFF_SIDS);
     assert_true(t->nflows <= 4);
     int changed = 0;
@@ -996,6 +1149,8 @@ static int compare_state(const struct ksm_table *t, const struct policy *p, int 
             craft_blob(msg);
         if (mic_focus && pick(4))
             mic_event(t, &ev, &src, &dst, &ep, &m, msg, sizeof msg);
+        if (resource_focus) /* every event: a random one would fill the tables with big SIDs */
+            resource_event(t, &ev, &src, &dst, &ep, &m, msg, sizeof msg);
         if (pick(50) == 0) { /* a process ends */
             ksm_state_drop(t, &a, sids[0]);
             for (uint32_t o = 0; o < t->nflows && sids[0] < DIFF_SIDS; o++)
@@ -1014,17 +1169,10 @@ static int compare_state(const struct ksm_table *t, const struct policy *p, int 
             }
             for (uint32_t o = 0; o < t->nmics && sids[0] < DIFF_SIDS; o++)
                 b.mic_level[o * DIFF_SIDS + sids[0]] = b.mic_level_r[o * DIFF_SIDS + sids[0]] = 0;
-            /* a resource goes: the interpreter drops it from its list */
+            /* a resource goes (a process with its SID ended) */
             uint32_t res = (uint32_t)pick(8);
             ksm_state_drop_resource(t, &a, res);
-            for (uint32_t o = 0; o < t->nmics; o++)
-                for (int k = 0; k < b.mic_nres[o]; k++)
-                    if (b.mic_res[o][k].sid == res) {
-                        memmove(&b.mic_res[o][k], &b.mic_res[o][k + 1],
-                                sizeof b.mic_res[o][k] * (size_t)(b.mic_nres[o] - k - 1));
-                        b.mic_nres[o]--;
-                        break;
-                    }
+            psl_istate_drop_resource(p, &b, res);
         }
         uint8_t before[sizeof store];
         memcpy(before, store, sizeof store);
@@ -1036,9 +1184,9 @@ static int compare_state(const struct ksm_table *t, const struct policy *p, int 
         memcpy(before_map_of, map_of, sizeof map_of);
         static uint64_t before_mwords[1024];
         memcpy(before_mwords, mwords, sizeof mwords);
-        static uint64_t before_mic_subj[sizeof mic_subj / 8], before_mic_res[4096];
+        static uint64_t before_mic_subj[sizeof mic_subj / 8], before_res_words[4096];
         memcpy(before_mic_subj, mic_subj, sizeof mic_subj);
-        memcpy(before_mic_res, mic_res, sizeof mic_res);
+        memcpy(before_res_words, res_words, sizeof res_words);
         const char *fname;
         struct ksm_verdict x =
             ksm_decide_state(t, &a, ev, src, dst, sids[0], sids[1], ep, m, msg, sizeof msg);
@@ -1057,7 +1205,7 @@ static int compare_state(const struct ksm_table *t, const struct policy *p, int 
             assert_memory_equal(before_map_of, map_of, sizeof map_of);
             assert_memory_equal(before_mwords, mwords, sizeof mwords);
             assert_memory_equal(before_mic_subj, mic_subj, sizeof mic_subj);
-            assert_memory_equal(before_mic_res, mic_res, sizeof mic_res);
+            assert_memory_equal(before_res_words, res_words, sizeof res_words);
         }
         changed += memcmp(before, store, sizeof store) != 0 ||
                    memcmp(before_of, set_of, sizeof set_of) != 0 ||
@@ -1065,8 +1213,9 @@ static int compare_state(const struct ksm_table *t, const struct policy *p, int 
                    memcmp(before_map_of, map_of, sizeof map_of) != 0 ||
                    memcmp(before_mwords, mwords, sizeof mwords) != 0 ||
                    memcmp(before_mic_subj, mic_subj, sizeof mic_subj) != 0 ||
-                   memcmp(before_mic_res, mic_res, sizeof mic_res) != 0;
+                   memcmp(before_res_words, res_words, sizeof res_words) != 0;
         same_state(t, &a, &b, i);
+        res_changed += memcmp(before_res_words, res_words, sizeof res_words) != 0;
     }
     return changed;
 }
@@ -1075,9 +1224,7 @@ static void flow_policy(void **state)
 {
     (void)state;
     struct policy *p;
-    psl_diag_reset(NULL);
-    struct ksm_table *t = pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/flow.psl", &p);
-    assert_non_null(t);
+    struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/flow.psl", &p);
     assert_true(compare_state(t, p, 30000) > 100);
     assert_true(compare(t, p, 5000) > 0); /* without state: the Flow rules deny on both sides */
 }
@@ -1086,10 +1233,7 @@ static void hashset_policy(void **state)
 {
     (void)state;
     struct policy *p;
-    psl_diag_reset(NULL);
-    struct ksm_table *t =
-        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/hashset.psl", &p);
-    assert_non_null(t);
+    struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/hashset.psl", &p);
     assert_true(compare_state(t, p, 30000) > 100);
 }
 
@@ -1097,10 +1241,7 @@ static void staticmap_policy(void **state)
 {
     (void)state;
     struct policy *p;
-    psl_diag_reset(NULL);
-    struct ksm_table *t =
-        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/staticmap.psl", &p);
-    assert_non_null(t);
+    struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/staticmap.psl", &p);
     assert_true(compare_state(t, p, 30000) > 100);
 }
 
@@ -1109,13 +1250,27 @@ static void mic_policy(void **state)
 {
     (void)state;
     struct policy *p;
-    psl_diag_reset(NULL);
-    struct ksm_table *t = pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/mic.psl", &p);
-    assert_non_null(t);
+    struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/mic.psl", &p);
     assert_int_equal(t->nmics, 2);
     mic_focus = true;
     int changed = compare_state(t, p, 60000);
     mic_focus = false;
+    assert_true(changed > 1000);
+    assert_true(compare(t, p, 5000) > 0);
+}
+
+/* resource.psl: Flow, HashSet and StaticMap objects kept per resource, their SIDs from handles
+ * and fields of the clients' requests (resource_focus: small SIDs that meet again). */
+static void resource_policy(void **state)
+{
+    (void)state;
+    struct policy *p;
+    struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/resource.psl", &p);
+    assert_true(t->flows[0].resources == 2 && t->sets[0].resources == 4 &&
+                t->maps[0].resources == KSM_RESOURCES_DEFAULT);
+    resource_focus = true;
+    int changed = compare_state(t, p, 60000);
+    resource_focus = false;
     assert_true(changed > 1000);
     assert_true(compare(t, p, 5000) > 0);
 }
@@ -1140,26 +1295,24 @@ static void choice_policy(void **state)
 {
     (void)state;
     struct policy *p;
-    psl_diag_reset(NULL);
-    struct ksm_table *t =
-        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/choice.psl", &p);
-    assert_non_null(t);
+    struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/choice.psl", &p);
     assert_true(t->nchoices > 1);
     assert_true(compare_state(t, p, 30000) > 10);
     assert_true(compare(t, p, 20000) > 0);
 }
 
-/* sequence.psl: elements and sizes of a sequence and an array, on crafted Seq requests. */
+/* sequence.psl: elements and sizes of a sequence and an array, on crafted Seq requests; fields
+ * of a sequence of structs' elements on crafted Points requests. */
 static void sequence_policy(void **state)
 {
     (void)state;
     struct policy *p;
-    psl_diag_reset(NULL);
-    struct ksm_table *t =
-        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/sequence.psl", &p);
-    assert_non_null(t);
+    struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/sequence.psl", &p);
     focus_method = 6;
     int granted = compare(t, p, 40000);
+    assert_true(granted > 1000);
+    focus_method = 7; /* Points: fields of a sequence of structs */
+    granted = compare(t, p, 40000);
     focus_method = -1;
     assert_true(granted > 1000);
 }
@@ -1169,10 +1322,7 @@ static void handle_policy(void **state)
 {
     (void)state;
     struct policy *p;
-    psl_diag_reset(NULL);
-    struct ksm_table *t =
-        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/handle.psl", &p);
-    assert_non_null(t);
+    struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/handle.psl", &p);
     focus_method = 3;
     int granted = compare(t, p, 40000);
     focus_method = -1;
@@ -1184,6 +1334,7 @@ static void random_flow_policies(void **state)
     (void)state;
     int changed = 0;
     gen_flows = true;
+    res_changed = 0;
     for (int i = 0; i < 200; i++) {
         char *text = gen_policy(), *diag;
         struct policy *p;
@@ -1196,7 +1347,8 @@ static void random_flow_policies(void **state)
         free(text);
     }
     gen_flows = false;
-    assert_true(changed > 100); /* the generator's policies do move machines */
+    assert_true(changed > 100);    /* the generator's policies do move machines */
+    assert_true(res_changed > 20); /* and resources' (Mic, and objects kept per resource) */
     assert_true(choices_made[1] > 20);
     assert_true(choices_made[2] > 5);
 }
@@ -1205,10 +1357,7 @@ static void basic_policy(void **state)
 {
     (void)state;
     struct policy *p;
-    psl_diag_reset(NULL);
-    struct ksm_table *t =
-        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/basic.psl", &p);
-    assert_non_null(t);
+    struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/basic.psl", &p);
     assert_true(compare(t, p, 50000) > 0);
 }
 
@@ -1246,11 +1395,17 @@ static void random_policies(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(basic_policy),         cmocka_unit_test(random_policies),
-        cmocka_unit_test(flow_policy),          cmocka_unit_test(hashset_policy),
-        cmocka_unit_test(staticmap_policy),     cmocka_unit_test(mic_policy),
-        cmocka_unit_test(random_flow_policies), cmocka_unit_test(models_and_regex_policies),
-        cmocka_unit_test(choice_policy),        cmocka_unit_test(sequence_policy),
+        cmocka_unit_test(basic_policy),
+        cmocka_unit_test(random_policies),
+        cmocka_unit_test(flow_policy),
+        cmocka_unit_test(hashset_policy),
+        cmocka_unit_test(resource_policy),
+        cmocka_unit_test(staticmap_policy),
+        cmocka_unit_test(mic_policy),
+        cmocka_unit_test(random_flow_policies),
+        cmocka_unit_test(models_and_regex_policies),
+        cmocka_unit_test(choice_policy),
+        cmocka_unit_test(sequence_policy),
         cmocka_unit_test(handle_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

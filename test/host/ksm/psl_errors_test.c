@@ -152,9 +152,13 @@ static void flow_errors(void **state)
     expect_diag(psl_fmt("%s%sexecute { f.allow {sid: src_sid, states: []} }\n", pre, obj),
                 "test.psl:5:13: error: f.allow needs 'states : [\"<state>\", ...]'", false);
     expect_diag(psl_fmt("%s%sexecute { f.init {sid: message.handle} }\n", pre, obj),
-                "test.psl:5:24: error: sid 'message' is not supported (src_sid or dst_sid)", false);
+                "test.psl:5:24: error: execute events carry no message: 'message' cannot be used "
+                "here",
+                false);
     expect_diag(psl_fmt("%s%sexecute { f.init {} }\n", pre, obj),
-                "test.psl:5:13: error: f.init needs 'sid : src_sid' or 'sid : dst_sid'", false);
+                "test.psl:5:13: error: f.init needs 'sid : src_sid', 'sid : dst_sid' or 'sid : "
+                "<a resource's SID>'",
+                false);
     expect_diag(psl_fmt("%s%sexecute { f.query {sid: src_sid} }\n", pre, obj),
                 "test.psl:5:13: error: rule 'f.query' is not supported (Flow objects: init, fini, "
                 "enter, allow)",
@@ -199,7 +203,7 @@ static void hashset_errors(void **state)
                         "}\n",
                         pre),
                 "test.psl:7:59: error: HashSet config 'size' is not supported (set_size, "
-                "pool_size)",
+                "pool_size, resources)",
                 false);
     expect_diag(psl_fmt("%spolicy object h : HashSet { type Entry = UInt8 }\n", pre),
                 "test.psl:7:15: error: a HashSet object needs type Entry = <integer type> and "
@@ -219,8 +223,8 @@ static void hashset_errors(void **state)
         "boolean",
         false);
     expect_diag(psl_fmt("%s%sexecute { assert (h.contains {sid: dst_sid}) }\n", pre, obj),
-                "test.psl:8:21: error: h.contains needs 'sid : src_sid' or 'sid : dst_sid' and "
-                "'entry : <integer>'",
+                "test.psl:8:21: error: h.contains needs 'sid : src_sid', 'sid : dst_sid' or 'sid : "
+                "<a resource's SID>' and 'entry : <integer>'",
                 false);
     expect_diag(psl_fmt("%s%sexecute { assert (h.add {sid: dst_sid, entry: 1}) }\n", pre, obj),
                 "test.psl:8:21: error: 'h.add' is not supported in expressions (HashSet: contains)",
@@ -428,7 +432,7 @@ static void mic_errors(void **state)
     if (!t)
         fail_msg("%s", diag);
     assert_int_equal(t->nmics, 1);
-    assert_int_equal(t->mics[0].capacity, KSM_MIC_RESOURCES_DEFAULT);
+    assert_int_equal(t->mics[0].capacity, KSM_RESOURCES_DEFAULT);
     assert_int_equal(t->mics[0].ndegrees, 2);
     assert_int_equal(t->mics[0].ncategories, 2);
 }
@@ -636,6 +640,13 @@ static void pal_errors_and_failures(void **state)
         {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Seq { "
          "vals : [\"x\"] }",
          "test.psl:7:96: error: an element of 'vals' (sequence<UInt16, 8>) is an integer"},
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Points { "
+         "pts : [1] }",
+         "test.psl:7:98: error: an element of 'pts' (sequence<psltest.Calc.Point, 4>) is a struct: "
+         "give its fields in { }"},
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Points { "
+         "pts : [{ z : 1 }] }",
+         "test.psl:7:100: error: unknown field 'z' in struct psltest.Calc.Point"},
         /* a handle's value: its SID and rights, unsigned 32-bit */
         {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Blob { "
          "h : 5 }",

@@ -28,6 +28,17 @@ struct ksm_table *psl_test_compile(const char *text, struct policy **p, char **d
     return t;
 }
 
+struct ksm_table *psl_test_policy(const char *path, struct policy **p)
+{
+    psl_diag_reset(NULL);
+    struct ksm_table *t = pslc_compile_file(psl_test_td(), NULL, 0, path, p);
+    if (!t) {
+        fprintf(stderr, "%s does not compile\n", path);
+        abort();
+    }
+    return t;
+}
+
 int psl_test_class(const struct policy *p, const char *name)
 {
     return policy_class_id(p, name);

@@ -14,6 +14,10 @@ const struct typedesc *psl_test_td(void);
 /* Compiles text; *diag receives everything pslc printed (errors, warnings). NULL on errors. */
 struct ksm_table *psl_test_compile(const char *text, struct policy **p, char **diag);
 
+/* Compiles the policy file at path (pslc's diagnostics to stderr); aborts the test program when
+ * it does not compile. */
+struct ksm_table *psl_test_policy(const char *path, struct policy **p);
+
 /* Class id of a class name in the policy (-1 if not used). */
 int psl_test_class(const struct policy *p, const char *name);
 
