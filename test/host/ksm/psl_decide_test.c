@@ -1190,7 +1190,7 @@ static void struct_element_fields(void **state)
     buf[KSM_HEADER_SIZE + 8] = 1; /* i */
     len = 64;
     assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).verdict, KSM_GRANTED);
-    buf[KSM_HEADER_SIZE + 8] = 0; /* y of point 0 is 5 */
+    buf[KSM_HEADER_SIZE + 8] = 0; /* the first point's y: 5 */
     assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason, KSM_R_RULE);
     buf[KSM_HEADER_SIZE + 8] = 2; /* past the count */
     struct ksm_verdict v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
