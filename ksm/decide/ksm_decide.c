@@ -1358,6 +1358,10 @@ struct ksm_verdict ksm_decide(const struct ksm_table *t, uint32_t event, uint32_
                             endpoint_id, method_id, msg, len);
 }
 
+static struct ksm_verdict decide_calls(const struct ksm_table *t, struct ksm_state *st,
+                                       uint32_t src_sid, uint32_t dst_sid, const void *msg,
+                                       size_t len, const struct ksm_cell *cell, uint32_t slot);
+
 struct ksm_verdict ksm_decide_state(const struct ksm_table *t, struct ksm_state *st, uint32_t event,
                                     uint32_t src_class, uint32_t dst_class, uint32_t src_sid,
                                     uint32_t dst_sid, uint32_t endpoint_id, uint32_t method_id,
@@ -1385,7 +1389,28 @@ struct ksm_verdict ksm_decide_state(const struct ksm_table *t, struct ksm_state 
     }
     if (t->max_state_writes > KSM_STATE_CHANGES_MAX)
         return deny(KSM_R_BAD_TABLE, 0);
+    /* The commonest cell, one unconditional grant: nothing to evaluate and no state, so none of
+     * the machinery below. The verdict is the one the loop would give. */
+    if (cell->count == 1) {
+        uint32_t call_no = t->cell_calls[cell->first];
+        if (call_no < t->ncalls && t->calls[call_no].kind == KSM_CALL_GRANT &&
+            t->calls[call_no].choice == 0) {
+            const struct ksm_call *c = &t->calls[call_no];
+            struct ksm_verdict v = {KSM_GRANTED, audits_grants(t, c) ? 1 : 0, KSM_R_RULE, c->loc, 0,
+                                    slot};
+            return v;
+        }
+    }
+    return decide_calls(t, st, src_sid, dst_sid, msg, len, cell, slot);
+}
 
+/* The calls of a cell in order, with the state they read and change (ksm_decide_state's
+ * general case). Out of line: its context and undo log are a large frame that the unconditional
+ * grant above does not set up. */
+static __attribute__((noinline)) struct ksm_verdict
+decide_calls(const struct ksm_table *t, struct ksm_state *st, uint32_t src_sid, uint32_t dst_sid,
+             const void *msg, size_t len, const struct ksm_cell *cell, uint32_t slot)
+{
     struct sctx x;
     x.t = t;
     x.st = st;
