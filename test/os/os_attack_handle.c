@@ -17,6 +17,13 @@
  *                     handles.
  *
  * After each, the probe server (another process) must still answer.
+ *
+ * Then state per resource in the running KSM (resource_state): the policy's res_flow keeps a
+ * Flow machine per resource, found by the SID the kernel shows the KSM in place of a handle in
+ * the message (docs/policy-language.md, "State per resource"), so the server's ostest.Resource.Use
+ * is granted only between an Open and a Close of the resource the handle names: not for one
+ * never opened, nor for a second resource while the first is open, nor after its Close; a copy
+ * of the handle (another value, the same resource) finds the same state.
  */
 #include <stdio.h>
 
@@ -115,8 +122,6 @@ static Retcode make_user_object(uint32_t *h)
 
 static bool own_objects(void)
 {
-    if (!OT_RC(start_connection("own", &own_listener), rcOk))
-        return false;
     Retcode last;
     uint32_t n = ot_exhaust("kl.core.Handle.CreateUserObject", make_user_object, handles,
                             MAX_OBJECTS, &last);
@@ -126,6 +131,61 @@ static bool own_objects(void)
     uint32_t again = HANDLE_NONE;
     ok &= OT_RC(make_user_object(&again), rcOk);
     ok &= OT_RC(hc_close(again), rcOk);
+    return ok;
+}
+
+/* A call of ostest.Resource on the session server, with handle h passed as HR_READ. */
+typedef Retcode (*resource_method)(struct idl_client *cl, idl_handle_t res);
+static Retcode r_call(resource_method m, uint32_t h)
+{
+    _Alignas(8) uint8_t req[256], res[256];
+    struct idl_client cl;
+    ipc_client_init(&cl, &session_ch, ostest_SessionServer_EP_resource, req, sizeof req, res,
+                    sizeof res);
+    return m(&cl, (idl_handle_t){h, HR_READ});
+}
+
+static bool resource_state(void)
+{
+    const uint32_t rights = HR_READ | HR_DUPLICATE | HR_TRANSFER;
+    uint32_t a = HANDLE_NONE, a2 = HANDLE_NONE, b = HANDLE_NONE;
+    uint64_t sid_a = 0, sid_a2 = 1, sid_b = 0;
+    bool ok = OT_RC(hc_user_object(1, rights, 0xa, own_listener, 1, &a), rcOk) &&
+              OT_RC(hc_user_object(1, rights, 0xb, own_listener, 1, &b), rcOk) &&
+              OT_RC(hc_copy(a, rights, HANDLE_NONE, &a2), rcOk) && OT_RC(hc_sid(a, &sid_a), rcOk) &&
+              OT_RC(hc_sid(a2, &sid_a2), rcOk) && OT_RC(hc_sid(b, &sid_b), rcOk);
+    /* Two resources, and a second handle to the first: what the KSM will see. */
+    ok = ok && OT_EQ(sid_a, sid_a2) && OT_TRUE(sid_a != sid_b) && OT_TRUE(a != a2);
+    if (!ok)
+        return false;
+    /* Never opened: no machine, nothing to use or close. */
+    ok &= OT_RC(r_call(ostest_Resource_Use, a), rcSecurityDisallow);
+    ok &= OT_RC(r_call(ostest_Resource_Close, a), rcSecurityDisallow);
+    /* Open a: Use is served, as often as asked, and through the copy too. */
+    ok &= OT_RC(r_call(ostest_Resource_Open, a), rcOk);
+    ok &= OT_RC(r_call(ostest_Resource_Use, a), rcOk);
+    ok &= OT_RC(r_call(ostest_Resource_Use, a2), rcOk);
+    ok &= OT_RC(r_call(ostest_Resource_Open, a2), rcSecurityDisallow); /* open already */
+    /* b keeps a state of its own: still no machine. */
+    ok &= OT_RC(r_call(ostest_Resource_Use, b), rcSecurityDisallow);
+    ok &= OT_RC(r_call(ostest_Resource_Open, b), rcOk);
+    ok &= OT_RC(r_call(ostest_Resource_Use, b), rcOk);
+    /* Close a (through the copy): "closed" again; b stays open. */
+    ok &= OT_RC(r_call(ostest_Resource_Close, a2), rcOk);
+    ok &= OT_RC(r_call(ostest_Resource_Use, a), rcSecurityDisallow);
+    ok &= OT_RC(r_call(ostest_Resource_Close, a), rcSecurityDisallow); /* closed -> closed: none */
+    ok &= OT_RC(r_call(ostest_Resource_Use, b), rcOk);
+    ok &= OT_RC(r_call(ostest_Resource_Close, b), rcOk);
+    ok &= OT_RC(r_call(ostest_Resource_Use, b), rcSecurityDisallow);
+    /* The denials were the policy's, not a broken server: another call is still served. */
+    uint32_t v = 0;
+    ok &= OT_RC(s_check(a, HR_READ, &v), rcOk) && OT_EQ(v, 0);
+    ok = ot_bystander_served() && ok;
+    uint32_t all[] = {a, a2, b};
+    ot_close_handles(all, 3);
+    if (ok)
+        printf("os_attack_handle: resource state: Use denied before Open, served while open, "
+               "denied for another resource and after Close\n");
     return ok;
 }
 
@@ -146,9 +206,12 @@ int main(void)
 {
     ot_begin("os_attack_handle");
     bool ok = user_objects();
-    ok &= own_objects();
+    bool own = OT_RC(start_connection("own", &own_listener), rcOk);
+    ok &= own && own_objects();
     ot_attack("kl.core.Handle.CreateUserObject", ok && ot_bystander_served());
     ok = badges();
     ot_attack("kl.core.Handle.CreateBadge", ok && ot_bystander_served());
+    if (own)
+        resource_state();
     return ot_end();
 }

@@ -10,7 +10,9 @@
  *
  * Then it serves ostest.Session on "session" to os_attack_handle: Open hands out a copy of its
  * session object made under the client's badge (READ and TRANSFER only), Check recognises a
- * handle by its SID, Drop revokes the client's copies by the badge.
+ * handle by its SID, Drop revokes the client's copies by the badge. On the same channel it
+ * serves ostest.Resource, whose methods only close the handle they receive: the policy alone
+ * decides them (by the state of the resource the handle names).
  */
 #include <stdio.h>
 
@@ -129,11 +131,27 @@ static Retcode drop(void *ctx, uint32_t *dropped)
 
 static const struct ostest_Session_ops ops = {.Open = open_session, .Check = check, .Drop = drop};
 
+/* ostest.Resource: a request that reached the server was granted; the handle it carried is of
+ * no further use here. */
+static Retcode resource_done(void *ctx, idl_handle_t res)
+{
+    (void)ctx;
+    hc_close(res.handle);
+    return rcOk;
+}
+
+static const struct ostest_Resource_ops resource_ops = {
+    .Open = resource_done, .Use = resource_done, .Close = resource_done};
+
 static Retcode dispatch(void *ctx, const void *req, size_t len, void *res, size_t cap,
                         size_t *res_len)
 {
     struct idl_header h;
-    if (idl_peek_header(req, len, &h) != IDL_OK || h.endpoint_id != ostest_SessionServer_EP_session)
+    if (idl_peek_header(req, len, &h) != IDL_OK)
+        return rcBadMessage;
+    if (h.endpoint_id == ostest_SessionServer_EP_resource)
+        return ostest_Resource_dispatch(&resource_ops, ctx, req, len, res, cap, res_len);
+    if (h.endpoint_id != ostest_SessionServer_EP_session)
         return rcBadMessage;
     return ostest_Session_dispatch(&ops, ctx, req, len, res, cap, res_len);
 }
