@@ -385,17 +385,31 @@ uint64_t pt_clear_range(struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t
         uint64_t *path[5];
         int lvl;
         Retcode rc = walk(ctx, root, a, 1, false, path, &lvl);
-        if (rc == rcOk && *path[1] != 0) {
-            uint64_t e = *path[1];
-            *path[1] = 0;
-            if (e & PTE_P)
-                present++;
-            if (cleared != NULL)
-                cleared(arg, a, e);
-            entry_cleared(ctx, path, 1);
-        } else if (rc == rcOk || rc == rcNotFound) {
-            release_empty(ctx, path, lvl); /* a table a failed map left empty */
+        if (rc == rcOk) {
+            /* Every entry of [a, end) in this last-level table, then its count and, if it is
+             * empty now (or a failed map left it empty), the table: one walk per table, not
+             * one per page. `cleared` does not touch the tables. */
+            uint64_t in_table = 512 - idx(a, 1), left = (end - a) / pt_level_size(1);
+            uint64_t n = in_table < left ? in_table : left;
+            int removed = 0;
+            for (uint64_t k = 0; k < n; k++) {
+                uint64_t e = path[1][k];
+                if (e == 0)
+                    continue;
+                path[1][k] = 0;
+                removed++;
+                if (e & PTE_P)
+                    present++;
+                if (cleared != NULL)
+                    cleared(arg, a + k * pt_level_size(1), e);
+            }
+            count_add(path[2], -removed);
+            release_empty(ctx, path, 1);
+            a += n * pt_level_size(1);
+            continue;
         }
+        if (rc == rcNotFound)
+            release_empty(ctx, path, lvl); /* a table a failed map left empty */
         a = next_span(a, lvl, end);
     }
     return present;
