@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """bench/trace/symbolize.py: names the instructions of a period recorded by period.py.
 
-Usage: symbolize.py TRACE KERNEL_ELF USER_ELF... [--runs]
+Usage: symbolize.py TRACE KERNEL_ELF USER_ELF... [--runs | --annotate=FUNCTION]
 
 Kernel PCs are named from KERNEL_ELF. A user PC is named from the user ELF its address space
 runs: programs are loaded at a random page-aligned bias, so each address space's ELF and bias
 are found from its first instruction after a return from the kernel, which follows a `syscall`
 instruction of that program; the candidate is kept only if every PC of that address space then
 falls in the ELF's code. Prints the instructions per function, heaviest first, with a total per
-part ("kernel", each program); --runs prints the functions in the order they ran instead.
+part ("kernel", each program); --runs prints the functions in the order they ran instead;
+--annotate=FUNCTION prints the disassembly of FUNCTION (of any of the ELFs) with how many times
+each of its instructions ran in the period, where the instructions of a function went.
 """
 import bisect
 import collections
@@ -54,9 +56,35 @@ def name_of(table, addr):
     return names[i] if i >= 0 else '?'
 
 
+def print_annotated(function, rows, kernel, spaces, users):
+    """FUNCTION's instructions with their counts: ELF addresses (user PCs less their bias)."""
+    for elf in [kernel] + users:
+        prog = 'kernel' if elf == kernel else elf.rsplit('/', 1)[-1]
+        counts = collections.Counter()
+        for pc, cpl, cr3 in rows:
+            if cpl == 0 and elf == kernel:
+                counts[pc] += 1
+            elif cpl == 3 and cr3 in spaces and spaces[cr3][0] == prog and elf != kernel:
+                counts[pc - spaces[cr3][2]] += 1
+        out = subprocess.run(['objdump', '-d', '--no-show-raw-insn', '--disassemble=' + function,
+                              elf], capture_output=True, text=True, check=True).stdout
+        lines = [l for l in out.splitlines() if re.match(r'\s*[0-9a-f]+:\s', l)]
+        if not lines:
+            continue
+        total = 0
+        for line in lines:
+            n = counts[int(line.split(':')[0], 16)]
+            total += n
+            print('%6s  %s' % (n if n else '', line.strip()))
+        print('%6d  instructions of %s: %s in the period' % (total, prog, function))
+        return
+    sys.exit('symbolize.py: no function %s in the ELFs' % function)
+
+
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith('--')]
     runs = '--runs' in sys.argv
+    annotate = next((a.split('=', 1)[1] for a in sys.argv[1:] if a.startswith('--annotate=')), None)
     if len(args) < 2:
         sys.exit(__doc__)
     trace, kernel, users = args[0], args[1], args[2:]
@@ -82,6 +110,9 @@ def main():
                     break
             if cr3 in spaces:
                 break
+    if annotate:
+        print_annotated(annotate, rows, kernel, spaces, users)
+        return
     seq = []
     for pc, cpl, cr3 in rows:
         if cpl == 0:

@@ -217,7 +217,7 @@ static void sleep_remove_locked(struct thread *t)
 }
 
 /* Called by the CPU that just got the lock handed over through context_switch. */
-static void switch_finish_locked(void)
+static inline __attribute__((always_inline)) void switch_finish_locked(void)
 {
     spin_assert_held(&sched_lock);
     struct cpu_sched *cs = my_cs();
@@ -231,7 +231,7 @@ static void switch_finish_locked(void)
 }
 
 /* Releases sched_lock (interrupts stay off) and drops a reaped thread's reference. */
-static void sched_unlock(void)
+static inline __attribute__((always_inline)) void sched_unlock(void)
 {
     struct cpu_sched *cs = my_cs();
     struct thread *reap = cs->reap;
@@ -255,7 +255,7 @@ static bool normal_here_accept(struct rq_node *n, void *ctx)
  * queued, BLOCKED, or DEAD). Runs the most urgent ready thread of this CPU, or idle. Returns
  * (possibly much later, possibly on another CPU) with sched_lock held again.
  */
-static void switch_locked(struct cpu_sched *cs, struct thread *cur, struct thread *next);
+static inline __attribute__((always_inline)) void switch_locked(struct cpu_sched *cs, struct thread *cur, struct thread *next);
 
 static void schedule_locked(void)
 {
@@ -309,7 +309,7 @@ static void schedule_locked(void)
  * here), leaving cur in the state already set. Returns when cur runs again, with sched_lock
  * held.
  */
-static void switch_locked(struct cpu_sched *cs, struct thread *cur, struct thread *next)
+static inline __attribute__((always_inline)) void switch_locked(struct cpu_sched *cs, struct thread *cur, struct thread *next)
 {
     spin_assert_held(&sched_lock);
     unsigned me = this_cpu()->index;
@@ -450,7 +450,7 @@ void sched_yield(void)
  * READY by the caller and on no run queue, allowed on this CPU: the direct hand-off), else the
  * scheduler's pick. A wait that cannot begin (cur being ended, its interruptible wait already
  * interrupted) returns at once; `next` is then queued at the front instead. */
-static Retcode block_locked_to(struct thread *cur, struct spinlock *held, uint64_t timeout_ns,
+static inline __attribute__((always_inline)) Retcode block_locked_to(struct thread *cur, struct spinlock *held, uint64_t timeout_ns,
                                struct thread *next)
 {
     spin_assert_held(&sched_lock);

@@ -26,13 +26,3 @@ void fpu_state_init(void *area)
     uint32_t mxcsr = 0x1F80;
     memcpy(a + 24, &mxcsr, 4);
 }
-
-void fpu_save(void *area)
-{
-    __asm__ volatile("fxsave64 (%0)" ::"r"(area) : "memory");
-}
-
-void fpu_restore(const void *area)
-{
-    __asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
-}

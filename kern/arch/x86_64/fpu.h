@@ -12,7 +12,15 @@
 void fpu_init_cpu(void);
 /* A clean state: x87 control word 0x37F, MXCSR 0x1F80 (all exceptions masked). */
 void fpu_state_init(void *area);
-void fpu_save(void *area);
-void fpu_restore(const void *area);
+/* Inline: every switch between user threads runs both. */
+static inline void fpu_save(void *area)
+{
+    __asm__ volatile("fxsave64 (%0)" ::"r"(area) : "memory");
+}
+
+static inline void fpu_restore(const void *area)
+{
+    __asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
+}
 
 #endif
