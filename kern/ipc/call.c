@@ -31,18 +31,23 @@ static struct kmem_account *call_account(const struct ipc_call *c)
     return c->client_proc != NULL ? &c->client_proc->kmem : NULL;
 }
 
-/* Drops one reference; the last frees the buffers and the references the call holds. */
+/* Drops one reference; the last frees the buffers and the references the call holds. The
+ * record itself becomes its client's spare when the client drops that last reference itself
+ * (the common case: the server let go when it answered) and has none. */
 static void call_put(struct ipc_call *c)
 {
     if (__atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) != 0)
         return;
     struct kmem_account *acct = call_account(c);
-    kfree_charged(c->req, acct);
-    kfree_charged(c->resp, acct);
+    if (c->resp != c->resp_room)
+        kfree_charged(c->resp, acct);
     port_put(c->port);
     struct thread *client = c->client;
     struct process *cp = c->client_proc;
-    kfree_charged(c, acct);
+    if (client == thread_current() && client->ipc.spare == NULL)
+        client->ipc.spare = c;
+    else
+        kfree_charged(c, acct);
     thread_unref(client);
     if (cp != NULL)
         process_unref(cp);
@@ -94,19 +99,32 @@ static Retcode port_block(struct ipc_port *port, uint64_t ns, const uint32_t *in
 
 /* ---- Call ------------------------------------------------------------------------------ */
 
-/* A QUEUED call record from the calling thread, owning req; NULL (req freed) on failure. */
-static struct ipc_call *call_new(struct ipc_port *port, void *req, size_t req_len,
-                                 const struct idl_header *h, uint64_t resp_cap, Retcode *rc)
+static size_t round8(size_t n)
+{
+    return (n + 7u) & ~(size_t)7u;
+}
+
+struct ipc_call *ipc_call_new(struct ipc_port *port, size_t req_len, uint64_t resp_cap, Retcode *rc)
 {
     struct thread *self = thread_current();
     struct process *proc = self->proc;
     struct kmem_account *acct = proc != NULL ? &proc->kmem : NULL;
-    struct ipc_call *c = kmalloc_charged(sizeof *c, acct, rc);
-    if (c == NULL) {
-        kfree_charged(req, acct);
-        return NULL;
+    uint32_t room = resp_cap < IPC_CALL_RESP_ROOM ? (uint32_t)resp_cap : IPC_CALL_RESP_ROOM;
+    /* req_len is at most IDL_MESSAGE_MAX (checked by the caller): no overflow. */
+    size_t req_at = round8(sizeof(struct ipc_call)), room_at = req_at + round8(req_len);
+    size_t size = room_at + room;
+    /* The thread's spare record when it is large enough (it was charged when it was made). */
+    struct ipc_call *c = self->ipc.spare;
+    if (c != NULL && c->size >= size) {
+        self->ipc.spare = NULL;
+        size = c->size;
+    } else {
+        c = kmalloc_charged(size, acct, rc);
+        if (c == NULL)
+            return NULL;
     }
     memset(c, 0, sizeof *c);
+    c->size = (uint32_t)size;
     c->refs = 1;
     port_get(port);
     c->port = port;
@@ -115,13 +133,18 @@ static struct ipc_call *call_new(struct ipc_port *port, void *req, size_t req_le
     if (proc != NULL)
         process_ref(proc);
     c->client_proc = proc;
-    c->id = __atomic_fetch_add(&next_call_id, 1, __ATOMIC_RELAXED);
     c->state = CALL_QUEUED;
-    c->req = req;
+    c->req = (uint8_t *)c + req_at;
     c->req_len = req_len;
-    c->req_h = *h;
     c->resp_cap = resp_cap;
+    c->resp_room = (uint8_t *)c + room_at;
+    c->resp_room_len = (uint32_t)(size - room_at);
     return c;
+}
+
+void ipc_call_discard(struct ipc_call *c)
+{
+    call_put(c);
 }
 
 /* Sends c on port and waits until it is final (REPLIED, FAILED or CANCELLED); returns that
@@ -194,16 +217,14 @@ static enum ipc_call_state call_exchange(struct ipc_port *port, struct ipc_call 
     return st;
 }
 
-Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len, const struct idl_header *h,
-                      uint64_t resp, uint64_t resp_cap, uint64_t timeout_ms,
-                      uint32_t unchecked_answers, uint64_t *resp_len)
+Retcode ipc_call_port(struct ipc_call *c, const struct idl_header *h, uint64_t resp,
+                      uint64_t timeout_ms, uint32_t unchecked_answers, uint64_t *resp_len)
 {
     Retcode rc;
-    struct ipc_call *c = call_new(port, req, req_len, h, resp_cap, &rc);
-    if (c == NULL)
-        return rc;
+    c->id = __atomic_fetch_add(&next_call_id, 1, __ATOMIC_RELAXED);
+    c->req_h = *h;
     c->unchecked_answers = unchecked_answers;
-    if (call_exchange(port, c, timeout_ms, ipc_interrupt_word()) == CALL_REPLIED) {
+    if (call_exchange(c->port, c, timeout_ms, ipc_interrupt_word()) == CALL_REPLIED) {
         rc = copy_to_user(resp, c->resp, c->resp_len);
         if (rc == rcOk)
             *resp_len = c->resp_len;
@@ -423,8 +444,9 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
         call_fail(c, rcBufferTooSmall);
         return reply_lost(next, buf, cap, timeout_ms, msg_len, out_token);
     }
-    /* The answer is charged to the caller, so a caller at its quota loses it, not the server. */
-    void *kb = kmalloc_charged(len, acct, &rc);
+    /* The answer is charged to the caller, so a caller at its quota loses it, not the server.
+     * A small one goes into the room the call was made with (charged when it was made). */
+    void *kb = len <= c->resp_room_len ? c->resp_room : kmalloc_charged(len, acct, &rc);
     if (kb == NULL) {
         /* A client that has ended has a closed account, which takes no charge: for the server
          * that is a caller gone, not a quota of its own. */
@@ -455,7 +477,8 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
         spin_unlock(&handle_tree_lock);
     }
     if (rc != rcOk) {
-        kfree_charged(kb, acct);
+        if (kb != c->resp_room)
+            kfree_charged(kb, acct);
         call_fail(c, rc == rcInvalidArgument ? rcBadMessage : rc);
         /* rcPeerClosed here: the caller's handle table is gone (it is ending). Anything else is
          * the server's own fault (a bad answer, a denied one): it hears of it, unreceived. */
@@ -473,7 +496,8 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
                 ipc_msg_untranslate(kb, &h, &cp->handles);
             spin_unlock(&handle_tree_lock);
         }
-        kfree_charged(kb, acct);
+        if (kb != c->resp_room)
+            kfree_charged(kb, acct);
         call_put(c);
         return reply_lost(next, buf, cap, timeout_ms, msg_len, out_token);
     }
@@ -530,4 +554,9 @@ void ipc_thread_exit(struct thread *t)
 {
     KASSERT(t->ipc.port == NULL && t->ipc.calling == NULL);
     t->ipc.delivered = NULL;
+    if (t->ipc.spare != NULL) {
+        struct process *p = t->proc;
+        kfree_charged(t->ipc.spare, p != NULL ? &p->kmem : NULL);
+        t->ipc.spare = NULL;
+    }
 }

@@ -8,7 +8,8 @@
  *
  * Locking: every field is protected by the lock of the port named in `port` (or of the port the
  * thread is about to wait on); a thread not in an IPC wait has port == NULL and nobody else
- * touches its fields. All-zero is the idle state, so a zeroed thread needs no initialisation.
+ * touches its fields. `spare` is the thread's own: only the thread itself reads or writes it.
+ * All-zero is the idle state, so a zeroed thread needs no initialisation.
  */
 #ifndef BASTION_IPC_IPC_THREAD_H
 #define BASTION_IPC_IPC_THREAD_H
@@ -23,6 +24,9 @@ struct ipc_thread {
     struct ipc_thread *next;    /* next receiver waiting on the same port (FIFO) */
     struct ipc_call *delivered; /* a call handed to it while it waited; consumed on wake */
     struct ipc_call *calling;   /* its own outstanding Call, while blocked in it */
+    /* The record of its last finished Call, kept for the next (still charged to its process):
+     * a thread that calls again and again allocates once. Freed when the thread ends. */
+    struct ipc_call *spare;
 };
 
 #endif

@@ -69,13 +69,20 @@ struct ipc_call {
     enum ipc_call_state state;
     Retcode result; /* FAILED: what Call returns */
     uint32_t refs;  /* atomic */
-    void *req;      /* kernel copy of the request, charged to the client */
+    void *req;      /* the kernel's copy of the request: in the record, right after it */
     size_t req_len;
     struct idl_header req_h;
-    void *resp; /* REPLIED: kernel copy of the response, charged to the client */
+    void *resp; /* REPLIED: the kernel's copy of the response: resp_room, or its own allocation */
     size_t resp_len;
     uint64_t resp_cap; /* what the caller can take */
+    /* Room in the record, after the request, for an answer of at most resp_room_len bytes: a
+     * small answer needs no allocation of its own. Only the one server that took the call
+     * writes it (a token is taken once), and only before the call is REPLIED. */
+    void *resp_room;
+    uint32_t resp_room_len;
+    uint32_t size; /* bytes allocated for the record, the request and the room */
 };
+
 
 /* Port locking: interrupts off, so a tick cannot preempt a holder on its own CPU. */
 static inline uint64_t port_lock(struct ipc_port *p)
@@ -94,12 +101,22 @@ static inline void port_unlock(struct ipc_port *p, uint64_t fl)
 void port_get(struct ipc_port *p);
 void port_put(struct ipc_port *p);
 
-/* The exchange (call.c); the caller holds a reference on port for the duration. Call takes
- * ownership of req (charged to the caller's process). unchecked_answers: the IPC_ANSWER_*
- * kinds of answer that go back without the answer check (ipc.h). */
-Retcode ipc_call_port(struct ipc_port *port, void *req, size_t req_len, const struct idl_header *h,
-                      uint64_t resp, uint64_t resp_cap, uint64_t timeout_ms,
-                      uint32_t unchecked_answers, uint64_t *resp_len);
+/* A call record from the calling thread to port, with room for a request of req_len bytes at
+ * c->req (to be filled and checked by the caller) and for a small answer: one allocation,
+ * charged to the caller's process, for the request, the record and an answer of up to
+ * IPC_CALL_RESP_ROOM bytes. NULL with *rc (the allocator's) when there is no memory or quota. */
+#define IPC_CALL_RESP_ROOM 256u
+struct ipc_call *ipc_call_new(struct ipc_port *port, size_t req_len, uint64_t resp_cap,
+                              Retcode *rc);
+/* Drops a call record from ipc_call_new that was never sent (its request was refused). */
+void ipc_call_discard(struct ipc_call *c);
+
+/* The exchange (call.c): sends c (from ipc_call_new, its request filled and checked, h its
+ * header) and waits for the answer; consumes c. The caller holds a reference on the port for
+ * the duration. unchecked_answers: the IPC_ANSWER_* kinds of answer that go back without the
+ * answer check (ipc.h). */
+Retcode ipc_call_port(struct ipc_call *c, const struct idl_header *h, uint64_t resp,
+                      uint64_t timeout_ms, uint32_t unchecked_answers, uint64_t *resp_len);
 Retcode ipc_recv_port(struct ipc_port *port, uint64_t buf, uint64_t cap, uint64_t timeout_ms,
                       uint64_t *msg_len, uint64_t *token);
 /* Reply; with `next` non-NULL continues with a receive on it (ReplyRecv) that waits at most

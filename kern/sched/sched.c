@@ -255,7 +255,8 @@ static bool normal_here_accept(struct rq_node *n, void *ctx)
  * queued, BLOCKED, or DEAD). Runs the most urgent ready thread of this CPU, or idle. Returns
  * (possibly much later, possibly on another CPU) with sched_lock held again.
  */
-static inline __attribute__((always_inline)) void switch_locked(struct cpu_sched *cs, struct thread *cur, struct thread *next);
+static inline __attribute__((always_inline)) void
+switch_locked(struct cpu_sched *cs, struct thread *cur, struct thread *next);
 
 static void schedule_locked(void)
 {
@@ -309,7 +310,8 @@ static void schedule_locked(void)
  * here), leaving cur in the state already set. Returns when cur runs again, with sched_lock
  * held.
  */
-static inline __attribute__((always_inline)) void switch_locked(struct cpu_sched *cs, struct thread *cur, struct thread *next)
+static inline __attribute__((always_inline)) void
+switch_locked(struct cpu_sched *cs, struct thread *cur, struct thread *next)
 {
     spin_assert_held(&sched_lock);
     unsigned me = this_cpu()->index;
@@ -450,8 +452,8 @@ void sched_yield(void)
  * READY by the caller and on no run queue, allowed on this CPU: the direct hand-off), else the
  * scheduler's pick. A wait that cannot begin (cur being ended, its interruptible wait already
  * interrupted) returns at once; `next` is then queued at the front instead. */
-static inline __attribute__((always_inline)) Retcode block_locked_to(struct thread *cur, struct spinlock *held, uint64_t timeout_ns,
-                               struct thread *next)
+static inline __attribute__((always_inline)) Retcode
+block_locked_to(struct thread *cur, struct spinlock *held, uint64_t timeout_ns, struct thread *next)
 {
     spin_assert_held(&sched_lock);
     if (held)

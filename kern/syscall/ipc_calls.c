@@ -57,27 +57,27 @@ Retcode ipc_sys_call(uint32_t handle, uint64_t req, uint64_t req_len, uint64_t r
     }
     struct ipc_port *port = ((struct ipc_client_obj *)o)->port;
 
-    void *kb = kmalloc_charged(req_len, &p->kmem, &rc);
-    if (kb == NULL) {
+    /* One allocation for the call: its record, the request and room for a small answer. */
+    struct ipc_call *c = ipc_call_new(port, req_len, resp_cap, &rc);
+    if (c == NULL) {
         kobj_unref(o);
         return rc;
     }
     struct idl_header h;
     uint32_t unchecked_answers = 0;
-    rc = copy_from_user(kb, req, req_len);
+    rc = copy_from_user(c->req, req, req_len);
     if (rc == rcOk)
-        rc = ipc_msg_check(kb, req_len, IPC_MSG_REQUEST, &h);
+        rc = ipc_msg_check(c->req, req_len, IPC_MSG_REQUEST, &h);
     if (rc == rcOk)
-        rc = security_check_server_request(p, port->dst_sid, port->dst_class, port->dst_label, kb,
-                                           req_len, &h, &unchecked_answers);
+        rc = security_check_server_request(p, port->dst_sid, port->dst_class, port->dst_label,
+                                           c->req, req_len, &h, &unchecked_answers);
     if (rc != rcOk) {
-        kfree_charged(kb, &p->kmem);
+        ipc_call_discard(c);
         kobj_unref(o);
         return rc;
     }
-    /* ipc_call_port owns kb from here. The client object keeps the port alive meanwhile. */
-    rc = ipc_call_port(port, kb, req_len, &h, resp, resp_cap, timeout_ms, unchecked_answers,
-                       resp_len);
+    /* ipc_call_port owns c from here. The client object keeps the port alive meanwhile. */
+    rc = ipc_call_port(c, &h, resp, timeout_ms, unchecked_answers, resp_len);
     kobj_unref(o);
     return rc;
 }
