@@ -28,21 +28,3 @@ const char *idl_error_name(enum idl_error e)
         return "IDL_ERR_?";
     return names[e];
 }
-
-/* A malformed message is rcBadMessage whatever the detail (the detail is for logs and
- * tests); marshalling problems are the caller's, and get the matching general code. */
-Retcode idl_error_retcode(enum idl_error e)
-{
-    switch (e) {
-    case IDL_OK:
-        return rcOk;
-    case IDL_ERR_BUFFER_TOO_SMALL:
-        return rcBufferTooSmall;
-    case IDL_ERR_STRING_TOO_LONG:
-        return rcOutOfRange;
-    case IDL_ERR_ARGUMENT:
-        return rcInvalidArgument;
-    default:
-        return rcBadMessage;
-    }
-}

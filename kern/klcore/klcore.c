@@ -220,9 +220,8 @@ Retcode core_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t re
     struct idl_header h = {0};
     uint32_t answer_grant = 0;
     if (rc == rcOk) {
-        enum idl_error e = idl_route_request(kl_core_Core_endpoints, kl_core_Core_ENDPOINT_COUNT,
-                                             kreq, req_len, &m, &h);
-        rc = e == IDL_OK ? rcOk : idl_error_retcode(e);
+        rc = idl_error_retcode(idl_route_request(
+            kl_core_Core_endpoints, kl_core_Core_ENDPOINT_COUNT, kreq, req_len, &m, &h));
     }
     CORE_PROF_STAMP(4);
     if (rc == rcOk)
@@ -254,9 +253,8 @@ Retcode core_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t re
             *resp_len = out_len;
     }
     CORE_PROF_STAMP(8);
-    if (scratch != NULL)
-        kfree_charged(scratch, &p->kmem);
-    if (kres != NULL && kres != t->core_msg[1])
+    kfree_charged(scratch, &p->kmem);
+    if (kres != t->core_msg[1])
         kfree_charged(kres, &p->kmem);
     if (kreq != t->core_msg[0])
         kfree_charged(kreq, &p->kmem);

@@ -345,6 +345,14 @@ Retcode pt_prepare(struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t size
     return rcOk;
 }
 
+/* How many pages of [a, end) lie in a's last-level table: from a's entry to the table's end
+ * or to end, whichever comes first (end - a is whole pages: check_user_range). */
+static uint64_t pages_in_table(uint64_t a, uint64_t end)
+{
+    uint64_t in_table = 512 - idx(a, 1), left = (end - a) / pt_level_size(1);
+    return in_table < left ? in_table : left;
+}
+
 Retcode pt_mark(struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t size, uint64_t marker)
 {
     Retcode rc = check_user_range(va, size);
@@ -360,9 +368,7 @@ Retcode pt_mark(struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t size, u
             rc = rcInvalidArgument;
         if (rc != rcOk)
             break;
-        uint64_t in_table = 512 - idx(a, 1);
-        uint64_t left = (end - a) / pt_level_size(1); /* whole pages: check_user_range */
-        uint64_t n = in_table < left ? in_table : left;
+        uint64_t n = pages_in_table(a, end);
         int added = 0;
         for (uint64_t k = 0; k < n; k++)
             if (path[1][k] == 0) {
@@ -389,8 +395,7 @@ uint64_t pt_clear_range(struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t
             /* Every entry of [a, end) in this last-level table, then its count and, if it is
              * empty now (or a failed map left it empty), the table: one walk per table, not
              * one per page. `cleared` does not touch the tables. */
-            uint64_t in_table = 512 - idx(a, 1), left = (end - a) / pt_level_size(1);
-            uint64_t n = in_table < left ? in_table : left;
+            uint64_t n = pages_in_table(a, end);
             int removed = 0;
             for (uint64_t k = 0; k < n; k++) {
                 uint64_t e = path[1][k];

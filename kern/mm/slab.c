@@ -441,10 +441,8 @@ void *kmalloc_charged(size_t size, struct kmem_account *acct, Retcode *rc)
     return p;
 }
 
-void kfree_charged(void *p, struct kmem_account *acct)
+void kfree_charged_block(void *p, struct kmem_account *acct)
 {
-    if (p == NULL)
-        return;
     if (((uintptr_t)p & (SLAB_SIZE - 1)) != 0) {
         /* A slab object (every IPC message copy is one): uncharge its slot and free it as kfree
          * would, straight to its cache, on the path of every call. */

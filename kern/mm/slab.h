@@ -79,7 +79,13 @@ size_t kmalloc_charge(size_t size);
 void *kmem_cache_alloc_charged(struct kmem_cache *c, struct kmem_account *acct, Retcode *rc);
 void kmem_cache_free_charged(struct kmem_cache *c, void *obj, struct kmem_account *acct);
 void *kmalloc_charged(size_t size, struct kmem_account *acct, Retcode *rc);
-void kfree_charged(void *p, struct kmem_account *acct);
+void kfree_charged_block(void *p, struct kmem_account *acct);
+/* Inline: freeing NULL (a buffer a path did not need) costs its caller no call. */
+static inline void kfree_charged(void *p, struct kmem_account *acct)
+{
+    if (p != NULL)
+        kfree_charged_block(p, acct);
+}
 
 /* Sum over every cache and the large kmalloc blocks. */
 void kmem_totals(struct kmem_stats *out);
