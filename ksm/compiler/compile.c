@@ -41,6 +41,54 @@ struct cc {
     int nchoices, choices_cap;
 };
 
+/*
+ * The audit of model objects' methods (ksm_table.h: obj_audit), and each Regex pattern's object.
+ * No table when no profile configures an object other than base: the decisions then never look
+ * for records to write.
+ */
+static void model_audit(const struct policy *p, struct ksm_table *t)
+{
+    int nrx = 0;
+    for (int i = 0; i < p->nxobjects; i++)
+        if (p->xobjects[i].model == XM_REGEX)
+            nrx++;
+    const char **names = psl_alloc(sizeof *names * (size_t)(nrx + 1));
+    for (int i = 0, k = 0; i < p->nxobjects; i++)
+        if (p->xobjects[i].model == XM_REGEX)
+            names[k++] = p->xobjects[i].name;
+    uint32_t *rx_obj = psl_alloc(sizeof *rx_obj * (size_t)(p->nregexes + 1));
+    for (int i = 0; i < p->nregexes; i++) {
+        int o = policy_regex_object(p, p->regex_objects[i]);
+        rx_obj[i] = o < 0 ? UINT32_MAX : (uint32_t)o;
+    }
+    t->regex_object = p->nregexes ? rx_obj : NULL;
+    t->regex_object_names = nrx ? names : NULL;
+    t->nregex_objects = (uint32_t)nrx;
+    t->naudit_objects = t->nflows + t->nsets + t->nmaps + t->nmics + (uint32_t)nrx;
+    bool any = false;
+    for (int i = 0; i < p->nprofiles; i++)
+        for (int k = 0; k < p->profiles[i].nlevels; k++)
+            any = any || p->profiles[i].levels[k].nobjs > 0;
+    if (!any || t->naudit_objects == 0)
+        return;
+    size_t n = (size_t)t->nprofiles * t->nlevels * t->naudit_objects;
+    struct ksm_obj_audit *oa = psl_alloc(sizeof *oa * n);
+    memset(oa, 0, sizeof *oa * n);
+    for (int i = 0; i < p->nprofiles; i++)
+        for (int k = 0; k < p->profiles[i].nlevels; k++) {
+            const struct audit_level *al = &p->profiles[i].levels[k];
+            for (int j = 0; j < al->nobjs; j++) {
+                const struct audit_object *ao = &al->objs[j];
+                if (ao->model < 0)
+                    continue;
+                uint32_t o = ksm_audit_object_id(t, (uint32_t)ao->model, (uint32_t)ao->object_id);
+                oa[((size_t)i * t->nlevels + (uint32_t)al->level) * t->naudit_objects + o] =
+                    (struct ksm_obj_audit){(uint32_t)ao->kss | ao->emit, ao->omit_mask};
+            }
+        }
+    t->obj_audit = oa;
+}
+
 static uint32_t field_index(struct cc *c, const char *name)
 {
     for (int i = 0; i < c->nfields; i++)
@@ -148,6 +196,7 @@ static void gen(struct cc *c, const struct expr *e, int start)
     case E_REGEX:
         emit(c, KSM_OP_REGEX_MATCH, e->a->offset,
              (int64_t)((uint64_t)field_index(c, e->a->field_name) << 32 | e->value));
+        c->code[c->ncode - 1].size = e->fn == 1; /* a case of select (its audit: emit select) */
         return;
     case E_INDEX: {
         const struct expr *f = e->a;
@@ -794,6 +843,7 @@ struct ksm_table *psl_compile(struct policy *p)
     t->nregexes = (uint32_t)p->nregexes;
     t->choices = c.nchoices > 1 ? c.choices : NULL;
     t->nchoices = c.nchoices > 1 ? (uint32_t)c.nchoices : 0;
+    model_audit(p, t);
     if (c.nfields >= 0xffff) {
         psl_error(p->first_pos, "more than 65534 distinct fields in conditions");
         return NULL;

@@ -230,18 +230,36 @@ void psl_emit_c(FILE *f, const struct ksm_table *t, const char *n, const char *h
     if (!t->nchoices)
         fprintf(f, "    {0, 0, 0, 0},\n");
     fprintf(f, "};\n\n");
+    /* The audit of model objects' methods (NULL when no profile asks for any). */
+    size_t noa = t->obj_audit ? (size_t)t->nprofiles * t->nlevels * t->naudit_objects : 0;
+    if (noa) {
+        fprintf(f, "static const struct ksm_obj_audit %s_obj_audit[%zu] = {", n, noa);
+        for (size_t i = 0; i < noa; i++)
+            fprintf(f, "%s{%u, 0x%xu},", i % 8 ? " " : "\n    ", t->obj_audit[i].mask,
+                    t->obj_audit[i].omit);
+        fprintf(f, "\n};\n\n");
+    }
+    u32s(f, "uint32_t", n, "regex_object", t->regex_object, t->regex_object ? t->nregexes : 0);
+    fprintf(f, "static const char *const %s_regex_object_names[%u] = {", n, t->nregex_objects + 1);
+    for (uint32_t i = 0; i < t->nregex_objects; i++) {
+        cstr(f, t->regex_object_names[i]);
+        fprintf(f, ", ");
+    }
+    fprintf(f, "0};\n\n");
     fprintf(f,
             "const struct ksm_table %s = {\n    KSM_TABLE_MAGIC, %u, %u, %u, %u, %u, %u, %u, %u,\n "
             "   %u, %u, %u, %u, %u,\n"
             "    %s_classes, %s_endpoints, %s_index, %s_cells, %s_cell_calls, %s_calls, %s_code,\n"
             "    %s_locs, %s_files, %s_fields, %s_audit, %s_slot_names, %s_slot_has_error,\n"
             "    %s_strings, %u, %s_flows, %u, %u, %s_sets, %u, %u, %s_maps, %u, %u,\n"
-            "    %s_regexes, %u, %s_choices, %u, %s_mics, %u, %u,\n};\n",
+            "    %s_regexes, %u, %s_choices, %u, %s_mics, %u, %u,\n"
+            "    %s%s, %u, %s_regex_object, %s_regex_object_names, %u,\n};\n",
             n, t->nclasses, t->nendpoints, t->nslots, t->ncells, t->ncalls, t->ncell_calls,
             t->ncode, t->nlocs, t->nfiles, t->nfields, t->nprofiles, t->nlevels, t->audit_level, n,
             n, n, n, n, n, n, n, n, n, n, n, n, n, t->nstrings, n, t->nflows, t->max_state_writes,
             n, t->nsets, t->nset_words, n, t->nmaps, t->nmap_words, n, t->nregexes, n, t->nchoices,
-            n, t->nmics, t->nres_words);
+            n, t->nmics, t->nres_words, noa ? n : "0", noa ? "_obj_audit" : "", t->naudit_objects,
+            n, n, t->nregex_objects);
 }
 
 void psl_emit_h(FILE *f, const struct ksm_table *t, const char *n)

@@ -24,7 +24,8 @@ enum expr_kind {
     E_CALL,  /* a function of the Math, Bool or Pred model that is not an operator (fn) */
     E_QUERY, /* <Flow object>.query {sid : <sid>}: the current state's name; op 1: <Mic
               * object>.query_level {source : <sid> | <resource SID a>}: the level's degree */
-    E_REGEX, /* <Regex object>.match {text : a, pattern : "<str>"} (value: the pattern's index) */
+    E_REGEX, /* <Regex object>.match {text : a, pattern : "<str>"} (value: the pattern's index;
+              * object: the Regex object, NULL for re; fn 1: a case of select) */
     E_CASE,  /* the case a choice takes: the first i with args[i] true, else nargs (integer) */
     E_INDEX  /* a.[b]: element b of the sequence or array field a (an integer); a.[b].<path>: a
               * field of element b of a sequence of structs (path, npath; offset its offset in
@@ -168,9 +169,33 @@ struct binding {
     struct block body;
 };
 
+/* The audit configuration of one security model object at one runtime level, as written:
+ * `<object> : { kss : [...], omit : [<states>] (Flow), emit : [<methods>] (Regex) }`. */
+struct audit_object {
+    char *name;
+    struct psl_pos pos;
+    uint8_t kss;   /* KSM_AUDIT_GRANTED | KSM_AUDIT_DENIED */
+    uint8_t emit;  /* KSM_AUDIT_EMIT_* */
+    bool has_emit; /* `emit` written (Regex objects only) */
+    struct psl_pos emit_pos;
+    char **omit; /* `omit` states (Flow objects only) */
+    struct psl_pos *omit_pos;
+    int nomit, omit_cap, omit_pos_cap;
+    bool has_omit;
+    struct psl_pos omit_key_pos;
+    /* resolved: the model (0 Flow, 1 HashSet, 2 StaticMap, 3 Mic, 4 Regex: ksm_audit_object_id),
+     * the object's index among that model's objects (Regex: among the Regex objects), the omit
+     * states as a bit set; model -1 after an error */
+    int model, object_id;
+    uint32_t omit_mask;
+};
+
 struct audit_level {
     int level;
-    uint8_t mask; /* KSM_AUDIT_* */
+    uint8_t mask; /* KSM_AUDIT_*: the kss of the object `base` (Base rules, the decision) */
+    bool has_base;
+    struct audit_object *objs; /* objects other than base */
+    int nobjs, objs_cap;
 };
 
 struct audit_profile {
@@ -307,7 +332,10 @@ struct policy {
     int nxobjects, xobjects_cap;
     struct policy_xobject *xobjects; /* objects of the models without state (pred, re, ...) */
     int nregexes, regexes_cap;
-    const char **regexes; /* patterns of match expressions, in order of first use */
+    const char **regexes;       /* patterns of match expressions, in order of first use */
+    const char **regex_objects; /* nregexes: the Regex object of each (a pattern used by two
+                                 * objects is two entries: their audits differ) */
+    int regex_objects_cap;
     char **include_dirs;
     int ninclude_dirs;
     char **loaded; /* files already read (each once) */
@@ -362,6 +390,9 @@ int policy_map_key(const struct policy_map *m, const char *key);
 int policy_mic_id(const struct policy *p, const char *name);
 int policy_mic_degree(const struct policy_mic *m, const char *name);
 int policy_mic_category(const struct policy_mic *m, const char *name);
+
+/* The index of Regex object `name` among the policy's Regex objects, or -1. */
+int policy_regex_object(const struct policy *p, const char *name);
 
 /* The model (enum xmodel) of the object `name` of a model without state, or -1. */
 int policy_xobject_model(const struct policy *p, const char *name);

@@ -746,7 +746,10 @@ static struct expr *primary(struct parser *ps)
         struct token *m = peek(ps);
         if (!expect(ps, T_IDENT, "a function name"))
             return NULL;
-        return function(ps, m, model);
+        struct expr *e = function(ps, m, model);
+        if (e && e->kind == E_REGEX)
+            e->object = t->text; /* the Regex object whose audit applies */
+        return e;
     }
     if (t->kind == T_IDENT && function_model(t->text) >= 0 &&
         (peek2(ps)->kind == T_LPAREN || peek2(ps)->kind == T_LBRACK ||
@@ -1937,6 +1940,8 @@ static void choice_item(struct parser *ps, struct block *b, struct token *kw)
                 cond->a = psl_alloc(sizeof *cond->a);
                 *cond->a = *text; /* each condition resolves its own copy */
                 cond->str = label;
+                cond->object = obj->text;
+                cond->fn = 1; /* a case of select, not a match: its audit is emit select */
                 cond->height = 1 + text->height;
             } else {
                 cond = new_expr(E_BINARY, lab->pos);
@@ -2250,7 +2255,9 @@ static void pal_assert(struct parser *ps, struct token *kw)
     expect(ps, T_RBRACE, "'}'");
 }
 
-/* audit profile <name> = { <level> : { base : { kss : [ "granted", "denied" ] } } , ... } */
+/* audit profile <name> = { <level> : { <object> : { kss : [ "granted", "denied" ]
+ *                                       [, omit : [<states>]] [, emit : [<methods>]] }, ... }, ... }
+ * Objects other than base are checked against the policy's objects once it is all read. */
 static void audit_profile(struct parser *ps)
 {
     struct policy *pol = ps->pol;
@@ -2289,40 +2296,102 @@ static void audit_profile(struct parser *ps)
             struct token *obj = peek(ps);
             if (!expect(ps, T_IDENT, "a security model object name"))
                 return;
-            if (strcmp(obj->text, "base")) {
-                err_at(
-                    ps, obj,
-                    psl_fmt("security model object '%s' is not supported (only base)", obj->text));
+            bool is_base = !strcmp(obj->text, "base");
+            struct audit_object *ao = NULL;
+            if (is_base && al->has_base) {
+                err_at(ps, obj, "audit configuration of 'base' given twice at this level");
                 return;
+            }
+            al->has_base = al->has_base || is_base;
+            for (int i = 0; !is_base && i < al->nobjs; i++)
+                if (!strcmp(al->objs[i].name, obj->text)) {
+                    err_at(ps, obj,
+                           psl_fmt("audit configuration of '%s' given twice at this level",
+                                   obj->text));
+                    return;
+                }
+            if (!is_base) {
+                /* the object is looked up when the whole policy is read (resolve.c) */
+                ao = PSL_PUSH(al->objs, al->nobjs, al->objs_cap);
+                ao->name = obj->text;
+                ao->pos = obj->pos;
             }
             if (!expect(ps, T_COLON, "':'") || !expect(ps, T_LBRACE, "'{'"))
                 return;
+            bool seen_kss = false;
             while (!ps->failed && peek(ps)->kind != T_RBRACE) {
                 struct token *key = peek(ps);
-                if (!expect(ps, T_IDENT, "'kss'"))
+                if (!expect(ps, T_IDENT, "'kss', 'omit' or 'emit'"))
                     return;
-                if (strcmp(key->text, "kss")) {
-                    err_at(
-                        ps, key,
-                        psl_fmt("audit configuration '%s' is not supported (only kss)", key->text));
+                bool kss = !strcmp(key->text, "kss"), omit = !strcmp(key->text, "omit"),
+                     emit = !strcmp(key->text, "emit");
+                if (!kss && !omit && !emit) {
+                    err_at(ps, key,
+                           psl_fmt("audit configuration '%s' is not supported (kss; omit for a "
+                                   "Flow object, emit for a Regex object)",
+                                   key->text));
                     return;
+                }
+                if ((kss && seen_kss) || (omit && ao && ao->has_omit) ||
+                    (emit && ao && ao->has_emit)) {
+                    err_at(ps, key, psl_fmt("audit configuration '%s' given twice", key->text));
+                    return;
+                }
+                if (is_base && !kss) {
+                    err_at(ps, key,
+                           psl_fmt("audit configuration '%s' is not one of the Base model (only "
+                                   "kss)",
+                                   key->text));
+                    return;
+                }
+                seen_kss = seen_kss || kss;
+                if (omit) {
+                    ao->has_omit = true;
+                    ao->omit_key_pos = key->pos;
+                } else if (emit) {
+                    ao->has_emit = true;
+                    ao->emit_pos = key->pos;
                 }
                 if (!expect(ps, T_COLON, "':'") || !expect(ps, T_LBRACK, "'['"))
                     return;
                 while (!ps->failed && peek(ps)->kind != T_RBRACK) {
                     struct token *s = peek(ps);
-                    if (!expect(ps, T_STRING, "\"granted\" or \"denied\""))
+                    if (!expect(ps, T_STRING,
+                                kss    ? "\"granted\" or \"denied\""
+                                : emit ? "\"match\" or \"select\""
+                                       : "a state name (a string)"))
                         return;
-                    if (!strcmp(s->text, "granted"))
-                        al->mask |= KSM_AUDIT_GRANTED;
-                    else if (!strcmp(s->text, "denied"))
-                        al->mask |= KSM_AUDIT_DENIED;
-                    else {
-                        err_at(ps, s,
-                               psl_fmt("kss value \"%s\" is not supported (\"granted\", "
-                                       "\"denied\")",
-                                       s->text));
-                        return;
+                    if (omit) {
+                        *PSL_PUSH(ao->omit, ao->nomit, ao->omit_cap) = s->text;
+                        ao->nomit--;
+                        *PSL_PUSH(ao->omit_pos, ao->nomit, ao->omit_pos_cap) = s->pos;
+                    } else if (emit) {
+                        uint8_t bit = !strcmp(s->text, "match")    ? KSM_AUDIT_EMIT_MATCH
+                                      : !strcmp(s->text, "select") ? KSM_AUDIT_EMIT_SELECT
+                                                                   : 0;
+                        if (bit == 0) {
+                            err_at(ps, s,
+                                   psl_fmt("emit value \"%s\" is not a Regex expression "
+                                           "(\"match\", \"select\")",
+                                           s->text));
+                            return;
+                        }
+                        ao->emit |= bit;
+                    } else {
+                        uint8_t bit = !strcmp(s->text, "granted")  ? KSM_AUDIT_GRANTED
+                                      : !strcmp(s->text, "denied") ? KSM_AUDIT_DENIED
+                                                                   : 0;
+                        if (bit == 0) {
+                            err_at(ps, s,
+                                   psl_fmt("kss value \"%s\" is not supported (\"granted\", "
+                                           "\"denied\")",
+                                           s->text));
+                            return;
+                        }
+                        if (is_base)
+                            al->mask |= bit;
+                        else
+                            ao->kss |= bit;
                     }
                     if (peek(ps)->kind == T_COMMA)
                         next(ps);

@@ -313,11 +313,14 @@ static void regex(struct policy *p, const struct scope *s, struct expr *e)
         psl_error(pos, "bad pattern: %s", err);
         return;
     }
+    const char *obj = e->object ? e->object : "re";
     for (int i = 0; i < p->nregexes; i++)
-        if (!strcmp(p->regexes[i], e->str)) {
+        if (!strcmp(p->regexes[i], e->str) && !strcmp(p->regex_objects[i], obj)) {
             e->value = (uint64_t)i;
             return;
         }
+    *PSL_PUSH(p->regex_objects, p->nregexes, p->regex_objects_cap) = obj;
+    p->nregexes--;
     *PSL_PUSH(p->regexes, p->nregexes, p->regexes_cap) = e->str;
     e->value = (uint64_t)p->nregexes - 1;
 }
@@ -947,8 +950,84 @@ static void block(struct policy *p, struct block *b, int inherited_profile)
     }
 }
 
+/* The Regex objects' index among them (0: re when the policy uses the Regex model), or -1. */
+int policy_regex_object(const struct policy *p, const char *name)
+{
+    int k = 0;
+    for (int i = 0; i < p->nxobjects; i++) {
+        if (p->xobjects[i].model != XM_REGEX)
+            continue;
+        if (!strcmp(p->xobjects[i].name, name))
+            return k;
+        k++;
+    }
+    return -1;
+}
+
+static const char *const audit_model_names[] = {"Flow", "HashSet", "StaticMap", "Mic", "Regex"};
+
+/* The objects an audit configuration names: declared objects of a model with methods the KSM
+ * reports (Flow, HashSet, StaticMap, Mic, Regex), omit only for Flow (its states), emit only for
+ * Regex. */
+static void audit_object(struct policy *p, struct audit_object *ao)
+{
+    ao->model = -1;
+    int id;
+    if ((id = policy_flow_id(p, ao->name)) >= 0)
+        ao->model = 0;
+    else if ((id = policy_set_id(p, ao->name)) >= 0)
+        ao->model = 1;
+    else if ((id = policy_map_id(p, ao->name)) >= 0)
+        ao->model = 2;
+    else if ((id = policy_mic_id(p, ao->name)) >= 0)
+        ao->model = 3;
+    else if ((id = policy_regex_object(p, ao->name)) >= 0)
+        ao->model = 4;
+    if (ao->model < 0) {
+        int xm = policy_xobject_model(p, ao->name);
+        if (xm >= 0)
+            psl_error(ao->pos,
+                      "audit of '%s' is not supported: a Pred, Bool, Math or Struct object has "
+                      "operators, not methods the KSM reports",
+                      ao->name);
+        else
+            psl_error(ao->pos, "unknown security model object '%s' in an audit profile", ao->name);
+        return;
+    }
+    ao->object_id = id;
+    if (ao->has_omit && ao->model != 0) {
+        psl_error(ao->omit_key_pos,
+                  "'omit' is an audit configuration of Flow objects; '%s' is a %s object", ao->name,
+                  audit_model_names[ao->model]);
+        ao->model = -1;
+        return;
+    }
+    if (ao->has_emit && ao->model != 4) {
+        psl_error(ao->emit_pos,
+                  "'emit' is an audit configuration of Regex objects; '%s' is a %s object",
+                  ao->name, audit_model_names[ao->model]);
+        ao->model = -1;
+        return;
+    }
+    ao->omit_mask = 0;
+    for (int i = 0; i < ao->nomit; i++) {
+        int st = policy_flow_state(&p->flows[id], ao->omit[i]);
+        if (st < 0) {
+            psl_error(ao->omit_pos[i], "unknown state '%s' of Flow object '%s' in 'omit'",
+                      ao->omit[i], ao->name);
+            ao->model = -1;
+            return;
+        }
+        ao->omit_mask |= 1u << st;
+    }
+}
+
 int psl_resolve(struct policy *p)
 {
+    for (int i = 0; i < p->nprofiles; i++)
+        for (int k = 0; k < p->profiles[i].nlevels; k++)
+            for (int j = 0; j < p->profiles[i].levels[k].nobjs; j++)
+                audit_object(p, &p->profiles[i].levels[k].objs[j]);
     if (!p->has_execute && p->first_pos.file)
         psl_error(p->first_pos, "missing 'execute: kl.core.Execute'");
     p->default_profile_id = 0;

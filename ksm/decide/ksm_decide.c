@@ -170,7 +170,49 @@ struct sctx {
     uint32_t chosen_id[KSM_CHOICES_MAX];
     uint64_t chosen_arm[KSM_CHOICES_MAX];
     uint32_t nchosen;
+    /* The audit of model objects' methods: NULL when the caller wants none or the table has
+     * none; the profile and location of the call being decided; a Flow rule's state before. */
+    struct ksm_audit_log *log;
+    uint32_t profile, loc;
+    uint64_t flow_from;
 };
+
+/*
+ * Logs one method of a model object (model: 0 Flow, 1 HashSet, 2 StaticMap, 3 Mic, 4 Regex) if
+ * the profile of the call being decided asks for it: kss for its result (an expression that ran
+ * as granted), emit for a Regex expression, no record while a Flow machine is in an omitted state
+ * (flow_state: 1 + the state before the call, 0 none).
+ */
+static void audit_method(struct sctx *x, uint32_t model, uint32_t object, uint32_t method,
+                         int granted, uint64_t a, uint64_t b, uint64_t flow_state)
+{
+    const struct ksm_table *t = x->t;
+    uint32_t regex_object = object;
+    if (model == 4) {
+        if (!t->regex_object || object >= t->nregexes)
+            return;
+        regex_object = t->regex_object[object];
+    }
+    uint32_t o = ksm_audit_object_id(t, model, regex_object);
+    if (x->profile >= t->nprofiles || t->audit_level >= t->nlevels || o >= t->naudit_objects)
+        return;
+    const struct ksm_obj_audit *oa =
+        &t->obj_audit[((uint64_t)x->profile * t->nlevels + t->audit_level) * t->naudit_objects + o];
+    uint32_t want =
+        model == 4 ? (method == KSM_AX_REGEX_SELECT ? KSM_AUDIT_EMIT_SELECT : KSM_AUDIT_EMIT_MATCH)
+        : granted  ? KSM_AUDIT_GRANTED
+                   : KSM_AUDIT_DENIED;
+    if (!(oa->mask & want))
+        return;
+    if (model == 0 && flow_state != 0 && flow_state <= 32 && ((oa->omit >> (flow_state - 1)) & 1))
+        return;
+    if (x->log->n >= KSM_AUDIT_RECS_MAX) {
+        x->log->dropped++;
+        return;
+    }
+    x->log->rec[x->log->n++] = (struct ksm_audit_rec){
+        (uint8_t)method, (uint8_t)(granted != 0), 0, object, x->loc, 0, a, b};
+}
 
 static void put(struct sctx *x, uint32_t kind, uint32_t at, uint64_t v)
 {
@@ -588,9 +630,14 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
             uint32_t r = set_find(x, in->arg, ref, rsid, &hs, &hd, &tab);
             if (r != KSM_R_RULE)
                 return r;
-            if (tab == UINT32_MAX)
+            if (tab == UINT32_MAX) {
+                if (x->log)
+                    audit_method(x, 1, in->arg, KSM_AX_SET_CONTAINS, 0, 0, entry, 0);
                 return KSM_R_NO_STATE; /* KasperskyOS: the expression "runs incorrectly" */
+            }
             st[sp++] = set_index(x, tab, entry) >= 0;
+            if (x->log)
+                audit_method(x, 1, in->arg, KSM_AX_SET_CONTAINS, 1, st[sp - 1], entry, 0);
             continue;
         }
         if (in->op == KSM_OP_MAP_GET) {
@@ -609,9 +656,15 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
                 return r;
             if (key >= m->nkeys)
                 return KSM_R_BAD_TABLE;
-            if (tab == UINT32_MAX)
+            uint32_t ax = (in->imm & 4) ? KSM_AX_MAP_GET_UNCOMMITTED : KSM_AX_MAP_GET;
+            if (tab == UINT32_MAX) {
+                if (x->log)
+                    audit_method(x, 2, in->arg, ax, 0, 0, key, 0);
                 return KSM_R_NO_STATE;
+            }
             st[sp++] = x->st->map_words[tab + 1 + key + ((in->imm & 4) ? m->nkeys : 0)];
+            if (x->log)
+                audit_method(x, 2, in->arg, ax, 1, st[sp - 1], key, 0);
             continue;
         }
         if (in->op == KSM_OP_REGEX_MATCH || in->op == KSM_OP_STR_LEN || in->op == KSM_OP_STR_CMP) {
@@ -636,6 +689,9 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
                 if (r < 0)
                     return KSM_R_BAD_TABLE;
                 st[sp++] = (uint64_t)r;
+                if (x->log)
+                    audit_method(x, 4, k, in->size == 1 ? KSM_AX_REGEX_SELECT : KSM_AX_REGEX_MATCH,
+                                 1, (uint64_t)r, 0, 0);
                 continue;
             }
             const uint8_t *o;
@@ -735,6 +791,8 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
             uint64_t cur = hd.value;
             if (cur > t->flows[in->arg].nstates)
                 return KSM_R_BAD_TABLE;
+            if (x->log)
+                audit_method(x, 0, in->arg, KSM_AX_FLOW_QUERY, cur != 0, cur - (cur != 0), 0, cur);
             if (cur == 0)
                 return KSM_R_NO_STATE; /* no machine: the expression cannot be evaluated */
             st[sp++] = (uint64_t)(cur - 1u);
@@ -762,9 +820,14 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
             }
             if (sp >= KSM_STACK_MAX)
                 return KSM_R_BAD_TABLE;
-            if (level == 0 || (level >> 32) > m->ndegrees)
+            if (level == 0 || (level >> 32) > m->ndegrees) {
+                if (x->log)
+                    audit_method(x, 3, in->arg, KSM_AX_MIC_QUERY_LEVEL, 0, 0, 0, 0);
                 return KSM_R_NO_STATE; /* no level assigned: the expression cannot be evaluated */
+            }
             st[sp++] = (level >> 32) - 1u;
+            if (x->log)
+                audit_method(x, 3, in->arg, KSM_AX_MIC_QUERY_LEVEL, 1, st[sp - 1], 0, 0);
             continue;
         }
         if (in->op == KSM_OP_JFALSE_POP || in->op == KSM_OP_JUMP) {
@@ -951,6 +1014,7 @@ static uint32_t flow_call(struct sctx *x, const struct ksm_call *c, uint64_t rsi
     uint64_t cur = hd.value, next = cur;
     if (cur > f->nstates || f->nstates > KSM_FLOW_STATES_MAX || f->initial >= f->nstates)
         return KSM_R_BAD_TABLE;
+    x->flow_from = cur;
     switch (c->kind) {
     case KSM_CALL_FLOW_INIT:
         *granted = cur == 0 && hd.at != UINT32_MAX; /* a full resource table: denied */
@@ -1359,16 +1423,31 @@ struct ksm_verdict ksm_decide(const struct ksm_table *t, uint32_t event, uint32_
 }
 
 static struct ksm_verdict decide_calls(const struct ksm_table *t, struct ksm_state *st,
-                                       uint32_t src_sid, uint32_t dst_sid, const void *msg,
-                                       size_t len, const struct ksm_cell *cell, uint32_t slot);
+                                       struct ksm_audit_log *log, uint32_t src_sid,
+                                       uint32_t dst_sid, const void *msg, size_t len,
+                                       const struct ksm_cell *cell, uint32_t slot);
 
 struct ksm_verdict ksm_decide_state(const struct ksm_table *t, struct ksm_state *st, uint32_t event,
                                     uint32_t src_class, uint32_t dst_class, uint32_t src_sid,
                                     uint32_t dst_sid, uint32_t endpoint_id, uint32_t method_id,
                                     const void *msg, size_t len)
 {
+    return ksm_decide_audit(t, st, 0, event, src_class, dst_class, src_sid, dst_sid, endpoint_id,
+                            method_id, msg, len);
+}
+
+struct ksm_verdict ksm_decide_audit(const struct ksm_table *t, struct ksm_state *st,
+                                    struct ksm_audit_log *log, uint32_t event, uint32_t src_class,
+                                    uint32_t dst_class, uint32_t src_sid, uint32_t dst_sid,
+                                    uint32_t endpoint_id, uint32_t method_id, const void *msg,
+                                    size_t len)
+{
     if (!msg)
         len = 0;
+    if (log) {
+        log->n = 0;
+        log->dropped = 0;
+    }
     const struct ksm_cell *cell;
     uint32_t slot;
     uint32_t r = find_cell(t, event, src_class, dst_class, endpoint_id, method_id, &cell, &slot);
@@ -1401,19 +1480,23 @@ struct ksm_verdict ksm_decide_state(const struct ksm_table *t, struct ksm_state 
             return v;
         }
     }
-    return decide_calls(t, st, src_sid, dst_sid, msg, len, cell, slot);
+    /* Records only when the table audits some model object: otherwise nothing looks. */
+    return decide_calls(t, st, t->obj_audit ? log : 0, src_sid, dst_sid, msg, len, cell, slot);
 }
 
 /* The calls of a cell in order, with the state they read and change (ksm_decide_state's
  * general case). Out of line: its context and undo log are a large frame that the unconditional
  * grant above does not set up. */
 static __attribute__((noinline)) struct ksm_verdict
-decide_calls(const struct ksm_table *t, struct ksm_state *st, uint32_t src_sid, uint32_t dst_sid,
-             const void *msg, size_t len, const struct ksm_cell *cell, uint32_t slot)
+decide_calls(const struct ksm_table *t, struct ksm_state *st, struct ksm_audit_log *log,
+             uint32_t src_sid, uint32_t dst_sid, const void *msg, size_t len,
+             const struct ksm_cell *cell, uint32_t slot)
 {
     struct sctx x;
     x.t = t;
     x.st = st;
+    x.log = log;
+    x.flow_from = 0;
     x.sid[KSM_SID_SRC] = src_sid;
     x.sid[KSM_SID_DST] = dst_sid;
     x.nundo = 0;
@@ -1430,6 +1513,9 @@ decide_calls(const struct ksm_table *t, struct ksm_state *st, uint32_t src_sid, 
         const struct ksm_call *c = &t->calls[call_no];
         int granted = 0, applies = 1;
         uint32_t r = KSM_R_RULE, field = 0;
+        uint64_t detail_a = 0, detail_b = 0; /* the audit record's (ksm_audit_rec) */
+        x.profile = c->audit_profile;
+        x.loc = c->loc;
         if (c->choice != 0)
             r = in_chosen_case(&x, c, msg, len, &field, &applies);
         if (r == KSM_R_RULE && !applies)
@@ -1448,10 +1534,17 @@ decide_calls(const struct ksm_table *t, struct ksm_state *st, uint32_t src_sid, 
             granted = (c->kind == KSM_CALL_ASSERT) ? v != 0 : v == 0;
         } else if (c->kind >= KSM_CALL_FLOW_INIT && c->kind <= KSM_CALL_FLOW_ALLOW) {
             uint64_t rsid = 0;
+            x.flow_from = 0;
             if (c->sid == KSM_SID_RESOURCE)
                 r = resource_sid(&x, c, msg, len, &rsid, &field);
             if (r == KSM_R_RULE)
                 r = flow_call(&x, c, rsid, &granted);
+            detail_a = x.flow_from;
+            detail_b = c->kind == KSM_CALL_FLOW_ENTER ? c->arg + 1u
+                       : c->kind == KSM_CALL_FLOW_INIT
+                           ? (c->object < t->nflows ? t->flows[c->object].initial + 1u : 0)
+                       : c->kind == KSM_CALL_FLOW_ALLOW ? c->arg
+                                                        : 0;
         } else if (c->kind >= KSM_CALL_SET_INIT && c->kind <= KSM_CALL_SET_REMOVE) {
             uint64_t rsid = 0, entry = 0;
             if (c->sid == KSM_SID_RESOURCE)
@@ -1460,6 +1553,7 @@ decide_calls(const struct ksm_table *t, struct ksm_state *st, uint32_t src_sid, 
                 r = eval(t, c->code_start, c->code_len, msg, len, &entry, &field, &x);
             if (r == KSM_R_RULE)
                 r = set_call(&x, c, rsid, entry, &granted);
+            detail_a = entry;
         } else if (c->kind >= KSM_CALL_MAP_INIT && c->kind <= KSM_CALL_MAP_ROLLBACK) {
             uint64_t rsid = 0, value = 0;
             if (c->sid == KSM_SID_RESOURCE)
@@ -1468,6 +1562,8 @@ decide_calls(const struct ksm_table *t, struct ksm_state *st, uint32_t src_sid, 
                 r = eval(t, c->code_start, c->code_len, msg, len, &value, &field, &x);
             if (r == KSM_R_RULE)
                 r = map_call(&x, c, rsid, value, &granted);
+            detail_a = c->arg;
+            detail_b = value;
         } else if (c->kind >= KSM_CALL_MIC_EXECUTE && c->kind <= KSM_CALL_MIC_WRITE) {
             uint64_t target = 0, container = 0;
             if (c->code_len != 0)
@@ -1476,9 +1572,18 @@ decide_calls(const struct ksm_table *t, struct ksm_state *st, uint32_t src_sid, 
                 r = eval(t, c->code2_start, c->code2_len, msg, len, &container, &field, &x);
             if (r == KSM_R_RULE)
                 r = mic_call(&x, c, target, container, c->code2_len != 0, &granted);
+            detail_a = target;
         } else {
             r = KSM_R_BAD_TABLE;
         }
+        if (x.log && r == KSM_R_RULE && c->kind >= KSM_CALL_FLOW_INIT)
+            audit_method(&x,
+                         c->kind <= KSM_CALL_FLOW_ALLOW     ? 0
+                         : c->kind <= KSM_CALL_SET_REMOVE   ? 1
+                         : c->kind <= KSM_CALL_MAP_ROLLBACK ? 2
+                                                            : 3,
+                         c->object, c->kind, granted, detail_a, detail_b,
+                         c->kind <= KSM_CALL_FLOW_ALLOW ? detail_a : 0);
         if (r != KSM_R_RULE || !granted) {
             struct ksm_verdict d = deny(r, c->loc);
             d.field = field;

@@ -93,6 +93,53 @@ struct ksm_verdict ksm_decide_state(const struct ksm_table *t, struct ksm_state 
                                     uint32_t dst_sid, uint32_t endpoint_id, uint32_t method_id,
                                     const void *msg, size_t len);
 
+/*
+ * The audit of model objects' methods (ksm_table.h: struct ksm_obj_audit): one record per call of
+ * a Flow, HashSet, StaticMap or Mic rule, or evaluation of an expression of those models or of
+ * Regex, that the profile of the call it belongs to asks for at the table's runtime level. A
+ * decision stops at the first rule that denies: the methods after it are not called and have no
+ * record.
+ */
+enum ksm_audit_expr {
+    /* rules are enum ksm_call_kind; expressions: */
+    KSM_AX_FLOW_QUERY = 64,
+    KSM_AX_SET_CONTAINS,
+    KSM_AX_MAP_GET,
+    KSM_AX_MAP_GET_UNCOMMITTED,
+    KSM_AX_MIC_QUERY_LEVEL,
+    KSM_AX_REGEX_MATCH,
+    KSM_AX_REGEX_SELECT
+};
+struct ksm_audit_rec {
+    uint8_t method;  /* enum ksm_call_kind (a rule) or enum ksm_audit_expr */
+    uint8_t granted; /* a rule: its result; an expression: 1 it ran (a is its value), 0 it could
+                      * not (no machine, table or level: the event is denied) */
+    uint16_t reserved;
+    uint32_t object; /* index into flows[], sets[], maps[], mics[]; Regex: into regexes[] */
+    uint32_t loc;    /* locs[] index of the rule the method is part of */
+    uint32_t reserved2;
+    /* Flow rules: a the state before (0: no machine, else 1 + state), b after (enter: the state
+     * asked for, 1 + state; allow: the set of states); HashSet add, remove: a the entry;
+     * StaticMap set: a the key, b the value; Mic rules on a resource: a its SID; expressions:
+     * a their value (Flow query, Mic query_level: the state or degree), b the key (get) or the
+     * entry (contains) */
+    uint64_t a, b;
+};
+#define KSM_AUDIT_RECS_MAX 8u
+struct ksm_audit_log {
+    uint32_t n;       /* records in rec[] */
+    uint32_t dropped; /* records past KSM_AUDIT_RECS_MAX, not kept */
+    struct ksm_audit_rec rec[KSM_AUDIT_RECS_MAX];
+};
+
+/* ksm_decide_state() that also fills *log (n 0 when the table audits no model object; log NULL:
+ * exactly ksm_decide_state). */
+struct ksm_verdict ksm_decide_audit(const struct ksm_table *t, struct ksm_state *st,
+                                    struct ksm_audit_log *log, uint32_t event, uint32_t src_class,
+                                    uint32_t dst_class, uint32_t src_sid, uint32_t dst_sid,
+                                    uint32_t endpoint_id, uint32_t method_id, const void *msg,
+                                    size_t len);
+
 /* The process `sid` ended: its machines and tables in every object are removed (a later init
  * for a new process with the same SID starts afresh; its tables go back to their pools). */
 void ksm_state_drop(const struct ksm_table *t, struct ksm_state *st, uint32_t sid);

@@ -77,7 +77,7 @@ enum ksm_op {
     KSM_OP_FLOW_QUERY,
     /* Regex match: push 1 when the string whose descriptor is at message[arg] matches
      * regexes[imm & 0xffffffff] (imm >> 32: index into fields[], for a descriptor or string out
-     * of bounds), else 0. */
+     * of bounds), else 0. size 1: a case of a select (the audit's emit "select"), 0: a match. */
     KSM_OP_REGEX_MATCH,
     /* Push the length of the string whose descriptor is at message[arg] (its bytes up to the
      * first NUL); imm: index into fields[]. */
@@ -325,6 +325,22 @@ struct ksm_loc {
 
 #define KSM_AUDIT_GRANTED 1u /* the profile logs granted decisions */
 #define KSM_AUDIT_DENIED 2u  /* the profile logs denied decisions (denials are always logged) */
+/* A Regex object's `emit`: which of its expressions the profile logs. */
+#define KSM_AUDIT_EMIT_MATCH 4u
+#define KSM_AUDIT_EMIT_SELECT 8u
+
+/*
+ * The audit of one security model object's methods at one (profile, runtime level): kss
+ * (KSM_AUDIT_GRANTED, KSM_AUDIT_DENIED: which results of its rules are logged; an expression
+ * that runs counts as granted, one that cannot run as denied), emit (Regex: KSM_AUDIT_EMIT_*)
+ * and omit (Flow: bit s set, no record while the machine is in state s before the call).
+ * Objects are numbered flows, then sets, maps, mics, then the Regex objects (ksm_table
+ * .regex_object_names): ksm_audit_object_id().
+ */
+struct ksm_obj_audit {
+    uint32_t mask; /* KSM_AUDIT_GRANTED | KSM_AUDIT_DENIED | KSM_AUDIT_EMIT_* */
+    uint32_t omit;
+};
 
 struct ksm_table {
     uint32_t magic;
@@ -374,6 +390,28 @@ struct ksm_table {
     const struct ksm_mic *mics;
     uint32_t nmics;
     uint32_t nres_words;
+    /* The audit of model objects' methods: obj_audit[(profile * nlevels + level) * naudit_objects
+     * + object] (struct ksm_obj_audit). NULL when no profile audits an object other than base:
+     * then no decision looks at it. regex_object[k] is the Regex object (0 .. nregex_objects-1,
+     * named by regex_object_names) of regexes[k]. */
+    const struct ksm_obj_audit *obj_audit;
+    uint32_t naudit_objects;
+    const uint32_t *regex_object;
+    const char *const *regex_object_names;
+    uint32_t nregex_objects;
 };
+
+/* The audit object number of object `object` of a model (flows, sets, maps, mics, Regex
+ * objects in that order: 0 .. 4). */
+static inline uint32_t ksm_audit_object_id(const struct ksm_table *t, uint32_t model,
+                                           uint32_t object)
+{
+    uint32_t base = model == 0   ? 0
+                    : model == 1 ? t->nflows
+                    : model == 2 ? t->nflows + t->nsets
+                    : model == 3 ? t->nflows + t->nsets + t->nmaps
+                                 : t->nflows + t->nsets + t->nmaps + t->nmics;
+    return base + object;
+}
 
 #endif

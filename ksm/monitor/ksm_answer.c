@@ -66,6 +66,163 @@ static void put_rule(struct text *t, const struct ksm_table *tab, uint32_t rule)
     put_u32(t, l->col);
 }
 
+static void put_u64(struct text *t, uint64_t v)
+{
+    char d[21];
+    int n = 0;
+    do {
+        d[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    char s[22];
+    for (int i = 0; i < n; i++)
+        s[i] = d[n - 1 - i];
+    s[n] = 0;
+    put(t, s);
+}
+
+static const char *const rule_names[KSM_CALL_KIND_COUNT] = {
+    [KSM_CALL_FLOW_INIT] = "init",
+    [KSM_CALL_FLOW_FINI] = "fini",
+    [KSM_CALL_FLOW_ENTER] = "enter",
+    [KSM_CALL_FLOW_ALLOW] = "allow",
+    [KSM_CALL_SET_INIT] = "init",
+    [KSM_CALL_SET_FINI] = "fini",
+    [KSM_CALL_SET_ADD] = "add",
+    [KSM_CALL_SET_REMOVE] = "remove",
+    [KSM_CALL_MAP_INIT] = "init",
+    [KSM_CALL_MAP_FINI] = "fini",
+    [KSM_CALL_MAP_SET] = "set",
+    [KSM_CALL_MAP_COMMIT] = "commit",
+    [KSM_CALL_MAP_ROLLBACK] = "rollback",
+    [KSM_CALL_MIC_EXECUTE] = "execute",
+    [KSM_CALL_MIC_CREATE] = "create",
+    [KSM_CALL_MIC_UPGRADE] = "upgrade",
+    [KSM_CALL_MIC_DOWNGRADE] = "downgrade",
+    [KSM_CALL_MIC_CALL] = "call",
+    [KSM_CALL_MIC_INVOKE] = "invoke",
+    [KSM_CALL_MIC_READ] = "read",
+    [KSM_CALL_MIC_WRITE] = "write",
+};
+
+/* A Flow state (1 + its index; 0: no machine, "-"). */
+static void put_state(struct text *t, const struct ksm_flow *f, uint64_t s1)
+{
+    put(t, s1 == 0 || s1 > f->nstates ? "-" : f->states[s1 - 1]);
+}
+
+/*
+ * One record of a model object's method (ksm_decide.h, struct ksm_audit_rec), written
+ * "<object>.<method>(<operands>) granted|denied" for a rule and "<object>.<method>(<operands>)=
+ * <value>" (or " failed") for an expression. False when the table does not describe it.
+ */
+static int put_method(struct text *t, const struct ksm_table *tab, const struct ksm_audit_rec *r)
+{
+    uint32_t m = r->method, o = r->object;
+    const struct ksm_flow *f = 0;
+    if (m <= KSM_CALL_FLOW_ALLOW || m == KSM_AX_FLOW_QUERY) {
+        if (o >= tab->nflows)
+            return 0;
+        f = &tab->flows[o];
+        put(t, f->name);
+    } else if (m <= KSM_CALL_SET_REMOVE || m == KSM_AX_SET_CONTAINS) {
+        if (o >= tab->nsets)
+            return 0;
+        put(t, tab->sets[o].name);
+    } else if (m <= KSM_CALL_MAP_ROLLBACK || m == KSM_AX_MAP_GET ||
+               m == KSM_AX_MAP_GET_UNCOMMITTED) {
+        if (o >= tab->nmaps)
+            return 0;
+        put(t, tab->maps[o].name);
+    } else if (m < KSM_CALL_KIND_COUNT || m == KSM_AX_MIC_QUERY_LEVEL) {
+        if (o >= tab->nmics)
+            return 0;
+        put(t, tab->mics[o].name);
+    } else if (m == KSM_AX_REGEX_MATCH || m == KSM_AX_REGEX_SELECT) {
+        if (o >= tab->nregexes || !tab->regex_object || tab->regex_object[o] >= tab->nregex_objects)
+            return 0;
+        put(t, tab->regex_object_names[tab->regex_object[o]]);
+    } else {
+        return 0;
+    }
+    put(t, ".");
+    if (m < KSM_CALL_KIND_COUNT) {
+        put(t, rule_names[m] ? rule_names[m] : "?");
+        put(t, "(");
+        if (f) {
+            if (m != KSM_CALL_FLOW_INIT)
+                put_state(t, f, r->a);
+            if (m == KSM_CALL_FLOW_ENTER || m == KSM_CALL_FLOW_INIT) {
+                put(t, "->");
+                put_state(t, f, r->b);
+            }
+        } else if (m == KSM_CALL_SET_ADD || m == KSM_CALL_SET_REMOVE) {
+            put_u64(t, r->a);
+        } else if (m == KSM_CALL_MAP_SET) {
+            put(t, r->a < tab->maps[o].nkeys ? tab->maps[o].keys[r->a] : "?");
+            put(t, "=");
+            put_u64(t, r->b);
+        } else if (m >= KSM_CALL_MIC_CREATE && m != KSM_CALL_MIC_CALL && m != KSM_CALL_MIC_INVOKE) {
+            put_u64(t, r->a); /* the resource's SID */
+        }
+        put(t, r->granted ? ") granted" : ") denied");
+        return 1;
+    }
+    static const char *const exprs[] = {"query",       "contains", "get",   "get_uncommitted",
+                                        "query_level", "match",    "select"};
+    put(t, exprs[m - KSM_AX_FLOW_QUERY]);
+    put(t, "(");
+    if (m == KSM_AX_SET_CONTAINS)
+        put_u64(t, r->b);
+    else if (m == KSM_AX_MAP_GET || m == KSM_AX_MAP_GET_UNCOMMITTED)
+        put(t, r->b < tab->maps[o].nkeys ? tab->maps[o].keys[r->b] : "?");
+    else if (m == KSM_AX_REGEX_MATCH || m == KSM_AX_REGEX_SELECT)
+        put(t, tab->regexes[o].pattern);
+    put(t, ")");
+    if (!r->granted) {
+        put(t, " failed");
+    } else if (f) {
+        put(t, "=");
+        put_state(t, f, r->a + 1);
+    } else if (m == KSM_AX_MIC_QUERY_LEVEL) {
+        put(t, "=");
+        put(t, r->a < tab->mics[o].ndegrees ? tab->mics[o].degrees[r->a] : "?");
+    } else {
+        put(t, "=");
+        put_u64(t, r->a);
+    }
+    return 1;
+}
+
+/*
+ * Appends the records of the log after the decision's text, "; " before each; a record that does
+ * not fit whole is left out, and " (+N)" says how many were (if it fits).
+ */
+static void put_methods(struct text *t, const struct ksm_table *tab,
+                        const struct ksm_audit_log *log)
+{
+    uint32_t left = log->dropped;
+    for (uint32_t i = 0; i < log->n; i++) {
+        char buf[KSM_PROTO_TEXT_MAX];
+        struct text one = {buf, 0, sizeof buf};
+        put(&one, "; ");
+        if (!put_method(&one, tab, &log->rec[i]) || t->len + one.len + 1 >= t->cap) {
+            left++;
+            continue;
+        }
+        put(t, buf);
+    }
+    if (left != 0) {
+        char buf[16];
+        struct text more = {buf, 0, sizeof buf};
+        put(&more, " (+");
+        put_u32(&more, left);
+        put(&more, ")");
+        if (t->len + more.len + 1 < t->cap)
+            put(t, buf);
+    }
+}
+
 static size_t refuse(struct ksm_answer *out, const char *why)
 {
     struct text t = {out->text, 0, KSM_PROTO_TEXT_MAX};
@@ -159,21 +316,27 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
     }
     uint32_t endpoint = r.event == KSM_EV_SECURITY ? KSM_SECURITY_ENDPOINT : r.endpoint_id;
     struct ksm_verdict v;
+    /* The records of model objects' methods: only a table that audits some has any. */
+    struct ksm_audit_log log;
+    log.n = 0;
+    log.dropped = 0;
+    struct ksm_audit_log *logp = ctx->table->obj_audit ? &log : NULL;
     if (st == NULL) {
-        v = ksm_decide(ctx->table, r.event, src, dst, endpoint, r.method_id, arena, arena_len);
+        v = ksm_decide_audit(ctx->table, NULL, logp, r.event, src, dst, KSM_SID_NONE, KSM_SID_NONE,
+                             endpoint, r.method_id, arena, arena_len);
     } else {
         if (st->lock)
             st->lock(st->arg);
         /* SID 0 is the kernel: no slot, but a Mic subject of its own (KSM_SID_KERNEL) */
         uint32_t src_slot = r.src_sid == 0 ? KSM_SID_KERNEL : ksm_sids_slot(&st->sids, r.src_sid);
         uint32_t dst_slot = r.dst_sid == 0 ? KSM_SID_KERNEL : ksm_sids_slot(&st->sids, r.dst_sid);
-        v = ksm_decide_state(ctx->table, &st->store, r.event, src, dst, src_slot, dst_slot,
+        v = ksm_decide_audit(ctx->table, &st->store, logp, r.event, src, dst, src_slot, dst_slot,
                              endpoint, r.method_id, arena, arena_len);
         if (st->unlock)
             st->unlock(st->arg);
     }
     out->v.granted = v.verdict == KSM_GRANTED;
-    out->v.audit = v.audit;
+    out->v.audit = v.audit || log.n != 0 || log.dropped != 0;
     if (out->v.granted && r.event == KSM_EV_REQUEST) {
         if (ctx->pregrants != NULL && v.slot < ctx->table->nslots) {
             out->v.reply = ctx->pregrants[(size_t)src * ctx->table->nslots + v.slot];
@@ -206,5 +369,7 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
             put_rule(&t, ctx->table, v.rule);
         }
     }
+    if (log.n != 0 || log.dropped != 0)
+        put_methods(&t, ctx->table, &log);
     return t.len + 1;
 }

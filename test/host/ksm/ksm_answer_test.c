@@ -393,6 +393,81 @@ static void flow_state_follows_the_kernels_sids(void **state)
     put_back(saved);
 }
 
+/* The records of model objects' methods in the verdict text (audit.psl, its runtime level 1:
+ * every method of every object): after the decision, "; " and each method with its operands
+ * and result; a grant the Base profile does not log is sent all the same when it has records;
+ * at level 0 (no object audited) a grant sends nothing. */
+static void model_methods_in_the_text(void **state)
+{
+    (void)state;
+    static struct ksm_answer_state st;
+    static uint8_t flow[KSM_SID_SLOTS];
+    static uint32_t set_of[KSM_SID_SLOTS], map_of[KSM_SID_SLOTS];
+    static uint64_t set_words[64], map_words[64], mic_subj[KSM_SID_SLOTS * 2], res[1024];
+    psl_diag_reset(NULL);
+    struct policy *ap = NULL;
+    struct ksm_table *at =
+        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/audit.psl", &ap);
+    assert_non_null(at);
+    assert_true(at->nflows == 1 && at->nsets == 1 && at->nmaps == 1 && at->nmics == 1);
+    assert_true(at->nset_words <= 64 && at->nmap_words <= 64 && at->nres_words <= 1024);
+    memset(&st, 0, sizeof st);
+    st.store = (struct ksm_state){flow,   KSM_SID_SLOTS, set_of,   set_words,
+                                  map_of, map_words,     mic_subj, res};
+    struct decider saved = use_table(&st, at, ap);
+    uint32_t einit = ksm_class_id(at, "psltest.Einit"), client = ksm_class_id(at, "psltest.Client");
+    uint32_t server = ksm_class_id(at, "psltest.Server");
+    const uint32_t S = 5001, C = 6000, E = 4000;
+
+    struct verdict v = flow_event(KSM_EV_EXECUTE, einit, 0, NULL, E, S, 0);
+    assert_int_equal(v.granted, 1);
+    assert_int_equal(v.audit, 1);
+    assert_string_equal(v.text, "execute: granted by rule at common.psl:8:29; sess.init(->idle) "
+                                "granted; ports.init() granted; lim.init() granted; "
+                                "mic.execute() granted");
+    memcpy(msg, "psltest.Client", sizeof "psltest.Client");
+    size_t len = build(KSM_EV_EXECUTE, einit, 0, 0, 0, msg, sizeof "psltest.Client");
+    put32(WIRE_SRC_SID, E);
+    put32(WIRE_DST_SID, C);
+    assert_int_equal(answer(len).granted, 1);
+    /* Ping (value 1): the transition and the add */
+    v = flow_event(KSM_EV_REQUEST, client, server, "Ping", C, S, 0);
+    assert_int_equal(v.granted, 1);
+    assert_non_null(strstr(v.text, "calc.Ping: granted by rule at audit.psl:"));
+    assert_non_null(strstr(v.text, "; sess.enter(idle->open) granted; ports.add(1) granted"));
+    /* again: open -> open is refused, and the add after it is not called */
+    v = flow_event(KSM_EV_REQUEST, client, server, "Ping", C, S, 0);
+    assert_int_equal(v.granted, 0);
+    assert_non_null(strstr(v.text, "; sess.enter(open->open) denied"));
+    assert_null(strstr(v.text, "ports.add"));
+    /* Name: five records; the last does not fit in the text, which says so */
+    uint32_t ep, m, fixed, desc[2] = {0, 4};
+    len = psl_test_msg(pol, KSM_EV_REQUEST, "psltest.Server", "calc", "Name", msg, &ep, &m);
+    fixed = (uint32_t)len - 24;
+    memcpy(msg + 8, &fixed, 4);
+    memcpy(msg + 24, desc, 8);
+    memcpy(msg + len, "abc", 4);
+    len = build(KSM_EV_REQUEST, client, server, ep, m, msg, len + 4);
+    put32(WIRE_SRC_SID, C);
+    put32(WIRE_DST_SID, S);
+    v = answer(len);
+    assert_int_equal(v.granted, 1);
+    assert_non_null(strstr(v.text, "; names.match(^[a-z]+$)=1; sess.query()=open; "
+                                   "lim.get_uncommitted(max)=10; mic.query_level()=low"));
+    assert_null(strstr(v.text, "mic.call"));
+    assert_non_null(strstr(v.text, " (+1)"));
+
+    /* Level 0 audits no object: a grant sends no text. */
+    struct ksm_table quiet = *at;
+    quiet.audit_level = 0;
+    ctx.table = &quiet;
+    v = flow_event(KSM_EV_REQUEST, client, server, "Nest", C, S, 0);
+    assert_int_equal(v.granted, 1);
+    assert_int_equal(v.audit, 0);
+    assert_int_equal(v.text_len, 0);
+    put_back(saved);
+}
+
 /* One Mic event through the security channel (mic.psl): an execute naming `cls`, or a request to
  * `cls` endpoint `ep` method `method` whose first field is `value` (Ping's: a resource's SID). */
 static struct verdict mic_event(enum ksm_event ev, uint32_t src, uint32_t dst, const char *cls,
@@ -527,6 +602,7 @@ int main(void)
         cmocka_unit_test(a_truncated_message_names_the_field),
         cmocka_unit_test(unknown_classes_are_denied),
         cmocka_unit_test(malformed_requests_are_denied),
+        cmocka_unit_test(model_methods_in_the_text),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -74,8 +74,18 @@ static void whole_file_errors(void **state)
                 "audit profile a = { 0 : { base : { kss : [] } } }\n",
                 "test.psl:3:15: error: audit profile 'a' is defined twice", false);
     expect_diag("execute: kl.core.Execute\naudit profile a = { 0 : { base : { emit : [] } } }\n",
-                "test.psl:2:36: error: audit configuration 'emit' is not supported (only kss)",
+                "test.psl:2:36: error: audit configuration 'emit' is not one of the Base model "
+                "(only kss)",
                 false);
+    /* a Regex object's configuration: kss and emit; Flow's omit is not one of its */
+    expect_diag("execute: kl.core.Execute\nuse nk.regex._\naudit profile a = { 0 : { re : { kss "
+                ": [], emit : [\"match\"], omit : [] } } }\n",
+                "test.psl:3:62: error: 'omit' is an audit configuration of Flow objects; 're' is "
+                "a Regex object",
+                false);
+    expect_diag("execute: kl.core.Execute\nuse nk.regex._\naudit profile a = { 0 : { re : { kss "
+                ": [], emit : [\"match\", \"select\"] } } }\naudit default = a 0\n",
+                "", true);
     expect_diag("execute: kl.core.Execute\npolicy object x : Flow {}\n",
                 "test.psl:2:19: error: a Flow object needs 'use nk.flow._' first", false);
     expect_diag("execute: kl.core.Execute\nuse nk.mic._\n", "", true);
