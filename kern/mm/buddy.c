@@ -6,7 +6,8 @@
  *    2^k - 1 frames of its block are FREE_TAIL;
  *  - an ALLOC head of order k is followed by 2^k - 1 ALLOC_TAIL frames;
  *  - two free buddies of the same order never coexist (they are merged on free);
- *  - free_pages + used_pages + reserved_pages == nframes.
+ *  - a HOT frame is on the hot list, which holds hot_count <= hot_max frames (buddy.h);
+ *  - free_pages (blocks and hot frames) + used_pages + reserved_pages == nframes.
  */
 #include "mm/buddy.h"
 
@@ -16,6 +17,7 @@ enum buddy_state {
     BF_FREE_TAIL,
     BF_ALLOC_HEAD,
     BF_ALLOC_TAIL,
+    BF_HOT, /* a free single frame on the hot list */
 };
 
 size_t buddy_meta_size(uint64_t nframes)
@@ -81,7 +83,24 @@ Retcode buddy_init(struct buddy *b, uint64_t base, uint64_t nframes, void *meta,
     }
     b->free_pages = b->used_pages = 0;
     b->reserved_pages = b->nframes;
+    b->hot_head = BUDDY_NONE;
+    b->hot_count = b->hot_max = 0;
     return rcOk;
+}
+
+static void insert_coalesce(struct buddy *b, uint32_t i, unsigned order);
+
+/* Gives every hot frame back to the blocks (merging it with its free buddies). */
+static void drain_hot(struct buddy *b)
+{
+    while (b->hot_head != BUDDY_NONE) {
+        uint32_t i = b->hot_head;
+        b->hot_head = b->frames[i].next;
+        b->frames[i].next = BUDDY_NONE;
+        b->frames[i].state = BF_FREE_HEAD; /* insert_coalesce re-marks it */
+        insert_coalesce(b, i, 0);
+    }
+    b->hot_count = 0;
 }
 
 /* Range [paddr, +npages) to frame indices; checks alignment and bounds. */
@@ -174,6 +193,7 @@ Retcode buddy_reserve(struct buddy *b, uint64_t paddr, uint64_t npages)
     for (uint32_t i = first; i < end; i++)
         if (b->frames[i].state == BF_ALLOC_HEAD || b->frames[i].state == BF_ALLOC_TAIL)
             return rcResourceBusy;
+    drain_hot(b); /* a hot frame in the range is free: it goes the way of the blocks' */
     for (uint32_t i = first; i < end; i++) {
         uint32_t h = free_block_of(b, i);
         if (h == BUDDY_NONE)
@@ -201,9 +221,28 @@ Retcode buddy_alloc(struct buddy *b, unsigned order, uint64_t *paddr)
 {
     if (b == NULL || paddr == NULL || order > BUDDY_MAX_ORDER)
         return rcInvalidArgument;
+    if (order == 0 && b->hot_head != BUDDY_NONE) {
+        uint32_t i = b->hot_head;
+        b->hot_head = b->frames[i].next;
+        b->hot_count--;
+        b->frames[i].next = BUDDY_NONE;
+        b->frames[i].state = BF_ALLOC_HEAD;
+        b->frames[i].order = 0;
+        b->free_pages--;
+        b->used_pages++;
+        *paddr = b->base + ((uint64_t)i << BUDDY_PAGE_SHIFT);
+        return rcOk;
+    }
     unsigned k = order;
     while (k <= BUDDY_MAX_ORDER && b->free_head[k] == BUDDY_NONE)
         k++;
+    if (k > BUDDY_MAX_ORDER && b->hot_count != 0) {
+        /* Nothing large enough but the hot frames, uncoalesced: give them back and look again. */
+        drain_hot(b);
+        k = order;
+        while (k <= BUDDY_MAX_ORDER && b->free_head[k] == BUDDY_NONE)
+            k++;
+    }
     if (k > BUDDY_MAX_ORDER)
         return rcOutOfMemory;
     uint32_t i = b->free_head[k];
@@ -249,6 +288,13 @@ Retcode buddy_free(struct buddy *b, uint64_t paddr, unsigned order)
         return rcInvalidArgument;
     b->used_pages -= 1u << order;
     b->free_pages += 1u << order;
+    if (order == 0 && b->hot_count < b->hot_max) {
+        b->frames[i].state = BF_HOT;
+        b->frames[i].next = b->hot_head;
+        b->hot_head = i;
+        b->hot_count++;
+        return rcOk;
+    }
     b->frames[i].state = BF_FREE_HEAD; /* insert_coalesce re-marks head and tails */
     insert_coalesce(b, i, order);
     return rcOk;
@@ -268,7 +314,7 @@ int buddy_largest_free_order(const struct buddy *b)
     for (int k = BUDDY_MAX_ORDER; k >= 0; k--)
         if (b->free_head[k] != BUDDY_NONE)
             return k;
-    return -1;
+    return b->hot_count != 0 ? 0 : -1;
 }
 
 Retcode buddy_check(const struct buddy *b)
@@ -300,9 +346,20 @@ Retcode buddy_check(const struct buddy *b)
         if (n != b->free_blocks[k])
             return rcBadFormat;
     }
+    uint64_t hot = 0;
+    for (uint32_t i = b->hot_head; i != BUDDY_NONE; i = b->frames[i].next) {
+        if (i >= b->nframes || b->frames[i].state != BF_HOT || ++hot > b->hot_count)
+            return rcBadFormat; /* a stranger or a cycle on the hot list */
+    }
+    if (hot != b->hot_count || hot > b->hot_max)
+        return rcBadFormat;
+    free_pages += hot;
     for (uint32_t i = 0; i < b->nframes; i++) {
         const struct buddy_frame *f = &b->frames[i];
-        if (f->state == BF_RESERVED) {
+        if (f->state == BF_HOT) {
+            if (hot-- == 0)
+                return rcBadFormat; /* a hot frame that is not on the list */
+        } else if (f->state == BF_RESERVED) {
             reserved++;
         } else if (f->state == BF_ALLOC_HEAD) {
             if ((i & ((1u << f->order) - 1)) != 0 || (uint64_t)i + (1u << f->order) > b->nframes)

@@ -6,10 +6,19 @@
  * so it runs over the kernel's direct map and over malloc'd arrays in tests alike.
  *
  * Every frame is in exactly one state: RESERVED (not managed: holes, firmware, kernel image),
- * part of a FREE block, or part of an ALLOCATED block. Blocks of order k start at a frame index
+ * part of a FREE block, HOT (a free single frame kept apart, below), or part of an ALLOCATED
+ * block. Blocks of order k start at a frame index
  * (relative to `base`) that is a multiple of 2^k; pass a `base` aligned to
  * 2^BUDDY_MAX_ORDER pages (e.g. 0) to get physically aligned blocks (an order-9 block is then
  * a 2 MiB-aligned 2 MiB region).
+ *
+ * The hot list: with hot_max > 0, up to hot_max freed single frames are kept on a list of their
+ * own, uncoalesced, and the next single-frame allocations take them back first (last freed,
+ * first taken). Without it, a page that a process frees merges back into a large block and the
+ * next process's page splits it down again: ~10 list operations each way per page. The hot
+ * frames count as free; a block allocation that finds nothing else (and buddy_reserve) first
+ * gives them all back to the blocks. A hot frame is no allocation: freeing it again is the
+ * double free it is (rcNotFound).
  *
  * Not thread-safe: the caller (pmm) serialises with its own lock.
  */
@@ -40,9 +49,12 @@ struct buddy {
     struct buddy_frame *frames;
     uint32_t free_head[BUDDY_MAX_ORDER + 1];
     uint64_t free_blocks[BUDDY_MAX_ORDER + 1];
-    uint64_t free_pages;     /* pages in free blocks */
+    uint64_t free_pages;     /* pages in free blocks and on the hot list */
     uint64_t used_pages;     /* pages in allocated blocks */
     uint64_t reserved_pages; /* pages never handed out */
+    uint32_t hot_head;       /* the hot list (through `next`), BUDDY_NONE when empty */
+    uint32_t hot_count;      /* frames on it */
+    uint32_t hot_max;        /* its bound; 0 (buddy_init's): no hot list */
 };
 
 /* Bytes of metadata needed for nframes frames. */

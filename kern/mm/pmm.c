@@ -30,6 +30,7 @@ struct range {
     const char *what;
 };
 
+#define PMM_HOT_FRAMES 64u /* 256 KiB at most left uncoalesced */
 static struct buddy g_buddy; /* g_lock; free_pages also read atomically without it */
 static struct spinlock g_lock = SPINLOCK_INIT(LOCK_LEVEL_PMM);
 static uint64_t g_nframes;
@@ -179,6 +180,9 @@ void pmm_init(const struct boot_info *bi)
     Retcode rc = buddy_init(&g_buddy, 0, g_nframes, phys_to_virt(g_meta_phys), g_meta_size);
     if (rc != rcOk)
         panic("pmm: buddy_init: %s", retcode_name(rc));
+    /* Pages come and go a few dozen at a time (a process's tables, stack and data, a VMM.Free):
+     * keeping that many freed frames apart saves splitting and merging each (buddy.h). */
+    g_buddy.hot_max = PMM_HOT_FRAMES;
     add_available(bi, LOW_LIMIT, EARLY_LIMIT);
     apply_reservations(bi);
     pmm_print_summary();

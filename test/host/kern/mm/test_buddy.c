@@ -105,6 +105,60 @@ static void test_split_and_coalesce(void **state)
     destroy(f);
 }
 
+/* The hot list: freed single frames come back first, uncoalesced, up to hot_max; a double
+ * free of one is still caught; block allocations and reservations give them back. */
+static void test_hot_list(void **state)
+{
+    (void)state;
+    struct fixture *f = make(0, 16);
+    f->b.hot_max = 2;
+    uint64_t p[4];
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(buddy_alloc(&f->b, 0, &p[i]), rcOk);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(buddy_free(&f->b, p[i], 0), rcOk);
+    /* Two stayed hot (p[0], p[1]), two went back to the blocks. */
+    assert_int_equal(f->b.hot_count, 2);
+    assert_int_equal(f->b.free_pages, 16);
+    assert_int_equal(f->b.used_pages, 0);
+    assert_int_equal(buddy_check(&f->b), rcOk);
+    assert_int_equal(buddy_free(&f->b, p[1], 0), rcNotFound); /* a double free, hot or not */
+    assert_int_equal(buddy_free(&f->b, p[3], 0), rcNotFound);
+    uint64_t a;
+    assert_int_equal(buddy_alloc(&f->b, 0, &a), rcOk);
+    assert_int_equal(a, p[1]); /* the last frame freed hot is the first taken */
+    assert_int_equal(f->b.hot_count, 1);
+    assert_int_equal(buddy_free(&f->b, a, 0), rcOk);
+    /* An order-4 block exists only once the hot frames are merged back. */
+    uint64_t big;
+    assert_int_equal(buddy_alloc(&f->b, 4, &big), rcOk);
+    assert_int_equal(big, 0);
+    assert_int_equal(f->b.hot_count, 0);
+    assert_int_equal(f->b.free_pages, 0);
+    assert_int_equal(buddy_check(&f->b), rcOk);
+    assert_int_equal(buddy_free(&f->b, big, 4), rcOk);
+    /* A reservation over a hot frame reserves it. */
+    assert_int_equal(buddy_alloc(&f->b, 0, &a), rcOk);
+    assert_int_equal(buddy_free(&f->b, a, 0), rcOk);
+    assert_int_equal(f->b.hot_count, 1);
+    assert_int_equal(buddy_reserve(&f->b, a, 1), rcOk);
+    assert_int_equal(f->b.hot_count, 0);
+    assert_int_equal(f->b.reserved_pages, 1);
+    assert_int_equal(f->b.free_pages, 15);
+    assert_int_equal(buddy_check(&f->b), rcOk);
+    /* The largest free order counts a hot frame when nothing else is free. */
+    for (int i = 0; i < 15; i++)
+        assert_int_equal(buddy_alloc(&f->b, 0, &p[i % 4]), rcOk);
+    assert_int_equal(buddy_largest_free_order(&f->b), -1);
+    assert_int_equal(buddy_free(&f->b, p[0], 0), rcOk);
+    assert_int_equal(buddy_largest_free_order(&f->b), 0);
+    assert_int_equal(buddy_check(&f->b), rcOk);
+    /* A corrupt hot list is found. */
+    f->b.hot_count = 2;
+    assert_int_equal(buddy_check(&f->b), rcBadFormat);
+    destroy(f);
+}
+
 static void test_exhaustion(void **state)
 {
     (void)state;
@@ -249,10 +303,12 @@ static void test_check_detects_corruption(void **state)
     destroy(f);
 }
 
-static void test_random_stress(void **state)
+/* Random allocations and frees of orders 0-4 against buddy_check, with a hot list of hot_max
+ * frames (0: none). */
+static void random_stress(unsigned hot_max)
 {
-    (void)state;
     struct fixture *f = make(0, 2000);
+    f->b.hot_max = hot_max;
     struct {
         uint64_t p;
         unsigned o;
@@ -290,12 +346,25 @@ static void test_random_stress(void **state)
     destroy(f);
 }
 
+static void test_random_stress(void **state)
+{
+    (void)state;
+    random_stress(0);
+}
+
+static void test_random_stress_hot(void **state)
+{
+    (void)state;
+    random_stress(16);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_init_errors),
         cmocka_unit_test(test_add_free_builds_max_blocks),
         cmocka_unit_test(test_split_and_coalesce),
+        cmocka_unit_test(test_hot_list),
         cmocka_unit_test(test_exhaustion),
         cmocka_unit_test(test_fragmentation),
         cmocka_unit_test(test_reserved_regions),
@@ -303,6 +372,7 @@ int main(void)
         cmocka_unit_test(test_misuse_detected),
         cmocka_unit_test(test_check_detects_corruption),
         cmocka_unit_test(test_random_stress),
+        cmocka_unit_test(test_random_stress_hot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
