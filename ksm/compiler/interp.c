@@ -11,7 +11,8 @@ struct ictx {
     uint32_t event, src, dst, method;
     int server, ep;
     const uint8_t *msg;
-    size_t len;
+    size_t len;      /* the message itself: without the handles' types after it (full_len) */
+    size_t full_len; /* with them, if the kernel put them there */
     const char *field;
     uint32_t reason, deny_loc, first_loc;
     int napplied;
@@ -405,6 +406,17 @@ struct strref {
     const char *name;
 };
 
+/* The message itself in the monitor's copy: len without the handles' types the kernel puts
+ * after it (one byte per handle, padded to 8), as ksm_decide.c's body_len. */
+static size_t message_len(const uint8_t *m, size_t len)
+{
+    if (!m || len < KSM_HEADER_SIZE)
+        return len;
+    uint64_t handles = le(m, 16, 2);
+    uint64_t end = KSM_HEADER_SIZE + (le(m, 8, 4) + 7) / 8 * 8 + 8 * handles + le(m, 12, 4);
+    return handles != 0 && len == end + (handles + 7) / 8 * 8 ? (size_t)end : len;
+}
+
 /* A string field against a literal: the field's text is its bytes in the arena up to the first
  * NUL within its count (docs/message-format.md). Returns KSM_R_RULE and *v, or the reason. */
 static uint32_t string_equal(struct ictx *x, const struct strref *f, const char *lit, int64_t *v)
@@ -578,7 +590,7 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
                 /* the types after the message, one byte each, padded to 8: only when the
                  * kernel put them there (the length says) */
                 uint64_t end = table + 8 * count + le(x->msg, 12, 4);
-                if (index >= count || x->len != end + (count + 7) / 8 * 8) {
+                if (index >= count || x->full_len != end + (count + 7) / 8 * 8) {
                     x->field = e->field_name;
                     return KSM_R_FIELD_BOUNDS;
                 }
@@ -1284,8 +1296,10 @@ struct ksm_verdict psl_interpret_state(const struct policy *p, struct psl_istate
                                        uint32_t dst_sid, uint32_t ep, uint32_t method,
                                        const void *msg, size_t len, const char **field_name)
 {
-    struct ictx x = {p,    event, src, dst, method, 0,     0,     msg, msg ? len : 0,
-                     NULL, 0,     0,   0,   0,      false, false, st,  {src_sid, dst_sid}};
+    struct ictx x = {
+        p,    event, src, dst, method, 0,     0,     msg, msg ? len : 0,     msg ? len : 0,
+        NULL, 0,     0,   0,   0,      false, false, st,  {src_sid, dst_sid}};
+    x.len = message_len(x.msg, x.full_len);
     size_t n = st ? (size_t)p->nflows * st->nsids : 0;
     int *saved = n ? psl_alloc(sizeof(int) * n) : NULL;
     if (n)
@@ -1346,7 +1360,7 @@ static struct ksm_verdict decide(struct ictx *x_, uint32_t ep, const char **fiel
         /* The same rule as ksm_decide(): only a bare error answers a method without error
          * parameters. */
         if (event == KSM_EV_ERROR && !td_method_has_error(&iface->methods[method]) &&
-            x.len > KSM_HEADER_SIZE)
+            x.full_len > KSM_HEADER_SIZE)
             return deny(KSM_R_NO_ERROR_PARAMS, 0);
     }
     for (int i = 0; i < p->nbindings && !x.denied; i++)

@@ -63,6 +63,23 @@ static uint64_t load(const uint8_t *m, uint32_t off, uint32_t size, int is_signe
 }
 
 /*
+ * The length of the message itself in the monitor's copy: len without the handles' types that
+ * the kernel puts after a message between processes (one byte per handle, padded to 8: present
+ * when len is exactly that much more than the header's sizes add up to; KSM_OP_HANDLE reads
+ * them). Everything else is read within this length, so no descriptor reaches the types and the
+ * monitor decides on the bytes the receiver gets.
+ */
+static size_t body_len(const uint8_t *m, size_t len)
+{
+    if (len < KSM_HEADER_SIZE)
+        return len;
+    uint64_t handles = load(m, 16, 2, 0);
+    uint64_t end =
+        KSM_HEADER_SIZE + ((load(m, 8, 4, 0) + 7) & ~(uint64_t)7) + 8 * handles + load(m, 12, 4, 0);
+    return handles != 0 && len == end + ((handles + 7) & ~(uint64_t)7) ? (size_t)end : len;
+}
+
+/*
  * The string whose descriptor {UInt32 offset; UInt32 count} is at byte off of the message: *s and
  * *n, its bytes up to the first NUL, which is what the server (a C reader) sees, so that
  * "IA32_LSTAR\0x" cannot pass a rule about "IA32_LSTAR" off as another name. The arena starts
@@ -550,6 +567,8 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
     if (code_start > t->ncode || code_len > t->ncode - code_start || code_len == 0)
         return KSM_R_BAD_TABLE;
     const struct ksm_insn *code = t->code + code_start;
+    size_t full = len; /* with the handles' types, if any */
+    len = body_len(msg, len);
     for (uint32_t pc = 0; pc < code_len; pc++) {
         const struct ksm_insn *in = &code[pc];
         if (in->op == KSM_OP_CONST || in->op == KSM_OP_LOAD) {
@@ -784,7 +803,7 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
                 return KSM_R_BAD_TABLE;
             if (part == 2) { /* the types after the message, if the kernel put them there */
                 uint64_t end = table + 8 * count + load(msg, 12, 4, 0);
-                if (index >= count || len != end + ((count + 7) & ~(uint64_t)7))
+                if (index >= count || full != end + ((count + 7) & ~(uint64_t)7))
                     return KSM_R_FIELD_BOUNDS;
                 st[sp++] = msg[end + index];
                 continue;

@@ -1405,7 +1405,8 @@ static void string_elements(void **state)
 
 /* A handle's object type: one byte per handle right after the message (24 + 16 + 8 * 2 + arena
  * for Blob with two handles), padded to 8, present only when the length says so; without them
- * (a core request, a message too close to the limit) the rule denies naming the field. */
+ * (a core request, a message too close to the limit) the rule denies naming the field. The types
+ * are no part of the message: nothing else reads them. */
 static void handle_types(void **state)
 {
     (void)state;
@@ -1445,6 +1446,18 @@ static void handle_types(void **state)
                      KSM_R_FIELD_BOUNDS);
     index = 1;
     memcpy(buf + KSM_HEADER_SIZE + 8, &index, 4);
+    /* The types are not part of the message: a sequence reaching into them is out of bounds. */
+    struct ksm_table *s = compile("request dst=psltest.Server endpoint=calc method=Blob {\n"
+                                  "  assert (message.h.type == 7 && size (message.data) <= 9)\n}\n",
+                                  &p);
+    uint32_t data[2] = {0, 3}; /* data: the arena's 3 bytes */
+    memcpy(buf + KSM_HEADER_SIZE, data, 8);
+    assert_int_equal(ksm_decide(s, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).verdict, KSM_GRANTED);
+    data[1] = 4; /* one byte into the types */
+    memcpy(buf + KSM_HEADER_SIZE, data, 8);
+    struct ksm_verdict v = ksm_decide(s, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(s->fields[v.field], "message.data");
     struct ksm_table bad = *t;
     struct ksm_insn code[64];
     assert_true(t->ncode <= 64);

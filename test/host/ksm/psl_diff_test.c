@@ -853,8 +853,10 @@ static void craft_blob(uint8_t *msg)
         memcpy(msg + 44 + 8 * k, &rights, 4);
     }
     if (pick(2) && msg[16] != 0) { /* the types after an arena that ends 8 bytes short of 256 */
-        uint32_t arena = 256u - 40u - 8u * msg[16] - 8u;
+        uint32_t arena = 256u - 40u - 8u * msg[16] - 8u, reach = arena - 2u + (uint32_t)pick(5);
         memcpy(msg + 12, &arena, 4);
+        if (pick(4) == 0) /* data up to, or into, the types: which are no part of the message */
+            memcpy(msg + KSM_HEADER_SIZE + 4, &reach, 4);
         for (int k = 0; k < 8; k++)
             msg[248 + k] = (uint8_t)(k < msg[16] ? (pick(2) ? 7 + 4 * pick(2) : pick(24)) : 0);
     }
