@@ -73,13 +73,30 @@ Retcode ipc_msg_translate(void *buf, const struct idl_header *h, struct handle_t
     return rcOk;
 }
 
-void ipc_msg_sid_view(void *out, const void *buf, size_t len, const struct idl_header *h,
-                      const kobj_sid_t *sids)
+size_t ipc_msg_monitor_len(size_t len, const struct idl_header *h)
+{
+    size_t types = (size_t)pad8(h->handle_count);
+    if (h->handle_count == 0 || len > IDL_MESSAGE_MAX - types)
+        return len;
+    return len + types;
+}
+
+void ipc_msg_sid_view(void *out, size_t out_len, const void *buf, size_t len,
+                      const struct idl_header *h, const kobj_sid_t *sids, const uint8_t *types)
 {
     memcpy(out, buf, len);
     struct handle_desc *table = ipc_msg_handles(out, h);
-    for (uint32_t i = 0; i < h->handle_count && i < IDL_HANDLES_MAX; i++)
+    uint32_t n = h->handle_count < IDL_HANDLES_MAX ? h->handle_count : IDL_HANDLES_MAX;
+    for (uint32_t i = 0; i < n; i++)
         table[i].handle = sids[i];
+    /* The types after the message: where the monitor looks for them (ksm_decide.c), and where
+     * no part of the message can be, since a checked message ends exactly at len. */
+    if (out_len <= len)
+        return;
+    uint8_t *tail = (uint8_t *)out + len;
+    memset(tail, 0, out_len - len);
+    for (uint32_t i = 0; i < n && i < out_len - len; i++)
+        tail[i] = types != NULL ? types[i] : 0;
 }
 
 void ipc_msg_untranslate(void *buf, const struct idl_header *h, struct handle_table *dst)

@@ -45,14 +45,24 @@ Retcode ipc_msg_check(const void *buf, size_t len, enum ipc_msg_kind kind, struc
 struct handle_desc *ipc_msg_handles(void *buf, const struct idl_header *h);
 
 /*
- * Writes the message as the security monitor is to see it into out (len bytes, a checked
- * message buf with header h): the same bytes, but each handle entry's handle value replaced by
- * its object's SID, sids[i] (from handle_batch_sids). The monitor sees SIDs, never handle values:
- * a handle value means nothing outside its table, and a rule on it would be a rule on chance.
- * The rights field is kept (what the receiver is to get).
+ * The length of the security monitor's copy of a checked message of len bytes with header h
+ * (ipc_msg_sid_view): len, then its handles' types, one byte each, padded with zeros to a
+ * multiple of 8 bytes; only len when the message has no handles or the types would take it past
+ * IDL_MESSAGE_MAX (then the monitor finds no types: a rule that reads one denies the event).
  */
-void ipc_msg_sid_view(void *out, const void *buf, size_t len, const struct idl_header *h,
-                      const kobj_sid_t *sids);
+size_t ipc_msg_monitor_len(size_t len, const struct idl_header *h);
+
+/*
+ * Writes the message as the security monitor is to see it into out (out_len bytes, from
+ * ipc_msg_monitor_len, for a checked message buf of len bytes with header h): the same bytes,
+ * but each handle entry's handle value replaced by its object's SID, sids[i] (from
+ * handle_batch_sids). The monitor sees SIDs, never handle values: a handle value means nothing
+ * outside its table, and a rule on it would be a rule on chance. The rights field is kept (what
+ * the receiver is to get). Past the message, when out_len leaves room, each handle's object type
+ * types[i] (enum kobj_type) and zeros to out_len. The receiver's copy is never touched.
+ */
+void ipc_msg_sid_view(void *out, size_t out_len, const void *buf, size_t len,
+                      const struct idl_header *h, const kobj_sid_t *sids, const uint8_t *types);
 
 /*
  * Moves the message's handles from `src` (the sender's table) into `dst` (the receiver's) and

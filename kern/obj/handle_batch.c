@@ -2,7 +2,7 @@
 #include "obj/handle_batch.h"
 
 Retcode handle_batch_sids(struct handle_table *src, const struct handle_desc *in, uint32_t n,
-                          kobj_sid_t *sids, uint32_t *bad)
+                          kobj_sid_t *sids, uint8_t *types, uint32_t *bad)
 {
     if (src == NULL || (n != 0 && (in == NULL || sids == NULL)))
         return rcInvalidArgument;
@@ -11,10 +11,13 @@ Retcode handle_batch_sids(struct handle_table *src, const struct handle_desc *in
         handle_rights_t have;
         Retcode rc = handle_get(src, in[i].handle, KOBJ_ANY, HR_TRANSFER, &obj, &have);
         if (rc == rcOk) {
-            if (hr_subset(in[i].rights, have))
+            if (hr_subset(in[i].rights, have)) {
                 sids[i] = kobj_sid(obj);
-            else
+                if (types != NULL) /* < 256: kobj.h */
+                    types[i] = (uint8_t)kobj_type(obj);
+            } else {
                 rc = rcAccessDenied;
+            }
             kobj_unref(obj);
         }
         if (rc != rcOk) {

@@ -20,13 +20,14 @@ struct handle_desc {
 _Static_assert(sizeof(struct handle_desc) == 8, "same layout as idl_handle_t on the wire");
 
 /*
- * For the security request: the SID of each handle in `in` (n entries), after checking that each
+ * For the security request: the SID of each handle in `in` (n entries) and, when types is not
+ * NULL, its object's type (enum kobj_type, <bastion/object_type.h>), after checking that each
  * is LIVE, may be transferred (HR_TRANSFER) and that the rights asked for are a subset of its
  * own. Table lock only. On failure *bad (if not NULL) is the index of the offending entry.
  * Errors: rcBadHandle, rcHandleRevoked, rcAccessDenied, rcInvalidArgument.
  */
 Retcode handle_batch_sids(struct handle_table *src, const struct handle_desc *in, uint32_t n,
-                          kobj_sid_t *sids, uint32_t *bad);
+                          kobj_sid_t *sids, uint8_t *types, uint32_t *bad);
 
 /*
  * Transfers every handle of `in` from `src` into `dst` (handle_transfer on each, same badge);

@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <bastion/object_type.h>
 #include <bastion/retcode.h>
 
 #include "obj/account.h"
@@ -37,36 +38,38 @@ typedef uint32_t kobj_sid_t;
 #define KOBJ_SID_KERNEL 1u /* the kernel itself (KasperskyOS: the kernel has a SID too) */
 #define KOBJ_SID_FIRST 2u  /* first SID handed out by kobj_init */
 
-/* Append only: the values are visible to user mode through Handle/Task info methods. */
+/* Append only: the values are visible to user mode through Handle/Task info methods and to the
+ * security monitor (a handle's type in its copy of a message): <bastion/object_type.h> names
+ * them, and this enum is defined from it. */
 enum kobj_type {
     KOBJ_ANY = 0, /* lookup filter only: accept every type; no object has it */
-    KOBJ_TASK,    /* a process */
-    KOBJ_THREAD,
-    KOBJ_IPC_CLIENT,     /* client end of an IPC channel */
-    KOBJ_IPC_SERVER,     /* server end of an IPC channel */
-    KOBJ_IPC_LISTENER,   /* accepts many clients on one server */
-    KOBJ_KERNEL,         /* a handle to the kernel's core endpoints (kl.core.*) */
-    KOBJ_MEMORY,         /* a memory object (MDL buffer) */
-    KOBJ_VM_MAPPING,     /* a mapping that can be freed by handle */
-    KOBJ_FILE,           /* a ROMFS file */
-    KOBJ_BADGE,          /* a resource transfer context (Handle.CreateBadge) */
-    KOBJ_USER,           /* a user resource (Handle.CreateUserObject) */
-    KOBJ_SYNC,           /* futex-like synchronisation object */
-    KOBJ_SECURITY,       /* the security interface (Handle.SecurityConnect): Call asks the KSM */
-    KOBJ_AUDIT_LOG,      /* a reader of the kss log, with its own cursor (Audit.Open("kss")) */
-    KOBJ_IO_PORTS,       /* a registered range of a device's I/O ports (IO.RegisterPort) */
-    KOBJ_IO_MMIO,        /* a registered range of a device's MMIO (IO.RegisterMmio) */
-    KOBJ_IO_IRQ,         /* a registered interrupt of a device (IO.RegisterIrq) */
-    KOBJ_IO_DMA,         /* a DMA buffer (IO.RegisterDma) */
-    KOBJ_IO_PORT_ACCESS, /* ports opened to a process's threads (IO.PermitPort) */
-    /* An attached thread's wait for its interrupt (IO.AttachIrq's delivery). */
-    KOBJ_IO_IRQ_DELIVERY,
-    KOBJ_IO_DMA_MAPPING, /* a DMA buffer opened to the caller's devices (IO.BeginDma) */
-    KOBJ_NOTICE,         /* a notification receiver (Notice.Create, obj/notice.h) */
-    /* An IPC synchronization object (IPC.CreateSyncObject): interrupts its process's waits. */
-    KOBJ_IPC_SYNC,
+    KOBJ_TASK = OBJ_TYPE_TASK,
+    KOBJ_THREAD = OBJ_TYPE_THREAD,
+    KOBJ_IPC_CLIENT = OBJ_TYPE_IPC_CLIENT,
+    KOBJ_IPC_SERVER = OBJ_TYPE_IPC_SERVER,
+    KOBJ_IPC_LISTENER = OBJ_TYPE_IPC_LISTENER,
+    KOBJ_KERNEL = OBJ_TYPE_KERNEL,
+    KOBJ_MEMORY = OBJ_TYPE_MEMORY,
+    KOBJ_VM_MAPPING = OBJ_TYPE_VM_MAPPING,
+    KOBJ_FILE = OBJ_TYPE_FILE,
+    KOBJ_BADGE = OBJ_TYPE_BADGE,
+    KOBJ_USER = OBJ_TYPE_USER,
+    KOBJ_SYNC = OBJ_TYPE_SYNC,
+    KOBJ_SECURITY = OBJ_TYPE_SECURITY,   /* Call asks the KSM */
+    KOBJ_AUDIT_LOG = OBJ_TYPE_AUDIT_LOG, /* with its own cursor (Audit.Open("kss")) */
+    KOBJ_IO_PORTS = OBJ_TYPE_IO_PORTS,
+    KOBJ_IO_MMIO = OBJ_TYPE_IO_MMIO,
+    KOBJ_IO_IRQ = OBJ_TYPE_IO_IRQ,
+    KOBJ_IO_DMA = OBJ_TYPE_IO_DMA,
+    KOBJ_IO_PORT_ACCESS = OBJ_TYPE_IO_PORT_ACCESS,
+    KOBJ_IO_IRQ_DELIVERY = OBJ_TYPE_IO_IRQ_DELIVERY, /* IO.AttachIrq's delivery */
+    KOBJ_IO_DMA_MAPPING = OBJ_TYPE_IO_DMA_MAPPING,
+    KOBJ_NOTICE = OBJ_TYPE_NOTICE,     /* obj/notice.h */
+    KOBJ_IPC_SYNC = OBJ_TYPE_IPC_SYNC, /* interrupts its process's waits */
     KOBJ_TYPE_COUNT
 };
+_Static_assert(KOBJ_TYPE_COUNT == OBJ_TYPE_COUNT, "every type is named in <bastion/object_type.h>");
+_Static_assert(KOBJ_TYPE_COUNT <= 256, "a type fits the byte the monitor's copy has for it");
 
 struct kobj;
 

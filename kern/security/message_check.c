@@ -13,25 +13,30 @@ _Static_assert(KSM_PROTO_REPLY_RESPONSE == IPC_ANSWER_RESPONSE &&
 
 /*
  * What the monitor sees of sender's message: the message itself, or, when it carries handles, a
- * copy charged to the sender with their SIDs in place of the values (*view != msg: the caller
- * frees it with kfree_charged(*view, &sender->kmem)).
+ * copy charged to the sender with their SIDs in place of the values and their objects' types
+ * after it (ipc_msg_sid_view; *view != msg: *view_len bytes, which the caller frees with
+ * kfree_charged(*view, &sender->kmem)).
  */
 static Retcode monitor_view(struct process *sender, const void *msg, size_t len,
-                            const struct idl_header *h, const void **view)
+                            const struct idl_header *h, const void **view, size_t *view_len)
 {
     *view = msg;
+    *view_len = len;
     if (h->handle_count == 0)
         return rcOk;
     kobj_sid_t sids[IDL_HANDLES_MAX];
+    uint8_t types[IDL_HANDLES_MAX];
     Retcode rc = handle_batch_sids(&sender->handles, ipc_msg_handles((void *)msg, h),
-                                   h->handle_count, sids, NULL);
+                                   h->handle_count, sids, types, NULL);
     if (rc != rcOk)
         return rc;
-    void *copy = kmalloc_charged(len, &sender->kmem, &rc);
+    size_t n = ipc_msg_monitor_len(len, h);
+    void *copy = kmalloc_charged(n, &sender->kmem, &rc);
     if (copy == NULL)
         return rc;
-    ipc_msg_sid_view(copy, msg, len, h, sids);
+    ipc_msg_sid_view(copy, n, msg, len, h, sids, types);
     *view = copy;
+    *view_len = n;
     return rcOk;
 }
 
@@ -40,12 +45,15 @@ static Retcode check_viewed(struct sec_request *req, struct process *sender,
                             const struct idl_header *h)
 {
     const void *msg = req->msg, *view;
-    Retcode rc = monitor_view(sender, msg, req->msg_len, h, &view);
+    size_t len = req->msg_len, view_len;
+    Retcode rc = monitor_view(sender, msg, len, h, &view, &view_len);
     if (rc != rcOk)
         return rc;
     req->msg = view;
+    req->msg_len = view_len;
     rc = security_check(req);
     req->msg = msg;
+    req->msg_len = len;
     if (view != msg)
         kfree_charged((void *)view, &sender->kmem);
     return rc;

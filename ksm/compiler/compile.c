@@ -119,6 +119,8 @@ static int depth(const struct expr *e)
         return depth(e->a);
     if (e->kind == E_INDEX)
         return depth(e->b);
+    if (e->kind == E_REGEX || (e->kind == E_CALL && e->fn == FN_LENGTH))
+        return depth(e->a); /* a string element's index, or 1 */
     if (e->kind == E_CALL && (e->fn == FN_ABS || e->fn == FN_MEMBER))
         return depth(e->a);
     if (e->kind == E_CASE) { /* each condition is popped before the next */
@@ -146,6 +148,20 @@ static void emit(struct cc *c, uint8_t op, uint32_t arg, int64_t imm)
     in->imm = imm;
 }
 
+static void gen(struct cc *c, const struct expr *e, int start);
+
+/* A string operand's descriptor: a field's is the instruction's arg (returns 0); an element's
+ * of a sequence of strings is computed onto the stack (its index, KSM_OP_SEQ_STR), for the
+ * string instruction to pop (returns 1). */
+static int gen_str_ref(struct cc *c, const struct expr *e, int start)
+{
+    if (e->kind != E_INDEX)
+        return 0;
+    gen(c, e->b, start);
+    emit(c, KSM_OP_SEQ_STR, e->a->offset, (int64_t)field_index(c, e->a->field_name));
+    return 1;
+}
+
 static void gen(struct cc *c, const struct expr *e, int start)
 {
     switch (e->kind) {
@@ -158,7 +174,7 @@ static void gen(struct cc *c, const struct expr *e, int start)
     case E_FIELD: {
         if (e->handle_part) {
             emit(c, KSM_OP_HANDLE, e->offset,
-                 (int64_t)((uint64_t)(e->handle_part == 2) << 32 | field_index(c, e->field_name)));
+                 (int64_t)((uint64_t)(e->handle_part - 1) << 32 | field_index(c, e->field_name)));
             return;
         }
         emit(c, KSM_OP_LOAD, e->offset, (int64_t)field_index(c, e->field_name));
@@ -193,14 +209,31 @@ static void gen(struct cc *c, const struct expr *e, int start)
             gen(c, e->sid_e, start);
         emit(c, KSM_OP_FLOW_QUERY, (uint32_t)e->object_id, e->sid);
         return;
-    case E_REGEX:
-        emit(c, KSM_OP_REGEX_MATCH, e->a->offset,
+    case E_REGEX: {
+        int popped = gen_str_ref(c, e->a, start);
+        emit(c, KSM_OP_REGEX_MATCH, popped ? 0 : e->a->offset,
              (int64_t)((uint64_t)field_index(c, e->a->field_name) << 32 | e->value));
         c->code[c->ncode - 1].size = e->fn == 1; /* a case of select (its audit: emit select) */
+        c->code[c->ncode - 1].flags = popped ? KSM_INSN_STR_POPPED : 0;
         return;
+    }
     case E_INDEX: {
         const struct expr *f = e->a;
         uint32_t fi = field_index(c, f->field_name);
+        if (f->elem_struct && f->is_array && e->b->kind == E_INT) { /* folded: a fixed offset */
+            emit(c, KSM_OP_LOAD, f->offset + (uint32_t)e->b->value * f->size + e->offset, fi);
+            c->code[c->ncode - 1].size = (uint8_t)e->size;
+            c->code[c->ncode - 1].is_signed = (uint8_t)(e->sign == 1);
+            return;
+        }
+        if (f->elem_struct && f->is_array) { /* a field of an element of an array of structs */
+            gen(c, e->b, start);
+            emit(c, KSM_OP_ARRAY_FIELD, f->offset + e->offset,
+                 (int64_t)((uint64_t)f->size << 48 | (uint64_t)(f->count - 1) << 32 | fi));
+            c->code[c->ncode - 1].size = (uint8_t)e->size;
+            c->code[c->ncode - 1].is_signed = (uint8_t)(e->sign == 1);
+            return;
+        }
         if (f->elem_struct) { /* a field of an element of a sequence of structs */
             gen(c, e->b, start);
             emit(c, KSM_OP_SEQ_FIELD, f->offset,
@@ -239,7 +272,19 @@ static void gen(struct cc *c, const struct expr *e, int start)
         return;
     }
     case E_CALL:
-        if (e->fn == FN_MEMBER) {
+        if (e->fn == FN_MEMBER && e->c) { /* a field among a sequence's or array's structs */
+            const struct expr *f = e->b, *w = e->c;
+            uint64_t fi = field_index(c, f->field_name);
+            gen(c, e->a, start);
+            if (f->is_array)
+                emit(c, KSM_OP_ARRAY_FIELD_MEMBER, f->offset + w->offset,
+                     (int64_t)((uint64_t)f->size << 48 | (uint64_t)(f->count - 1) << 32 | fi));
+            else
+                emit(c, KSM_OP_SEQ_FIELD_MEMBER, f->offset,
+                     (int64_t)((uint64_t)f->size << 48 | (uint64_t)w->offset << 32 | fi));
+            c->code[c->ncode - 1].size = (uint8_t)w->size;
+            c->code[c->ncode - 1].is_signed = (uint8_t)(w->sign == 1);
+        } else if (e->fn == FN_MEMBER) {
             gen(c, e->a, start);
             const struct expr *f = e->b;
             emit(c, f->is_array ? KSM_OP_ARRAY_MEMBER : KSM_OP_SEQ_MEMBER, f->offset,
@@ -255,7 +300,10 @@ static void gen(struct cc *c, const struct expr *e, int start)
                  (int64_t)(stride | field_index(c, e->a->field_name)));
             c->code[c->ncode - 1].size = e->a->elem_struct ? 0 : (uint8_t)e->a->size;
         } else if (e->fn == FN_LENGTH) {
-            emit(c, KSM_OP_STR_LEN, e->a->offset, (int64_t)field_index(c, e->a->field_name));
+            int popped = gen_str_ref(c, e->a, start);
+            emit(c, KSM_OP_STR_LEN, popped ? 0 : e->a->offset,
+                 (int64_t)field_index(c, e->a->field_name));
+            c->code[c->ncode - 1].flags = popped ? KSM_INSN_STR_POPPED : 0;
         } else if (e->fn == FN_ABS) {
             gen(c, e->a, start);
             emit(c, KSM_OP_ABS, 0, 0);
@@ -295,10 +343,12 @@ static void gen(struct cc *c, const struct expr *e, int start)
     if ((e->op == T_EQ || e->op == T_NE) && e->a->type == TY_STR &&
         (e->a->kind == E_STR || e->b->kind == E_STR)) {
         /* A string field against a literal, in either order. */
-        const struct expr *f = e->a->kind == E_FIELD ? e->a : e->b;
-        const struct expr *lit = e->a->kind == E_FIELD ? e->b : e->a;
-        emit(c, KSM_OP_STR_EQ, f->offset,
+        const struct expr *f = e->a->kind != E_STR ? e->a : e->b;
+        const struct expr *lit = e->a->kind != E_STR ? e->b : e->a;
+        int popped = gen_str_ref(c, f, start);
+        emit(c, KSM_OP_STR_EQ, popped ? 0 : f->offset,
              (int64_t)((uint64_t)field_index(c, f->field_name) << 32 | string_index(c, lit->str)));
+        c->code[c->ncode - 1].flags = popped ? KSM_INSN_STR_POPPED : 0;
         if (e->op == T_NE)
             emit(c, KSM_OP_NOT, 0, 0);
         return;
@@ -310,10 +360,13 @@ static void gen(struct cc *c, const struct expr *e, int start)
         bool swap = e->a->kind == E_STR;
         const struct expr *f = swap ? e->b : e->a, *o = swap ? e->a : e->b;
         uint64_t fa = field_index(c, f->field_name);
-        uint64_t other = o->kind == E_STR
-                             ? (uint64_t)0xffff << 32 | string_index(c, o->str)
-                             : (uint64_t)field_index(c, o->field_name) << 32 | o->offset;
-        emit(c, KSM_OP_STR_CMP, f->offset, (int64_t)(fa << 48 | other));
+        int popped = gen_str_ref(c, f, start), other_popped = gen_str_ref(c, o, start);
+        uint64_t other = o->kind == E_STR ? (uint64_t)0xffff << 32 | string_index(c, o->str)
+                                          : (uint64_t)field_index(c, o->field_name) << 32 |
+                                                (other_popped ? 0 : o->offset);
+        emit(c, KSM_OP_STR_CMP, popped ? 0 : f->offset, (int64_t)(fa << 48 | other));
+        c->code[c->ncode - 1].flags = (uint8_t)((popped ? KSM_INSN_STR_POPPED : 0) |
+                                                (other_popped ? KSM_INSN_OTHER_POPPED : 0));
         emit(c, KSM_OP_CONST, 0, 0);
         enum tok_kind op = e->op;
         if (swap)

@@ -63,8 +63,8 @@ void psl_emit_c(FILE *f, const struct ksm_table *t, const char *n, const char *h
     fprintf(f, "};\n\nstatic const struct ksm_insn %s_code[%u] = {\n", n, t->ncode ? t->ncode : 1);
     for (uint32_t i = 0; i < t->ncode; i++) {
         const struct ksm_insn *in = &t->code[i];
-        fprintf(f, "    {%u, %u, %u, 0, %u, (int64_t)%lldll},\n", in->op, in->size, in->is_signed,
-                in->arg, (long long)in->imm);
+        fprintf(f, "    {%u, %u, %u, %u, %u, (int64_t)%lldll},\n", in->op, in->size, in->is_signed,
+                in->flags, in->arg, (long long)in->imm);
     }
     if (!t->ncode)
         fprintf(f, "    {0, 0, 0, 0, 0, 0},\n");

@@ -11,7 +11,8 @@ struct ictx {
     uint32_t event, src, dst, method;
     int server, ep;
     const uint8_t *msg;
-    size_t len;
+    size_t len;      /* the message itself: without the handles' types after it (full_len) */
+    size_t full_len; /* with them, if the kernel put them there */
     const char *field;
     uint32_t reason, deny_loc, first_loc;
     int napplied;
@@ -398,20 +399,38 @@ static uint64_t le(const uint8_t *m, size_t off, int n)
     return u;
 }
 
+/* Where a string's descriptor is: a string field's fixed offset, or an element's of a sequence
+ * of strings (str_ref), and the field a failure names. */
+struct strref {
+    uint64_t off;
+    const char *name;
+};
+
+/* The message itself in the monitor's copy: len without the handles' types the kernel puts
+ * after it (one byte per handle, padded to 8), as ksm_decide.c's body_len. */
+static size_t message_len(const uint8_t *m, size_t len)
+{
+    if (!m || len < KSM_HEADER_SIZE)
+        return len;
+    uint64_t handles = le(m, 16, 2);
+    uint64_t end = KSM_HEADER_SIZE + (le(m, 8, 4) + 7) / 8 * 8 + 8 * handles + le(m, 12, 4);
+    return handles != 0 && len == end + (handles + 7) / 8 * 8 ? (size_t)end : len;
+}
+
 /* A string field against a literal: the field's text is its bytes in the arena up to the first
  * NUL within its count (docs/message-format.md). Returns KSM_R_RULE and *v, or the reason. */
-static uint32_t string_equal(struct ictx *x, const struct expr *f, const char *lit, int64_t *v)
+static uint32_t string_equal(struct ictx *x, const struct strref *f, const char *lit, int64_t *v)
 {
-    if ((uint64_t)f->offset + 8 > x->len || x->len < KSM_HEADER_SIZE) {
-        x->field = f->field_name;
+    if ((uint64_t)f->off + 8 > x->len || x->len < KSM_HEADER_SIZE) {
+        x->field = f->name;
         return KSM_R_FIELD_BOUNDS;
     }
     uint64_t arena = KSM_HEADER_SIZE + ((le(x->msg, 8, 4) + 7) / 8) * 8 + 8 * le(x->msg, 16, 2);
-    uint64_t off = le(x->msg, f->offset, 4), count = le(x->msg, f->offset + 4, 4);
+    uint64_t off = le(x->msg, f->off, 4), count = le(x->msg, f->off + 4, 4);
     size_t n = 0;
     if (count != 0) {
         if (arena + off + count > x->len) {
-            x->field = f->field_name;
+            x->field = f->name;
             return KSM_R_FIELD_BOUNDS;
         }
         const char *s = (const char *)x->msg + arena + off;
@@ -425,20 +444,20 @@ static uint32_t string_equal(struct ictx *x, const struct expr *f, const char *l
 }
 
 /* The text of a string field: *s and *n (bytes up to the first NUL), or the failure reason. */
-static uint32_t string_of(struct ictx *x, const struct expr *f, const uint8_t **s, size_t *n)
+static uint32_t string_of(struct ictx *x, const struct strref *f, const uint8_t **s, size_t *n)
 {
-    if ((uint64_t)f->offset + 8 > x->len || x->len < KSM_HEADER_SIZE) {
-        x->field = f->field_name;
+    if ((uint64_t)f->off + 8 > x->len || x->len < KSM_HEADER_SIZE) {
+        x->field = f->name;
         return KSM_R_FIELD_BOUNDS;
     }
     uint64_t arena = KSM_HEADER_SIZE + ((le(x->msg, 8, 4) + 7) / 8) * 8 + 8 * le(x->msg, 16, 2);
-    uint64_t off = le(x->msg, f->offset, 4), count = le(x->msg, f->offset + 4, 4);
+    uint64_t off = le(x->msg, f->off, 4), count = le(x->msg, f->off + 4, 4);
     *s = x->msg;
     *n = 0;
     if (count == 0)
         return KSM_R_RULE;
     if (arena + off + count > x->len) {
-        x->field = f->field_name;
+        x->field = f->name;
         return KSM_R_FIELD_BOUNDS;
     }
     *s = x->msg + arena + off;
@@ -470,6 +489,30 @@ static uint32_t elements_of(struct ictx *x, const struct expr *f, uint64_t *firs
     return KSM_R_RULE;
 }
 
+
+/* The descriptor of string operand f: a field's, or that of element i of a sequence of strings
+ * (its index evaluated first, as KSM_OP_SEQ_STR pops it). */
+static uint32_t str_ref(struct ictx *x, const struct expr *f, struct strref *r)
+{
+    r->off = f->offset;
+    r->name = f->field_name;
+    if (f->kind != E_INDEX)
+        return KSM_R_RULE;
+    int64_t i;
+    uint64_t first, n;
+    uint32_t rc;
+    if ((rc = eval(x, f->b, &i)) != KSM_R_RULE)
+        return rc;
+    if ((rc = elements_of(x, f->a, &first, &n)) != KSM_R_RULE)
+        return rc;
+    if ((uint64_t)i >= n || first + ((uint64_t)i + 1) * 8 > x->len) {
+        x->field = f->a->field_name;
+        return KSM_R_FIELD_BOUNDS;
+    }
+    r->off = first + (uint64_t)i * 8;
+    return KSM_R_RULE;
+}
+
 /* A string comparison other than field == literal: -1, 0 or 1 into *v (memcmp order). */
 static uint32_t string_order(struct ictx *x, const struct expr *e, int64_t *v)
 {
@@ -479,12 +522,18 @@ static uint32_t string_order(struct ictx *x, const struct expr *e, int64_t *v)
     uint32_t r;
     /* Evaluated in the compiled order: the field first (the left one when both are). */
     const struct expr *f = a->kind == E_STR ? b : a, *o = a->kind == E_STR ? a : b;
-    if ((r = string_of(x, f, &sa, &na)) != KSM_R_RULE)
+    struct strref fr, or ;
+    /* both descriptors first (elements' indexes), then both texts: the compiled order */
+    if ((r = str_ref(x, f, &fr)) != KSM_R_RULE)
+        return r;
+    if (o->kind != E_STR && (r = str_ref(x, o, & or)) != KSM_R_RULE)
+        return r;
+    if ((r = string_of(x, &fr, &sa, &na)) != KSM_R_RULE)
         return r;
     if (o->kind == E_STR) {
         sb = (const uint8_t *)o->str;
         nb = strlen(o->str);
-    } else if ((r = string_of(x, o, &sb, &nb)) != KSM_R_RULE) {
+    } else if ((r = string_of(x, & or, &sb, &nb)) != KSM_R_RULE) {
         return r;
     }
     size_t m = na < nb ? na : nb;
@@ -535,10 +584,21 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
                 x->field = e->field_name;
                 return KSM_R_FIELD_BOUNDS;
             }
-            uint64_t index = le(x->msg, e->offset, 4);
-            uint64_t at = KSM_HEADER_SIZE + ((le(x->msg, 8, 4) + 7) / 8) * 8 + 8 * index +
-                          (e->handle_part == 2 ? 4 : 0);
-            if (index >= le(x->msg, 16, 2) || at + 4 > x->len) {
+            uint64_t index = le(x->msg, e->offset, 4), count = le(x->msg, 16, 2);
+            uint64_t table = KSM_HEADER_SIZE + ((le(x->msg, 8, 4) + 7) / 8) * 8;
+            if (e->handle_part == 3) {
+                /* the types after the message, one byte each, padded to 8: only when the
+                 * kernel put them there (the length says) */
+                uint64_t end = table + 8 * count + le(x->msg, 12, 4);
+                if (index >= count || x->full_len != end + (count + 7) / 8 * 8) {
+                    x->field = e->field_name;
+                    return KSM_R_FIELD_BOUNDS;
+                }
+                *v = x->msg[end + index];
+                return KSM_R_RULE;
+            }
+            uint64_t at = table + 8 * index + (e->handle_part == 2 ? 4 : 0);
+            if (index >= count || at + 4 > x->len) {
                 x->field = e->field_name;
                 return KSM_R_FIELD_BOUNDS;
             }
@@ -625,7 +685,9 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
     case E_REGEX: {
         const uint8_t *s;
         size_t n;
-        if ((r = string_of(x, e->a, &s, &n)) != KSM_R_RULE)
+        struct strref sr;
+        if ((r = str_ref(x, e->a, &sr)) != KSM_R_RULE ||
+            (r = string_of(x, &sr, &s, &n)) != KSM_R_RULE)
             return r;
         static struct psl_rx_program prog;
         char err[256];
@@ -674,15 +736,18 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
                 return r;
             if ((r = elements_of(x, e->b, &first, &n)) != KSM_R_RULE)
                 return r;
-            if (n != 0 && first + n * e->b->size > x->len) {
+            /* the elements, or (e->c) a field of each: its offset in the element, width, sign */
+            const struct expr *w = e->c ? e->c : e->b;
+            uint64_t skip = e->c ? e->c->offset : 0;
+            if (n != 0 && first + (n - 1) * e->b->size + skip + w->size > x->len) {
                 x->field = e->b->field_name;
                 return KSM_R_FIELD_BOUNDS;
             }
             *v = 0;
             for (uint64_t k = 0; k < n; k++) {
-                uint64_t u = le(x->msg, (size_t)(first + k * e->b->size), (int)e->b->size);
-                if (e->b->sign == 1 && e->b->size < 8 && (u >> (8 * e->b->size - 1)) & 1)
-                    u |= ~(uint64_t)0 << (8 * e->b->size);
+                uint64_t u = le(x->msg, (size_t)(first + k * e->b->size + skip), (int)w->size);
+                if (w->sign == 1 && w->size < 8 && (u >> (8 * w->size - 1)) & 1)
+                    u |= ~(uint64_t)0 << (8 * w->size);
                 if (u == (uint64_t)a)
                     *v = 1;
             }
@@ -698,7 +763,9 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
         if (e->fn == FN_LENGTH) {
             const uint8_t *s;
             size_t n;
-            if ((r = string_of(x, e->a, &s, &n)) != KSM_R_RULE)
+            struct strref sr;
+            if ((r = str_ref(x, e->a, &sr)) != KSM_R_RULE ||
+                (r = string_of(x, &sr, &s, &n)) != KSM_R_RULE)
                 return r;
             *v = (int64_t)n;
             return KSM_R_RULE;
@@ -731,9 +798,11 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
         !((e->op == T_EQ || e->op == T_NE) && (e->a->kind == E_STR || e->b->kind == E_STR)))
         return string_order(x, e, v);
     if ((e->op == T_EQ || e->op == T_NE) && e->a->type == TY_STR) {
-        const struct expr *f = e->a->kind == E_FIELD ? e->a : e->b;
-        const struct expr *lit = e->a->kind == E_FIELD ? e->b : e->a;
-        if ((r = string_equal(x, f, lit->str, v)) != KSM_R_RULE)
+        const struct expr *f = e->a->kind != E_STR ? e->a : e->b;
+        const struct expr *lit = e->a->kind != E_STR ? e->b : e->a;
+        struct strref fr;
+        if ((r = str_ref(x, f, &fr)) != KSM_R_RULE ||
+            (r = string_equal(x, &fr, lit->str, v)) != KSM_R_RULE)
             return r;
         if (e->op == T_NE)
             *v = !*v;
@@ -1227,8 +1296,10 @@ struct ksm_verdict psl_interpret_state(const struct policy *p, struct psl_istate
                                        uint32_t dst_sid, uint32_t ep, uint32_t method,
                                        const void *msg, size_t len, const char **field_name)
 {
-    struct ictx x = {p,    event, src, dst, method, 0,     0,     msg, msg ? len : 0,
-                     NULL, 0,     0,   0,   0,      false, false, st,  {src_sid, dst_sid}};
+    struct ictx x = {
+        p,    event, src, dst, method, 0,     0,     msg, msg ? len : 0,     msg ? len : 0,
+        NULL, 0,     0,   0,   0,      false, false, st,  {src_sid, dst_sid}};
+    x.len = message_len(x.msg, x.full_len);
     size_t n = st ? (size_t)p->nflows * st->nsids : 0;
     int *saved = n ? psl_alloc(sizeof(int) * n) : NULL;
     if (n)
@@ -1289,7 +1360,7 @@ static struct ksm_verdict decide(struct ictx *x_, uint32_t ep, const char **fiel
         /* The same rule as ksm_decide(): only a bare error answers a method without error
          * parameters. */
         if (event == KSM_EV_ERROR && !td_method_has_error(&iface->methods[method]) &&
-            x.len > KSM_HEADER_SIZE)
+            x.full_len > KSM_HEADER_SIZE)
             return deny(KSM_R_NO_ERROR_PARAMS, 0);
     }
     for (int i = 0; i < p->nbindings && !x.denied; i++)

@@ -27,9 +27,10 @@ enum expr_kind {
     E_REGEX, /* <Regex object>.match {text : a, pattern : "<str>"} (value: the pattern's index;
               * object: the Regex object, NULL for re; fn 1: a case of select) */
     E_CASE,  /* the case a choice takes: the first i with args[i] true, else nargs (integer) */
-    E_INDEX  /* a.[b]: element b of the sequence or array field a (an integer); a.[b].<path>: a
-              * field of element b of a sequence of structs (path, npath; offset its offset in
-              * the element, size and sign its) */
+    E_INDEX  /* a.[b]: element b of the sequence or array field a (an integer, or a string of
+              * a sequence of strings); a.[b].<path>: a field of element b of a sequence or
+              * array of structs (path, npath; offset its offset in the element, size and sign
+              * its) */
 };
 
 /* E_CALL functions; neg, sum, product, all, any and empty are rewritten by the parser into the
@@ -39,7 +40,9 @@ enum expr_fn {
     FN_COND,   /* Bool cond {if : a, then : b, else : c} */
     FN_LENGTH, /* length (a), size (a): bytes of a string field up to its first NUL; elements
                 * of a sequence or array field */
-    FN_MEMBER, /* member {value : a, of : b}: a is one of the elements of sequence or array b */
+    FN_MEMBER, /* member {value : a, of : b}: a is one of the elements of sequence or array b;
+                * with `field : <path>` (path, npath), one of its structs' field, which the
+                * resolver puts in c (an E_INDEX: offset in the element, size, sign) */
 };
 /* TY_SEQ: a sequence or array field of integers, usable only in a.[i], size, length, empty. */
 enum expr_type { TY_NONE, TY_INT, TY_BOOL, TY_STR, TY_SEQ };
@@ -71,9 +74,13 @@ struct expr {
     /* E_FIELD of TY_SEQ: a sequence of these structs (size: one element's, its stride), whose
      * elements are read only by a field (E_INDEX with a path); NULL for integer elements */
     const struct json *elem_struct;
-    /* E_FIELD message.<handle>.handle (1) or .rights (2): offset is the Handle parameter's index
-     * into the handle table, whose entry holds the resource's SID (as the kernel shows the
-     * monitor) and the rights; 0 for any other field */
+    /* E_FIELD of TY_SEQ: a sequence of strings (size 8: each element a string's descriptor in
+     * the arena), whose element a.[i] is a string (TY_STR) */
+    bool elem_str;
+    /* E_FIELD message.<handle>.handle (1), .rights (2) or .type (3): offset is the Handle
+     * parameter's index into the handle table, whose entry holds the resource's SID (as the
+     * kernel shows the monitor) and the rights; the type is in the table of types after the
+     * message (KSM_OP_HANDLE); 0 for any other field */
     int handle_part;
     /* E_CONTAINS: <object>.contains {sid : <sid>, entry : a}; E_MAP_GET: <object>.get or
      * .get_uncommitted (op 1) {sid : <sid>, key : "<key>"} (str; value: the key's index) */

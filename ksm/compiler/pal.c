@@ -9,6 +9,7 @@
  */
 #include "pal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -152,8 +153,40 @@ static const struct json *struct_elements(const struct run *r, const char *kind,
     return td_struct_elements(r->p->td, kind, type, &size, &align, &n);
 }
 
+/* A list ["...", ...] for a sequence of strings at byte off: the elements' descriptors go to
+ * the arena (aligned for UInt32), then each string after them; the descriptor to off. */
+static bool set_string_list(uint8_t *msg, uint32_t cap, uint32_t off, const char *type,
+                            const struct pal_value *v)
+{
+    unsigned bound = 0, n = 0;
+    if (sscanf(type, "sequence<string<%u>, %u>", &bound, &n) != 2)
+        return false;
+    if ((uint32_t)v->nsub > n) {
+        psl_error(v->pos, "'%s' (%s) has at most %u elements", v->name, type, n);
+        return false;
+    }
+    pal_arena.used = (pal_arena.used + 3u) / 4u * 4u;
+    uint32_t at = pal_arena.base + pal_arena.used, end = KSM_HEADER_SIZE + 65536u;
+    if (off + 8 > cap || at + (uint32_t)v->nsub * 8u > end) {
+        psl_error(v->pos, "'%s' does not fit in a message", v->name);
+        return false;
+    }
+    put_desc(msg + off, pal_arena.used, (uint32_t)v->nsub);
+    pal_arena.used += (uint32_t)v->nsub * 8u;
+    for (int k = 0; k < v->nsub; k++) {
+        if (!v->sub[k].str) {
+            psl_error(v->sub[k].pos, "an element of '%s' (%s) is a string", v->name, type);
+            return false;
+        }
+        if (!set_string(msg, end, at + (uint32_t)k * 8u, &v->sub[k]))
+            return false;
+    }
+    return true;
+}
+
 /* A list [{...}, ...] for a sequence of structs at byte off: the elements go to the arena
- * (aligned for the struct), each written as a struct value; the descriptor to off. */
+ * (aligned for the struct), each written as a struct value; the descriptor to off. An array's
+ * go to the fixed part from off (elements not given stay 0). */
 static bool set_struct_list(struct run *r, uint8_t *msg, uint32_t cap, uint32_t off,
                             const char *kind, const char *type, const struct pal_value *v)
 {
@@ -163,14 +196,21 @@ static bool set_struct_list(struct run *r, uint8_t *msg, uint32_t cap, uint32_t 
         psl_error(v->pos, "'%s' (%s) has at most %u elements", v->name, type, n);
         return false;
     }
-    pal_arena.used = (pal_arena.used + align - 1) / align * align;
-    uint32_t at = pal_arena.base + pal_arena.used, end = KSM_HEADER_SIZE + 65536u;
-    if (off + 8 > cap || at + (uint32_t)v->nsub * size > end) {
-        psl_error(v->pos, "'%s' does not fit in a message", v->name);
-        return false;
+    uint32_t at = off, end = cap;
+    if (!strcmp(kind, "array")) {
+        if (off + n * size > cap)
+            return false;
+    } else {
+        pal_arena.used = (pal_arena.used + align - 1) / align * align;
+        at = pal_arena.base + pal_arena.used;
+        end = KSM_HEADER_SIZE + 65536u;
+        if (off + 8 > cap || at + (uint32_t)v->nsub * size > end) {
+            psl_error(v->pos, "'%s' does not fit in a message", v->name);
+            return false;
+        }
+        put_desc(msg + off, pal_arena.used, (uint32_t)v->nsub);
+        pal_arena.used += (uint32_t)v->nsub * size;
     }
-    put_desc(msg + off, pal_arena.used, (uint32_t)v->nsub);
-    pal_arena.used += (uint32_t)v->nsub * size;
     for (int k = 0; k < v->nsub; k++) {
         if (!v->sub[k].is_struct) {
             psl_error(v->sub[k].pos, "an element of '%s' (%s) is a struct: give its fields in { }",
@@ -213,6 +253,8 @@ static bool set_value(struct run *r, uint8_t *msg, uint32_t cap, uint32_t off, c
         return set_string(msg, cap, off, v);
     if (v->is_list && struct_elements(r, kind, type))
         return set_struct_list(r, msg, cap, off, kind, type, v);
+    if (v->is_list && !strcmp(kind, "sequence") && !strncmp(type, "sequence<string<", 16))
+        return set_string_list(msg, cap, off, type, v);
     if (v->is_list)
         return set_list(msg, cap, off, kind, type, v);
     if (strcmp(kind, "scalar") || v->is_struct || v->str != NULL) {
@@ -245,27 +287,34 @@ static uint32_t get32(const uint8_t *m)
     return (uint32_t)m[0] | (uint32_t)m[1] << 8 | (uint32_t)m[2] << 16 | (uint32_t)m[3] << 24;
 }
 
-/* A handle's value { handle : <SID>, rights : <mask> } (either may be left out: 0), written to
- * its handle table entry at byte at. */
-static bool set_handle(uint8_t *msg, uint32_t at, const struct pal_value *v)
+/* A handle's value { handle : <SID>, rights : <mask>, type : <object type> } (any may be left
+ * out: 0), written to its handle table entry at byte at; the type to *type, for the table of
+ * types the kernel puts after the message (<bastion/object_type.h>). */
+static bool set_handle(uint8_t *msg, uint32_t at, const struct pal_value *v, uint8_t *type)
 {
     if (!v->is_struct) {
-        psl_error(v->pos, "'%s' is a handle: give it as { handle : <SID>, rights : <mask> }",
+        psl_error(v->pos,
+                  "'%s' is a handle: give it as { handle : <SID>, rights : <mask>, type : "
+                  "<object type> }",
                   v->name);
         return false;
     }
     for (int i = 0; i < v->nsub; i++) {
         const struct pal_value *f = &v->sub[i];
-        bool sid = !strcmp(f->name, "handle");
-        if (!sid && strcmp(f->name, "rights")) {
-            psl_error(f->pos, "a handle has 'handle' (its SID) and 'rights', not '%s'", f->name);
+        bool sid = !strcmp(f->name, "handle"), ty = !strcmp(f->name, "type");
+        if (!sid && !ty && strcmp(f->name, "rights")) {
+            psl_error(f->pos, "a handle has 'handle' (its SID), 'rights' and 'type', not '%s'",
+                      f->name);
             return false;
         }
-        if (f->is_struct || f->is_list || f->str || !int_fits(f, 4, false)) {
-            psl_error(f->pos, "value out of range for '%s' (UInt32)", f->name);
+        if (f->is_struct || f->is_list || f->str || !int_fits(f, ty ? 1 : 4, false)) {
+            psl_error(f->pos, "value out of range for '%s' (%s)", f->name, ty ? "UInt8" : "UInt32");
             return false;
         }
-        put32(msg + at + (sid ? 0 : 4), (uint32_t)f->value);
+        if (ty)
+            *type = (uint8_t)f->value;
+        else
+            put32(msg + at + (sid ? 0 : 4), (uint32_t)f->value);
     }
     return true;
 }
@@ -357,6 +406,7 @@ static int step(struct run *r, const char *set, const char *seq, const struct pa
         msg[16] = (uint8_t)nh;
         msg[17] = (uint8_t)(nh >> 8);
         pal_arena = (struct arena){table + 8 * nh, 0};
+        uint8_t types[64] = {0};
         for (int i = 0; i < s->msg.nsub; i++) {
             const struct pal_value *v = &s->msg.sub[i];
             const struct td_param *par = NULL;
@@ -368,7 +418,8 @@ static int step(struct run *r, const char *set, const char *seq, const struct pa
                 return 0;
             }
             if (!strcmp(par->kind, "handle")) {
-                if (!set_handle(msg, table + 8 * get32(msg + KSM_HEADER_SIZE + par->offset), v))
+                uint32_t k = get32(msg + KSM_HEADER_SIZE + par->offset);
+                if (!set_handle(msg, table + 8 * k, v, &types[k % 64]))
                     return 0;
                 continue;
             }
@@ -381,6 +432,15 @@ static int step(struct run *r, const char *set, const char *seq, const struct pa
         if (pal_arena.used != 0) {
             put32(msg + 12, pal_arena.used);
             size = pal_arena.base + pal_arena.used;
+        }
+        /* The handles' object types after the message, padded to 8, as the kernel shows the
+         * monitor a message between processes (kern/ipc/msg.h); a message to or from the
+         * kernel's core endpoints is shown as sent, without them. */
+        int core = policy_class_id(p, "kl.core.Core");
+        if (nh != 0 && nh <= 64 && server != core && s->event != KSM_EV_SECURITY &&
+            size + (nh + 7u) / 8u * 8u <= 65536u) {
+            memcpy(msg + size, types, nh);
+            size += (nh + 7u) / 8u * 8u;
         }
     } else if (s->has_msg && s->msg.nsub) {
         psl_error(s->msg.sub[0].pos, "execute events carry no message");

@@ -443,7 +443,9 @@ static struct expr *function(struct parser *ps, struct token *m, int model)
         if (e)
             e->height = 1 + (e->a ? e->a->height : 0) + (e->kind == E_BINARY);
     } else if (!strcmp(f, "member")) {
-        /* member {value : <integer>, of : <sequence or array>}: a Bastion addition */
+        /* member {value : <integer>, of : <sequence or array> [, field : <name>[.<name>]...]}:
+         * a Bastion addition; `field` names the elements' field of a sequence or array of
+         * structs (path, npath: as after a.[i]) */
         e = new_expr(E_CALL, m->pos);
         e->fn = FN_MEMBER;
         if (!expect(ps, T_LBRACE, "'{' and value, of"))
@@ -452,9 +454,29 @@ static struct expr *function(struct parser *ps, struct token *m, int model)
             struct token *k = next(ps);
             if (!expect(ps, T_COLON, "':'"))
                 return NULL;
+            if (is_ident(k, "field")) {
+                int pcap = 0;
+                if (e->npath) {
+                    err_at(ps, k, "member's 'field' is given twice");
+                    return NULL;
+                }
+                do {
+                    if (peek(ps)->kind != T_IDENT) {
+                        err_at(ps, peek(ps),
+                               psl_fmt("expected a field name of the elements, found %s",
+                                       tok_describe(peek(ps))));
+                        return NULL;
+                    }
+                    *PSL_PUSH(e->path, e->npath, pcap) = next(ps)->text;
+                } while (peek(ps)->kind == T_DOT && next(ps));
+                if (peek(ps)->kind == T_COMMA)
+                    next(ps);
+                continue;
+            }
             struct expr **slot = is_ident(k, "value") ? &e->a : is_ident(k, "of") ? &e->b : NULL;
             if (!slot) {
-                err_at(ps, k, psl_fmt("'%s' is not an argument of member (value, of)", k->text));
+                err_at(ps, k,
+                       psl_fmt("'%s' is not an argument of member (value, of, field)", k->text));
                 return NULL;
             }
             *slot = expr(ps);

@@ -3,6 +3,7 @@
  * description; expression types; audit profiles; reachability. Annotates the model in place
  * (scopes, field offsets, rule locations) for the rule compiler and the interpreter.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "ksm_table.h"
@@ -78,15 +79,18 @@ static void field(struct policy *p, const struct scope *s, struct expr *e)
     uint32_t size = par->size;
     bool sign = par->is_signed;
     if (!strcmp(kind, "handle")) {
-        /* Struct: <handle>.handle (the resource's SID) and <handle>.rights */
-        if (e->npath != 2 || (strcmp(e->path[1], "handle") && strcmp(e->path[1], "rights"))) {
+        /* Struct: <handle>.handle (the resource's SID) and <handle>.rights; Bastion's
+         * <handle>.type (its object's type, <bastion/object_type.h>) */
+        if (e->npath != 2 || (strcmp(e->path[1], "handle") && strcmp(e->path[1], "rights") &&
+                              strcmp(e->path[1], "type"))) {
             psl_error(e->pos,
-                      "type mismatch: '%s' is a handle: use %s.handle (its SID) or %s.rights",
-                      e->field_name, e->field_name, e->field_name);
+                      "type mismatch: '%s' is a handle: use %s.handle (its SID), %s.rights or "
+                      "%s.type",
+                      e->field_name, e->field_name, e->field_name, e->field_name);
             return;
         }
         e->field_name = psl_fmt("%s.%s", e->field_name, e->path[1]);
-        e->handle_part = strcmp(e->path[1], "handle") ? 2 : 1;
+        e->handle_part = !strcmp(e->path[1], "handle") ? 1 : !strcmp(e->path[1], "rights") ? 2 : 3;
         e->type = TY_INT;
         e->sign = 0;
         e->offset = off;
@@ -128,11 +132,16 @@ static void field(struct policy *p, const struct scope *s, struct expr *e)
         uint32_t esize, n, align;
         bool esign = false;
         const struct json *st = NULL;
-        if (td_int_elements(kind, type, &esize, &esign, &n) < 0 &&
-            !(st = td_struct_elements(p->td, kind, type, &esize, &align, &n))) {
+        unsigned sbound = 0;
+        if (!strcmp(kind, "sequence") &&
+            sscanf(type, "sequence<string<%u>, %u>", &sbound, &n) == 2 && n > 0) {
+            e->elem_str = true; /* each element a string's descriptor */
+            esize = 8;
+        } else if (td_int_elements(kind, type, &esize, &esign, &n) < 0 &&
+                   !(st = td_struct_elements(p->td, kind, type, &esize, &align, &n))) {
             psl_error(e->pos,
-                      "type mismatch: '%s' is a %s of %s: only sequences and arrays of integers, "
-                      "and sequences of structs, can be used in expressions",
+                      "type mismatch: '%s' is a %s of %s: only sequences and arrays of integers "
+                      "or structs, and sequences of strings, can be used in expressions",
                       e->field_name, kind, type);
             return;
         }
@@ -299,7 +308,7 @@ static void regex(struct policy *p, const struct scope *s, struct expr *e)
 {
     check(p, s, e->a);
     e->type = TY_BOOL;
-    if (e->a && e->a->type != TY_NONE && (e->a->type != TY_STR || e->a->kind != E_FIELD)) {
+    if (e->a && e->a->type != TY_NONE && (e->a->type != TY_STR || e->a->kind == E_STR)) {
         psl_error(e->a->pos, "type mismatch: the text of match must be a string field, found %s",
                   e->a->kind == E_STR ? "a literal" : type_name(e->a->type));
         return;
@@ -348,9 +357,9 @@ static void element_field(struct policy *p, struct expr *e)
     }
     if (e->npath == 0) {
         psl_error(e->pos,
-                  "type mismatch: '%s' is a sequence of structs: name a field of its element "
+                  "type mismatch: '%s' is %s of structs: name a field of its element "
                   "('.[<index>].<field>')",
-                  a->field_name);
+                  a->field_name, a->is_array ? "an array" : "a sequence");
         return;
     }
     const struct json *st = a->elem_struct;
@@ -412,6 +421,18 @@ static void element(struct policy *p, const struct scope *s, struct expr *e)
                   e->a->is_array ? "an array of" : "a sequence of at most", e->a->count);
         return;
     }
+    if (e->a->elem_str) { /* a string, used as a string field is */
+        if (e->npath > 0) {
+            psl_error(e->pos,
+                      "type mismatch: the elements of '%s' are strings: nothing may follow "
+                      "'.[<index>]'",
+                      e->a->field_name);
+            return;
+        }
+        e->type = TY_STR;
+        e->field_name = e->a->field_name;
+        return;
+    }
     if (e->a->elem_struct || e->npath > 0) {
         element_field(p, e);
         return;
@@ -430,16 +451,49 @@ static void call(struct policy *p, const struct scope *s, struct expr *e)
         seq_field(p, s, e->b);
         if (!e->a || !e->b || e->a->type == TY_NONE || e->b->type == TY_NONE)
             return;
+        if (e->b->type == TY_SEQ && e->b->elem_str) {
+            psl_error(e->pos,
+                      "type mismatch: member of a sequence of strings is not supported: compare "
+                      "its elements ('%s.[<index>] == \"...\"')",
+                      e->b->field_name);
+            return;
+        }
         if (e->b->type != TY_SEQ || e->b->kind != E_FIELD || e->a->type != TY_INT ||
-            e->b->elem_struct) {
+            (e->b->elem_struct && e->npath == 0)) {
             psl_error(e->pos,
                       "type mismatch: member needs an integer value and a sequence or array "
-                      "field of integers, found %s and %s",
+                      "field of integers, found %s and %s%s",
                       type_name(e->a->type),
-                      e->b->elem_struct ? "a sequence of structs" : type_name(e->b->type));
+                      e->b->elem_struct
+                          ? (e->b->is_array ? "an array of structs" : "a sequence of structs")
+                          : type_name(e->b->type),
+                      e->b->elem_struct ? " (name the elements' field: 'field : <name>')" : "");
+            return;
+        }
+        if (e->npath > 0 && !e->b->elem_struct) {
+            psl_error(e->pos,
+                      "type mismatch: member's 'field' needs a sequence or array of structs, "
+                      "found one of integers ('%s')",
+                      e->b->field_name);
             return;
         }
         struct expr elem = *e->b;
+        if (e->npath > 0) {
+            /* the elements' field, resolved as a.[i].<path> is: e->c holds it (offset in the
+             * element, size, sign) */
+            struct expr *ix = psl_alloc(sizeof *ix);
+            memset(ix, 0, sizeof *ix);
+            ix->kind = E_INDEX;
+            ix->pos = e->pos;
+            ix->a = e->b;
+            ix->path = e->path;
+            ix->npath = e->npath;
+            element_field(p, ix);
+            if (ix->type != TY_INT)
+                return;
+            e->c = ix;
+            elem.sign = ix->sign;
+        }
         elem.type = TY_INT;
         struct expr pair = *e;
         pair.a = e->a;
@@ -465,7 +519,8 @@ static void call(struct policy *p, const struct scope *s, struct expr *e)
         return;
     }
     if (e->fn == FN_LENGTH) {
-        if ((e->a->type != TY_STR && e->a->type != TY_SEQ) || e->a->kind != E_FIELD) {
+        if ((e->a->type != TY_STR && e->a->type != TY_SEQ) ||
+            (e->a->kind != E_FIELD && !(e->a->kind == E_INDEX && e->a->type == TY_STR))) {
             psl_error(e->pos,
                       "type mismatch: length, size and empty need a string, sequence or array "
                       "field, found %s",

@@ -200,7 +200,10 @@ const struct json *td_struct_elements(const struct typedesc *td, const char *kin
 {
     char name[256];
     unsigned n = 0;
-    if (strcmp(kind, "sequence") || sscanf(type, "sequence<%255[^,], %u>", name, &n) != 2 || n == 0)
+    if (!(!strcmp(kind, "sequence") && sscanf(type, "sequence<%255[^,], %u>", name, &n) == 2) &&
+        !(!strcmp(kind, "array") && sscanf(type, "array<%255[^,], %u>", name, &n) == 2))
+        return NULL;
+    if (n == 0)
         return NULL;
     const struct json *st = td_struct(td, name);
     int64_t sz = st ? json_get_int(st, "size", 0) : 0, al = st ? json_get_int(st, "align", 1) : 1;

@@ -63,6 +63,23 @@ static uint64_t load(const uint8_t *m, uint32_t off, uint32_t size, int is_signe
 }
 
 /*
+ * The length of the message itself in the monitor's copy: len without the handles' types that
+ * the kernel puts after a message between processes (one byte per handle, padded to 8: present
+ * when len is exactly that much more than the header's sizes add up to; KSM_OP_HANDLE reads
+ * them). Everything else is read within this length, so no descriptor reaches the types and the
+ * monitor decides on the bytes the receiver gets.
+ */
+static size_t body_len(const uint8_t *m, size_t len)
+{
+    if (len < KSM_HEADER_SIZE)
+        return len;
+    uint64_t handles = load(m, 16, 2, 0);
+    uint64_t end =
+        KSM_HEADER_SIZE + ((load(m, 8, 4, 0) + 7) & ~(uint64_t)7) + 8 * handles + load(m, 12, 4, 0);
+    return handles != 0 && len == end + ((handles + 7) & ~(uint64_t)7) ? (size_t)end : len;
+}
+
+/*
  * The string whose descriptor {UInt32 offset; UInt32 count} is at byte off of the message: *s and
  * *n, its bytes up to the first NUL, which is what the server (a C reader) sees, so that
  * "IA32_LSTAR\0x" cannot pass a rule about "IA32_LSTAR" off as another name. The arena starts
@@ -592,6 +609,8 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
     if (code_start > t->ncode || code_len > t->ncode - code_start || code_len == 0)
         return KSM_R_BAD_TABLE;
     const struct ksm_insn *code = t->code + code_start;
+    size_t full = len; /* with the handles' types, if any */
+    len = body_len(msg, len);
     for (uint32_t pc = 0; pc < code_len; pc++) {
         const struct ksm_insn *in = &code[pc];
         if (in->op == KSM_OP_CONST || in->op == KSM_OP_LOAD) {
@@ -609,10 +628,15 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
             continue;
         }
         if (in->op == KSM_OP_STR_EQ) {
-            uint32_t lit = (uint32_t)((uint64_t)in->imm & 0xffffffffu);
+            uint32_t lit = (uint32_t)((uint64_t)in->imm & 0xffffffffu), at = in->arg;
+            if (in->flags & KSM_INSN_STR_POPPED) { /* an element of a sequence of strings */
+                if (sp < 1 || st[sp - 1] > UINT32_MAX)
+                    return KSM_R_BAD_TABLE;
+                at = (uint32_t)st[--sp];
+            }
             if (sp >= KSM_STACK_MAX || lit >= t->nstrings || t->strings == 0)
                 return KSM_R_BAD_TABLE;
-            int r = str_eq(msg, len, in->arg, t->strings[lit]);
+            int r = str_eq(msg, len, at, t->strings[lit]);
             if (r < 0) {
                 *field = (uint32_t)((uint64_t)in->imm >> 32);
                 return KSM_R_FIELD_BOUNDS;
@@ -669,11 +693,23 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
         }
         if (in->op == KSM_OP_REGEX_MATCH || in->op == KSM_OP_STR_LEN || in->op == KSM_OP_STR_CMP) {
             const uint8_t *s;
-            uint64_t n, imm = (uint64_t)in->imm;
+            uint64_t n, imm = (uint64_t)in->imm, other = 0;
+            uint32_t at = in->arg;
+            /* elements of sequences of strings: their descriptors' offsets, the other's on top */
+            if (in->flags & KSM_INSN_OTHER_POPPED) {
+                if (in->op != KSM_OP_STR_CMP || sp < 1 || st[sp - 1] > UINT32_MAX)
+                    return KSM_R_BAD_TABLE;
+                other = st[--sp];
+            }
+            if (in->flags & KSM_INSN_STR_POPPED) {
+                if (sp < 1 || st[sp - 1] > UINT32_MAX)
+                    return KSM_R_BAD_TABLE;
+                at = (uint32_t)st[--sp];
+            }
             if (sp >= KSM_STACK_MAX)
                 return KSM_R_BAD_TABLE;
             uint32_t fa = in->op == KSM_OP_STR_CMP ? (uint32_t)(imm >> 48) : (uint32_t)(imm >> 32);
-            if (str_at(msg, len, in->arg, &s, &n) < 0) {
+            if (str_at(msg, len, at, &s, &n) < 0) {
                 *field = in->op == KSM_OP_STR_LEN ? (uint32_t)imm : fa;
                 return KSM_R_FIELD_BOUNDS;
             }
@@ -697,7 +733,9 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
             const uint8_t *o;
             uint64_t on;
             uint32_t fb = (uint32_t)(imm >> 32) & 0xffffu, lo = (uint32_t)imm;
-            if (fb == 0xffffu) {
+            if (in->flags & KSM_INSN_OTHER_POPPED)
+                lo = (uint32_t)other;
+            if (fb == 0xffffu && !(in->flags & KSM_INSN_OTHER_POPPED)) {
                 if (lo >= t->nstrings || !t->strings)
                     return KSM_R_BAD_TABLE;
                 o = (const uint8_t *)t->strings[lo];
@@ -722,6 +760,53 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
                 base + i * stride + off + in->size > len)
                 return KSM_R_FIELD_BOUNDS;
             st[sp - 1] = load(msg, (uint32_t)(base + i * stride + off), in->size, in->is_signed);
+            continue;
+        }
+        if (in->op == KSM_OP_ARRAY_FIELD || in->op == KSM_OP_SEQ_FIELD_MEMBER ||
+            in->op == KSM_OP_ARRAY_FIELD_MEMBER) {
+            /* a field of an array of structs' element; a field among the elements' */
+            uint64_t base = in->arg, count, imm = (uint64_t)in->imm;
+            uint32_t stride = (uint32_t)(imm >> 48), off = 0;
+            if (sp < 1 || stride == 0 ||
+                (in->size != 1 && in->size != 2 && in->size != 4 && in->size != 8))
+                return KSM_R_BAD_TABLE;
+            *field = (uint32_t)(imm & 0xffffffffu);
+            if (in->op == KSM_OP_SEQ_FIELD_MEMBER) {
+                off = (uint32_t)(imm >> 32) & 0xffffu;
+                if (off + in->size > stride)
+                    return KSM_R_BAD_TABLE;
+                if (seq_at(msg, len, in->arg, stride, &base, &count) < 0)
+                    return KSM_R_FIELD_BOUNDS;
+                base += off;
+            } else {
+                count = ((imm >> 32) & 0xffffu) + 1u;
+            }
+            if (in->op == KSM_OP_ARRAY_FIELD) {
+                uint64_t i = st[sp - 1];
+                if (i >= count || base + i * stride + in->size > len)
+                    return KSM_R_FIELD_BOUNDS; /* past the end: the element does not exist */
+                st[sp - 1] = load(msg, (uint32_t)(base + i * stride), in->size, in->is_signed);
+                continue;
+            }
+            if (count != 0 && base + (count - 1) * stride + in->size > len)
+                return KSM_R_FIELD_BOUNDS;
+            uint64_t found = 0;
+            for (uint64_t k = 0; k < count && !found; k++)
+                found =
+                    load(msg, (uint32_t)(base + k * stride), in->size, in->is_signed) == st[sp - 1];
+            st[sp - 1] = found;
+            continue;
+        }
+        if (in->op == KSM_OP_SEQ_STR) {
+            uint64_t base, count, i;
+            if (sp < 1)
+                return KSM_R_BAD_TABLE;
+            *field = (uint32_t)((uint64_t)in->imm & 0xffffffffu);
+            i = st[sp - 1];
+            if (seq_at(msg, len, in->arg, 8, &base, &count) < 0 || i >= count ||
+                base + (i + 1) * 8 > len)
+                return KSM_R_FIELD_BOUNDS;
+            st[sp - 1] = base + i * 8; /* < len: the string instruction reads it */
             continue;
         }
         if (in->op == KSM_OP_SEQ_COUNT || in->op == KSM_OP_SEQ_ELEM ||
@@ -768,8 +853,18 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
             if ((uint64_t)in->arg + 4 > len || len < KSM_HEADER_SIZE)
                 return KSM_R_FIELD_BOUNDS;
             uint64_t index = load(msg, in->arg, 4, 0), count = load(msg, 16, 2, 0);
-            uint64_t at = KSM_HEADER_SIZE + ((load(msg, 8, 4, 0) + 7) & ~(uint64_t)7) + 8 * index +
-                          (((uint64_t)in->imm >> 32) & 1 ? 4 : 0);
+            uint64_t part = ((uint64_t)in->imm >> 32) & 3u;
+            uint64_t table = KSM_HEADER_SIZE + ((load(msg, 8, 4, 0) + 7) & ~(uint64_t)7);
+            if (part > 2)
+                return KSM_R_BAD_TABLE;
+            if (part == 2) { /* the types after the message, if the kernel put them there */
+                uint64_t end = table + 8 * count + load(msg, 12, 4, 0);
+                if (index >= count || full != end + ((count + 7) & ~(uint64_t)7))
+                    return KSM_R_FIELD_BOUNDS;
+                st[sp++] = msg[end + index];
+                continue;
+            }
+            uint64_t at = table + 8 * index + (part ? 4 : 0);
             if (index >= count || at + 4 > len)
                 return KSM_R_FIELD_BOUNDS;
             st[sp++] = load(msg, (uint32_t)at, 4, 0);

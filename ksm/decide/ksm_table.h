@@ -107,12 +107,15 @@ enum ksm_op {
      * imm & 0xffffffff: index into fields[]). */
     KSM_OP_SEQ_MEMBER,
     KSM_OP_ARRAY_MEMBER,
-    /* Push the SID (imm bit 32 clear) or the rights (set) of the handle whose index into the
-     * message's handle table is the UInt32 at message[arg]: the table follows the fixed part
-     * (rounded up to 8), {UInt32 handle; UInt32 rights} per entry, and the kernel shows the
-     * monitor the resource's SID in place of the sender's handle. An index past handle_count,
-     * or outside the message, denies the event (field-out-of-bounds, imm & 0xffffffff: index
-     * into fields[]). */
+    /* Push the SID ((imm >> 32) & 3 == 0), the rights (1) or the object type (2) of the handle
+     * whose index into the message's handle table is the UInt32 at message[arg]: the table
+     * follows the fixed part (rounded up to 8), {UInt32 handle; UInt32 rights} per entry, and
+     * the kernel shows the monitor the resource's SID in place of the sender's handle. The
+     * types are one byte per handle right after the message (24 + pad8(fixed) + 8 * handles +
+     * arena bytes), padded to 8: present only when the length is exactly that much more
+     * (kern/ipc/msg.h, ipc_msg_monitor_len). An index past handle_count, a type not present,
+     * or anything outside the message, denies the event (field-out-of-bounds, imm &
+     * 0xffffffff: index into fields[]). */
     KSM_OP_HANDLE,
     /* Mic query_level: push the degree (0 .. ndegrees-1) of the integrity level of a subject
      * (imm 0 or 1: the process enum ksm_sid_ref names) or of a resource (imm 2: pop its SID) in
@@ -123,16 +126,39 @@ enum ksm_op {
      * at message[arg]; an index past its count, or elements outside the message, deny the event
      * (field-out-of-bounds, imm & 0xffffffff: index into fields[]). */
     KSM_OP_SEQ_FIELD,
+    /* Pop an index i, push the field (size bytes, is_signed as LOAD) of element i of the array
+     * of structs whose element 0 has that field at message[arg]: elements imm >> 48 bytes
+     * apart, ((imm >> 32) & 0xffff) + 1 of them. An index past them, or a field outside the
+     * message, denies the event (field-out-of-bounds, imm & 0xffffffff: index into fields[]).
+     * A constant index is folded into a LOAD at compile time. */
+    KSM_OP_ARRAY_FIELD,
+    /* Pop a value, push 1 if it equals the field (size, is_signed as LOAD) of some element of a
+     * sequence of structs (SEQ_FIELD_MEMBER: arg and imm as SEQ_FIELD) or of an array of structs
+     * (ARRAY_FIELD_MEMBER: arg and imm as ARRAY_FIELD), else 0: at most the field's bound in
+     * steps. Elements outside the message deny the event (field-out-of-bounds). */
+    KSM_OP_SEQ_FIELD_MEMBER,
+    KSM_OP_ARRAY_FIELD_MEMBER,
+    /* Pop an index i, push the message offset of the descriptor of string i of the sequence of
+     * strings whose descriptor is at message[arg] (8 bytes each, in the arena); an index past
+     * its count, or descriptors outside the message, deny the event (field-out-of-bounds, imm:
+     * index into fields[]). The string instructions (STR_EQ, STR_LEN, STR_CMP, REGEX_MATCH)
+     * with KSM_INSN_STR_POPPED in `flags` pop their string's descriptor offset instead of
+     * reading arg (STR_CMP: KSM_INSN_OTHER_POPPED pops the other's, which lies above). */
+    KSM_OP_SEQ_STR,
     KSM_OP_COUNT
 };
+
+/* ksm_insn.flags of the string instructions (KSM_OP_SEQ_STR). */
+#define KSM_INSN_STR_POPPED 1u   /* the string's descriptor offset is popped, arg unused */
+#define KSM_INSN_OTHER_POPPED 2u /* STR_CMP: the other string's too (popped first) */
 
 struct ksm_insn {
     uint8_t op;        /* enum ksm_op */
     uint8_t size;      /* LOAD, SEQ_*, ARRAY_ELEM: 1, 2, 4 or 8 (an element's size) */
     uint8_t is_signed; /* LOAD, SEQ_ELEM, ARRAY_ELEM: sign-extend */
-    uint8_t reserved;
-    uint32_t arg; /* LOAD: byte offset in the message (header included); jumps: target */
-    int64_t imm;  /* CONST: value; LOAD: index into fields[] */
+    uint8_t flags;     /* string instructions: KSM_INSN_*_POPPED; 0 otherwise */
+    uint32_t arg;      /* LOAD: byte offset in the message (header included); jumps: target */
+    int64_t imm;       /* CONST: value; LOAD: index into fields[] */
 };
 
 /* The Base model's rules. */

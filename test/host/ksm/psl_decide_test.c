@@ -1255,6 +1255,221 @@ static void handle_fields(void **state)
                      KSM_R_FIELD_BOUNDS);
 }
 
+/* Shapes (fixed part 36 bytes: corners, array<Point, 3>, at 0, 8 bytes each; names'
+ * descriptor at 24; i at 32; the arena at 64): a field of an array of structs' element by a
+ * computed index (KSM_OP_ARRAY_FIELD), by a constant one (a load), and member through the
+ * elements' field of an array (ARRAY_FIELD_MEMBER) and of a sequence (SEQ_FIELD_MEMBER, on
+ * Points); an index past the array denies naming it; malformed instructions are refused. */
+static void array_struct_fields(void **state)
+{
+    (void)state;
+    struct calc_req r = calc_request("request dst=psltest.Server endpoint=calc method=Shapes {\n"
+                                     "  assert (message.corners.[message.i].y == -2 && "
+                                     "message.corners.[0].x == 9)\n"
+                                     "  deny (member {value : 77, of : message.corners, field : "
+                                     "x})\n}\n",
+                                     "Shapes");
+    const struct ksm_table *t = r.t;
+    uint32_t cl = r.cl, sv = r.sv, ep = r.ep, m = r.m;
+    assert_int_equal(r.len, KSM_HEADER_SIZE + 36);
+    uint32_t fixed = 36;
+    memcpy(buf + 8, &fixed, 4);
+    uint16_t x[3] = {9, 1, 2};
+    int32_t y[3] = {5, 3, -2};
+    for (int k = 0; k < 3; k++) {
+        memcpy(buf + KSM_HEADER_SIZE + 8 * k, &x[k], 2);
+        memcpy(buf + KSM_HEADER_SIZE + 8 * k + 4, &y[k], 4);
+    }
+    buf[KSM_HEADER_SIZE + 32] = 2; /* i: the third corner */
+    size_t len = KSM_HEADER_SIZE + 40;
+    bool computed = false, member = false;
+    for (uint32_t k = 0; k < t->ncode; k++) {
+        computed |= t->code[k].op == KSM_OP_ARRAY_FIELD;
+        member |= t->code[k].op == KSM_OP_ARRAY_FIELD_MEMBER;
+    }
+    assert_true(computed && member);
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).verdict, KSM_GRANTED);
+    buf[KSM_HEADER_SIZE + 32] = 1; /* the second corner's y: 3 */
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason, KSM_R_RULE);
+    buf[KSM_HEADER_SIZE + 32] = 3; /* past the array */
+    struct ksm_verdict v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.corners");
+    buf[KSM_HEADER_SIZE + 32] = 2;
+    x[1] = 77; /* a corner at x 77: the deny rule */
+    memcpy(buf + KSM_HEADER_SIZE + 8, &x[1], 2);
+    v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_RULE);
+    assert_int_equal(v.verdict, KSM_DENIED);
+    int32_t y77 = 77; /* y 77 is not x 77 */
+    x[1] = 1;
+    memcpy(buf + KSM_HEADER_SIZE + 8, &x[1], 2);
+    memcpy(buf + KSM_HEADER_SIZE + 12, &y77, 4);
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).verdict, KSM_GRANTED);
+    struct ksm_table bad = *t;
+    struct ksm_insn code[256];
+    assert_true(t->ncode <= 256);
+    for (int fault = 0; fault < 2; fault++) {
+        memcpy(code, t->code, sizeof code[0] * t->ncode);
+        for (uint32_t k = 0; k < t->ncode; k++) {
+            bool op = code[k].op == KSM_OP_ARRAY_FIELD || code[k].op == KSM_OP_ARRAY_FIELD_MEMBER;
+            if (op && fault == 0)
+                code[k].imm = (int64_t)((uint64_t)code[k].imm & 0xffffffffffffull); /* stride 0 */
+            if (op && fault == 1)
+                code[k].size = 3;
+        }
+        bad.code = code;
+        assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason,
+                         KSM_R_BAD_TABLE);
+    }
+
+    /* member through a sequence of structs' field: Points' y (SInt32 at 4 of 8) */
+    r = calc_request("request dst=psltest.Server endpoint=calc method=Points {\n"
+                     "  assert (member {value : -3, of : message.pts, field : y})\n}\n",
+                     "Points");
+    t = r.t;
+    set_seq_desc(buf, 12, 8, 2); /* 2 points from arena byte 8 (the arena at 40) */
+    int32_t ya = 4, yb = -3;
+    memcpy(buf + 52, &ya, 4);
+    memcpy(buf + 60, &yb, 4);
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, 64).verdict,
+                     KSM_GRANTED);
+    set_seq_desc(buf, 12, 8, 1); /* only the first point: no -3 */
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, 64).reason,
+                     KSM_R_RULE);
+    set_seq_desc(buf, 12, 8, 3); /* a third point past the message */
+    v = ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, 64);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.pts");
+}
+
+/* Shapes' names, sequence<string<8>, 4> (descriptor at 24 of the fixed part, the arena at 64):
+ * element i is a string, compared with a literal (STR_EQ), with another element (STR_CMP, both
+ * descriptors popped), measured (STR_LEN) and matched (REGEX_MATCH) as a string field is; an
+ * index past the count, or a text outside the message, deny naming the sequence. */
+static void string_elements(void **state)
+{
+    (void)state;
+    struct calc_req r = calc_request("use nk.regex._\n"
+                                     "request dst=psltest.Server endpoint=calc method=Shapes {\n"
+                                     "  assert (message.names.[message.i] == \"tri\" && length "
+                                     "(message.names.[0]) == 3)\n"
+                                     "  assert (message.names.[0] < message.names.[1])\n"
+                                     "  assert (re.match {text : message.names.[1], pattern : "
+                                     "\"^t\"})\n}\n",
+                                     "Shapes");
+    const struct ksm_table *t = r.t;
+    uint32_t cl = r.cl, sv = r.sv, ep = r.ep, m = r.m;
+    uint32_t fixed = 36, desc[2] = {0, 2}, s0[2] = {16, 4}, s1[2] = {20, 4};
+    memcpy(buf + 8, &fixed, 4);
+    memcpy(buf + KSM_HEADER_SIZE + 24, desc, 8); /* 2 names from arena byte 0 */
+    memcpy(buf + 64, s0, 8);                     /* "box" at arena 16 */
+    memcpy(buf + 72, s1, 8);                     /* "tri" at arena 20 */
+    memcpy(buf + 80, "box\0tri", 8);
+    buf[KSM_HEADER_SIZE + 32] = 1; /* i */
+    size_t len = 88;
+    uint8_t flags = 0;
+    for (uint32_t k = 0; k < t->ncode; k++)
+        flags |= t->code[k].op == KSM_OP_STR_CMP ? t->code[k].flags : 0;
+    assert_int_equal(flags, KSM_INSN_STR_POPPED | KSM_INSN_OTHER_POPPED);
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).verdict, KSM_GRANTED);
+    buf[KSM_HEADER_SIZE + 32] = 0; /* names[0] is "box" */
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason, KSM_R_RULE);
+    buf[KSM_HEADER_SIZE + 32] = 2; /* past the names */
+    struct ksm_verdict v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.names");
+    buf[KSM_HEADER_SIZE + 32] = 1;
+    memcpy(buf + 80, "trx\0box", 8); /* out of order, and names[1] no longer begins with t */
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason, KSM_R_RULE);
+    memcpy(buf + 80, "box\0tri", 8);
+    s1[0] = 40; /* the second text past the message */
+    memcpy(buf + 72, s1, 8);
+    v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.names");
+    s1[0] = 20;
+    memcpy(buf + 72, s1, 8);
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).verdict, KSM_GRANTED);
+    struct ksm_table bad = *t;
+    struct ksm_insn code[256];
+    assert_true(t->ncode <= 256);
+    memcpy(code, t->code, sizeof code[0] * t->ncode);
+    for (uint32_t k = 0; k < t->ncode; k++)
+        if (code[k].op == KSM_OP_STR_LEN)
+            code[k].flags |= KSM_INSN_OTHER_POPPED; /* only STR_CMP has another string */
+    bad.code = code;
+    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason,
+                     KSM_R_BAD_TABLE);
+}
+
+/* A handle's object type: one byte per handle right after the message (24 + 16 + 8 * 2 + arena
+ * for Blob with two handles), padded to 8, present only when the length says so; without them
+ * (a core request, a message too close to the limit) the rule denies naming the field. The types
+ * are no part of the message: nothing else reads them. */
+static void handle_types(void **state)
+{
+    (void)state;
+    struct policy *p;
+    struct ksm_table *t = compile("request dst=psltest.Server endpoint=calc method=Blob {\n"
+                                  "  assert (message.h.type == 7)\n}\n",
+                                  &p);
+    uint32_t cl = (uint32_t)psl_test_class(p, "psltest.Client"),
+             sv = (uint32_t)psl_test_class(p, "psltest.Server"), ep, m;
+    memset(buf, 0, 256);
+    psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Blob", buf, &ep, &m);
+    uint32_t fixed = 12, index = 1, arena = 3;
+    memcpy(buf + 8, &fixed, 4);
+    memcpy(buf + 12, &arena, 4);
+    buf[16] = 2; /* handle_count */
+    memcpy(buf + KSM_HEADER_SIZE + 8, &index, 4);
+    /* the table at 40 and 48, the arena's 3 bytes at 56, the types at 59 and 60, zeros to 67 */
+    buf[59] = 1;
+    buf[60] = 7;
+    size_t len = 59 + 8;
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).verdict, KSM_GRANTED);
+    index = 0; /* the other handle: a process */
+    memcpy(buf + KSM_HEADER_SIZE + 8, &index, 4);
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason, KSM_R_RULE);
+    index = 1;
+    memcpy(buf + KSM_HEADER_SIZE + 8, &index, 4);
+    for (size_t cut = 59; cut < len + 8; cut++) { /* any other length: no types */
+        if (cut == len)
+            continue;
+        struct ksm_verdict v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, cut);
+        assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+        assert_string_equal(t->fields[v.field], "message.h.type");
+    }
+    index = 2; /* past handle_count */
+    memcpy(buf + KSM_HEADER_SIZE + 8, &index, 4);
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason,
+                     KSM_R_FIELD_BOUNDS);
+    index = 1;
+    memcpy(buf + KSM_HEADER_SIZE + 8, &index, 4);
+    /* The types are not part of the message: a sequence reaching into them is out of bounds. */
+    struct ksm_table *s = compile("request dst=psltest.Server endpoint=calc method=Blob {\n"
+                                  "  assert (message.h.type == 7 && size (message.data) <= 9)\n}\n",
+                                  &p);
+    uint32_t data[2] = {0, 3}; /* data: the arena's 3 bytes */
+    memcpy(buf + KSM_HEADER_SIZE, data, 8);
+    assert_int_equal(ksm_decide(s, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).verdict, KSM_GRANTED);
+    data[1] = 4; /* one byte into the types */
+    memcpy(buf + KSM_HEADER_SIZE, data, 8);
+    struct ksm_verdict v = ksm_decide(s, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(s->fields[v.field], "message.data");
+    struct ksm_table bad = *t;
+    struct ksm_insn code[64];
+    assert_true(t->ncode <= 64);
+    memcpy(code, t->code, sizeof code[0] * t->ncode);
+    for (uint32_t k = 0; k < t->ncode; k++)
+        if (code[k].op == KSM_OP_HANDLE)
+            code[k].imm = (int64_t)((uint64_t)code[k].imm | 3ull << 32); /* no fourth part */
+    bad.code = code;
+    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason,
+                     KSM_R_BAD_TABLE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1282,6 +1497,9 @@ int main(void)
         cmocka_unit_test(choice_table),
         cmocka_unit_test(sequence_elements),
         cmocka_unit_test(handle_fields),
+        cmocka_unit_test(array_struct_fields),
+        cmocka_unit_test(string_elements),
+        cmocka_unit_test(handle_types),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

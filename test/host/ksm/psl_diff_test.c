@@ -793,9 +793,51 @@ static void craft_points(uint8_t *msg, size_t size)
     }
 }
 
+/* Makes the message a psltest.Calc.Shapes request: the fixed part is 36 bytes (the arena at 64),
+ * corners at 24 (3 points of 8 bytes: x at 0, y at 4, values that meet sequence.psl's bounds),
+ * names' descriptor at 48 (0 to 5 strings of 8-byte descriptors, now and then misaligned or past
+ * the message), i at 56 (0 to 4); the names' descriptors from the arena at 64, their texts from
+ * 96 (short words around sequence.psl's, mostly terminated, now and then out of bounds). */
+static void craft_shapes(uint8_t *msg, size_t size)
+{
+    memset(msg + 8, 0, 16);
+    msg[8] = 36;
+    for (int k = 0; k < 3; k++) {
+        uint16_t x = (uint16_t)(pick(3) ? 0 : pick(2) ? 77 : pick(5));
+        int32_t y = pick(4) ? pick(24) - 14 : 77;
+        memcpy(msg + KSM_HEADER_SIZE + 8 * k, &x, 2);
+        memcpy(msg + KSM_HEADER_SIZE + 8 * k + 4, &y, 4);
+    }
+    uint32_t off = pick(10) == 0 ? 2 : 0, count = (uint32_t)pick(6);
+    if (pick(20) == 0)
+        count = (uint32_t)size;
+    memcpy(msg + KSM_HEADER_SIZE + 24, &off, 4);
+    memcpy(msg + KSM_HEADER_SIZE + 28, &count, 4);
+    msg[KSM_HEADER_SIZE + 32] = (uint8_t)pick(5);
+    static const char *const words[] = {"box", "tri", "boy", "bow", "boz", "triad", "boxes!", ""};
+    for (uint32_t k = 0; k < 5 && 64 + 8 * k + 8 <= size; k++) {
+        const char *w = words[pick(8)];
+        uint32_t at = 32 + 16 * k, n = (uint32_t)strlen(w) + (pick(8) ? 1 : 0);
+        if (pick(16) == 0)
+            at = (uint32_t)size; /* the text past the message */
+        memcpy(msg + 64 + 8 * k, &at, 4);
+        memcpy(msg + 64 + 8 * k + 4, &n, 4);
+        if (64 + 32 + 16 * k + 16 <= size) {
+            memset(msg + 64 + 32 + 16 * k, 0, 16);
+            memcpy(msg + 64 + 32 + 16 * k, w, strlen(w));
+            if (n > strlen(w))
+                msg[64 + 32 + 16 * k + strlen(w)] = 0;
+            else if (strlen(w) < 16)
+                msg[64 + 32 + 16 * k + strlen(w)] = 'x'; /* unterminated: the count ends it */
+        }
+    }
+}
+
 /* Makes the message a psltest.Calc.Blob request most of the time: the fixed part is 12 bytes,
  * h (at 32) an index of 0 to 2 into a handle table of 0 to 2 entries at 40 with SIDs around
- * handle.psl's range (90 to 209, or below 8) and small rights; data's descriptor at 24. */
+ * handle.psl's range (90 to 209, or below 8) and small rights; data's descriptor at 24. Half
+ * the time the arena ends where the handles' types (0 to 23, handle.psl's among them) fill the
+ * message to its 256 bytes, as the kernel shows them to the monitor. */
 static void craft_blob(uint8_t *msg)
 {
     memset(msg + 8, 0, 16);
@@ -809,6 +851,14 @@ static void craft_blob(uint8_t *msg)
         uint32_t sid = (uint32_t)(pick(2) ? 90 + pick(120) : pick(8)), rights = (uint32_t)pick(8);
         memcpy(msg + 40 + 8 * k, &sid, 4);
         memcpy(msg + 44 + 8 * k, &rights, 4);
+    }
+    if (pick(2) && msg[16] != 0) { /* the types after an arena that ends 8 bytes short of 256 */
+        uint32_t arena = 256u - 40u - 8u * msg[16] - 8u, reach = arena - 2u + (uint32_t)pick(5);
+        memcpy(msg + 12, &arena, 4);
+        if (pick(4) == 0) /* data up to, or into, the types: which are no part of the message */
+            memcpy(msg + KSM_HEADER_SIZE + 4, &reach, 4);
+        for (int k = 0; k < 8; k++)
+            msg[248 + k] = (uint8_t)(k < msg[16] ? (pick(2) ? 7 + 4 * pick(2) : pick(24)) : 0);
     }
 }
 
@@ -844,6 +894,8 @@ static int compare(const struct ksm_table *t, const struct policy *p, int reques
             craft_blob(msg);
         if (m == 7 && pick(4))
             craft_points(msg, sizeof msg);
+        if (m == 8 && pick(4))
+            craft_shapes(msg, sizeof msg);
         size_t len = pick(8) == 0 ? (size_t)pick(64) : sizeof msg;
         const char *fname;
         struct ksm_verdict a = ksm_decide(t, ev, src, dst, ep, m, msg, len);
@@ -1302,7 +1354,8 @@ static void choice_policy(void **state)
 }
 
 /* sequence.psl: elements and sizes of a sequence and an array, on crafted Seq requests; fields
- * of a sequence of structs' elements on crafted Points requests. */
+ * of a sequence of structs' elements on crafted Points requests; fields of an array of structs'
+ * elements and strings of a sequence of strings on crafted Shapes requests. */
 static void sequence_policy(void **state)
 {
     (void)state;
@@ -1313,11 +1366,15 @@ static void sequence_policy(void **state)
     assert_true(granted > 1000);
     focus_method = 7; /* Points: fields of a sequence of structs */
     granted = compare(t, p, 40000);
-    focus_method = -1;
     assert_true(granted > 1000);
+    focus_method = 8; /* Shapes: an array of structs, a sequence of strings */
+    granted = compare(t, p, 40000);
+    focus_method = -1;
+    assert_true(granted > 500);
 }
 
-/* handle.psl: a handle's SID and rights, from the handle table, on crafted Blob requests. */
+/* handle.psl: a handle's SID, rights and type, from the handle table and the types after the
+ * message, on crafted Blob requests. */
 static void handle_policy(void **state)
 {
     (void)state;

@@ -660,10 +660,24 @@ static void pal_errors_and_failures(void **state)
         /* a handle's value: its SID and rights, unsigned 32-bit */
         {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Blob { "
          "h : 5 }",
-         "test.psl:7:89: error: 'h' is a handle: give it as { handle : <SID>, rights : <mask> }"},
+         "test.psl:7:89: error: 'h' is a handle: give it as { handle : <SID>, rights : <mask>, "
+         "type : <object type> }"},
         {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Blob { "
          "h : { sid : 1 } }",
-         "test.psl:7:95: error: a handle has 'handle' (its SID) and 'rights', not 'sid'"},
+         "test.psl:7:95: error: a handle has 'handle' (its SID), 'rights' and 'type', not 'sid'"},
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Blob { "
+         "h : { type : 256 } }",
+         "test.psl:7:95: error: value out of range for 'type' (UInt8)"},
+        /* a sequence of strings: a list of strings */
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Shapes { "
+         "names : [1] }",
+         "test.psl:7:100: error: an element of 'names' (sequence<string<8>, 4>) is a string"},
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Shapes { "
+         "names : [\"a\", \"b\", \"c\", \"d\", \"e\"] }",
+         "test.psl:7:91: error: 'names' (sequence<string<8>, 4>) has at most 4 elements"},
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Shapes { "
+         "corners : [{ z : 1 }] }",
+         "test.psl:7:104: error: unknown field 'z' in struct psltest.Calc.Point"},
         {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Blob { "
          "h : { rights : -1 } }",
          "test.psl:7:95: error: value out of range for 'rights' (UInt32)"},

@@ -206,7 +206,7 @@ static void test_translate_refusals(void **state)
 }
 
 /* The monitor's view of a message: handle values replaced by SIDs, every other byte the same,
- * the message itself untouched. */
+ * the handles' types after the message, the message itself untouched. */
 static void test_sid_view(void **state)
 {
     (void)state;
@@ -222,8 +222,16 @@ static void test_sid_view(void **state)
     uint8_t before[sizeof msgbuf], view[sizeof msgbuf];
     memcpy(before, msgbuf, len);
     const kobj_sid_t sids[3] = {1001, 1002, 77777};
-    ipc_msg_sid_view(view, msgbuf, len, &h, sids);
+    const uint8_t types[3] = {KOBJ_MEMORY, KOBJ_IPC_CLIENT, KOBJ_IPC_SYNC};
+    size_t n = ipc_msg_monitor_len(len, &h);
+    assert_int_equal(n, len + 8); /* three types, padded to 8 */
+    memset(view, 0xee, sizeof view);
+    ipc_msg_sid_view(view, n, msgbuf, len, &h, sids, types);
     assert_memory_equal(msgbuf, before, len); /* the message itself is unchanged */
+    const uint8_t tail[8] = {
+        OBJ_TYPE_MEMORY, OBJ_TYPE_IPC_CLIENT, OBJ_TYPE_IPC_SYNC, 0, 0, 0, 0, 0};
+    assert_memory_equal(view + len, tail, 8);
+    assert_int_equal(view[n], 0xee); /* nothing written past the view */
     const struct handle_desc *v = ipc_msg_handles(view, &h);
     for (uint32_t i = 0; i < 3; i++) {
         assert_int_equal(v[i].handle, sids[i]);
@@ -234,10 +242,37 @@ static void test_sid_view(void **state)
     assert_memory_equal(view + table_end, before + table_end, len - table_end);
 }
 
+/* The types take room only where there is some: none without handles, none when they would
+ * take the copy past IDL_MESSAGE_MAX (the monitor then finds none), 8 bytes for 8 handles and
+ * 16 for 9 to 16. */
+static void test_monitor_len(void **state)
+{
+    (void)state;
+    struct idl_header h;
+    size_t len = mk(12, 0, 16, 0);
+    assert_int_equal(ipc_msg_check(msgbuf, len, IPC_MSG_REQUEST, &h), rcOk);
+    assert_int_equal(ipc_msg_monitor_len(len, &h), len);
+    len = mk(12, 8, 16, 0);
+    assert_int_equal(ipc_msg_check(msgbuf, len, IPC_MSG_REQUEST, &h), rcOk);
+    assert_int_equal(ipc_msg_monitor_len(len, &h), len + 8);
+    len = mk(12, 9, 16, 0);
+    assert_int_equal(ipc_msg_check(msgbuf, len, IPC_MSG_REQUEST, &h), rcOk);
+    assert_int_equal(ipc_msg_monitor_len(len, &h), len + 16);
+    size_t fixed = 16, arena = IDL_MESSAGE_MAX - IDL_HEADER_SIZE - fixed - 8 * 2 - 8;
+    len = mk((uint32_t)fixed, 2, (uint32_t)arena, 0); /* room for the types, exactly */
+    assert_int_equal(len, IDL_MESSAGE_MAX - 8);
+    assert_int_equal(ipc_msg_check(msgbuf, len, IPC_MSG_REQUEST, &h), rcOk);
+    assert_int_equal(ipc_msg_monitor_len(len, &h), IDL_MESSAGE_MAX);
+    len = mk((uint32_t)fixed, 2, (uint32_t)arena + 1, 0); /* one byte short */
+    assert_int_equal(ipc_msg_check(msgbuf, len, IPC_MSG_REQUEST, &h), rcOk);
+    assert_int_equal(ipc_msg_monitor_len(len, &h), len);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layout_ok),
+        cmocka_unit_test(test_monitor_len),
         cmocka_unit_test(test_layout_bad),
         cmocka_unit_test(test_sid_view),
         cmocka_unit_test_setup_teardown(test_translate_shrinks, setup, teardown),

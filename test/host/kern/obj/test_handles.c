@@ -755,16 +755,21 @@ static void test_message_handles_all_or_nothing(void **state)
     }
     /* SIDs for the security monitor, in message order. */
     kobj_sid_t sids[3];
+    uint8_t types[3] = {0, 0, 0};
     uint32_t bad = 99;
-    assert_int_equal(handle_batch_sids(&a.t, in, 3, sids, &bad), rcOk);
-    for (int i = 0; i < 3; i++)
+    assert_int_equal(handle_batch_sids(&a.t, in, 3, sids, types, &bad), rcOk);
+    for (int i = 0; i < 3; i++) {
         assert_int_equal(sids[i], kobj_sid(o[i]));
+        assert_int_equal(types[i], kobj_type(o[i])); /* and their objects' types */
+        assert_int_not_equal(types[i], KOBJ_ANY);
+    }
+    assert_int_equal(handle_batch_sids(&a.t, in, 3, sids, NULL, &bad), rcOk); /* types: optional */
     in[1].rights = HR_READ | HR_WRITE;
-    assert_int_equal(handle_batch_sids(&a.t, in, 3, sids, &bad), rcAccessDenied);
+    assert_int_equal(handle_batch_sids(&a.t, in, 3, sids, types, &bad), rcAccessDenied);
     assert_int_equal(bad, 1);
     in[1].rights = HR_READ;
     in[2].handle ^= 0x00010000u;
-    assert_int_equal(handle_batch_sids(&a.t, in, 3, sids, &bad), rcBadHandle);
+    assert_int_equal(handle_batch_sids(&a.t, in, 3, sids, types, &bad), rcBadHandle);
     assert_int_equal(bad, 2);
     in[2].handle ^= 0x00010000u;
 
