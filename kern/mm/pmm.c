@@ -30,7 +30,7 @@ struct range {
     const char *what;
 };
 
-#define PMM_HOT_FRAMES 64u /* 256 KiB at most left uncoalesced */
+#define PMM_HOT_FRAMES 64u   /* 256 KiB at most left uncoalesced */
 static struct buddy g_buddy; /* g_lock; free_pages also read atomically without it */
 static struct spinlock g_lock = SPINLOCK_INIT(LOCK_LEVEL_PMM);
 static uint64_t g_nframes;
