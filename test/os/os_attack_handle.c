@@ -240,6 +240,7 @@ static Retcode audit_read(uint32_t h, char *line, size_t cap, uint32_t *dropped)
 struct resource_records {
     uint32_t open, open_audited, use, close;
     uint32_t dropped;
+    char open_line[300]; /* the last audited Open, from "granted" on */
 };
 
 #define RESOURCE_RECORD                                                                  \
@@ -263,7 +264,8 @@ static void resource_records_read(uint32_t h, struct resource_records *out)
                 strstr(m, "; res_flow.init(->closed) granted; "
                           "res_flow.enter(closed->open) granted") != NULL) {
                 out->open_audited++;
-                printf("os_attack_handle: kss: %s\n", strstr(line, " granted ") + 1);
+                snprintf(out->open_line, sizeof out->open_line, "%s",
+                         strstr(line, " granted ") + 1);
             }
         } else if (strncmp(m, "Use: ", 5) == 0) {
             out->use++;
@@ -304,7 +306,8 @@ static bool resource_audit(void)
     ok &= OT_RC(audit_close(log), rcOk);
     if (ok)
         printf("os_attack_handle: res_flow audit: Open's init and enter in the kss log, Use and "
-               "Close omitted while open\n");
+               "Close omitted while open: %s\n",
+               rec.open_line);
     return ok;
 }
 
