@@ -776,9 +776,25 @@ void aspace_destroy(struct aspace *as)
         if (cpu_as[i] == as)
             panic("aspace: destroying the address space live on cpu %u", i);
     as->magic = 0;
-    uint64_t tables = as->pt.tables; /* below the root, each charged one page */
+    /* Region by region: every user entry lies in a region, so clearing each region's range
+     * frees every frame the space owns and, as they empty, its tables (to dead_frames and
+     * dead_tables, freed below by release_tables): work in proportion to what is mapped,
+     * where a scan of the tables reads every entry up to their last. */
+    for (const struct vregion *r = as->map.head; r; r = r->next)
+        (void)unmap_range(as, r->base, r->size);
+    /* Tables no region covered (none while the map's invariant holds: the test kernel stops
+     * on it, the others say so) are found by the scan below, each charged one page. */
+    uint64_t tables = as->pt.tables;
+    if (tables != 0) {
+#ifdef BASTION_TEST_HOOKS
+        panic("aspace: %lu page tables outside every region at teardown", tables);
+#else
+        kprintf("aspace: %lu page tables outside every region at teardown\n", tables);
+#endif
+    }
     uint64_t *l4 = phys_to_virt(as->root);
-    for (unsigned i = next_used(l4, 0, 256, 256); i < 256; i = next_used(l4, i + 1, 256, 256)) {
+    for (unsigned i = tables == 0 ? 256 : next_used(l4, 0, 256, 256); i < 256;
+         i = next_used(l4, i + 1, 256, 256)) {
         if (!(l4[i] & PTE_P))
             continue;
         uint64_t *l3 = table(l4[i]);
@@ -820,7 +836,7 @@ void aspace_destroy(struct aspace *as)
     } else {
         cpu_irq_restore(f);
     }
-    release_tables(as); /* a failed map's, after the shootdown above */
+    release_tables(as); /* the regions' frames and tables, after the shootdown above */
     kmem_uncharge(as->ram, as->committed * PAGE_SIZE);
     kmem_uncharge(as->ram, tables * PAGE_SIZE);
     /* The translations are gone everywhere: shared regions may now drop their objects. */

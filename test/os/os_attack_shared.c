@@ -84,11 +84,17 @@ static Retcode create_idle(const char *name, uint32_t *task)
     return r;
 }
 
+/* Ends task and waits until it has ended: the kernel gives a process's quota back to its
+ * creator before anyone can learn of its end, so the next child made after this finds it back
+ * (the reaper runs when it runs: without the wait, a loaded machine would still lack it). */
 static void end_task(uint32_t task)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_task_Task, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
     (void)core_result(kl_core_Task_Terminate(&cl, H(task), &rc), &rc);
+    kl_core_Task_TaskExitReason why = 0;
+    struct kl_core_Task_TaskExitInfo info;
+    (void)OT_RC(spawn_wait(task, 20000, &why, &info), rcOk);
     ot_close_handles(&task, 1);
 }
 
