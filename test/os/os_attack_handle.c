@@ -218,24 +218,6 @@ static Retcode audit_close(uint32_t h)
     return core_result(kl_core_Audit_Close(&cl, core_handle_arg(h), &rc), &rc);
 }
 
-/* One record as a NUL-terminated line; *dropped adds the records the ring lost to this reader. */
-static Retcode audit_read(uint32_t h, char *line, size_t cap, uint32_t *dropped)
-{
-    CORE_CLIENT(cl, kl_core_Core_EP_audit_Audit, CORE_MSG_MEDIUM);
-    kl_core_Types_Retcode rc = rcFail;
-    struct idl_seq msg = {0};
-    uint32_t drop = 0;
-    Retcode r = core_result(kl_core_Audit_Read(&cl, core_handle_arg(h), &msg, &drop, &rc), &rc);
-    line[0] = 0;
-    if (r == rcOk) {
-        size_t n = msg.count < cap - 1 ? msg.count : cap - 1;
-        memcpy(line, msg.data, n);
-        line[n] = 0;
-        *dropped += drop;
-    }
-    return r;
-}
-
 /* What the kss log holds of this process's ostest.Resource calls (records of resource.<m>:). */
 struct resource_records {
     uint32_t open, open_audited, use, close;
@@ -253,7 +235,7 @@ static void resource_records_read(uint32_t h, struct resource_records *out)
 {
     static char line[1100];
     *out = (struct resource_records){0};
-    while (audit_read(h, line, sizeof line, &out->dropped) == rcOk) {
+    while (ot_audit_read(h, line, sizeof line, &out->dropped) == rcOk) {
         const char *m = strstr(line, RESOURCE_RECORD);
         if (m == NULL)
             continue;

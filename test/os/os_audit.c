@@ -49,23 +49,6 @@ static Retcode audit_close(uint32_t h)
     return core_result(kl_core_Audit_Close(&cl, core_handle_arg(h), &rc), &rc);
 }
 
-/* One record as a NUL-terminated line in line[cap]; *dropped adds the losses reported. */
-static Retcode audit_read(uint32_t h, char *line, size_t cap, uint32_t *dropped)
-{
-    CL(audit_Audit, CORE_MSG_MEDIUM);
-    struct idl_seq msg = {0};
-    uint32_t drop = 0;
-    Retcode r = core_result(kl_core_Audit_Read(&cl, core_handle_arg(h), &msg, &drop, &rc), &rc);
-    line[0] = 0;
-    if (r == rcOk) {
-        size_t n = msg.count < cap - 1 ? msg.count : cap - 1;
-        memcpy(line, msg.data, n);
-        line[n] = 0;
-        *dropped += drop;
-    }
-    return r;
-}
-
 static Retcode register_port_0x60(void)
 {
     CL(io_IO, CORE_MSG_SMALL);
@@ -90,12 +73,12 @@ static uint64_t own_denial_is_logged(uint32_t h)
     bool found = false;
     for (int attempt = 0; attempt < 5 && !found; attempt++) {
         uint32_t dropped = 0;
-        while (audit_read(h, line, sizeof line, &dropped) == rcOk) {
+        while (ot_audit_read(h, line, sizeof line, &dropped) == rcOk) {
         }
         OT_RC(register_port_0x60(), rcSecurityDisallow);
         dropped = 0;
         Retcode r;
-        while (!found && (r = audit_read(h, line, sizeof line, &dropped)) == rcOk)
+        while (!found && (r = ot_audit_read(h, line, sizeof line, &dropped)) == rcOk)
             found = strstr(line, " denied rcSecurityDisallow sid ") != NULL &&
                     strstr(line, "request Audit[ostest.Audit] -> kernel[kl.core.Core] "
                                  "io.IO.RegisterPort: rule at "
@@ -117,7 +100,7 @@ static bool reader_finds(uint32_t h, uint64_t seq, uint32_t *dropped)
 {
     static char line[1100];
     *dropped = 0;
-    while (audit_read(h, line, sizeof line, dropped) == rcOk)
+    while (ot_audit_read(h, line, sizeof line, dropped) == rcOk)
         if (strtoul(line + 4, NULL, 10) == seq)
             return true;
     return false;
@@ -159,7 +142,7 @@ static int drain(void)
     uint64_t taken = 0;
     for (int round = 0; round < 600; round++) {
         uint32_t dropped = 0;
-        if (audit_read(h, line, sizeof line, &dropped) == rcOk)
+        if (ot_audit_read(h, line, sizeof line, &dropped) == rcOk)
             taken++;
         else
             core_thread_sleep(1);
@@ -173,7 +156,7 @@ static void core_log_scan(uint32_t h, const char *const *want, bool *found, int 
 {
     static char line[1100];
     uint32_t dropped = 0;
-    while (audit_read(h, line, sizeof line, &dropped) == rcOk)
+    while (ot_audit_read(h, line, sizeof line, &dropped) == rcOk)
         for (int i = 0; i < n; i++)
             if (strstr(line, want[i]) != NULL) {
                 found[i] = true;
@@ -232,13 +215,13 @@ int main(int argc, char **argv)
     static char line[1100];
     uint32_t dropped = 0;
     Retcode r;
-    while ((r = audit_read(h, line, sizeof line, &dropped)) == rcOk) {
+    while ((r = ot_audit_read(h, line, sizeof line, &dropped)) == rcOk) {
     }
     OT_RC(r, rcNotFound);
     /* Not an audit log: the kernel handle. Then a closed one. */
-    OT_FAILS(audit_read(core_handle(), line, sizeof line, &dropped));
+    OT_FAILS(ot_audit_read(core_handle(), line, sizeof line, &dropped));
     OT_RC(audit_close(h), rcOk);
-    OT_FAILS(audit_read(h, line, sizeof line, &dropped));
+    OT_FAILS(ot_audit_read(h, line, sizeof line, &dropped));
     OT_FAILS(audit_close(h));
     return ot_end();
 }

@@ -140,3 +140,20 @@ Retcode ot_exit_code(uint32_t task, uint32_t msec, int32_t *code)
     *code = info.u.exitCode;
     return rcOk;
 }
+
+Retcode ot_audit_read(uint32_t h, char *line, size_t cap, uint32_t *dropped)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_audit_Audit, CORE_MSG_MEDIUM);
+    kl_core_Types_Retcode rc = rcFail;
+    struct idl_seq msg = {0};
+    uint32_t drop = 0;
+    Retcode r = core_result(kl_core_Audit_Read(&cl, core_handle_arg(h), &msg, &drop, &rc), &rc);
+    line[0] = 0;
+    if (r == rcOk) {
+        size_t n = msg.count < cap - 1 ? msg.count : cap - 1;
+        memcpy(line, msg.data, n);
+        line[n] = 0;
+        *dropped += drop;
+    }
+    return r;
+}

@@ -25,6 +25,10 @@ bool ot_attack(const char *method, bool ok);
 
 /* ---- What the attack programs share ---- */
 
+/* One kss record (kl.core Audit.Read on the log handle h) as a NUL-terminated line in
+ * line[cap]; *dropped adds the records the ring lost to this reader. */
+Retcode ot_audit_read(uint32_t h, char *line, size_t cap, uint32_t *dropped);
+
 /* The bystander: the probe server (os_probe_server, another process), reached through the
  * connection "probe" of the caller's init.yaml entry (connected on first use). Records its
  * checks and returns true when it echoed a message back within 10 s. */
