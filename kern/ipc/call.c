@@ -33,7 +33,8 @@ static struct kmem_account *call_account(const struct ipc_call *c)
 
 /* Drops one reference; the last frees the buffers and the references the call holds. The
  * record itself becomes its client's spare when the client drops that last reference itself
- * (the common case: the server let go when it answered) and has none. */
+ * (the common case: the server let go when it answered), has none, and the record is small: a
+ * thread that once sent a large request does not keep its size charged for good. */
 static void call_put(struct ipc_call *c)
 {
     if (__atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) != 0)
@@ -44,7 +45,7 @@ static void call_put(struct ipc_call *c)
     port_put(c->port);
     struct thread *client = c->client;
     struct process *cp = c->client_proc;
-    if (client == thread_current() && client->ipc.spare == NULL)
+    if (client == thread_current() && client->ipc.spare == NULL && c->size <= IPC_CALL_SPARE_MAX)
         client->ipc.spare = c;
     else
         kfree_charged(c, acct);

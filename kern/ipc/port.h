@@ -106,6 +106,8 @@ void port_put(struct ipc_port *p);
  * charged to the caller's process, for the request, the record and an answer of up to
  * IPC_CALL_RESP_ROOM bytes. NULL with *rc (the allocator's) when there is no memory or quota. */
 #define IPC_CALL_RESP_ROOM 256u
+/* The largest record a thread keeps as its spare (call.c): a request of up to ~600 bytes. */
+#define IPC_CALL_SPARE_MAX 1024u
 struct ipc_call *ipc_call_new(struct ipc_port *port, size_t req_len, uint64_t resp_cap,
                               Retcode *rc);
 /* Drops a call record from ipc_call_new that was never sent (its request was refused). */
