@@ -29,6 +29,25 @@ Retcode handle_batch_sids(struct handle_table *src, const struct handle_desc *in
     return rcOk;
 }
 
+void handle_batch_view(struct handle_table *t, const struct handle_desc *in, uint32_t n,
+                       kobj_sid_t *sids, uint8_t *types, handle_rights_t *rights)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        struct kobj *obj;
+        handle_rights_t have = HR_NONE;
+        if (handle_get(t, in[i].handle, KOBJ_ANY, HR_NONE, &obj, &have) == rcOk) {
+            sids[i] = kobj_sid(obj);
+            types[i] = (uint8_t)kobj_type(obj); /* < 256: kobj.h */
+            rights[i] = have;
+            kobj_unref(obj);
+        } else {
+            sids[i] = KOBJ_SID_NONE;
+            types[i] = 0;
+            rights[i] = HR_NONE;
+        }
+    }
+}
+
 Retcode handle_batch_transfer(struct handle_table *src, const struct handle_desc *in, uint32_t n,
                               struct handle_table *dst, const struct kobj *badge,
                               struct handle_desc *out, uint32_t *bad)

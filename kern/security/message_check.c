@@ -34,7 +34,7 @@ static Retcode monitor_view(struct process *sender, const void *msg, size_t len,
     void *copy = kmalloc_charged(n, &sender->kmem, &rc);
     if (copy == NULL)
         return rc;
-    ipc_msg_sid_view(copy, n, msg, len, h, sids, types);
+    ipc_msg_sid_view(copy, n, msg, len, h, sids, types, NULL);
     *view = copy;
     *view_len = n;
     return rcOk;
@@ -67,6 +67,55 @@ Retcode security_check_viewed_request(struct sec_request *req, struct process *s
     return rc;
 }
 
+/* A core-endpoint message's view fits here on the stack (most do): no allocation for it. */
+#define CORE_VIEW_ON_STACK 512u
+
+/*
+ * Asks about req (a message of p's to or from the kernel's core endpoints, with handles) with
+ * the handles shown as what they name in p's table (handle_batch_view): SID, type, the rights p
+ * holds; a value that names nothing shows as KOBJ_SID_NONE, and the handler gives its own error.
+ *
+ * The handler resolves the same values after the verdict, in the same table. They name the
+ * same objects then: a value is reused only once its slot's 15-bit generation has come round,
+ * after 32,768 closes of that slot (obj/handle.h), each of them a core call of p's that the
+ * monitor decides after this one.
+ */
+static Retcode check_core_viewed(struct sec_request *req, struct process *p,
+                                 const struct idl_header *h)
+{
+    kobj_sid_t sids[IDL_HANDLES_MAX];
+    uint8_t types[IDL_HANDLES_MAX];
+    handle_rights_t rights[IDL_HANDLES_MAX];
+    uint32_t n_handles = h->handle_count < IDL_HANDLES_MAX ? h->handle_count : IDL_HANDLES_MAX;
+    handle_batch_view(&p->handles, ipc_msg_handles((void *)req->msg, h), n_handles, sids, types,
+                      rights);
+    _Alignas(8) uint8_t on_stack[CORE_VIEW_ON_STACK];
+    size_t n = ipc_msg_monitor_len(req->msg_len, h);
+    void *view = on_stack;
+    Retcode rc = rcOk;
+    if (n > sizeof on_stack && (view = kmalloc_charged(n, &p->kmem, &rc)) == NULL)
+        return rc;
+    ipc_msg_sid_view(view, n, req->msg, req->msg_len, h, sids, types, rights);
+    const void *msg = req->msg;
+    size_t len = req->msg_len;
+    req->msg = view;
+    req->msg_len = n;
+    rc = security_check(req);
+    req->msg = msg;
+    req->msg_len = len;
+    if (view != on_stack)
+        kfree_charged(view, &p->kmem);
+    return rc;
+}
+
+Retcode security_check_viewed_kernel_request(struct sec_request *req, struct process *src,
+                                             const struct idl_header *h, uint32_t *answer_grant)
+{
+    Retcode rc = check_core_viewed(req, src, h);
+    *answer_grant = rc == rcOk ? req->reply_granted : 0;
+    return rc;
+}
+
 Retcode security_check_server_answer(const struct ipc_answer *a)
 {
     struct sec_request sr = {
@@ -88,7 +137,8 @@ Retcode security_check_server_answer(const struct ipc_answer *a)
 Retcode security_check_asked_kernel_answer(struct process *p, const void *msg, size_t len,
                                            const struct idl_header *h)
 {
-    /* Shown to the monitor as the client receives it. */
+    /* Shown to the monitor as the client receives it, but for its handles (already installed in
+     * p's table), which are shown as what they name. */
     struct sec_request sr = {
         .event = (h->flags & IDL_FLAG_ERROR) ? KSM_EV_ERROR : KSM_EV_RESPONSE,
         .src_sid = KOBJ_SID_KERNEL,
@@ -101,7 +151,7 @@ Retcode security_check_asked_kernel_answer(struct process *p, const void *msg, s
         .msg = msg,
         .msg_len = len,
     };
-    return security_check(&sr);
+    return h->handle_count != 0 ? check_core_viewed(&sr, p, h) : security_check(&sr);
 }
 
 /* What IPC asks of every answer it may not send unchecked (declared in ipc/ipc.h). */

@@ -13,6 +13,8 @@
  * Handles: a message that carries handles is shown to the monitor with their SIDs in place of
  * the handle values (ipc_msg_sid_view), so the policy decides on resources, not on numbers
  * private to the sender; a handle the sender may not pass on is refused before anyone is asked.
+ * A core-endpoint message names the caller's own handles and passes none on: each is shown as
+ * what it names in the caller's table, whatever its rights.
  *
  * May sleep (the monitor is asked): call with no lock held.
  */
@@ -68,6 +70,8 @@ static inline struct sec_request security_request_of(struct process *src, kobj_s
 /* The out-of-line halves of the checks below (message_check.c). */
 Retcode security_check_viewed_request(struct sec_request *req, struct process *src,
                                       const struct idl_header *h, uint32_t *unchecked_answers);
+Retcode security_check_viewed_kernel_request(struct sec_request *req, struct process *src,
+                                             const struct idl_header *h, uint32_t *answer_grant);
 Retcode security_check_asked_kernel_answer(struct process *p, const void *msg, size_t len,
                                            const struct idl_header *h);
 
@@ -99,14 +103,18 @@ static inline Retcode security_check_server_request(struct process *src, kobj_si
 }
 
 /* src's request msg[0..len) (validated against kl.core, header h) to the kernel's core
- * endpoints, as security_check_server_request does for a server; the monitor sees the message
- * as sent (the handle values in it are src's own, which the handler resolves in src's table). */
+ * endpoints, as security_check_server_request does for a server. The handles in it stay src's
+ * own (the handler resolves them in src's table); the monitor sees each as what it names there:
+ * the object's SID, its type and the rights src holds over it (KOBJ_SID_NONE, type 0 and no
+ * rights for a value that names nothing). Never fails for a handle: the handler does. */
 static inline Retcode security_check_kernel_request(struct process *src, const void *msg,
                                                     size_t len, const struct idl_header *h,
                                                     uint32_t *answer_grant)
 {
     struct sec_request sr =
         security_request_of(src, KOBJ_SID_KERNEL, SEC_KERNEL_CLASS, NULL, msg, len, h);
+    if (h->handle_count != 0)
+        return security_check_viewed_kernel_request(&sr, src, h, answer_grant);
     Retcode rc = security_check(&sr);
     *answer_grant = rc == rcOk ? sr.reply_granted : 0;
     return rc;

@@ -434,10 +434,9 @@ static int step(struct run *r, const char *set, const char *seq, const struct pa
             size = pal_arena.base + pal_arena.used;
         }
         /* The handles' object types after the message, padded to 8, as the kernel shows the
-         * monitor a message between processes (kern/ipc/msg.h); a message to or from the
-         * kernel's core endpoints is shown as sent, without them. */
-        int core = policy_class_id(p, "kl.core.Core");
-        if (nh != 0 && nh <= 64 && server != core && s->event != KSM_EV_SECURITY &&
+         * monitor a message between processes or to and from its core endpoints
+         * (kern/ipc/msg.h). */
+        if (nh != 0 && nh <= 64 && s->event != KSM_EV_SECURITY &&
             size + (nh + 7u) / 8u * 8u <= 65536u) {
             memcpy(msg + size, types, nh);
             size += (nh + 7u) / 8u * 8u;

@@ -207,6 +207,63 @@ static void child_multitudes(void)
     }
 }
 
+static Retcode transfer(uint32_t task, uint32_t h)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_task_Task, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc;
+    kl_core_Types_HandleValue v = kl_core_Types_InvalidHandleValue;
+    return core_result(kl_core_Task_TransferHandle(&cl, H(task), H(h),
+                                                   H(kl_core_Types_InvalidHandleValue), HR_READ, &v,
+                                                   &rc),
+                       &rc);
+}
+
+/* Handing a child what the policy keeps for its parent: the policy lets this class hand its
+ * children memory buffers only (`message.srcHandle.type == 7`), which it can decide because the
+ * kernel shows a core request's handles as what they name (SID, type, rights held). A security
+ * interface, the child's own task handle and a value that names nothing are refused by the
+ * policy (rcSecurityDisallow), not by the handler; a buffer, and a copy of it (another value,
+ * the same object), go through. */
+static void transfer_kinds(void)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_handle_Handle, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc;
+    uint32_t task = 0, mdl = 0, sec = 0;
+    idl_handle_t copy = {0};
+    bool ok = OT_RC(spawn("AttackCoreChild2", "ostest.Child", "os_child", NULL, 1, &task), rcOk);
+    ok = OT_RC(core_mdl_create(PAGE, BASTION_VMM_READ | BASTION_VMM_WRITE, &mdl), rcOk) && ok;
+    ok = OT_RC(core_security_connect(&sec), rcOk) && ok;
+    ok = OT_RC(core_result(kl_core_Handle_Copy(&cl, H(mdl), HR_READ | HR_BASIC,
+                                               H(kl_core_Types_InvalidHandleValue), &copy, &rc),
+                           &rc),
+               rcOk) &&
+         ok;
+    if (ok) {
+        ok = OT_RC(transfer(task, mdl), rcOk) && ok;
+        ok = OT_RC(transfer(task, copy.handle), rcOk) && ok;
+        ok = OT_RC(transfer(task, sec), rcSecurityDisallow) && ok;
+        ok = OT_RC(transfer(task, task), rcSecurityDisallow) && ok;
+        /* A closed handle's value names nothing: type 0 to the monitor. */
+        uint32_t gone = copy.handle;
+        handles[0] = copy.handle;
+        ot_close_handles(handles, 1);
+        copy.handle = 0;
+        ok = OT_RC(transfer(task, gone), rcSecurityDisallow) && ok;
+    }
+    ok = ot_bystander_served() && ok;
+    ot_attack("kl.core.Task.TransferHandle", ok);
+    if (task != 0) {
+        CORE_CLIENT(tc, kl_core_Core_EP_task_Task, CORE_MSG_SMALL);
+        (void)core_result(kl_core_Task_Terminate(&tc, H(task), &rc), &rc);
+    }
+    uint32_t n = 0;
+    const uint32_t mine[4] = {task, mdl, sec, copy.handle};
+    for (uint32_t i = 0; i < 4; i++)
+        if (mine[i] != 0)
+            handles[n++] = mine[i];
+    ot_close_handles(handles, n);
+}
+
 int main(void)
 {
     ot_begin("os_attack_core");
@@ -223,5 +280,6 @@ int main(void)
     mdl_map_rights();
     resume_refused();
     child_multitudes();
+    transfer_kinds();
     return ot_end();
 }

@@ -773,6 +773,31 @@ static void test_message_handles_all_or_nothing(void **state)
     assert_int_equal(bad, 2);
     in[2].handle ^= 0x00010000u;
 
+    /* A core-endpoint request's view: no right needed (in[1] has no TRANSFER), the rights held;
+     * a stale value, a revoked handle and "none" name nothing, and the view never fails. */
+    handle_t held_only;
+    assert_int_equal(handle_copy(&a.t, in[1].handle, HR_READ, NULL, &held_only), rcOk);
+    handle_t parent, revoked;
+    assert_int_equal(handle_copy(&a.t, in[2].handle, HR_READ | HR_BASIC, NULL, &parent), rcOk);
+    assert_int_equal(handle_copy(&a.t, parent, HR_READ, NULL, &revoked), rcOk);
+    assert_int_equal(handle_revoke(&a.t, parent), rcOk); /* revoked's parent: it is REVOKED */
+    struct handle_desc core[4] = {
+        {held_only, 0}, {in[0].handle ^ 0x00010000u, 0}, {revoked, 0}, {0xffffffffu, 0}};
+    kobj_sid_t vs[4];
+    uint8_t vt[4];
+    handle_rights_t vr[4];
+    handle_batch_view(&a.t, core, 4, vs, vt, vr);
+    assert_int_equal(vs[0], kobj_sid(o[1]));
+    assert_int_equal(vt[0], kobj_type(o[1]));
+    assert_int_equal(vr[0], HR_READ);
+    for (int i = 1; i < 4; i++) {
+        assert_int_equal(vs[i], KOBJ_SID_NONE);
+        assert_int_equal(vt[i], 0);
+        assert_int_equal(vr[i], HR_NONE);
+    }
+    assert_int_equal(handle_close(&a.t, held_only), rcOk);
+    assert_int_equal(handle_close(&a.t, revoked), rcOk);
+
     /* b holds at most 2 handles: the third fails and the first two are taken back. */
     assert_int_equal(handle_batch_transfer(&a.t, in, 3, &b.t, NULL, out, &bad), rcQuotaExceeded);
     assert_int_equal(bad, 2);
