@@ -82,17 +82,13 @@ size_t ipc_msg_monitor_len(size_t len, const struct idl_header *h)
 }
 
 void ipc_msg_sid_view(void *out, size_t out_len, const void *buf, size_t len,
-                      const struct idl_header *h, const kobj_sid_t *sids, const uint8_t *types,
-                      const uint32_t *rights)
+                      const struct idl_header *h, const kobj_sid_t *sids, const uint8_t *types)
 {
     memcpy(out, buf, len);
     struct handle_desc *table = ipc_msg_handles(out, h);
     uint32_t n = h->handle_count < IDL_HANDLES_MAX ? h->handle_count : IDL_HANDLES_MAX;
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = 0; i < n; i++)
         table[i].handle = sids[i];
-        if (rights != NULL)
-            table[i].rights = rights[i];
-    }
     /* The types after the message: where the monitor looks for them (ksm_decide.c), and where
      * no part of the message can be, since a checked message ends exactly at len. */
     if (out_len <= len)

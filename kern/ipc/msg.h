@@ -58,14 +58,11 @@ size_t ipc_msg_monitor_len(size_t len, const struct idl_header *h);
  * but each handle entry's handle value replaced by its object's SID, sids[i] (from
  * handle_batch_sids). The monitor sees SIDs, never handle values: a handle value means nothing
  * outside its table, and a rule on it would be a rule on chance. The rights field is kept (what
- * the receiver is to get) when rights is NULL, else replaced by rights[i] (a core-endpoint
- * request: what the caller holds). Past the message, when out_len leaves room, each handle's
- * object type types[i] (enum kobj_type) and zeros to out_len. The receiver's copy is never
- * touched.
+ * the receiver is to get). Past the message, when out_len leaves room, each handle's object type
+ * types[i] (enum kobj_type) and zeros to out_len. The receiver's copy is never touched.
  */
 void ipc_msg_sid_view(void *out, size_t out_len, const void *buf, size_t len,
-                      const struct idl_header *h, const kobj_sid_t *sids, const uint8_t *types,
-                      const uint32_t *rights);
+                      const struct idl_header *h, const kobj_sid_t *sids, const uint8_t *types);
 
 /*
  * Moves the message's handles from `src` (the sender's table) into `dst` (the receiver's) and

@@ -145,6 +145,18 @@ Retcode handle_install(struct handle_table *t, struct kobj *obj, handle_rights_t
 Retcode handle_get(struct handle_table *t, handle_t h, enum kobj_type type, handle_rights_t need,
                    struct kobj **obj, handle_rights_t *rights);
 
+/* What a LIVE handle names, for the security monitor's view of a core request: its object's
+ * SID and type and the handle's rights, read under the table lock without taking a reference.
+ * False, and nothing written, for any other value (bit 31 set, stale, free, revoked). */
+bool handle_peek_slot(struct handle_table *t, handle_t h, kobj_sid_t *sid, uint8_t *type,
+                      handle_rights_t *rights);
+static inline bool handle_peek(struct handle_table *t, handle_t h, kobj_sid_t *sid, uint8_t *type,
+                               handle_rights_t *rights)
+{
+    /* Bit 31 is clear in every value (HANDLE_INVALID has it set): no lock needed to say so. */
+    return (h & 0x80000000u) == 0 && handle_peek_slot(t, h, sid, type, rights);
+}
+
 /* Handle.GetSidByHandle: the SID of the object behind a LIVE handle; needs no right.
  * Errors: rcBadHandle, rcHandleRevoked. */
 Retcode handle_get_sid(struct handle_table *t, handle_t h, kobj_sid_t *sid);

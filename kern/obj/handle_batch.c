@@ -29,22 +29,19 @@ Retcode handle_batch_sids(struct handle_table *src, const struct handle_desc *in
     return rcOk;
 }
 
-void handle_batch_view(struct handle_table *t, const struct handle_desc *in, uint32_t n,
-                       kobj_sid_t *sids, uint8_t *types, handle_rights_t *rights)
+void handle_batch_view(struct handle_table *t, struct handle_desc *entries, uint32_t n,
+                       uint8_t *types)
 {
     for (uint32_t i = 0; i < n; i++) {
-        struct kobj *obj;
-        handle_rights_t have = HR_NONE;
-        if (handle_get(t, in[i].handle, KOBJ_ANY, HR_NONE, &obj, &have) == rcOk) {
-            sids[i] = kobj_sid(obj);
-            types[i] = (uint8_t)kobj_type(obj); /* < 256: kobj.h */
-            rights[i] = have;
-            kobj_unref(obj);
-        } else {
-            sids[i] = KOBJ_SID_NONE;
+        kobj_sid_t sid;
+        handle_rights_t rights;
+        if (!handle_peek(t, entries[i].handle, &sid, &types[i], &rights)) {
+            sid = KOBJ_SID_NONE;
+            rights = HR_NONE;
             types[i] = 0;
-            rights[i] = HR_NONE;
         }
+        entries[i].handle = sid;
+        entries[i].rights = rights;
     }
 }
 

@@ -30,15 +30,16 @@ Retcode handle_batch_sids(struct handle_table *src, const struct handle_desc *in
                           kobj_sid_t *sids, uint8_t *types, uint32_t *bad);
 
 /*
- * For a request to the kernel's core endpoints, which names handles of the caller's own table
- * and transfers none: what each handle of `in` (n entries) is, as the security monitor is to
- * see it. A LIVE handle gives its object's SID, type and the rights the caller holds over it; any
- * other value (none, stale, revoked: the method's handler answers those with its own error)
- * gives KOBJ_SID_NONE, type 0 and no rights, which name no resource. Needs no right: looking is
+ * For a message to or from the kernel's core endpoints, which names handles of the caller's own
+ * table and transfers none: rewrites each of the n entries of a copy of its handle table, in
+ * place, as what it names in t, for the security monitor. A LIVE handle becomes its object's SID
+ * with the rights the caller holds over it, and types[i] its object's type; any other value
+ * (none, stale, revoked: the method's handler answers those with its own error) becomes
+ * KOBJ_SID_NONE with no rights and type 0, which name no resource. Needs no right: looking is
  * not using. Table lock only; never fails.
  */
-void handle_batch_view(struct handle_table *t, const struct handle_desc *in, uint32_t n,
-                       kobj_sid_t *sids, uint8_t *types, handle_rights_t *rights);
+void handle_batch_view(struct handle_table *t, struct handle_desc *entries, uint32_t n,
+                       uint8_t *types);
 
 /*
  * Transfers every handle of `in` from `src` into `dst` (handle_transfer on each, same badge);

@@ -34,7 +34,7 @@ static Retcode monitor_view(struct process *sender, const void *msg, size_t len,
     void *copy = kmalloc_charged(n, &sender->kmem, &rc);
     if (copy == NULL)
         return rc;
-    ipc_msg_sid_view(copy, n, msg, len, h, sids, types, NULL);
+    ipc_msg_sid_view(copy, n, msg, len, h, sids, types);
     *view = copy;
     *view_len = n;
     return rcOk;
@@ -80,24 +80,28 @@ Retcode security_check_viewed_request(struct sec_request *req, struct process *s
  * after 32,768 closes of that slot (obj/handle.h), each of them a core call of p's that the
  * monitor decides after this one.
  */
-static Retcode check_core_viewed(struct sec_request *req, struct process *p,
-                                 const struct idl_header *h)
+static inline __attribute__((always_inline)) Retcode
+check_core_viewed(struct sec_request *req, struct process *p, const struct idl_header *h)
 {
-    kobj_sid_t sids[IDL_HANDLES_MAX];
-    uint8_t types[IDL_HANDLES_MAX];
-    handle_rights_t rights[IDL_HANDLES_MAX];
-    uint32_t n_handles = h->handle_count < IDL_HANDLES_MAX ? h->handle_count : IDL_HANDLES_MAX;
-    handle_batch_view(&p->handles, ipc_msg_handles((void *)req->msg, h), n_handles, sids, types,
-                      rights);
     _Alignas(8) uint8_t on_stack[CORE_VIEW_ON_STACK];
-    size_t n = ipc_msg_monitor_len(req->msg_len, h);
+    size_t len = req->msg_len, n = ipc_msg_monitor_len(len, h);
     void *view = on_stack;
     Retcode rc = rcOk;
     if (n > sizeof on_stack && (view = kmalloc_charged(n, &p->kmem, &rc)) == NULL)
         return rc;
-    ipc_msg_sid_view(view, n, req->msg, req->msg_len, h, sids, types, rights);
+    /* The layout of ipc_msg_sid_view's, filled from the caller's table instead of a transfer's
+     * checks: the message, then its handles' types and zeros to n. */
+    memcpy(view, req->msg, len);
+    uint8_t no_room[IDL_HANDLES_MAX], *types = no_room;
+    if (n > len) {
+        types = (uint8_t *)view + len;
+        const uint64_t zero = 0;
+        for (size_t at = 0; at < n - len; at += sizeof zero) /* n - len: 8 or 16 */
+            memcpy(types + at, &zero, sizeof zero);
+    }
+    uint32_t count = h->handle_count < IDL_HANDLES_MAX ? h->handle_count : IDL_HANDLES_MAX;
+    handle_batch_view(&p->handles, ipc_msg_handles(view, h), count, types);
     const void *msg = req->msg;
-    size_t len = req->msg_len;
     req->msg = view;
     req->msg_len = n;
     rc = security_check(req);
