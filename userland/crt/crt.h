@@ -4,8 +4,9 @@
 
 #include <user/start.h>
 
-/* reloc.c: applies the image's own R_X86_64_RELATIVE relocations (static PIE). 0 or -1 for a
- * relocation type it does not know. Touches no global before it is done. */
+/* reloc.c: applies the image's own relative relocations (static PIE: .relr.dyn, and
+ * R_X86_64_RELATIVE in .rela.dyn). 0 or -1 for a relocation it does not know. Touches no global
+ * before it is done. */
 int crt_relocate(void);
 
 /* start.c: checks and copies the start block. 0, or -1 when it is missing or malformed. */
