@@ -384,7 +384,7 @@ static bool matches(struct ictx *x, const struct scope *s)
     if (x->event == KSM_EV_EXECUTE)
         return true;
     const struct td_iface *it = scope_iface(x->p, x->server, x->ep);
-    if (s->endpoint && strcmp(s->endpoint, scope_ep_name(x->p, x->server, x->ep)))
+    if (!scope_endpoint_selected(x->p, s, x->server, x->ep))
         return false;
     if (s->method && strcmp(s->method, it->methods[x->method].name))
         return false;

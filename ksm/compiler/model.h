@@ -92,10 +92,18 @@ struct expr {
 };
 
 struct selectors {
-    char *v[4]; /* src, dst, endpoint, method (NULL: any) */
-    struct psl_pos pos[4];
+    char *v[6]; /* src, dst, endpoint, method, component, interface (NULL: any) */
+    struct psl_pos pos[6];
 };
-enum { SEL_SRC, SEL_DST, SEL_ENDPOINT, SEL_METHOD };
+enum { SEL_SRC, SEL_DST, SEL_ENDPOINT, SEL_METHOD, SEL_COMPONENT, SEL_INTERFACE, SEL_COUNT };
+
+/* The component= selectors of a section and its parents: each must hold (a section inside
+ * `component=A` with `component=B` selects the endpoints of a B inside an A, or of an A
+ * inside a B). */
+struct component_sel {
+    const char *name;
+    const struct component_sel *parent;
+};
 
 enum item_kind { I_CALL, I_MATCH, I_AUDIT, I_CHOICE };
 
@@ -159,6 +167,9 @@ struct scope {
     int event;
     int src, dst; /* class index in policy->classes, -1 any */
     const char *endpoint, *method;
+    const char *iface;                     /* interface=: the endpoint's interface, or the
+                                            * security interface of a security event */
+    const struct component_sel *component; /* component=, innermost first; NULL: any */
     bool unreachable;
 };
 

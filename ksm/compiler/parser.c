@@ -93,19 +93,21 @@ static char *qname(struct parser *ps, const char *what)
     return s;
 }
 
-/* selectors := (key '=' qname [','])* */
+/* selectors := (key '=' qname [','])*, key one of src dst endpoint method component interface */
 static void selectors(struct parser *ps, struct selectors *sel)
 {
-    static const char *const keys[4] = {"src", "dst", "endpoint", "method"};
+    static const char *const keys[SEL_COUNT] = {"src",    "dst",       "endpoint",
+                                                "method", "component", "interface"};
     while (!ps->failed && peek(ps)->kind == T_IDENT && peek2(ps)->kind == T_ASSIGN) {
         struct token *k = next(ps);
         int which = -1;
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < SEL_COUNT; i++)
             if (!strcmp(k->text, keys[i]))
                 which = i;
         if (which < 0) {
             err_at(ps, k,
-                   psl_fmt("selector '%s=' is not supported (use src=, dst=, endpoint=, method=)",
+                   psl_fmt("selector '%s=' is not supported (use src=, dst=, endpoint=, method=, "
+                           "component=, interface=)",
                            k->text));
             return;
         }
@@ -2227,6 +2229,16 @@ static void pal_steps(struct parser *ps, struct pal_seq *seq)
         }
         next(ps);
         selectors(ps, &st->sel);
+        /* A case is one event: it names its endpoint, and a selector that stands for several
+         * endpoints names none. */
+        for (int k = SEL_COMPONENT; k <= SEL_INTERFACE && !ps->failed; k++)
+            if (st->sel.v[k]) {
+                psl_error(st->sel.pos[k],
+                          "'%s=' selects bindings, not a test case's event (name its endpoint= "
+                          "and method=)",
+                          k == SEL_COMPONENT ? "component" : "interface");
+                ps->failed = 1;
+            }
         if (peek(ps)->kind == T_LBRACE) {
             st->has_msg = true;
             pal_value(ps, &st->msg);

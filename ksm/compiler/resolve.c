@@ -11,7 +11,8 @@
 #include "regex.h"
 #include "scope.h"
 
-static const char *const sel_names[4] = {"src", "dst", "endpoint", "method"};
+static const char *const sel_names[SEL_COUNT] = {"src",    "dst",       "endpoint",
+                                                 "method", "component", "interface"};
 
 static int profile_id(struct policy *p, const char *name, struct psl_pos pos)
 {
@@ -733,11 +734,38 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
     }
 }
 
+/* Whether some endpoint of the classes the scope's server can be lies in a component `name`. */
+static bool component_known(const struct policy *p, const struct scope *s, const char *name)
+{
+    int server = scope_server(s);
+    for (int c = 0; c < p->nclasses; c++)
+        for (int e = 0; (server < 0 || c == server) && e < p->classes[c].td->nendpoints; e++)
+            if (scope_in_component(p, c, e, name))
+                return true;
+    return false;
+}
+
+/* `component=vmm` where vmm is an instance: the component it is an instance of, or NULL. */
+static const char *instance_of(const struct policy *p, const struct scope *s, const char *path)
+{
+    int server = scope_server(s), depth = 1;
+    size_t len = strlen(path);
+    for (const char *c = path; *c; c++)
+        depth += *c == '.';
+    for (int c = 0; c < p->nclasses; c++)
+        for (int e = 0; (server < 0 || c == server) && e < p->classes[c].td->nendpoints; e++) {
+            const struct td_endpoint *ep = &p->classes[c].td->endpoints[e];
+            if (!strncmp(ep->name, path, len) && ep->name[len] == '.' && ep->ncomps >= depth)
+                return ep->comps[depth - 1];
+        }
+    return NULL;
+}
+
 /* Validates one selector value of a scope and merges it; returns false if contradictory. */
 static bool merge(struct policy *p, struct scope *s, const struct selectors *sel, int event)
 {
     bool ok = true;
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < SEL_COUNT; k++) {
         const char *v = sel->v[k];
         if (!v)
             continue;
@@ -747,10 +775,13 @@ static bool merge(struct policy *p, struct scope *s, const struct selectors *sel
                       sel_names[k]);
             continue;
         }
-        if (event == KSM_EV_SECURITY && (k == SEL_DST || k == SEL_ENDPOINT)) {
+        if (event == KSM_EV_SECURITY && (k == SEL_DST || k == SEL_ENDPOINT || k == SEL_COMPONENT)) {
             psl_error(pos,
-                      "'%s=' is not supported for security events (src= and method= select them)",
-                      sel_names[k]);
+                      "'%s=' is not supported for security events (src=, method= and "
+                      "interface= select them%s)",
+                      sel_names[k],
+                      k == SEL_COMPONENT ? ": the security interface is no component's endpoint"
+                                         : "");
             continue;
         }
         if (k <= SEL_DST) {
@@ -766,8 +797,15 @@ static bool merge(struct policy *p, struct scope *s, const struct selectors *sel
                 ok = false;
             }
             *slot = c;
+        } else if (k == SEL_COMPONENT) {
+            struct component_sel *n = psl_alloc(sizeof *n);
+            n->name = v;
+            n->parent = s->component;
+            s->component = n;
         } else {
-            const char **slot = k == SEL_ENDPOINT ? &s->endpoint : &s->method;
+            const char **slot = k == SEL_ENDPOINT ? &s->endpoint
+                                : k == SEL_METHOD ? &s->method
+                                                  : &s->iface;
             if (*slot && strcmp(*slot, v)) {
                 psl_warning(pos, "unreachable: %s=%s inside a section that selects %s=%s",
                             sel_names[k], v, sel_names[k], *slot);
@@ -779,12 +817,56 @@ static bool merge(struct policy *p, struct scope *s, const struct selectors *sel
     if (!ok)
         return false;
     /* Names must exist among the classes the scope can reach. */
+    int server = scope_server(s);
+    if (sel->v[SEL_COMPONENT] && event != KSM_EV_EXECUTE && event != KSM_EV_SECURITY &&
+        !component_known(p, s, sel->v[SEL_COMPONENT])) {
+        const char *v = sel->v[SEL_COMPONENT], *of = instance_of(p, s, v);
+        const char *where = server >= 0 ? psl_fmt("of class '%s'", p->classes[server].td->name)
+                                        : "(no class used by the policy has an instance of it)";
+        if (of)
+            psl_error(sel->pos[SEL_COMPONENT],
+                      "unknown component '%s' %s ('%s' is an instance of component '%s': "
+                      "component= takes the component's name)",
+                      v, where, v, of);
+        else
+            psl_error(sel->pos[SEL_COMPONENT], "unknown component '%s' %s", v, where);
+        return false;
+    }
+    if (sel->v[SEL_INTERFACE] && event != KSM_EV_EXECUTE) {
+        struct scope t = *s;
+        t.method = NULL;
+        const char *v = sel->v[SEL_INTERFACE];
+        if (!td_iface(p->td, v)) {
+            psl_error(sel->pos[SEL_INTERFACE], "unknown interface '%s'", v);
+            return false;
+        }
+        if (scope_each(p, &t, NULL, NULL) == 0) {
+            if (event == KSM_EV_SECURITY)
+                psl_error(sel->pos[SEL_INTERFACE],
+                          "interface '%s' is not the security interface of %s", v,
+                          server >= 0 ? psl_fmt("class '%s'", p->classes[server].td->name)
+                                      : "any class used by the policy");
+            else
+                psl_error(sel->pos[SEL_INTERFACE], "no selected endpoint %s has interface '%s'",
+                          server >= 0 ? psl_fmt("of class '%s'", p->classes[server].td->name)
+                                      : "of the classes used by the policy",
+                          v);
+            return false;
+        }
+    }
     if (sel->v[SEL_ENDPOINT] && event != KSM_EV_EXECUTE && event != KSM_EV_SECURITY) {
         struct scope t = *s;
         t.method = NULL;
+        struct scope any = t;
+        any.component = NULL;
+        any.iface = NULL;
         if (scope_each(p, &t, NULL, NULL) == 0) {
-            int server = scope_server(s);
-            if (server >= 0)
+            if (scope_each(p, &any, NULL, NULL) > 0)
+                psl_error(sel->pos[SEL_ENDPOINT],
+                          "endpoint '%s' is not among the endpoints the section's component= and "
+                          "interface= select",
+                          s->endpoint);
+            else if (server >= 0)
                 psl_error(sel->pos[SEL_ENDPOINT], "unknown endpoint '%s' of class '%s'",
                           s->endpoint, p->classes[server].td->name);
             else
@@ -955,7 +1037,9 @@ static void block(struct policy *p, struct block *b, int inherited_profile)
         scope_each(p, &b->scope, NULL, NULL) == 0) {
         psl_warning(
             b->pos, "unreachable: no endpoint method of the selected classes matches this %s",
-            b->sel.v[0] || b->sel.v[1] || b->sel.v[2] || b->sel.v[3] ? "selection" : "event");
+            b->sel.v[0] || b->sel.v[1] || b->sel.v[2] || b->sel.v[3] || b->sel.v[4] || b->sel.v[5]
+                ? "selection"
+                : "event");
         b->scope.unreachable = true;
     }
     for (int i = 0; i < b->nitems; i++) {
@@ -1092,7 +1176,7 @@ int psl_resolve(struct policy *p)
         *PSL_PUSH(p->locs, p->nlocs, p->locs_cap) = (struct psl_pos){"", 0, 0};
     for (int i = 0; i < p->nbindings; i++) {
         struct binding *b = &p->bindings[i];
-        b->body.scope = (struct scope){b->event, -1, -1, NULL, NULL, false};
+        b->body.scope = (struct scope){b->event, -1, -1, NULL, NULL, NULL, NULL, false};
         if (!merge(p, &b->body.scope, &b->body.sel, b->event))
             b->body.scope.unreachable = true;
         block(p, &b->body, p->default_profile_id);

@@ -32,6 +32,32 @@ const char *scope_ep_name(const struct policy *p, int c, int ep)
     return p->classes[c].td->endpoints[ep].name;
 }
 
+bool scope_in_component(const struct policy *p, int c, int ep, const char *name)
+{
+    if (ep < 0)
+        return false;
+    const struct td_endpoint *e = &p->classes[c].td->endpoints[ep];
+    for (int d = 0; d < e->ncomps; d++)
+        if (!strcmp(e->comps[d], name))
+            return true;
+    return false;
+}
+
+bool scope_endpoint_selected(const struct policy *p, const struct scope *s, int c, int ep)
+{
+    if (s->endpoint && strcmp(s->endpoint, scope_ep_name(p, c, ep)))
+        return false;
+    if (s->iface) {
+        const struct td_iface *it = scope_iface(p, c, ep);
+        if (!it || strcmp(s->iface, it->name))
+            return false;
+    }
+    for (const struct component_sel *k = s->component; k; k = k->parent)
+        if (!scope_in_component(p, c, ep, k->name))
+            return false;
+    return true;
+}
+
 int scope_each(const struct policy *p, const struct scope *s, scope_fn fn, void *ctx)
 {
     int count = 0, server = scope_server(s);
@@ -51,7 +77,7 @@ int scope_each(const struct policy *p, const struct scope *s, scope_fn fn, void 
             const struct td_iface *it = scope_iface(p, c, e);
             if (!it)
                 continue;
-            if (s->endpoint && strcmp(s->endpoint, scope_ep_name(p, c, e)))
+            if (!scope_endpoint_selected(p, s, c, e))
                 continue;
             for (int m = 0; m < it->nmethods; m++) {
                 if (s->method && strcmp(s->method, it->methods[m].name))

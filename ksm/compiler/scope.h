@@ -15,6 +15,14 @@ int scope_peer(const struct scope *s);
 typedef void (*scope_fn)(void *ctx, int server, int ep, int method, const struct td_iface *iface);
 int scope_each(const struct policy *p, const struct scope *s, scope_fn fn, void *ctx);
 
+/* Whether endpoint ep (or SCOPE_EP_SECURITY) of class c passes the scope's endpoint=,
+ * component= and interface= selectors. */
+bool scope_endpoint_selected(const struct policy *p, const struct scope *s, int c, int ep);
+
+/* Whether endpoint ep of class c lies in a component `name` (the CDL name of an instance it
+ * lies in, at any depth). */
+bool scope_in_component(const struct policy *p, int c, int ep, const char *name);
+
 /* The interface of endpoint ep (or SCOPE_EP_SECURITY) of class c; NULL if none. */
 const struct td_iface *scope_iface(const struct policy *p, int c, int ep);
 const char *scope_ep_name(const struct policy *p, int c, int ep);

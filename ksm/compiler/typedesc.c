@@ -64,6 +64,42 @@ const struct json *td_struct(const struct typedesc *td, const char *name)
     return NULL;
 }
 
+static const struct json *component(const struct typedesc *td, const char *name)
+{
+    for (int i = td->ncomponents - 1; i >= 0; i--)
+        if (name && json_get_string(td->components[i], "name") &&
+            !strcmp(json_get_string(td->components[i], "name"), name))
+            return td->components[i];
+    return NULL;
+}
+
+/* Records in the endpoints of c below the instance path `prefix` (depth d, its CDL names in
+ * stack[0..d]) the components they lie in. idlc bounds nesting, and so does this (64). */
+static void place_components(const struct typedesc *td, struct td_class *c, const char *prefix,
+                             const struct json *instances, const char **stack, int d)
+{
+    for (size_t i = 0; d < 64 && i < json_len(instances); i++) {
+        const struct json *ji = json_at(instances, i);
+        const char *inst = json_get_string(ji, "name"), *type = json_get_string(ji, "component");
+        if (!inst || !type)
+            continue;
+        char *path = prefix ? psl_fmt("%s.%s", prefix, inst) : psl_strdup(inst);
+        size_t len = strlen(path);
+        stack[d] = type;
+        for (int e = 0; e < c->nendpoints; e++) {
+            struct td_endpoint *ep = &c->endpoints[e];
+            if (strncmp(ep->name, path, len) || ep->name[len] != '.' || ep->ncomps != d)
+                continue;
+            ep->comps = psl_alloc(sizeof *ep->comps * (size_t)(d + 1));
+            memcpy(ep->comps, stack, sizeof *ep->comps * (size_t)(d + 1));
+            ep->ncomps = d + 1;
+        }
+        const struct json *def = component(td, type);
+        if (def && arr(def, "components"))
+            place_components(td, c, path, arr(def, "components"), stack, d + 1);
+    }
+}
+
 int td_load_text(struct typedesc *td, const char *name, const char *text)
 {
     char err[200];
@@ -82,6 +118,12 @@ int td_load_text(struct typedesc *td, const char *name, const char *text)
         for (size_t i = 0; i < json_len(a); i++) {
             td->types = psl_realloc(td->types, sizeof *td->types * (size_t)(td->ntypes + 1));
             td->types[td->ntypes++] = json_at(a, i);
+        }
+    if ((a = arr(root, "components")))
+        for (size_t i = 0; i < json_len(a); i++) {
+            td->components =
+                psl_realloc(td->components, sizeof *td->components * (size_t)(td->ncomponents + 1));
+            td->components[td->ncomponents++] = json_at(a, i);
         }
     if ((a = arr(root, "interfaces"))) {
         td->ifaces = psl_realloc(td->ifaces, sizeof *td->ifaces * (td->nifaces + json_len(a)));
@@ -159,6 +201,9 @@ int td_load_text(struct typedesc *td, const char *name, const char *text)
             }
             const char *sec = json_get_string(jc, "security");
             c->security = sec ? td_iface(td, sec) : NULL;
+            const char *stack[64];
+            if (arr(jc, "components"))
+                place_components(td, c, NULL, arr(jc, "components"), stack, 0);
         }
     }
     return 0;

@@ -37,6 +37,11 @@ struct td_iface {
 struct td_endpoint {
     const char *name; /* "vmm.VMM" */
     const struct td_iface *iface;
+    /* The component instances the endpoint lies in, outermost first: comps[d] is the CDL name
+     * of the instance whose path is the first d + 1 names of `name` ("kl.core.VMMComponent"
+     * for vmm.VMM); ncomps 0 for an endpoint the class declares itself. */
+    int ncomps;
+    const char **comps;
 };
 
 struct td_class {
@@ -51,6 +56,8 @@ struct typedesc {
     struct td_iface **ifaces; /* stable pointers: classes point at interfaces */
     struct td_class **classes;
     const struct json **types; /* "types" entries (struct, union, typedef) */
+    int ncomponents;
+    const struct json **components; /* "components" entries (CDL components) */
 };
 
 /* Adds the JSON file's content to td (several files may be given; names are unique).
