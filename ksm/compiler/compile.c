@@ -177,7 +177,16 @@ static void gen(struct cc *c, const struct expr *e, int start)
                  (int64_t)((uint64_t)(e->handle_part - 1) << 32 | field_index(c, e->field_name)));
             return;
         }
-        emit(c, KSM_OP_LOAD, e->offset, (int64_t)field_index(c, e->field_name));
+        /* through union arms: each union must hold its arm before anything inside is read */
+        uint64_t fi = field_index(c, e->field_name);
+        for (int g = 0; g < e->nguards; g++)
+            emit(c, KSM_OP_UNION_ARM, e->guards[g].tag_off,
+                 (int64_t)((uint64_t)e->guards[g].arm << 32 | fi));
+        if (e->arms) { /* a union's tag, checked against its arms */
+            emit(c, KSM_OP_UNION_TAG, e->offset, (int64_t)((uint64_t)e->arms << 32 | fi));
+            return;
+        }
+        emit(c, KSM_OP_LOAD, e->offset, (int64_t)fi);
         c->code[c->ncode - 1].size = (uint8_t)e->size;
         c->code[c->ncode - 1].is_signed = (uint8_t)(e->sign == 1);
         return;

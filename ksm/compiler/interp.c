@@ -605,9 +605,25 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
             *v = (int64_t)le(x->msg, (size_t)at, 4);
             return KSM_R_RULE;
         }
+        /* through union arms: each union holds its arm, else the field is not in the message */
+        for (int g = 0; g < e->nguards; g++)
+            if ((uint64_t)e->guards[g].tag_off + 4 > x->len ||
+                le(x->msg, e->guards[g].tag_off, 4) != e->guards[g].arm) {
+                x->field = e->field_name;
+                return KSM_R_FIELD_BOUNDS;
+            }
         if ((uint64_t)e->offset + e->size > x->len) {
             x->field = e->field_name;
             return KSM_R_FIELD_BOUNDS;
+        }
+        if (e->arms) { /* a union's tag: one of its arms, or the message is not one to decide */
+            uint64_t tag = le(x->msg, e->offset, 4);
+            if (tag >= e->arms) {
+                x->field = e->field_name;
+                return KSM_R_FIELD_BOUNDS;
+            }
+            *v = (int64_t)tag;
+            return KSM_R_RULE;
         }
         uint64_t u = 0;
         for (uint32_t i = 0; i < e->size; i++)

@@ -963,6 +963,22 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
                 sp--;
             continue;
         }
+        if (in->op == KSM_OP_UNION_TAG || in->op == KSM_OP_UNION_ARM) {
+            /* a union's tag: one of its arms (UNION_TAG pushes it), or the one arm a field
+             * read next lies in (UNION_ARM); anything else denies, before any arm is read */
+            uint64_t want = (uint64_t)in->imm >> 32, tag;
+            if (in->op == KSM_OP_UNION_TAG && sp >= KSM_STACK_MAX)
+                return KSM_R_BAD_TABLE;
+            *field = (uint32_t)((uint64_t)in->imm & 0xffffffffu);
+            if ((uint64_t)in->arg + 4 > len)
+                return KSM_R_FIELD_BOUNDS;
+            tag = load(msg, in->arg, 4, 0);
+            if (in->op == KSM_OP_UNION_TAG ? tag >= want : tag != want)
+                return KSM_R_FIELD_BOUNDS;
+            if (in->op == KSM_OP_UNION_TAG)
+                st[sp++] = tag;
+            continue;
+        }
         if (sp < 2 || in->op >= KSM_OP_COUNT)
             return KSM_R_BAD_TABLE;
         uint64_t b = st[--sp], a = st[sp - 1], r = 0;

@@ -862,7 +862,35 @@ static void craft_blob(uint8_t *msg)
     }
 }
 
-static int focus_method = -1; /* compare(): aim at this psltest.Calc method (Blob 3, Seq 6) */
+/* Makes the message a psltest.Calc.Pick request: the fixed part is 64 bytes (no handles, an
+ * empty arena); reply at 24 (tag at 24, its arm at 28), w at 36 (kind at 36, its union's tag at
+ * 40, the arm at 44), d at 56 (tag at 56; inner's tag at 64, inner's arm at 68). Tags are mostly
+ * those of arms, now and then one past them or any 32-bit value; arms' values around
+ * union.psl's bounds. */
+static uint32_t union_tag(uint32_t arms)
+{
+    return pick(8) ? (uint32_t)pick((int)arms) : pick(2) ? arms : (uint32_t)rnd();
+}
+static void craft_pick(uint8_t *msg)
+{
+    memset(msg + 8, 0, 16);
+    msg[8] = 64;
+    memset(msg + KSM_HEADER_SIZE, 0, 64);
+    uint32_t tags[4] = {union_tag(3), union_tag(3), union_tag(2), union_tag(3)};
+    static const uint32_t at[4] = {0, 16, 32, 40};
+    for (int k = 0; k < 4; k++) {
+        memcpy(msg + KSM_HEADER_SIZE + at[k], &tags[k], 4);
+        uint16_t x = (uint16_t)(pick(3) ? pick(12) : pick(2) ? 13 : 495 + pick(10));
+        int32_t y = pick(2) ? -pick(120) : (int32_t)rnd();
+        memcpy(msg + KSM_HEADER_SIZE + at[k] + 4, &x, 2);
+        memcpy(msg + KSM_HEADER_SIZE + at[k] + 8, &y, 4);
+    }
+    msg[KSM_HEADER_SIZE + 12] = (uint8_t)pick(3); /* w.kind */
+}
+
+static int focus_method = -1;
+static int bounds_denied;
+    /* compare(): events both sides denied as field-out-of-bounds */ /* compare(): aim at this psltest.Calc method (Blob 3, Seq 6) */
 static int compare(const struct ksm_table *t, const struct policy *p, int requests)
 {
     static uint8_t msg[256];
@@ -896,6 +924,8 @@ static int compare(const struct ksm_table *t, const struct policy *p, int reques
             craft_points(msg, sizeof msg);
         if (m == 8 && pick(4))
             craft_shapes(msg, sizeof msg);
+        if (m == 9 && pick(4))
+            craft_pick(msg);
         size_t len = pick(8) == 0 ? (size_t)pick(64) : sizeof msg;
         const char *fname;
         struct ksm_verdict a = ksm_decide(t, ev, src, dst, ep, m, msg, len);
@@ -910,6 +940,7 @@ static int compare(const struct ksm_table *t, const struct policy *p, int reques
                      a.audit, b.verdict, ksm_reason_name(b.reason), b.rule, b.audit);
         }
         granted += a.verdict == KSM_GRANTED;
+        bounds_denied += a.reason == KSM_R_FIELD_BOUNDS;
     }
     return granted;
 }
@@ -1373,6 +1404,21 @@ static void sequence_policy(void **state)
     assert_true(granted > 500);
 }
 
+/* union.psl: which arm a union holds, fields of the arm it holds (through a struct, through a
+ * union's arm), arms it does not hold and tags naming no arm, on crafted Pick requests. */
+static void union_policy(void **state)
+{
+    (void)state;
+    struct policy *p;
+    struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/union.psl", &p);
+    focus_method = 9;
+    bounds_denied = 0;
+    int granted = compare(t, p, 40000);
+    focus_method = -1;
+    assert_true(granted > 1000);
+    assert_true(bounds_denied > 1000); /* wrong arms and bad tags met, on both sides alike */
+}
+
 /* handle.psl: a handle's SID, rights and type, from the handle table and the types after the
  * message, on crafted Blob requests. */
 static void handle_policy(void **state)
@@ -1464,6 +1510,7 @@ int main(void)
         cmocka_unit_test(choice_policy),
         cmocka_unit_test(sequence_policy),
         cmocka_unit_test(handle_policy),
+        cmocka_unit_test(union_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
