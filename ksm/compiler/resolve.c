@@ -527,11 +527,23 @@ static void call(struct policy *p, const struct scope *s, struct expr *e)
         seq_field(p, s, e->b);
         if (!e->a || !e->b || e->a->type == TY_NONE || e->b->type == TY_NONE)
             return;
-        if (e->b->type == TY_SEQ && e->b->elem_str) {
-            psl_error(e->pos,
-                      "type mismatch: member of a sequence of strings is not supported: compare "
-                      "its elements ('%s.[<index>] == \"...\"')",
-                      e->b->field_name);
+        if (e->b->type == TY_SEQ && e->b->elem_str && e->b->kind == E_FIELD) {
+            /* a string among the strings, compared as '==' compares two strings */
+            if (e->npath > 0) {
+                psl_error(e->pos,
+                          "type mismatch: member's 'field' needs a sequence or array of structs, "
+                          "found one of strings ('%s')",
+                          e->b->field_name);
+                return;
+            }
+            if (e->a->type != TY_STR) {
+                psl_error(e->pos,
+                          "type mismatch: member of a sequence of strings ('%s') needs a string "
+                          "value, found %s",
+                          e->b->field_name, type_name(e->a->type));
+                return;
+            }
+            e->type = TY_BOOL;
             return;
         }
         if (e->b->type != TY_SEQ || e->b->kind != E_FIELD || e->a->type != TY_INT ||

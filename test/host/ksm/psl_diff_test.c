@@ -888,9 +888,50 @@ static void craft_pick(uint8_t *msg)
     msg[KSM_HEADER_SIZE + 12] = (uint8_t)pick(3); /* w.kind */
 }
 
+/* Makes the message a psltest.Calc.Tags request: the fixed part is 24 bytes (the arena at 48);
+ * tag's descriptor at 24, names' at 32 (0 to 5 descriptors at arena 0, now and then past the
+ * message), banned's at 40 (0 to 2 at arena 32); the texts in 16-byte slots from arena 48 (the
+ * message's last byte at 255): short words around sequence.psl's, mostly terminated, now and
+ * then a count past the message. */
+static void craft_tags(uint8_t *msg)
+{
+    static const char *const words[] = {"a", "b", "root", "rooted", "", "ro", "box"};
+    memset(msg + 8, 0, 16);
+    msg[8] = 24;
+    uint32_t desc[3][2] = {{0, 0}, {0, (uint32_t)pick(6)}, {32, (uint32_t)pick(3)}};
+    if (pick(20) == 0)
+        desc[1 + pick(2)][1] = 1000;
+    for (int k = 0; k < 10; k++) { /* the texts: slot k at arena 48 + 16 * k */
+        const char *w = words[pick(7)];
+        memset(msg + 96 + 16 * k, 0, 16);
+        memcpy(msg + 96 + 16 * k, w, strlen(w));
+        if (pick(10) == 0)
+            msg[96 + 16 * k + strlen(w)] = 'x'; /* unterminated: the count ends it */
+    }
+    for (int k = 0; k < 6; k++) { /* the strings' descriptors: tag's, then 5 in the arena */
+        uint32_t at = 48 + 16 * (uint32_t)pick(10), n = 1 + (uint32_t)pick(7);
+        if (pick(16) == 0)
+            at = 300; /* the text past the message */
+        if (pick(8) == 0)
+            n = 0;
+        if (k == 0) {
+            desc[0][0] = at;
+            desc[0][1] = n;
+        } else {
+            memcpy(msg + 48 + 8 * (k - 1), &at, 4);
+            memcpy(msg + 48 + 8 * (k - 1) + 4, &n, 4);
+        }
+    }
+    memcpy(msg + 80, msg + 48 + 8 * (uint32_t)pick(2), 8); /* banned[0]: often one of names' */
+    for (int k = 0; k < 3; k++) {
+        memcpy(msg + KSM_HEADER_SIZE + 8 * k, &desc[k][0], 4);
+        memcpy(msg + KSM_HEADER_SIZE + 8 * k + 4, &desc[k][1], 4);
+    }
+}
+
 static int focus_method = -1;
 static int bounds_denied;
-    /* compare(): events both sides denied as field-out-of-bounds */ /* compare(): aim at this psltest.Calc method (Blob 3, Seq 6) */
+/* compare(): events both sides denied as field-out-of-bounds */ /* compare(): aim at this psltest.Calc method (Blob 3, Seq 6) */
 static int compare(const struct ksm_table *t, const struct policy *p, int requests)
 {
     static uint8_t msg[256];
@@ -926,6 +967,8 @@ static int compare(const struct ksm_table *t, const struct policy *p, int reques
             craft_shapes(msg, sizeof msg);
         if (m == 9 && pick(4))
             craft_pick(msg);
+        if (m == 10 && pick(4))
+            craft_tags(msg);
         size_t len = pick(8) == 0 ? (size_t)pick(64) : sizeof msg;
         const char *fname;
         struct ksm_verdict a = ksm_decide(t, ev, src, dst, ep, m, msg, len);
@@ -1386,7 +1429,8 @@ static void choice_policy(void **state)
 
 /* sequence.psl: elements and sizes of a sequence and an array, on crafted Seq requests; fields
  * of a sequence of structs' elements on crafted Points requests; fields of an array of structs'
- * elements and strings of a sequence of strings on crafted Shapes requests. */
+ * elements and strings of a sequence of strings on crafted Shapes requests; member of a
+ * sequence of strings on crafted Tags requests. */
 static void sequence_policy(void **state)
 {
     (void)state;
@@ -1400,8 +1444,13 @@ static void sequence_policy(void **state)
     assert_true(granted > 1000);
     focus_method = 8; /* Shapes: an array of structs, a sequence of strings */
     granted = compare(t, p, 40000);
+    assert_true(granted > 500);
+    focus_method = 10; /* Tags: member of a sequence of strings */
+    bounds_denied = 0;
+    granted = compare(t, p, 40000);
     focus_method = -1;
     assert_true(granted > 500);
+    assert_true(bounds_denied > 500);
 }
 
 /* union.psl: which arm a union holds, fields of the arm it holds (through a struct, through a
