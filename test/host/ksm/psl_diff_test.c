@@ -9,7 +9,11 @@
  * Flow queries appear in the random conditions, choices (Regex select, Flow query) in the random
  * bodies, elements and sizes of a sequence and an array (Seq requests crafted for them), a
  * handle's SID and rights (Blob requests), and models.psl, regex.psl, choice.psl,
- * sequence.psl and handle.psl are compared too:
+ * sequence.psl, handle.psl and union.psl are compared too (on requests crafted for their
+ * methods); random policies whose rules all decide one method's requests hold the constructs
+ * added later (a handle's type, fields of struct elements, member through a field and of a
+ * sequence of strings, strings of a sequence, unions' arms and their fields), compared on
+ * requests crafted for that method;
  * random sequences of events
  * on random SIDs, where verdicts and the whole state after every event must agree, and a denied
  * event must leave the state as it was.
@@ -63,12 +67,39 @@ static const char *const classes[] = {"kl.core.Core", "psltest.Client", "psltest
 
 /* Usable integer fields of a method's part: "name" and signedness. */
 struct fieldset {
-    const char *u[6], *s[6];
+    const char *u[12], *s[12];
     int nu, ns;
-    const char *str[2]; /* string fields */
+    const char *str[4]; /* string fields, and elements of sequences of strings */
     int nstr;
     bool seq; /* Seq's sequence vals (UInt16) and array arr (SInt32, 4) */
+    /* a sequence or array of Points (x UInt16, y SInt32) and its bound: fields of its elements,
+     * member through a field (Points: pts; Shapes: corners) */
+    const char *structs;
+    int structs_bound;
+    const char *strseq; /* a sequence of strings: member of it (Shapes, Tags: names) */
+    bool unions;        /* Pick: which arm its unions hold */
 };
+
+/* What the random policies hold of the constructs added after the generator was written:
+ * counted as generated, so that a test can require each to appear. */
+enum {
+    GC_STRUCT_FIELD, /* message.pts.[i].x, message.corners.[i].y */
+    GC_FIELD_MEMBER, /* member {value, of, field} */
+    GC_STR_ELEMENT,  /* message.names.[i] as a string */
+    GC_STR_MEMBER,   /* member of a sequence of strings */
+    GC_HANDLE_TYPE,  /* message.h.type */
+    GC_UNION_ARM,    /* message.u == "arm" */
+    GC_UNION_FIELD,  /* message.u.arm... */
+    GC_COUNT
+};
+static int generated[GC_COUNT];
+static void count_field(const char *name)
+{
+    generated[GC_HANDLE_TYPE] += !strcmp(name, "h.type");
+    generated[GC_UNION_FIELD] +=
+        !strncmp(name, "reply.", 6) || !strncmp(name, "w.reply.", 8) || !strncmp(name, "d.", 2);
+    generated[GC_STR_ELEMENT] += strstr(name, ".[") != NULL;
+}
 
 static void fields_of(const char *ep, const char *m, int event, struct fieldset *f)
 {
@@ -101,6 +132,7 @@ static void fields_of(const char *ep, const char *m, int event, struct fieldset 
             if (req) {
                 U("h.handle");
                 U("h.rights");
+                U("h.type");
             }
             if (res)
                 U("rc");
@@ -108,6 +140,44 @@ static void fields_of(const char *ep, const char *m, int event, struct fieldset 
             if (req) {
                 U("i");
                 f->seq = true;
+            }
+            if (res)
+                U("rc");
+        } else if (!strcmp(m, "Points") || !strcmp(m, "Shapes")) {
+            if (req) {
+                U("i");
+                bool points = !strcmp(m, "Points");
+                f->structs = points ? "pts" : "corners";
+                f->structs_bound = points ? 4 : 3;
+                if (!points) {
+                    f->strseq = "names";
+                    f->str[f->nstr++] = "names.[0]";
+                    f->str[f->nstr++] = "names.[message.i]";
+                }
+            }
+            if (res)
+                U("rc");
+        } else if (!strcmp(m, "Pick")) {
+            if (req) { /* the arms of the unions, through a struct and through a union's arm */
+                U("reply.code");
+                U("reply.pt.x");
+                U("w.kind");
+                U("w.reply.code");
+                U("d.inner.code");
+                U("d.big");
+                S("reply.pt.y");
+                S("w.reply.pt.y");
+                S("d.inner.pt.y");
+                f->unions = true;
+            }
+            if (res)
+                U("rc");
+        } else if (!strcmp(m, "Tags")) {
+            if (req) {
+                f->str[f->nstr++] = "tag";
+                f->str[f->nstr++] = "names.[1]";
+                f->str[f->nstr++] = "banned.[0]";
+                f->strseq = pick(3) ? "names" : "banned";
             }
             if (res)
                 U("rc");
@@ -215,10 +285,27 @@ static void gen_int(struct sb *b, const struct fieldset *f, int sign, int depth)
         add(b, "]");
         return;
     }
+    if (f->structs && depth <= 2 && pick(4) == 0) {
+        /* a field of an element: x unsigned, y signed; a literal index (past the elements now
+         * and then) or a computed one */
+        generated[GC_STRUCT_FIELD]++;
+        add(b, "message.%s.[", f->structs);
+        if (pick(2))
+            add(b, "%d", pick(f->structs_bound));
+        else {
+            add(b, "(");
+            gen_int(b, f, 0, depth + 1);
+            add(b, " + 0)");
+        }
+        add(b, "].%s", sign == 0 ? "x" : "y");
+        return;
+    }
     if (r == 3 && pick(2)) {
         gen_int_function(b, f, sign, depth);
     } else if (r == 0 && have) {
-        add(b, "message.%s", sign == 0 ? f->u[pick(f->nu)] : f->s[pick(f->ns)]);
+        const char *name = sign == 0 ? f->u[pick(f->nu)] : f->s[pick(f->ns)];
+        count_field(name);
+        add(b, "message.%s", name);
     } else if (r <= 1) {
         literal(b, sign);
     } else if (r == 4 && sign == 1) {
@@ -260,9 +347,11 @@ static void gen_sid(struct sb *b, const struct fieldset *f, int object)
 static void gen_str(struct sb *b, const struct fieldset *f, bool field)
 {
     static const char *const lits[] = {"", "a", "ab", "b", "ba", "aab"};
-    if (field)
-        add(b, "message.%s", f->str[pick(f->nstr)]);
-    else
+    if (field) {
+        const char *name = f->str[pick(f->nstr)];
+        count_field(name);
+        add(b, "message.%s", name);
+    } else
         add(b, "\"%s\"", lits[pick(6)]);
 }
 
@@ -272,6 +361,37 @@ static void gen_bool_model(struct sb *b, const struct fieldset *f, int depth)
     static const char *const patterns[] = {"^a*b$",       "a|ba", "^$",   "(ab)+",
                                            "^[ab]{2,3}$", "b.a",  "[^a]", "^a?b*a?$"};
     int r = pick(5);
+    if (f->unions && pick(2)) { /* which arm a union holds (a tag past its arms now and then) */
+        static const char *const unions[][4] = {{"reply", "code", "pt", "text"},
+                                                {"w.reply", "code", "pt", "text"},
+                                                {"d", "big", "inner", NULL},
+                                                {"d.inner", "code", "pt", "text"}};
+        int u = pick(4), arm = 1 + pick(unions[u][3] ? 3 : 2);
+        generated[GC_UNION_ARM]++;
+        if (pick(2))
+            add(b, "message.%s %s \"%s\"", unions[u][0], pick(2) ? "==" : "!=", unions[u][arm]);
+        else
+            add(b, "\"%s\" %s message.%s", unions[u][arm], pick(2) ? "==" : "!=", unions[u][0]);
+        return;
+    }
+    if (f->structs && pick(3) == 0) { /* a value among the elements' x or y */
+        bool y = pick(2);
+        generated[GC_FIELD_MEMBER]++;
+        add(b, "%smember {value : ", pick(2) ? "pred." : "");
+        if (pick(2))
+            add(b, "%d", y ? pick(30) - 15 : pick(6));
+        else
+            gen_int(b, f, y, depth + 1);
+        add(b, ", of : message.%s, field : %s}", f->structs, y ? "y" : "x");
+        return;
+    }
+    if (f->strseq && pick(3) == 0) { /* a string among a sequence's strings */
+        generated[GC_STR_MEMBER]++;
+        add(b, "%smember {value : ", pick(2) ? "pred." : "");
+        gen_str(b, f, f->nstr && pick(2));
+        add(b, ", of : message.%s}", f->strseq);
+        return;
+    }
     if (f->seq && pick(3) == 0) { /* Seq: a value among a sequence's or the array's elements */
         bool arr = pick(2);
         add(b, "%smember {value : ", pick(2) ? "pred." : "");
@@ -319,7 +439,7 @@ static void gen_bool_model(struct sb *b, const struct fieldset *f, int depth)
 static void gen_bool(struct sb *b, const struct fieldset *f, int depth)
 {
     int r = pick(depth > 2 ? 2 : 6);
-    if (depth <= 2 && pick(4) == 0) {
+    if (depth <= 2 && (pick(4) == 0 || (f->unions && pick(4) == 0))) {
         gen_bool_model(b, f, depth);
     } else if (r <= 1) {
         static const char *const cmp[] = {"<", "<=", ">", ">=", "==", "!="};
@@ -400,7 +520,8 @@ static void gen_selectors(struct sb *b, struct sel *s, bool top)
     if (s->ep && !s->method && pick(2)) {
         s->method = !strcmp(s->ep, "vmm.VMM")
                         ? (pick(2) ? "Allocate" : "Commit")
-                        : (const char *[]){"Put", "Ping", "Nest", "Name", "Seq", "Blob"}[pick(6)];
+                        : (const char *[]){"Put",  "Ping",   "Nest",   "Name", "Seq",
+                                           "Blob", "Points", "Shapes", "Pick", "Tags"}[pick(10)];
         add(b, " method=%s", s->method);
     }
 }
@@ -652,8 +773,9 @@ static void gen_body(struct sb *b, struct sel s, int depth)
                 }
                 if (!t.method) {
                     t.method =
-                        core ? "Allocate" : (const char *[]){"Put",  "Ping", "Nest",
-                                                             "Name", "Seq",  "Blob"}[pick(6)];
+                        core ? "Allocate" : (const char *[]){"Put",  "Ping", "Nest",   "Name",
+                                                             "Seq",  "Blob", "Points", "Shapes",
+                                                             "Pick", "Tags"}[pick(10)];
                     add(b, " method=%s", t.method);
                 }
             }
@@ -663,6 +785,10 @@ static void gen_body(struct sb *b, struct sel s, int depth)
         }
     }
 }
+
+/* gen_policy(): when set, the policy's bindings are all on requests of this psltest.Calc method
+ * (either endpoint), for compare() aimed at it (focus_method). */
+static const char *focus_name;
 
 static char *gen_policy(void)
 {
@@ -708,9 +834,17 @@ static char *gen_policy(void)
     add(&b, "audit profile quiet = { 0 : { base : { kss : [\"denied\"] } }, 1 : { base : { kss : "
             "[\"granted\"] } } }\n");
     add(&b, "audit default = %s %d\n", pick(2) ? "trace" : "quiet", pick(2));
-    int nb = 1 + pick(10);
+    int nb = focus_name ? 1 + pick(3) : 1 + pick(10); /* one cell: keep its choices few */
     for (int i = 0; i < nb; i++) {
         struct sel s = {pick(5), NULL, NULL, NULL};
+        if (focus_name) { /* every binding on requests of that one psltest.Calc method */
+            s = (struct sel){1, "psltest.Server", pick(2) ? "calc" : "sub.Calc2", focus_name};
+            add(&b, "request dst=%s endpoint=%s method=%s", s.server, s.ep, s.method);
+            add(&b, " {");
+            gen_body(&b, s, 0);
+            add(&b, " }\n");
+            continue;
+        }
         add(&b, "%s",
             (const char *[]){"execute", "request", "response", "error", "security"}[s.event]);
         gen_selectors(&b, &s, true);
@@ -945,7 +1079,7 @@ static int compare(const struct ksm_table *t, const struct policy *p, int reques
             server < t->nclasses ? (uint32_t)pick((int)t->classes[server].nendpoints + 1) : 0;
         if (ev == 1 && server == 0 && pick(3)) /* aim at vmm.VMM often */
             ep = 0;
-        uint32_t m = (uint32_t)pick(7);
+        uint32_t m = (uint32_t)pick(11);
         if (focus_method >= 0 && pick(8)) { /* that request, client to server, mostly */
             ev = 1;
             src = ksm_class_id(t, "psltest.Client");
@@ -1481,6 +1615,46 @@ static void handle_policy(void **state)
     assert_true(granted > 0);
 }
 
+/* Random policies whose bindings all decide requests of one method with the constructs added
+ * after the generator was first written (handle types, fields of struct elements, member through
+ * a field, strings of sequences of strings and member of them, unions), each compared on
+ * requests crafted for that method. */
+static void random_policies_later_constructs(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"Blob", "Points", "Shapes", "Pick", "Tags"};
+    static const int ids[] = {3, 7, 8, 9, 10};
+    int granted = 0;
+    memset(generated, 0, sizeof generated);
+    for (int i = 0; i < 250; i++) {
+        int k = i % 5;
+        char *text = NULL, *diag = NULL;
+        struct policy *p;
+        struct ksm_table *t = NULL;
+        focus_name = names[k];
+        for (int tries = 0; tries < 20 && !t; tries++) {
+            free(text);
+            text = gen_policy();
+            t = psl_test_compile(text, &p, &diag);
+            if (!t && !strstr(diag, "more than 32 choices"))
+                break; /* one cell's rules may lie in too many choices: then another policy */
+        }
+        focus_name = NULL;
+        if (!t) {
+            fprintf(stderr, "generated policy %d does not compile:\n%s\n%s", i, text, diag);
+            fail();
+        }
+        focus_method = ids[k];
+        granted += compare(t, p, 800);
+        focus_method = -1;
+        free(text);
+    }
+    assert_true(granted > 1000);
+    for (int k = 0; k < GC_COUNT; k++) /* every one of them, in many policies */
+        if (generated[k] < 50)
+            fail_msg("construct %d generated only %d times", k, generated[k]);
+}
+
 static void random_flow_policies(void **state)
 {
     (void)state;
@@ -1549,6 +1723,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(basic_policy),
         cmocka_unit_test(random_policies),
+        cmocka_unit_test(random_policies_later_constructs),
         cmocka_unit_test(flow_policy),
         cmocka_unit_test(hashset_policy),
         cmocka_unit_test(resource_policy),
