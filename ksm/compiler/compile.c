@@ -177,7 +177,16 @@ static void gen(struct cc *c, const struct expr *e, int start)
                  (int64_t)((uint64_t)(e->handle_part - 1) << 32 | field_index(c, e->field_name)));
             return;
         }
-        emit(c, KSM_OP_LOAD, e->offset, (int64_t)field_index(c, e->field_name));
+        /* through union arms: each union must hold its arm before anything inside is read */
+        uint64_t fi = field_index(c, e->field_name);
+        for (int g = 0; g < e->nguards; g++)
+            emit(c, KSM_OP_UNION_ARM, e->guards[g].tag_off,
+                 (int64_t)((uint64_t)e->guards[g].arm << 32 | fi));
+        if (e->arms) { /* a union's tag, checked against its arms */
+            emit(c, KSM_OP_UNION_TAG, e->offset, (int64_t)((uint64_t)e->arms << 32 | fi));
+            return;
+        }
+        emit(c, KSM_OP_LOAD, e->offset, (int64_t)fi);
         c->code[c->ncode - 1].size = (uint8_t)e->size;
         c->code[c->ncode - 1].is_signed = (uint8_t)(e->sign == 1);
         return;
@@ -272,7 +281,16 @@ static void gen(struct cc *c, const struct expr *e, int start)
         return;
     }
     case E_CALL:
-        if (e->fn == FN_MEMBER && e->c) { /* a field among a sequence's or array's structs */
+        if (e->fn == FN_MEMBER && e->b->elem_str) { /* a string among a sequence's strings */
+            const struct expr *f = e->b, *o = e->a;
+            int popped = gen_str_ref(c, o, start);
+            uint64_t other = o->kind == E_STR ? (uint64_t)0xffff << 32 | string_index(c, o->str)
+                                              : (uint64_t)field_index(c, o->field_name) << 32 |
+                                                    (popped ? 0 : o->offset);
+            emit(c, KSM_OP_SEQ_STR_MEMBER, f->offset,
+                 (int64_t)((uint64_t)field_index(c, f->field_name) << 48 | other));
+            c->code[c->ncode - 1].flags = popped ? KSM_INSN_OTHER_POPPED : 0;
+        } else if (e->fn == FN_MEMBER && e->c) { /* a field among a sequence's or array's structs */
             const struct expr *f = e->b, *w = e->c;
             uint64_t fi = field_index(c, f->field_name);
             gen(c, e->a, start);

@@ -605,9 +605,25 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
             *v = (int64_t)le(x->msg, (size_t)at, 4);
             return KSM_R_RULE;
         }
+        /* through union arms: each union holds its arm, else the field is not in the message */
+        for (int g = 0; g < e->nguards; g++)
+            if ((uint64_t)e->guards[g].tag_off + 4 > x->len ||
+                le(x->msg, e->guards[g].tag_off, 4) != e->guards[g].arm) {
+                x->field = e->field_name;
+                return KSM_R_FIELD_BOUNDS;
+            }
         if ((uint64_t)e->offset + e->size > x->len) {
             x->field = e->field_name;
             return KSM_R_FIELD_BOUNDS;
+        }
+        if (e->arms) { /* a union's tag: one of its arms, or the message is not one to decide */
+            uint64_t tag = le(x->msg, e->offset, 4);
+            if (tag >= e->arms) {
+                x->field = e->field_name;
+                return KSM_R_FIELD_BOUNDS;
+            }
+            *v = (int64_t)tag;
+            return KSM_R_RULE;
         }
         uint64_t u = 0;
         for (uint32_t i = 0; i < e->size; i++)
@@ -730,6 +746,30 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
         *v = e->nargs;
         return KSM_R_RULE;
     case E_CALL:
+        if (e->fn == FN_MEMBER && e->b->elem_str) {
+            /* the value's text, then the strings in order up to the first equal one */
+            const uint8_t *vs, *es;
+            size_t vn, en;
+            uint64_t first, n;
+            struct strref vr;
+            if (e->a->kind == E_STR) {
+                vs = (const uint8_t *)e->a->str;
+                vn = strlen(e->a->str);
+            } else if ((r = str_ref(x, e->a, &vr)) != KSM_R_RULE ||
+                       (r = string_of(x, &vr, &vs, &vn)) != KSM_R_RULE) {
+                return r;
+            }
+            if ((r = elements_of(x, e->b, &first, &n)) != KSM_R_RULE)
+                return r;
+            *v = 0;
+            for (uint64_t k = 0; k < n && !*v; k++) {
+                struct strref er = {first + 8 * k, e->b->field_name};
+                if ((r = string_of(x, &er, &es, &en)) != KSM_R_RULE)
+                    return r;
+                *v = vn == en && memcmp(vs, es, vn) == 0;
+            }
+            return KSM_R_RULE;
+        }
         if (e->fn == FN_MEMBER) {
             uint64_t first, n;
             if ((r = eval(x, e->a, &a)) != KSM_R_RULE)

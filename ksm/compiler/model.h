@@ -44,8 +44,16 @@ enum expr_fn {
                 * with `field : <path>` (path, npath), one of its structs' field, which the
                 * resolver puts in c (an E_INDEX: offset in the element, size, sign) */
 };
-/* TY_SEQ: a sequence or array field of integers, usable only in a.[i], size, length, empty. */
-enum expr_type { TY_NONE, TY_INT, TY_BOOL, TY_STR, TY_SEQ };
+/* TY_SEQ: a sequence or array field of integers, usable only in a.[i], size, length, empty.
+ * TY_UNION: a union field, usable only compared with an arm's name (== or !=), which makes it
+ * its tag (an unsigned integer, arms set). */
+enum expr_type { TY_NONE, TY_INT, TY_BOOL, TY_STR, TY_SEQ, TY_UNION };
+
+/* A field inside a union's arm is in the message only while the union holds that arm: the
+ * union's tag (a UInt32 at tag_off, header included) must be arm (KSM_OP_UNION_ARM). */
+struct union_guard {
+    uint32_t tag_off, arm;
+};
 
 struct expr {
     enum expr_kind kind;
@@ -82,6 +90,14 @@ struct expr {
      * kernel shows the monitor) and the rights; the type is in the table of types after the
      * message (KSM_OP_HANDLE); 0 for any other field */
     int handle_part;
+    /* E_FIELD through union arms: the unions' tags that must name those arms, outermost first
+     * (checked before the field is read) */
+    struct union_guard *guards;
+    int nguards;
+    /* E_FIELD of TY_UNION: the union's type entry; once compared with an arm's name, the union's
+     * tag is read (offset, size 4) and arms is its number of arms (0: not a union's tag) */
+    const struct json *union_decl;
+    uint32_t arms;
     /* E_CONTAINS: <object>.contains {sid : <sid>, entry : a}; E_MAP_GET: <object>.get or
      * .get_uncommitted (op 1) {sid : <sid>, key : "<key>"} (str; value: the key's index) */
     char *object;

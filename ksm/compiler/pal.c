@@ -224,6 +224,42 @@ static bool set_struct_list(struct run *r, uint8_t *msg, uint32_t cap, uint32_t 
     return true;
 }
 
+static void put32(uint8_t *m, uint32_t v);
+
+/* A union at byte off: { <arm> : <value> } writes the arm's tag (a UInt32 at off) and its value
+ * (at the arm's offset); a bare integer writes that tag and nothing else, so that a test can
+ * send a tag naming no arm (which the receiver would refuse) or an arm with its bytes all 0. */
+static bool set_union(struct run *r, uint8_t *msg, uint32_t cap, uint32_t off, const char *type,
+                      const struct pal_value *v)
+{
+    const struct json *u = td_union(r->p->td, type);
+    if (!u || off + 4 > cap)
+        return false;
+    if (!v->is_struct && !v->is_list && !v->str) {
+        if (!int_fits(v, 4, false)) {
+            psl_error(v->pos, "value out of range for the tag of '%s' (UInt32)", v->name);
+            return false;
+        }
+        put32(msg + off, (uint32_t)v->value);
+        return true;
+    }
+    if (!v->is_struct || v->nsub != 1) {
+        psl_error(v->pos, "'%s' is a union (%s): give one arm, { <arm> : <value> }", v->name, type);
+        return false;
+    }
+    const struct pal_value *a = &v->sub[0];
+    const struct json *f = json_find(json_get(u, "fields"), "name", a->name);
+    if (!f) {
+        psl_error(a->pos, "unknown arm '%s' of union %s", a->name, type);
+        return false;
+    }
+    put32(msg + off, (uint32_t)json_get_int(f, "tag", 0));
+    return set_value(r, msg, cap, off + (uint32_t)json_get_int(f, "offset", 0),
+                     json_get_string(f, "kind") ? json_get_string(f, "kind") : "",
+                     json_get_string(f, "type") ? json_get_string(f, "type") : "",
+                     (uint32_t)json_get_int(f, "size", 0), json_get_bool(f, "signed"), a);
+}
+
 static bool set_value(struct run *r, uint8_t *msg, uint32_t cap, uint32_t off, const char *kind,
                       const char *type, uint32_t size, bool sign, const struct pal_value *v)
 {
@@ -249,6 +285,8 @@ static bool set_value(struct run *r, uint8_t *msg, uint32_t cap, uint32_t off, c
         }
         return true;
     }
+    if (!strcmp(kind, "union"))
+        return set_union(r, msg, cap, off, type, v);
     if (!strcmp(kind, "string") && v->str != NULL)
         return set_string(msg, cap, off, v);
     if (v->is_list && struct_elements(r, kind, type))
@@ -259,8 +297,8 @@ static bool set_value(struct run *r, uint8_t *msg, uint32_t cap, uint32_t off, c
         return set_list(msg, cap, off, kind, type, v);
     if (strcmp(kind, "scalar") || v->is_struct || v->str != NULL) {
         psl_error(v->pos,
-                  "'%s' (%s) cannot be given a value in a test: only integers, strings, lists "
-                  "and structs of them",
+                  "'%s' (%s) cannot be given a value in a test: only integers, strings, lists, "
+                  "structs and unions of them",
                   v->name, kind);
         return false;
     }

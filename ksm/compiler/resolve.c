@@ -75,6 +75,8 @@ static void field(struct policy *p, const struct scope *s, struct expr *e)
         return;
     }
     e->field_name = psl_fmt("message.%s", e->path[0]);
+    e->nguards = 0;
+    e->arms = 0;
     uint32_t off = KSM_HEADER_SIZE + par->offset;
     const char *kind = par->kind, *type = par->type;
     uint32_t size = par->size;
@@ -99,18 +101,29 @@ static void field(struct policy *p, const struct scope *s, struct expr *e)
         return;
     }
     for (int k = 1; k < e->npath; k++) {
-        if (strcmp(kind, "struct")) {
+        bool is_union = !strcmp(kind, "union");
+        if (strcmp(kind, "struct") && !is_union) {
             psl_error(e->pos, "type mismatch: '%s' is not a struct, it has no field '%s'",
                       e->field_name, e->path[k]);
             return;
         }
-        const struct json *st = td_struct(p->td, type);
+        const struct json *st = is_union ? td_union(p->td, type) : td_struct(p->td, type);
         const struct json *fs = st ? json_get(st, "fields") : NULL;
         const struct json *f = json_find(fs, "name", e->path[k]);
         if (!f) {
-            psl_error(e->pos, "unknown field '%s' in '%s' (struct %s)", e->path[k], e->field_name,
-                      type);
+            psl_error(e->pos, "unknown %s '%s' in '%s' (%s %s)", is_union ? "arm" : "field",
+                      e->path[k], e->field_name, is_union ? "union" : "struct", type);
             return;
+        }
+        if (is_union) { /* read only while the union holds this arm: its tag is checked first */
+            int64_t tag = json_get_int(f, "tag", -1);
+            if (tag < 0 || tag > (int64_t)UINT32_MAX) {
+                psl_error(e->pos, "arm '%s' of union %s has no tag in the type description",
+                          e->path[k], type);
+                return;
+            }
+            e->guards = psl_realloc(e->guards, sizeof *e->guards * (size_t)(e->nguards + 1));
+            e->guards[e->nguards++] = (struct union_guard){off, (uint32_t)tag};
         }
         e->field_name = psl_fmt("%s.%s", e->field_name, e->path[k]);
         off += (uint32_t)json_get_int(f, "offset", 0);
@@ -121,6 +134,27 @@ static void field(struct policy *p, const struct scope *s, struct expr *e)
     }
     if (!strcmp(kind, "struct")) {
         psl_error(e->pos, "type mismatch: '%s' is a struct: name one of its fields", e->field_name);
+        return;
+    }
+    if (!strcmp(kind, "union")) {
+        /* which arm it holds: compared with an arm's name (union_arm_test), or one of its arms */
+        const struct json *u = td_union(p->td, type);
+        size_t n = u ? json_len(json_get(u, "fields")) : 0;
+        if (!u || n == 0 || n > UINT32_MAX) {
+            psl_error(e->pos, "union %s of '%s' is not described", type, e->field_name);
+            return;
+        }
+        e->type = TY_UNION;
+        e->union_decl = u;
+        e->offset = off; /* its tag, a UInt32 (idlc's layout: the arms after it) */
+        e->size = 4;
+        return;
+    }
+    if (e->nguards > 0 && strcmp(kind, "scalar")) {
+        psl_error(e->pos,
+                  "not supported: '%s' is a %s inside a union's arm: only integer fields of an "
+                  "arm can be read",
+                  e->field_name, kind);
         return;
     }
     if (!strcmp(kind, "string")) {
@@ -190,10 +224,11 @@ static int combine(struct expr *e)
 
 static const char *type_name(enum expr_type t)
 {
-    return t == TY_BOOL  ? "a boolean"
-           : t == TY_STR ? "a string"
-           : t == TY_SEQ ? "a sequence"
-                         : "an integer";
+    return t == TY_BOOL    ? "a boolean"
+           : t == TY_STR   ? "a string"
+           : t == TY_SEQ   ? "a sequence"
+           : t == TY_UNION ? "a union"
+                           : "an integer";
 }
 
 static void check(struct policy *p, const struct scope *s, struct expr *e);
@@ -335,6 +370,40 @@ static void regex(struct policy *p, const struct scope *s, struct expr *e)
     e->value = (uint64_t)p->nregexes - 1;
 }
 
+/* <union field> == "<arm>" (either side, or !=): which arm the union holds. The arm's name
+ * becomes its tag and the union its tag, read (KSM_OP_UNION_TAG) and checked against the
+ * union's arms at decision time, so a tag naming no arm denies the event rather than compare. */
+static void union_arm_test(struct expr *e)
+{
+    struct expr *u = e->a->type == TY_UNION ? e->a : e->b;
+    struct expr *lit = u == e->a ? e->b : e->a;
+    const char *tname = json_get_string(u->union_decl, "name");
+    if ((e->op != T_EQ && e->op != T_NE) || lit->kind != E_STR) {
+        psl_error(e->pos,
+                  "type mismatch: '%s' is a union: compare it with the name of one of its arms "
+                  "(%s == \"<arm>\") or read a field of an arm (%s.<arm>)",
+                  u->field_name, u->field_name, u->field_name);
+        return;
+    }
+    const struct json *arms = json_get(u->union_decl, "fields");
+    const struct json *arm = json_find(arms, "name", lit->str);
+    int64_t tag = arm ? json_get_int(arm, "tag", -1) : -1;
+    if (tag < 0 || tag > (int64_t)UINT32_MAX) {
+        psl_error(lit->pos, "unknown arm \"%s\" of union '%s' (%s)", lit->str, u->field_name,
+                  tname ? tname : "");
+        return;
+    }
+    u->type = TY_INT;
+    u->sign = 0;
+    u->arms = (uint32_t)json_len(arms);
+    lit->kind = E_INT;
+    lit->value = (uint64_t)tag;
+    lit->type = TY_INT;
+    lit->sign = -1;
+    e->sign = 0;
+    e->type = TY_BOOL;
+}
+
 /* A sequence or array field: the base of a.[i], the argument of size, length and empty. */
 static void seq_field(struct policy *p, const struct scope *s, struct expr *e)
 {
@@ -371,6 +440,13 @@ static void element_field(struct policy *p, struct expr *e)
         const struct json *sj = strcmp(kind, "struct") ? NULL
                                 : k == 0               ? st
                                                        : td_struct(p->td, name);
+        if (!strcmp(kind, "union")) {
+            psl_error(e->pos,
+                      "not supported: '%s' of an element of '%s' is a union: unions are read only "
+                      "outside sequences and arrays",
+                      e->path[k - 1], a->field_name);
+            return;
+        }
         const struct json *f = sj ? json_find(json_get(sj, "fields"), "name", e->path[k]) : NULL;
         if (!f) {
             psl_error(e->pos, "unknown field '%s' in an element of '%s' (%s %s)", e->path[k],
@@ -452,11 +528,23 @@ static void call(struct policy *p, const struct scope *s, struct expr *e)
         seq_field(p, s, e->b);
         if (!e->a || !e->b || e->a->type == TY_NONE || e->b->type == TY_NONE)
             return;
-        if (e->b->type == TY_SEQ && e->b->elem_str) {
-            psl_error(e->pos,
-                      "type mismatch: member of a sequence of strings is not supported: compare "
-                      "its elements ('%s.[<index>] == \"...\"')",
-                      e->b->field_name);
+        if (e->b->type == TY_SEQ && e->b->elem_str && e->b->kind == E_FIELD) {
+            /* a string among the strings, compared as '==' compares two strings */
+            if (e->npath > 0) {
+                psl_error(e->pos,
+                          "type mismatch: member's 'field' needs a sequence or array of structs, "
+                          "found one of strings ('%s')",
+                          e->b->field_name);
+                return;
+            }
+            if (e->a->type != TY_STR) {
+                psl_error(e->pos,
+                          "type mismatch: member of a sequence of strings ('%s') needs a string "
+                          "value, found %s",
+                          e->b->field_name, type_name(e->a->type));
+                return;
+            }
+            e->type = TY_BOOL;
             return;
         }
         if (e->b->type != TY_SEQ || e->b->kind != E_FIELD || e->a->type != TY_INT ||
@@ -678,6 +766,10 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
         check(p, s, e->b);
         if (!e->a || !e->b || e->a->type == TY_NONE || e->b->type == TY_NONE)
             return;
+        if (e->a->type == TY_UNION || e->b->type == TY_UNION) {
+            union_arm_test(e);
+            return;
+        }
         switch (e->op) {
         case T_ANDAND:
         case T_OROR:

@@ -42,7 +42,7 @@ const struct td_method *td_method(const struct td_iface *i, const char *name, in
     return NULL;
 }
 
-const struct json *td_struct(const struct typedesc *td, const char *name)
+static const struct json *td_named(const struct typedesc *td, const char *name, const char *want)
 {
     for (int hops = 0; hops < 16 && name; hops++) {
         const struct json *t = NULL;
@@ -55,7 +55,7 @@ const struct json *td_struct(const struct typedesc *td, const char *name)
         if (!t)
             return NULL;
         const char *kind = json_get_string(t, "kind");
-        if (kind && !strcmp(kind, "struct"))
+        if (kind && !strcmp(kind, want))
             return t;
         if (!kind || strcmp(kind, "typedef"))
             return NULL;
@@ -98,6 +98,16 @@ static void place_components(const struct typedesc *td, struct td_class *c, cons
         if (def && arr(def, "components"))
             place_components(td, c, path, arr(def, "components"), stack, d + 1);
     }
+}
+
+const struct json *td_struct(const struct typedesc *td, const char *name)
+{
+    return td_named(td, name, "struct");
+}
+
+const struct json *td_union(const struct typedesc *td, const char *name)
+{
+    return td_named(td, name, "union");
 }
 
 int td_load_text(struct typedesc *td, const char *name, const char *text)

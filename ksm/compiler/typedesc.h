@@ -92,4 +92,8 @@ const struct json *td_struct_elements(const struct typedesc *td, const char *kin
 /* A struct type's entry with typedefs looked through, or NULL. */
 const struct json *td_struct(const struct typedesc *td, const char *name);
 
+/* A union type's entry with typedefs looked through, or NULL: its "fields" are its arms, each
+ * with its "tag" and its "offset" in the union (after the UInt32 tag at 0). */
+const struct json *td_union(const struct typedesc *td, const char *name);
+
 #endif

@@ -963,6 +963,53 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
                 sp--;
             continue;
         }
+        if (in->op == KSM_OP_SEQ_STR_MEMBER) {
+            const uint8_t *v, *e;
+            uint64_t vn, en, base, count, imm = (uint64_t)in->imm, at = (uint32_t)imm, found = 0;
+            uint32_t fv = (uint32_t)(imm >> 32) & 0xffffu;
+            if (in->flags & KSM_INSN_OTHER_POPPED) { /* the value, an element of strings */
+                if (sp < 1 || st[sp - 1] > UINT32_MAX)
+                    return KSM_R_BAD_TABLE;
+                at = st[--sp];
+            }
+            if (sp >= KSM_STACK_MAX)
+                return KSM_R_BAD_TABLE;
+            if (fv == 0xffffu && !(in->flags & KSM_INSN_OTHER_POPPED)) {
+                if (at >= t->nstrings || !t->strings)
+                    return KSM_R_BAD_TABLE;
+                v = (const uint8_t *)t->strings[at];
+                vn = cstr_len(t->strings[at]);
+            } else if (str_at(msg, len, (uint32_t)at, &v, &vn) < 0) {
+                *field = fv;
+                return KSM_R_FIELD_BOUNDS;
+            }
+            *field = (uint32_t)(imm >> 48);
+            if (seq_at(msg, len, in->arg, 8, &base, &count) < 0)
+                return KSM_R_FIELD_BOUNDS;
+            for (uint64_t k = 0; k < count && !found; k++) {
+                if (str_at(msg, len, (uint32_t)(base + 8 * k), &e, &en) < 0)
+                    return KSM_R_FIELD_BOUNDS;
+                found = str_order(v, vn, e, en) == 0;
+            }
+            st[sp++] = found;
+            continue;
+        }
+        if (in->op == KSM_OP_UNION_TAG || in->op == KSM_OP_UNION_ARM) {
+            /* a union's tag: one of its arms (UNION_TAG pushes it), or the one arm a field
+             * read next lies in (UNION_ARM); anything else denies, before any arm is read */
+            uint64_t want = (uint64_t)in->imm >> 32, tag;
+            if (in->op == KSM_OP_UNION_TAG && sp >= KSM_STACK_MAX)
+                return KSM_R_BAD_TABLE;
+            *field = (uint32_t)((uint64_t)in->imm & 0xffffffffu);
+            if ((uint64_t)in->arg + 4 > len)
+                return KSM_R_FIELD_BOUNDS;
+            tag = load(msg, in->arg, 4, 0);
+            if (in->op == KSM_OP_UNION_TAG ? tag >= want : tag != want)
+                return KSM_R_FIELD_BOUNDS;
+            if (in->op == KSM_OP_UNION_TAG)
+                st[sp++] = tag;
+            continue;
+        }
         if (sp < 2 || in->op >= KSM_OP_COUNT)
             return KSM_R_BAD_TABLE;
         uint64_t b = st[--sp], a = st[sp - 1], r = 0;

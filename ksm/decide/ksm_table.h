@@ -145,6 +145,23 @@ enum ksm_op {
      * with KSM_INSN_STR_POPPED in `flags` pop their string's descriptor offset instead of
      * reading arg (STR_CMP: KSM_INSN_OTHER_POPPED pops the other's, which lies above). */
     KSM_OP_SEQ_STR,
+    /* Pop nothing or (KSM_INSN_OTHER_POPPED) the value's descriptor offset; push 1 if the value
+     * (a string: imm as STR_CMP's other operand, bits 48..63 the sequence's fields[] index)
+     * equals one of the strings of the sequence of strings whose descriptor is at message[arg],
+     * else 0 (texts up to their first NUL, as STR_EQ). The value first, then the strings in
+     * order up to the first equal one: a value, descriptor or string before it outside the
+     * message denies the event (field-out-of-bounds, naming the value's field or the
+     * sequence). At most the sequence's bound in steps. */
+    KSM_OP_SEQ_STR_MEMBER,
+    /* Push the tag of the union at message[arg] (a UInt32, its arms after it: idlc's layout),
+     * which must name one of its imm >> 32 arms: a tag past them (a message the receiver would
+     * refuse as IDL_ERR_BAD_TAG) or outside the message denies the event (field-out-of-bounds,
+     * imm & 0xffffffff: index into fields[]). */
+    KSM_OP_UNION_TAG,
+    /* Push nothing: the union whose tag is at message[arg] must hold arm imm >> 32, else the
+     * event is denied (field-out-of-bounds, imm & 0xffffffff: index into fields[]), so that the
+     * instruction after it (a LOAD of a field of that arm) never reads another arm's bytes. */
+    KSM_OP_UNION_ARM,
     KSM_OP_COUNT
 };
 

@@ -611,6 +611,20 @@ static void pal_errors_and_failures(void **state)
         {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Blob { "
          "data : 1 }",
          "test.psl:7:89: error: 'data' (sequence) cannot be given a value in a test"},
+        /* a union: one arm by name, or a bare tag */
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Pick { "
+         "reply : { nope : 1 } }",
+         "test.psl:7:99: error: unknown arm 'nope' of union psltest.Calc.Reply"},
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Pick { "
+         "reply : { code : 1, pt : { } } }",
+         "test.psl:7:89: error: 'reply' is a union (psltest.Calc.Reply): give one arm, { <arm> : "
+         "<value> }"},
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Pick { "
+         "reply : { code : 65536 } }",
+         "test.psl:7:99: error: value out of range for 'code' (UInt16)"},
+        {"grant \"a\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Pick { "
+         "reply : -1 }",
+         "test.psl:7:89: error: value out of range for the tag of 'reply' (UInt32)"},
         {"deny \"b\" request src=psltest.Client dst=psltest.Server endpoint=calc method=Ping { "
          "value : 1 }",
          "test.psl:7:5: FAIL t / s / b: expected deny, got grant"},
