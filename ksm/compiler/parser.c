@@ -2292,6 +2292,28 @@ static void pal_assert(struct parser *ps, struct token *kw)
 /* audit profile <name> = { <level> : { <object> : { kss : [ "granted", "denied" ]
  *                                       [, omit : [<states>]] [, emit : [<methods>]] }, ... }, ... }
  * Objects other than base are checked against the policy's objects once it is all read. */
+/* The words an audit list may hold, each naming a bit (the list ends with a NULL name). */
+struct audit_word {
+    const char *name;
+    uint8_t bit;
+};
+static const struct audit_word kss_words[] = {
+    {"granted", KSM_AUDIT_GRANTED}, {"denied", KSM_AUDIT_DENIED}, {NULL, 0}};
+static const struct audit_word emit_words[] = {
+    {"match", KSM_AUDIT_EMIT_MATCH}, {"select", KSM_AUDIT_EMIT_SELECT}, {NULL, 0}};
+
+/* The bit of the list value s among words; 0 after a diagnostic from bad_fmt (which names the
+ * value with its one %s) for a value that is none of them. */
+static uint8_t audit_word_bit(struct parser *ps, struct token *s, const struct audit_word *words,
+                              const char *bad_fmt)
+{
+    for (const struct audit_word *w = words; w->name != NULL; w++)
+        if (!strcmp(s->text, w->name))
+            return w->bit;
+    err_at(ps, s, psl_fmt(bad_fmt, s->text));
+    return 0;
+}
+
 static void audit_profile(struct parser *ps)
 {
     struct policy *pol = ps->pol;
@@ -2400,28 +2422,18 @@ static void audit_profile(struct parser *ps)
                         ao->nomit--;
                         *PSL_PUSH(ao->omit_pos, ao->nomit, ao->omit_pos_cap) = s->pos;
                     } else if (emit) {
-                        uint8_t bit = !strcmp(s->text, "match")    ? KSM_AUDIT_EMIT_MATCH
-                                      : !strcmp(s->text, "select") ? KSM_AUDIT_EMIT_SELECT
-                                                                   : 0;
-                        if (bit == 0) {
-                            err_at(ps, s,
-                                   psl_fmt("emit value \"%s\" is not a Regex expression "
-                                           "(\"match\", \"select\")",
-                                           s->text));
+                        uint8_t bit = audit_word_bit(ps, s, emit_words,
+                                                     "emit value \"%s\" is not a Regex "
+                                                     "expression (\"match\", \"select\")");
+                        if (bit == 0)
                             return;
-                        }
                         ao->emit |= bit;
                     } else {
-                        uint8_t bit = !strcmp(s->text, "granted")  ? KSM_AUDIT_GRANTED
-                                      : !strcmp(s->text, "denied") ? KSM_AUDIT_DENIED
-                                                                   : 0;
-                        if (bit == 0) {
-                            err_at(ps, s,
-                                   psl_fmt("kss value \"%s\" is not supported (\"granted\", "
-                                           "\"denied\")",
-                                           s->text));
+                        uint8_t bit = audit_word_bit(ps, s, kss_words,
+                                                     "kss value \"%s\" is not supported "
+                                                     "(\"granted\", \"denied\")");
+                        if (bit == 0)
                             return;
-                        }
                         if (is_base)
                             al->mask |= bit;
                         else

@@ -25,19 +25,22 @@ static void put(struct text *t, const char *s)
     t->buf[t->len] = 0;
 }
 
-static void put_u32(struct text *t, uint32_t v)
+/* v in decimal. */
+static void put_u64(struct text *t, uint64_t v)
 {
-    char d[11];
-    int n = 0;
+    char s[21]; /* 20 digits and the terminator */
+    int i = (int)sizeof s - 1;
+    s[i] = 0;
     do {
-        d[n++] = (char)('0' + v % 10);
+        s[--i] = (char)('0' + v % 10);
         v /= 10;
     } while (v);
-    char s[12];
-    for (int i = 0; i < n; i++)
-        s[i] = d[n - 1 - i];
-    s[n] = 0;
-    put(t, s);
+    put(t, s + i);
+}
+
+static void put_u32(struct text *t, uint32_t v)
+{
+    put_u64(t, v);
 }
 
 /* The file name without its folders: the console line stays short, the line and column say
@@ -64,21 +67,6 @@ static void put_rule(struct text *t, const struct ksm_table *tab, uint32_t rule)
     put_u32(t, l->line);
     put(t, ":");
     put_u32(t, l->col);
-}
-
-static void put_u64(struct text *t, uint64_t v)
-{
-    char d[21];
-    int n = 0;
-    do {
-        d[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    char s[22];
-    for (int i = 0; i < n; i++)
-        s[i] = d[n - 1 - i];
-    s[n] = 0;
-    put(t, s);
 }
 
 static const char *const rule_names[KSM_CALL_KIND_COUNT] = {
