@@ -146,7 +146,8 @@ Retcode handle_get(struct handle_table *t, handle_t h, enum kobj_type type, hand
                    struct kobj **obj, handle_rights_t *rights);
 
 /* What a LIVE handle names, for the security monitor's view of a core request: its object's
- * SID and type and the handle's rights, read under the table lock without taking a reference.
+ * SID and type and the handle's rights, read under the table lock without taking a reference;
+ * the object is marked shown (kobj_mark_shown: its end will be reported).
  * False, and nothing written, for any other value (bit 31 set, stale, free, revoked). */
 bool handle_peek_slot(struct handle_table *t, handle_t h, kobj_sid_t *sid, uint8_t *type,
                       handle_rights_t *rights);

@@ -13,6 +13,7 @@ Retcode handle_batch_sids(struct handle_table *src, const struct handle_desc *in
         if (rc == rcOk) {
             if (hr_subset(in[i].rights, have)) {
                 sids[i] = kobj_sid(obj);
+                kobj_mark_shown(obj);
                 if (types != NULL) /* < 256: kobj.h */
                     types[i] = (uint8_t)kobj_type(obj);
             } else {

@@ -23,7 +23,7 @@ _Static_assert(sizeof(struct handle_desc) == 8, "same layout as idl_handle_t on 
  * For the security request: the SID of each handle in `in` (n entries) and, when types is not
  * NULL, its object's type (enum kobj_type, <bastion/object_type.h>), after checking that each
  * is LIVE, may be transferred (HR_TRANSFER) and that the rights asked for are a subset of its
- * own. Table lock only. On failure *bad (if not NULL) is the index of the offending entry.
+ * own; each object whose SID is given is marked shown (kobj_mark_shown). Table lock only. On failure *bad (if not NULL) is the index of the offending entry.
  * Errors: rcBadHandle, rcHandleRevoked, rcAccessDenied, rcInvalidArgument.
  */
 Retcode handle_batch_sids(struct handle_table *src, const struct handle_desc *in, uint32_t n,
@@ -35,8 +35,8 @@ Retcode handle_batch_sids(struct handle_table *src, const struct handle_desc *in
  * place, as what it names in t, for the security monitor. A LIVE handle becomes its object's SID
  * with the rights the caller holds over it, and types[i] its object's type; any other value
  * (none, stale, revoked: the method's handler answers those with its own error) becomes
- * KOBJ_SID_NONE with no rights and type 0, which name no resource. Needs no right: looking is
- * not using. Table lock only; never fails.
+ * KOBJ_SID_NONE with no rights and type 0, which name no resource. Each object shown is marked
+ * so (kobj_mark_shown). Needs no right: looking is not using. Table lock only; never fails.
  */
 void handle_batch_view(struct handle_table *t, struct handle_desc *entries, uint32_t n,
                        uint8_t *types);

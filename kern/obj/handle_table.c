@@ -194,6 +194,7 @@ bool handle_peek_slot(struct handle_table *t, handle_t h, kobj_sid_t *sid, uint8
         *sid = kobj_sid(e->obj);
         *type = (uint8_t)kobj_type(e->obj); /* < 256: kobj.h */
         *rights = e->rights;
+        kobj_mark_shown(e->obj);
     }
     table_unlock(t);
     return live;

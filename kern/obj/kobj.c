@@ -22,7 +22,7 @@ Retcode kobj_init(struct kobj *obj, const struct kobj_ops *ops, kobj_sid_t sid,
                   struct kmem_account *acct, size_t charge)
 {
     if (obj == NULL || ops == NULL || ops->destroy == NULL || ops->type == KOBJ_ANY ||
-        ops->type >= KOBJ_TYPE_COUNT)
+        ops->type >= KOBJ_TYPE_COUNT || charge > UINT32_MAX)
         return rcInvalidArgument;
     if (sid == KOBJ_SID_NONE) {
         Retcode rc = sid_alloc(&sid);
@@ -37,7 +37,8 @@ Retcode kobj_init(struct kobj *obj, const struct kobj_ops *ops, kobj_sid_t sid,
     obj->sid = sid;
     obj->koid = __atomic_fetch_add(&next_koid, 1, __ATOMIC_RELAXED);
     obj->account = acct;
-    obj->charge = acct != NULL ? charge : 0;
+    obj->charge = acct != NULL ? (uint32_t)charge : 0;
+    obj->shown = false;
     return rcOk;
 }
 
@@ -54,6 +55,13 @@ Retcode kobj_ref(struct kobj *obj)
     return rcOk;
 }
 
+static void (*end_observer)(kobj_sid_t sid, enum kobj_type type); /* set once at start */
+
+void kobj_set_end_observer(void (*observer)(kobj_sid_t sid, enum kobj_type type))
+{
+    __atomic_store_n(&end_observer, observer, __ATOMIC_RELEASE);
+}
+
 void kobj_unref(struct kobj *obj)
 {
     if (__atomic_sub_fetch(&obj->refs, 1, __ATOMIC_ACQ_REL) != 0)
@@ -61,9 +69,15 @@ void kobj_unref(struct kobj *obj)
     /* Read what we need before destroy frees the memory the header lives in. */
     struct kmem_account *acct = obj->account;
     size_t charge = obj->charge;
+    bool shown = __atomic_load_n(&obj->shown, __ATOMIC_RELAXED);
+    kobj_sid_t sid = obj->sid;
+    enum kobj_type type = kobj_type(obj);
     obj->ops->destroy(obj);
     kmem_uncharge(acct, charge);
     kmem_account_put(acct);
+    void (*observer)(kobj_sid_t, enum kobj_type) = __atomic_load_n(&end_observer, __ATOMIC_ACQUIRE);
+    if (shown && observer != NULL)
+        observer(sid, type);
 }
 
 uint32_t kobj_refcount(const struct kobj *obj)

@@ -87,7 +87,8 @@ struct kobj {
     kobj_sid_t sid;
     uint64_t koid;
     struct kmem_account *account; /* NULL: kernel-internal, not charged */
-    size_t charge;                /* bytes charged to `account` for this object */
+    uint32_t charge;              /* bytes charged to `account` for this object */
+    bool shown;                   /* atomic: its SID was in a message the monitor saw */
 };
 
 /* Largest reference count; kobj_ref refuses to go past it (rcOverflow) rather than wrap. */
@@ -112,8 +113,22 @@ Retcode kobj_init(struct kobj *obj, const struct kobj_ops *ops, kobj_sid_t sid,
  * rcOverflow at KOBJ_REFS_MAX; rcInvalidArgument if the object is already dead (refs == 0). */
 Retcode kobj_ref(struct kobj *obj);
 
-/* Drops a reference; the last one destroys the object and returns its charge. */
+/* Drops a reference; the last one destroys the object and returns its charge, then tells the
+ * end observer (below) if the object was shown to the security monitor. */
 void kobj_unref(struct kobj *obj);
+
+/* Marks obj as shown to the security monitor (its SID in a message the monitor decides on), so
+ * that its end is reported: the monitor may keep policy state under that SID. */
+static inline void kobj_mark_shown(struct kobj *obj)
+{
+    if (!__atomic_load_n(&obj->shown, __ATOMIC_RELAXED))
+        __atomic_store_n(&obj->shown, true, __ATOMIC_RELAXED);
+}
+
+/* Who hears of the end of each object marked shown (the security layer sets it once at start;
+ * NULL: nobody). Called after the object is destroyed, with its SID and type, from whatever
+ * context dropped the last reference (see above): it must not sleep or take a handle lock. */
+void kobj_set_end_observer(void (*observer)(kobj_sid_t sid, enum kobj_type type));
 
 static inline enum kobj_type kobj_type(const struct kobj *obj)
 {

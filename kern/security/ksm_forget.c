@@ -1,8 +1,9 @@
-/* The queue of process ends to tell the KSM (security/ksm_forget.h), under one leaf lock. */
+/* The queue of ends to tell the KSM (security/ksm_forget.h), under one leaf lock. */
 #include "security/ksm_forget.h"
 
 #include "arch/x86_64/spinlock.h"
 #include "lib/kprintf.h"
+#include "obj/kobj.h"
 #include "security/sid_queue.h"
 
 static struct spinlock forget_lock = SPINLOCK_INIT(LOCK_LEVEL_KSM_FORGET);
@@ -20,8 +21,8 @@ void ksm_forget_push(uint32_t sid)
     __atomic_store_n(&waiting, queue.count, __ATOMIC_RELEASE);
     spin_unlock_irqrestore(&forget_lock, fl);
     if (first_drop)
-        kprintf("security: more than %u process ends wait for the KSM: the oldest are dropped "
-                "(their policy state stays in the KSM)\n",
+        kprintf("security: more than %u ends wait for the KSM: the oldest are dropped (their "
+                "policy state stays in the KSM)\n",
                 SID_QUEUE_SIZE);
 }
 
@@ -42,4 +43,15 @@ uint64_t ksm_forget_dropped(void)
     uint64_t n = queue.dropped;
     spin_unlock_irqrestore(&forget_lock, fl);
     return n;
+}
+
+static void object_ended(kobj_sid_t sid, enum kobj_type type)
+{
+    if (type != KOBJ_TASK) /* a process's end was pushed when it died, before its object went */
+        ksm_forget_push(sid);
+}
+
+void ksm_forget_watch_objects(void)
+{
+    kobj_set_end_observer(object_ended);
 }

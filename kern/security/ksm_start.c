@@ -7,6 +7,7 @@
 #include "proc/thread.h"
 #include "security/ksm_channel.h"
 #include "security/ksm_choice.h"
+#include "security/ksm_forget.h"
 
 #define KSM_TASK_NAME "ksm"
 #define KSM_CLASS_NAME "Ksm"
@@ -37,6 +38,8 @@ void ksm_start(void)
     ksm_proc = p;
     /* Its threads are now the only ones SYS_KSM_WAIT serves, and its start block says so. */
     ksm_channel_open(p->label, p->pid);
+    /* It may keep state under the SIDs of resources it is shown: it hears of their ends. */
+    ksm_forget_watch_objects();
     kprintf("security: starting the KSM from \"%s\" (pid %u)\n", path, p->pid);
     /* Its execute event is the kernel's own decision (hook.c): there is nobody to ask yet. */
     rc = process_start(p);

@@ -25,7 +25,7 @@
  * never opened, nor for a second resource while the first is open, nor after its Close; a copy
  * of the handle (another value, the same resource) finds the same state.
  *
- * Last, the audit of res_flow's methods through the real KSM (resource_audit): the policy's
+ * Then the audit of res_flow's methods through the real KSM (resource_audit): the policy's
  * profile res_audit logs each granted res_flow rule of ostest.Resource, except while the
  * resource's machine is "open" (omit). On a fresh resource, Open, Use and Close are all granted;
  * the kss log (kl.core.Audit, the kernel's ring) then holds one record of Open with
@@ -34,6 +34,10 @@
  * other part of the profile logs a grant. A ring that lost records meanwhile (the image's other
  * tests deny many requests) proves nothing either way: the check is made again on another
  * resource.
+ *
+ * Last, resources' ends (resource_ends): res_flow has room for 8 machines, and 16 more user
+ * objects opened and closed one after another each get one, because the kernel reports the end
+ * of an object the monitor was shown and the KSM drops its machine.
  */
 #include <stdio.h>
 #include <string.h>
@@ -293,6 +297,34 @@ static bool resource_audit(void)
     return ok;
 }
 
+/* The end of a resource frees its state in the KSM: res_flow has room for 8 resources, and
+ * resource_state and resource_audit took up to 8 of them with user objects that are gone now.
+ * Each of 16 more rounds makes a user object, opens, uses and closes it through the server and
+ * closes it: every Open is granted only if the machines of the objects that ended were dropped
+ * (the kernel reports the end of an object the monitor was shown; the next request carries it). */
+static bool resource_ends(void)
+{
+    const uint32_t rights = HR_READ | HR_DUPLICATE | HR_TRANSFER;
+    bool ok = true;
+    int opened = 0;
+    for (int round = 0; round < 16 && ok; round++) {
+        uint32_t c = HANDLE_NONE;
+        if (!OT_RC(hc_user_object(1, rights, 0xe0 + (uint64_t)round, own_listener, 1, &c), rcOk))
+            return false;
+        ok &= OT_RC(r_call(ostest_Resource_Open, c), rcOk);
+        ok &= OT_RC(r_call(ostest_Resource_Use, c), rcOk);
+        ok &= OT_RC(r_call(ostest_Resource_Close, c), rcOk);
+        ok &= OT_RC(hc_close(c), rcOk);
+        opened += ok;
+    }
+    ok = ot_bystander_served() && ok;
+    if (ok)
+        printf("os_attack_handle: resource ends: %d resources opened one after another in a "
+               "machine table of 8\n",
+               opened);
+    return ok;
+}
+
 static bool badges(void)
 {
     Retcode last;
@@ -315,7 +347,9 @@ int main(void)
     ot_attack("kl.core.Handle.CreateUserObject", ok && ot_bystander_served());
     ok = badges();
     ot_attack("kl.core.Handle.CreateBadge", ok && ot_bystander_served());
-    if (own && resource_state())
+    if (own && resource_state()) {
         resource_audit();
+        resource_ends();
+    }
     return ot_end();
 }

@@ -740,6 +740,46 @@ static void test_table_charges_through_allocator(void **state)
     assert_int_equal(destroyed, 1);
 }
 
+static kobj_sid_t ended_sid;
+static enum kobj_type ended_type;
+static int ended_calls;
+static void note_end(kobj_sid_t sid, enum kobj_type type)
+{
+    ended_sid = sid;
+    ended_type = type;
+    ended_calls++;
+}
+
+/* The end observer hears of objects the monitor was shown (a view marked them), after their
+ * destruction, with their SID and type; of no other object. */
+static void test_end_of_shown_objects(void **state)
+{
+    (void)state;
+    int destroyed = 0;
+    struct tab a;
+    tab_init(&a, 64, 103);
+    kobj_set_end_observer(note_end);
+    ended_calls = 0;
+    struct kobj *unseen = mkobj(&destroyed), *seen = mkobj(&destroyed);
+    kobj_sid_t seen_sid = kobj_sid(seen);
+    handle_t hs;
+    assert_int_equal(handle_install(&a.t, seen, HR_READ, &hs), rcOk);
+    kobj_unref(seen); /* the handle holds the last reference */
+    struct handle_desc d = {hs, 0};
+    uint8_t type = 0;
+    handle_batch_view(&a.t, &d, 1, &type); /* shows it */
+    kobj_unref(unseen);
+    assert_int_equal(destroyed, 1);
+    assert_int_equal(ended_calls, 0);
+    assert_int_equal(handle_close(&a.t, hs), rcOk); /* the last reference */
+    assert_int_equal(destroyed, 2);
+    assert_int_equal(ended_calls, 1);
+    assert_int_equal(ended_sid, seen_sid);
+    assert_int_equal(ended_type, KOBJ_USER);
+    kobj_set_end_observer(NULL);
+    tab_destroy(&a);
+}
+
 static void test_message_handles_all_or_nothing(void **state)
 {
     (void)state;
@@ -876,6 +916,7 @@ int main(void)
         cmocka_unit_test(test_kernel_memory_accounting),
         cmocka_unit_test(test_table_charges_through_allocator),
         cmocka_unit_test(test_message_handles_all_or_nothing),
+        cmocka_unit_test(test_end_of_shown_objects),
         cmocka_unit_test(test_slot_functions_assert_table_lock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
