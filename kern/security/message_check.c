@@ -40,20 +40,30 @@ static Retcode monitor_view(struct process *sender, const void *msg, size_t len,
     return rcOk;
 }
 
+/* Asks about req shown to the monitor as view[0..view_len) in place of its message; req keeps
+ * its message. */
+static inline Retcode check_as(struct sec_request *req, const void *view, size_t view_len)
+{
+    const void *msg = req->msg;
+    size_t len = req->msg_len;
+    req->msg = view;
+    req->msg_len = view_len;
+    Retcode rc = security_check(req);
+    req->msg = msg;
+    req->msg_len = len;
+    return rc;
+}
+
 /* Asks about req (whose msg/msg_len are the message as sent) with sender's view of it. */
 static Retcode check_viewed(struct sec_request *req, struct process *sender,
                             const struct idl_header *h)
 {
     const void *msg = req->msg, *view;
-    size_t len = req->msg_len, view_len;
-    Retcode rc = monitor_view(sender, msg, len, h, &view, &view_len);
+    size_t view_len;
+    Retcode rc = monitor_view(sender, msg, req->msg_len, h, &view, &view_len);
     if (rc != rcOk)
         return rc;
-    req->msg = view;
-    req->msg_len = view_len;
-    rc = security_check(req);
-    req->msg = msg;
-    req->msg_len = len;
+    rc = check_as(req, view, view_len);
     if (view != msg)
         kfree_charged((void *)view, &sender->kmem);
     return rc;
@@ -101,12 +111,7 @@ check_core_viewed(struct sec_request *req, struct process *p, const struct idl_h
     }
     uint32_t count = h->handle_count < IDL_HANDLES_MAX ? h->handle_count : IDL_HANDLES_MAX;
     handle_batch_view(&p->handles, ipc_msg_handles(view, h), count, types);
-    const void *msg = req->msg;
-    req->msg = view;
-    req->msg_len = n;
-    rc = security_check(req);
-    req->msg = msg;
-    req->msg_len = len;
+    rc = check_as(req, view, n);
     if (view != on_stack)
         kfree_charged(view, &p->kmem);
     return rc;

@@ -606,12 +606,16 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
             return KSM_R_RULE;
         }
         /* through union arms: each union holds its arm, else the field is not in the message */
-        for (int g = 0; g < e->nguards; g++)
-            if ((uint64_t)e->guards[g].tag_off + 4 > x->len ||
-                le(x->msg, e->guards[g].tag_off, 4) != e->guards[g].arm) {
+        for (int g = 0; g < e->nguards; g++) {
+            if ((uint64_t)e->guards[g].tag_off + 4 > x->len) {
                 x->field = e->field_name;
                 return KSM_R_FIELD_BOUNDS;
             }
+            if (le(x->msg, e->guards[g].tag_off, 4) != e->guards[g].arm) {
+                x->field = e->field_name;
+                return KSM_R_UNION_ARM;
+            }
+        }
         if ((uint64_t)e->offset + e->size > x->len) {
             x->field = e->field_name;
             return KSM_R_FIELD_BOUNDS;
@@ -620,7 +624,7 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
             uint64_t tag = le(x->msg, e->offset, 4);
             if (tag >= e->arms) {
                 x->field = e->field_name;
-                return KSM_R_FIELD_BOUNDS;
+                return KSM_R_UNION_ARM;
             }
             *v = (int64_t)tag;
             return KSM_R_RULE;

@@ -504,6 +504,7 @@ static int step(struct run *r, const char *set, const char *seq, const struct pa
         return 1;
     }
     char rule[256] = "no rule applies";
+    bool names_field = v.reason == KSM_R_FIELD_BOUNDS || v.reason == KSM_R_UNION_ARM;
     if (v.rule && v.rule < r->t->nlocs) {
         const struct ksm_loc *l = &r->t->locs[v.rule];
         snprintf(rule, sizeof rule, "rule at %s:%u:%u", r->t->files[l->file], l->line, l->col);
@@ -511,8 +512,8 @@ static int step(struct run *r, const char *set, const char *seq, const struct pa
     fprintf(r->out, "%s:%d:%d: FAIL %s / %s / %s: expected %s, got %s (%s; %s%s%s)\n", s->pos.file,
             s->pos.line, s->pos.col, set, seq, name, s->expect == PAL_GRANT ? "grant" : "deny",
             granted ? "grant" : "deny", ksm_reason_name(v.reason), rule,
-            v.reason == KSM_R_FIELD_BOUNDS ? "; field " : "",
-            v.reason == KSM_R_FIELD_BOUNDS && v.field < r->t->nfields ? r->t->fields[v.field] : "");
+            names_field ? "; field " : "",
+            names_field && v.field < r->t->nfields ? r->t->fields[v.field] : "");
     return 0;
 }
 

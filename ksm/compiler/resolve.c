@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <bastion/object_type.h>
+
 #include "ksm_table.h"
 #include "model.h"
 #include "regex.h"
@@ -368,6 +370,64 @@ static void regex(struct policy *p, const struct scope *s, struct expr *e)
     p->nregexes--;
     *PSL_PUSH(p->regexes, p->nregexes, p->regexes_cap) = e->str;
     e->value = (uint64_t)p->nregexes - 1;
+}
+
+/* The names a handle's type may be compared with (Bastion: CE 1.2 has no handle types), the
+ * OBJ_TYPE_* of <bastion/object_type.h> in lower case without the prefix. */
+static const struct {
+    const char *name;
+    uint32_t type;
+} object_type_names[] = {
+    {"task", OBJ_TYPE_TASK},
+    {"thread", OBJ_TYPE_THREAD},
+    {"ipc_client", OBJ_TYPE_IPC_CLIENT},
+    {"ipc_server", OBJ_TYPE_IPC_SERVER},
+    {"ipc_listener", OBJ_TYPE_IPC_LISTENER},
+    {"kernel", OBJ_TYPE_KERNEL},
+    {"memory", OBJ_TYPE_MEMORY},
+    {"vm_mapping", OBJ_TYPE_VM_MAPPING},
+    {"file", OBJ_TYPE_FILE},
+    {"badge", OBJ_TYPE_BADGE},
+    {"user", OBJ_TYPE_USER},
+    {"sync", OBJ_TYPE_SYNC},
+    {"security", OBJ_TYPE_SECURITY},
+    {"audit_log", OBJ_TYPE_AUDIT_LOG},
+    {"io_ports", OBJ_TYPE_IO_PORTS},
+    {"io_mmio", OBJ_TYPE_IO_MMIO},
+    {"io_irq", OBJ_TYPE_IO_IRQ},
+    {"io_dma", OBJ_TYPE_IO_DMA},
+    {"io_port_access", OBJ_TYPE_IO_PORT_ACCESS},
+    {"io_irq_delivery", OBJ_TYPE_IO_IRQ_DELIVERY},
+    {"io_dma_mapping", OBJ_TYPE_IO_DMA_MAPPING},
+    {"notice", OBJ_TYPE_NOTICE},
+    {"ipc_sync", OBJ_TYPE_IPC_SYNC},
+};
+_Static_assert(sizeof object_type_names / sizeof object_type_names[0] == OBJ_TYPE_COUNT - 1,
+               "every object type of <bastion/object_type.h> has a name here");
+
+/* message.<handle>.type == "<name>" (either side, or !=): the name becomes its number. */
+static void handle_type_name(struct expr *e)
+{
+    struct expr *lit = e->a->kind == E_STR ? e->a : e->b;
+    for (size_t i = 0; i < sizeof object_type_names / sizeof object_type_names[0]; i++)
+        if (!strcmp(lit->str, object_type_names[i].name)) {
+            lit->kind = E_INT;
+            lit->value = object_type_names[i].type;
+            lit->type = TY_INT;
+            lit->sign = -1;
+            e->sign = 0;
+            e->type = TY_BOOL;
+            return;
+        }
+    psl_error(lit->pos,
+              "unknown object type \"%s\" (\"memory\", \"task\", \"ipc_client\", ...: "
+              "<bastion/object_type.h>)",
+              lit->str);
+}
+
+static bool is_handle_type(const struct expr *e)
+{
+    return e->kind == E_FIELD && e->handle_part == 3;
 }
 
 /* <union field> == "<arm>" (either side, or !=): which arm the union holds. The arm's name
@@ -768,6 +828,11 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
             return;
         if (e->a->type == TY_UNION || e->b->type == TY_UNION) {
             union_arm_test(e);
+            return;
+        }
+        if ((e->op == T_EQ || e->op == T_NE) && ((is_handle_type(e->a) && e->b->kind == E_STR) ||
+                                                 (is_handle_type(e->b) && e->a->kind == E_STR))) {
+            handle_type_name(e);
             return;
         }
         switch (e->op) {

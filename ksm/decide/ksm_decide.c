@@ -13,6 +13,7 @@ static const char *const reason_names[KSM_R_COUNT] = {
     [KSM_R_RULE] = "rule",
     [KSM_R_DEFAULT_DENY] = "default-deny",
     [KSM_R_FIELD_BOUNDS] = "field-out-of-bounds",
+    [KSM_R_UNION_ARM] = "union-arm",
     [KSM_R_DIV_ZERO] = "division-by-zero",
     [KSM_R_OVERFLOW] = "arithmetic-overflow",
     [KSM_R_BAD_EVENT] = "unknown-event",
@@ -1005,7 +1006,7 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
                 return KSM_R_FIELD_BOUNDS;
             tag = load(msg, in->arg, 4, 0);
             if (in->op == KSM_OP_UNION_TAG ? tag >= want : tag != want)
-                return KSM_R_FIELD_BOUNDS;
+                return KSM_R_UNION_ARM;
             if (in->op == KSM_OP_UNION_TAG)
                 st[sp++] = tag;
             continue;

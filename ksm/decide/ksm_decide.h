@@ -34,6 +34,8 @@ enum ksm_reason {
                             * parameters (only the bare header may answer such a method) */
     KSM_R_NO_STATE,        /* a stateful rule without process state: no state store,
                             * or the process's SID is unknown or past the store */
+    KSM_R_UNION_ARM,       /* a union holds another arm than the one a field is read from, or
+                            * its tag names none of its arms */
     KSM_R_COUNT
 };
 
@@ -42,7 +44,7 @@ struct ksm_verdict {
     uint8_t audit;   /* 1: write an audit record (every denial; grants the profile asks for) */
     uint16_t reason; /* enum ksm_reason */
     uint32_t rule;   /* locs[] index of the deciding rule (0: none) */
-    uint32_t field;  /* KSM_R_FIELD_BOUNDS: fields[] index of the field */
+    uint32_t field;  /* KSM_R_FIELD_BOUNDS, KSM_R_UNION_ARM: fields[] index of the field */
     uint32_t slot;   /* slot_names[] index of the event's method (audit records), or UINT32_MAX */
 };
 

@@ -348,7 +348,8 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
         put(&t, "default deny");
     } else {
         put(&t, ksm_reason_name(v.reason));
-        if (v.reason == KSM_R_FIELD_BOUNDS && v.field < ctx->table->nfields) {
+        if ((v.reason == KSM_R_FIELD_BOUNDS || v.reason == KSM_R_UNION_ARM) &&
+            v.field < ctx->table->nfields) {
             put(&t, " ");
             put(&t, ctx->table->fields[v.field]);
         }

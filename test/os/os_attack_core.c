@@ -219,7 +219,7 @@ static Retcode transfer(uint32_t task, uint32_t h)
 }
 
 /* Handing a child what the policy keeps for its parent: the policy lets this class hand its
- * children memory buffers only (`message.srcHandle.type == 7`), which it can decide because the
+ * children memory buffers only (`message.srcHandle.type == "memory"`), which it can decide because the
  * kernel shows a core request's handles as what they name (SID, type, rights held). A security
  * interface, the child's own task handle and a value that names nothing are refused by the
  * policy (rcSecurityDisallow), not by the handler; a buffer, and a copy of it (another value,

@@ -204,24 +204,6 @@ static bool resource_state(void)
     return ok;
 }
 
-/* kl.core.Audit: the kss log, one reader of this process. */
-static Retcode audit_open_kss(uint32_t *h)
-{
-    CORE_CLIENT(cl, kl_core_Core_EP_audit_Audit, CORE_MSG_SMALL);
-    kl_core_Types_Retcode rc = rcFail;
-    idl_handle_t out = {HANDLE_NONE, 0};
-    Retcode r = core_result(kl_core_Audit_Open(&cl, "kss", &out, &rc), &rc);
-    *h = out.handle;
-    return r;
-}
-
-static Retcode audit_close(uint32_t h)
-{
-    CORE_CLIENT(cl, kl_core_Core_EP_audit_Audit, CORE_MSG_SMALL);
-    kl_core_Types_Retcode rc = rcFail;
-    return core_result(kl_core_Audit_Close(&cl, core_handle_arg(h), &rc), &rc);
-}
-
 /* What the kss log holds of this process's ostest.Resource calls (records of resource.<m>:). */
 struct resource_records {
     uint32_t open, open_audited, use, close;
@@ -265,7 +247,7 @@ static bool resource_audit(void)
 {
     const uint32_t rights = HR_READ | HR_DUPLICATE | HR_TRANSFER;
     uint32_t log = HANDLE_NONE;
-    if (!OT_RC(audit_open_kss(&log), rcOk))
+    if (!OT_RC(ot_audit_open_kss(&log), rcOk))
         return false;
     bool ok = true, seen = false;
     struct resource_records rec = {0};
@@ -289,7 +271,7 @@ static bool resource_audit(void)
     ok &= OT_EQ(rec.open, 1) && OT_EQ(rec.open_audited, 1);
     ok &= OT_EQ(rec.use, 0);
     ok &= OT_EQ(rec.close, 0);
-    ok &= OT_RC(audit_close(log), rcOk);
+    ok &= OT_RC(ot_audit_close(log), rcOk);
     if (ok)
         printf("os_attack_handle: res_flow audit: Open's init and enter in the kss log, Use and "
                "Close omitted while open: %s\n",

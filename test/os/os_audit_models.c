@@ -109,28 +109,11 @@ static void read_records(uint32_t log, const char *method, struct outcome *o, ui
     }
 }
 
-static Retcode audit_open_kss(uint32_t *h)
-{
-    CORE_CLIENT(cl, kl_core_Core_EP_audit_Audit, CORE_MSG_SMALL);
-    kl_core_Types_Retcode rc = rcFail;
-    idl_handle_t out = {HANDLE_NONE, 0};
-    Retcode r = core_result(kl_core_Audit_Open(&cl, "kss", &out, &rc), &rc);
-    *h = out.handle;
-    return r;
-}
-
-static Retcode audit_close(uint32_t h)
-{
-    CORE_CLIENT(cl, kl_core_Core_EP_audit_Audit, CORE_MSG_SMALL);
-    kl_core_Types_Retcode rc = rcFail;
-    return core_result(kl_core_Audit_Close(&cl, core_handle_arg(h), &rc), &rc);
-}
-
 int main(void)
 {
     ot_begin("os_audit_models");
     uint32_t sec = 0, log = HANDLE_NONE;
-    if (!OT_RC(core_security_connect(&sec), rcOk) || !OT_RC(audit_open_kss(&log), rcOk))
+    if (!OT_RC(core_security_connect(&sec), rcOk) || !OT_RC(ot_audit_open_kss(&log), rcOk))
         return ot_end();
     static struct outcome out[NCASES];
     bool whole = false;
@@ -158,6 +141,6 @@ int main(void)
             printf("os_audit_models: %s (case %d): %u record(s)%s%s\n", cases[c].method, c,
                    out[c].records, out[c].records ? ": " : "", out[c].line);
     }
-    OT_RC(audit_close(log), rcOk);
+    OT_RC(ot_audit_close(log), rcOk);
     return ot_end();
 }

@@ -33,6 +33,10 @@
 #define CLOSED_PORT 7999
 #define ECHO_TOTAL (64u * 1024u)
 #define CHUNK 4096u
+/* A wait for something that must come (a connection, an echo): returns as soon as it comes, so
+ * it is long. The UBSan image runs every test process on four virtual CPUs of a loaded two-core
+ * host, where a select on a loopback echo has once waited past 5 s. */
+#define READY_WAIT_MS 30000
 
 static struct sockaddr_in addr_of(uint32_t host, uint16_t port)
 {
@@ -125,7 +129,7 @@ static void tcp_nonblocking(void)
     int r = connect(fd, (struct sockaddr *)&sin, sizeof sin);
     OT_TRUE(r == 0 || errno == EINPROGRESS);
     struct pollfd p = {.fd = fd, .events = POLLOUT};
-    OT_EQ(poll(&p, 1, 5000), 1);
+    OT_EQ(poll(&p, 1, READY_WAIT_MS), 1);
     OT_TRUE(p.revents & POLLOUT);
     int err = -1;
     socklen_t len = sizeof err;
@@ -140,13 +144,13 @@ static void tcp_nonblocking(void)
     fd_set rd;
     FD_ZERO(&rd);
     FD_SET(fd, &rd);
-    struct timeval tv = {.tv_sec = 5};
+    struct timeval tv = {.tv_sec = READY_WAIT_MS / 1000};
     OT_EQ(select(fd + 1, &rd, NULL, NULL, &tv), 1);
     OT_TRUE(FD_ISSET(fd, &rd));
     p = (struct pollfd){.fd = fd, .events = POLLIN};
-    OT_EQ(poll(&p, 1, 5000), 1);
+    OT_EQ(poll(&p, 1, READY_WAIT_MS), 1);
     size_t got = 0;
-    while (got < sizeof hello && poll(&p, 1, 5000) == 1) {
+    while (got < sizeof hello && poll(&p, 1, READY_WAIT_MS) == 1) {
         ssize_t n = recv(fd, buf + got, sizeof buf - got, 0);
         if (n <= 0)
             break;

@@ -141,6 +141,23 @@ Retcode ot_exit_code(uint32_t task, uint32_t msec, int32_t *code)
     return rcOk;
 }
 
+Retcode ot_audit_open_kss(uint32_t *h)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_audit_Audit, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    idl_handle_t out = {kl_core_Types_InvalidHandleValue, 0};
+    Retcode r = core_result(kl_core_Audit_Open(&cl, "kss", &out, &rc), &rc);
+    *h = out.handle;
+    return r;
+}
+
+Retcode ot_audit_close(uint32_t h)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_audit_Audit, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    return core_result(kl_core_Audit_Close(&cl, core_handle_arg(h), &rc), &rc);
+}
+
 Retcode ot_audit_read(uint32_t h, char *line, size_t cap, uint32_t *dropped)
 {
     CORE_CLIENT(cl, kl_core_Core_EP_audit_Audit, CORE_MSG_MEDIUM);

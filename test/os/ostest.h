@@ -25,6 +25,9 @@ bool ot_attack(const char *method, bool ok);
 
 /* ---- What the attack programs share ---- */
 
+/* kl.core Audit.Open of the kss log (*h: this process's reader) and Audit.Close of it. */
+Retcode ot_audit_open_kss(uint32_t *h);
+Retcode ot_audit_close(uint32_t h);
 /* One kss record (kl.core Audit.Read on the log handle h) as a NUL-terminated line in
  * line[cap]; *dropped adds the records the ring lost to this reader. */
 Retcode ot_audit_read(uint32_t h, char *line, size_t cap, uint32_t *dropped);

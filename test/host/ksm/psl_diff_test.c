@@ -1109,7 +1109,8 @@ static int compare(const struct ksm_table *t, const struct policy *p, int reques
         struct ksm_verdict b = psl_interpret(p, ev, src, dst, ep, m, msg, len, &fname);
         if (a.verdict != b.verdict || a.reason != b.reason || a.rule != b.rule ||
             a.audit != b.audit ||
-            (a.reason == KSM_R_FIELD_BOUNDS && strcmp(t->fields[a.field], fname))) {
+            ((a.reason == KSM_R_FIELD_BOUNDS || a.reason == KSM_R_UNION_ARM) &&
+             strcmp(t->fields[a.field], fname))) {
             fail_msg("request %d: event %u src %u dst %u ep %u method %u len %zu: table %d/%s/rule "
                      "%u/audit %d, "
                      "interpreter %d/%s/rule %u/audit %d",
