@@ -126,8 +126,14 @@ Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const c
 #ifdef BASTION_CORE_PROF
     t[1] = __builtin_ia32_rdtsc();
 #endif
+    bool seen;
     Retcode rc = ksm_handoff_ask(&head, sizeof head, arena, arena_len, v,
-                                 KSM_VERDICT_TIMEOUT_MS * 1000000ull);
+                                 KSM_VERDICT_TIMEOUT_MS * 1000000ull, &seen);
+    /* An end the KSM never got goes back to the queue for a later question: lost, it would
+     * leave that SID's policy state in the KSM for good (a Flow, HashSet or StaticMap entry
+     * that nothing can use, holding a place other resources need). */
+    if (!seen && r.ended_sid != KSM_PROTO_SID_NONE)
+        ksm_forget_push(r.ended_sid);
 #ifdef BASTION_CORE_PROF
     t[2] = __builtin_ia32_rdtsc();
 #endif

@@ -5,7 +5,8 @@
  * process SID or per resource SID and must go when it ends; rather than a message of its own,
  * each request to the KSM carries at most one ended SID (ksm_proto_request.ended_sid), taken
  * from this queue. A process makes requests while it lives (its execute event at least), and an
- * object is shown in a request, so the queue drains about as fast as ends fill it.
+ * object is shown in a request, so the queue drains about as fast as ends fill it. An end
+ * taken by a question the KSM never got (ksm_handoff_ask's `seen`) is pushed back.
  *
  * Bounded (SID_QUEUE_SIZE, security/sid_queue.h): when full, the oldest end is dropped and
  * counted (the KSM then keeps that SID's state, which nothing later can use: SIDs are never

@@ -35,6 +35,7 @@ struct ksm_question {
     struct ksm_verdict_in *out; /* Q_ANSWERED: the verdict, written by the receiver */
     uint64_t expires;           /* the watchdog's run that fails it (rcTimeout); 0: never */
     bool copying;               /* Q_TAKEN: the receiver copies the request out of this frame */
+    bool seen; /* the receiver's copy into the KSM completed (set before `copying` clears) */
 };
 
 /* A receiver: one per thread of the KSM that has called SYS_KSM_WAIT, freed when it ends. Its
@@ -128,8 +129,9 @@ static void unlink_queued_locked(struct ksm_question *q)
 /* ---- the asker ------------------------------------------------------------------------- */
 
 Retcode ksm_handoff_ask(const void *head, size_t head_len, const void *body, size_t body_len,
-                        struct ksm_verdict_in *out, uint64_t timeout_ns)
+                        struct ksm_verdict_in *out, uint64_t timeout_ns, bool *seen)
 {
+    *seen = false;
     if (head_len > KSM_HANDOFF_REQUEST_MAX || body_len > KSM_HANDOFF_REQUEST_MAX - head_len)
         return rcBufferTooSmall;
     /* The deadline is kept by the watchdog (ksm_handoff_tick), not by a timeout on the wait:
@@ -177,10 +179,14 @@ Retcode ksm_handoff_ask(const void *head, size_t head_len, const void *body, siz
      * can be read without the lock. */
     if (wrc == rcOk) {
         enum question_state st = __atomic_load_n(&q.state, __ATOMIC_ACQUIRE);
-        if (st == Q_ANSWERED)
+        if (st == Q_ANSWERED) {
+            *seen = true;
             return rcOk;
-        if (st == Q_FAILED)
+        }
+        if (st == Q_FAILED) {
+            *seen = q.seen;
             return q.result;
+        }
     }
     for (;;) {
         fl = lock_handoff();
@@ -212,6 +218,7 @@ Retcode ksm_handoff_ask(const void *head, size_t head_len, const void *body, siz
         q.result = wrc;
         break;
     }
+    *seen = q.seen;
     unlock_handoff(fl);
     return q.state == Q_ANSWERED ? rcOk : q.result;
 }
@@ -265,6 +272,7 @@ static Retcode deliver(struct ksm_receiver *rx, struct ksm_question *q, uint64_t
         /* The receiver's last touch of q: once `copying` is clear, an asker that is being ended
          * may fail the question and leave, frame and all. No lock is needed for that; whoever
          * reads `copying` does so under the lock, after this store or before it. */
+        q->seen = true;
         __atomic_store_n(&q->copying, false, __ATOMIC_RELEASE);
         return rcOk;
     }

@@ -60,9 +60,12 @@ struct ksm_verdict_in {
  *   rcNoKsm           the receiver that took it ended first;
  *   rcPeerClosed      the KSM has ended (ksm_handoff_close), or the asker itself is being
  *                     ended (thread_should_exit tells which).
+ * *seen, whatever the result: whether the KSM got the question (a receiver's copy of it
+ * completed). What the question told the KSM besides the event (an end, ksm_forget.h) was told
+ * exactly when *seen.
  */
 Retcode ksm_handoff_ask(const void *head, size_t head_len, const void *body, size_t body_len,
-                        struct ksm_verdict_in *out, uint64_t timeout_ns);
+                        struct ksm_verdict_in *out, uint64_t timeout_ns, bool *seen);
 
 /*
  * SYS_KSM_WAIT, for a thread of the KSM (the caller checks that): gives `verdict` (and the audit

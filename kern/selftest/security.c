@@ -19,6 +19,7 @@
 #include "sched/sched.h"
 #include "security/hook.h"
 #include "security/ksm_channel.h"
+#include "security/ksm_forget.h"
 #include "security/ksm_start.h"
 #include "obj/label.h"
 
@@ -77,6 +78,27 @@ static void kill_test(void *arg)
         check(security_check(&r) == rcNoKsm, "an event after the KSM died is denied with rcNoKsm");
         check(r.reply_granted == 0, "no answer is granted in advance");
     }
+    /* An end taken by a question the KSM never got goes back to the queue: the dying
+     * solution's ends may be queued too, so drain, push one, ask, and look for it. */
+    while (ksm_forget_pop() != 0) {
+    }
+    const uint32_t end = 0x7ffffff0u; /* no object has such a SID in this short run */
+    ksm_forget_push(end);
+    struct sec_request probe = {
+        .event = KSM_EV_REQUEST,
+        .src_sid = 1000,
+        .src_class = "Einit",
+        .dst_sid = KOBJ_SID_KERNEL,
+        .dst_class = "kl.core.Core",
+        .src = l,
+        .msg = msg,
+        .msg_len = sizeof msg,
+    };
+    check(security_check(&probe) == rcNoKsm, "the probe is denied with rcNoKsm");
+    bool back = false;
+    for (uint32_t sid; (sid = ksm_forget_pop()) != 0;)
+        back = back || sid == end;
+    check(back, "the end the unasked question took is queued again");
     /* The solution goes on making requests (and failing); none may be granted. */
     sched_sleep_ns(1000 * 1000 * 1000ull);
     check(security_granted() == granted_before, "nothing was granted after the KSM died");
