@@ -71,6 +71,7 @@ enum handle_state {
     HANDLE_FREE = 0,
     HANDLE_LIVE,    /* reaches its object */
     HANDLE_REVOKED, /* slot kept until closed; lookups give rcHandleRevoked */
+    HANDLE_RETIRED, /* every value it can name was handed out once: never used again */
 };
 
 struct handle_table;
@@ -81,8 +82,9 @@ struct handle_entry {
     struct handle_table *table; /* fixed */
     handle_rights_t rights;     /* table lock */
     uint16_t gen;               /* table lock */
-    uint8_t state;              /* enum handle_state; table lock */
+    uint16_t first_gen;         /* the generation of its first value, fixed */
     uint32_t index;             /* position in the table, fixed */
+    uint8_t state;              /* enum handle_state; table lock */
     uint64_t badge; /* koid of the badge it was derived under; 0: none (derivation lock) */
     /* Derivation tree (derivation lock): parent, first child, siblings. When FREE, `next` links
      * the table's free list instead (table lock). */

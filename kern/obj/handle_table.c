@@ -4,6 +4,11 @@
  * Invariants (table lock):
  *   - used == number of slots in state LIVE or REVOKED, used <= limit;
  *   - every FREE slot is on the free list exactly once, in the order it was freed;
+ *   - a value names at most one object in the life of the table: a slot whose generations have
+ *     all been handed out is RETIRED (on no list, never found) rather than come round to its
+ *     first value. So a value looked up twice (the monitor's view of a request, then the
+ *     handler) names the same object both times, or nothing the second time, however many
+ *     handles were closed and opened in between;
  *   - a LIVE slot holds exactly one reference on its object; FREE and REVOKED hold none;
  *   - a slot's value is ((gen << 16) | index) ^ key with gen < 2^15, key < 2^31, never 0.
  */
@@ -62,9 +67,19 @@ struct handle_entry *slot_find_locked(struct handle_table *t, handle_t h)
     if (index / HANDLE_CHUNK_ENTRIES >= t->nchunks)
         return NULL;
     struct handle_entry *e = &t->chunks[index / HANDLE_CHUNK_ENTRIES][index % HANDLE_CHUNK_ENTRIES];
-    if (e->state == HANDLE_FREE || e->gen != gen)
+    if ((e->state != HANDLE_LIVE && e->state != HANDLE_REVOKED) || e->gen != gen)
         return NULL;
     return e;
+}
+
+/* Moves e to its next generation, past the one whose value would be 0 ("no handle"); false
+ * when that is the generation it started with: every value of the slot has been used. */
+static bool next_gen(const struct handle_table *t, struct handle_entry *e)
+{
+    e->gen = (uint16_t)((e->gen + 1u) & GEN_MASK);
+    if (slot_value(t, e) == 0)
+        e->gen = (uint16_t)((e->gen + 1u) & GEN_MASK);
+    return e->gen != e->first_gen;
 }
 
 /* Adds one chunk of free slots. Called only when the free list is empty and used < limit. */
@@ -101,9 +116,12 @@ static Retcode grow_locked(struct handle_table *t)
         e->obj = NULL;
         e->table = t;
         e->rights = 0;
-        e->gen = (uint16_t)(rng_next(t) & GEN_MASK);
-        e->state = HANDLE_FREE;
         e->index = base + i;
+        e->gen = (uint16_t)(rng_next(t) & GEN_MASK);
+        if (slot_value(t, e) == 0) /* 0 is "no handle" */
+            e->gen = (uint16_t)((e->gen + 1u) & GEN_MASK);
+        e->first_gen = e->gen;
+        e->state = HANDLE_FREE;
         e->badge = 0;
         e->parent = e->child = e->prev = NULL;
         e->next = NULL;
@@ -132,9 +150,6 @@ Retcode slot_alloc_locked(struct handle_table *t, struct kobj *obj, handle_right
     t->free_head = e->next;
     if (t->free_head == NULL)
         t->free_tail = NULL;
-    /* The value 0 is reserved ("no handle"): skip the one generation that would produce it. */
-    if (slot_value(t, e) == 0)
-        e->gen = (uint16_t)((e->gen + 1u) & GEN_MASK);
     e->obj = obj;
     e->rights = rights;
     e->state = HANDLE_LIVE;
@@ -150,17 +165,20 @@ void slot_free_locked(struct handle_table *t, struct handle_entry *e)
     table_assert_held(t);
     e->obj = NULL;
     e->rights = 0;
-    e->state = HANDLE_FREE;
     e->badge = 0;
-    e->gen = (uint16_t)((e->gen + 1u) & GEN_MASK);
     e->parent = e->child = e->prev = NULL;
     e->next = NULL;
+    t->used--;
+    if (!next_gen(t, e)) {
+        e->state = HANDLE_RETIRED;
+        return;
+    }
+    e->state = HANDLE_FREE;
     if (t->free_tail != NULL)
         t->free_tail->next = e;
     else
         t->free_head = e;
     t->free_tail = e;
-    t->used--;
 }
 
 Retcode handle_install(struct handle_table *t, struct kobj *obj, handle_rights_t rights,

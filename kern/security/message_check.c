@@ -86,9 +86,9 @@ Retcode security_check_viewed_request(struct sec_request *req, struct process *s
  * holds; a value that names nothing shows as KOBJ_SID_NONE, and the handler gives its own error.
  *
  * The handler resolves the same values after the verdict, in the same table. They name the
- * same objects then: a value is reused only once its slot's 15-bit generation has come round,
- * after 32,768 closes of that slot (obj/handle.h), each of them a core call of p's that the
- * monitor decides after this one.
+ * same objects then, or nothing: a value names at most one object in the life of a table (a
+ * slot is retired rather than come round to its first value, obj/handle_table.c), however
+ * long this thread waits and whatever p's other threads close and open meanwhile.
  */
 static inline __attribute__((always_inline)) Retcode
 check_core_viewed(struct sec_request *req, struct process *p, const struct idl_header *h)

@@ -254,6 +254,47 @@ static void test_generation_on_reuse(void **state)
     assert_int_equal(destroyed, 1);
 }
 
+static int cmp_handle(const void *a, const void *b)
+{
+    handle_t x = *(const handle_t *)a, y = *(const handle_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* A value names at most one object in the life of a table: one slot reused over and over (the
+ * only free one) gives every value of its generations once, then is retired and another slot
+ * takes over. Without retiring, its first value comes back after 32,767 reuses. */
+static void test_slot_retired_not_reused(void **state)
+{
+    (void)state;
+    enum { ROUNDS = 40000 };
+    int destroyed = 0;
+    struct tab a;
+    tab_init(&a, HANDLE_CHUNK_ENTRIES, 5);
+    struct kobj *obj = mkobj(&destroyed);
+    handle_t held[HANDLE_CHUNK_ENTRIES - 1];
+    for (unsigned i = 0; i < HANDLE_CHUNK_ENTRIES - 1; i++)
+        assert_int_equal(handle_install(&a.t, obj, ALL, &held[i]), rcOk);
+    static handle_t seen[ROUNDS];
+    unsigned slots_used = 1;
+    for (unsigned i = 0; i < ROUNDS; i++) {
+        assert_int_equal(handle_install(&a.t, obj, ALL, &seen[i]), rcOk);
+        if (i > 0 && ((seen[i] ^ seen[i - 1]) & 0xffffu) != 0)
+            slots_used++;
+        assert_int_equal(handle_close(&a.t, seen[i]), rcOk);
+        assert_int_equal(get(&a, seen[i], 0), rcBadHandle);
+    }
+    qsort(seen, ROUNDS, sizeof seen[0], cmp_handle);
+    for (unsigned i = 1; i < ROUNDS; i++)
+        assert_true(seen[i] != seen[i - 1]);
+    /* The first slot gave 32,767 values, then the table grew by a chunk for the next ones. */
+    assert_true(slots_used >= 2);
+    for (unsigned i = 0; i < HANDLE_CHUNK_ENTRIES - 1; i++)
+        assert_int_equal(get(&a, held[i], 0), rcOk);
+    tab_destroy(&a);
+    kobj_unref(obj);
+    assert_int_equal(destroyed, 1);
+}
+
 static void test_free_slots_fifo_and_keys(void **state)
 {
     (void)state;
@@ -903,6 +944,7 @@ int main(void)
         cmocka_unit_test(test_install_lookup_close),
         cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_generation_on_reuse),
+        cmocka_unit_test(test_slot_retired_not_reused),
         cmocka_unit_test(test_free_slots_fifo_and_keys),
         cmocka_unit_test(test_growth_and_allocator_errors),
         cmocka_unit_test(test_init_errors),
