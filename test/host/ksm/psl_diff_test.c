@@ -1189,6 +1189,43 @@ static void craft_mixed(uint8_t *msg, size_t size)
     }
 }
 
+/* A method of the event's endpoint as the table has them (its interface's methods, of the
+ * class's security interface for a security event), now and then one past them (a method the
+ * endpoint lacks: bad-method on both sides); an endpoint past the class's: any of 0 .. 11. */
+static uint32_t pick_method(const struct ksm_table *t, uint32_t ev, uint32_t server, uint32_t ep)
+{
+    uint32_t e = UINT32_MAX;
+    if (server < t->nclasses && ev == KSM_EV_SECURITY)
+        e = t->classes[server].sec_ep;
+    else if (server < t->nclasses && ep < t->classes[server].nendpoints)
+        e = t->classes[server].ep_first + ep;
+    if (e >= t->nendpoints)
+        return (uint32_t)pick(12);
+    return (uint32_t)pick((int)t->endpoints[e].nmethods + (pick(50) == 0 ? 1 : 0) +
+                          (t->endpoints[e].nmethods == 0));
+}
+
+/* The message for method m of psltest.Calc, crafted now and then (else random bytes). */
+static void craft_calc(uint32_t m, uint8_t *msg, size_t size)
+{
+    if (m == 4 && pick(4))
+        craft_strings(msg, size);
+    if (m == 6 && pick(4))
+        craft_seq(msg, size);
+    if (m == 3 && pick(4))
+        craft_blob(msg);
+    if (m == 7 && pick(4))
+        craft_points(msg, size);
+    if (m == 8 && pick(4))
+        craft_shapes(msg, size);
+    if (m == 9 && pick(4))
+        craft_pick(msg);
+    if (m == 10 && pick(4))
+        craft_tags(msg);
+    if (m == 11 && pick(4))
+        craft_mixed(msg, size);
+}
+
 static int focus_method = -1;
 static int bounds_denied;
 /* compare(): events both sides denied as field-out-of-bounds */ /* compare(): aim at this psltest.Calc method (Blob 3, Seq 6) */
@@ -1205,7 +1242,7 @@ static int compare(const struct ksm_table *t, const struct policy *p, int reques
             server < t->nclasses ? (uint32_t)pick((int)t->classes[server].nendpoints + 1) : 0;
         if (ev == 1 && server == 0 && pick(3)) /* aim at vmm.VMM often */
             ep = 0;
-        uint32_t m = (uint32_t)pick(11);
+        uint32_t m = pick_method(t, ev, server, ep);
         if (focus_method >= 0 && pick(8)) { /* that request, client to server, mostly */
             ev = 1;
             src = ksm_class_id(t, "psltest.Client");
@@ -1215,22 +1252,7 @@ static int compare(const struct ksm_table *t, const struct policy *p, int reques
         }
         for (size_t k = 0; k < sizeof msg; k++)
             msg[k] = (uint8_t)(pick(3) == 0 ? 0 : pick(4) == 0 ? 0xff : pick(3) == 0 ? 1 : rnd());
-        if (m == 4 && pick(4))
-            craft_strings(msg, sizeof msg);
-        if (m == 6 && pick(4))
-            craft_seq(msg, sizeof msg);
-        if (m == 3 && pick(4))
-            craft_blob(msg);
-        if (m == 7 && pick(4))
-            craft_points(msg, sizeof msg);
-        if (m == 8 && pick(4))
-            craft_shapes(msg, sizeof msg);
-        if (m == 9 && pick(4))
-            craft_pick(msg);
-        if (m == 10 && pick(4))
-            craft_tags(msg);
-        if (m == 11 && pick(4))
-            craft_mixed(msg, sizeof msg);
+        craft_calc(m, msg, sizeof msg);
         size_t len = pick(8) == 0 ? (size_t)pick(64) : sizeof msg;
         const char *fname;
         struct ksm_verdict a = ksm_decide(t, ev, src, dst, ep, m, msg, len);
@@ -1455,7 +1477,7 @@ static void mic_event(const struct ksm_table *t, uint32_t *ev, uint32_t *src, ui
         *src = ksm_class_id(t, pick(3) ? "psltest.Client" : "psltest.Einit");
         *dst = server;
         *ep = (uint32_t)pick(2);
-        *m = (uint32_t)pick(7);
+        *m = pick_method(t, *ev, server, *ep);
     }
     /* every field small: the same few resource SIDs come back */
     for (size_t k = KSM_HEADER_SIZE; k < KSM_HEADER_SIZE + 32 && k < size; k += 4)
@@ -1469,9 +1491,11 @@ static void mic_event(const struct ksm_table *t, uint32_t *ev, uint32_t *src, ui
     }
 }
 
-/* compare_state() aimed at resource.psl's events: the clients' requests to the server, every
- * field and handle SID small (the same few resources come back), rights mostly small too. */
+/* compare_state() aimed at resource.psl's events (and flow.psl's): the clients' requests to the
+ * server, every field and handle SID small (the same few resources come back), rights mostly
+ * small too; the methods past Seq's with their crafted messages. */
 static bool resource_focus;
+static bool focus_with_starts; /* resource_focus, with one random event in 6 (servers start) */
 static void resource_event(const struct ksm_table *t, uint32_t *ev, uint32_t *src, uint32_t *dst,
                            uint32_t *ep, uint32_t *m, uint8_t *msg, size_t size)
 {
@@ -1480,9 +1504,11 @@ static void resource_event(const struct ksm_table *t, uint32_t *ev, uint32_t *sr
     *src = ksm_class_id(t, "psltest.Client");
     *dst = ksm_class_id(t, "psltest.Server");
     *ep = (uint32_t)pick(2);
-    *m = (uint32_t)pick(7);
+    *m = pick_method(t, *ev, *dst, *ep);
     for (size_t k = KSM_HEADER_SIZE; k < KSM_HEADER_SIZE + 32 && k < size; k += 4)
         msg[k] = (uint8_t)pick(5);
+    if (*m > 6)
+        craft_calc(*m, msg, size);
     if (*m == 3) { /* Blob: its handle h is entry 0 or 1 of the handle table */
         craft_blob(msg);
         for (int k = 0; k < 2; k++) {
@@ -1493,7 +1519,8 @@ static void resource_event(const struct ksm_table *t, uint32_t *ev, uint32_t *sr
     }
 }
 
-static int res_changed; /* events that changed a resource table (any model's) */
+static int res_changed;  /* events that changed a resource table (any model's) */
+static int late_changed; /* granted events that changed the state, of a method past index 6 */
 
 /* Random sequences of events with process SIDs against both sides; returns the events that were
  * granted and changed the state. */
@@ -1522,7 +1549,7 @@ static int compare_state(const struct ksm_table *t, const struct policy *p, int 
                  dst = (uint32_t)pick((int)t->nclasses);
         uint32_t server = (ev == 0 || ev == 1) ? dst : src;
         uint32_t ep = (uint32_t)pick((int)t->classes[server].nendpoints + 1);
-        uint32_t m = (uint32_t)pick(7);
+        uint32_t m = pick_method(t, ev, server, ep);
         uint32_t sids[2];
         for (int k = 0; k < 2; k++)
             sids[k] = pick(20) == 0   ? KSM_SID_NONE
@@ -1530,15 +1557,11 @@ static int compare_state(const struct ksm_table *t, const struct policy *p, int 
                                       : (uint32_t)pick(DIFF_SIDS + 1);
         for (size_t k = 0; k < sizeof msg; k++)
             msg[k] = (uint8_t)(pick(2) ? 0 : pick(3) == 0 ? 1 : rnd());
-        if (m == 4 && pick(4))
-            craft_strings(msg, sizeof msg);
-        if (m == 6 && pick(4))
-            craft_seq(msg, sizeof msg);
-        if (m == 3 && pick(4))
-            craft_blob(msg);
+        craft_calc(m, msg, sizeof msg);
         if (mic_focus && pick(4))
             mic_event(t, &ev, &src, &dst, &ep, &m, msg, sizeof msg);
-        if (resource_focus) /* every event: a random one would fill the tables with big SIDs */
+        if (resource_focus && (!focus_with_starts || pick(6)))
+            /* every event: a random one would fill the tables with big SIDs */
             resource_event(t, &ev, &src, &dst, &ep, &m, msg, sizeof msg);
         if (pick(50) == 0) { /* a process ends */
             ksm_state_drop(t, &a, sids[0]);
@@ -1596,14 +1619,16 @@ static int compare_state(const struct ksm_table *t, const struct policy *p, int 
             assert_memory_equal(before_mic_subj, mic_subj, sizeof mic_subj);
             assert_memory_equal(before_res_words, res_words, sizeof res_words);
         }
-        changed += memcmp(before, store, sizeof store) != 0 ||
-                   memcmp(before_of, set_of, sizeof set_of) != 0 ||
-                   memcmp(before_words, words, sizeof words) != 0 ||
-                   memcmp(before_map_of, map_of, sizeof map_of) != 0 ||
-                   memcmp(before_mwords, mwords, sizeof mwords) != 0 ||
-                   memcmp(before_mic_subj, mic_subj, sizeof mic_subj) != 0 ||
-                   memcmp(before_res_words, res_words, sizeof res_words) != 0;
+        bool moved = memcmp(before, store, sizeof store) != 0 ||
+                     memcmp(before_of, set_of, sizeof set_of) != 0 ||
+                     memcmp(before_words, words, sizeof words) != 0 ||
+                     memcmp(before_map_of, map_of, sizeof map_of) != 0 ||
+                     memcmp(before_mwords, mwords, sizeof mwords) != 0 ||
+                     memcmp(before_mic_subj, mic_subj, sizeof mic_subj) != 0 ||
+                     memcmp(before_res_words, res_words, sizeof res_words) != 0;
+        changed += moved;
         same_state(t, &a, &b, i);
+        late_changed += moved && m > 6 && ev != KSM_EV_EXECUTE;
         res_changed += memcmp(before_res_words, res_words, sizeof res_words) != 0;
     }
     return changed;
@@ -1614,7 +1639,13 @@ static void flow_policy(void **state)
     (void)state;
     struct policy *p;
     struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/flow.psl", &p);
+    late_changed = 0;
     assert_true(compare_state(t, p, 30000) > 100);
+    resource_focus = focus_with_starts = true; /* the client's requests, every method of calc */
+    int changed = compare_state(t, p, 15000);
+    assert_true(changed > 100);
+    resource_focus = focus_with_starts = false;
+    assert_true(late_changed > 10); /* Tags (method 10) moves machines too: every method is sent */
     assert_true(compare(t, p, 5000) > 0); /* without state: the Flow rules deny on both sides */
 }
 
@@ -1623,7 +1654,8 @@ static void hashset_policy(void **state)
     (void)state;
     struct policy *p;
     struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/hashset.psl", &p);
-    assert_true(compare_state(t, p, 30000) > 100);
+    int changed = compare_state(t, p, 30000);
+    assert_true(changed > 100);
 }
 
 static void staticmap_policy(void **state)
@@ -1795,6 +1827,7 @@ static void random_flow_policies(void **state)
     int changed = 0;
     gen_flows = true;
     res_changed = 0;
+    late_changed = 0;
     for (int i = 0; i < 200; i++) {
         char *text = gen_policy(), *diag;
         struct policy *p;
@@ -1809,6 +1842,7 @@ static void random_flow_policies(void **state)
     gen_flows = false;
     assert_true(changed > 100);    /* the generator's policies do move machines */
     assert_true(res_changed > 20); /* and resources' (Mic, and objects kept per resource) */
+    assert_true(late_changed > 5); /* methods past index 6 among them (17 of 197 here) */
     assert_true(choices_made[1] > 20);
     assert_true(choices_made[2] > 5);
 }
