@@ -32,9 +32,10 @@ static void audit(const struct sec_request *req, bool granted, Retcode rc, const
         .granted = granted,
         .rc = rc,
     };
-    ksnprintf(r.text, sizeof r.text, "%s %s[%s] -> %s[%s] %s", event_names[req->event],
-              req->src != NULL ? req->src->name : "kernel", req->src_class,
-              req->dst != NULL ? req->dst->name : "kernel", req->dst_class, what);
+    int n = ksnprintf(r.text, sizeof r.text, "%s %s[%s] -> %s[%s] %s", event_names[req->event],
+                      req->src != NULL ? req->src->name : "kernel", req->src_class,
+                      req->dst != NULL ? req->dst->name : "kernel", req->dst_class, what);
+    kss_text_mark_cut(r.text, sizeof r.text, n); /* long names: the end of `what` is lost */
     kss_write(&r);
 }
 
