@@ -475,15 +475,15 @@ static void element_field(struct policy *p, struct expr *e)
 {
     const struct expr *a = e->a;
     const struct json *st = a->elem_struct;
-    const char *kind = json_get_string(st, "kind") ? json_get_string(st, "kind") : "struct";
-    const char *name = json_get_string(st, "name");
-    if (!a->elem_struct) {
+    if (!st) {
         psl_error(e->pos,
                   "type mismatch: the elements of '%s' are integers: nothing may follow "
                   "'.[<index>]'",
                   a->field_name);
         return;
     }
+    const char *kind = json_get_string(st, "kind") ? json_get_string(st, "kind") : "struct";
+    const char *name = json_get_string(st, "name");
     if (e->npath == 0 && strcmp(kind, "union")) {
         psl_error(e->pos,
                   "type mismatch: '%s' is %s of structs: name a field of its element "
