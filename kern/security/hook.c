@@ -43,11 +43,13 @@ static void audit(const struct sec_request *req, bool granted, Retcode rc, const
 static void audit_kernel_denial(const struct sec_request *req, Retcode rc, const char *why)
 {
     char what[96];
+    int n;
     if (req->event == KSM_EV_EXECUTE)
-        ksnprintf(what, sizeof what, "execute: %s (%s)", why, retcode_name(rc));
+        n = ksnprintf(what, sizeof what, "execute: %s (%s)", why, retcode_name(rc));
     else
-        ksnprintf(what, sizeof what, "endpoint %u method %u: %s (%s)", req->endpoint_id,
-                  req->method_id, why, retcode_name(rc));
+        n = ksnprintf(what, sizeof what, "endpoint %u method %u: %s (%s)", req->endpoint_id,
+                      req->method_id, why, retcode_name(rc));
+    kss_text_mark_cut(what, sizeof what, n);
     audit(req, false, rc, what);
 }
 
