@@ -32,9 +32,10 @@ static void audit(const struct sec_request *req, bool granted, Retcode rc, const
         .granted = granted,
         .rc = rc,
     };
-    ksnprintf(r.text, sizeof r.text, "%s %s[%s] -> %s[%s] %s", event_names[req->event],
-              req->src != NULL ? req->src->name : "kernel", req->src_class,
-              req->dst != NULL ? req->dst->name : "kernel", req->dst_class, what);
+    int n = ksnprintf(r.text, sizeof r.text, "%s %s[%s] -> %s[%s] %s", event_names[req->event],
+                      req->src != NULL ? req->src->name : "kernel", req->src_class,
+                      req->dst != NULL ? req->dst->name : "kernel", req->dst_class, what);
+    kss_text_mark_cut(r.text, sizeof r.text, n); /* long names: the end of `what` is lost */
     kss_write(&r);
 }
 
@@ -42,11 +43,13 @@ static void audit(const struct sec_request *req, bool granted, Retcode rc, const
 static void audit_kernel_denial(const struct sec_request *req, Retcode rc, const char *why)
 {
     char what[96];
+    int n;
     if (req->event == KSM_EV_EXECUTE)
-        ksnprintf(what, sizeof what, "execute: %s (%s)", why, retcode_name(rc));
+        n = ksnprintf(what, sizeof what, "execute: %s (%s)", why, retcode_name(rc));
     else
-        ksnprintf(what, sizeof what, "endpoint %u method %u: %s (%s)", req->endpoint_id,
-                  req->method_id, why, retcode_name(rc));
+        n = ksnprintf(what, sizeof what, "endpoint %u method %u: %s (%s)", req->endpoint_id,
+                      req->method_id, why, retcode_name(rc));
+    kss_text_mark_cut(what, sizeof what, n);
     audit(req, false, rc, what);
 }
 

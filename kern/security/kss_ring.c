@@ -1,7 +1,16 @@
 /* The kss ring (kss_ring.h). */
 #include "security/kss_ring.h"
 
+#include <bastion/ksm_proto.h>
+
 #include "lib/string.h"
+
+void kss_text_mark_cut(char *text, size_t size, int needed)
+{
+    if (needed < 0 || (size_t)needed < size || size < sizeof KSM_PROTO_TEXT_CUT)
+        return;
+    memcpy(text + size - sizeof KSM_PROTO_TEXT_CUT, KSM_PROTO_TEXT_CUT, sizeof KSM_PROTO_TEXT_CUT);
+}
 
 uint64_t kss_ring_put(struct kss_ring *ring, const struct kss_record *r)
 {

@@ -12,6 +12,7 @@
 #define BASTION_SECURITY_KSS_RING_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define KSS_RING_RECORDS 128u
@@ -47,6 +48,12 @@ uint64_t kss_ring_put(struct kss_ring *ring, const struct kss_record *r);
 
 /* The oldest record number the ring still holds (= records overwritten since boot). */
 uint64_t kss_ring_oldest(const struct kss_ring *ring);
+
+/* A record's text as ksnprintf wrote it into text[0..size), `needed` the length the whole
+ * would have had: when it did not fit, its last bytes become KSM_PROTO_TEXT_CUT
+ * (<bastion/ksm_proto.h>), so that a cut record says so (the monitor's verdict text, up to
+ * KSM_PROTO_TEXT_MAX, follows the task and class names there). */
+void kss_text_mark_cut(char *text, size_t size, int needed);
 
 /* The reader's next record: false when it has read them all. Records it missed (overwritten
  * since its previous read) are added to cur->lost. The ring is not changed. */

@@ -150,16 +150,60 @@ static void emit(struct cc *c, uint8_t op, uint32_t arg, int64_t imm)
 
 static void gen(struct cc *c, const struct expr *e, int start);
 
+/* A field inside union arms (a string, sequence or array there too): each union must hold its
+ * arm (KSM_OP_UNION_ARM, outermost first) before the instruction right after these reads the
+ * field, its descriptor or its elements. Nothing for a field outside unions. */
+static void gen_guards(struct cc *c, const struct expr *f)
+{
+    if (f->kind != E_FIELD || f->nguards == 0)
+        return;
+    uint64_t fi = field_index(c, f->field_name);
+    for (int g = 0; g < f->nguards; g++)
+        emit(c, KSM_OP_UNION_ARM, f->guards[g].tag_off,
+             (int64_t)((uint64_t)f->guards[g].arm << 32 | fi));
+}
+
 /* A string operand's descriptor: a field's is the instruction's arg (returns 0); an element's
  * of a sequence of strings is computed onto the stack (its index, KSM_OP_SEQ_STR), for the
- * string instruction to pop (returns 1). */
+ * string instruction to pop (returns 1). Either after its unions' arms are checked. */
 static int gen_str_ref(struct cc *c, const struct expr *e, int start)
 {
-    if (e->kind != E_INDEX)
+    if (e->kind != E_INDEX) {
+        gen_guards(c, e);
         return 0;
+    }
     gen(c, e->b, start);
+    gen_guards(c, e->a);
     emit(c, KSM_OP_SEQ_STR, e->a->offset, (int64_t)field_index(c, e->a->field_name));
     return 1;
+}
+
+/* a.[i] through a union (its tag, or a field of an arm) in the element: the element's offset
+ * (KSM_OP_ELEM_ADDR, from the index), then each union's arm checked and the tag or field read
+ * at their offsets in the element (KSM_INSN_BASE). */
+static void gen_element_union(struct cc *c, const struct expr *e, int start)
+{
+    const struct expr *f = e->a;
+    uint64_t fi = field_index(c, e->field_name);
+    gen(c, e->b, start);
+    gen_guards(c, f);
+    emit(c, KSM_OP_ELEM_ADDR, f->offset,
+         (int64_t)((uint64_t)f->size << 48 | (uint64_t)(f->is_array ? f->count - 1 : 0) << 32 |
+                   field_index(c, f->field_name)));
+    c->code[c->ncode - 1].size = f->is_array ? 1 : 0;
+    for (int g = 0; g < e->nguards; g++) {
+        emit(c, KSM_OP_UNION_ARM, e->guards[g].tag_off,
+             (int64_t)((uint64_t)e->guards[g].arm << 32 | fi));
+        c->code[c->ncode - 1].flags = KSM_INSN_BASE;
+    }
+    if (e->arms) {
+        emit(c, KSM_OP_UNION_TAG, e->offset, (int64_t)((uint64_t)e->arms << 32 | fi));
+    } else {
+        emit(c, KSM_OP_LOAD, e->offset, (int64_t)fi);
+        c->code[c->ncode - 1].size = (uint8_t)e->size;
+        c->code[c->ncode - 1].is_signed = (uint8_t)(e->sign == 1);
+    }
+    c->code[c->ncode - 1].flags = KSM_INSN_BASE;
 }
 
 static void gen(struct cc *c, const struct expr *e, int start)
@@ -179,9 +223,7 @@ static void gen(struct cc *c, const struct expr *e, int start)
         }
         /* through union arms: each union must hold its arm before anything inside is read */
         uint64_t fi = field_index(c, e->field_name);
-        for (int g = 0; g < e->nguards; g++)
-            emit(c, KSM_OP_UNION_ARM, e->guards[g].tag_off,
-                 (int64_t)((uint64_t)e->guards[g].arm << 32 | fi));
+        gen_guards(c, e);
         if (e->arms) { /* a union's tag, checked against its arms */
             emit(c, KSM_OP_UNION_TAG, e->offset, (int64_t)((uint64_t)e->arms << 32 | fi));
             return;
@@ -229,7 +271,12 @@ static void gen(struct cc *c, const struct expr *e, int start)
     case E_INDEX: {
         const struct expr *f = e->a;
         uint32_t fi = field_index(c, f->field_name);
+        if (e->nguards > 0 || e->arms) {
+            gen_element_union(c, e, start);
+            return;
+        }
         if (f->elem_struct && f->is_array && e->b->kind == E_INT) { /* folded: a fixed offset */
+            gen_guards(c, f);
             emit(c, KSM_OP_LOAD, f->offset + (uint32_t)e->b->value * f->size + e->offset, fi);
             c->code[c->ncode - 1].size = (uint8_t)e->size;
             c->code[c->ncode - 1].is_signed = (uint8_t)(e->sign == 1);
@@ -237,6 +284,7 @@ static void gen(struct cc *c, const struct expr *e, int start)
         }
         if (f->elem_struct && f->is_array) { /* a field of an element of an array of structs */
             gen(c, e->b, start);
+            gen_guards(c, f);
             emit(c, KSM_OP_ARRAY_FIELD, f->offset + e->offset,
                  (int64_t)((uint64_t)f->size << 48 | (uint64_t)(f->count - 1) << 32 | fi));
             c->code[c->ncode - 1].size = (uint8_t)e->size;
@@ -245,6 +293,7 @@ static void gen(struct cc *c, const struct expr *e, int start)
         }
         if (f->elem_struct) { /* a field of an element of a sequence of structs */
             gen(c, e->b, start);
+            gen_guards(c, f);
             emit(c, KSM_OP_SEQ_FIELD, f->offset,
                  (int64_t)((uint64_t)f->size << 48 | (uint64_t)e->offset << 32 | fi));
             c->code[c->ncode - 1].size = (uint8_t)e->size;
@@ -252,9 +301,11 @@ static void gen(struct cc *c, const struct expr *e, int start)
             return;
         }
         if (f->is_array && e->b->kind == E_INT) { /* folded: a load at a fixed offset */
+            gen_guards(c, f);
             emit(c, KSM_OP_LOAD, f->offset + (uint32_t)e->b->value * f->size, fi);
         } else {
             gen(c, e->b, start);
+            gen_guards(c, f);
             emit(c, f->is_array ? KSM_OP_ARRAY_ELEM : KSM_OP_SEQ_ELEM, f->offset,
                  (int64_t)((uint64_t)f->count << 32 | fi));
         }
@@ -287,6 +338,7 @@ static void gen(struct cc *c, const struct expr *e, int start)
             uint64_t other = o->kind == E_STR ? (uint64_t)0xffff << 32 | string_index(c, o->str)
                                               : (uint64_t)field_index(c, o->field_name) << 32 |
                                                     (popped ? 0 : o->offset);
+            gen_guards(c, f);
             emit(c, KSM_OP_SEQ_STR_MEMBER, f->offset,
                  (int64_t)((uint64_t)field_index(c, f->field_name) << 48 | other));
             c->code[c->ncode - 1].flags = popped ? KSM_INSN_OTHER_POPPED : 0;
@@ -294,6 +346,7 @@ static void gen(struct cc *c, const struct expr *e, int start)
             const struct expr *f = e->b, *w = e->c;
             uint64_t fi = field_index(c, f->field_name);
             gen(c, e->a, start);
+            gen_guards(c, f);
             if (f->is_array)
                 emit(c, KSM_OP_ARRAY_FIELD_MEMBER, f->offset + w->offset,
                      (int64_t)((uint64_t)f->size << 48 | (uint64_t)(f->count - 1) << 32 | fi));
@@ -305,13 +358,16 @@ static void gen(struct cc *c, const struct expr *e, int start)
         } else if (e->fn == FN_MEMBER) {
             gen(c, e->a, start);
             const struct expr *f = e->b;
+            gen_guards(c, f);
             emit(c, f->is_array ? KSM_OP_ARRAY_MEMBER : KSM_OP_SEQ_MEMBER, f->offset,
                  (int64_t)((uint64_t)f->count << 32 | field_index(c, f->field_name)));
             c->code[c->ncode - 1].size = (uint8_t)f->size;
             c->code[c->ncode - 1].is_signed = (uint8_t)(f->sign == 1);
         } else if (e->fn == FN_LENGTH && e->a->type == TY_SEQ && e->a->is_array) {
+            gen_guards(c, e->a); /* an array in an arm is there only while the arm is held */
             emit(c, KSM_OP_CONST, 0, e->a->count); /* folded: an array's length is fixed */
         } else if (e->fn == FN_LENGTH && e->a->type == TY_SEQ) {
+            gen_guards(c, e->a);
             /* a sequence of structs: size 0, its elements' size in imm bits 32..47 */
             uint64_t stride = e->a->elem_struct ? (uint64_t)e->a->size << 32 : 0;
             emit(c, KSM_OP_SEQ_COUNT, e->a->offset,

@@ -466,10 +466,32 @@ static uint32_t string_of(struct ictx *x, const struct strref *f, const uint8_t 
     return KSM_R_RULE;
 }
 
+/* A field inside union arms: each union holds its arm (outermost first), else the field is not
+ * in the message (KSM_OP_UNION_ARM, which the compiled table runs right before the field is
+ * read). Returns KSM_R_RULE, or the failure reason naming the field. */
+static uint32_t arms_held(struct ictx *x, const struct expr *f)
+{
+    for (int g = 0; f->kind == E_FIELD && g < f->nguards; g++) {
+        if ((uint64_t)f->guards[g].tag_off + 4 > x->len) {
+            x->field = f->field_name;
+            return KSM_R_FIELD_BOUNDS;
+        }
+        if (le(x->msg, f->guards[g].tag_off, 4) != f->guards[g].arm) {
+            x->field = f->field_name;
+            return KSM_R_UNION_ARM;
+        }
+    }
+    return KSM_R_RULE;
+}
+
 /* A sequence or array field f: the message offset of its first element and its element count,
- * or the failure reason (the descriptor, or an element, outside the message). */
+ * or the failure reason (an arm it lies in not held, the descriptor or an element outside the
+ * message). */
 static uint32_t elements_of(struct ictx *x, const struct expr *f, uint64_t *first, uint64_t *n)
 {
+    uint32_t r = arms_held(x, f);
+    if (r != KSM_R_RULE)
+        return r;
     if (f->is_array) {
         *first = f->offset;
         *n = f->count;
@@ -497,7 +519,7 @@ static uint32_t str_ref(struct ictx *x, const struct expr *f, struct strref *r)
     r->off = f->offset;
     r->name = f->field_name;
     if (f->kind != E_INDEX)
-        return KSM_R_RULE;
+        return arms_held(x, f);
     int64_t i;
     uint64_t first, n;
     uint32_t rc;
@@ -564,6 +586,37 @@ static uint32_t string_order(struct ictx *x, const struct expr *e, int64_t *v)
     return KSM_R_RULE;
 }
 
+/* Element i of a sequence or array (its elements from first, n of them) through a union in it:
+ * each union's arm checked, then its tag or the arm's field read, at their offsets in the
+ * element (KSM_OP_ELEM_ADDR, then KSM_INSN_BASE reads). */
+static uint32_t element_union(struct ictx *x, const struct expr *e, uint64_t i, uint64_t first,
+                              uint64_t n, int64_t *v)
+{
+    if (i >= n) {
+        x->field = e->a->field_name;
+        return KSM_R_FIELD_BOUNDS;
+    }
+    uint64_t base = first + i * e->a->size;
+    x->field = e->field_name;
+    for (int g = 0; g < e->nguards; g++) {
+        if (base + e->guards[g].tag_off + 4 > x->len)
+            return KSM_R_FIELD_BOUNDS;
+        if (le(x->msg, (size_t)(base + e->guards[g].tag_off), 4) != e->guards[g].arm)
+            return KSM_R_UNION_ARM;
+    }
+    if (base + e->offset + e->size > x->len)
+        return KSM_R_FIELD_BOUNDS;
+    uint64_t u = le(x->msg, (size_t)(base + e->offset), (int)e->size);
+    if (e->arms) {
+        if (u >= e->arms)
+            return KSM_R_UNION_ARM;
+    } else if (e->sign == 1 && e->size < 8 && (u >> (8 * e->size - 1)) & 1) {
+        u |= ~(uint64_t)0 << (8 * e->size);
+    }
+    *v = (int64_t)u;
+    return KSM_R_RULE;
+}
+
 /* Returns KSM_R_RULE and *v, or the failure reason. */
 static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
 {
@@ -606,16 +659,8 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
             return KSM_R_RULE;
         }
         /* through union arms: each union holds its arm, else the field is not in the message */
-        for (int g = 0; g < e->nguards; g++) {
-            if ((uint64_t)e->guards[g].tag_off + 4 > x->len) {
-                x->field = e->field_name;
-                return KSM_R_FIELD_BOUNDS;
-            }
-            if (le(x->msg, e->guards[g].tag_off, 4) != e->guards[g].arm) {
-                x->field = e->field_name;
-                return KSM_R_UNION_ARM;
-            }
-        }
+        if ((r = arms_held(x, e)) != KSM_R_RULE)
+            return r;
         if ((uint64_t)e->offset + e->size > x->len) {
             x->field = e->field_name;
             return KSM_R_FIELD_BOUNDS;
@@ -725,6 +770,8 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
             return r;
         if ((r = elements_of(x, e->a, &first, &n)) != KSM_R_RULE)
             return r;
+        if (e->nguards > 0 || e->arms)
+            return element_union(x, e, (uint64_t)a, first, n, v);
         /* an integer element, or a field (e's offset, size, sign) of a struct element */
         const struct expr *w = e->a->elem_struct ? e : e->a;
         uint64_t at = first + (uint64_t)a * e->a->size + (e->a->elem_struct ? e->offset : 0);
@@ -760,6 +807,7 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
                 vs = (const uint8_t *)e->a->str;
                 vn = strlen(e->a->str);
             } else if ((r = str_ref(x, e->a, &vr)) != KSM_R_RULE ||
+                       (r = arms_held(x, e->b)) != KSM_R_RULE ||
                        (r = string_of(x, &vr, &vs, &vn)) != KSM_R_RULE) {
                 return r;
             }

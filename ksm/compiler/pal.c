@@ -184,9 +184,9 @@ static bool set_string_list(uint8_t *msg, uint32_t cap, uint32_t off, const char
     return true;
 }
 
-/* A list [{...}, ...] for a sequence of structs at byte off: the elements go to the arena
- * (aligned for the struct), each written as a struct value; the descriptor to off. An array's
- * go to the fixed part from off (elements not given stay 0). */
+/* A list [{...}, ...] for a sequence of structs or unions at byte off: the elements go to the
+ * arena (aligned for the struct), each written as a struct or union value; the descriptor to
+ * off. An array's go to the fixed part from off (elements not given stay 0). */
 static bool set_struct_list(struct run *r, uint8_t *msg, uint32_t cap, uint32_t off,
                             const char *kind, const char *type, const struct pal_value *v)
 {
@@ -211,13 +211,14 @@ static bool set_struct_list(struct run *r, uint8_t *msg, uint32_t cap, uint32_t 
         put_desc(msg + off, pal_arena.used, (uint32_t)v->nsub);
         pal_arena.used += (uint32_t)v->nsub * size;
     }
+    const char *ekind = json_get_string(st, "kind") ? json_get_string(st, "kind") : "struct";
     for (int k = 0; k < v->nsub; k++) {
-        if (!v->sub[k].is_struct) {
+        if (!v->sub[k].is_struct && strcmp(ekind, "union")) { /* a union's may be a bare tag */
             psl_error(v->sub[k].pos, "an element of '%s' (%s) is a struct: give its fields in { }",
                       v->name, type);
             return false;
         }
-        if (!set_value(r, msg, end, at + (uint32_t)k * size, "struct", json_get_string(st, "name"),
+        if (!set_value(r, msg, end, at + (uint32_t)k * size, ekind, json_get_string(st, "name"),
                        size, false, &v->sub[k]))
             return false;
     }
@@ -225,6 +226,30 @@ static bool set_struct_list(struct run *r, uint8_t *msg, uint32_t cap, uint32_t 
 }
 
 static void put32(uint8_t *m, uint32_t v);
+
+/* { offset : <n>, count : <n> } for a string, sequence or bytes field: its arena descriptor as
+ * written, nothing in the arena, so that a test can send a descriptor that points outside the
+ * message (a receiver would refuse it; the monitor sees it first and must not read there). */
+static bool set_raw_desc(uint8_t *msg, uint32_t cap, uint32_t off, const struct pal_value *v)
+{
+    uint32_t d[2] = {0, 0};
+    for (int i = 0; i < v->nsub; i++) {
+        const struct pal_value *w = &v->sub[i];
+        int k = !strcmp(w->name, "offset") ? 0 : !strcmp(w->name, "count") ? 1 : -1;
+        if (k < 0 || w->is_struct || w->is_list || w->str || !int_fits(w, 4, false)) {
+            psl_error(w->pos,
+                      "'%s' is a descriptor: give { offset : <UInt32>, count : <UInt32> } or its "
+                      "value",
+                      v->name);
+            return false;
+        }
+        d[k] = (uint32_t)w->value;
+    }
+    if (off + 8 > cap)
+        return false;
+    put_desc(msg + off, d[0], d[1]);
+    return true;
+}
 
 /* A union at byte off: { <arm> : <value> } writes the arm's tag (a UInt32 at off) and its value
  * (at the arm's offset); a bare integer writes that tag and nothing else, so that a test can
@@ -287,6 +312,9 @@ static bool set_value(struct run *r, uint8_t *msg, uint32_t cap, uint32_t off, c
     }
     if (!strcmp(kind, "union"))
         return set_union(r, msg, cap, off, type, v);
+    if (v->is_struct &&
+        (!strcmp(kind, "string") || !strcmp(kind, "sequence") || !strcmp(kind, "bytes")))
+        return set_raw_desc(msg, cap, off, v);
     if (!strcmp(kind, "string") && v->str != NULL)
         return set_string(msg, cap, off, v);
     if (v->is_list && struct_elements(r, kind, type))

@@ -152,13 +152,6 @@ static void field(struct policy *p, const struct scope *s, struct expr *e)
         e->size = 4;
         return;
     }
-    if (e->nguards > 0 && strcmp(kind, "scalar")) {
-        psl_error(e->pos,
-                  "not supported: '%s' is a %s inside a union's arm: only integer fields of an "
-                  "arm can be read",
-                  e->field_name, kind);
-        return;
-    }
     if (!strcmp(kind, "string")) {
         e->type = TY_STR; /* compared with a literal only (check) */
         e->offset = off;  /* its descriptor {offset, count} */
@@ -473,51 +466,78 @@ static void seq_field(struct policy *p, const struct scope *s, struct expr *e)
         check(p, s, e);
 }
 
-/* a.[b].<path>: an integer field of element b of a sequence of structs: its offset in the
- * element, its size and sign (the element's struct, then nested structs, by the path). */
+/* a.[b].<path>: an integer field of element b of a sequence or array of structs or unions:
+ * its offset in the element, its size and sign (the element's struct or union, then nested
+ * structs and unions' arms, by the path). Through a union's arm, or ending at a union (its tag,
+ * compared with an arm's name), the element is read through its offset (KSM_OP_ELEM_ADDR) and
+ * each union's tag is checked against the arm named, in the element (guards: offsets in it). */
 static void element_field(struct policy *p, struct expr *e)
 {
     const struct expr *a = e->a;
-    if (!a->elem_struct) {
+    const struct json *st = a->elem_struct;
+    if (!st) {
         psl_error(e->pos,
                   "type mismatch: the elements of '%s' are integers: nothing may follow "
                   "'.[<index>]'",
                   a->field_name);
         return;
     }
-    if (e->npath == 0) {
+    const char *kind = json_get_string(st, "kind") ? json_get_string(st, "kind") : "struct";
+    const char *name = json_get_string(st, "name");
+    if (e->npath == 0 && strcmp(kind, "union")) {
         psl_error(e->pos,
                   "type mismatch: '%s' is %s of structs: name a field of its element "
                   "('.[<index>].<field>')",
                   a->field_name, a->is_array ? "an array" : "a sequence");
         return;
     }
-    const struct json *st = a->elem_struct;
-    const char *kind = "struct", *name = json_get_string(st, "name");
     uint32_t off = 0, size = 0;
     bool sign = false;
+    char *path = psl_fmt("%s.[]", a->field_name);
+    e->nguards = 0;
     for (int k = 0; k < e->npath; k++) {
-        const struct json *sj = strcmp(kind, "struct") ? NULL
-                                : k == 0               ? st
-                                                       : td_struct(p->td, name);
-        if (!strcmp(kind, "union")) {
-            psl_error(e->pos,
-                      "not supported: '%s' of an element of '%s' is a union: unions are read only "
-                      "outside sequences and arrays",
-                      e->path[k - 1], a->field_name);
-            return;
-        }
+        bool is_union = !strcmp(kind, "union");
+        const struct json *sj = k == 0                    ? st
+                                : is_union                ? td_union(p->td, name)
+                                : !strcmp(kind, "struct") ? td_struct(p->td, name)
+                                                          : NULL;
         const struct json *f = sj ? json_find(json_get(sj, "fields"), "name", e->path[k]) : NULL;
         if (!f) {
-            psl_error(e->pos, "unknown field '%s' in an element of '%s' (%s %s)", e->path[k],
-                      a->field_name, sj ? "struct" : kind, name ? name : "");
+            psl_error(e->pos, "unknown %s '%s' in an element of '%s' (%s %s)",
+                      is_union ? "arm" : "field", e->path[k], a->field_name, kind,
+                      name ? name : "");
             return;
         }
+        if (is_union) { /* read only while the element's union holds this arm */
+            int64_t tag = json_get_int(f, "tag", -1);
+            if (tag < 0 || tag > (int64_t)UINT32_MAX) {
+                psl_error(e->pos, "arm '%s' of union %s has no tag in the type description",
+                          e->path[k], name ? name : "");
+                return;
+            }
+            e->guards = psl_realloc(e->guards, sizeof *e->guards * (size_t)(e->nguards + 1));
+            e->guards[e->nguards++] = (struct union_guard){off, (uint32_t)tag};
+        }
+        path = psl_fmt("%s.%s", path, e->path[k]);
         off += (uint32_t)json_get_int(f, "offset", 0);
         size = (uint32_t)json_get_int(f, "size", 0);
         kind = json_get_string(f, "kind") ? json_get_string(f, "kind") : "";
         name = json_get_string(f, "type") ? json_get_string(f, "type") : "";
         sign = json_get_bool(f, "signed");
+    }
+    if (!strcmp(kind, "union")) { /* its tag, compared with an arm's name (union_arm_test) */
+        const struct json *u = e->npath == 0 ? st : td_union(p->td, name);
+        size_t n = u ? json_len(json_get(u, "fields")) : 0;
+        if (!u || n == 0 || n > UINT32_MAX || off + 4 > a->size) {
+            psl_error(e->pos, "union %s of '%s' is not described", name ? name : "", path);
+            return;
+        }
+        e->type = TY_UNION;
+        e->union_decl = u;
+        e->offset = off;
+        e->size = 4;
+        e->field_name = path;
+        return;
     }
     if (strcmp(kind, "scalar") || (size != 1 && size != 2 && size != 4 && size != 8) ||
         off + size > a->size || off > 0xffff) {
@@ -531,7 +551,7 @@ static void element_field(struct policy *p, struct expr *e)
     e->sign = sign ? 1 : 0;
     e->offset = off;
     e->size = size;
-    e->field_name = a->field_name;
+    e->field_name = e->nguards ? path : a->field_name;
 }
 
 /* a.[b]: an element of a sequence or array of integers; a constant index past an array's end
@@ -638,6 +658,13 @@ static void call(struct policy *p, const struct scope *s, struct expr *e)
             ix->path = e->path;
             ix->npath = e->npath;
             element_field(p, ix);
+            if (ix->type == TY_UNION || ix->nguards > 0) {
+                psl_error(e->pos,
+                          "not supported: member's 'field' through a union ('%s'): test each "
+                          "element, '%s.[<index>]...'",
+                          ix->field_name, e->b->field_name);
+                return;
+            }
             if (ix->type != TY_INT)
                 return;
             e->c = ix;

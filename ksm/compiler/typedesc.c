@@ -261,6 +261,8 @@ const struct json *td_struct_elements(const struct typedesc *td, const char *kin
     if (n == 0)
         return NULL;
     const struct json *st = td_struct(td, name);
+    if (!st)
+        st = td_union(td, name); /* its kind says which: read through element_field */
     int64_t sz = st ? json_get_int(st, "size", 0) : 0, al = st ? json_get_int(st, "align", 1) : 1;
     if (!st || sz <= 0 || sz > 65535 || al <= 0 || al > 8)
         return NULL;

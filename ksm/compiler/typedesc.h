@@ -83,8 +83,8 @@ const struct td_method *td_method(const struct td_iface *i, const char *name, in
 int td_int_elements(const char *kind, const char *type, uint32_t *size, bool *is_signed,
                     uint32_t *count);
 
-/* A sequence or array of structs ("sequence<psltest.Calc.Point, 4>", "array<...>"): the
- * struct's entry, *size and *align of one element (its wire form, at most 65535 bytes; an
+/* A sequence or array of structs or unions ("sequence<psltest.Calc.Point, 4>", "array<...>"):
+ * the struct's or union's entry (its "kind" says which), *size and *align of one element (its wire form, at most 65535 bytes; an
  * array's elements are that far apart), *count the bound or length; NULL for any other type. */
 const struct json *td_struct_elements(const struct typedesc *td, const char *kind, const char *type,
                                       uint32_t *size, uint32_t *align, uint32_t *count);

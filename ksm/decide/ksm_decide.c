@@ -621,11 +621,18 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
                 st[sp++] = (uint64_t)in->imm;
                 continue;
             }
-            if (in->size == 0 || in->size > 8 || (uint64_t)in->arg + in->size > len) {
+            uint64_t at = in->arg;
+            if (in->flags & KSM_INSN_BASE) { /* a field of a sequence's or array's element */
+                if (sp < 1)
+                    return KSM_R_BAD_TABLE;
+                sp--; /* an offset past the message stays past it (no wrap-around) */
+                at += st[sp] > len ? len + 1 : st[sp];
+            }
+            if (in->size == 0 || in->size > 8 || at + in->size > len) {
                 *field = (uint32_t)in->imm;
                 return KSM_R_FIELD_BOUNDS;
             }
-            st[sp++] = load(msg, in->arg, in->size, in->is_signed);
+            st[sp++] = load(msg, (uint32_t)at, in->size, in->is_signed);
             continue;
         }
         if (in->op == KSM_OP_STR_EQ) {
@@ -998,17 +1005,43 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
         if (in->op == KSM_OP_UNION_TAG || in->op == KSM_OP_UNION_ARM) {
             /* a union's tag: one of its arms (UNION_TAG pushes it), or the one arm a field
              * read next lies in (UNION_ARM); anything else denies, before any arm is read */
-            uint64_t want = (uint64_t)in->imm >> 32, tag;
+            uint64_t want = (uint64_t)in->imm >> 32, tag, at = in->arg;
+            if (in->flags & KSM_INSN_BASE) { /* a union in a sequence's or array's element */
+                if (sp < 1)
+                    return KSM_R_BAD_TABLE;
+                at += st[sp - 1] > len ? len + 1 : st[sp - 1];
+                if (in->op == KSM_OP_UNION_TAG)
+                    sp--; /* the tag replaces the element's offset */
+            }
             if (in->op == KSM_OP_UNION_TAG && sp >= KSM_STACK_MAX)
                 return KSM_R_BAD_TABLE;
             *field = (uint32_t)((uint64_t)in->imm & 0xffffffffu);
-            if ((uint64_t)in->arg + 4 > len)
+            if (at + 4 > len)
                 return KSM_R_FIELD_BOUNDS;
-            tag = load(msg, in->arg, 4, 0);
+            tag = load(msg, (uint32_t)at, 4, 0);
             if (in->op == KSM_OP_UNION_TAG ? tag >= want : tag != want)
                 return KSM_R_UNION_ARM;
             if (in->op == KSM_OP_UNION_TAG)
                 st[sp++] = tag;
+            continue;
+        }
+        if (in->op == KSM_OP_ELEM_ADDR) {
+            /* the offset of element i of a sequence (size 0) or array (size 1) */
+            uint64_t base = in->arg, count, imm = (uint64_t)in->imm, i;
+            uint32_t stride = (uint32_t)(imm >> 48);
+            if (sp < 1 || stride == 0 || in->size > 1)
+                return KSM_R_BAD_TABLE;
+            *field = (uint32_t)(imm & 0xffffffffu);
+            i = st[sp - 1];
+            if (in->size == 0) {
+                if (seq_at(msg, len, in->arg, stride, &base, &count) < 0)
+                    return KSM_R_FIELD_BOUNDS;
+            } else {
+                count = ((imm >> 32) & 0xffffu) + 1u;
+            }
+            if (i >= count)
+                return KSM_R_FIELD_BOUNDS;  /* past the end: the element does not exist */
+            st[sp - 1] = base + i * stride; /* no wrap-around: each reader checks its bytes */
             continue;
         }
         if (sp < 2 || in->op >= KSM_OP_COUNT)

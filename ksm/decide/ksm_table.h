@@ -159,15 +159,28 @@ enum ksm_op {
      * imm & 0xffffffff: index into fields[]). */
     KSM_OP_UNION_TAG,
     /* Push nothing: the union whose tag is at message[arg] must hold arm imm >> 32, else the
-     * event is denied (field-out-of-bounds, imm & 0xffffffff: index into fields[]), so that the
-     * instruction after it (a LOAD of a field of that arm) never reads another arm's bytes. */
+     * event is denied (union-arm; a tag outside the message: field-out-of-bounds; imm &
+     * 0xffffffff: index into fields[]), so that the instruction after it (a LOAD of a field of
+     * that arm, or a string or sequence instruction on a descriptor in it) never reads another
+     * arm's bytes. */
     KSM_OP_UNION_ARM,
+    /* Pop an index i, push the message offset of element i (imm >> 48 bytes each) of the
+     * sequence whose descriptor is at message[arg] (size 0: its elements checked to lie inside
+     * the message, as SEQ_COUNT does) or of the array whose element 0 is at message[arg] (size
+     * 1: ((imm >> 32) & 0xffff) + 1 elements, each read checked by the instruction reading it).
+     * An index past the elements, or a sequence outside the message, denies the event
+     * (field-out-of-bounds, imm & 0xffffffff: index into fields[]). What follows reads the
+     * element through KSM_INSN_BASE: a union's tag and arms, which differ per element. */
+    KSM_OP_ELEM_ADDR,
     KSM_OP_COUNT
 };
 
-/* ksm_insn.flags of the string instructions (KSM_OP_SEQ_STR). */
+/* ksm_insn.flags of the string instructions (KSM_OP_SEQ_STR) and of the element reads. */
 #define KSM_INSN_STR_POPPED 1u   /* the string's descriptor offset is popped, arg unused */
 #define KSM_INSN_OTHER_POPPED 2u /* STR_CMP: the other string's too (popped first) */
+/* LOAD, UNION_TAG, UNION_ARM: the byte offset read is arg plus the element's offset on top of
+ * the stack (KSM_OP_ELEM_ADDR); LOAD and UNION_TAG pop it, UNION_ARM leaves it for the next. */
+#define KSM_INSN_BASE 4u
 
 struct ksm_insn {
     uint8_t op;        /* enum ksm_op */

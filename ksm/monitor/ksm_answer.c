@@ -12,10 +12,12 @@ _Static_assert(KSM_PROTO_ARENA_OFFSET == IDL_HEADER_SIZE + sizeof(struct ksm_pro
 _Static_assert(KSM_HEADER_SIZE == IDL_HEADER_SIZE, "ksm_table.h: KSM_HEADER_SIZE is the IPC "
                                                    "header");
 
-/* Appends NUL-terminated text within an answer's text, truncating at the end. */
+/* Appends NUL-terminated text within an answer's text, truncating at the end; cut says that
+ * something did not fit (finish() then marks the text). */
 struct text {
     char *buf;
     uint32_t len, cap;
+    int cut;
 };
 
 static void put(struct text *t, const char *s)
@@ -23,6 +25,8 @@ static void put(struct text *t, const char *s)
     while (s && *s && t->len + 1 < t->cap)
         t->buf[t->len++] = *s++;
     t->buf[t->len] = 0;
+    if (s && *s)
+        t->cut = 1;
 }
 
 /* v in decimal. */
@@ -182,42 +186,88 @@ static int put_method(struct text *t, const struct ksm_table *tab, const struct 
     return 1;
 }
 
-/*
- * Appends the records of the log after the decision's text, "; " before each; a record that does
- * not fit whole is left out, and " (+N)" says how many were (if it fits).
- */
-static void put_methods(struct text *t, const struct ksm_table *tab,
-                        const struct ksm_audit_log *log)
+/* Bytes of v in decimal. */
+static uint32_t digits(uint64_t v)
 {
-    uint32_t left = log->dropped;
-    for (uint32_t i = 0; i < log->n; i++) {
-        char buf[KSM_PROTO_TEXT_MAX];
-        struct text one = {buf, 0, sizeof buf};
-        put(&one, "; ");
-        if (!put_method(&one, tab, &log->rec[i]) || t->len + one.len + 1 >= t->cap) {
+    uint32_t n = 1;
+    while (v >= 10) {
+        v /= 10;
+        n++;
+    }
+    return n;
+}
+
+/*
+ * Ends the text: when something in it was cut, its last bytes become KSM_PROTO_TEXT_CUT (and
+ * " (+N)" after it when records were left out, which put_methods() otherwise leaves room for),
+ * so that no text is cut without saying so. Returns the bytes to send, the NUL included.
+ */
+static size_t finish(struct text *t, uint32_t left)
+{
+    uint32_t more = left ? 4u + digits(left) : 0u; /* " (+N)" */
+    if (t->cut || t->len + more + 1 > t->cap) {
+        uint32_t room = (uint32_t)sizeof KSM_PROTO_TEXT_CUT - 1u + more;
+        if (t->len + room + 1 > t->cap)
+            t->len = t->cap - 1 - room;
+        t->buf[t->len] = 0;
+        t->cut = 0;
+        put(t, KSM_PROTO_TEXT_CUT);
+    }
+    if (left != 0) {
+        put(t, " (+");
+        put_u32(t, left);
+        put(t, ")");
+    }
+    return t->len + 1;
+}
+
+/*
+ * Appends the records of the log after the decision's text, "; " before each. When they do not
+ * all fit, a record that does not fit whole is left out and counted, with room kept for the
+ * " (+N)" that finish() writes. Returns how many were left out (with those the log dropped).
+ */
+/* Record i of the log, "; " before it, into one (one->cut when it does not fit there); false
+ * when the table does not describe it. */
+static int put_record(struct text *one, const struct ksm_table *tab,
+                      const struct ksm_audit_log *log, uint32_t i)
+{
+    one->len = 0;
+    one->cut = 0;
+    put(one, "; ");
+    return put_method(one, tab, &log->rec[i]) && !one->cut;
+}
+
+static uint32_t put_methods(struct text *t, const struct ksm_table *tab,
+                            const struct ksm_audit_log *log)
+{
+    char buf[KSM_PROTO_TEXT_MAX];
+    struct text one = {buf, 0, sizeof buf, 0};
+    uint32_t n = log->n < KSM_AUDIT_RECS_MAX ? log->n : KSM_AUDIT_RECS_MAX;
+    uint32_t left = log->dropped + (log->n - n);
+    /* room for " (+N)" unless every record fits whole and none was dropped (records are
+     * written twice then: measured, then kept; the stack holds one) */
+    uint64_t total = t->len;
+    for (uint32_t i = 0; i < n; i++)
+        total += put_record(&one, tab, log, i) ? one.len : KSM_PROTO_TEXT_MAX;
+    uint32_t keep =
+        left == 0 && total + 1 <= t->cap ? 0u : 4u + digits((uint64_t)log->n + log->dropped);
+    for (uint32_t i = 0; i < n; i++) {
+        if (!put_record(&one, tab, log, i) || t->len + one.len + keep + 1 > t->cap) {
             left++;
             continue;
         }
         put(t, buf);
     }
-    if (left != 0) {
-        char buf[16];
-        struct text more = {buf, 0, sizeof buf};
-        put(&more, " (+");
-        put_u32(&more, left);
-        put(&more, ")");
-        if (t->len + more.len + 1 < t->cap)
-            put(t, buf);
-    }
+    return left;
 }
 
 static size_t refuse(struct ksm_answer *out, const char *why)
 {
-    struct text t = {out->text, 0, KSM_PROTO_TEXT_MAX};
+    struct text t = {out->text, 0, KSM_PROTO_TEXT_MAX, 0};
     out->v.granted = 0;
     out->v.audit = 1;
     put(&t, why);
-    return t.len + 1;
+    return finish(&t, 0);
 }
 
 /* The kernel's class id for a process, as a table id (UINT32_MAX: not one). */
@@ -287,7 +337,7 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
         arena = 0;
         arena_len = 0;
     }
-    struct text t = {out->text, 0, KSM_PROTO_TEXT_MAX};
+    struct text t = {out->text, 0, KSM_PROTO_TEXT_MAX, 0};
     if (src == UINT32_MAX || dst == UINT32_MAX) {
         out->v.granted = 0;
         out->v.audit = 1;
@@ -300,7 +350,7 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
         } else {
             put(&t, "a class the policy does not know");
         }
-        return t.len + 1;
+        return finish(&t, 0);
     }
     uint32_t endpoint = r.event == KSM_EV_SECURITY ? KSM_SECURITY_ENDPOINT : r.endpoint_id;
     struct ksm_verdict v;
@@ -358,7 +408,8 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
             put_rule(&t, ctx->table, v.rule);
         }
     }
+    uint32_t left = 0;
     if (log.n != 0 || log.dropped != 0)
-        put_methods(&t, ctx->table, &log);
-    return t.len + 1;
+        left = t.cut ? log.n + log.dropped : put_methods(&t, ctx->table, &log);
+    return finish(&t, left);
 }

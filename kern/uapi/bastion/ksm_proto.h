@@ -40,7 +40,11 @@
 #define KSM_PROTO_CLASS_CORE 0xFFFFFFFEu
 #define KSM_PROTO_CLASS_UNKNOWN 0xFFFFFFFFu
 #define KSM_PROTO_TEXT_MAX 160u /* audit text, NUL included */
-#define KSM_PROTO_SID_NONE 0u   /* no process: the kernel (SIDs of objects start above it) */
+/* The end of an audit text (a verdict's, a kss record's) that did not fit whole: the bytes it
+ * replaces are lost, and it says so. Records of model objects that do not fit are left out
+ * whole and counted (" (+N)", always room for it); what is cut inside gets this. */
+#define KSM_PROTO_TEXT_CUT " [cut]"
+#define KSM_PROTO_SID_NONE 0u /* no process: the kernel (SIDs of objects start above it) */
 
 /* KSM_PROTO_REPLY_* bits: which answers to a granted request the policy grants without
  * condition or audit, so that the kernel need not ask again when the answer comes. */

@@ -1403,6 +1403,86 @@ static void string_elements(void **state)
                      KSM_R_BAD_TABLE);
 }
 
+/* Unions as array elements, byte by byte (Mixed's fixed part is 80 bytes: deeps at 24, its two
+ * Deep elements 24 bytes apart, each a tag, then big or inner at 8, whose tag is at 8 and code at
+ * 12; i at 72): the element's offset (KSM_OP_ELEM_ADDR), then each tag at its offset in that
+ * element (KSM_INSN_BASE); an index past the array or a wrong tag denies naming the field, a
+ * message that ends inside the element denies before reading past it; a table that reads an
+ * element's offset from an empty stack, or from a value past the message, is malformed or
+ * out of bounds, never a wild read. */
+static void union_elements(void **state)
+{
+    (void)state;
+    struct calc_req r = calc_request("request dst=psltest.Server endpoint=calc method=Mixed {\n"
+                                     "  assert (message.deeps.[message.i].inner.code == 13)\n}\n",
+                                     "Mixed");
+    const struct ksm_table *t = r.t;
+    uint32_t cl = r.cl, sv = r.sv, ep = r.ep, m = r.m;
+    assert_int_equal(r.len, KSM_HEADER_SIZE + 80);
+    uint32_t fixed = 80, one = 1, code = 13;
+    memcpy(buf + 8, &fixed, 4);
+    memcpy(buf + KSM_HEADER_SIZE + 48, &one, 4);       /* deeps[1] holds inner */
+    memcpy(buf + KSM_HEADER_SIZE + 48 + 8, &one, 4);   /* which holds pt */
+    memcpy(buf + KSM_HEADER_SIZE + 48 + 12, &code, 2); /* pt.x 13, not code */
+    buf[KSM_HEADER_SIZE + 72] = 1;
+    size_t len = KSM_HEADER_SIZE + 80;
+    uint32_t addr = 0, based = 0;
+    for (uint32_t k = 0; k < t->ncode; k++) {
+        addr += t->code[k].op == KSM_OP_ELEM_ADDR;
+        based += (t->code[k].flags & KSM_INSN_BASE) != 0;
+    }
+    assert_int_equal(addr, 1);
+    assert_int_equal(based, 3); /* deeps.[i]'s tag, inner's tag, code */
+    struct ksm_verdict v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_UNION_ARM);
+    assert_string_equal(t->fields[v.field], "message.deeps.[].inner.code");
+    uint32_t zero = 0;
+    memcpy(buf + KSM_HEADER_SIZE + 48 + 8, &zero, 4); /* inner holds code 13 */
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).verdict, KSM_GRANTED);
+    buf[KSM_HEADER_SIZE + 72] = 0; /* deeps[0] holds big */
+    v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_UNION_ARM);
+    buf[KSM_HEADER_SIZE + 72] = 2; /* past the array */
+    v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.deeps");
+    buf[KSM_HEADER_SIZE + 72] = 1;
+    /* the message ends inside deeps[1]: i (after it) is read first */
+    v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, KSM_HEADER_SIZE + 48 + 13);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.i");
+    struct ksm_table bad = *t;
+    struct ksm_insn code_[64];
+    assert_true(t->ncode <= 64);
+    memcpy(code_, t->code, sizeof code_[0] * t->ncode);
+    bad.code = code_;
+    uint32_t at = 0;
+    while (code_[at].op != KSM_OP_ELEM_ADDR)
+        at++;
+    /* index 1 as a constant: deeps[1]'s tags are read, its code (past the end) is not */
+    code_[at - 1] = (struct ksm_insn){.op = KSM_OP_CONST, .imm = 1};
+    v = ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, KSM_HEADER_SIZE + 48 + 13);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.deeps.[].inner.code");
+    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).verdict,
+                     KSM_GRANTED);
+    code_[at].size = 2; /* neither a sequence nor an array */
+    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason,
+                     KSM_R_BAD_TABLE);
+    /* an element's offset far past the message: out of bounds, nothing read there */
+    code_[at] = (struct ksm_insn){.op = KSM_OP_CONST, .imm = (int64_t)0xfffffffffffffff0ull};
+    code_[at - 1] = (struct ksm_insn){.op = KSM_OP_CONST, .imm = 0}; /* was the index's load */
+    v = ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    /* no offset on the stack at all: the rule's first instruction (the index's load) reads
+     * through one */
+    memcpy(code_, t->code, sizeof code_[0] * t->ncode);
+    code_[at - 1] = code_[at + 1];
+    assert_true(code_[at - 1].flags & KSM_INSN_BASE);
+    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason,
+                     KSM_R_BAD_TABLE);
+}
+
 /* A handle's object type: one byte per handle right after the message (24 + 16 + 8 * 2 + arena
  * for Blob with two handles), padded to 8, present only when the length says so; without them
  * (a core request, a message too close to the limit) the rule denies naming the field. The types
@@ -1500,6 +1580,7 @@ int main(void)
         cmocka_unit_test(array_struct_fields),
         cmocka_unit_test(string_elements),
         cmocka_unit_test(handle_types),
+        cmocka_unit_test(union_elements),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,8 +12,8 @@
  * sequence.psl, handle.psl and union.psl are compared too (on requests crafted for their
  * methods); random policies whose rules all decide one method's requests hold the constructs
  * added later (a handle's type, fields of struct elements, member through a field and of a
- * sequence of strings, strings of a sequence, unions' arms and their fields), compared on
- * requests crafted for that method;
+ * sequence of strings, strings of a sequence, unions' arms and their fields, strings and
+ * sequences in arms, unions as elements), compared on requests crafted for that method;
  * random sequences of events
  * on random SIDs, where verdicts and the whole state after every event must agree, and a denied
  * event must leave the state as it was.
@@ -78,6 +78,7 @@ struct fieldset {
     int structs_bound;
     const char *strseq; /* a sequence of strings: member of it (Shapes, Tags: names) */
     bool unions;        /* Pick: which arm its unions hold */
+    bool mixed;         /* Mixed: variable-size arms, unions as elements (their arms and sizes) */
 };
 
 /* What the random policies hold of the constructs added after the generator was written:
@@ -90,6 +91,8 @@ enum {
     GC_HANDLE_TYPE,  /* message.h.type */
     GC_UNION_ARM,    /* message.u == "arm" */
     GC_UNION_FIELD,  /* message.u.arm... */
+    GC_ARM_VARSIZE,  /* a string, sequence or array in a union's arm: message.bag.name ... */
+    GC_UNION_ELEM,   /* a union as an element: message.nums.[i] == "n", message.deeps.[i].big */
     GC_COUNT
 };
 static int generated[GC_COUNT];
@@ -99,6 +102,8 @@ static void count_field(const char *name)
     generated[GC_UNION_FIELD] +=
         !strncmp(name, "reply.", 6) || !strncmp(name, "w.reply.", 8) || !strncmp(name, "d.", 2);
     generated[GC_STR_ELEMENT] += strstr(name, ".[") != NULL;
+    generated[GC_ARM_VARSIZE] += !strncmp(name, "bag.", 4) && strcmp(name, "bag.n");
+    generated[GC_UNION_ELEM] += !strncmp(name, "nums.", 5) || !strncmp(name, "deeps.", 6);
 }
 
 static void fields_of(const char *ep, const char *m, int event, struct fieldset *f)
@@ -169,6 +174,28 @@ static void fields_of(const char *ep, const char *m, int event, struct fieldset 
                 S("w.reply.pt.y");
                 S("d.inner.pt.y");
                 f->unions = true;
+            }
+            if (res)
+                U("rc");
+        } else if (!strcmp(m, "Mixed")) {
+            if (req) { /* Bag's variable-size arms; unions as elements, at any index */
+                U("i");
+                U("bag.n");
+                U("bag.items.[message.i]");
+                U("bag.items.[1]");
+                S("bag.arr.[message.i]");
+                S("bag.arr.[2]");
+                U("nums.[message.i].n");
+                U("nums.[0].n");
+                S("nums.[1].s");
+                U("deeps.[message.i].big");
+                U("deeps.[1].inner.code");
+                S("deeps.[message.i].inner.pt.y");
+                f->str[f->nstr++] = "bag.name";
+                f->str[f->nstr++] = "bag.names.[message.i]";
+                f->str[f->nstr++] = "bag.names.[0]";
+                f->strseq = "bag.names";
+                f->mixed = true;
             }
             if (res)
                 U("rc");
@@ -285,6 +312,14 @@ static void gen_int(struct sb *b, const struct fieldset *f, int sign, int depth)
         add(b, "]");
         return;
     }
+    if (f->mixed && sign == 0 && depth <= 2 && pick(5) == 0) {
+        /* Mixed: the size of a sequence or array in Bag's arms, or of the sequence of unions */
+        static const char *const seqs[] = {"bag.items", "bag.names", "bag.arr", "nums"};
+        const char *q = seqs[pick(4)];
+        generated[q[0] == 'b' ? GC_ARM_VARSIZE : GC_UNION_ELEM]++;
+        add(b, "%s (message.%s)", pick(2) ? "size" : "length", q);
+        return;
+    }
     if (f->structs && depth <= 2 && pick(4) == 0) {
         /* a field of an element: x unsigned, y signed; a literal index (past the elements now
          * and then) or a computed one */
@@ -361,6 +396,31 @@ static void gen_bool_model(struct sb *b, const struct fieldset *f, int depth)
     static const char *const patterns[] = {"^a*b$",       "a|ba", "^$",   "(ab)+",
                                            "^[ab]{2,3}$", "b.a",  "[^a]", "^a?b*a?$"};
     int r = pick(5);
+    if (f->mixed && pick(2)) { /* Mixed: which arm Bag or an element's union holds; member */
+        static const char *const unions[][6] = {{"bag", "n", "items", "name", "names", "arr"},
+                                                {"nums.[message.i]", "n", "s"},
+                                                {"nums.[0]", "n", "s"},
+                                                {"deeps.[message.i]", "big", "inner"},
+                                                {"deeps.[0].inner", "code", "pt", "text"},
+                                                {"deeps.[message.i].inner", "code", "pt", "text"}};
+        int u = pick(6), n = 0;
+        while (n < 5 && unions[u][1 + n])
+            n++;
+        if (pick(4) == 0) { /* a value among Bag's items or its array's elements */
+            bool arr = pick(2);
+            generated[GC_ARM_VARSIZE]++;
+            add(b, "member {value : ");
+            if (pick(2))
+                add(b, "%d", arr ? pick(8) - 4 : pick(8));
+            else
+                gen_int(b, f, arr, depth + 1);
+            add(b, ", of : message.bag.%s}", arr ? "arr" : "items");
+            return;
+        }
+        generated[u == 0 ? GC_UNION_ARM : GC_UNION_ELEM]++;
+        add(b, "message.%s %s \"%s\"", unions[u][0], pick(2) ? "==" : "!=", unions[u][1 + pick(n)]);
+        return;
+    }
     if (f->unions && pick(2)) { /* which arm a union holds (a tag past its arms now and then) */
         static const char *const unions[][4] = {{"reply", "code", "pt", "text"},
                                                 {"w.reply", "code", "pt", "text"},
@@ -439,7 +499,7 @@ static void gen_bool_model(struct sb *b, const struct fieldset *f, int depth)
 static void gen_bool(struct sb *b, const struct fieldset *f, int depth)
 {
     int r = pick(depth > 2 ? 2 : 6);
-    if (depth <= 2 && (pick(4) == 0 || (f->unions && pick(4) == 0))) {
+    if (depth <= 2 && (pick(4) == 0 || ((f->unions || f->mixed) && pick(4) == 0))) {
         gen_bool_model(b, f, depth);
     } else if (r <= 1) {
         static const char *const cmp[] = {"<", "<=", ">", ">=", "==", "!="};
@@ -518,10 +578,11 @@ static void gen_selectors(struct sb *b, struct sel *s, bool top)
         add(b, " endpoint=%s", s->ep);
     }
     if (s->ep && !s->method && pick(2)) {
-        s->method = !strcmp(s->ep, "vmm.VMM")
-                        ? (pick(2) ? "Allocate" : "Commit")
-                        : (const char *[]){"Put",  "Ping",   "Nest",   "Name", "Seq",
-                                           "Blob", "Points", "Shapes", "Pick", "Tags"}[pick(10)];
+        s->method =
+            !strcmp(s->ep, "vmm.VMM")
+                ? (pick(2) ? "Allocate" : "Commit")
+                : (const char *[]){"Put",    "Ping",   "Nest", "Name", "Seq",   "Blob",
+                                   "Points", "Shapes", "Pick", "Tags", "Label", "Mixed"}[pick(12)];
         add(b, " method=%s", s->method);
     }
 }
@@ -772,10 +833,10 @@ static void gen_body(struct sb *b, struct sel s, int depth)
                     add(b, " endpoint=%s", t.ep);
                 }
                 if (!t.method) {
-                    t.method =
-                        core ? "Allocate" : (const char *[]){"Put",  "Ping", "Nest",   "Name",
-                                                             "Seq",  "Blob", "Points", "Shapes",
-                                                             "Pick", "Tags"}[pick(10)];
+                    t.method = core ? "Allocate"
+                                    : (const char *[]){"Put",  "Ping", "Nest",   "Name",
+                                                       "Seq",  "Blob", "Points", "Shapes",
+                                                       "Pick", "Tags", "Label",  "Mixed"}[pick(12)];
                     add(b, " method=%s", t.method);
                 }
             }
@@ -1063,6 +1124,108 @@ static void craft_tags(uint8_t *msg)
     }
 }
 
+/* Makes the message a psltest.Calc.Mixed request: the fixed part is 80 bytes (the arena at 104);
+ * bag's tag at 24 (mostly one of its 5 arms) and its arm at 28: an items' or names' descriptor
+ * into the arena, a name's descriptor to a text, or small bytes (n, arr); nums' descriptor at 36
+ * (0 to 3 unions of 8 bytes at arena 32, now and then misaligned or past the message); deeps at
+ * 48 and 72 (tag, then big or inner's tag and arm at 8), i at 96 (0 to 3). The arena: 4 string
+ * descriptors at 0 (names), the nums at 32, texts in 16-byte slots from 64 (short words of
+ * gen_str's alphabet, mostly terminated, now and then past the message). */
+static void craft_mixed(uint8_t *msg, size_t size)
+{
+    static const char *const words[] = {"", "a", "ab", "b", "ba", "aab", "root"};
+    memset(msg + 8, 0, size - 8);
+    msg[8] = 80;
+    uint32_t tag = union_tag(5), d[2] = {0, 0};
+    if (tag == 1) /* items: UInt16s anywhere in the arena */
+        d[0] = 2 * (uint32_t)pick(40), d[1] = (uint32_t)pick(6);
+    else if (tag == 2) /* name: a text slot */
+        d[0] = 64 + 16 * (uint32_t)pick(5), d[1] = (uint32_t)pick(8);
+    else if (tag == 3) /* names: the descriptors at 0 */
+        d[0] = pick(8) ? 0 : 2, d[1] = (uint32_t)pick(5);
+    else
+        d[0] = (uint32_t)(pick(2) ? pick(9) - 4 : (int)rnd()), d[1] = (uint32_t)rnd();
+    if (pick(20) == 0)
+        d[pick(2)] = (uint32_t)size; /* past the message */
+    memcpy(msg + 24, &tag, 4);
+    memcpy(msg + 28, d, 8);
+    uint32_t nums[2] = {pick(10) ? 32u : 30u, (uint32_t)pick(4)};
+    if (pick(20) == 0)
+        nums[1] = 1000;
+    memcpy(msg + 36, nums, 8);
+    for (int k = 0; k < 2; k++) {
+        uint8_t *e = msg + 48 + 24 * k;
+        uint32_t t = union_tag(2), it = union_tag(3);
+        memcpy(e, &t, 4);
+        if (t == 1) {
+            uint16_t x = (uint16_t)(pick(2) ? 13 : pick(20));
+            int32_t y = pick(40) - 20;
+            memcpy(e + 8, &it, 4);
+            memcpy(e + 12, &x, 2);
+            memcpy(e + 16, &y, 4);
+        } else {
+            uint64_t big = pick(2) ? (uint64_t)pick(20) : rnd();
+            memcpy(e + 8, &big, 8);
+        }
+    }
+    msg[96] = (uint8_t)pick(4);
+    for (uint32_t k = 0; k < 4; k++) { /* names' descriptors, then their texts */
+        const char *w = words[pick(7)];
+        uint32_t at = 64 + 16 * (uint32_t)pick(5), n = (uint32_t)strlen(w) + (pick(6) ? 1 : 0);
+        if (pick(16) == 0)
+            at = 400;
+        memcpy(msg + 104 + 8 * k, &at, 4);
+        memcpy(msg + 108 + 8 * k, &n, 4);
+        if (168 + 16 * k + 16 <= size) {
+            memcpy(msg + 168 + 16 * k, w, strlen(w));
+            if (pick(8) == 0)
+                msg[168 + 16 * k + strlen(w)] = 'x'; /* unterminated: the count ends it */
+        }
+    }
+    for (uint32_t k = 0; k < 3; k++) { /* nums: a tag, then n (UInt32) or s (SInt16) */
+        uint32_t t = union_tag(2), v = pick(2) ? (uint32_t)pick(12) : (uint32_t)(pick(12) - 6);
+        memcpy(msg + 136 + 8 * k, &t, 4);
+        memcpy(msg + 140 + 8 * k, &v, 4);
+    }
+}
+
+/* A method of the event's endpoint as the table has them (its interface's methods, of the
+ * class's security interface for a security event), now and then one past them (a method the
+ * endpoint lacks: bad-method on both sides); an endpoint past the class's: any of 0 .. 11. */
+static uint32_t pick_method(const struct ksm_table *t, uint32_t ev, uint32_t server, uint32_t ep)
+{
+    uint32_t e = UINT32_MAX;
+    if (server < t->nclasses && ev == KSM_EV_SECURITY)
+        e = t->classes[server].sec_ep;
+    else if (server < t->nclasses && ep < t->classes[server].nendpoints)
+        e = t->classes[server].ep_first + ep;
+    if (e >= t->nendpoints)
+        return (uint32_t)pick(12);
+    return (uint32_t)pick((int)t->endpoints[e].nmethods + (pick(50) == 0 ? 1 : 0) +
+                          (t->endpoints[e].nmethods == 0));
+}
+
+/* The message for method m of psltest.Calc, crafted now and then (else random bytes). */
+static void craft_calc(uint32_t m, uint8_t *msg, size_t size)
+{
+    if (m == 4 && pick(4))
+        craft_strings(msg, size);
+    if (m == 6 && pick(4))
+        craft_seq(msg, size);
+    if (m == 3 && pick(4))
+        craft_blob(msg);
+    if (m == 7 && pick(4))
+        craft_points(msg, size);
+    if (m == 8 && pick(4))
+        craft_shapes(msg, size);
+    if (m == 9 && pick(4))
+        craft_pick(msg);
+    if (m == 10 && pick(4))
+        craft_tags(msg);
+    if (m == 11 && pick(4))
+        craft_mixed(msg, size);
+}
+
 static int focus_method = -1;
 static int bounds_denied;
 /* compare(): events both sides denied as field-out-of-bounds */ /* compare(): aim at this psltest.Calc method (Blob 3, Seq 6) */
@@ -1079,7 +1242,7 @@ static int compare(const struct ksm_table *t, const struct policy *p, int reques
             server < t->nclasses ? (uint32_t)pick((int)t->classes[server].nendpoints + 1) : 0;
         if (ev == 1 && server == 0 && pick(3)) /* aim at vmm.VMM often */
             ep = 0;
-        uint32_t m = (uint32_t)pick(11);
+        uint32_t m = pick_method(t, ev, server, ep);
         if (focus_method >= 0 && pick(8)) { /* that request, client to server, mostly */
             ev = 1;
             src = ksm_class_id(t, "psltest.Client");
@@ -1089,20 +1252,7 @@ static int compare(const struct ksm_table *t, const struct policy *p, int reques
         }
         for (size_t k = 0; k < sizeof msg; k++)
             msg[k] = (uint8_t)(pick(3) == 0 ? 0 : pick(4) == 0 ? 0xff : pick(3) == 0 ? 1 : rnd());
-        if (m == 4 && pick(4))
-            craft_strings(msg, sizeof msg);
-        if (m == 6 && pick(4))
-            craft_seq(msg, sizeof msg);
-        if (m == 3 && pick(4))
-            craft_blob(msg);
-        if (m == 7 && pick(4))
-            craft_points(msg, sizeof msg);
-        if (m == 8 && pick(4))
-            craft_shapes(msg, sizeof msg);
-        if (m == 9 && pick(4))
-            craft_pick(msg);
-        if (m == 10 && pick(4))
-            craft_tags(msg);
+        craft_calc(m, msg, sizeof msg);
         size_t len = pick(8) == 0 ? (size_t)pick(64) : sizeof msg;
         const char *fname;
         struct ksm_verdict a = ksm_decide(t, ev, src, dst, ep, m, msg, len);
@@ -1327,7 +1477,7 @@ static void mic_event(const struct ksm_table *t, uint32_t *ev, uint32_t *src, ui
         *src = ksm_class_id(t, pick(3) ? "psltest.Client" : "psltest.Einit");
         *dst = server;
         *ep = (uint32_t)pick(2);
-        *m = (uint32_t)pick(7);
+        *m = pick_method(t, *ev, server, *ep);
     }
     /* every field small: the same few resource SIDs come back */
     for (size_t k = KSM_HEADER_SIZE; k < KSM_HEADER_SIZE + 32 && k < size; k += 4)
@@ -1341,9 +1491,11 @@ static void mic_event(const struct ksm_table *t, uint32_t *ev, uint32_t *src, ui
     }
 }
 
-/* compare_state() aimed at resource.psl's events: the clients' requests to the server, every
- * field and handle SID small (the same few resources come back), rights mostly small too. */
+/* compare_state() aimed at resource.psl's events (and flow.psl's): the clients' requests to the
+ * server, every field and handle SID small (the same few resources come back), rights mostly
+ * small too; the methods past Seq's with their crafted messages. */
 static bool resource_focus;
+static bool focus_with_starts; /* resource_focus, with one random event in 6 (servers start) */
 static void resource_event(const struct ksm_table *t, uint32_t *ev, uint32_t *src, uint32_t *dst,
                            uint32_t *ep, uint32_t *m, uint8_t *msg, size_t size)
 {
@@ -1352,9 +1504,11 @@ static void resource_event(const struct ksm_table *t, uint32_t *ev, uint32_t *sr
     *src = ksm_class_id(t, "psltest.Client");
     *dst = ksm_class_id(t, "psltest.Server");
     *ep = (uint32_t)pick(2);
-    *m = (uint32_t)pick(7);
+    *m = pick_method(t, *ev, *dst, *ep);
     for (size_t k = KSM_HEADER_SIZE; k < KSM_HEADER_SIZE + 32 && k < size; k += 4)
         msg[k] = (uint8_t)pick(5);
+    if (*m > 6)
+        craft_calc(*m, msg, size);
     if (*m == 3) { /* Blob: its handle h is entry 0 or 1 of the handle table */
         craft_blob(msg);
         for (int k = 0; k < 2; k++) {
@@ -1365,7 +1519,8 @@ static void resource_event(const struct ksm_table *t, uint32_t *ev, uint32_t *sr
     }
 }
 
-static int res_changed; /* events that changed a resource table (any model's) */
+static int res_changed;  /* events that changed a resource table (any model's) */
+static int late_changed; /* granted events that changed the state, of a method past index 6 */
 
 /* Random sequences of events with process SIDs against both sides; returns the events that were
  * granted and changed the state. */
@@ -1394,7 +1549,7 @@ static int compare_state(const struct ksm_table *t, const struct policy *p, int 
                  dst = (uint32_t)pick((int)t->nclasses);
         uint32_t server = (ev == 0 || ev == 1) ? dst : src;
         uint32_t ep = (uint32_t)pick((int)t->classes[server].nendpoints + 1);
-        uint32_t m = (uint32_t)pick(7);
+        uint32_t m = pick_method(t, ev, server, ep);
         uint32_t sids[2];
         for (int k = 0; k < 2; k++)
             sids[k] = pick(20) == 0   ? KSM_SID_NONE
@@ -1402,15 +1557,11 @@ static int compare_state(const struct ksm_table *t, const struct policy *p, int 
                                       : (uint32_t)pick(DIFF_SIDS + 1);
         for (size_t k = 0; k < sizeof msg; k++)
             msg[k] = (uint8_t)(pick(2) ? 0 : pick(3) == 0 ? 1 : rnd());
-        if (m == 4 && pick(4))
-            craft_strings(msg, sizeof msg);
-        if (m == 6 && pick(4))
-            craft_seq(msg, sizeof msg);
-        if (m == 3 && pick(4))
-            craft_blob(msg);
+        craft_calc(m, msg, sizeof msg);
         if (mic_focus && pick(4))
             mic_event(t, &ev, &src, &dst, &ep, &m, msg, sizeof msg);
-        if (resource_focus) /* every event: a random one would fill the tables with big SIDs */
+        if (resource_focus && (!focus_with_starts || pick(6)))
+            /* every event: a random one would fill the tables with big SIDs */
             resource_event(t, &ev, &src, &dst, &ep, &m, msg, sizeof msg);
         if (pick(50) == 0) { /* a process ends */
             ksm_state_drop(t, &a, sids[0]);
@@ -1468,14 +1619,16 @@ static int compare_state(const struct ksm_table *t, const struct policy *p, int 
             assert_memory_equal(before_mic_subj, mic_subj, sizeof mic_subj);
             assert_memory_equal(before_res_words, res_words, sizeof res_words);
         }
-        changed += memcmp(before, store, sizeof store) != 0 ||
-                   memcmp(before_of, set_of, sizeof set_of) != 0 ||
-                   memcmp(before_words, words, sizeof words) != 0 ||
-                   memcmp(before_map_of, map_of, sizeof map_of) != 0 ||
-                   memcmp(before_mwords, mwords, sizeof mwords) != 0 ||
-                   memcmp(before_mic_subj, mic_subj, sizeof mic_subj) != 0 ||
-                   memcmp(before_res_words, res_words, sizeof res_words) != 0;
+        bool moved = memcmp(before, store, sizeof store) != 0 ||
+                     memcmp(before_of, set_of, sizeof set_of) != 0 ||
+                     memcmp(before_words, words, sizeof words) != 0 ||
+                     memcmp(before_map_of, map_of, sizeof map_of) != 0 ||
+                     memcmp(before_mwords, mwords, sizeof mwords) != 0 ||
+                     memcmp(before_mic_subj, mic_subj, sizeof mic_subj) != 0 ||
+                     memcmp(before_res_words, res_words, sizeof res_words) != 0;
+        changed += moved;
         same_state(t, &a, &b, i);
+        late_changed += moved && m > 6 && ev != KSM_EV_EXECUTE;
         res_changed += memcmp(before_res_words, res_words, sizeof res_words) != 0;
     }
     return changed;
@@ -1486,7 +1639,13 @@ static void flow_policy(void **state)
     (void)state;
     struct policy *p;
     struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/flow.psl", &p);
+    late_changed = 0;
     assert_true(compare_state(t, p, 30000) > 100);
+    resource_focus = focus_with_starts = true; /* the client's requests, every method of calc */
+    int changed = compare_state(t, p, 15000);
+    assert_true(changed > 100);
+    resource_focus = focus_with_starts = false;
+    assert_true(late_changed > 10); /* Tags (method 10) moves machines too: every method is sent */
     assert_true(compare(t, p, 5000) > 0); /* without state: the Flow rules deny on both sides */
 }
 
@@ -1495,7 +1654,8 @@ static void hashset_policy(void **state)
     (void)state;
     struct policy *p;
     struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/hashset.psl", &p);
-    assert_true(compare_state(t, p, 30000) > 100);
+    int changed = compare_state(t, p, 30000);
+    assert_true(changed > 100);
 }
 
 static void staticmap_policy(void **state)
@@ -1598,9 +1758,14 @@ static void union_policy(void **state)
     focus_method = 9;
     bounds_denied = 0;
     int granted = compare(t, p, 40000);
-    focus_method = -1;
     assert_true(granted > 1000);
     assert_true(bounds_denied > 1000); /* wrong arms and bad tags met, on both sides alike */
+    focus_method = 11;                 /* Mixed: variable-size arms, unions as elements */
+    bounds_denied = 0;
+    granted = compare(t, p, 40000);
+    focus_method = -1;
+    assert_true(granted > 1000);
+    assert_true(bounds_denied > 500);
 }
 
 /* handle.psl: a handle's SID, rights and type, from the handle table and the types after the
@@ -1623,12 +1788,12 @@ static void handle_policy(void **state)
 static void random_policies_later_constructs(void **state)
 {
     (void)state;
-    static const char *const names[] = {"Blob", "Points", "Shapes", "Pick", "Tags"};
-    static const int ids[] = {3, 7, 8, 9, 10};
+    static const char *const names[] = {"Blob", "Points", "Shapes", "Pick", "Tags", "Mixed"};
+    static const int ids[] = {3, 7, 8, 9, 10, 11};
     int granted = 0;
     memset(generated, 0, sizeof generated);
-    for (int i = 0; i < 250; i++) {
-        int k = i % 5;
+    for (int i = 0; i < 300; i++) {
+        int k = i % 6;
         char *text = NULL, *diag = NULL;
         struct policy *p;
         struct ksm_table *t = NULL;
@@ -1662,6 +1827,7 @@ static void random_flow_policies(void **state)
     int changed = 0;
     gen_flows = true;
     res_changed = 0;
+    late_changed = 0;
     for (int i = 0; i < 200; i++) {
         char *text = gen_policy(), *diag;
         struct policy *p;
@@ -1676,6 +1842,7 @@ static void random_flow_policies(void **state)
     gen_flows = false;
     assert_true(changed > 100);    /* the generator's policies do move machines */
     assert_true(res_changed > 20); /* and resources' (Mic, and objects kept per resource) */
+    assert_true(late_changed > 5); /* methods past index 6 among them (17 of 197 here) */
     assert_true(choices_made[1] > 20);
     assert_true(choices_made[2] > 5);
 }

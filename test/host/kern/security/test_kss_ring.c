@@ -2,7 +2,8 @@
  * The kss ring: records come out oldest first with their numbers; reading removes nothing, so
  * two readers each see every record whatever the other does; when the writer laps a reader the
  * records it missed are counted for that reader alone, never the newest lost; an empty ring
- * says so.
+ * says so; a record's text that did not fit ends in KSM_PROTO_TEXT_CUT, one that fits is left
+ * as it is.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include <bastion/ksm_proto.h>
 
 #include "security/kss_ring.h"
 
@@ -46,6 +49,33 @@ static void expect_numbered(struct kss_cursor *c, unsigned from, unsigned to)
         snprintf(t, sizeof t, "r%u", i);
         assert_string_equal(out.text, t);
     }
+}
+
+/* The hook's record text: task and class names, then the monitor's verdict text (up to
+ * KSM_PROTO_TEXT_MAX bytes), which long names push past the record's end. */
+static void a_cut_text_says_so(void **state)
+{
+    (void)state;
+    struct kss_record r;
+    char verdict[KSM_PROTO_TEXT_MAX];
+    memset(verdict, 'v', sizeof verdict - 1);
+    verdict[sizeof verdict - 1] = 0;
+    int n = snprintf(r.text, sizeof r.text, "request %.63s[%s] -> kernel[kl.core.Core] %s",
+                     "a-task-name-of-sixty-three-bytes-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                     "vendor.product.ClassName", verdict);
+    assert_true(n >= (int)sizeof r.text);
+    kss_text_mark_cut(r.text, sizeof r.text, n);
+    assert_int_equal(strlen(r.text), sizeof r.text - 1);
+    assert_string_equal(r.text + sizeof r.text - sizeof KSM_PROTO_TEXT_CUT, KSM_PROTO_TEXT_CUT);
+    assert_true(!strncmp(r.text, "request a-task-name", 19));
+    /* exactly full, and short: unchanged */
+    memset(r.text, 'x', sizeof r.text - 1);
+    r.text[sizeof r.text - 1] = 0;
+    kss_text_mark_cut(r.text, sizeof r.text, (int)sizeof r.text - 1);
+    assert_int_equal(r.text[sizeof r.text - 2], 'x');
+    n = snprintf(r.text, sizeof r.text, "request a[b] -> c[d] calc.Ping: default deny");
+    kss_text_mark_cut(r.text, sizeof r.text, n);
+    assert_string_equal(r.text, "request a[b] -> c[d] calc.Ping: default deny");
 }
 
 static void empty_ring_has_nothing(void **state)
@@ -128,6 +158,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(empty_ring_has_nothing),
+        cmocka_unit_test(a_cut_text_says_so),
         cmocka_unit_test(records_come_out_in_order),
         cmocka_unit_test(two_readers_each_see_every_record),
         cmocka_unit_test(each_reader_counts_its_own_losses),
