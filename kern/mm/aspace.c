@@ -27,10 +27,10 @@
 #define ASPACE_MAGIC 0x41535043u /* "ASPC"; cleared by aspace_destroy */
 
 /* Software bit of a user leaf (ignored by the CPU): the frame is not owned by this address
- * space but by the object behind its VR_SHARED region (an MDL). Unmapping and teardown never
- * free such a frame, and it is not counted in `resident`; the region's reference keeps it
- * alive until the translation is gone on every CPU. */
-#define PTE_SHARED (1ull << 9)
+ * space. Unmapping and teardown never free such a frame, and it is not counted in `resident`.
+ * Its owner is the object behind its VR_SHARED region (an MDL, whose reference the region holds
+ * until the translation is gone on every CPU), or the boot image (PTE_IMAGE below). */
+#define PTE_NOT_OWNED (1ull << 9)
 
 /* A non-present user entry (the CPU ignores every other bit of it) that stands for a committed
  * page not backed yet. Commit writes it, so that the tables a committed page will need exist,
@@ -39,6 +39,15 @@
  * entry count up (mm/pagetable.h), so a table lives exactly while some page in it is committed
  * or mapped. */
 #define PTE_COMMITTED (1ull << 10)
+
+/* Software bit of a user leaf, always with PTE_NOT_OWNED: the frame is a page of the boot
+ * image (a VR_IMAGE region: a program's read-only page mapped in place by the loader), shared
+ * by every process that runs the program and never freed (the boot volume lives as long as
+ * the kernel). Such a leaf is never writable: reprotect_range keeps W off it whatever the
+ * region says (vr_protect refuses first: rcImageReadOnly), aspace_write refuses its region, and
+ * a write to it from user mode is a protection fault, which serve_demand never serves. Not a
+ * shared-memory frame for futex keys either (aspace_shared_phys): nobody writes it. */
+#define PTE_IMAGE (1ull << 11)
 
 /* root, id, pcid and the accounts are fixed; cpus_ever is atomic; every other field: lock. */
 struct aspace {
@@ -252,7 +261,7 @@ static void leaf_cleared(void *arg, uint64_t va, uint64_t e)
 {
     struct aspace *as = arg;
     (void)va;
-    if ((e & PTE_P) && !(e & PTE_SHARED)) {
+    if ((e & PTE_P) && !(e & PTE_NOT_OWNED)) {
         /* Not freed before the shootdown: another CPU running this space may still write
          * through its cached translation, and the frame must not belong to anyone else then. */
         uint64_t pa = e & PTE_ADDR;
@@ -279,7 +288,11 @@ static bool reprotect_range(struct aspace *as, uint64_t va, uint64_t size, uint3
         uint64_t skip;
         uint64_t *pte = pte_of(as->root, a, &skip);
         if (pte && (*pte & PTE_P)) {
-            *pte = (*pte & PTE_ADDR) | prot_flags(prot);
+            uint64_t keep = *pte & (PTE_ADDR | PTE_NOT_OWNED | PTE_IMAGE);
+            uint64_t flags = prot_flags(prot);
+            if (keep & PTE_IMAGE)
+                flags &= ~PTE_W; /* the boot image's frame: never writable (see PTE_IMAGE) */
+            *pte = keep | flags;
             any = true;
         }
         a = skip > end - a ? end : a + skip;
@@ -526,11 +539,11 @@ static Retcode map_shared(struct aspace *as, uint64_t va, const uint64_t *frames
     for (; rc == rcOk && i < npages; i++)
         rc = pt_map_range(&as->pt, as->root, va + i * PAGE_SIZE,
                           frames ? frames[i] : pa + i * PAGE_SIZE, PAGE_SIZE,
-                          prot_flags(prot) | PTE_SHARED | extra, 0);
+                          prot_flags(prot) | PTE_NOT_OWNED | extra, 0);
     if (rc == rcOk)
         rc = vr_make_shared(&as->map, va, npages * PAGE_SIZE, owner);
     /* Only what this call mapped (i > 0: the reservation was the caller's), up to and including
-     * the page that failed, whose new tables, left empty, are freed on the way. PTE_SHARED: no
+     * the page that failed, whose new tables, left empty, are freed on the way. PTE_NOT_OWNED: no
      * frame is freed. */
     if (rc != rcOk && i > 0 && unmap_range(as, va, i * PAGE_SIZE))
         finish_unmap(as);
@@ -555,6 +568,35 @@ Retcode aspace_map_device(struct aspace *as, uint64_t va, uint64_t pa, uint64_t 
         return rcInvalidArgument;
     /* PCD|PWT: uncached whatever the PAT's first entries hold (they are the reset defaults). */
     return map_shared(as, va, NULL, pa, npages, prot, PTE_PCD | PTE_PWT, owner);
+}
+
+Retcode aspace_map_image(struct aspace *as, uint64_t va, uint64_t pa, uint64_t npages)
+{
+    if (!as || npages == 0 || npages > (ASPACE_USER_HI - ASPACE_USER_LO) / PAGE_SIZE)
+        return rcInvalidArgument;
+    if ((va | pa) & (PAGE_SIZE - 1))
+        return rcAlignment;
+    uint64_t size = npages * PAGE_SIZE;
+    as_lock(as);
+    Retcode rc = vr_make_image(&as->map, va, size);
+    uint64_t i = 0;
+    if (rc == rcOk) {
+        /* Read-only whatever the region's protection: only reprotect_range sets the final
+         * flags, and it keeps W off these leaves. */
+        uint64_t flags = prot_flags(vr_find(&as->map, va)->prot) & ~PTE_W;
+        for (; rc == rcOk && i < npages; i++)
+            rc = pt_map_range(&as->pt, as->root, va + i * PAGE_SIZE, pa + i * PAGE_SIZE, PAGE_SIZE,
+                              flags | PTE_NOT_OWNED | PTE_IMAGE, 0);
+        if (rc != rcOk) {
+            /* Back to reserved (image pages were never charged: nothing to give back), and
+             * what was mapped unmapped, the frames left alone (PTE_NOT_OWNED). */
+            (void)vr_set_state(&as->map, va, size, VR_RESERVED, NULL);
+            if (unmap_range(as, va, i * PAGE_SIZE))
+                finish_unmap(as);
+        }
+    }
+    as_unlock(as);
+    return rc;
 }
 
 Retcode aspace_free_shared_of(struct aspace *as, uint64_t va, uint64_t size,
@@ -585,7 +627,7 @@ bool aspace_shared_phys(struct aspace *as, uint64_t va, uint64_t *pa)
     as_lock(as);
     uint64_t skip;
     const uint64_t *pte = pte_of(as->root, va, &skip);
-    bool shared = pte && (*pte & PTE_P) && (*pte & PTE_SHARED);
+    bool shared = pte && (*pte & PTE_P) && (*pte & PTE_NOT_OWNED) && !(*pte & PTE_IMAGE);
     if (shared)
         *pa = (*pte & PTE_ADDR) | (va & (PAGE_SIZE - 1));
     as_unlock(as);
@@ -707,6 +749,10 @@ Retcode aspace_write(struct aspace *as, uint64_t va, const void *src, size_t len
             rc = rcNotFound;
             break;
         }
+        if (r->state == VR_IMAGE) {
+            rc = rcImageReadOnly; /* the boot image's frame, shared: see PTE_IMAGE */
+            break;
+        }
         if (r->state == VR_RESERVED) {
             rc = kmem_charge(as->ram, PAGE_SIZE);
             if (rc != rcOk)
@@ -813,7 +859,7 @@ void aspace_destroy(struct aspace *as)
                 unsigned n1 = used_count(l2[k]);
                 for (unsigned m = next_used(l1, 0, 512, n1); n1 > 0 && m < 512;
                      m = next_used(l1, m + 1, 512, --n1))
-                    if ((l1[m] & PTE_P) && !(l1[m] & PTE_SHARED))
+                    if ((l1[m] & PTE_P) && !(l1[m] & PTE_NOT_OWNED))
                         pmm_free(l1[m] & PTE_ADDR, 0);
                 pmm_free(l2[k] & PTE_ADDR, 0);
                 as->pt.tables--;
