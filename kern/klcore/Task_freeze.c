@@ -123,10 +123,9 @@ Retcode task_GetNextVmRegion(void *ctx, idl_handle_t task, kl_core_Types_VirtAdd
             *next = info.base;
             *size = info.size;
             *flags = info.prot & BASTION_VMM_PROT_MASK;
-            bool image = info.state == VR_IMAGE; /* the boot image's pages: read in place */
-            if (info.state == VR_COMMITTED || info.state == VR_SHARED || image)
+            if (info.state == VR_COMMITTED || info.state == VR_SHARED)
                 *flags |= BASTION_VMM_COMMIT;
-            if ((info.state == VR_COMMITTED || image) && info.size <= TASK_FREEZE_COPY_MAX)
+            if (info.state == VR_COMMITTED && info.size <= TASK_FREEZE_COPY_MAX)
                 r = copy_region(c, as, info.base, info.size, handle);
         }
         process_aspace_unpin(p);

@@ -150,10 +150,8 @@ static Retcode Query(void *ctx, kl_core_Types_VirtAddr va, struct idl_seq *info,
         struct kl_core_VMM_VmPageInfo *pi = c->scratch;
         pi->base = ai.base;
         pi->size = ai.size;
-        /* An image range (pages of the boot image mapped in place) is backed: committed. */
-        pi->state = ai.state == VR_COMMITTED || ai.state == VR_SHARED || ai.state == VR_IMAGE
-                        ? kl_core_VMM_VmPageCommitted
-                        : kl_core_VMM_VmPageReserved;
+        pi->state = ai.state == VR_COMMITTED || ai.state == VR_SHARED ? kl_core_VMM_VmPageCommitted
+                                                                      : kl_core_VMM_VmPageReserved;
         pi->flags = ai.prot;
         info->data = pi;
         info->count = 1;

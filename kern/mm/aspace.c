@@ -41,11 +41,13 @@
 #define PTE_COMMITTED (1ull << 10)
 
 /* Software bit of a user leaf, always with PTE_NOT_OWNED: the frame is a page of the boot
- * image (a VR_IMAGE region: a program's read-only page mapped in place by the loader), shared
- * by every process that runs the program and never freed (the boot volume lives as long as
- * the kernel). Such a leaf is never writable: reprotect_range keeps W off it whatever the
- * region says (vr_protect refuses first: rcImageReadOnly), aspace_write refuses its region, and
- * a write to it from user mode is a protection fault, which serve_demand never serves. Not a
+ * image (a program's read-only page mapped in place by the loader, aspace_map_image), shared by
+ * every process that runs the program and never freed (the boot volume lives as long as the
+ * kernel). Its region is committed and marked VR_IMAGE_PAGES, but the page is not charged:
+ * `committed` leaves it out, and unmapping it (leaf_cleared counts it in image_cleared) gives
+ * nothing back. Never writable: reprotect_range keeps W off it whatever the region says
+ * (vr_protect refuses first: rcImageReadOnly), back_page refuses it to aspace_write, and a
+ * write to it from user mode is a protection fault, which serve_demand never serves. Not a
  * shared-memory frame for futex keys either (aspace_shared_phys): nobody writes it. */
 #define PTE_IMAGE (1ull << 11)
 
@@ -64,9 +66,10 @@ struct aspace {
     uint64_t dead_frames;      /* unmapped user frames waiting for it too (linked through
                                     * their first word) */
     struct vr_map map;
-    uint64_t committed; /* pages charged */
-    uint64_t resident;  /* pages backed */
-    uint64_t cpus_ever; /* bit i: CPU i loaded it (may cache its translations) */
+    uint64_t committed;     /* pages charged (committed pages but the image's, PTE_IMAGE) */
+    uint64_t resident;      /* pages backed by frames of its own */
+    uint64_t image_cleared; /* PTE_IMAGE leaves cleared since the caller last reset it */
+    uint64_t cpus_ever;     /* bit i: CPU i loaded it (may cache its translations) */
 };
 
 static struct kmem_cache *aspace_cache;
@@ -261,6 +264,8 @@ static void leaf_cleared(void *arg, uint64_t va, uint64_t e)
 {
     struct aspace *as = arg;
     (void)va;
+    if (e & PTE_IMAGE)
+        as->image_cleared++; /* never charged: the caller gives back that much less */
     if ((e & PTE_P) && !(e & PTE_NOT_OWNED)) {
         /* Not freed before the shootdown: another CPU running this space may still write
          * through its cached translation, and the frame must not belong to anyone else then. */
@@ -459,9 +464,12 @@ Retcode aspace_decommit(struct aspace *as, uint64_t va, uint64_t size)
     uint64_t changed = 0;
     Retcode rc = vr_set_state(&as->map, va, size, VR_RESERVED, &changed);
     if (rc == rcOk) {
+        as->image_cleared = 0;
+        bool shoot = unmap_range(as, va, size);
+        changed -= as->image_cleared; /* the image's pages were never charged */
         kmem_uncharge(as->ram, changed * PAGE_SIZE);
         as->committed -= changed;
-        if (unmap_range(as, va, size))
+        if (shoot)
             finish_unmap(as);
     }
     as_unlock(as);
@@ -512,9 +520,12 @@ Retcode aspace_free(struct aspace *as, uint64_t va, uint64_t size)
     struct vregion *shared = NULL;
     Retcode rc = vr_release(&as->map, va, size, &committed, &shared);
     if (rc == rcOk) {
+        as->image_cleared = 0;
+        bool shoot = unmap_range(as, va, size);
+        committed -= as->image_cleared; /* the image's pages were never charged */
         kmem_uncharge(as->ram, committed * PAGE_SIZE);
         as->committed -= committed;
-        if (unmap_range(as, va, size))
+        if (shoot)
             finish_unmap(as);
     }
     as_unlock(as);
@@ -578,22 +589,26 @@ Retcode aspace_map_image(struct aspace *as, uint64_t va, uint64_t pa, uint64_t n
         return rcAlignment;
     uint64_t size = npages * PAGE_SIZE;
     as_lock(as);
-    Retcode rc = vr_make_image(&as->map, va, size);
-    uint64_t i = 0;
+    Retcode rc = vr_mark_image(&as->map, va, size);
+    uint64_t mapped = 0;
     if (rc == rcOk) {
         /* Read-only whatever the region's protection: only reprotect_range sets the final
          * flags, and it keeps W off these leaves. */
         uint64_t flags = prot_flags(vr_find(&as->map, va)->prot) & ~PTE_W;
-        for (; rc == rcOk && i < npages; i++)
-            rc = pt_map_range(&as->pt, as->root, va + i * PAGE_SIZE, pa + i * PAGE_SIZE, PAGE_SIZE,
-                              flags | PTE_NOT_OWNED | PTE_IMAGE, 0);
-        if (rc != rcOk) {
-            /* Back to reserved (image pages were never charged: nothing to give back), and
-             * what was mapped unmapped, the frames left alone (PTE_NOT_OWNED). */
-            (void)vr_set_state(&as->map, va, size, VR_RESERVED, NULL);
-            if (unmap_range(as, va, i * PAGE_SIZE))
-                finish_unmap(as);
+        for (; rc == rcOk && mapped < npages; mapped++) {
+            uint64_t skip, a = va + mapped * PAGE_SIZE;
+            const uint64_t *pte = pte_of(as->root, a, &skip);
+            if (!pte || (*pte & PTE_P))
+                rc = rcAlreadyExists; /* backed already (or no table): never replaced */
+            else /* over the commit marker: the table exists, nothing to allocate */
+                rc = pt_map_range(&as->pt, as->root, a, pa + mapped * PAGE_SIZE, PAGE_SIZE,
+                                  flags | PTE_NOT_OWNED | PTE_IMAGE, 0);
         }
+        if (rc != rcOk)
+            mapped--; /* the loop counted the page that failed */
+        /* Committed but the image's: their charge goes back now (see PTE_IMAGE). */
+        kmem_uncharge(as->ram, mapped * PAGE_SIZE);
+        as->committed -= mapped;
     }
     as_unlock(as);
     return rc;
@@ -713,6 +728,8 @@ static Retcode back_page(struct aspace *as, const struct vregion *r, uint64_t va
     uint64_t skip;
     uint64_t *pte = pte_of(as->root, va, &skip);
     if (pte && (*pte & PTE_P)) {
+        if (*pte & PTE_IMAGE)
+            return rcImageReadOnly; /* the boot image's frame, shared: see PTE_IMAGE */
         *pa = *pte & PTE_ADDR;
         return rcOk;
     }
@@ -747,10 +764,6 @@ Retcode aspace_write(struct aspace *as, uint64_t va, const void *src, size_t len
         const struct vregion *r = vr_find(&as->map, page);
         if (!r) {
             rc = rcNotFound;
-            break;
-        }
-        if (r->state == VR_IMAGE) {
-            rc = rcImageReadOnly; /* the boot image's frame, shared: see PTE_IMAGE */
             break;
         }
         if (r->state == VR_RESERVED) {

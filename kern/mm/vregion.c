@@ -218,19 +218,11 @@ Retcode vr_set_state(struct vr_map *m, uint64_t va, uint64_t size, enum vr_state
     if (rc != rcOk)
         return rc;
     uint64_t n = 0;
-    for (struct vregion *r = m->head; r; r = r->next) {
-        if (r->base < va || r->base >= va + size || r->state == state)
-            continue;
-        if (r->state == VR_IMAGE) {
-            /* Never charged: a decommit drops the mapping with nothing to give back, a
-             * commit leaves the page backed as it is. */
-            if (state == VR_RESERVED)
-                r->state = VR_RESERVED;
-            continue;
+    for (struct vregion *r = m->head; r; r = r->next)
+        if (r->base >= va && r->base < va + size && r->state != state) {
+            n += r->size / VR_PAGE;
+            r->state = state;
         }
-        n += r->size / VR_PAGE;
-        r->state = state;
-    }
     merge(m);
     if (changed)
         *changed = n;
@@ -249,7 +241,7 @@ static Retcode protect_allowed(const struct vr_map *m, uint64_t va, uint64_t siz
             return rcAccessDenied;
         if ((prot & BASTION_VMM_EXECUTE) && (r->flags & VR_WAS_WRITABLE))
             return rcWxViolation;
-        if ((prot & BASTION_VMM_WRITE) && r->state == VR_IMAGE)
+        if ((prot & BASTION_VMM_WRITE) && (r->flags & VR_IMAGE_PAGES))
             return rcImageReadOnly;
     }
     return rcOk;
@@ -321,25 +313,16 @@ Retcode vr_release(struct vr_map *m, uint64_t va, uint64_t size, uint64_t *commi
     return rcOk;
 }
 
-Retcode vr_make_image(struct vr_map *m, uint64_t va, uint64_t size)
+Retcode vr_mark_image(struct vr_map *m, uint64_t va, uint64_t size)
 {
-    if ((va | size) & (VR_PAGE - 1))
-        return rcAlignment;
-    if (!range_ok(m, va, size))
-        return rcInvalidArgument;
-    if (!covered(m, va, size))
-        return rcNotFound;
-    for (const struct vregion *r = m->head; r; r = r->next)
-        if (r->base < va + size && va < r->base + r->size && r->state != VR_RESERVED)
-            return rcInvalidArgument;
-    Retcode rc = prepare(m, va, size);
-    if (rc != rcOk)
-        return rc;
     for (struct vregion *r = m->head; r; r = r->next)
-        if (r->base >= va && r->base < va + size)
-            r->state = VR_IMAGE;
-    merge(m);
-    return rcOk;
+        if (va >= r->base && size <= r->size && va - r->base <= r->size - size) {
+            if (r->state != VR_COMMITTED || size == 0)
+                return rcNotFound;
+            r->flags |= VR_IMAGE_PAGES;
+            return rcOk;
+        }
+    return rcNotFound;
 }
 
 Retcode vr_make_shared(struct vr_map *m, uint64_t va, uint64_t size, void *owner)

@@ -38,11 +38,6 @@ enum vr_state {
     VR_COMMITTED = 2, /* backed by RAM on first touch (charged at commit) */
     VR_SHARED = 3,    /* backed by frames it does not own (an MDL mapping, `owner`); made
                        * only by vr_make_shared, never split, never charged to the map's owner */
-    VR_IMAGE = 4,     /* backed by frames of the boot image (a program's read-only pages,
-                       * mapped in place by the loader): not owned, never charged, never
-                       * writable (rcImageReadOnly); made only by vr_make_image. Commit leaves
-                       * such pages as they are, Decommit and Free drop them (not counted as
-                       * committed pages: there is nothing to give back). */
 };
 
 /*
@@ -55,6 +50,10 @@ enum vr_state {
  */
 #define VR_WAS_WRITABLE 1u /* some protection of this region so far included BASTION_VMM_WRITE */
 #define VR_SEALED 2u       /* its protection is final (an image segment) */
+/* Some of its committed pages may be the boot image's own frames, shared by every process that
+ * runs the program (aspace_map_image: a read-only segment's whole pages): it is never given a
+ * writable protection (rcImageReadOnly). Set on a whole region, never split off by itself. */
+#define VR_IMAGE_PAGES 4u
 
 struct vregion {
     struct vregion *next;
@@ -117,17 +116,14 @@ Retcode vr_check_range(const struct vr_map *m, uint64_t va, uint64_t size);
  */
 Retcode vr_make_shared(struct vr_map *m, uint64_t va, uint64_t size, void *owner);
 
-/*
- * Turns [va, va + size), which must lie wholly in VR_RESERVED regions (rcNotFound: a page in no
- * region; rcInvalidArgument: a page in another state), into VR_IMAGE, splitting as needed.
- * rcAlignment; the alloc callback's code when a split needs a record (nothing changes then).
- */
-Retcode vr_make_image(struct vr_map *m, uint64_t va, uint64_t size);
+/* Marks the committed region that holds all of [va, va + size) VR_IMAGE_PAGES (the whole
+ * region: no split, nothing allocated). rcNotFound when no one committed region holds it. */
+Retcode vr_mark_image(struct vr_map *m, uint64_t va, uint64_t size);
 
 /* Sets the protection of [va, va + size), all inside regions. rcWxViolation for W+X, and for an
  * executable protection on any region that was ever writable; rcAccessDenied if any region of
- * the range is sealed; rcImageReadOnly for a writable protection on a VR_IMAGE region. Nothing
- * changes on failure. */
+ * the range is sealed; rcImageReadOnly for a writable protection on a region marked
+ * VR_IMAGE_PAGES. Nothing changes on failure. */
 Retcode vr_protect(struct vr_map *m, uint64_t va, uint64_t size, uint32_t prot);
 
 /* Seals [va, va + size) (all inside regions): its protection never changes again. */

@@ -48,9 +48,9 @@ static Retcode op_map(void *ctx, uint64_t start, uint64_t end)
     return rc;
 }
 
-/* A read-only segment's whole pages [lo, hi) mapped to the boot image's own frames (shared by
- * every process that runs the program, charged to none: aspace_map_image), the rest of
- * [start, end) committed as op_map does. rcNotSupported (elf_load then copies) when the file is
+/* A read-only segment mapped as op_map does, then its whole pages [lo, hi) put on the boot
+ * image's own frames (shared by every process that runs the program, charged to none:
+ * aspace_map_image) before anything is copied. rcNotSupported (elf_load then copies) when the file is
  * not in the boot volume or its bytes are not page-aligned in memory: the module was not
  * loaded page-aligned, or the image was made without `genromfs -a 4096`. */
 static Retcode op_map_image(void *ctx, uint64_t start, uint64_t end, uint64_t lo, uint64_t hi,
@@ -60,13 +60,10 @@ static Retcode op_map_image(void *ctx, uint64_t start, uint64_t end, uint64_t lo
     uint64_t pa = virt_to_phys(src);
     if (!lc->in_place || pa == PADDR_INVALID || (pa & (PAGE_SIZE - 1)) != 0)
         return rcNotSupported;
-    uint64_t got;
-    Retcode rc = aspace_reserve(lc->as, start, end - start, 0, &got);
+    Retcode rc = op_map(ctx, start, end);
     if (rc != rcOk)
         return rc;
     rc = aspace_map_image(lc->as, lo, pa, (hi - lo) / PAGE_SIZE);
-    if (rc == rcOk)
-        rc = aspace_commit(lc->as, start, end - start); /* leaves the image pages as they are */
     if (rc != rcOk)
         (void)aspace_free(lc->as, start, end - start);
     return rc;

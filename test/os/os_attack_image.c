@@ -164,15 +164,15 @@ static int attacker(void)
     OT_RC(core_vmm_protect(VICTIM_TEXT, PAGE, RW), rcAccessDenied);
     OT_RC(core_vmm_protect(VICTIM_TEXT, PAGE, BASTION_VMM_READ), rcAccessDenied);
     OT_RC(core_vmm_protect(ro, PAGE, RW), rcAccessDenied);
-    /* MdlCreateFromVm of the very range the shared frames back: no buffer over them. */
+    /* MdlCreateFromVm of the very ranges the shared frames back, writable: no buffer that could
+     * write them (the call copies into new frames in any case; a read-only one would only
+     * replace our own text by a copy that cannot run). Nor of a piece of one. */
     uint64_t base = 0, size = 0;
-    if (OT_TRUE(region_of(VICTIM_TEXT, &base, &size))) {
-        OT_FAILS(mdl_from_vm(base, size, RW));
-        OT_FAILS(mdl_from_vm(base, size, BASTION_VMM_READ));
-    }
-    OT_FAILS(mdl_from_vm(VICTIM_TEXT, PAGE, BASTION_VMM_READ));
+    if (OT_TRUE(region_of(VICTIM_TEXT, &base, &size)))
+        OT_RC(mdl_from_vm(base, size, RW), rcAccessDenied);
     if (OT_TRUE(region_of(ro, &base, &size)))
-        OT_FAILS(mdl_from_vm(base, size, BASTION_VMM_READ));
+        OT_RC(mdl_from_vm(base, size, RW), rcAccessDenied);
+    OT_RC(mdl_from_vm(VICTIM_TEXT, PAGE, BASTION_VMM_READ), rcInvalidArgument);
     /* Decommit, Commit: the page is now a zero page of our own; the image's stays as it was. */
     if (OT_RC(core_vmm_decommit(ro, PAGE), rcOk) && OT_RC(core_vmm_commit(ro, PAGE), rcOk))
         OT_EQ(((volatile const uint8_t *)victim_ro)[7], 0);
