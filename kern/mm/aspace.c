@@ -598,8 +598,10 @@ Retcode aspace_map_image(struct aspace *as, uint64_t va, uint64_t pa, uint64_t n
         for (; rc == rcOk && mapped < npages; mapped++) {
             uint64_t skip, a = va + mapped * PAGE_SIZE;
             const uint64_t *pte = pte_of(as->root, a, &skip);
-            if (!pte || (*pte & PTE_P))
-                rc = rcAlreadyExists; /* backed already (or no table): never replaced */
+            if (!pte)
+                rc = rcNotFound; /* no table: not committed (Commit makes them) */
+            else if (*pte & PTE_P)
+                rc = rcAlreadyExists; /* backed already: an owned frame is never replaced */
             else /* over the commit marker: the table exists, nothing to allocate */
                 rc = pt_map_range(&as->pt, as->root, a, pa + mapped * PAGE_SIZE, PAGE_SIZE,
                                   flags | PTE_NOT_OWNED | PTE_IMAGE, 0);
