@@ -28,6 +28,35 @@ static bool plan_fits(const struct elf_load_plan *plan, size_t size)
     return true;
 }
 
+/* The pages of s that can be the image's own: s is not writable, and [lo, hi) is the
+ * page-aligned part of its file bytes, which starts where file offset and address agree modulo
+ * the page size (elf_plan demands it; checked again, as plan_fits does). False: none. */
+static bool in_place_pages(const struct elf_segment *s, uint64_t *lo, uint64_t *hi)
+{
+    if ((s->prot & ELF_PROT_WRITE) || ((s->vaddr - s->file_offset) & PAGE_MASK) != 0)
+        return false;
+    *lo = (s->vaddr + PAGE_MASK) & ~PAGE_MASK;
+    *hi = (s->vaddr + s->file_size) & ~PAGE_MASK;
+    return *lo < *hi;
+}
+
+/* Copies s's file bytes but those of the pages [lo, hi) mapped in place (all when lo == hi). */
+static Retcode copy_around(const struct elf_load_ops *ops, void *ctx, const struct elf_segment *s,
+                           const uint8_t *bytes, uint64_t lo, uint64_t hi)
+{
+    if (s->file_size == 0)
+        return rcOk;
+    if (lo == hi)
+        return ops->copy(ctx, s->vaddr, bytes + s->file_offset, s->file_size);
+    Retcode rc = rcOk;
+    uint64_t file_end = s->vaddr + s->file_size;
+    if (lo > s->vaddr)
+        rc = ops->copy(ctx, s->vaddr, bytes + s->file_offset, lo - s->vaddr);
+    if (rc == rcOk && file_end > hi)
+        rc = ops->copy(ctx, hi, bytes + s->file_offset + (hi - s->vaddr), file_end - hi);
+    return rc;
+}
+
 Retcode elf_load(const struct elf_load_plan *plan, const void *image, size_t size,
                  const struct elf_load_ops *ops, void *ctx, uint32_t *failed)
 {
@@ -43,12 +72,19 @@ Retcode elf_load(const struct elf_load_plan *plan, const void *image, size_t siz
     Retcode rc = rcOk;
     for (i = 0; i < plan->nsegments; i++) {
         const struct elf_segment *s = &plan->seg[i];
-        rc = ops->map(ctx, s->map_start, s->map_end);
+        uint64_t lo = 0, hi = 0; /* pages mapped in place: none while lo == hi */
+        rc = rcNotSupported;
+        if (ops->map_image != NULL && in_place_pages(s, &lo, &hi))
+            rc = ops->map_image(ctx, s->map_start, s->map_end, lo, hi,
+                                bytes + s->file_offset + (lo - s->vaddr));
+        if (rc == rcNotSupported) {
+            lo = hi = 0;
+            rc = ops->map(ctx, s->map_start, s->map_end);
+        }
         if (rc != rcOk)
             break;
         mapped = i + 1;
-        if (s->file_size != 0)
-            rc = ops->copy(ctx, s->vaddr, bytes + s->file_offset, s->file_size);
+        rc = copy_around(ops, ctx, s, bytes, lo, hi);
         if (rc == rcOk)
             rc = ops->protect(ctx, s->map_start, s->map_end, s->prot);
         if (rc != rcOk)

@@ -8,6 +8,14 @@
  *                            neither executable nor accessible to the process yet;
  *   copy(vaddr, src, len)    the segment's file bytes (the rest of the pages stays zero: bss);
  *   protect(start, end, prot) the final permissions from the plan (never W and X together).
+ * A segment that is not writable may instead have its whole pages mapped in place (map_image,
+ * optional): the pages [lo, hi) that lie entirely inside its file bytes, whose file offset and
+ * address agree modulo the page size, are the image's own (shared by every process loaded from
+ * it, never written); the hook reserves [start, end), maps [lo, hi) from the image and commits
+ * the rest zero-filled as map does, and only the file bytes outside [lo, hi) (the partial first
+ * and last pages) are copied. A hook that cannot map these bytes in place (the image is not
+ * page-aligned in memory, or not one that lives for ever) says rcNotSupported, and the segment
+ * is mapped and copied as usual. Writable segments are always copied: the process writes them.
  * Pages therefore become executable only after their contents are final, and are never writable
  * and executable at once. If any step fails, every segment mapped so far is unmapped again
  * (unmap) and the error is returned unchanged, with the failing segment's index, so the process
@@ -27,6 +35,9 @@ struct elf_load_ops {
     Retcode (*copy)(void *ctx, uint64_t dst, const void *src, uint64_t len);
     Retcode (*protect)(void *ctx, uint64_t start, uint64_t end, uint32_t prot);
     void (*unmap)(void *ctx, uint64_t start, uint64_t end);
+    /* Optional (NULL: every segment is copied). src: the image's bytes for [lo, hi). */
+    Retcode (*map_image)(void *ctx, uint64_t start, uint64_t end, uint64_t lo, uint64_t hi,
+                         const void *src);
 };
 
 /*

@@ -271,6 +271,19 @@ const void *romfs_data(const struct romfs *fs, const struct romfs_entry *file)
     return fs->image + file->data;
 }
 
+Retcode romfs_data_pages(struct romfs *fs, const struct romfs_entry *file)
+{
+    if (fs == NULL || file == NULL || fs->image == NULL)
+        return rcInvalidArgument;
+    if (file->type != ROMFS_FILE)
+        return fail(fs, rcInvalidArgument, "not a regular file", file->offset);
+    if (file->data % ROMFS_PAGE != 0)
+        return fail(fs, rcAlignment, "file data not on an image page", file->offset);
+    if (file->data > fs->size || file->size > fs->size - file->data)
+        return fail(fs, rcOutOfRange, "file data past the end of the image", file->offset);
+    return rcOk;
+}
+
 const char *romfs_type_name(unsigned type)
 {
     static const char *const names[] = {"hardlink", "dir",     "file",   "symlink",

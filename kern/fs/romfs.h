@@ -12,6 +12,15 @@
  *     spec: directory -> offset of its first entry; hard link -> offset of the target header;
  *     device -> major/minor; others 0.
  *   The root directory is the chain that starts right after the superblock.
+ *   Headers may be followed by padding before the next one (next is an offset, not a length).
+ *
+ * The page-aligned image store: Bastion's images are made with `genromfs -a 4096`, which pads
+ * before each regular file's header so that its data starts at an image offset that is a
+ * multiple of ROMFS_PAGE. Loaded page-aligned (GRUB's module alignment tag), such a file's
+ * page k is then a whole frame of the image, which the program loader maps into every process
+ * that runs it instead of copying it (romfs_data_pages says whether a file qualifies). The
+ * parser itself accepts any 16-byte alignment: an image without the padding is still sound,
+ * its programs are copied.
  *
  * Pure code (host tested). The image is never written; every offset read from it is checked
  * against full_size before use, chains are bounded (a loop is an error, not a hang) and names
@@ -116,6 +125,16 @@ Retcode romfs_read(struct romfs *fs, const struct romfs_entry *file, uint64_t po
 
 /* Pointer to a file's data inside the image (zero-copy, e.g. for the ELF loader). */
 const void *romfs_data(const struct romfs *fs, const struct romfs_entry *file);
+
+/*
+ * Whether the data of `file` can be mapped in place page by page: it is a regular file whose
+ * data starts on an image page (offset a multiple of ROMFS_PAGE) and lies inside the image.
+ * rcInvalidArgument: not a regular file (or NULL); rcAlignment: its data does not start on a
+ * page; rcOutOfRange: the data reaches past the image end. fs->error says which.
+ * (Whether the image itself lies page-aligned in memory is the caller's to check.)
+ */
+#define ROMFS_PAGE 4096u
+Retcode romfs_data_pages(struct romfs *fs, const struct romfs_entry *file);
 
 /* "file", "dir", ... for listings. */
 const char *romfs_type_name(unsigned type);

@@ -87,6 +87,10 @@ void romfs_boot(const struct boot_info *bi)
               g_romfs.error_offset);
     kprintf("romfs: module \"%s\" at %#lx, volume \"%s\", %u bytes:\n", ROMFS_MODULE, m->start,
             g_romfs.volume, g_romfs.size);
+    /* The loader maps programs' read-only pages in place only from page-aligned frames
+     * (kern/proc/loader.c); the multiboot2 header asks GRUB for page-aligned modules. */
+    if (m->start % ROMFS_PAGE != 0)
+        kprintf("romfs: the module is not page-aligned: programs' pages are copied, not shared\n");
     struct romfs_entry root;
     (void)romfs_root(&g_romfs, &root);
     unsigned files = 0;

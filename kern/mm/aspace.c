@@ -27,10 +27,10 @@
 #define ASPACE_MAGIC 0x41535043u /* "ASPC"; cleared by aspace_destroy */
 
 /* Software bit of a user leaf (ignored by the CPU): the frame is not owned by this address
- * space but by the object behind its VR_SHARED region (an MDL). Unmapping and teardown never
- * free such a frame, and it is not counted in `resident`; the region's reference keeps it
- * alive until the translation is gone on every CPU. */
-#define PTE_SHARED (1ull << 9)
+ * space. Unmapping and teardown never free such a frame, and it is not counted in `resident`.
+ * Its owner is the object behind its VR_SHARED region (an MDL, whose reference the region holds
+ * until the translation is gone on every CPU), or the boot image (PTE_IMAGE below). */
+#define PTE_NOT_OWNED (1ull << 9)
 
 /* A non-present user entry (the CPU ignores every other bit of it) that stands for a committed
  * page not backed yet. Commit writes it, so that the tables a committed page will need exist,
@@ -39,6 +39,17 @@
  * entry count up (mm/pagetable.h), so a table lives exactly while some page in it is committed
  * or mapped. */
 #define PTE_COMMITTED (1ull << 10)
+
+/* Software bit of a user leaf, always with PTE_NOT_OWNED: the frame is a page of the boot
+ * image (a program's read-only page mapped in place by the loader, aspace_map_image), shared by
+ * every process that runs the program and never freed (the boot volume lives as long as the
+ * kernel). Its region is committed and marked VR_IMAGE_PAGES, but the page is not charged:
+ * `committed` leaves it out, and unmapping it (leaf_cleared counts it in image_cleared) gives
+ * nothing back. Never writable: reprotect_range keeps W off it whatever the region says
+ * (vr_protect refuses first: rcImageReadOnly), back_page refuses it to aspace_write, and a
+ * write to it from user mode is a protection fault, which serve_demand never serves. Not a
+ * shared-memory frame for futex keys either (aspace_shared_phys): nobody writes it. */
+#define PTE_IMAGE (1ull << 11)
 
 /* root, id, pcid and the accounts are fixed; cpus_ever is atomic; every other field: lock. */
 struct aspace {
@@ -55,9 +66,10 @@ struct aspace {
     uint64_t dead_frames;      /* unmapped user frames waiting for it too (linked through
                                     * their first word) */
     struct vr_map map;
-    uint64_t committed; /* pages charged */
-    uint64_t resident;  /* pages backed */
-    uint64_t cpus_ever; /* bit i: CPU i loaded it (may cache its translations) */
+    uint64_t committed;     /* pages charged (committed pages but the image's, PTE_IMAGE) */
+    uint64_t resident;      /* pages backed by frames of its own */
+    uint64_t image_cleared; /* PTE_IMAGE leaves cleared since the caller last reset it */
+    uint64_t cpus_ever;     /* bit i: CPU i loaded it (may cache its translations) */
 };
 
 static struct kmem_cache *aspace_cache;
@@ -252,7 +264,9 @@ static void leaf_cleared(void *arg, uint64_t va, uint64_t e)
 {
     struct aspace *as = arg;
     (void)va;
-    if ((e & PTE_P) && !(e & PTE_SHARED)) {
+    if (e & PTE_IMAGE)
+        as->image_cleared++; /* never charged: the caller gives back that much less */
+    if ((e & PTE_P) && !(e & PTE_NOT_OWNED)) {
         /* Not freed before the shootdown: another CPU running this space may still write
          * through its cached translation, and the frame must not belong to anyone else then. */
         uint64_t pa = e & PTE_ADDR;
@@ -279,7 +293,11 @@ static bool reprotect_range(struct aspace *as, uint64_t va, uint64_t size, uint3
         uint64_t skip;
         uint64_t *pte = pte_of(as->root, a, &skip);
         if (pte && (*pte & PTE_P)) {
-            *pte = (*pte & PTE_ADDR) | prot_flags(prot);
+            uint64_t keep = *pte & (PTE_ADDR | PTE_NOT_OWNED | PTE_IMAGE);
+            uint64_t flags = prot_flags(prot);
+            if (keep & PTE_IMAGE)
+                flags &= ~PTE_W; /* the boot image's frame: never writable (see PTE_IMAGE) */
+            *pte = keep | flags;
             any = true;
         }
         a = skip > end - a ? end : a + skip;
@@ -446,9 +464,12 @@ Retcode aspace_decommit(struct aspace *as, uint64_t va, uint64_t size)
     uint64_t changed = 0;
     Retcode rc = vr_set_state(&as->map, va, size, VR_RESERVED, &changed);
     if (rc == rcOk) {
+        as->image_cleared = 0;
+        bool shoot = unmap_range(as, va, size);
+        changed -= as->image_cleared; /* the image's pages were never charged */
         kmem_uncharge(as->ram, changed * PAGE_SIZE);
         as->committed -= changed;
-        if (unmap_range(as, va, size))
+        if (shoot)
             finish_unmap(as);
     }
     as_unlock(as);
@@ -499,9 +520,12 @@ Retcode aspace_free(struct aspace *as, uint64_t va, uint64_t size)
     struct vregion *shared = NULL;
     Retcode rc = vr_release(&as->map, va, size, &committed, &shared);
     if (rc == rcOk) {
+        as->image_cleared = 0;
+        bool shoot = unmap_range(as, va, size);
+        committed -= as->image_cleared; /* the image's pages were never charged */
         kmem_uncharge(as->ram, committed * PAGE_SIZE);
         as->committed -= committed;
-        if (unmap_range(as, va, size))
+        if (shoot)
             finish_unmap(as);
     }
     as_unlock(as);
@@ -526,11 +550,11 @@ static Retcode map_shared(struct aspace *as, uint64_t va, const uint64_t *frames
     for (; rc == rcOk && i < npages; i++)
         rc = pt_map_range(&as->pt, as->root, va + i * PAGE_SIZE,
                           frames ? frames[i] : pa + i * PAGE_SIZE, PAGE_SIZE,
-                          prot_flags(prot) | PTE_SHARED | extra, 0);
+                          prot_flags(prot) | PTE_NOT_OWNED | extra, 0);
     if (rc == rcOk)
         rc = vr_make_shared(&as->map, va, npages * PAGE_SIZE, owner);
     /* Only what this call mapped (i > 0: the reservation was the caller's), up to and including
-     * the page that failed, whose new tables, left empty, are freed on the way. PTE_SHARED: no
+     * the page that failed, whose new tables, left empty, are freed on the way. PTE_NOT_OWNED: no
      * frame is freed. */
     if (rc != rcOk && i > 0 && unmap_range(as, va, i * PAGE_SIZE))
         finish_unmap(as);
@@ -555,6 +579,41 @@ Retcode aspace_map_device(struct aspace *as, uint64_t va, uint64_t pa, uint64_t 
         return rcInvalidArgument;
     /* PCD|PWT: uncached whatever the PAT's first entries hold (they are the reset defaults). */
     return map_shared(as, va, NULL, pa, npages, prot, PTE_PCD | PTE_PWT, owner);
+}
+
+Retcode aspace_map_image(struct aspace *as, uint64_t va, uint64_t pa, uint64_t npages)
+{
+    if (!as || npages == 0 || npages > (ASPACE_USER_HI - ASPACE_USER_LO) / PAGE_SIZE)
+        return rcInvalidArgument;
+    if ((va | pa) & (PAGE_SIZE - 1))
+        return rcAlignment;
+    uint64_t size = npages * PAGE_SIZE;
+    as_lock(as);
+    Retcode rc = vr_mark_image(&as->map, va, size);
+    uint64_t mapped = 0;
+    if (rc == rcOk) {
+        /* Read-only whatever the region's protection: only reprotect_range sets the final
+         * flags, and it keeps W off these leaves. */
+        uint64_t flags = prot_flags(vr_find(&as->map, va)->prot) & ~PTE_W;
+        for (; rc == rcOk && mapped < npages; mapped++) {
+            uint64_t skip, a = va + mapped * PAGE_SIZE;
+            const uint64_t *pte = pte_of(as->root, a, &skip);
+            if (!pte)
+                rc = rcNotFound; /* no table: not committed (Commit makes them) */
+            else if (*pte & PTE_P)
+                rc = rcAlreadyExists; /* backed already: an owned frame is never replaced */
+            else /* over the commit marker: the table exists, nothing to allocate */
+                rc = pt_map_range(&as->pt, as->root, a, pa + mapped * PAGE_SIZE, PAGE_SIZE,
+                                  flags | PTE_NOT_OWNED | PTE_IMAGE, 0);
+        }
+        if (rc != rcOk)
+            mapped--; /* the loop counted the page that failed */
+        /* Committed but the image's: their charge goes back now (see PTE_IMAGE). */
+        kmem_uncharge(as->ram, mapped * PAGE_SIZE);
+        as->committed -= mapped;
+    }
+    as_unlock(as);
+    return rc;
 }
 
 Retcode aspace_free_shared_of(struct aspace *as, uint64_t va, uint64_t size,
@@ -585,7 +644,7 @@ bool aspace_shared_phys(struct aspace *as, uint64_t va, uint64_t *pa)
     as_lock(as);
     uint64_t skip;
     const uint64_t *pte = pte_of(as->root, va, &skip);
-    bool shared = pte && (*pte & PTE_P) && (*pte & PTE_SHARED);
+    bool shared = pte && (*pte & PTE_P) && (*pte & PTE_NOT_OWNED) && !(*pte & PTE_IMAGE);
     if (shared)
         *pa = (*pte & PTE_ADDR) | (va & (PAGE_SIZE - 1));
     as_unlock(as);
@@ -671,6 +730,8 @@ static Retcode back_page(struct aspace *as, const struct vregion *r, uint64_t va
     uint64_t skip;
     uint64_t *pte = pte_of(as->root, va, &skip);
     if (pte && (*pte & PTE_P)) {
+        if (*pte & PTE_IMAGE)
+            return rcImageReadOnly; /* the boot image's frame, shared: see PTE_IMAGE */
         *pa = *pte & PTE_ADDR;
         return rcOk;
     }
@@ -813,7 +874,7 @@ void aspace_destroy(struct aspace *as)
                 unsigned n1 = used_count(l2[k]);
                 for (unsigned m = next_used(l1, 0, 512, n1); n1 > 0 && m < 512;
                      m = next_used(l1, m + 1, 512, --n1))
-                    if ((l1[m] & PTE_P) && !(l1[m] & PTE_SHARED))
+                    if ((l1[m] & PTE_P) && !(l1[m] & PTE_NOT_OWNED))
                         pmm_free(l1[m] & PTE_ADDR, 0);
                 pmm_free(l2[k] & PTE_ADDR, 0);
                 as->pt.tables--;

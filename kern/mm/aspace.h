@@ -88,6 +88,19 @@ Retcode aspace_map_shared(struct aspace *as, uint64_t va, const uint64_t *frames
  */
 Retcode aspace_map_device(struct aspace *as, uint64_t va, uint64_t pa, uint64_t npages,
                           uint32_t prot, struct kobj *owner);
+/*
+ * Maps the npages frames from pa (page-aligned: rcAlignment) at [va, va + npages pages), which
+ * must lie in one committed region (rcNotFound) whose pages are not backed yet (rcAlreadyExists:
+ * a backed page is never replaced). The frames are the boot image's (a program's read-only
+ * pages, shared by every process that runs it: the loader's in-place mapping), so their PTEs
+ * carry "not owned" and "image" (never freed by this space, never made writable) and their
+ * commit charge goes back at once: nothing is charged for them (docs/accounting.md), only the
+ * page tables they need are, to the RAM account, as always. The region is marked
+ * VR_IMAGE_PAGES (never writable: rcImageReadOnly); its protection stands, less write, until
+ * aspace_protect sets the final one. On failure the pages mapped so far stay mapped (freeing
+ * the region unmaps them: the caller's undo).
+ */
+Retcode aspace_map_image(struct aspace *as, uint64_t va, uint64_t pa, uint64_t npages);
 /* Frees [va, va + size) only if it is still exactly one shared region backed by `owner` (the
  * holder of a mapping handle unmaps what it mapped, never what replaced it after a VMM.Free):
  * rcNotFound otherwise. */
@@ -115,7 +128,8 @@ Retcode aspace_each_resident(struct aspace *as, uint64_t va, uint64_t size,
 /*
  * Writes len bytes at va in `as` (not necessarily the current one) through the direct map,
  * committing and backing pages as needed; the range must lie in reserved or committed regions
- * (rcNotFound otherwise). Ignores protection: for the ELF loader and start blocks.
+ * (rcNotFound otherwise; rcImageReadOnly for a page of the boot image, aspace_map_image's,
+ * which no one writes). Ignores protection otherwise: for the ELF loader and start blocks.
  */
 Retcode aspace_write(struct aspace *as, uint64_t va, const void *src, size_t len);
 

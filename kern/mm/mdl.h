@@ -6,7 +6,7 @@
  * freed only by the object's destroy, i.e. when the last reference goes. References are held by
  * handles and by mappings: each region made by aspace_map_shared() holds one until it is freed
  * or its address space is destroyed, so unmapping in one process or one process's exit never
- * takes frames from under another (the PTEs of a mapping carry PTE_SHARED: "frame not owned by
+ * takes frames from under another (the PTEs of a mapping carry PTE_NOT_OWNED: "frame not owned by
  * this address space", which unmap and teardown skip).
  *
  * Charging: the frames are charged to the creator's RAM account (as committed pages are) and

@@ -241,6 +241,8 @@ static Retcode protect_allowed(const struct vr_map *m, uint64_t va, uint64_t siz
             return rcAccessDenied;
         if ((prot & BASTION_VMM_EXECUTE) && (r->flags & VR_WAS_WRITABLE))
             return rcWxViolation;
+        if ((prot & BASTION_VMM_WRITE) && (r->flags & VR_IMAGE_PAGES))
+            return rcImageReadOnly;
     }
     return rcOk;
 }
@@ -309,6 +311,18 @@ Retcode vr_release(struct vr_map *m, uint64_t va, uint64_t size, uint64_t *commi
     if (committed_pages)
         *committed_pages = n;
     return rcOk;
+}
+
+Retcode vr_mark_image(struct vr_map *m, uint64_t va, uint64_t size)
+{
+    for (struct vregion *r = m->head; r; r = r->next)
+        if (va >= r->base && size <= r->size && va - r->base <= r->size - size) {
+            if (r->state != VR_COMMITTED || size == 0)
+                return rcNotFound;
+            r->flags |= VR_IMAGE_PAGES;
+            return rcOk;
+        }
+    return rcNotFound;
 }
 
 Retcode vr_make_shared(struct vr_map *m, uint64_t va, uint64_t size, void *owner)

@@ -50,6 +50,10 @@ enum vr_state {
  */
 #define VR_WAS_WRITABLE 1u /* some protection of this region so far included BASTION_VMM_WRITE */
 #define VR_SEALED 2u       /* its protection is final (an image segment) */
+/* Some of its committed pages may be the boot image's own frames, shared by every process that
+ * runs the program (aspace_map_image: a read-only segment's whole pages): it is never given a
+ * writable protection (rcImageReadOnly). Set on a whole region, never split off by itself. */
+#define VR_IMAGE_PAGES 4u
 
 struct vregion {
     struct vregion *next;
@@ -112,9 +116,14 @@ Retcode vr_check_range(const struct vr_map *m, uint64_t va, uint64_t size);
  */
 Retcode vr_make_shared(struct vr_map *m, uint64_t va, uint64_t size, void *owner);
 
+/* Marks the committed region that holds all of [va, va + size) VR_IMAGE_PAGES (the whole
+ * region: no split, nothing allocated). rcNotFound when no one committed region holds it. */
+Retcode vr_mark_image(struct vr_map *m, uint64_t va, uint64_t size);
+
 /* Sets the protection of [va, va + size), all inside regions. rcWxViolation for W+X, and for an
  * executable protection on any region that was ever writable; rcAccessDenied if any region of
- * the range is sealed. Nothing changes on failure. */
+ * the range is sealed; rcImageReadOnly for a writable protection on a region marked
+ * VR_IMAGE_PAGES. Nothing changes on failure. */
 Retcode vr_protect(struct vr_map *m, uint64_t va, uint64_t size, uint32_t prot);
 
 /* Seals [va, va + size) (all inside regions): its protection never changes again. */

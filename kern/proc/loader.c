@@ -9,6 +9,8 @@
 #include "lib/kprintf.h"
 #include "lib/random.h"
 #include "mm/aspace.h"
+#include "mm/paging.h"
+#include "mm/pmm.h"
 #include "proc/process.h"
 
 static uint32_t elf_to_aspace_prot(uint32_t prot)
@@ -23,10 +25,18 @@ static uint32_t elf_to_aspace_prot(uint32_t prot)
     return r;
 }
 
+/* What the elf_load hooks work on. */
+struct load_ctx {
+    struct aspace *as;
+    /* The file's pages may be mapped in place: it lies in the boot volume (which is never
+     * freed) with its data on an image page (romfs_data_pages). */
+    bool in_place;
+};
+
 /* elf_load hooks over the process's address space. */
 static Retcode op_map(void *ctx, uint64_t start, uint64_t end)
 {
-    struct aspace *as = ctx;
+    struct aspace *as = ((struct load_ctx *)ctx)->as;
     uint64_t got;
     /* Kernel-writable, not yet accessible to the process: aspace_write fills it. */
     Retcode rc = aspace_reserve(as, start, end - start, 0, &got);
@@ -38,44 +48,69 @@ static Retcode op_map(void *ctx, uint64_t start, uint64_t end)
     return rc;
 }
 
+/* A read-only segment mapped as op_map does, then its whole pages [lo, hi) put on the boot
+ * image's own frames (shared by every process that runs the program, charged to none:
+ * aspace_map_image) before anything is copied. rcNotSupported (elf_load then copies) when the file is
+ * not in the boot volume or its bytes are not page-aligned in memory: the module was not
+ * loaded page-aligned, or the image was made without `genromfs -a 4096`. */
+static Retcode op_map_image(void *ctx, uint64_t start, uint64_t end, uint64_t lo, uint64_t hi,
+                            const void *src)
+{
+    struct load_ctx *lc = ctx;
+    uint64_t pa = virt_to_phys(src);
+    if (!lc->in_place || pa == PADDR_INVALID || (pa & (PAGE_SIZE - 1)) != 0)
+        return rcNotSupported;
+    Retcode rc = op_map(ctx, start, end);
+    if (rc != rcOk)
+        return rc;
+    rc = aspace_map_image(lc->as, lo, pa, (hi - lo) / PAGE_SIZE);
+    if (rc != rcOk)
+        (void)aspace_free(lc->as, start, end - start);
+    return rc;
+}
+
 static Retcode op_copy(void *ctx, uint64_t dst, const void *src, uint64_t len)
 {
-    return aspace_write(ctx, dst, src, len);
+    return aspace_write(((struct load_ctx *)ctx)->as, dst, src, len);
 }
 
 /* A segment's final permissions, sealed: the process keeps its image as the ELF file says
  * (no VMM.Protect can make its data executable or its code writable; mm/vregion.h). */
 static Retcode op_protect(void *ctx, uint64_t start, uint64_t end, uint32_t prot)
 {
-    Retcode rc = aspace_protect(ctx, start, end - start, elf_to_aspace_prot(prot));
+    struct aspace *as = ((struct load_ctx *)ctx)->as;
+    Retcode rc = aspace_protect(as, start, end - start, elf_to_aspace_prot(prot));
     if (rc == rcOk)
-        rc = aspace_seal(ctx, start, end - start);
+        rc = aspace_seal(as, start, end - start);
     return rc;
 }
 
 static void op_unmap(void *ctx, uint64_t start, uint64_t end)
 {
-    (void)aspace_free(ctx, start, end - start);
+    (void)aspace_free(((struct load_ctx *)ctx)->as, start, end - start);
 }
 
-static const struct elf_load_ops load_ops = {op_map, op_copy, op_protect, op_unmap};
+static const struct elf_load_ops load_ops = {op_map, op_copy, op_protect, op_unmap, op_map_image};
 
-static Retcode loader_load_from(struct process *p, struct romfs *fs, const char *path,
-                                uint64_t stack_size);
+static Retcode loader_load_from(struct process *p, struct romfs *fs, bool boot_volume,
+                                const char *path, uint64_t stack_size);
 
 Retcode loader_load(struct process *p, const char *path, uint64_t stack_size)
 {
-    /* The volume stays ours until the program is loaded, whatever FSUnsafe.Change does. */
+    /* The volume stays ours until the program is loaded, whatever FSUnsafe.Change does. Only
+     * the boot volume (no kernel copy: the GRUB module, never freed) lends its frames to a
+     * process; a volume installed by Change goes with its last reader, so its programs are
+     * copied. */
     struct romfs_volume *vol = romfs_get();
     if (vol == NULL)
         return rcNotFound;
-    Retcode rc = loader_load_from(p, &vol->fs, path, stack_size);
+    Retcode rc = loader_load_from(p, &vol->fs, vol->image == NULL, path, stack_size);
     romfs_put(vol);
     return rc;
 }
 
-static Retcode loader_load_from(struct process *p, struct romfs *fs, const char *path,
-                                uint64_t stack_size)
+static Retcode loader_load_from(struct process *p, struct romfs *fs, bool boot_volume,
+                                const char *path, uint64_t stack_size)
 {
     struct romfs_entry e;
     Retcode rc = romfs_lookup(fs, path, &e);
@@ -109,7 +144,8 @@ static Retcode loader_load_from(struct process *p, struct romfs *fs, const char 
         return rc;
     }
     uint32_t failed;
-    rc = elf_load(&plan, image, e.size, &load_ops, p->as, &failed);
+    struct load_ctx lc = {p->as, boot_volume && romfs_data_pages(fs, &e) == rcOk};
+    rc = elf_load(&plan, image, e.size, &load_ops, &lc, &failed);
     if (rc != rcOk) {
         kprintf("loader: %s: %s loading segment %u\n", path, retcode_name(rc), failed);
         return rc;

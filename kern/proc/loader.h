@@ -7,7 +7,11 @@
  * - A static PIE (ET_DYN) is placed at a random page-aligned bias in [LOADER_IMAGE_LO,
  *   LOADER_IMAGE_HI) (ASLR); ET_EXEC stays at its linked address.
  * - Segments are mapped through elf_load(): zero-filled, written while not yet accessible, then
- *   given their final permissions, never writable and executable at once.
+ *   given their final permissions, never writable and executable at once. The whole pages of a
+ *   segment that is not writable are not copied but mapped to the boot image's own frames
+ *   (aspace_map_image: shared by every process that runs the program, never writable, never
+ *   freed, charged to no one) when the file lies in the boot volume with its data on an image
+ *   page, page-aligned in memory; otherwise they are copied like the rest.
  * - The main stack goes at a random place below LOADER_STACK_HI with an unmapped guard page
  *   under it (user_stack_place), writable and never executable.
  * Randomness comes from RDSEED, else RDRAND, else (machines without either) the TSC mixed with

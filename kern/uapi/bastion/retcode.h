@@ -165,7 +165,11 @@ typedef int32_t Retcode;
     X(rcNsTableFull, -84, "the name server holds as many published endpoints as it may")           \
     /* The socket library's resolver (userland/net/dns_msg.c): rcDnsBadAnswer for a datagram  \
      * to its port that is not a well-formed answer to the query it sent. */    \
-    X(rcDnsBadAnswer, -86, "the DNS answer is malformed or answers another query")
+    X(rcDnsBadAnswer, -86, "the DNS answer is malformed or answers another query")                 \
+    /* Shared image pages (kern/mm/aspace.h): rcImageReadOnly when a change would make a page  \
+     * of a program's image that is the boot image's own frame (shared by every process that   \
+     * runs the program) writable, or write into it (the region's protection, aspace_write). */   \
+    X(rcImageReadOnly, -87, "the page is the boot image's, shared by its processes: never written")
 
 enum {
 #define BASTION_RETCODE_ENUM(name, value, text) name = (value),

@@ -24,7 +24,8 @@
 struct page {
     uint64_t va;
     uint32_t prot;
-    int final; /* protect() has run */
+    int final;          /* protect() has run */
+    const uint8_t *src; /* mapped in place: the image's bytes it is (never copied into) */
     uint8_t data[ELF_PAGE_SIZE];
 };
 
@@ -33,6 +34,8 @@ struct space {
     int npages;
     int fail_map_at, fail_copy_at, fail_protect_at; /* segment call numbers; -1: never */
     int maps, copies, protects;
+    Retcode image_rc; /* what map_image answers before mapping anything (rcOk: it maps) */
+    int images, in_place;
 };
 
 static struct page *find(struct space *s, uint64_t va)
@@ -59,6 +62,29 @@ static Retcode sp_map(void *ctx, uint64_t start, uint64_t end)
     return rcOk;
 }
 
+/* The in-place hook: [start, end) mapped as sp_map does, [lo, hi) the image's own pages. */
+static Retcode sp_map_image(void *ctx, uint64_t start, uint64_t end, uint64_t lo, uint64_t hi,
+                            const void *src)
+{
+    struct space *s = ctx;
+    s->images++;
+    if (s->image_rc != rcOk)
+        return s->image_rc;
+    assert_true(start <= lo && lo < hi && hi <= end);
+    assert_true(lo % ELF_PAGE_SIZE == 0 && hi % ELF_PAGE_SIZE == 0);
+    Retcode rc = sp_map(ctx, start, end);
+    if (rc != rcOk)
+        return rc;
+    const uint8_t *b = src;
+    for (uint64_t va = lo; va < hi; va += ELF_PAGE_SIZE) {
+        struct page *p = find(s, va);
+        p->src = b + (va - lo);
+        memcpy(p->data, p->src, ELF_PAGE_SIZE);
+        s->in_place++;
+    }
+    return rcOk;
+}
+
 static Retcode sp_copy(void *ctx, uint64_t dst, const void *src, uint64_t len)
 {
     struct space *s = ctx;
@@ -69,6 +95,7 @@ static Retcode sp_copy(void *ctx, uint64_t dst, const void *src, uint64_t len)
         struct page *p = find(s, dst + i);
         assert_non_null(p);     /* only into mapped pages */
         assert_false(p->final); /* before the final permissions */
+        assert_null(p->src);    /* never into the image's own pages */
         p->data[(dst + i) % ELF_PAGE_SIZE] = b[i];
     }
     return rcOk;
@@ -102,7 +129,9 @@ static void sp_unmap(void *ctx, uint64_t start, uint64_t end)
     }
 }
 
-static const struct elf_load_ops ops = {sp_map, sp_copy, sp_protect, sp_unmap};
+static const struct elf_load_ops ops = {sp_map, sp_copy, sp_protect, sp_unmap, NULL};
+static const struct elf_load_ops ops_in_place = {sp_map, sp_copy, sp_protect, sp_unmap,
+                                                 sp_map_image};
 
 static void space_init(struct space *s)
 {
@@ -252,10 +281,96 @@ static void test_load_refuses_bad_plans(void **state)
     plan = good;
     plan.seg[0].file_offset = UINT64_MAX;
     assert_int_equal(elf_load(&plan, img, size, &ops, &s, NULL), rcInvalidArgument);
-    const struct elf_load_ops half = {sp_map, sp_copy, NULL, sp_unmap};
+    const struct elf_load_ops half = {sp_map, sp_copy, NULL, sp_unmap, NULL};
     assert_int_equal(elf_load(&good, img, size, &half, &s, NULL), rcInvalidArgument);
     assert_int_equal(s.maps, 0); /* nothing was even tried */
     free(img);
+}
+
+/* A hand-made plan over a 6-page image: a read-only segment whose file bytes cover two whole
+ * pages and part of two others, then a writable one that covers a whole page too. */
+static void in_place_plan(struct elf_load_plan *plan, uint8_t *img, size_t size)
+{
+    for (size_t i = 0; i < size; i++)
+        img[i] = (uint8_t)(i * 7 + 3);
+    memset(plan, 0, sizeof *plan);
+    plan->nsegments = 2;
+    plan->seg[0] = (struct elf_segment){.map_start = 0x400000,
+                                        .map_end = 0x404000,
+                                        .vaddr = 0x400100,
+                                        .file_offset = 0x100,
+                                        .file_size = 0x3000, /* to 0x403100 */
+                                        .mem_size = 0x3f00,
+                                        .prot = ELF_PROT_READ | ELF_PROT_EXEC};
+    plan->seg[1] = (struct elf_segment){.map_start = 0x404000,
+                                        .map_end = 0x406000,
+                                        .vaddr = 0x404000,
+                                        .file_offset = 0x4000,
+                                        .file_size = 0x1800,
+                                        .mem_size = 0x2000,
+                                        .prot = ELF_PROT_READ | ELF_PROT_WRITE};
+}
+
+static void test_load_in_place(void **state)
+{
+    (void)state;
+    static uint8_t img[6 * ELF_PAGE_SIZE];
+    struct elf_load_plan plan;
+    in_place_plan(&plan, img, sizeof img);
+    struct space s;
+    uint32_t failed;
+
+    /* The read-only segment's two whole pages are the image's, at the matching offsets; the
+     * partial ones around them and the writable segment are copied; every byte is right. */
+    space_init(&s);
+    assert_int_equal(elf_load(&plan, img, sizeof img, &ops_in_place, &s, &failed), rcOk);
+    assert_int_equal(s.images, 1); /* never asked for the writable segment */
+    assert_int_equal(s.in_place, 2);
+    assert_ptr_equal(find(&s, 0x401000)->src, img + 0x1000);
+    assert_ptr_equal(find(&s, 0x402000)->src, img + 0x2000);
+    assert_null(find(&s, 0x400000)->src);
+    assert_null(find(&s, 0x403000)->src);
+    assert_null(find(&s, 0x404000)->src);
+    check_contents(&s, &plan, img);
+    space_free(&s);
+
+    /* The hook cannot map these bytes in place (rcNotSupported): all copied, same contents. */
+    space_init(&s);
+    s.image_rc = rcNotSupported;
+    assert_int_equal(elf_load(&plan, img, sizeof img, &ops_in_place, &s, &failed), rcOk);
+    assert_int_equal(s.in_place, 0);
+    check_contents(&s, &plan, img);
+    space_free(&s);
+
+    /* Any other failure of the hook is the load's, and nothing stays mapped. */
+    space_init(&s);
+    s.image_rc = rcQuotaExceeded;
+    assert_int_equal(elf_load(&plan, img, sizeof img, &ops_in_place, &s, &failed), rcQuotaExceeded);
+    assert_int_equal(failed, 0);
+    assert_int_equal(s.npages, 0);
+    /* A later step failing rolls back the in-place segment too. */
+    space_init(&s);
+    s.fail_protect_at = 1;
+    assert_int_equal(elf_load(&plan, img, sizeof img, &ops_in_place, &s, &failed), rcFail);
+    assert_int_equal(failed, 1);
+    assert_int_equal(s.npages, 0);
+
+    /* Offset and address not congruent modulo the page: nothing in place (never asked). */
+    plan.seg[0].file_offset = 0x180;
+    space_init(&s);
+    assert_int_equal(elf_load(&plan, img, sizeof img, &ops_in_place, &s, &failed), rcOk);
+    assert_int_equal(s.images, 0);
+    check_contents(&s, &plan, img);
+    space_free(&s);
+
+    /* File bytes that fill no page completely: nothing in place either. */
+    in_place_plan(&plan, img, sizeof img);
+    plan.seg[0].file_size = 0xf00; /* 0x400100 .. 0x401000 */
+    space_init(&s);
+    assert_int_equal(elf_load(&plan, img, sizeof img, &ops_in_place, &s, &failed), rcOk);
+    assert_int_equal(s.images, 0);
+    check_contents(&s, &plan, img);
+    space_free(&s);
 }
 
 static void test_user_stack(void **state)
@@ -314,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_load_real_pie),
         cmocka_unit_test(test_load_failures_roll_back),
         cmocka_unit_test(test_load_refuses_bad_plans),
+        cmocka_unit_test(test_load_in_place),
         cmocka_unit_test(test_user_stack),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

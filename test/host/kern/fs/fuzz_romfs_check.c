@@ -17,9 +17,13 @@ static void read_all(struct romfs *fs, const struct romfs_entry *dir, unsigned d
     while (romfs_readdir(&it, &e) == rcOk) {
         char buf[64];
         size_t got = 0;
-        if (e.type == ROMFS_FILE)
+        if (e.type == ROMFS_FILE) {
             (void)romfs_read(fs, &e, 0, buf, sizeof buf, &got);
-        else if (e.type == ROMFS_DIR && strcmp(e.name, ".") != 0 && strcmp(e.name, "..") != 0)
+            /* A file the loader would map in place: its every page lies inside the image. */
+            if (romfs_data_pages(fs, &e) == rcOk &&
+                (e.data % ROMFS_PAGE != 0 || e.data > fs->size || e.size > fs->size - e.data))
+                abort();
+        } else if (e.type == ROMFS_DIR && strcmp(e.name, ".") != 0 && strcmp(e.name, "..") != 0)
             read_all(fs, &e, depth + 1);
     }
 }

@@ -219,6 +219,23 @@ static void test_lookup_and_read(void **state)
     memset(big, 'a', sizeof big - 1);
     big[sizeof big - 1] = 0;
     assert_int_equal(romfs_lookup(&fs, big, &e), rcInvalidArgument);
+
+    /* The page-aligned store: this hand-built image packs data at 16 bytes, so nothing is
+     * mappable in place; each way a file can fail to be is its own code. */
+    assert_int_equal(romfs_lookup(&fs, "/hello.txt", &e), rcOk);
+    assert_int_equal(romfs_data_pages(&fs, &e), rcAlignment);
+    assert_string_equal(fs.error, "file data not on an image page");
+    assert_int_equal(romfs_lookup(&fs, "/bin", &e), rcOk);
+    assert_int_equal(romfs_data_pages(&fs, &e), rcInvalidArgument);
+    assert_int_equal(romfs_data_pages(&fs, NULL), rcInvalidArgument);
+    assert_int_equal(romfs_lookup(&fs, "/hello.txt", &e), rcOk);
+    e.data = (fs.size / 4096u + 1u) * 4096u; /* a forged entry: on a page, past the image */
+    assert_int_equal(romfs_data_pages(&fs, &e), rcOutOfRange);
+    e.data = 0;
+    e.size = fs.size + 1;
+    assert_int_equal(romfs_data_pages(&fs, &e), rcOutOfRange);
+    e.size = 16;
+    assert_int_equal(romfs_data_pages(&fs, &e), rcOk); /* offset 0 is on a page */
 }
 
 static void test_bad_superblock(void **state)
@@ -357,7 +374,7 @@ static void test_genromfs_image(void **state)
 #ifdef ROMFS_GENROMFS_IMAGE
     FILE *f = fopen(ROMFS_GENROMFS_IMAGE, "rb");
     assert_non_null(f);
-    static uint8_t buf[65536];
+    static uint8_t buf[65536] __attribute__((aligned(4096)));
     size_t n = fread(buf, 1, sizeof buf, f);
     fclose(f);
     assert_true(n > 32);
@@ -372,6 +389,9 @@ static void test_genromfs_image(void **state)
     assert_memory_equal(text, "hello romfs", 11);
     assert_int_equal(romfs_lookup(&fs, "/bin/motd-link", &link), rcOk);
     assert_int_equal(link.data, motd.data); /* genromfs stores the data once */
+    /* -a 4096: the page-aligned image store the program loader maps from. */
+    assert_int_equal(motd.data % ROMFS_PAGE, 0);
+    assert_int_equal(romfs_data_pages(&fs, &motd), rcOk);
     assert_int_equal(romfs_lookup(&fs, "/etc/../etc/policy", &motd), rcOk);
     assert_int_equal(motd.size, 6);
     /* Every entry of every directory passes header and checksum checks. */

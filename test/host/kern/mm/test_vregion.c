@@ -271,6 +271,39 @@ static void test_shared_regions(void **state)
     vr_free_record(&m, sh);
 }
 
+/* A region with pages of the boot image (aspace_map_image): marked whole, without a split, only
+ * when committed; never writable afterwards, whatever piece of it is asked. */
+static void test_image_pages(void **state)
+{
+    (void)state;
+    uint64_t base, n = 99;
+    assert_int_equal(vr_reserve(&m, 0x400000, 4 * P, 0, &base), rcOk);
+    assert_int_equal(vr_mark_image(&m, base + P, 2 * P), rcNotFound); /* not committed */
+    assert_int_equal(vr_set_state(&m, base, 4 * P, VR_COMMITTED, &n), rcOk);
+    assert_int_equal(vr_mark_image(&m, base + 3 * P, 2 * P), rcNotFound); /* past its end */
+    assert_int_equal(vr_mark_image(&m, base + 8 * P, P), rcNotFound);     /* no region */
+    assert_int_equal(vr_mark_image(&m, base + P, 2 * P), rcOk);
+    assert_int_equal(vr_count(&m), 1); /* no split */
+    assert_true(vr_find(&m, base)->flags & VR_IMAGE_PAGES);
+    /* Readable and executable, never writable: rcImageReadOnly, and nothing changed. */
+    assert_int_equal(vr_protect(&m, base, 4 * P, BASTION_VMM_READ | BASTION_VMM_EXECUTE), rcOk);
+    assert_int_equal(vr_protect(&m, base + 3 * P, P, BASTION_VMM_READ | BASTION_VMM_WRITE),
+                     rcImageReadOnly);
+    assert_int_equal(vr_count(&m), 1);
+    /* A piece split off by a decommit keeps the mark. */
+    assert_int_equal(vr_set_state(&m, base + 2 * P, P, VR_RESERVED, &n), rcOk);
+    assert_int_equal(n, 1);
+    assert_true(vr_find(&m, base + 2 * P)->flags & VR_IMAGE_PAGES);
+    assert_int_equal(vr_protect(&m, base + 2 * P, P, BASTION_VMM_WRITE), rcImageReadOnly);
+    /* Sealed (as the loader seals image segments): the seal answers first. */
+    assert_int_equal(vr_seal(&m, base, 4 * P), rcOk);
+    assert_int_equal(vr_protect(&m, base + P, P, BASTION_VMM_READ | BASTION_VMM_WRITE),
+                     rcAccessDenied);
+    assert_int_equal(vr_release(&m, base, 4 * P, &n, NULL), rcOk);
+    assert_int_equal(n, 3);
+    assert_int_equal(vr_count(&m), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +318,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_exhaustion, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wx_over_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shared_regions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_image_pages, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
