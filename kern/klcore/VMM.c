@@ -249,7 +249,7 @@ static Retcode MdlMap(void *ctx, idl_handle_t handle, kl_core_Types_Size offset,
  * ones, and the region's pages go back to its RAM account when it is freed, so the call needs
  * size bytes of RAM quota headroom while it runs (rcQuotaExceeded). The copy is not atomic
  * against the caller's other threads: what they write to the region during the call may be
- * lost. A region that cannot be freed (an image segment) is refused and left as it was; should
+ * lost. A region that cannot be freed is refused and left as it was; should
  * mapping the buffer fail after the region was freed (another thread of the caller took the
  * range meanwhile), the range stays as that thread left it and the buffer goes with its handle.
  */
