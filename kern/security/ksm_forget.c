@@ -4,7 +4,13 @@
 #include "arch/x86_64/spinlock.h"
 #include "lib/kprintf.h"
 #include "obj/kobj.h"
+#include "proc/process.h"
 #include "security/sid_queue.h"
+
+/* A process's end can push an end for each handle it held at once (its objects end with its
+ * table), faster than questions drain them, one each. Room for eight processes at their handle
+ * limit ending together; beyond it the oldest ends are dropped (ksm_forget.h). */
+_Static_assert(SID_QUEUE_SIZE >= 8 * PROCESS_HANDLE_LIMIT, "the forget queue's room");
 
 static struct spinlock forget_lock = SPINLOCK_INIT(LOCK_LEVEL_KSM_FORGET);
 static struct sid_queue queue; /* forget_lock */

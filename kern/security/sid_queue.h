@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define SID_QUEUE_SIZE 1024u
+#define SID_QUEUE_SIZE 8192u /* 32 KiB; why this many: security/ksm_forget.c */
 
 struct sid_queue {
     uint32_t ring[SID_QUEUE_SIZE];
