@@ -42,6 +42,17 @@ static struct ksm_table *compile(const char *body, struct policy **p)
 }
 
 /* Decides a Put request Client -> Server calc with the given field values ("u8", v, ..., NULL). */
+/* A copy of t that runs `code` (room for `cap` instructions) with t's instructions copied in:
+ * a table to spoil for the malformed-table cases. */
+static struct ksm_table code_copy(const struct ksm_table *t, struct ksm_insn *code, size_t cap)
+{
+    assert_true(t->ncode <= cap);
+    memcpy(code, t->code, sizeof code[0] * t->ncode);
+    struct ksm_table bad = *t;
+    bad.code = code;
+    return bad;
+}
+
 static struct ksm_verdict put(const struct ksm_table *t, const struct policy *p, ...)
 {
     uint32_t ep, m;
@@ -1153,14 +1164,11 @@ static void sequence_elements(void **state)
     memcpy(buf + KSM_HEADER_SIZE + 4, &count, 4);
     v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
     assert_int_equal(v.reason, KSM_R_RULE); /* size is 2: the first condition is false */
-    struct ksm_table bad = *t;
     struct ksm_insn code[256];
-    assert_true(t->ncode <= 256);
-    memcpy(code, t->code, sizeof code[0] * t->ncode);
+    struct ksm_table bad = code_copy(t, code, 256);
     for (uint32_t k = 0; k < t->ncode; k++)
         if (code[k].op == KSM_OP_SEQ_COUNT)
             code[k].size = 3; /* no element is 3 bytes */
-    bad.code = code;
     assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason,
                      KSM_R_BAD_TABLE);
 }
@@ -1199,11 +1207,9 @@ static void struct_element_fields(void **state)
     buf[KSM_HEADER_SIZE + 8] = 1;
     v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len - 1); /* the last point cut */
     assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
-    struct ksm_table bad = *t;
     struct ksm_insn code[256];
-    assert_true(t->ncode <= 256);
     for (int fault = 0; fault < 3; fault++) {
-        memcpy(code, t->code, sizeof code[0] * t->ncode);
+        struct ksm_table bad = code_copy(t, code, 256);
         for (uint32_t k = 0; k < t->ncode; k++) {
             if (code[k].op == KSM_OP_SEQ_FIELD && fault == 0)
                 code[k].imm = (int64_t)((uint64_t)code[k].imm | 6ull << 32); /* y at 6 of 8 */
@@ -1212,7 +1218,6 @@ static void struct_element_fields(void **state)
             if (code[k].op == KSM_OP_SEQ_COUNT && fault == 2)
                 code[k].imm = (int64_t)((uint64_t)code[k].imm & 0xffffffffull); /* no size */
         }
-        bad.code = code;
         assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason,
                          KSM_R_BAD_TABLE);
     }
@@ -1306,11 +1311,9 @@ static void array_struct_fields(void **state)
     memcpy(buf + KSM_HEADER_SIZE + 8, &x[1], 2);
     memcpy(buf + KSM_HEADER_SIZE + 12, &y77, 4);
     assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).verdict, KSM_GRANTED);
-    struct ksm_table bad = *t;
     struct ksm_insn code[256];
-    assert_true(t->ncode <= 256);
     for (int fault = 0; fault < 2; fault++) {
-        memcpy(code, t->code, sizeof code[0] * t->ncode);
+        struct ksm_table bad = code_copy(t, code, 256);
         for (uint32_t k = 0; k < t->ncode; k++) {
             bool op = code[k].op == KSM_OP_ARRAY_FIELD || code[k].op == KSM_OP_ARRAY_FIELD_MEMBER;
             if (op && fault == 0)
@@ -1318,7 +1321,6 @@ static void array_struct_fields(void **state)
             if (op && fault == 1)
                 code[k].size = 3;
         }
-        bad.code = code;
         assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason,
                          KSM_R_BAD_TABLE);
     }
@@ -1391,14 +1393,11 @@ static void string_elements(void **state)
     s1[0] = 20;
     memcpy(buf + 72, s1, 8);
     assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).verdict, KSM_GRANTED);
-    struct ksm_table bad = *t;
     struct ksm_insn code[256];
-    assert_true(t->ncode <= 256);
-    memcpy(code, t->code, sizeof code[0] * t->ncode);
+    struct ksm_table bad = code_copy(t, code, 256);
     for (uint32_t k = 0; k < t->ncode; k++)
         if (code[k].op == KSM_OP_STR_LEN)
             code[k].flags |= KSM_INSN_OTHER_POPPED; /* only STR_CMP has another string */
-    bad.code = code;
     assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason,
                      KSM_R_BAD_TABLE);
 }
@@ -1451,11 +1450,8 @@ static void union_elements(void **state)
     v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, KSM_HEADER_SIZE + 48 + 13);
     assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
     assert_string_equal(t->fields[v.field], "message.i");
-    struct ksm_table bad = *t;
     struct ksm_insn code_[64];
-    assert_true(t->ncode <= 64);
-    memcpy(code_, t->code, sizeof code_[0] * t->ncode);
-    bad.code = code_;
+    struct ksm_table bad = code_copy(t, code_, 64);
     uint32_t at = 0;
     while (code_[at].op != KSM_OP_ELEM_ADDR)
         at++;
@@ -1476,7 +1472,7 @@ static void union_elements(void **state)
     assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
     /* no offset on the stack at all: the rule's first instruction (the index's load) reads
      * through one */
-    memcpy(code_, t->code, sizeof code_[0] * t->ncode);
+    bad = code_copy(t, code_, 64);
     code_[at - 1] = code_[at + 1];
     assert_true(code_[at - 1].flags & KSM_INSN_BASE);
     assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason,
@@ -1538,14 +1534,11 @@ static void handle_types(void **state)
     struct ksm_verdict v = ksm_decide(s, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
     assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
     assert_string_equal(s->fields[v.field], "message.data");
-    struct ksm_table bad = *t;
     struct ksm_insn code[64];
-    assert_true(t->ncode <= 64);
-    memcpy(code, t->code, sizeof code[0] * t->ncode);
+    struct ksm_table bad = code_copy(t, code, 64);
     for (uint32_t k = 0; k < t->ncode; k++)
         if (code[k].op == KSM_OP_HANDLE)
             code[k].imm = (int64_t)((uint64_t)code[k].imm | 3ull << 32); /* no fourth part */
-    bad.code = code;
     assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason,
                      KSM_R_BAD_TABLE);
 }
