@@ -11,13 +11,11 @@ Retcode handle_batch_sids(struct handle_table *src, const struct handle_desc *in
         handle_rights_t have;
         Retcode rc = handle_get(src, in[i].handle, KOBJ_ANY, HR_TRANSFER, &obj, &have);
         if (rc == rcOk) {
-            if (hr_subset(in[i].rights, have)) {
+            rc = hr_subset(in[i].rights, have) ? kobj_mark_shown(obj) : rcAccessDenied;
+            if (rc == rcOk) {
                 sids[i] = kobj_sid(obj);
-                kobj_mark_shown(obj);
                 if (types != NULL) /* < 256: kobj.h */
                     types[i] = (uint8_t)kobj_type(obj);
-            } else {
-                rc = rcAccessDenied;
             }
             kobj_unref(obj);
         }
@@ -30,20 +28,24 @@ Retcode handle_batch_sids(struct handle_table *src, const struct handle_desc *in
     return rcOk;
 }
 
-void handle_batch_view(struct handle_table *t, struct handle_desc *entries, uint32_t n,
-                       uint8_t *types)
+Retcode handle_batch_view(struct handle_table *t, struct handle_desc *entries, uint32_t n,
+                          uint8_t *types)
 {
     for (uint32_t i = 0; i < n; i++) {
         kobj_sid_t sid;
         handle_rights_t rights;
-        if (!handle_peek(t, entries[i].handle, &sid, &types[i], &rights)) {
+        Retcode rc = handle_peek(t, entries[i].handle, &sid, &types[i], &rights);
+        if (rc == rcBadHandle) {
             sid = KOBJ_SID_NONE;
             rights = HR_NONE;
             types[i] = 0;
+        } else if (rc != rcOk) {
+            return rc;
         }
         entries[i].handle = sid;
         entries[i].rights = rights;
     }
+    return rcOk;
 }
 
 Retcode handle_batch_transfer(struct handle_table *src, const struct handle_desc *in, uint32_t n,

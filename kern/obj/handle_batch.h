@@ -23,8 +23,10 @@ _Static_assert(sizeof(struct handle_desc) == 8, "same layout as idl_handle_t on 
  * For the security request: the SID of each handle in `in` (n entries) and, when types is not
  * NULL, its object's type (enum kobj_type, <bastion/object_type.h>), after checking that each
  * is LIVE, may be transferred (HR_TRANSFER) and that the rights asked for are a subset of its
- * own; each object whose SID is given is marked shown (kobj_mark_shown). Table lock only. On failure *bad (if not NULL) is the index of the offending entry.
- * Errors: rcBadHandle, rcHandleRevoked, rcAccessDenied, rcInvalidArgument.
+ * own; each object whose SID is given is marked shown (kobj_mark_shown). Table lock only. On
+ * failure *bad (if not NULL) is the index of the offending entry.
+ * Errors: rcBadHandle, rcHandleRevoked, rcAccessDenied, rcInvalidArgument; rcOutOfMemory,
+ * rcOverflow (the note of an object's end, kobj_mark_shown).
  */
 Retcode handle_batch_sids(struct handle_table *src, const struct handle_desc *in, uint32_t n,
                           kobj_sid_t *sids, uint8_t *types, uint32_t *bad);
@@ -36,10 +38,12 @@ Retcode handle_batch_sids(struct handle_table *src, const struct handle_desc *in
  * with the rights the caller holds over it, and types[i] its object's type; any other value
  * (none, stale, revoked: the method's handler answers those with its own error) becomes
  * KOBJ_SID_NONE with no rights and type 0, which name no resource. Each object shown is marked
- * so (kobj_mark_shown). Needs no right: looking is not using. Table lock only; never fails.
+ * so (kobj_mark_shown). Needs no right: looking is not using. Table lock only. Fails only when
+ * the note of a shown object's end cannot be made (rcOutOfMemory, rcOverflow: kobj_mark_shown);
+ * the entries are then partly rewritten and must not reach the monitor.
  */
-void handle_batch_view(struct handle_table *t, struct handle_desc *entries, uint32_t n,
-                       uint8_t *types);
+Retcode handle_batch_view(struct handle_table *t, struct handle_desc *entries, uint32_t n,
+                          uint8_t *types);
 
 /*
  * Transfers every handle of `in` from `src` into `dst` (handle_transfer on each, same badge);

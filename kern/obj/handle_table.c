@@ -201,21 +201,22 @@ Retcode handle_install(struct handle_table *t, struct kobj *obj, handle_rights_t
     return rc;
 }
 
-bool handle_peek_slot(struct handle_table *t, handle_t h, kobj_sid_t *sid, uint8_t *type,
-                      handle_rights_t *rights)
+Retcode handle_peek_slot(struct handle_table *t, handle_t h, kobj_sid_t *sid, uint8_t *type,
+                         handle_rights_t *rights)
 {
     table_lock(t);
     struct handle_entry *e = slot_find_locked(t, h);
-    bool live = e != NULL && e->state == HANDLE_LIVE;
-    if (live) {
-        /* The LIVE entry holds a reference: the object cannot go while the lock is held. */
+    Retcode rc = e != NULL && e->state == HANDLE_LIVE ? rcOk : rcBadHandle;
+    /* The LIVE entry holds a reference: the object cannot go while the lock is held. */
+    if (rc == rcOk)
+        rc = kobj_mark_shown(e->obj);
+    if (rc == rcOk) {
         *sid = kobj_sid(e->obj);
         *type = (uint8_t)kobj_type(e->obj); /* < 256: kobj.h */
         *rights = e->rights;
-        kobj_mark_shown(e->obj);
     }
     table_unlock(t);
-    return live;
+    return rc;
 }
 
 Retcode handle_get(struct handle_table *t, handle_t h, enum kobj_type type, handle_rights_t need,

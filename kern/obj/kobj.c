@@ -22,23 +22,28 @@ Retcode kobj_init(struct kobj *obj, const struct kobj_ops *ops, kobj_sid_t sid,
                   struct kmem_account *acct, size_t charge)
 {
     if (obj == NULL || ops == NULL || ops->destroy == NULL || ops->type == KOBJ_ANY ||
-        ops->type >= KOBJ_TYPE_COUNT || charge > UINT32_MAX)
+        ops->type >= KOBJ_TYPE_COUNT || charge > UINT32_MAX - KOBJ_END_CHARGE)
         return rcInvalidArgument;
     if (sid == KOBJ_SID_NONE) {
         Retcode rc = sid_alloc(&sid);
         if (rc != rcOk)
             return rc;
     }
-    Retcode rc = kmem_account_get(acct);
+    Retcode rc = kmem_charge(acct, KOBJ_END_CHARGE);
     if (rc != rcOk)
         return rc;
+    rc = kmem_account_get(acct);
+    if (rc != rcOk) {
+        kmem_uncharge(acct, KOBJ_END_CHARGE);
+        return rc;
+    }
     obj->ops = ops;
     obj->refs = 1;
     obj->sid = sid;
     obj->koid = __atomic_fetch_add(&next_koid, 1, __ATOMIC_RELAXED);
     obj->account = acct;
-    obj->charge = acct != NULL ? (uint32_t)charge : 0;
-    obj->shown = false;
+    obj->charge = acct != NULL ? (uint32_t)charge + KOBJ_END_CHARGE : 0;
+    obj->end = NULL;
     return rcOk;
 }
 
@@ -55,11 +60,60 @@ Retcode kobj_ref(struct kobj *obj)
     return rcOk;
 }
 
-static void (*end_observer)(kobj_sid_t sid, enum kobj_type type); /* set once at start */
+static const struct kobj_end_keeper *end_keeper; /* set once at start */
 
-void kobj_set_end_observer(void (*observer)(kobj_sid_t sid, enum kobj_type type))
+void kobj_set_end_keeper(const struct kobj_end_keeper *keeper)
 {
-    __atomic_store_n(&end_observer, observer, __ATOMIC_RELEASE);
+    __atomic_store_n(&end_keeper, keeper, __ATOMIC_RELEASE);
+}
+
+Retcode kobj_end_reserve(struct kobj *obj)
+{
+    const struct kobj_end_keeper *k = __atomic_load_n(&end_keeper, __ATOMIC_ACQUIRE);
+    if (k == NULL)
+        return rcOk; /* no monitor to tell */
+    struct kobj_end *end = k->alloc();
+    if (end == NULL)
+        return rcOutOfMemory;
+    Retcode rc = kmem_account_get(obj->account);
+    if (rc != rcOk) {
+        k->free(end);
+        return rc;
+    }
+    end->next = NULL;
+    end->account = obj->account;
+    end->sid = obj->sid;
+    end->type = (uint8_t)kobj_type(obj); /* < 256: see the enum */
+    struct kobj_end *none = NULL;
+    if (!__atomic_compare_exchange_n(&obj->end, &none, end, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE)) {
+        /* Another thread showed it first: its note serves. */
+        kmem_account_put(end->account);
+        k->free(end);
+        return rcOk;
+    }
+    /* The note takes the object's share of the charge: the object returns the rest when it
+     * goes, the note its share when the monitor has it. Only the note's maker writes here, and
+     * the destruction reads after the last reference drops (ordered by the count). */
+    if (obj->account != NULL)
+        __atomic_sub_fetch(&obj->charge, KOBJ_END_CHARGE, __ATOMIC_RELAXED);
+    return rcOk;
+}
+
+struct kobj_end *kobj_take_end(struct kobj *obj)
+{
+    return __atomic_exchange_n(&obj->end, NULL, __ATOMIC_ACQ_REL);
+}
+
+void kobj_end_free(struct kobj_end *end)
+{
+    if (end == NULL)
+        return;
+    struct kmem_account *acct = end->account;
+    const struct kobj_end_keeper *k = __atomic_load_n(&end_keeper, __ATOMIC_ACQUIRE);
+    k->free(end); /* a note exists only where a keeper made it */
+    kmem_uncharge(acct, KOBJ_END_CHARGE);
+    kmem_account_put(acct);
 }
 
 void kobj_unref(struct kobj *obj)
@@ -68,16 +122,15 @@ void kobj_unref(struct kobj *obj)
         return;
     /* Read what we need before destroy frees the memory the header lives in. */
     struct kmem_account *acct = obj->account;
-    size_t charge = obj->charge;
-    bool shown = __atomic_load_n(&obj->shown, __ATOMIC_RELAXED);
-    kobj_sid_t sid = obj->sid;
-    enum kobj_type type = kobj_type(obj);
+    size_t charge = __atomic_load_n(&obj->charge, __ATOMIC_RELAXED);
+    /* Taken, not read: a destroy that only queues the object (a process's, to its reaper) leaves
+     * the header to code that may look for the note again (kobj_take_end). */
+    struct kobj_end *end = kobj_take_end(obj);
     obj->ops->destroy(obj);
     kmem_uncharge(acct, charge);
     kmem_account_put(acct);
-    void (*observer)(kobj_sid_t, enum kobj_type) = __atomic_load_n(&end_observer, __ATOMIC_ACQUIRE);
-    if (shown && observer != NULL)
-        observer(sid, type);
+    if (end != NULL)
+        __atomic_load_n(&end_keeper, __ATOMIC_ACQUIRE)->ended(end);
 }
 
 uint32_t kobj_refcount(const struct kobj *obj)

@@ -81,14 +81,31 @@ struct kobj_ops {
     void (*destroy)(struct kobj *obj);
 };
 
+/*
+ * An object's end, as the security monitor must hear of it. The monitor may keep policy state
+ * under the SID of any resource it was shown, so the note of that resource's end is made when
+ * the object is first shown (kobj_mark_shown), while it lives: telling of an end never needs
+ * memory it might not get, and no end is ever dropped (security/ksm_forget.h keeps the notes
+ * until the monitor has them). The note's bytes are part of every object's charge from
+ * kobj_init on; a note takes that share with it, and a reference on the account, so they stay
+ * charged until the note is freed, after the object has gone.
+ */
+struct kobj_end {
+    struct kobj_end *next;        /* the keeper's queue */
+    struct kmem_account *account; /* KOBJ_END_CHARGE of it is this note's; one reference */
+    kobj_sid_t sid;
+    uint8_t type; /* enum kobj_type */
+};
+#define KOBJ_END_CHARGE ((uint32_t)sizeof(struct kobj_end))
+
 struct kobj {
     const struct kobj_ops *ops;
     uint32_t refs; /* atomic; 0 only once destroy has been called */
     kobj_sid_t sid;
     uint64_t koid;
     struct kmem_account *account; /* NULL: kernel-internal, not charged */
-    uint32_t charge;              /* bytes charged to `account` for this object */
-    bool shown;                   /* atomic: its SID was in a message the monitor saw */
+    uint32_t charge; /* bytes charged to `account` for this object (its end's note's share too) */
+    struct kobj_end *end; /* atomic: made when the monitor is first shown the object */
 };
 
 /* Largest reference count; kobj_ref refuses to go past it (rcOverflow) rather than wrap. */
@@ -98,13 +115,14 @@ struct kobj {
  * Initialises the header with one reference (the creator's).
  *
  * Kernel-memory protocol: the creator first calls kmem_charge(acct, charge) and only then takes
- * the memory; on rcOk from kobj_init the object owns that charge and a reference on `acct`, and
- * returns both when it is destroyed. On failure nothing was taken: the creator uncharges and
- * frees. `sid` is KOBJ_SID_NONE to get a fresh, never reused SID, or an existing SID (an object
+ * the memory; kobj_init charges KOBJ_END_CHARGE more (the note of the object's end, kobj_end);
+ * on rcOk the object owns both charges and a reference on `acct`, and returns them when it is
+ * destroyed. On failure nothing was taken: the creator uncharges and frees. `sid` is KOBJ_SID_NONE to get a fresh, never reused SID, or an existing SID (an object
  * that must share the security identity of another, e.g. the kernel's own endpoints).
  *
  * Errors: rcInvalidArgument (no ops, ops->destroy missing, KOBJ_ANY type); rcOverflow (the SID
- * space, 2^32 - 2 values, is exhausted; or the account has too many references).
+ * space, 2^32 - 2 values, is exhausted; or the account has too many references);
+ * rcQuotaExceeded (no room in `acct` for the end's note).
  */
 Retcode kobj_init(struct kobj *obj, const struct kobj_ops *ops, kobj_sid_t sid,
                   struct kmem_account *acct, size_t charge);
@@ -113,22 +131,41 @@ Retcode kobj_init(struct kobj *obj, const struct kobj_ops *ops, kobj_sid_t sid,
  * rcOverflow at KOBJ_REFS_MAX; rcInvalidArgument if the object is already dead (refs == 0). */
 Retcode kobj_ref(struct kobj *obj);
 
-/* Drops a reference; the last one destroys the object and returns its charge, then tells the
- * end observer (below) if the object was shown to the security monitor. */
+/* Drops a reference; the last one destroys the object and returns its charge, then hands the
+ * note of its end, if it was shown to the security monitor, to the end keeper (below). */
 void kobj_unref(struct kobj *obj);
 
-/* Marks obj as shown to the security monitor (its SID in a message the monitor decides on), so
- * that its end is reported: the monitor may keep policy state under that SID. */
-static inline void kobj_mark_shown(struct kobj *obj)
+/* Who keeps the notes of objects' ends for the security monitor (security/ksm_forget.c sets it
+ * once, when a monitor starts; none: objects shown are not noted, there is no one to tell).
+ * alloc and free give and take the notes' memory (alloc: NULL when there is none; any context
+ * that may take a spinlock); ended receives a note when its object has been destroyed, from
+ * whatever context dropped the last reference (see above): it must not sleep or take a handle
+ * lock, and it owns the note from then on. */
+struct kobj_end_keeper {
+    struct kobj_end *(*alloc)(void);
+    void (*free)(struct kobj_end *end);
+    void (*ended)(struct kobj_end *end);
+};
+void kobj_set_end_keeper(const struct kobj_end_keeper *keeper);
+
+/* Makes the note of obj's end (once: later calls find it), so that the monitor hears of the end
+ * of an object whose SID it was shown. Call it before the SID reaches the monitor. rcOutOfMemory
+ * when the keeper has no memory for it (the object is not shown then: the request fails);
+ * rcOverflow when obj's account has too many references. */
+Retcode kobj_end_reserve(struct kobj *obj);
+static inline Retcode kobj_mark_shown(struct kobj *obj)
 {
-    if (!__atomic_load_n(&obj->shown, __ATOMIC_RELAXED))
-        __atomic_store_n(&obj->shown, true, __ATOMIC_RELAXED);
+    if (__atomic_load_n(&obj->end, __ATOMIC_ACQUIRE) != NULL)
+        return rcOk;
+    return kobj_end_reserve(obj);
 }
 
-/* Who hears of the end of each object marked shown (the security layer sets it once at start;
- * NULL: nobody). Called after the object is destroyed, with its SID and type, from whatever
- * context dropped the last reference (see above): it must not sleep or take a handle lock. */
-void kobj_set_end_observer(void (*observer)(kobj_sid_t sid, enum kobj_type type));
+/* Takes obj's note away from it (NULL if none was made), for an end told before the object goes
+ * (a process's, at its death): the object's destruction then hands nothing to the keeper. */
+struct kobj_end *kobj_take_end(struct kobj *obj);
+
+/* Frees a note once the monitor has it: its charge and account reference go back. */
+void kobj_end_free(struct kobj_end *end);
 
 static inline enum kobj_type kobj_type(const struct kobj *obj)
 {

@@ -320,7 +320,7 @@ static void process_teardown(struct process *p)
     __atomic_store_n(&p->state, PROC_DEAD, __ATOMIC_RELEASE);
     spin_unlock(&p->lock);
     /* The KSM may drop the policy state it keeps for p (Flow, HashSet, StaticMap objects). */
-    ksm_forget_push(kobj_sid(&p->obj));
+    ksm_forget_push(kobj_take_end(&p->obj));
     /* Receivers subscribed to p learn its end: its threads are gone and its handles closed
      * (state is PROC_DEAD: a subscription made from now on sees it, obj/notice.h). */
     notice_raise(p->obj.koid, NOTICE_EV_OBJECT_ENDED, true);
@@ -508,6 +508,13 @@ static Retcode process_new(struct process *creator, const char *name, const char
         return rc;
     }
     p->label->sid = kobj_sid(&p->obj);
+    /* The monitor keeps state under a process's SID from its first event on: the note of its
+     * end is made now, so that its death can always be told (security/ksm_forget.h). */
+    rc = kobj_mark_shown(&p->obj);
+    if (rc != rcOk) {
+        kobj_unref(&p->obj);
+        return rc;
+    }
 
     /* Reserve the name and take a pid. */
     spin_lock(&list_lock);

@@ -143,9 +143,10 @@ void thread_release_exited(struct thread *t)
         back += kmem_cache_charge(fpu_cache);
     }
     /* Only a charged thread gave these bytes to its account (thread_create_common); the
-     * object's own share stays charged until thread_destroy. */
-    if (t->obj.account != NULL && t->obj.charge >= back) {
-        t->obj.charge -= back;
+     * object's own share stays charged until thread_destroy. Atomic: the note of the thread's
+     * end may be made meanwhile and take its own share (kobj_end_reserve). */
+    if (t->obj.account != NULL && __atomic_load_n(&t->obj.charge, __ATOMIC_RELAXED) >= back) {
+        __atomic_sub_fetch(&t->obj.charge, (uint32_t)back, __ATOMIC_RELAXED);
         kmem_uncharge(t->obj.account, back);
     }
 }

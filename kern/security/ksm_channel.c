@@ -106,6 +106,7 @@ Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const c
         .fixed_size = sizeof(struct ksm_proto_request),
         .arena_size = (uint32_t)arena_len,
     };
+    struct kobj_end *ended = ksm_forget_pop();
     struct ksm_proto_request r = {
         .event = req->event,
         .src_class = class_of(req->src),
@@ -114,7 +115,7 @@ Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const c
         .method_id = req->method_id,
         .src_sid = sid_of(req->src),
         .dst_sid = sid_of(req->dst),
-        .ended_sid = ksm_forget_pop(),
+        .ended_sid = ended != NULL ? ended->sid : KSM_PROTO_SID_NONE,
     };
     struct {
         struct idl_header h;
@@ -132,8 +133,12 @@ Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const c
     /* An end the KSM never got goes back to the queue for a later question: lost, it would
      * leave that SID's policy state in the KSM for good (a Flow, HashSet or StaticMap entry
      * that nothing can use, holding a place other resources need). */
-    if (!seen && r.ended_sid != KSM_PROTO_SID_NONE)
-        ksm_forget_push(r.ended_sid);
+    if (ended != NULL) {
+        if (seen)
+            ksm_forget_told(ended);
+        else
+            ksm_forget_push(ended);
+    }
 #ifdef BASTION_CORE_PROF
     t[2] = __builtin_ia32_rdtsc();
 #endif

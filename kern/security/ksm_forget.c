@@ -2,62 +2,65 @@
 #include "security/ksm_forget.h"
 
 #include "arch/x86_64/spinlock.h"
-#include "lib/kprintf.h"
-#include "obj/kobj.h"
-#include "proc/process.h"
-#include "security/sid_queue.h"
-
-/* A process's end can push an end for each handle it held at once (its objects end with its
- * table), faster than questions drain them, one each. Room for eight processes at their handle
- * limit ending together; beyond it the oldest ends are dropped (ksm_forget.h). */
-_Static_assert(SID_QUEUE_SIZE >= 8 * PROCESS_HANDLE_LIMIT, "the forget queue's room");
+#include "mm/slab.h"
+#include "security/end_queue.h"
 
 static struct spinlock forget_lock = SPINLOCK_INIT(LOCK_LEVEL_KSM_FORGET);
-static struct sid_queue queue; /* forget_lock */
+static struct end_queue queue; /* forget_lock */
 /* queue.count, also readable without the lock: ksm_forget_pop runs on every request to the KSM and
  * must not take a lock when, as almost always, no end is waiting. */
-static uint32_t waiting;
+static uint64_t waiting;
 
-void ksm_forget_push(uint32_t sid)
+void ksm_forget_push(struct kobj_end *end)
 {
-    if (sid == 0)
+    if (end == NULL)
         return;
     uint64_t fl = spin_lock_irqsave(&forget_lock);
-    bool first_drop = sid_queue_push(&queue, sid);
+    end_queue_push(&queue, end);
     __atomic_store_n(&waiting, queue.count, __ATOMIC_RELEASE);
     spin_unlock_irqrestore(&forget_lock, fl);
-    if (first_drop)
-        kprintf("security: more than %u ends wait for the KSM: the oldest are dropped (their "
-                "policy state stays in the KSM)\n",
-                SID_QUEUE_SIZE);
 }
 
-uint32_t ksm_forget_pop(void)
+struct kobj_end *ksm_forget_pop(void)
 {
     if (__atomic_load_n(&waiting, __ATOMIC_ACQUIRE) == 0)
-        return 0; /* an end pushed just now goes with a later request */
+        return NULL; /* an end pushed just now goes with a later request */
     uint64_t fl = spin_lock_irqsave(&forget_lock);
-    uint32_t sid = sid_queue_pop(&queue);
+    struct kobj_end *end = end_queue_pop(&queue);
     __atomic_store_n(&waiting, queue.count, __ATOMIC_RELEASE);
     spin_unlock_irqrestore(&forget_lock, fl);
-    return sid;
+    return end;
 }
 
-uint64_t ksm_forget_dropped(void)
+void ksm_forget_told(struct kobj_end *end)
 {
-    uint64_t fl = spin_lock_irqsave(&forget_lock);
-    uint64_t n = queue.dropped;
-    spin_unlock_irqrestore(&forget_lock, fl);
-    return n;
+    kobj_end_free(end);
 }
 
-static void object_ended(kobj_sid_t sid, enum kobj_type type)
+uint64_t ksm_forget_waiting(void)
 {
-    if (type != KOBJ_TASK) /* a process's end was pushed when it died, before its object went */
-        ksm_forget_push(sid);
+    return __atomic_load_n(&waiting, __ATOMIC_ACQUIRE);
 }
+
+/* The notes' memory: the bytes were charged to the object's account when it was made
+ * (kobj_init), so the allocation itself is not charged again. */
+static struct kobj_end *end_alloc(void)
+{
+    return kmalloc(sizeof(struct kobj_end));
+}
+
+static void end_free(struct kobj_end *end)
+{
+    kfree(end);
+}
+
+static const struct kobj_end_keeper keeper = {
+    .alloc = end_alloc,
+    .free = end_free,
+    .ended = ksm_forget_push,
+};
 
 void ksm_forget_watch_objects(void)
 {
-    kobj_set_end_observer(object_ended);
+    kobj_set_end_keeper(&keeper);
 }

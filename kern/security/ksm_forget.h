@@ -4,31 +4,39 @@
  * objects (Flow machines, HashSet and StaticMap tables, Mic levels) are kept by the KSM per
  * process SID or per resource SID and must go when it ends; rather than a message of its own,
  * each request to the KSM carries at most one ended SID (ksm_proto_request.ended_sid), taken
- * from this queue. A process makes requests while it lives (its execute event at least), and an
- * object is shown in a request, so the queue drains about as fast as ends fill it. An end
- * taken by a question the KSM never got (ksm_handoff_ask's `seen`) is pushed back.
+ * from this queue.
  *
- * Bounded (SID_QUEUE_SIZE, security/sid_queue.h): when full, the oldest end is dropped and
- * counted (the KSM then keeps that SID's state, which nothing later can use: SIDs are never
- * reused); the count is in ksm_forget_dropped() and printed once. Any context that may take a
- * spinlock.
+ * No end is ever dropped: the queue holds the notes of the ends (struct kobj_end, obj/kobj.h),
+ * each made while its object lived (when it was first shown, or when its process was created)
+ * and charged to the object's account, so an end never needs room it lacks, however many end
+ * at once. A note is freed only once the KSM has seen the question that carried it
+ * (ksm_handoff_ask's `seen`); a question the KSM never got puts its note back. Any context that
+ * may take a spinlock.
  */
 #ifndef BASTION_SECURITY_KSM_FORGET_H
 #define BASTION_SECURITY_KSM_FORGET_H
 
 #include <stdint.h>
 
-/* Process or object `sid` has ended (0 is ignored). */
-void ksm_forget_push(uint32_t sid);
+#include "obj/kobj.h"
 
-/* From now on the end of every object shown to the monitor is pushed here (kobj's end
- * observer), but a process's, which its reaper pushes at its death. Once, when a KSM starts. */
+/* The object or process of `end` has ended (NULL is ignored): the queue owns the note. */
+void ksm_forget_push(struct kobj_end *end);
+
+/* From now on the end of every object shown to the monitor, and of every process created, is
+ * noted and queued here (the kernel objects' end keeper, obj/kobj.h). Once, when a KSM starts:
+ * before that, and without a monitor, there is no one to tell. */
 void ksm_forget_watch_objects(void);
 
-/* The oldest end not yet told, removed from the queue; 0 when there is none. */
-uint32_t ksm_forget_pop(void);
+/* The oldest end not yet told, removed from the queue; NULL when there is none. The caller
+ * asks with its SID, then frees it (ksm_forget_told) or, when the KSM never got the question,
+ * pushes it back. */
+struct kobj_end *ksm_forget_pop(void);
 
-/* Ends dropped because the queue was full. */
-uint64_t ksm_forget_dropped(void);
+/* The KSM has seen the question that carried end (NULL is ignored): the note is freed. */
+void ksm_forget_told(struct kobj_end *end);
+
+/* Ends queued now (for tests and diagnostics). */
+uint64_t ksm_forget_waiting(void);
 
 #endif

@@ -110,8 +110,9 @@ check_core_viewed(struct sec_request *req, struct process *p, const struct idl_h
             memcpy(types + at, &zero, sizeof zero);
     }
     uint32_t count = h->handle_count < IDL_HANDLES_MAX ? h->handle_count : IDL_HANDLES_MAX;
-    handle_batch_view(&p->handles, ipc_msg_handles(view, h), count, types);
-    rc = check_as(req, view, n);
+    rc = handle_batch_view(&p->handles, ipc_msg_handles(view, h), count, types);
+    if (rc == rcOk)
+        rc = check_as(req, view, n);
     if (view != on_stack)
         kfree_charged(view, &p->kmem);
     return rc;

@@ -714,6 +714,9 @@ static void test_deep_chain(void **state)
 }
 
 static int released;
+/* What one test object costs its account: itself and its end note's share (obj/kobj.h). */
+#define OBJ_COST (sizeof(struct tobj) + KOBJ_END_CHARGE)
+
 static void acct_release(struct kmem_account *acct)
 {
     (void)acct;
@@ -725,24 +728,24 @@ static void test_kernel_memory_accounting(void **state)
     (void)state;
     int destroyed = 0;
     struct kmem_account acct;
-    kmem_account_init(&acct, 3 * sizeof(struct tobj), acct_release);
+    kmem_account_init(&acct, 3 * OBJ_COST, acct_release);
     released = 0;
     struct kobj *o1 = mkobj_ops(&thing_ops, &destroyed, &acct);
     struct kobj *o2 = mkobj_ops(&thing_ops, &destroyed, &acct);
-    assert_int_equal(acct.used, 2 * sizeof(struct tobj));
-    assert_int_equal(acct.refs, 3); /* owner + two objects */
-    assert_int_equal(kmem_charge(&acct, 2 * sizeof(struct tobj)), rcQuotaExceeded);
-    assert_int_equal(acct.used, 2 * sizeof(struct tobj)); /* a refused charge charges nothing */
+    assert_int_equal(acct.used, 2 * OBJ_COST); /* each with its end note's share */
+    assert_int_equal(acct.refs, 3);            /* owner + two objects */
+    assert_int_equal(kmem_charge(&acct, 2 * OBJ_COST), rcQuotaExceeded);
+    assert_int_equal(acct.used, 2 * OBJ_COST); /* a refused charge charges nothing */
     assert_int_equal(kmem_charge(&acct, SIZE_MAX), rcQuotaExceeded);
 
     /* The process (account owner) goes away first: objects still uncharge safely. */
     kmem_account_put(&acct);
     assert_int_equal(released, 0);
     kobj_unref(o1);
-    assert_int_equal(acct.used, sizeof(struct tobj));
+    assert_int_equal(acct.used, OBJ_COST);
     kobj_unref(o2);
     assert_int_equal(acct.used, 0);
-    assert_int_equal(acct.peak, 2 * sizeof(struct tobj));
+    assert_int_equal(acct.peak, 2 * OBJ_COST);
     assert_int_equal(released, 1);
     assert_int_equal(destroyed, 2);
 
@@ -781,26 +784,45 @@ static void test_table_charges_through_allocator(void **state)
     assert_int_equal(destroyed, 1);
 }
 
-static kobj_sid_t ended_sid;
-static enum kobj_type ended_type;
-static int ended_calls;
-static void note_end(kobj_sid_t sid, enum kobj_type type)
+/* A keeper of end notes (obj/kobj.h) that counts what it is given and can run out of memory. */
+static struct kobj_end *ended_note;
+static int ended_calls, notes_live, notes_fail;
+static struct kobj_end *note_alloc(void)
 {
-    ended_sid = sid;
-    ended_type = type;
+    if (notes_fail)
+        return NULL;
+    notes_live++;
+    return malloc(sizeof(struct kobj_end));
+}
+static void note_free(struct kobj_end *end)
+{
+    notes_live--;
+    free(end);
+}
+static void note_ended(struct kobj_end *end)
+{
+    ended_note = end;
     ended_calls++;
 }
+static const struct kobj_end_keeper keeper = {note_alloc, note_free, note_ended};
 
-/* The end observer hears of objects the monitor was shown (a view marked them), after their
- * destruction, with their SID and type; of no other object. */
+/* A destroy that keeps the memory, as a process's does (it queues it to the reaper). */
+static void kept_destroy(struct kobj *obj)
+{
+    (*((struct tobj *)obj)->destroyed)++;
+}
+static const struct kobj_ops kept_ops = {KOBJ_USER, "kept", kept_destroy};
+
+/* The keeper is handed the note of each object the monitor was shown (a view marked it), after
+ * its destruction, with its SID and type; of no other object. One note, however often shown. */
 static void test_end_of_shown_objects(void **state)
 {
     (void)state;
     int destroyed = 0;
     struct tab a;
     tab_init(&a, 64, 103);
-    kobj_set_end_observer(note_end);
-    ended_calls = 0;
+    kobj_set_end_keeper(&keeper);
+    ended_calls = notes_live = notes_fail = 0;
     struct kobj *unseen = mkobj(&destroyed), *seen = mkobj(&destroyed);
     kobj_sid_t seen_sid = kobj_sid(seen);
     handle_t hs;
@@ -808,16 +830,115 @@ static void test_end_of_shown_objects(void **state)
     kobj_unref(seen); /* the handle holds the last reference */
     struct handle_desc d = {hs, 0};
     uint8_t type = 0;
-    handle_batch_view(&a.t, &d, 1, &type); /* shows it */
+    assert_int_equal(handle_batch_view(&a.t, &d, 1, &type), rcOk); /* shows it */
+    d = (struct handle_desc){hs, 0};
+    assert_int_equal(handle_batch_view(&a.t, &d, 1, &type), rcOk); /* again: the same note */
+    assert_int_equal(notes_live, 1);
     kobj_unref(unseen);
     assert_int_equal(destroyed, 1);
     assert_int_equal(ended_calls, 0);
     assert_int_equal(handle_close(&a.t, hs), rcOk); /* the last reference */
     assert_int_equal(destroyed, 2);
     assert_int_equal(ended_calls, 1);
-    assert_int_equal(ended_sid, seen_sid);
-    assert_int_equal(ended_type, KOBJ_USER);
-    kobj_set_end_observer(NULL);
+    assert_int_equal(ended_note->sid, seen_sid);
+    assert_int_equal(ended_note->type, KOBJ_USER);
+    kobj_end_free(ended_note);
+    assert_int_equal(notes_live, 0);
+    kobj_set_end_keeper(NULL);
+    tab_destroy(&a);
+}
+
+/* A note's bytes: charged with the object (kobj_init), taken by the note when it is made, kept
+ * charged after the object has gone until the note is freed; a note taken away
+ * (kobj_take_end, a process's end told at its death) is not handed over again. */
+static void test_end_note_charge(void **state)
+{
+    (void)state;
+    int destroyed = 0;
+    struct kmem_account acct;
+    kmem_account_init(&acct, 10 * OBJ_COST, NULL);
+    kobj_set_end_keeper(&keeper);
+    ended_calls = notes_live = notes_fail = 0;
+    struct kobj *o = mkobj_ops(&thing_ops, &destroyed, &acct);
+    assert_int_equal(acct.used, OBJ_COST);
+    assert_int_equal(kobj_mark_shown(o), rcOk);
+    assert_int_equal(acct.used, OBJ_COST); /* moved to the note, not charged twice */
+    assert_int_equal(acct.refs, 3);        /* owner, object, note */
+    kobj_unref(o);
+    assert_int_equal(destroyed, 1);
+    assert_int_equal(ended_calls, 1);
+    assert_int_equal(acct.used, KOBJ_END_CHARGE); /* the note's share stays until told */
+    kobj_end_free(ended_note);
+    assert_int_equal(acct.used, 0);
+    assert_int_equal(acct.refs, 1);
+
+    struct kobj *p = mkobj_ops(&thing_ops, &destroyed, &acct);
+    assert_int_equal(kobj_mark_shown(p), rcOk);
+    struct kobj_end *taken = kobj_take_end(p);
+    assert_non_null(taken);
+    assert_null(kobj_take_end(p));
+    kobj_unref(p);
+    assert_int_equal(ended_calls, 1); /* not handed over again */
+    kobj_end_free(taken);
+    assert_int_equal(acct.used, 0);
+    assert_int_equal(notes_live, 0);
+
+    /* A destroy that only queues the object (a process's, to its reaper) leaves the header to
+     * code that takes the note for an end told early: the note was handed over once, and is
+     * not there to take again. */
+    struct tobj kept = {.destroyed = &destroyed};
+    assert_int_equal(kmem_charge(&acct, sizeof kept), rcOk);
+    assert_int_equal(kobj_init(&kept.k, &kept_ops, KOBJ_SID_NONE, &acct, sizeof kept), rcOk);
+    assert_int_equal(kobj_mark_shown(&kept.k), rcOk);
+    kobj_unref(&kept.k);
+    assert_int_equal(ended_calls, 2);
+    assert_null(kobj_take_end(&kept.k));
+    kobj_end_free(ended_note);
+    assert_int_equal(acct.used, 0);
+
+    /* An account without room for the note makes no object: its share is part of the price. */
+    kmem_account_init(&acct, sizeof(struct tobj) + KOBJ_END_CHARGE - 1, NULL);
+    struct tobj t;
+    assert_int_equal(kmem_charge(&acct, sizeof t), rcOk);
+    assert_int_equal(kobj_init(&t.k, &thing_ops, KOBJ_SID_NONE, &acct, sizeof t), rcQuotaExceeded);
+    kmem_uncharge(&acct, sizeof t);
+    assert_int_equal(acct.used, 0);
+    assert_int_equal(acct.refs, 1);
+    kobj_set_end_keeper(NULL);
+}
+
+/* No memory for a note: the object is not shown, the view fails (the monitor must not see a
+ * resource whose end it could not hear of), and nothing is handed over at its end. */
+static void test_end_note_without_memory(void **state)
+{
+    (void)state;
+    int destroyed = 0;
+    struct tab a;
+    tab_init(&a, 64, 107);
+    kobj_set_end_keeper(&keeper);
+    ended_calls = notes_live = 0;
+    notes_fail = 1;
+    struct kobj *o = mkobj(&destroyed);
+    handle_t h;
+    assert_int_equal(handle_install(&a.t, o, HR_READ | HR_TRANSFER, &h), rcOk);
+    kobj_unref(o);
+    struct handle_desc d = {h, 0};
+    uint8_t type = 0;
+    assert_int_equal(handle_batch_view(&a.t, &d, 1, &type), rcOutOfMemory);
+    kobj_sid_t sid = 0;
+    struct handle_desc in = {h, HR_READ};
+    uint32_t bad = 99;
+    assert_int_equal(handle_batch_sids(&a.t, &in, 1, &sid, &type, &bad), rcOutOfMemory);
+    assert_int_equal(bad, 0);
+    notes_fail = 0;
+    assert_int_equal(handle_batch_sids(&a.t, &in, 1, &sid, &type, &bad), rcOk);
+    assert_int_equal(notes_live, 1);
+    assert_int_equal(handle_close(&a.t, h), rcOk);
+    assert_int_equal(destroyed, 1);
+    assert_int_equal(ended_calls, 1);
+    kobj_end_free(ended_note);
+    assert_int_equal(notes_live, 0);
+    kobj_set_end_keeper(NULL);
     tab_destroy(&a);
 }
 
@@ -959,6 +1080,8 @@ int main(void)
         cmocka_unit_test(test_table_charges_through_allocator),
         cmocka_unit_test(test_message_handles_all_or_nothing),
         cmocka_unit_test(test_end_of_shown_objects),
+        cmocka_unit_test(test_end_note_charge),
+        cmocka_unit_test(test_end_note_without_memory),
         cmocka_unit_test(test_slot_functions_assert_table_lock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
