@@ -121,14 +121,15 @@ struct ipc_call *ipc_call_new(struct ipc_port *port, size_t req_len, uint64_t re
         size = c->size;
     } else {
         c = kmalloc_charged(size, acct, rc);
-        if (c == NULL)
+        if (c == NULL) {
+            port_put(port);
             return NULL;
+        }
     }
     memset(c, 0, sizeof *c);
     c->size = (uint32_t)size;
     c->refs = 1;
-    port_get(port);
-    c->port = port;
+    c->port = port; /* the caller's reference, taken over */
     thread_ref(self);
     c->client = self;
     if (proc != NULL)
@@ -182,6 +183,14 @@ static enum ipc_call_state call_exchange(struct ipc_port *port, struct ipc_call 
         wrc = port_block(port, ns, intr);
     }
     cpu_irq_restore(fl);
+    /* Woken with rcOk and REPLIED: the answer is complete without the port lock. REPLIED is
+     * stored last (release) by the server's Reply, which holds its own reference on the call
+     * until after it, so nothing of the call or its port goes away under this read; any other
+     * outcome (FAILED, a timeout, an interruption) is read under the lock as before. */
+    if (wrc == rcOk && __atomic_load_n(&c->state, __ATOMIC_ACQUIRE) == CALL_REPLIED) {
+        self->ipc.calling = NULL;
+        return CALL_REPLIED;
+    }
 
     for (;;) {
         fl = port_lock(port);
@@ -330,6 +339,16 @@ static Retcode recv_locked(struct ipc_port *port, uint64_t fl, uint64_t ns,
             wrc = port_block(port, ns, intr);
         }
         cpu_irq_restore(fl);
+        /* Handed a call (rcOk, off the receiver list): the client that gave it wrote `port`
+         * and `delivered` under the port lock before it switched to or woke this thread, and
+         * nobody touches them once `port` is NULL, so they are read without the lock. A thread
+         * being ended gives the call back under the lock below. */
+        if (wrc == rcOk && __atomic_load_n(&it->port, __ATOMIC_ACQUIRE) == NULL &&
+            it->delivered != NULL && !thread_should_exit(self)) {
+            *out = it->delivered;
+            it->delivered = NULL;
+            return rcOk;
+        }
         fl = port_lock(port);
         c = it->delivered;
         it->delivered = NULL;
@@ -502,12 +521,14 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
         call_put(c);
         return reply_lost(next, buf, cap, timeout_ms, msg_len, out_token);
     }
-    c->state = CALL_REPLIED;
     c->resp = kb;
     c->resp_len = len;
     port->replies++;
     struct thread *client = c->client;
     thread_ref(client);
+    /* The answer is complete before REPLIED is seen: a caller woken with rcOk reads it
+     * without the port lock (call_exchange). */
+    __atomic_store_n(&c->state, CALL_REPLIED, __ATOMIC_RELEASE);
     call_put(c); /* the caller still holds its reference: c stays */
     if (next == port) {
         /* ReplyRecv on the same port: receive; if that has to wait, switch to the caller. */
