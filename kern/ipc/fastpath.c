@@ -1,7 +1,6 @@
-/* The handle lookups of the IPC fast path (contract in fastpath.h). */
-#include "ipc/fastpath.h"
-
+/* The handle lookups of the IPC fast path (contract in port.h; docs/ipc.md#the-fast-path). */
 #include "ipc/port.h"
+
 #include "obj/kobj.h"
 #include "proc/process.h"
 

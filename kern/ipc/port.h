@@ -135,4 +135,25 @@ Retcode ipc_recv_port(struct ipc_port *port, uint64_t buf, uint64_t cap, uint64_
 Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_port *next,
                         uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len, uint64_t *out_token);
 
+/*
+ * The handle lookups of the IPC fast path (fastpath.c; docs/ipc.md#the-fast-path), declared
+ * here like the exchange so that the system calls reach them without an include of their own:
+ * the process's handle-table lock taken directly (no indirect call through the table's lock
+ * hook; every process's table is made with process_handle_ops, whose hook takes that lock),
+ * with handle_get's checks and errors.
+ *
+ * ipc_fast_call_target: the target of p's SYS_CALL on handle h (HR_IPC_CALL needed). A client
+ * end: rcOk, *port with a new reference on the port (for ipc_call_new, which keeps it: nothing
+ * of the end object is needed after the lookup), *other NULL. Any other object (the kernel's
+ * handle, the security interface, or a wrong type, which the caller refuses): rcOk, *port
+ * NULL, *other with a new reference. Errors: handle_find_held's, rcOverflow.
+ *
+ * ipc_fast_handle_get: handle_get(&p->handles, h, KOBJ_ANY, need, obj, NULL). The receiving
+ * side keeps that reference for its whole wait: the server object must not be destroyed under
+ * a waiting receiver (channel.c's server_destroy).
+ */
+Retcode ipc_fast_call_target(struct process *p, handle_t h, struct ipc_port **port,
+                             struct kobj **other);
+Retcode ipc_fast_handle_get(struct process *p, handle_t h, handle_rights_t need, struct kobj **obj);
+
 #endif

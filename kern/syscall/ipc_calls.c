@@ -6,7 +6,6 @@
  */
 #include "syscall/ipc_calls.h"
 
-#include "ipc/fastpath.h"
 #include "ipc/ipc.h"
 #include "ipc/msg.h"
 #include "ipc/port.h"
@@ -37,7 +36,7 @@ Retcode ipc_sys_call(uint32_t handle, uint64_t req, uint64_t req_len, uint64_t r
     activity_count_call(self, p); /* every call, whatever becomes of it (proc/activity.h) */
     if (req_len < IDL_HEADER_SIZE || req_len > IDL_MESSAGE_MAX)
         return rcBadMessage;
-    /* A client end gives its port with a reference the call record keeps (ipc/fastpath.h). */
+    /* A client end gives its port with a reference the call record keeps (ipc/port.h). */
     struct kobj *o;
     struct ipc_port *port;
     Retcode rc = ipc_fast_call_target(p, handle, &port, &o);
