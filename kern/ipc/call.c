@@ -115,6 +115,15 @@ struct ipc_call *ipc_call_new(struct ipc_port *port, size_t req_len, uint64_t re
     size_t req_at = round8(sizeof(struct ipc_call)), room_at = req_at + round8(req_len);
     size_t size = room_at + room;
     /* The thread's spare record when it is large enough (it was charged when it was made). */
+    /* The references the record holds on its caller (ipc.md: a server may answer after the
+     * caller is gone). The caller is running and its process has it: both are held. */
+    *rc = kobj_ref_held(&self->obj);
+    if (*rc == rcOk && proc != NULL && (*rc = kobj_ref_held(&proc->obj)) != rcOk)
+        thread_unref(self);
+    if (*rc != rcOk) {
+        port_put(port);
+        return NULL;
+    }
     struct ipc_call *c = self->ipc.spare;
     if (c != NULL && c->size >= size) {
         self->ipc.spare = NULL;
@@ -122,6 +131,9 @@ struct ipc_call *ipc_call_new(struct ipc_port *port, size_t req_len, uint64_t re
     } else {
         c = kmalloc_charged(size, acct, rc);
         if (c == NULL) {
+            if (proc != NULL)
+                process_unref(proc);
+            thread_unref(self);
             port_put(port);
             return NULL;
         }
@@ -130,10 +142,7 @@ struct ipc_call *ipc_call_new(struct ipc_port *port, size_t req_len, uint64_t re
     c->size = (uint32_t)size;
     c->refs = 1;
     c->port = port; /* the caller's reference, taken over */
-    thread_ref(self);
     c->client = self;
-    if (proc != NULL)
-        process_ref(proc);
     c->client_proc = proc;
     c->state = CALL_QUEUED;
     c->req = (uint8_t *)c + req_at;
@@ -525,7 +534,10 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
     c->resp_len = len;
     port->replies++;
     struct thread *client = c->client;
-    thread_ref(client);
+    /* Held by the call, which this server still holds: refs > 0. */
+    Retcode ref_rc = kobj_ref_held(&client->obj);
+    KASSERT(ref_rc == rcOk);
+    (void)ref_rc;
     /* The answer is complete before REPLIED is seen: a caller woken with rcOk reads it
      * without the port lock (call_exchange). */
     __atomic_store_n(&c->state, CALL_REPLIED, __ATOMIC_RELEASE);

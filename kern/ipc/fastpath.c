@@ -34,7 +34,7 @@ Retcode ipc_fast_handle_get(struct process *p, handle_t h, handle_rights_t need,
     spin_lock(&p->handles_lock);
     Retcode rc = handle_find_held(&p->handles, h, need, &o);
     if (rc == rcOk)
-        rc = kobj_ref(o); /* the live entry keeps the object alive under the lock */
+        rc = kobj_ref_held(o); /* the live entry holds a reference: refs > 0 under the lock */
     spin_unlock(&p->handles_lock);
     if (rc == rcOk)
         *obj = o;
