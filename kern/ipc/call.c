@@ -105,6 +105,9 @@ static size_t round8(size_t n)
     return (n + 7u) & ~(size_t)7u;
 }
 
+/* The fields ipc_call_new sets one by one: 18 of them, 144 bytes. */
+_Static_assert(sizeof(struct ipc_call) == 144, "ipc_call_new must set every field of the record");
+
 struct ipc_call *ipc_call_new(struct ipc_port *port, size_t req_len, uint64_t resp_cap, Retcode *rc)
 {
     struct thread *self = thread_current();
@@ -114,7 +117,6 @@ struct ipc_call *ipc_call_new(struct ipc_port *port, size_t req_len, uint64_t re
     /* req_len is at most IDL_MESSAGE_MAX (checked by the caller): no overflow. */
     size_t req_at = round8(sizeof(struct ipc_call)), room_at = req_at + round8(req_len);
     size_t size = room_at + room;
-    /* The thread's spare record when it is large enough (it was charged when it was made). */
     /* The references the record holds on its caller (ipc.md: a server may answer after the
      * caller is gone). The caller is running and its process has it: both are held. */
     *rc = kobj_ref_held(&self->obj);
@@ -124,6 +126,7 @@ struct ipc_call *ipc_call_new(struct ipc_port *port, size_t req_len, uint64_t re
         port_put(port);
         return NULL;
     }
+    /* The thread's spare record when it is large enough (it was charged when it was made). */
     struct ipc_call *c = self->ipc.spare;
     if (c != NULL && c->size >= size) {
         self->ipc.spare = NULL;
@@ -138,18 +141,27 @@ struct ipc_call *ipc_call_new(struct ipc_port *port, size_t req_len, uint64_t re
             return NULL;
         }
     }
-    memset(c, 0, sizeof *c);
-    c->size = (uint32_t)size;
-    c->refs = 1;
+    /* Every field, one store each (no memset: the record is reused round trip after round
+     * trip, and a spare keeps its last call's values). The size assert above this function
+     * makes whoever changes the struct come back here. */
+    c->next = NULL;
     c->port = port; /* the caller's reference, taken over */
     c->client = self;
     c->client_proc = proc;
+    c->unchecked_answers = 0;
+    c->id = 0;
     c->state = CALL_QUEUED;
+    c->result = rcOk;
+    c->refs = 1;
     c->req = (uint8_t *)c + req_at;
     c->req_len = req_len;
+    c->req_h = (struct idl_header){0};
+    c->resp = NULL;
+    c->resp_len = 0;
     c->resp_cap = resp_cap;
     c->resp_room = (uint8_t *)c + room_at;
     c->resp_room_len = (uint32_t)(size - room_at);
+    c->size = (uint32_t)size;
     return c;
 }
 
