@@ -568,8 +568,14 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
         }
         return rc;
     }
+    /* A caller woken with rcOk reads REPLIED without the port lock and may free the call, and
+     * with it the last reference on the port, as soon as it runs (on another CPU): hold the
+     * port across the unlock. The wake stays under the lock, so that a caller that has left
+     * (its timeout took the lock first) is never woken here. */
+    port_get(port);
     sched_wake(client, rcOk);
     port_unlock(port, fl);
+    port_put(port);
     thread_unref(client);
     if (next != NULL)
         return ipc_recv_port(next, buf, cap, timeout_ms, msg_len, out_token);
