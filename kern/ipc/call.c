@@ -105,6 +105,9 @@ static size_t round8(size_t n)
     return (n + 7u) & ~(size_t)7u;
 }
 
+/* The fields ipc_call_new sets one by one: 18 of them, 144 bytes. */
+_Static_assert(sizeof(struct ipc_call) == 144, "ipc_call_new must set every field of the record");
+
 struct ipc_call *ipc_call_new(struct ipc_port *port, size_t req_len, uint64_t resp_cap, Retcode *rc)
 {
     struct thread *self = thread_current();
@@ -114,6 +117,15 @@ struct ipc_call *ipc_call_new(struct ipc_port *port, size_t req_len, uint64_t re
     /* req_len is at most IDL_MESSAGE_MAX (checked by the caller): no overflow. */
     size_t req_at = round8(sizeof(struct ipc_call)), room_at = req_at + round8(req_len);
     size_t size = room_at + room;
+    /* The references the record holds on its caller (ipc.md: a server may answer after the
+     * caller is gone). The caller is running and its process has it: both are held. */
+    *rc = kobj_ref_held(&self->obj);
+    if (*rc == rcOk && proc != NULL && (*rc = kobj_ref_held(&proc->obj)) != rcOk)
+        thread_unref(self);
+    if (*rc != rcOk) {
+        port_put(port);
+        return NULL;
+    }
     /* The thread's spare record when it is large enough (it was charged when it was made). */
     struct ipc_call *c = self->ipc.spare;
     if (c != NULL && c->size >= size) {
@@ -121,25 +133,35 @@ struct ipc_call *ipc_call_new(struct ipc_port *port, size_t req_len, uint64_t re
         size = c->size;
     } else {
         c = kmalloc_charged(size, acct, rc);
-        if (c == NULL)
+        if (c == NULL) {
+            if (proc != NULL)
+                process_unref(proc);
+            thread_unref(self);
+            port_put(port);
             return NULL;
+        }
     }
-    memset(c, 0, sizeof *c);
-    c->size = (uint32_t)size;
-    c->refs = 1;
-    port_get(port);
-    c->port = port;
-    thread_ref(self);
+    /* Every field, one store each (no memset: the record is reused round trip after round
+     * trip, and a spare keeps its last call's values). The size assert above this function
+     * makes whoever changes the struct come back here. */
+    c->next = NULL;
+    c->port = port; /* the caller's reference, taken over */
     c->client = self;
-    if (proc != NULL)
-        process_ref(proc);
     c->client_proc = proc;
+    c->unchecked_answers = 0;
+    c->id = 0;
     c->state = CALL_QUEUED;
+    c->result = rcOk;
+    c->refs = 1;
     c->req = (uint8_t *)c + req_at;
     c->req_len = req_len;
+    c->req_h = (struct idl_header){0};
+    c->resp = NULL;
+    c->resp_len = 0;
     c->resp_cap = resp_cap;
     c->resp_room = (uint8_t *)c + room_at;
     c->resp_room_len = (uint32_t)(size - room_at);
+    c->size = (uint32_t)size;
     return c;
 }
 
@@ -182,6 +204,14 @@ static enum ipc_call_state call_exchange(struct ipc_port *port, struct ipc_call 
         wrc = port_block(port, ns, intr);
     }
     cpu_irq_restore(fl);
+    /* Woken with rcOk and REPLIED: the answer is complete without the port lock. REPLIED is
+     * stored last (release) by the server's Reply, which holds its own reference on the call
+     * until after it, so nothing of the call or its port goes away under this read; any other
+     * outcome (FAILED, a timeout, an interruption) is read under the lock as before. */
+    if (wrc == rcOk && __atomic_load_n(&c->state, __ATOMIC_ACQUIRE) == CALL_REPLIED) {
+        self->ipc.calling = NULL;
+        return CALL_REPLIED;
+    }
 
     for (;;) {
         fl = port_lock(port);
@@ -330,6 +360,16 @@ static Retcode recv_locked(struct ipc_port *port, uint64_t fl, uint64_t ns,
             wrc = port_block(port, ns, intr);
         }
         cpu_irq_restore(fl);
+        /* Handed a call (rcOk, off the receiver list): the client that gave it wrote `port`
+         * and `delivered` under the port lock before it switched to or woke this thread, and
+         * nobody touches them once `port` is NULL, so they are read without the lock. A thread
+         * being ended gives the call back under the lock below. */
+        if (wrc == rcOk && __atomic_load_n(&it->port, __ATOMIC_ACQUIRE) == NULL &&
+            it->delivered != NULL && !thread_should_exit(self)) {
+            *out = it->delivered;
+            it->delivered = NULL;
+            return rcOk;
+        }
         fl = port_lock(port);
         c = it->delivered;
         it->delivered = NULL;
@@ -502,12 +542,17 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
         call_put(c);
         return reply_lost(next, buf, cap, timeout_ms, msg_len, out_token);
     }
-    c->state = CALL_REPLIED;
     c->resp = kb;
     c->resp_len = len;
     port->replies++;
     struct thread *client = c->client;
-    thread_ref(client);
+    /* Held by the call, which this server still holds: refs > 0. */
+    Retcode ref_rc = kobj_ref_held(&client->obj);
+    KASSERT(ref_rc == rcOk);
+    (void)ref_rc;
+    /* The answer is complete before REPLIED is seen: a caller woken with rcOk reads it
+     * without the port lock (call_exchange). */
+    __atomic_store_n(&c->state, CALL_REPLIED, __ATOMIC_RELEASE);
     call_put(c); /* the caller still holds its reference: c stays */
     if (next == port) {
         /* ReplyRecv on the same port: receive; if that has to wait, switch to the caller. */
@@ -523,8 +568,14 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
         }
         return rc;
     }
+    /* A caller woken with rcOk reads REPLIED without the port lock and may free the call, and
+     * with it the last reference on the port, as soon as it runs (on another CPU): hold the
+     * port across the unlock. The wake stays under the lock, so that a caller that has left
+     * (its timeout took the lock first) is never woken here. */
+    port_get(port);
     sched_wake(client, rcOk);
     port_unlock(port, fl);
+    port_put(port);
     thread_unref(client);
     if (next != NULL)
         return ipc_recv_port(next, buf, cap, timeout_ms, msg_len, out_token);

@@ -12,6 +12,8 @@
  *   TAKEN     a receiving process has it  -> REPLIED, FAILED, CANCELLED (caller gave up)
  *   REPLIED / FAILED                      final: the caller reads the result and frees it
  *   CANCELLED the caller is gone; the server's Reply gets rcPeerClosed
+ * REPLIED is stored last, with release, by a server that still holds its reference: a caller
+ * woken with rcOk may read it, and the answer, without the lock (call.c, the fast path).
  */
 #ifndef BASTION_IPC_PORT_H
 #define BASTION_IPC_PORT_H
@@ -104,7 +106,9 @@ void port_put(struct ipc_port *p);
 /* A call record from the calling thread to port, with room for a request of req_len bytes at
  * c->req (to be filled and checked by the caller) and for a small answer: one allocation,
  * charged to the caller's process, for the request, the record and an answer of up to
- * IPC_CALL_RESP_ROOM bytes. NULL with *rc (the allocator's) when there is no memory or quota. */
+ * IPC_CALL_RESP_ROOM bytes. It takes over the caller's reference on port (dropped when the
+ * record is, or at once on failure). NULL with *rc (the allocator's) when there is no memory
+ * or quota. */
 #define IPC_CALL_RESP_ROOM 256u
 /* The largest record a thread keeps as its spare (call.c): a request of up to ~600 bytes. */
 #define IPC_CALL_SPARE_MAX 1024u
@@ -114,8 +118,8 @@ struct ipc_call *ipc_call_new(struct ipc_port *port, size_t req_len, uint64_t re
 void ipc_call_discard(struct ipc_call *c);
 
 /* The exchange (call.c): sends c (from ipc_call_new, its request filled and checked, h its
- * header) and waits for the answer; consumes c. The caller holds a reference on the port for
- * the duration. unchecked_answers: the IPC_ANSWER_* kinds of answer that go back without the
+ * header) and waits for the answer; consumes c. The record's reference keeps the port alive
+ * for the duration. unchecked_answers: the IPC_ANSWER_* kinds of answer that go back without the
  * answer check (ipc.h). */
 Retcode ipc_call_port(struct ipc_call *c, const struct idl_header *h, uint64_t resp,
                       uint64_t timeout_ms, uint32_t unchecked_answers, uint64_t *resp_len);
@@ -130,5 +134,26 @@ Retcode ipc_recv_port(struct ipc_port *port, uint64_t buf, uint64_t cap, uint64_
  * kernel's own calls keep their answers in the kernel, unchecked. */
 Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_port *next,
                         uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len, uint64_t *out_token);
+
+/*
+ * The handle lookups of the IPC fast path (fastpath.c; docs/ipc.md#the-fast-path), declared
+ * here like the exchange so that the system calls reach them without an include of their own:
+ * the process's handle-table lock taken directly (no indirect call through the table's lock
+ * hook; every process's table is made with process_handle_ops, whose hook takes that lock),
+ * with handle_get's checks and errors.
+ *
+ * ipc_fast_call_target: the target of p's SYS_CALL on handle h (HR_IPC_CALL needed). A client
+ * end: rcOk, *port with a new reference on the port (for ipc_call_new, which keeps it: nothing
+ * of the end object is needed after the lookup), *other NULL. Any other object (the kernel's
+ * handle, the security interface, or a wrong type, which the caller refuses): rcOk, *port
+ * NULL, *other with a new reference. Errors: handle_find_held's, rcOverflow.
+ *
+ * ipc_fast_handle_get: handle_get(&p->handles, h, KOBJ_ANY, need, obj, NULL). The receiving
+ * side keeps that reference for its whole wait: the server object must not be destroyed under
+ * a waiting receiver (channel.c's server_destroy).
+ */
+Retcode ipc_fast_call_target(struct process *p, handle_t h, struct ipc_port **port,
+                             struct kobj **other);
+Retcode ipc_fast_handle_get(struct process *p, handle_t h, handle_rights_t need, struct kobj **obj);
 
 #endif

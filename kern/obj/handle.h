@@ -144,6 +144,16 @@ Retcode handle_install(struct handle_table *t, struct kobj *obj, handle_rights_t
  * Errors: rcBadHandle (not a handle of this table, stale generation, or another object type),
  * rcHandleRevoked, rcAccessDenied (a right in `need` is missing), rcOverflow.
  */
+/*
+ * handle_get's checks for a caller that holds the table's lock itself (the kernel's IPC fast
+ * path holds a process's handles_lock directly instead of through the table's lock hook):
+ * LIVE, every right in `need`. No reference is taken: *obj stays alive only while the caller
+ * holds the lock, so it takes what it keeps (a reference on the object, or on what the object
+ * holds) before it lets go. Errors: rcBadHandle, rcHandleRevoked, rcAccessDenied.
+ */
+Retcode handle_find_held(struct handle_table *t, handle_t h, handle_rights_t need,
+                         struct kobj **obj);
+
 Retcode handle_get(struct handle_table *t, handle_t h, enum kobj_type type, handle_rights_t need,
                    struct kobj **obj, handle_rights_t *rights);
 

@@ -246,6 +246,20 @@ Retcode handle_get(struct handle_table *t, handle_t h, enum kobj_type type, hand
     return rc;
 }
 
+Retcode handle_find_held(struct handle_table *t, handle_t h, handle_rights_t need,
+                         struct kobj **obj)
+{
+    struct handle_entry *e = slot_find_locked(t, h);
+    if (e == NULL)
+        return rcBadHandle;
+    if (e->state == HANDLE_REVOKED)
+        return rcHandleRevoked;
+    if (!hr_subset(need, e->rights))
+        return rcAccessDenied;
+    *obj = e->obj;
+    return rcOk;
+}
+
 Retcode handle_get_sid(struct handle_table *t, handle_t h, kobj_sid_t *sid)
 {
     if (t == NULL || sid == NULL)

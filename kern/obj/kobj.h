@@ -131,6 +131,22 @@ Retcode kobj_init(struct kobj *obj, const struct kobj_ops *ops, kobj_sid_t sid,
  * rcOverflow at KOBJ_REFS_MAX; rcInvalidArgument if the object is already dead (refs == 0). */
 Retcode kobj_ref(struct kobj *obj);
 
+/* kobj_ref for a caller that holds a reference itself, or a live handle under its table's
+ * lock, so that refs cannot be 0 here: one atomic add instead of a compare-and-swap loop (the
+ * IPC fast path takes three such references per round trip). Refuses (rcOverflow, undone)
+ * KOBJ_REF_HELD_MARGIN short of kobj_ref's bound: the adds in flight at once, at most a few per
+ * CPU, can never carry the count past KOBJ_REFS_MAX, let alone wrap it. */
+#define KOBJ_REF_HELD_MARGIN 65536u
+static inline Retcode kobj_ref_held(struct kobj *obj)
+{
+    uint32_t old = __atomic_fetch_add(&obj->refs, 1, __ATOMIC_RELAXED);
+    if (__builtin_expect(old >= KOBJ_REFS_MAX - KOBJ_REF_HELD_MARGIN, 0)) {
+        __atomic_sub_fetch(&obj->refs, 1, __ATOMIC_RELAXED);
+        return rcOverflow;
+    }
+    return rcOk;
+}
+
 /* Drops a reference; the last one destroys the object and returns its charge, then hands the
  * note of its end, if it was shown to the security monitor, to the end keeper (below). */
 void kobj_unref(struct kobj *obj);

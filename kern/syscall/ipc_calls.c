@@ -36,33 +36,32 @@ Retcode ipc_sys_call(uint32_t handle, uint64_t req, uint64_t req_len, uint64_t r
     activity_count_call(self, p); /* every call, whatever becomes of it (proc/activity.h) */
     if (req_len < IDL_HEADER_SIZE || req_len > IDL_MESSAGE_MAX)
         return rcBadMessage;
+    /* A client end gives its port with a reference the call record keeps (ipc/port.h). */
     struct kobj *o;
-    Retcode rc = handle_get(&p->handles, handle, KOBJ_ANY, HR_IPC_CALL, &o, NULL);
+    struct ipc_port *port;
+    Retcode rc = ipc_fast_call_target(p, handle, &port, &o);
     if (rc != rcOk)
         return rc;
-    if (kobj_type(o) == KOBJ_KERNEL) {
-        kobj_unref(o);
+    if (port == NULL) {
+        if (kobj_type(o) == KOBJ_KERNEL) {
+            kobj_unref(o);
 #ifdef BASTION_CORE_PROF
-        core_prof_t1 = rdtsc();
+            core_prof_t1 = rdtsc();
 #endif
-        return core_call(p, req, req_len, resp, resp_cap, resp_len);
-    }
-    if (kobj_type(o) == KOBJ_SECURITY) {
+            return core_call(p, req, req_len, resp, resp_cap, resp_len);
+        }
+        enum kobj_type type = kobj_type(o);
         kobj_unref(o);
-        return sec_iface_call(p, req, req_len, resp, resp_cap, resp_len);
-    }
-    if (kobj_type(o) != KOBJ_IPC_CLIENT) {
-        kobj_unref(o);
+        if (type == KOBJ_SECURITY)
+            return sec_iface_call(p, req, req_len, resp, resp_cap, resp_len);
         return rcBadHandle;
     }
-    struct ipc_port *port = ((struct ipc_client_obj *)o)->port;
 
-    /* One allocation for the call: its record, the request and room for a small answer. */
+    /* One allocation for the call: its record, the request and room for a small answer. It
+     * takes over the port reference, and keeps the port alive for the whole exchange. */
     struct ipc_call *c = ipc_call_new(port, req_len, resp_cap, &rc);
-    if (c == NULL) {
-        kobj_unref(o);
+    if (c == NULL)
         return rc;
-    }
     struct idl_header h;
     uint32_t unchecked_answers = 0;
     rc = copy_from_user(c->req, req, req_len);
@@ -73,13 +72,10 @@ Retcode ipc_sys_call(uint32_t handle, uint64_t req, uint64_t req_len, uint64_t r
                                            c->req, req_len, &h, &unchecked_answers);
     if (rc != rcOk) {
         ipc_call_discard(c);
-        kobj_unref(o);
         return rc;
     }
-    /* ipc_call_port owns c from here. The client object keeps the port alive meanwhile. */
-    rc = ipc_call_port(c, &h, resp, timeout_ms, unchecked_answers, resp_len);
-    kobj_unref(o);
-    return rc;
+    /* ipc_call_port owns c from here. */
+    return ipc_call_port(c, &h, resp, timeout_ms, unchecked_answers, resp_len);
 }
 
 /* The port behind a server end or listener handle (with a reference on its object); *port
@@ -88,7 +84,7 @@ Retcode ipc_sys_call(uint32_t handle, uint64_t req, uint64_t req_len, uint64_t r
 static Retcode server_port(struct process *p, uint32_t handle, struct kobj **o,
                            struct ipc_port **port)
 {
-    Retcode rc = handle_get(&p->handles, handle, KOBJ_ANY, HR_IPC_RECV, o, NULL);
+    Retcode rc = ipc_fast_handle_get(p, handle, HR_IPC_RECV, o);
     if (rc != rcOk)
         return rc;
     if (kobj_type(*o) == KOBJ_IO_IRQ_DELIVERY) {

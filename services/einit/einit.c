@@ -75,8 +75,11 @@ static const char *src;
 static void name_handle(struct proc *p, const char *name, uint32_t value)
 {
     for (uint32_t i = 0; i < p->nnamed; i++) {
-        if (strcmp(p->names[i], name) == 0)
-            return; /* a listener shared by several clients is named once */
+        /* A listener shared by several clients is named once. The client end of a channel a
+         * process has to itself is another handle of the same name: it is named too, after
+         * the listener (start_connection finds the listener, start_connection_at both). */
+        if (strcmp(p->names[i], name) == 0 && p->handles[i] == value)
+            return;
     }
     if (p->nnamed < sizeof p->names / sizeof p->names[0]) {
         p->names[p->nnamed] = name;
