@@ -716,8 +716,26 @@ static struct expr *primary(struct parser *ps)
                 if (!ix->b || !expect(ps, T_RBRACK, "']' after the index"))
                     return NULL;
                 int pcap = 0;
+                ix->height = 1 + ix->b->height;
                 while (peek(ps)->kind == T_DOT) {
                     next(ps);
+                    if (peek(ps)->kind == T_LBRACK && ix->npath > 0 && ix->a->kind == E_FIELD) {
+                        /* <array>.[i].<sequence>.[j]: an element of a sequence inside an
+                         * element (the resolver checks the types); nothing may follow it */
+                        struct token *lb2 = next(ps);
+                        if (!enter(ps, lb2))
+                            return NULL;
+                        struct expr *in = new_expr(E_INDEX, lb2->pos);
+                        in->a = ix;
+                        in->b = expr(ps);
+                        ps->depth--;
+                        if (!in->b || !expect(ps, T_RBRACK, "']' after the index"))
+                            return NULL;
+                        in->height = 1 + (ix->height > in->b->height ? ix->height : in->b->height);
+                        ix = in;
+                        pcap = 0;
+                        continue;
+                    }
                     if (peek(ps)->kind != T_IDENT) {
                         err_at(ps, peek(ps),
                                psl_fmt("expected a field name of the element, found %s",
@@ -731,7 +749,6 @@ static struct expr *primary(struct parser *ps)
                            "an element's element is not supported after '.[<index>]'");
                     return NULL;
                 }
-                ix->height = 1 + ix->b->height;
                 return ix;
             }
             if (peek(ps)->kind != T_IDENT) {

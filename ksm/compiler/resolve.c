@@ -457,11 +457,16 @@ static void union_arm_test(struct expr *e)
     e->type = TY_BOOL;
 }
 
-/* A sequence or array field: the base of a.[i], the argument of size, length and empty. */
+static void element(struct policy *p, const struct scope *s, struct expr *e);
+
+/* A sequence or array field, or a sequence inside an element (a.[i].<path>): the base of a.[i],
+ * the argument of size, length and empty. */
 static void seq_field(struct policy *p, const struct scope *s, struct expr *e)
 {
     if (e && e->kind == E_FIELD)
         field(p, s, e);
+    else if (e && e->kind == E_INDEX)
+        element(p, s, e);
     else
         check(p, s, e);
 }
@@ -539,12 +544,35 @@ static void element_field(struct policy *p, struct expr *e)
         e->field_name = path;
         return;
     }
+    if (!strcmp(kind, "string") && off + 8 <= a->size) {
+        /* a string in the element: its descriptor at off in the element (a.[i] first) */
+        e->type = TY_STR;
+        e->offset = off;
+        e->size = 8;
+        e->field_name = path;
+        return;
+    }
+    uint32_t esize, n;
+    bool esign;
+    if ((!strcmp(kind, "sequence") || !strcmp(kind, "bytes")) && off + 8 <= a->size &&
+        td_int_elements(kind, name, &esize, &esign, &n) == 0) {
+        /* a sequence of integers in the element: its descriptor at off in the element; read
+         * through size, empty and .[j] (E_INDEX of this) */
+        e->type = TY_SEQ;
+        e->offset = off;
+        e->size = esize;
+        e->sign = esign;
+        e->count = n;
+        e->is_array = false;
+        e->field_name = path;
+        return;
+    }
     if (strcmp(kind, "scalar") || (size != 1 && size != 2 && size != 4 && size != 8) ||
         off + size > a->size || off > 0xffff) {
         psl_error(e->pos,
-                  "type mismatch: '%s' of an element of '%s' is a %s: only its integer fields "
-                  "can be used",
-                  e->path[e->npath - 1], a->field_name, kind);
+                  "type mismatch: '%s' of an element of '%s' is a %s%s%s: only its integer and "
+                  "string fields and sequences of integers can be used",
+                  e->path[e->npath - 1], a->field_name, kind, *name ? " " : "", name);
         return;
     }
     e->type = TY_INT;
@@ -608,6 +636,13 @@ static void call(struct policy *p, const struct scope *s, struct expr *e)
         seq_field(p, s, e->b);
         if (!e->a || !e->b || e->a->type == TY_NONE || e->b->type == TY_NONE)
             return;
+        if (e->b->type == TY_SEQ && e->b->kind == E_INDEX) {
+            psl_error(e->pos,
+                      "not supported: member of a sequence inside an element ('%s'): test its "
+                      "elements with '.[<index>]'",
+                      e->b->field_name);
+            return;
+        }
         if (e->b->type == TY_SEQ && e->b->elem_str && e->b->kind == E_FIELD) {
             /* a string among the strings, compared as '==' compares two strings */
             if (e->npath > 0) {
@@ -696,7 +731,7 @@ static void call(struct policy *p, const struct scope *s, struct expr *e)
     }
     if (e->fn == FN_LENGTH) {
         if ((e->a->type != TY_STR && e->a->type != TY_SEQ) ||
-            (e->a->kind != E_FIELD && !(e->a->kind == E_INDEX && e->a->type == TY_STR))) {
+            (e->a->kind != E_FIELD && e->a->kind != E_INDEX)) {
             psl_error(e->pos,
                       "type mismatch: length, size and empty need a string, sequence or array "
                       "field, found %s",
@@ -758,6 +793,13 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
         return;
     case E_INDEX:
         element(p, s, e);
+        if (e->type == TY_SEQ) {
+            psl_error(e->pos,
+                      "type mismatch: '%s' is a sequence: use its elements (.[<index>]), "
+                      "size or empty",
+                      e->field_name);
+            e->type = TY_NONE;
+        }
         return;
     case E_MAP_GET:
         e->type = TY_INT;
