@@ -382,6 +382,11 @@ static void gen(struct cc *c, const struct expr *e, int start)
             uint64_t fi = field_index(c, f->field_name);
             gen(c, e->a, start);
             gen_guards(c, f);
+            for (int g = 0; g < w->nguards; g++) { /* each element's unions: its tags before */
+                emit(c, KSM_OP_UNION_ARM, w->offset - w->guards[g].tag_off,
+                     (int64_t)((uint64_t)w->guards[g].arm << 32 | fi));
+                c->code[c->ncode - 1].flags = KSM_INSN_EACH;
+            }
             if (f->is_array)
                 emit(c, KSM_OP_ARRAY_FIELD_MEMBER, f->offset + w->offset,
                      (int64_t)((uint64_t)f->size << 48 | (uint64_t)(f->count - 1) << 32 | fi));

@@ -880,11 +880,22 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
                 return KSM_R_FIELD_BOUNDS;
             }
             *v = 0;
-            for (uint64_t k = 0; k < n; k++) {
+            for (uint64_t k = 0; k < n && !*v; k++) {
+                /* through unions' arms: an element whose union holds another arm (or a tag
+                 * naming none) does not match */
+                bool held = true;
+                for (int g = 0; e->c && g < e->c->nguards && held; g++) {
+                    uint64_t at = first + k * e->b->size + e->c->guards[g].tag_off;
+                    if (at + 4 > x->len) {
+                        x->field = e->b->field_name;
+                        return KSM_R_FIELD_BOUNDS;
+                    }
+                    held = le(x->msg, (size_t)at, 4) == e->c->guards[g].arm;
+                }
                 uint64_t u = le(x->msg, (size_t)(first + k * e->b->size + skip), (int)w->size);
                 if (w->sign == 1 && w->size < 8 && (u >> (8 * w->size - 1)) & 1)
                     u |= ~(uint64_t)0 << (8 * w->size);
-                if (u == (uint64_t)a)
+                if (held && u == (uint64_t)a)
                     *v = 1;
             }
             return KSM_R_RULE;

@@ -693,11 +693,22 @@ static void call(struct policy *p, const struct scope *s, struct expr *e)
             ix->path = e->path;
             ix->npath = e->npath;
             element_field(p, ix);
-            if (ix->type == TY_UNION || ix->nguards > 0) {
+            if (ix->type == TY_UNION) {
                 psl_error(e->pos,
-                          "not supported: member's 'field' through a union ('%s'): test each "
-                          "element, '%s.[<index>]...'",
-                          ix->field_name, e->b->field_name);
+                          "type mismatch: member's 'field' is a union ('%s'): name an integer "
+                          "field of one of its arms",
+                          ix->field_name);
+                return;
+            }
+            for (int g = 0; g < ix->nguards; g++)
+                if (ix->guards[g].tag_off + 4 > ix->offset) { /* idlc: tags before the arms */
+                    psl_error(e->pos, "union tag after its arm in '%s'", ix->field_name);
+                    return;
+                }
+            if (ix->type == TY_STR || ix->type == TY_SEQ) {
+                psl_error(e->pos,
+                          "type mismatch: member's 'field' must be an integer field, '%s' is %s",
+                          ix->field_name, type_name(ix->type));
                 return;
             }
             if (ix->type != TY_INT)

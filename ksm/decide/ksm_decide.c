@@ -807,10 +807,24 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
             }
             if (count != 0 && base + (count - 1) * stride + in->size > len)
                 return KSM_R_FIELD_BOUNDS;
+            /* a field through unions' arms: the KSM_INSN_EACH guards right before this one */
+            uint32_t g0 = pc;
+            while (g0 > 0 && (code[g0 - 1].flags & KSM_INSN_EACH))
+                g0--;
             uint64_t found = 0;
-            for (uint64_t k = 0; k < count && !found; k++)
-                found =
-                    load(msg, (uint32_t)(base + k * stride), in->size, in->is_signed) == st[sp - 1];
+            for (uint64_t k = 0; k < count && !found; k++) {
+                uint64_t at = base + k * stride;
+                int held = 1;
+                for (uint32_t g = g0; g < pc && held; g++) {
+                    if (code[g].op != KSM_OP_UNION_ARM || code[g].arg > at)
+                        return KSM_R_BAD_TABLE;
+                    if (at - code[g].arg + 4 > len)
+                        return KSM_R_FIELD_BOUNDS;
+                    held = load(msg, (uint32_t)(at - code[g].arg), 4, 0) ==
+                           (uint64_t)code[g].imm >> 32;
+                }
+                found = held && load(msg, (uint32_t)at, in->size, in->is_signed) == st[sp - 1];
+            }
             st[sp - 1] = found;
             continue;
         }
@@ -1021,6 +1035,11 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
             /* a union's tag: one of its arms (UNION_TAG pushes it), or the one arm a field
              * read next lies in (UNION_ARM); anything else denies, before any arm is read */
             uint64_t want = (uint64_t)in->imm >> 32, tag, at = in->arg;
+            if (in->flags & KSM_INSN_EACH) { /* a guard of the member instruction after it */
+                if (in->op != KSM_OP_UNION_ARM)
+                    return KSM_R_BAD_TABLE;
+                continue;
+            }
             if (in->flags & KSM_INSN_BASE) { /* a union in a sequence's or array's element */
                 if (sp < 1)
                     return KSM_R_BAD_TABLE;

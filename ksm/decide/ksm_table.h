@@ -137,7 +137,10 @@ enum ksm_op {
     /* Pop a value, push 1 if it equals the field (size, is_signed as LOAD) of some element of a
      * sequence of structs (SEQ_FIELD_MEMBER: arg and imm as SEQ_FIELD) or of an array of structs
      * (ARRAY_FIELD_MEMBER: arg and imm as ARRAY_FIELD), else 0: at most the field's bound in
-     * steps. Elements outside the message deny the event (field-out-of-bounds). */
+     * steps. Elements outside the message deny the event (field-out-of-bounds). A field through
+     * unions' arms: the UNION_ARM instructions with KSM_INSN_EACH right before this one are its
+     * guards, each a tag arg bytes before the element's field that must be imm >> 32; an element
+     * whose union holds another arm (or a tag naming none) does not match. */
     KSM_OP_SEQ_FIELD_MEMBER,
     KSM_OP_ARRAY_FIELD_MEMBER,
     /* Pop an index i, push the message offset of the descriptor of string i of the sequence of
@@ -193,6 +196,9 @@ enum ksm_op {
  * (popped; ELEM_ADDR: below the index); SEQ_ELEM, ARRAY_ELEM, SEQ_MEMBER, ARRAY_MEMBER with
  * it are a malformed table, and the other instructions do not look at it. */
 #define KSM_INSN_BASE 4u
+/* UNION_ARM: not run where it stands; a guard of the SEQ_FIELD_MEMBER or ARRAY_FIELD_MEMBER
+ * after it (and after the other guards), checked in each element. */
+#define KSM_INSN_EACH 8u
 
 struct ksm_insn {
     uint8_t op;        /* enum ksm_op */

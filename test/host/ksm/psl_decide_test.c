@@ -1604,6 +1604,67 @@ static void strings_and_sequences_in_elements(void **state)
                      KSM_R_BAD_TABLE);
 }
 
+/* member through a union's arm in the elements, byte by byte (Mixed: nums' descriptor at 12 of
+ * the fixed part, each Num 8 bytes in the arena at 104: its tag, then n or s at 4): the guard
+ * (KSM_OP_UNION_ARM with KSM_INSN_EACH, the tag 4 bytes before the field) is checked in each
+ * element, and an element holding another arm, or a tag naming none, does not match; elements
+ * past the message deny naming the sequence; a guard that is no UNION_ARM, or whose tag would
+ * lie before the message, is a malformed table. */
+static void member_through_union(void **state)
+{
+    (void)state;
+    struct calc_req r = calc_request("request dst=psltest.Server endpoint=calc method=Mixed {\n"
+                                     "  deny (member {value : 7, of : message.nums, field : "
+                                     "n})\n}\n",
+                                     "Mixed");
+    const struct ksm_table *t = r.t;
+    uint32_t cl = r.cl, sv = r.sv, ep = r.ep, m = r.m;
+    uint32_t fixed = 80, desc[2] = {0, 2}, el[4] = {0, 1, 1, 7}; /* n 1, then s 7 */
+    memcpy(buf + 8, &fixed, 4);
+    memcpy(buf + KSM_HEADER_SIZE + 12, desc, 8);
+    memcpy(buf + 104, el, 16);
+    size_t len = 104 + 16;
+    uint32_t guards = 0, at = 0;
+    for (uint32_t k = 0; k < t->ncode; k++)
+        if (t->code[k].flags & KSM_INSN_EACH) {
+            guards++;
+            at = k;
+            assert_int_equal(t->code[k].op, KSM_OP_UNION_ARM);
+            assert_int_equal(t->code[k].arg, 4);
+            assert_int_equal(t->code[k + 1].op, KSM_OP_SEQ_FIELD_MEMBER);
+        }
+    assert_int_equal(guards, 1);
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).verdict, KSM_GRANTED);
+    el[2] = 0; /* the second holds n 7 */
+    memcpy(buf + 104, el, 16);
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason, KSM_R_RULE);
+    el[2] = 2; /* a tag naming no arm: no n there */
+    memcpy(buf + 104, el, 16);
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).verdict, KSM_GRANTED);
+    desc[1] = 3; /* a third element past the message */
+    memcpy(buf + KSM_HEADER_SIZE + 12, desc, 8);
+    struct ksm_verdict v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.nums");
+    desc[1] = 2;
+    memcpy(buf + KSM_HEADER_SIZE + 12, desc, 8);
+    el[2] = 0;
+    memcpy(buf + 104, el, 16);
+    struct ksm_insn code[64];
+    struct ksm_table bad = code_copy(t, code, 64);
+    code[at].arg = 200; /* the tag before the message's start */
+    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason,
+                     KSM_R_BAD_TABLE);
+    bad = code_copy(t, code, 64);
+    code[at].op = KSM_OP_UNION_TAG; /* a guard is a UNION_ARM */
+    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason,
+                     KSM_R_BAD_TABLE);
+    bad = code_copy(t, code, 64);
+    code[at - 1].flags |= KSM_INSN_EACH; /* the value's CONST taken for a guard */
+    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason,
+                     KSM_R_BAD_TABLE);
+}
+
 /* A handle's object type: one byte per handle right after the message (24 + 16 + 8 * 2 + arena
  * for Blob with two handles), padded to 8, present only when the length says so; without them
  * (a core request, a message too close to the limit) the rule denies naming the field. The types
@@ -1684,6 +1745,7 @@ int main(void)
         cmocka_unit_test(nested_struct_fields),
         cmocka_unit_test(nested_string_fields),
         cmocka_unit_test(strings_and_sequences_in_elements),
+        cmocka_unit_test(member_through_union),
         cmocka_unit_test(audit_flags),
         cmocka_unit_test(lookup_independent_of_rule_count),
         cmocka_unit_test(flow_state),

@@ -95,6 +95,7 @@ enum {
     GC_ARM_VARSIZE,  /* a string, sequence or array in a union's arm: message.bag.name ... */
     GC_UNION_ELEM,   /* a union as an element: message.nums.[i] == "n", message.deeps.[i].big */
     GC_ELEM_VARSIZE, /* a string or sequence in an array's element: message.rows.[i].name ... */
+    GC_UNION_MEMBER, /* member {value, of, field} with the field in the elements' unions' arms */
     GC_COUNT
 };
 static int generated[GC_COUNT];
@@ -435,6 +436,22 @@ static void gen_bool_model(struct sb *b, const struct fieldset *f, int depth)
         int u = pick(6), n = 0;
         while (n < 5 && unions[u][1 + n])
             n++;
+        if (pick(4) == 0) { /* a value among the elements' fields in their unions' arms */
+            static const char *const fields[][3] = {
+                {"nums", "n", "0"},           {"nums", "s", "1"},
+                {"deeps", "big", "0"},        {"deeps", "inner.code", "0"},
+                {"deeps", "inner.pt.x", "0"}, {"deeps", "inner.pt.y", "1"}};
+            int k = pick(6);
+            bool sg = fields[k][2][0] == '1';
+            generated[GC_UNION_MEMBER]++;
+            add(b, "member {value : ");
+            if (pick(2))
+                add(b, "%d", sg ? pick(12) - 6 : pick(14));
+            else
+                gen_int(b, f, sg, depth + 1);
+            add(b, ", of : message.%s, field : %s}", fields[k][0], fields[k][1]);
+            return;
+        }
         if (pick(4) == 0) { /* a value among Bag's items or its array's elements */
             bool arr = pick(2);
             generated[GC_ARM_VARSIZE]++;
@@ -456,6 +473,13 @@ static void gen_bool_model(struct sb *b, const struct fieldset *f, int depth)
         generated[GC_ELEM_VARSIZE]++;
         if (pick(4) == 0) {
             add(b, "empty (message.rows.[message.%s].items)", pick(2) ? "i" : "j");
+            return;
+        }
+        if (pick(3) == 0) { /* a value among the elements' n, through their unions */
+            generated[GC_UNION_MEMBER]++;
+            bool tags = pick(2);
+            add(b, "member {value : %d, of : message.%s, field : %s}", pick(12),
+                tags ? "tags" : "rows", tags ? "n" : "t.n");
             return;
         }
         add(b, "message.%s %s \"%s\"", unions[pick(2)][pick(2)],
