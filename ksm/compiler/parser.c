@@ -1565,7 +1565,7 @@ static void hashset_object(struct parser *ps, struct token *kw, struct token *na
         err_at(ps, name, psl_fmt("policy object '%s' is declared twice", name->text));
         return;
     }
-    struct policy_set hs = {psl_strdup(name->text), kw->pos, 0, 0, {0}};
+    struct policy_set hs = {psl_strdup(name->text), kw->pos, 0, 0, {0}, false};
     hs.key.resources = KSM_RESOURCES_DEFAULT;
     bool typed = false;
     if (!expect(ps, T_LBRACE, "'{' after the model"))
@@ -1581,9 +1581,12 @@ static void hashset_object(struct parser *ps, struct token *kw, struct token *na
             bool ok = false;
             for (int i = 0; i < 8; i++)
                 ok |= is_ident(ty, ints[i]);
-            if (!ok) {
+            /* Bool (Boolean, as KasperskyOS's descriptions name it): boolean entries */
+            hs.bool_entries = is_ident(ty, "Bool") || is_ident(ty, "Boolean");
+            if (!ok && !hs.bool_entries) {
                 err_at(ps, ty,
-                       psl_fmt("HashSet entries of type %s are not supported (integer types)",
+                       psl_fmt("HashSet entries of type %s are not supported (integer types, "
+                               "Bool)",
                                tok_describe(ty)));
                 return;
             }

@@ -228,6 +228,17 @@ static const char *type_name(enum expr_type t)
 
 static void check(struct policy *p, const struct scope *s, struct expr *e);
 
+/* A HashSet entry: an integer, or a boolean for `type Entry = Bool` (stored as 0 or 1, which is
+ * what a boolean expression computes, so the table and the decision need nothing else). */
+static void entry_type(const struct policy_set *hs, const struct expr *e)
+{
+    enum expr_type want = hs->bool_entries ? TY_BOOL : TY_INT;
+    if (e && e->type != TY_NONE && e->type != want)
+        psl_error(e->pos, "type mismatch: a HashSet entry of '%s' must be %s, found %s", hs->name,
+                  hs->bool_entries ? "a boolean (type Entry = Bool)" : "an integer",
+                  type_name(e->type));
+}
+
 /* <Flow object>.query {...} == "<state>" (either side, or !=): the state becomes its index,
  * compared as an unsigned integer with the machine's current state. */
 /* A resource's SID: an integer expression (a handle's SID, message.<handle>.handle, or any
@@ -867,9 +878,8 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
             state_key_use(p, s, &p->sets[e->object_id].key, "HashSet", e->object, e->sid, e->sid_e,
                           e->pos);
         check(p, s, e->a);
-        if (e->a && e->a->type != TY_NONE && e->a->type != TY_INT)
-            psl_error(e->a->pos, "type mismatch: a HashSet entry must be an integer, found %s",
-                      type_name(e->a->type));
+        if (e->object_id >= 0)
+            entry_type(&p->sets[e->object_id], e->a);
         return;
     case E_UNARY:
         check(p, s, e->a);
@@ -1143,9 +1153,7 @@ static void set_call(struct policy *p, const struct scope *s, struct item *it)
     if (!it->e || s->unreachable)
         return;
     check(p, s, it->e);
-    if (it->e->type != TY_NONE && it->e->type != TY_INT)
-        psl_error(it->e->pos, "type mismatch: a HashSet entry must be an integer, found %s",
-                  type_name(it->e->type));
+    entry_type(&p->sets[it->object_id], it->e);
 }
 
 /* A StaticMap rule: its object, and for set the key by index and the value an integer. */

@@ -631,22 +631,25 @@ static void flow_state(void **state)
     assert_int_equal(store[5], 9);
 }
 
-/* The generated HashSet table: its pool layout, and tables taken, filled and given back. */
+/* The generated HashSet table: its pool layout, and tables taken, filled and given back (values
+ * is object 0, words 0 .. 5; seen, of booleans, object 1, words 6 .. 17; set_of[2 * sid + k]). */
 static void hashset_state(void **state)
 {
     (void)state;
     const struct ksm_table *g = &psl_hashset_table;
-    assert_int_equal(g->nsets, 1);
+    assert_int_equal(g->nsets, 2);
     assert_string_equal(g->sets[0].name, "values");
     assert_int_equal(g->sets[0].set_size, 2);
     assert_int_equal(g->sets[0].pool_size, 2);
-    assert_int_equal(g->nset_words, 6);
+    assert_string_equal(g->sets[1].name, "seen");
+    assert_int_equal(g->sets[1].base, 6);
+    assert_int_equal(g->nset_words, 18);
     struct policy *p;
     psl_diag_reset(NULL);
     assert_non_null(pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/hashset.psl", &p));
 
-    uint32_t set_of[8] = {0};
-    uint64_t words[6] = {0};
+    uint32_t set_of[16] = {0};
+    uint64_t words[18] = {0};
     struct ksm_state st = {NULL, 8, set_of, words, NULL, NULL, NULL, NULL};
     uint32_t core = psl_hashset_table_CLASS_kl_core_Core,
              srv = psl_hashset_table_CLASS_psltest_Server,
@@ -655,9 +658,11 @@ static void hashset_state(void **state)
         assert_int_equal(
             ksm_decide_state(g, &st, KSM_EV_EXECUTE, core, srv, 1, sid, 0, 0, NULL, 0).verdict,
             sid < 4 ? KSM_GRANTED : KSM_DENIED);
-    assert_int_equal(set_of[2], 1);
-    assert_int_equal(set_of[3], 2);
-    assert_int_equal(set_of[4], 0);
+    assert_int_equal(set_of[4], 1);
+    assert_int_equal(set_of[6], 2);
+    assert_int_equal(set_of[8], 0);
+    assert_int_equal(set_of[9], 0); /* server 4's seen table given back with the denial */
+    assert_int_equal(set_of[7], 2);
     size_t len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, &ep, &m);
     psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, "value", 42);
     assert_int_equal(
@@ -667,22 +672,23 @@ static void hashset_state(void **state)
     assert_int_equal(words[4], 42);
     /* Server 3 ends: its table goes back to the pool, and server 4 can start with it. */
     ksm_state_drop(g, &st, 3);
-    assert_int_equal(set_of[3], 0);
+    assert_int_equal(set_of[6], 0);
+    assert_int_equal(set_of[7], 0);
     assert_int_equal(words[3], 0);
     assert_int_equal(
         ksm_decide_state(g, &st, KSM_EV_EXECUTE, core, srv, 1, 4, 0, 0, NULL, 0).verdict,
         KSM_GRANTED);
-    assert_int_equal(set_of[4], 2);
+    assert_int_equal(set_of[8], 2);
     /* contains on a process without a table denies the event (no-process-state). */
     len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Nest", buf, &ep, &m);
     struct ksm_verdict v =
         ksm_decide_state(g, &st, KSM_EV_REQUEST, cli, srv, 5, 6, ep, m, buf, len);
     assert_int_equal(v.reason, KSM_R_NO_STATE);
     /* A corrupt pool is refused, not followed. */
-    set_of[2] = 7;
+    set_of[4] = 7;
     v = ksm_decide_state(g, &st, KSM_EV_REQUEST, cli, srv, 5, 2, ep, m, buf, len);
     assert_int_equal(v.reason, KSM_R_BAD_TABLE);
-    set_of[2] = 1;
+    set_of[4] = 1;
     struct ksm_table bad = *g;
     bad.nset_words = 5;
     v = ksm_decide_state(&bad, &st, KSM_EV_REQUEST, cli, srv, 5, 2, ep, m, buf, len);
