@@ -117,6 +117,10 @@ static int depth(const struct expr *e)
     }
     if (e->kind == E_UNARY || e->kind == E_CONTAINS || (e->kind == E_QUERY && e->a))
         return depth(e->a);
+    if (e->kind == E_INDEX && e->a->kind == E_INDEX) { /* the element's offset under j */
+        int a = depth(e->a), b = 1 + depth(e->b);
+        return a > b ? a : b;
+    }
     if (e->kind == E_INDEX)
         return depth(e->b);
     if (e->kind == E_REGEX || (e->kind == E_CALL && e->fn == FN_LENGTH))
@@ -163,25 +167,10 @@ static void gen_guards(struct cc *c, const struct expr *f)
              (int64_t)((uint64_t)f->guards[g].arm << 32 | fi));
 }
 
-/* A string operand's descriptor: a field's is the instruction's arg (returns 0); an element's
- * of a sequence of strings is computed onto the stack (its index, KSM_OP_SEQ_STR), for the
- * string instruction to pop (returns 1). Either after its unions' arms are checked. */
-static int gen_str_ref(struct cc *c, const struct expr *e, int start)
-{
-    if (e->kind != E_INDEX) {
-        gen_guards(c, e);
-        return 0;
-    }
-    gen(c, e->b, start);
-    gen_guards(c, e->a);
-    emit(c, KSM_OP_SEQ_STR, e->a->offset, (int64_t)field_index(c, e->a->field_name));
-    return 1;
-}
-
-/* a.[i] through a union (its tag, or a field of an arm) in the element: the element's offset
- * (KSM_OP_ELEM_ADDR, from the index), then each union's arm checked and the tag or field read
- * at their offsets in the element (KSM_INSN_BASE). */
-static void gen_element_union(struct cc *c, const struct expr *e, int start)
+/* The offset of element i of a.[i].<path> on the stack (KSM_OP_ELEM_ADDR, from the index),
+ * with each union on the path checked to hold its arm in that element (KSM_OP_UNION_ARM with
+ * KSM_INSN_BASE, which leaves the offset there). */
+static void gen_elem_addr(struct cc *c, const struct expr *e, int start)
 {
     const struct expr *f = e->a;
     uint64_t fi = field_index(c, e->field_name);
@@ -196,6 +185,38 @@ static void gen_element_union(struct cc *c, const struct expr *e, int start)
              (int64_t)((uint64_t)e->guards[g].arm << 32 | fi));
         c->code[c->ncode - 1].flags = KSM_INSN_BASE;
     }
+}
+
+/* A string operand's descriptor: a field's is the instruction's arg (*arg, returns 0); an
+ * element's of a sequence of strings is computed onto the stack (its index, KSM_OP_SEQ_STR), a
+ * string in a struct element or a union arm there lies *arg bytes past the element's offset
+ * (KSM_OP_ELEM_ADDR), which goes onto the stack; the string instruction pops it (returns 1).
+ * Either after its unions' arms are checked. */
+static int gen_str_ref(struct cc *c, const struct expr *e, int start, uint32_t *arg)
+{
+    *arg = e->offset;
+    if (e->kind != E_INDEX) {
+        gen_guards(c, e);
+        return 0;
+    }
+    if (e->a->elem_struct) {
+        gen_elem_addr(c, e, start);
+        return 1;
+    }
+    *arg = 0;
+    gen(c, e->b, start);
+    gen_guards(c, e->a);
+    emit(c, KSM_OP_SEQ_STR, e->a->offset, (int64_t)field_index(c, e->a->field_name));
+    return 1;
+}
+
+/* a.[i] through a union (its tag, or a field of an arm) in the element: the element's offset
+ * (KSM_OP_ELEM_ADDR, from the index), then each union's arm checked and the tag or field read
+ * at their offsets in the element (KSM_INSN_BASE). */
+static void gen_element_union(struct cc *c, const struct expr *e, int start)
+{
+    uint64_t fi = field_index(c, e->field_name);
+    gen_elem_addr(c, e, start);
     if (e->arms) {
         emit(c, KSM_OP_UNION_TAG, e->offset, (int64_t)((uint64_t)e->arms << 32 | fi));
     } else {
@@ -261,8 +282,9 @@ static void gen(struct cc *c, const struct expr *e, int start)
         emit(c, KSM_OP_FLOW_QUERY, (uint32_t)e->object_id, e->sid);
         return;
     case E_REGEX: {
-        int popped = gen_str_ref(c, e->a, start);
-        emit(c, KSM_OP_REGEX_MATCH, popped ? 0 : e->a->offset,
+        uint32_t at;
+        int popped = gen_str_ref(c, e->a, start, &at);
+        emit(c, KSM_OP_REGEX_MATCH, at,
              (int64_t)((uint64_t)field_index(c, e->a->field_name) << 32 | e->value));
         c->code[c->ncode - 1].size = e->fn == 1; /* a case of select (its audit: emit select) */
         c->code[c->ncode - 1].flags = popped ? KSM_INSN_STR_POPPED : 0;
@@ -271,6 +293,19 @@ static void gen(struct cc *c, const struct expr *e, int start)
     case E_INDEX: {
         const struct expr *f = e->a;
         uint32_t fi = field_index(c, f->field_name);
+        if (f->kind == E_INDEX) {
+            /* element j of a sequence in element i: i's offset, j, then j's offset from the
+             * sequence's descriptor there (KSM_OP_ELEM_ADDR with KSM_INSN_BASE), read there */
+            gen_elem_addr(c, f, start);
+            gen(c, e->b, start);
+            emit(c, KSM_OP_ELEM_ADDR, f->offset, (int64_t)((uint64_t)f->size << 48 | fi));
+            c->code[c->ncode - 1].flags = KSM_INSN_BASE;
+            emit(c, KSM_OP_LOAD, 0, fi);
+            c->code[c->ncode - 1].flags = KSM_INSN_BASE;
+            c->code[c->ncode - 1].size = (uint8_t)f->size;
+            c->code[c->ncode - 1].is_signed = (uint8_t)(f->sign == 1);
+            return;
+        }
         if (e->nguards > 0 || e->arms) {
             gen_element_union(c, e, start);
             return;
@@ -334,10 +369,10 @@ static void gen(struct cc *c, const struct expr *e, int start)
     case E_CALL:
         if (e->fn == FN_MEMBER && e->b->elem_str) { /* a string among a sequence's strings */
             const struct expr *f = e->b, *o = e->a;
-            int popped = gen_str_ref(c, o, start);
+            uint32_t at;
+            int popped = gen_str_ref(c, o, start, &at);
             uint64_t other = o->kind == E_STR ? (uint64_t)0xffff << 32 | string_index(c, o->str)
-                                              : (uint64_t)field_index(c, o->field_name) << 32 |
-                                                    (popped ? 0 : o->offset);
+                                              : (uint64_t)field_index(c, o->field_name) << 32 | at;
             gen_guards(c, f);
             emit(c, KSM_OP_SEQ_STR_MEMBER, f->offset,
                  (int64_t)((uint64_t)field_index(c, f->field_name) << 48 | other));
@@ -347,6 +382,11 @@ static void gen(struct cc *c, const struct expr *e, int start)
             uint64_t fi = field_index(c, f->field_name);
             gen(c, e->a, start);
             gen_guards(c, f);
+            for (int g = 0; g < w->nguards; g++) { /* each element's unions: its tags before */
+                emit(c, KSM_OP_UNION_ARM, w->offset - w->guards[g].tag_off,
+                     (int64_t)((uint64_t)w->guards[g].arm << 32 | fi));
+                c->code[c->ncode - 1].flags = KSM_INSN_EACH;
+            }
             if (f->is_array)
                 emit(c, KSM_OP_ARRAY_FIELD_MEMBER, f->offset + w->offset,
                      (int64_t)((uint64_t)f->size << 48 | (uint64_t)(f->count - 1) << 32 | fi));
@@ -366,6 +406,12 @@ static void gen(struct cc *c, const struct expr *e, int start)
         } else if (e->fn == FN_LENGTH && e->a->type == TY_SEQ && e->a->is_array) {
             gen_guards(c, e->a); /* an array in an arm is there only while the arm is held */
             emit(c, KSM_OP_CONST, 0, e->a->count); /* folded: an array's length is fixed */
+        } else if (e->fn == FN_LENGTH && e->a->type == TY_SEQ && e->a->kind == E_INDEX) {
+            /* a sequence in an element: its descriptor at offset past the element's */
+            gen_elem_addr(c, e->a, start);
+            emit(c, KSM_OP_SEQ_COUNT, e->a->offset, (int64_t)field_index(c, e->a->field_name));
+            c->code[c->ncode - 1].size = (uint8_t)e->a->size;
+            c->code[c->ncode - 1].flags = KSM_INSN_BASE;
         } else if (e->fn == FN_LENGTH && e->a->type == TY_SEQ) {
             gen_guards(c, e->a);
             /* a sequence of structs: size 0, its elements' size in imm bits 32..47 */
@@ -374,9 +420,9 @@ static void gen(struct cc *c, const struct expr *e, int start)
                  (int64_t)(stride | field_index(c, e->a->field_name)));
             c->code[c->ncode - 1].size = e->a->elem_struct ? 0 : (uint8_t)e->a->size;
         } else if (e->fn == FN_LENGTH) {
-            int popped = gen_str_ref(c, e->a, start);
-            emit(c, KSM_OP_STR_LEN, popped ? 0 : e->a->offset,
-                 (int64_t)field_index(c, e->a->field_name));
+            uint32_t at;
+            int popped = gen_str_ref(c, e->a, start, &at);
+            emit(c, KSM_OP_STR_LEN, at, (int64_t)field_index(c, e->a->field_name));
             c->code[c->ncode - 1].flags = popped ? KSM_INSN_STR_POPPED : 0;
         } else if (e->fn == FN_ABS) {
             gen(c, e->a, start);
@@ -419,8 +465,9 @@ static void gen(struct cc *c, const struct expr *e, int start)
         /* A string field against a literal, in either order. */
         const struct expr *f = e->a->kind != E_STR ? e->a : e->b;
         const struct expr *lit = e->a->kind != E_STR ? e->b : e->a;
-        int popped = gen_str_ref(c, f, start);
-        emit(c, KSM_OP_STR_EQ, popped ? 0 : f->offset,
+        uint32_t at;
+        int popped = gen_str_ref(c, f, start, &at);
+        emit(c, KSM_OP_STR_EQ, at,
              (int64_t)((uint64_t)field_index(c, f->field_name) << 32 | string_index(c, lit->str)));
         c->code[c->ncode - 1].flags = popped ? KSM_INSN_STR_POPPED : 0;
         if (e->op == T_NE)
@@ -434,11 +481,11 @@ static void gen(struct cc *c, const struct expr *e, int start)
         bool swap = e->a->kind == E_STR;
         const struct expr *f = swap ? e->b : e->a, *o = swap ? e->a : e->b;
         uint64_t fa = field_index(c, f->field_name);
-        int popped = gen_str_ref(c, f, start), other_popped = gen_str_ref(c, o, start);
+        uint32_t at, oat;
+        int popped = gen_str_ref(c, f, start, &at), other_popped = gen_str_ref(c, o, start, &oat);
         uint64_t other = o->kind == E_STR ? (uint64_t)0xffff << 32 | string_index(c, o->str)
-                                          : (uint64_t)field_index(c, o->field_name) << 32 |
-                                                (other_popped ? 0 : o->offset);
-        emit(c, KSM_OP_STR_CMP, popped ? 0 : f->offset, (int64_t)(fa << 48 | other));
+                                          : (uint64_t)field_index(c, o->field_name) << 32 | oat;
+        emit(c, KSM_OP_STR_CMP, at, (int64_t)(fa << 48 | other));
         c->code[c->ncode - 1].flags = (uint8_t)((popped ? KSM_INSN_STR_POPPED : 0) |
                                                 (other_popped ? KSM_INSN_OTHER_POPPED : 0));
         emit(c, KSM_OP_CONST, 0, 0);

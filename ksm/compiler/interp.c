@@ -484,11 +484,63 @@ static uint32_t arms_held(struct ictx *x, const struct expr *f)
     return KSM_R_RULE;
 }
 
-/* A sequence or array field f: the message offset of its first element and its element count,
- * or the failure reason (an arm it lies in not held, the descriptor or an element outside the
- * message). */
+/* The message offset of element i of e->a in a.[i].<path> (its index evaluated first), with
+ * each union on the path holding its arm there (KSM_OP_ELEM_ADDR, then KSM_OP_UNION_ARM with
+ * KSM_INSN_BASE): *base, or the failure reason. */
+static uint32_t elements_of(struct ictx *x, const struct expr *f, uint64_t *first, uint64_t *n);
+static uint32_t elem_base(struct ictx *x, const struct expr *e, uint64_t *base)
+{
+    int64_t i;
+    uint64_t first, n;
+    uint32_t r;
+    if ((r = eval(x, e->b, &i)) != KSM_R_RULE ||
+        (r = elements_of(x, e->a, &first, &n)) != KSM_R_RULE)
+        return r;
+    if ((uint64_t)i >= n) {
+        x->field = e->a->field_name;
+        return KSM_R_FIELD_BOUNDS;
+    }
+    *base = first + (uint64_t)i * e->a->size;
+    for (int g = 0; g < e->nguards; g++) {
+        x->field = e->field_name;
+        if (*base + e->guards[g].tag_off + 4 > x->len)
+            return KSM_R_FIELD_BOUNDS;
+        if (le(x->msg, (size_t)(*base + e->guards[g].tag_off), 4) != e->guards[g].arm)
+            return KSM_R_UNION_ARM;
+    }
+    return KSM_R_RULE;
+}
+
+/* The sequence whose descriptor is at byte at: its first element and count (as KSM_OP_SEQ_COUNT
+ * checks them: the descriptor and every element inside the message), or the failure reason
+ * naming f. */
+static uint32_t seq_of(struct ictx *x, const struct expr *f, uint64_t at, uint64_t *first,
+                       uint64_t *n)
+{
+    if (at + 8 > x->len || x->len < KSM_HEADER_SIZE) {
+        x->field = f->field_name;
+        return KSM_R_FIELD_BOUNDS;
+    }
+    uint64_t arena = KSM_HEADER_SIZE + ((le(x->msg, 8, 4) + 7) / 8) * 8 + 8 * le(x->msg, 16, 2);
+    *first = arena + le(x->msg, (size_t)at, 4);
+    *n = le(x->msg, (size_t)at + 4, 4);
+    if (*n != 0 && *first + *n * f->size > x->len) {
+        x->field = f->field_name;
+        return KSM_R_FIELD_BOUNDS;
+    }
+    return KSM_R_RULE;
+}
+
+/* A sequence or array field f, or a sequence in an element (f an E_INDEX): the message offset of
+ * its first element and its element count, or the failure reason (an arm it lies in not held,
+ * the descriptor or an element outside the message). */
 static uint32_t elements_of(struct ictx *x, const struct expr *f, uint64_t *first, uint64_t *n)
 {
+    if (f->kind == E_INDEX) {
+        uint64_t base;
+        uint32_t rc = elem_base(x, f, &base);
+        return rc != KSM_R_RULE ? rc : seq_of(x, f, base + f->offset, first, n);
+    }
     uint32_t r = arms_held(x, f);
     if (r != KSM_R_RULE)
         return r;
@@ -497,18 +549,7 @@ static uint32_t elements_of(struct ictx *x, const struct expr *f, uint64_t *firs
         *n = f->count;
         return KSM_R_RULE;
     }
-    if ((uint64_t)f->offset + 8 > x->len || x->len < KSM_HEADER_SIZE) {
-        x->field = f->field_name;
-        return KSM_R_FIELD_BOUNDS;
-    }
-    uint64_t arena = KSM_HEADER_SIZE + ((le(x->msg, 8, 4) + 7) / 8) * 8 + 8 * le(x->msg, 16, 2);
-    *first = arena + le(x->msg, f->offset, 4);
-    *n = le(x->msg, f->offset + 4, 4);
-    if (*n != 0 && *first + *n * f->size > x->len) {
-        x->field = f->field_name;
-        return KSM_R_FIELD_BOUNDS;
-    }
-    return KSM_R_RULE;
+    return seq_of(x, f, f->offset, first, n);
 }
 
 
@@ -520,6 +561,12 @@ static uint32_t str_ref(struct ictx *x, const struct expr *f, struct strref *r)
     r->name = f->field_name;
     if (f->kind != E_INDEX)
         return arms_held(x, f);
+    if (f->a->elem_struct) { /* a string in an element: its descriptor offset bytes in */
+        uint64_t base;
+        uint32_t rc = elem_base(x, f, &base);
+        r->off = base + f->offset;
+        return rc;
+    }
     int64_t i;
     uint64_t first, n;
     uint32_t rc;
@@ -589,21 +636,13 @@ static uint32_t string_order(struct ictx *x, const struct expr *e, int64_t *v)
 /* Element i of a sequence or array (its elements from first, n of them) through a union in it:
  * each union's arm checked, then its tag or the arm's field read, at their offsets in the
  * element (KSM_OP_ELEM_ADDR, then KSM_INSN_BASE reads). */
-static uint32_t element_union(struct ictx *x, const struct expr *e, uint64_t i, uint64_t first,
-                              uint64_t n, int64_t *v)
+static uint32_t element_union(struct ictx *x, const struct expr *e, int64_t *v)
 {
-    if (i >= n) {
-        x->field = e->a->field_name;
-        return KSM_R_FIELD_BOUNDS;
-    }
-    uint64_t base = first + i * e->a->size;
+    uint64_t base;
+    uint32_t r = elem_base(x, e, &base);
+    if (r != KSM_R_RULE)
+        return r;
     x->field = e->field_name;
-    for (int g = 0; g < e->nguards; g++) {
-        if (base + e->guards[g].tag_off + 4 > x->len)
-            return KSM_R_FIELD_BOUNDS;
-        if (le(x->msg, (size_t)(base + e->guards[g].tag_off), 4) != e->guards[g].arm)
-            return KSM_R_UNION_ARM;
-    }
     if (base + e->offset + e->size > x->len)
         return KSM_R_FIELD_BOUNDS;
     uint64_t u = le(x->msg, (size_t)(base + e->offset), (int)e->size);
@@ -765,13 +804,18 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
         return *v < 0 ? KSM_R_BAD_TABLE : KSM_R_RULE;
     }
     case E_INDEX: {
-        uint64_t first, n;
-        if ((r = eval(x, e->b, &a)) != KSM_R_RULE)
-            return r;
-        if ((r = elements_of(x, e->a, &first, &n)) != KSM_R_RULE)
-            return r;
+        uint64_t first, n, base;
         if (e->nguards > 0 || e->arms)
-            return element_union(x, e, (uint64_t)a, first, n, v);
+            return element_union(x, e, v);
+        if (e->a->kind == E_INDEX) { /* in the compiled order: element i's offset, j, then j */
+            if ((r = elem_base(x, e->a, &base)) != KSM_R_RULE ||
+                (r = eval(x, e->b, &a)) != KSM_R_RULE ||
+                (r = seq_of(x, e->a, base + e->a->offset, &first, &n)) != KSM_R_RULE)
+                return r;
+        } else if ((r = eval(x, e->b, &a)) != KSM_R_RULE ||
+                   (r = elements_of(x, e->a, &first, &n)) != KSM_R_RULE) {
+            return r;
+        }
         /* an integer element, or a field (e's offset, size, sign) of a struct element */
         const struct expr *w = e->a->elem_struct ? e : e->a;
         uint64_t at = first + (uint64_t)a * e->a->size + (e->a->elem_struct ? e->offset : 0);
@@ -836,11 +880,22 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
                 return KSM_R_FIELD_BOUNDS;
             }
             *v = 0;
-            for (uint64_t k = 0; k < n; k++) {
+            for (uint64_t k = 0; k < n && !*v; k++) {
+                /* through unions' arms: an element whose union holds another arm (or a tag
+                 * naming none) does not match */
+                bool held = true;
+                for (int g = 0; e->c && g < e->c->nguards && held; g++) {
+                    uint64_t at = first + k * e->b->size + e->c->guards[g].tag_off;
+                    if (at + 4 > x->len) {
+                        x->field = e->b->field_name;
+                        return KSM_R_FIELD_BOUNDS;
+                    }
+                    held = le(x->msg, (size_t)at, 4) == e->c->guards[g].arm;
+                }
                 uint64_t u = le(x->msg, (size_t)(first + k * e->b->size + skip), (int)w->size);
                 if (w->sign == 1 && w->size < 8 && (u >> (8 * w->size - 1)) & 1)
                     u |= ~(uint64_t)0 << (8 * w->size);
-                if (u == (uint64_t)a)
+                if (held && u == (uint64_t)a)
                     *v = 1;
             }
             return KSM_R_RULE;

@@ -312,6 +312,7 @@ struct policy_set {
     struct psl_pos pos;
     uint32_t set_size, pool_size;
     struct state_key key;
+    bool bool_entries; /* type Entry = Bool: entries are booleans (0 and 1 in the table) */
 };
 
 /* A StaticMap object: `policy object <name> : StaticMap { type Value = <int type>; config =

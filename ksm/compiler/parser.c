@@ -716,8 +716,26 @@ static struct expr *primary(struct parser *ps)
                 if (!ix->b || !expect(ps, T_RBRACK, "']' after the index"))
                     return NULL;
                 int pcap = 0;
+                ix->height = 1 + ix->b->height;
                 while (peek(ps)->kind == T_DOT) {
                     next(ps);
+                    if (peek(ps)->kind == T_LBRACK && ix->npath > 0 && ix->a->kind == E_FIELD) {
+                        /* <array>.[i].<sequence>.[j]: an element of a sequence inside an
+                         * element (the resolver checks the types); nothing may follow it */
+                        struct token *lb2 = next(ps);
+                        if (!enter(ps, lb2))
+                            return NULL;
+                        struct expr *in = new_expr(E_INDEX, lb2->pos);
+                        in->a = ix;
+                        in->b = expr(ps);
+                        ps->depth--;
+                        if (!in->b || !expect(ps, T_RBRACK, "']' after the index"))
+                            return NULL;
+                        in->height = 1 + (ix->height > in->b->height ? ix->height : in->b->height);
+                        ix = in;
+                        pcap = 0;
+                        continue;
+                    }
                     if (peek(ps)->kind != T_IDENT) {
                         err_at(ps, peek(ps),
                                psl_fmt("expected a field name of the element, found %s",
@@ -731,7 +749,6 @@ static struct expr *primary(struct parser *ps)
                            "an element's element is not supported after '.[<index>]'");
                     return NULL;
                 }
-                ix->height = 1 + ix->b->height;
                 return ix;
             }
             if (peek(ps)->kind != T_IDENT) {
@@ -1548,7 +1565,7 @@ static void hashset_object(struct parser *ps, struct token *kw, struct token *na
         err_at(ps, name, psl_fmt("policy object '%s' is declared twice", name->text));
         return;
     }
-    struct policy_set hs = {psl_strdup(name->text), kw->pos, 0, 0, {0}};
+    struct policy_set hs = {psl_strdup(name->text), kw->pos, 0, 0, {0}, false};
     hs.key.resources = KSM_RESOURCES_DEFAULT;
     bool typed = false;
     if (!expect(ps, T_LBRACE, "'{' after the model"))
@@ -1564,9 +1581,12 @@ static void hashset_object(struct parser *ps, struct token *kw, struct token *na
             bool ok = false;
             for (int i = 0; i < 8; i++)
                 ok |= is_ident(ty, ints[i]);
-            if (!ok) {
+            /* Bool (Boolean, as KasperskyOS's descriptions name it): boolean entries */
+            hs.bool_entries = is_ident(ty, "Bool") || is_ident(ty, "Boolean");
+            if (!ok && !hs.bool_entries) {
                 err_at(ps, ty,
-                       psl_fmt("HashSet entries of type %s are not supported (integer types)",
+                       psl_fmt("HashSet entries of type %s are not supported (integer types, "
+                               "Bool)",
                                tok_describe(ty)));
                 return;
             }

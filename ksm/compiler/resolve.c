@@ -228,6 +228,17 @@ static const char *type_name(enum expr_type t)
 
 static void check(struct policy *p, const struct scope *s, struct expr *e);
 
+/* A HashSet entry: an integer, or a boolean for `type Entry = Bool` (stored as 0 or 1, which is
+ * what a boolean expression computes, so the table and the decision need nothing else). */
+static void entry_type(const struct policy_set *hs, const struct expr *e)
+{
+    enum expr_type want = hs->bool_entries ? TY_BOOL : TY_INT;
+    if (e && e->type != TY_NONE && e->type != want)
+        psl_error(e->pos, "type mismatch: a HashSet entry of '%s' must be %s, found %s", hs->name,
+                  hs->bool_entries ? "a boolean (type Entry = Bool)" : "an integer",
+                  type_name(e->type));
+}
+
 /* <Flow object>.query {...} == "<state>" (either side, or !=): the state becomes its index,
  * compared as an unsigned integer with the machine's current state. */
 /* A resource's SID: an integer expression (a handle's SID, message.<handle>.handle, or any
@@ -457,11 +468,16 @@ static void union_arm_test(struct expr *e)
     e->type = TY_BOOL;
 }
 
-/* A sequence or array field: the base of a.[i], the argument of size, length and empty. */
+static void element(struct policy *p, const struct scope *s, struct expr *e);
+
+/* A sequence or array field, or a sequence inside an element (a.[i].<path>): the base of a.[i],
+ * the argument of size, length and empty. */
 static void seq_field(struct policy *p, const struct scope *s, struct expr *e)
 {
     if (e && e->kind == E_FIELD)
         field(p, s, e);
+    else if (e && e->kind == E_INDEX)
+        element(p, s, e);
     else
         check(p, s, e);
 }
@@ -539,12 +555,35 @@ static void element_field(struct policy *p, struct expr *e)
         e->field_name = path;
         return;
     }
+    if (!strcmp(kind, "string") && off + 8 <= a->size) {
+        /* a string in the element: its descriptor at off in the element (a.[i] first) */
+        e->type = TY_STR;
+        e->offset = off;
+        e->size = 8;
+        e->field_name = path;
+        return;
+    }
+    uint32_t esize, n;
+    bool esign;
+    if ((!strcmp(kind, "sequence") || !strcmp(kind, "bytes")) && off + 8 <= a->size &&
+        td_int_elements(kind, name, &esize, &esign, &n) == 0) {
+        /* a sequence of integers in the element: its descriptor at off in the element; read
+         * through size, empty and .[j] (E_INDEX of this) */
+        e->type = TY_SEQ;
+        e->offset = off;
+        e->size = esize;
+        e->sign = esign;
+        e->count = n;
+        e->is_array = false;
+        e->field_name = path;
+        return;
+    }
     if (strcmp(kind, "scalar") || (size != 1 && size != 2 && size != 4 && size != 8) ||
         off + size > a->size || off > 0xffff) {
         psl_error(e->pos,
-                  "type mismatch: '%s' of an element of '%s' is a %s: only its integer fields "
-                  "can be used",
-                  e->path[e->npath - 1], a->field_name, kind);
+                  "type mismatch: '%s' of an element of '%s' is a %s%s%s: only its integer and "
+                  "string fields and sequences of integers can be used",
+                  e->path[e->npath - 1], a->field_name, kind, *name ? " " : "", name);
         return;
     }
     e->type = TY_INT;
@@ -608,6 +647,13 @@ static void call(struct policy *p, const struct scope *s, struct expr *e)
         seq_field(p, s, e->b);
         if (!e->a || !e->b || e->a->type == TY_NONE || e->b->type == TY_NONE)
             return;
+        if (e->b->type == TY_SEQ && e->b->kind == E_INDEX) {
+            psl_error(e->pos,
+                      "not supported: member of a sequence inside an element ('%s'): test its "
+                      "elements with '.[<index>]'",
+                      e->b->field_name);
+            return;
+        }
         if (e->b->type == TY_SEQ && e->b->elem_str && e->b->kind == E_FIELD) {
             /* a string among the strings, compared as '==' compares two strings */
             if (e->npath > 0) {
@@ -658,11 +704,22 @@ static void call(struct policy *p, const struct scope *s, struct expr *e)
             ix->path = e->path;
             ix->npath = e->npath;
             element_field(p, ix);
-            if (ix->type == TY_UNION || ix->nguards > 0) {
+            if (ix->type == TY_UNION) {
                 psl_error(e->pos,
-                          "not supported: member's 'field' through a union ('%s'): test each "
-                          "element, '%s.[<index>]...'",
-                          ix->field_name, e->b->field_name);
+                          "type mismatch: member's 'field' is a union ('%s'): name an integer "
+                          "field of one of its arms",
+                          ix->field_name);
+                return;
+            }
+            for (int g = 0; g < ix->nguards; g++)
+                if (ix->guards[g].tag_off + 4 > ix->offset) { /* idlc: tags before the arms */
+                    psl_error(e->pos, "union tag after its arm in '%s'", ix->field_name);
+                    return;
+                }
+            if (ix->type == TY_STR || ix->type == TY_SEQ) {
+                psl_error(e->pos,
+                          "type mismatch: member's 'field' must be an integer field, '%s' is %s",
+                          ix->field_name, type_name(ix->type));
                 return;
             }
             if (ix->type != TY_INT)
@@ -696,7 +753,7 @@ static void call(struct policy *p, const struct scope *s, struct expr *e)
     }
     if (e->fn == FN_LENGTH) {
         if ((e->a->type != TY_STR && e->a->type != TY_SEQ) ||
-            (e->a->kind != E_FIELD && !(e->a->kind == E_INDEX && e->a->type == TY_STR))) {
+            (e->a->kind != E_FIELD && e->a->kind != E_INDEX)) {
             psl_error(e->pos,
                       "type mismatch: length, size and empty need a string, sequence or array "
                       "field, found %s",
@@ -758,6 +815,13 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
         return;
     case E_INDEX:
         element(p, s, e);
+        if (e->type == TY_SEQ) {
+            psl_error(e->pos,
+                      "type mismatch: '%s' is a sequence: use its elements (.[<index>]), "
+                      "size or empty",
+                      e->field_name);
+            e->type = TY_NONE;
+        }
         return;
     case E_MAP_GET:
         e->type = TY_INT;
@@ -814,9 +878,8 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
             state_key_use(p, s, &p->sets[e->object_id].key, "HashSet", e->object, e->sid, e->sid_e,
                           e->pos);
         check(p, s, e->a);
-        if (e->a && e->a->type != TY_NONE && e->a->type != TY_INT)
-            psl_error(e->a->pos, "type mismatch: a HashSet entry must be an integer, found %s",
-                      type_name(e->a->type));
+        if (e->object_id >= 0)
+            entry_type(&p->sets[e->object_id], e->a);
         return;
     case E_UNARY:
         check(p, s, e->a);
@@ -1090,9 +1153,7 @@ static void set_call(struct policy *p, const struct scope *s, struct item *it)
     if (!it->e || s->unreachable)
         return;
     check(p, s, it->e);
-    if (it->e->type != TY_NONE && it->e->type != TY_INT)
-        psl_error(it->e->pos, "type mismatch: a HashSet entry must be an integer, found %s",
-                  type_name(it->e->type));
+    entry_type(&p->sets[it->object_id], it->e);
 }
 
 /* A StaticMap rule: its object, and for set the key by index and the value an integer. */

@@ -80,6 +80,15 @@ static size_t body_len(const uint8_t *m, size_t len)
     return handles != 0 && len == end + ((handles + 7) & ~(uint64_t)7) ? (size_t)end : len;
 }
 
+/* The byte offset a popped offset (an element's, or a descriptor's from KSM_OP_SEQ_STR) plus a
+ * static one names: an offset past the message stays past it (no wrap-around), and the reader
+ * checks its bytes against len. */
+static uint32_t past(uint64_t popped, uint32_t arg, size_t len)
+{
+    uint64_t at = (uint64_t)arg + popped;
+    return at > len || at > UINT32_MAX ? UINT32_MAX : (uint32_t)at;
+}
+
 /*
  * The string whose descriptor {UInt32 offset; UInt32 count} is at byte off of the message: *s and
  * *n, its bytes up to the first NUL, which is what the server (a C reader) sees, so that
@@ -637,10 +646,10 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
         }
         if (in->op == KSM_OP_STR_EQ) {
             uint32_t lit = (uint32_t)((uint64_t)in->imm & 0xffffffffu), at = in->arg;
-            if (in->flags & KSM_INSN_STR_POPPED) { /* an element of a sequence of strings */
+            if (in->flags & KSM_INSN_STR_POPPED) { /* an element's string, arg bytes past */
                 if (sp < 1 || st[sp - 1] > UINT32_MAX)
                     return KSM_R_BAD_TABLE;
-                at = (uint32_t)st[--sp];
+                at = past(st[--sp], in->arg, len);
             }
             if (sp >= KSM_STACK_MAX || lit >= t->nstrings || t->strings == 0)
                 return KSM_R_BAD_TABLE;
@@ -712,7 +721,7 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
             if (in->flags & KSM_INSN_STR_POPPED) {
                 if (sp < 1 || st[sp - 1] > UINT32_MAX)
                     return KSM_R_BAD_TABLE;
-                at = (uint32_t)st[--sp];
+                at = past(st[--sp], in->arg, len);
             }
             if (sp >= KSM_STACK_MAX)
                 return KSM_R_BAD_TABLE;
@@ -742,7 +751,7 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
             uint64_t on;
             uint32_t fb = (uint32_t)(imm >> 32) & 0xffffu, lo = (uint32_t)imm;
             if (in->flags & KSM_INSN_OTHER_POPPED)
-                lo = (uint32_t)other;
+                lo = past(other, lo, len);
             if (fb == 0xffffu && !(in->flags & KSM_INSN_OTHER_POPPED)) {
                 if (lo >= t->nstrings || !t->strings)
                     return KSM_R_BAD_TABLE;
@@ -798,10 +807,24 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
             }
             if (count != 0 && base + (count - 1) * stride + in->size > len)
                 return KSM_R_FIELD_BOUNDS;
+            /* a field through unions' arms: the KSM_INSN_EACH guards right before this one */
+            uint32_t g0 = pc;
+            while (g0 > 0 && (code[g0 - 1].flags & KSM_INSN_EACH))
+                g0--;
             uint64_t found = 0;
-            for (uint64_t k = 0; k < count && !found; k++)
-                found =
-                    load(msg, (uint32_t)(base + k * stride), in->size, in->is_signed) == st[sp - 1];
+            for (uint64_t k = 0; k < count && !found; k++) {
+                uint64_t at = base + k * stride;
+                int held = 1;
+                for (uint32_t g = g0; g < pc && held; g++) {
+                    if (code[g].op != KSM_OP_UNION_ARM || code[g].arg > at)
+                        return KSM_R_BAD_TABLE;
+                    if (at - code[g].arg + 4 > len)
+                        return KSM_R_FIELD_BOUNDS;
+                    held = load(msg, (uint32_t)(at - code[g].arg), 4, 0) ==
+                           (uint64_t)code[g].imm >> 32;
+                }
+                found = held && load(msg, (uint32_t)at, in->size, in->is_signed) == st[sp - 1];
+            }
             st[sp - 1] = found;
             continue;
         }
@@ -828,11 +851,17 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
                 return KSM_R_BAD_TABLE;
             if (esize == 0)
                 return KSM_R_BAD_TABLE;
+            uint32_t at = in->arg;
+            if (in->flags & KSM_INSN_BASE) { /* a sequence in an element: SEQ_COUNT only */
+                if (in->op != KSM_OP_SEQ_COUNT || sp < 1)
+                    return KSM_R_BAD_TABLE;
+                at = past(st[--sp], in->arg, len);
+            }
             if (in->op == KSM_OP_SEQ_COUNT ? sp >= KSM_STACK_MAX : sp < 1)
                 return KSM_R_BAD_TABLE;
             *field = (uint32_t)((uint64_t)in->imm & 0xffffffffu);
             if (in->op != KSM_OP_ARRAY_ELEM && in->op != KSM_OP_ARRAY_MEMBER &&
-                seq_at(msg, len, in->arg, esize, &base, &count) < 0)
+                seq_at(msg, len, at, esize, &base, &count) < 0)
                 return KSM_R_FIELD_BOUNDS;
             if (in->op == KSM_OP_SEQ_COUNT) {
                 st[sp++] = count;
@@ -978,7 +1007,7 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
             if (in->flags & KSM_INSN_OTHER_POPPED) { /* the value, an element of strings */
                 if (sp < 1 || st[sp - 1] > UINT32_MAX)
                     return KSM_R_BAD_TABLE;
-                at = st[--sp];
+                at = past(st[--sp], (uint32_t)at, len);
             }
             if (sp >= KSM_STACK_MAX)
                 return KSM_R_BAD_TABLE;
@@ -1006,6 +1035,11 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
             /* a union's tag: one of its arms (UNION_TAG pushes it), or the one arm a field
              * read next lies in (UNION_ARM); anything else denies, before any arm is read */
             uint64_t want = (uint64_t)in->imm >> 32, tag, at = in->arg;
+            if (in->flags & KSM_INSN_EACH) { /* a guard of the member instruction after it */
+                if (in->op != KSM_OP_UNION_ARM)
+                    return KSM_R_BAD_TABLE;
+                continue;
+            }
             if (in->flags & KSM_INSN_BASE) { /* a union in a sequence's or array's element */
                 if (sp < 1)
                     return KSM_R_BAD_TABLE;
@@ -1028,20 +1062,25 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
         if (in->op == KSM_OP_ELEM_ADDR) {
             /* the offset of element i of a sequence (size 0) or array (size 1) */
             uint64_t base = in->arg, count, imm = (uint64_t)in->imm, i;
-            uint32_t stride = (uint32_t)(imm >> 48);
+            uint32_t stride = (uint32_t)(imm >> 48), at = in->arg;
             if (sp < 1 || stride == 0 || in->size > 1)
                 return KSM_R_BAD_TABLE;
             *field = (uint32_t)(imm & 0xffffffffu);
-            i = st[sp - 1];
+            i = st[--sp];
+            if (in->flags & KSM_INSN_BASE) { /* a sequence in an element: at arg past its offset */
+                if (sp < 1 || in->size != 0)
+                    return KSM_R_BAD_TABLE;
+                at = past(st[--sp], in->arg, len);
+            }
             if (in->size == 0) {
-                if (seq_at(msg, len, in->arg, stride, &base, &count) < 0)
+                if (seq_at(msg, len, at, stride, &base, &count) < 0)
                     return KSM_R_FIELD_BOUNDS;
             } else {
                 count = ((imm >> 32) & 0xffffu) + 1u;
             }
             if (i >= count)
-                return KSM_R_FIELD_BOUNDS;  /* past the end: the element does not exist */
-            st[sp - 1] = base + i * stride; /* no wrap-around: each reader checks its bytes */
+                return KSM_R_FIELD_BOUNDS; /* past the end: the element does not exist */
+            st[sp++] = base + i * stride;  /* no wrap-around: each reader checks its bytes */
             continue;
         }
         if (sp < 2 || in->op >= KSM_OP_COUNT)

@@ -89,7 +89,9 @@ enum ksm_op {
     KSM_OP_STR_CMP,
     /* Push the element count of the sequence whose descriptor is at message[arg], its
      * elements (size bytes each; size 0: a sequence of structs, imm bits 32..47 bytes each)
-     * checked to lie inside the message; imm bits 0..31: index into fields[]. */
+     * checked to lie inside the message; imm bits 0..31: index into fields[]. KSM_INSN_BASE:
+     * a sequence in an element, its descriptor arg bytes past the element's offset, which it
+     * pops (KSM_OP_ELEM_ADDR). */
     KSM_OP_SEQ_COUNT,
     /* Pop an index, push that element (size bytes, sign-extended when is_signed) of the sequence
      * whose descriptor is at message[arg]; an index past its count, or elements outside the
@@ -135,15 +137,22 @@ enum ksm_op {
     /* Pop a value, push 1 if it equals the field (size, is_signed as LOAD) of some element of a
      * sequence of structs (SEQ_FIELD_MEMBER: arg and imm as SEQ_FIELD) or of an array of structs
      * (ARRAY_FIELD_MEMBER: arg and imm as ARRAY_FIELD), else 0: at most the field's bound in
-     * steps. Elements outside the message deny the event (field-out-of-bounds). */
+     * steps. Elements outside the message deny the event (field-out-of-bounds). A field through
+     * unions' arms: the UNION_ARM instructions with KSM_INSN_EACH right before this one are its
+     * guards, each a tag arg bytes before the element's field that must be imm >> 32; an element
+     * whose union holds another arm (or a tag naming none) does not match. */
     KSM_OP_SEQ_FIELD_MEMBER,
     KSM_OP_ARRAY_FIELD_MEMBER,
     /* Pop an index i, push the message offset of the descriptor of string i of the sequence of
      * strings whose descriptor is at message[arg] (8 bytes each, in the arena); an index past
      * its count, or descriptors outside the message, deny the event (field-out-of-bounds, imm:
      * index into fields[]). The string instructions (STR_EQ, STR_LEN, STR_CMP, REGEX_MATCH)
-     * with KSM_INSN_STR_POPPED in `flags` pop their string's descriptor offset instead of
-     * reading arg (STR_CMP: KSM_INSN_OTHER_POPPED pops the other's, which lies above). */
+     * with KSM_INSN_STR_POPPED in `flags` pop an offset and read their string's descriptor arg
+     * bytes past it (STR_CMP: KSM_INSN_OTHER_POPPED pops the other's, which lies above, and
+     * reads it imm bits 0..31 bytes past it; SEQ_STR_MEMBER's value likewise): an offset from
+     * SEQ_STR with 0, or an element's from ELEM_ADDR with the string's offset in the element
+     * (a string in a struct element or a union's arm there). An offset above 2^32 - 1 is a
+     * malformed table; a descriptor past the message is out of bounds. */
     KSM_OP_SEQ_STR,
     /* Pop nothing or (KSM_INSN_OTHER_POPPED) the value's descriptor offset; push 1 if the value
      * (a string: imm as STR_CMP's other operand, bits 48..63 the sequence's fields[] index)
@@ -170,17 +179,26 @@ enum ksm_op {
      * 1: ((imm >> 32) & 0xffff) + 1 elements, each read checked by the instruction reading it).
      * An index past the elements, or a sequence outside the message, denies the event
      * (field-out-of-bounds, imm & 0xffffffff: index into fields[]). What follows reads the
-     * element through KSM_INSN_BASE: a union's tag and arms, which differ per element. */
+     * element through KSM_INSN_BASE: a union's tag and arms, which differ per element, an integer
+     * field, a string's or a sequence's descriptor. KSM_INSN_BASE on ELEM_ADDR itself (size 0
+     * only): the sequence is one in an element, its descriptor arg bytes past the element's
+     * offset, which lies below the index (both popped): element j of `q.[i].items`. */
     KSM_OP_ELEM_ADDR,
     KSM_OP_COUNT
 };
 
 /* ksm_insn.flags of the string instructions (KSM_OP_SEQ_STR) and of the element reads. */
-#define KSM_INSN_STR_POPPED 1u   /* the string's descriptor offset is popped, arg unused */
+#define KSM_INSN_STR_POPPED 1u   /* an offset is popped, the string's descriptor arg bytes past */
 #define KSM_INSN_OTHER_POPPED 2u /* STR_CMP: the other string's too (popped first) */
 /* LOAD, UNION_TAG, UNION_ARM: the byte offset read is arg plus the element's offset on top of
- * the stack (KSM_OP_ELEM_ADDR); LOAD and UNION_TAG pop it, UNION_ARM leaves it for the next. */
+ * the stack (KSM_OP_ELEM_ADDR); LOAD and UNION_TAG pop it, UNION_ARM leaves it for the next.
+ * SEQ_COUNT and ELEM_ADDR: the sequence's descriptor is arg bytes past the element's offset
+ * (popped; ELEM_ADDR: below the index); SEQ_ELEM, ARRAY_ELEM, SEQ_MEMBER, ARRAY_MEMBER with
+ * it are a malformed table, and the other instructions do not look at it. */
 #define KSM_INSN_BASE 4u
+/* UNION_ARM: not run where it stands; a guard of the SEQ_FIELD_MEMBER or ARRAY_FIELD_MEMBER
+ * after it (and after the other guards), checked in each element. */
+#define KSM_INSN_EACH 8u
 
 struct ksm_insn {
     uint8_t op;        /* enum ksm_op */

@@ -631,22 +631,25 @@ static void flow_state(void **state)
     assert_int_equal(store[5], 9);
 }
 
-/* The generated HashSet table: its pool layout, and tables taken, filled and given back. */
+/* The generated HashSet table: its pool layout, and tables taken, filled and given back (values
+ * is object 0, words 0 .. 5; seen, of booleans, object 1, words 6 .. 17; set_of[2 * sid + k]). */
 static void hashset_state(void **state)
 {
     (void)state;
     const struct ksm_table *g = &psl_hashset_table;
-    assert_int_equal(g->nsets, 1);
+    assert_int_equal(g->nsets, 2);
     assert_string_equal(g->sets[0].name, "values");
     assert_int_equal(g->sets[0].set_size, 2);
     assert_int_equal(g->sets[0].pool_size, 2);
-    assert_int_equal(g->nset_words, 6);
+    assert_string_equal(g->sets[1].name, "seen");
+    assert_int_equal(g->sets[1].base, 6);
+    assert_int_equal(g->nset_words, 18);
     struct policy *p;
     psl_diag_reset(NULL);
     assert_non_null(pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/hashset.psl", &p));
 
-    uint32_t set_of[8] = {0};
-    uint64_t words[6] = {0};
+    uint32_t set_of[16] = {0};
+    uint64_t words[18] = {0};
     struct ksm_state st = {NULL, 8, set_of, words, NULL, NULL, NULL, NULL};
     uint32_t core = psl_hashset_table_CLASS_kl_core_Core,
              srv = psl_hashset_table_CLASS_psltest_Server,
@@ -655,9 +658,11 @@ static void hashset_state(void **state)
         assert_int_equal(
             ksm_decide_state(g, &st, KSM_EV_EXECUTE, core, srv, 1, sid, 0, 0, NULL, 0).verdict,
             sid < 4 ? KSM_GRANTED : KSM_DENIED);
-    assert_int_equal(set_of[2], 1);
-    assert_int_equal(set_of[3], 2);
-    assert_int_equal(set_of[4], 0);
+    assert_int_equal(set_of[4], 1);
+    assert_int_equal(set_of[6], 2);
+    assert_int_equal(set_of[8], 0);
+    assert_int_equal(set_of[9], 0); /* server 4's seen table given back with the denial */
+    assert_int_equal(set_of[7], 2);
     size_t len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, &ep, &m);
     psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Ping", buf, "value", 42);
     assert_int_equal(
@@ -667,22 +672,23 @@ static void hashset_state(void **state)
     assert_int_equal(words[4], 42);
     /* Server 3 ends: its table goes back to the pool, and server 4 can start with it. */
     ksm_state_drop(g, &st, 3);
-    assert_int_equal(set_of[3], 0);
+    assert_int_equal(set_of[6], 0);
+    assert_int_equal(set_of[7], 0);
     assert_int_equal(words[3], 0);
     assert_int_equal(
         ksm_decide_state(g, &st, KSM_EV_EXECUTE, core, srv, 1, 4, 0, 0, NULL, 0).verdict,
         KSM_GRANTED);
-    assert_int_equal(set_of[4], 2);
+    assert_int_equal(set_of[8], 2);
     /* contains on a process without a table denies the event (no-process-state). */
     len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Nest", buf, &ep, &m);
     struct ksm_verdict v =
         ksm_decide_state(g, &st, KSM_EV_REQUEST, cli, srv, 5, 6, ep, m, buf, len);
     assert_int_equal(v.reason, KSM_R_NO_STATE);
     /* A corrupt pool is refused, not followed. */
-    set_of[2] = 7;
+    set_of[4] = 7;
     v = ksm_decide_state(g, &st, KSM_EV_REQUEST, cli, srv, 5, 2, ep, m, buf, len);
     assert_int_equal(v.reason, KSM_R_BAD_TABLE);
-    set_of[2] = 1;
+    set_of[4] = 1;
     struct ksm_table bad = *g;
     bad.nset_words = 5;
     v = ksm_decide_state(&bad, &st, KSM_EV_REQUEST, cli, srv, 5, 2, ep, m, buf, len);
@@ -1479,6 +1485,192 @@ static void union_elements(void **state)
                      KSM_R_BAD_TABLE);
 }
 
+/* Strings and sequences inside array elements, byte by byte (Rows' fixed part is 124 bytes: rows
+ * at 0, three Row elements 32 bytes apart, each id at 0, name's descriptor at 4, items' at 12,
+ * the union t at 20; tags at 96, two Tagged elements 12 apart, each a tag and s's descriptor at
+ * 4; i at 120, j at 121; the arena at 152): the element's offset (KSM_OP_ELEM_ADDR), then the
+ * descriptor read that many bytes past it (strings: KSM_INSN_STR_POPPED with the descriptor's
+ * offset in the element; a sequence: SEQ_COUNT and ELEM_ADDR with KSM_INSN_BASE); an index past
+ * the elements, a descriptor or text outside the message, a tag naming no arm deny naming the
+ * field; offsets that cannot be a message's, or a missing one, are a malformed table. */
+static void strings_and_sequences_in_elements(void **state)
+{
+    (void)state;
+    struct calc_req r = calc_request("request dst=psltest.Server endpoint=calc method=Rows {\n"
+                                     "  assert (message.rows.[message.i].name == \"ab\" && "
+                                     "length (message.rows.[message.i].name) == 2)\n"
+                                     "  assert (message.rows.[0].name < "
+                                     "message.rows.[message.i].name)\n"
+                                     "  assert (size (message.rows.[message.i].items) == 2 && "
+                                     "message.rows.[message.i].items.[message.j] == 515)\n"
+                                     "  deny (message.tags.[message.j] == \"s\" && "
+                                     "message.tags.[message.j].s == "
+                                     "\"no\")\n}\n",
+                                     "Rows");
+    const struct ksm_table *t = r.t;
+    uint32_t cl = r.cl, sv = r.sv, ep = r.ep, m = r.m;
+    assert_int_equal(r.len, KSM_HEADER_SIZE + 124);
+    uint32_t fixed = 124, name0[2] = {0, 3}, name1[2] = {4, 3}, items[2] = {8, 2}, tag = 1,
+             s1[2] = {12, 3};
+    uint16_t vals[2] = {1, 515};
+    uint8_t *f = buf + KSM_HEADER_SIZE, *arena = buf + 152;
+    memcpy(buf + 8, &fixed, 4);
+    memcpy(f + 4, name0, 8);       /* rows[0].name "aa" */
+    memcpy(f + 32 + 4, name1, 8);  /* rows[1].name "ab" */
+    memcpy(f + 32 + 12, items, 8); /* rows[1].items [1, 515] */
+    memcpy(f + 96 + 12, &tag, 4);  /* tags[1] holds s: "ok" */
+    memcpy(f + 96 + 12 + 4, s1, 8);
+    memcpy(arena, "aa\0\0ab\0\0", 8);
+    memcpy(arena + 8, vals, 4);
+    memcpy(arena + 12, "ok\0", 3);
+    f[120] = 1; /* i */
+    f[121] = 1; /* j */
+    size_t len = 152 + 16;
+    uint32_t popped_at = 0, seq_based = 0;
+    for (uint32_t k = 0; k < t->ncode; k++) {
+        popped_at += (t->code[k].flags & KSM_INSN_STR_POPPED) && t->code[k].arg == 4;
+        seq_based += (t->code[k].op == KSM_OP_SEQ_COUNT || t->code[k].op == KSM_OP_ELEM_ADDR) &&
+                     (t->code[k].flags & KSM_INSN_BASE) && t->code[k].arg == 12;
+    }
+    assert_int_equal(popped_at, 4); /* STR_EQ, STR_LEN, STR_CMP: name at 4; tags[j].s at 4 */
+    assert_int_equal(seq_based, 2); /* size, and element j: items at 12 in the element */
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).verdict, KSM_GRANTED);
+    memcpy(arena + 4, "ac", 2); /* the name at i is no longer ab */
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason, KSM_R_RULE);
+    memcpy(arena + 4, "ab", 2);
+    f[120] = 0; /* row 0: "aa", not ab */
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason, KSM_R_RULE);
+    f[120] = 3; /* past the rows */
+    struct ksm_verdict v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.rows");
+    f[120] = 1;
+    name1[0] = 4000; /* the name at i past the message */
+    memcpy(f + 32 + 4, name1, 8);
+    v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.rows.[].name");
+    name1[0] = 4;
+    memcpy(f + 32 + 4, name1, 8);
+    items[1] = 5; /* items past the message (at arena 8, 10 bytes: 2 past it) */
+    memcpy(f + 32 + 12, items, 8);
+    v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.rows.[].items");
+    items[1] = 2;
+    memcpy(f + 32 + 12, items, 8);
+    f[121] = 2; /* past the items */
+    v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.rows.[].items");
+    f[121] = 1;
+    memcpy(arena + 12, "no", 2); /* tags[1].s is no */
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason, KSM_R_RULE);
+    tag = 2; /* a tag naming no arm */
+    memcpy(f + 96 + 12, &tag, 4);
+    v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_UNION_ARM);
+    assert_string_equal(t->fields[v.field], "message.tags.[]");
+    tag = 0; /* n: s is not read */
+    memcpy(f + 96 + 12, &tag, 4);
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).verdict, KSM_GRANTED);
+
+    struct ksm_insn code[128];
+    struct ksm_table bad = code_copy(t, code, 128);
+    uint32_t at = 0, cnt = 0;
+    while (!(code[at].op == KSM_OP_STR_EQ && (code[at].flags & KSM_INSN_STR_POPPED)))
+        at++;
+    assert_int_equal(code[at - 1].op, KSM_OP_ELEM_ADDR);
+    /* an element's offset that no message has: a malformed table */
+    code[at - 1] = (struct ksm_insn){.op = KSM_OP_CONST, .imm = (int64_t)0x100000000ull};
+    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason,
+                     KSM_R_BAD_TABLE);
+    /* one past the message, whatever arg adds to it: out of bounds, nothing read there */
+    code[at - 1] = (struct ksm_insn){.op = KSM_OP_CONST, .imm = (int64_t)0xfffffff0ull};
+    v = ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.rows.[].name");
+    bad = code_copy(t, code, 128);
+    while (!(code[cnt].op == KSM_OP_SEQ_COUNT && (code[cnt].flags & KSM_INSN_BASE)))
+        cnt++;
+    assert_int_equal(code[cnt - 1].op, KSM_OP_ELEM_ADDR);
+    assert_int_equal(code[cnt - 2].op, KSM_OP_LOAD); /* i: the rule's first instruction */
+    code[cnt - 2] = code[cnt]; /* a sequence in an element, without an element's offset */
+    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason,
+                     KSM_R_BAD_TABLE);
+    bad = code_copy(t, code, 128);
+    for (uint32_t k = 0; k < t->ncode; k++)
+        if (code[k].op == KSM_OP_ELEM_ADDR && (code[k].flags & KSM_INSN_BASE))
+            code[k].size = 1; /* an array in an element: never compiled, so malformed */
+    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason,
+                     KSM_R_BAD_TABLE);
+    bad = code_copy(t, code, 128);
+    code[cnt].op = KSM_OP_SEQ_ELEM; /* only SEQ_COUNT and ELEM_ADDR read a sequence so */
+    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason,
+                     KSM_R_BAD_TABLE);
+}
+
+/* member through a union's arm in the elements, byte by byte (Mixed: nums' descriptor at 12 of
+ * the fixed part, each Num 8 bytes in the arena at 104: its tag, then n or s at 4): the guard
+ * (KSM_OP_UNION_ARM with KSM_INSN_EACH, the tag 4 bytes before the field) is checked in each
+ * element, and an element holding another arm, or a tag naming none, does not match; elements
+ * past the message deny naming the sequence; a guard that is no UNION_ARM, or whose tag would
+ * lie before the message, is a malformed table. */
+static void member_through_union(void **state)
+{
+    (void)state;
+    struct calc_req r = calc_request("request dst=psltest.Server endpoint=calc method=Mixed {\n"
+                                     "  deny (member {value : 7, of : message.nums, field : "
+                                     "n})\n}\n",
+                                     "Mixed");
+    const struct ksm_table *t = r.t;
+    uint32_t cl = r.cl, sv = r.sv, ep = r.ep, m = r.m;
+    uint32_t fixed = 80, desc[2] = {0, 2}, el[4] = {0, 1, 1, 7}; /* n 1, then s 7 */
+    memcpy(buf + 8, &fixed, 4);
+    memcpy(buf + KSM_HEADER_SIZE + 12, desc, 8);
+    memcpy(buf + 104, el, 16);
+    size_t len = 104 + 16;
+    uint32_t guards = 0, at = 0;
+    for (uint32_t k = 0; k < t->ncode; k++)
+        if (t->code[k].flags & KSM_INSN_EACH) {
+            guards++;
+            at = k;
+            assert_int_equal(t->code[k].op, KSM_OP_UNION_ARM);
+            assert_int_equal(t->code[k].arg, 4);
+            assert_int_equal(t->code[k + 1].op, KSM_OP_SEQ_FIELD_MEMBER);
+        }
+    assert_int_equal(guards, 1);
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).verdict, KSM_GRANTED);
+    el[2] = 0; /* the second holds n 7 */
+    memcpy(buf + 104, el, 16);
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason, KSM_R_RULE);
+    el[2] = 2; /* a tag naming no arm: no n there */
+    memcpy(buf + 104, el, 16);
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).verdict, KSM_GRANTED);
+    desc[1] = 3; /* a third element past the message */
+    memcpy(buf + KSM_HEADER_SIZE + 12, desc, 8);
+    struct ksm_verdict v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.nums");
+    desc[1] = 2;
+    memcpy(buf + KSM_HEADER_SIZE + 12, desc, 8);
+    el[2] = 0;
+    memcpy(buf + 104, el, 16);
+    struct ksm_insn code[64];
+    struct ksm_table bad = code_copy(t, code, 64);
+    code[at].arg = 200; /* the tag before the message's start */
+    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason,
+                     KSM_R_BAD_TABLE);
+    bad = code_copy(t, code, 64);
+    code[at].op = KSM_OP_UNION_TAG; /* a guard is a UNION_ARM */
+    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason,
+                     KSM_R_BAD_TABLE);
+    bad = code_copy(t, code, 64);
+    code[at - 1].flags |= KSM_INSN_EACH; /* the value's CONST taken for a guard */
+    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason,
+                     KSM_R_BAD_TABLE);
+}
+
 /* A handle's object type: one byte per handle right after the message (24 + 16 + 8 * 2 + arena
  * for Blob with two handles), padded to 8, present only when the length says so; without them
  * (a core request, a message too close to the limit) the rule denies naming the field. The types
@@ -1558,6 +1750,8 @@ int main(void)
         cmocka_unit_test(every_integer_type),
         cmocka_unit_test(nested_struct_fields),
         cmocka_unit_test(nested_string_fields),
+        cmocka_unit_test(strings_and_sequences_in_elements),
+        cmocka_unit_test(member_through_union),
         cmocka_unit_test(audit_flags),
         cmocka_unit_test(lookup_independent_of_rule_count),
         cmocka_unit_test(flow_state),

@@ -79,6 +79,7 @@ struct fieldset {
     const char *strseq; /* a sequence of strings: member of it (Shapes, Tags: names) */
     bool unions;        /* Pick: which arm its unions hold */
     bool mixed;         /* Mixed: variable-size arms, unions as elements (their arms and sizes) */
+    bool rows;          /* Rows: strings and sequences in array elements (their unions, sizes) */
 };
 
 /* What the random policies hold of the constructs added after the generator was written:
@@ -93,6 +94,8 @@ enum {
     GC_UNION_FIELD,  /* message.u.arm... */
     GC_ARM_VARSIZE,  /* a string, sequence or array in a union's arm: message.bag.name ... */
     GC_UNION_ELEM,   /* a union as an element: message.nums.[i] == "n", message.deeps.[i].big */
+    GC_ELEM_VARSIZE, /* a string or sequence in an array's element: message.rows.[i].name ... */
+    GC_UNION_MEMBER, /* member {value, of, field} with the field in the elements' unions' arms */
     GC_COUNT
 };
 static int generated[GC_COUNT];
@@ -104,6 +107,9 @@ static void count_field(const char *name)
     generated[GC_STR_ELEMENT] += strstr(name, ".[") != NULL;
     generated[GC_ARM_VARSIZE] += !strncmp(name, "bag.", 4) && strcmp(name, "bag.n");
     generated[GC_UNION_ELEM] += !strncmp(name, "nums.", 5) || !strncmp(name, "deeps.", 6);
+    generated[GC_ELEM_VARSIZE] +=
+        (!strncmp(name, "rows.", 5) || !strncmp(name, "tags.", 5)) &&
+        (strstr(name, ".name") || strstr(name, ".items") || strstr(name, ".s"));
 }
 
 static void fields_of(const char *ep, const char *m, int event, struct fieldset *f)
@@ -196,6 +202,23 @@ static void fields_of(const char *ep, const char *m, int event, struct fieldset 
                 f->str[f->nstr++] = "bag.names.[0]";
                 f->strseq = "bag.names";
                 f->mixed = true;
+            }
+            if (res)
+                U("rc");
+        } else if (!strcmp(m, "Rows")) {
+            if (req) { /* Row's string, sequence and union; Tagged's string arm; any index */
+                U("i");
+                U("j");
+                U("rows.[message.i].id");
+                U("rows.[message.i].items.[message.j]");
+                U("rows.[0].items.[1]");
+                U("rows.[message.j].t.n");
+                U("tags.[message.i].n");
+                f->str[f->nstr++] = "rows.[message.i].name";
+                f->str[f->nstr++] = "rows.[0].name";
+                f->str[f->nstr++] = "rows.[message.j].t.s";
+                f->str[f->nstr++] = "tags.[message.i].s";
+                f->rows = true;
             }
             if (res)
                 U("rc");
@@ -320,6 +343,13 @@ static void gen_int(struct sb *b, const struct fieldset *f, int sign, int depth)
         add(b, "%s (message.%s)", pick(2) ? "size" : "length", q);
         return;
     }
+    if (f->rows && sign == 0 && depth <= 2 && pick(5) == 0) {
+        /* Rows: the size of a sequence in an array's element */
+        generated[GC_ELEM_VARSIZE]++;
+        add(b, "%s (message.rows.[%s].items)", pick(2) ? "size" : "length",
+            pick(2) ? "message.i" : "2");
+        return;
+    }
     if (f->structs && depth <= 2 && pick(4) == 0) {
         /* a field of an element: x unsigned, y signed; a literal index (past the elements now
          * and then) or a computed one */
@@ -406,6 +436,22 @@ static void gen_bool_model(struct sb *b, const struct fieldset *f, int depth)
         int u = pick(6), n = 0;
         while (n < 5 && unions[u][1 + n])
             n++;
+        if (pick(4) == 0) { /* a value among the elements' fields in their unions' arms */
+            static const char *const fields[][3] = {
+                {"nums", "n", "0"},           {"nums", "s", "1"},
+                {"deeps", "big", "0"},        {"deeps", "inner.code", "0"},
+                {"deeps", "inner.pt.x", "0"}, {"deeps", "inner.pt.y", "1"}};
+            int k = pick(6);
+            bool sg = fields[k][2][0] == '1';
+            generated[GC_UNION_MEMBER]++;
+            add(b, "member {value : ");
+            if (pick(2))
+                add(b, "%d", sg ? pick(12) - 6 : pick(14));
+            else
+                gen_int(b, f, sg, depth + 1);
+            add(b, ", of : message.%s, field : %s}", fields[k][0], fields[k][1]);
+            return;
+        }
         if (pick(4) == 0) { /* a value among Bag's items or its array's elements */
             bool arr = pick(2);
             generated[GC_ARM_VARSIZE]++;
@@ -419,6 +465,25 @@ static void gen_bool_model(struct sb *b, const struct fieldset *f, int depth)
         }
         generated[u == 0 ? GC_UNION_ARM : GC_UNION_ELEM]++;
         add(b, "message.%s %s \"%s\"", unions[u][0], pick(2) ? "==" : "!=", unions[u][1 + pick(n)]);
+        return;
+    }
+    if (f->rows && pick(3) == 0) { /* Rows: which arm an element's union holds; empty items */
+        static const char *const unions[][2] = {{"rows.[message.i].t", "rows.[1].t"},
+                                                {"tags.[message.j]", "tags.[0]"}};
+        generated[GC_ELEM_VARSIZE]++;
+        if (pick(4) == 0) {
+            add(b, "empty (message.rows.[message.%s].items)", pick(2) ? "i" : "j");
+            return;
+        }
+        if (pick(3) == 0) { /* a value among the elements' n, through their unions */
+            generated[GC_UNION_MEMBER]++;
+            bool tags = pick(2);
+            add(b, "member {value : %d, of : message.%s, field : %s}", pick(12),
+                tags ? "tags" : "rows", tags ? "n" : "t.n");
+            return;
+        }
+        add(b, "message.%s %s \"%s\"", unions[pick(2)][pick(2)],
+            pick(2) ? "==" : "!=", pick(2) ? "n" : "s");
         return;
     }
     if (f->unions && pick(2)) { /* which arm a union holds (a tag past its arms now and then) */
@@ -581,8 +646,8 @@ static void gen_selectors(struct sb *b, struct sel *s, bool top)
         s->method =
             !strcmp(s->ep, "vmm.VMM")
                 ? (pick(2) ? "Allocate" : "Commit")
-                : (const char *[]){"Put",    "Ping",   "Nest", "Name", "Seq",   "Blob",
-                                   "Points", "Shapes", "Pick", "Tags", "Label", "Mixed"}[pick(12)];
+                : (const char *[]){"Put",    "Ping", "Nest", "Name",  "Seq",   "Blob", "Points",
+                                   "Shapes", "Pick", "Tags", "Label", "Mixed", "Rows"}[pick(13)];
         add(b, " method=%s", s->method);
     }
 }
@@ -834,9 +899,9 @@ static void gen_body(struct sb *b, struct sel s, int depth)
                 }
                 if (!t.method) {
                     t.method = core ? "Allocate"
-                                    : (const char *[]){"Put",  "Ping", "Nest",   "Name",
-                                                       "Seq",  "Blob", "Points", "Shapes",
-                                                       "Pick", "Tags", "Label",  "Mixed"}[pick(12)];
+                                    : (const char *[]){"Put",   "Ping",   "Nest",   "Name", "Seq",
+                                                       "Blob",  "Points", "Shapes", "Pick", "Tags",
+                                                       "Label", "Mixed",  "Rows"}[pick(13)];
                     add(b, " method=%s", t.method);
                 }
             }
@@ -1189,6 +1254,53 @@ static void craft_mixed(uint8_t *msg, size_t size)
     }
 }
 
+/* Makes the message a psltest.Calc.Rows request: the fixed part is 124 bytes (the arena at 152);
+ * rows at 24, three Row elements 32 bytes apart (id at 0, name's descriptor at 4 to a text slot,
+ * items' at 12 to UInt16s, the union t at 20: mostly n or s, s's descriptor to a text slot);
+ * tags at 120, two Tagged elements 12 bytes apart (tag, then n or s's descriptor); i at 144, j at
+ * 145 (0 to 3 and 0 to 4). The arena: texts in 8-byte slots at 0 .. 63 (short words of gen_str's
+ * alphabet, mostly terminated), UInt16s at 64 .. 95; now and then a descriptor past the message
+ * or misaligned. */
+static void craft_rows(uint8_t *msg, size_t size)
+{
+    static const char *const words[] = {"", "a", "ab", "b", "ba", "aab", "root"};
+    memset(msg + 8, 0, size - 8);
+    msg[8] = 124;
+    for (uint32_t k = 0; k < 8 && 152 + 8 * k + 8 <= size; k++) {
+        const char *w = words[pick(7)];
+        memcpy(msg + 152 + 8 * k, w, strlen(w));
+        if (pick(8) == 0)
+            msg[152 + 8 * k + strlen(w)] = 'x'; /* unterminated: the count ends it */
+    }
+    for (uint32_t k = 0; k < 16 && 216 + 2 * k + 2 <= size; k++) {
+        uint16_t v = (uint16_t)(pick(2) ? pick(8) : (int)rnd());
+        memcpy(msg + 216 + 2 * k, &v, 2);
+    }
+    for (int k = 0; k < 5; k++) { /* three rows, then two tags */
+        uint8_t *e = k < 3 ? msg + 24 + 32 * k : msg + 120 + 12 * (k - 3);
+        uint32_t name[2] = {8 * (uint32_t)pick(8), (uint32_t)pick(7)},
+                 items[2] = {64 + 2 * (uint32_t)pick(12), (uint32_t)pick(5)}, t = union_tag(2),
+                 arm[2] = {8 * (uint32_t)pick(8), (uint32_t)pick(7)};
+        if (pick(20) == 0)
+            name[pick(2)] = (uint32_t)size; /* past the message */
+        if (pick(20) == 0)
+            items[pick(2)] = pick(2) ? (uint32_t)size : 65; /* past it, or misaligned */
+        if (t == 0)
+            arm[0] = (uint32_t)pick(12);
+        if (k < 3) {
+            uint16_t id = (uint16_t)pick(8);
+            memcpy(e, &id, 2);
+            memcpy(e + 4, name, 8);
+            memcpy(e + 12, items, 8);
+            e += 20;
+        }
+        memcpy(e, &t, 4);
+        memcpy(e + 4, arm, 8);
+    }
+    msg[144] = (uint8_t)pick(4);
+    msg[145] = (uint8_t)pick(5);
+}
+
 /* A method of the event's endpoint as the table has them (its interface's methods, of the
  * class's security interface for a security event), now and then one past them (a method the
  * endpoint lacks: bad-method on both sides); an endpoint past the class's: any of 0 .. 11. */
@@ -1224,6 +1336,8 @@ static void craft_calc(uint32_t m, uint8_t *msg, size_t size)
         craft_tags(msg);
     if (m == 11 && pick(4))
         craft_mixed(msg, size);
+    if (m == 12 && pick(4))
+        craft_rows(msg, size);
 }
 
 static int focus_method = -1;
@@ -1763,6 +1877,11 @@ static void union_policy(void **state)
     focus_method = 11;                 /* Mixed: variable-size arms, unions as elements */
     bounds_denied = 0;
     granted = compare(t, p, 40000);
+    assert_true(granted > 1000);
+    assert_true(bounds_denied > 500);
+    focus_method = 12; /* Rows: strings and sequences in array elements */
+    bounds_denied = 0;
+    granted = compare(t, p, 40000);
     focus_method = -1;
     assert_true(granted > 1000);
     assert_true(bounds_denied > 500);
@@ -1788,12 +1907,13 @@ static void handle_policy(void **state)
 static void random_policies_later_constructs(void **state)
 {
     (void)state;
-    static const char *const names[] = {"Blob", "Points", "Shapes", "Pick", "Tags", "Mixed"};
-    static const int ids[] = {3, 7, 8, 9, 10, 11};
+    static const char *const names[] = {"Blob", "Points", "Shapes", "Pick",
+                                        "Tags", "Mixed",  "Rows"};
+    static const int ids[] = {3, 7, 8, 9, 10, 11, 12};
     int granted = 0;
     memset(generated, 0, sizeof generated);
-    for (int i = 0; i < 300; i++) {
-        int k = i % 6;
+    for (int i = 0; i < 350; i++) {
+        int k = i % 7;
         char *text = NULL, *diag = NULL;
         struct policy *p;
         struct ksm_table *t = NULL;

@@ -199,12 +199,25 @@ static void hashset_errors(void **state)
                       "pool_size : 3 } }\n";
     expect_diag("execute: kl.core.Execute\npolicy object h : HashSet {}\n",
                 "test.psl:2:19: error: a HashSet object needs 'use nk.hashmap._' first", false);
-    expect_diag(psl_fmt("%spolicy object h : HashSet { type Entry = Bool config = { set_size : "
+    expect_diag(psl_fmt("%spolicy object h : HashSet { type Entry = Text config = { set_size : "
                         "1, pool_size : 1 } }\n",
                         pre),
-                "test.psl:7:42: error: HashSet entries of type 'Bool' are not supported (integer "
-                "types)",
+                "test.psl:7:42: error: HashSet entries of type 'Text' are not supported (integer "
+                "types, Bool)",
                 false);
+    /* Bool entries: booleans, never integers, and the other way round */
+    const char *bobj = "policy object b : HashSet { type Entry = Bool config = { set_size : 2, "
+                       "pool_size : 3 } }\n";
+    expect_diag(psl_fmt("%s%sexecute { b.init {sid: dst_sid} b.add {sid: dst_sid, entry: 1} }\n",
+                        pre, bobj),
+                "test.psl:8:61: error: type mismatch: a HashSet entry of 'b' must be a boolean "
+                "(type Entry = Bool), found an integer",
+                false);
+    expect_diag(
+        psl_fmt("%s%sexecute { assert (b.contains {sid: dst_sid, entry: 2 + 1}) }\n", pre, bobj),
+        "test.psl:8:54: error: type mismatch: a HashSet entry of 'b' must be a boolean "
+        "(type Entry = Bool), found an integer",
+        false);
     expect_diag(psl_fmt("%spolicy object h : HashSet { type Entry = UInt8 config = { set_size : "
                         "0, pool_size : 1 } }\n",
                         pre),
@@ -229,7 +242,7 @@ static void hashset_errors(void **state)
                 false);
     expect_diag(
         psl_fmt("%s%sexecute { assert (h.contains {sid: dst_sid, entry: true}) }\n", pre, obj),
-        "test.psl:8:52: error: type mismatch: a HashSet entry must be an integer, found a "
+        "test.psl:8:52: error: type mismatch: a HashSet entry of 'h' must be an integer, found a "
         "boolean",
         false);
     expect_diag(psl_fmt("%s%sexecute { assert (h.contains {sid: dst_sid}) }\n", pre, obj),
