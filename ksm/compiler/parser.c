@@ -303,6 +303,10 @@ static struct expr *map_get(struct parser *ps, struct token *obj)
         if (is_ident(k, "sid")) {
             sid_operand(ps, &e->sid, &e->sid_e);
         } else if (is_ident(k, "key")) {
+            if (e->key.bytes) {
+                err_at(ps, k, psl_fmt("'key' is given twice in %s.%s", obj->text, m->text));
+                return NULL;
+            }
             if (!map_key(ps, &e->key, &e->pos))
                 return NULL;
         } else {
@@ -1079,6 +1083,10 @@ static void map_call(struct parser *ps, struct block *b, struct token *obj)
         if (is_ident(k, "sid")) {
             sid_operand(ps, &it->sid, &it->sid_e);
         } else if (is_ident(k, "key") && set) {
+            if (it->key.bytes) {
+                err_at(ps, k, psl_fmt("'key' is given twice in %s.%s", obj->text, m->text));
+                return;
+            }
             it->state_pos = psl_alloc(sizeof *it->state_pos);
             if (!map_key(ps, &it->key, &it->state_pos[0]))
                 return;

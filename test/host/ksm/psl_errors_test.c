@@ -351,6 +351,12 @@ static void staticmap_list_key_errors(void **state)
 #undef KEYS
     for (size_t i = 0; i < sizeof objects / sizeof objects[0]; i++)
         expect_diag(psl_fmt("%s%s", pre, objects[i].line7), objects[i].diag, false);
+    expect_diag(psl_fmt("%s%sexecute { m.set {sid: dst_sid, key: [1], key: [1, 2], value: 1} }\n",
+                        pre, obj),
+                "test.psl:8:42: error: 'key' is given twice in m.set", false);
+    expect_diag(psl_fmt("%s%sexecute { assert (m.get {sid: dst_sid, key: [1], key: []} == 1) }\n",
+                        pre, obj),
+                "test.psl:8:50: error: 'key' is given twice in m.get", false);
     expect_diag(psl_fmt("%s%sexecute { m.set {sid: dst_sid, key: [1, 3], value: 1} }\n", pre, obj),
                 "test.psl:8:37: error: unknown key [1, 3] of StaticMap object 'm'", false);
     expect_diag(psl_fmt("%s%sexecute { m.set {sid: dst_sid, key: \"k1\", value: 1} }\n", pre, obj),
