@@ -875,14 +875,15 @@ struct ksm_table *psl_compile(struct policy *p)
     uint64_t map_words = 0;
     for (int i = 0; i < p->nmaps; i++) {
         const struct policy_map *m = &p->maps[i];
-        maps[i] = (struct ksm_staticmap){m->name,
-                                         (uint32_t)m->nkeys,
-                                         m->pool_size,
-                                         (uint32_t)map_words,
-                                         (const char *const *)m->keys,
-                                         m->defaults,
-                                         0,
-                                         0};
+        const char **keys = psl_alloc(sizeof *keys * (size_t)m->nkeys);
+        uint32_t *key_lens = psl_alloc(sizeof *key_lens * (size_t)m->nkeys);
+        for (int k = 0; k < m->nkeys; k++) {
+            keys[k] = m->keys[k].bytes;
+            key_lens[k] = m->keys[k].len;
+        }
+        maps[i] = (struct ksm_staticmap){
+            m->name, (uint32_t)m->nkeys, m->pool_size, (uint32_t)map_words, keys, m->defaults, 0,
+            0,       key_lens,           m->list_keys};
         map_words += (uint64_t)m->pool_size * (1u + 2u * (uint32_t)m->nkeys);
         if (map_words > UINT32_MAX / 2) {
             psl_error(m->pos, "the StaticMap pools take more than %u words of state",

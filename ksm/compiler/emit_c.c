@@ -18,6 +18,23 @@ static void cstr(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* len bytes as a C string literal (they may hold NULs: a List<UInt8> key); octal escapes have
+ * three digits, so a digit after one is never read into it. */
+static void cbytes(FILE *f, const char *s, uint32_t len)
+{
+    fputc('"', f);
+    for (uint32_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (isprint(c))
+            fputc(c, f);
+        else
+            fprintf(f, "\\%03o", c);
+    }
+    fputc('"', f);
+}
+
 static void u32s(FILE *f, const char *type, const char *name, const char *arr, const uint32_t *v,
                  uint32_t n)
 {
@@ -144,9 +161,12 @@ void psl_emit_c(FILE *f, const struct ksm_table *t, const char *n, const char *h
         const struct ksm_staticmap *m = &t->maps[i];
         fprintf(f, "static const char *const %s_map%u_keys[%u] = {", n, i, m->nkeys);
         for (uint32_t k = 0; k < m->nkeys; k++) {
-            cstr(f, m->keys[k]);
+            cbytes(f, m->keys[k], m->key_lens[k]);
             fprintf(f, ", ");
         }
+        fprintf(f, "};\nstatic const uint32_t %s_map%u_key_lens[%u] = {", n, i, m->nkeys);
+        for (uint32_t k = 0; k < m->nkeys; k++)
+            fprintf(f, "%u, ", m->key_lens[k]);
         fprintf(f, "};\nstatic const uint64_t %s_map%u_defaults[%u] = {", n, i, m->nkeys);
         for (uint32_t k = 0; k < m->nkeys; k++)
             fprintf(f, "%lluull, ", (unsigned long long)m->defaults[k]);
@@ -156,12 +176,13 @@ void psl_emit_c(FILE *f, const struct ksm_table *t, const char *n, const char *h
     for (uint32_t i = 0; i < t->nmaps; i++) {
         fprintf(f, "    {");
         cstr(f, t->maps[i].name);
-        fprintf(f, ", %u, %u, %u, %s_map%u_keys, %s_map%u_defaults, %u, %u},\n", t->maps[i].nkeys,
-                t->maps[i].pool_size, t->maps[i].base, n, i, n, i, t->maps[i].resources,
-                t->maps[i].res_base);
+        fprintf(f,
+                ", %u, %u, %u, %s_map%u_keys, %s_map%u_defaults, %u, %u, %s_map%u_key_lens, %u},\n",
+                t->maps[i].nkeys, t->maps[i].pool_size, t->maps[i].base, n, i, n, i,
+                t->maps[i].resources, t->maps[i].res_base, n, i, t->maps[i].list_keys);
     }
     if (!t->nmaps)
-        fprintf(f, "    {0, 0, 0, 0, 0, 0, 0, 0},\n");
+        fprintf(f, "    {0, 0, 0, 0, 0, 0, 0, 0, 0, 0},\n");
     fprintf(f, "};\n\n");
     for (uint32_t i = 0; i < t->nregexes; i++) {
         const struct ksm_regex *rx = &t->regexes[i];

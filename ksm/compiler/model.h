@@ -55,13 +55,24 @@ struct union_guard {
     uint32_t tag_off, arm;
 };
 
+/* A StaticMap key as written, resolved at compile time: text ("k") or a List<UInt8> ([1, 2],
+ * each element 0 .. 255, the list may be empty). bytes holds len bytes (text: its characters)
+ * and a NUL after them; a list's bytes may hold NULs, so len, not strlen, is its length.
+ * bytes NULL: no key given. */
+struct map_key {
+    char *bytes;
+    uint32_t len;
+    bool list;
+};
+
 struct expr {
     enum expr_kind kind;
     struct psl_pos pos;
-    enum tok_kind op; /* E_UNARY: T_MINUS, T_BANG; E_BINARY: the operator */
-    uint64_t value;   /* E_INT, E_BOOL */
-    char *str;        /* E_STR: the literal's text */
-    char **path;      /* E_FIELD: names after "message." */
+    enum tok_kind op;   /* E_UNARY: T_MINUS, T_BANG; E_BINARY: the operator */
+    uint64_t value;     /* E_INT, E_BOOL */
+    char *str;          /* E_STR: the literal's text */
+    struct map_key key; /* E_MAP_GET: the key */
+    char **path;        /* E_FIELD: names after "message." */
     int npath;
     struct expr *a, *b, *c; /* c: cond's else */
     struct expr **args;     /* E_CASE: the cases' conditions, in order */
@@ -164,6 +175,7 @@ struct item {
     struct expr *sid_e; /* sid KSM_SID_RESOURCE (Flow, HashSet, StaticMap): the resource's SID,
                           * compiled as the call's code2 */
     char **states;      /* enter: one state; allow: the set */
+    struct map_key key; /* StaticMap set: the key (at state_pos[0]) */
     struct psl_pos *state_pos;
     int nstates, states_cap;
     int object_id; /* resolved: index in policy flows or sets */
@@ -316,15 +328,17 @@ struct policy_set {
 };
 
 /* A StaticMap object: `policy object <name> : StaticMap { type Value = <int type>; config =
- * { keys : { "k" : <default>, ... }, pool_size : M } }`. */
+ * { keys : { "k" : <default>, ... }, pool_size : M } }`, or with List<UInt8> keys
+ * (`[1, 2] : <default>`). Its keys have one type (list_keys) and are distinct. */
 struct policy_map {
     char *name;
     struct psl_pos pos;
-    char **keys;
+    struct map_key *keys;
     uint64_t *defaults;
     int nkeys, keys_cap, defaults_cap;
     uint32_t pool_size;
     struct state_key key;
+    bool list_keys; /* keys : List<UInt8> (else Text) */
 };
 
 /* A Mic object: `policy object <name> : Mic { config = ["<degree>", ...] }` or `config = {
@@ -419,7 +433,9 @@ int policy_set_id(const struct policy *p, const char *name);
 
 /* Index of the StaticMap object `name` in p->maps, or -1; of key `key` in m, or -1. */
 int policy_map_id(const struct policy *p, const char *name);
-int policy_map_key(const struct policy_map *m, const char *key);
+int policy_map_key(const struct policy_map *m, const struct map_key *key);
+/* A key as a policy writes it, for diagnostics: "k" or [1, 2]. */
+char *map_key_text(const struct map_key *key);
 
 /* Index of the Mic object `name` in p->mics, or -1; of degree or category `name` in m, or -1. */
 int policy_mic_id(const struct policy *p, const char *name);

@@ -151,6 +151,60 @@ static int sid_value(struct parser *ps)
     return -1;
 }
 
+/* A StaticMap key (after `key :` or in the config's keys): "<text>" or a List<UInt8>,
+ * `[<byte>, ...]`, integer literals 0 .. 255 (the empty list is a key like the empty text).
+ * Only literals: keys are resolved at compile time, so a key from a message is refused here.
+ * *pos is where it starts; false after an error. */
+static bool map_key(struct parser *ps, struct map_key *k, struct psl_pos *pos)
+{
+    struct token *t = peek(ps);
+    *pos = t->pos;
+    if (t->kind == T_STRING) {
+        next(ps);
+        *k = (struct map_key){psl_strdup(t->text), (uint32_t)strlen(t->text), false};
+        return true;
+    }
+    if (t->kind != T_LBRACK) {
+        err_at(ps, t,
+               psl_fmt("expected a key, \"<text>\" or a List<UInt8> [<byte>, ...] (keys are "
+                       "literals, resolved at compile time), found %s",
+                       tok_describe(t)));
+        return false;
+    }
+    next(ps);
+    char *buf = NULL;
+    int n = 0, cap = 0;
+    while (peek(ps)->kind != T_RBRACK) {
+        struct token *v = peek(ps);
+        if (v->kind != T_INT) {
+            err_at(ps, v,
+                   psl_fmt("a List<UInt8> key holds bytes (integers 0 .. 255), found %s",
+                           tok_describe(v)));
+            return false;
+        }
+        if (v->value > 255) {
+            err_at(ps, v,
+                   psl_fmt("%llu is not a byte: a List<UInt8> key's elements are 0 .. 255",
+                           (unsigned long long)v->value));
+            return false;
+        }
+        next(ps);
+        *PSL_PUSH(buf, n, cap) = (char)v->value;
+        if (peek(ps)->kind != T_COMMA)
+            break;
+        next(ps);
+    }
+    if (!expect(ps, T_RBRACK, "']' or ',' in a List<UInt8> key"))
+        return false;
+    k->bytes = psl_alloc((size_t)n + 1);
+    if (n)
+        memcpy(k->bytes, buf, (size_t)n);
+    k->bytes[n] = 0;
+    k->len = (uint32_t)n;
+    k->list = true;
+    return true;
+}
+
 /* sid : src_sid | dst_sid | <a resource's SID, an expression: message.<handle>.handle> (after
  * the key) of a Flow, HashSet or StaticMap rule or expression: *sid KSM_SID_SRC/DST, or
  * KSM_SID_RESOURCE with *e the SID's expression; -1 after an error. */
@@ -249,11 +303,12 @@ static struct expr *map_get(struct parser *ps, struct token *obj)
         if (is_ident(k, "sid")) {
             sid_operand(ps, &e->sid, &e->sid_e);
         } else if (is_ident(k, "key")) {
-            struct token *v = peek(ps);
-            if (!expect(ps, T_STRING, "a key name"))
+            if (e->key.bytes) {
+                err_at(ps, k, psl_fmt("'key' is given twice in %s.%s", obj->text, m->text));
                 return NULL;
-            e->str = v->text;
-            e->pos = v->pos;
+            }
+            if (!map_key(ps, &e->key, &e->pos))
+                return NULL;
         } else {
             err_at(ps, k, psl_fmt("'%s' is not an argument of %s.%s", k->text, obj->text, m->text));
             return NULL;
@@ -263,10 +318,10 @@ static struct expr *map_get(struct parser *ps, struct token *obj)
     }
     if (!expect(ps, T_RBRACE, "'}' or an argument"))
         return NULL;
-    if (e->sid < 0 || !e->str) {
+    if (e->sid < 0 || !e->key.bytes) {
         err_at(ps, m,
                psl_fmt("%s.%s needs 'sid : src_sid', 'sid : dst_sid' or 'sid : <a resource's "
-                       "SID>' and 'key : \"<key>\"'",
+                       "SID>' and 'key : \"<key>\"' (or 'key : [<byte>, ...]')",
                        obj->text, m->text));
         return NULL;
     }
@@ -1028,12 +1083,13 @@ static void map_call(struct parser *ps, struct block *b, struct token *obj)
         if (is_ident(k, "sid")) {
             sid_operand(ps, &it->sid, &it->sid_e);
         } else if (is_ident(k, "key") && set) {
-            struct token *v = peek(ps);
-            if (!expect(ps, T_STRING, "a key name"))
+            if (it->key.bytes) {
+                err_at(ps, k, psl_fmt("'key' is given twice in %s.%s", obj->text, m->text));
                 return;
-            *PSL_PUSH(it->states, it->nstates, it->states_cap) = psl_strdup(v->text);
+            }
             it->state_pos = psl_alloc(sizeof *it->state_pos);
-            it->state_pos[0] = v->pos;
+            if (!map_key(ps, &it->key, &it->state_pos[0]))
+                return;
         } else if (is_ident(k, "value") && set) {
             it->e = expr(ps);
         } else {
@@ -1049,7 +1105,7 @@ static void map_call(struct parser *ps, struct block *b, struct token *obj)
         err_at(ps, m,
                psl_fmt("%s.%s needs 'sid : src_sid', 'sid : dst_sid' or 'sid : <a resource's SID>'",
                        obj->text, m->text));
-    else if (set && (it->nstates != 1 || !it->e))
+    else if (set && (!it->key.bytes || !it->e))
         err_at(ps, m, psl_fmt("%s.set needs 'key : \"<key>\"' and 'value : <integer>'", obj->text));
 }
 
@@ -1355,7 +1411,7 @@ static void staticmap_object(struct parser *ps, struct token *kw, struct token *
         err_at(ps, name, psl_fmt("policy object '%s' is declared twice", name->text));
         return;
     }
-    struct policy_map m = {psl_strdup(name->text), kw->pos, NULL, NULL, 0, 0, 0, 0, {0}};
+    struct policy_map m = {psl_strdup(name->text), kw->pos, NULL, NULL, 0, 0, 0, 0, {0}, false};
     m.key.resources = KSM_RESOURCES_DEFAULT;
     int ndefaults = 0;
     bool typed = false;
@@ -1389,10 +1445,26 @@ static void staticmap_object(struct parser *ps, struct token *kw, struct token *
                 } else if (is_ident(ck, "keys")) {
                     if (!expect(ps, T_LBRACE, "'{'"))
                         return;
-                    while (!ps->failed && peek(ps)->kind == T_STRING) {
-                        struct token *key = next(ps);
-                        if (policy_map_key(&m, key->text) >= 0) {
-                            err_at(ps, key, psl_fmt("key \"%s\" is listed twice", key->text));
+                    while (!ps->failed &&
+                           (peek(ps)->kind == T_STRING || peek(ps)->kind == T_LBRACK)) {
+                        struct token *key = peek(ps);
+                        struct map_key mk;
+                        struct psl_pos kpos;
+                        if (!map_key(ps, &mk, &kpos))
+                            return;
+                        /* one key type per object, as CE 1.2's "Keys in the table have
+                         * the same type" */
+                        if (m.nkeys > 0 && mk.list != m.list_keys) {
+                            err_at(ps, key,
+                                   psl_fmt("the keys of a StaticMap object have one type: "
+                                           "%s is %s, the first key %s",
+                                           map_key_text(&mk), mk.list ? "a List<UInt8>" : "text",
+                                           m.list_keys ? "a List<UInt8>" : "text"));
+                            return;
+                        }
+                        m.list_keys = mk.list;
+                        if (policy_map_key(&m, &mk) >= 0) {
+                            err_at(ps, key, psl_fmt("key %s is listed twice", map_key_text(&mk)));
                             return;
                         }
                         if (m.nkeys >= (int)KSM_MAP_KEYS_MAX) {
@@ -1409,7 +1481,7 @@ static void staticmap_object(struct parser *ps, struct token *kw, struct token *
                         struct token *v = peek(ps);
                         if (!expect(ps, T_INT, "the key's default value"))
                             return;
-                        *PSL_PUSH(m.keys, m.nkeys, m.keys_cap) = psl_strdup(key->text);
+                        *PSL_PUSH(m.keys, m.nkeys, m.keys_cap) = mk;
                         *PSL_PUSH(m.defaults, ndefaults, m.defaults_cap) =
                             neg ? (uint64_t)0 - v->value : v->value;
                         if (peek(ps)->kind == T_COMMA)
@@ -2693,7 +2765,7 @@ void psl_parse_file(struct policy *pol, const char *path)
 }
 
 /* The index of name in list[0..n), or -1: a Flow object's states, a Mic object's degrees and
- * categories, a StaticMap object's keys. */
+ * categories. */
 static int string_index(char *const *list, int n, const char *name)
 {
     for (int i = 0; i < n; i++)
@@ -2744,9 +2816,23 @@ int policy_map_id(const struct policy *p, const char *name)
     return OBJECT_INDEX(p->maps, p->nmaps, name);
 }
 
-int policy_map_key(const struct policy_map *m, const char *key)
+int policy_map_key(const struct policy_map *m, const struct map_key *key)
 {
-    return string_index(m->keys, m->nkeys, key);
+    for (int i = 0; i < m->nkeys; i++)
+        if (m->keys[i].list == key->list && m->keys[i].len == key->len &&
+            !memcmp(m->keys[i].bytes, key->bytes, key->len))
+            return i;
+    return -1;
+}
+
+char *map_key_text(const struct map_key *key)
+{
+    if (!key->list)
+        return psl_fmt("\"%s\"", key->bytes);
+    char *s = psl_strdup("[");
+    for (uint32_t i = 0; i < key->len; i++)
+        s = psl_fmt("%s%s%u", s, i ? ", " : "", (unsigned char)key->bytes[i]);
+    return psl_fmt("%s]", s);
 }
 
 int policy_set_id(const struct policy *p, const char *name)

@@ -227,6 +227,8 @@ static const char *type_name(enum expr_type t)
 }
 
 static void check(struct policy *p, const struct scope *s, struct expr *e);
+static int map_key_index(const struct policy_map *m, const char *name, const struct map_key *key,
+                         struct psl_pos pos);
 
 /* A HashSet entry: an integer, or a boolean for `type Entry = Bool` (stored as 0 or 1, which is
  * what a boolean expression computes, so the table and the decision need nothing else). */
@@ -831,10 +833,10 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
             psl_error(e->pos, "unknown StaticMap object '%s'", e->object);
             return;
         }
-        if (policy_map_key(&p->maps[e->object_id], e->str) < 0)
-            psl_error(e->pos, "unknown key \"%s\" of StaticMap object '%s'", e->str, e->object);
-        else
-            e->value = (uint64_t)policy_map_key(&p->maps[e->object_id], e->str);
+        {
+            int k = map_key_index(&p->maps[e->object_id], e->object, &e->key, e->pos);
+            e->value = k < 0 ? 0 : (uint64_t)k;
+        }
         state_key_use(p, s, &p->maps[e->object_id].key, "StaticMap", e->object, e->sid, e->sid_e,
                       e->pos);
         return;
@@ -1156,6 +1158,24 @@ static void set_call(struct policy *p, const struct scope *s, struct item *it)
     entry_type(&p->sets[it->object_id], it->e);
 }
 
+/* The index of key in StaticMap object m (named name), or -1 after an error: a key of the
+ * other type than the object's keys (text, List<UInt8>) is a type mismatch, not an unknown
+ * key. The index is what the table and the interpreter both use: the key's bytes are not
+ * looked up at decision time. */
+static int map_key_index(const struct policy_map *m, const char *name, const struct map_key *key,
+                         struct psl_pos pos)
+{
+    if (key->list != m->list_keys) {
+        psl_error(pos, "type mismatch: the keys of StaticMap object '%s' are %s, found %s", name,
+                  m->list_keys ? "List<UInt8>" : "text", map_key_text(key));
+        return -1;
+    }
+    int k = policy_map_key(m, key);
+    if (k < 0)
+        psl_error(pos, "unknown key %s of StaticMap object '%s'", map_key_text(key), name);
+    return k;
+}
+
 /* A StaticMap rule: its object, and for set the key by index and the value an integer. */
 static void map_call(struct policy *p, const struct scope *s, struct item *it)
 {
@@ -1164,11 +1184,8 @@ static void map_call(struct policy *p, const struct scope *s, struct item *it)
         psl_error(it->object_pos, "unknown policy object '%s'", it->object);
         return;
     }
-    if (it->nstates == 1) {
-        int k = policy_map_key(&p->maps[it->object_id], it->states[0]);
-        if (k < 0)
-            psl_error(it->state_pos[0], "unknown key \"%s\" of StaticMap object '%s'",
-                      it->states[0], it->object);
+    if (it->key.bytes) {
+        int k = map_key_index(&p->maps[it->object_id], it->object, &it->key, it->state_pos[0]);
         it->arg = k < 0 ? 0 : (uint32_t)k;
     }
     state_key_use(p, s, &p->maps[it->object_id].key, "StaticMap", it->object, it->sid, it->sid_e,

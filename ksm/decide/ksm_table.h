@@ -306,10 +306,15 @@ struct ksm_staticmap {
     uint32_t nkeys;     /* 1 .. KSM_MAP_KEYS_MAX */
     uint32_t pool_size; /* 1 .. KSM_SET_POOL_MAX */
     uint32_t base;      /* first of its pool_size * (1 + 2 * nkeys) words */
+    /* The keys, for audit records only (decisions name a key by its index): keys[k] holds
+     * key_lens[k] bytes, a NUL after them. list_keys 0: text; 1: List<UInt8>, whose bytes may
+     * hold NULs (audit writes them as [1, 2]). */
     const char *const *keys;
     const uint64_t *defaults;
     uint32_t resources; /* as ksm_hashset */
     uint32_t res_base;
+    const uint32_t *key_lens;
+    uint32_t list_keys;
 };
 
 /*

@@ -103,6 +103,27 @@ static void put_state(struct text *t, const struct ksm_flow *f, uint64_t s1)
     put(t, s1 == 0 || s1 > f->nstates ? "-" : f->states[s1 - 1]);
 }
 
+/* Key k of StaticMap object m as the policy writes it: text as is, a List<UInt8> as [1,2]
+ * (its bytes may hold NULs and need not be printable); "?" for an index past the keys. */
+static void put_key(struct text *t, const struct ksm_staticmap *m, uint64_t k)
+{
+    if (k >= m->nkeys) {
+        put(t, "?");
+        return;
+    }
+    if (!m->list_keys) {
+        put(t, m->keys[k]);
+        return;
+    }
+    put(t, "[");
+    for (uint32_t i = 0; i < m->key_lens[k]; i++) {
+        if (i)
+            put(t, ",");
+        put_u32(t, (unsigned char)m->keys[k][i]);
+    }
+    put(t, "]");
+}
+
 /*
  * One record of a model object's method (ksm_decide.h, struct ksm_audit_rec), written
  * "<object>.<method>(<operands>) granted|denied" for a rule and "<object>.<method>(<operands>)=
@@ -151,7 +172,7 @@ static int put_method(struct text *t, const struct ksm_table *tab, const struct 
         } else if (m == KSM_CALL_SET_ADD || m == KSM_CALL_SET_REMOVE) {
             put_u64(t, r->a);
         } else if (m == KSM_CALL_MAP_SET) {
-            put(t, r->a < tab->maps[o].nkeys ? tab->maps[o].keys[r->a] : "?");
+            put_key(t, &tab->maps[o], r->a);
             put(t, "=");
             put_u64(t, r->b);
         } else if (m >= KSM_CALL_MIC_CREATE && m != KSM_CALL_MIC_CALL && m != KSM_CALL_MIC_INVOKE) {
@@ -167,7 +188,7 @@ static int put_method(struct text *t, const struct ksm_table *tab, const struct 
     if (m == KSM_AX_SET_CONTAINS)
         put_u64(t, r->b);
     else if (m == KSM_AX_MAP_GET || m == KSM_AX_MAP_GET_UNCOMMITTED)
-        put(t, r->b < tab->maps[o].nkeys ? tab->maps[o].keys[r->b] : "?");
+        put_key(t, &tab->maps[o], r->b);
     else if (m == KSM_AX_REGEX_MATCH || m == KSM_AX_REGEX_SELECT)
         put(t, tab->regexes[o].pattern);
     put(t, ")");

@@ -480,6 +480,43 @@ static void model_methods_in_the_text(void **state)
     put_back(saved);
 }
 
+/* The audit records of StaticMap List<UInt8> keys (staticmap_bytes.psl, every method of routes
+ * audited): a key is written as its bytes, [10,0], its NUL included, not cut at it. */
+static void list_keys_in_the_text(void **state)
+{
+    (void)state;
+    static struct ksm_answer_state st;
+    static uint8_t flow[KSM_SID_SLOTS];
+    static uint32_t map_of[KSM_SID_SLOTS];
+    static uint64_t map_words[64];
+    psl_diag_reset(NULL);
+    struct policy *bp = NULL;
+    struct ksm_table *bt =
+        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/staticmap_bytes.psl", &bp);
+    assert_non_null(bt);
+    assert_true(bt->nmaps == 1 && bt->nmap_words <= 64);
+    memset(&st, 0, sizeof st);
+    st.store = (struct ksm_state){flow, KSM_SID_SLOTS, NULL, NULL, map_of, map_words, NULL, NULL};
+    struct decider saved = use_table(&st, bt, bp);
+    uint32_t einit = ksm_class_id(bt, "psltest.Einit"), client = ksm_class_id(bt, "psltest.Client");
+    uint32_t server = ksm_class_id(bt, "psltest.Server");
+    const uint32_t S = 5001, C = 6000, E = 4000;
+    struct verdict v = flow_event(KSM_EV_EXECUTE, einit, 0, NULL, E, S, 0);
+    assert_int_equal(v.granted, 1);
+    assert_non_null(strstr(v.text, "; routes.init() granted"));
+    v = flow_event(KSM_EV_REQUEST, client, server, "Label", C, S, 0);
+    assert_int_equal(v.granted, 1);
+    assert_non_null(strstr(v.text, "; routes.set([10,0]=40) granted"));
+    /* Points with i 0: the committed [10, 0] is 4, so the assert fails after the get */
+    v = flow_event(KSM_EV_REQUEST, client, server, "Points", C, S, 0);
+    assert_int_equal(v.granted, 0);
+    assert_non_null(strstr(v.text, "; routes.get([10,0])=4"));
+    /* Shapes reads the empty key */
+    v = flow_event(KSM_EV_REQUEST, client, server, "Shapes", C, S, 0);
+    assert_non_null(strstr(v.text, "; routes.get([])=7"));
+    put_back(saved);
+}
+
 /* One Mic event through the security channel (mic.psl): an execute naming `cls`, or a request to
  * `cls` endpoint `ep` method `method` whose first field is `value` (Ping's: a resource's SID). */
 static struct verdict mic_event(enum ksm_event ev, uint32_t src, uint32_t dst, const char *cls,
@@ -615,6 +652,7 @@ int main(void)
         cmocka_unit_test(unknown_classes_are_denied),
         cmocka_unit_test(malformed_requests_are_denied),
         cmocka_unit_test(model_methods_in_the_text),
+        cmocka_unit_test(list_keys_in_the_text),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

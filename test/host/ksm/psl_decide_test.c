@@ -20,6 +20,7 @@
 #include "psl_regex_table.psl.h"
 #include "psl_choice_table.psl.h"
 #include "psl_staticmap_table.psl.h"
+#include "psl_staticmap_bytes_table.psl.h"
 #include "psl_mic_table.psl.h"
 #include "psl_testlib.h"
 
@@ -740,6 +741,58 @@ static void staticmap_state(void **state)
     assert_int_equal(
         ksm_decide_state(g, &st, KSM_EV_REQUEST, cli, srv, 3, 2, ep, m, buf, len).reason,
         KSM_R_BAD_TABLE);
+}
+
+/* The generated table of List<UInt8> keys: each key's bytes and length as written (the NUL of
+ * [10, 0] and the empty list kept), the defaults in the keys' order, and a set by key index
+ * landing in that key's working word only. */
+static void staticmap_bytes_state(void **state)
+{
+    (void)state;
+    const struct ksm_table *g = &psl_staticmap_bytes_table;
+    assert_int_equal(g->nmaps, 1);
+    const struct ksm_staticmap *mp = &g->maps[0];
+    assert_int_equal(mp->list_keys, 1);
+    assert_int_equal(mp->nkeys, 5);
+    static const struct {
+        uint32_t len;
+        const char *bytes;
+        uint64_t dflt;
+    } want[] = {{1, "\n", 3}, {2, "\n\0", 4}, {2, "\n\001", 16}, {2, "\0\377", 5}, {0, "", 7}};
+    for (uint32_t k = 0; k < 5; k++) {
+        assert_int_equal(mp->key_lens[k], want[k].len);
+        assert_memory_equal(mp->keys[k], want[k].bytes, want[k].len + 1);
+        assert_int_equal(mp->defaults[k], want[k].dflt);
+    }
+    assert_int_equal(g->nmap_words, 11);
+    struct policy *p;
+    psl_diag_reset(NULL);
+    assert_non_null(
+        pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/staticmap_bytes.psl", &p));
+    uint32_t map_of[8] = {0};
+    uint64_t words[11] = {0};
+    struct ksm_state st = {NULL, 8, NULL, NULL, map_of, words, NULL, NULL};
+    uint32_t core = psl_staticmap_bytes_table_CLASS_kl_core_Core,
+             srv = psl_staticmap_bytes_table_CLASS_psltest_Server,
+             cli = psl_staticmap_bytes_table_CLASS_psltest_Client, ep, m;
+    assert_int_equal(
+        ksm_decide_state(g, &st, KSM_EV_EXECUTE, core, srv, 1, 2, 0, 0, NULL, 0).verdict,
+        KSM_GRANTED);
+    uint64_t fresh[11] = {1, 3, 4, 16, 5, 7, 3, 4, 16, 5, 7};
+    assert_memory_equal(words, fresh, sizeof words);
+    /* Label sets the working [10, 0] (key 1) to 40: not [10], which it starts with */
+    size_t len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Label", buf, &ep, &m);
+    assert_int_equal(
+        ksm_decide_state(g, &st, KSM_EV_REQUEST, cli, srv, 3, 2, ep, m, buf, len).verdict,
+        KSM_GRANTED);
+    uint64_t set[11] = {1, 3, 4, 16, 5, 7, 3, 40, 16, 5, 7};
+    assert_memory_equal(words, set, sizeof words);
+    /* Points asks for the committed [10, 0]: 4, not the working 40 */
+    len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Points", buf, &ep, &m);
+    psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Points", buf, "i", 4);
+    assert_int_equal(
+        ksm_decide_state(g, &st, KSM_EV_REQUEST, cli, srv, 3, 2, ep, m, buf, len).verdict,
+        KSM_GRANTED);
 }
 
 /* The generated Mic table: degrees, categories, the levels the rules name, the resource tables'
@@ -1757,6 +1810,7 @@ int main(void)
         cmocka_unit_test(flow_state),
         cmocka_unit_test(hashset_state),
         cmocka_unit_test(staticmap_state),
+        cmocka_unit_test(staticmap_bytes_state),
         cmocka_unit_test(mic_state),
         cmocka_unit_test(resource_state),
         cmocka_unit_test(struct_element_fields),

@@ -420,6 +420,12 @@ static void gen_str(struct sb *b, const struct fieldset *f, bool field)
         add(b, "\"%s\"", lits[pick(6)]);
 }
 
+/* The keys of the StaticMap object m0 of a random policy: text, or (map_list_keys, drawn per
+ * policy) List<UInt8> keys, one a prefix of the other whose last byte is a NUL, so that a lookup
+ * by less than the whole list would pick the wrong key. */
+static const char *const map_keys[2][2] = {{"\"a\"", "\"b\""}, {"[7]", "[7, 0]"}};
+static int map_list_keys;
+
 /* Booleans of strings, Regex and Bool's list functions. */
 static void gen_bool_model(struct sb *b, const struct fieldset *f, int depth)
 {
@@ -586,7 +592,7 @@ static void gen_bool(struct sb *b, const struct fieldset *f, int depth)
     } else if (r == 2 && gen_flows && pick(2)) {
         add(b, "m0.%s {sid: ", pick(2) ? "get" : "get_uncommitted");
         gen_sid(b, f, RK_M0);
-        add(b, ", key: \"%s\"} < %d", pick(2) ? "a" : "b", pick(4));
+        add(b, ", key: %s} < %d", map_keys[map_list_keys][pick(2)], pick(4));
     } else if (r == 2) {
         add(b, "%s", pick(2) ? "true" : "false");
     } else if (r == 3) {
@@ -691,7 +697,7 @@ static void gen_map_call(struct sb *b, const struct fieldset *f)
     add(b, " m0.%s {sid: ", (const char *[]){"init", "fini", "set", "commit", "rollback"}[m]);
     gen_sid(b, f, RK_M0);
     if (m == 2) {
-        add(b, ", key: \"%s\", value: ", pick(2) ? "a" : "b");
+        add(b, ", key: %s, value: ", map_keys[map_list_keys][pick(2)]);
         gen_entry(b, f);
     }
     add(b, "}");
@@ -929,10 +935,12 @@ static char *gen_policy(void)
             "policy object k0 : Mic { config = { degrees : [\"lo\", \"mid\", \"hi\"], "
             "categories : [\"x\", \"y\", \"z\"], resources : %d } }\n",
             1 + pick(4));
+        map_list_keys = pick(2);
         add(&b,
-            "policy object m0 : StaticMap { type Value = UInt64 config = { keys : { \"a\" : %d, "
-            "\"b\" : %d }, pool_size : %d, resources : %d } }\n",
-            pick(3), pick(3), 1 + pick(3), 1 + pick(4));
+            "policy object m0 : StaticMap { type Value = UInt64 config = { keys : { %s : %d, "
+            "%s : %d }, pool_size : %d, resources : %d } }\n",
+            map_keys[map_list_keys][0], pick(3), map_keys[map_list_keys][1], pick(3), 1 + pick(3),
+            1 + pick(4));
         for (int h = 0; h < 2; h++)
             add(&b,
                 "policy object h%d : HashSet { type Entry = UInt64 config = { set_size : %d, "

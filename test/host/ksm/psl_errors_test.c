@@ -315,6 +315,85 @@ static void staticmap_errors(void **state)
                                      &p, &diag));
 }
 
+/* StaticMap keys of type List<UInt8>: list literals of bytes, one key type per object, keys
+ * resolved at compile time (a key from a message is refused), type mismatches in set and get. */
+static void staticmap_list_key_errors(void **state)
+{
+    (void)state;
+    const char *pre = "execute: kl.core.Execute\nuse nk.base._\nuse nk.staticmap._\nuse EDL "
+                      "kl.core.Core\nuse EDL psltest.Client\nuse EDL psltest.Server\n";
+    const char *obj = "policy object m : StaticMap { type Value = UInt16 config = { keys : { "
+                      "[1, 2] : 0, [1] : 1, [] : 2 }, pool_size : 1 } }\n";
+    const char *text_obj = "policy object t : StaticMap { type Value = UInt16 config = { keys : { "
+                           "\"k1\" : 0 }, pool_size : 1 } }\n";
+#define KEYS(k)                                                                                    \
+    "policy object m : StaticMap { type Value = UInt8 config = { keys : { " k " }, pool_size : 1 " \
+    "} }\n"
+    static const struct {
+        const char *line7, *diag;
+    } objects[] = {
+        {KEYS("[\"a\"] : 0"), "test.psl:7:71: error: a List<UInt8> key holds bytes (integers 0 .. "
+                              "255), found "},
+        {KEYS("[1, 256] : 0"), "test.psl:7:74: error: 256 is not a byte: a List<UInt8> key's "
+                               "elements are 0 .. 255"},
+        {KEYS("[-1] : 0"), "test.psl:7:71: error: a List<UInt8> key holds bytes (integers 0 .. "
+                           "255), found "},
+        {KEYS("[1 2] : 0"), "test.psl:7:73: error: expected ']' or ',' in a List<UInt8> key"},
+        {KEYS("[1, 2] : 0, [1, 2] : 1"), "test.psl:7:82: error: key [1, 2] is listed twice"},
+        {KEYS("[] : 0, [] : 1"), "error: key [] is listed twice"},
+        {KEYS("\"a\" : 0, [1] : 1"), "test.psl:7:79: error: the keys of a StaticMap object have "
+                                     "one type: [1] is a "
+                                     "List<UInt8>, the first key text"},
+        {KEYS("[1] : 0, \"a\" : 1"), "error: the keys of a StaticMap object have one type: \"a\" "
+                                     "is text, the first key a "
+                                     "List<UInt8>"},
+    };
+#undef KEYS
+    for (size_t i = 0; i < sizeof objects / sizeof objects[0]; i++)
+        expect_diag(psl_fmt("%s%s", pre, objects[i].line7), objects[i].diag, false);
+    expect_diag(psl_fmt("%s%sexecute { m.set {sid: dst_sid, key: [1], key: [1, 2], value: 1} }\n",
+                        pre, obj),
+                "test.psl:8:42: error: 'key' is given twice in m.set", false);
+    expect_diag(psl_fmt("%s%sexecute { assert (m.get {sid: dst_sid, key: [1], key: []} == 1) }\n",
+                        pre, obj),
+                "test.psl:8:50: error: 'key' is given twice in m.get", false);
+    expect_diag(psl_fmt("%s%sexecute { m.set {sid: dst_sid, key: [1, 3], value: 1} }\n", pre, obj),
+                "test.psl:8:37: error: unknown key [1, 3] of StaticMap object 'm'", false);
+    expect_diag(psl_fmt("%s%sexecute { m.set {sid: dst_sid, key: \"k1\", value: 1} }\n", pre, obj),
+                "test.psl:8:37: error: type mismatch: the keys of StaticMap object 'm' are "
+                "List<UInt8>, found \"k1\"",
+                false);
+    expect_diag(psl_fmt("%s%sexecute { assert (t.get {sid: dst_sid, key: [107, 49]} == 1) }\n", pre,
+                        text_obj),
+                "test.psl:8:45: error: type mismatch: the keys of StaticMap object 't' are text, "
+                "found "
+                "[107, 49]",
+                false);
+    expect_diag(
+        psl_fmt("%s%sexecute { assert (m.get {sid: dst_sid, key: [1, 2, 3]} == 1) }\n", pre, obj),
+        "test.psl:8:45: error: unknown key [1, 2, 3] of StaticMap object 'm'", false);
+    expect_diag(psl_fmt("%s%srequest dst=psltest.Server endpoint=calc method=Ping { m.set {sid: "
+                        "dst_sid, key: [message.value], value: 1} }\n",
+                        pre, obj),
+                "error: a List<UInt8> key holds bytes (integers 0 .. 255), found ", false);
+    expect_diag(psl_fmt("%s%srequest dst=psltest.Server endpoint=calc method=Ping { m.set {sid: "
+                        "dst_sid, key: message.value, value: 1} }\n",
+                        pre, obj),
+                "error: expected a key, \"<text>\" or a List<UInt8> [<byte>, ...] (keys are "
+                "literals, resolved at compile time), found ",
+                false);
+    struct policy *p;
+    char *diag;
+    assert_non_null(psl_test_compile(psl_fmt("%s%sexecute { m.init {sid: dst_sid} m.set {sid: "
+                                             "dst_sid, key: [], value: 3} "
+                                             "m.set {sid: dst_sid, key: [1, 2,], value: 4} assert "
+                                             "(m.get {sid: dst_sid, key: "
+                                             "[1]} + m.get_uncommitted {sid: dst_sid, key: [1, 2]} "
+                                             "< 10) }\n",
+                                             pre, obj),
+                                     &p, &diag));
+}
+
 /* The Mic model: object declarations (degrees, categories, the resource table), levels, rules
  * and query_level. Line 8 is the line under test (after the object on line 7). */
 static void mic_errors(void **state)
@@ -970,6 +1049,7 @@ int main(void)
         cmocka_unit_test(choice_errors),
         cmocka_unit_test(hashset_errors),
         cmocka_unit_test(staticmap_errors),
+        cmocka_unit_test(staticmap_list_key_errors),
         cmocka_unit_test(mic_errors),
         cmocka_unit_test(warnings),
         cmocka_unit_test(pal_errors_and_failures),
