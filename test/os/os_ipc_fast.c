@@ -156,18 +156,22 @@ static void tokens(void)
     OT_RC(ipc_reply(token + 1000000, &resp_h, sizeof resp_h), rcNotFound);
 }
 
+/* The callers' timeout: long enough that the receiver, running on a loaded host, has the call
+ * well before it runs out (it must receive it first), short enough not to slow the run. */
+#define SHORT_CALL_MS 1000u
+
 static void reply_after_timeout(void)
 {
     struct thread t;
     struct caller c;
-    if (!start_caller(&t, &c, client_h, 200))
+    if (!start_caller(&t, &c, client_h, SHORT_CALL_MS))
         return;
     uint64_t token = 0;
     if (!OT_RC(recv_one(&token, WAIT_MS), rcOk)) {
         join(&t);
         return;
     }
-    join(&t); /* its 200 ms run out while we hold the call */
+    join(&t); /* its timeout runs out while we hold the call */
     OT_RC(c.rc, rcTimeout);
     OT_RC(ipc_reply(token, &resp_h, sizeof resp_h), rcReplyLost);
     OT_RC(ipc_reply(token, &resp_h, sizeof resp_h), rcNotFound);
@@ -175,7 +179,7 @@ static void reply_after_timeout(void)
     /* ReplyRecv: the answer is lost, the receive half still receives the next call. */
     struct thread t2, t3;
     struct caller c2, c3;
-    if (!start_caller(&t2, &c2, client_h, 200))
+    if (!start_caller(&t2, &c2, client_h, SHORT_CALL_MS))
         return;
     token = 0;
     if (!OT_RC(recv_one(&token, WAIT_MS), rcOk)) {
