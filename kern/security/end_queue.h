@@ -19,7 +19,12 @@ struct end_queue {
 /* Appends end (not NULL, in no queue). */
 void end_queue_push(struct end_queue *q, struct kobj_end *end);
 
-/* The oldest note, removed; NULL when empty. */
-struct kobj_end *end_queue_pop(struct end_queue *q);
+/* The oldest min(max, count) notes, removed, as a chain linked through `next` in queue order
+ * (NULL when none); *n gets how many. */
+struct kobj_end *end_queue_take(struct end_queue *q, uint32_t max, uint32_t *n);
+
+/* Puts a chain end_queue_take gave back in front of the queue, in its order: as if it had never
+ * been taken, so that the oldest ends are still told first. NULL is ignored. */
+void end_queue_put_back(struct end_queue *q, struct kobj_end *chain);
 
 #endif

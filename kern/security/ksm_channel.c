@@ -100,14 +100,27 @@ Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const c
         arena = req->dst_class;
         arena_len = strlen(req->dst_class) + 1;
     }
-    struct idl_header h = {
+    /* The ends not yet told, with their SIDs after the fixed part (ksm_proto.h): none, as
+     * almost always, costs one load. */
+    struct {
+        struct idl_header h;
+        struct ksm_proto_request r;
+        uint32_t ended[KSM_PROTO_ENDED_MAX];
+    } head;
+    _Static_assert(__builtin_offsetof(__typeof__(head), ended) == KSM_PROTO_ARENA_OFFSET,
+                   "the ended SIDs follow the fixed part (ksm_proto.h)");
+    _Static_assert(sizeof head == KSM_PROTO_QUESTION_MAX, "a question's head (ksm_proto.h)");
+    uint32_t n_ended;
+    struct kobj_end *ended = ksm_forget_take(head.ended, KSM_PROTO_ENDED_MAX, &n_ended);
+    if (n_ended % 2 != 0)
+        head.ended[n_ended] = 0; /* the pad word; KSM_PROTO_ENDED_MAX is even */
+    head.h = (struct idl_header){
         .endpoint_id = 0,
         .method_id = KSM_PROTO_DECIDE,
-        .fixed_size = sizeof(struct ksm_proto_request),
+        .fixed_size = (uint32_t)sizeof(struct ksm_proto_request) + KSM_PROTO_ENDED_BYTES(n_ended),
         .arena_size = (uint32_t)arena_len,
     };
-    struct kobj_end *ended = ksm_forget_pop();
-    struct ksm_proto_request r = {
+    head.r = (struct ksm_proto_request){
         .event = req->event,
         .src_class = class_of(req->src),
         .dst_class = class_of(req->dst),
@@ -115,29 +128,23 @@ Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const c
         .method_id = req->method_id,
         .src_sid = sid_of(req->src),
         .dst_sid = sid_of(req->dst),
-        .ended_sid = ended != NULL ? ended->sid : KSM_PROTO_SID_NONE,
+        .ended_count = n_ended,
     };
-    struct {
-        struct idl_header h;
-        struct ksm_proto_request r;
-    } head = {h, r};
-    _Static_assert(sizeof head == KSM_PROTO_ARENA_OFFSET, "the arena follows the fixed part "
-                                                          "(ksm_proto.h)");
 
 #ifdef BASTION_CORE_PROF
     t[1] = __builtin_ia32_rdtsc();
 #endif
     bool seen;
-    Retcode rc = ksm_handoff_ask(&head, sizeof head, arena, arena_len, v,
-                                 KSM_VERDICT_TIMEOUT_MS * 1000000ull, &seen);
-    /* An end the KSM never got goes back to the queue for a later question: lost, it would
-     * leave that SID's policy state in the KSM for good (a Flow, HashSet or StaticMap entry
-     * that nothing can use, holding a place other resources need). */
+    Retcode rc = ksm_handoff_ask(&head, KSM_PROTO_ARENA_OFFSET + KSM_PROTO_ENDED_BYTES(n_ended),
+                                 arena, arena_len, v, KSM_VERDICT_TIMEOUT_MS * 1000000ull, &seen);
+    /* Ends the KSM never got go back in front of the queue for a later question: lost, they
+     * would leave their SIDs' policy state in the KSM for good (a Flow, HashSet or StaticMap
+     * entry that nothing can use, holding a place other resources need). */
     if (ended != NULL) {
         if (seen)
             ksm_forget_told(ended);
         else
-            ksm_forget_push(ended);
+            ksm_forget_put_back(ended);
     }
 #ifdef BASTION_CORE_PROF
     t[2] = __builtin_ia32_rdtsc();

@@ -7,7 +7,7 @@
 
 static struct spinlock forget_lock = SPINLOCK_INIT(LOCK_LEVEL_KSM_FORGET);
 static struct end_queue queue; /* forget_lock */
-/* queue.count, also readable without the lock: ksm_forget_pop runs on every request to the KSM and
+/* queue.count, also readable without the lock: ksm_forget_take runs on every request to the KSM and
  * must not take a lock when, as almost always, no end is waiting. */
 static uint64_t waiting;
 
@@ -21,20 +21,38 @@ void ksm_forget_push(struct kobj_end *end)
     spin_unlock_irqrestore(&forget_lock, fl);
 }
 
-struct kobj_end *ksm_forget_pop(void)
+struct kobj_end *ksm_forget_take(uint32_t *sids, uint32_t max, uint32_t *n)
 {
+    *n = 0;
     if (__atomic_load_n(&waiting, __ATOMIC_ACQUIRE) == 0)
         return NULL; /* an end pushed just now goes with a later request */
     uint64_t fl = spin_lock_irqsave(&forget_lock);
-    struct kobj_end *end = end_queue_pop(&queue);
+    struct kobj_end *chain = end_queue_take(&queue, max, n);
     __atomic_store_n(&waiting, queue.count, __ATOMIC_RELEASE);
     spin_unlock_irqrestore(&forget_lock, fl);
-    return end;
+    uint32_t i = 0;
+    for (struct kobj_end *e = chain; e != NULL; e = e->next)
+        sids[i++] = e->sid; /* the chain is the caller's now: no lock */
+    return chain;
 }
 
-void ksm_forget_told(struct kobj_end *end)
+void ksm_forget_put_back(struct kobj_end *chain)
 {
-    kobj_end_free(end);
+    if (chain == NULL)
+        return;
+    uint64_t fl = spin_lock_irqsave(&forget_lock);
+    end_queue_put_back(&queue, chain);
+    __atomic_store_n(&waiting, queue.count, __ATOMIC_RELEASE);
+    spin_unlock_irqrestore(&forget_lock, fl);
+}
+
+void ksm_forget_told(struct kobj_end *chain)
+{
+    while (chain != NULL) {
+        struct kobj_end *next = chain->next;
+        kobj_end_free(chain);
+        chain = next;
+    }
 }
 
 uint64_t ksm_forget_waiting(void)

@@ -36,9 +36,9 @@
 
 struct thread;
 
-/* The largest question: the security header and fixed part, then a whole IPC message. Larger
- * ones are refused before anyone is asked. */
-#define KSM_HANDOFF_REQUEST_MAX (KSM_PROTO_ARENA_OFFSET + IDL_MESSAGE_MAX)
+/* The largest question: the security header, the fixed part with its most ended SIDs, then a
+ * whole IPC message. Larger ones are refused before anyone is asked. */
+#define KSM_HANDOFF_REQUEST_MAX (KSM_PROTO_QUESTION_MAX + IDL_MESSAGE_MAX)
 
 /* A verdict as the asker receives it: the fields, and its audit text ("" when not audited). */
 struct ksm_verdict_in {

@@ -48,41 +48,99 @@ static void burst_destroy(struct kobj *obj)
     kobj_free_mem(obj);
 }
 
+/* The oldest end queued, alone (a chain of one), or NULL. */
+static struct kobj_end *pop_end(void)
+{
+    uint32_t sid, n;
+    return ksm_forget_take(&sid, 1, &n);
+}
+
 /*
  * No end is dropped, however many come at once: BURST_ENDS objects (more than a fixed queue
  * ever held: 8,192) are shown, then end together; each end is queued and told once, and its
  * note's bytes stay charged to the objects' account until it is told, then go back.
  */
 #define BURST_ENDS 10000u
-static void ends_in_a_burst(void)
+static struct kobj *burst_objs[BURST_ENDS];
+
+/* Makes n (<= BURST_ENDS) objects charged to acct, shows each to the monitor and ends them all;
+ * returns how many were made. */
+static uint32_t burst_of_ends(struct kmem_account *acct, uint32_t n)
 {
     static const struct kobj_ops ops = {KOBJ_USER, "burst", burst_destroy};
-    static struct kobj *objs[BURST_ENDS];
+    uint32_t made = 0;
+    for (; made < n; made++)
+        if (kobj_new(sizeof(struct kobj), &ops, acct, (void **)&burst_objs[made]) != rcOk ||
+            kobj_mark_shown(burst_objs[made]) != rcOk)
+            break;
+    for (uint32_t i = 0; i < made; i++)
+        kobj_unref(burst_objs[i]);
+    return made;
+}
+
+static void ends_in_a_burst(void)
+{
     static struct kmem_account acct; /* static: a note left behind by a failure stays valid */
     kmem_account_init(&acct, 4u << 20, NULL);
-    uint32_t made = 0;
-    for (; made < BURST_ENDS; made++)
-        if (kobj_new(sizeof(struct kobj), &ops, &acct, (void **)&objs[made]) != rcOk ||
-            kobj_mark_shown(objs[made]) != rcOk)
-            break;
+    uint32_t made = burst_of_ends(&acct, BURST_ENDS);
     check(made == BURST_ENDS, "every object of the burst made and shown");
-    for (uint32_t i = 0; i < made; i++)
-        kobj_unref(objs[i]);
     check(acct.used == (uint64_t)made * KOBJ_END_CHARGE, "every end of the burst kept, its note "
                                                          "charged until the KSM is told");
     /* The solution goes on meanwhile: its questions (denied, the KSM is gone) take ends and put
      * them back, and other ends come among these; drain until every one of the burst is seen. */
-    uint32_t seen = 0;
+    uint32_t seen = 0, misnamed = 0;
     for (int round = 0; round < 100 && seen < made; round++) {
-        for (struct kobj_end *e; (e = ksm_forget_pop()) != NULL;) {
-            seen += e->account == &acct;
-            ksm_forget_told(e);
+        uint32_t sids[KSM_PROTO_ENDED_MAX], n;
+        for (struct kobj_end *c; (c = ksm_forget_take(sids, KSM_PROTO_ENDED_MAX, &n)) != NULL;) {
+            uint32_t i = 0;
+            for (struct kobj_end *e = c; e != NULL; e = e->next, i++) {
+                seen += e->account == &acct;
+                misnamed += i >= n || sids[i] != e->sid;
+            }
+            misnamed += i != n;
+            ksm_forget_told(c);
         }
         if (seen < made)
             sched_sleep_ns(10 * 1000 * 1000ull);
     }
     check(seen == made, "each end of the burst queued and told once");
+    check(misnamed == 0, "the SIDs taken are the taken notes', in order");
     check(acct.used == 0, "told ends give their charge back");
+    kmem_account_put(&acct);
+}
+
+/*
+ * With the KSM alive: a question carries up to KSM_PROTO_ENDED_MAX ends, the oldest, so a burst
+ * of LIVE_ENDS is told within LIVE_ENDS / KSM_PROTO_ENDED_MAX questions of this thread (fewer
+ * when the system asks meanwhile, a few more when ends were queued before it; ends that come
+ * meanwhile queue behind the burst's). One end per question would need LIVE_ENDS of them.
+ */
+#define LIVE_ENDS 1000u
+static void ends_told_many_per_question(struct sec_label *l)
+{
+    static struct kmem_account acct; /* static: a note left behind by a failure stays valid */
+    kmem_account_init(&acct, 1u << 20, NULL);
+    uint32_t made = burst_of_ends(&acct, LIVE_ENDS);
+    check(made == LIVE_ENDS, "a burst of ends made while the KSM runs");
+    static const uint8_t msg[24];
+    struct sec_request probe = {
+        .event = KSM_EV_REQUEST,
+        .src_sid = 1000,
+        .src_class = "Einit",
+        .dst_sid = KOBJ_SID_KERNEL,
+        .dst_class = "kl.core.Core",
+        .src = l,
+        .msg = msg,
+        .msg_len = sizeof msg,
+    };
+    uint32_t asked = 0;
+    const uint32_t enough = (LIVE_ENDS + KSM_PROTO_ENDED_MAX - 1) / KSM_PROTO_ENDED_MAX;
+    for (; asked < 2 * enough && __atomic_load_n(&acct.used, __ATOMIC_ACQUIRE) != 0; asked++)
+        (void)security_check(&probe); /* granted or denied: the ends go either way */
+    kprintf("ksm_killed: %u ends told with %u questions\n", made, asked);
+    check(acct.used == 0, "every end of the burst told to the live KSM");
+    /* + 2: ends queued before the burst go first */
+    check(asked <= enough + 2, "a question carries up to KSM_PROTO_ENDED_MAX ends");
     kmem_account_put(&acct);
 }
 
@@ -91,6 +149,13 @@ static void kill_test(void *arg)
     (void)arg;
     while (decisions() < wanted_verdicts)
         sched_sleep_ns(10 * 1000 * 1000ull);
+    struct sec_label *live = sec_label_new("probe", NULL, &(Retcode){rcOk});
+    check(live != NULL, "a label for the live probe");
+    if (live != NULL) {
+        live->class_id = 0;
+        ends_told_many_per_question(live);
+        sec_label_put(live);
+    }
     kprintf("ksm_killed: ending the KSM after %lu decisions\n", (unsigned long)decisions());
     check(ksm_test_terminate(), "a KSM was running");
     for (int i = 0; i < 500 && !ksm_test_gone(); i++)
@@ -125,7 +190,7 @@ static void kill_test(void *arg)
     }
     /* An end taken by a question the KSM never got goes back to the queue: the dying
      * solution's ends may be queued too, so drain, push one, ask, and look for it. */
-    for (struct kobj_end *e; (e = ksm_forget_pop()) != NULL;)
+    for (struct kobj_end *e; (e = pop_end()) != NULL;)
         ksm_forget_told(e);
     static struct kobj_end probe_end = {.sid = 0x7ffffff0u}; /* no object has such a SID */
     ksm_forget_push(&probe_end);
@@ -143,7 +208,7 @@ static void kill_test(void *arg)
     /* The solution's own questions may hold it a moment (they take ends and put them back). */
     bool back = false;
     for (int round = 0; round < 100 && !back; round++) {
-        for (struct kobj_end *e; (e = ksm_forget_pop()) != NULL;) {
+        for (struct kobj_end *e; (e = pop_end()) != NULL;) {
             if (e == &probe_end)
                 back = true; /* not the keeper's memory: not freed */
             else

@@ -325,23 +325,46 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
     }
     __builtin_memcpy(&h, m, sizeof h);
     __builtin_memcpy(&r, m + IDL_HEADER_SIZE, sizeof r);
-    if (h.endpoint_id != 0 || h.method_id != KSM_PROTO_DECIDE || h.fixed_size != sizeof r ||
-        h.handle_count != 0 || h.flags != 0 || h.arena_size != len - KSM_PROTO_ARENA_OFFSET ||
-        r.reserved[0] != 0 || r.reserved[1] != 0) {
+    /* The fixed part: the request, then its ended SIDs and their pad (ksm_proto.h). */
+    if (r.ended_count > KSM_PROTO_ENDED_MAX) {
+        return refuse(out, "malformed security request (too many ended SIDs)");
+    }
+    const uint32_t ended_bytes = KSM_PROTO_ENDED_BYTES(r.ended_count);
+    const size_t arena_at = KSM_PROTO_ARENA_OFFSET + ended_bytes;
+    if (len < arena_at) {
+        return refuse(out, "malformed security request (too short)");
+    }
+    if (h.endpoint_id != 0 || h.method_id != KSM_PROTO_DECIDE ||
+        h.fixed_size != sizeof r + ended_bytes || h.handle_count != 0 || h.flags != 0 ||
+        h.arena_size != len - arena_at || r.reserved[0] != 0 || r.reserved[1] != 0) {
         return refuse(out, "malformed security request");
     }
-    const uint8_t *arena = m + KSM_PROTO_ARENA_OFFSET;
-    size_t arena_len = len - KSM_PROTO_ARENA_OFFSET;
+    const uint8_t *ended = m + KSM_PROTO_ARENA_OFFSET;
+    for (uint32_t i = 0; i < ended_bytes / 4; i++) {
+        uint32_t sid;
+        __builtin_memcpy(&sid, ended + 4 * i, sizeof sid);
+        /* An ended SID is never the kernel's; the pad word is zero. */
+        if ((sid == KSM_PROTO_SID_NONE) != (i >= r.ended_count)) {
+            return refuse(out, "malformed security request (ended SIDs)");
+        }
+    }
+    const uint8_t *arena = m + arena_at;
+    size_t arena_len = len - arena_at;
     struct ksm_answer_state *st = ctx->state;
-    if (st != NULL && r.ended_sid != KSM_PROTO_SID_NONE) {
-        /* Not part of this event: a process ended since; its state goes, its slot is free. */
+    if (st != NULL && r.ended_count != 0) {
+        /* Not part of this event: objects and processes that ended since; their state goes,
+         * a process's slot is free. Before the decision, which may need the room. */
         if (st->lock)
             st->lock(st->arg);
-        uint32_t slot = ksm_sids_forget(&st->sids, r.ended_sid);
-        if (slot != KSM_SID_NONE)
-            ksm_state_drop(ctx->table, &st->store, slot);
-        /* the process as a resource (handles to it) loses its Mic levels too */
-        ksm_state_drop_resource(ctx->table, &st->store, r.ended_sid);
+        for (uint32_t i = 0; i < r.ended_count; i++) {
+            uint32_t sid;
+            __builtin_memcpy(&sid, ended + 4 * i, sizeof sid);
+            uint32_t slot = ksm_sids_forget(&st->sids, sid);
+            if (slot != KSM_SID_NONE)
+                ksm_state_drop(ctx->table, &st->store, slot);
+            /* the process or object as a resource (handles to it) loses its state too */
+            ksm_state_drop_resource(ctx->table, &st->store, sid);
+        }
         if (st->unlock)
             st->unlock(st->arg);
     }

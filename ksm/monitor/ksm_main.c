@@ -59,9 +59,9 @@ static _Noreturn void test_hang(void)
 #define KSM_RECEIVERS_MAX 8
 #define KSM_RECEIVER_STACK (16u * 1024u)
 
-/* A receiver's buffer holds the largest request: the security-channel header, then a whole
- * IPC message. */
-static _Alignas(8) uint8_t buffers[KSM_RECEIVERS_MAX][KSM_PROTO_ARENA_OFFSET + IDL_MESSAGE_MAX];
+/* A receiver's buffer holds the largest request: the security-channel header and fixed part
+ * with its most ended SIDs, then a whole IPC message. */
+static _Alignas(8) uint8_t buffers[KSM_RECEIVERS_MAX][KSM_PROTO_QUESTION_MAX + IDL_MESSAGE_MAX];
 
 
 /*

@@ -24,12 +24,20 @@
  * SIDs: every request names the processes of the event by their security ids (the SID of the
  * process object, what Handle.GetSidByHandle gives for a task handle; for an execute event
  * dst_sid is the process being started), KSM_PROTO_SID_NONE for the kernel. SIDs are never
- * reused. The KSM keeps a policy's per-process state (Flow, HashSet, StaticMap objects) by them;
- * `ended_sid` tells it that a process has ended since an earlier request (at most one per
- * request, KSM_PROTO_SID_NONE when none), so that it can drop that process's state: it is not
- * part of the event being decided. The kernel
- * itself is KSM_PROTO_CLASS_CORE; a class the policy does not know is KSM_PROTO_CLASS_UNKNOWN,
- * and the KSM denies everything such a process does.
+ * reused. The KSM keeps a policy's state (Flow, HashSet, StaticMap, Mic objects) by the SIDs
+ * of processes and of the resources it was shown, and drops it when they end: a question carries
+ * the SIDs of up to KSM_PROTO_ENDED_MAX of those that ended since earlier questions, the oldest
+ * first (`ended_count` of them, as the rest of the fixed part, below). They are not part of the
+ * event being decided; the KSM forgets them before it decides. The kernel itself is
+ * KSM_PROTO_CLASS_CORE; a class the policy does not know is KSM_PROTO_CLASS_UNKNOWN, and the KSM
+ * denies everything such a process does.
+ *
+ * Why so many per question: ends come in bursts (a process ending with a thousand handles the
+ * monitor saw) and are told only with questions, while one request shows the monitor at most
+ * 33 objects it may not have seen (16 handles in the request, 16 in its answer, which the
+ * policy may grant without a question, and a process being started). Taking more than that per
+ * question means the ends waiting shrink with every question whatever processes do, so a burst
+ * of B ends is told within about B / 31 questions and state never piles up behind it.
  */
 #ifndef BASTION_KSM_PROTO_H
 #define BASTION_KSM_PROTO_H
@@ -70,9 +78,16 @@ struct ksm_proto_request {
     uint32_t method_id;
     uint32_t src_sid;     /* the source process's SID, or KSM_PROTO_SID_NONE (the kernel) */
     uint32_t dst_sid;     /* the destination's (execute: the new process), or _NONE */
-    uint32_t ended_sid;   /* a process that has ended, or _NONE (see above) */
+    uint32_t ended_count; /* 0..KSM_PROTO_ENDED_MAX ended SIDs follow this struct (above) */
     uint32_t reserved[2]; /* 0: the arena stays 8-byte aligned */
 };
+
+/* The fixed part of a question is struct ksm_proto_request and then its `ended_count` SIDs
+ * (uint32_t, never KSM_PROTO_SID_NONE), padded with a zero word to a multiple of 8 bytes so that
+ * the arena stays 8-byte aligned: the IPC header's fixed_size is
+ * sizeof(struct ksm_proto_request) + KSM_PROTO_ENDED_BYTES(ended_count). */
+#define KSM_PROTO_ENDED_MAX 64u
+#define KSM_PROTO_ENDED_BYTES(n) (((uint32_t)(n)*4u + 7u) & ~7u)
 
 struct ksm_proto_verdict {
     uint32_t granted;  /* 1: granted, 0: denied; anything else is a malformed verdict */
@@ -91,10 +106,13 @@ _Static_assert(sizeof(struct ksm_proto_request) == 40, "security channel ABI");
      (uint64_t)(uint8_t)(reply) << 16 | (uint64_t)(uint32_t)(class_id) << 32)
 #define KSM_PROTO_VERDICT_RESERVED 0xFF000000ull
 
-/* Where a request's arena starts: after the IPC header (IDL_HEADER_SIZE, 24 bytes) and the fixed
- * part. The kernel (security/ksm_channel.c) and the KSM (ksm/monitor/ksm_answer.c) each assert it
- * against the IPC header they use. */
+/* Where a request's arena starts when it carries no ended SID: after the IPC header
+ * (IDL_HEADER_SIZE, 24 bytes) and struct ksm_proto_request. The kernel (security/ksm_channel.c)
+ * and the KSM (ksm/monitor/ksm_answer.c) each assert it against the IPC header they use. With n
+ * ended SIDs it is KSM_PROTO_ENDED_BYTES(n) further; a question is at most
+ * KSM_PROTO_QUESTION_MAX bytes before its arena. */
 #define KSM_PROTO_ARENA_OFFSET (24u + (uint32_t)sizeof(struct ksm_proto_request))
+#define KSM_PROTO_QUESTION_MAX (KSM_PROTO_ARENA_OFFSET + KSM_PROTO_ENDED_BYTES(KSM_PROTO_ENDED_MAX))
 _Static_assert(sizeof(struct ksm_proto_verdict) == 16, "security channel ABI");
 
 #endif

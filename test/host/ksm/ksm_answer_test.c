@@ -27,8 +27,9 @@
 /* The request on the wire (docs/security-model.md, kern/uapi/bastion/ksm_proto.h): little-endian
  * fields at fixed offsets. Header: endpoint 0, method 4, fixed size 8, arena size 12, handle
  * count 16 (16 bits), flags 18 (16 bits), reserved 20; fixed part: event 24, source class 28,
- * destination class 32, endpoint 36, method 40, source SID 44, destination SID 48, ended SID 52,
- * reserved 56 and 60; the arena at 64. */
+ * destination class 32, endpoint 36, method 40, source SID 44, destination SID 48, ended count
+ * 52, reserved 56 and 60; then the ended SIDs (4 bytes each) and a zero word when their count is
+ * odd, all in the fixed size; the arena after them (at 64 with none). */
 enum {
     WIRE_METHOD = 4,
     WIRE_FIXED_SIZE = 8,
@@ -41,7 +42,7 @@ enum {
     WIRE_METHOD_ID = 40,
     WIRE_SRC_SID = 44,
     WIRE_DST_SID = 48,
-    WIRE_ENDED_SID = 52,
+    WIRE_ENDED_COUNT = 52,
     WIRE_RESERVED = 56,
     WIRE_RESERVED2 = 60,
     WIRE_ARENA = 64,
@@ -53,7 +54,7 @@ static struct ksm_table *table;
 static struct policy *pol;
 static struct ksm_answer_ctx ctx;
 static _Alignas(8) uint8_t msg[4096];
-static _Alignas(8) uint8_t req[4096 + WIRE_ARENA];
+static _Alignas(8) uint8_t req[4096 + WIRE_ARENA + 4 * 66];
 
 static int setup(void **state)
 {
@@ -101,6 +102,20 @@ static size_t build(enum ksm_event event, uint32_t src, uint32_t dst, uint32_t e
     put32(WIRE_METHOD_ID, m);
     memcpy(req + WIRE_ARENA, arena, len);
     return WIRE_ARENA + len;
+}
+
+/* The request build() made (len bytes), now carrying the n ended SIDs sids: they go after the
+ * fixed part, the arena moves behind them; returns the new length. */
+static size_t add_ended(size_t len, const uint32_t *sids, uint32_t n)
+{
+    size_t bytes = ((size_t)n * 4 + 7) / 8 * 8;
+    memmove(req + WIRE_ARENA + bytes, req + WIRE_ARENA, len - WIRE_ARENA);
+    memset(req + WIRE_ARENA, 0, bytes);
+    for (uint32_t i = 0; i < n; i++)
+        put32(WIRE_ARENA + 4 * (size_t)i, sids[i]);
+    put32(WIRE_ENDED_COUNT, n);
+    put32(WIRE_FIXED_SIZE, WIRE_FIXED_PART + (uint32_t)bytes);
+    return len + bytes;
 }
 
 /* The verdict, its text and the text length ksm_answer() returned. */
@@ -354,10 +369,9 @@ static struct verdict flow_event(enum ksm_event ev, uint32_t src, uint32_t dst, 
         if (strcmp(method, "Ping") == 0)
             psl_test_set(pol, ev, "psltest.Server", "calc", method, msg, "value", 1);
     }
-    size_t len = build(ev, src, dst, ep, m, msg, n);
+    size_t len = add_ended(build(ev, src, dst, ep, m, msg, n), &ended, ended != 0);
     put32(WIRE_SRC_SID, src_sid);
     put32(WIRE_DST_SID, dst_sid);
-    put32(WIRE_ENDED_SID, ended);
     return answer(len);
 }
 
@@ -533,10 +547,9 @@ static struct verdict mic_event(enum ksm_event ev, uint32_t src, uint32_t dst, c
         if (strcmp(method, "Ping") == 0)
             psl_test_set(pol, ev, cls, ep_name, method, msg, "value", value);
     }
-    size_t len = build(ev, src, dst, ep, m, msg, n);
+    size_t len = add_ended(build(ev, src, dst, ep, m, msg, n), &ended, ended != 0);
     put32(WIRE_SRC_SID, src_sid);
     put32(WIRE_DST_SID, dst_sid);
-    put32(WIRE_ENDED_SID, ended);
     return answer(len);
 }
 
@@ -637,12 +650,116 @@ static void resource_state_follows_the_kernels_sids(void **state)
     put_back(saved);
 }
 
+/* Many ends told with one question (resource.psl): every one's state goes before the decision;
+ * a question's ended SIDs are checked like the rest of it (at most 64, never the kernel's SID,
+ * a zero pad, the fixed size they make), and nothing of a malformed question is acted on. */
+static void many_ends_in_one_question(void **state)
+{
+    (void)state;
+    static struct ksm_answer_state st;
+    static uint8_t flow[KSM_SID_SLOTS];
+    static uint32_t set_of[KSM_SID_SLOTS], map_of[KSM_SID_SLOTS];
+    static uint64_t set_words[64], map_words[64], res[1024];
+    struct policy *rp = NULL;
+    struct ksm_table *rt = psl_test_policy(PSL_POLICY_DIR "/resource.psl", &rp);
+    memset(&st, 0, sizeof st);
+    memset(flow, 0, sizeof flow);
+    memset(set_of, 0, sizeof set_of);
+    memset(map_of, 0, sizeof map_of);
+    memset(set_words, 0, sizeof set_words);
+    memset(map_words, 0, sizeof map_words);
+    memset(res, 0, sizeof res);
+    st.store =
+        (struct ksm_state){flow, KSM_SID_SLOTS, set_of, set_words, map_of, map_words, NULL, res};
+    struct decider saved = use_table(&st, rt, rp);
+    uint32_t client = ksm_class_id(rt, "psltest.Client"), server = ksm_class_id(rt, "psltest."
+                                                                                    "Server");
+    const uint32_t S = 5001, C = 6000, D = 6001;
+    const char *srv = "psltest.Server";
+    /* Two resources open (the Flow object holds two); the third SID ended names nothing the
+     * KSM keeps, which is no error. */
+    const uint32_t res_sids[3] = {77, 78, 4242};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(
+            mic_event(KSM_EV_REQUEST, client, server, srv, "calc", "Ping", res_sids[i], C, S, 0)
+                .granted,
+            1);
+        assert_int_equal(
+            mic_event(KSM_EV_REQUEST, client, server, srv, "calc", "Ping", res_sids[i], D, S, 0)
+                .granted,
+            0);
+    }
+    /* The question that opens 78 again carries three ends (odd: a pad word): granted, as the
+     * ends are forgotten before it is decided. */
+    uint32_t ep = 0, m = 0;
+    size_t n = psl_test_msg(pol, KSM_EV_REQUEST, srv, "calc", "Ping", msg, &ep, &m);
+    psl_test_set(pol, KSM_EV_REQUEST, srv, "calc", "Ping", msg, "value", 78);
+    size_t plain = build(KSM_EV_REQUEST, client, server, ep, m, msg, n);
+    put32(WIRE_SRC_SID, D);
+    put32(WIRE_DST_SID, S);
+    size_t len = add_ended(plain, res_sids, 3);
+    assert_int_equal(len, plain + 16);
+
+    /* Malformed first: each is refused and forgets nothing. */
+    put32(WIRE_ARENA + 12, 5); /* the pad word */
+    struct verdict v = answer(len);
+    assert_int_equal(v.granted, 0);
+    assert_string_equal(v.text, "malformed security request (ended SIDs)");
+    put32(WIRE_ARENA + 12, 0);
+    put32(WIRE_ARENA + 4, 0); /* the kernel's SID never ends */
+    assert_string_equal(answer(len).text, "malformed security request (ended SIDs)");
+    put32(WIRE_ARENA + 4, 78);
+    put32(WIRE_ENDED_COUNT, 65);
+    assert_string_equal(answer(len).text, "malformed security request (too many ended SIDs)");
+    put32(WIRE_ENDED_COUNT, 2); /* the fixed size says 3 (with the pad, 16 bytes) */
+    assert_string_equal(answer(len).text, "malformed security request");
+    put32(WIRE_ENDED_COUNT, 4); /* the same 16 bytes, but the fourth SID is the pad's zero */
+    assert_string_equal(answer(len).text, "malformed security request (ended SIDs)");
+    put32(WIRE_ENDED_COUNT, 3);
+    put32(WIRE_FIXED_SIZE, WIRE_FIXED_PART + 8);
+    assert_string_equal(answer(len).text, "malformed security request");
+    put32(WIRE_FIXED_SIZE, WIRE_FIXED_PART + 16);
+    put32(WIRE_ENDED_COUNT, 64); /* more SIDs than the question has room for */
+    assert_string_equal(answer(len).text, "malformed security request (too short)");
+    put32(WIRE_ENDED_COUNT, 3);
+    assert_int_equal(
+        mic_event(KSM_EV_REQUEST, client, server, srv, "calc", "Ping", 77, D, S, 0).granted, 0);
+
+    /* Well formed: 78 opens again for D, and so does 77 after it. */
+    n = psl_test_msg(pol, KSM_EV_REQUEST, srv, "calc", "Ping", msg, &ep, &m);
+    psl_test_set(pol, KSM_EV_REQUEST, srv, "calc", "Ping", msg, "value", 78);
+    len = add_ended(build(KSM_EV_REQUEST, client, server, ep, m, msg, n), res_sids, 3);
+    put32(WIRE_SRC_SID, D);
+    put32(WIRE_DST_SID, S);
+    v = answer(len);
+    assert_int_equal(v.granted, 1);
+    assert_int_equal(
+        mic_event(KSM_EV_REQUEST, client, server, srv, "calc", "Ping", 77, D, S, 0).granted, 1);
+
+    /* The most a question carries, 64 (even: no pad), each forgotten: the last is 78, which C
+     * opens with that very question. */
+    uint32_t many[64];
+    for (uint32_t i = 0; i < 63; i++)
+        many[i] = 9000 + i;
+    many[63] = 78;
+    assert_int_equal(
+        mic_event(KSM_EV_REQUEST, client, server, srv, "calc", "Ping", 78, C, S, 0).granted, 0);
+    n = psl_test_msg(pol, KSM_EV_REQUEST, srv, "calc", "Ping", msg, &ep, &m);
+    psl_test_set(pol, KSM_EV_REQUEST, srv, "calc", "Ping", msg, "value", 78);
+    len = add_ended(build(KSM_EV_REQUEST, client, server, ep, m, msg, n), many, 64);
+    put32(WIRE_SRC_SID, C);
+    put32(WIRE_DST_SID, S);
+    assert_int_equal(answer(len).granted, 1);
+    put_back(saved);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(flow_state_follows_the_kernels_sids),
         cmocka_unit_test(mic_levels_follow_the_kernels_sids),
         cmocka_unit_test(resource_state_follows_the_kernels_sids),
+        cmocka_unit_test(many_ends_in_one_question),
         cmocka_unit_test(execute_names_the_class_and_gets_its_id),
         cmocka_unit_test(execute_of_an_unknown_class_is_denied),
         cmocka_unit_test(requests_are_decided_from_their_message),
