@@ -109,15 +109,15 @@ Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const c
     } head;
     _Static_assert(__builtin_offsetof(__typeof__(head), ended) == KSM_PROTO_ARENA_OFFSET,
                    "the ended SIDs follow the fixed part (ksm_proto.h)");
-    _Static_assert(sizeof head == KSM_PROTO_QUESTION_MAX, "a question's head (ksm_proto.h)");
+    _Static_assert(sizeof head == KSM_PROTO_QUESTION_MAX && KSM_PROTO_ENDED_MAX % 2 == 0,
+                   "a question's head, with room for the pad (ksm_proto.h)");
     uint32_t n_ended;
     struct kobj_end *ended = ksm_forget_take(head.ended, KSM_PROTO_ENDED_MAX, &n_ended);
-    if (n_ended % 2 != 0)
-        head.ended[n_ended] = 0; /* the pad word; KSM_PROTO_ENDED_MAX is even */
+    const uint32_t ended_bytes = KSM_PROTO_ENDED_BYTES(n_ended); /* with the pad */
     head.h = (struct idl_header){
         .endpoint_id = 0,
         .method_id = KSM_PROTO_DECIDE,
-        .fixed_size = (uint32_t)sizeof(struct ksm_proto_request) + KSM_PROTO_ENDED_BYTES(n_ended),
+        .fixed_size = (uint32_t)sizeof(struct ksm_proto_request) + ended_bytes,
         .arena_size = (uint32_t)arena_len,
     };
     head.r = (struct ksm_proto_request){
@@ -135,8 +135,8 @@ Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const c
     t[1] = __builtin_ia32_rdtsc();
 #endif
     bool seen;
-    Retcode rc = ksm_handoff_ask(&head, KSM_PROTO_ARENA_OFFSET + KSM_PROTO_ENDED_BYTES(n_ended),
-                                 arena, arena_len, v, KSM_VERDICT_TIMEOUT_MS * 1000000ull, &seen);
+    Retcode rc = ksm_handoff_ask(&head, KSM_PROTO_ARENA_OFFSET + ended_bytes, arena, arena_len, v,
+                                 KSM_VERDICT_TIMEOUT_MS * 1000000ull, &seen);
     /* Ends the KSM never got go back in front of the queue for a later question: lost, they
      * would leave their SIDs' policy state in the KSM for good (a Flow, HashSet or StaticMap
      * entry that nothing can use, holding a place other resources need). */

@@ -33,6 +33,8 @@ struct kobj_end *ksm_forget_take(uint32_t *sids, uint32_t max, uint32_t *n)
     uint32_t i = 0;
     for (struct kobj_end *e = chain; e != NULL; e = e->next)
         sids[i++] = e->sid; /* the chain is the caller's now: no lock */
+    if (i % 2 != 0)
+        sids[i] = 0; /* the pad of the question's fixed part (ksm_proto.h) */
     return chain;
 }
 

@@ -28,8 +28,10 @@ void ksm_forget_push(struct kobj_end *end);
  * before that, and without a monitor, there is no one to tell. */
 void ksm_forget_watch_objects(void);
 
-/* Takes the oldest ends not yet told, at most max: their SIDs into sids[0..*n), the notes as a
- * chain linked through `next` (NULL and *n 0 when none; no lock taken then). The caller asks
+/* Takes the oldest ends not yet told, at most max: their SIDs into sids[0..*n) and a 0 after
+ * an odd count (a question's pad, <bastion/ksm_proto.h>: sids has room for max rounded up to
+ * even), the notes as a chain linked through `next` (NULL and *n 0 when none; no lock taken
+ * then). The caller asks
  * with the SIDs, then frees the chain (ksm_forget_told) or, when the KSM never got the
  * question, puts it back (ksm_forget_put_back). */
 struct kobj_end *ksm_forget_take(uint32_t *sids, uint32_t max, uint32_t *n);

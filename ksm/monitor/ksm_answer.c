@@ -311,6 +311,30 @@ void ksm_answer_pregrants(const struct ksm_table *t, uint8_t *out)
                                                                              : 0u));
 }
 
+/* A question's count of ended SIDs (1..) and the bytes after its struct ksm_proto_request: why
+ * they are malformed, or 0 with *arena_at where its arena starts. At most KSM_PROTO_ENDED_MAX;
+ * none is the kernel's SID (0), and the pad word of an odd count is 0. */
+static const char *ended_sids_malformed(uint32_t count, const uint8_t *sids, size_t len,
+                                        size_t *arena_at)
+{
+    if (count > KSM_PROTO_ENDED_MAX) {
+        return "malformed security request (too many ended SIDs)";
+    }
+    const uint32_t bytes = KSM_PROTO_ENDED_BYTES(count);
+    if (len < KSM_PROTO_ARENA_OFFSET + bytes) {
+        return "malformed security request (too short)";
+    }
+    for (uint32_t i = 0; i < bytes / 4; i++) {
+        uint32_t sid;
+        __builtin_memcpy(&sid, sids + 4 * i, sizeof sid);
+        if ((sid == KSM_PROTO_SID_NONE) != (i >= count)) {
+            return "malformed security request (ended SIDs)";
+        }
+    }
+    *arena_at = KSM_PROTO_ARENA_OFFSET + bytes;
+    return 0;
+}
+
 size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
                   struct ksm_answer *out)
 {
@@ -325,28 +349,20 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
     }
     __builtin_memcpy(&h, m, sizeof h);
     __builtin_memcpy(&r, m + IDL_HEADER_SIZE, sizeof r);
-    /* The fixed part: the request, then its ended SIDs and their pad (ksm_proto.h). */
-    if (r.ended_count > KSM_PROTO_ENDED_MAX) {
-        return refuse(out, "malformed security request (too many ended SIDs)");
-    }
-    const uint32_t ended_bytes = KSM_PROTO_ENDED_BYTES(r.ended_count);
-    const size_t arena_at = KSM_PROTO_ARENA_OFFSET + ended_bytes;
-    if (len < arena_at) {
-        return refuse(out, "malformed security request (too short)");
+    /* The fixed part: the request, then its ended SIDs and their pad (ksm_proto.h); checked
+     * apart, as almost every question carries none. */
+    size_t arena_at = KSM_PROTO_ARENA_OFFSET;
+    const uint8_t *ended = m + KSM_PROTO_ARENA_OFFSET;
+    if (r.ended_count != 0) {
+        const char *bad = ended_sids_malformed(r.ended_count, ended, len, &arena_at);
+        if (bad != 0) {
+            return refuse(out, bad);
+        }
     }
     if (h.endpoint_id != 0 || h.method_id != KSM_PROTO_DECIDE ||
-        h.fixed_size != sizeof r + ended_bytes || h.handle_count != 0 || h.flags != 0 ||
+        h.fixed_size != arena_at - IDL_HEADER_SIZE || h.handle_count != 0 || h.flags != 0 ||
         h.arena_size != len - arena_at || r.reserved[0] != 0 || r.reserved[1] != 0) {
         return refuse(out, "malformed security request");
-    }
-    const uint8_t *ended = m + KSM_PROTO_ARENA_OFFSET;
-    for (uint32_t i = 0; i < ended_bytes / 4; i++) {
-        uint32_t sid;
-        __builtin_memcpy(&sid, ended + 4 * i, sizeof sid);
-        /* An ended SID is never the kernel's; the pad word is zero. */
-        if ((sid == KSM_PROTO_SID_NONE) != (i >= r.ended_count)) {
-            return refuse(out, "malformed security request (ended SIDs)");
-        }
     }
     const uint8_t *arena = m + arena_at;
     size_t arena_len = len - arena_at;
