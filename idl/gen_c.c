@@ -176,24 +176,39 @@ static void collect_tags(const struct type *t, uint32_t base, uint32_t *tags, in
 
 /* --- nested parameters: the item list ------------------------------------------------------ */
 
-/* Pieces of one nested parameter; a description beyond this (e.g. a long array of structs
- * with strings) is refused, so the runtime's one pass over them stays short. */
+/*
+ * Pieces of one nested parameter; a description beyond this (e.g. a long array of structs
+ * with strings) is refused, so the runtime's one pass over them stays short. An item inside a
+ * sequence's element counts once per element the sequence may hold (and a sequence of strings
+ * there once per string too): a sender can make all elements' descriptors share one run, so
+ * what validation does is bounded by this count, never by the message.
+ */
 #define ITEMS_MAX 1024
 
 struct items {
     struct idl_item_desc it[ITEMS_MAX];
     int n;
-    struct loc loc; /* the parameter, for the error */
+    uint64_t weight; /* items counted as above; n <= weight */
+    uint64_t mult;   /* elements the sequences around the current item may hold, at most */
+    int levels;      /* sequences of nested elements around the current item */
+    struct loc loc;  /* the parameter, for the error */
 };
+
+static void items_count(struct items *is, uint64_t n)
+{
+    is->weight += is->mult * n;
+    if (is->weight > ITEMS_MAX)
+        diag_error(is->loc,
+                   "too many nested fields: more than %d strings, sequences, union tags and "
+                   "plain runs in one parameter (each counted once per element of the sequences "
+                   "around it)",
+                   ITEMS_MAX);
+}
 
 static struct idl_item_desc *item_push(struct items *is, uint8_t kind, uint32_t wo, uint32_t no,
                                        int guard, uint32_t arm)
 {
-    if (is->n >= ITEMS_MAX)
-        diag_error(is->loc,
-                   "too many nested fields: more than %d strings, sequences, union tags and "
-                   "plain runs in one parameter",
-                   ITEMS_MAX);
+    items_count(is, 1);
     struct idl_item_desc *it = &is->it[is->n++];
     memset(it, 0, sizeof *it);
     it->kind = kind;
@@ -204,23 +219,54 @@ static struct idl_item_desc *item_push(struct items *is, uint8_t kind, uint32_t 
     return it;
 }
 
+/* Wire size and alignment, and C size, of a resolved type (arrays: their levels in place,
+ * bounded by the parser). */
+static void type_sizes(const struct type *t, uint32_t *ws, uint32_t *wa, uint32_t *ns)
+{
+    t = type_strip(t);
+    switch (t->kind) {
+    case TY_INT:
+        *ws = *wa = *ns = (uint32_t)t->bits / 8;
+        return;
+    case TY_HANDLE:
+        *ws = *wa = *ns = 4;
+        return;
+    case TY_STRING:
+        *ws = *ns = 8;
+        *wa = 4;
+        return;
+    case TY_BYTES:
+    case TY_SEQ:
+        *ws = 8;
+        *wa = 4;
+        *ns = (uint32_t)sizeof(struct idl_seq);
+        return;
+    case TY_ARRAY:
+        type_sizes(t->elem, ws, wa, ns);
+        *ws *= (uint32_t)t->bound; /* checked against the message limit by resolve.c */
+        *ns *= (uint32_t)t->bound;
+        return;
+    case TY_NAMED:
+        *ws = t->decl->size;
+        *wa = t->decl->align;
+        *ns = t->decl->nsize;
+        return;
+    }
+}
+
 /* Element sizes (wire and C) of an array's element type. */
 static void elem_sizes(const struct type *e, uint32_t *ws, uint32_t *ns)
 {
-    uint64_t n = 1;
-    e = type_strip(e);
-    while (e->kind == TY_ARRAY) {
-        n *= e->bound;
-        e = type_strip(e->elem);
-    }
-    *ws = (uint32_t)(n * (e->kind == TY_INT ? (uint32_t)e->bits / 8 : e->decl->size));
-    *ns = (uint32_t)(n * (e->kind == TY_INT ? (uint32_t)e->bits / 8 : e->decl->nsize));
+    uint32_t wa;
+    type_sizes(e, ws, &wa, ns);
 }
 
 /*
  * Flattens type t at wire offset wo / C offset no into items, present under (guard, arm).
  * copy: emit the plain bytes too (false inside a plain run already copied, where only union
- * tags still need items). Recursion follows the type's levels (bounded by IDL_NESTING_MAX).
+ * tags still need items). A sequence of nested elements is its item followed by its element's
+ * items, at offsets from the element's start. Recursion follows the type's levels (bounded by
+ * IDL_NESTING_MAX).
  */
 static void collect_items(struct items *is, const struct type *t, uint32_t wo, uint32_t no,
                           int guard, uint32_t arm, bool copy)
@@ -228,13 +274,8 @@ static void collect_items(struct items *is, const struct type *t, uint32_t wo, u
     t = type_strip(t);
     if (!type_is_var(t)) {
         if (copy) {
-            uint32_t ws, ns;
-            if (t->kind == TY_ARRAY) {
-                elem_sizes(t->elem, &ws, &ns);
-                ws *= (uint32_t)t->bound;
-            } else {
-                ws = t->kind == TY_INT ? (uint32_t)t->bits / 8 : t->decl->size;
-            }
+            uint32_t ws, wa, ns;
+            type_sizes(t, &ws, &wa, &ns);
             item_push(is, IDL_KIND_PLAIN, wo, no, guard, arm)->size = ws;
         }
         if (!type_has_union(t))
@@ -247,26 +288,34 @@ static void collect_items(struct items *is, const struct type *t, uint32_t wo, u
         return;
     case TY_BYTES:
     case TY_SEQ: {
-        const struct type *e = t->kind == TY_SEQ ? type_strip(t->elem) : NULL;
-        struct idl_item_desc *it = item_push(
-            is, e && e->kind == TY_STRING ? IDL_KIND_SEQSTR : IDL_KIND_SEQ, wo, no, guard, arm);
+        enum wire_kind wk = type_wire_kind(t);
+        uint8_t kind = wk == WK_SEQSTR    ? IDL_KIND_SEQSTR
+                       : wk == WK_SEQNEST ? IDL_KIND_SEQNEST
+                                          : IDL_KIND_SEQ;
+        int self = is->n;
+        struct idl_item_desc *it = item_push(is, kind, wo, no, guard, arm);
         it->bound = (uint32_t)t->bound;
-        if (!e) {
+        if (t->kind == TY_BYTES) {
             it->elem_size = it->elem_align = 1;
-        } else if (e->kind == TY_STRING) {
-            it->elem_size = 8;
-            it->elem_align = 4;
-            it->str_bound = (uint32_t)e->bound;
-        } else if (e->kind == TY_INT) {
-            it->elem_size = it->elem_align = (uint32_t)e->bits / 8;
-        } else {
-            uint32_t ns;
-            elem_sizes(e, &it->elem_size, &ns);
-            const struct type *x = e;
-            while (x->kind == TY_ARRAY)
-                x = type_strip(x->elem);
-            it->elem_align = x->kind == TY_INT ? (uint32_t)x->bits / 8 : x->decl->align;
+            return;
         }
+        uint32_t ns;
+        type_sizes(t->elem, &it->elem_size, &it->elem_align, &ns);
+        if (kind == IDL_KIND_SEQSTR) {
+            it->str_bound = (uint32_t)type_strip(t->elem)->bound;
+            if (is->levels > 0)
+                items_count(is, t->bound); /* its strings, once per element around it */
+        }
+        if (kind != IDL_KIND_SEQNEST)
+            return;
+        it->native_elem_size = ns;
+        uint64_t mult = is->mult;
+        is->mult *= t->bound; /* at most 1024 by then, or items_count stopped idlc */
+        is->levels++;
+        collect_items(is, t->elem, 0, 0, 0, 0, true);
+        is->levels--;
+        is->mult = mult;
+        is->it[self].size = (uint32_t)(is->n - self - 1);
         return;
     }
     case TY_ARRAY: {
@@ -302,6 +351,7 @@ static struct items *collect_param_items(const struct param *p)
 {
     struct items *is = xalloc(sizeof *is);
     is->loc = p->loc;
+    is->mult = 1;
     collect_items(is, p->type, 0, 0, 0, 0, true);
     return is;
 }
@@ -309,13 +359,9 @@ static struct items *collect_param_items(const struct param *p)
 /* sizeof the C form of a nested parameter's type. */
 static uint32_t native_size(const struct type *t)
 {
-    t = type_strip(t);
-    if (t->kind == TY_ARRAY) {
-        uint32_t ws, ns;
-        elem_sizes(t->elem, &ws, &ns);
-        return ns * (uint32_t)t->bound;
-    }
-    return t->decl->nsize;
+    uint32_t ws, wa, ns;
+    type_sizes(t, &ws, &wa, &ns);
+    return ns;
 }
 
 static void emit_items(struct sbuf *c, const char *name, const struct param *p)
@@ -323,15 +369,15 @@ static void emit_items(struct sbuf *c, const char *name, const struct param *p)
     static const char *const kinds[] = {
         [IDL_KIND_PLAIN] = "IDL_KIND_PLAIN",   [IDL_KIND_SEQ] = "IDL_KIND_SEQ",
         [IDL_KIND_STRING] = "IDL_KIND_STRING", [IDL_KIND_SEQSTR] = "IDL_KIND_SEQSTR",
-        [IDL_KIND_TAG] = "IDL_KIND_TAG",
+        [IDL_KIND_TAG] = "IDL_KIND_TAG",       [IDL_KIND_SEQNEST] = "IDL_KIND_SEQNEST",
     };
     struct items *is = collect_param_items(p);
     sb_printf(c, "static const struct idl_item_desc %s[] = {\n", name);
     for (int i = 0; i < is->n; i++) {
         const struct idl_item_desc *it = &is->it[i];
-        sb_printf(c, "    {%s, 0, %u, %u, %u, %u, %u, %u, %u, %u, %u},\n", kinds[it->kind],
+        sb_printf(c, "    {%s, 0, %u, %u, %u, %u, %u, %u, %u, %u, %u, %u},\n", kinds[it->kind],
                   it->guard, it->arm, it->wire_offset, it->native_offset, it->size, it->elem_size,
-                  it->elem_align, it->bound, it->str_bound);
+                  it->elem_align, it->bound, it->str_bound, it->native_elem_size);
     }
     sb_printf(c, "};\n");
 }
@@ -349,6 +395,7 @@ static enum pclass param_class(const struct param *p)
         return PC_STRING;
     case WK_SEQ:
     case WK_SEQSTR:
+    case WK_SEQNEST: /* a struct idl_seq, described as a nested parameter of one item */
         return PC_SEQ;
     case WK_PLAIN:
     case WK_NESTED: /* passed as its C struct (or array), like a plain one */
@@ -373,8 +420,13 @@ static char *param_sig(const struct param *p)
         return in ? c_decl(p->type, n) : c_decl(p->type, xprintf("*%s", n));
     case PC_AGG:
         return xprintf("%s%s", in ? "const " : "", c_decl(p->type, xprintf("*%s", n)));
-    case PC_ARRAY:
-        return xprintf("%s%s", in ? "const " : "", c_decl(t->elem, xprintf("*%s", n)));
+    case PC_ARRAY: {
+        char *d = c_decl(t->elem, xprintf("*%s", n));
+        /* An array of strings: the strings' pointers are what an in parameter keeps const. */
+        if (in && strncmp(d, "const char *", 12) == 0)
+            return xprintf("const char *const %s", d + 12);
+        return xprintf("%s%s", in ? "const " : "", d);
+    }
     case PC_HANDLE:
         return xprintf("idl_handle_t %s%s", in ? "" : "*", n);
     case PC_STRING:
@@ -597,6 +649,7 @@ static const char *kind_name(enum wire_kind wk)
     case WK_SEQSTR:
         return "IDL_KIND_SEQSTR";
     case WK_NESTED:
+    case WK_SEQNEST:
         return "IDL_KIND_NESTED";
     }
     return "?";
@@ -641,6 +694,12 @@ void param_arena_elem(const struct param *p, uint32_t *esize, uint32_t *ealign, 
         *bound = (uint32_t)t->bound;
         *sbound = (uint32_t)type_strip(t->elem)->bound;
         break;
+    case WK_SEQNEST: { /* the run of wire elements (its items are the parameter's) */
+        uint32_t ns;
+        type_sizes(t->elem, esize, ealign, &ns);
+        *bound = (uint32_t)t->bound;
+        break;
+    }
     default:
         break;
     }
@@ -738,7 +797,7 @@ static void gen_source(struct package *p, struct sbuf *c)
             int nt = 0;
             if (pr->wk == WK_PLAIN)
                 collect_tags(pr->type, 0, tags, &nt, pr->loc);
-            if (pr->wk == WK_NESTED)
+            if (pr->wk == WK_NESTED || pr->wk == WK_SEQNEST)
                 emit_items(c, xprintf("%s_%s_%s_items", pre, m->name, pr->name), pr);
             if (nt == 0)
                 continue;
@@ -759,7 +818,7 @@ static void gen_source(struct package *p, struct sbuf *c)
             uint32_t nsize = 0;
             int nitems = 0;
             char *itemref = "NULL";
-            if (pr->wk == WK_NESTED) {
+            if (pr->wk == WK_NESTED || pr->wk == WK_SEQNEST) {
                 struct items *is = collect_param_items(pr);
                 nitems = is->n;
                 itemref = xprintf("%s_%s_%s_items", pre, m->name, pr->name);

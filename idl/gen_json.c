@@ -114,7 +114,9 @@ static void emit_decl(struct sbuf *b, const struct decl *d, bool first)
                     n *= s->bound;
                     s = type_strip(s->elem);
                 }
-                size = (uint32_t)(n * (s->kind == TY_INT ? (uint32_t)s->bits / 8 : s->decl->size));
+                size = (uint32_t)(n * (s->kind == TY_INT     ? (uint32_t)s->bits / 8
+                                       : s->kind == TY_NAMED ? s->decl->size
+                                                             : 8)); /* descriptors */
             }
             sb_printf(b, "%s\n        { \"name\": \"%s\", ", i ? "," : "", f->name);
             if (d->kind == D_UNION)
@@ -149,7 +151,7 @@ static void emit_param(struct sbuf *b, const struct param *p, bool first)
               first ? "" : ",", p->name, dirs[p->dir], type_text(p->type), type_kind(p->type),
               p->offset, p->size);
     emit_type_extras(b, p->type);
-    if (p->wk == WK_STRING || p->wk == WK_SEQ || p->wk == WK_SEQSTR) {
+    if (p->wk == WK_STRING || p->wk == WK_SEQ || p->wk == WK_SEQSTR || p->wk == WK_SEQNEST) {
         uint32_t es, ea, bd, sbd;
         param_arena_elem(p, &es, &ea, &bd, &sbd);
         const struct type *t = type_strip(p->type);
@@ -161,6 +163,8 @@ static void emit_param(struct sbuf *b, const struct param *p, bool first)
                   p->wk == WK_STRING ? "true" : "false");
         if (p->wk == WK_SEQSTR)
             sb_printf(b, ", \"string_bound\": %u", sbd);
+        if (p->wk == WK_SEQNEST) /* each element's descriptors point elsewhere in the arena */
+            sb_printf(b, ", \"nested\": true");
         sb_printf(b, " }");
     }
     sb_printf(b, " }");

@@ -106,7 +106,9 @@ enum wire_kind type_wire_kind(const struct type *t)
     case TY_BYTES:
         return WK_SEQ;
     case TY_SEQ:
-        return type_strip(t->elem)->kind == TY_STRING ? WK_SEQSTR : WK_SEQ;
+        if (type_strip(t->elem)->kind == TY_STRING)
+            return WK_SEQSTR;
+        return type_is_var(t->elem) ? WK_SEQNEST : WK_SEQ;
     default:
         return type_is_var(t) ? WK_NESTED : WK_PLAIN;
     }
@@ -137,4 +139,22 @@ bool type_has_union(const struct type *t)
     if (t->kind == TY_ARRAY)
         return type_has_union(t->elem);
     return t->kind == TY_NAMED && t->decl && t->decl->has_union;
+}
+
+/* Walks only the array/sequence levels written in place (bounded by the parser). */
+int type_seq_levels(const struct type *t)
+{
+    t = type_strip(t);
+    switch (t->kind) {
+    case TY_SEQ: {
+        int inner = type_seq_levels(t->elem);
+        return type_wire_kind(t) == WK_SEQNEST ? inner + 1 : inner;
+    }
+    case TY_ARRAY:
+        return type_seq_levels(t->elem);
+    case TY_NAMED:
+        return t->decl ? t->decl->seq_levels : 0;
+    default:
+        return 0;
+    }
 }

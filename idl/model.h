@@ -78,8 +78,10 @@ struct type {
 /* What a type is on the wire once typedefs are looked through. WK_NESTED: a struct, union or
  * array with strings or sequences inside (docs/message-format.md, "Nested strings and
  * sequences"): its wire form holds arena descriptors, its C form pointers, so the two layouts
- * differ and the runtime converts field by field. */
-enum wire_kind { WK_PLAIN, WK_HANDLE, WK_SEQ, WK_STRING, WK_SEQSTR, WK_NESTED };
+ * differ and the runtime converts field by field. WK_SEQNEST: a sequence whose elements are
+ * nested, sequences or bytes (not strings: WK_SEQSTR): its elements in the arena hold
+ * descriptors of their own; as a parameter it is a nested one with a struct idl_seq C form. */
+enum wire_kind { WK_PLAIN, WK_HANDLE, WK_SEQ, WK_STRING, WK_SEQSTR, WK_NESTED, WK_SEQNEST };
 
 struct field {
     char *name;
@@ -111,6 +113,7 @@ struct decl {
     uint64_t arena_max; /* var: the most arena bytes one value can use (clamped, see resolve.c) */
     bool has_union;     /* a union somewhere inside (its tags need checking) */
     int depth;          /* types: levels of struct/union/array/sequence inside (resolve.c) */
+    int seq_levels;     /* types: levels of sequences of nested elements inside (resolve.c) */
     const struct type *stripped; /* D_TYPEDEF once resolved: type_strip(type), kept so that a
                                   * chain of n typedefs is looked through in O(1), not O(n) */
 };
@@ -225,5 +228,7 @@ enum wire_kind type_wire_kind(const struct type *t);
 bool type_is_var(const struct type *t);
 /* A resolved type with a union somewhere inside. */
 bool type_has_union(const struct type *t);
+/* Levels of sequences of nested elements (WK_SEQNEST) in a resolved type, one in another. */
+int type_seq_levels(const struct type *t);
 
 #endif

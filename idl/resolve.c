@@ -192,12 +192,20 @@ static void resolve_type(struct model *m, struct package *p, struct type *t)
         t->bound = (uint64_t)v;
         if (t->elem) {
             resolve_type(m, p, t->elem);
-            enum wire_kind ek = type_wire_kind(t->elem);
-            if (t->kind == TY_ARRAY && ek != WK_PLAIN && ek != WK_NESTED)
-                diag_error(t->elem->loc, "array elements must be integers, structs, unions or "
-                                         "arrays");
-            if (t->kind == TY_SEQ && ek != WK_PLAIN && ek != WK_STRING)
-                diag_error(t->elem->loc, "sequence elements must be plain types or string<N>");
+            /* Anything but a handle: strings and sequences in an array are descriptors in
+             * place; nested elements of a sequence are wire forms in the arena, with
+             * descriptors of their own (docs/message-format.md). */
+            if (type_wire_kind(t->elem) == WK_HANDLE)
+                diag_error(t->elem->loc,
+                           "%s elements may not be handles: handles may only be "
+                           "method parameters",
+                           t->kind == TY_ARRAY ? "array" : "sequence");
+            /* The runtime recurses once per level of sequences of nested elements. */
+            if (t->kind == TY_SEQ && type_seq_levels(t) > (int)IDL_SEQ_NEST_MAX)
+                diag_error(t->loc,
+                           "sequences nested too deep: more than %u levels of sequences of "
+                           "strings, sequences or nested types",
+                           IDL_SEQ_NEST_MAX);
         }
         return;
     }
@@ -298,14 +306,11 @@ static uint64_t arena_max_of(struct model *m, struct package *p, const struct ty
         r = t->bound + 7;
         break;
     case TY_SEQ: {
-        const struct type *e = type_strip(t->elem);
-        if (e->kind == TY_STRING) {
-            r = t->bound * 8 + 7 + t->bound * (e->bound + 1 + 7);
-        } else {
-            uint32_t es, ea;
-            type_layout(m, p, t->elem, &es, &ea);
-            r = t->bound * es + 7;
-        }
+        /* The run of elements (a string's is its descriptor), then what each element's
+         * strings and sequences hold, at their largest. */
+        uint32_t es, ea;
+        type_layout(m, p, t->elem, &es, &ea);
+        r = t->bound * es + 7 + t->bound * arena_max_of(m, p, t->elem);
         break;
     }
     case TY_ARRAY:
@@ -371,6 +376,7 @@ static void resolve_decl(struct model *m, struct decl *d)
         type_layout(m, p, d->type, &d->size, &d->align);
         d->stripped = type_strip(d->type); /* O(1): a named typedef inside is resolved already */
         d->depth = type_depth(d->type);
+        d->seq_levels = type_seq_levels(d->type);
         if (d->depth > IDL_NESTING_MAX)
             nesting_too_deep(d->type->loc, "types");
         break;
@@ -389,6 +395,8 @@ static void resolve_decl(struct model *m, struct decl *d)
             native_layout(f->type, &nfs, &nfa);
             if (type_depth(f->type) >= d->depth)
                 d->depth = type_depth(f->type) + 1;
+            if (type_seq_levels(f->type) > d->seq_levels)
+                d->seq_levels = type_seq_levels(f->type);
             if (d->depth > IDL_NESTING_MAX)
                 nesting_too_deep(f->type->loc, "types");
             if (type_wire_kind(f->type) == WK_HANDLE)

@@ -50,13 +50,25 @@ struct idl_desc {
 
 /* Native form of a sequence/bytes parameter. For sequence<string<N>,M>: marshalling takes
  * `data` = const char *const[count]; unmarshalling returns data = the descriptor array in the
- * message with `arena` set: read elements with idl_seq_string(). */
+ * message with `arena` set: read elements with idl_seq_string(). The same for a sequence of
+ * nested elements (sequences, bytes, structs or unions with strings or sequences inside, arrays
+ * of them): marshalling takes `data` = the elements' C form (struct idl_seq[count], struct
+ * T[count]) with arena NULL, or a received sequence as it is; unmarshalling returns data = the
+ * elements' wire form in the message (struct idl_desc[count], struct T_wire[count]) with `arena`
+ * set: read a sequence element with idl_seq_seq(), the strings and sequences inside a struct
+ * element with idl_desc_string() and idl_desc_seq(). */
 struct idl_seq {
     const void *data;
     uint32_t count;
     const uint8_t *arena; /* non-NULL: data holds wire descriptors relative to arena */
 };
 const char *idl_seq_string(const struct idl_seq *s, uint32_t i);
+/* Element i of a sequence of sequences or bytes, in either form. From a message the element's
+ * arena is set too (its own elements may be nested); plain elements read the same either way. */
+struct idl_seq idl_seq_seq(const struct idl_seq *s, uint32_t i);
+/* A descriptor inside a received element (arena: the sequence's), as a string or a sequence. */
+const char *idl_desc_string(const uint8_t *arena, const struct idl_desc *d);
+struct idl_seq idl_desc_seq(const uint8_t *arena, const struct idl_desc *d);
 
 /* Why a message was refused. Every code maps to a Retcode with idl_error_retcode(). */
 enum idl_error {
@@ -111,9 +123,15 @@ enum idl_kind {
     IDL_KIND_SEQ,
     IDL_KIND_STRING,
     IDL_KIND_SEQSTR,
-    IDL_KIND_NESTED, /* parameter: struct/union/array with strings or sequences inside */
-    IDL_KIND_TAG,    /* item only: a union's UInt32 tag */
+    IDL_KIND_NESTED,  /* parameter: struct/union/array with strings or sequences inside */
+    IDL_KIND_TAG,     /* item only: a union's UInt32 tag */
+    IDL_KIND_SEQNEST, /* item only: a sequence of nested elements (below) */
 };
+
+/* Levels of sequences of nested elements inside one another (sequence<sequence<sequence<...>>>):
+ * idlc refuses more, and the runtime, which recurses once per level, refuses a description with
+ * more, so its stack use is bounded in the kernel too. */
+#define IDL_SEQ_NEST_MAX 8u
 
 /*
  * One piece of a nested parameter (IDL_KIND_NESTED), flattened by idlc in wire order: every
@@ -122,20 +140,28 @@ enum idl_kind {
  * the items of its arms, which name it as their guard: an item is present only when each guard
  * up its chain selects the item's arm. Guards point backwards, so one pass in order sees every
  * tag before the items that depend on it.
+ *
+ * A sequence of nested elements is one IDL_KIND_SEQNEST item followed by its element's items
+ * (`size` of them), whose offsets are from the start of one element (wire: in the arena run the
+ * descriptor points at; C: in the data array) and whose guards point inside that range. Each
+ * element is checked, written and read with those items: every descriptor inside an element is
+ * relative to the one arena, like every other.
  */
 struct idl_item_desc {
     uint8_t kind;           /* IDL_KIND_PLAIN (bytes copied as they are), _TAG, _STRING, _SEQ,
-                             * _SEQSTR */
+                             * _SEQSTR, _SEQNEST */
     uint8_t reserved_;      /* 0 */
     uint16_t guard;         /* 0: always present; else 1 + index of the TAG item it depends on */
     uint32_t arm;           /* the arm of the guard's union that holds this item */
     uint32_t wire_offset;   /* from the start of the parameter's wire form */
     uint32_t native_offset; /* from the start of the parameter's C form */
-    uint32_t size;          /* PLAIN: bytes; TAG: number of arms */
-    uint32_t elem_size;     /* SEQ: element size; SEQSTR: 8 */
+    uint32_t size;          /* PLAIN: bytes; TAG: number of arms; SEQNEST: items of its element,
+                             * which follow it */
+    uint32_t elem_size;     /* SEQ, SEQNEST: element size (wire); SEQSTR: 8 */
     uint32_t elem_align;
-    uint32_t bound;     /* SEQ/SEQSTR: max elements; STRING: max chars without NUL */
-    uint32_t str_bound; /* SEQSTR: max chars of each string */
+    uint32_t bound;            /* SEQ/SEQSTR/SEQNEST: max elements; STRING: max chars without NUL */
+    uint32_t str_bound;        /* SEQSTR: max chars of each string */
+    uint32_t native_elem_size; /* SEQNEST: sizeof an element's C form */
 };
 
 struct idl_param_desc {

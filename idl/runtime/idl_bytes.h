@@ -88,20 +88,24 @@ static inline uint64_t idl_arena_at(uint32_t fixed_size, uint32_t handles)
 
 /*
  * Whether item i of a nested parameter is present: each union tag up its guard chain selects
- * the arm that holds it. `form` is the parameter's wire form (tags at wire_offset) or C form
- * (tags at native_offset). The tags read were checked against their arm counts before (the
+ * the arm that holds it. `form` is the wire form (tags at wire_offset) or C form (tags at
+ * native_offset) of the parameter, or of one sequence element whose items start at `lo`;
+ * `size` is that form's size. The tags read were checked against their arm counts before (the
  * guard's item comes first), so only equality matters here. Loops, never recurses: the chain
  * is as long as the union nesting, which idlc bounds.
  */
-static inline int idl_item_present(const struct idl_item_desc *items, uint32_t i,
-                                   const uint8_t *form, int native)
+static inline int idl_item_present(const struct idl_item_desc *items, uint32_t lo, uint32_t i,
+                                   const uint8_t *form, uint32_t size, int native)
 {
     while (items[i].guard != 0) {
         uint32_t g = items[i].guard - 1u;
-        if (g >= i) /* descriptions are generated; a bad one must not loop or overread */
+        /* descriptions are generated; a bad one must not loop, leave its range or overread */
+        if (g >= i || g < lo)
             return 0;
-        uint32_t tag = idl_rd32(form + (native ? items[g].native_offset : items[g].wire_offset));
-        if (tag != items[i].arm)
+        uint32_t at = native ? items[g].native_offset : items[g].wire_offset;
+        if ((uint64_t)at + 4 > size)
+            return 0;
+        if (idl_rd32(form + at) != items[i].arm)
             return 0;
         i = g;
     }

@@ -78,19 +78,70 @@ static enum idl_error put_seq(struct arena_writer *w, uint8_t *desc, const struc
     return IDL_OK;
 }
 
-/* A nested parameter: its C form at a -> its wire form at f (zeroed before), strings and
- * sequences into the arena. Only the arms the tags select are written; a tag naming no arm is
- * refused here already, since it would leave the receiver nothing to read. */
-static enum idl_error put_nested(struct arena_writer *w, uint8_t *f, const struct idl_param_desc *p,
-                                 const uint8_t *a)
+static enum idl_error put_items(struct arena_writer *w, const struct idl_item_desc *items,
+                                uint32_t lo, uint32_t hi, uint8_t *f, const uint8_t *a,
+                                uint32_t asize, const uint8_t *src_arena, uint32_t depth);
+
+/* A sequence of nested elements (item it, its element's items lo..hi-1) into the arena, its
+ * descriptor at desc: the run of wire elements first (zeroed, so the arms not selected stay
+ * zero), then what each element's strings and sequences hold, element by element. */
+static enum idl_error put_seq_nested(struct arena_writer *w, uint8_t *desc, const struct idl_seq *s,
+                                     const struct idl_item_desc *items,
+                                     const struct idl_item_desc *it, uint32_t lo, uint32_t hi,
+                                     uint32_t depth)
 {
-    for (uint32_t i = 0; i < p->nitems; i++) {
-        const struct idl_item_desc *it = &p->items[i];
-        if (!idl_item_present(p->items, i, a, 1))
+    if (depth >= IDL_SEQ_NEST_MAX)
+        return IDL_ERR_ARGUMENT; /* idlc generates no deeper description */
+    if (s->count > it->bound)
+        return IDL_ERR_COUNT_OVERFLOW;
+    if (s->count > 0 && !s->data)
+        return IDL_ERR_ARGUMENT;
+    uint64_t o = arena_take(w, (uint64_t)s->count * it->elem_size, it->elem_align);
+    if (o == UINT64_MAX)
+        return IDL_ERR_BUFFER_TOO_SMALL;
+    idl_zero(w->base + o, (size_t)s->count * it->elem_size);
+    idl_wr32(desc, (uint32_t)o);
+    idl_wr32(desc + 4, s->count);
+    /* A received sequence (arena set) holds wire elements; one built by the caller C ones. */
+    uint32_t src_size = s->arena ? it->elem_size : it->native_elem_size;
+    for (uint32_t k = 0; k < s->count; k++) {
+        enum idl_error e = put_items(w, items, lo, hi, w->base + o + (uint64_t)k * it->elem_size,
+                                     (const uint8_t *)s->data + (uint64_t)k * src_size, src_size,
+                                     s->arena, depth + 1);
+        if (e != IDL_OK)
+            return e;
+    }
+    return IDL_OK;
+}
+
+/*
+ * Items lo..hi-1 of a nested parameter: the value at a (asize bytes) -> its wire form at f
+ * (zeroed before), strings and sequences into the arena. The value is the C form when
+ * src_arena is NULL, else a wire form whose descriptors are relative to src_arena (an element
+ * of a received sequence sent on). Only the arms the tags select are written; a tag naming no
+ * arm is refused here already, since it would leave the receiver nothing to read.
+ */
+static enum idl_error put_items(struct arena_writer *w, const struct idl_item_desc *items,
+                                uint32_t lo, uint32_t hi, uint8_t *f, const uint8_t *a,
+                                uint32_t asize, const uint8_t *src_arena, uint32_t depth)
+{
+    int native = src_arena == NULL;
+    for (uint32_t i = lo; i < hi; i++) {
+        const struct idl_item_desc *it = &items[i];
+        uint32_t sub = it->kind == IDL_KIND_SEQNEST ? it->size : 0;
+        if (sub > hi - i - 1)
+            return IDL_ERR_ARGUMENT;
+        if (!idl_item_present(items, lo, i, a, asize, native)) {
+            i += sub;
             continue;
-        const uint8_t *src = a + it->native_offset;
+        }
+        const uint8_t *src = a + (native ? it->native_offset : it->wire_offset);
         uint8_t *dst = f + it->wire_offset;
         enum idl_error e = IDL_OK;
+        struct idl_seq seq;
+        if (it->kind == IDL_KIND_SEQ || it->kind == IDL_KIND_SEQSTR || it->kind == IDL_KIND_SEQNEST)
+            seq = native ? *(const struct idl_seq *)(const void *)src
+                         : idl_desc_seq(src_arena, (const struct idl_desc *)(const void *)src);
         switch (it->kind) {
         case IDL_KIND_PLAIN:
             idl_copy(dst, src, it->size);
@@ -101,12 +152,19 @@ static enum idl_error put_nested(struct arena_writer *w, uint8_t *f, const struc
             idl_copy(dst, src, 4);
             break;
         case IDL_KIND_STRING:
-            e = put_string(w, dst, *(const char *const *)(const void *)src, it->bound);
+            e = put_string(w, dst,
+                           native ? *(const char *const *)(const void *)src
+                                  : idl_desc_string(src_arena, (const void *)src),
+                           it->bound);
             break;
         case IDL_KIND_SEQ:
         case IDL_KIND_SEQSTR:
-            e = put_seq(w, dst, (const struct idl_seq *)(const void *)src, it->bound, it->elem_size,
-                        it->elem_align, it->kind == IDL_KIND_SEQSTR, it->str_bound);
+            e = put_seq(w, dst, &seq, it->bound, it->elem_size, it->elem_align,
+                        it->kind == IDL_KIND_SEQSTR, it->str_bound);
+            break;
+        case IDL_KIND_SEQNEST:
+            e = put_seq_nested(w, dst, &seq, items, it, i + 1, i + 1 + sub, depth);
+            i += sub;
             break;
         default:
             return IDL_ERR_ARGUMENT;
@@ -166,7 +224,7 @@ enum idl_error idl_marshal(const struct idl_method_desc *m, enum idl_part part,
                 return e;
             break;
         case IDL_KIND_NESTED:
-            e = put_nested(&w, f, p, a);
+            e = put_items(&w, p->items, 0, p->nitems, f, a, p->native_size, NULL, 0);
             if (e != IDL_OK)
                 return e;
             break;

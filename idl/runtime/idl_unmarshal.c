@@ -16,16 +16,41 @@ const char *idl_seq_string(const struct idl_seq *s, uint32_t i)
     return (const char *)s->arena + idl_rd32(d);
 }
 
+struct idl_seq idl_seq_seq(const struct idl_seq *s, uint32_t i)
+{
+    if (!s->arena)
+        return ((const struct idl_seq *)s->data)[i];
+    return idl_desc_seq(s->arena, (const struct idl_desc *)s->data + i);
+}
+
+const char *idl_desc_string(const uint8_t *arena, const struct idl_desc *d)
+{
+    const uint8_t *p = (const uint8_t *)d;
+    return idl_rd32(p + 4) ? (const char *)arena + idl_rd32(p) : "";
+}
+
+struct idl_seq idl_desc_seq(const uint8_t *arena, const struct idl_desc *d)
+{
+    const uint8_t *p = (const uint8_t *)d;
+    struct idl_seq s = {arena + idl_rd32(p), idl_rd32(p + 4), arena};
+    return s;
+}
+
 /* A validated nested parameter: wire form at f -> C form at o (zeroed first, so the arms a
- * tag does not select read as zero), strings and sequences as views into the arena. */
+ * tag does not select read as zero), strings and sequences as views into the arena; a sequence
+ * of nested elements is a view of its wire elements (with arena set), so its element's items
+ * are skipped here. */
 static void get_nested(const struct idl_param_desc *p, const uint8_t *f, const uint8_t *arena,
                        uint8_t *o)
 {
     idl_zero(o, p->native_size);
     for (uint32_t i = 0; i < p->nitems; i++) {
         const struct idl_item_desc *it = &p->items[i];
-        if (!idl_item_present(p->items, i, f, 0))
+        uint32_t sub = it->kind == IDL_KIND_SEQNEST ? it->size : 0; /* validated: in range */
+        if (!idl_item_present(p->items, 0, i, f, p->size, 0)) {
+            i += sub;
             continue;
+        }
         const uint8_t *src = f + it->wire_offset;
         void *dst = o + it->native_offset;
         switch (it->kind) {
@@ -36,14 +61,16 @@ static void get_nested(const struct idl_param_desc *p, const uint8_t *f, const u
             idl_copy(dst, src, 4);
             break;
         case IDL_KIND_STRING:
-            *(const char **)dst = idl_rd32(src + 4) ? (const char *)arena + idl_rd32(src) : "";
+            *(const char **)dst = idl_desc_string(arena, (const void *)src);
             break;
         case IDL_KIND_SEQ:
-        case IDL_KIND_SEQSTR: {
+        case IDL_KIND_SEQSTR:
+        case IDL_KIND_SEQNEST: {
             struct idl_seq *s = dst;
-            s->count = idl_rd32(src + 4);
-            s->data = arena + idl_rd32(src);
-            s->arena = it->kind == IDL_KIND_SEQSTR ? arena : NULL;
+            *s = idl_desc_seq(arena, (const void *)src);
+            if (it->kind == IDL_KIND_SEQ)
+                s->arena = NULL;
+            i += sub;
             break;
         }
         default:

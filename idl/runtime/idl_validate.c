@@ -4,7 +4,8 @@
  * sizes match the method, every descriptor lies inside the arena, aligned, within its bound,
  * every string is NUL-terminated, every handle index is in range and used once, every union
  * tag names an arm; inside nested parameters, the same for every string, sequence and tag
- * that the union tags around it make present. Arithmetic is 64-bit on 32-bit inputs, so it cannot wrap.
+ * that the union tags around it make present, and inside every element of a sequence of nested
+ * elements. Arithmetic is 64-bit on 32-bit inputs, so it cannot wrap.
  */
 #include "bastion_idl.h"
 #include "idl_bytes.h"
@@ -61,18 +62,32 @@ static enum idl_error check_seqstr(const uint8_t *arena, uint32_t arena_size, ui
     return e;
 }
 
-/* The pieces of a nested parameter (wire form at f, p->size bytes): each present tag names an
- * arm, each present string and sequence is a valid arena reference. */
-static enum idl_error check_nested(const struct idl_param_desc *p, const uint8_t *f,
-                                   const uint8_t *arena, uint32_t arena_size)
+/*
+ * Items lo..hi-1 of a nested parameter over one wire form at f of fsize bytes (the parameter in
+ * the fixed part, or one element of a sequence in the arena): each present tag names an arm,
+ * each present string and sequence is a valid arena reference, and each element of a present
+ * sequence of nested elements passes the same over its own items. Descriptors are offsets from
+ * the arena start, so nothing can point into the fixed part or outside the arena; the type, not
+ * the data, says how deep to go, so descriptors cannot form a cycle, and idlc bounds the
+ * elements times their items (too many nested fields) and the levels (IDL_SEQ_NEST_MAX): the
+ * work is bounded by the description even when a sender makes descriptors share one run.
+ */
+static enum idl_error check_items(const struct idl_item_desc *items, uint32_t lo, uint32_t hi,
+                                  const uint8_t *f, uint32_t fsize, const uint8_t *arena,
+                                  uint32_t arena_size, uint32_t depth)
 {
-    for (uint32_t i = 0; i < p->nitems; i++) {
-        const struct idl_item_desc *it = &p->items[i];
+    for (uint32_t i = lo; i < hi; i++) {
+        const struct idl_item_desc *it = &items[i];
         uint32_t width = it->kind == IDL_KIND_PLAIN ? it->size : it->kind == IDL_KIND_TAG ? 4 : 8;
-        if ((uint64_t)it->wire_offset + width > p->size)
+        if ((uint64_t)it->wire_offset + width > fsize)
             return IDL_ERR_FIXED_SIZE; /* a bad description must not turn into an overread */
-        if (!idl_item_present(p->items, i, f, 0))
+        uint32_t sub = it->kind == IDL_KIND_SEQNEST ? it->size : 0; /* its element's items */
+        if (sub > hi - i - 1 || (sub > 0 && depth >= IDL_SEQ_NEST_MAX))
+            return IDL_ERR_FIXED_SIZE; /* ... nor leave its range or recurse without bound */
+        if (!idl_item_present(items, lo, i, f, fsize, 0)) {
+            i += sub;
             continue;
+        }
         const uint8_t *d = f + it->wire_offset;
         enum idl_error e = IDL_OK;
         switch (it->kind) {
@@ -93,6 +108,16 @@ static enum idl_error check_nested(const struct idl_param_desc *p, const uint8_t
             e = check_seqstr(arena, arena_size, idl_rd32(d), idl_rd32(d + 4), it->bound,
                              it->str_bound);
             break;
+        case IDL_KIND_SEQNEST: {
+            uint32_t off = idl_rd32(d), count = idl_rd32(d + 4);
+            e = check_seq(arena_size, off, count, it->bound, it->elem_size, it->elem_align);
+            for (uint32_t k = 0; e == IDL_OK && k < count; k++)
+                e = check_items(items, i + 1, i + 1 + sub,
+                                arena + off + (uint64_t)k * it->elem_size, it->elem_size, arena,
+                                arena_size, depth + 1);
+            i += sub;
+            break;
+        }
         default:
             return IDL_ERR_HEADER;
         }
@@ -188,7 +213,7 @@ enum idl_error idl_validate_header(const struct idl_method_desc *m, enum idl_par
                 return e;
             break;
         case IDL_KIND_NESTED:
-            e = check_nested(p, f, arena, h->arena_size);
+            e = check_items(p->items, 0, p->nitems, f, p->size, arena, h->arena_size, 0);
             if (e != IDL_OK)
                 return e;
             break;

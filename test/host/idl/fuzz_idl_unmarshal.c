@@ -1,7 +1,8 @@
 /*
  * libFuzzer target: idl_unmarshal on arbitrary bytes, for every method part of the demo
- * interfaces (demo.Echo, and demo.Nested with strings and sequences inside structs and unions)
- * and of every kl.core interface. The first two input bytes pick the method and
+ * interfaces (demo.Echo, demo.Nested with strings and sequences inside structs and unions, and
+ * demo.Elements with nested sequence elements and arrays of strings and sequences) and of every
+ * kl.core interface. The first two input bytes pick the method and
  * part; the rest is the message, copied to a buffer of exactly its size so that ASan reports
  * any read past it. Whatever validation accepts is then read in full (every string up to
  * its NUL, every sequence element), so an accepted view pointing outside the message is found.
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "demo/Echo.idl.h"
+#include "demo/Elements.idl.h"
 #include "demo/Nested.idl.h"
 #include "idl_bytes.h"
 #include "kl/core/Core.edl.h"
@@ -48,19 +50,48 @@ static void touch_seq(const struct idl_seq *s, uint32_t elem_size, int seqstr)
         sink += d[i];
 }
 
-/* Every string and sequence a nested value's tags make present, read in full. */
+static void touch_items(const struct idl_item_desc *items, uint32_t lo, uint32_t hi,
+                        const uint8_t *v, uint32_t vsize, const uint8_t *arena);
+
+/* Each element of a received sequence of nested elements (its items lo..hi-1), read in full
+ * through its wire form: every descriptor inside, to the bottom. */
+static void touch_elements(const struct idl_item_desc *items, const struct idl_item_desc *it,
+                           uint32_t lo, uint32_t hi, const struct idl_seq *s)
+{
+    for (uint32_t k = 0; k < s->count; k++)
+        touch_items(items, lo, hi, (const uint8_t *)s->data + (size_t)k * it->elem_size,
+                    it->elem_size, s->arena);
+}
+
+/* Every string and sequence a nested value's tags make present, read in full: the C form at v
+ * (arena NULL) or an element's wire form (arena set). */
+static void touch_items(const struct idl_item_desc *items, uint32_t lo, uint32_t hi,
+                        const uint8_t *v, uint32_t vsize, const uint8_t *arena)
+{
+    for (uint32_t i = lo; i < hi; i++) {
+        const struct idl_item_desc *it = &items[i];
+        uint32_t sub = it->kind == IDL_KIND_SEQNEST ? it->size : 0;
+        if (!idl_item_present(items, lo, i, v, vsize, arena == NULL)) {
+            i += sub;
+            continue;
+        }
+        const void *f = v + (arena ? it->wire_offset : it->native_offset);
+        struct idl_seq s = {0};
+        if (it->kind != IDL_KIND_PLAIN && it->kind != IDL_KIND_TAG && it->kind != IDL_KIND_STRING)
+            s = arena ? idl_desc_seq(arena, f) : *(const struct idl_seq *)f;
+        if (it->kind == IDL_KIND_STRING)
+            touch_string(arena ? idl_desc_string(arena, f) : *(const char *const *)f);
+        else if (it->kind == IDL_KIND_SEQ || it->kind == IDL_KIND_SEQSTR)
+            touch_seq(&s, it->elem_size, it->kind == IDL_KIND_SEQSTR);
+        else if (it->kind == IDL_KIND_SEQNEST)
+            touch_elements(items, it, i + 1, i + 1 + sub, &s);
+        i += sub;
+    }
+}
+
 static void touch_nested(const struct idl_param_desc *p, const uint8_t *v)
 {
-    for (uint32_t i = 0; i < p->nitems; i++) {
-        const struct idl_item_desc *it = &p->items[i];
-        if (!idl_item_present(p->items, i, v, 1))
-            continue;
-        const void *f = v + it->native_offset;
-        if (it->kind == IDL_KIND_STRING)
-            touch_string(*(const char *const *)f);
-        else if (it->kind == IDL_KIND_SEQ || it->kind == IDL_KIND_SEQSTR)
-            touch_seq(f, it->elem_size, it->kind == IDL_KIND_SEQSTR);
-    }
+    touch_items(p->items, 0, p->nitems, v, p->native_size, NULL);
 }
 
 static void touch(const struct idl_param_desc *p, const void *v)
@@ -112,6 +143,8 @@ struct native {
     char chars[8192];
     const char *strv[256];
     uint8_t elems[8192];
+    _Alignas(8) uint8_t nested[16384]; /* C forms of nested sequence elements */
+    uint32_t nested_used;
 };
 
 static char *take_string(struct reader *r, uint32_t bound, char **pool, char *end)
@@ -127,16 +160,21 @@ static char *take_string(struct reader *r, uint32_t bound, char **pool, char *en
     return s;
 }
 
-/* A nested parameter's C form in out (random plain bytes, already there): each present tag
- * set to an arm, each present string and sequence to values from the input. Items come in
+/* Items lo..hi-1 of a nested parameter's C form in out (random plain bytes, already there):
+ * each present tag set to an arm, each present string and sequence to values from the input,
+ * and each sequence of nested elements to C-form elements filled the same way. Items come in
  * order, so a tag is set before the items of its arms are asked whether they are present. */
-static void fill_nested(const struct idl_param_desc *p, uint8_t *out, struct reader *r,
-                        struct native *nv, char **pool, uint32_t *elem_used, uint32_t *strv_used)
+static void fill_items(const struct idl_item_desc *items, uint32_t lo, uint32_t hi, uint8_t *out,
+                       uint32_t osize, struct reader *r, struct native *nv, char **pool,
+                       uint32_t *elem_used, uint32_t *strv_used)
 {
-    for (uint32_t i = 0; i < p->nitems; i++) {
-        const struct idl_item_desc *it = &p->items[i];
-        if (!idl_item_present(p->items, i, out, 1))
+    for (uint32_t i = lo; i < hi; i++) {
+        const struct idl_item_desc *it = &items[i];
+        uint32_t sub = it->kind == IDL_KIND_SEQNEST ? it->size : 0;
+        if (!idl_item_present(items, lo, i, out, osize, 1)) {
+            i += sub;
             continue;
+        }
         uint8_t *f = out + it->native_offset;
         switch (it->kind) {
         case IDL_KIND_TAG: {
@@ -172,10 +210,34 @@ static void fill_nested(const struct idl_param_desc *p, uint8_t *out, struct rea
             *strv_used += c;
             break;
         }
+        case IDL_KIND_SEQNEST: {
+            /* C-form elements from the native store, 8-aligned (they hold pointers). */
+            uint32_t c = rd8(r) % (it->bound + 1);
+            uint32_t at = (nv->nested_used + 7u) & ~7u;
+            if ((uint64_t)at + (uint64_t)c * it->native_elem_size > sizeof nv->nested)
+                c = 0;
+            uint8_t *elems = nv->nested + at;
+            nv->nested_used = at + c * it->native_elem_size;
+            for (uint32_t b = 0; b < c * it->native_elem_size; b++)
+                elems[b] = rd8(r);
+            for (uint32_t k = 0; k < c; k++)
+                fill_items(items, i + 1, i + 1 + sub, elems + (size_t)k * it->native_elem_size,
+                           it->native_elem_size, r, nv, pool, elem_used, strv_used);
+            struct idl_seq s = {elems, c, NULL};
+            memcpy(f, &s, sizeof s);
+            break;
+        }
         default:
             break;
         }
+        i += sub;
     }
+}
+
+static void fill_nested(const struct idl_param_desc *p, uint8_t *out, struct reader *r,
+                        struct native *nv, char **pool, uint32_t *elem_used, uint32_t *strv_used)
+{
+    fill_items(p->items, 0, p->nitems, out, p->native_size, r, nv, pool, elem_used, strv_used);
 }
 
 static void structured(const struct idl_method_desc *m, enum idl_part part, struct reader *r)
@@ -186,6 +248,7 @@ static void structured(const struct idl_method_desc *m, enum idl_part part, stru
     uint32_t n = 0;
     char *pool = nv.chars;
     uint32_t elem_used = 0, strv_used = 0;
+    nv.nested_used = 0;
     for (uint32_t i = 0; i < m->nparams && n < 64; i++) {
         const struct idl_param_desc *p = &m->params[i];
         if (p->part != part)
@@ -281,6 +344,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (nall == 0) {
         collect(&demo_Echo_interface);
         collect(&demo_Nested_interface);
+        collect(&demo_Elements_interface);
         for (uint32_t ep = 0; ep < kl_core_Core_ENDPOINT_COUNT; ep++)
             collect(kl_core_Core_endpoints[ep].iface);
     }

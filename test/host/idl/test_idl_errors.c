@@ -68,17 +68,33 @@ static const struct error_case cases[] = {
     {"handle in a union arm through a typedef",
      {{"t/A.idl", "package t.A\ntypedef Handle H;\nunion U {\n  UInt8 b;\n  H a;\n}\n"}},
      "t/A.idl:5:3: error: field 'a': handles may only be method parameters"},
-    {"sequence of structs with strings",
-     {{"t/A.idl", "package t.A\nstruct S {\n  string<4> a;\n}\ntypedef sequence<S, 2> T;\n"}},
-     "t/A.idl:5:18: error: sequence elements must be plain types or string<N>"},
-    {"array of strings",
-     {{"t/A.idl", "package t.A\nstruct S {\n  array<string<4>, 2> a;\n}\n"}},
-     "t/A.idl:3:9: error: array elements must be integers, structs, unions or arrays"},
+    {"handle in an array",
+     {{"t/A.idl", "package t.A\ntypedef array<Handle, 2> T;\n"}},
+     "t/A.idl:2:15: error: array elements may not be handles: handles may only be method "
+     "parameters"},
+    {"sequences of sequences nested too deep",
+     {{"t/A.idl", "package t.A\ntypedef sequence<sequence<sequence<sequence<sequence<sequence<"
+                  "sequence<sequence<sequence<sequence<UInt8, 1>, 1>, 1>, 1>, 1>, 1>, 1>, 1>, 1>, "
+                  "1> T;\n"}},
+     "t/A.idl:2:9: error: sequences nested too deep: more than 8 levels of sequences of strings, "
+     "sequences or nested types"},
+    {"too many nested fields through a sequence's elements",
+     {{"t/A.idl", "package t.A\ninterface {\n  M(in sequence<sequence<UInt8, 4>, 1024> s);\n}\n"}},
+     "t/A.idl:3:43: error: too many nested fields: more than 1024 strings, sequences, union tags "
+     "and plain runs in one parameter (each counted once per element of the sequences around "
+     "it)"},
+    {"too many nested fields through strings in a sequence's elements",
+     {{"t/A.idl", "package t.A\ninterface {\n  M(in sequence<sequence<string<8>, 100>, 11> "
+                  "s);\n}\n"}},
+     "t/A.idl:3:47: error: too many nested fields: more than 1024 strings, sequences, union tags "
+     "and plain runs in one parameter (each counted once per element of the sequences around "
+     "it)"},
     {"too many nested fields",
      {{"t/A.idl", "package t.A\nstruct S {\n  string<4> a;\n}\ninterface {\n"
                   "  M(in array<S, 1025> s);\n}\n"}},
      "t/A.idl:6:23: error: too many nested fields: more than 1024 strings, sequences, union tags "
-     "and plain runs in one parameter"},
+     "and plain runs in one parameter (each counted once per element of the sequences around "
+     "it)"},
     {"nested strings over the message limit",
      {{"t/A.idl", "package t.A\nstruct S {\n  string<65536> a;\n  string<65536> b;\n}\n"
                   "interface {\n  M(in S s);\n}\n"}},
@@ -126,7 +142,8 @@ static const struct error_case cases[] = {
      "t/A.idl:3:9: error: 'K' is a constant, not a type"},
     {"handle in a sequence",
      {{"t/A.idl", "package t.A\ntypedef sequence<Handle, 4> T;\n"}},
-     "t/A.idl:2:18: error: sequence elements must be plain types or string<N>"},
+     "t/A.idl:2:18: error: sequence elements may not be handles: handles may only be method "
+     "parameters"},
     {"division by zero",
      {{"t/A.idl", "package t.A\nconst UInt32 Z = 4 / (2 - 2);\n"}},
      "t/A.idl:2:20: error: division by zero in constant expression"},

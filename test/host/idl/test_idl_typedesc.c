@@ -80,8 +80,9 @@ static int setup(void **state)
                     IDL_SAMPLES "/demo/Echo.cdl",
                     IDL_SAMPLES "/demo/Server.edl",
                     IDL_SAMPLES "/demo/Client.edl",
+                    IDL_SAMPLES "/demo/Elements.idl",
                     NULL};
-    if (idlc_main(12, argv, stderr, NULL) != 0)
+    if (idlc_main(13, argv, stderr, NULL) != 0)
         return -1;
     size_t len;
     char *text = host_read_file(&arena, json, &len);
@@ -247,6 +248,63 @@ static void test_generated_c(void **state)
     generated("Client.edl.c");
 }
 
+static const struct json *elements_param(const char *method, const char *name)
+{
+    const struct json *m =
+        json_find(json_get(named("interfaces", "demo.Elements"), "methods"), "name", method);
+    assert_non_null(m);
+    const struct json *p = json_find(json_get(m, "params"), "name", name);
+    if (!p)
+        fail_msg("demo.Elements.%s has no parameter %s", method, name);
+    return p;
+}
+
+/* Nested sequence elements and arrays of strings and sequences: descriptors in place in the
+ * fixed part, a nested sequence's element run and items in the generated tables. */
+static void test_nested_elements(void **state)
+{
+    (void)state;
+    const struct json *labels = elements_param("Labels", "lists");
+    assert_int_equal(json_get_int(labels, "offset", 0), 24);
+    assert_int_equal(json_get_int(labels, "size", 0), 16);
+    assert_string_equal(json_get_string(labels, "kind"), "array");
+    const struct json *rows = elements_param("Grid", "rows");
+    assert_string_equal(json_get_string(rows, "type"), "sequence<sequence<UInt8, 4>, 3>");
+    const struct json *arena_desc = json_get(rows, "arena");
+    assert_int_equal(json_get_int(arena_desc, "element_size", 0), 8);
+    assert_int_equal(json_get_int(arena_desc, "max_count", 0), 3);
+    assert_true(json_get_bool(arena_desc, "nested"));
+    const struct json *tags =
+        json_find(json_get(named("types", "demo.Elements.Holder"), "fields"), "name", "tags");
+    assert_int_equal(json_get_int(tags, "size", 0), 16);
+
+    char *h = generated("Elements.idl.h");
+    expect_line(h, "typedef const char *demo_Elements_Names[3];\n"
+                   "typedef struct idl_desc demo_Elements_Names_wire[3];");
+    expect_line(h, "    struct idl_desc lists[2];");
+    expect_line(h, "    const char *tags[2];");
+    expect_line(h, "Retcode demo_Elements_Labels(struct idl_client *idl_cl, const char *const "
+                   "*names, const struct idl_seq *lists, const char **back, uint32_t *sum);");
+    expect_line(h, "_Static_assert(sizeof(struct demo_Elements_Item_wire) == 32, "
+                   "\"demo.Elements.Item size\");");
+    char *c = generated("Elements.idl.c");
+    /* Grid's rows: the outer run (3 descriptors, 1 item per element), then the element. */
+    expect_line(c, "static const struct idl_item_desc demo_Elements_Grid_rows_items[] = {\n"
+                   "    {IDL_KIND_SEQNEST, 0, 0, 0, 0, 0, 1, 8, 4, 3, 0, 24},\n"
+                   "    {IDL_KIND_SEQ, 0, 0, 0, 0, 0, 0, 1, 1, 4, 0, 0},\n};");
+    /* An Item element: its union's text arm guarded by the tag inside the element. */
+    expect_line(c, "    {IDL_KIND_SEQNEST, 0, 0, 0, 0, 0, 6, 32, 4, 4, 0, 56},\n"
+                   "    {IDL_KIND_PLAIN, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0},\n"
+                   "    {IDL_KIND_STRING, 0, 0, 0, 4, 8, 0, 0, 0, 16, 0, 0},\n"
+                   "    {IDL_KIND_SEQ, 0, 0, 0, 12, 16, 0, 4, 4, 4, 0, 0},\n"
+                   "    {IDL_KIND_TAG, 0, 0, 0, 20, 40, 2, 0, 0, 0, 0, 0},\n"
+                   "    {IDL_KIND_PLAIN, 0, 5, 0, 24, 48, 2, 0, 0, 0, 0, 0},\n"
+                   "    {IDL_KIND_STRING, 0, 5, 1, 24, 48, 0, 0, 0, 128, 0, 0},\n");
+    /* The worst-case arena: 3 descriptors + 7, and each row's 4 bytes + 7. */
+    expect_line(c, "{\"Grid\", 0, 2, demo_Elements_Grid_params, {{8, 64, 0}, {8, 64, 0}, {0, 0, "
+                   "0}}},");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,6 +314,7 @@ int main(void)
         cmocka_unit_test(test_parameters),
         cmocka_unit_test(test_classes_and_components),
         cmocka_unit_test(test_generated_c),
+        cmocka_unit_test(test_nested_elements),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
