@@ -543,6 +543,16 @@ static void element_field(struct policy *p, struct expr *e)
         name = json_get_string(f, "type") ? json_get_string(f, "type") : "";
         sign = json_get_bool(f, "signed");
     }
+    bool inner = a->kind == E_INDEX;
+    if (inner && (strcmp(kind, "scalar") || e->nguards > 0)) {
+        /* a.[i].q.[j].<path>: q's struct element holds it */
+        psl_error(e->pos,
+                  "not supported: '%s' in an element of '%s' is %s%s%s: only the integer fields "
+                  "of a sequence's or array's struct elements inside an element can be used",
+                  e->path[e->npath - 1], a->field_name, e->nguards ? "inside a union, " : "", kind,
+                  *name ? psl_fmt(" %s", name) : "");
+        return;
+    }
     if (!strcmp(kind, "union")) { /* its tag, compared with an arm's name (union_arm_test) */
         const struct json *u = e->npath == 0 ? st : td_union(p->td, name);
         size_t n = u ? json_len(json_get(u, "fields")) : 0;
@@ -565,18 +575,31 @@ static void element_field(struct policy *p, struct expr *e)
         e->field_name = path;
         return;
     }
-    uint32_t esize, n;
-    bool esign;
-    if ((!strcmp(kind, "sequence") || !strcmp(kind, "bytes")) && off + 8 <= a->size &&
-        td_int_elements(kind, name, &esize, &esign, &n) == 0) {
-        /* a sequence of integers in the element: its descriptor at off in the element; read
-         * through size, empty and .[j] (E_INDEX of this) */
+    uint32_t esize = 0, n = 0, align;
+    bool esign = false;
+    unsigned sbound;
+    const struct json *est = NULL;
+    bool seq = !strcmp(kind, "sequence") || !strcmp(kind, "bytes"), arr = !strcmp(kind, "array");
+    bool str_seq = !strcmp(kind, "sequence") &&
+                   sscanf(name, "sequence<string<%u>, %u>", &sbound, &n) == 2 && n > 0;
+    if (!inner && (seq || arr) &&
+        (str_seq || td_int_elements(kind, name, &esize, &esign, &n) == 0 ||
+         (est = td_struct_elements(p->td, kind, name, &esize, &align, &n)) != NULL) &&
+        off + (arr ? (uint64_t)esize * n : 8) <= a->size &&
+        (!est ||
+         strcmp(json_get_string(est, "kind") ? json_get_string(est, "kind") : "struct", "union"))) {
+        /* a sequence (of integers, strings or structs) in the element: its descriptor at off
+         * in the element; an array: its elements from off in the element. Read through size,
+         * empty, member and .[j] (E_INDEX of this); each has one element a level down only
+         * (the elements of a struct there are its integer fields) */
         e->type = TY_SEQ;
         e->offset = off;
-        e->size = esize;
+        e->size = str_seq ? 8 : esize;
         e->sign = esign;
         e->count = n;
-        e->is_array = false;
+        e->is_array = arr;
+        e->elem_str = str_seq;
+        e->elem_struct = est;
         e->field_name = path;
         return;
     }
@@ -584,7 +607,8 @@ static void element_field(struct policy *p, struct expr *e)
         off + size > a->size || off > 0xffff) {
         psl_error(e->pos,
                   "type mismatch: '%s' of an element of '%s' is a %s%s%s: only its integer and "
-                  "string fields and sequences of integers can be used",
+                  "string fields, and its sequences and arrays of integers, strings or structs, "
+                  "can be used",
                   e->path[e->npath - 1], a->field_name, kind, *name ? " " : "", name);
         return;
     }
@@ -649,14 +673,15 @@ static void call(struct policy *p, const struct scope *s, struct expr *e)
         seq_field(p, s, e->b);
         if (!e->a || !e->b || e->a->type == TY_NONE || e->b->type == TY_NONE)
             return;
-        if (e->b->type == TY_SEQ && e->b->kind == E_INDEX) {
+        if (e->b->type == TY_SEQ && e->b->kind == E_INDEX && (e->npath > 0 || e->b->elem_struct)) {
+            /* the fields of the structs of a sequence or array inside an element */
             psl_error(e->pos,
-                      "not supported: member of a sequence inside an element ('%s'): test its "
-                      "elements with '.[<index>]'",
+                      "not supported: member of the structs of a sequence or array inside an "
+                      "element ('%s'): test their fields with '.[<index>].<field>'",
                       e->b->field_name);
             return;
         }
-        if (e->b->type == TY_SEQ && e->b->elem_str && e->b->kind == E_FIELD) {
+        if (e->b->type == TY_SEQ && e->b->elem_str) {
             /* a string among the strings, compared as '==' compares two strings */
             if (e->npath > 0) {
                 psl_error(e->pos,
@@ -675,8 +700,7 @@ static void call(struct policy *p, const struct scope *s, struct expr *e)
             e->type = TY_BOOL;
             return;
         }
-        if (e->b->type != TY_SEQ || e->b->kind != E_FIELD || e->a->type != TY_INT ||
-            (e->b->elem_struct && e->npath == 0)) {
+        if (e->b->type != TY_SEQ || e->a->type != TY_INT || (e->b->elem_struct && e->npath == 0)) {
             psl_error(e->pos,
                       "type mismatch: member needs an integer value and a sequence or array "
                       "field of integers, found %s and %s%s",
