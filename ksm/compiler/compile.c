@@ -133,6 +133,13 @@ static int depth(const struct expr *e)
         return depth(e->a) > 2 ? depth(e->a) : 2; /* the element's offset times 0 */
     if (e->kind == E_CALL && (e->fn == FN_ABS || e->fn == FN_MEMBER))
         return depth(e->a);
+    if (e->kind == E_TUPLE) { /* the packed value so far under a component and a constant */
+        int d = 0;
+        for (int i = 0; i < e->nargs; i++)
+            if (depth(e->args[i]) > d)
+                d = depth(e->args[i]);
+        return 2 + d;
+    }
     if (e->kind == E_CASE) { /* each condition is popped before the next */
         int d = 1;
         for (int i = 0; i < e->nargs; i++)
@@ -369,6 +376,27 @@ static void gen(struct cc *c, const struct expr *e, int start)
         }
         c->code[c->ncode - 1].size = (uint8_t)f->size;
         c->code[c->ncode - 1].is_signed = (uint8_t)(f->sign == 1);
+        return;
+    }
+    case E_TUPLE: {
+        /* a tuple or dictionary HashSet entry, packed (model.h, policy_set): component 0 in the
+         * lowest bits, so from the last: v = c[n-1]; v = v * 2^bits[k] + c[k] for k = n-2 .. 0,
+         * a signed component offset by 2^(bits - 1) first. The resolver bounds each component
+         * (a literal in range, a field no wider), so nothing overflows; one component is itself. */
+        const struct policy_set *hs = &c->p->sets[e->object_id];
+        for (int k = e->nargs - 1; k >= 0; k--) {
+            if (k < e->nargs - 1) {
+                emit(c, KSM_OP_CONST, 0, (int64_t)(1ull << hs->comp_bits[k]));
+                emit(c, KSM_OP_MUL_U, 0, 0);
+            }
+            gen(c, e->args[k], start);
+            if (e->nargs > 1 && hs->comp_signed[k]) {
+                emit(c, KSM_OP_CONST, 0, (int64_t)(1ull << (hs->comp_bits[k] - 1)));
+                emit(c, KSM_OP_ADD_S, 0, 0);
+            }
+            if (k < e->nargs - 1)
+                emit(c, KSM_OP_ADD_U, 0, 0);
+        }
         return;
     }
     case E_CASE: {

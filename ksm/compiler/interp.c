@@ -846,6 +846,20 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
         *v = (int64_t)u;
         return KSM_R_RULE;
     }
+    case E_TUPLE: { /* a tuple or dictionary HashSet entry, packed as compile.c packs it */
+        const struct policy_set *hs = &x->p->sets[e->object_id];
+        uint64_t packed = 0;
+        for (int k = e->nargs - 1; k >= 0; k--) {
+            if ((r = eval(x, e->args[k], &a)) != KSM_R_RULE)
+                return r;
+            uint64_t c = (uint64_t)a;
+            if (e->nargs > 1 && hs->comp_signed[k])
+                c += 1ull << (hs->comp_bits[k] - 1);
+            packed = k == e->nargs - 1 ? c : (packed << hs->comp_bits[k]) + c;
+        }
+        *v = (int64_t)packed;
+        return KSM_R_RULE;
+    }
     case E_CASE: /* the first case whose condition holds, else the number of conditions */
         for (int i = 0; i < e->nargs; i++) {
             if ((r = eval(x, e->args[i], &a)) != KSM_R_RULE)

@@ -696,6 +696,75 @@ static void hashset_state(void **state)
     assert_int_equal(v.reason, KSM_R_BAD_TABLE);
 }
 
+/* HashSet entries of a tuple type, byte by byte: [UInt8, SInt8, Bool] packed into one word,
+ * component 0 in the lowest bits, the signed one offset by 128 (Horner from the last: CONST
+ * 2^bits, MUL_U, the component, ADD_U), so that the table holds 5 + (-3 + 128) * 2^8 + 1 * 2^16
+ * for [5, -3, true]; an entry differing in one component is another entry. */
+static void hashset_tuple_entries(void **state)
+{
+    (void)state;
+    struct policy *p;
+    struct ksm_table *t = compile("use nk.hashmap._\n"
+                                  "policy object t : HashSet { type Entry = [UInt8, SInt8, Bool] "
+                                  "config = { "
+                                  "set_size : 2, pool_size : 1 } }\n"
+                                  "execute dst=psltest.Server { t.init {sid: dst_sid} }\n"
+                                  "request dst=psltest.Server endpoint=calc method=Put { t.add "
+                                  "{sid: dst_sid, "
+                                  "entry: [message.u8, message.s8, message.u16 > 0]} }\n"
+                                  "request dst=psltest.Server endpoint=calc method=Nest { assert "
+                                  "(t.contains "
+                                  "{sid: dst_sid, entry: [message.o.inner.a, -3, true]}) }\n",
+                                  &p);
+    assert_int_equal(t->nsets, 1);
+    assert_int_equal(t->nset_words, 3);
+    uint32_t mul = 0, adds = 0, offs = 0;
+    for (uint32_t k = 0; k < t->ncode; k++) {
+        mul += t->code[k].op == KSM_OP_MUL_U;
+        adds += t->code[k].op == KSM_OP_ADD_U;
+        offs += t->code[k].op == KSM_OP_ADD_S && t->code[k - 1].op == KSM_OP_CONST &&
+                t->code[k - 1].imm == 128;
+    }
+    assert_int_equal(mul, 4); /* two shifts per entry, two entries */
+    assert_int_equal(adds, 4);
+    assert_int_equal(offs, 2); /* the SInt8 component of each */
+    uint32_t set_of[8] = {0};
+    uint64_t words[3] = {0};
+    struct ksm_state st = {NULL, 8, set_of, words, NULL, NULL, NULL, NULL};
+    uint32_t core = (uint32_t)psl_test_class(p, "kl.core.Core"),
+             srv = (uint32_t)psl_test_class(p, "psltest.Server"),
+             cli = (uint32_t)psl_test_class(p, "psltest.Client"), ep, m, ep2, m2;
+    assert_int_equal(
+        ksm_decide_state(t, &st, KSM_EV_EXECUTE, core, srv, 1, 3, 0, 0, NULL, 0).verdict,
+        KSM_GRANTED);
+    size_t len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Put", buf, &ep, &m);
+    psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Put", buf, "u8", 5);
+    psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Put", buf, "s8", (uint64_t)-3);
+    psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Put", buf, "u16", 9);
+    assert_int_equal(
+        ksm_decide_state(t, &st, KSM_EV_REQUEST, cli, srv, 4, 3, ep, m, buf, len).verdict,
+        KSM_GRANTED);
+    assert_int_equal(words[0], 2); /* the pool's one table: one entry */
+    assert_int_equal(words[1], 5 + (125u << 8) + (1u << 16));
+    psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Put", buf, "u16", 0);
+    assert_int_equal(
+        ksm_decide_state(t, &st, KSM_EV_REQUEST, cli, srv, 4, 3, ep, m, buf, len).verdict,
+        KSM_GRANTED);
+    assert_int_equal(words[0], 3); /* [5, -3, false]: another entry */
+    assert_int_equal(words[2], 5 + (125u << 8));
+    uint8_t nest[256];
+    size_t nlen =
+        psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Nest", nest, &ep2, &m2);
+    psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Nest", nest, "o.inner.a", 5);
+    assert_int_equal(
+        ksm_decide_state(t, &st, KSM_EV_REQUEST, cli, srv, 4, 3, ep2, m2, nest, nlen).verdict,
+        KSM_GRANTED);
+    psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Nest", nest, "o.inner.a", 4);
+    assert_int_equal(
+        ksm_decide_state(t, &st, KSM_EV_REQUEST, cli, srv, 4, 3, ep2, m2, nest, nlen).reason,
+        KSM_R_RULE);
+}
+
 /* The generated StaticMap table: keys and defaults, init, set, commit, and the process's end. */
 static void staticmap_state(void **state)
 {
@@ -1991,6 +2060,7 @@ int main(void)
         cmocka_unit_test(strings_and_sequences_in_elements),
         cmocka_unit_test(member_of_a_sequence_in_an_element),
         cmocka_unit_test(sequences_and_arrays_in_elements),
+        cmocka_unit_test(hashset_tuple_entries),
         cmocka_unit_test(member_through_union),
         cmocka_unit_test(audit_flags),
         cmocka_unit_test(lookup_independent_of_rule_count),

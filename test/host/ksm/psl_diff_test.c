@@ -1897,6 +1897,17 @@ static void hashset_policy(void **state)
     assert_true(changed > 100);
 }
 
+/* hashset_tuple.psl: tuple and dictionary entries, packed alike on both sides (the tables'
+ * entries are compared after every event). */
+static void hashset_tuple_policy(void **state)
+{
+    (void)state;
+    struct policy *p;
+    struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/hashset_tuple.psl", &p);
+    int changed = compare_state(t, p, 30000);
+    assert_true(changed > 100);
+}
+
 static void staticmap_policy(void **state)
 {
     (void)state;
@@ -2160,6 +2171,7 @@ int main(void)
         cmocka_unit_test(random_policies_later_constructs),
         cmocka_unit_test(flow_policy),
         cmocka_unit_test(hashset_policy),
+        cmocka_unit_test(hashset_tuple_policy),
         cmocka_unit_test(resource_policy),
         cmocka_unit_test(staticmap_policy),
         cmocka_unit_test(mic_policy),
