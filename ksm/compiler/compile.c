@@ -125,8 +125,21 @@ static int depth(const struct expr *e)
         return depth(e->b);
     if (e->kind == E_REGEX || (e->kind == E_CALL && e->fn == FN_LENGTH))
         return depth(e->a); /* a string element's index, or 1 */
+    if (e->kind == E_CALL && e->fn == FN_MEMBER && e->b->kind == E_INDEX) {
+        int a = depth(e->a), b = 1 + depth(e->b); /* the value under the element's offset */
+        return a > b ? a : b;
+    }
+    if (e->kind == E_CALL && e->fn == FN_LENGTH && e->a->kind == E_INDEX && e->a->is_array)
+        return depth(e->a) > 2 ? depth(e->a) : 2; /* the element's offset times 0 */
     if (e->kind == E_CALL && (e->fn == FN_ABS || e->fn == FN_MEMBER))
         return depth(e->a);
+    if (e->kind == E_TUPLE) { /* the packed value so far under a component and a constant */
+        int d = 0;
+        for (int i = 0; i < e->nargs; i++)
+            if (depth(e->args[i]) > d)
+                d = depth(e->args[i]);
+        return 2 + d;
+    }
     if (e->kind == E_CASE) { /* each condition is popped before the next */
         int d = 1;
         for (int i = 0; i < e->nargs; i++)
@@ -187,6 +200,21 @@ static void gen_elem_addr(struct cc *c, const struct expr *e, int start)
     }
 }
 
+/* The offset of element j of q in a.[i].q.[j] on the stack: element i's offset (its unions'
+ * arms checked), then j, then KSM_OP_ELEM_ADDR with KSM_INSN_BASE: a sequence's descriptor (its
+ * elements checked to lie inside the message) or an array's first element arg bytes past it. */
+static void gen_inner_addr(struct cc *c, const struct expr *e, int start)
+{
+    const struct expr *f = e->a;
+    gen_elem_addr(c, f, start);
+    gen(c, e->b, start);
+    emit(c, KSM_OP_ELEM_ADDR, f->offset,
+         (int64_t)((uint64_t)f->size << 48 | (uint64_t)(f->is_array ? f->count - 1 : 0) << 32 |
+                   field_index(c, f->field_name)));
+    c->code[c->ncode - 1].size = f->is_array ? 1 : 0;
+    c->code[c->ncode - 1].flags = KSM_INSN_BASE;
+}
+
 /* A string operand's descriptor: a field's is the instruction's arg (*arg, returns 0); an
  * element's of a sequence of strings is computed onto the stack (its index, KSM_OP_SEQ_STR), a
  * string in a struct element or a union arm there lies *arg bytes past the element's offset
@@ -204,6 +232,10 @@ static int gen_str_ref(struct cc *c, const struct expr *e, int start, uint32_t *
         return 1;
     }
     *arg = 0;
+    if (e->a->kind == E_INDEX) { /* string j of a sequence of strings in element i */
+        gen_inner_addr(c, e, start);
+        return 1;
+    }
     gen(c, e->b, start);
     gen_guards(c, e->a);
     emit(c, KSM_OP_SEQ_STR, e->a->offset, (int64_t)field_index(c, e->a->field_name));
@@ -294,16 +326,14 @@ static void gen(struct cc *c, const struct expr *e, int start)
         const struct expr *f = e->a;
         uint32_t fi = field_index(c, f->field_name);
         if (f->kind == E_INDEX) {
-            /* element j of a sequence in element i: i's offset, j, then j's offset from the
-             * sequence's descriptor there (KSM_OP_ELEM_ADDR with KSM_INSN_BASE), read there */
-            gen_elem_addr(c, f, start);
-            gen(c, e->b, start);
-            emit(c, KSM_OP_ELEM_ADDR, f->offset, (int64_t)((uint64_t)f->size << 48 | fi));
+            /* element j of a sequence or array in element i: j's offset, read there (an
+             * integer element, or a field of a struct element at its offset in it) */
+            const struct expr *w = f->elem_struct ? e : f;
+            gen_inner_addr(c, e, start);
+            emit(c, KSM_OP_LOAD, f->elem_struct ? e->offset : 0, fi);
             c->code[c->ncode - 1].flags = KSM_INSN_BASE;
-            emit(c, KSM_OP_LOAD, 0, fi);
-            c->code[c->ncode - 1].flags = KSM_INSN_BASE;
-            c->code[c->ncode - 1].size = (uint8_t)f->size;
-            c->code[c->ncode - 1].is_signed = (uint8_t)(f->sign == 1);
+            c->code[c->ncode - 1].size = (uint8_t)w->size;
+            c->code[c->ncode - 1].is_signed = (uint8_t)(w->sign == 1);
             return;
         }
         if (e->nguards > 0 || e->arms) {
@@ -348,6 +378,27 @@ static void gen(struct cc *c, const struct expr *e, int start)
         c->code[c->ncode - 1].is_signed = (uint8_t)(f->sign == 1);
         return;
     }
+    case E_TUPLE: {
+        /* a tuple or dictionary HashSet entry, packed (model.h, policy_set): component 0 in the
+         * lowest bits, so from the last: v = c[n-1]; v = v * 2^bits[k] + c[k] for k = n-2 .. 0,
+         * a signed component offset by 2^(bits - 1) first. The resolver bounds each component
+         * (a literal in range, a field no wider), so nothing overflows; one component is itself. */
+        const struct policy_set *hs = &c->p->sets[e->object_id];
+        for (int k = e->nargs - 1; k >= 0; k--) {
+            if (k < e->nargs - 1) {
+                emit(c, KSM_OP_CONST, 0, (int64_t)(1ull << hs->comp_bits[k]));
+                emit(c, KSM_OP_MUL_U, 0, 0);
+            }
+            gen(c, e->args[k], start);
+            if (e->nargs > 1 && hs->comp_signed[k]) {
+                emit(c, KSM_OP_CONST, 0, (int64_t)(1ull << (hs->comp_bits[k] - 1)));
+                emit(c, KSM_OP_ADD_S, 0, 0);
+            }
+            if (k < e->nargs - 1)
+                emit(c, KSM_OP_ADD_U, 0, 0);
+        }
+        return;
+    }
     case E_CASE: {
         /* for each case: cond; JFALSE_POP next; CONST i; JUMP end; next: ... CONST n; end: */
         int *ends = psl_alloc(sizeof *ends * (size_t)(e->nargs + 1));
@@ -373,10 +424,14 @@ static void gen(struct cc *c, const struct expr *e, int start)
             int popped = gen_str_ref(c, o, start, &at);
             uint64_t other = o->kind == E_STR ? (uint64_t)0xffff << 32 | string_index(c, o->str)
                                               : (uint64_t)field_index(c, o->field_name) << 32 | at;
-            gen_guards(c, f);
+            if (f->kind == E_INDEX) /* in an element: its offset above the value's */
+                gen_elem_addr(c, f, start);
+            else
+                gen_guards(c, f);
             emit(c, KSM_OP_SEQ_STR_MEMBER, f->offset,
                  (int64_t)((uint64_t)field_index(c, f->field_name) << 48 | other));
-            c->code[c->ncode - 1].flags = popped ? KSM_INSN_OTHER_POPPED : 0;
+            c->code[c->ncode - 1].flags =
+                (popped ? KSM_INSN_OTHER_POPPED : 0) | (f->kind == E_INDEX ? KSM_INSN_BASE : 0);
         } else if (e->fn == FN_MEMBER && e->c) { /* a field among a sequence's or array's structs */
             const struct expr *f = e->b, *w = e->c;
             uint64_t fi = field_index(c, f->field_name);
@@ -398,19 +453,36 @@ static void gen(struct cc *c, const struct expr *e, int start)
         } else if (e->fn == FN_MEMBER) {
             gen(c, e->a, start);
             const struct expr *f = e->b;
-            gen_guards(c, f);
+            if (f->kind == E_INDEX) /* in an element: its offset above the value */
+                gen_elem_addr(c, f, start);
+            else
+                gen_guards(c, f);
             emit(c, f->is_array ? KSM_OP_ARRAY_MEMBER : KSM_OP_SEQ_MEMBER, f->offset,
                  (int64_t)((uint64_t)f->count << 32 | field_index(c, f->field_name)));
             c->code[c->ncode - 1].size = (uint8_t)f->size;
             c->code[c->ncode - 1].is_signed = (uint8_t)(f->sign == 1);
-        } else if (e->fn == FN_LENGTH && e->a->type == TY_SEQ && e->a->is_array) {
+            c->code[c->ncode - 1].flags = f->kind == E_INDEX ? KSM_INSN_BASE : 0;
+        } else if (e->fn == FN_LENGTH && e->a->type == TY_SEQ && e->a->is_array &&
+                   e->a->kind == E_FIELD) {
             gen_guards(c, e->a); /* an array in an arm is there only while the arm is held */
             emit(c, KSM_OP_CONST, 0, e->a->count); /* folded: an array's length is fixed */
-        } else if (e->fn == FN_LENGTH && e->a->type == TY_SEQ && e->a->kind == E_INDEX) {
-            /* a sequence in an element: its descriptor at offset past the element's */
+        } else if (e->fn == FN_LENGTH && e->a->type == TY_SEQ && e->a->kind == E_INDEX &&
+                   e->a->is_array) {
+            /* an array in an element: its length, once element i is found to exist (its
+             * offset computed, with its unions' arms checked, then dropped: times 0) */
             gen_elem_addr(c, e->a, start);
-            emit(c, KSM_OP_SEQ_COUNT, e->a->offset, (int64_t)field_index(c, e->a->field_name));
-            c->code[c->ncode - 1].size = (uint8_t)e->a->size;
+            emit(c, KSM_OP_CONST, 0, 0);
+            emit(c, KSM_OP_MUL_U, 0, 0);
+            emit(c, KSM_OP_CONST, 0, e->a->count);
+            emit(c, KSM_OP_ADD_U, 0, 0);
+        } else if (e->fn == FN_LENGTH && e->a->type == TY_SEQ && e->a->kind == E_INDEX) {
+            /* a sequence in an element: its descriptor at offset past the element's (of
+             * structs: size 0, their size in imm bits 32..47) */
+            uint64_t stride = e->a->elem_struct ? (uint64_t)e->a->size << 32 : 0;
+            gen_elem_addr(c, e->a, start);
+            emit(c, KSM_OP_SEQ_COUNT, e->a->offset,
+                 (int64_t)(stride | field_index(c, e->a->field_name)));
+            c->code[c->ncode - 1].size = e->a->elem_struct ? 0 : (uint8_t)e->a->size;
             c->code[c->ncode - 1].flags = KSM_INSN_BASE;
         } else if (e->fn == FN_LENGTH && e->a->type == TY_SEQ) {
             gen_guards(c, e->a);

@@ -531,6 +531,18 @@ static uint32_t seq_of(struct ictx *x, const struct expr *f, uint64_t at, uint64
     return KSM_R_RULE;
 }
 
+/* A sequence or array in element i (f, an E_INDEX), that element at base: its first element and
+ * count (a sequence's checked as seq_of does; an array's are read where the reader checks). */
+static uint32_t inner_of(struct ictx *x, const struct expr *f, uint64_t base, uint64_t *first,
+                         uint64_t *n)
+{
+    if (!f->is_array)
+        return seq_of(x, f, base + f->offset, first, n);
+    *first = base + f->offset;
+    *n = f->count;
+    return KSM_R_RULE;
+}
+
 /* A sequence or array field f, or a sequence in an element (f an E_INDEX): the message offset of
  * its first element and its element count, or the failure reason (an arm it lies in not held,
  * the descriptor or an element outside the message). */
@@ -539,7 +551,7 @@ static uint32_t elements_of(struct ictx *x, const struct expr *f, uint64_t *firs
     if (f->kind == E_INDEX) {
         uint64_t base;
         uint32_t rc = elem_base(x, f, &base);
-        return rc != KSM_R_RULE ? rc : seq_of(x, f, base + f->offset, first, n);
+        return rc != KSM_R_RULE ? rc : inner_of(x, f, base, first, n);
     }
     uint32_t r = arms_held(x, f);
     if (r != KSM_R_RULE)
@@ -568,12 +580,17 @@ static uint32_t str_ref(struct ictx *x, const struct expr *f, struct strref *r)
         return rc;
     }
     int64_t i;
-    uint64_t first, n;
+    uint64_t first, n, base;
     uint32_t rc;
-    if ((rc = eval(x, f->b, &i)) != KSM_R_RULE)
+    if (f->a->kind == E_INDEX) { /* string j of a sequence in element i: i, j, then the strings */
+        if ((rc = elem_base(x, f->a, &base)) != KSM_R_RULE ||
+            (rc = eval(x, f->b, &i)) != KSM_R_RULE ||
+            (rc = inner_of(x, f->a, base, &first, &n)) != KSM_R_RULE)
+            return rc;
+    } else if ((rc = eval(x, f->b, &i)) != KSM_R_RULE ||
+               (rc = elements_of(x, f->a, &first, &n)) != KSM_R_RULE) {
         return rc;
-    if ((rc = elements_of(x, f->a, &first, &n)) != KSM_R_RULE)
-        return rc;
+    }
     if ((uint64_t)i >= n || first + ((uint64_t)i + 1) * 8 > x->len) {
         x->field = f->a->field_name;
         return KSM_R_FIELD_BOUNDS;
@@ -810,7 +827,7 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
         if (e->a->kind == E_INDEX) { /* in the compiled order: element i's offset, j, then j */
             if ((r = elem_base(x, e->a, &base)) != KSM_R_RULE ||
                 (r = eval(x, e->b, &a)) != KSM_R_RULE ||
-                (r = seq_of(x, e->a, base + e->a->offset, &first, &n)) != KSM_R_RULE)
+                (r = inner_of(x, e->a, base, &first, &n)) != KSM_R_RULE)
                 return r;
         } else if ((r = eval(x, e->b, &a)) != KSM_R_RULE ||
                    (r = elements_of(x, e->a, &first, &n)) != KSM_R_RULE) {
@@ -827,6 +844,20 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
         if (w->sign == 1 && w->size < 8 && (u >> (8 * w->size - 1)) & 1)
             u |= ~(uint64_t)0 << (8 * w->size);
         *v = (int64_t)u;
+        return KSM_R_RULE;
+    }
+    case E_TUPLE: { /* a tuple or dictionary HashSet entry, packed as compile.c packs it */
+        const struct policy_set *hs = &x->p->sets[e->object_id];
+        uint64_t packed = 0;
+        for (int k = e->nargs - 1; k >= 0; k--) {
+            if ((r = eval(x, e->args[k], &a)) != KSM_R_RULE)
+                return r;
+            uint64_t c = (uint64_t)a;
+            if (e->nargs > 1 && hs->comp_signed[k])
+                c += 1ull << (hs->comp_bits[k] - 1);
+            packed = k == e->nargs - 1 ? c : (packed << hs->comp_bits[k]) + c;
+        }
+        *v = (int64_t)packed;
         return KSM_R_RULE;
     }
     case E_CASE: /* the first case whose condition holds, else the number of conditions */
@@ -847,15 +878,21 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
             size_t vn, en;
             uint64_t first, n;
             struct strref vr;
+            uint64_t base = 0;
+            if (e->a->kind != E_STR && (r = str_ref(x, e->a, &vr)) != KSM_R_RULE)
+                return r;
+            /* the sequence's arms, or (in an element) the element, before the value's text */
+            if ((r = e->b->kind == E_INDEX ? elem_base(x, e->b, &base) : arms_held(x, e->b)) !=
+                KSM_R_RULE)
+                return r;
             if (e->a->kind == E_STR) {
                 vs = (const uint8_t *)e->a->str;
                 vn = strlen(e->a->str);
-            } else if ((r = str_ref(x, e->a, &vr)) != KSM_R_RULE ||
-                       (r = arms_held(x, e->b)) != KSM_R_RULE ||
-                       (r = string_of(x, &vr, &vs, &vn)) != KSM_R_RULE) {
+            } else if ((r = string_of(x, &vr, &vs, &vn)) != KSM_R_RULE) {
                 return r;
             }
-            if ((r = elements_of(x, e->b, &first, &n)) != KSM_R_RULE)
+            if ((r = e->b->kind == E_INDEX ? inner_of(x, e->b, base, &first, &n)
+                                           : elements_of(x, e->b, &first, &n)) != KSM_R_RULE)
                 return r;
             *v = 0;
             for (uint64_t k = 0; k < n && !*v; k++) {

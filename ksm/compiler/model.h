@@ -27,6 +27,9 @@ enum expr_kind {
     E_REGEX, /* <Regex object>.match {text : a, pattern : "<str>"} (value: the pattern's index;
               * object: the Regex object, NULL for re; fn 1: a case of select) */
     E_CASE,  /* the case a choice takes: the first i with args[i] true, else nargs (integer) */
+    E_TUPLE, /* a HashSet entry of a tuple ([a, b]) or dictionary ({ x : a, y : b }) type
+              * (args: the components in the type's order; object_id: the HashSet object),
+              * packed into one integer as the set's type says (policy_set) */
     E_INDEX  /* a.[b]: element b of the sequence or array field a (an integer, or a string of
               * a sequence of strings); a.[b].<path>: a field of element b of a sequence or
               * array of structs (path, npath; offset its offset in the element, size and sign
@@ -317,6 +320,8 @@ struct policy_flow {
     struct state_key key;
 };
 
+#define PSL_ENTRY_COMPONENTS_MAX 16 /* components of a tuple or dictionary HashSet entry */
+
 /* A HashSet object: `policy object <name> : HashSet { type Entry = <int type>; config =
  * { set_size : N, pool_size : M } }`. */
 struct policy_set {
@@ -325,6 +330,14 @@ struct policy_set {
     uint32_t set_size, pool_size;
     struct state_key key;
     bool bool_entries; /* type Entry = Bool: entries are booleans (0 and 1 in the table) */
+    /* type Entry = [T, ...] (a tuple) or { f : T, ... } (a dictionary; names: the fields) of
+     * integer and Bool components: ncomp > 0, each comp_bits wide (Bool: 1), packed into one
+     * 64-bit entry, component 0 in the lowest bits (a signed one offset by 2^(bits - 1), so that
+     * it is not negative), so that two entries are equal iff their components are. */
+    int ncomp;
+    uint8_t comp_bits[PSL_ENTRY_COMPONENTS_MAX];
+    bool comp_signed[PSL_ENTRY_COMPONENTS_MAX], comp_bool[PSL_ENTRY_COMPONENTS_MAX];
+    char *comp_names[PSL_ENTRY_COMPONENTS_MAX]; /* NULL for a tuple */
 };
 
 /* A StaticMap object: `policy object <name> : StaticMap { type Value = <int type>; config =

@@ -124,6 +124,7 @@ static void selectors(struct parser *ps, struct selectors *sel)
 }
 
 static struct expr *expr(struct parser *ps);
+static struct expr *entry_operand(struct parser *ps);
 
 static bool enter(struct parser *ps, struct token *at)
 {
@@ -252,7 +253,7 @@ static struct expr *contains(struct parser *ps, struct token *obj)
         if (is_ident(k, "sid")) {
             sid_operand(ps, &e->sid, &e->sid_e);
         } else if (is_ident(k, "entry")) {
-            e->a = expr(ps);
+            e->a = entry_operand(ps);
         } else {
             err_at(ps, k, psl_fmt("'%s' is not an argument of %s.contains", k->text, obj->text));
             return NULL;
@@ -1029,7 +1030,7 @@ static void set_call(struct parser *ps, struct block *b, struct token *obj)
         if (is_ident(k, "sid")) {
             sid_operand(ps, &it->sid, &it->sid_e);
         } else if (is_ident(k, "entry") && entry) {
-            it->e = expr(ps);
+            it->e = entry_operand(ps);
         } else {
             err_at(ps, k, psl_fmt("'%s' is not an argument of %s.%s", k->text, obj->text, m->text));
             return;
@@ -1621,6 +1622,121 @@ static void mic_object(struct parser *ps, struct token *kw, struct token *name, 
     *PSL_PUSH(pol->mics, pol->nmics, pol->mics_cap) = m;
 }
 
+/* One component type of a HashSet entry: an integer type (its width, signedness) or Bool (one
+ * bit). Returns false after an error. */
+static bool entry_component(struct parser *ps, struct policy_set *hs)
+{
+    struct token *ty = peek(ps);
+    static const char *const ints[] = {"UInt8", "UInt16", "UInt32", "UInt64",
+                                       "SInt8", "SInt16", "SInt32", "SInt64"};
+    int k = hs->ncomp;
+    if (k >= PSL_ENTRY_COMPONENTS_MAX) {
+        err_at(ps, ty,
+               psl_fmt("a HashSet entry of more than %d components is not supported",
+                       PSL_ENTRY_COMPONENTS_MAX));
+        return false;
+    }
+    hs->comp_bool[k] = is_ident(ty, "Bool") || is_ident(ty, "Boolean");
+    hs->comp_bits[k] = hs->comp_bool[k] ? 1 : 0;
+    for (int i = 0; i < 8; i++)
+        if (is_ident(ty, ints[i])) {
+            hs->comp_bits[k] = (uint8_t)(8u << (i % 4));
+            hs->comp_signed[k] = i >= 4;
+        }
+    if (hs->comp_bits[k] == 0) {
+        err_at(ps, ty,
+               psl_fmt("HashSet entry components of type %s are not supported (integer types, "
+                       "Bool)",
+                       tok_describe(ty)));
+        return false;
+    }
+    next(ps);
+    hs->ncomp++;
+    return true;
+}
+
+/* type Entry = [T, ...] (a tuple) or { f : T, ... } (a dictionary): CE 1.2's HashSet entries of
+ * "dictionaries and tuples based on integer types and the Boolean type". Their components are
+ * packed into the table's one 64-bit entry, so together they must fit in 64 bits. */
+static bool entry_components(struct parser *ps, struct policy_set *hs)
+{
+    struct token *open = next(ps);
+    bool dict = open->kind == T_LBRACE;
+    enum tok_kind close = dict ? T_RBRACE : T_RBRACK;
+    while (!ps->failed && peek(ps)->kind != close) {
+        if (dict) {
+            struct token *f = peek(ps);
+            if (!expect(ps, T_IDENT, "a field name") || !expect(ps, T_COLON, "':'"))
+                return false;
+            for (int k = 0; k < hs->ncomp; k++)
+                if (!strcmp(hs->comp_names[k], f->text)) {
+                    err_at(ps, f, psl_fmt("field '%s' given twice in the entry type", f->text));
+                    return false;
+                }
+            hs->comp_names[hs->ncomp] = psl_strdup(f->text);
+        }
+        if (!entry_component(ps, hs))
+            return false;
+        if (peek(ps)->kind != T_COMMA)
+            break;
+        next(ps);
+    }
+    if (!expect(ps, close, dict ? "'}' after the entry's fields" : "']' after the entry's types"))
+        return false;
+    unsigned bits = 0;
+    for (int k = 0; k < hs->ncomp; k++)
+        bits += hs->comp_bits[k];
+    if (hs->ncomp == 0 || bits > 64) {
+        err_at(ps, open,
+               hs->ncomp == 0 ? psl_fmt("an empty HashSet entry type is not supported")
+                              : psl_fmt("HashSet entries of %u bits are not supported: the "
+                                        "components of a tuple or dictionary entry are packed "
+                                        "into 64 bits",
+                                        bits));
+        return false;
+    }
+    return true;
+}
+
+/* The entry of a HashSet rule or contains: an expression, or for an object whose entries are
+ * tuples or dictionaries a literal of that shape, `[a, b]` or `{ x : a, y : b }`, whose
+ * components are expressions (matched to the type by the resolver). */
+static struct expr *entry_operand(struct parser *ps)
+{
+    struct token *t = peek(ps);
+    if (t->kind != T_LBRACK && t->kind != T_LBRACE)
+        return expr(ps);
+    next(ps);
+    if (!enter(ps, t))
+        return NULL;
+    bool dict = t->kind == T_LBRACE;
+    enum tok_kind close = dict ? T_RBRACE : T_RBRACK;
+    struct expr *e = new_expr(E_TUPLE, t->pos);
+    e->op = dict ? T_LBRACE : T_LBRACK;
+    int pcap = 0;
+    while (!ps->failed && peek(ps)->kind != close) {
+        if (dict) {
+            struct token *f = peek(ps);
+            if (!expect(ps, T_IDENT, "a field name") || !expect(ps, T_COLON, "':'"))
+                return NULL;
+            *PSL_PUSH(e->path, e->npath, pcap) = f->text;
+        }
+        struct expr *c = expr(ps);
+        if (!c)
+            return NULL;
+        *PSL_PUSH(e->args, e->nargs, e->args_cap) = c;
+        if (c->height + 1 > e->height)
+            e->height = c->height + 1;
+        if (peek(ps)->kind != T_COMMA)
+            break;
+        next(ps);
+    }
+    if (!expect(ps, close, dict ? "'}' after the entry's fields" : "']' after the entry's values"))
+        return NULL;
+    ps->depth--;
+    return e;
+}
+
 /* policy object <name> : HashSet { type Entry = <integer type> config = { set_size : N,
  * pool_size : M } } (after the model's name). */
 static void hashset_object(struct parser *ps, struct token *kw, struct token *name,
@@ -1637,7 +1753,7 @@ static void hashset_object(struct parser *ps, struct token *kw, struct token *na
         err_at(ps, name, psl_fmt("policy object '%s' is declared twice", name->text));
         return;
     }
-    struct policy_set hs = {psl_strdup(name->text), kw->pos, 0, 0, {0}, false};
+    struct policy_set hs = {.name = psl_strdup(name->text), .pos = kw->pos};
     hs.key.resources = KSM_RESOURCES_DEFAULT;
     bool typed = false;
     if (!expect(ps, T_LBRACE, "'{' after the model"))
@@ -1650,6 +1766,12 @@ static void hashset_object(struct parser *ps, struct token *kw, struct token *na
             if (!expect(ps, T_IDENT, "a type name") || !expect(ps, T_ASSIGN, "'='"))
                 return;
             struct token *ty = peek(ps);
+            if (ty->kind == T_LBRACK || ty->kind == T_LBRACE) {
+                if (!entry_components(ps, &hs))
+                    return;
+                typed = true;
+                continue;
+            }
             bool ok = false;
             for (int i = 0; i < 8; i++)
                 ok |= is_ident(ty, ints[i]);
@@ -1658,7 +1780,7 @@ static void hashset_object(struct parser *ps, struct token *kw, struct token *na
             if (!ok && !hs.bool_entries) {
                 err_at(ps, ty,
                        psl_fmt("HashSet entries of type %s are not supported (integer types, "
-                               "Bool)",
+                               "Bool, tuples and dictionaries of them)",
                                tok_describe(ty)));
                 return;
             }

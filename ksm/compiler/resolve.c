@@ -234,11 +234,151 @@ static int map_key_index(const struct policy_map *m, const char *name, const str
  * what a boolean expression computes, so the table and the decision need nothing else). */
 static void entry_type(const struct policy_set *hs, const struct expr *e)
 {
+    if (hs->ncomp > 0 && e && e->type != TY_NONE) {
+        psl_error(e->pos, "type mismatch: a HashSet entry of '%s' is a %s: write it as one (%s)",
+                  hs->name, hs->comp_names[0] ? "dictionary" : "tuple",
+                  hs->comp_names[0] ? "{ <field> : <value>, ... }" : "[<value>, ...]");
+        return;
+    }
     enum expr_type want = hs->bool_entries ? TY_BOOL : TY_INT;
     if (e && e->type != TY_NONE && e->type != want)
         psl_error(e->pos, "type mismatch: a HashSet entry of '%s' must be %s, found %s", hs->name,
                   hs->bool_entries ? "a boolean (type Entry = Bool)" : "an integer",
                   type_name(e->type));
+}
+
+/* The width in bytes of an integer field or element e (a literal or anything computed: 0). */
+static uint32_t int_width(const struct expr *e)
+{
+    if (e->kind == E_FIELD)
+        return e->size;
+    if (e->kind == E_INDEX)
+        return e->npath > 0 || e->nguards > 0 || e->arms || !e->a ? e->size : e->a->size;
+    return 0;
+}
+
+/* A component of a tuple or dictionary HashSet entry against its type (component k of hs): a
+ * boolean for Bool; for an integer type a literal in its range, or a field (or element) no wider
+ * than it (an unsigned one narrower than a signed type), so that a value never spills into the
+ * next component's bits and two different entries never pack to the same integer. */
+static void entry_component(const struct policy_set *hs, int k, const struct expr *c)
+{
+    static const char *const names[2][4] = {{"UInt8", "UInt16", "UInt32", "UInt64"},
+                                            {"SInt8", "SInt16", "SInt32", "SInt64"}};
+    unsigned bits = hs->comp_bits[k];
+    const char *tname = hs->comp_bool[k] ? "Bool"
+                                         : names[hs->comp_signed[k]][bits == 8    ? 0
+                                                                     : bits == 16 ? 1
+                                                                     : bits == 32 ? 2
+                                                                                  : 3];
+    char *what =
+        hs->comp_names[k] ? psl_fmt("field '%s'", hs->comp_names[k]) : psl_fmt("component %d", k);
+    if (c->type == TY_NONE)
+        return;
+    if (hs->comp_bool[k] || c->type != TY_INT) {
+        if ((c->type == TY_BOOL) != hs->comp_bool[k])
+            psl_error(c->pos, "type mismatch: %s of a HashSet entry of '%s' is %s, found %s", what,
+                      hs->name, hs->comp_bool[k] ? "a boolean" : "an integer", type_name(c->type));
+        return;
+    }
+    bool neg = negative_literal(c);
+    if (c->kind == E_INT || neg) {
+        uint64_t v = neg ? c->a->value : c->value;
+        uint64_t max = bits == 64
+                           ? (hs->comp_signed[k] ? (uint64_t)INT64_MAX : UINT64_MAX)
+                           : (hs->comp_signed[k] ? (1ull << (bits - 1)) - 1 : (1ull << bits) - 1);
+        uint64_t nmax =
+            hs->comp_signed[k] ? (bits == 64 ? (uint64_t)1 << 63 : 1ull << (bits - 1)) : 0;
+        if (neg ? v > nmax : v > max)
+            psl_error(c->pos, "%s%llu is outside %s (%s of a HashSet entry of '%s')",
+                      neg ? "-" : "", (unsigned long long)v, tname, what, hs->name);
+        return;
+    }
+    uint32_t w = int_width(c) * 8;
+    bool fits =
+        w > 0 && (c->sign == 1 ? hs->comp_signed[k] && w <= bits
+                               : c->sign == 0 && (hs->comp_signed[k] ? w < bits : w <= bits));
+    if (!fits)
+        psl_error(c->pos,
+                  "type mismatch: %s of a HashSet entry of '%s' is %s: give a literal in its "
+                  "range or a field no wider than it (an unsigned one narrower than a signed "
+                  "type), found %s",
+                  what, hs->name, tname,
+                  w == 0 ? "a computed integer"
+                         : psl_fmt("a%s %u-bit field", c->sign == 1 ? " signed" : "n unsigned", w));
+}
+
+/* [a, b] or { x : a, y : b } as the entry of a HashSet object whose entries are tuples or
+ * dictionaries: its components checked against the type, a dictionary's put in the type's order
+ * (the fields given in any order, each once). */
+static void tuple_entry(struct policy *p, const struct scope *s, int set, struct expr *e)
+{
+    e->type = TY_NONE;
+    if (set < 0)
+        return;
+    const struct policy_set *hs = &p->sets[set];
+    bool dict = e->op == T_LBRACE;
+    for (int k = 0; k < e->nargs; k++)
+        check(p, s, e->args[k]);
+    if (hs->ncomp == 0 || dict != (hs->comp_names[0] != NULL)) {
+        psl_error(e->pos, "type mismatch: the entries of '%s' are %s, found a %s", hs->name,
+                  hs->ncomp == 0 ? (hs->bool_entries ? "booleans" : "integers")
+                  : dict         ? "tuples ([<value>, ...])"
+                                 : "dictionaries ({ <field> : <value>, ... })",
+                  dict ? "dictionary" : "tuple");
+        return;
+    }
+    if (!dict && e->nargs != hs->ncomp) {
+        psl_error(e->pos, "type mismatch: the entries of '%s' are tuples of %d, found %d values",
+                  hs->name, hs->ncomp, e->nargs);
+        return;
+    }
+    if (dict) {
+        struct expr **ordered = psl_alloc(sizeof *ordered * (size_t)hs->ncomp);
+        for (int k = 0; k < e->nargs; k++) {
+            int f = 0;
+            while (f < hs->ncomp && strcmp(hs->comp_names[f], e->path[k]))
+                f++;
+            if (f == hs->ncomp) {
+                psl_error(e->args[k]->pos, "unknown field '%s' of the entries of '%s'", e->path[k],
+                          hs->name);
+                return;
+            }
+            if (ordered[f]) {
+                psl_error(e->args[k]->pos, "field '%s' given twice", e->path[k]);
+                return;
+            }
+            ordered[f] = e->args[k];
+        }
+        for (int f = 0; f < hs->ncomp; f++)
+            if (!ordered[f]) {
+                psl_error(e->pos, "field '%s' of the entries of '%s' is missing", hs->comp_names[f],
+                          hs->name);
+                return;
+            }
+        e->args = ordered;
+        e->nargs = hs->ncomp;
+    }
+    int errors = psl_errors();
+    for (int k = 0; k < e->nargs; k++)
+        entry_component(hs, k, e->args[k]);
+    if (psl_errors() != errors)
+        return;
+    e->type = TY_INT;
+    e->sign = 0;
+    e->object_id = set;
+}
+
+/* The entry of a HashSet rule or contains on object `set`. */
+static void set_entry(struct policy *p, const struct scope *s, int set, struct expr *e)
+{
+    if (e && e->kind == E_TUPLE) {
+        tuple_entry(p, s, set, e);
+        return;
+    }
+    check(p, s, e);
+    if (set >= 0)
+        entry_type(&p->sets[set], e);
 }
 
 /* <Flow object>.query {...} == "<state>" (either side, or !=): the state becomes its index,
@@ -543,6 +683,16 @@ static void element_field(struct policy *p, struct expr *e)
         name = json_get_string(f, "type") ? json_get_string(f, "type") : "";
         sign = json_get_bool(f, "signed");
     }
+    bool inner = a->kind == E_INDEX;
+    if (inner && (strcmp(kind, "scalar") || e->nguards > 0)) {
+        /* a.[i].q.[j].<path>: q's struct element holds it */
+        psl_error(e->pos,
+                  "not supported: '%s' in an element of '%s' is %s%s%s: only the integer fields "
+                  "of a sequence's or array's struct elements inside an element can be used",
+                  e->path[e->npath - 1], a->field_name, e->nguards ? "inside a union, " : "", kind,
+                  *name ? psl_fmt(" %s", name) : "");
+        return;
+    }
     if (!strcmp(kind, "union")) { /* its tag, compared with an arm's name (union_arm_test) */
         const struct json *u = e->npath == 0 ? st : td_union(p->td, name);
         size_t n = u ? json_len(json_get(u, "fields")) : 0;
@@ -565,18 +715,31 @@ static void element_field(struct policy *p, struct expr *e)
         e->field_name = path;
         return;
     }
-    uint32_t esize, n;
-    bool esign;
-    if ((!strcmp(kind, "sequence") || !strcmp(kind, "bytes")) && off + 8 <= a->size &&
-        td_int_elements(kind, name, &esize, &esign, &n) == 0) {
-        /* a sequence of integers in the element: its descriptor at off in the element; read
-         * through size, empty and .[j] (E_INDEX of this) */
+    uint32_t esize = 0, n = 0, align;
+    bool esign = false;
+    unsigned sbound;
+    const struct json *est = NULL;
+    bool seq = !strcmp(kind, "sequence") || !strcmp(kind, "bytes"), arr = !strcmp(kind, "array");
+    bool str_seq = !strcmp(kind, "sequence") &&
+                   sscanf(name, "sequence<string<%u>, %u>", &sbound, &n) == 2 && n > 0;
+    if (!inner && (seq || arr) &&
+        (str_seq || td_int_elements(kind, name, &esize, &esign, &n) == 0 ||
+         (est = td_struct_elements(p->td, kind, name, &esize, &align, &n)) != NULL) &&
+        off + (arr ? (uint64_t)esize * n : 8) <= a->size &&
+        (!est ||
+         strcmp(json_get_string(est, "kind") ? json_get_string(est, "kind") : "struct", "union"))) {
+        /* a sequence (of integers, strings or structs) in the element: its descriptor at off
+         * in the element; an array: its elements from off in the element. Read through size,
+         * empty, member and .[j] (E_INDEX of this); each has one element a level down only
+         * (the elements of a struct there are its integer fields) */
         e->type = TY_SEQ;
         e->offset = off;
-        e->size = esize;
+        e->size = str_seq ? 8 : esize;
         e->sign = esign;
         e->count = n;
-        e->is_array = false;
+        e->is_array = arr;
+        e->elem_str = str_seq;
+        e->elem_struct = est;
         e->field_name = path;
         return;
     }
@@ -584,7 +747,8 @@ static void element_field(struct policy *p, struct expr *e)
         off + size > a->size || off > 0xffff) {
         psl_error(e->pos,
                   "type mismatch: '%s' of an element of '%s' is a %s%s%s: only its integer and "
-                  "string fields and sequences of integers can be used",
+                  "string fields, and its sequences and arrays of integers, strings or structs, "
+                  "can be used",
                   e->path[e->npath - 1], a->field_name, kind, *name ? " " : "", name);
         return;
     }
@@ -649,14 +813,15 @@ static void call(struct policy *p, const struct scope *s, struct expr *e)
         seq_field(p, s, e->b);
         if (!e->a || !e->b || e->a->type == TY_NONE || e->b->type == TY_NONE)
             return;
-        if (e->b->type == TY_SEQ && e->b->kind == E_INDEX) {
+        if (e->b->type == TY_SEQ && e->b->kind == E_INDEX && (e->npath > 0 || e->b->elem_struct)) {
+            /* the fields of the structs of a sequence or array inside an element */
             psl_error(e->pos,
-                      "not supported: member of a sequence inside an element ('%s'): test its "
-                      "elements with '.[<index>]'",
+                      "not supported: member of the structs of a sequence or array inside an "
+                      "element ('%s'): test their fields with '.[<index>].<field>'",
                       e->b->field_name);
             return;
         }
-        if (e->b->type == TY_SEQ && e->b->elem_str && e->b->kind == E_FIELD) {
+        if (e->b->type == TY_SEQ && e->b->elem_str) {
             /* a string among the strings, compared as '==' compares two strings */
             if (e->npath > 0) {
                 psl_error(e->pos,
@@ -675,8 +840,7 @@ static void call(struct policy *p, const struct scope *s, struct expr *e)
             e->type = TY_BOOL;
             return;
         }
-        if (e->b->type != TY_SEQ || e->b->kind != E_FIELD || e->a->type != TY_INT ||
-            (e->b->elem_struct && e->npath == 0)) {
+        if (e->b->type != TY_SEQ || e->a->type != TY_INT || (e->b->elem_struct && e->npath == 0)) {
             psl_error(e->pos,
                       "type mismatch: member needs an integer value and a sequence or array "
                       "field of integers, found %s and %s%s",
@@ -861,6 +1025,9 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
     case E_REGEX:
         regex(p, s, e);
         return;
+    case E_TUPLE:
+        psl_error(e->pos, "type mismatch: a tuple or dictionary is only a HashSet entry");
+        return;
     case E_CASE:
         /* a choice's cases: Regex matches or Flow query comparisons, built by the parser */
         for (int i = 0; i < e->nargs; i++)
@@ -879,9 +1046,7 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
         else
             state_key_use(p, s, &p->sets[e->object_id].key, "HashSet", e->object, e->sid, e->sid_e,
                           e->pos);
-        check(p, s, e->a);
-        if (e->object_id >= 0)
-            entry_type(&p->sets[e->object_id], e->a);
+        set_entry(p, s, e->object_id, e->a);
         return;
     case E_UNARY:
         check(p, s, e->a);
@@ -1154,8 +1319,7 @@ static void set_call(struct policy *p, const struct scope *s, struct item *it)
                   it->object_pos);
     if (!it->e || s->unreachable)
         return;
-    check(p, s, it->e);
-    entry_type(&p->sets[it->object_id], it->e);
+    set_entry(p, s, it->object_id, it->e);
 }
 
 /* The index of key in StaticMap object m (named name), or -1 after an error: a key of the

@@ -852,10 +852,11 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
             if (esize == 0)
                 return KSM_R_BAD_TABLE;
             uint32_t at = in->arg;
-            if (in->flags & KSM_INSN_BASE) { /* a sequence in an element: SEQ_COUNT only */
-                if (in->op != KSM_OP_SEQ_COUNT || sp < 1)
+            if (in->flags & KSM_INSN_BASE) { /* in an element: SEQ_COUNT, the members */
+                if (in->op == KSM_OP_SEQ_ELEM || in->op == KSM_OP_ARRAY_ELEM || sp < 1)
                     return KSM_R_BAD_TABLE;
                 at = past(st[--sp], in->arg, len);
+                base = at; /* an array's first element */
             }
             if (in->op == KSM_OP_SEQ_COUNT ? sp >= KSM_STACK_MAX : sp < 1)
                 return KSM_R_BAD_TABLE;
@@ -1003,7 +1004,12 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
         if (in->op == KSM_OP_SEQ_STR_MEMBER) {
             const uint8_t *v, *e;
             uint64_t vn, en, base, count, imm = (uint64_t)in->imm, at = (uint32_t)imm, found = 0;
-            uint32_t fv = (uint32_t)(imm >> 32) & 0xffffu;
+            uint32_t fv = (uint32_t)(imm >> 32) & 0xffffu, q = in->arg;
+            if (in->flags & KSM_INSN_BASE) { /* a sequence in an element: its offset on top */
+                if (sp < 1)
+                    return KSM_R_BAD_TABLE;
+                q = past(st[--sp], in->arg, len);
+            }
             if (in->flags & KSM_INSN_OTHER_POPPED) { /* the value, an element of strings */
                 if (sp < 1 || st[sp - 1] > UINT32_MAX)
                     return KSM_R_BAD_TABLE;
@@ -1021,7 +1027,7 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
                 return KSM_R_FIELD_BOUNDS;
             }
             *field = (uint32_t)(imm >> 48);
-            if (seq_at(msg, len, in->arg, 8, &base, &count) < 0)
+            if (seq_at(msg, len, q, 8, &base, &count) < 0)
                 return KSM_R_FIELD_BOUNDS;
             for (uint64_t k = 0; k < count && !found; k++) {
                 if (str_at(msg, len, (uint32_t)(base + 8 * k), &e, &en) < 0)
@@ -1067,10 +1073,10 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
                 return KSM_R_BAD_TABLE;
             *field = (uint32_t)(imm & 0xffffffffu);
             i = st[--sp];
-            if (in->flags & KSM_INSN_BASE) { /* a sequence in an element: at arg past its offset */
-                if (sp < 1 || in->size != 0)
+            if (in->flags & KSM_INSN_BASE) { /* in an element: at arg past its offset */
+                if (sp < 1)
                     return KSM_R_BAD_TABLE;
-                at = past(st[--sp], in->arg, len);
+                base = at = past(st[--sp], in->arg, len);
             }
             if (in->size == 0) {
                 if (seq_at(msg, len, at, stride, &base, &count) < 0)

@@ -106,7 +106,9 @@ enum ksm_op {
      * sequence whose descriptor is at message[arg] (SEQ_MEMBER) or of the array whose first
      * element is there and whose length is imm >> 32 (ARRAY_MEMBER), else 0: at most the
      * field's bound in steps. Elements outside the message deny the event (field-out-of-bounds,
-     * imm & 0xffffffff: index into fields[]). */
+     * imm & 0xffffffff: index into fields[]). KSM_INSN_BASE: a sequence or array in an element,
+     * its descriptor (or first element) arg bytes past the element's offset, which it pops first
+     * (KSM_OP_ELEM_ADDR; the value lies below it). */
     KSM_OP_SEQ_MEMBER,
     KSM_OP_ARRAY_MEMBER,
     /* Push the SID ((imm >> 32) & 3 == 0), the rights (1) or the object type (2) of the handle
@@ -160,7 +162,9 @@ enum ksm_op {
      * else 0 (texts up to their first NUL, as STR_EQ). The value first, then the strings in
      * order up to the first equal one: a value, descriptor or string before it outside the
      * message denies the event (field-out-of-bounds, naming the value's field or the
-     * sequence). At most the sequence's bound in steps. */
+     * sequence). At most the sequence's bound in steps. KSM_INSN_BASE: a sequence in an element,
+     * its descriptor arg bytes past the element's offset, which it pops first (KSM_OP_ELEM_ADDR;
+     * the value's offset, if popped too, lies below it). */
     KSM_OP_SEQ_STR_MEMBER,
     /* Push the tag of the union at message[arg] (a UInt32, its arms after it: idlc's layout),
      * which must name one of its imm >> 32 arms: a tag past them (a message the receiver would
@@ -180,9 +184,10 @@ enum ksm_op {
      * An index past the elements, or a sequence outside the message, denies the event
      * (field-out-of-bounds, imm & 0xffffffff: index into fields[]). What follows reads the
      * element through KSM_INSN_BASE: a union's tag and arms, which differ per element, an integer
-     * field, a string's or a sequence's descriptor. KSM_INSN_BASE on ELEM_ADDR itself (size 0
-     * only): the sequence is one in an element, its descriptor arg bytes past the element's
-     * offset, which lies below the index (both popped): element j of `q.[i].items`. */
+     * field, a string's or a sequence's descriptor. KSM_INSN_BASE on ELEM_ADDR itself: the
+     * sequence (size 0) or array (size 1) is one in an element, its descriptor or first element
+     * arg bytes past the element's offset, which lies below the index (both popped): element j
+     * of `q.[i].items` (an integer, a string's descriptor, a struct). */
     KSM_OP_ELEM_ADDR,
     KSM_OP_COUNT
 };
@@ -192,9 +197,10 @@ enum ksm_op {
 #define KSM_INSN_OTHER_POPPED 2u /* STR_CMP: the other string's too (popped first) */
 /* LOAD, UNION_TAG, UNION_ARM: the byte offset read is arg plus the element's offset on top of
  * the stack (KSM_OP_ELEM_ADDR); LOAD and UNION_TAG pop it, UNION_ARM leaves it for the next.
- * SEQ_COUNT and ELEM_ADDR: the sequence's descriptor is arg bytes past the element's offset
- * (popped; ELEM_ADDR: below the index); SEQ_ELEM, ARRAY_ELEM, SEQ_MEMBER, ARRAY_MEMBER with
- * it are a malformed table, and the other instructions do not look at it. */
+ * SEQ_COUNT, ELEM_ADDR, SEQ_MEMBER, ARRAY_MEMBER, SEQ_STR_MEMBER: the sequence's descriptor (an
+ * array's first element) is arg bytes past the element's offset (popped; ELEM_ADDR: below the
+ * index); SEQ_ELEM and ARRAY_ELEM with it are a malformed table, and the other instructions do
+ * not look at it. */
 #define KSM_INSN_BASE 4u
 /* UNION_ARM: not run where it stands; a guard of the SEQ_FIELD_MEMBER or ARRAY_FIELD_MEMBER
  * after it (and after the other guards), checked in each element. */

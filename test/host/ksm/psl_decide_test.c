@@ -696,6 +696,75 @@ static void hashset_state(void **state)
     assert_int_equal(v.reason, KSM_R_BAD_TABLE);
 }
 
+/* HashSet entries of a tuple type, byte by byte: [UInt8, SInt8, Bool] packed into one word,
+ * component 0 in the lowest bits, the signed one offset by 128 (Horner from the last: CONST
+ * 2^bits, MUL_U, the component, ADD_U), so that the table holds 5 + (-3 + 128) * 2^8 + 1 * 2^16
+ * for [5, -3, true]; an entry differing in one component is another entry. */
+static void hashset_tuple_entries(void **state)
+{
+    (void)state;
+    struct policy *p;
+    struct ksm_table *t = compile("use nk.hashmap._\n"
+                                  "policy object t : HashSet { type Entry = [UInt8, SInt8, Bool] "
+                                  "config = { "
+                                  "set_size : 2, pool_size : 1 } }\n"
+                                  "execute dst=psltest.Server { t.init {sid: dst_sid} }\n"
+                                  "request dst=psltest.Server endpoint=calc method=Put { t.add "
+                                  "{sid: dst_sid, "
+                                  "entry: [message.u8, message.s8, message.u16 > 0]} }\n"
+                                  "request dst=psltest.Server endpoint=calc method=Nest { assert "
+                                  "(t.contains "
+                                  "{sid: dst_sid, entry: [message.o.inner.a, -3, true]}) }\n",
+                                  &p);
+    assert_int_equal(t->nsets, 1);
+    assert_int_equal(t->nset_words, 3);
+    uint32_t mul = 0, adds = 0, offs = 0;
+    for (uint32_t k = 0; k < t->ncode; k++) {
+        mul += t->code[k].op == KSM_OP_MUL_U;
+        adds += t->code[k].op == KSM_OP_ADD_U;
+        offs += t->code[k].op == KSM_OP_ADD_S && t->code[k - 1].op == KSM_OP_CONST &&
+                t->code[k - 1].imm == 128;
+    }
+    assert_int_equal(mul, 4); /* two shifts per entry, two entries */
+    assert_int_equal(adds, 4);
+    assert_int_equal(offs, 2); /* the SInt8 component of each */
+    uint32_t set_of[8] = {0};
+    uint64_t words[3] = {0};
+    struct ksm_state st = {NULL, 8, set_of, words, NULL, NULL, NULL, NULL};
+    uint32_t core = (uint32_t)psl_test_class(p, "kl.core.Core"),
+             srv = (uint32_t)psl_test_class(p, "psltest.Server"),
+             cli = (uint32_t)psl_test_class(p, "psltest.Client"), ep, m, ep2, m2;
+    assert_int_equal(
+        ksm_decide_state(t, &st, KSM_EV_EXECUTE, core, srv, 1, 3, 0, 0, NULL, 0).verdict,
+        KSM_GRANTED);
+    size_t len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Put", buf, &ep, &m);
+    psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Put", buf, "u8", 5);
+    psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Put", buf, "s8", (uint64_t)-3);
+    psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Put", buf, "u16", 9);
+    assert_int_equal(
+        ksm_decide_state(t, &st, KSM_EV_REQUEST, cli, srv, 4, 3, ep, m, buf, len).verdict,
+        KSM_GRANTED);
+    assert_int_equal(words[0], 2); /* the pool's one table: one entry */
+    assert_int_equal(words[1], 5 + (125u << 8) + (1u << 16));
+    psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Put", buf, "u16", 0);
+    assert_int_equal(
+        ksm_decide_state(t, &st, KSM_EV_REQUEST, cli, srv, 4, 3, ep, m, buf, len).verdict,
+        KSM_GRANTED);
+    assert_int_equal(words[0], 3); /* [5, -3, false]: another entry */
+    assert_int_equal(words[2], 5 + (125u << 8));
+    uint8_t nest[256];
+    size_t nlen =
+        psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Nest", nest, &ep2, &m2);
+    psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Nest", nest, "o.inner.a", 5);
+    assert_int_equal(
+        ksm_decide_state(t, &st, KSM_EV_REQUEST, cli, srv, 4, 3, ep2, m2, nest, nlen).verdict,
+        KSM_GRANTED);
+    psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Nest", nest, "o.inner.a", 4);
+    assert_int_equal(
+        ksm_decide_state(t, &st, KSM_EV_REQUEST, cli, srv, 4, 3, ep2, m2, nest, nlen).reason,
+        KSM_R_RULE);
+}
+
 /* The generated StaticMap table: keys and defaults, init, set, commit, and the process's end. */
 static void staticmap_state(void **state)
 {
@@ -1654,12 +1723,197 @@ static void strings_and_sequences_in_elements(void **state)
     bad = code_copy(t, code, 128);
     for (uint32_t k = 0; k < t->ncode; k++)
         if (code[k].op == KSM_OP_ELEM_ADDR && (code[k].flags & KSM_INSN_BASE))
-            code[k].size = 1; /* an array in an element: never compiled, so malformed */
+            code[k].size = 2; /* neither a sequence (0) nor an array (1): malformed */
     assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason,
                      KSM_R_BAD_TABLE);
     bad = code_copy(t, code, 128);
     code[cnt].op = KSM_OP_SEQ_ELEM; /* only SEQ_COUNT and ELEM_ADDR read a sequence so */
     assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason,
+                     KSM_R_BAD_TABLE);
+}
+
+/* member of a sequence in an element, byte by byte (Rows: row i's items' descriptor at 12 in the
+ * element, elements 32 bytes apart from 0; the arena at 152): the value, then the element's
+ * offset (KSM_OP_ELEM_ADDR), then KSM_OP_SEQ_MEMBER with KSM_INSN_BASE reading the descriptor
+ * 12 bytes past it; at most the count in steps; items outside the message deny naming them. */
+static void member_of_a_sequence_in_an_element(void **state)
+{
+    (void)state;
+    struct calc_req r = calc_request("request dst=psltest.Server endpoint=calc method=Rows {\n"
+                                     "  assert (member {value : 515, of : "
+                                     "message.rows.[message.i].items})\n}\n",
+                                     "Rows");
+    const struct ksm_table *t = r.t;
+    uint32_t fixed = 124, items[2] = {8, 2};
+    uint16_t vals[3] = {1, 515, 515};
+    uint8_t *f = buf + KSM_HEADER_SIZE, *arena = buf + 152;
+    memcpy(buf + 8, &fixed, 4);
+    memcpy(f + 32 + 12, items, 8); /* rows[1].items [1, 515] */
+    memcpy(arena + 8, vals, 6);
+    f[120] = 1; /* i */
+    size_t len = 152 + 16;
+    uint32_t mem = 0;
+    while (mem < t->ncode && t->code[mem].op != KSM_OP_SEQ_MEMBER)
+        mem++;
+    assert_true(mem < t->ncode);
+    assert_int_equal(t->code[mem].flags, KSM_INSN_BASE);
+    assert_int_equal(t->code[mem].arg, 12);
+    assert_int_equal(t->code[mem - 1].op, KSM_OP_ELEM_ADDR);
+    assert_int_equal(t->code[0].op, KSM_OP_CONST); /* the value first, under the offset */
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).verdict,
+                     KSM_GRANTED);
+    items[1] = 1; /* 515 past the count: not among the items */
+    memcpy(f + 32 + 12, items, 8);
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).reason,
+                     KSM_R_RULE);
+    f[120] = 0; /* row 0: no items */
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).reason,
+                     KSM_R_RULE);
+    f[120] = 1;
+    items[1] = 5; /* items past the message (at arena 8, 10 bytes: 2 past it) */
+    memcpy(f + 32 + 12, items, 8);
+    struct ksm_verdict v = ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.rows.[].items");
+    f[120] = 3; /* past the rows */
+    v = ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.rows");
+    f[120] = 1;
+    items[1] = 2;
+    memcpy(f + 32 + 12, items, 8);
+    struct ksm_insn code[64];
+    struct ksm_table bad = code_copy(t, code, 64);
+    code[1] = code[mem]; /* right after the value: it is popped as the offset, no value left */
+    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).reason,
+                     KSM_R_BAD_TABLE);
+    bad = code_copy(t, code, 64);
+    code[mem].op = KSM_OP_SEQ_ELEM; /* an element in an element is read through ELEM_ADDR */
+    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).reason,
+                     KSM_R_BAD_TABLE);
+}
+
+/* Sequences of strings and of structs, and arrays, in an element, byte by byte (Groups' fixed
+ * part is 100 bytes: groups at 0, two Group elements 44 bytes apart, each names' descriptor at
+ * 4, the array a at 12 (3 UInt16), pts' descriptor at 20 (Points of 8 bytes: x at 0, y at 4),
+ * the array corners at 28; i at 88, j at 89, tag's descriptor at 92; the arena at 128). */
+static void sequences_and_arrays_in_elements(void **state)
+{
+    (void)state;
+    struct calc_req r = calc_request("request dst=psltest.Server endpoint=calc method=Groups {\n"
+                                     "  assert (member {value : message.tag, of : "
+                                     "message.groups.[message.i].names})\n"
+                                     "  assert (message.groups.[message.i].names.[message.j] == "
+                                     "\"ab\")\n"
+                                     "  assert (member {value : 13, of : "
+                                     "message.groups.[message.i].a} && "
+                                     "size (message.groups.[message.i].a) == 3)\n"
+                                     "  assert (size (message.groups.[message.i].pts) == 2 && "
+                                     "message.groups.[message.i].pts.[message.j].y == -7)\n"
+                                     "  assert (message.groups.[message.i].corners.[message.j].x "
+                                     "== 4 && "
+                                     "message.groups.[message.i].a.[message.j] == 13)\n}\n",
+                                     "Groups");
+    const struct ksm_table *t = r.t;
+    assert_int_equal(r.len, KSM_HEADER_SIZE + 100);
+    uint32_t fixed = 100, names[2] = {0, 2}, tag[2] = {24, 3}, pts[2] = {32, 2};
+    uint32_t descs[4] = {16, 3, 20, 3}; /* "xy", "ab" */
+    uint16_t a[3] = {0, 13, 0}, x = 4;
+    int32_t y = -7;
+    uint8_t *f = buf + KSM_HEADER_SIZE, *arena = buf + 128, *g = f + 44;
+    memcpy(buf + 8, &fixed, 4);
+    memcpy(g + 4, names, 8);
+    memcpy(g + 12, a, 6);
+    memcpy(g + 20, pts, 8);
+    memcpy(g + 28 + 8, &x, 2); /* corners[1].x */
+    memcpy(f + 92, tag, 8);
+    memcpy(arena, descs, 16);
+    memcpy(arena + 16, "xy\0\0ab\0\0ab\0\0", 12); /* names' texts, then the tag's */
+    memcpy(arena + 32 + 8 + 4, &y, 4);            /* pts[1].y */
+    f[88] = 1;                                    /* i */
+    f[89] = 1;                                    /* j */
+    size_t len = 128 + 48;
+    uint32_t str_member = 0, arr_addr = 0, arr_member = 0, seq_count = 0;
+    for (uint32_t k = 0; k < t->ncode; k++) {
+        const struct ksm_insn *in = &t->code[k];
+        str_member += in->op == KSM_OP_SEQ_STR_MEMBER && in->flags == KSM_INSN_BASE && in->arg == 4;
+        arr_addr += in->op == KSM_OP_ELEM_ADDR && in->flags == KSM_INSN_BASE && in->size == 1;
+        arr_member += in->op == KSM_OP_ARRAY_MEMBER && in->flags == KSM_INSN_BASE && in->arg == 12;
+        seq_count += in->op == KSM_OP_SEQ_COUNT && in->flags == KSM_INSN_BASE && in->size == 0 &&
+                     ((uint64_t)in->imm >> 32) == 8 && in->arg == 20;
+    }
+    assert_int_equal(str_member, 1); /* names at 4 in the element */
+    assert_int_equal(arr_addr, 2);   /* corners' and a's element j */
+    assert_int_equal(arr_member, 1); /* a at 12 */
+    assert_int_equal(seq_count, 1);  /* pts at 20, of 8-byte structs */
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).verdict,
+                     KSM_GRANTED);
+    memcpy(arena + 24, "ac", 2); /* the tag is no longer among the names */
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).reason,
+                     KSM_R_RULE);
+    memcpy(arena + 24, "ab", 2);
+    a[1] = 14; /* 13 no longer in a */
+    memcpy(g + 12, a, 6);
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).reason,
+                     KSM_R_RULE);
+    a[1] = 13;
+    memcpy(g + 12, a, 6);
+    y = -6; /* pts[1].y */
+    memcpy(arena + 44, &y, 4);
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).reason,
+                     KSM_R_RULE);
+    y = -7;
+    memcpy(arena + 44, &y, 4);
+    x = 5; /* corners[1].x */
+    memcpy(g + 36, &x, 2);
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).reason,
+                     KSM_R_RULE);
+    x = 4;
+    memcpy(g + 36, &x, 2);
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).verdict,
+                     KSM_GRANTED);
+    names[1] = 1; /* j past the names (the tag "ab" is the second: not found either) */
+    memcpy(g + 4, names, 8);
+    struct ksm_verdict v = ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len);
+    assert_int_equal(v.reason, KSM_R_RULE); /* member fails first */
+    memcpy(tag, (uint32_t[]){16, 3}, 8);    /* the tag "xy", the first name */
+    memcpy(f + 92, tag, 8);
+    v = ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.groups.[].names");
+    names[1] = 2;
+    memcpy(g + 4, names, 8);
+    pts[0] = 4000; /* the points past the message */
+    memcpy(g + 20, pts, 8);
+    v = ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.groups.[].pts");
+    pts[0] = 32;
+    memcpy(g + 20, pts, 8);
+    f[89] = 3; /* j past a's three elements (and corners' two) */
+    v = ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.groups.[].names");
+    f[89] = 1;
+    f[88] = 2; /* i past the groups */
+    v = ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.groups");
+    f[88] = 1;
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).verdict,
+                     KSM_GRANTED);
+    /* the array's size: element i's offset times 0, plus 3 */
+    uint32_t k = 0;
+    while (!(t->code[k].op == KSM_OP_MUL_U))
+        k++;
+    assert_int_equal(t->code[k - 2].op, KSM_OP_ELEM_ADDR);
+    assert_int_equal(t->code[k + 1].imm, 3);
+    struct ksm_insn code[256];
+    struct ksm_table bad = code_copy(t, code, 256);
+    for (uint32_t q = 0; q < t->ncode; q++)
+        if (code[q].op == KSM_OP_SEQ_STR_MEMBER)
+            code[q - 1] = code[q - 2]; /* no element's offset: the index i in its place */
+    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).reason,
                      KSM_R_BAD_TABLE);
 }
 
@@ -1804,6 +2058,9 @@ int main(void)
         cmocka_unit_test(nested_struct_fields),
         cmocka_unit_test(nested_string_fields),
         cmocka_unit_test(strings_and_sequences_in_elements),
+        cmocka_unit_test(member_of_a_sequence_in_an_element),
+        cmocka_unit_test(sequences_and_arrays_in_elements),
+        cmocka_unit_test(hashset_tuple_entries),
         cmocka_unit_test(member_through_union),
         cmocka_unit_test(audit_flags),
         cmocka_unit_test(lookup_independent_of_rule_count),

@@ -80,6 +80,7 @@ struct fieldset {
     bool unions;        /* Pick: which arm its unions hold */
     bool mixed;         /* Mixed: variable-size arms, unions as elements (their arms and sizes) */
     bool rows;          /* Rows: strings and sequences in array elements (their unions, sizes) */
+    bool groups;        /* Groups: sequences of strings and of structs, and arrays, in elements */
 };
 
 /* What the random policies hold of the constructs added after the generator was written:
@@ -96,6 +97,8 @@ enum {
     GC_UNION_ELEM,   /* a union as an element: message.nums.[i] == "n", message.deeps.[i].big */
     GC_ELEM_VARSIZE, /* a string or sequence in an array's element: message.rows.[i].name ... */
     GC_UNION_MEMBER, /* member {value, of, field} with the field in the elements' unions' arms */
+    GC_ELEM_MEMBER,  /* member of a sequence or array in an element: message.rows.[i].items ... */
+    GC_ELEM_NESTED,  /* a sequence of strings or structs, or an array, in an element (Groups) */
     GC_COUNT
 };
 static int generated[GC_COUNT];
@@ -107,6 +110,7 @@ static void count_field(const char *name)
     generated[GC_STR_ELEMENT] += strstr(name, ".[") != NULL;
     generated[GC_ARM_VARSIZE] += !strncmp(name, "bag.", 4) && strcmp(name, "bag.n");
     generated[GC_UNION_ELEM] += !strncmp(name, "nums.", 5) || !strncmp(name, "deeps.", 6);
+    generated[GC_ELEM_NESTED] += !strncmp(name, "groups.", 7);
     generated[GC_ELEM_VARSIZE] +=
         (!strncmp(name, "rows.", 5) || !strncmp(name, "tags.", 5)) &&
         (strstr(name, ".name") || strstr(name, ".items") || strstr(name, ".s"));
@@ -219,6 +223,23 @@ static void fields_of(const char *ep, const char *m, int event, struct fieldset 
                 f->str[f->nstr++] = "rows.[message.j].t.s";
                 f->str[f->nstr++] = "tags.[message.i].s";
                 f->rows = true;
+            }
+            if (res)
+                U("rc");
+        } else if (!strcmp(m, "Groups")) {
+            if (req) { /* Group's names, a, pts and corners, at any index */
+                U("i");
+                U("j");
+                U("groups.[message.i].a.[message.j]");
+                U("groups.[0].a.[2]");
+                U("groups.[message.i].pts.[message.j].x");
+                U("groups.[1].corners.[message.j].x");
+                S("groups.[message.i].pts.[message.j].y");
+                S("groups.[0].corners.[1].y");
+                f->str[f->nstr++] = "groups.[message.i].names.[message.j]";
+                f->str[f->nstr++] = "groups.[0].names.[1]";
+                f->str[f->nstr++] = "tag";
+                f->groups = true;
             }
             if (res)
                 U("rc");
@@ -348,6 +369,14 @@ static void gen_int(struct sb *b, const struct fieldset *f, int sign, int depth)
         generated[GC_ELEM_VARSIZE]++;
         add(b, "%s (message.rows.[%s].items)", pick(2) ? "size" : "length",
             pick(2) ? "message.i" : "2");
+        return;
+    }
+    if (f->groups && sign == 0 && depth <= 2 && pick(5) == 0) {
+        /* Groups: the size of a sequence or array in an element */
+        static const char *const seqs[] = {"names", "a", "pts", "corners"};
+        generated[GC_ELEM_NESTED]++;
+        add(b, "%s (message.groups.[%s].%s)", pick(2) ? "size" : "length",
+            pick(2) ? "message.i" : "1", seqs[pick(4)]);
         return;
     }
     if (f->structs && depth <= 2 && pick(4) == 0) {
@@ -481,6 +510,16 @@ static void gen_bool_model(struct sb *b, const struct fieldset *f, int depth)
             add(b, "empty (message.rows.[message.%s].items)", pick(2) ? "i" : "j");
             return;
         }
+        if (pick(3) == 0) { /* a value among the items of a row */
+            generated[GC_ELEM_MEMBER]++;
+            add(b, "member {value : ");
+            if (pick(2))
+                add(b, "%d", pick(8));
+            else
+                gen_int(b, f, 0, depth + 1);
+            add(b, ", of : message.rows.[%s].items}", pick(2) ? "message.i" : "0");
+            return;
+        }
         if (pick(3) == 0) { /* a value among the elements' n, through their unions */
             generated[GC_UNION_MEMBER]++;
             bool tags = pick(2);
@@ -490,6 +529,26 @@ static void gen_bool_model(struct sb *b, const struct fieldset *f, int depth)
         }
         add(b, "message.%s %s \"%s\"", unions[pick(2)][pick(2)],
             pick(2) ? "==" : "!=", pick(2) ? "n" : "s");
+        return;
+    }
+    if (f->groups && pick(3) == 0) { /* Groups: member of names or a in an element; empty */
+        const char *at = pick(2) ? "message.i" : "1";
+        generated[GC_ELEM_MEMBER]++;
+        if (pick(4) == 0) {
+            static const char *const seqs[] = {"names", "a", "pts", "corners"};
+            add(b, "empty (message.groups.[%s].%s)", at, seqs[pick(4)]);
+        } else if (pick(2)) {
+            add(b, "member {value : ");
+            gen_str(b, f, pick(2));
+            add(b, ", of : message.groups.[%s].names}", at);
+        } else {
+            add(b, "member {value : ");
+            if (pick(2))
+                add(b, "%d", pick(8));
+            else
+                gen_int(b, f, 0, depth + 1);
+            add(b, ", of : message.groups.[%s].a}", at);
+        }
         return;
     }
     if (f->unions && pick(2)) { /* which arm a union holds (a tag past its arms now and then) */
@@ -649,11 +708,11 @@ static void gen_selectors(struct sb *b, struct sel *s, bool top)
         add(b, " endpoint=%s", s->ep);
     }
     if (s->ep && !s->method && pick(2)) {
-        s->method =
-            !strcmp(s->ep, "vmm.VMM")
-                ? (pick(2) ? "Allocate" : "Commit")
-                : (const char *[]){"Put",    "Ping", "Nest", "Name",  "Seq",   "Blob", "Points",
-                                   "Shapes", "Pick", "Tags", "Label", "Mixed", "Rows"}[pick(13)];
+        s->method = !strcmp(s->ep, "vmm.VMM")
+                        ? (pick(2) ? "Allocate" : "Commit")
+                        : (const char *[]){"Put",   "Ping",   "Nest",   "Name",  "Seq",
+                                           "Blob",  "Points", "Shapes", "Pick",  "Tags",
+                                           "Label", "Mixed",  "Rows",   "Groups"}[pick(14)];
         add(b, " method=%s", s->method);
     }
 }
@@ -904,10 +963,11 @@ static void gen_body(struct sb *b, struct sel s, int depth)
                     add(b, " endpoint=%s", t.ep);
                 }
                 if (!t.method) {
-                    t.method = core ? "Allocate"
-                                    : (const char *[]){"Put",   "Ping",   "Nest",   "Name", "Seq",
-                                                       "Blob",  "Points", "Shapes", "Pick", "Tags",
-                                                       "Label", "Mixed",  "Rows"}[pick(13)];
+                    t.method =
+                        core ? "Allocate"
+                             : (const char *[]){"Put",   "Ping",   "Nest",   "Name",  "Seq",
+                                                "Blob",  "Points", "Shapes", "Pick",  "Tags",
+                                                "Label", "Mixed",  "Rows",   "Groups"}[pick(14)];
                     add(b, " method=%s", t.method);
                 }
             }
@@ -1309,6 +1369,61 @@ static void craft_rows(uint8_t *msg, size_t size)
     msg[145] = (uint8_t)pick(5);
 }
 
+/* Makes the message a psltest.Calc.Groups request: the fixed part is 100 bytes (the arena at 128);
+ * groups at 24, two Group elements 44 bytes apart (names' descriptor at 4 to 0 .. 3 string
+ * descriptors at arena 48 + 24 * k, the array a at 12, pts' descriptor at 20 to 0 .. 3 Points
+ * from arena 96 or 104, the array corners at 28); i at 112 (0 to 2), j at 113 (0 to 3), tag's
+ * descriptor at 116. The arena: texts in 8-byte slots at 0 .. 47 (short words of gen_str's
+ * alphabet, mostly terminated), the names' descriptors at 48 .. 95, Points at 96 .. 127; now and
+ * then a descriptor past the message or misaligned. */
+static void craft_groups(uint8_t *msg, size_t size)
+{
+    static const char *const words[] = {"", "a", "ab", "b", "ba", "aab", "root"};
+    memset(msg + 8, 0, size - 8);
+    msg[8] = 100;
+    for (uint32_t k = 0; k < 6; k++) {
+        const char *w = words[pick(7)];
+        memcpy(msg + 128 + 8 * k, w, strlen(w));
+        if (pick(8) == 0)
+            msg[128 + 8 * k + strlen(w)] = 'x'; /* unterminated: the count ends it */
+    }
+    for (uint32_t k = 0; k < 6; k++) { /* the names' string descriptors */
+        uint32_t d[2] = {8 * (uint32_t)pick(6), (uint32_t)pick(5)};
+        if (pick(20) == 0)
+            d[pick(2)] = (uint32_t)size; /* past the message */
+        memcpy(msg + 176 + 8 * k, d, 8);
+    }
+    for (uint32_t k = 0; k < 8 && 224 + 4 * k + 4 <= size; k++) { /* Points: x, y small */
+        int32_t v = pick(2) ? pick(8) : pick(12) - 6;
+        memcpy(msg + 224 + 4 * k, &v, 4);
+    }
+    for (uint32_t k = 0; k < 2; k++) {
+        uint8_t *e = msg + 24 + 44 * k;
+        uint32_t names[2] = {48 + 24 * k, (uint32_t)pick(4)},
+                 pts[2] = {96 + 8 * (uint32_t)pick(2), (uint32_t)pick(4)};
+        if (pick(20) == 0)
+            names[pick(2)] = pick(2) ? (uint32_t)size : 3; /* past it, or misaligned */
+        if (pick(20) == 0)
+            pts[pick(2)] = pick(2) ? (uint32_t)size : 2;
+        memcpy(e + 4, names, 8);
+        memcpy(e + 20, pts, 8);
+        for (uint32_t q = 0; q < 3; q++) {
+            uint16_t v = (uint16_t)(pick(2) ? pick(8) : (int)rnd());
+            memcpy(e + 12 + 2 * q, &v, 2);
+        }
+        for (uint32_t q = 0; q < 2; q++) {
+            uint16_t x = (uint16_t)pick(8);
+            int32_t y = pick(12) - 6;
+            memcpy(e + 28 + 8 * q, &x, 2);
+            memcpy(e + 32 + 8 * q, &y, 4);
+        }
+    }
+    msg[112] = (uint8_t)pick(3);
+    msg[113] = (uint8_t)pick(4);
+    uint32_t tag[2] = {8 * (uint32_t)pick(6), (uint32_t)pick(4)};
+    memcpy(msg + 116, tag, 8);
+}
+
 /* A method of the event's endpoint as the table has them (its interface's methods, of the
  * class's security interface for a security event), now and then one past them (a method the
  * endpoint lacks: bad-method on both sides); an endpoint past the class's: any of 0 .. 11. */
@@ -1346,6 +1461,8 @@ static void craft_calc(uint32_t m, uint8_t *msg, size_t size)
         craft_mixed(msg, size);
     if (m == 12 && pick(4))
         craft_rows(msg, size);
+    if (m == 13 && pick(4))
+        craft_groups(msg, size);
 }
 
 static int focus_method = -1;
@@ -1780,6 +1897,17 @@ static void hashset_policy(void **state)
     assert_true(changed > 100);
 }
 
+/* hashset_tuple.psl: tuple and dictionary entries, packed alike on both sides (the tables'
+ * entries are compared after every event). */
+static void hashset_tuple_policy(void **state)
+{
+    (void)state;
+    struct policy *p;
+    struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/hashset_tuple.psl", &p);
+    int changed = compare_state(t, p, 30000);
+    assert_true(changed > 100);
+}
+
 static void staticmap_policy(void **state)
 {
     (void)state;
@@ -1895,6 +2023,27 @@ static void union_policy(void **state)
     assert_true(bounds_denied > 500);
 }
 
+/* element.psl: member of a sequence in an element (Rows), sequences of strings and of structs,
+ * and arrays, in an element (Groups), on crafted requests: indexes past the elements and
+ * descriptors outside the message met on both sides alike. */
+static void element_policy(void **state)
+{
+    (void)state;
+    struct policy *p;
+    struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/element.psl", &p);
+    focus_method = 12;
+    bounds_denied = 0;
+    int granted = compare(t, p, 40000);
+    assert_true(granted > 1000);
+    assert_true(bounds_denied > 500);
+    focus_method = 13;
+    bounds_denied = 0;
+    granted = compare(t, p, 40000);
+    focus_method = -1;
+    assert_true(granted > 1000);
+    assert_true(bounds_denied > 500);
+}
+
 /* handle.psl: a handle's SID, rights and type, from the handle table and the types after the
  * message, on crafted Blob requests. */
 static void handle_policy(void **state)
@@ -1916,12 +2065,12 @@ static void random_policies_later_constructs(void **state)
 {
     (void)state;
     static const char *const names[] = {"Blob", "Points", "Shapes", "Pick",
-                                        "Tags", "Mixed",  "Rows"};
-    static const int ids[] = {3, 7, 8, 9, 10, 11, 12};
+                                        "Tags", "Mixed",  "Rows",   "Groups"};
+    static const int ids[] = {3, 7, 8, 9, 10, 11, 12, 13};
     int granted = 0;
     memset(generated, 0, sizeof generated);
-    for (int i = 0; i < 350; i++) {
-        int k = i % 7;
+    for (int i = 0; i < 400; i++) {
+        int k = i % 8;
         char *text = NULL, *diag = NULL;
         struct policy *p;
         struct ksm_table *t = NULL;
@@ -2022,6 +2171,7 @@ int main(void)
         cmocka_unit_test(random_policies_later_constructs),
         cmocka_unit_test(flow_policy),
         cmocka_unit_test(hashset_policy),
+        cmocka_unit_test(hashset_tuple_policy),
         cmocka_unit_test(resource_policy),
         cmocka_unit_test(staticmap_policy),
         cmocka_unit_test(mic_policy),
@@ -2031,6 +2181,7 @@ int main(void)
         cmocka_unit_test(sequence_policy),
         cmocka_unit_test(handle_policy),
         cmocka_unit_test(union_policy),
+        cmocka_unit_test(element_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -203,8 +203,86 @@ static void hashset_errors(void **state)
                         "1, pool_size : 1 } }\n",
                         pre),
                 "test.psl:7:42: error: HashSet entries of type 'Text' are not supported (integer "
-                "types, Bool)",
+                "types, Bool, tuples and dictionaries of them)",
                 false);
+    /* tuple and dictionary entries: components of integer types and Bool, in 64 bits; each
+     * component a literal in its range or a field no wider than it */
+    expect_diag(psl_fmt("%spolicy object h : HashSet { type Entry = [UInt32, Text] config = { "
+                        "set_size : 1, pool_size : 1 } }\n",
+                        pre),
+                "test.psl:7:51: error: HashSet entry components of type 'Text' are not supported "
+                "(integer types, Bool)",
+                false);
+    expect_diag(psl_fmt("%spolicy object h : HashSet { type Entry = [UInt32, UInt32, Bool] config "
+                        "= { set_size : 1, pool_size : 1 } }\n",
+                        pre),
+                "test.psl:7:42: error: HashSet entries of 65 bits are not supported: the "
+                "components of a tuple or dictionary entry are packed into 64 bits",
+                false);
+    expect_diag(psl_fmt("%spolicy object h : HashSet { type Entry = { a : UInt8, a : Bool } config "
+                        "= { set_size : 1, pool_size : 1 } }\n",
+                        pre),
+                "test.psl:7:55: error: field 'a' given twice in the entry type", false);
+    const char *tobj = "policy object t : HashSet { type Entry = [UInt16, SInt8, Bool] config = { "
+                       "set_size : 2, pool_size : 3 } }\n";
+    const char *dobj = "policy object d : HashSet { type Entry = { x : UInt32, y : SInt32 } config "
+                       "= { set_size : 2, pool_size : 3 } }\n";
+    const char *put = "request dst=psltest.Server endpoint=calc method=Put";
+    expect_diag(
+        psl_fmt("%s%s%s { t.add {sid: dst_sid, entry: [message.u32, 1, true]} }\n", pre, tobj, put),
+        "test.psl:8:84: error: type mismatch: component 0 of a HashSet entry of 't' is "
+        "UInt16: give a literal in its range or a field no wider than it (an unsigned one "
+        "narrower than a signed type), found an unsigned 32-bit field",
+        false);
+    expect_diag(psl_fmt("%s%s%s { t.add {sid: dst_sid, entry: [message.u8, message.u8, true]} }\n",
+                        pre, tobj, put),
+                "test.psl:8:96: error: type mismatch: component 1 of a HashSet entry of 't' is "
+                "SInt8: give a literal in its range or a field no wider than it (an unsigned one "
+                "narrower than a signed type), found an unsigned 8-bit field",
+                false);
+    expect_diag(psl_fmt("%s%s%s { t.add {sid: dst_sid, entry: [message.u8 + 1, -1, true]} }\n", pre,
+                        tobj, put),
+                "test.psl:8:95: error: type mismatch: component 0 of a HashSet entry of 't' is "
+                "UInt16: give a literal in its range or a field no wider than it (an unsigned one "
+                "narrower than a signed type), found a computed integer",
+                false);
+    expect_diag(
+        psl_fmt("%s%s%s { t.add {sid: dst_sid, entry: [1, -129, true]} }\n", pre, tobj, put),
+        "test.psl:8:87: error: -129 is outside SInt8 (component 1 of a HashSet entry of "
+        "'t')",
+        false);
+    expect_diag(psl_fmt("%s%s%s { t.add {sid: dst_sid, entry: [1, 2, 3]} }\n", pre, tobj, put),
+                "test.psl:8:90: error: type mismatch: component 2 of a HashSet entry of 't' is a "
+                "boolean, found an integer",
+                false);
+    expect_diag(psl_fmt("%s%s%s { t.add {sid: dst_sid, entry: [1, 2]} }\n", pre, tobj, put),
+                "test.psl:8:83: error: type mismatch: the entries of 't' are tuples of 3, found 2 "
+                "values",
+                false);
+    expect_diag(psl_fmt("%s%s%s { t.add {sid: dst_sid, entry: message.u8} }\n", pre, tobj, put),
+                "test.psl:8:83: error: type mismatch: a HashSet entry of 't' is a tuple: write it "
+                "as one ([<value>, ...])",
+                false);
+    expect_diag(psl_fmt("%s%s%s { d.add {sid: dst_sid, entry: [1, 2]} }\n", pre, dobj, put),
+                "test.psl:8:83: error: type mismatch: the entries of 'd' are dictionaries ({ "
+                "<field> : <value>, ... }), found a tuple",
+                false);
+    expect_diag(psl_fmt("%s%s%s { d.add {sid: dst_sid, entry: { x : 1 }} }\n", pre, dobj, put),
+                "test.psl:8:83: error: field 'y' of the entries of 'd' is missing", false);
+    expect_diag(psl_fmt("%s%s%s { d.add {sid: dst_sid, entry: { x : 1, y : 2, z : 3 }} }\n", pre,
+                        dobj, put),
+                "test.psl:8:103: error: unknown field 'z' of the entries of 'd'", false);
+    expect_diag(psl_fmt("%s%s%s { d.add {sid: dst_sid, entry: { x : 1, y : message.s64 }} }\n", pre,
+                        dobj, put),
+                "test.psl:8:96: error: type mismatch: field 'y' of a HashSet entry of 'd' is "
+                "SInt32: give a literal in its range or a field no wider than it (an unsigned one "
+                "narrower than a signed type), found a signed 64-bit field",
+                false);
+    expect_diag(
+        psl_fmt("%s%s%s { assert (h.contains {sid: dst_sid, entry: [1, 2]}) }\n", pre, obj, put),
+        "test.psl:8:96: error: type mismatch: the entries of 'h' are integers, found a "
+        "tuple",
+        false);
     /* Bool entries: booleans, never integers, and the other way round */
     const char *bobj = "policy object b : HashSet { type Entry = Bool config = { set_size : 2, "
                        "pool_size : 3 } }\n";
