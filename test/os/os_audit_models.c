@@ -2,7 +2,7 @@
  * os_audit_models (class ostest.AuditModels): the audit of HashSet, StaticMap and Regex methods
  * through the running KSM and the kernel's kss log (docs/policy-language.md, Audit). The
  * process asks the KSM questions of its own security interface (ostest.AuditQuery); ostest.psl
- * decides each with one method of am_set (HashSet), am_map (StaticMap), am_re or am_quiet_re
+ * decides each with one method of am_set (HashSet), am_map or am_routes (StaticMap), am_re or am_quiet_re
  * (Regex) under the profile models_audit, and reads what the kss log holds of each question
  * (kl.core.Audit, its own reader) right after it:
  *
@@ -13,6 +13,9 @@
  *   Limit(10)      granted; "am_map.set(limit=10) granted"
  *   Commit         granted under the global profile (empty): no record at all
  *   Within(7)      granted; "am_map.get_uncommitted(limit)=10"
+ *   Route(12)      granted; "am_routes.set([10,0]=12) granted" (a List<UInt8> key: its bytes)
+ *   Via(12), Via(4) granted with "am_routes.get_uncommitted([10,0])=12"; denied with the same
+ *                  record (4 was [10, 0]'s default, 3 is [10]'s)
  *   Name("okay")   granted; "am_re.match(^ok)=1" (emit "match"); Name("nope") denied, "=0"
  *   Quiet("okay")  granted, no record (am_quiet_re has no emit); Quiet("nope") the denial only
  *
@@ -31,7 +34,23 @@
 
 #define RECORD " AuditModels[ostest.AuditModels] -> kernel[security] security."
 
-enum { ADD, REMOVE, HAS, HAS_NOT, LIMIT, COMMIT, WITHIN, NAME, NAME_NOT, QUIET, QUIET_NOT, NCASES };
+enum {
+    ADD,
+    REMOVE,
+    HAS,
+    HAS_NOT,
+    LIMIT,
+    COMMIT,
+    WITHIN,
+    ROUTE,
+    VIA,
+    VIA_NOT,
+    NAME,
+    NAME_NOT,
+    QUIET,
+    QUIET_NOT,
+    NCASES
+};
 
 /* A question, its answer, and how many records of it the log must hold: with `has` in them
  * and without `has_not`. */
@@ -48,6 +67,9 @@ static const struct {
     [LIMIT] = {"Limit", rcOk, 1, "; am_map.set(limit=10) granted", NULL},
     [COMMIT] = {"Commit", rcOk, 0, NULL, NULL},
     [WITHIN] = {"Within", rcOk, 1, "; am_map.get_uncommitted(limit)=10", NULL},
+    [ROUTE] = {"Route", rcOk, 1, "; am_routes.set([10,0]=12) granted", NULL},
+    [VIA] = {"Via", rcOk, 1, "; am_routes.get_uncommitted([10,0])=12", NULL},
+    [VIA_NOT] = {"Via", rcSecurityDisallow, 1, "; am_routes.get_uncommitted([10,0])=12", NULL},
     [NAME] = {"Name", rcOk, 1, "; am_re.match(^ok)=1", NULL},
     [NAME_NOT] = {"Name", rcSecurityDisallow, 1, "; am_re.match(^ok)=0", NULL},
     [QUIET] = {"Quiet", rcOk, 0, NULL, NULL},
@@ -82,6 +104,12 @@ static Retcode ask(uint32_t sec, int c)
         return ostest_AuditQuery_Commit(&cl, 0);
     case WITHIN:
         return ostest_AuditQuery_Within(&cl, 7);
+    case ROUTE:
+        return ostest_AuditQuery_Route(&cl, 12);
+    case VIA:
+        return ostest_AuditQuery_Via(&cl, 12);
+    case VIA_NOT:
+        return ostest_AuditQuery_Via(&cl, 4);
     case NAME:
         return ostest_AuditQuery_Name(&cl, "okay");
     case NAME_NOT:
