@@ -109,6 +109,22 @@ static void ends_in_a_burst(void)
     kmem_account_put(&acct);
 }
 
+/* A request of l's (an Einit's) to the kernel: what the tests ask the KSM, granted or not. */
+static struct sec_request probe_request(struct sec_label *l)
+{
+    static const uint8_t msg[24];
+    return (struct sec_request){
+        .event = KSM_EV_REQUEST,
+        .src_sid = 1000,
+        .src_class = "Einit",
+        .dst_sid = KOBJ_SID_KERNEL,
+        .dst_class = "kl.core.Core",
+        .src = l,
+        .msg = msg,
+        .msg_len = sizeof msg,
+    };
+}
+
 /*
  * With the KSM alive: a question carries up to KSM_PROTO_ENDED_MAX ends, the oldest, so a burst
  * of LIVE_ENDS is told within LIVE_ENDS / KSM_PROTO_ENDED_MAX questions of this thread (fewer
@@ -122,17 +138,7 @@ static void ends_told_many_per_question(struct sec_label *l)
     kmem_account_init(&acct, 1u << 20, NULL);
     uint32_t made = burst_of_ends(&acct, LIVE_ENDS);
     check(made == LIVE_ENDS, "a burst of ends made while the KSM runs");
-    static const uint8_t msg[24];
-    struct sec_request probe = {
-        .event = KSM_EV_REQUEST,
-        .src_sid = 1000,
-        .src_class = "Einit",
-        .dst_sid = KOBJ_SID_KERNEL,
-        .dst_class = "kl.core.Core",
-        .src = l,
-        .msg = msg,
-        .msg_len = sizeof msg,
-    };
+    struct sec_request probe = probe_request(l);
     uint32_t asked = 0;
     const uint32_t enough = (LIVE_ENDS + KSM_PROTO_ENDED_MAX - 1) / KSM_PROTO_ENDED_MAX;
     for (; asked < 2 * enough && __atomic_load_n(&acct.used, __ATOMIC_ACQUIRE) != 0; asked++)
@@ -194,16 +200,7 @@ static void kill_test(void *arg)
         ksm_forget_told(e);
     static struct kobj_end probe_end = {.sid = 0x7ffffff0u}; /* no object has such a SID */
     ksm_forget_push(&probe_end);
-    struct sec_request probe = {
-        .event = KSM_EV_REQUEST,
-        .src_sid = 1000,
-        .src_class = "Einit",
-        .dst_sid = KOBJ_SID_KERNEL,
-        .dst_class = "kl.core.Core",
-        .src = l,
-        .msg = msg,
-        .msg_len = sizeof msg,
-    };
+    struct sec_request probe = probe_request(l);
     check(security_check(&probe) == rcNoKsm, "the probe is denied with rcNoKsm");
     /* The solution's own questions may hold it a moment (they take ends and put them back). */
     bool back = false;

@@ -610,20 +610,18 @@ static void mic_levels_follow_the_kernels_sids(void **state)
     put_back(saved);
 }
 
-/* Flow, HashSet and StaticMap objects kept per resource (resource.psl) through the security
- * channel: the resource's SID comes from the message, and its entries go when a process with
- * that SID ends (reported with a later request). */
-static void resource_state_follows_the_kernels_sids(void **state)
+/* Decides with resource.psl (*rt) and a fresh state store of its own; returns what to put
+ * back. */
+static struct decider use_resource_policy(struct ksm_table **rt)
 {
-    (void)state;
     static struct ksm_answer_state st;
     static uint8_t flow[KSM_SID_SLOTS];
     static uint32_t set_of[KSM_SID_SLOTS], map_of[KSM_SID_SLOTS];
     static uint64_t set_words[64], map_words[64], res[1024];
     struct policy *rp = NULL;
-    struct ksm_table *rt = psl_test_policy(PSL_POLICY_DIR "/resource.psl", &rp);
-    assert_true(rt->nflows == 1 && rt->nsets == 1 && rt->nmaps == 1);
-    assert_true(rt->nset_words <= 64 && rt->nmap_words <= 64 && rt->nres_words <= 1024);
+    *rt = psl_test_policy(PSL_POLICY_DIR "/resource.psl", &rp);
+    assert_true((*rt)->nflows == 1 && (*rt)->nsets == 1 && (*rt)->nmaps == 1);
+    assert_true((*rt)->nset_words <= 64 && (*rt)->nmap_words <= 64 && (*rt)->nres_words <= 1024);
     memset(&st, 0, sizeof st);
     memset(flow, 0, sizeof flow);
     memset(set_of, 0, sizeof set_of);
@@ -633,7 +631,17 @@ static void resource_state_follows_the_kernels_sids(void **state)
     memset(res, 0, sizeof res);
     st.store =
         (struct ksm_state){flow, KSM_SID_SLOTS, set_of, set_words, map_of, map_words, NULL, res};
-    struct decider saved = use_table(&st, rt, rp);
+    return use_table(&st, *rt, rp);
+}
+
+/* Flow, HashSet and StaticMap objects kept per resource (resource.psl) through the security
+ * channel: the resource's SID comes from the message, and its entries go when a process with
+ * that SID ends (reported with a later request). */
+static void resource_state_follows_the_kernels_sids(void **state)
+{
+    (void)state;
+    struct ksm_table *rt;
+    struct decider saved = use_resource_policy(&rt);
     uint32_t client = ksm_class_id(rt, "psltest.Client"), server = ksm_class_id(rt, "psltest."
                                                                                     "Server");
     const uint32_t S = 5001, C = 6000, D = 6001;
@@ -656,22 +664,8 @@ static void resource_state_follows_the_kernels_sids(void **state)
 static void many_ends_in_one_question(void **state)
 {
     (void)state;
-    static struct ksm_answer_state st;
-    static uint8_t flow[KSM_SID_SLOTS];
-    static uint32_t set_of[KSM_SID_SLOTS], map_of[KSM_SID_SLOTS];
-    static uint64_t set_words[64], map_words[64], res[1024];
-    struct policy *rp = NULL;
-    struct ksm_table *rt = psl_test_policy(PSL_POLICY_DIR "/resource.psl", &rp);
-    memset(&st, 0, sizeof st);
-    memset(flow, 0, sizeof flow);
-    memset(set_of, 0, sizeof set_of);
-    memset(map_of, 0, sizeof map_of);
-    memset(set_words, 0, sizeof set_words);
-    memset(map_words, 0, sizeof map_words);
-    memset(res, 0, sizeof res);
-    st.store =
-        (struct ksm_state){flow, KSM_SID_SLOTS, set_of, set_words, map_of, map_words, NULL, res};
-    struct decider saved = use_table(&st, rt, rp);
+    struct ksm_table *rt;
+    struct decider saved = use_resource_policy(&rt);
     uint32_t client = ksm_class_id(rt, "psltest.Client"), server = ksm_class_id(rt, "psltest."
                                                                                     "Server");
     const uint32_t S = 5001, C = 6000, D = 6001;
