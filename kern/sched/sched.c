@@ -318,7 +318,10 @@ static inline __attribute__((always_inline)) void
 switch_locked(struct cpu_sched *cs, struct thread *cur, struct thread *next)
 {
     spin_assert_held(&sched_lock);
-    unsigned me = this_cpu()->index;
+    /* One read of GS for all of this CPU's fields: the CPU cannot change before context_switch
+     * (interrupts are off, sched_lock is held). */
+    struct percpu *pc = this_cpu();
+    unsigned me = pc->index;
     if (cur->state == THREAD_RUNNING) /* idle giving way */
         cur->state = THREAD_READY;
     next->state = THREAD_RUNNING;
@@ -330,11 +333,11 @@ switch_locked(struct cpu_sched *cs, struct thread *cur, struct thread *next)
     cs->current = next;
     cs->switches++;
     next->switched_in++;
-    this_cpu()->current_thread = next;
+    pc->current_thread = next;
 
     /* Architectural state of the next thread: its stacks for entries from user mode, its
      * address space, TLS base and FPU registers. */
-    this_cpu()->kernel_stack_top = next->kstack_top;
+    pc->kernel_stack_top = next->kstack_top;
     tss_set_rsp0(next->kstack_top);
     if (cur->fpu_state)
         fpu_save(cur->fpu_state);
@@ -455,9 +458,12 @@ void sched_yield(void)
 /* Blocks cur (sched_lock held) and runs the next thread: `next` when not NULL (a thread made
  * READY by the caller and on no run queue, allowed on this CPU: the direct hand-off), else the
  * scheduler's pick. A wait that cannot begin (cur being ended, its interruptible wait already
- * interrupted) returns at once; `next` is then queued at the front instead. */
+ * interrupted) returns at once; `next` is then queued at the front instead. cs is this CPU's
+ * state, looked up once by the caller: with sched_lock held and interrupts off the CPU cannot
+ * change before the switch. */
 static inline __attribute__((always_inline)) Retcode
-block_locked_to(struct thread *cur, struct spinlock *held, uint64_t timeout_ns, struct thread *next)
+block_locked_to(struct cpu_sched *cs, struct thread *cur, struct spinlock *held,
+                uint64_t timeout_ns, struct thread *next)
 {
     spin_assert_held(&sched_lock);
     if (held)
@@ -470,7 +476,7 @@ block_locked_to(struct thread *cur, struct spinlock *held, uint64_t timeout_ns, 
         early = rcInterrupted; /* an interruptible wait that is already interrupted */
     if (early != rcOk) {
         if (next != NULL)
-            rq_push_front(&my_cs()->rq, &next->rq, RQ_LEVELS - 1);
+            rq_push_front(&cs->rq, &next->rq, RQ_LEVELS - 1);
         return early;
     }
     cur->state = THREAD_BLOCKED;
@@ -481,19 +487,21 @@ block_locked_to(struct thread *cur, struct spinlock *held, uint64_t timeout_ns, 
         sleep_insert_locked(cur);
     }
     if (next != NULL) {
-        struct cpu_sched *cs = my_cs();
         cs->need_resched = false;
         switch_locked(cs, cur, next);
     } else {
         schedule_locked();
     }
-    sleep_remove_locked(cur);
+    /* Only a wait with a timeout put cur on the sleep list: deadline_ns is set nowhere else,
+     * and every wait that set it clears it here before returning, so a thread runs with none. */
+    if (timeout_ns)
+        sleep_remove_locked(cur);
     return cur->wake_rc;
 }
 
 static Retcode block_locked(struct thread *cur, struct spinlock *held, uint64_t timeout_ns)
 {
-    return block_locked_to(cur, held, timeout_ns, NULL);
+    return block_locked_to(my_cs(), cur, held, timeout_ns, NULL);
 }
 
 Retcode sched_block_timeout(struct spinlock *held, uint64_t timeout_ns)
@@ -543,19 +551,19 @@ bool sched_interrupt(struct thread *t)
     return ok;
 }
 
-Retcode sched_switch_to(struct thread *t, struct spinlock *held)
-{
-    return sched_switch_to_timeout(t, held, 0);
-}
-
-Retcode sched_switch_to_timeout(struct thread *t, struct spinlock *held, uint64_t timeout_ns)
+/* Both entry points' body, inline in each: sched_switch_to (every KSM hand-off, twice a round
+ * trip) has no timeout, and with the constant 0 the deadline's insertion and removal fold away
+ * (a thread that blocks without a timeout has none: every wait's deadline is removed before
+ * it returns, sleep_remove_locked). */
+static inline __attribute__((always_inline)) Retcode
+switch_to(struct thread *t, struct spinlock *held, uint64_t timeout_ns)
 {
     const Retcode wake_rc = rcOk;
     uint64_t f = cpu_irq_save();
     spin_lock(&sched_lock);
-    struct cpu_sched *cs = my_cs();
-    struct thread *cur = cs->current;
     unsigned me = this_cpu()->index;
+    struct cpu_sched *cs = &cpus[me]; /* this CPU's until the switch: interrupts are off */
+    struct thread *cur = cs->current;
     Retcode rc;
     if (t->state == THREAD_BLOCKED && (t->affinity >> me & 1) && !cs->offline &&
         !cs->rt_throttled && !cur->kill_pending) {
@@ -566,7 +574,7 @@ Retcode sched_switch_to_timeout(struct thread *t, struct spinlock *held, uint64_
         t->wake_rc = wake_rc;
         t->cpu = me;
         t->state = THREAD_READY;
-        rc = block_locked_to(cur, held, timeout_ns, t);
+        rc = block_locked_to(cs, cur, held, timeout_ns, t);
     } else {
         wake_locked(t, wake_rc);
         rc = block_locked(cur, held, timeout_ns);
@@ -574,6 +582,16 @@ Retcode sched_switch_to_timeout(struct thread *t, struct spinlock *held, uint64_
     sched_unlock();
     cpu_irq_restore(f);
     return rc;
+}
+
+Retcode sched_switch_to(struct thread *t, struct spinlock *held)
+{
+    return switch_to(t, held, 0);
+}
+
+Retcode sched_switch_to_timeout(struct thread *t, struct spinlock *held, uint64_t timeout_ns)
+{
+    return switch_to(t, held, timeout_ns);
 }
 
 _Noreturn void sched_exit_current(void)

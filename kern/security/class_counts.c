@@ -62,6 +62,19 @@ static struct slot *find_or_claim(const char *name)
 /* The cache holds a slot's index + 1, or SLOT_CACHE_FULL once the table was found full. */
 #define SLOT_CACHE_FULL UINT32_MAX
 
+/* A class's first decision through this cache (or without one): the look-up by name, kept out
+ * of line so that the common case, a cached slot, needs no registers saved. Returns the slot,
+ * NULL once the table is full. */
+static __attribute__((noinline)) struct slot *slot_looked_up(const char *class_name,
+                                                             uint32_t *slot_cache)
+{
+    struct slot *s = find_or_claim(class_name);
+    if (slot_cache != NULL)
+        __atomic_store_n(slot_cache, s != NULL ? (uint32_t)(s - slots) + 1 : SLOT_CACHE_FULL,
+                         __ATOMIC_RELAXED);
+    return s;
+}
+
 void class_counts_add(const char *class_name, uint32_t *slot_cache, bool denied)
 {
     __atomic_add_fetch(&total_decisions, 1, __ATOMIC_RELEASE);
@@ -76,10 +89,7 @@ void class_counts_add(const char *class_name, uint32_t *slot_cache, bool denied)
     if (cached != 0) {
         s = &slots[cached - 1];
     } else {
-        s = find_or_claim(class_name);
-        if (slot_cache != NULL)
-            __atomic_store_n(slot_cache, s != NULL ? (uint32_t)(s - slots) + 1 : SLOT_CACHE_FULL,
-                             __ATOMIC_RELAXED);
+        s = slot_looked_up(class_name, slot_cache);
         if (s == NULL)
             return;
     }

@@ -11,7 +11,7 @@
 #include "obj/label.h"
 
 /* Set once by ksm_channel_open() before the KSM runs, never changed: read without a lock. */
-static struct sec_label *ksm_label; /* the KSM's label (a reference); NULL: no KSM */
+struct sec_label *ksm_channel_self_label; /* the KSM's label (a reference); NULL: no KSM */
 static uint32_t ksm_pid;
 static bool gone_reported; /* "the KSM is gone" was logged (atomic) */
 
@@ -19,20 +19,15 @@ void ksm_channel_open(struct sec_label *ksm, uint32_t pid)
 {
     sec_label_get(ksm);
     ksm_pid = pid;
-    __atomic_store_n(&ksm_label, ksm, __ATOMIC_RELEASE);
+    __atomic_store_n(&ksm_channel_self_label, ksm, __ATOMIC_RELEASE);
 }
 
 #ifdef BASTION_TEST_HOOKS
 bool ksm_test_gone(void)
 {
-    return ksm_label != NULL && ksm_handoff_closed();
+    return ksm_channel_self_label != NULL && ksm_handoff_closed();
 }
 #endif
-
-bool ksm_is_self(const struct sec_label *l)
-{
-    return l != NULL && l == ksm_label;
-}
 
 static uint32_t class_of(const struct sec_label *l)
 {
@@ -78,7 +73,9 @@ static void prof_report(const uint64_t t[4])
 Retcode ksm_channel_wait(uint64_t verdict, uint64_t text, uint64_t text_len, uint64_t buf,
                          uint64_t cap, uint64_t *len)
 {
-    struct process *p = process_current();
+    /* Inline, no call: with none, the six arguments pass straight on to ksm_handoff_wait. A
+     * system call runs on a thread (thread_current() is never NULL there). */
+    struct process *p = thread_current()->proc;
     if (p == NULL || !ksm_is_self(p->label))
         return rcAccessDenied;
     return ksm_handoff_wait(verdict, text, text_len, buf, cap, len);
@@ -89,7 +86,7 @@ Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const c
 #ifdef BASTION_CORE_PROF
     uint64_t t[4] = {__builtin_ia32_rdtsc()};
 #endif
-    if (__atomic_load_n(&ksm_label, __ATOMIC_ACQUIRE) == NULL) {
+    if (__atomic_load_n(&ksm_channel_self_label, __ATOMIC_ACQUIRE) == NULL) {
         *why = "no KSM";
         return rcNoKsm;
     }

@@ -27,8 +27,17 @@ struct sec_label;
  * then every question is answered rcNoKsm. */
 void ksm_channel_open(struct sec_label *ksm, uint32_t ksm_pid);
 
-/* Is l the label of the running KSM? (NULL, the kernel, is not.) */
-bool ksm_is_self(const struct sec_label *l);
+/* The KSM's label, set once by ksm_channel_open() and never changed; NULL before. Read only
+ * through ksm_is_self() (and ksm_channel.c). */
+extern struct sec_label *ksm_channel_self_label;
+
+/* Is l the label of the running KSM? (NULL, the kernel, is not.) Inline: every monitored
+ * request and every SYS_KSM_WAIT asks it. A plain load: the label is set before the KSM runs,
+ * so any l that is the KSM's was seen after that store. */
+static inline bool ksm_is_self(const struct sec_label *l)
+{
+    return l != NULL && l == ksm_channel_self_label;
+}
 
 /*
  * Asks the KSM about req and waits for the verdict. rcOk: *v holds a well-formed verdict.
