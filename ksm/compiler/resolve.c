@@ -455,6 +455,10 @@ static void query(struct policy *p, const struct scope *s, struct expr *e)
     struct expr *lit = e->a->kind == E_QUERY ? e->b : e->a;
     if (q->op == 1) {
         mic_query(p, s, q, lit);
+        if (q->type == TY_INT) { /* a boolean, so that the expressions around it are checked */
+            e->sign = 0;
+            e->type = TY_BOOL;
+        }
         return;
     }
     q->object_id = policy_flow_id(p, q->object);
