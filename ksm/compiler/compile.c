@@ -231,7 +231,16 @@ static int gen_str_ref(struct cc *c, const struct expr *e, int start, uint32_t *
         gen_elem_addr(c, e, start);
         return 1;
     }
+    if (e->a->is_array && e->b->kind == E_INT) { /* folded: a descriptor at a fixed offset */
+        gen_guards(c, e->a);
+        *arg = e->a->offset + 8 * (uint32_t)e->b->value;
+        return 0;
+    }
     *arg = 0;
+    if (e->a->is_array) { /* an array of strings: descriptor i in place, from the index */
+        gen_elem_addr(c, e, start);
+        return 1;
+    }
     if (e->a->kind == E_INDEX) { /* string j of a sequence of strings in element i */
         gen_inner_addr(c, e, start);
         return 1;
@@ -430,6 +439,8 @@ static void gen(struct cc *c, const struct expr *e, int start)
                 gen_guards(c, f);
             emit(c, KSM_OP_SEQ_STR_MEMBER, f->offset,
                  (int64_t)((uint64_t)field_index(c, f->field_name) << 48 | other));
+            /* an array of strings: its length (at most 255, resolve.c), its descriptors in place */
+            c->code[c->ncode - 1].size = f->is_array ? (uint8_t)f->count : 0;
             c->code[c->ncode - 1].flags =
                 (popped ? KSM_INSN_OTHER_POPPED : 0) | (f->kind == E_INDEX ? KSM_INSN_BASE : 0);
         } else if (e->fn == FN_MEMBER && e->c) { /* a field among a sequence's or array's structs */

@@ -591,7 +591,9 @@ static uint32_t str_ref(struct ictx *x, const struct expr *f, struct strref *r)
                (rc = elements_of(x, f->a, &first, &n)) != KSM_R_RULE) {
         return rc;
     }
-    if ((uint64_t)i >= n || first + ((uint64_t)i + 1) * 8 > x->len) {
+    /* a sequence's descriptors are checked here (KSM_OP_SEQ_STR, ELEM_ADDR of a sequence); an
+     * array's in place only when the string is read (ELEM_ADDR of an array, or a fixed offset) */
+    if ((uint64_t)i >= n || (!f->a->is_array && first + ((uint64_t)i + 1) * 8 > x->len)) {
         x->field = f->a->field_name;
         return KSM_R_FIELD_BOUNDS;
     }

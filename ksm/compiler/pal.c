@@ -147,38 +147,57 @@ static bool set_list(uint8_t *msg, uint32_t cap, uint32_t off, const char *kind,
 static bool set_value(struct run *r, uint8_t *msg, uint32_t cap, uint32_t off, const char *kind,
                       const char *type, uint32_t size, bool sign, const struct pal_value *v);
 
+static bool set_raw_desc(uint8_t *msg, uint32_t cap, uint32_t off, const struct pal_value *v);
+
 static const struct json *struct_elements(const struct run *r, const char *kind, const char *type)
 {
     uint32_t size, align, n;
     return td_struct_elements(r->p->td, kind, type, &size, &align, &n);
 }
 
-/* A list ["...", ...] for a sequence of strings at byte off: the elements' descriptors go to
- * the arena (aligned for UInt32), then each string after them; the descriptor to off. */
-static bool set_string_list(uint8_t *msg, uint32_t cap, uint32_t off, const char *type,
-                            const struct pal_value *v)
+/* A list for a sequence or array of nested elements at byte off (strings: ["...", ...]; sequences
+ * or bytes of integers: [[1, 2], ...]), each element a descriptor: a sequence's go to the arena
+ * (aligned for UInt32), its descriptor to off; an array's are in place from off (those not
+ * given stay 0: empty). Then each element's bytes after them (set_string, set_list). */
+static bool set_nested_list(uint8_t *msg, uint32_t cap, uint32_t off, const char *kind,
+                            const char *type, const struct pal_value *v)
 {
     unsigned bound = 0, n = 0;
-    if (sscanf(type, "sequence<string<%u>, %u>", &bound, &n) != 2)
+    char ekind[16], etype[256];
+    bool str = sscanf(type, "sequence<string<%u>, %u>", &bound, &n) == 2 ||
+               sscanf(type, "array<string<%u>, %u>", &bound, &n) == 2;
+    if (!str && td_nested_seq_elements(kind, type, ekind, etype, &n) < 0)
         return false;
     if ((uint32_t)v->nsub > n) {
         psl_error(v->pos, "'%s' (%s) has at most %u elements", v->name, type, n);
         return false;
     }
-    pal_arena.used = (pal_arena.used + 3u) / 4u * 4u;
-    uint32_t at = pal_arena.base + pal_arena.used, end = KSM_HEADER_SIZE + 65536u;
-    if (off + 8 > cap || at + (uint32_t)v->nsub * 8u > end) {
-        psl_error(v->pos, "'%s' does not fit in a message", v->name);
-        return false;
-    }
-    put_desc(msg + off, pal_arena.used, (uint32_t)v->nsub);
-    pal_arena.used += (uint32_t)v->nsub * 8u;
-    for (int k = 0; k < v->nsub; k++) {
-        if (!v->sub[k].str) {
-            psl_error(v->sub[k].pos, "an element of '%s' (%s) is a string", v->name, type);
+    uint32_t at = off, end = KSM_HEADER_SIZE + 65536u;
+    if (strcmp(kind, "array")) {
+        pal_arena.used = (pal_arena.used + 3u) / 4u * 4u;
+        at = pal_arena.base + pal_arena.used;
+        if (off + 8 > cap || at + (uint32_t)v->nsub * 8u > end) {
+            psl_error(v->pos, "'%s' does not fit in a message", v->name);
             return false;
         }
-        if (!set_string(msg, end, at + (uint32_t)k * 8u, &v->sub[k]))
+        put_desc(msg + off, pal_arena.used, (uint32_t)v->nsub);
+        pal_arena.used += (uint32_t)v->nsub * 8u;
+    } else if (off + n * 8u > cap) {
+        return false;
+    }
+    for (int k = 0; k < v->nsub; k++) {
+        const struct pal_value *e = &v->sub[k];
+        bool ok = e->is_struct || (str ? e->str != NULL : e->is_list); /* { }: a raw descriptor */
+        if (!ok) {
+            psl_error(e->pos, "an element of '%s' (%s) is a %s", v->name, type,
+                      str ? "string" : "list");
+            return false;
+        }
+        struct pal_value named = *e; /* errors name the parameter */
+        named.name = v->name;
+        if (!(e->is_struct ? set_raw_desc(msg, end, at + (uint32_t)k * 8u, &named)
+              : str        ? set_string(msg, end, at + (uint32_t)k * 8u, &named)
+                           : set_list(msg, end, at + (uint32_t)k * 8u, ekind, etype, &named)))
             return false;
     }
     return true;
@@ -319,8 +338,11 @@ static bool set_value(struct run *r, uint8_t *msg, uint32_t cap, uint32_t off, c
         return set_string(msg, cap, off, v);
     if (v->is_list && struct_elements(r, kind, type))
         return set_struct_list(r, msg, cap, off, kind, type, v);
-    if (v->is_list && !strcmp(kind, "sequence") && !strncmp(type, "sequence<string<", 16))
-        return set_string_list(msg, cap, off, type, v);
+    if (v->is_list &&
+        (!strncmp(type, "sequence<string<", 16) || !strncmp(type, "array<string<", 13) ||
+         !strncmp(type, "sequence<sequence<", 18) || !strncmp(type, "sequence<bytes<", 15) ||
+         !strncmp(type, "array<sequence<", 15) || !strncmp(type, "array<bytes<", 12)))
+        return set_nested_list(msg, cap, off, kind, type, v);
     if (v->is_list)
         return set_list(msg, cap, off, kind, type, v);
     if (strcmp(kind, "scalar") || v->is_struct || v->str != NULL) {

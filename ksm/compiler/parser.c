@@ -775,9 +775,10 @@ static struct expr *primary(struct parser *ps)
                 ix->height = 1 + ix->b->height;
                 while (peek(ps)->kind == T_DOT) {
                     next(ps);
-                    if (peek(ps)->kind == T_LBRACK && ix->npath > 0 && ix->a->kind == E_FIELD) {
+                    if (peek(ps)->kind == T_LBRACK && ix->a->kind == E_FIELD) {
                         /* <array>.[i].<sequence>.[j]: an element of a sequence inside an
-                         * element (the resolver checks the types); nothing may follow it */
+                         * element, or <sequence of sequences>.[i].[j] (the resolver checks
+                         * the types); nothing may follow it */
                         struct token *lb2 = next(ps);
                         if (!enter(ps, lb2))
                             return NULL;

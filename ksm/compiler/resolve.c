@@ -163,15 +163,26 @@ static void field(struct policy *p, const struct scope *s, struct expr *e)
         bool esign = false;
         const struct json *st = NULL;
         unsigned sbound = 0;
-        if (!strcmp(kind, "sequence") &&
-            sscanf(type, "sequence<string<%u>, %u>", &sbound, &n) == 2 && n > 0) {
-            e->elem_str = true; /* each element a string's descriptor */
+        char ekind[16], etype[256];
+        if ((!strcmp(kind, "sequence") &&
+             sscanf(type, "sequence<string<%u>, %u>", &sbound, &n) == 2 && n > 0) ||
+            (!strcmp(kind, "array") && sscanf(type, "array<string<%u>, %u>", &sbound, &n) == 2 &&
+             n > 0)) {
+            e->elem_str = true; /* each element a string's descriptor (in the arena, or in
+                                 * place in the fixed part for an array) */
+            esize = 8;
+        } else if (td_nested_seq_elements(kind, type, ekind, etype, &n) == 0 &&
+                   td_int_elements(ekind, etype, &e->inner_size, &esign, &e->inner_count) == 0) {
+            e->elem_seq = true; /* each element a sequence's descriptor */
+            e->inner_sign = esign ? 1 : 0;
+            esign = false;
             esize = 8;
         } else if (td_int_elements(kind, type, &esize, &esign, &n) < 0 &&
                    !(st = td_struct_elements(p->td, kind, type, &esize, &align, &n))) {
             psl_error(e->pos,
                       "type mismatch: '%s' is a %s of %s: only sequences and arrays of integers "
-                      "or structs, and sequences of strings, can be used in expressions",
+                      "or structs, of strings, and of sequences of integers, can be used in "
+                      "expressions",
                       e->field_name, kind, type);
             return;
         }
@@ -455,6 +466,10 @@ static void query(struct policy *p, const struct scope *s, struct expr *e)
     struct expr *lit = e->a->kind == E_QUERY ? e->b : e->a;
     if (q->op == 1) {
         mic_query(p, s, q, lit);
+        if (q->type == TY_INT) { /* a boolean, so that the expressions around it are checked */
+            e->sign = 0;
+            e->type = TY_BOOL;
+        }
         return;
     }
     q->object_id = policy_flow_id(p, q->object);
@@ -795,6 +810,23 @@ static void element(struct policy *p, const struct scope *s, struct expr *e)
         e->field_name = e->a->field_name;
         return;
     }
+    if (e->a->elem_seq) { /* a sequence, its descriptor at offset 0 in element i */
+        if (e->npath > 0) {
+            psl_error(e->pos,
+                      "type mismatch: the elements of '%s' are sequences: nothing may follow "
+                      "'.[<index>]' but '.[<index>]'",
+                      e->a->field_name);
+            return;
+        }
+        e->type = TY_SEQ;
+        e->offset = 0;
+        e->size = e->a->inner_size;
+        e->sign = e->a->inner_sign;
+        e->count = e->a->inner_count;
+        e->is_array = false;
+        e->field_name = psl_fmt("%s.[]", e->a->field_name);
+        return;
+    }
     if (e->a->elem_struct || e->npath > 0) {
         element_field(p, e);
         return;
@@ -821,6 +853,13 @@ static void call(struct policy *p, const struct scope *s, struct expr *e)
                       e->b->field_name);
             return;
         }
+        if (e->b->type == TY_SEQ && e->b->elem_seq) {
+            psl_error(e->pos,
+                      "type mismatch: the elements of '%s' are sequences: member needs one of "
+                      "them ('of : %s.[<index>]')",
+                      e->b->field_name, e->b->field_name);
+            return;
+        }
         if (e->b->type == TY_SEQ && e->b->elem_str) {
             /* a string among the strings, compared as '==' compares two strings */
             if (e->npath > 0) {
@@ -832,9 +871,17 @@ static void call(struct policy *p, const struct scope *s, struct expr *e)
             }
             if (e->a->type != TY_STR) {
                 psl_error(e->pos,
-                          "type mismatch: member of a sequence of strings ('%s') needs a string "
+                          "type mismatch: member of %s of strings ('%s') needs a string "
                           "value, found %s",
-                          e->b->field_name, type_name(e->a->type));
+                          e->b->is_array ? "an array" : "a sequence", e->b->field_name,
+                          type_name(e->a->type));
+                return;
+            }
+            if (e->b->is_array && (e->b->kind != E_FIELD || e->b->count > 255)) {
+                /* KSM_OP_SEQ_STR_MEMBER holds an array's length in its one-byte size */
+                psl_error(e->pos,
+                          "not supported: member of an array of more than 255 strings ('%s')",
+                          e->b->field_name);
                 return;
             }
             e->type = TY_BOOL;

@@ -271,3 +271,28 @@ const struct json *td_struct_elements(const struct typedesc *td, const char *kin
     *count = n;
     return st;
 }
+
+int td_nested_seq_elements(const char *kind, const char *type, char ekind[16], char etype[256],
+                           uint32_t *count)
+{
+    size_t klen = strlen(kind), tlen = strlen(type);
+    if ((strcmp(kind, "sequence") && strcmp(kind, "array")) || strncmp(type, kind, klen) ||
+        type[klen] != '<' || tlen < klen + 2 || type[tlen - 1] != '>')
+        return -1;
+    const char *in = type + klen + 1, *comma = strrchr(type, ',');
+    unsigned n = 0;
+    char end = 0;
+    if (!comma || comma < in || (size_t)(comma - in) >= 256 ||
+        sscanf(comma, ", %u%c", &n, &end) != 2 || end != '>' || n == 0)
+        return -1;
+    memcpy(etype, in, (size_t)(comma - in));
+    etype[comma - in] = 0;
+    if (!strncmp(etype, "sequence<", 9))
+        strcpy(ekind, "sequence");
+    else if (!strncmp(etype, "bytes<", 6))
+        strcpy(ekind, "bytes");
+    else
+        return -1;
+    *count = n;
+    return 0;
+}

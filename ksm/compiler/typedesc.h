@@ -83,6 +83,13 @@ const struct td_method *td_method(const struct td_iface *i, const char *name, in
 int td_int_elements(const char *kind, const char *type, uint32_t *size, bool *is_signed,
                     uint32_t *count);
 
+/* A sequence or array whose elements are sequences or bytes ("sequence<sequence<UInt8, 4>, 3>",
+ * "sequence<bytes<16>, 8>", "array<sequence<UInt32, 4>, 2>"): the element's kind ("sequence" or
+ * "bytes") and type into ekind and etype, *count the outer bound or length. 0, or -1 for any
+ * other type (the inner type is not checked: td_int_elements does). */
+int td_nested_seq_elements(const char *kind, const char *type, char ekind[16], char etype[256],
+                           uint32_t *count);
+
 /* A sequence or array of structs or unions ("sequence<psltest.Calc.Point, 4>", "array<...>"):
  * the struct's or union's entry (its "kind" says which), *size and *align of one element (its wire form, at most 65535 bytes; an
  * array's elements are that far apart), *count the bound or length; NULL for any other type. */

@@ -1027,8 +1027,12 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
                 return KSM_R_FIELD_BOUNDS;
             }
             *field = (uint32_t)(imm >> 48);
-            if (seq_at(msg, len, q, 8, &base, &count) < 0)
+            if (in->size != 0) { /* an array of size strings: the descriptors in place */
+                base = q;
+                count = in->size;
+            } else if (seq_at(msg, len, q, 8, &base, &count) < 0) {
                 return KSM_R_FIELD_BOUNDS;
+            }
             for (uint64_t k = 0; k < count && !found; k++) {
                 if (str_at(msg, len, (uint32_t)(base + 8 * k), &e, &en) < 0)
                     return KSM_R_FIELD_BOUNDS;

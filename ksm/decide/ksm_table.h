@@ -164,7 +164,9 @@ enum ksm_op {
      * message denies the event (field-out-of-bounds, naming the value's field or the
      * sequence). At most the sequence's bound in steps. KSM_INSN_BASE: a sequence in an element,
      * its descriptor arg bytes past the element's offset, which it pops first (KSM_OP_ELEM_ADDR;
-     * the value's offset, if popped too, lies below it). */
+     * the value's offset, if popped too, lies below it). size 0: a sequence; size n > 0: an
+     * array of n strings, its n descriptors in place from message[arg] (each checked as it is
+     * read, as a string field's). */
     KSM_OP_SEQ_STR_MEMBER,
     /* Push the tag of the union at message[arg] (a UInt32, its arms after it: idlc's layout),
      * which must name one of its imm >> 32 arms: a tag past them (a message the receiver would

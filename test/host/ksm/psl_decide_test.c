@@ -1917,6 +1917,125 @@ static void sequences_and_arrays_in_elements(void **state)
                      KSM_R_BAD_TABLE);
 }
 
+/* Nested elements byte by byte (psltest.Calc.Nested: fixed part 68 bytes, arena at 96: the array
+ * of strings a's three descriptors in place at 0, q's descriptor at 24, i at 56, j at 57). a.[i]
+ * is KSM_OP_ELEM_ADDR (an array, 8-byte elements) and the string instruction with
+ * KSM_INSN_STR_POPPED, a.[0] a string at a fixed offset, member of a KSM_OP_SEQ_STR_MEMBER with
+ * size 3 (the array's length); q.[i] is element i's offset (KSM_OP_ELEM_ADDR of the run of
+ * descriptors), then the inner sequence's descriptor at 0 in it (KSM_INSN_BASE). Every index
+ * past its elements and every descriptor outside the message denies, naming the field; a table
+ * whose ELEM_ADDR is neither a sequence's nor an array's, or that pops the value of a member
+ * from an empty stack, is malformed. */
+static void nested_elements(void **state)
+{
+    (void)state;
+    struct calc_req r = calc_request("request dst=psltest.Server endpoint=calc method=Nested {\n"
+                                     "  assert (message.a.[message.i] != \"root\" && length "
+                                     "(message.a.[0]) == 2)\n"
+                                     "  assert (!member {value : \"evil\", of : message.a})\n"
+                                     "  assert (size (message.q.[message.i]) <= 2 && "
+                                     "message.q.[message.i].[message.j] != 9)\n}\n",
+                                     "Nested");
+    const struct ksm_table *t = r.t;
+    uint32_t cl = r.cl, sv = r.sv, ep = r.ep, m = r.m;
+    uint8_t *f = buf + KSM_HEADER_SIZE;
+    uint32_t fixed = 68, asize = 40, a[6] = {0, 3, 4, 3, 0, 0}, q[2] = {8, 2};
+    uint32_t qd[4] = {24, 2, 26, 1}; /* q.[0]: {1, 2} at arena 24, q.[1]: {3} at 26 */
+    memcpy(buf + 8, &fixed, 4);
+    memcpy(buf + 12, &asize, 4);
+    memcpy(f, a, 24);
+    memcpy(f + 24, q, 8);
+    memcpy(buf + 96, "ab\0cd\0", 6);
+    memcpy(buf + 96 + 8, qd, 16);
+    const uint8_t qb[3] = {1, 2, 3};
+    memcpy(buf + 96 + 24, qb, 3);
+    memcpy(buf + 96 + 28, "evil", 5); /* not yet any element's */
+    f[56] = 1;
+    size_t len = 96 + 40;
+    int elem_addr = 0, member = 0;
+    for (uint32_t k = 0; k < t->ncode; k++) {
+        const struct ksm_insn *in = &t->code[k];
+        elem_addr += in->op == KSM_OP_ELEM_ADDR && in->arg == KSM_HEADER_SIZE && in->size == 1 &&
+                     ((uint64_t)in->imm >> 48) == 8 && t->code[k + 1].op == KSM_OP_STR_EQ &&
+                     t->code[k + 1].flags == KSM_INSN_STR_POPPED;
+        member += in->op == KSM_OP_SEQ_STR_MEMBER && in->size == 3 && in->arg == KSM_HEADER_SIZE;
+    }
+    assert_int_equal(elem_addr, 1);
+    assert_int_equal(member, 1);
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).verdict, KSM_GRANTED);
+    f[56] = 3; /* i past a's three strings */
+    struct ksm_verdict v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.a");
+    f[56] = 1;
+    a[2] = 4000; /* a.[1]'s text past the message */
+    memcpy(f, a, 24);
+    v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.a");
+    a[2] = 4;
+    a[0] = 1; /* a.[0] "b": length 1 */
+    memcpy(f, a, 24);
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason, KSM_R_RULE);
+    a[0] = 0;
+    a[4] = 28; /* a.[2] "evil" */
+    a[5] = 5;
+    memcpy(f, a, 24);
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason, KSM_R_RULE);
+    a[4] = 4000; /* a.[2] past the message: member reads it, finding no equal one before */
+    memcpy(f, a, 24);
+    v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.a");
+    a[4] = 0;
+    a[5] = 0;
+    memcpy(f, a, 24);
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).verdict, KSM_GRANTED);
+    f[57] = 1; /* j past q.[1]'s one byte */
+    v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.q.[]");
+    f[56] = 0; /* q.[0].[1] is 2 */
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).verdict, KSM_GRANTED);
+    buf[96 + 25] = 9; /* now 9 */
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason, KSM_R_RULE);
+    buf[96 + 25] = 2;
+    f[56] = 2; /* i past q's two sequences (a.[2] is empty, not root) */
+    v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.q");
+    f[56] = 1;
+    f[57] = 0;
+    qd[2] = 4000; /* q.[1]'s bytes past the message */
+    memcpy(buf + 96 + 8, qd, 16);
+    v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.q.[]");
+    qd[2] = 26;
+    memcpy(buf + 96 + 8, qd, 16);
+    q[1] = 5; /* the run of descriptors past the message */
+    memcpy(f + 24, q, 8);
+    v = ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.q");
+    q[1] = 2;
+    memcpy(f + 24, q, 8);
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).verdict, KSM_GRANTED);
+    struct ksm_insn code[256];
+    struct ksm_table bad = code_copy(t, code, 256);
+    for (uint32_t k = 0; k < t->ncode; k++)
+        if (code[k].op == KSM_OP_ELEM_ADDR && code[k].arg == KSM_HEADER_SIZE)
+            code[k].size = 2; /* neither a sequence nor an array */
+    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason,
+                     KSM_R_BAD_TABLE);
+    bad = code_copy(t, code, 256);
+    for (uint32_t k = 0; k < t->ncode; k++)
+        if (code[k].op == KSM_OP_SEQ_STR_MEMBER)
+            code[k].flags |= KSM_INSN_OTHER_POPPED; /* a value's offset from an empty stack */
+    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, cl, sv, ep, m, buf, len).reason,
+                     KSM_R_BAD_TABLE);
+}
+
 /* member through a union's arm in the elements, byte by byte (Mixed: nums' descriptor at 12 of
  * the fixed part, each Num 8 bytes in the arena at 104: its tag, then n or s at 4): the guard
  * (KSM_OP_UNION_ARM with KSM_INSN_EACH, the tag 4 bytes before the field) is checked in each
@@ -2062,6 +2181,7 @@ int main(void)
         cmocka_unit_test(sequences_and_arrays_in_elements),
         cmocka_unit_test(hashset_tuple_entries),
         cmocka_unit_test(member_through_union),
+        cmocka_unit_test(nested_elements),
         cmocka_unit_test(audit_flags),
         cmocka_unit_test(lookup_independent_of_rule_count),
         cmocka_unit_test(flow_state),

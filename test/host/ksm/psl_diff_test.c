@@ -13,7 +13,8 @@
  * methods); random policies whose rules all decide one method's requests hold the constructs
  * added later (a handle's type, fields of struct elements, member through a field and of a
  * sequence of strings, strings of a sequence, unions' arms and their fields, strings and
- * sequences in arms, unions as elements), compared on requests crafted for that method;
+ * sequences in arms, unions as elements, an array of strings and sequences of sequences:
+ * Nested, and nested.psl), compared on requests crafted for that method;
  * random sequences of events
  * on random SIDs, where verdicts and the whole state after every event must agree, and a denied
  * event must leave the state as it was.
@@ -81,6 +82,7 @@ struct fieldset {
     bool mixed;         /* Mixed: variable-size arms, unions as elements (their arms and sizes) */
     bool rows;          /* Rows: strings and sequences in array elements (their unions, sizes) */
     bool groups;        /* Groups: sequences of strings and of structs, and arrays, in elements */
+    bool nested;        /* Nested: an array of strings, sequences of sequences, bytes, arrays */
 };
 
 /* What the random policies hold of the constructs added after the generator was written:
@@ -99,6 +101,7 @@ enum {
     GC_UNION_MEMBER, /* member {value, of, field} with the field in the elements' unions' arms */
     GC_ELEM_MEMBER,  /* member of a sequence or array in an element: message.rows.[i].items ... */
     GC_ELEM_NESTED,  /* a sequence of strings or structs, or an array, in an element (Groups) */
+    GC_NESTED_ELEM,  /* elements of an array of strings, of sequences of sequences (Nested) */
     GC_COUNT
 };
 static int generated[GC_COUNT];
@@ -111,6 +114,8 @@ static void count_field(const char *name)
     generated[GC_ARM_VARSIZE] += !strncmp(name, "bag.", 4) && strcmp(name, "bag.n");
     generated[GC_UNION_ELEM] += !strncmp(name, "nums.", 5) || !strncmp(name, "deeps.", 6);
     generated[GC_ELEM_NESTED] += !strncmp(name, "groups.", 7);
+    generated[GC_NESTED_ELEM] += !strncmp(name, "a.", 2) || !strncmp(name, "q.", 2) ||
+                                 !strncmp(name, "bq.", 3) || !strncmp(name, "b.", 2);
     generated[GC_ELEM_VARSIZE] +=
         (!strncmp(name, "rows.", 5) || !strncmp(name, "tags.", 5)) &&
         (strstr(name, ".name") || strstr(name, ".items") || strstr(name, ".s"));
@@ -223,6 +228,22 @@ static void fields_of(const char *ep, const char *m, int event, struct fieldset 
                 f->str[f->nstr++] = "rows.[message.j].t.s";
                 f->str[f->nstr++] = "tags.[message.i].s";
                 f->rows = true;
+            }
+            if (res)
+                U("rc");
+        } else if (!strcmp(m, "Nested")) {
+            if (req) { /* a's strings, q's, bq's and b's sequences' integers, at any index */
+                U("i");
+                U("j");
+                U("q.[message.i].[message.j]");
+                U("q.[0].[1]");
+                U("bq.[1].[message.j]");
+                U("b.[message.i].[message.j]");
+                U("b.[1].[0]");
+                f->str[f->nstr++] = "a.[message.i]";
+                f->str[f->nstr++] = "a.[2]";
+                f->str[f->nstr++] = "tag";
+                f->nested = true;
             }
             if (res)
                 U("rc");
@@ -369,6 +390,14 @@ static void gen_int(struct sb *b, const struct fieldset *f, int sign, int depth)
         generated[GC_ELEM_VARSIZE]++;
         add(b, "%s (message.rows.[%s].items)", pick(2) ? "size" : "length",
             pick(2) ? "message.i" : "2");
+        return;
+    }
+    if (f->nested && sign == 0 && depth <= 2 && pick(5) == 0) {
+        /* Nested: the size of the array of strings, of q, of one of q's, bq's or b's sequences */
+        static const char *const seqs[] = {"a",    "q", "q.[message.i]", "bq.[0]", "b.[message.i]",
+                                           "b.[1]"};
+        generated[GC_NESTED_ELEM]++;
+        add(b, "%s (message.%s)", pick(2) ? "size" : "length", seqs[pick(6)]);
         return;
     }
     if (f->groups && sign == 0 && depth <= 2 && pick(5) == 0) {
@@ -529,6 +558,24 @@ static void gen_bool_model(struct sb *b, const struct fieldset *f, int depth)
         }
         add(b, "message.%s %s \"%s\"", unions[pick(2)][pick(2)],
             pick(2) ? "==" : "!=", pick(2) ? "n" : "s");
+        return;
+    }
+    if (f->nested && pick(3) == 0) { /* Nested: member of a's strings, of a sequence of q, b */
+        generated[GC_NESTED_ELEM]++;
+        if (pick(2)) {
+            add(b, "member {value : ");
+            gen_str(b, f, pick(2));
+            add(b, ", of : message.a}");
+        } else {
+            static const char *const seqs[] = {"q.[message.i]", "q.[1]", "bq.[message.j]",
+                                               "b.[message.i]", "b.[0]"};
+            add(b, "member {value : ");
+            if (pick(2))
+                add(b, "%d", pick(8));
+            else
+                gen_int(b, f, 0, depth + 1);
+            add(b, ", of : message.%s}", seqs[pick(5)]);
+        }
         return;
     }
     if (f->groups && pick(3) == 0) { /* Groups: member of names or a in an element; empty */
@@ -708,11 +755,12 @@ static void gen_selectors(struct sb *b, struct sel *s, bool top)
         add(b, " endpoint=%s", s->ep);
     }
     if (s->ep && !s->method && pick(2)) {
-        s->method = !strcmp(s->ep, "vmm.VMM")
-                        ? (pick(2) ? "Allocate" : "Commit")
-                        : (const char *[]){"Put",   "Ping",   "Nest",   "Name",  "Seq",
-                                           "Blob",  "Points", "Shapes", "Pick",  "Tags",
-                                           "Label", "Mixed",  "Rows",   "Groups"}[pick(14)];
+        s->method =
+            !strcmp(s->ep, "vmm.VMM")
+                ? (pick(2) ? "Allocate" : "Commit")
+                : (const char *[]){"Put",   "Ping",   "Nest",   "Name",   "Seq",
+                                   "Blob",  "Points", "Shapes", "Pick",   "Tags",
+                                   "Label", "Mixed",  "Rows",   "Groups", "Nested"}[pick(15)];
         add(b, " method=%s", s->method);
     }
 }
@@ -964,10 +1012,10 @@ static void gen_body(struct sb *b, struct sel s, int depth)
                 }
                 if (!t.method) {
                     t.method =
-                        core ? "Allocate"
-                             : (const char *[]){"Put",   "Ping",   "Nest",   "Name",  "Seq",
-                                                "Blob",  "Points", "Shapes", "Pick",  "Tags",
-                                                "Label", "Mixed",  "Rows",   "Groups"}[pick(14)];
+                        core ? "Allocate" : (const char *[]){"Put",  "Ping",   "Nest",   "Name",
+                                                             "Seq",  "Blob",   "Points", "Shapes",
+                                                             "Pick", "Tags",   "Label",  "Mixed",
+                                                             "Rows", "Groups", "Nested"}[pick(15)];
                     add(b, " method=%s", t.method);
                 }
             }
@@ -1424,6 +1472,51 @@ static void craft_groups(uint8_t *msg, size_t size)
     memcpy(msg + 116, tag, 8);
 }
 
+/* Makes the message a psltest.Calc.Nested request: the fixed part is 68 bytes (the arena at 96);
+ * a's three string descriptors at 24 (in place), q's descriptor at 48 to 0 .. 3 descriptors at
+ * arena 48, bq's at 56 to 0 .. 2 at arena 72, b's two descriptors at 64 (in place); i at 80 (0
+ * to 3), j at 81 (0 to 4), tag's descriptor at 84. The arena: texts in 8-byte slots at 0 .. 47
+ * (short words, mostly terminated), the runs of descriptors at 48 .. 87, integers from 88 on;
+ * each inner descriptor names 0 .. 4 elements from there; now and then a descriptor past the
+ * message or misaligned. */
+static void craft_nested(uint8_t *msg, size_t size)
+{
+    static const char *const words[] = {"", "a", "ab", "b", "ba", "aab", "root"};
+    memset(msg + 8, 0, 96 - 8);
+    msg[8] = 68;
+    for (uint32_t k = 0; k < 6; k++) {
+        const char *w = words[pick(7)];
+        memset(msg + 96 + 8 * k, 0, 8);
+        memcpy(msg + 96 + 8 * k, w, strlen(w));
+        if (pick(8) == 0)
+            msg[96 + 8 * k + strlen(w)] = 'x'; /* unterminated: the count ends it */
+    }
+    for (uint32_t k = 0; k < 4; k++) { /* a's and tag's string descriptors */
+        uint32_t d[2] = {8 * (uint32_t)pick(6), (uint32_t)pick(5)};
+        if (pick(20) == 0)
+            d[pick(2)] = (uint32_t)size; /* past the message */
+        memcpy(msg + (k < 3 ? 24 + 8 * k : 84), d, 8);
+    }
+    for (uint32_t k = 0; k < 7; k++) { /* q's and bq's runs (arena 48 .. 87), b's in place */
+        uint32_t wide = k >= 5,
+                 d[2] = {88 + (wide ? 4 : 1) * (uint32_t)pick(10), (uint32_t)pick(5)};
+        if (pick(20) == 0)
+            d[pick(2)] = pick(2) ? (uint32_t)size : 3; /* past it, or misaligned */
+        memcpy(k < 5 ? msg + 96 + 48 + 8 * k : msg + 64 + 8 * (k - 5), d, 8);
+    }
+    uint32_t q[2] = {48, (uint32_t)pick(4)}, bq[2] = {72, (uint32_t)pick(3)};
+    if (pick(20) == 0)
+        q[pick(2)] = pick(2) ? (uint32_t)size : 2;
+    if (pick(20) == 0)
+        bq[pick(2)] = pick(2) ? (uint32_t)size : 2;
+    memcpy(msg + 48, q, 8);
+    memcpy(msg + 56, bq, 8);
+    for (size_t k = 96 + 88; k < size; k++) /* the integers: small, now and then any */
+        msg[k] = (uint8_t)(pick(4) ? pick(8) : (int)rnd());
+    msg[80] = (uint8_t)pick(4);
+    msg[81] = (uint8_t)pick(5);
+}
+
 /* A method of the event's endpoint as the table has them (its interface's methods, of the
  * class's security interface for a security event), now and then one past them (a method the
  * endpoint lacks: bad-method on both sides); an endpoint past the class's: any of 0 .. 11. */
@@ -1463,6 +1556,8 @@ static void craft_calc(uint32_t m, uint8_t *msg, size_t size)
         craft_rows(msg, size);
     if (m == 13 && pick(4))
         craft_groups(msg, size);
+    if (m == 14 && pick(4))
+        craft_nested(msg, size);
 }
 
 static int focus_method = -1;
@@ -2044,6 +2139,22 @@ static void element_policy(void **state)
     assert_true(bounds_denied > 500);
 }
 
+/* nested.psl: an array of strings, sequences of sequences and of bytes, an array of sequences
+ * (Nested), on crafted requests: indexes past the elements and descriptors outside the message
+ * met on both sides alike. */
+static void nested_policy(void **state)
+{
+    (void)state;
+    struct policy *p;
+    struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/nested.psl", &p);
+    focus_method = 14;
+    bounds_denied = 0;
+    int granted = compare(t, p, 40000);
+    focus_method = -1;
+    assert_true(granted > 1000);
+    assert_true(bounds_denied > 500);
+}
+
 /* handle.psl: a handle's SID, rights and type, from the handle table and the types after the
  * message, on crafted Blob requests. */
 static void handle_policy(void **state)
@@ -2064,13 +2175,13 @@ static void handle_policy(void **state)
 static void random_policies_later_constructs(void **state)
 {
     (void)state;
-    static const char *const names[] = {"Blob", "Points", "Shapes", "Pick",
-                                        "Tags", "Mixed",  "Rows",   "Groups"};
-    static const int ids[] = {3, 7, 8, 9, 10, 11, 12, 13};
+    static const char *const names[] = {"Blob",  "Points", "Shapes", "Pick",  "Tags",
+                                        "Mixed", "Rows",   "Groups", "Nested"};
+    static const int ids[] = {3, 7, 8, 9, 10, 11, 12, 13, 14};
     int granted = 0;
     memset(generated, 0, sizeof generated);
-    for (int i = 0; i < 400; i++) {
-        int k = i % 8;
+    for (int i = 0; i < 450; i++) {
+        int k = i % 9;
         char *text = NULL, *diag = NULL;
         struct policy *p;
         struct ksm_table *t = NULL;
@@ -2182,6 +2293,7 @@ int main(void)
         cmocka_unit_test(handle_policy),
         cmocka_unit_test(union_policy),
         cmocka_unit_test(element_policy),
+        cmocka_unit_test(nested_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
