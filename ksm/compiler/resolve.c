@@ -1640,8 +1640,9 @@ int psl_resolve(struct policy *p)
         for (int k = 0; k < p->profiles[i].nlevels; k++)
             for (int j = 0; j < p->profiles[i].levels[k].nobjs; j++)
                 audit_object(p, &p->profiles[i].levels[k].objs[j]);
-    if (!p->has_execute && p->first_pos.file)
-        psl_error(p->first_pos, "missing 'execute: kl.core.Execute'");
+    /* `execute: kl.core.Execute` may be left out: it is the only execute interface there is
+     * (CE 1.2), and public solutions built with the SDK's compiler omit it, so its absence names
+     * that interface (has_execute only refuses a second declaration). */
     p->default_profile_id = 0;
     if (p->default_profile)
         p->default_profile_id = profile_id(p, p->default_profile, p->default_pos);
