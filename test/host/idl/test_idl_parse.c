@@ -235,6 +235,40 @@ static void test_public_example_boolean(void **state)
     idlc_free_model();
 }
 
+/* The SDK's audit programs as public solutions use them (samples/kce/klog): their own class
+ * with a kl.Klog or kl.KlogStorage component, found in Bastion's idl/kl/ like kl.core. */
+static void test_sdk_klog_components(void **state)
+{
+    (void)state;
+    char *argv[] = {"idlc",
+                    "-I",
+                    IDL_SAMPLES "/kce",
+                    "-I",
+                    IDL_KL_DIR,
+                    "--no-c",
+                    IDL_SAMPLES "/kce/klog/KlogEntity.edl",
+                    IDL_SAMPLES "/kce/klog/KlogStorageEntity.edl",
+                    NULL};
+    struct model *m = NULL;
+    assert_int_equal(idlc_main(8, argv, stderr, &m), 0);
+    struct flat_endpoint *eps;
+    assert_int_equal(unit_endpoints(model_find_unit(m, "app.KlogEntity"), &eps), 1);
+    assert_string_equal(eps[0].path, "klog.audit");
+    assert_ptr_equal(eps[0].pkg, model_find_package(m, "kl.Klog"));
+    assert_int_equal(unit_endpoints(model_find_unit(m, "app.KlogStorageEntity"), &eps), 1);
+    assert_string_equal(eps[0].path, "klogStorage.storage");
+    struct package *st = model_find_package(m, "kl.KlogStorage");
+    assert_ptr_equal(eps[0].pkg, st);
+    /* write, read, readRange in the SDK's order (their method ids). */
+    assert_int_equal(st->nmethods, 3);
+    assert_string_equal(st->methods[0].name, "write");
+    assert_string_equal(st->methods[1].name, "read");
+    assert_string_equal(st->methods[2].name, "readRange");
+    /* write's one parameter: a sequence descriptor of Entry, 4,120 bytes each. */
+    assert_int_equal(st->methods[0].fixed_size[0], 8);
+    idlc_free_model();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -244,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_edl_cdl),
         cmocka_unit_test(test_public_example_cdl),
         cmocka_unit_test(test_public_example_boolean),
+        cmocka_unit_test(test_sdk_klog_components),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
