@@ -215,7 +215,8 @@ static void test_public_example_cdl(void **state)
     idlc_free_model();
 }
 
-/* `Boolean` unqualified after `import kl.core.Types`, as the public examples use it: one byte. */
+/* `Boolean` and `Char` unqualified after `import kl.core.Types`, as the public examples use them:
+ * one byte each. */
 static void test_public_example_boolean(void **state)
 {
     (void)state;
@@ -226,12 +227,14 @@ static void test_public_example_boolean(void **state)
     assert_int_equal(idlc_main(7, argv, stderr, &m), 0);
     struct package *p = model_find_package(m, "Toggle");
     assert_non_null(p);
-    assert_int_equal(p->nmethods, 1);
+    assert_int_equal(p->nmethods, 2);
     struct method *set = &p->methods[0];
     assert_int_equal(set->nparams, 3);
     /* Request: one byte; response: one byte, then the UInt32 at its alignment. */
     assert_int_equal(set->fixed_size[0], 1);
     assert_int_equal(set->fixed_size[1], 8);
+    /* Put(in Mark m): Char is one byte, so the struct is two (four if Char were wider). */
+    assert_int_equal(p->methods[1].fixed_size[0], 2);
     idlc_free_model();
 }
 
