@@ -6,7 +6,7 @@
 /* Eight bytes per iteration, then the tail byte by byte: an eighth of the iterations of a plain
  * rep movsb (which QEMU's icount, the benchmarks' clock, counts one by one; on hardware with
  * fast strings the two cost about the same). */
-void *memcpy(void *restrict dst, const void *restrict src, size_t n)
+void *(memcpy)(void *restrict dst, const void *restrict src, size_t n)
 {
     void *d = dst;
     size_t words = n >> 3, bytes = n & 7;
@@ -22,14 +22,14 @@ void *memmove(void *dst, const void *src, size_t n)
     if (d == s || n == 0)
         return dst;
     if (d < s || d >= s + n)
-        return memcpy(dst, src, n);
+        return (memcpy)(dst, src, n);
     /* Overlap with dst above src: copy backwards. */
     while (n--)
         d[n] = s[n];
     return dst;
 }
 
-void *memset(void *dst, int c, size_t n)
+void *(memset)(void *dst, int c, size_t n)
 {
     void *d = dst;
     size_t words = n >> 3, bytes = n & 7;
