@@ -219,39 +219,15 @@ static struct idl_item_desc *item_push(struct items *is, uint8_t kind, uint32_t 
     return it;
 }
 
-/* Wire size and alignment, and C size, of a resolved type (arrays: their levels in place,
- * bounded by the parser). */
+/* Wire size and alignment, and C size, of a resolved type: resolve.c's layouts, the ones the
+ * structs' offsets and the methods' fixed parts were computed with. */
 static void type_sizes(const struct type *t, uint32_t *ws, uint32_t *wa, uint32_t *ns)
 {
-    t = type_strip(t);
-    switch (t->kind) {
-    case TY_INT:
-        *ws = *wa = *ns = (uint32_t)t->bits / 8;
-        return;
-    case TY_HANDLE:
-        *ws = *wa = *ns = 4;
-        return;
-    case TY_STRING:
-        *ws = *ns = 8;
-        *wa = 4;
-        return;
-    case TY_BYTES:
-    case TY_SEQ:
-        *ws = 8;
-        *wa = 4;
-        *ns = (uint32_t)sizeof(struct idl_seq);
-        return;
-    case TY_ARRAY:
-        type_sizes(t->elem, ws, wa, ns);
-        *ws *= (uint32_t)t->bound; /* checked against the message limit by resolve.c */
-        *ns *= (uint32_t)t->bound;
-        return;
-    case TY_NAMED:
-        *ws = t->decl->size;
-        *wa = t->decl->align;
-        *ns = t->decl->nsize;
-        return;
-    }
+    uint64_t n;
+    uint32_t na;
+    type_wire_layout(t, ws, wa);
+    type_native_layout(t, &n, &na);
+    *ns = (uint32_t)n; /* a small multiple of the wire size, which fits the message limit */
 }
 
 /* Element sizes (wire and C) of an array's element type. */
@@ -667,26 +643,10 @@ void param_arena_elem(const struct param *p, uint32_t *esize, uint32_t *ealign, 
         break;
     case WK_SEQ:
         *bound = (uint32_t)t->bound;
-        if (t->kind == TY_BYTES) {
+        if (t->kind == TY_BYTES)
             *esize = *ealign = 1;
-        } else {
-            const struct type *e = type_strip(t->elem);
-            if (e->kind == TY_INT) {
-                *esize = *ealign = (uint32_t)e->bits / 8;
-            } else if (e->kind == TY_NAMED) {
-                *esize = e->decl->size;
-                *ealign = e->decl->align;
-            } else { /* array element */
-                uint64_t n = 1;
-                while (e->kind == TY_ARRAY) {
-                    n *= e->bound;
-                    e = type_strip(e->elem);
-                }
-                *esize =
-                    (uint32_t)(n * (e->kind == TY_INT ? (uint32_t)e->bits / 8 : e->decl->size));
-                *ealign = e->kind == TY_INT ? (uint32_t)e->bits / 8 : e->decl->align;
-            }
-        }
+        else /* an integer, a plain struct or union, or arrays of them */
+            type_wire_layout(t->elem, esize, ealign);
         break;
     case WK_SEQSTR:
         *esize = 8;

@@ -100,31 +100,15 @@ static void emit_decl(struct sbuf *b, const struct decl *d, bool first)
         sb_printf(b, ", \"fields\": [");
         for (int i = 0; i < d->nfields; i++) {
             const struct field *f = &d->fields[i];
-            uint32_t size = 0;
-            const struct type *s = type_strip(f->type);
-            if (s->kind == TY_INT)
-                size = (uint32_t)s->bits / 8;
-            else if (s->kind == TY_NAMED)
-                size = s->decl->size;
-            else if (s->kind != TY_ARRAY)
-                size = 8; /* string, bytes, sequence: the arena descriptor */
-            else {
-                uint64_t n = 1;
-                while (s->kind == TY_ARRAY) {
-                    n *= s->bound;
-                    s = type_strip(s->elem);
-                }
-                size = (uint32_t)(n * (s->kind == TY_INT     ? (uint32_t)s->bits / 8
-                                       : s->kind == TY_NAMED ? s->decl->size
-                                                             : 8)); /* descriptors */
-            }
+            uint32_t size, align; /* a string, bytes or sequence: its arena descriptor */
+            type_wire_layout(f->type, &size, &align);
             sb_printf(b, "%s\n        { \"name\": \"%s\", ", i ? "," : "", f->name);
             if (d->kind == D_UNION)
                 sb_printf(b, "\"tag\": %d, ", i);
             sb_printf(b, "\"type\": \"%s\", \"kind\": \"%s\", \"offset\": %u, \"size\": %u",
                       type_text(f->type), type_kind(f->type), f->offset, size);
             emit_type_extras(b, f->type);
-            s = type_strip(f->type);
+            const struct type *s = type_strip(f->type);
             if (s->kind == TY_STRING || s->kind == TY_BYTES || s->kind == TY_SEQ)
                 sb_printf(b, ", \"bound\": %llu", (unsigned long long)s->bound);
             sb_printf(b, " }");

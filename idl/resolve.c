@@ -218,6 +218,21 @@ static void type_layout(struct model *m, struct package *p, struct type *t, uint
                         uint32_t *align)
 {
     resolve_type(m, p, t);
+    if (t->kind == TY_ARRAY) {
+        uint32_t es, ea;
+        type_layout(m, p, t->elem, &es, &ea); /* resolves the element first */
+        uint64_t total = (uint64_t)es * t->bound;
+        if (total > IDL_MESSAGE_MAX)
+            diag_error(t->loc,
+                       "out-of-range bound: array of %llu bytes exceeds the %u-byte message limit",
+                       (unsigned long long)total, IDL_MESSAGE_MAX);
+    }
+    type_wire_layout(t, size, align);
+}
+
+void type_wire_layout(const struct type *t, uint32_t *size, uint32_t *align)
+{
+    t = type_strip(t);
     switch (t->kind) {
     case TY_INT:
         *size = *align = (uint32_t)t->bits / 8;
@@ -232,15 +247,10 @@ static void type_layout(struct model *m, struct package *p, struct type *t, uint
         *align = 4;
         return;
     case TY_ARRAY: {
-        uint32_t es, ea;
-        type_layout(m, p, t->elem, &es, &ea);
-        uint64_t total = (uint64_t)es * t->bound;
-        if (total > IDL_MESSAGE_MAX)
-            diag_error(t->loc,
-                       "out-of-range bound: array of %llu bytes exceeds the %u-byte message limit",
-                       (unsigned long long)total, IDL_MESSAGE_MAX);
-        *size = (uint32_t)total;
-        *align = ea;
+        uint32_t es;
+        type_wire_layout(t->elem, &es, align); /* depth bounded by the parser */
+        /* at most the message limit once type_layout let it pass */
+        *size = (uint32_t)((uint64_t)es * t->bound);
         return;
     }
     case TY_NAMED:
@@ -250,13 +260,15 @@ static void type_layout(struct model *m, struct package *p, struct type *t, uint
     }
 }
 
-/*
- * The C form of a resolved type: as on the wire, except that a string is `const char *` and a
- * bytes/sequence is `struct idl_seq` (pointer, count, pointer), so structs holding them differ.
- * The generated header _Static_asserts these too.
- */
+/* The C form: as on the wire, except that a string is `const char *` and a bytes/sequence is
+ * `struct idl_seq` (pointer, count, pointer), so structs holding them differ. The generated
+ * header _Static_asserts these too. */
 #define NATIVE_SEQ_SIZE 24u /* sizeof(struct idl_seq) on x86-64 */
-static void native_layout(const struct type *t, uint64_t *size, uint32_t *align)
+/* gen_c.c used sizeof(struct idl_seq) of the host idlc runs on: the same on a 64-bit host. */
+_Static_assert(sizeof(void *) != 8 || sizeof(struct idl_seq) == NATIVE_SEQ_SIZE, "struct idl_seq "
+                                                                                 "is the C form's "
+                                                                                 "sequence");
+void type_native_layout(const struct type *t, uint64_t *size, uint32_t *align)
 {
     t = type_strip(t);
     switch (t->kind) {
@@ -276,7 +288,7 @@ static void native_layout(const struct type *t, uint64_t *size, uint32_t *align)
         return;
     case TY_ARRAY: {
         uint64_t es;
-        native_layout(t->elem, &es, align); /* depth bounded by the parser */
+        type_native_layout(t->elem, &es, align); /* depth bounded by the parser */
         *size = es * t->bound;
         return;
     }
@@ -392,7 +404,7 @@ static void resolve_decl(struct model *m, struct decl *d)
             uint32_t fs, fa, nfa;
             uint64_t nfs;
             type_layout(m, p, f->type, &fs, &fa);
-            native_layout(f->type, &nfs, &nfa);
+            type_native_layout(f->type, &nfs, &nfa);
             if (type_depth(f->type) >= d->depth)
                 d->depth = type_depth(f->type) + 1;
             if (type_seq_levels(f->type) > d->seq_levels)
