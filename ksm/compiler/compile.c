@@ -231,18 +231,18 @@ static int gen_str_ref(struct cc *c, const struct expr *e, int start, uint32_t *
         gen_elem_addr(c, e, start);
         return 1;
     }
+    *arg = 0;
+    if (e->a->kind == E_INDEX) { /* string j of a sequence or array of strings in element i */
+        gen_inner_addr(c, e, start);
+        return 1;
+    }
     if (e->a->is_array && e->b->kind == E_INT) { /* folded: a descriptor at a fixed offset */
         gen_guards(c, e->a);
         *arg = e->a->offset + 8 * (uint32_t)e->b->value;
         return 0;
     }
-    *arg = 0;
     if (e->a->is_array) { /* an array of strings: descriptor i in place, from the index */
         gen_elem_addr(c, e, start);
-        return 1;
-    }
-    if (e->a->kind == E_INDEX) { /* string j of a sequence of strings in element i */
-        gen_inner_addr(c, e, start);
         return 1;
     }
     gen(c, e->b, start);
@@ -447,7 +447,10 @@ static void gen(struct cc *c, const struct expr *e, int start)
             const struct expr *f = e->b, *w = e->c;
             uint64_t fi = field_index(c, f->field_name);
             gen(c, e->a, start);
-            gen_guards(c, f);
+            if (f->kind == E_INDEX) /* in an element: its offset above the value */
+                gen_elem_addr(c, f, start);
+            else
+                gen_guards(c, f);
             for (int g = 0; g < w->nguards; g++) { /* each element's unions: its tags before */
                 emit(c, KSM_OP_UNION_ARM, w->offset - w->guards[g].tag_off,
                      (int64_t)((uint64_t)w->guards[g].arm << 32 | fi));
@@ -461,6 +464,7 @@ static void gen(struct cc *c, const struct expr *e, int start)
                      (int64_t)((uint64_t)f->size << 48 | (uint64_t)w->offset << 32 | fi));
             c->code[c->ncode - 1].size = (uint8_t)w->size;
             c->code[c->ncode - 1].is_signed = (uint8_t)(w->sign == 1);
+            c->code[c->ncode - 1].flags = f->kind == E_INDEX ? KSM_INSN_BASE : 0;
         } else if (e->fn == FN_MEMBER) {
             gen(c, e->a, start);
             const struct expr *f = e->b;

@@ -101,11 +101,15 @@ struct expr {
     bool elem_str;
     /* E_FIELD of TY_SEQ: a sequence or array whose elements are sequences (or bytes) of integers
      * (size 8: each element a descriptor, relative to the arena start, of a run of inner_size
-     * bytes elements, at most inner_count, signed as inner_sign); a.[i] is that sequence, read
-     * as a sequence in an element is (its descriptor at offset 0 in element i) */
+     * bytes elements, at most inner_count, signed as inner_sign), of strings (inner_str,
+     * inner_size 8: string descriptors) or of structs (inner_struct, inner_size the struct's);
+     * a.[i] is that sequence, read as a sequence in an element is (its descriptor at offset 0
+     * in element i) */
     bool elem_seq;
     uint32_t inner_size, inner_count;
     int inner_sign;
+    bool inner_str;
+    const struct json *inner_struct;
     /* E_FIELD message.<handle>.handle (1), .rights (2) or .type (3): offset is the Handle
      * parameter's index into the handle table, whose entry holds the resource's SID (as the
      * kernel shows the monitor) and the rights; the type is in the table of types after the

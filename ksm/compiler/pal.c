@@ -156,11 +156,12 @@ static const struct json *struct_elements(const struct run *r, const char *kind,
 }
 
 /* A list for a sequence or array of nested elements at byte off (strings: ["...", ...]; sequences
- * or bytes of integers: [[1, 2], ...]), each element a descriptor: a sequence's go to the arena
- * (aligned for UInt32), its descriptor to off; an array's are in place from off (those not
- * given stay 0: empty). Then each element's bytes after them (set_string, set_list). */
-static bool set_nested_list(uint8_t *msg, uint32_t cap, uint32_t off, const char *kind,
-                            const char *type, const struct pal_value *v)
+ * or bytes of integers, strings or structs: [[1, 2], ...], [["a"], ...], [[{ x : 1 }], ...]),
+ * each element a descriptor: a sequence's go to the arena (aligned for UInt32), its descriptor
+ * to off; an array's are in place from off (those not given stay 0: empty). Then each element's
+ * bytes after them (set_string, or the inner sequence as any value of its type: set_value). */
+static bool set_nested_list(struct run *r, uint8_t *msg, uint32_t cap, uint32_t off,
+                            const char *kind, const char *type, const struct pal_value *v)
 {
     unsigned bound = 0, n = 0;
     char ekind[16], etype[256];
@@ -196,8 +197,9 @@ static bool set_nested_list(uint8_t *msg, uint32_t cap, uint32_t off, const char
         struct pal_value named = *e; /* errors name the parameter */
         named.name = v->name;
         if (!(e->is_struct ? set_raw_desc(msg, end, at + (uint32_t)k * 8u, &named)
-              : str        ? set_string(msg, end, at + (uint32_t)k * 8u, &named)
-                           : set_list(msg, end, at + (uint32_t)k * 8u, ekind, etype, &named)))
+              : str
+                  ? set_string(msg, end, at + (uint32_t)k * 8u, &named)
+                  : set_value(r, msg, end, at + (uint32_t)k * 8u, ekind, etype, 8u, false, &named)))
             return false;
     }
     return true;
@@ -342,7 +344,7 @@ static bool set_value(struct run *r, uint8_t *msg, uint32_t cap, uint32_t off, c
         (!strncmp(type, "sequence<string<", 16) || !strncmp(type, "array<string<", 13) ||
          !strncmp(type, "sequence<sequence<", 18) || !strncmp(type, "sequence<bytes<", 15) ||
          !strncmp(type, "array<sequence<", 15) || !strncmp(type, "array<bytes<", 12)))
-        return set_nested_list(msg, cap, off, kind, type, v);
+        return set_nested_list(r, msg, cap, off, kind, type, v);
     if (v->is_list)
         return set_list(msg, cap, off, kind, type, v);
     if (strcmp(kind, "scalar") || v->is_struct || v->str != NULL) {

@@ -172,8 +172,19 @@ static void field(struct policy *p, const struct scope *s, struct expr *e)
                                  * place in the fixed part for an array) */
             esize = 8;
         } else if (td_nested_seq_elements(kind, type, ekind, etype, &n) == 0 &&
-                   td_int_elements(ekind, etype, &e->inner_size, &esign, &e->inner_count) == 0) {
-            e->elem_seq = true; /* each element a sequence's descriptor */
+                   (td_int_elements(ekind, etype, &e->inner_size, &esign, &e->inner_count) == 0 ||
+                    (!strcmp(ekind, "sequence") &&
+                     sscanf(etype, "sequence<string<%u>, %u>", &sbound, &e->inner_count) == 2 &&
+                     e->inner_count > 0 && (e->inner_str = true, e->inner_size = 8)) ||
+                    ((e->inner_struct = td_struct_elements(p->td, ekind, etype, &e->inner_size,
+                                                           &align, &e->inner_count)) != NULL &&
+                     !strcmp(json_get_string(e->inner_struct, "kind")
+                                 ? json_get_string(e->inner_struct, "kind")
+                                 : "struct",
+                             "struct")))) {
+            /* each element a sequence's descriptor: of integers, of strings or of structs (a
+             * union's elements are not read inside an element: element_field) */
+            e->elem_seq = true;
             e->inner_sign = esign ? 1 : 0;
             esign = false;
             esize = 8;
@@ -181,7 +192,8 @@ static void field(struct policy *p, const struct scope *s, struct expr *e)
                    !(st = td_struct_elements(p->td, kind, type, &esize, &align, &n))) {
             psl_error(e->pos,
                       "type mismatch: '%s' is a %s of %s: only sequences and arrays of integers "
-                      "or structs, of strings, and of sequences of integers, can be used in "
+                      "or structs, of strings, and of sequences of integers, strings or structs, "
+                      "can be used in "
                       "expressions",
                       e->field_name, kind, type);
             return;
@@ -735,8 +747,11 @@ static void element_field(struct policy *p, struct expr *e)
     unsigned sbound;
     const struct json *est = NULL;
     bool seq = !strcmp(kind, "sequence") || !strcmp(kind, "bytes"), arr = !strcmp(kind, "array");
-    bool str_seq = !strcmp(kind, "sequence") &&
-                   sscanf(name, "sequence<string<%u>, %u>", &sbound, &n) == 2 && n > 0;
+    bool str_seq = (!strcmp(kind, "sequence") &&
+                    sscanf(name, "sequence<string<%u>, %u>", &sbound, &n) == 2 && n > 0) ||
+                   (arr && sscanf(name, "array<string<%u>, %u>", &sbound, &n) == 2 && n > 0);
+    if (str_seq && arr)
+        esize = 8; /* an array of strings: its descriptors in place in the element */
     if (!inner && (seq || arr) &&
         (str_seq || td_int_elements(kind, name, &esize, &esign, &n) == 0 ||
          (est = td_struct_elements(p->td, kind, name, &esize, &align, &n)) != NULL) &&
@@ -744,7 +759,8 @@ static void element_field(struct policy *p, struct expr *e)
         (!est ||
          strcmp(json_get_string(est, "kind") ? json_get_string(est, "kind") : "struct", "union"))) {
         /* a sequence (of integers, strings or structs) in the element: its descriptor at off
-         * in the element; an array: its elements from off in the element. Read through size,
+         * in the element; an array: its elements (of strings: their descriptors, 8 bytes
+         * each) from off in the element. Read through size,
          * empty, member and .[j] (E_INDEX of this); each has one element a level down only
          * (the elements of a struct there are its integer fields) */
         e->type = TY_SEQ;
@@ -824,6 +840,8 @@ static void element(struct policy *p, const struct scope *s, struct expr *e)
         e->sign = e->a->inner_sign;
         e->count = e->a->inner_count;
         e->is_array = false;
+        e->elem_str = e->a->inner_str;
+        e->elem_struct = e->a->inner_struct;
         e->field_name = psl_fmt("%s.[]", e->a->field_name);
         return;
     }
@@ -845,14 +863,6 @@ static void call(struct policy *p, const struct scope *s, struct expr *e)
         seq_field(p, s, e->b);
         if (!e->a || !e->b || e->a->type == TY_NONE || e->b->type == TY_NONE)
             return;
-        if (e->b->type == TY_SEQ && e->b->kind == E_INDEX && (e->npath > 0 || e->b->elem_struct)) {
-            /* the fields of the structs of a sequence or array inside an element */
-            psl_error(e->pos,
-                      "not supported: member of the structs of a sequence or array inside an "
-                      "element ('%s'): test their fields with '.[<index>].<field>'",
-                      e->b->field_name);
-            return;
-        }
         if (e->b->type == TY_SEQ && e->b->elem_seq) {
             psl_error(e->pos,
                       "type mismatch: the elements of '%s' are sequences: member needs one of "
@@ -877,7 +887,7 @@ static void call(struct policy *p, const struct scope *s, struct expr *e)
                           type_name(e->a->type));
                 return;
             }
-            if (e->b->is_array && (e->b->kind != E_FIELD || e->b->count > 255)) {
+            if (e->b->is_array && e->b->count > 255) {
                 /* KSM_OP_SEQ_STR_MEMBER holds an array's length in its one-byte size */
                 psl_error(e->pos,
                           "not supported: member of an array of more than 255 strings ('%s')",

@@ -783,16 +783,21 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
             in->op == KSM_OP_ARRAY_FIELD_MEMBER) {
             /* a field of an array of structs' element; a field among the elements' */
             uint64_t base = in->arg, count, imm = (uint64_t)in->imm;
-            uint32_t stride = (uint32_t)(imm >> 48), off = 0;
+            uint32_t stride = (uint32_t)(imm >> 48), off = 0, at = in->arg;
             if (sp < 1 || stride == 0 ||
                 (in->size != 1 && in->size != 2 && in->size != 4 && in->size != 8))
                 return KSM_R_BAD_TABLE;
+            if (in->flags & KSM_INSN_BASE) { /* the members in an element: its offset on top */
+                if (in->op == KSM_OP_ARRAY_FIELD || sp < 2)
+                    return KSM_R_BAD_TABLE;
+                base = at = past(st[--sp], in->arg, len);
+            }
             *field = (uint32_t)(imm & 0xffffffffu);
             if (in->op == KSM_OP_SEQ_FIELD_MEMBER) {
                 off = (uint32_t)(imm >> 32) & 0xffffu;
                 if (off + in->size > stride)
                     return KSM_R_BAD_TABLE;
-                if (seq_at(msg, len, in->arg, stride, &base, &count) < 0)
+                if (seq_at(msg, len, at, stride, &base, &count) < 0)
                     return KSM_R_FIELD_BOUNDS;
                 base += off;
             } else {

@@ -142,7 +142,10 @@ enum ksm_op {
      * steps. Elements outside the message deny the event (field-out-of-bounds). A field through
      * unions' arms: the UNION_ARM instructions with KSM_INSN_EACH right before this one are its
      * guards, each a tag arg bytes before the element's field that must be imm >> 32; an element
-     * whose union holds another arm (or a tag naming none) does not match. */
+     * whose union holds another arm (or a tag naming none) does not match. KSM_INSN_BASE: a
+     * sequence or array of structs in an element, its descriptor (or element 0's field) arg
+     * bytes past the element's offset, which it pops first (KSM_OP_ELEM_ADDR; the value lies
+     * below it). */
     KSM_OP_SEQ_FIELD_MEMBER,
     KSM_OP_ARRAY_FIELD_MEMBER,
     /* Pop an index i, push the message offset of the descriptor of string i of the sequence of
@@ -199,10 +202,10 @@ enum ksm_op {
 #define KSM_INSN_OTHER_POPPED 2u /* STR_CMP: the other string's too (popped first) */
 /* LOAD, UNION_TAG, UNION_ARM: the byte offset read is arg plus the element's offset on top of
  * the stack (KSM_OP_ELEM_ADDR); LOAD and UNION_TAG pop it, UNION_ARM leaves it for the next.
- * SEQ_COUNT, ELEM_ADDR, SEQ_MEMBER, ARRAY_MEMBER, SEQ_STR_MEMBER: the sequence's descriptor (an
- * array's first element) is arg bytes past the element's offset (popped; ELEM_ADDR: below the
- * index); SEQ_ELEM and ARRAY_ELEM with it are a malformed table, and the other instructions do
- * not look at it. */
+ * SEQ_COUNT, ELEM_ADDR, SEQ_MEMBER, ARRAY_MEMBER, SEQ_STR_MEMBER, SEQ_FIELD_MEMBER,
+ * ARRAY_FIELD_MEMBER: the sequence's descriptor (an array's first element, or its field) is arg
+ * bytes past the element's offset (popped; ELEM_ADDR: below the index); SEQ_ELEM, ARRAY_ELEM
+ * and ARRAY_FIELD with it are a malformed table, and the other instructions do not look at it. */
 #define KSM_INSN_BASE 4u
 /* UNION_ARM: not run where it stands; a guard of the SEQ_FIELD_MEMBER or ARRAY_FIELD_MEMBER
  * after it (and after the other guards), checked in each element. */

@@ -1917,6 +1917,184 @@ static void sequences_and_arrays_in_elements(void **state)
                      KSM_R_BAD_TABLE);
 }
 
+/* member's field among the structs of a sequence or array in an element, byte by byte (Groups'
+ * layout above: pts' descriptor at 20 in a group, Points of 8 bytes with x at 0 and y at 4, the
+ * array corners at 28): the value, element i's offset (KSM_OP_ELEM_ADDR), then
+ * KSM_OP_SEQ_FIELD_MEMBER or KSM_OP_ARRAY_FIELD_MEMBER with KSM_INSN_BASE reading the descriptor
+ * (or corner 0's y) arg bytes past it; points outside the message deny naming the inner field,
+ * i past the groups naming the groups; a member without the element's offset is malformed. */
+static void field_member_in_elements(void **state)
+{
+    (void)state;
+    struct calc_req r = calc_request("request dst=psltest.Server endpoint=calc method=Groups {\n"
+                                     "  assert (member {value : 33, of : "
+                                     "message.groups.[message.i].pts, field : x})\n"
+                                     "  assert (!member {value : -33, of : "
+                                     "message.groups.[message.i].corners, field : y})\n}\n",
+                                     "Groups");
+    const struct ksm_table *t = r.t;
+    uint32_t fixed = 100, pts[2] = {0, 2}, smem = 0, amem = 0;
+    uint16_t x = 33;
+    int32_t y = -33;
+    uint8_t *f = buf + KSM_HEADER_SIZE, *arena = buf + 128, *g = f + 44;
+    memcpy(buf + 8, &fixed, 4);
+    memcpy(g + 20, pts, 8);
+    memcpy(arena + 8, &x, 2); /* pts[1].x */
+    f[88] = 1;                /* i */
+    size_t len = 128 + 16;
+    for (uint32_t k = 0; k < t->ncode; k++) {
+        const struct ksm_insn *in = &t->code[k];
+        smem += in->op == KSM_OP_SEQ_FIELD_MEMBER && in->flags == KSM_INSN_BASE && in->arg == 20 &&
+                k > 0 && t->code[k - 1].op == KSM_OP_ELEM_ADDR;
+        amem += in->op == KSM_OP_ARRAY_FIELD_MEMBER && in->flags == KSM_INSN_BASE &&
+                in->arg == 28 + 4 && ((uint64_t)in->imm >> 48) == 8;
+    }
+    assert_int_equal(smem, 1); /* pts at 20 in the element */
+    assert_int_equal(amem, 1); /* corners at 28, y 4 bytes into a corner */
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).verdict,
+                     KSM_GRANTED);
+    memcpy(g + 28 + 8 + 4, &y, 4); /* corners[1].y in group i */
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).reason,
+                     KSM_R_RULE);
+    memcpy(g - 44 + 28 + 4, &y, 4); /* in group 0 too, and no more in group i */
+    memset(g + 28 + 8 + 4, 0, 4);
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).verdict,
+                     KSM_GRANTED);
+    x = 34; /* 33 no longer among group i's points' x */
+    memcpy(arena + 8, &x, 2);
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).reason,
+                     KSM_R_RULE);
+    memcpy(arena, &(uint16_t){33}, 2); /* pts[0].x */
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).verdict,
+                     KSM_GRANTED);
+    pts[1] = 3; /* a third point past the message */
+    memcpy(g + 20, pts, 8);
+    struct ksm_verdict v = ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.groups.[].pts");
+    pts[1] = 2;
+    memcpy(g + 20, pts, 8);
+    f[88] = 2; /* i past the groups */
+    v = ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.groups");
+    f[88] = 1;
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).verdict,
+                     KSM_GRANTED);
+    struct ksm_insn code[128];
+    struct ksm_table bad = code_copy(t, code, 128);
+    for (uint32_t q = 0; q < t->ncode; q++)
+        if (code[q].op == KSM_OP_SEQ_FIELD_MEMBER)
+            code[q - 1] = (struct ksm_insn){.op = KSM_OP_ADD_U}; /* one word, not two, below it */
+    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).reason,
+                     KSM_R_BAD_TABLE);
+    bad = code_copy(t, code, 128);
+    for (uint32_t q = 0; q < t->ncode; q++)
+        if (code[q].op == KSM_OP_ARRAY_FIELD_MEMBER)
+            code[q].op = KSM_OP_ARRAY_FIELD; /* an indexed read does not take an element's base */
+    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).reason,
+                     KSM_R_BAD_TABLE);
+}
+
+/* Deeper nesting byte by byte (psltest.Calc.Deeper: fixed part 68 bytes, arena at 96: labs at 0,
+ * two Labels 20 bytes apart, each names' two descriptors in place at 4; qs's descriptor at 40,
+ * qp's at 48, i at 56, j at 57). labs.[i].names.[j] is element i's offset, then j's
+ * (KSM_OP_ELEM_ADDR with KSM_INSN_BASE, an array: size 1); qs.[i].[j] and qp.[i].[j].y are
+ * element i's offset (a descriptor in the run), then element j of the sequence it describes;
+ * member of qs.[i] and of qp.[i]'s x read that sequence's descriptor at 0 in element i. A
+ * descriptor outside the message at each new level, or an index past the elements there, denies
+ * naming the inner field. */
+static void deeper_nested_elements(void **state)
+{
+    (void)state;
+    struct calc_req r = calc_request("request dst=psltest.Server endpoint=calc method=Deeper {\n"
+                                     "  assert (message.labs.[message.i].names.[message.j] == "
+                                     "\"ab\" && size (message.labs.[message.i].names) == 2)\n"
+                                     "  assert (member {value : \"ab\", of : "
+                                     "message.labs.[message.i].names})\n"
+                                     "  assert (message.qs.[message.i].[message.j] == \"ab\")\n"
+                                     "  assert (member {value : \"ab\", of : "
+                                     "message.qs.[message.i]})\n"
+                                     "  assert (message.qp.[message.i].[message.j].y == -7 && "
+                                     "member {value : 5, of : message.qp.[message.i], field : x})\n"
+                                     "}\n",
+                                     "Deeper");
+    const struct ksm_table *t = r.t;
+    assert_int_equal(r.len, KSM_HEADER_SIZE + 68);
+    uint32_t fixed = 68, ab[2] = {0, 3}, qs[2] = {8, 2}, qs_run[4] = {0, 0, 24, 2}, qp[2] = {40, 2},
+             qp_run[4] = {56, 0, 56, 2}, far[2] = {4000, 3};
+    uint8_t *f = buf + KSM_HEADER_SIZE, *arena = buf + 96;
+    int32_t y = -7;
+    memcpy(buf + 8, &fixed, 4);
+    memcpy(f + 20 + 4 + 8, ab, 8); /* labs[1].names[1] */
+    memcpy(f + 40, qs, 8);
+    memcpy(f + 48, qp, 8);
+    memcpy(arena, "ab\0", 3);
+    memcpy(arena + 8, qs_run, 16);
+    memcpy(arena + 24 + 8, ab, 8); /* qs[1][1] */
+    memcpy(arena + 40, qp_run, 16);
+    arena[56] = 5;                 /* qp[1][0].x */
+    memcpy(arena + 64 + 4, &y, 4); /* qp[1][1].y */
+    f[56] = 1;                     /* i */
+    f[57] = 1;                     /* j */
+    size_t len = 96 + 72;
+    uint32_t inner_arr = 0;
+    for (uint32_t k = 0; k < t->ncode; k++)
+        inner_arr += t->code[k].op == KSM_OP_ELEM_ADDR && t->code[k].flags == KSM_INSN_BASE &&
+                     t->code[k].size == 1 && t->code[k].arg == 4;
+    assert_int_equal(inner_arr, 1); /* labs' names at 4 in a label, an array */
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).verdict,
+                     KSM_GRANTED);
+    static const struct {
+        uint32_t at; /* a descriptor replaced by far, or (j) an index */
+        const char *field;
+    } cases[] = {
+        {KSM_HEADER_SIZE + 20 + 4 + 8, "message.labs.[].names"}, /* labs[1].names[1] */
+        {96 + 16, "message.qs.[]"},                              /* qs[1] */
+        {96 + 24 + 8, "message.qs.[]"},                          /* qs[1][1] */
+        {96 + 48, "message.qp.[]"},                              /* qp[1] */
+        {KSM_HEADER_SIZE + 40, "message.qs"},                    /* qs itself */
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        uint8_t saved[8];
+        memcpy(saved, buf + cases[c].at, 8);
+        memcpy(buf + cases[c].at, far, 8);
+        struct ksm_verdict v = ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len);
+        assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+        assert_string_equal(t->fields[v.field], cases[c].field);
+        memcpy(buf + cases[c].at, saved, 8);
+    }
+    f[57] = 2; /* j past the names (an array of 2) */
+    struct ksm_verdict v = ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.labs.[].names");
+    f[57] = 1;
+    qp_run[3] = 1; /* j past qp[1]'s points */
+    memcpy(arena + 40, qp_run, 16);
+    v = ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.qp.[]");
+    qp_run[3] = 2;
+    memcpy(arena + 40, qp_run, 16);
+    f[56] = 2; /* i past the labels */
+    v = ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len);
+    assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+    assert_string_equal(t->fields[v.field], "message.labs");
+    f[56] = 1;
+    /* each read depends on its nested value */
+    static const uint32_t flips[] = {KSM_HEADER_SIZE + 20 + 4 + 8 + 4, 96 + 24 + 8 + 4, 96 + 68,
+                                     96 + 56};
+    for (size_t c = 0; c < sizeof flips / sizeof flips[0]; c++) {
+        uint8_t saved = buf[flips[c]];
+        buf[flips[c]] ^= 1; /* a string's count (then "a"), y, x */
+        assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).reason,
+                         KSM_R_RULE);
+        buf[flips[c]] = saved;
+    }
+    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).verdict,
+                     KSM_GRANTED);
+}
+
 /* Nested elements byte by byte (psltest.Calc.Nested: fixed part 68 bytes, arena at 96: the array
  * of strings a's three descriptors in place at 0, q's descriptor at 24, i at 56, j at 57). a.[i]
  * is KSM_OP_ELEM_ADDR (an array, 8-byte elements) and the string instruction with
@@ -2179,6 +2357,8 @@ int main(void)
         cmocka_unit_test(strings_and_sequences_in_elements),
         cmocka_unit_test(member_of_a_sequence_in_an_element),
         cmocka_unit_test(sequences_and_arrays_in_elements),
+        cmocka_unit_test(field_member_in_elements),
+        cmocka_unit_test(deeper_nested_elements),
         cmocka_unit_test(hashset_tuple_entries),
         cmocka_unit_test(member_through_union),
         cmocka_unit_test(nested_elements),

@@ -14,7 +14,8 @@
  * added later (a handle's type, fields of struct elements, member through a field and of a
  * sequence of strings, strings of a sequence, unions' arms and their fields, strings and
  * sequences in arms, unions as elements, an array of strings and sequences of sequences:
- * Nested, and nested.psl), compared on requests crafted for that method;
+ * Nested; an array of strings in an element, sequences of sequences of strings and of structs:
+ * Deeper; and nested.psl), compared on requests crafted for that method;
  * random sequences of events
  * on random SIDs, where verdicts and the whole state after every event must agree, and a denied
  * event must leave the state as it was.
@@ -70,7 +71,7 @@ static const char *const classes[] = {"kl.core.Core", "psltest.Client", "psltest
 struct fieldset {
     const char *u[12], *s[12];
     int nu, ns;
-    const char *str[4]; /* string fields, and elements of sequences of strings */
+    const char *str[6]; /* string fields, and elements of sequences of strings */
     int nstr;
     bool seq; /* Seq's sequence vals (UInt16) and array arr (SInt32, 4) */
     /* a sequence or array of Points (x UInt16, y SInt32) and its bound: fields of its elements,
@@ -83,6 +84,8 @@ struct fieldset {
     bool rows;          /* Rows: strings and sequences in array elements (their unions, sizes) */
     bool groups;        /* Groups: sequences of strings and of structs, and arrays, in elements */
     bool nested;        /* Nested: an array of strings, sequences of sequences, bytes, arrays */
+    bool deeper;        /* Deeper: strings of an array in an element, sequences of sequences of
+                         * strings and of structs */
 };
 
 /* What the random policies hold of the constructs added after the generator was written:
@@ -102,6 +105,8 @@ enum {
     GC_ELEM_MEMBER,  /* member of a sequence or array in an element: message.rows.[i].items ... */
     GC_ELEM_NESTED,  /* a sequence of strings or structs, or an array, in an element (Groups) */
     GC_NESTED_ELEM,  /* elements of an array of strings, of sequences of sequences (Nested) */
+    GC_DEEPER_ELEM,  /* an array of strings in an element, sequences of sequences of strings and
+                      * of structs (Deeper) */
     GC_COUNT
 };
 static int generated[GC_COUNT];
@@ -114,6 +119,8 @@ static void count_field(const char *name)
     generated[GC_ARM_VARSIZE] += !strncmp(name, "bag.", 4) && strcmp(name, "bag.n");
     generated[GC_UNION_ELEM] += !strncmp(name, "nums.", 5) || !strncmp(name, "deeps.", 6);
     generated[GC_ELEM_NESTED] += !strncmp(name, "groups.", 7);
+    generated[GC_DEEPER_ELEM] +=
+        !strncmp(name, "labs.", 5) || !strncmp(name, "qs.", 3) || !strncmp(name, "qp.", 3);
     generated[GC_NESTED_ELEM] += !strncmp(name, "a.", 2) || !strncmp(name, "q.", 2) ||
                                  !strncmp(name, "bq.", 3) || !strncmp(name, "b.", 2);
     generated[GC_ELEM_VARSIZE] +=
@@ -244,6 +251,22 @@ static void fields_of(const char *ep, const char *m, int event, struct fieldset 
                 f->str[f->nstr++] = "a.[2]";
                 f->str[f->nstr++] = "tag";
                 f->nested = true;
+            }
+            if (res)
+                U("rc");
+        } else if (!strcmp(m, "Deeper")) {
+            if (req) { /* labs' names, qs's strings and qp's points, at any index */
+                U("i");
+                U("j");
+                U("qp.[message.i].[message.j].x");
+                U("qp.[1].[0].x");
+                S("qp.[message.i].[message.j].y");
+                f->str[f->nstr++] = "labs.[message.i].names.[message.j]";
+                f->str[f->nstr++] = "labs.[1].names.[0]";
+                f->str[f->nstr++] = "qs.[message.i].[message.j]";
+                f->str[f->nstr++] = "qs.[0].[1]";
+                f->str[f->nstr++] = "tag";
+                f->deeper = true;
             }
             if (res)
                 U("rc");
@@ -578,12 +601,42 @@ static void gen_bool_model(struct sb *b, const struct fieldset *f, int depth)
         }
         return;
     }
-    if (f->groups && pick(3) == 0) { /* Groups: member of names or a in an element; empty */
+    if (f->deeper && pick(3) == 0) { /* Deeper: member of names, of a sequence of qs or qp */
+        const char *at = pick(2) ? "message.i" : "1";
+        generated[GC_DEEPER_ELEM]++;
+        if (pick(4) == 0) {
+            add(b, "empty (message.%s.[%s])", pick(2) ? "qs" : "qp", at);
+        } else if (pick(3) == 0) {
+            bool y = pick(2);
+            add(b, "member {value : ");
+            if (pick(2))
+                add(b, "%d", y ? pick(12) - 10 : pick(8));
+            else
+                gen_int(b, f, y, depth + 1);
+            add(b, ", of : message.qp.[%s], field : %s}", at, y ? "y" : "x");
+        } else {
+            add(b, "member {value : ");
+            gen_str(b, f, pick(2));
+            add(b, pick(2) ? ", of : message.labs.[%s].names}" : ", of : message.qs.[%s]}", at);
+        }
+        return;
+    }
+    if (f->groups && pick(3) == 0) { /* Groups: member of names, a, pts' or corners' fields in
+                                      * an element; empty */
         const char *at = pick(2) ? "message.i" : "1";
         generated[GC_ELEM_MEMBER]++;
         if (pick(4) == 0) {
             static const char *const seqs[] = {"names", "a", "pts", "corners"};
             add(b, "empty (message.groups.[%s].%s)", at, seqs[pick(4)]);
+        } else if (pick(3) == 0) { /* a field among the structs of pts or corners */
+            bool y = pick(2);
+            add(b, "member {value : ");
+            if (pick(2))
+                add(b, "%d", y ? pick(12) - 6 : pick(8));
+            else
+                gen_int(b, f, y, depth + 1);
+            add(b, ", of : message.groups.[%s].%s, field : %s}", at, pick(2) ? "pts" : "corners",
+                y ? "y" : "x");
         } else if (pick(2)) {
             add(b, "member {value : ");
             gen_str(b, f, pick(2));
@@ -755,12 +808,11 @@ static void gen_selectors(struct sb *b, struct sel *s, bool top)
         add(b, " endpoint=%s", s->ep);
     }
     if (s->ep && !s->method && pick(2)) {
-        s->method =
-            !strcmp(s->ep, "vmm.VMM")
-                ? (pick(2) ? "Allocate" : "Commit")
-                : (const char *[]){"Put",   "Ping",   "Nest",   "Name",   "Seq",
-                                   "Blob",  "Points", "Shapes", "Pick",   "Tags",
-                                   "Label", "Mixed",  "Rows",   "Groups", "Nested"}[pick(15)];
+        s->method = !strcmp(s->ep, "vmm.VMM")
+                        ? (pick(2) ? "Allocate" : "Commit")
+                        : (const char *[]){"Put",    "Ping",   "Nest",   "Name",  "Seq",   "Blob",
+                                           "Points", "Shapes", "Pick",   "Tags",  "Label", "Mixed",
+                                           "Rows",   "Groups", "Nested", "Deeper"}[pick(16)];
         add(b, " method=%s", s->method);
     }
 }
@@ -1011,11 +1063,11 @@ static void gen_body(struct sb *b, struct sel s, int depth)
                     add(b, " endpoint=%s", t.ep);
                 }
                 if (!t.method) {
-                    t.method =
-                        core ? "Allocate" : (const char *[]){"Put",  "Ping",   "Nest",   "Name",
-                                                             "Seq",  "Blob",   "Points", "Shapes",
-                                                             "Pick", "Tags",   "Label",  "Mixed",
-                                                             "Rows", "Groups", "Nested"}[pick(15)];
+                    t.method = core ? "Allocate"
+                                    : (const char *[]){
+                                          "Put",    "Ping",   "Nest",   "Name",  "Seq",   "Blob",
+                                          "Points", "Shapes", "Pick",   "Tags",  "Label", "Mixed",
+                                          "Rows",   "Groups", "Nested", "Deeper"}[pick(16)];
                     add(b, " method=%s", t.method);
                 }
             }
@@ -1517,6 +1569,57 @@ static void craft_nested(uint8_t *msg, size_t size)
     msg[81] = (uint8_t)pick(5);
 }
 
+/* Makes the message a psltest.Calc.Deeper request: the fixed part is 68 bytes (the arena at 96);
+ * labs at 24, two Labels 20 bytes apart (each names' two string descriptors in place at 4), qs's
+ * descriptor at 64 to 0 .. 2 descriptors at arena 48, each of 0 .. 3 string descriptors from
+ * arena 64 .. 111, qp's at 72 to 0 .. 2 at arena 112, each of 0 .. 3 Points from arena 128; i at
+ * 80 (0 to 2), j at 81 (0 to 3), tag's descriptor at 84. Texts in 8-byte slots at arena 0 .. 47
+ * (short words, mostly terminated); now and then a descriptor past the message or misaligned. */
+static void craft_deeper(uint8_t *msg, size_t size)
+{
+    static const char *const words[] = {"", "a", "ab", "evil", "root", "xa", "abcdef"};
+    memset(msg + 8, 0, size - 8);
+    msg[8] = 68;
+    for (uint32_t k = 0; k < 6; k++) {
+        const char *w = words[pick(7)];
+        memcpy(msg + 96 + 8 * k, w, strlen(w));
+        if (pick(8) == 0)
+            msg[96 + 8 * k + strlen(w)] = 'x'; /* unterminated: the count ends it */
+    }
+    /* string descriptors: labs' four in place, the tag's, six for qs's sequences */
+    for (uint32_t k = 0; k < 11; k++) {
+        uint32_t d[2] = {8 * (uint32_t)pick(6), (uint32_t)pick(8)};
+        if (pick(20) == 0)
+            d[pick(2)] = (uint32_t)size; /* past the message */
+        uint32_t at = k < 4    ? 24 + 20 * (k / 2) + 4 + 8 * (k % 2)
+                      : k == 4 ? 84
+                               : 96 + 64 + 8 * (k - 5);
+        memcpy(msg + at, d, 8);
+    }
+    for (uint32_t k = 0; k < 4; k++) { /* qs's and qp's runs of descriptors */
+        uint32_t d[2] = {k < 2 ? 64 + 8 * (uint32_t)pick(4) : 128 + 8 * (uint32_t)pick(3),
+                         (uint32_t)pick(4)};
+        if (pick(20) == 0)
+            d[pick(2)] = pick(2) ? (uint32_t)size : 2; /* past it, or misaligned */
+        memcpy(msg + 96 + 48 + 8 * (k < 2 ? k : k + 6), d, 8);
+    }
+    uint32_t qs[2] = {48, (uint32_t)pick(3)}, qp[2] = {112, (uint32_t)pick(3)};
+    if (pick(20) == 0)
+        qs[pick(2)] = pick(2) ? (uint32_t)size : 2;
+    if (pick(20) == 0)
+        qp[pick(2)] = pick(2) ? (uint32_t)size : 2;
+    memcpy(msg + 64, qs, 8);
+    memcpy(msg + 72, qp, 8);
+    for (uint32_t k = 0; k < 4 && 96 + 128 + 8 * k + 8 <= size; k++) { /* Points: x, y small */
+        uint16_t x = (uint16_t)(pick(4) ? pick(8) : 66);
+        int32_t y = pick(12) - 10;
+        memcpy(msg + 96 + 128 + 8 * k, &x, 2);
+        memcpy(msg + 96 + 128 + 8 * k + 4, &y, 4);
+    }
+    msg[80] = (uint8_t)pick(3);
+    msg[81] = (uint8_t)pick(4);
+}
+
 /* A method of the event's endpoint as the table has them (its interface's methods, of the
  * class's security interface for a security event), now and then one past them (a method the
  * endpoint lacks: bad-method on both sides); an endpoint past the class's: any of 0 .. 11. */
@@ -1558,6 +1661,8 @@ static void craft_calc(uint32_t m, uint8_t *msg, size_t size)
         craft_groups(msg, size);
     if (m == 14 && pick(4))
         craft_nested(msg, size);
+    if (m == 15 && pick(4))
+        craft_deeper(msg, size);
 }
 
 static int focus_method = -1;
@@ -2153,6 +2258,14 @@ static void nested_policy(void **state)
     focus_method = -1;
     assert_true(granted > 1000);
     assert_true(bounds_denied > 500);
+    /* Deeper: an array of strings in an element, sequences of sequences of strings and structs
+     * (fewer requests: the test's time stays within its limit on a loaded machine) */
+    focus_method = 15;
+    bounds_denied = 0;
+    granted = compare(t, p, 15000);
+    focus_method = -1;
+    assert_true(granted > 1000);
+    assert_true(bounds_denied > 1000);
 }
 
 /* handle.psl: a handle's SID, rights and type, from the handle table and the types after the
@@ -2175,13 +2288,13 @@ static void handle_policy(void **state)
 static void random_policies_later_constructs(void **state)
 {
     (void)state;
-    static const char *const names[] = {"Blob",  "Points", "Shapes", "Pick",  "Tags",
-                                        "Mixed", "Rows",   "Groups", "Nested"};
-    static const int ids[] = {3, 7, 8, 9, 10, 11, 12, 13, 14};
+    static const char *const names[] = {"Blob",  "Points", "Shapes", "Pick",   "Tags",
+                                        "Mixed", "Rows",   "Groups", "Nested", "Deeper"};
+    static const int ids[] = {3, 7, 8, 9, 10, 11, 12, 13, 14, 15};
     int granted = 0;
     memset(generated, 0, sizeof generated);
-    for (int i = 0; i < 450; i++) {
-        int k = i % 9;
+    for (int i = 0; i < 500; i++) {
+        int k = i % 10;
         char *text = NULL, *diag = NULL;
         struct policy *p;
         struct ksm_table *t = NULL;
