@@ -24,14 +24,13 @@
 #include <string.h>
 
 #include "ksm_answer.h"
+#include "ksm_test_store.h"
 #include "psl_audit_table.psl.h"
 #include "psl_kernel_fuzz_table.psl.h"
 
 #define REQUESTS_MAX 16
 
-static uint8_t flow[KSM_SID_SLOTS];
-static uint32_t set_of[KSM_SID_SLOTS], map_of[KSM_SID_SLOTS];
-static uint64_t set_words[64], map_words[64], mic_subj[KSM_SID_SLOTS * 2], res[1024];
+static struct ksm_test_store store;
 static struct ksm_answer_state st;
 static uint8_t *pregrants[2];
 
@@ -61,10 +60,6 @@ static void check_answer(const struct ksm_answer *a, size_t n, size_t len)
 
 static void init(void)
 {
-    const struct ksm_table *t = &psl_audit_table;
-    /* The store's arrays hold audit.psl's objects (one of each model). */
-    check(t->nflows <= 1 && t->nsets <= 1 && t->nmaps <= 1 && t->nmics <= 1);
-    check(t->nset_words <= 64 && t->nmap_words <= 64 && t->nres_words <= 1024);
     for (int k = 0; k < 2; k++) {
         pregrants[k] = malloc(ksm_answer_pregrants_size(tables[k]));
         check(pregrants[k] != NULL);
@@ -86,16 +81,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct ksm_answer_ctx ctx = {t, ksm_class_id(t, "kl.core.Core"), NULL,
                                  given ? pregrants[stateful] : NULL};
     if (stateful) {
-        memset(flow, 0, sizeof flow);
-        memset(set_of, 0, sizeof set_of);
-        memset(map_of, 0, sizeof map_of);
-        memset(set_words, 0, sizeof set_words);
-        memset(map_words, 0, sizeof map_words);
-        memset(mic_subj, 0, sizeof mic_subj);
-        memset(res, 0, sizeof res);
         memset(&st, 0, sizeof st);
-        st.store = (struct ksm_state){flow,   KSM_SID_SLOTS, set_of,   set_words,
-                                      map_of, map_words,     mic_subj, res};
+        check(ksm_test_store_reset(&store, t, KSM_SID_SLOTS, &st.store));
         ksm_sids_init(&st.sids);
         ctx.state = &st;
     }

@@ -22,6 +22,7 @@
 
 #include "bastion_idl.h"
 #include "ksm_answer.h"
+#include "ksm_test_store.h"
 #include "psl_testlib.h"
 
 /* The request on the wire (docs/security-model.md, kern/uapi/bastion/ksm_proto.h): little-endian
@@ -379,19 +380,14 @@ static void flow_state_follows_the_kernels_sids(void **state)
 {
     (void)state;
     static struct ksm_answer_state st;
-    static uint8_t flow[KSM_SID_SLOTS * 4];
-    static uint32_t set_of[1], map_of[1];
-    static uint64_t set_words[1], map_words[1];
+    static struct ksm_test_store store;
     psl_diag_reset(NULL);
     struct policy *fp = NULL;
     struct ksm_table *ft =
         pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/flow.psl", &fp);
     assert_non_null(ft);
-    assert_true(ft->nflows * KSM_SID_SLOTS <= sizeof flow);
     memset(&st, 0, sizeof st);
-    memset(flow, 0, sizeof flow);
-    st.store =
-        (struct ksm_state){flow, KSM_SID_SLOTS, set_of, set_words, map_of, map_words, NULL, NULL};
+    assert_true(ksm_test_store_reset(&store, ft, KSM_SID_SLOTS, &st.store));
     struct decider saved = use_table(&st, ft, fp);
     uint32_t einit = ksm_class_id(ft, "psltest.Einit"), client = ksm_class_id(ft, "psltest.Client");
     uint32_t server = ksm_class_id(ft, "psltest.Server");
@@ -425,19 +421,15 @@ static void model_methods_in_the_text(void **state)
 {
     (void)state;
     static struct ksm_answer_state st;
-    static uint8_t flow[KSM_SID_SLOTS];
-    static uint32_t set_of[KSM_SID_SLOTS], map_of[KSM_SID_SLOTS];
-    static uint64_t set_words[64], map_words[64], mic_subj[KSM_SID_SLOTS * 2], res[1024];
+    static struct ksm_test_store store;
     psl_diag_reset(NULL);
     struct policy *ap = NULL;
     struct ksm_table *at =
         pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/audit.psl", &ap);
     assert_non_null(at);
     assert_true(at->nflows == 1 && at->nsets == 1 && at->nmaps == 1 && at->nmics == 1);
-    assert_true(at->nset_words <= 64 && at->nmap_words <= 64 && at->nres_words <= 1024);
     memset(&st, 0, sizeof st);
-    st.store = (struct ksm_state){flow,   KSM_SID_SLOTS, set_of,   set_words,
-                                  map_of, map_words,     mic_subj, res};
+    assert_true(ksm_test_store_reset(&store, at, KSM_SID_SLOTS, &st.store));
     struct decider saved = use_table(&st, at, ap);
     uint32_t einit = ksm_class_id(at, "psltest.Einit"), client = ksm_class_id(at, "psltest.Client");
     uint32_t server = ksm_class_id(at, "psltest.Server");
@@ -500,17 +492,15 @@ static void list_keys_in_the_text(void **state)
 {
     (void)state;
     static struct ksm_answer_state st;
-    static uint8_t flow[KSM_SID_SLOTS];
-    static uint32_t map_of[KSM_SID_SLOTS];
-    static uint64_t map_words[64];
+    static struct ksm_test_store store;
     psl_diag_reset(NULL);
     struct policy *bp = NULL;
     struct ksm_table *bt =
         pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/staticmap_bytes.psl", &bp);
     assert_non_null(bt);
-    assert_true(bt->nmaps == 1 && bt->nmap_words <= 64);
+    assert_true(bt->nmaps == 1);
     memset(&st, 0, sizeof st);
-    st.store = (struct ksm_state){flow, KSM_SID_SLOTS, NULL, NULL, map_of, map_words, NULL, NULL};
+    assert_true(ksm_test_store_reset(&store, bt, KSM_SID_SLOTS, &st.store));
     struct decider saved = use_table(&st, bt, bp);
     uint32_t einit = ksm_class_id(bt, "psltest.Einit"), client = ksm_class_id(bt, "psltest.Client");
     uint32_t server = ksm_class_id(bt, "psltest.Server");
@@ -559,17 +549,15 @@ static void mic_levels_follow_the_kernels_sids(void **state)
 {
     (void)state;
     static struct ksm_answer_state st;
-    static uint64_t mic_subj[KSM_SID_SLOTS * 2 * 2], mic_res[1024];
+    static struct ksm_test_store store;
     psl_diag_reset(NULL);
     struct policy *mp = NULL;
     struct ksm_table *mt =
         pslc_compile_file(psl_test_td(), NULL, 0, PSL_POLICY_DIR "/mic.psl", &mp);
     assert_non_null(mt);
-    assert_true(mt->nmics == 2 && mt->nres_words <= sizeof mic_res / sizeof mic_res[0]);
+    assert_true(mt->nmics == 2);
     memset(&st, 0, sizeof st);
-    memset(mic_subj, 0, sizeof mic_subj);
-    memset(mic_res, 0, sizeof mic_res);
-    st.store = (struct ksm_state){NULL, KSM_SID_SLOTS, NULL, NULL, NULL, NULL, mic_subj, mic_res};
+    assert_true(ksm_test_store_reset(&store, mt, KSM_SID_SLOTS, &st.store));
     struct decider saved = use_table(&st, mt, mp);
     uint32_t core = ksm_class_id(mt, "kl.core.Core"), einit = ksm_class_id(mt, "psltest.Einit");
     uint32_t client = ksm_class_id(mt, "psltest.Client"), server = ksm_class_id(mt, "psltest."
@@ -615,22 +603,12 @@ static void mic_levels_follow_the_kernels_sids(void **state)
 static struct decider use_resource_policy(struct ksm_table **rt)
 {
     static struct ksm_answer_state st;
-    static uint8_t flow[KSM_SID_SLOTS];
-    static uint32_t set_of[KSM_SID_SLOTS], map_of[KSM_SID_SLOTS];
-    static uint64_t set_words[64], map_words[64], res[1024];
+    static struct ksm_test_store store;
     struct policy *rp = NULL;
     *rt = psl_test_policy(PSL_POLICY_DIR "/resource.psl", &rp);
     assert_true((*rt)->nflows == 1 && (*rt)->nsets == 1 && (*rt)->nmaps == 1);
-    assert_true((*rt)->nset_words <= 64 && (*rt)->nmap_words <= 64 && (*rt)->nres_words <= 1024);
     memset(&st, 0, sizeof st);
-    memset(flow, 0, sizeof flow);
-    memset(set_of, 0, sizeof set_of);
-    memset(map_of, 0, sizeof map_of);
-    memset(set_words, 0, sizeof set_words);
-    memset(map_words, 0, sizeof map_words);
-    memset(res, 0, sizeof res);
-    st.store =
-        (struct ksm_state){flow, KSM_SID_SLOTS, set_of, set_words, map_of, map_words, NULL, res};
+    assert_true(ksm_test_store_reset(&store, *rt, KSM_SID_SLOTS, &st.store));
     return use_table(&st, *rt, rp);
 }
 

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "psl_audit_table.psl.h"
+#include "ksm_test_store.h"
 #include "psl_testlib.h"
 
 #define C(name) psl_audit_table_CLASS_##name
@@ -23,9 +24,7 @@ static struct ksm_table table; /* a copy of the emitted table: tests set its run
 static struct policy *pol;
 
 /* The process slots: the kernel, Einit 1, the server 2, the client 3, a second server 4. */
-static uint8_t flow[8];
-static uint32_t set_of[8], map_of[8];
-static uint64_t set_words[64], map_words[64], mic_subj[8 * 2], res[1024];
+static struct ksm_test_store store;
 static struct ksm_state st;
 static uint8_t buf[512];
 
@@ -35,17 +34,7 @@ static int setup(void **state)
     table = psl_audit_table;
     pol = NULL;
     psl_test_policy(PSL_POLICY_DIR "/audit.psl", &pol);
-    if (table.nset_words > 64 || table.nmap_words > 64 || table.nres_words > 1024)
-        return -1;
-    memset(flow, 0, sizeof flow);
-    memset(set_of, 0, sizeof set_of);
-    memset(map_of, 0, sizeof map_of);
-    memset(set_words, 0, sizeof set_words);
-    memset(map_words, 0, sizeof map_words);
-    memset(mic_subj, 0, sizeof mic_subj);
-    memset(res, 0, sizeof res);
-    st = (struct ksm_state){flow, 8, set_of, set_words, map_of, map_words, mic_subj, res};
-    return 0;
+    return ksm_test_store_reset(&store, &table, 8, &st) ? 0 : -1;
 }
 
 static struct ksm_verdict start(uint32_t cls, uint32_t sid, struct ksm_audit_log *log)
