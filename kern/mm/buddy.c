@@ -7,7 +7,10 @@
  *  - an ALLOC head of order k is followed by 2^k - 1 ALLOC_TAIL frames;
  *  - two free buddies of the same order never coexist (they are merged on free);
  *  - a HOT frame is on the hot list, which holds hot_count <= hot_max frames (buddy.h);
- *  - free_pages (blocks and hot frames) + used_pages + reserved_pages == nframes.
+ *  - free_pages (blocks and hot frames) + used_pages + reserved_pages == nframes;
+ *  - links[i] is read only while frame i is on a free list or the hot list, order[i] only while
+ *    frame i is a block head (FREE_HEAD, ALLOC_HEAD): each is written when the frame becomes
+ *    one, so buddy_init writes neither (only the state bytes).
  */
 #include "mm/buddy.h"
 
@@ -22,40 +25,67 @@ enum buddy_state {
 
 size_t buddy_meta_size(uint64_t nframes)
 {
-    return (size_t)nframes * sizeof(struct buddy_frame);
+    return (size_t)nframes * BUDDY_FRAME_META_BYTES;
+}
+
+void buddy_move_meta(struct buddy *b, void *meta)
+{
+    b->links = meta;
+    b->state = (uint8_t *)meta + (size_t)b->nframes * sizeof(struct buddy_link);
+    b->order = b->state + b->nframes;
+}
+
+/* Every state in s[0, n) is BF_RESERVED (zero): eight at a time where aligned. */
+static bool all_reserved(const uint8_t *s, uint32_t n)
+{
+    typedef uint64_t __attribute__((may_alias)) word;
+    while (n > 0 && ((uintptr_t)s & 7u) != 0) {
+        if (*s++ != BF_RESERVED)
+            return false;
+        n--;
+    }
+    for (; n >= 8; s += 8, n -= 8)
+        if (*(const word *)s != 0)
+            return false;
+    while (n-- > 0)
+        if (*s++ != BF_RESERVED)
+            return false;
+    return true;
 }
 
 static void list_push(struct buddy *b, uint32_t i, unsigned order)
 {
-    struct buddy_frame *f = &b->frames[i];
-    f->state = BF_FREE_HEAD;
-    f->order = (uint8_t)order;
+    struct buddy_link *f = &b->links[i];
+    b->state[i] = BF_FREE_HEAD;
+    b->order[i] = (uint8_t)order;
     f->prev = BUDDY_NONE;
     f->next = b->free_head[order];
     if (f->next != BUDDY_NONE)
-        b->frames[f->next].prev = i;
+        b->links[f->next].prev = i;
     b->free_head[order] = i;
     b->free_blocks[order]++;
 }
 
 static void list_remove(struct buddy *b, uint32_t i)
 {
-    struct buddy_frame *f = &b->frames[i];
-    unsigned order = f->order;
+    struct buddy_link *f = &b->links[i];
+    unsigned order = b->order[i];
     if (f->prev != BUDDY_NONE)
-        b->frames[f->prev].next = f->next;
+        b->links[f->prev].next = f->next;
     else
         b->free_head[order] = f->next;
     if (f->next != BUDDY_NONE)
-        b->frames[f->next].prev = f->prev;
+        b->links[f->next].prev = f->prev;
     f->next = f->prev = BUDDY_NONE;
     b->free_blocks[order]--;
 }
 
+/* The tails of block (i, order) to tail_state: one memset (-fno-builtin kernel: the kernel's, a
+ * rep stosq; the host's in tests). */
 static void mark(struct buddy *b, uint32_t i, unsigned order, uint8_t tail_state)
 {
-    for (uint32_t j = 1; j < (1u << order); j++)
-        b->frames[i + j].state = tail_state;
+    if (order > 0)
+        __builtin_memset(&b->state[i + 1], tail_state, (1u << order) - 1);
 }
 
 Retcode buddy_init(struct buddy *b, uint64_t base, uint64_t nframes, void *meta, size_t meta_size)
@@ -68,15 +98,13 @@ Retcode buddy_init(struct buddy *b, uint64_t base, uint64_t nframes, void *meta,
         return rcOutOfRange;
     if (meta_size < buddy_meta_size(nframes))
         return rcBufferTooSmall;
+    if ((uintptr_t)meta % _Alignof(struct buddy_link) != 0)
+        return rcAlignment;
     b->base = base;
     b->nframes = (uint32_t)nframes;
-    b->frames = meta;
-    for (uint32_t i = 0; i < b->nframes; i++) {
-        b->frames[i].next = b->frames[i].prev = BUDDY_NONE;
-        b->frames[i].state = BF_RESERVED;
-        b->frames[i].order = 0;
-        b->frames[i].pad = 0;
-    }
+    buddy_move_meta(b, meta);
+    /* Every frame RESERVED; links and orders are written when needed (the invariants above). */
+    __builtin_memset(b->state, BF_RESERVED, b->nframes);
     for (unsigned k = 0; k <= BUDDY_MAX_ORDER; k++) {
         b->free_head[k] = BUDDY_NONE;
         b->free_blocks[k] = 0;
@@ -95,9 +123,9 @@ static void drain_hot(struct buddy *b)
 {
     while (b->hot_head != BUDDY_NONE) {
         uint32_t i = b->hot_head;
-        b->hot_head = b->frames[i].next;
-        b->frames[i].next = BUDDY_NONE;
-        b->frames[i].state = BF_FREE_HEAD; /* insert_coalesce re-marks it */
+        b->hot_head = b->links[i].next;
+        b->links[i].next = BUDDY_NONE;
+        b->state[i] = BF_FREE_HEAD; /* insert_coalesce re-marks it */
         insert_coalesce(b, i, 0);
     }
     b->hot_count = 0;
@@ -129,16 +157,15 @@ static void insert_coalesce(struct buddy *b, uint32_t i, unsigned order)
         uint32_t bud = i ^ (1u << order);
         if (bud >= b->nframes || (uint64_t)(i < bud ? i : bud) + (2u << order) > b->nframes)
             break;
-        struct buddy_frame *bf = &b->frames[bud];
-        if (bf->state != BF_FREE_HEAD || bf->order != order)
+        if (b->state[bud] != BF_FREE_HEAD || b->order[bud] != order)
             break;
         list_remove(b, bud);
         if (bud < i) {
             /* The buddy becomes the head of the merged block; the old head turns into a tail. */
-            b->frames[i].state = BF_FREE_TAIL;
+            b->state[i] = BF_FREE_TAIL;
             i = bud;
         } else {
-            bf->state = BF_FREE_TAIL;
+            b->state[bud] = BF_FREE_TAIL;
         }
         order++;
     }
@@ -152,9 +179,8 @@ Retcode buddy_add_free(struct buddy *b, uint64_t paddr, uint64_t npages)
     Retcode rc = to_range(b, paddr, npages, &first, &end);
     if (rc != rcOk)
         return rc;
-    for (uint32_t i = first; i < end; i++)
-        if (b->frames[i].state != BF_RESERVED)
-            return rcAlreadyExists;
+    if (!all_reserved(&b->state[first], end - first))
+        return rcAlreadyExists;
     /* Insert the largest aligned blocks that fit, so init costs O(blocks), not O(pages). */
     uint32_t i = first;
     while (i < end) {
@@ -174,11 +200,11 @@ Retcode buddy_add_free(struct buddy *b, uint64_t paddr, uint64_t npages)
 /* Head of the free block containing frame i, or BUDDY_NONE when i is not free. */
 static uint32_t free_block_of(const struct buddy *b, uint32_t i)
 {
-    if (b->frames[i].state != BF_FREE_HEAD && b->frames[i].state != BF_FREE_TAIL)
+    if (b->state[i] != BF_FREE_HEAD && b->state[i] != BF_FREE_TAIL)
         return BUDDY_NONE;
     for (unsigned k = 0; k <= BUDDY_MAX_ORDER; k++) {
         uint32_t h = i & ~((1u << k) - 1);
-        if (b->frames[h].state == BF_FREE_HEAD && b->frames[h].order >= k)
+        if (b->state[h] == BF_FREE_HEAD && b->order[h] >= k)
             return h;
     }
     return BUDDY_NONE; /* unreachable while the invariants hold */
@@ -191,7 +217,7 @@ Retcode buddy_reserve(struct buddy *b, uint64_t paddr, uint64_t npages)
     if (rc != rcOk)
         return rc;
     for (uint32_t i = first; i < end; i++)
-        if (b->frames[i].state == BF_ALLOC_HEAD || b->frames[i].state == BF_ALLOC_TAIL)
+        if (b->state[i] == BF_ALLOC_HEAD || b->state[i] == BF_ALLOC_TAIL)
             return rcResourceBusy;
     drain_hot(b); /* a hot frame in the range is free: it goes the way of the blocks' */
     for (uint32_t i = first; i < end; i++) {
@@ -199,7 +225,7 @@ Retcode buddy_reserve(struct buddy *b, uint64_t paddr, uint64_t npages)
         if (h == BUDDY_NONE)
             continue; /* already reserved */
         /* Split the containing block down to order 0 around frame i, keeping the other halves. */
-        unsigned order = b->frames[h].order;
+        unsigned order = b->order[h];
         list_remove(b, h);
         while (order > 0) {
             order--;
@@ -209,8 +235,7 @@ Retcode buddy_reserve(struct buddy *b, uint64_t paddr, uint64_t npages)
             if (keep == h)
                 h += half;
         }
-        b->frames[i].state = BF_RESERVED;
-        b->frames[i].order = 0;
+        b->state[i] = BF_RESERVED;
         b->free_pages--;
         b->reserved_pages++;
     }
@@ -223,11 +248,11 @@ Retcode buddy_alloc(struct buddy *b, unsigned order, uint64_t *paddr)
         return rcInvalidArgument;
     if (order == 0 && b->hot_head != BUDDY_NONE) {
         uint32_t i = b->hot_head;
-        b->hot_head = b->frames[i].next;
+        b->hot_head = b->links[i].next;
         b->hot_count--;
-        b->frames[i].next = BUDDY_NONE;
-        b->frames[i].state = BF_ALLOC_HEAD;
-        b->frames[i].order = 0;
+        b->links[i].next = BUDDY_NONE;
+        b->state[i] = BF_ALLOC_HEAD;
+        b->order[i] = 0;
         b->free_pages--;
         b->used_pages++;
         *paddr = b->base + ((uint64_t)i << BUDDY_PAGE_SHIFT);
@@ -252,8 +277,8 @@ Retcode buddy_alloc(struct buddy *b, unsigned order, uint64_t *paddr)
         k--;
         list_push(b, i + (1u << k), k);
     }
-    b->frames[i].state = BF_ALLOC_HEAD;
-    b->frames[i].order = (uint8_t)order;
+    b->state[i] = BF_ALLOC_HEAD;
+    b->order[i] = (uint8_t)order;
     mark(b, i, order, BF_ALLOC_TAIL);
     b->free_pages -= 1u << order;
     b->used_pages += 1u << order;
@@ -268,9 +293,9 @@ static Retcode alloc_head(const struct buddy *b, uint64_t paddr, uint32_t *idx)
     if (paddr < b->base || ((paddr - b->base) >> BUDDY_PAGE_SHIFT) >= b->nframes)
         return rcOutOfRange;
     uint32_t i = (uint32_t)((paddr - b->base) >> BUDDY_PAGE_SHIFT);
-    if (b->frames[i].state == BF_ALLOC_TAIL)
+    if (b->state[i] == BF_ALLOC_TAIL)
         return rcAlignment; /* inside an allocation, not at its start */
-    if (b->frames[i].state != BF_ALLOC_HEAD)
+    if (b->state[i] != BF_ALLOC_HEAD)
         return rcNotFound;
     *idx = i;
     return rcOk;
@@ -284,18 +309,18 @@ Retcode buddy_free(struct buddy *b, uint64_t paddr, unsigned order)
     Retcode rc = alloc_head(b, paddr, &i);
     if (rc != rcOk)
         return rc;
-    if (b->frames[i].order != order)
+    if (b->order[i] != order)
         return rcInvalidArgument;
     b->used_pages -= 1u << order;
     b->free_pages += 1u << order;
     if (order == 0 && b->hot_count < b->hot_max) {
-        b->frames[i].state = BF_HOT;
-        b->frames[i].next = b->hot_head;
+        b->state[i] = BF_HOT;
+        b->links[i].next = b->hot_head;
         b->hot_head = i;
         b->hot_count++;
         return rcOk;
     }
-    b->frames[i].state = BF_FREE_HEAD; /* insert_coalesce re-marks head and tails */
+    b->state[i] = BF_FREE_HEAD; /* insert_coalesce re-marks head and tails */
     insert_coalesce(b, i, order);
     return rcOk;
 }
@@ -305,7 +330,7 @@ Retcode buddy_block_order(const struct buddy *b, uint64_t paddr, unsigned *order
     uint32_t i;
     Retcode rc = alloc_head(b, paddr, &i);
     if (rc == rcOk)
-        *order = b->frames[i].order;
+        *order = b->order[i];
     return rc;
 }
 
@@ -323,19 +348,18 @@ Retcode buddy_check(const struct buddy *b)
     for (unsigned k = 0; k <= BUDDY_MAX_ORDER; k++) {
         uint64_t n = 0;
         uint32_t prev = BUDDY_NONE;
-        for (uint32_t i = b->free_head[k]; i != BUDDY_NONE; i = b->frames[i].next) {
-            const struct buddy_frame *f = &b->frames[i];
-            if (i >= b->nframes || f->state != BF_FREE_HEAD || f->order != k || f->prev != prev)
+        for (uint32_t i = b->free_head[k]; i != BUDDY_NONE; i = b->links[i].next) {
+            if (i >= b->nframes || b->state[i] != BF_FREE_HEAD || b->order[i] != k ||
+                b->links[i].prev != prev)
                 return rcBadFormat;
             if ((i & ((1u << k) - 1)) != 0 || (uint64_t)i + (1u << k) > b->nframes)
                 return rcBadFormat;
             for (uint32_t j = 1; j < (1u << k); j++)
-                if (b->frames[i + j].state != BF_FREE_TAIL)
+                if (b->state[i + j] != BF_FREE_TAIL)
                     return rcBadFormat;
             if (k < BUDDY_MAX_ORDER) {
                 uint32_t bud = i ^ (1u << k);
-                if (bud < b->nframes && b->frames[bud].state == BF_FREE_HEAD &&
-                    b->frames[bud].order == k)
+                if (bud < b->nframes && b->state[bud] == BF_FREE_HEAD && b->order[bud] == k)
                     return rcBadFormat; /* two free buddies not merged */
             }
             if (++n > b->nframes)
@@ -347,27 +371,29 @@ Retcode buddy_check(const struct buddy *b)
             return rcBadFormat;
     }
     uint64_t hot = 0;
-    for (uint32_t i = b->hot_head; i != BUDDY_NONE; i = b->frames[i].next) {
-        if (i >= b->nframes || b->frames[i].state != BF_HOT || ++hot > b->hot_count)
+    for (uint32_t i = b->hot_head; i != BUDDY_NONE; i = b->links[i].next) {
+        if (i >= b->nframes || b->state[i] != BF_HOT || ++hot > b->hot_count)
             return rcBadFormat; /* a stranger or a cycle on the hot list */
     }
     if (hot != b->hot_count || hot > b->hot_max)
         return rcBadFormat;
     free_pages += hot;
     for (uint32_t i = 0; i < b->nframes; i++) {
-        const struct buddy_frame *f = &b->frames[i];
-        if (f->state == BF_HOT) {
+        uint8_t s = b->state[i];
+        if (s == BF_HOT) {
             if (hot-- == 0)
                 return rcBadFormat; /* a hot frame that is not on the list */
-        } else if (f->state == BF_RESERVED) {
+        } else if (s == BF_RESERVED) {
             reserved++;
-        } else if (f->state == BF_ALLOC_HEAD) {
-            if ((i & ((1u << f->order) - 1)) != 0 || (uint64_t)i + (1u << f->order) > b->nframes)
+        } else if (s == BF_ALLOC_HEAD) {
+            unsigned o = b->order[i];
+            if (o > BUDDY_MAX_ORDER || (i & ((1u << o) - 1)) != 0 ||
+                (uint64_t)i + (1u << o) > b->nframes)
                 return rcBadFormat;
-            for (uint32_t j = 1; j < (1u << f->order); j++)
-                if (b->frames[i + j].state != BF_ALLOC_TAIL)
+            for (uint32_t j = 1; j < (1u << o); j++)
+                if (b->state[i + j] != BF_ALLOC_TAIL)
                     return rcBadFormat;
-            used += 1u << f->order;
+            used += 1u << o;
         }
     }
     if (free_pages != b->free_pages || used != b->used_pages || reserved != b->reserved_pages)

@@ -207,7 +207,7 @@ void pmm_late_init(void)
 {
     uint64_t flags = spin_lock_irqsave(&g_lock);
     /* The boot mapping is gone: reach the metadata through the direct map from now on. */
-    g_buddy.frames = phys_to_virt(g_meta_phys);
+    buddy_move_meta(&g_buddy, phys_to_virt(g_meta_phys));
     if (g_nframes * PAGE_SIZE > EARLY_LIMIT) {
         add_available(g_bi, EARLY_LIMIT, g_nframes * PAGE_SIZE);
         apply_reservations(g_bi);

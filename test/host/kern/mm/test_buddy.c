@@ -39,7 +39,7 @@ static void test_init_errors(void **state)
 {
     (void)state;
     struct buddy b;
-    uint8_t meta[64 * sizeof(struct buddy_frame)];
+    _Alignas(struct buddy_link) uint8_t meta[64 * BUDDY_FRAME_META_BYTES];
     assert_int_equal(buddy_init(&b, 0x1001, 4, meta, sizeof meta), rcAlignment);
     assert_int_equal(buddy_init(&b, 0, 0, meta, sizeof meta), rcOutOfRange);
     assert_int_equal(buddy_init(&b, 0, 65, meta, sizeof meta), rcBufferTooSmall);
@@ -266,6 +266,60 @@ static void test_holes_between_ranges(void **state)
     free(meta);
 }
 
+/* buddy_init writes only the state bytes: links and orders are written when a frame joins a
+ * list or heads a block. Metadata full of junk must work exactly like zeroed metadata. */
+static void test_garbage_metadata(void **state)
+{
+    (void)state;
+    struct buddy b;
+    size_t sz = buddy_meta_size(300);
+    void *meta = malloc(sz);
+    memset(meta, 0xa5, sz);
+    assert_int_equal(buddy_init(&b, 0, 300, meta, sz), rcOk);
+    b.hot_max = 4;
+    assert_int_equal(buddy_add_free(&b, 0, 300), rcOk);
+    assert_int_equal(buddy_check(&b), rcOk);
+    assert_int_equal(buddy_reserve(&b, 256 * PG, 44), rcOk);
+    assert_int_equal(buddy_check(&b), rcOk);
+    uint64_t p[40];
+    for (unsigned i = 0; i < 40; i++)
+        assert_int_equal(buddy_alloc(&b, i % 3, &p[i]), rcOk);
+    assert_int_equal(buddy_check(&b), rcOk);
+    for (unsigned i = 0; i < 40; i += 2)
+        assert_int_equal(buddy_free(&b, p[i], i % 3), rcOk);
+    assert_int_equal(buddy_check(&b), rcOk);
+    for (unsigned i = 1; i < 40; i += 2)
+        assert_int_equal(buddy_free(&b, p[i], i % 3), rcOk);
+    assert_int_equal(buddy_check(&b), rcOk);
+    assert_int_equal(b.free_pages, 256);
+    free(meta);
+}
+
+/* buddy_add_free refuses a range with any frame not reserved, wherever that frame lies relative
+ * to the eight-byte words its scan of the state bytes reads, and changes nothing. */
+static void test_add_free_overlap_any_offset(void **state)
+{
+    (void)state;
+    for (uint32_t taken = 0; taken < 40; taken++) {
+        for (uint32_t first = 0; first <= taken; first++) {
+            struct fixture *f = calloc(1, sizeof *f);
+            size_t sz = buddy_meta_size(64);
+            f->meta = malloc(sz);
+            memset(f->meta, 0x5a, sz);
+            assert_int_equal(buddy_init(&f->b, 0, 64, f->meta, sz), rcOk);
+            assert_int_equal(buddy_add_free(&f->b, taken * PG, 1), rcOk);
+            assert_int_equal(buddy_add_free(&f->b, first * PG, taken + 1 - first), rcAlreadyExists);
+            assert_int_equal(buddy_add_free(&f->b, first * PG, 64 - first), rcAlreadyExists);
+            assert_int_equal(f->b.free_pages, 1);
+            assert_int_equal(buddy_check(&f->b), rcOk);
+            if (first < taken)
+                assert_int_equal(buddy_add_free(&f->b, first * PG, taken - first), rcOk);
+            assert_int_equal(buddy_check(&f->b), rcOk);
+            destroy(f);
+        }
+    }
+}
+
 static void test_misuse_detected(void **state)
 {
     (void)state;
@@ -298,7 +352,7 @@ static void test_check_detects_corruption(void **state)
     f->b.free_pages++;
     assert_int_equal(buddy_check(&f->b), rcBadFormat);
     f->b.free_pages--;
-    f->b.frames[3].state = 0; /* a tail of the free block turned "reserved" */
+    f->b.state[3] = 0; /* a tail of the free block turned "reserved" */
     assert_int_equal(buddy_check(&f->b), rcBadFormat);
     destroy(f);
 }
@@ -369,6 +423,8 @@ int main(void)
         cmocka_unit_test(test_fragmentation),
         cmocka_unit_test(test_reserved_regions),
         cmocka_unit_test(test_holes_between_ranges),
+        cmocka_unit_test(test_garbage_metadata),
+        cmocka_unit_test(test_add_free_overlap_any_offset),
         cmocka_unit_test(test_misuse_detected),
         cmocka_unit_test(test_check_detects_corruption),
         cmocka_unit_test(test_random_stress),
