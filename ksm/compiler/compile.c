@@ -390,8 +390,10 @@ static void gen(struct cc *c, const struct expr *e, int start)
     case E_TUPLE: {
         /* a tuple or dictionary HashSet entry, packed (model.h, policy_set): component 0 in the
          * lowest bits, so from the last: v = c[n-1]; v = v * 2^bits[k] + c[k] for k = n-2 .. 0,
-         * a signed component offset by 2^(bits - 1) first. The resolver bounds each component
-         * (a literal in range, a field no wider), so nothing overflows; one component is itself. */
+         * a signed component offset by 2^(bits - 1) first. Each component is in its range: the
+         * resolver bounds a literal or a field no wider, and the decision checks any other
+         * (range_check: KSM_OP_ENTRY_RANGE, in place), so nothing overflows; one component is
+         * itself. */
         const struct policy_set *hs = &c->p->sets[e->object_id];
         for (int k = e->nargs - 1; k >= 0; k--) {
             if (k < e->nargs - 1) {
@@ -399,6 +401,12 @@ static void gen(struct cc *c, const struct expr *e, int start)
                 emit(c, KSM_OP_MUL_U, 0, 0);
             }
             gen(c, e->args[k], start);
+            if (e->args[k]->range_check) {
+                unsigned bits = hs->comp_bits[k];
+                emit(c, KSM_OP_ENTRY_RANGE, bits,
+                     hs->comp_signed[k] ? (int64_t)(UINT64_MAX << (bits - 1)) : 0);
+                c->code[c->ncode - 1].is_signed = (uint8_t)(e->args[k]->sign != 0);
+            }
             if (e->nargs > 1 && hs->comp_signed[k]) {
                 emit(c, KSM_OP_CONST, 0, (int64_t)(1ull << (hs->comp_bits[k] - 1)));
                 emit(c, KSM_OP_ADD_S, 0, 0);

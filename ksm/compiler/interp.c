@@ -676,6 +676,19 @@ static uint32_t element_union(struct ictx *x, const struct expr *e, int64_t *v)
 }
 
 /* Returns KSM_R_RULE and *v, or the failure reason. */
+/* Whether value a (signed: an int64_t, else a uint64_t) lies in component k's type of hs, as
+ * KSM_OP_ENTRY_RANGE decides it, here written from the type's bounds. */
+static bool in_component(const struct policy_set *hs, int k, int64_t a, bool is_signed)
+{
+    unsigned bits = hs->comp_bits[k];
+    if (hs->comp_signed[k]) {
+        int64_t max = bits == 64 ? INT64_MAX : (int64_t)((1ull << (bits - 1)) - 1);
+        return is_signed ? a >= -max - 1 && a <= max : (uint64_t)a <= (uint64_t)max;
+    }
+    uint64_t max = bits == 64 ? UINT64_MAX : (1ull << bits) - 1;
+    return (!is_signed || a >= 0) && (uint64_t)a <= max;
+}
+
 static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
 {
     int64_t a, b;
@@ -854,6 +867,8 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
         for (int k = e->nargs - 1; k >= 0; k--) {
             if ((r = eval(x, e->args[k], &a)) != KSM_R_RULE)
                 return r;
+            if (e->args[k]->range_check && !in_component(hs, k, a, e->args[k]->sign != 0))
+                return KSM_R_ENTRY_RANGE;
             uint64_t c = (uint64_t)a;
             if (e->nargs > 1 && hs->comp_signed[k])
                 c += 1ull << (hs->comp_bits[k] - 1);

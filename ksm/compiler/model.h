@@ -130,6 +130,9 @@ struct expr {
     struct expr *sid_e; /* sid KSM_SID_RESOURCE (E_CONTAINS, E_MAP_GET, Flow's E_QUERY): the
                            * resource's SID */
     int object_id;      /* resolved: index in policy sets or maps */
+    /* a component of an E_TUPLE whose value the compiler cannot bound: checked against the
+     * component's range when decided (KSM_OP_ENTRY_RANGE; resolve.c, entry_component) */
+    bool range_check;
 };
 
 struct selectors {

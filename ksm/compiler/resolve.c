@@ -280,11 +280,46 @@ static uint32_t int_width(const struct expr *e)
     return 0;
 }
 
+/* The value of e when it is made of integer literals, unary minus and + - * / only, computed as
+ * the decision computes literals (signed 64-bit); false when it is not, or when a step would
+ * overflow or divide by zero (the decision then denies, so nothing is proven). */
+static bool const_int(const struct expr *e, int64_t *v)
+{
+    int64_t a, b;
+    if (e->kind == E_INT) {
+        *v = (int64_t)e->value;
+        return e->value <= (uint64_t)INT64_MAX;
+    }
+    if (e->kind == E_UNARY && e->op == T_MINUS && e->type == TY_INT)
+        return const_int(e->a, &a) && !__builtin_sub_overflow((int64_t)0, a, v);
+    if (e->kind != E_BINARY || e->type != TY_INT || !const_int(e->a, &a) || !const_int(e->b, &b))
+        return false;
+    switch (e->op) {
+    case T_PLUS:
+        return !__builtin_add_overflow(a, b, v);
+    case T_MINUS:
+        return !__builtin_sub_overflow(a, b, v);
+    case T_STAR:
+        return !__builtin_mul_overflow(a, b, v);
+    case T_SLASH:
+        if (b == 0 || (b == -1 && a == INT64_MIN))
+            return false;
+        *v = a / b;
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* A component of a tuple or dictionary HashSet entry against its type (component k of hs): a
- * boolean for Bool; for an integer type a literal in its range, or a field (or element) no wider
- * than it (an unsigned one narrower than a signed type), so that a value never spills into the
+ * boolean for Bool; for an integer type any integer expression. What the compiler can bound
+ * needs nothing more: a literal or a constant expression is checked here (outside the range:
+ * an error), a field or element no wider than the type (an unsigned one narrower than a signed
+ * type) always fits. Anything else (arithmetic on fields, a wider field, a signed one for an
+ * unsigned type) gets range_check: the decision checks its value against the type
+ * (KSM_OP_ENTRY_RANGE) and denies the event outside it, so that a value never spills into the
  * next component's bits and two different entries never pack to the same integer. */
-static void entry_component(const struct policy_set *hs, int k, const struct expr *c)
+static void entry_component(const struct policy_set *hs, int k, struct expr *c)
 {
     static const char *const names[2][4] = {{"UInt8", "UInt16", "UInt32", "UInt64"},
                                             {"SInt8", "SInt16", "SInt32", "SInt64"}};
@@ -317,18 +352,20 @@ static void entry_component(const struct policy_set *hs, int k, const struct exp
                       neg ? "-" : "", (unsigned long long)v, tname, what, hs->name);
         return;
     }
+    int64_t cv;
+    if (const_int(c, &cv)) {
+        bool in = hs->comp_signed[k] ? bits == 64 || (cv >= -(int64_t)(1ull << (bits - 1)) &&
+                                                      cv < (int64_t)(1ull << (bits - 1)))
+                                     : cv >= 0 && (bits == 64 || (uint64_t)cv < 1ull << bits);
+        if (!in)
+            psl_error(c->pos, "%lld is outside %s (%s of a HashSet entry of '%s')", (long long)cv,
+                      tname, what, hs->name);
+        return;
+    }
     uint32_t w = int_width(c) * 8;
-    bool fits =
-        w > 0 && (c->sign == 1 ? hs->comp_signed[k] && w <= bits
-                               : c->sign == 0 && (hs->comp_signed[k] ? w < bits : w <= bits));
-    if (!fits)
-        psl_error(c->pos,
-                  "type mismatch: %s of a HashSet entry of '%s' is %s: give a literal in its "
-                  "range or a field no wider than it (an unsigned one narrower than a signed "
-                  "type), found %s",
-                  what, hs->name, tname,
-                  w == 0 ? "a computed integer"
-                         : psl_fmt("a%s %u-bit field", c->sign == 1 ? " signed" : "n unsigned", w));
+    c->range_check =
+        !(w > 0 && (c->sign == 1 ? hs->comp_signed[k] && w <= bits
+                                 : c->sign == 0 && (hs->comp_signed[k] ? w < bits : w <= bits)));
 }
 
 /* [a, b] or { x : a, y : b } as the entry of a HashSet object whose entries are tuples or

@@ -23,6 +23,7 @@ static const char *const reason_names[KSM_R_COUNT] = {
     [KSM_R_BAD_TABLE] = "malformed-table",
     [KSM_R_NO_ERROR_PARAMS] = "error-without-error-parameters",
     [KSM_R_NO_STATE] = "no-process-state",
+    [KSM_R_ENTRY_RANGE] = "entry-out-of-range",
 };
 
 const char *ksm_reason_name(uint32_t reason)
@@ -973,6 +974,20 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
                 return KSM_R_BAD_TABLE;
             if (in->op == KSM_OP_JUMP || st[--sp] == 0)
                 pc = in->arg - 1; /* the loop increments pc */
+            continue;
+        }
+        if (in->op == KSM_OP_ENTRY_RANGE) {
+            /* v - lo in 0 .. 2^arg - 1, computed without wrapping: a signed v below lo, or an
+             * unsigned v below a non-negative lo or too far above a negative one, is out */
+            if (sp < 1 || in->arg < 1 || in->arg > 64)
+                return KSM_R_BAD_TABLE;
+            uint64_t v = st[sp - 1], lo = (uint64_t)in->imm, d;
+            int out = in->is_signed ? (int64_t)v < in->imm
+                      : in->imm < 0 ? __builtin_add_overflow(v, -lo, &d)
+                                    : v < lo;
+            d = v - lo;
+            if (out || (in->arg < 64 && d >> in->arg))
+                return KSM_R_ENTRY_RANGE;
             continue;
         }
         if (in->op == KSM_OP_ABS) {

@@ -36,6 +36,8 @@ enum ksm_reason {
                             * or the process's SID is unknown or past the store */
     KSM_R_UNION_ARM,       /* a union holds another arm than the one a field is read from, or
                             * its tag names none of its arms */
+    KSM_R_ENTRY_RANGE,     /* a computed component of a HashSet tuple or dictionary entry lies
+                            * outside its component's type (KSM_OP_ENTRY_RANGE) */
     KSM_R_COUNT
 };
 

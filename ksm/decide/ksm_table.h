@@ -194,6 +194,12 @@ enum ksm_op {
      * arg bytes past the element's offset, which lies below the index (both popped): element j
      * of `q.[i].items` (an integer, a string's descriptor, a struct). */
     KSM_OP_ELEM_ADDR,
+    /* A computed component of a HashSet tuple or dictionary entry, on top of the stack and left
+     * there, against its component's range: read as signed if is_signed (else unsigned), it
+     * must lie in imm .. imm + 2^arg - 1 (arg 1 .. 64), else the event is denied
+     * (entry-out-of-range), so that no value spills into the next component's bits and two
+     * different entries never pack to the same word. */
+    KSM_OP_ENTRY_RANGE,
     KSM_OP_COUNT
 };
 

@@ -765,6 +765,121 @@ static void hashset_tuple_entries(void **state)
         KSM_R_RULE);
 }
 
+/* Computed components of HashSet tuple entries, byte by byte: each is followed by
+ * KSM_OP_ENTRY_RANGE (arg the component's bits, imm its lowest value, is_signed the value's
+ * signedness), which denies the event outside the type (entry-out-of-range) and leaves the table
+ * as it was; a field no wider than its component gets none. [UInt8, SInt8] from a wider field
+ * and a difference, [UInt64] from a signed value, [SInt64] from an unsigned one. */
+static void hashset_entry_range(void **state)
+{
+    (void)state;
+    struct policy *p;
+    struct ksm_table *t =
+        compile("use nk.hashmap._\n"
+                "policy object t : HashSet { type Entry = [UInt8, SInt8] config = { set_size : 2, "
+                "pool_size : 1 } }\n"
+                "policy object u : HashSet { type Entry = [UInt64] config = { set_size : 2, "
+                "pool_size : 1 } }\n"
+                "policy object v : HashSet { type Entry = [SInt64] config = { set_size : 2, "
+                "pool_size : 1 } }\n"
+                "execute dst=psltest.Server { t.init {sid: dst_sid} u.init {sid: dst_sid} "
+                "v.init {sid: dst_sid} }\n"
+                "request dst=psltest.Server endpoint=calc method=Put { t.add {sid: dst_sid, "
+                "entry: [message.u32, message.s16 - 1]} u.add {sid: dst_sid, entry: [message.s64 + "
+                "0]} "
+                "v.add {sid: dst_sid, entry: [message.u64 + 0]} }\n"
+                "request dst=psltest.Server endpoint=calc method=Seq { t.add {sid: dst_sid, "
+                "entry: [message.i, -1]} }\n",
+                &p);
+    uint32_t checks = 0;
+    for (uint32_t k = 0; k < t->ncode; k++) {
+        const struct ksm_insn *in = &t->code[k];
+        if (in->op != KSM_OP_ENTRY_RANGE)
+            continue;
+        checks++;
+        if (in->arg == 8 && !in->is_signed) /* message.u32 into UInt8 */
+            assert_int_equal(in->imm, 0);
+        else if (in->arg == 8) /* message.s16 - 1 into SInt8 */
+            assert_int_equal(in->imm, -128);
+        else if (in->is_signed) /* message.s64 + 0 into UInt64 */
+            assert_true(in->arg == 64 && in->imm == 0);
+        else /* message.u64 + 0 into SInt64 */
+            assert_true(in->arg == 64 && in->imm == INT64_MIN);
+    }
+    assert_int_equal(checks, 4); /* none for message.i (UInt8) in UInt8, nor for -1 */
+    uint32_t set_of[24] = {0};   /* 8 SIDs times 3 objects */
+    uint64_t words[9] = {0};
+    struct ksm_state st = {NULL, 8, set_of, words, NULL, NULL, NULL, NULL};
+    uint32_t core = (uint32_t)psl_test_class(p, "kl.core.Core"),
+             srv = (uint32_t)psl_test_class(p, "psltest.Server"),
+             cli = (uint32_t)psl_test_class(p, "psltest.Client"), ep, m;
+    assert_int_equal(
+        ksm_decide_state(t, &st, KSM_EV_EXECUTE, core, srv, 1, 3, 0, 0, NULL, 0).verdict,
+        KSM_GRANTED);
+    size_t len = psl_test_msg(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Put", buf, &ep, &m);
+#define PUT(f, x) psl_test_set(p, KSM_EV_REQUEST, "psltest.Server", "calc", "Put", buf, f, x)
+#define DECIDE() ksm_decide_state(t, &st, KSM_EV_REQUEST, cli, srv, 4, 3, ep, m, buf, len)
+    /* the ends of every range: granted, each packed into its own table */
+    PUT("u32", 255);
+    PUT("s16", (uint64_t)128); /* 127 */
+    PUT("s64", (uint64_t)INT64_MAX);
+    PUT("u64", (uint64_t)INT64_MAX);
+    assert_int_equal(DECIDE().verdict, KSM_GRANTED);
+    assert_int_equal(words[0], 2); /* t's table, held (1 + its entries): one entry */
+    assert_int_equal(words[1], 255 + (255u << 8));
+    assert_int_equal(words[4], (uint64_t)INT64_MAX); /* u's */
+    assert_int_equal(words[7], (uint64_t)INT64_MAX); /* v's */
+    PUT("u32", 0);
+    PUT("s16", (uint64_t)-127); /* -128 */
+    PUT("s64", 0);
+    PUT("u64", 0);
+    assert_int_equal(DECIDE().verdict, KSM_GRANTED);
+    assert_int_equal(words[0], 3);
+    assert_int_equal(words[2], 0);
+    uint64_t before[9];
+    memcpy(before, words, sizeof words);
+    /* one past each end: denied, entry-out-of-range, nothing stored */
+    static const struct {
+        const char *field;
+        uint64_t value;
+    } out[] = {
+        {"u32", 256},                     /* above UInt8 (unchecked: [0, 1]) */
+        {"s16", 129},                     /* 128, above SInt8 */
+        {"s16", (uint64_t)-128},          /* -129, below SInt8 */
+        {"s64", (uint64_t)-1},            /* below UInt64 */
+        {"u64", (uint64_t)INT64_MAX + 1}, /* above SInt64 */
+    };
+    for (size_t i = 0; i < sizeof out / sizeof out[0]; i++) {
+        /* the other components as in [0, -128], [0], [0]: held already, so that each table
+         * would take them without room */
+        PUT("u32", 0);
+        PUT("s16", (uint64_t)-127);
+        PUT("s64", 0);
+        PUT("u64", 0);
+        PUT(out[i].field, out[i].value);
+        struct ksm_verdict v = DECIDE();
+        assert_int_equal(v.verdict, KSM_DENIED);
+        assert_string_equal(ksm_reason_name(v.reason), "entry-out-of-range");
+        assert_memory_equal(words, before, sizeof words);
+    }
+    PUT("u64", 0); /* the last one back in range: granted, nothing new */
+    assert_int_equal(DECIDE().verdict, KSM_GRANTED);
+    assert_memory_equal(words, before, sizeof words);
+#undef PUT
+#undef DECIDE
+    /* a range of 0 bits, or of more than 64, is a malformed table */
+    struct ksm_insn code_[128];
+    struct ksm_table bad = code_copy(t, code_, 128);
+    for (uint32_t bits = 0; bits <= 65; bits += 65) {
+        for (uint32_t k = 0; k < t->ncode; k++)
+            if (code_[k].op == KSM_OP_ENTRY_RANGE)
+                code_[k].arg = bits;
+        assert_int_equal(
+            ksm_decide_state(&bad, &st, KSM_EV_REQUEST, cli, srv, 4, 3, ep, m, buf, len).reason,
+            KSM_R_BAD_TABLE);
+    }
+}
+
 /* The generated StaticMap table: keys and defaults, init, set, commit, and the process's end. */
 static void staticmap_state(void **state)
 {
@@ -2360,6 +2475,7 @@ int main(void)
         cmocka_unit_test(field_member_in_elements),
         cmocka_unit_test(deeper_nested_elements),
         cmocka_unit_test(hashset_tuple_entries),
+        cmocka_unit_test(hashset_entry_range),
         cmocka_unit_test(member_through_union),
         cmocka_unit_test(nested_elements),
         cmocka_unit_test(audit_flags),
