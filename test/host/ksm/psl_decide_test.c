@@ -1358,6 +1358,14 @@ static struct calc_req calc_request(const char *body, const char *method)
     return r;
 }
 
+/* r's request, as buf holds it (its first len bytes), decided by table t (r's own or a planted
+ * copy of it). */
+static struct ksm_verdict calc_decide(const struct ksm_table *t, const struct calc_req *r,
+                                      size_t len)
+{
+    return ksm_decide(t, KSM_EV_REQUEST, r->cl, r->sv, r->ep, r->m, buf, len);
+}
+
 /* The header's fixed-part size and the first parameter's sequence descriptor {off, count}. */
 static void set_seq_desc(uint8_t *msg, uint32_t fixed, uint32_t off, uint32_t count)
 {
@@ -1577,13 +1585,11 @@ static void array_struct_fields(void **state)
     int32_t ya = 4, yb = -3;
     memcpy(buf + 52, &ya, 4);
     memcpy(buf + 60, &yb, 4);
-    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, 64).verdict,
-                     KSM_GRANTED);
+    assert_int_equal(calc_decide(t, &r, 64).verdict, KSM_GRANTED);
     set_seq_desc(buf, 12, 8, 1); /* only the first point: no -3 */
-    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, 64).reason,
-                     KSM_R_RULE);
+    assert_int_equal(calc_decide(t, &r, 64).reason, KSM_R_RULE);
     set_seq_desc(buf, 12, 8, 3); /* a third point past the message */
-    v = ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, 64);
+    v = calc_decide(t, &r, 64);
     assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
     assert_string_equal(t->fields[v.field], "message.pts");
 }
@@ -1875,23 +1881,20 @@ static void member_of_a_sequence_in_an_element(void **state)
     assert_int_equal(t->code[mem].arg, 12);
     assert_int_equal(t->code[mem - 1].op, KSM_OP_ELEM_ADDR);
     assert_int_equal(t->code[0].op, KSM_OP_CONST); /* the value first, under the offset */
-    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).verdict,
-                     KSM_GRANTED);
+    assert_int_equal(calc_decide(t, &r, len).verdict, KSM_GRANTED);
     items[1] = 1; /* 515 past the count: not among the items */
     memcpy(f + 32 + 12, items, 8);
-    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).reason,
-                     KSM_R_RULE);
+    assert_int_equal(calc_decide(t, &r, len).reason, KSM_R_RULE);
     f[120] = 0; /* row 0: no items */
-    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).reason,
-                     KSM_R_RULE);
+    assert_int_equal(calc_decide(t, &r, len).reason, KSM_R_RULE);
     f[120] = 1;
     items[1] = 5; /* items past the message (at arena 8, 10 bytes: 2 past it) */
     memcpy(f + 32 + 12, items, 8);
-    struct ksm_verdict v = ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len);
+    struct ksm_verdict v = calc_decide(t, &r, len);
     assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
     assert_string_equal(t->fields[v.field], "message.rows.[].items");
     f[120] = 3; /* past the rows */
-    v = ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len);
+    v = calc_decide(t, &r, len);
     assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
     assert_string_equal(t->fields[v.field], "message.rows");
     f[120] = 1;
@@ -1900,12 +1903,10 @@ static void member_of_a_sequence_in_an_element(void **state)
     struct ksm_insn code[64];
     struct ksm_table bad = code_copy(t, code, 64);
     code[1] = code[mem]; /* right after the value: it is popped as the offset, no value left */
-    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).reason,
-                     KSM_R_BAD_TABLE);
+    assert_int_equal(calc_decide(&bad, &r, len).reason, KSM_R_BAD_TABLE);
     bad = code_copy(t, code, 64);
     code[mem].op = KSM_OP_SEQ_ELEM; /* an element in an element is read through ELEM_ADDR */
-    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).reason,
-                     KSM_R_BAD_TABLE);
+    assert_int_equal(calc_decide(&bad, &r, len).reason, KSM_R_BAD_TABLE);
 }
 
 /* Sequences of strings and of structs, and arrays, in an element, byte by byte (Groups' fixed
@@ -1961,62 +1962,55 @@ static void sequences_and_arrays_in_elements(void **state)
     assert_int_equal(arr_addr, 2);   /* corners' and a's element j */
     assert_int_equal(arr_member, 1); /* a at 12 */
     assert_int_equal(seq_count, 1);  /* pts at 20, of 8-byte structs */
-    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).verdict,
-                     KSM_GRANTED);
+    assert_int_equal(calc_decide(t, &r, len).verdict, KSM_GRANTED);
     memcpy(arena + 24, "ac", 2); /* the tag is no longer among the names */
-    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).reason,
-                     KSM_R_RULE);
+    assert_int_equal(calc_decide(t, &r, len).reason, KSM_R_RULE);
     memcpy(arena + 24, "ab", 2);
     a[1] = 14; /* 13 no longer in a */
     memcpy(g + 12, a, 6);
-    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).reason,
-                     KSM_R_RULE);
+    assert_int_equal(calc_decide(t, &r, len).reason, KSM_R_RULE);
     a[1] = 13;
     memcpy(g + 12, a, 6);
     y = -6; /* pts[1].y */
     memcpy(arena + 44, &y, 4);
-    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).reason,
-                     KSM_R_RULE);
+    assert_int_equal(calc_decide(t, &r, len).reason, KSM_R_RULE);
     y = -7;
     memcpy(arena + 44, &y, 4);
     x = 5; /* corners[1].x */
     memcpy(g + 36, &x, 2);
-    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).reason,
-                     KSM_R_RULE);
+    assert_int_equal(calc_decide(t, &r, len).reason, KSM_R_RULE);
     x = 4;
     memcpy(g + 36, &x, 2);
-    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).verdict,
-                     KSM_GRANTED);
+    assert_int_equal(calc_decide(t, &r, len).verdict, KSM_GRANTED);
     names[1] = 1; /* j past the names (the tag "ab" is the second: not found either) */
     memcpy(g + 4, names, 8);
-    struct ksm_verdict v = ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len);
+    struct ksm_verdict v = calc_decide(t, &r, len);
     assert_int_equal(v.reason, KSM_R_RULE); /* member fails first */
     memcpy(tag, (uint32_t[]){16, 3}, 8);    /* the tag "xy", the first name */
     memcpy(f + 92, tag, 8);
-    v = ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len);
+    v = calc_decide(t, &r, len);
     assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
     assert_string_equal(t->fields[v.field], "message.groups.[].names");
     names[1] = 2;
     memcpy(g + 4, names, 8);
     pts[0] = 4000; /* the points past the message */
     memcpy(g + 20, pts, 8);
-    v = ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len);
+    v = calc_decide(t, &r, len);
     assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
     assert_string_equal(t->fields[v.field], "message.groups.[].pts");
     pts[0] = 32;
     memcpy(g + 20, pts, 8);
     f[89] = 3; /* j past a's three elements (and corners' two) */
-    v = ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len);
+    v = calc_decide(t, &r, len);
     assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
     assert_string_equal(t->fields[v.field], "message.groups.[].names");
     f[89] = 1;
     f[88] = 2; /* i past the groups */
-    v = ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len);
+    v = calc_decide(t, &r, len);
     assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
     assert_string_equal(t->fields[v.field], "message.groups");
     f[88] = 1;
-    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).verdict,
-                     KSM_GRANTED);
+    assert_int_equal(calc_decide(t, &r, len).verdict, KSM_GRANTED);
     /* the array's size: element i's offset times 0, plus 3 */
     uint32_t k = 0;
     while (!(t->code[k].op == KSM_OP_MUL_U))
@@ -2028,8 +2022,7 @@ static void sequences_and_arrays_in_elements(void **state)
     for (uint32_t q = 0; q < t->ncode; q++)
         if (code[q].op == KSM_OP_SEQ_STR_MEMBER)
             code[q - 1] = code[q - 2]; /* no element's offset: the index i in its place */
-    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).reason,
-                     KSM_R_BAD_TABLE);
+    assert_int_equal(calc_decide(&bad, &r, len).reason, KSM_R_BAD_TABLE);
 }
 
 /* member's field among the structs of a sequence or array in an element, byte by byte (Groups'
@@ -2066,49 +2059,41 @@ static void field_member_in_elements(void **state)
     }
     assert_int_equal(smem, 1); /* pts at 20 in the element */
     assert_int_equal(amem, 1); /* corners at 28, y 4 bytes into a corner */
-    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).verdict,
-                     KSM_GRANTED);
+    assert_int_equal(calc_decide(t, &r, len).verdict, KSM_GRANTED);
     memcpy(g + 28 + 8 + 4, &y, 4); /* corners[1].y in group i */
-    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).reason,
-                     KSM_R_RULE);
+    assert_int_equal(calc_decide(t, &r, len).reason, KSM_R_RULE);
     memcpy(g - 44 + 28 + 4, &y, 4); /* in group 0 too, and no more in group i */
     memset(g + 28 + 8 + 4, 0, 4);
-    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).verdict,
-                     KSM_GRANTED);
+    assert_int_equal(calc_decide(t, &r, len).verdict, KSM_GRANTED);
     x = 34; /* 33 no longer among group i's points' x */
     memcpy(arena + 8, &x, 2);
-    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).reason,
-                     KSM_R_RULE);
+    assert_int_equal(calc_decide(t, &r, len).reason, KSM_R_RULE);
     memcpy(arena, &(uint16_t){33}, 2); /* pts[0].x */
-    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).verdict,
-                     KSM_GRANTED);
+    assert_int_equal(calc_decide(t, &r, len).verdict, KSM_GRANTED);
     pts[1] = 3; /* a third point past the message */
     memcpy(g + 20, pts, 8);
-    struct ksm_verdict v = ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len);
+    struct ksm_verdict v = calc_decide(t, &r, len);
     assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
     assert_string_equal(t->fields[v.field], "message.groups.[].pts");
     pts[1] = 2;
     memcpy(g + 20, pts, 8);
     f[88] = 2; /* i past the groups */
-    v = ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len);
+    v = calc_decide(t, &r, len);
     assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
     assert_string_equal(t->fields[v.field], "message.groups");
     f[88] = 1;
-    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).verdict,
-                     KSM_GRANTED);
+    assert_int_equal(calc_decide(t, &r, len).verdict, KSM_GRANTED);
     struct ksm_insn code[128];
     struct ksm_table bad = code_copy(t, code, 128);
     for (uint32_t q = 0; q < t->ncode; q++)
         if (code[q].op == KSM_OP_SEQ_FIELD_MEMBER)
             code[q - 1] = (struct ksm_insn){.op = KSM_OP_ADD_U}; /* one word, not two, below it */
-    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).reason,
-                     KSM_R_BAD_TABLE);
+    assert_int_equal(calc_decide(&bad, &r, len).reason, KSM_R_BAD_TABLE);
     bad = code_copy(t, code, 128);
     for (uint32_t q = 0; q < t->ncode; q++)
         if (code[q].op == KSM_OP_ARRAY_FIELD_MEMBER)
             code[q].op = KSM_OP_ARRAY_FIELD; /* an indexed read does not take an element's base */
-    assert_int_equal(ksm_decide(&bad, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).reason,
-                     KSM_R_BAD_TABLE);
+    assert_int_equal(calc_decide(&bad, &r, len).reason, KSM_R_BAD_TABLE);
 }
 
 /* Deeper nesting byte by byte (psltest.Calc.Deeper: fixed part 68 bytes, arena at 96: labs at 0,
@@ -2158,8 +2143,7 @@ static void deeper_nested_elements(void **state)
         inner_arr += t->code[k].op == KSM_OP_ELEM_ADDR && t->code[k].flags == KSM_INSN_BASE &&
                      t->code[k].size == 1 && t->code[k].arg == 4;
     assert_int_equal(inner_arr, 1); /* labs' names at 4 in a label, an array */
-    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).verdict,
-                     KSM_GRANTED);
+    assert_int_equal(calc_decide(t, &r, len).verdict, KSM_GRANTED);
     static const struct {
         uint32_t at; /* a descriptor replaced by far, or (j) an index */
         const char *field;
@@ -2174,25 +2158,25 @@ static void deeper_nested_elements(void **state)
         uint8_t saved[8];
         memcpy(saved, buf + cases[c].at, 8);
         memcpy(buf + cases[c].at, far, 8);
-        struct ksm_verdict v = ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len);
+        struct ksm_verdict v = calc_decide(t, &r, len);
         assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
         assert_string_equal(t->fields[v.field], cases[c].field);
         memcpy(buf + cases[c].at, saved, 8);
     }
     f[57] = 2; /* j past the names (an array of 2) */
-    struct ksm_verdict v = ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len);
+    struct ksm_verdict v = calc_decide(t, &r, len);
     assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
     assert_string_equal(t->fields[v.field], "message.labs.[].names");
     f[57] = 1;
     qp_run[3] = 1; /* j past qp[1]'s points */
     memcpy(arena + 40, qp_run, 16);
-    v = ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len);
+    v = calc_decide(t, &r, len);
     assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
     assert_string_equal(t->fields[v.field], "message.qp.[]");
     qp_run[3] = 2;
     memcpy(arena + 40, qp_run, 16);
     f[56] = 2; /* i past the labels */
-    v = ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len);
+    v = calc_decide(t, &r, len);
     assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
     assert_string_equal(t->fields[v.field], "message.labs");
     f[56] = 1;
@@ -2202,12 +2186,10 @@ static void deeper_nested_elements(void **state)
     for (size_t c = 0; c < sizeof flips / sizeof flips[0]; c++) {
         uint8_t saved = buf[flips[c]];
         buf[flips[c]] ^= 1; /* a string's count (then "a"), y, x */
-        assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).reason,
-                         KSM_R_RULE);
+        assert_int_equal(calc_decide(t, &r, len).reason, KSM_R_RULE);
         buf[flips[c]] = saved;
     }
-    assert_int_equal(ksm_decide(t, KSM_EV_REQUEST, r.cl, r.sv, r.ep, r.m, buf, len).verdict,
-                     KSM_GRANTED);
+    assert_int_equal(calc_decide(t, &r, len).verdict, KSM_GRANTED);
 }
 
 /* Nested elements byte by byte (psltest.Calc.Nested: fixed part 68 bytes, arena at 96: the array
