@@ -7,6 +7,7 @@
 #include "console/console.h"
 #include "ksyms.h"
 #include "lib/kprintf.h"
+#include "lib/libcall.h"
 #include "lib/random.h"
 
 volatile int panic_in_progress;
@@ -31,7 +32,7 @@ __attribute__((no_stack_protector)) void stack_protector_init(void)
     __stack_chk_guard = x & ~0xFFull;
 }
 
-noreturn void __stack_chk_fail(void)
+KERNEL_LIBCALL noreturn void __stack_chk_fail(void)
 {
     panic("stack protector: stack smashed in %s",
           ksyms_lookup((uint64_t)__builtin_return_address(0), NULL) ?: "?");

@@ -1,12 +1,14 @@
 /* Freestanding memory and string functions; byte loops plus rep movs/stos for bulk work. */
 #include "lib/string.h"
 
+#include "lib/libcall.h"
+
 #include <stdint.h>
 
 /* Eight bytes per iteration, then the tail byte by byte: an eighth of the iterations of a plain
  * rep movsb (which QEMU's icount, the benchmarks' clock, counts one by one; on hardware with
  * fast strings the two cost about the same). */
-void *(memcpy)(void *restrict dst, const void *restrict src, size_t n)
+KERNEL_LIBCALL void *(memcpy)(void *restrict dst, const void *restrict src, size_t n)
 {
     void *d = dst;
     size_t words = n >> 3, bytes = n & 7;
@@ -15,7 +17,7 @@ void *(memcpy)(void *restrict dst, const void *restrict src, size_t n)
     return dst;
 }
 
-void *memmove(void *dst, const void *src, size_t n)
+KERNEL_LIBCALL void *memmove(void *dst, const void *src, size_t n)
 {
     unsigned char *d = dst;
     const unsigned char *s = src;
@@ -29,7 +31,7 @@ void *memmove(void *dst, const void *src, size_t n)
     return dst;
 }
 
-void *(memset)(void *dst, int c, size_t n)
+KERNEL_LIBCALL void *(memset)(void *dst, int c, size_t n)
 {
     void *d = dst;
     size_t words = n >> 3, bytes = n & 7;
@@ -39,7 +41,7 @@ void *(memset)(void *dst, int c, size_t n)
     return dst;
 }
 
-int memcmp(const void *a, const void *b, size_t n)
+KERNEL_LIBCALL int memcmp(const void *a, const void *b, size_t n)
 {
     const unsigned char *x = a, *y = b;
     for (size_t i = 0; i < n; i++)
