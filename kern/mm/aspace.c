@@ -163,8 +163,14 @@ static void release_tables(struct aspace *as)
 {
     while (as->dead_tables) {
         uint64_t pa = as->dead_tables;
-        as->dead_tables = *(uint64_t *)phys_to_virt(pa);
-        pmm_free(pa, 0);
+        uint64_t *first = phys_to_virt(pa);
+        as->dead_tables = *first;
+        /* A table dies when its count of entries reaches 0 (pt_clear_range): every entry is
+         * zero but the link word, so with that cleared the next table or demand-zero page may
+         * take the frame without zeroing its 4 KiB again (pmm_free_zeroed; the test kernel
+         * checks every word). */
+        *first = 0;
+        pmm_free_zeroed(pa);
         kmem_uncharge(as->ram, PAGE_SIZE);
     }
     /* Their charge went back with the commit state (decommit, free). */
