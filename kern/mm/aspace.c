@@ -163,8 +163,14 @@ static void release_tables(struct aspace *as)
 {
     while (as->dead_tables) {
         uint64_t pa = as->dead_tables;
-        as->dead_tables = *(uint64_t *)phys_to_virt(pa);
-        pmm_free(pa, 0);
+        uint64_t *first = phys_to_virt(pa);
+        as->dead_tables = *first;
+        /* A table dies when its count of entries reaches 0 (pt_clear_range): every entry is
+         * zero but the link word, so with that cleared the next table or demand-zero page may
+         * take the frame without zeroing its 4 KiB again (pmm_free_zeroed; the test kernel
+         * checks every word). */
+        *first = 0;
+        pmm_free_zeroed(pa);
         kmem_uncharge(as->ram, PAGE_SIZE);
     }
     /* Their charge went back with the commit state (decommit, free). */
@@ -734,12 +740,13 @@ Retcode aspace_each_resident(struct aspace *as, uint64_t va, uint64_t size,
     return rc;
 }
 
-/* as locked. Backs the page at va (committed, in a region) if it is not; *pa gets its frame. */
-/* The frame behind va, backed now if it is not yet. filled: the caller overwrites the whole
- * page before anyone can read it (aspace_write under the lock), so a new frame need not be
- * zeroed first; every other new frame is zeroed (no stale bytes reach a process). */
-static Retcode back_page(struct aspace *as, const struct vregion *r, uint64_t va, bool filled,
-                         uint64_t *pa)
+/* as locked. The frame behind va (committed, in a region), backed now if it is not yet.
+ * [off, off + n) of the page is what the caller writes before anyone can read it (aspace_write
+ * under the lock; n 0 for a fault): a new frame gets only the rest zeroed, all of it when n is
+ * 0, so that no stale bytes reach a process and the bytes about to be written are not zeroed
+ * first (a loaded segment's partly filled pages, the start block). */
+static Retcode back_page(struct aspace *as, const struct vregion *r, uint64_t va, size_t off,
+                         size_t n, uint64_t *pa)
 {
     uint64_t skip;
     uint64_t *pte = pte_of(as->root, va, &skip);
@@ -749,9 +756,16 @@ static Retcode back_page(struct aspace *as, const struct vregion *r, uint64_t va
         *pa = *pte & PTE_ADDR;
         return rcOk;
     }
-    uint64_t frame = pmm_alloc_user(!filled);
+    uint64_t frame = pmm_alloc_user(n == 0);
     if (!frame)
         return rcOutOfMemory;
+    if (n != 0) {
+        uint8_t *p = phys_to_virt(frame);
+        if (off != 0)
+            memset(p, 0, off);
+        if (off + n < PAGE_SIZE)
+            memset(p + off + n, 0, PAGE_SIZE - off - n);
+    }
     /* Over the page's commit marker when Commit wrote one (no table needed), else tables are
      * made and charged here (aspace_write's pages). */
     Retcode rc = pt_map_range(&as->pt, as->root, va, frame, PAGE_SIZE, prot_flags(r->prot), 0);
@@ -795,7 +809,7 @@ Retcode aspace_write(struct aspace *as, uint64_t va, const void *src, size_t len
             r = vr_find(&as->map, page);
         }
         uint64_t pa;
-        rc = back_page(as, r, page, off == 0 && n == PAGE_SIZE, &pa);
+        rc = back_page(as, r, page, off, n, &pa);
         if (rc == rcOk) {
             memcpy((uint8_t *)phys_to_virt(pa) + off, s, n);
             s += n;
@@ -959,7 +973,7 @@ static bool serve_demand(uint64_t va, uint64_t err, bool irqs_were_on)
         if ((err & 16) && !(r->prot & BASTION_VMM_EXECUTE))
             allowed = false;
         uint64_t pa;
-        ok = allowed && back_page(as, r, va & ~(PAGE_SIZE - 1), false, &pa) == rcOk;
+        ok = allowed && back_page(as, r, va & ~(PAGE_SIZE - 1), 0, 0, &pa) == rcOk;
     }
     as_unlock(as);
     cli();

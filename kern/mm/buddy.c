@@ -6,7 +6,8 @@
  *    2^k - 1 frames of its block are FREE_TAIL;
  *  - an ALLOC head of order k is followed by 2^k - 1 ALLOC_TAIL frames;
  *  - two free buddies of the same order never coexist (they are merged on free);
- *  - a HOT frame is on the hot list, which holds hot_count <= hot_max frames (buddy.h);
+ *  - a HOT frame is on the hot list or the known-zero list, which together hold
+ *    hot_count <= hot_max frames, zero_count of them on the second (buddy.h);
  *  - free_pages (blocks and hot frames) + used_pages + reserved_pages == nframes;
  *  - links[i] is read only while frame i is on a free list or the hot list, order[i] only while
  *    frame i is a block head (FREE_HEAD, ALLOC_HEAD): each is written when the frame becomes
@@ -111,24 +112,44 @@ Retcode buddy_init(struct buddy *b, uint64_t base, uint64_t nframes, void *meta,
     }
     b->free_pages = b->used_pages = 0;
     b->reserved_pages = b->nframes;
-    b->hot_head = BUDDY_NONE;
-    b->hot_count = b->hot_max = 0;
+    b->hot_head = b->zero_head = BUDDY_NONE;
+    b->hot_count = b->hot_max = b->zero_count = 0;
     return rcOk;
 }
 
 static void insert_coalesce(struct buddy *b, uint32_t i, unsigned order);
 
-/* Gives every hot frame back to the blocks (merging it with its free buddies). */
-static void drain_hot(struct buddy *b)
+static void drain_list(struct buddy *b, uint32_t *head)
 {
-    while (b->hot_head != BUDDY_NONE) {
-        uint32_t i = b->hot_head;
-        b->hot_head = b->links[i].next;
+    while (*head != BUDDY_NONE) {
+        uint32_t i = *head;
+        *head = b->links[i].next;
         b->links[i].next = BUDDY_NONE;
         b->state[i] = BF_FREE_HEAD; /* insert_coalesce re-marks it */
         insert_coalesce(b, i, 0);
     }
-    b->hot_count = 0;
+}
+
+/* Gives every hot frame, known zero or not, back to the blocks (merging it with its buddies). */
+static void drain_hot(struct buddy *b)
+{
+    drain_list(b, &b->hot_head);
+    drain_list(b, &b->zero_head);
+    b->hot_count = b->zero_count = 0;
+}
+
+/* The first frame of a hot list (not empty), allocated. */
+static uint64_t take_hot(struct buddy *b, uint32_t *head)
+{
+    uint32_t i = *head;
+    *head = b->links[i].next;
+    b->hot_count--;
+    b->links[i].next = BUDDY_NONE;
+    b->state[i] = BF_ALLOC_HEAD;
+    b->order[i] = 0;
+    b->free_pages--;
+    b->used_pages++;
+    return b->base + ((uint64_t)i << BUDDY_PAGE_SHIFT);
 }
 
 /* Range [paddr, +npages) to frame indices; checks alignment and bounds. */
@@ -247,15 +268,12 @@ Retcode buddy_alloc(struct buddy *b, unsigned order, uint64_t *paddr)
     if (b == NULL || paddr == NULL || order > BUDDY_MAX_ORDER)
         return rcInvalidArgument;
     if (order == 0 && b->hot_head != BUDDY_NONE) {
-        uint32_t i = b->hot_head;
-        b->hot_head = b->links[i].next;
-        b->hot_count--;
-        b->links[i].next = BUDDY_NONE;
-        b->state[i] = BF_ALLOC_HEAD;
-        b->order[i] = 0;
-        b->free_pages--;
-        b->used_pages++;
-        *paddr = b->base + ((uint64_t)i << BUDDY_PAGE_SHIFT);
+        *paddr = take_hot(b, &b->hot_head);
+        return rcOk;
+    }
+    if (order == 0 && b->zero_head != BUDDY_NONE) {
+        b->zero_count--;
+        *paddr = take_hot(b, &b->zero_head);
         return rcOk;
     }
     unsigned k = order;
@@ -298,6 +316,39 @@ static Retcode alloc_head(const struct buddy *b, uint64_t paddr, uint32_t *idx)
     if (b->state[i] != BF_ALLOC_HEAD)
         return rcNotFound;
     *idx = i;
+    return rcOk;
+}
+
+Retcode buddy_alloc_zeroed(struct buddy *b, uint64_t *paddr, bool *zero)
+{
+    if (b == NULL || paddr == NULL || zero == NULL)
+        return rcInvalidArgument;
+    *zero = b->zero_head != BUDDY_NONE;
+    if (*zero) {
+        b->zero_count--;
+        *paddr = take_hot(b, &b->zero_head);
+        return rcOk;
+    }
+    return buddy_alloc(b, 0, paddr);
+}
+
+Retcode buddy_free_zeroed(struct buddy *b, uint64_t paddr)
+{
+    if (b == NULL)
+        return rcInvalidArgument;
+    uint32_t i;
+    Retcode rc = alloc_head(b, paddr, &i);
+    if (rc != rcOk)
+        return rc;
+    if (b->order[i] != 0 || b->hot_count >= b->hot_max)
+        return buddy_free(b, paddr, 0);
+    b->used_pages--;
+    b->free_pages++;
+    b->state[i] = BF_HOT;
+    b->links[i].next = b->zero_head;
+    b->zero_head = i;
+    b->zero_count++;
+    b->hot_count++;
     return rcOk;
 }
 
@@ -370,12 +421,17 @@ Retcode buddy_check(const struct buddy *b)
         if (n != b->free_blocks[k])
             return rcBadFormat;
     }
-    uint64_t hot = 0;
+    uint64_t hot = 0, zero = 0;
     for (uint32_t i = b->hot_head; i != BUDDY_NONE; i = b->links[i].next) {
         if (i >= b->nframes || b->state[i] != BF_HOT || ++hot > b->hot_count)
             return rcBadFormat; /* a stranger or a cycle on the hot list */
     }
-    if (hot != b->hot_count || hot > b->hot_max)
+    for (uint32_t i = b->zero_head; i != BUDDY_NONE; i = b->links[i].next) {
+        if (i >= b->nframes || b->state[i] != BF_HOT || ++zero > b->zero_count)
+            return rcBadFormat; /* a stranger or a cycle on the known-zero list */
+    }
+    hot += zero;
+    if (zero != b->zero_count || hot != b->hot_count || hot > b->hot_max)
         return rcBadFormat;
     free_pages += hot;
     for (uint32_t i = 0; i < b->nframes; i++) {

@@ -20,6 +20,13 @@
  * gives them all back to the blocks. A hot frame is no allocation: freeing it again is the
  * double free it is (rcNotFound).
  *
+ * Known-zero hot frames: the caller may free a single frame it knows to be all zero with
+ * buddy_free_zeroed (a page table emptied entry by entry, say). It goes on a second hot list,
+ * bounded with the first by hot_max, and buddy_alloc_zeroed takes from it first and says so:
+ * its caller need not zero the frame again. The allocator cannot check the promise (it never
+ * touches frames); the pmm checks it in the test kernel. A plain allocation takes a plain hot
+ * frame first and a known-zero one only when there is none.
+ *
  * Not thread-safe: the caller (pmm) serialises with its own lock.
  */
 #ifndef BASTION_MM_BUDDY_H
@@ -65,6 +72,8 @@ struct buddy {
     uint32_t hot_head;       /* the hot list (through `next`), BUDDY_NONE when empty */
     uint32_t hot_count;      /* frames on it */
     uint32_t hot_max;        /* its bound; 0 (buddy_init's): no hot list */
+    uint32_t zero_head;      /* the known-zero hot frames (through `next`), BUDDY_NONE if none */
+    uint32_t zero_count;     /* frames on it, counted in hot_count too */
 };
 
 /* Bytes of metadata needed for nframes frames. */
@@ -107,6 +116,13 @@ Retcode buddy_alloc(struct buddy *b, unsigned order, uint64_t *paddr);
  * rcInvalidArgument: order differs from the allocation's.
  */
 Retcode buddy_free(struct buddy *b, uint64_t paddr, unsigned order);
+
+/* One frame: as buddy_alloc(b, 0, paddr); *zero says whether it is a known-zero hot frame. */
+Retcode buddy_alloc_zeroed(struct buddy *b, uint64_t *paddr, bool *zero);
+
+/* As buddy_free(b, paddr, 0) of a frame the caller knows to be all zero: it is kept as such
+ * while the hot lists have room (hot_max), else it goes back to the blocks like any other. */
+Retcode buddy_free_zeroed(struct buddy *b, uint64_t paddr);
 
 /* Order of the allocated block starting at paddr (for kfree of large blocks), or rcNotFound. */
 Retcode buddy_block_order(const struct buddy *b, uint64_t paddr, unsigned *order);

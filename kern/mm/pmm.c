@@ -237,20 +237,33 @@ uint64_t pmm_user_reserve(void)
 uint64_t pmm_alloc_user(bool zeroed)
 {
     uint64_t pa = 0;
+    bool zero = false;
     Retcode rc = rcOutOfMemory;
     uint64_t flags = spin_lock_irqsave(&g_lock);
     if (g_buddy.free_pages > g_user_reserve)
-        rc = buddy_alloc(&g_buddy, 0, &pa);
+        rc = zeroed ? buddy_alloc_zeroed(&g_buddy, &pa, &zero) : buddy_alloc(&g_buddy, 0, &pa);
     spin_unlock_irqrestore(&g_lock, flags);
     if (rc != rcOk)
         return 0;
-    if (zeroed)
-        memset(phys_to_virt(pa), 0, PAGE_SIZE);
+    if (zeroed && !zero)
+        memset(phys_to_virt(pa), 0, PAGE_SIZE); /* a known-zero frame is not zeroed twice */
     return pa;
 }
 
 uint64_t pmm_alloc_zeroed(unsigned order)
 {
+    if (order == 0) {
+        uint64_t pa = 0;
+        bool zero = false;
+        uint64_t flags = spin_lock_irqsave(&g_lock);
+        Retcode rc = buddy_alloc_zeroed(&g_buddy, &pa, &zero);
+        spin_unlock_irqrestore(&g_lock, flags);
+        if (rc != rcOk)
+            return 0;
+        if (!zero)
+            memset(phys_to_virt(pa), 0, PAGE_SIZE);
+        return pa;
+    }
     uint64_t pa = pmm_alloc(order);
     if (pa != 0)
         memset(phys_to_virt(pa), 0, PAGE_SIZE << order);
@@ -265,6 +278,23 @@ void pmm_free(uint64_t paddr, unsigned order)
     if (rc != rcOk)
         panic("pmm_free(%#lx, order %u): %s (%s)", paddr, order, retcode_name(rc),
               retcode_text(rc));
+}
+
+void pmm_free_zeroed(uint64_t paddr)
+{
+#ifdef BASTION_TEST_HOOKS
+    /* The promise the allocator cannot check: a frame handed out as zero without being zeroed
+     * must be all zero, or a process would read another's bytes. */
+    const uint64_t *w = phys_to_virt(paddr);
+    for (unsigned i = 0; i < PAGE_SIZE / 8; i++)
+        if (w[i] != 0)
+            panic("pmm_free_zeroed(%#lx): word %u is %#lx, not zero", paddr, i, w[i]);
+#endif
+    uint64_t flags = spin_lock_irqsave(&g_lock);
+    Retcode rc = buddy_free_zeroed(&g_buddy, paddr);
+    spin_unlock_irqrestore(&g_lock, flags);
+    if (rc != rcOk)
+        panic("pmm_free_zeroed(%#lx): %s (%s)", paddr, retcode_name(rc), retcode_text(rc));
 }
 
 Retcode pmm_block_order(uint64_t paddr, unsigned *order)

@@ -48,6 +48,10 @@ uint64_t pmm_user_reserve(void);
 /* Frees a block from pmm_alloc with its order. A foreign address, double free or wrong order
  * is a kernel bug: it panics with the buddy allocator's Retcode name. */
 void pmm_free(uint64_t paddr, unsigned order);
+/* Frees one frame the caller knows to be all zero (a page table whose entries were all
+ * cleared): a zeroed allocation may take it without zeroing it again (buddy.h, known-zero hot
+ * frames). The test kernel checks every word of it and panics on one that is not. */
+void pmm_free_zeroed(uint64_t paddr);
 /* Order of the allocated block starting at paddr (rcNotFound if none). */
 Retcode pmm_block_order(uint64_t paddr, unsigned *order);
 

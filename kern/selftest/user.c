@@ -1,6 +1,7 @@
 /*
  * Self-tests of user mode (selftest=user): address spaces, demand-committed pages, user copies,
- * system calls from ring 3, fatal user faults, preemption and termination of a user busy loop.
+ * system calls from ring 3, fatal user faults, preemption and termination of a user busy loop,
+ * the zeroed rest of a page the loader fills in part.
  */
 #ifdef BASTION_TEST_HOOKS
 
@@ -214,9 +215,56 @@ static void test_user_preempt_terminate(void)
     aspace_destroy(as);
 }
 
+/* 3. A page aspace_write fills in part (a segment's last page, the start block) gets a frame of
+ * which only the written bytes are not zeroed first: the rest must read zero though the frame
+ * comes back dirty from the hot list (its last freed frames are taken first). */
+static bool only_bytes_at(uint64_t pa, size_t off, const char *bytes, size_t n)
+{
+    const uint8_t *p = phys_to_virt(pa);
+    for (size_t i = 0; i < PAGE_SIZE; i++)
+        if (i >= off && i < off + n ? p[i] != (uint8_t)bytes[i - off] : p[i] != 0)
+            return false;
+    return true;
+}
+
+static void test_partial_write_zeroes_rest(void)
+{
+    uint64_t dirty[8];
+    for (unsigned i = 0; i < 8; i++) {
+        dirty[i] = pmm_alloc(0);
+        CHECK(dirty[i] != 0, "a frame to dirty");
+        memset(phys_to_virt(dirty[i]), 0xa5, PAGE_SIZE);
+    }
+    for (unsigned i = 0; i < 8; i++)
+        pmm_free(dirty[i], 0);
+    struct aspace *as;
+    uint64_t data = 0, pa, flags;
+    static const char msg[] = "partly written";
+    CHECK(aspace_create(NULL, NULL, &as) == rcOk, "aspace_create");
+    CHECK(aspace_reserve(as, 0, 3 * PAGE_SIZE, BASTION_VMM_READ | BASTION_VMM_WRITE, &data) == rcOk,
+          "reserve data");
+    /* Inside a page, at its start, at its end. */
+    CHECK(aspace_write(as, data + 100, msg, sizeof msg) == rcOk, "write inside a page");
+    CHECK(aspace_write(as, data + PAGE_SIZE, msg, sizeof msg) == rcOk, "write at a page's start");
+    CHECK(aspace_write(as, data + 3 * PAGE_SIZE - sizeof msg, msg, sizeof msg) == rcOk, "write at "
+                                                                                        "a page's "
+                                                                                        "end");
+    CHECK(paging_query(aspace_root(as), data, &pa, &flags) == rcOk &&
+              only_bytes_at(pa, 100, msg, sizeof msg),
+          "the rest of a page written inside is zero");
+    CHECK(paging_query(aspace_root(as), data + PAGE_SIZE, &pa, &flags) == rcOk &&
+              only_bytes_at(pa, 0, msg, sizeof msg),
+          "the rest of a page written at its start is zero");
+    CHECK(paging_query(aspace_root(as), data + 2 * PAGE_SIZE, &pa, &flags) == rcOk &&
+              only_bytes_at(pa, PAGE_SIZE - sizeof msg, msg, sizeof msg),
+          "the rest of a page written at its end is zero");
+    aspace_destroy(as);
+}
+
 void selftest_user(void)
 {
     test_user_mode();
+    test_partial_write_zeroes_rest();
     test_user_preempt_terminate();
 }
 

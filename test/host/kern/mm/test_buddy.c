@@ -1,5 +1,6 @@
 /* Buddy allocator: splitting, coalescing, exhaustion, fragmentation, reserved regions, misuse. */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -155,6 +156,82 @@ static void test_hot_list(void **state)
     assert_int_equal(buddy_check(&f->b), rcOk);
     /* A corrupt hot list is found. */
     f->b.hot_count = 2;
+    assert_int_equal(buddy_check(&f->b), rcBadFormat);
+    destroy(f);
+}
+
+/* Known-zero frames: kept apart from the plain hot ones within the same hot_max, handed out as
+ * known zero only by buddy_alloc_zeroed, taken by a plain allocation only when no plain hot
+ * frame is left, given back to the blocks with the others; misuse is caught as in buddy_free. */
+static void test_zero_hot_list(void **state)
+{
+    (void)state;
+    struct fixture *f = make(0, 16);
+    f->b.hot_max = 3;
+    uint64_t p[4], a;
+    bool zero = true;
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(buddy_alloc(&f->b, 0, &p[i]), rcOk);
+    /* No known-zero frame yet: an ordinary one, said not to be zero. */
+    assert_int_equal(buddy_alloc_zeroed(&f->b, &a, &zero), rcOk);
+    assert_false(zero);
+    assert_int_equal(buddy_free(&f->b, a, 0), rcOk); /* plain hot */
+    /* A plain hot frame is no known-zero one. */
+    zero = true;
+    uint64_t h;
+    assert_int_equal(buddy_alloc_zeroed(&f->b, &h, &zero), rcOk);
+    assert_false(zero);
+    assert_int_equal(h, a);
+    assert_int_equal(buddy_free(&f->b, h, 0), rcOk);
+    assert_int_equal(buddy_free_zeroed(&f->b, p[0]), rcOk);
+    assert_int_equal(buddy_free_zeroed(&f->b, p[1]), rcOk);
+    /* hot_max counts both lists: the fourth frame goes back to the blocks. */
+    assert_int_equal(buddy_free_zeroed(&f->b, p[2]), rcOk);
+    assert_int_equal(f->b.hot_count, 3);
+    assert_int_equal(f->b.zero_count, 2);
+    assert_int_equal(f->b.free_pages, 15);
+    assert_int_equal(buddy_check(&f->b), rcOk);
+    assert_int_equal(buddy_free_zeroed(&f->b, p[1]), rcNotFound); /* a double free */
+    assert_int_equal(buddy_free_zeroed(&f->b, 5 * PG + 1), rcAlignment);
+    uint64_t two;
+    assert_int_equal(buddy_alloc(&f->b, 1, &two), rcOk);
+    assert_int_equal(buddy_free_zeroed(&f->b, two), rcInvalidArgument); /* not one frame */
+    assert_int_equal(buddy_free(&f->b, two, 1), rcOk);
+    /* A plain allocation takes the plain hot frame, not a known-zero one. */
+    uint64_t b;
+    assert_int_equal(buddy_alloc(&f->b, 0, &b), rcOk);
+    assert_int_equal(b, a);
+    assert_int_equal(f->b.zero_count, 2);
+    /* The zeroed allocation takes the last known-zero frame freed, and says so. */
+    zero = false;
+    assert_int_equal(buddy_alloc_zeroed(&f->b, &a, &zero), rcOk);
+    assert_true(zero);
+    assert_int_equal(a, p[1]);
+    assert_int_equal(f->b.zero_count, 1);
+    assert_int_equal(buddy_check(&f->b), rcOk);
+    /* With no plain hot frame left a plain allocation takes a known-zero one. */
+    uint64_t c;
+    assert_int_equal(buddy_alloc(&f->b, 0, &c), rcOk);
+    assert_int_equal(c, p[0]);
+    assert_int_equal(f->b.zero_count, 0);
+    assert_int_equal(f->b.hot_count, 0);
+    assert_int_equal(buddy_check(&f->b), rcOk);
+    /* A block allocation gives known-zero frames back to the blocks too. */
+    assert_int_equal(buddy_free_zeroed(&f->b, c), rcOk);
+    assert_int_equal(buddy_free_zeroed(&f->b, a), rcOk);
+    assert_int_equal(buddy_free(&f->b, b, 0), rcOk);
+    assert_int_equal(buddy_free(&f->b, p[3], 0), rcOk);
+    uint64_t big;
+    assert_int_equal(buddy_alloc(&f->b, 4, &big), rcOk);
+    assert_int_equal(f->b.hot_count, 0);
+    assert_int_equal(f->b.zero_count, 0);
+    assert_int_equal(buddy_check(&f->b), rcOk);
+    assert_int_equal(buddy_free(&f->b, big, 4), rcOk);
+    /* A corrupt known-zero count is found. */
+    assert_int_equal(buddy_alloc(&f->b, 0, &a), rcOk);
+    assert_int_equal(buddy_free_zeroed(&f->b, a), rcOk);
+    assert_int_equal(buddy_check(&f->b), rcOk);
+    f->b.zero_count = 0;
     assert_int_equal(buddy_check(&f->b), rcBadFormat);
     destroy(f);
 }
@@ -419,6 +496,7 @@ int main(void)
         cmocka_unit_test(test_add_free_builds_max_blocks),
         cmocka_unit_test(test_split_and_coalesce),
         cmocka_unit_test(test_hot_list),
+        cmocka_unit_test(test_zero_hot_list),
         cmocka_unit_test(test_exhaustion),
         cmocka_unit_test(test_fragmentation),
         cmocka_unit_test(test_reserved_regions),
