@@ -195,6 +195,8 @@ int32_t vfs_tree_write(struct vfs_tree *t, uint32_t node, uint64_t offset, const
     uint64_t end = offset + len;
     if (end > VFS_FILE_MAX)
         return VFS_ERR_FILE_TOO_LARGE;
+    if (len == 0)
+        return VFS_OK; /* as write(2): nothing written, the size unchanged, no buffer needed */
     if (end > n->cap) {
         uint64_t cap = (end + VFS_GROW - 1) / VFS_GROW * VFS_GROW;
         if (cap > VFS_FILE_MAX)
