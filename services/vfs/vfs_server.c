@@ -1,0 +1,346 @@
+/*
+ * The RAM file system's IPC server: see vfs_server.h.
+ *
+ * Who a client is: its channel. A client asks kl.core.CM for a channel to VFS_SERVICE; CM.Listen
+ * reports its task name (the kernel's word, not the client's), and the server accepts the
+ * request onto a server end of its own, bound to a session with a fresh open-file table
+ * (vfs_files.h). Every request on that end is served by the session's thread against that table
+ * only, so a file id from another channel names nothing here (ErrBadFileId). One channel per
+ * client process (by pid, from Task.GetTasksList), at most VFS_SESSIONS_MAX: one process cannot
+ * take every session.
+ *
+ * A channel's end: the kernel does not tell a server that its client went away, so a session
+ * waits for a request at most VFS_SESSION_CHECK_MS at a time and then looks whether its client
+ * still runs; when not, it closes its files and its end and frees its slot.
+ *
+ * The tree is one, shared by every session: tree_lock is held around every handler's use of it.
+ */
+#include "vfs_server.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <user/cm.h>
+#include <user/core.h>
+#include <user/ipc.h>
+#include <user/mutex.h>
+#include <user/task_list.h>
+#include <user/thread.h>
+
+#include "kl/Vfs.idl.h"
+#include "kl/VfsRamFs.edl.h"
+#include "vfs_errors.h"
+#include "vfs_files.h"
+#include "vfs_path.h"
+#include "vfs_tree.h"
+
+/* The pure parts' values are the interface's (vfs_errors.h). */
+_Static_assert(VFS_ERR_PATH_EMPTY == kl_Vfs_ErrPathEmpty, "ErrPathEmpty");
+_Static_assert(VFS_ERR_PATH_RELATIVE == kl_Vfs_ErrPathRelative, "ErrPathRelative");
+_Static_assert(VFS_ERR_PATH_TOO_LONG == kl_Vfs_ErrPathTooLong, "ErrPathTooLong");
+_Static_assert(VFS_ERR_PATH_BAD_BYTE == kl_Vfs_ErrPathBadByte, "ErrPathBadByte");
+_Static_assert(VFS_ERR_PATH_ABOVE_ROOT == kl_Vfs_ErrPathAboveRoot, "ErrPathAboveRoot");
+_Static_assert(VFS_ERR_PATH_IS_ROOT == kl_Vfs_ErrPathIsRoot, "ErrPathIsRoot");
+_Static_assert(VFS_ERR_NOT_FOUND == kl_Vfs_ErrNotFound, "ErrNotFound");
+_Static_assert(VFS_ERR_EXISTS == kl_Vfs_ErrExists, "ErrExists");
+_Static_assert(VFS_ERR_NOT_DIR == kl_Vfs_ErrNotDir, "ErrNotDir");
+_Static_assert(VFS_ERR_IS_DIR == kl_Vfs_ErrIsDir, "ErrIsDir");
+_Static_assert(VFS_ERR_DIR_NOT_EMPTY == kl_Vfs_ErrDirNotEmpty, "ErrDirNotEmpty");
+_Static_assert(VFS_ERR_BUSY == kl_Vfs_ErrBusy, "ErrBusy");
+_Static_assert(VFS_ERR_BAD_FLAGS == kl_Vfs_ErrBadFlags, "ErrBadFlags");
+_Static_assert(VFS_ERR_BAD_FILE_ID == kl_Vfs_ErrBadFileId, "ErrBadFileId");
+_Static_assert(VFS_ERR_NOT_READABLE == kl_Vfs_ErrNotReadable, "ErrNotReadable");
+_Static_assert(VFS_ERR_NOT_WRITABLE == kl_Vfs_ErrNotWritable, "ErrNotWritable");
+_Static_assert(VFS_ERR_OFFSET_OVERFLOW == kl_Vfs_ErrOffsetOverflow, "ErrOffsetOverflow");
+_Static_assert(VFS_ERR_COUNT_TOO_LARGE == kl_Vfs_ErrCountTooLarge, "ErrCountTooLarge");
+_Static_assert(VFS_ERR_FILE_TOO_LARGE == kl_Vfs_ErrFileTooLarge, "ErrFileTooLarge");
+_Static_assert(VFS_ERR_TOO_MANY_NODES == kl_Vfs_ErrTooManyNodes, "ErrTooManyNodes");
+_Static_assert(VFS_ERR_TOO_MANY_OPEN == kl_Vfs_ErrTooManyOpen, "ErrTooManyOpen");
+_Static_assert(VFS_ERR_NO_SPACE == kl_Vfs_ErrNoSpace, "ErrNoSpace");
+_Static_assert(VFS_ERR_NO_MORE_ENTRIES == kl_Vfs_ErrNoMoreEntries, "ErrNoMoreEntries");
+_Static_assert(VFS_ERR_RENAME_INTO_SELF == kl_Vfs_ErrRenameIntoSelf, "ErrRenameIntoSelf");
+_Static_assert(VFS_ERR_NO_MEMORY == kl_Vfs_ErrNoMemory, "ErrNoMemory");
+_Static_assert(VFS_PATH_MAX == kl_Vfs_PathMax && VFS_IO_MAX == kl_Vfs_IoMax, "bounds");
+_Static_assert(VFS_O_CREAT == kl_Vfs_Create && VFS_O_EXCL == kl_Vfs_Exclusive &&
+                   VFS_O_TRUNC == kl_Vfs_Truncate && VFS_O_RDWR == kl_Vfs_ReadWrite,
+               "flags");
+_Static_assert(VFS_KIND_FILE == kl_Vfs_KindFile && VFS_KIND_DIR == kl_Vfs_KindDir, "kinds");
+
+#define VFS_SESSION_CHECK_MS 2000u /* how long a quiet session waits before it looks */
+
+enum session_state {
+    SESSION_FREE,    /* the slot may be taken */
+    SESSION_SERVING, /* its thread serves the channel */
+    SESSION_ENDED,   /* its thread closed the channel and is ending: join it, then reuse */
+};
+
+struct session {
+    uint32_t state;                /* enum session_state; its thread writes ENDED, main the rest */
+    char name[CM_NAME_MAX + 1];    /* the client's task name, from CM.Listen */
+    uint32_t pid;                  /* its pid then (Task.GetTasksList), 0 when not found */
+    struct vfs_files files;        /* its open files: used by its thread only, under tree_lock */
+    char dirent[VFS_NAME_MAX + 1]; /* ReadDir's answer, copied under the lock */
+    uint8_t io[VFS_IO_MAX];        /* Read's answer */
+    struct ipc_server srv;
+    struct thread thread;
+    _Alignas(8) uint8_t buf[2][VFS_MSG_MAX];
+};
+
+static struct vfs_tree tree;
+static mutex_t tree_lock = MUTEX_INIT; /* guards tree, every session's files, procs */
+static struct session sessions[VFS_SESSIONS_MAX];
+static struct task_list procs;
+
+/* Normalises a path from a request (a string of the message: NUL-terminated). */
+static int32_t path_of(const char *in, struct vfs_path *p)
+{
+    return vfs_path_normalise(in, strlen(in), p);
+}
+
+static Retcode vfs_open(void *ctx, const char *path, uint32_t flags, uint32_t mode, uint32_t *fid,
+                        int32_t *rc)
+{
+    struct session *s = ctx;
+    (void)mode; /* no owners or permission bits: the policy decides who may do what */
+    struct vfs_path p;
+    *fid = 0;
+    *rc = path_of(path, &p);
+    if (*rc != VFS_OK)
+        return rcOk;
+    mutex_lock(&tree_lock);
+    *rc = vfs_files_open(&s->files, &tree, &p, flags, fid);
+    mutex_unlock(&tree_lock);
+    return rcOk;
+}
+
+static Retcode vfs_close(void *ctx, uint32_t fid, int32_t *rc)
+{
+    struct session *s = ctx;
+    mutex_lock(&tree_lock);
+    *rc = vfs_files_close(&s->files, &tree, fid);
+    mutex_unlock(&tree_lock);
+    return rcOk;
+}
+
+static Retcode vfs_read(void *ctx, uint32_t fid, uint64_t offset, uint32_t count,
+                        struct idl_seq *data, int32_t *rc)
+{
+    struct session *s = ctx;
+    uint32_t got = 0;
+    mutex_lock(&tree_lock);
+    *rc = vfs_files_read(&s->files, &tree, fid, offset, count, s->io, &got);
+    mutex_unlock(&tree_lock);
+    *data = (struct idl_seq){.data = s->io, .count = got};
+    return rcOk;
+}
+
+static Retcode vfs_write(void *ctx, uint32_t fid, uint64_t offset, struct idl_seq data,
+                         uint32_t *written, int32_t *rc)
+{
+    struct session *s = ctx;
+    mutex_lock(&tree_lock);
+    *rc = vfs_files_write(&s->files, &tree, fid, offset, data.data, data.count);
+    mutex_unlock(&tree_lock);
+    *written = *rc == VFS_OK ? data.count : 0;
+    return rcOk;
+}
+
+static Retcode vfs_stat(void *ctx, const char *path, uint32_t *kind, uint64_t *size, int32_t *rc)
+{
+    (void)ctx;
+    struct vfs_path p;
+    uint32_t node;
+    *kind = 0;
+    *size = 0;
+    *rc = path_of(path, &p);
+    if (*rc != VFS_OK)
+        return rcOk;
+    mutex_lock(&tree_lock);
+    *rc = vfs_tree_lookup(&tree, &p, &node);
+    if (*rc == VFS_OK)
+        vfs_tree_stat(&tree, node, kind, size);
+    mutex_unlock(&tree_lock);
+    return rcOk;
+}
+
+static Retcode vfs_unlink(void *ctx, const char *path, int32_t *rc)
+{
+    (void)ctx;
+    struct vfs_path p;
+    *rc = path_of(path, &p);
+    if (*rc != VFS_OK)
+        return rcOk;
+    mutex_lock(&tree_lock);
+    *rc = vfs_tree_unlink(&tree, &p);
+    mutex_unlock(&tree_lock);
+    return rcOk;
+}
+
+static Retcode vfs_mkdir(void *ctx, const char *path, uint32_t mode, int32_t *rc)
+{
+    (void)ctx;
+    (void)mode;
+    struct vfs_path p;
+    uint32_t node;
+    *rc = path_of(path, &p);
+    if (*rc != VFS_OK)
+        return rcOk;
+    mutex_lock(&tree_lock);
+    *rc = vfs_tree_create(&tree, &p, VFS_KIND_DIR, &node);
+    mutex_unlock(&tree_lock);
+    return rcOk;
+}
+
+static Retcode vfs_readdir(void *ctx, const char *path, uint32_t index, const char **name,
+                           uint32_t *kind, int32_t *rc)
+{
+    struct session *s = ctx;
+    struct vfs_path p;
+    uint32_t node;
+    const char *n = "";
+    *kind = 0;
+    s->dirent[0] = 0;
+    *name = s->dirent;
+    *rc = path_of(path, &p);
+    if (*rc != VFS_OK)
+        return rcOk;
+    mutex_lock(&tree_lock);
+    *rc = vfs_tree_lookup(&tree, &p, &node);
+    if (*rc == VFS_OK)
+        *rc = vfs_tree_readdir(&tree, node, index, &n, kind);
+    /* Copied while the lock is held: the reply is written after it is released. */
+    strcpy(s->dirent, n);
+    mutex_unlock(&tree_lock);
+    return rcOk;
+}
+
+static Retcode vfs_rename(void *ctx, const char *from, const char *to, int32_t *rc)
+{
+    (void)ctx;
+    struct vfs_path a, b;
+    *rc = path_of(from, &a);
+    if (*rc == VFS_OK)
+        *rc = path_of(to, &b);
+    if (*rc != VFS_OK)
+        return rcOk;
+    mutex_lock(&tree_lock);
+    *rc = vfs_tree_rename(&tree, &a, &b);
+    mutex_unlock(&tree_lock);
+    return rcOk;
+}
+
+static const struct kl_Vfs_ops ops = {.Open = vfs_open,
+                                      .Close = vfs_close,
+                                      .Read = vfs_read,
+                                      .Write = vfs_write,
+                                      .Stat = vfs_stat,
+                                      .Unlink = vfs_unlink,
+                                      .Mkdir = vfs_mkdir,
+                                      .ReadDir = vfs_readdir,
+                                      .Rename = vfs_rename};
+
+static Retcode dispatch(void *ctx, const void *req, size_t len, void *res, size_t cap,
+                        size_t *res_len)
+{
+    return kl_Vfs_dispatch(&ops, ctx, req, len, res, cap, res_len);
+}
+
+static void close_handle(uint32_t h)
+{
+    CORE_CLIENT(cl, kl_core_Core_EP_handle_Handle, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    (void)core_result(kl_core_Handle_Close(&cl, core_handle_arg(h), &rc), &rc);
+}
+
+/* Whether the session's client process still runs (an unreadable list: assume it does). */
+static bool client_alive(const struct session *s)
+{
+    mutex_lock(&tree_lock);
+    bool yes = s->pid == 0 || task_list_read(&procs) != rcOk ||
+               task_list_pid_of(&procs, s->name) == s->pid;
+    mutex_unlock(&tree_lock);
+    return yes;
+}
+
+static int serve_thread(void *arg)
+{
+    struct session *s = arg;
+    Retcode r;
+    while ((r = ipc_serve(&s->srv)) == rcTimeout && client_alive(s))
+        ;
+    printf("VfsRamFs: the channel of %s ended: %s\n", s->name,
+           r == rcTimeout ? "its client ended" : retcode_name(r));
+    mutex_lock(&tree_lock);
+    vfs_files_close_all(&s->files, &tree);
+    mutex_unlock(&tree_lock);
+    close_handle(s->srv.listener);
+    __atomic_store_n(&s->state, SESSION_ENDED, __ATOMIC_RELEASE);
+    return 0;
+}
+
+/* A slot for a new session: a free one, or one whose thread ended (joined first); NULL when
+ * every slot serves. Sets *dup when `pid` already has a session being served. */
+static struct session *free_slot(uint32_t pid, bool *dup)
+{
+    struct session *found = NULL;
+    *dup = false;
+    for (uint32_t i = 0; i < VFS_SESSIONS_MAX; i++) {
+        struct session *s = &sessions[i];
+        uint32_t st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+        if (st == SESSION_ENDED && thread_join(&s->thread, 1000, NULL) == rcOk) {
+            s->state = SESSION_FREE;
+            st = SESSION_FREE;
+        }
+        if (st == SESSION_SERVING && pid != 0 && s->pid == pid)
+            *dup = true;
+        if (st == SESSION_FREE && found == NULL)
+            found = s;
+    }
+    return found;
+}
+
+void vfs_server_init(uint64_t bytes_max)
+{
+    vfs_tree_init(&tree, bytes_max);
+}
+
+void vfs_server_take(const char *client, const char *service)
+{
+    if (strcmp(service, VFS_SERVICE) != 0 || strlen(client) > CM_NAME_MAX) {
+        (void)cm_drop(client, service);
+        return;
+    }
+    mutex_lock(&tree_lock);
+    uint32_t pid = task_list_read(&procs) == rcOk ? task_list_pid_of(&procs, client) : 0;
+    mutex_unlock(&tree_lock);
+    bool dup;
+    struct session *s = free_slot(pid, &dup);
+    if (s == NULL || dup) {
+        printf("VfsRamFs: %s refused: %s\n", client,
+               dup ? "it has a channel already" : "every channel is taken");
+        (void)cm_drop(client, service);
+        return;
+    }
+    strcpy(s->name, client);
+    s->pid = pid;
+    vfs_files_init(&s->files); /* a new client starts with no open files */
+    uint32_t h;
+    Retcode r =
+        cm_accept(client, service, kl_VfsRamFs_EP_vfs_vfs, kl_core_Types_InvalidHandleValue, &h);
+    if (r != rcOk) {
+        printf("VfsRamFs: Accept of %s returned %s\n", client, retcode_name(r));
+        return;
+    }
+    s->srv = (struct ipc_server){.listener = h,
+                                 .dispatch = dispatch,
+                                 .ctx = s,
+                                 .buf = {s->buf[0], s->buf[1]},
+                                 .cap = VFS_MSG_MAX,
+                                 .recv_timeout_ms = VFS_SESSION_CHECK_MS};
+    s->state = SESSION_SERVING;
+    if (thread_create(&s->thread, serve_thread, s, THREAD_PRIO_DEFAULT, 0) != rcOk) {
+        printf("VfsRamFs: no thread to serve %s\n", client);
+        close_handle(h);
+        s->state = SESSION_FREE;
+    }
+}
