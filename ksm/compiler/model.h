@@ -33,7 +33,8 @@ enum expr_kind {
     E_INDEX  /* a.[b]: element b of the sequence or array field a (an integer, or a string of
               * a sequence of strings); a.[b].<path>: a field of element b of a sequence or
               * array of structs (path, npath; offset its offset in the element, size and sign
-              * its) */
+              * its). a may itself be an E_INDEX (a sequence in an element, or an element that
+              * is a sequence), as deep as the IDL nests: each level one step of the path */
 };
 
 /* E_CALL functions; neg, sum, product, all, any and empty are rewritten by the parser into the
