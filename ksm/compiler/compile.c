@@ -180,39 +180,33 @@ static void gen_guards(struct cc *c, const struct expr *f)
              (int64_t)((uint64_t)f->guards[g].arm << 32 | fi));
 }
 
-/* The offset of element i of a.[i].<path> on the stack (KSM_OP_ELEM_ADDR, from the index),
- * with each union on the path checked to hold its arm in that element (KSM_OP_UNION_ARM with
- * KSM_INSN_BASE, which leaves the offset there). */
+/* The offset of element i of a.[i].<path> on the stack, a path being a chain of steps each
+ * lowered to the instructions that exist: a sequence or array field's element from the index
+ * (KSM_OP_ELEM_ADDR, after the unions the field lies in are checked), or, when a is itself in an
+ * element (a.[h].q.[i], a.[h].[i]), element h's offset first (this, one level up: any depth the
+ * resolver accepts), then i, then KSM_OP_ELEM_ADDR with KSM_INSN_BASE: q's descriptor (its
+ * elements checked to lie inside the message) or first element q's offset past it; then each
+ * union on the path checked to hold its arm in element i (KSM_OP_UNION_ARM with KSM_INSN_BASE,
+ * which leaves the offset there). Nothing is read before the check that it exists. */
 static void gen_elem_addr(struct cc *c, const struct expr *e, int start)
 {
     const struct expr *f = e->a;
     uint64_t fi = field_index(c, e->field_name);
+    if (f->kind == E_INDEX)
+        gen_elem_addr(c, f, start);
     gen(c, e->b, start);
-    gen_guards(c, f);
+    if (f->kind != E_INDEX)
+        gen_guards(c, f);
     emit(c, KSM_OP_ELEM_ADDR, f->offset,
          (int64_t)((uint64_t)f->size << 48 | (uint64_t)(f->is_array ? f->count - 1 : 0) << 32 |
                    field_index(c, f->field_name)));
     c->code[c->ncode - 1].size = f->is_array ? 1 : 0;
+    c->code[c->ncode - 1].flags = f->kind == E_INDEX ? KSM_INSN_BASE : 0;
     for (int g = 0; g < e->nguards; g++) {
         emit(c, KSM_OP_UNION_ARM, e->guards[g].tag_off,
              (int64_t)((uint64_t)e->guards[g].arm << 32 | fi));
         c->code[c->ncode - 1].flags = KSM_INSN_BASE;
     }
-}
-
-/* The offset of element j of q in a.[i].q.[j] on the stack: element i's offset (its unions'
- * arms checked), then j, then KSM_OP_ELEM_ADDR with KSM_INSN_BASE: a sequence's descriptor (its
- * elements checked to lie inside the message) or an array's first element arg bytes past it. */
-static void gen_inner_addr(struct cc *c, const struct expr *e, int start)
-{
-    const struct expr *f = e->a;
-    gen_elem_addr(c, f, start);
-    gen(c, e->b, start);
-    emit(c, KSM_OP_ELEM_ADDR, f->offset,
-         (int64_t)((uint64_t)f->size << 48 | (uint64_t)(f->is_array ? f->count - 1 : 0) << 32 |
-                   field_index(c, f->field_name)));
-    c->code[c->ncode - 1].size = f->is_array ? 1 : 0;
-    c->code[c->ncode - 1].flags = KSM_INSN_BASE;
 }
 
 /* A string operand's descriptor: a field's is the instruction's arg (*arg, returns 0); an
@@ -233,7 +227,7 @@ static int gen_str_ref(struct cc *c, const struct expr *e, int start, uint32_t *
     }
     *arg = 0;
     if (e->a->kind == E_INDEX) { /* string j of a sequence or array of strings in element i */
-        gen_inner_addr(c, e, start);
+        gen_elem_addr(c, e, start);
         return 1;
     }
     if (e->a->is_array && e->b->kind == E_INT) { /* folded: a descriptor at a fixed offset */
@@ -251,19 +245,22 @@ static int gen_str_ref(struct cc *c, const struct expr *e, int start, uint32_t *
     return 1;
 }
 
-/* a.[i] through a union (its tag, or a field of an arm) in the element: the element's offset
- * (KSM_OP_ELEM_ADDR, from the index), then each union's arm checked and the tag or field read
- * at their offsets in the element (KSM_INSN_BASE). */
-static void gen_element_union(struct cc *c, const struct expr *e, int start)
+/* a.[i] (or a field of it) read at its offset: through a union (its tag, or a field of an arm)
+ * in the element, or in an element itself (a.[h].q.[i], a.[h].[i], at any depth): the element's
+ * offset (gen_elem_addr: each index against its elements, each union's arm checked), then the
+ * tag or the integer read there (KSM_INSN_BASE): the element itself (integer elements) or the
+ * field at its offset in it. */
+static void gen_element_at(struct cc *c, const struct expr *e, int start)
 {
     uint64_t fi = field_index(c, e->field_name);
+    const struct expr *w = e->a->elem_struct ? e : e->a; /* the width and sign read */
     gen_elem_addr(c, e, start);
     if (e->arms) {
         emit(c, KSM_OP_UNION_TAG, e->offset, (int64_t)((uint64_t)e->arms << 32 | fi));
     } else {
         emit(c, KSM_OP_LOAD, e->offset, (int64_t)fi);
-        c->code[c->ncode - 1].size = (uint8_t)e->size;
-        c->code[c->ncode - 1].is_signed = (uint8_t)(e->sign == 1);
+        c->code[c->ncode - 1].size = (uint8_t)w->size;
+        c->code[c->ncode - 1].is_signed = (uint8_t)(w->sign == 1);
     }
     c->code[c->ncode - 1].flags = KSM_INSN_BASE;
 }
@@ -334,19 +331,8 @@ static void gen(struct cc *c, const struct expr *e, int start)
     case E_INDEX: {
         const struct expr *f = e->a;
         uint32_t fi = field_index(c, f->field_name);
-        if (f->kind == E_INDEX) {
-            /* element j of a sequence or array in element i: j's offset, read there (an
-             * integer element, or a field of a struct element at its offset in it) */
-            const struct expr *w = f->elem_struct ? e : f;
-            gen_inner_addr(c, e, start);
-            emit(c, KSM_OP_LOAD, f->elem_struct ? e->offset : 0, fi);
-            c->code[c->ncode - 1].flags = KSM_INSN_BASE;
-            c->code[c->ncode - 1].size = (uint8_t)w->size;
-            c->code[c->ncode - 1].is_signed = (uint8_t)(w->sign == 1);
-            return;
-        }
-        if (e->nguards > 0 || e->arms) {
-            gen_element_union(c, e, start);
+        if (f->kind == E_INDEX || e->nguards > 0 || e->arms) {
+            gen_element_at(c, e, start);
             return;
         }
         if (f->elem_struct && f->is_array && e->b->kind == E_INT) { /* folded: a fixed offset */

@@ -488,14 +488,23 @@ static uint32_t arms_held(struct ictx *x, const struct expr *f)
  * each union on the path holding its arm there (KSM_OP_ELEM_ADDR, then KSM_OP_UNION_ARM with
  * KSM_INSN_BASE): *base, or the failure reason. */
 static uint32_t elements_of(struct ictx *x, const struct expr *f, uint64_t *first, uint64_t *n);
+static uint32_t inner_of(struct ictx *x, const struct expr *f, uint64_t base, uint64_t *first,
+                         uint64_t *n);
 static uint32_t elem_base(struct ictx *x, const struct expr *e, uint64_t *base)
 {
     int64_t i;
     uint64_t first, n;
     uint32_t r;
-    if ((r = eval(x, e->b, &i)) != KSM_R_RULE ||
-        (r = elements_of(x, e->a, &first, &n)) != KSM_R_RULE)
+    if (e->a->kind == E_INDEX) { /* in the compiled order: the outer element's offset, then i */
+        uint64_t outer;
+        if ((r = elem_base(x, e->a, &outer)) != KSM_R_RULE ||
+            (r = eval(x, e->b, &i)) != KSM_R_RULE ||
+            (r = inner_of(x, e->a, outer, &first, &n)) != KSM_R_RULE)
+            return r;
+    } else if ((r = eval(x, e->b, &i)) != KSM_R_RULE ||
+               (r = elements_of(x, e->a, &first, &n)) != KSM_R_RULE) {
         return r;
+    }
     if ((uint64_t)i >= n) {
         x->field = e->a->field_name;
         return KSM_R_FIELD_BOUNDS;
@@ -661,15 +670,17 @@ static uint32_t element_union(struct ictx *x, const struct expr *e, int64_t *v)
     uint32_t r = elem_base(x, e, &base);
     if (r != KSM_R_RULE)
         return r;
+    /* the tag, an integer element, or a field of a struct element (e's offset, size, sign) */
+    const struct expr *w = e->arms || e->a->elem_struct ? e : e->a;
     x->field = e->field_name;
-    if (base + e->offset + e->size > x->len)
+    if (base + e->offset + w->size > x->len)
         return KSM_R_FIELD_BOUNDS;
-    uint64_t u = le(x->msg, (size_t)(base + e->offset), (int)e->size);
+    uint64_t u = le(x->msg, (size_t)(base + e->offset), (int)w->size);
     if (e->arms) {
         if (u >= e->arms)
             return KSM_R_UNION_ARM;
-    } else if (e->sign == 1 && e->size < 8 && (u >> (8 * e->size - 1)) & 1) {
-        u |= ~(uint64_t)0 << (8 * e->size);
+    } else if (w->sign == 1 && w->size < 8 && (u >> (8 * w->size - 1)) & 1) {
+        u |= ~(uint64_t)0 << (8 * w->size);
     }
     *v = (int64_t)u;
     return KSM_R_RULE;
@@ -836,18 +847,12 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
         return *v < 0 ? KSM_R_BAD_TABLE : KSM_R_RULE;
     }
     case E_INDEX: {
-        uint64_t first, n, base;
-        if (e->nguards > 0 || e->arms)
+        uint64_t first, n;
+        if (e->nguards > 0 || e->arms || e->a->kind == E_INDEX)
             return element_union(x, e, v);
-        if (e->a->kind == E_INDEX) { /* in the compiled order: element i's offset, j, then j */
-            if ((r = elem_base(x, e->a, &base)) != KSM_R_RULE ||
-                (r = eval(x, e->b, &a)) != KSM_R_RULE ||
-                (r = inner_of(x, e->a, base, &first, &n)) != KSM_R_RULE)
-                return r;
-        } else if ((r = eval(x, e->b, &a)) != KSM_R_RULE ||
-                   (r = elements_of(x, e->a, &first, &n)) != KSM_R_RULE) {
+        if ((r = eval(x, e->b, &a)) != KSM_R_RULE ||
+            (r = elements_of(x, e->a, &first, &n)) != KSM_R_RULE)
             return r;
-        }
         /* an integer element, or a field (e's offset, size, sign) of a struct element */
         const struct expr *w = e->a->elem_struct ? e : e->a;
         uint64_t at = first + (uint64_t)a * e->a->size + (e->a->elem_struct ? e->offset : 0);

@@ -33,7 +33,8 @@ enum expr_kind {
     E_INDEX  /* a.[b]: element b of the sequence or array field a (an integer, or a string of
               * a sequence of strings); a.[b].<path>: a field of element b of a sequence or
               * array of structs (path, npath; offset its offset in the element, size and sign
-              * its) */
+              * its). a may itself be an E_INDEX (a sequence in an element, or an element that
+              * is a sequence), as deep as the IDL nests: each level one step of the path */
 };
 
 /* E_CALL functions; neg, sum, product, all, any and empty are rewritten by the parser into the
@@ -99,17 +100,14 @@ struct expr {
     /* E_FIELD of TY_SEQ: a sequence of strings (size 8: each element a string's descriptor in
      * the arena), whose element a.[i] is a string (TY_STR) */
     bool elem_str;
-    /* E_FIELD of TY_SEQ: a sequence or array whose elements are sequences (or bytes) of integers
-     * (size 8: each element a descriptor, relative to the arena start, of a run of inner_size
-     * bytes elements, at most inner_count, signed as inner_sign), of strings (inner_str,
-     * inner_size 8: string descriptors) or of structs (inner_struct, inner_size the struct's);
-     * a.[i] is that sequence, read as a sequence in an element is (its descriptor at offset 0
-     * in element i) */
+    /* TY_SEQ (a field, or a sequence in an element: E_INDEX): a sequence or array whose
+     * elements are sequences or bytes (size 8: each element a descriptor, relative to the arena
+     * start, of its own run); elem_kind and elem_type name the element's type as the type
+     * description does ("sequence", "sequence<UInt16, 4>"), and a.[i] is that sequence, resolved
+     * from them as a sequence field is (its descriptor at offset 0 in element i), so that the
+     * levels go as deep as the IDL lets them (IDL_SEQ_NEST_MAX) */
     bool elem_seq;
-    uint32_t inner_size, inner_count;
-    int inner_sign;
-    bool inner_str;
-    const struct json *inner_struct;
+    char *elem_kind, *elem_type;
     /* E_FIELD message.<handle>.handle (1), .rights (2) or .type (3): offset is the Handle
      * parameter's index into the handle table, whose entry holds the resource's SID (as the
      * kernel shows the monitor) and the rights; the type is in the table of types after the

@@ -771,15 +771,24 @@ static struct expr *primary(struct parser *ps)
                 ps->depth--;
                 if (!ix->b || !expect(ps, T_RBRACK, "']' after the index"))
                     return NULL;
-                int pcap = 0;
+                int pcap = 0, levels = 1;
                 ix->height = 1 + ix->b->height;
                 while (peek(ps)->kind == T_DOT) {
                     next(ps);
-                    if (peek(ps)->kind == T_LBRACK && ix->a->kind == E_FIELD) {
+                    if (peek(ps)->kind == T_LBRACK) {
                         /* <array>.[i].<sequence>.[j]: an element of a sequence inside an
-                         * element, or <sequence of sequences>.[i].[j] (the resolver checks
-                         * the types); nothing may follow it */
+                         * element, or <sequence of sequences>.[i].[j], and so on, level after
+                         * level (the resolver checks the types, which the IDL nests at most
+                         * IDL_SEQ_NEST_MAX sequences deep); the levels are bounded as the
+                         * nesting of expressions is, for the passes that recurse on them */
                         struct token *lb2 = next(ps);
+                        if (++levels > PSL_MAX_NESTING) {
+                            err_at(ps, lb2,
+                                   psl_fmt("elements nested deeper than %d levels are not "
+                                           "supported",
+                                           PSL_MAX_NESTING));
+                            return NULL;
+                        }
                         if (!enter(ps, lb2))
                             return NULL;
                         struct expr *in = new_expr(E_INDEX, lb2->pos);

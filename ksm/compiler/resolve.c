@@ -8,6 +8,7 @@
 
 #include <bastion/object_type.h>
 
+#include "idl/runtime/bastion_idl.h"
 #include "ksm_table.h"
 #include "model.h"
 #include "regex.h"
@@ -48,6 +49,55 @@ static void see_method(void *ctx, int server, int ep, int method, const struct t
 static int part_of(int event)
 {
     return event == KSM_EV_RESPONSE ? TD_OUT : event == KSM_EV_ERROR ? TD_ERR : TD_IN;
+}
+
+/*
+ * e as a sequence, bytes or array of the type description's kind and type, its descriptor (an
+ * array: its first element) at off, in the message or in an element: TY_SEQ, its elements
+ * integers, strings, structs or unions, or sequences (or bytes) whose elements are any of these,
+ * level after level. Each level is checked here, down to the last, so that a field is refused
+ * where it is named rather than at some depth of a path; level counts the sequences around
+ * (IDL_SEQ_NEST_MAX at most, as idlc bounds them). false: elements that cannot be read (arrays
+ * of arrays or of sequences as a sequence's elements, elements of an unknown type).
+ */
+static bool seq_type(struct policy *p, struct expr *e, const char *kind, const char *type,
+                     uint32_t off, unsigned level)
+{
+    uint32_t esize = 0, n = 0, align;
+    bool esign = false, arr = !strcmp(kind, "array");
+    unsigned sbound = 0;
+    const struct json *st = NULL;
+    char ekind[16], etype[256];
+    if (level > IDL_SEQ_NEST_MAX || (strcmp(kind, "sequence") && strcmp(kind, "bytes") && !arr))
+        return false;
+    bool str = (!strcmp(kind, "sequence") &&
+                sscanf(type, "sequence<string<%u>, %u>", &sbound, &n) == 2 && n > 0) ||
+               (arr && sscanf(type, "array<string<%u>, %u>", &sbound, &n) == 2 && n > 0);
+    bool nested = !str && td_nested_seq_elements(kind, type, ekind, etype, &n) == 0;
+    if (nested) { /* each element a descriptor of a sequence: readable down to its last level */
+        struct expr inner;
+        memset(&inner, 0, sizeof inner);
+        if (!seq_type(p, &inner, ekind, etype, 0, level + 1))
+            return false;
+        esize = 8;
+    } else if (str) { /* each element a string's descriptor (an array's in place) */
+        esize = 8;
+    } else if (td_int_elements(kind, type, &esize, &esign, &n) < 0 &&
+               !(st = td_struct_elements(p->td, kind, type, &esize, &align, &n))) {
+        return false;
+    }
+    e->type = TY_SEQ;
+    e->elem_str = str;
+    e->elem_seq = nested;
+    e->elem_kind = nested ? psl_strdup(ekind) : NULL;
+    e->elem_type = nested ? psl_strdup(etype) : NULL;
+    e->elem_struct = st;
+    e->is_array = arr;
+    e->count = n;
+    e->size = esize;
+    e->sign = esign;
+    e->offset = off;
+    return true;
 }
 
 static void field(struct policy *p, const struct scope *s, struct expr *e)
@@ -159,52 +209,12 @@ static void field(struct policy *p, const struct scope *s, struct expr *e)
         return;
     }
     if (!strcmp(kind, "sequence") || !strcmp(kind, "bytes") || !strcmp(kind, "array")) {
-        uint32_t esize, n, align;
-        bool esign = false;
-        const struct json *st = NULL;
-        unsigned sbound = 0;
-        char ekind[16], etype[256];
-        if ((!strcmp(kind, "sequence") &&
-             sscanf(type, "sequence<string<%u>, %u>", &sbound, &n) == 2 && n > 0) ||
-            (!strcmp(kind, "array") && sscanf(type, "array<string<%u>, %u>", &sbound, &n) == 2 &&
-             n > 0)) {
-            e->elem_str = true; /* each element a string's descriptor (in the arena, or in
-                                 * place in the fixed part for an array) */
-            esize = 8;
-        } else if (td_nested_seq_elements(kind, type, ekind, etype, &n) == 0 &&
-                   (td_int_elements(ekind, etype, &e->inner_size, &esign, &e->inner_count) == 0 ||
-                    (!strcmp(ekind, "sequence") &&
-                     sscanf(etype, "sequence<string<%u>, %u>", &sbound, &e->inner_count) == 2 &&
-                     e->inner_count > 0 && (e->inner_str = true, e->inner_size = 8)) ||
-                    ((e->inner_struct = td_struct_elements(p->td, ekind, etype, &e->inner_size,
-                                                           &align, &e->inner_count)) != NULL &&
-                     !strcmp(json_get_string(e->inner_struct, "kind")
-                                 ? json_get_string(e->inner_struct, "kind")
-                                 : "struct",
-                             "struct")))) {
-            /* each element a sequence's descriptor: of integers, of strings or of structs (a
-             * union's elements are not read inside an element: element_field) */
-            e->elem_seq = true;
-            e->inner_sign = esign ? 1 : 0;
-            esign = false;
-            esize = 8;
-        } else if (td_int_elements(kind, type, &esize, &esign, &n) < 0 &&
-                   !(st = td_struct_elements(p->td, kind, type, &esize, &align, &n))) {
+        if (!seq_type(p, e, kind, type, off, 1))
             psl_error(e->pos,
-                      "type mismatch: '%s' is a %s of %s: only sequences and arrays of integers "
-                      "or structs, of strings, and of sequences of integers, strings or structs, "
-                      "can be used in "
-                      "expressions",
-                      e->field_name, kind, type);
-            return;
-        }
-        e->elem_struct = st;
-        e->type = TY_SEQ;
-        e->is_array = !strcmp(kind, "array");
-        e->count = n;
-        e->size = esize;
-        e->sign = esign;
-        e->offset = off;
+                      "type mismatch: '%s' is a %s of %s: only sequences and arrays of integers, "
+                      "strings, structs or unions, or of sequences of these (nested up to %u "
+                      "levels), can be used in expressions",
+                      e->field_name, kind, type, IDL_SEQ_NEST_MAX);
         return;
     }
     if (strcmp(kind, "scalar") || (size != 1 && size != 2 && size != 4 && size != 8)) {
@@ -747,16 +757,6 @@ static void element_field(struct policy *p, struct expr *e)
         name = json_get_string(f, "type") ? json_get_string(f, "type") : "";
         sign = json_get_bool(f, "signed");
     }
-    bool inner = a->kind == E_INDEX;
-    if (inner && (strcmp(kind, "scalar") || e->nguards > 0)) {
-        /* a.[i].q.[j].<path>: q's struct element holds it */
-        psl_error(e->pos,
-                  "not supported: '%s' in an element of '%s' is %s%s%s: only the integer fields "
-                  "of a sequence's or array's struct elements inside an element can be used",
-                  e->path[e->npath - 1], a->field_name, e->nguards ? "inside a union, " : "", kind,
-                  *name ? psl_fmt(" %s", name) : "");
-        return;
-    }
     if (!strcmp(kind, "union")) { /* its tag, compared with an arm's name (union_arm_test) */
         const struct json *u = e->npath == 0 ? st : td_union(p->td, name);
         size_t n = u ? json_len(json_get(u, "fields")) : 0;
@@ -779,35 +779,18 @@ static void element_field(struct policy *p, struct expr *e)
         e->field_name = path;
         return;
     }
-    uint32_t esize = 0, n = 0, align;
-    bool esign = false;
-    unsigned sbound;
-    const struct json *est = NULL;
-    bool seq = !strcmp(kind, "sequence") || !strcmp(kind, "bytes"), arr = !strcmp(kind, "array");
-    bool str_seq = (!strcmp(kind, "sequence") &&
-                    sscanf(name, "sequence<string<%u>, %u>", &sbound, &n) == 2 && n > 0) ||
-                   (arr && sscanf(name, "array<string<%u>, %u>", &sbound, &n) == 2 && n > 0);
-    if (str_seq && arr)
-        esize = 8; /* an array of strings: its descriptors in place in the element */
-    if (!inner && (seq || arr) &&
-        (str_seq || td_int_elements(kind, name, &esize, &esign, &n) == 0 ||
-         (est = td_struct_elements(p->td, kind, name, &esize, &align, &n)) != NULL) &&
-        off + (arr ? (uint64_t)esize * n : 8) <= a->size &&
-        (!est ||
-         strcmp(json_get_string(est, "kind") ? json_get_string(est, "kind") : "struct", "union"))) {
-        /* a sequence (of integers, strings or structs) in the element: its descriptor at off
-         * in the element; an array: its elements (of strings: their descriptors, 8 bytes
-         * each) from off in the element. Read through size,
-         * empty, member and .[j] (E_INDEX of this); each has one element a level down only
-         * (the elements of a struct there are its integer fields) */
-        e->type = TY_SEQ;
-        e->offset = off;
-        e->size = str_seq ? 8 : esize;
-        e->sign = esign;
-        e->count = n;
-        e->is_array = arr;
-        e->elem_str = str_seq;
-        e->elem_struct = est;
+    if ((!strcmp(kind, "sequence") || !strcmp(kind, "bytes") || !strcmp(kind, "array")) &&
+        seq_type(p, e, kind, name, off, 1)) {
+        /* a sequence (of integers, strings, structs or unions, or of sequences of these) in the
+         * element: its descriptor at off in the element; an array: its elements (of strings:
+         * their descriptors, 8 bytes each) from off in the element. Read through size, empty,
+         * member and .[j] (E_INDEX of this), each a level further down */
+        if (off + (e->is_array ? (uint64_t)e->size * e->count : 8) > a->size) {
+            psl_error(e->pos, "'%s' lies past an element of '%s' in the type description", path,
+                      a->field_name);
+            e->type = TY_NONE;
+            return;
+        }
         e->field_name = path;
         return;
     }
@@ -815,8 +798,8 @@ static void element_field(struct policy *p, struct expr *e)
         off + size > a->size || off > 0xffff) {
         psl_error(e->pos,
                   "type mismatch: '%s' of an element of '%s' is a %s%s%s: only its integer and "
-                  "string fields, and its sequences and arrays of integers, strings or structs, "
-                  "can be used",
+                  "string fields, its unions, and its sequences and arrays of integers, strings, "
+                  "structs or unions, or of sequences of these, can be used",
                   e->path[e->npath - 1], a->field_name, kind, *name ? " " : "", name);
         return;
     }
@@ -871,15 +854,12 @@ static void element(struct policy *p, const struct scope *s, struct expr *e)
                       e->a->field_name);
             return;
         }
-        e->type = TY_SEQ;
-        e->offset = 0;
-        e->size = e->a->inner_size;
-        e->sign = e->a->inner_sign;
-        e->count = e->a->inner_count;
-        e->is_array = false;
-        e->elem_str = e->a->inner_str;
-        e->elem_struct = e->a->inner_struct;
         e->field_name = psl_fmt("%s.[]", e->a->field_name);
+        if (!seq_type(p, e, e->a->elem_kind, e->a->elem_type, 0, 1)) { /* field checked it */
+            psl_error(e->pos, "the elements of '%s' (%s) cannot be read", e->a->field_name,
+                      e->a->elem_type);
+            e->type = TY_NONE;
+        }
         return;
     }
     if (e->a->elem_struct || e->npath > 0) {
@@ -888,6 +868,7 @@ static void element(struct policy *p, const struct scope *s, struct expr *e)
     }
     e->type = TY_INT;
     e->sign = e->a->sign;
+    e->offset = 0; /* the element itself */
     e->field_name = e->a->field_name;
 }
 

@@ -192,7 +192,8 @@ enum ksm_op {
      * field, a string's or a sequence's descriptor. KSM_INSN_BASE on ELEM_ADDR itself: the
      * sequence (size 0) or array (size 1) is one in an element, its descriptor or first element
      * arg bytes past the element's offset, which lies below the index (both popped): element j
-     * of `q.[i].items` (an integer, a string's descriptor, a struct). */
+     * of `q.[i].items` (an integer, a string's descriptor, a struct). A path of several levels
+     * is a chain of these, each on the offset the one before left (`r.[i].[j].[k]`: three). */
     KSM_OP_ELEM_ADDR,
     /* A computed component of a HashSet tuple or dictionary entry, on top of the stack and left
      * there, against its component's range: read as signed if is_signed (else unsigned), it

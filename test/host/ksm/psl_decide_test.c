@@ -2192,6 +2192,127 @@ static void deeper_nested_elements(void **state)
     assert_int_equal(calc_decide(t, &r, len).verdict, KSM_GRANTED);
 }
 
+/* Three levels byte by byte (psltest.Calc.Deepest: fixed part 28 bytes, arena at 56: r's
+ * descriptor at 0, qi's at 8, qu's at 16, i at 24, j at 25, k at 26). Each level is one more
+ * KSM_OP_ELEM_ADDR with KSM_INSN_BASE on the offset the level above gave: r.[i].[j].[k] is
+ * three, qi.[i].[j].<path> two, then the union's arm (KSM_OP_UNION_ARM with KSM_INSN_BASE) and
+ * the string, sequence or integer read at its offset in the Item; qu.[i].[j]'s tag is read in
+ * element j of sequence i. A descriptor outside the message at each level, an index past the
+ * elements at each level, or a union holding another arm, denies naming the path with []. */
+static void deepest_nested_elements(void **state)
+{
+    (void)state;
+    struct calc_req r = calc_request("request dst=psltest.Server endpoint=calc method=Deepest {\n"
+                                     "  assert (message.r.[message.i].[message.j].[message.k] == "
+                                     "500 && "
+                                     "size (message.r.[message.i].[message.j]) == 2 && "
+                                     "member {value : 7, of : message.r.[message.i].[message.j]})\n"
+                                     "  assert (message.qi.[message.i].[message.j].name == \"ab\" "
+                                     "&& "
+                                     "message.qi.[message.i].[message.j].items.[message.k] == 9 && "
+                                     "message.qi.[message.i].[message.j].u.pt.y == -7)\n"
+                                     "  assert (message.qu.[message.i].[message.j] == \"s\" && "
+                                     "message.qu.[message.i].[message.j].s == -3)\n"
+                                     "}\n",
+                                     "Deepest");
+    const struct ksm_table *t = r.t;
+    assert_int_equal(r.len, KSM_HEADER_SIZE + 28);
+    uint32_t fixed = 28, rd[2] = {8, 2}, r_run[4] = {0, 0, 24, 2}, r1_run[4] = {0, 0, 40, 2},
+             qid[2] = {48, 2}, qi_run[4] = {0, 0, 64, 2}, ab[2] = {0, 3}, items[2] = {128, 2},
+             pt = 1, qud[2] = {136, 2}, qu_run[4] = {0, 0, 152, 2}, s_arm = 1, far[2] = {4000, 2};
+    uint16_t r11[2] = {7, 500}, it[2] = {0, 9};
+    int32_t y = -7;
+    int16_t sv = -3;
+    uint8_t *f = buf + KSM_HEADER_SIZE, *arena = buf + 56;
+    memcpy(buf + 8, &fixed, 4);
+    memcpy(f, rd, 8);
+    memcpy(f + 8, qid, 8);
+    memcpy(f + 16, qud, 8);
+    memcpy(arena, "ab\0", 3);
+    memcpy(arena + 8, r_run, 16);   /* r[1]: two sequences at 24 */
+    memcpy(arena + 24, r1_run, 16); /* r[1][1]: two UInt16 at 40 */
+    memcpy(arena + 40, r11, 4);
+    memcpy(arena + 48, qi_run, 16); /* qi[1]: two Items at 64, 32 bytes each */
+    memcpy(arena + 96 + 4, ab, 8);  /* qi[1][1].name */
+    memcpy(arena + 96 + 12, items, 8);
+    memcpy(arena + 96 + 20, &pt, 4); /* u holds pt: x at 24, y at 28 */
+    memcpy(arena + 96 + 28, &y, 4);
+    memcpy(arena + 128, it, 4);
+    memcpy(arena + 136, qu_run, 16); /* qu[1]: two Nums at 152, 8 bytes each */
+    memcpy(arena + 160, &s_arm, 4);
+    memcpy(arena + 164, &sv, 2);
+    f[24] = f[25] = f[26] = 1; /* i, j, k */
+    size_t len = 56 + 168;
+    uint32_t third = 0;
+    for (uint32_t k = 2; k < t->ncode; k++) /* r.[i].[j].[k]: three element steps in a row */
+        third += t->code[k].op == KSM_OP_ELEM_ADDR && t->code[k].flags == KSM_INSN_BASE &&
+                 t->code[k - 2].op == KSM_OP_ELEM_ADDR && t->code[k - 2].flags == KSM_INSN_BASE;
+    assert_true(third >= 1);
+    assert_int_equal(calc_decide(t, &r, len).verdict, KSM_GRANTED);
+    static const struct {
+        uint32_t at; /* a descriptor replaced by far */
+        const char *field;
+    } cases[] = {
+        {56 + 16, "message.r.[]"},            /* r[1] */
+        {56 + 32, "message.r.[].[]"},         /* r[1][1] */
+        {KSM_HEADER_SIZE, "message.r"},       /* r itself */
+        {56 + 56, "message.qi.[]"},           /* qi[1] */
+        {56 + 100, "message.qi.[].[].name"},  /* qi[1][1].name */
+        {56 + 108, "message.qi.[].[].items"}, /* qi[1][1].items */
+        {56 + 144, "message.qu.[]"},          /* qu[1] */
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        uint8_t saved[8];
+        memcpy(saved, buf + cases[c].at, 8);
+        memcpy(buf + cases[c].at, far, 8);
+        struct ksm_verdict v = calc_decide(t, &r, len);
+        assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+        assert_string_equal(t->fields[v.field], cases[c].field);
+        memcpy(buf + cases[c].at, saved, 8);
+    }
+    static const struct {
+        uint32_t at; /* an index, or a count, set to 2 or less than the index */
+        uint8_t value;
+        const char *field;
+    } past[] = {
+        {KSM_HEADER_SIZE + 26, 2, "message.r.[].[]"}, /* k past r[1][1]'s two */
+        {KSM_HEADER_SIZE + 25, 2, "message.r.[]"},    /* j past r[1]'s two */
+        {KSM_HEADER_SIZE + 24, 2, "message.r"},       /* i past r's two */
+        {56 + 36, 1, "message.r.[].[]"},              /* r[1][1] holds one: k 1 past it */
+        {56 + 60, 1, "message.qi.[]"},                /* qi[1] holds one Item: j 1 past it */
+        {56 + 148, 1, "message.qu.[]"},               /* qu[1] holds one Num: j 1 past it */
+    };
+    for (size_t c = 0; c < sizeof past / sizeof past[0]; c++) {
+        uint8_t saved = buf[past[c].at];
+        buf[past[c].at] = past[c].value;
+        struct ksm_verdict v = calc_decide(t, &r, len);
+        assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+        assert_string_equal(t->fields[v.field], past[c].field);
+        buf[past[c].at] = saved;
+    }
+    buf[56 + 116] = 0; /* qi[1][1].u holds code: pt.y is not read */
+    struct ksm_verdict v = calc_decide(t, &r, len);
+    assert_int_equal(v.reason, KSM_R_UNION_ARM);
+    assert_string_equal(t->fields[v.field], "message.qi.[].[].u.pt.y");
+    buf[56 + 116] = 1;
+    buf[56 + 160] = 5; /* a tag naming no arm of Num */
+    v = calc_decide(t, &r, len);
+    assert_int_equal(v.reason, KSM_R_UNION_ARM);
+    assert_string_equal(t->fields[v.field], "message.qu.[].[]");
+    buf[56 + 160] = 0; /* n: the test is false, s not read */
+    assert_int_equal(calc_decide(t, &r, len).reason, KSM_R_RULE);
+    buf[56 + 160] = 1;
+    /* each read depends on its nested value: 500, 7 (member), the name, 9, y, s */
+    static const uint32_t flips[] = {56 + 42, 56 + 40, 56 + 0, 56 + 130, 56 + 124, 56 + 164};
+    for (size_t c = 0; c < sizeof flips / sizeof flips[0]; c++) {
+        uint8_t saved = buf[flips[c]];
+        buf[flips[c]] ^= 1;
+        assert_int_equal(calc_decide(t, &r, len).reason, KSM_R_RULE);
+        buf[flips[c]] = saved;
+    }
+    assert_int_equal(calc_decide(t, &r, len).verdict, KSM_GRANTED);
+}
+
 /* Nested elements byte by byte (psltest.Calc.Nested: fixed part 68 bytes, arena at 96: the array
  * of strings a's three descriptors in place at 0, q's descriptor at 24, i at 56, j at 57). a.[i]
  * is KSM_OP_ELEM_ADDR (an array, 8-byte elements) and the string instruction with
@@ -2456,6 +2577,7 @@ int main(void)
         cmocka_unit_test(sequences_and_arrays_in_elements),
         cmocka_unit_test(field_member_in_elements),
         cmocka_unit_test(deeper_nested_elements),
+        cmocka_unit_test(deepest_nested_elements),
         cmocka_unit_test(hashset_tuple_entries),
         cmocka_unit_test(hashset_entry_range),
         cmocka_unit_test(member_through_union),

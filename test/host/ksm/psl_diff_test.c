@@ -15,7 +15,8 @@
  * sequence of strings, strings of a sequence, unions' arms and their fields, strings and
  * sequences in arms, unions as elements, an array of strings and sequences of sequences:
  * Nested; an array of strings in an element, sequences of sequences of strings and of structs:
- * Deeper; and nested.psl), compared on requests crafted for that method;
+ * Deeper; sequences of sequences of sequences, of nested structs and of unions: Deepest; and
+ * nested.psl), compared on requests crafted for that method;
  * random sequences of events
  * on random SIDs, where verdicts and the whole state after every event must agree, and a denied
  * event must leave the state as it was.
@@ -86,6 +87,8 @@ struct fieldset {
     bool nested;        /* Nested: an array of strings, sequences of sequences, bytes, arrays */
     bool deeper;        /* Deeper: strings of an array in an element, sequences of sequences of
                          * strings and of structs */
+    bool deepest;       /* Deepest: three levels of sequences, sequences of sequences of nested
+                         * structs and of unions */
 };
 
 /* What the random policies hold of the constructs added after the generator was written:
@@ -107,6 +110,8 @@ enum {
     GC_NESTED_ELEM,  /* elements of an array of strings, of sequences of sequences (Nested) */
     GC_DEEPER_ELEM,  /* an array of strings in an element, sequences of sequences of strings and
                       * of structs (Deeper) */
+    GC_DEEPEST_ELEM, /* three levels of sequences, a nested struct's string, sequence and union
+                      * and a union, in a sequence's sequences (Deepest) */
     GC_COUNT
 };
 static int generated[GC_COUNT];
@@ -121,6 +126,8 @@ static void count_field(const char *name)
     generated[GC_ELEM_NESTED] += !strncmp(name, "groups.", 7);
     generated[GC_DEEPER_ELEM] +=
         !strncmp(name, "labs.", 5) || !strncmp(name, "qs.", 3) || !strncmp(name, "qp.", 3);
+    generated[GC_DEEPEST_ELEM] +=
+        !strncmp(name, "r.", 2) || !strncmp(name, "qi.", 3) || !strncmp(name, "qu.", 3);
     generated[GC_NESTED_ELEM] += !strncmp(name, "a.", 2) || !strncmp(name, "q.", 2) ||
                                  !strncmp(name, "bq.", 3) || !strncmp(name, "b.", 2);
     generated[GC_ELEM_VARSIZE] +=
@@ -251,6 +258,25 @@ static void fields_of(const char *ep, const char *m, int event, struct fieldset 
                 f->str[f->nstr++] = "a.[2]";
                 f->str[f->nstr++] = "tag";
                 f->nested = true;
+            }
+            if (res)
+                U("rc");
+        } else if (!strcmp(m, "Deepest")) {
+            if (req) { /* r's integers, qi's items' fields, qu's unions, at any index */
+                U("i");
+                U("j");
+                U("k");
+                U("r.[message.i].[message.j].[message.k]");
+                U("r.[1].[0].[message.k]");
+                U("qi.[message.i].[message.j].id");
+                U("qi.[message.i].[message.j].items.[message.k]");
+                U("qi.[message.i].[message.j].u.code");
+                U("qu.[message.i].[message.j].n");
+                S("qi.[message.i].[message.j].u.pt.y");
+                S("qu.[message.i].[message.j].s");
+                f->str[f->nstr++] = "qi.[message.i].[message.j].name";
+                f->str[f->nstr++] = "qi.[0].[message.j].u.text";
+                f->deepest = true;
             }
             if (res)
                 U("rc");
@@ -601,6 +627,34 @@ static void gen_bool_model(struct sb *b, const struct fieldset *f, int depth)
         }
         return;
     }
+    if (f->deepest && pick(3) == 0) { /* Deepest: member, which arm a union holds, empty */
+        const char *at = pick(2) ? "message.i" : "1", *at2 = pick(2) ? "message.j" : "0";
+        generated[GC_DEEPEST_ELEM]++;
+        int w = pick(5);
+        if (w == 0) {
+            add(b, "empty (message.%s)",
+                (const char *[]){"r.[message.i]", "r.[message.i].[message.j]", "qu.[1]",
+                                 "qi.[message.i].[message.j].items"}[pick(4)]);
+        } else if (w == 1) {
+            add(b, "member {value : ");
+            if (pick(2))
+                add(b, "%d", pick(8));
+            else
+                gen_int(b, f, false, depth + 1);
+            add(b, pick(2) ? ", of : message.r.[%s].[%s]}" : ", of : message.qi.[%s].[%s].items}",
+                at, at2);
+        } else if (w == 2) {
+            add(b, "member {value : %d, of : message.qu.[%s], field : %s}", pick(4), at,
+                pick(2) ? "n" : "s");
+        } else if (w == 3) {
+            add(b, "message.qu.[%s].[%s] %s \"%s\"", at, at2,
+                pick(2) ? "==" : "!=", pick(2) ? "n" : "s");
+        } else {
+            add(b, "message.qi.[%s].[%s].u %s \"%s\"", at, at2,
+                pick(2) ? "==" : "!=", (const char *[]){"code", "pt", "text"}[pick(3)]);
+        }
+        return;
+    }
     if (f->deeper && pick(3) == 0) { /* Deeper: member of names, of a sequence of qs or qp */
         const char *at = pick(2) ? "message.i" : "1";
         generated[GC_DEEPER_ELEM]++;
@@ -808,11 +862,12 @@ static void gen_selectors(struct sb *b, struct sel *s, bool top)
         add(b, " endpoint=%s", s->ep);
     }
     if (s->ep && !s->method && pick(2)) {
-        s->method = !strcmp(s->ep, "vmm.VMM")
-                        ? (pick(2) ? "Allocate" : "Commit")
-                        : (const char *[]){"Put",    "Ping",   "Nest",   "Name",  "Seq",   "Blob",
-                                           "Points", "Shapes", "Pick",   "Tags",  "Label", "Mixed",
-                                           "Rows",   "Groups", "Nested", "Deeper"}[pick(16)];
+        s->method =
+            !strcmp(s->ep, "vmm.VMM")
+                ? (pick(2) ? "Allocate" : "Commit")
+                : (const char *[]){"Put",    "Ping",   "Nest",   "Name",   "Seq",    "Blob",
+                                   "Points", "Shapes", "Pick",   "Tags",   "Label",  "Mixed",
+                                   "Rows",   "Groups", "Nested", "Deeper", "Deepest"}[pick(17)];
         add(b, " method=%s", s->method);
     }
 }
@@ -1063,11 +1118,12 @@ static void gen_body(struct sb *b, struct sel s, int depth)
                     add(b, " endpoint=%s", t.ep);
                 }
                 if (!t.method) {
-                    t.method = core ? "Allocate"
-                                    : (const char *[]){
-                                          "Put",    "Ping",   "Nest",   "Name",  "Seq",   "Blob",
-                                          "Points", "Shapes", "Pick",   "Tags",  "Label", "Mixed",
-                                          "Rows",   "Groups", "Nested", "Deeper"}[pick(16)];
+                    t.method =
+                        core ? "Allocate"
+                             : (const char *[]){"Put",    "Ping",   "Nest",   "Name",   "Seq",
+                                                "Blob",   "Points", "Shapes", "Pick",   "Tags",
+                                                "Label",  "Mixed",  "Rows",   "Groups", "Nested",
+                                                "Deeper", "Deepest"}[pick(17)];
                     add(b, " method=%s", t.method);
                 }
             }
@@ -1620,6 +1676,66 @@ static void craft_deeper(uint8_t *msg, size_t size)
     msg[81] = (uint8_t)pick(4);
 }
 
+/* Makes the message a psltest.Calc.Deepest request: the fixed part is 28 bytes (the arena at
+ * 56); r's descriptor at 0 to 0 .. 2 descriptors at arena 8, each to 0 .. 3 descriptors from
+ * arena 24 .. 71, each to 0 .. 4 UInt16 from arena 72 .. 87; qi's at 8 to 0 .. 2 descriptors
+ * at arena 88, each to 0 .. 2 Items (32 bytes) from arena 104 .. 167, each with a name (a text
+ * at arena 0), items (0 .. 4 UInt16 at arena 72 ..) and a Reply (a tag 0 .. 3, then code, a
+ * point or a text's descriptor); qu's at 16 to 0 .. 2 descriptors at arena 168, each to 0 .. 3
+ * Nums from arena 184 .. 199 (a tag 0 .. 2, then n or s); i at 24, j at 25, k at 26 (0 .. 2 or
+ * 4). Now and then a descriptor past the message or misaligned. */
+static void craft_deepest(uint8_t *msg, size_t size)
+{
+    memset(msg + 8, 0, size - 8);
+    msg[8] = 28;
+    uint8_t *f = msg + KSM_HEADER_SIZE, *a = msg + 56;
+    memcpy(a, pick(2) ? "root" : "ab\0\0", 5);
+    /* a descriptor {off, count} at d, now and then broken */
+#define DESC(d, off, count)                             \
+    do {                                                \
+        uint32_t v_[2] = {(off), (count)};              \
+        if (pick(20) == 0)                              \
+            v_[pick(2)] = pick(2) ? (uint32_t)size : 2; \
+        memcpy((d), v_, 8);                             \
+    } while (0)
+    DESC(f, 8, (uint32_t)pick(3));
+    for (uint32_t k = 0; k < 2; k++)
+        DESC(a + 8 + 8 * k, 24 + 8 * (uint32_t)pick(4), (uint32_t)pick(4));
+    for (uint32_t k = 0; k < 6; k++)
+        DESC(a + 24 + 8 * k, 72 + 2 * (uint32_t)pick(4), (uint32_t)pick(5));
+    for (uint32_t k = 0; k < 8; k++) { /* UInt16: small, 500 or 9 now and then */
+        uint16_t v = (uint16_t)(pick(4) ? pick(8) : pick(2) ? 500 : 9);
+        memcpy(a + 72 + 2 * k, &v, 2);
+    }
+    DESC(f + 8, 88, (uint32_t)pick(3));
+    for (uint32_t k = 0; k < 2; k++)
+        DESC(a + 88 + 8 * k, 104 + 32 * (uint32_t)pick(2), (uint32_t)pick(3));
+    for (uint32_t k = 0; k < 2; k++) { /* Items: id, name, items, u */
+        uint8_t *it = a + 104 + 32 * k;
+        it[0] = (uint8_t)pick(4);
+        DESC(it + 4, 0, (uint32_t)pick(6));
+        DESC(it + 12, 72 + 2 * (uint32_t)pick(4), (uint32_t)pick(5));
+        it[20] = (uint8_t)pick(4); /* a tag: code, pt, text, or none */
+        if (it[20] == 2)
+            DESC(it + 24, 0, (uint32_t)pick(6));
+        else
+            for (uint32_t b = 24; b < 32; b++)
+                it[b] = (uint8_t)(pick(3) ? pick(4) : 0xfb);
+    }
+    DESC(f + 16, 168, (uint32_t)pick(3));
+    for (uint32_t k = 0; k < 2; k++)
+        DESC(a + 168 + 8 * k, 184 + 8 * (uint32_t)pick(2), (uint32_t)pick(4));
+    for (uint32_t k = 0; k < 2; k++) { /* Nums: a tag, then n or s */
+        a[184 + 8 * k] = (uint8_t)pick(3);
+        int16_t v = (int16_t)(pick(6) - 3);
+        memcpy(a + 184 + 8 * k + 4, &v, 2);
+    }
+#undef DESC
+    f[24] = (uint8_t)pick(3);
+    f[25] = (uint8_t)pick(3);
+    f[26] = (uint8_t)(pick(5) ? pick(3) : 4);
+}
+
 /* A method of the event's endpoint as the table has them (its interface's methods, of the
  * class's security interface for a security event), now and then one past them (a method the
  * endpoint lacks: bad-method on both sides); an endpoint past the class's: any of 0 .. 11. */
@@ -1663,6 +1779,8 @@ static void craft_calc(uint32_t m, uint8_t *msg, size_t size)
         craft_nested(msg, size);
     if (m == 15 && pick(4))
         craft_deeper(msg, size);
+    if (m == 16 && pick(4))
+        craft_deepest(msg, size);
 }
 
 static int focus_method = -1;
@@ -2266,6 +2384,13 @@ static void nested_policy(void **state)
     focus_method = -1;
     assert_true(granted > 1000);
     assert_true(bounds_denied > 1000);
+    /* Deepest: three levels of sequences, nested structs and unions in a sequence's sequences */
+    focus_method = 16;
+    bounds_denied = 0;
+    granted = compare(t, p, 15000);
+    focus_method = -1;
+    assert_true(granted > 1000);
+    assert_true(bounds_denied > 1000);
 }
 
 /* handle.psl: a handle's SID, rights and type, from the handle table and the types after the
@@ -2288,13 +2413,13 @@ static void handle_policy(void **state)
 static void random_policies_later_constructs(void **state)
 {
     (void)state;
-    static const char *const names[] = {"Blob",  "Points", "Shapes", "Pick",   "Tags",
-                                        "Mixed", "Rows",   "Groups", "Nested", "Deeper"};
-    static const int ids[] = {3, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    static const char *const names[] = {"Blob", "Points", "Shapes", "Pick",   "Tags",   "Mixed",
+                                        "Rows", "Groups", "Nested", "Deeper", "Deepest"};
+    static const int ids[] = {3, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
     int granted = 0;
     memset(generated, 0, sizeof generated);
-    for (int i = 0; i < 500; i++) {
-        int k = i % 10;
+    for (int i = 0; i < 550; i++) {
+        int k = i % 11;
         char *text = NULL, *diag = NULL;
         struct policy *p;
         struct ksm_table *t = NULL;
