@@ -13,7 +13,7 @@ cd "$root"
 
 # The allocators: the slab caches and heap (kern/mm/slab.h), the page allocator (kern/mm/pmm.h),
 # the buddy allocator under it (kern/mm/buddy.h) and the kernel-object allocator (kobj_new).
-allocators='kmalloc|kzalloc|kmalloc_charged|kmem_cache_alloc|kmem_cache_alloc_charged|pmm_alloc|pmm_alloc_zeroed|pmm_alloc_user|buddy_alloc|kobj_new'
+allocators='kmalloc|kzalloc|kmalloc_charged|kmem_cache_alloc|kmem_cache_alloc_charged|pmm_alloc|pmm_alloc_zeroed|pmm_alloc_user|buddy_alloc|buddy_alloc_zeroed|kobj_new'
 
 find kern -name '*.c' | LC_ALL=C sort | while read -r f; do
   awk -v file="$f" -v allocs="$allocators" '
