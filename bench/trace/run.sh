@@ -12,7 +12,8 @@
 #                           [--out FILE] [--runs] [USER_ELF...]
 #   --iso     the image (default build/bastion-bench.iso)
 #   --kernel  the kernel ELF inside it (default build/kernel.elf)
-#   --stop    the kernel symbol to stop at (default GetPid)
+#   --stop    the kernel symbol to stop at (default GetPid; sys_reply_recv for ipc_rtt, with
+#             build/user/bench_echo among the USER_ELFs)
 #   --skip    stop at its N-th call (default 400)
 #   --out     where the raw trace goes (default build/trace/period.txt)
 #   --runs    print functions in the order they ran instead of heaviest first
