@@ -40,7 +40,8 @@ endfunction()
 #                     [LIBS <link args...>] [DEPENDS <targets...>] CORPUS <dir> [RUNS <n>]
 #                     [FLAGS <libFuzzer flags...>])
 # Builds a libFuzzer target with Debian's clang (-fsanitize=fuzzer,address,undefined; any
-# undefined behaviour is fatal) into <build folder>/<name>, and registers the ctest
+# undefined behaviour is fatal) into <build folder>/fuzzers/<name> (a file beside the target of
+# the same name would clash with it in Ninja's graph), and registers the ctest
 # <name>_short: a fixed seed, RUNS inputs (default 100000) or 20 seconds, whichever ends first,
 # starting from the committed seeds in CORPUS. The seeds are passed as -seed_inputs so that the
 # run never writes into the source tree; crash files go to the build folder. Without clang,
@@ -54,7 +55,8 @@ function(bastion_fuzz_target)
   if(NOT F_RUNS)
     set(F_RUNS 100000)
   endif()
-  set(bin ${CMAKE_CURRENT_BINARY_DIR}/${F_NAME})
+  set(bin ${CMAKE_CURRENT_BINARY_DIR}/fuzzers/${F_NAME})
+  file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/fuzzers)
   set(args)
   foreach(d ${F_INCLUDES})
     list(APPEND args -I${d})
