@@ -11,18 +11,11 @@
 
 Retcode ns_create(struct ns_session *s, uint32_t msecs)
 {
-    uint32_t h = kl_core_Types_InvalidHandleValue, riid = 0;
-    Retcode r = rcNotFound;
+    uint32_t riid = 0;
     /* Started together with its clients, the name server may not be there yet. */
-    for (int i = 0; i < 50 && r == rcNotFound; i++) {
-        r = cm_connect(NS_TASK_NAME, NS_SERVICE, msecs, &h, &riid);
-        if (r == rcNotFound)
-            core_thread_sleep(100);
-    }
+    Retcode r = cm_connect_retry(NS_TASK_NAME, NS_SERVICE, msecs, &s->ch, &riid);
     if (r != rcOk)
         return r;
-    s->ch.handle = h;
-    s->ch.timeout_ms = IPC_FOREVER;
     ipc_client_init(&s->cl, &s->ch, riid, s->req, sizeof s->req, s->res, sizeof s->res);
     return rcOk;
 }

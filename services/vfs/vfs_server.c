@@ -1,31 +1,25 @@
 /*
  * The RAM file system's IPC server: see vfs_server.h.
  *
- * Who a client is: its channel. A client asks kl.core.CM for a channel to VFS_SERVICE; CM.Listen
- * reports its task name (the kernel's word, not the client's), and the server accepts the
- * request onto a server end of its own, bound to a session with a fresh open-file table
- * (vfs_files.h). Every request on that end is served by the session's thread against that table
- * only, so a file id from another channel names nothing here (ErrBadFileId). One channel per
- * client process (by pid, from Task.GetTasksList), at most VFS_SESSIONS_MAX: one process cannot
- * take every session.
- *
- * A channel's end: the kernel does not tell a server that its client went away, so a session
- * waits for a request at most VFS_SESSION_CHECK_MS at a time and then looks whether its client
- * still runs; when not, it closes its files and its end and frees its slot.
+ * Who a client is: its channel. A client asks kl.core.CM for a channel to VFS_SERVICE; the
+ * per-client sessions (userland/ipc/sessions.c) accept each client process onto a server end
+ * of its own, served by a thread of its own, bound to the client's task name (CM.Listen's, the
+ * kernel's word) and pid and to a fresh open-file table (vfs_files.h). Every request on that end
+ * is served against that table only, so a file id from another channel names nothing here
+ * (ErrBadFileId). One channel per client process, at most VFS_SESSIONS_MAX: one process cannot
+ * take every session. A session whose client ended is seen within VFS_SESSION_CHECK_MS; it
+ * closes its files (vfs_close_session) and frees its slot.
  *
  * The tree is one, shared by every session: tree_lock is held around every handler's use of it.
  */
 #include "vfs_server.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include <user/cm.h>
-#include <user/core.h>
 #include <user/ipc.h>
 #include <user/mutex.h>
-#include <user/task_list.h>
-#include <user/thread.h>
+#include <user/sessions.h>
 
 #include "kl/Vfs.idl.h"
 #include "kl/VfsRamFs.edl.h"
@@ -68,28 +62,15 @@ _Static_assert(VFS_KIND_FILE == kl_Vfs_KindFile && VFS_KIND_DIR == kl_Vfs_KindDi
 
 #define VFS_SESSION_CHECK_MS 2000u /* how long a quiet session waits before it looks */
 
-enum session_state {
-    SESSION_FREE,    /* the slot may be taken */
-    SESSION_SERVING, /* its thread serves the channel */
-    SESSION_ENDED,   /* its thread closed the channel and is ending: join it, then reuse */
-};
-
-struct session {
-    uint32_t state;                /* enum session_state; its thread writes ENDED, main the rest */
-    char name[CM_NAME_MAX + 1];    /* the client's task name, from CM.Listen */
-    uint32_t pid;                  /* its pid then (Task.GetTasksList), 0 when not found */
+/* What the server keeps per client (struct session's data). */
+struct vfs_session {
     struct vfs_files files;        /* its open files: used by its thread only, under tree_lock */
     char dirent[VFS_NAME_MAX + 1]; /* ReadDir's answer, copied under the lock */
     uint8_t io[VFS_IO_MAX];        /* Read's answer */
-    struct ipc_server srv;
-    struct thread thread;
-    _Alignas(8) uint8_t buf[2][VFS_MSG_MAX];
 };
 
 static struct vfs_tree tree;
-static mutex_t tree_lock = MUTEX_INIT; /* guards tree, every session's files, procs */
-static struct session sessions[VFS_SESSIONS_MAX];
-static struct task_list procs;
+static mutex_t tree_lock = MUTEX_INIT; /* guards tree and every session's files */
 
 /* Normalises a path from a request (a string of the message: NUL-terminated). */
 static int32_t path_of(const char *in, struct vfs_path *p)
@@ -100,7 +81,7 @@ static int32_t path_of(const char *in, struct vfs_path *p)
 static Retcode vfs_open(void *ctx, const char *path, uint32_t flags, uint32_t mode, uint32_t *fid,
                         int32_t *rc)
 {
-    struct session *s = ctx;
+    struct vfs_session *s = ((struct session *)ctx)->data;
     (void)mode; /* no owners or permission bits: the policy decides who may do what */
     struct vfs_path p;
     *fid = 0;
@@ -115,7 +96,7 @@ static Retcode vfs_open(void *ctx, const char *path, uint32_t flags, uint32_t mo
 
 static Retcode vfs_close(void *ctx, uint32_t fid, int32_t *rc)
 {
-    struct session *s = ctx;
+    struct vfs_session *s = ((struct session *)ctx)->data;
     mutex_lock(&tree_lock);
     *rc = vfs_files_close(&s->files, &tree, fid);
     mutex_unlock(&tree_lock);
@@ -125,7 +106,7 @@ static Retcode vfs_close(void *ctx, uint32_t fid, int32_t *rc)
 static Retcode vfs_read(void *ctx, uint32_t fid, uint64_t offset, uint32_t count,
                         struct idl_seq *data, int32_t *rc)
 {
-    struct session *s = ctx;
+    struct vfs_session *s = ((struct session *)ctx)->data;
     uint32_t got = 0;
     mutex_lock(&tree_lock);
     *rc = vfs_files_read(&s->files, &tree, fid, offset, count, s->io, &got);
@@ -137,7 +118,7 @@ static Retcode vfs_read(void *ctx, uint32_t fid, uint64_t offset, uint32_t count
 static Retcode vfs_write(void *ctx, uint32_t fid, uint64_t offset, struct idl_seq data,
                          uint32_t *written, int32_t *rc)
 {
-    struct session *s = ctx;
+    struct vfs_session *s = ((struct session *)ctx)->data;
     mutex_lock(&tree_lock);
     *rc = vfs_files_write(&s->files, &tree, fid, offset, data.data, data.count);
     mutex_unlock(&tree_lock);
@@ -194,7 +175,7 @@ static Retcode vfs_mkdir(void *ctx, const char *path, uint32_t mode, int32_t *rc
 static Retcode vfs_readdir(void *ctx, const char *path, uint32_t index, const char **name,
                            uint32_t *kind, int32_t *rc)
 {
-    struct session *s = ctx;
+    struct vfs_session *s = ((struct session *)ctx)->data;
     struct vfs_path p;
     uint32_t node;
     const char *n = "";
@@ -245,102 +226,29 @@ static Retcode dispatch(void *ctx, const void *req, size_t len, void *res, size_
     return kl_Vfs_dispatch(&ops, ctx, req, len, res, cap, res_len);
 }
 
-static void close_handle(uint32_t h)
+/* A new client starts with no open files. */
+static void vfs_open_session(struct session *s)
 {
-    CORE_CLIENT(cl, kl_core_Core_EP_handle_Handle, CORE_MSG_SMALL);
-    kl_core_Types_Retcode rc = rcFail;
-    (void)core_result(kl_core_Handle_Close(&cl, core_handle_arg(h), &rc), &rc);
+    struct vfs_session *c = s->data;
+    vfs_files_init(&c->files);
 }
 
-/* Whether the session's client process still runs (an unreadable list: assume it does). */
-static bool client_alive(const struct session *s)
+/* An ended client's open files are closed (its channel ended). */
+static void vfs_close_session(struct session *s)
 {
+    struct vfs_session *c = s->data;
     mutex_lock(&tree_lock);
-    bool yes = s->pid == 0 || task_list_read(&procs) != rcOk ||
-               task_list_pid_of(&procs, s->name) == s->pid;
+    vfs_files_close_all(&c->files, &tree);
     mutex_unlock(&tree_lock);
-    return yes;
 }
 
-static int serve_thread(void *arg)
-{
-    struct session *s = arg;
-    Retcode r;
-    while ((r = ipc_serve(&s->srv)) == rcTimeout && client_alive(s))
-        ;
-    printf("VfsRamFs: the channel of %s ended: %s\n", s->name,
-           r == rcTimeout ? "its client ended" : retcode_name(r));
-    mutex_lock(&tree_lock);
-    vfs_files_close_all(&s->files, &tree);
-    mutex_unlock(&tree_lock);
-    close_handle(s->srv.listener);
-    __atomic_store_n(&s->state, SESSION_ENDED, __ATOMIC_RELEASE);
-    return 0;
-}
+SESSIONS_DEFINE(sessions, VFS_SESSIONS_MAX, VFS_MSG_MAX, struct vfs_session, .name = VFS_TASK_NAME,
+                .service = VFS_SERVICE, .riid = kl_VfsRamFs_EP_vfs_vfs, .client_max = CM_NAME_MAX,
+                .check_ms = VFS_SESSION_CHECK_MS, .dispatch = dispatch, .open = vfs_open_session,
+                .close = vfs_close_session);
 
-/* A slot for a new session: a free one, or one whose thread ended (joined first); NULL when
- * every slot serves. Sets *dup when `pid` already has a session being served. */
-static struct session *free_slot(uint32_t pid, bool *dup)
-{
-    struct session *found = NULL;
-    *dup = false;
-    for (uint32_t i = 0; i < VFS_SESSIONS_MAX; i++) {
-        struct session *s = &sessions[i];
-        uint32_t st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
-        if (st == SESSION_ENDED && thread_join(&s->thread, 1000, NULL) == rcOk) {
-            s->state = SESSION_FREE;
-            st = SESSION_FREE;
-        }
-        if (st == SESSION_SERVING && pid != 0 && s->pid == pid)
-            *dup = true;
-        if (st == SESSION_FREE && found == NULL)
-            found = s;
-    }
-    return found;
-}
-
-void vfs_server_init(uint64_t bytes_max)
+void vfs_server_run(uint64_t bytes_max)
 {
     vfs_tree_init(&tree, bytes_max);
-}
-
-void vfs_server_take(const char *client, const char *service)
-{
-    if (strcmp(service, VFS_SERVICE) != 0 || strlen(client) > CM_NAME_MAX) {
-        (void)cm_drop(client, service);
-        return;
-    }
-    mutex_lock(&tree_lock);
-    uint32_t pid = task_list_read(&procs) == rcOk ? task_list_pid_of(&procs, client) : 0;
-    mutex_unlock(&tree_lock);
-    bool dup;
-    struct session *s = free_slot(pid, &dup);
-    if (s == NULL || dup) {
-        printf("VfsRamFs: %s refused: %s\n", client,
-               dup ? "it has a channel already" : "every channel is taken");
-        (void)cm_drop(client, service);
-        return;
-    }
-    strcpy(s->name, client);
-    s->pid = pid;
-    vfs_files_init(&s->files); /* a new client starts with no open files */
-    uint32_t h;
-    Retcode r =
-        cm_accept(client, service, kl_VfsRamFs_EP_vfs_vfs, kl_core_Types_InvalidHandleValue, &h);
-    if (r != rcOk) {
-        printf("VfsRamFs: Accept of %s returned %s\n", client, retcode_name(r));
-        return;
-    }
-    s->srv = (struct ipc_server){.listener = h,
-                                 .dispatch = dispatch,
-                                 .ctx = s,
-                                 .buf = {s->buf[0], s->buf[1]},
-                                 .cap = VFS_MSG_MAX,
-                                 .recv_timeout_ms = VFS_SESSION_CHECK_MS};
-    s->state = SESSION_SERVING;
-    if (thread_create(&s->thread, serve_thread, s, THREAD_PRIO_DEFAULT, 0) != rcOk) {
-        printf("VfsRamFs: no thread to serve %s\n", client);
-        close_handle(h);
-        s->state = SESSION_FREE;
-    }
+    sessions_run(&sessions);
 }

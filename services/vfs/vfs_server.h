@@ -12,12 +12,10 @@
 #define VFS_SESSIONS_MAX 8u       /* clients served at once */
 #define VFS_MSG_MAX 6144u         /* the largest kl.Vfs message: 4,096 bytes of data + header */
 
-/* Sets up the tree (an empty root) with a budget of bytes_max bytes for the files. */
-void vfs_server_init(uint64_t bytes_max);
-
-/* Answers one connection request from CM.Listen: accepts a request for VFS_SERVICE from a
- * process that has no channel yet onto a channel of its own served by a new thread; drops the
- * rest (the client gets rcConnectDropped). */
-void vfs_server_take(const char *client, const char *service);
+/* Sets up the tree (an empty root) with a budget of bytes_max bytes for the files, then serves
+ * connection requests from CM.Listen forever (<user/sessions.h>): a request for VFS_SERVICE
+ * from a process that has no channel yet is accepted onto a channel of its own served by a new
+ * thread; the rest are dropped (the client gets rcConnectDropped). */
+__attribute__((noreturn)) void vfs_server_run(uint64_t bytes_max);
 
 #endif

@@ -41,19 +41,6 @@ static uint64_t now_ms(void)
     return v[0] / 1000000u;
 }
 
-/* Connect, asking again while the server has not started yet (rcNotFound), for up to 5 s. */
-static Retcode connect_started(const char *server, const char *service, uint32_t msecs, uint32_t *h,
-                               uint32_t *riid)
-{
-    Retcode r = rcNotFound;
-    for (int i = 0; i < 50 && r == rcNotFound; i++) {
-        r = cm_connect(server, service, msecs, h, riid);
-        if (r == rcNotFound)
-            core_thread_sleep(100);
-    }
-    return r;
-}
-
 struct chan {
     struct ipc_channel ch;
     struct idl_client cl;
@@ -112,9 +99,10 @@ int main(int argc, char **argv)
 
     /* Accepted: messages flow over the new channel. */
     static struct chan echo;
-    if (OT_RC(connect_started("CmServer", "echo", 5000, &h, &riid), rcOk) &&
+    struct ipc_channel made;
+    if (OT_RC(cm_connect_retry("CmServer", "echo", 5000, &made, &riid), rcOk) &&
         OT_EQ(riid, ostest_CmServer_EP_cm))
-        echo_over(&echo, h, riid);
+        echo_over(&echo, made.handle, riid);
 
     /* Refused, and unanswered. */
     OT_RC(cm_connect("CmServer", "refuse", 5000, &h, &riid), rcConnectDropped);

@@ -13,18 +13,11 @@
 
 Retcode vfs_client_connect(struct vfs_client *c)
 {
-    uint32_t h = 0, riid = 0;
-    Retcode r = rcNotFound;
+    uint32_t riid = 0;
     /* Started together with its clients, the server may not listen yet. */
-    for (int i = 0; i < 50 && r == rcNotFound; i++) {
-        r = cm_connect(VFS_TASK, VFS_ENDPOINT, 5000, &h, &riid);
-        if (r == rcNotFound)
-            core_thread_sleep(100);
-    }
+    Retcode r = cm_connect_retry(VFS_TASK, VFS_ENDPOINT, 5000, &c->ch, &riid);
     if (r != rcOk)
         return r;
-    c->ch.handle = h;
-    c->ch.timeout_ms = IPC_FOREVER;
     ipc_client_init(&c->cl, &c->ch, riid, c->req, sizeof c->req, c->res, sizeof c->res);
     return rcOk;
 }

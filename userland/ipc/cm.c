@@ -18,6 +18,24 @@ Retcode cm_connect(const char *server, const char *service, uint32_t msecs, uint
     return r;
 }
 
+/* Started together with its clients, a server may not listen yet (rcNotFound): asked again
+ * CM_CONNECT_RETRY_MS apart, CM_CONNECT_TRIES times at most, so a server that never comes
+ * does not hold its client for ever. */
+Retcode cm_connect_retry(const char *server, const char *service, uint32_t msecs,
+                         struct ipc_channel *ch, uint32_t *riid)
+{
+    uint32_t h = kl_core_Types_InvalidHandleValue;
+    Retcode r = rcNotFound;
+    for (uint32_t i = 0; i < CM_CONNECT_TRIES && r == rcNotFound; i++) {
+        r = cm_connect(server, service, msecs, &h, riid);
+        if (r == rcNotFound)
+            core_thread_sleep(CM_CONNECT_RETRY_MS);
+    }
+    ch->handle = h;
+    ch->timeout_ms = IPC_FOREVER;
+    return r;
+}
+
 /* The strings the proxy returns point into this call's response buffer: copied out, bounded,
  * before the buffer goes with the stack frame. */
 Retcode cm_listen(uint32_t msecs, char client[CM_NAME_MAX + 1], char service[CM_SERVICE_MAX + 1])
