@@ -211,22 +211,20 @@ static bool set_nested_list(struct run *r, uint8_t *msg, uint32_t cap, uint32_t 
 static bool array_span(const struct run *r, const char *etype, uint32_t *span, uint32_t *align)
 {
     uint32_t size, n;
+    unsigned bound;
     bool sign;
     char ikind[16], itype[256];
     if (td_int_elements("array", etype, &size, &sign, &n) == 0) {
         *align = size;
-    } else if (td_struct_elements(r->p->td, "array", etype, &size, align, &n)) {
-    } else if (td_nested_seq_elements("array", etype, ikind, itype, &n) == 0) {
-        size = 8;
+    } else if (!td_struct_elements(r->p->td, "array", etype, &size, align, &n)) {
+        size = 8; /* a string's, a sequence's or bytes' descriptor; an array: its own span */
         *align = 4;
-        if (!strcmp(ikind, "array") && !array_span(r, itype, &size, align))
+        if (td_nested_seq_elements("array", etype, ikind, itype, &n) == 0) {
+            if (!strcmp(ikind, "array") && !array_span(r, itype, &size, align))
+                return false;
+        } else if (sscanf(etype, "array<string<%u>, %u>", &bound, &n) != 2) {
             return false;
-    } else {
-        unsigned bound;
-        if (sscanf(etype, "array<string<%u>, %u>", &bound, &n) != 2)
-            return false;
-        size = 8;
-        *align = 4;
+        }
     }
     if ((uint64_t)size * n > 65535u)
         return false;
