@@ -167,6 +167,14 @@ static void emit(struct cc *c, uint8_t op, uint32_t arg, int64_t imm)
 
 static void gen(struct cc *c, const struct expr *e, int start);
 
+/* Whether the elements of sequence f are counted by their size in bytes (KSM_OP_SEQ_COUNT's
+ * stride, size 0) rather than read as integers of their width: structs and unions, and arrays
+ * in place (their length times their elements' size, any number of bytes up to 65535). */
+static bool strided_elements(const struct expr *f)
+{
+    return f->elem_struct || (f->elem_seq && f->elem_kind && !strcmp(f->elem_kind, "array"));
+}
+
 /* A field inside union arms (a string, sequence or array there too): each union must hold its
  * arm (KSM_OP_UNION_ARM, outermost first) before the instruction right after these reads the
  * field, its descriptor or its elements. Nothing for a field outside unions. */
@@ -486,20 +494,22 @@ static void gen(struct cc *c, const struct expr *e, int start)
             emit(c, KSM_OP_ADD_U, 0, 0);
         } else if (e->fn == FN_LENGTH && e->a->type == TY_SEQ && e->a->kind == E_INDEX) {
             /* a sequence in an element: its descriptor at offset past the element's (of
-             * structs: size 0, their size in imm bits 32..47) */
-            uint64_t stride = e->a->elem_struct ? (uint64_t)e->a->size << 32 : 0;
+             * structs or arrays: size 0, their size in imm bits 32..47) */
+            bool strided = strided_elements(e->a);
+            uint64_t stride = strided ? (uint64_t)e->a->size << 32 : 0;
             gen_elem_addr(c, e->a, start);
             emit(c, KSM_OP_SEQ_COUNT, e->a->offset,
                  (int64_t)(stride | field_index(c, e->a->field_name)));
-            c->code[c->ncode - 1].size = e->a->elem_struct ? 0 : (uint8_t)e->a->size;
+            c->code[c->ncode - 1].size = strided ? 0 : (uint8_t)e->a->size;
             c->code[c->ncode - 1].flags = KSM_INSN_BASE;
         } else if (e->fn == FN_LENGTH && e->a->type == TY_SEQ) {
             gen_guards(c, e->a);
-            /* a sequence of structs: size 0, its elements' size in imm bits 32..47 */
-            uint64_t stride = e->a->elem_struct ? (uint64_t)e->a->size << 32 : 0;
+            /* a sequence of structs or arrays: size 0, its elements' size in imm bits 32..47 */
+            bool strided = strided_elements(e->a);
+            uint64_t stride = strided ? (uint64_t)e->a->size << 32 : 0;
             emit(c, KSM_OP_SEQ_COUNT, e->a->offset,
                  (int64_t)(stride | field_index(c, e->a->field_name)));
-            c->code[c->ncode - 1].size = e->a->elem_struct ? 0 : (uint8_t)e->a->size;
+            c->code[c->ncode - 1].size = strided ? 0 : (uint8_t)e->a->size;
         } else if (e->fn == FN_LENGTH) {
             uint32_t at;
             int popped = gen_str_ref(c, e->a, start, &at);

@@ -102,10 +102,12 @@ struct expr {
     bool elem_str;
     /* TY_SEQ (a field, or a sequence in an element: E_INDEX): a sequence or array whose
      * elements are sequences or bytes (size 8: each element a descriptor, relative to the arena
-     * start, of its own run); elem_kind and elem_type name the element's type as the type
-     * description does ("sequence", "sequence<UInt16, 4>"), and a.[i] is that sequence, resolved
-     * from them as a sequence field is (its descriptor at offset 0 in element i), so that the
-     * levels go as deep as the IDL lets them (IDL_SEQ_NEST_MAX) */
+     * start, of its own run) or arrays (size: the array's length times its elements' size, the
+     * array in place in each element); elem_kind and elem_type name the element's type as the
+     * type description does ("sequence", "sequence<UInt16, 4>"; "array", "array<UInt16, 3>"),
+     * and a.[i] is that sequence or array, resolved from them as a field of that type is (its
+     * descriptor, or its first element, at offset 0 in element i), so that the levels go as
+     * deep as the IDL lets them (IDL_SEQ_NEST_MAX) */
     bool elem_seq;
     char *elem_kind, *elem_type;
     /* E_FIELD message.<handle>.handle (1), .rights (2) or .type (3): offset is the Handle

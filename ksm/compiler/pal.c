@@ -205,6 +205,81 @@ static bool set_nested_list(struct run *r, uint8_t *msg, uint32_t cap, uint32_t 
     return true;
 }
 
+/* An array type's wire form (etype "array<T, n>"): *span its bytes (n elements of T back to
+ * back: T an integer, a string's or a sequence's descriptor of 8 bytes, a struct or union, or
+ * an array again) and *align T's alignment (a descriptor's is 4). false for any other type. */
+static bool array_span(const struct run *r, const char *etype, uint32_t *span, uint32_t *align)
+{
+    uint32_t size, n;
+    unsigned bound;
+    bool sign;
+    char ikind[16], itype[256];
+    if (td_int_elements("array", etype, &size, &sign, &n) == 0) {
+        *align = size;
+    } else if (!td_struct_elements(r->p->td, "array", etype, &size, align, &n)) {
+        size = 8; /* a string's, a sequence's or bytes' descriptor; an array: its own span */
+        *align = 4;
+        if (td_nested_seq_elements("array", etype, ikind, itype, &n) == 0) {
+            if (!strcmp(ikind, "array") && !array_span(r, itype, &size, align))
+                return false;
+        } else if (sscanf(etype, "array<string<%u>, %u>", &bound, &n) != 2) {
+            return false;
+        }
+    }
+    if ((uint64_t)size * n > 65535u)
+        return false;
+    *span = size * n;
+    return true;
+}
+
+/* A list [[...], ...] for a sequence or array whose elements are arrays, at byte off: each
+ * element lies in place (array_span bytes, its elements back to back, as the wire form has them:
+ * docs/message-format.md), a sequence's in the arena (aligned for the arrays' elements) with its
+ * descriptor at off, an array's in the fixed part from off (elements not given stay 0). Each
+ * element is then written as any array of its type is (set_value: integers in place, strings
+ * and sequences to the arena after the run, structs field by field). */
+static bool set_array_list(struct run *r, uint8_t *msg, uint32_t cap, uint32_t off,
+                           const char *kind, const char *type, const struct pal_value *v)
+{
+    char ekind[16], etype[256];
+    uint32_t n, span, align;
+    if (td_nested_seq_elements(kind, type, ekind, etype, &n) < 0 || strcmp(ekind, "array") ||
+        !array_span(r, etype, &span, &align))
+        return false;
+    if ((uint32_t)v->nsub > n) {
+        psl_error(v->pos, "'%s' (%s) has at most %u elements", v->name, type, n);
+        return false;
+    }
+    uint32_t at = off, end = cap;
+    if (!strcmp(kind, "array")) {
+        if (off + n * span > cap)
+            return false;
+    } else {
+        pal_arena.used = (pal_arena.used + align - 1) / align * align;
+        at = pal_arena.base + pal_arena.used;
+        end = KSM_HEADER_SIZE + 65536u;
+        if (off + 8 > cap || at + (uint32_t)v->nsub * span > end) {
+            psl_error(v->pos, "'%s' does not fit in a message", v->name);
+            return false;
+        }
+        put_desc(msg + off, pal_arena.used, (uint32_t)v->nsub);
+        pal_arena.used += (uint32_t)v->nsub * span;
+    }
+    for (int k = 0; k < v->nsub; k++) {
+        const struct pal_value *e = &v->sub[k];
+        if (!e->is_list) {
+            psl_error(e->pos, "an element of '%s' (%s) is an array: give it as a list", v->name,
+                      type);
+            return false;
+        }
+        struct pal_value named = *e; /* errors name the parameter */
+        named.name = v->name;
+        if (!set_value(r, msg, end, at + (uint32_t)k * span, "array", etype, span, false, &named))
+            return false;
+    }
+    return true;
+}
+
 /* A list [{...}, ...] for a sequence of structs or unions at byte off: the elements go to the
  * arena (aligned for the struct), each written as a struct or union value; the descriptor to
  * off. An array's go to the fixed part from off (elements not given stay 0). */
@@ -338,6 +413,8 @@ static bool set_value(struct run *r, uint8_t *msg, uint32_t cap, uint32_t off, c
         return set_raw_desc(msg, cap, off, v);
     if (!strcmp(kind, "string") && v->str != NULL)
         return set_string(msg, cap, off, v);
+    if (v->is_list && (!strncmp(type, "sequence<array<", 15) || !strncmp(type, "array<array<", 12)))
+        return set_array_list(r, msg, cap, off, kind, type, v);
     if (v->is_list && struct_elements(r, kind, type))
         return set_struct_list(r, msg, cap, off, kind, type, v);
     if (v->is_list &&

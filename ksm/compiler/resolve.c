@@ -55,10 +55,14 @@ static int part_of(int event)
  * e as a sequence, bytes or array of the type description's kind and type, its descriptor (an
  * array: its first element) at off, in the message or in an element: TY_SEQ, its elements
  * integers, strings, structs or unions, or sequences (or bytes) whose elements are any of these,
- * level after level. Each level is checked here, down to the last, so that a field is refused
- * where it is named rather than at some depth of a path; level counts the sequences around
- * (IDL_SEQ_NEST_MAX at most, as idlc bounds them). false: elements that cannot be read (arrays
- * of arrays or of sequences as a sequence's elements, elements of an unknown type).
+ * or arrays of any of these, level after level. A sequence or bytes element is a descriptor (8
+ * bytes); an array element lies in place (its elements back to back from the element's offset,
+ * so that its size, the stride of the elements around it, is its length times its elements'
+ * size: at most 65535 bytes, the width KSM_OP_ELEM_ADDR has for it). Each level is checked here,
+ * down to the last, so that a field is refused where it is named rather than at some depth of a
+ * path; level counts the sequences around (IDL_SEQ_NEST_MAX at most, as idlc bounds them; an
+ * array in place adds none, and its type's text, shorter at each level, bounds those). false:
+ * elements that cannot be read (elements of an unknown type, an array element too large).
  */
 static bool seq_type(struct policy *p, struct expr *e, const char *kind, const char *type,
                      uint32_t off, unsigned level)
@@ -74,12 +78,17 @@ static bool seq_type(struct policy *p, struct expr *e, const char *kind, const c
                 sscanf(type, "sequence<string<%u>, %u>", &sbound, &n) == 2 && n > 0) ||
                (arr && sscanf(type, "array<string<%u>, %u>", &sbound, &n) == 2 && n > 0);
     bool nested = !str && td_nested_seq_elements(kind, type, ekind, etype, &n) == 0;
-    if (nested) { /* each element a descriptor of a sequence: readable down to its last level */
+    if (nested) { /* each element a descriptor of a sequence, or an array in place: readable
+                   * down to its last level */
         struct expr inner;
+        bool in_place = !strcmp(ekind, "array");
         memset(&inner, 0, sizeof inner);
-        if (!seq_type(p, &inner, ekind, etype, 0, level + 1))
+        if (!seq_type(p, &inner, ekind, etype, 0, in_place ? level : level + 1))
             return false;
-        esize = 8;
+        uint64_t span = in_place ? (uint64_t)inner.size * inner.count : 8;
+        if (span == 0 || span > 0xffff)
+            return false;
+        esize = (uint32_t)span;
     } else if (str) { /* each element a string's descriptor (an array's in place) */
         esize = 8;
     } else if (td_int_elements(kind, type, &esize, &esign, &n) < 0 &&
@@ -212,8 +221,9 @@ static void field(struct policy *p, const struct scope *s, struct expr *e)
         if (!seq_type(p, e, kind, type, off, 1))
             psl_error(e->pos,
                       "type mismatch: '%s' is a %s of %s: only sequences and arrays of integers, "
-                      "strings, structs or unions, or of sequences of these (nested up to %u "
-                      "levels), can be used in expressions",
+                      "strings, structs or unions, or of sequences or arrays of these (sequences "
+                      "nested up to %u levels, an array element of at most 65535 bytes), can be "
+                      "used in expressions",
                       e->field_name, kind, type, IDL_SEQ_NEST_MAX);
         return;
     }
@@ -799,7 +809,7 @@ static void element_field(struct policy *p, struct expr *e)
         psl_error(e->pos,
                   "type mismatch: '%s' of an element of '%s' is a %s%s%s: only its integer and "
                   "string fields, its unions, and its sequences and arrays of integers, strings, "
-                  "structs or unions, or of sequences of these, can be used",
+                  "structs or unions, or of sequences or arrays of these, can be used",
                   e->path[e->npath - 1], a->field_name, kind, *name ? " " : "", name);
         return;
     }
@@ -846,12 +856,13 @@ static void element(struct policy *p, const struct scope *s, struct expr *e)
         e->field_name = e->a->field_name;
         return;
     }
-    if (e->a->elem_seq) { /* a sequence, its descriptor at offset 0 in element i */
+    if (e->a->elem_seq) { /* a sequence, its descriptor at offset 0 in element i; or an
+                           * array, its first element there */
         if (e->npath > 0) {
             psl_error(e->pos,
-                      "type mismatch: the elements of '%s' are sequences: nothing may follow "
+                      "type mismatch: the elements of '%s' are %s: nothing may follow "
                       "'.[<index>]' but '.[<index>]'",
-                      e->a->field_name);
+                      e->a->field_name, !strcmp(e->a->elem_kind, "array") ? "arrays" : "sequences");
             return;
         }
         e->field_name = psl_fmt("%s.[]", e->a->field_name);
@@ -883,9 +894,10 @@ static void call(struct policy *p, const struct scope *s, struct expr *e)
             return;
         if (e->b->type == TY_SEQ && e->b->elem_seq) {
             psl_error(e->pos,
-                      "type mismatch: the elements of '%s' are sequences: member needs one of "
+                      "type mismatch: the elements of '%s' are %s: member needs one of "
                       "them ('of : %s.[<index>]')",
-                      e->b->field_name, e->b->field_name);
+                      e->b->field_name, !strcmp(e->b->elem_kind, "array") ? "arrays" : "sequences",
+                      e->b->field_name);
             return;
         }
         if (e->b->type == TY_SEQ && e->b->elem_str) {
@@ -1058,9 +1070,8 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
         element(p, s, e);
         if (e->type == TY_SEQ) {
             psl_error(e->pos,
-                      "type mismatch: '%s' is a sequence: use its elements (.[<index>]), "
-                      "size or empty",
-                      e->field_name);
+                      "type mismatch: '%s' is %s: use its elements (.[<index>]), size or empty",
+                      e->field_name, e->is_array ? "an array" : "a sequence");
             e->type = TY_NONE;
         }
         return;

@@ -291,6 +291,8 @@ int td_nested_seq_elements(const char *kind, const char *type, char ekind[16], c
         strcpy(ekind, "sequence");
     else if (!strncmp(etype, "bytes<", 6))
         strcpy(ekind, "bytes");
+    else if (!strncmp(etype, "array<", 6))
+        strcpy(ekind, "array"); /* in place in each element: element_size = length * size */
     else
         return -1;
     *count = n;

@@ -83,10 +83,12 @@ const struct td_method *td_method(const struct td_iface *i, const char *name, in
 int td_int_elements(const char *kind, const char *type, uint32_t *size, bool *is_signed,
                     uint32_t *count);
 
-/* A sequence or array whose elements are sequences or bytes ("sequence<sequence<UInt8, 4>, 3>",
- * "sequence<bytes<16>, 8>", "array<sequence<UInt32, 4>, 2>"): the element's kind ("sequence" or
- * "bytes") and type into ekind and etype, *count the outer bound or length. 0, or -1 for any
- * other type (the inner type is not checked: td_int_elements does). */
+/* A sequence or array whose elements are sequences, bytes or arrays ("sequence<sequence<UInt8,
+ * 4>, 3>", "sequence<bytes<16>, 8>", "array<sequence<UInt32, 4>, 2>", "sequence<array<UInt16, 3>,
+ * 2>"): the element's kind ("sequence", "bytes" or "array") and type into ekind and etype, *count
+ * the outer bound or length. A sequence or bytes element is a descriptor (8 bytes); an array
+ * element lies in place, its elements back to back (its size their size times its length). 0,
+ * or -1 for any other type (the inner type is not checked: td_int_elements does). */
 int td_nested_seq_elements(const char *kind, const char *type, char ekind[16], char etype[256],
                            uint32_t *count);
 

@@ -88,10 +88,10 @@ enum ksm_op {
      * bits 32..47 and 48..63 are the fields[] indexes of the other and of the first. */
     KSM_OP_STR_CMP,
     /* Push the element count of the sequence whose descriptor is at message[arg], its
-     * elements (size bytes each; size 0: a sequence of structs, imm bits 32..47 bytes each)
-     * checked to lie inside the message; imm bits 0..31: index into fields[]. KSM_INSN_BASE:
-     * a sequence in an element, its descriptor arg bytes past the element's offset, which it
-     * pops (KSM_OP_ELEM_ADDR). */
+     * elements (size bytes each; size 0: a sequence of structs or of arrays in place, imm bits
+     * 32..47 bytes each) checked to lie inside the message; imm bits 0..31: index into
+     * fields[]. KSM_INSN_BASE: a sequence in an element, its descriptor arg bytes past the
+     * element's offset, which it pops (KSM_OP_ELEM_ADDR). */
     KSM_OP_SEQ_COUNT,
     /* Pop an index, push that element (size bytes, sign-extended when is_signed) of the sequence
      * whose descriptor is at message[arg]; an index past its count, or elements outside the

@@ -2313,6 +2313,124 @@ static void deepest_nested_elements(void **state)
     assert_int_equal(calc_decide(t, &r, len).verdict, KSM_GRANTED);
 }
 
+/* psltest.Calc.Arrays's request byte by byte (fixed part 40 bytes, arena at 64): m's descriptor
+ * at 0 to two arrays of three UInt16 in place at arena 0 (6 bytes each: {1, 2, 3}, {4, 300, 6}),
+ * ms's at 8 to three arrays of two string descriptors at arena 12 (16 bytes each; ms[1] is
+ * {"ab", "root"}, the texts at arena 60 and 64), mp's at 16 to two arrays of two Points at arena
+ * 72 (16 bytes each; mp[1][1].y -9), the array of arrays aa in place at 24 (aa[2][1] -1), i at
+ * 30 and j at 31 (both 1). Returns the message's length. */
+static size_t arrays_request(void)
+{
+    uint32_t fixed = 40, md[2] = {0, 2}, msd[2] = {12, 3}, mpd[2] = {72, 2}, ab[2] = {60, 3},
+             root[2] = {64, 5};
+    uint16_t m[6] = {1, 2, 3, 4, 300, 6};
+    int32_t y = -9;
+    uint8_t *f = buf + KSM_HEADER_SIZE, *arena = buf + 64;
+    memcpy(buf + 8, &fixed, 4);
+    memcpy(f, md, 8);
+    memcpy(f + 8, msd, 8);
+    memcpy(f + 16, mpd, 8);
+    f[24 + 2 * 2 + 1] = 0xff; /* aa[2][1]: -1 */
+    f[30] = f[31] = 1;
+    memcpy(arena, m, 12);
+    memcpy(arena + 12 + 16, ab, 8); /* ms[1][0] */
+    memcpy(arena + 12 + 24, root, 8);
+    memcpy(arena + 60, "ab\0", 3);
+    memcpy(arena + 64, "root", 5);
+    memcpy(arena + 72 + 16 + 8 + 4, &y, 4); /* mp[1][1].y */
+    return 64 + 104;
+}
+
+/* Arrays as a sequence's elements, in place (psltest.Calc.Arrays): element i of m is i times 6
+ * bytes into m's run (KSM_OP_ELEM_ADDR, stride 6, then the inner array's element j at 0 in it,
+ * KSM_INSN_BASE, size 1), the run counted by its elements' size (KSM_OP_SEQ_COUNT size 0, stride
+ * 6); an array's strings, structs and an array of arrays in the fixed part read the same way.
+ * Each read depends on the bytes it names; an index past the sequence or past an inner array,
+ * a run or a string outside the message, denies naming the level's path. */
+static void arrays_in_sequence_elements(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *rule;
+        uint32_t flip; /* a byte of the value read: the rule fails without it */
+        struct {
+            uint32_t at; /* a byte set to value: an index past its elements, a count, an offset */
+            uint8_t value;
+            const char *field;
+        } past[4];
+    } parts[] = {
+        {"assert (message.m.[message.i].[message.j] == 300 && size (message.m) == 2 && size "
+         "(message.m.[message.i]) == 3 && member {value : 4, of : message.m.[message.i]})",
+         64 + 8,
+         {{KSM_HEADER_SIZE + 30, 2, "message.m"},
+          {KSM_HEADER_SIZE + 31, 3, "message.m.[]"},
+          {KSM_HEADER_SIZE + 4, 30, "message.m"}, /* the run past the message */
+          {KSM_HEADER_SIZE + 4, 1, "message.m"}}},
+        {"assert (message.ms.[message.i].[message.j] == \"root\" && length "
+         "(message.ms.[message.i].[0]) == 2 && member {value : \"ab\", of : "
+         "message.ms.[message.i]})",
+         64 + 65,
+         {{KSM_HEADER_SIZE + 30, 3, "message.ms"},
+          {KSM_HEADER_SIZE + 31, 2, "message.ms.[]"},
+          {64 + 12 + 24, 200, "message.ms.[]"}, /* ms[1][1]'s text past the message */
+          {KSM_HEADER_SIZE + 12, 1, "message.ms"}}},
+        {"assert (message.mp.[message.i].[message.j].y == -9 && member {value : -9, of : "
+         "message.mp.[message.i], field : y})",
+         64 + 100,
+         {{KSM_HEADER_SIZE + 30, 2, "message.mp"},
+          {KSM_HEADER_SIZE + 31, 2, "message.mp.[]"},
+          {KSM_HEADER_SIZE + 20, 3, "message.mp"},
+          {KSM_HEADER_SIZE + 16, 90, "message.mp"}}},
+        {"assert (message.aa.[message.i + 1].[message.j] == -1 && member {value : -1, of : "
+         "message.aa.[2]} && size (message.aa.[message.i]) == 2)",
+         KSM_HEADER_SIZE + 29,
+         {{KSM_HEADER_SIZE + 30, 2, "message.aa"},
+          {KSM_HEADER_SIZE + 31, 2, "message.aa.[]"},
+          {KSM_HEADER_SIZE + 30, 3, "message.aa"},
+          {KSM_HEADER_SIZE + 31, 255, "message.aa.[]"}}},
+    };
+    for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++) {
+        struct calc_req r = calc_request(psl_fmt("request dst=psltest.Server endpoint=calc "
+                                                 "method=Arrays {\n  %s\n}\n",
+                                                 parts[k].rule),
+                                         "Arrays");
+        const struct ksm_table *t = r.t;
+        assert_int_equal(r.len, KSM_HEADER_SIZE + 40);
+        size_t len = arrays_request();
+        assert_int_equal(calc_decide(t, &r, len).verdict, KSM_GRANTED);
+        uint8_t saved = buf[parts[k].flip];
+        buf[parts[k].flip] ^= 1;
+        assert_int_equal(calc_decide(t, &r, len).reason, KSM_R_RULE);
+        buf[parts[k].flip] = saved;
+        for (size_t c = 0; c < 4; c++) {
+            saved = buf[parts[k].past[c].at];
+            buf[parts[k].past[c].at] = parts[k].past[c].value;
+            struct ksm_verdict v = calc_decide(t, &r, len);
+            if (v.reason != KSM_R_FIELD_BOUNDS || v.field >= t->nfields ||
+                strcmp(t->fields[v.field], parts[k].past[c].field))
+                fail_msg("part %zu, case %zu: reason %s, field %s, want %s", k, c,
+                         ksm_reason_name(v.reason),
+                         v.field < t->nfields ? t->fields[v.field] : "(none)",
+                         parts[k].past[c].field);
+            buf[parts[k].past[c].at] = saved;
+        }
+        if (k == 0) { /* m's elements: 6 bytes apart, in the counting and in the element step */
+            int steps = 0, counts = 0;
+            for (uint32_t c = 0; c < t->ncode; c++) {
+                const struct ksm_insn *in = &t->code[c];
+                uint64_t imm = (uint64_t)in->imm;
+                steps += in->op == KSM_OP_ELEM_ADDR && in->size == 0 && imm >> 48 == 6;
+                steps += in->op == KSM_OP_ELEM_ADDR && in->size == 1 &&
+                         in->flags == KSM_INSN_BASE && imm >> 48 == 2 &&
+                         ((imm >> 32) & 0xffff) == 2;
+                counts += in->op == KSM_OP_SEQ_COUNT && in->size == 0 && (imm >> 32) == 6;
+            }
+            assert_true(steps >= 2 && counts == 1);
+        }
+        assert_int_equal(calc_decide(t, &r, len).verdict, KSM_GRANTED);
+    }
+}
+
 /* Nested elements byte by byte (psltest.Calc.Nested: fixed part 68 bytes, arena at 96: the array
  * of strings a's three descriptors in place at 0, q's descriptor at 24, i at 56, j at 57). a.[i]
  * is KSM_OP_ELEM_ADDR (an array, 8-byte elements) and the string instruction with
@@ -2578,6 +2696,7 @@ int main(void)
         cmocka_unit_test(field_member_in_elements),
         cmocka_unit_test(deeper_nested_elements),
         cmocka_unit_test(deepest_nested_elements),
+        cmocka_unit_test(arrays_in_sequence_elements),
         cmocka_unit_test(hashset_tuple_entries),
         cmocka_unit_test(hashset_entry_range),
         cmocka_unit_test(member_through_union),

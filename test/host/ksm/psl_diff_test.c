@@ -15,8 +15,9 @@
  * sequence of strings, strings of a sequence, unions' arms and their fields, strings and
  * sequences in arms, unions as elements, an array of strings and sequences of sequences:
  * Nested; an array of strings in an element, sequences of sequences of strings and of structs:
- * Deeper; sequences of sequences of sequences, of nested structs and of unions: Deepest; and
- * nested.psl), compared on requests crafted for that method;
+ * Deeper; sequences of sequences of sequences, of nested structs and of unions: Deepest;
+ * arrays of integers, strings and structs as a sequence's elements, an array of arrays: Arrays;
+ * and nested.psl), compared on requests crafted for that method;
  * random sequences of events
  * on random SIDs, where verdicts and the whole state after every event must agree, and a denied
  * event must leave the state as it was.
@@ -89,6 +90,8 @@ struct fieldset {
                          * strings and of structs */
     bool deepest;       /* Deepest: three levels of sequences, sequences of sequences of nested
                          * structs and of unions */
+    bool arrays;        /* Arrays: arrays of integers, strings and structs as a sequence's
+                         * elements, an array of arrays */
 };
 
 /* What the random policies hold of the constructs added after the generator was written:
@@ -112,6 +115,7 @@ enum {
                       * of structs (Deeper) */
     GC_DEEPEST_ELEM, /* three levels of sequences, a nested struct's string, sequence and union
                       * and a union, in a sequence's sequences (Deepest) */
+    GC_ARRAY_ELEM,   /* arrays in place as a sequence's elements, an array of arrays (Arrays) */
     GC_COUNT
 };
 static int generated[GC_COUNT];
@@ -128,6 +132,8 @@ static void count_field(const char *name)
         !strncmp(name, "labs.", 5) || !strncmp(name, "qs.", 3) || !strncmp(name, "qp.", 3);
     generated[GC_DEEPEST_ELEM] +=
         !strncmp(name, "r.", 2) || !strncmp(name, "qi.", 3) || !strncmp(name, "qu.", 3);
+    generated[GC_ARRAY_ELEM] += !strncmp(name, "m.", 2) || !strncmp(name, "ms.", 3) ||
+                                !strncmp(name, "mp.", 3) || !strncmp(name, "aa.", 3);
     generated[GC_NESTED_ELEM] += !strncmp(name, "a.", 2) || !strncmp(name, "q.", 2) ||
                                  !strncmp(name, "bq.", 3) || !strncmp(name, "b.", 2);
     generated[GC_ELEM_VARSIZE] +=
@@ -277,6 +283,23 @@ static void fields_of(const char *ep, const char *m, int event, struct fieldset 
                 f->str[f->nstr++] = "qi.[message.i].[message.j].name";
                 f->str[f->nstr++] = "qi.[0].[message.j].u.text";
                 f->deepest = true;
+            }
+            if (res)
+                U("rc");
+        } else if (!strcmp(m, "Arrays")) {
+            if (req) { /* m's integers, ms's strings, mp's points, aa's integers, at any index */
+                U("i");
+                U("j");
+                U("m.[message.i].[message.j]");
+                U("m.[1].[2]");
+                U("mp.[message.i].[message.j].x");
+                S("mp.[message.i].[message.j].y");
+                S("aa.[message.i].[message.j]");
+                S("aa.[2].[1]");
+                f->str[f->nstr++] = "ms.[message.i].[message.j]";
+                f->str[f->nstr++] = "ms.[2].[0]";
+                f->str[f->nstr++] = "tag";
+                f->arrays = true;
             }
             if (res)
                 U("rc");
@@ -655,6 +678,40 @@ static void gen_bool_model(struct sb *b, const struct fieldset *f, int depth)
         }
         return;
     }
+    if (f->arrays && pick(3) == 0) { /* Arrays: member of one array, its size, empty */
+        const char *at = pick(2) ? "message.i" : "1";
+        generated[GC_ARRAY_ELEM]++;
+        int w = pick(5);
+        if (w == 0) {
+            const char *q = (const char *[]){"m", "ms", "mp", "aa"}[pick(4)];
+            if (pick(2))
+                add(b, "size (message.%s.[%s]) %s %d", q, at, pick(2) ? "==" : "!=", pick(4));
+            else
+                add(b, "empty (message.%s.[%s])", q, at);
+        } else if (w == 1) {
+            add(b, "member {value : ");
+            if (pick(2))
+                add(b, "%d", pick(2) ? pick(8) : 300);
+            else
+                gen_int(b, f, 0, depth + 1);
+            add(b, ", of : message.m.[%s]}", at);
+        } else if (w == 2) {
+            add(b, "member {value : ");
+            gen_str(b, f, pick(2));
+            add(b, ", of : message.ms.[%s]}", at);
+        } else if (w == 3) {
+            bool y = pick(2);
+            add(b, "member {value : ");
+            if (pick(2))
+                add(b, "%d", y ? pick(12) - 10 : pick(2) ? pick(8) : 66);
+            else
+                gen_int(b, f, y, depth + 1);
+            add(b, ", of : message.mp.[%s], field : %s}", at, y ? "y" : "x");
+        } else {
+            add(b, "member {value : %d, of : message.aa.[%s]}", pick(4) - 1, at);
+        }
+        return;
+    }
     if (f->deeper && pick(3) == 0) { /* Deeper: member of names, of a sequence of qs or qp */
         const char *at = pick(2) ? "message.i" : "1";
         generated[GC_DEEPER_ELEM]++;
@@ -862,12 +919,12 @@ static void gen_selectors(struct sb *b, struct sel *s, bool top)
         add(b, " endpoint=%s", s->ep);
     }
     if (s->ep && !s->method && pick(2)) {
-        s->method =
-            !strcmp(s->ep, "vmm.VMM")
-                ? (pick(2) ? "Allocate" : "Commit")
-                : (const char *[]){"Put",    "Ping",   "Nest",   "Name",   "Seq",    "Blob",
-                                   "Points", "Shapes", "Pick",   "Tags",   "Label",  "Mixed",
-                                   "Rows",   "Groups", "Nested", "Deeper", "Deepest"}[pick(17)];
+        s->method = !strcmp(s->ep, "vmm.VMM")
+                        ? (pick(2) ? "Allocate" : "Commit")
+                        : (const char *[]){"Put",    "Ping",    "Nest",   "Name",   "Seq",
+                                           "Blob",   "Points",  "Shapes", "Pick",   "Tags",
+                                           "Label",  "Mixed",   "Rows",   "Groups", "Nested",
+                                           "Deeper", "Deepest", "Arrays"}[pick(18)];
         add(b, " method=%s", s->method);
     }
 }
@@ -1120,10 +1177,10 @@ static void gen_body(struct sb *b, struct sel s, int depth)
                 if (!t.method) {
                     t.method =
                         core ? "Allocate"
-                             : (const char *[]){"Put",    "Ping",   "Nest",   "Name",   "Seq",
-                                                "Blob",   "Points", "Shapes", "Pick",   "Tags",
-                                                "Label",  "Mixed",  "Rows",   "Groups", "Nested",
-                                                "Deeper", "Deepest"}[pick(17)];
+                             : (const char *[]){"Put",    "Ping",    "Nest",   "Name",   "Seq",
+                                                "Blob",   "Points",  "Shapes", "Pick",   "Tags",
+                                                "Label",  "Mixed",   "Rows",   "Groups", "Nested",
+                                                "Deeper", "Deepest", "Arrays"}[pick(18)];
                     add(b, " method=%s", t.method);
                 }
             }
@@ -1736,6 +1793,50 @@ static void craft_deepest(uint8_t *msg, size_t size)
     f[26] = (uint8_t)(pick(5) ? pick(3) : 4);
 }
 
+/* Makes the message a psltest.Calc.Arrays request: the fixed part is 40 bytes (the arena at
+ * 64); m's descriptor at 0 to 0 .. 2 arrays of three UInt16 in place at arena 0 (6 bytes each),
+ * ms's at 8 to 0 .. 3 arrays of two string descriptors at arena 12 (16 bytes each, the texts at
+ * arena 60 and 68), mp's at 16 to 0 .. 2 arrays of two Points at arena 72 (16 bytes each), the
+ * array of arrays aa at 24 (six SInt8), i at 30, j at 31 (0 .. 2, 3 now and then), the tag's
+ * descriptor at 32. Now and then a descriptor past the message, or a count past the run. */
+static void craft_arrays(uint8_t *msg, size_t size)
+{
+    memset(msg + 8, 0, size - 8);
+    msg[8] = 40;
+    uint8_t *f = msg + KSM_HEADER_SIZE, *a = msg + 64;
+#define DESC(d, off, count)                             \
+    do {                                                \
+        uint32_t v_[2] = {(off), (count)};              \
+        if (pick(20) == 0)                              \
+            v_[pick(2)] = pick(2) ? (uint32_t)size : 2; \
+        memcpy((d), v_, 8);                             \
+    } while (0)
+    DESC(f, 0, (uint32_t)pick(3));
+    for (uint32_t k = 0; k < 6; k++) { /* UInt16: small, 300 or 7 now and then */
+        uint16_t v = (uint16_t)(pick(4) ? pick(8) : pick(2) ? 300 : 7);
+        memcpy(a + 2 * k, &v, 2);
+    }
+    DESC(f + 8, 12, (uint32_t)pick(4));
+    for (uint32_t k = 0; k < 6; k++)
+        DESC(a + 12 + 8 * k, pick(2) ? 60 : 68, (uint32_t)pick(6));
+    memcpy(a + 60, pick(2) ? "root" : "ab\0\0", 5);
+    memcpy(a + 68, pick(2) ? "xy" : "t\0", 3);
+    DESC(f + 16, 72, (uint32_t)pick(3));
+    for (uint32_t k = 0; k < 4; k++) { /* Points: x small or 66, y -10 .. 1 */
+        uint16_t x = (uint16_t)(pick(4) ? pick(8) : 66);
+        int32_t y = pick(12) - 10;
+        memcpy(a + 72 + 8 * k, &x, 2);
+        memcpy(a + 72 + 8 * k + 4, &y, 4);
+    }
+    for (uint32_t k = 0; k < 6; k++)
+        f[24 + k] = (uint8_t)(pick(3) ? pick(4) : 0xff);
+#undef DESC
+    f[30] = (uint8_t)(pick(5) ? pick(3) : 3);
+    f[31] = (uint8_t)(pick(5) ? pick(3) : 3);
+    uint32_t tag[2] = {68, (uint32_t)pick(4)};
+    memcpy(f + 32, tag, 8);
+}
+
 /* A method of the event's endpoint as the table has them (its interface's methods, of the
  * class's security interface for a security event), now and then one past them (a method the
  * endpoint lacks: bad-method on both sides); an endpoint past the class's: any of 0 .. 11. */
@@ -1781,6 +1882,8 @@ static void craft_calc(uint32_t m, uint8_t *msg, size_t size)
         craft_deeper(msg, size);
     if (m == 16 && pick(4))
         craft_deepest(msg, size);
+    if (m == 17 && pick(4))
+        craft_arrays(msg, size);
 }
 
 static int focus_method = -1;
@@ -2198,8 +2301,10 @@ static void flow_policy(void **state)
     struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/flow.psl", &p);
     late_changed = 0;
     assert_true(compare_state(t, p, 30000) > 100);
-    resource_focus = focus_with_starts = true; /* the client's requests, every method of calc */
-    int changed = compare_state(t, p, 15000);
+    /* the client's requests, every method of calc (Tags one of 18: as many of them as there
+     * were when calc had 17 methods, and more) */
+    resource_focus = focus_with_starts = true;
+    int changed = compare_state(t, p, 18000);
     assert_true(changed > 100);
     resource_focus = focus_with_starts = false;
     assert_true(late_changed > 10); /* Tags (method 10) moves machines too: every method is sent */
@@ -2391,6 +2496,14 @@ static void nested_policy(void **state)
     focus_method = -1;
     assert_true(granted > 1000);
     assert_true(bounds_denied > 1000);
+    /* Arrays: arrays of integers, strings and structs in place in a sequence's elements, an
+     * array of arrays */
+    focus_method = 17;
+    bounds_denied = 0;
+    granted = compare(t, p, 15000);
+    focus_method = -1;
+    assert_true(granted > 1000);
+    assert_true(bounds_denied > 1000);
 }
 
 /* handle.psl: a handle's SID, rights and type, from the handle table and the types after the
@@ -2413,13 +2526,13 @@ static void handle_policy(void **state)
 static void random_policies_later_constructs(void **state)
 {
     (void)state;
-    static const char *const names[] = {"Blob", "Points", "Shapes", "Pick",   "Tags",   "Mixed",
-                                        "Rows", "Groups", "Nested", "Deeper", "Deepest"};
-    static const int ids[] = {3, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    static const char *const names[] = {"Blob", "Points", "Shapes", "Pick",   "Tags",    "Mixed",
+                                        "Rows", "Groups", "Nested", "Deeper", "Deepest", "Arrays"};
+    static const int ids[] = {3, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17};
     int granted = 0;
     memset(generated, 0, sizeof generated);
-    for (int i = 0; i < 550; i++) {
-        int k = i % 11;
+    for (int i = 0; i < 600; i++) {
+        int k = i % 12;
         char *text = NULL, *diag = NULL;
         struct policy *p;
         struct ksm_table *t = NULL;
