@@ -95,6 +95,34 @@ static void put_desc(uint8_t *m, uint32_t offset, uint32_t count)
     }
 }
 
+/* Where the elements of list v (a value of type `type`, at most n of them, each span bytes
+ * aligned to align) go, for a field at byte off: an array's in place from off (its n elements
+ * within cap), a sequence's after the run in the arena, its descriptor written at off. *at is
+ * the first element's offset, *end the bound the elements' own writes must stay within. */
+static bool place_elements(const struct pal_value *v, uint8_t *msg, uint32_t cap, uint32_t off,
+                           const char *kind, const char *type, uint32_t n, uint32_t span,
+                           uint32_t align, uint32_t *at, uint32_t *end)
+{
+    if ((uint32_t)v->nsub > n) {
+        psl_error(v->pos, "'%s' (%s) has at most %u elements", v->name, type, n);
+        return false;
+    }
+    *at = off;
+    *end = cap;
+    if (!strcmp(kind, "array"))
+        return off + n * span <= cap;
+    pal_arena.used = (pal_arena.used + align - 1) / align * align;
+    *at = pal_arena.base + pal_arena.used;
+    *end = KSM_HEADER_SIZE + 65536u;
+    if (off + 8 > cap || *at + (uint32_t)v->nsub * span > *end) {
+        psl_error(v->pos, "'%s' does not fit in a message", v->name);
+        return false;
+    }
+    put_desc(msg + off, pal_arena.used, (uint32_t)v->nsub);
+    pal_arena.used += (uint32_t)v->nsub * span;
+    return true;
+}
+
 /*
  * A list [v, ...] for a sequence or array of integers at byte off: a sequence's elements go to
  * the arena (aligned for one element) and its descriptor {offset, count} to off; an array's
@@ -110,23 +138,9 @@ static bool set_list(uint8_t *msg, uint32_t cap, uint32_t off, const char *kind,
                   v->name, type);
         return false;
     }
-    if ((uint32_t)v->nsub > n) {
-        psl_error(v->pos, "'%s' (%s) has at most %u elements", v->name, type, n);
+    uint32_t at, end;
+    if (!place_elements(v, msg, cap, off, kind, type, n, esize, esize, &at, &end))
         return false;
-    }
-    uint32_t at = off;
-    if (strcmp(kind, "array")) {
-        pal_arena.used = (pal_arena.used + esize - 1) / esize * esize;
-        at = pal_arena.base + pal_arena.used;
-        if (off + 8 > cap || at + (uint32_t)v->nsub * esize > KSM_HEADER_SIZE + 65536u) {
-            psl_error(v->pos, "'%s' does not fit in a message", v->name);
-            return false;
-        }
-        put_desc(msg + off, pal_arena.used, (uint32_t)v->nsub);
-        pal_arena.used += (uint32_t)v->nsub * esize;
-    } else if (off + n * esize > cap) {
-        return false;
-    }
     for (int k = 0; k < v->nsub; k++) {
         const struct pal_value *e = &v->sub[k];
         if (e->is_struct || e->is_list || e->str) {
@@ -169,23 +183,11 @@ static bool set_nested_list(struct run *r, uint8_t *msg, uint32_t cap, uint32_t 
                sscanf(type, "array<string<%u>, %u>", &bound, &n) == 2;
     if (!str && td_nested_seq_elements(kind, type, ekind, etype, &n) < 0)
         return false;
-    if ((uint32_t)v->nsub > n) {
-        psl_error(v->pos, "'%s' (%s) has at most %u elements", v->name, type, n);
+    uint32_t at, end;
+    if (!place_elements(v, msg, cap, off, kind, type, n, 8u, 4u, &at, &end))
         return false;
-    }
-    uint32_t at = off, end = KSM_HEADER_SIZE + 65536u;
-    if (strcmp(kind, "array")) {
-        pal_arena.used = (pal_arena.used + 3u) / 4u * 4u;
-        at = pal_arena.base + pal_arena.used;
-        if (off + 8 > cap || at + (uint32_t)v->nsub * 8u > end) {
-            psl_error(v->pos, "'%s' does not fit in a message", v->name);
-            return false;
-        }
-        put_desc(msg + off, pal_arena.used, (uint32_t)v->nsub);
-        pal_arena.used += (uint32_t)v->nsub * 8u;
-    } else if (off + n * 8u > cap) {
-        return false;
-    }
+    end =
+        KSM_HEADER_SIZE + 65536u; /* what each descriptor names goes to the arena, in or past cap */
     for (int k = 0; k < v->nsub; k++) {
         const struct pal_value *e = &v->sub[k];
         bool ok = e->is_struct || (str ? e->str != NULL : e->is_list); /* { }: a raw descriptor */
@@ -246,25 +248,9 @@ static bool set_array_list(struct run *r, uint8_t *msg, uint32_t cap, uint32_t o
     if (td_nested_seq_elements(kind, type, ekind, etype, &n) < 0 || strcmp(ekind, "array") ||
         !array_span(r, etype, &span, &align))
         return false;
-    if ((uint32_t)v->nsub > n) {
-        psl_error(v->pos, "'%s' (%s) has at most %u elements", v->name, type, n);
+    uint32_t at, end;
+    if (!place_elements(v, msg, cap, off, kind, type, n, span, align, &at, &end))
         return false;
-    }
-    uint32_t at = off, end = cap;
-    if (!strcmp(kind, "array")) {
-        if (off + n * span > cap)
-            return false;
-    } else {
-        pal_arena.used = (pal_arena.used + align - 1) / align * align;
-        at = pal_arena.base + pal_arena.used;
-        end = KSM_HEADER_SIZE + 65536u;
-        if (off + 8 > cap || at + (uint32_t)v->nsub * span > end) {
-            psl_error(v->pos, "'%s' does not fit in a message", v->name);
-            return false;
-        }
-        put_desc(msg + off, pal_arena.used, (uint32_t)v->nsub);
-        pal_arena.used += (uint32_t)v->nsub * span;
-    }
     for (int k = 0; k < v->nsub; k++) {
         const struct pal_value *e = &v->sub[k];
         if (!e->is_list) {
@@ -288,25 +274,9 @@ static bool set_struct_list(struct run *r, uint8_t *msg, uint32_t cap, uint32_t 
 {
     uint32_t size, align, n;
     const struct json *st = td_struct_elements(r->p->td, kind, type, &size, &align, &n);
-    if ((uint32_t)v->nsub > n) {
-        psl_error(v->pos, "'%s' (%s) has at most %u elements", v->name, type, n);
+    uint32_t at, end;
+    if (!place_elements(v, msg, cap, off, kind, type, n, size, align, &at, &end))
         return false;
-    }
-    uint32_t at = off, end = cap;
-    if (!strcmp(kind, "array")) {
-        if (off + n * size > cap)
-            return false;
-    } else {
-        pal_arena.used = (pal_arena.used + align - 1) / align * align;
-        at = pal_arena.base + pal_arena.used;
-        end = KSM_HEADER_SIZE + 65536u;
-        if (off + 8 > cap || at + (uint32_t)v->nsub * size > end) {
-            psl_error(v->pos, "'%s' does not fit in a message", v->name);
-            return false;
-        }
-        put_desc(msg + off, pal_arena.used, (uint32_t)v->nsub);
-        pal_arena.used += (uint32_t)v->nsub * size;
-    }
     const char *ekind = json_get_string(st, "kind") ? json_get_string(st, "kind") : "struct";
     for (int k = 0; k < v->nsub; k++) {
         if (!v->sub[k].is_struct && strcmp(ekind, "union")) { /* a union's may be a bare tag */
