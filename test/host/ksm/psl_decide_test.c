@@ -1366,6 +1366,28 @@ static struct ksm_verdict calc_decide(const struct ksm_table *t, const struct ca
     return ksm_decide(t, KSM_EV_REQUEST, r->cl, r->sv, r->ep, r->m, buf, len);
 }
 
+/* r's request, granted by table t as buf holds it, with one case at a time applied: the 8
+ * bytes at buf + at replaced by far's (a descriptor moved outside the message) must make it
+ * denied as out of bounds, naming the case's field. The bytes are put back after each case. */
+struct far_case {
+    uint32_t at;
+    const char *field;
+};
+
+static void expect_far_denied(const struct ksm_table *t, const struct calc_req *r, size_t len,
+                              const struct far_case *cases, size_t n, const void *far)
+{
+    for (size_t c = 0; c < n; c++) {
+        uint8_t saved[8];
+        memcpy(saved, buf + cases[c].at, 8);
+        memcpy(buf + cases[c].at, far, 8);
+        struct ksm_verdict v = calc_decide(t, r, len);
+        assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
+        assert_string_equal(t->fields[v.field], cases[c].field);
+        memcpy(buf + cases[c].at, saved, 8);
+    }
+}
+
 /* The header's fixed-part size and the first parameter's sequence descriptor {off, count}. */
 static void set_seq_desc(uint8_t *msg, uint32_t fixed, uint32_t off, uint32_t count)
 {
@@ -2144,25 +2166,15 @@ static void deeper_nested_elements(void **state)
                      t->code[k].size == 1 && t->code[k].arg == 4;
     assert_int_equal(inner_arr, 1); /* labs' names at 4 in a label, an array */
     assert_int_equal(calc_decide(t, &r, len).verdict, KSM_GRANTED);
-    static const struct {
-        uint32_t at; /* a descriptor replaced by far, or (j) an index */
-        const char *field;
-    } cases[] = {
+    static const struct far_case cases[] = {
+        /* at: a descriptor replaced by far, or (j) an index */
         {KSM_HEADER_SIZE + 20 + 4 + 8, "message.labs.[].names"}, /* labs[1].names[1] */
         {96 + 16, "message.qs.[]"},                              /* qs[1] */
         {96 + 24 + 8, "message.qs.[]"},                          /* qs[1][1] */
         {96 + 48, "message.qp.[]"},                              /* qp[1] */
         {KSM_HEADER_SIZE + 40, "message.qs"},                    /* qs itself */
     };
-    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        uint8_t saved[8];
-        memcpy(saved, buf + cases[c].at, 8);
-        memcpy(buf + cases[c].at, far, 8);
-        struct ksm_verdict v = calc_decide(t, &r, len);
-        assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
-        assert_string_equal(t->fields[v.field], cases[c].field);
-        memcpy(buf + cases[c].at, saved, 8);
-    }
+    expect_far_denied(t, &r, len, cases, sizeof cases / sizeof cases[0], far);
     f[57] = 2; /* j past the names (an array of 2) */
     struct ksm_verdict v = calc_decide(t, &r, len);
     assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
@@ -2249,10 +2261,8 @@ static void deepest_nested_elements(void **state)
                  t->code[k - 2].op == KSM_OP_ELEM_ADDR && t->code[k - 2].flags == KSM_INSN_BASE;
     assert_true(third >= 1);
     assert_int_equal(calc_decide(t, &r, len).verdict, KSM_GRANTED);
-    static const struct {
-        uint32_t at; /* a descriptor replaced by far */
-        const char *field;
-    } cases[] = {
+    static const struct far_case cases[] = {
+        /* at: a descriptor replaced by far */
         {56 + 16, "message.r.[]"},            /* r[1] */
         {56 + 32, "message.r.[].[]"},         /* r[1][1] */
         {KSM_HEADER_SIZE, "message.r"},       /* r itself */
@@ -2261,15 +2271,7 @@ static void deepest_nested_elements(void **state)
         {56 + 108, "message.qi.[].[].items"}, /* qi[1][1].items */
         {56 + 144, "message.qu.[]"},          /* qu[1] */
     };
-    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        uint8_t saved[8];
-        memcpy(saved, buf + cases[c].at, 8);
-        memcpy(buf + cases[c].at, far, 8);
-        struct ksm_verdict v = calc_decide(t, &r, len);
-        assert_int_equal(v.reason, KSM_R_FIELD_BOUNDS);
-        assert_string_equal(t->fields[v.field], cases[c].field);
-        memcpy(buf + cases[c].at, saved, 8);
-    }
+    expect_far_denied(t, &r, len, cases, sizeof cases / sizeof cases[0], far);
     static const struct {
         uint32_t at; /* an index, or a count, set to 2 or less than the index */
         uint8_t value;

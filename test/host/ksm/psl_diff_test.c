@@ -2395,6 +2395,19 @@ static void choice_policy(void **state)
     assert_true(compare(t, p, 20000) > 0);
 }
 
+/* compare() on method (its index in psltest.Calc) alone, for requests requests: more than
+ * 1,000 granted and more than min_bounds denied as out of bounds, alike on both sides. */
+static void focused_compare(const struct ksm_table *t, const struct policy *p, int method,
+                            int requests, int min_bounds)
+{
+    focus_method = method;
+    bounds_denied = 0;
+    int granted = compare(t, p, requests);
+    focus_method = -1;
+    assert_true(granted > 1000);
+    assert_true(bounds_denied > min_bounds);
+}
+
 /* sequence.psl: elements and sizes of a sequence and an array, on crafted Seq requests; fields
  * of a sequence of structs' elements on crafted Points requests; fields of an array of structs'
  * elements and strings of a sequence of strings on crafted Shapes requests; member of a
@@ -2428,22 +2441,9 @@ static void union_policy(void **state)
     (void)state;
     struct policy *p;
     struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/union.psl", &p);
-    focus_method = 9;
-    bounds_denied = 0;
-    int granted = compare(t, p, 40000);
-    assert_true(granted > 1000);
-    assert_true(bounds_denied > 1000); /* wrong arms and bad tags met, on both sides alike */
-    focus_method = 11;                 /* Mixed: variable-size arms, unions as elements */
-    bounds_denied = 0;
-    granted = compare(t, p, 40000);
-    assert_true(granted > 1000);
-    assert_true(bounds_denied > 500);
-    focus_method = 12; /* Rows: strings and sequences in array elements */
-    bounds_denied = 0;
-    granted = compare(t, p, 40000);
-    focus_method = -1;
-    assert_true(granted > 1000);
-    assert_true(bounds_denied > 500);
+    focused_compare(t, p, 9, 40000, 1000); /* wrong arms and bad tags met, on both sides alike */
+    focused_compare(t, p, 11, 40000, 500); /* Mixed: variable-size arms, unions as elements */
+    focused_compare(t, p, 12, 40000, 500); /* Rows: strings and sequences in array elements */
 }
 
 /* element.psl: member of a sequence in an element (Rows), sequences of strings and of structs,
@@ -2454,17 +2454,8 @@ static void element_policy(void **state)
     (void)state;
     struct policy *p;
     struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/element.psl", &p);
-    focus_method = 12;
-    bounds_denied = 0;
-    int granted = compare(t, p, 40000);
-    assert_true(granted > 1000);
-    assert_true(bounds_denied > 500);
-    focus_method = 13;
-    bounds_denied = 0;
-    granted = compare(t, p, 40000);
-    focus_method = -1;
-    assert_true(granted > 1000);
-    assert_true(bounds_denied > 500);
+    focused_compare(t, p, 12, 40000, 500);
+    focused_compare(t, p, 13, 40000, 500);
 }
 
 /* nested.psl: an array of strings, sequences of sequences and of bytes, an array of sequences
@@ -2475,35 +2466,15 @@ static void nested_policy(void **state)
     (void)state;
     struct policy *p;
     struct ksm_table *t = psl_test_policy(PSL_POLICY_DIR "/nested.psl", &p);
-    focus_method = 14;
-    bounds_denied = 0;
-    int granted = compare(t, p, 40000);
-    focus_method = -1;
-    assert_true(granted > 1000);
-    assert_true(bounds_denied > 500);
+    focused_compare(t, p, 14, 40000, 500);
     /* Deeper: an array of strings in an element, sequences of sequences of strings and structs
      * (fewer requests: the test's time stays within its limit on a loaded machine) */
-    focus_method = 15;
-    bounds_denied = 0;
-    granted = compare(t, p, 15000);
-    focus_method = -1;
-    assert_true(granted > 1000);
-    assert_true(bounds_denied > 1000);
+    focused_compare(t, p, 15, 15000, 1000);
     /* Deepest: three levels of sequences, nested structs and unions in a sequence's sequences */
-    focus_method = 16;
-    bounds_denied = 0;
-    granted = compare(t, p, 15000);
-    focus_method = -1;
-    assert_true(granted > 1000);
-    assert_true(bounds_denied > 1000);
+    focused_compare(t, p, 16, 15000, 1000);
     /* Arrays: arrays of integers, strings and structs in place in a sequence's elements, an
      * array of arrays */
-    focus_method = 17;
-    bounds_denied = 0;
-    granted = compare(t, p, 15000);
-    focus_method = -1;
-    assert_true(granted > 1000);
-    assert_true(bounds_denied > 1000);
+    focused_compare(t, p, 17, 15000, 1000);
 }
 
 /* handle.psl: a handle's SID, rights and type, from the handle table and the types after the
