@@ -334,11 +334,12 @@ static Retcode recv_locked(struct ipc_port *port, uint64_t fl, uint64_t ns,
             *out = c;
             return rcOk;
         }
-        if (port->closed) {
+        if (port->closed || port->client_gone) {
+            Retcode why = port->closed ? rcPeerClosed : rcClientGone;
             port_unlock(port, fl);
             if (switch_to != NULL)
                 sched_wake(switch_to, rcOk);
-            return rcPeerClosed;
+            return why;
         }
         struct ipc_thread *it = &self->ipc;
         it->port = port;
@@ -416,6 +417,17 @@ static Retcode recv_locked(struct ipc_port *port, uint64_t fl, uint64_t ns,
             return wrc;
         }
     }
+}
+
+void ipc_port_client_gone(struct ipc_port *p)
+{
+    uint64_t fl = port_lock(p);
+    p->client_gone = true;
+    /* Woken with rcOk and still on the list, each receiver takes the lock, leaves the list,
+     * finds the queue empty (or takes what is left first) and returns rcClientGone. */
+    for (struct ipc_thread *r = p->r_head; r != NULL; r = r->next)
+        sched_wake(thread_of(r), rcOk);
+    port_unlock(p, fl);
 }
 
 Retcode ipc_recv_port(struct ipc_port *port, uint64_t buf, uint64_t cap, uint64_t timeout_ms,

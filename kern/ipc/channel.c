@@ -50,6 +50,8 @@ static void client_destroy(struct kobj *obj)
     struct ipc_client_obj *c = (struct ipc_client_obj *)obj;
     struct ipc_port *p = c->port;
     kobj_free_mem(c);
+    if (p->one_client)
+        ipc_port_client_gone(p);
     port_put(p);
 }
 
@@ -107,6 +109,7 @@ Retcode ipc_connect(struct process *charge_to, struct process *server, handle_t 
         rc = server_new(&ipc_server_ops, acct, server, &srv);
         if (rc != rcOk)
             return rc;
+        srv->port.one_client = true; /* its client end is made below, or the end is undone */
         rc = handle_install(&server->handles, &srv->obj, HR_IPC_SERVER, &hs);
         if (rc != rcOk) {
             kobj_unref(&srv->obj);

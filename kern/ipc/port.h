@@ -34,8 +34,14 @@ struct sec_label;
 
 struct ipc_port {
     struct spinlock lock;
-    uint32_t refs;                      /* atomic */
-    bool closed;                        /* the server side is gone (lock) */
+    uint32_t refs; /* atomic */
+    bool closed;   /* the server side is gone (lock) */
+    /* A server end's port has exactly one client end, made with it (ipc_connect): when that
+     * end is destroyed nothing can call on the port again, and its receivers are told
+     * (rcClientGone) once the queue is empty. A listener's port may gain clients later
+     * (CM.Accept onto it), so it is never told. Both fixed but client_gone (lock). */
+    bool one_client;
+    bool client_gone;
     struct ipc_call *q_head, *q_tail;   /* QUEUED calls, FIFO (lock) */
     struct ipc_thread *r_head, *r_tail; /* waiting receivers, FIFO (lock) */
     uint64_t calls, replies;            /* statistics (lock) */
@@ -102,6 +108,9 @@ static inline void port_unlock(struct ipc_port *p, uint64_t fl)
 
 void port_get(struct ipc_port *p);
 void port_put(struct ipc_port *p);
+/* The only client end of a server end's port is gone (channel.c, at its destruction): marks
+ * the port and wakes its waiting receivers, which return rcClientGone once nothing is queued. */
+void ipc_port_client_gone(struct ipc_port *p);
 
 /* A call record from the calling thread to port, with room for a request of req_len bytes at
  * c->req (to be filled and checked by the caller) and for a small answer: one allocation,

@@ -8,7 +8,8 @@
  *          its client's 1 s is over, which must fail with rcNoConnectRequest; "doomed"
  *          makes it end without an answer, so that its client wakes with rcServerGone (os_cm
  *          asks for it last). Probe.Stats on an accepted channel reports in `idle` the SRV_*
- *          bits of what went as it should.
+ *          bits of what went as it should, and in `lost` how many accepted channels ended
+ *          because their client end was gone (Recv's rcClientGone).
  *   victim (CmVictim, class ostest.CmVictim; os_attack_cm's target): leaves every "flood"
  *          request unanswered (they wait for the attacker's timeouts), and accepts a
  *          "bystander" once it has seen CM_CLIENT_PENDING_MAX floods waiting (before: drops it,
@@ -38,6 +39,7 @@
 #define SRV_LATE 2u /* Accept of "late" after its client gave up: rcNoConnectRequest */
 
 static volatile uint32_t bits, floods, bystanders;
+static uint32_t clients_gone; /* accepted channels whose serving ended with rcClientGone */
 static const char *me = "os_cm_server";
 
 static Retcode echo(void *ctx, struct idl_seq data, struct idl_seq *back, uint64_t *served)
@@ -52,7 +54,7 @@ static Retcode stats(void *ctx, uint64_t *served, uint64_t *lost, uint32_t *idle
 {
     (void)ctx;
     *served = 0;
-    *lost = 0;
+    *lost = __atomic_load_n(&clients_gone, __ATOMIC_RELAXED);
     *idle = floods != 0 ? floods : bits;
     *refused = bystanders;
     return rcOk;
@@ -73,9 +75,14 @@ static struct ipc_server servers[SERVERS];
 static _Alignas(8) uint8_t bufs[SERVERS][2][MSG_MAX];
 static uint32_t nservers;
 
+/* Serves until the channel ends: an accepted channel's when its client end is gone. */
 static int serve_thread(void *arg)
 {
-    (void)ipc_serve(arg);
+    Retcode r = ipc_serve(arg);
+    if (r == rcClientGone)
+        __atomic_add_fetch(&clients_gone, 1, __ATOMIC_RELAXED);
+    else
+        printf("%s: serving a channel ended with %s\n", me, retcode_name(r));
     return 0;
 }
 

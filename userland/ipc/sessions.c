@@ -9,10 +9,12 @@
  * other endpoints are dropped (rcConnectDropped at the client), so one process cannot take
  * every channel.
  *
- * A channel's end: the kernel does not tell a server that its client went away, so each session
- * thread waits for a request at most set->check_ms at a time and then looks whether its
- * client's pid still runs; when it does not, it undoes the service's state (set->close),
- * closes its end and frees its slot for the next client.
+ * A channel's end: when its client end is gone (closed, or its process ended) the kernel's Recv
+ * on the server end says rcClientGone, and the session ends at once: it undoes the service's
+ * state (set->close), closes its end and frees its slot for the next client. The client end may
+ * have been handed to another process, which then keeps the channel; the channel is still the
+ * client's by name, so each session thread also waits at most set->check_ms at a time for a
+ * request and then looks whether the client's pid still runs, and ends the session when not.
  */
 #include <stdio.h>
 #include <string.h>
@@ -75,7 +77,9 @@ static int serve_thread(void *arg)
     while ((r = ipc_serve(&s->srv)) == rcTimeout && client_alive(s))
         ;
     printf("%s: the channel of %s ended: %s\n", s->set->name, s->client,
-           r == rcTimeout ? "its client ended" : retcode_name(r));
+           r == rcTimeout      ? "its client ended"
+           : r == rcClientGone ? "its client end is gone"
+                               : retcode_name(r));
     end_state(s);
     close_handle(s->srv.listener);
     __atomic_store_n(&s->state, SESSION_ENDED, __ATOMIC_RELEASE);

@@ -163,6 +163,10 @@ typedef int32_t Retcode;
      * from NameServer.Publish when all NS_ENTRIES_MAX entries are in use by live publishers. */      \
     X(rcNsNotPublisher, -83, "a process may publish endpoints only under its own name")            \
     X(rcNsTableFull, -84, "the name server holds as many published endpoints as it may")           \
+    /* IPC (kern/ipc/call.c, docs/ipc.md): rcClientGone from Recv and ReplyRecv on a server end  \
+     * (a channel of one client, CM.Accept's) whose client end no longer exists, once no request \
+     * of it is left to receive: nothing can come on that channel again. */ \
+    X(rcClientGone, -85, "the channel's client end is gone: no request can come on it again")      \
     /* The socket library's resolver (userland/net/dns_msg.c): rcDnsBadAnswer for a datagram  \
      * to its port that is not a well-formed answer to the query it sent. */    \
     X(rcDnsBadAnswer, -86, "the DNS answer is malformed or answers another query")                 \
