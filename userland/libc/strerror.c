@@ -30,20 +30,34 @@ char *strerror(int errnum)
         return "Device or resource busy";
     case EEXIST:
         return "File exists";
+    case ENOTDIR:
+        return "Not a directory";
+    case EISDIR:
+        return "Is a directory";
     case EINVAL:
         return "Invalid argument";
     case ENFILE:
         return "Too many open files in system";
     case EMFILE:
         return "Too many open files";
+    case EFBIG:
+        return "File too large";
     case ENOSPC:
         return "No space left on device";
+    case ESPIPE:
+        return "Illegal seek";
     case EPIPE:
         return "Broken pipe";
     case ERANGE:
         return "Numerical result out of range";
+    case ENAMETOOLONG:
+        return "File name too long";
     case ENOSYS:
         return "Function not implemented";
+    case ENOTEMPTY:
+        return "Directory not empty";
+    case EOVERFLOW:
+        return "Value too large for defined data type";
     case ENOTSOCK:
         return "Socket operation on non-socket";
     case EDESTADDRREQ:

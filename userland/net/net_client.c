@@ -25,8 +25,7 @@ static struct net_call {
 static mutex_t setup = MUTEX_INIT;
 static int found = -1; /* -1: not looked yet; 0: no channel; 1: ch is the stack's */
 static struct ipc_channel ch;
-static struct net_fd fds[NET_FD_MAX];
-static mutex_t fd_lock = MUTEX_INIT;
+static struct net_fd fds[FD_MAX]; /* by descriptor number: valid while it is a socket's */
 
 static int find_channel(void)
 {
@@ -77,35 +76,24 @@ void net_call_end(struct idl_client *cl)
 
 struct net_fd *net_fd_get(int fd)
 {
-    if (fd < NET_FD_FIRST || fd >= NET_FD_MAX || !fds[fd].used) {
-        errno = EBADF;
+    if (fd_check(fd, &net_socket_kind, ENOTSOCK) < 0)
         return NULL;
-    }
+    return &fds[fd];
+}
+
+struct net_fd *net_fd_closing(int fd)
+{
     return &fds[fd];
 }
 
 int net_fd_alloc(uint32_t socket, uint32_t protocol)
 {
-    mutex_lock(&fd_lock);
-    for (int fd = NET_FD_FIRST; fd < NET_FD_MAX; fd++) {
-        if (fds[fd].used)
-            continue;
-        fds[fd] = (struct net_fd){.used = 1, .socket = socket, .protocol = protocol};
-        mutex_unlock(&fd_lock);
-        return fd;
-    }
-    mutex_unlock(&fd_lock);
-    errno = EMFILE;
-    return -1;
-}
-
-void net_fd_free(int fd)
-{
-    if (fd >= NET_FD_FIRST && fd < NET_FD_MAX) {
-        mutex_lock(&fd_lock);
-        fds[fd].used = 0;
-        mutex_unlock(&fd_lock);
-    }
+    int fd = fd_alloc();
+    if (fd < 0)
+        return -1;
+    fds[fd] = (struct net_fd){.socket = socket, .protocol = protocol};
+    fd_install(fd, &net_socket_kind);
+    return fd;
 }
 
 int net_fail(Retcode r)

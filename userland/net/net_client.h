@@ -5,9 +5,11 @@
  * "net" in the start block, else the first one whose name starts with "net." (init.yaml `connections: [{target: <the stack's task>, id: net.myprog}]`).
  * The stack keeps one socket table per channel name, so each program should have its own id.
  *
- * Descriptors: 3..NET_FD_MAX-1 (0..2 are the console's); each names a socket number of the
- * stack and what the library keeps itself: O_NONBLOCK and the SO_RCVTIMEO / SO_SNDTIMEO
- * timeouts, which become each call's timeoutMs.
+ * Descriptors: numbers of the process's one descriptor table (user/fd.h), shared with files,
+ * installed with the kind net_socket_kind (socket.c: close, read and write of a socket). For
+ * each, the library keeps (in its array indexed by the number) the stack's socket number and
+ * what it keeps itself: O_NONBLOCK and the SO_RCVTIMEO / SO_SNDTIMEO timeouts, which become
+ * each call's timeoutMs.
  */
 #ifndef USER_NET_CLIENT_H
 #define USER_NET_CLIENT_H
@@ -15,15 +17,12 @@
 #include <stdint.h>
 
 #include <bastion/retcode.h>
+#include <user/fd.h>
 
 #include "bastion_idl.h"
 #include "net/Socket.idl.h"
 
-#define NET_FD_MAX 64
-#define NET_FD_FIRST 3
-
 struct net_fd {
-    int used;
     uint32_t socket; /* the stack's number */
     uint32_t protocol;
     int nonblock;
@@ -35,11 +34,17 @@ struct net_fd {
 struct idl_client *net_call_begin(void);
 void net_call_end(struct idl_client *cl);
 
-/* The descriptor fd, or NULL with errno EBADF. */
+/* The kind of a socket's descriptors (socket.c). */
+extern const struct fd_kind net_socket_kind;
+
+/* The socket descriptor fd, or NULL with errno EBADF (not open) or ENOTSOCK (open as another
+ * kind, a file). */
 struct net_fd *net_fd_get(int fd);
+/* The state of socket descriptor fd (FD_FIRST <= fd < FD_MAX) without a lookup: for the kind's
+ * close, which runs while the table holds the number reserved (user/fd.h). */
+struct net_fd *net_fd_closing(int fd);
 /* A free descriptor for socket (errno EMFILE when none): its number, or -1. */
 int net_fd_alloc(uint32_t socket, uint32_t protocol);
-void net_fd_free(int fd);
 
 /* Sets errno from r (call result, or the method's rc) and returns -1; 0 for rcOk. */
 int net_fail(Retcode r);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -289,34 +290,38 @@ int shutdown(int fd, int how)
     return net_fail(r);
 }
 
-int close(int fd)
+/* close, read and write of a socket descriptor (user/fd.h: userland/libc/fd.c looks the number
+ * up and calls these; it frees the number after close, whatever the stack answered, as POSIX's
+ * close). */
+static int socket_close(int fd)
 {
-    struct net_fd *f = net_fd_get(fd);
-    if (f == NULL)
-        return -1;
+    struct net_fd *f = net_fd_closing(fd);
     struct idl_client *cl = net_call_begin();
     if (cl == NULL)
         return -1;
     uint32_t rc = rcFail;
     Retcode r = net_result(net_Socket_Close(cl, f->socket, &rc), &rc);
     net_call_end(cl);
-    net_fd_free(fd); /* the descriptor goes whatever the stack answered, as POSIX's close */
     return net_fail(r);
 }
 
-ssize_t read(int fd, void *buf, size_t len)
+static ssize_t socket_read(int fd, void *buf, size_t len)
 {
     return recv(fd, buf, len, 0);
 }
 
-ssize_t write(int fd, const void *buf, size_t len)
+static ssize_t socket_write(int fd, const void *buf, size_t len)
 {
-    if (fd == 1 || fd == 2) { /* the console */
-        printf("%.*s", (int)len, (const char *)buf);
-        return (ssize_t)len;
-    }
     return send(fd, buf, len, 0);
 }
+
+const struct fd_kind net_socket_kind = {
+    .name = "socket",
+    .mode = S_IFSOCK,
+    .close = socket_close,
+    .read = socket_read,
+    .write = socket_write,
+};
 
 int fcntl(int fd, int cmd, ...)
 {

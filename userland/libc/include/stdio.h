@@ -26,4 +26,8 @@ int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int puts(const char *s);
 int putchar(int c);
 
+/* Moves a file or directory of the RAM file system (userland/file): -1 with errno EEXIST when
+ * `to` exists (the file system does not replace). */
+int rename(const char *from, const char *to);
+
 #endif
