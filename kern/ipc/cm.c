@@ -26,6 +26,11 @@ struct cm_request {
     struct process *server;
     struct thread *waiter; /* the client's thread in Connect, fixed */
     char service[CM_SERVICE_MAX + 1];
+    /* When its client's Connect gives up (0: never), fixed. Its client's thread withdraws it
+     * then, but only once that thread runs again, which a loaded CPU may put off: so Listen,
+     * Accept and Drop also treat a request past its deadline as timed out (expire_locked),
+     * and none of them answers a Connect that has already run out of time. */
+    uint64_t deadline;
     enum cm_state state; /* cm_lock, and the fields below it */
     Retcode result;
     handle_t handle;
@@ -75,6 +80,16 @@ static void answer_locked(struct cm_request *r, Retcode result)
     r->state = CM_DONE;
     r->result = result;
     (void)sched_wake(r->waiter, rcOk);
+}
+
+/* Whether r (WAITING or LISTENED) is past its client's deadline; if so it is finished as its
+ * client's own timeout would (rcTimeout) and leaves `pending` (cm_lock held). */
+static bool expire_locked(struct cm_request *r, uint64_t now)
+{
+    if (r->deadline == 0 || now < r->deadline)
+        return false;
+    answer_locked(r, rcTimeout);
+    return true;
 }
 
 /* The nanoseconds left until deadline (0: none), at least 1 while any is left; *over when
@@ -150,6 +165,7 @@ Retcode cm_connect(struct process *client, const char *server, const char *servi
     r->handle = HANDLE_INVALID;
 
     uint64_t deadline = deadline_of(msecs);
+    r->deadline = deadline;
     uint64_t fl = lock_cm();
     uint32_t mine, theirs;
     count_locked(client, sp, &mine, &theirs);
@@ -231,8 +247,10 @@ Retcode cm_listen(struct process *server, uint32_t msecs, char *client, size_t c
     Retcode w = rcOk;
     uint64_t fl = lock_cm();
     for (;;) {
-        for (struct cm_request *r = pending; r != NULL; r = r->next)
-            if (r->server == server && r->state == CM_WAITING) {
+        uint64_t now = sched_now_ns();
+        for (struct cm_request *r = pending, *next; r != NULL; r = next) {
+            next = r->next; /* read first: an expired request leaves the list */
+            if (r->server == server && r->state == CM_WAITING && !expire_locked(r, now)) {
                 r->state = CM_LISTENED;
                 /* The request may go as soon as cm_lock is released: copy now. */
                 copy_name(client, client_cap, r->client->name);
@@ -240,6 +258,7 @@ Retcode cm_listen(struct process *server, uint32_t msecs, char *client, size_t c
                 unlock_cm(fl);
                 return rcOk;
             }
+        }
         bool over;
         uint64_t ns = left_ns(deadline, &over);
         if (w != rcOk || over) {
@@ -267,15 +286,19 @@ Retcode cm_listen(struct process *server, uint32_t msecs, char *client, size_t c
     }
 }
 
-/* The oldest WAITING or LISTENED request of the process named client for service to server;
- * cm_lock held. */
+/* The oldest WAITING or LISTENED request of the process named client for service to server
+ * that is not past its deadline (those found on the way are finished as timed out); cm_lock
+ * held. */
 static struct cm_request *find_locked(struct process *server, const char *client,
                                       const char *service)
 {
-    for (struct cm_request *r = pending; r != NULL; r = r->next)
+    uint64_t now = sched_now_ns();
+    for (struct cm_request *r = pending, *next; r != NULL; r = next) {
+        next = r->next; /* read first: an expired request leaves the list */
         if (r->server == server && strcmp(r->client->name, client) == 0 &&
-            strcmp(r->service, service) == 0)
+            strcmp(r->service, service) == 0 && !expire_locked(r, now))
             return r;
+    }
     return NULL;
 }
 

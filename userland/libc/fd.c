@@ -1,7 +1,7 @@
 /*
  * The descriptor table (user/fd.h) and the calls every kind shares: close, read and write
  * (<unistd.h>) look the number up and call its kind. No system calls: host-tested
- * (test/host/userland/test_user_fd.c).
+ * (test/host/userland/test_user_file.c).
  *
  * Invariant: slots[fd] is NULL (free), &reserved (taken, invisible to lookups) or the kind it
  * is installed with; a slot leaves NULL only by a compare-and-swap, so two threads never get
