@@ -289,6 +289,53 @@ Retcode elf_plan(const void *image, size_t size, uint64_t bias, struct elf_load_
     return rcOk;
 }
 
+/* Adds d (two's complement: a move down is a large d) to a biased address, false if the
+ * address it stands for, unbiased u = a - old plus bias, would wrap: the check elf_plan does
+ * with add_ok(u, bias). */
+static bool moved(uint64_t a, uint64_t old, uint64_t bias, uint64_t *out)
+{
+    return add_ok(a - old, bias, out);
+}
+
+Retcode elf_plan_rebias(const void *image, size_t size, const struct elf_load_plan *from,
+                        uint64_t bias, struct elf_load_plan *plan, struct elf_diag *diag)
+{
+    if (from == NULL || plan == NULL || !from->pie || (bias & PAGE_MASK))
+        return elf_plan(image, size, bias, plan, diag);
+    uint64_t old = from->bias;
+    struct elf_load_plan p = *from;
+    p.bias = bias;
+    bool ok = true;
+    for (uint32_t k = 0; k < p.nsegments && ok; k++) {
+        struct elf_segment *s = &p.seg[k];
+        uint64_t end = 0, map_end = 0;
+        /* add_load's checks of the moved segment: its bytes and their page round-up do not
+         * wrap, and its pages stay in the user half above ELF_USER_MIN. */
+        ok = moved(s->vaddr, old, bias, &s->vaddr) && add_ok(s->vaddr, s->mem_size, &end) &&
+             add_ok(end, PAGE_MASK, &map_end);
+        s->map_start = s->vaddr & ~PAGE_MASK;
+        s->map_end = map_end & ~PAGE_MASK;
+        ok = ok && s->map_start >= ELF_USER_MIN && s->map_end <= ELF_USER_TOP;
+    }
+    if (ok && p.has_tls)
+        ok = moved(p.tls_vaddr, old, bias, &p.tls_vaddr);
+    if (ok && p.has_phdr)
+        ok = moved(p.phdr_vaddr, old, bias, &p.phdr_vaddr);
+    if (ok)
+        ok = moved(p.entry, old, bias, &p.entry);
+    /* The order, the overlap, the TLS bytes' and the entry's segment are the same at any bias. */
+    if (!ok)
+        return elf_plan(image, size, bias, plan, diag); /* names the first failed check */
+    p.lo = p.seg[0].map_start;
+    p.hi = p.seg[p.nsegments - 1].map_end;
+    if (diag != NULL) {
+        diag->check = ELF_CHECK_NONE;
+        diag->phdr = -1;
+    }
+    *plan = p;
+    return rcOk;
+}
+
 Retcode elf_choose_bias(const struct elf_load_plan *at_zero, uint64_t entropy, uint64_t lo_limit,
                         uint64_t hi_limit, uint64_t *bias)
 {

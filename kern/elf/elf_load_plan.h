@@ -119,6 +119,17 @@ Retcode elf_plan(const void *image, size_t size, uint64_t bias, struct elf_load_
                  struct elf_diag *diag);
 
 /*
+ * What elf_plan(image, size, bias, plan, diag) gives, made from `from`, a plan elf_plan made of
+ * this same image at another bias (rcOk): the segments, TLS template, program headers and entry
+ * moved, and every check that depends on the bias done again (ELF_CHECK_BIAS, VADDR_RANGE, the
+ * TLS and entry wraps); the others do not change with it. When one fails, or `from` is not a
+ * static PIE's, elf_plan itself runs, so the result and its diag are always elf_plan's.
+ * It saves the loader reading and checking the headers twice (ASLR plans an image twice).
+ */
+Retcode elf_plan_rebias(const void *image, size_t size, const struct elf_load_plan *from,
+                        uint64_t bias, struct elf_load_plan *plan, struct elf_diag *diag);
+
+/*
  * ASLR: picks a page-aligned bias for an ET_DYN image whose plan at bias 0 is `at_zero`, from
  * `entropy` (RDRAND/RDSEED), such that the whole image lies in [lo_limit, hi_limit), both page
  * aligned. Feed the result to elf_plan again. For ET_EXEC it gives 0 (no relocation possible).

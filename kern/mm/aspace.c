@@ -766,9 +766,12 @@ static Retcode back_page(struct aspace *as, const struct vregion *r, uint64_t va
         if (off + n < PAGE_SIZE)
             memset(p + off + n, 0, PAGE_SIZE - off - n);
     }
-    /* Over the page's commit marker when Commit wrote one (no table needed), else tables are
-     * made and charged here (aspace_write's pages). */
-    Retcode rc = pt_map_range(&as->pt, as->root, va, frame, PAGE_SIZE, prot_flags(r->prot), 0);
+    /* Over the page's commit marker when Commit wrote one (its table is there: pte, no walk
+     * again), else tables are made and charged here (aspace_write's pages). */
+    Retcode rc =
+        pte != NULL && *pte != 0
+            ? pt_fill_marker(&as->pt, pte, va, frame, prot_flags(r->prot))
+            : pt_map_range(&as->pt, as->root, va, frame, PAGE_SIZE, prot_flags(r->prot), 0);
     if (rc != rcOk) {
         pmm_free(frame, 0);
         /* Tables made before the failure go to dead_tables, freed at the next unmap's

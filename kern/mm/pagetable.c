@@ -226,6 +226,22 @@ Retcode pt_map_range(struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t pa
     return rcOk;
 }
 
+Retcode pt_fill_marker(struct pt_ctx *ctx, uint64_t *e, uint64_t va, uint64_t pa, uint64_t flags)
+{
+    Retcode rc = check_range(va, pa, pt_level_size(1));
+    if (rc == rcOk)
+        rc = check_flags(va, flags);
+    if (rc != rcOk)
+        return rc;
+    if (*e & PTE_P)
+        return rcAlreadyExists;
+    if (*e == 0)
+        return rcNotFound;
+    /* The marker was counted in its table when it was written: the count stays. */
+    *e = pa | hw_flags(ctx, va, flags);
+    return rcOk;
+}
+
 Retcode pt_protect(struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t size, uint64_t flags)
 {
     Retcode rc = check_range(va, 0, size);

@@ -98,6 +98,14 @@ Retcode pt_split(struct pt_ctx *ctx, uint64_t *e, int lvl);
 Retcode pt_map_range(struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t pa, uint64_t size,
                      uint64_t flags, unsigned mode);
 
+/*
+ * What pt_map_range does for one 4 KiB page whose last-level entry e is known: writes the leaf
+ * pa over the marker *e (nonzero, not present: counted in its table already) without walking
+ * the tree from the root again. Same refusals as pt_map_range for va, pa and flags;
+ * rcAlreadyExists if *e is mapped, rcNotFound if it is 0 (then pt_map_range counts it).
+ */
+Retcode pt_fill_marker(struct pt_ctx *ctx, uint64_t *e, uint64_t va, uint64_t pa, uint64_t flags);
+
 /* Sets the leaf flags of every mapped 4 KiB page in [va, va + size), splitting large leaves;
  * unmapped pages are skipped. rcWxViolation, rcOutOfMemory. */
 Retcode pt_protect(struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t size, uint64_t flags);

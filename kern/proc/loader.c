@@ -136,7 +136,7 @@ static Retcode loader_load_from(struct process *p, struct romfs *fs, bool boot_v
         uint64_t bias;
         rc = elf_choose_bias(&at_zero, random_u64(), LOADER_IMAGE_LO, LOADER_IMAGE_HI, &bias);
         if (rc == rcOk)
-            rc = elf_plan(image, e.size, bias, &plan, &diag);
+            rc = elf_plan_rebias(image, e.size, &plan, bias, &plan, &diag);
     }
     if (rc != rcOk) {
         kprintf("loader: %s: ELF check %s in phdr %d: %s\n", path, elf_check_name(diag.check),

@@ -136,6 +136,20 @@ static bool usable(unsigned i)
     return cpus[i].active && !cpus[i].offline;
 }
 
+/* Bit i set exactly when usable(i) (sched_lock: set with active and offline, below), so that a
+ * placement looks at the CPUs there are, not at all MAX_CPUS slots (~5 instructions each, on
+ * every wake-up). */
+static uint32_t usable_mask;
+_Static_assert(MAX_CPUS <= 32, "usable_mask has a bit per CPU");
+
+static void update_usable(unsigned i)
+{
+    if (usable(i))
+        usable_mask |= 1u << i;
+    else
+        usable_mask &= ~(1u << i);
+}
+
 /* Load of a CPU for placement: queued threads plus the running one (idle counts 0). */
 static unsigned cpu_load(const struct cpu_sched *cs)
 {
@@ -151,9 +165,9 @@ static unsigned pick_cpu(const struct thread *t)
         best = t->cpu;
         best_load = cpu_load(&cpus[t->cpu]);
     }
-    for (unsigned i = 0; i < MAX_CPUS; i++) {
-        if (!usable(i) || !(t->affinity >> i & 1))
-            continue;
+    /* Ascending, as a scan of every slot would go: the first of equal loads wins. */
+    for (uint32_t m = usable_mask & (uint32_t)t->affinity; m != 0; m &= m - 1) {
+        unsigned i = (unsigned)__builtin_ctz(m);
         unsigned l = cpu_load(&cpus[i]);
         if (l < best_load) {
             best = i;
@@ -894,6 +908,7 @@ static void sched_start_cpu(void)
     rq_init(&cs->rq);
     spin_lock(&sched_lock);
     cs->active = true;
+    update_usable(me);
     spin_unlock(&sched_lock);
 }
 
@@ -1031,10 +1046,12 @@ Retcode sched_cpu_set_offline(unsigned cpu, bool offline)
             r = rcResourceBusy;
         else {
             cpus[cpu].offline = true;
+            update_usable(cpu);
             kick_cpu(cpu); /* its running thread and queue move at its next decision */
         }
     } else {
         cpus[cpu].offline = false; /* it takes threads again at the next placement or pull */
+        update_usable(cpu);
     }
     sched_unlock();
     cpu_irq_restore(f);

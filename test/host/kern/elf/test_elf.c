@@ -505,6 +505,86 @@ static void test_choose_bias(void **state)
     assert_int_equal(bias, 0);
 }
 
+/* Field by field: elf_plan leaves the unused segment slots and the padding as they were. */
+static void assert_same_plan(const struct elf_load_plan *a, const struct elf_load_plan *b)
+{
+    assert_int_equal(a->pie, b->pie);
+    assert_int_equal(a->bias, b->bias);
+    assert_int_equal(a->entry, b->entry);
+    assert_int_equal(a->lo, b->lo);
+    assert_int_equal(a->hi, b->hi);
+    assert_int_equal(a->nsegments, b->nsegments);
+    for (uint32_t k = 0; k < a->nsegments; k++) {
+        const struct elf_segment *x = &a->seg[k], *y = &b->seg[k];
+        assert_int_equal(x->map_start, y->map_start);
+        assert_int_equal(x->map_end, y->map_end);
+        assert_int_equal(x->vaddr, y->vaddr);
+        assert_int_equal(x->file_offset, y->file_offset);
+        assert_int_equal(x->file_size, y->file_size);
+        assert_int_equal(x->mem_size, y->mem_size);
+        assert_int_equal(x->prot, y->prot);
+    }
+    assert_int_equal(a->has_tls, b->has_tls);
+    assert_int_equal(a->tls_vaddr, b->tls_vaddr);
+    assert_int_equal(a->tls_file_size, b->tls_file_size);
+    assert_int_equal(a->tls_mem_size, b->tls_mem_size);
+    assert_int_equal(a->tls_align, b->tls_align);
+    assert_int_equal(a->has_phdr, b->has_phdr);
+    assert_int_equal(a->phdr_vaddr, b->phdr_vaddr);
+    assert_int_equal(a->phnum, b->phnum);
+}
+
+/* elf_plan_rebias(from, bias) is elf_plan(bias), result and diag, moving up or down, at the
+ * edges of the user half and past them, misaligned, for images with and without TLS and PT_PHDR
+ * headers, and for an ET_EXEC (which it hands to elf_plan). */
+static void test_rebias_is_elf_plan(void **state)
+{
+    (void)state;
+    const uint64_t biases[] = {0,
+                               0x1000,
+                               ELF_USER_MIN,
+                               0x10000000,
+                               0x10000800,
+                               0x00007fffffffc000ull,
+                               0x00007ffffffff000ull,
+                               0x0000800000000000ull,
+                               0xfffffffffffff000ull,
+                               0xffffffffffffe000ull};
+    for (int variant = 0; variant < 3; variant++) {
+        build_pie();
+        if (variant == 1) {
+            w16(E_PHNUM, 5);
+            set_phdr(3, PT_TLS, PF_R, 0x1010, 0x1010, 0x10, 0x40, 16);
+            set_phdr(4, PT_PHDR, PF_R, 64, 0x40, 56 * 5, 56 * 5, 8);
+        } else if (variant == 2) {
+            build_valid(); /* ET_EXEC: only bias 0 */
+        }
+        for (size_t f = 0; f < sizeof biases / sizeof biases[0]; f++) {
+            struct elf_load_plan from;
+            if (elf_plan(img, img_size, biases[f], &from, NULL) != rcOk)
+                continue;
+            for (size_t t = 0; t < sizeof biases / sizeof biases[0]; t++) {
+                struct elf_load_plan want, got;
+                struct elf_diag dw, dg;
+                Retcode rw = elf_plan(img, img_size, biases[t], &want, &dw);
+                Retcode rg = elf_plan_rebias(img, img_size, &from, biases[t], &got, &dg);
+                assert_int_equal(rg, rw);
+                assert_int_equal(dg.check, dw.check);
+                assert_int_equal(dg.phdr, dw.phdr);
+                if (rw == rcOk)
+                    assert_same_plan(&got, &want);
+            }
+        }
+    }
+    /* In place (the loader's use): from and plan the same object. */
+    build_pie();
+    struct elf_load_plan want;
+    assert_int_equal(elf_plan(img, img_size, 0x20000000, &want, NULL), rcOk);
+    assert_int_equal(run(ELF_USER_MIN), rcOk);
+    assert_int_equal(elf_plan_rebias(img, img_size, &plan, 0x20000000, &plan, &diag), rcOk);
+    assert_same_plan(&plan, &want);
+}
+
 /* ---- real executables from the host toolchain --------------------------------------------- */
 
 static uint8_t *read_file(const char *path, size_t *size)
@@ -702,6 +782,7 @@ int main(void)
         cmocka_unit_test(test_real_executable_stack_refused),
         cmocka_unit_test(test_truncations),
         cmocka_unit_test(test_fuzz),
+        cmocka_unit_test(test_rebias_is_elf_plan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -341,6 +341,34 @@ static void test_prepare_mark_back_clear(void **state)
     assert_int_equal(ctx.tables, 0);
 }
 
+/* Backing a marked page through its known entry (pt_fill_marker) does what pt_map_range does
+ * there: the leaf with the hardware's flags, the table's count unchanged, and the same refusals;
+ * an entry that is mapped or was never marked is left alone. */
+static void test_fill_marker(void **state)
+{
+    (void)state;
+    ctx.free_table = fake_free;
+    assert_int_equal(pt_prepare(&ctx, root, UVA, 0x2000), rcOk);
+    assert_int_equal(pt_mark(&ctx, root, UVA, 0x1000, MARK), rcOk);
+    uint64_t *e = entry_at(UVA, 1), *e2 = entry_at(UVA + 0x1000, 1);
+    assert_int_equal(pt_fill_marker(&ctx, e, UVA, 0x300000, PTE_P | PTE_U | PTE_W), rcWxViolation);
+    assert_int_equal(pt_fill_marker(&ctx, e, UVA, 0x300800, URW), rcAlignment);
+    assert_int_equal(pt_fill_marker(&ctx, e2, UVA + 0x1000, 0x301000, URW), rcNotFound);
+    assert_int_equal(*e2, 0);
+    assert_int_equal(pt_fill_marker(&ctx, e, UVA, 0x300000, URW), rcOk);
+    assert_int_equal(pt_entry_count(*entry_at(UVA, 2)), 1);
+    uint64_t pa = 0, fl = 0;
+    assert_int_equal(pt_query(&ctx, root, UVA, &pa, &fl), rcOk);
+    assert_int_equal(pa, 0x300000);
+    assert_true(fl & PTE_W);
+    assert_int_equal(*e & MARK, 0); /* the marker is gone under the leaf */
+    assert_int_equal(pt_fill_marker(&ctx, e, UVA, 0x302000, URW), rcAlreadyExists);
+    assert_int_equal(*e & PTE_ADDR, 0x300000);
+    cleared_calls = 0;
+    assert_int_equal(pt_clear_range(&ctx, root, UVA, 0x2000, count_cleared, NULL), 1);
+    assert_int_equal(ctx.tables, 0);
+}
+
 /* A marked range that crosses from one last-level table into the next: each table counts its
  * own entries, and a page already marked or backed is not counted twice. */
 static void test_mark_across_tables(void **state)
@@ -413,6 +441,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_prepare_mark_back_clear, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mark_across_tables, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fill_marker, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prepare_failure_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kernel_half_tables_never_freed, setup, teardown),
     };
