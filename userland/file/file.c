@@ -56,9 +56,34 @@ static ssize_t broken(void)
     return -1;
 }
 
-/* Reads up to len bytes from offset into buf, IoMax per request, under the lock: the count
- * (short at the end of the file), or -1 with errno when the first request failed. */
-static ssize_t read_at(struct idl_client *cl, uint32_t fid, int64_t offset, void *buf, size_t len)
+/* One request of a transfer: moves at most `want` bytes at file offset `at` between the file
+ * and p, *moved what it did (the server's word, checked by transfer), *rc the Vfs code. */
+typedef Retcode (*step_fn)(struct idl_client *cl, uint32_t fid, uint64_t at, uint8_t *p,
+                           uint32_t want, uint32_t *moved, int32_t *rc);
+
+static Retcode read_step(struct idl_client *cl, uint32_t fid, uint64_t at, uint8_t *p,
+                         uint32_t want, uint32_t *moved, int32_t *rc)
+{
+    struct idl_seq data = {0};
+    Retcode r = kl_Vfs_Read(cl, fid, at, want, &data, rc);
+    *moved = (uint32_t)data.count;
+    if (r == rcOk && *rc == 0 && data.count <= want)
+        memcpy(p, data.data, data.count);
+    return r;
+}
+
+/* p is the caller's const buffer (write_at): only read here. */
+static Retcode write_step(struct idl_client *cl, uint32_t fid, uint64_t at, uint8_t *p,
+                          uint32_t want, uint32_t *moved, int32_t *rc)
+{
+    return kl_Vfs_Write(cl, fid, at, (struct idl_seq){.data = p, .count = want}, moved, rc);
+}
+
+/* Moves up to len bytes at offset, IoMax per request, under the lock: the count (short at the
+ * end of the file, or when a later request fails), or -1 with errno when the first request
+ * failed. A server that claims to have moved more than asked is broken (EIO). */
+static ssize_t transfer(struct idl_client *cl, uint32_t fid, int64_t offset, uint8_t *buf,
+                        size_t len, step_fn step)
 {
     size_t n, done = 0;
     int e = file_span(offset, len, &n);
@@ -68,47 +93,29 @@ static ssize_t read_at(struct idl_client *cl, uint32_t fid, int64_t offset, void
     }
     while (done < n) {
         uint32_t want = n - done > kl_Vfs_IoMax ? kl_Vfs_IoMax : (uint32_t)(n - done);
-        struct idl_seq data = {0};
+        uint32_t moved = 0;
         int32_t rc = 0;
-        Retcode r = kl_Vfs_Read(cl, fid, (uint64_t)offset + done, want, &data, &rc);
+        Retcode r = step(cl, fid, (uint64_t)offset + done, buf + done, want, &moved, &rc);
         if (r != rcOk || rc != 0)
             return done > 0 ? (ssize_t)done : file_fail(r, &rc);
-        if (data.count > want)
+        if (moved > want)
             return done > 0 ? (ssize_t)done : broken();
-        memcpy((uint8_t *)buf + done, data.data, data.count);
-        done += data.count;
-        if (data.count < want)
-            break; /* the end of the file */
+        done += moved;
+        if (moved < want)
+            break; /* the end of the file, or a short write */
     }
     return (ssize_t)done;
 }
 
-/* Writes len bytes of buf at offset, IoMax per request, under the lock: the count, or -1 with
- * errno when the first request failed. */
+static ssize_t read_at(struct idl_client *cl, uint32_t fid, int64_t offset, void *buf, size_t len)
+{
+    return transfer(cl, fid, offset, buf, len, read_step);
+}
+
 static ssize_t write_at(struct idl_client *cl, uint32_t fid, int64_t offset, const void *buf,
                         size_t len)
 {
-    size_t n, done = 0;
-    int e = file_span(offset, len, &n);
-    if (e) {
-        errno = e;
-        return -1;
-    }
-    while (done < n) {
-        uint32_t want = n - done > kl_Vfs_IoMax ? kl_Vfs_IoMax : (uint32_t)(n - done);
-        uint32_t written = 0;
-        int32_t rc = 0;
-        struct idl_seq data = {.data = (const uint8_t *)buf + done, .count = want};
-        Retcode r = kl_Vfs_Write(cl, fid, (uint64_t)offset + done, data, &written, &rc);
-        if (r != rcOk || rc != 0)
-            return done > 0 ? (ssize_t)done : file_fail(r, &rc);
-        if (written > want)
-            return done > 0 ? (ssize_t)done : broken();
-        done += written;
-        if (written < want)
-            break;
-    }
-    return (ssize_t)done;
+    return transfer(cl, fid, offset, (uint8_t *)(uintptr_t)buf, len, write_step);
 }
 
 /* Stat of path under the lock: 0 with its kind and size, or -1 with errno. */
@@ -205,28 +212,27 @@ static ssize_t file_write(int fd, const void *buf, size_t len)
     return n;
 }
 
-ssize_t pread(int fd, void *buf, size_t len, off_t offset)
+/* pread and pwrite: a transfer at offset, the descriptor's position untouched. */
+static ssize_t transfer_at(int fd, uint8_t *buf, size_t len, off_t offset, step_fn step)
 {
     if (fd_check(fd, &file_kind, ESPIPE) < 0)
         return -1;
     struct idl_client *cl = file_call_begin();
     if (cl == NULL)
         return -1;
-    ssize_t n = read_at(cl, files[fd].fid, offset, buf, len);
+    ssize_t n = transfer(cl, files[fd].fid, offset, buf, len, step);
     file_call_end();
     return n;
 }
 
+ssize_t pread(int fd, void *buf, size_t len, off_t offset)
+{
+    return transfer_at(fd, buf, len, offset, read_step);
+}
+
 ssize_t pwrite(int fd, const void *buf, size_t len, off_t offset)
 {
-    if (fd_check(fd, &file_kind, ESPIPE) < 0)
-        return -1;
-    struct idl_client *cl = file_call_begin();
-    if (cl == NULL)
-        return -1;
-    ssize_t n = write_at(cl, files[fd].fid, offset, buf, len);
-    file_call_end();
-    return n;
+    return transfer_at(fd, (uint8_t *)(uintptr_t)buf, len, offset, write_step); /* only read */
 }
 
 off_t lseek(int fd, off_t offset, int whence)
