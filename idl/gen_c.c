@@ -340,24 +340,6 @@ static uint32_t native_size(const struct type *t)
     return ns;
 }
 
-static void emit_items(struct sbuf *c, const char *name, const struct param *p)
-{
-    static const char *const kinds[] = {
-        [IDL_KIND_PLAIN] = "IDL_KIND_PLAIN",   [IDL_KIND_SEQ] = "IDL_KIND_SEQ",
-        [IDL_KIND_STRING] = "IDL_KIND_STRING", [IDL_KIND_SEQSTR] = "IDL_KIND_SEQSTR",
-        [IDL_KIND_TAG] = "IDL_KIND_TAG",       [IDL_KIND_SEQNEST] = "IDL_KIND_SEQNEST",
-    };
-    struct items *is = collect_param_items(p);
-    sb_printf(c, "static const struct idl_item_desc %s[] = {\n", name);
-    for (int i = 0; i < is->n; i++) {
-        const struct idl_item_desc *it = &is->it[i];
-        sb_printf(c, "    {%s, 0, %u, %u, %u, %u, %u, %u, %u, %u, %u, %u},\n", kinds[it->kind],
-                  it->guard, it->arm, it->wire_offset, it->native_offset, it->size, it->elem_size,
-                  it->elem_align, it->bound, it->str_bound, it->native_elem_size);
-    }
-    sb_printf(c, "};\n");
-}
-
 /* --- parameters in native C -------------------------------------------------------------- */
 
 enum pclass { PC_SCALAR, PC_AGG, PC_ARRAY, PC_HANDLE, PC_STRING, PC_SEQ };
@@ -531,6 +513,8 @@ static void emit_wire_structs(struct sbuf *h, const char *pre, const struct meth
     }
 }
 
+static void emit_desc(struct package *p, struct sbuf *h, struct sbuf *c);
+
 static void gen_header(struct package *p, struct sbuf *h)
 {
     const char *pre = c_prefix(p->name);
@@ -548,9 +532,7 @@ static void gen_header(struct package *p, struct sbuf *h)
     }
     sb_printf(h, "\n/* Interface %s */\n", p->name);
     sb_printf(h, "#define %s_METHOD_COUNT %du\n", pre, p->nmethods);
-    sb_printf(h, "extern const struct idl_interface_desc %s_interface;\n", pre);
-    if (p->nmethods > 0)
-        sb_printf(h, "extern const struct idl_method_desc %s_methods[%d];\n", pre, p->nmethods);
+    emit_desc(p, h, NULL);
     for (int i = 0; i < p->nmethods; i++) {
         const struct method *m = &p->methods[i];
         sb_printf(h, "\n/* %s.%s%s%s */\n", p->name, m->name, m->doc ? ": " : "",
@@ -737,6 +719,115 @@ static char *proxy_out_ref(const struct param *p)
     return xprintf("%s", c_name(p->name));
 }
 
+/*
+ * The interface's descriptor object (bastion_idl.h): struct <pre>_idl_desc with the interface,
+ * its methods, all their parameters in order, the nested parameters' items, the union tags and
+ * the names, every reference an IDL_REL offset inside it, so the object is pointer-free read-only
+ * data. h (not NULL): its type and the names the rest of the code uses (<pre>_interface,
+ * <pre>_methods); c (not NULL): its definition. Both are built by the same walk, so the array
+ * sizes in the type are the ones the definition fills.
+ */
+static void emit_desc(struct package *p, struct sbuf *h, struct sbuf *c)
+{
+    static const char *const ikinds[] = {
+        [IDL_KIND_PLAIN] = "IDL_KIND_PLAIN",   [IDL_KIND_SEQ] = "IDL_KIND_SEQ",
+        [IDL_KIND_STRING] = "IDL_KIND_STRING", [IDL_KIND_SEQSTR] = "IDL_KIND_SEQSTR",
+        [IDL_KIND_TAG] = "IDL_KIND_TAG",       [IDL_KIND_SEQNEST] = "IDL_KIND_SEQNEST",
+    };
+    const char *pre = c_prefix(p->name);
+    char *ty = xprintf("struct %s_idl_desc", pre);
+    struct sbuf mth = {0}, prm = {0}, itm = {0}, tgs = {0}, nms = {0};
+    uint32_t np = 0, ni = 0, nt = 0, ns = 0;
+    uint32_t iname = ns;
+    sb_printf(&nms, "\"%s\\0\"", p->name);
+    ns += (uint32_t)strlen(p->name) + 1;
+    for (int i = 0; i < p->nmethods; i++) {
+        struct method *m = &p->methods[i];
+        uint32_t mname = ns, first = np;
+        sb_printf(&nms, " \"%s\\0\"", m->name);
+        ns += (uint32_t)strlen(m->name) + 1;
+        for (int j = 0; j < m->nparams; j++) {
+            struct param *pr = &m->params[j];
+            uint32_t es, ea, bd, sbd, tags[2 * TAGS_MAX];
+            int ntags = 0;
+            param_arena_elem(pr, &es, &ea, &bd, &sbd);
+            if (pr->wk == WK_PLAIN)
+                collect_tags(pr->type, 0, tags, &ntags, pr->loc);
+            char *tagref = "0";
+            if (ntags) {
+                tagref = xprintf("IDL_REL(%s, params[%u], tags[%u])", ty, np, nt);
+                for (int k = 0; k < 2 * ntags; k++)
+                    sb_printf(&tgs, "%s%u", nt + (uint32_t)k ? ", " : "", tags[k]);
+                nt += 2u * (uint32_t)ntags;
+            }
+            uint32_t nsize = 0;
+            int nitems = 0;
+            char *itemref = "0";
+            if (pr->wk == WK_NESTED || pr->wk == WK_SEQNEST) {
+                struct items *is = collect_param_items(pr);
+                nitems = is->n;
+                itemref = xprintf("IDL_REL(%s, params[%u], items[%u])", ty, np, ni);
+                nsize = native_size(pr->type);
+                for (int k = 0; k < is->n; k++) {
+                    const struct idl_item_desc *it = &is->it[k];
+                    sb_printf(&itm, "        {%s, 0, %u, %u, %u, %u, %u, %u, %u, %u, %u, %u},\n",
+                              ikinds[it->kind], it->guard, it->arm, it->wire_offset,
+                              it->native_offset, it->size, it->elem_size, it->elem_align, it->bound,
+                              it->str_bound, it->native_elem_size);
+                }
+                ni += (uint32_t)is->n;
+            }
+            sb_printf(&prm,
+                      "        {IDL_REL(%s, params[%u], names[%u]), %d, %s, %d, %u, %u, %u, %u, "
+                      "%u, %u, %s, %u, %d, %s},\n",
+                      ty, np, ns, (int)pr->dir, kind_name(pr->wk), ntags, pr->offset, pr->size, es,
+                      ea, bd, sbd, tagref, nsize, nitems, itemref);
+            sb_printf(&nms, " \"%s\\0\"", pr->name);
+            ns += (uint32_t)strlen(pr->name) + 1;
+            np++;
+        }
+        sb_printf(&mth, "        {IDL_REL(%s, methods[%d], names[%u]), %d, %d, ", ty, i, mname, i,
+                  m->nparams);
+        if (m->nparams)
+            sb_printf(&mth, "IDL_REL(%s, methods[%d], params[%u]), {", ty, i, first);
+        else
+            sb_printf(&mth, "0, {");
+        for (int part = 0; part < NPARTS; part++)
+            sb_printf(&mth, "%s{%u, %llu, %u}", part ? ", " : "", m->fixed_size[part],
+                      (unsigned long long)m->arena_max[part], m->handles[part]);
+        sb_printf(&mth, "}},\n");
+    }
+    if (h) {
+        /* Empty parts get one unused slot: C has no zero-length arrays. */
+        sb_printf(h,
+                  "/* The descriptions of %s's methods (bastion_idl.h): one pointer-free object. "
+                  "*/\n"
+                  "%s {\n    struct idl_interface_desc iface;\n"
+                  "    struct idl_method_desc methods[%d];\n"
+                  "    struct idl_param_desc params[%u];\n    struct idl_item_desc items[%u];\n"
+                  "    uint32_t tags[%u];\n    char names[%u];\n};\n",
+                  p->name, ty, p->nmethods ? p->nmethods : 1, np ? np : 1, ni ? ni : 1, nt ? nt : 1,
+                  ns + 1);
+        sb_printf(h, "extern const %s %s_idl;\n", ty, pre);
+        sb_printf(h, "#define %s_interface (%s_idl.iface)\n", pre, pre);
+        sb_printf(h, "#define %s_methods (%s_idl.methods)\n", pre, pre);
+    }
+    if (c) {
+        sb_printf(c, "const %s %s_idl = {\n", ty, pre);
+        sb_printf(c, "    .iface = {IDL_REL(%s, iface, names[%u]), %d, ", ty, iname, p->nmethods);
+        sb_printf(c, "%s},\n", p->nmethods ? xprintf("IDL_REL(%s, iface, methods[0])", ty) : "0");
+        if (mth.n)
+            sb_printf(c, "    .methods =\n        {\n%s        },\n", mth.s);
+        if (prm.n)
+            sb_printf(c, "    .params =\n        {\n%s        },\n", prm.s);
+        if (itm.n)
+            sb_printf(c, "    .items =\n        {\n%s        },\n", itm.s);
+        if (tgs.n)
+            sb_printf(c, "    .tags = {%s},\n", tgs.s);
+        sb_printf(c, "    .names = %s,\n};\n", nms.s);
+    }
+}
+
 static void gen_source(struct package *p, struct sbuf *c)
 {
     const char *pre = c_prefix(p->name);
@@ -747,64 +838,7 @@ static void gen_source(struct package *p, struct sbuf *c)
                   p->name, pre);
         return;
     }
-    for (int i = 0; i < p->nmethods; i++) {
-        struct method *m = &p->methods[i];
-        if (m->nparams == 0)
-            continue;
-        for (int j = 0; j < m->nparams; j++) {
-            struct param *pr = &m->params[j];
-            uint32_t tags[2 * TAGS_MAX];
-            int nt = 0;
-            if (pr->wk == WK_PLAIN)
-                collect_tags(pr->type, 0, tags, &nt, pr->loc);
-            if (pr->wk == WK_NESTED || pr->wk == WK_SEQNEST)
-                emit_items(c, xprintf("%s_%s_%s_items", pre, m->name, pr->name), pr);
-            if (nt == 0)
-                continue;
-            sb_printf(c, "static const uint32_t %s_%s_%s_tags[] = {", pre, m->name, pr->name);
-            for (int k = 0; k < nt; k++)
-                sb_printf(c, "%s%u, %u", k ? ", " : "", tags[2 * k], tags[2 * k + 1]);
-            sb_printf(c, "};\n");
-        }
-        sb_printf(c, "static const struct idl_param_desc %s_%s_params[] = {\n", pre, m->name);
-        for (int j = 0; j < m->nparams; j++) {
-            struct param *pr = &m->params[j];
-            uint32_t es, ea, bd, sbd, tags[2 * TAGS_MAX];
-            int nt = 0;
-            param_arena_elem(pr, &es, &ea, &bd, &sbd);
-            if (pr->wk == WK_PLAIN)
-                collect_tags(pr->type, 0, tags, &nt, pr->loc);
-            char *tagref = nt ? xprintf("%s_%s_%s_tags", pre, m->name, pr->name) : "NULL";
-            uint32_t nsize = 0;
-            int nitems = 0;
-            char *itemref = "NULL";
-            if (pr->wk == WK_NESTED || pr->wk == WK_SEQNEST) {
-                struct items *is = collect_param_items(pr);
-                nitems = is->n;
-                itemref = xprintf("%s_%s_%s_items", pre, m->name, pr->name);
-                nsize = native_size(pr->type);
-            }
-            sb_printf(c, "    {\"%s\", %d, %s, %d, %u, %u, %u, %u, %u, %u, %s, %u, %d, %s},\n",
-                      pr->name, (int)pr->dir, kind_name(pr->wk), nt, pr->offset, pr->size, es, ea,
-                      bd, sbd, tagref, nsize, nitems, itemref);
-        }
-        sb_printf(c, "};\n");
-    }
-    if (p->nmethods > 0) {
-        sb_printf(c, "\nconst struct idl_method_desc %s_methods[%d] = {\n", pre, p->nmethods);
-        for (int i = 0; i < p->nmethods; i++) {
-            struct method *m = &p->methods[i];
-            sb_printf(c, "    {\"%s\", %d, %d, %s, {", m->name, i, m->nparams,
-                      m->nparams ? xprintf("%s_%s_params", pre, m->name) : "NULL");
-            for (int part = 0; part < NPARTS; part++)
-                sb_printf(c, "%s{%u, %llu, %u}", part ? ", " : "", m->fixed_size[part],
-                          (unsigned long long)m->arena_max[part], m->handles[part]);
-            sb_printf(c, "}},\n");
-        }
-        sb_printf(c, "};\n");
-    }
-    sb_printf(c, "\nconst struct idl_interface_desc %s_interface = {\"%s\", %d, %s};\n", pre,
-              p->name, p->nmethods, p->nmethods ? xprintf("%s_methods", pre) : "NULL");
+    emit_desc(p, NULL, c);
 
     /* Proxies. */
     for (int i = 0; i < p->nmethods; i++) {

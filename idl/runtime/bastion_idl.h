@@ -164,8 +164,20 @@ struct idl_item_desc {
     uint32_t native_elem_size; /* SEQNEST: sizeof an element's C form */
 };
 
+/*
+ * The descriptions hold no pointers. Each reference is a byte offset (`*_rel`) from the start of
+ * the description that holds it to what it names, and idlc puts everything one interface's
+ * descriptions name (its methods, their parameters, the nested parameters' items, the union tags,
+ * the names) into one const object, struct <pkg>_idl_desc, whose layout the compiler knows: the
+ * offsets are constants (IDL_REL), the object is plain read-only data (.rodata), and a
+ * position-independent program neither copies nor relocates it when it starts. Read the
+ * references with the accessors below only.
+ */
+#define IDL_REL(type, from, to) \
+    ((int32_t)((long long)offsetof(type, to) - (long long)offsetof(type, from)))
+
 struct idl_param_desc {
-    const char *name;
+    int32_t name_rel;   /* the name (NUL-terminated) */
     uint8_t part;       /* enum idl_part: in -> request, out -> response, error -> error */
     uint8_t kind;       /* enum idl_kind */
     uint16_t ntags;     /* union tags inside a plain parameter */
@@ -175,10 +187,10 @@ struct idl_param_desc {
     uint32_t elem_align;
     uint32_t bound;       /* SEQ/SEQSTR: max elements; STRING: max chars without NUL */
     uint32_t str_bound;   /* SEQSTR: max chars of each string */
-    const uint32_t *tags; /* ntags pairs {offset within the parameter, number of arms} */
+    int32_t tags_rel;     /* ntags pairs {offset within the parameter, number of arms} */
     uint32_t native_size; /* NESTED: sizeof the C form (size is the wire form's) */
     uint32_t nitems;      /* NESTED: its pieces */
-    const struct idl_item_desc *items;
+    int32_t items_rel;    /* the nitems pieces */
 };
 
 struct idl_part_desc {
@@ -188,23 +200,60 @@ struct idl_part_desc {
 };
 
 struct idl_method_desc {
-    const char *name;
+    int32_t name_rel;
     uint32_t id;
     uint32_t nparams;
-    const struct idl_param_desc *params; /* source order, all parts */
+    int32_t params_rel; /* nparams parameters, source order, all parts */
     struct idl_part_desc part[3];
 };
 
 struct idl_interface_desc {
-    const char *name;
+    int32_t name_rel;
     uint32_t nmethods;
-    const struct idl_method_desc *methods;
+    int32_t methods_rel; /* nmethods methods, by id */
 };
 
+/* Servers' class tables: one per class, few entries, so they may point. */
 struct idl_endpoint_desc {
     const char *path; /* "vmm.VMM" */
     const struct idl_interface_desc *iface;
 };
+
+static inline const void *idl_rel_(const void *self, int32_t rel)
+{
+    return (const char *)self + rel;
+}
+static inline const char *idl_param_name(const struct idl_param_desc *p)
+{
+    return (const char *)idl_rel_(p, p->name_rel);
+}
+/* Meaningful only when p->ntags (tags) or p->nitems (items) is not 0. */
+static inline const uint32_t *idl_param_tags(const struct idl_param_desc *p)
+{
+    return (const uint32_t *)idl_rel_(p, p->tags_rel);
+}
+static inline const struct idl_item_desc *idl_param_items(const struct idl_param_desc *p)
+{
+    return (const struct idl_item_desc *)idl_rel_(p, p->items_rel);
+}
+static inline const char *idl_method_name(const struct idl_method_desc *m)
+{
+    return (const char *)idl_rel_(m, m->name_rel);
+}
+/* Meaningful only when m->nparams is not 0. */
+static inline const struct idl_param_desc *idl_method_params(const struct idl_method_desc *m)
+{
+    return (const struct idl_param_desc *)idl_rel_(m, m->params_rel);
+}
+static inline const char *idl_iface_name(const struct idl_interface_desc *i)
+{
+    return (const char *)idl_rel_(i, i->name_rel);
+}
+/* Meaningful only when i->nmethods is not 0. */
+static inline const struct idl_method_desc *idl_iface_methods(const struct idl_interface_desc *i)
+{
+    return (const struct idl_method_desc *)idl_rel_(i, i->methods_rel);
+}
 
 /* --- table-driven marshalling ------------------------------------------------------------ */
 

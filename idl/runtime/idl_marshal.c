@@ -193,7 +193,7 @@ enum idl_error idl_marshal(const struct idl_method_desc *m, enum idl_part part,
     enum idl_error e;
 
     for (uint32_t i = 0; i < m->nparams; i++) {
-        const struct idl_param_desc *p = &m->params[i];
+        const struct idl_param_desc *p = &idl_method_params(m)[i];
         if (p->part != part)
             continue;
         const void *a = args[ai++];
@@ -224,7 +224,7 @@ enum idl_error idl_marshal(const struct idl_method_desc *m, enum idl_part part,
                 return e;
             break;
         case IDL_KIND_NESTED:
-            e = put_items(&w, p->items, 0, p->nitems, f, a, p->native_size, NULL, 0);
+            e = put_items(&w, idl_param_items(p), 0, p->nitems, f, a, p->native_size, NULL, 0);
             if (e != IDL_OK)
                 return e;
             break;

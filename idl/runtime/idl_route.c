@@ -19,7 +19,7 @@ enum idl_error idl_route_request(const struct idl_endpoint_desc *eps, uint32_t n
     const struct idl_interface_desc *itf = eps[h.endpoint_id].iface;
     if (h.method_id >= itf->nmethods)
         return IDL_ERR_METHOD;
-    const struct idl_method_desc *m = &itf->methods[h.method_id];
+    const struct idl_method_desc *m = &idl_iface_methods(itf)[h.method_id];
     e = idl_validate_header(m, IDL_PART_REQUEST, &h, buf, len);
     if (e == IDL_OK) {
         *method = m;

@@ -45,9 +45,9 @@ static void get_nested(const struct idl_param_desc *p, const uint8_t *f, const u
 {
     idl_zero(o, p->native_size);
     for (uint32_t i = 0; i < p->nitems; i++) {
-        const struct idl_item_desc *it = &p->items[i];
+        const struct idl_item_desc *it = &idl_param_items(p)[i];
         uint32_t sub = it->kind == IDL_KIND_SEQNEST ? it->size : 0; /* validated: in range */
-        if (!idl_item_present(p->items, 0, i, f, p->size, 0)) {
+        if (!idl_item_present(idl_param_items(p), 0, i, f, p->size, 0)) {
             i += sub;
             continue;
         }
@@ -99,7 +99,7 @@ enum idl_error idl_unmarshal_validated(const struct idl_method_desc *m, enum idl
     const uint8_t *arena = b + idl_arena_at(pd->fixed_size, pd->handles);
     uint32_t oi = 0;
     for (uint32_t i = 0; i < m->nparams; i++) {
-        const struct idl_param_desc *p = &m->params[i];
+        const struct idl_param_desc *p = &idl_method_params(m)[i];
         if (p->part != part)
             continue;
         void *o = outs ? outs[oi] : NULL;

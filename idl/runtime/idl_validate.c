@@ -171,7 +171,7 @@ enum idl_error idl_validate_header(const struct idl_method_desc *m, enum idl_par
     const uint8_t *arena = (const uint8_t *)buf + idl_arena_at(h->fixed_size, h->handle_count);
     uint32_t used = 0; /* bit i: handle i is referenced */
     for (uint32_t i = 0; i < m->nparams; i++) {
-        const struct idl_param_desc *p = &m->params[i];
+        const struct idl_param_desc *p = &idl_method_params(m)[i];
         if (p->part != part)
             continue;
         /* Descriptions are generated, but a bad one must not turn into an overread. */
@@ -181,7 +181,7 @@ enum idl_error idl_validate_header(const struct idl_method_desc *m, enum idl_par
         switch (p->kind) {
         case IDL_KIND_PLAIN:
             for (uint32_t t = 0; t < p->ntags; t++) {
-                uint32_t toff = p->tags[2 * t], arms = p->tags[2 * t + 1];
+                uint32_t toff = idl_param_tags(p)[2 * t], arms = idl_param_tags(p)[2 * t + 1];
                 if ((uint64_t)toff + 4 > p->size)
                     return IDL_ERR_FIXED_SIZE;
                 if (idl_rd32(f + toff) >= arms)
@@ -213,7 +213,7 @@ enum idl_error idl_validate_header(const struct idl_method_desc *m, enum idl_par
                 return e;
             break;
         case IDL_KIND_NESTED:
-            e = check_items(p->items, 0, p->nitems, f, p->size, arena, h->arena_size, 0);
+            e = check_items(idl_param_items(p), 0, p->nitems, f, p->size, arena, h->arena_size, 0);
             if (e != IDL_OK)
                 return e;
             break;

@@ -139,7 +139,8 @@ void core_report_served(bool list)
                 continue;
             served++;
             if (list)
-                kprintf("kl.core: serves %s.%s\n", e->iface->name, e->iface->methods[m].name);
+                kprintf("kl.core: serves %s.%s\n", idl_iface_name(e->iface),
+                        idl_method_name(&idl_iface_methods(e->iface)[m]));
         }
     }
     kprintf("kl.core: %u of %u methods served\n", served, total);

@@ -122,7 +122,7 @@ static void fill_plain(struct fz_rng *r, const struct fz_pools *pools, uint8_t *
     }
     /* Union tags: mostly an arm that exists. */
     for (uint32_t t = 0; t < p->ntags; t++) {
-        uint32_t toff = p->tags[2 * t], arms = p->tags[2 * t + 1];
+        uint32_t toff = idl_param_tags(p)[2 * t], arms = idl_param_tags(p)[2 * t + 1];
         if (toff + 4 <= p->size)
             put_le(f + toff, fz_chance(r, 90) ? fz_below(r, arms) : fz_next(r), 4);
     }
@@ -160,7 +160,7 @@ size_t fz_gen_request(struct fz_rng *r, const struct fz_pools *pools, uint32_t e
     size_t room = cap - arena0, used = 0;
     uint32_t hidx = 0;
     for (uint32_t i = 0; i < m->nparams; i++) {
-        const struct idl_param_desc *p = &m->params[i];
+        const struct idl_param_desc *p = &idl_method_params(m)[i];
         if (p->part != IDL_PART_REQUEST)
             continue;
         uint8_t *f = buf + IDL_HEADER_SIZE + p->offset;
@@ -277,8 +277,9 @@ size_t fz_mutate(struct fz_rng *r, uint8_t *buf, size_t len, size_t cap)
 const struct idl_param_desc *fz_param(const struct idl_method_desc *m, const char *name)
 {
     for (uint32_t i = 0; i < m->nparams; i++)
-        if (m->params[i].part == IDL_PART_REQUEST && strcmp(m->params[i].name, name) == 0)
-            return &m->params[i];
+        if (idl_method_params(m)[i].part == IDL_PART_REQUEST &&
+            strcmp(idl_param_name(&idl_method_params(m)[i]), name) == 0)
+            return &idl_method_params(m)[i];
     return NULL;
 }
 

@@ -155,8 +155,8 @@ static const struct idl_method_desc *method_of(uint32_t ep, uint32_t mid)
         return NULL;
     const struct idl_interface_desc *i = kl_core_Core_endpoints[ep].iface;
     for (uint32_t k = 0; i != NULL && k < i->nmethods; k++)
-        if (i->methods[k].id == mid)
-            return &i->methods[k];
+        if (idl_iface_methods(i)[k].id == mid)
+            return &idl_iface_methods(i)[k];
     return NULL;
 }
 
@@ -365,7 +365,7 @@ static size_t make_core_request(struct worker *w)
     const struct idl_interface_desc *i =
         ep < kl_core_Core_ENDPOINT_COUNT ? kl_core_Core_endpoints[ep].iface : NULL;
     if (i != NULL && i->nmethods != 0 && fz_chance(r, 97)) {
-        const struct idl_method_desc *m = &i->methods[fz_below(r, i->nmethods)];
+        const struct idl_method_desc *m = &idl_iface_methods(i)[fz_below(r, i->nmethods)];
         len = fz_gen_request(r, &w->pools, ep, m, w->req, sizeof w->req);
         /* Now and then a process from a program that exists, so that creation (ELF load,
          * address space, handles) and its undoing are fuzzed too, not only the refusals. */

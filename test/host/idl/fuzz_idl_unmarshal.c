@@ -28,7 +28,7 @@ static unsigned nall;
 static void collect(const struct idl_interface_desc *itf)
 {
     for (uint32_t i = 0; i < itf->nmethods && nall < 512; i++)
-        all[nall++] = &itf->methods[i];
+        all[nall++] = &idl_iface_methods(itf)[i];
 }
 
 static volatile uint32_t sink;
@@ -91,7 +91,7 @@ static void touch_items(const struct idl_item_desc *items, uint32_t lo, uint32_t
 
 static void touch_nested(const struct idl_param_desc *p, const uint8_t *v)
 {
-    touch_items(p->items, 0, p->nitems, v, p->native_size, NULL);
+    touch_items(idl_param_items(p), 0, p->nitems, v, p->native_size, NULL);
 }
 
 static void touch(const struct idl_param_desc *p, const void *v)
@@ -237,7 +237,8 @@ static void fill_items(const struct idl_item_desc *items, uint32_t lo, uint32_t 
 static void fill_nested(const struct idl_param_desc *p, uint8_t *out, struct reader *r,
                         struct native *nv, char **pool, uint32_t *elem_used, uint32_t *strv_used)
 {
-    fill_items(p->items, 0, p->nitems, out, p->native_size, r, nv, pool, elem_used, strv_used);
+    fill_items(idl_param_items(p), 0, p->nitems, out, p->native_size, r, nv, pool, elem_used,
+               strv_used);
 }
 
 static void structured(const struct idl_method_desc *m, enum idl_part part, struct reader *r)
@@ -250,7 +251,7 @@ static void structured(const struct idl_method_desc *m, enum idl_part part, stru
     uint32_t elem_used = 0, strv_used = 0;
     nv.nested_used = 0;
     for (uint32_t i = 0; i < m->nparams && n < 64; i++) {
-        const struct idl_param_desc *p = &m->params[i];
+        const struct idl_param_desc *p = &idl_method_params(m)[i];
         if (p->part != part)
             continue;
         switch (p->kind) {
@@ -258,8 +259,8 @@ static void structured(const struct idl_method_desc *m, enum idl_part part, stru
             for (uint32_t b = 0; b < p->size && b < sizeof nv.plain[n]; b++)
                 nv.plain[n][b] = rd8(r);
             for (uint32_t t = 0; t < p->ntags; t++) {
-                uint32_t tag = rd8(r) % p->tags[2 * t + 1];
-                memcpy(&nv.plain[n][p->tags[2 * t]], &tag, 4);
+                uint32_t tag = rd8(r) % idl_param_tags(p)[2 * t + 1];
+                memcpy(&nv.plain[n][idl_param_tags(p)[2 * t]], &tag, 4);
             }
             args[n] = nv.plain[n];
             if (p->size > sizeof nv.plain[n])
@@ -333,8 +334,8 @@ static void structured(const struct idl_method_desc *m, enum idl_part part, stru
     if (idl_unmarshal(m, part, msg, cut, outs) == IDL_OK) {
         uint32_t k = 0;
         for (uint32_t i = 0; i < m->nparams; i++)
-            if (m->params[i].part == part)
-                touch(&m->params[i], outs[k++]);
+            if (idl_method_params(m)[i].part == part)
+                touch(&idl_method_params(m)[i], outs[k++]);
     }
     free(msg);
 }
@@ -367,16 +368,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     void *outs[64];
     uint32_t n = 0, off = 0;
     for (uint32_t i = 0; i < m->nparams && n < 64; i++) {
-        if (m->params[i].part != part)
+        if (idl_method_params(m)[i].part != part)
             continue;
         outs[n++] = store->bytes + off;
-        off += (m->params[i].size + m->params[i].native_size + sizeof(struct idl_seq) + 7) & ~7u;
+        off += (idl_method_params(m)[i].size + idl_method_params(m)[i].native_size +
+                sizeof(struct idl_seq) + 7) &
+               ~7u;
     }
     if (idl_unmarshal(m, part, msg, len, outs) == IDL_OK) {
         uint32_t k = 0;
         for (uint32_t i = 0; i < m->nparams; i++)
-            if (m->params[i].part == part)
-                touch(&m->params[i], outs[k++]);
+            if (idl_method_params(m)[i].part == part)
+                touch(&idl_method_params(m)[i], outs[k++]);
     }
     free(store);
     free(msg);

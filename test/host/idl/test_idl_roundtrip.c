@@ -64,8 +64,8 @@ static void fill_param(const struct idl_param_desc *p, struct slot *s, enum fill
         for (uint32_t i = 0; i < p->size; i++)
             b[i] = (uint8_t)rnd();
         for (uint32_t t = 0; t < p->ntags; t++) {
-            uint32_t tag = rnd() % p->tags[2 * t + 1];
-            memcpy(b + p->tags[2 * t], &tag, 4);
+            uint32_t tag = rnd() % idl_param_tags(p)[2 * t + 1];
+            memcpy(b + idl_param_tags(p)[2 * t], &tag, 4);
         }
         s->mem = b;
         break;
@@ -128,30 +128,30 @@ static void compare(const struct idl_param_desc *p, const struct slot *s, const 
     switch (p->kind) {
     case IDL_KIND_PLAIN:
         if (memcmp(s->mem, out, p->size) != 0)
-            fail_msg("%s: plain %s differs", where, p->name);
+            fail_msg("%s: plain %s differs", where, idl_param_name(p));
         break;
     case IDL_KIND_HANDLE:
         if (memcmp(s->mem, out, sizeof(idl_handle_t)) != 0)
-            fail_msg("%s: handle %s differs", where, p->name);
+            fail_msg("%s: handle %s differs", where, idl_param_name(p));
         break;
     case IDL_KIND_STRING:
         if (strcmp(s->str, *(const char *const *)out) != 0)
-            fail_msg("%s: string %s differs", where, p->name);
+            fail_msg("%s: string %s differs", where, idl_param_name(p));
         break;
     case IDL_KIND_SEQ: {
         const struct idl_seq *a = s->mem, *b = out;
         if (a->count != b->count ||
             (a->count && memcmp(a->data, b->data, (size_t)a->count * p->elem_size) != 0))
-            fail_msg("%s: sequence %s differs", where, p->name);
+            fail_msg("%s: sequence %s differs", where, idl_param_name(p));
         break;
     }
     case IDL_KIND_SEQSTR: {
         const struct idl_seq *b = out;
         if (b->count != s->nstrs)
-            fail_msg("%s: %s count %u != %u", where, p->name, b->count, s->nstrs);
+            fail_msg("%s: %s count %u != %u", where, idl_param_name(p), b->count, s->nstrs);
         for (uint32_t i = 0; i < s->nstrs; i++)
             if (strcmp(s->strs[i], idl_seq_string(b, i)) != 0)
-                fail_msg("%s: %s[%u] differs", where, p->name, i);
+                fail_msg("%s: %s[%u] differs", where, idl_param_name(p), i);
         break;
     }
     }
@@ -169,12 +169,12 @@ static void roundtrip(const struct idl_method_desc *m, enum idl_part part, enum 
     uint8_t *recv[32];
     uint32_t n = 0;
     for (uint32_t i = 0; i < m->nparams; i++) {
-        if (m->params[i].part != part)
+        if (idl_method_params(m)[i].part != part)
             continue;
         assert_true(n < 32);
-        fill_param(&m->params[i], &slots[n], f);
+        fill_param(&idl_method_params(m)[i], &slots[n], f);
         args[n] = slots[n].mem;
-        recv[n] = calloc(1, m->params[i].size + sizeof(struct idl_seq));
+        recv[n] = calloc(1, idl_method_params(m)[i].size + sizeof(struct idl_seq));
         outs[n] = recv[n];
         n++;
     }
@@ -192,24 +192,24 @@ static void roundtrip(const struct idl_method_desc *m, enum idl_part part, enum 
     assert_int_equal(h.method_id, m->id);
     uint32_t k = 0;
     for (uint32_t i = 0; i < m->nparams; i++) {
-        if (m->params[i].part != part)
+        if (idl_method_params(m)[i].part != part)
             continue;
-        compare(&m->params[i], &slots[k], outs[k], where);
+        compare(&idl_method_params(m)[i], &slots[k], outs[k], where);
         k++;
     }
     /* The kernel's path for a message already validated decodes the same values. */
     k = 0;
     for (uint32_t i = 0; i < m->nparams; i++)
-        if (m->params[i].part == part)
-            memset(recv[k++], 0, m->params[i].size + sizeof(struct idl_seq));
+        if (idl_method_params(m)[i].part == part)
+            memset(recv[k++], 0, idl_method_params(m)[i].size + sizeof(struct idl_seq));
     e = idl_unmarshal_validated(m, part, buf, len, outs);
     if (e != IDL_OK)
         fail_msg("%s: unmarshal (validated): %s", where, idl_error_name(e));
     k = 0;
     for (uint32_t i = 0; i < m->nparams; i++) {
-        if (m->params[i].part != part)
+        if (idl_method_params(m)[i].part != part)
             continue;
-        compare(&m->params[i], &slots[k], outs[k], where);
+        compare(&idl_method_params(m)[i], &slots[k], outs[k], where);
         k++;
     }
     /* One byte less must never pass. */
@@ -228,13 +228,14 @@ static void test_every_kl_core_method(void **state)
     for (uint32_t ep = 0; ep < kl_core_Core_ENDPOINT_COUNT; ep++) {
         const struct idl_interface_desc *itf = kl_core_Core_endpoints[ep].iface;
         for (uint32_t mi = 0; mi < itf->nmethods; mi++) {
-            const struct idl_method_desc *m = &itf->methods[mi];
+            const struct idl_method_desc *m = &idl_iface_methods(itf)[mi];
             assert_int_equal(m->id, mi);
             methods++;
             params += (int)m->nparams;
             for (int part = 0; part < 3; part++) {
                 char where[160];
-                snprintf(where, sizeof where, "%s.%s part %d", itf->name, m->name, part);
+                snprintf(where, sizeof where, "%s.%s part %d", idl_iface_name(itf),
+                         idl_method_name(m), part);
                 roundtrip(m, (enum idl_part)part, FILL_EMPTY, where);
                 roundtrip(m, (enum idl_part)part, FILL_MAX, where);
                 for (int r = 0; r < 20; r++)
@@ -252,7 +253,7 @@ static void test_unknown_method_rejected(void **state)
 {
     (void)state;
     const struct idl_interface_desc *vmm = kl_core_Core_endpoints[kl_core_Core_EP_vmm_VMM].iface;
-    assert_string_equal(vmm->name, "kl.core.VMM");
+    assert_string_equal(idl_iface_name(vmm), "kl.core.VMM");
     _Alignas(8) uint8_t req[IDL_HEADER_SIZE] = {0};
     req[4] = (uint8_t)vmm->nmethods;
     size_t res_len = 0;

@@ -288,21 +288,28 @@ static void test_nested_elements(void **state)
     expect_line(h, "_Static_assert(sizeof(struct demo_Elements_Item_wire) == 32, "
                    "\"demo.Elements.Item size\");");
     char *c = generated("Elements.idl.c");
-    /* Grid's rows: the outer run (3 descriptors, 1 item per element), then the element. */
-    expect_line(c, "static const struct idl_item_desc demo_Elements_Grid_rows_items[] = {\n"
-                   "    {IDL_KIND_SEQNEST, 0, 0, 0, 0, 0, 1, 8, 4, 3, 0, 24},\n"
-                   "    {IDL_KIND_SEQ, 0, 0, 0, 0, 0, 0, 1, 1, 4, 0, 0},\n};");
+    /* Grid's rows: the outer run (3 descriptors, 1 item per element), then the element; the
+     * parameter names its items, and the method its parameters and name, by offsets inside the
+     * one descriptor object (names[14]: "Grid" after "demo.Elements"). */
+    expect_line(c, "    .items =\n        {\n"
+                   "        {IDL_KIND_SEQNEST, 0, 0, 0, 0, 0, 1, 8, 4, 3, 0, 24},\n"
+                   "        {IDL_KIND_SEQ, 0, 0, 0, 0, 0, 0, 1, 1, 4, 0, 0},\n");
+    expect_line(c, "{IDL_REL(struct demo_Elements_idl_desc, params[0], names[19]), 0, "
+                   "IDL_KIND_NESTED, 0, 0, 8, 8, 4, 3, 0, 0, 24, 2, IDL_REL(struct "
+                   "demo_Elements_idl_desc, params[0], items[0])},");
+    expect_line(c, "    .names = \"demo.Elements\\0\" \"Grid\\0\" \"rows\\0\"");
     /* An Item element: its union's text arm guarded by the tag inside the element. */
-    expect_line(c, "    {IDL_KIND_SEQNEST, 0, 0, 0, 0, 0, 6, 32, 4, 4, 0, 56},\n"
-                   "    {IDL_KIND_PLAIN, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0},\n"
-                   "    {IDL_KIND_STRING, 0, 0, 0, 4, 8, 0, 0, 0, 16, 0, 0},\n"
-                   "    {IDL_KIND_SEQ, 0, 0, 0, 12, 16, 0, 4, 4, 4, 0, 0},\n"
-                   "    {IDL_KIND_TAG, 0, 0, 0, 20, 40, 2, 0, 0, 0, 0, 0},\n"
-                   "    {IDL_KIND_PLAIN, 0, 5, 0, 24, 48, 2, 0, 0, 0, 0, 0},\n"
-                   "    {IDL_KIND_STRING, 0, 5, 1, 24, 48, 0, 0, 0, 128, 0, 0},\n");
+    expect_line(c, "        {IDL_KIND_SEQNEST, 0, 0, 0, 0, 0, 6, 32, 4, 4, 0, 56},\n"
+                   "        {IDL_KIND_PLAIN, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0},\n"
+                   "        {IDL_KIND_STRING, 0, 0, 0, 4, 8, 0, 0, 0, 16, 0, 0},\n"
+                   "        {IDL_KIND_SEQ, 0, 0, 0, 12, 16, 0, 4, 4, 4, 0, 0},\n"
+                   "        {IDL_KIND_TAG, 0, 0, 0, 20, 40, 2, 0, 0, 0, 0, 0},\n"
+                   "        {IDL_KIND_PLAIN, 0, 5, 0, 24, 48, 2, 0, 0, 0, 0, 0},\n"
+                   "        {IDL_KIND_STRING, 0, 5, 1, 24, 48, 0, 0, 0, 128, 0, 0},\n");
     /* The worst-case arena: 3 descriptors + 7, and each row's 4 bytes + 7. */
-    expect_line(c, "{\"Grid\", 0, 2, demo_Elements_Grid_params, {{8, 64, 0}, {8, 64, 0}, {0, 0, "
-                   "0}}},");
+    expect_line(c, "{IDL_REL(struct demo_Elements_idl_desc, methods[0], names[14]), 0, 2, "
+                   "IDL_REL(struct demo_Elements_idl_desc, methods[0], params[0]), {{8, 64, 0}, "
+                   "{8, 64, 0}, {0, 0, 0}}},");
 }
 
 int main(void)
