@@ -170,40 +170,14 @@ void ipc_call_discard(struct ipc_call *c)
     call_put(c);
 }
 
-/* Sends c on port and waits until it is final (REPLIED, FAILED or CANCELLED); returns that
- * state, the port unlocked. Switches straight to a receiver that waits (with or without a
- * timeout), otherwise queues the call. intr (NULL: not interruptible): the caller's interrupt
- * word (interrupt.h); only the wait of a QUEUED call is interrupted, and it ends as a timeout
- * does, with the call withdrawn. */
-static enum ipc_call_state call_exchange(struct ipc_port *port, struct ipc_call *c,
-                                         uint64_t timeout_ms, const uint32_t *intr)
+/* The caller's wait for a sent call c to become final, from its first wake-up (with wrc), as
+ * call_exchange says. Inline in both callers: it is on the path of every round trip. */
+static inline __attribute__((always_inline)) enum ipc_call_state
+call_wait_final(struct ipc_port *port, struct ipc_call *c, Retcode wrc, uint64_t ns,
+                const uint32_t *intr)
 {
     struct thread *self = thread_current();
-    uint64_t ns = ms_to_ns(timeout_ms);
-    uint64_t fl = port_lock(port);
-    if (port->closed) {
-        c->state = CALL_FAILED;
-        c->result = rcPeerClosed;
-        port_unlock(port, fl);
-        return CALL_FAILED;
-    }
-    port->calls++;
-    self->ipc.calling = c;
-    Retcode wrc;
-    struct ipc_thread *r = port_hand_to_receiver(port, c);
-    if (r != NULL) {
-        /* A receiver waited and has the call: run it at once (direct switch). */
-        wrc = sched_switch_to_timeout(thread_of(r), &port->lock, ns);
-    } else {
-        c->next = NULL;
-        if (port->q_tail)
-            port->q_tail->next = c;
-        else
-            port->q_head = c;
-        port->q_tail = c;
-        wrc = port_block(port, ns, intr);
-    }
-    cpu_irq_restore(fl);
+    uint64_t fl;
     /* Woken with rcOk and REPLIED: the answer is complete without the port lock. REPLIED is
      * stored last (release) by the server's Reply, which holds its own reference on the call
      * until after it, so nothing of the call or its port goes away under this read; any other
@@ -248,14 +222,59 @@ static enum ipc_call_state call_exchange(struct ipc_port *port, struct ipc_call 
     return st;
 }
 
-Retcode ipc_call_port(struct ipc_call *c, const struct idl_header *h, uint64_t resp,
-                      uint64_t timeout_ms, uint32_t unchecked_answers, uint64_t *resp_len)
+/* Sends c on port and waits until it is final (REPLIED, FAILED or CANCELLED); returns that
+ * state, the port unlocked. Switches straight to a receiver that waits (with or without a
+ * timeout), otherwise queues the call. intr (NULL: not interruptible): the caller's interrupt
+ * word (interrupt.h); only the wait of a QUEUED call is interrupted, and it ends as a timeout
+ * does, with the call withdrawn. */
+static enum ipc_call_state call_exchange(struct ipc_port *port, struct ipc_call *c,
+                                         uint64_t timeout_ms, const uint32_t *intr)
 {
-    Retcode rc;
+    struct thread *self = thread_current();
+    uint64_t ns = ms_to_ns(timeout_ms);
+    uint64_t fl = port_lock(port);
+    if (port->closed) {
+        c->state = CALL_FAILED;
+        c->result = rcPeerClosed;
+        port_unlock(port, fl);
+        return CALL_FAILED;
+    }
+    port->calls++;
+    self->ipc.calling = c;
+    Retcode wrc;
+    struct ipc_thread *r = port_hand_to_receiver(port, c);
+    if (r != NULL) {
+        /* A receiver waited and has the call: run it at once (direct switch). */
+        wrc = sched_switch_to_timeout(thread_of(r), &port->lock, ns);
+    } else {
+        c->next = NULL;
+        if (port->q_tail)
+            port->q_tail->next = c;
+        else
+            port->q_head = c;
+        port->q_tail = c;
+        wrc = port_block(port, ns, intr);
+    }
+    cpu_irq_restore(fl);
+    return call_wait_final(port, c, wrc, ns, intr);
+}
+
+
+/* What the call needs before it is sent: its reply token, header and unchecked answers. */
+static void call_stamp(struct ipc_call *c, const struct idl_header *h, uint32_t unchecked_answers)
+{
     c->id = __atomic_fetch_add(&next_call_id, 1, __ATOMIC_RELAXED);
     c->req_h = *h;
     c->unchecked_answers = unchecked_answers;
-    if (call_exchange(c->port, c, timeout_ms, ipc_interrupt_word()) == CALL_REPLIED) {
+}
+
+/* The caller's result of a final call: the answer copied out, or why there is none; consumes
+ * c. */
+static Retcode call_result(struct ipc_call *c, enum ipc_call_state st, uint64_t resp,
+                           uint64_t *resp_len)
+{
+    Retcode rc;
+    if (st == CALL_REPLIED) {
         rc = copy_to_user(resp, c->resp, c->resp_len);
         if (rc == rcOk)
             *resp_len = c->resp_len;
@@ -266,6 +285,42 @@ Retcode ipc_call_port(struct ipc_call *c, const struct idl_header *h, uint64_t r
     }
     call_put(c);
     return rc;
+}
+
+Retcode ipc_call_port(struct ipc_call *c, const struct idl_header *h, uint64_t resp,
+                      uint64_t timeout_ms, uint32_t unchecked_answers, uint64_t *resp_len)
+{
+    call_stamp(c, h, unchecked_answers);
+    enum ipc_call_state st = call_exchange(c->port, c, timeout_ms, ipc_interrupt_word());
+    return call_result(c, st, resp, resp_len);
+}
+
+struct thread *ipc_call_hand_on(struct ipc_call *c, const struct idl_header *h,
+                                uint32_t unchecked_answers)
+{
+    struct ipc_port *port = c->port;
+    uint64_t fl = port_lock(port);
+    if (port->closed || port->r_head == NULL) {
+        port_unlock(port, fl);
+        return NULL;
+    }
+    call_stamp(c, h, unchecked_answers);
+    port->calls++;
+    c->client->ipc.calling = c; /* the caller waits (blocked): its record is ours to set */
+    struct ipc_thread *r = port_hand_to_receiver(port, c);
+    port_unlock(port, fl);
+    /* The receiver, off the list with the call in `delivered`, waits for a wake with rcOk (or
+     * its own timeout, after which it finds the call under the lock all the same). */
+    return thread_of(r);
+}
+
+Retcode ipc_call_port_sent(struct ipc_call *c, uint64_t resp, uint64_t *resp_len)
+{
+    /* The call is TAKEN (or back in the queue, if its receiver was being ended) and has no
+     * timeout; the caller's wake-up that brought it here counts as a wake with nothing to show
+     * when the answer is not there yet. */
+    enum ipc_call_state st = call_wait_final(c->port, c, rcOk, 0, ipc_interrupt_word());
+    return call_result(c, st, resp, resp_len);
 }
 
 /* ---- Recv ------------------------------------------------------------------------------ */

@@ -132,6 +132,22 @@ void ipc_call_discard(struct ipc_call *c);
  * answer check (ipc.h). */
 Retcode ipc_call_port(struct ipc_call *c, const struct idl_header *h, uint64_t resp,
                       uint64_t timeout_ms, uint32_t unchecked_answers, uint64_t *resp_len);
+
+/*
+ * The exchange in two halves, for a call another thread sends on its caller's behalf while the
+ * caller waits (the monitor's receiver that grants it: security/ksm_handoff.h). Only a call
+ * without a timeout is sent so: the caller's wait for it has no deadline to keep.
+ *
+ * ipc_call_hand_on: if a receiver waits on c's port (open), hands c to it as ipc_call_port
+ * would and returns that receiver's thread, which the sender must switch to or wake; the caller
+ * must not run the exchange itself then, only ipc_call_port_sent. NULL: no receiver waits and
+ * nothing changed. Called with no port lock held (any lock below the port's may be).
+ * ipc_call_port_sent: the caller's half of a call handed on: waits for its answer as
+ * ipc_call_port does (it may be running already) and consumes c.
+ */
+struct thread *ipc_call_hand_on(struct ipc_call *c, const struct idl_header *h,
+                                uint32_t unchecked_answers);
+Retcode ipc_call_port_sent(struct ipc_call *c, uint64_t resp, uint64_t *resp_len);
 Retcode ipc_recv_port(struct ipc_port *port, uint64_t buf, uint64_t cap, uint64_t timeout_ms,
                       uint64_t *msg_len, uint64_t *token);
 /* Reply; with `next` non-NULL continues with a receive on it (ReplyRecv) that waits at most

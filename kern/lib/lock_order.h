@@ -48,9 +48,9 @@ enum lock_level {
     LOCK_LEVEL_NOTICE,      /* notice_lock: receivers, their entries and waiters (obj/notice.c) */
     LOCK_LEVEL_TEE, /* tee_lock: the TEE partition, its requests, tokens (proc/tee_partition.c) */
     LOCK_LEVEL_CM,  /* cm_lock: kl.core.CM's connection requests and listeners (ipc/cm.c) */
-    LOCK_LEVEL_KSM_GATE,    /* ksm_gate.lock: a process's questions to the KSM */
     LOCK_LEVEL_KSM_HANDOFF, /* handoff_lock: questions to the KSM, its receivers (ksm_handoff.c) */
     LOCK_LEVEL_PORT,        /* ipc_port.lock: an IPC port's queues and its calls' states */
+    LOCK_LEVEL_KSM_GATE,    /* ksm_gate.lock: a process's questions to the KSM */
     LOCK_LEVEL_IRQ_LINE,    /* irq_lock: device interrupts lent to drivers (dev/irq.c) */
     LOCK_LEVEL_SCHED,       /* sched_lock: run queues, threads' scheduling fields, sleepers */
 

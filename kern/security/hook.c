@@ -10,6 +10,7 @@
 #include "proc/activity.h"
 #include "security/class_counts.h"
 #include "security/ksm_channel.h"
+#include "security/ksm_handoff.h"
 #include "security/ksm_self.h"
 #include "security/kss.h"
 #include "obj/label.h"
@@ -76,8 +77,10 @@ static __attribute__((unused)) Retcode decide(struct sec_request *req)
     struct sec_label *asker = req->src != NULL ? req->src : req->dst;
     if (asker != NULL && ksm_gate_enter(&asker->gate) != rcOk)
         return rcPeerClosed; /* ended while it waited: nothing was asked */
+    if (req->forward != NULL)
+        req->forward->gate = asker != NULL ? &asker->gate : NULL; /* whoever sends leaves it */
     rc = ksm_ask(req, &in, &why);
-    if (asker != NULL)
+    if (asker != NULL && !(req->forward != NULL && req->forward->sent))
         ksm_gate_leave(&asker->gate);
     if (rc != rcOk) {
         /* A requester being ended withdrew its question: no decision to record. */

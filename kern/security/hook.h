@@ -30,6 +30,7 @@
 
 
 struct sec_label;
+struct ksm_forward;
 
 struct sec_request {
     enum ksm_event event;
@@ -48,6 +49,10 @@ struct sec_request {
     /* Out, granted request events: KSM_PROTO_REPLY_* bits of the answers (response, error)
      * that need no check of their own (the policy grants them without condition or audit). */
     uint32_t reply_granted;
+    /* A request to send on at once when the KSM grants it (security/ksm_handoff.h), or NULL.
+     * When its `sent` is set after the check, the request is with its server: the check
+     * returned rcOk, and the caller only waits for the answer. */
+    struct ksm_forward *forward;
 };
 
 /* Decides one event: rcOk (granted), rcSecurityDisallow (denied, or a malformed verdict) or

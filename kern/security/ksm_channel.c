@@ -133,7 +133,7 @@ Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const c
 #endif
     bool seen;
     Retcode rc = ksm_handoff_ask(&head, KSM_PROTO_ARENA_OFFSET + ended_bytes, arena, arena_len, v,
-                                 KSM_VERDICT_TIMEOUT_MS * 1000000ull, &seen);
+                                 KSM_VERDICT_TIMEOUT_MS * 1000000ull, req->forward, &seen);
     /* Ends the KSM never got go back in front of the queue for a later question: lost, they
      * would leave their SIDs' policy state in the KSM for good (a Flow, HashSet or StaticMap
      * entry that nothing can use, holding a place other resources need). */

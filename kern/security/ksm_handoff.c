@@ -10,6 +10,7 @@
 #include "proc/process.h"
 #include "proc/thread.h"
 #include "sched/sched.h"
+#include "security/ksm_gate.h"
 #include "security/verdict.h"
 
 enum question_state {
@@ -31,10 +32,11 @@ struct ksm_question {
     struct ksm_question *next; /* Q_QUEUED: the queue */
     struct ksm_receiver *rx;   /* Q_TAKEN: the receiver that has it */
     enum question_state state;
-    Retcode result;             /* Q_FAILED */
-    struct ksm_verdict_in *out; /* Q_ANSWERED: the verdict, written by the receiver */
-    uint64_t expires;           /* the watchdog's run that fails it (rcTimeout); 0: never */
-    bool copying;               /* Q_TAKEN: the receiver copies the request out of this frame */
+    Retcode result;              /* Q_FAILED */
+    struct ksm_verdict_in *out;  /* Q_ANSWERED: the verdict, written by the receiver */
+    struct ksm_forward *forward; /* NULL: none (ksm_handoff.h); on the asker's stack too */
+    uint64_t expires;            /* the watchdog's run that fails it (rcTimeout); 0: never */
+    bool copying;                /* Q_TAKEN: the receiver copies the request out of this frame */
     bool seen; /* the receiver's copy into the KSM completed (set before `copying` clears) */
 };
 
@@ -129,7 +131,8 @@ static void unlink_queued_locked(struct ksm_question *q)
 /* ---- the asker ------------------------------------------------------------------------- */
 
 Retcode ksm_handoff_ask(const void *head, size_t head_len, const void *body, size_t body_len,
-                        struct ksm_verdict_in *out, uint64_t timeout_ns, bool *seen)
+                        struct ksm_verdict_in *out, uint64_t timeout_ns,
+                        struct ksm_forward *forward, bool *seen)
 {
     *seen = false;
     if (head_len > KSM_HANDOFF_REQUEST_MAX || body_len > KSM_HANDOFF_REQUEST_MAX - head_len)
@@ -145,6 +148,7 @@ Retcode ksm_handoff_ask(const void *head, size_t head_len, const void *body, siz
         .asker = thread_current(),
         .state = Q_QUEUED,
         .out = out,
+        .forward = forward,
         .expires =
             timeout_ns == 0 ? 0 : __atomic_load_n(&watch_runs, __ATOMIC_RELAXED) + periods + 1,
     };
@@ -175,8 +179,9 @@ Retcode ksm_handoff_ask(const void *head, size_t head_len, const void *body, siz
     cpu_irq_restore(fl);
     /* Woken with rcOk: by whoever made the question final (the receiver that answered it, or
      * fail_locked), whose last touches of the question and of this thread came before that
-     * wake; only a thread being ended is woken otherwise (rcPeerClosed). Then the final state
-     * can be read without the lock. */
+     * wake, or, for a forwarded request, by the server's answer, which came after the request
+     * was sent and so after the final state was stored; only a thread being ended is woken
+     * otherwise (rcPeerClosed). Then the final state can be read without the lock. */
     if (wrc == rcOk) {
         enum question_state st = __atomic_load_n(&q.state, __ATOMIC_ACQUIRE);
         if (st == Q_ANSWERED) {
@@ -304,17 +309,28 @@ Retcode ksm_handoff_wait(uint64_t verdict, uint64_t text, uint64_t text_len, uin
     PROF_MARK(PROF_KSM_REPLY);
     bool lost = rx->lost;
     rx->lost = false;
-    struct thread *asker = NULL;
+    /* Who runs once the verdict is given: its asker, or the server its request went on to. */
+    struct thread *run_next = NULL;
     struct ksm_question *q = rx->current;
     if (q != NULL) {
         rx->current = NULL;
-        asker = q->asker; /* read first: the final state is the last write to the question */
+        run_next = q->asker; /* read first: the final state is the last write to the question */
         if (well_formed) {
             q->out->v = v;
             q->out->text = "";
             if (v.audit) {
                 memcpy(q->out->text_buf, text_buf, text_len);
                 q->out->text = q->out->text_buf;
+            }
+            struct ksm_forward *f = q->forward;
+            if (f != NULL && v.granted && !v.audit) {
+                struct thread *server = f->send(f, v.reply);
+                if (server != NULL) {
+                    if (f->gate != NULL)
+                        ksm_gate_leave(f->gate);
+                    f->sent = true;
+                    run_next = server;
+                }
             }
             __atomic_store_n(&q->state, Q_ANSWERED, __ATOMIC_RELEASE);
         } else {
@@ -332,15 +348,15 @@ Retcode ksm_handoff_wait(uint64_t verdict, uint64_t text, uint64_t text_len, uin
                 q_tail = NULL;
             next->next = NULL;
             take_locked(rx, next);
-            if (asker != NULL)
-                sched_wake(asker, rcOk);
+            if (run_next != NULL)
+                sched_wake(run_next, rcOk);
             taken = next;
             unlock_handoff(fl);
             break;
         }
         if (closed) {
-            if (asker != NULL)
-                sched_wake(asker, rcOk);
+            if (run_next != NULL)
+                sched_wake(run_next, rcOk);
             unlock_handoff(fl);
             return rcPeerClosed;
         }
@@ -349,11 +365,11 @@ Retcode ksm_handoff_wait(uint64_t verdict, uint64_t text, uint64_t text_len, uin
         rx->waiting = true;
         rx->handed = false;
         Retcode wrc;
-        if (asker != NULL) {
-            /* Nothing else to decide: run the answered asker right here. */
+        if (run_next != NULL) {
+            /* Nothing else to decide: run the answered asker (or its server) right here. */
             PROF_MARK(PROF_KSM_SWITCH);
-            wrc = sched_switch_to(asker, &handoff_lock);
-            asker = NULL;
+            wrc = sched_switch_to(run_next, &handoff_lock);
+            run_next = NULL;
         } else {
             wrc = sched_block_current(&handoff_lock);
         }

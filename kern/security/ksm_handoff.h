@@ -47,11 +47,33 @@ struct ksm_verdict_in {
     char text_buf[KSM_PROTO_TEXT_MAX];
 };
 
+struct ksm_gate;
+
+/*
+ * A request that goes on at once when it is granted (an IPC call to a server): the receiver that
+ * gives the grant sends it on itself and runs the server straight away, instead of running the
+ * asker only for it to send the request and switch on (one thread switch and one pass through
+ * the asker's return fewer). The asker's wait for its verdict becomes its wait for the answer:
+ * it next runs when the server answers (or when it is being ended), and finds `sent` set.
+ *
+ * `send` is called by the receiver, under the hand-off's lock (a port lock may be taken under
+ * it), only on a grant that is not audited (an audited one is written by the asker first, in
+ * order): it returns the thread to run next with the request delivered to it, or NULL when it
+ * could not send (no receiver waits): then nothing changed and the asker sends the request when
+ * it runs, as without a forward. When it sent, the receiver leaves the asker's gate at once (the
+ * question is no longer with the KSM), `sent` is set, and only then the verdict is final.
+ */
+struct ksm_forward {
+    struct thread *(*send)(struct ksm_forward *f, uint32_t reply_granted);
+    struct ksm_gate *gate; /* the asker's gate, left by whoever sends; NULL: none */
+    bool sent;
+};
+
 /*
  * Asks the KSM: the question is head[0..head_len) then body[0..body_len), as the receiver gets
  * it; waits at most timeout_ns (0: forever; the watchdog, ksm_handoff_tick, keeps it) for the
- * verdict. rcOk: *out holds a well-formed
- * verdict. Otherwise nothing was decided:
+ * verdict. forward (NULL: none): the request to send on a grant (above). rcOk: *out holds a
+ * well-formed verdict. Otherwise nothing was decided:
  *   rcBufferTooSmall  the question is larger than KSM_HANDOFF_REQUEST_MAX (the KSM was not
  *                     asked), or than the buffer the receiver that took it offered;
  *   rcInvalidArgument the receiver's buffer could not be written;
@@ -65,7 +87,8 @@ struct ksm_verdict_in {
  * exactly when *seen.
  */
 Retcode ksm_handoff_ask(const void *head, size_t head_len, const void *body, size_t body_len,
-                        struct ksm_verdict_in *out, uint64_t timeout_ns, bool *seen);
+                        struct ksm_verdict_in *out, uint64_t timeout_ns,
+                        struct ksm_forward *forward, bool *seen);
 
 /*
  * SYS_KSM_WAIT, for a thread of the KSM (the caller checks that): gives `verdict` (and the audit

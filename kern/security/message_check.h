@@ -86,17 +86,21 @@ Retcode security_check_asked_kernel_answer(struct process *p, const void *msg, s
  * named dst_sid/dst_class/dst (its port's record of it). rcOk: *unchecked_answers are the
  * IPC_ANSWER_* kinds of its answer the verdict granted in advance (ipc_call_port's). Errors: the handle lookup's (a handle src may not pass on),
  * rcQuotaExceeded/rcOutOfMemory (no room for the monitor's view), security_check's.
+ * forward (NULL: none): the request's sending on a grant (hook.h), for a request without
+ * handles; one that carries handles is sent by its caller.
  */
 static inline Retcode security_check_server_request(struct process *src, kobj_sid_t dst_sid,
                                                     const char *dst_class, struct sec_label *dst,
                                                     const void *msg, size_t len,
                                                     const struct idl_header *h,
-                                                    uint32_t *unchecked_answers)
+                                                    uint32_t *unchecked_answers,
+                                                    struct ksm_forward *forward)
 {
     /* The verdict's KSM_PROTO_REPLY_* bits are IPC's answer kinds (asserted in message_check.c). */
     struct sec_request sr = security_request_of(src, dst_sid, dst_class, dst, msg, len, h);
     if (h->handle_count != 0)
         return security_check_viewed_request(&sr, src, h, unchecked_answers);
+    sr.forward = forward;
     Retcode rc = security_check(&sr);
     *unchecked_answers = rc == rcOk ? sr.reply_granted : 0;
     return rc;

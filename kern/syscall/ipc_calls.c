@@ -13,13 +13,32 @@
 #include "klcore/klcore.h"
 #include "mm/slab.h"
 #include "mm/usercopy.h"
+#include "panic.h"
 #include "proc/activity.h"
 #include "proc/process.h"
 #include "proc/thread.h"
+#include "security/ksm_handoff.h"
 #include "security/message_check.h"
 #include "security/sec_iface.h"
 #ifdef BASTION_CORE_PROF
 #include "arch/x86_64/cpu.h"
+#endif
+
+#ifndef BASTION_NO_MONITOR
+/* A call the monitor's receiver may send on when it grants it (security/ksm_handoff.h). */
+struct call_forward {
+    struct ksm_forward f; /* first: the receiver's pointer to it is this record's */
+    struct ipc_call *c;
+    const struct idl_header *h;
+};
+
+static struct thread *forward_call(struct ksm_forward *f, uint32_t reply_granted)
+{
+    struct call_forward *cf = (struct call_forward *)f;
+    /* The verdict's KSM_PROTO_REPLY_* bits are IPC's answer kinds, as for the caller's own
+     * send (security_check_server_request). */
+    return ipc_call_hand_on(cf->c, cf->h, reply_granted);
+}
 #endif
 
 Retcode ipc_sys_call(uint32_t handle, uint64_t req, uint64_t req_len, uint64_t resp,
@@ -67,9 +86,23 @@ Retcode ipc_sys_call(uint32_t handle, uint64_t req, uint64_t req_len, uint64_t r
     rc = copy_from_user(c->req, req, req_len);
     if (rc == rcOk)
         rc = ipc_msg_check(c->req, req_len, IPC_MSG_REQUEST, &h);
+#ifndef BASTION_NO_MONITOR
+    /* Without a timeout, the monitor may send the call on as it grants it: the caller's wait for
+     * the verdict then becomes its wait for the answer, which has no deadline to keep. */
+    struct call_forward fw = {.f = {.send = forward_call}, .c = c, .h = &h};
+    struct ksm_forward *forward = timeout_ms == 0 ? &fw.f : NULL;
+#else
+    struct ksm_forward *forward = NULL; /* kernel-nomon.elf asks nobody */
+#endif
     if (rc == rcOk)
         rc = security_check_server_request(p, port->dst_sid, port->dst_class, port->dst_label,
-                                           c->req, req_len, &h, &unchecked_answers);
+                                           c->req, req_len, &h, &unchecked_answers, forward);
+#ifndef BASTION_NO_MONITOR
+    if (fw.f.sent) {
+        KASSERT(rc == rcOk); /* sent only on a grant, which the check returns as rcOk */
+        return ipc_call_port_sent(c, resp, resp_len);
+    }
+#endif
     if (rc != rcOk) {
         ipc_call_discard(c);
         return rc;

@@ -16,7 +16,11 @@
  *     call keeps its port), and the closed handle is refused afterwards;
  *   - the lookup's checks: a copy without HR_IPC_CALL (rcAccessDenied), the listener
  *     (rcAccessDenied), a revoked copy (rcHandleRevoked), no handle (rcBadHandle);
- *   - a request larger than the receiver's buffer, an answer larger than the caller's.
+ *   - a request larger than the receiver's buffer, an answer larger than the caller's;
+ *   - calls without a timeout, which the monitor sends on to the waiting receiver as it grants
+ *     them: six held unanswered at once (more than the four places of this process's gate in
+ *     front of the monitor, given back at each grant) leave another thread's core call free,
+ *     and are then answered.
  */
 #include <string.h>
 
@@ -332,6 +336,71 @@ static void sizes(void)
     OT_RC(c.rc, rcBufferTooSmall);
 }
 
+/* The receiver of forwarded calls: takes `HELD` calls one by one and keeps them unanswered. */
+#define HELD 6
+static volatile uint64_t held[HELD];
+static volatile int held_count;
+
+static int holding_receiver(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < HELD; i++) {
+        uint64_t token = 0;
+        if (recv_one(&token, WAIT_MS) != rcOk)
+            return 1;
+        held[i] = token;
+        held_count = i + 1;
+    }
+    return 0;
+}
+
+static volatile int probe_done;
+
+static int probe_core_call(void *arg)
+{
+    (void)arg;
+    core_thread_sleep(1); /* Thread.Sleep: a core call the monitor decides */
+    probe_done = 1;
+    return 0;
+}
+
+static void forwarded_calls(void)
+{
+    struct thread r, t[HELD], probe;
+    struct caller c[HELD];
+    held_count = 0;
+    probe_done = 0;
+    if (!start(&r, holding_receiver, NULL))
+        return;
+    /* One at a time, each after the receiver waits again: every call finds it waiting when the
+     * monitor grants it, so the monitor's receiver sends each one on. */
+    int started = 0;
+    for (int i = 0; i < HELD; i++) {
+        core_thread_sleep(50);
+        if (!start_caller(&t[i], &c[i], client_h, IPC_FOREVER))
+            break;
+        started++;
+        for (int w = 0; w < 500 && held_count <= i; w++)
+            core_thread_sleep(10);
+    }
+    OT_EQ(held_count, HELD);
+    /* All held, none answered: this process still gets its decisions. */
+    if (start(&probe, probe_core_call, NULL)) {
+        for (int w = 0; w < 500 && !probe_done; w++)
+            core_thread_sleep(10);
+        OT_TRUE(probe_done);
+        join(&probe);
+    }
+    for (int i = 0; i < held_count; i++)
+        OT_RC(ipc_reply(held[i], &resp_h, sizeof resp_h), rcOk);
+    join(&r);
+    for (int i = 0; i < started; i++) {
+        join(&t[i]);
+        OT_RC(c[i].rc, rcOk);
+        OT_EQ(c[i].len, sizeof resp_h);
+    }
+}
+
 int main(void)
 {
     ot_begin("os_ipc_fast");
@@ -359,5 +428,6 @@ int main(void)
     closed_client_end();
     lookup_checks();
     sizes();
+    forwarded_calls();
     return ot_end();
 }
