@@ -20,6 +20,24 @@
 
 #define RT_CPU 1u /* the CPU the pinned threads share (the default test image has 4) */
 
+/* How long a check waits for what it expects. The test's guest time is the host's real time,
+ * so on a loaded host a CPU may get little of it: each check polls for its condition up to this
+ * bound instead of looking once after a fixed sleep. A broken guarantee still fails: a FIFO
+ * pair or an unthrottled busy loop never lets the other thread count, however long. */
+#define WAIT_MS 10000u
+#define POLL_MS 50u
+
+/* Polls until *c moves past `from`; false when it did not within WAIT_MS. */
+static bool counts_past(volatile uint64_t *c, uint64_t from)
+{
+    for (uint32_t waited = 0; waited < WAIT_MS; waited += POLL_MS) {
+        if (*c > from)
+            return true;
+        core_thread_sleep(POLL_MS);
+    }
+    return *c > from;
+}
+
 static volatile int stop;
 
 static int spin(void *arg)
@@ -97,13 +115,11 @@ static void round_robin(void)
     stop = 0;
     bool ok = start_pinned(&ta, &a, kl_core_Types_SchedPolicyRoundRobin, 4, 20);
     ok &= start_pinned(&tb, &b, kl_core_Types_SchedPolicyRoundRobin, 4, 20);
-    OT_RC(core_thread_sleep(500), rcOk);
-    uint64_t a1 = a, b1 = b;
-    OT_RC(core_thread_sleep(300), rcOk);
     /* Both ran, and both kept running (each gets its quantum in turn). */
     if (ok) {
-        OT_TRUE(a1 > 0 && b1 > 0);
-        OT_TRUE(a > a1 && b > b1);
+        OT_TRUE(counts_past(&a, 0) && counts_past(&b, 0));
+        uint64_t a1 = a, b1 = b;
+        OT_TRUE(counts_past(&a, a1) && counts_past(&b, b1));
     }
     stop = 1;
     int code;
@@ -124,17 +140,17 @@ static void bandwidth(void)
     ok &= OT_RC(sched_set_policy(tn.handle, kl_core_Types_SchedPolicyTimeshare, 31, 0), rcOk);
     ok &= start_pinned(&trt, &rt, kl_core_Types_SchedPolicyFifo, 31, 0);
     /* The FIFO loop takes the CPU at once; after 950 ms of it the CPU owes the normal class
-     * 50 ms, and 2.2 s hold two such stretches. */
-    OT_RC(core_thread_sleep(300), rcOk);
-    uint64_t n0 = normal;
-    OT_RC(core_thread_sleep(2200), rcOk);
-    uint64_t n1 = normal, r1 = rt;
+     * 50 ms, so the normal loop counts again within about a second of the FIFO loop's start. */
+    uint64_t n0 = normal, n1 = n0;
     if (ok) {
-        OT_TRUE(r1 > 0);
-        OT_TRUE(n1 > n0); /* the normal thread ran beside the real-time busy loop */
+        OT_TRUE(counts_past(&rt, 0));
+        n0 = normal;
+        /* the normal thread ran beside the real-time busy loop */
+        OT_TRUE(counts_past(&normal, n0));
+        n1 = normal;
     }
-    printf("os_sched_policy: beside a FIFO busy loop on CPU %u, a normal loop counted %llu in "
-           "2.2 s\n",
+    printf("os_sched_policy: beside a FIFO busy loop on CPU %u, a normal loop counted again "
+           "(%llu)\n",
            RT_CPU, (unsigned long long)(n1 - n0));
     stop = 1;
     int code;
