@@ -474,6 +474,43 @@ static void test_check(void **state)
     assert_int_equal(romfs_check(NULL), rcInvalidArgument);
 }
 
+/* romfs_check's verdict is kept (fs->checked) and later reads skip the header sums only when
+ * it covers every header a read can reach: not after a failed check, not before one, not when
+ * a "." entry leads to a chain the check did not walk, and not after a new mount. */
+static void test_checked_once(void **state)
+{
+    (void)state;
+    struct romfs_entry e;
+    build_tree(&im, &tr);
+    assert_int_equal(romfs_mount(&fs, im.b, im.len), rcOk);
+    assert_false(fs.checked);
+    assert_int_equal(romfs_check(&fs), rcOk);
+    assert_true(fs.checked);
+    assert_int_equal(romfs_lookup(&fs, "/bin/tool", &e), rcOk);
+    assert_int_equal(romfs_mount(&fs, im.b, im.len), rcOk);
+    assert_false(fs.checked);
+    /* A check that fails leaves every read checking: the corrupt header is still refused. */
+    im.b[tr.tool + 16] ^= 1; /* "uool" */
+    fix_sb_sum(&im);
+    assert_int_equal(romfs_mount(&fs, im.b, im.len), rcOk);
+    assert_int_equal(romfs_check(&fs), rcBadChecksum);
+    assert_false(fs.checked);
+    assert_int_equal(romfs_lookup(&fs, "/bin/uool", &e), rcBadChecksum);
+    /* /bin/. made a directory of its own whose one entry is corrupt: the check does not walk
+     * "." (it passes) but must not vouch for the header behind it. */
+    build_tree(&im, &tr);
+    uint32_t hidden = add(&im, "hidden", ROMFS_FILE, 0, "secret");
+    wbe(&im, tr.bdot, (rbe(&im, tr.bdot) & ~7u) | ROMFS_DIR);
+    set_spec(&im, tr.bdot, hidden);
+    img_finish(&im);
+    assert_int_equal(romfs_mount(&fs, im.b, im.len), rcOk);
+    assert_int_equal(romfs_check(&fs), rcOk);
+    assert_false(fs.checked);
+    assert_int_equal(romfs_lookup(&fs, "/bin/./hidden", &e), rcOk);
+    im.b[hidden + 16] ^= 1; /* "iidden" (past the superblock's 512 bytes: still mounted) */
+    assert_int_equal(romfs_lookup(&fs, "/bin/./iidden", &e), rcBadChecksum);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -487,6 +524,7 @@ int main(void)
         cmocka_unit_test(test_unterminated_name),
         cmocka_unit_test(test_genromfs_image),
         cmocka_unit_test(test_check),
+        cmocka_unit_test(test_checked_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
