@@ -199,6 +199,41 @@ static bool comp_eq(const char *c, size_t n, const char *name)
     return name[n] == 0;
 }
 
+/* The entry of directory `dir` named [c, c + n), each entry read and checked in turn. */
+static Retcode find_in_dir(struct romfs *fs, const struct romfs_entry *dir, const char *c, size_t n,
+                           struct romfs_entry *out)
+{
+    struct romfs_dir it;
+    Retcode rc = romfs_opendir(fs, dir, &it);
+    while (rc == rcOk) {
+        rc = romfs_readdir(&it, out);
+        if (rc == rcNotFound)
+            return fail(fs, rcNotFound, "no such file", dir->offset);
+        if (rc == rcOk && comp_eq(c, n, out->name))
+            return rcOk;
+    }
+    return rc;
+}
+
+/* find_in_dir on a checked image (fs->checked): every header on the chain was read and checked
+ * by romfs_check (aligned, inside the image, its name terminated inside it, its `next` inside
+ * it, the chain ending), so the names are compared in place and only the entry that matches is
+ * read (romfs_stat, which checks its bounds again). The steps stay bounded all the same. */
+static Retcode find_checked(struct romfs *fs, const struct romfs_entry *dir, const char *c,
+                            size_t n, struct romfs_entry *out)
+{
+    if (dir->type != ROMFS_DIR)
+        return fail(fs, rcInvalidArgument, "not a directory", dir->offset);
+    uint32_t steps = 0;
+    for (uint32_t off = dir->spec; off != 0; off = be32(fs->image + off) & ~15u) {
+        if (++steps > fs->size / 32 || off % 16 != 0 || off > fs->size - ROMFS_HDR - 16)
+            return fail(fs, rcBadFormat, "directory chain broken in a checked image", off);
+        if (comp_eq(c, n, (const char *)fs->image + off + ROMFS_HDR))
+            return romfs_stat(fs, off, out);
+    }
+    return fail(fs, rcNotFound, "no such file", dir->offset);
+}
+
 Retcode romfs_lookup(struct romfs *fs, const char *path, struct romfs_entry *out)
 {
     if (fs == NULL || path == NULL || out == NULL)
@@ -220,20 +255,10 @@ Retcode romfs_lookup(struct romfs *fs, const char *path, struct romfs_entry *out
             return fail(fs, rcInvalidArgument, "path component too long", 0);
         if (cur.type != ROMFS_DIR)
             return fail(fs, rcInvalidArgument, "path goes through a non-directory", cur.offset);
-        struct romfs_dir it;
-        rc = romfs_opendir(fs, &cur, &it);
+        struct romfs_entry e;
+        rc = fs->checked ? find_checked(fs, &cur, p, n, &e) : find_in_dir(fs, &cur, p, n, &e);
         if (rc != rcOk)
             return rc;
-        struct romfs_entry e;
-        for (;;) {
-            rc = romfs_readdir(&it, &e);
-            if (rc == rcNotFound)
-                return fail(fs, rcNotFound, "no such file", cur.offset);
-            if (rc != rcOk)
-                return rc;
-            if (comp_eq(p, n, e.name))
-                break;
-        }
         cur = e;
         p += n;
     }

@@ -511,6 +511,50 @@ static void test_checked_once(void **state)
     assert_int_equal(romfs_lookup(&fs, "/bin/./iidden", &e), rcBadChecksum);
 }
 
+/* A checked image's lookups compare names in place and read only the entry found: the same
+ * answers, entries and errors as the lookups that read every header. */
+static void test_checked_lookup_same(void **state)
+{
+    (void)state;
+    const char *paths[] = {"",
+                           "/",
+                           "hello.txt",
+                           "/bin/tool",
+                           "link",
+                           "bin/..",
+                           "bin/../hello.txt",
+                           "/bin/./tool",
+                           "/./bin/.",
+                           "nothere",
+                           "bin/nothere",
+                           "hello.txt/x",
+                           "hello.tx",
+                           "hello.txt2",
+                           "bi",
+                           "/bin//tool/"};
+    build_tree(&im, &tr);
+    for (unsigned i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        struct romfs_entry a, b;
+        memset(&a, 0, sizeof a);
+        memset(&b, 0, sizeof b);
+        assert_int_equal(romfs_mount(&fs, im.b, im.len), rcOk);
+        Retcode ra = romfs_lookup(&fs, paths[i], &a);
+        assert_int_equal(romfs_check(&fs), rcOk);
+        assert_true(fs.checked);
+        Retcode rb = romfs_lookup(&fs, paths[i], &b);
+        assert_int_equal(ra, rb);
+        if (ra != rcOk)
+            continue;
+        assert_int_equal(a.offset, b.offset);
+        assert_int_equal(a.next, b.next);
+        assert_int_equal(a.type, b.type);
+        assert_int_equal(a.data, b.data);
+        assert_int_equal(a.size, b.size);
+        assert_int_equal(a.spec, b.spec);
+        assert_ptr_equal(a.name, b.name);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -525,6 +569,7 @@ int main(void)
         cmocka_unit_test(test_genromfs_image),
         cmocka_unit_test(test_check),
         cmocka_unit_test(test_checked_once),
+        cmocka_unit_test(test_checked_lookup_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
