@@ -59,6 +59,7 @@ Retcode romfs_mount(struct romfs *fs, const void *image, size_t avail)
     fs->size = 0;
     fs->root = 0;
     fs->volume = "";
+    fs->checked = false;
     fs->error = NULL;
     fs->error_offset = 0;
     if (image == NULL)
@@ -103,7 +104,7 @@ static Retcode read_header(struct romfs *fs, uint32_t off, struct romfs_entry *e
     uint32_t meta = ROMFS_HDR + align16((uint32_t)nl + 1u);
     if (meta > fs->size - off)
         return fail(fs, rcOutOfRange, "file name padding past the end of the image", off);
-    if (word_sum(h, meta) != 0)
+    if (!fs->checked && word_sum(h, meta) != 0)
         return fail(fs, rcBadChecksum, "file header checksum mismatch", off);
     uint32_t next = be32(h), size = be32(h + 8);
     e->offset = off;
@@ -198,6 +199,41 @@ static bool comp_eq(const char *c, size_t n, const char *name)
     return name[n] == 0;
 }
 
+/* The entry of directory `dir` named [c, c + n), each entry read and checked in turn. */
+static Retcode find_in_dir(struct romfs *fs, const struct romfs_entry *dir, const char *c, size_t n,
+                           struct romfs_entry *out)
+{
+    struct romfs_dir it;
+    Retcode rc = romfs_opendir(fs, dir, &it);
+    while (rc == rcOk) {
+        rc = romfs_readdir(&it, out);
+        if (rc == rcNotFound)
+            return fail(fs, rcNotFound, "no such file", dir->offset);
+        if (rc == rcOk && comp_eq(c, n, out->name))
+            return rcOk;
+    }
+    return rc;
+}
+
+/* find_in_dir on a checked image (fs->checked): every header on the chain was read and checked
+ * by romfs_check (aligned, inside the image, its name terminated inside it, its `next` inside
+ * it, the chain ending), so the names are compared in place and only the entry that matches is
+ * read (romfs_stat, which checks its bounds again). The steps stay bounded all the same. */
+static Retcode find_checked(struct romfs *fs, const struct romfs_entry *dir, const char *c,
+                            size_t n, struct romfs_entry *out)
+{
+    if (dir->type != ROMFS_DIR)
+        return fail(fs, rcInvalidArgument, "not a directory", dir->offset);
+    uint32_t steps = 0;
+    for (uint32_t off = dir->spec; off != 0; off = be32(fs->image + off) & ~15u) {
+        if (++steps > fs->size / 32 || off % 16 != 0 || off > fs->size - ROMFS_HDR - 16)
+            return fail(fs, rcBadFormat, "directory chain broken in a checked image", off);
+        if (comp_eq(c, n, (const char *)fs->image + off + ROMFS_HDR))
+            return romfs_stat(fs, off, out);
+    }
+    return fail(fs, rcNotFound, "no such file", dir->offset);
+}
+
 Retcode romfs_lookup(struct romfs *fs, const char *path, struct romfs_entry *out)
 {
     if (fs == NULL || path == NULL || out == NULL)
@@ -219,20 +255,10 @@ Retcode romfs_lookup(struct romfs *fs, const char *path, struct romfs_entry *out
             return fail(fs, rcInvalidArgument, "path component too long", 0);
         if (cur.type != ROMFS_DIR)
             return fail(fs, rcInvalidArgument, "path goes through a non-directory", cur.offset);
-        struct romfs_dir it;
-        rc = romfs_opendir(fs, &cur, &it);
+        struct romfs_entry e;
+        rc = fs->checked ? find_checked(fs, &cur, p, n, &e) : find_in_dir(fs, &cur, p, n, &e);
         if (rc != rcOk)
             return rc;
-        struct romfs_entry e;
-        for (;;) {
-            rc = romfs_readdir(&it, &e);
-            if (rc == rcNotFound)
-                return fail(fs, rcNotFound, "no such file", cur.offset);
-            if (rc != rcOk)
-                return rc;
-            if (comp_eq(p, n, e.name))
-                break;
-        }
         cur = e;
         p += n;
     }
@@ -296,23 +322,41 @@ static bool is_dot(const char *name)
     return name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0));
 }
 
-/* Checks every entry of dir and, depth first, of its subdirectories. *budget: entries that may
- * still be visited. */
+/* A walk of romfs_check. specs[d]: the first entry of the directory walked at depth d (its
+ * identity: a hard link to a directory resolves to the same spec). */
+struct check_walk {
+    uint32_t budget; /* entries that may still be visited */
+    bool complete;   /* every directory reachable from the root was walked */
+    uint32_t specs[ROMFS_CHECK_DEPTH + 1];
+};
+
+/* Checks every entry of dir and, depth first, of its subdirectories. "." and ".." are not
+ * walked again; one that names a directory other than the one walked or one of its ancestors
+ * (an image made by hand) leaves the walk incomplete: the headers behind it were not checked. */
 static Retcode check_dir(struct romfs *fs, const struct romfs_entry *dir, unsigned depth,
-                         uint32_t *budget)
+                         struct check_walk *w)
 {
     if (depth > ROMFS_CHECK_DEPTH)
         return fail(fs, rcBadFormat, "directories nested too deep (or a directory loop)",
                     dir->offset);
-    struct romfs_dir it;
+    w->specs[depth] = dir->spec;
+    struct romfs_dir it = {NULL, 0, 0}; /* set by romfs_opendir; initialised for the compiler */
     struct romfs_entry e;
     Retcode rc = romfs_opendir(fs, dir, &it);
     while (rc == rcOk && (rc = romfs_readdir(&it, &e)) == rcOk) {
-        if (*budget == 0)
+        if (w->budget == 0)
             return fail(fs, rcBadFormat, "more entries than the image can hold", e.offset);
-        (*budget)--;
-        if (e.type == ROMFS_DIR && !is_dot(e.name))
-            rc = check_dir(fs, &e, depth + 1, budget);
+        w->budget--;
+        if (e.type != ROMFS_DIR)
+            continue;
+        if (!is_dot(e.name)) {
+            rc = check_dir(fs, &e, depth + 1, w);
+            continue;
+        }
+        bool walked = false;
+        for (unsigned d = 0; d <= depth; d++)
+            walked = walked || w->specs[d] == e.spec;
+        w->complete = w->complete && walked;
     }
     return rc == rcNotFound ? rcOk : rc;
 }
@@ -325,6 +369,10 @@ Retcode romfs_check(struct romfs *fs)
     Retcode rc = romfs_root(fs, &root);
     /* Every header takes 32 bytes at least; a directory reached twice (a hard link to it) is
      * walked twice, so allow each header a few visits before calling it a loop. */
-    uint32_t budget = fs->size / 32u * 4u;
-    return rc == rcOk ? check_dir(fs, &root, 0, &budget) : rc;
+    struct check_walk w = {.budget = fs->size / 32u * 4u, .complete = true};
+    fs->checked = false; /* sum every header again */
+    if (rc == rcOk)
+        rc = check_dir(fs, &root, 0, &w);
+    fs->checked = rc == rcOk && w.complete;
+    return rc;
 }

@@ -54,6 +54,12 @@ struct romfs {
     uint32_t size; /* full_size from the superblock (<= bytes available) */
     uint32_t root; /* offset of the first header of the root directory */
     const char *volume;
+    /* romfs_check passed on this mount and walked every directory: every header a lookup or
+     * directory walk can reach has been checked, its checksum included. The image is never written (the boot module, or the
+     * kernel's copy a Change installs), so that stays true: romfs_stat then reads a header
+     * without summing it again (the bounds are still checked: they are what a read relies on,
+     * and cheap). romfs_mount clears it. */
+    bool checked;
     /* Set on failure: reason and image offset, for a panic message that says what broke. */
     const char *error;
     uint32_t error_offset;
@@ -89,7 +95,9 @@ Retcode romfs_mount(struct romfs *fs, const void *image, size_t avail);
  * name, checksum, hard links, data inside the image), directory chains that loop, and directories
  * nested deeper than ROMFS_CHECK_DEPTH (which is also how a directory that contains itself ends).
  * The first error is returned with fs->error and fs->error_offset set: rcAlignment, rcOutOfRange,
- * rcBadFormat, rcBadChecksum.
+ * rcBadFormat, rcBadChecksum. On success fs->checked is set, unless a "." or ".." entry names
+ * a directory that is not the one walked or an ancestor (its chain was not walked): later reads
+ * then skip the header checksums (the image must not change while it is mounted).
  */
 #define ROMFS_CHECK_DEPTH 16
 Retcode romfs_check(struct romfs *fs);
@@ -100,7 +108,8 @@ Retcode romfs_root(struct romfs *fs, struct romfs_entry *out);
 /*
  * Read and check the header at `offset`, following hard links.
  * rcAlignment: offset not 16-aligned. rcOutOfRange: header, name or data past the image end.
- * rcBadFormat: unterminated or too long name, hard-link loop. rcBadChecksum: header checksum.
+ * rcBadFormat: unterminated or too long name, hard-link loop. rcBadChecksum: header checksum
+ * (summed only while fs->checked is false).
  */
 Retcode romfs_stat(struct romfs *fs, uint32_t offset, struct romfs_entry *out);
 

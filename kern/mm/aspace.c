@@ -617,12 +617,15 @@ Retcode aspace_map_image(struct aspace *as, uint64_t va, uint64_t pa, uint64_t n
         uint64_t flags = prot_flags(vr_find(&as->map, va)->prot) & ~PTE_W;
         for (; rc == rcOk && mapped < npages; mapped++) {
             uint64_t skip, a = va + mapped * PAGE_SIZE;
-            const uint64_t *pte = pte_of(as->root, a, &skip);
+            uint64_t *pte = pte_of(as->root, a, &skip);
             if (!pte)
                 rc = rcNotFound; /* no table: not committed (Commit makes them) */
             else if (*pte & PTE_P)
                 rc = rcAlreadyExists; /* backed already: an owned frame is never replaced */
-            else /* over the commit marker: the table exists, nothing to allocate */
+            else if (*pte != 0)       /* over the commit marker, through the entry just found */
+                rc = pt_fill_marker(&as->pt, pte, a, pa + mapped * PAGE_SIZE,
+                                    flags | PTE_NOT_OWNED | PTE_IMAGE);
+            else /* no marker (nothing committed there): the table exists, nothing to allocate */
                 rc = pt_map_range(&as->pt, as->root, a, pa + mapped * PAGE_SIZE, PAGE_SIZE,
                                   flags | PTE_NOT_OWNED | PTE_IMAGE, 0);
         }

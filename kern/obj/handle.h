@@ -30,8 +30,8 @@
  * (rcBadHandle) instead of reaching another object. 0 and HANDLE_INVALID are never handed out.
  *
  * Memory: entries live in chunks of HANDLE_CHUNK_ENTRIES that never move (the tree links point at
- * them across tables); the table grows a chunk at a time through the caller's allocator hook,
- * which can charge the owning process's kernel-memory account, up to the table's handle limit.
+ * them across tables); the table grows a chunk at a time through the caller's allocator hook
+ * (its slots initialised one by one as they are first handed out), which can charge the owning process's kernel-memory account, up to the table's handle limit.
  *
  * Locking (state it in every caller):
  *   - The global derivation lock, owned by the caller (the kernel's handle_tree_lock), must be
@@ -111,6 +111,8 @@ struct handle_table {
     void *ctx;                    /* passed to every hook: the owning process, typically */
     struct handle_entry **chunks; /* directory of chunk pointers */
     uint32_t nchunks, chunks_cap;
+    uint32_t
+        fresh; /* slots [0, fresh) initialised; the chunks' others never read (handle_table.c) */
     uint32_t limit; /* most slots in use (LIVE + REVOKED) at once */
     uint32_t used;
     struct handle_entry *free_head, *free_tail; /* FIFO: oldest freed slot reused first */

@@ -259,14 +259,12 @@ void handle_table_destroy(struct handle_table *t)
 {
     if (t == NULL)
         return;
-    for (uint32_t c = 0; c < t->nchunks; c++) {
-        for (uint32_t i = 0; i < HANDLE_CHUNK_ENTRIES; i++) {
-            struct handle_entry *e = &t->chunks[c][i];
-            if (e->state == HANDLE_LIVE)
-                close_live(e);
-            else if (e->state == HANDLE_REVOKED)
-                free_entry(e);
-        }
+    for (uint32_t i = 0; i < t->fresh; i++) { /* the rest were never initialised (or used) */
+        struct handle_entry *e = &t->chunks[i / HANDLE_CHUNK_ENTRIES][i % HANDLE_CHUNK_ENTRIES];
+        if (e->state == HANDLE_LIVE)
+            close_live(e);
+        else if (e->state == HANDLE_REVOKED)
+            free_entry(e);
     }
     table_lock(t);
     for (uint32_t c = 0; c < t->nchunks; c++)
@@ -275,6 +273,7 @@ void handle_table_destroy(struct handle_table *t)
         t->ops->free(t->ctx, t->chunks, t->chunks_cap * sizeof(*t->chunks));
     t->chunks = NULL;
     t->nchunks = t->chunks_cap = 0;
+    t->fresh = 0;
     t->free_head = t->free_tail = NULL;
     table_unlock(t);
 }

@@ -4,6 +4,11 @@
  * Invariants (table lock):
  *   - used == number of slots in state LIVE or REVOKED, used <= limit;
  *   - every FREE slot is on the free list exactly once, in the order it was freed;
+ *   - slots [0, fresh) are initialised; [fresh, nchunks * HANDLE_CHUNK_ENTRIES) are memory the
+ *     allocator gave and nothing has written: no value names them (slot_find_locked refuses an
+ *     index >= fresh before it reads the slot), no scan reads them, and a slot is initialised
+ *     when it is first handed out. So a new process does not pay for 32 slots it never uses,
+ *     and never-initialised memory is never read;
  *   - a value names at most one object in the life of the table: a slot whose generations have
  *     all been handed out is RETIRED (on no list, never found) rather than come round to its
  *     first value. So a value looked up twice (the monitor's view of a request, then the
@@ -40,6 +45,7 @@ Retcode handle_table_init(struct handle_table *t, const struct handle_table_ops 
     t->chunks = NULL;
     t->nchunks = 0;
     t->chunks_cap = 0;
+    t->fresh = 0;
     t->limit = limit;
     t->used = 0;
     t->free_head = NULL;
@@ -64,7 +70,7 @@ struct handle_entry *slot_find_locked(struct handle_table *t, handle_t h)
     uint32_t raw = h ^ t->key;
     uint32_t index = raw & INDEX_MASK;
     uint32_t gen = raw >> HANDLE_INDEX_BITS;
-    if (index / HANDLE_CHUNK_ENTRIES >= t->nchunks)
+    if (index >= t->fresh) /* past the table, or never initialised: nothing to read there */
         return NULL;
     struct handle_entry *e = &t->chunks[index / HANDLE_CHUNK_ENTRIES][index % HANDLE_CHUNK_ENTRIES];
     if ((e->state != HANDLE_LIVE && e->state != HANDLE_REVOKED) || e->gen != gen)
@@ -82,7 +88,8 @@ static bool next_gen(const struct handle_table *t, struct handle_entry *e)
     return e->gen != e->first_gen;
 }
 
-/* Adds one chunk of free slots. Called only when the free list is empty and used < limit. */
+/* Adds one chunk of slots, uninitialised (fresh_slot does that when each is first handed out).
+ * Called only when every slot is initialised, the free list is empty and used < limit. */
 static Retcode grow_locked(struct handle_table *t)
 {
     table_assert_held(t);
@@ -109,30 +116,26 @@ static Retcode grow_locked(struct handle_table *t)
     Retcode rc = t->ops->alloc(t->ctx, HANDLE_CHUNK_ENTRIES * sizeof(struct handle_entry), &mem);
     if (rc != rcOk)
         return rc;
-    struct handle_entry *chunk = mem;
-    uint32_t base = t->nchunks * HANDLE_CHUNK_ENTRIES;
-    for (uint32_t i = 0; i < HANDLE_CHUNK_ENTRIES; i++) {
-        struct handle_entry *e = &chunk[i];
-        e->obj = NULL;
-        e->table = t;
-        e->rights = 0;
-        e->index = base + i;
-        e->gen = (uint16_t)(rng_next(t) & GEN_MASK);
-        if (slot_value(t, e) == 0) /* 0 is "no handle" */
-            e->gen = (uint16_t)((e->gen + 1u) & GEN_MASK);
-        e->first_gen = e->gen;
-        e->state = HANDLE_FREE;
-        e->badge = 0;
-        e->parent = e->child = e->prev = NULL;
-        e->next = NULL;
-        if (t->free_tail != NULL)
-            t->free_tail->next = e;
-        else
-            t->free_head = e;
-        t->free_tail = e;
-    }
-    t->chunks[t->nchunks++] = chunk;
+    t->chunks[t->nchunks++] = mem;
     return rcOk;
+}
+
+/* Initialises slot `fresh` (FREE, its first generation random) and counts it in. Slots are
+ * initialised in index order, each drawing its generation from the table's generator then, so
+ * a table gives the same values in the same order as when a whole chunk was initialised at
+ * once; and a fresh slot is taken before any freed one, as a new chunk's slots stood on the
+ * free list before any slot freed later. Called only when fresh < nchunks * CHUNK_ENTRIES. */
+static struct handle_entry *fresh_slot(struct handle_table *t)
+{
+    uint32_t index = t->fresh++;
+    struct handle_entry *e = &t->chunks[index / HANDLE_CHUNK_ENTRIES][index % HANDLE_CHUNK_ENTRIES];
+    e->table = t;
+    e->index = index;
+    e->gen = (uint16_t)(rng_next(t) & GEN_MASK);
+    if (slot_value(t, e) == 0) /* 0 is "no handle" */
+        e->gen = (uint16_t)((e->gen + 1u) & GEN_MASK);
+    e->first_gen = e->gen;
+    return e; /* slot_alloc_locked sets every other field */
 }
 
 Retcode slot_alloc_locked(struct handle_table *t, struct kobj *obj, handle_rights_t rights,
@@ -141,15 +144,20 @@ Retcode slot_alloc_locked(struct handle_table *t, struct kobj *obj, handle_right
     table_assert_held(t);
     if (t->used >= t->limit)
         return rcQuotaExceeded;
-    if (t->free_head == NULL) {
-        Retcode rc = grow_locked(t);
-        if (rc != rcOk)
-            return rc;
+    struct handle_entry *e;
+    if (t->fresh == t->nchunks * HANDLE_CHUNK_ENTRIES && t->free_head != NULL) {
+        e = t->free_head;
+        t->free_head = e->next;
+        if (t->free_head == NULL)
+            t->free_tail = NULL;
+    } else {
+        if (t->fresh == t->nchunks * HANDLE_CHUNK_ENTRIES) {
+            Retcode rc = grow_locked(t);
+            if (rc != rcOk)
+                return rc;
+        }
+        e = fresh_slot(t);
     }
-    struct handle_entry *e = t->free_head;
-    t->free_head = e->next;
-    if (t->free_head == NULL)
-        t->free_tail = NULL;
     e->obj = obj;
     e->rights = rights;
     e->state = HANDLE_LIVE;
@@ -290,11 +298,11 @@ bool handle_table_any(struct handle_table *t, bool (*match)(const struct kobj *o
 {
     bool found = false;
     table_lock(t);
-    for (uint32_t c = 0; c < t->nchunks && !found; c++)
-        for (uint32_t i = 0; i < HANDLE_CHUNK_ENTRIES && !found; i++) {
-            const struct handle_entry *e = &t->chunks[c][i];
-            found = e->state == HANDLE_LIVE && e->obj != NULL && match(e->obj, arg);
-        }
+    for (uint32_t i = 0; i < t->fresh && !found; i++) { /* only initialised slots */
+        const struct handle_entry *e =
+            &t->chunks[i / HANDLE_CHUNK_ENTRIES][i % HANDLE_CHUNK_ENTRIES];
+        found = e->state == HANDLE_LIVE && e->obj != NULL && match(e->obj, arg);
+    }
     table_unlock(t);
     return found;
 }

@@ -665,14 +665,14 @@ Retcode process_start(struct process *p)
         .stack_size = p->stack_size,
         .image_base = p->image_base,
     };
-    size_t used;
-    /* Lay out at a provisional address to learn the size, then at the real one. */
-    rc = startblock_build(have_scp ? &v : NULL, &info, 0, sbbuf, STARTBLOCK_BUILD_MAX, &used);
-    uint64_t ua = (p->initial_sp - used) & ~15ull;
-    if (rc == rcOk && (ua < p->stack_base || used > p->stack_size / 2))
+    /* Placed by its size, then laid out once at its address. */
+    size_t size = startblock_size(have_scp ? &v : NULL, p->name), used = 0;
+    uint64_t ua = (p->initial_sp - size) & ~15ull;
+    if (ua < p->stack_base || size > p->stack_size / 2)
         rc = rcOutOfRange;
     if (rc == rcOk)
         rc = startblock_build(have_scp ? &v : NULL, &info, ua, sbbuf, STARTBLOCK_BUILD_MAX, &used);
+    KASSERT(rc != rcOk || used == size); /* what was placed is what is written */
     if (rc == rcOk)
         rc = aspace_write(p->as, ua, sbbuf, used);
     kfree_charged(sbbuf, &p->kmem);

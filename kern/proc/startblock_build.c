@@ -200,3 +200,27 @@ Retcode startblock_build(const struct scp_view *scp, const struct startblock_inf
     *used = total;
     return rcOk;
 }
+
+size_t startblock_size(const struct scp_view *scp, const char *name)
+{
+    uint32_t argc = scp ? scp->hdr.argc : 0, envc = scp ? scp->hdr.envc : 0;
+    uint32_t nconn = scp ? scp->hdr.nconn : 0;
+    uint32_t real_argc = argc == 0 ? 1 : argc;
+    /* startblock_build's lay_take calls: the block at 0, then three 8-aligned arrays. */
+    size_t pos = sizeof(struct bastion_start_block);
+    pos = ((pos + 7u) & ~(size_t)7u) + 8u * (real_argc + 1u);
+    pos = ((pos + 7u) & ~(size_t)7u) + 8u * (envc + 1u);
+    pos = ((pos + 7u) & ~(size_t)7u) + sizeof(struct bastion_start_conn) * nconn;
+    /* The strings, each with its NUL: argv[0] the name when the SCP has no arguments, and every
+     * string of the SCP, which scp_check found back to back from args_off to the end, each
+     * connection name followed by its 4 handle bytes. */
+    if (argc == 0) {
+        size_t n = 0;
+        while (name[n] != 0)
+            n++;
+        pos += n + 1u;
+    }
+    if (scp != NULL)
+        pos += scp->len - scp->args_off - 4u * nconn;
+    return (pos + 15u) & ~(size_t)15u;
+}

@@ -55,6 +55,13 @@ struct startblock_info {
 Retcode startblock_build(const struct scp_view *scp, const struct startblock_info *info,
                          uint64_t uaddr, void *buf, size_t cap, size_t *used);
 
+/*
+ * The *used startblock_build gives for this SCP (a checked one, or NULL) and name, at any
+ * uaddr, without laying anything out: the caller places the block by its size, then builds it
+ * once at its address. Equal to *used whenever the build succeeds (host tested).
+ */
+size_t startblock_size(const struct scp_view *scp, const char *name);
+
 /* Upper bound of startblock_build's *used for any SCP: the buffer size the loader reserves. */
 #define STARTBLOCK_BUILD_MAX                                           \
     (sizeof(struct bastion_start_block) +                              \

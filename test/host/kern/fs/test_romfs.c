@@ -474,6 +474,87 @@ static void test_check(void **state)
     assert_int_equal(romfs_check(NULL), rcInvalidArgument);
 }
 
+/* romfs_check's verdict is kept (fs->checked) and later reads skip the header sums only when
+ * it covers every header a read can reach: not after a failed check, not before one, not when
+ * a "." entry leads to a chain the check did not walk, and not after a new mount. */
+static void test_checked_once(void **state)
+{
+    (void)state;
+    struct romfs_entry e;
+    build_tree(&im, &tr);
+    assert_int_equal(romfs_mount(&fs, im.b, im.len), rcOk);
+    assert_false(fs.checked);
+    assert_int_equal(romfs_check(&fs), rcOk);
+    assert_true(fs.checked);
+    assert_int_equal(romfs_lookup(&fs, "/bin/tool", &e), rcOk);
+    assert_int_equal(romfs_mount(&fs, im.b, im.len), rcOk);
+    assert_false(fs.checked);
+    /* A check that fails leaves every read checking: the corrupt header is still refused. */
+    im.b[tr.tool + 16] ^= 1; /* "uool" */
+    fix_sb_sum(&im);
+    assert_int_equal(romfs_mount(&fs, im.b, im.len), rcOk);
+    assert_int_equal(romfs_check(&fs), rcBadChecksum);
+    assert_false(fs.checked);
+    assert_int_equal(romfs_lookup(&fs, "/bin/uool", &e), rcBadChecksum);
+    /* /bin/. made a directory of its own whose one entry is corrupt: the check does not walk
+     * "." (it passes) but must not vouch for the header behind it. */
+    build_tree(&im, &tr);
+    uint32_t hidden = add(&im, "hidden", ROMFS_FILE, 0, "secret");
+    wbe(&im, tr.bdot, (rbe(&im, tr.bdot) & ~7u) | ROMFS_DIR);
+    set_spec(&im, tr.bdot, hidden);
+    img_finish(&im);
+    assert_int_equal(romfs_mount(&fs, im.b, im.len), rcOk);
+    assert_int_equal(romfs_check(&fs), rcOk);
+    assert_false(fs.checked);
+    assert_int_equal(romfs_lookup(&fs, "/bin/./hidden", &e), rcOk);
+    im.b[hidden + 16] ^= 1; /* "iidden" (past the superblock's 512 bytes: still mounted) */
+    assert_int_equal(romfs_lookup(&fs, "/bin/./iidden", &e), rcBadChecksum);
+}
+
+/* A checked image's lookups compare names in place and read only the entry found: the same
+ * answers, entries and errors as the lookups that read every header. */
+static void test_checked_lookup_same(void **state)
+{
+    (void)state;
+    const char *paths[] = {"",
+                           "/",
+                           "hello.txt",
+                           "/bin/tool",
+                           "link",
+                           "bin/..",
+                           "bin/../hello.txt",
+                           "/bin/./tool",
+                           "/./bin/.",
+                           "nothere",
+                           "bin/nothere",
+                           "hello.txt/x",
+                           "hello.tx",
+                           "hello.txt2",
+                           "bi",
+                           "/bin//tool/"};
+    build_tree(&im, &tr);
+    for (unsigned i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        struct romfs_entry a, b;
+        memset(&a, 0, sizeof a);
+        memset(&b, 0, sizeof b);
+        assert_int_equal(romfs_mount(&fs, im.b, im.len), rcOk);
+        Retcode ra = romfs_lookup(&fs, paths[i], &a);
+        assert_int_equal(romfs_check(&fs), rcOk);
+        assert_true(fs.checked);
+        Retcode rb = romfs_lookup(&fs, paths[i], &b);
+        assert_int_equal(ra, rb);
+        if (ra != rcOk)
+            continue;
+        assert_int_equal(a.offset, b.offset);
+        assert_int_equal(a.next, b.next);
+        assert_int_equal(a.type, b.type);
+        assert_int_equal(a.data, b.data);
+        assert_int_equal(a.size, b.size);
+        assert_int_equal(a.spec, b.spec);
+        assert_ptr_equal(a.name, b.name);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -487,6 +568,8 @@ int main(void)
         cmocka_unit_test(test_unterminated_name),
         cmocka_unit_test(test_genromfs_image),
         cmocka_unit_test(test_check),
+        cmocka_unit_test(test_checked_once),
+        cmocka_unit_test(test_checked_lookup_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,6 +27,7 @@ struct proc {
     int locked;      /* this table's lock depth */
     int held_checks; /* assert_held calls */
     int held_misses; /* ... of them without the lock */
+    int fill;        /* -1: new memory as malloc gives it; else every byte set to this */
 };
 
 static int table_locks_held; /* over all tables: must never exceed 1 */
@@ -41,6 +42,8 @@ static Retcode t_alloc(void *ctx, size_t bytes, void **out)
     assert_int_equal(p->locked, 1); /* documented: called with the table lock held */
     *out = malloc(bytes);
     assert_non_null(*out);
+    if (p->fill >= 0)
+        memset(*out, p->fill, bytes);
     p->bytes += bytes;
     return rcOk;
 }
@@ -89,6 +92,7 @@ static void tab_init(struct tab *x, uint32_t limit, uint64_t seed)
 {
     memset(&x->p, 0, sizeof(x->p));
     x->p.fail_after = -1;
+    x->p.fill = -1;
     x->p.fail_rc = rcOutOfMemory;
     assert_int_equal(handle_table_init(&x->t, &ops, &x->p, limit, seed), rcOk);
 }
@@ -359,7 +363,7 @@ static void test_init_errors(void **state)
 {
     (void)state;
     struct handle_table t;
-    struct proc p = {0, -1, rcOutOfMemory, 0, 0, 0};
+    struct proc p = {0, -1, rcOutOfMemory, 0, 0, 0, -1};
     const struct handle_table_ops no_alloc = {NULL, t_free, NULL, NULL, NULL};
     const struct handle_table_ops half_lock = {t_alloc, t_free, t_lock, NULL, NULL};
     assert_int_equal(handle_table_init(&t, NULL, &p, 8, 0), rcInvalidArgument);
@@ -1059,6 +1063,50 @@ static void test_slot_functions_assert_table_lock(void **state)
     assert_int_equal(destroyed, 1);
 }
 
+static int match_calls;
+
+static bool match_count(const struct kobj *obj, void *arg)
+{
+    (void)obj; /* not read: a slot never initialised would hand in garbage */
+    (void)arg;
+    match_calls++;
+    return false;
+}
+
+/* A chunk's slots are initialised as they are first handed out; the others are memory nobody
+ * wrote. Here that memory is forged to look like LIVE slots (state 1, generation 0x0101, an
+ * object pointer of 0x01 bytes): a value naming such a slot must be refused before the slot is
+ * read, the scans (handle_table_any, the teardown) must not visit it. */
+static void test_never_initialised_slots_refused(void **state)
+{
+    (void)state;
+    int destroyed = 0;
+    struct tab a;
+    tab_init(&a, 64, 9);
+    a.p.fill = 0x01;
+    struct kobj *obj = mkobj(&destroyed);
+    handle_t h;
+    assert_int_equal(handle_install(&a.t, obj, ALL, &h), rcOk);
+    assert_int_equal((h ^ a.t.key) & 0xffffu, 0); /* slot 0: the other 31 never handed out */
+    for (uint32_t index = 1; index < HANDLE_CHUNK_ENTRIES; index++) {
+        handle_t forged = ((0x0101u << HANDLE_INDEX_BITS) | index) ^ a.t.key;
+        assert_int_equal(get(&a, forged, 0), rcBadHandle);
+        assert_int_equal(handle_close(&a.t, forged), rcBadHandle);
+    }
+    match_calls = 0;
+    assert_false(handle_table_any(&a.t, match_count, NULL));
+    assert_int_equal(match_calls, 1); /* slot 0 alone */
+    /* The next install initialises slot 1: it is found under its own value, not the forged one. */
+    handle_t h1;
+    assert_int_equal(handle_install(&a.t, obj, ALL, &h1), rcOk);
+    assert_int_equal((h1 ^ a.t.key) & 0xffffu, 1);
+    assert_int_equal(get(&a, h1, 0), rcOk);
+    tab_destroy(&a); /* closes slots 0 and 1 only */
+    assert_int_equal(kobj_refcount(obj), 1);
+    kobj_unref(obj);
+    assert_int_equal(destroyed, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1083,6 +1131,7 @@ int main(void)
         cmocka_unit_test(test_end_note_charge),
         cmocka_unit_test(test_end_note_without_memory),
         cmocka_unit_test(test_slot_functions_assert_table_lock),
+        cmocka_unit_test(test_never_initialised_slots_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -149,6 +149,49 @@ static void test_build_no_scp(void **state)
     assert_int_equal(sb->envc, 0);
 }
 
+/* startblock_size is the size the build gives, for SCPs whose strings leave every remainder
+ * modulo 16 (the end is rounded up), with and without arguments, environment, connections. */
+static void test_size_matches_build(void **state)
+{
+    (void)state;
+    const char *names[] = {"t", "task", "a-longer-program-name"};
+    struct startblock_info info = {.core_handle = 1};
+    size_t used;
+    for (unsigned k = 0; k < 3; k++) {
+        info.name = names[k];
+        assert_int_equal(startblock_build(NULL, &info, 0x1000, outbuf, sizeof outbuf, &used), rcOk);
+        assert_int_equal(startblock_size(NULL, names[k]), used);
+    }
+    for (uint32_t argc = 0; argc < 3; argc++)
+        for (uint32_t envc = 0; envc < 3; envc++)
+            for (uint32_t nconn = 0; nconn < 3; nconn++)
+                for (size_t extra = 0; extra < 16; extra++) {
+                    struct bastion_scp_header h = {BASTION_SCP_MAGIC, argc, envc, nconn, 4096, 0};
+                    size_t at = put(0, &h, sizeof h);
+                    char str[40];
+                    for (uint32_t i = 0; i < argc; i++) {
+                        memset(str, 'a', sizeof str);
+                        str[1 + (extra + i) % 16] = 0;
+                        at = put(at, str, strlen(str) + 1);
+                    }
+                    for (uint32_t i = 0; i < envc; i++)
+                        at = put(at, i ? "BB=2" : "A=1", i ? 5 : 4);
+                    for (uint32_t i = 0; i < nconn; i++) {
+                        memset(str, 'c', sizeof str);
+                        str[1 + (extra * 3 + i) % 20] = 0;
+                        at = put(at, str, strlen(str) + 1);
+                        at = put(at, "\1\2\3\4", 4);
+                    }
+                    struct scp_view v;
+                    assert_int_equal(scp_check(blob, at, &v), rcOk);
+                    info.name = names[extra % 3];
+                    assert_int_equal(
+                        startblock_build(&v, &info, 0x7fff0000, outbuf, sizeof outbuf, &used),
+                        rcOk);
+                    assert_int_equal(startblock_size(&v, info.name), used);
+                }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -156,6 +199,7 @@ int main(void)
         cmocka_unit_test(test_scp_bad),
         cmocka_unit_test(test_build),
         cmocka_unit_test(test_build_no_scp),
+        cmocka_unit_test(test_size_matches_build),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
