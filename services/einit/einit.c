@@ -8,12 +8,17 @@
  *      segment with Task.LoadSeg);
  *   3. connect the channels: for each connection, Handle.Connect between the server and the
  *      client process; the first connection of a listener row creates the listener, the others
- *      reuse it, so every client of one (server, id) shares one listener;
+ *      reuse it, so every client of one (server, id) shares one listener. A server that keeps
+ *      state per client (per_client_server: the RAM file system) gets instead a server end of
+ *      its own per client, named by the id and bound to the client's task name by an
+ *      environment variable (<user/sessions.h> SESSIONS_CLIENT_ENV), so that it knows whose
+ *      every request is;
  *   4. hand each process the PCI functions its `devices:` name (einit_devices.c: the BARs and
  *      interrupt registered by Einit and transferred as named handles);
  *   5. give each process its arguments (argv[0] = task name), environment, named handles and
  *      limits (Task.SetEnv);
- *   6. start them in table order (Task.Resume) and report each on the console;
+ *   6. start them in table order (Task.Resume), per-client servers first (see there), and
+ *      report each on the console;
  *   7. in the profiling image, sample them all and print the records (einit_profile.h);
  *   8. report how each one ends (Task.GetExitInfo), until all have: Einit subscribes a Notice
  *      receiver to each started process's end and freeze (NoticeObjectEnded |
@@ -31,6 +36,7 @@
 
 #include <user/core.h>
 #include <user/scp.h>
+#include <user/sessions.h>
 #include <user/start.h>
 
 #include <bastion/startblock.h>
@@ -65,26 +71,66 @@ struct proc {
     uint32_t nnamed;
     const char *names[EINIT_MAX_NAMED];
     uint32_t handles[EINIT_MAX_NAMED]; /* values in the process's own handle space */
-    struct einit_given given;          /* what its devices gave it */
+    /* A per-client server's ends (per_client_server): each end's value and its client. */
+    uint32_t nsessions;
+    uint32_t session_end[EINIT_MAX_NAMED];
+    const char *session_client[EINIT_MAX_NAMED];
+    struct einit_given given; /* what its devices gave it */
 };
 
 static struct proc procs[EINIT_MAX_ENTRIES];
 static uint32_t listener_value[EINIT_MAX_ENTRIES * EINIT_MAX_CONNECTIONS];
 static const char *src;
 
-static void name_handle(struct proc *p, const char *name, uint32_t value)
+/* Names a handle of p: 1, or 0 when p has no room for another name. */
+static int name_handle(struct proc *p, const char *name, uint32_t value)
 {
     for (uint32_t i = 0; i < p->nnamed; i++) {
         /* A listener shared by several clients is named once. The client end of a channel a
          * process has to itself is another handle of the same name: it is named too, after
          * the listener (start_connection finds the listener, start_connection_at both). */
         if (strcmp(p->names[i], name) == 0 && p->handles[i] == value)
-            return;
+            return 1;
     }
-    if (p->nnamed < sizeof p->names / sizeof p->names[0]) {
-        p->names[p->nnamed] = name;
-        p->handles[p->nnamed++] = value;
-    }
+    if (p->nnamed >= sizeof p->names / sizeof p->names[0])
+        return 0;
+    p->names[p->nnamed] = name;
+    p->handles[p->nnamed++] = value;
+    return 1;
+}
+
+/* Whether a server of this class keeps state per client, so that it must know which client
+ * sent each request: the RAM file system (docs/vfs.md), which keeps an open-file table per
+ * client. The kernel does not say who sent a message on a shared listener; a server end of the
+ * client's own does (and its Recv says rcClientGone when that client's end is gone). The
+ * class, not the task name, decides: the SDK's default task name is the class (kl.VfsRamFs),
+ * Bastion's images name it VfsRamFs. */
+static int per_client_server(const struct einit_entry *server)
+{
+    return strcmp(server->class_name, "kl.VfsRamFs") == 0;
+}
+
+/* A channel with a server end of its own for one client of a per-client server: the end is
+ * named by the id in the server and bound to the client's task name (set_env). */
+static Retcode connect_own_end(struct proc *srv, const struct einit_entry *client, struct proc *cli,
+                               const char *id)
+{
+    if (srv->nsessions >= sizeof srv->session_end / sizeof srv->session_end[0])
+        return rcOutOfRange;
+    CORE_CLIENT(cl, kl_core_Core_EP_handle_Handle, CORE_MSG_SMALL);
+    kl_core_Types_Retcode rc = rcFail;
+    kl_core_Types_HandleValue lst = 0, srv_ep = 0, cli_ep = 0;
+    Retcode r = core_result(
+        kl_core_Handle_Connect(&cl, core_handle_arg(srv->task), kl_core_Types_InvalidHandleValue,
+                               1u, core_handle_arg(cli->task), &lst, &srv_ep, &cli_ep, &rc),
+        &rc);
+    if (r != rcOk)
+        return r;
+    if (!name_handle(srv, id, srv_ep) || !name_handle(cli, id, cli_ep))
+        return rcOutOfRange;
+    srv->session_end[srv->nsessions] = srv_ep;
+    srv->session_client[srv->nsessions++] = client->task_name;
+    return rcOk;
 }
 
 /* Builds the process from its ELF file itself (elf_spawn.h), as KasperskyOS's Einit does; the
@@ -118,6 +164,8 @@ static Retcode connect(const struct einit_startup_table *t, uint32_t client,
     struct proc *srv = &procs[c->server], *cli = &procs[client];
     if (!srv->created || srv->failed)
         return rcNotFound;
+    if (per_client_server(&t->entries[c->server]))
+        return connect_own_end(srv, &t->entries[client], cli, c->id);
     CORE_CLIENT(cl, kl_core_Core_EP_handle_Handle, CORE_MSG_SMALL);
     kl_core_Types_Retcode rc = rcFail;
     kl_core_Types_HandleValue lst = 0, srv_ep = 0, cli_ep = 0;
@@ -128,8 +176,8 @@ static Retcode connect(const struct einit_startup_table *t, uint32_t client,
     if (r != rcOk)
         return r;
     listener_value[c->listener] = lst;
-    name_handle(srv, t->listeners[c->listener].id, lst);
-    name_handle(cli, c->id, cli_ep);
+    (void)name_handle(srv, t->listeners[c->listener].id, lst);
+    (void)name_handle(cli, c->id, cli_ep);
     return rcOk;
 }
 
@@ -145,6 +193,11 @@ static Retcode set_env(const struct einit_entry *e, struct proc *p)
         scp_env(&b, e->env[i].name, e->env[i].value);
     for (uint32_t i = 0; i < p->given.nenv; i++)
         scp_env(&b, p->given.env_name[i], p->given.env_value[i]);
+    for (uint32_t i = 0; i < p->nsessions; i++) {
+        char var[SESSIONS_ENV_NAME_MAX];
+        sessions_env_name(var, p->session_end[i]);
+        scp_env(&b, var, p->session_client[i]);
+    }
     for (uint32_t i = 0; i < p->nnamed; i++)
         scp_conn(&b, p->names[i], p->handles[i]);
     size_t len = 0;
@@ -288,7 +341,7 @@ int main(void)
             continue;
         }
         for (uint32_t k = 0; k < p->given.nhandles; k++)
-            name_handle(p, p->given.handle_name[k], p->given.handle[k]);
+            (void)name_handle(p, p->given.handle_name[k], p->given.handle[k]);
     }
     for (uint32_t i = 0; i < t->nentries; i++) {
         if (procs[i].failed)
@@ -299,9 +352,15 @@ int main(void)
     }
     einit_profile_start(); /* the profiling image only (einit_profile.h) */
     uint32_t running = 0;
-    for (uint32_t i = 0; i < t->nentries; i++) {
+    /* Per-client servers first (pass 0), then the rest (pass 1), each in table order. The kernel
+     * decides a call with the server's class, which it learns when the server starts (the
+     * execute event, Task.Resume): a client started earlier whose first call comes before
+     * that is refused as "a class the policy does not know". The SDK's form lists the file
+     * system after its clients. */
+    for (uint32_t k = 0; k < 2 * t->nentries; k++) {
+        uint32_t i = k % t->nentries;
         const struct einit_entry *e = &t->entries[i];
-        if (procs[i].failed)
+        if (procs[i].failed || per_client_server(e) != (k < t->nentries))
             continue;
         r = resume(&procs[i]);
         if (r != rcOk) {

@@ -10,6 +10,12 @@
  * take every session. A session whose client ended is seen within VFS_SESSION_CHECK_MS; it
  * closes its files (vfs_close_session) and frees its slot.
  *
+ * Clients Einit connected (init.yaml `connections:` with the SDK's _VFS_CONNECTION_ID): Einit
+ * gives this process a server end of its own per such client, bound to the client's task name
+ * from Einit's table; each is served as a session from the start (sessions_adopt), before any
+ * CM client is taken, so Einit's clients have their slots first. A static client's session ends
+ * as a CM client's does: at once when its client end is gone (rcClientGone).
+ *
  * The tree is one, shared by every session: tree_lock is held around every handler's use of it.
  */
 #include "vfs_server.h"
@@ -20,6 +26,7 @@
 #include <user/ipc.h>
 #include <user/mutex.h>
 #include <user/sessions.h>
+#include <vfs/defs.h>
 
 #include "kl/Vfs.idl.h"
 #include "kl/VfsRamFs.edl.h"
@@ -250,5 +257,6 @@ SESSIONS_DEFINE(sessions, VFS_SESSIONS_MAX, VFS_MSG_MAX, struct vfs_session, .na
 void vfs_server_run(uint64_t bytes_max)
 {
     vfs_tree_init(&tree, bytes_max);
+    (void)sessions_adopt(&sessions, _VFS_CONNECTION_ID);
     sessions_run(&sessions);
 }

@@ -2,10 +2,12 @@
  * The file library's side of the RAM file system (docs/vfs.md "libc: the file calls"): its one channel to
  * VfsRamFs and the lock every call holds.
  *
- * The channel is made at the first call that needs it, through kl.core.CM
- * (CM.Connect("VfsRamFs", "kl.VfsRamFs"), waiting for the server to listen as cm_connect_retry
- * does), and kept for the life of the process; a connect that failed is tried again at the next
- * call. The file system knows a client by its channel: the file ids of this process are ids of
+ * The channel is taken at the first call that needs it: the one Einit made when init.yaml gives
+ * the program a connection with the SDK's id (vfs/defs.h's _VFS_CONNECTION_ID), else one through
+ * kl.core.CM (CM.Connect("VfsRamFs", "kl.VfsRamFs"), and to the task "kl.VfsRamFs", the SDK's
+ * default name, when no task is named VfsRamFs; waiting for the server to listen as
+ * cm_connect_retry does). It is kept for the life of the process; a connect that failed is
+ * tried again at the next call. The file system knows a client by its channel: the file ids of this process are ids of
  * that channel. One lock serialises the calls of the process's threads: they share the
  * channel's message buffers and the descriptors' positions.
  */
@@ -19,8 +21,9 @@
 #include "bastion_idl.h"
 #include "kl/Vfs.idl.h"
 
-#define FILE_SERVER "VfsRamFs"      /* the file system's task name (init.yaml) */
-#define FILE_ENDPOINT "kl.VfsRamFs" /* the endpoint it accepts (services/vfs) */
+#define FILE_SERVER "VfsRamFs"        /* the file system's task name in Bastion's images */
+#define FILE_SERVER_SDK "kl.VfsRamFs" /* its name when init.yaml gives none (the class) */
+#define FILE_ENDPOINT "kl.VfsRamFs"   /* the endpoint it accepts (services/vfs) */
 
 /* Takes the lock and returns the client on the channel, connecting it first if need be; NULL
  * (the lock released, errno set: EACCES when the policy refused the connection) when there is

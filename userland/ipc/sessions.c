@@ -15,8 +15,14 @@
  * have been handed to another process, which then keeps the channel; the channel is still the
  * client's by name, so each session thread also waits at most set->check_ms at a time for a
  * request and then looks whether the client's pid still runs, and ends the session when not.
+ *
+ * Einit's channels (sessions_adopt): a static connection to a server that keeps per-client
+ * state is made by Einit with a server end of its own per client (Handle.Connect with
+ * createSrEndpoint), bound to the client's task name by Einit's environment variable; such an
+ * end is served exactly as an accepted one, from the start, before any CM client is taken.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <user/cm.h>
@@ -24,6 +30,7 @@
 #include <user/ipc.h>
 #include <user/mutex.h>
 #include <user/sessions.h>
+#include <user/start.h>
 #include <user/task_list.h>
 #include <user/thread.h>
 
@@ -125,6 +132,22 @@ static void bind(const struct sessions *set, struct session *s, const char *clie
         set->open(s);
 }
 
+/* Serves the bound slot s on server end h with a thread of its own: true; without a thread the
+ * session is undone and h closed: false. */
+static bool serve(struct session *s, uint32_t h)
+{
+    s->srv.listener = h;
+    s->state = SESSION_SERVING;
+    if (thread_create(&s->thread, serve_thread, s, THREAD_PRIO_DEFAULT, 0) != rcOk) {
+        printf("%s: no thread to serve %s\n", s->set->name, s->client);
+        end_state(s);
+        close_handle(h);
+        s->state = SESSION_FREE;
+        return false;
+    }
+    return true;
+}
+
 static void take(const struct sessions *set, const char *client, const char *service)
 {
     if (strcmp(service, set->service) != 0 || strlen(client) > set->client_max) {
@@ -148,14 +171,38 @@ static void take(const struct sessions *set, const char *client, const char *ser
         end_state(s);
         return;
     }
-    s->srv.listener = h;
-    s->state = SESSION_SERVING;
-    if (thread_create(&s->thread, serve_thread, s, THREAD_PRIO_DEFAULT, 0) != rcOk) {
-        printf("%s: no thread to serve %s\n", set->name, client);
-        end_state(s);
-        close_handle(h);
-        s->state = SESSION_FREE;
+    (void)serve(s, h);
+}
+
+void sessions_env_name(char buf[SESSIONS_ENV_NAME_MAX], uint32_t end)
+{
+    snprintf(buf, SESSIONS_ENV_NAME_MAX, "%s%u", SESSIONS_CLIENT_ENV, (unsigned)end);
+}
+
+uint32_t sessions_adopt(struct sessions *set, const char *id)
+{
+    uint32_t served = 0;
+    for (uint32_t i = 0; i < start_connection_count(); i++) {
+        const char *name;
+        uint32_t h;
+        char var[SESSIONS_ENV_NAME_MAX];
+        if (start_connection_at(i, &name, &h) != rcOk || strcmp(name, id) != 0)
+            continue;
+        sessions_env_name(var, h);
+        const char *client = getenv(var);
+        if (client == NULL)
+            continue; /* not an end Einit made for one client */
+        bool dup;
+        struct session *s = strlen(client) <= set->client_max ? free_slot(set, 0, &dup) : NULL;
+        if (s == NULL) {
+            printf("%s: %s's channel %s not served: every slot is taken\n", set->name, client, id);
+            close_handle(h);
+            continue;
+        }
+        bind(set, s, client, pid_of(client));
+        served += serve(s, h) ? 1u : 0u;
     }
+    return served;
 }
 
 void sessions_run(struct sessions *set)

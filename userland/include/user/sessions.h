@@ -68,6 +68,24 @@ struct sessions {
                                   .data = var##_data,                              \
                                   __VA_ARGS__}
 
+/* Channels Einit made (init.yaml `connections:` to a server that keeps per-client state,
+ * services/einit/einit.c): each client's own server end, named by the connection's id in the
+ * server's start block, and bound to the client's task name by an environment variable Einit
+ * sets: SESSIONS_CLIENT_ENV followed by the end's handle value in decimal, whose value is the
+ * task name from Einit's table (Einit's word, not the client's). */
+#define SESSIONS_CLIENT_ENV "BASTION_SESSION_"
+#define SESSIONS_ENV_NAME_MAX (sizeof SESSIONS_CLIENT_ENV + 10u) /* with a uint32_t and the NUL */
+
+/* Writes the variable's name for the server end `end` into buf. */
+void sessions_env_name(char buf[SESSIONS_ENV_NAME_MAX], uint32_t end);
+
+/* Serves every server end named `id` in the start block that has its client's variable, each
+ * as a session of its own (a slot, a thread, set->open and set->close as for a CM client), and
+ * returns how many it serves. Call it before sessions_run: Einit's clients take their slots
+ * first. An end without a variable (a listener, the server's own client end) is not touched; one
+ * without a free slot or a thread is reported and closed. */
+uint32_t sessions_adopt(struct sessions *set, const char *id);
+
 /* Takes connection requests with CM.Listen and answers each, forever: a request for
  * set->service from a process that has no channel yet, while a slot is free, is accepted onto
  * a channel of its own served by a new thread; the rest are dropped (the client gets

@@ -602,6 +602,38 @@ static void test_emit_c(void **state)
     initcfg_free(&cfg);
 }
 
+/* The SDK's static VFS connection, as KasperskyOS examples write it: the target is the server's
+ * default task name (its class), the id the SDK's macro from vfs/defs.h. Einit tells the server
+ * apart by its class at run time (per_client_server), so the table is an ordinary one: both
+ * clients name one listener row, which Einit leaves unused. */
+static void test_emit_sdk_vfs_form(void **state)
+{
+    (void)state;
+    struct initcfg cfg = parse_ok("entities:\n"
+                                  "- name: client.Client\n"
+                                  "  connections:\n"
+                                  "  - target: kl.VfsRamFs\n"
+                                  "    id: {var: _VFS_CONNECTION_ID, include: vfs/defs.h}\n"
+                                  "- name: client.Client\n"
+                                  "  task: Client2\n"
+                                  "  connections:\n"
+                                  "  - target: kl.VfsRamFs\n"
+                                  "    id: {var: _VFS_CONNECTION_ID, include: vfs/defs.h}\n"
+                                  "- name: kl.VfsRamFs\n"
+                                  "  path: VfsRamFs\n");
+    char *out = emit_to_string(&cfg, initcfg_emit_c);
+    /* Included once, however many connections name it. */
+    const char *inc = strstr(out, "#include \"vfs/defs.h\"\n");
+    assert_non_null(inc);
+    assert_null(strstr(inc + 1, "#include \"vfs/defs.h\""));
+    assert_non_null(strstr(out, "{ .id = _VFS_CONNECTION_ID, .server = 2u, .listener = 0u }"));
+    assert_non_null(strstr(out, ".class_name = \"kl.VfsRamFs\",\n        .task_name = "
+                                "\"kl.VfsRamFs\",\n        .path = \"VfsRamFs\""));
+    assert_non_null(strstr(out, ".nlisteners = 1u"));
+    free(out);
+    initcfg_free(&cfg);
+}
+
 static void test_put_c_string_high_bytes(void **state)
 {
     (void)state;
@@ -913,6 +945,7 @@ int main(void)
         cmocka_unit_test(test_error_limits_of_the_table),
         cmocka_unit_test(test_all_errors_reported_in_order),
         cmocka_unit_test(test_emit_c),
+        cmocka_unit_test(test_emit_sdk_vfs_form),
         cmocka_unit_test(test_put_c_string_high_bytes),
         cmocka_unit_test(test_dump),
         cmocka_unit_test(test_mutations),
