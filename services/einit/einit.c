@@ -17,8 +17,9 @@
  *      interrupt registered by Einit and transferred as named handles);
  *   5. give each process its arguments (argv[0] = task name), environment, named handles and
  *      limits (Task.SetEnv);
- *   6. start them in table order (Task.Resume), per-client servers first (see there), and
- *      report each on the console;
+ *   6. start them (Task.Resume), each after the servers it connects to (start_order.h: the
+ *      kernel learns a server's class when it starts), otherwise in table order, and report
+ *      each on the console;
  *   7. in the profiling image, sample them all and print the records (einit_profile.h);
  *   8. report how each one ends (Task.GetExitInfo), until all have: Einit subscribes a Notice
  *      receiver to each started process's end and freeze (NoticeObjectEnded |
@@ -48,6 +49,7 @@
 #include "einit_profile.h"
 #include "elf_spawn.h"
 #include "startup_table.h"
+#include "start_order.h"
 #include "startup_table_check.h"
 
 /* Task.Create's stackSize (0: the kernel's default) and priority (0..31, higher is more
@@ -352,16 +354,14 @@ int main(void)
     }
     einit_profile_start(); /* the profiling image only (einit_profile.h) */
     uint32_t running = 0;
-    /* Per-client servers first (pass 0), then the rest (pass 1), each in table order. The kernel
-     * decides a call with the server's class, which it learns when the server starts (the
-     * execute event, Task.Resume): a client started earlier whose first call comes before
-     * that is refused as "a class the policy does not know". The SDK's form lists the file
-     * system after its clients. */
-    for (uint32_t k = 0; k < 2 * t->nentries; k++) {
-        uint32_t i = k % t->nentries;
+    static bool left_out[EINIT_MAX_ENTRIES], placed[EINIT_MAX_ENTRIES];
+    static uint32_t order[EINIT_MAX_ENTRIES];
+    for (uint32_t i = 0; i < t->nentries; i++)
+        left_out[i] = procs[i].failed;
+    uint32_t nstart = einit_start_order(t, left_out, placed, order);
+    for (uint32_t k = 0; k < nstart; k++) {
+        uint32_t i = order[k];
         const struct einit_entry *e = &t->entries[i];
-        if (procs[i].failed || per_client_server(e) != (k < t->nentries))
-            continue;
         r = resume(&procs[i]);
         if (r != rcOk) {
             leave_out(e, &procs[i], "Task.Resume", r);
