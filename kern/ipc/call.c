@@ -296,21 +296,23 @@ Retcode ipc_call_port(struct ipc_call *c, const struct idl_header *h, uint64_t r
 }
 
 struct thread *ipc_call_hand_on(struct ipc_call *c, const struct idl_header *h,
-                                uint32_t unchecked_answers)
+                                uint32_t unchecked_answers, struct spinlock **locked)
 {
     struct ipc_port *port = c->port;
-    uint64_t fl = port_lock(port);
+    spin_lock(&port->lock); /* interrupts are off: the caller holds a lock that needs it */
     if (port->closed || port->r_head == NULL) {
-        port_unlock(port, fl);
+        spin_unlock(&port->lock);
         return NULL;
     }
     call_stamp(c, h, unchecked_answers);
     port->calls++;
     c->client->ipc.calling = c; /* the caller waits (blocked): its record is ours to set */
     struct ipc_thread *r = port_hand_to_receiver(port, c);
-    port_unlock(port, fl);
-    /* The receiver, off the list with the call in `delivered`, waits for a wake with rcOk (or
-     * its own timeout, after which it finds the call under the lock all the same). */
+    /* The receiver, off the list with the call in `delivered`, waits for a wake with rcOk. The
+     * lock stays held until it is switched to or woken, as call_exchange holds it: until then it
+     * cannot leave its wait (a timeout or its end takes this lock first), so it neither ends
+     * nor begins another wait that the wake would cut short. */
+    *locked = &port->lock;
     return thread_of(r);
 }
 

@@ -139,14 +139,16 @@ Retcode ipc_call_port(struct ipc_call *c, const struct idl_header *h, uint64_t r
  * without a timeout is sent so: the caller's wait for it has no deadline to keep.
  *
  * ipc_call_hand_on: if a receiver waits on c's port (open), hands c to it as ipc_call_port
- * would and returns that receiver's thread, which the sender must switch to or wake; the caller
- * must not run the exchange itself then, only ipc_call_port_sent. NULL: no receiver waits and
- * nothing changed. Called with no port lock held (any lock below the port's may be).
+ * would and returns that receiver's thread with the port's lock held (*locked): the sender must
+ * switch to the thread or wake it, and only then release that lock (sched_switch_to_also, or
+ * sched_wake then spin_unlock); the caller must not run the exchange itself then, only
+ * ipc_call_port_sent. NULL: no receiver waits, nothing changed, no lock held. Called with
+ * interrupts off and no port lock held (a lock below the port's is: the hand-off's).
  * ipc_call_port_sent: the caller's half of a call handed on: waits for its answer as
  * ipc_call_port does (it may be running already) and consumes c.
  */
 struct thread *ipc_call_hand_on(struct ipc_call *c, const struct idl_header *h,
-                                uint32_t unchecked_answers);
+                                uint32_t unchecked_answers, struct spinlock **locked);
 Retcode ipc_call_port_sent(struct ipc_call *c, uint64_t resp, uint64_t *resp_len);
 Retcode ipc_recv_port(struct ipc_port *port, uint64_t buf, uint64_t cap, uint64_t timeout_ms,
                       uint64_t *msg_len, uint64_t *token);

@@ -474,12 +474,15 @@ void sched_yield(void)
  * scheduler's pick. A wait that cannot begin (cur being ended, its interruptible wait already
  * interrupted) returns at once; `next` is then queued at the front instead. cs is this CPU's
  * state, looked up once by the caller: with sched_lock held and interrupts off the CPU cannot
- * change before the switch. */
+ * change before the switch. `also` (NULL: none): a second lock released with `held`, taken
+ * after it. */
 static inline __attribute__((always_inline)) Retcode
 block_locked_to(struct cpu_sched *cs, struct thread *cur, struct spinlock *held,
-                uint64_t timeout_ns, struct thread *next)
+                struct spinlock *also, uint64_t timeout_ns, struct thread *next)
 {
     spin_assert_held(&sched_lock);
+    if (also)
+        spin_unlock(also);
     if (held)
         spin_unlock(held);
     Retcode early = rcOk;
@@ -515,7 +518,7 @@ block_locked_to(struct cpu_sched *cs, struct thread *cur, struct spinlock *held,
 
 static Retcode block_locked(struct thread *cur, struct spinlock *held, uint64_t timeout_ns)
 {
-    return block_locked_to(my_cs(), cur, held, timeout_ns, NULL);
+    return block_locked_to(my_cs(), cur, held, NULL, timeout_ns, NULL);
 }
 
 Retcode sched_block_timeout(struct spinlock *held, uint64_t timeout_ns)
@@ -570,7 +573,7 @@ bool sched_interrupt(struct thread *t)
  * (a thread that blocks without a timeout has none: every wait's deadline is removed before
  * it returns, sleep_remove_locked). */
 static inline __attribute__((always_inline)) Retcode
-switch_to(struct thread *t, struct spinlock *held, uint64_t timeout_ns)
+switch_to(struct thread *t, struct spinlock *held, struct spinlock *also, uint64_t timeout_ns)
 {
     const Retcode wake_rc = rcOk;
     uint64_t f = cpu_irq_save();
@@ -588,10 +591,10 @@ switch_to(struct thread *t, struct spinlock *held, uint64_t timeout_ns)
         t->wake_rc = wake_rc;
         t->cpu = me;
         t->state = THREAD_READY;
-        rc = block_locked_to(cs, cur, held, timeout_ns, t);
+        rc = block_locked_to(cs, cur, held, also, timeout_ns, t);
     } else {
         wake_locked(t, wake_rc);
-        rc = block_locked(cur, held, timeout_ns);
+        rc = block_locked_to(cs, cur, held, also, timeout_ns, NULL);
     }
     sched_unlock();
     cpu_irq_restore(f);
@@ -600,12 +603,17 @@ switch_to(struct thread *t, struct spinlock *held, uint64_t timeout_ns)
 
 Retcode sched_switch_to(struct thread *t, struct spinlock *held)
 {
-    return switch_to(t, held, 0);
+    return switch_to(t, held, NULL, 0);
 }
 
 Retcode sched_switch_to_timeout(struct thread *t, struct spinlock *held, uint64_t timeout_ns)
 {
-    return switch_to(t, held, timeout_ns);
+    return switch_to(t, held, NULL, timeout_ns);
+}
+
+Retcode sched_switch_to_also(struct thread *t, struct spinlock *held, struct spinlock *also)
+{
+    return switch_to(t, held, also, 0);
 }
 
 _Noreturn void sched_exit_current(void)

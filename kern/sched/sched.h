@@ -99,6 +99,11 @@ bool sched_wake(struct thread *t, Retcode wake_rc);
 Retcode sched_switch_to(struct thread *t, struct spinlock *held);
 /* The same, but the caller's own wait ends with rcTimeout after timeout_ns (0: no timeout). */
 Retcode sched_switch_to_timeout(struct thread *t, struct spinlock *held, uint64_t timeout_ns);
+/* sched_switch_to releasing a second lock `also` (taken after `held`) with it: for a waker that
+ * must hold the lock t waits under until t is switched to or woken, so that t can neither leave
+ * its wait nor begin another meanwhile (the monitor's receiver sending a call on, held under the
+ * hand-off's lock and the port's: security/ksm_handoff.h). */
+Retcode sched_switch_to_also(struct thread *t, struct spinlock *held, struct spinlock *also);
 
 /* Sleeps at least ns nanoseconds. */
 void sched_sleep_ns(uint64_t ns);

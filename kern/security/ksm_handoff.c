@@ -309,8 +309,10 @@ Retcode ksm_handoff_wait(uint64_t verdict, uint64_t text, uint64_t text_len, uin
     PROF_MARK(PROF_KSM_REPLY);
     bool lost = rx->lost;
     rx->lost = false;
-    /* Who runs once the verdict is given: its asker, or the server its request went on to. */
+    /* Who runs once the verdict is given: its asker, or the server its request went on to, with
+     * the lock that server waits under (held until it is switched to or woken). */
     struct thread *run_next = NULL;
+    struct spinlock *server_lock = NULL;
     struct ksm_question *q = rx->current;
     if (q != NULL) {
         rx->current = NULL;
@@ -324,7 +326,7 @@ Retcode ksm_handoff_wait(uint64_t verdict, uint64_t text, uint64_t text_len, uin
             }
             struct ksm_forward *f = q->forward;
             if (f != NULL && v.granted && !v.audit) {
-                struct thread *server = f->send(f, v.reply);
+                struct thread *server = f->send(f, v.reply, &server_lock);
                 if (server != NULL) {
                     if (f->gate != NULL)
                         ksm_gate_leave(f->gate);
@@ -350,6 +352,8 @@ Retcode ksm_handoff_wait(uint64_t verdict, uint64_t text, uint64_t text_len, uin
             take_locked(rx, next);
             if (run_next != NULL)
                 sched_wake(run_next, rcOk);
+            if (server_lock != NULL)
+                spin_unlock(server_lock);
             taken = next;
             unlock_handoff(fl);
             break;
@@ -357,6 +361,8 @@ Retcode ksm_handoff_wait(uint64_t verdict, uint64_t text, uint64_t text_len, uin
         if (closed) {
             if (run_next != NULL)
                 sched_wake(run_next, rcOk);
+            if (server_lock != NULL)
+                spin_unlock(server_lock);
             unlock_handoff(fl);
             return rcPeerClosed;
         }
@@ -368,8 +374,9 @@ Retcode ksm_handoff_wait(uint64_t verdict, uint64_t text, uint64_t text_len, uin
         if (run_next != NULL) {
             /* Nothing else to decide: run the answered asker (or its server) right here. */
             PROF_MARK(PROF_KSM_SWITCH);
-            wrc = sched_switch_to(run_next, &handoff_lock);
+            wrc = sched_switch_to_also(run_next, &handoff_lock, server_lock);
             run_next = NULL;
+            server_lock = NULL;
         } else {
             wrc = sched_block_current(&handoff_lock);
         }

@@ -58,13 +58,16 @@ struct ksm_gate;
  *
  * `send` is called by the receiver, under the hand-off's lock (a port lock may be taken under
  * it), only on a grant that is not audited (an audited one is written by the asker first, in
- * order): it returns the thread to run next with the request delivered to it, or NULL when it
- * could not send (no receiver waits): then nothing changed and the asker sends the request when
- * it runs, as without a forward. When it sent, the receiver leaves the asker's gate at once (the
- * question is no longer with the KSM), `sent` is set, and only then the verdict is final.
+ * order): it returns the thread to run next with the request delivered to it and *locked the
+ * lock that thread waits under, held until it has been switched to or woken (so that it cannot
+ * leave that wait meanwhile), or NULL when it could not send (no receiver waits): then nothing
+ * changed, no lock is held, and the asker sends the request when it runs, as without a forward.
+ * When it sent, the receiver leaves the asker's gate at once (the question is no longer with the
+ * KSM), `sent` is set, and only then the verdict is final.
  */
+struct spinlock;
 struct ksm_forward {
-    struct thread *(*send)(struct ksm_forward *f, uint32_t reply_granted);
+    struct thread *(*send)(struct ksm_forward *f, uint32_t reply_granted, struct spinlock **locked);
     struct ksm_gate *gate; /* the asker's gate, left by whoever sends; NULL: none */
     bool sent;
 };

@@ -32,12 +32,13 @@ struct call_forward {
     const struct idl_header *h;
 };
 
-static struct thread *forward_call(struct ksm_forward *f, uint32_t reply_granted)
+static struct thread *forward_call(struct ksm_forward *f, uint32_t reply_granted,
+                                   struct spinlock **locked)
 {
     struct call_forward *cf = (struct call_forward *)f;
     /* The verdict's KSM_PROTO_REPLY_* bits are IPC's answer kinds, as for the caller's own
      * send (security_check_server_request). */
-    return ipc_call_hand_on(cf->c, cf->h, reply_granted);
+    return ipc_call_hand_on(cf->c, cf->h, reply_granted, locked);
 }
 #endif
 
