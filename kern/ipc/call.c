@@ -115,7 +115,8 @@ struct ipc_call *ipc_call_new(struct ipc_port *port, size_t req_len, uint64_t re
     struct kmem_account *acct = proc != NULL ? &proc->kmem : NULL;
     uint32_t room = resp_cap < IPC_CALL_RESP_ROOM ? (uint32_t)resp_cap : IPC_CALL_RESP_ROOM;
     /* req_len is at most IDL_MESSAGE_MAX (checked by the caller): no overflow. */
-    size_t req_at = round8(sizeof(struct ipc_call)), room_at = req_at + round8(req_len);
+    size_t req_at = round8(sizeof(struct ipc_call)) + IPC_CALL_REQ_ROOM;
+    size_t room_at = req_at + round8(req_len);
     size_t size = room_at + room;
     /* The references the record holds on its caller (ipc.md: a server may answer after the
      * caller is gone). The caller is running and its process has it: both are held. */

@@ -115,11 +115,14 @@ void ipc_port_client_gone(struct ipc_port *p);
 /* A call record from the calling thread to port, with room for a request of req_len bytes at
  * c->req (to be filled and checked by the caller) and for a small answer: one allocation,
  * charged to the caller's process, for the request, the record and an answer of up to
- * IPC_CALL_RESP_ROOM bytes. It takes over the caller's reference on port (dropped when the
- * record is, or at once on failure). NULL with *rc (the allocator's) when there is no memory
- * or quota. */
+ * IPC_CALL_RESP_ROOM bytes. Right before c->req, IPC_CALL_REQ_ROOM bytes are the caller's to
+ * use while it checks the request (the security check builds the monitor's question there,
+ * security/hook.h: msg_room); nothing in IPC reads them. It takes over the caller's reference on
+ * port (dropped when the record is, or at once on failure). NULL with *rc (the allocator's)
+ * when there is no memory or quota. */
 #define IPC_CALL_RESP_ROOM 256u
-/* The largest record a thread keeps as its spare (call.c): a request of up to ~600 bytes. */
+#define IPC_CALL_REQ_ROOM 64u
+/* The largest record a thread keeps as its spare (call.c): a request of up to ~550 bytes. */
 #define IPC_CALL_SPARE_MAX 1024u
 struct ipc_call *ipc_call_new(struct ipc_port *port, size_t req_len, uint64_t resp_cap,
                               Retcode *rc);

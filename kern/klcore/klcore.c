@@ -196,6 +196,16 @@ static uint32_t scratch_size(uint32_t ep, uint32_t method)
     return CORE_SCRATCH;
 }
 
+/* A thread's small response buffer, then its small request buffer (proc/thread.h): the room
+ * before the request is the response buffer's end, unused until the request is granted. */
+#define CORE_RESP_BUF(t) ((t)->core_msg)
+#define CORE_REQ_BUF(t) ((t)->core_msg + THREAD_CORE_MSG)
+_Static_assert(THREAD_CORE_MSG >= SEC_MSG_ROOM && THREAD_CORE_MSG % 16 == 0, "room for the "
+                                                                             "monitor's question "
+                                                                             "before a small "
+                                                                             "request, which stays "
+                                                                             "aligned");
+
 Retcode core_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t resp,
                   uint64_t resp_cap, uint64_t *resp_len)
 {
@@ -207,8 +217,10 @@ Retcode core_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t re
     struct thread *t = thread_current();
     /* Small messages use the calling thread's own buffers (charged with the thread); larger
      * ones are allocated and charged for the call, as before. */
-    void *kreq = t->core_msg[0];
+    void *kreq = CORE_REQ_BUF(t);
+    size_t kreq_room = SEC_MSG_ROOM;
     if (req_len > THREAD_CORE_MSG) {
+        kreq_room = 0;
         kreq = kmalloc_charged(req_len, &p->kmem, &rc);
         if (kreq == NULL)
             return rc;
@@ -226,11 +238,11 @@ Retcode core_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t re
     }
     CORE_PROF_STAMP(4);
     if (rc == rcOk)
-        rc = security_check_kernel_request(p, kreq, req_len, &h, &answer_grant);
+        rc = security_check_kernel_request(p, kreq, req_len, kreq_room, &h, &answer_grant);
     CORE_PROF_STAMP(5);
     if (rc == rcOk) {
         if (resp_cap <= THREAD_CORE_MSG)
-            kres = t->core_msg[1];
+            kres = CORE_RESP_BUF(t);
         else
             kres = kmalloc_charged(resp_cap, &p->kmem, &rc);
         if (kres != NULL && uses_scratch(h.endpoint_id, h.method_id))
@@ -255,9 +267,9 @@ Retcode core_call(struct process *p, uint64_t req, uint64_t req_len, uint64_t re
     }
     CORE_PROF_STAMP(8);
     kfree_charged(scratch, &p->kmem);
-    if (kres != t->core_msg[1])
+    if (kres != CORE_RESP_BUF(t))
         kfree_charged(kres, &p->kmem);
-    if (kreq != t->core_msg[0])
+    if (kreq != CORE_REQ_BUF(t))
         kfree_charged(kreq, &p->kmem);
     CORE_PROF_STAMP(9);
 #ifdef BASTION_CORE_PROF

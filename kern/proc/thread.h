@@ -140,11 +140,14 @@ struct thread {
     /* The KSM's threads only, from their first SYS_KSM_WAIT until they end: their receiving
      * state (security/ksm_handoff.c). Set and cleared by the thread itself. */
     struct ksm_receiver *ksm_rx;
-    /* core_call's request [0] and response [1] buffers for messages of at most
-     * THREAD_CORE_MSG bytes (kern/klcore/klcore.c): part of the thread, so charged once with it
+    /* core_call's response and request buffers, for messages of at most THREAD_CORE_MSG bytes
+     * each (kern/klcore/klcore.c): part of the thread, so charged once with it
      * (thread_kernel_charge()) instead of allocated and charged on every core-endpoint call. A
-     * thread is in at most one core call at a time. */
-    _Alignas(16) uint8_t core_msg[2][THREAD_CORE_MSG];
+     * thread is in at most one core call at a time. The response comes first, at core_msg, the
+     * request right after it: while the request is checked no response exists yet, so the
+     * response's last bytes are the room before the request that the check may write
+     * (security/hook.h: msg_room; klcore.c asserts it is enough). */
+    _Alignas(16) uint8_t core_msg[2 * THREAD_CORE_MSG];
     /* thread_enter_user built its user-mode frame at the top of its kernel stack: from then on
      * that frame holds its registers of when it last left user mode (every entry from user
      * mode builds it there), which thread_exit hands to a frozen process (process_freeze.c). */

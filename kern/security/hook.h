@@ -46,6 +46,10 @@ struct sec_request {
     const void *msg; /* the message, already copied into the kernel and checked; execute:
                               * unused (the destination's class name is sent) */
     size_t msg_len;
+    /* Bytes right before msg that are the caller's and free (0: none): the check may write
+     * there. With SEC_MSG_ROOM of them the monitor's question is built in place, head and
+     * message in one piece, and the KSM receives it in one copy (ksm_channel.c). */
+    size_t msg_room;
     /* Out, granted request events: KSM_PROTO_REPLY_* bits of the answers (response, error)
      * that need no check of their own (the policy grants them without condition or audit). */
     uint32_t reply_granted;
@@ -54,6 +58,10 @@ struct sec_request {
      * returned rcOk, and the caller only waits for the answer. */
     struct ksm_forward *forward;
 };
+
+/* The room before a message that lets its question to the monitor be built in place: the
+ * question's fixed part without ended SIDs (<bastion/ksm_proto.h>). */
+#define SEC_MSG_ROOM KSM_PROTO_ARENA_OFFSET
 
 /* Decides one event: rcOk (granted), rcSecurityDisallow (denied, or a malformed verdict) or
  * rcNoKsm (no KSM to ask); rcPeerClosed when the calling thread is being ended while it waits

@@ -97,42 +97,64 @@ Retcode ksm_ask(const struct sec_request *req, struct ksm_verdict_in *v, const c
         arena = req->dst_class;
         arena_len = strlen(req->dst_class) + 1;
     }
-    /* The ends not yet told, with their SIDs after the fixed part (ksm_proto.h): none, as
-     * almost always, costs one load. */
-    struct {
+    /* A question is its head (the header and the fixed part, with the ends not yet told
+     * after it: ksm_proto.h) and then the arena. When the caller left room before the message
+     * and no end waits to be told, as almost always, the head is written into that room: head
+     * and message are then one piece, which the KSM's receiver copies out in one go. Otherwise
+     * it is built here, with up to KSM_PROTO_ENDED_MAX ended SIDs; an end queued after the
+     * look goes with a later question, as one queued during the take would. */
+    struct question_head {
         struct idl_header h;
         struct ksm_proto_request r;
         uint32_t ended[KSM_PROTO_ENDED_MAX];
-    } head;
-    _Static_assert(__builtin_offsetof(__typeof__(head), ended) == KSM_PROTO_ARENA_OFFSET,
-                   "the ended SIDs follow the fixed part (ksm_proto.h)");
-    _Static_assert(sizeof head == KSM_PROTO_QUESTION_MAX && KSM_PROTO_ENDED_MAX % 2 == 0,
+    };
+    _Static_assert(__builtin_offsetof(struct question_head, ended) == KSM_PROTO_ARENA_OFFSET &&
+                       KSM_PROTO_ARENA_OFFSET == SEC_MSG_ROOM,
+                   "the ended SIDs follow the fixed part (ksm_proto.h), which fits the room");
+    _Static_assert(sizeof(struct question_head) == KSM_PROTO_QUESTION_MAX &&
+                       KSM_PROTO_ENDED_MAX % 2 == 0,
                    "a question's head, with room for the pad (ksm_proto.h)");
-    uint32_t n_ended;
-    struct kobj_end *ended = ksm_forget_take(head.ended, KSM_PROTO_ENDED_MAX, &n_ended);
+    struct question_head aside, *head = &aside;
+    uint32_t n_ended = 0;
+    struct kobj_end *ended = NULL;
+    if (arena == req->msg && req->msg_room >= SEC_MSG_ROOM && ksm_forget_waiting() == 0)
+        head = (struct question_head *)((uint8_t *)req->msg - SEC_MSG_ROOM);
+    else
+        ended = ksm_forget_take(aside.ended, KSM_PROTO_ENDED_MAX, &n_ended);
     const uint32_t ended_bytes = KSM_PROTO_ENDED_BYTES(n_ended); /* with the pad */
-    head.h = (struct idl_header){
+    head->h = (struct idl_header){
         .endpoint_id = 0,
         .method_id = KSM_PROTO_DECIDE,
         .fixed_size = (uint32_t)sizeof(struct ksm_proto_request) + ended_bytes,
         .arena_size = (uint32_t)arena_len,
     };
-    head.r = (struct ksm_proto_request){
-        .event = req->event,
-        .src_class = class_of(req->src),
-        .dst_class = class_of(req->dst),
-        .endpoint_id = req->endpoint_id,
-        .method_id = req->method_id,
-        .src_sid = sid_of(req->src),
-        .dst_sid = sid_of(req->dst),
-        .ended_count = n_ended,
-    };
+    /* Field by field: as far as the compiler knows (no strict aliasing) a store through head
+     * may change req, so a whole-struct store would compute every value first and keep them
+     * all live across it (spilled to the stack). */
+    const struct sec_label *src = req->src, *dst = req->dst;
+    const uint32_t event = req->event, endpoint_id = req->endpoint_id, method_id = req->method_id;
+    struct ksm_proto_request *r = &head->r;
+    r->event = event;
+    r->src_class = class_of(src);
+    r->dst_class = class_of(dst);
+    r->endpoint_id = endpoint_id;
+    r->method_id = method_id;
+    r->src_sid = sid_of(src);
+    r->dst_sid = sid_of(dst);
+    r->ended_count = n_ended;
+    r->reserved[0] = r->reserved[1] = 0;
+    _Static_assert(sizeof *r == 40, "every field of the fixed part is stored above");
 
 #ifdef BASTION_CORE_PROF
     t[1] = __builtin_ia32_rdtsc();
 #endif
+    size_t head_len = KSM_PROTO_ARENA_OFFSET + ended_bytes;
+    if (head != &aside) { /* the arena is already after the head */
+        head_len += arena_len;
+        arena_len = 0;
+    }
     bool seen;
-    Retcode rc = ksm_handoff_ask(&head, KSM_PROTO_ARENA_OFFSET + ended_bytes, arena, arena_len, v,
+    Retcode rc = ksm_handoff_ask(head, head_len, arena, arena_len, v,
                                  KSM_VERDICT_TIMEOUT_MS * 1000000ull, req->forward, &seen);
     /* Ends the KSM never got go back in front of the queue for a later question: lost, they
      * would leave their SIDs' policy state in the KSM for good (a Flow, HashSet or StaticMap

@@ -140,18 +140,24 @@ Retcode ksm_handoff_ask(const void *head, size_t head_len, const void *body, siz
     /* The deadline is kept by the watchdog (ksm_handoff_tick), not by a timeout on the wait:
      * no sleep-list entry to insert and remove per question, whatever else sleeps. */
     uint64_t periods = timeout_ns / WATCHDOG_PERIOD_NS + (timeout_ns % WATCHDOG_PERIOD_NS != 0);
-    struct ksm_question q = {
-        .head = head,
-        .body = body,
-        .head_len = head_len,
-        .body_len = body_len,
-        .asker = thread_current(),
-        .state = Q_QUEUED,
-        .out = out,
-        .forward = forward,
-        .expires =
-            timeout_ns == 0 ? 0 : __atomic_load_n(&watch_runs, __ATOMIC_RELAXED) + periods + 1,
-    };
+    /* Every field, one store each: an initializer would clear the frame first (a string
+     * store on every question) and then write most of it again. */
+    struct ksm_question q;
+    _Static_assert(sizeof q == 96, "every field of the question is stored below");
+    q.head = head;
+    q.body = body;
+    q.head_len = head_len;
+    q.body_len = body_len;
+    q.asker = thread_current();
+    q.next = NULL;
+    q.rx = NULL;
+    q.state = Q_QUEUED;
+    q.result = rcOk;
+    q.out = out;
+    q.forward = forward;
+    q.expires = timeout_ns == 0 ? 0 : __atomic_load_n(&watch_runs, __ATOMIC_RELAXED) + periods + 1;
+    q.copying = false;
+    q.seen = false;
     uint64_t fl = lock_handoff();
     if (closed) {
         unlock_handoff(fl);
@@ -271,7 +277,8 @@ static Retcode deliver(struct ksm_receiver *rx, struct ksm_question *q, uint64_t
     if (n > cap)
         rc = rcBufferTooSmall;
     else if (copy_to_user(buf, q->head, q->head_len) != rcOk ||
-             copy_to_user(buf + q->head_len, q->body, q->body_len) != rcOk)
+             (q->body_len != 0 && /* none when the head was built before the message */
+              copy_to_user(buf + q->head_len, q->body, q->body_len) != rcOk))
         rc = rcInvalidArgument;
     if (rc == rcOk) {
         /* The receiver's last touch of q: once `copying` is clear, an asker that is being ended

@@ -74,7 +74,7 @@ struct ksm_forward {
 
 /*
  * Asks the KSM: the question is head[0..head_len) then body[0..body_len), as the receiver gets
- * it; waits at most timeout_ns (0: forever; the watchdog, ksm_handoff_tick, keeps it) for the
+ * it (body_len 0: the whole question is at head, copied out in one piece); waits at most timeout_ns (0: forever; the watchdog, ksm_handoff_tick, keeps it) for the
  * verdict. forward (NULL: none): the request to send on a grant (above). rcOk: *out holds a
  * well-formed verdict. Otherwise nothing was decided:
  *   rcBufferTooSmall  the question is larger than KSM_HANDOFF_REQUEST_MAX (the KSM was not

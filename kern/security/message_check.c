@@ -40,17 +40,20 @@ static Retcode monitor_view(struct process *sender, const void *msg, size_t len,
     return rcOk;
 }
 
-/* Asks about req shown to the monitor as view[0..view_len) in place of its message; req keeps
- * its message. */
-static inline Retcode check_as(struct sec_request *req, const void *view, size_t view_len)
+/* Asks about req shown to the monitor as view[0..view_len), with view_room free bytes before
+ * it (hook.h: msg_room), in place of its message; req keeps its message. */
+static inline Retcode check_as(struct sec_request *req, const void *view, size_t view_len,
+                               size_t view_room)
 {
     const void *msg = req->msg;
-    size_t len = req->msg_len;
+    size_t len = req->msg_len, room = req->msg_room;
     req->msg = view;
     req->msg_len = view_len;
+    req->msg_room = view_room;
     Retcode rc = security_check(req);
     req->msg = msg;
     req->msg_len = len;
+    req->msg_room = room;
     return rc;
 }
 
@@ -63,7 +66,7 @@ static Retcode check_viewed(struct sec_request *req, struct process *sender,
     Retcode rc = monitor_view(sender, msg, req->msg_len, h, &view, &view_len);
     if (rc != rcOk)
         return rc;
-    rc = check_as(req, view, view_len);
+    rc = check_as(req, view, view_len, view != msg ? 0 : req->msg_room);
     if (view != msg)
         kfree_charged((void *)view, &sender->kmem);
     return rc;
@@ -93,11 +96,13 @@ Retcode security_check_viewed_request(struct sec_request *req, struct process *s
 static inline __attribute__((always_inline)) Retcode
 check_core_viewed(struct sec_request *req, struct process *p, const struct idl_header *h)
 {
-    _Alignas(8) uint8_t on_stack[CORE_VIEW_ON_STACK];
+    /* With room before the view for the monitor's question (hook.h: msg_room). */
+    _Alignas(8) uint8_t on_stack[SEC_MSG_ROOM + CORE_VIEW_ON_STACK];
+    uint8_t *const stack_view = on_stack + SEC_MSG_ROOM;
     size_t len = req->msg_len, n = ipc_msg_monitor_len(len, h);
-    void *view = on_stack;
+    void *view = stack_view;
     Retcode rc = rcOk;
-    if (n > sizeof on_stack && (view = kmalloc_charged(n, &p->kmem, &rc)) == NULL)
+    if (n > CORE_VIEW_ON_STACK && (view = kmalloc_charged(n, &p->kmem, &rc)) == NULL)
         return rc;
     /* The layout of ipc_msg_sid_view's, filled from the caller's table instead of a transfer's
      * checks: the message, then its handles' types and zeros to n. */
@@ -112,8 +117,8 @@ check_core_viewed(struct sec_request *req, struct process *p, const struct idl_h
     uint32_t count = h->handle_count < IDL_HANDLES_MAX ? h->handle_count : IDL_HANDLES_MAX;
     rc = handle_batch_view(&p->handles, ipc_msg_handles(view, h), count, types);
     if (rc == rcOk)
-        rc = check_as(req, view, n);
-    if (view != on_stack)
+        rc = check_as(req, view, n, view == stack_view ? SEC_MSG_ROOM : 0);
+    if (view != stack_view)
         kfree_charged(view, &p->kmem);
     return rc;
 }

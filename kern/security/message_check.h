@@ -82,8 +82,9 @@ Retcode security_check_asked_kernel_answer(struct process *p, const void *msg, s
  */
 
 /*
- * src's request msg[0..len) (checked IPC layout, header h, still in the kernel) to the server
- * named dst_sid/dst_class/dst (its port's record of it). rcOk: *unchecked_answers are the
+ * src's request msg[0..len) (checked IPC layout, header h, still in the kernel, with msg_room
+ * free bytes before it: hook.h) to the server named dst_sid/dst_class/dst (its port's record
+ * of it). rcOk: *unchecked_answers are the
  * IPC_ANSWER_* kinds of its answer the verdict granted in advance (ipc_call_port's). Errors: the handle lookup's (a handle src may not pass on),
  * rcQuotaExceeded/rcOutOfMemory (no room for the monitor's view), security_check's.
  * forward (NULL: none): the request's sending on a grant (hook.h), for a request without
@@ -91,13 +92,14 @@ Retcode security_check_asked_kernel_answer(struct process *p, const void *msg, s
  */
 static inline Retcode security_check_server_request(struct process *src, kobj_sid_t dst_sid,
                                                     const char *dst_class, struct sec_label *dst,
-                                                    const void *msg, size_t len,
+                                                    const void *msg, size_t len, size_t msg_room,
                                                     const struct idl_header *h,
                                                     uint32_t *unchecked_answers,
                                                     struct ksm_forward *forward)
 {
     /* The verdict's KSM_PROTO_REPLY_* bits are IPC's answer kinds (asserted in message_check.c). */
     struct sec_request sr = security_request_of(src, dst_sid, dst_class, dst, msg, len, h);
+    sr.msg_room = msg_room;
     if (h->handle_count != 0)
         return security_check_viewed_request(&sr, src, h, unchecked_answers);
     sr.forward = forward;
@@ -106,17 +108,19 @@ static inline Retcode security_check_server_request(struct process *src, kobj_si
     return rc;
 }
 
-/* src's request msg[0..len) (validated against kl.core, header h) to the kernel's core
- * endpoints, as security_check_server_request does for a server. The handles in it stay src's
+/* src's request msg[0..len) (validated against kl.core, header h, msg_room free bytes before
+ * it) to the kernel's core endpoints, as security_check_server_request does for a server. The handles in it stay src's
  * own (the handler resolves them in src's table); the monitor sees each as what it names there:
  * the object's SID, its type and the rights src holds over it (KOBJ_SID_NONE, type 0 and no
  * rights for a value that names nothing). Never fails for a handle: the handler does. */
 static inline Retcode security_check_kernel_request(struct process *src, const void *msg,
-                                                    size_t len, const struct idl_header *h,
+                                                    size_t len, size_t msg_room,
+                                                    const struct idl_header *h,
                                                     uint32_t *answer_grant)
 {
     struct sec_request sr =
         security_request_of(src, KOBJ_SID_KERNEL, SEC_KERNEL_CLASS, NULL, msg, len, h);
+    sr.msg_room = msg_room;
 #ifndef BASTION_NO_MONITOR /* kernel-nomon.elf asks nobody: no view to build */
     if (h->handle_count != 0)
         return security_check_viewed_kernel_request(&sr, src, h, answer_grant);

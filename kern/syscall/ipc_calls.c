@@ -42,6 +42,13 @@ static struct thread *forward_call(struct ksm_forward *f, uint32_t reply_granted
 }
 #endif
 
+_Static_assert(IPC_CALL_REQ_ROOM >= SEC_MSG_ROOM && IPC_CALL_REQ_ROOM % 8 == 0, "room for the "
+                                                                                "monitor's "
+                                                                                "question before a "
+                                                                                "call's request, "
+                                                                                "which stays "
+                                                                                "aligned");
+
 Retcode ipc_sys_call(uint32_t handle, uint64_t req, uint64_t req_len, uint64_t resp,
                      uint64_t resp_cap, uint64_t timeout_ms, uint64_t *resp_len)
 {
@@ -97,7 +104,8 @@ Retcode ipc_sys_call(uint32_t handle, uint64_t req, uint64_t req_len, uint64_t r
 #endif
     if (rc == rcOk)
         rc = security_check_server_request(p, port->dst_sid, port->dst_class, port->dst_label,
-                                           c->req, req_len, &h, &unchecked_answers, forward);
+                                           c->req, req_len, IPC_CALL_REQ_ROOM, &h,
+                                           &unchecked_answers, forward);
 #ifndef BASTION_NO_MONITOR
     if (fw.f.sent) {
         KASSERT(rc == rcOk); /* sent only on a grant, which the check returns as rcOk */
