@@ -109,10 +109,13 @@ static void ends_in_a_burst(void)
     kmem_account_put(&acct);
 }
 
-/* A request of l's (an Einit's) to the kernel: what the tests ask the KSM, granted or not. */
+/* A request of l's (an Einit's) to the kernel: what the tests ask the KSM, granted or not. Its
+ * message has the room before it that the kernel's callers leave (hook.h: msg_room), so its
+ * question is built in place whenever no end waits; ends that wait must still go with it. Only
+ * kill_test's thread asks with it (the room is written). */
 static struct sec_request probe_request(struct sec_label *l)
 {
-    static const uint8_t msg[24];
+    static _Alignas(8) uint8_t room_and_msg[SEC_MSG_ROOM + 24];
     return (struct sec_request){
         .event = KSM_EV_REQUEST,
         .src_sid = 1000,
@@ -120,8 +123,9 @@ static struct sec_request probe_request(struct sec_label *l)
         .dst_sid = KOBJ_SID_KERNEL,
         .dst_class = "kl.core.Core",
         .src = l,
-        .msg = msg,
-        .msg_len = sizeof msg,
+        .msg = room_and_msg + SEC_MSG_ROOM,
+        .msg_len = sizeof room_and_msg - SEC_MSG_ROOM,
+        .msg_room = SEC_MSG_ROOM,
     };
 }
 
