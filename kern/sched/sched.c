@@ -652,8 +652,15 @@ void sched_sleep_ns(uint64_t ns)
         sched_yield();
         return;
     }
-    Retcode rc = sched_block_timeout(NULL, ns);
-    (void)rc;
+    /* Only the deadline and the thread's own end finish a sleep: any other wake-up (a waker
+     * that still had this thread in view from an earlier wait) sleeps the rest again. */
+    struct thread *self = thread_current();
+    uint64_t now = sched_now_ns(), end = now + ns < now ? UINT64_MAX : now + ns;
+    while (now < end) {
+        if (sched_block_timeout(NULL, end - now) == rcTimeout || thread_should_exit(self))
+            return;
+        now = sched_now_ns();
+    }
 }
 
 /* sched_lock held: wakes every thread whose deadline passed with rcTimeout. */

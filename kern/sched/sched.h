@@ -105,7 +105,8 @@ Retcode sched_switch_to_timeout(struct thread *t, struct spinlock *held, uint64_
  * hand-off's lock and the port's: security/ksm_handoff.h). */
 Retcode sched_switch_to_also(struct thread *t, struct spinlock *held, struct spinlock *also);
 
-/* Sleeps at least ns nanoseconds. */
+/* Sleeps at least ns nanoseconds, however often the thread is woken meanwhile; less only when
+ * the thread is being ended (thread_should_exit). */
 void sched_sleep_ns(uint64_t ns);
 
 /* Enqueues a NEW or woken thread on a CPU its affinity allows (thread.c uses it). */

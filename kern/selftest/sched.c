@@ -1,6 +1,6 @@
 /*
  * Self-tests of threads and the scheduler (selftest=sched): pinning, no starvation, round
- * robin, priorities across CPUs, sleep/wait/terminate, the KSM gate's bound on concurrent askers, direct switch,
+ * robin, priorities across CPUs, sleep/wait/terminate, a sleep woken early, the KSM gate's bound on concurrent askers, direct switch,
  * preemption deferred past a held lock.
  */
 #ifdef BASTION_TEST_HOOKS
@@ -247,6 +247,43 @@ static void sleeper(void *arg)
     thread_exit(42);
 }
 
+/* Sleeps arg ns and records how long that took; ends with its kill code when terminated. */
+static volatile uint64_t timed_slept_ns;
+static void timed_sleeper(void *arg)
+{
+    uint64_t t0 = sched_now_ns();
+    sched_sleep_ns((uint64_t)arg);
+    timed_slept_ns = sched_now_ns() - t0;
+    struct thread *self = thread_current();
+    thread_exit(thread_should_exit(self) ? self->kill_code : 42);
+}
+
+static struct thread *spawn_timed_sleeper(uint64_t ns)
+{
+    struct thread *s = selftest_spawn("timed-sleeper", timed_sleeper, (void *)ns,
+                                      THREAD_PRIO_DEFAULT, THREAD_AFFINITY_ALL, SCHED_NORMAL);
+    for (unsigned tries = 0; tries < 500 && s->state != THREAD_BLOCKED; tries++)
+        sched_sleep_ns(MS);
+    return s;
+}
+
+/* A wake-up that is not the deadline's does not cut a sleep short; the sleeper's end does. */
+static void test_sleep_woken_early(void)
+{
+    struct thread *s = spawn_timed_sleeper(200 * MS);
+    CHECK(s->state == THREAD_BLOCKED, "timed sleeper asleep (state %d)", s->state);
+    sched_sleep_ns(20 * MS);
+    CHECK(sched_wake(s, rcOk), "a stray wake-up of the sleeper");
+    CHECK(selftest_join(s) == 42 && timed_slept_ns >= 200 * MS,
+          "a 200 ms sleep woken at 20 ms still lasted %lu ms",
+          (unsigned long)(timed_slept_ns / MS));
+    s = spawn_timed_sleeper(10000 * MS);
+    CHECK(s->state == THREAD_BLOCKED, "long sleeper asleep (state %d)", s->state);
+    thread_terminate(s, 77);
+    CHECK(selftest_join(s) == 77 && timed_slept_ns < 5000 * MS,
+          "a terminated 10 s sleeper ended after %lu ms", (unsigned long)(timed_slept_ns / MS));
+}
+
 static void blocker(void *arg)
 {
     (void)arg;
@@ -445,6 +482,7 @@ void selftest_sched(void)
     test_round_robin();
     test_rt_bandwidth();
     test_sleep_wait_terminate();
+    test_sleep_woken_early();
     test_switch_to();
     test_preempt_enable_defers();
     test_ksm_gate();
