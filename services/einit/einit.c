@@ -9,10 +9,10 @@
  *   3. connect the channels: for each connection, Handle.Connect between the server and the
  *      client process; the first connection of a listener row creates the listener, the others
  *      reuse it, so every client of one (server, id) shares one listener. A server that keeps
- *      state per client (per_client_server: the RAM file system) gets instead a server end of
- *      its own per client, named by the id and bound to the client's task name by an
- *      environment variable (<user/sessions.h> SESSIONS_CLIENT_ENV), so that it knows whose
- *      every request is;
+ *      state per client (per_client_server: the table's EINIT_ENTRY_PER_CLIENT_SERVER, the RAM
+ *      file system and the name server) gets instead a server end of its own per client, named
+ *      by the id and bound to the client's task name by an environment variable
+ *      (<user/sessions.h> SESSIONS_CLIENT_ENV), so that it knows whose every request is;
  *   4. hand each process the PCI functions its `devices:` name (einit_devices.c: the BARs and
  *      interrupt registered by Einit and transferred as named handles);
  *   5. give each process its arguments (argv[0] = task name), environment, named handles and
@@ -101,15 +101,15 @@ static int name_handle(struct proc *p, const char *name, uint32_t value)
     return 1;
 }
 
-/* Whether a server of this class keeps state per client, so that it must know which client
- * sent each request: the RAM file system (docs/vfs.md), which keeps an open-file table per
- * client. The kernel does not say who sent a message on a shared listener; a server end of the
- * client's own does (and its Recv says rcClientGone when that client's end is gone). The
- * class, not the task name, decides: the SDK's default task name is the class (kl.VfsRamFs),
- * Bastion's images name it VfsRamFs. */
+/* Whether a server keeps state per client, so that it must know which client sent each
+ * request: the compiler marks the classes it knows as such (EINIT_ENTRY_PER_CLIENT_SERVER,
+ * services/einit/tools/initcfg_classes.h: the RAM file system, the name server). The kernel
+ * does not say who sent a message on a shared listener; a server end of the client's own does
+ * (and its Recv says rcClientGone when that client's end is gone). The class, not the task
+ * name, decides: the SDK's default task name is the class (kl.VfsRamFs, kl.core.NameServer). */
 static int per_client_server(const struct einit_entry *server)
 {
-    return strcmp(server->class_name, "kl.VfsRamFs") == 0;
+    return (server->flags & EINIT_ENTRY_PER_CLIENT_SERVER) != 0;
 }
 
 /* A channel with a server end of its own for one client of a per-client server: the end is

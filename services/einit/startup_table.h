@@ -34,7 +34,7 @@
 #include <stdint.h>
 
 #define EINIT_TABLE_MAGIC 0x54494E45u /* "ENIT" read as little-endian bytes */
-#define EINIT_TABLE_VERSION 2u
+#define EINIT_TABLE_VERSION 3u
 
 /* Bastion limits on one description; the compiler refuses anything larger, so Einit may size
  * fixed buffers from them. */
@@ -118,6 +118,12 @@ struct einit_entry {
 /* einit_entry.flags: init.yaml `tee: true`, the TEE partition (Task.Create with
  * BASTION_TASK_CREATE_TEE_PARTITION, docs/tee.md); at most one entry has it. */
 #define EINIT_ENTRY_TEE_PARTITION 0x1u
+/* einit_entry.flags: a server that keeps state per client (its class is one the compiler
+ * knows, initcfg_classes.h: kl.VfsRamFs, kl.core.NameServer). Einit gives each connection to
+ * it a server end of its own, bound to the client's task name, instead of the (server, id)
+ * listener, whose row it leaves unused. */
+#define EINIT_ENTRY_PER_CLIENT_SERVER 0x2u
+#define EINIT_ENTRY_FLAGS (EINIT_ENTRY_TEE_PARTITION | EINIT_ENTRY_PER_CLIENT_SERVER)
 
 struct einit_startup_table {
     uint32_t magic;

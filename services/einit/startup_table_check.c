@@ -124,7 +124,7 @@ static Retcode check_entry(const struct einit_startup_table *t, uint32_t i,
     }
     if (e->limits.kernel_memory == 0 || e->limits.ram == 0)
         return fail(why, rcOutOfRange, i, NO_INDEX, "a limit is zero");
-    if (e->flags & ~EINIT_ENTRY_TEE_PARTITION)
+    if (e->flags & ~EINIT_ENTRY_FLAGS)
         return fail(why, rcBadFormat, i, NO_INDEX, "unknown entry flag");
     for (uint32_t m = 0; m < i && (e->flags & EINIT_ENTRY_TEE_PARTITION); m++)
         if (t->entries[m].flags & EINIT_ENTRY_TEE_PARTITION)

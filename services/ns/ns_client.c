@@ -1,21 +1,57 @@
 /* The name server's client library: see ns_client.h. */
 #include "ns_client.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include <user/cm.h>
 #include <user/core.h>
+#include <user/start.h>
 
-#include "kl/ns/NS.edl.h"
+#include "kl/core/NameServer.edl.h"
 #include "kl/ns/NameServer.idl.h"
+
+#define NS_CONNECT_TRIES 50u /* as cm_connect_retry: about 5 s for the name server to start */
+#define NS_CONNECT_RETRY_MS 100u
+
+static bool denied(Retcode r)
+{
+    return r == rcSecurityDisallow || r == rcNoKsm;
+}
+
+/* One round of CM.Connect: the SDK's task name, then Bastion's. A name that no process has
+ * (rcNotFound) or that the policy does not let this program ask for sends it on to the other;
+ * the first other answer counts. Both denied: the denial. Otherwise the name server may still
+ * come under a name that was not there: rcNotFound, and the caller asks again. */
+static Retcode connect_by_name(uint32_t msecs, uint32_t *h, uint32_t *riid)
+{
+    Retcode first = cm_connect(NS_TASK_NAME_SDK, NS_SERVICE, msecs, h, riid);
+    if (first != rcNotFound && !denied(first))
+        return first;
+    Retcode second = cm_connect(NS_TASK_NAME, NS_SERVICE, msecs, h, riid);
+    if (second != rcNotFound && !denied(second))
+        return second;
+    return denied(first) && denied(second) ? second : rcNotFound;
+}
 
 Retcode ns_create(struct ns_session *s, uint32_t msecs)
 {
-    uint32_t riid = 0;
-    /* Started together with its clients, the name server may not be there yet. */
-    Retcode r = cm_connect_retry(NS_TASK_NAME, NS_SERVICE, msecs, &s->ch, &riid);
-    if (r != rcOk)
-        return r;
+    uint32_t h = kl_core_Types_InvalidHandleValue, riid = 0;
+    Retcode r = start_connection(NS_CONNECTION_ID, &h);
+    if (r == rcOk) {
+        riid = kl_core_NameServer_EP_ns; /* the endpoint the name server serves on every end */
+    } else {
+        r = rcNotFound;
+        for (uint32_t i = 0; i < NS_CONNECT_TRIES && r == rcNotFound; i++) {
+            r = connect_by_name(msecs, &h, &riid);
+            if (r == rcNotFound)
+                core_thread_sleep(NS_CONNECT_RETRY_MS);
+        }
+        if (r != rcOk)
+            return r;
+    }
+    s->ch.handle = h;
+    s->ch.timeout_ms = IPC_FOREVER;
     ipc_client_init(&s->cl, &s->ch, riid, s->req, sizeof s->req, s->res, sizeof s->res);
     return rcOk;
 }

@@ -1,7 +1,8 @@
 /*
  * The name server's client library (KasperskyOS's NsCreate, NsPublishService,
- * NsUnPublishService, NsEnumServices): a channel to the name server made through kl.core.CM,
- * then its three calls, and ns_connect_service, which finds a server of an interface and
+ * NsUnPublishService, NsEnumServices): a channel to the name server (init.yaml's static
+ * connection "kl.core.NameServer" when the program has one, else one made through
+ * kl.core.CM), then its three calls, and ns_connect_service, which finds a server of an interface and
  * asks it for a channel with CM.Connect. Each returns a Retcode: the name server's answer, the
  * transport's, or rcSecurityDisallow when the policy denied the call.
  */
@@ -13,8 +14,15 @@
 #include <bastion/retcode.h>
 #include <user/ipc.h>
 
-#define NS_TASK_NAME "NameServer"       /* the name server's task name in init.yaml */
-#define NS_SERVICE "kl.core.NameServer" /* the endpoint name a client asks it for */
+/* The name server's task names a CM client asks for, in this order: the SDK's default (its
+ * class, kl.core.NameServer), then Bastion's earlier one. */
+#define NS_TASK_NAME_SDK "kl.core.NameServer"
+#define NS_TASK_NAME "NameServer"
+/* The endpoint name a CM client asks it for, and the id of the static connection init.yaml
+ * gives its clients in the SDK's form (`- {target: kl.core.NameServer, id: kl.core.NameServer}`):
+ * the same name, as in the SDK. */
+#define NS_SERVICE "kl.core.NameServer"
+#define NS_CONNECTION_ID NS_SERVICE
 
 #define NS_MSG_MAX 512u /* the largest NameServer message with its header */
 
@@ -24,8 +32,11 @@ struct ns_session {
     _Alignas(8) uint8_t req[NS_MSG_MAX], res[NS_MSG_MAX];
 };
 
-/* NsCreate: a channel to the name server (CM.Connect), waiting up to msecs for its answer and
- * asking again while it has not started (rcNotFound). */
+/* NsCreate: a channel to the name server. The static connection NS_CONNECTION_ID from the
+ * start block when the program has one (Einit made it a server end of its own, so nothing is
+ * asked); else CM.Connect to NS_TASK_NAME_SDK, then NS_TASK_NAME when no process has the
+ * first name (or the policy lets this program ask for the other name only), waiting up to
+ * msecs for an answer and asking again for about 5 s while neither has started (rcNotFound). */
 Retcode ns_create(struct ns_session *s, uint32_t msecs);
 
 /* NsPublishService: server must be the caller's own task name. */

@@ -1,14 +1,20 @@
 /*
- * NameServer (class kl.ns.NS): the name server (docs/connection-manager.md#the-name-server).
+ * NameServer (class kl.core.NameServer, the SDK's): the name server
+ * (docs/connection-manager.md#the-name-server).
  *
- * Its main thread takes connection requests with kl.core.CM.Listen and serves each client
- * process on a channel and a thread of its own (userland/ipc/sessions.c): a request for the
- * endpoint "kl.core.NameServer" is accepted onto a server end bound to the client's task name
- * as CM.Listen reported it (the kernel's, not the client's word) and to that task's pid; so
- * every Publish on that channel is checked against the name of the process at its other end.
+ * It serves each client process on a channel and a thread of its own (userland/ipc/sessions.c),
+ * bound to the client's task name and to that task's pid, so every Publish on that channel is
+ * checked against the name of the process at its other end. The channels come two ways:
+ *   - init.yaml's static connections in the SDK's form (id "kl.core.NameServer"): Einit gives
+ *     this process a server end of its own per client (this class is a per-client server in
+ *     the start-up table) and names the client by an environment variable (Einit's word); they
+ *     are served first (sessions_adopt);
+ *   - then, with kl.core.CM.Listen, a request for the endpoint "kl.core.NameServer" is accepted
+ *     onto a server end bound to the client's task name as CM.Listen reported it (the kernel's
+ *     word, not the client's).
  * At most NS_SESSIONS_MAX channels are served, one per client process, so one process cannot
- * take every channel; a session whose client ended is seen within NS_SESSION_CHECK_MS and
- * frees its slot.
+ * take every channel; a session whose client ended is seen at once (rcClientGone) or within
+ * NS_SESSION_CHECK_MS, and frees its slot.
  *
  * Ended publishers: before each Enum, and before a Publish gives up on a full table, entries
  * whose (name, pid) is no longer in kl.core.Task.GetTasksList are removed.
@@ -20,7 +26,7 @@
 #include <user/sessions.h>
 #include <user/task_list.h>
 
-#include "kl/ns/NS.edl.h"
+#include "kl/core/NameServer.edl.h"
 #include "kl/ns/NameServer.idl.h"
 #include "ns_client.h"
 #include "ns_table.h"
@@ -105,11 +111,13 @@ static Retcode dispatch(void *ctx, const void *req, size_t len, void *res, size_
 }
 
 SESSIONS_DEFINE(sessions, NS_SESSIONS_MAX, NS_MSG_MAX, struct ns_client, .name = NS_TASK_NAME,
-                .service = NS_SERVICE, .riid = kl_ns_NS_EP_ns, .client_max = NS_SERVER_MAX - 1,
-                .check_ms = NS_SESSION_CHECK_MS, .dispatch = dispatch);
+                .service = NS_SERVICE, .riid = kl_core_NameServer_EP_ns,
+                .client_max = NS_SERVER_MAX - 1, .check_ms = NS_SESSION_CHECK_MS,
+                .dispatch = dispatch);
 
 int main(void)
 {
     ns_table_init(&table);
+    (void)sessions_adopt(&sessions, NS_CONNECTION_ID);
     sessions_run(&sessions);
 }

@@ -10,6 +10,10 @@
  *          Probe.Stats reports in `idle` the SRV_* bits of what went as it should.
  *   mortal (NsMortal, class ostest.NsMortal): publishes "mortal" (ostest.Probe) and accepts
  *          requests for it; its client's Probe.Exit ends it, and its entry must go with it.
+ *   static (NsStaticPub, class ostest.NsStaticPub): reaches the name server over init.yaml's
+ *          static connection in the SDK's form (its policy lets it no CM.Connect), publishes
+ *          "static" (ostest.Probe) under its own name and accepts requests for it. Probe.Stats
+ *          reports SRV_STATIC when it had the static connection and its Publish was rcOk.
  * It prints no result line: os_ns checks what it did.
  */
 #include <stdio.h>
@@ -27,6 +31,7 @@
 #include "probe_handlers.h"
 #include "ostest/NsMortal.edl.h"
 #include "ostest/NsServer.edl.h"
+#include "ostest/NsStaticPub.edl.h"
 
 #define MSG_MAX 1024u
 #define SERVERS 4u /* channels served at once */
@@ -34,6 +39,7 @@
 #define SRV_NOT_PUBLISHER 1u /* Publish under another's name: rcNsNotPublisher */
 #define SRV_TABLE_FULL 2u    /* publishing until full ended with rcNsTableFull */
 #define SRV_UNPUBLISHED 4u   /* Unpublish of "echo" returned rcOk */
+#define SRV_STATIC 8u        /* NsStaticPub: published over Einit's static connection */
 
 static volatile uint32_t bits;
 static const char *me = "os_ns_server";
@@ -139,8 +145,9 @@ static void check_refusals(const char *self)
     }
 }
 
-/* Publishes, asking again while the table is full of the other publisher's fill entries. */
-static void publish(const char *self, const char *endpoint)
+/* Publishes, asking again while the table is full of the other publisher's fill entries:
+ * rcOk or the last answer. */
+static Retcode publish(const char *self, const char *endpoint)
 {
     Retcode r = rcNsTableFull;
     for (int i = 0; i < 50 && r == rcNsTableFull; i++) {
@@ -150,24 +157,32 @@ static void publish(const char *self, const char *endpoint)
     }
     if (r != rcOk)
         printf("%s: Publish of \"%s\" returned %s\n", me, endpoint, retcode_name(r));
+    return r;
 }
 
 int main(int argc, char **argv)
 {
     me = argc > 0 ? argv[0] : me;
     bool mortal = argc > 1 && strcmp(argv[1], "mortal") == 0;
-    const char *self = mortal ? "NsMortal" : "NsServer";
+    bool is_static = argc > 1 && strcmp(argv[1], "static") == 0;
+    const char *self = mortal ? "NsMortal" : is_static ? "NsStaticPub" : "NsServer";
     Retcode r = ns_create(&ns, 5000);
     if (r != rcOk) {
         printf("%s: no channel to the name server: %s\n", me, retcode_name(r));
         return 1;
     }
-    if (mortal) {
-        publish(self, "mortal");
+    if (is_static) {
+        uint32_t h;
+        bool had = start_connection(NS_CONNECTION_ID, &h) == rcOk && h == ns.ch.handle;
+        if (publish(self, "static") == rcOk && had)
+            bits |= SRV_STATIC;
+        serve_requests("static", ostest_NsStaticPub_EP_ns);
+    } else if (mortal) {
+        (void)publish(self, "mortal");
         serve_requests("mortal", ostest_NsMortal_EP_ns);
     } else {
         check_refusals(self);
-        publish(self, "echo");
+        (void)publish(self, "echo");
         serve_requests("echo", ostest_NsServer_EP_ns);
     }
     return 1;

@@ -97,6 +97,7 @@ struct initcfg_entity {
     bool ram_given;
     bool tee_partition;          /* `tee: true`: the TEE partition (docs/tee.md) */
     struct initcfg_pos tee_pos;  /* the `tee` value */
+    bool per_client_server;      /* its class keeps state per client (initcfg_classes.h) */
     struct initcfg_pos pos;      /* the entity's mapping */
     struct initcfg_pos task_pos; /* the `task` value, or the `name` value when there is none */
     struct initcfg_pos path_pos; /* the `path` value, or the `name` value when there is none */

@@ -131,8 +131,11 @@ void initcfg_emit_c(FILE *f, const struct initcfg *cfg, const char *source)
             fprintf(f, "        .devices = einit_devices_%zu,\n        .ndevices = %zuu,\n", i,
                     e->ndevices);
         fprintf(f, "        .line = %uu,\n", e->pos.line);
-        if (e->tee_partition)
-            fputs("        .flags = EINIT_ENTRY_TEE_PARTITION,\n", f);
+        if (e->tee_partition || e->per_client_server)
+            fprintf(f, "        .flags = %s%s%s,\n",
+                    e->tee_partition ? "EINIT_ENTRY_TEE_PARTITION" : "",
+                    e->tee_partition && e->per_client_server ? " | " : "",
+                    e->per_client_server ? "EINIT_ENTRY_PER_CLIENT_SERVER" : "");
         fprintf(f, "        .limits = { .kernel_memory = %lluull, .ram = %lluull },\n",
                 (unsigned long long)e->kernel_memory, (unsigned long long)e->ram);
         fputs("    },\n", f);
@@ -170,6 +173,8 @@ void initcfg_dump(FILE *f, const struct initcfg *cfg, const char *source)
         fputc('\n', f);
         if (e->tee_partition)
             fputs("  tee partition\n", f);
+        if (e->per_client_server)
+            fputs("  per-client server\n", f);
         for (size_t k = 0; k < e->nargs; k++) {
             fprintf(f, "  arg %zu ", k);
             initcfg_put_c_string(f, e->args[k]);

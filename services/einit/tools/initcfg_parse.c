@@ -17,6 +17,7 @@
 #include <bastion/pci_bdf.h>
 
 #include "initcfg.h"
+#include "initcfg_classes.h"
 #include "initcfg_yaml.h"
 #include "startup_table.h"
 
@@ -136,14 +137,6 @@ static bool is_class_name(const char *s)
             return false;
         s++;
     }
-}
-
-/* Classes a started process must not claim: policies grant by class, so a process of class
- * kl.core.Core (or anything under kl.core) would be mistaken for the kernel, and one of class
- * Einit for the initializing program, which Einit itself is and does not start. */
-static bool is_reserved_class(const char *s)
-{
-    return strcmp(s, "Einit") == 0 || strcmp(s, "kl.core") == 0 || strncmp(s, "kl.core.", 8) == 0;
 }
 
 /* Task names and channel ids: letters, digits, '_', '.', '-'. No blanks or punctuation that
@@ -572,13 +565,14 @@ static void parse_entity(struct ctx *c, const struct ynode *m, struct initcfg_en
                 "bad class name '%s': expected identifiers joined by '.', "
                 "like echo.Server",
                 s);
-        else if (s != NULL && is_reserved_class(s))
+        else if (s != NULL && initcfg_class_reserved(s))
             ERR(c, v->pos,
                 "class name '%s' is reserved: the security policy would take this "
                 "process for %s",
                 s, strcmp(s, "Einit") == 0 ? "Einit itself" : "the kernel");
         else if (s != NULL && check_length(c, v, "name", s, EINIT_MAX_NAME)) {
             e->class_name = initcfg_xstrdup(s);
+            e->per_client_server = initcfg_class_per_client(s);
             e->task_pos = v->pos;
             e->path_pos = v->pos;
         }

@@ -630,7 +630,73 @@ static void test_emit_sdk_vfs_form(void **state)
     assert_non_null(strstr(out, ".class_name = \"kl.VfsRamFs\",\n        .task_name = "
                                 "\"kl.VfsRamFs\",\n        .path = \"VfsRamFs\""));
     assert_non_null(strstr(out, ".nlisteners = 1u"));
+    /* The file system is marked as a per-client server; its clients are not. */
+    assert_non_null(strstr(out, ".path = \"VfsRamFs\",\n        .line = 11u,\n        .flags = "
+                                "EINIT_ENTRY_PER_CLIENT_SERVER,\n"));
+    const char *first = strstr(out, "EINIT_ENTRY_PER_CLIENT_SERVER");
+    assert_null(strstr(first + 1, "EINIT_ENTRY_PER_CLIENT_SERVER"));
     free(out);
+    initcfg_free(&cfg);
+}
+
+/* The SDK's name server, as its init descriptions write it: the class kl.core.NameServer (the
+ * one kl.core.* class a process may have), whose default task name is the class, and each
+ * client's connection with target and id kl.core.NameServer. It is a per-client server, so that
+ * Einit binds each client's end to that client's name. */
+static void test_sdk_name_server_form(void **state)
+{
+    (void)state;
+    struct initcfg cfg = parse_ok("entities:\n"
+                                  "- name: client.Client\n"
+                                  "  connections:\n"
+                                  "  - target: kl.core.NameServer\n"
+                                  "    id: kl.core.NameServer\n"
+                                  "- name: server.Server\n"
+                                  "  connections:\n"
+                                  "  - target: kl.core.NameServer\n"
+                                  "    id: kl.core.NameServer\n"
+                                  "- name: kl.core.NameServer\n"
+                                  "  path: ns\n");
+    assert_int_equal(cfg.nentities, 3);
+    assert_string_equal(cfg.entities[2].class_name, "kl.core.NameServer");
+    assert_string_equal(cfg.entities[2].task_name, "kl.core.NameServer");
+    assert_true(cfg.entities[2].per_client_server);
+    assert_false(cfg.entities[0].per_client_server);
+    assert_false(cfg.entities[1].per_client_server);
+    assert_int_equal(cfg.entities[0].conns[0].server, 2);
+    char *out = emit_to_string(&cfg, initcfg_emit_c);
+    assert_non_null(strstr(out, "{ .id = \"kl.core.NameServer\", .server = 2u, .listener = 0u }"));
+    assert_non_null(strstr(out, ".path = \"ns\",\n        .line = 10u,\n        .flags = "
+                                "EINIT_ENTRY_PER_CLIENT_SERVER,\n"));
+    free(out);
+    out = emit_to_string(&cfg, initcfg_dump);
+    assert_non_null(strstr(out, "class=kl.core.NameServer task=kl.core.NameServer(default) "
+                                "path=ns line=10\n  limits kernel_memory=1048576(default) "
+                                "ram=16777216(default)\n  per-client server\n"));
+    free(out);
+    initcfg_free(&cfg);
+}
+
+/* The exception is that one name, nothing wider: the kernel's classes, a name that only starts
+ * like it, one under it, and another case stay reserved. */
+static void test_name_server_exception_is_exact(void **state)
+{
+    (void)state;
+    static const char *const refused[] = {
+        "kl.core.VMM",       "kl.core.Core",       "kl.core.NameServerX", "kl.core.NameServer.X",
+        "kl.core.NameServe", "kl.core.nameserver", "kl.core.CM",          "kl.core",
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        char text[128];
+        snprintf(text, sizeof text, "entities:\n- name: %s\n", refused[i]);
+        expect_error(text, 2, 9, "for the kernel");
+    }
+    /* Outside kl.core nothing is reserved, the name server's other spellings included. */
+    struct initcfg cfg = parse_ok("entities:\n- name: kl.NameServer\n- name: NameServer\n- name: "
+                                  "kl.ns.NS\n");
+    assert_false(cfg.entities[0].per_client_server);
+    assert_false(cfg.entities[1].per_client_server);
+    assert_false(cfg.entities[2].per_client_server);
     initcfg_free(&cfg);
 }
 
@@ -946,6 +1012,8 @@ int main(void)
         cmocka_unit_test(test_all_errors_reported_in_order),
         cmocka_unit_test(test_emit_c),
         cmocka_unit_test(test_emit_sdk_vfs_form),
+        cmocka_unit_test(test_sdk_name_server_form),
+        cmocka_unit_test(test_name_server_exception_is_exact),
         cmocka_unit_test(test_put_c_string_high_bytes),
         cmocka_unit_test(test_dump),
         cmocka_unit_test(test_mutations),

@@ -110,6 +110,17 @@ static void test_strings(void **state)
     expect(rcAlreadyExists, 2);
 }
 
+/* The entry flags Einit knows pass, on any entry; an unknown bit is refused. */
+static void test_flags(void **state)
+{
+    (void)state;
+    entries[0].flags = EINIT_ENTRY_PER_CLIENT_SERVER;
+    entries[2].flags = EINIT_ENTRY_TEE_PARTITION | EINIT_ENTRY_PER_CLIENT_SERVER;
+    assert_int_equal(einit_table_check(&table, NULL), rcOk);
+    entries[1].flags = 0x4u;
+    expect(rcBadFormat, 1);
+}
+
 static void test_counts_and_limits(void **state)
 {
     (void)state;
@@ -194,6 +205,7 @@ int main(void)
         cmocka_unit_test_setup(test_valid, setup),
         cmocka_unit_test_setup(test_header, setup),
         cmocka_unit_test_setup(test_strings, setup),
+        cmocka_unit_test_setup(test_flags, setup),
         cmocka_unit_test_setup(test_counts_and_limits, setup),
         cmocka_unit_test_setup(test_connections, setup),
         cmocka_unit_test_setup(test_devices, setup),
