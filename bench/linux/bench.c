@@ -173,6 +173,32 @@ static long futex(uint32_t *w, int op, uint32_t val)
     return syscall(SYS_futex, w, op, val, NULL, NULL, 0);
 }
 
+/* The protocol of Bastion's futex_rtt (userland/bench/bench_futex.h, docs/benchmarks.md), word
+ * for word: the shared page holds the turn word (0: the child's turn to wait, 1: the parent has
+ * pinged) and one "waits" flag per side. A waiter sets its flag before every FUTEX_WAIT (which
+ * sleeps only while the turn word still holds the value it saw) and clears it after; a waker
+ * stores the new turn value and calls FUTEX_WAKE only when the other side's flag is set. The
+ * sequentially consistent store of each side before its load of the other's word means no
+ * wake-up is lost. */
+/* Word 1 is Bastion's stop word; the child here counts the rounds instead. */
+enum { TURN, CHILD_WAITS = 2, PARENT_WAITS = 3 };
+
+static void futex_wait_while(uint32_t *w, uint32_t *waits, uint32_t val)
+{
+    while (__atomic_load_n(w, __ATOMIC_SEQ_CST) == val) {
+        __atomic_store_n(waits, 1, __ATOMIC_SEQ_CST);
+        futex(w, FUTEX_WAIT, val);
+        __atomic_store_n(waits, 0, __ATOMIC_RELAXED);
+    }
+}
+
+static void futex_set(uint32_t *w, uint32_t *waits, uint32_t val)
+{
+    __atomic_store_n(w, val, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(waits, __ATOMIC_SEQ_CST) != 0)
+        futex(w, FUTEX_WAKE, 1);
+}
+
 static void bench_futex_rtt(int n)
 {
     int total = warmup_of(n) + n;
@@ -181,7 +207,7 @@ static void bench_futex_rtt(int n)
         fail("futex_rtt", "mmap");
         return;
     }
-    *w = 0; /* 0: the child's turn to wait; 1: the parent has pinged, the child must answer */
+    w[TURN] = w[CHILD_WAITS] = w[PARENT_WAITS] = 0;
     pid_t pid = fork();
     if (pid < 0) {
         fail("futex_rtt", "fork");
@@ -189,19 +215,15 @@ static void bench_futex_rtt(int n)
     }
     if (pid == 0) {
         for (int i = 0; i < total; i++) {
-            while (__atomic_load_n(w, __ATOMIC_ACQUIRE) == 0)
-                futex(w, FUTEX_WAIT, 0);
-            __atomic_store_n(w, 0, __ATOMIC_RELEASE);
-            futex(w, FUTEX_WAKE, 1);
+            futex_wait_while(&w[TURN], &w[CHILD_WAITS], 0);
+            futex_set(&w[TURN], &w[PARENT_WAITS], 0);
         }
         _exit(0);
     }
     for (int i = -warmup_of(n); i < n; i++) {
         uint64_t t0 = rdtsc();
-        __atomic_store_n(w, 1, __ATOMIC_RELEASE);
-        futex(w, FUTEX_WAKE, 1);
-        while (__atomic_load_n(w, __ATOMIC_ACQUIRE) == 1)
-            futex(w, FUTEX_WAIT, 1);
+        futex_set(&w[TURN], &w[CHILD_WAITS], 1);
+        futex_wait_while(&w[TURN], &w[PARENT_WAITS], 1);
         uint64_t t1 = rdtsc();
         if (i >= 0)
             samples[i] = t1 - t0;

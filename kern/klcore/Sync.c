@@ -7,6 +7,10 @@
  * rcOk (woken; outDelay = ms left), rcTimeout, rcResourceBusy (*ptr != val: nothing to wait
  * for), rcInvalidArgument (ptr unaligned or not readable), rcPeerClosed (thread terminated).
  * Wake(ptr, n): wakes at most n waiters of that word, oldest first; wokenCnt says how many.
+ * When it wakes exactly one, that thread runs at once in the caller's place if the scheduler
+ * would prefer it on this CPU (sched_wake_to: placed here, at least as urgent as the caller
+ * and everything queued; docs/scheduler.md), and the caller's Wake returns when it blocks or is
+ * preempted: a futex hand-off, so that a woken peer answers before the waker looks again.
  *
  * Keys: a word in memory shared between processes (an MDL mapping: the page is present with a
  * "not owned" PTE, mm/aspace.h) is keyed by its physical address, so that waiters and wakers in
@@ -139,6 +143,9 @@ static Retcode Wake(void *ctx, kl_core_Types_VirtAddr ptr, uint32_t n_threads, u
     for (struct sync_waiter *w = b->head; w != NULL && m < 64; w = w->next)
         if (w->proc == space && w->addr == key)
             match[m++] = w;
+    /* One waiter to wake: it may run at once in the caller's place (sched_wake_to), which
+     * releases the bucket lock. Several: all queued, the caller keeps the CPU. */
+    bool one = n_threads == 1 || m == 1;
     while (m > 0 && n < n_threads) {
         struct sync_waiter *w = match[--m];
         for (struct sync_waiter **pp = &b->head; *pp != NULL; pp = &(*pp)->next)
@@ -147,10 +154,15 @@ static Retcode Wake(void *ctx, kl_core_Types_VirtAddr ptr, uint32_t n_threads, u
                 break;
             }
         w->woken = true;
-        sched_wake(w->thread, rcOk);
         n++;
+        if (one) {
+            (void)sched_wake_to(w->thread, rcOk, &b->lock);
+            break;
+        }
+        sched_wake(w->thread, rcOk);
     }
-    spin_unlock(&b->lock);
+    if (!one || n == 0)
+        spin_unlock(&b->lock);
     cpu_irq_restore(fl);
     *woken_cnt = n;
     *rc = rcOk;

@@ -558,6 +558,54 @@ bool sched_wake(struct thread *t, Retcode wake_rc)
     return ok;
 }
 
+/* sched_lock held, t BLOCKED: does sched_wake_to give t this CPU now (sched.h)? The same
+ * conditions under which a switch_to hand-off is made, plus the priority rules a plain wake-up
+ * would apply: t must be placed here and must preempt cur (or, both normal class, tie with it),
+ * so the switch only brings forward what the queues would have done at cur's next decision for
+ * a more urgent t, and for an equal one lets the woken thread run in cur's place, as the
+ * hand-off of every IPC call does. */
+static bool wake_hands_over(struct cpu_sched *cs, unsigned me, struct thread *cur,
+                            const struct thread *t)
+{
+    if (cur == cs->idle || cs->preempt_off || cs->offline || cs->rt_throttled ||
+        cur->kill_pending || !(t->affinity >> me & 1) || pick_cpu(t) != me)
+        return false;
+    unsigned lt = level_of(t), lc = level_of(cur);
+    if (lt < lc || (lt == lc && (is_rt(t) || is_rt(cur))))
+        return false;
+    return (int)lt >= rq_top_level(&cs->rq);
+}
+
+bool sched_wake_to(struct thread *t, Retcode wake_rc, struct spinlock *held)
+{
+    uint64_t f = cpu_irq_save();
+    spin_lock(&sched_lock);
+    unsigned me = this_cpu()->index;
+    struct cpu_sched *cs = &cpus[me]; /* this CPU's until the switch: interrupts are off */
+    struct thread *cur = cs->current;
+    bool ok = t->state == THREAD_BLOCKED;
+    if (ok && wake_hands_over(cs, me, cur, t)) {
+        sleep_remove_locked(t);
+        t->wake_rc = wake_rc;
+        t->cpu = me;
+        t->state = THREAD_READY;
+        /* Preempted as by the tick: front of its level with slice left, else the back. */
+        enqueue_locked(cur, cur->slice_ticks > 0);
+        if (held)
+            spin_unlock(held);
+        cs->need_resched = false; /* decided: t is at least as urgent as everything queued */
+        switch_locked(cs, cur, t);
+    } else {
+        if (ok)
+            wake_locked(t, wake_rc);
+        if (held)
+            spin_unlock(held);
+    }
+    sched_unlock();
+    cpu_irq_restore(f);
+    return ok;
+}
+
 bool sched_interrupt(struct thread *t)
 {
     uint64_t f = spin_lock_irqsave(&sched_lock);

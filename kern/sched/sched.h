@@ -90,6 +90,19 @@ Retcode sched_block_timeout(struct spinlock *held, uint64_t timeout_ns);
 bool sched_wake(struct thread *t, Retcode wake_rc);
 
 /*
+ * sched_wake, but the woken thread gets this CPU at once, before the caller returns, when the
+ * scheduler would have preferred it here anyway: it is placed on this CPU (its affinity allows
+ * it and pick_cpu chooses it), nothing queued here is more urgent, and it is more urgent than
+ * the caller or, both in the normal class, as urgent (a real-time thread of equal priority
+ * waits for its turn, as POSIX says). The caller is then preempted as by a tick: queued at the
+ * front of its level with slice left, at the back without, and runs again when the woken
+ * thread blocks or is preempted. Otherwise t is woken as sched_wake does (queued, here or on
+ * another CPU). `held` (may be NULL), a lock the caller holds that t waits under, is released
+ * in either case, before the switch. Returns false if t was not BLOCKED.
+ */
+bool sched_wake_to(struct thread *t, Retcode wake_rc, struct spinlock *held);
+
+/*
  * Direct hand-off for IPC: the calling thread blocks (releasing `held` as in
  * sched_block_current) and t, which must be BLOCKED, is woken with rcOk and runs on this CPU
  * at once without a pass

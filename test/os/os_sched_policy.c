@@ -8,7 +8,11 @@
  *     would not: the first keeps the CPU);
  *   - real-time bandwidth: a FIFO busy loop pinned to a CPU does not starve a normal thread
  *     pinned to the same CPU for more than a period (the kernel throttles real-time threads to
- *     950 ms of every second per CPU).
+ *     950 ms of every second per CPU);
+ *   - the hand-off of Sync.Wake (sched_wake_to, docs/scheduler.md): a waiter of this thread's
+ *     priority pinned to this thread's CPU has run when Wake returns; a waiter of a lower
+ *     priority there, or of the same real-time FIFO priority, has not (it runs when this thread
+ *     blocks); a waiter pinned to another CPU is woken there (it never runs on this one).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -158,11 +162,99 @@ static void bandwidth(void)
     OT_RC(thread_join(&tn, 10000, &code), rcOk);
 }
 
+/* ---- The hand-off of Sync.Wake ---- */
+#define HO_CPU_OTHER 2u /* the CPU of the waiter that must not run on RT_CPU */
+
+static volatile uint32_t ho_word;    /* the futex word: 0 wait, 1 go */
+static volatile uint32_t ho_waiting; /* the waiter is about to wait (or waits) */
+static volatile uint32_t ho_ran;     /* the waiter ran after its wake-up */
+static volatile uint32_t ho_cpu;     /* where it ran then */
+
+/* RDTSCP's ECX: IA32_TSC_AUX, which the kernel sets to each CPU's index. */
+static uint32_t cpu_index(void)
+{
+    uint32_t lo, hi, aux;
+    __asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
+    return aux;
+}
+
+static int ho_waiter(void *arg)
+{
+    (void)arg;
+    while (__atomic_load_n(&ho_word, __ATOMIC_SEQ_CST) == 0) {
+        __atomic_store_n(&ho_waiting, 1, __ATOMIC_SEQ_CST);
+        (void)core_sync_wait(&ho_word, 0, WAIT_MS);
+    }
+    ho_cpu = cpu_index();
+    __atomic_store_n(&ho_ran, 1, __ATOMIC_SEQ_CST);
+    return 0;
+}
+
+/* One wake-up: a waiter pinned to `cpu` in class policy at prio; this thread (already pinned to
+ * RT_CPU in its class and priority) lets it wait, then stores 1 and wakes it. Returns whether
+ * the waiter had run when Wake returned, after joining it (*cpu_ran: where it ran); -1 when no
+ * attempt found the waiter in its wait (it was not yet there when Wake looked) or setup
+ * failed. */
+static int wake_once(uint32_t policy, uint32_t prio, unsigned cpu, uint32_t *cpu_ran)
+{
+    for (int attempt = 0; attempt < 10; attempt++) {
+        ho_word = ho_waiting = ho_ran = 0;
+        ho_cpu = ~0u;
+        struct thread t;
+        if (!OT_RC(thread_create(&t, ho_waiter, NULL, 10, 0), rcOk))
+            return -1;
+        bool ok = OT_RC(sched_set_affinity(t.handle, 1ull << cpu), rcOk);
+        ok &= OT_RC(sched_set_policy(t.handle, policy, prio, 0), rcOk);
+        /* This thread sleeps: a waiter on its CPU, of any priority, runs meanwhile into its
+         * Wait (the flag is set just before it). */
+        for (uint32_t waited = 0; ok && !ho_waiting && waited < WAIT_MS; waited += POLL_MS)
+            core_thread_sleep(POLL_MS);
+        core_thread_sleep(POLL_MS);
+        __atomic_store_n(&ho_word, 1, __ATOMIC_SEQ_CST);
+        uint32_t woken = 0;
+        ok &= OT_RC(core_sync_wake(&ho_word, 1, &woken), rcOk);
+        int ran = (int)__atomic_load_n(&ho_ran, __ATOMIC_SEQ_CST);
+        int code = -1;
+        ok &= OT_RC(thread_join(&t, WAIT_MS, &code), rcOk);
+        *cpu_ran = ho_cpu;
+        if (!ok)
+            return -1;
+        if (woken == 1)
+            return ran;
+    }
+    return -1;
+}
+
+static void wake_handoff(void)
+{
+    uint32_t self = 0, cpu = ~0u;
+    if (!OT_RC(sched_open_current(&self), rcOk) ||
+        !OT_RC(sched_set_affinity(self, 1ull << RT_CPU), rcOk))
+        return;
+    /* Equal priority, normal class, same CPU: the waiter runs before Wake returns, there. */
+    OT_RC(sched_set_policy(self, kl_core_Types_SchedPolicyTimeshare, 30, 0), rcOk);
+    OT_EQ(wake_once(kl_core_Types_SchedPolicyTimeshare, 30, RT_CPU, &cpu), 1);
+    OT_EQ(cpu, RT_CPU);
+    /* A lower priority there does not preempt: it runs once this thread blocks (the join). */
+    OT_EQ(wake_once(kl_core_Types_SchedPolicyTimeshare, 20, RT_CPU, &cpu), 0);
+    OT_EQ(cpu, RT_CPU);
+    /* Real-time FIFO, equal priority: the woken thread waits for its turn. */
+    OT_RC(sched_set_policy(self, kl_core_Types_SchedPolicyFifo, 5, 0), rcOk);
+    OT_EQ(wake_once(kl_core_Types_SchedPolicyFifo, 5, RT_CPU, &cpu), 0);
+    OT_RC(sched_set_policy(self, kl_core_Types_SchedPolicyTimeshare, 30, 0), rcOk);
+    /* Pinned to another CPU: woken there, never run here. */
+    OT_TRUE(wake_once(kl_core_Types_SchedPolicyTimeshare, 30, HO_CPU_OTHER, &cpu) >= 0);
+    OT_EQ(cpu, HO_CPU_OTHER);
+    OT_RC(sched_set_policy(self, kl_core_Types_SchedPolicyTimeshare, 12, 0), rcOk);
+    OT_RC(sched_set_affinity(self, ~0ull), rcOk);
+}
+
 int main(void)
 {
     ot_begin("os_sched_policy");
     classes();
     round_robin();
     bandwidth();
+    wake_handoff();
     return ot_end();
 }

@@ -24,6 +24,7 @@
 
 #include <bastion/rights.h>
 
+#include "bench_futex.h"
 #include "bench_spawn.h"
 #include "bench_timing.h"
 
@@ -187,22 +188,17 @@ static Retcode op_ipc(void)
 }
 
 /* futex_rtt: ping (this process) and pong (bench_pong, another process) over one word of an
- * MDL page both map, with Sync.Wait/Wake (the kernel keys the word by its physical address).
- * Word 0 is the ping-pong word, word 1 tells bench_pong to stop. */
+ * MDL page both map, with Sync.Wait/Wake (the kernel keys the word by its physical address),
+ * in the protocol of bench_futex.h: a call only when the other side announced a wait. */
 static volatile uint32_t *futex_word;
 
 static Retcode op_futex(void)
 {
-    *futex_word = 1;
-    Retcode r = core_sync_wake(futex_word, 1, NULL);
+    volatile uint32_t *w = futex_word;
+    Retcode r = bench_futex_set(&w[BENCH_FUTEX_TURN], &w[BENCH_FUTEX_PONG_WAITS], 1);
     if (r != rcOk)
         return r;
-    while (*futex_word == 1) {
-        r = core_sync_wait(futex_word, 1, kl_core_Types_InfiniteTimeout);
-        if (r != rcOk && r != rcResourceBusy) /* busy: the word changed before the wait */
-            return r;
-    }
-    return rcOk;
+    return bench_futex_wait_while(&w[BENCH_FUTEX_TURN], &w[BENCH_FUTEX_PING_WAITS], 1);
 }
 
 /* Task.GetExitInfo until `task` ended, Thread.Sleep(0) between polls; rcFail unless it
@@ -412,9 +408,10 @@ int main(int argc, char **argv)
             bench_error("futex_rtt", "start bench_pong with a shared page", r);
         } else {
             bench_run("futex_rtt", 1000, op_futex, "Sync");
-            futex_word[1] = 1; /* stop, then wake it */
-            futex_word[0] = 1;
-            core_sync_wake(futex_word, 1, NULL);
+            /* Stop, then ping once more: bench_pong checks the stop word after every wait. */
+            futex_word[BENCH_FUTEX_STOP] = 1;
+            (void)bench_futex_set(&futex_word[BENCH_FUTEX_TURN],
+                                  &futex_word[BENCH_FUTEX_PONG_WAITS], 1);
             r = wait_exit0(&cl, pong);
             if (r != rcOk)
                 bench_error("futex_rtt", "bench_pong's exit", r);
