@@ -52,19 +52,25 @@ static inline struct sec_request security_request_of(struct process *src, kobj_s
                                                      const void *msg, size_t len,
                                                      const struct idl_header *h)
 {
-    return (struct sec_request){
-        .event = KSM_EV_REQUEST,
-        .src_sid = kobj_sid(&src->obj),
-        .src_class = src->class_name,
-        .dst_sid = dst_sid,
-        .dst_class = dst_class,
-        .src = src->label,
-        .dst = dst,
-        .endpoint_id = h->endpoint_id,
-        .method_id = h->method_id,
-        .msg = msg,
-        .msg_len = len,
-    };
+    /* Every field, one store each: an initializer would clear the whole record first (a string
+     * store on the path of every monitored call) and then write most of it again. */
+    struct sec_request r;
+    _Static_assert(sizeof r == 96, "every field of the request is stored below");
+    r.event = KSM_EV_REQUEST;
+    r.src_sid = kobj_sid(&src->obj);
+    r.src_class = src->class_name;
+    r.dst_sid = dst_sid;
+    r.dst_class = dst_class;
+    r.src = src->label;
+    r.dst = dst;
+    r.endpoint_id = h->endpoint_id;
+    r.method_id = h->method_id;
+    r.msg = msg;
+    r.msg_len = len;
+    r.msg_room = 0;
+    r.reply_granted = 0;
+    r.forward = NULL;
+    return r;
 }
 
 /* The out-of-line halves of the checks below (message_check.c). */
