@@ -260,7 +260,6 @@ static enum ipc_call_state call_exchange(struct ipc_port *port, struct ipc_call 
     return call_wait_final(port, c, wrc, ns, intr);
 }
 
-
 /* What the call needs before it is sent: its reply token, header and unchecked answers. */
 static void call_stamp(struct ipc_call *c, const struct idl_header *h, uint32_t unchecked_answers)
 {

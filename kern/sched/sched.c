@@ -558,6 +558,17 @@ bool sched_wake(struct thread *t, Retcode wake_rc)
     return ok;
 }
 
+/* sched_lock held, t BLOCKED: t is woken with wake_rc for this CPU (me), which the caller gives
+ * it directly, without a pass through the run queue (a hand-off). */
+static inline __attribute__((always_inline)) void ready_here_locked(struct thread *t,
+                                                                    Retcode wake_rc, unsigned me)
+{
+    sleep_remove_locked(t);
+    t->wake_rc = wake_rc;
+    t->cpu = me;
+    t->state = THREAD_READY;
+}
+
 /* sched_lock held, t BLOCKED: does sched_wake_to give t this CPU now (sched.h)? The same
  * conditions under which a switch_to hand-off is made, plus the priority rules a plain wake-up
  * would apply: t must be placed here and must preempt cur (or, both normal class, tie with it),
@@ -585,10 +596,7 @@ bool sched_wake_to(struct thread *t, Retcode wake_rc, struct spinlock *held)
     struct thread *cur = cs->current;
     bool ok = t->state == THREAD_BLOCKED;
     if (ok && wake_hands_over(cs, me, cur, t)) {
-        sleep_remove_locked(t);
-        t->wake_rc = wake_rc;
-        t->cpu = me;
-        t->state = THREAD_READY;
+        ready_here_locked(t, wake_rc, me);
         /* Preempted as by the tick: front of its level with slice left, else the back. */
         enqueue_locked(cur, cur->slice_ticks > 0);
         if (held)
@@ -635,10 +643,7 @@ switch_to(struct thread *t, struct spinlock *held, struct spinlock *also, uint64
         /* Hand-off: the blocking caller gives this CPU straight to t, whatever else is queued
          * (as if t were at the front of the top level), without a pass through the run queue.
          * A throttled CPU takes the general path: its pick prefers normal-class threads. */
-        sleep_remove_locked(t);
-        t->wake_rc = wake_rc;
-        t->cpu = me;
-        t->state = THREAD_READY;
+        ready_here_locked(t, wake_rc, me);
         rc = block_locked_to(cs, cur, held, also, timeout_ns, t);
     } else {
         wake_locked(t, wake_rc);

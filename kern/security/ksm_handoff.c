@@ -298,6 +298,18 @@ static Retcode deliver(struct ksm_receiver *rx, struct ksm_question *q, uint64_t
     return rc;
 }
 
+/* The answered asker, or the server its request went on to, made runnable when the receiver
+ * does not switch to it; then the lock that server waits under (held until now so that it
+ * could neither leave its wait nor begin another) is released. Either may be NULL. */
+static inline __attribute__((always_inline)) void wake_next(struct thread *run_next,
+                                                            struct spinlock *server_lock)
+{
+    if (run_next != NULL)
+        sched_wake(run_next, rcOk);
+    if (server_lock != NULL)
+        spin_unlock(server_lock);
+}
+
 Retcode ksm_handoff_wait(uint64_t verdict, uint64_t text, uint64_t text_len, uint64_t buf,
                          uint64_t cap, uint64_t *len)
 {
@@ -357,19 +369,13 @@ Retcode ksm_handoff_wait(uint64_t verdict, uint64_t text, uint64_t text_len, uin
                 q_tail = NULL;
             next->next = NULL;
             take_locked(rx, next);
-            if (run_next != NULL)
-                sched_wake(run_next, rcOk);
-            if (server_lock != NULL)
-                spin_unlock(server_lock);
+            wake_next(run_next, server_lock);
             taken = next;
             unlock_handoff(fl);
             break;
         }
         if (closed) {
-            if (run_next != NULL)
-                sched_wake(run_next, rcOk);
-            if (server_lock != NULL)
-                spin_unlock(server_lock);
+            wake_next(run_next, server_lock);
             unlock_handoff(fl);
             return rcPeerClosed;
         }
