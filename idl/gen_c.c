@@ -588,6 +588,15 @@ static void gen_header(struct package *p, struct sbuf *h)
               "size_t idl_res_cap,\n"
               "    size_t *idl_res_len);\n",
               pre, pre);
+    sb_printf(h, "/* What idl_validate_header returns for a request of this interface (the "
+                 "contract of\n"
+                 " * idl_request_validator): constant compares for a method of one fixed layout. "
+                 "*/\n");
+    sb_printf(h,
+              "enum idl_error %s_validate_request(const struct idl_header *idl_h, const void "
+              "*idl_req,\n"
+              "    size_t idl_req_len);\n",
+              pre);
     sb_printf(h, "\n#endif\n");
 }
 
@@ -935,6 +944,32 @@ static void gen_source(struct package *p, struct sbuf *c)
                   " idl_res, idl_res_cap, idl_res_len, idl_validated);\n",
                   i, pre, p->methods[i].name);
     sb_printf(c, "    default:\n        return idl_error_retcode(IDL_ERR_METHOD);\n    }\n}\n");
+
+    /* The request validator: a method of one fixed layout accepted by constant compares, every
+     * other request (and every one those compares do not accept) judged by the table. */
+    sb_printf(c,
+              "\nenum idl_error %s_validate_request(const struct idl_header *idl_h, const void "
+              "*idl_req,\n"
+              "    size_t idl_req_len)\n{\n",
+              pre);
+    if (p->nmethods == 0) {
+        sb_printf(c, "    (void)idl_h;\n    (void)idl_req;\n    (void)idl_req_len;\n");
+        sb_printf(c, "    return IDL_ERR_METHOD;\n}\n");
+    } else {
+        sb_printf(c, "    const uint8_t *idl_q = idl_req;\n    (void)idl_q;\n");
+        sb_printf(c, "    switch (idl_h->method_id) {\n");
+        for (int i = 0; i < p->nmethods; i++)
+            if (direct_eligible(&p->methods[i]))
+                direct_emit_request_case(c, &p->methods[i], i);
+        sb_printf(c,
+                  "    default:\n        if (idl_h->method_id >= %du)\n"
+                  "            return IDL_ERR_METHOD;\n        break;\n    }\n",
+                  p->nmethods);
+        sb_printf(c,
+                  "    return idl_validate_header(&%s_methods[idl_h->method_id], "
+                  "IDL_PART_REQUEST, idl_h, idl_req,\n        idl_req_len);\n}\n",
+                  pre);
+    }
     for (int validated = 0; validated < 2; validated++) {
         sb_printf(c,
                   "\nRetcode %s_dispatch%s(const struct %s_ops *idl_ops, void *idl_ctx, const void "
@@ -1015,7 +1050,8 @@ static void gen_unit(struct model *mdl, struct unit *u, const char *out_dir)
     if (n > 0) {
         sb_printf(c, "const struct idl_endpoint_desc %s_endpoints[%d] = {\n", pre, n);
         for (int i = 0; i < n; i++)
-            sb_printf(c, "    {\"%s\", &%s_interface},\n", eps[i].path, c_prefix(eps[i].pkg->name));
+            sb_printf(c, "    {\"%s\", &%s_interface, %s_validate_request},\n", eps[i].path,
+                      c_prefix(eps[i].pkg->name), c_prefix(eps[i].pkg->name));
         sb_printf(c, "};\n");
         sb_printf(c,
                   "\nRetcode %s_dispatch_header(const struct %s_handlers *idl_handlers, void "

@@ -194,3 +194,16 @@ void direct_emit_serve_reply(struct sbuf *c, const struct method *m, int index,
     emit_put(c, m, DIR_OUT, "idl_o", local_ref, "        ");
     sb_printf(c, "        *idl_res_len = %uu;\n        return rcOk;\n    }\n", res_len);
 }
+
+void direct_emit_request_case(struct sbuf *c, const struct method *m, int index)
+{
+    /* What the table-driven check asks of such a request, all constants here: its length is
+     * the header, the fixed part and the handle table (no arena: arena_max is 0); the header
+     * is a plain request's; plain parameters hold no tags (flat types), so only the handle
+     * indices remain, and indices 0, 1, ... in parameter order are in range and distinct. */
+    sb_printf(c, "    case %d:\n", index);
+    sb_printf(c, "        if (idl_req_len == %uu && idl_direct_request_ok(idl_h, %uu, %uu)%s)\n",
+              message_len(m, DIR_IN), m->fixed_size[DIR_IN], m->handles[DIR_IN],
+              handle_order_ok(m, DIR_IN, "idl_q"));
+    sb_printf(c, "            return IDL_OK;\n        break;\n");
+}

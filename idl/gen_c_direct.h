@@ -32,4 +32,10 @@ void direct_emit_serve_unmarshal(struct sbuf *c, const struct method *m,
 void direct_emit_serve_reply(struct sbuf *c, const struct method *m, int index,
                              char *(*local_ref)(const struct param *));
 
+/* In an interface's request validator (<pre>_validate_request), the switch case of method
+ * `index`: returns IDL_OK when the request has exactly the method's one layout (length,
+ * header, handles in parameter order), which the table-driven check accepts too; any other
+ * request breaks out of the switch to that check. */
+void direct_emit_request_case(struct sbuf *c, const struct method *m, int index);
+
 #endif

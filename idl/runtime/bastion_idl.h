@@ -213,10 +213,19 @@ struct idl_interface_desc {
     int32_t methods_rel; /* nmethods methods, by id */
 };
 
+/* The request validator idlc generates for each interface (<Iface>_validate_request): what
+ * idl_validate_header(&methods[h->method_id], IDL_PART_REQUEST, h, buf, len) returns, for every
+ * input (h read from buf by idl_peek_header, h->method_id < nmethods). A method of one fixed
+ * layout is checked by constant compares first; everything else goes to the table-driven
+ * check, so the result never differs (test_idl_direct, fuzz_idl_unmarshal). */
+typedef enum idl_error (*idl_request_validator)(const struct idl_header *h, const void *buf,
+                                                size_t len);
+
 /* Servers' class tables: one per class, few entries, so they may point. */
 struct idl_endpoint_desc {
     const char *path; /* "vmm.VMM" */
     const struct idl_interface_desc *iface;
+    idl_request_validator validate_request; /* the interface's; NULL: the table-driven one */
 };
 
 static inline const void *idl_rel_(const void *self, int32_t rel)
@@ -356,6 +365,16 @@ static inline void idl_direct_header(uint8_t *b, uint32_t len, uint32_t endpoint
         __builtin_memcpy(b + i, &zero, sizeof zero);
     struct idl_header h = {endpoint_id, method_id, fixed_size, 0, (uint16_t)handles, flags, 0};
     __builtin_memcpy(b, &h, sizeof h);
+}
+
+/* The request header of a method of one fixed layout, as a direct validator accepts it
+ * without the generic check: the method's fixed part and handle count, no arena, plain flags.
+ * (The method id is the validator's switch; the length and handle order its other terms.) */
+static inline bool idl_direct_request_ok(const struct idl_header *h, uint32_t fixed_size,
+                                         uint32_t handles)
+{
+    return h->fixed_size == fixed_size && h->arena_size == 0 && h->handle_count == handles &&
+           h->flags == 0 && h->reserved == 0;
 }
 
 /* Handle parameter number k: its table entry, and its index in the fixed part at `field`. */

@@ -10,6 +10,9 @@
  * Structured mode (bit 2 of the second byte): the input first feeds parameter values to
  * idl_marshal, then (position, xor) pairs corrupt the valid message, which reaches deep
  * validation paths that random bytes rarely pass. An uncorrupted message must validate.
+ *
+ * Every request of a kl.core method, in both modes, also goes to its interface's generated
+ * validator (<Iface>_validate_request), which must give the table-driven check's verdict.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -23,12 +26,28 @@
 #include "kl/core/Core.edl.h"
 
 static const struct idl_method_desc *all[512];
+static idl_request_validator validators[512]; /* the generated one of a kl.core method's iface */
 static unsigned nall;
 
-static void collect(const struct idl_interface_desc *itf)
+static void collect(const struct idl_interface_desc *itf, idl_request_validator v)
 {
-    for (uint32_t i = 0; i < itf->nmethods && nall < 512; i++)
+    for (uint32_t i = 0; i < itf->nmethods && nall < 512; i++) {
+        validators[nall] = v;
         all[nall++] = &idl_iface_methods(itf)[i];
+    }
+}
+
+/* A request of method m (routed to it: its header names m) gets the same verdict from the
+ * interface's generated validator as from the table-driven check. */
+static void same_verdict(const struct idl_method_desc *m, idl_request_validator v,
+                         enum idl_part part, const uint8_t *msg, size_t len)
+{
+    struct idl_header h;
+    if (v == NULL || part != IDL_PART_REQUEST || idl_peek_header(msg, len, &h) != IDL_OK ||
+        h.method_id != m->id)
+        return;
+    if (v(&h, msg, len) != idl_validate_header(m, IDL_PART_REQUEST, &h, msg, len))
+        abort();
 }
 
 static volatile uint32_t sink;
@@ -241,7 +260,8 @@ static void fill_nested(const struct idl_param_desc *p, uint8_t *out, struct rea
                strv_used);
 }
 
-static void structured(const struct idl_method_desc *m, enum idl_part part, struct reader *r)
+static void structured(const struct idl_method_desc *m, idl_request_validator v, enum idl_part part,
+                       struct reader *r)
 {
     static struct native nv;
     static uint8_t buf[IDL_MESSAGE_MAX];
@@ -327,6 +347,7 @@ static void structured(const struct idl_method_desc *m, enum idl_part part, stru
     }
     uint8_t *msg = malloc(cut ? cut : 1);
     memcpy(msg, buf, cut);
+    same_verdict(m, v, part, msg, cut);
     static _Alignas(8) uint8_t store[64][512 + sizeof(struct idl_seq)];
     void *outs[64];
     for (uint32_t i = 0; i < 64; i++)
@@ -343,24 +364,26 @@ static void structured(const struct idl_method_desc *m, enum idl_part part, stru
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (nall == 0) {
-        collect(&demo_Echo_interface);
-        collect(&demo_Nested_interface);
-        collect(&demo_Elements_interface);
+        collect(&demo_Echo_interface, NULL);
+        collect(&demo_Nested_interface, NULL);
+        collect(&demo_Elements_interface, NULL);
         for (uint32_t ep = 0; ep < kl_core_Core_ENDPOINT_COUNT; ep++)
-            collect(kl_core_Core_endpoints[ep].iface);
+            collect(kl_core_Core_endpoints[ep].iface, kl_core_Core_endpoints[ep].validate_request);
     }
     if (size < 2)
         return 0;
-    const struct idl_method_desc *m = all[data[0] % nall];
+    unsigned which = data[0] % nall;
+    const struct idl_method_desc *m = all[which];
     enum idl_part part = (enum idl_part)(data[1] % 3);
     if (data[1] & 4) {
         struct reader r = {data + 2, size - 2};
-        structured(m, part, &r);
+        structured(m, validators[which], part, &r);
         return 0;
     }
     size_t len = size - 2;
     uint8_t *msg = malloc(len ? len : 1);
     memcpy(msg, data + 2, len);
+    same_verdict(m, validators[which], part, msg, len);
     union {
         uint8_t bytes[IDL_MESSAGE_MAX];
         uint64_t align;
