@@ -36,14 +36,20 @@ static Retcode connect_by_name(uint32_t msecs, uint32_t *h, uint32_t *riid)
 
 Retcode ns_create(struct ns_session *s, uint32_t msecs)
 {
+    return ns_create_named(s, NULL, msecs);
+}
+
+Retcode ns_create_named(struct ns_session *s, const char *name, uint32_t msecs)
+{
     uint32_t h = kl_core_Types_InvalidHandleValue, riid = 0;
-    Retcode r = start_connection(NS_CONNECTION_ID, &h);
+    Retcode r = start_connection(name != NULL ? name : NS_CONNECTION_ID, &h);
     if (r == rcOk) {
         riid = kl_core_NameServer_EP_ns; /* the endpoint the name server serves on every end */
     } else {
         r = rcNotFound;
         for (uint32_t i = 0; i < NS_CONNECT_TRIES && r == rcNotFound; i++) {
-            r = connect_by_name(msecs, &h, &riid);
+            r = name != NULL ? cm_connect(name, NS_SERVICE, msecs, &h, &riid)
+                             : connect_by_name(msecs, &h, &riid);
             if (r == rcNotFound)
                 core_thread_sleep(NS_CONNECT_RETRY_MS);
         }

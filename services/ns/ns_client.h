@@ -32,12 +32,18 @@ struct ns_session {
     _Alignas(8) uint8_t req[NS_MSG_MAX], res[NS_MSG_MAX];
 };
 
-/* NsCreate: a channel to the name server. The static connection NS_CONNECTION_ID from the
- * start block when the program has one (Einit made it a server end of its own, so nothing is
- * asked); else CM.Connect to NS_TASK_NAME_SDK, then NS_TASK_NAME when no process has the
- * first name (or the policy lets this program ask for the other name only), waiting up to
+/* NsCreate(NULL, msecs): a channel to the name server. The static connection NS_CONNECTION_ID
+ * from the start block when the program has one (Einit made it a server end of its own, so
+ * nothing is asked); else CM.Connect to NS_TASK_NAME_SDK, then NS_TASK_NAME when no process has
+ * the first name (or the policy lets this program ask for the other name only), waiting up to
  * msecs for an answer and asking again for about 5 s while neither has started (rcNotFound). */
 Retcode ns_create(struct ns_session *s, uint32_t msecs);
+
+/* NsCreate(name, msecs): a channel to the name server called `name` (NULL: ns_create). The
+ * static connection with that id when the program has one (init.yaml's `id` of a connection to
+ * the name server: the SDK lets a description choose it); else CM.Connect to the task `name`,
+ * asked again as above while no process has that name. */
+Retcode ns_create_named(struct ns_session *s, const char *name, uint32_t msecs);
 
 /* NsPublishService: server must be the caller's own task name. */
 Retcode ns_publish(struct ns_session *s, const char *server, const char *endpoint,

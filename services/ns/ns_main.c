@@ -5,8 +5,8 @@
  * It serves each client process on a channel and a thread of its own (userland/ipc/sessions.c),
  * bound to the client's task name and to that task's pid, so every Publish on that channel is
  * checked against the name of the process at its other end. The channels come two ways:
- *   - init.yaml's static connections in the SDK's form (id "kl.core.NameServer"): Einit gives
- *     this process a server end of its own per client (this class is a per-client server in
+ *   - init.yaml's static connections in the SDK's form (target kl.core.NameServer, id
+ *     "kl.core.NameServer" or any other): Einit gives this process a server end of its own per client (this class is a per-client server in
  *     the start-up table) and names the client by an environment variable (Einit's word); they
  *     are served first (sessions_adopt);
  *   - then, with kl.core.CM.Listen, a request for the endpoint "kl.core.NameServer" is accepted
@@ -118,6 +118,8 @@ SESSIONS_DEFINE(sessions, NS_SESSIONS_MAX, NS_MSG_MAX, struct ns_client, .name =
 int main(void)
 {
     ns_table_init(&table);
-    (void)sessions_adopt(&sessions, NS_CONNECTION_ID);
+    /* Every end Einit made for a client, whatever id its init description gave the connection:
+     * only connections to this server get such ends (with the client's variable). */
+    (void)sessions_adopt(&sessions, NULL);
     sessions_run(&sessions);
 }

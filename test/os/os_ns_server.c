@@ -11,7 +11,8 @@
  *   mortal (NsMortal, class ostest.NsMortal): publishes "mortal" (ostest.Probe) and accepts
  *          requests for it; its client's Probe.Exit ends it, and its entry must go with it.
  *   static (NsStaticPub, class ostest.NsStaticPub): reaches the name server over init.yaml's
- *          static connection in the SDK's form (its policy lets it no CM.Connect), publishes
+ *          static connection in the SDK's form with an id of its own, NSConnection (its policy
+ *          lets it no CM.Connect; ns_create_named), publishes
  *          "static" (ostest.Probe) under its own name and accepts requests for it. Probe.Stats
  *          reports SRV_STATIC when it had the static connection and its Publish was rcOk.
  * It prints no result line: os_ns checks what it did.
@@ -40,6 +41,7 @@
 #define SRV_TABLE_FULL 2u    /* publishing until full ended with rcNsTableFull */
 #define SRV_UNPUBLISHED 4u   /* Unpublish of "echo" returned rcOk */
 #define SRV_STATIC 8u        /* NsStaticPub: published over Einit's static connection */
+#define NS_STATIC_PUB_CONNECTION "NSConnection" /* its id in init.yaml */
 
 static volatile uint32_t bits;
 static const char *me = "os_ns_server";
@@ -166,14 +168,17 @@ int main(int argc, char **argv)
     bool mortal = argc > 1 && strcmp(argv[1], "mortal") == 0;
     bool is_static = argc > 1 && strcmp(argv[1], "static") == 0;
     const char *self = mortal ? "NsMortal" : is_static ? "NsStaticPub" : "NsServer";
-    Retcode r = ns_create(&ns, 5000);
+    /* NsStaticPub's init description names its connection to the name server NSConnection, an
+     * id of its own choosing (init.yaml): the name server serves it all the same. */
+    Retcode r =
+        is_static ? ns_create_named(&ns, NS_STATIC_PUB_CONNECTION, 5000) : ns_create(&ns, 5000);
     if (r != rcOk) {
         printf("%s: no channel to the name server: %s\n", me, retcode_name(r));
         return 1;
     }
     if (is_static) {
         uint32_t h;
-        bool had = start_connection(NS_CONNECTION_ID, &h) == rcOk && h == ns.ch.handle;
+        bool had = start_connection(NS_STATIC_PUB_CONNECTION, &h) == rcOk && h == ns.ch.handle;
         if (publish(self, "static") == rcOk && had)
             bits |= SRV_STATIC;
         serve_requests("static", ostest_NsStaticPub_EP_ns);

@@ -186,7 +186,7 @@ uint32_t sessions_adopt(struct sessions *set, const char *id)
         const char *name;
         uint32_t h;
         char var[SESSIONS_ENV_NAME_MAX];
-        if (start_connection_at(i, &name, &h) != rcOk || strcmp(name, id) != 0)
+        if (start_connection_at(i, &name, &h) != rcOk || (id != NULL && strcmp(name, id) != 0))
             continue;
         sessions_env_name(var, h);
         const char *client = getenv(var);

@@ -79,8 +79,8 @@ struct sessions {
 /* Writes the variable's name for the server end `end` into buf. */
 void sessions_env_name(char buf[SESSIONS_ENV_NAME_MAX], uint32_t end);
 
-/* Serves every server end named `id` in the start block that has its client's variable, each
- * as a session of its own (a slot, a thread, set->open and set->close as for a CM client), and
+/* Serves every server end named `id` (NULL: whatever its name) in the start block that has its
+ * client's variable, each as a session of its own (a slot, a thread, set->open and set->close as for a CM client), and
  * returns how many it serves. Call it before sessions_run: Einit's clients take their slots
  * first. An end without a variable (a listener, the server's own client end) is not touched; one
  * without a free slot or a thread is reported and closed. */
