@@ -354,6 +354,11 @@ static inline uint32_t idl_direct_rd32(const uint8_t *p)
     return v;
 }
 
+/* idl_direct_header stores struct idl_header as three little-endian words. */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && IDL_HEADER_SIZE == 24, "idl_direct_"
+                                                                                   "header's "
+                                                                                   "words");
+
 /* Writes the header, then zeroes the rest of the message's first `len` bytes (the fixed part
  * with its padding, the handle table): padding never carries stale bytes. */
 static inline void idl_direct_header(uint8_t *b, uint32_t len, uint32_t endpoint_id,
@@ -362,10 +367,6 @@ static inline void idl_direct_header(uint8_t *b, uint32_t len, uint32_t endpoint
 {
     /* struct idl_header as its three little-endian words (no arena, reserved 0): three stores,
      * where a struct built on the stack and copied cost a string move. */
-    _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && IDL_HEADER_SIZE == 24, "the "
-                                                                                       "header's "
-                                                                                       "words "
-                                                                                       "below");
     const uint64_t w0 = endpoint_id | (uint64_t)method_id << 32, w1 = fixed_size,
                    w2 = (uint16_t)handles | (uint64_t)flags << 16, zero = 0;
     __builtin_memcpy(b, &w0, sizeof w0);

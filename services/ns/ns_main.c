@@ -6,9 +6,9 @@
  * bound to the client's task name and to that task's pid, so every Publish on that channel is
  * checked against the name of the process at its other end. The channels come two ways:
  *   - init.yaml's static connections in the SDK's form (target kl.core.NameServer, id
- *     "kl.core.NameServer" or any other): Einit gives this process a server end of its own per client (this class is a per-client server in
- *     the start-up table) and names the client by an environment variable (Einit's word); they
- *     are served first (sessions_adopt);
+ *     "kl.core.NameServer" or any other): Einit gives this process a server end of its own per
+ *     client (this class is a per-client server in the start-up table) and names the client by
+ *     an environment variable (Einit's word); they are served first (sessions_adopt);
  *   - then, with kl.core.CM.Listen, a request for the endpoint "kl.core.NameServer" is accepted
  *     onto a server end bound to the client's task name as CM.Listen reported it (the kernel's
  *     word, not the client's).
