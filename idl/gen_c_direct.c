@@ -202,7 +202,7 @@ void direct_emit_request_case(struct sbuf *c, const struct method *m, int index)
      * is a plain request's; plain parameters hold no tags (flat types), so only the handle
      * indices remain, and indices 0, 1, ... in parameter order are in range and distinct. */
     sb_printf(c, "    case %d:\n", index);
-    sb_printf(c, "        if (idl_req_len == %uu && idl_direct_request_ok(idl_h, %uu, %uu)%s)\n",
+    sb_printf(c, "        if (idl_req_len == %uu && idl_direct_layout_ok(idl_h, %uu, %uu, 0)%s)\n",
               message_len(m, DIR_IN), m->fixed_size[DIR_IN], m->handles[DIR_IN],
               handle_order_ok(m, DIR_IN, "idl_q"));
     sb_printf(c, "            return IDL_OK;\n        break;\n");

@@ -376,14 +376,14 @@ static inline void idl_direct_header(uint8_t *b, uint32_t len, uint32_t endpoint
         __builtin_memcpy(b + i, &zero, sizeof zero);
 }
 
-/* The request header of a method of one fixed layout, as a direct validator accepts it
- * without the generic check: the method's fixed part and handle count, no arena, plain flags.
- * (The method id is the validator's switch; the length and handle order its other terms.) */
-static inline bool idl_direct_request_ok(const struct idl_header *h, uint32_t fixed_size,
-                                         uint32_t handles)
+/* A header of a method of one fixed layout, as direct code takes it without the generic
+ * runtime: exactly this fixed part, handle count and flags, no arena, reserved 0 (the method
+ * id, the length and the handle order are the caller's other terms). */
+static inline bool idl_direct_layout_ok(const struct idl_header *h, uint32_t fixed_size,
+                                        uint32_t handles, uint16_t flags)
 {
     return h->fixed_size == fixed_size && h->arena_size == 0 && h->handle_count == handles &&
-           h->flags == 0 && h->reserved == 0;
+           h->flags == flags && h->reserved == 0;
 }
 
 /* Handle parameter number k: its table entry, and its index in the fixed part at `field`. */
@@ -408,8 +408,8 @@ static inline bool idl_direct_response_ok(const uint8_t *r, uint32_t method_id, 
 {
     struct idl_header h;
     __builtin_memcpy(&h, r, sizeof h);
-    return h.method_id == method_id && h.fixed_size == fixed_size && h.arena_size == 0 &&
-           h.handle_count == handles && h.flags == IDL_FLAG_RESPONSE && h.reserved == 0;
+    return h.method_id == method_id &&
+           idl_direct_layout_ok(&h, fixed_size, handles, IDL_FLAG_RESPONSE);
 }
 
 #endif

@@ -28,6 +28,7 @@
 #include <user/thread.h>
 
 #include "ns_client.h"
+#include "ns_publish.h"
 #include "ns_table.h"
 #include "probe_handlers.h"
 #include "ostest/NsMortal.edl.h"
@@ -147,16 +148,10 @@ static void check_refusals(const char *self)
     }
 }
 
-/* Publishes, asking again while the table is full of the other publisher's fill entries:
- * rcOk or the last answer. */
+/* Publishes (ns_publish.h), reporting an answer other than rcOk. */
 static Retcode publish(const char *self, const char *endpoint)
 {
-    Retcode r = rcNsTableFull;
-    for (int i = 0; i < 50 && r == rcNsTableFull; i++) {
-        r = ns_publish(&ns, self, endpoint, "ostest.Probe");
-        if (r == rcNsTableFull)
-            core_thread_sleep(100);
-    }
+    Retcode r = ns_publish_while_full(&ns, self, endpoint, "ostest.Probe");
     if (r != rcOk)
         printf("%s: Publish of \"%s\" returned %s\n", me, endpoint, retcode_name(r));
     return r;

@@ -24,6 +24,7 @@
 #include <user/start.h>
 
 #include "ns_client.h"
+#include "ns_publish.h"
 #include "ostest.h"
 #include "ostest/NsStaticPub.edl.h"
 
@@ -31,16 +32,9 @@
 
 static struct ns_session ns;
 
-/* Publishes, asking again while os_ns's publisher has the table full of its fill entries. */
 static Retcode publish(const char *server, const char *endpoint)
 {
-    Retcode r = rcNsTableFull;
-    for (int i = 0; i < 50 && r == rcNsTableFull; i++) {
-        r = ns_publish(&ns, server, endpoint, "ostest.Filler");
-        if (r == rcNsTableFull)
-            core_thread_sleep(100);
-    }
-    return r;
+    return ns_publish_while_full(&ns, server, endpoint, "ostest.Filler");
 }
 
 /* Waits up to 5 s until `server` has an ostest.Probe endpoint listed. */
