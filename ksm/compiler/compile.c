@@ -131,7 +131,7 @@ static int depth(const struct expr *e)
     }
     if (e->kind == E_CALL && e->fn == FN_LENGTH && e->a->kind == E_INDEX && e->a->is_array)
         return depth(e->a) > 2 ? depth(e->a) : 2; /* the element's offset times 0 */
-    if (e->kind == E_CALL && (e->fn == FN_ABS || e->fn == FN_MEMBER))
+    if (e->kind == E_CALL && (e->fn == FN_ABS || e->fn == FN_MEMBER || e->fn == FN_CAST))
         return depth(e->a);
     if (e->kind == E_TUPLE) { /* the packed value so far under a component and a constant */
         int d = 0;
@@ -302,7 +302,11 @@ static void gen(struct cc *c, const struct expr *e, int start)
     }
     case E_UNARY:
         gen(c, e->a, start);
-        emit(c, e->op == T_BANG ? KSM_OP_NOT : KSM_OP_NEG, 0, 0);
+        emit(c,
+             e->op == T_BANG    ? KSM_OP_NOT
+             : e->op == T_TILDE ? KSM_OP_BIT_NOT
+                                : KSM_OP_NEG,
+             0, 0);
         return;
     case E_CONTAINS:
         if (e->sid_e)
@@ -518,6 +522,10 @@ static void gen(struct cc *c, const struct expr *e, int start)
         } else if (e->fn == FN_ABS) {
             gen(c, e->a, start);
             emit(c, KSM_OP_ABS, 0, 0);
+        } else if (e->fn == FN_CAST) { /* imm: the operand's signedness (a literal's: signed) */
+            gen(c, e->a, start);
+            emit(c, KSM_OP_CAST, (uint32_t)e->value, e->a->sign != 0);
+            c->code[c->ncode - 1].is_signed = (uint8_t)(e->sign == 1);
         } else { /* cond: if; JFALSE_POP else; then; JUMP end; else: else; end: */
             gen(c, e->a, start);
             int jf = c->ncode;
@@ -609,6 +617,15 @@ static void gen(struct cc *c, const struct expr *e, int start)
         break;
     case T_SLASH:
         op = u ? KSM_OP_DIV_U : KSM_OP_DIV_S;
+        break;
+    case T_PERCENT:
+        op = u ? KSM_OP_REM_U : KSM_OP_REM_S;
+        break;
+    case T_AMP:
+        op = KSM_OP_AND;
+        break;
+    case T_PIPE:
+        op = KSM_OP_OR;
         break;
     case T_EQ:
         op = KSM_OP_EQ;

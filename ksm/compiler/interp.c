@@ -771,6 +771,10 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
             *v = !a;
             return KSM_R_RULE;
         }
+        if (e->op == T_TILDE) { /* -a - 1 in two's complement: the same bits either sign */
+            *v = (int64_t)(UINT64_MAX - (uint64_t)a);
+            return KSM_R_RULE;
+        }
         if (a == INT64_MIN)
             return KSM_R_OVERFLOW;
         *v = -a;
@@ -984,6 +988,16 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
             *v = a < 0 ? -a : a;
             return KSM_R_RULE;
         }
+        if (e->fn == FN_CAST) { /* the value as a 65-bit integer, against the type's range */
+            __int128 w = e->a->sign != 0 ? (__int128)a : (__int128)(uint64_t)a;
+            unsigned bits = (unsigned)e->value;
+            __int128 lo = e->sign ? -((__int128)1 << (bits - 1)) : 0;
+            __int128 hi = ((__int128)1 << (e->sign ? bits - 1 : bits)) - 1;
+            if (w < lo || w > hi)
+                return KSM_R_OVERFLOW;
+            *v = a;
+            return KSM_R_RULE;
+        }
         return eval(x, a ? e->b : e->c, v); /* cond */
     case E_BINARY:
         break;
@@ -1077,6 +1091,20 @@ static uint32_t eval(struct ictx *x, const struct expr *e, int64_t *v)
                 return KSM_R_OVERFLOW;
             *v = a / b;
         }
+        return KSM_R_RULE;
+    case T_PERCENT:
+        if (b == 0)
+            return KSM_R_DIV_ZERO;
+        if (u)
+            *v = (int64_t)(ua % ub);
+        else
+            *v = b == -1 ? 0 : a % b; /* INT64_MIN % -1 is 0: no overflow, though C traps */
+        return KSM_R_RULE;
+    case T_AMP:
+        *v = (int64_t)(ua & ub);
+        return KSM_R_RULE;
+    case T_PIPE:
+        *v = (int64_t)(ua | ub);
         return KSM_R_RULE;
     case T_EQ:
         *v = a == b;

@@ -8,6 +8,8 @@
 #include <ctype.h>
 #include <string.h>
 
+/* Longest first where one operator starts another ("&&" before "&", "~>" before "~"): the
+ * first entry that matches is taken. */
 static const struct {
     const char *s;
     enum tok_kind k;
@@ -17,7 +19,8 @@ static const struct {
     {"}", T_RBRACE},    {"(", T_LPAREN}, {")", T_RPAREN},    {"[", T_LBRACK}, {"]", T_RBRACK},
     {",", T_COMMA},     {":", T_COLON},  {";", T_SEMI},      {".", T_DOT},    {"=", T_ASSIGN},
     {"+", T_PLUS},      {"-", T_MINUS},  {"*", T_STAR},      {"/", T_SLASH},  {"!", T_BANG},
-    {"<", T_LT},        {">", T_GT},
+    {"<", T_LT},        {">", T_GT},     {"%", T_PERCENT},   {"&", T_AMP},    {"|", T_PIPE},
+    {"~", T_TILDE},
 };
 
 const char *tok_describe(const struct token *t)

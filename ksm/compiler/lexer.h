@@ -28,6 +28,10 @@ enum tok_kind {
     T_MINUS,
     T_STAR,
     T_SLASH,
+    T_PERCENT, /* %  (Math: remainder) */
+    T_AMP,     /* &  (Math: bitwise and) */
+    T_PIPE,    /* |  (Math: bitwise or; also between a Flow type's state names) */
+    T_TILDE,   /* ~  (Math: bitwise complement) */
     T_BANG,
     T_LT,
     T_LE,

@@ -47,6 +47,8 @@ enum expr_fn {
     FN_MEMBER, /* member {value : a, of : b}: a is one of the elements of sequence or array b;
                 * with `field : <path>` (path, npath), one of its structs' field, which the
                 * resolver puts in c (an E_INDEX: offset in the element, size, sign) */
+    FN_CAST,   /* Math uint8 (a) .. sint64 (a): a checked to lie in the type of `value` bits,
+                * signed when sign is 1 (set by the parser: the result's signedness) */
 };
 /* TY_SEQ: a sequence or array field of integers, usable only in a.[i], size, length, empty.
  * TY_UNION: a union field, usable only compared with an arm's name (== or !=), which makes it
@@ -72,7 +74,7 @@ struct map_key {
 struct expr {
     enum expr_kind kind;
     struct psl_pos pos;
-    enum tok_kind op;   /* E_UNARY: T_MINUS, T_BANG; E_BINARY: the operator */
+    enum tok_kind op;   /* E_UNARY: T_MINUS, T_BANG, T_TILDE; E_BINARY: the operator */
     uint64_t value;     /* E_INT, E_BOOL */
     char *str;          /* E_STR: the literal's text */
     struct map_key key; /* E_MAP_GET: the key */

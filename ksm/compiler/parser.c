@@ -392,14 +392,27 @@ static int function_model(const char *name)
     static const struct {
         const char *name;
         int model;
-    } fns[] = {{"neg", XM_MATH},    {"abs", XM_MATH},  {"sum", XM_MATH},    {"product", XM_MATH},
-               {"all", XM_BOOL},    {"any", XM_BOOL},  {"cond", XM_BOOL},   {"empty", XM_PRED},
-               {"length", XM_PRED}, {"size", XM_PRED}, {"member", XM_PRED}, {"match", XM_REGEX},
-               {"select", XM_REGEX}};
+    } fns[] = {{"neg", XM_MATH},     {"abs", XM_MATH},   {"sum", XM_MATH},    {"product", XM_MATH},
+               {"all", XM_BOOL},     {"any", XM_BOOL},   {"cond", XM_BOOL},   {"empty", XM_PRED},
+               {"length", XM_PRED},  {"size", XM_PRED},  {"member", XM_PRED}, {"match", XM_REGEX},
+               {"select", XM_REGEX}, {"uint8", XM_MATH}, {"uint16", XM_MATH}, {"uint32", XM_MATH},
+               {"uint64", XM_MATH},  {"sint8", XM_MATH}, {"sint16", XM_MATH}, {"sint32", XM_MATH},
+               {"sint64", XM_MATH}};
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
         if (!strcmp(fns[i].name, name))
             return fns[i].model;
     return -1;
+}
+
+/* The bits of the integer type a Math cast `name` (uint8 .. sint64) converts to, or 0. */
+static unsigned cast_bits(const char *name)
+{
+    static const char *const names[] = {"uint8", "uint16", "uint32", "uint64",
+                                        "sint8", "sint16", "sint32", "sint64"};
+    for (unsigned i = 0; i < 8; i++)
+        if (!strcmp(names[i], name))
+            return 8u << (i % 4);
+    return 0;
 }
 
 static const char *const xmodel_names[] = {"Pred", "Bool", "Math", "Struct", "Regex"};
@@ -450,7 +463,8 @@ static struct expr *regex_match(struct parser *ps, struct token *m)
 
 /*
  * A function of a model without state, after its name m (and its object, if written): Math
- * neg, abs, sum, product; Bool all, any, cond; Pred empty (and length); Regex match.
+ * neg, abs, sum, product, the casts uint8 .. sint64; Bool all, any, cond; Pred empty (and
+ * length); Regex match.
  */
 static struct expr *function(struct parser *ps, struct token *m, int model)
 {
@@ -479,9 +493,15 @@ static struct expr *function(struct parser *ps, struct token *m, int model)
     } else if (!strcmp(f, "match")) {
         e = regex_match(ps, m);
     } else if (!strcmp(f, "neg") || !strcmp(f, "abs") || !strcmp(f, "empty") ||
-               !strcmp(f, "length") || !strcmp(f, "size")) {
+               !strcmp(f, "length") || !strcmp(f, "size") || cast_bits(f)) {
         struct expr *a = primary(ps);
-        if (a && !strcmp(f, "neg")) {
+        if (a && cast_bits(f)) { /* uint8 (x) .. sint64 (x): a checked cast (resolve.c) */
+            e = new_expr(E_CALL, m->pos);
+            e->fn = FN_CAST;
+            e->value = cast_bits(f);
+            e->sign = f[0] == 's'; /* the result's, which the resolver keeps */
+            e->a = a;
+        } else if (a && !strcmp(f, "neg")) {
             e = new_expr(E_UNARY, m->pos);
             e->op = T_MINUS;
             e->a = a;
@@ -738,7 +758,7 @@ static struct expr *primary(struct parser *ps)
         ps->depth--;
         return e;
     }
-    if (t->kind == T_MINUS || t->kind == T_BANG) {
+    if (t->kind == T_MINUS || t->kind == T_BANG || t->kind == T_TILDE) {
         next(ps);
         if (!enter(ps, t))
             return NULL;
@@ -875,6 +895,10 @@ static struct expr *primary(struct parser *ps)
     return NULL;
 }
 
+/* Binding strength of a binary operator (0: none). The bit operators bind tighter than the
+ * comparisons, not looser as in C: booleans and integers never mix, so C's `a & m == v`, read
+ * as `a & (m == v)`, could only be a type error, and `a & m == v` is what a mask test means
+ * (Python's order: `|` below `&` below `+ -`). */
 static int prec(enum tok_kind k)
 {
     switch (k) {
@@ -892,12 +916,17 @@ static int prec(enum tok_kind k)
     case T_GT:
     case T_GE:
         return 5;
+    case T_PIPE:
+        return 6;
+    case T_AMP:
+        return 7;
     case T_PLUS:
     case T_MINUS:
-        return 6;
+        return 8;
     case T_STAR:
     case T_SLASH:
-        return 7;
+    case T_PERCENT:
+        return 9;
     default:
         return 0;
     }
@@ -909,9 +938,15 @@ static struct expr *binary(struct parser *ps, int min)
     while (!ps->failed) {
         struct token *op = peek(ps);
         int p = prec(op->kind);
-        if (op->kind == T_OTHER && (!strcmp(op->text, "%") || !strcmp(op->text, "&") ||
-                                    !strcmp(op->text, "|") || !strcmp(op->text, "^"))) {
+        /* KasperskyOS's Math has no exclusive or and no shifts (CE 1.3 documents | & ~) */
+        if (op->kind == T_OTHER && !strcmp(op->text, "^")) {
             err_at(ps, op, psl_fmt("operator '%s' is not supported", op->text));
+            return NULL;
+        }
+        if ((op->kind == T_LT || op->kind == T_GT) && peek2(ps)->kind == op->kind &&
+            peek2(ps)->pos.line == op->pos.line && peek2(ps)->pos.col == op->pos.col + 1) {
+            err_at(ps, op,
+                   psl_fmt("operator '%s' is not supported", op->kind == T_LT ? "<<" : ">>"));
             return NULL;
         }
         if (!p || p < min)
@@ -1948,7 +1983,7 @@ static void policy_object(struct parser *ps, struct token *kw)
                 if (!expect(ps, T_STRING, "a state name"))
                     return;
                 *PSL_PUSH(typed, ntyped, typed_cap) = psl_strdup(v->text);
-                if (peek(ps)->kind != T_OTHER || strcmp(peek(ps)->text, "|"))
+                if (peek(ps)->kind != T_PIPE)
                     break;
                 next(ps);
             }

@@ -300,9 +300,10 @@ static uint32_t int_width(const struct expr *e)
     return 0;
 }
 
-/* The value of e when it is made of integer literals, unary minus and + - * / only, computed as
- * the decision computes literals (signed 64-bit); false when it is not, or when a step would
- * overflow or divide by zero (the decision then denies, so nothing is proven). */
+/* The value of e when it is made of integer literals, unary minus and complement and
+ * + - * / % & | only, computed as the decision computes literals (signed 64-bit); false when it
+ * is not, or when a step would overflow or divide by zero (the decision then denies, so nothing
+ * is proven). */
 static bool const_int(const struct expr *e, int64_t *v)
 {
     int64_t a, b;
@@ -312,6 +313,10 @@ static bool const_int(const struct expr *e, int64_t *v)
     }
     if (e->kind == E_UNARY && e->op == T_MINUS && e->type == TY_INT)
         return const_int(e->a, &a) && !__builtin_sub_overflow((int64_t)0, a, v);
+    if (e->kind == E_UNARY && e->op == T_TILDE && e->type == TY_INT && const_int(e->a, &a)) {
+        *v = ~a;
+        return true;
+    }
     if (e->kind != E_BINARY || e->type != TY_INT || !const_int(e->a, &a) || !const_int(e->b, &b))
         return false;
     switch (e->op) {
@@ -326,9 +331,55 @@ static bool const_int(const struct expr *e, int64_t *v)
             return false;
         *v = a / b;
         return true;
+    case T_PERCENT:
+        if (b == 0)
+            return false;
+        *v = b == -1 ? 0 : a % b;
+        return true;
+    case T_AMP:
+        *v = a & b;
+        return true;
+    case T_PIPE:
+        *v = a | b;
+        return true;
     default:
         return false;
     }
+}
+
+/* A Math cast uintN (a) or sintN (a) (e->value: N; e->sign, the parser's: signed). KasperskyOS
+ * types it statically, accepting only operands whose type always fits (uint16 of UInt8 or
+ * UInt16); here values are 64-bit, so any integer is accepted and its value checked when the
+ * event is decided (KSM_OP_CAST: outside the type, arithmetic-overflow). A literal, or a
+ * constant expression, outside the type can never fit and is an error now. */
+static void cast(struct expr *e)
+{
+    unsigned bits = (unsigned)e->value;
+    const char *tname = psl_fmt("%s%u", e->sign ? "SInt" : "UInt", bits);
+    if (e->a->type != TY_INT) {
+        psl_error(e->pos, "type mismatch: %s%u needs an integer, found %s",
+                  e->sign ? "sint" : "uint", bits, type_name(e->a->type));
+        return;
+    }
+    int64_t cv = 0;
+    /* a literal above INT64_MAX is unsigned; const_int gives any other constant's value */
+    bool big = e->a->kind == E_INT && e->a->value > (uint64_t)INT64_MAX;
+    if (big || const_int(e->a, &cv)) {
+        uint64_t max = e->sign ? ~0ull >> (65 - bits) : ~0ull >> (64 - bits);
+        bool in = big      ? !e->sign && bits == 64
+                  : cv < 0 ? e->sign && (bits == 64 || cv >= -(int64_t)(1ull << (bits - 1)))
+                           : (uint64_t)cv <= max;
+        if (!in) {
+            const char *f = psl_fmt("%s%u", e->sign ? "sint" : "uint", bits);
+            if (big)
+                psl_error(e->pos, "%llu is outside %s (%s of a constant)",
+                          (unsigned long long)e->a->value, tname, f);
+            else
+                psl_error(e->pos, "%lld is outside %s (%s of a constant)", (long long)cv, tname, f);
+            return;
+        }
+    }
+    e->type = TY_INT; /* e->sign stays the parser's: the target type's */
 }
 
 /* A component of a tuple or dictionary HashSet entry against its type (component k of hs): a
@@ -994,6 +1045,10 @@ static void call(struct policy *p, const struct scope *s, struct expr *e)
         check(p, s, e->a);
     if (!e->a || e->a->type == TY_NONE)
         return;
+    if (e->fn == FN_CAST) {
+        cast(e);
+        return;
+    }
     if (e->fn == FN_ABS) {
         if (e->a->type != TY_INT || e->a->sign == 0) {
             psl_error(e->pos, "type mismatch: abs needs a signed integer, found %s",
@@ -1147,11 +1202,12 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
             e->type = TY_BOOL;
         } else {
             if (e->a->type != TY_INT) {
-                psl_error(e->pos, "type mismatch: '-' needs an integer, found %s",
-                          type_name(e->a->type));
+                psl_error(e->pos, "type mismatch: '%s' needs an integer, found %s%s",
+                          e->op == T_TILDE ? "~" : "-", type_name(e->a->type),
+                          e->op == T_TILDE && e->a->type == TY_BOOL ? " (for booleans: '!')" : "");
                 return;
             }
-            if (e->a->sign == 0) {
+            if (e->a->sign == 0 && e->op == T_MINUS) {
                 psl_error(e->pos, "type mismatch: negation of an unsigned value");
                 return;
             }
@@ -1220,13 +1276,19 @@ static void check(struct policy *p, const struct scope *s, struct expr *e)
                 return;
             }
             if (e->a->type != TY_INT || e->b->type != TY_INT) {
+                bool bits = e->op == T_AMP || e->op == T_PIPE;
                 psl_error(e->pos,
-                          "type mismatch: arithmetic and ordering need integers, found %s and %s",
-                          type_name(e->a->type), type_name(e->b->type));
+                          "type mismatch: arithmetic and ordering need integers, found %s and "
+                          "%s%s",
+                          type_name(e->a->type), type_name(e->b->type),
+                          bits && (e->a->type == TY_BOOL || e->b->type == TY_BOOL)
+                              ? (e->op == T_AMP ? " (for booleans: '&&')" : " (for booleans: '||')")
+                              : "");
                 return;
             }
             e->sign = combine(e);
-            e->type = (e->op == T_PLUS || e->op == T_MINUS || e->op == T_STAR || e->op == T_SLASH)
+            e->type = (e->op == T_PLUS || e->op == T_MINUS || e->op == T_STAR || e->op == T_SLASH ||
+                       e->op == T_PERCENT || e->op == T_AMP || e->op == T_PIPE)
                           ? TY_INT
                           : TY_BOOL;
             return;

@@ -608,6 +608,17 @@ static int64_t set_index(const struct sctx *x, uint32_t tab, uint64_t e)
     return -1;
 }
 
+/* Whether v (signed when from_signed, else unsigned) lies in the integer type of `bits` bits
+ * (8 .. 64), signed when to_signed: KSM_OP_CAST. A negative value fits only a signed type, down
+ * to its minimum; any other is compared with the type's maximum. */
+static int cast_fits(uint64_t v, int from_signed, uint32_t bits, int to_signed)
+{
+    if (from_signed && (int64_t)v < 0)
+        return to_signed && (bits == 64 || (int64_t)v >= -(int64_t)(1ull << (bits - 1)));
+    uint64_t max = to_signed ? ~0ull >> (65 - bits) : ~0ull >> (64 - bits);
+    return v <= max;
+}
+
 /*
  * Evaluates one expression. Returns KSM_R_RULE with *out set, or the reason it failed
  * (*field names the field for KSM_R_FIELD_BOUNDS).
@@ -999,6 +1010,19 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
             st[sp - 1] = (uint64_t)(v < 0 ? -v : v);
             continue;
         }
+        if (in->op == KSM_OP_BIT_NOT) {
+            if (sp < 1)
+                return KSM_R_BAD_TABLE;
+            st[sp - 1] = ~st[sp - 1];
+            continue;
+        }
+        if (in->op == KSM_OP_CAST) {
+            if (sp < 1 || (in->arg != 8 && in->arg != 16 && in->arg != 32 && in->arg != 64))
+                return KSM_R_BAD_TABLE;
+            if (!cast_fits(st[sp - 1], in->imm == 1, in->arg, in->is_signed))
+                return KSM_R_OVERFLOW;
+            continue;
+        }
         if (in->op == KSM_OP_NEG || in->op == KSM_OP_NOT) {
             if (sp < 1)
                 return KSM_R_BAD_TABLE;
@@ -1156,6 +1180,22 @@ static uint32_t eval(const struct ksm_table *t, uint32_t code_start, uint32_t co
             if (b == 0)
                 return KSM_R_DIV_ZERO;
             r = a / b;
+            break;
+        case KSM_OP_REM_S:
+            if (sb == 0)
+                return KSM_R_DIV_ZERO;
+            r = sb == -1 ? 0 : (uint64_t)(sa % sb); /* INT64_MIN % -1 traps in C; it is 0 */
+            break;
+        case KSM_OP_REM_U:
+            if (b == 0)
+                return KSM_R_DIV_ZERO;
+            r = a % b;
+            break;
+        case KSM_OP_AND:
+            r = a & b;
+            break;
+        case KSM_OP_OR:
+            r = a | b;
             break;
         case KSM_OP_EQ:
             r = a == b;

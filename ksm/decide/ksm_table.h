@@ -201,6 +201,20 @@ enum ksm_op {
      * (entry-out-of-range), so that no value spills into the next component's bits and two
      * different entries never pack to the same word. */
     KSM_OP_ENTRY_RANGE,
+    /* Math remainder, truncated as DIV is (a == (a / b) * b + a % b, with a's sign): a zero
+     * divisor denies the event (division-by-zero); INT64_MIN % -1 is 0, so nothing overflows. */
+    KSM_OP_REM_S,
+    KSM_OP_REM_U,
+    /* Math bitwise and, or of the two values, complement of the top one: the same 64 bits for
+     * signed and unsigned operands (two's complement), so none of them can overflow. */
+    KSM_OP_AND,
+    KSM_OP_OR,
+    KSM_OP_BIT_NOT,
+    /* Math cast (uint8 .. sint64): the top value, read as signed when imm is 1 (else unsigned),
+     * must lie in the integer type of arg bits (8, 16, 32 or 64), signed when is_signed, else
+     * the event is denied (arithmetic-overflow); the value is left as it is, its bits unchanged
+     * (a value in both types has the same 64 bits in each). */
+    KSM_OP_CAST,
     KSM_OP_COUNT
 };
 

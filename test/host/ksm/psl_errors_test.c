@@ -709,6 +709,41 @@ static void model_errors(void **state)
          "}",
          "test.psl:6:77: error: type mismatch: arithmetic and ordering need integers, found a "
          "string and an integer"},
+        /* Math's bit operations and casts (CE 1.3) */
+        {"request dst=psltest.Server endpoint=calc method=Put { assert (~true) }", "test.psl:6:63: "
+                                                                                   "error: type "
+                                                                                   "mismatch: '~' "
+                                                                                   "needs an "
+                                                                                   "integer, found "
+                                                                                   "a boolean (for "
+                                                                                   "booleans: "
+                                                                                   "'!')"},
+        {"request dst=psltest.Server endpoint=calc method=Put { assert (true & false) }",
+         "test.psl:6:68: error: type mismatch: arithmetic and ordering need integers, found a "
+         "boolean and a boolean (for booleans: '&&')"},
+        {"request dst=psltest.Server endpoint=calc method=Put { assert (true | message.u8 == 1) }",
+         "test.psl:6:68: error: type mismatch: arithmetic and ordering need integers, found a "
+         "boolean and an integer (for booleans: '||')"},
+        {"request dst=psltest.Server endpoint=calc method=Put { assert (message.u8 & message.s8 "
+         "== 0) }",
+         "test.psl:6:74: error: type mismatch: mixing signed and unsigned operands"},
+        {"request dst=psltest.Server endpoint=calc method=Put { assert (message.u8 % message.s8 "
+         "== 0) }",
+         "test.psl:6:74: error: type mismatch: mixing signed and unsigned operands"},
+        {"request dst=psltest.Server endpoint=calc method=Put { assert (uint8 (300) == 1) }",
+         "test.psl:6:63: error: 300 is outside UInt8 (uint8 of a constant)"},
+        {"request dst=psltest.Server endpoint=calc method=Put { assert (math.sint8 (-129) == 1) }",
+         "test.psl:6:68: error: -129 is outside SInt8 (sint8 of a constant)"},
+        {"request dst=psltest.Server endpoint=calc method=Put { assert (uint64 (-1) == 1) }",
+         "test.psl:6:63: error: -1 is outside UInt64 (uint64 of a constant)"},
+        {"request dst=psltest.Server endpoint=calc method=Put { assert (sint16 (40000 - 1) == 1) "
+         "}",
+         "test.psl:6:63: error: 39999 is outside SInt16 (sint16 of a constant)"},
+        {"request dst=psltest.Server endpoint=calc method=Put { assert (sint64 "
+         "(18446744073709551615) == 1) }",
+         "test.psl:6:63: error: 18446744073709551615 is outside SInt64 (sint64 of a constant)"},
+        {"request dst=psltest.Server endpoint=calc method=Put { assert (uint8 (true) == 1) }",
+         "test.psl:6:63: error: type mismatch: uint8 needs an integer, found a boolean"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         expect_diag(psl_fmt("%s%s\n", pre, cases[i].line6), cases[i].want, false);
@@ -721,6 +756,11 @@ static void model_errors(void **state)
                 "dst=psltest.Server endpoint=calc method=Name { assert (re.match {text : "
                 "message.name, pattern : \"a\"}) }\n",
                 "test.psl:4:64: error: 're' is not supported in expressions", false);
+    /* constants that fit their casts compile: the largest of each 64-bit type */
+    expect_diag(psl_fmt("%srequest { assert (uint64 (18446744073709551615) == 1 && sint64 "
+                        "(9223372036854775807) == 1 && sint8 (-128) == -128) }\n",
+                        pre),
+                "", true);
     /* implication chains nest to the right, within the nesting limit */
     char *deep = psl_fmt("%srequest { assert (true", pre);
     for (int i = 0; i < 100; i++)
