@@ -116,6 +116,9 @@ enum {
     GC_DEEPEST_ELEM, /* three levels of sequences, a nested struct's string, sequence and union
                       * and a union, in a sequence's sequences (Deepest) */
     GC_ARRAY_ELEM,   /* arrays in place as a sequence's elements, an array of arrays (Arrays) */
+    GC_REMAINDER,    /* a % b */
+    GC_BITS,         /* a & b, a | b, ~a */
+    GC_CAST,         /* uint8 (a) .. sint64 (a) */
     GC_COUNT
 };
 static int generated[GC_COUNT];
@@ -400,11 +403,62 @@ static void literal(struct sb *b, int sign)
 
 static void gen_bool(struct sb *b, const struct fieldset *f, int depth);
 
+/* A Math cast to a type of the given sign, of an operand of either sign (converting between
+ * them is what casts are for), narrowing or not, so that values outside the type deny the event
+ * (arithmetic-overflow) on both sides. A constant outside the type is an error at compile time,
+ * not a decision: an operand without a field gets one, times 0, which keeps its value (the
+ * literals' boundaries, -128 and 255, meet the types' here). */
+static void gen_cast(struct sb *b, const struct fieldset *f, int sign, int depth)
+{
+    static const char *const names[2][4] = {{"uint8", "uint16", "uint32", "uint64"},
+                                            {"sint8", "sint16", "sint32", "sint64"}};
+    /* each type's boundaries, in and out: 'u' an unsigned literal, 's' a signed operand */
+    static const char *const bounds[2][4][4] = {
+        {{"0", "s-1", "255", "256"},
+         {"0", "s-1", "65535", "65536"},
+         {"0", "s-1", "4294967295", "4294967296"},
+         {"0", "s-1", "9223372036854775807", "u18446744073709551615"}},
+        {{"s-128", "s-129", "127", "128"},
+         {"s-32768", "s-32769", "32767", "32768"},
+         {"s-2147483648", "s-2147483649", "2147483647", "2147483648"},
+         {"s(-9223372036854775807 - 1)", "s-9223372036854775807", "9223372036854775807",
+          "u9223372036854775808"}}};
+    int from = pick(2), type = pick(4);
+    generated[GC_CAST]++;
+    add(b, "%s%s (", pick(2) ? "math." : "", names[sign][type]);
+    size_t at = b->n;
+    if (pick(2)) {
+        const char *v = bounds[sign][type][pick(4)];
+        if (*v == 's' || *v == 'u')
+            from = *v++ == 's';
+        add(b, "%s", v);
+    } else {
+        gen_int(b, f, from, depth + 1);
+    }
+    if (!strstr(b->s + at, "message.")) {
+        char *operand = strdup(b->s + at);
+        int n = from ? f->ns : f->nu;
+        b->n = at;
+        b->s[at] = 0;
+        if (n) {
+            const char *name = from ? f->s[pick(n)] : f->u[pick(n)];
+            count_field(name);
+            add(b, "(%s + message.%s * 0)", operand, name);
+        } else {
+            add(b, "1");
+        }
+        free(operand);
+    }
+    add(b, ")");
+}
+
 /* Functions of the Math, Bool and Pred models that give integers. */
 static void gen_int_function(struct sb *b, const struct fieldset *f, int sign, int depth)
 {
-    int r = pick(4);
-    if (r == 0 && sign == 0 && f->nstr) {
+    int r = pick(5);
+    if (r == 4) {
+        gen_cast(b, f, sign, depth);
+    } else if (r == 0 && sign == 0 && f->nstr) {
         add(b, "length (message.%s)", f->str[pick(f->nstr)]);
     } else if (r == 1 && sign == 1) {
         add(b, "%sabs (", pick(2) ? "math." : "");
@@ -503,15 +557,25 @@ static void gen_int(struct sb *b, const struct fieldset *f, int sign, int depth)
         add(b, "message.%s", name);
     } else if (r <= 1) {
         literal(b, sign);
+    } else if (r == 4 && pick(3) == 0) {
+        generated[GC_BITS]++;
+        add(b, "~(");
+        gen_int(b, f, sign, depth + 1);
+        add(b, ")");
     } else if (r == 4 && sign == 1) {
         add(b, "-(");
         gen_int(b, f, sign, depth + 1);
         add(b, ")");
     } else {
-        static const char *const ops[] = {"+", "-", "*", "/"};
+        /* parenthesized: both sides decide on the same tree, so precedence is not theirs to
+         * disagree on (the PAL tests check it); a literal 0 makes % and / divide by zero */
+        static const char *const ops[] = {"+", "-", "*", "/", "%", "&", "|"};
+        int k = pick(7);
+        generated[GC_REMAINDER] += k == 4;
+        generated[GC_BITS] += k >= 5;
         add(b, "(");
         gen_int(b, f, sign, depth + 1);
-        add(b, " %s ", ops[pick(4)]);
+        add(b, " %s ", ops[k]);
         gen_int(b, f, sign, depth + 1);
         add(b, ")");
     }
