@@ -416,6 +416,25 @@ static void operators_and_types(void **state)
         {"message.s64 + message.s64 < 0", 0, 0, 0, (uint64_t)INT64_MIN, 0, KSM_R_OVERFLOW},
         {"message.u64 * message.u64 > 0", 0, 1ull << 32, 0, 0, 0, KSM_R_OVERFLOW},
         {"message.u64 / 0 == 0", 0, 1, 0, 0, 0, KSM_R_DIV_ZERO},
+        /* Math of CE 1.3 and Bastion's %: a zero divisor is division-by-zero, as for /; the
+         * remainder has the dividend's sign; a cast outside its type is arithmetic-overflow */
+        {"message.u64 % 0 == 0", 0, 1, 0, 0, 0, KSM_R_DIV_ZERO},
+        {"message.s64 % message.s8 == 0", 0, 0, 0, 5, 0, KSM_R_DIV_ZERO},
+        {"message.u64 % 7 == 3", 0, 10, 0, 0, 1, KSM_R_RULE},
+        {"message.s64 % 3 == -1", 0, 0, 0, (uint64_t)-7, 1, KSM_R_RULE},
+        {"message.s64 % -1 == 0", 0, 0, 0, 1ull << 63, 1, KSM_R_RULE}, /* no overflow */
+        {"message.u64 & 0xff == 0x34 && message.u64 | 1 == 0x1235", 0, 0x1234, 0, 0, 1, KSM_R_RULE},
+        {"message.s8 & 0xff == 0xfe && message.s8 | 1 == -1", 0, 0, (uint64_t)-2, 0, 1,
+         KSM_R_RULE}, /* a sign-extended field's 64 bits */
+        {"~message.u8 == 18446744073709551360 && ~message.s8 == 0", 0xff, 0, (uint64_t)-1, 0, 1,
+         KSM_R_RULE},
+        {"uint8 (message.u64) == 255", 0, 255, 0, 0, 1, KSM_R_RULE},
+        {"uint8 (message.u64) == 0", 0, 256, 0, 0, 0, KSM_R_OVERFLOW},
+        {"sint8 (message.u64) < 0", 0, 128, 0, 0, 0, KSM_R_OVERFLOW},
+        {"math.uint64 (message.s64) > 0", 0, 0, 0, (uint64_t)-1, 0, KSM_R_OVERFLOW},
+        {"sint64 (message.u64) > 0", 0, 1ull << 63, 0, 0, 0, KSM_R_OVERFLOW},
+        {"sint64 (message.u64) > message.s64 && sint16 (message.s8) == -128", 0, 5, 0x80,
+         (uint64_t)-1, 1, KSM_R_RULE},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct policy *p;
@@ -438,6 +457,23 @@ static void operators_and_types(void **state)
         if (v.verdict != want || v.reason != cases[i].reason)
             fail_msg("deny case %zu '%s': verdict %d", i, cases[i].expr, v.verdict);
     }
+    assert_string_equal(ksm_reason_name(KSM_R_DIV_ZERO), "division-by-zero");
+    /* A cast to a type of no width the table knows is a malformed table, not a decision. */
+    struct policy *p;
+    struct ksm_table *t = compile("request dst=psltest.Server endpoint=calc method=Put { assert "
+                                  "(uint16 (message.u64) == 1) }\n",
+                                  &p);
+    static struct ksm_insn code[64];
+    struct ksm_table bad = code_copy(t, code, 64);
+    uint32_t k = 0;
+    while (k < bad.ncode && code[k].op != KSM_OP_CAST)
+        k++;
+    assert_true(k < bad.ncode);
+    assert_int_equal(code[k].arg, 16);
+    assert_int_equal(code[k].is_signed, 0);
+    assert_int_equal(put(&bad, p, "u64", (uint64_t)1, NULL).verdict, KSM_GRANTED);
+    code[k].arg = 12;
+    assert_int_equal(put(&bad, p, "u64", (uint64_t)1, NULL).reason, KSM_R_BAD_TABLE);
 }
 
 static void every_integer_type(void **state)
