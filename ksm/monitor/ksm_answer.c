@@ -335,6 +335,87 @@ static const char *ended_sids_malformed(uint32_t count, const uint8_t *sids, siz
     return 0;
 }
 
+/*
+ * The rare parts of an answer, each a function of its own: out of line, they leave the common
+ * question (no ended SID, known classes, no audit) a short path whose values stay in registers
+ * (the KSM's loop is in every monitored call).
+ */
+
+/* Not part of this event: objects and processes that ended since; their state goes, a
+ * process's slot is free. Before the decision, which may need the room. */
+static __attribute__((noinline)) void forget_ended(const struct ksm_answer_ctx *ctx,
+                                                   struct ksm_answer_state *st,
+                                                   const uint8_t *ended, uint32_t count)
+{
+    if (st->lock)
+        st->lock(st->arg);
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t sid;
+        __builtin_memcpy(&sid, ended + 4 * i, sizeof sid);
+        uint32_t slot = ksm_sids_forget(&st->sids, sid);
+        if (slot != KSM_SID_NONE)
+            ksm_state_drop(ctx->table, &st->store, slot);
+        /* the process or object as a resource (handles to it) loses its state too */
+        ksm_state_drop_resource(ctx->table, &st->store, sid);
+    }
+    if (st->unlock)
+        st->unlock(st->arg);
+}
+
+/* The denial of an event whose source or destination class (dst: UINT32_MAX) the table does
+ * not have; new_class: the class an execute event names, else NULL. */
+static __attribute__((noinline)) size_t refuse_class(struct ksm_answer *out, uint32_t event,
+                                                     const char *new_class, uint32_t dst)
+{
+    struct text t = {out->text, 0, KSM_PROTO_TEXT_MAX, 0};
+    out->v.granted = 0;
+    out->v.audit = 1;
+    put(&t, event == KSM_EV_EXECUTE ? "execute" : "request");
+    put(&t, ": ");
+    if (new_class != 0 && dst == UINT32_MAX) {
+        put(&t, "class ");
+        put(&t, new_class);
+        put(&t, " is not in the policy");
+    } else {
+        put(&t, "a class the policy does not know");
+    }
+    return finish(&t, 0);
+}
+
+/* The text of an audited verdict v, with the records of log. */
+static __attribute__((noinline)) size_t audit_text(const struct ksm_table *tab,
+                                                   struct ksm_answer *out,
+                                                   const struct ksm_verdict *v,
+                                                   const struct ksm_audit_log *log)
+{
+    struct text t = {out->text, 0, KSM_PROTO_TEXT_MAX, 0};
+    put(&t, v->slot < tab->nslots ? tab->slot_names[v->slot] : "?");
+    put(&t, ": ");
+    if (out->v.granted) {
+        put(&t, "granted by ");
+        put_rule(&t, tab, v->rule);
+    } else if (v->reason == KSM_R_RULE) {
+        put_rule(&t, tab, v->rule);
+    } else if (v->reason == KSM_R_DEFAULT_DENY) {
+        put(&t, "default deny");
+    } else {
+        put(&t, ksm_reason_name(v->reason));
+        if ((v->reason == KSM_R_FIELD_BOUNDS || v->reason == KSM_R_UNION_ARM) &&
+            v->field < tab->nfields) {
+            put(&t, " ");
+            put(&t, tab->fields[v->field]);
+        }
+        if (v->rule != 0) {
+            put(&t, " in ");
+            put_rule(&t, tab, v->rule);
+        }
+    }
+    uint32_t left = 0;
+    if (log->n != 0 || log->dropped != 0)
+        left = t.cut ? log->n + log->dropped : put_methods(&t, tab, log);
+    return finish(&t, left);
+}
+
 size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
                   struct ksm_answer *out)
 {
@@ -367,23 +448,8 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
     const uint8_t *arena = m + arena_at;
     size_t arena_len = len - arena_at;
     struct ksm_answer_state *st = ctx->state;
-    if (st != NULL && r.ended_count != 0) {
-        /* Not part of this event: objects and processes that ended since; their state goes,
-         * a process's slot is free. Before the decision, which may need the room. */
-        if (st->lock)
-            st->lock(st->arg);
-        for (uint32_t i = 0; i < r.ended_count; i++) {
-            uint32_t sid;
-            __builtin_memcpy(&sid, ended + 4 * i, sizeof sid);
-            uint32_t slot = ksm_sids_forget(&st->sids, sid);
-            if (slot != KSM_SID_NONE)
-                ksm_state_drop(ctx->table, &st->store, slot);
-            /* the process or object as a resource (handles to it) loses its state too */
-            ksm_state_drop_resource(ctx->table, &st->store, sid);
-        }
-        if (st->unlock)
-            st->unlock(st->arg);
-    }
+    if (st != NULL && r.ended_count != 0)
+        forget_ended(ctx, st, ended, r.ended_count);
 
     uint32_t src = table_class(ctx, r.src_class), dst = table_class(ctx, r.dst_class);
     const char *new_class = 0;
@@ -397,21 +463,8 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
         arena = 0;
         arena_len = 0;
     }
-    struct text t = {out->text, 0, KSM_PROTO_TEXT_MAX, 0};
-    if (src == UINT32_MAX || dst == UINT32_MAX) {
-        out->v.granted = 0;
-        out->v.audit = 1;
-        put(&t, r.event == KSM_EV_EXECUTE ? "execute" : "request");
-        put(&t, ": ");
-        if (new_class != 0 && dst == UINT32_MAX) {
-            put(&t, "class ");
-            put(&t, new_class);
-            put(&t, " is not in the policy");
-        } else {
-            put(&t, "a class the policy does not know");
-        }
-        return finish(&t, 0);
-    }
+    if (src == UINT32_MAX || dst == UINT32_MAX)
+        return refuse_class(out, r.event, new_class, dst);
     uint32_t endpoint = r.event == KSM_EV_SECURITY ? KSM_SECURITY_ENDPOINT : r.endpoint_id;
     struct ksm_verdict v;
     /* The records of model objects' methods: only a table that audits some has any. */
@@ -447,29 +500,5 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
     }
     if (!out->v.audit)
         return 0;
-    put(&t, v.slot < ctx->table->nslots ? ctx->table->slot_names[v.slot] : "?");
-    put(&t, ": ");
-    if (out->v.granted) {
-        put(&t, "granted by ");
-        put_rule(&t, ctx->table, v.rule);
-    } else if (v.reason == KSM_R_RULE) {
-        put_rule(&t, ctx->table, v.rule);
-    } else if (v.reason == KSM_R_DEFAULT_DENY) {
-        put(&t, "default deny");
-    } else {
-        put(&t, ksm_reason_name(v.reason));
-        if ((v.reason == KSM_R_FIELD_BOUNDS || v.reason == KSM_R_UNION_ARM) &&
-            v.field < ctx->table->nfields) {
-            put(&t, " ");
-            put(&t, ctx->table->fields[v.field]);
-        }
-        if (v.rule != 0) {
-            put(&t, " in ");
-            put_rule(&t, ctx->table, v.rule);
-        }
-    }
-    uint32_t left = 0;
-    if (log.n != 0 || log.dropped != 0)
-        left = t.cut ? log.n + log.dropped : put_methods(&t, ctx->table, &log);
-    return finish(&t, left);
+    return audit_text(ctx->table, out, &v, &log);
 }
