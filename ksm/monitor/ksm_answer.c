@@ -416,6 +416,18 @@ static __attribute__((noinline)) size_t audit_text(const struct ksm_table *tab,
     return finish(&t, left);
 }
 
+/* A field of the question's struct ksm_proto_request, read from the message where it is used:
+ * the message (the receiver's own buffer, which nothing changes during the answer) stays in
+ * memory, where a copy of the struct in locals kept the fields used after the decision in stack
+ * slots of their own (stored, then loaded again). */
+static inline uint32_t req_u32(const uint8_t *p)
+{
+    uint32_t v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+#define REQ(m, field) req_u32((m) + IDL_HEADER_SIZE + offsetof(struct ksm_proto_request, field))
+
 size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
                   struct ksm_answer *out)
 {
@@ -424,36 +436,34 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
     out->text[0] = 0;
 
     struct idl_header h;
-    struct ksm_proto_request r;
     if (msg == NULL || len < KSM_PROTO_ARENA_OFFSET) {
         return refuse(out, "malformed security request (too short)");
     }
     __builtin_memcpy(&h, m, sizeof h);
-    __builtin_memcpy(&r, m + IDL_HEADER_SIZE, sizeof r);
     /* The fixed part: the request, then its ended SIDs and their pad (ksm_proto.h); checked
      * apart, as almost every question carries none. */
     size_t arena_at = KSM_PROTO_ARENA_OFFSET;
     const uint8_t *ended = m + KSM_PROTO_ARENA_OFFSET;
-    if (r.ended_count != 0) {
-        const char *bad = ended_sids_malformed(r.ended_count, ended, len, &arena_at);
+    if (REQ(m, ended_count) != 0) {
+        const char *bad = ended_sids_malformed(REQ(m, ended_count), ended, len, &arena_at);
         if (bad != 0) {
             return refuse(out, bad);
         }
     }
     if (h.endpoint_id != 0 || h.method_id != KSM_PROTO_DECIDE ||
         h.fixed_size != arena_at - IDL_HEADER_SIZE || h.handle_count != 0 || h.flags != 0 ||
-        h.arena_size != len - arena_at || r.reserved[0] != 0 || r.reserved[1] != 0) {
+        h.arena_size != len - arena_at || REQ(m, reserved[0]) != 0 || REQ(m, reserved[1]) != 0) {
         return refuse(out, "malformed security request");
     }
     const uint8_t *arena = m + arena_at;
     size_t arena_len = len - arena_at;
     struct ksm_answer_state *st = ctx->state;
-    if (st != NULL && r.ended_count != 0)
-        forget_ended(ctx, st, ended, r.ended_count);
+    if (st != NULL && REQ(m, ended_count) != 0)
+        forget_ended(ctx, st, ended, REQ(m, ended_count));
 
-    uint32_t src = table_class(ctx, r.src_class), dst = table_class(ctx, r.dst_class);
+    uint32_t src = table_class(ctx, REQ(m, src_class)), dst = table_class(ctx, REQ(m, dst_class));
     const char *new_class = 0;
-    if (r.event == KSM_EV_EXECUTE) {
+    if (REQ(m, event) == KSM_EV_EXECUTE) {
         if (arena_len == 0 || arena[arena_len - 1] != 0) {
             return refuse(out, "execute: malformed class name");
         }
@@ -464,8 +474,9 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
         arena_len = 0;
     }
     if (src == UINT32_MAX || dst == UINT32_MAX)
-        return refuse_class(out, r.event, new_class, dst);
-    uint32_t endpoint = r.event == KSM_EV_SECURITY ? KSM_SECURITY_ENDPOINT : r.endpoint_id;
+        return refuse_class(out, REQ(m, event), new_class, dst);
+    uint32_t endpoint =
+        REQ(m, event) == KSM_EV_SECURITY ? KSM_SECURITY_ENDPOINT : REQ(m, endpoint_id);
     struct ksm_verdict v;
     /* The records of model objects' methods: only a table that audits some has any. */
     struct ksm_audit_log log;
@@ -473,22 +484,24 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
     log.dropped = 0;
     struct ksm_audit_log *logp = ctx->table->obj_audit ? &log : NULL;
     if (st == NULL) {
-        v = ksm_decide_audit(ctx->table, NULL, logp, r.event, src, dst, KSM_SID_NONE, KSM_SID_NONE,
-                             endpoint, r.method_id, arena, arena_len);
+        v = ksm_decide_audit(ctx->table, NULL, logp, REQ(m, event), src, dst, KSM_SID_NONE,
+                             KSM_SID_NONE, endpoint, REQ(m, method_id), arena, arena_len);
     } else {
         if (st->lock)
             st->lock(st->arg);
         /* SID 0 is the kernel: no slot, but a Mic subject of its own (KSM_SID_KERNEL) */
-        uint32_t src_slot = r.src_sid == 0 ? KSM_SID_KERNEL : ksm_sids_slot(&st->sids, r.src_sid);
-        uint32_t dst_slot = r.dst_sid == 0 ? KSM_SID_KERNEL : ksm_sids_slot(&st->sids, r.dst_sid);
-        v = ksm_decide_audit(ctx->table, &st->store, logp, r.event, src, dst, src_slot, dst_slot,
-                             endpoint, r.method_id, arena, arena_len);
+        uint32_t src_slot =
+            REQ(m, src_sid) == 0 ? KSM_SID_KERNEL : ksm_sids_slot(&st->sids, REQ(m, src_sid));
+        uint32_t dst_slot =
+            REQ(m, dst_sid) == 0 ? KSM_SID_KERNEL : ksm_sids_slot(&st->sids, REQ(m, dst_sid));
+        v = ksm_decide_audit(ctx->table, &st->store, logp, REQ(m, event), src, dst, src_slot,
+                             dst_slot, endpoint, REQ(m, method_id), arena, arena_len);
         if (st->unlock)
             st->unlock(st->arg);
     }
     out->v.granted = v.verdict == KSM_GRANTED;
     out->v.audit = v.audit || log.n != 0 || log.dropped != 0;
-    if (out->v.granted && r.event == KSM_EV_REQUEST) {
+    if (out->v.granted && REQ(m, event) == KSM_EV_REQUEST) {
         if (ctx->pregrants != NULL && v.slot < ctx->table->nslots) {
             out->v.reply = ctx->pregrants[(size_t)src * ctx->table->nslots + v.slot];
         } else {
