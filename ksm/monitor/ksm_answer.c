@@ -385,9 +385,12 @@ static __attribute__((noinline)) size_t refuse_class(struct ksm_answer *out, uin
 /* The text of an audited verdict v, with the records of log. */
 static __attribute__((noinline)) size_t audit_text(const struct ksm_table *tab,
                                                    struct ksm_answer *out,
-                                                   const struct ksm_verdict *v,
+                                                   const struct ksm_verdict verdict,
                                                    const struct ksm_audit_log *log)
 {
+    /* by value: the caller's verdict stays in registers instead of a stack slot for its
+     * address */
+    const struct ksm_verdict *v = &verdict;
     struct text t = {out->text, 0, KSM_PROTO_TEXT_MAX, 0};
     put(&t, v->slot < tab->nslots ? tab->slot_names[v->slot] : "?");
     put(&t, ": ");
@@ -428,6 +431,14 @@ static inline uint32_t req_u32(const uint8_t *p)
 }
 #define REQ(m, field) req_u32((m) + IDL_HEADER_SIZE + offsetof(struct ksm_proto_request, field))
 
+static inline uint64_t msg_u64(const uint8_t *p)
+{
+    uint64_t v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+_Static_assert(sizeof(((struct ksm_proto_request *)0)->reserved) == 8, "one word of reserved");
+
 size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
                   struct ksm_answer *out)
 {
@@ -435,11 +446,9 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
     out->v = (struct ksm_proto_verdict){.class_id = KSM_PROTO_CLASS_UNKNOWN};
     out->text[0] = 0;
 
-    struct idl_header h;
     if (msg == NULL || len < KSM_PROTO_ARENA_OFFSET) {
         return refuse(out, "malformed security request (too short)");
     }
-    __builtin_memcpy(&h, m, sizeof h);
     /* The fixed part: the request, then its ended SIDs and their pad (ksm_proto.h); checked
      * apart, as almost every question carries none. */
     size_t arena_at = KSM_PROTO_ARENA_OFFSET;
@@ -450,9 +459,14 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
             return refuse(out, bad);
         }
     }
-    if (h.endpoint_id != 0 || h.method_id != KSM_PROTO_DECIDE ||
-        h.fixed_size != arena_at - IDL_HEADER_SIZE || h.handle_count != 0 || h.flags != 0 ||
-        h.arena_size != len - arena_at || REQ(m, reserved[0]) != 0 || REQ(m, reserved[1]) != 0) {
+    /* The IPC header as its three words (bastion_idl.h asserts the fields' places): endpoint 0
+     * and method KSM_PROTO_DECIDE; the fixed part up to the arena and the arena the rest; no
+     * handle, no flag, reserved 0. Then the request's own reserved words, 0. */
+    const uint64_t arena_size = len - arena_at;
+    if (msg_u64(m) != (uint64_t)KSM_PROTO_DECIDE << 32 || arena_size > UINT32_MAX ||
+        msg_u64(m + 8) != ((arena_at - IDL_HEADER_SIZE) | arena_size << 32) ||
+        msg_u64(m + 16) != 0 ||
+        msg_u64(m + IDL_HEADER_SIZE + offsetof(struct ksm_proto_request, reserved)) != 0) {
         return refuse(out, "malformed security request");
     }
     const uint8_t *arena = m + arena_at;
@@ -513,5 +527,5 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
     }
     if (!out->v.audit)
         return 0;
-    return audit_text(ctx->table, out, &v, &log);
+    return audit_text(ctx->table, out, v, &log);
 }
