@@ -837,6 +837,62 @@ static void emit_desc(struct package *p, struct sbuf *h, struct sbuf *c)
     }
 }
 
+/*
+ * Method number i of package prefix `pre` served by a static function `fn`(ops, ctx, ep, request,
+ * response, validated): validates the request unless validated, unmarshals it, calls the
+ * handler (rcNotSupported when the table has none) and writes its response. The package's
+ * dispatcher and every class dispatcher with an endpoint of the package emit the same one.
+ */
+static void emit_serve(struct sbuf *c, const struct method *m, int i, const char *pre,
+                       const char *fn, const char *storage)
+{
+    sb_printf(c,
+              "\n%s Retcode %s(const struct %s_ops *idl_ops, void *idl_ctx, uint32_t idl_ep,\n"
+              "    const void *idl_req, size_t idl_req_len, void *idl_res, size_t idl_res_cap, "
+              "size_t *idl_res_len,\n"
+              "    int idl_validated)\n{\n",
+              storage, fn, pre);
+    sb_printf(c, "    const struct idl_method_desc *idl_m = &%s_methods[%d];\n", pre, i);
+    for (int j = 0; j < m->nparams; j++)
+        sb_printf(c, "    %s;\n", local_decl(&m->params[j]));
+    bool direct = direct_eligible(m);
+    if (direct) {
+        direct_emit_serve_unmarshal(c, m, local_ref);
+    } else {
+        emit_ref_array(c, m, DIR_IN, "void *const", "idl_in", local_ref);
+        sb_printf(c,
+                  "    enum idl_error idl_e = (idl_validated ? idl_unmarshal_validated : "
+                  "idl_unmarshal)(idl_m,\n"
+                  "        IDL_PART_REQUEST, idl_req, idl_req_len, %s);\n",
+                  count_part(m, DIR_IN) ? "idl_in" : "NULL");
+        sb_printf(c, "    if (idl_e != IDL_OK)\n        return idl_error_retcode(idl_e);\n");
+    }
+    sb_printf(c, "    if (!idl_ops->%s)\n        return rcNotSupported;\n", m->name);
+    sb_printf(c, "    Retcode idl_rc = idl_ops->%s(idl_ctx", m->name);
+    for (int j = 0; j < m->nparams; j++)
+        sb_printf(c, ", %s", local_arg(&m->params[j]));
+    sb_printf(c, ");\n");
+    if (direct) {
+        direct_emit_serve_reply(c, m, i, local_ref);
+    } else {
+        emit_ref_array(c, m, DIR_OUT, "const void *const", "idl_out", local_ref);
+        sb_printf(c,
+                  "    if (idl_rc == rcOk)\n        return idl_server_reply(idl_m, "
+                  "IDL_PART_RESPONSE, idl_ep, %s,"
+                  " idl_res, idl_res_cap, idl_res_len);\n",
+                  count_part(m, DIR_OUT) ? "idl_out" : "NULL");
+    }
+    if (count_part(m, DIR_ERROR)) {
+        emit_ref_array(c, m, DIR_ERROR, "const void *const", "idl_err", local_ref);
+        sb_printf(c, "    return idl_server_reply(idl_m, IDL_PART_ERROR, idl_ep, idl_err, "
+                     "idl_res, idl_res_cap,"
+                     " idl_res_len);\n");
+    } else {
+        sb_printf(c, "    return idl_rc;\n");
+    }
+    sb_printf(c, "}\n");
+}
+
 static void gen_source(struct package *p, struct sbuf *c)
 {
     const char *pre = c_prefix(p->name);
@@ -873,55 +929,9 @@ static void gen_source(struct package *p, struct sbuf *c)
     }
 
     /* Per-method dispatch. */
-    for (int i = 0; i < p->nmethods; i++) {
-        struct method *m = &p->methods[i];
-        sb_printf(c,
-                  "\nstatic Retcode %s_serve_%s(const struct %s_ops *idl_ops, void *idl_ctx, "
-                  "uint32_t idl_ep,\n"
-                  "    const void *idl_req, size_t idl_req_len, void *idl_res, size_t idl_res_cap, "
-                  "size_t *idl_res_len,\n"
-                  "    int idl_validated)\n{\n",
-                  pre, m->name, pre);
-        sb_printf(c, "    const struct idl_method_desc *idl_m = &%s_methods[%d];\n", pre, i);
-        for (int j = 0; j < m->nparams; j++)
-            sb_printf(c, "    %s;\n", local_decl(&m->params[j]));
-        bool direct = direct_eligible(m);
-        if (direct) {
-            direct_emit_serve_unmarshal(c, m, local_ref);
-        } else {
-            emit_ref_array(c, m, DIR_IN, "void *const", "idl_in", local_ref);
-            sb_printf(c,
-                      "    enum idl_error idl_e = (idl_validated ? idl_unmarshal_validated : "
-                      "idl_unmarshal)(idl_m,\n"
-                      "        IDL_PART_REQUEST, idl_req, idl_req_len, %s);\n",
-                      count_part(m, DIR_IN) ? "idl_in" : "NULL");
-            sb_printf(c, "    if (idl_e != IDL_OK)\n        return idl_error_retcode(idl_e);\n");
-        }
-        sb_printf(c, "    if (!idl_ops->%s)\n        return rcNotSupported;\n", m->name);
-        sb_printf(c, "    Retcode idl_rc = idl_ops->%s(idl_ctx", m->name);
-        for (int j = 0; j < m->nparams; j++)
-            sb_printf(c, ", %s", local_arg(&m->params[j]));
-        sb_printf(c, ");\n");
-        if (direct) {
-            direct_emit_serve_reply(c, m, i, local_ref);
-        } else {
-            emit_ref_array(c, m, DIR_OUT, "const void *const", "idl_out", local_ref);
-            sb_printf(c,
-                      "    if (idl_rc == rcOk)\n        return idl_server_reply(idl_m, "
-                      "IDL_PART_RESPONSE, idl_ep, %s,"
-                      " idl_res, idl_res_cap, idl_res_len);\n",
-                      count_part(m, DIR_OUT) ? "idl_out" : "NULL");
-        }
-        if (count_part(m, DIR_ERROR)) {
-            emit_ref_array(c, m, DIR_ERROR, "const void *const", "idl_err", local_ref);
-            sb_printf(c, "    return idl_server_reply(idl_m, IDL_PART_ERROR, idl_ep, idl_err, "
-                         "idl_res, idl_res_cap,"
-                         " idl_res_len);\n");
-        } else {
-            sb_printf(c, "    return idl_rc;\n");
-        }
-        sb_printf(c, "}\n");
-    }
+    for (int i = 0; i < p->nmethods; i++)
+        emit_serve(c, &p->methods[i], i, pre, xprintf("%s_serve_%s", pre, p->methods[i].name),
+                   "static");
 
     /* One switch over the methods, reached by three entries: the plain dispatcher validates
      * every request, the _validated one trusts a request the router already validated (the
@@ -988,6 +998,27 @@ static void gen_source(struct package *p, struct sbuf *c)
     }
 }
 
+/*
+ * The class dispatcher's frame holds the locals of every serve function inlined into it, and
+ * every request pays that frame's depth on the stack (a kernel thread's is 16 KiB). A method
+ * whose structs and arrays take more than this stays a function of its own, as it was in its
+ * interface's dispatcher (kl.core: TEE.Dispatch, whose two messages take over 600 bytes each).
+ */
+#define SERVE_INLINE_LOCALS_MAX 256u
+
+/* Bytes of the C locals emit_serve declares for m's structs and arrays (the rest are a few
+ * words each). */
+static uint64_t serve_locals_size(const struct method *m)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < m->nparams; i++) {
+        enum pclass pc = param_class(&m->params[i]);
+        if (pc == PC_AGG || pc == PC_ARRAY)
+            n += native_size(m->params[i].type);
+    }
+    return n;
+}
+
 static void gen_unit(struct model *mdl, struct unit *u, const char *out_dir)
 {
     (void)mdl;
@@ -1022,10 +1053,11 @@ static void gen_unit(struct model *mdl, struct unit *u, const char *out_dir)
             sb_printf(h, "    const struct %s_ops *%s;\n", c_prefix(eps[i].pkg->name),
                       c_prefix(eps[i].path));
         sb_printf(h, "};\n");
-        sb_printf(h, "/* Routes req by its endpoint id to that endpoint's <Iface>_dispatch "
-                     "(rcBadMessage for an\n"
-                     " * id the class does not have); _validated for a request idl_route_request "
-                     "validated. */\n");
+        sb_printf(h, "/* Serves req with its endpoint's handler table as that interface's "
+                     "<Iface>_dispatch would\n"
+                     " * (rcBadMessage for an endpoint id the class does not have), in one "
+                     "function; _validated for a\n"
+                     " * request idl_route_request validated. */\n");
         for (int v = 0; v < 2; v++)
             sb_printf(h,
                       "Retcode %s_dispatch%s(const struct %s_handlers *idl_handlers, void "
@@ -1053,6 +1085,22 @@ static void gen_unit(struct model *mdl, struct unit *u, const char *out_dir)
             sb_printf(c, "    {\"%s\", &%s_interface, %s_validate_request},\n", eps[i].path,
                       c_prefix(eps[i].pkg->name), c_prefix(eps[i].pkg->name));
         sb_printf(c, "};\n");
+        /* Every method of every endpoint served in this one function: its static serve
+         * functions are called once each, so the compiler inlines them, and a server whose
+         * handler tables are constants (the kernel's) calls the handler itself. One switch on
+         * the endpoint and one on the method, where a dispatcher per interface below the class's
+         * cost a call, a frame and a table load more per request. The checks and their order are
+         * the interface dispatchers' (endpoint, table, method, then the method's own). */
+        for (int i = 0; i < n; i++) {
+            const struct package *pk = eps[i].pkg;
+            for (int j = 0; j < pk->nmethods; j++)
+                emit_serve(
+                    c, &pk->methods[j], j, c_prefix(pk->name),
+                    xprintf("%s_%s_serve_%s", pre, c_prefix(eps[i].path), pk->methods[j].name),
+                    serve_locals_size(&pk->methods[j]) <= SERVE_INLINE_LOCALS_MAX
+                        ? "static inline __attribute__((always_inline))"
+                        : "static __attribute__((noinline))");
+        }
         sb_printf(c,
                   "\nRetcode %s_dispatch_header(const struct %s_handlers *idl_handlers, void "
                   "*idl_ctx,\n"
@@ -1062,13 +1110,21 @@ static void gen_unit(struct model *mdl, struct unit *u, const char *out_dir)
                   pre, pre);
         sb_printf(c, "    switch (idl_h->endpoint_id) {\n");
         for (int i = 0; i < n; i++) {
+            const struct package *pk = eps[i].pkg;
             const char *f = c_prefix(eps[i].path);
-            sb_printf(c,
-                      "    case %d:\n        return idl_handlers->%s ? "
-                      "%s_dispatch_header(idl_handlers->%s, idl_ctx, idl_h, idl_validated,"
-                      " idl_req, idl_req_len, idl_res, idl_res_cap, idl_res_len) : "
-                      "rcNotSupported;\n",
-                      i, f, c_prefix(eps[i].pkg->name), f);
+            sb_printf(c, "    case %d: {\n", i);
+            sb_printf(c, "        const struct %s_ops *idl_ops = idl_handlers->%s;\n",
+                      c_prefix(pk->name), f);
+            sb_printf(c, "        if (!idl_ops)\n            return rcNotSupported;\n");
+            sb_printf(c, "        switch (idl_h->method_id) {\n");
+            for (int j = 0; j < pk->nmethods; j++)
+                sb_printf(c,
+                          "        case %d:\n            return %s_%s_serve_%s(idl_ops, idl_ctx, "
+                          "%du, idl_req, idl_req_len, idl_res,\n                idl_res_cap, "
+                          "idl_res_len, idl_validated);\n",
+                          j, pre, f, pk->methods[j].name, i);
+            sb_printf(c, "        default:\n            return idl_error_retcode(IDL_ERR_METHOD);"
+                         "\n        }\n    }\n");
         }
         sb_printf(c, "    default:\n        return idl_error_retcode(IDL_ERR_ENDPOINT);\n    "
                      "}\n}\n");

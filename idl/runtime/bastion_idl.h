@@ -359,6 +359,14 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && IDL_HEADER_SIZE == 2
                                                                                    "header's "
                                                                                    "words");
 
+_Static_assert(offsetof(struct idl_header, method_id) == 4 &&
+                   offsetof(struct idl_header, fixed_size) == 8 &&
+                   offsetof(struct idl_header, arena_size) == 12 &&
+                   offsetof(struct idl_header, handle_count) == 16 &&
+                   offsetof(struct idl_header, flags) == 18 &&
+                   offsetof(struct idl_header, reserved) == 20,
+               "the header's fields in its words");
+
 /* Writes the header, then zeroes the rest of the message's first `len` bytes (the fixed part
  * with its padding, the handle table): padding never carries stale bytes. */
 static inline void idl_direct_header(uint8_t *b, uint32_t len, uint32_t endpoint_id,
@@ -382,8 +390,14 @@ static inline void idl_direct_header(uint8_t *b, uint32_t len, uint32_t endpoint
 static inline bool idl_direct_layout_ok(const struct idl_header *h, uint32_t fixed_size,
                                         uint32_t handles, uint16_t flags)
 {
-    return h->fixed_size == fixed_size && h->arena_size == 0 && h->handle_count == handles &&
-           h->flags == flags && h->reserved == 0;
+    /* The header's last two words as idl_direct_header writes them: fixed_size with arena_size
+     * 0, then handle_count and flags with reserved 0; two compares where the five fields took
+     * five loads and compares. */
+    uint64_t w1, w2;
+    __builtin_memcpy(&w1, (const uint8_t *)h + 8, sizeof w1);
+    __builtin_memcpy(&w2, (const uint8_t *)h + 16, sizeof w2);
+    return handles <= UINT16_MAX && w1 == fixed_size &&
+           w2 == ((uint64_t)handles | (uint64_t)flags << 16);
 }
 
 /* Handle parameter number k: its table entry, and its index in the fixed part at `field`. */
@@ -406,10 +420,9 @@ static inline void idl_direct_get_handle(const uint8_t *b, uint32_t table, uint3
 static inline bool idl_direct_response_ok(const uint8_t *r, uint32_t method_id, uint32_t fixed_size,
                                           uint32_t handles)
 {
-    struct idl_header h;
-    __builtin_memcpy(&h, r, sizeof h);
-    return h.method_id == method_id &&
-           idl_direct_layout_ok(&h, fixed_size, handles, IDL_FLAG_RESPONSE);
+    return idl_direct_rd32(r + 4) == method_id &&
+           idl_direct_layout_ok((const struct idl_header *)(const void *)r, fixed_size, handles,
+                                IDL_FLAG_RESPONSE);
 }
 
 #endif

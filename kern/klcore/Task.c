@@ -173,6 +173,21 @@ static Retcode GetPath(void *ctx, const char **path, kl_core_Types_Retcode *rc)
     return rcOk;
 }
 
+/* The pid of the process behind the caller's handle task (0 on failure). Out of line: its
+ * reference is a stack slot whose address is taken, which cost the caller's own pid (GetPid's
+ * common case) a stack-protected frame. */
+static __attribute__((noinline)) Retcode pid_of_task(struct core_ctx *c, idl_handle_t task,
+                                                     kl_core_Types_Pid *pid)
+{
+    struct process *p;
+    Retcode r = get_task(c, task, HR_READ, &p);
+    if (r == rcOk) {
+        *pid = p->pid;
+        process_unref(p);
+    }
+    return r;
+}
+
 /* Kept a function of its own in the link-time optimised kernel: bench/trace/run.sh stops at it
  * to record one period of the core_call benchmark row (one call each). */
 static __attribute__((noinline)) Retcode GetPid(void *ctx, idl_handle_t task,
@@ -185,13 +200,7 @@ static __attribute__((noinline)) Retcode GetPid(void *ctx, idl_handle_t task,
         *rc = rcOk;
         return rcOk;
     }
-    struct process *p;
-    Retcode r = get_task(c, task, HR_READ, &p);
-    if (r == rcOk) {
-        *pid = p->pid;
-        process_unref(p);
-    }
-    *rc = r;
+    *rc = pid_of_task(c, task, pid);
     return rcOk;
 }
 

@@ -170,21 +170,35 @@ static void core_prof_report(const struct idl_header *h, const uint64_t *t)
 #define CORE_PROF_STAMP(i) ((void)0)
 #endif
 
-/* The methods whose handlers use core_ctx.scratch (Task.GetTasksList, FS.Read, FS.Count, FS.GetInfo, VMM.Query,
- * HAL.GetEntropy, Audit.Read, Profiler.GetCounters, IO.DmaGetInfo, IO.DmaGetPhysInfo,
- * CpuFreq.GetLayout, Notice.GetEvent, CM.Listen); calls of the others do not allocate it. */
+/* The methods whose handlers use core_ctx.scratch, bit m of their endpoint's word: every
+ * method of FS, VMM and Profiler, and Task.GetTasksList, HAL.GetEntropy, Audit.Read,
+ * CpuFreq.GetLayout, Notice.GetEvent, CM.Listen, IO.DmaGetInfo and IO.DmaGetPhysInfo; calls of
+ * the others do not allocate it. A table, where a chain of compares cost every call a dozen
+ * instructions. */
+#define SCRATCH_BIT(iface, method) (1ull << kl_core_##iface##_##method##_MID)
+static const uint64_t scratch_methods[kl_core_Core_ENDPOINT_COUNT] = {
+    [kl_core_Core_EP_task_Task] = SCRATCH_BIT(Task, GetTasksList),
+    [kl_core_Core_EP_fs_FS] = ~0ull,
+    [kl_core_Core_EP_vmm_VMM] = ~0ull,
+    [kl_core_Core_EP_profiler_Profiler] = ~0ull,
+    [kl_core_Core_EP_hal_HAL] = SCRATCH_BIT(HAL, GetEntropy),
+    [kl_core_Core_EP_audit_Audit] = SCRATCH_BIT(Audit, Read),
+    [kl_core_Core_EP_cpufreq_CpuFreq] = SCRATCH_BIT(CpuFreq, GetLayout),
+    [kl_core_Core_EP_notice_Notice] = SCRATCH_BIT(Notice, GetEvent),
+    [kl_core_Core_EP_cm_CM] = SCRATCH_BIT(CM, Listen),
+    [kl_core_Core_EP_io_IO] = SCRATCH_BIT(IO, DmaGetInfo) | SCRATCH_BIT(IO, DmaGetPhysInfo),
+};
+_Static_assert(kl_core_Task_METHOD_COUNT <= 64 && kl_core_HAL_METHOD_COUNT <= 64 &&
+                   kl_core_Audit_METHOD_COUNT <= 64 && kl_core_CpuFreq_METHOD_COUNT <= 64 &&
+                   kl_core_Notice_METHOD_COUNT <= 64 && kl_core_CM_METHOD_COUNT <= 64 &&
+                   kl_core_IO_METHOD_COUNT <= 64,
+               "a method's bit in its endpoint's word");
+
+/* ep and method are those of a request idl_route_request accepted, so in range: the bounds
+ * only keep the table's read inside it. */
 static bool uses_scratch(uint32_t ep, uint32_t method)
 {
-    return (ep == kl_core_Core_EP_task_Task && method == kl_core_Task_GetTasksList_MID) ||
-           ep == kl_core_Core_EP_fs_FS || ep == kl_core_Core_EP_vmm_VMM ||
-           ep == kl_core_Core_EP_profiler_Profiler ||
-           (ep == kl_core_Core_EP_hal_HAL && method == kl_core_HAL_GetEntropy_MID) ||
-           (ep == kl_core_Core_EP_audit_Audit && method == kl_core_Audit_Read_MID) ||
-           (ep == kl_core_Core_EP_cpufreq_CpuFreq && method == kl_core_CpuFreq_GetLayout_MID) ||
-           (ep == kl_core_Core_EP_notice_Notice && method == kl_core_Notice_GetEvent_MID) ||
-           (ep == kl_core_Core_EP_cm_CM && method == kl_core_CM_Listen_MID) ||
-           (ep == kl_core_Core_EP_io_IO &&
-            (method == kl_core_IO_DmaGetInfo_MID || method == kl_core_IO_DmaGetPhysInfo_MID));
+    return ep < kl_core_Core_ENDPOINT_COUNT && method < 64 && (scratch_methods[ep] >> method & 1);
 }
 
 /* Task.GetTasksList writes both of its sequences there (klcore/Task_list.c); the others need

@@ -1721,11 +1721,15 @@ struct ksm_verdict ksm_decide_state(const struct ksm_table *t, struct ksm_state 
                             method_id, msg, len);
 }
 
-struct ksm_verdict ksm_decide_audit(const struct ksm_table *t, struct ksm_state *st,
-                                    struct ksm_audit_log *log, uint32_t event, uint32_t src_class,
-                                    uint32_t dst_class, uint32_t src_sid, uint32_t dst_sid,
-                                    uint32_t endpoint_id, uint32_t method_id, const void *msg,
-                                    size_t len)
+/* Inlined into its callers when they are compiled with it (the KSM is link-time optimised):
+ * what the KSM's loop asks once a question, where the call passed twelve arguments, half of
+ * them on the stack, and returned the verdict in two registers to unpack. The general case
+ * stays out of line (decide_calls). */
+__attribute__((always_inline)) inline struct ksm_verdict
+ksm_decide_audit(const struct ksm_table *t, struct ksm_state *st, struct ksm_audit_log *log,
+                 uint32_t event, uint32_t src_class, uint32_t dst_class, uint32_t src_sid,
+                 uint32_t dst_sid, uint32_t endpoint_id, uint32_t method_id, const void *msg,
+                 size_t len)
 {
     if (!msg)
         len = 0;

@@ -335,6 +335,110 @@ static const char *ended_sids_malformed(uint32_t count, const uint8_t *sids, siz
     return 0;
 }
 
+/*
+ * The rare parts of an answer, each a function of its own: out of line, they leave the common
+ * question (no ended SID, known classes, no audit) a short path whose values stay in registers
+ * (the KSM's loop is in every monitored call).
+ */
+
+/* Not part of this event: objects and processes that ended since; their state goes, a
+ * process's slot is free. Before the decision, which may need the room. */
+static __attribute__((noinline)) void forget_ended(const struct ksm_answer_ctx *ctx,
+                                                   struct ksm_answer_state *st,
+                                                   const uint8_t *ended, uint32_t count)
+{
+    if (st->lock)
+        st->lock(st->arg);
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t sid;
+        __builtin_memcpy(&sid, ended + 4 * i, sizeof sid);
+        uint32_t slot = ksm_sids_forget(&st->sids, sid);
+        if (slot != KSM_SID_NONE)
+            ksm_state_drop(ctx->table, &st->store, slot);
+        /* the process or object as a resource (handles to it) loses its state too */
+        ksm_state_drop_resource(ctx->table, &st->store, sid);
+    }
+    if (st->unlock)
+        st->unlock(st->arg);
+}
+
+/* The denial of an event whose source or destination class (dst: UINT32_MAX) the table does
+ * not have; new_class: the class an execute event names, else NULL. */
+static __attribute__((noinline)) size_t refuse_class(struct ksm_answer *out, uint32_t event,
+                                                     const char *new_class, uint32_t dst)
+{
+    struct text t = {out->text, 0, KSM_PROTO_TEXT_MAX, 0};
+    out->v.granted = 0;
+    out->v.audit = 1;
+    put(&t, event == KSM_EV_EXECUTE ? "execute" : "request");
+    put(&t, ": ");
+    if (new_class != 0 && dst == UINT32_MAX) {
+        put(&t, "class ");
+        put(&t, new_class);
+        put(&t, " is not in the policy");
+    } else {
+        put(&t, "a class the policy does not know");
+    }
+    return finish(&t, 0);
+}
+
+/* The text of an audited verdict v, with the records of log. */
+static __attribute__((noinline)) size_t audit_text(const struct ksm_table *tab,
+                                                   struct ksm_answer *out,
+                                                   const struct ksm_verdict verdict,
+                                                   const struct ksm_audit_log *log)
+{
+    /* by value: the caller's verdict stays in registers instead of a stack slot for its
+     * address */
+    const struct ksm_verdict *v = &verdict;
+    struct text t = {out->text, 0, KSM_PROTO_TEXT_MAX, 0};
+    put(&t, v->slot < tab->nslots ? tab->slot_names[v->slot] : "?");
+    put(&t, ": ");
+    if (out->v.granted) {
+        put(&t, "granted by ");
+        put_rule(&t, tab, v->rule);
+    } else if (v->reason == KSM_R_RULE) {
+        put_rule(&t, tab, v->rule);
+    } else if (v->reason == KSM_R_DEFAULT_DENY) {
+        put(&t, "default deny");
+    } else {
+        put(&t, ksm_reason_name(v->reason));
+        if ((v->reason == KSM_R_FIELD_BOUNDS || v->reason == KSM_R_UNION_ARM) &&
+            v->field < tab->nfields) {
+            put(&t, " ");
+            put(&t, tab->fields[v->field]);
+        }
+        if (v->rule != 0) {
+            put(&t, " in ");
+            put_rule(&t, tab, v->rule);
+        }
+    }
+    uint32_t left = 0;
+    if (log->n != 0 || log->dropped != 0)
+        left = t.cut ? log->n + log->dropped : put_methods(&t, tab, log);
+    return finish(&t, left);
+}
+
+/* A field of the question's struct ksm_proto_request, read from the message where it is used:
+ * the message (the receiver's own buffer, which nothing changes during the answer) stays in
+ * memory, where a copy of the struct in locals kept the fields used after the decision in stack
+ * slots of their own (stored, then loaded again). */
+static inline uint32_t req_u32(const uint8_t *p)
+{
+    uint32_t v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+#define REQ(m, field) req_u32((m) + IDL_HEADER_SIZE + offsetof(struct ksm_proto_request, field))
+
+static inline uint64_t msg_u64(const uint8_t *p)
+{
+    uint64_t v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+_Static_assert(sizeof(((struct ksm_proto_request *)0)->reserved) == 8, "one word of reserved");
+
 size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
                   struct ksm_answer *out)
 {
@@ -342,52 +446,38 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
     out->v = (struct ksm_proto_verdict){.class_id = KSM_PROTO_CLASS_UNKNOWN};
     out->text[0] = 0;
 
-    struct idl_header h;
-    struct ksm_proto_request r;
     if (msg == NULL || len < KSM_PROTO_ARENA_OFFSET) {
         return refuse(out, "malformed security request (too short)");
     }
-    __builtin_memcpy(&h, m, sizeof h);
-    __builtin_memcpy(&r, m + IDL_HEADER_SIZE, sizeof r);
     /* The fixed part: the request, then its ended SIDs and their pad (ksm_proto.h); checked
      * apart, as almost every question carries none. */
     size_t arena_at = KSM_PROTO_ARENA_OFFSET;
     const uint8_t *ended = m + KSM_PROTO_ARENA_OFFSET;
-    if (r.ended_count != 0) {
-        const char *bad = ended_sids_malformed(r.ended_count, ended, len, &arena_at);
+    if (REQ(m, ended_count) != 0) {
+        const char *bad = ended_sids_malformed(REQ(m, ended_count), ended, len, &arena_at);
         if (bad != 0) {
             return refuse(out, bad);
         }
     }
-    if (h.endpoint_id != 0 || h.method_id != KSM_PROTO_DECIDE ||
-        h.fixed_size != arena_at - IDL_HEADER_SIZE || h.handle_count != 0 || h.flags != 0 ||
-        h.arena_size != len - arena_at || r.reserved[0] != 0 || r.reserved[1] != 0) {
+    /* The IPC header as its three words (bastion_idl.h asserts the fields' places): endpoint 0
+     * and method KSM_PROTO_DECIDE; the fixed part up to the arena and the arena the rest; no
+     * handle, no flag, reserved 0. Then the request's own reserved words, 0. */
+    const uint64_t arena_size = len - arena_at;
+    if (msg_u64(m) != (uint64_t)KSM_PROTO_DECIDE << 32 || arena_size > UINT32_MAX ||
+        msg_u64(m + 8) != ((arena_at - IDL_HEADER_SIZE) | arena_size << 32) ||
+        msg_u64(m + 16) != 0 ||
+        msg_u64(m + IDL_HEADER_SIZE + offsetof(struct ksm_proto_request, reserved)) != 0) {
         return refuse(out, "malformed security request");
     }
     const uint8_t *arena = m + arena_at;
     size_t arena_len = len - arena_at;
     struct ksm_answer_state *st = ctx->state;
-    if (st != NULL && r.ended_count != 0) {
-        /* Not part of this event: objects and processes that ended since; their state goes,
-         * a process's slot is free. Before the decision, which may need the room. */
-        if (st->lock)
-            st->lock(st->arg);
-        for (uint32_t i = 0; i < r.ended_count; i++) {
-            uint32_t sid;
-            __builtin_memcpy(&sid, ended + 4 * i, sizeof sid);
-            uint32_t slot = ksm_sids_forget(&st->sids, sid);
-            if (slot != KSM_SID_NONE)
-                ksm_state_drop(ctx->table, &st->store, slot);
-            /* the process or object as a resource (handles to it) loses its state too */
-            ksm_state_drop_resource(ctx->table, &st->store, sid);
-        }
-        if (st->unlock)
-            st->unlock(st->arg);
-    }
+    if (st != NULL && REQ(m, ended_count) != 0)
+        forget_ended(ctx, st, ended, REQ(m, ended_count));
 
-    uint32_t src = table_class(ctx, r.src_class), dst = table_class(ctx, r.dst_class);
+    uint32_t src = table_class(ctx, REQ(m, src_class)), dst = table_class(ctx, REQ(m, dst_class));
     const char *new_class = 0;
-    if (r.event == KSM_EV_EXECUTE) {
+    if (REQ(m, event) == KSM_EV_EXECUTE) {
         if (arena_len == 0 || arena[arena_len - 1] != 0) {
             return refuse(out, "execute: malformed class name");
         }
@@ -397,22 +487,10 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
         arena = 0;
         arena_len = 0;
     }
-    struct text t = {out->text, 0, KSM_PROTO_TEXT_MAX, 0};
-    if (src == UINT32_MAX || dst == UINT32_MAX) {
-        out->v.granted = 0;
-        out->v.audit = 1;
-        put(&t, r.event == KSM_EV_EXECUTE ? "execute" : "request");
-        put(&t, ": ");
-        if (new_class != 0 && dst == UINT32_MAX) {
-            put(&t, "class ");
-            put(&t, new_class);
-            put(&t, " is not in the policy");
-        } else {
-            put(&t, "a class the policy does not know");
-        }
-        return finish(&t, 0);
-    }
-    uint32_t endpoint = r.event == KSM_EV_SECURITY ? KSM_SECURITY_ENDPOINT : r.endpoint_id;
+    if (src == UINT32_MAX || dst == UINT32_MAX)
+        return refuse_class(out, REQ(m, event), new_class, dst);
+    uint32_t endpoint =
+        REQ(m, event) == KSM_EV_SECURITY ? KSM_SECURITY_ENDPOINT : REQ(m, endpoint_id);
     struct ksm_verdict v;
     /* The records of model objects' methods: only a table that audits some has any. */
     struct ksm_audit_log log;
@@ -420,22 +498,24 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
     log.dropped = 0;
     struct ksm_audit_log *logp = ctx->table->obj_audit ? &log : NULL;
     if (st == NULL) {
-        v = ksm_decide_audit(ctx->table, NULL, logp, r.event, src, dst, KSM_SID_NONE, KSM_SID_NONE,
-                             endpoint, r.method_id, arena, arena_len);
+        v = ksm_decide_audit(ctx->table, NULL, logp, REQ(m, event), src, dst, KSM_SID_NONE,
+                             KSM_SID_NONE, endpoint, REQ(m, method_id), arena, arena_len);
     } else {
         if (st->lock)
             st->lock(st->arg);
         /* SID 0 is the kernel: no slot, but a Mic subject of its own (KSM_SID_KERNEL) */
-        uint32_t src_slot = r.src_sid == 0 ? KSM_SID_KERNEL : ksm_sids_slot(&st->sids, r.src_sid);
-        uint32_t dst_slot = r.dst_sid == 0 ? KSM_SID_KERNEL : ksm_sids_slot(&st->sids, r.dst_sid);
-        v = ksm_decide_audit(ctx->table, &st->store, logp, r.event, src, dst, src_slot, dst_slot,
-                             endpoint, r.method_id, arena, arena_len);
+        uint32_t src_slot =
+            REQ(m, src_sid) == 0 ? KSM_SID_KERNEL : ksm_sids_slot(&st->sids, REQ(m, src_sid));
+        uint32_t dst_slot =
+            REQ(m, dst_sid) == 0 ? KSM_SID_KERNEL : ksm_sids_slot(&st->sids, REQ(m, dst_sid));
+        v = ksm_decide_audit(ctx->table, &st->store, logp, REQ(m, event), src, dst, src_slot,
+                             dst_slot, endpoint, REQ(m, method_id), arena, arena_len);
         if (st->unlock)
             st->unlock(st->arg);
     }
     out->v.granted = v.verdict == KSM_GRANTED;
     out->v.audit = v.audit || log.n != 0 || log.dropped != 0;
-    if (out->v.granted && r.event == KSM_EV_REQUEST) {
+    if (out->v.granted && REQ(m, event) == KSM_EV_REQUEST) {
         if (ctx->pregrants != NULL && v.slot < ctx->table->nslots) {
             out->v.reply = ctx->pregrants[(size_t)src * ctx->table->nslots + v.slot];
         } else {
@@ -447,29 +527,5 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
     }
     if (!out->v.audit)
         return 0;
-    put(&t, v.slot < ctx->table->nslots ? ctx->table->slot_names[v.slot] : "?");
-    put(&t, ": ");
-    if (out->v.granted) {
-        put(&t, "granted by ");
-        put_rule(&t, ctx->table, v.rule);
-    } else if (v.reason == KSM_R_RULE) {
-        put_rule(&t, ctx->table, v.rule);
-    } else if (v.reason == KSM_R_DEFAULT_DENY) {
-        put(&t, "default deny");
-    } else {
-        put(&t, ksm_reason_name(v.reason));
-        if ((v.reason == KSM_R_FIELD_BOUNDS || v.reason == KSM_R_UNION_ARM) &&
-            v.field < ctx->table->nfields) {
-            put(&t, " ");
-            put(&t, ctx->table->fields[v.field]);
-        }
-        if (v.rule != 0) {
-            put(&t, " in ");
-            put_rule(&t, ctx->table, v.rule);
-        }
-    }
-    uint32_t left = 0;
-    if (log.n != 0 || log.dropped != 0)
-        left = t.cut ? log.n + log.dropped : put_methods(&t, ctx->table, &log);
-    return finish(&t, left);
+    return audit_text(ctx->table, out, v, &log);
 }

@@ -11,7 +11,7 @@
 #include "crt.h"
 #include <bastion/startblock.h>
 
-static uint32_t core;
+uint32_t crt_core_handle; /* <user/start.h> */
 static bool is_ksm;
 static uint64_t boot_tsc;
 static uint64_t tsc_hz;
@@ -29,7 +29,7 @@ __attribute__((no_stack_protector)) int crt_read_start_block(const void *start_b
     const struct bastion_start_block *sb = start_block;
     if (sb == NULL || sb->magic != BASTION_START_MAGIC || sb->version != BASTION_START_VERSION)
         return -1;
-    core = sb->core_handle;
+    crt_core_handle = sb->core_handle;
     is_ksm = sb->ksm_receiver == 1;
     boot_tsc = sb->boot_tsc;
     tsc_hz = sb->tsc_hz;
@@ -42,11 +42,6 @@ __attribute__((no_stack_protector)) int crt_read_start_block(const void *start_b
     conns = (const struct bastion_start_conn *)(uintptr_t)sb->conns;
     nconns = conns ? sb->nconn : 0;
     return 0;
-}
-
-uint32_t core_handle(void)
-{
-    return core;
 }
 
 uint32_t start_cpu_count(void)

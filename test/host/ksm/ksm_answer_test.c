@@ -32,10 +32,13 @@
  * 52, reserved 56 and 60; then the ended SIDs (4 bytes each) and a zero word when their count is
  * odd, all in the fixed size; the arena after them (at 64 with none). */
 enum {
+    WIRE_HDR_ENDPOINT = 0,
     WIRE_METHOD = 4,
     WIRE_FIXED_SIZE = 8,
     WIRE_ARENA_SIZE = 12,
     WIRE_HANDLE_COUNT = 16,
+    WIRE_HDR_FLAGS = 18,
+    WIRE_HDR_RESERVED = 20,
     WIRE_EVENT = 24,
     WIRE_SRC_CLASS = 28,
     WIRE_DST_CLASS = 32,
@@ -320,6 +323,27 @@ static void malformed_requests_are_denied(void **state)
     put32(WIRE_RESERVED2, 7);
     assert_int_equal(answer(len).granted, 0);
     put32(WIRE_RESERVED2, 0);
+    /* Each other field of the IPC header, one at a time (the answer compares its words). */
+    static const struct {
+        uint32_t at, value, size;
+    } header_fields[] = {
+        {WIRE_HDR_ENDPOINT, 1, 4},           {WIRE_FIXED_SIZE, WIRE_FIXED_PART + 8, 4},
+        {WIRE_ARENA_SIZE, (uint32_t)~0u, 4}, {WIRE_HDR_FLAGS, 1, 2},
+        {WIRE_HDR_FLAGS, 0x8000, 2},         {WIRE_HDR_RESERVED, 1, 4},
+        {WIRE_HDR_RESERVED, 0x80000000u, 4}};
+    for (size_t i = 0; i < sizeof header_fields / sizeof header_fields[0]; i++) {
+        uint8_t saved[4];
+        memcpy(saved, req + header_fields[i].at, sizeof saved);
+        if (header_fields[i].size == 2)
+            put16(header_fields[i].at, (uint16_t)header_fields[i].value);
+        else
+            put32(header_fields[i].at, header_fields[i].value);
+        v = answer(len);
+        assert_int_equal(v.granted, 0);
+        assert_string_equal(v.text, "malformed security request");
+        memcpy(req + header_fields[i].at, saved, sizeof saved);
+        assert_int_equal(answer(len).granted, 1);
+    }
     put32(WIRE_EVENT, KSM_EV_COUNT);
     v = answer(len);
     assert_int_equal(v.granted, 0);

@@ -33,6 +33,8 @@
 Retcode core_transport(void *ctx, const void *req, size_t req_len, void *res, size_t res_cap,
                        size_t *res_len);
 
+/* Every member named, so that the compiler stores each (a member left to zero had it clear
+ * the whole struct first with a string store). */
 #define CORE_CLIENT(var, endpoint, cap)                 \
     _Alignas(8) uint8_t var##_req_[cap];                \
     _Alignas(8) uint8_t var##_res_[cap];                \
@@ -42,7 +44,8 @@ Retcode core_transport(void *ctx, const void *req, size_t req_len, void *res, si
                              .req_buf = var##_req_,     \
                              .req_cap = (cap),          \
                              .res_buf = var##_res_,     \
-                             .res_cap = (cap)}
+                             .res_cap = (cap),          \
+                             .last_error = IDL_OK}
 
 /* A handle of this process as a parameter of a core method (the kernel looks the value up in
  * the caller's own table; the rights field asks for nothing beyond what is held). */

@@ -11,8 +11,14 @@
 
 #include <bastion/retcode.h>
 
-/* The handle of this process's channel to the kernel (kl.core.Core). */
-uint32_t core_handle(void);
+/* The handle of this process's channel to the kernel (kl.core.Core): crt0's copy of the start
+ * block's, written before main() and never after. Read inline: every core call reads it (the
+ * transport, <user/core.h>), which a call would cost a frame of its own. */
+extern uint32_t crt_core_handle;
+static inline uint32_t core_handle(void)
+{
+    return crt_core_handle;
+}
 
 /* The number of CPUs online. */
 uint32_t start_cpu_count(void);
