@@ -58,7 +58,7 @@ static void load(struct io_bitmap *bm)
 void ioperm_switch(struct process *next)
 {
     struct io_bitmap *bm = next ? __atomic_load_n(&next->io_bitmap, __ATOMIC_ACQUIRE) : NULL;
-    if (!bm && this_cpu()->tss.iomap_base == TSS_IOMAP_NONE)
+    if (!bm && PERCPU(tss.iomap_base) == TSS_IOMAP_NONE)
         return; /* the common case: no ports before, none now */
     load(bm);
 }

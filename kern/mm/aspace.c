@@ -412,7 +412,7 @@ void aspace_activate(struct aspace *as)
 
 void aspace_switch(struct aspace *as)
 {
-    unsigned me = this_cpu()->index;
+    unsigned me = PERCPU(index);
     if (cpu_as[me] != as)
         activate_on(me, as);
 }

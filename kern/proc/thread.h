@@ -180,9 +180,9 @@ void thread_init(void);
 /* The thread running on this CPU. Never NULL after thread_init() on this CPU. */
 static inline struct thread *thread_current(void)
 {
-    /* The scheduler sets percpu.current_thread at every switch; one load through GS, inline,
+    /* The scheduler sets percpu.current_thread at every switch; one %gs-relative load, inline,
      * because the scheduler and IPC ask it on every call. */
-    return (struct thread *)this_cpu()->current_thread;
+    return (struct thread *)PERCPU(current_thread);
 }
 /* Its process (NULL for a kernel thread). */
 struct process *process_current(void);

@@ -66,9 +66,22 @@ static uint64_t boot_tsc;
 
 void context_switch(uint64_t *save_rsp, uint64_t new_rsp);
 
+/* This CPU's state: one %gs-relative load. Valid once cpu_sched_bind() ran on the CPU, which
+ * every way into the scheduler on a CPU does first (sched_init on the boot CPU; the first tick
+ * or the kick on the others). */
 static inline struct cpu_sched *my_cs(void)
 {
-    return &cpus[this_cpu()->index];
+    return PERCPU(sched);
+}
+
+static struct cpu_sched *cpu_sched_bind(void)
+{
+    struct cpu_sched *cs = PERCPU(sched);
+    if (!cs) {
+        cs = &cpus[PERCPU(index)];
+        PERCPU(sched) = cs;
+    }
+    return cs;
 }
 
 static bool is_rt(const struct thread *t)
@@ -103,7 +116,7 @@ uint64_t sched_now_ns(void)
 
 bool sched_cpu_active(void)
 {
-    return rdmsr(MSR_GS_BASE) && my_cs()->active;
+    return rdmsr(MSR_GS_BASE) && my_cs() && my_cs()->active;
 }
 
 void sched_preempt_disable(void)
@@ -181,7 +194,7 @@ static unsigned pick_cpu(const struct thread *t)
 
 static void kick_cpu(unsigned c)
 {
-    if (c == this_cpu()->index) {
+    if (c == PERCPU(index)) {
         cpus[c].need_resched = true;
         return;
     }
@@ -282,7 +295,7 @@ static void schedule_locked(void)
     struct cpu_sched *cs = my_cs();
     struct thread *cur = cs->current;
     cs->need_resched = false;
-    unsigned me = this_cpu()->index;
+    unsigned me = PERCPU(index);
     struct thread *next = NULL;
     /* Offline: everything queued here moves to a CPU that is online (pick_cpu skips this one),
      * and this CPU runs its idle thread. */
@@ -332,10 +345,9 @@ static inline __attribute__((always_inline)) void
 switch_locked(struct cpu_sched *cs, struct thread *cur, struct thread *next)
 {
     spin_assert_held(&sched_lock);
-    /* One read of GS for all of this CPU's fields: the CPU cannot change before context_switch
-     * (interrupts are off, sched_lock is held). */
-    struct percpu *pc = this_cpu();
-    unsigned me = pc->index;
+    /* This CPU's fields through %gs: the CPU cannot change before context_switch (interrupts
+     * are off, sched_lock is held). */
+    unsigned me = PERCPU(index);
     if (cur->state == THREAD_RUNNING) /* idle giving way */
         cur->state = THREAD_READY;
     next->state = THREAD_RUNNING;
@@ -347,12 +359,13 @@ switch_locked(struct cpu_sched *cs, struct thread *cur, struct thread *next)
     cs->current = next;
     cs->switches++;
     next->switched_in++;
-    pc->current_thread = next;
+    PERCPU(current_thread) = next;
 
-    /* Architectural state of the next thread: its stacks for entries from user mode, its
-     * address space, TLS base and FPU registers. */
-    pc->kernel_stack_top = next->kstack_top;
-    tss_set_rsp0(next->kstack_top);
+    /* Architectural state of the next thread: its stacks for entries from user mode (the
+     * system-call entry's and the TSS's for interrupts), its address space, TLS base and FPU
+     * registers. */
+    PERCPU(kernel_stack_top) = next->kstack_top;
+    percpu_set_rsp0(next->kstack_top);
     if (cur->fpu_state)
         fpu_save(cur->fpu_state);
     aspace_switch(next->aspace);
@@ -428,6 +441,17 @@ void sched_get_policy(struct thread *t, unsigned *cls, unsigned *prio, unsigned 
     *rr_quantum = t->sched_class == SCHED_RR ? slice_of(t) : 0;
     sched_unlock();
     cpu_irq_restore(f);
+}
+
+void sched_preempt_point_leaving(void)
+{
+    cli();
+    const struct cpu_sched *cs = my_cs();
+    if (cs->active && cs->need_resched && cs->preempt_off == 0) {
+        sti();
+        sched_yield();
+        cli();
+    }
 }
 
 void sched_preempt_point(void)
@@ -591,8 +615,8 @@ bool sched_wake_to(struct thread *t, Retcode wake_rc, struct spinlock *held)
 {
     uint64_t f = cpu_irq_save();
     spin_lock(&sched_lock);
-    unsigned me = this_cpu()->index;
-    struct cpu_sched *cs = &cpus[me]; /* this CPU's until the switch: interrupts are off */
+    unsigned me = PERCPU(index);
+    struct cpu_sched *cs = my_cs(); /* this CPU's until the switch: interrupts are off */
     struct thread *cur = cs->current;
     bool ok = t->state == THREAD_BLOCKED;
     if (ok && wake_hands_over(cs, me, cur, t)) {
@@ -634,8 +658,8 @@ switch_to(struct thread *t, struct spinlock *held, struct spinlock *also, uint64
     const Retcode wake_rc = rcOk;
     uint64_t f = cpu_irq_save();
     spin_lock(&sched_lock);
-    unsigned me = this_cpu()->index;
-    struct cpu_sched *cs = &cpus[me]; /* this CPU's until the switch: interrupts are off */
+    unsigned me = PERCPU(index);
+    struct cpu_sched *cs = my_cs(); /* this CPU's until the switch: interrupts are off */
     struct thread *cur = cs->current;
     Retcode rc;
     if (t->state == THREAD_BLOCKED && (t->affinity >> me & 1) && !cs->offline &&
@@ -763,7 +787,7 @@ static void rt_bandwidth_tick_locked(struct cpu_sched *cs, struct thread *cur, u
     }
     if (cs->rt_throttled) {
         cs->rt_throttled_ticks++;
-        unsigned me = this_cpu()->index;
+        unsigned me = PERCPU(index);
         if (cur != cs->idle && is_rt(cur) && rq_find_matching(&cs->rq, normal_here_accept, &me))
             cs->need_resched = true; /* a normal thread waits here: it runs now */
     }
@@ -806,8 +830,8 @@ static bool waits_there(const struct cpu_sched *o, struct rq_node *n)
 static bool pull_locked(int floor)
 {
     spin_assert_held(&sched_lock);
-    unsigned me = this_cpu()->index;
-    struct cpu_sched *cs = &cpus[me];
+    unsigned me = PERCPU(index);
+    struct cpu_sched *cs = my_cs();
     if (cs->offline)
         return false;
     struct pull_want want = {.cpu = me, .floor = floor, .normal_only = cs->rt_throttled};
@@ -841,7 +865,7 @@ static int next_level_locked(struct cpu_sched *cs, struct thread *cur)
     if (cs->rt_throttled) {
         if (cur != cs->idle && !is_rt(cur))
             return (int)level_of(cur);
-        unsigned me = this_cpu()->index;
+        unsigned me = PERCPU(index);
         struct rq_node *n = rq_find_matching(&cs->rq, normal_here_accept, &me);
         return n ? (int)n->level : -1;
     }
@@ -855,7 +879,7 @@ static int next_level_locked(struct cpu_sched *cs, struct thread *cur)
  * decision point. */
 static bool must_leave(const struct thread *t)
 {
-    return !(t->affinity >> this_cpu()->index & 1) || my_cs()->offline;
+    return !(t->affinity >> PERCPU(index) & 1) || my_cs()->offline;
 }
 
 void sched_tick(struct trap_frame *tf)
@@ -914,7 +938,7 @@ static void sched_start_cpu(void);
 static void resched_ipi(struct trap_frame *tf)
 {
     lapic_eoi();
-    struct cpu_sched *cs = my_cs();
+    struct cpu_sched *cs = cpu_sched_bind();
     if (!cs->active) {
         /* An AP that has not joined yet: sched_init() kicked it so that it joins now instead
          * of at its first tick. */
@@ -952,22 +976,22 @@ static void tsc_aux_init_cpu(void)
         return;
     cpuid(0x80000001u, 0, &a, &b, &c, &d);
     if (d & (1u << 27))
-        wrmsr(MSR_TSC_AUX, this_cpu()->index);
+        wrmsr(MSR_TSC_AUX, PERCPU(index));
 }
 
 /* First tick on a CPU: the context that was interrupted (its idle loop) becomes its idle
  * thread, and the CPU's system-call entry is programmed. */
 static void sched_start_cpu(void)
 {
-    unsigned me = this_cpu()->index;
-    struct cpu_sched *cs = &cpus[me];
+    unsigned me = PERCPU(index);
+    struct cpu_sched *cs = cpu_sched_bind();
     if (!cs->idle) {
         struct thread *idle = thread_adopt_boot_context(me, "idle");
         if (!idle)
             return; /* no memory: this CPU stays out of scheduling */
         cs->idle = idle;
         cs->current = idle;
-        this_cpu()->current_thread = idle;
+        PERCPU(current_thread) = idle;
     }
     syscall_init_cpu();
     fpu_init_cpu();
@@ -987,7 +1011,7 @@ extern void ksm_handoff_tick(uint64_t now_ns) __attribute__((weak));
 
 static void tick_hook(struct trap_frame *tf)
 {
-    if (!my_cs()->active)
+    if (!cpu_sched_bind()->active)
         sched_start_cpu();
     sampling_tick(tf); /* before the scheduler may switch away from what the tick interrupted */
     if (ksm_handoff_tick)
@@ -998,6 +1022,7 @@ static void tick_hook(struct trap_frame *tf)
 void sched_init(void)
 {
     boot_tsc = rdtsc();
+    cpu_sched_bind();
     for (unsigned i = 0; i < MAX_CPUS; i++)
         rq_init(&cpus[i].rq);
     thread_init();
@@ -1011,7 +1036,7 @@ void sched_init(void)
     thread_unref(idle0); /* the scheduler's reference keeps it */
     cpus[0].idle = idle0;
     cpus[0].current = kmain_thread;
-    this_cpu()->current_thread = kmain_thread;
+    PERCPU(current_thread) = kmain_thread;
     uint64_t f = cpu_irq_save();
     sched_start_cpu();
     cpu_irq_restore(f);

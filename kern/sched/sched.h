@@ -68,6 +68,10 @@ void sched_tick(struct trap_frame *tf);
  * meanwhile. The system-call exit path calls it. */
 void sched_preempt_point(void);
 
+/* The same at the end of a system call, called with interrupts on; returns with them off, as
+ * the return to user mode needs them, so that the check and the return share one cli. */
+void sched_preempt_point_leaving(void);
+
 /* Puts the calling thread at the back of its level and runs the most urgent ready thread. */
 void sched_yield(void);
 

@@ -26,7 +26,6 @@ _Static_assert(GDT_USER_DATA == (0x18 | 3) && GDT_USER_CODE == (0x20 | 3), "sysc
 
 extern void syscall_entry(void);
 
-static uint64_t calls;
 
 void syscall_init_cpu(void)
 {
@@ -40,7 +39,15 @@ void syscall_init_cpu(void)
 
 uint64_t syscall_count(void)
 {
-    return __atomic_load_n(&calls, __ATOMIC_RELAXED);
+    /* Each CPU counts its own (one unlocked add on the path, no shared line); a sum read while
+     * others count may miss their latest calls. */
+    uint64_t n = 0;
+    for (unsigned i = 0; i < MAX_CPUS; i++) {
+        const struct percpu *p = percpu_get(i);
+        if (p)
+            n += __atomic_load_n(&p->syscalls, __ATOMIC_RELAXED);
+    }
+    return n;
 }
 
 /* Each call with results besides rax writes them into the frame (rdx, r8): the locals whose
@@ -84,7 +91,7 @@ static __attribute__((noinline)) Retcode sys_reply_recv(struct trap_frame *f)
 
 void syscall_dispatch(struct trap_frame *f)
 {
-    __atomic_add_fetch(&calls, 1, __ATOMIC_RELAXED);
+    PERCPU(syscalls)++;
     Retcode rc;
     switch (f->rax) {
     case SYS_NULL:
@@ -115,6 +122,7 @@ void syscall_dispatch(struct trap_frame *f)
     struct thread *t = thread_current();
     if (t->kill_pending)
         thread_exit(t->kill_code);
-    /* Something more urgent became ready here while this thread was in the kernel. */
-    sched_preempt_point();
+    /* Something more urgent became ready here while this thread was in the kernel. Returns
+     * with interrupts off, for the return to user mode (syscall_entry.asm relies on it). */
+    sched_preempt_point_leaving();
 }

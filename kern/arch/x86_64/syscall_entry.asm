@@ -40,8 +40,7 @@ syscall_entry:
     cld
     sti
     mov rdi, rsp
-    call syscall_dispatch
-    cli
+    call syscall_dispatch               ; returns with interrupts off
     ; SYSRET only to a canonical user address (bits 63..47 clear).
     mov rcx, [rsp + F_RIP]
     shr rcx, 47

@@ -14,8 +14,3 @@ void tss_init(struct percpu *p)
     p->io_loaded_span = 0;
     p->tss.iomap_base = TSS_IOMAP_NONE;
 }
-
-void tss_set_rsp0(uint64_t rsp0)
-{
-    this_cpu()->tss.rsp[0] = rsp0;
-}

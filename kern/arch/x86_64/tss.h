@@ -47,7 +47,7 @@ struct percpu;
  * and not selected. */
 void tss_init(struct percpu *p);
 
-/* Sets the stack used on the next interrupt or exception from user mode on this CPU. */
-void tss_set_rsp0(uint64_t rsp0);
+/* The stack of the next interrupt or exception from user mode on a CPU is its tss.rsp[0],
+ * which the scheduler sets at every switch (percpu_set_rsp0, one store). */
 
 #endif
