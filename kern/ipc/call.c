@@ -568,7 +568,7 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
     struct idl_header h;
     rc = copy_from_user(kb, buf, len);
     if (rc == rcOk)
-        rc = ipc_msg_check(kb, len, IPC_MSG_RESPONSE, &h);
+        rc = ipc_msg_check_words(kb, len, IPC_MSG_RESPONSE, &h);
     /* An answer is decided (and pre-granted) as the answer to the method that was asked: one
      * labelled as another method would be decided under that method's rules, so it is refused
      * before any decision, and before its handles move. */

@@ -93,7 +93,7 @@ Retcode ipc_sys_call(uint32_t handle, uint64_t req, uint64_t req_len, uint64_t r
     uint32_t unchecked_answers = 0;
     rc = copy_from_user(c->req, req, req_len);
     if (rc == rcOk)
-        rc = ipc_msg_check(c->req, req_len, IPC_MSG_REQUEST, &h);
+        rc = ipc_msg_check_words(c->req, req_len, IPC_MSG_REQUEST, &h);
 #ifndef BASTION_NO_MONITOR
     /* Without a timeout, the monitor may send the call on as it grants it: the caller's wait for
      * the verdict then becomes its wait for the answer, which has no deadline to keep. */
