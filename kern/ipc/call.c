@@ -31,27 +31,53 @@ static struct kmem_account *call_account(const struct ipc_call *c)
     return c->client_proc != NULL ? &c->client_proc->kmem : NULL;
 }
 
-/* Drops one reference; the last frees the buffers and the references the call holds. The
- * record itself becomes its client's spare when the client drops that last reference itself
- * (the common case: the server let go when it answered), has none, and the record is small: a
- * thread that once sent a large request does not keep its size charged for good. */
-static void call_put(struct ipc_call *c)
+/* The references a record holds on its caller thread and process (ipc.md: a server may answer
+ * after the caller is gone), dropped with the record. A thread's spare keeps them: its next call
+ * takes them over with the record, and ipc_thread_exit drops them with it. */
+static void call_unref_client(struct thread *client, struct process *cp)
 {
-    if (__atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) != 0)
-        return;
+    thread_unref(client);
+    if (cp != NULL)
+        process_unref(cp);
+}
+
+/* The last reference is gone: frees the buffers, the record and the references it holds. Out
+ * of line: the common end of a call is call_put_own's. */
+static __attribute__((noinline)) void call_free(struct ipc_call *c)
+{
     struct kmem_account *acct = call_account(c);
     if (c->resp != c->resp_room)
         kfree_charged(c->resp, acct);
     port_put(c->port);
     struct thread *client = c->client;
     struct process *cp = c->client_proc;
-    if (client == thread_current() && client->ipc.spare == NULL && c->size <= IPC_CALL_SPARE_MAX)
-        client->ipc.spare = c;
-    else
-        kfree_charged(c, acct);
-    thread_unref(client);
-    if (cp != NULL)
-        process_unref(cp);
+    kfree_charged(c, acct);
+    call_unref_client(client, cp);
+}
+
+/* Drops one reference; the last frees the record (call_free). */
+static inline void call_put(struct ipc_call *c)
+{
+    if (__atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        call_free(c);
+}
+
+/* The caller's own drop of its reference, when Call returns. When that is the last (the common
+ * case: the server let go when it answered), the record becomes the caller's spare, with its
+ * references on the caller, if the caller has none, its answer (if any) was in the record's room,
+ * and the record is small: a thread that once sent a large request does not keep its size charged. */
+static inline void call_put_own(struct ipc_call *c)
+{
+    if (__atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    struct thread *self = c->client; /* running: this is its call */
+    if ((c->resp == c->resp_room || c->resp == NULL) && self->ipc.spare == NULL &&
+        c->size <= IPC_CALL_SPARE_MAX) {
+        port_put(c->port);
+        self->ipc.spare = c;
+        return;
+    }
+    call_free(c);
 }
 
 /* The server side gives up on a TAKEN call: the caller gets `rc`. Drops the server's ref. */
@@ -118,26 +144,25 @@ struct ipc_call *ipc_call_new(struct ipc_port *port, size_t req_len, uint64_t re
     size_t req_at = round8(sizeof(struct ipc_call)) + IPC_CALL_REQ_ROOM;
     size_t room_at = req_at + round8(req_len);
     size_t size = room_at + room;
-    /* The references the record holds on its caller (ipc.md: a server may answer after the
-     * caller is gone). The caller is running and its process has it: both are held. */
-    *rc = kobj_ref_held(&self->obj);
-    if (*rc == rcOk && proc != NULL && (*rc = kobj_ref_held(&proc->obj)) != rcOk)
-        thread_unref(self);
-    if (*rc != rcOk) {
-        port_put(port);
-        return NULL;
-    }
-    /* The thread's spare record when it is large enough (it was charged when it was made). */
+    /* The thread's spare record when it is large enough (it was charged when it was made): it
+     * comes with its references on the caller. */
     struct ipc_call *c = self->ipc.spare;
     if (c != NULL && c->size >= size) {
         self->ipc.spare = NULL;
         size = c->size;
     } else {
+        /* The references the record holds on its caller (call_unref_client). The caller is
+         * running and its process has it: both are held. */
+        *rc = kobj_ref_held(&self->obj);
+        if (*rc == rcOk && proc != NULL && (*rc = kobj_ref_held(&proc->obj)) != rcOk)
+            thread_unref(self);
+        if (*rc != rcOk) {
+            port_put(port);
+            return NULL;
+        }
         c = kmalloc_charged(size, acct, rc);
         if (c == NULL) {
-            if (proc != NULL)
-                process_unref(proc);
-            thread_unref(self);
+            call_unref_client(self, proc);
             port_put(port);
             return NULL;
         }
@@ -168,7 +193,7 @@ struct ipc_call *ipc_call_new(struct ipc_port *port, size_t req_len, uint64_t re
 
 void ipc_call_discard(struct ipc_call *c)
 {
-    call_put(c);
+    call_put_own(c); /* the caller's, never sent: it may stay as the spare */
 }
 
 /* The caller's wait for a sent call c to become final, from its first wake-up (with wrc), as
@@ -283,7 +308,7 @@ static Retcode call_result(struct ipc_call *c, enum ipc_call_state st, uint64_t 
     } else {
         rc = c->result;
     }
-    call_put(c);
+    call_put_own(c);
     return rc;
 }
 
@@ -675,9 +700,11 @@ void ipc_thread_exit(struct thread *t)
 {
     KASSERT(t->ipc.port == NULL && t->ipc.calling == NULL);
     t->ipc.delivered = NULL;
-    if (t->ipc.spare != NULL) {
-        struct process *p = t->proc;
-        kfree_charged(t->ipc.spare, p != NULL ? &p->kmem : NULL);
+    struct ipc_call *spare = t->ipc.spare;
+    if (spare != NULL) {
+        /* Its references on t (held by the scheduler too while t runs) and t's process. */
         t->ipc.spare = NULL;
+        kfree_charged(spare, call_account(spare));
+        call_unref_client(t, t->proc);
     }
 }

@@ -106,8 +106,18 @@ static inline void port_unlock(struct ipc_port *p, uint64_t fl)
     cpu_irq_restore(fl);
 }
 
-void port_get(struct ipc_port *p);
-void port_put(struct ipc_port *p);
+/* The port's references: inline, as they are on the path of every call; the last one frees the
+ * port (port_free, channel.c). */
+void port_free(struct ipc_port *p);
+static inline void port_get(struct ipc_port *p)
+{
+    __atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
+}
+static inline void port_put(struct ipc_port *p)
+{
+    if (__atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        port_free(p);
+}
 /* The only client end of a server end's port is gone (channel.c, at its destruction): marks
  * the port and wakes its waiting receivers, which return rcClientGone once nothing is queued. */
 void ipc_port_client_gone(struct ipc_port *p);
