@@ -353,9 +353,10 @@ Retcode ipc_call_port_sent(struct ipc_call *c, uint64_t resp, uint64_t *resp_len
 /* ---- Recv ------------------------------------------------------------------------------ */
 
 /* Moves a TAKEN call into the receiver: handles, bytes, the received list. Consumes the
- * server's reference on failure. */
-static Retcode deliver(struct ipc_call *c, uint64_t buf, uint64_t cap, uint64_t *msg_len,
-                       uint64_t *token)
+ * server's reference on failure. Inline in ReplyRecv's receive (the round trip's path), out of
+ * line (deliver) elsewhere. */
+static inline __attribute__((always_inline)) Retcode
+deliver_inline(struct ipc_call *c, uint64_t buf, uint64_t cap, uint64_t *msg_len, uint64_t *token)
 {
     struct process *me = process_current();
     *msg_len = c->req_len;
@@ -391,10 +392,18 @@ static Retcode deliver(struct ipc_call *c, uint64_t buf, uint64_t cap, uint64_t 
     return rcOk;
 }
 
+static __attribute__((noinline)) Retcode deliver(struct ipc_call *c, uint64_t buf, uint64_t cap,
+                                                 uint64_t *msg_len, uint64_t *token)
+{
+    return deliver_inline(c, buf, cap, msg_len, token);
+}
+
 /* Waits on the port for a call; called with the port locked (flags fl), returns unlocked. The
- * wait is interruptible (interrupt.h): every receive is a process's own Recv or ReplyRecv. */
-static Retcode recv_locked(struct ipc_port *port, uint64_t fl, uint64_t ns,
-                           struct thread *switch_to, struct ipc_call **out)
+ * wait is interruptible (interrupt.h): every receive is a process's own Recv or ReplyRecv.
+ * Inline in ReplyRecv, as deliver_inline; recv_locked elsewhere. */
+static inline __attribute__((always_inline)) Retcode
+recv_locked_inline(struct ipc_port *port, uint64_t fl, uint64_t ns, struct thread *switch_to,
+                   struct ipc_call **out)
 {
     spin_assert_held(&port->lock);
     struct thread *self = thread_current();
@@ -501,6 +510,13 @@ static Retcode recv_locked(struct ipc_port *port, uint64_t fl, uint64_t ns,
     }
 }
 
+static __attribute__((noinline)) Retcode recv_locked(struct ipc_port *port, uint64_t fl,
+                                                     uint64_t ns, struct thread *switch_to,
+                                                     struct ipc_call **out)
+{
+    return recv_locked_inline(port, fl, ns, switch_to, out);
+}
+
 void ipc_port_client_gone(struct ipc_port *p)
 {
     uint64_t fl = port_lock(p);
@@ -561,6 +577,58 @@ static Retcode reply_lost(struct ipc_port *next, uint64_t buf, uint64_t cap, uin
     return rc == rcOk ? rcReplyLost : rc;
 }
 
+/*
+ * The answer's out-of-line steps, apart from the common case (a small answer, granted in
+ * advance, without handles) so that ipc_reply_token takes no local's address: the header comes
+ * by value. That keeps its frame free of a stack canary, and its values in registers.
+ */
+struct answer_buf {
+    void *kb;
+    Retcode rc;
+};
+
+/* A buffer for an answer larger than the call's room, charged to the caller. */
+static __attribute__((noinline)) struct answer_buf answer_alloc(size_t len,
+                                                                struct kmem_account *acct)
+{
+    struct answer_buf b;
+    b.kb = kmalloc_charged(len, acct, &b.rc);
+    return b;
+}
+
+/* The answer's security check, when its request's verdict did not grant it in advance. */
+static __attribute__((noinline)) Retcode answer_check(struct process *me, struct process *cp,
+                                                      struct idl_header h, const void *kb,
+                                                      size_t len)
+{
+    struct ipc_answer a = {.server = me, .client = cp, .h = &h, .msg = kb, .len = len};
+    return ipc_answer_check(&a);
+}
+
+/* Moves the answer's handles from the server's table into the caller's. */
+static __attribute__((noinline)) Retcode answer_translate(void *kb, struct idl_header h,
+                                                          struct process *me, struct process *cp)
+{
+    Retcode rc;
+    spin_lock(&handle_tree_lock);
+    if (cp->handles.ops == NULL || me->handles.ops == NULL)
+        rc = rcPeerClosed;
+    else
+        rc = ipc_msg_translate(kb, &h, &me->handles, &cp->handles, NULL);
+    spin_unlock(&handle_tree_lock);
+    return rc;
+}
+
+/* Takes back the handles answer_translate made in the caller's table (the caller gave up). */
+static __attribute__((noinline)) void answer_untranslate(void *kb, struct idl_header h,
+                                                         struct process *cp)
+{
+    spin_lock(&handle_tree_lock);
+    if (cp->handles.ops != NULL)
+        ipc_msg_untranslate(kb, &h, &cp->handles);
+    spin_unlock(&handle_tree_lock);
+}
+
 Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_port *next,
                         uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len, uint64_t *out_token)
 {
@@ -581,14 +649,16 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
     }
     /* The answer is charged to the caller, so a caller at its quota loses it, not the server.
      * A small one goes into the room the call was made with (charged when it was made). */
-    void *kb = len <= c->resp_room_len ? c->resp_room : kmalloc_charged(len, acct, &rc);
-    if (kb == NULL) {
-        /* A client that has ended has a closed account, which takes no charge: for the server
-         * that is a caller gone, not a quota of its own. */
-        if (kmem_account_is_closed(acct))
-            rc = rcPeerClosed;
-        call_fail(c, rc);
-        return reply_lost(next, buf, cap, timeout_ms, msg_len, out_token);
+    void *kb = c->resp_room;
+    if (len > c->resp_room_len) {
+        struct answer_buf b = answer_alloc(len, acct);
+        if (b.kb == NULL) {
+            /* A client that has ended has a closed account, which takes no charge: for the
+             * server that is a caller gone, not a quota of its own. */
+            call_fail(c, kmem_account_is_closed(acct) ? rcPeerClosed : b.rc);
+            return reply_lost(next, buf, cap, timeout_ms, msg_len, out_token);
+        }
+        kb = b.kb;
     }
     struct idl_header h;
     rc = copy_from_user(kb, buf, len);
@@ -599,18 +669,10 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
      * before any decision, and before its handles move. */
     if (rc == rcOk && (h.endpoint_id != c->req_h.endpoint_id || h.method_id != c->req_h.method_id))
         rc = rcBadMessage;
-    if (rc == rcOk && !(c->unchecked_answers & ipc_answer_kind(&h))) {
-        struct ipc_answer a = {.server = me, .client = cp, .h = &h, .msg = kb, .len = len};
-        rc = ipc_answer_check(&a);
-    }
-    if (rc == rcOk && h.handle_count != 0) {
-        spin_lock(&handle_tree_lock);
-        if (cp->handles.ops == NULL || me->handles.ops == NULL)
-            rc = rcPeerClosed;
-        else
-            rc = ipc_msg_translate(kb, &h, &me->handles, &cp->handles, NULL);
-        spin_unlock(&handle_tree_lock);
-    }
+    if (rc == rcOk && !(c->unchecked_answers & ipc_answer_kind(&h)))
+        rc = answer_check(me, cp, h, kb, len);
+    if (rc == rcOk && h.handle_count != 0)
+        rc = answer_translate(kb, h, me, cp);
     if (rc != rcOk) {
         if (kb != c->resp_room)
             kfree_charged(kb, acct);
@@ -625,12 +687,8 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
     if (c->state != CALL_TAKEN) {
         /* The caller gave up meanwhile (timeout, termination). */
         port_unlock(port, fl);
-        if (h.handle_count != 0) {
-            spin_lock(&handle_tree_lock);
-            if (cp->handles.ops != NULL)
-                ipc_msg_untranslate(kb, &h, &cp->handles);
-            spin_unlock(&handle_tree_lock);
-        }
+        if (h.handle_count != 0)
+            answer_untranslate(kb, h, cp);
         if (kb != c->resp_room)
             kfree_charged(kb, acct);
         call_put(c);
@@ -652,15 +710,15 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
         /* ReplyRecv on the same port: receive; if that has to wait, switch to the caller. */
         struct ipc_call *nc;
         uint64_t ns = ms_to_ns(timeout_ms);
-        rc = recv_locked(port, fl, ns, client, &nc);
+        rc = recv_locked_inline(port, fl, ns, client, &nc);
         thread_unref(client);
-        while (rc == rcOk) {
-            rc = deliver(nc, buf, cap, msg_len, out_token);
-            if (rc == rcOk || rc == rcBufferTooSmall || rc == rcInvalidArgument)
-                return rc;
-            rc = recv_locked(port, port_lock(port), ns, NULL, &nc);
-        }
-        return rc;
+        if (rc != rcOk)
+            return rc;
+        rc = deliver_inline(nc, buf, cap, msg_len, out_token);
+        if (rc == rcOk || rc == rcBufferTooSmall || rc == rcInvalidArgument)
+            return rc;
+        /* A request whose handles could not be moved failed at its caller: wait for the next. */
+        return ipc_recv_port(port, buf, cap, timeout_ms, msg_len, out_token);
     }
     /* A caller woken with rcOk reads REPLIED without the port lock and may free the call, and
      * with it the last reference on the port, as soon as it runs (on another CPU): hold the
