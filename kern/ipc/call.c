@@ -4,6 +4,7 @@
 #include "ipc/msg.h"
 #include "ipc/port.h"
 
+#include "klcore/IO.h"
 #include "lib/string.h"
 #include "panic.h"
 #include "mm/slab.h"
@@ -629,8 +630,11 @@ static __attribute__((noinline)) void answer_untranslate(void *kb, struct idl_he
     spin_unlock(&handle_tree_lock);
 }
 
-Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_port *next,
-                        uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len, uint64_t *out_token)
+/* ipc_reply_token's body: inline in ipc_reply_recv (ReplyRecv, the round trip's path), out of
+ * line for Reply. */
+static inline __attribute__((always_inline)) Retcode
+reply_token_inline(uint64_t token, uint64_t buf, uint64_t len, struct ipc_port *next, uint64_t cap,
+                   uint64_t timeout_ms, uint64_t *msg_len, uint64_t *out_token)
 {
     struct process *me = process_current();
     struct ipc_call *c = take_received(me, token);
@@ -732,6 +736,47 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
     if (next != NULL)
         return ipc_recv_port(next, buf, cap, timeout_ms, msg_len, out_token);
     return rcOk;
+}
+
+/* Out of line: SYS_REPLY is its one caller, and inlined there it would put the reply's frame
+ * on the system-call dispatcher's path (every system call's). */
+__attribute__((noinline)) Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len,
+                                                  struct ipc_port *next, uint64_t cap,
+                                                  uint64_t timeout_ms, uint64_t *msg_len,
+                                                  uint64_t *out_token)
+{
+    return reply_token_inline(token, buf, len, next, cap, timeout_ms, msg_len, out_token);
+}
+
+Retcode ipc_reply_recv(struct process *p, uint32_t handle, uint64_t token, uint64_t buf,
+                       uint64_t len, uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len,
+                       uint64_t *out_token)
+{
+    /* The server object's reference is kept for the whole wait: server_destroy (channel.c)
+     * relies on no receiver waiting on a port whose object is gone. */
+    struct kobj *o;
+    Retcode rc = ipc_fast_handle_get(p, handle, HR_IPC_RECV, &o);
+    if (rc != rcOk)
+        return rc;
+    enum kobj_type type = kobj_type(o);
+    if (type == KOBJ_IPC_SERVER || type == KOBJ_IPC_LISTENER) {
+        struct ipc_port *port = &((struct ipc_server_obj *)o)->port;
+        /* Token 0 (never issued) means "nothing to answer yet": a server loop may start with
+         * it. */
+        if (token == 0)
+            rc = ipc_recv_port(port, buf, cap, timeout_ms, msg_len, out_token);
+        else
+            rc = reply_token_inline(token, buf, len, port, cap, timeout_ms, msg_len, out_token);
+    } else if (type == KOBJ_IO_IRQ_DELIVERY) {
+        /* An interrupt's delivery: nothing to answer, an empty message when it fired. */
+        rc = token == 0 ? io_irq_delivery_wait(o, timeout_ms) : rcBadHandle;
+        *msg_len = 0;
+        *out_token = 0;
+    } else {
+        rc = rcBadHandle;
+    }
+    kobj_unref(o);
+    return rc;
 }
 
 /* ---- process exit ---------------------------------------------------------------------- */
