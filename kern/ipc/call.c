@@ -402,9 +402,10 @@ static __attribute__((noinline)) Retcode deliver(struct ipc_call *c, uint64_t bu
 /* Waits on the port for a call; called with the port locked (flags fl), returns unlocked. The
  * wait is interruptible (interrupt.h): every receive is a process's own Recv or ReplyRecv.
  * Inline in ReplyRecv, as deliver_inline; recv_locked elsewhere. */
-static inline __attribute__((always_inline)) Retcode
-recv_locked_inline(struct ipc_port *port, uint64_t fl, uint64_t ns, struct thread *switch_to,
-                   struct ipc_call **out)
+static inline __attribute__((always_inline)) Retcode recv_locked_inline(struct ipc_port *port,
+                                                                        uint64_t fl, uint64_t ns,
+                                                                        struct thread *switch_to,
+                                                                        struct ipc_call **out)
 {
     spin_assert_held(&port->lock);
     struct thread *self = thread_current();
@@ -589,8 +590,9 @@ struct answer_buf {
 };
 
 /* A buffer for an answer larger than the call's room, charged to the caller. */
-static __attribute__((noinline)) struct answer_buf answer_alloc(size_t len,
-                                                                struct kmem_account *acct)
+static struct answer_buf answer_alloc(size_t len, struct kmem_account *acct)
+    __attribute__((noinline));
+static struct answer_buf answer_alloc(size_t len, struct kmem_account *acct)
 {
     struct answer_buf b;
     b.kb = kmalloc_charged(len, acct, &b.rc);
