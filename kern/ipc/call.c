@@ -94,6 +94,12 @@ static void call_fail(struct ipc_call *c, Retcode rc)
     call_put(c);
 }
 
+/* The word a process's interruptible IPC waits use (ipc_interrupt_word's, for p known). */
+static const uint32_t *interrupt_word_of(struct process *p)
+{
+    return p != NULL ? &p->ipc_interrupts : NULL;
+}
+
 /* Takes the first thread waiting in Recv on port and hands it c (TAKEN, with the server side's
  * reference); NULL when no receiver waits. Called with the port locked; the caller wakes or
  * switches to the receiver. */
@@ -203,7 +209,7 @@ static inline __attribute__((always_inline)) enum ipc_call_state
 call_wait_final(struct ipc_port *port, struct ipc_call *c, Retcode wrc, uint64_t ns,
                 const uint32_t *intr)
 {
-    struct thread *self = thread_current();
+    struct thread *self = c->client; /* the caller: c is its own call */
     uint64_t fl;
     /* Woken with rcOk and REPLIED: the answer is complete without the port lock. REPLIED is
      * stored last (release) by the server's Reply, which holds its own reference on the call
@@ -257,7 +263,7 @@ call_wait_final(struct ipc_port *port, struct ipc_call *c, Retcode wrc, uint64_t
 static enum ipc_call_state call_exchange(struct ipc_port *port, struct ipc_call *c,
                                          uint64_t timeout_ms, const uint32_t *intr)
 {
-    struct thread *self = thread_current();
+    struct thread *self = c->client; /* the caller: c is its own call */
     uint64_t ns = ms_to_ns(timeout_ms);
     uint64_t fl = port_lock(port);
     if (port->closed) {
@@ -317,7 +323,8 @@ Retcode ipc_call_port(struct ipc_call *c, const struct idl_header *h, uint64_t r
                       uint64_t timeout_ms, uint32_t unchecked_answers, uint64_t *resp_len)
 {
     call_stamp(c, h, unchecked_answers);
-    enum ipc_call_state st = call_exchange(c->port, c, timeout_ms, ipc_interrupt_word());
+    enum ipc_call_state st =
+        call_exchange(c->port, c, timeout_ms, interrupt_word_of(c->client_proc));
     return call_result(c, st, resp, resp_len);
 }
 
@@ -347,7 +354,8 @@ Retcode ipc_call_port_sent(struct ipc_call *c, uint64_t resp, uint64_t *resp_len
     /* The call is TAKEN (or back in the queue, if its receiver was being ended) and has no
      * timeout; the caller's wake-up that brought it here counts as a wake with nothing to show
      * when the answer is not there yet. */
-    enum ipc_call_state st = call_wait_final(c->port, c, rcOk, 0, ipc_interrupt_word());
+    enum ipc_call_state st =
+        call_wait_final(c->port, c, rcOk, 0, interrupt_word_of(c->client_proc));
     return call_result(c, st, resp, resp_len);
 }
 
@@ -409,7 +417,7 @@ static inline __attribute__((always_inline)) Retcode recv_locked_inline(struct i
 {
     spin_assert_held(&port->lock);
     struct thread *self = thread_current();
-    const uint32_t *intr = ipc_interrupt_word();
+    const uint32_t *intr = interrupt_word_of(self->proc);
     for (;;) {
         struct ipc_call *c = port->q_head;
         if (c != NULL) {
