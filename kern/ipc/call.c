@@ -365,9 +365,9 @@ Retcode ipc_call_port_sent(struct ipc_call *c, uint64_t resp, uint64_t *resp_len
  * server's reference on failure. Inline in ReplyRecv's receive (the round trip's path), out of
  * line (deliver) elsewhere. */
 static inline __attribute__((always_inline)) Retcode
-deliver_inline(struct ipc_call *c, uint64_t buf, uint64_t cap, uint64_t *msg_len, uint64_t *token)
+deliver_inline(struct process *me, struct ipc_call *c, uint64_t buf, uint64_t cap,
+               uint64_t *msg_len, uint64_t *token)
 {
-    struct process *me = process_current();
     *msg_len = c->req_len;
     if (c->req_len > cap) {
         call_fail(c, rcBufferTooSmall);
@@ -404,7 +404,7 @@ deliver_inline(struct ipc_call *c, uint64_t buf, uint64_t cap, uint64_t *msg_len
 static __attribute__((noinline)) Retcode deliver(struct ipc_call *c, uint64_t buf, uint64_t cap,
                                                  uint64_t *msg_len, uint64_t *token)
 {
-    return deliver_inline(c, buf, cap, msg_len, token);
+    return deliver_inline(process_current(), c, buf, cap, msg_len, token);
 }
 
 /* Waits on the port for a call; called with the port locked (flags fl), returns unlocked. The
@@ -643,10 +643,10 @@ static __attribute__((noinline)) void answer_untranslate(void *kb, struct idl_he
 /* ipc_reply_token's body: inline in ipc_reply_recv (ReplyRecv, the round trip's path), out of
  * line for Reply. */
 static inline __attribute__((always_inline)) Retcode
-reply_token_inline(uint64_t token, uint64_t buf, uint64_t len, struct ipc_port *next, uint64_t cap,
-                   uint64_t timeout_ms, uint64_t *msg_len, uint64_t *out_token)
+reply_token_inline(struct process *me, uint64_t token, uint64_t buf, uint64_t len,
+                   struct ipc_port *next, uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len,
+                   uint64_t *out_token)
 {
-    struct process *me = process_current();
     struct ipc_call *c = take_received(me, token);
     if (c == NULL)
         return rcNotFound;
@@ -728,7 +728,7 @@ reply_token_inline(uint64_t token, uint64_t buf, uint64_t len, struct ipc_port *
         thread_unref(client);
         if (rc != rcOk)
             return rc;
-        rc = deliver_inline(nc, buf, cap, msg_len, out_token);
+        rc = deliver_inline(me, nc, buf, cap, msg_len, out_token);
         if (rc == rcOk || rc == rcBufferTooSmall || rc == rcInvalidArgument)
             return rc;
         /* A request whose handles could not be moved failed at its caller: wait for the next. */
@@ -755,7 +755,8 @@ __attribute__((noinline)) Retcode ipc_reply_token(uint64_t token, uint64_t buf, 
                                                   uint64_t timeout_ms, uint64_t *msg_len,
                                                   uint64_t *out_token)
 {
-    return reply_token_inline(token, buf, len, next, cap, timeout_ms, msg_len, out_token);
+    return reply_token_inline(process_current(), token, buf, len, next, cap, timeout_ms, msg_len,
+                              out_token);
 }
 
 Retcode ipc_reply_recv(struct process *p, uint32_t handle, uint64_t token, uint64_t buf,
@@ -776,7 +777,7 @@ Retcode ipc_reply_recv(struct process *p, uint32_t handle, uint64_t token, uint6
         if (token == 0)
             rc = ipc_recv_port(port, buf, cap, timeout_ms, msg_len, out_token);
         else
-            rc = reply_token_inline(token, buf, len, port, cap, timeout_ms, msg_len, out_token);
+            rc = reply_token_inline(p, token, buf, len, port, cap, timeout_ms, msg_len, out_token);
     } else if (type == KOBJ_IO_IRQ_DELIVERY) {
         /* An interrupt's delivery: nothing to answer, an empty message when it fired. */
         rc = token == 0 ? io_irq_delivery_wait(o, timeout_ms) : rcBadHandle;
