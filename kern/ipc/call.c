@@ -4,6 +4,7 @@
 #include "ipc/msg.h"
 #include "ipc/port.h"
 
+#include "klcore/IO.h"
 #include "lib/string.h"
 #include "panic.h"
 #include "mm/slab.h"
@@ -31,27 +32,53 @@ static struct kmem_account *call_account(const struct ipc_call *c)
     return c->client_proc != NULL ? &c->client_proc->kmem : NULL;
 }
 
-/* Drops one reference; the last frees the buffers and the references the call holds. The
- * record itself becomes its client's spare when the client drops that last reference itself
- * (the common case: the server let go when it answered), has none, and the record is small: a
- * thread that once sent a large request does not keep its size charged for good. */
-static void call_put(struct ipc_call *c)
+/* The references a record holds on its caller thread and process (ipc.md: a server may answer
+ * after the caller is gone), dropped with the record. A thread's spare keeps them: its next call
+ * takes them over with the record, and ipc_thread_exit drops them with it. */
+static void call_unref_client(struct thread *client, struct process *cp)
 {
-    if (__atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) != 0)
-        return;
+    thread_unref(client);
+    if (cp != NULL)
+        process_unref(cp);
+}
+
+/* The last reference is gone: frees the buffers, the record and the references it holds. Out
+ * of line: the common end of a call is call_put_own's. */
+static __attribute__((noinline)) void call_free(struct ipc_call *c)
+{
     struct kmem_account *acct = call_account(c);
     if (c->resp != c->resp_room)
         kfree_charged(c->resp, acct);
     port_put(c->port);
     struct thread *client = c->client;
     struct process *cp = c->client_proc;
-    if (client == thread_current() && client->ipc.spare == NULL && c->size <= IPC_CALL_SPARE_MAX)
-        client->ipc.spare = c;
-    else
-        kfree_charged(c, acct);
-    thread_unref(client);
-    if (cp != NULL)
-        process_unref(cp);
+    kfree_charged(c, acct);
+    call_unref_client(client, cp);
+}
+
+/* Drops one reference; the last frees the record (call_free). */
+static inline void call_put(struct ipc_call *c)
+{
+    if (__atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        call_free(c);
+}
+
+/* The caller's own drop of its reference, when Call returns. When that is the last (the common
+ * case: the server let go when it answered), the record becomes the caller's spare, with its
+ * references on the caller, if the caller has none, its answer (if any) was in the record's room,
+ * and the record is small: a thread that once sent a large request does not keep its size charged. */
+static inline void call_put_own(struct ipc_call *c)
+{
+    if (__atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    struct thread *self = c->client; /* running: this is its call */
+    if ((c->resp == c->resp_room || c->resp == NULL) && self->ipc.spare == NULL &&
+        c->size <= IPC_CALL_SPARE_MAX) {
+        port_put(c->port);
+        self->ipc.spare = c;
+        return;
+    }
+    call_free(c);
 }
 
 /* The server side gives up on a TAKEN call: the caller gets `rc`. Drops the server's ref. */
@@ -65,6 +92,12 @@ static void call_fail(struct ipc_call *c, Retcode rc)
     }
     port_unlock(c->port, fl);
     call_put(c);
+}
+
+/* The word a process's interruptible IPC waits use (ipc_interrupt_word's, for p known). */
+static const uint32_t *interrupt_word_of(struct process *p)
+{
+    return p != NULL ? &p->ipc_interrupts : NULL;
 }
 
 /* Takes the first thread waiting in Recv on port and hands it c (TAKEN, with the server side's
@@ -118,26 +151,25 @@ struct ipc_call *ipc_call_new(struct ipc_port *port, size_t req_len, uint64_t re
     size_t req_at = round8(sizeof(struct ipc_call)) + IPC_CALL_REQ_ROOM;
     size_t room_at = req_at + round8(req_len);
     size_t size = room_at + room;
-    /* The references the record holds on its caller (ipc.md: a server may answer after the
-     * caller is gone). The caller is running and its process has it: both are held. */
-    *rc = kobj_ref_held(&self->obj);
-    if (*rc == rcOk && proc != NULL && (*rc = kobj_ref_held(&proc->obj)) != rcOk)
-        thread_unref(self);
-    if (*rc != rcOk) {
-        port_put(port);
-        return NULL;
-    }
-    /* The thread's spare record when it is large enough (it was charged when it was made). */
+    /* The thread's spare record when it is large enough (it was charged when it was made): it
+     * comes with its references on the caller. */
     struct ipc_call *c = self->ipc.spare;
     if (c != NULL && c->size >= size) {
         self->ipc.spare = NULL;
         size = c->size;
     } else {
+        /* The references the record holds on its caller (call_unref_client). The caller is
+         * running and its process has it: both are held. */
+        *rc = kobj_ref_held(&self->obj);
+        if (*rc == rcOk && proc != NULL && (*rc = kobj_ref_held(&proc->obj)) != rcOk)
+            thread_unref(self);
+        if (*rc != rcOk) {
+            port_put(port);
+            return NULL;
+        }
         c = kmalloc_charged(size, acct, rc);
         if (c == NULL) {
-            if (proc != NULL)
-                process_unref(proc);
-            thread_unref(self);
+            call_unref_client(self, proc);
             port_put(port);
             return NULL;
         }
@@ -168,7 +200,7 @@ struct ipc_call *ipc_call_new(struct ipc_port *port, size_t req_len, uint64_t re
 
 void ipc_call_discard(struct ipc_call *c)
 {
-    call_put(c);
+    call_put_own(c); /* the caller's, never sent: it may stay as the spare */
 }
 
 /* The caller's wait for a sent call c to become final, from its first wake-up (with wrc), as
@@ -177,7 +209,7 @@ static inline __attribute__((always_inline)) enum ipc_call_state
 call_wait_final(struct ipc_port *port, struct ipc_call *c, Retcode wrc, uint64_t ns,
                 const uint32_t *intr)
 {
-    struct thread *self = thread_current();
+    struct thread *self = c->client; /* the caller: c is its own call */
     uint64_t fl;
     /* Woken with rcOk and REPLIED: the answer is complete without the port lock. REPLIED is
      * stored last (release) by the server's Reply, which holds its own reference on the call
@@ -231,7 +263,7 @@ call_wait_final(struct ipc_port *port, struct ipc_call *c, Retcode wrc, uint64_t
 static enum ipc_call_state call_exchange(struct ipc_port *port, struct ipc_call *c,
                                          uint64_t timeout_ms, const uint32_t *intr)
 {
-    struct thread *self = thread_current();
+    struct thread *self = c->client; /* the caller: c is its own call */
     uint64_t ns = ms_to_ns(timeout_ms);
     uint64_t fl = port_lock(port);
     if (port->closed) {
@@ -283,7 +315,7 @@ static Retcode call_result(struct ipc_call *c, enum ipc_call_state st, uint64_t 
     } else {
         rc = c->result;
     }
-    call_put(c);
+    call_put_own(c);
     return rc;
 }
 
@@ -291,7 +323,8 @@ Retcode ipc_call_port(struct ipc_call *c, const struct idl_header *h, uint64_t r
                       uint64_t timeout_ms, uint32_t unchecked_answers, uint64_t *resp_len)
 {
     call_stamp(c, h, unchecked_answers);
-    enum ipc_call_state st = call_exchange(c->port, c, timeout_ms, ipc_interrupt_word());
+    enum ipc_call_state st =
+        call_exchange(c->port, c, timeout_ms, interrupt_word_of(c->client_proc));
     return call_result(c, st, resp, resp_len);
 }
 
@@ -321,18 +354,20 @@ Retcode ipc_call_port_sent(struct ipc_call *c, uint64_t resp, uint64_t *resp_len
     /* The call is TAKEN (or back in the queue, if its receiver was being ended) and has no
      * timeout; the caller's wake-up that brought it here counts as a wake with nothing to show
      * when the answer is not there yet. */
-    enum ipc_call_state st = call_wait_final(c->port, c, rcOk, 0, ipc_interrupt_word());
+    enum ipc_call_state st =
+        call_wait_final(c->port, c, rcOk, 0, interrupt_word_of(c->client_proc));
     return call_result(c, st, resp, resp_len);
 }
 
 /* ---- Recv ------------------------------------------------------------------------------ */
 
 /* Moves a TAKEN call into the receiver: handles, bytes, the received list. Consumes the
- * server's reference on failure. */
-static Retcode deliver(struct ipc_call *c, uint64_t buf, uint64_t cap, uint64_t *msg_len,
-                       uint64_t *token)
+ * server's reference on failure. Inline in ReplyRecv's receive (the round trip's path), out of
+ * line (deliver) elsewhere. */
+static inline __attribute__((always_inline)) Retcode
+deliver_inline(struct process *me, struct ipc_call *c, uint64_t buf, uint64_t cap,
+               uint64_t *msg_len, uint64_t *token)
 {
-    struct process *me = process_current();
     *msg_len = c->req_len;
     if (c->req_len > cap) {
         call_fail(c, rcBufferTooSmall);
@@ -366,14 +401,23 @@ static Retcode deliver(struct ipc_call *c, uint64_t buf, uint64_t cap, uint64_t 
     return rcOk;
 }
 
+static __attribute__((noinline)) Retcode deliver(struct ipc_call *c, uint64_t buf, uint64_t cap,
+                                                 uint64_t *msg_len, uint64_t *token)
+{
+    return deliver_inline(process_current(), c, buf, cap, msg_len, token);
+}
+
 /* Waits on the port for a call; called with the port locked (flags fl), returns unlocked. The
- * wait is interruptible (interrupt.h): every receive is a process's own Recv or ReplyRecv. */
-static Retcode recv_locked(struct ipc_port *port, uint64_t fl, uint64_t ns,
-                           struct thread *switch_to, struct ipc_call **out)
+ * wait is interruptible (interrupt.h): every receive is a process's own Recv or ReplyRecv.
+ * Inline in ReplyRecv, as deliver_inline; recv_locked elsewhere. */
+static inline __attribute__((always_inline)) Retcode recv_locked_inline(struct ipc_port *port,
+                                                                        uint64_t fl, uint64_t ns,
+                                                                        struct thread *switch_to,
+                                                                        struct ipc_call **out)
 {
     spin_assert_held(&port->lock);
     struct thread *self = thread_current();
-    const uint32_t *intr = ipc_interrupt_word();
+    const uint32_t *intr = interrupt_word_of(self->proc);
     for (;;) {
         struct ipc_call *c = port->q_head;
         if (c != NULL) {
@@ -476,6 +520,13 @@ static Retcode recv_locked(struct ipc_port *port, uint64_t fl, uint64_t ns,
     }
 }
 
+static __attribute__((noinline)) Retcode recv_locked(struct ipc_port *port, uint64_t fl,
+                                                     uint64_t ns, struct thread *switch_to,
+                                                     struct ipc_call **out)
+{
+    return recv_locked_inline(port, fl, ns, switch_to, out);
+}
+
 void ipc_port_client_gone(struct ipc_port *p)
 {
     uint64_t fl = port_lock(p);
@@ -536,10 +587,66 @@ static Retcode reply_lost(struct ipc_port *next, uint64_t buf, uint64_t cap, uin
     return rc == rcOk ? rcReplyLost : rc;
 }
 
-Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_port *next,
-                        uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len, uint64_t *out_token)
+/*
+ * The answer's out-of-line steps, apart from the common case (a small answer, granted in
+ * advance, without handles) so that ipc_reply_token takes no local's address: the header comes
+ * by value. That keeps its frame free of a stack canary, and its values in registers.
+ */
+struct answer_buf {
+    void *kb;
+    Retcode rc;
+};
+
+/* A buffer for an answer larger than the call's room, charged to the caller. */
+static struct answer_buf answer_alloc(size_t len, struct kmem_account *acct)
+    __attribute__((noinline));
+static struct answer_buf answer_alloc(size_t len, struct kmem_account *acct)
 {
-    struct process *me = process_current();
+    struct answer_buf b;
+    b.kb = kmalloc_charged(len, acct, &b.rc);
+    return b;
+}
+
+/* The answer's security check, when its request's verdict did not grant it in advance. */
+static __attribute__((noinline)) Retcode answer_check(struct process *me, struct process *cp,
+                                                      struct idl_header h, const void *kb,
+                                                      size_t len)
+{
+    struct ipc_answer a = {.server = me, .client = cp, .h = &h, .msg = kb, .len = len};
+    return ipc_answer_check(&a);
+}
+
+/* Moves the answer's handles from the server's table into the caller's. */
+static __attribute__((noinline)) Retcode answer_translate(void *kb, struct idl_header h,
+                                                          struct process *me, struct process *cp)
+{
+    Retcode rc;
+    spin_lock(&handle_tree_lock);
+    if (cp->handles.ops == NULL || me->handles.ops == NULL)
+        rc = rcPeerClosed;
+    else
+        rc = ipc_msg_translate(kb, &h, &me->handles, &cp->handles, NULL);
+    spin_unlock(&handle_tree_lock);
+    return rc;
+}
+
+/* Takes back the handles answer_translate made in the caller's table (the caller gave up). */
+static __attribute__((noinline)) void answer_untranslate(void *kb, struct idl_header h,
+                                                         struct process *cp)
+{
+    spin_lock(&handle_tree_lock);
+    if (cp->handles.ops != NULL)
+        ipc_msg_untranslate(kb, &h, &cp->handles);
+    spin_unlock(&handle_tree_lock);
+}
+
+/* ipc_reply_token's body: inline in ipc_reply_recv (ReplyRecv, the round trip's path), out of
+ * line for Reply. */
+static inline __attribute__((always_inline)) Retcode
+reply_token_inline(struct process *me, uint64_t token, uint64_t buf, uint64_t len,
+                   struct ipc_port *next, uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len,
+                   uint64_t *out_token)
+{
     struct ipc_call *c = take_received(me, token);
     if (c == NULL)
         return rcNotFound;
@@ -556,36 +663,30 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
     }
     /* The answer is charged to the caller, so a caller at its quota loses it, not the server.
      * A small one goes into the room the call was made with (charged when it was made). */
-    void *kb = len <= c->resp_room_len ? c->resp_room : kmalloc_charged(len, acct, &rc);
-    if (kb == NULL) {
-        /* A client that has ended has a closed account, which takes no charge: for the server
-         * that is a caller gone, not a quota of its own. */
-        if (kmem_account_is_closed(acct))
-            rc = rcPeerClosed;
-        call_fail(c, rc);
-        return reply_lost(next, buf, cap, timeout_ms, msg_len, out_token);
+    void *kb = c->resp_room;
+    if (len > c->resp_room_len) {
+        struct answer_buf b = answer_alloc(len, acct);
+        if (b.kb == NULL) {
+            /* A client that has ended has a closed account, which takes no charge: for the
+             * server that is a caller gone, not a quota of its own. */
+            call_fail(c, kmem_account_is_closed(acct) ? rcPeerClosed : b.rc);
+            return reply_lost(next, buf, cap, timeout_ms, msg_len, out_token);
+        }
+        kb = b.kb;
     }
     struct idl_header h;
     rc = copy_from_user(kb, buf, len);
     if (rc == rcOk)
-        rc = ipc_msg_check(kb, len, IPC_MSG_RESPONSE, &h);
+        rc = ipc_msg_check_words(kb, len, IPC_MSG_RESPONSE, &h);
     /* An answer is decided (and pre-granted) as the answer to the method that was asked: one
      * labelled as another method would be decided under that method's rules, so it is refused
      * before any decision, and before its handles move. */
     if (rc == rcOk && (h.endpoint_id != c->req_h.endpoint_id || h.method_id != c->req_h.method_id))
         rc = rcBadMessage;
-    if (rc == rcOk && !(c->unchecked_answers & ipc_answer_kind(&h))) {
-        struct ipc_answer a = {.server = me, .client = cp, .h = &h, .msg = kb, .len = len};
-        rc = ipc_answer_check(&a);
-    }
-    if (rc == rcOk && h.handle_count != 0) {
-        spin_lock(&handle_tree_lock);
-        if (cp->handles.ops == NULL || me->handles.ops == NULL)
-            rc = rcPeerClosed;
-        else
-            rc = ipc_msg_translate(kb, &h, &me->handles, &cp->handles, NULL);
-        spin_unlock(&handle_tree_lock);
-    }
+    if (rc == rcOk && !(c->unchecked_answers & ipc_answer_kind(&h)))
+        rc = answer_check(me, cp, h, kb, len);
+    if (rc == rcOk && h.handle_count != 0)
+        rc = answer_translate(kb, h, me, cp);
     if (rc != rcOk) {
         if (kb != c->resp_room)
             kfree_charged(kb, acct);
@@ -600,12 +701,8 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
     if (c->state != CALL_TAKEN) {
         /* The caller gave up meanwhile (timeout, termination). */
         port_unlock(port, fl);
-        if (h.handle_count != 0) {
-            spin_lock(&handle_tree_lock);
-            if (cp->handles.ops != NULL)
-                ipc_msg_untranslate(kb, &h, &cp->handles);
-            spin_unlock(&handle_tree_lock);
-        }
+        if (h.handle_count != 0)
+            answer_untranslate(kb, h, cp);
         if (kb != c->resp_room)
             kfree_charged(kb, acct);
         call_put(c);
@@ -627,15 +724,15 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
         /* ReplyRecv on the same port: receive; if that has to wait, switch to the caller. */
         struct ipc_call *nc;
         uint64_t ns = ms_to_ns(timeout_ms);
-        rc = recv_locked(port, fl, ns, client, &nc);
+        rc = recv_locked_inline(port, fl, ns, client, &nc);
         thread_unref(client);
-        while (rc == rcOk) {
-            rc = deliver(nc, buf, cap, msg_len, out_token);
-            if (rc == rcOk || rc == rcBufferTooSmall || rc == rcInvalidArgument)
-                return rc;
-            rc = recv_locked(port, port_lock(port), ns, NULL, &nc);
-        }
-        return rc;
+        if (rc != rcOk)
+            return rc;
+        rc = deliver_inline(me, nc, buf, cap, msg_len, out_token);
+        if (rc == rcOk || rc == rcBufferTooSmall || rc == rcInvalidArgument)
+            return rc;
+        /* A request whose handles could not be moved failed at its caller: wait for the next. */
+        return ipc_recv_port(port, buf, cap, timeout_ms, msg_len, out_token);
     }
     /* A caller woken with rcOk reads REPLIED without the port lock and may free the call, and
      * with it the last reference on the port, as soon as it runs (on another CPU): hold the
@@ -649,6 +746,48 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
     if (next != NULL)
         return ipc_recv_port(next, buf, cap, timeout_ms, msg_len, out_token);
     return rcOk;
+}
+
+/* Out of line: SYS_REPLY is its one caller, and inlined there it would put the reply's frame
+ * on the system-call dispatcher's path (every system call's). */
+__attribute__((noinline)) Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len,
+                                                  struct ipc_port *next, uint64_t cap,
+                                                  uint64_t timeout_ms, uint64_t *msg_len,
+                                                  uint64_t *out_token)
+{
+    return reply_token_inline(process_current(), token, buf, len, next, cap, timeout_ms, msg_len,
+                              out_token);
+}
+
+Retcode ipc_reply_recv(struct process *p, uint32_t handle, uint64_t token, uint64_t buf,
+                       uint64_t len, uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len,
+                       uint64_t *out_token)
+{
+    /* The server object's reference is kept for the whole wait: server_destroy (channel.c)
+     * relies on no receiver waiting on a port whose object is gone. */
+    struct kobj *o;
+    Retcode rc = ipc_fast_handle_get(p, handle, HR_IPC_RECV, &o);
+    if (rc != rcOk)
+        return rc;
+    enum kobj_type type = kobj_type(o);
+    if (type == KOBJ_IPC_SERVER || type == KOBJ_IPC_LISTENER) {
+        struct ipc_port *port = &((struct ipc_server_obj *)o)->port;
+        /* Token 0 (never issued) means "nothing to answer yet": a server loop may start with
+         * it. */
+        if (token == 0)
+            rc = ipc_recv_port(port, buf, cap, timeout_ms, msg_len, out_token);
+        else
+            rc = reply_token_inline(p, token, buf, len, port, cap, timeout_ms, msg_len, out_token);
+    } else if (type == KOBJ_IO_IRQ_DELIVERY) {
+        /* An interrupt's delivery: nothing to answer, an empty message when it fired. */
+        rc = token == 0 ? io_irq_delivery_wait(o, timeout_ms) : rcBadHandle;
+        *msg_len = 0;
+        *out_token = 0;
+    } else {
+        rc = rcBadHandle;
+    }
+    kobj_unref(o);
+    return rc;
 }
 
 /* ---- process exit ---------------------------------------------------------------------- */
@@ -675,9 +814,11 @@ void ipc_thread_exit(struct thread *t)
 {
     KASSERT(t->ipc.port == NULL && t->ipc.calling == NULL);
     t->ipc.delivered = NULL;
-    if (t->ipc.spare != NULL) {
-        struct process *p = t->proc;
-        kfree_charged(t->ipc.spare, p != NULL ? &p->kmem : NULL);
+    struct ipc_call *spare = t->ipc.spare;
+    if (spare != NULL) {
+        /* Its references on t (held by the scheduler too while t runs) and t's process. */
         t->ipc.spare = NULL;
+        kfree_charged(spare, call_account(spare));
+        call_unref_client(t, t->proc);
     }
 }

@@ -10,15 +10,8 @@
 #include "proc/thread.h"
 #include "sched/sched.h"
 
-void port_get(struct ipc_port *p)
+void port_free(struct ipc_port *p)
 {
-    __atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
-}
-
-void port_put(struct ipc_port *p)
-{
-    if (__atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) != 0)
-        return;
     /* Every port lives inside its server object, whose memory waited for this. */
     struct ipc_server_obj *s =
         (struct ipc_server_obj *)((char *)p - offsetof(struct ipc_server_obj, port));

@@ -24,8 +24,10 @@ struct ipc_thread {
     struct ipc_thread *next;    /* next receiver waiting on the same port (FIFO) */
     struct ipc_call *delivered; /* a call handed to it while it waited; consumed on wake */
     struct ipc_call *calling;   /* its own outstanding Call, while blocked in it */
-    /* The record of its last finished Call, kept for the next (still charged to its process):
-     * a thread that calls again and again allocates once. Freed when the thread ends. */
+    /* The record of its last finished Call, kept for the next (still charged to its process,
+     * still holding the record's references on this thread and its process): a thread that
+     * calls again and again allocates once. Freed, its references dropped, when the thread
+     * ends. */
     struct ipc_call *spare;
 };
 

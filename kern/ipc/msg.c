@@ -2,7 +2,6 @@
 #include "ipc/msg.h"
 
 #include "lib/string.h"
-#include "lib/bytes.h"
 
 static uint64_t pad8(uint64_t v)
 {
@@ -13,37 +12,7 @@ Retcode ipc_msg_check(const void *buf, size_t len, enum ipc_msg_kind kind, struc
 {
     if (buf == NULL || h == NULL)
         return rcInvalidArgument;
-    if (len < IDL_HEADER_SIZE || len > IDL_MESSAGE_MAX)
-        return rcBadMessage;
-    /* Field by field through bytes: buf may come from anywhere in a test, and the kernel's
-     * copies are aligned anyway. */
-    const uint8_t *b = buf;
-    h->endpoint_id = get_le32(b + 0);
-    h->method_id = get_le32(b + 4);
-    h->fixed_size = get_le32(b + 8);
-    h->arena_size = get_le32(b + 12);
-    h->handle_count = get_le16(b + 16);
-    h->flags = get_le16(b + 18);
-    h->reserved = get_le32(b + 20);
-
-    if (h->reserved != 0)
-        return rcBadMessage;
-    if (kind == IPC_MSG_REQUEST) {
-        if (h->flags != 0)
-            return rcBadMessage;
-    } else {
-        if ((h->flags & IDL_FLAG_RESPONSE) == 0 ||
-            (h->flags & ~(uint16_t)(IDL_FLAG_RESPONSE | IDL_FLAG_ERROR)) != 0)
-            return rcBadMessage;
-    }
-    if (h->handle_count > IDL_HANDLES_MAX)
-        return rcBadMessage;
-    /* 64-bit arithmetic: each term is below 2^33, so the sum cannot wrap. */
-    uint64_t total = (uint64_t)IDL_HEADER_SIZE + pad8(h->fixed_size) +
-                     8u * (uint64_t)h->handle_count + (uint64_t)h->arena_size;
-    if (total != (uint64_t)len)
-        return rcBadMessage;
-    return rcOk;
+    return ipc_msg_check_words(buf, len, kind, h);
 }
 
 struct handle_desc *ipc_msg_handles(void *buf, const struct idl_header *h)

@@ -106,8 +106,18 @@ static inline void port_unlock(struct ipc_port *p, uint64_t fl)
     cpu_irq_restore(fl);
 }
 
-void port_get(struct ipc_port *p);
-void port_put(struct ipc_port *p);
+/* The port's references: inline, as they are on the path of every call; the last one frees the
+ * port (port_free, channel.c). */
+void port_free(struct ipc_port *p);
+static inline void port_get(struct ipc_port *p)
+{
+    __atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
+}
+static inline void port_put(struct ipc_port *p)
+{
+    if (__atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        port_free(p);
+}
 /* The only client end of a server end's port is gone (channel.c, at its destruction): marks
  * the port and wakes its waiting receivers, which return rcClientGone once nothing is queued. */
 void ipc_port_client_gone(struct ipc_port *p);
@@ -164,6 +174,15 @@ Retcode ipc_recv_port(struct ipc_port *port, uint64_t buf, uint64_t cap, uint64_
  * kernel's own calls keep their answers in the kernel, unchecked. */
 Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_port *next,
                         uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len, uint64_t *out_token);
+/* SYS_RECV / SYS_REPLY_RECV on p's handle (HR_IPC_RECV): a server end or listener, whose port
+ * it receives on after the answer to `token` (0: none) as ipc_reply_token does; or an
+ * interrupt's delivery handle (IO.AttachIrq), on which it waits for the interrupt (token 0,
+ * an empty message). Errors: the lookup's (ipc_fast_handle_get), rcBadHandle for another
+ * object, then ipc_recv_port's, ipc_reply_token's or io_irq_delivery_wait's. One function
+ * with the lookup, the answer and the receive: the server's half of every round trip. */
+Retcode ipc_reply_recv(struct process *p, uint32_t handle, uint64_t token, uint64_t buf,
+                       uint64_t len, uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len,
+                       uint64_t *out_token);
 
 /*
  * The handle lookups of the IPC fast path (fastpath.c; docs/ipc.md#the-fast-path), declared

@@ -139,13 +139,24 @@ void handle_table_destroy(struct handle_table *t);
 Retcode handle_install(struct handle_table *t, struct kobj *obj, handle_rights_t rights,
                        handle_t *out);
 
-/*
- * Looks a handle up for an operation: checks that it is LIVE, of type `type` (KOBJ_ANY: any)
- * and carries every right in `need`. On rcOk, *obj has a new reference that the caller drops
- * with kobj_unref, and *rights (if not NULL) receives the handle's rights. Table lock only.
- * Errors: rcBadHandle (not a handle of this table, stale generation, or another object type),
- * rcHandleRevoked, rcAccessDenied (a right in `need` is missing), rcOverflow.
- */
+/* The slot layer's lookup (handle_table.c's slot_find_locked, which also asserts the lock): the
+ * entry a value names if it is in use (LIVE or REVOKED) with the right generation, else NULL.
+ * Inline here for handle_find_held, which the lookup of every IPC call goes through. */
+static inline struct handle_entry *handle_slot_lookup(const struct handle_table *t, handle_t h)
+{
+    if (h & 0x80000000u) /* also catches HANDLE_INVALID */
+        return NULL;
+    uint32_t raw = h ^ t->key;
+    uint32_t index = raw & ((1u << HANDLE_INDEX_BITS) - 1u);
+    uint32_t gen = raw >> HANDLE_INDEX_BITS;
+    if (index >= t->fresh) /* past the table, or never initialised: nothing to read there */
+        return NULL;
+    struct handle_entry *e = &t->chunks[index / HANDLE_CHUNK_ENTRIES][index % HANDLE_CHUNK_ENTRIES];
+    if ((e->state != HANDLE_LIVE && e->state != HANDLE_REVOKED) || e->gen != gen)
+        return NULL;
+    return e;
+}
+
 /*
  * handle_get's checks for a caller that holds the table's lock itself (the kernel's IPC fast
  * path holds a process's handles_lock directly instead of through the table's lock hook):
@@ -153,9 +164,32 @@ Retcode handle_install(struct handle_table *t, struct kobj *obj, handle_rights_t
  * holds the lock, so it takes what it keeps (a reference on the object, or on what the object
  * holds) before it lets go. Errors: rcBadHandle, rcHandleRevoked, rcAccessDenied.
  */
-Retcode handle_find_held(struct handle_table *t, handle_t h, handle_rights_t need,
-                         struct kobj **obj);
+static inline Retcode handle_find_held(struct handle_table *t, handle_t h, handle_rights_t need,
+                                       struct kobj **obj)
+{
+    /* As every slot function, the lock asserted where locks are checked (handle_slots.h). */
+#if !defined(BASTION_KERNEL) || defined(BASTION_LOCK_CHECKS)
+    if (t->ops->assert_held != NULL)
+        t->ops->assert_held(t->ctx);
+#endif
+    struct handle_entry *e = handle_slot_lookup(t, h);
+    if (e == NULL)
+        return rcBadHandle;
+    if (e->state == HANDLE_REVOKED)
+        return rcHandleRevoked;
+    if (!hr_subset(need, e->rights))
+        return rcAccessDenied;
+    *obj = e->obj;
+    return rcOk;
+}
 
+/*
+ * Looks a handle up for an operation: checks that it is LIVE, of type `type` (KOBJ_ANY: any)
+ * and carries every right in `need`. On rcOk, *obj has a new reference that the caller drops
+ * with kobj_unref, and *rights (if not NULL) receives the handle's rights. Table lock only.
+ * Errors: rcBadHandle (not a handle of this table, stale generation, or another object type),
+ * rcHandleRevoked, rcAccessDenied (a right in `need` is missing), rcOverflow.
+ */
 Retcode handle_get(struct handle_table *t, handle_t h, enum kobj_type type, handle_rights_t need,
                    struct kobj **obj, handle_rights_t *rights);
 

@@ -65,17 +65,7 @@ handle_t slot_value(const struct handle_table *t, const struct handle_entry *e)
 struct handle_entry *slot_find_locked(struct handle_table *t, handle_t h)
 {
     table_assert_held(t);
-    if (h & 0x80000000u) /* also catches HANDLE_INVALID */
-        return NULL;
-    uint32_t raw = h ^ t->key;
-    uint32_t index = raw & INDEX_MASK;
-    uint32_t gen = raw >> HANDLE_INDEX_BITS;
-    if (index >= t->fresh) /* past the table, or never initialised: nothing to read there */
-        return NULL;
-    struct handle_entry *e = &t->chunks[index / HANDLE_CHUNK_ENTRIES][index % HANDLE_CHUNK_ENTRIES];
-    if ((e->state != HANDLE_LIVE && e->state != HANDLE_REVOKED) || e->gen != gen)
-        return NULL;
-    return e;
+    return handle_slot_lookup(t, h);
 }
 
 /* Moves e to its next generation, past the one whose value would be 0 ("no handle"); false
@@ -252,20 +242,6 @@ Retcode handle_get(struct handle_table *t, handle_t h, enum kobj_type type, hand
     }
     table_unlock(t);
     return rc;
-}
-
-Retcode handle_find_held(struct handle_table *t, handle_t h, handle_rights_t need,
-                         struct kobj **obj)
-{
-    struct handle_entry *e = slot_find_locked(t, h);
-    if (e == NULL)
-        return rcBadHandle;
-    if (e->state == HANDLE_REVOKED)
-        return rcHandleRevoked;
-    if (!hr_subset(need, e->rights))
-        return rcAccessDenied;
-    *obj = e->obj;
-    return rcOk;
 }
 
 Retcode handle_get_sid(struct handle_table *t, handle_t h, kobj_sid_t *sid)

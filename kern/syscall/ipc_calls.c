@@ -9,7 +9,6 @@
 #include "ipc/ipc.h"
 #include "ipc/msg.h"
 #include "ipc/port.h"
-#include "klcore/IO.h"
 #include "klcore/klcore.h"
 #include "mm/slab.h"
 #include "mm/usercopy.h"
@@ -93,7 +92,7 @@ Retcode ipc_sys_call(uint32_t handle, uint64_t req, uint64_t req_len, uint64_t r
     uint32_t unchecked_answers = 0;
     rc = copy_from_user(c->req, req, req_len);
     if (rc == rcOk)
-        rc = ipc_msg_check(c->req, req_len, IPC_MSG_REQUEST, &h);
+        rc = ipc_msg_check_words(c->req, req_len, IPC_MSG_REQUEST, &h);
 #ifndef BASTION_NO_MONITOR
     /* Without a timeout, the monitor may send the call on as it grants it: the caller's wait for
      * the verdict then becomes its wait for the answer, which has no deadline to keep. */
@@ -120,27 +119,6 @@ Retcode ipc_sys_call(uint32_t handle, uint64_t req, uint64_t req_len, uint64_t r
     return ipc_call_port(c, &h, resp, timeout_ms, unchecked_answers, resp_len);
 }
 
-/* The port behind a server end or listener handle (with a reference on its object); *port
- * NULL for an interrupt's delivery handle (IO.AttachIrq), on which Recv waits for the
- * interrupt instead. */
-static Retcode server_port(struct process *p, uint32_t handle, struct kobj **o,
-                           struct ipc_port **port)
-{
-    Retcode rc = ipc_fast_handle_get(p, handle, HR_IPC_RECV, o);
-    if (rc != rcOk)
-        return rc;
-    if (kobj_type(*o) == KOBJ_IO_IRQ_DELIVERY) {
-        *port = NULL;
-        return rcOk;
-    }
-    if (kobj_type(*o) != KOBJ_IPC_SERVER && kobj_type(*o) != KOBJ_IPC_LISTENER) {
-        kobj_unref(*o);
-        return rcBadHandle;
-    }
-    *port = &((struct ipc_server_obj *)*o)->port;
-    return rcOk;
-}
-
 Retcode ipc_sys_reply(uint64_t token, uint64_t buf, uint64_t len)
 {
     if (process_current() == NULL)
@@ -155,26 +133,8 @@ Retcode ipc_sys_reply_recv(uint64_t token, uint64_t buf, uint64_t len, uint32_t 
     struct process *p = process_current();
     if (p == NULL)
         return rcInvalidArgument;
-    struct kobj *o;
-    struct ipc_port *port;
-    Retcode rc = server_port(p, handle, &o, &port);
-    if (rc != rcOk)
-        return rc;
-    if (port == NULL) {
-        /* An interrupt's delivery: nothing to answer, an empty message when it fired. */
-        rc = token == 0 ? io_irq_delivery_wait(o, timeout_ms) : rcBadHandle;
-        *msg_len = 0;
-        *out_token = 0;
-        kobj_unref(o);
-        return rc;
-    }
-    /* Token 0 (never issued) means "nothing to answer yet": a server loop may start with it. */
-    if (token == 0)
-        rc = ipc_recv_port(port, buf, cap, timeout_ms, msg_len, out_token);
-    else
-        rc = ipc_reply_token(token, buf, len, port, cap, timeout_ms, msg_len, out_token);
-    kobj_unref(o);
-    return rc;
+    /* The lookup, the answer and the receive in one function of kern/ipc (port.h). */
+    return ipc_reply_recv(p, handle, token, buf, len, cap, timeout_ms, msg_len, out_token);
 }
 
 /* Recv is ReplyRecv with nothing to answer (token 0). */
