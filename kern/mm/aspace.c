@@ -996,10 +996,11 @@ bool aspace_page_fault(struct trap_frame *f)
         user_fault_fatal(f, "page fault", va);
         return true; /* not reached for the faulting thread */
     }
-    if (usercopy_is_fault_rip(f->rip)) {
+    uint64_t fixup = usercopy_fixup_for(f->rip);
+    if (fixup != 0) {
         if (serve_demand(va, f->error_code, irqs_on))
             return true;
-        f->rip = usercopy_fixup_rip();
+        f->rip = fixup;
         return true;
     }
     return false;

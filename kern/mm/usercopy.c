@@ -1,53 +1,17 @@
-/* Copy-in / copy-out with fault fixup and SMAP (see usercopy.h). */
+/* The user copies' fault fixups, and the string copy (see usercopy.h). */
 #include "mm/usercopy.h"
 
-#include "arch/x86_64/cpu.h"
-#include "mm/aspace.h"
+/* The linker script collects every inlined copy's entries between these two symbols. */
+extern const struct usercopy_fixup __usercopy_fixups_start[], __usercopy_fixups_end[];
 
-extern uint64_t usercopy_raw(void *dst, const void *src, size_t n);
-extern char usercopy_insn[], usercopy_tail_insn[], usercopy_fault[];
-
-bool usercopy_is_fault_rip(uint64_t rip)
+uint64_t usercopy_fixup_for(uint64_t rip)
 {
-    return rip == (uint64_t)usercopy_insn || rip == (uint64_t)usercopy_tail_insn;
-}
-uint64_t usercopy_fixup_rip(void)
-{
-    return (uint64_t)usercopy_fault;
-}
-
-static bool user_range_ok(uint64_t u, size_t n)
-{
-    return u >= ASPACE_USER_LO && u < ASPACE_USER_HI && n <= ASPACE_USER_HI - u;
-}
-
-static Retcode copy(void *dst, const void *src, size_t n)
-{
-    bool smap = cpu_features.smap;
-    if (smap)
-        stac();
-    uint64_t failed = usercopy_raw(dst, src, n);
-    if (smap)
-        clac();
-    return failed ? rcInvalidArgument : rcOk;
-}
-
-Retcode copy_from_user(void *dst, uint64_t usrc, size_t n)
-{
-    if (n == 0)
-        return rcOk;
-    if (!dst || !user_range_ok(usrc, n))
-        return rcInvalidArgument;
-    return copy(dst, (const void *)usrc, n);
-}
-
-Retcode copy_to_user(uint64_t udst, const void *src, size_t n)
-{
-    if (n == 0)
-        return rcOk;
-    if (!src || !user_range_ok(udst, n))
-        return rcInvalidArgument;
-    return copy((void *)udst, src, n);
+    /* A linear search: only a fault inside a copy (a bad user pointer) gets here, and the table
+     * has two entries per copy site. */
+    for (const struct usercopy_fixup *f = __usercopy_fixups_start; f < __usercopy_fixups_end; f++)
+        if (f->insn == rip)
+            return f->fixup;
+    return 0;
 }
 
 Retcode strncpy_from_user(char *dst, uint64_t usrc, size_t cap, size_t *len)

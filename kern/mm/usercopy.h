@@ -4,9 +4,14 @@
  * A range must lie entirely in the user half ([ASPACE_USER_LO, ASPACE_USER_HI), checked before
  * any access, so a user pointer can never make the kernel read or write kernel memory). An
  * access to a page that is not committed or not permitted faults; the page-fault handler first
- * tries to back a committed page (demand fault), and otherwise resumes the copy at its fixup
- * label, so the call returns rcInvalidArgument instead of crashing. With SMAP the copy opens
- * the user window (stac) only around the copy instruction itself.
+ * tries to back a committed page (demand fault), and otherwise resumes the copy at its fixup,
+ * so the call returns rcInvalidArgument instead of crashing. With SMAP the copy opens the user
+ * window (stac) only around the copy instructions themselves.
+ *
+ * The copies are inline: every IPC call and answer makes two to four of them, and out of line
+ * each paid a call, a frame and a second call to the copy routine. Each inlined copy leaves its
+ * two string instructions and their fixup in section .usercopy_fixups (collected by the linker
+ * script); usercopy_fixup_for() finds them for the page-fault handler.
  *
  * Callable with interrupts on or off; with them off, a fault on a page that is committed but
  * not yet backed may fail (rcInvalidArgument) when the address space is busy.
@@ -20,14 +25,85 @@
 
 #include <bastion/retcode.h>
 
-Retcode copy_from_user(void *dst, uint64_t usrc, size_t n);
-Retcode copy_to_user(uint64_t udst, const void *src, size_t n);
+#include "arch/x86_64/cpu.h"
+#include "mm/aspace.h"
+
+/* One copy instruction that may fault on user memory, and where the copy resumes then. */
+struct usercopy_fixup {
+    uint64_t insn;
+    uint64_t fixup;
+};
+
+static inline bool usercopy_range_ok(uint64_t u, size_t n)
+{
+    /* Unsigned: an address below the user half wraps past the bound. */
+    return u - ASPACE_USER_LO < ASPACE_USER_HI - ASPACE_USER_LO && n <= ASPACE_USER_HI - u;
+}
+
+/*
+ * Copies n bytes, eight at a time with `rep movsq` and the last n % 8 with `rep movsb` (QEMU's
+ * icount, the benchmarks' clock, counts every iteration). Returns false if either faulted: the
+ * page-fault handler resumes at label 3 with `failed` still 1. The range checks and the SMAP
+ * window are the caller's.
+ */
+static inline __attribute__((always_inline)) bool usercopy_bytes(void *dst, const void *src,
+                                                                 size_t n)
+{
+    uint64_t failed, words = n >> 3;
+    __asm__ volatile("mov $1, %k[failed]\n\t"
+                     "1: rep movsq\n\t"
+                     "mov %[tail], %%rcx\n\t"
+                     "2: rep movsb\n\t"
+                     "xor %k[failed], %k[failed]\n\t"
+                     "3:\n\t"
+                     ".pushsection .usercopy_fixups, \"a\"\n\t"
+                     ".balign 8\n\t"
+                     ".quad 1b, 3b, 2b, 3b\n\t"
+                     ".popsection"
+                     : [failed] "=&r"(failed), "+D"(dst), "+S"(src), "+c"(words)
+                     : [tail] "r"(n & 7)
+                     : "memory");
+    return failed == 0;
+}
+
+static inline __attribute__((always_inline)) Retcode usercopy_window(void *dst, const void *src,
+                                                                     size_t n)
+{
+    bool smap = cpu_features.smap;
+    if (smap)
+        stac();
+    bool ok = usercopy_bytes(dst, src, n);
+    if (smap)
+        clac();
+    return ok ? rcOk : rcInvalidArgument;
+}
+
+static inline __attribute__((always_inline)) Retcode copy_from_user(void *dst, uint64_t usrc,
+                                                                    size_t n)
+{
+    if (n == 0)
+        return rcOk;
+    if (!dst || !usercopy_range_ok(usrc, n))
+        return rcInvalidArgument;
+    return usercopy_window(dst, (const void *)usrc, n);
+}
+
+static inline __attribute__((always_inline)) Retcode copy_to_user(uint64_t udst, const void *src,
+                                                                  size_t n)
+{
+    if (n == 0)
+        return rcOk;
+    if (!src || !usercopy_range_ok(udst, n))
+        return rcInvalidArgument;
+    return usercopy_window((void *)udst, src, n);
+}
+
 /* Copies a NUL-terminated string of at most cap - 1 characters plus the NUL; *len gets its
  * length. rcBufferTooSmall if no NUL within cap bytes. */
 Retcode strncpy_from_user(char *dst, uint64_t usrc, size_t cap, size_t *len);
 
-/* For the page-fault handler: is rip the copy instruction, and where to resume it. */
-bool usercopy_is_fault_rip(uint64_t rip);
-uint64_t usercopy_fixup_rip(void);
+/* For the page-fault handler: where a faulting copy instruction at rip resumes, or 0 if rip is
+ * not one. */
+uint64_t usercopy_fixup_for(uint64_t rip);
 
 #endif

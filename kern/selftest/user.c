@@ -99,7 +99,7 @@ static void test_user_mode(void)
     CHECK(copy_from_user(&back, 0xFFFF800000000000ull, 8) == rcInvalidArgument, "copy_from_user of "
                                                                                 "kernel memory");
     CHECK(copy_to_user(code, &v, 8) == rcInvalidArgument, "copy_to_user into read-only code");
-    /* The same fault in the byte-wise tail of a copy (usercopy_tail_insn), alone and after
+    /* The same fault in the byte-wise tail of a copy (its `rep movsb`), alone and after
      * whole words. */
     CHECK(copy_to_user(code, &v, 3) == rcInvalidArgument, "a 3-byte copy_to_user into read-only "
                                                           "code");
