@@ -28,10 +28,12 @@ Retcode handle_batch_sids(struct handle_table *src, const struct handle_desc *in
     return rcOk;
 }
 
-Retcode handle_batch_view(struct handle_table *t, struct handle_desc *entries, uint32_t n,
-                          uint8_t *types)
+/* handle_batch_view from entries[i] on, where a value that may be LIVE was found. */
+static __attribute__((noinline)) Retcode view_from(struct handle_table *t,
+                                                   struct handle_desc *entries, uint32_t i,
+                                                   uint32_t n, uint8_t *types)
 {
-    for (uint32_t i = 0; i < n; i++) {
+    for (; i < n; i++) {
         kobj_sid_t sid;
         handle_rights_t rights;
         Retcode rc = handle_peek(t, entries[i].handle, &sid, &types[i], &rights);
@@ -44,6 +46,22 @@ Retcode handle_batch_view(struct handle_table *t, struct handle_desc *entries, u
         }
         entries[i].handle = sid;
         entries[i].rights = rights;
+    }
+    return rcOk;
+}
+
+Retcode handle_batch_view(struct handle_table *t, struct handle_desc *entries, uint32_t n,
+                          uint8_t *types)
+{
+    /* Values with bit 31 set (HANDLE_INVALID: a method's "none" or "self") name nothing, and
+     * say so without the table: those first, in a loop that calls nothing and so saves no
+     * registers (a core call's view, on every monitored call). */
+    for (uint32_t i = 0; i < n; i++) {
+        if ((entries[i].handle & 0x80000000u) == 0)
+            return view_from(t, entries, i, n, types);
+        entries[i].handle = KOBJ_SID_NONE;
+        entries[i].rights = HR_NONE;
+        types[i] = 0;
     }
     return rcOk;
 }

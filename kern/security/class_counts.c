@@ -80,8 +80,7 @@ void class_counts_add(const char *class_name, uint32_t *slot_cache, bool denied)
     __atomic_add_fetch(&total_decisions, 1, __ATOMIC_RELEASE);
     if (denied)
         __atomic_add_fetch(&total_denials, 1, __ATOMIC_RELEASE);
-    if (class_name == NULL || class_name[0] == '\0')
-        return;
+    /* A cached slot first: it was looked up by this class's name, which is not empty. */
     uint32_t cached = slot_cache != NULL ? __atomic_load_n(slot_cache, __ATOMIC_RELAXED) : 0;
     struct slot *s;
     if (cached == SLOT_CACHE_FULL)
@@ -89,6 +88,8 @@ void class_counts_add(const char *class_name, uint32_t *slot_cache, bool denied)
     if (cached != 0) {
         s = &slots[cached - 1];
     } else {
+        if (class_name == NULL || class_name[0] == '\0')
+            return;
         s = slot_looked_up(class_name, slot_cache);
         if (s == NULL)
             return;

@@ -12,28 +12,42 @@ struct ksm_gate_waiter {
     bool admitted; /* set under the gate's lock by the leaver that handed it its place */
 };
 
-/* `head` is written under the lock and read without it (ksm_gate_take_place): atomic stores. */
-static void set_head(struct ksm_gate *g, struct ksm_gate_waiter *w)
+/* Under the lock: the waiters bit follows the queue (set while it is not empty). */
+static void set_waiters_locked(struct ksm_gate *g, bool on)
 {
-    __atomic_store_n(&g->head, w, __ATOMIC_RELAXED);
+    if (on)
+        __atomic_fetch_or(&g->inflight, KSM_GATE_WAITERS, __ATOMIC_RELAXED);
+    else
+        __atomic_fetch_and(&g->inflight, ~KSM_GATE_WAITERS, __ATOMIC_RELAXED);
 }
 
 Retcode ksm_gate_enter_slow(struct ksm_gate *g)
 {
     uint64_t fl = cpu_irq_save();
     spin_lock(&g->lock);
-    if (ksm_gate_take_place(g)) {
-        spin_unlock(&g->lock);
-        cpu_irq_restore(fl);
-        return rcOk;
+    /* Every place was taken (or others wait). Set the bit while it still is, in one
+     * compare-and-swap with the count: from then on a leave takes this lock and sees this
+     * waiter, so its wake cannot be lost; a leave that came first left a place to take. */
+    uint32_t n = __atomic_load_n(&g->inflight, __ATOMIC_RELAXED);
+    for (;;) {
+        if (n < KSM_GATE_PER_PROCESS) {
+            if (__atomic_compare_exchange_n(&g->inflight, &n, n + 1, true, __ATOMIC_ACQUIRE,
+                                            __ATOMIC_RELAXED)) {
+                spin_unlock(&g->lock);
+                cpu_irq_restore(fl);
+                return rcOk;
+            }
+        } else if ((n & KSM_GATE_WAITERS) != 0 ||
+                   __atomic_compare_exchange_n(&g->inflight, &n, n | KSM_GATE_WAITERS, true,
+                                               __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+            break;
+        }
     }
-    /* Every place is taken (or others wait), and only a leave under this lock gives one back:
-     * it will see this waiter. */
     struct ksm_gate_waiter w = {.thread = thread_current()};
     if (g->tail != NULL)
         g->tail->next = &w;
     else
-        set_head(g, &w);
+        g->head = &w;
     g->tail = &w;
     /* Released once this thread is marked blocked: a leaver's wake cannot be lost. */
     Retcode rc = sched_block_current(&g->lock);
@@ -56,30 +70,32 @@ Retcode ksm_gate_enter_slow(struct ksm_gate *g)
         pp = &(*pp)->next;
     }
     if (*pp == &w) {
-        if (prev == NULL)
-            set_head(g, w.next);
-        else
-            prev->next = w.next;
+        *pp = w.next;
         if (g->tail == &w)
             g->tail = prev;
+        if (g->head == NULL)
+            set_waiters_locked(g, false);
     }
     spin_unlock(&g->lock);
     cpu_irq_restore(fl);
     return rc == rcOk ? rcPeerClosed : rc;
 }
 
-void ksm_gate_leave(struct ksm_gate *g)
+void ksm_gate_leave_slow(struct ksm_gate *g)
 {
     uint64_t fl = cpu_irq_save();
     spin_lock(&g->lock);
     struct ksm_gate_waiter *w = g->head;
     if (w == NULL) {
+        /* The waiters left meanwhile (ended): the place is given back. */
         __atomic_sub_fetch(&g->inflight, 1, __ATOMIC_RELEASE);
     } else {
-        /* Hand the place straight to the oldest waiter: inflight stays as it is. */
-        set_head(g, w->next);
-        if (g->head == NULL)
+        /* Hand the place straight to the oldest waiter: the count stays as it is. */
+        g->head = w->next;
+        if (g->head == NULL) {
             g->tail = NULL;
+            set_waiters_locked(g, false);
+        }
         w->admitted = true;
         sched_wake(w->thread, rcOk);
     }
@@ -89,5 +105,5 @@ void ksm_gate_leave(struct ksm_gate *g)
 
 uint32_t ksm_gate_inflight(struct ksm_gate *g)
 {
-    return __atomic_load_n(&g->inflight, __ATOMIC_RELAXED);
+    return __atomic_load_n(&g->inflight, __ATOMIC_RELAXED) & ~KSM_GATE_WAITERS;
 }

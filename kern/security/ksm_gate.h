@@ -33,10 +33,17 @@ struct ksm_gate_waiter;
 
 struct ksm_gate {
     struct spinlock lock;
-    uint32_t inflight; /* questions past the gate: atomic; grows by compare-and-swap (up to the
-                          bound), shrinks under lock */
-    struct ksm_gate_waiter *head, *tail; /* askers waiting, oldest first; written under lock */
+    /* Questions past the gate (the low bits), and KSM_GATE_WAITERS while an asker waits in the
+     * queue. Atomic; every change is one compare-and-swap or atomic update of the whole word, so
+     * a change of the count and one of the bit never cross: the count grows only while the bit
+     * is clear (up to the bound), the bit is set only under the lock, and a leave that sees it
+     * set takes the lock (ksm_gate_leave_slow) and hands its place to the queue's head. */
+    uint32_t inflight;
+    struct ksm_gate_waiter *head, *tail; /* askers waiting, oldest first; under lock */
 };
+
+/* The word's waiters bit (ksm_gate.inflight), set exactly while the queue is not empty. */
+#define KSM_GATE_WAITERS 0x80000000u
 
 #define KSM_GATE_INIT                              \
     {                                              \
@@ -49,16 +56,13 @@ static inline void ksm_gate_init(struct ksm_gate *g)
     spin_init_zeroed(&g->lock, LOCK_LEVEL_KSM_GATE);
 }
 
-/* Takes a free place if nobody waits for one: true if taken. The count only grows by this
- * compare-and-swap, bounded by KSM_GATE_PER_PROCESS, and only shrinks under the lock (leave),
- * so a place is never taken twice. Without the lock it may pass a waiter that queued a moment
- * ago; that waiter queued because every place was taken, and a place this finds free was given
- * back before it queued (a leave under the lock hands its place to the queue's head instead of
- * giving it back), so the waiter loses nothing it was owed. */
+/* Takes a free place if nobody waits for one: true if taken. A place this finds free was
+ * given back while nobody waited (a leave with waiters hands its place to the queue's head
+ * instead), so a waiter loses nothing it was owed. */
 static inline bool ksm_gate_take_place(struct ksm_gate *g)
 {
     uint32_t n = __atomic_load_n(&g->inflight, __ATOMIC_RELAXED);
-    while (n < KSM_GATE_PER_PROCESS && __atomic_load_n(&g->head, __ATOMIC_RELAXED) == NULL)
+    while (n < KSM_GATE_PER_PROCESS) /* the waiters bit makes n larger than the bound */
         if (__atomic_compare_exchange_n(&g->inflight, &n, n + 1, true, __ATOMIC_ACQUIRE,
                                         __ATOMIC_RELAXED))
             return true;
@@ -76,7 +80,21 @@ static inline Retcode ksm_gate_enter(struct ksm_gate *g)
 {
     return ksm_gate_take_place(g) ? rcOk : ksm_gate_enter_slow(g);
 }
-void ksm_gate_leave(struct ksm_gate *g);
+
+/* ksm_gate_leave() when askers wait: under the lock, the place goes to the oldest of them. */
+void ksm_gate_leave_slow(struct ksm_gate *g);
+
+/* Gives a place back. With nobody waiting, as almost always, one compare-and-swap and no lock:
+ * it sits on every monitored call's path too. */
+static inline void ksm_gate_leave(struct ksm_gate *g)
+{
+    uint32_t n = __atomic_load_n(&g->inflight, __ATOMIC_RELAXED);
+    if ((n & KSM_GATE_WAITERS) == 0 &&
+        __atomic_compare_exchange_n(&g->inflight, &n, n - 1, false, __ATOMIC_RELEASE,
+                                    __ATOMIC_RELAXED))
+        return;
+    ksm_gate_leave_slow(g);
+}
 
 /* Questions of g past the gate now (diagnostics, tests). */
 uint32_t ksm_gate_inflight(struct ksm_gate *g);

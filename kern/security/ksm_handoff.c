@@ -50,6 +50,11 @@ struct ksm_receiver {
     bool waiting;                  /* on the waiting list */
     bool handed;                   /* an asker gave it a question while it waited */
     bool lost;                     /* the question it took was withdrawn before its verdict */
+    /* Its own thread's, during its SYS_KSM_WAIT (no lock): the audit text read from the KSM,
+     * and the lock a forward's send left held. Here rather than on the stack: with no array and
+     * no local whose address is taken, the wait's frame needs no stack canary. */
+    struct spinlock *server_lock;
+    char text_buf[KSM_PROTO_TEXT_MAX];
 };
 
 static struct spinlock handoff_lock = SPINLOCK_INIT(LOCK_LEVEL_KSM_HANDOFF);
@@ -140,19 +145,18 @@ Retcode ksm_handoff_ask(const void *head, size_t head_len, const void *body, siz
     /* The deadline is kept by the watchdog (ksm_handoff_tick), not by a timeout on the wait:
      * no sleep-list entry to insert and remove per question, whatever else sleeps. */
     uint64_t periods = timeout_ns / WATCHDOG_PERIOD_NS + (timeout_ns % WATCHDOG_PERIOD_NS != 0);
-    /* Every field, one store each: an initializer would clear the frame first (a string
-     * store on every question) and then write most of it again. */
+    /* Field by field: an initializer would clear the frame first (a string store on every
+     * question) and then write most of it again. Not stored here, as each is written before it
+     * is read: `next` when the question is queued, `rx` when taken (only a Q_TAKEN question's
+     * is read), `result` with Q_FAILED. */
     struct ksm_question q;
-    _Static_assert(sizeof q == 96, "every field of the question is stored below");
+    _Static_assert(sizeof q == 96, "every field of the question is accounted for below");
     q.head = head;
     q.body = body;
     q.head_len = head_len;
     q.body_len = body_len;
     q.asker = thread_current();
-    q.next = NULL;
-    q.rx = NULL;
     q.state = Q_QUEUED;
-    q.result = rcOk;
     q.out = out;
     q.forward = forward;
     q.expires = timeout_ns == 0 ? 0 : __atomic_load_n(&watch_runs, __ATOMIC_RELAXED) + periods + 1;
@@ -175,6 +179,7 @@ Retcode ksm_handoff_ask(const void *head, size_t head_len, const void *body, siz
         PROF_MARK(PROF_KSM_CALL);
         wrc = sched_switch_to(rx->thread, &handoff_lock);
     } else {
+        q.next = NULL;
         if (q_tail != NULL)
             q_tail->next = &q;
         else
@@ -236,26 +241,44 @@ Retcode ksm_handoff_ask(const void *head, size_t head_len, const void *body, siz
 
 /* ---- the receiver ---------------------------------------------------------------------- */
 
-/* The verdict the receiver gives in registers, checked before the lock is taken: the text is
- * read from the KSM's memory. False: malformed. */
-static bool read_verdict(uint64_t word, uint64_t text, uint64_t text_len,
-                         struct ksm_proto_verdict *v, char *text_buf)
+/* read_verdict's general case: an audited verdict (its text read from the KSM) or a malformed
+ * one. Out of line, with its locals: the wait's own frame then has none whose address is
+ * taken. */
+static __attribute__((noinline)) bool read_verdict_text(uint64_t word, uint64_t text,
+                                                        uint64_t text_len, char *text_buf)
 {
     if (text_len > KSM_PROTO_TEXT_MAX)
         return false;
     if (text_len != 0 && copy_from_user(text_buf, text, text_len) != rcOk)
         return false;
-    return ksm_verdict_decode(word, text_buf, text_len, v);
+    struct ksm_proto_verdict v;
+    return ksm_verdict_decode(word, text_buf, text_len, &v);
 }
 
-/* The receiver of the calling thread, made at its first wait (charged to the KSM). */
-static struct ksm_receiver *receiver_of(struct thread *self, Retcode *rc)
+/* The verdict the receiver gives in registers, checked before the lock is taken: the text is
+ * read from the KSM's memory. False: malformed. */
+static inline bool read_verdict(uint64_t word, uint64_t text, uint64_t text_len, char *text_buf)
 {
-    if (self->ksm_rx != NULL)
-        return self->ksm_rx;
-    struct ksm_receiver *rx = kmalloc_charged(sizeof *rx, &self->proc->kmem, rc);
+    /* The common verdict, a grant without audit (and so without text), said by the word alone:
+     * granted 1, audit 0, reply within KSM_PROTO_REPLY_ALL, the reserved byte 0, any class. The
+     * same answer as ksm_verdict_decode's, in one compare. */
+    _Static_assert((KSM_PROTO_REPLY_ALL & (KSM_PROTO_REPLY_ALL + 1)) == 0, "the reply bits are the "
+                                                                           "low bits of their "
+                                                                           "byte");
+    if (text_len == 0 && ((uint32_t)word & ~(KSM_PROTO_REPLY_ALL << 16)) == 1)
+        return true;
+    return read_verdict_text(word, text, text_len, text_buf);
+}
+
+/* Makes the calling thread's receiver, at its first wait (charged to the KSM). Out of line: no
+ * local of the wait's frame has its address taken. */
+static Retcode receiver_of(struct thread *self) __attribute__((noinline));
+static Retcode receiver_of(struct thread *self)
+{
+    Retcode rc;
+    struct ksm_receiver *rx = kmalloc_charged(sizeof *rx, &self->proc->kmem, &rc);
     if (rx == NULL)
-        return NULL;
+        return rc;
     memset(rx, 0, sizeof *rx);
     rx->thread = self;
     uint64_t fl = lock_handoff();
@@ -263,7 +286,7 @@ static struct ksm_receiver *receiver_of(struct thread *self, Retcode *rc)
     receivers = rx;
     unlock_handoff(fl);
     self->ksm_rx = rx;
-    return rx;
+    return rcOk;
 }
 
 /* Copies the question q (taken by rx, `copying`) to the receiver's buffer at user address buf
@@ -315,14 +338,16 @@ Retcode ksm_handoff_wait(uint64_t verdict, uint64_t text, uint64_t text_len, uin
 {
     PROF_MARK(PROF_KSM_RX_ENTER);
     struct thread *self = thread_current();
-    Retcode rc;
-    struct ksm_receiver *rx = receiver_of(self, &rc);
-    if (rx == NULL)
-        return rc;
-    struct ksm_proto_verdict v;
-    char text_buf[KSM_PROTO_TEXT_MAX];
-    /* Read whether or not a question is held: the common case holds one. */
-    bool well_formed = read_verdict(verdict, text, text_len, &v, text_buf);
+    if (self->ksm_rx == NULL) {
+        Retcode rc = receiver_of(self);
+        if (rc != rcOk)
+            return rc;
+    }
+    struct ksm_receiver *rx = self->ksm_rx;
+    char *const text_buf = rx->text_buf;
+    /* Read whether or not a question is held: the common case holds one. Its fields are read
+     * from the word where they are used, so that only the word is kept across the lock. */
+    bool well_formed = read_verdict(verdict, text, text_len, text_buf);
 
     uint64_t fl = lock_handoff();
     PROF_MARK(PROF_KSM_REPLY);
@@ -337,7 +362,8 @@ Retcode ksm_handoff_wait(uint64_t verdict, uint64_t text, uint64_t text_len, uin
         rx->current = NULL;
         run_next = q->asker; /* read first: the final state is the last write to the question */
         if (well_formed) {
-            q->out->v = v;
+            const struct ksm_proto_verdict v = ksm_verdict_split(verdict);
+            q->out->word = verdict;
             q->out->text = "";
             if (v.audit) {
                 memcpy(q->out->text_buf, text_buf, text_len);
@@ -345,7 +371,9 @@ Retcode ksm_handoff_wait(uint64_t verdict, uint64_t text, uint64_t text_len, uin
             }
             struct ksm_forward *f = q->forward;
             if (f != NULL && v.granted && !v.audit) {
-                struct thread *server = f->send(f, v.reply, &server_lock);
+                rx->server_lock = NULL;
+                struct thread *server = f->send(f, v.reply, &rx->server_lock);
+                server_lock = rx->server_lock;
                 if (server != NULL) {
                     if (f->gate != NULL)
                         ksm_gate_leave(f->gate);

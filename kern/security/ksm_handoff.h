@@ -40,9 +40,11 @@ struct thread;
  * whole IPC message. Larger ones are refused before anyone is asked. */
 #define KSM_HANDOFF_REQUEST_MAX (KSM_PROTO_QUESTION_MAX + IDL_MESSAGE_MAX)
 
-/* A verdict as the asker receives it: the fields, and its audit text ("" when not audited). */
+/* A verdict as the asker receives it: the word as the KSM gave it, checked
+ * (ksm_verdict_decode; its fields: ksm_verdict_split), and its audit text ("" when not
+ * audited). The word, not the fields: one value passed on under the lock instead of four. */
 struct ksm_verdict_in {
-    struct ksm_proto_verdict v;
+    uint64_t word;
     const char *text;
     char text_buf[KSM_PROTO_TEXT_MAX];
 };

@@ -6,10 +6,7 @@ bool ksm_verdict_decode(uint64_t word, const char *text, size_t text_len,
 {
     if (word & KSM_PROTO_VERDICT_RESERVED)
         return false;
-    v->granted = (uint32_t)(word & 0xFF);
-    v->audit = (uint32_t)(word >> 8 & 0xFF);
-    v->reply = (uint32_t)(word >> 16 & 0xFF);
-    v->class_id = (uint32_t)(word >> 32);
+    *v = ksm_verdict_split(word);
     if (v->granted > 1 || v->audit > 1 || v->reply > KSM_PROTO_REPLY_ALL ||
         (!v->granted && !v->audit))
         return false;

@@ -22,4 +22,16 @@
 bool ksm_verdict_decode(uint64_t word, const char *text, size_t text_len,
                         struct ksm_proto_verdict *v);
 
+/* The fields of a verdict word (KSM_PROTO_VERDICT_WORD), unchecked: for a word
+ * ksm_verdict_decode accepted, which the hand-off passes on as it came. */
+static inline struct ksm_proto_verdict ksm_verdict_split(uint64_t word)
+{
+    return (struct ksm_proto_verdict){
+        .granted = (uint32_t)(word & 0xFF),
+        .audit = (uint32_t)(word >> 8 & 0xFF),
+        .reply = (uint32_t)(word >> 16 & 0xFF),
+        .class_id = (uint32_t)(word >> 32),
+    };
+}
+
 #endif
