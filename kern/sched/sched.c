@@ -651,12 +651,16 @@ bool sched_interrupt(struct thread *t)
 /* Both entry points' body, inline in each: sched_switch_to (every KSM hand-off, twice a round
  * trip) has no timeout, and with the constant 0 the deadline's insertion and removal fold away
  * (a thread that blocks without a timeout has none: every wait's deadline is removed before
- * it returns, sleep_remove_locked). */
+ * it returns, sleep_remove_locked). Interrupts are off already (sched.h), so nothing is saved
+ * or restored here: the caller's own save, for the lock it holds, covers the switch. */
 static inline __attribute__((always_inline)) Retcode
 switch_to(struct thread *t, struct spinlock *held, struct spinlock *also, uint64_t timeout_ns)
 {
     const Retcode wake_rc = rcOk;
-    uint64_t f = cpu_irq_save();
+#ifdef BASTION_LOCK_CHECKS
+    if (irqs_enabled())
+        panic("sched: a direct switch with interrupts on");
+#endif
     spin_lock(&sched_lock);
     unsigned me = PERCPU(index);
     struct cpu_sched *cs = my_cs(); /* this CPU's until the switch: interrupts are off */
@@ -674,7 +678,6 @@ switch_to(struct thread *t, struct spinlock *held, struct spinlock *also, uint64
         rc = block_locked_to(cs, cur, held, also, timeout_ns, NULL);
     }
     sched_unlock();
-    cpu_irq_restore(f);
     return rc;
 }
 

@@ -111,7 +111,9 @@ bool sched_wake_to(struct thread *t, Retcode wake_rc, struct spinlock *held);
  * sched_block_current) and t, which must be BLOCKED, is woken with rcOk and runs on this CPU
  * at once without a pass
  * through the run queues (its affinity permitting; otherwise it is woken normally). Returns
- * what the caller's own eventual wake-up gives.
+ * what the caller's own eventual wake-up gives. Called with interrupts off, as every caller
+ * holds `held` (taken with them saved and off) and restores them itself afterwards: the switch
+ * neither saves nor restores them (checked in the kernels with lock checks).
  */
 Retcode sched_switch_to(struct thread *t, struct spinlock *held);
 /* The same, but the caller's own wait ends with rcTimeout after timeout_ns (0: no timeout). */

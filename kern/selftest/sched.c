@@ -412,7 +412,9 @@ static void test_switch_to(void)
         return;
     while (!h.ready || h.waiter->state != THREAD_BLOCKED)
         sched_sleep_ns(MS);
+    uint64_t f = cpu_irq_save(); /* a direct switch is made with interrupts off (sched.h) */
     Retcode rc = sched_switch_to(h.waiter, NULL);
+    cpu_irq_restore(f);
     CHECK(rc == rcOk, "switcher woken back: %s", retcode_name(rc));
     CHECK(h.ran_on != ~0u, "handed-off thread ran");
     CHECK(selftest_join(h.waiter) == 0, "handed-off thread woke with rcOk");
