@@ -447,7 +447,8 @@ void sched_preempt_point_leaving(void)
 {
     cli();
     const struct cpu_sched *cs = my_cs();
-    if (cs->active && cs->need_resched && cs->preempt_off == 0) {
+    /* need_resched first: it is the one that is rarely set. */
+    if (cs->need_resched && cs->active && cs->preempt_off == 0) {
         sti();
         sched_yield();
         cli();
