@@ -199,14 +199,8 @@ Retcode handle_get(struct handle_table *t, handle_t h, enum kobj_type type, hand
  * handle; rcBadHandle, and nothing written, for any other value (bit 31 set, stale, free,
  * revoked); rcOutOfMemory or rcOverflow when the note of its end cannot be made (kobj_mark_shown:
  * the monitor must not be shown it, so the request fails). */
-Retcode handle_peek_slot(struct handle_table *t, handle_t h, kobj_sid_t *sid, uint8_t *type,
-                         handle_rights_t *rights);
-static inline Retcode handle_peek(struct handle_table *t, handle_t h, kobj_sid_t *sid,
-                                  uint8_t *type, handle_rights_t *rights)
-{
-    /* Bit 31 is clear in every value (HANDLE_INVALID has it set): no lock needed to say so. */
-    return (h & 0x80000000u) != 0 ? rcBadHandle : handle_peek_slot(t, h, sid, type, rights);
-}
+Retcode handle_peek(struct handle_table *t, handle_t h, kobj_sid_t *sid, uint8_t *type,
+                    handle_rights_t *rights);
 
 /* Handle.GetSidByHandle: the SID of the object behind a LIVE handle; needs no right.
  * Errors: rcBadHandle, rcHandleRevoked. */

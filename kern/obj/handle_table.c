@@ -199,9 +199,12 @@ Retcode handle_install(struct handle_table *t, struct kobj *obj, handle_rights_t
     return rc;
 }
 
-Retcode handle_peek_slot(struct handle_table *t, handle_t h, kobj_sid_t *sid, uint8_t *type,
-                         handle_rights_t *rights)
+Retcode handle_peek(struct handle_table *t, handle_t h, kobj_sid_t *sid, uint8_t *type,
+                    handle_rights_t *rights)
 {
+    /* Bit 31 is clear in every value (HANDLE_INVALID has it set): no lock needed to say so. */
+    if ((h & 0x80000000u) != 0)
+        return rcBadHandle;
     table_lock(t);
     struct handle_entry *e = slot_find_locked(t, h);
     Retcode rc = e != NULL && e->state == HANDLE_LIVE ? rcOk : rcBadHandle;
