@@ -789,7 +789,7 @@ static Retcode back_page(struct aspace *as, const struct vregion *r, uint64_t va
 
 Retcode aspace_write(struct aspace *as, uint64_t va, const void *src, size_t len)
 {
-    if (!as || (len && (va < ASPACE_USER_LO || va >= ASPACE_USER_HI || len > ASPACE_USER_HI - va)))
+    if (!as || (len && !aspace_user_range_ok(va, len)))
         return rcInvalidArgument;
     const uint8_t *s = src;
     Retcode rc = rcOk;

@@ -34,6 +34,13 @@
 #define ASPACE_USER_LO 0x10000ull /* first 64 KiB never mapped */
 #define ASPACE_USER_HI (0x0000800000000000ull - 4096ull)
 
+/* [va, va + len) lies in the user range (len may be 0: then va must still be in it). */
+static inline bool aspace_user_range_ok(uint64_t va, uint64_t len)
+{
+    /* Unsigned: an address below the user half wraps past the bound. */
+    return va - ASPACE_USER_LO < ASPACE_USER_HI - ASPACE_USER_LO && len <= ASPACE_USER_HI - va;
+}
+
 struct aspace;
 struct kmem_account;
 struct kobj;

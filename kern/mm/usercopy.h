@@ -34,12 +34,6 @@ struct usercopy_fixup {
     uint64_t fixup;
 };
 
-static inline bool usercopy_range_ok(uint64_t u, size_t n)
-{
-    /* Unsigned: an address below the user half wraps past the bound. */
-    return u - ASPACE_USER_LO < ASPACE_USER_HI - ASPACE_USER_LO && n <= ASPACE_USER_HI - u;
-}
-
 /*
  * Copies n bytes, eight at a time with `rep movsq` and the last n % 8 with `rep movsb` (QEMU's
  * icount, the benchmarks' clock, counts every iteration). Returns false if either faulted: the
@@ -83,7 +77,7 @@ static inline __attribute__((always_inline)) Retcode copy_from_user(void *dst, u
 {
     if (n == 0)
         return rcOk;
-    if (!dst || !usercopy_range_ok(usrc, n))
+    if (!dst || !aspace_user_range_ok(usrc, n))
         return rcInvalidArgument;
     return usercopy_window(dst, (const void *)usrc, n);
 }
@@ -93,7 +87,7 @@ static inline __attribute__((always_inline)) Retcode copy_to_user(uint64_t udst,
 {
     if (n == 0)
         return rcOk;
-    if (!src || !usercopy_range_ok(udst, n))
+    if (!src || !aspace_user_range_ok(udst, n))
         return rcInvalidArgument;
     return usercopy_window((void *)udst, src, n);
 }
