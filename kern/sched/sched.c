@@ -287,7 +287,7 @@ static bool normal_here_accept(struct rq_node *n, void *ctx)
  * (possibly much later, possibly on another CPU) with sched_lock held again.
  */
 static inline __attribute__((always_inline)) void
-switch_locked(struct cpu_sched *cs, struct thread *cur, struct thread *next);
+switch_locked(struct cpu_sched *cs, struct thread *cur, struct thread *next, bool cur_may_run);
 
 static void schedule_locked(void)
 {
@@ -333,22 +333,24 @@ static void schedule_locked(void)
         cur->state = THREAD_RUNNING;
         return;
     }
-    switch_locked(cs, cur, next);
+    switch_locked(cs, cur, next, true);
 }
 
 /*
  * sched_lock held, interrupts off: gives this CPU to next (READY, on no run queue, allowed
  * here), leaving cur in the state already set. Returns when cur runs again, with sched_lock
- * held.
+ * held. cur_may_run: whether cur can still be RUNNING here (the idle thread giving way, a pick
+ * that found nothing better); a constant false where the caller has just blocked or queued
+ * it, which lets the state's test and the stores the compiler would otherwise keep go.
  */
 static inline __attribute__((always_inline)) void
-switch_locked(struct cpu_sched *cs, struct thread *cur, struct thread *next)
+switch_locked(struct cpu_sched *cs, struct thread *cur, struct thread *next, bool cur_may_run)
 {
     spin_assert_held(&sched_lock);
     /* This CPU's fields through %gs: the CPU cannot change before context_switch (interrupts
      * are off, sched_lock is held). */
     unsigned me = PERCPU(index);
-    if (cur->state == THREAD_RUNNING) /* idle giving way */
+    if (cur_may_run && cur->state == THREAD_RUNNING) /* idle giving way */
         cur->state = THREAD_READY;
     next->state = THREAD_RUNNING;
     next->cpu = me;
@@ -494,16 +496,19 @@ void sched_yield(void)
     cpu_irq_restore(f);
 }
 
-/* Blocks cur (sched_lock held) and runs the next thread: `next` when not NULL (a thread made
- * READY by the caller and on no run queue, allowed on this CPU: the direct hand-off), else the
- * scheduler's pick. A wait that cannot begin (cur being ended, its interruptible wait already
- * interrupted) returns at once; `next` is then queued at the front instead. cs is this CPU's
+/* Blocks cur (sched_lock held) and runs the next thread: `next` when not NULL (the direct
+ * hand-off: a thread the caller took off its wait, still BLOCKED but off the sleep list with its
+ * wake_rc set, on no run queue, allowed on this CPU), else the scheduler's pick. next's state
+ * and CPU are stored once, by switch_locked, instead of READY here and RUNNING there. A wait
+ * that cannot begin (cur being ended, its interruptible wait already interrupted) returns at
+ * once; `next` is then made READY here and queued at the front instead. cs is this CPU's
  * state, looked up once by the caller: with sched_lock held and interrupts off the CPU cannot
  * change before the switch. `also` (NULL: none): a second lock released with `held`, taken
- * after it. */
+ * after it. kill_checked: the caller found cur->kill_pending clear with sched_lock held since
+ * (it is set only under sched_lock, sched_terminate), so it cannot have changed. */
 static inline __attribute__((always_inline)) Retcode
 block_locked_to(struct cpu_sched *cs, struct thread *cur, struct spinlock *held,
-                struct spinlock *also, uint64_t timeout_ns, struct thread *next)
+                struct spinlock *also, uint64_t timeout_ns, struct thread *next, bool kill_checked)
 {
     spin_assert_held(&sched_lock);
     if (also)
@@ -512,13 +517,16 @@ block_locked_to(struct cpu_sched *cs, struct thread *cur, struct spinlock *held,
         spin_unlock(held);
     Retcode early = rcOk;
     const uint32_t *intr = __atomic_load_n(&cur->intr_word, __ATOMIC_RELAXED);
-    if (cur->kill_pending)
+    if (!kill_checked && cur->kill_pending)
         early = rcPeerClosed;
     else if (intr != NULL && __atomic_load_n(intr, __ATOMIC_SEQ_CST) != 0)
         early = rcInterrupted; /* an interruptible wait that is already interrupted */
     if (early != rcOk) {
-        if (next != NULL)
+        if (next != NULL) {
+            next->cpu = PERCPU(index);
+            next->state = THREAD_READY;
             rq_push_front(&cs->rq, &next->rq, RQ_LEVELS - 1);
+        }
         return early;
     }
     cur->state = THREAD_BLOCKED;
@@ -530,7 +538,7 @@ block_locked_to(struct cpu_sched *cs, struct thread *cur, struct spinlock *held,
     }
     if (next != NULL) {
         cs->need_resched = false;
-        switch_locked(cs, cur, next);
+        switch_locked(cs, cur, next, false);
     } else {
         schedule_locked();
     }
@@ -543,7 +551,7 @@ block_locked_to(struct cpu_sched *cs, struct thread *cur, struct spinlock *held,
 
 static Retcode block_locked(struct thread *cur, struct spinlock *held, uint64_t timeout_ns)
 {
-    return block_locked_to(my_cs(), cur, held, NULL, timeout_ns, NULL);
+    return block_locked_to(my_cs(), cur, held, NULL, timeout_ns, NULL, false);
 }
 
 Retcode sched_block_timeout(struct spinlock *held, uint64_t timeout_ns)
@@ -627,7 +635,7 @@ bool sched_wake_to(struct thread *t, Retcode wake_rc, struct spinlock *held)
         if (held)
             spin_unlock(held);
         cs->need_resched = false; /* decided: t is at least as urgent as everything queued */
-        switch_locked(cs, cur, t);
+        switch_locked(cs, cur, t, false);
     } else {
         if (ok)
             wake_locked(t, wake_rc);
@@ -672,11 +680,12 @@ switch_to(struct thread *t, struct spinlock *held, struct spinlock *also, uint64
         /* Hand-off: the blocking caller gives this CPU straight to t, whatever else is queued
          * (as if t were at the front of the top level), without a pass through the run queue.
          * A throttled CPU takes the general path: its pick prefers normal-class threads. */
-        ready_here_locked(t, wake_rc, me);
-        rc = block_locked_to(cs, cur, held, also, timeout_ns, t);
+        sleep_remove_locked(t);
+        t->wake_rc = wake_rc;
+        rc = block_locked_to(cs, cur, held, also, timeout_ns, t, true);
     } else {
         wake_locked(t, wake_rc);
-        rc = block_locked_to(cs, cur, held, also, timeout_ns, NULL);
+        rc = block_locked_to(cs, cur, held, also, timeout_ns, NULL, false);
     }
     sched_unlock();
     return rc;
