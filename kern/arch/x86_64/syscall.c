@@ -50,25 +50,27 @@ uint64_t syscall_count(void)
     return n;
 }
 
-/* Each call with results besides rax writes them into the frame (rdx, r8): the locals whose
- * address the IPC functions take live here, not in syscall_dispatch, so that the dispatcher's
- * own path (SYS_NULL: kernel entry and exit, the benchmark) carries no stack canary (noinline
- * keeps them out of it). */
+/* Each call with results besides rax has them written straight into the frame (rdx, r8),
+ * through pointers to the frame's slots: no local has its address taken, so neither these
+ * wrappers nor the IPC functions inlined into them need a stack canary for them. The
+ * arguments are read first and the result slots cleared, so a call that fails before writing a
+ * result returns 0 there, as before. noinline keeps the IPC code out of syscall_dispatch, whose
+ * own path (SYS_NULL: kernel entry and exit, the benchmark) stays small. */
 static __attribute__((noinline)) Retcode sys_call(struct trap_frame *f)
 {
-    uint64_t len = 0;
-    Retcode rc = ipc_sys_call((uint32_t)f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9, &len);
-    f->rdx = len;
-    return rc;
+    const uint32_t handle = (uint32_t)f->rdi;
+    const uint64_t req = f->rsi, req_len = f->rdx, resp = f->r10, resp_cap = f->r8, timeout = f->r9;
+    f->rdx = 0;
+    return ipc_sys_call(handle, req, req_len, resp, resp_cap, timeout, &f->rdx);
 }
 
 static __attribute__((noinline)) Retcode sys_recv(struct trap_frame *f)
 {
-    uint64_t len = 0, token = 0;
-    Retcode rc = ipc_sys_recv((uint32_t)f->rdi, f->rsi, f->rdx, f->r10, &len, &token);
-    f->rdx = len;
-    f->r8 = token;
-    return rc;
+    const uint32_t handle = (uint32_t)f->rdi;
+    const uint64_t buf = f->rsi, cap = f->rdx, timeout = f->r10;
+    f->rdx = 0;
+    f->r8 = 0;
+    return ipc_sys_recv(handle, buf, cap, timeout, &f->rdx, &f->r8);
 }
 
 static __attribute__((noinline)) Retcode sys_ksm_wait(struct trap_frame *f)
@@ -81,12 +83,11 @@ static __attribute__((noinline)) Retcode sys_ksm_wait(struct trap_frame *f)
 
 static __attribute__((noinline)) Retcode sys_reply_recv(struct trap_frame *f)
 {
-    uint64_t len = 0, token = 0;
-    Retcode rc =
-        ipc_sys_reply_recv(f->rdi, f->rsi, f->rdx, (uint32_t)f->r10, f->r8, f->r9, &len, &token);
-    f->rdx = len;
-    f->r8 = token;
-    return rc;
+    const uint64_t token = f->rdi, buf = f->rsi, len = f->rdx, cap = f->r8, timeout = f->r9;
+    const uint32_t handle = (uint32_t)f->r10;
+    f->rdx = 0;
+    f->r8 = 0;
+    return ipc_sys_reply_recv(token, buf, len, handle, cap, timeout, &f->rdx, &f->r8);
 }
 
 void syscall_dispatch(struct trap_frame *f)
