@@ -10,7 +10,8 @@
  * a handful of CPUs, uncontended. Splitting it per CPU changes only this file.
  *
  * Preemption: the tick (and the reschedule IPI) switch threads when they interrupted user mode,
- * an idle loop (the instruction after a `hlt`), or a kernel thread marked kernel_preemptible.
+ * an idle loop (the idle thread, or the address right after the idle loop's `hlt`), or a kernel
+ * thread marked kernel_preemptible.
  * Other kernel code may hold a spinlock with interrupts on (spin_lock() without irqsave is
  * allowed for locks never taken by interrupt handlers), and switching away from it could leave
  * a more urgent thread spinning on that lock forever; it runs until it blocks, yields or
@@ -477,7 +478,9 @@ static bool preemptible_at(const struct cpu_sched *cs, const struct thread *cur,
         return true;
     if (!(tf->rflags & RFLAGS_IF))
         return false;
-    return cur->kernel_preemptible || *(const uint8_t *)(tf->rip - 1) == 0xF4; /* after hlt */
+    /* A thread woken from the idle loop's halt (the idle thread is matched above; this keeps
+     * any other halting context preemptible, by its exact resume address). */
+    return cur->kernel_preemptible || tf->rip == (uint64_t)cpu_idle_after_hlt;
 }
 
 void sched_yield(void)

@@ -1,7 +1,8 @@
 /* The idle loop, counting its halts to the TSC tick (idle_time.h). */
 #include "arch/x86_64/idle_time.h"
 
-noreturn void cpu_idle_forever(void)
+/* noinline: the global label in its asm may exist once (two copies would not assemble). */
+noreturn __attribute__((noinline)) void cpu_idle_forever(void)
 {
     for (;;) {
         /* Interrupts off between the stamp and the hlt, so that no interrupt ends a halt that
@@ -9,6 +10,10 @@ noreturn void cpu_idle_forever(void)
          * wake-up is lost. */
         cli();
         this_cpu()->halt_tsc = rdtsc();
-        __asm__ volatile("sti; hlt" ::: "memory");
+        __asm__ volatile("sti\n\t"
+                         "hlt\n\t"
+                         ".globl cpu_idle_after_hlt\n"
+                         "cpu_idle_after_hlt:" ::
+                             : "memory");
     }
 }

@@ -27,6 +27,11 @@
  * time (idle_time.c). */
 noreturn void cpu_idle_forever(void);
 
+/* The address right after the idle loop's hlt: the RIP an interrupt that woke a halted CPU
+ * saves (a label in idle_time.c's asm, so the scheduler knows an idle halt by its exact
+ * address, not by looking at the byte before the RIP, which any instruction can end with). */
+extern const char cpu_idle_after_hlt[];
+
 /* Ends this CPU's halt, if it was halted: called first on every trap. */
 static inline __attribute__((always_inline)) void idle_time_end(void)
 {
