@@ -203,8 +203,7 @@ static void stack_prepare(struct thread *t)
 {
     uint64_t *sp = (uint64_t *)(t->kstack_top - sizeof(struct trap_frame) - 16 + 8);
     *sp = (uint64_t)thread_trampoline;
-    sp -= 7;
-    sp[6] = 0x2;                /* rflags: interrupts off until sched_switch_tail */
+    sp -= 6;
     sp[0] = 0;                  /* r15 */
     sp[1] = 0;                  /* r14 */
     sp[2] = (uint64_t)t->arg;   /* r13 */

@@ -378,6 +378,11 @@ switch_locked(struct cpu_sched *cs, struct thread *cur, struct thread *next, boo
         wrmsr(MSR_FS_BASE, next->fs_base);
     }
     LOCK_CHECK_SWITCH(); /* no thread sleeps holding a spinlock but sched_lock */
+#ifdef BASTION_LOCK_CHECKS
+    /* RFLAGS is not part of the switched context (context.asm): IF and AC must be clear. */
+    if (read_rflags() & (RFLAGS_IF | RFLAGS_AC))
+        panic("sched: a switch with RFLAGS %#lx (IF or AC set)", read_rflags());
+#endif
     context_switch(&cur->ksp, next->ksp);
     switch_finish_locked();
 }

@@ -3,15 +3,51 @@
  * unmapped address, its own code, its stack as code) or executes an invalid instruction is
  * killed alone, with the fault recorded; the process that started it (this one) keeps running
  * and can start the next. The kernel also logs each fault with the process name. And a process
- * that reads, at the same virtual address, where this one keeps a secret never sees it.
+ * that reads, at the same virtual address, where this one keeps a secret never sees it. And
+ * RFLAGS.AC set in user mode does not reach the kernel's interrupt handlers (below).
  */
 #include <stdio.h>
 
 #include <user/core.h>
 #include <user/scp.h>
+#include <user/start.h>
 
 #include "ostest.h"
 #include "spawn.h"
+
+#define RFLAGS_AC (1ull << 18)
+
+static uint64_t rflags(void)
+{
+    uint64_t f;
+    __asm__ volatile("pushfq; popq %0" : "=r"(f));
+    return f;
+}
+
+static uint64_t tsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+/* Spins for ms milliseconds with RFLAGS.AC set (user mode may set it: CR0.AM is clear, so it
+ * checks nothing here). The CPU keeps AC through an interrupt gate, and the kernel would run
+ * its timer handler, and the switch the tick may make, with SMAP off; every kernel entry
+ * clears it (traps.asm), and the checking kernels that run these tests panic on a trap entered
+ * with AC set, so surviving the ticks (100 a second, every CPU) is the test. Returns whether AC
+ * was still set at the end: each return to user mode gives it back. */
+static bool spin_with_ac(uint64_t ms)
+{
+    uint64_t per_ms = start_tsc_per_ms();
+    __asm__ volatile("pushfq; orq %0, (%%rsp); popfq" ::"r"(RFLAGS_AC) : "cc", "memory");
+    uint64_t t0 = tsc();
+    while (tsc() - t0 < ms * per_ms)
+        __asm__ volatile("pause");
+    bool kept = (rflags() & RFLAGS_AC) != 0;
+    __asm__ volatile("pushfq; andq %0, (%%rsp); popfq" ::"r"(~RFLAGS_AC) : "cc", "memory");
+    return kept;
+}
 
 struct crash {
     const char *arg;
@@ -93,6 +129,13 @@ int main(void)
         }
     }
     OT_EQ(secret, 0x5EC7E75EC7E75EC7ull);
+
+    /* Five ticks or more taken from user mode with AC set. */
+    OT_TRUE(start_tsc_per_ms() != 0);
+    OT_TRUE(spin_with_ac(60));
+    OT_TRUE((rflags() & RFLAGS_AC) == 0);
+    printf("os_isolation: 60 ms in user mode with RFLAGS.AC set: the kernel's handlers ran "
+           "without it\n");
 
     /* And we are still here to say so. */
     OT_RC(core_thread_sleep(1), rcOk);

@@ -7,7 +7,13 @@
 ; lock held; the thread it returns into releases the lock (sched_switch_tail or its own
 ; schedule() caller).
 ;
-; A new thread's stack (thread.c) holds, from low to high: r15 r14 r13 r12 rbx rbp rflags, then the
+; RFLAGS is not part of it: every switch runs with IF clear (under sched_lock, taken with
+; interrupts off), DF clear (every entry clears it) and AC clear (SFMASK clears it on a system
+; call, traps.asm on every other entry, and the kernel sets it only around the copy
+; instructions of a user copy, which never switch), so every thread is switched out, and back
+; in, with the same RFLAGS.
+;
+; A new thread's stack (thread.c) holds, from low to high: r15 r14 r13 r12 rbx rbp, then the
 ; address of thread_trampoline; r12 = entry function, r13 = its argument. The trampoline is
 ; reached by `ret` with RSP 16-byte aligned.
 
@@ -20,7 +26,6 @@ extern sched_switch_tail
 extern thread_exit
 
 context_switch:
-    pushfq                          ; RFLAGS.AC (SMAP window) belongs to the thread
     push rbp
     push rbx
     push r12
@@ -35,7 +40,6 @@ context_switch:
     pop r12
     pop rbx
     pop rbp
-    popfq
     ret
 
 thread_trampoline:

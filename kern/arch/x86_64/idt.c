@@ -1,10 +1,12 @@
 /* IDT construction, loading and interrupt routing. */
 #include "arch/x86_64/idt.h"
 
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idle_time.h"
 #include "arch/x86_64/tss.h"
 #include "lib/kprintf.h"
+#include "panic.h"
 #include "prof/kcov.h"
 #include "proc/thread.h"
 
@@ -19,6 +21,7 @@ struct idt_gate {
 } __attribute__((packed));
 
 _Static_assert(sizeof(struct idt_gate) == 16, "64-bit IDT gates are 16 bytes");
+_Static_assert(__builtin_offsetof(struct cpu_features, smap) == 2, "traps.asm: CPU_FEATURES_SMAP");
 
 #define GATE_INTERRUPT 0x8E /* present, DPL 0, 64-bit interrupt gate */
 #define GATE_DPL3 0x60
@@ -91,6 +94,13 @@ static void irq_dispatch(struct trap_frame *frame)
 KCOV_NO_TRACE void trap_dispatch(struct trap_frame *frame)
 {
     uint64_t v = frame->vector;
+#ifdef BASTION_LOCK_CHECKS
+    /* Every entry clears RFLAGS.AC (traps.asm, CLEAR_AC), whatever user mode or a user copy's
+     * SMAP window left in it; the context switch relies on that (context.asm), so the checking
+     * kernels verify it on every trap. */
+    if (cpu_features.smap && (read_rflags() & RFLAGS_AC))
+        panic("trap: vector %lu entered with RFLAGS.AC set", v);
+#endif
 #ifdef BASTION_KCOV
     /* Device and IPI interrupts only: an exception below 32 (a page fault in a user copy) is
      * part of the thread's own system call. */

@@ -15,11 +15,26 @@
 ;                    swap on the way out only if one was made.
 
 %define MSR_GS_BASE 0xC0000101
+%define CPU_FEATURES_SMAP 2             ; offsetof(struct cpu_features, smap) (idt.c asserts)
+
+; RFLAGS.AC cleared on every entry (the CPU keeps it through an interrupt gate): it may be set by
+; user mode, or by the kernel inside a user copy's SMAP window, and neither may carry into the
+; handler, which would then reach user memory unchecked. IRETQ restores the interrupted AC. A
+; kernel that runs with AC clear everywhere but inside those windows never switches threads
+; with it set, so the context switch does not save RFLAGS (context.asm). Only with SMAP:
+; CLAC is #UD without it.
+%macro CLEAR_AC 0
+    cmp byte [rel cpu_features + CPU_FEATURES_SMAP], 0
+    je %%done
+    clac
+%%done:
+%endmacro
 
 bits 64
 section .text
 
 extern trap_dispatch
+extern cpu_features
 global trap_stub_table
 
 ; Vectors whose exceptions push an error code (SDM vol. 3, table 6-1).
@@ -56,6 +71,7 @@ trap_common:
 .kernel_entry:
     PUSH_GPRS
     cld
+    CLEAR_AC
     mov rdi, rsp
     call trap_dispatch
     POP_GPRS
@@ -77,6 +93,7 @@ trap_paranoid:
     mov ebx, 1
 .gs_ready:
     cld
+    CLEAR_AC
     mov rdi, rsp
     call trap_dispatch
     test ebx, ebx
