@@ -138,26 +138,32 @@ static size_t round8(size_t n)
     return (n + 7u) & ~(size_t)7u;
 }
 
-/* The fields ipc_call_new sets one by one: 18 of them, 144 bytes. */
-_Static_assert(sizeof(struct ipc_call) == 144, "ipc_call_new must set every field of the record");
+/* The record's fields, and who sets each one before anything reads it: ipc_call_new sets next,
+ * port, client, client_proc, state, result, refs, req, req_len, resp, resp_cap, resp_room,
+ * resp_room_len and size (a reused spare already holds its own client, client_proc, req and
+ * size); call_stamp sets id and unchecked_answers before the call is sent; resp_len is written
+ * with REPLIED. A record never sent is only dropped (call_put_own: refs, client, resp,
+ * resp_room, size, port). The size assert sends whoever adds a field back here. */
+_Static_assert(sizeof(struct ipc_call) == 120, "ipc_call_new must account for every field");
 
 struct ipc_call *ipc_call_new(struct ipc_port *port, size_t req_len, uint64_t resp_cap, Retcode *rc)
 {
     struct thread *self = thread_current();
-    struct process *proc = self->proc;
-    struct kmem_account *acct = proc != NULL ? &proc->kmem : NULL;
     uint32_t room = resp_cap < IPC_CALL_RESP_ROOM ? (uint32_t)resp_cap : IPC_CALL_RESP_ROOM;
     /* req_len is at most IDL_MESSAGE_MAX (checked by the caller): no overflow. */
     size_t req_at = round8(sizeof(struct ipc_call)) + IPC_CALL_REQ_ROOM;
     size_t room_at = req_at + round8(req_len);
     size_t size = room_at + room;
     /* The thread's spare record when it is large enough (it was charged when it was made): it
-     * comes with its references on the caller. */
+     * comes with its references on the caller, and with the fields that name the caller, its
+     * request's place and its own size, which are the same for every call of this thread. */
     struct ipc_call *c = self->ipc.spare;
     if (c != NULL && c->size >= size) {
         self->ipc.spare = NULL;
         size = c->size;
     } else {
+        struct process *proc = self->proc;
+        struct kmem_account *acct = proc != NULL ? &proc->kmem : NULL;
         /* The references the record holds on its caller (call_unref_client). The caller is
          * running and its process has it: both are held. */
         *rc = kobj_ref_held(&self->obj);
@@ -173,28 +179,24 @@ struct ipc_call *ipc_call_new(struct ipc_port *port, size_t req_len, uint64_t re
             port_put(port);
             return NULL;
         }
+        c->client = self;
+        c->client_proc = proc;
+        c->req = (uint8_t *)c + req_at;
+        c->size = (uint32_t)size;
     }
-    /* Every field, one store each (no memset: the record is reused round trip after round
-     * trip, and a spare keeps its last call's values). The size assert above this function
-     * makes whoever changes the struct come back here. */
+    /* The rest, one store each (no memset: the record is reused round trip after round trip,
+     * and a spare keeps its last call's values; the fields not stored here are listed above
+     * this function with who stores them). */
     c->next = NULL;
     c->port = port; /* the caller's reference, taken over */
-    c->client = self;
-    c->client_proc = proc;
-    c->unchecked_answers = 0;
-    c->id = 0;
     c->state = CALL_QUEUED;
     c->result = rcOk;
     c->refs = 1;
-    c->req = (uint8_t *)c + req_at;
     c->req_len = req_len;
-    c->req_h = (struct idl_header){0};
     c->resp = NULL;
-    c->resp_len = 0;
     c->resp_cap = resp_cap;
     c->resp_room = (uint8_t *)c + room_at;
     c->resp_room_len = (uint32_t)(size - room_at);
-    c->size = (uint32_t)size;
     return c;
 }
 
@@ -292,11 +294,10 @@ static enum ipc_call_state call_exchange(struct ipc_port *port, struct ipc_call 
     return call_wait_final(port, c, wrc, ns, intr);
 }
 
-/* What the call needs before it is sent: its reply token, header and unchecked answers. */
-static void call_stamp(struct ipc_call *c, const struct idl_header *h, uint32_t unchecked_answers)
+/* What the call needs before it is sent: its reply token and unchecked answers. */
+static void call_stamp(struct ipc_call *c, uint32_t unchecked_answers)
 {
     c->id = __atomic_fetch_add(&next_call_id, 1, __ATOMIC_RELAXED);
-    c->req_h = *h;
     c->unchecked_answers = unchecked_answers;
 }
 
@@ -319,17 +320,17 @@ static Retcode call_result(struct ipc_call *c, enum ipc_call_state st, uint64_t 
     return rc;
 }
 
-Retcode ipc_call_port(struct ipc_call *c, const struct idl_header *h, uint64_t resp,
-                      uint64_t timeout_ms, uint32_t unchecked_answers, uint64_t *resp_len)
+Retcode ipc_call_port(struct ipc_call *c, uint64_t resp, uint64_t timeout_ms,
+                      uint32_t unchecked_answers, uint64_t *resp_len)
 {
-    call_stamp(c, h, unchecked_answers);
+    call_stamp(c, unchecked_answers);
     enum ipc_call_state st =
         call_exchange(c->port, c, timeout_ms, interrupt_word_of(c->client_proc));
     return call_result(c, st, resp, resp_len);
 }
 
-struct thread *ipc_call_hand_on(struct ipc_call *c, const struct idl_header *h,
-                                uint32_t unchecked_answers, struct spinlock **locked)
+struct thread *ipc_call_hand_on(struct ipc_call *c, uint32_t unchecked_answers,
+                                struct spinlock **locked)
 {
     struct ipc_port *port = c->port;
     spin_lock(&port->lock); /* interrupts are off: the caller holds a lock that needs it */
@@ -337,7 +338,7 @@ struct thread *ipc_call_hand_on(struct ipc_call *c, const struct idl_header *h,
         spin_unlock(&port->lock);
         return NULL;
     }
-    call_stamp(c, h, unchecked_answers);
+    call_stamp(c, unchecked_answers);
     port->calls++;
     c->client->ipc.calling = c; /* the caller waits (blocked): its record is ours to set */
     struct ipc_thread *r = port_hand_to_receiver(port, c);
@@ -374,12 +375,13 @@ deliver_inline(struct process *me, struct ipc_call *c, uint64_t buf, uint64_t ca
         return rcBufferTooSmall;
     }
     Retcode rc = rcOk;
-    if (c->req_h.handle_count != 0) {
+    if (call_req_header(c)->handle_count != 0) {
         spin_lock(&handle_tree_lock);
         if (c->client_proc->handles.ops == NULL || me->handles.ops == NULL)
             rc = rcPeerClosed;
         else
-            rc = ipc_msg_translate(c->req, &c->req_h, &c->client_proc->handles, &me->handles, NULL);
+            rc = ipc_msg_translate(c->req, call_req_header(c), &c->client_proc->handles,
+                                   &me->handles, NULL);
         spin_unlock(&handle_tree_lock);
         if (rc != rcOk) {
             call_fail(c, rc);
@@ -388,7 +390,7 @@ deliver_inline(struct process *me, struct ipc_call *c, uint64_t buf, uint64_t ca
     }
     if (copy_to_user(buf, c->req, c->req_len) != rcOk) {
         spin_lock(&handle_tree_lock);
-        ipc_msg_untranslate(c->req, &c->req_h, &me->handles);
+        ipc_msg_untranslate(c->req, call_req_header(c), &me->handles);
         spin_unlock(&handle_tree_lock);
         call_fail(c, rcPeerClosed);
         return rcInvalidArgument;
@@ -681,7 +683,8 @@ reply_token_inline(struct process *me, uint64_t token, uint64_t buf, uint64_t le
     /* An answer is decided (and pre-granted) as the answer to the method that was asked: one
      * labelled as another method would be decided under that method's rules, so it is refused
      * before any decision, and before its handles move. */
-    if (rc == rcOk && (h.endpoint_id != c->req_h.endpoint_id || h.method_id != c->req_h.method_id))
+    if (rc == rcOk && (h.endpoint_id != call_req_header(c)->endpoint_id ||
+                       h.method_id != call_req_header(c)->method_id))
         rc = rcBadMessage;
     if (rc == rcOk && !(c->unchecked_answers & ipc_answer_kind(&h)))
         rc = answer_check(me, cp, h, kb, len);

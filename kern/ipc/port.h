@@ -64,7 +64,7 @@ struct ipc_client_obj {
 
 enum ipc_call_state { CALL_QUEUED, CALL_TAKEN, CALL_REPLIED, CALL_FAILED, CALL_CANCELLED };
 
-/* id, port, client, client_proc, reply_granted and the request are fixed once
+/* id, port, client, client_proc, unchecked_answers and the request are fixed once
  * the call is sent; state, result, resp and resp_len change under the port's lock. */
 struct ipc_call {
     struct ipc_call *next;       /* port queue (QUEUED: port lock) or the receiving process's
@@ -77,9 +77,11 @@ struct ipc_call {
     enum ipc_call_state state;
     Retcode result; /* FAILED: what Call returns */
     uint32_t refs;  /* atomic */
-    void *req;      /* the kernel's copy of the request: in the record, right after it */
+    /* The kernel's copy of the request, in the record right after it: checked before the call
+     * is sent and never written after but for its handle entries (the receive's translation),
+     * so its first IDL_HEADER_SIZE bytes are the checked header (call_req_header). */
+    void *req;
     size_t req_len;
-    struct idl_header req_h;
     void *resp; /* REPLIED: the kernel's copy of the response: resp_room, or its own allocation */
     size_t resp_len;
     uint64_t resp_cap; /* what the caller can take */
@@ -91,6 +93,12 @@ struct ipc_call {
     uint32_t size; /* bytes allocated for the record, the request and the room */
 };
 
+/* The header of a sent call's request: the request's own first bytes, checked before it was
+ * sent (ipc_msg_check_words) and never written since; the request is 8-byte aligned. */
+static inline const struct idl_header *call_req_header(const struct ipc_call *c)
+{
+    return (const struct idl_header *)c->req;
+}
 
 /* Port locking: interrupts off, so a tick cannot preempt a holder on its own CPU. */
 static inline uint64_t port_lock(struct ipc_port *p)
@@ -139,12 +147,12 @@ struct ipc_call *ipc_call_new(struct ipc_port *port, size_t req_len, uint64_t re
 /* Drops a call record from ipc_call_new that was never sent (its request was refused). */
 void ipc_call_discard(struct ipc_call *c);
 
-/* The exchange (call.c): sends c (from ipc_call_new, its request filled and checked, h its
- * header) and waits for the answer; consumes c. The record's reference keeps the port alive
+/* The exchange (call.c): sends c (from ipc_call_new, its request filled and checked) and waits
+ * for the answer; consumes c. The record's reference keeps the port alive
  * for the duration. unchecked_answers: the IPC_ANSWER_* kinds of answer that go back without the
  * answer check (ipc.h). */
-Retcode ipc_call_port(struct ipc_call *c, const struct idl_header *h, uint64_t resp,
-                      uint64_t timeout_ms, uint32_t unchecked_answers, uint64_t *resp_len);
+Retcode ipc_call_port(struct ipc_call *c, uint64_t resp, uint64_t timeout_ms,
+                      uint32_t unchecked_answers, uint64_t *resp_len);
 
 /*
  * The exchange in two halves, for a call another thread sends on its caller's behalf while the
@@ -160,8 +168,8 @@ Retcode ipc_call_port(struct ipc_call *c, const struct idl_header *h, uint64_t r
  * ipc_call_port_sent: the caller's half of a call handed on: waits for its answer as
  * ipc_call_port does (it may be running already) and consumes c.
  */
-struct thread *ipc_call_hand_on(struct ipc_call *c, const struct idl_header *h,
-                                uint32_t unchecked_answers, struct spinlock **locked);
+struct thread *ipc_call_hand_on(struct ipc_call *c, uint32_t unchecked_answers,
+                                struct spinlock **locked);
 Retcode ipc_call_port_sent(struct ipc_call *c, uint64_t resp, uint64_t *resp_len);
 Retcode ipc_recv_port(struct ipc_port *port, uint64_t buf, uint64_t cap, uint64_t timeout_ms,
                       uint64_t *msg_len, uint64_t *token);
