@@ -22,6 +22,9 @@ static struct thread *thread_of(struct ipc_thread *it)
 
 static uint64_t ms_to_ns(uint64_t ms)
 {
+    /* No timeout, the common case (the round trip's), tested first: one compare. */
+    if (__builtin_expect(ms == 0, 1))
+        return 0;
     /* Past ~584 years the product would wrap: treat that as "forever" (0). */
     return ms > UINT64_MAX / 1000000ull ? 0 : ms * 1000000ull;
 }
@@ -653,7 +656,6 @@ reply_token_inline(struct process *me, uint64_t token, uint64_t buf, uint64_t le
     if (c == NULL)
         return rcNotFound;
     struct process *cp = c->client_proc;
-    struct kmem_account *acct = call_account(c);
     Retcode rc;
     if (len < IDL_HEADER_SIZE || len > IDL_MESSAGE_MAX) {
         call_fail(c, rcBadMessage);
@@ -667,11 +669,11 @@ reply_token_inline(struct process *me, uint64_t token, uint64_t buf, uint64_t le
      * A small one goes into the room the call was made with (charged when it was made). */
     void *kb = c->resp_room;
     if (len > c->resp_room_len) {
-        struct answer_buf b = answer_alloc(len, acct);
+        struct answer_buf b = answer_alloc(len, call_account(c));
         if (b.kb == NULL) {
             /* A client that has ended has a closed account, which takes no charge: for the
              * server that is a caller gone, not a quota of its own. */
-            call_fail(c, kmem_account_is_closed(acct) ? rcPeerClosed : b.rc);
+            call_fail(c, kmem_account_is_closed(call_account(c)) ? rcPeerClosed : b.rc);
             return reply_lost(next, buf, cap, timeout_ms, msg_len, out_token);
         }
         kb = b.kb;
@@ -692,7 +694,7 @@ reply_token_inline(struct process *me, uint64_t token, uint64_t buf, uint64_t le
         rc = answer_translate(kb, h, me, cp);
     if (rc != rcOk) {
         if (kb != c->resp_room)
-            kfree_charged(kb, acct);
+            kfree_charged(kb, call_account(c));
         call_fail(c, rc == rcInvalidArgument ? rcBadMessage : rc);
         /* rcPeerClosed here: the caller's handle table is gone (it is ending). Anything else is
          * the server's own fault (a bad answer, a denied one): it hears of it, unreceived. */
@@ -707,7 +709,7 @@ reply_token_inline(struct process *me, uint64_t token, uint64_t buf, uint64_t le
         if (h.handle_count != 0)
             answer_untranslate(kb, h, cp);
         if (kb != c->resp_room)
-            kfree_charged(kb, acct);
+            kfree_charged(kb, call_account(c));
         call_put(c);
         return reply_lost(next, buf, cap, timeout_ms, msg_len, out_token);
     }
