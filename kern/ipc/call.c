@@ -764,9 +764,9 @@ __attribute__((noinline)) Retcode ipc_reply_token(uint64_t token, uint64_t buf, 
                               out_token);
 }
 
-Retcode ipc_reply_recv(struct process *p, uint32_t handle, uint64_t token, uint64_t buf,
-                       uint64_t len, uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len,
-                       uint64_t *out_token)
+__attribute__((always_inline)) inline Retcode
+ipc_reply_recv(struct process *p, uint32_t handle, uint64_t token, uint64_t buf, uint64_t len,
+               uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len, uint64_t *out_token)
 {
     /* The server object's reference is kept for the whole wait: server_destroy (channel.c)
      * relies on no receiver waiting on a port whose object is gone. */

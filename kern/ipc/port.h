@@ -187,7 +187,9 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
  * interrupt's delivery handle (IO.AttachIrq), on which it waits for the interrupt (token 0,
  * an empty message). Errors: the lookup's (ipc_fast_handle_get), rcBadHandle for another
  * object, then ipc_recv_port's, ipc_reply_token's or io_irq_delivery_wait's. One function
- * with the lookup, the answer and the receive: the server's half of every round trip. */
+ * with the lookup, the answer and the receive: the server's half of every round trip, inlined
+ * (always_inline, through LTO) into the system call's own function, so that its arguments and
+ * results cross no call of their own. */
 Retcode ipc_reply_recv(struct process *p, uint32_t handle, uint64_t token, uint64_t buf,
                        uint64_t len, uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len,
                        uint64_t *out_token);
