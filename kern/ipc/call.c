@@ -594,9 +594,18 @@ static Retcode reply_lost(struct ipc_port *next, uint64_t buf, uint64_t cap, uin
 
 /*
  * The answer's out-of-line steps, apart from the common case (a small answer, granted in
- * advance, without handles) so that ipc_reply_token takes no local's address: the header comes
- * by value. That keeps its frame free of a stack canary, and its values in registers.
+ * advance, without handles) so that ipc_reply_token takes no local's address: each reads the
+ * answer's header from the kernel's copy kb (answer_header). That keeps its frame free of a
+ * stack canary, and its values in registers, without storing the header for them first.
  */
+
+/* The header of the answer kb: the kernel's copy's own first bytes, checked
+ * (ipc_msg_check_words) before any of these steps and never written after (the translation
+ * rewrites the handle entries only); kb is 8-byte aligned (the record's room or kmalloc's). */
+static inline const struct idl_header *answer_header(const void *kb)
+{
+    return (const struct idl_header *)kb;
+}
 struct answer_buf {
     void *kb;
     Retcode rc;
@@ -614,34 +623,33 @@ static struct answer_buf answer_alloc(size_t len, struct kmem_account *acct)
 
 /* The answer's security check, when its request's verdict did not grant it in advance. */
 static __attribute__((noinline)) Retcode answer_check(struct process *me, struct process *cp,
-                                                      struct idl_header h, const void *kb,
-                                                      size_t len)
+                                                      const void *kb, size_t len)
 {
-    struct ipc_answer a = {.server = me, .client = cp, .h = &h, .msg = kb, .len = len};
+    struct ipc_answer a = {
+        .server = me, .client = cp, .h = answer_header(kb), .msg = kb, .len = len};
     return ipc_answer_check(&a);
 }
 
 /* Moves the answer's handles from the server's table into the caller's. */
-static __attribute__((noinline)) Retcode answer_translate(void *kb, struct idl_header h,
-                                                          struct process *me, struct process *cp)
+static __attribute__((noinline)) Retcode answer_translate(void *kb, struct process *me,
+                                                          struct process *cp)
 {
     Retcode rc;
     spin_lock(&handle_tree_lock);
     if (cp->handles.ops == NULL || me->handles.ops == NULL)
         rc = rcPeerClosed;
     else
-        rc = ipc_msg_translate(kb, &h, &me->handles, &cp->handles, NULL);
+        rc = ipc_msg_translate(kb, answer_header(kb), &me->handles, &cp->handles, NULL);
     spin_unlock(&handle_tree_lock);
     return rc;
 }
 
 /* Takes back the handles answer_translate made in the caller's table (the caller gave up). */
-static __attribute__((noinline)) void answer_untranslate(void *kb, struct idl_header h,
-                                                         struct process *cp)
+static __attribute__((noinline)) void answer_untranslate(void *kb, struct process *cp)
 {
     spin_lock(&handle_tree_lock);
     if (cp->handles.ops != NULL)
-        ipc_msg_untranslate(kb, &h, &cp->handles);
+        ipc_msg_untranslate(kb, answer_header(kb), &cp->handles);
     spin_unlock(&handle_tree_lock);
 }
 
@@ -689,9 +697,9 @@ reply_token_inline(struct process *me, uint64_t token, uint64_t buf, uint64_t le
                        h.method_id != call_req_header(c)->method_id))
         rc = rcBadMessage;
     if (rc == rcOk && !(c->unchecked_answers & ipc_answer_kind(&h)))
-        rc = answer_check(me, cp, h, kb, len);
+        rc = answer_check(me, cp, kb, len);
     if (rc == rcOk && h.handle_count != 0)
-        rc = answer_translate(kb, h, me, cp);
+        rc = answer_translate(kb, me, cp);
     if (rc != rcOk) {
         if (kb != c->resp_room)
             kfree_charged(kb, call_account(c));
@@ -707,7 +715,7 @@ reply_token_inline(struct process *me, uint64_t token, uint64_t buf, uint64_t le
         /* The caller gave up meanwhile (timeout, termination). */
         port_unlock(port, fl);
         if (h.handle_count != 0)
-            answer_untranslate(kb, h, cp);
+            answer_untranslate(kb, cp);
         if (kb != c->resp_room)
             kfree_charged(kb, call_account(c));
         call_put(c);

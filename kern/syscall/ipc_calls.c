@@ -96,7 +96,7 @@ Retcode ipc_sys_call(uint32_t handle, uint64_t req, uint64_t req_len, uint64_t r
     /* The exchange reads the header from the request itself (port.h), which nobody changes
      * once it is checked; h is the security check's copy. */
     struct idl_header h;
-    uint32_t unchecked_answers = 0;
+    uint32_t unchecked_answers; /* set by the security check, read only after its rcOk */
     rc = copy_from_user(c->req, req, req_len);
     if (rc == rcOk)
         rc = ipc_msg_check_words(c->req, req_len, IPC_MSG_REQUEST, &h);
