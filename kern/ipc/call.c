@@ -103,6 +103,13 @@ static const uint32_t *interrupt_word_of(struct process *p)
     return p != NULL ? &p->ipc_interrupts : NULL;
 }
 
+/* The word a caller's interruptible wait for its call c uses: read where it waits, not on the
+ * path of a call handed straight to a receiver, which never waits interruptibly. */
+static inline const uint32_t *call_interrupt_word(const struct ipc_call *c)
+{
+    return interrupt_word_of(c->client_proc);
+}
+
 /* Takes the first thread waiting in Recv on port and hands it c (TAKEN, with the server side's
  * reference); NULL when no receiver waits. Called with the port locked; the caller wakes or
  * switches to the receiver. */
@@ -211,8 +218,7 @@ void ipc_call_discard(struct ipc_call *c)
 /* The caller's wait for a sent call c to become final, from its first wake-up (with wrc), as
  * call_exchange says. Inline in both callers: it is on the path of every round trip. */
 static inline __attribute__((always_inline)) enum ipc_call_state
-call_wait_final(struct ipc_port *port, struct ipc_call *c, Retcode wrc, uint64_t ns,
-                const uint32_t *intr)
+call_wait_final(struct ipc_port *port, struct ipc_call *c, Retcode wrc, uint64_t ns)
 {
     struct thread *self = c->client; /* the caller: c is its own call */
     uint64_t fl;
@@ -232,7 +238,7 @@ call_wait_final(struct ipc_port *port, struct ipc_call *c, Retcode wrc, uint64_t
             break;
         if (wrc == rcOk) {
             /* Woken with nothing to show for it: wait on (interruptibly while still queued). */
-            wrc = port_block(port, ns, st == CALL_QUEUED ? intr : NULL);
+            wrc = port_block(port, ns, st == CALL_QUEUED ? call_interrupt_word(c) : NULL);
             cpu_irq_restore(fl);
             continue;
         }
@@ -262,11 +268,11 @@ call_wait_final(struct ipc_port *port, struct ipc_call *c, Retcode wrc, uint64_t
 
 /* Sends c on port and waits until it is final (REPLIED, FAILED or CANCELLED); returns that
  * state, the port unlocked. Switches straight to a receiver that waits (with or without a
- * timeout), otherwise queues the call. intr (NULL: not interruptible): the caller's interrupt
- * word (interrupt.h); only the wait of a QUEUED call is interrupted, and it ends as a timeout
- * does, with the call withdrawn. */
+ * timeout), otherwise queues the call. Only the wait of a QUEUED call is interrupted (its
+ * caller's interrupt word, call_interrupt_word), and it ends as a timeout does, with the call
+ * withdrawn. */
 static enum ipc_call_state call_exchange(struct ipc_port *port, struct ipc_call *c,
-                                         uint64_t timeout_ms, const uint32_t *intr)
+                                         uint64_t timeout_ms)
 {
     struct thread *self = c->client; /* the caller: c is its own call */
     uint64_t ns = ms_to_ns(timeout_ms);
@@ -291,10 +297,10 @@ static enum ipc_call_state call_exchange(struct ipc_port *port, struct ipc_call 
         else
             port->q_head = c;
         port->q_tail = c;
-        wrc = port_block(port, ns, intr);
+        wrc = port_block(port, ns, call_interrupt_word(c));
     }
     cpu_irq_restore(fl);
-    return call_wait_final(port, c, wrc, ns, intr);
+    return call_wait_final(port, c, wrc, ns);
 }
 
 /* What the call needs before it is sent: its reply token and unchecked answers. */
@@ -327,8 +333,7 @@ Retcode ipc_call_port(struct ipc_call *c, uint64_t resp, uint64_t timeout_ms,
                       uint32_t unchecked_answers, uint64_t *resp_len)
 {
     call_stamp(c, unchecked_answers);
-    enum ipc_call_state st =
-        call_exchange(c->port, c, timeout_ms, interrupt_word_of(c->client_proc));
+    enum ipc_call_state st = call_exchange(c->port, c, timeout_ms);
     return call_result(c, st, resp, resp_len);
 }
 
@@ -358,8 +363,7 @@ Retcode ipc_call_port_sent(struct ipc_call *c, uint64_t resp, uint64_t *resp_len
     /* The call is TAKEN (or back in the queue, if its receiver was being ended) and has no
      * timeout; the caller's wake-up that brought it here counts as a wake with nothing to show
      * when the answer is not there yet. */
-    enum ipc_call_state st =
-        call_wait_final(c->port, c, rcOk, 0, interrupt_word_of(c->client_proc));
+    enum ipc_call_state st = call_wait_final(c->port, c, rcOk, 0);
     return call_result(c, st, resp, resp_len);
 }
 
