@@ -745,7 +745,9 @@ reply_token_inline(struct process *me, uint64_t token, uint64_t buf, uint64_t le
         thread_unref(client);
         if (rc != rcOk)
             return rc;
-        rc = deliver_inline(me, nc, buf, cap, msg_len, out_token);
+        /* me read again after the switch (the running thread's process, which it is): not
+         * kept across it, where it took a register or a spill of its own. */
+        rc = deliver_inline(thread_current()->proc, nc, buf, cap, msg_len, out_token);
         if (rc == rcOk || rc == rcBufferTooSmall || rc == rcInvalidArgument)
             return rc;
         /* A request whose handles could not be moved failed at its caller: wait for the next. */
