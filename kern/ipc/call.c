@@ -426,7 +426,9 @@ static inline __attribute__((always_inline)) Retcode recv_locked_inline(struct i
 {
     spin_assert_held(&port->lock);
     struct thread *self = thread_current();
-    const uint32_t *intr = interrupt_word_of(self->proc);
+    /* A process's thread: every receive is a process's own Recv or ReplyRecv, and its call goes
+     * onto that process's received list (deliver). */
+    const uint32_t *intr = &self->proc->ipc_interrupts;
     for (;;) {
         struct ipc_call *c = port->q_head;
         if (c != NULL) {
