@@ -276,7 +276,7 @@ static enum ipc_call_state call_exchange(struct ipc_port *port, struct ipc_call 
 {
     struct thread *self = c->client; /* the caller: c is its own call */
     uint64_t ns = ms_to_ns(timeout_ms);
-    uint64_t fl = port_lock(port);
+    uint64_t fl = port_lock_irqs_on(port); /* SYS_CALL's own send (ipc_call_port) */
     if (port->closed) {
         c->state = CALL_FAILED;
         c->result = rcPeerClosed;

@@ -27,6 +27,7 @@
 #include "ipc/ipc.h"
 #include "ipc/ipc_thread.h"
 #include "obj/kobj.h"
+#include "panic.h"
 
 struct thread;
 struct process;
@@ -112,6 +113,22 @@ static inline void port_unlock(struct ipc_port *p, uint64_t fl)
 {
     spin_unlock(&p->lock);
     cpu_irq_restore(fl);
+}
+
+/* port_lock where interrupts are known to be on: the exchange's own steps of a system call
+ * (the entry enables them before the dispatch, and the IPC system calls reach the exchange
+ * with no lock of theirs held). Returns the flags port_lock would have saved, a constant, so
+ * that what restores them (port_unlock, cpu_irq_restore, with or without a switch between)
+ * is a plain sti, and nothing is read or kept for them. Kernels with lock checks assert that
+ * interrupts were on. */
+static inline uint64_t port_lock_irqs_on(struct ipc_port *p)
+{
+#ifdef BASTION_LOCK_CHECKS
+    KASSERT(irqs_enabled());
+#endif
+    cli();
+    spin_lock(&p->lock);
+    return RFLAGS_IF;
 }
 
 /* The port's references: inline, as they are on the path of every call; the last one frees the
