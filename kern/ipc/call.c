@@ -22,6 +22,9 @@ static struct thread *thread_of(struct ipc_thread *it)
 
 static uint64_t ms_to_ns(uint64_t ms)
 {
+    /* No timeout, the common case (the round trip's), tested first: one compare. */
+    if (__builtin_expect(ms == 0, 1))
+        return 0;
     /* Past ~584 years the product would wrap: treat that as "forever" (0). */
     return ms > UINT64_MAX / 1000000ull ? 0 : ms * 1000000ull;
 }
@@ -100,6 +103,13 @@ static const uint32_t *interrupt_word_of(struct process *p)
     return p != NULL ? &p->ipc_interrupts : NULL;
 }
 
+/* The word a caller's interruptible wait for its call c uses: read where it waits, not on the
+ * path of a call handed straight to a receiver, which never waits interruptibly. */
+static inline const uint32_t *call_interrupt_word(const struct ipc_call *c)
+{
+    return interrupt_word_of(c->client_proc);
+}
+
 /* Takes the first thread waiting in Recv on port and hands it c (TAKEN, with the server side's
  * reference); NULL when no receiver waits. Called with the port locked; the caller wakes or
  * switches to the receiver. */
@@ -138,26 +148,32 @@ static size_t round8(size_t n)
     return (n + 7u) & ~(size_t)7u;
 }
 
-/* The fields ipc_call_new sets one by one: 18 of them, 144 bytes. */
-_Static_assert(sizeof(struct ipc_call) == 144, "ipc_call_new must set every field of the record");
+/* The record's fields, and who sets each one before anything reads it: ipc_call_new sets next,
+ * port, client, client_proc, state, result, refs, req, req_len, resp, resp_cap, resp_room,
+ * resp_room_len and size (a reused spare already holds its own client, client_proc, req and
+ * size); call_stamp sets id and unchecked_answers before the call is sent; resp_len is written
+ * with REPLIED. A record never sent is only dropped (call_put_own: refs, client, resp,
+ * resp_room, size, port). The size assert sends whoever adds a field back here. */
+_Static_assert(sizeof(struct ipc_call) == 120, "ipc_call_new must account for every field");
 
 struct ipc_call *ipc_call_new(struct ipc_port *port, size_t req_len, uint64_t resp_cap, Retcode *rc)
 {
     struct thread *self = thread_current();
-    struct process *proc = self->proc;
-    struct kmem_account *acct = proc != NULL ? &proc->kmem : NULL;
     uint32_t room = resp_cap < IPC_CALL_RESP_ROOM ? (uint32_t)resp_cap : IPC_CALL_RESP_ROOM;
     /* req_len is at most IDL_MESSAGE_MAX (checked by the caller): no overflow. */
     size_t req_at = round8(sizeof(struct ipc_call)) + IPC_CALL_REQ_ROOM;
     size_t room_at = req_at + round8(req_len);
     size_t size = room_at + room;
     /* The thread's spare record when it is large enough (it was charged when it was made): it
-     * comes with its references on the caller. */
+     * comes with its references on the caller, and with the fields that name the caller, its
+     * request's place and its own size, which are the same for every call of this thread. */
     struct ipc_call *c = self->ipc.spare;
     if (c != NULL && c->size >= size) {
         self->ipc.spare = NULL;
         size = c->size;
     } else {
+        struct process *proc = self->proc;
+        struct kmem_account *acct = proc != NULL ? &proc->kmem : NULL;
         /* The references the record holds on its caller (call_unref_client). The caller is
          * running and its process has it: both are held. */
         *rc = kobj_ref_held(&self->obj);
@@ -173,28 +189,24 @@ struct ipc_call *ipc_call_new(struct ipc_port *port, size_t req_len, uint64_t re
             port_put(port);
             return NULL;
         }
+        c->client = self;
+        c->client_proc = proc;
+        c->req = (uint8_t *)c + req_at;
+        c->size = (uint32_t)size;
     }
-    /* Every field, one store each (no memset: the record is reused round trip after round
-     * trip, and a spare keeps its last call's values). The size assert above this function
-     * makes whoever changes the struct come back here. */
+    /* The rest, one store each (no memset: the record is reused round trip after round trip,
+     * and a spare keeps its last call's values; the fields not stored here are listed above
+     * this function with who stores them). */
     c->next = NULL;
     c->port = port; /* the caller's reference, taken over */
-    c->client = self;
-    c->client_proc = proc;
-    c->unchecked_answers = 0;
-    c->id = 0;
     c->state = CALL_QUEUED;
     c->result = rcOk;
     c->refs = 1;
-    c->req = (uint8_t *)c + req_at;
     c->req_len = req_len;
-    c->req_h = (struct idl_header){0};
     c->resp = NULL;
-    c->resp_len = 0;
     c->resp_cap = resp_cap;
     c->resp_room = (uint8_t *)c + room_at;
     c->resp_room_len = (uint32_t)(size - room_at);
-    c->size = (uint32_t)size;
     return c;
 }
 
@@ -206,8 +218,7 @@ void ipc_call_discard(struct ipc_call *c)
 /* The caller's wait for a sent call c to become final, from its first wake-up (with wrc), as
  * call_exchange says. Inline in both callers: it is on the path of every round trip. */
 static inline __attribute__((always_inline)) enum ipc_call_state
-call_wait_final(struct ipc_port *port, struct ipc_call *c, Retcode wrc, uint64_t ns,
-                const uint32_t *intr)
+call_wait_final(struct ipc_port *port, struct ipc_call *c, Retcode wrc, uint64_t ns)
 {
     struct thread *self = c->client; /* the caller: c is its own call */
     uint64_t fl;
@@ -227,7 +238,7 @@ call_wait_final(struct ipc_port *port, struct ipc_call *c, Retcode wrc, uint64_t
             break;
         if (wrc == rcOk) {
             /* Woken with nothing to show for it: wait on (interruptibly while still queued). */
-            wrc = port_block(port, ns, st == CALL_QUEUED ? intr : NULL);
+            wrc = port_block(port, ns, st == CALL_QUEUED ? call_interrupt_word(c) : NULL);
             cpu_irq_restore(fl);
             continue;
         }
@@ -257,15 +268,15 @@ call_wait_final(struct ipc_port *port, struct ipc_call *c, Retcode wrc, uint64_t
 
 /* Sends c on port and waits until it is final (REPLIED, FAILED or CANCELLED); returns that
  * state, the port unlocked. Switches straight to a receiver that waits (with or without a
- * timeout), otherwise queues the call. intr (NULL: not interruptible): the caller's interrupt
- * word (interrupt.h); only the wait of a QUEUED call is interrupted, and it ends as a timeout
- * does, with the call withdrawn. */
+ * timeout), otherwise queues the call. Only the wait of a QUEUED call is interrupted (its
+ * caller's interrupt word, call_interrupt_word), and it ends as a timeout does, with the call
+ * withdrawn. */
 static enum ipc_call_state call_exchange(struct ipc_port *port, struct ipc_call *c,
-                                         uint64_t timeout_ms, const uint32_t *intr)
+                                         uint64_t timeout_ms)
 {
     struct thread *self = c->client; /* the caller: c is its own call */
     uint64_t ns = ms_to_ns(timeout_ms);
-    uint64_t fl = port_lock(port);
+    uint64_t fl = port_lock_irqs_on(port); /* SYS_CALL's own send (ipc_call_port) */
     if (port->closed) {
         c->state = CALL_FAILED;
         c->result = rcPeerClosed;
@@ -286,17 +297,16 @@ static enum ipc_call_state call_exchange(struct ipc_port *port, struct ipc_call 
         else
             port->q_head = c;
         port->q_tail = c;
-        wrc = port_block(port, ns, intr);
+        wrc = port_block(port, ns, call_interrupt_word(c));
     }
     cpu_irq_restore(fl);
-    return call_wait_final(port, c, wrc, ns, intr);
+    return call_wait_final(port, c, wrc, ns);
 }
 
-/* What the call needs before it is sent: its reply token, header and unchecked answers. */
-static void call_stamp(struct ipc_call *c, const struct idl_header *h, uint32_t unchecked_answers)
+/* What the call needs before it is sent: its reply token and unchecked answers. */
+static void call_stamp(struct ipc_call *c, uint32_t unchecked_answers)
 {
     c->id = __atomic_fetch_add(&next_call_id, 1, __ATOMIC_RELAXED);
-    c->req_h = *h;
     c->unchecked_answers = unchecked_answers;
 }
 
@@ -319,17 +329,16 @@ static Retcode call_result(struct ipc_call *c, enum ipc_call_state st, uint64_t 
     return rc;
 }
 
-Retcode ipc_call_port(struct ipc_call *c, const struct idl_header *h, uint64_t resp,
-                      uint64_t timeout_ms, uint32_t unchecked_answers, uint64_t *resp_len)
+Retcode ipc_call_port(struct ipc_call *c, uint64_t resp, uint64_t timeout_ms,
+                      uint32_t unchecked_answers, uint64_t *resp_len)
 {
-    call_stamp(c, h, unchecked_answers);
-    enum ipc_call_state st =
-        call_exchange(c->port, c, timeout_ms, interrupt_word_of(c->client_proc));
+    call_stamp(c, unchecked_answers);
+    enum ipc_call_state st = call_exchange(c->port, c, timeout_ms);
     return call_result(c, st, resp, resp_len);
 }
 
-struct thread *ipc_call_hand_on(struct ipc_call *c, const struct idl_header *h,
-                                uint32_t unchecked_answers, struct spinlock **locked)
+struct thread *ipc_call_hand_on(struct ipc_call *c, uint32_t unchecked_answers,
+                                struct spinlock **locked)
 {
     struct ipc_port *port = c->port;
     spin_lock(&port->lock); /* interrupts are off: the caller holds a lock that needs it */
@@ -337,7 +346,7 @@ struct thread *ipc_call_hand_on(struct ipc_call *c, const struct idl_header *h,
         spin_unlock(&port->lock);
         return NULL;
     }
-    call_stamp(c, h, unchecked_answers);
+    call_stamp(c, unchecked_answers);
     port->calls++;
     c->client->ipc.calling = c; /* the caller waits (blocked): its record is ours to set */
     struct ipc_thread *r = port_hand_to_receiver(port, c);
@@ -354,8 +363,7 @@ Retcode ipc_call_port_sent(struct ipc_call *c, uint64_t resp, uint64_t *resp_len
     /* The call is TAKEN (or back in the queue, if its receiver was being ended) and has no
      * timeout; the caller's wake-up that brought it here counts as a wake with nothing to show
      * when the answer is not there yet. */
-    enum ipc_call_state st =
-        call_wait_final(c->port, c, rcOk, 0, interrupt_word_of(c->client_proc));
+    enum ipc_call_state st = call_wait_final(c->port, c, rcOk, 0);
     return call_result(c, st, resp, resp_len);
 }
 
@@ -374,12 +382,13 @@ deliver_inline(struct process *me, struct ipc_call *c, uint64_t buf, uint64_t ca
         return rcBufferTooSmall;
     }
     Retcode rc = rcOk;
-    if (c->req_h.handle_count != 0) {
+    if (call_req_header(c)->handle_count != 0) {
         spin_lock(&handle_tree_lock);
         if (c->client_proc->handles.ops == NULL || me->handles.ops == NULL)
             rc = rcPeerClosed;
         else
-            rc = ipc_msg_translate(c->req, &c->req_h, &c->client_proc->handles, &me->handles, NULL);
+            rc = ipc_msg_translate(c->req, call_req_header(c), &c->client_proc->handles,
+                                   &me->handles, NULL);
         spin_unlock(&handle_tree_lock);
         if (rc != rcOk) {
             call_fail(c, rc);
@@ -388,7 +397,7 @@ deliver_inline(struct process *me, struct ipc_call *c, uint64_t buf, uint64_t ca
     }
     if (copy_to_user(buf, c->req, c->req_len) != rcOk) {
         spin_lock(&handle_tree_lock);
-        ipc_msg_untranslate(c->req, &c->req_h, &me->handles);
+        ipc_msg_untranslate(c->req, call_req_header(c), &me->handles);
         spin_unlock(&handle_tree_lock);
         call_fail(c, rcPeerClosed);
         return rcInvalidArgument;
@@ -417,7 +426,9 @@ static inline __attribute__((always_inline)) Retcode recv_locked_inline(struct i
 {
     spin_assert_held(&port->lock);
     struct thread *self = thread_current();
-    const uint32_t *intr = interrupt_word_of(self->proc);
+    /* A process's thread: every receive is a process's own Recv or ReplyRecv, and its call goes
+     * onto that process's received list (deliver). */
+    const uint32_t *intr = &self->proc->ipc_interrupts;
     for (;;) {
         struct ipc_call *c = port->q_head;
         if (c != NULL) {
@@ -589,9 +600,18 @@ static Retcode reply_lost(struct ipc_port *next, uint64_t buf, uint64_t cap, uin
 
 /*
  * The answer's out-of-line steps, apart from the common case (a small answer, granted in
- * advance, without handles) so that ipc_reply_token takes no local's address: the header comes
- * by value. That keeps its frame free of a stack canary, and its values in registers.
+ * advance, without handles) so that ipc_reply_token takes no local's address: each reads the
+ * answer's header from the kernel's copy kb (answer_header). That keeps its frame free of a
+ * stack canary, and its values in registers, without storing the header for them first.
  */
+
+/* The header of the answer kb: the kernel's copy's own first bytes, checked
+ * (ipc_msg_check_words) before any of these steps and never written after (the translation
+ * rewrites the handle entries only); kb is 8-byte aligned (the record's room or kmalloc's). */
+static inline const struct idl_header *answer_header(const void *kb)
+{
+    return (const struct idl_header *)kb;
+}
 struct answer_buf {
     void *kb;
     Retcode rc;
@@ -609,34 +629,33 @@ static struct answer_buf answer_alloc(size_t len, struct kmem_account *acct)
 
 /* The answer's security check, when its request's verdict did not grant it in advance. */
 static __attribute__((noinline)) Retcode answer_check(struct process *me, struct process *cp,
-                                                      struct idl_header h, const void *kb,
-                                                      size_t len)
+                                                      const void *kb, size_t len)
 {
-    struct ipc_answer a = {.server = me, .client = cp, .h = &h, .msg = kb, .len = len};
+    struct ipc_answer a = {
+        .server = me, .client = cp, .h = answer_header(kb), .msg = kb, .len = len};
     return ipc_answer_check(&a);
 }
 
 /* Moves the answer's handles from the server's table into the caller's. */
-static __attribute__((noinline)) Retcode answer_translate(void *kb, struct idl_header h,
-                                                          struct process *me, struct process *cp)
+static __attribute__((noinline)) Retcode answer_translate(void *kb, struct process *me,
+                                                          struct process *cp)
 {
     Retcode rc;
     spin_lock(&handle_tree_lock);
     if (cp->handles.ops == NULL || me->handles.ops == NULL)
         rc = rcPeerClosed;
     else
-        rc = ipc_msg_translate(kb, &h, &me->handles, &cp->handles, NULL);
+        rc = ipc_msg_translate(kb, answer_header(kb), &me->handles, &cp->handles, NULL);
     spin_unlock(&handle_tree_lock);
     return rc;
 }
 
 /* Takes back the handles answer_translate made in the caller's table (the caller gave up). */
-static __attribute__((noinline)) void answer_untranslate(void *kb, struct idl_header h,
-                                                         struct process *cp)
+static __attribute__((noinline)) void answer_untranslate(void *kb, struct process *cp)
 {
     spin_lock(&handle_tree_lock);
     if (cp->handles.ops != NULL)
-        ipc_msg_untranslate(kb, &h, &cp->handles);
+        ipc_msg_untranslate(kb, answer_header(kb), &cp->handles);
     spin_unlock(&handle_tree_lock);
 }
 
@@ -651,7 +670,6 @@ reply_token_inline(struct process *me, uint64_t token, uint64_t buf, uint64_t le
     if (c == NULL)
         return rcNotFound;
     struct process *cp = c->client_proc;
-    struct kmem_account *acct = call_account(c);
     Retcode rc;
     if (len < IDL_HEADER_SIZE || len > IDL_MESSAGE_MAX) {
         call_fail(c, rcBadMessage);
@@ -665,11 +683,11 @@ reply_token_inline(struct process *me, uint64_t token, uint64_t buf, uint64_t le
      * A small one goes into the room the call was made with (charged when it was made). */
     void *kb = c->resp_room;
     if (len > c->resp_room_len) {
-        struct answer_buf b = answer_alloc(len, acct);
+        struct answer_buf b = answer_alloc(len, call_account(c));
         if (b.kb == NULL) {
             /* A client that has ended has a closed account, which takes no charge: for the
              * server that is a caller gone, not a quota of its own. */
-            call_fail(c, kmem_account_is_closed(acct) ? rcPeerClosed : b.rc);
+            call_fail(c, kmem_account_is_closed(call_account(c)) ? rcPeerClosed : b.rc);
             return reply_lost(next, buf, cap, timeout_ms, msg_len, out_token);
         }
         kb = b.kb;
@@ -681,15 +699,16 @@ reply_token_inline(struct process *me, uint64_t token, uint64_t buf, uint64_t le
     /* An answer is decided (and pre-granted) as the answer to the method that was asked: one
      * labelled as another method would be decided under that method's rules, so it is refused
      * before any decision, and before its handles move. */
-    if (rc == rcOk && (h.endpoint_id != c->req_h.endpoint_id || h.method_id != c->req_h.method_id))
+    if (rc == rcOk && (h.endpoint_id != call_req_header(c)->endpoint_id ||
+                       h.method_id != call_req_header(c)->method_id))
         rc = rcBadMessage;
     if (rc == rcOk && !(c->unchecked_answers & ipc_answer_kind(&h)))
-        rc = answer_check(me, cp, h, kb, len);
+        rc = answer_check(me, cp, kb, len);
     if (rc == rcOk && h.handle_count != 0)
-        rc = answer_translate(kb, h, me, cp);
+        rc = answer_translate(kb, me, cp);
     if (rc != rcOk) {
         if (kb != c->resp_room)
-            kfree_charged(kb, acct);
+            kfree_charged(kb, call_account(c));
         call_fail(c, rc == rcInvalidArgument ? rcBadMessage : rc);
         /* rcPeerClosed here: the caller's handle table is gone (it is ending). Anything else is
          * the server's own fault (a bad answer, a denied one): it hears of it, unreceived. */
@@ -702,9 +721,9 @@ reply_token_inline(struct process *me, uint64_t token, uint64_t buf, uint64_t le
         /* The caller gave up meanwhile (timeout, termination). */
         port_unlock(port, fl);
         if (h.handle_count != 0)
-            answer_untranslate(kb, h, cp);
+            answer_untranslate(kb, cp);
         if (kb != c->resp_room)
-            kfree_charged(kb, acct);
+            kfree_charged(kb, call_account(c));
         call_put(c);
         return reply_lost(next, buf, cap, timeout_ms, msg_len, out_token);
     }
@@ -728,7 +747,9 @@ reply_token_inline(struct process *me, uint64_t token, uint64_t buf, uint64_t le
         thread_unref(client);
         if (rc != rcOk)
             return rc;
-        rc = deliver_inline(me, nc, buf, cap, msg_len, out_token);
+        /* me read again after the switch (the running thread's process, which it is): not
+         * kept across it, where it took a register or a spill of its own. */
+        rc = deliver_inline(thread_current()->proc, nc, buf, cap, msg_len, out_token);
         if (rc == rcOk || rc == rcBufferTooSmall || rc == rcInvalidArgument)
             return rc;
         /* A request whose handles could not be moved failed at its caller: wait for the next. */
@@ -759,9 +780,9 @@ __attribute__((noinline)) Retcode ipc_reply_token(uint64_t token, uint64_t buf, 
                               out_token);
 }
 
-Retcode ipc_reply_recv(struct process *p, uint32_t handle, uint64_t token, uint64_t buf,
-                       uint64_t len, uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len,
-                       uint64_t *out_token)
+__attribute__((always_inline)) inline Retcode
+ipc_reply_recv(struct process *p, uint32_t handle, uint64_t token, uint64_t buf, uint64_t len,
+               uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len, uint64_t *out_token)
 {
     /* The server object's reference is kept for the whole wait: server_destroy (channel.c)
      * relies on no receiver waiting on a port whose object is gone. */

@@ -28,7 +28,9 @@ Retcode ipc_fast_call_target(struct process *p, handle_t h, struct ipc_port **po
     return rc;
 }
 
-Retcode ipc_fast_handle_get(struct process *p, handle_t h, handle_rights_t need, struct kobj **obj)
+/* Inline in ipc_reply_recv, its caller on every round trip (port.h). */
+__attribute__((always_inline)) inline Retcode
+ipc_fast_handle_get(struct process *p, handle_t h, handle_rights_t need, struct kobj **obj)
 {
     struct kobj *o;
     spin_lock(&p->handles_lock);

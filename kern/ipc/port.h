@@ -27,6 +27,7 @@
 #include "ipc/ipc.h"
 #include "ipc/ipc_thread.h"
 #include "obj/kobj.h"
+#include "panic.h"
 
 struct thread;
 struct process;
@@ -64,7 +65,7 @@ struct ipc_client_obj {
 
 enum ipc_call_state { CALL_QUEUED, CALL_TAKEN, CALL_REPLIED, CALL_FAILED, CALL_CANCELLED };
 
-/* id, port, client, client_proc, reply_granted and the request are fixed once
+/* id, port, client, client_proc, unchecked_answers and the request are fixed once
  * the call is sent; state, result, resp and resp_len change under the port's lock. */
 struct ipc_call {
     struct ipc_call *next;       /* port queue (QUEUED: port lock) or the receiving process's
@@ -77,9 +78,11 @@ struct ipc_call {
     enum ipc_call_state state;
     Retcode result; /* FAILED: what Call returns */
     uint32_t refs;  /* atomic */
-    void *req;      /* the kernel's copy of the request: in the record, right after it */
+    /* The kernel's copy of the request, in the record right after it: checked before the call
+     * is sent and never written after but for its handle entries (the receive's translation),
+     * so its first IDL_HEADER_SIZE bytes are the checked header (call_req_header). */
+    void *req;
     size_t req_len;
-    struct idl_header req_h;
     void *resp; /* REPLIED: the kernel's copy of the response: resp_room, or its own allocation */
     size_t resp_len;
     uint64_t resp_cap; /* what the caller can take */
@@ -91,6 +94,12 @@ struct ipc_call {
     uint32_t size; /* bytes allocated for the record, the request and the room */
 };
 
+/* The header of a sent call's request: the request's own first bytes, checked before it was
+ * sent (ipc_msg_check_words) and never written since; the request is 8-byte aligned. */
+static inline const struct idl_header *call_req_header(const struct ipc_call *c)
+{
+    return (const struct idl_header *)c->req;
+}
 
 /* Port locking: interrupts off, so a tick cannot preempt a holder on its own CPU. */
 static inline uint64_t port_lock(struct ipc_port *p)
@@ -104,6 +113,22 @@ static inline void port_unlock(struct ipc_port *p, uint64_t fl)
 {
     spin_unlock(&p->lock);
     cpu_irq_restore(fl);
+}
+
+/* port_lock where interrupts are known to be on: the exchange's own steps of a system call
+ * (the entry enables them before the dispatch, and the IPC system calls reach the exchange
+ * with no lock of theirs held). Returns the flags port_lock would have saved, a constant, so
+ * that what restores them (port_unlock, cpu_irq_restore, with or without a switch between)
+ * is a plain sti, and nothing is read or kept for them. Kernels with lock checks assert that
+ * interrupts were on. */
+static inline uint64_t port_lock_irqs_on(struct ipc_port *p)
+{
+#ifdef BASTION_LOCK_CHECKS
+    KASSERT(irqs_enabled());
+#endif
+    cli();
+    spin_lock(&p->lock);
+    return RFLAGS_IF;
 }
 
 /* The port's references: inline, as they are on the path of every call; the last one frees the
@@ -139,12 +164,12 @@ struct ipc_call *ipc_call_new(struct ipc_port *port, size_t req_len, uint64_t re
 /* Drops a call record from ipc_call_new that was never sent (its request was refused). */
 void ipc_call_discard(struct ipc_call *c);
 
-/* The exchange (call.c): sends c (from ipc_call_new, its request filled and checked, h its
- * header) and waits for the answer; consumes c. The record's reference keeps the port alive
+/* The exchange (call.c): sends c (from ipc_call_new, its request filled and checked) and waits
+ * for the answer; consumes c. The record's reference keeps the port alive
  * for the duration. unchecked_answers: the IPC_ANSWER_* kinds of answer that go back without the
  * answer check (ipc.h). */
-Retcode ipc_call_port(struct ipc_call *c, const struct idl_header *h, uint64_t resp,
-                      uint64_t timeout_ms, uint32_t unchecked_answers, uint64_t *resp_len);
+Retcode ipc_call_port(struct ipc_call *c, uint64_t resp, uint64_t timeout_ms,
+                      uint32_t unchecked_answers, uint64_t *resp_len);
 
 /*
  * The exchange in two halves, for a call another thread sends on its caller's behalf while the
@@ -160,8 +185,8 @@ Retcode ipc_call_port(struct ipc_call *c, const struct idl_header *h, uint64_t r
  * ipc_call_port_sent: the caller's half of a call handed on: waits for its answer as
  * ipc_call_port does (it may be running already) and consumes c.
  */
-struct thread *ipc_call_hand_on(struct ipc_call *c, const struct idl_header *h,
-                                uint32_t unchecked_answers, struct spinlock **locked);
+struct thread *ipc_call_hand_on(struct ipc_call *c, uint32_t unchecked_answers,
+                                struct spinlock **locked);
 Retcode ipc_call_port_sent(struct ipc_call *c, uint64_t resp, uint64_t *resp_len);
 Retcode ipc_recv_port(struct ipc_port *port, uint64_t buf, uint64_t cap, uint64_t timeout_ms,
                       uint64_t *msg_len, uint64_t *token);
@@ -179,7 +204,9 @@ Retcode ipc_reply_token(uint64_t token, uint64_t buf, uint64_t len, struct ipc_p
  * interrupt's delivery handle (IO.AttachIrq), on which it waits for the interrupt (token 0,
  * an empty message). Errors: the lookup's (ipc_fast_handle_get), rcBadHandle for another
  * object, then ipc_recv_port's, ipc_reply_token's or io_irq_delivery_wait's. One function
- * with the lookup, the answer and the receive: the server's half of every round trip. */
+ * with the lookup, the answer and the receive: the server's half of every round trip, inlined
+ * (always_inline, through LTO) into the system call's own function, so that its arguments and
+ * results cross no call of their own. */
 Retcode ipc_reply_recv(struct process *p, uint32_t handle, uint64_t token, uint64_t buf,
                        uint64_t len, uint64_t cap, uint64_t timeout_ms, uint64_t *msg_len,
                        uint64_t *out_token);

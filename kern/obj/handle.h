@@ -139,20 +139,29 @@ void handle_table_destroy(struct handle_table *t);
 Retcode handle_install(struct handle_table *t, struct kobj *obj, handle_rights_t rights,
                        handle_t *out);
 
-/* The slot layer's lookup (handle_table.c's slot_find_locked, which also asserts the lock): the
- * entry a value names if it is in use (LIVE or REVOKED) with the right generation, else NULL.
- * Inline here for handle_find_held, which the lookup of every IPC call goes through. */
-static inline struct handle_entry *handle_slot_lookup(const struct handle_table *t, handle_t h)
+/* The slot a value points at, whatever its state, and the generation the value names in *gen;
+ * NULL for a value that points at no initialised slot (bit 31 set, past the table). */
+static inline struct handle_entry *handle_slot_at(const struct handle_table *t, handle_t h,
+                                                  uint32_t *gen)
 {
     if (h & 0x80000000u) /* also catches HANDLE_INVALID */
         return NULL;
     uint32_t raw = h ^ t->key;
     uint32_t index = raw & ((1u << HANDLE_INDEX_BITS) - 1u);
-    uint32_t gen = raw >> HANDLE_INDEX_BITS;
+    *gen = raw >> HANDLE_INDEX_BITS;
     if (index >= t->fresh) /* past the table, or never initialised: nothing to read there */
         return NULL;
-    struct handle_entry *e = &t->chunks[index / HANDLE_CHUNK_ENTRIES][index % HANDLE_CHUNK_ENTRIES];
-    if ((e->state != HANDLE_LIVE && e->state != HANDLE_REVOKED) || e->gen != gen)
+    return &t->chunks[index / HANDLE_CHUNK_ENTRIES][index % HANDLE_CHUNK_ENTRIES];
+}
+
+/* The slot layer's lookup (handle_table.c's slot_find_locked, which also asserts the lock): the
+ * entry a value names if it is in use (LIVE or REVOKED) with the right generation, else NULL.
+ * Inline here for handle_find_held, which the lookup of every IPC call goes through. */
+static inline struct handle_entry *handle_slot_lookup(const struct handle_table *t, handle_t h)
+{
+    uint32_t gen;
+    struct handle_entry *e = handle_slot_at(t, h, &gen);
+    if (e == NULL || (e->state != HANDLE_LIVE && e->state != HANDLE_REVOKED) || e->gen != gen)
         return NULL;
     return e;
 }
@@ -172,11 +181,15 @@ static inline Retcode handle_find_held(struct handle_table *t, handle_t h, handl
     if (t->ops->assert_held != NULL)
         t->ops->assert_held(t->ctx);
 #endif
-    struct handle_entry *e = handle_slot_lookup(t, h);
-    if (e == NULL)
+    /* handle_slot_lookup's answer, with LIVE tested first: one compare of the state on the
+     * common path. A slot of another generation, or FREE, is rcBadHandle; REVOKED of this
+     * generation rcHandleRevoked. */
+    uint32_t gen;
+    struct handle_entry *e = handle_slot_at(t, h, &gen);
+    if (e == NULL || e->gen != gen)
         return rcBadHandle;
-    if (e->state == HANDLE_REVOKED)
-        return rcHandleRevoked;
+    if (e->state != HANDLE_LIVE)
+        return e->state == HANDLE_REVOKED ? rcHandleRevoked : rcBadHandle;
     if (!hr_subset(need, e->rights))
         return rcAccessDenied;
     *obj = e->obj;

@@ -28,7 +28,12 @@
 struct call_forward {
     struct ksm_forward f; /* first: the receiver's pointer to it is this record's */
     struct ipc_call *c;
-    const struct idl_header *h;
+    /* Unused. It keeps this frame, which ipc_sys_call's locals make, as large as it was when
+     * the record still took a copy of the header from here: GCC inlines core_call (a frame of
+     * ~900 bytes) into the system call only while its frame grows at most elevenfold
+     * (--param large-stack-frame-growth), and without these 8 bytes core_call is a call of
+     * its own again (core_call +34, futex_rtt +72). */
+    void *frame_for_the_inliner;
 };
 
 static struct thread *forward_call(struct ksm_forward *f, uint32_t reply_granted,
@@ -37,7 +42,7 @@ static struct thread *forward_call(struct ksm_forward *f, uint32_t reply_granted
     struct call_forward *cf = (struct call_forward *)f;
     /* The verdict's KSM_PROTO_REPLY_* bits are IPC's answer kinds, as for the caller's own
      * send (security_check_server_request). */
-    return ipc_call_hand_on(cf->c, cf->h, reply_granted, locked);
+    return ipc_call_hand_on(cf->c, reply_granted, locked);
 }
 #endif
 
@@ -88,15 +93,17 @@ Retcode ipc_sys_call(uint32_t handle, uint64_t req, uint64_t req_len, uint64_t r
     struct ipc_call *c = ipc_call_new(port, req_len, resp_cap, &rc);
     if (c == NULL)
         return rc;
+    /* The exchange reads the header from the request itself (port.h), which nobody changes
+     * once it is checked; h is the security check's copy. */
     struct idl_header h;
-    uint32_t unchecked_answers = 0;
+    uint32_t unchecked_answers; /* set by the security check, read only after its rcOk */
     rc = copy_from_user(c->req, req, req_len);
     if (rc == rcOk)
         rc = ipc_msg_check_words(c->req, req_len, IPC_MSG_REQUEST, &h);
 #ifndef BASTION_NO_MONITOR
     /* Without a timeout, the monitor may send the call on as it grants it: the caller's wait for
      * the verdict then becomes its wait for the answer, which has no deadline to keep. */
-    struct call_forward fw = {.f = {.send = forward_call}, .c = c, .h = &h};
+    struct call_forward fw = {.f = {.send = forward_call}, .c = c};
     struct ksm_forward *forward = timeout_ms == 0 ? &fw.f : NULL;
 #else
     struct ksm_forward *forward = NULL; /* kernel-nomon.elf asks nobody */
@@ -116,7 +123,7 @@ Retcode ipc_sys_call(uint32_t handle, uint64_t req, uint64_t req_len, uint64_t r
         return rc;
     }
     /* ipc_call_port owns c from here. */
-    return ipc_call_port(c, &h, resp, timeout_ms, unchecked_answers, resp_len);
+    return ipc_call_port(c, resp, timeout_ms, unchecked_answers, resp_len);
 }
 
 Retcode ipc_sys_reply(uint64_t token, uint64_t buf, uint64_t len)

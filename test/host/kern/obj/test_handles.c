@@ -217,6 +217,61 @@ static void test_bad_values(void **state)
     assert_int_equal(destroyed, 1);
 }
 
+/* handle_find_held (the IPC fast path's lookup, under the table lock it takes itself) gives
+ * handle_get's answer for every value: live, revoked, closed, free, stale and invalid ones. */
+static Retcode find_held(struct tab *x, handle_t h, handle_rights_t need)
+{
+    struct kobj *o = NULL;
+    x->t.ops->lock(x->t.ctx);
+    Retcode rc = handle_find_held(&x->t, h, need, &o);
+    x->t.ops->unlock(x->t.ctx);
+    if (rc == rcOk)
+        assert_non_null(o);
+    return rc;
+}
+
+static void test_find_held_agrees_with_get(void **state)
+{
+    (void)state;
+    int destroyed = 0;
+    struct tab a, b;
+    tab_init(&a, 64, 51);
+    tab_init(&b, 64, 52);
+    struct kobj *obj = mkobj(&destroyed);
+    handle_t root, hb, hlive, hclosed;
+    assert_int_equal(handle_install(&a.t, obj, ALL, &root), rcOk);
+    assert_int_equal(handle_transfer(&a.t, root, &b.t, HR_READ | HR_TRANSFER, NULL, &hb), rcOk);
+    assert_int_equal(handle_install(&b.t, obj, HR_READ, &hlive), rcOk);
+    assert_int_equal(handle_install(&b.t, obj, HR_READ, &hclosed), rcOk);
+    kobj_unref(obj);
+    assert_int_equal(handle_close(&b.t, hclosed), rcOk);
+    assert_int_equal(handle_revoke(&a.t, root), rcOk);
+
+    assert_int_equal(find_held(&b, hb, 0), rcHandleRevoked);
+    assert_int_equal(find_held(&b, hlive, HR_READ), rcOk);
+    assert_int_equal(find_held(&b, hlive, HR_WRITE), rcAccessDenied);
+    assert_int_equal(find_held(&b, hclosed, 0), rcBadHandle);
+    assert_int_equal(find_held(&b, HANDLE_INVALID, 0), rcBadHandle);
+    assert_int_equal(find_held(&b, hlive | 0x80000000u, 0), rcBadHandle);
+    const handle_rights_t needs[] = {0, HR_READ, HR_WRITE};
+    for (unsigned n = 0; n < sizeof needs / sizeof needs[0]; n++)
+        for (uint32_t v = 0; v < 0x40000; v += 7)
+            assert_int_equal(find_held(&b, v ^ (hlive & 0xfffc0000u), needs[n]),
+                             get(&b, v ^ (hlive & 0xfffc0000u), needs[n]));
+    /* Every slot value near the live ones, each generation: the revoked one included. */
+    for (uint32_t g = 0; g < 4; g++)
+        for (uint32_t i = 0; i < 8; i++) {
+            handle_t v = (hb & ~0x7u) ^ i ^ (g << 16);
+            assert_int_equal(find_held(&b, v, 0), get(&b, v, 0));
+        }
+
+    assert_int_equal(handle_close(&b.t, hb), rcOk);
+    assert_int_equal(handle_close(&b.t, hlive), rcOk);
+    assert_int_equal(destroyed, 1);
+    tab_destroy(&a);
+    tab_destroy(&b);
+}
+
 static void test_generation_on_reuse(void **state)
 {
     (void)state;
@@ -1112,6 +1167,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_install_lookup_close),
         cmocka_unit_test(test_bad_values),
+        cmocka_unit_test(test_find_held_agrees_with_get),
         cmocka_unit_test(test_generation_on_reuse),
         cmocka_unit_test(test_slot_retired_not_reused),
         cmocka_unit_test(test_free_slots_fifo_and_keys),
