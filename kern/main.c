@@ -48,6 +48,7 @@
 #include "mm/paging.h"
 #include "mm/pmm.h"
 #include "mm/slab.h"
+#include "mm/usercopy.h"
 #include "panic.h"
 #include "proc/process.h"
 #include "proc/thread.h"
@@ -81,6 +82,7 @@ void kmain(uint32_t mb2_magic, uint64_t mb2_info_phys)
     kprintf("\nBastion microkernel (x86-64), booted by multiboot2\n");
     legacy_pic_mask_all();
     cpu_detect_features();
+    usercopy_smap_sites_patch(); /* the text is still writable, and no copy has run */
     stack_protector_init();
     percpu_init_bsp();
     idt_init();

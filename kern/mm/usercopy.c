@@ -1,8 +1,31 @@
 /* The user copies' fault fixups, and the string copy (see usercopy.h). */
 #include "mm/usercopy.h"
 
+#include "lib/kprintf.h"
+#include "panic.h"
+
 /* The linker script collects every inlined copy's entries between these two symbols. */
 extern const struct usercopy_fixup __usercopy_fixups_start[], __usercopy_fixups_end[];
+
+/* Every copy's stac and clac (usercopy.h), collected by the linker script likewise. */
+extern const uint64_t __smap_sites_start[], __smap_sites_end[];
+
+void usercopy_smap_sites_patch(void)
+{
+    if (cpu_features.smap)
+        return;
+    unsigned n = 0;
+    for (const uint64_t *site = __smap_sites_start; site < __smap_sites_end; site++, n++) {
+        volatile uint8_t *insn = (volatile uint8_t *)(uintptr_t)*site;
+        /* stac is 0F 01 CB, clac 0F 01 CA; 0F 1F 00 is `nopl (%rax)`, of the same length. */
+        if (insn[0] != 0x0F || insn[1] != 0x01 || (insn[2] != 0xCB && insn[2] != 0xCA))
+            panic("usercopy: SMAP site %p is %02x %02x %02x, not stac or clac", (void *)insn,
+                  insn[0], insn[1], insn[2]);
+        insn[1] = 0x1F;
+        insn[2] = 0x00;
+    }
+    kprintf("usercopy: no SMAP: %u stac/clac sites made NOPs\n", n);
+}
 
 uint64_t usercopy_fixup_for(uint64_t rip)
 {

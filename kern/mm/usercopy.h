@@ -6,7 +6,10 @@
  * access to a page that is not committed or not permitted faults; the page-fault handler first
  * tries to back a committed page (demand fault), and otherwise resumes the copy at its fixup,
  * so the call returns rcInvalidArgument instead of crashing. With SMAP the copy opens the user
- * window (stac) only around the copy instructions themselves.
+ * window (stac) only around the copy instructions themselves. The stac and clac are plain
+ * instructions at every copy, without a test of the CPU's features: each is listed in section
+ * .smap_sites, and on a CPU without SMAP (where both are #UD) usercopy_smap_sites_patch() turns
+ * them into 3-byte NOPs at boot, while the kernel text is still writable.
  *
  * The copies are inline: every IPC call and answer makes two to four of them, and out of line
  * each paid a call, a frame and a second call to the copy routine. Each inlined copy leaves its
@@ -60,17 +63,32 @@ static inline __attribute__((always_inline)) bool usercopy_bytes(void *dst, cons
     return failed == 0;
 }
 
+/* One SMAP window instruction (stac or clac, 3 bytes each), its address listed in section
+ * .smap_sites for usercopy_smap_sites_patch(). */
+#define USERCOPY_SMAP_SITE(insn)                           \
+    __asm__ volatile("1: " insn "\n\t"                     \
+                     ".pushsection .smap_sites, \"a\"\n\t" \
+                     ".balign 8\n\t"                       \
+                     ".quad 1b\n\t"                        \
+                     ".popsection" ::                      \
+                         : "memory")
+
+/* A test of cpu_features.smap before and after the copy cost every copy seven instructions
+ * (two loads, tests and branches out to the stac and clac and back); patched at boot, none. */
 static inline __attribute__((always_inline)) Retcode usercopy_window(void *dst, const void *src,
                                                                      size_t n)
 {
-    bool smap = cpu_features.smap;
-    if (smap)
-        stac();
+    USERCOPY_SMAP_SITE("stac");
     bool ok = usercopy_bytes(dst, src, n);
-    if (smap)
-        clac();
+    USERCOPY_SMAP_SITE("clac");
     return ok ? rcOk : rcInvalidArgument;
 }
+
+/* On a CPU without SMAP, every copy's stac and clac become NOPs; with SMAP nothing changes.
+ * Called once, on the boot CPU, after cpu_detect_features and before paging_init makes the
+ * kernel text read-only (the boot page tables map it writable), before any user copy and
+ * before the other CPUs start. Panics if a listed site is not a stac or clac. */
+void usercopy_smap_sites_patch(void);
 
 static inline __attribute__((always_inline)) Retcode copy_from_user(void *dst, uint64_t usrc,
                                                                     size_t n)

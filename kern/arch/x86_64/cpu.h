@@ -2,7 +2,7 @@
  * x86-64 CPU primitives: CPUID, MSRs, control registers, port I/O, interrupts, halting, and
  * the feature set detected once at boot (cpu_detect_features()).
  *
- * All inline helpers are safe on any CPU; the ones that need a feature (stac/clac) say so.
+ * All inline helpers are safe on any CPU (the SMAP window's stac and clac are in mm/usercopy.h).
  */
 #ifndef BASTION_ARCH_X86_64_CPU_H
 #define BASTION_ARCH_X86_64_CPU_H
@@ -192,15 +192,6 @@ static inline void invlpg(uintptr_t va)
     __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
 }
 
-/* SMAP window for the user-copy helpers. Only valid when cpu_features.smap (else #UD). */
-static inline void stac(void)
-{
-    __asm__ volatile("stac" ::: "memory");
-}
-static inline void clac(void)
-{
-    __asm__ volatile("clac" ::: "memory");
-}
 
 /* Interrupts off, halt forever: the end of a panic and of a CPU with nothing left to do. */
 noreturn void cpu_halt_forever(void);
