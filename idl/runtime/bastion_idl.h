@@ -322,6 +322,9 @@ struct idl_client {
     void *res_buf; /* 8-byte aligned; out sequences/strings point into it */
     size_t res_cap;
     enum idl_error last_error; /* why the last call failed, if it was the message */
+    /* The last response's length, as the transport gave it: a direct proxy (idlc) passes its
+     * address to the transport, where a local's would cost each call a stack-protected frame. */
+    size_t res_len;
 };
 
 /* A proxy returns this when the server answered with an error response (error params set). */
