@@ -15,6 +15,7 @@
 #include <stdbool.h>
 
 #include "diag.h"
+#include "runtime/bastion_idl.h" /* IDL_FINISH_ARGS_MAX */
 
 static bool type_is_flat(const struct type *t)
 {
@@ -150,9 +151,20 @@ void direct_emit_proxy(struct sbuf *c, const struct method *m, int index, const 
               handle_order_ok(m, DIR_OUT, "idl_r"));
     emit_get(c, m, DIR_OUT, "idl_r", out_ref, "        ");
     sb_printf(c, "        idl_cl->last_error = IDL_OK;\n        return rcOk;\n    }\n");
-    sb_printf(c, "    return %s_%s_finish_(idl_cl", pre, m->name);
+    int n = 0;
     for (int i = 0; i < m->nparams; i++)
-        sb_printf(c, ", %s", out_ref(&m->params[i])); /* its C name */
+        n += m->params[i].dir != DIR_IN;
+    if (n > (int)IDL_FINISH_ARGS_MAX) {
+        sb_printf(c, "    return %s_%s_finish_(idl_cl", pre, m->name);
+        for (int i = 0; i < m->nparams; i++)
+            sb_printf(c, ", %s", out_ref(&m->params[i])); /* its C name */
+        sb_printf(c, ");\n");
+        return;
+    }
+    sb_printf(c, "    return idl_client_finish_args(idl_cl, &%s_methods[%d]", pre, index);
+    for (int i = 0; i < m->nparams; i++)
+        if (m->params[i].dir != DIR_IN)
+            sb_printf(c, ", (void *)%s", out_ref(&m->params[i]));
     sb_printf(c, ");\n");
 }
 

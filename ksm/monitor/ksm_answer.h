@@ -39,7 +39,16 @@ struct ksm_answer_ctx {
     uint32_t core_class;
     struct ksm_answer_state *state;
     const uint8_t *pregrants;
+    /* ksm_answer_word's short path: the pre-grants when there is no state, else NULL (a
+     * stateful decision maps the request's SIDs to slots, which the short path does not):
+     * ksm_answer_ctx_plain() sets it from the fields above, after any change to them. */
+    const uint8_t *plain;
 };
+
+static inline void ksm_answer_ctx_plain(struct ksm_answer_ctx *ctx)
+{
+    ctx->plain = ctx->state == NULL ? ctx->pregrants : NULL;
+}
 
 /* Bytes ksm_answer_pregrants writes for table t: one per (class, slot). */
 static inline size_t ksm_answer_pregrants_size(const struct ksm_table *t)

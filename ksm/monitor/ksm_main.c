@@ -181,7 +181,8 @@ int main(void)
     if (pregrants != NULL)
         ksm_answer_pregrants(&ksm_policy, pregrants);
     ctx = (struct ksm_answer_ctx){&ksm_policy, ksm_class_id(&ksm_policy, "kl.core.Core"),
-                                  state_new(&ksm_policy), pregrants};
+                                  state_new(&ksm_policy), pregrants, NULL};
+    ksm_answer_ctx_plain(&ctx);
     uint32_t receivers = start_cpu_count();
     if (receivers == 0)
         receivers = 1;

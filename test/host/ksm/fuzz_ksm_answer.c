@@ -80,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int stateful = data[0] & 1, given = (data[0] >> 1) & 1;
     const struct ksm_table *t = tables[stateful];
     struct ksm_answer_ctx ctx = {t, ksm_class_id(t, "kl.core.Core"), NULL,
-                                 given ? pregrants[stateful] : NULL};
+                                 given ? pregrants[stateful] : NULL, NULL};
     if (stateful) {
         memset(&st, 0, sizeof st);
         check(ksm_test_store_reset(&store, t, KSM_SID_SLOTS, &st.store));
@@ -115,6 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
              * grants without the decision: the same word and text. */
             struct ksm_answer_ctx quick = ctx;
             quick.pregrants = pregrants[stateful];
+            ksm_answer_ctx_plain(&quick);
             struct ksm_answer c;
             memset(&c, 0x3C, sizeof c);
             size_t k = 12345;

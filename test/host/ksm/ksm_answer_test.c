@@ -152,6 +152,7 @@ static int word_agrees(size_t len, const struct ksm_answer *a, size_t n)
     uint8_t *pg = pregrants_of_ctx();
     struct ksm_answer_ctx quick = ctx;
     quick.pregrants = pg;
+    ksm_answer_ctx_plain(&quick);
     struct ksm_answer b, untouched;
     memset(&b, 0x5A, sizeof b);
     memcpy(&untouched, &b, sizeof b);
@@ -174,6 +175,8 @@ static struct verdict answer(size_t len)
         /* A stateful decision changes the state, so it is asked once, as the KSM's loop asks
          * it: with a state every question takes the general path, whose verdict is the word. */
         n = 12345;
+        ksm_answer_ctx_plain(&ctx); /* NULL: every question takes the general path */
+        assert_null(ctx.plain);
         uint64_t w = ksm_answer_word(&ctx, req, len, &a, &n);
         assert_true(w == word_of(&a));
     } else {
@@ -492,7 +495,7 @@ static struct decider use_table(struct ksm_answer_state *st, const struct ksm_ta
 {
     struct decider before = {ctx, pol};
     ksm_sids_init(&st->sids);
-    ctx = (struct ksm_answer_ctx){t, ksm_class_id(t, "kl.core.Core"), st, NULL};
+    ctx = (struct ksm_answer_ctx){t, ksm_class_id(t, "kl.core.Core"), st, NULL, NULL};
     pol = p;
     return before;
 }
