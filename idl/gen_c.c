@@ -968,7 +968,8 @@ static void emit_serve_in_place(struct sbuf *c, const struct method *m, int i, c
                                              : xprintf("p_%s", m->params[j].name));
     sb_printf(c, ");\n");
     sb_printf(c, "    if (idl_rc == rcOk) {\n");
-    sb_printf(c, "        idl_direct_header(idl_o, 24u, idl_ep, %du, %uu, 0u, IDL_FLAG_RESPONSE);\n",
+    sb_printf(c,
+              "        idl_direct_header(idl_o, 24u, idl_ep, %du, %uu, 0u, IDL_FLAG_RESPONSE);\n",
               i, m->fixed_size[DIR_OUT]);
     sb_printf(c, "        *idl_res_len = %uu;\n        return rcOk;\n    }\n", res_len);
     sb_printf(c, "    return idl_rc;\n}\n");
@@ -989,8 +990,8 @@ static void gen_source(struct package *p, struct sbuf *c)
     /* Proxies. */
     for (int i = 0; i < p->nmethods; i++) {
         struct method *m = &p->methods[i];
-        if (direct_eligible(m) && count_part(m, DIR_OUT) + count_part(m, DIR_ERROR) >
-                                      (int)IDL_FINISH_ARGS_MAX) {
+        if (direct_eligible(m) &&
+            count_part(m, DIR_OUT) + count_part(m, DIR_ERROR) > (int)IDL_FINISH_ARGS_MAX) {
             /* A direct proxy's uncommon half, out of line: the response it did not read itself
              * goes to the runtime with the out and error parameters' pointers in arrays, which
              * in the proxy would make its every call set up a stack-protected frame. More than
@@ -1004,7 +1005,9 @@ static void gen_source(struct package *p, struct sbuf *c)
                     sb_printf(c, "    (void)%s;\n", c_name(m->params[j].name));
             emit_ref_array(c, m, DIR_OUT, "void *const", "idl_out", proxy_out_ref);
             emit_ref_array(c, m, DIR_ERROR, "void *const", "idl_err", proxy_out_ref);
-            sb_printf(c, "    return idl_client_finish(idl_cl, &%s_methods[%d], idl_cl->res_len, %s, %s);\n}\n",
+            sb_printf(c,
+                      "    return idl_client_finish(idl_cl, &%s_methods[%d], idl_cl->res_len, %s, "
+                      "%s);\n}\n",
                       pre, i, count_part(m, DIR_OUT) ? "idl_out" : "NULL",
                       count_part(m, DIR_ERROR) ? "idl_err" : "NULL");
         }

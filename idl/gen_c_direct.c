@@ -146,7 +146,8 @@ void direct_emit_proxy(struct sbuf *c, const struct method *m, int index, const 
     sb_printf(c, "    if (idl_rc != rcOk)\n        return idl_rc;\n");
     sb_printf(c, "    const uint8_t *idl_r = idl_cl->res_buf;\n");
     sb_printf(c,
-              "    if (idl_cl->res_len == %uu && idl_direct_response_ok(idl_r, %du, %uu, %uu)%s) {\n",
+              "    if (idl_cl->res_len == %uu && idl_direct_response_ok(idl_r, %du, %uu, %uu)%s) "
+              "{\n",
               res_len, index, m->fixed_size[DIR_OUT], m->handles[DIR_OUT],
               handle_order_ok(m, DIR_OUT, "idl_r"));
     emit_get(c, m, DIR_OUT, "idl_r", out_ref, "        ");

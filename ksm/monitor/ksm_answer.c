@@ -319,8 +319,7 @@ static int lookup_sound(const struct ksm_table *t)
 /* ksm_grants_unconditionally(t, event, c, s), for c and s in range of a table whose magic is
  * right: an empty cell (most are) answers 0 there, so it is read here first, once a cell, where
  * the whole check cost the KSM's start three times the table's cells. */
-static int grants_unconditionally(const struct ksm_table *t, uint32_t event, uint32_t c,
-                                  uint32_t s)
+static int grants_unconditionally(const struct ksm_table *t, uint32_t event, uint32_t c, uint32_t s)
 {
     uint32_t cell_no = t->index[((uint64_t)event * t->nclasses + c) * t->nslots + s];
     if (cell_no < t->ncells && t->cells[cell_no].count == 0)

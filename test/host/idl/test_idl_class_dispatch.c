@@ -165,8 +165,8 @@ static void set_tables(struct tables *t, uint32_t ep, uint32_t only, int table)
 /* Dispatches req[0..len) with header h (the whole request's, as a router read it) both ways,
  * into a response buffer of cap bytes (SIZE_MAX: the whole buffer; 0: none, NULL). */
 static void run_both_cap(uint32_t ep, const struct tables *t, const struct idl_header *h,
-                         const uint8_t *req, size_t len, int validated, Retcode answer,
-                         size_t cap, struct outcome *old, struct outcome *now)
+                         const uint8_t *req, size_t len, int validated, Retcode answer, size_t cap,
+                         struct outcome *old, struct outcome *now)
 {
     struct calls c_old = {0, answer}, c_new = {0, answer};
     memset(old, 0xee, sizeof *old);

@@ -319,8 +319,8 @@ static void plain_grants_take_the_short_path(void **state)
         for (uint32_t e = 0; e < core->nendpoints; e++) {
             const struct ksm_endpoint *ep = &table->endpoints[core->ep_first + e];
             for (uint32_t m = 0; m < ep->nmethods; m++) {
-                size_t len = build(KSM_EV_REQUEST, src, KSM_PROTO_CLASS_CORE, e, m, arena,
-                                   sizeof arena);
+                size_t len =
+                    build(KSM_EV_REQUEST, src, KSM_PROTO_CLASS_CORE, e, m, arena, sizeof arena);
                 struct ksm_answer a;
                 size_t n = ksm_answer(&ctx, req, len, &a);
                 int quick = word_agrees(len, &a, n);
