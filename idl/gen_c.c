@@ -893,6 +893,88 @@ static void emit_serve(struct sbuf *c, const struct method *m, int i, const char
     sb_printf(c, "}\n");
 }
 
+/*
+ * Can a class dispatcher serve m in its own frame without a local whose address is taken (and
+ * so without a stack-protected frame)? A direct method whose in parameters are integers and
+ * handles (passed by value) and whose out parameters are integers, each aligned in the
+ * response: the handler writes those straight into the response (emit_serve_in_place). Error
+ * parameters are marshalled from locals (the generic path), so a method with any is not.
+ */
+static bool serve_in_place_eligible(const struct method *m)
+{
+    if (!direct_eligible(m) || m->handles[DIR_OUT] != 0)
+        return false;
+    for (int i = 0; i < m->nparams; i++) {
+        const struct param *p = &m->params[i];
+        enum pclass pc = param_class(p);
+        if (p->dir == DIR_ERROR)
+            return false;
+        if (p->dir == DIR_IN && pc != PC_SCALAR && pc != PC_HANDLE)
+            return false;
+        if (p->dir == DIR_OUT && (pc != PC_SCALAR || p->size == 0 || (24u + p->offset) % p->size))
+            return false;
+    }
+    return true;
+}
+
+/*
+ * Method i served as emit_serve's function `fallback` serves it, but with its out parameters in
+ * the response buffer itself: the fixed part is zeroed there first (the out parameters' start,
+ * as emit_serve's locals, and the padding, as idl_direct_header zeroes it), the handler gets
+ * each one's address in the response, and rcOk writes only the header. Inline in the class
+ * dispatcher, with no local whose address is taken. A response buffer too small for the answer
+ * goes to `fallback` (before anything else: it decides such a request exactly as before, the
+ * handler run and then refused). On another code than rcOk the response holds what the handler
+ * wrote and nothing is sent, as before.
+ */
+static void emit_serve_in_place(struct sbuf *c, const struct method *m, int i, const char *pre,
+                                const char *fn, const char *fallback)
+{
+    uint32_t res_len = 24u + ((m->fixed_size[DIR_OUT] + 7u) & ~7u);
+    sb_printf(c,
+              "\nstatic inline __attribute__((always_inline)) Retcode %s(const struct %s_ops "
+              "*idl_ops, void *idl_ctx, uint32_t idl_ep,\n"
+              "    const void *idl_req, size_t idl_req_len, void *idl_res, size_t idl_res_cap, "
+              "size_t *idl_res_len,\n"
+              "    int idl_validated)\n{\n",
+              fn, pre);
+    sb_printf(c, "    uint8_t *idl_o = idl_res;\n");
+    sb_printf(c, "    if (idl_o == NULL || idl_res_cap < %uu)\n", res_len);
+    sb_printf(c,
+              "        return %s(idl_ops, idl_ctx, idl_ep, idl_req, idl_req_len, idl_res, "
+              "idl_res_cap, idl_res_len,\n            idl_validated);\n",
+              fallback);
+    sb_printf(c, "    const struct idl_method_desc *idl_m = &%s_methods[%d];\n", pre, i);
+    sb_printf(c, "    (void)idl_m;\n");
+    for (int j = 0; j < m->nparams; j++)
+        if (m->params[j].dir == DIR_IN)
+            sb_printf(c, "    %s;\n", local_decl(&m->params[j]));
+    direct_emit_serve_unmarshal(c, m, local_ref);
+    sb_printf(c, "    if (!idl_ops->%s)\n        return rcNotSupported;\n", m->name);
+    /* The fixed part zeroed first: the out parameters start at 0 (emit_serve's locals do) and
+     * its padding carries no stale bytes (idl_direct_header's zeroing). */
+    sb_printf(c, "    idl_direct_zero(idl_o, 24u, %uu);\n", res_len);
+    for (int j = 0; j < m->nparams; j++) {
+        const struct param *p = &m->params[j];
+        if (p->dir != DIR_OUT)
+            continue;
+        sb_printf(c, "    %s = (void *)(idl_o + %uu);\n",
+                  c_decl(p->type, xprintf("*const p_%s", p->name)), 24u + p->offset);
+    }
+    sb_printf(c, "    Retcode idl_rc = idl_ops->%s(idl_ctx", m->name);
+    for (int j = 0; j < m->nparams; j++)
+        sb_printf(c, ", %s",
+                  m->params[j].dir == DIR_IN ? local_arg(&m->params[j])
+                                             : xprintf("p_%s", m->params[j].name));
+    sb_printf(c, ");\n");
+    sb_printf(c, "    if (idl_rc == rcOk) {\n");
+    sb_printf(c,
+              "        idl_direct_header(idl_o, 24u, idl_ep, %du, %uu, 0u, IDL_FLAG_RESPONSE);\n",
+              i, m->fixed_size[DIR_OUT]);
+    sb_printf(c, "        *idl_res_len = %uu;\n        return rcOk;\n    }\n", res_len);
+    sb_printf(c, "    return idl_rc;\n}\n");
+}
+
 static void gen_source(struct package *p, struct sbuf *c)
 {
     const char *pre = c_prefix(p->name);
@@ -908,14 +990,32 @@ static void gen_source(struct package *p, struct sbuf *c)
     /* Proxies. */
     for (int i = 0; i < p->nmethods; i++) {
         struct method *m = &p->methods[i];
+        if (direct_eligible(m) &&
+            count_part(m, DIR_OUT) + count_part(m, DIR_ERROR) > (int)IDL_FINISH_ARGS_MAX) {
+            /* A direct proxy's uncommon half, out of line: the response it did not read itself
+             * goes to the runtime with the out and error parameters' pointers in arrays, which
+             * in the proxy would make its every call set up a stack-protected frame. More than
+             * idl_client_finish_args takes: a function of its own. */
+            sb_printf(c, "\nstatic __attribute__((noinline, cold)) Retcode %s_%s_finish_", pre,
+                      m->name);
+            emit_signature(c, m, "struct idl_client *idl_cl");
+            sb_printf(c, "\n{\n");
+            for (int j = 0; j < m->nparams; j++)
+                if (m->params[j].dir == DIR_IN)
+                    sb_printf(c, "    (void)%s;\n", c_name(m->params[j].name));
+            emit_ref_array(c, m, DIR_OUT, "void *const", "idl_out", proxy_out_ref);
+            emit_ref_array(c, m, DIR_ERROR, "void *const", "idl_err", proxy_out_ref);
+            sb_printf(c,
+                      "    return idl_client_finish(idl_cl, &%s_methods[%d], idl_cl->res_len, %s, "
+                      "%s);\n}\n",
+                      pre, i, count_part(m, DIR_OUT) ? "idl_out" : "NULL",
+                      count_part(m, DIR_ERROR) ? "idl_err" : "NULL");
+        }
         sb_printf(c, "\nRetcode %s_%s", pre, m->name);
         emit_signature(c, m, "struct idl_client *idl_cl");
         sb_printf(c, "\n{\n");
         if (direct_eligible(m)) {
-            emit_ref_array(c, m, DIR_OUT, "void *const", "idl_out", proxy_out_ref);
-            emit_ref_array(c, m, DIR_ERROR, "void *const", "idl_err", proxy_out_ref);
-            direct_emit_proxy(c, m, i, pre, proxy_in_ref, proxy_out_ref, count_part(m, DIR_OUT) > 0,
-                              count_part(m, DIR_ERROR) > 0);
+            direct_emit_proxy(c, m, i, pre, proxy_in_ref, proxy_out_ref);
             sb_printf(c, "}\n");
             continue;
         }
@@ -998,27 +1098,6 @@ static void gen_source(struct package *p, struct sbuf *c)
     }
 }
 
-/*
- * The class dispatcher's frame holds the locals of every serve function inlined into it, and
- * every request pays that frame's depth on the stack (a kernel thread's is 16 KiB). A method
- * whose structs and arrays take more than this stays a function of its own, as it was in its
- * interface's dispatcher (kl.core: TEE.Dispatch, whose two messages take over 600 bytes each).
- */
-#define SERVE_INLINE_LOCALS_MAX 256u
-
-/* Bytes of the C locals emit_serve declares for m's structs and arrays (the rest are a few
- * words each). */
-static uint64_t serve_locals_size(const struct method *m)
-{
-    uint64_t n = 0;
-    for (int i = 0; i < m->nparams; i++) {
-        enum pclass pc = param_class(&m->params[i]);
-        if (pc == PC_AGG || pc == PC_ARRAY)
-            n += native_size(m->params[i].type);
-    }
-    return n;
-}
-
 static void gen_unit(struct model *mdl, struct unit *u, const char *out_dir)
 {
     (void)mdl;
@@ -1091,15 +1170,24 @@ static void gen_unit(struct model *mdl, struct unit *u, const char *out_dir)
          * the endpoint and one on the method, where a dispatcher per interface below the class's
          * cost a call, a frame and a table load more per request. The checks and their order are
          * the interface dispatchers' (endpoint, table, method, then the method's own). */
+        /* Only the methods served in place (no local whose address is taken) are inline:
+         * one that needs its out parameters in locals would give the whole dispatcher, every
+         * method's path, a stack-protected frame with room for every such method's locals.
+         * The others are functions of their own, each with its own frame. */
         for (int i = 0; i < n; i++) {
             const struct package *pk = eps[i].pkg;
-            for (int j = 0; j < pk->nmethods; j++)
-                emit_serve(
-                    c, &pk->methods[j], j, c_prefix(pk->name),
-                    xprintf("%s_%s_serve_%s", pre, c_prefix(eps[i].path), pk->methods[j].name),
-                    serve_locals_size(&pk->methods[j]) <= SERVE_INLINE_LOCALS_MAX
-                        ? "static inline __attribute__((always_inline))"
-                        : "static __attribute__((noinline))");
+            for (int j = 0; j < pk->nmethods; j++) {
+                const struct method *m = &pk->methods[j];
+                char *fn = xprintf("%s_%s_serve_%s", pre, c_prefix(eps[i].path), m->name);
+                if (!serve_in_place_eligible(m)) {
+                    emit_serve(c, m, j, c_prefix(pk->name), fn, "static __attribute__((noinline))");
+                    continue;
+                }
+                char *fallback = xprintf("%s_small_", fn);
+                emit_serve(c, m, j, c_prefix(pk->name), fallback,
+                           "static __attribute__((noinline, cold))");
+                emit_serve_in_place(c, m, j, c_prefix(pk->name), fn, fallback);
+            }
         }
         sb_printf(c,
                   "\nRetcode %s_dispatch_header(const struct %s_handlers *idl_handlers, void "

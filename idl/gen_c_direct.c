@@ -15,6 +15,7 @@
 #include <stdbool.h>
 
 #include "diag.h"
+#include "runtime/bastion_idl.h" /* IDL_FINISH_ARGS_MAX */
 
 static bool type_is_flat(const struct type *t)
 {
@@ -125,7 +126,7 @@ static void emit_get(struct sbuf *c, const struct method *m, int part, const cha
 
 void direct_emit_proxy(struct sbuf *c, const struct method *m, int index, const char *pre,
                        char *(*in_ref)(const struct param *),
-                       char *(*out_ref)(const struct param *), bool has_out, bool has_err)
+                       char *(*out_ref)(const struct param *))
 {
     uint32_t req_len = message_len(m, DIR_IN), res_len = message_len(m, DIR_OUT);
     sb_printf(c, "    uint8_t *idl_b = idl_cl->req_buf;\n");
@@ -135,21 +136,37 @@ void direct_emit_proxy(struct sbuf *c, const struct method *m, int index, const 
     sb_printf(c, "    idl_direct_header(idl_b, %uu, idl_cl->endpoint_id, %du, %uu, %uu, 0);\n",
               req_len, index, m->fixed_size[DIR_IN], m->handles[DIR_IN]);
     emit_put(c, m, DIR_IN, "idl_b", in_ref, "    ");
-    sb_printf(c, "    size_t idl_res_len = 0;\n");
+    /* The response's length goes to the client's record, not to a local whose address the
+     * transport would take (and with it a stack-protected frame for every call). */
+    sb_printf(c, "    idl_cl->res_len = 0;\n");
     sb_printf(c,
               "    Retcode idl_rc = idl_cl->call(idl_cl->ctx, idl_b, %uu, idl_cl->res_buf, "
-              "idl_cl->res_cap, &idl_res_len);\n",
+              "idl_cl->res_cap, &idl_cl->res_len);\n",
               req_len);
     sb_printf(c, "    if (idl_rc != rcOk)\n        return idl_rc;\n");
     sb_printf(c, "    const uint8_t *idl_r = idl_cl->res_buf;\n");
     sb_printf(c,
-              "    if (idl_res_len == %uu && idl_direct_response_ok(idl_r, %du, %uu, %uu)%s) {\n",
+              "    if (idl_cl->res_len == %uu && idl_direct_response_ok(idl_r, %du, %uu, %uu)%s) "
+              "{\n",
               res_len, index, m->fixed_size[DIR_OUT], m->handles[DIR_OUT],
               handle_order_ok(m, DIR_OUT, "idl_r"));
     emit_get(c, m, DIR_OUT, "idl_r", out_ref, "        ");
     sb_printf(c, "        idl_cl->last_error = IDL_OK;\n        return rcOk;\n    }\n");
-    sb_printf(c, "    return idl_client_finish(idl_cl, &%s_methods[%d], idl_res_len, %s, %s);\n",
-              pre, index, has_out ? "idl_out" : "NULL", has_err ? "idl_err" : "NULL");
+    int n = 0;
+    for (int i = 0; i < m->nparams; i++)
+        n += m->params[i].dir != DIR_IN;
+    if (n > (int)IDL_FINISH_ARGS_MAX) {
+        sb_printf(c, "    return %s_%s_finish_(idl_cl", pre, m->name);
+        for (int i = 0; i < m->nparams; i++)
+            sb_printf(c, ", %s", out_ref(&m->params[i])); /* its C name */
+        sb_printf(c, ");\n");
+        return;
+    }
+    sb_printf(c, "    return idl_client_finish_args(idl_cl, &%s_methods[%d]", pre, index);
+    for (int i = 0; i < m->nparams; i++)
+        if (m->params[i].dir != DIR_IN)
+            sb_printf(c, ", (void *)%s", out_ref(&m->params[i]));
+    sb_printf(c, ");\n");
 }
 
 void direct_emit_serve_unmarshal(struct sbuf *c, const struct method *m,

@@ -15,13 +15,14 @@
  * no arena): its request and response have one layout each. */
 bool direct_eligible(const struct method *m);
 
-/* The body of the proxy of method `index` of package prefix `pre`, after the idl_out/idl_err
- * reference arrays (declared when has_out/has_err): writes the request, calls, reads an
- * expected response directly and hands any other to idl_client_finish(). in_ref/out_ref give
- * the C expression of a parameter's value pointer. */
+/* The body of the proxy of method `index` of package prefix `pre`: writes the request, calls
+ * (the response's length in idl_cl->res_len), reads an expected response directly and hands any
+ * other to <pre>_<method>_finish_ (gen_c.c emits it before the proxy: idl_client_finish() with
+ * the out/error reference arrays), with the proxy's own parameters. in_ref/out_ref give the C
+ * expression of a parameter's value pointer. */
 void direct_emit_proxy(struct sbuf *c, const struct method *m, int index, const char *pre,
                        char *(*in_ref)(const struct param *),
-                       char *(*out_ref)(const struct param *), bool has_out, bool has_err);
+                       char *(*out_ref)(const struct param *));
 
 /* In a dispatcher's per-method function: validates the request unless idl_validated, and
  * reads the in parameters into the locals local_ref() names. */

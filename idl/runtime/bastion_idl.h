@@ -322,6 +322,9 @@ struct idl_client {
     void *res_buf; /* 8-byte aligned; out sequences/strings point into it */
     size_t res_cap;
     enum idl_error last_error; /* why the last call failed, if it was the message */
+    /* The last response's length, as the transport gave it: a direct proxy (idlc) passes its
+     * address to the transport, where a local's would cost each call a stack-protected frame. */
+    size_t res_len;
 };
 
 /* A proxy returns this when the server answered with an error response (error params set). */
@@ -334,6 +337,16 @@ Retcode idl_client_call(struct idl_client *cl, const struct idl_method_desc *m,
  * unmarshals the res_len bytes in cl->res_buf as idl_client_call would have. */
 Retcode idl_client_finish(struct idl_client *cl, const struct idl_method_desc *m, size_t res_len,
                           void *const *out, void *const *err);
+
+/* The most out and error parameters idl_client_finish_args takes; idlc gives a direct proxy
+ * of a method with more a function of its own for them. */
+#define IDL_FINISH_ARGS_MAX 16u
+
+/* idl_client_finish for a direct proxy's response that it did not read itself (idlc): the
+ * response's cl->res_len bytes, and as the arguments after m the pointers (void *) of m's out
+ * and error parameters in source order, in parameters left out; at most IDL_FINISH_ARGS_MAX.
+ * Out of line and shared, so that a proxy has no array of them (and no stack-protected frame). */
+Retcode idl_client_finish_args(struct idl_client *cl, const struct idl_method_desc *m, ...);
 
 /* Server side helper: marshals the response (or error response) of a handled request. */
 Retcode idl_server_reply(const struct idl_method_desc *m, enum idl_part part, uint32_t endpoint_id,
@@ -367,8 +380,17 @@ _Static_assert(offsetof(struct idl_header, method_id) == 4 &&
                    offsetof(struct idl_header, reserved) == 20,
                "the header's fields in its words");
 
+/* Zeroes b[from, len) (both multiples of 8) one word at a time. */
+static inline void idl_direct_zero(uint8_t *b, uint32_t from, uint32_t len)
+{
+    const uint64_t zero = 0;
+    for (uint32_t i = from; i < len; i += 8)
+        __builtin_memcpy(b + i, &zero, sizeof zero);
+}
+
 /* Writes the header, then zeroes the rest of the message's first `len` bytes (the fixed part
- * with its padding, the handle table): padding never carries stale bytes. */
+ * with its padding, the handle table): padding never carries stale bytes. len IDL_HEADER_SIZE:
+ * the header alone (a body written in place, zeroed before). */
 static inline void idl_direct_header(uint8_t *b, uint32_t len, uint32_t endpoint_id,
                                      uint32_t method_id, uint32_t fixed_size, uint32_t handles,
                                      uint16_t flags)
@@ -376,12 +398,11 @@ static inline void idl_direct_header(uint8_t *b, uint32_t len, uint32_t endpoint
     /* struct idl_header as its three little-endian words (no arena, reserved 0): three stores,
      * where a struct built on the stack and copied cost a string move. */
     const uint64_t w0 = endpoint_id | (uint64_t)method_id << 32, w1 = fixed_size,
-                   w2 = (uint16_t)handles | (uint64_t)flags << 16, zero = 0;
+                   w2 = (uint16_t)handles | (uint64_t)flags << 16;
     __builtin_memcpy(b, &w0, sizeof w0);
     __builtin_memcpy(b + 8, &w1, sizeof w1);
     __builtin_memcpy(b + 16, &w2, sizeof w2);
-    for (uint32_t i = IDL_HEADER_SIZE; i < len; i += 8) /* len: a multiple of 8 */
-        __builtin_memcpy(b + i, &zero, sizeof zero);
+    idl_direct_zero(b, IDL_HEADER_SIZE, len); /* len: a multiple of 8 */
 }
 
 /* A header of a method of one fixed layout, as direct code takes it without the generic

@@ -1,4 +1,6 @@
 /* The generic client call and server reply that generated proxies and dispatchers use. */
+#include <stdarg.h>
+
 #include "bastion_idl.h"
 
 Retcode idl_client_call(struct idl_client *cl, const struct idl_method_desc *m,
@@ -30,6 +32,23 @@ Retcode idl_client_finish(struct idl_client *cl, const struct idl_method_desc *m
         e = idl_unmarshal(m, IDL_PART_RESPONSE, cl->res_buf, res_len, out);
     cl->last_error = e;
     return idl_error_retcode(e);
+}
+
+Retcode idl_client_finish_args(struct idl_client *cl, const struct idl_method_desc *m, ...)
+{
+    void *out[IDL_FINISH_ARGS_MAX], *err[IDL_FINISH_ARGS_MAX];
+    uint32_t nout = 0, nerr = 0;
+    const struct idl_param_desc *p = idl_method_params(m);
+    va_list ap;
+    va_start(ap, m);
+    for (uint32_t i = 0; i < m->nparams && nout + nerr < IDL_FINISH_ARGS_MAX; i++) {
+        if (p[i].part == IDL_PART_RESPONSE)
+            out[nout++] = va_arg(ap, void *);
+        else if (p[i].part == IDL_PART_ERROR)
+            err[nerr++] = va_arg(ap, void *);
+    }
+    va_end(ap);
+    return idl_client_finish(cl, m, cl->res_len, nout != 0 ? out : NULL, nerr != 0 ? err : NULL);
 }
 
 Retcode idl_server_reply(const struct idl_method_desc *m, enum idl_part part, uint32_t endpoint_id,

@@ -16,6 +16,7 @@
 #include <bastion/security_table.h>
 
 #include "lib/string.h"
+#include "security/hook.h"
 
 enum { SLOT_EMPTY, SLOT_CLAIMING, SLOT_READY };
 
@@ -24,7 +25,8 @@ static struct slot {
     char name[BASTION_SECURITY_CLASS_SIZE];
     uint64_t decisions, denials; /* atomic */
 } slots[BASTION_SECURITY_TABLE_MAX];
-static uint64_t total_decisions, total_denials; /* atomic */
+/* The totals are the hook's (security_decided): every decision is counted there once, by
+ * event, and the same decisions come here. */
 
 /* dst (size bytes, size > 0) gets src cut to fit, always NUL-ended. */
 static void copy_name(char *dst, const char *src, size_t size)
@@ -77,9 +79,6 @@ static __attribute__((noinline)) struct slot *slot_looked_up(const char *class_n
 
 void class_counts_add(const char *class_name, uint32_t *slot_cache, bool denied)
 {
-    __atomic_add_fetch(&total_decisions, 1, __ATOMIC_RELEASE);
-    if (denied)
-        __atomic_add_fetch(&total_denials, 1, __ATOMIC_RELEASE);
     /* A cached slot first: it was looked up by this class's name, which is not empty. */
     uint32_t cached = slot_cache != NULL ? __atomic_load_n(slot_cache, __ATOMIC_RELAXED) : 0;
     struct slot *s;
@@ -101,12 +100,16 @@ void class_counts_add(const char *class_name, uint32_t *slot_cache, bool denied)
 
 uint64_t class_counts_total_decisions(void)
 {
-    return __atomic_load_n(&total_decisions, __ATOMIC_ACQUIRE);
+    uint64_t decisions, denials;
+    security_decided(&decisions, &denials);
+    return decisions;
 }
 
 uint64_t class_counts_total_denials(void)
 {
-    return __atomic_load_n(&total_denials, __ATOMIC_ACQUIRE);
+    uint64_t decisions, denials;
+    security_decided(&decisions, &denials);
+    return denials;
 }
 
 size_t class_counts_file_max(void)
@@ -124,8 +127,7 @@ size_t class_counts_fill(void *buf, size_t cap)
         .version = BASTION_SECURITY_TABLE_VERSION,
         .record_size = sizeof(struct bastion_security_record),
     };
-    h.denials = __atomic_load_n(&total_denials, __ATOMIC_ACQUIRE);
-    h.decisions = __atomic_load_n(&total_decisions, __ATOMIC_ACQUIRE);
+    security_decided(&h.decisions, &h.denials);
     if (cap < sizeof h)
         return 0;
     uint8_t *out = (uint8_t *)buf + sizeof h;

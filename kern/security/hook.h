@@ -68,10 +68,14 @@ struct sec_request {
  * (not recorded: nothing was decided). May sleep. */
 Retcode security_check(struct sec_request *req);
 
-/* Requests seen per event since boot, and how many were granted and denied (diagnostics,
- * tests). */
-uint64_t security_count(enum ksm_event ev);
+/* Requests granted and denied since boot (a withdrawn question and a request with an event
+ * out of range are denials here; diagnostics, tests). */
 uint64_t security_granted(void);
 uint64_t security_denied(void);
+
+/* The events decided since boot (granted or refused; a withdrawn question is none, nor a
+ * request with an event out of range) and of them those refused: the totals of the
+ * per-class counts (class_counts.h), read so that *refused <= *decisions. */
+void security_decided(uint64_t *decisions, uint64_t *refused);
 
 #endif

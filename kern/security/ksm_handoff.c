@@ -45,7 +45,7 @@ struct ksm_question {
 struct ksm_receiver {
     struct thread *thread;
     struct ksm_receiver *all_next; /* every receiver: the watchdog looks at their questions */
-    struct ksm_receiver *next;     /* on the waiting list */
+    struct ksm_receiver *next;     /* on the waiting list (read only while `waiting`) */
     struct ksm_question *current;  /* the question it took and has not answered (Q_TAKEN) */
     bool waiting;                  /* on the waiting list */
     bool handed;                   /* an asker gave it a question while it waited */
@@ -148,7 +148,9 @@ Retcode ksm_handoff_ask(const void *head, size_t head_len, const void *body, siz
     /* Field by field: an initializer would clear the frame first (a string store on every
      * question) and then write most of it again. Not stored here, as each is written before it
      * is read: `next` when the question is queued, `rx` when taken (only a Q_TAKEN question's
-     * is read), `result` with Q_FAILED. */
+     * is read), `result` with Q_FAILED; `state` and `copying` under the lock below, once it is
+     * known whether a receiver takes the question (take_locked) or it is queued: nobody sees
+     * the question before. */
     struct ksm_question q;
     _Static_assert(sizeof q == 96, "every field of the question is accounted for below");
     q.head = head;
@@ -156,11 +158,9 @@ Retcode ksm_handoff_ask(const void *head, size_t head_len, const void *body, siz
     q.head_len = head_len;
     q.body_len = body_len;
     q.asker = thread_current();
-    q.state = Q_QUEUED;
     q.out = out;
     q.forward = forward;
     q.expires = timeout_ns == 0 ? 0 : __atomic_load_n(&watch_runs, __ATOMIC_RELAXED) + periods + 1;
-    q.copying = false;
     q.seen = false;
     uint64_t fl = lock_handoff();
     if (closed) {
@@ -170,15 +170,17 @@ Retcode ksm_handoff_ask(const void *head, size_t head_len, const void *body, siz
     Retcode wrc;
     struct ksm_receiver *rx = waiting;
     if (rx != NULL) {
-        /* A receiver waits: the question goes straight into it, and it runs here and now. */
+        /* A receiver waits: the question goes straight into it, and it runs here and now. Its
+         * `next` is left as it was: it is read only while `waiting` is set. */
         waiting = rx->next;
-        rx->next = NULL;
         rx->waiting = false;
         rx->handed = true;
         take_locked(rx, &q);
         PROF_MARK(PROF_KSM_CALL);
         wrc = sched_switch_to(rx->thread, &handoff_lock);
     } else {
+        q.state = Q_QUEUED;
+        q.copying = false;
         q.next = NULL;
         if (q_tail != NULL)
             q_tail->next = &q;

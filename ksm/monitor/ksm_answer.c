@@ -299,16 +299,54 @@ static uint32_t table_class(const struct ksm_answer_ctx *ctx, uint32_t id)
     return id < ctx->table->nclasses ? id : UINT32_MAX;
 }
 
+/* Is the table's lookup sound throughout, as find_cell checks it one question at a time: every
+ * class's endpoints inside endpoints[], every endpoint's slots inside the slots, and the undo
+ * log within its bound? Then a request whose class, endpoint and method ids are in range finds
+ * its slot without a failing check on the way (KSM_R_BAD_TABLE). */
+static int lookup_sound(const struct ksm_table *t)
+{
+    if (t->magic != KSM_TABLE_MAGIC || t->max_state_writes > KSM_STATE_CHANGES_MAX)
+        return 0;
+    for (uint32_t c = 0; c < t->nclasses; c++)
+        if ((uint64_t)t->classes[c].ep_first + t->classes[c].nendpoints > t->nendpoints)
+            return 0;
+    for (uint32_t e = 0; e < t->nendpoints; e++)
+        if ((uint64_t)t->endpoints[e].slot_base + t->endpoints[e].nmethods > t->nslots)
+            return 0;
+    return 1;
+}
+
+/* ksm_grants_unconditionally(t, event, c, s), for c and s in range of a table whose magic is
+ * right: an empty cell (most are) answers 0 there, so it is read here first, once a cell, where
+ * the whole check cost the KSM's start three times the table's cells. */
+static int grants_unconditionally(const struct ksm_table *t, uint32_t event, uint32_t c, uint32_t s)
+{
+    uint32_t cell_no = t->index[((uint64_t)event * t->nclasses + c) * t->nslots + s];
+    if (cell_no < t->ncells && t->cells[cell_no].count == 0)
+        return 0;
+    return ksm_grants_unconditionally(t, event, c, s);
+}
+
 void ksm_answer_pregrants(const struct ksm_table *t, uint8_t *out)
 {
+    if (t->magic != KSM_TABLE_MAGIC) {
+        /* ksm_grants_unconditionally answers 0 for every cell of such a table */
+        for (size_t i = 0; i < (size_t)t->nclasses * t->nslots; i++)
+            out[i] = 0;
+        return;
+    }
+    int sound = lookup_sound(t);
     for (uint32_t c = 0; c < t->nclasses; c++)
         for (uint32_t s = 0; s < t->nslots; s++)
             out[(size_t)c * t->nslots + s] =
-                (uint8_t)((ksm_grants_unconditionally(t, KSM_EV_RESPONSE, c, s)
+                (uint8_t)((grants_unconditionally(t, KSM_EV_RESPONSE, c, s)
                                ? KSM_PROTO_REPLY_RESPONSE
                                : 0u) |
-                          (ksm_grants_unconditionally(t, KSM_EV_ERROR, c, s) ? KSM_PROTO_REPLY_ERROR
-                                                                             : 0u));
+                          (grants_unconditionally(t, KSM_EV_ERROR, c, s) ? KSM_PROTO_REPLY_ERROR
+                                                                         : 0u) |
+                          (sound && grants_unconditionally(t, KSM_EV_REQUEST, c, s)
+                               ? KSM_ANSWER_PLAIN_GRANT
+                               : 0u));
 }
 
 /* A question's count of ended SIDs (1..) and the bytes after its struct ksm_proto_request: why
@@ -517,7 +555,8 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
     out->v.audit = v.audit || log.n != 0 || log.dropped != 0;
     if (out->v.granted && REQ(m, event) == KSM_EV_REQUEST) {
         if (ctx->pregrants != NULL && v.slot < ctx->table->nslots) {
-            out->v.reply = ctx->pregrants[(size_t)src * ctx->table->nslots + v.slot];
+            out->v.reply =
+                ctx->pregrants[(size_t)src * ctx->table->nslots + v.slot] & KSM_PROTO_REPLY_ALL;
         } else {
             if (ksm_grants_unconditionally(ctx->table, KSM_EV_RESPONSE, src, v.slot))
                 out->v.reply |= KSM_PROTO_REPLY_RESPONSE;
@@ -528,4 +567,55 @@ size_t ksm_answer(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
     if (!out->v.audit)
         return 0;
     return audit_text(ctx->table, out, v, &log);
+}
+
+/* The question ksm_answer_word answers from the pre-grants: a request (event, source and
+ * destination class, endpoint, method) whose header and fixed part are exactly as ksm_answer
+ * wants them, without ended SIDs, whose classes are known and whose endpoint and method are in
+ * range; 0 for any other, which takes the general path. The checks are ksm_answer's and
+ * find_cell's, in the order a well-formed question passes them. */
+static inline uint64_t plain_answer(const struct ksm_answer_ctx *ctx, const uint8_t *m, size_t len)
+{
+    const uint8_t *pg = ctx->plain;
+    /* Shorter than the fixed part: the subtraction wraps past UINT32_MAX. */
+    const uint64_t arena_size = (uint64_t)len - KSM_PROTO_ARENA_OFFSET;
+    if (pg == 0 || m == 0 || arena_size > UINT32_MAX)
+        return 0;
+    if (msg_u64(m) != (uint64_t)KSM_PROTO_DECIDE << 32 ||
+        msg_u64(m + 8) != (sizeof(struct ksm_proto_request) | arena_size << 32) ||
+        msg_u64(m + 16) != 0 || REQ(m, event) != KSM_EV_REQUEST || REQ(m, ended_count) != 0 ||
+        msg_u64(m + IDL_HEADER_SIZE + offsetof(struct ksm_proto_request, reserved)) != 0)
+        return 0;
+    const struct ksm_table *t = ctx->table;
+    /* table_class's answer, with its UINT32_MAX (not a class) caught by the same bound: a
+     * select and one compare each. */
+    const uint32_t src_id = REQ(m, src_class), dst_id = REQ(m, dst_class);
+    const uint32_t src = src_id == KSM_PROTO_CLASS_CORE ? ctx->core_class : src_id;
+    const uint32_t dst = dst_id == KSM_PROTO_CLASS_CORE ? ctx->core_class : dst_id;
+    if (src >= t->nclasses || dst >= t->nclasses)
+        return 0;
+    /* A request's server is its destination, its peer the source (find_cell). */
+    const struct ksm_class *cls = &t->classes[dst];
+    const uint32_t endpoint_id = REQ(m, endpoint_id), method_id = REQ(m, method_id);
+    if (endpoint_id >= cls->nendpoints)
+        return 0;
+    const struct ksm_endpoint *ep = &t->endpoints[cls->ep_first + endpoint_id];
+    if (method_id >= ep->nmethods)
+        return 0;
+    const uint8_t b = pg[(size_t)src * t->nslots + ep->slot_base + method_id];
+    if (!(b & KSM_ANSWER_PLAIN_GRANT))
+        return 0;
+    return KSM_PROTO_VERDICT_WORD(1, 0, b & KSM_PROTO_REPLY_ALL, KSM_PROTO_CLASS_UNKNOWN);
+}
+
+uint64_t ksm_answer_word(const struct ksm_answer_ctx *ctx, const void *msg, size_t len,
+                         struct ksm_answer *out, size_t *text_len)
+{
+    uint64_t word = plain_answer(ctx, msg, len);
+    if (word != 0) {
+        *text_len = 0;
+        return word;
+    }
+    *text_len = ksm_answer(ctx, msg, len, out);
+    return KSM_PROTO_VERDICT_WORD(out->v.granted, out->v.audit, out->v.reply, out->v.class_id);
 }

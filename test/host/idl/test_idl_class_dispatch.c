@@ -3,8 +3,10 @@
  * and one on the method, the serve code inlined) against the interface dispatchers it folds
  * (kl_core_<Iface>_dispatch_header, which the class dispatcher once called): for every method
  * of every kl.core endpoint, the same handler reached, the same return code, the same response
- * bytes, validated or not; and the same answer for a truncated request, a method or endpoint
- * id past the last, an endpoint without a handler table and a method without a handler.
+ * bytes, validated or not, with a response buffer of any size around the answer's (none at
+ * all, too small, exactly enough, more); and the same answer for a truncated request, a method
+ * or endpoint id past the last, an endpoint without a handler table and a method without a
+ * handler.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -160,23 +162,33 @@ static void set_tables(struct tables *t, uint32_t ep, uint32_t only, int table)
         t->eps[ep] = t->ops;
 }
 
-/* Dispatches req[0..len) with header h (the whole request's, as a router read it) both ways. */
-static void run_both(uint32_t ep, const struct tables *t, const struct idl_header *h,
-                     const uint8_t *req, size_t len, int validated, Retcode answer,
-                     struct outcome *old, struct outcome *now)
+/* Dispatches req[0..len) with header h (the whole request's, as a router read it) both ways,
+ * into a response buffer of cap bytes (SIZE_MAX: the whole buffer; 0: none, NULL). */
+static void run_both_cap(uint32_t ep, const struct tables *t, const struct idl_header *h,
+                         const uint8_t *req, size_t len, int validated, Retcode answer, size_t cap,
+                         struct outcome *old, struct outcome *now)
 {
     struct calls c_old = {0, answer}, c_new = {0, answer};
     memset(old, 0xee, sizeof *old);
     memset(now, 0xee, sizeof *now);
+    if (cap == SIZE_MAX)
+        cap = sizeof old->res;
     old->rc = t->eps[ep] == NULL ? rcNotSupported
                                  : old_dispatch[ep](t->eps[ep], &c_old, h, validated, req, len,
-                                                    old->res, sizeof old->res, &old->res_len);
+                                                    cap ? old->res : NULL, cap, &old->res_len);
     struct kl_core_Core_handlers handlers;
     memcpy(&handlers, t->eps, sizeof handlers);
-    now->rc = kl_core_Core_dispatch_header(&handlers, &c_new, h, validated, req, len, now->res,
-                                           sizeof now->res, &now->res_len);
+    now->rc = kl_core_Core_dispatch_header(&handlers, &c_new, h, validated, req, len,
+                                           cap ? now->res : NULL, cap, &now->res_len);
     old->calls = c_old.n;
     now->calls = c_new.n;
+}
+
+static void run_both(uint32_t ep, const struct tables *t, const struct idl_header *h,
+                     const uint8_t *req, size_t len, int validated, Retcode answer,
+                     struct outcome *old, struct outcome *now)
+{
+    run_both_cap(ep, t, h, req, len, validated, answer, SIZE_MAX, old, now);
 }
 
 static void assert_same(const struct outcome *old, const struct outcome *now, const char *where)
@@ -230,6 +242,22 @@ static void every_method_reaches_the_same_handler(void **state)
                 run_both(ep, &t, &h, req, len, validated, rcOk, &old_out, &new_out);
                 assert_same(&old_out, &new_out, where);
                 assert_int_equal(new_out.rc, rcNotSupported);
+            }
+            /* Served with response buffers around the answer's size (a method served in
+             * place writes into the buffer): the same code and handler calls, and with room
+             * the same bytes. */
+            set_tables(&t, ep, mi, 1);
+            run_both(ep, &t, &h, req, len, 1, rcOk, &old_out, &new_out);
+            if (old_out.rc == rcOk) {
+                const size_t need = old_out.res_len;
+                const size_t caps[] = {0, 1, IDL_HEADER_SIZE, need - 1, need, need + 1};
+                for (size_t k = 0; k < sizeof caps / sizeof caps[0]; k++)
+                    for (int validated = 0; validated < 2; validated++) {
+                        run_both_cap(ep, &t, &h, req, len, validated, rcOk, caps[k], &old_out,
+                                     &new_out);
+                        assert_same(&old_out, &new_out, where);
+                        assert_int_equal(new_out.calls, 1);
+                    }
             }
             /* Unvalidated and one byte short: refused by both before any handler. */
             set_tables(&t, ep, mi, 1);

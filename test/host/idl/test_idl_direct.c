@@ -35,8 +35,9 @@ static Retcode canned_transport(void *ctx, const void *req, size_t req_len, void
 
 static struct idl_client client(uint32_t endpoint)
 {
-    return (struct idl_client){canned_transport, NULL,    endpoint,       req_buf,
-                               sizeof req_buf,   res_buf, sizeof res_buf, IDL_ERR_HEADER};
+    return (struct idl_client){canned_transport, NULL,           endpoint,
+                               req_buf,          sizeof req_buf, res_buf,
+                               sizeof res_buf,   IDL_ERR_HEADER, 0};
 }
 
 /* The canned response: the generic marshalling of `part` of m with `args`. */

@@ -161,7 +161,7 @@ static Retcode transport(void *ctx, const void *req, size_t req_len, void *res, 
 static _Alignas(8) uint8_t req_buf[IDL_MESSAGE_MAX], res_buf[IDL_MESSAGE_MAX];
 static struct idl_client client = {transport,      (void *)&ops,   demo_Server_EP_a_inner_echo,
                                    req_buf,        sizeof req_buf, res_buf,
-                                   sizeof res_buf, IDL_OK};
+                                   sizeof res_buf, IDL_OK,         0};
 
 static void test_scalars_and_strings(void **state)
 {

@@ -16,7 +16,8 @@
  * Checked on every answer: the text is sent exactly when the verdict is audited, NUL-terminated
  * at its length and within KSM_PROTO_TEXT_MAX; granted is 0 or 1; a denial carries no reply
  * flags; a request shorter than the fixed part is denied; and without state the same request
- * answers the same twice.
+ * answers the same twice, and the same again through ksm_answer_word with the pre-grants (the
+ * KSM loop's short path for plain grants).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -79,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int stateful = data[0] & 1, given = (data[0] >> 1) & 1;
     const struct ksm_table *t = tables[stateful];
     struct ksm_answer_ctx ctx = {t, ksm_class_id(t, "kl.core.Core"), NULL,
-                                 given ? pregrants[stateful] : NULL};
+                                 given ? pregrants[stateful] : NULL, NULL};
     if (stateful) {
         memset(&st, 0, sizeof st);
         check(ksm_test_store_reset(&store, t, KSM_SID_SLOTS, &st.store));
@@ -110,6 +111,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             memset(&b, 0x5A, sizeof b);
             size_t m = ksm_answer(&ctx, req, len, &b);
             check(m == n && memcmp(&a.v, &b.v, sizeof a.v) == 0 && memcmp(a.text, b.text, n) == 0);
+            /* The KSM loop's form, whose short path (with the pre-grants) answers the plain
+             * grants without the decision: the same word and text. */
+            struct ksm_answer_ctx quick = ctx;
+            quick.pregrants = pregrants[stateful];
+            ksm_answer_ctx_plain(&quick);
+            struct ksm_answer c;
+            memset(&c, 0x3C, sizeof c);
+            size_t k = 12345;
+            uint64_t w = ksm_answer_word(&quick, req, len, &c, &k);
+            check(w == KSM_PROTO_VERDICT_WORD(a.v.granted, a.v.audit, a.v.reply, a.v.class_id));
+            check(k == n && memcmp(a.text, c.text, n) == 0);
         }
         free(req);
     }

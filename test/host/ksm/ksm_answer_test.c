@@ -129,11 +129,60 @@ struct verdict {
     size_t text_len;
 };
 
+/* The verdict word the KSM's loop sends for answer a (ksm_main.c). */
+static uint64_t word_of(const struct ksm_answer *a)
+{
+    return KSM_PROTO_VERDICT_WORD(a->v.granted, a->v.audit, a->v.reply, a->v.class_id);
+}
+
+/* The pre-grants of ctx's table (ksm_answer_pregrants), freshly computed; free() them. */
+static uint8_t *pregrants_of_ctx(void)
+{
+    uint8_t *pg = calloc(ksm_answer_pregrants_size(ctx.table) + 1, 1);
+    assert_non_null(pg);
+    ksm_answer_pregrants(ctx.table, pg);
+    return pg;
+}
+
+/* ksm_answer_word on req[0..len), with the pre-grants of the table, as the KSM asks it: the
+ * word and text ksm_answer gave (a, n) whether or not the short path answered. Returns whether
+ * it did (then *out was not written). */
+static int word_agrees(size_t len, const struct ksm_answer *a, size_t n)
+{
+    uint8_t *pg = pregrants_of_ctx();
+    struct ksm_answer_ctx quick = ctx;
+    quick.pregrants = pg;
+    ksm_answer_ctx_plain(&quick);
+    struct ksm_answer b, untouched;
+    memset(&b, 0x5A, sizeof b);
+    memcpy(&untouched, &b, sizeof b);
+    size_t m = 12345;
+    uint64_t w = ksm_answer_word(&quick, req, len, &b, &m);
+    free(pg);
+    assert_true(w == word_of(a));
+    assert_int_equal(m, n);
+    if (n != 0)
+        assert_memory_equal(b.text, a->text, n);
+    return memcmp(&b, &untouched, sizeof b) == 0;
+}
+
 static struct verdict answer(size_t len)
 {
     struct ksm_answer a;
     memset(&a, 0xA5, sizeof a); /* every field must be written */
-    size_t n = ksm_answer(&ctx, req, len, &a);
+    size_t n;
+    if (ctx.state != NULL) {
+        /* A stateful decision changes the state, so it is asked once, as the KSM's loop asks
+         * it: with a state every question takes the general path, whose verdict is the word. */
+        n = 12345;
+        ksm_answer_ctx_plain(&ctx); /* NULL: every question takes the general path */
+        assert_null(ctx.plain);
+        uint64_t w = ksm_answer_word(&ctx, req, len, &a, &n);
+        assert_true(w == word_of(&a));
+    } else {
+        n = ksm_answer(&ctx, req, len, &a);
+        word_agrees(len, &a, n);
+    }
     struct verdict v = {a.v.granted, a.v.class_id, a.v.audit, a.v.reply, "", n};
     /* The text is sent exactly when the verdict is audited, NUL included. */
     assert_int_equal(n != 0, a.v.audit == 1);
@@ -234,7 +283,10 @@ static void pregrants_match_the_per_request_answer(void **state)
                                      (ksm_grants_unconditionally(table, KSM_EV_ERROR, c, s)
                                           ? KSM_PROTO_REPLY_ERROR
                                           : 0u));
-            assert_int_equal(pg[(size_t)c * table->nslots + s], want);
+            uint8_t plain = ksm_grants_unconditionally(table, KSM_EV_REQUEST, c, s)
+                                ? (uint8_t)KSM_ANSWER_PLAIN_GRANT
+                                : 0u; /* kernel.psl's lookup is sound throughout */
+            assert_int_equal(pg[(size_t)c * table->nslots + s], want | plain);
             response += (want & KSM_PROTO_REPLY_RESPONSE) != 0;
         }
     assert_true(response > 0); /* kernel.psl pre-grants the kernel's responses */
@@ -248,6 +300,81 @@ static void pregrants_match_the_per_request_answer(void **state)
     assert_int_equal(with.reply, KSM_PROTO_REPLY_RESPONSE);
     assert_int_equal(denied.reply, 0); /* only granted requests carry reply bits */
     free(pg);
+}
+
+/*
+ * The short path (ksm_answer_word): every request of every class to every method of the
+ * kernel gets from it the verdict the decision gives, and it answers exactly the cells the
+ * pre-grants call plain grants; a plain grant's question with any byte of its header or fixed
+ * part changed, or cut, or with ended SIDs, gets the general path's verdict too.
+ */
+static void plain_grants_take_the_short_path(void **state)
+{
+    (void)state;
+    uint8_t *pg = pregrants_of_ctx();
+    const struct ksm_class *core = &table->classes[ctx.core_class];
+    static const uint8_t arena[64];
+    unsigned shortcuts = 0, decided = 0;
+    for (uint32_t src = 0; src < table->nclasses; src++)
+        for (uint32_t e = 0; e < core->nendpoints; e++) {
+            const struct ksm_endpoint *ep = &table->endpoints[core->ep_first + e];
+            for (uint32_t m = 0; m < ep->nmethods; m++) {
+                size_t len =
+                    build(KSM_EV_REQUEST, src, KSM_PROTO_CLASS_CORE, e, m, arena, sizeof arena);
+                struct ksm_answer a;
+                size_t n = ksm_answer(&ctx, req, len, &a);
+                int quick = word_agrees(len, &a, n);
+                int plain = (pg[(size_t)src * table->nslots + ep->slot_base + m] &
+                             KSM_ANSWER_PLAIN_GRANT) != 0;
+                assert_int_equal(quick, plain);
+                if (quick) {
+                    assert_int_equal(a.v.granted, 1);
+                    assert_int_equal(a.v.audit, 0);
+                    shortcuts++;
+                } else {
+                    decided++;
+                }
+            }
+        }
+    assert_true(shortcuts > 0 && decided > 0); /* kernel.psl has both */
+    free(pg);
+
+    /* One plain grant, then every variation of its question. */
+    uint32_t src = cls("psltest.Client"), e = 0, m = 0;
+    for (e = 0; e < core->nendpoints; e++) {
+        const struct ksm_endpoint *ep = &table->endpoints[core->ep_first + e];
+        for (m = 0; m < ep->nmethods; m++)
+            if (ksm_grants_unconditionally(table, KSM_EV_REQUEST, src, ep->slot_base + m))
+                goto found;
+    }
+    fail_msg("psltest.Client has no plain grant on the kernel in kernel.psl");
+found:;
+    size_t len = build(KSM_EV_REQUEST, src, KSM_PROTO_CLASS_CORE, e, m, arena, sizeof arena);
+    uint8_t saved[WIRE_ARENA];
+    memcpy(saved, req, sizeof saved);
+    static const uint8_t values[] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x28, 0x40, 0x7F, 0xFE, 0xFF};
+    for (size_t at = 0; at < WIRE_ARENA; at++)
+        for (size_t k = 0; k < sizeof values; k++) {
+            memcpy(req, saved, sizeof saved);
+            if (req[at] == values[k])
+                continue;
+            req[at] = values[k];
+            struct ksm_answer a;
+            size_t n = ksm_answer(&ctx, req, len, &a);
+            word_agrees(len, &a, n);
+        }
+    memcpy(req, saved, sizeof saved);
+    for (size_t cut = 0; cut <= len + 8; cut++) {
+        struct ksm_answer a;
+        size_t n = ksm_answer(&ctx, req, cut, &a);
+        word_agrees(cut, &a, n);
+    }
+    const uint32_t sid = 77;
+    len = add_ended(len, &sid, 1);
+    struct ksm_answer a;
+    size_t n = ksm_answer(&ctx, req, len, &a);
+    assert_false(word_agrees(len, &a, n)); /* ended SIDs: the general path */
+    assert_int_equal(a.v.granted, 1);
 }
 
 static void audited_grants_carry_their_rule(void **state)
@@ -368,7 +495,7 @@ static struct decider use_table(struct ksm_answer_state *st, const struct ksm_ta
 {
     struct decider before = {ctx, pol};
     ksm_sids_init(&st->sids);
-    ctx = (struct ksm_answer_ctx){t, ksm_class_id(t, "kl.core.Core"), st, NULL};
+    ctx = (struct ksm_answer_ctx){t, ksm_class_id(t, "kl.core.Core"), st, NULL, NULL};
     pol = p;
     return before;
 }
@@ -760,6 +887,7 @@ int main(void)
         cmocka_unit_test(execute_of_an_unknown_class_is_denied),
         cmocka_unit_test(requests_are_decided_from_their_message),
         cmocka_unit_test(pregrants_match_the_per_request_answer),
+        cmocka_unit_test(plain_grants_take_the_short_path),
         cmocka_unit_test(audited_grants_carry_their_rule),
         cmocka_unit_test(a_truncated_message_names_the_field),
         cmocka_unit_test(unknown_classes_are_denied),

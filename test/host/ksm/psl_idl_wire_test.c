@@ -74,8 +74,8 @@ static Retcode transport(void *ctx, const void *req, size_t len, void *res, size
 }
 
 static _Alignas(8) uint8_t req_buf[IDL_MESSAGE_MAX], res_buf[IDL_MESSAGE_MAX];
-static struct idl_client client = {transport, (void *)&ops,   0,     req_buf, sizeof req_buf,
-                                   res_buf,   sizeof res_buf, IDL_OK};
+static struct idl_client client = {transport, (void *)&ops,   0,      req_buf, sizeof req_buf,
+                                   res_buf,   sizeof res_buf, IDL_OK, 0};
 
 static int setup(void **state)
 {

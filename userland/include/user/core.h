@@ -45,7 +45,8 @@ Retcode core_transport(void *ctx, const void *req, size_t req_len, void *res, si
                              .req_cap = (cap),          \
                              .res_buf = var##_res_,     \
                              .res_cap = (cap),          \
-                             .last_error = IDL_OK}
+                             .last_error = IDL_OK,      \
+                             .res_len = 0}
 
 /* A handle of this process as a parameter of a core method (the kernel looks the value up in
  * the caller's own table; the rights field asks for nothing beyond what is held). */
