@@ -63,25 +63,6 @@ static _Noreturn void test_hang(void)
  * with its most ended SIDs, then a whole IPC message. */
 static _Alignas(8) uint8_t buffers[KSM_RECEIVERS_MAX][KSM_PROTO_QUESTION_MAX + IDL_MESSAGE_MAX];
 
-
-/* sys_ksm_wait (<user/syscall.h>) as the loop below uses it: *len is the kernel's rdx
- * whatever the result (the question's length, what a question too big needed, else 0), where
- * the general wrapper stores it for three results only; the loop reads it only after those. */
-static inline Retcode ksm_wait(uint64_t verdict, const char *text, size_t text_len, void *buf,
-                               size_t cap, size_t *len)
-{
-    register uint64_t r10 __asm__("r10") = (uint64_t)(uintptr_t)buf;
-    register uint64_t r8 __asm__("r8") = cap;
-    register uint64_t r9 __asm__("r9") = 0;
-    uint64_t rax = SYS_KSM_WAIT, rdx = text_len;
-    __asm__ volatile("syscall"
-                     : "+a"(rax), "+d"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
-                     : "D"(verdict), "S"(text)
-                     : "rcx", "r11", "memory");
-    *len = (size_t)rdx;
-    return (Retcode)rax;
-}
-
 /*
  * One receiver: answers questions with buffers[i], for as long as the system runs. It never
  * returns: every process depends on it, so nothing a requester does (ending while its question
@@ -95,7 +76,7 @@ static _Noreturn int serve(void *arg)
     uint8_t *request = buffers[(uintptr_t)arg];
     const size_t cap = sizeof buffers[0];
     size_t len = 0;
-    Retcode rc = ksm_wait(0, NULL, 0, request, cap, &len);
+    Retcode rc = sys_ksm_wait_raw(0, NULL, 0, request, cap, &len);
     for (;;) {
         if (rc == rcReplyLost)
             rc = rcOk; /* the verdict went nowhere; a new question is here */
@@ -104,7 +85,7 @@ static _Noreturn int serve(void *arg)
              * and try again. */
             if (rc == rcPeerClosed)
                 core_thread_sleep(10);
-            rc = ksm_wait(0, NULL, 0, request, cap, &len);
+            rc = sys_ksm_wait_raw(0, NULL, 0, request, cap, &len);
             continue;
         }
 #ifdef BASTION_CORE_PROF
@@ -129,7 +110,7 @@ static _Noreturn int serve(void *arg)
             sum = n = 0;
         }
 #endif
-        rc = ksm_wait(word, text != 0 ? a.text : NULL, text, request, cap, &len);
+        rc = sys_ksm_wait_raw(word, text != 0 ? a.text : NULL, text, request, cap, &len);
     }
 }
 

@@ -93,14 +93,11 @@ static inline Retcode sys_reply_recv(uint64_t token, void *buf, size_t len, uint
     return (Retcode)rax;
 }
 
-/* The KSM's threads only (<bastion/ksm_proto.h>): gives `verdict` (KSM_PROTO_VERDICT_WORD) and,
- * when it is audited, its text (text_len bytes with the NUL; else NULL, 0) on the question taken
- * last, then waits for the next question and receives it into buf (cap bytes), its length in
- * *len (also on rcBufferTooSmall). rcReplyLost: the verdict went nowhere (its asker gave up),
- * and a question was received all the same. The first call has no question to answer: its
- * verdict is ignored. */
-static inline Retcode sys_ksm_wait(uint64_t verdict, const char *text, size_t text_len, void *buf,
-                                   size_t cap, size_t *len)
+/* SYS_KSM_WAIT as it is: *rdx_out gets the kernel's rdx whatever the result (the question's
+ * length, what a question too big needed, else 0). The KSM's own loop uses it (it reads the
+ * length only after the results that give one); others use sys_ksm_wait below. */
+static inline Retcode sys_ksm_wait_raw(uint64_t verdict, const char *text, size_t text_len,
+                                       void *buf, size_t cap, size_t *rdx_out)
 {
     register uint64_t r10 __asm__("r10") = (uint64_t)(uintptr_t)buf;
     register uint64_t r8 __asm__("r8") = cap;
@@ -110,9 +107,23 @@ static inline Retcode sys_ksm_wait(uint64_t verdict, const char *text, size_t te
                      : "+a"(rax), "+d"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
                      : "D"(verdict), "S"(text)
                      : "rcx", "r11", "memory");
-    Retcode rc = (Retcode)rax;
+    *rdx_out = (size_t)rdx;
+    return (Retcode)rax;
+}
+
+/* The KSM's threads only (<bastion/ksm_proto.h>): gives `verdict` (KSM_PROTO_VERDICT_WORD) and,
+ * when it is audited, its text (text_len bytes with the NUL; else NULL, 0) on the question taken
+ * last, then waits for the next question and receives it into buf (cap bytes), its length in
+ * *len (also on rcBufferTooSmall). rcReplyLost: the verdict went nowhere (its asker gave up),
+ * and a question was received all the same. The first call has no question to answer: its
+ * verdict is ignored. */
+static inline Retcode sys_ksm_wait(uint64_t verdict, const char *text, size_t text_len, void *buf,
+                                   size_t cap, size_t *len)
+{
+    size_t n = 0;
+    Retcode rc = sys_ksm_wait_raw(verdict, text, text_len, buf, cap, &n);
     if (rc == rcOk || rc == rcReplyLost || rc == rcBufferTooSmall)
-        *len = (size_t)rdx;
+        *len = n;
     return rc;
 }
 
