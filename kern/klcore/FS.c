@@ -30,6 +30,7 @@
 #include "dev/pci_table.h"
 #include "proc/task_table.h"
 #include "security/class_counts.h"
+#include "security/hook.h"
 #include "fs/romfs.h"
 #include "fs/romfs_volume.h"
 #include "lib/string.h"
@@ -82,8 +83,11 @@ static void kernel_file_take(struct file_obj *f, enum kernel_file_kind k, size_t
     if (k == KERNEL_FILE_PCI) {
         f->kernel_data = pci_table_data(&size);
     } else {
+        uint64_t decisions = 0, denials = 0;
+        if (k != KERNEL_FILE_TASKS)
+            security_decided(&decisions, &denials);
         size = k == KERNEL_FILE_TASKS ? task_table_fill(f->snapshot, cap)
-                                      : class_counts_fill(f->snapshot, cap);
+                                      : class_counts_fill(f->snapshot, cap, decisions, denials);
         f->kernel_data = f->snapshot;
     }
     f->kernel_kind = k;

@@ -28,7 +28,6 @@
  * methods by the block after it (docs/profiler.md).
  */
 #include "klcore/klcore.h"
-#include "security/class_counts.h"
 #include "lib/string.h"
 #include "mm/aspace.h"
 #include "mm/pmm.h"
@@ -66,9 +65,11 @@ static uint64_t counter_value(const struct process *p, unsigned i, uint64_t now)
     case 6:
         return now;
     case 7:
-        return class_counts_total_decisions();
-    case 8:
-        return class_counts_total_denials();
+    case 8: {
+        uint64_t decisions, denials;
+        security_decided(&decisions, &denials);
+        return i == 7 ? decisions : denials;
+    }
     default:
         return idle_time_total();
     }

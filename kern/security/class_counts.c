@@ -16,7 +16,6 @@
 #include <bastion/security_table.h>
 
 #include "lib/string.h"
-#include "security/hook.h"
 
 enum { SLOT_EMPTY, SLOT_CLAIMING, SLOT_READY };
 
@@ -25,8 +24,8 @@ static struct slot {
     char name[BASTION_SECURITY_CLASS_SIZE];
     uint64_t decisions, denials; /* atomic */
 } slots[BASTION_SECURITY_TABLE_MAX];
-/* The totals are the hook's (security_decided): every decision is counted there once, by
- * event, and the same decisions come here. */
+/* The totals are the hook's (security_decided): every decision is counted there once, and
+ * the same decisions come here; class_counts_fill's caller passes them. */
 
 /* dst (size bytes, size > 0) gets src cut to fit, always NUL-ended. */
 static void copy_name(char *dst, const char *src, size_t size)
@@ -98,27 +97,13 @@ void class_counts_add(const char *class_name, uint32_t *slot_cache, bool denied)
         __atomic_add_fetch(&s->denials, 1, __ATOMIC_RELEASE);
 }
 
-uint64_t class_counts_total_decisions(void)
-{
-    uint64_t decisions, denials;
-    security_decided(&decisions, &denials);
-    return decisions;
-}
-
-uint64_t class_counts_total_denials(void)
-{
-    uint64_t decisions, denials;
-    security_decided(&decisions, &denials);
-    return denials;
-}
-
 size_t class_counts_file_max(void)
 {
     return sizeof(struct bastion_security_table_header) +
            BASTION_SECURITY_TABLE_MAX * sizeof(struct bastion_security_record);
 }
 
-size_t class_counts_fill(void *buf, size_t cap)
+size_t class_counts_fill(void *buf, size_t cap, uint64_t decisions, uint64_t denials)
 {
     /* Denials are read before decisions everywhere: a decision is counted before its denial,
      * so what is read never has more denials than decisions. */
@@ -127,7 +112,8 @@ size_t class_counts_fill(void *buf, size_t cap)
         .version = BASTION_SECURITY_TABLE_VERSION,
         .record_size = sizeof(struct bastion_security_record),
     };
-    security_decided(&h.decisions, &h.denials);
+    h.decisions = decisions;
+    h.denials = denials;
     if (cap < sizeof h)
         return 0;
     uint8_t *out = (uint8_t *)buf + sizeof h;

@@ -21,14 +21,12 @@
 void class_counts_add(const char *class_name, uint32_t *slot_cache, bool denied);
 
 /* Writes the file (header and records) into buf; returns its size, 0 when cap is too small
- * for the header. Records that do not fit in cap are left out (count says how many are in). */
-size_t class_counts_fill(void *buf, size_t cap);
-
-/* The totals the file's header carries (every class's decisions and denials, withdrawn
- * questions not counted), for the Profiler counters ksm.decisions and ksm.denials: one count
- * behind both, so that a reader can bracket the file between two counter reads. */
-uint64_t class_counts_total_decisions(void);
-uint64_t class_counts_total_denials(void);
+ * for the header. Records that do not fit in cap are left out (count says how many are in).
+ * The header's totals are the caller's: the security hook's (security_decided, hook.h), which
+ * counts every decision once and hands the same decisions here, so that this file needs
+ * nothing of the hook that calls it; the Profiler counters ksm.decisions and ksm.denials read
+ * the same totals, so a reader can bracket the file between two counter reads. */
+size_t class_counts_fill(void *buf, size_t cap, uint64_t decisions, uint64_t denials);
 
 /* The file's largest size: cap enough for every record. */
 size_t class_counts_file_max(void);
