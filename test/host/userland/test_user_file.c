@@ -85,7 +85,7 @@ static void errno_of_transport_answers(void **state)
     assert_int_equal(file_errno(-1026), EIO); /* past the last Vfs error */
 }
 
-/* Linux's words for the errors the file library sets. */
+/* Linux's words for the errors the file library sets; POSIX's for ENOSYS. */
 static void strerror_texts(void **state)
 {
     (void)state;
@@ -96,6 +96,7 @@ static void strerror_texts(void **state)
     assert_string_equal(u_strerror(ENAMETOOLONG), "File name too long");
     assert_string_equal(u_strerror(ENOTEMPTY), "Directory not empty");
     assert_string_equal(u_strerror(EOVERFLOW), "Value too large for defined data type");
+    assert_string_equal(u_strerror(ENOSYS), "Functionality not supported");
     assert_string_equal(u_strerror(EEXIST), "File exists");
     assert_string_equal(u_strerror(EBADF), "Bad file descriptor");
 }
