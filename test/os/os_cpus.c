@@ -19,18 +19,11 @@
 static volatile uint64_t seen; /* bit i: some thread ran on CPU i */
 static volatile int stop;
 
-static uint32_t cpu_now(void)
-{
-    uint32_t a, b, c, d;
-    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1u), "c"(0u));
-    return b >> 24;
-}
-
 static int worker(void *arg)
 {
     (void)arg;
     while (!stop) {
-        uint32_t c = cpu_now();
+        uint32_t c = ot_cpu_now();
         if (c < 64)
             __atomic_or_fetch(&seen, 1ull << c, __ATOMIC_RELAXED);
     }

@@ -29,13 +29,6 @@
 #define WAKE_MAX 4u         /* ostest.KsmLoad's Sync.Wake limit */
 #define MAX_PRINTED 10u     /* wrong verdicts printed one by one; the rest only counted */
 
-static uint32_t cpu_now(void)
-{
-    uint32_t a, b, c, d;
-    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1u), "c"(0u));
-    return b >> 24;
-}
-
 static uint64_t cpus_seen;
 static unsigned wrong, granted, denied;
 
@@ -102,7 +95,7 @@ int main(int argc, char **argv)
     for (long i = 0; i < calls; i++) {
         seed = seed * 1664525u + 1013904223u; /* LCG: each process its own order */
         bool grant = (seed >> 16 & 1) != 0;
-        uint32_t c = cpu_now();
+        uint32_t c = ot_cpu_now();
         if (c < 64)
             cpus_seen |= 1ull << c;
         if (i % 4 == 3) {

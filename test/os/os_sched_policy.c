@@ -170,14 +170,6 @@ static volatile uint32_t ho_waiting; /* the waiter is about to wait (or waits) *
 static volatile uint32_t ho_ran;     /* the waiter ran after its wake-up */
 static volatile uint32_t ho_cpu;     /* where it ran then */
 
-/* RDTSCP's ECX: IA32_TSC_AUX, which the kernel sets to each CPU's index. */
-static uint32_t cpu_index(void)
-{
-    uint32_t lo, hi, aux;
-    __asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
-    return aux;
-}
-
 static int ho_waiter(void *arg)
 {
     (void)arg;
@@ -185,7 +177,7 @@ static int ho_waiter(void *arg)
         __atomic_store_n(&ho_waiting, 1, __ATOMIC_SEQ_CST);
         (void)core_sync_wait(&ho_word, 0, WAIT_MS);
     }
-    ho_cpu = cpu_index();
+    ho_cpu = ot_cpu_now();
     __atomic_store_n(&ho_ran, 1, __ATOMIC_SEQ_CST);
     return 0;
 }

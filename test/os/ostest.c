@@ -174,3 +174,25 @@ Retcode ot_audit_read(uint32_t h, char *line, size_t cap, uint32_t *dropped)
     }
     return r;
 }
+
+static void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
+{
+    __asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0u));
+}
+
+uint32_t ot_cpu_now(void)
+{
+    uint32_t a, b, c, d;
+    cpuid(1, &a, &b, &c, &d);
+    return b >> 24;
+}
+
+bool ot_cpu_has_rdtscp(void)
+{
+    uint32_t a, b, c, d;
+    cpuid(0x80000000u, &a, &b, &c, &d);
+    if (a < 0x80000001u)
+        return false;
+    cpuid(0x80000001u, &a, &b, &c, &d);
+    return (d >> 27) & 1;
+}

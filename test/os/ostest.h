@@ -55,6 +55,14 @@ void ot_close_handles(const uint32_t *h, uint32_t n);
  * rcTimeout if it still runs, rcFail if it ended another way (killed, faulted). */
 Retcode ot_exit_code(uint32_t task, uint32_t msec, int32_t *code);
 
+/* The CPU this thread runs on as it was a moment ago: CPUID's initial APIC ID, which every
+ * x86-64 CPU has. On QEMU's machines it is the kernel's CPU index too (QEMU numbers -smp N's
+ * CPUs 0..N-1 and lists them in that order, the order the kernel counts them in). */
+uint32_t ot_cpu_now(void);
+/* Whether the CPU has RDTSCP (CPUID 0x80000001 EDX bit 27), whose ECX the kernel sets to the
+ * CPU's index (IA32_TSC_AUX); QEMU's qemu64 model, for one, has not, and RDTSCP is then #UD. */
+bool ot_cpu_has_rdtscp(void);
+
 /* cond must hold. */
 #define OT_TRUE(cond) ot_check((cond), __LINE__, #cond, NULL)
 /* expr must return the Retcode want. */

@@ -24,18 +24,11 @@
 static volatile int stop;
 static volatile uint64_t seen; /* bit i: the busy loop ran on CPU i since it was cleared */
 
-static unsigned cpu_now(void)
-{
-    uint32_t a, b, c, d;
-    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1u), "c"(0u));
-    return b >> 24; /* the initial APIC ID: QEMU numbers -smp N's CPUs 0..N-1 */
-}
-
 static int busy(void *arg)
 {
     (void)arg;
     while (!stop)
-        __atomic_or_fetch(&seen, 1ull << cpu_now(), __ATOMIC_RELAXED);
+        __atomic_or_fetch(&seen, 1ull << ot_cpu_now(), __ATOMIC_RELAXED);
     return 0;
 }
 
