@@ -379,8 +379,13 @@ switch_locked(struct cpu_sched *cs, struct thread *cur, struct thread *next, boo
     }
     LOCK_CHECK_SWITCH(); /* no thread sleeps holding a spinlock but sched_lock */
 #ifdef BASTION_LOCK_CHECKS
-    /* RFLAGS is not part of the switched context (context.asm): IF and AC must be clear. */
-    if (read_rflags() & (RFLAGS_IF | RFLAGS_AC))
+    /* RFLAGS is not part of the switched context (context.asm): IF must be clear, and AC too
+     * where SMAP gives it a meaning in the kernel. Without SMAP the trap entry leaves a user
+     * AC in place (CLAC does not exist there) and the next thread may run its kernel part
+     * with it: harmless, as AC checks alignment only at CPL 3, and every return to user mode
+     * loads RFLAGS from the returning thread's own frame. */
+    uint64_t must_be_clear = RFLAGS_IF | (cpu_features.smap ? RFLAGS_AC : 0);
+    if (read_rflags() & must_be_clear)
         panic("sched: a switch with RFLAGS %#lx (IF or AC set)", read_rflags());
 #endif
     context_switch(&cur->ksp, next->ksp);

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# test/boot/os-tests-old-cpu.sh: the in-OS test image (test/boot/os_tests.sh, every program's
-# result) on QEMU's qemu64 CPU model, which has none of what the default `-cpu max` gives:
-# no SMEP, SMAP, UMIP, PCID, RDRAND, RDSEED, RDTSCP, x2APIC, TSC deadline or 1 GiB pages, and
-# an AMD vendor string. The kernel detects each feature at boot and has a path for its absence
+# test/boot/os-tests-old-cpu.sh: an in-OS test image (test/boot/os_tests.sh, every program's
+# result; ctest gives it the checking kernel's) on QEMU's qemu64 CPU model, which has none of
+# what the default `-cpu max` gives: no SMEP, SMAP, UMIP, PCID, RDRAND, RDSEED, RDTSCP, x2APIC,
+# TSC deadline or 1 GiB pages, and an AMD vendor string. The kernel detects each feature at boot and has a path for its absence
 # (user copies' STAC/CLAC made NOPs, the random source without RDRAND or RDSEED, address spaces
 # without PCIDs, CR4 without SMEP and UMIP; in the test programs, CPU numbers without RDTSCP);
 # the default images never take those paths, this one takes them all.

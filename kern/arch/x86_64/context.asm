@@ -8,10 +8,12 @@
 ; schedule() caller).
 ;
 ; RFLAGS is not part of it: every switch runs with IF clear (under sched_lock, taken with
-; interrupts off), DF clear (every entry clears it) and AC clear (SFMASK clears it on a system
-; call, traps.asm on every other entry, and the kernel sets it only around the copy
+; interrupts off), DF clear (every entry clears it) and, with SMAP, AC clear (SFMASK clears it
+; on a system call, traps.asm on every other entry, and the kernel sets it only around the copy
 ; instructions of a user copy, which never switch), so every thread is switched out, and back
-; in, with the same RFLAGS.
+; in, with the same RFLAGS. Without SMAP an interrupt from user mode may leave AC set (there is
+; no CLAC), which the next thread then carries in kernel mode: it has no effect at CPL 0, and
+; the return to user mode restores each thread's own RFLAGS.
 ;
 ; A new thread's stack (thread.c) holds, from low to high: r15 r14 r13 r12 rbx rbp, then the
 ; address of thread_trampoline; r12 = entry function, r13 = its argument. The trampoline is
