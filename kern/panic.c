@@ -14,22 +14,15 @@ volatile int panic_in_progress;
 
 
 /* Stack protector support (-fstack-protector-strong -mstack-protector-guard=global). The
- * initial value serves until stack_protector_init() replaces it with a boot-time random one. */
-uintptr_t __stack_chk_guard = 0x595e9fbd94fda766ull;
+ * initial value serves until stack_protector_init() replaces it with a boot-time random one.
+ * `used`: the compiler's reads of it in every protected frame come after link-time
+ * optimisation looked for readers, which finds only the write below. */
+__attribute__((used)) uintptr_t __stack_chk_guard = 0x595e9fbd94fda766ull;
 
 __attribute__((no_stack_protector)) void stack_protector_init(void)
 {
-    uint64_t r = random_u64();
-    /* Mixed with the TSC (splitmix64 finaliser) so that it differs between boots even when
-     * random_u64 has only the TSC. The low byte is zero so that string overflows stop at the
-     * canary. */
-    uint64_t x = r ^ rdtsc() ^ __stack_chk_guard;
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    x ^= x >> 31;
-    __stack_chk_guard = x & ~0xFFull;
+    /* The low byte is zero so that string overflows stop at the canary. */
+    __stack_chk_guard = random_u64() & ~0xFFull;
 }
 
 KERNEL_LIBCALL noreturn void __stack_chk_fail(void)

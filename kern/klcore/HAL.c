@@ -1,8 +1,8 @@
 /* kl.core.HAL: DebugWrite (the diagnostic output: the serial console, each line marked with
  * the writer's task name, console/console.h), GetEnv (the kernel parameters of the boot
  * command line that are meant for programs: the allow-list below) and GetEntropy (the
- * kernel's random source: RDSEED or RDRAND where the CPU has them, else a TSC-seeded
- * generator, which the kernel reports once as weak). The privileged registers
+ * kernel's random source, lib/random.h: RDSEED or RDRAND where the CPU has them, else a
+ * ChaCha20 generator keyed by TSC timings, which the kernel reports once). The privileged registers
  * (HAL_privreg.c) and FlushCache (HAL_cache.c) have files of their own (HAL.h). */
 #include "boot/params.h"
 #include "console/console.h"

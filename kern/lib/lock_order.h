@@ -77,6 +77,7 @@ enum lock_level {
     /* kl.core.Profiler sampling: segments before sessions (a segment's record enters rings). */
     LOCK_LEVEL_PROF_SEGS,    /* segs_lock: registered ELF segments (prof/seginfo.c) */
     LOCK_LEVEL_PROF_SAMPLER, /* sampler_lock: sampling sessions, pid lists, rings (prof/sampling.c) */
+    LOCK_LEVEL_RANDOM,       /* generator_lock: the generator used without RDRAND (lib/random.c) */
     LOCK_LEVEL_CONSOLE,      /* console_lock: the serial console's line state */
 
     LOCK_LEVEL_COUNT

@@ -21,7 +21,9 @@
  *                    threads call it without pause while another process asks for random bytes
  *                    64 times; every one of its requests is answered within the bound below
  *                    (the kernel never waits on the hardware: RDSEED, then RDRAND, then a
- *                    TSC-seeded mix, and the scheduler shares the CPU among the threads).
+ *                    ChaCha20 generator, and the scheduler shares the CPU among the threads).
+ *                    And one process's outputs must not predict the next ones (which place and
+ *                    key other processes): the inversion of a counter-and-TSC mix is tried.
  *
  * After each, the probe server (another process) must still answer. Modes (argv[1]) of the
  * children, all of this program and class: "connect" (the Handle.Connect loop on the task
@@ -429,6 +431,70 @@ static void attack_entropy(void)
     ot_attack("kl.core.HAL.GetEntropy", ok);
 }
 
+/* ---- HAL.GetEntropy: one output must not predict the next -------------------------------- */
+
+/* The kernel's outputs also place other processes (ASLR) and key their handle tables. A
+ * generator that mixes a counter and the TSC through an invertible function (splitmix64's
+ * finaliser, which the kernel used without RDRAND before its ChaCha20 generator) gives its
+ * state away in each output: inverted, output k is tsc_k + k * G, so output k + 1 is known to
+ * within the TSC ticks between the two calls, which the caller reads itself. This tries exactly
+ * that on pairs of its own outputs (nobody else's call falls between the two on most tries): on
+ * that generator it predicted 16 of 16. */
+#define SPLITMIX_G 0x9e3779b97f4a7c15ull
+#define PREDICT_TRIES 16
+
+/* x * inverse(x) == 1 modulo 2^64 for odd x (Newton's iteration: 3, 6, ... 96 bits right). */
+static uint64_t odd_inverse(uint64_t x)
+{
+    uint64_t inv = x;
+    for (int i = 0; i < 5; i++)
+        inv *= 2 - x * inv;
+    return inv;
+}
+
+/* The inverse of y = x ^ (x >> k): x = y ^ (y >> k) ^ (y >> 2k) ^ ... */
+static uint64_t unxorshift(uint64_t y, unsigned k)
+{
+    uint64_t x = y;
+    for (unsigned s = k; s < 64; s += k)
+        x ^= y >> s;
+    return x;
+}
+
+/* The inverse of splitmix64's finaliser. */
+static uint64_t unmix(uint64_t v)
+{
+    v = unxorshift(v, 31) * odd_inverse(0x94d049bb133111ebull);
+    v = unxorshift(v, 27) * odd_inverse(0xbf58476d1ce4e5b9ull);
+    return unxorshift(v, 30);
+}
+
+static void entropy_prediction(void)
+{
+    /* The inversion itself, on a value mixed here: so a miss below is the kernel's doing. */
+    uint64_t x = 0x0123456789abcdefull, m = x;
+    m = (m ^ (m >> 30)) * 0xbf58476d1ce4e5b9ull;
+    m = (m ^ (m >> 27)) * 0x94d049bb133111ebull;
+    OT_EQ(unmix(m ^ (m >> 31)), x);
+    int predicted = 0, asked = 0;
+    for (int i = 0; i < PREDICT_TRIES; i++) {
+        uint64_t v1 = 0, v2 = 0;
+        uint64_t t0 = rdtsc();
+        if (!OT_RC(core_get_entropy(&v1, sizeof v1), rcOk) ||
+            !OT_RC(core_get_entropy(&v2, sizeof v2), rcOk))
+            break;
+        uint64_t window = rdtsc() - t0;
+        asked++;
+        predicted += unmix(v2) - unmix(v1) - SPLITMIX_G <= window;
+    }
+    ot_check(asked == PREDICT_TRIES && predicted == 0, __LINE__,
+             "one GetEntropy output does not predict the next", "predicted in %d of %d tries",
+             predicted, asked);
+    printf("os_attack_shared: HAL.GetEntropy: the next output predicted from the last in %d of "
+           "%d tries\n",
+           predicted, asked);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "connect") == 0)
@@ -443,5 +509,6 @@ int main(int argc, char **argv)
     attack_connect();
     attack_suspend();
     attack_entropy();
+    entropy_prediction();
     return ot_end();
 }

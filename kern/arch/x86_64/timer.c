@@ -19,6 +19,7 @@
 #include "arch/x86_64/smp.h"
 #include "arch/x86_64/tsc.h"
 #include "lib/kprintf.h"
+#include "lib/random.h"
 #include "panic.h"
 
 #define DIVIDE_BY_16 0x3 /* LAPIC divide configuration encoding */
@@ -35,6 +36,7 @@ static void timer_handler(struct trap_frame *tf)
     unsigned cpu = this_cpu()->index;
     if (cpu < SMP_MAX_CPUS)
         ticks[cpu] = ticks[cpu] + 1;
+    random_add_timing(rdtsc());
     lapic_eoi();
     void (*hook)(struct trap_frame *) = __atomic_load_n(&tick_hook, __ATOMIC_ACQUIRE);
     if (hook)
