@@ -2,43 +2,46 @@
  * LWIP_RAND(): the numbers lwIP draws for TCP initial sequence numbers, DHCP transaction ids,
  * DNS query ids and source ports.
  *
- * These must not be guessable by an off-path attacker (a guessed sequence number or DNS id
- * lets one inject data or forge answers), so the generator is seeded from HAL.GetEntropy and
- * re-seeded every RESEED_AFTER draws; between seeds it is xorshift64*, which is fast and
- * mixes the seed well, though it is not a cryptographic generator.
+ * These must not be guessable by an attacker, not even one who opens connections of its own
+ * and reads their sequence numbers: a guessed sequence number lets one inject data into
+ * another's connection or reset it, a guessed DNS id and port lets one forge answers. So they
+ * come from the kernel's generator design (kern/lib/crng.h, compiled here too): ChaCha20 with
+ * fast key erasure, whose outputs reveal neither its key nor each other, keyed from 256 bits
+ * of HAL.GetEntropy and stirred with another 256 every REKEY_AFTER draws. (A xorshift64*
+ * stream, which this was, gives its state away to a few outputs and a 2^32 search.) lwIP runs
+ * on one thread (NO_SYS): no lock.
  */
 #include <stdint.h>
 
 #include <user/core.h>
 
 #include "arch/cc.h"
+#include "lib/crng.h"
 
-#define RESEED_AFTER 4096u
+#define REKEY_AFTER 4096u
 
-static uint64_t state;
+static struct crng generator;
 static uint32_t draws_left;
 
-static void reseed(void)
+static void stir(void)
 {
-    uint64_t seed = 0;
+    uint64_t seed[4] = {0};
     uint32_t lo, hi;
     __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    /* The TSC is mixed in so that a refused GetEntropy still gives differing seeds. */
-    if (core_get_entropy(&seed, sizeof seed) != rcOk)
-        seed = 0;
-    state ^= seed ^ (((uint64_t)hi << 32) | lo);
-    if (state == 0)
-        state = 0x9e3779b97f4a7c15ull; /* xorshift must never hold zero */
-    draws_left = RESEED_AFTER;
+    /* A refused GetEntropy (the policy's choice) leaves the key as it was, with the TSC in:
+     * the outputs still differ, though only the first key's entropy protects them. */
+    if (core_get_entropy(seed, sizeof seed) != rcOk)
+        seed[0] = seed[1] = seed[2] = seed[3] = 0;
+    for (int i = 0; i < 4; i++)
+        crng_add(&generator, seed[i]);
+    crng_add(&generator, ((uint64_t)hi << 32) | lo);
+    draws_left = REKEY_AFTER;
 }
 
 unsigned int lwip_port_rand(void)
 {
     if (draws_left == 0)
-        reseed();
+        stir();
     draws_left--;
-    state ^= state >> 12;
-    state ^= state << 25;
-    state ^= state >> 27;
-    return (unsigned int)((state * 0x2545f4914f6cdd1dull) >> 32);
+    return (unsigned int)crng_next(&generator);
 }
