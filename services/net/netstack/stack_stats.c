@@ -10,12 +10,13 @@
 #include "lwip/pbuf.h"
 #include "lwip/stats.h"
 #include "lwip/udp.h"
+#include "lwip_hooks.h"
 
 #include "net/Nic.idl.h"
 #include "nic_netif.h"
 #include "stack_stats.h"
 
-/* Room for the longest line: 28 of lwIP's counters at 10 digits, the interface's 2 and the
+/* Room for the longest line: 29 counters (lwIP's and the port's evictions) at 10 digits, the interface's 2 and the
  * driver's 4 at 20 (about 850 bytes). printf cuts a console line at 1023 bytes: it must fit. */
 #define STATS_LINE_MAX 1000u
 
@@ -39,7 +40,7 @@ static void put(struct line *l, const char *fmt, ...)
 
 /* The counters reported: what each layer took in and every reason it has to refuse a frame
  * (docs/networking.md, "Bad input", says which frame lands where). A fixed list keeps the line
- * under STATS_LINE_MAX whatever the values: 28 names of at most 12 bytes, 10 digits each. */
+ * under STATS_LINE_MAX whatever the values: 29 names of at most 12 bytes, 10 digits each. */
 static const struct {
     const char *name;
     const STAT_COUNTER *value;
@@ -58,6 +59,7 @@ static const struct {
     {"tcp.recv", &lwip_stats.tcp.recv},        {"tcp.drop", &lwip_stats.tcp.drop},
     {"tcp.lenerr", &lwip_stats.tcp.lenerr},    {"tcp.chkerr", &lwip_stats.tcp.chkerr},
     {"tcp.memerr", &lwip_stats.tcp.memerr},    {"tcp.proterr", &lwip_stats.tcp.proterr},
+    {"tcp.evicted", &tcp_half_open_evicted}, /* the port's, not lwIP's: lwip_hooks.h */
 };
 
 static void layer(struct net_Socket_LayerStats *out, const struct stats_proto *p)

@@ -62,6 +62,10 @@
 #define LWIP_NETIF_LINK_CALLBACK 1
 #define LWIP_NETIF_HOSTNAME 1
 
+/* The port's hooks (lwip_hooks.h): a SYN while the connection pool is full takes the place of
+ * the oldest half-open connection. */
+#define LWIP_HOOK_FILENAME "lwip_hooks.h"
+
 /* Checksums are computed and checked in software (the NIC offloads nothing). */
 #define LWIP_CHECKSUM_ON_COPY 0
 
