@@ -54,14 +54,20 @@ static struct typedesc *bench_td(void)
     return &td;
 }
 
+/* How many bench.C<n> classes n rules need, one rule per (class, kl.core method) cell. */
+static int classes_for(const struct td_class *core, int n)
+{
+    int nmethods = 0;
+    for (int e = 0; e < core->nendpoints; e++)
+        nmethods += core->endpoints[e].iface->nmethods;
+    return (n + nmethods - 1) / nmethods;
+}
+
 static void run(int nrules)
 {
     struct typedesc *tdp = bench_td();
     const struct td_class *core = td_class(tdp, "kl.core.Core");
-    int nmethods = 0;
-    for (int e = 0; e < core->nendpoints; e++)
-        nmethods += core->endpoints[e].iface->nmethods;
-    int nclasses = (nrules + nmethods - 1) / nmethods;
+    int nclasses = classes_for(core, nrules);
 
     size_t cap = (size_t)nrules * 160 + 4096, n = 0;
     char *text = malloc(cap);
@@ -159,10 +165,7 @@ static void run_stateful(int n)
 {
     struct typedesc *tdp = bench_td();
     const struct td_class *core = td_class(tdp, "kl.core.Core");
-    int nmethods = 0;
-    for (int e = 0; e < core->nendpoints; e++)
-        nmethods += core->endpoints[e].iface->nmethods;
-    int nclasses = (n + nmethods - 1) / nmethods;
+    int nclasses = classes_for(core, n);
     size_t cap = (size_t)n * 200 + 8192, len = 0;
     char *text = malloc(cap);
     len += (size_t)snprintf(text + len, cap - len,
