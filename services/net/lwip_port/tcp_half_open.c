@@ -14,30 +14,36 @@
  * flood can still refuse clients slower than that; SYN cookies would not hold state at all,
  * and lwIP has none. Established connections are never taken.
  */
+#include <stdbool.h>
+
 #include "lwip/opt.h"
 
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/prot/tcp.h"
+#include "lwip/stats.h"
 #include "lwip/tcp.h"
 #include "lwip_hooks.h"
 
+#if !MEMP_STATS
+#error "the pool's fill is read from lwIP's pool counters (MEMP_STATS)"
+#endif
+
 STAT_COUNTER tcp_half_open_evicted;
 
-static unsigned count(const struct tcp_pcb *list)
+/* Every connection lwIP has allocated counts, on a list or not yet (tcp_new before a bind);
+ * listeners have a pool of their own. */
+static bool pool_full(void)
 {
-    unsigned n = 0;
-    for (; list != NULL; list = list->next)
-        n++;
-    return n;
+    const struct stats_mem *m = lwip_stats.memp[MEMP_TCP_PCB];
+    return m->used >= m->avail;
 }
 
 err_t tcp_half_open_admit(struct tcp_pcb *pcb, const struct tcp_hdr *hdr)
 {
     if (pcb->state != LISTEN || (TCPH_FLAGS(hdr) & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
         return ERR_OK;
-    /* Every connection of the pool is on one of these lists (listeners have a pool of their
-     * own). With a TIME-WAIT one, lwIP's reclaim takes that. */
-    if (tcp_tw_pcbs != NULL || count(tcp_active_pcbs) + count(tcp_bound_pcbs) < MEMP_NUM_TCP_PCB)
+    /* With a TIME-WAIT connection, lwIP's reclaim takes that. */
+    if (tcp_tw_pcbs != NULL || !pool_full())
         return ERR_OK;
     struct tcp_pcb *oldest = NULL;
     for (struct tcp_pcb *p = tcp_active_pcbs; p != NULL; p = p->next) {
