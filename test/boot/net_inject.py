@@ -193,6 +193,7 @@ class Wire:
         self.peer = ("127.0.0.1", qemu_port)
         self.echoed = []  # every UDP payload the echo server sent back
         self.synacks = set()  # the ports our SYNs came from that got a SYN-ACK
+        self.resets = set()  # the ports of ours the echo port sent a RST to
         self.sent = 0
         self.dns_asked = []  # the names of the DNS queries answered
 
@@ -229,6 +230,8 @@ class Wire:
                 self.echoed.append(f.payload)
             if f.proto == 6 and f.sport == ECHO_PORT and f.flags & SYN and f.flags & ACK:
                 self.synacks.add(f.dport)
+            if f.proto == 6 and f.sport == ECHO_PORT and f.flags & RST:
+                self.resets.add(f.dport)
             if pred(f):
                 return f
 
@@ -552,8 +555,14 @@ def main():
     if evicted == 0:
         fail(f"half-open burst: {burst} SYNs and no half-open connection evicted: the "
              "connection pool never ran out, so the burst tested nothing")
+    # Oldest first: the evicted connections (each told with a RST) are the burst's first ones.
+    reset = {p for p in w.resets if first_port <= p < first_port + burst}
+    if reset != set(range(first_port, first_port + evicted)):
+        fail(f"half-open burst: the {evicted} evicted connections were not the oldest: RSTs to "
+             f"ports {sorted(reset)[:8]}... of {first_port}..{first_port + burst - 1}")
     say(f"half-open burst: {burst} SYNs, {answered} answered (SYN-ACK, never completed), "
-        f"{evicted} older half-open connections evicted for newer ones (tcp.evicted +{evicted})")
+        f"the {evicted} oldest half-open connections evicted for newer ones, each reset "
+        f"(tcp.evicted +{evicted})")
 
     # The stack and the server still serve: UDP, a fragmented datagram reassembled, TCP at once
     # (the pool is still full of the burst's half-open connections, which lwIP would keep 20 s).

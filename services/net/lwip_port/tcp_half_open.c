@@ -49,8 +49,11 @@ err_t tcp_half_open_admit(struct tcp_pcb *pcb, const struct tcp_hdr *hdr)
     for (struct tcp_pcb *p = tcp_active_pcbs; p != NULL; p = p->next) {
         if (p->state == LAST_ACK || p->state == CLOSING)
             return ERR_OK; /* lwIP's reclaim takes these before refusing */
+        /* >=: the list runs from the newest connection to the oldest (lwIP registers each
+         * at its head) and a burst's connections share one slow-timer tick, so among equals
+         * the last one met is the oldest. */
         if (p->state == SYN_RCVD &&
-            (oldest == NULL || (u32_t)(tcp_ticks - p->tmr) > (u32_t)(tcp_ticks - oldest->tmr)))
+            (oldest == NULL || (u32_t)(tcp_ticks - p->tmr) >= (u32_t)(tcp_ticks - oldest->tmr)))
             oldest = p;
     }
     if (oldest != NULL) {
