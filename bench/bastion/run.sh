@@ -48,7 +48,8 @@ timeout --kill-after=5 "$timeout_s" "$BENCH_QEMU" "${BENCH_QEMU_ARGS[@]}" \
   -cdrom "$iso" -boot d -serial "file:$log" </dev/null &
 qpid=$!
 while kill -0 "$qpid" 2>/dev/null; do
-  if bench_text "$log" | grep -qE "^($end)" || tr -d '\r' <"$log" | grep -qE "^(PANIC|EXCEPTION)"; then
+  if bench_text "$log" | grep -E "^($end)" >/dev/null ||
+    tr -d '\r' <"$log" | grep -E "^(PANIC|EXCEPTION)" >/dev/null; then
     break
   fi
   sleep 0.5
@@ -60,7 +61,7 @@ status=0
 if bench_text "$log" | grep -E '^BENCH-ERROR' >&2 || tr -d '\r' <"$log" | grep -E '^(PANIC|EXCEPTION)' >&2; then
   status=1
 fi
-if ! bench_text "$log" | grep -qE "^($end)"; then
+if ! bench_text "$log" | grep -E "^($end)" >/dev/null; then
   echo "bench-bastion: no '$end' line in $log; its end:" >&2
   tail -n 20 "$log" | tr -d '\r' >&2
   exit 1
@@ -68,7 +69,7 @@ fi
 
 # Which kernel ran, from its own banner (kern/security/ksm_start.c); the rows' names must agree.
 suffix=''
-if tr -d '\r' <"$log" | grep -q 'BENCHMARK KERNEL WITHOUT A SECURITY MONITOR'; then
+if tr -d '\r' <"$log" | grep 'BENCHMARK KERNEL WITHOUT A SECURITY MONITOR' >/dev/null; then
   suffix=_nomon
   wrong=$(bench_lines "$log" | grep -E '^BENCH(-ERROR)? ' | grep -vE '^BENCH(-ERROR)? [^ ]+_nomon ' || true)
 else

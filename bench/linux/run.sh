@@ -55,11 +55,11 @@ qpid=''
 if ((rc == 124 || rc == 137)); then
   echo "bench-linux: QEMU did not finish within ${timeout_s}s (log: $log)" >&2
 fi
-if bench_lines "$log" | grep -q '^BENCH-ERROR '; then
+if bench_lines "$log" | grep '^BENCH-ERROR ' >/dev/null; then
   bench_lines "$log" | grep '^BENCH-ERROR ' >&2
   exit 1
 fi
-if ! bench_lines "$log" | grep -q '^BENCH-END linux'; then
+if ! bench_lines "$log" | grep '^BENCH-END linux' >/dev/null; then
   echo "bench-linux: no 'BENCH-END linux' in $log (QEMU exit status $rc); its end:" >&2
   tail -n 20 "$log" | tr -d '\r' >&2
   exit 1

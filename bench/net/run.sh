@@ -96,7 +96,7 @@ if ! python3 "$HERE/drive.py" --port "$port" --bulk-port "$bulk_port" "${drive_a
 fi
 # The guest prints its BENCH lines on /report, then BENCH-END: wait for it (or QEMU's end).
 for _ in $(seq 1 120); do
-  bench_text "$log" | grep -q "^BENCH-END $system" && break
+  bench_text "$log" | grep "^BENCH-END $system" >/dev/null && break
   kill -0 "$qpid" 2>/dev/null || break
   sleep 0.5
 done
@@ -105,7 +105,7 @@ qpid=''
 if bench_text "$log" | grep -E '^BENCH-ERROR' >&2 || tr -d '\r' <"$log" | grep -E '^(PANIC|EXCEPTION)' >&2; then
   status=1
 fi
-if ! bench_text "$log" | grep -q "^BENCH-END $system"; then
+if ! bench_text "$log" | grep "^BENCH-END $system" >/dev/null; then
   echo "bench-net: no 'BENCH-END $system' in $log; its end:" >&2
   tail -n 20 "$log" | tr -d '\r' >&2
   cat "$log.qemu.txt" >&2 2>/dev/null || true

@@ -40,7 +40,7 @@ fatal='^(PANIC|EXCEPTION)|^security: the KSM .* is gone|os_gcov_flush: flush [0-
 cut='' start=$SECONDS
 while :; do
   mapfile -t lines < <(tr -d '\r' <"$log" 2>/dev/null)
-  if printf '%s\n' "${lines[@]}" | grep -qE "$fatal"; then
+  if printf '%s\n' "${lines[@]}" | grep -E "$fatal" >/dev/null; then
     printf '%s\n' "${lines[@]}" | grep -E "$fatal" | head -n 3 >&2
     echo "kernel-coverage: FAIL: the boot failed (log: $log)" >&2
     exit 1
@@ -68,7 +68,7 @@ if [[ -z $cut && $suite == all ]]; then
   if [[ -n $cut ]]; then
     absent=()
     for p in "${programs[@]}"; do
-      printf '%s\n' "${lines[@]}" | grep -qE "^\[[^]]*\] $p: [0-9]+ passed, [0-9]+ failed" || absent+=("$p")
+      printf '%s\n' "${lines[@]}" | grep -E "^\[[^]]*\] $p: [0-9]+ passed, [0-9]+ failed" >/dev/null || absent+=("$p")
     done
     echo "kernel-coverage: warning: no result line within ${timeout_s}s from: ${absent[*]}; taking the last flush" >&2
   fi

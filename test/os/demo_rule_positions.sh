@@ -41,7 +41,7 @@ done
 for doc in "$@"; do
   while IFS=: read -r line q; do
     q=${q#rule at }
-    if ! printf '%s\n' "${pinned[@]}" | grep -qxF "$q"; then
+    if ! printf '%s\n' "${pinned[@]}" | grep -xF "$q" >/dev/null; then
       echo "$doc:$line: quotes $q, which $expect does not pin"
       problems=$((problems + 1))
     fi
