@@ -11,7 +11,9 @@
  * stream, which this was, gives its state away to a few outputs and a 2^32 search.) lwIP runs
  * on one thread (NO_SYS): no lock.
  */
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <user/core.h>
 
@@ -29,9 +31,18 @@ static void stir(void)
     uint32_t lo, hi;
     __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
     /* A refused GetEntropy (the policy's choice) leaves the key as it was, with the TSC in:
-     * the outputs still differ, though only the first key's entropy protects them. */
-    if (core_get_entropy(seed, sizeof seed) != rcOk)
+     * the outputs still differ, but nothing an observer cannot know may be in the key, so
+     * the stack says so once. */
+    Retcode rc = core_get_entropy(seed, sizeof seed);
+    if (rc != rcOk) {
         seed[0] = seed[1] = seed[2] = seed[3] = 0;
+        static bool said;
+        if (!said)
+            printf("netstack: HAL.GetEntropy of %u bytes refused (%s): TCP sequence numbers, DNS "
+                   "ids and ports keyed by the TSC alone, guessable\n",
+                   (unsigned)sizeof seed, retcode_name(rc));
+        said = true;
+    }
     for (int i = 0; i < 4; i++)
         crng_add(&generator, seed[i]);
     crng_add(&generator, ((uint64_t)hi << 32) | lo);
