@@ -54,50 +54,57 @@ static struct typedesc *bench_td(void)
     return &td;
 }
 
-/* How many bench.C<n> classes n rules need, one rule per (class, kl.core method) cell. */
-static int classes_for(const struct td_class *core, int n)
+/* The first n (bench class, kl.core endpoint, method) cells, one per rule, class by class:
+ * out[r].src is the class's number (bench.C<src>). Returns how many classes they take. */
+static int bench_cells(const struct td_class *core, int n, struct req *out)
 {
-    int nmethods = 0;
-    for (int e = 0; e < core->nendpoints; e++)
-        nmethods += core->endpoints[e].iface->nmethods;
-    return (n + nmethods - 1) / nmethods;
+    int r = 0, c = 0;
+    for (; r < n; c++)
+        for (int e = 0; e < core->nendpoints && r < n; e++)
+            for (int m = 0; m < core->endpoints[e].iface->nmethods && r < n; m++, r++)
+                out[r] = (struct req){(uint32_t)c, (uint32_t)e, (uint32_t)m};
+    return c;
+}
+
+/* "use EDL bench.C<c>" for c < nclasses, at text + *len. */
+static void use_bench_classes(char *text, size_t cap, size_t *len, int nclasses)
+{
+    for (int c = 0; c < nclasses; c++)
+        *len += (size_t)snprintf(text + *len, cap - *len, "use EDL bench.C%d\n", c);
 }
 
 static void run(int nrules)
 {
     struct typedesc *tdp = bench_td();
     const struct td_class *core = td_class(tdp, "kl.core.Core");
-    int nclasses = classes_for(core, nrules);
+    struct req *cells = calloc((size_t)nrules, sizeof *cells);
+    int nclasses = bench_cells(core, nrules, cells);
 
     size_t cap = (size_t)nrules * 160 + 4096, n = 0;
     char *text = malloc(cap);
     n += (size_t)snprintf(text + n, cap - n,
                           "execute: kl.core.Execute\nuse nk.base._\nuse EDL kl.core.Core\n");
-    for (int c = 0; c < nclasses; c++)
-        n += (size_t)snprintf(text + n, cap - n, "use EDL bench.C%d\n", c);
+    use_bench_classes(text, cap, &n, nclasses);
     struct req *reqs = calloc((size_t)nrules * 2, sizeof *reqs);
-    int r = 0;
-    for (int c = 0; c < nclasses && r < nrules; c++)
-        for (int e = 0; e < core->nendpoints && r < nrules; e++)
-            for (int m = 0; m < core->endpoints[e].iface->nmethods && r < nrules; m++, r++) {
-                const char *epn = core->endpoints[e].name,
-                           *mn = core->endpoints[e].iface->methods[m].name;
-                if (!strcmp(epn, "vmm.VMM") && !strcmp(mn, "Allocate"))
-                    n += (size_t)snprintf(text + n, cap - n,
-                                          "request src=bench.C%d dst=kl.core.Core endpoint=%s "
-                                          "method=%s "
-                                          "{ assert (message.size <= 65536 && message.flags != 4) "
-                                          "}\n",
-                                          c, epn, mn);
-                else
-                    n += (size_t)snprintf(text + n, cap - n,
-                                          "request src=bench.C%d dst=kl.core.Core endpoint=%s "
-                                          "method=%s { grant () }\n",
-                                          c, epn, mn);
-                reqs[2 * r] = (struct req){(uint32_t)c + 1, (uint32_t)e, (uint32_t)m};
-                reqs[2 * r + 1] = (struct req){
-                    0, (uint32_t)e, (uint32_t)m}; /* the kernel class: no rule, default deny */
-            }
+    for (int r = 0; r < nrules; r++) {
+        const struct req *q = &cells[r];
+        const char *epn = core->endpoints[q->ep].name,
+                   *mn = core->endpoints[q->ep].iface->methods[q->method].name;
+        if (!strcmp(epn, "vmm.VMM") && !strcmp(mn, "Allocate"))
+            n += (size_t)snprintf(text + n, cap - n,
+                                  "request src=bench.C%u dst=kl.core.Core endpoint=%s method=%s "
+                                  "{ assert (message.size <= 65536 && message.flags != 4) }\n",
+                                  q->src, epn, mn);
+        else
+            n += (size_t)snprintf(text + n, cap - n,
+                                  "request src=bench.C%u dst=kl.core.Core endpoint=%s method=%s "
+                                  "{ grant () }\n",
+                                  q->src, epn, mn);
+        /* Class ids are the order of first use: kl.core.Core 0, bench.C<c> c + 1. The kernel's
+         * class has no rule: its request is denied by default. */
+        reqs[2 * r] = (struct req){q->src + 1, q->ep, q->method};
+        reqs[2 * r + 1] = (struct req){0, q->ep, q->method};
+    }
     struct policy *p;
     psl_diag_reset(stderr);
     struct ksm_table *t = pslc_compile_text(tdp, "bench.psl", text, &p);
@@ -122,6 +129,7 @@ static void run(int nrules)
            (int)(100.0 * granted / iters));
     free(text);
     free(reqs);
+    free(cells);
 }
 
 /* The arrays of struct ksm_state that table t indexes, for nsids process slots. */
@@ -165,7 +173,8 @@ static void run_stateful(int n)
 {
     struct typedesc *tdp = bench_td();
     const struct td_class *core = td_class(tdp, "kl.core.Core");
-    int nclasses = classes_for(core, n);
+    struct req *reqs = calloc((size_t)n, sizeof *reqs);
+    int nclasses = bench_cells(core, n, reqs);
     size_t cap = (size_t)n * 200 + 8192, len = 0;
     char *text = malloc(cap);
     len += (size_t)snprintf(text + len, cap - len,
@@ -188,22 +197,15 @@ static void run_stateful(int n)
                             " match method=Nest { fl.enter {sid : message.o.x, state : \"on\"} "
                             "}\n}\n",
                             2 * n, n, 2 * n);
-    for (int c = 0; c < nclasses; c++)
-        len += (size_t)snprintf(text + len, cap - len, "use EDL bench.C%d\n", c);
-    struct req *reqs = calloc((size_t)n, sizeof *reqs);
-    int r = 0;
-    for (int c = 0; c < nclasses && r < n; c++)
-        for (int e = 0; e < core->nendpoints && r < n; e++)
-            for (int m = 0; m < core->endpoints[e].iface->nmethods && r < n; m++, r++) {
-                len += (size_t)snprintf(text + len, cap - len,
-                                        "request src=bench.C%d dst=kl.core.Core endpoint=%s "
-                                        "method=%s {\n"
-                                        " fl.allow {sid : %d, states : [\"on\"]}\n"
-                                        " assert (hs.contains {sid : %d, entry : 3})\n}\n",
-                                        c, core->endpoints[e].name,
-                                        core->endpoints[e].iface->methods[m].name, r + 1, r + 1);
-                reqs[r] = (struct req){(uint32_t)c, (uint32_t)e, (uint32_t)m};
-            }
+    use_bench_classes(text, cap, &len, nclasses);
+    for (int r = 0; r < n; r++)
+        len += (size_t)snprintf(text + len, cap - len,
+                                "request src=bench.C%u dst=kl.core.Core endpoint=%s method=%s {\n"
+                                " fl.allow {sid : %d, states : [\"on\"]}\n"
+                                " assert (hs.contains {sid : %d, entry : 3})\n}\n",
+                                reqs[r].src, core->endpoints[reqs[r].ep].name,
+                                core->endpoints[reqs[r].ep].iface->methods[reqs[r].method].name,
+                                r + 1, r + 1);
     struct policy *p;
     psl_diag_reset(stderr);
     struct ksm_table *t = pslc_compile_text(tdp, "bench_state.psl", text, &p);
